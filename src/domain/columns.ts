@@ -1,0 +1,67 @@
+/**
+ * The canonical flat layout (DESIGN.md): one row per fund distribution of an invoice line.
+ * Invoice-level columns repeat on each row of an invoice or are left empty after its first row.
+ */
+export const INVOICE_COLUMNS = [
+  'invoice_number',
+  'invoice_date',
+  'vendor',
+  'vendor_account',
+  'total_amount',
+  'currency',
+  'invoice_due_date',
+  'payment_method',
+  'reference_number',
+  'owner',
+  'vat_type',
+  'vat_percentage',
+  'vat_amount',
+  'vat_code',
+  'vat_per_invoice_line',
+  'expended_from_fund',
+  'report_tax',
+  'use_pro_rata',
+  'shipment',
+  'overhead',
+  'insurance',
+  'discount',
+  'prepaid',
+  'internal_copy',
+  'export_to_erp',
+  'invoice_note',
+] as const;
+
+export const LINE_COLUMNS = [
+  'line_number',
+  'line_type',
+  'po_line',
+  'price',
+  'quantity',
+  'price_note',
+  'line_note',
+  'subscription_from_date',
+  'subscription_to_date',
+  'additional_info',
+  'fully_invoiced',
+  'release_remaining_encumbrance',
+  'check_subscription_date_overlap',
+  'reporting_code',
+  'secondary_reporting_code',
+  'tertiary_reporting_code',
+  'line_vat_code',
+  'line_vat_percentage',
+  'line_vat_amount',
+  'line_vat_note',
+] as const;
+
+/** Columns of one fund distribution: they differ between the rows of a split line. */
+export const FUND_COLUMNS = ['fund_code', 'fund_percent', 'fund_amount'] as const;
+
+export type InvoiceColumn = (typeof INVOICE_COLUMNS)[number];
+export type LineColumn = (typeof LINE_COLUMNS)[number];
+export type FundColumn = (typeof FUND_COLUMNS)[number];
+export type CanonicalColumn = InvoiceColumn | LineColumn | FundColumn;
+
+export const CANONICAL_COLUMNS: readonly CanonicalColumn[] = [...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS];
+const canonical = new Set<string>(CANONICAL_COLUMNS);
+export const isCanonicalColumn = (name: string): name is CanonicalColumn => canonical.has(name);

@@ -1,0 +1,118 @@
+/**
+ * The canonical invoice, after validation and grouping: what every target's payload is built from.
+ * Money is `Decimal` (never a JS number); ids, codes and numbers are strings; dates are
+ * `YYYY-MM-DD` strings that have been checked to be real calendar dates.
+ */
+import type { Decimal } from 'decimal.js';
+import type { Provenance } from '../input/record.js';
+import type { Problem } from './problem.js';
+
+export interface FundDistribution {
+  fundCode: string;
+  /** Exactly one of percent and amount is set once the invoice is valid. */
+  percent?: Decimal | undefined;
+  amount?: Decimal | undefined;
+  source: Provenance;
+}
+
+export interface LineVat {
+  code?: string | undefined;
+  percentage?: Decimal | undefined;
+  amount?: Decimal | undefined;
+  note?: string | undefined;
+}
+
+export interface InvoiceLine {
+  /** Explicit line number (given, or assigned in row order when the file has none). */
+  number: string;
+  type?: string | undefined;
+  poLine?: string | undefined;
+  price?: Decimal | undefined;
+  quantity?: number | undefined;
+  priceNote?: string | undefined;
+  note?: string | undefined;
+  funds: FundDistribution[];
+  subscriptionFromDate?: string | undefined;
+  subscriptionToDate?: string | undefined;
+  additionalInfo?: string | undefined;
+  fullyInvoiced?: boolean | undefined;
+  releaseRemainingEncumbrance?: boolean | undefined;
+  checkSubscriptionDateOverlap?: boolean | undefined;
+  reportingCode?: string | undefined;
+  secondaryReportingCode?: string | undefined;
+  tertiaryReportingCode?: string | undefined;
+  vat: LineVat;
+  /** Every row that contributed to this line (one per fund distribution). */
+  rows: Provenance[];
+}
+
+export interface InvoiceVat {
+  /** INCLUSIVE, EXCLUSIVE or LINEEXCLUSIVE (Alma's VAT type codes). */
+  type?: string | undefined;
+  percentage?: Decimal | undefined;
+  amount?: Decimal | undefined;
+  code?: string | undefined;
+  perInvoiceLine?: boolean | undefined;
+  expendedFromFund?: boolean | undefined;
+  reportTax?: boolean | undefined;
+}
+
+export interface AdditionalCharges {
+  useProRata?: boolean | undefined;
+  shipment?: Decimal | undefined;
+  overhead?: Decimal | undefined;
+  insurance?: Decimal | undefined;
+  discount?: Decimal | undefined;
+}
+
+export interface Payment {
+  prepaid?: boolean | undefined;
+  internalCopy?: boolean | undefined;
+  exportToErp?: boolean | undefined;
+}
+
+export interface InvoiceHeader {
+  number: string;
+  /** YYYY-MM-DD */
+  date: string;
+  vendor: string;
+  vendorAccount?: string | undefined;
+  totalAmount: Decimal;
+  /** ISO 4217; absent means the institution's default currency. */
+  currency?: string | undefined;
+  dueDate?: string | undefined;
+  paymentMethod?: string | undefined;
+  referenceNumber?: string | undefined;
+  owner?: string | undefined;
+  vat: InvoiceVat;
+  charges: AdditionalCharges;
+  payment: Payment;
+  note?: string | undefined;
+}
+
+/** The identity of an invoice in a batch and in Alma: vendor code and vendor's invoice number. */
+export interface InvoiceKey {
+  vendor: string;
+  number: string;
+}
+
+export const keyString = (k: InvoiceKey): string => `${k.vendor}\u0000${k.number}`;
+
+export interface Invoice {
+  key: InvoiceKey;
+  header: InvoiceHeader;
+  lines: InvoiceLine[];
+  /** Every row of the invoice, in input order. */
+  rows: Provenance[];
+}
+
+/**
+ * An invoice as grouping left it: `invoice` is present only when no error was found.
+ * `problems` holds errors and warnings for its rows.
+ */
+export interface GroupedInvoice {
+  key: InvoiceKey;
+  rows: Provenance[];
+  invoice?: Invoice | undefined;
+  problems: Problem[];
+}

@@ -1,0 +1,21 @@
+/** Where a record came from: the file as named on the command line (`-` for stdin) and its row. */
+export interface Provenance {
+  file: string;
+  /**
+   * 1-based line on which the record starts, as an editor shows it. In a CSV the header is
+   * line 1, so the first data row is usually 2; a quoted field with line breaks makes the
+   * next record start further down. In JSON, the line of the object's opening brace.
+   */
+  row: number;
+}
+
+/**
+ * One flat record keyed by canonical column names (after any mapping). Values are the cell
+ * text exactly as read (JSON numbers keep their source digits; JSON booleans become
+ * "true"/"false"; null and missing become undefined). Nothing is typed yet: that is the
+ * domain's job, so every problem can be reported with its row and column.
+ */
+export interface SourceRecord {
+  source: Provenance;
+  fields: Record<string, string | undefined>;
+}

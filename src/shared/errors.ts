@@ -1,0 +1,100 @@
+/**
+ * The closed set of errors that reach the command line. Each knows its exit code
+ * (the contract in DESIGN.md); `src/cli/exit.ts` is the one place that turns them into one.
+ */
+
+/** Exit codes of the command-line contract (DESIGN.md). */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  invalidInput: 3,
+  someFailed: 4,
+  auth: 5,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Something about the command, its flags, files or configuration is wrong. Exit 2. */
+export class UsageError extends Error {
+  readonly exitCode = ExitCode.usage;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** Where an API error came from, as the report shows it. */
+export interface ApiErrorDetail {
+  /** HTTP status, or 0 when no answer arrived (connection lost, timeout). */
+  httpStatus: number;
+  /** Alma `errorCode` (string even when Alma sent a number), or a transport code such as `ECONNRESET`. */
+  code: string;
+  message: string;
+  trackingId?: string | undefined;
+}
+
+/** An answer from the API that is an error (parsed from any of Alma's three error shapes). */
+export class ApiError extends Error implements ApiErrorDetail {
+  readonly httpStatus: number;
+  readonly code: string;
+  readonly trackingId: string | undefined;
+  constructor(detail: ApiErrorDetail) {
+    super(detail.message);
+    this.name = 'ApiError';
+    this.httpStatus = detail.httpStatus;
+    this.code = detail.code;
+    this.trackingId = detail.trackingId;
+  }
+  get detail(): ApiErrorDetail {
+    return { httpStatus: this.httpStatus, code: this.code, message: this.message, trackingId: this.trackingId };
+  }
+}
+
+/** The key was refused (401/403, Alma `UNAUTHORIZED`). The whole run stops. Exit 5. */
+export class AuthError extends ApiError {
+  readonly exitCode = ExitCode.auth;
+  constructor(detail: ApiErrorDetail) {
+    super(detail);
+    this.name = 'AuthError';
+  }
+}
+
+/** The institution's daily API threshold is used up. The run stops cleanly. Exit 4. */
+export class DailyLimitError extends ApiError {
+  readonly exitCode = ExitCode.someFailed;
+  constructor(detail: ApiErrorDetail) {
+    super(detail);
+    this.name = 'DailyLimitError';
+  }
+}
+
+/**
+ * The request may or may not have taken effect: the connection was lost after the request was
+ * sent, the answer timed out, or a 5xx came back. A POST that ends like this is never sent
+ * again before the target has been asked what exists.
+ */
+export class UnknownOutcomeError extends ApiError {
+  constructor(detail: ApiErrorDetail, options?: { cause?: unknown }) {
+    super(detail);
+    this.name = 'UnknownOutcomeError';
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** The run was interrupted (SIGINT/SIGTERM) after the journal was flushed. Exit 130. */
+export class InterruptedError extends Error {
+  readonly exitCode = ExitCode.interrupted;
+  constructor(message = 'interrupted') {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+}
+
+/** The journal is unreadable, foreign, or locked by another run. Exit 2. */
+export class JournalError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JournalError';
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Lossless JSON: numbers keep their source text.
+ *
+ * `JSON.parse` turns every number into an IEEE double, which silently corrupts Alma ids
+ * (15334101100001021 > 2^53) and can round money. Here a number becomes a `JsonNumber`
+ * holding its exact text, and `stringifyJson` writes `JsonNumber` and `Decimal` values
+ * back as bare JSON numbers, so amounts travel as exact decimal text in both directions.
+ */
+import { Decimal } from 'decimal.js';
+
+export class JsonNumber {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | { [key: string]: JsonValue };
+
+export class JsonSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`${message} at line ${line}, column ${column}`);
+    this.name = 'JsonSyntaxError';
+  }
+}
+
+/** Nesting deeper than this is refused instead of overflowing the stack on hostile input. */
+export const MAX_JSON_DEPTH = 256;
+
+const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/** Parses JSON text; numbers become `JsonNumber`. Throws `JsonSyntaxError` with line and column. */
+export function parseJson(text: string): JsonValue {
+  let pos = 0;
+  const fail = (message: string, at = pos): never => {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < at && i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    throw new JsonSyntaxError(message, line, at - lineStart + 1);
+  };
+  const skipWs = (): void => {
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === 32 || c === 9 || c === 10 || c === 13) pos++;
+      else return;
+    }
+  };
+  const parseString = (): string => {
+    // pos is at the opening quote
+    pos++;
+    let out = '';
+    let start = pos;
+    for (;;) {
+      if (pos >= text.length) fail('unterminated string');
+      const c = text.charCodeAt(pos);
+      if (c === 34) {
+        out += text.slice(start, pos);
+        pos++;
+        return out;
+      }
+      if (c === 92) {
+        out += text.slice(start, pos);
+        const e = text[pos + 1];
+        if (e === 'u') {
+          const hex = text.slice(pos + 2, pos + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('bad \\u escape');
+          out += String.fromCharCode(parseInt(hex, 16));
+          pos += 6;
+        } else if (e !== undefined && ESCAPES[e] !== undefined) {
+          out += ESCAPES[e];
+          pos += 2;
+        } else {
+          fail('bad escape');
+        }
+        start = pos;
+        continue;
+      }
+      if (c < 32) fail('control character in string');
+      pos++;
+    }
+  };
+  const parseValue = (depth: number): JsonValue => {
+    if (depth > MAX_JSON_DEPTH) fail(`nesting deeper than ${MAX_JSON_DEPTH} levels`);
+    skipWs();
+    const c = text[pos];
+    if (c === '{') {
+      pos++;
+      const obj: { [key: string]: JsonValue } = {};
+      skipWs();
+      if (text[pos] === '}') {
+        pos++;
+        return obj;
+      }
+      for (;;) {
+        skipWs();
+        if (text[pos] !== '"') fail('expected a property name');
+        const key = parseString();
+        skipWs();
+        if (text[pos] !== ':') fail("expected ':'");
+        pos++;
+        // defineProperty keeps a "__proto__" key as data instead of changing the prototype
+        Object.defineProperty(obj, key, { value: parseValue(depth + 1), enumerable: true, writable: true, configurable: true });
+        skipWs();
+        if (text[pos] === ',') {
+          pos++;
+          continue;
+        }
+        if (text[pos] === '}') {
+          pos++;
+          return obj;
+        }
+        fail("expected ',' or '}'");
+      }
+    }
+    if (c === '[') {
+      pos++;
+      const arr: JsonValue[] = [];
+      skipWs();
+      if (text[pos] === ']') {
+        pos++;
+        return arr;
+      }
+      for (;;) {
+        arr.push(parseValue(depth + 1));
+        skipWs();
+        if (text[pos] === ',') {
+          pos++;
+          continue;
+        }
+        if (text[pos] === ']') {
+          pos++;
+          return arr;
+        }
+        fail("expected ',' or ']'");
+      }
+    }
+    if (c === '"') return parseString();
+    if (text.startsWith('true', pos)) {
+      pos += 4;
+      return true;
+    }
+    if (text.startsWith('false', pos)) {
+      pos += 5;
+      return false;
+    }
+    if (text.startsWith('null', pos)) {
+      pos += 4;
+      return null;
+    }
+    NUMBER_RE.lastIndex = pos;
+    const m = NUMBER_RE.exec(text);
+    if (m) {
+      pos += m[0].length;
+      return new JsonNumber(m[0]);
+    }
+    return fail(pos >= text.length ? 'unexpected end of input' : `unexpected character '${c}'`);
+  };
+  const value = parseValue(0);
+  skipWs();
+  if (pos < text.length) fail('unexpected text after the JSON value');
+  return value;
+}
+
+/**
+ * Serialises like `JSON.stringify`, but `Decimal` and `JsonNumber` values are written as bare
+ * JSON numbers with their exact digits, and `undefined` properties are dropped.
+ */
+export function stringifyJson(value: unknown, indent = 0): string {
+  const pad = (depth: number): string => (indent > 0 ? '\n' + ' '.repeat(indent * depth) : '');
+  const walk = (v: unknown, depth: number): string | undefined => {
+    if (v === null) return 'null';
+    if (v instanceof Decimal) return v.toFixed();
+    if (v instanceof JsonNumber) return v.text;
+    switch (typeof v) {
+      case 'string':
+        return JSON.stringify(v);
+      case 'boolean':
+        return v ? 'true' : 'false';
+      case 'number':
+        return Number.isFinite(v) ? String(v) : 'null';
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        return undefined;
+      case 'bigint':
+        return v.toString();
+    }
+    if (Array.isArray(v)) {
+      if (v.length === 0) return '[]';
+      const items = v.map((x) => walk(x, depth + 1) ?? 'null');
+      return '[' + items.map((s) => pad(depth + 1) + s).join(',') + pad(depth) + ']';
+    }
+    const entries: string[] = [];
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const s = walk(x, depth + 1);
+      if (s !== undefined) entries.push(pad(depth + 1) + JSON.stringify(k) + (indent > 0 ? ': ' : ':') + s);
+    }
+    if (entries.length === 0) return '{}';
+    return '{' + entries.join(',') + pad(depth) + '}';
+  };
+  return walk(value, 0) ?? 'null';
+}
+
+/** Reads a JSON value that may be a string or a number as text (Alma sends amounts both ways). */
+export function jsonText(v: JsonValue | undefined): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  if (v instanceof JsonNumber) return v.text;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return undefined;
+}
+
+export function isJsonObject(v: JsonValue | undefined): v is { [key: string]: JsonValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
+}
