@@ -37,9 +37,21 @@ export const MAX_JSON_DEPTH = 256;
 const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
-/** Parses JSON text; numbers become `JsonNumber`. Throws `JsonSyntaxError` with line and column. */
-export function parseJson(text: string): JsonValue {
+/**
+ * Parses JSON text; numbers become `JsonNumber`. Throws `JsonSyntaxError` with line and column.
+ *
+ * When `lines` is given, each object and array is mapped to the 1-based line of its opening
+ * bracket, so a reader can say which line of the file a nested record came from.
+ */
+export function parseJson(text: string, lines?: WeakMap<object, number>): JsonValue {
   let pos = 0;
+  // Line bookkeeping for `lines`: positions only grow, so counting from the last one is O(n).
+  let lineNo = 1;
+  let linePos = 0;
+  const lineAt = (at: number): number => {
+    for (; linePos < at; linePos++) if (text.charCodeAt(linePos) === 10) lineNo++;
+    return lineNo;
+  };
   const fail = (message: string, at = pos): never => {
     let line = 1;
     let lineStart = 0;
@@ -97,8 +109,9 @@ export function parseJson(text: string): JsonValue {
     skipWs();
     const c = text[pos];
     if (c === '{') {
-      pos++;
       const obj: { [key: string]: JsonValue } = {};
+      if (lines !== undefined) lines.set(obj, lineAt(pos));
+      pos++;
       skipWs();
       if (text[pos] === '}') {
         pos++;
@@ -126,8 +139,9 @@ export function parseJson(text: string): JsonValue {
       }
     }
     if (c === '[') {
-      pos++;
       const arr: JsonValue[] = [];
+      if (lines !== undefined) lines.set(arr, lineAt(pos));
+      pos++;
       skipWs();
       if (text[pos] === ']') {
         pos++;

@@ -20,6 +20,8 @@ export interface RemoteInvoice {
   workflowStatus?: string | undefined;
   approvalStatus?: string | undefined;
   alerts: Alert[];
+  /** The invoice's total as the target holds it (exact decimal text), to tell our invoice from another with the same number. */
+  totalAmount?: string | undefined;
   /** Number of lines the target reports, when it says. */
   lineCount?: number | undefined;
   /**

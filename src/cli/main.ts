@@ -1,0 +1,119 @@
+/**
+ * The command line: commander wiring, the one top-level catch, the exit code.
+ * Everything below this folder takes arguments and returns values; only here are argv, env,
+ * stdout/stderr and the exit code touched.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { exitCodeForError } from './exit.js';
+import { runLoad } from './load.js';
+import { runSandboxCommand } from './sandbox-command.js';
+import { terminal } from './terminal.js';
+import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
+import { UsageError } from '../shared/errors.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const EXAMPLES = `
+Examples:
+  Check a vendor file without sending anything:
+    $ invoice-load --dry-run batch.csv
+  Try the whole flow in the embedded Alma sandbox (no account needed):
+    $ invoice-load --sandbox fixtures/sample-batch.csv
+  Load into Alma (key from the environment or a file, never a flag):
+    $ ALMA_API_KEY=... invoice-load --region eu batch.csv
+    $ invoice-load --region na --api-key-file ~/.config/alma.key --report out/report.json batch.csv
+  From cron: machine-readable report on stdout, progress lines on stderr:
+    $ invoice-load --region eu --json --api-key-file /etc/invoice-load/key nightly/*.csv > report.json
+
+Exit codes: 0 all loaded · 1 internal error · 2 usage or configuration · 3 invalid input, nothing sent ·
+4 some invoices failed (re-run the same command to finish them) · 5 API key refused · 130 interrupted.
+`;
+
+export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Promise<number>, onSandbox: (opts: Record<string, string | boolean | undefined>) => Promise<number>): Command {
+  const program = new Command('invoice-load');
+  program
+    .description('Load vendor invoice batch files (CSV, JSON, JSON Lines) into Ex Libris Alma, exactly once.')
+    .version(version, '-V, --version')
+    .argument('[files...]', 'CSV, JSON or JSON Lines files; - reads standard input')
+    .option('-n, --dry-run', 'check and plan only: nothing is sent')
+    .option('--json', 'print the report document (JSON) on stdout instead of the summary')
+    .option('--report <path>', 'also write the report document to this file (atomically)')
+    .option('--show-payloads', 'show the exact JSON that would be sent for each invoice')
+    .option('--skip-invalid', 'load the valid invoices even when others are invalid')
+    .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
+    .option('--sandbox', 'load into the embedded Alma sandbox (no account or key needed)')
+    .option('--alma-url <url>', 'Alma API base URL, scheme and host (/almaws/v1 is added); or ALMA_API_URL')
+    .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))
+    .option('--api-key-file <path>', 'read the API key from this file (otherwise ALMA_API_KEY)')
+    .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR; default: XDG state dir)')
+    .option('--rate <n>', `most requests per second (default ${DEFAULT_RATE})`)
+    .option('--concurrency <n>', `invoices in flight at once (default ${DEFAULT_CONCURRENCY})`)
+    .option('--timeout <seconds>', 'time to wait for one answer (default 30)')
+    .option('--max-retries <n>', 'retries of one safe request (default 4)')
+    .option('--poll-timeout <seconds>', 'how long to wait for Alma to finish processing an invoice (default 60)')
+    .addOption(new Option('--no-fsync', 'do not fsync the journal after each entry (benchmarks only)').hideHelp())
+    .option('-v, --verbose', 'show retries, pacing and every invoice')
+    .option('-q, --quiet', 'no progress; only the summary and errors')
+    .option('--no-color', 'no colour in the output (also NO_COLOR)')
+    .addHelpText('after', EXAMPLES)
+    .showSuggestionAfterError()
+    .action(async (files: string[], opts: RawOptions) => {
+      process.exitCode = await onLoad(files, opts);
+    });
+
+  program
+    .command('sandbox')
+    .description('run the embedded Alma-compatible sandbox server (for tests, demos and scripts)')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--seed <path>', 'seed file with vendors, funds, PO lines and code tables (default: fixtures/sandbox-seed.json)')
+    .option('--state <path>', 'keep the sandbox state in this file between runs')
+    .option('--per-second <n>', 'per-second request threshold (429 PER_SECOND_THRESHOLD above it)')
+    .option('--daily <n>', 'daily request threshold')
+    .option('--latency <ms>', 'added latency per answer')
+    .option('--process-delay <ms>', 'how long processing takes to settle')
+    .option('--allow-duplicates', "allow one vendor's invoice number twice (Alma's invoice_not_unique=true)")
+    .option('--api-key-file <path>', 'accept only the key in this file (otherwise any key)')
+    .option('--fault-rate <p>', 'probability of a fault per request (0..1)')
+    .option('--fault-kinds <list>', 'comma-separated fault kinds to draw from')
+    .option('--random-seed <n>', 'seed for faults and ids')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await onSandbox(opts);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const term = terminal(process.env);
+  const program = buildProgram(
+    (files, opts) => runLoad(resolveConfig(files, opts, process.env, process.cwd()), terminal(process.env, opts.color === false)),
+    (opts) => runSandboxCommand(opts, term),
+  );
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => write(term.errStyle.red(s)),
+  });
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    const code = exitCodeForError(err);
+    if (err instanceof CommanderError) return code; // commander already printed its one-line message
+    if (err instanceof UsageError) {
+      process.stderr.write(term.errStyle.red(`invoice-load: ${err.message}`) + '\n');
+    } else {
+      // A bug, not a user mistake: say so plainly; the trace only on request (changesets' InternalError pattern).
+      const e = err as Error;
+      const verbose = argv.includes('--verbose') || argv.includes('-v');
+      process.stderr.write(
+        term.errStyle.red(`invoice-load: internal error: ${e?.message ?? String(err)}`) +
+          '\nThis is a bug in invoice-load; please report it with the command you ran' +
+          (verbose ? ` and this trace:\n${e?.stack ?? ''}\n` : ' (run again with --verbose to see the trace).\n'),
+      );
+    }
+    return code;
+  }
+}

@@ -1,0 +1,51 @@
+/** `invoice-load sandbox`: the embedded Alma-compatible server on a port, until Ctrl-C. */
+import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { startSandbox, type SandboxOptions } from '../sandbox/server.js';
+import type { FaultKind } from '../sandbox/faults.js';
+import { UsageError } from '../shared/errors.js';
+import type { Terminal } from './terminal.js';
+
+type Opts = Record<string, string | boolean | undefined>;
+
+const num = (opts: Opts, name: string, flag: string): number | undefined => {
+  const v = opts[name];
+  if (v === undefined || typeof v === 'boolean') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number of at least 0, not "${v}"`);
+  return n;
+};
+
+export function sandboxOptions(opts: Opts): SandboxOptions {
+  const o: SandboxOptions = { port: num(opts, 'port', '--port') ?? 8080, host: typeof opts.host === 'string' ? opts.host : '127.0.0.1' };
+  if (typeof opts.seed === 'string') o.seed = opts.seed;
+  if (typeof opts.state === 'string') o.statePath = opts.state;
+  const set = <K extends keyof SandboxOptions>(k: K, v: SandboxOptions[K] | undefined): void => {
+    if (v !== undefined) o[k] = v;
+  };
+  set('perSecond', num(opts, 'perSecond', '--per-second'));
+  set('daily', num(opts, 'daily', '--daily'));
+  set('latencyMs', num(opts, 'latency', '--latency'));
+  set('processDelayMs', num(opts, 'processDelay', '--process-delay'));
+  set('faultRate', num(opts, 'faultRate', '--fault-rate'));
+  set('randomSeed', num(opts, 'randomSeed', '--random-seed'));
+  if (opts.allowDuplicates === true) o.allowDuplicates = true;
+  if (typeof opts.faultKinds === 'string') o.faultKinds = opts.faultKinds.split(',').map((k) => k.trim()) as FaultKind[];
+  if (typeof opts.apiKeyFile === 'string') {
+    try {
+      o.apiKeys = [readFileSync(opts.apiKeyFile, 'utf8').trim()];
+    } catch {
+      throw new UsageError(`cannot read --api-key-file ${opts.apiKeyFile}`);
+    }
+  }
+  return o;
+}
+
+export async function runSandboxCommand(opts: Opts, term: Terminal): Promise<number> {
+  const sandbox = await startSandbox(sandboxOptions(opts));
+  process.stdout.write(`invoice-load sandbox listening on ${sandbox.url}\n`);
+  process.stderr.write(term.errStyle.dim(`try: ALMA_API_URL=${sandbox.url} ALMA_API_KEY=any invoice-load fixtures/sample-batch.csv\n`));
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  await sandbox.close();
+  return 0;
+}

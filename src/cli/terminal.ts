@@ -1,0 +1,42 @@
+/**
+ * Colour and interactivity decisions, made once from the environment and the streams.
+ * chalk 5 does not honour NO_COLOR (chalk#547), so it is handled here: colour is off when
+ * NO_COLOR is set and non-empty, TERM=dumb, --no-color, or the stream is not a terminal;
+ * FORCE_COLOR turns it on (clig.dev). Each stream is judged on its own.
+ */
+import { Chalk } from 'chalk';
+import type { Style } from '../report/human.js';
+
+export interface Terminal {
+  outStyle: Style;
+  errStyle: Style;
+  /** stderr is a terminal a person is watching: spinner allowed. */
+  interactive: boolean;
+}
+
+const styleOf = (chalk: InstanceType<typeof Chalk>): Style => ({
+  green: (s) => chalk.green(s),
+  yellow: (s) => chalk.yellow(s),
+  red: (s) => chalk.red(s),
+  cyan: (s) => chalk.cyan(s),
+  dim: (s) => chalk.dim(s),
+  bold: (s) => chalk.bold(s),
+});
+
+export function colourLevel(env: Record<string, string | undefined>, isTTY: boolean, noColorFlag: boolean): 0 | 1 {
+  if (noColorFlag) return 0;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return 1;
+  if (env.TERM === 'dumb') return 0;
+  return isTTY ? 1 : 0;
+}
+
+export function terminal(env: Record<string, string | undefined>, noColorFlag = false): Terminal {
+  const outTTY = process.stdout.isTTY === true;
+  const errTTY = process.stderr.isTTY === true;
+  return {
+    outStyle: styleOf(new Chalk({ level: colourLevel(env, outTTY, noColorFlag) })),
+    errStyle: styleOf(new Chalk({ level: colourLevel(env, errTTY, noColorFlag) })),
+    interactive: errTTY && env.TERM !== 'dumb' && !env.CI,
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * Cell codecs: the one place that decides what text each canonical column accepts and what
+ * value it becomes. They are plain functions (no zod, no exceptions) because they run once per
+ * non-empty cell of every row: the grouper calls them directly, and the zod schemas in
+ * `schema.ts` wrap the very same functions, so the two can never disagree.
+ *
+ * A codec gets the cell text already trimmed and non-empty. It returns the *normalised* value
+ * (a canonical decimal text, an upper-cased code, a boolean, a whole number) or a `CellError`.
+ * Normalised values compare with `===`: `100.0` and `100.00` are the same amount, `usd` and
+ * `USD` the same currency. Decimal texts become `Decimal` only when an invoice is finished.
+ */
+import type { Decimal } from 'decimal.js';
+import type { CanonicalColumn } from './columns.js';
+import { isCurrencyCode } from './currencies.js';
+import { canonicalDecimalText, isDecimalText } from './money.js';
+
+export type CellKind = 'text' | 'money' | 'percent' | 'date' | 'boolean' | 'quantity' | 'currency' | 'vatType';
+
+/** The typed value of each kind once an invoice is finished (decimals become `Decimal`). */
+export interface KindValue {
+  text: string;
+  money: Decimal;
+  percent: Decimal;
+  date: string;
+  boolean: boolean;
+  quantity: number;
+  currency: string;
+  vatType: string;
+}
+
+/** A failed cell: a stable problem code and a plain message that shows the bad value. */
+export class CellError {
+  constructor(
+    readonly code: string,
+    readonly message: string,
+  ) {}
+}
+
+/** What a successful codec returns: decimal kinds give their canonical text. */
+export type CellValue = string | boolean | number;
+export type Codec = (text: string, column: string) => CellValue | CellError;
+
+/** Which kind each canonical column is. Codes, ids and notes are `text` (trimmed, kept as written). */
+export const COLUMN_KIND = {
+  invoice_number: 'text',
+  invoice_date: 'date',
+  vendor: 'text',
+  vendor_account: 'text',
+  total_amount: 'money',
+  currency: 'currency',
+  invoice_due_date: 'date',
+  payment_method: 'text',
+  reference_number: 'text',
+  owner: 'text',
+  vat_type: 'vatType',
+  vat_percentage: 'percent',
+  vat_amount: 'money',
+  vat_code: 'text',
+  vat_per_invoice_line: 'boolean',
+  expended_from_fund: 'boolean',
+  report_tax: 'boolean',
+  use_pro_rata: 'boolean',
+  shipment: 'money',
+  overhead: 'money',
+  insurance: 'money',
+  discount: 'money',
+  prepaid: 'boolean',
+  internal_copy: 'boolean',
+  export_to_erp: 'boolean',
+  invoice_note: 'text',
+  line_number: 'text',
+  line_type: 'text',
+  po_line: 'text',
+  price: 'money',
+  quantity: 'quantity',
+  price_note: 'text',
+  line_note: 'text',
+  subscription_from_date: 'date',
+  subscription_to_date: 'date',
+  additional_info: 'text',
+  fully_invoiced: 'boolean',
+  release_remaining_encumbrance: 'boolean',
+  check_subscription_date_overlap: 'boolean',
+  reporting_code: 'text',
+  secondary_reporting_code: 'text',
+  tertiary_reporting_code: 'text',
+  line_vat_code: 'text',
+  line_vat_percentage: 'percent',
+  line_vat_amount: 'money',
+  line_vat_note: 'text',
+  fund_code: 'text',
+  fund_percent: 'percent',
+  fund_amount: 'money',
+} as const satisfies Record<CanonicalColumn, CellKind>;
+
+export type ColumnKind<C extends CanonicalColumn> = (typeof COLUMN_KIND)[C];
+
+/** `"value"` with quotes and escapes, so blanks and odd characters are visible in messages. */
+export const quote = (text: string): string => JSON.stringify(text);
+
+const text: Codec = (t) => t;
+
+const money: Codec = (t, column) =>
+  isDecimalText(t)
+    ? canonicalDecimalText(t)
+    : new CellError(
+        'invalid_number',
+        `${column} ${quote(t)} is not a number (expected digits with an optional "." and decimals, e.g. 1234.50; no thousands separators or currency signs)`,
+      );
+
+/** A percentage from 0 to 100 inclusive. */
+const percent: Codec = (t, column) => {
+  if (!isDecimalText(t)) {
+    return new CellError('invalid_number', `${column} ${quote(t)} is not a percentage (expected a number from 0 to 100, e.g. 33.33)`);
+  }
+  const c = canonicalDecimalText(t);
+  const dot = c.indexOf('.');
+  const whole = dot === -1 ? c : c.slice(0, dot);
+  if (c.charCodeAt(0) === 45 /* - */ || whole.length > 3 || Number(whole) > 100 || (whole === '100' && dot !== -1)) {
+    return new CellError('percent_out_of_range', `${column} ${quote(t)} is not between 0 and 100`);
+  }
+  return c;
+};
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** `YYYY-MM-DD` (ISO 8601 calendar date, Gregorian leap rule) that exists: 2024-02-29 yes, 2026-02-29 no. */
+const date: Codec = (t, column) => {
+  const m = DATE.exec(t);
+  if (m === null) return new CellError('invalid_date', `${column} ${quote(t)} is not a date (expected YYYY-MM-DD)`);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const max = mo === 2 && isLeapYear(y) ? 29 : (DAYS_IN_MONTH[mo - 1] ?? 0);
+  if (y < 1 || d < 1 || d > max) {
+    return new CellError('invalid_date', `${column} ${quote(t)} is not a real date (expected YYYY-MM-DD)`);
+  }
+  return t;
+};
+
+/** Accepted spellings, compared case-insensitively. Anything else is an error, never a silent false. */
+const BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true], ['yes', true], ['y', true], ['1', true],
+  ['false', false], ['no', false], ['n', false], ['0', false],
+]);
+const boolean: Codec = (t, column) =>
+  BOOLEANS.get(t) ??
+  BOOLEANS.get(t.toLowerCase()) ??
+  new CellError('invalid_boolean', `${column} ${quote(t)} is not true or false (accepted: true/false, yes/no, y/n, 1/0)`);
+
+const WHOLE = /^\d+$/;
+/** A positive whole number (the data dictionary types `quantity` as int). */
+const quantity: Codec = (t, column) => {
+  const n = WHOLE.test(t) ? Number(t) : NaN;
+  return n >= 1 && Number.isSafeInteger(n)
+    ? n
+    : new CellError('invalid_quantity', `${column} ${quote(t)} is not a positive whole number`);
+};
+
+const currency: Codec = (t, column) => {
+  const up = t.toUpperCase();
+  return isCurrencyCode(up) ? up : new CellError('invalid_currency', `${column} ${quote(t)} is not an ISO 4217 currency code (e.g. USD, EUR)`);
+};
+
+/** Alma's invoice VAT types (`invoice_vat.type`); Inclusive is Alma's default. */
+export const VAT_TYPES = ['INCLUSIVE', 'EXCLUSIVE', 'LINEEXCLUSIVE'] as const;
+export type VatType = (typeof VAT_TYPES)[number];
+const vatTypes: ReadonlySet<string> = new Set(VAT_TYPES);
+const vatType: Codec = (t, column) => {
+  const up = t.toUpperCase();
+  return vatTypes.has(up) ? up : new CellError('invalid_vat_type', `${column} ${quote(t)} is not a VAT type (expected INCLUSIVE, EXCLUSIVE or LINEEXCLUSIVE)`);
+};
+
+export const CODECS: Readonly<Record<CellKind, Codec>> = { text, money, percent, date, boolean, quantity, currency, vatType };
+
+/**
+ * Trims a raw cell; `undefined` when it is missing or blank. Blank cells count as empty
+ * everywhere (an invoice-level blank inherits, it never conflicts).
+ */
+export function cellText(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const t = raw.trim();
+  return t === '' ? undefined : t;
+}
+
+/** Parses one raw cell of a canonical column: `undefined` for a blank cell. */
+export function parseCell(column: CanonicalColumn, raw: string | undefined): CellValue | CellError | undefined {
+  const t = cellText(raw);
+  return t === undefined ? undefined : CODECS[COLUMN_KIND[column]](t, column);
+}

@@ -1,0 +1,20 @@
+/**
+ * What the engine tells the outside world while it runs. The terminal output, the cron-log
+ * lines and the tests subscribe to these; the engine itself never prints.
+ */
+import type { InvoiceKey } from '../domain/model.js';
+import type { TargetEvent } from '../targets/target.js';
+import type { InvoiceResult } from './result.js';
+import type { Step } from './journal.js';
+
+export type EngineEvent =
+  | { type: 'start'; invoices: number; alreadyDone: number; resumed: boolean }
+  | { type: 'step'; key: InvoiceKey; step: Step; detail?: string }
+  | { type: 'reconcile'; key: InvoiceKey; step: Step; reason: string }
+  | { type: 'invoice'; result: InvoiceResult; done: number; total: number }
+  | { type: 'stopping'; reason: StopReason; message: string }
+  | { type: 'target'; event: TargetEvent };
+
+export type StopReason = 'interrupted' | 'daily_limit' | 'auth';
+
+export type EngineEventSink = (event: EngineEvent) => void;

@@ -1,0 +1,259 @@
+/**
+ * The journal: an append-only JSON Lines file, one per (target endpoint, batch content), that
+ * records the intent before each write and the outcome after it. Alma has no idempotency keys,
+ * so this journal and the look-ups before create are what make a re-run safe:
+ * - a step with an outcome is never sent again;
+ * - a step with an intent and no outcome is "unknown": the engine asks Alma before re-sending.
+ * Each line is written with one write(2) and fdatasync'd before the request goes out, so a
+ * kill at any byte leaves at most a torn last line, which is tolerated (and cut) on resume.
+ * Nothing secret is ever written here: no key, no headers, only ids, numbers and statuses.
+ */
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { JournalError } from '../shared/errors.js';
+import type { InvoiceKey } from '../domain/model.js';
+import type { Alert } from '../targets/target.js';
+
+export const JOURNAL_KIND = 'invoice-load-journal';
+export const JOURNAL_VERSION = 1;
+
+export type Step = 'lookup' | 'create' | 'lines' | 'process' | 'poll';
+
+export interface JournalHeader {
+  t: 'begin';
+  kind: typeof JOURNAL_KIND;
+  v: number;
+  target: string;
+  endpoint: string;
+  batch: string;
+  at: string;
+}
+
+export interface ErrorRecord {
+  step: Step;
+  http_status: number;
+  code: string;
+  message: string;
+  tracking_id?: string | undefined;
+}
+
+export type JournalEntry =
+  | JournalHeader
+  | { t: 'run'; at: string }
+  /** About to send a write; `line` for a line step. */
+  | { t: 'intent'; vendor: string; number: string; step: 'create' | 'line' | 'process'; id?: string; line?: string }
+  /** The invoice exists in the target with this id (created by us, or found by a look-up). */
+  | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean }
+  | { t: 'line'; vendor: string; number: string; line: string; id: string }
+  /** The process request was answered: processing has started and must never be requested again. */
+  | { t: 'processed'; vendor: string; number: string; id: string }
+  | {
+      t: 'settled';
+      vendor: string;
+      number: string;
+      id: string;
+      status: 'loaded' | 'in_review' | 'already_loaded';
+      workflow_status?: string | undefined;
+      approval_status?: string | undefined;
+      alerts: Alert[];
+    }
+  | { t: 'failed'; vendor: string; number: string; error: ErrorRecord };
+
+/** What the journal knows about one invoice, folded from its entries. */
+export interface InvoiceJournalState {
+  id?: string | undefined;
+  found: boolean;
+  /** A create was sent and no outcome was recorded: it may exist in the target. */
+  createPending: boolean;
+  lines: Map<string, string>;
+  /** Line numbers sent without a recorded outcome. */
+  linesPending: Set<string>;
+  processPending: boolean;
+  processed: boolean;
+  settled?: Extract<JournalEntry, { t: 'settled' }> | undefined;
+  lastError?: ErrorRecord | undefined;
+}
+
+const emptyState = (): InvoiceJournalState => ({
+  found: false,
+  createPending: false,
+  lines: new Map(),
+  linesPending: new Set(),
+  processPending: false,
+  processed: false,
+});
+
+const stateKey = (vendor: string, number: string): string => `${vendor}\u0000${number}`;
+
+/** Applies one entry to per-invoice state: the single definition of what an entry means. */
+export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalEntry): void {
+  if (e.t === 'begin' || e.t === 'run') return;
+  const k = stateKey(e.vendor, e.number);
+  let s = states.get(k);
+  if (!s) {
+    s = emptyState();
+    states.set(k, s);
+  }
+  switch (e.t) {
+    case 'intent':
+      if (e.step === 'create') s.createPending = true;
+      else if (e.step === 'line' && e.line !== undefined) s.linesPending.add(e.line);
+      else if (e.step === 'process') s.processPending = true;
+      break;
+    case 'invoice':
+      s.id = e.id;
+      s.found = s.found || e.found;
+      s.createPending = false;
+      break;
+    case 'line':
+      s.lines.set(e.line, e.id);
+      s.linesPending.delete(e.line);
+      break;
+    case 'processed':
+      s.processed = true;
+      s.processPending = false;
+      break;
+    case 'settled':
+      s.settled = e;
+      s.processed = true;
+      s.processPending = false;
+      break;
+    case 'failed':
+      s.lastError = e.error;
+      break;
+  }
+}
+
+/** Folds entries into per-invoice state. Pure: the same entries always give the same state. */
+export function foldJournal(entries: Iterable<JournalEntry>): Map<string, InvoiceJournalState> {
+  const states = new Map<string, InvoiceJournalState>();
+  for (const e of entries) applyEntry(states, e);
+  return states;
+}
+
+/**
+ * Parses journal text. A torn last line (a kill in the middle of a write) is dropped and its
+ * byte offset returned so the file can be cut back; anything else unreadable is refused: a
+ * journal silently discarded would turn "resume" into "start over".
+ */
+export function parseJournal(
+  text: string,
+  expect: { endpoint: string; batch: string },
+  path: string,
+): { header: JournalHeader; entries: JournalEntry[]; validBytes: number } {
+  const entries: JournalEntry[] = [];
+  let offset = 0;
+  let validBytes = 0;
+  let lineNo = 0;
+  while (offset < text.length) {
+    const nl = text.indexOf('\n', offset);
+    // A last line without its newline is torn, even if it happens to parse: every entry is
+    // written as JSON + "\n" in one write, so a missing newline means the write was cut off.
+    // Dropping it is safe: an intent that never reached the disk was never sent, and a lost
+    // outcome leaves its intent pending, which the engine reconciles with a look-up.
+    if (nl === -1) break;
+    const raw = text.slice(offset, nl);
+    lineNo++;
+    let entry: JournalEntry | undefined;
+    try {
+      entry = JSON.parse(raw) as JournalEntry;
+    } catch {
+      entry = undefined;
+    }
+    if (entry === undefined || typeof entry !== 'object' || entry === null || typeof entry.t !== 'string') {
+      if (lineNo === 1) throw new JournalError(`${path} is not an invoice-load journal; refusing to use or overwrite it.`);
+      throw new JournalError(
+        `journal ${path} is corrupted at line ${lineNo}, which is not a torn last line left by a kill. ` +
+          `Move it aside to start this batch's journal afresh (look-ups in the target still prevent duplicates).`,
+      );
+    }
+    entries.push(entry);
+    validBytes += Buffer.byteLength(raw) + 1;
+    offset = nl + 1;
+  }
+  const header = entries[0];
+  if (!header || header.t !== 'begin' || header.kind !== JOURNAL_KIND) {
+    throw new JournalError(`${path} is not an invoice-load journal; refusing to use or overwrite it.`);
+  }
+  if (header.v !== JOURNAL_VERSION) {
+    throw new JournalError(`journal ${path} has version ${String(header.v)}; this invoice-load writes version ${JOURNAL_VERSION}.`);
+  }
+  if (header.endpoint !== expect.endpoint || header.batch !== expect.batch) {
+    throw new JournalError(`journal ${path} belongs to another batch or target (${header.endpoint}); refusing to mix them.`);
+  }
+  return { header, entries, validBytes };
+}
+
+export interface JournalOptions {
+  path: string;
+  target: string;
+  endpoint: string;
+  batch: string;
+  /** fdatasync after each entry (default true). Off only for benchmarks that measure the API side. */
+  sync?: boolean;
+  now?: () => Date;
+}
+
+/** An open journal: read at start, then appended to. Not safe for two processes: see lock.ts. */
+export class Journal {
+  private fd: number;
+  private readonly sync: boolean;
+  private readonly states: Map<string, InvoiceJournalState>;
+  readonly resumed: boolean;
+
+  private constructor(fd: number, states: Map<string, InvoiceJournalState>, resumed: boolean, sync: boolean) {
+    this.fd = fd;
+    this.states = states;
+    this.resumed = resumed;
+    this.sync = sync;
+  }
+
+  static open(opts: JournalOptions): Journal {
+    const now = opts.now ?? (() => new Date());
+    mkdirSync(dirname(opts.path), { recursive: true });
+    const sync = opts.sync ?? true;
+    if (existsSync(opts.path)) {
+      const text = readFileSync(opts.path, 'utf8');
+      // A kill while the very first line was being written leaves a torn header and nothing else.
+      const tornHeaderOnly = !text.includes('\n') && text.startsWith('{"t":"begin"');
+      if (text.length > 0 && !tornHeaderOnly) {
+        const { entries, validBytes } = parseJournal(text, opts, opts.path);
+        const fd = openSync(opts.path, 'r+');
+        ftruncateSync(fd, validBytes); // cut a torn tail so the next entry starts on a fresh line
+        closeSync(fd);
+        const journal = new Journal(openSync(opts.path, 'a'), foldJournal(entries), true, sync);
+        journal.append({ t: 'run', at: now().toISOString() });
+        return journal;
+      }
+    }
+    const journal = new Journal(openSync(opts.path, 'w'), new Map(), false, sync);
+    journal.append({
+      t: 'begin',
+      kind: JOURNAL_KIND,
+      v: JOURNAL_VERSION,
+      target: opts.target,
+      endpoint: opts.endpoint,
+      batch: opts.batch,
+      at: now().toISOString(),
+    });
+    return journal;
+  }
+
+  state(key: InvoiceKey): InvoiceJournalState {
+    return this.states.get(stateKey(key.vendor, key.number)) ?? emptyState();
+  }
+
+  /** Writes one entry durably, then folds it into the in-memory state. */
+  append(entry: JournalEntry): void {
+    writeSync(this.fd, JSON.stringify(entry) + '\n');
+    if (this.sync) fdatasyncSync(this.fd);
+    applyEntry(this.states, entry);
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}

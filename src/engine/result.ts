@@ -1,0 +1,23 @@
+import type { InvoiceKey } from '../domain/model.js';
+import type { Alert } from '../targets/target.js';
+import type { ErrorRecord } from './journal.js';
+
+/**
+ * How one invoice ended in this run. `not_started` is an invoice the run never reached
+ * because it stopped (Ctrl-C, daily threshold, refused key); the report shows it as failed
+ * with a code saying why, and a re-run loads it.
+ */
+export type LoadStatus = 'loaded' | 'in_review' | 'failed' | 'already_loaded' | 'not_started';
+
+export interface InvoiceResult {
+  key: InvoiceKey;
+  status: LoadStatus;
+  id?: string | undefined;
+  workflowStatus?: string | undefined;
+  approvalStatus?: string | undefined;
+  alerts: Alert[];
+  lines: { number: string; id: string }[];
+  error?: ErrorRecord | undefined;
+  /** Things worth a look that did not stop the invoice (e.g. two matches in Alma). */
+  warnings: string[];
+}

@@ -1,0 +1,205 @@
+/**
+ * Retry policy: pure decisions, no I/O. `classify` says what an attempt's outcome means,
+ * `backoffMs` and `parseRetryAfter` say how long to wait, `decide` puts them together.
+ * The transport (`src/targets/http.ts`) performs the attempts and the waiting.
+ *
+ * The one rule everything else bends to: Alma has no idempotency keys (alma-api.md §2.3,
+ * §5.6), so a POST is sent again only when it provably was not processed. Any other failed
+ * POST ends as `unknown`, and the engine asks Alma what exists before sending it again.
+ */
+
+export interface RetryOptions {
+  /** Base of the exponential backoff, in ms (AWS full jitter uses 500 ms for throttling). */
+  baseMs: number;
+  /** Cap of one backoff, in ms (AWS: 20 s). */
+  capMs: number;
+  /** Retries after the first attempt (so `maxRetries + 1` attempts at most). */
+  maxRetries: number;
+  /** Longest wait a server's Retry-After may impose; beyond it we give up (octokit falls back at 60 s). */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { baseMs: 500, capMs: 20_000, maxRetries: 4, maxWaitMs: 60_000 };
+
+/** What one attempt produced, reduced to what the policy needs. */
+export type Outcome =
+  | {
+      kind: 'response';
+      status: number;
+      /** The API's error code (Alma `errorCode`), when the body had one. */
+      code?: string | undefined;
+      message?: string | undefined;
+      /** Raw `Retry-After` header value, when present. */
+      retryAfter?: string | undefined;
+    }
+  | {
+      kind: 'network';
+      /** `err.code` of the transport error (ECONNRESET, UND_ERR_HEADERS_TIMEOUT, ...). */
+      code: string;
+      /**
+       * Whether the request bytes reached the socket: `false` only when the transport can
+       * prove they did not, `undefined` when it cannot tell.
+       */
+      sent?: boolean | undefined;
+    };
+
+export interface RequestTraits {
+  method: string;
+  /**
+   * True when sending the request twice has the effect of sending it once: GET/HEAD, or a
+   * write the API de-duplicates (an Idempotency-Key, as Alguna has). Alma POSTs are not.
+   */
+  idempotent: boolean;
+}
+
+/**
+ * `retry`: safe to send again. `throttled` marks a rate-limit refusal, which the limiter
+ *   also hears about (it slows everyone down).
+ * `api` / `auth` / `daily`: a definite answer; throw the matching error, do not retry.
+ * `unknown`: the request may have taken effect; throw `UnknownOutcomeError` at once.
+ */
+export type Classification =
+  | { kind: 'retry'; reason: string; throttled: boolean }
+  | { kind: 'api'; reason: string }
+  | { kind: 'auth'; reason: string }
+  | { kind: 'daily'; reason: string }
+  | { kind: 'unknown'; reason: string };
+
+/**
+ * Connection failures that happen before a single byte of the request is written: the
+ * server never saw it, so even a POST may be sent again (Stripe/undici treat these as
+ * "no response"; AWS classifies them as transient). DNS (ENOTFOUND, EAI_AGAIN), refused or
+ * unreachable connections, and undici's connect timeout.
+ */
+const PRE_SEND_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Local failures no retry can fix: a closed or misused dispatcher, an invalid URL or
+ * argument, a certificate that does not verify. None of them sent anything.
+ */
+const FATAL_LOCAL_CODES = new Set([
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_CLOSED',
+  'UND_ERR_NOT_SUPPORTED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'ERR_INVALID_URL',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_HAS_EXPIRED',
+]);
+
+/** Alma's per-second governance threshold (alma-api.md §2.3, sample 06). */
+const PER_SECOND = 'PER_SECOND_THRESHOLD';
+/** Alma's daily threshold. The code is unverified (§2.3), so the message is checked too. */
+const DAILY = 'DAILY_THRESHOLD';
+const DAILY_MESSAGE = /daily\s+(api\s+)?(threshold|limit)/i;
+
+export function classify(req: RequestTraits, outcome: Outcome): Classification {
+  if (outcome.kind === 'network') return classifyNetwork(req, outcome.code, outcome.sent);
+  const { status } = outcome;
+  const code = outcome.code ?? '';
+  const reason = code !== '' ? `${status} ${code}` : String(status);
+
+  // The daily budget is spent: every further call fails until midnight, so stop the run
+  // (KB-SANDBOX: "an error is returned for any additional API request"). Checked first: its
+  // 429 must not be mistaken for the per-second one.
+  if (code === DAILY || (status === 429 && DAILY_MESSAGE.test(outcome.message ?? ''))) {
+    return { kind: 'daily', reason };
+  }
+  // Key refused or lacking rights. Alma answers these in XML with errorCode UNAUTHORIZED
+  // (UGENT src/errors.ts); octokit and Stripe never retry 401/403.
+  if (status === 401 || status === 403 || code === 'UNAUTHORIZED') return { kind: 'auth', reason };
+  // Per-second threshold: Alma refused the request before doing anything (PUL issue #1094),
+  // so it is safe to resend, POST included, after slowing down.
+  if (status === 429 || code === PER_SECOND) return { kind: 'retry', reason, throttled: true };
+  // 5xx (and 408): the server may have done the work before failing. Safe to repeat only
+  // when repeating is harmless (undici RetryHandler and gaxios skip POST; Salesforce
+  // Data Loader PR #1545: "retry may result in duplicate inserts").
+  if (status >= 500 || status === 408) {
+    return req.idempotent ? { kind: 'retry', reason, throttled: false } : { kind: 'unknown', reason };
+  }
+  // Everything else is a definite answer: 400 business errors (Alma reports "not found" as
+  // 400 too, §2.1), 404, 409, 422 ... (octokit doNotRetry).
+  return { kind: 'api', reason };
+}
+
+function classifyNetwork(req: RequestTraits, code: string, sent: boolean | undefined): Classification {
+  if (FATAL_LOCAL_CODES.has(code)) return { kind: 'api', reason: code };
+  if (PRE_SEND_CODES.has(code)) return { kind: 'retry', reason: code, throttled: false };
+  if (req.idempotent) return { kind: 'retry', reason: code, throttled: false };
+  // A reset or timeout after the request was written "can surface after the API processed
+  // the request" (stripe-node RequestSender). Only proof that nothing was written helps.
+  if (sent === false) return { kind: 'retry', reason: `${code} (not sent)`, throttled: false };
+  return { kind: 'unknown', reason: code };
+}
+
+/** GET and HEAD never change anything (RFC 9110 §9.2.1); everything else is assumed to. */
+export function isSafeMethod(method: string): boolean {
+  const m = method.toUpperCase();
+  return m === 'GET' || m === 'HEAD' || m === 'OPTIONS';
+}
+
+/**
+ * Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"; smithy
+ * DefaultRetryBackoffStrategy): `random() × min(cap, base × 2^attempt)`, attempt counted from 0.
+ * Jitter spreads concurrent workers that failed together.
+ */
+export function backoffMs(attempt: number, random: () => number, opts: Pick<RetryOptions, 'baseMs' | 'capMs'>): number {
+  const ceiling = Math.min(opts.capMs, opts.baseMs * 2 ** Math.max(0, attempt));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * `Retry-After` is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3); undici and
+ * smithy parseRetryAfterHeader accept both. Returns ms from `nowMs`, or undefined when the
+ * header is absent or unreadable. A date in the past means "now" (0).
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (v === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+export type Decision =
+  | { action: 'retry'; delayMs: number; reason: string; throttled: boolean; retryAfterMs?: number | undefined }
+  | { action: 'fail'; kind: 'api' | 'auth' | 'daily' | 'unknown' | 'exhausted'; reason: string };
+
+/**
+ * The whole policy for one finished attempt (`attempt` counted from 0).
+ * The server's Retry-After is a floor on our own backoff (never retry sooner than asked),
+ * and a ceiling on patience: beyond `maxWaitMs` the request fails instead of hanging.
+ * Alma does not document Retry-After (alma-api.md §2.3), so it is honoured only when present.
+ */
+export function decide(
+  req: RequestTraits,
+  outcome: Outcome,
+  attempt: number,
+  ctx: { random: () => number; nowMs: number; options?: Partial<RetryOptions> | undefined },
+): Decision {
+  const opts = { ...DEFAULT_RETRY, ...ctx.options };
+  const c = classify(req, outcome);
+  if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason };
+  if (attempt >= opts.maxRetries) return { action: 'fail', kind: 'exhausted', reason: c.reason };
+  const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs) : undefined;
+  if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
+    return { action: 'fail', kind: 'exhausted', reason: `${c.reason}, Retry-After ${Math.ceil(retryAfterMs / 1000)} s is too long` };
+  }
+  const delayMs = Math.max(backoffMs(attempt, ctx.random, opts), retryAfterMs ?? 0);
+  return { action: 'retry', delayMs, reason: c.reason, throttled: c.throttled, retryAfterMs };
+}

@@ -1,0 +1,170 @@
+/**
+ * Bytes → text, streamed, refusing bytes that are not valid in the chosen encoding.
+ *
+ * Mojibake must never reach the domain: a vendor name or note with a wrong character would be
+ * loaded into Alma as is. So UTF-8 (the default) and UTF-16LE decode with `fatal: true`; on
+ * the first invalid byte the text up to the last complete line before it is handed on, then
+ * `InvalidEncodingError` is thrown with the byte and its line, and the file stops there.
+ */
+import { findInvalidUtf16le, findInvalidUtf8, utf16lePendingLength, utf8PendingLength } from './unicode.js';
+
+export type Encoding = 'utf-8' | 'windows-1252' | 'latin1' | 'utf-16le';
+
+export class InvalidEncodingError extends Error {
+  constructor(
+    /** 1-based line of the bad byte (counting LF line breaks). */
+    readonly line: number,
+    /** The first byte of the invalid sequence. */
+    readonly byte: number,
+    readonly encoding: 'utf-8' | 'utf-16le',
+    /** The file ended in the middle of a character. */
+    readonly atEnd: boolean,
+  ) {
+    super(invalidEncodingMessage(line, byte, encoding, atEnd));
+    this.name = 'InvalidEncodingError';
+  }
+}
+
+function invalidEncodingMessage(line: number, byte: number, encoding: 'utf-8' | 'utf-16le', atEnd: boolean): string {
+  const hex = '0x' + byte.toString(16).toUpperCase().padStart(2, '0');
+  if (encoding === 'utf-16le') {
+    return `the bytes starting with ${hex} on line ${line} are not valid UTF-16LE (an unpaired surrogate or an odd number of bytes); check the --encoding option`;
+  }
+  const what = atEnd ? `the file ends in the middle of a character (byte ${hex} on line ${line})` : `byte ${hex} on line ${line} is not valid UTF-8`;
+  return `${what}; if the file was saved by Excel on Windows, run again with --encoding windows-1252`;
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * A byte-order mark overrides the label: WHATWG Encoding "decode" (§6, BOM sniffing) does the
+ * same, because a BOM cannot begin text in any other encoding we accept. This is what makes
+ * Excel's "Unicode Text" (UTF-16LE with BOM) and "CSV UTF-8" (with BOM) work without a flag.
+ */
+function sniffBom(head: Uint8Array, label: Encoding): Encoding {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === UTF8_BOM[0] && head[1] === UTF8_BOM[1] && head[2] === UTF8_BOM[2]) return 'utf-8';
+  return label;
+}
+
+/** Counts LF characters in `text` (the line number of later text is this + 1). */
+function countLf(text: string): number {
+  let n = 0;
+  let i = text.indexOf('\n');
+  while (i !== -1) {
+    n++;
+    i = text.indexOf('\n', i + 1);
+  }
+  return n;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * Decodes `bytes` as `encoding` and yields text chunks (BOM stripped). Throws
+ * `InvalidEncodingError` after yielding the complete lines before an invalid byte.
+ */
+export async function* decodeText(bytes: AsyncIterable<Uint8Array>, encoding: Encoding): AsyncGenerator<string, void, undefined> {
+  const source = bytes[Symbol.asyncIterator]();
+  try {
+    // Gather at least 3 bytes first so a BOM split over tiny chunks is still seen.
+    let head: Uint8Array = new Uint8Array(0);
+    while (head.length < 3) {
+      const r = await source.next();
+      if (r.done) break;
+      head = concat(head, r.value);
+    }
+    if (head.length === 0) return;
+    const enc = sniffBom(head, encoding);
+    if (enc === 'utf-8' || enc === 'utf-16le') {
+      yield* decodeStrict(head, source, enc);
+      return;
+    }
+    // Single-byte encodings map every byte (WHATWG windows-1252 index; "latin1" is a label of
+    // the same decoder in the Encoding standard), so there is nothing to validate.
+    const dec = new TextDecoder(enc);
+    let text = dec.decode(head, { stream: true });
+    if (text.length > 0) yield text;
+    for (let r = await source.next(); !r.done; r = await source.next()) {
+      text = dec.decode(r.value, { stream: true });
+      if (text.length > 0) yield text;
+    }
+    text = dec.decode();
+    if (text.length > 0) yield text;
+  } finally {
+    // Closes the file when the reader stops early (an error, or the consumer breaks off).
+    await source.return?.();
+  }
+}
+
+async function* decodeStrict(
+  firstChunk: Uint8Array,
+  rest: AsyncIterator<Uint8Array>,
+  enc: 'utf-8' | 'utf-16le',
+): AsyncGenerator<string, void, undefined> {
+  const dec = new TextDecoder(enc, { fatal: true });
+  const findInvalid = enc === 'utf-8' ? findInvalidUtf8 : findInvalidUtf16le;
+  let lines = 0; // LF line breaks in the text yielded so far
+  let offset = 0; // bytes consumed before the current chunk
+  let pending: Uint8Array = new Uint8Array(0); // bytes of a character split across chunks
+  let chunk: Uint8Array | undefined = firstChunk;
+  while (chunk !== undefined) {
+    let text: string;
+    try {
+      text = dec.decode(chunk, { stream: true });
+    } catch {
+      yield* failAt(concat(pending, chunk), offset - pending.length, false);
+      return;
+    }
+    if (text.length > 0) {
+      lines += countLf(text);
+      yield text;
+    }
+    // Remember the unfinished character, if any, to locate an error that completes it badly.
+    const window = chunk.length >= 4 ? chunk : concat(pending, chunk);
+    const windowStart = offset + chunk.length - window.length;
+    const p = enc === 'utf-8' ? utf8PendingLength(window) : utf16lePendingLength(window, windowStart);
+    pending = window.slice(window.length - p);
+    offset += chunk.length;
+    const r = await rest.next();
+    chunk = r.done ? undefined : r.value;
+  }
+  let tail: string;
+  try {
+    tail = dec.decode();
+  } catch {
+    yield* failAt(pending, offset - pending.length, true);
+    return;
+  }
+  if (tail.length > 0) yield tail;
+
+  /**
+   * `bytes` begins where the decoder's state began (a character boundary at absolute byte
+   * `start`). Yields the text of the complete lines before the bad byte, then throws.
+   */
+  async function* failAt(bytes: Uint8Array, start: number, final: boolean): AsyncGenerator<string, void, undefined> {
+    let bad = findInvalid(bytes, 0, final);
+    if (bad === -1) bad = 0; // cannot happen when the decoder failed; still report something
+    const unit = enc === 'utf-8' ? 1 : 2;
+    let lastLf = -1;
+    let lfs = 0;
+    for (let i = 0; i + unit - 1 < bad; i += unit) {
+      if (bytes[i] === 10 && (unit === 1 || bytes[i + 1] === 0)) {
+        lfs++;
+        lastLf = i;
+      }
+    }
+    if (lastLf >= 0) {
+      // A fresh decoder: the failed one's state is spent. Strip a BOM only at the file start.
+      const prefix = new TextDecoder(enc, { fatal: true, ignoreBOM: start !== 0 }).decode(bytes.subarray(0, lastLf + unit));
+      if (prefix.length > 0) yield prefix;
+    }
+    throw new InvalidEncodingError(lines + lfs + 1, bytes[bad] ?? 0, enc, final);
+  }
+}

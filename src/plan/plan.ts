@@ -1,0 +1,57 @@
+/**
+ * Plan, then execute: the grouped, validated batch becomes a plan — which invoices go, which
+ * are held back and why — before anything is sent. The dry run stops here; a load hands the
+ * plan's valid invoices to the engine. Pure.
+ */
+import { createHash } from 'node:crypto';
+import type { GroupedInvoice, Invoice, InvoiceKey } from '../domain/model.js';
+import { keyString } from '../domain/model.js';
+import type { Problem } from '../domain/problem.js';
+import type { Provenance } from '../input/record.js';
+import { stringifyJson } from '../shared/json.js';
+
+export interface PlanEntry {
+  key: InvoiceKey;
+  rows: Provenance[];
+  /** Errors and warnings of this invoice's rows, sorted by file and row. */
+  problems: Problem[];
+  /** Present when the invoice is valid and will be loaded. */
+  invoice?: Invoice | undefined;
+}
+
+export interface Plan {
+  version: 1;
+  /**
+   * Identity of the batch's content (not of its file names or row order): a hash of the valid
+   * invoices. The journal is keyed by it, so a renamed or reordered file resumes where it was.
+   */
+  batchId: string;
+  entries: PlanEntry[];
+  /** Problems not tied to one invoice: unreadable files, rows that cannot be grouped, unknown columns. */
+  issues: Problem[];
+}
+
+export function buildPlan(grouped: readonly GroupedInvoice[], issues: readonly Problem[]): Plan {
+  const entries: PlanEntry[] = grouped.map((g) => ({ key: g.key, rows: g.rows, problems: g.problems, invoice: g.invoice }));
+  return { version: 1, batchId: batchId(entries), entries, issues: [...issues] };
+}
+
+export function batchId(entries: readonly PlanEntry[]): string {
+  const hash = createHash('sha256');
+  const valid = entries.filter((e) => e.invoice !== undefined).sort((a, b) => cmp(keyString(a.key), keyString(b.key)));
+  for (const e of valid) {
+    // Provenance is left out on purpose: the same invoices from a renamed file are the same batch.
+    const { rows: _rows, ...invoice } = e.invoice!;
+    hash.update(stringifyJson({ ...invoice, lines: invoice.lines.map(({ rows: _r, ...l }) => ({ ...l, funds: l.funds.map(({ source: _s, ...f }) => f) })) }));
+    hash.update('\n');
+  }
+  return hash.digest('hex').slice(0, 24);
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export const validInvoices = (plan: Plan): Invoice[] =>
+  plan.entries.flatMap((e) => (e.invoice !== undefined ? [e.invoice] : []));
+
+export const hasErrors = (plan: Plan): boolean =>
+  plan.issues.some((p) => p.severity === 'error') || plan.entries.some((e) => e.invoice === undefined);

@@ -1,0 +1,154 @@
+/**
+ * The report for people: a table of invoices, then every problem grouped by file and row,
+ * then one line that says what happened. Pure — colours come in as functions, so the CLI
+ * decides about TTYs and NO_COLOR and tests read plain text.
+ */
+import type { Problem } from '../domain/problem.js';
+import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
+
+export interface Style {
+  green(s: string): string;
+  yellow(s: string): string;
+  red(s: string): string;
+  cyan(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+export const plainStyle: Style = {
+  green: (s) => s,
+  yellow: (s) => s,
+  red: (s) => s,
+  cyan: (s) => s,
+  dim: (s) => s,
+  bold: (s) => s,
+};
+
+const STATUS_LABEL: Record<ReportStatus, string> = {
+  loaded: 'loaded',
+  in_review: 'in review',
+  failed: 'FAILED',
+  invalid: 'INVALID',
+  already_loaded: 'already loaded',
+  planned: 'planned',
+};
+
+function colourStatus(status: ReportStatus, style: Style): (s: string) => string {
+  switch (status) {
+    case 'loaded':
+    case 'planned':
+      return style.green;
+    case 'in_review':
+      return style.yellow;
+    case 'already_loaded':
+      return style.cyan;
+    case 'failed':
+    case 'invalid':
+      return style.red;
+  }
+}
+
+/** Strips terminal control characters from text that came from a file or an API. */
+export const safe = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+
+function table(rows: string[][], style: Style, colour: ((s: string) => string)[] = []): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r, ri) =>
+    r
+      .map((c, i) => {
+        const cell = i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0);
+        if (ri === 0) return style.dim(cell);
+        return i === 0 ? (colour[ri] ?? ((x: string) => x))(cell) : cell;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+function detail(inv: ReportInvoice): string {
+  if (inv.error) {
+    const tracking = inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : '';
+    return `${inv.error.step}: ${inv.error.code} ${inv.error.message}${tracking}`;
+  }
+  if (inv.status === 'invalid') {
+    const errors = inv.issues.filter((p) => p.severity === 'error').length;
+    return `${errors} error${errors === 1 ? '' : 's'}, see below`;
+  }
+  if (inv.alerts.length > 0) return inv.alerts.map((a) => a.code).join(', ');
+  return inv.workflow_status ?? '';
+}
+
+export function renderProblems(problems: readonly Problem[], style: Style): string[] {
+  const out: string[] = [];
+  const byFile = new Map<string, Problem[]>();
+  for (const p of problems) {
+    const list = byFile.get(p.file) ?? [];
+    list.push(p);
+    byFile.set(p.file, list);
+  }
+  for (const [file, list] of byFile) {
+    out.push(style.bold(safe(file)));
+    list.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    for (const p of list) {
+      const where = p.row !== undefined ? `row ${p.row}` : 'file';
+      const col = p.column ? ` ${p.column}` : '';
+      const sev = p.severity === 'error' ? style.red('error') : style.yellow('warning');
+      out.push(`  ${where}${col}: ${sev} ${safe(p.message)} ${style.dim(`[${p.code}]`)}`);
+    }
+  }
+  return out;
+}
+
+export function renderHuman(report: ReportDocument, style: Style = plainStyle): string {
+  const out: string[] = [];
+  const rows: string[][] = [
+    report.dry_run
+      ? ['status', 'vendor', 'number', 'lines', 'total', 'rows']
+      : ['status', 'vendor', 'number', 'alma id', 'lines', 'outcome'],
+  ];
+  const colours: ((s: string) => string)[] = [(s) => s];
+  for (const inv of report.invoices) {
+    const total = inv.total !== undefined ? `${inv.total}${inv.currency ? ' ' + inv.currency : ''}` : '';
+    const firstRow = inv.rows[0];
+    const where = firstRow ? `${safe(firstRow.file)}:${firstRow.row}` : '';
+    rows.push(
+      report.dry_run
+        ? [STATUS_LABEL[inv.status], safe(inv.vendor), safe(inv.number), String(inv.lines.length || ''), total, where]
+        : [STATUS_LABEL[inv.status], safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv))],
+    );
+    colours.push(colourStatus(inv.status, style));
+  }
+  if (report.invoices.length > 0) out.push(...table(rows, style, colours));
+
+  const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
+  if (problems.length > 0) {
+    out.push('');
+    out.push(...renderProblems(problems, style));
+  }
+  out.push('');
+  out.push(summaryLine(report, problems, style));
+  return out.join('\n') + '\n';
+}
+
+export function summaryLine(report: ReportDocument, problems: readonly Problem[], style: Style): string {
+  const s = report.summary;
+  const parts: string[] = [];
+  const add = (n: number, label: string, colour: (x: string) => string): void => {
+    if (n > 0) parts.push(colour(`${n} ${label}`));
+  };
+  add(s.loaded, 'loaded', style.green);
+  add(s.in_review, 'in review', style.yellow);
+  add(s.already_loaded, 'already loaded', style.cyan);
+  add(s.planned, 'planned', style.green);
+  add(s.failed, 'failed', style.red);
+  add(s.invalid, 'invalid', style.red);
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const counts = `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}, ${s.lines} line${s.lines === 1 ? '' : 's'}`;
+  const probs = errors + warnings > 0 ? ` (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})` : '';
+  const tail = report.dry_run
+    ? ' Dry run: nothing was sent.'
+    : ` ${s.requests} request${s.requests === 1 ? '' : 's'} to ${report.target}.`;
+  return `${counts}: ${parts.join(', ') || 'nothing to do'}${probs}.${tail}`;
+}

@@ -1,0 +1,133 @@
+/**
+ * The report document of DESIGN.md, built by one pure function from the plan and the engine's
+ * results (taze's `--json` pattern): `--json` prints it, `--report` writes it, tests compare it.
+ */
+import { keyString } from '../domain/model.js';
+import type { Problem } from '../domain/problem.js';
+import type { InvoiceResult } from '../engine/result.js';
+import type { Provenance } from '../input/record.js';
+import type { Plan, PlanEntry } from '../plan/plan.js';
+import type { Alert } from '../targets/target.js';
+
+export type ReportStatus = 'loaded' | 'in_review' | 'failed' | 'invalid' | 'already_loaded' | 'planned';
+
+export interface ReportError {
+  step: 'lookup' | 'create' | 'lines' | 'process' | 'poll';
+  http_status: number;
+  code: string;
+  message: string;
+  tracking_id?: string | undefined;
+}
+
+export interface ReportInvoice {
+  vendor: string;
+  number: string;
+  status: ReportStatus;
+  id?: string | undefined;
+  workflow_status?: string | undefined;
+  approval_status?: string | undefined;
+  alerts: Alert[];
+  lines: { number: string; id?: string | undefined }[];
+  total?: string | undefined;
+  currency?: string | undefined;
+  error?: ReportError | undefined;
+  issues: Problem[];
+  rows: Provenance[];
+}
+
+export interface ReportSummary {
+  invoices: number;
+  loaded: number;
+  in_review: number;
+  failed: number;
+  invalid: number;
+  already_loaded: number;
+  planned: number;
+  lines: number;
+  requests: number;
+}
+
+export interface ReportDocument {
+  target: string;
+  dry_run: boolean;
+  /** Set when the run stopped early: `interrupted`, `daily_limit` or `auth`. */
+  stopped?: string | undefined;
+  summary: ReportSummary;
+  issues: Problem[];
+  invoices: ReportInvoice[];
+}
+
+export interface ReportInput {
+  target: string;
+  dryRun: boolean;
+  plan: Plan;
+  /** Engine results (absent for a dry run or a run that sent nothing). */
+  results?: readonly InvoiceResult[] | undefined;
+  requests: number;
+  stopped?: string | undefined;
+}
+
+export function buildReport(input: ReportInput): ReportDocument {
+  const byKey = new Map<string, InvoiceResult>();
+  for (const r of input.results ?? []) byKey.set(keyString(r.key), r);
+  const invoices = input.plan.entries.map((e) => reportInvoice(e, byKey.get(keyString(e.key)), input.dryRun));
+  const summary: ReportSummary = {
+    invoices: invoices.length,
+    loaded: 0,
+    in_review: 0,
+    failed: 0,
+    invalid: 0,
+    already_loaded: 0,
+    planned: 0,
+    lines: input.plan.entries.reduce((n, e) => n + (e.invoice?.lines.length ?? 0), 0),
+    requests: input.requests,
+  };
+  for (const inv of invoices) summary[inv.status]++;
+  return {
+    target: input.target,
+    dry_run: input.dryRun,
+    ...(input.stopped !== undefined ? { stopped: input.stopped } : {}),
+    summary,
+    issues: input.plan.issues,
+    invoices,
+  };
+}
+
+function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryRun: boolean): ReportInvoice {
+  const inv = entry.invoice;
+  const base = {
+    vendor: entry.key.vendor,
+    number: entry.key.number,
+    total: inv?.header.totalAmount.toFixed(),
+    currency: inv?.header.currency,
+    rows: entry.rows,
+  };
+  if (!inv) {
+    return { ...base, status: 'invalid', alerts: [], lines: [], issues: entry.problems };
+  }
+  const plannedLines = inv.lines.map((l) => ({ number: l.number }));
+  if (dryRun || !result) {
+    // A valid invoice the engine never saw (a run that stopped before starting) is still only planned.
+    return { ...base, status: 'planned', alerts: [], lines: plannedLines, issues: entry.problems };
+  }
+  const firstRow = entry.rows[0];
+  const warnings: Problem[] = result.warnings.map((message) => ({
+    file: firstRow?.file ?? '',
+    ...(firstRow ? { row: firstRow.row } : {}),
+    code: 'load_warning',
+    message,
+    severity: 'warning' as const,
+  }));
+  const ids = new Map(result.lines.map((l) => [l.number, l.id]));
+  return {
+    ...base,
+    status: result.status === 'not_started' ? 'failed' : result.status,
+    id: result.id,
+    workflow_status: result.workflowStatus,
+    approval_status: result.approvalStatus,
+    alerts: result.alerts,
+    lines: inv.lines.map((l) => ({ number: l.number, id: ids.get(l.number) })),
+    error: result.error,
+    issues: [...entry.problems, ...warnings],
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Reading fields out of a losslessly parsed request body the way Alma accepts them:
+ * wrapped `{value}` fields, amounts as JSON numbers or strings, booleans as `true` or "true"
+ * (sample 03 sends strings), dates as `YYYY-MM-DDZ` or `YYYY-MM-DD`.
+ */
+import { isJsonObject, jsonText, type JsonValue } from '../shared/json.js';
+import { AlmaError } from './alma-shapes.js';
+
+export type JsonObject = { [key: string]: JsonValue };
+
+export function asObject(v: JsonValue | undefined, what: string): JsonObject {
+  if (!isJsonObject(v)) throw new AlmaError(400, '402119', `General error: the ${what} payload must be a JSON object.`);
+  return v;
+}
+
+export function field(o: JsonObject | undefined, key: string): JsonValue | undefined {
+  return o !== undefined && Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
+export function sub(o: JsonObject | undefined, key: string): JsonObject | undefined {
+  const v = field(o, key);
+  return isJsonObject(v) ? v : undefined;
+}
+
+/** Text of a plain field; blank (or null) counts as absent. */
+export function text(v: JsonValue | undefined): string | undefined {
+  const t = jsonText(v)?.trim();
+  return t === undefined || t === '' ? undefined : t;
+}
+
+/**
+ * Value of a `{value, desc}` field (only `value` is needed on input, §1.1). A bare string is
+ * tolerated too: AlmaAPITK sends one for payment_method, and whether Alma refuses it is unknown.
+ */
+export function wrapped(v: JsonValue | undefined): string | undefined {
+  if (isJsonObject(v)) return text(field(v, 'value'));
+  return typeof v === 'string' ? text(v) : undefined;
+}
+
+const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** An exact decimal string, or undefined when absent; refuses non-numbers. */
+export function money(v: JsonValue | undefined, name: string): string | undefined {
+  const t = text(v);
+  if (t === undefined) return undefined;
+  if (!DECIMAL_RE.test(t)) throw invalidValue(name, t);
+  return t;
+}
+
+export function integer(v: JsonValue | undefined, name: string): number | undefined {
+  const t = text(v);
+  if (t === undefined) return undefined;
+  if (!/^\d+(\.0*)?$/.test(t) || Number(t) > 1e9) throw invalidValue(name, t);
+  return Number(t);
+}
+
+export function bool(v: JsonValue | undefined, dflt: boolean): boolean {
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  return dflt;
+}
+
+/** `YYYY-MM-DD` of a real calendar day, from `YYYY-MM-DDZ` or `YYYY-MM-DD`; undefined when absent. */
+export function date(v: JsonValue | undefined, name: string): string | undefined {
+  const t = text(v);
+  if (t === undefined) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})Z?$/.exec(t);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!m || !d || d.toISOString().slice(0, 10) !== `${m[1]}-${m[2]}-${m[3]}`) {
+    // AlmaAPITK lists 40166411 "Invalid parameter – check date format" (community-observed, §1.1).
+    throw new AlmaError(400, '40166411', `Invalid parameter - check date format. Field: ${name}, Value: ${t}`);
+  }
+  return `${m[1]}-${m[2]}-${m[3]}`;
+}
+
+/**
+ * Alma's real message for a bad value does not name the field (AlmaAPITK issue 194, §2.1);
+ * the sandbox names it, which is kinder and does not change what a loader must handle.
+ */
+function invalidValue(name: string, value: string): AlmaError {
+  return new AlmaError(400, '402119', `General error: invalid value for ${name}: ${value}`);
+}

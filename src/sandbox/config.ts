@@ -1,0 +1,68 @@
+/**
+ * Defaults and validation of the sandbox's runtime settings and fault configuration; shared by
+ * `startSandbox` options and the admin API, so both accept exactly the same shapes.
+ */
+import { z } from 'zod';
+import { FAULT_KINDS, FAULT_STEPS, type FaultConfig, type SandboxConfig } from './types.js';
+
+export const DEFAULT_CONFIG: SandboxConfig = {
+  // 25/s is Alma's per-second threshold in Ex Libris' 2016 governance slides (alma-api.md §2.3).
+  perSecond: 25,
+  // "Default large": the smallest real plans are 1000 × named users per day (KB-SANDBOX, §2.3).
+  daily: 1_000_000,
+  latencyMs: 0,
+  processDelayMs: 150,
+  allowDuplicates: false,
+  retryAfter: false,
+  timeoutHoldMs: 60_000,
+};
+
+export const DEFAULT_RANDOM_SEED = 42;
+
+const count = z.number().int().min(0);
+
+export const configPatchSchema = z.strictObject({
+  perSecond: z.number().int().min(1).optional(),
+  daily: count.optional(),
+  latencyMs: z.number().min(0).optional(),
+  processDelayMs: z.number().min(0).optional(),
+  allowDuplicates: z.boolean().optional(),
+  retryAfter: z.boolean().optional(),
+  timeoutHoldMs: z.number().min(0).optional(),
+});
+
+export const faultRuleSchema = z.strictObject({
+  step: z.enum(FAULT_STEPS),
+  kind: z.enum(FAULT_KINDS),
+  times: count.optional(),
+  match: z.string().optional(),
+  after: count.optional(),
+});
+
+export const faultConfigSchema = z.strictObject({
+  faultRate: z.number().min(0).max(1).optional(),
+  faultKinds: z.array(z.enum(FAULT_KINDS)).optional(),
+  faults: z.array(faultRuleSchema).optional(),
+  randomSeed: z.number().int().optional(),
+});
+
+/** Validates a runtime patch; throws a readable Error naming the bad field. */
+export function parseConfigPatch(patch: unknown): Partial<SandboxConfig> {
+  const r = configPatchSchema.safeParse(patch);
+  if (!r.success) throw new Error(`invalid sandbox config: ${z.prettifyError(r.error)}`);
+  return stripUndefined(r.data);
+}
+
+export function parseFaultConfig(config: unknown): FaultConfig {
+  const r = faultConfigSchema.safeParse(config);
+  if (!r.success) throw new Error(`invalid fault config: ${z.prettifyError(r.error)}`);
+  return r.data;
+}
+
+export function applyConfigPatch(config: SandboxConfig, patch: Partial<SandboxConfig>): SandboxConfig {
+  return { ...config, ...stripUndefined(patch) };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,96 @@
+/**
+ * The sandbox's stored data. Plain JSON (money as exact decimal strings), so the whole state
+ * can be persisted with `JSON.stringify` and read back unchanged.
+ */
+
+export interface FundRec {
+  code: string;
+  percent: string;
+  amount: string;
+}
+
+export interface LineRec {
+  id: string;
+  number: string;
+  type: string;
+  /** PO line number ('' = not linked). */
+  poLine: string;
+  price: string;
+  quantity: number;
+  totalPrice: string;
+  priceNote: string;
+  note: string;
+  vatNote: string;
+  additionalInfo: string;
+  checkOverlap: boolean;
+  fullyInvoiced: boolean;
+  releaseRemaining: boolean;
+  subFrom: string | null;
+  subTo: string | null;
+  reporting: [string, string, string];
+  vat: { code: string; percentage: string; amount: string };
+  funds: FundRec[];
+}
+
+export interface InvoiceRec {
+  id: string;
+  /** Creation order: lists are stable in it. */
+  seq: number;
+  origin: 'seed' | 'api';
+  number: string;
+  vendor: string;
+  vendorAccount: string;
+  invoiceDate: string;
+  dueDate: string | null;
+  totalAmount: string;
+  currency: string;
+  paymentMethod: string;
+  referenceNumber: string;
+  owner: string;
+  charges: { useProRata: boolean; shipment: string; overhead: string; insurance: string; discount: string };
+  vat: {
+    reportTax: boolean;
+    perLine: boolean;
+    code: string;
+    percentage: string;
+    amount: string;
+    type: string;
+    expendedFromFund: boolean;
+  };
+  payment: {
+    prepaid: boolean;
+    internalCopy: boolean;
+    exportToErp: boolean;
+    status: string;
+    voucherDate: string | null;
+    voucherNumber: string;
+    voucherAmount: string;
+    voucherCurrency: string;
+  };
+  notes: string[];
+  workflow: string;
+  approval: string;
+  baseStatus: string;
+  alerts: string[];
+  approvedBy: string;
+  approvalDate: string | null;
+  /** op=process_invoice was accepted at least once (lines are refused from then on). */
+  processRequested: boolean;
+  /** When the pending processing settles (ms since epoch), or null when none is pending. */
+  settleAt: number | null;
+  lines: LineRec[];
+}
+
+export interface ApiCounters {
+  created: Record<string, Record<string, number>>;
+  linePosts: Record<string, Record<string, number>>;
+  processCount: Record<string, number>;
+}
+
+/** What `statePath` holds. */
+export interface PersistedState {
+  version: 1;
+  counter: number;
+  invoices: InvoiceRec[];
+  counters: ApiCounters;
+}

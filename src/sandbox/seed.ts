@@ -1,0 +1,175 @@
+/**
+ * The sandbox's institution: vendors, funds, PO lines, code tables and pre-existing invoices.
+ * Loaded from an object or a JSON file (parsed losslessly: amounts keep their digits) and
+ * validated with zod, including the references between its parts.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { JsonNumber, parseJson } from '../shared/json.js';
+
+/** `fixtures/sandbox-seed.json` of the package: the same depth from `src/sandbox` and `dist/sandbox`. */
+export const DEFAULT_SEED_PATH = fileURLToPath(new URL('../../fixtures/sandbox-seed.json', import.meta.url));
+
+const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}Z?$/;
+
+/** Money arrives as a JSON number (JsonNumber from the lossless parser, or number) or a string. */
+const money = z
+  .union([z.string(), z.number(), z.instanceof(JsonNumber)])
+  .transform((v) => String(v).trim())
+  .pipe(z.string().regex(DECIMAL_RE, 'expected a decimal amount'));
+const integer = z
+  .union([z.number(), z.instanceof(JsonNumber), z.string()])
+  .transform((v) => Number(String(v)))
+  .pipe(z.number().int().min(0));
+const code = z.string().min(1);
+const status = z.enum(['ACTIVE', 'INACTIVE']).default('ACTIVE');
+
+const codeRow = z.object({
+  code: z.string(),
+  description: z.string(),
+  default: z.boolean().default(false),
+  enabled: z.boolean().default(true),
+});
+
+const seedLine = z.object({
+  number: z.string().optional(),
+  type: code.optional(),
+  po_line: z.string().optional(),
+  price: money,
+  quantity: integer.optional(),
+  note: z.string().optional(),
+  subscription_from_date: z.string().regex(DATE_RE).optional(),
+  subscription_to_date: z.string().regex(DATE_RE).optional(),
+  funds: z
+    .array(z.object({ code, percent: money.optional(), amount: money.optional() }))
+    .default([]),
+});
+
+const seedInvoice = z.object({
+  number: code,
+  vendor: code,
+  vendor_account: z.string().optional(),
+  invoice_date: z.string().regex(DATE_RE),
+  total_amount: money,
+  currency: z.string().optional(),
+  payment_method: z.string().optional(),
+  owner: z.string().optional(),
+  reference_number: z.string().optional(),
+  shipment: money.optional(),
+  overhead: money.optional(),
+  insurance: money.optional(),
+  discount: money.optional(),
+  /** Run op=process_invoice on it (settled at once) when the sandbox is seeded. */
+  process: z.boolean().default(false),
+  lines: z.array(seedLine).default([]),
+});
+
+export const seedSchema = z.object({
+  institution: z.object({
+    code,
+    name: z.string(),
+    currency: code,
+    /** Alma ids end in an institution-specific suffix (e.g. …0001021 in sample 03). */
+    id_suffix: z.string().regex(/^\d{4,8}$/).default('0004146'),
+  }),
+  libraries: z.array(z.object({ code, name: z.string() })).default([]),
+  vendors: z.array(
+    z.object({
+      code,
+      name: z.string(),
+      status,
+      material_supplier: z.boolean(),
+      access_provider: z.boolean().default(false),
+      licensor: z.boolean().default(false),
+      liable_for_vat: z.boolean().default(false),
+      currencies: z.array(code).min(1),
+      accounts: z
+        .array(
+          z.object({
+            code,
+            description: z.string(),
+            status,
+            payment_methods: z.array(code).default([]),
+          }),
+        )
+        .min(1),
+    }),
+  ),
+  funds: z.array(
+    z.object({
+      id: z.string().regex(/^\d+$/),
+      code,
+      name: z.string(),
+      status,
+      type: z.enum(['ALLOCATED', 'SUMMARY', 'LEDGER']).default('ALLOCATED'),
+      fiscal_period: z.string().default('2025-2026'),
+      allocated: money.optional(),
+      available: money.optional(),
+    }),
+  ),
+  po_lines: z.array(
+    z.object({
+      number: code,
+      vendor: code,
+      vendor_account: z.string().optional(),
+      /** Alma PO line type code; `_CO` (continuous) and `_SO` (standing order) need subscription dates. */
+      type: code,
+      title: z.string(),
+      status: z.enum(['ACTIVE', 'CLOSED', 'CANCELLED']).default('ACTIVE'),
+      price: money,
+      currency: code,
+      quantity: integer.default(1),
+      fund_code: code,
+      owner: z.string().optional(),
+    }),
+  ),
+  vat_codes: z.array(z.object({ code, description: z.string(), percentage: money })).default([]),
+  code_tables: z.record(z.string(), z.object({ description: z.string().default(''), rows: z.array(codeRow) })),
+  invoices: z.array(seedInvoice).default([]),
+});
+
+/** What callers pass (numbers or strings for amounts, defaults omitted). */
+export type SandboxSeed = z.input<typeof seedSchema>;
+/** The validated, normalised seed (amounts as decimal strings). */
+export type Seed = z.output<typeof seedSchema>;
+
+/** Code tables the sandbox validates against; a seed without them is refused. */
+export const REQUIRED_CODE_TABLES = [
+  'InvoiceLinesTypes',
+  'PaymentMethod',
+  'InvoiceStatus',
+  'InvoiceApprovalStatus',
+  'Currency_CT',
+  'HFundsTransactionItem.reportingCode',
+] as const;
+
+export function loadSeed(seed?: SandboxSeed | string): Seed {
+  const path = seed === undefined ? DEFAULT_SEED_PATH : typeof seed === 'string' ? seed : undefined;
+  let raw: unknown = seed;
+  if (path !== undefined) {
+    try {
+      raw = parseJson(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new Error(`cannot read sandbox seed ${path}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  const r = seedSchema.safeParse(raw);
+  if (!r.success) throw new Error(`invalid sandbox seed${path ? ` ${path}` : ''}: ${z.prettifyError(r.error)}`);
+  checkReferences(r.data);
+  return r.data;
+}
+
+/** Cross-references zod cannot see: a PO line's vendor and fund exist, the code tables are there. */
+function checkReferences(seed: Seed): void {
+  const problems: string[] = [];
+  for (const t of REQUIRED_CODE_TABLES) if (!seed.code_tables[t]) problems.push(`code table ${t} is missing`);
+  const vendors = new Set(seed.vendors.map((v) => v.code));
+  const funds = new Set(seed.funds.map((f) => f.code));
+  for (const p of seed.po_lines) {
+    if (!vendors.has(p.vendor)) problems.push(`PO line ${p.number}: unknown vendor ${p.vendor}`);
+    if (!funds.has(p.fund_code)) problems.push(`PO line ${p.number}: unknown fund ${p.fund_code}`);
+  }
+  if (problems.length > 0) throw new Error(`invalid sandbox seed: ${problems.join('; ')}`);
+}

@@ -1,0 +1,225 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runInvoices, type EngineOptions } from '../../src/engine/engine.js';
+import { Journal } from '../../src/engine/journal.js';
+import type { EngineEvent } from '../../src/engine/events.js';
+import type { Invoice } from '../../src/domain/model.js';
+import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'engine-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const journalAt = (path: string): Journal => Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b1', sync: false });
+
+async function run(alma: FakeAlma, invoices: Invoice[], opts: Partial<EngineOptions> & { path?: string } = {}) {
+  const journal = journalAt(opts.path ?? join(dir, 'j.jsonl'));
+  const events: EngineEvent[] = [];
+  try {
+    const outcome = await runInvoices(invoices, {
+      target: alma.target(),
+      journal,
+      concurrency: 1,
+      emit: (e) => events.push(e),
+      sleep: async () => undefined,
+      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+      maxWriteAttempts: 3,
+      ...opts,
+    });
+    return { outcome, events };
+  } finally {
+    journal.close();
+  }
+}
+
+/** The exactly-once invariant: each invoice once, each of its lines once, processed once. */
+function expectExactlyOnce(alma: FakeAlma, invoices: Invoice[]): void {
+  for (const inv of invoices) {
+    const stored = alma.invoices.filter((s) => s.vendor === inv.key.vendor && s.number === inv.key.number);
+    expect(stored, `${inv.key.number} stored once`).toHaveLength(1);
+    const s = stored[0]!;
+    expect(s.lines.map((l) => l.number).sort(), `${inv.key.number} lines`).toEqual(inv.lines.map((l) => l.number).sort());
+    expect(s.processCount, `${inv.key.number} processed once`).toBe(1);
+  }
+}
+
+const batch = (): Invoice[] => [makeInvoice('ACME', 'INV-1', 2), makeInvoice('ACME', 'INV-2', 1), makeInvoice('BETA', 'B-7', 3)];
+
+describe('engine: the three-step flow', () => {
+  it('loads every invoice with look-up, create, each line, process and one poll', async () => {
+    const alma = new FakeAlma();
+    const invoices = batch();
+    const { outcome } = await run(alma, invoices);
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    expectExactlyOnce(alma, invoices);
+    expect(alma.log.slice(0, 6)).toEqual([
+      'findInvoices INV-1',
+      'createInvoice INV-1',
+      `addLine ${alma.invoices[0]!.id}#1`,
+      `addLine ${alma.invoices[0]!.id}#2`,
+      `processInvoice ${alma.invoices[0]!.id}`,
+      `getInvoice ${alma.invoices[0]!.id}`,
+    ]);
+    expect(outcome.results[0]!.lines).toHaveLength(2);
+    expect(outcome.results[0]!.workflowStatus).toBe('Waiting to be Sent');
+  });
+
+  it('a second run with the same journal sends nothing and reports already_loaded', async () => {
+    const alma = new FakeAlma();
+    const invoices = batch();
+    await run(alma, invoices);
+    const before = alma.log.length;
+    const { outcome } = await run(alma, invoices);
+    expect(alma.log.length).toBe(before);
+    expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded', 'already_loaded', 'already_loaded']);
+    expect(outcome.results[2]!.id).toBe(alma.invoices[2]!.id);
+  });
+
+  it('with the journal lost, look-ups find the processed invoices and nothing is written', async () => {
+    const alma = new FakeAlma();
+    const invoices = batch();
+    await run(alma, invoices, { path: join(dir, 'first.jsonl') });
+    const writesBefore = alma.log.filter((l) => !l.startsWith('find') && !l.startsWith('get')).length;
+    const { outcome } = await run(alma, invoices, { path: join(dir, 'second.jsonl') });
+    expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded', 'already_loaded', 'already_loaded']);
+    expect(alma.log.filter((l) => !l.startsWith('find') && !l.startsWith('get')).length).toBe(writesBefore);
+    expectExactlyOnce(alma, invoices);
+  });
+
+  it('refuses to touch an invoice with the same number but another total', async () => {
+    const alma = new FakeAlma();
+    await run(alma, [makeInvoice('ACME', 'INV-1', 1, '10')], { path: join(dir, 'a.jsonl') });
+    const { outcome } = await run(alma, [makeInvoice('ACME', 'INV-1', 2, '20')], { path: join(dir, 'b.jsonl') });
+    expect(outcome.results[0]!.status).toBe('failed');
+    expect(outcome.results[0]!.error?.code).toBe('EXISTS_DIFFERENT');
+    expect(alma.invoices).toHaveLength(1);
+    expect(alma.invoices[0]!.lines).toHaveLength(1);
+  });
+
+  it('reports a business error with its code and tracking id and goes on with the others', async () => {
+    const alma = new FakeAlma();
+    alma.faults = [{ method: 'createInvoice', call: 2, kind: 'business' }];
+    const { outcome } = await run(alma, batch());
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'failed', 'loaded']);
+    expect(outcome.results[1]!.error).toEqual({
+      step: 'create',
+      http_status: 400,
+      code: '60237',
+      message: 'Invoice vendor account not valid',
+      tracking_id: 'E02-TRACK',
+    });
+  });
+
+  it('stops the whole run when the key is refused; the rest are not started', async () => {
+    const alma = new FakeAlma();
+    alma.faults = [{ method: 'createInvoice', call: 2, kind: 'auth' }];
+    const { outcome } = await run(alma, batch());
+    expect(outcome.stopped?.reason).toBe('auth');
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'failed', 'not_started']);
+    expect(alma.log.some((l) => l.includes('B-7'))).toBe(false);
+  });
+
+  it('after a soft stop takes no new invoice', async () => {
+    const alma = new FakeAlma();
+    const stop = new AbortController();
+    const { outcome } = await run(alma, batch(), {
+      stopSignal: stop.signal,
+      emit: (e) => {
+        if (e.type === 'invoice') stop.abort();
+      },
+    });
+    expect(outcome.stopped?.reason).toBe('interrupted');
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'not_started', 'not_started']);
+  });
+});
+
+describe('engine: unknown outcomes are reconciled, never blindly re-sent', () => {
+  it.each([
+    ['createInvoice', 1],
+    ['addLine', 2],
+    ['processInvoice', 1],
+  ] as const)('an answer lost after %s #%i made its change: no duplicate', async (method, call) => {
+    const alma = new FakeAlma();
+    alma.faults = [{ method, call, kind: 'lost' }];
+    const invoices = batch();
+    const { outcome, events } = await run(alma, invoices);
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    expectExactlyOnce(alma, invoices);
+    expect(events.some((e) => e.type === 'reconcile')).toBe(true);
+  });
+
+  it.each([['createInvoice'], ['addLine'], ['processInvoice']] as const)(
+    'a 500 before %s made any change: the write is sent again after asking',
+    async (method) => {
+      const alma = new FakeAlma();
+      alma.faults = [{ method, call: 1, kind: 'before' }];
+      const invoices = batch();
+      const { outcome } = await run(alma, invoices);
+      expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+      expectExactlyOnce(alma, invoices);
+    },
+  );
+
+  it('processing that is slow to show is waited for, not requested twice', async () => {
+    const alma = new FakeAlma();
+    alma.processReads = 3;
+    alma.faults = [{ method: 'processInvoice', call: 1, kind: 'lost' }];
+    const invoices = [makeInvoice('ACME', 'INV-1', 1)];
+    const { outcome } = await run(alma, invoices, { poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 20, unknownMs: 10 } });
+    expect(outcome.results[0]!.status).toBe('loaded');
+    expectExactlyOnce(alma, invoices);
+  });
+});
+
+describe('engine: killed at any call, re-run until done — exactly once', () => {
+  // Every call index of a clean run, killed before and after the call takes effect.
+  const invoices = batch();
+  const cleanCalls = (() => {
+    let n = 0;
+    return async () => {
+      if (n) return n;
+      const alma = new FakeAlma();
+      const d = mkdtempSync(join(tmpdir(), 'engine-count-'));
+      const journal = journalAt(join(d, 'j.jsonl'));
+      await runInvoices(invoices, {
+        target: alma.target(),
+        journal,
+        concurrency: 1,
+        emit: () => undefined,
+        sleep: async () => undefined,
+        poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+        maxWriteAttempts: 3,
+      });
+      journal.close();
+      rmSync(d, { recursive: true, force: true });
+      n = alma.log.length;
+      return n;
+    };
+  })();
+
+  for (const kind of ['crash-before', 'crash-after'] as const) {
+    for (const concurrency of [1, 3]) {
+      it(`${kind}, concurrency ${concurrency}: every crash point`, async () => {
+        const total = await cleanCalls();
+        expect(total).toBeGreaterThan(10);
+        for (let call = 1; call <= total; call++) {
+          const alma = new FakeAlma();
+          const path = join(dir, `kill-${kind}-${concurrency}-${call}.jsonl`);
+          alma.faults = [{ call, kind } satisfies Fault];
+          await expect(run(alma, invoices, { path, concurrency })).rejects.toBeInstanceOf(Crash);
+          // Let the other workers notice the dead target before the journal is reopened.
+          await new Promise((r) => setTimeout(r, 0));
+          alma.dead = false;
+          alma.faults = [];
+          const { outcome } = await run(alma, invoices, { path, concurrency });
+          expect(outcome.results.every((r) => r.status === 'loaded' || r.status === 'already_loaded'), `call ${call}`).toBe(true);
+          expectExactlyOnce(alma, invoices);
+        }
+      });
+    }
+  }
+});

@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import { RateLimiter, type LimiterEvent, type LimiterOptions } from '../../src/engine/limiter.js';
+
+/**
+ * A virtual clock: `sleep` registers a timer, `advance` moves time to each due timer in
+ * order and lets the promise chains it releases run before moving on. No real waiting.
+ */
+class FakeClock {
+  t = 0;
+  #timers: { at: number; seq: number; resolve: () => void }[] = [];
+  #seq = 0;
+  now = (): number => this.t;
+  sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = { at: this.t + Math.max(0, ms), seq: this.#seq++, resolve };
+      this.#timers.push(timer);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.#timers = this.#timers.filter((x) => x !== timer);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  async flush(): Promise<void> {
+    for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+  }
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await this.flush();
+      this.#timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.#timers[0];
+      if (next === undefined || next.at > end) break;
+      this.#timers.shift();
+      this.t = next.at;
+      next.resolve();
+    }
+    this.t = end;
+    await this.flush();
+  }
+}
+
+function setup(opts: Partial<LimiterOptions> & { rate: number }) {
+  const clock = new FakeClock();
+  const events: LimiterEvent[] = [];
+  const limiter = new RateLimiter({ now: clock.now, sleep: clock.sleep, onEvent: (e) => events.push(e), ...opts });
+  return { clock, limiter, events };
+}
+
+/** Starts `n` acquires at once and records the time each one is let through. */
+function acquireMany(limiter: RateLimiter, clock: FakeClock, n: number, signal?: AbortSignal) {
+  const starts: number[] = [];
+  const done = Array.from({ length: n }, () => limiter.acquire(signal).then(() => void starts.push(clock.t)));
+  return { starts, done };
+}
+
+describe('RateLimiter pacing', () => {
+  it('spaces requests evenly at 1000/rate ms, with no burst', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    const { starts } = acquireMany(limiter, clock, 5);
+    await clock.advance(1000);
+    expect(starts).toEqual([0, 100, 200, 300, 400]);
+  });
+
+  it('does not let an idle spell accumulate into a burst', async () => {
+    const { clock, limiter } = setup({ rate: 4 });
+    await limiter.acquire();
+    await clock.advance(10_000);
+    const { starts } = acquireMany(limiter, clock, 3);
+    await clock.advance(1000);
+    expect(starts).toEqual([10_000, 10_250, 10_500]);
+  });
+
+  it('never lets more than `rate` requests start in any one-second window', async () => {
+    const { clock, limiter } = setup({ rate: 7 });
+    const { starts } = acquireMany(limiter, clock, 40);
+    await clock.advance(10_000);
+    expect(starts).toHaveLength(40);
+    // half-open window; the tiny margin absorbs floating-point spacing (7 × 1000/7)
+    for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 999.999).length).toBeLessThanOrEqual(7);
+  });
+
+  it('lets a priority (retry) acquire go ahead of queued fresh work', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    const order: string[] = [];
+    await limiter.acquire();
+    void limiter.acquire().then(() => order.push('fresh1'));
+    void limiter.acquire().then(() => order.push('fresh2'));
+    void limiter.acquire(undefined, { priority: true }).then(() => order.push('retry'));
+    await clock.advance(1000);
+    expect(order).toEqual(['retry', 'fresh1', 'fresh2']);
+  });
+
+  it('rejects an aborted waiter and keeps the others in order', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    await limiter.acquire();
+    const ac = new AbortController();
+    const aborted = limiter.acquire(ac.signal);
+    const { starts } = acquireMany(limiter, clock, 2);
+    ac.abort(new Error('stop'));
+    await expect(aborted).rejects.toThrow('stop');
+    await clock.advance(1000);
+    expect(starts).toEqual([100, 200]);
+  });
+});
+
+describe('RateLimiter adaptation', () => {
+  it('pauses ALL callers after a throttle, not just the refused one', async () => {
+    const { clock, limiter, events } = setup({ rate: 10, pauseMs: 1000, decrease: 0.7 });
+    const first = await limiter.acquire();
+    const { starts } = acquireMany(limiter, clock, 3);
+    await clock.advance(50);
+    limiter.throttled(first);
+    await clock.advance(5000);
+    // nobody starts before 50 + 1000; then spacing at the cut rate (7/s → ~143 ms)
+    expect(starts[0]).toBe(1050);
+    expect(starts[1]! - starts[0]!).toBeCloseTo(1000 / 7, 5);
+    expect(limiter.rate).toBeCloseTo(7, 10);
+    expect(events).toEqual([{ type: 'throttle', rate: 7, reason: 'throttled by the API (429)' }]);
+  });
+
+  it('honours a longer Retry-After as the pause', async () => {
+    const { clock, limiter } = setup({ rate: 10, pauseMs: 1000 });
+    const t = await limiter.acquire();
+    limiter.throttled(t, 3000);
+    const { starts } = acquireMany(limiter, clock, 1);
+    await clock.advance(5000);
+    expect(starts).toEqual([3000]);
+  });
+
+  it('cuts once per episode: 429s of requests that started before the cut do not cut again', async () => {
+    const { clock, limiter } = setup({ rate: 10, decrease: 0.7 });
+    const a = await limiter.acquire();
+    await clock.advance(100);
+    const b = await limiter.acquire();
+    limiter.throttled(a);
+    limiter.throttled(b); // b started before the cut → same episode
+    expect(limiter.rate).toBeCloseTo(7, 10);
+    await clock.advance(2000);
+    const c = await limiter.acquire(); // started after the cut → a new episode
+    limiter.throttled(c);
+    expect(limiter.rate).toBeCloseTo(4.9, 10);
+  });
+
+  it('probes back up additively after a run of successes, and never above the configured rate', async () => {
+    const { clock, limiter, events } = setup({ rate: 10, decrease: 0.7 });
+    limiter.throttled(await limiter.acquire());
+    expect(limiter.rate).toBeCloseTo(7, 10);
+    const rates: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const t = await limiterAcquire(limiter, clock);
+      limiter.success(t);
+      rates.push(limiter.rate);
+    }
+    // fast recovery to 95 % of the refused rate, then slow steps, never above --rate
+    expect(rates.some((r) => Math.abs(r - 9.5) < 1e-9)).toBe(true);
+    expect(Math.max(...rates)).toBeLessThanOrEqual(10);
+    expect(limiter.rate).toBe(10);
+    for (let i = 1; i < rates.length; i++) expect(rates[i]!).toBeGreaterThanOrEqual(rates[i - 1]!);
+    expect(events.length).toBeGreaterThan(3);
+  });
+
+  it('does not probe up when the rate is not being used', async () => {
+    const { clock, limiter } = setup({ rate: 10, decrease: 0.7 });
+    limiter.throttled(await limiter.acquire());
+    await clock.advance(60_000);
+    limiter.success(await limiter.acquire()); // one success after a long idle spell
+    expect(limiter.rate).toBeCloseTo(7, 10);
+  });
+
+  it('never goes below minRate', async () => {
+    const { clock, limiter } = setup({ rate: 2, minRate: 1 });
+    for (let i = 0; i < 5; i++) {
+      limiter.throttled(await limiterAcquire(limiter, clock));
+      await clock.advance(2000);
+    }
+    expect(limiter.rate).toBe(1);
+  });
+});
+
+/** acquire() while the virtual clock runs. */
+async function limiterAcquire(limiter: RateLimiter, clock: FakeClock): Promise<number> {
+  let started: number | undefined;
+  void limiter.acquire().then((t) => (started = t));
+  while (started === undefined) await clock.advance(10);
+  return started;
+}
+
+/**
+ * A simulated Alma: a sliding (or fixed) one-second window of `threshold` requests; any
+ * request beyond it gets 429 PER_SECOND_THRESHOLD. Workers run requests back to back and
+ * retry 429s. Returns throughput as a fraction of the threshold and the share of 429s.
+ */
+async function simulate(opts: { rate: number; threshold: number; workers: number; seconds: number; window: 'sliding' | 'fixed' }) {
+  const { clock, limiter } = setup({ rate: opts.rate });
+  const arrivals: number[] = [];
+  let ok = 0;
+  let refused = 0;
+  let seed = 42;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const end = opts.seconds * 1000;
+  const admit = (at: number): boolean => {
+    const from = opts.window === 'sliding' ? at - 1000 : Math.floor(at / 1000) * 1000;
+    let n = 0;
+    for (let i = arrivals.length - 1; i >= 0 && (opts.window === 'sliding' ? arrivals[i]! > from : arrivals[i]! >= from); i--) n++;
+    if (n >= opts.threshold) return false;
+    arrivals.push(at);
+    return true;
+  };
+  const worker = async (): Promise<void> => {
+    while (clock.t < end) {
+      const started = await limiter.acquire();
+      const latency = 40 + random() * 80;
+      await clock.sleep(latency / 2);
+      const admitted = admit(clock.t);
+      await clock.sleep(latency / 2);
+      if (clock.t > end) break;
+      if (admitted) {
+        ok++;
+        limiter.success(started);
+      } else {
+        refused++;
+        limiter.throttled(started);
+      }
+    }
+  };
+  const all = Array.from({ length: opts.workers }, worker);
+  await clock.advance(end + 5000);
+  await Promise.all(all);
+  return { utilisation: ok / (opts.threshold * opts.seconds), refusedShare: refused / (ok + refused), rate: limiter.rate };
+}
+
+describe('RateLimiter against a simulated per-second threshold', () => {
+  it.each([
+    { rate: 25, threshold: 25, window: 'sliding' as const },
+    { rate: 50, threshold: 25, window: 'sliding' as const },
+    { rate: 50, threshold: 25, window: 'fixed' as const },
+    { rate: 10, threshold: 10, window: 'fixed' as const },
+  ])('--rate $rate vs threshold $threshold ($window window): ≥ 90 % of it with < 2 % 429s', async (c) => {
+    const r = await simulate({ ...c, workers: 8, seconds: 300 });
+    expect(r.utilisation).toBeGreaterThanOrEqual(0.9);
+    expect(r.refusedShare).toBeLessThan(0.02);
+  });
+
+  it('runs at the configured rate when the threshold is higher', async () => {
+    const r = await simulate({ rate: 10, threshold: 25, workers: 8, seconds: 60, window: 'sliding' });
+    expect(r.refusedShare).toBe(0);
+    expect(r.utilisation * 25).toBeGreaterThan(9.5);
+  });
+});

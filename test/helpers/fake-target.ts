@@ -1,0 +1,195 @@
+/**
+ * An in-memory Alma for engine tests: it keeps invoices, lines and process counts, processes
+ * asynchronously (an invoice shows as processed only on the read after the process request),
+ * and can be scripted to fail a given call before or after applying it. Every call is logged.
+ */
+import { Decimal } from 'decimal.js';
+import type { Invoice, InvoiceKey, InvoiceLine } from '../../src/domain/model.js';
+import type { RemoteInvoice, RemoteLine, Target } from '../../src/targets/target.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../src/shared/errors.js';
+
+export interface StoredInvoice {
+  id: string;
+  vendor: string;
+  number: string;
+  total: string;
+  lines: { number: string; id: string }[];
+  processCount: number;
+  /** Reads left before processing shows (asynchronous processing). */
+  settlesAfterReads: number;
+  state: 'new' | 'processing' | 'done';
+  alerts: { code: string; description: string }[];
+}
+
+export type Method = 'findInvoices' | 'createInvoice' | 'listLines' | 'addLine' | 'processInvoice' | 'getInvoice';
+
+/** A scripted failure: on the n-th call (1-based) of `method` (any method when absent). */
+export interface Fault {
+  call: number;
+  method?: Method;
+  /** crash: the process dies (not an ApiError); lost: applied, answer lost; before: not applied, 500; business: 400; auth: 401. */
+  kind: 'crash-before' | 'crash-after' | 'lost' | 'before' | 'business' | 'auth';
+}
+
+export class Crash extends Error {
+  constructor() {
+    super('simulated kill');
+  }
+}
+
+export class FakeAlma {
+  invoices: StoredInvoice[] = [];
+  created = new Map<string, number>();
+  log: string[] = [];
+  private nextId = 9900000000000001021n;
+  faults: Fault[] = [];
+  dead = false;
+  private calls = 0;
+  private callsBy = new Map<Method, number>();
+  /** How many reads an invoice needs after the process request before it shows as processed. */
+  processReads = 1;
+
+  newId(): string {
+    this.nextId += 1000n;
+    return this.nextId.toString();
+  }
+
+  private remote(s: StoredInvoice): RemoteInvoice {
+    const processed = s.state === 'done';
+    const inReview = !processed || s.alerts.length > 0;
+    return {
+      id: s.id,
+      number: s.number,
+      vendor: s.vendor,
+      totalAmount: s.total,
+      workflowStatus: inReview ? 'InReview' : 'Waiting to be Sent',
+      approvalStatus: inReview ? 'PENDING' : 'APPROVED',
+      alerts: processed ? s.alerts : [],
+      processed,
+      inReview,
+      lineCount: s.lines.length,
+    };
+  }
+
+  private async call<T>(method: Method, detail: string, apply: () => T): Promise<T> {
+    if (this.dead) throw new Crash();
+    await Promise.resolve();
+    this.calls++;
+    const n = (this.callsBy.get(method) ?? 0) + 1;
+    this.callsBy.set(method, n);
+    const fault = this.faults.find((f) => (f.method ? f.method === method && f.call === n : f.call === this.calls));
+    this.log.push(`${method} ${detail}${fault ? ` !${fault.kind}` : ''}`);
+    switch (fault?.kind) {
+      case 'crash-before':
+        this.dead = true;
+        throw new Crash();
+      case 'crash-after':
+        apply();
+        this.dead = true;
+        throw new Crash();
+      case 'lost':
+        apply();
+        throw new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+      case 'before':
+        if (method === 'createInvoice' || method === 'addLine' || method === 'processInvoice') {
+          throw new UnknownOutcomeError({ httpStatus: 500, code: 'INTERNAL', message: 'Internal server error', trackingId: 'E01-T' });
+        }
+        throw new ApiError({ httpStatus: 500, code: 'INTERNAL', message: 'read failed' });
+      case 'business':
+        throw new ApiError({ httpStatus: 400, code: '60237', message: 'Invoice vendor account not valid', trackingId: 'E02-TRACK' });
+      case 'auth':
+        throw new AuthError({ httpStatus: 401, code: 'UNAUTHORIZED', message: 'API-key not defined' });
+      default:
+        return apply();
+    }
+  }
+
+  target(): Target {
+    const self = this;
+    const find = (id: string): StoredInvoice => {
+      const s = self.invoices.find((i) => i.id === id);
+      if (!s) throw new ApiError({ httpStatus: 400, code: '412400', message: `Invoice ${id} not found` });
+      return s;
+    };
+    return {
+      name: 'alma',
+      endpoint: 'fake://alma',
+      payloads: () => ({ invoice: {}, lines: [] }),
+      prepareLookups: async () => undefined,
+      findInvoices: (key: InvoiceKey) =>
+        self.call('findInvoices', key.number, () =>
+          self.invoices.filter((i) => i.vendor === key.vendor && i.number === key.number).map((i) => self.remote(i)),
+        ),
+      createInvoice: (inv: Invoice) =>
+        self.call('createInvoice', inv.key.number, () => {
+          const s: StoredInvoice = {
+            id: self.newId(),
+            vendor: inv.key.vendor,
+            number: inv.key.number,
+            total: inv.header.totalAmount.toFixed(),
+            lines: [],
+            processCount: 0,
+            settlesAfterReads: 0,
+            state: 'new',
+            alerts: [],
+          };
+          self.invoices.push(s);
+          const k = `${s.vendor}/${s.number}`;
+          self.created.set(k, (self.created.get(k) ?? 0) + 1);
+          return self.remote(s);
+        }),
+      listLines: (id: string) => self.call('listLines', id, (): RemoteLine[] => find(id).lines.map((l) => ({ ...l }))),
+      addLine: (id: string, line: InvoiceLine) =>
+        self.call('addLine', `${id}#${line.number}`, (): RemoteLine => {
+          const s = find(id);
+          if (s.state !== 'new') throw new ApiError({ httpStatus: 400, code: '60285', message: 'Invoice not valid (processed)' });
+          const l = { number: line.number, id: self.newId() };
+          s.lines.push(l);
+          return { ...l };
+        }),
+      processInvoice: (id: string) =>
+        self.call('processInvoice', id, () => {
+          const s = find(id);
+          if (s.state !== 'new') throw new ApiError({ httpStatus: 400, code: '60260', message: 'Failed to start invoice process' });
+          s.processCount++;
+          s.state = 'processing';
+          s.settlesAfterReads = self.processReads;
+          if (s.lines.length === 0) s.alerts = [{ code: 'NO_LINES', description: 'no lines' }];
+          return self.remote(s);
+        }),
+      getInvoice: (id: string) =>
+        self.call('getInvoice', id, () => {
+          const s = find(id);
+          if (s.state === 'processing' && --s.settlesAfterReads <= 0) s.state = 'done';
+          return self.remote(s);
+        }),
+    };
+  }
+}
+
+/** A minimal valid canonical invoice for engine tests (validation is tested elsewhere). */
+export function makeInvoice(vendor: string, number: string, lineCount: number, total = String(10 * lineCount)): Invoice {
+  const lines: InvoiceLine[] = Array.from({ length: lineCount }, (_, i) => ({
+    number: String(i + 1),
+    price: new Decimal(10),
+    quantity: 1,
+    funds: [{ fundCode: 'FUND', percent: new Decimal(100), source: { file: 't.csv', row: i + 2 } }],
+    vat: {},
+    rows: [{ file: 't.csv', row: i + 2 }],
+  }));
+  return {
+    key: { vendor, number },
+    header: {
+      number,
+      date: '2026-01-15',
+      vendor,
+      totalAmount: new Decimal(total),
+      currency: 'USD',
+      vat: {},
+      charges: {},
+      payment: {},
+    },
+    lines,
+    rows: lines.flatMap((l) => l.rows),
+  };
+}
