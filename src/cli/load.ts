@@ -25,9 +25,12 @@ import { writeFileAtomic } from '../shared/fs.js';
 import { stringifyJson } from '../shared/json.js';
 import { UsageError } from '../shared/errors.js';
 
+// The only target so far; Exsited and Alguna come behind the same seam.
+const targetName = 'alma';
+
 export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
   const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin });
-  const targetName = 'alma';
+
 
   const blocked = hasErrors(plan) && (!cfg.skipInvalid || plan.issues.some((p) => p.severity === 'error'));
   if (cfg.dryRun || blocked || validInvoices(plan).length === 0) {
@@ -97,11 +100,13 @@ async function load(cfg: Config, term: Terminal, plan: Plan): Promise<number> {
     });
     cleanups.push(() => alma?.close());
 
-    const journalPath = join(cfg.stateDir, 'journals', `${targetName}-${hash(alma.endpoint)}-${plan.batchId}.jsonl`);
+    // The in-process sandbox listens on a new port each run; its identity is its state file.
+    const endpoint = target.kind === 'sandbox' ? `sandbox:${target.statePath}` : alma.endpoint;
+    const journalPath = join(cfg.stateDir, 'journals', `${targetName}-${hash(endpoint)}-${plan.batchId}.jsonl`);
     mkdirSync(join(cfg.stateDir, 'journals'), { recursive: true });
     const release = acquireLock(journalPath + '.lock');
     cleanups.push(release);
-    journal = Journal.open({ path: journalPath, target: targetName, endpoint: alma.endpoint, batch: plan.batchId, sync: cfg.fsync });
+    journal = Journal.open({ path: journalPath, target: targetName, endpoint, batch: plan.batchId, sync: cfg.fsync });
     cleanups.push(() => journal?.close());
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${journalPath}`));
 

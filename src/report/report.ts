@@ -8,6 +8,12 @@ import type { InvoiceResult } from '../engine/result.js';
 import type { Provenance } from '../input/record.js';
 import type { Plan, PlanEntry } from '../plan/plan.js';
 import type { Alert } from '../targets/target.js';
+import { minorUnits } from '../domain/currencies.js';
+import type { Decimal } from 'decimal.js';
+
+/** An amount as people write it in that currency: 114 USD → "114.00", never fewer digits than given. */
+export const formatAmount = (amount: Decimal, currency: string | undefined): string =>
+  amount.toFixed(Math.max(amount.decimalPlaces(), (currency !== undefined ? minorUnits(currency) : undefined) ?? 2));
 
 export type ReportStatus = 'loaded' | 'in_review' | 'failed' | 'invalid' | 'already_loaded' | 'planned';
 
@@ -98,7 +104,7 @@ function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryR
   const base = {
     vendor: entry.key.vendor,
     number: entry.key.number,
-    total: inv?.header.totalAmount.toFixed(),
+    total: inv && formatAmount(inv.header.totalAmount, inv.header.currency),
     currency: inv?.header.currency,
     rows: entry.rows,
   };
