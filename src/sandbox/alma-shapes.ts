@@ -19,6 +19,9 @@ export class AlmaError extends Error {
   }
 }
 
+/** A 400 refusal with Alma's code ("not found" is a 400 too, not a 404: OAS, §2.1). */
+export const refuse = (code: string, message: string): AlmaError => new AlmaError(400, code, message);
+
 /** 4xx JSON body: `errorList.error` is an ARRAY (sample 07; JW-NODE reads `error[0]`). */
 export function errorBody4xx(code: string, message: string, trackingId: string): unknown {
   return {

@@ -3,8 +3,14 @@
  * wrapped `{value}` fields, amounts as JSON numbers or strings, booleans as `true` or "true"
  * (sample 03 sends strings), dates as `YYYY-MM-DDZ` or `YYYY-MM-DD`.
  */
+import { Decimal } from 'decimal.js';
 import { isJsonObject, jsonText, type JsonValue } from '../shared/json.js';
 import { AlmaError } from './alma-shapes.js';
+
+/** The sandbox's decimal context: exact for money; derived amounts round half-up to 2 places. */
+export const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP });
+/** Canonical text of an amount ("45.00" → "45"), kept as a string so the state stays plain JSON. */
+export const norm = (s: string): string => new D(s).toFixed();
 
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -37,7 +43,7 @@ export function wrapped(v: JsonValue | undefined): string | undefined {
   return typeof v === 'string' ? text(v) : undefined;
 }
 
-const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+const DECIMAL_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** An exact decimal string, or undefined when absent; refuses non-numbers. */
 export function money(v: JsonValue | undefined, name: string): string | undefined {

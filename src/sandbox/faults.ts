@@ -19,6 +19,8 @@ import {
   type FaultStep,
 } from './types.js';
 
+export type { FaultConfig, FaultKind, FaultRule, FaultStep } from './types.js';
+
 /** mulberry32: a tiny, well-distributed 32-bit PRNG; enough for reproducible fault draws. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -38,6 +40,16 @@ export interface FaultSubject {
   /** Identity of the invoice for permanence: `vendor|number` on create, the invoice id after. */
   invoiceKey?: string | undefined;
 }
+
+/** The 400 a `business` fault answers with: a code that fits the step (OAS codes, §2.2). */
+export const BUSINESS_ERRORS: Record<FaultStep, { code: string; message: string }> = {
+  create: { code: '60237', message: 'Invoice vendor account not valid.' },
+  line: { code: '60254', message: 'Fund code not valid.' },
+  process: { code: '60260', message: 'Failed to start invoice process and workflow.' },
+  lookup: { code: '401873', message: 'Request failed: search could not be performed.' },
+  poll: { code: '402459', message: 'Error while trying to retrieve invoice.' },
+  read: { code: '402119', message: 'General error.' },
+};
 
 /** `business` fits every write step; on reads it is only used when a targeted rule asks for it. */
 const fitsRandomly = (kind: FaultKind, step: FaultStep): boolean => kind !== 'business' || WRITE_STEPS.has(step);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { JsonNumber, parseJson } from '../shared/json.js';
+import { JsonNumber, parseJson, type JsonValue } from '../shared/json.js';
 
 /** `fixtures/sandbox-seed.json` of the package: the same depth from `src/sandbox` and `dist/sandbox`. */
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('../../fixtures/sandbox-seed.json', import.meta.url));
@@ -172,4 +172,46 @@ function checkReferences(seed: Seed): void {
     if (!funds.has(p.fund_code)) problems.push(`PO line ${p.number}: unknown fund ${p.fund_code}`);
   }
   if (problems.length > 0) throw new Error(`invalid sandbox seed: ${problems.join('; ')}`);
+}
+
+type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * A seed invoice as the API bodies that create it, so seeded invoices pass the same
+ * validations and processing as the ones a loader creates.
+ */
+export function seedInvoiceBodies(s: Seed['invoices'][number]): { invoice: JsonObject; lines: JsonObject[] } {
+  const num = (v: string | undefined): JsonNumber => new JsonNumber(v ?? '0');
+  const invoice: JsonObject = {
+    number: s.number,
+    vendor: { value: s.vendor },
+    invoice_date: s.invoice_date,
+    total_amount: num(s.total_amount),
+    additional_charges: { shipment: num(s.shipment), overhead: num(s.overhead), insurance: num(s.insurance), discount: num(s.discount) },
+  };
+  if (s.vendor_account !== undefined) invoice['vendor_account'] = s.vendor_account;
+  if (s.currency !== undefined) invoice['currency'] = { value: s.currency };
+  if (s.payment_method !== undefined) invoice['payment_method'] = { value: s.payment_method };
+  if (s.owner !== undefined) invoice['owner'] = { value: s.owner };
+  if (s.reference_number !== undefined) invoice['reference_number'] = s.reference_number;
+  const lines = s.lines.map((l) => {
+    const line: JsonObject = {
+      price: num(l.price),
+      fund_distribution: l.funds.map((f) => {
+        const fd: JsonObject = { fund_code: { value: f.code } };
+        if (f.percent !== undefined) fd['percent'] = num(f.percent);
+        if (f.amount !== undefined) fd['amount'] = num(f.amount);
+        return fd;
+      }),
+    };
+    if (l.number !== undefined) line['number'] = l.number;
+    if (l.type !== undefined) line['type'] = { value: l.type };
+    if (l.po_line !== undefined) line['po_line'] = l.po_line;
+    if (l.quantity !== undefined) line['quantity'] = num(String(l.quantity));
+    if (l.note !== undefined) line['note'] = l.note;
+    if (l.subscription_from_date !== undefined) line['subscription_from_date'] = l.subscription_from_date;
+    if (l.subscription_to_date !== undefined) line['subscription_to_date'] = l.subscription_to_date;
+    return line;
+  });
+  return { invoice, lines };
 }

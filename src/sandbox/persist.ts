@@ -1,0 +1,37 @@
+/**
+ * Optional persistence for the CLI's in-process sandbox (`invoice-load --sandbox`), so its
+ * invoices survive between runs. Whole-state JSON, written atomically (temp file + rename)
+ * after every change: cheap for demo-sized data, and a kill never leaves a torn file.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { PersistedState } from './records.js';
+
+/** The saved state, or undefined when the file does not exist. A foreign or broken file throws. */
+export function loadState(path: string): PersistedState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`sandbox state file ${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const s = data as Partial<PersistedState> | null;
+  if (s === null || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.invoices) || typeof s.counter !== 'number') {
+    throw new Error(`sandbox state file ${path} is not a sandbox state (version 1)`);
+  }
+  return s as PersistedState;
+}
+
+export function saveState(path: string, state: PersistedState): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state));
+  renameSync(tmp, path);
+}

@@ -1,0 +1,414 @@
+/**
+ * The sandbox's data and the operations of the invoice API, with Alma's validations
+ * (error codes from the OAS, alma-api.md §2.2). No I/O and no clock of its own: `now` is
+ * passed in, and `dirty` tells the server when to persist.
+ */
+import { JsonNumber, type JsonValue } from '../shared/json.js';
+import { AlmaError, ALERTS, refuse } from './alma-shapes.js';
+import { asObject, bool, D, date, field, money, norm, sub, text, wrapped, type JsonObject } from './body.js';
+import type { Catalog } from './catalog.js';
+import { buildLine } from './line.js';
+import { seedInvoiceBodies } from './seed.js';
+import type { ApiCounters, InvoiceRec, LineRec, PersistedState } from './records.js';
+import { wordMatch, type Clause } from './search.js';
+
+export const WF_IN_REVIEW = 'InReview';
+export const WF_READY_TO_BE_PAID = 'Waiting to be Sent';
+const WF_WAITING_FOR_PAYMENT = 'Ready to be Paid';
+
+export interface InvoiceFilter {
+  clauses: Clause[];
+  vendor?: string | undefined;
+  baseStatus?: string | undefined;
+  workflow?: string | undefined;
+  owner?: string | undefined;
+  creationForm?: string | undefined;
+}
+
+export const INVOICE_SEARCH_FIELDS = [
+  'invoice_number',
+  'vendor_code',
+  'vendor_name',
+  'invoice_reference_number',
+  'pol_number',
+  'all',
+] as const;
+
+export class Store {
+  private invoices: InvoiceRec[] = [];
+  /** Indexes, so benchmark-sized runs do not scan every invoice per request. */
+  private byId = new Map<string, InvoiceRec>();
+  private byKey = new Map<string, number>();
+  /** Invoices whose processing has not settled yet. */
+  private pending = new Set<InvoiceRec>();
+  private counter = 0;
+  counters: ApiCounters = emptyCounters();
+  /** Set by every change; the server persists and clears it. */
+  dirty = false;
+
+  constructor(private readonly cat: Catalog) {}
+
+  // ---- ids -------------------------------------------------------------------------------
+
+  /**
+   * Deterministic ids from a counter: long numeric strings ending in the institution suffix,
+   * like Alma's (`15334101100001021`, sample 03), and larger than 2^53 on purpose.
+   */
+  private nextId(): string {
+    this.counter++;
+    return (5_310_000_000n + BigInt(this.counter)).toString() + this.cat.institution.id_suffix;
+  }
+
+  // ---- state -----------------------------------------------------------------------------
+
+  /** Back to the seed: its invoices are created, lined and processed through the same rules. */
+  reset(now: number): void {
+    this.setInvoices([]);
+    this.counter = 0;
+    for (const s of this.cat.seed.invoices) {
+      const { invoice, lines } = seedInvoiceBodies(s);
+      try {
+        const inv = this.createInvoice(invoice, { allowDuplicates: true });
+        inv.origin = 'seed';
+        for (const line of lines) this.addLine(inv.id, line);
+        if (s.process) {
+          this.startProcessing(inv.id, now, 0);
+          this.settleDue(now);
+        }
+      } catch (e) {
+        if (e instanceof AlmaError) throw new Error(`sandbox seed invoice ${s.vendor}/${s.number}: ${e.code} ${e.message}`);
+        throw e;
+      }
+    }
+    this.counters = emptyCounters();
+    this.dirty = true;
+  }
+
+  /** The live state, for writing out at once (not copied: persisting stays cheap). */
+  snapshot(): PersistedState {
+    return { version: 1, counter: this.counter, invoices: this.invoices, counters: this.counters };
+  }
+
+  restore(state: PersistedState): void {
+    const s = structuredClone(state);
+    this.counter = s.counter;
+    this.setInvoices(s.invoices);
+    this.counters = { ...emptyCounters(), ...s.counters };
+  }
+
+  private setInvoices(list: InvoiceRec[]): void {
+    this.invoices = list;
+    this.byId = new Map(list.map((i) => [i.id, i]));
+    this.byKey = new Map();
+    this.pending = new Set(list.filter((i) => i.settleAt !== null));
+    for (const i of list) this.byKey.set(keyOf(i.vendor, i.number), (this.byKey.get(keyOf(i.vendor, i.number)) ?? 0) + 1);
+  }
+
+  all(): readonly InvoiceRec[] {
+    return this.invoices;
+  }
+
+  find(id: string): InvoiceRec | undefined {
+    return this.byId.get(id);
+  }
+
+  // ---- look-ups --------------------------------------------------------------------------
+
+  /** The invoice with this id: 60100 for a malformed id, 412400 when unknown (OAS; "not found" is a 400). */
+  invoice(id: string): InvoiceRec {
+    if (!/^\d+$/.test(id) || /^0+$/.test(id)) throw refuse('60100', `The parameter invoice_id must be a number greater than zero (got ${id}).`);
+    const inv = this.byId.get(id);
+    if (!inv) throw refuse('412400', `Invoice ${id} not found.`);
+    return inv;
+  }
+
+  /** Invoices matching the filter, in creation order (stable paging). */
+  search(f: InvoiceFilter): InvoiceRec[] {
+    return this.invoices.filter(
+      (inv) =>
+        (f.vendor === undefined || inv.vendor === f.vendor) &&
+        (f.baseStatus === undefined || inv.baseStatus === f.baseStatus) &&
+        (f.workflow === undefined || inv.workflow === f.workflow) &&
+        (f.owner === undefined || inv.owner === f.owner) &&
+        (f.creationForm === undefined || f.creationForm === 'API') &&
+        f.clauses.every((c) => wordMatch(c.value, this.searchField(inv, c.field))),
+    );
+  }
+
+  private searchField(inv: InvoiceRec, name: string): string {
+    const vendorName = this.cat.vendors.get(inv.vendor)?.name ?? '';
+    const pols = inv.lines.map((l) => l.poLine).join(' ');
+    switch (name) {
+      case 'invoice_number':
+        return inv.number;
+      case 'vendor_code':
+        return inv.vendor;
+      case 'vendor_name':
+        return vendorName;
+      case 'invoice_reference_number':
+        return inv.referenceNumber;
+      case 'pol_number':
+        return pols;
+      default:
+        return [inv.number, inv.vendor, vendorName, inv.referenceNumber, pols].join(' ');
+    }
+  }
+
+  // ---- POST /acq/invoices ----------------------------------------------------------------
+
+  createInvoice(body: JsonValue | undefined, opts: { allowDuplicates: boolean }): InvoiceRec {
+    const b = asObject(body, 'invoice');
+    const cat = this.cat;
+    const number = text(field(b, 'number'));
+    if (number === undefined) throw refuse('60233', 'Invoice number not in payload.');
+    const invoiceDate = date(field(b, 'invoice_date'), 'invoice_date');
+    if (invoiceDate === undefined) throw refuse('60234', 'Invoice date not in payload.');
+    const total = money(field(b, 'total_amount'), 'total_amount');
+    if (total === undefined) throw refuse('60235', 'Invoice total amount not in payload.');
+    const vendorCode = wrapped(field(b, 'vendor'));
+    if (vendorCode === undefined) throw refuse('4028805', 'Invoice vendor not in payload.');
+    const vendor = cat.vendors.get(vendorCode);
+    if (!vendor) throw refuse('401871', `Vendor ${vendorCode} not found.`);
+    if (!vendor.material_supplier) throw refuse('60242', 'Invoice vendor not material supplier.');
+    // Currency defaults to the institution's (XSD-INV), and must be in Currency_CT and the vendor's list.
+    const currency = wrapped(field(b, 'currency')) ?? cat.institution.currency;
+    if (!cat.row('Currency_CT', currency)) throw refuse('60236', 'Invoice currency not valid.');
+    if (!vendor.currencies.includes(currency)) throw refuse('60243', 'Invoice vendor currency not supported.');
+    const accountCode = text(field(b, 'vendor_account'));
+    const accounts = vendor.accounts.filter((a) => a.status === 'ACTIVE');
+    if (accountCode !== undefined && !accounts.some((a) => a.code === accountCode)) {
+      throw refuse('60237', 'Invoice vendor account not valid.');
+    }
+    // Checked against the PaymentMethod table. Whether Alma also checks the account's own
+    // payment_method list is [unverified] (§5.4), so the sandbox does not.
+    const paymentMethod = wrapped(field(b, 'payment_method')) ?? cat.defaultCode('PaymentMethod') ?? '';
+    if (!cat.row('PaymentMethod', paymentMethod)) throw refuse('60238', 'Invoice payment method not valid.');
+    const owner = wrapped(field(b, 'owner')) ?? cat.institution.code;
+    if (!cat.owners.has(owner)) throw refuse('60246', 'Invoice owner not valid.');
+    const vat = sub(b, 'invoice_vat');
+    const vatPct = money(field(vat, 'percentage'), 'invoice_vat.percentage') ?? '0';
+    const vatAmt = money(field(vat, 'vat_amount'), 'invoice_vat.vat_amount') ?? '0';
+    // MIT's working payload sends percentage 0 AND vat_amount 0 (sample 05): only two non-zero values clash.
+    if (!new D(vatPct).isZero() && !new D(vatAmt).isZero()) {
+      throw refuse('60252', 'Invoice vat percentage or amount allowed but not both.');
+    }
+    const vatCode = wrapped(field(vat, 'vat_code')) ?? '';
+    if (vatCode !== '' && !cat.vatCodes.has(vatCode)) throw refuse('60253', 'Invoice vat code not valid.');
+    const charges = sub(b, 'additional_charges');
+    const charge = (k: string): string => norm(money(field(charges, k), `additional_charges.${k}`) ?? '0');
+    const payment = sub(b, 'payment');
+    const dueDate = date(field(b, 'invoice_due_date'), 'invoice_due_date') ?? null;
+    const notes = [field(b, 'notes'), field(b, 'note')]
+      .flatMap((n) => (Array.isArray(n) ? n : []))
+      .map((n) => (typeof n === 'string' ? n : (text(field(asNote(n), 'content')) ?? text(field(asNote(n), 'note_text')) ?? '')))
+      .filter((n) => n !== '');
+
+    if (!opts.allowDuplicates && this.byKey.has(keyOf(vendorCode, number))) {
+      // Invoice numbers are unique per vendor unless invoice_not_unique=true (OLH-HOWTO). The real
+      // error code for a duplicate is [unverified]; 60288 "not unique" is the OAS's closest (§5.6).
+      throw refuse('60288', 'Invoice number not unique in payload.');
+    }
+
+    const inv: InvoiceRec = {
+      id: this.nextId(),
+      seq: this.counter,
+      origin: 'api',
+      number,
+      vendor: vendorCode,
+      vendorAccount: accountCode ?? accounts[0]?.code ?? '',
+      invoiceDate,
+      dueDate,
+      totalAmount: norm(total),
+      currency,
+      paymentMethod,
+      referenceNumber: text(field(b, 'reference_number')) ?? '',
+      owner,
+      charges: {
+        useProRata: bool(field(charges, 'use_pro_rata'), false),
+        shipment: charge('shipment'),
+        overhead: charge('overhead'),
+        insurance: charge('insurance'),
+        discount: charge('discount'),
+      },
+      vat: {
+        reportTax: bool(field(vat, 'report_tax'), false),
+        perLine: bool(field(vat, 'vat_per_invoice_line'), false),
+        code: vatCode,
+        percentage: norm(vatPct),
+        amount: norm(vatAmt),
+        type: wrapped(field(vat, 'type')) ?? 'INCLUSIVE',
+        expendedFromFund: bool(field(vat, 'expended_from_fund'), false),
+      },
+      payment: {
+        prepaid: bool(field(payment, 'prepaid'), false),
+        internalCopy: bool(field(payment, 'internal_copy'), false),
+        exportToErp: bool(field(payment, 'export_to_erp'), false),
+        status: 'NOT_PAID',
+        voucherDate: null,
+        voucherNumber: '',
+        voucherAmount: '',
+        voucherCurrency: '',
+      },
+      notes,
+      // A new invoice is In Review / PENDING / ACTIVE with no alert (DUKE; sample 03; §5.3).
+      workflow: WF_IN_REVIEW,
+      approval: 'PENDING',
+      baseStatus: 'ACTIVE',
+      alerts: [],
+      approvedBy: '',
+      approvalDate: null,
+      processRequested: false,
+      settleAt: null,
+      lines: [],
+    };
+    this.invoices.push(inv);
+    this.byId.set(inv.id, inv);
+    this.byKey.set(keyOf(vendorCode, number), (this.byKey.get(keyOf(vendorCode, number)) ?? 0) + 1);
+    bump(this.counters.created, vendorCode, number);
+    this.dirty = true;
+    return inv;
+  }
+
+  // ---- POST /acq/invoices/{id}/lines -----------------------------------------------------
+
+  addLine(invoiceId: string, body: JsonValue | undefined): { invoice: InvoiceRec; line: LineRec } {
+    const inv = this.invoice(invoiceId);
+    // Lines go in before processing: once op=process_invoice was accepted (or the invoice left
+    // In Review) the sandbox refuses them, so a loader that adds lines late is caught.
+    if (inv.workflow !== WF_IN_REVIEW || inv.baseStatus !== 'ACTIVE' || inv.processRequested) {
+      throw refuse('60285', 'Invoice not valid.');
+    }
+    const line = buildLine(this.cat, inv, body, () => this.nextId());
+    inv.lines.push(line);
+    bump(this.counters.linePosts, inv.id, line.number);
+    this.dirty = true;
+    return { invoice: inv, line };
+  }
+
+  // ---- POST /acq/invoices/{id}?op=… --------------------------------------------------------
+
+  /**
+   * op=process_invoice: accepted for an ACTIVE invoice In Review (again after it went to review),
+   * answered at once; the outcome is applied when `settleDue` passes `settleAt` (processing is
+   * asynchronous, XSD-INV, §5.2).
+   */
+  startProcessing(id: string, now: number, delayMs: number): InvoiceRec {
+    const inv = this.invoice(id);
+    if (inv.workflow !== WF_IN_REVIEW || inv.baseStatus !== 'ACTIVE') {
+      throw refuse('60260', 'Failed to start invoice process and workflow.');
+    }
+    inv.processRequested = true;
+    inv.alerts = [];
+    inv.settleAt = now + delayMs;
+    this.pending.add(inv);
+    this.counters.processCount[inv.id] = (this.counters.processCount[inv.id] ?? 0) + 1;
+    this.dirty = true;
+    return inv;
+  }
+
+  /** Applies every processing outcome that is due. Returns whether anything changed. */
+  settleDue(now: number): boolean {
+    let changed = false;
+    for (const inv of [...this.pending]) {
+      if (inv.settleAt !== null && inv.settleAt <= now) {
+        this.settle(inv, now);
+        this.pending.delete(inv);
+        changed = true;
+      }
+    }
+    if (changed) this.dirty = true;
+    return changed;
+  }
+
+  /** Review rules: any alert sends the invoice to review (OLH-REVIEW); none approves it. */
+  private settle(inv: InvoiceRec, now: number): void {
+    const alerts = new Set<string>();
+    if (inv.lines.some((l) => l.poLine === '')) alerts.add('NOT_LINKED_LINES');
+    const c = inv.charges;
+    const expected = inv.lines
+      .reduce((s, l) => s.plus(l.totalPrice), new D(0))
+      .plus(c.shipment)
+      .plus(c.overhead)
+      .plus(c.insurance)
+      .minus(c.discount);
+    if (!expected.eq(inv.totalAmount)) alerts.add('TOTAL_AMOUNT_MISMATCH');
+    for (const l of inv.lines) {
+      const pol = l.poLine === '' ? undefined : this.cat.poLines.get(l.poLine);
+      if (pol && !new D(pol.price).eq(l.price)) alerts.add('DIFF_PRICE_THAN_POLINE');
+    }
+    inv.alerts = [...alerts].filter((a) => a in ALERTS).sort();
+    inv.settleAt = null;
+    if (inv.alerts.length > 0) {
+      inv.workflow = WF_IN_REVIEW;
+      inv.approval = 'PENDING';
+    } else {
+      // "Ready to be paid" is code `Waiting to be Sent` (sample 01, XSD-INV).
+      inv.workflow = WF_READY_TO_BE_PAID;
+      inv.approval = 'APPROVED';
+      inv.approvedBy = 'exl_api';
+      inv.approvalDate = new Date(now).toISOString().slice(0, 10);
+    }
+  }
+
+  /** The ERP ops (BLOG-ERP, GIST-ERP, KB-ERPREJ): minimal, enough for a loader's tests. */
+  otherOp(id: string, op: string, body: JsonValue | undefined): InvoiceRec {
+    const inv = this.invoice(id);
+    switch (op) {
+      case 'mark_in_erp':
+        if (inv.workflow !== WF_READY_TO_BE_PAID) throw refuse('60267', 'Failed to process invoice in ERP.');
+        inv.workflow = WF_WAITING_FOR_PAYMENT;
+        break;
+      case 'paid': {
+        if (inv.workflow !== WF_READY_TO_BE_PAID && inv.workflow !== WF_WAITING_FOR_PAYMENT) {
+          // AlmaAPITK's docs: "402459 … Must approve invoice before paying" (§2.2, community mapping).
+          throw refuse('402459', `Error while trying to retrieve invoice ${id}: must approve invoice before paying.`);
+        }
+        const p = sub(body !== undefined && body !== null ? asObject(body, 'invoice') : undefined, 'payment');
+        inv.workflow = 'CLOSED';
+        inv.baseStatus = 'CLOSED';
+        inv.payment.status = 'PAID';
+        // Sample 09 sends "2019-05-02"; MIT sends "…T12:00:00Z": the day is what counts.
+        inv.payment.voucherDate = date(text(field(p, 'voucher_date'))?.slice(0, 10), 'voucher_date') ?? null;
+        inv.payment.voucherNumber = text(field(p, 'voucher_number')) ?? '';
+        inv.payment.voucherAmount = money(field(p, 'voucher_amount'), 'voucher_amount') ?? '';
+        inv.payment.voucherCurrency = wrapped(field(p, 'voucher_currency')) ?? '';
+        break;
+      }
+      case 'rejected': {
+        const b = body !== undefined && body !== null ? asObject(body, 'invoice') : {};
+        const notes = [field(b, 'notes'), field(b, 'note')].flatMap((n) => (Array.isArray(n) ? n : []));
+        if (notes.length === 0) throw refuse('60268', 'The invoice note is mandatory.');
+        if (inv.workflow !== WF_READY_TO_BE_PAID && inv.workflow !== WF_WAITING_FOR_PAYMENT) {
+          throw refuse('60267', 'Failed to process invoice in ERP.');
+        }
+        inv.workflow = WF_IN_REVIEW;
+        inv.approval = 'PENDING';
+        inv.alerts = ['INVOICE_WAS_REJECTED_BY_ERP'];
+        inv.processRequested = false;
+        break;
+      }
+      default:
+        throw refuse('40166410', `Parameter op is not valid: ${op}. Valid options are mark_in_erp, paid, process_invoice, rejected.`);
+    }
+    this.dirty = true;
+    return inv;
+  }
+}
+
+const keyOf = (vendor: string, number: string): string => `${vendor}\u0000${number}`;
+
+function asNote(v: JsonValue): JsonObject | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber) ? v : undefined;
+}
+
+/** Counts under keys that come from requests; defineProperty keeps a "__proto__" key as data. */
+function bump(map: Record<string, Record<string, number>>, a: string, b: string): void {
+  if (!Object.hasOwn(map, a)) Object.defineProperty(map, a, { value: {}, enumerable: true, writable: true, configurable: true });
+  const inner = map[a] as Record<string, number>;
+  const n = (Object.hasOwn(inner, b) ? (inner[b] ?? 0) : 0) + 1;
+  Object.defineProperty(inner, b, { value: n, enumerable: true, writable: true, configurable: true });
+}
+
+export function emptyCounters(): ApiCounters {
+  return { created: {}, linePosts: {}, processCount: {} };
+}
