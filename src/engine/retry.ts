@@ -178,7 +178,15 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 
 export type Decision =
   | { action: 'retry'; delayMs: number; reason: string; throttled: boolean; retryAfterMs?: number | undefined }
-  | { action: 'fail'; kind: 'api' | 'auth' | 'daily' | 'unknown' | 'exhausted'; reason: string };
+  | {
+      action: 'fail';
+      kind: 'api' | 'auth' | 'daily' | 'unknown' | 'exhausted';
+      reason: string;
+      note?: string;
+      /** A rate-limit refusal we gave up on: the limiter must still slow down. */
+      throttled?: boolean;
+      retryAfterMs?: number | undefined;
+    };
 
 /**
  * The whole policy for one finished attempt (`attempt` counted from 0).
@@ -195,10 +203,11 @@ export function decide(
   const opts = { ...DEFAULT_RETRY, ...ctx.options };
   const c = classify(req, outcome);
   if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason };
-  if (attempt >= opts.maxRetries) return { action: 'fail', kind: 'exhausted', reason: c.reason };
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs) : undefined;
+  if (attempt >= opts.maxRetries) return { action: 'fail', kind: 'exhausted', reason: c.reason, throttled: c.throttled, retryAfterMs };
   if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
-    return { action: 'fail', kind: 'exhausted', reason: `${c.reason}, Retry-After ${Math.ceil(retryAfterMs / 1000)} s is too long` };
+    const note = `the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;
+    return { action: 'fail', kind: 'exhausted', reason: c.reason, note, throttled: c.throttled, retryAfterMs };
   }
   const delayMs = Math.max(backoffMs(attempt, ctx.random, opts), retryAfterMs ?? 0);
   return { action: 'retry', delayMs, reason: c.reason, throttled: c.throttled, retryAfterMs };

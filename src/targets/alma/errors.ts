@@ -1,0 +1,103 @@
+/**
+ * Alma's three error bodies (alma-api.md §2.1), all reduced to one `ApiError`:
+ * - JSON 4xx: `{"errorsExist":true,"errorList":{"error":[{errorCode,errorMessage,trackingId}]}}` (sample 07);
+ * - JSON 5xx: the same wrapped in `web_service_result`, with `error` a single object (JW-RUBY parse_error);
+ * - XML: `<web_service_result>…<errorCode>…` (sample 08). Auth failures come back as XML even
+ *   when JSON was asked for (UGENT src/client.ts), so the body is sniffed, not trusted to match Accept.
+ * `errorCode` is kept as a string even when Alma sends a number (AAPITK normalises it to str).
+ */
+import { ApiError } from '../../shared/errors.js';
+import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
+import type { ResponseHeaders } from '../http.js';
+
+interface AlmaErrorEntry {
+  code?: string | undefined;
+  message?: string | undefined;
+  trackingId?: string | undefined;
+}
+
+export function parseAlmaError(status: number, headers: ResponseHeaders, bodyText: string): ApiError {
+  const contentType = String(headers['content-type'] ?? '').toLowerCase();
+  const trimmed = bodyText.trim();
+  let entries: AlmaErrorEntry[] = [];
+  if (contentType.includes('xml') || trimmed.startsWith('<')) entries = fromXml(trimmed);
+  else if (trimmed.startsWith('{')) entries = fromJson(trimmed);
+  const first = entries.find((e) => e.code !== undefined || e.message !== undefined);
+  if (first === undefined) {
+    return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: fallbackMessage(status, trimmed) });
+  }
+  const messages = entries.map((e) => e.message).filter((m): m is string => m !== undefined && m !== '');
+  return new ApiError({
+    httpStatus: status,
+    code: first.code ?? `HTTP_${status}`,
+    message: messages.length > 0 ? messages.join('; ') : `HTTP ${status}`,
+    trackingId: first.trackingId,
+  });
+}
+
+function fromJson(text: string): AlmaErrorEntry[] {
+  let doc: JsonValue;
+  try {
+    doc = parseJson(text);
+  } catch {
+    return [];
+  }
+  if (!isJsonObject(doc)) return [];
+  const root = isJsonObject(doc['web_service_result']) ? doc['web_service_result'] : doc;
+  const list = root['errorList'];
+  if (!isJsonObject(list)) return [];
+  const raw = list['error'];
+  const items = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return items.filter(isJsonObject).map((e) => ({
+    code: nonEmpty(jsonText(e['errorCode'])),
+    message: nonEmpty(jsonText(e['errorMessage'])),
+    trackingId: nonEmpty(jsonText(e['trackingId'])),
+  }));
+}
+
+/** Enough XML for Alma's flat error document: tags with an optional namespace prefix. */
+function fromXml(text: string): AlmaErrorEntry[] {
+  const out: AlmaErrorEntry[] = [];
+  const errorRe = /<(?:[\w.-]+:)?error(?:\s[^>]*)?>([\s\S]*?)<\/(?:[\w.-]+:)?error>/g;
+  for (let m = errorRe.exec(text); m !== null; m = errorRe.exec(text)) {
+    const inner = m[1] ?? '';
+    out.push({ code: xmlField(inner, 'errorCode'), message: xmlField(inner, 'errorMessage'), trackingId: xmlField(inner, 'trackingId') });
+  }
+  if (out.length === 0) {
+    const code = xmlField(text, 'errorCode');
+    const message = xmlField(text, 'errorMessage');
+    if (code !== undefined || message !== undefined) out.push({ code, message, trackingId: xmlField(text, 'trackingId') });
+  }
+  return out;
+}
+
+function xmlField(xml: string, name: string): string | undefined {
+  const re = new RegExp(`<(?:[\\w.-]+:)?${name}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w.-]+:)?${name}>`);
+  const m = re.exec(xml);
+  if (m === null) return undefined;
+  return nonEmpty(decodeXml((m[1] ?? '').trim()));
+}
+
+function decodeXml(s: string): string {
+  const cdata = /^<!\[CDATA\[([\s\S]*)\]\]>$/.exec(s);
+  if (cdata !== null) return cdata[1] ?? '';
+  return s.replace(/&(#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot|apos);/g, (_, e: string) => {
+    if (e === 'lt') return '<';
+    if (e === 'gt') return '>';
+    if (e === 'amp') return '&';
+    if (e === 'quot') return '"';
+    if (e === 'apos') return "'";
+    const cp = e.startsWith('#x') ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
+    return cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
+  });
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s.trim() === '' ? undefined : s;
+}
+
+/** No recognisable error document (a proxy's HTML page, an empty body): say what came back, briefly. */
+function fallbackMessage(status: number, body: string): string {
+  const text = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return text === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${text.slice(0, 200)}`;
+}

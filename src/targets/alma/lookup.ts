@@ -1,0 +1,145 @@
+/**
+ * Finding invoices that already exist in Alma (alma-api.md §4), for idempotent re-runs.
+ *
+ * Alma has no exact look-up by vendor + number. Two ways, both post-filtered for an exact
+ * `number` AND `vendor.value`:
+ * - search: `GET /acq/invoices?q=invoice_number~N`. `~` matches WORDS (OAS "Searching for
+ *   words from…"), so `INV-1` also finds `INV-1-B`; one request per invoice, more when the
+ *   word is common enough to need paging.
+ * - vendor listing: `GET /acq/vendors/{code}/invoices` (MIT-LLAMA get_vendor_invoices), 100
+ *   per page. It answers every invoice of that vendor from one snapshot.
+ *
+ * Trade-off (serves the "≤ 2 extra requests per invoice, look-ups and status polls included"
+ * budget): for a vendor with k ≥ 2 invoices in the batch, the first listing page tells how
+ * many pages p the vendor has. If p ≤ k, listing costs p requests instead of k searches, so
+ * the rest is listed and the snapshot answers non-fresh look-ups. If p > k, searching is
+ * cheaper and the one page read is the price of finding out. A vendor with one invoice is
+ * always searched (a listing can never beat one search). `fresh` look-ups, used after a
+ * write whose outcome is unknown, always search live.
+ */
+import { ApiError, AuthError, DailyLimitError } from '../../shared/errors.js';
+import { isJsonObject, type JsonValue } from '../../shared/json.js';
+import { keyString, type InvoiceKey } from '../../domain/model.js';
+import type { HttpClient } from '../http.js';
+import type { RemoteInvoice } from '../target.js';
+import { items, toInt, toRemoteInvoice } from './remote.js';
+
+/** Alma's largest page (`limit` 0-100, OAS). */
+export const PAGE_SIZE = 100;
+
+/** Vendor-not-found codes: OAS lists 401871, MIT's scripts check 402880 (§2.1). */
+const VENDOR_NOT_FOUND = new Set(['401871', '402880']);
+
+/**
+ * Reads every page of a list answer. Pages advance by the items received and stop at
+ * `total_record_count` or at an empty page (a zero-hit page has no item key at all, §1.4).
+ */
+export async function readAllPages(
+  fetchPage: (offset: number) => Promise<JsonValue>,
+  itemKey: string,
+  first?: JsonValue,
+): Promise<JsonValue[]> {
+  const out: JsonValue[] = [];
+  let page = first ?? (await fetchPage(0));
+  for (;;) {
+    const got = isJsonObject(page) ? items(page[itemKey]) : [];
+    out.push(...got);
+    const total = isJsonObject(page) ? toInt(page['total_record_count']) : undefined;
+    if (got.length === 0 || (total !== undefined ? out.length >= total : got.length < PAGE_SIZE)) return out;
+    page = await fetchPage(out.length);
+  }
+}
+
+export class InvoiceLookup {
+  readonly #http: HttpClient;
+  /** vendor code → (key string → invoices), for vendors listed in full by `prepare`. */
+  readonly #snapshots = new Map<string, Map<string, RemoteInvoice[]>>();
+
+  constructor(http: HttpClient) {
+    this.#http = http;
+  }
+
+  /** Vendors answered from a snapshot (for tests and diagnostics). */
+  get listedVendors(): string[] {
+    return [...this.#snapshots.keys()];
+  }
+
+  async prepare(keys: InvoiceKey[]): Promise<void> {
+    const perVendor = new Map<string, Set<string>>();
+    for (const k of keys) {
+      const set = perVendor.get(k.vendor) ?? new Set<string>();
+      set.add(k.number);
+      perVendor.set(k.vendor, set);
+    }
+    const candidates = [...perVendor].filter(([vendor, numbers]) => numbers.size >= 2 && !this.#snapshots.has(vendor));
+    // All vendors at once: the global limiter paces them like any other requests.
+    await Promise.all(candidates.map(([vendor, numbers]) => this.#listVendor(vendor, numbers.size)));
+  }
+
+  async find(key: InvoiceKey, opts: { fresh: boolean }): Promise<RemoteInvoice[]> {
+    const snapshot = opts.fresh ? undefined : this.#snapshots.get(key.vendor);
+    if (snapshot !== undefined) return [...(snapshot.get(keyString(key)) ?? [])];
+    return this.search(key);
+  }
+
+  /** Live word search, post-filtered for the exact vendor and number. */
+  async search(key: InvoiceKey): Promise<RemoteInvoice[]> {
+    const all = await readAllPages(
+      (offset) =>
+        this.#http.json({
+          method: 'GET',
+          path: '/acq/invoices',
+          query: { q: `invoice_number~${key.number}`, limit: PAGE_SIZE, offset, view: 'brief' },
+        }),
+      'invoice',
+    );
+    return exactMatches(all, key);
+  }
+
+  async #listVendor(vendor: string, invoicesInBatch: number): Promise<void> {
+    const path = `/acq/vendors/${encodeURIComponent(vendor)}/invoices`;
+    const fetchPage = (offset: number): Promise<JsonValue> =>
+      this.#http.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset } });
+    try {
+      const first = await fetchPage(0);
+      const total = isJsonObject(first) ? toInt(first['total_record_count']) : undefined;
+      if (total === undefined) return; // cannot tell the cost: search instead
+      if (Math.ceil(total / PAGE_SIZE) > invoicesInBatch) return; // searching is cheaper
+      const all = await readAllPages(fetchPage, 'invoice', first);
+      // A snapshot must be complete to prove absence; a short read means search instead.
+      if (all.length >= total) this.#remember(vendor, all);
+    } catch (err) {
+      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError)) throw err;
+      // A vendor Alma does not know has no invoices; creating one will fail on its own.
+      if (VENDOR_NOT_FOUND.has(err.code)) this.#remember(vendor, []);
+      // Any other refusal: fall back to searching each invoice.
+    }
+  }
+
+  /**
+   * Keeps the listing as a snapshot, unless an entry cannot be read: a snapshot is trusted to
+   * say "does not exist", so it must not silently drop anything. The listing is scoped to the
+   * vendor, so an entry without a vendor code belongs to it.
+   */
+  #remember(vendor: string, all: JsonValue[]): void {
+    const map = new Map<string, RemoteInvoice[]>();
+    for (const v of all) {
+      const inv = toRemoteInvoice(v);
+      if (inv === undefined || inv.number === '') return;
+      const owner = inv.vendor === '' ? vendor : inv.vendor;
+      if (owner !== vendor) continue;
+      const k = keyString({ vendor, number: inv.number });
+      map.set(k, [...(map.get(k) ?? []), { ...inv, vendor }]);
+    }
+    this.#snapshots.set(vendor, map);
+  }
+}
+
+function exactMatches(all: JsonValue[], key: InvoiceKey): RemoteInvoice[] {
+  const out: RemoteInvoice[] = [];
+  for (const v of all) {
+    const inv = toRemoteInvoice(v);
+    if (inv !== undefined && inv.number === key.number && inv.vendor === key.vendor) out.push(inv);
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * Alma answers → the target-neutral `RemoteInvoice` / `RemoteLine`. Tolerant of the shapes
+ * the samples show: numbers as JSON numbers or strings (§1.1), wrapped or plain codes,
+ * `alert` as an array or one object, list answers with or without their item key (§1.4).
+ */
+import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import type { Alert, RemoteInvoice, RemoteLine } from '../target.js';
+
+type JsonObject = { [key: string]: JsonValue };
+
+/** Workflow status of an invoice that has not (visibly) been processed (§5.3). */
+export const IN_REVIEW = 'InReview';
+
+export function toRemoteInvoice(v: JsonValue | undefined): RemoteInvoice | undefined {
+  if (!isJsonObject(v)) return undefined;
+  const id = jsonText(v['id']);
+  if (id === undefined || id === '') return undefined;
+  const workflowStatus = codeOf(v['invoice_workflow_status']);
+  const alerts = alertsOf(v);
+  return {
+    id,
+    number: jsonText(v['number']) ?? '',
+    vendor: codeOf(v['vendor']) ?? '',
+    workflowStatus,
+    approvalStatus: codeOf(v['invoice_approval_status']),
+    alerts,
+    totalAmount: jsonText(v['total_amount']),
+    lineCount: lineCountOf(v),
+    // Alma has no "processed" flag (target.ts): an invoice out of In Review, or with alerts,
+    // has been through processing. A missing status proves nothing, so only alerts count then.
+    processed: workflowStatus !== undefined ? workflowStatus !== IN_REVIEW || alerts.length > 0 : alerts.length > 0,
+    inReview: workflowStatus === IN_REVIEW,
+  };
+}
+
+export function toRemoteLine(v: JsonValue | undefined): RemoteLine | undefined {
+  if (!isJsonObject(v)) return undefined;
+  const id = jsonText(v['id']);
+  if (id === undefined || id === '') return undefined;
+  return { id, number: jsonText(v['number']) ?? '' };
+}
+
+/** `{value, desc}` → value; a bare string is accepted too. Empty means absent (§1.1 blank wrappers). */
+export function codeOf(v: JsonValue | undefined): string | undefined {
+  const raw = isJsonObject(v) ? jsonText(v['value']) : jsonText(v);
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+/** Sample 01: top-level `alert: [{value, desc}]`; the XSD names the list `alerts` with `alert` inside. */
+function alertsOf(v: JsonObject): Alert[] {
+  const nested = isJsonObject(v['alerts']) ? v['alerts']['alert'] : undefined;
+  const out: Alert[] = [];
+  for (const a of items(v['alert'] ?? nested)) {
+    const code = codeOf(a);
+    if (code === undefined) continue;
+    const desc = isJsonObject(a) ? jsonText(a['desc']) : undefined;
+    out.push({ code, description: desc ?? '' });
+  }
+  return out;
+}
+
+function lineCountOf(v: JsonObject): number | undefined {
+  const n = v['number_of_lines'];
+  const fromCount = toInt(isJsonObject(n) ? n['value'] : n);
+  if (fromCount !== undefined) return fromCount;
+  const lines = v['invoice_lines'];
+  return isJsonObject(lines) ? toInt(lines['total_record_count']) : undefined;
+}
+
+/** A repeated element: an array, one object, or nothing. */
+export function items(v: JsonValue | undefined): JsonValue[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** A count sent as a number or a numeric string (sample 03 has `"total_record_count": ""`). */
+export function toInt(v: JsonValue | undefined): number | undefined {
+  const t = jsonText(v);
+  return t !== undefined && /^\d+$/.test(t.trim()) ? Number.parseInt(t, 10) : undefined;
+}

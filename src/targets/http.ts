@@ -1,0 +1,334 @@
+/**
+ * A small JSON-over-HTTP client shared by every target: undici transport, global pacing,
+ * the retry policy of `src/engine/retry.ts`, timeouts, Ctrl-C, and events for the terminal.
+ * It knows nothing about Alma; a target passes its base URL, headers and a `parseError` hook.
+ *
+ * Not undici's RetryAgent: it skips POST by default, has no jitter, and loses the final
+ * error body (style-and-reliability B.4, undici #4080/#3837). One explicit loop instead.
+ */
+import { Agent, Dispatcher } from 'undici';
+import { decide, isSafeMethod, type Outcome, type RetryOptions } from '../engine/retry.js';
+import { defaultSleep, unlimited, type Limiter } from '../engine/limiter.js';
+import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../shared/errors.js';
+import { parseJson, stringifyJson, type JsonValue } from '../shared/json.js';
+import type { TargetEventSink } from './target.js';
+
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export interface HttpClientOptions {
+  /** Scheme, host, port and path prefix; request paths are appended (`https://h/almaws/v1`). */
+  baseUrl: string;
+  /** Sent on every request. May hold the key: kept private, never put in errors or events. */
+  headers?: Record<string, string> | undefined;
+  /** Values to mask (`***`) wherever a message could echo them: the API key. */
+  secrets?: readonly string[] | undefined;
+  /** Turns an error answer into an `ApiError` with the API's own code and message. */
+  parseError: (status: number, headers: ResponseHeaders, bodyText: string) => ApiError;
+  /** Transport. Default: an `Agent` with the timeouts below. Tests pass a `MockAgent`. */
+  dispatcher?: Dispatcher | undefined;
+  /**
+   * Whether `dispatcher` reports `onRequestSent` (real undici clients do; MockAgent does
+   * not). When it does, a failed POST whose bytes provably never left can be retried.
+   * True for the default Agent.
+   */
+  reportsRequestSent?: boolean | undefined;
+  /** Headers and body timeouts, ms (undici's default of 300 s is too long for a CLI). Default 30 000. */
+  timeoutMs?: number | undefined;
+  /** Connect timeout of the default Agent, ms. Default 10 000. */
+  connectTimeoutMs?: number | undefined;
+  /** Global pacing shared by every worker. Default: none. */
+  limiter?: Limiter | undefined;
+  retry?: Partial<RetryOptions> | undefined;
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
+  /** Wall clock in ms (durations, Retry-After dates). Default `Date.now`. */
+  now?: (() => number) | undefined;
+  /** Ctrl-C: aborts waits and requests in flight. */
+  signal?: AbortSignal | undefined;
+  onEvent?: TargetEventSink | undefined;
+  /** Header carrying the API's remaining daily budget. Default Alma's `x-exl-api-remaining`. */
+  remainingHeader?: string | undefined;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path below the base URL, starting with `/`, segments already encoded. */
+  path: string;
+  query?: Record<string, string | number | undefined> | undefined;
+  /** A string is sent as is; anything else is serialised with `stringifyJson` (exact decimals). */
+  body?: unknown;
+  /** Force the idempotent (retry-anything) policy for a write the API de-duplicates. */
+  idempotent?: boolean | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: ResponseHeaders;
+  text: string;
+}
+
+export class HttpClient {
+  readonly baseUrl: string;
+  readonly #headers: Record<string, string>;
+  readonly #secrets: readonly string[];
+  readonly #parseError: HttpClientOptions['parseError'];
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #reportsSent: boolean;
+  readonly #timeoutMs: number;
+  readonly #limiter: Limiter;
+  readonly #retry: Partial<RetryOptions> | undefined;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #random: () => number;
+  readonly #now: () => number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onEvent: TargetEventSink | undefined;
+  readonly #remainingHeader: string;
+  #requests = 0;
+
+  constructor(opts: HttpClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.#headers = { ...opts.headers };
+    this.#secrets = (opts.secrets ?? []).filter((s) => s.length > 0);
+    this.#parseError = opts.parseError;
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#ownsDispatcher = opts.dispatcher === undefined;
+    this.#dispatcher =
+      opts.dispatcher ??
+      new Agent({
+        connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+    this.#reportsSent = opts.reportsRequestSent ?? this.#ownsDispatcher;
+    this.#limiter = opts.limiter ?? unlimited;
+    this.#retry = opts.retry;
+    this.#sleep = opts.sleep ?? defaultSleep;
+    this.#random = opts.random ?? Math.random;
+    this.#now = opts.now ?? Date.now;
+    this.#signal = opts.signal;
+    this.#onEvent = opts.onEvent;
+    this.#remainingHeader = (opts.remainingHeader ?? 'x-exl-api-remaining').toLowerCase();
+  }
+
+  /** Attempts sent so far, retries included (each one counts against the API's budget). */
+  get requests(): number {
+    return this.#requests;
+  }
+
+  /** Closes the default Agent; an injected dispatcher belongs to the caller. */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  /** Sends the request and parses a 2xx answer as lossless JSON. */
+  async json(req: HttpRequest): Promise<JsonValue> {
+    const res = await this.request(req);
+    try {
+      return parseJson(res.text);
+    } catch (err) {
+      const detail: ApiErrorDetail = {
+        httpStatus: res.status,
+        code: 'BAD_RESPONSE',
+        message: `unreadable answer to ${req.method} ${req.path}: ${err instanceof Error ? err.message : String(err)}`,
+      };
+      // A write that was answered 2xx did happen; without its body we do not know the result.
+      if (!this.#idempotent(req)) throw new UnknownOutcomeError(detail, { cause: err });
+      throw new ApiError(detail);
+    }
+  }
+
+  /** Sends the request with pacing and retries. Resolves with a 2xx answer; throws otherwise. */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const traits = { method: req.method, idempotent: this.#idempotent(req) };
+    const url = this.#url(req);
+    const shown = url.pathname + url.search;
+    const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : stringifyJson(req.body);
+    const hasType = Object.keys(this.#headers).some((k) => k.toLowerCase() === 'content-type');
+    const headers = body === undefined || hasType ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
+
+    for (let attempt = 0; ; attempt++) {
+      const startedAt = await this.#limiter.acquire(this.#signal, { priority: attempt > 0 });
+      this.#requests++;
+      const t0 = this.#now();
+      const probe = this.#reportsSent ? new SentProbe(this.#dispatcher) : undefined;
+      let outcome: Outcome;
+      let parsed: ApiError | undefined;
+      let cause: unknown;
+      try {
+        const res = await (probe ?? this.#dispatcher).request({
+          origin: url.origin,
+          path: shown,
+          method: req.method,
+          headers,
+          body,
+          signal: this.#signal,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+        });
+        // Always read the body to the end: an unread body holds its connection (undici README).
+        const text = await res.body.text();
+        const status = res.statusCode;
+        const resHeaders = res.headers as ResponseHeaders;
+        this.#emit({ type: 'request', method: req.method, path: shown, status, ms: this.#now() - t0, attempt: attempt + 1 });
+        this.#emitRemaining(resHeaders);
+        if (status >= 200 && status < 300) {
+          this.#limiter.success(startedAt);
+          return { status, headers: resHeaders, text };
+        }
+        parsed = this.#parseError(status, resHeaders, text);
+        outcome = {
+          kind: 'response',
+          status,
+          code: parsed.code,
+          message: parsed.message,
+          retryAfter: headerValue(resHeaders['retry-after']),
+        };
+      } catch (err) {
+        if (this.#signal?.aborted) throw this.#aborted(req, traits.idempotent, probe, err);
+        cause = err;
+        const code = errorCode(err);
+        this.#emit({ type: 'request', method: req.method, path: shown, status: 0, ms: this.#now() - t0, attempt: attempt + 1 });
+        outcome = { kind: 'network', code, sent: probe?.supported === true ? probe.sent : undefined };
+      }
+
+      const d = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: this.#retry });
+      // A per-second refusal slows every caller down, whether or not this one is retried.
+      if (d.throttled === true) this.#limiter.throttled(startedAt, d.retryAfterMs);
+      if (d.action === 'retry') {
+        this.#emit({ type: 'retry', method: req.method, path: shown, attempt: attempt + 1, delayMs: d.delayMs, reason: d.reason });
+        await this.#sleep(d.delayMs, this.#signal);
+        continue;
+      }
+      if (outcome.kind === 'response' && d.throttled !== true && outcome.status !== 429) this.#limiter.success(startedAt);
+      const detail = this.#detail(req, outcome, parsed, cause, attempt + 1, d.note);
+      switch (d.kind) {
+        case 'auth':
+          throw new AuthError(detail);
+        case 'daily':
+          throw new DailyLimitError(detail);
+        case 'unknown':
+          throw new UnknownOutcomeError(detail, { cause: this.#safeCause(cause) });
+        default:
+          throw new ApiError(detail);
+      }
+    }
+  }
+
+  #idempotent(req: HttpRequest): boolean {
+    return req.idempotent ?? isSafeMethod(req.method);
+  }
+
+  #url(req: HttpRequest): URL {
+    const url = new URL(this.baseUrl + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  #detail(req: HttpRequest, outcome: Outcome, parsed: ApiError | undefined, cause: unknown, attempts: number, note?: string): ApiErrorDetail {
+    const tries = (attempts > 1 ? ` (after ${attempts} attempts)` : '') + (note !== undefined ? ` (${note})` : '');
+    if (outcome.kind === 'response' && parsed !== undefined) {
+      return {
+        httpStatus: outcome.status,
+        code: parsed.code,
+        message: this.#redact(parsed.message) + tries,
+        trackingId: parsed.trackingId,
+      };
+    }
+    const what = cause instanceof Error ? cause.message : String(cause);
+    return { httpStatus: 0, code: outcome.kind === 'network' ? outcome.code : 'NETWORK', message: this.#redact(`${req.method} ${req.path}: ${what}`) + tries };
+  }
+
+  /** Ctrl-C: a write that may already be on the wire has an unknown outcome; anything else just stops. */
+  #aborted(req: HttpRequest, idempotent: boolean, probe: SentProbe | undefined, err: unknown): unknown {
+    const provablyUnsent = probe?.supported === true && !probe.sent;
+    if (idempotent || provablyUnsent) return this.#signal?.reason ?? err;
+    return new UnknownOutcomeError(
+      { httpStatus: 0, code: 'ABORTED', message: `${req.method} ${req.path} was interrupted; it may or may not have taken effect` },
+      { cause: this.#safeCause(this.#signal?.reason) },
+    );
+  }
+
+  #redact(text: string): string {
+    let out = text;
+    for (const s of this.#secrets) out = out.split(s).join('***');
+    return out;
+  }
+
+  /** Keeps the transport error as `cause` unless its message would leak a secret. */
+  #safeCause(cause: unknown): unknown {
+    if (!(cause instanceof Error)) return cause;
+    const redacted = this.#redact(cause.message);
+    if (redacted === cause.message) return cause;
+    const copy = new Error(redacted);
+    copy.name = cause.name;
+    return copy;
+  }
+
+  #emit(event: Parameters<TargetEventSink>[0]): void {
+    this.#onEvent?.(event);
+  }
+
+  /** Alma returns X-Exl-Api-Remaining on every answer (BLOG-REMAIN); PUL alerts on it (PR #2144). */
+  #emitRemaining(headers: ResponseHeaders): void {
+    const raw = headerValue(headers[this.#remainingHeader]);
+    if (raw === undefined || !/^\s*-?\d+\s*$/.test(raw)) return;
+    this.#emit({ type: 'remaining', remaining: Number.parseInt(raw, 10) });
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The error's code, looking through `cause` and AggregateError (Node's happy-eyeballs
+ * connect raises an AggregateError whose members carry the codes).
+ */
+export function errorCode(err: unknown, depth = 0): string {
+  if (depth > 5 || typeof err !== 'object' || err === null) return 'UNKNOWN';
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === 'string' && e.code !== '') return e.code;
+  if (Array.isArray(e.errors) && e.errors.length > 0) {
+    const inner = errorCode(e.errors[0], depth + 1);
+    if (inner !== 'UNKNOWN') return inner;
+  }
+  return errorCode(e.cause, depth + 1);
+}
+
+/**
+ * Wraps a dispatcher for one attempt and records whether undici wrote the request to the
+ * socket (`onRequestSent`, called right after the write in client-h1/h2). If an error
+ * arrives before that, the server cannot have processed the request. Only legacy-style
+ * handlers (undici 7's `request()`) are wrapped; for any other, `supported` stays false.
+ */
+class SentProbe extends Dispatcher {
+  sent = false;
+  supported = false;
+  readonly #inner: Dispatcher;
+
+  constructor(inner: Dispatcher) {
+    super();
+    this.#inner = inner;
+  }
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    if (typeof handler.onRequestStart === 'function' || typeof handler.onConnect !== 'function') {
+      return this.#inner.dispatch(opts, handler);
+    }
+    this.supported = true;
+    const h = handler as Dispatcher.DispatchHandler & { onConnect(abort: (err?: Error) => void, context?: unknown): void };
+    const wrapped: Dispatcher.DispatchHandler & { onRequestSent(): void } = {
+      // request() keeps the context argument (api-request.js onConnect(abort, context))
+      onConnect: ((abort: (err?: Error) => void, context?: unknown) => h.onConnect(abort, context)) as Dispatcher.DispatchHandler['onConnect'],
+      onHeaders: (status, headers, resume, text) => h.onHeaders?.(status, headers, resume, text) ?? true,
+      onData: (chunk) => h.onData?.(chunk) ?? true,
+      onComplete: (trailers) => h.onComplete?.(trailers),
+      onError: (err) => h.onError?.(err),
+      onRequestSent: () => {
+        this.sent = true;
+      },
+    };
+    return this.#inner.dispatch(opts, wrapped);
+  }
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { backoffMs, classify, decide, DEFAULT_RETRY, parseRetryAfter, type Outcome } from '../../src/engine/retry.js';
+
+const GET = { method: 'GET', idempotent: true };
+const POST = { method: 'POST', idempotent: false };
+const res = (status: number, code?: string, message?: string, retryAfter?: string): Outcome => ({ kind: 'response', status, code, message, retryAfter });
+const net = (code: string, sent?: boolean): Outcome => ({ kind: 'network', code, sent });
+
+describe('classify', () => {
+  it.each([
+    // [request, outcome, expected kind, throttled?]
+    ['GET 429 per-second', GET, res(429, 'PER_SECOND_THRESHOLD'), 'retry', true],
+    ['POST 429 per-second (refused before processing)', POST, res(429, 'PER_SECOND_THRESHOLD'), 'retry', true],
+    ['POST 429 without a code', POST, res(429), 'retry', true],
+    ['GET 500', GET, res(500, '402119'), 'retry', false],
+    ['GET 502', GET, res(502), 'retry', false],
+    ['GET 503', GET, res(503), 'retry', false],
+    ['GET 504', GET, res(504), 'retry', false],
+    ['GET 408', GET, res(408), 'retry', false],
+    ['POST 500', POST, res(500, '402119'), 'unknown', undefined],
+    ['POST 503', POST, res(503), 'unknown', undefined],
+    ['POST 504', POST, res(504), 'unknown', undefined],
+    ['POST 408', POST, res(408), 'unknown', undefined],
+    ['GET 400 business error', GET, res(400, '412400'), 'api', undefined],
+    ['POST 400 business error', POST, res(400, '60237'), 'api', undefined],
+    ['POST 404', POST, res(404), 'api', undefined],
+    ['POST 409', POST, res(409), 'api', undefined],
+    ['POST 422', POST, res(422), 'api', undefined],
+    ['GET 401', GET, res(401), 'auth', undefined],
+    ['POST 403', POST, res(403), 'auth', undefined],
+    ['400 UNAUTHORIZED code', GET, res(400, 'UNAUTHORIZED'), 'auth', undefined],
+    ['429 DAILY_THRESHOLD', GET, res(429, 'DAILY_THRESHOLD'), 'daily', undefined],
+    ['POST 429 DAILY_THRESHOLD', POST, res(429, 'DAILY_THRESHOLD'), 'daily', undefined],
+    ['429 with a daily-threshold message', GET, res(429, 'X', 'Daily API threshold has been reached'), 'daily', undefined],
+    ['DAILY_THRESHOLD on another status', GET, res(400, 'DAILY_THRESHOLD'), 'daily', undefined],
+    ['GET ECONNRESET', GET, net('ECONNRESET'), 'retry', false],
+    ['GET UND_ERR_HEADERS_TIMEOUT', GET, net('UND_ERR_HEADERS_TIMEOUT'), 'retry', false],
+    ['GET UND_ERR_SOCKET', GET, net('UND_ERR_SOCKET'), 'retry', false],
+    ['POST ECONNREFUSED (never connected)', POST, net('ECONNREFUSED'), 'retry', false],
+    ['POST ENOTFOUND', POST, net('ENOTFOUND'), 'retry', false],
+    ['POST EAI_AGAIN', POST, net('EAI_AGAIN'), 'retry', false],
+    ['POST UND_ERR_CONNECT_TIMEOUT', POST, net('UND_ERR_CONNECT_TIMEOUT'), 'retry', false],
+    ['POST ECONNRESET (maybe sent)', POST, net('ECONNRESET'), 'unknown', undefined],
+    ['POST ECONNRESET provably not sent', POST, net('ECONNRESET', false), 'retry', false],
+    ['POST ECONNRESET after sending', POST, net('ECONNRESET', true), 'unknown', undefined],
+    ['POST UND_ERR_SOCKET (closed)', POST, net('UND_ERR_SOCKET'), 'unknown', undefined],
+    ['POST EPIPE', POST, net('EPIPE'), 'unknown', undefined],
+    ['POST UND_ERR_HEADERS_TIMEOUT', POST, net('UND_ERR_HEADERS_TIMEOUT'), 'unknown', undefined],
+    ['POST UND_ERR_BODY_TIMEOUT', POST, net('UND_ERR_BODY_TIMEOUT'), 'unknown', undefined],
+    ['POST unknown transport error', POST, net('UNKNOWN'), 'unknown', undefined],
+    ['GET certificate error (fatal)', GET, net('CERT_HAS_EXPIRED'), 'api', undefined],
+    ['POST closed dispatcher (fatal, unsent)', POST, net('UND_ERR_CLOSED'), 'api', undefined],
+    ['idempotent POST (Idempotency-Key) 500', { method: 'POST', idempotent: true }, res(500), 'retry', false],
+  ] as const)('%s', (_name, req, outcome, kind, throttled) => {
+    const c = classify(req, outcome);
+    expect(c.kind).toBe(kind);
+    if (c.kind === 'retry') expect(c.throttled).toBe(throttled);
+  });
+});
+
+describe('backoffMs (full jitter)', () => {
+  const opts = { baseMs: 500, capMs: 20_000 };
+  it.each([
+    [0, 500],
+    [1, 1000],
+    [2, 2000],
+    [3, 4000],
+    [5, 16_000],
+    [6, 20_000],
+    [20, 20_000],
+  ])('attempt %i: ceiling %i ms', (attempt, ceiling) => {
+    expect(backoffMs(attempt, () => 0, opts)).toBe(0);
+    expect(backoffMs(attempt, () => 0.5, opts)).toBe(Math.floor(ceiling / 2));
+    expect(backoffMs(attempt, () => 0.999999, opts)).toBeLessThan(ceiling);
+    expect(backoffMs(attempt, () => 0.999999, opts)).toBeGreaterThanOrEqual(ceiling - 1);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = Date.parse('2026-11-21T10:00:00Z');
+  it.each([
+    ['120', 120_000],
+    ['0', 0],
+    [' 3 ', 3000],
+    ['1.5', 1500],
+    ['Sat, 21 Nov 2026 10:00:30 GMT', 30_000],
+    ['Sat, 21 Nov 2026 09:59:00 GMT', 0], // in the past: now
+    ['soon', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ] as const)('%s → %s', (value, ms) => {
+    expect(parseRetryAfter(value, now)).toBe(ms);
+  });
+});
+
+describe('decide', () => {
+  const ctx = { random: () => 0.5, nowMs: 0 };
+  it('retries with a jittered delay while attempts remain, then gives up', () => {
+    expect(decide(GET, res(503), 0, ctx)).toMatchObject({ action: 'retry', delayMs: 250 });
+    expect(decide(GET, res(503), 3, ctx)).toMatchObject({ action: 'retry', delayMs: 2000 });
+    expect(decide(GET, res(503), DEFAULT_RETRY.maxRetries, ctx)).toMatchObject({ action: 'fail', kind: 'exhausted' });
+  });
+
+  it('honours Retry-After as a floor on the backoff', () => {
+    expect(decide(GET, res(503, undefined, undefined, '7'), 0, ctx)).toMatchObject({ action: 'retry', delayMs: 7000, retryAfterMs: 7000 });
+    // a backoff longer than Retry-After wins
+    expect(decide(GET, res(503, undefined, undefined, '0'), 3, ctx)).toMatchObject({ action: 'retry', delayMs: 2000 });
+  });
+
+  it('gives up instead of waiting longer than maxWaitMs', () => {
+    expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, '3600'), 0, ctx)).toMatchObject({ action: 'fail', kind: 'exhausted' });
+    expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, '3600'), 0, { ...ctx, options: { maxWaitMs: 4_000_000 } })).toMatchObject({
+      action: 'retry',
+      delayMs: 3_600_000,
+    });
+  });
+
+  it('marks throttles so the limiter slows everyone down', () => {
+    expect(decide(POST, res(429, 'PER_SECOND_THRESHOLD'), 0, ctx)).toMatchObject({ action: 'retry', throttled: true });
+    expect(decide(GET, net('ECONNRESET'), 0, ctx)).toMatchObject({ action: 'retry', throttled: false });
+  });
+
+  it('never retries a definite or unknown outcome, whatever the attempt', () => {
+    expect(decide(POST, res(500), 0, ctx)).toEqual({ action: 'fail', kind: 'unknown', reason: '500' });
+    expect(decide(POST, res(400, '60237'), 0, ctx)).toEqual({ action: 'fail', kind: 'api', reason: '400 60237' });
+    expect(decide(GET, res(401), 0, ctx)).toMatchObject({ action: 'fail', kind: 'auth' });
+  });
+
+  it('respects a configured retry count', () => {
+    expect(decide(GET, res(503), 1, { ...ctx, options: { maxRetries: 1 } })).toMatchObject({ action: 'fail', kind: 'exhausted' });
+  });
+});
+
+describe('decide on a refused rate it gives up on', () => {
+  it('still reports the throttle, so the limiter slows down', () => {
+    expect(decide(POST, res(429, 'PER_SECOND_THRESHOLD', undefined, '2'), DEFAULT_RETRY.maxRetries, { random: () => 0, nowMs: 0 })).toMatchObject({
+      action: 'fail',
+      kind: 'exhausted',
+      throttled: true,
+      retryAfterMs: 2000,
+    });
+  });
+});

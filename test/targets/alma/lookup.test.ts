@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { unlimited } from '../../../src/engine/limiter.js';
+import { createAlmaTarget } from '../../../src/targets/alma/target.js';
+import { ORIGIN, almaError, mockApi } from '../helpers/mock-api.js';
+
+/** An invoice as Alma lists it (brief). */
+const inv = (id: string, number: string, vendor: string) => ({
+  id,
+  number,
+  vendor: { value: vendor, desc: `${vendor} Inc.` },
+  total_amount: 10,
+  invoice_workflow_status: { value: 'InReview', desc: 'In Review' },
+  number_of_lines: { value: 1, link: 'x' },
+});
+const noise = (n: number, from = 0) => Array.from({ length: n }, (_, i) => inv(`9${from + i}`, `INV-1-${from + i}`, 'ACME'));
+
+let api: ReturnType<typeof mockApi>;
+afterEach(async () => {
+  await api.agent.close();
+});
+// every test here calls target() first, which sets `api`
+
+function target() {
+  api = mockApi();
+  return createAlmaTarget({ apiKey: 'k', baseUrl: ORIGIN, dispatcher: api.agent, limiter: unlimited, sleep: async () => {} });
+}
+
+describe('findInvoices by word search', () => {
+  it('pages through total_record_count and keeps only the exact vendor + number', async () => {
+    const t = target();
+    api.script(
+      // page 1: 100 word matches (INV-1-0 …), and the same number at another vendor
+      { path: /offset=0/, body: { total_record_count: 102, invoice: [...noise(99), inv('2', 'INV-1', 'OTHER')] } },
+      { path: /offset=100/, body: { total_record_count: 102, invoice: [inv('3', 'inv-1', 'ACME'), inv('4', 'INV-1', 'ACME')] } },
+    );
+    const found = await t.findInvoices({ vendor: 'ACME', number: 'INV-1' }, { fresh: false });
+    expect(found.map((f) => f.id)).toEqual(['4']);
+    expect(found[0]).toMatchObject({ number: 'INV-1', vendor: 'ACME', lineCount: 1, totalAmount: '10', processed: false, inReview: true });
+    expect(api.log()).toEqual([
+      'GET /almaws/v1/acq/invoices?q=invoice_number%7EINV-1&limit=100&offset=0&view=brief',
+      'GET /almaws/v1/acq/invoices?q=invoice_number%7EINV-1&limit=100&offset=100&view=brief',
+    ]);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('tolerates a zero-hit list without an invoice key (sample 10), and an empty array', async () => {
+    const t = target();
+    api.script({ body: { total_record_count: 0 } }, { body: { total_record_count: 0, invoice: [] } });
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'X' }, { fresh: true })).resolves.toEqual([]);
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'Y' }, { fresh: true })).resolves.toEqual([]);
+    expect(api.log()).toHaveLength(2);
+  });
+
+  it('returns every exact match (institutions with invoice_not_unique=true)', async () => {
+    const t = target();
+    api.script({ body: { total_record_count: 2, invoice: [inv('1', 'D', 'ACME'), inv('2', 'D', 'ACME')] } });
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'D' }, { fresh: true })).map((f) => f.id)).toEqual(['1', '2']);
+  });
+});
+
+describe('prepareLookups: vendor listing when it is cheaper', () => {
+  const keys = [
+    { vendor: 'ACME', number: 'A1' },
+    { vendor: 'ACME', number: 'A2' },
+    { vendor: 'ACME', number: 'A3' },
+    { vendor: 'BIG', number: 'B1' },
+    { vendor: 'BIG', number: 'B2' },
+    { vendor: 'SOLO', number: 'S1' },
+  ];
+
+  it('lists a vendor whose pages ≤ its invoices in the batch, and answers from the snapshot', async () => {
+    const t = target();
+    api.script(
+      // ACME: 150 invoices = 2 pages ≤ 3 invoices in the batch → list both pages
+      { path: /^\/almaws\/v1\/acq\/vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 150, invoice: [inv('11', 'A1', 'ACME'), ...noise(99, 100)] } },
+      { path: /^\/almaws\/v1\/acq\/vendors\/ACME\/invoices\?limit=100&offset=100$/, body: { total_record_count: 150, invoice: noise(50, 300) } },
+      // BIG: 450 invoices = 5 pages > 2 → one page, then search instead
+      { path: /^\/almaws\/v1\/acq\/vendors\/BIG\/invoices\?limit=100&offset=0$/, body: { total_record_count: 450, invoice: [inv('21', 'B1', 'BIG')] } },
+    );
+    await t.prepareLookups(keys);
+    expect(api.log().sort()).toEqual([
+      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0',
+      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=100',
+      'GET /almaws/v1/acq/vendors/BIG/invoices?limit=100&offset=0',
+    ]);
+    api.agent.assertNoPendingInterceptors();
+
+    // answered from the snapshot: no request
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false })).map((f) => f.id)).toEqual(['11']);
+    expect(await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false })).toEqual([]);
+    expect(api.log()).toHaveLength(3);
+
+    // fresh (after an unknown outcome) and un-listed vendors search live
+    api.script(
+      { path: /invoice_number%7EA2/, body: { total_record_count: 1, invoice: [inv('12', 'A2', 'ACME')] } },
+      { path: /invoice_number%7EB1/, body: { total_record_count: 1, invoice: [inv('21', 'B1', 'BIG')] } },
+      { path: /invoice_number%7ES1/, body: { total_record_count: 0 } },
+    );
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: true })).map((f) => f.id)).toEqual(['12']);
+    expect((await t.findInvoices({ vendor: 'BIG', number: 'B1' }, { fresh: false })).map((f) => f.id)).toEqual(['21']);
+    expect(await t.findInvoices({ vendor: 'SOLO', number: 'S1' }, { fresh: false })).toEqual([]);
+    expect(api.log()).toHaveLength(6);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('treats a vendor Alma does not know as having no invoices', async () => {
+    const t = target();
+    api.script({ status: 400, body: almaError('401871', 'Vendor ACME not found.') });
+    await t.prepareLookups(keys.slice(0, 2));
+    expect(await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false })).toEqual([]);
+    expect(api.log()).toHaveLength(1);
+  });
+
+  it('does not trust a listing with an entry it cannot read, and searches instead', async () => {
+    const t = target();
+    api.script(
+      { path: /vendors/, body: { total_record_count: 2, invoice: [inv('11', 'A1', 'ACME'), { number: 'A2' }] } },
+      { path: /invoice_number%7EA2/, body: { total_record_count: 1, invoice: [inv('12', 'A2', 'ACME')] } },
+    );
+    await t.prepareLookups(keys.slice(0, 2));
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false })).map((f) => f.id)).toEqual(['12']);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('falls back to searching when a listing fails, but lets an auth failure through', async () => {
+    const t = target();
+    api.script({ status: 400, body: almaError('402119', 'General error.') });
+    await expect(t.prepareLookups(keys.slice(0, 2))).resolves.toBeUndefined();
+    api.script({ status: 401, body: '<web_service_result><errorList><error><errorCode>UNAUTHORIZED</errorCode><errorMessage>no</errorMessage></error></errorList></web_service_result>' });
+    await expect(t.prepareLookups(keys.slice(3, 5))).rejects.toMatchObject({ name: 'AuthError' });
+  });
+});

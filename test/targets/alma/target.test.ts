@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { unlimited } from '../../../src/engine/limiter.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/shared/errors.js';
+import { stringifyJson } from '../../../src/shared/json.js';
+import { createAlmaTarget } from '../../../src/targets/alma/target.js';
+import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
+import type { TargetEvent } from '../../../src/targets/target.js';
+import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '../helpers/mock-api.js';
+import { fullInvoice, invoice } from './fixtures.js';
+
+const samples = '/work/shared/reference/alma/samples';
+
+let api: ReturnType<typeof mockApi> | undefined;
+afterEach(async () => {
+  await api?.agent.close();
+  api = undefined;
+});
+
+function target(apiKey = 'k', events: TargetEvent[] = []) {
+  const m = mockApi();
+  api = m;
+  return createAlmaTarget({ apiKey, baseUrl: ORIGIN, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0, onEvent: (e) => events.push(e) });
+}
+
+describe('createAlmaTarget', () => {
+  it('identifies itself by name and origin, never the key', () => {
+    const t = target('SECRET');
+    expect(t.name).toBe('alma');
+    expect(t.endpoint).toBe(ORIGIN);
+    expect(createAlmaTarget({ apiKey: 'k', region: 'cn' }).endpoint).toBe('https://api-cn.hosted.exlibrisgroup.com.cn');
+  });
+
+  it('creates an invoice with the payload body and reads the answer', async () => {
+    const t = target();
+    const inv = fullInvoice();
+    api!.script({
+      method: 'POST',
+      path: '/almaws/v1/acq/invoices',
+      body: { id: '15334101100001021', number: 'INV-2026/001', vendor: { value: 'ACME' }, total_amount: '1234.10', invoice_workflow_status: { value: 'InReview' } },
+    });
+    const remote = await t.createInvoice(inv);
+    expect(api!.calls()[0]?.body).toBe(stringifyJson(invoicePayload(inv)));
+    expect(remote).toEqual({
+      id: '15334101100001021', // beyond 2^53: kept as text
+      number: 'INV-2026/001',
+      vendor: 'ACME',
+      workflowStatus: 'InReview',
+      approvalStatus: undefined,
+      alerts: [],
+      totalAmount: '1234.10',
+      lineCount: undefined,
+      processed: false,
+      inReview: true,
+    });
+  });
+
+  it('treats a create answered without an id as an unknown outcome', async () => {
+    const t = target();
+    api!.script({ method: 'POST', body: { number: 'A-1' } });
+    await expect(t.createInvoice(invoice('A-1'))).rejects.toBeInstanceOf(UnknownOutcomeError);
+  });
+
+  it('adds a line with its explicit number', async () => {
+    const t = target();
+    const inv = fullInvoice();
+    api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: { id: '501', number: '1', type: { value: 'REGULAR' } } });
+    await expect(t.addLine('77', inv.lines[0]!, inv)).resolves.toEqual({ id: '501', number: '1' });
+    expect(api!.calls()[0]?.body).toBe(stringifyJson(linePayload(inv.lines[0]!)));
+  });
+
+  it('lists lines across pages', async () => {
+    const t = target();
+    const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `L${from + i}`, number: String(from + i) }));
+    api!.script(
+      { path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=0', body: { total_record_count: 120, invoice_line: lines(1, 100) } },
+      { path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=100', body: { total_record_count: 120, invoice_line: lines(101, 20) } },
+      { path: '/almaws/v1/acq/invoices/78/lines?limit=100&offset=0', body: { total_record_count: 0 } },
+    );
+    const got = await t.listLines('77');
+    expect(got).toHaveLength(120);
+    expect(got[119]).toEqual({ id: 'L120', number: '120' });
+    await expect(t.listLines('78')).resolves.toEqual([]);
+    api!.agent.assertNoPendingInterceptors();
+  });
+
+  it('processes with op=process_invoice and an empty object, and maps alerts', async () => {
+    const t = target();
+    const answer = readFileSync(`${samples}/01_invoice_get_full_waiting_to_be_sent_mit.json`, 'utf8');
+    api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/00000055555000000?op=process_invoice', body: answer });
+    const remote = await t.processInvoice('00000055555000000');
+    expect(api!.calls()[0]?.body).toBe('{}');
+    expect(remote).toMatchObject({
+      id: '00000055555000000',
+      number: '123456',
+      vendor: 'BKHS',
+      workflowStatus: 'Waiting to be Sent',
+      approvalStatus: 'APPROVED',
+      totalAmount: '4056.07',
+      lineCount: 14,
+      processed: true,
+      inReview: false,
+    });
+    expect(remote.alerts).toHaveLength(5);
+    expect(remote.alerts[4]).toEqual({ code: 'NOT_LINKED_LINES', description: 'Lines not linked' });
+  });
+
+  it('reads an invoice brief: In Review with alerts has been processed and went to review', async () => {
+    const t = target();
+    api!.script({ path: '/almaws/v1/acq/invoices/558809630001021?view=brief', body: readFileSync(`${samples}/03_invoice_exl_doc_sample_inreview_mit.json`, 'utf8') });
+    await expect(t.getInvoice('558809630001021')).resolves.toMatchObject({
+      workflowStatus: 'InReview',
+      alerts: [{ code: 'NOT_READY_LINES', description: 'string' }],
+      lineCount: 5,
+      processed: true,
+      inReview: true,
+    });
+  });
+
+  it('counts every request, retries included, and offers the payloads', async () => {
+    const t = target();
+    api!.script({ status: 503 }, { body: { id: '1', invoice_workflow_status: { value: 'InReview' } } });
+    await t.getInvoice('1');
+    expect(t.requestCount()).toBe(2);
+    const inv = fullInvoice();
+    expect(t.payloads(inv)).toEqual({ invoice: invoicePayload(inv), lines: inv.lines.map(linePayload) });
+  });
+});
+
+describe('the API key never leaks', () => {
+  const KEY = 'l7xxRECOGNISABLE-KEY-4f2a';
+
+  const leaks = (value: unknown): boolean => {
+    const seen = [JSON.stringify(value), inspect(value, { depth: 10, showHidden: true }), String(value)];
+    if (value instanceof Error) seen.push(value.message, String(value.stack), inspect(value.cause, { depth: 10 }));
+    return seen.some((s) => s.includes(KEY));
+  };
+
+  it('in errors, causes, events, or the target itself', async () => {
+    const events: TargetEvent[] = [];
+    const t = target(`  ${KEY}\n`, events);
+    api!.script(
+      // Alma echoing the key in a message, a transport error that mentions it, an XML 401, a 500 on a POST
+      { status: 400, body: almaError('401652', `Invalid API key ${KEY}`) },
+      { error: 'ECONNRESET', errorMessage: `socket hang up (authorization: apikey ${KEY})` },
+      { status: 401, body: UNAUTHORIZED_XML, headers: { 'content-type': 'application/xml' } },
+      { status: 500, body: almaServerError('402119', `General error for ${KEY}`) },
+    );
+    const errors = [
+      await t.getInvoice('1').catch((e: unknown) => e),
+      await t.createInvoice(invoice('A')).catch((e: unknown) => e),
+      await t.getInvoice('2').catch((e: unknown) => e),
+      await t.processInvoice('3').catch((e: unknown) => e),
+    ];
+    expect(errors[0]).toBeInstanceOf(ApiError);
+    expect((errors[0] as ApiError).message).toBe('Invalid API key ***');
+    expect(errors[1]).toBeInstanceOf(UnknownOutcomeError);
+    expect(errors[2]).toBeInstanceOf(AuthError);
+    expect(errors[3]).toBeInstanceOf(UnknownOutcomeError);
+    for (const e of errors) expect(leaks(e)).toBe(false);
+    expect(events.length).toBeGreaterThan(0);
+    expect(leaks(events)).toBe(false);
+    expect(leaks(t)).toBe(false);
+    // …while the key was really sent
+    expect(api!.calls()[0]?.headers).toMatchObject({ authorization: `apikey ${KEY}` });
+  });
+
+  it('is trimmed, and refused when empty', () => {
+    expect(() => createAlmaTarget({ apiKey: ' \n', baseUrl: ORIGIN })).toThrow(/no Alma API key/);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * What MockAgent cannot show: real sockets. A POST whose connection dies after the request
+ * was written has an unknown outcome; one that provably never left may be sent again.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Dispatcher } from 'undici';
+import { ApiError, UnknownOutcomeError } from '../../src/shared/errors.js';
+import { HttpClient } from '../../src/targets/http.js';
+import { parseAlmaError } from '../../src/targets/alma/errors.js';
+
+const servers: Server[] = [];
+const clients: HttpClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+/** A server that reads each request to the end, counts it, then kills the connection unanswered. */
+async function dyingServer(): Promise<{ url: string; seen: () => number }> {
+  let seen = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      seen++;
+      res.socket?.destroy();
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen: () => seen };
+}
+
+function client(baseUrl: string, dispatcher?: Dispatcher, reportsRequestSent?: boolean): HttpClient {
+  const c = new HttpClient({ baseUrl, parseError: parseAlmaError, dispatcher, reportsRequestSent, sleep: async () => {}, retry: { maxRetries: 2 } });
+  clients.push(c);
+  return c;
+}
+
+describe('HttpClient over real sockets', () => {
+  it('a POST whose connection closes after the server read it is an unknown outcome, sent once', async () => {
+    const srv = await dyingServer();
+    const err = await client(srv.url).request({ method: 'POST', path: '/acq/invoices', body: { number: '1' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect((err as UnknownOutcomeError).httpStatus).toBe(0);
+    expect(srv.seen()).toBe(1);
+  });
+
+  it('a GET on the same failing server is retried', async () => {
+    const srv = await dyingServer();
+    const err = await client(srv.url).request({ method: 'GET', path: '/acq/invoices' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(srv.seen()).toBe(3);
+  });
+
+  it('a POST to a port nobody listens on is retried, then fails as a definite error', async () => {
+    const srv = await dyingServer();
+    const url = srv.url;
+    await new Promise((r) => servers.pop()?.close(r));
+    const c = client(url);
+    const err = await c.request({ method: 'POST', path: '/acq/invoices', body: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect((err as ApiError).code).toBe('ECONNREFUSED');
+    expect(c.requests).toBe(3);
+  });
+});
+
+/**
+ * A transport that fails the first request with ECONNRESET, either before writing it (no
+ * onRequestSent, e.g. a reset during the TLS handshake) or after; then answers 200.
+ */
+class FlakyTransport extends Dispatcher {
+  calls = 0;
+  constructor(private readonly resetAfterSending: boolean) {
+    super();
+  }
+  override dispatch(_opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const h = handler as Dispatcher.DispatchHandler & { onRequestSent?: () => void };
+    this.calls++;
+    const first = this.calls === 1;
+    queueMicrotask(() => {
+      h.onConnect?.(() => {});
+      if (first) {
+        if (this.resetAfterSending) h.onRequestSent?.();
+        h.onError?.(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+        return;
+      }
+      h.onRequestSent?.();
+      h.onHeaders?.(200, [Buffer.from('content-type'), Buffer.from('application/json')], () => {}, 'OK');
+      h.onData?.(Buffer.from('{"id":"1"}'));
+      h.onComplete?.([]);
+    });
+    return true;
+  }
+}
+
+describe('HttpClient tells an unsent request from a sent one (onRequestSent)', () => {
+  it('retries a POST reset before it was written', async () => {
+    const t = new FlakyTransport(false);
+    await expect(client('http://alma.invalid', t, true).json({ method: 'POST', path: '/x', body: {} })).resolves.toEqual({ id: '1' });
+    expect(t.calls).toBe(2);
+  });
+
+  it('does not retry a POST reset after it was written', async () => {
+    const t = new FlakyTransport(true);
+    await expect(client('http://alma.invalid', t, true).json({ method: 'POST', path: '/x', body: {} })).rejects.toBeInstanceOf(UnknownOutcomeError);
+    expect(t.calls).toBe(1);
+  });
+
+  it('does not trust a transport that does not report sending (MockAgent)', async () => {
+    const t = new FlakyTransport(false);
+    await expect(client('http://alma.invalid', t, false).json({ method: 'POST', path: '/x', body: {} })).rejects.toBeInstanceOf(UnknownOutcomeError);
+    expect(t.calls).toBe(1);
+  });
+});

@@ -1,0 +1,242 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RateLimiter, type Limiter } from '../../src/engine/limiter.js';
+import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../../src/shared/errors.js';
+import { errorCode } from '../../src/targets/http.js';
+import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
+import type { TargetEvent } from '../../src/targets/target.js';
+import { FakeClock } from './helpers/clock.js';
+import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from './helpers/mock-api.js';
+
+const KEY = 'l7xx-SECRET-KEY-0123456789';
+
+function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxRetries?: number; signal?: AbortSignal } = {}) {
+  const api = mockApi();
+  const clock = opts.clock ?? new FakeClock();
+  const events: TargetEvent[] = [];
+  const limiter = opts.limiter ?? new RateLimiter({ rate: opts.rate ?? 1000, now: clock.now, sleep: clock.sleep, onEvent: (e) => events.push(e) });
+  const client = createAlmaHttpClient({
+    apiKey: KEY,
+    baseUrl: ORIGIN,
+    dispatcher: api.agent,
+    limiter,
+    sleep: clock.sleep,
+    now: clock.now,
+    random: () => 0.5,
+    maxRetries: opts.maxRetries,
+    signal: opts.signal,
+    onEvent: (e) => events.push(e),
+  });
+  return { api, clock, events, client, limiter };
+}
+
+const retries = (events: TargetEvent[]) => events.filter((e) => e.type === 'retry');
+
+let current: ReturnType<typeof mockApi> | undefined;
+afterEach(async () => {
+  await current?.agent.close();
+  current = undefined;
+});
+
+describe('HttpClient retries (MockAgent)', () => {
+  it('GET 503, 503, 200 succeeds on the third attempt after jittered delays', async () => {
+    const { api, clock, events, client } = setup();
+    current = api;
+    api.script({ status: 503 }, { status: 503 }, { body: { id: '1' } });
+    const res = await clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }));
+    expect(res).toEqual({ id: expect.anything() });
+    expect(api.log()).toEqual(['GET /almaws/v1/acq/invoices/1', 'GET /almaws/v1/acq/invoices/1', 'GET /almaws/v1/acq/invoices/1']);
+    // full jitter with random() = 0.5: 0.5 × 500, then 0.5 × 1000
+    expect(retries(events).map((e) => e.type === 'retry' && e.delayMs)).toEqual([250, 500]);
+    expect(clock.sleeps).toEqual(expect.arrayContaining([250, 500]));
+    expect(client.requests).toBe(3);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('POST answered 500 throws UnknownOutcomeError after ONE attempt, keeping Alma’s details', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ status: 500, body: almaServerError('402119', 'General error.', 'E01-5XX-1') }, { status: 200 });
+    const err = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 500, code: '402119', message: 'General error.', trackingId: 'E01-5XX-1' });
+    expect(api.log()).toEqual(['POST /almaws/v1/acq/invoices']);
+    expect(client.requests).toBe(1);
+  });
+
+  it('POST refused by ECONNREFUSED is retried (never reached the server)', async () => {
+    const { api, clock, events, client } = setup();
+    current = api;
+    api.script({ error: 'ECONNREFUSED' }, { body: { id: '9' } });
+    await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).resolves.toEqual({ id: expect.anything() });
+    expect(api.log()).toHaveLength(2);
+    expect(retries(events)).toEqual([{ type: 'retry', method: 'POST', path: '/almaws/v1/acq/invoices', attempt: 1, delayMs: 250, reason: 'ECONNREFUSED' }]);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('POST reset after sending (ECONNRESET) is an unknown outcome, not retried', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ error: 'ECONNRESET' }, { body: {} });
+    const err = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 0, code: 'ECONNRESET' });
+    expect(api.log()).toHaveLength(1);
+  });
+
+  it('POST that timed out waiting for the answer is an unknown outcome; a GET is retried', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ error: 'UND_ERR_HEADERS_TIMEOUT' }, { error: 'UND_ERR_HEADERS_TIMEOUT' }, { body: { ok: true } });
+    const post = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect(post).toBeInstanceOf(UnknownOutcomeError);
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).resolves.toEqual({ ok: true });
+    expect(api.log()).toHaveLength(3);
+  });
+
+  it('POST 429 PER_SECOND_THRESHOLD is retried after a global pause that holds back every caller', async () => {
+    const clock = new FakeClock();
+    const real = new RateLimiter({ rate: 10, pauseMs: 1000, now: clock.now, sleep: clock.sleep });
+    const starts: string[] = [];
+    const limiter: Limiter = {
+      acquire: async (signal, opts) => {
+        const t = await real.acquire(signal, opts);
+        starts.push(`${t}${opts?.priority === true ? ' retry' : ''}`);
+        return t;
+      },
+      success: (t) => real.success(t),
+      throttled: (t, ms) => real.throttled(t, ms),
+    };
+    const { api, events, client } = setup({ limiter, clock });
+    current = api;
+    api.script(
+      { method: 'POST', status: 429, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') },
+      { method: 'POST', body: { id: '1' } },
+      { method: 'GET', body: { id: '2' } },
+    );
+    const post = client.json({ method: 'POST', path: '/acq/invoices', body: {} });
+    await clock.flush(); // the POST is sent and refused
+    const get = client.json({ method: 'GET', path: '/acq/invoices/2' }); // another worker
+    await clock.run(Promise.all([post, get]));
+    // nothing starts before the pause ends at 1000; the retry goes first, then the GET at the cut rate (8/s)
+    expect(starts).toEqual(['0', '1000 retry', '1125']);
+    expect(real.rate).toBe(8);
+    expect(retries(events)).toEqual([
+      { type: 'retry', method: 'POST', path: '/almaws/v1/acq/invoices', attempt: 1, delayMs: 250, reason: '429 PER_SECOND_THRESHOLD' },
+    ]);
+    expect(api.log()).toEqual(['POST /almaws/v1/acq/invoices', 'POST /almaws/v1/acq/invoices', 'GET /almaws/v1/acq/invoices/2']);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('400 is not retried and keeps code, message and trackingId', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ status: 400, body: almaError('60237', 'Invoice vendor account not valid.', 'E02-2706205445-WZJWP') });
+    const err = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect((err as ApiError).detail).toEqual({ httpStatus: 400, code: '60237', message: 'Invoice vendor account not valid.', trackingId: 'E02-2706205445-WZJWP' });
+    expect(api.log()).toHaveLength(1);
+  });
+
+  it('an XML 401 (asked for JSON) is an AuthError', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ status: 401, body: UNAUTHORIZED_XML, headers: { 'content-type': 'application/xml;charset=UTF-8' } });
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err).toMatchObject({ httpStatus: 401, code: 'UNAUTHORIZED', message: 'API-key not defined or not configured to allow this API.' });
+    expect(api.log()).toHaveLength(1);
+  });
+
+  it('429 DAILY_THRESHOLD is a DailyLimitError, not retried', async () => {
+    const { api, clock, client, limiter } = setup();
+    current = api;
+    api.script({ status: 429, body: almaError('DAILY_THRESHOLD', 'Daily threshold exceeded'), headers: { 'retry-after': '3600' } });
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DailyLimitError);
+    expect(err).toMatchObject({ httpStatus: 429, code: 'DAILY_THRESHOLD' });
+    expect(api.log()).toHaveLength(1);
+    expect((limiter as RateLimiter).rate).toBe(1000); // not a per-second throttle
+  });
+
+  it('surfaces X-Exl-Api-Remaining from every answer, errors included', async () => {
+    const { api, clock, events, client } = setup();
+    current = api;
+    api.script({ status: 503, headers: { 'x-exl-api-remaining': '50000' } }, { body: {}, headers: { 'X-Exl-Api-Remaining': '49999' } });
+    await clock.run(client.json({ method: 'GET', path: '/acq/invoices' }));
+    expect(events.filter((e) => e.type === 'remaining')).toEqual([
+      { type: 'remaining', remaining: 50000 },
+      { type: 'remaining', remaining: 49999 },
+    ]);
+    expect(events.filter((e) => e.type === 'request').map((e) => e.type === 'request' && [e.status, e.attempt])).toEqual([
+      [503, 1],
+      [200, 2],
+    ]);
+  });
+
+  it('waits at least Retry-After, and gives up when it is longer than the maximum wait', async () => {
+    const { api, clock, events, client } = setup();
+    current = api;
+    api.script({ status: 503, headers: { 'retry-after': '3' } }, { body: {} }, { status: 503, headers: { 'retry-after': '7200' } });
+    await clock.run(client.json({ method: 'GET', path: '/a' }));
+    expect(retries(events).map((e) => e.type === 'retry' && e.delayMs)).toEqual([3000]);
+    const err = await clock.run(client.json({ method: 'GET', path: '/b' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).message).toMatch(/asked to wait 7200 s \(Retry-After\), longer than the 60 s allowed/);
+  });
+
+  it('stops after maxRetries and reports the last answer', async () => {
+    const { api, clock, client } = setup({ maxRetries: 2 });
+    current = api;
+    api.script({ status: 502 }, { status: 502 }, { status: 502, body: almaServerError('X1', 'bad gateway') });
+    const err = await clock.run(client.json({ method: 'GET', path: '/a' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 502, code: 'X1', message: 'bad gateway (after 3 attempts)' });
+    expect(api.log()).toHaveLength(3);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('a write answered 200 with an unreadable body has an unknown outcome', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ body: '<html>proxy</html>' }, { body: '<html>proxy</html>' });
+    await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).rejects.toBeInstanceOf(UnknownOutcomeError);
+    const get = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
+    expect(get).toBeInstanceOf(ApiError);
+    expect(get).not.toBeInstanceOf(UnknownOutcomeError);
+  });
+
+  it('Ctrl-C during a backoff stops at once, without another attempt', async () => {
+    const ac = new AbortController();
+    const { api, clock, client } = setup({ signal: ac.signal });
+    current = api;
+    api.script({ status: 503 }, { body: {} });
+    const p = client.json({ method: 'GET', path: '/a' }).catch((e: unknown) => e);
+    await clock.flush();
+    ac.abort(new Error('interrupted'));
+    await expect(clock.run(p)).resolves.toMatchObject({ message: 'interrupted' });
+    expect(api.log()).toHaveLength(1);
+  });
+
+  it('sends the key in the Authorization header and JSON headers, with exact decimal bodies', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ body: {} });
+    const { Decimal } = await import('decimal.js');
+    await clock.run(client.json({ method: 'POST', path: '/acq/invoices', query: { op: 'x y' }, body: { total_amount: new Decimal('12345678901234567890.123') } }));
+    const call = api.calls()[0]!;
+    expect(call.headers).toMatchObject({ authorization: `apikey ${KEY}`, accept: 'application/json', 'content-type': 'application/json' });
+    expect(call.body).toBe('{"total_amount":12345678901234567890.123}');
+    expect(api.log()).toEqual(['POST /almaws/v1/acq/invoices?op=x+y']);
+  });
+});
+
+describe('errorCode', () => {
+  it('finds codes on the error, its cause, or an AggregateError member', () => {
+    expect(errorCode(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
+    expect(errorCode(new Error('x', { cause: Object.assign(new Error('y'), { code: 'EPIPE' }) }))).toBe('EPIPE');
+    expect(errorCode(new AggregateError([Object.assign(new Error('a'), { code: 'ECONNREFUSED' })]))).toBe('ECONNREFUSED');
+    expect(errorCode('nope')).toBe('UNKNOWN');
+  });
+});
