@@ -2,23 +2,19 @@
  * CSV text → flat records keyed by the (trimmed, lower-cased) header, with the editor line on
  * which each record starts.
  *
- * csv-parse does the quoting (RFC 4180: quoted commas, doubled quotes, line breaks in quotes).
- * It runs without `columns` (arrays are cheaper than its per-field `defineProperty` objects)
- * and hands every record to `on_record` synchronously, in order with `on_skip` errors, so
- * records and problems come out in file order without a second buffer.
+ * csv-parse (its stream API) does the quoting (RFC 4180: quoted commas, doubled quotes, line
+ * breaks in quotes). It runs without `columns` (arrays are cheaper than its per-field
+ * `defineProperty` objects), and each record is handled synchronously as csv-parse pushes it,
+ * in order with the `on_skip` errors, so records and problems come out in file order.
  */
-import { parse, type CsvError, type InfoRecord, type Parser } from 'csv-parse';
+import { Parser, type CsvError, type Options } from 'csv-parse';
 import { problem } from '../domain/problem.js';
-import type { InputEvent } from './event.js';
-
-export interface CsvOptions {
-  /** Forced delimiter (tab for .tsv); otherwise chosen from the header line. */
-  delimiter?: string | undefined;
-}
+import type { FormatReader, InputEvent } from './event.js';
 
 /**
- * A longer record is almost surely an unclosed quote swallowing the file. csv-parse's guard
- * (`max_record_size`) cannot skip and go on, so the file stops there with a problem.
+ * A longer record (csv-parse counts UTF-8 bytes) is almost surely an unclosed quote swallowing
+ * the file. csv-parse's guard (`max_record_size`) cannot skip and go on, so the file stops there
+ * with a problem.
  */
 const MAX_RECORD_CHARS = 1_000_000;
 
@@ -40,21 +36,16 @@ export function sniffDelimiter(headerLine: string): string {
   return tabs > semis ? '\t' : ';';
 }
 
-/** Counts csv-parse's idea of the line breaks in a cell (each CR and each LF), and CRLF pairs. */
-function lineBreaks(cells: readonly string[]): { breaks: number; crlf: number } {
+/** Line breaks inside the cells of a record (after CRLF → LF, each CR and each LF is one). */
+function lineBreaks(cells: readonly string[]): number {
   let breaks = 0;
-  let crlf = 0;
   for (const cell of cells) {
     for (let i = 0; i < cell.length; i++) {
       const c = cell.charCodeAt(i);
-      if (c === 10) breaks++;
-      else if (c === 13) {
-        breaks++;
-        if (cell.charCodeAt(i + 1) === 10) crlf++;
-      }
+      if (c === 10 || c === 13) breaks++;
     }
   }
-  return { breaks, crlf };
+  return breaks;
 }
 
 const SYNTAX_HINTS: Record<string, string> = {
@@ -65,66 +56,131 @@ const SYNTAX_HINTS: Record<string, string> = {
 };
 
 /**
- * Reads CSV text chunks and yields a record per data row and a problem per fault. The caller
- * has already ruled out an empty file.
+ * csv-parse's stream, with each record taken at the moment it is pushed, while `info` still
+ * describes it. (`on_record` or `info: true` would do the same but copy the whole `info` object
+ * twice per record, which costs about a third of a bare parse.)
  */
-export async function* readCsv(text: AsyncIterable<string>, file: string, opts: CsvOptions = {}): AsyncGenerator<InputEvent, void, undefined> {
-  const chunks = text[Symbol.asyncIterator]();
-  // Look at the header line before creating the parser, to choose the delimiter.
-  const head: string[] = [];
-  let delimiter = opts.delimiter;
-  if (delimiter === undefined) {
-    let seen = '';
-    for (;;) {
-      const r = await chunks.next();
-      if (r.done) break;
-      head.push(r.value);
-      seen += r.value;
-      const line = firstLine(seen);
-      if (line !== undefined) {
-        delimiter = sniffDelimiter(line);
-        break;
-      }
-    }
-    delimiter ??= sniffDelimiter(seen);
+class LineParser extends Parser {
+  constructor(
+    options: Options,
+    private readonly sink: (cells: string[], lines: number, emptyLines: number) => void,
+  ) {
+    super(options);
   }
 
-  const queue: InputEvent[] = [];
-  const at = (row: number): { file: string; row: number } => ({ file, row });
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk === null) return super.push(null, encoding);
+    this.sink(chunk as string[], this.info.lines, this.info.empty_lines);
+    return true;
+  }
+}
 
-  // Header state.
-  let names: string[] | undefined; // '' marks an ignored column (blank or duplicate name)
-  let width = 0;
-  let headerRow = 1;
-  let blankCols: number[] = [];
-  const blankReported = new Set<number>();
+/** Reads CSV text chunks into records (one per data row) and problems. */
+export class CsvReader implements FormatReader {
+  readonly out: InputEvent[] = [];
+  stopped = false;
+  private parser: LineParser | undefined;
+  private head = ''; // text seen before the header line is complete
+  // Header.
+  private names: string[] | undefined; // '' marks an ignored column (blank or duplicate name)
+  private width = 0;
+  private headerRow = 1;
+  private readonly blankCols: number[] = [];
+  private readonly blankReported = new Set<number>();
+  // Line bookkeeping from csv-parse's `info` (lines, empty lines skipped so far).
+  private expectedStart = 1; // line where the next record starts; NaN after a skipped record
+  private lastEmpty = 0;
+  private lastError = '';
+  private heldCr = false; // a chunk ended with CR: its LF may start the next chunk
 
-  // Line bookkeeping. csv-parse's `info.lines` is right except that it counts CR and LF of a
-  // CRLF inside a quoted field as two lines; `corr` is the running surplus to take off.
-  let expectedStart = 1; // csv-parse line where the next record starts, NaN after a skipped one
-  let lastEmpty = 0;
-  let corr = 0;
-  let stopped = false;
-  let lastError = '';
+  constructor(
+    private readonly file: string,
+    private readonly delimiter?: string | undefined,
+  ) {}
 
-  const onRecord = (cells: string[], ctx: InfoRecord): null => {
-    const end = ctx.lines;
-    let start = expectedStart + (ctx.empty_lines - lastEmpty);
-    let rowCorr = 0;
-    if (start !== end) {
-      // The record spans lines (or follows a skipped one): work back from where it ends.
-      const lb = lineBreaks(cells);
-      start = end - lb.breaks;
-      rowCorr = lb.crlf;
+  async write(chunk: string): Promise<void> {
+    chunk = this.crlfToLf(chunk);
+    if (this.parser === undefined) {
+      // Wait for the header line, to choose the delimiter from it.
+      this.head += chunk;
+      const line = firstLine(this.head);
+      if (line === undefined && this.head.length <= MAX_RECORD_CHARS) return;
+      this.parser = this.start(line ?? this.head);
+      chunk = this.head;
+      this.head = '';
     }
-    const row = start - corr;
-    corr += rowCorr;
-    expectedStart = end + 1;
-    lastEmpty = ctx.empty_lines;
+    if (chunk.length > 0) await write(this.parser, chunk);
+  }
+
+  async end(): Promise<void> {
+    const rest = this.heldCr ? '\r' : '';
+    this.heldCr = false;
+    if (this.parser === undefined) {
+      this.parser = this.start(this.head);
+      if (this.head.length + rest.length > 0) await write(this.parser, this.head + rest);
+    } else if (rest.length > 0) await write(this.parser, rest);
+    await finish(this.parser);
+    if (this.names === undefined) return;
+    for (const i of this.blankCols) {
+      if (this.blankReported.has(i)) continue;
+      this.problem(this.headerRow, 'blank_column', `column ${i + 1} has no name in the header; it is ignored`, undefined, 'warning');
+    }
+  }
+
+  /**
+   * CRLF becomes LF before csv-parse sees it, also inside quoted values: csv-parse 7 counts the
+   * CR and the LF of a CRLF inside quotes as two lines (`info.lines`), which would put every
+   * later row number off by one. A value's line break then reads LF whatever the platform.
+   */
+  private crlfToLf(chunk: string): string {
+    if (this.heldCr) {
+      chunk = '\r' + chunk;
+      this.heldCr = false;
+    }
+    if (chunk.endsWith('\r')) {
+      this.heldCr = true;
+      chunk = chunk.slice(0, -1);
+    }
+    return chunk.includes('\r\n') ? chunk.replaceAll('\r\n', '\n') : chunk;
+  }
+
+  private start(headerLine: string): LineParser {
+    const parser = new LineParser(
+      {
+        delimiter: this.delimiter ?? sniffDelimiter(headerLine),
+        // LF and (old Mac) CR both end a record, even mixed in one file; csv-parse otherwise
+        // fixes on the first one it sees. CRLF is LF by now (see crlfToLf).
+        record_delimiter: ['\n', '\r'],
+        skip_empty_lines: true,
+        relax_column_count: true,
+        skip_records_with_error: true,
+        max_record_size: MAX_RECORD_CHARS,
+        on_skip: (err) => this.skipped(err),
+      },
+      (cells, lines, empties) => this.record(cells, lines, empties),
+    );
+    parser.resume(); // nothing reaches the readable side but its end
+    return parser;
+  }
+
+  private problem(row: number, code: string, message: string, column?: string, severity: 'error' | 'warning' = 'error'): void {
+    this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, code, message, { column, severity }) });
+  }
+
+  private record(cells: string[], end: number, empties: number): void {
+    // `end` is the line the record ends on. A record on one line starts where the previous one
+    // ended plus the empty lines skipped since; otherwise (line breaks in quoted values, or a
+    // skipped record before it) count back from its end.
+    let row = this.expectedStart + (empties - this.lastEmpty);
+    if (row !== end) row = end - lineBreaks(cells);
+    this.expectedStart = end + 1;
+    this.lastEmpty = empties;
+    const names = this.names;
     if (names === undefined) {
-      header(cells, row);
-      return null;
+      this.header(cells, row);
+      return;
     }
+    const width = this.width;
     const n = cells.length;
     const fields: Record<string, string | undefined> = {};
     let filled = 0;
@@ -137,23 +193,22 @@ export async function* readCsv(text: AsyncIterable<string>, file: string, opts: 
     for (let i = width; i < n; i++) if (cells[i]!.length > 0) filled++;
     // A row of only delimiters (",,,," as Excel writes formatted empty rows) or of blanks is an
     // empty line too.
-    if (filled === 0 || (n === 1 && cells[0]!.trim() === '')) return null;
-    if (blankCols.length > 0) checkBlankColumns(cells, row);
-    if (n > width) extraCells(cells, row);
-    queue.push({ kind: 'record', record: { source: at(row), fields } });
-    return null;
-  };
+    if (filled === 0 || (n === 1 && cells[0]!.trim() === '')) return;
+    if (this.blankCols.length > 0) this.checkBlankColumns(cells, row);
+    if (n > width) this.extraCells(cells, row);
+    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
+  }
 
-  const header = (cells: string[], row: number): void => {
-    headerRow = row;
-    width = cells.length;
-    names = new Array<string>(width);
+  private header(cells: string[], row: number): void {
+    this.headerRow = row;
+    const width = (this.width = cells.length);
+    const names = (this.names = new Array<string>(width));
     const firstAt = new Map<string, number>();
     for (let i = 0; i < width; i++) {
       const name = cells[i]!.trim().toLowerCase();
       names[i] = name;
       if (name === '') {
-        blankCols.push(i);
+        this.blankCols.push(i);
         continue;
       }
       const first = firstAt.get(name);
@@ -163,112 +218,51 @@ export async function* readCsv(text: AsyncIterable<string>, file: string, opts: 
       }
       // Keep the first column of that name; the error stops the file from loading anyway.
       names[i] = '';
-      queue.push({
-        kind: 'problem',
-        problem: problem(at(row), 'duplicate_column', `column '${name}' appears twice in the header (columns ${first + 1} and ${i + 1})`, { column: name }),
-      });
+      this.problem(row, 'duplicate_column', `column '${name}' appears twice in the header (columns ${first + 1} and ${i + 1})`, name);
     }
-    if (names.includes('__proto__')) {
-      // `fields.__proto__ = v` would set the prototype instead of a property; no canonical
-      // column has that name, so it is dropped here rather than slowing every row down.
-      for (let i = 0; i < width; i++) if (names[i] === '__proto__') names[i] = '';
-    }
-  };
+    // `fields.__proto__ = v` would set the prototype instead of a property; no canonical column
+    // has that name, so it is dropped here rather than slowing every row down.
+    for (let i = 0; i < width; i++) if (names[i] === '__proto__') names[i] = '';
+  }
 
-  const checkBlankColumns = (cells: string[], row: number): void => {
-    for (const i of blankCols) {
+  private checkBlankColumns(cells: string[], row: number): void {
+    for (const i of this.blankCols) {
       const v = cells[i];
-      if (v === undefined || v.trim() === '' || blankReported.has(i)) continue;
-      blankReported.add(i);
-      queue.push({
-        kind: 'problem',
-        problem: problem(at(row), 'blank_column', `column ${i + 1} has no name in the header (line ${headerRow}) but this row has a value under it; name the column or delete its values`),
-      });
+      if (v === undefined || v.trim() === '' || this.blankReported.has(i)) continue;
+      this.blankReported.add(i);
+      this.problem(row, 'blank_column', `column ${i + 1} has no name in the header (line ${this.headerRow}) but this row has a value under it; name the column or delete its values`);
     }
-  };
+  }
 
-  const extraCells = (cells: string[], row: number): void => {
+  private extraCells(cells: string[], row: number): void {
     // Empty extra cells (a trailing delimiter) carry nothing and are ignored.
-    for (let i = width; i < cells.length; i++) {
+    for (let i = this.width; i < cells.length; i++) {
       if (cells[i]!.length === 0) continue;
-      queue.push({
-        kind: 'problem',
-        problem: problem(at(row), 'extra_cells', `this row has ${cells.length} cells but the header has ${width} columns; the cells after column ${width} are not read`),
-      });
+      this.problem(row, 'extra_cells', `this row has ${cells.length} cells but the header has ${this.width} columns; the cells after column ${this.width} are not read`);
       return;
     }
-  };
+  }
 
-  const onSkip = (err: CsvError | undefined): undefined => {
+  private skipped(err: CsvError | undefined): undefined {
     if (err === undefined) return undefined;
-    const lines = typeof err['lines'] === 'number' ? err['lines'] : expectedStart;
-    const empties = typeof err['empty_lines'] === 'number' ? err['empty_lines'] : lastEmpty;
-    const start = (Number.isNaN(expectedStart) ? lines : expectedStart + (empties - lastEmpty)) - corr;
-    const found = lines - corr;
-    expectedStart = NaN;
-    lastEmpty = empties;
+    const lines = typeof err['lines'] === 'number' ? err['lines'] : this.expectedStart;
+    const empties = typeof err['empty_lines'] === 'number' ? err['empty_lines'] : this.lastEmpty;
+    const start = Number.isNaN(this.expectedStart) ? lines : this.expectedStart + (empties - this.lastEmpty);
+    const found = lines;
+    this.expectedStart = NaN;
+    this.lastEmpty = empties;
     if (err.code === 'CSV_MAX_RECORD_SIZE') {
-      stopped = true;
-      queue.push({
-        kind: 'problem',
-        problem: problem(at(start), 'csv_syntax', `CSV syntax error (${err.code}): the record starting on line ${start} is longer than ${MAX_RECORD_CHARS} characters, probably because of an unclosed quote; the rest of the file is not read`),
-      });
+      this.stopped = true;
+      this.problem(start, 'csv_syntax', `CSV syntax error (${err.code}): the record starting on line ${start} is longer than ${MAX_RECORD_CHARS} characters, probably because of an unclosed quote; the rest of the file is not read`);
       return undefined;
     }
     const key = `${err.code}:${found}`;
-    if (key === lastError) return undefined; // one record can trip the same rule repeatedly
-    lastError = key;
+    if (key === this.lastError) return undefined; // one record can trip the same rule repeatedly
+    this.lastError = key;
     const where = found !== start ? `on line ${found} (in the record starting on line ${start})` : `on line ${found}`;
     const hint = SYNTAX_HINTS[err.code] ?? err.message;
-    queue.push({
-      kind: 'problem',
-      problem: problem(at(start), 'csv_syntax', `CSV syntax error (${err.code}) ${where}: ${hint}; this record is skipped`),
-    });
+    this.problem(start, 'csv_syntax', `CSV syntax error (${err.code}) ${where}: ${hint}; this record is skipped`);
     return undefined;
-  };
-
-  const parser = parse({
-    delimiter,
-    // All three line-break conventions in one file: csv-parse otherwise fixes on the first
-    // one it sees and would glue LF-only lines of a CRLF file together.
-    record_delimiter: ['\r\n', '\n', '\r'],
-    skip_empty_lines: true,
-    relax_column_count: true,
-    skip_records_with_error: true,
-    max_record_size: MAX_RECORD_CHARS,
-    on_record: onRecord,
-    on_skip: onSkip,
-  });
-  parser.resume(); // nothing is pushed to the readable side; let it end by itself
-
-  try {
-    for (const chunk of head) {
-      await write(parser, chunk);
-      for (let i = 0; i < queue.length; i++) yield queue[i]!;
-      queue.length = 0;
-      if (stopped) return;
-    }
-    for (let r = await chunks.next(); !r.done; r = await chunks.next()) {
-      await write(parser, r.value);
-      for (let i = 0; i < queue.length; i++) yield queue[i]!;
-      queue.length = 0;
-      if (stopped) return;
-    }
-    await finish(parser);
-    if (names !== undefined) {
-      for (const i of blankCols) {
-        if (blankReported.has(i)) continue;
-        queue.push({
-          kind: 'problem',
-          problem: problem(at(headerRow), 'blank_column', `column ${i + 1} has no name in the header; it is ignored`, { severity: 'warning' }),
-        });
-      }
-    }
-    for (let i = 0; i < queue.length; i++) yield queue[i]!;
-    queue.length = 0;
-  } finally {
-    if (!parser.destroyed) parser.destroy();
-    await chunks.return?.();
   }
 }
 

@@ -3,7 +3,7 @@
  *
  * Mojibake must never reach the domain: a vendor name or note with a wrong character would be
  * loaded into Alma as is. So UTF-8 (the default) and UTF-16LE decode with `fatal: true`; on
- * the first invalid byte the text up to the last complete line before it is handed on, then
+ * the first invalid byte the complete lines before it are handed on, then
  * `InvalidEncodingError` is thrown with the byte and its line, and the file stops there.
  */
 import { findInvalidUtf16le, findInvalidUtf8, utf16lePendingLength, utf8PendingLength } from './unicode.js';
@@ -35,6 +35,9 @@ function invalidEncodingMessage(line: number, byte: number, encoding: 'utf-8' | 
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
+
+/** Longest unfinished line held back between chunks (characters). */
+const MAX_CARRY = 1 << 20;
 
 /**
  * A byte-order mark overrides the label: WHATWG Encoding "decode" (§6, BOM sniffing) does the
@@ -113,6 +116,7 @@ async function* decodeStrict(
   let lines = 0; // LF line breaks in the text yielded so far
   let offset = 0; // bytes consumed before the current chunk
   let pending: Uint8Array = new Uint8Array(0); // bytes of a character split across chunks
+  let carry = ''; // decoded text after the last line break, not handed on yet
   let chunk: Uint8Array | undefined = firstChunk;
   while (chunk !== undefined) {
     let text: string;
@@ -124,13 +128,25 @@ async function* decodeStrict(
     }
     if (text.length > 0) {
       lines += countLf(text);
-      yield text;
+      // Hand on whole lines only, so that what a reader has seen when an error stops the file
+      // does not depend on where the chunks happened to end. (A line longer than MAX_CARRY
+      // goes on as is: memory must not grow with a file that has no line breaks.)
+      const all = carry.length > 0 ? carry + text : text;
+      const cut = all.lastIndexOf('\n') + 1;
+      if (cut === 0 && all.length < MAX_CARRY) carry = all;
+      else if (cut === 0 || cut === all.length) {
+        carry = '';
+        yield all;
+      } else {
+        carry = all.slice(cut);
+        yield all.slice(0, cut);
+      }
     }
     // Remember the unfinished character, if any, to locate an error that completes it badly.
     const window = chunk.length >= 4 ? chunk : concat(pending, chunk);
     const windowStart = offset + chunk.length - window.length;
     const p = enc === 'utf-8' ? utf8PendingLength(window) : utf16lePendingLength(window, windowStart);
-    pending = window.slice(window.length - p);
+    pending = new Uint8Array(window.subarray(window.length - p)); // a copy: a Buffer's slice() is a view
     offset += chunk.length;
     const r = await rest.next();
     chunk = r.done ? undefined : r.value;
@@ -142,7 +158,7 @@ async function* decodeStrict(
     yield* failAt(pending, offset - pending.length, true);
     return;
   }
-  if (tail.length > 0) yield tail;
+  if (carry.length + tail.length > 0) yield carry + tail;
 
   /**
    * `bytes` begins where the decoder's state began (a character boundary at absolute byte
@@ -163,7 +179,7 @@ async function* decodeStrict(
     if (lastLf >= 0) {
       // A fresh decoder: the failed one's state is spent. Strip a BOM only at the file start.
       const prefix = new TextDecoder(enc, { fatal: true, ignoreBOM: start !== 0 }).decode(bytes.subarray(0, lastLf + unit));
-      if (prefix.length > 0) yield prefix;
+      yield carry + prefix;
     }
     throw new InvalidEncodingError(lines + lfs + 1, bytes[bad] ?? 0, enc, final);
   }

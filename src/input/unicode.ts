@@ -78,11 +78,13 @@ export function findInvalidUtf16le(bytes: Uint8Array, from: number, final: boole
   return i < n && final ? i : -1;
 }
 
-/** Bytes at the end of a UTF-16LE stream that wait for the rest of their character (0..3). */
-export function utf16lePendingLength(bytes: Uint8Array, totalBefore: number): number {
-  // `totalBefore` keeps the code-unit alignment across chunks of odd length.
+/**
+ * Bytes at the end of a UTF-16LE stream that wait for the rest of their character (0..3).
+ * `start` is the absolute offset of `bytes[0]`: code units begin at even offsets.
+ */
+export function utf16lePendingLength(bytes: Uint8Array, start: number): number {
   const n = bytes.length;
-  const odd = (totalBefore + n) % 2;
+  const odd = (start + n) % 2;
   const end = n - odd;
   if (end >= 2) {
     const u = bytes[end - 2]! | (bytes[end - 1]! << 8);

@@ -1,0 +1,145 @@
+/**
+ * JSON and JSON Lines text → flat records (see shape.ts for the accepted shapes).
+ *
+ * Numbers go through the lossless `parseJson`, never `JSON.parse`: Alma ids exceed 2^53 and
+ * amounts must keep their exact digits (DESIGN.md, principle 3).
+ */
+import { problem } from '../domain/problem.js';
+import { JsonSyntaxError, parseJson, type JsonValue } from '../shared/json.js';
+import type { FormatReader, InputEvent } from './event.js';
+import { JsonSplitter, type ScanItem } from './json-scan.js';
+import { Shaper } from './shape.js';
+
+/** Longest JSON Lines line read (characters); one invoice with many lines fits many times over. */
+const MAX_LINE_CHARS = 64 * 1024 * 1024;
+
+/** `JsonSyntaxError` puts the position in its message; the problem states it once, absolute. */
+const bare = (err: JsonSyntaxError): string => err.message.replace(/ at line \d+, column \d+$/, '');
+
+function syntax(file: string, line: number, column: number, message: string): InputEvent {
+  return { kind: 'problem', problem: problem({ file, row: line }, 'json_syntax', `JSON syntax error on line ${line}, column ${column}: ${message}`) };
+}
+
+/**
+ * A JSON file: a top-level array of rows or invoices, one invoice or list-response object, or
+ * several such values one after another. Streams element by element; a syntax error stops the
+ * file, since nothing after it can be trusted to be where it seems.
+ */
+export class JsonReader implements FormatReader {
+  readonly out: InputEvent[] = [];
+  stopped = false;
+  private readonly items: ScanItem[] = [];
+  private readonly splitter = new JsonSplitter(this.items);
+  private readonly shaper: Shaper;
+
+  constructor(private readonly file: string) {
+    this.shaper = new Shaper(file, this.out);
+  }
+
+  write(chunk: string): void {
+    this.splitter.push(chunk);
+    this.take();
+  }
+
+  end(): void {
+    this.splitter.end();
+    this.take();
+  }
+
+  private take(): void {
+    const file = this.file;
+    for (const item of this.items) {
+      if (item.kind === 'syntax') {
+        this.out.push(syntax(file, item.line, item.column, item.message));
+        this.stopped = true;
+        break;
+      }
+      if (item.kind === 'shape') {
+        this.out.push({ kind: 'problem', problem: problem({ file, row: item.line }, 'json_shape', item.message) });
+        this.stopped = true;
+        break;
+      }
+      const lines = new WeakMap<object, number>();
+      let value: JsonValue;
+      try {
+        value = parseJson(item.text, lines);
+      } catch (err) {
+        if (!(err instanceof JsonSyntaxError)) throw err;
+        const line = item.line + err.line - 1;
+        const column = err.line === 1 ? item.column + err.column - 1 : err.column;
+        this.out.push(syntax(file, line, column, bare(err)));
+        this.stopped = true;
+        break;
+      }
+      const first = item.line;
+      this.shaper.element(value, first, (o) => {
+        const l = lines.get(o);
+        return l === undefined ? first : first + l - 1;
+      });
+    }
+    this.items.length = 0;
+  }
+}
+
+/**
+ * JSON Lines (jsonlines.org): one value per line, blank lines skipped. A bad line is reported
+ * and reading goes on with the next, since lines do not depend on each other.
+ */
+export class JsonLinesReader implements FormatReader {
+  readonly out: InputEvent[] = [];
+  readonly stopped = false;
+  private readonly shaper: Shaper;
+  private lineNo = 0;
+  private partial = '';
+  private skipping = false; // inside a line that was too long, until its line break
+
+  constructor(private readonly file: string) {
+    this.shaper = new Shaper(file, this.out);
+  }
+
+  write(chunk: string): void {
+    let from = 0;
+    for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', from)) {
+      if (this.skipping) {
+        this.skipping = false;
+        this.lineNo++;
+      } else {
+        const piece = chunk.slice(from, nl);
+        this.line(this.partial.length > 0 ? this.partial + piece : piece);
+      }
+      this.partial = '';
+      from = nl + 1;
+    }
+    if (from < chunk.length && !this.skipping) {
+      this.partial += chunk.slice(from);
+      if (this.partial.length > MAX_LINE_CHARS) {
+        // Memory must not grow with a file that has no line breaks.
+        this.partial = '';
+        this.skipping = true;
+        this.out.push(syntax(this.file, this.lineNo + 1, 1, `the line is longer than ${MAX_LINE_CHARS} characters; it is skipped`));
+      }
+    }
+  }
+
+  end(): void {
+    if (this.partial.length > 0) this.line(this.partial);
+    this.partial = '';
+  }
+
+  private line(raw: string): void {
+    const at = ++this.lineNo;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    let i = 0;
+    while (i < line.length && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+    if (i === line.length) return;
+    let value: JsonValue;
+    try {
+      value = parseJson(line);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      this.out.push(syntax(this.file, at, err.column, `${bare(err)}; this line is skipped`));
+      return;
+    }
+    this.shaper.element(value, at, () => at);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The input layer's entry point: a named byte stream → records with provenance and problems,
+ * streamed in file order, in memory that does not grow with the file.
+ */
+import { open } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { problem } from '../domain/problem.js';
+import { UsageError } from '../shared/errors.js';
+import { CsvReader } from './csv.js';
+import { decodeText, InvalidEncodingError, type Encoding } from './decode.js';
+import type { FormatReader, InputEvent } from './event.js';
+import { JsonLinesReader, JsonReader } from './json.js';
+
+export type { Encoding } from './decode.js';
+export type { InputEvent } from './event.js';
+
+export interface InputSource {
+  /** As given on the command line; '-' for stdin. */
+  name: string;
+  bytes: AsyncIterable<Uint8Array>;
+}
+
+export type Format = 'csv' | 'json' | 'jsonl';
+
+const BY_EXTENSION: Record<string, Format> = {
+  '.csv': 'csv',
+  '.txt': 'csv',
+  '.tsv': 'csv',
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+};
+
+/**
+ * The format by extension; for stdin and unknown extensions, by the first non-blank character
+ * of the text (`[` or `{` is JSON, anything else CSV).
+ */
+export function detectFormat(name: string, firstText?: string): Format {
+  if (name !== '-') {
+    const byExt = BY_EXTENSION[extname(name).toLowerCase()];
+    if (byExt !== undefined) return byExt;
+  }
+  const c = firstText?.trimStart()[0];
+  return c === '[' || c === '{' ? 'json' : 'csv';
+}
+
+const isBlank = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return true;
+};
+
+/** Reads one input: records and problems in file order. Never throws for bad content. */
+export async function* readRecords(source: InputSource, opts: { encoding: Encoding }): AsyncGenerator<InputEvent, void, undefined> {
+  const file = source.name;
+  const text = decodeText(source.bytes, opts.encoding);
+  try {
+    // Read up to the first non-blank text: it decides the format and tells an empty file.
+    let head = '';
+    for (;;) {
+      const r = await text.next();
+      if (r.done) {
+        yield { kind: 'problem', problem: problem({ file }, 'empty_file', 'the file is empty') };
+        return;
+      }
+      head += r.value;
+      if (!isBlank(r.value)) break;
+    }
+    const format = detectFormat(file, head);
+    const reader: FormatReader =
+      format === 'json'
+        ? new JsonReader(file)
+        : format === 'jsonl'
+          ? new JsonLinesReader(file)
+          : new CsvReader(file, extname(file).toLowerCase() === '.tsv' ? '\t' : undefined);
+    const out = reader.out;
+    for (let chunk: string | undefined = head; chunk !== undefined; ) {
+      await reader.write(chunk);
+      for (let i = 0; i < out.length; i++) yield out[i]!;
+      out.length = 0;
+      if (reader.stopped) return;
+      const r = await text.next();
+      chunk = r.done ? undefined : r.value;
+    }
+    await reader.end();
+    for (let i = 0; i < out.length; i++) yield out[i]!;
+  } catch (err) {
+    if (!(err instanceof InvalidEncodingError)) throw err;
+    yield { kind: 'problem', problem: problem({ file, row: err.line }, 'invalid_encoding', err.message) };
+  } finally {
+    // Closes the file when reading stops early (a fatal problem, or the consumer breaks off).
+    await text.return();
+  }
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a directory',
+};
+
+/** Opens a file for `readRecords`; a file that cannot be read is a usage error (exit 2). */
+export async function openInputFile(path: string): Promise<InputSource> {
+  const fail = (err: unknown): never => {
+    const code = (err as NodeJS.ErrnoException | undefined)?.code;
+    const reason = code !== undefined ? REASONS[code] : undefined;
+    if (reason === undefined) throw err;
+    throw new UsageError(`cannot read '${path}': ${reason}`, { cause: err });
+  };
+  const handle = await open(path, 'r').catch(fail);
+  try {
+    // Opening a directory succeeds on Linux; reading it is what fails.
+    if ((await handle.stat()).isDirectory()) fail(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  return { name: path, bytes: handle.createReadStream({ highWaterMark: 1 << 16 }) };
+}

@@ -1,0 +1,267 @@
+/**
+ * One parsed JSON value → canonical flat records.
+ *
+ * Three shapes are accepted (DESIGN.md, "Canonical flat layout"): a flat object keyed by
+ * canonical columns; a nested Alma invoice (the body of GET /acq/invoices/{id}, recognised by
+ * `invoice_lines` or `number`), flattened to one row per fund distribution of each line; and
+ * Alma's list response `{"total_record_count": N, "invoice": [...]}`. Field names follow the
+ * Acquisitions OpenAPI (reference/alma/acq.openapi.json) and the samples in
+ * reference/alma/samples/. Fields Alma only writes (id, link, status, alert, total_price, …)
+ * are ignored.
+ */
+import { problem } from '../domain/problem.js';
+import { JsonNumber, type JsonValue } from '../shared/json.js';
+import type { InputEvent } from './event.js';
+
+type JsonObject = { [key: string]: JsonValue };
+type Fields = Record<string, string | undefined>;
+
+const isObject = (v: JsonValue | undefined): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
+
+const kindOf = (v: JsonValue): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'a list' : v instanceof JsonNumber ? 'a number' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+
+/** Marks a value that cannot be a cell. */
+const NOT_SCALAR = Symbol('not scalar');
+
+/**
+ * A JSON scalar as cell text: strings as they are (an empty string is an empty cell, as in
+ * CSV), numbers by their exact source digits, booleans as "true"/"false", null as absent.
+ */
+function cell(v: JsonValue | undefined): string | undefined | typeof NOT_SCALAR {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v.length > 0 ? v : undefined;
+  if (v instanceof JsonNumber) return v.text;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return NOT_SCALAR;
+}
+
+/** Turns parsed values into record and problem events for one file. */
+export class Shaper {
+  constructor(
+    private readonly file: string,
+    private readonly out: InputEvent[],
+  ) {}
+
+  /** The file line of an object or array of the element being shaped. */
+  private lineOf: (v: object) => number = () => 0;
+
+  /**
+   * Shapes one top-level element (an element of the top-level array, or a top-level value)
+   * that starts on `line`; events go to `out`.
+   */
+  element(value: JsonValue, line: number, lineOf: (v: object) => number): void {
+    this.lineOf = lineOf;
+    if (!isObject(value)) {
+      this.shape(line, `expected an object (an invoice row or an invoice), found ${kindOf(value)}`);
+      return;
+    }
+    if ('invoice_lines' in value || 'number' in value) this.invoice(value);
+    else if ('invoice' in value || 'total_record_count' in value) this.list(value);
+    else this.flat(value, line);
+  }
+
+  private shape(row: number, message: string): void {
+    this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, 'json_shape', message) });
+  }
+
+  private invalid(row: number, column: string, v: JsonValue): void {
+    this.out.push({
+      kind: 'problem',
+      problem: problem({ file: this.file, row }, 'invalid_value', `column ${column} must be a single value, not ${kindOf(v)}`, { column }),
+    });
+  }
+
+  private flat(obj: JsonObject, row: number): void {
+    const fields: Fields = {};
+    for (const key of Object.keys(obj)) {
+      // `fields.__proto__ = v` would replace the prototype; no canonical column has that name.
+      if (key === '__proto__') continue;
+      const v = obj[key]!;
+      const c = cell(v);
+      if (c === NOT_SCALAR) this.invalid(row, key, v);
+      else fields[key] = c;
+    }
+    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
+  }
+
+  /** Alma's list response: `{"total_record_count": N, "invoice": [...]}` (`invoice` absent when N is 0). */
+  private list(obj: JsonObject): void {
+    const invoices = obj['invoice'];
+    if (invoices === undefined || invoices === null) return;
+    const items = Array.isArray(invoices) ? invoices : [invoices];
+    for (const inv of items) {
+      if (isObject(inv)) this.invoice(inv);
+      else this.shape(this.lineOf(items), `"invoice" must hold invoice objects, found ${kindOf(inv)}`);
+    }
+  }
+
+  private invoice(inv: JsonObject): void {
+    const row = this.lineOf(inv);
+    const f: Fields = {};
+    const put = (col: string, v: JsonValue | undefined, at = row): void => {
+      const c = cell(v);
+      if (c === NOT_SCALAR) this.invalid(at, col, v!);
+      else if (c !== undefined) f[col] = c;
+    };
+    put('invoice_number', inv['number']);
+    this.date(f, 'invoice_date', inv['invoice_date'], row);
+    this.code(f, 'vendor', inv['vendor'], row);
+    put('vendor_account', inv['vendor_account']);
+    put('total_amount', inv['total_amount']);
+    this.code(f, 'currency', inv['currency'], row);
+    this.date(f, 'invoice_due_date', inv['invoice_due_date'], row);
+    this.code(f, 'payment_method', inv['payment_method'], row);
+    put('reference_number', inv['reference_number']);
+    this.code(f, 'owner', inv['owner'], row);
+    const vat = this.part(inv, 'invoice_vat', row);
+    if (vat) {
+      const at = this.lineOf(vat);
+      this.code(f, 'vat_type', vat['type'], at);
+      put('vat_percentage', vat['percentage'], at);
+      put('vat_amount', vat['vat_amount'], at);
+      this.code(f, 'vat_code', vat['vat_code'], at);
+      put('vat_per_invoice_line', vat['vat_per_invoice_line'], at);
+      put('expended_from_fund', vat['expended_from_fund'], at);
+      put('report_tax', vat['report_tax'], at);
+    }
+    const charges = this.part(inv, 'additional_charges', row);
+    if (charges) {
+      const at = this.lineOf(charges);
+      for (const k of ['use_pro_rata', 'shipment', 'overhead', 'insurance', 'discount']) put(k, charges[k], at);
+    }
+    const payment = this.part(inv, 'payment', row);
+    if (payment) {
+      const at = this.lineOf(payment);
+      for (const k of ['prepaid', 'internal_copy', 'export_to_erp']) put(k, payment[k], at);
+    }
+    const note = firstNote(inv);
+    if (note !== undefined) f['invoice_note'] = note;
+
+    const lines = this.lines(inv, row);
+    if (lines.length === 0) {
+      this.emit(row, f);
+      return;
+    }
+    for (const line of lines) {
+      if (!isObject(line)) {
+        this.shape(row, `invoice_lines must hold invoice line objects, found ${kindOf(line)}`);
+        continue;
+      }
+      this.line(f, line);
+    }
+  }
+
+  /** `invoice_lines` as a list, or Alma's `{"total_record_count": N, "invoice_line": [...]}`. */
+  private lines(inv: JsonObject, row: number): readonly JsonValue[] {
+    const v = inv['invoice_lines'];
+    if (v === undefined || v === null) return [];
+    if (Array.isArray(v)) return v;
+    if (isObject(v)) {
+      const inner = v['invoice_line'];
+      if (inner === undefined || inner === null) return [];
+      return Array.isArray(inner) ? inner : [inner];
+    }
+    this.shape(row, `invoice_lines must be a list of invoice lines, found ${kindOf(v)}`);
+    return [];
+  }
+
+  private line(invoiceFields: Fields, line: JsonObject): void {
+    const row = this.lineOf(line);
+    const f: Fields = { ...invoiceFields };
+    const put = (col: string, v: JsonValue | undefined, at = row): void => {
+      const c = cell(v);
+      if (c === NOT_SCALAR) this.invalid(at, col, v!);
+      else if (c !== undefined) f[col] = c;
+    };
+    put('line_number', line['number']);
+    this.code(f, 'line_type', line['type'], row);
+    put('po_line', line['po_line']);
+    put('price', line['price']);
+    put('quantity', line['quantity']);
+    put('price_note', line['price_note']);
+    put('line_note', line['note']);
+    this.date(f, 'subscription_from_date', line['subscription_from_date'], row);
+    this.date(f, 'subscription_to_date', line['subscription_to_date'], row);
+    put('additional_info', line['additional_info']);
+    put('fully_invoiced', line['fully_invoiced']);
+    put('release_remaining_encumbrance', line['release_remaining_encumbrance']);
+    put('check_subscription_date_overlap', line['check_subscription_date_overlap']);
+    this.code(f, 'reporting_code', line['reporting_code'], row);
+    this.code(f, 'secondary_reporting_code', line['secondary_reporting_code'], row);
+    this.code(f, 'tertiary_reporting_code', line['tertiary_reporting_code'], row);
+    const vat = this.part(line, 'invoice_line_vat', row);
+    if (vat) {
+      const at = this.lineOf(vat);
+      this.code(f, 'line_vat_code', vat['vat_code'], at);
+      put('line_vat_percentage', vat['percentage'], at);
+      put('line_vat_amount', vat['vat_amount'], at);
+    }
+    put('line_vat_note', line['vat_note']);
+
+    let funds = line['fund_distribution'];
+    if (isObject(funds)) funds = funds['fund_distribution'] ?? null; // XML-style wrapper
+    if (funds === undefined || funds === null) funds = [];
+    if (!Array.isArray(funds)) funds = [funds];
+    let emitted = false;
+    for (const fund of funds) {
+      if (!isObject(fund)) {
+        this.shape(row, `fund_distribution must hold fund objects, found ${kindOf(fund)}`);
+        continue;
+      }
+      const at = this.lineOf(fund);
+      const r: Fields = { ...f };
+      this.code(r, 'fund_code', fund['fund_code'], at);
+      const percent = cell(fund['percent']);
+      if (percent === NOT_SCALAR) this.invalid(at, 'fund_percent', fund['percent']!);
+      else if (percent !== undefined) r['fund_percent'] = percent;
+      const amount = cell(fund['amount']);
+      if (amount === NOT_SCALAR) this.invalid(at, 'fund_amount', fund['amount']!);
+      else if (amount !== undefined) r['fund_amount'] = amount;
+      this.emit(at, r);
+      emitted = true;
+    }
+    if (!emitted) this.emit(row, f);
+  }
+
+  /** A nested object such as `invoice_vat`; anything else is reported and skipped. */
+  private part(obj: JsonObject, key: string, row: number): JsonObject | undefined {
+    const v = obj[key];
+    if (v === undefined || v === null) return undefined;
+    if (isObject(v)) return v;
+    this.shape(row, `${key} must be an object, found ${kindOf(v)}`);
+    return undefined;
+  }
+
+  /** Code fields come as Alma's `{"value": "X", "desc": "…"}` or as a plain "X". */
+  private code(f: Fields, col: string, v: JsonValue | undefined, row: number): void {
+    const c = cell(isObject(v) ? v['value'] : v);
+    if (c === NOT_SCALAR) this.invalid(row, col, v!);
+    else if (c !== undefined) f[col] = c;
+  }
+
+  /** Alma writes dates as `2022-01-12Z` (a date with a zone); the canonical form has no zone. */
+  private date(f: Fields, col: string, v: JsonValue | undefined, row: number): void {
+    const c = cell(v);
+    if (c === NOT_SCALAR) this.invalid(row, col, v!);
+    else if (c !== undefined) f[col] = c.endsWith('Z') ? c.slice(0, -1) : c;
+  }
+
+  private emit(row: number, fields: Fields): void {
+    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
+  }
+}
+
+/** The first note's text: `note` or `notes`, each a list (or one) of `{content}`, `{note_text}` or strings. */
+function firstNote(inv: JsonObject): string | undefined {
+  for (const key of ['note', 'notes']) {
+    const v = inv[key];
+    if (v === undefined || v === null) continue;
+    for (const item of Array.isArray(v) ? v : [v]) {
+      const c = cell(isObject(item) ? (item['content'] ?? item['note_text']) : item);
+      if (typeof c === 'string') return c;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,161 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { sniffDelimiter } from '../../src/input/csv.js';
+import { codes, fixture, read, rows } from './helpers.js';
+
+describe('CSV: the row of a record is the line it starts on', () => {
+  it.each([
+    ['LF', 'a\n1\n2\n', [2, 3]],
+    ['CRLF', 'a\r\n1\r\n2\r\n', [2, 3]],
+    ['CR only (old Mac)', 'a\r1\r2', [2, 3]],
+    ['mixed line breaks', 'a\r\n1\n2\r3\r\n', [2, 3, 4]],
+    ['no final line break', 'a\n1\n2', [2, 3]],
+    ['blank lines between records count', 'a\n\n1\n\n\n2\n', [3, 6]],
+    ['blank CRLF lines count', 'a\r\n\r\n1\r\n\r\n\r\n2\r\n', [3, 6]],
+    ['blank lines before the header count', '\n\na\n1\n', [4]],
+    ['quoted LF', 'a,b\n1,"x\ny"\n2,z\n', [2, 4]],
+    ['quoted CRLF (csv-parse alone counts these twice)', 'a,b\r\n1,"x\r\ny\r\nz"\r\n2,z\r\n3,z\r\n', [2, 5, 6]],
+    ['quoted blank line', 'a,b\n1,"x\n\ny"\n2,z\n', [2, 5]],
+    ['two multi-line records in a row', 'a,b\n1,"x\ny"\n2,"p\nq\nr"\n3,z\n', [2, 4, 7]],
+    ['multi-line quoted header', '"a\nb",c\n1,2\n', [3]],
+    ['a row of only delimiters is an empty line', 'a,b\n,\n1,2\n', [3]],
+    ['a row of only blanks is an empty line', 'a\n   \n1\n', [3]],
+    ['after a skipped bad record', 'a,b\n1,x"y\n2,3\n"4\n5",6\n', [3, 4]],
+  ])('%s', async (_name, text, expected) => {
+    expect(rows(await read('t.csv', text))).toEqual(expected);
+  });
+
+  it('crlf.csv: rows 2, 3, 6, 9 and quoted line breaks kept (as LF)', async () => {
+    const r = await read('crlf.csv', await readFile(fixture('crlf.csv')));
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => [x.source.row, x.fields['line_note']])).toEqual([
+      [2, 'plain'],
+      [3, 'two\nlines'],
+      [6, 'three\nlines\nhere'],
+      [9, 'last'],
+    ]);
+  });
+
+  it('quoted.csv: quoted commas, doubled quotes and line breaks, with start lines', async () => {
+    const r = await read('quoted.csv', await readFile(fixture('quoted.csv')));
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => ({ row: x.source.row, file: x.source.file, ...x.fields }))).toEqual([
+      { row: 2, file: 'quoted.csv', invoice_number: 'INV-1', vendor: 'ACME, Inc.', line_note: 'He said "hi"', price: '10.00' },
+      { row: 3, file: 'quoted.csv', invoice_number: 'INV-1', vendor: 'ACME', line_note: 'line one\nline two\nline three', price: '5.00' },
+      { row: 8, file: 'quoted.csv', invoice_number: 'INV-2', vendor: 'Smith, Jones & Co', line_note: undefined, price: '7' },
+      { row: 9, file: 'quoted.csv', invoice_number: 'INV-3', vendor: 'quoted "and" comma, here', line_note: 'x\n', price: '1' },
+      { row: 11, file: 'quoted.csv', invoice_number: 'INV-4', vendor: undefined, line_note: undefined, price: undefined },
+    ]);
+  });
+});
+
+describe('CSV: header and cells', () => {
+  it('trims and lower-cases header names, keeps values as read, empty cells are undefined', async () => {
+    const r = await read('t.csv', ' Invoice_Number ,VENDOR,Total_Amount\nINV-1,  ACME  ,\n');
+    expect(r.records[0]?.fields).toEqual({ invoice_number: 'INV-1', vendor: '  ACME  ', total_amount: undefined });
+  });
+
+  it('a short row leaves the missing cells undefined (spreadsheets drop trailing empty cells)', async () => {
+    const r = await read('t.csv', 'a,b,c\n1\n');
+    expect(r.problems).toEqual([]);
+    expect(r.records[0]?.fields).toEqual({ a: '1', b: undefined, c: undefined });
+  });
+
+  it('a row with more cells than the header is an error, and still a record', async () => {
+    const r = await read('t.csv', 'a,b\n1,2,3,4\n5,6\n');
+    expect(codes(r)).toEqual(['extra_cells@2']);
+    expect(r.problems[0]?.message).toContain('4 cells but the header has 2 columns');
+    expect(r.records.map((x) => x.fields)).toEqual([{ a: '1', b: '2' }, { a: '5', b: '6' }]);
+  });
+
+  it('empty extra cells (a trailing delimiter) are ignored', async () => {
+    const r = await read('t.csv', 'a,b\n1,2,\n');
+    expect(r.problems).toEqual([]);
+    expect(r.records[0]?.fields).toEqual({ a: '1', b: '2' });
+  });
+
+  it('a duplicated header name is an error on line 1 naming the column; the first column wins', async () => {
+    const r = await read('t.csv', 'vendor,Vendor ,price\nA,B,1\n');
+    expect(r.problems).toEqual([
+      { file: 't.csv', row: 1, column: 'vendor', code: 'duplicate_column', message: "column 'vendor' appears twice in the header (columns 1 and 2)", severity: 'error' },
+    ]);
+    expect(r.records[0]?.fields).toEqual({ vendor: 'A', price: '1' });
+  });
+
+  it('a blank header cell is a warning and the column is ignored', async () => {
+    const r = await read('t.csv', 'a,,b\n1,,2\n3,  ,4\n');
+    expect(r.problems.map((p) => [p.code, p.severity, p.row])).toEqual([['blank_column', 'warning', 1]]);
+    expect(r.records.map((x) => x.fields)).toEqual([{ a: '1', b: '2' }, { a: '3', b: '4' }]);
+  });
+
+  it('a blank header cell with a value under it is an error at that row, once', async () => {
+    const r = await read('t.csv', 'a,,b\n1,,2\n3,x,4\n5,y,6\n');
+    expect(r.problems.map((p) => [p.code, p.severity, p.row])).toEqual([['blank_column', 'error', 3]]);
+  });
+
+  it('a header-only file gives no records and no problem', async () => {
+    expect((await read('h.csv', await readFile(fixture('header-only.csv')))).events).toEqual([]);
+    expect((await read('h.csv', 'a,b')).events).toEqual([]);
+  });
+
+  it('a "__proto__" column cannot change the record prototype', async () => {
+    const r = await read('t.csv', '__proto__,a\nx,2\n');
+    expect(Object.getPrototypeOf(r.records[0]?.fields)).toBe(Object.prototype);
+    expect(r.records[0]?.fields).toEqual({ a: '2' });
+  });
+});
+
+describe('CSV: delimiters', () => {
+  it.each([
+    ['a,b;c', ','],
+    ['a;b;c', ';'],
+    ['a\tb\tc', '\t'],
+    ['a;b\tc\td', '\t'],
+    ['single', ','],
+  ])('header %j → %j', (line, expected) => {
+    expect(sniffDelimiter(line)).toBe(expected);
+  });
+
+  it('semicolon.csv: a comma inside a value is just text', async () => {
+    const r = await read('semicolon.csv', await readFile(fixture('semicolon.csv')));
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => x.fields)).toEqual([
+      { invoice_number: 'INV-1', total_amount: '10,50', invoice_note: 'a, b' },
+      { invoice_number: 'INV-2', total_amount: '3,00', invoice_note: undefined },
+    ]);
+  });
+
+  it('.tsv is always tab-separated', async () => {
+    const r = await read('x.tsv', 'a,b\tc\n1,2\t3\n');
+    expect(r.records[0]?.fields).toEqual({ 'a,b': '1,2', c: '3' });
+  });
+});
+
+describe('CSV: syntax errors', () => {
+  it('an unclosed quote is csv_syntax at the line where the record starts, with the code', async () => {
+    const r = await read('t.csv', 'a,b\n1,2\n3,"oops\n4,5\n');
+    expect(rows(r)).toEqual([2]);
+    expect(codes(r)).toEqual(['csv_syntax@3']);
+    expect(r.problems[0]?.message).toContain('CSV_QUOTE_NOT_CLOSED');
+    expect(r.problems[0]?.severity).toBe('error');
+  });
+
+  it('a bad quote skips that record and parsing goes on', async () => {
+    const r = await read('t.csv', 'a,b\n1,x"y\n2,3\n');
+    expect(codes(r)).toEqual(['csv_syntax@2']);
+    expect(r.problems[0]?.message).toContain('INVALID_OPENING_QUOTE');
+    expect(r.records.map((x) => [x.source.row, x.fields])).toEqual([[3, { a: '2', b: '3' }]]);
+  });
+
+  it('an invalid closing quote is reported with its line', async () => {
+    const r = await read('t.csv', 'a,b\n1,2\n3,"x\ny"z\n');
+    expect(codes(r)[0]).toBe('csv_syntax@3');
+    expect(r.problems[0]?.message).toContain('(CSV_INVALID_CLOSING_QUOTE) on line 4 (in the record starting on line 3)');
+  });
+
+  it('a runaway record stops the file instead of swallowing memory', async () => {
+    const r = await read('t.csv', 'a,b\n1,"' + 'x'.repeat(1_100_000) + '\n2,3\n');
+    expect(codes(r)).toEqual(['csv_syntax@2']);
+    expect(r.problems[0]?.message).toContain('CSV_MAX_RECORD_SIZE');
+  });
+});

@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeText, InvalidEncodingError, type Encoding } from '../../src/input/decode.js';
+import { findInvalidUtf16le, findInvalidUtf8 } from '../../src/input/unicode.js';
+import { pieces, utf8 } from './helpers.js';
+
+const bytes = (...parts: (string | number[])[]): Uint8Array =>
+  Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...utf8(p)] : p)));
+
+interface Decoded {
+  text: string;
+  error?: { line: number; byte: number; atEnd: boolean; message: string };
+}
+
+async function decode(input: Uint8Array, encoding: Encoding = 'utf-8', cuts: number[] = []): Promise<Decoded> {
+  let text = '';
+  try {
+    for await (const t of decodeText(pieces(input, cuts), encoding)) text += t;
+  } catch (err) {
+    if (!(err instanceof InvalidEncodingError)) throw err;
+    return { text, error: { line: err.line, byte: err.byte, atEnd: err.atEnd, message: err.message } };
+  }
+  return { text };
+}
+
+describe('decodeText: valid input', () => {
+  it.each([
+    ['ASCII', bytes('a,b\n1,2\n'), 'a,b\n1,2\n'],
+    ['2-, 3- and 4-byte characters', bytes('é € 😀 ☃\n'), 'é € 😀 ☃\n'],
+    ['UTF-8 BOM is stripped', bytes([0xef, 0xbb, 0xbf], 'a\n'), 'a\n'],
+    ['only the first BOM is stripped', bytes([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf], 'a'), '\ufeffa'],
+    ['a BOM alone is empty text', bytes([0xef, 0xbb, 0xbf]), ''],
+    ['empty input', bytes(), ''],
+  ])('%s, split at every position', async (_name, input, expected) => {
+    for (let cut = 0; cut <= input.length; cut++) {
+      expect(await decode(input, 'utf-8', [cut])).toEqual({ text: expected });
+    }
+    // and one byte at a time
+    expect(await decode(input, 'utf-8', [...input.keys()])).toEqual({ text: expected });
+  });
+
+  it('decodes windows-1252 (0x80 is €, 0xE9 is é) and treats latin1 the same (WHATWG)', async () => {
+    const input = bytes('prix 30 ', [0x80], ' G', [0xe9], 'n', [0xe9], 'rale');
+    expect(await decode(input, 'windows-1252')).toEqual({ text: 'prix 30 € Générale' });
+    expect(await decode(input, 'latin1')).toEqual({ text: 'prix 30 € Générale' });
+  });
+
+  it('decodes UTF-16LE and strips its BOM, also with a character split across chunks', async () => {
+    const input = Uint8Array.from(Buffer.from('\ufeffa😀b\n', 'utf16le'));
+    for (let cut = 0; cut <= input.length; cut++) {
+      expect(await decode(input, 'utf-16le', [cut])).toEqual({ text: 'a😀b\n' });
+    }
+  });
+
+  it('lets a BOM override the label (WHATWG BOM sniffing)', async () => {
+    const utf16 = Uint8Array.from(Buffer.from('\ufeffMüller', 'utf16le'));
+    expect(await decode(utf16, 'utf-8')).toEqual({ text: 'Müller' });
+    expect(await decode(bytes([0xef, 0xbb, 0xbf], 'Müller'), 'windows-1252')).toEqual({ text: 'Müller' });
+  });
+});
+
+describe('decodeText: invalid UTF-8 stops with the byte and its line', () => {
+  it.each([
+    // name, input, line, byte, complete lines handed on before the error
+    ['Latin-1 é after two lines', bytes('a\nb\nc', [0xe9], 'x\n'), 3, 0xe9, 'a\nb\n'],
+    ['stray continuation byte at the start', bytes([0x80], 'abc'), 1, 0x80, ''],
+    ['overlong encoding', bytes('ok\n', [0xc0, 0xaf]), 2, 0xc0, 'ok\n'],
+    ['UTF-16 surrogate encoded in UTF-8', bytes('x', [0xed, 0xa0, 0x80]), 1, 0xed, ''],
+    ['above U+10FFFF', bytes([0xf4, 0x90, 0x80, 0x80]), 1, 0xf4, ''],
+    ['0xFF', bytes('1\n2\n3\n', [0xff]), 4, 0xff, '1\n2\n3\n'],
+    ['lead byte followed by a line break', bytes('ab', [0xe2], '\ncd'), 1, 0xe2, ''],
+    ['UTF-16LE file without its BOM', bytes([0x61, 0x00, 0xe9, 0x00]), 1, 0xe9, ''],
+  ])('%s', async (_name, input, line, byte, before) => {
+    for (let cut = 0; cut <= input.length; cut++) {
+      const r = await decode(input, 'utf-8', [cut]);
+      expect(r.error).toMatchObject({ line, byte, atEnd: false });
+      // Whole lines only, however the chunks fell: nothing of the bad line is handed on.
+      expect(r.text).toBe(before);
+    }
+  });
+
+  it('reports a character cut off by the end of the file', async () => {
+    const input = bytes('ab\nc', [0xe2, 0x82]);
+    for (let cut = 0; cut <= input.length; cut++) {
+      const r = await decode(input, 'utf-8', [cut]);
+      expect(r).toMatchObject({ text: 'ab\n', error: { line: 2, byte: 0xe2, atEnd: true } });
+    }
+  });
+
+  it('says what to do in the message', async () => {
+    const r = await decode(bytes('h\n1\n2\nG', [0xe9], 'n'));
+    expect(r.error?.message).toBe('byte 0xE9 on line 4 is not valid UTF-8; if the file was saved by Excel on Windows, run again with --encoding windows-1252');
+  });
+
+  it('reports unpaired surrogates and an odd byte count in UTF-16LE', async () => {
+    const lone = Uint8Array.from([...Buffer.from('\ufeffa\nb', 'utf16le'), 0x00, 0xdc, 0x41, 0x00]);
+    expect((await decode(lone, 'utf-16le')).error).toMatchObject({ line: 2, byte: 0x00 });
+    const odd = Uint8Array.from([...Buffer.from('ab', 'utf16le'), 0x41]);
+    expect((await decode(odd, 'utf-16le')).error).toMatchObject({ line: 1, byte: 0x41, atEnd: true });
+  });
+});
+
+describe('UTF-8 / UTF-16LE scanners agree with TextDecoder', () => {
+  // Bias towards bytes that matter: ASCII, continuation bytes, leads, invalid bytes.
+  const byte = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0xbf }), fc.integer({ min: 0xc0, max: 0xff }));
+  const validUtf8 = (b: Uint8Array): boolean => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(b);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('findInvalidUtf8 finds an error exactly when TextDecoder refuses', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 12 }), fc.array(byte, { maxLength: 12 }), (a, b) => {
+        const input = Uint8Array.from([...a, ...b]);
+        expect(findInvalidUtf8(input, 0, true) === -1).toBe(validUtf8(input));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('findInvalidUtf16le finds an error exactly when TextDecoder refuses', () => {
+    const unit = fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd800, max: 0xdfff }));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 8 }), fc.boolean(), (units, odd) => {
+        const input = Uint8Array.from([...units.flatMap((u) => [u & 0xff, u >> 8]), ...(odd ? [0x41] : [])]);
+        let ok = true;
+        try {
+          new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true }).decode(input);
+        } catch {
+          ok = false;
+        }
+        expect(findInvalidUtf16le(input, 0, true) === -1).toBe(ok);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('decodeText gives the same text or the same error however the bytes are chunked', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(byte, { maxLength: 40 }), fc.array(fc.nat({ max: 40 }), { maxLength: 6 }), async (arr, cuts) => {
+        const input = Uint8Array.from(arr.map((b, i) => (i % 5 === 0 ? 10 : b))); // some line breaks
+        const whole = await decode(input);
+        const split = await decode(input, 'utf-8', [...cuts].sort((x, y) => x - y));
+        expect(split).toEqual(whole);
+        expect(whole.error === undefined).toBe(validUtf8(input));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,254 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { JsonNumber, JsonSyntaxError, parseJson } from '../../src/shared/json.js';
+import { codes, fixture, read, rows } from './helpers.js';
+
+const SAMPLES = '/work/shared/reference/alma/samples/';
+const sample = (name: string): string => SAMPLES + name;
+
+describe('parseJson: optional line map', () => {
+  it('maps each object and array to the line of its opening bracket', () => {
+    const lines = new WeakMap<object, number>();
+    const v = parseJson('{\n "a": [\n  {"b": 1},\n\n  {"c": 2}\n ]\n}', lines) as { a: object[] };
+    expect(lines.get(v)).toBe(1);
+    expect(lines.get(v.a)).toBe(2);
+    expect(v.a.map((o) => lines.get(o))).toEqual([3, 5]);
+  });
+
+  it('without a map it works as before, keeping number text exactly', () => {
+    expect(parseJson('{"id": 15334101100001021}')).toEqual({ id: new JsonNumber('15334101100001021') });
+    expect(() => parseJson('{"a" 1}')).toThrow(JsonSyntaxError);
+  });
+});
+
+describe('JSON: flat rows', () => {
+  it('flat.json: rows are the opening-brace lines; numbers keep their exact digits', async () => {
+    const r = await read('flat.json', await readFile(fixture('flat.json')));
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => [x.source.row, x.fields])).toEqual([
+      [
+        2,
+        {
+          invoice_number: 'INV-1',
+          vendor: 'ACME',
+          total_amount: '0.1000000000000000055511151231257827',
+          po_line: '15334101100001021',
+          prepaid: 'false',
+          invoice_note: undefined,
+        },
+      ],
+      [10, { invoice_number: 'INV-2', vendor: 'ACME', total_amount: '20.00', line_number: '1' }],
+      [11, { invoice_number: 'INV-3', vendor: 'Müller & Söhne', total_amount: '1e2', invoice_note: 'Zürich "quoted" é \\ ]}' }],
+    ]);
+  });
+
+  it('an object or list as a value is invalid_value for that column; the record still comes', async () => {
+    const r = await read('t.json', '[\n{"vendor": {"value": "X"}, "price": [1], "quantity": "2"}\n]');
+    expect(r.problems.map((p) => [p.code, p.row, p.column, p.message])).toEqual([
+      ['invalid_value', 2, 'vendor', 'column vendor must be a single value, not an object'],
+      ['invalid_value', 2, 'price', 'column price must be a single value, not a list'],
+    ]);
+    expect(r.records[0]?.fields).toEqual({ quantity: '2' });
+  });
+
+  it('an empty string is an empty cell, as in CSV', async () => {
+    const r = await read('t.json', '[{"invoice_number": "A", "vendor": ""}]');
+    expect(r.records[0]?.fields).toEqual({ invoice_number: 'A', vendor: undefined });
+  });
+
+  it('reads several top-level objects one after another (e.g. JSON Lines on stdin)', async () => {
+    const r = await read('-', '{"a": 1}\n{"a": 2}\n\n{"a": 3}\n');
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => [x.source.row, x.fields['a']])).toEqual([
+      [1, '1'],
+      [2, '2'],
+      [4, '3'],
+    ]);
+  });
+});
+
+describe('JSON: nested Alma invoices', () => {
+  it('nested-alma.json: one row per fund distribution, at the fund (or line) object line', async () => {
+    const r = await read('nested-alma.json', await readFile(fixture('nested-alma.json')));
+    expect(r.problems).toEqual([]);
+    expect(rows(r)).toEqual([58, 59, 62, 84]);
+    const invoice1 = {
+      invoice_number: '0501130657',
+      invoice_date: '2022-01-12',
+      invoice_due_date: '2022-02-12',
+      vendor: 'BKHS',
+      vendor_account: 'ACCOUNT1',
+      total_amount: '0.1000000000000000055511151231257827',
+      currency: 'USD',
+      payment_method: 'ACCOUNTINGDEPARTMENT',
+      owner: 'LAW',
+      use_pro_rata: 'false',
+      shipment: '0',
+      overhead: '0.0',
+      insurance: '0',
+      discount: '1.50',
+      vat_type: 'INCLUSIVE',
+      vat_percentage: '17',
+      vat_amount: '17.44',
+      vat_per_invoice_line: 'true',
+      expended_from_fund: 'true',
+      report_tax: 'false',
+      prepaid: 'false',
+      internal_copy: 'false',
+      export_to_erp: 'true',
+      invoice_note: 'Created by: John Smith',
+    };
+    const line1 = {
+      line_number: '1',
+      line_type: 'REGULAR',
+      po_line: 'POL-5501',
+      price: '239.0',
+      quantity: '1',
+      line_note: 'Vol.61, No.1-2',
+      line_vat_note: 'Approximately 0.00 included',
+      subscription_from_date: '2022-01-01',
+      subscription_to_date: '2022-12-31',
+      fully_invoiced: 'false',
+      release_remaining_encumbrance: 'true',
+      check_subscription_date_overlap: 'false',
+      additional_info: 'see packing slip',
+      reporting_code: 'REPCODE',
+      tertiary_reporting_code: 'T1',
+      line_vat_code: 'S',
+      line_vat_percentage: '0.0',
+      line_vat_amount: '0',
+    };
+    expect(r.records.map((x) => x.fields)).toEqual([
+      { ...invoice1, ...line1, fund_code: 'ABC', fund_percent: '60.0', fund_amount: '143.40' },
+      { ...invoice1, ...line1, fund_code: 'XYZ', fund_percent: '40', fund_amount: '95.60' },
+      { ...invoice1, line_number: '2', line_type: 'OTHER', price: '-12.5', quantity: '1' },
+      {
+        invoice_number: 'INV-2',
+        invoice_date: '2022-03-01',
+        vendor: 'ACME',
+        total_amount: '50.00',
+        currency: 'EUR',
+        invoice_note: 'Paid by card',
+        line_number: '1',
+        line_type: 'REGULAR',
+        po_line: 'POL-7',
+        price: '50.00',
+        fund_code: 'GEN',
+        fund_amount: '50.00',
+      },
+    ]);
+  });
+
+  it('a single nested invoice object, and one without lines, give rows', async () => {
+    const r = await read('one.json', '{\n  "number": "X-1",\n  "vendor": "V",\n  "invoice_date": "2024-05-06Z"\n}\n');
+    expect(r.records.map((x) => [x.source.row, x.fields])).toEqual([[1, { invoice_number: 'X-1', vendor: 'V', invoice_date: '2024-05-06' }]]);
+  });
+
+  it('an empty list response gives nothing', async () => {
+    expect((await read('l.json', '{"total_record_count": 0}')).events).toEqual([]);
+  });
+
+  it('wrong nested types are reported with the canonical column', async () => {
+    const r = await read('t.json', '{"number": "X", "vendor": [1], "invoice_lines": [{"number": "1", "price": {"a": 1}}, "oops"]}');
+    expect(r.problems.map((p) => [p.code, p.column])).toEqual([
+      ['invalid_value', 'vendor'],
+      ['invalid_value', 'price'],
+      ['json_shape', undefined],
+    ]);
+    expect(r.records).toHaveLength(1);
+  });
+
+  it.skipIf(!existsSync(sample('01_invoice_get_full_waiting_to_be_sent_mit.json')))(
+    'Alma sample 01 (GET invoice, 14 lines) flattens into 14 rows',
+    async () => {
+      const r = await read('01.json', await readFile(sample('01_invoice_get_full_waiting_to_be_sent_mit.json')));
+      expect(r.problems).toEqual([]);
+      expect(r.records).toHaveLength(14);
+      expect(r.records.map((x) => x.fields['line_number'])).toEqual(['14', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13']);
+      expect(r.records[1]?.fields).toMatchObject({
+        invoice_number: '123456',
+        vendor: 'BKHS',
+        invoice_date: '2021-09-27',
+        total_amount: '4056.07',
+        po_line: 'PF0001',
+        fund_code: 'ABC',
+        fund_amount: '239',
+        subscription_to_date: '2022-12-31',
+      });
+      expect(new Set(r.records.map((x) => x.source.row)).size).toBe(14);
+    },
+  );
+
+  it.skipIf(!existsSync(sample('02_invoices_list_response_mit.json')))('Alma sample 02 (list response) gives rows for its 5 invoices', async () => {
+    const r = await read('02.json', await readFile(sample('02_invoices_list_response_mit.json')));
+    expect(r.problems).toEqual([]);
+    expect(new Set(r.records.map((x) => x.fields['invoice_number']))).toEqual(new Set(['0501130657', '0501130658', '0501130656', '0501130659']));
+    expect(r.records[0]?.fields).toMatchObject({ invoice_note: 'Created by: John Smith', fund_amount: '-40.99', invoice_date: '2015-07-20' });
+  });
+});
+
+describe('JSON: syntax and shape problems', () => {
+  it.each([
+    ['bad token on a later line', '[\n  {"a": 1},\n  {"a" 2}\n]', 'json_syntax@3', 'line 3, column 8: expected \':\''],
+    ['bad token in a later element on line 1', '[{"a":1}, {"a" 2}]', 'json_syntax@1', 'line 1, column 16'],
+    ['missing comma between elements', '[{"a":1}\n {"a":2}]', 'json_syntax@2', "line 2, column 2: expected ',' or ']'"],
+    ['trailing comma', '[{"a":1},\n]', 'json_syntax@2', 'line 2, column 1'],
+    ['unclosed array', '[{"a":1},\n{"a":2}', 'json_syntax@2', 'the file ends before the array that starts on line 1, column 1 is closed'],
+    ['unclosed object', '[\n{"a":', 'json_syntax@2', 'ends inside the value that starts on line 2, column 1'],
+    ['stray closing bracket', ']', 'json_syntax@1', "unexpected ']'"],
+    ['mismatched brackets', '[{"a":1]}', 'json_syntax@1', 'line 1'],
+  ])('%s', async (_name, text, code, message) => {
+    const r = await read('t.json', text);
+    expect(codes(r)).toEqual([code]);
+    expect(r.problems[0]?.message).toContain(message);
+  });
+
+  it('stops at a syntax error but keeps what came before', async () => {
+    const r = await read('t.json', '[{"a":1},\n{"a":x},\n{"a":3}]');
+    expect(rows(r)).toEqual([1]);
+    expect(codes(r)).toEqual(['json_syntax@2']);
+  });
+
+  it('a top-level value that is not an array or object is json_shape', async () => {
+    for (const text of ['"hello"', '42', 'true']) {
+      const r = await read('t.json', text);
+      expect(codes(r)).toEqual(['json_shape@1']);
+    }
+  });
+
+  it('array elements that are not objects are json_shape each, and reading goes on', async () => {
+    const r = await read('t.json', '[1,\n "x",\n [2],\n {"a": "ok"}]');
+    expect(codes(r)).toEqual(['json_shape@1', 'json_shape@2', 'json_shape@3']);
+    expect(rows(r)).toEqual([4]);
+  });
+
+  it('hostile nesting is json_syntax, not a crash', async () => {
+    for (const text of ['[' + '['.repeat(100_000), '[' + '{"a":'.repeat(300) + '1' + '}'.repeat(300) + ']', '{"a":'.repeat(5000)]) {
+      const r = await read('t.json', text);
+      expect(codes(r)).toEqual([expect.stringMatching(/^json_syntax@1$/)]);
+      expect(r.problems[0]?.message).toContain('nesting deeper than 256 levels');
+    }
+    const lines = await read('t.jsonl', '{"a":1}\n' + '['.repeat(10_000) + '\n{"a":2}\n');
+    expect(codes(lines)).toEqual(['json_syntax@2']);
+    expect(rows(lines)).toEqual([1, 3]);
+  });
+});
+
+describe('JSON Lines', () => {
+  it('bad-line.jsonl: a bad line is reported and the next lines are read', async () => {
+    const r = await read('bad-line.jsonl', await readFile(fixture('bad-line.jsonl')));
+    expect(codes(r)).toEqual(['json_syntax@3']);
+    expect(r.problems[0]?.message).toContain('line 3, column 42: unexpected character');
+    expect(r.records.map((x) => [x.source.row, x.fields])).toEqual([
+      [1, { invoice_number: 'INV-1', total_amount: '10.5' }],
+      [4, { invoice_number: 'INV-3', total_amount: '15334101100001021' }],
+    ]);
+  });
+
+  it('accepts nested invoices per line and a non-object line is json_shape', async () => {
+    const r = await read('x.ndjson', '{"number":"N","invoice_lines":[{"number":"1"},{"number":"2"}]}\n[1]\n');
+    expect(rows(r)).toEqual([1, 1]);
+    expect(codes(r)).toEqual(['json_shape@2']);
+  });
+});

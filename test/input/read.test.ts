@@ -1,0 +1,163 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectFormat, openInputFile, readRecords, type InputEvent, type InputSource } from '../../src/input/read.js';
+import { UsageError } from '../../src/shared/errors.js';
+import { codes, fixture, fixtureBytes, read, utf8 } from './helpers.js';
+
+async function collect(source: InputSource, encoding: 'utf-8' | 'windows-1252' = 'utf-8'): Promise<InputEvent[]> {
+  const out: InputEvent[] = [];
+  for await (const e of readRecords(source, { encoding })) out.push(e);
+  return out;
+}
+
+describe('detectFormat', () => {
+  it.each([
+    ['a.csv', undefined, 'csv'],
+    ['A.CSV', undefined, 'csv'],
+    ['a.txt', '{', 'csv'],
+    ['a.tsv', undefined, 'csv'],
+    ['a.json', 'x', 'json'],
+    ['dir.v2/a.jsonl', undefined, 'jsonl'],
+    ['a.ndjson', undefined, 'jsonl'],
+    ['-', '  \n [{"a":1}]', 'json'],
+    ['-', '{"a":1}', 'json'],
+    ['-', 'invoice_number,vendor', 'csv'],
+    ['-', undefined, 'csv'],
+    ['invoices.dat', '\ufeff', 'csv'],
+    ['invoices', '\n{', 'json'],
+  ] as const)('%s with %j → %s', (name, first, expected) => {
+    expect(detectFormat(name, first)).toBe(expected);
+  });
+});
+
+describe('empty files', () => {
+  it.each(['empty.csv', 'bom-only.csv'])('%s is one empty_file error', async (name) => {
+    const r = await read(name, await fixtureBytes(name));
+    expect(r.problems).toEqual([{ file: name, code: 'empty_file', message: 'the file is empty', severity: 'error' }]);
+    expect(r.records).toEqual([]);
+  });
+
+  it.each(['x.json', 'x.jsonl', '-'])('%s with nothing but blank lines is empty_file', async (name) => {
+    expect(codes(await read(name, ' \r\n\n\t'))).toEqual(['empty_file@-']);
+  });
+});
+
+describe('encodings', () => {
+  it('bom.csv: the BOM does not end up in the first column name', async () => {
+    const r = await read('bom.csv', await fixtureBytes('bom.csv'));
+    expect(r.records.map((x) => x.fields)).toEqual([
+      { invoice_number: 'INV-1', vendor: 'ACME', total_amount: '10.00' },
+      { invoice_number: 'INV-2', vendor: 'ACME', total_amount: '20.00' },
+    ]);
+  });
+
+  it('windows-1252.csv read as UTF-8 stops with invalid_encoding on line 4', async () => {
+    const r = await read('windows-1252.csv', await fixtureBytes('windows-1252.csv'));
+    expect(r.problems).toEqual([
+      {
+        file: 'windows-1252.csv',
+        row: 4,
+        code: 'invalid_encoding',
+        message: 'byte 0xE9 on line 4 is not valid UTF-8; if the file was saved by Excel on Windows, run again with --encoding windows-1252',
+        severity: 'error',
+      },
+    ]);
+    // Nothing from the bad line or after it is passed on.
+    expect(r.records.every((x) => x.source.row < 4)).toBe(true);
+  });
+
+  it('windows-1252.csv read as windows-1252 gives é and €', async () => {
+    const r = await read('windows-1252.csv', await fixtureBytes('windows-1252.csv'), { encoding: 'windows-1252' });
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => x.source.row)).toEqual([2, 3, 4]);
+    expect(r.records[2]?.fields).toEqual({ invoice_number: 'INV-3', vendor: 'Librairie Générale', total_amount: '30.00', invoice_note: 'prix 30 €' });
+  });
+
+  it.each(['utf-8', 'utf-16le'] as const)('utf16le-bom.txt (Excel "Unicode Text") reads with --encoding %s', async (encoding) => {
+    const r = await read('utf16le-bom.txt', await fixtureBytes('utf16le-bom.txt'), { encoding });
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => [x.source.row, x.fields])).toEqual([
+      [2, { invoice_number: 'INV-1', vendor: 'Müller', invoice_note: 'snow ☃ and 😀' }],
+      [3, { invoice_number: 'INV-2', vendor: 'Åsa', invoice_note: undefined }],
+    ]);
+  });
+});
+
+describe('stdin', () => {
+  it('reads a Readable named "-" and sniffs CSV', async () => {
+    const stdin = Readable.from([Buffer.from('invoice_number,vendor\nINV'), Buffer.from('-1,ACME\n')]);
+    const events = await collect({ name: '-', bytes: stdin });
+    expect(events).toEqual([{ kind: 'record', record: { source: { file: '-', row: 2 }, fields: { invoice_number: 'INV-1', vendor: 'ACME' } } }]);
+  });
+
+  it('reads a socket-like stream and sniffs JSON', async () => {
+    const stdin = new PassThrough();
+    const done = collect({ name: '-', bytes: stdin });
+    stdin.write('\n [{"invoice_number": "INV-1", "total_amount": 0.10000000000000000555}]');
+    stdin.end();
+    const events = await done;
+    expect(events).toEqual([
+      { kind: 'record', record: { source: { file: '-', row: 2 }, fields: { invoice_number: 'INV-1', total_amount: '0.10000000000000000555' } } },
+    ]);
+  });
+});
+
+describe('openInputFile', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'invoice-load-input-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('opens a file for readRecords', async () => {
+    const source = await openInputFile(fixture('quoted.csv'));
+    expect(source.name).toBe(fixture('quoted.csv'));
+    const events = await collect(source);
+    expect(events.filter((e) => e.kind === 'record')).toHaveLength(5);
+  });
+
+  it('a missing file is a UsageError with a one-line message', async () => {
+    const missing = join(dir, 'x.csv');
+    await expect(openInputFile(missing)).rejects.toThrow(new UsageError(`cannot read '${missing}': no such file`));
+    await expect(openInputFile(missing)).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('a directory is a UsageError', async () => {
+    await expect(openInputFile(dir)).rejects.toThrow(new UsageError(`cannot read '${dir}': it is a directory`));
+  });
+
+  it.skipIf(process.getuid?.() === 0)('an unreadable file is a UsageError', async () => {
+    const locked = join(dir, 'locked.csv');
+    await writeFile(locked, 'a\n1\n');
+    await chmod(locked, 0o000);
+    await expect(openInputFile(locked)).rejects.toThrow(new UsageError(`cannot read '${locked}': permission denied`));
+  });
+
+  it('a consumer that stops early closes the file', async () => {
+    const big = join(dir, 'big.csv');
+    await writeFile(big, 'a\n' + '1\n'.repeat(200_000));
+    const source = await openInputFile(big);
+    let seen = 0;
+    for await (const e of readRecords(source, { encoding: 'utf-8' })) {
+      if (e.kind === 'record' && ++seen === 3) break;
+    }
+    expect((source.bytes as Readable).destroyed).toBe(true);
+  });
+});
+
+describe('records are streamed', () => {
+  it('the first record arrives before the input ends', async () => {
+    const stdin = new PassThrough();
+    const it = readRecords({ name: 'x.csv', bytes: stdin }, { encoding: 'utf-8' })[Symbol.asyncIterator]();
+    stdin.write(utf8('a\n1\n2\n3\n')); // csv-parse holds back the last few bytes
+    const first = await it.next();
+    expect(first.value).toMatchObject({ kind: 'record', record: { source: { row: 2 } } });
+    stdin.end();
+    await it.return(undefined);
+  });
+});
