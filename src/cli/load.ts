@@ -133,10 +133,6 @@ async function load(cfg: Config, term: Terminal, plan: Plan): Promise<number> {
     stopped: outcome.stopped?.reason,
   });
   emitReport(cfg, term, report, plan);
-  if (outcome.stopped && !cfg.json) {
-    const why = outcome.stopped.error?.message;
-    if (outcome.stopped.reason === 'auth') process.stderr.write(term.errStyle.red(`The API key was refused${why ? `: ${why}` : ''}. Check the key and its permissions (Acquisitions, read/write).`) + '\n');
-  }
   return exitCodeForReport(report, { sent: true });
 }
 

@@ -33,6 +33,8 @@ Exit codes: 0 all loaded · 1 internal error · 2 usage or configuration · 3 in
 export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Promise<number>, onSandbox: (opts: Record<string, string | boolean | undefined>) => Promise<number>): Command {
   const program = new Command('invoice-load');
   program
+    // `sandbox` has options of the same name as the load command's (--api-key-file): each command parses its own
+    .enablePositionalOptions()
     .description('Load vendor invoice batch files (CSV, JSON, JSON Lines) into Ex Libris Alma, exactly once.')
     .version(version, '-V, --version')
     .argument('[files...]', 'CSV, JSON or JSON Lines files; - reads standard input')

@@ -52,7 +52,8 @@ export function createProgress(o: ProgressOptions): Progress {
   };
   return {
     onEvent(e) {
-      if (o.quiet) return;
+      // --quiet silences progress, not the reason a run stopped
+      if (o.quiet && e.type !== 'stopping') return;
       switch (e.type) {
         case 'start':
           total = e.invoices;

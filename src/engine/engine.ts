@@ -93,6 +93,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   } catch (err) {
     stopped = stopFor(err);
     if (!stopped) throw err;
+    emit({ type: 'stopping', reason: stopped.reason, message: stopMessage(stopped.reason, err) });
   }
 
   const worker = async (): Promise<void> => {
@@ -178,9 +179,19 @@ function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: Sto
   };
 }
 
+const STOP_WORDS: Record<StopReason, string> = {
+  interrupted: 'it was interrupted',
+  daily_limit: "the daily API threshold was reached",
+  auth: 'the API key was refused',
+};
+
 function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
   const r = interruptedResult(key, st, reason);
-  return { ...r, status: 'not_started', error: r.error && { ...r.error, message: 'not started: the run stopped first; a re-run loads it' } };
+  return {
+    ...r,
+    status: 'not_started',
+    error: r.error && { ...r.error, code: 'NOT_STARTED', message: `not started: the run stopped first (${STOP_WORDS[reason]}); a re-run loads it` },
+  };
 }
 
 /** Picks our invoice among Alma's matches; refuses one that is plainly a different invoice. */

@@ -1,0 +1,181 @@
+/**
+ * The built CLI against the sandbox over loopback: the happy path, re-runs, a lost journal,
+ * a refused key, a rejected invoice, a 429 storm, the daily threshold, and the lock.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { spawnCli } from '../helpers/cli.js';
+import { expectExactlyOnce, sampleSubset, world, writes, type World } from '../helpers/sandbox.js';
+
+const SAMPLE = 'fixtures/sample-batch.csv';
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+describe('load into the sandbox', () => {
+  it('loads the sample batch: ids, workflow statuses and alerts in the report, each invoice exactly once', async () => {
+    w = await world();
+    const res = await w.load([SAMPLE]);
+    expect(res.code, res.stderr).toBe(0);
+    const report = res.report!;
+    expect(report.target).toBe('alma');
+    expect(report.dry_run).toBe(false);
+    expect(report.summary).toMatchObject({ invoices: 7, loaded: 6, in_review: 1, failed: 0, lines: 14 });
+    const review = report.invoices.find((i) => i.status === 'in_review')!;
+    expect(review.number).toBe('G-24140');
+    expect(review.workflow_status).toBe('InReview');
+    expect(review.alerts.map((a) => a.code)).toContain('NOT_LINKED_LINES');
+    for (const inv of report.invoices.filter((i) => i.status === 'loaded')) {
+      expect(inv.workflow_status).toBe('Waiting to be Sent');
+      expect(inv.id).toMatch(/^\d{15,}$/);
+      expect(inv.lines.every((l) => typeof l.id === 'string')).toBe(true);
+    }
+    const state = w.sandbox.state();
+    expectExactlyOnce(state, report);
+    expect(report.summary.requests).toBe(state.counters.requestsTotal);
+    // JSON is asked for and sent on every request (alma-api.md §1.1)
+    expect(state.counters.notJsonAccept).toBe(0);
+    expect(state.counters.notJsonContentType).toBe(0);
+    // cron-friendly progress: plain lines on stderr, no spinner frames
+    expect(res.stderr).toMatch(/\[7\/7\]/);
+    expect(res.stderr).not.toMatch(/[⠋⠙⠹⠸]/);
+  });
+
+  it('a second run of the same command sends no request at all', async () => {
+    w = await world();
+    await w.load([SAMPLE]);
+    const before = w.sandbox.state().counters.requestsTotal;
+    const res = await w.load([SAMPLE]);
+    expect(res.code).toBe(0);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(before);
+    expect(res.report!.summary).toMatchObject({ already_loaded: 7, requests: 0 });
+    expect(res.report!.invoices.find((i) => i.number === 'G-24140')!.alerts[0]!.code).toBe('NOT_LINKED_LINES');
+  });
+
+  it('with an empty state dir, look-ups stop every duplicate even where Alma would allow one', async () => {
+    w = await world({ allowDuplicates: true });
+    const first = await w.load([SAMPLE]);
+    const posts = writes(w.sandbox.state());
+    const res = await w.load([SAMPLE], { stateDir: join(w.dir, 'other-state') });
+    expect(res.code).toBe(0);
+    expect(writes(w.sandbox.state())).toBe(posts);
+    expect(res.report!.summary.already_loaded).toBe(7);
+    expect(res.report!.invoices.map((i) => i.id)).toEqual(first.report!.invoices.map((i) => i.id));
+    expectExactlyOnce(w.sandbox.state(), res.report!);
+  });
+
+  it('a renamed file resumes from the same journal', async () => {
+    w = await world();
+    const a = sampleSubset(w.dir, ['GOBI', 'EBSCO'], 'a.csv');
+    await w.load([a]);
+    const before = w.sandbox.state().counters.requestsTotal;
+    const b = sampleSubset(w.dir, ['GOBI', 'EBSCO'], 'renamed.csv');
+    const res = await w.load([b]);
+    expect(res.report!.summary.already_loaded).toBe(4);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(before);
+  });
+
+  it('a refused key stops the run with exit 5, and the key appears nowhere', async () => {
+    w = await world({ apiKeys: ['the-right-key'] });
+    const secret = 'WRONG-KEY-l8f3k2j9s7';
+    const res = await w.load([SAMPLE, '--verbose'], { key: secret });
+    expect(res.code).toBe(5);
+    expect(res.report!.stopped).toBe('auth');
+    expect(res.stderr).toMatch(/refused/);
+    expect(res.stdout + res.stderr).not.toContain(secret);
+    expect(w.sandbox.state().counters.requests['POST create'] ?? 0).toBe(0);
+  });
+
+  it('an invoice Alma rejects is reported with its code and tracking id while the others load', async () => {
+    w = await world({ faults: [{ step: 'create', kind: 'business', match: 'BW/77120', times: 100 }] });
+    const res = await w.load([SAMPLE]);
+    expect(res.code).toBe(4);
+    const bw = res.report!.invoices.find((i) => i.number === 'BW/77120')!;
+    expect(bw.status).toBe('failed');
+    expect(bw.error).toMatchObject({ step: 'create', http_status: 400, code: '60237' });
+    expect(bw.error!.tracking_id).toMatch(/^E\d\d-/);
+    expect(res.report!.summary).toMatchObject({ failed: 1, loaded: 5, in_review: 1 });
+    expectExactlyOnce(w.sandbox.state(), res.report!);
+  });
+
+  it('a 429 storm slows every worker; nothing is lost or doubled', async () => {
+    w = await world({ perSecond: 4 });
+    const res = await w.load([SAMPLE, '--rate', '40', '--concurrency', '6'], { timeoutMs: 60_000 });
+    expect(res.code, res.stderr).toBe(0);
+    const state = w.sandbox.state();
+    expect(state.counters.throttled.perSecond).toBeGreaterThan(0);
+    expectExactlyOnce(state, res.report!);
+  }, 60_000);
+
+  it('the daily threshold stops the run cleanly (exit 4); a re-run the next day finishes it', async () => {
+    w = await world({ daily: 12 });
+    const res = await w.load([SAMPLE]);
+    expect(res.code).toBe(4);
+    expect(res.report!.stopped).toBe('daily_limit');
+    expect(res.stderr).toMatch(/daily API threshold.*re-run/i);
+    w.sandbox.configure({ daily: 100_000 });
+    const again = await w.load([SAMPLE]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.report!.summary.loaded + again.report!.summary.in_review + again.report!.summary.already_loaded).toBe(7);
+    expectExactlyOnce(w.sandbox.state(), again.report!);
+  });
+
+  it('a second run on the same journal while the first is working exits 2 with a clear message', async () => {
+    w = await world({ latencyMs: 150 });
+    const env = { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w.stateDir };
+    const first = spawnCli([SAMPLE, '--json'], { env });
+    // wait until the first run holds the lock (it has sent a request)
+    for (let i = 0; i < 100 && w.sandbox.state().counters.requestsTotal === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const second = await spawnCli([SAMPLE, '--json'], { env }).done;
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/another invoice-load run \(pid \d+/);
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await first.done).code).toBe(0);
+  });
+
+  it('a dry run sends nothing', async () => {
+    w = await world();
+    const res = await w.load([SAMPLE, '--dry-run']);
+    expect(res.code).toBe(0);
+    expect(res.report!.summary.planned).toBe(7);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+  });
+});
+
+describe('fault at each step, of each kind: final state and report', () => {
+  // Two invoices whose vendors have one invoice each, so the look-up is a search that names the number.
+  const steps = ['lookup', 'create', 'line', 'process', 'poll'] as const;
+  const kinds = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle', 'business'] as const;
+  const businessCode = { lookup: '401873', create: '60237', line: '60254', process: '60260', poll: '402459' } as const;
+  const reportStep = { lookup: 'lookup', create: 'create', line: 'lines', process: 'process', poll: 'poll' } as const;
+
+  for (const step of steps) {
+    for (const kind of kinds) {
+      it(`${kind} at ${step}`, async () => {
+        w = await world({
+          timeoutHoldMs: 3_000,
+          faults: [{ step, kind, match: 'BW/77120', times: kind === 'business' ? 1000 : 1 }],
+        });
+        const file = sampleSubset(w.dir, ['EBSCO', 'BLACKWELL']);
+        const res = await w.load([file, '--timeout', '1'], { timeoutMs: 30_000 });
+        const state = w.sandbox.state();
+        expect(state.counters.faults[kind], 'the fault was injected').toBeGreaterThan(0);
+        const bw = res.report!.invoices.find((i) => i.number === 'BW/77120')!;
+        const ebs = res.report!.invoices.find((i) => i.number === 'EBS-9001-25')!;
+        expect(ebs.status).toBe('loaded');
+        if (kind === 'business') {
+          expect(res.code).toBe(4);
+          expect(bw.status).toBe('failed');
+          expect(bw.error).toMatchObject({ step: reportStep[step], code: businessCode[step], http_status: 400 });
+          expect(bw.error!.tracking_id).toMatch(/^E\d\d-/);
+        } else {
+          expect(res.code, res.stderr).toBe(0);
+          expect(bw.status).toBe('loaded');
+        }
+        expectExactlyOnce(state, res.report!);
+      });
+    }
+  }
+});
