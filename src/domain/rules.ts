@@ -145,9 +145,10 @@ function checkLine(p: Findings, line: DraftLine): void {
     prefix: 'line_',
   });
   // invoice_line_vat: "Relevant only if the invoice is defined as 'vat_per_invoice_line'".
-  const lineVat = f.line_vat_code ?? f.line_vat_percentage ?? f.line_vat_amount;
+  const lineVat = (['line_vat_code', 'line_vat_percentage', 'line_vat_amount'] as const).find((c) => f[c] !== undefined);
   if (lineVat !== undefined && valueOf(p.d.fields.vat_per_invoice_line) !== true) {
-    p.add(lineVat.row, undefined, 'line_vat_not_per_line', `${lineName(line)} has line VAT but vat_per_invoice_line is not true; Alma ignores line VAT then`, 'warning');
+    const row = f[lineVat]?.row ?? firstRowOf(line);
+    p.add(row, lineVat, 'line_vat_not_per_line', `${lineName(line)} has ${lineVat} but vat_per_invoice_line is not true; Alma ignores line VAT then`, 'warning');
   }
   const from = valueOf(f.subscription_from_date);
   const to = valueOf(f.subscription_to_date);
@@ -254,7 +255,7 @@ function checkTotal(p: Findings): void {
   const f = p.d.fields;
   const totalF = f.total_amount;
   const total = valueOf(totalF);
-  if (totalF === undefined || total === undefined) return;
+  if (totalF === undefined || total === undefined || p.d.lines.length === 0) return; // no_lines says it
   const notChecked = (why: string) =>
     p.add(totalF.row, 'total_amount', 'total_not_checked', `total_amount not checked: ${why}`, 'warning');
 

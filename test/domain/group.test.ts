@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import { InvoiceGrouper } from '../../src/domain/group.js';
+import { validateBatch, validateRecords } from '../../src/domain/validate.js';
+import { BASE, found, foundWithFile, records, run, withBase, type Row } from './helpers.js';
+
+const INV2: Row = { ...BASE, invoice_number: 'INV-2' };
+
+describe('grouping rows into invoices', () => {
+  it('groups rows of one invoice wherever they stand, keeping input order of invoices and rows', () => {
+    const r = run([
+      { ...BASE, total_amount: '150', line_number: '1' },
+      { ...INV2 },
+      { vendor: 'ACME', invoice_number: 'INV-1', line_number: '2', price: '50', fund_code: 'F1' },
+    ]);
+    expect(found(r)).toEqual([]);
+    expect(r.invoices.map((i) => i.key.number)).toEqual(['INV-1', 'INV-2']);
+    const inv1 = r.invoices[0];
+    expect(inv1?.rows).toEqual([{ file: 'b.csv', row: 2 }, { file: 'b.csv', row: 4 }]);
+    expect(inv1?.invoice?.lines.map((l) => [l.number, l.price?.toFixed(), l.rows.map((p) => p.row)])).toEqual([
+      ['1', '100', [2]],
+      ['2', '50', [4]],
+    ]);
+  });
+
+  it('lets empty invoice-level cells inherit the invoice’s value', () => {
+    const r = run([
+      { ...BASE, total_amount: '150', line_number: '1', payment_method: 'CREDITCARD', invoice_note: 'first' },
+      { vendor: 'ACME', invoice_number: 'INV-1', line_number: '2', price: '50', fund_code: 'F2', currency: '  ' },
+    ]);
+    expect(found(r)).toEqual([]);
+    const h = r.invoices[0]?.invoice?.header;
+    expect([h?.currency, h?.date, h?.paymentMethod, h?.note, h?.totalAmount.toFixed()]).toEqual(['USD', '2026-01-15', 'CREDITCARD', 'first', '150']);
+  });
+
+  it('compares invoice-level values after normalisation', () => {
+    const r = run([
+      { ...BASE, total_amount: '100.0', currency: 'usd', prepaid: 'yes', payment_method: 'CASH', vat_type: 'inclusive', line_number: '1', price: '50' },
+      { ...BASE, total_amount: '100.00', currency: 'USD', prepaid: 'TRUE', payment_method: 'CASH', vat_type: 'INCLUSIVE', line_number: '2', price: '50', fund_code: 'F2' },
+    ]);
+    expect(found(r)).toEqual([]);
+  });
+
+  it('reports two different values for an invoice-level column on the later row, naming both rows and values', () => {
+    const r = run([{ ...BASE }, { ...INV2 }, { ...BASE, line_number: '2', currency: 'EUR', price: '0' }]);
+    expect(found(r)).toEqual(['4:currency:invoice_field_conflict']);
+    const p = r.invoices[0]?.problems[0];
+    expect(p?.message).toContain('"EUR" on row 4');
+    expect(p?.message).toContain('"USD" on row 2');
+    expect(r.invoices[0]?.invoice).toBeUndefined();
+    expect(r.invoices[1]?.invoice).toBeDefined();
+  });
+
+  it('merges rows with the same line_number into one line split across funds', () => {
+    const r = run(
+      withBase(
+        { line_number: '1', fund_code: 'F1', fund_percent: '60', po_line: 'POL-1', quantity: '2', price: '50' },
+        { line_number: '1', fund_code: 'F2', fund_percent: '40', price: undefined },
+      ),
+    );
+    expect(found(r)).toEqual([]);
+    const line = r.invoices[0]?.invoice?.lines[0];
+    expect(r.invoices[0]?.invoice?.lines).toHaveLength(1);
+    expect(line?.funds.map((f) => [f.fundCode, f.percent?.toFixed(), f.source.row])).toEqual([
+      ['F1', '60', 2],
+      ['F2', '40', 3],
+    ]);
+    expect([line?.poLine, line?.quantity, line?.price?.toFixed()]).toEqual(['POL-1', 2, '50']);
+    expect(line?.rows.map((p) => p.row)).toEqual([2, 3]);
+  });
+
+  it('reports differing line-level values of one line on the later row', () => {
+    const r = run(withBase({ line_number: '1', fund_percent: '50' }, { line_number: '1', fund_code: 'F2', fund_percent: '50', price: '90' }));
+    expect(found(r)).toEqual(['3:price:line_field_conflict']);
+    expect(r.invoices[0]?.problems[0]?.message).toMatch(/price "90" on row 3 differs from "100.00" on row 2/);
+  });
+
+  it('does not compare line-level values across different lines', () => {
+    const r = run(withBase({ line_number: '1', price: '40', total_amount: '100' }, { line_number: '2', price: '60' }));
+    expect(found(r)).toEqual([]);
+  });
+
+  it('numbers rows without line_number with the smallest unused positive integers, in row order', () => {
+    const r = run([
+      { ...BASE, total_amount: '400', price: '100' }, // → 2 (1 is used explicitly below)
+      { ...BASE, total_amount: undefined, line_number: '1', price: '100' },
+      { ...BASE, total_amount: undefined, price: '100' }, // → 4 (3 is used)
+      { ...BASE, total_amount: undefined, line_number: '3', price: '100' },
+    ]);
+    expect(found(r)).toEqual([]);
+    expect(r.invoices[0]?.invoice?.lines.map((l) => [l.number, l.rows[0]?.row])).toEqual([
+      ['2', 2],
+      ['1', 3],
+      ['4', 4],
+      ['3', 5],
+    ]);
+  });
+
+  it('makes each row without line_number a line of its own, even with the same content', () => {
+    const r = run(withBase({ total_amount: '200' }, { total_amount: undefined }));
+    expect(r.invoices[0]?.invoice?.lines.map((l) => l.number)).toEqual(['1', '2']);
+  });
+
+  it('finds the lines of a long invoice by number (more lines than are scanned linearly)', () => {
+    const n = 40;
+    const first = Array.from({ length: n }, (_, i): Row => ({ ...BASE, total_amount: String(n), line_number: String(i + 1), price: '1', fund_percent: '50' }));
+    const second = Array.from({ length: n }, (_, i): Row => ({ vendor: 'ACME', invoice_number: 'INV-1', line_number: String(n - i), fund_code: 'F2', fund_percent: '50' }));
+    const r = run([...first, { ...INV2 }, ...second]);
+    expect(found(r)).toEqual([]);
+    const lines = r.invoices[0]?.invoice?.lines ?? [];
+    expect(lines).toHaveLength(n);
+    expect(lines.every((l, i) => l.number === String(i + 1) && l.funds.map((f) => f.fundCode).join() === 'F1,F2')).toBe(true);
+    expect(lines[0]?.rows.map((p) => p.row)).toEqual([2, 2 + 2 * n]);
+  });
+
+  it('reports line numbers that are the same number written differently', () => {
+    const r = run(withBase({ line_number: '1', total_amount: '200' }, { line_number: '01', total_amount: undefined }));
+    expect(found(r)).toEqual(['3:line_number:duplicate_line_number']);
+    expect(r.invoices[0]?.problems[0]?.message).toContain('"01" is the same number as "1" on row 2');
+  });
+
+  it('reports the same fund twice on one line as a likely duplicated row', () => {
+    const r = run(withBase({ line_number: '1', fund_percent: '100' }, { line_number: '1', fund_percent: '100' }));
+    expect(found(r)).toEqual(['3:fund_code:duplicate_fund_row']);
+    expect(r.invoices[0]?.problems[0]?.message).toContain('"F1" appears twice on line "1" (rows 2 and 3)');
+  });
+
+  it('keeps a header-only row in the invoice without making a line of it', () => {
+    const header = { vendor: 'ACME', invoice_number: 'INV-1', invoice_date: '2026-01-15', total_amount: '100', currency: 'USD' };
+    const r = run([header, { vendor: 'ACME', invoice_number: 'INV-1', price: '100', fund_code: 'F1' }]);
+    expect(found(r)).toEqual([]);
+    expect(r.invoices[0]?.rows.map((p) => p.row)).toEqual([2, 3]);
+    expect(r.invoices[0]?.invoice?.lines.map((l) => [l.number, l.rows[0]?.row])).toEqual([['1', 3]]);
+  });
+
+  it('reports a row without vendor or invoice_number in the file-level issues, and skips blank rows', () => {
+    const r = run([{ ...BASE }, { ...BASE, vendor: undefined }, { ...BASE, invoice_number: ' ', vendor: '' }, { vendor: '', price: ' ' }, {}]);
+    expect(r.issues.map((p) => `${p.row}:${p.column}:${p.code}:${p.severity}`)).toEqual([
+      '3:vendor:missing_value:error',
+      '4:vendor:missing_value:error',
+      '4:invoice_number:missing_value:error',
+    ]);
+    expect(r.invoices).toHaveLength(1);
+    expect(r.invoices[0]?.invoice).toBeDefined();
+  });
+
+  it('treats the same invoice in a second file as a duplicate: not merged, named in both, not loaded', () => {
+    const r = validateRecords([
+      ...records([{ ...BASE }, { ...INV2 }], 'a.csv'),
+      ...records([{ ...INV2, invoice_number: 'INV-3' }, { ...BASE, price: '1' }, { ...BASE, line_number: '9' }], 'b.csv'),
+    ]);
+    expect(foundWithFile(r)).toEqual(['b.csv:3:invoice_number:duplicate_invoice']);
+    const inv1 = r.invoices.find((i) => i.key.number === 'INV-1');
+    expect(inv1?.invoice).toBeUndefined();
+    expect(inv1?.rows).toEqual([{ file: 'a.csv', row: 2 }]);
+    expect(inv1?.problems[0]?.message).toContain('also in a.csv (row 2)');
+    expect(inv1?.problems[0]?.message).toContain('rows in b.csv are not merged');
+    expect(r.invoices.filter((i) => i.invoice !== undefined).map((i) => i.key.number)).toEqual(['INV-2', 'INV-3']);
+  });
+
+  it('gives one unknown_columns warning per file, listing the columns, with no row', () => {
+    const r = validateRecords([
+      ...records([{ ...BASE, colour: 'red', 'Unit Price': '1' }, { ...INV2, colour: 'blue', isbn: 'x' }], 'a.csv'),
+      ...records([{ ...BASE, invoice_number: 'INV-3', colour: 'x', constructor: 'y' }], 'b.csv'),
+    ]);
+    expect(r.issues.map((p) => [p.file, p.row, p.code, p.severity, p.message])).toEqual([
+      ['a.csv', undefined, 'unknown_columns', 'warning', expect.stringContaining('colour, Unit Price, isbn')],
+      ['b.csv', undefined, 'unknown_columns', 'warning', expect.stringContaining('colour, constructor')],
+    ]);
+    expect(r.invoices.every((i) => i.invoice !== undefined)).toBe(true);
+  });
+
+  it('reports unknown columns from declared columns without scanning records', () => {
+    const g = new InvoiceGrouper();
+    g.declareColumns('a.csv', [...Object.keys(BASE), 'colour']);
+    for (const r of records([{ ...BASE, colour: 'red' }], 'a.csv')) g.add(r);
+    expect(g.finish().issues.map((p) => `${p.file}:${p.code}:${p.message}`)).toEqual([
+      'a.csv:unknown_columns:columns not in the canonical layout are ignored: colour (a --mapping profile can map them)',
+    ]);
+  });
+
+  it('sorts an invoice’s problems by file, then row', () => {
+    const r = validateRecords([
+      ...records(
+        [
+          { ...BASE, invoice_due_date: 'soon' },
+          { ...BASE, currency: 'EUR', price: '50' },
+          { ...BASE, invoice_date: 'x', price: '0' },
+        ],
+        'a.csv',
+      ),
+      ...records([{ ...BASE }], 'b.csv'),
+    ]);
+    // Grouping found the cell problems and the conflict; the rules found the total on row 2.
+    expect(foundWithFile(r)).toEqual([
+      'a.csv:2:invoice_due_date:invalid_date',
+      'a.csv:2:total_amount:total_mismatch',
+      'a.csv:3:currency:invoice_field_conflict',
+      'a.csv:4:invoice_date:invalid_date',
+      'b.csv:2:invoice_number:duplicate_invoice',
+    ]);
+  });
+
+  it('reports every failing cell, on every row it fails', () => {
+    const r = run(withBase({ invoice_date: '2026-02-30', line_number: '1' }, { invoice_date: '2026-02-30', line_number: '2', price: '0' }));
+    expect(found(r)).toEqual(['2:invoice_date:invalid_date', '3:invoice_date:invalid_date']);
+  });
+
+  it('streams the same invoices through invoices() as finish() returns', async () => {
+    const rows = withBase({}, { invoice_number: 'INV-2' }, { invoice_number: 'INV-3', currency: 'XYZ' });
+    const g = new InvoiceGrouper();
+    for (const r of records(rows)) g.add(r);
+    const streamed = [...g.invoices()];
+    expect(streamed).toEqual(run(rows).invoices);
+    expect(await validateBatch((async function* () { yield* records(rows); })())).toEqual(run(rows));
+  });
+});
