@@ -75,7 +75,7 @@ function detail(inv: ReportInvoice): string {
     const errors = inv.issues.filter((p) => p.severity === 'error').length;
     return `${errors} error${errors === 1 ? '' : 's'}, see below`;
   }
-  if (inv.alerts.length > 0) return inv.alerts.map((a) => a.code).join(', ');
+  if (inv.alerts.length > 0) return `${inv.workflow_status ?? ''}: ${inv.alerts.map((a) => `${a.code} (${a.description})`).join(', ')}`;
   return inv.workflow_status ?? '';
 }
 

@@ -1,0 +1,116 @@
+/** The built CLI as a librarian runs it to check a file: stdout, stderr and exit codes. */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import type { ReportDocument } from '../../src/report/report.js';
+
+const noStack = (s: string): void => expect(s).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
+
+describe('invoice-load --dry-run', () => {
+  it('a valid batch: every invoice planned, exit 0, nothing sent', async () => {
+    const res = await runCli(['--dry-run', 'fixtures/sample-batch.csv']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^status\s+vendor\s+number\s+lines\s+total/m);
+    expect(res.stdout).toMatch(/planned\s+HARRAS\s+HA-2025-00412\s+2\s+884\.40 EUR\s+fixtures\/sample-batch\.csv:7/);
+    expect(res.stdout).toMatch(/7 invoices, 14 lines: 7 planned\. Dry run: nothing was sent\./);
+    expect(res.stderr).toBe('');
+  });
+
+  it('a batch with many defects: every problem with file, row, column and code; exit 3', async () => {
+    const res = await runCli(['--dry-run', 'fixtures/defects.csv']);
+    expect(res.code).toBe(3);
+    expect(res.stdout).toContain('fixtures/defects.csv\n');
+    expect(res.stdout).toMatch(/row 2 invoice_date: error invoice_date "2026-02-30" is not a real date .*\[invalid_date\]/);
+    expect(res.stdout).toMatch(/row 4 total_amount: error total_amount 250\.00 does not match .*220\.00.*\[total_mismatch\]/);
+    expect(res.stdout).toMatch(/file: warning .*isbn.*\[unknown_columns\]/);
+    noStack(res.stdout + res.stderr);
+  });
+
+  it('--json prints the report document with every invoice planned or invalid', async () => {
+    const res = await runCli(['--dry-run', '--json', 'fixtures/defects.csv', 'fixtures/valid-small.csv']);
+    expect(res.code).toBe(3);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.dry_run).toBe(true);
+    expect(new Set(report.invoices.map((i) => i.status))).toEqual(new Set(['planned', 'invalid']));
+    expect(report.summary.planned).toBe(3);
+    expect(report.summary.requests).toBe(0);
+    const d1 = report.invoices.find((i) => i.number === 'D-1')!;
+    expect(d1.issues).toContainEqual(
+      expect.objectContaining({ file: 'fixtures/defects.csv', row: 2, column: 'invoice_date', code: 'invalid_date', severity: 'error' }),
+    );
+    expect(d1.rows[0]).toEqual({ file: 'fixtures/defects.csv', row: 2 });
+    expect(report.issues).toContainEqual(expect.objectContaining({ code: 'missing_value', row: 14, column: 'vendor' }));
+  });
+
+  it('--show-payloads shows the exact JSON that would be sent, amounts exact and dates as Alma writes them', async () => {
+    const res = await runCli(['--dry-run', '--show-payloads', 'fixtures/sample-batch.csv']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('# GOBI G-24118: POST /almaws/v1/acq/invoices');
+    expect(res.stdout).toMatch(/"total_amount": 265\.45/);
+    expect(res.stdout).toMatch(/"invoice_date": "2025-03-03Z"/);
+    expect(res.stdout).toMatch(/"vendor": \{\s*"value": "GOBI"\s*\}/);
+    expect(res.stdout).toMatch(/"fund_code": \{\s*"value": "EBOOKS"\s*\},\s*"percent": 60/);
+  });
+
+  it('reads standard input with -', async () => {
+    const res = await runCli(['--dry-run', '-'], { input: readFileSync('fixtures/sample-batch.csv') });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/planned\s+GOBI\s+G-24118\s+3\s+265\.45 USD\s+-:2/);
+  });
+
+  it('reads nested Alma-shaped JSON and JSON Lines', async () => {
+    const nested = await runCli(['--dry-run', '--json', 'fixtures/input/nested-alma.json']);
+    const report = JSON.parse(nested.stdout) as ReportDocument;
+    expect(report.invoices.length).toBeGreaterThan(0);
+    const lines = await runCli(['--dry-run', '--json', 'fixtures/input/bad-line.jsonl']);
+    expect(lines.code).toBe(3);
+    expect((JSON.parse(lines.stdout) as ReportDocument).issues).toContainEqual(expect.objectContaining({ code: 'json_syntax' }));
+  });
+
+  it('names the row of bytes that are not UTF-8 and suggests --encoding; with it, the file reads', async () => {
+    const bad = await runCli(['--dry-run', 'fixtures/input/windows-1252.csv']);
+    expect(bad.code).toBe(3);
+    expect(bad.stdout).toMatch(/row \d+: error .*not valid UTF-8.*--encoding windows-1252.*\[invalid_encoding\]/);
+    const good = await runCli(['--dry-run', '--json', '--encoding', 'windows-1252', 'fixtures/input/windows-1252.csv']);
+    expect(JSON.stringify(JSON.parse(good.stdout).issues)).not.toContain('invalid_encoding');
+  });
+
+  it('the same invoice in two files is an error naming both', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dup-'));
+    const copy = join(dir, 'copy.csv');
+    writeFileSync(copy, readFileSync('fixtures/sample-batch.csv'));
+    const res = await runCli(['--dry-run', 'fixtures/sample-batch.csv', copy]);
+    expect(res.code).toBe(3);
+    expect(res.stdout).toMatch(/duplicate_invoice/);
+    expect(res.stdout).toContain('fixtures/sample-batch.csv');
+  });
+});
+
+describe('usage errors: one line, exit 2, no stack trace', () => {
+  it.each([
+    [['--dry-run', '--frobnicate', 'x.csv'], /unknown option '--frobnicate'/],
+    [['--dry-run', 'no/such/file.csv'], /cannot read 'no\/such\/file\.csv': no such file/],
+    [['--dry-run', '--rate', 'fast', 'fixtures/sample-batch.csv'], /--rate must be a number/],
+    [['--dry-run', '--encoding', 'ebcdic', 'fixtures/sample-batch.csv'], /--encoding must be one of/],
+    [['fixtures/sample-batch.csv'], /no target: pass --sandbox/],
+    [[], /no input files/],
+  ])('%j', async (args, message) => {
+    const res = await runCli(args);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(message);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stdout).toBe('');
+    noStack(res.stderr);
+  });
+
+  it('--help shows examples and the exit codes; --version the version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--dry-run/);
+    expect(help.stdout).toMatch(/Exit codes: 0 all loaded/);
+    const version = await runCli(['--version']);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+});
