@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SummaryReporter } from './test/summary-reporter.js';
 
 export default defineConfig({
   test: {
@@ -8,5 +9,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     restoreMocks: true,
     env: { NO_COLOR: '1' },
+    reporters: ['default', new SummaryReporter()],
   },
 });
