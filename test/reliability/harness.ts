@@ -1,0 +1,121 @@
+/**
+ * Shared pieces of the reliability suite: a seeded PRNG, the exactly-once audit of the sandbox's
+ * own state against a batch and a report, and a place to record the figures for the README.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { SandboxHandle, SandboxStateDump } from '../../src/sandbox/index.js';
+import type { ReportDocument } from '../../src/report/report.js';
+import type { GeneratedBatch } from './generate.js';
+
+export { mulberry32 } from '../../src/sandbox/faults.js';
+
+/** Every run of the suite writes its figures here (one JSON file per test file), for the README. */
+export const FIGURES_DIR = process.env.INVOICE_LOAD_FIGURES_DIR ?? join(tmpdir(), 'invoice-load-reliability');
+
+export function recordFigures(name: string, figures: Record<string, unknown>): void {
+  mkdirSync(FIGURES_DIR, { recursive: true });
+  const path = join(FIGURES_DIR, `${name}.json`);
+  let all: Record<string, unknown> = {};
+  try {
+    all = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    all = {};
+  }
+  writeFileSync(path, JSON.stringify({ ...all, ...figures }, null, 2) + '\n');
+  console.info(`[reliability] ${name}: ${JSON.stringify(figures)}`);
+}
+
+export interface Audit {
+  /** Invoices, lines and process requests the sandbox holds more than once. */
+  duplicates: number;
+  /** Invoices missing, lines missing, invoices never processed. */
+  losses: number;
+  problems: string[];
+}
+
+/**
+ * Counts what the sandbox holds for the batch, from its own state: each invoice once (created
+ * once through the API), each line once (posted once), processed once; and nothing else
+ * created through the API. Pure counting, so figures can be recorded before asserting.
+ */
+export function audit(state: SandboxStateDump, batch: Pick<GeneratedBatch, 'keys'>): Audit {
+  const problems: string[] = [];
+  let duplicates = 0;
+  let losses = 0;
+  const wanted = new Set(batch.keys.map((k) => `${k.vendor}|${k.number}`));
+  for (const inv of state.invoices) {
+    if (inv.origin === 'api' && !wanted.has(`${inv.vendor}|${inv.number}`)) {
+      duplicates++;
+      problems.push(`${inv.vendor} ${inv.number}: created but not in the batch`);
+    }
+  }
+  for (const k of batch.keys) {
+    const who = `${k.vendor} ${k.number}`;
+    const stored = state.invoices.filter((s) => s.vendor === k.vendor && s.number === k.number);
+    const created = state.counters.created[k.vendor]?.[k.number] ?? 0;
+    if (stored.length === 0) {
+      losses++;
+      problems.push(`${who}: missing`);
+      continue;
+    }
+    if (stored.length > 1 || created > 1) {
+      duplicates += Math.max(stored.length, created) - 1;
+      problems.push(`${who}: held ${stored.length} times, created ${created} times`);
+    }
+    for (const s of stored) {
+      const posts = state.counters.linePosts[s.id] ?? {};
+      for (let n = 1; n <= k.lines; n++) {
+        const held = s.lines.filter((l) => l.number === String(n)).length;
+        const posted = posts[String(n)] ?? 0;
+        if (held === 0) {
+          losses++;
+          problems.push(`${who}: line ${n} missing`);
+        } else if (held > 1 || posted > 1) {
+          duplicates += Math.max(held, posted) - 1;
+          problems.push(`${who}: line ${n} held ${held} times, posted ${posted} times`);
+        }
+      }
+      const extra = s.lines.filter((l) => !(Number(l.number) >= 1 && Number(l.number) <= k.lines));
+      if (extra.length > 0) {
+        duplicates += extra.length;
+        problems.push(`${who}: unexpected lines ${extra.map((l) => l.number).join(', ')}`);
+      }
+      const processed = state.counters.processCount[s.id] ?? 0;
+      if (processed === 0) {
+        losses++;
+        problems.push(`${who}: never processed`);
+      } else if (processed > 1) {
+        duplicates += processed - 1;
+        problems.push(`${who}: processed ${processed} times`);
+      }
+    }
+  }
+  return { duplicates, losses, problems };
+}
+
+/** The report says what the sandbox holds: ids, line ids, workflow statuses and alerts. */
+export function expectReportMatchesSandbox(state: SandboxStateDump, report: ReportDocument, batch: Pick<GeneratedBatch, 'keys'>): void {
+  expect(report.invoices).toHaveLength(batch.keys.length);
+  for (const k of batch.keys) {
+    const inv = report.invoices.find((i) => i.vendor === k.vendor && i.number === k.number);
+    expect(inv, `${k.number} in the report`).toBeDefined();
+    const s = state.invoices.find((x) => x.vendor === k.vendor && x.number === k.number)!;
+    const where = `${k.vendor} ${k.number}`;
+    expect(['loaded', 'in_review', 'already_loaded'], `${where} status`).toContain(inv!.status);
+    expect(inv!.id, `${where} id`).toBe(s.id);
+    expect(inv!.workflow_status, `${where} workflow status`).toBe(s.status);
+    expect(inv!.approval_status, `${where} approval status`).toBe(s.approval);
+    expect(inv!.alerts.map((a) => a.code).sort(), `${where} alerts`).toEqual([...s.alerts].sort());
+    if (inv!.status !== 'already_loaded') expect(inv!.status === 'in_review', `${where} in review`).toBe(s.status === 'InReview');
+    const held = Object.fromEntries(s.lines.map((l) => [l.number, l.id]));
+    expect(Object.fromEntries(inv!.lines.map((l) => [l.number, l.id])), `${where} line ids`).toEqual(held);
+  }
+}
+
+/** Resolves once the sandbox has answered (or at least received) `n` more Alma requests. */
+export async function waitForRequests(sandbox: SandboxHandle, from: number, n: number, until: () => boolean): Promise<void> {
+  while (!until() && sandbox.state().counters.requestsTotal < from + n) await new Promise((r) => setTimeout(r, 2));
+}

@@ -1,0 +1,163 @@
+/**
+ * Ctrl-C and SIGTERM on the built CLI, against a slow sandbox:
+ * - the first signal takes no new work, lets the requests in flight finish, journals their
+ *   outcomes, writes the partial report (stdout and --report agree) and exits 130;
+ * - a second Ctrl-C stops at once (exit 130, quickly), the journal still whole;
+ * - a stop while Alma is still processing does not sit out the poll timeout;
+ * and a re-run afterwards loads everything exactly once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
+import type { ReportDocument } from '../../src/report/report.js';
+import type { JournalEntry } from '../../src/engine/journal.js';
+import { spawnCli, type CliResult } from '../helpers/cli.js';
+import { expectExactlyOnce } from '../helpers/sandbox.js';
+import { generateBatch } from './generate.js';
+import { audit, expectReportMatchesSandbox, recordFigures, waitForRequests } from './harness.js';
+
+let sandbox: SandboxHandle | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await sandbox?.close();
+  sandbox = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+const figures: Record<string, unknown> = {};
+
+async function setup(opts: SandboxOptions, invoices: number) {
+  sandbox = await startSandbox({ port: 0, perSecond: 1000, processDelayMs: 40, ...opts });
+  dir = mkdtempSync(join(tmpdir(), 'invoice-load-int-'));
+  const batch = generateBatch({ seed: 7 + invoices, invoices, prefix: 'I' });
+  const file = join(dir, 'batch.csv');
+  writeFileSync(file, batch.csv);
+  const stateDir = join(dir, 'state');
+  const reportPath = join(dir, 'out', 'report.json');
+  const env = { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'interrupt-test-key', INVOICE_LOAD_STATE_DIR: stateDir };
+  const args = [file, '--json', '--report', reportPath, '--rate', '100', '--timeout', '5', '--poll-timeout', '20'];
+  return { sb: sandbox, dir, batch, env, args, stateDir, reportPath };
+}
+
+function journalOf(stateDir: string): { text: string; entries: JournalEntry[] } {
+  const jdir = join(stateDir, 'journals');
+  const files = readdirSync(jdir).filter((f) => f.endsWith('.jsonl'));
+  expect(files).toHaveLength(1);
+  const text = readFileSync(join(jdir, files[0]!), 'utf8');
+  return { text, entries: text.trimEnd().split('\n').map((l) => JSON.parse(l) as JournalEntry) };
+}
+
+/** The interrupted run said so everywhere, with nothing mistaken for a failure or a bug. */
+function expectCleanInterrupt(res: CliResult, reportPath: string): ReportDocument {
+  expect(res.code, res.stderr).toBe(130);
+  expect(res.stderr).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);
+  const report = JSON.parse(res.stdout) as ReportDocument;
+  expect(report.stopped).toBe('interrupted');
+  // --report is the same document, written whole (no temporary file left beside it).
+  expect(JSON.parse(readFileSync(reportPath, 'utf8'))).toEqual(report);
+  expect(readdirSync(join(reportPath, '..'))).toEqual(['report.json']);
+  for (const inv of report.invoices) {
+    if (inv.status === 'failed') expect(['INTERRUPTED', 'NOT_STARTED'], `${inv.number}: ${inv.error?.message}`).toContain(inv.error?.code);
+    else expect(['loaded', 'in_review']).toContain(inv.status);
+  }
+  return report;
+}
+
+/** Every entry whole and parseable, the last one ended by its newline. */
+function expectJournalWhole(stateDir: string): JournalEntry[] {
+  const { text, entries } = journalOf(stateDir);
+  expect(text.endsWith('\n')).toBe(true);
+  expect(entries[0]!.t).toBe('begin');
+  // An interruption is not a failure: nothing is journaled as failed.
+  expect(entries.filter((e) => e.t === 'failed')).toEqual([]);
+  return entries;
+}
+
+async function rerunToTheEnd(s: Awaited<ReturnType<typeof setup>>): Promise<void> {
+  s.sb.configure({ latencyMs: 0, processDelayMs: 40 });
+  const res = await spawnCli(s.args, { env: s.env, timeoutMs: 60_000 }).done;
+  expect(res.code, res.stderr).toBe(0);
+  const report = JSON.parse(res.stdout) as ReportDocument;
+  const state = s.sb.state();
+  expectExactlyOnce(state, report, { allFromApi: true });
+  expect(audit(state, s.batch).problems).toEqual([]);
+  expectReportMatchesSandbox(state, report, s.batch);
+}
+
+describe('interrupts', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`one ${signal}: in-flight requests finish and are journaled, partial report, exit 130; a re-run finishes exactly once`, async () => {
+      const s = await setup({ latencyMs: 250 }, 12);
+      const run = spawnCli(s.args, { env: s.env, timeoutMs: 30_000 });
+      await waitForRequests(s.sb, 0, 14, () => false);
+      const t0 = Date.now();
+      run.child.kill(signal);
+      const res = await run.done;
+      const ms = Date.now() - t0;
+      const report = expectCleanInterrupt(res, s.reportPath);
+      expect(res.stderr).toContain(`${signal}: finishing the requests in flight`);
+      expect(report.summary.failed).toBeGreaterThan(0);
+      // In-flight requests were let finish: every write the sandbox applied has its outcome in
+      // the journal, so the re-run has nothing to reconcile.
+      const entries = expectJournalWhole(s.stateDir);
+      const state = s.sb.state();
+      const ids = new Set(entries.flatMap((e) => (e.t === 'invoice' ? [e.id] : [])));
+      const lineIds = new Set(entries.flatMap((e) => (e.t === 'line' ? [e.id] : [])));
+      const processed = new Set(entries.flatMap((e) => (e.t === 'processed' ? [e.id] : [])));
+      for (const inv of state.invoices.filter((i) => i.origin === 'api')) {
+        expect(ids.has(inv.id), `${inv.number} created and journaled`).toBe(true);
+        for (const l of inv.lines) expect(lineIds.has(l.id), `${inv.number} line ${l.number} journaled`).toBe(true);
+        if (state.counters.processCount[inv.id]) expect(processed.has(inv.id), `${inv.number} processing journaled`).toBe(true);
+      }
+      figures[`${signal.toLowerCase()}_exit_ms`] = ms;
+      await rerunToTheEnd(s);
+    });
+  }
+
+  it('a second SIGINT stops at once: exit 130 quickly, journal whole; a re-run finishes exactly once', async () => {
+    // Answers take 1.5 s, so "at once" is plainly not "when the requests in flight are answered".
+    const s = await setup({ latencyMs: 1500 }, 12);
+    const run = spawnCli(s.args, { env: s.env, timeoutMs: 30_000 });
+    let exited = false;
+    void run.done.then(() => (exited = true));
+    await waitForRequests(s.sb, 0, 8, () => false);
+    run.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(exited, 'the first SIGINT waits for the requests in flight').toBe(false);
+    const t0 = Date.now();
+    run.child.kill('SIGINT');
+    const res = await run.done;
+    const ms = Date.now() - t0;
+    expectCleanInterrupt(res, s.reportPath);
+    expect(ms, 'exit after the second SIGINT').toBeLessThan(1000);
+    expectJournalWhole(s.stateDir);
+    figures.second_sigint_exit_ms = ms;
+    await rerunToTheEnd(s);
+  });
+
+  it('a SIGINT while Alma is still processing ends the waiting at once; the re-run does not process again', async () => {
+    const s = await setup({ latencyMs: 0, processDelayMs: 5000 }, 3);
+    const run = spawnCli(s.args, { env: s.env, timeoutMs: 30_000 });
+    // Wait until every invoice has been sent for processing, then a little into the polling.
+    while (Object.keys(s.sb.state().counters.processCount).length < s.batch.invoices) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 400));
+    const t0 = Date.now();
+    run.child.kill('SIGINT');
+    const res = await run.done;
+    const ms = Date.now() - t0;
+    const report = expectCleanInterrupt(res, s.reportPath);
+    expect(ms, 'the poll wait is cut short, not sat out').toBeLessThan(2000);
+    expect(report.invoices.every((i) => i.error?.step === 'poll')).toBe(true);
+    expectJournalWhole(s.stateDir);
+    figures.sigint_while_polling_exit_ms = ms;
+    const res2 = await spawnCli(s.args, { env: s.env, timeoutMs: 60_000 }).done;
+    expect(res2.code, res2.stderr).toBe(0);
+    const state = s.sb.state();
+    for (const id of Object.keys(state.counters.processCount)) expect(state.counters.processCount[id]).toBe(1);
+    expectReportMatchesSandbox(state, JSON.parse(res2.stdout) as ReportDocument, s.batch);
+    recordFigures('interrupt', figures);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * kill -9 at seeded random moments, with seeded random faults on the wire, then re-run until
+ * done: the sandbox must hold every invoice once, every line once, every invoice processed once,
+ * and the last report must say exactly what the sandbox holds.
+ *
+ * The sandbox runs in this process with `allowDuplicates` (Alma's invoice_not_unique=true), so
+ * a doubled create is stored and counted instead of refused: the loader's look-ups and journal
+ * are the only thing standing between a kill and a duplicate.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type FaultKind, type SandboxHandle } from '../../src/sandbox/index.js';
+import type { ReportDocument } from '../../src/report/report.js';
+import { spawnCli, type CliResult } from '../helpers/cli.js';
+import { generateBatch } from './generate.js';
+import { audit, expectReportMatchesSandbox, mulberry32, recordFigures, waitForRequests } from './harness.js';
+
+const SEED = 20250314;
+const KILLS = 24;
+const INVOICES = 48;
+const FAULT_RATE = 0.05;
+// Every kind a healthy Alma can throw at a loader; `business` is a permanent refusal, not a fault to survive.
+const FAULT_KINDS: FaultKind[] = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle'];
+
+let sandbox: SandboxHandle;
+let dir: string;
+beforeAll(async () => {
+  sandbox = await startSandbox({
+    port: 0,
+    allowDuplicates: true,
+    faultRate: FAULT_RATE,
+    faultKinds: FAULT_KINDS,
+    randomSeed: SEED,
+    latencyMs: 4,
+    processDelayMs: 40,
+    perSecond: 1000,
+    // Longer than the loader's --timeout 1, so a `timeout` fault really is a timeout for it.
+    timeoutHoldMs: 1500,
+  });
+  dir = mkdtempSync(join(tmpdir(), 'invoice-load-kill-'));
+});
+afterAll(async () => {
+  await sandbox?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * After a kill the journal is whole entries, except at most a last line cut off mid-write (which
+ * the next run cuts away). Returns whether the kill left such a torn tail.
+ */
+function journalTail(stateDir: string): 'none' | 'whole' | 'torn' {
+  const jdir = join(stateDir, 'journals');
+  if (!existsSync(jdir)) return 'none';
+  const files = readdirSync(jdir).filter((f) => f.endsWith('.jsonl'));
+  expect(files.length).toBeLessThanOrEqual(1);
+  if (files.length === 0) return 'none';
+  const lines = readFileSync(join(jdir, files[0]!), 'utf8').split('\n');
+  const last = lines.pop()!;
+  for (const l of lines) expect(() => JSON.parse(l) as unknown, `journal line ${l}`).not.toThrow();
+  return last === '' ? 'whole' : 'torn';
+}
+
+describe('kill -9 at random moments under random faults', () => {
+  it(`survives ${KILLS} SIGKILLs and resumes to exactly once`, async () => {
+    const batch = generateBatch({ seed: SEED, invoices: INVOICES, prefix: 'K' });
+    const file = join(dir, 'batch.csv');
+    writeFileSync(file, batch.csv);
+    const env = { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'kill-test-key', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
+    const args = [file, '--json', '--rate', '150', '--concurrency', '4', '--timeout', '1', '--poll-timeout', '2', '--max-retries', '3'];
+    const rnd = mulberry32(SEED);
+
+    let kills = 0;
+    let tornTails = 0;
+    let spawned = 0;
+    const exits: (number | null)[] = [];
+    let finished: CliResult | undefined;
+    while (kills < KILLS && spawned < KILLS * 3) {
+      spawned++;
+      const run = spawnCli(args, { env, timeoutMs: 60_000 });
+      let exited = false;
+      void run.done.then(() => (exited = true));
+      if (rnd() < 0.15) {
+        // Now and then a kill by the clock alone: at start-up, while reading, while opening the journal.
+        await new Promise((r) => setTimeout(r, 40 + Math.floor(rnd() * 400)));
+      } else {
+        // Mostly a kill a few requests in, when requests are in flight and journal entries are being written.
+        await waitForRequests(sandbox, sandbox.state().counters.requestsTotal, 1 + Math.floor(rnd() * 9), () => exited);
+        await new Promise((r) => setTimeout(r, Math.floor(rnd() * 25)));
+      }
+      if (!exited) run.child.kill('SIGKILL');
+      const res = await run.done;
+      if (res.signal === 'SIGKILL') {
+        kills++;
+        if (journalTail(join(dir, 'state')) === 'torn') tornTails++;
+      }
+      else {
+        exits.push(res.code);
+        // A run that gets to the end by itself before the kill: fine, but then there is nothing left to kill.
+        if (res.code === 0) {
+          finished = res;
+          break;
+        }
+      }
+    }
+    expect(kills, `the batch finished after ${kills} kills: make it larger`).toBeGreaterThanOrEqual(KILLS);
+
+    // Re-run, undisturbed (faults still on), until the loader says everything is loaded.
+    let reruns = 0;
+    while (!finished && reruns < 10) {
+      reruns++;
+      const res = await spawnCli(args, { env, timeoutMs: 120_000 }).done;
+      exits.push(res.code);
+      // 4 = some invoice failed on a fault that outlived its retries; the journal lets the next run finish it.
+      expect([0, 4], res.stderr).toContain(res.code);
+      if (res.code === 0) finished = res;
+    }
+    expect(finished, `still not done after ${reruns} re-runs`).toBeDefined();
+    const report = JSON.parse(finished!.stdout) as ReportDocument;
+
+    const state = sandbox.state();
+    const result = audit(state, batch);
+    recordFigures('kill', {
+      seed: SEED,
+      invoices: batch.invoices,
+      lines: batch.lines,
+      kills,
+      torn_journal_tails: tornTails,
+      runs: spawned + reruns,
+      reruns_after_kills: reruns,
+      exit_codes: exits,
+      fault_rate: FAULT_RATE,
+      faults: state.counters.faults,
+      faults_total: Object.values(state.counters.faults).reduce((a, b) => a + b, 0),
+      requests: state.counters.requestsTotal,
+      in_review: state.invoices.filter((i) => i.origin === 'api' && i.status === 'InReview').length,
+      duplicates: result.duplicates,
+      losses: result.losses,
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.duplicates).toBe(0);
+    expect(result.losses).toBe(0);
+    expect(report.summary.failed).toBe(0);
+    expectReportMatchesSandbox(state, report, batch);
+    // The faults really happened, of every kind, and some invoices really went to review.
+    for (const k of FAULT_KINDS) expect(state.counters.faults[k], `${k} faults injected`).toBeGreaterThan(0);
+    expect(state.invoices.some((i) => i.origin === 'api' && i.status === 'InReview' && i.alerts.length > 0)).toBe(true);
+  }, 170_000);
+});
