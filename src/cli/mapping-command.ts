@@ -1,0 +1,136 @@
+/**
+ * Mapping profiles at the command line: reading `--mapping <file>` (a bad profile is a
+ * configuration error, exit 2, one line per problem), and `invoice-load mapping init <file>`
+ * / `mapping check <profile>`.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { Command } from 'commander';
+import { initProfile, InitError, SAMPLE_BYTES } from '../input/mapping/init.js';
+import { loadMappingProfile, type MappingProfile } from '../input/mapping/profile.js';
+import { UsageError } from '../shared/errors.js';
+import { writeFileAtomic } from '../shared/fs.js';
+import type { Terminal } from './terminal.js';
+
+const REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory' };
+const reason = (err: unknown): string => {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (code !== undefined ? REASONS[code] : undefined) ?? (err as Error).message;
+};
+
+/** Reads and validates a profile; every problem in one UsageError, one line each. */
+export function readMappingProfile(path: string, shownAs = path): MappingProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the mapping profile '${shownAs}': ${reason(err)}`, { cause: err });
+  }
+  const r = loadMappingProfile(text, shownAs);
+  if ('profile' in r) return r.profile;
+  const n = r.problems.length;
+  throw new UsageError(
+    `the mapping profile ${shownAs} is not valid (${n} problem${n === 1 ? '' : 's'}):\n` + r.problems.map((p) => `  ${shownAs}: ${p.path}: ${p.message}`).join('\n'),
+  );
+}
+
+/** The first SAMPLE_BYTES of a file, and whether that is all of it. */
+function readSample(path: string): { bytes: Uint8Array; complete: boolean } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new UsageError(`cannot read '${path}': ${reason(err)}`, { cause: err });
+  }
+  try {
+    const buf = new Uint8Array(SAMPLE_BYTES + 1);
+    let n = 0;
+    for (;;) {
+      let got: number;
+      try {
+        got = readSync(fd, buf, n, buf.length - n, null);
+      } catch (err) {
+        throw new UsageError(`cannot read '${path}': ${reason(err)}`, { cause: err });
+      }
+      if (got === 0) break;
+      n += got;
+      if (n === buf.length) break;
+    }
+    return { bytes: buf.subarray(0, Math.min(n, SAMPLE_BYTES)), complete: n <= SAMPLE_BYTES };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface InitOptions {
+  output?: string;
+  force?: boolean;
+}
+
+/** `mapping init <file>`: the profile on stdout (or in `-o`), the guesses on stderr. */
+export function runMappingInit(file: string, opts: InitOptions, term: Terminal): number {
+  if (opts.output !== undefined && existsSync(opts.output) && opts.force !== true) {
+    throw new UsageError(`'${opts.output}' exists; pass --force to overwrite it`);
+  }
+  const { bytes, complete } = readSample(file);
+  let result;
+  try {
+    result = initProfile(file, bytes, complete);
+  } catch (err) {
+    if (err instanceof InitError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
+  const text = JSON.stringify(result.profile, null, 2) + '\n';
+  // The profile must load as written: a starting point that fails would teach nothing.
+  const check = loadMappingProfile(text, opts.output ?? 'the new profile');
+  if ('problems' in check) throw new Error(`mapping init wrote a profile that does not validate: ${check.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  const err = term.errStyle;
+  if (opts.output !== undefined) writeFileAtomic(opts.output, text);
+  else process.stdout.write(text);
+  process.stderr.write(
+    err.dim(`guessed from ${complete ? file : `the first ${SAMPLE_BYTES / 1024} KB of ${file}`}:`) +
+      '\n' +
+      result.summary.map((s) => `  ${s.startsWith('todo:') ? err.yellow(s) : s}`).join('\n') +
+      '\n' +
+      (opts.output !== undefined ? `wrote ${opts.output}; check the "_guess" notes, then: invoice-load --dry-run --mapping ${opts.output} ${file}\n` : ''),
+  );
+  return 0;
+}
+
+/** `mapping check <profile>`: exit 0 with a one-line summary, or 2 with every problem. */
+export function runMappingCheck(path: string, term: Terminal): number {
+  const p = readMappingProfile(path);
+  const parts = [
+    p.json !== undefined ? `JSON rows ${p.json.rows}, ${p.json.columns.length} paths` : `${p.columns.size} columns renamed, ${p.ignore.size} ignored`,
+    `${p.constants.size} constants`,
+    `${p.defaults.size} defaults`,
+    `${p.values.size} value maps`,
+  ];
+  process.stdout.write(term.outStyle.green(`${path}: valid`) + ` (${parts.join(', ')})\n`);
+  return 0;
+}
+
+/** Adds `mapping init` and `mapping check` to the program. */
+export function addMappingCommand(program: Command, term: Terminal): void {
+  const mapping = program
+    .command('mapping')
+    .description("write or check a mapping profile for a vendor's layout (used with --mapping)")
+    .exitOverride();
+  mapping
+    .command('init')
+    .description('write a starting profile from a sample file: sniffed delimiter, encoding, title block, number and date style, guessed columns (each guess noted)')
+    .argument('<file>', "a vendor's CSV, JSON or JSON Lines file")
+    .option('-o, --output <path>', 'write the profile to this file instead of standard output')
+    .option('--force', 'overwrite the --output file if it exists')
+    .exitOverride()
+    .action((file: string, opts: InitOptions) => {
+      process.exitCode = runMappingInit(file, opts, term);
+    });
+  mapping
+    .command('check')
+    .description('validate a profile: exit 0, or 2 with every problem and its JSON path')
+    .argument('<profile>', 'the profile (JSON)')
+    .exitOverride()
+    .action((profile: string) => {
+      process.exitCode = runMappingCheck(profile, term);
+    });
+}

@@ -1,0 +1,274 @@
+/**
+ * Format readers under a mapping profile: the CSV reader with the profile's delimiter, quote
+ * and preamble, or a JSON reader that follows the profile's paths into nested vendor JSON;
+ * every record then goes through the profile's `RecordMapper`.
+ */
+import { extname } from 'node:path';
+import { problem, type Problem } from '../../domain/problem.js';
+import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../shared/json.js';
+import { CsvReader } from '../csv.js';
+import type { FormatReader, InputEvent } from '../event.js';
+import type { Format } from '../read.js';
+import { headerKey } from './names.js';
+import { follow, isObject, type JsonObject } from './paths.js';
+import type { MappingProfile } from './profile.js';
+import { RecordMapper, type VendorRecord } from './transform.js';
+
+/** The reader for one file under `profile`. */
+export function createMappedReader(profile: MappingProfile, file: string, format: Format): FormatReader {
+  if (profile.json !== undefined && format === 'csv') {
+    const reader = new MappedJsonReader(profile, file, false);
+    reader.refuse(`the profile ${profile.source} reads nested JSON (json.rows), but this file reads as CSV; give the vendor's JSON export or a CSV profile`);
+    return reader;
+  }
+  if (format !== 'csv') return new MappedJsonReader(profile, file, format === 'jsonl');
+  return new MappedCsvReader(profile, file);
+}
+
+/**
+ * Blanks the first `lines` lines of a text stream, keeping their line breaks: the CSV reader
+ * skips empty lines and still counts them, so every later row keeps its editor line number and
+ * the delimiter is sniffed from the header, not from a title block.
+ */
+export class PreambleBlanker {
+  private left: number;
+  private lastCr = false;
+  constructor(lines: number) {
+    this.left = lines;
+  }
+
+  get done(): boolean {
+    return this.left === 0;
+  }
+
+  push(chunk: string): string {
+    if (this.left === 0) return chunk;
+    let out = '';
+    let i = 0;
+    for (; i < chunk.length && this.left > 0; i++) {
+      const c = chunk.charCodeAt(i);
+      if (c === 10) {
+        out += '\n';
+        // The LF of a CRLF ends the line the CR already ended.
+        if (!this.lastCr) this.left--;
+        this.lastCr = false;
+      } else if (c === 13) {
+        out += '\r';
+        this.left--;
+        this.lastCr = true;
+      } else this.lastCr = false;
+    }
+    // A CRLF split after the last preamble CR: its LF must stay a line break, not start the header.
+    return out + chunk.slice(i);
+  }
+}
+
+class MappedCsvReader implements FormatReader {
+  readonly out: InputEvent[] = [];
+  private readonly csv: CsvReader;
+  private readonly mapper: RecordMapper;
+  private readonly preamble: PreambleBlanker;
+
+  constructor(profile: MappingProfile, file: string) {
+    const delimiter = profile.csv.delimiter ?? (extname(file).toLowerCase() === '.tsv' ? '\t' : undefined);
+    this.csv = new CsvReader(file, delimiter, profile.csv.quote === '"' ? undefined : profile.csv.quote);
+    this.mapper = new RecordMapper(profile, file, this.out, 'columns', true);
+    this.preamble = new PreambleBlanker(profile.csv.skipLines);
+  }
+
+  get stopped(): boolean {
+    return this.csv.stopped;
+  }
+
+  async write(chunk: string): Promise<void> {
+    await this.csv.write(this.preamble.push(chunk));
+    this.drain();
+  }
+
+  async end(): Promise<void> {
+    await this.csv.end();
+    this.drain();
+  }
+
+  private drain(): void {
+    const events = this.csv.out;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      if (e.kind === 'record') this.mapper.map(e.record);
+      else this.out.push(e);
+    }
+    events.length = 0;
+  }
+}
+
+/** Longest JSON text held for a path profile (characters): it is parsed whole. */
+const MAX_JSON_CHARS = 256 * 1024 * 1024;
+
+const kindOf = (v: JsonValue): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : v instanceof JsonNumber ? 'a number' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+
+/**
+ * JSON under a profile. With `json.rows` the whole document is parsed (a vendor portal's export
+ * is small; its nesting means no element stands alone) and walked along the row path; without
+ * it, each element of a top-level array (or each JSON Lines line) is one flat record whose keys
+ * are vendor columns. Rows are the editor line of the row's object.
+ */
+class MappedJsonReader implements FormatReader {
+  readonly out: InputEvent[] = [];
+  stopped = false;
+  private readonly mapper: RecordMapper;
+  private readonly parts: string[] = [];
+  private size = 0;
+  private lineNo = 0;
+  private partial = '';
+
+  constructor(
+    private readonly profile: MappingProfile,
+    private readonly file: string,
+    private readonly jsonLines: boolean,
+  ) {
+    this.mapper = new RecordMapper(profile, file, this.out, profile.json !== undefined ? 'canonical' : 'columns', false);
+  }
+
+  write(chunk: string): void {
+    if (this.stopped) return;
+    if (this.jsonLines) {
+      const lines = (this.partial + chunk).split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const l of lines) this.line(l);
+      return;
+    }
+    this.size += chunk.length;
+    if (this.size > MAX_JSON_CHARS) {
+      this.fail(1, `the file is larger than ${MAX_JSON_CHARS / 1024 / 1024} MB, too large for a JSON profile; split the export`);
+      return;
+    }
+    this.parts.push(chunk);
+  }
+
+  end(): void {
+    if (this.stopped) return;
+    if (this.jsonLines) {
+      if (this.partial.length > 0) this.line(this.partial);
+      return;
+    }
+    const text = this.parts.join('');
+    this.parts.length = 0;
+    const lines = new WeakMap<object, number>();
+    let doc: JsonValue;
+    try {
+      doc = parseJson(text, lines);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      this.fail(err.line, `JSON syntax error on line ${err.line}, column ${err.column}: ${err.message.replace(/ at line \d+, column \d+$/, '')}`, 'json_syntax');
+      return;
+    }
+    this.document(doc, (o) => lines.get(o) ?? 1);
+  }
+
+  private line(raw: string): void {
+    const at = ++this.lineNo;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (text.trim() === '') return;
+    let doc: JsonValue;
+    try {
+      doc = parseJson(text);
+    } catch (err) {
+      if (!(err instanceof JsonSyntaxError)) throw err;
+      this.out.push({ kind: 'problem', problem: problem({ file: this.file, row: at }, 'json_syntax', `JSON syntax error on line ${at}, column ${err.column}: ${err.message.replace(/ at line \d+, column \d+$/, '')}; this line is skipped`) });
+      return;
+    }
+    this.document(doc, () => at);
+  }
+
+  /** Reads nothing: the file is not what the profile is for. */
+  refuse(message: string): void {
+    this.fail(1, message, 'mapping_mismatch');
+  }
+
+  private fail(row: number, message: string, code = 'json_shape'): void {
+    this.stopped = true;
+    this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, code, message) });
+  }
+
+  private shape(row: number, message: string): void {
+    this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, 'json_shape', message) });
+  }
+
+  private document(doc: JsonValue, lineOf: (o: object) => number): void {
+    const json = this.profile.json;
+    if (json === undefined) {
+      const items = Array.isArray(doc) ? doc : [doc];
+      for (const item of items) {
+        const row = typeof item === 'object' && item !== null ? lineOf(item) : lineOf(items);
+        if (!isObject(item)) {
+          this.shape(row, `expected an object (one row of the vendor's layout), found ${kindOf(item)}`);
+          continue;
+        }
+        this.flat(item, row);
+      }
+      return;
+    }
+    const levels = json.levels;
+    const depth = levels.length - 1;
+    const emit = (bound: JsonValue[]): void => {
+      const last = bound[bound.length - 1]!;
+      const source = { file: this.file, row: typeof last === 'object' && last !== null ? lineOf(last) : 1 };
+      const fields: Record<string, string | undefined> = {};
+      const native = new Set<string>();
+      const origin = new Map<string, string>();
+      const problems: Problem[] = [];
+      for (const c of json.columns) {
+        if (c.level >= bound.length) continue; // a parent without children: its own columns only
+        const v = follow(bound[c.level], c.rest);
+        origin.set(c.column, c.path);
+        if (v === undefined || v === null) continue;
+        if (typeof v === 'string') fields[c.column] = v.length > 0 ? v : undefined;
+        else if (v instanceof JsonNumber) {
+          fields[c.column] = v.text;
+          native.add(c.column);
+        } else if (typeof v === 'boolean') fields[c.column] = v ? 'true' : 'false';
+        else problems.push(problem(source, 'invalid_value', `${c.column} (JSON path ${c.path}) must be a single value, not ${kindOf(v)}`, { column: c.column }));
+      }
+      this.mapper.map({ source, fields, native, origin, problems });
+    };
+    const walk = (k: number, bound: JsonValue[]): void => {
+      if (k === depth) {
+        emit(bound);
+        return;
+      }
+      const parent = bound[k];
+      const arr = follow(parent, levels[k]!);
+      const at = typeof parent === 'object' && parent !== null ? lineOf(parent) : 1;
+      if (arr === undefined || arr === null || (Array.isArray(arr) && arr.length === 0)) {
+        if (k > 0) emit(bound);
+        else if (arr === undefined || arr === null) this.shape(at, `the file has nothing at ${JSON.stringify(json.rows)} (json.rows of the profile ${this.profile.source}); is it the right profile?`);
+        return;
+      }
+      if (!Array.isArray(arr)) {
+        this.shape(at, `expected a list at level ${k + 1} of ${JSON.stringify(json.rows)}, found ${kindOf(arr)}`);
+        return;
+      }
+      for (const el of arr) walk(k + 1, [...bound, el]);
+    };
+    walk(0, [doc]);
+  }
+
+  private flat(obj: JsonObject, row: number): void {
+    const rec: VendorRecord = { source: { file: this.file, row }, fields: {}, native: new Set() };
+    const problems: Problem[] = [];
+    for (const key of Object.keys(obj)) {
+      if (key === '__proto__') continue;
+      const v = obj[key]!;
+      if (v === null) rec.fields[key] = undefined;
+      else if (typeof v === 'string') rec.fields[key] = v.length > 0 ? v : undefined;
+      else if (v instanceof JsonNumber) {
+        rec.fields[key] = v.text;
+        (rec.native as Set<string>).add(key);
+      } else if (typeof v === 'boolean') rec.fields[key] = v ? 'true' : 'false';
+      else if (!this.profile.ignore.has(headerKey(key))) {
+        problems.push(problem(rec.source, 'invalid_value', `column ${key} must be a single value, not ${kindOf(v)} (ignore it in the profile, or read it with a "json" section)`, { column: key }));
+      }
+    }
+    this.mapper.map({ ...rec, problems });
+  }
+}

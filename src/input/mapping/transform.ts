@@ -1,0 +1,206 @@
+/**
+ * One vendor record → one canonical record, by a mapping profile: vendor columns renamed (or
+ * dropped), value maps, the number and date dialect, constants and defaults.
+ *
+ * It runs in the input layer, so the record keeps its provenance (the file's own row) and every
+ * later problem points at that row and the canonical column. A cell the mapping refuses is
+ * reported on the record (`SourceRecord.problems`, which the grouper files under the record's
+ * invoice) naming the vendor's column, and left out of the record so the domain does not report
+ * it a second time in its own words.
+ */
+import { FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, type CanonicalColumn } from '../../domain/columns.js';
+import { COLUMN_KIND, quote } from '../../domain/cells.js';
+import { problem, type Problem } from '../../domain/problem.js';
+import type { InputEvent } from '../event.js';
+import type { Provenance } from '../record.js';
+import { DialectError, parseDate, parseNumber } from './dialect.js';
+import { canonicalByHeader, headerKey, valueKey } from './names.js';
+import type { MappingProfile } from './profile.js';
+
+/** A record as a format reader hands it to the mapper. */
+export interface VendorRecord {
+  source: Provenance;
+  /** Keyed by vendor column (CSV, flat JSON) or already by canonical column (JSON paths). */
+  fields: Record<string, string | undefined>;
+  /** Columns whose value was a JSON number: already plain digits, no number dialect applies. */
+  native?: ReadonlySet<string> | undefined;
+  /** Where each canonical column came from (a JSON path), for messages; else the vendor column. */
+  origin?: ReadonlyMap<string, string> | undefined;
+  /** Problems the reader found in this record (a JSON value that is not a single value). */
+  problems?: Problem[] | undefined;
+}
+
+const IGNORED = 0;
+const UNKNOWN = 1;
+type Resolved = typeof IGNORED | typeof UNKNOWN | { column: CanonicalColumn; header: string };
+
+const INVOICE_LEVEL: ReadonlySet<string> = new Set(INVOICE_COLUMNS);
+const FUND_LEVEL: ReadonlySet<string> = new Set(FUND_COLUMNS);
+
+/** Maps the records of one file. */
+export class RecordMapper {
+  private readonly resolved = new Map<string, Resolved>();
+  private headerChecked = false;
+  private readonly reported = new Set<string>();
+  /** `scope \u0001 column` of default columns that have a value in that invoice or line. */
+  private readonly filled = new Set<string>();
+
+  constructor(
+    private readonly profile: MappingProfile,
+    private readonly file: string,
+    private readonly out: InputEvent[],
+    /** `columns`: records are keyed by vendor column; `canonical`: by canonical column (JSON paths). */
+    private readonly keyed: 'columns' | 'canonical',
+    /** CSV: every record has every header column, so the header can be checked on the first. */
+    private readonly hasHeader: boolean,
+  ) {}
+
+  map(input: VendorRecord): void {
+    const fields: Record<string, string | undefined> = {};
+    const origin = new Map<string, string>();
+    let native = input.native;
+    if (this.keyed === 'canonical') {
+      Object.assign(fields, input.fields);
+      if (input.origin !== undefined) for (const [c, o] of input.origin) origin.set(c, o);
+    } else {
+      if (!this.headerChecked && this.hasHeader) this.checkHeader(Object.keys(input.fields));
+      this.headerChecked = true;
+      native = this.rename(input, fields, origin);
+    }
+    const problems: Problem[] = input.problems !== undefined ? [...input.problems] : [];
+    for (const key in fields) {
+      if (!isCanonicalColumn(key)) continue;
+      const raw = fields[key];
+      if (raw === undefined || raw.trim() === '') continue;
+      const r = this.cell(key, raw, native?.has(key) === true);
+      if (typeof r === 'string') {
+        fields[key] = r;
+        continue;
+      }
+      const where = origin.get(key);
+      const from = where === undefined ? '' : this.keyed === 'canonical' ? ` (JSON path ${where})` : ` (vendor column ${quote(where)})`;
+      problems.push(problem(input.source, r.code, `${key} ${quote(raw.trim())}${from} ${r.reason}`, { column: key }));
+      // A refused code keeps its text (the row still groups under its vendor and number); a
+      // refused amount or date is left out, so the domain does not report it again.
+      if (COLUMN_KIND[key] !== 'text') delete fields[key];
+    }
+    for (const [column, value] of this.profile.constants) fields[column] = value;
+    if (this.profile.defaults.size > 0) this.fillDefaults(fields);
+    this.out.push({
+      kind: 'record',
+      record: problems.length > 0 ? { source: input.source, fields, problems } : { source: input.source, fields },
+    });
+  }
+
+  private resolve(key: string): Resolved {
+    let r = this.resolved.get(key);
+    if (r !== undefined) return r;
+    const k = headerKey(key);
+    const p = this.profile;
+    if (p.ignore.has(k)) r = IGNORED;
+    else {
+      const rename = p.columns.get(k);
+      const column = rename?.column ?? canonicalByHeader(key);
+      r = column === undefined ? UNKNOWN : { column, header: rename?.header ?? key };
+    }
+    this.resolved.set(key, r);
+    return r;
+  }
+
+  /** Renames vendor columns into `fields`; returns the canonical columns that hold JSON numbers. */
+  private rename(input: VendorRecord, fields: Record<string, string | undefined>, origin: Map<string, string>): Set<string> | undefined {
+    let native: Set<string> | undefined;
+    for (const key in input.fields) {
+      const r = this.resolve(key);
+      if (r === IGNORED) continue;
+      const value = input.fields[key];
+      if (r === UNKNOWN) {
+        // Kept under its own name: the grouper warns once per file about columns it does not know.
+        fields[key] = value;
+        continue;
+      }
+      const column = r.column;
+      const first = origin.get(column);
+      if (first !== undefined) {
+        this.once(`dup:${column}`, input.source.row, 'duplicate_column', `vendor columns ${quote(first)} and ${quote(r.header)} both map to ${column}; map or ignore one of them in the profile`, 'error', column);
+        continue;
+      }
+      if (this.profile.constants.has(column)) {
+        this.once(`const:${column}`, undefined, 'constant_overrides_column', `the file's column ${quote(key)} is replaced by the profile's constant ${column} ${quote(this.profile.constants.get(column)!)}`, 'warning', column);
+      }
+      origin.set(column, r.header);
+      fields[column] = value;
+      if (input.native?.has(key) === true) (native ??= new Set()).add(column);
+    }
+    return native;
+  }
+
+  /** The first record of a CSV file has every header column: say which mapped ones are missing. */
+  private checkHeader(keys: readonly string[]): void {
+    const present = new Set(keys.map(headerKey));
+    const missing = [...this.profile.columns].filter(([k]) => !present.has(k)).map(([, r]) => r);
+    if (this.profile.columns.size > 0 && missing.length === this.profile.columns.size) {
+      const shown = keys.slice(0, 6).map((k) => quote(k)).join(', ');
+      this.once('mismatch', undefined, 'mapping_mismatch',
+        `none of the columns the profile ${quote(this.profile.source)} maps is in this file's header (read as ${shown}${keys.length > 6 ? ', …' : ''}); ` +
+          'is it the right profile, or are csv.delimiter and csv.skip_lines right?', 'error');
+      return;
+    }
+    for (const r of missing) {
+      this.once(`missing:${r.header}`, undefined, 'mapped_column_missing', `the profile maps the vendor column ${quote(r.header)} to ${r.column}, but the file has no such column`, 'warning', r.column);
+    }
+  }
+
+  private once(key: string, row: number | undefined, code: string, message: string, severity: 'error' | 'warning', column?: string): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, code, message, { column, severity }) });
+  }
+
+  /** A non-empty cell of a canonical column: its canonical text, or why it is refused. */
+  private cell(column: CanonicalColumn, raw: string, native: boolean): string | { code: string; reason: string } {
+    const p = this.profile;
+    const vm = p.values.get(column);
+    let text = raw;
+    if (vm !== undefined) {
+      const to = vm.map.get(valueKey(raw));
+      if (to !== undefined) text = to;
+      else if (vm.unmapped === 'error') {
+        return { code: 'unmapped_value', reason: `is not in the profile's value map for ${column}; add it to values.${column}.map (or set "unmapped": "keep" to pass unlisted values on)` };
+      }
+    }
+    const kind = COLUMN_KIND[column];
+    if (native || (kind !== 'money' && kind !== 'percent' && kind !== 'quantity' && kind !== 'date')) return text;
+    const r = kind === 'date' ? parseDate(text, p.dates) : parseNumber(text, p.numbers);
+    if (r instanceof DialectError) return r;
+    // "2,00" copies is 2: quantity is a whole number, the spreadsheet just formatted it.
+    return kind === 'quantity' ? r.replace(/\.0+$/, '') : r;
+  }
+
+  /**
+   * A default fills an empty cell. Invoice-level cells are given once per invoice (and cells of
+   * a numbered line once per line): later rows inherit, as in the canonical layout, so a
+   * default never clashes with a value the file gives on the invoice's first row.
+   */
+  private fillDefaults(fields: Record<string, string | undefined>): void {
+    const vendor = fields.vendor?.trim() ?? '';
+    const number = fields.invoice_number?.trim() ?? '';
+    const line = fields.line_number?.trim() ?? '';
+    for (const [column, value] of this.profile.defaults) {
+      const has = (fields[column]?.trim() ?? '') !== '';
+      let scope: string | undefined;
+      if (vendor !== '' && number !== '') {
+        if (INVOICE_LEVEL.has(column)) scope = `${vendor}\u0000${number}`;
+        else if (!FUND_LEVEL.has(column) && line !== '') scope = `${vendor}\u0000${number}\u0000${line}`;
+      }
+      if (scope === undefined) {
+        if (!has) fields[column] = value;
+        continue;
+      }
+      const key = `${scope}\u0001${column}`;
+      if (this.filled.has(key)) continue;
+      this.filled.add(key);
+      if (!has) fields[column] = value;
+    }
+  }
+}

@@ -1,0 +1,168 @@
+/** `mapping init`: what it sniffs and guesses from a sample, and that the result loads. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { initProfile, guessDates, guessNumbers } from '../../src/input/mapping/init.js';
+import { loadMappingProfile } from '../../src/input/mapping/profile.js';
+import { readMapped } from './helpers.js';
+
+const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../fixtures/mappings/${name}`, import.meta.url)));
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The profile as `mapping init` writes it, loaded back: it must always be valid as written. */
+function written(name: string, bytes: Uint8Array): { raw: Obj; text: string } {
+  const raw = initProfile(name, bytes, true).profile as Obj;
+  const text = JSON.stringify(raw, null, 2);
+  const r = loadMappingProfile(text, name);
+  expect('problems' in r ? r.problems : []).toEqual([]);
+  return { raw, text };
+}
+
+describe('mapping init on the shipped samples', () => {
+  it('European export: windows-1252, semicolons, decimal comma, DD.MM.YYYY, German headers', () => {
+    const { raw } = written('harrassowitz-de.csv', fixture('harrassowitz-de.csv'));
+    expect(raw.encoding).toBe('windows-1252');
+    expect(raw._guess_encoding).toMatch(/not UTF-8 \(near line 1\)/);
+    expect(raw.csv).toMatchObject({ delimiter: ';', skip_lines: 0 });
+    expect(raw.numbers).toMatchObject({ decimal: ',', thousands: '.' });
+    expect(raw.dates.format).toBe('DD.MM.YYYY');
+    expect(raw.columns).toMatchObject({
+      'Rechnungsnr.': 'invoice_number',
+      'Fällig am': 'invoice_due_date',
+      'Rechnungsbetrag (€)': 'total_amount',
+      Etat: 'fund_code',
+      'Anteil %': 'fund_percent',
+      'Bezugszeitraum bis': 'subscription_to_date',
+    });
+    expect(raw.columns._guess.Etat).toMatch(/^guess: fund_code/);
+    expect(raw.ignore).toEqual(['Titel']);
+    expect(raw._todo.join(' ')).toMatch(/no vendor column/);
+    expect(raw.values.fund_code._todo).toMatch(/Chemie, Geschichte, Allgemeine Monographien/);
+  });
+
+  it('US export: finds the header under the title block, 1,234.56 and MM/DD/YYYY', () => {
+    const { raw } = written('ebsco-us.csv', fixture('ebsco-us.csv'));
+    expect(raw.encoding).toBeUndefined();
+    expect(raw.csv).toMatchObject({ delimiter: ',', skip_lines: 4 });
+    expect(raw.csv._guess).toMatch(/header \(18 fields\) is on line 5/);
+    expect(raw.numbers).toMatchObject({ decimal: '.', thousands: ',' });
+    expect(raw.dates.format).toBe('MM/DD/YYYY');
+    expect(raw.columns).toMatchObject({ 'Invoice #': 'invoice_number', 'Order #': 'po_line', 'Unit Price': 'price', 'Fund %': 'fund_percent', 'Service Charge': 'overhead' });
+  });
+
+  it('nested portal JSON: the deepest chain of lists is the rows, keys guessed per level', () => {
+    const { raw } = written('gobi-portal.export.json', fixture('gobi-portal.export.json'));
+    expect(raw.json.rows).toBe('invoices[*].items[*].allocations[*]');
+    expect(raw.json.columns).toMatchObject({
+      vendor: 'exportInfo.vendorCode',
+      invoice_number: 'invoices[*].invoiceId',
+      total_amount: 'invoices[*].amounts.grandTotal',
+      vendor_account: 'invoices[*].billingAccount.code',
+      price: 'invoices[*].items[*].unitPrice',
+      quantity: 'invoices[*].items[*].copies',
+      fund_code: 'invoices[*].items[*].allocations[*].fundName',
+      fund_percent: 'invoices[*].items[*].allocations[*].percent',
+    });
+    expect(raw.json._unmapped).toContain('invoices[*].items[*].product.isbn');
+    expect(raw.dates.format).toBe('YYYY-MM-DD');
+  });
+
+  it('the US guess, with the constants and fund map a person adds, reads the sample exactly as the shipped profile does', async () => {
+    const { raw } = written('ebsco-us.csv', fixture('ebsco-us.csv'));
+    const shipped = JSON.parse(readFileSync(new URL('../../fixtures/mappings/ebsco-us.json', import.meta.url), 'utf8')) as Obj;
+    const edited = { ...raw, constants: shipped.constants, values: shipped.values };
+    const a = loadMappingProfile(JSON.stringify(edited), 'guess.json');
+    const b = loadMappingProfile(JSON.stringify(shipped), 'shipped.json');
+    if (!('profile' in a) || !('profile' in b)) throw new Error('profiles must load');
+    const got = await readMapped('ebsco-us.csv', fixture('ebsco-us.csv'), a.profile);
+    const want = await readMapped('ebsco-us.csv', fixture('ebsco-us.csv'), b.profile);
+    expect(got.records).toEqual(want.records);
+    expect(got.records).toHaveLength(4);
+  });
+});
+
+describe('what the sample cannot tell is left "auto", with a note', () => {
+  it('dates whose day and month are all up to 12 are not guessed', () => {
+    const { raw } = written('x.csv', utf8('Invoice No,Date,Total\nA,03/04/2025,1.50\nB,01/02/2025,2.00\n'));
+    expect(raw.dates.format).toBe('auto');
+    expect(raw.dates._guess).toMatch(/DD\/MM\/YYYY and MM\/DD\/YYYY both fit/);
+  });
+
+  it('a title block with commas in it is still found, and a ",,,," spacer is not the header', () => {
+    const { raw } = written('x.csv', utf8('Report, page 1\n,,,\n\nInvoice No,Date,Total,Fund\nA,2025-01-02,1.50,X\n'));
+    expect(raw.csv.skip_lines).toBe(3);
+    expect(raw.columns).toMatchObject({ 'Invoice No': 'invoice_number', Date: 'invoice_date', Total: 'total_amount', Fund: 'fund_code' });
+  });
+
+  it('an unrecognised header is ignored with a note; a second header for a taken column too', () => {
+    const { raw } = written('x.csv', utf8('Invoice,Rechnungsnummer,Colour\nA,B,red\n'));
+    expect(raw.columns).toMatchObject({ Invoice: 'invoice_number' });
+    expect(raw.ignore).toEqual(['Rechnungsnummer', 'Colour']);
+    expect(raw.columns._guess.Rechnungsnummer).toMatch(/also looks like invoice_number, which "Invoice" is mapped to/);
+    expect(raw.columns._guess.Colour).toMatch(/no canonical column recognised/);
+  });
+
+  it('plain UTF-8 is not flagged; UTF-16 with a BOM is named', () => {
+    expect(written('x.csv', utf8('Invoice,Total\nA,1\n')).raw.encoding).toBeUndefined();
+    const u16 = new Uint8Array([0xff, 0xfe, ...[...'Invoice\tTotal\nA\t1\n'].flatMap((c) => [c.charCodeAt(0), 0])]);
+    const { raw } = written('x.txt', u16);
+    expect(raw.encoding).toBe('utf-16le');
+    expect(raw.csv.delimiter).toBe('\t');
+  });
+
+  it('an empty file is refused', () => {
+    expect(() => initProfile('x.csv', utf8('\n\n'), true)).toThrow(/empty/);
+  });
+});
+
+describe('style sniffers', () => {
+  it.each([
+    [['1.234,56', '12,50'], { decimal: ',', thousands: '.' }],
+    [['1,234.56', '12.50'], { decimal: '.', thousands: ',' }],
+    [['12,50', '3,00'], { decimal: ',', thousands: '.' }],
+    [['1 234,56'], { decimal: ',', thousands: ' ' }],
+    [["1'234.50"], { decimal: '.', thousands: "'" }],
+    [['1,234', '5'], { decimal: 'auto' }],
+    [['1.234,56', '1,234.56'], { decimal: 'auto' }],
+  ])('%j → %j', (values, expected) => {
+    expect(guessNumbers(values).section).toMatchObject(expected);
+  });
+
+  it.each([
+    [['14.03.2025', '01.02.2025'], 'DD.MM.YYYY'],
+    [['01.02.2025'], 'DD.MM.YYYY'],
+    [['3/14/2025', '12/1/2025'], 'M/D/YYYY'],
+    [['14/03/2025'], 'DD/MM/YYYY'],
+    [['2025-03-14'], 'YYYY-MM-DD'],
+    [['14/03/25'], 'DD/MM/YY'],
+    [['03/04/2025'], 'auto'],
+    [['14/03/2025', '03/14/2025'], 'auto'],
+  ])('%j → %s', (values, expected) => {
+    expect(guessDates(values).section.format).toBe(expected);
+  });
+});
+
+describe('mapping init on other JSON shapes', () => {
+  it('a list of flat objects gets a columns mapping; nested keys are ignored, and the result reads the file', async () => {
+    const bytes = utf8('[{"InvoiceNo": "A-1", "InvoiceDate": "14.03.2025", "Total": "1.234,50", "Supplier": "V", "tags": ["x"]},\n {"InvoiceNo": "A-2", "InvoiceDate": "01.04.2025", "Total": "10,00", "Supplier": "V", "tags": []}]');
+    const { raw, text } = written('flat.json', bytes);
+    expect(raw.json).toBeUndefined();
+    expect(raw.columns).toMatchObject({ InvoiceNo: 'invoice_number', InvoiceDate: 'invoice_date', Total: 'total_amount', Supplier: 'vendor' });
+    expect(raw.ignore).toEqual(['tags']);
+    expect(raw.numbers).toMatchObject({ decimal: ',', thousands: '.' });
+    const r = loadMappingProfile(text, 'flat.json');
+    if (!('profile' in r)) throw new Error('must load');
+    const got = await readMapped('flat.json', bytes, r.profile);
+    expect(got.records.map((x) => [x.source.row, x.fields])).toEqual([
+      [1, { invoice_number: 'A-1', invoice_date: '2025-03-14', total_amount: '1234.50', vendor: 'V' }],
+      [2, { invoice_number: 'A-2', invoice_date: '2025-04-01', total_amount: '10.00', vendor: 'V' }],
+    ]);
+    expect(got.records.every((x) => x.problems === undefined)).toBe(true);
+  });
+
+  it('JSON Lines of nested invoices: the row path starts inside each line', () => {
+    const { raw } = written('n.jsonl', utf8('{"invoiceNumber":"A","vendor":"V","lines":[{"price":"12.50","fund":"F"}]}\n{"invoiceNumber":"B","vendor":"V","lines":[]}\n'));
+    expect(raw.json.rows).toBe('lines[*]');
+    expect(raw.json.columns).toMatchObject({ invoice_number: 'invoiceNumber', vendor: 'vendor', price: 'lines[*].price', fund_code: 'lines[*].fund' });
+  });
+});

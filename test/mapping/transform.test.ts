@@ -1,0 +1,279 @@
+/**
+ * A profile applied in the input layer: renames, ignores, value maps, constants and defaults,
+ * dialects, preamble lines, JSON paths. Every problem keeps the file's own row and the
+ * canonical column, and names the vendor's column.
+ */
+import { describe, expect, it } from 'vitest';
+import { groupMapped, profileOf, readMapped } from './helpers.js';
+
+const HEADER = 'Rechnungsnr.;Datum;Betrag;Etat;Preis;Menge';
+
+describe('renames and ignored columns', () => {
+  it('maps vendor headers ignoring case, spaces and underscores; canonical names pass as they are', async () => {
+    const p = profileOf({ columns: { 'Rechnungsnr.': 'invoice_number', 'INVOICE date': 'invoice_date' } });
+    const r = await readMapped('a.csv', 'rechnungsnr.,Invoice_Date , VENDOR ,Total Amount\nR-1,2025-03-14,HARRAS,10.00\n', p);
+    expect(r.records[0]!.fields).toEqual({ invoice_number: 'R-1', invoice_date: '2025-03-14', vendor: 'HARRAS', total_amount: '10.00' });
+  });
+
+  it('ignored columns are dropped without an unknown-column warning; other unknown ones still warn', async () => {
+    const p = profileOf({ columns: { Nr: 'invoice_number' }, ignore: ['Titel'], constants: { vendor: 'V' } });
+    const g = await groupMapped('a.csv', 'Nr,Titel,ISBN,invoice_date,total_amount\nR-1,Faust,978,2025-03-14,0\n', p);
+    expect(g.records[0]!.fields).not.toHaveProperty('titel');
+    const unknown = g.problems.filter((x) => x.code === 'unknown_columns');
+    expect(unknown).toHaveLength(1);
+    expect(unknown[0]!.message).toContain('isbn');
+    expect(unknown[0]!.message).not.toContain('titel');
+  });
+
+  it('two vendor columns that map to one canonical column are an error naming both', async () => {
+    const p = profileOf({ columns: { Betrag: 'total_amount', Summe: 'total_amount' } });
+    const r = await readMapped('a.csv', 'Betrag,Summe\n1,2\n3,4\n', p);
+    expect(r.problems.filter((x) => x.code === 'duplicate_column')).toEqual([
+      expect.objectContaining({ row: 2, column: 'total_amount', severity: 'error', message: expect.stringMatching(/"Betrag" and "Summe" both map to total_amount/) }),
+    ]);
+    expect(r.records[0]!.fields.total_amount).toBe('1');
+  });
+
+  it('a mapped column missing from the header is a warning; a header with none of them an error', async () => {
+    const p = profileOf({ columns: { Nr: 'invoice_number', Versand: 'shipment' } });
+    const some = await readMapped('a.csv', 'Nr,vendor\nR-1,V\n', p);
+    expect(some.problems).toEqual([expect.objectContaining({ code: 'mapped_column_missing', severity: 'warning', column: 'shipment', message: expect.stringContaining('"Versand"') })]);
+    const none = await readMapped('b.csv', 'Nr;vendor\nR-1;V\n', profileOf({ csv: { delimiter: ',' }, columns: { Nr: 'invoice_number', Versand: 'shipment' } }));
+    expect(none.problems).toEqual([expect.objectContaining({ code: 'mapping_mismatch', severity: 'error', message: expect.stringMatching(/none of the columns .* "nr;vendor".*csv\.delimiter/) })]);
+  });
+});
+
+describe('value maps', () => {
+  const p = profileOf({
+    columns: { Nr: 'invoice_number', Etat: 'fund_code', Zahlung: 'payment_method' },
+    constants: { vendor: 'HARRAS' },
+    values: {
+      fund_code: { map: { Chemie: 'CHEM', 'Allgemeine  Monographien': 'GENMON' } },
+      payment_method: { map: { Überweisung: 'BANKTRANSFER' }, unmapped: 'keep' },
+    },
+  });
+
+  it.each([
+    ['Chemie', 'CHEM'],
+    ['  CHEMIE ', 'CHEM'],
+    ['allgemeine monographien', 'GENMON'],
+  ])('fund %j → %s (case and spaces do not matter)', async (vendor, code) => {
+    const r = await readMapped('a.csv', `Nr,Etat\nR-1,${vendor}\n`, p);
+    expect(r.records[0]!.fields.fund_code).toBe(code);
+    expect(r.records[0]!.problems).toBeUndefined();
+  });
+
+  it('an unmapped value is refused on its row, naming the vendor column; the invoice is invalid, nothing else is said', async () => {
+    const csv = 'Nr,Etat,Zahlung,invoice_date,total_amount,line_number,price,fund_percent\nR-1,Chemie,,2025-01-01,5.00,1,5.00,50\nR-1,Physik,,,,1,,50\n';
+    const g = await groupMapped('a.csv', csv, p);
+    expect(g.codes).toEqual(['unmapped_value@3:fund_code']);
+    expect(g.problems[0]!.message).toBe(
+      'fund_code "Physik" (vendor column "Etat") is not in the profile\'s value map for fund_code; add it to values.fund_code.map (or set "unmapped": "keep" to pass unlisted values on)',
+    );
+    expect(g.invoices[0]!.invoice).toBeUndefined();
+  });
+
+  it('"unmapped": "keep" passes unlisted values on', async () => {
+    const r = await readMapped('a.csv', 'Nr,Zahlung\nR-1,Überweisung\nR-2,CREDITCARD\n', p);
+    expect(r.records.map((x) => x.fields.payment_method)).toEqual(['BANKTRANSFER', 'CREDITCARD']);
+  });
+});
+
+describe('constants and defaults', () => {
+  it('a constant applies to every row and replaces a file column of that name (with one warning)', async () => {
+    const p = profileOf({ constants: { vendor: 'HARRAS', currency: 'EUR' } });
+    const r = await readMapped('a.csv', 'invoice_number,currency\nR-1,USD\nR-2,\n', p);
+    expect(r.records.map((x) => [x.fields.vendor, x.fields.currency])).toEqual([
+      ['HARRAS', 'EUR'],
+      ['HARRAS', 'EUR'],
+    ]);
+    expect(r.problems).toEqual([expect.objectContaining({ code: 'constant_overrides_column', severity: 'warning', column: 'currency' })]);
+  });
+
+  it('an invoice-level default fills the first row of an invoice that has no value; later rows inherit, given values stand', async () => {
+    const p = profileOf({ defaults: { payment_method: 'BANKTRANSFER', line_type: 'REGULAR', fund_percent: '100' } });
+    const csv = [
+      'vendor,invoice_number,payment_method,line_number,line_type,fund_code,fund_percent',
+      'V,A,,1,,F1,', //         A gets the default on its first row
+      'V,A,,2,,F2,', //         later rows of A inherit (left empty)
+      'V,B,CREDITCARD,1,OTHER,F1,50', // B gives its own
+      'V,B,,1,,F2,50', //       the second row of B's line 1 inherits OTHER, not the default
+      'V,B,,2,,F3,', //         a new line of B gets the line default
+    ].join('\n');
+    const r = await readMapped('a.csv', csv + '\n', p);
+    expect(r.records.map((x) => [x.fields.payment_method, x.fields.line_type, x.fields.fund_percent])).toEqual([
+      ['BANKTRANSFER', 'REGULAR', '100'],
+      [undefined, 'REGULAR', '100'],
+      ['CREDITCARD', 'OTHER', '50'],
+      [undefined, undefined, '50'],
+      [undefined, 'REGULAR', '100'],
+    ]);
+    const g = await groupMapped('a.csv', csv + '\n', p);
+    expect(g.codes.filter((c) => c.startsWith('invoice_field_conflict') || c.startsWith('line_field_conflict'))).toEqual([]);
+  });
+});
+
+describe('dialects in the input layer: canonical text out, problems on the row and column', () => {
+  const p = profileOf({
+    columns: { 'Rechnungsnr.': 'invoice_number', Datum: 'invoice_date', Betrag: 'total_amount', Etat: 'fund_code', Preis: 'price', Menge: 'quantity' },
+    constants: { vendor: 'V' },
+    numbers: { decimal: ',', thousands: '.' },
+    dates: { format: 'DD.MM.YYYY' },
+  });
+
+  it('amounts, quantities and dates become canonical', async () => {
+    const r = await readMapped('a.csv', `${HEADER}\nR-1;14.03.2025;1.668,90;F;1.234,50;2,00\n`, p);
+    expect(r.records[0]!.fields).toMatchObject({ invoice_date: '2025-03-14', total_amount: '1668.90', price: '1234.50', quantity: '2' });
+  });
+
+  it('a refused cell is reported once, on its row and canonical column with the vendor column, and the invoice is invalid', async () => {
+    const g = await groupMapped('a.csv', `${HEADER}\nR-1;14.03.2025;12.50;F;12,50;1\nR-1;2025-03-14;;F;1,00;1\n`, p);
+    expect(g.codes).toEqual(['invalid_number@2:total_amount', 'invalid_date@3:invoice_date']);
+    expect(g.problems[0]!.message).toMatch(/^total_amount "12\.50" \(vendor column "Betrag"\) is not a number with "," as decimal mark/);
+    expect(g.problems[1]!.message).toMatch(/^invoice_date "2025-03-14" \(vendor column "Datum"\) is not a date in the format DD\.MM\.YYYY/);
+    expect(g.invoices[0]!.invoice).toBeUndefined();
+  });
+
+  it('ambiguous dates are refused unless a format is declared', async () => {
+    const auto = profileOf({ columns: { Nr: 'invoice_number', Datum: 'invoice_date' }, constants: { vendor: 'V' } });
+    const g = await groupMapped('a.csv', 'Nr,Datum,total_amount\nR-1,03/04/2025,0\nR-2,14/04/2025,0\n', auto);
+    expect(g.codes).toContain('ambiguous_date@2:invoice_date');
+    expect(g.problems.find((x) => x.code === 'ambiguous_date')!.message).toMatch(/"03\/04\/2025" \(vendor column "Datum"\) could be 3 April 2025 .* or 4 March 2025/);
+    const us = profileOf({ columns: { Nr: 'invoice_number', Datum: 'invoice_date' }, constants: { vendor: 'V' }, dates: { format: 'MM/DD/YYYY' } });
+    const r = await readMapped('a.csv', 'Nr,Datum\nR-1,03/04/2025\n', us);
+    expect(r.records[0]!.fields.invoice_date).toBe('2025-03-04');
+  });
+
+  it('an ambiguous amount is refused when the number format is "auto"', async () => {
+    const auto = profileOf({ columns: { Nr: 'invoice_number' }, constants: { vendor: 'V' } });
+    const g = await groupMapped('a.csv', 'Nr,invoice_date,total_amount,price,fund_code,fund_percent\nR-1,2025-01-01,"1,234",1234,F,100\n', auto);
+    expect(g.codes).toEqual(['ambiguous_number@2:total_amount']);
+  });
+
+  it('a refused invoice date is not also reported missing', async () => {
+    const g = await groupMapped('a.csv', `${HEADER}\nR-1;31.02.2025;5,00;F;5,00;1\n`, p);
+    expect(g.codes).toEqual(['invalid_date@2:invoice_date']);
+  });
+});
+
+describe('the title block above the header', () => {
+  const title = ['ACME Books Ltd — Invoice export', 'Run: 03/18/2025', '', 'Customer "DSU", 01DEMO'];
+  const p = profileOf({ csv: { skip_lines: 4 }, columns: { 'Invoice #': 'invoice_number' }, constants: { vendor: 'ACME' } });
+
+  it.each([
+    ['LF', '\n', []],
+    ['CRLF', '\r\n', []],
+    ['CR', '\r', []],
+    ['CRLF cut between CR and LF in the title block', '\r\n', [14, 15, 16, 31, 32]],
+  ] as const)('%s: rows keep their editor line (header on line 5, data from line 6)', async (_l, eol, cuts) => {
+    const text = [...title, 'Invoice #;total_amount', 'A-1;1', 'A-2;2', '', 'A-3;3'].join(eol) + eol;
+    const bytes = new TextEncoder().encode(text);
+    const r = await readMapped('a.csv', bytes, p, { cuts: cuts.length > 0 ? cuts : [text.indexOf(eol) + 1] });
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => [x.source.row, x.fields.invoice_number])).toEqual([
+      [6, 'A-1'],
+      [7, 'A-2'],
+      [9, 'A-3'],
+    ]);
+  });
+
+  it('a problem in a row after the title block names that row', async () => {
+    const q = profileOf({ csv: { skip_lines: 2 }, dates: { format: 'MM/DD/YYYY' }, constants: { vendor: 'V' } });
+    const g = await groupMapped('a.csv', 'Title\n\ninvoice_number,invoice_date,total_amount,price,fund_code,fund_percent\nA-1,13/01/2025,1,1,F,100\n', q);
+    expect(g.codes).toEqual(['invalid_date@4:invoice_date']);
+  });
+});
+
+describe('CSV dialect', () => {
+  it('uses the declared delimiter and quote character', async () => {
+    const p = profileOf({ csv: { delimiter: '|', quote: "'" }, constants: { vendor: 'V' } });
+    const r = await readMapped('a.txt', "invoice_number|line_note\nA-1|'a | b, ''c'''\n", p);
+    expect(r.records[0]!.fields.line_note).toBe("a | b, 'c'");
+  });
+
+  it('reads windows-1252 when the profile says so, whatever --encoding is', async () => {
+    const p = profileOf({ encoding: 'windows-1252', columns: { 'Währung (€)': 'currency' } });
+    const bytes = new Uint8Array([...new TextEncoder().encode('W'), 0xe4, ...new TextEncoder().encode('hrung ('), 0x80, ...new TextEncoder().encode(')\nEUR\n')]);
+    const r = await readMapped('a.csv', bytes, p, { encoding: 'utf-8' });
+    expect(r.problems).toEqual([]);
+    expect(r.records[0]!.fields).toEqual({ currency: 'EUR' });
+  });
+});
+
+describe('nested vendor JSON through paths', () => {
+  const p = profileOf({
+    json: {
+      rows: 'data.invoices[*].items[*].split[*]',
+      columns: {
+        vendor: 'supplier.code',
+        invoice_number: 'data.invoices[*].no',
+        total_amount: 'data.invoices[*].sum',
+        price: 'data.invoices[*].items[*].price',
+        line_note: 'data.invoices[*].items[*].notes[0]',
+        fund_code: 'data.invoices[*].items[*].split[*].fund',
+        fund_percent: 'data.invoices[*].items[*].split[*].pct',
+      },
+    },
+    numbers: { decimal: ',', thousands: '.' },
+  });
+  const doc = `{
+  "supplier": {"code": "V"},
+  "data": {"invoices": [
+    {"no": "A-1", "sum": "1.234,50",
+     "items": [
+       {"price": 1234.50, "notes": ["first"],
+        "split": [
+          {"fund": "F1", "pct": 60},
+          {"fund": "F2", "pct": "40"}]},
+       {"price": "0,00", "split": []}
+     ]},
+    {"no": "A-2", "items": [{"price": {"amount": 1}, "split": [{"fund": "F1"}]}]}
+  ]}
+}`;
+
+  it('one record per innermost element, fields from every level, rows at their object', async () => {
+    const r = await readMapped('v.json', doc, p);
+    expect(r.problems).toEqual([]);
+    expect(r.records.slice(0, 3).map((x) => [x.source.row, x.fields])).toEqual([
+      [8, { vendor: 'V', invoice_number: 'A-1', total_amount: '1234.50', price: '1234.50', line_note: 'first', fund_code: 'F1', fund_percent: '60' }],
+      [9, { vendor: 'V', invoice_number: 'A-1', total_amount: '1234.50', price: '1234.50', line_note: 'first', fund_code: 'F2', fund_percent: '40' }],
+      // An item without fund shares is still a line.
+      [10, { vendor: 'V', invoice_number: 'A-1', total_amount: '1234.50', price: '0.00' }],
+    ]);
+  });
+
+  it('JSON numbers are taken as written (no decimal-comma reading); a nested value where one belongs is refused on its row', async () => {
+    const r = await readMapped('v.json', doc, p);
+    expect(r.records[0]!.fields.price).toBe('1234.50');
+    const a2 = r.records[3]!;
+    expect(a2.source.row).toBe(12);
+    expect(a2.problems).toEqual([expect.objectContaining({ code: 'invalid_value', row: 12, column: 'price', message: 'price (JSON path data.invoices[*].items[*].price) must be a single value, not an object' })]);
+  });
+
+  it('a file without the row path says so; a CSV file is refused', async () => {
+    const r = await readMapped('v.json', '{"other": []}', p);
+    expect(r.problems).toEqual([expect.objectContaining({ code: 'json_shape', message: expect.stringMatching(/nothing at "data\.invoices\[\*\]\.items\[\*\]\.split\[\*\]"/) })]);
+    const c = await readMapped('v.csv', 'a,b\n1,2\n', p);
+    expect(c.problems).toEqual([expect.objectContaining({ code: 'mapping_mismatch' })]);
+    expect(c.records).toEqual([]);
+  });
+
+  it('JSON Lines: each line is a document, rows are its line', async () => {
+    const q = profileOf({ json: { rows: 'lines[*]', columns: { invoice_number: 'no', vendor: 'v', price: 'lines[*].p' } } });
+    const r = await readMapped('v.jsonl', '{"no":"A","v":"V","lines":[{"p":1},{"p":2}]}\n\n{"no":"B","v":"V","lines":[{"p":3}]}\n', q);
+    expect(r.records.map((x) => [x.source.row, x.fields.invoice_number, x.fields.price])).toEqual([
+      [1, 'A', '1'],
+      [1, 'A', '2'],
+      [3, 'B', '3'],
+    ]);
+  });
+
+  it('flat vendor JSON is renamed like CSV columns', async () => {
+    const q = profileOf({ columns: { InvoiceNo: 'invoice_number', Amount: 'total_amount' }, constants: { vendor: 'V' }, numbers: { decimal: ',', thousands: '.' } });
+    const r = await readMapped('v.json', '[{"InvoiceNo": "A", "Amount": "1.000,00"},\n {"InvoiceNo": "B", "Amount": 12.5}]', q);
+    expect(r.records.map((x) => [x.source.row, x.fields])).toEqual([
+      [1, { invoice_number: 'A', total_amount: '1000.00', vendor: 'V' }],
+      [2, { invoice_number: 'B', total_amount: '12.5', vendor: 'V' }],
+    ]);
+  });
+});
