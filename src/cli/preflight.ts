@@ -1,0 +1,91 @@
+/**
+ * `--dry-run --online`: after the offline checks, read-only look-ups against Alma (or the
+ * embedded sandbox) for the valid invoices, folded into the same report. The I/O edge of
+ * src/targets/alma/preflight.ts: the sandbox, the key, the client and its limiter, stderr.
+ */
+import type { Config } from './config.js';
+import type { Terminal } from './terminal.js';
+import { createProgress } from './progress.js';
+import { exitCodeForReport } from './exit.js';
+import { buildReport, type ReportDocument } from '../report/report.js';
+import { validInvoices, type Plan } from '../plan/plan.js';
+import { applyPreflight } from '../plan/preflight.js';
+import { RateLimiter } from '../engine/limiter.js';
+import { createAlmaHttpClient } from '../targets/alma/client.js';
+import { runPreflight, type PreflightOutcome } from '../targets/alma/preflight.js';
+import type { TargetEvent } from '../targets/target.js';
+import { startSandbox } from '../sandbox/server.js';
+import { AuthError, DailyLimitError, ExitCode, UsageError } from '../shared/errors.js';
+
+export interface OnlineDeps {
+  emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan: Plan): void;
+  readKeyFile(path: string): string;
+}
+
+export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan, deps: OnlineDeps): Promise<number> {
+  const target = cfg.target;
+  // resolveConfig refuses --online without a target; this guards the invariant.
+  if (target === undefined) throw new UsageError('--online needs a target: --sandbox, or --region / --alma-url with ALMA_API_KEY');
+  const invoices = validInvoices(offline);
+  const progress = createProgress({ stream: process.stderr, interactive: false, quiet: cfg.quiet, verbose: cfg.verbose, style: term.errStyle });
+  const cleanups: (() => Promise<void> | void)[] = [];
+  let remaining: number | undefined;
+  let outcome: PreflightOutcome;
+  try {
+    let baseUrl: string | undefined;
+    let apiKey: string;
+    let where: string;
+    if (target.kind === 'sandbox') {
+      // The same sandbox state a `--sandbox` load uses, so the preflight sees what earlier runs created.
+      const sandbox = await startSandbox({ port: 0, statePath: target.statePath, latencyMs: 0 });
+      cleanups.push(() => sandbox.close());
+      baseUrl = sandbox.url;
+      apiKey = 'sandbox';
+      where = `the embedded sandbox (state in ${target.statePath})`;
+    } else {
+      baseUrl = target.baseUrl;
+      apiKey = 'file' in target.apiKeySource ? deps.readKeyFile(target.apiKeySource.file) : (process.env.ALMA_API_KEY ?? '');
+      where = 'Alma';
+    }
+    const onEvent = (event: TargetEvent): void => {
+      // The budget left after the preflight's own requests: the smallest value any answer carried.
+      if (event.type === 'remaining') remaining = remaining === undefined ? event.remaining : Math.min(remaining, event.remaining);
+      progress.onEvent({ type: 'target', event });
+    };
+    // The same client and pacing as the load (createAlmaTarget): look-ups count against --rate.
+    const limiter = new RateLimiter({ rate: cfg.rate, onEvent });
+    const http = createAlmaHttpClient({
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      ...(target.kind === 'alma' && target.region !== undefined ? { region: target.region } : {}),
+      apiKey,
+      limiter,
+      timeoutMs: cfg.timeoutMs,
+      maxRetries: cfg.maxRetries,
+      onEvent,
+    });
+    cleanups.push(() => http.close().catch(() => undefined));
+    if (invoices.length > 0) progress.info(term.errStyle.dim(`checking ${invoices.length} invoice${invoices.length === 1 ? '' : 's'} (read-only) against ${where}`));
+    try {
+      outcome = await runPreflight(invoices, { http, rate: cfg.rate, pollTimeoutMs: cfg.pollTimeoutMs, remaining: () => remaining });
+    } catch (err) {
+      if (err instanceof AuthError) {
+        process.stderr.write(term.errStyle.red(`invoice-load: the API key was refused (${err.code}: ${err.message}); nothing was checked online`) + '\n');
+        return ExitCode.auth;
+      }
+      if (err instanceof DailyLimitError) {
+        process.stderr.write(
+          term.errStyle.red("invoice-load: the institution's daily API threshold is used up; run the online checks again after midnight") + '\n',
+        );
+        return ExitCode.someFailed;
+      }
+      throw err;
+    }
+  } finally {
+    progress.stop();
+    for (const c of cleanups.reverse()) await c();
+  }
+  const plan = applyPreflight(offline, outcome.problems);
+  const report = buildReport({ target: 'alma', dryRun: true, plan, requests: outcome.report.requests, preflight: outcome.report });
+  deps.emitReport(cfg, term, report, plan);
+  return exitCodeForReport(report, { sent: false });
+}

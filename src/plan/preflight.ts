@@ -1,0 +1,30 @@
+/**
+ * Folds the online preflight's problems into the plan, like the offline ones: an invoice with
+ * an error is held back (`invalid`), warnings ride along. Pure.
+ *
+ * The batch id is left as it was: it names the content of the offline-valid invoices, which
+ * is what a later load's journal is keyed by (plan.ts), and a preflight loads nothing.
+ */
+import { keyString } from '../domain/model.js';
+import { isError, type Problem } from '../domain/problem.js';
+import type { Plan, PlanEntry } from './plan.js';
+
+export function applyPreflight(plan: Plan, problems: ReadonlyMap<string, readonly Problem[]>): Plan {
+  const entries = plan.entries.map((e): PlanEntry => {
+    const extra = e.invoice !== undefined ? (problems.get(keyString(e.key)) ?? []) : [];
+    if (extra.length === 0) return e;
+    const merged = byPlace([...e.problems, ...extra]);
+    return { ...e, problems: merged, invoice: extra.some(isError) ? undefined : e.invoice };
+  });
+  return { ...plan, entries };
+}
+
+/**
+ * Files in the order they first appear (the offline problems' order), then by row (problems
+ * without a row first); equals keep their order (sort is stable).
+ */
+function byPlace(list: Problem[]): Problem[] {
+  const fileOrder = new Map<string, number>();
+  for (const p of list) if (!fileOrder.has(p.file)) fileOrder.set(p.file, fileOrder.size);
+  return list.sort((a, b) => fileOrder.get(a.file)! - fileOrder.get(b.file)! || (a.row ?? 0) - (b.row ?? 0));
+}

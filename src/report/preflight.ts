@@ -1,0 +1,85 @@
+/**
+ * The `preflight` object of the report document (additive: present only for
+ * `--dry-run --online`) and its human rendering. Pure; built by src/targets/alma/preflight.ts.
+ */
+import type { Style } from './human.js';
+
+export interface PreflightEstimate {
+  /** Invoices that passed every check, offline and online: what a load would send. */
+  invoices: number;
+  lines: number;
+  requests: {
+    /** Invoice look-ups before create, as measured by the preflight with the load's own strategy. */
+    lookups: number;
+    create: number;
+    lines: number;
+    process: number;
+    /** Expected reads of the invoice after `op=process_invoice` (one each; see `requests_if_slow`). */
+    polls: number;
+    total: number;
+  };
+  /** The total if Alma took the whole `--poll-timeout` to process every invoice. */
+  requests_if_slow: number;
+  /** `--rate`, requests per second. */
+  rate: number;
+  /** `requests.total / rate`: the least time the load can take. */
+  seconds: number;
+  /** The smallest `X-Exl-Api-Remaining` among the preflight's answers; absent when none carried it. */
+  api_remaining?: number | undefined;
+  /** `requests.total / api_remaining` (0..1, may exceed 1); absent without `api_remaining`. */
+  share_of_remaining?: number | undefined;
+}
+
+export interface PreflightReport {
+  target: string;
+  /** Read-only requests the preflight itself sent (retries included). */
+  requests: number;
+  /** Distinct things looked up (each fetched once per run). */
+  checked: { vendors: number; funds: number; po_lines: number; code_tables: number; invoices: number };
+  /** What could not be checked, and why (a code table the institution does not have, a failed look-up). */
+  unchecked: { what: string; reason: string }[];
+  estimate: PreflightEstimate;
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** "0.0042 %" — enough digits to be non-zero for a small batch against a large daily budget. */
+export function formatShare(share: number): string {
+  const pct = share * 100;
+  if (pct === 0) return '0 %';
+  if (pct >= 1) return `${Math.round(pct * 10) / 10} %`;
+  return `${Number(pct.toPrecision(2))} %`;
+}
+
+export function renderPreflight(p: PreflightReport, style: Style): string[] {
+  const c = p.checked;
+  const e = p.estimate;
+  const r = e.requests;
+  const out: string[] = [];
+  out.push(
+    style.bold(`Online checks against ${p.target}`) +
+      `: ${plural(c.vendors, 'vendor')}, ${plural(c.funds, 'fund')}, ${plural(c.po_lines, 'PO line')}, ` +
+      `${plural(c.code_tables, 'code table')}, ${plural(c.invoices, 'invoice')} looked up; ${plural(p.requests, 'read-only request')}.`,
+  );
+  for (const u of p.unchecked) out.push(`  ${style.yellow('not checked')} ${u.what}: ${u.reason}`);
+  if (e.invoices === 0) {
+    out.push('Estimated load: nothing to send (no invoice passed every check).');
+    return out;
+  }
+  out.push(
+    `Estimated load of the ${plural(e.invoices, 'invoice')} that passed: ${plural(r.total, 'request')} ` +
+      `(${r.lookups} look-up${r.lookups === 1 ? '' : 's'} + ${r.create} create + ${r.lines} line${r.lines === 1 ? '' : 's'} + ` +
+      `${r.process} process + ${r.polls} status read${r.polls === 1 ? '' : 's'}; up to ${e.requests_if_slow} if Alma is slow to process), ` +
+      `at least ${formatSeconds(e.seconds)} at ${e.rate} requests/s` +
+      (e.api_remaining !== undefined && e.share_of_remaining !== undefined
+        ? `; ${formatShare(e.share_of_remaining)} of the ${e.api_remaining.toLocaleString('en-US')} API requests left today.`
+        : '; the API did not say how many requests are left today.'),
+  );
+  return out;
+}
+
+function formatSeconds(s: number): string {
+  if (s < 60) return `${Math.max(0.1, Math.round(s * 10) / 10)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}

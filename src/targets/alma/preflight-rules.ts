@@ -1,0 +1,357 @@
+/**
+ * Online preflight, the pure part: facts fetched from Alma (src/targets/alma/preflight.ts)
+ * → Problems on the rows and columns they are about, plus the load's cost estimate.
+ * Each rule names the Alma refusal or alert it heads off (reference/alma-api.md §2.2, §5.6).
+ * A fact that is absent (not looked up) or `unknown` (the look-up failed) proves nothing:
+ * the rule is skipped, and a failed look-up is reported once as a warning.
+ */
+import { Decimal } from 'decimal.js';
+import { quote } from '../../domain/cells.js';
+import { keyString, type Invoice, type InvoiceLine } from '../../domain/model.js';
+import { problem, type Problem, type Severity } from '../../domain/problem.js';
+import type { Provenance } from '../../input/record.js';
+import type { PreflightEstimate } from '../../report/preflight.js';
+import type { RemoteInvoice } from '../target.js';
+
+/** What a look-up found: the thing, proof that it does not exist, or nothing certain. */
+export type Fetched<T> = { kind: 'found'; value: T } | { kind: 'not_found' } | { kind: 'unknown'; reason: string };
+
+export interface VendorAccountFacts {
+  code: string;
+  /** `ACTIVE` / `INACTIVE`; absent when Alma did not say. */
+  status?: string | undefined;
+  paymentMethods: string[];
+}
+
+export interface VendorFacts {
+  code: string;
+  status?: string | undefined;
+  /** Absent when Alma did not say. */
+  materialSupplier?: boolean | undefined;
+  currencies: string[];
+  accounts: VendorAccountFacts[];
+}
+
+export interface FundFacts {
+  code: string;
+  /** Returned by `mode=POL`: "ready to be used for a PO-Line, allocated and active in the current fiscal period" (OAS). */
+  usable: boolean;
+  status?: string | undefined;
+  type?: string | undefined;
+  fiscalPeriod?: string | undefined;
+}
+
+export interface PoLineFacts {
+  number: string;
+  vendor?: string | undefined;
+  vendorAccount?: string | undefined;
+  status?: string | undefined;
+}
+
+export interface CodeTableFacts {
+  name: string;
+  rows: { code: string; enabled: boolean }[];
+}
+
+/** Everything fetched for a batch, keyed by code (vendors, funds, tables), number (PO lines) or `keyString` (invoices). */
+export interface PreflightFacts {
+  vendors: ReadonlyMap<string, Fetched<VendorFacts>>;
+  funds: ReadonlyMap<string, Fetched<FundFacts>>;
+  poLines: ReadonlyMap<string, Fetched<PoLineFacts>>;
+  tables: ReadonlyMap<string, Fetched<CodeTableFacts>>;
+  existing: ReadonlyMap<string, Fetched<RemoteInvoice[]>>;
+}
+
+/**
+ * The code tables values are checked against (alma-api.md §5.4; XSD-INV/XSD-LINE name the
+ * tables of `currency`, `payment_method` and line `type`). The reporting-code table names
+ * come from Ex Libris' list of code tables quoted there.
+ */
+export const TABLES = {
+  currency: 'Currency_CT',
+  payment_method: 'PaymentMethod',
+  line_type: 'InvoiceLinesTypes',
+  reporting_code: 'HFundsTransactionItem.reportingCode',
+  secondary_reporting_code: 'SecondReportingCode',
+  tertiary_reporting_code: 'ThirdReportingCode',
+} as const;
+export type TableColumn = keyof typeof TABLES;
+
+/** Each code-table value of an invoice, with where it was given. */
+export function codeValues(inv: Invoice): { column: TableColumn; value: string; at: Provenance | undefined }[] {
+  const out: { column: TableColumn; value: string; at: Provenance | undefined }[] = [];
+  const first = inv.rows[0];
+  const add = (column: TableColumn, value: string | undefined, at: Provenance | undefined): void => {
+    if (value !== undefined && value !== '') out.push({ column, value, at });
+  };
+  add('currency', inv.header.currency, first);
+  add('payment_method', inv.header.paymentMethod, first);
+  for (const line of inv.lines) {
+    const at = line.rows[0];
+    add('line_type', line.type, at);
+    add('reporting_code', line.reportingCode, at);
+    add('secondary_reporting_code', line.secondaryReportingCode, at);
+    add('tertiary_reporting_code', line.tertiaryReportingCode, at);
+  }
+  return out;
+}
+
+/** PO line statuses against which Alma will not invoice as usual (the line is finished). */
+const FINISHED_PO_LINE = new Set(['CLOSED', 'CANCELLED', 'DELETED']);
+
+const INACTIVE = 'INACTIVE';
+
+/** Every online problem of one (offline-valid) invoice. */
+export function preflightProblems(inv: Invoice, facts: PreflightFacts): Problem[] {
+  const out: Problem[] = [];
+  // Invoice-level cells repeat on each row or sit on the first one (README, canonical layout).
+  const head: Provenance = inv.rows[0] ?? { file: '', row: 0 };
+  const add = (at: Provenance | undefined, column: string, code: string, message: string, severity: Severity = 'error'): void => {
+    out.push(problem(at ?? head, code, message, { column, severity }));
+  };
+  const h = inv.header;
+  const failed = new Set<string>();
+  const lookupFailed = (at: Provenance | undefined, column: string, what: string, fact: { kind: 'unknown'; reason: string }): void => {
+    // One warning per thing per invoice: fifty rows with the same fund need not say it fifty times.
+    if (failed.has(what)) return;
+    failed.add(what);
+    add(at, column, 'preflight_lookup_failed', `could not check ${what} in Alma: ${fact.reason}`, 'warning');
+  };
+
+  // ---- vendor (GET /acq/vendors/{code}; §5.6 vendor requirements)
+  const vendor = facts.vendors.get(h.vendor);
+  if (vendor?.kind === 'not_found') {
+    // 401871/402880 "Vendor X not found" (§2.1); Alma would refuse the create.
+    add(head, 'vendor', 'vendor_not_found', `vendor ${quote(h.vendor)} does not exist in Alma`);
+  } else if (vendor?.kind === 'unknown') {
+    lookupFailed(head, 'vendor', `vendor ${quote(h.vendor)}`, vendor);
+  } else if (vendor?.kind === 'found') {
+    out.push(...vendorProblems(inv, vendor.value, head));
+  }
+
+  // ---- the invoice itself (§4: word search or vendor listing, post-filtered for an exact match)
+  const existing = facts.existing.get(keyString(inv.key));
+  if (existing?.kind === 'found' && existing.value.length > 0) {
+    add(head, 'invoice_number', 'invoice_exists', existsMessage(inv, existing.value));
+  } else if (existing?.kind === 'unknown') {
+    lookupFailed(head, 'invoice_number', `whether invoice ${quote(inv.key.number)} already exists`, existing);
+  }
+
+  // ---- lines: PO lines and funds
+  for (const line of inv.lines) {
+    const at = line.rows[0];
+    if (line.poLine !== undefined && line.poLine !== '') {
+      const pol = facts.poLines.get(line.poLine);
+      if (pol?.kind === 'not_found') {
+        // 60248 "Invoice line's PO Line not found" (OAS).
+        add(at, 'po_line', 'po_line_not_found', `${lineName(line)}: PO line ${quote(line.poLine)} does not exist in Alma`);
+      } else if (pol?.kind === 'unknown') {
+        lookupFailed(at, 'po_line', `PO line ${quote(line.poLine)}`, pol);
+      } else if (pol?.kind === 'found') {
+        out.push(...poLineProblems(inv, line, pol.value, at ?? head));
+      }
+    }
+    for (const f of line.funds) {
+      const fund = facts.funds.get(f.fundCode);
+      if (fund?.kind === 'not_found') {
+        // 60254 "Fund code not valid" (OAS).
+        add(f.source, 'fund_code', 'fund_not_found', `fund ${quote(f.fundCode)} does not exist in Alma`);
+      } else if (fund?.kind === 'unknown') {
+        lookupFailed(f.source, 'fund_code', `fund ${quote(f.fundCode)}`, fund);
+      } else if (fund?.kind === 'found' && !fund.value.usable) {
+        const v = fund.value;
+        if (v.status === INACTIVE) {
+          add(f.source, 'fund_code', 'fund_inactive', `fund ${quote(f.fundCode)} is inactive in Alma; an invoice line cannot be charged to it`);
+        } else {
+          const what = [v.type !== undefined ? `type ${v.type}` : '', v.fiscalPeriod !== undefined ? `fiscal period ${v.fiscalPeriod}` : '']
+            .filter((s) => s !== '')
+            .join(', ');
+          add(
+            f.source,
+            'fund_code',
+            'fund_not_usable',
+            `fund ${quote(f.fundCode)} exists${what !== '' ? ` (${what})` : ''} but is not an active allocated fund of the current fiscal period, so it cannot be charged`,
+          );
+        }
+      }
+    }
+  }
+
+  // ---- code-table values (Alma's own message for a bad code does not name the field, §2.1)
+  for (const { column, value, at } of codeValues(inv)) {
+    const table = facts.tables.get(TABLES[column]);
+    if (table?.kind !== 'found' || table.value.rows.length === 0) continue; // not available: said once, in `unchecked`
+    const row = table.value.rows.find((r) => r.code === value);
+    if (row?.enabled === true) continue;
+    const near = table.value.rows.find((r) => r.enabled && r.code.toLowerCase() === value.toLowerCase());
+    const why = row !== undefined ? 'is disabled in' : 'is not in';
+    const hint = near !== undefined ? `; did you mean ${quote(near.code)}?` : row === undefined ? `; Alma has ${listCodes(table.value)}` : '';
+    add(at, column, 'code_not_in_table', `${column} ${quote(value)} ${why} Alma's ${table.value.name} code table${hint}`);
+  }
+  // One wrong cell, one finding: an unknown account or payment method also makes the PO-line
+  // account and the account's method list disagree, which would only repeat it.
+  const has = (code: string, column: string): boolean => out.some((p) => p.code === code && p.column === column);
+  const unknownAccount = has('vendor_account_unknown', 'vendor_account');
+  const unknownMethod = has('code_not_in_table', 'payment_method');
+  return out.filter((p) => !(unknownAccount && p.code === 'po_line_other_account') && !(unknownMethod && p.code === 'vendor_payment_method'));
+}
+
+function vendorProblems(inv: Invoice, v: VendorFacts, head: Provenance): Problem[] {
+  const out: Problem[] = [];
+  const h = inv.header;
+  const add = (column: string, code: string, message: string, severity: Severity = 'error'): void => {
+    out.push(problem(head, code, message, { column, severity }));
+  };
+  const name = `vendor ${quote(v.code)}`;
+  if (v.status === INACTIVE) add('vendor', 'vendor_inactive', `${name} is inactive in Alma`);
+  // 60242 "vendor not material supplier" (OAS).
+  if (v.materialSupplier === false) {
+    add('vendor', 'vendor_not_material_supplier', `${name} is not a material supplier in Alma, so it cannot be invoiced for material`);
+  }
+  // 60243 "vendor currency not supported". Without a currency Alma uses the institution's, which
+  // the loader does not know; an empty list says nothing either.
+  if (h.currency !== undefined && v.currencies.length > 0 && !v.currencies.includes(h.currency)) {
+    add('currency', 'vendor_currency', `${name} does not take currency ${quote(h.currency)} in Alma (it takes ${v.currencies.join(', ')})`);
+  }
+  // 60237 "Invoice vendor account not valid". No account given: Alma uses the vendor's default (HARVARD).
+  if (h.vendorAccount !== undefined && h.vendorAccount !== '') {
+    const account = v.accounts.find((a) => a.code === h.vendorAccount);
+    if (account === undefined) {
+      const known = v.accounts.map((a) => a.code);
+      add(
+        'vendor_account',
+        'vendor_account_unknown',
+        `${name} has no account ${quote(h.vendorAccount)} in Alma` + (known.length > 0 ? ` (it has ${known.join(', ')})` : ''),
+      );
+    } else {
+      if (account.status === INACTIVE) {
+        add('vendor_account', 'vendor_account_inactive', `account ${quote(account.code)} of ${name} is inactive in Alma`);
+      }
+      // Accounts list their payment methods (sample 05); that Alma refuses another one (60238)
+      // is [unverified] (§5.4), so this is a warning, not an error.
+      const method = h.paymentMethod;
+      if (method !== undefined && method !== '' && account.paymentMethods.length > 0 && !account.paymentMethods.includes(method)) {
+        add(
+          'payment_method',
+          'vendor_payment_method',
+          `account ${quote(account.code)} of ${name} does not list payment method ${quote(method)} (it lists ${account.paymentMethods.join(', ')}); Alma may refuse it`,
+          'warning',
+        );
+      }
+    }
+  }
+  return out;
+}
+
+function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: Provenance): Problem[] {
+  const out: Problem[] = [];
+  const name = `${lineName(line)}: PO line ${quote(pol.number)}`;
+  const add = (code: string, message: string, severity: Severity = 'error'): void => {
+    out.push(problem(at, code, message, { column: 'po_line', severity }));
+  };
+  if (pol.vendor !== undefined && pol.vendor !== inv.key.vendor) {
+    add('po_line_other_vendor', `${name} belongs to vendor ${quote(pol.vendor)}, not ${quote(inv.key.vendor)}`);
+    return out; // its account and status say nothing more about this invoice
+  }
+  if (pol.status !== undefined && FINISHED_PO_LINE.has(pol.status)) {
+    add('po_line_closed', `${name} is ${pol.status.toLowerCase()} in Alma`, 'warning');
+  }
+  // Alma's alert DIFFERENT_VENDOR_ACCOUNT sends the invoice to review (sample 01; §5.5).
+  const account = inv.header.vendorAccount;
+  if (account !== undefined && account !== '' && pol.vendorAccount !== undefined && pol.vendorAccount !== '' && pol.vendorAccount !== account) {
+    add(
+      'po_line_other_account',
+      `${name} is ordered on vendor account ${quote(pol.vendorAccount)}, the invoice is on ${quote(account)}; Alma will send the invoice to review (DIFFERENT_VENDOR_ACCOUNT)`,
+      'warning',
+    );
+  }
+  return out;
+}
+
+function existsMessage(inv: Invoice, found: RemoteInvoice[]): string {
+  const first = found[0]!;
+  const ids = found.map((f) => f.id).join(', ');
+  const base = `invoice ${quote(inv.key.number)} of vendor ${quote(inv.key.vendor)} already exists in Alma (id ${ids}${first.workflowStatus !== undefined ? `, ${first.workflowStatus}` : ''})`;
+  if (first.totalAmount === undefined) return `${base}; a load would not create it again`;
+  const same = safeEquals(first.totalAmount, inv.header.totalAmount);
+  return same
+    ? `${base} with the same total ${first.totalAmount}; a load would skip it as already loaded — is this file sent twice?`
+    : `${base} with total ${first.totalAmount}, this file says ${inv.header.totalAmount.toFixed()}; a load would refuse it (EXISTS_DIFFERENT)`;
+}
+
+function safeEquals(text: string, amount: Decimal): boolean {
+  try {
+    return new Decimal(text).equals(amount.toString());
+  } catch {
+    return false;
+  }
+}
+
+const lineName = (line: InvoiceLine): string => `line ${quote(line.number)}`;
+
+function listCodes(t: CodeTableFacts): string {
+  const codes = t.rows.filter((r) => r.enabled).map((r) => r.code);
+  return codes.length <= 12 ? codes.join(', ') : `${codes.slice(0, 12).join(', ')} … (${codes.length} in all)`;
+}
+
+// ------------------------------------------------------------------------------- cost estimate
+
+/** The engine's poll schedule (src/engine/engine.ts `waitForProcessing`, `DEFAULT_POLL`). */
+export interface PollSchedule {
+  initialMs: number;
+  maxIntervalMs: number;
+}
+
+/**
+ * How many times the engine reads an invoice before giving up at `timeoutMs`: the same
+ * doubling-then-capped waits as `waitForProcessing`.
+ */
+export function maxPolls(schedule: PollSchedule, timeoutMs: number): number {
+  let waited = 0;
+  let interval = schedule.initialMs;
+  let polls = 0;
+  for (;;) {
+    waited += interval;
+    polls++;
+    if (waited >= timeoutMs) return polls;
+    interval = Math.min(interval * 2, schedule.maxIntervalMs, Math.max(1, timeoutMs - waited));
+  }
+}
+
+export interface EstimateInput {
+  /** The invoices a load would send (those that passed every check). */
+  invoices: readonly Invoice[];
+  /** Invoice look-up requests, measured by running the load's own look-up strategy. */
+  lookups: number;
+  rate: number;
+  poll: PollSchedule;
+  pollTimeoutMs: number;
+  remaining?: number | undefined;
+}
+
+/**
+ * Requests of a clean load: per invoice one create, one POST per line (BLOG-CREATE: "adds a
+ * single invoice line"), one `op=process_invoice`, and the reads until processing shows.
+ * Processing is asynchronous (XSD-INV, §5.2): the engine reads the invoice once after
+ * `initialMs`, which is enough for the sandbox and, we expect, for Alma (the README's sample
+ * run: 4 look-ups + 7 + 14 + 7 + 7 reads = 39); `requests_if_slow` is the bound when every
+ * invoice takes the whole `--poll-timeout`. Retries are not foreseeable and not counted.
+ */
+export function estimateLoad(input: EstimateInput): PreflightEstimate {
+  const invoices = input.invoices.length;
+  const lines = input.invoices.reduce((n, inv) => n + inv.lines.length, 0);
+  const fixed = input.lookups + invoices * 2 + lines;
+  const total = fixed + invoices;
+  const slow = fixed + invoices * maxPolls(input.poll, input.pollTimeoutMs);
+  const remaining = input.remaining;
+  return {
+    invoices,
+    lines,
+    requests: { lookups: input.lookups, create: invoices, lines, process: invoices, polls: invoices, total },
+    requests_if_slow: slow,
+    rate: input.rate,
+    seconds: total / input.rate,
+    // A spent budget (0) still gives a finite share (> 1 means the load cannot finish today).
+    ...(remaining !== undefined ? { api_remaining: remaining, share_of_remaining: total / Math.max(remaining, 1) } : {}),
+  };
+}
