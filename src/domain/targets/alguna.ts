@@ -1,0 +1,75 @@
+/**
+ * Rules for Alguna one-off invoices (seeds/004 "POST /invoices — Creates a one-off invoice";
+ * reference/other-targets.md §2). One request carries the invoice and its line items, so
+ * everything Alguna requires is checked here before anything is sent:
+ * - `accountId`, `billingPeriodStart`, `billingPeriodEnd` are "required" (seeds/004);
+ * - a line item takes `description`, `quantity` and `unitPrice` (other-targets.md §2.2: "legacy
+ *   create-line takes description (required), quantity (…required), unitPrice (…required)");
+ *   a missing quantity is 1, as for Alma;
+ * - Alguna computes the invoice's amounts from its line items (the request has no total,
+ *   seeds/004), so the vendor's `total_amount` must equal Σ quantity × unit_price: otherwise
+ *   the invoice Alguna makes is not the vendor's invoice.
+ */
+import type { Decimal } from 'decimal.js';
+import { quote } from '../cells.js';
+import { isInvalid, valueOf, type DraftInvoice, type DraftLine } from '../draft.js';
+import { ZERO } from '../money.js';
+import type { Problem } from '../problem.js';
+import { checkDecimals, checkMandatory, Findings } from './common.js';
+import { unusedColumns } from './columns.js';
+
+const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);
+
+export function checkAlgunaInvoice(d: DraftInvoice): Problem[] {
+  const p = new Findings(d);
+  const f = d.fields;
+  checkMandatory(p, ['invoice_number', 'invoice_date', 'vendor', 'total_amount', 'account_id', 'billing_period_start', 'billing_period_end'], 'Alguna', {
+    account_id: 'Alguna invoices an account (accountId is required)',
+    billing_period_start: 'Alguna requires billingPeriodStart',
+    billing_period_end: 'Alguna requires billingPeriodEnd',
+  });
+  checkDecimals(p, [['total_amount', f.total_amount]]);
+
+  const start = valueOf(f.billing_period_start);
+  const end = valueOf(f.billing_period_end);
+  if (start !== undefined && end !== undefined && f.billing_period_end !== undefined && instant(end) < instant(start)) {
+    p.add(f.billing_period_end.row, 'billing_period_end', 'billing_period_order', `billing_period_end ${end} is before billing_period_start ${start}`);
+  }
+
+  if (d.lines.length === 0) {
+    p.add(p.firstRow, undefined, 'no_lines', `invoice ${quote(d.key.number)} has no line items (every row of it has invoice-level cells only)`);
+  }
+  let sum: Decimal = ZERO;
+  let summable = true;
+  for (const line of d.lines) {
+    const lf = line.fields;
+    const row = line.rows[0] ?? p.firstRow;
+    if (lf.line_description === undefined) {
+      p.add(row, 'line_description', 'missing_value', `${lineName(line)} has no line_description; an Alguna line item needs a description`);
+    }
+    if (lf.unit_price === undefined) {
+      const hint = lf.price !== undefined ? ' (price is the Alma column; Alguna takes unit_price)' : '';
+      p.add(row, 'unit_price', 'missing_value', `${lineName(line)} has no unit_price; an Alguna line item needs one${hint}`);
+    }
+    const price = valueOf(lf.unit_price);
+    if (price === undefined || isInvalid(lf.quantity)) summable = false;
+    else sum = sum.plus(price.times(valueOf(lf.quantity) ?? 1));
+  }
+
+  const totalF = f.total_amount;
+  const total = valueOf(totalF);
+  if (summable && d.lines.length > 0 && totalF !== undefined && total !== undefined && !sum.eq(total)) {
+    const places = Math.max(2, total.decimalPlaces(), sum.decimalPlaces());
+    p.add(
+      totalF.row,
+      'total_amount',
+      'total_mismatch',
+      `total_amount ${total.toFixed(places)} does not match the line items: ${sum.toFixed(places)} (Σ quantity × unit_price); ` +
+        `difference ${total.minus(sum).toFixed(places)}. Alguna computes the invoice from its line items, so it would not be the vendor's invoice`,
+    );
+  }
+  return [...p.list, ...unusedColumns(d, 'alguna')];
+}
+
+/** ms since the epoch of a `timestamp` cell (a plain date is midnight UTC, as it is sent). */
+export const instant = (t: string): number => Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t);

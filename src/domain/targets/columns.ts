@@ -1,0 +1,77 @@
+/**
+ * Which canonical columns each target sends. A batch may carry columns of another target (one
+ * vendor file loaded into two systems); those are not an error, but a value the target would
+ * silently drop deserves a warning, once per invoice, naming the columns.
+ */
+import { FUND_COLUMNS, INVOICE_COLUMNS, LINE_COLUMNS, type CanonicalColumn } from '../columns.js';
+import type { DraftInvoice } from '../draft.js';
+import { problem, type Problem } from '../problem.js';
+import type { TargetName } from './names.js';
+
+/** Columns every target reads: the invoice's identity, date, total and currency, its note, line numbers. */
+const COMMON: readonly CanonicalColumn[] = ['invoice_number', 'invoice_date', 'vendor', 'total_amount', 'currency', 'invoice_note'];
+
+const EXSITED: readonly CanonicalColumn[] = ['purchase_order_id', 'purchase_order_note', 'custom_attributes', 'attachment', 'invoice_due_date'];
+
+const ALGUNA: readonly CanonicalColumn[] = [
+  'account_id',
+  'billing_period_start',
+  'billing_period_end',
+  'auto_issue',
+  'line_number',
+  'quantity',
+  'line_description',
+  'unit_price',
+  'product_id',
+];
+
+const OTHERS = new Set<CanonicalColumn>([...EXSITED, ...ALGUNA]);
+/** Alma reads every column of the original layout (DESIGN.md), and none of the other targets' own. */
+const ALMA: readonly CanonicalColumn[] = [...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS].filter(
+  (c) => !OTHERS.has(c) || c === 'invoice_due_date' || c === 'line_number' || c === 'quantity',
+);
+
+export const TARGET_COLUMNS: Readonly<Record<TargetName, ReadonlySet<CanonicalColumn>>> = {
+  alma: new Set(ALMA),
+  exsited: new Set([...COMMON, ...EXSITED]),
+  alguna: new Set([...COMMON, ...ALGUNA]),
+};
+
+const HINT: Readonly<Record<TargetName, string>> = {
+  alma: 'they belong to the Exsited or Alguna targets',
+  // seeds/003: the purchase invoice is created from the purchase order and takes its lines.
+  exsited: 'an Exsited purchase invoice takes its lines from its purchase order, and the other columns belong to Alma or Alguna',
+  alguna: 'they belong to the Alma or Exsited targets (Alguna line items take line_description, quantity, unit_price and product_id)',
+};
+
+const LABEL: Readonly<Record<TargetName, string>> = { alma: 'Alma', exsited: 'Exsited', alguna: 'Alguna' };
+
+/** Columns given a value in this invoice, in layout order. */
+export function columnsWithValues(d: DraftInvoice): CanonicalColumn[] {
+  const seen = new Set<string>(Object.keys(d.fields));
+  for (const line of d.lines) {
+    if (line.explicit) seen.add('line_number');
+    for (const c of Object.keys(line.fields)) seen.add(c);
+    for (const f of line.funds) {
+      if (f.code !== undefined) seen.add('fund_code');
+      if (f.percent !== undefined) seen.add('fund_percent');
+      if (f.amount !== undefined) seen.add('fund_amount');
+    }
+  }
+  return [...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS].filter((c) => seen.has(c));
+}
+
+/** One warning per invoice when it has values in columns the target does not send. */
+export function unusedColumns(d: DraftInvoice, target: TargetName): Problem[] {
+  const used = TARGET_COLUMNS[target];
+  const unused = columnsWithValues(d).filter((c) => !used.has(c));
+  if (unused.length === 0) return [];
+  return [
+    problem(
+      { file: d.file, row: d.rows[0] ?? 0 },
+      'column_not_used',
+      `${unused.join(', ')} ${unused.length === 1 ? 'is' : 'are'} not sent to ${LABEL[target]}: ${HINT[target]}`,
+      { severity: 'warning' },
+    ),
+  ];
+}

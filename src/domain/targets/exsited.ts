@@ -1,0 +1,57 @@
+/**
+ * Rules for Exsited purchase invoices (seeds/003 "Create Purchase Invoice for a Purchase Order";
+ * reference/other-targets.md §1). A purchase invoice is made from an existing purchase order
+ * and takes its lines from it, so a batch row is an invoice: which purchase order, its issue
+ * and due dates, a note for the PO, custom attributes, and a note (with an optional file) for
+ * the invoice itself.
+ */
+import { quote } from '../cells.js';
+import { valueOf, type DraftInvoice } from '../draft.js';
+import type { Problem } from '../problem.js';
+import { checkDecimals, checkMandatory, Findings } from './common.js';
+import { unusedColumns } from './columns.js';
+
+/**
+ * Custom attributes the loader writes itself on every purchase invoice: Exsited has no field
+ * for the vendor's invoice number and no idempotency key (other-targets.md §1.8), so these two
+ * are how a re-run finds the invoice again. A batch may not set them.
+ */
+export const EXSITED_NUMBER_ATTRIBUTE = 'vendor_invoice_number';
+export const EXSITED_VENDOR_ATTRIBUTE = 'vendor';
+const RESERVED = new Set([EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE]);
+
+export function checkExsitedInvoice(d: DraftInvoice): Problem[] {
+  const p = new Findings(d);
+  const f = d.fields;
+  // invoice_date → issue_date (YYYY-MM-DD, seeds/003); purchase_order_id is the path parameter.
+  // total_amount is not sent (the PI's total comes from the PO): it is the vendor's control
+  // total, shown next to Exsited's own total in the report.
+  checkMandatory(p, ['invoice_number', 'invoice_date', 'vendor', 'total_amount', 'purchase_order_id'], 'Exsited', {
+    purchase_order_id: 'an Exsited purchase invoice is created from a purchase order (POST /purchase-orders/{purchase_order_id}/purchase-invoices)',
+    total_amount: "the report compares it with Exsited's own total",
+  });
+  checkDecimals(p, [['total_amount', f.total_amount]]);
+
+  const attrs = f.custom_attributes;
+  const raw = valueOf(attrs);
+  if (attrs !== undefined && raw !== undefined) {
+    const names = (JSON.parse(raw) as [string, string][]).map(([n]) => n);
+    for (const name of names.filter((n) => RESERVED.has(n))) {
+      p.add(
+        attrs.row,
+        'custom_attributes',
+        'reserved_attribute',
+        `custom_attributes names ${quote(name)}, which the loader sets itself (vendor and invoice number, to find the invoice again); use another name`,
+      );
+    }
+  }
+
+  // A due date before the issue date is almost certainly a typo; Exsited's rules on it are not
+  // documented, so it is pointed out, not refused.
+  const issue = valueOf(f.invoice_date);
+  const due = valueOf(f.invoice_due_date);
+  if (issue !== undefined && due !== undefined && due < issue && f.invoice_due_date !== undefined) {
+    p.add(f.invoice_due_date.row, 'invoice_due_date', 'due_before_issue', `invoice_due_date ${due} is before invoice_date ${issue}`, 'warning');
+  }
+  return [...p.list, ...unusedColumns(d, 'exsited')];
+}

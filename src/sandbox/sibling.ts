@@ -1,0 +1,323 @@
+/**
+ * The skeleton the Exsited and Alguna sandboxes share (siblings of the Alma one in server.ts):
+ * a `node:http` server, the same seeded fault kinds with the same meaning (faults.ts), a
+ * per-second threshold, added latency, state kept in a file between runs, and the same admin
+ * API under `/_sandbox/` (state, faults, config, reset) that needs no credentials.
+ *
+ * Order for an API request: route → credentials (the target's own 401) → per-second threshold
+ * (429, not applied) → fault decision → apply → fault after → answer. The target's spec says
+ * how its routes, errors and state look; this file says what each fault kind does on the wire:
+ *  - `error_before`: 500, not applied;             - `drop_before`: socket destroyed, not applied;
+ *  - `lost_after`: applied, then socket destroyed; - `error_after`: applied, then 500;
+ *  - `timeout`: applied, connection held, then destroyed;
+ *  - `throttle`: 429, not applied;                 - `business`: the target's 4xx refusal, not applied.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { FaultEngine, type FaultSubject } from './faults.js';
+import { parseFaultConfig } from './config.js';
+import { SlidingWindow } from './throttle.js';
+import type { FaultConfig, FaultKind, SandboxLogger, Step } from './types.js';
+
+export interface SiblingAnswer {
+  status: number;
+  /** An object is sent as JSON; a string as it is. */
+  body?: unknown;
+  headers?: Record<string, string> | undefined;
+}
+
+export interface SiblingRequest {
+  method: string;
+  url: URL;
+  /** Path below the API prefix, split into decoded segments. */
+  segs: string[];
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+export interface SiblingRoute {
+  step: Step;
+  /** What the request is about, for `match` rules and permanent business errors. Never throws. */
+  subject(): FaultSubject;
+  /** Checks the credentials; an answer refuses the request. Absent: no credentials needed (a token endpoint). */
+  auth?: (() => SiblingAnswer | undefined) | undefined;
+  /** Applies the request. May wait (an idempotent request in flight). */
+  run(): SiblingAnswer | Promise<SiblingAnswer>;
+}
+
+/** Common runtime settings; a target adds its own (token lifetime, event delay …). */
+export interface SiblingConfig {
+  perSecond: number;
+  latencyMs: number;
+  timeoutHoldMs: number;
+}
+
+export const SIBLING_DEFAULTS: SiblingConfig = { perSecond: 1000, latencyMs: 0, timeoutHoldMs: 60_000 };
+
+export interface SiblingSpec<C extends SiblingConfig> {
+  name: string;
+  /** Path prefix of the API (`''` when paths start at the root). */
+  prefix: string;
+  route(req: SiblingRequest): SiblingRoute | SiblingAnswer;
+  /** The target's 500, 429 and business refusal (with headers such as Alguna's `Transient-Error`). */
+  serverError(applied: boolean): SiblingAnswer;
+  throttled(): SiblingAnswer;
+  business(step: Step): SiblingAnswer;
+  notFound(method: string, path: string): SiblingAnswer;
+  /** Validates and applies a config patch, returning the new config (throws with a readable message). */
+  configure(config: C, patch: Record<string, unknown>): C;
+  /** The admin state dump; `extra` holds the request and fault counters the skeleton keeps. */
+  state(config: C, extra: { requests: Record<string, number>; faults: Record<FaultKind, number> }): unknown;
+  snapshot(): unknown;
+  restore(data: unknown): void;
+  reset(): void;
+}
+
+export interface SiblingOptions extends FaultConfig {
+  port?: number | undefined;
+  host?: string | undefined;
+  statePath?: string | undefined;
+  logger?: SandboxLogger | undefined;
+}
+
+export interface SiblingHandle<S> {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  state(): S;
+  configure(patch: Record<string, unknown>): void;
+  setFaults(config: FaultConfig): void;
+  reset(): void;
+}
+
+const ADMIN_PREFIX = '/_sandbox/';
+const MAX_BODY = 10 * 1024 * 1024;
+
+export async function startSibling<C extends SiblingConfig, S>(
+  spec: SiblingSpec<C>,
+  initial: C,
+  opts: SiblingOptions,
+): Promise<SiblingHandle<S>> {
+  const log = opts.logger ?? ((): void => {});
+  let config = initial;
+  const faults = new FaultEngine(
+    parseFaultConfig(Object.fromEntries((['faultRate', 'faultKinds', 'faults', 'randomSeed'] as const).filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]))),
+  );
+  const window = new SlidingWindow(config.perSecond);
+  let requests: Record<string, number> = {};
+
+  // ---- persistence: whole state as JSON, written atomically after every write request ----------
+  if (opts.statePath !== undefined) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(opts.statePath, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (text !== undefined) {
+      const saved = JSON.parse(text) as { version?: number; target?: string; data?: unknown };
+      if (saved.version !== 1 || saved.target !== spec.name) throw new Error(`sandbox state file ${opts.statePath} is not a ${spec.name} sandbox state (version 1)`);
+      spec.restore(saved.data);
+    } else spec.reset();
+  } else spec.reset();
+  const persist = (): void => {
+    if (opts.statePath === undefined) return;
+    mkdirSync(dirname(opts.statePath), { recursive: true });
+    const tmp = `${opts.statePath}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, target: spec.name, data: spec.snapshot() }));
+    renameSync(tmp, opts.statePath);
+  };
+  persist();
+
+  // ---- connections, so close() ends everything at once --------------------------------------------
+  const sockets = new Set<Socket>();
+  const waits = new Map<NodeJS.Timeout, () => void>();
+  let closing = false;
+  const sleep = (ms: number): Promise<void> =>
+    ms <= 0 || closing
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const t = setTimeout(() => {
+            waits.delete(t);
+            resolve();
+          }, ms);
+          waits.set(t, resolve);
+        });
+  const send = async (res: ServerResponse, a: SiblingAnswer): Promise<void> => {
+    await sleep(config.latencyMs);
+    if (res.destroyed || res.writableEnded) return;
+    const isText = typeof a.body === 'string';
+    const payload = a.body === undefined ? '' : isText ? (a.body as string) : JSON.stringify(a.body);
+    res.writeHead(a.status, { ...(a.body !== undefined ? { 'Content-Type': isText ? 'text/plain;charset=UTF-8' : 'application/json;charset=UTF-8' } : {}), ...a.headers });
+    res.end(payload);
+  };
+  const drop = (req: IncomingMessage): void => {
+    req.socket.destroy();
+  };
+  const hold = (req: IncomingMessage): void => {
+    const sock = req.socket;
+    const t = setTimeout(() => {
+      waits.delete(t);
+      sock.destroy();
+    }, config.timeoutHoldMs);
+    waits.set(t, () => sock.destroy());
+    sock.once('close', () => {
+      clearTimeout(t);
+      waits.delete(t);
+    });
+  };
+
+  const api = async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> => {
+    const method = req.method ?? 'GET';
+    let segs: string[];
+    try {
+      segs = url.pathname.slice(spec.prefix.length).split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return send(res, spec.notFound(method, url.pathname));
+    }
+    const r = spec.route({ method, url, segs, headers: req.headers, body });
+    if (!('run' in r)) return send(res, r);
+    const countKey = `${method} ${r.step}`;
+    requests[countKey] = (requests[countKey] ?? 0) + 1;
+    const refused = r.auth?.();
+    if (refused !== undefined) return send(res, refused);
+    if (!window.tryAcquire(Date.now())) return send(res, spec.throttled());
+
+    const step = r.step === 'other' ? undefined : r.step;
+    const kind: FaultKind | undefined = step === undefined ? undefined : faults.decide(step, r.subject());
+    if (kind !== undefined && step !== undefined) {
+      log(`sandbox ${spec.name}: fault ${kind} on ${method} ${url.pathname} (${step})`);
+      if (kind === 'throttle') return send(res, spec.throttled());
+      if (kind === 'error_before') return send(res, spec.serverError(false));
+      if (kind === 'business') return send(res, spec.business(step));
+      if (kind === 'drop_before') {
+        await sleep(config.latencyMs);
+        return drop(req);
+      }
+    }
+    let answer: SiblingAnswer;
+    try {
+      answer = await r.run();
+    } finally {
+      if (method !== 'GET') persist();
+    }
+    if (kind === 'lost_after') {
+      await sleep(config.latencyMs);
+      return drop(req);
+    }
+    if (kind === 'error_after') return send(res, spec.serverError(true));
+    if (kind === 'timeout') return hold(req);
+    return send(res, answer);
+  };
+
+  const state = (): S => spec.state(config, { requests: { ...requests }, faults: { ...faults.injected } }) as S;
+  const configure = (patch: Record<string, unknown>): void => {
+    config = spec.configure(config, patch);
+    window.limit = config.perSecond;
+  };
+  const setFaults = (cfg: FaultConfig): void => faults.configure(parseFaultConfig(cfg));
+  const reset = (): void => {
+    spec.reset();
+    persist();
+    faults.reset();
+    window.reset();
+    requests = {};
+  };
+
+  const admin = (method: string, what: string, raw: string, res: ServerResponse): void => {
+    const reply = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      const body: unknown = raw.trim() === '' ? {} : JSON.parse(raw);
+      switch (`${method} ${what}`) {
+        case 'GET state':
+          return reply(200, state());
+        case 'POST faults':
+          setFaults(body as FaultConfig);
+          return reply(200, { ok: true, faults: faults.current() });
+        case 'POST config':
+          configure(body as Record<string, unknown>);
+          return reply(200, { ok: true, config });
+        case 'POST reset':
+          reset();
+          return reply(200, { ok: true });
+        default:
+          return reply(404, { error: `unknown sandbox admin request ${method} /_sandbox/${what}` });
+      }
+    } catch (e) {
+      return reply(400, { error: (e as Error).message });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+      const body = await readBody(req);
+      if (body === undefined) return drop(req);
+      if (url.pathname.startsWith(ADMIN_PREFIX)) return admin(req.method ?? 'GET', url.pathname.slice(ADMIN_PREFIX.length), body.toString('utf8'), res);
+      if (spec.prefix === '' || url.pathname === spec.prefix || url.pathname.startsWith(`${spec.prefix}/`)) return api(req, res, url, body);
+      return send(res, spec.notFound(req.method ?? 'GET', url.pathname));
+    })().catch((e: unknown) => {
+      log(`sandbox ${spec.name}: internal error: ${(e as Error).stack ?? String(e)}`);
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end('sandbox internal error');
+      }
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}`;
+  log(`sandbox ${spec.name}: listening on ${url}`);
+
+  const close = async (): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    for (const [t, release] of waits) {
+      clearTimeout(t);
+      release();
+    }
+    waits.clear();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
+
+  return { url, port, close, state, configure, setFaults, reset };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A non-negative number from a config patch, or the current value; throws naming the field. */
+export function patchNumber(patch: Record<string, unknown>, key: string, current: number, min = 0): number {
+  const v = patch[key];
+  if (v === undefined) return current;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new Error(`invalid sandbox config: ${key} must be a number of at least ${min}`);
+  return v;
+}

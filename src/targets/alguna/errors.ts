@@ -1,0 +1,46 @@
+/**
+ * Alguna's error body (other-targets.md §2.5): `{"status": 400, "detail": "Validation failed: …"}`;
+ * 400 bad request, 401 unauthorised, 404 not found, 422 validation, 500 server error; for
+ * idempotency 422 "key already used with different parameters" and 409 "request currently
+ * being processed" (§2.7). Alguna has no error codes of its own, so the report's `code` is a
+ * short name for the status (`validation_failed` …); an RFC 7807 `type`/`title`/`code`, if one
+ * appears, wins.
+ */
+import { ApiError } from '../../shared/errors.js';
+import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
+import type { ResponseHeaders } from '../http.js';
+
+const NAMES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'idempotency_in_progress',
+  422: 'validation_failed',
+  429: 'rate_limited',
+  500: 'server_error',
+  502: 'bad_gateway',
+  503: 'unavailable',
+  504: 'gateway_timeout',
+};
+
+export function parseAlgunaError(status: number, _headers: ResponseHeaders, bodyText: string): ApiError {
+  const text = bodyText.trim();
+  let doc: JsonValue | undefined;
+  try {
+    doc = text.startsWith('{') ? parseJson(text) : undefined;
+  } catch {
+    doc = undefined;
+  }
+  const name = NAMES[status] ?? `HTTP_${status}`;
+  if (isJsonObject(doc)) {
+    const detail = jsonText(doc['detail']) ?? jsonText(doc['message']) ?? jsonText(doc['title']) ?? jsonText(doc['error']);
+    const code = jsonText(doc['code']) ?? name;
+    if (detail !== undefined) return new ApiError({ httpStatus: status, code, message: detail });
+  }
+  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return new ApiError({ httpStatus: status, code: name, message: plain === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${plain.slice(0, 200)}` });
+}
+
+/** Alguna's 422 for a key reused with another body (§2.7): a definite refusal, never retried. */
+export const isKeyMismatch = (err: ApiError): boolean => err.httpStatus === 422 && /idempot/i.test(err.message);

@@ -1,0 +1,234 @@
+/**
+ * The Alguna target (seeds/004; reference/other-targets.md §2): one `POST /invoices` per invoice
+ * with its line items inline, so no child items and no finalize step (`autoIssue` issues it).
+ *
+ * Alguna de-duplicates writes by `Idempotency-Key` (§2.7), so here — unlike Alma and Exsited —
+ * a create whose outcome is unknown may be sent again as it is: the request is marked
+ * idempotent, the shared client retries it (same bytes, same key), and Alguna answers a replay
+ * with the invoice it already made. A 409 (the same key still being processed) leaves the
+ * outcome unknown; the engine then looks the invoice up and, if it is not there yet, sends the
+ * same request again. Keys last 24 hours, so a look-up before create still guards a re-run days
+ * later: the account's invoices are listed and matched by the identity that starts the
+ * description (payload.ts).
+ *
+ * Auth is a static key, `Authorization: Bearer` (§2.1). `Alguna-Version` is sent when configured
+ * (default `2026-04-01`, which the v2 API requires and the SDKs pin, §2.1).
+ */
+import type { Dispatcher } from 'undici';
+import type { Invoice } from '../../domain/model.js';
+import { RateLimiter, type Limiter } from '../../engine/limiter.js';
+import type { RetryOptions } from '../../engine/retry.js';
+import { ApiError, UnknownOutcomeError, UsageError } from '../../shared/errors.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { HttpClient } from '../http.js';
+import type { RemoteInvoice, RemoteLine, Target, TargetEventSink } from '../target.js';
+import { parseAlgunaError } from './errors.js';
+import { describes, idempotencyKey, invoicePayload } from './payload.js';
+
+export const DEFAULT_ALGUNA_URL = 'https://api.alguna.io';
+export const DEFAULT_ALGUNA_VERSION = '2026-04-01';
+
+export interface AlgunaTargetOptions {
+  /** Scheme, host and optional path prefix (`https://api.alguna.io`, or `…/beta`: §2.1 shows both). */
+  baseUrl?: string | undefined;
+  apiKey: string;
+  /** `Alguna-Version` header; `''` sends none. */
+  apiVersion?: string | undefined;
+  rate?: number | undefined;
+  limiter?: Limiter | undefined;
+  dispatcher?: Dispatcher | undefined;
+  reportsRequestSent?: boolean | undefined;
+  timeoutMs?: number | undefined;
+  maxRetries?: number | undefined;
+  retry?: Partial<RetryOptions> | undefined;
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
+  now?: (() => number) | undefined;
+  signal?: AbortSignal | undefined;
+  onEvent?: TargetEventSink | undefined;
+}
+
+export interface AlgunaTarget extends Target {
+  readonly name: 'alguna';
+  /** `getInvoice`, with the batch's invoice to name the line items by line number. */
+  getInvoiceFor(invoiceId: string, invoice: Invoice | undefined): Promise<RemoteInvoice>;
+  requestCount(): number;
+  close(): Promise<void>;
+}
+
+/** Page size of the list (legacy `limit` takes 5/10/25/50/100, §2.8). */
+export const PAGE_SIZE = 100;
+
+type JsonObject = { [key: string]: JsonValue };
+
+export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
+  const key = opts.apiKey.trim();
+  if (key === '') throw new UsageError('no Alguna API key: set ALGUNA_API_KEY or pass --api-key-file');
+  const limiter: Limiter = opts.limiter ?? new RateLimiter({ rate: opts.rate ?? 10, now: opts.now, sleep: opts.sleep, onEvent: opts.onEvent });
+  const version = opts.apiVersion ?? DEFAULT_ALGUNA_VERSION;
+  const http = new HttpClient({
+    baseUrl: opts.baseUrl ?? DEFAULT_ALGUNA_URL,
+    headers: {
+      authorization: `Bearer ${key}`,
+      accept: 'application/json',
+      'content-type': 'application/json',
+      ...(version !== '' ? { 'alguna-version': version } : {}),
+    },
+    secrets: [key],
+    parseError: parseAlgunaError,
+    dispatcher: opts.dispatcher,
+    reportsRequestSent: opts.reportsRequestSent,
+    timeoutMs: opts.timeoutMs,
+    limiter,
+    retry: opts.maxRetries !== undefined ? { ...opts.retry, maxRetries: opts.maxRetries } : opts.retry,
+    sleep: opts.sleep,
+    random: opts.random,
+    now: opts.now,
+    signal: opts.signal,
+    onEvent: opts.onEvent,
+  });
+
+  /** account id → its invoices, read once (a promise, so concurrent look-ups share one read). */
+  const listed = new Map<string, Promise<JsonObject[]>>();
+  const listAccount = async (account: string): Promise<JsonObject[]> => {
+    const out: JsonObject[] = [];
+    // Legacy list: `?page=1&limit=25` → `{"items": […]}`; v2 answers `{"data": […]}` (§2.8). No
+    // total is given, so pages are read until a short one. `accountId` narrows the list where
+    // the API supports it; the account is checked on every item anyway.
+    for (let page = 1; ; page++) {
+      const answer = await http.json({ method: 'GET', path: '/invoices', query: { accountId: account, page, limit: PAGE_SIZE } });
+      const items = isJsonObject(answer) ? (Array.isArray(answer['items']) ? answer['items'] : Array.isArray(answer['data']) ? answer['data'] : []) : [];
+      for (const item of items) if (isJsonObject(item) && text(item, 'accountId', 'account_id', 'customer_id') === account) out.push(item);
+      if (items.length < PAGE_SIZE) return out;
+    }
+  };
+
+  const remoteOf = (v: JsonValue, inv: Invoice | undefined, what: string): RemoteInvoice => {
+    const r = toRemote(v, inv);
+    if (r === undefined) throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the answer to ${what} has no invoice id` });
+    return r;
+  };
+
+  const target: AlgunaTarget = {
+    name: 'alguna',
+    label: 'Alguna',
+    endpoint: new URL(http.baseUrl).origin + new URL(http.baseUrl).pathname.replace(/\/+$/, ''),
+
+    payloads: (invoice: Invoice) => ({ invoice: invoicePayload(invoice), lines: [] }),
+
+    prepareLookups: async () => undefined,
+
+    async findInvoices(k, o) {
+      const account = o.invoice?.header.accountId;
+      if (account === undefined || account === '') throw new Error(`internal: invoice ${k.number} reached the Alguna target without an account`);
+      let pending = o.fresh ? undefined : listed.get(account);
+      if (pending === undefined) {
+        pending = listAccount(account);
+        listed.set(account, pending);
+        pending.catch(() => listed.delete(account));
+      }
+      const all = await pending;
+      return all
+        .filter((item) => describes(text(item, 'description') ?? '', k))
+        .map((item) => remoteOf(item, o.invoice, 'the invoice list'))
+        .map((r) => ({ ...r, number: k.number, vendor: k.vendor }));
+    },
+
+    async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
+      const body = invoicePayload(invoice);
+      let answer: JsonValue;
+      try {
+        answer = await http.json({
+          method: 'POST',
+          path: '/invoices',
+          body,
+          headers: { 'idempotency-key': idempotencyKey(invoice, body) },
+          // Safe to send again with the same key (§2.7): lost answers, timeouts and 5xx are retried.
+          idempotent: true,
+        });
+      } catch (err) {
+        // 409: "request currently being processed" under this key (§2.7). It may yet succeed:
+        // the engine looks it up, then sends the same request (same key) again.
+        if (err instanceof ApiError && err.httpStatus === 409) throw new UnknownOutcomeError(err.detail, { cause: err });
+        throw err;
+      }
+      const r = toRemote(answer, invoice);
+      if (r === undefined) throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: 'the answer to POST /invoices has no invoice id' });
+      return { ...r, number: invoice.key.number, vendor: invoice.key.vendor };
+    },
+
+    // Line items go inline in the create and come back in its answer (`children`).
+    childKeys: () => [],
+    async listChildren(invoiceId: string, invoice: Invoice): Promise<RemoteLine[]> {
+      return (await target.getInvoiceFor(invoiceId, invoice)).children ?? [];
+    },
+    addChild: async (invoiceId: string, k: string) => {
+      throw new Error(`internal: Alguna line items are created with the invoice (asked to add ${k} to ${invoiceId})`);
+    },
+
+    getInvoice: (invoiceId: string) => target.getInvoiceFor(invoiceId, undefined),
+    async getInvoiceFor(invoiceId: string, invoice: Invoice | undefined): Promise<RemoteInvoice> {
+      const answer = await http.json({ method: 'GET', path: `/invoices/${encodeURIComponent(invoiceId)}` });
+      return remoteOf(answer, invoice, `GET /invoices/${invoiceId}`);
+    },
+
+    requestCount: () => http.requests,
+    close: () => http.close().catch(() => undefined),
+  };
+  return target;
+}
+
+function text(o: JsonObject, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = jsonText(o[n]);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+/**
+ * An Alguna invoice as the seam sees it (seeds/004 response: `id`, `status`, `lineItems`,
+ * `subtotal`, `tax`, `total`, … in camelCase; v2 in snake_case, §2.4). It is complete as found:
+ * created in one request. Line items are matched to the batch's lines by position — the request
+ * sends them in line order and the answer lists them in that order (an assumption: the seed does
+ * not say); an answer with another count names no children.
+ */
+function toRemote(v: JsonValue, inv: Invoice | undefined): RemoteInvoice | undefined {
+  if (!isJsonObject(v)) return undefined;
+  const o: JsonObject = isJsonObject(v['invoice']) ? v['invoice'] : v;
+  const id = text(o, 'id');
+  if (id === undefined || id === '') return undefined;
+  const amounts: Record<string, string> = {};
+  for (const [name, ...keys] of [
+    ['subtotal', 'subtotal'],
+    ['tax', 'tax'],
+    ['total', 'total'],
+    ['amount_remaining', 'amountRemaining', 'amount_remaining'],
+  ] as const) {
+    const a = text(o, ...keys);
+    if (a !== undefined && a !== '') amounts[name] = a;
+  }
+  const items = Array.isArray(o['lineItems']) ? o['lineItems'] : Array.isArray(o['line_items']) ? o['line_items'] : [];
+  const children: RemoteLine[] = [];
+  if (inv !== undefined && items.length === inv.lines.length) {
+    items.forEach((item, i) => {
+      const itemId = isJsonObject(item) ? text(item, 'id') : undefined;
+      const line = inv.lines[i];
+      if (itemId !== undefined && line !== undefined) children.push({ id: itemId, number: line.number });
+    });
+  }
+  return {
+    id,
+    number: '',
+    vendor: '',
+    workflowStatus: text(o, 'status'),
+    alerts: [],
+    // The subtotal is what the batch's total must equal (rules: Σ quantity × unit_price): an
+    // invoice found with another one is not this invoice (EXISTS_DIFFERENT).
+    totalAmount: amounts['subtotal'],
+    processed: true,
+    inReview: false,
+    children: children.length > 0 ? children : undefined,
+    ...(Object.keys(amounts).length > 0 ? { amounts } : {}),
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Exsited's error body (other-targets.md §1.6): `{"errors":[{"code": <int|string>, "message": "…"}]}`;
+ * the SDKs read `errors[].message` and `errors[0].code` (exsited-python `process_error_response`,
+ * exsited-php `responseProcessor`). The HTTP status carries the class (400 validation, 401
+ * token, 403 access, 404 not found, 500 server — "some endpoints return 500 for valid input",
+ * so the raw body is kept in the message). OAuth errors may come as `{"error", "error_description"}`
+ * (RFC 6749 §5.2); both are read.
+ */
+import { ApiError } from '../../shared/errors.js';
+import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
+import type { ResponseHeaders } from '../http.js';
+
+export function parseExsitedError(status: number, _headers: ResponseHeaders, bodyText: string): ApiError {
+  const text = bodyText.trim();
+  let doc: JsonValue | undefined;
+  try {
+    doc = text.startsWith('{') ? parseJson(text) : undefined;
+  } catch {
+    doc = undefined;
+  }
+  if (isJsonObject(doc)) {
+    const errors = Array.isArray(doc['errors']) ? doc['errors'].filter(isJsonObject) : [];
+    const messages = errors.map((e) => jsonText(e['message'])).filter((m): m is string => m !== undefined && m !== '');
+    const code = errors.map((e) => jsonText(e['code'])).find((c) => c !== undefined && c !== '');
+    if (messages.length > 0 || code !== undefined) {
+      return new ApiError({ httpStatus: status, code: code ?? `HTTP_${status}`, message: messages.join('; ') || `HTTP ${status}` });
+    }
+    const oauth = jsonText(doc['error']);
+    if (oauth !== undefined) {
+      return new ApiError({ httpStatus: status, code: oauth, message: jsonText(doc['error_description']) ?? oauth });
+    }
+  }
+  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: plain === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${plain.slice(0, 200)}` });
+}

@@ -1,0 +1,113 @@
+/**
+ * Canonical invoice → Exsited requests (seeds/003):
+ * - `POST /purchase-orders/{purchase_order_id}/purchase-invoices` with
+ *   `{"purchase_invoice": {issue_date, due_date, purchase_order_note, custom_attributes[]}}`,
+ *   dates `YYYY-MM-DD`; only fields that are set are sent (`{"purchase_invoice":{}}` is valid,
+ *   KB 06). The lines and amounts come from the purchase order.
+ * - the loader's own custom attributes, `vendor_invoice_number` and `vendor`, first: Exsited has
+ *   no field for the vendor's number and no idempotency key (other-targets.md §1.8 suggests a
+ *   custom attribute "as a second guard"), so they are how a look-up finds the invoice again.
+ * - one note per invoice, `POST /purchase-invoices/{id}/notes` as multipart/form-data with
+ *   `note` (text) and, when the batch names one, `file`. Its text is deterministic, so a
+ *   re-run recognises the note it made (`NOTE_KEY` in the journal and the report).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import type { Invoice } from '../../domain/model.js';
+import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from '../../domain/targets/index.js';
+
+/** The key of the one child item an Exsited invoice can have: its note. */
+export const NOTE_KEY = 'note';
+
+/** Our own size limit for an attachment (Exsited publishes none); the sandbox accepts 10 MiB bodies. */
+export const MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024;
+
+export function purchaseInvoicePayload(inv: Invoice): { purchase_invoice: Record<string, unknown> } {
+  const h = inv.header;
+  const body: Record<string, unknown> = { issue_date: h.date };
+  if (h.dueDate !== undefined) body['due_date'] = h.dueDate;
+  if (h.purchaseOrderNote !== undefined && h.purchaseOrderNote !== '') body['purchase_order_note'] = h.purchaseOrderNote;
+  body['custom_attributes'] = [
+    { name: EXSITED_NUMBER_ATTRIBUTE, value: inv.key.number },
+    { name: EXSITED_VENDOR_ATTRIBUTE, value: inv.key.vendor },
+    ...(h.customAttributes ?? []).map((a) => ({ name: a.name, value: a.value })),
+  ];
+  return { purchase_invoice: body };
+}
+
+/** The invoice has a note when the batch gives note text or a file to attach. */
+export const hasNote = (inv: Invoice): boolean =>
+  (inv.header.note !== undefined && inv.header.note !== '') || (inv.header.attachment !== undefined && inv.header.attachment !== '');
+
+/** The note's text: the batch's `invoice_note`, or a plain caption for a file sent on its own. */
+export function noteText(inv: Invoice): string {
+  const note = inv.header.note;
+  if (note !== undefined && note.trim() !== '') return note.trim();
+  return `Invoice ${inv.key.number} from ${inv.key.vendor}: ${basename(inv.header.attachment ?? '')}`;
+}
+
+/**
+ * Where the attachment is: a relative path is relative to the batch file that names it (so a
+ * batch and its files can move together), or to the working directory for standard input.
+ */
+export function attachmentPath(inv: Invoice, cwd = process.cwd()): string | undefined {
+  const a = inv.header.attachment;
+  if (a === undefined || a === '') return undefined;
+  const file = inv.rows[0]?.file;
+  const base = file === undefined || file === '-' ? cwd : dirname(resolve(cwd, file));
+  return resolve(base, a);
+}
+
+/** Why the attachment cannot be sent, or undefined when it can (checked before anything is sent). */
+export function attachmentProblem(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return `${path} is not a file`;
+    if (st.size > MAX_ATTACHMENT_BYTES) return `${path} is ${st.size} bytes; the loader sends files of at most ${MAX_ATTACHMENT_BYTES} bytes`;
+    return undefined;
+  } catch (err) {
+    return `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+}
+
+const TYPES: Record<string, string> = {
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+  '.txt': 'text/plain',
+  '.csv': 'text/csv',
+  '.xml': 'application/xml',
+  '.json': 'application/json',
+  '.doc': 'application/msword',
+  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/**
+ * The note as multipart/form-data bytes and their content type, built with the platform's
+ * FormData, Blob and Response (WHATWG fetch, in Node since 18): the bytes are made once, so a
+ * retried request sends exactly the same body.
+ */
+export async function noteBody(inv: Invoice, cwd = process.cwd()): Promise<{ body: Uint8Array; contentType: string }> {
+  const form = new FormData();
+  form.set('note', noteText(inv));
+  const path = attachmentPath(inv, cwd);
+  if (path !== undefined) {
+    const bytes = readFileSync(path);
+    const type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+    form.set('file', new Blob([bytes], { type }), basename(path));
+  }
+  const res = new Response(form);
+  const contentType = res.headers.get('content-type') ?? 'multipart/form-data';
+  return { body: new Uint8Array(await res.arrayBuffer()), contentType };
+}
+
+/** What `--show-payloads` shows of the note: its fields (the file by path, not by content). */
+export function notePreview(inv: Invoice): Record<string, string> {
+  const path = attachmentPath(inv);
+  return { note: noteText(inv), ...(path !== undefined ? { file: path } : {}) };
+}

@@ -1,0 +1,113 @@
+/**
+ * Exsited answers → the target-neutral shapes. The v3 PI object sits under `purchase_invoice`,
+ * a list under `purchase_invoices[]` (other-targets.md §1.5; python `PurchaseInvoiceDTO`); the
+ * note answer under `purchase-invoice` with a hyphen (seeds/003). Both spellings are accepted
+ * everywhere, and v4's `data` list, since the generations differ (§1.1, §1.9).
+ */
+import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from '../../domain/targets/index.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import type { RemoteInvoice } from '../target.js';
+
+type JsonObject = { [key: string]: JsonValue };
+
+/** The record under the envelope key (`purchase_invoice` or `purchase-invoice`), or the object itself. */
+export function envelope(v: JsonValue | undefined): JsonObject | undefined {
+  if (!isJsonObject(v)) return undefined;
+  for (const k of ['purchase_invoice', 'purchase-invoice']) if (isJsonObject(v[k])) return v[k];
+  return v;
+}
+
+/** The purchase invoices of a list answer. */
+export function listItems(v: JsonValue | undefined): JsonValue[] {
+  if (!isJsonObject(v)) return [];
+  for (const k of ['purchase_invoices', 'purchase-invoices', 'data']) {
+    const items = v[k];
+    if (Array.isArray(items)) return items;
+  }
+  return [];
+}
+
+/** Whether another page follows: v3 `pagination.next_page`, v4 `pagination.has_more`. */
+export function hasNextPage(v: JsonValue | undefined, got: number, limit: number): boolean {
+  const p = isJsonObject(v) && isJsonObject(v['pagination']) ? v['pagination'] : undefined;
+  if (p !== undefined) {
+    const more = jsonText(p['has_more']);
+    if (more !== undefined) return more === 'true';
+    if ('next_page' in p) {
+      const next = jsonText(p['next_page']);
+      return next !== undefined && next !== '' && next !== 'null';
+    }
+  }
+  return got >= limit;
+}
+
+export function attribute(pi: JsonObject, name: string): string | undefined {
+  const list = pi['custom_attributes'];
+  if (!Array.isArray(list)) return undefined;
+  for (const a of list) if (isJsonObject(a) && jsonText(a['name']) === name) return jsonText(a['value']);
+  return undefined;
+}
+
+/**
+ * Statuses the PI list filter accepts are ACTIVE, VOID, DRAFT (PI GET docs); cancel "sets
+ * status inactive" and reactivate "back to active" (other-targets.md §1.4). Compared
+ * case-insensitively, since the documents write them both ways.
+ */
+export const isCancelled = (status: string | undefined): boolean => /^(inactive|cancell?ed)$/i.test(status ?? '');
+export const isActive = (status: string | undefined): boolean => /^active$/i.test(status ?? '');
+
+/**
+ * A PI as the seam sees it. `processed` is decided by the caller's mode: a load never calls a
+ * found PI complete (its note must still be checked), an action calls it done when its status
+ * shows the action.
+ */
+export function toRemoteInvoice(v: JsonValue | undefined, processed: (status: string | undefined) => boolean): RemoteInvoice | undefined {
+  const pi = envelope(v);
+  if (pi === undefined) return undefined;
+  const id = jsonText(pi['id']);
+  if (id === undefined || id === '') return undefined;
+  const status = jsonText(pi['status']);
+  const amounts: Record<string, string> = {};
+  for (const k of ['subtotal', 'tax', 'total']) {
+    const a = jsonText(pi[k]);
+    if (a !== undefined && a !== '') amounts[k] = a;
+  }
+  return {
+    id,
+    number: attribute(pi, EXSITED_NUMBER_ATTRIBUTE) ?? '',
+    vendor: attribute(pi, EXSITED_VENDOR_ATTRIBUTE) ?? '',
+    workflowStatus: status,
+    alerts: [],
+    // Not compared with the batch's total: a PI's total is its purchase order's (seeds/003),
+    // which may differ from the vendor's invoice without it being another invoice. It is
+    // reported in `amounts` instead.
+    totalAmount: undefined,
+    processed: processed(status),
+    inReview: false,
+    ...(Object.keys(amounts).length > 0 ? { amounts } : {}),
+  };
+}
+
+/** The notes of a PI's notes answer: `uuid` and text (`note`, as the create form names it, or `content`/`text`). */
+export function notesOf(v: JsonValue | undefined): { id: string; text: string }[] {
+  const root = envelope(v);
+  if (root === undefined) return [];
+  const raw = root['notes'] ?? (isJsonObject(v) ? v['data'] : undefined);
+  const items = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const out: { id: string; text: string }[] = [];
+  for (const n of items) {
+    if (!isJsonObject(n)) continue;
+    const id = jsonText(n['uuid']) ?? jsonText(n['id']);
+    const text = jsonText(n['note']) ?? jsonText(n['content']) ?? jsonText(n['text']) ?? '';
+    if (id !== undefined && id !== '') out.push({ id, text });
+  }
+  return out;
+}
+
+/** The new note's uuid: `{"purchase-invoice": {"notes": {"uuid": …}}}` (seeds/003). */
+export function createdNoteId(v: JsonValue | undefined): string | undefined {
+  const root = envelope(v);
+  const notes = root?.['notes'];
+  const note = Array.isArray(notes) ? notes[notes.length - 1] : notes;
+  return isJsonObject(note) ? (jsonText(note['uuid']) ?? jsonText(note['id'])) : undefined;
+}

@@ -1,0 +1,179 @@
+/**
+ * The Exsited target (seeds/003; reference/other-targets.md §1): a purchase invoice created from
+ * the batch's purchase order, then its note (with the attached file) as the one child item.
+ * No finalize step: a PI is ACTIVE when created (§1.4).
+ *
+ * Exsited has no idempotency key (§1.8), so it is loaded like Alma: look up before create, and
+ * after a create whose outcome is unknown, look up again before sending it again. The look-up
+ * lists the purchase order's invoices (`GET /purchase-orders/{id}/purchase-invoices`, limit/
+ * offset, §1.9) and matches the loader's own custom attributes (vendor and invoice number).
+ * The reference's other filter, `purchase-orders/supplier_invoice_id eq '…'` (§1.8), finds a
+ * purchase order by the vendor's number; here the purchase order is known (it is in the batch),
+ * so its invoices are read directly. A purchase order listed once answers every invoice of the
+ * batch made from it, until a `fresh` look-up (after an unknown outcome) reads it again.
+ *
+ * The same target does the batch actions (`--action cancel|reactivate`, seeds/003): then the
+ * invoice must already exist, there is no child, and the action is the finalize step, answered
+ * 202 with an `event_uuid` and done asynchronously — the engine reads the invoice until its
+ * status shows it, exactly as it waits for Alma's processing.
+ */
+import type { Invoice, InvoiceKey } from '../../domain/model.js';
+import { RateLimiter, type Limiter } from '../../engine/limiter.js';
+import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import type { HttpClient } from '../http.js';
+import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
+import { ExsitedClient, type ExsitedClientOptions } from './client.js';
+import { hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
+import { createdNoteId, hasNextPage, isActive, isCancelled, listItems, notesOf, toRemoteInvoice } from './remote.js';
+
+export type ExsitedAction = 'cancel' | 'reactivate';
+
+export interface ExsitedTargetOptions extends ExsitedClientOptions {
+  /** Requests per second for the limiter made when `limiter` is not given. Default 10. */
+  rate?: number | undefined;
+  /** A batch action instead of a load (seeds/003 cancel / reactivate). */
+  action?: { kind: ExsitedAction; effectiveDate: string } | undefined;
+  /** Where relative attachment paths of standard input are resolved. Default the working directory. */
+  cwd?: string | undefined;
+}
+
+export interface ExsitedTarget extends Target {
+  readonly name: 'exsited';
+  requestCount(): number;
+  /** Token requests sent (each one revokes the previous token, so tests keep an eye on it). */
+  tokenRequests(): number;
+  close(): Promise<void>;
+}
+
+/** Page size of the list (v3 `limit`, default 20, other-targets.md §1.9). */
+export const PAGE_SIZE = 100;
+
+export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
+  const limiter: Limiter = opts.limiter ?? new RateLimiter({ rate: opts.rate ?? 10, now: opts.now, sleep: opts.sleep, onEvent: opts.onEvent });
+  const client = new ExsitedClient({ ...opts, limiter });
+  const action = opts.action;
+  // A load checks a found invoice's note before calling it complete; an action is done when the status shows it.
+  const done = (status: string | undefined): boolean =>
+    action === undefined ? false : action.kind === 'cancel' ? isCancelled(status) : isActive(status);
+  const remoteOf = (v: JsonValue, what: string): RemoteInvoice => {
+    const r = toRemoteInvoice(v, done);
+    if (r === undefined) throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the answer to ${what} has no purchase invoice id` });
+    return r;
+  };
+
+  /** purchase order id → its invoices, read once (a promise, so concurrent look-ups share one read). */
+  const listed = new Map<string, Promise<RemoteInvoice[]>>();
+  const listPurchaseOrder = async (po: string): Promise<RemoteInvoice[]> => {
+    const path = client.path('purchaseOrderInvoices', { po });
+    const out: RemoteInvoice[] = [];
+    for (let offset = 0; ; ) {
+      const page = await client.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset } });
+      const items = listItems(page);
+      for (const item of items) {
+        const r = toRemoteInvoice(item, done);
+        // An entry without an id cannot be ours to adopt, and a listing trusted to prove
+        // absence must not drop one silently: refuse the listing instead.
+        if (r === undefined) throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `an invoice listed for purchase order ${po} has no id` });
+        out.push(r);
+      }
+      if (items.length === 0 || !hasNextPage(page, items.length, PAGE_SIZE)) return out;
+      offset += items.length;
+    }
+  };
+  const purchaseOrderOf = (invoice: Invoice | undefined, key: InvoiceKey): string => {
+    const po = invoice?.header.purchaseOrderId;
+    if (po === undefined || po === '') throw new Error(`internal: invoice ${key.number} reached the Exsited target without a purchase order`);
+    return po;
+  };
+
+  const target: ExsitedTarget = {
+    name: 'exsited',
+    label: 'Exsited',
+    endpoint: new URL(client.http.baseUrl).origin + new URL(client.http.baseUrl).pathname.replace(/\/+$/, ''),
+
+    payloads: (invoice: Invoice) => ({
+      invoice: purchaseInvoicePayload(invoice),
+      lines: hasNote(invoice) ? [notePreview(invoice)] : [],
+    }),
+
+    // Nothing to prepare: each purchase order is read the first time one of its invoices is looked up.
+    prepareLookups: async () => undefined,
+
+    async findInvoices(key, o) {
+      const po = purchaseOrderOf(o.invoice, key);
+      let pending = o.fresh ? undefined : listed.get(po);
+      if (pending === undefined) {
+        pending = listPurchaseOrder(po);
+        listed.set(po, pending);
+        // A failed read is not kept: the next look-up tries again.
+        pending.catch(() => listed.delete(po));
+      }
+      const all = await pending;
+      return all.filter((r) => r.number === key.number && r.vendor === key.vendor);
+    },
+
+    async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
+      if (action !== undefined) {
+        throw new ApiError({
+          httpStatus: 0,
+          code: 'NOT_LOADED',
+          message: `Exsited holds no purchase invoice ${invoice.key.number} from ${invoice.key.vendor} on purchase order ${invoice.header.purchaseOrderId ?? ''}; nothing to ${action.kind} (load the batch first)`,
+        });
+      }
+      const po = purchaseOrderOf(invoice, invoice.key);
+      const answer = await client.json({ method: 'POST', path: client.path('purchaseOrderInvoices', { po }), body: purchaseInvoicePayload(invoice) });
+      const r = toRemoteInvoice(answer, done);
+      // Created (2xx) but no id to go on with: like Alma, the engine must look it up.
+      if (r === undefined) throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: 'the answer to the purchase invoice create has no id' });
+      return { ...r, number: r.number || invoice.key.number, vendor: r.vendor || invoice.key.vendor };
+    },
+
+    childKeys: (invoice: Invoice) => (action === undefined && hasNote(invoice) ? [NOTE_KEY] : []),
+
+    async listChildren(invoiceId: string, invoice: Invoice): Promise<RemoteLine[]> {
+      const answer = await client.json({ method: 'GET', path: client.path('notes', { id: invoiceId }) });
+      // The note we make has a deterministic text: that is how it is told from notes people add.
+      const ours = notesOf(answer).find((n) => n.text.trim() === noteText(invoice));
+      return ours === undefined ? [] : [{ id: ours.id, number: NOTE_KEY }];
+    },
+
+    async addChild(invoiceId: string, key: string, invoice: Invoice): Promise<RemoteLine> {
+      if (key !== NOTE_KEY) throw new Error(`internal: an Exsited invoice has no child ${key}`);
+      const { body, contentType } = await noteBody(invoice, opts.cwd);
+      const answer = await client.json({ method: 'POST', path: client.path('notes', { id: invoiceId }), body, headers: { 'content-type': contentType } });
+      const id = createdNoteId(answer);
+      if (id === undefined) throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: 'the answer to the note create has no uuid' });
+      return { id, number: NOTE_KEY };
+    },
+
+    finalize:
+      action === undefined
+        ? undefined
+        : async (invoiceId: string): Promise<RemoteInvoice> => {
+            // seeds/003: {"purchase-invoice": {"effective_date": "YYYY-MM-DD"}} → 202 {"event_uuid"}.
+            const answer = await client.json({
+              method: 'POST',
+              path: client.path(action.kind, { id: invoiceId }),
+              body: { 'purchase-invoice': { effective_date: action.effectiveDate } },
+            });
+            const event = isJsonObject(answer) ? jsonText(answer['event_uuid']) : undefined;
+            // Accepted, not done: the engine reads the invoice until its status shows the action.
+            return { id: invoiceId, number: '', vendor: '', alerts: [], processed: false, inReview: false, workflowStatus: event !== undefined ? `event ${event}` : undefined };
+          },
+
+    async getInvoice(invoiceId: string): Promise<RemoteInvoice> {
+      const answer = await client.json({ method: 'GET', path: client.path('purchaseInvoice', { id: invoiceId }) });
+      return remoteOf(answer, `GET purchase invoice ${invoiceId}`);
+    },
+
+    requestCount: () => client.http.requests,
+    tokenRequests: () => client.tokens.fetches,
+    close: () => closeQuietly(client.http),
+  };
+  return target;
+}
+
+async function closeQuietly(http: HttpClient): Promise<void> {
+  await http.close().catch(() => undefined);
+}

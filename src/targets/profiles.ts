@@ -1,0 +1,102 @@
+/**
+ * What the CLI needs to know about a target before (or without) talking to it: its invoice
+ * rules, which child items the report lists under `lines`, and the exact bodies for
+ * `--show-payloads`. No network, no credentials: a dry run uses these alone.
+ */
+import type { InvoiceRules } from '../domain/group.js';
+import type { Invoice } from '../domain/model.js';
+import { problem } from '../domain/problem.js';
+import { rulesFor, type TargetName } from '../domain/targets/index.js';
+import { invoicePayload as almaInvoice, linePayload as almaLine } from './alma/payload.js';
+import { idempotencyKey, invoicePayload as algunaInvoice } from './alguna/payload.js';
+import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION, fillPath } from './exsited/paths.js';
+import { attachmentPath, attachmentProblem, hasNote, NOTE_KEY, notePreview, purchaseInvoicePayload } from './exsited/payload.js';
+
+export interface PayloadPreview {
+  /** `POST /path`, with `{id}` where the id is only known once the invoice exists. */
+  heading: string;
+  body: unknown;
+}
+
+export interface TargetProfile {
+  name: TargetName;
+  label: string;
+  /** The invoice rules, plus checks that need the file system (an Exsited attachment must be readable). */
+  rules(cwd: string): InvoiceRules;
+  /** The keys the report lists under an invoice's `lines`: the target's child items. */
+  lineKeys(invoice: Invoice): string[];
+  /** The bodies in the report's `payload` (`--json --show-payloads`). */
+  payloads(invoice: Invoice): { invoice: unknown; lines: unknown[] };
+  /** The requests `--show-payloads` prints, in the order they are sent. */
+  preview(invoice: Invoice): PayloadPreview[];
+}
+
+const ALMA: TargetProfile = {
+  name: 'alma',
+  label: 'Alma',
+  rules: () => rulesFor('alma'),
+  lineKeys: (inv) => inv.lines.map((l) => l.number),
+  payloads: (inv) => ({ invoice: almaInvoice(inv), lines: inv.lines.map(almaLine) }),
+  preview: (inv) => [
+    { heading: 'POST /almaws/v1/acq/invoices', body: almaInvoice(inv) },
+    ...inv.lines.map((l) => ({ heading: `line ${l.number}: POST /almaws/v1/acq/invoices/{id}/lines`, body: almaLine(l) })),
+  ],
+};
+
+/** The default path of a request, `{id}` left for the id only known once the invoice exists. */
+const exsitedPath = (name: 'purchaseOrderInvoices' | 'notes', po?: string): string =>
+  po !== undefined ? fillPath(DEFAULT_EXSITED_PATHS[name], { v: DEFAULT_EXSITED_VERSION, po }) : DEFAULT_EXSITED_PATHS[name].replace('{v}', DEFAULT_EXSITED_VERSION);
+
+const EXSITED: TargetProfile = {
+  name: 'exsited',
+  label: 'Exsited',
+  rules: (cwd) => {
+    const base = rulesFor('exsited');
+    return (d) => {
+      const found = base(d);
+      // The file is read when the note is sent, after the invoice exists: check it now, so a
+      // missing file stops that invoice before anything is sent (DESIGN.md principle 2).
+      const f = d.fields.attachment;
+      const text = f !== undefined && typeof f.value === 'string' ? f.value : undefined;
+      if (f === undefined || text === undefined) return found;
+      const path = attachmentPath({ header: { attachment: text }, rows: [{ file: d.file, row: f.row }] } as Invoice, cwd);
+      const why = path === undefined ? undefined : attachmentProblem(path);
+      return why === undefined ? found : [...found, problem({ file: d.file, row: f.row }, 'attachment_unreadable', `attachment ${why}`, { column: 'attachment' })];
+    };
+  },
+  lineKeys: (inv) => (hasNote(inv) ? [NOTE_KEY] : []),
+  payloads: (inv) => ({ invoice: purchaseInvoicePayload(inv), lines: hasNote(inv) ? [notePreview(inv)] : [] }),
+  preview: (inv) => [
+    { heading: `POST ${exsitedPath('purchaseOrderInvoices', inv.header.purchaseOrderId ?? '')}`, body: purchaseInvoicePayload(inv) },
+    ...(hasNote(inv) ? [{ heading: `note: POST ${exsitedPath('notes')} (multipart/form-data)`, body: notePreview(inv) }] : []),
+  ],
+};
+
+const ALGUNA: TargetProfile = {
+  name: 'alguna',
+  label: 'Alguna',
+  rules: () => rulesFor('alguna'),
+  // Line items go inline in the create; the report names each with Alguna's line item id.
+  lineKeys: (inv) => inv.lines.map((l) => l.number),
+  payloads: (inv) => ({ invoice: algunaInvoice(inv), lines: [] }),
+  preview: (inv) => [{ heading: `POST /invoices (Idempotency-Key: ${idempotencyKey(inv)})`, body: algunaInvoice(inv) }],
+};
+
+export const PROFILES: Readonly<Record<TargetName, TargetProfile>> = { alma: ALMA, exsited: EXSITED, alguna: ALGUNA };
+
+/**
+ * The profile of a run. A batch action (Exsited cancel/reactivate) touches no child item, so
+ * its report lists none, and its one request per invoice is what `--show-payloads` shows.
+ */
+export function profileOf(name: TargetName | undefined, action?: { kind: 'cancel' | 'reactivate'; effectiveDate: string } | undefined): TargetProfile {
+  const profile = PROFILES[name ?? 'alma'];
+  if (action === undefined) return profile;
+  const body = { 'purchase-invoice': { effective_date: action.effectiveDate } };
+  const path = DEFAULT_EXSITED_PATHS[action.kind].replace('{v}', DEFAULT_EXSITED_VERSION);
+  return {
+    ...profile,
+    lineKeys: () => [],
+    payloads: () => ({ invoice: body, lines: [] }),
+    preview: () => [{ heading: `POST ${path}`, body }],
+  };
+}

@@ -1,0 +1,93 @@
+/** Per-target rules: Exsited and Alguna have their own required fields and checks; Alma's never block them. */
+import { describe, expect, it } from 'vitest';
+import { InvoiceGrouper } from '../../src/domain/group.js';
+import { parseCell } from '../../src/domain/cells.js';
+import { rulesFor, type TargetName } from '../../src/domain/targets/index.js';
+import { algunaRows, exsitedRow } from '../targets/helpers/invoices.js';
+
+function check(target: TargetName, rows: Record<string, string>[]) {
+  const g = new InvoiceGrouper({ rules: rulesFor(target) });
+  rows.forEach((fields, i) => g.add({ source: { file: 'b.csv', row: i + 2 }, fields }));
+  const [first] = g.finish().invoices;
+  return { invoice: first?.invoice, codes: (first?.problems ?? []).map((p) => `${p.severity === 'error' ? 'E' : 'W'}:${p.code}:${p.column ?? ''}`) };
+}
+
+describe('Exsited rules', () => {
+  it('a purchase invoice row needs no lines, funds or Alma total check; its fields reach the invoice', () => {
+    const { invoice, codes } = check('exsited', [exsitedRow({ custom_attributes: 'cost_centre=LIB-ACQ; fiscal_year = 2025', purchase_order_note: 'March', invoice_note: 'n', attachment: 'a.pdf' })]);
+    expect(codes).toEqual([]);
+    expect(invoice?.lines).toEqual([]);
+    expect(invoice?.header).toMatchObject({
+      purchaseOrderId: 'PO-HARRAS01-0001',
+      purchaseOrderNote: 'March',
+      attachment: 'a.pdf',
+      customAttributes: [
+        { name: 'cost_centre', value: 'LIB-ACQ' },
+        { name: 'fiscal_year', value: '2025' },
+      ],
+    });
+  });
+
+  it('requires the purchase order, refuses the loader\'s own attribute names, warns on an early due date', () => {
+    expect(check('exsited', [exsitedRow({ purchase_order_id: '' })]).codes).toEqual(['E:missing_value:purchase_order_id']);
+    expect(check('exsited', [exsitedRow({ custom_attributes: '{"vendor_invoice_number": "X"}' })]).codes).toEqual(['E:reserved_attribute:custom_attributes']);
+    expect(check('exsited', [exsitedRow({ invoice_due_date: '2025-03-01' })]).codes).toEqual(['W:due_before_issue:invoice_due_date']);
+  });
+
+  it('columns Exsited does not send are a warning, once per invoice (it takes the lines from the purchase order)', () => {
+    const { codes, invoice } = check('exsited', [exsitedRow({ line_number: '1', price: '10', fund_code: 'F' })]);
+    expect(codes).toEqual(['W:column_not_used:']);
+    expect(invoice).toBeDefined();
+  });
+});
+
+describe('Alguna rules', () => {
+  it('a valid one-off invoice: line items with description, quantity and unit price adding up to the total', () => {
+    const { invoice, codes } = check('alguna', algunaRows());
+    expect(codes).toEqual([]);
+    expect(invoice?.header).toMatchObject({ accountId: 'acc_city_library', billingPeriodStart: '2025-03-01', billingPeriodEnd: '2025-03-31T23:59:59Z' });
+    expect(invoice?.lines.map((l) => [l.description, l.quantity, l.unitPrice?.toFixed(2), l.productId])).toEqual([
+      ['Scanning (pages)', 2000, '0.50', 'prod_scanning'],
+      ['Metadata records', 50, '5.00', undefined],
+    ]);
+  });
+
+  it('requires account and billing period, a description and unit price per line item; Alma\'s fund rules do not apply', () => {
+    const rows = algunaRows('X', { account_id: '', billing_period_end: '' });
+    rows[1] = { ...rows[1]!, line_description: '', unit_price: '', price: '5.00' };
+    expect(check('alguna', rows).codes).toEqual([
+      'E:missing_value:account_id',
+      'E:missing_value:billing_period_end',
+      'W:column_not_used:',
+      'E:missing_value:line_description',
+      'E:missing_value:unit_price',
+    ]);
+  });
+
+  it('the total must equal Σ quantity × unit_price (Alguna computes the invoice from its line items)', () => {
+    const { codes, invoice } = check('alguna', algunaRows('X', { total_amount: '1200.00' }));
+    expect(codes).toEqual(['E:total_mismatch:total_amount']);
+    expect(invoice).toBeUndefined();
+  });
+
+  it('the billing period ends after it starts; timestamps are dates or RFC 3339', () => {
+    expect(check('alguna', algunaRows('X', { billing_period_start: '2025-04-01T02:00:00+02:00' })).codes).toEqual(['E:billing_period_order:billing_period_end']);
+    expect(parseCell('billing_period_start', '2025-03-01t10:00:00z')).toBe('2025-03-01T10:00:00Z');
+    expect(parseCell('billing_period_start', '2025-02-30T10:00:00Z')).toMatchObject({ code: 'invalid_timestamp' });
+    expect(parseCell('billing_period_start', '2025-03-01 10:00')).toMatchObject({ code: 'invalid_timestamp' });
+  });
+});
+
+describe('Alma keeps its rules', () => {
+  it('other targets\' columns on an Alma batch are a warning, not silently dropped', () => {
+    const row = { invoice_number: 'A-1', invoice_date: '2026-01-15', vendor: 'ACME', total_amount: '10', line_number: '1', price: '10', fund_code: 'F', account_id: 'acc' };
+    expect(check('alma', [row]).codes).toEqual(['W:column_not_used:']);
+  });
+
+  it('custom attributes cells: pairs or a JSON object, names unique', () => {
+    expect(parseCell('custom_attributes', 'a=1; b = two')).toBe('[["a","1"],["b","two"]]');
+    expect(parseCell('custom_attributes', '{"a": "x;y=z"}')).toBe('[["a","x;y=z"]]');
+    expect(parseCell('custom_attributes', 'a=1; a=2')).toMatchObject({ code: 'invalid_attributes' });
+    expect(parseCell('custom_attributes', 'just text')).toMatchObject({ code: 'invalid_attributes' });
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * The built CLI with `--target alguna` against the Alguna sandbox on loopback: the sample batch,
+ * re-runs, a lost journal, a kill, the Idempotency-Key at work, and every fault kind at every
+ * step — exactly once throughout.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { ALGUNA_SAMPLE, algunaWorld, expectAlgunaOnce, type TargetWorld } from '../helpers/target-worlds.js';
+import type { AlgunaSandbox } from '../../src/sandbox/alguna.js';
+
+let w: TargetWorld<AlgunaSandbox> | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+describe('load into Alguna', () => {
+  it('one command from the README loads the sample into the embedded sandbox; a re-run sends nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alguna-readme-'));
+    try {
+      const env = { INVOICE_LOAD_STATE_DIR: dir };
+      const res = await runCli(['--sandbox', '--target', 'alguna', ALGUNA_SAMPLE], { env });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toMatch(/3 invoices, 5 lines: 3 loaded\. 5 requests to alguna\./);
+      expect(res.stdout).toMatch(/loaded\s+DIGILAB\s+DIG-2025-031\s+inv_00000001\s+2\s+issued/);
+      const again = await runCli(['--sandbox', '--target', 'alguna', ALGUNA_SAMPLE], { env });
+      expect(again.stdout).toMatch(/3 already loaded\. 0 requests to alguna\./);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads the sample: one request per invoice with its line items and a key; Alguna\'s ids, statuses and totals in the report', async () => {
+    w = await algunaWorld();
+    const res = await w.load([ALGUNA_SAMPLE]);
+    expect(res.code, res.stderr).toBe(0);
+    const report = res.report!;
+    expect(report.target).toBe('alguna');
+    expect(report.summary).toMatchObject({ invoices: 3, loaded: 3, failed: 0, lines: 5 });
+    const bnd = report.invoices.find((i) => i.number === 'BND-118')!;
+    expect(bnd).toMatchObject({
+      status: 'loaded',
+      workflow_status: 'issued',
+      total: '530.00',
+      amounts: { subtotal: '530.00', tax: '42.40', total: '572.40' },
+      lines: [
+        { number: '1', id: expect.stringMatching(/^li_/) },
+        { number: '2', id: expect.stringMatching(/^li_/) },
+      ],
+    });
+    expect(report.invoices.find((i) => i.number === 'DIG-2025-032')!.workflow_status).toBe('draft');
+    const state = w.sandbox.state();
+    expectAlgunaOnce(state, report);
+    expect(state.counters).toMatchObject({ withoutKey: 0, withoutVersion: 0, replays: 0 });
+    expect(report.summary.requests).toBe(state.counters.requestsTotal);
+    expect(state.invoices.find((i) => i.number === 'BND-118')!.description).toBe('Invoice BND-118 from BINDCO — Law reports rebinding');
+
+    const again = await w.load([ALGUNA_SAMPLE]);
+    expect(again.report!.summary).toMatchObject({ already_loaded: 3, requests: 0 });
+  });
+
+  it('with an empty state dir the look-ups find every invoice: nothing is created again', async () => {
+    w = await algunaWorld();
+    const first = await w.load([ALGUNA_SAMPLE]);
+    const res = await w.load([ALGUNA_SAMPLE], { stateDir: join(w.dir, 'other') });
+    expect(res.code, res.stderr).toBe(0);
+    expect(w.sandbox.state().counters.requests['POST create']).toBe(3);
+    expect(res.report!.summary.already_loaded).toBe(3);
+    expect(res.report!.invoices.map((i) => [i.id, i.lines])).toEqual(first.report!.invoices.map((i) => [i.id, i.lines]));
+  });
+
+  it('killed (kill -9) while creates are in flight, the re-run finishes: each invoice exactly once', async () => {
+    w = await algunaWorld({ latencyMs: 300 });
+    const child = w.spawn([ALGUNA_SAMPLE, '--concurrency', '3']);
+    for (let i = 0; i < 300 && (w.sandbox.state().counters.requests['POST create'] ?? 0) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    child.child.kill('SIGKILL');
+    await child.done;
+    const res = await w.load([ALGUNA_SAMPLE]);
+    expect(res.code, res.stderr).toBe(0);
+    expectAlgunaOnce(w.sandbox.state(), res.report!);
+  });
+
+  it('a lost answer is sent again with the same key: Alguna replays the invoice it made', async () => {
+    w = await algunaWorld({ faults: [{ step: 'create', kind: 'lost_after', match: 'BND-118' }] });
+    const res = await w.load([ALGUNA_SAMPLE]);
+    expect(res.code, res.stderr).toBe(0);
+    const state = w.sandbox.state();
+    expect(state.counters.replays).toBe(1);
+    expect(state.counters.requests['POST create']).toBe(4);
+    expectAlgunaOnce(state, res.report!);
+  });
+
+  it('an invoice Alguna refuses is reported with its detail while the others load', async () => {
+    w = await algunaWorld({ seed: { accounts: [{ id: 'acc_city_library', name: 'City', currency: 'USD' }], products: [{ id: 'prod_scanning', name: 's' }, { id: 'prod_metadata', name: 'm' }] } });
+    const res = await w.load([ALGUNA_SAMPLE]);
+    expect(res.code).toBe(4);
+    const bnd = res.report!.invoices.find((i) => i.number === 'BND-118')!;
+    expect(bnd).toMatchObject({ status: 'failed', error: { step: 'create', http_status: 404, code: 'not_found', message: 'account acc_law_library not found' } });
+    expect(res.report!.summary.loaded).toBe(2);
+  });
+});
+
+const KINDS = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle', 'business'] as const;
+// The look-up lists an account's invoices, so its faults are matched by account.
+const MATCH = { lookup: 'acc_law_library', create: 'BND-118' } as const;
+const BUSINESS = { lookup: { code: 'bad_request', http_status: 400 }, create: { code: 'validation_failed', http_status: 422 } } as const;
+
+describe('Alguna: a fault at each step, of each kind', () => {
+  for (const step of ['lookup', 'create'] as const) {
+    for (const kind of KINDS) {
+      it(`${kind} at ${step}`, async () => {
+        w = await algunaWorld({ timeoutHoldMs: 3_000, faults: [{ step, kind, match: MATCH[step], times: kind === 'business' ? 1000 : 1 }] });
+        const res = await w.load([ALGUNA_SAMPLE, '--timeout', '1'], { timeoutMs: 30_000 });
+        const state = w.sandbox.state();
+        expect(state.counters.faults[kind], 'the fault was injected').toBeGreaterThan(0);
+        const bnd = res.report!.invoices.find((i) => i.number === 'BND-118')!;
+        expect(res.report!.invoices.filter((i) => i !== bnd).every((i) => i.status === 'loaded')).toBe(true);
+        if (kind === 'business') {
+          expect(res.code).toBe(4);
+          expect(bnd.status).toBe('failed');
+          expect(bnd.error).toMatchObject({ step, ...BUSINESS[step] });
+        } else {
+          expect(res.code, res.stderr).toBe(0);
+          expect(bnd.status).toBe('loaded');
+        }
+        expectAlgunaOnce(state, res.report!);
+      });
+    }
+  }
+});

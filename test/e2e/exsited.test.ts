@@ -1,0 +1,245 @@
+/**
+ * The built CLI with `--target exsited` against the Exsited sandbox on loopback: the sample batch,
+ * re-runs, a lost journal, tokens that expire or are revoked mid-run, refused credentials, a kill,
+ * cancel/reactivate, and every fault kind at every step — exactly once throughout.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { CLIENT_SECRET, EXSITED_SAMPLE, exsitedWorld, expectExsitedOnce, type TargetWorld } from '../helpers/target-worlds.js';
+import type { ExsitedSandbox } from '../../src/sandbox/exsited.js';
+import type { ReportDocument } from '../../src/report/report.js';
+
+let w: TargetWorld<ExsitedSandbox> | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+const writes = (s: ExsitedSandbox): number => {
+  const r = s.state().counters.requests;
+  return (r['POST create'] ?? 0) + (r['POST line'] ?? 0) + (r['POST process'] ?? 0);
+};
+
+describe('load into Exsited', () => {
+  it('one command from the README loads the sample into the embedded sandbox; a re-run sends nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exsited-readme-'));
+    try {
+      const env = { INVOICE_LOAD_STATE_DIR: dir };
+      const res = await runCli(['--sandbox', '--target', 'exsited', EXSITED_SAMPLE], { env });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toMatch(/4 invoices, 3 notes: 4 loaded\. 12 requests to exsited\./);
+      expect(res.stdout).toMatch(/loaded\s+HARRAS\s+HA-2025-00412\s+PI-HARRAS01-0001\s+1\s+ACTIVE/);
+      const again = await runCli(['--sandbox', '--target', 'exsited', EXSITED_SAMPLE], { env });
+      expect(again.stdout).toMatch(/4 already loaded\. 0 requests to exsited\./);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads the sample: purchase invoices from their purchase orders, notes with their files, Exsited\'s ids and totals', async () => {
+    w = await exsitedWorld();
+    const res = await w.load([EXSITED_SAMPLE]);
+    expect(res.code, res.stderr).toBe(0);
+    const report = res.report!;
+    expect(report.target).toBe('exsited');
+    expect(report.summary).toMatchObject({ invoices: 4, loaded: 4, failed: 0, lines: 3 });
+    const ha = report.invoices.find((i) => i.number === 'HA-2025-00412')!;
+    expect(ha).toMatchObject({ id: 'PI-HARRAS01-0001', workflow_status: 'ACTIVE', total: '1320.00', amounts: { subtotal: '1200.00', tax: '120.00', total: '1320.00' } });
+    expect(report.invoices.find((i) => i.number === 'G-24131')!.lines).toEqual([]);
+    const state = w.sandbox.state();
+    expectExsitedOnce(state, report);
+    expect(report.summary.requests).toBe(state.counters.requestsTotal);
+    const stored = state.invoices.find((i) => i.number === 'HA-2025-00412')!;
+    expect(stored.custom_attributes).toEqual([
+      { name: 'vendor_invoice_number', value: 'HA-2025-00412' },
+      { name: 'vendor', value: 'HARRAS' },
+      { name: 'cost_centre', value: 'LIB-ACQ' },
+      { name: 'fiscal_year', value: '2025' },
+    ]);
+    const pdf = readFileSync(join(ROOT, 'fixtures/exsited-attachments/HA-2025-00412.pdf'));
+    expect(stored.notes[0]).toMatchObject({
+      note: 'Approval plan invoice for March; scanned invoice attached',
+      file: { name: 'HA-2025-00412.pdf', type: 'application/pdf', size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') },
+    });
+    // One token for the whole run: a second would have revoked the first (KB 01).
+    expect(state.counters.tokensIssued).toBe(1);
+    expect(state.counters.unauthorized).toBe(0);
+
+    const again = await w.load([EXSITED_SAMPLE]);
+    expect(again.report!.summary).toMatchObject({ already_loaded: 4, requests: 0 });
+  });
+
+  it('with an empty state dir the look-ups find every invoice and its note: nothing is written', async () => {
+    w = await exsitedWorld();
+    const first = await w.load([EXSITED_SAMPLE]);
+    const before = writes(w.sandbox);
+    const res = await w.load([EXSITED_SAMPLE], { stateDir: join(w.dir, 'other') });
+    expect(res.code, res.stderr).toBe(0);
+    expect(writes(w.sandbox)).toBe(before);
+    expect(res.report!.summary.already_loaded).toBe(4);
+    expect(res.report!.invoices.map((i) => [i.id, i.lines])).toEqual(first.report!.invoices.map((i) => [i.id, i.lines]));
+  });
+
+  it('tokens that expire during the run are renewed one at a time; nothing is lost or doubled', async () => {
+    w = await exsitedWorld({ tokenTtlSeconds: 1, latencyMs: 50 });
+    // 12 requests at 4 a second: the run outlives three tokens.
+    const res = await w.load([EXSITED_SAMPLE, '--concurrency', '2', '--rate', '4']);
+    expect(res.code, res.stderr).toBe(0);
+    const state = w.sandbox.state();
+    expect(state.counters.tokensIssued).toBeGreaterThan(1);
+    expectExsitedOnce(state, res.report!);
+  });
+
+  it('another app taking a token for the same credentials revokes ours: the run renews and goes on', async () => {
+    w = await exsitedWorld({ latencyMs: 150 });
+    const child = w.spawn([EXSITED_SAMPLE, '--concurrency', '1']);
+    for (let i = 0; i < 200 && w.sandbox.state().counters.tokensIssued === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    // "A new access token for the same credentials ends the previous one" (KB 01).
+    const res = await fetch(`${w.sandbox.url}/api/v1/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'e2e-client', client_secret: CLIENT_SECRET }),
+    });
+    expect(res.status).toBe(200);
+    const done = await child.done;
+    expect(done.code, done.stderr).toBe(0);
+    const state = w.sandbox.state();
+    expect(state.counters.revokedTokenUse).toBeGreaterThan(0);
+    expectExsitedOnce(state, JSON.parse(done.stdout) as ReportDocument);
+  });
+
+  it('refused credentials stop the run with exit 5, and the secret appears nowhere', async () => {
+    w = await exsitedWorld({ clients: [{ clientId: 'e2e-client', clientSecret: 'the-right-one' }] });
+    const res = await w.load([EXSITED_SAMPLE, '--verbose']);
+    expect(res.code).toBe(5);
+    expect(res.report!.stopped).toBe('auth');
+    expect(res.stdout + res.stderr).not.toContain(CLIENT_SECRET);
+    expect(w.sandbox.state().counters.requests['POST create'] ?? 0).toBe(0);
+  });
+
+  it('killed in the middle (kill -9), the re-run finishes: each invoice and note exactly once', async () => {
+    w = await exsitedWorld({ latencyMs: 100 });
+    const child = w.spawn([EXSITED_SAMPLE, '--concurrency', '2']);
+    for (let i = 0; i < 300 && (w.sandbox.state().counters.requests['POST create'] ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    child.child.kill('SIGKILL');
+    await child.done;
+    const res = await w.load([EXSITED_SAMPLE]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.report!.summary.loaded + res.report!.summary.already_loaded).toBe(4);
+    expectExsitedOnce(w.sandbox.state(), res.report!);
+  });
+
+  it('a missing attachment makes that invoice invalid before anything is sent', async () => {
+    w = await exsitedWorld();
+    const dir = mkdtempSync(join(tmpdir(), 'exsited-missing-'));
+    try {
+      const file = join(dir, 'b.csv');
+      // Attachment paths are relative to the batch file: they do not exist next to this copy.
+      copyFileSync(join(ROOT, EXSITED_SAMPLE), file);
+      const bad = await w.load([file]);
+      expect(bad.code).toBe(3);
+      const codes = bad.report!.invoices.flatMap((i) => i.issues.map((p) => `${i.number}:${p.code}`));
+      expect(codes).toEqual(['HA-2025-00412:attachment_unreadable', 'BW/77120:attachment_unreadable']);
+      expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Exsited batch actions: cancel and reactivate', () => {
+  it('cancel waits for each 202 event to run; a second cancel sends nothing; reactivate, then cancel again, work', async () => {
+    w = await exsitedWorld();
+    await w.load([EXSITED_SAMPLE]);
+    const cancel = await w.load([EXSITED_SAMPLE, '--action', 'cancel', '--effective-date', '2025-04-01']);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.report).toMatchObject({ action: 'cancel', summary: { loaded: 4 } });
+    expect(cancel.report!.invoices.every((i) => i.workflow_status === 'INACTIVE' && i.lines.length === 0)).toBe(true);
+    let state = w.sandbox.state();
+    expect(state.invoices.every((i) => i.status === 'INACTIVE' && i.events[0]?.effective_date === '2025-04-01')).toBe(true);
+    expect(Object.values(state.counters.actions)).toEqual(Array(4).fill({ cancel: 1, reactivate: 0 }));
+
+    const again = await w.load([EXSITED_SAMPLE, '--action', 'cancel']);
+    expect(again.report!.summary).toMatchObject({ already_loaded: 4, requests: 0 });
+
+    const reactivate = await w.load([EXSITED_SAMPLE, '--action', 'reactivate']);
+    expect(reactivate.code).toBe(0);
+    const recancel = await w.load([EXSITED_SAMPLE, '--action', 'cancel']);
+    expect(recancel.report!.summary.loaded).toBe(4);
+    state = w.sandbox.state();
+    expect(Object.values(state.counters.actions)).toEqual(Array(4).fill({ cancel: 2, reactivate: 1 }));
+    expect(state.invoices.every((i) => i.status === 'INACTIVE')).toBe(true);
+  });
+
+  it('an invoice that was never loaded is reported, not created', async () => {
+    w = await exsitedWorld();
+    const res = await w.load([EXSITED_SAMPLE, '--action', 'cancel']);
+    expect(res.code).toBe(4);
+    expect(res.report!.invoices.every((i) => i.status === 'failed' && i.error?.code === 'NOT_LOADED')).toBe(true);
+    expect(w.sandbox.state().counters.requests['POST create'] ?? 0).toBe(0);
+  });
+});
+
+const KINDS = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle', 'business'] as const;
+const REPORT_STEP = { lookup: 'lookup', create: 'create', line: 'lines', process: 'process', poll: 'poll' } as const;
+const BUSINESS = { lookup: 'invalid_filter', create: 'purchase_order_not_approved', line: 'attachment_rejected', process: 'payment_applied', poll: 'not_found' } as const;
+// The look-up lists a purchase order's invoices, so its faults are matched by purchase order.
+const MATCH = { lookup: 'PO-BLACK01-0001', create: 'BW/77120', line: 'BW/77120', process: 'BW/77120', poll: 'BW/77120' } as const;
+
+function expectOutcome(res: { code: number | null; stderr: string; report?: ReportDocument }, step: keyof typeof REPORT_STEP, kind: (typeof KINDS)[number]): void {
+  const bw = res.report!.invoices.find((i) => i.number === 'BW/77120')!;
+  const others = res.report!.invoices.filter((i) => i.number !== 'BW/77120');
+  expect(others.every((i) => i.status === 'loaded'), JSON.stringify(others.map((i) => i.error))).toBe(true);
+  if (kind === 'business') {
+    expect(res.code).toBe(4);
+    expect(bw.status).toBe('failed');
+    expect(bw.error).toMatchObject({ step: REPORT_STEP[step], code: BUSINESS[step] });
+  } else {
+    expect(res.code, res.stderr).toBe(0);
+    expect(bw.status).toBe('loaded');
+  }
+}
+
+describe('Exsited: a fault at each step of a load, of each kind', () => {
+  for (const step of ['lookup', 'create', 'line'] as const) {
+    for (const kind of KINDS) {
+      it(`${kind} at ${step}`, async () => {
+        w = await exsitedWorld({ timeoutHoldMs: 3_000, faults: [{ step, kind, match: MATCH[step], times: kind === 'business' ? 1000 : 1 }] });
+        const res = await w.load([EXSITED_SAMPLE, '--timeout', '1'], { timeoutMs: 30_000 });
+        const state = w.sandbox.state();
+        expect(state.counters.faults[kind], 'the fault was injected').toBeGreaterThan(0);
+        expectOutcome(res, step, kind);
+        expectExsitedOnce(state, res.report!);
+      });
+    }
+  }
+});
+
+describe('Exsited: a fault at each step of a cancel, of each kind', () => {
+  for (const step of ['process', 'poll'] as const) {
+    for (const kind of KINDS) {
+      it(`${kind} at ${step}`, async () => {
+        w = await exsitedWorld({ timeoutHoldMs: 3_000 });
+        expect((await w.load([EXSITED_SAMPLE])).code).toBe(0);
+        w.sandbox.setFaults({ faults: [{ step, kind, match: MATCH[step], times: kind === 'business' ? 1000 : 1 }] });
+        const res = await w.load([EXSITED_SAMPLE, '--action', 'cancel', '--timeout', '1'], { timeoutMs: 30_000 });
+        const state = w.sandbox.state();
+        expect(state.counters.faults[kind], 'the fault was injected').toBeGreaterThan(0);
+        expectOutcome(res, step, kind);
+        const bw = state.invoices.find((i) => i.number === 'BW/77120')!;
+        const cancels = state.counters.actions[bw.id]?.cancel ?? 0;
+        if (kind === 'business' && step === 'process') expect(cancels).toBe(0);
+        else {
+          // Cancelled once, and only re-sent when the first request provably did not take effect.
+          expect(bw.status).toBe('INACTIVE');
+          expect(cancels).toBe(1);
+        }
+        for (const other of state.invoices.filter((i) => i.id !== bw.id)) expect(state.counters.actions[other.id]).toEqual({ cancel: 1, reactivate: 0 });
+      });
+    }
+  }
+});

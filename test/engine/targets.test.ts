@@ -1,0 +1,205 @@
+/**
+ * The engine through the generalised seam: a target whose child is a note and that has no
+ * finalize step (Exsited's shape), and one whose line items come back inline from the create
+ * (Alguna's). Exactly once under lost answers, kills and lost journals, as for Alma.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runInvoices } from '../../src/engine/engine.js';
+import { Journal } from '../../src/engine/journal.js';
+import type { Invoice } from '../../src/domain/model.js';
+import { UnknownOutcomeError } from '../../src/shared/errors.js';
+import type { RemoteInvoice, RemoteLine, Target } from '../../src/targets/target.js';
+import { makeInvoice } from '../helpers/fake-target.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'engine-targets-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+class Kill extends Error {}
+
+interface Stored {
+  id: string;
+  vendor: string;
+  number: string;
+  children: RemoteLine[];
+}
+
+/** An in-memory target of either shape; `faults` fail a call by name: lost (applied, answer lost) or kill (applied, process dies). */
+class Fake {
+  stored: Stored[] = [];
+  log: string[] = [];
+  faults = new Map<string, 'lost' | 'kill'>();
+  dead = false;
+  #n = 0;
+  constructor(readonly shape: 'note' | 'inline') {}
+
+  remote(s: Stored, withChildren = false): RemoteInvoice {
+    return {
+      id: s.id,
+      number: s.number,
+      vendor: s.vendor,
+      alerts: [],
+      workflowStatus: 'ACTIVE',
+      // Exsited: a found invoice's note is unknown; Alguna: created whole.
+      processed: this.shape === 'inline',
+      inReview: false,
+      amounts: { total: '10.00' },
+      children: withChildren && this.shape === 'inline' ? s.children : undefined,
+    };
+  }
+
+  async call<T>(name: string, apply: () => T): Promise<T> {
+    if (this.dead) throw new Kill('dead');
+    await Promise.resolve();
+    this.log.push(name);
+    const f = this.faults.get(name);
+    this.faults.delete(name);
+    const out = apply();
+    if (f === 'lost') throw new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'lost' });
+    if (f === 'kill') {
+      this.dead = true;
+      throw new Kill('killed');
+    }
+    return out;
+  }
+
+  target(): Target {
+    const self = this;
+    return {
+      name: this.shape === 'note' ? 'exsited' : 'alguna',
+      label: this.shape === 'note' ? 'Exsited' : 'Alguna',
+      endpoint: 'fake://x',
+      payloads: () => ({ invoice: {}, lines: [] }),
+      prepareLookups: async () => undefined,
+      findInvoices: (key, o) => {
+        if (o.invoice === undefined) throw new Error('the engine must pass the invoice to the look-up');
+        return self.call(`find ${key.number}`, () => self.stored.filter((s) => s.number === key.number).map((s) => self.remote(s, true)));
+      },
+      createInvoice: (inv: Invoice) =>
+        self.call(`create ${inv.key.number}`, () => {
+          const s: Stored = {
+            id: `ID-${++self.#n}`,
+            vendor: inv.key.vendor,
+            number: inv.key.number,
+            children: self.shape === 'inline' ? inv.lines.map((l, i) => ({ number: l.number, id: `li-${self.#n}-${i + 1}` })) : [],
+          };
+          self.stored.push(s);
+          return self.remote(s, true);
+        }),
+      childKeys: () => (self.shape === 'note' ? ['note'] : []),
+      listChildren: (id: string) => self.call(`listChildren ${id}`, () => [...(self.stored.find((s) => s.id === id)?.children ?? [])]),
+      addChild: (id: string, key: string) =>
+        self.call(`addChild ${id}#${key}`, () => {
+          const c = { number: key, id: `N-${id}` };
+          self.stored.find((s) => s.id === id)!.children.push(c);
+          return c;
+        }),
+      getInvoice: (id: string) => self.call(`get ${id}`, () => self.remote(self.stored.find((s) => s.id === id)!)),
+    };
+  }
+}
+
+async function run(fake: Fake, invoices: Invoice[], path = join(dir, 'j.jsonl')) {
+  const journal = Journal.open({ path, target: fake.target().name, endpoint: 'fake://x', batch: 'b', sync: false });
+  try {
+    return await runInvoices(invoices, {
+      target: fake.target(),
+      journal,
+      concurrency: 1,
+      emit: () => undefined,
+      sleep: async () => undefined,
+      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+      maxWriteAttempts: 3,
+    });
+  } finally {
+    journal.close();
+  }
+}
+
+const once = (fake: Fake, invoices: Invoice[]): void => {
+  for (const inv of invoices) {
+    const s = fake.stored.filter((x) => x.number === inv.key.number);
+    expect(s, `${inv.key.number} once`).toHaveLength(1);
+    const keys = s[0]!.children.map((c) => c.number);
+    expect(keys).toEqual(fake.shape === 'note' ? ['note'] : inv.lines.map((l) => l.number));
+  }
+};
+
+describe('engine, a target with a note and no finalize step (Exsited)', () => {
+  it('look-up, create, note; settled from the create answer (no read, no process)', async () => {
+    const fake = new Fake('note');
+    const invs = [makeInvoice('V', 'A', 1)];
+    const { results } = await run(fake, invs);
+    expect(fake.log).toEqual(['find A', 'create A', 'addChild ID-1#note']);
+    expect(results[0]).toMatchObject({ status: 'loaded', id: 'ID-1', workflowStatus: 'ACTIVE', lines: [{ number: 'note', id: 'N-ID-1' }], amounts: { total: '10.00' } });
+    const again = await run(fake, invs);
+    expect(again.results[0]).toMatchObject({ status: 'already_loaded', amounts: { total: '10.00' } });
+    expect(fake.log).toHaveLength(3);
+  });
+
+  it('a lost create answer is reconciled by a fresh look-up; the note is added once', async () => {
+    const fake = new Fake('note');
+    fake.faults.set('create A', 'lost');
+    const invs = [makeInvoice('V', 'A', 1)];
+    const { results } = await run(fake, invs);
+    expect(results[0]!.status).toBe('loaded');
+    // As for Alma's lines: an invoice our own create made has no children until we add them.
+    expect(fake.log).toEqual(['find A', 'create A', 'find A', 'addChild ID-1#note']);
+    once(fake, invs);
+  });
+
+  it('killed after the note was made: the re-run finds it by listing, sends nothing, and reads the invoice once', async () => {
+    const fake = new Fake('note');
+    fake.faults.set('addChild ID-1#note', 'kill');
+    const invs = [makeInvoice('V', 'A', 1)];
+    await expect(run(fake, invs)).rejects.toThrow('killed');
+    fake.dead = false;
+    fake.log = [];
+    const { results } = await run(fake, invs);
+    expect(fake.log).toEqual(['listChildren ID-1', 'get ID-1']);
+    expect(results[0]).toMatchObject({ status: 'loaded', lines: [{ number: 'note', id: 'N-ID-1' }] });
+    once(fake, invs);
+  });
+
+  it('with the journal lost: found complete → already_loaded, nothing sent; found without its note → the note only', async () => {
+    const fake = new Fake('note');
+    const invs = [makeInvoice('V', 'A', 1), makeInvoice('V', 'B', 1)];
+    await run(fake, invs);
+    fake.stored[1]!.children = []; // as if the note of B never arrived
+    fake.log = [];
+    const { results } = await run(fake, invs, join(dir, 'other.jsonl'));
+    expect(results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
+    expect(fake.log).toEqual(['find A', 'listChildren ID-1', 'find B', 'listChildren ID-2', 'addChild ID-2#note']);
+    once(fake, invs);
+  });
+});
+
+describe('engine, a target whose line items go inline in the create (Alguna)', () => {
+  it('one create per invoice; the line item ids of its answer are journaled and reported', async () => {
+    const fake = new Fake('inline');
+    const invs = [makeInvoice('V', 'A', 2)];
+    const { results } = await run(fake, invs);
+    expect(fake.log).toEqual(['find A', 'create A']);
+    expect(results[0]).toMatchObject({ status: 'loaded', lines: [{ number: '1', id: 'li-1-1' }, { number: '2', id: 'li-1-2' }] });
+    const again = await run(fake, invs);
+    expect(again.results[0]!.lines).toHaveLength(2);
+    expect(fake.log).toHaveLength(2);
+  });
+
+  it('a lost answer: the look-up finds it whole; found by a later run without journal → already_loaded with its items', async () => {
+    const fake = new Fake('inline');
+    fake.faults.set('create A', 'lost');
+    const invs = [makeInvoice('V', 'A', 2)];
+    const { results } = await run(fake, invs);
+    expect(fake.log).toEqual(['find A', 'create A', 'find A']);
+    expect(results[0]).toMatchObject({ status: 'loaded', lines: [{ number: '1', id: 'li-1-1' }, { number: '2', id: 'li-1-2' }] });
+    const fresh = await run(fake, invs, join(dir, 'lost.jsonl'));
+    expect(fresh.results[0]).toMatchObject({ status: 'already_loaded', lines: [{ number: '1', id: 'li-1-1' }, { number: '2', id: 'li-1-2' }] });
+    once(fake, invs);
+  });
+});

@@ -1,0 +1,130 @@
+/** The Alguna sandbox over HTTP: idempotency (replay, key reuse with another body, in flight, Transient-Error), strict bodies, list. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAlgunaSandbox, type AlgunaSandbox, type AlgunaSandboxOptions } from '../../src/sandbox/alguna.js';
+
+let sb: AlgunaSandbox | undefined;
+afterEach(async () => {
+  await sb?.close();
+  sb = undefined;
+});
+
+async function start(o: AlgunaSandboxOptions = {}): Promise<AlgunaSandbox> {
+  sb = await startAlgunaSandbox({ port: 0, ...o });
+  return sb;
+}
+
+async function post(body: unknown, key?: string, auth = 'Bearer sk_test') {
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: auth, 'alguna-version': '2026-04-01' };
+  if (key !== undefined) headers['idempotency-key'] = key;
+  const res = await fetch(`${sb!.url}/invoices`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+}
+
+const invoice = (number = 'DIG-1', over: Record<string, unknown> = {}) => ({
+  accountId: 'acc_city_library',
+  billingPeriodStart: '2025-03-01T00:00:00Z',
+  billingPeriodEnd: '2025-03-31T23:59:59Z',
+  description: `Invoice ${number} from DIGILAB`,
+  lineItems: [
+    { description: 'Scanning', quantity: '2000.00', unitPrice: '0.50', productId: 'prod_scanning' },
+    { description: 'Metadata', quantity: '50.00', unitPrice: '5.00' },
+  ],
+  issueDate: '2025-03-31T00:00:00Z',
+  autoIssue: true,
+  ...over,
+});
+
+describe('Alguna sandbox: one-off invoices', () => {
+  it('creates the invoice with its line items and computed amounts (decimal strings), issued when autoIssue', async () => {
+    await start();
+    const r = await post(invoice(), 'k1');
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ id: 'inv_00000001', accountId: 'acc_city_library', status: 'issued', subtotal: '1250.00', tax: '0.00', total: '1250.00', currency: 'USD' });
+    expect(r.body.lineItems.map((l: { id: string; totalPrice: string }) => [l.id, l.totalPrice])).toEqual([
+      ['li_00000001_1', '1000.00'],
+      ['li_00000001_2', '250.00'],
+    ]);
+    expect(r.headers.get('idempotency-key')).toBe('k1');
+    const draft = await post(invoice('DIG-2', { autoIssue: false, accountId: 'acc_law_library' }), 'k2');
+    expect(draft.body).toMatchObject({ status: 'draft', tax: '100.00', total: '1350.00' });
+  });
+
+  it('is strict: money as decimal strings, required fields, known accounts and products, no unknown fields', async () => {
+    await start();
+    const cases: [unknown, number, RegExp][] = [
+      [invoice('A', { lineItems: [{ description: 'x', quantity: 1, unitPrice: '1.00' }] }), 422, /quantity must be a decimal string/],
+      [invoice('A', { billingPeriodStart: '2025-03-01' }), 422, /billingPeriodStart must be an RFC 3339 timestamp/],
+      [invoice('A', { accountId: undefined }), 422, /accountId is required/],
+      [invoice('A', { accountId: 'acc_nope' }), 404, /account acc_nope not found/],
+      [invoice('A', { lineItems: [{ description: 'x', quantity: '1', unitPrice: '1', productId: 'nope' }] }), 422, /productId nope not found/],
+      [invoice('A', { currency: 'USD' }), 422, /unknown field currency/],
+    ];
+    for (const [body, status, detail] of cases) {
+      const r = await post(body);
+      expect(r.status, JSON.stringify(r.body)).toBe(status);
+      expect(r.body.detail).toMatch(detail);
+    }
+    expect(sb!.state().invoices).toHaveLength(0);
+  });
+
+  it('refuses a request without a known key (401 {status, detail})', async () => {
+    await start({ apiKeys: ['sk_right'] });
+    const r = await post(invoice(), 'k', 'Bearer sk_wrong');
+    expect(r).toMatchObject({ status: 401, body: { status: 401, detail: 'Unauthorized' } });
+  });
+});
+
+describe('Alguna sandbox: Idempotency-Key (other-targets.md §2.7)', () => {
+  it('the same key and body again → the stored answer, Idempotent-Replayed: true, and one invoice', async () => {
+    await start();
+    const first = await post(invoice(), 'key-1');
+    const again = await post(invoice(), 'key-1');
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(sb!.state().counters).toMatchObject({ created: { DIGILAB: { 'DIG-1': 1 } }, replays: 1 });
+  });
+
+  it('the same key with another body → 422, nothing created', async () => {
+    await start();
+    await post(invoice(), 'key-1');
+    const other = await post(invoice('DIG-1', { autoIssue: false }), 'key-1');
+    expect(other).toMatchObject({ status: 422, body: { detail: 'Idempotency-Key already used with different parameters' } });
+    expect(sb!.state().invoices).toHaveLength(1);
+    expect(sb!.state().counters.keyMismatches).toBe(1);
+  });
+
+  it('the same key while the first request is being processed → 409', async () => {
+    await start({ createDelayMs: 300 });
+    const [a, b] = await Promise.all([post(invoice(), 'key-1'), new Promise((r) => setTimeout(r, 50)).then(() => post(invoice(), 'key-1'))]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    expect(sb!.state().invoices).toHaveLength(1);
+  });
+
+  it('a 5xx that was not applied carries Transient-Error and releases the key; one that was applied replays on retry', async () => {
+    await start({ faults: [{ step: 'create', kind: 'error_before', match: 'DIG-1' }, { step: 'create', kind: 'error_after', match: 'DIG-2' }] });
+    const before = await post(invoice('DIG-1'), 'k-1');
+    expect(before.status).toBe(500);
+    expect(before.headers.get('transient-error')).toBe('true');
+    expect(sb!.state().invoices).toHaveLength(0);
+    expect((await post(invoice('DIG-1'), 'k-1')).status).toBe(201);
+
+    const after = await post(invoice('DIG-2'), 'k-2');
+    expect(after.status).toBe(500);
+    expect(after.headers.get('transient-error')).toBeNull();
+    const retry = await post(invoice('DIG-2'), 'k-2');
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(sb!.state().counters.created).toEqual({ DIGILAB: { 'DIG-1': 1, 'DIG-2': 1 } });
+  });
+
+  it('lists an account\'s invoices, legacy style: page, limit 5/10/25/50/100, {items}', async () => {
+    await start();
+    await post(invoice('DIG-1'), 'a');
+    await post(invoice('DIG-2', { accountId: 'acc_law_library' }), 'b');
+    const res = await fetch(`${sb!.url}/invoices?accountId=acc_city_library&page=1&limit=25`, { headers: { authorization: 'Bearer k' } });
+    const body = (await res.json()) as { items: { id: string }[] };
+    expect(body.items.map((i) => i.id)).toEqual(['inv_00000001']);
+    expect((await fetch(`${sb!.url}/invoices?limit=7`, { headers: { authorization: 'Bearer k' } })).status).toBe(400);
+  });
+});

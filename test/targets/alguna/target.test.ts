@@ -1,0 +1,147 @@
+/** The Alguna target on scripted answers (undici MockAgent): body, Idempotency-Key, safe re-sends, look-up, errors. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { unlimited } from '../../../src/engine/limiter.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/shared/errors.js';
+import { parseAlgunaError } from '../../../src/targets/alguna/errors.js';
+import { idempotencyKey, invoicePayload } from '../../../src/targets/alguna/payload.js';
+import { createAlgunaTarget } from '../../../src/targets/alguna/target.js';
+import { mockApi } from '../helpers/mock-api.js';
+import { algunaRows, invoicesFrom } from '../helpers/invoices.js';
+
+const ORIGIN = 'https://api.alguna.test';
+let api: ReturnType<typeof mockApi> | undefined;
+afterEach(async () => {
+  await api?.agent.close();
+  api = undefined;
+});
+
+function target(apiKey = 'sk_test_KEY') {
+  const m = mockApi(ORIGIN);
+  api = m;
+  return createAlgunaTarget({ apiKey, baseUrl: ORIGIN, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 });
+}
+const header = (call: { headers?: unknown } | undefined, name: string): string | undefined => {
+  const h = (call?.headers ?? {}) as Record<string, string | string[]>;
+  const v = Object.entries(h).find(([k]) => k.toLowerCase() === name)?.[1];
+  return Array.isArray(v) ? v[0] : v;
+};
+const answer = (id = 'inv_1', description = 'Invoice DIG-1 from DIGILAB — March') => ({
+  id,
+  accountId: 'acc_city_library',
+  status: 'issued',
+  description,
+  lineItems: [
+    { id: 'li_1', description: 'Scanning (pages)', quantity: '2000.00', unitPrice: '0.50' },
+    { id: 'li_2', description: 'Metadata records', quantity: '50.00', unitPrice: '5.00' },
+  ],
+  subtotal: '1250.00',
+  tax: '0.00',
+  total: '1250.00',
+});
+
+describe('Alguna target', () => {
+  it('creates the invoice in one request: seeds/004 fields, RFC 3339 times, decimal strings, line items inline', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-1', { invoice_note: 'March', auto_issue: 'yes' }));
+    api!.script({ method: 'POST', path: '/invoices', status: 201, body: answer() });
+    const remote = await t.createInvoice(inv!);
+    const call = api!.calls()[0];
+    expect(JSON.parse(String(call?.body))).toEqual({
+      accountId: 'acc_city_library',
+      billingPeriodStart: '2025-03-01T00:00:00Z',
+      billingPeriodEnd: '2025-03-31T23:59:59Z',
+      description: 'Invoice DIG-1 from DIGILAB — March',
+      lineItems: [
+        { description: 'Scanning (pages)', quantity: '2000.00', unitPrice: '0.50', productId: 'prod_scanning' },
+        { description: 'Metadata records', quantity: '50.00', unitPrice: '5.00' },
+      ],
+      issueDate: '2025-03-31T00:00:00Z',
+      autoIssue: true,
+    });
+    expect(header(call, 'authorization')).toBe('Bearer sk_test_KEY');
+    expect(header(call, 'alguna-version')).toBe('2026-04-01');
+    expect(header(call, 'idempotency-key')).toBe(idempotencyKey(inv!));
+    expect(remote).toMatchObject({ id: 'inv_1', number: 'DIG-1', vendor: 'DIGILAB', workflowStatus: 'issued', processed: true, totalAmount: '1250.00' });
+    expect(remote.children).toEqual([
+      { id: 'li_1', number: '1' },
+      { id: 'li_2', number: '2' },
+    ]);
+    expect(remote.amounts).toEqual({ subtotal: '1250.00', tax: '0.00', total: '1250.00' });
+    expect(t.childKeys(inv!)).toEqual([]);
+  });
+
+  it('the key is derived from target and content: the same invoice always gets the same key, a changed one another', () => {
+    const [a] = invoicesFrom('alguna', algunaRows('DIG-1'));
+    const [again] = invoicesFrom('alguna', algunaRows('DIG-1'), 'renamed.csv');
+    const [changed] = invoicesFrom('alguna', algunaRows('DIG-1', { billing_period_start: '2025-03-02' }));
+    expect(idempotencyKey(a!)).toMatch(/^il-alguna-[0-9a-f]{48}$/);
+    expect(idempotencyKey(again!)).toBe(idempotencyKey(a!));
+    expect(idempotencyKey(changed!)).not.toBe(idempotencyKey(a!));
+    expect(idempotencyKey(a!, invoicePayload(a!))).toBe(idempotencyKey(a!));
+  });
+
+  it('a lost answer or a 5xx is re-sent with the same key and the same bytes (Alguna replays it, §2.7)', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows());
+    api!.script(
+      { method: 'POST', path: '/invoices', error: 'ECONNRESET' },
+      { method: 'POST', path: '/invoices', status: 503, body: { status: 503, detail: 'unavailable' }, headers: { 'transient-error': 'true' } },
+      { method: 'POST', path: '/invoices', status: 201, body: answer(), headers: { 'idempotent-replayed': 'true' } },
+    );
+    await expect(t.createInvoice(inv!)).resolves.toMatchObject({ id: 'inv_1' });
+    const posts = api!.calls();
+    expect(posts).toHaveLength(3);
+    expect(new Set(posts.map((c) => header(c, 'idempotency-key'))).size).toBe(1);
+    expect(new Set(posts.map((c) => String(c.body))).size).toBe(1);
+  });
+
+  it('409 (the key still being processed) is an unknown outcome: the engine looks up, then sends it again', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows());
+    api!.script({ method: 'POST', path: '/invoices', status: 409, body: { status: 409, detail: 'A request with this Idempotency-Key is currently being processed' } });
+    const err = await t.createInvoice(inv!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 409, code: 'idempotency_in_progress' });
+  });
+
+  it('a key reused with another body (422) and validation errors are definite refusals with Alguna\'s detail', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows());
+    api!.script({ method: 'POST', path: '/invoices', status: 422, body: { status: 422, detail: 'Idempotency-Key already used with different parameters' } });
+    const err = await t.createInvoice(inv!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 422, code: 'validation_failed', message: 'Idempotency-Key already used with different parameters' });
+  });
+
+  it('looks up by listing the account\'s invoices page by page and matching the identity that starts the description', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    const filler = Array.from({ length: 100 }, (_, i) => ({ ...answer(`inv_f${i}`, `Invoice OTHER-${i} from DIGILAB`) }));
+    api!.script(
+      { method: 'GET', path: /accountId=acc_city_library.*page=1(&|$)/, body: { items: filler } },
+      {
+        method: 'GET',
+        path: /accountId=acc_city_library.*page=2(&|$)/,
+        body: { items: [answer('inv_x', 'Invoice DIG-70 from DIGILAB'), answer('inv_7', 'Invoice DIG-7 from DIGILAB — March'), { ...answer('inv_z', 'Invoice DIG-7 from DIGILAB'), accountId: 'acc_other' }] },
+      },
+    );
+    const found = await t.findInvoices(inv!.key, { fresh: false, invoice: inv });
+    expect(found.map((r) => r.id)).toEqual(['inv_7']);
+    expect(found[0]).toMatchObject({ number: 'DIG-7', vendor: 'DIGILAB', processed: true });
+  });
+
+  it('a refused key stops the run, and the key appears nowhere', async () => {
+    const t = target('sk_live_SECRET123');
+    const [inv] = invoicesFrom('alguna', algunaRows());
+    api!.script({ method: 'POST', path: '/invoices', status: 401, body: { status: 401, detail: 'Unauthorized: sk_live_SECRET123' } });
+    const err = await t.createInvoice(inv!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).not.toContain('sk_live_SECRET123');
+  });
+
+  it('parses {status, detail}, and text bodies', () => {
+    expect(parseAlgunaError(404, {}, '{"status":404,"detail":"account acc_x not found"}')).toMatchObject({ code: 'not_found', message: 'account acc_x not found' });
+    expect(parseAlgunaError(502, {}, 'upstream error')).toMatchObject({ code: 'bad_gateway', message: 'HTTP 502: upstream error' });
+  });
+});

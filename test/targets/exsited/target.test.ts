@@ -1,0 +1,210 @@
+/** The Exsited target on scripted answers (undici MockAgent): token, create, look-up, note, actions, errors. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { unlimited } from '../../../src/engine/limiter.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/shared/errors.js';
+import { parseExsitedError } from '../../../src/targets/exsited/errors.js';
+import { purchaseInvoicePayload } from '../../../src/targets/exsited/payload.js';
+import { createExsitedTarget, type ExsitedTargetOptions } from '../../../src/targets/exsited/target.js';
+import { mockApi } from '../helpers/mock-api.js';
+import { exsitedRow, invoicesFrom } from '../helpers/invoices.js';
+
+const ORIGIN = 'https://dev-api.exsited.test';
+const SECRET = 'S3CRET-client-secret-xyz';
+let api: ReturnType<typeof mockApi> | undefined;
+afterEach(async () => {
+  await api?.agent.close();
+  api = undefined;
+});
+
+function target(over: Partial<ExsitedTargetOptions> = {}) {
+  const m = mockApi(ORIGIN);
+  api = m;
+  return createExsitedTarget({
+    baseUrl: ORIGIN,
+    credentials: { clientId: 'client-1', clientSecret: SECRET, redirectUri: 'https://lib.example/cb' },
+    dispatcher: m.agent,
+    limiter: unlimited,
+    sleep: async () => {},
+    random: () => 0,
+    ...over,
+  });
+}
+
+const token = (n = 1) => ({ method: 'POST', path: '/api/v1/oauth2/token', body: { access_token: `at${n}`, refresh_token: `rt${n}`, expires_in: 3600 } });
+const pi = (id: string, number: string, vendor = 'HARRAS', status = 'ACTIVE') => ({
+  id,
+  status,
+  subtotal: '1200.00',
+  tax: '120.00',
+  total: '1320.00',
+  purchase_order_id: 'PO-HARRAS01-0001',
+  custom_attributes: [
+    { name: 'vendor_invoice_number', value: number },
+    { name: 'vendor', value: vendor },
+  ],
+});
+const header = (call: { headers?: unknown } | undefined, name: string): string | undefined => {
+  const h = (call?.headers ?? {}) as Record<string, string | string[]>;
+  const v = Object.entries(h).find(([k]) => k.toLowerCase() === name)?.[1];
+  return Array.isArray(v) ? v[0] : v;
+};
+const bodyText = (call: { body?: unknown } | undefined): string => {
+  const b = call?.body;
+  return typeof b === 'string' ? b : b instanceof Uint8Array ? Buffer.from(b).toString('latin1') : String(b);
+};
+
+describe('Exsited target', () => {
+  it('gets a token with client credentials, then creates the purchase invoice from its purchase order', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ custom_attributes: 'cost_centre=LIB-ACQ', purchase_order_note: 'March' })]);
+    api!.script(token(), { method: 'POST', path: '/api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices', status: 201, body: { purchase_invoice: pi('PI-HARRAS01-0001', 'HA-1') } });
+    const remote = await t.createInvoice(inv!);
+    expect(api!.log()).toEqual(['POST /api/v1/oauth2/token', 'POST /api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices']);
+    const [tok, create] = api!.calls();
+    expect(JSON.parse(bodyText(tok))).toEqual({ grant_type: 'client_credentials', client_id: 'client-1', client_secret: SECRET, redirect_uri: 'https://lib.example/cb' });
+    expect(header(create, 'authorization')).toBe('Bearer at1');
+    expect(JSON.parse(bodyText(create))).toEqual(purchaseInvoicePayload(inv!));
+    expect(JSON.parse(bodyText(create))).toEqual({
+      purchase_invoice: {
+        issue_date: '2025-03-03',
+        due_date: '2025-04-02',
+        purchase_order_note: 'March',
+        custom_attributes: [
+          { name: 'vendor_invoice_number', value: 'HA-1' },
+          { name: 'vendor', value: 'HARRAS' },
+          { name: 'cost_centre', value: 'LIB-ACQ' },
+        ],
+      },
+    });
+    expect(remote).toMatchObject({ id: 'PI-HARRAS01-0001', number: 'HA-1', vendor: 'HARRAS', workflowStatus: 'ACTIVE', processed: false, totalAmount: undefined });
+    expect(remote.amounts).toEqual({ subtotal: '1200.00', tax: '120.00', total: '1320.00' });
+  });
+
+  it('a 401 renews the token with the refresh token and sends the call again; one token for concurrent calls', async () => {
+    const t = target();
+    api!.script(
+      token(1),
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', status: 401, body: { errors: [{ code: 401, message: 'token revoked' }] } },
+      { method: 'POST', path: '/api/v1/oauth2/token', body: { access_token: 'at2', refresh_token: 'rt2', expires_in: 3600 } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-1') } },
+    );
+    await expect(t.getInvoice('PI-1')).resolves.toMatchObject({ id: 'PI-1', number: 'HA-1' });
+    const calls = api!.calls();
+    expect(JSON.parse(bodyText(calls[2]))).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'rt1' });
+    expect(header(calls[3], 'authorization')).toBe('Bearer at2');
+    expect(t.tokenRequests()).toBe(2);
+  });
+
+  it('a refused refresh falls back to client credentials (exsited-php renewAccessToken)', async () => {
+    const t = target();
+    api!.script(
+      token(1),
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', status: 401, body: { errors: [{ code: 401, message: 'token expired' }] } },
+      { method: 'POST', path: '/api/v1/oauth2/token', status: 400, body: { errors: [{ code: 400, message: 'invalid refresh token' }] } },
+      { method: 'POST', path: '/api/v1/oauth2/token', body: { access_token: 'at3', expires_in: 3600 } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-1') } },
+    );
+    await t.getInvoice('PI-1');
+    expect(JSON.parse(bodyText(api!.calls()[3]))).toMatchObject({ grant_type: 'client_credentials' });
+  });
+
+  it('refused credentials stop the run (AuthError, exit 5) and the secret appears nowhere', async () => {
+    const t = target();
+    api!.script({ method: 'POST', path: '/api/v1/oauth2/token', status: 401, body: { errors: [{ code: 401, message: `invalid client ${SECRET}` }] } });
+    const err = await t.getInvoice('PI-1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).toMatch(/credentials were refused/);
+    expect((err as Error).message).not.toContain(SECRET);
+  });
+
+  it('looks up by listing the purchase order\'s invoices page by page and matching its own custom attributes', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    api!.script(
+      token(),
+      {
+        method: 'GET',
+        path: '/api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices?limit=100&offset=0',
+        body: { purchase_invoices: [pi('PI-1', 'HA-1'), pi('PI-9', 'HA-2', 'OTHER')], pagination: { records: 3, limit: 100, offset: 0, previous_page: '', next_page: '/next' } },
+      },
+      {
+        method: 'GET',
+        path: '/api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices?limit=100&offset=2',
+        body: { purchase_invoices: [pi('PI-2', 'HA-2')], pagination: { records: 3, limit: 100, offset: 2, previous_page: '/prev', next_page: '' } },
+      },
+    );
+    const found = await t.findInvoices(inv!.key, { fresh: false, invoice: inv });
+    expect(found.map((r) => r.id)).toEqual(['PI-2']);
+    // The listing answers the next non-fresh look-up of the same purchase order without a request.
+    await t.findInvoices({ vendor: 'HARRAS', number: 'HA-1' }, { fresh: false, invoice: inv });
+    expect(api!.log()).toHaveLength(3);
+  });
+
+  it('sends the note as multipart/form-data with the text and the attached file, and recognises it by its text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exsited-note-'));
+    writeFileSync(join(dir, 'slip.txt'), 'PACKING SLIP 42');
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_note: 'Checked by J.', attachment: 'slip.txt' })], join(dir, 'batch.csv'));
+    expect(t.childKeys(inv!)).toEqual(['note']);
+    api!.script(
+      token(),
+      { method: 'POST', path: '/api/v3/purchase-invoices/PI-1/notes', status: 201, body: { 'purchase-invoice': { notes: { uuid: 'n-1' } } } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1/notes', body: { purchase_invoice: { notes: [{ uuid: 'n-0', note: 'someone else' }, { uuid: 'n-1', note: 'Checked by J.' }] } } },
+    );
+    await expect(t.addChild('PI-1', 'note', inv!)).resolves.toEqual({ id: 'n-1', number: 'note' });
+    const post = api!.calls()[1];
+    expect(header(post, 'content-type')).toMatch(/^multipart\/form-data; boundary=/);
+    const text = bodyText(post);
+    expect(text).toMatch(/name="note"\r\n\r\nChecked by J\./);
+    expect(text).toMatch(/name="file"; filename="slip.txt"\r\nContent-Type: text\/plain\r\n\r\nPACKING SLIP 42/);
+    await expect(t.listChildren('PI-1', inv!)).resolves.toEqual([{ id: 'n-1', number: 'note' }]);
+  });
+
+  it('a create answered 500 is an unknown outcome, never sent again by the client', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow()]);
+    api!.script(token(), { method: 'POST', path: /purchase-invoices$/, status: 500, body: { errors: [{ code: 500, message: 'Internal Server Error' }] } });
+    await expect(t.createInvoice(inv!)).rejects.toBeInstanceOf(UnknownOutcomeError);
+    expect(api!.log().filter((l) => l.startsWith('POST /api/v3'))).toHaveLength(1);
+  });
+
+  it('cancel: the action is the finalize step, 202 with an event, done when the status reads inactive', async () => {
+    const t = target({ action: { kind: 'cancel', effectiveDate: '2025-04-01' } });
+    const [inv] = invoicesFrom('exsited', [exsitedRow()]);
+    expect(t.childKeys(inv!)).toEqual([]);
+    await expect(t.createInvoice(inv!)).rejects.toMatchObject({ code: 'NOT_LOADED' });
+    api!.script(
+      token(),
+      { method: 'POST', path: '/api/v3/purchase-invoices/PI-1/cancel', status: 202, body: { event_uuid: 'ev-1' } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-1', 'HARRAS', 'INACTIVE') } },
+    );
+    const accepted = await t.finalize!('PI-1');
+    expect(accepted.processed).toBe(false);
+    expect(JSON.parse(bodyText(api!.calls()[1]))).toEqual({ 'purchase-invoice': { effective_date: '2025-04-01' } });
+    await expect(t.getInvoice('PI-1')).resolves.toMatchObject({ processed: true, workflowStatus: 'INACTIVE' });
+  });
+
+  it('keeps paths and version configurable (v4 spells resources with underscores, other-targets.md §1.1)', async () => {
+    const t = target({ apiVersion: 'v4', paths: { purchaseInvoice: '/api/{v}/purchase_invoices/{id}' } });
+    api!.script(token(), { method: 'GET', path: '/api/v4/purchase_invoices/PI%2F1', body: { purchase_invoice: pi('PI/1', 'HA-1') } });
+    await t.getInvoice('PI/1');
+    expect(api!.log()[1]).toBe('GET /api/v4/purchase_invoices/PI%2F1');
+  });
+});
+
+describe('Exsited errors', () => {
+  it('reads errors[] (code and every message), the OAuth shape, and anything else as text', () => {
+    expect(parseExsitedError(400, {}, '{"errors":[{"code":"stock_committed","message":"Stock is committed"},{"code":1,"message":"and more"}]}')).toMatchObject({
+      httpStatus: 400,
+      code: 'stock_committed',
+      message: 'Stock is committed; and more',
+    });
+    expect(parseExsitedError(400, {}, '{"error":"invalid_client","error_description":"bad secret"}')).toMatchObject({ code: 'invalid_client', message: 'bad secret' });
+    const html = parseExsitedError(502, {}, '<html><body>Bad gateway</body></html>');
+    expect(html).toBeInstanceOf(ApiError);
+    expect(html).toMatchObject({ code: 'HTTP_502', message: 'HTTP 502: Bad gateway' });
+  });
+});
