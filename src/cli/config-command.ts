@@ -1,0 +1,166 @@
+/**
+ * `invoice-load config`: the settings a load would run with, and where each came from (flag,
+ * environment, config file, default) — the first thing to look at when a cron job loads into
+ * the wrong place. The API key is never shown: `***` and where it would be read from.
+ */
+import { accessSync, constants } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { Command } from 'commander';
+import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
+import { applyConfigFile, describeSource, readConfigFile, CONFIG_FILE_NAME, type ConfigFile, type Source } from './config-file.js';
+import { almaBaseUrl } from '../targets/alma/regions.js';
+import { stringifyJson } from '../shared/json.js';
+import type { Style } from '../report/human.js';
+import type { Terminal } from './terminal.js';
+
+export interface SettingView {
+  value: string | number | null;
+  source: string;
+}
+
+export interface ConfigView {
+  /** Absolute path of the config file in use, or null. */
+  config_file: string | null;
+  settings: Record<string, SettingView>;
+}
+
+export type KeyFileProbe = (path: string) => 'readable' | 'missing' | 'unreadable';
+
+/**
+ * Pure: the resolved settings and their sources. `probe` says whether a key file can be read
+ * (the file's content is never read here).
+ */
+export function describeConfig(
+  flags: RawOptions,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  file: ConfigFile | undefined,
+  probe: KeyFileProbe,
+): ConfigView {
+  const { options, sources } = applyConfigFile(flags, env, file);
+  // A dry run needs no target and no key, so resolveConfig reports a half-configured setup instead of refusing it.
+  const cfg = resolveConfig(['-'], { ...flags, dryRun: true }, env, cwd, file);
+  const src = (s: Source): string => describeSource(s);
+  const settings: Record<string, SettingView> = {};
+  const t = cfg.target;
+  settings.target = {
+    value: t === undefined ? null : t.kind === 'sandbox' ? 'embedded sandbox' : 'alma',
+    source: t === undefined ? 'none: give --sandbox, or --region / --alma-url (or "region" / "alma_url" in the config file)' : src(sources.target),
+  };
+  const keyFromEnv = (): SettingView => {
+    const set = env.ALMA_API_KEY !== undefined && env.ALMA_API_KEY !== '';
+    return { value: set ? '***' : null, source: `ALMA_API_KEY (${set ? 'set' : 'not set'})` };
+  };
+  // The same keys for every target, so scripts reading --json need no special cases.
+  settings.alma_url = { value: null, source: 'not used' };
+  settings.region = { value: null, source: 'not used' };
+  if (cfg.targetName !== undefined && cfg.targetName !== 'alma') {
+    // Exsited and Alguna have their own settings (--api-url, --credentials-file); the config file holds Alma's.
+    settings.target = { value: cfg.targetName + (cfg.other?.kind === 'sandbox' ? ' (embedded sandbox)' : ''), source: 'flag --target' };
+    settings.api_key = { value: null, source: `not used by ${cfg.targetName}: --credentials-file or its environment variables` };
+  } else if (t?.kind === 'alma') {
+    const url = almaBaseUrl({ baseUrl: t.baseUrl, region: t.region });
+    settings.alma_url = { value: url, source: t.baseUrl !== undefined ? src(sources.target) : `region ${t.region} (${src(sources.target)})` };
+    if (t.region !== undefined) settings.region = { value: t.region, source: src(sources.target) };
+    if ('env' in t.apiKeySource) {
+      settings.api_key = keyFromEnv();
+    } else {
+      const state = probe(t.apiKeySource.file);
+      settings.api_key = { value: state === 'readable' ? '***' : null, source: `file ${t.apiKeySource.file} (${state}; ${src(sources.api_key_file)})` };
+    }
+  } else if (t?.kind === 'sandbox') {
+    settings.target!.source += ` (state in ${t.statePath})`;
+    settings.api_key = { value: null, source: 'not needed (sandbox)' };
+  } else {
+    settings.api_key = keyFromEnv();
+  }
+  const stateSource =
+    sources.state_dir.kind === 'default' && env.XDG_STATE_HOME?.startsWith('/') ? 'default (XDG_STATE_HOME)' : src(sources.state_dir);
+  settings.state_dir = { value: cfg.stateDir, source: stateSource };
+  settings.rate = { value: cfg.rate, source: src(sources.rate) };
+  settings.concurrency = { value: cfg.concurrency, source: src(sources.concurrency) };
+  settings.timeout = { value: cfg.timeoutMs / 1000, source: src(sources.timeout) };
+  settings.max_retries = { value: cfg.maxRetries, source: src(sources.max_retries) };
+  settings.poll_timeout = { value: cfg.pollTimeoutMs / 1000, source: src(sources.poll_timeout) };
+  settings.mapping = { value: options.mapping !== undefined ? resolvePath(cwd, options.mapping) : null, source: options.mapping !== undefined ? src(sources.mapping) : 'none (canonical columns)' };
+  settings.report = { value: cfg.reportPath ?? null, source: cfg.reportPath ? src(sources.report) : 'not written' };
+  settings.report_csv = { value: cfg.reportCsvPath ?? null, source: cfg.reportCsvPath ? src(sources.report_csv) : 'not written' };
+  settings.report_html = { value: cfg.reportHtmlPath ?? null, source: cfg.reportHtmlPath ? src(sources.report_html) : 'not written' };
+  return { config_file: file?.path ?? null, settings };
+}
+
+const UNITS: Record<string, string> = { rate: ' requests/s', timeout: ' s', poll_timeout: ' s' };
+
+export function renderConfigTable(view: ConfigView, style: Style, cwd: string): string {
+  const rows: [string, string, string][] = [['setting', 'value', 'from']];
+  for (const [name, s] of Object.entries(view.settings)) {
+    rows.push([name, s.value === null ? '-' : `${s.value}${UNITS[name] ?? ''}`, s.source]);
+  }
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  const lines = rows.map(([a, b, c], i) => {
+    const line = `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd();
+    return i === 0 ? style.dim(line) : line;
+  });
+  const head = view.config_file
+    ? `config file: ${view.config_file}`
+    : `config file: none (no ${CONFIG_FILE_NAME} in ${cwd}; --config <path> names one)`;
+  return `${style.bold(head)}\n\n${lines.join('\n')}\n`;
+}
+
+const probeFile: KeyFileProbe = (path) => {
+  try {
+    accessSync(path, constants.R_OK);
+    return 'readable';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+  }
+};
+
+export function runConfigCommand(flags: RawOptions, term: Terminal): number {
+  const cwd = process.cwd();
+  const file = readConfigFile(flags.config, cwd);
+  const view = describeConfig(flags, process.env, cwd, file, probeFile);
+  process.stdout.write(flags.json ? stringifyJson(view, 2) + '\n' : renderConfigTable(view, term.outStyle, cwd));
+  return 0;
+}
+
+/** The settings flags of the load command, repeated so `invoice-load config --region eu` shows their effect. */
+export function addConfigCommand(program: Command, onConfig: (opts: RawOptions) => Promise<number> | number): Command {
+  const cmd = program
+    .command('config')
+    .description('show the settings a load would use and where each comes from (flag, environment, config file, default); the key is never shown')
+    .option('--config <path>', `config file (default: ./${CONFIG_FILE_NAME} when present)`)
+    .option('--json', 'print the settings as JSON')
+    .option('--sandbox', 'as the load command')
+    .option('--alma-url <url>', 'as the load command')
+    .option('--region <region>', `as the load command (${REGIONS.join(', ')})`)
+    .option('--api-key-file <path>', 'as the load command')
+    .option('--state-dir <dir>', 'as the load command')
+    .option('--rate <n>', `as the load command (default ${DEFAULT_RATE})`)
+    .option('--concurrency <n>', `as the load command (default ${DEFAULT_CONCURRENCY})`)
+    .option('--timeout <seconds>', 'as the load command')
+    .option('--max-retries <n>', 'as the load command')
+    .option('--poll-timeout <seconds>', 'as the load command')
+    .option('--mapping <file>', 'as the load command')
+    .option('--target <name>', 'as the load command')
+    .option('--report <path>', 'as the load command')
+    .option('--report-csv <path>', 'as the load command')
+    .option('--report-html <path>', 'as the load command')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ invoice-load config                      # what a load in this folder would use
+  $ invoice-load config --json               # the same, for scripts
+  $ invoice-load config --config /etc/invoice-load/config.json --region na
+`,
+    );
+  cmd.action(async (_opts: RawOptions, c: Command) => {
+    // Options given before `config` belong to the main program; both count, the nearer one wins.
+    const all = c.optsWithGlobals<RawOptions & { encoding?: string; color?: boolean; fsync?: boolean }>();
+    const { encoding: _e, color: _c, fsync: _f, ...flags } = all;
+    process.exitCode = await onConfig(flags);
+  });
+  return cmd;
+}

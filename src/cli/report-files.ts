@@ -1,0 +1,23 @@
+/**
+ * The reports for people (`--report-csv`, `--report-html`): rendered by pure functions from the
+ * report document, written atomically so a mail job or a web server never picks up half a file.
+ */
+import type { Config } from './config.js';
+import type { ReportDocument } from '../report/report.js';
+import { renderCsv } from '../report/csv.js';
+import { renderHtml } from '../report/html.js';
+import { writeFileAtomic } from '../shared/fs.js';
+import { UsageError } from '../shared/errors.js';
+
+export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtmlPath' | 'files'>, report: ReportDocument, now: Date = new Date()): void {
+  const write = (path: string, what: string, text: string): void => {
+    try {
+      writeFileAtomic(path, text);
+    } catch (err) {
+      // A path mistake, not a bug; the journal already holds what was done, so a re-run only writes the file.
+      throw new UsageError(`cannot write the ${what} report to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  if (cfg.reportCsvPath) write(cfg.reportCsvPath, 'CSV', renderCsv(report));
+  if (cfg.reportHtmlPath) write(cfg.reportHtmlPath, 'HTML', renderHtml(report, { generatedAt: now, files: cfg.files }));
+}

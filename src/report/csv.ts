@@ -1,0 +1,120 @@
+/**
+ * The report as a spreadsheet: one row per invoice, in input order, built by a pure function
+ * from the report document (the CLI only writes the text, atomically).
+ *
+ * The file is meant to be opened in Excel or LibreOffice by staff, so two things matter
+ * beyond RFC 4180 quoting:
+ *  - CSV injection. Vendor files are outside input: an invoice number like `=HYPERLINK(…)`
+ *    would become a live formula. OWASP's CSV Injection page
+ *    (https://owasp.org/www-community/attacks/CSV_Injection) lists the leading characters a
+ *    spreadsheet treats as a formula — `=`, `+`, `-`, `@`, tab (0x09) and carriage return
+ *    (0x0D) — and recommends prefixing such a cell with a single quote, which spreadsheets
+ *    take as "text" and do not show. (OWASP ASVS 5.0 V1.2.10 asks the same.)
+ *  - Encoding. A UTF-8 byte order mark, so Excel does not read "Harrassowitz Verlagsbuchhandlung
+ *    München" as Windows-1252; CRLF line ends as RFC 4180 writes them.
+ */
+import type { Problem } from '../domain/problem.js';
+import type { Provenance } from '../input/record.js';
+import type { ReportDocument, ReportInvoice } from './report.js';
+
+export const CSV_COLUMNS = [
+  'rows',
+  'vendor',
+  'number',
+  'total',
+  'currency',
+  'lines',
+  'status',
+  'alma_id',
+  'workflow_status',
+  'approval_status',
+  'alerts',
+  'error_code',
+  'tracking_id',
+  'message',
+] as const;
+
+/** A plain decimal number (a credit note's `-12.50`) cannot be a formula; OWASP's quote would turn it into text. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Neutralises a cell a spreadsheet would evaluate (OWASP CSV Injection): prefix `'`. */
+export function defuseCell(value: string): string {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+}
+
+/** RFC 4180 §2.6–2.7: quote a field holding a comma, quote, CR or LF; double the quotes inside. */
+export function quoteCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * Where an invoice came from, compact: `b.csv:2-4`, `b.csv:2-3,7`, or `a.csv:2; b.csv:9` in
+ * the unusual case of rows in several files. Ranges join consecutive editor lines.
+ */
+export function formatRows(rows: readonly Provenance[]): string {
+  const byFile = new Map<string, number[]>();
+  for (const r of rows) {
+    const list = byFile.get(r.file) ?? [];
+    list.push(r.row);
+    byFile.set(r.file, list);
+  }
+  const parts: string[] = [];
+  for (const [file, list] of byFile) {
+    const sorted = [...new Set(list)].sort((a, b) => a - b);
+    const ranges: string[] = [];
+    let start = sorted[0];
+    let prev = start;
+    for (const n of [...sorted.slice(1), undefined]) {
+      if (n !== undefined && prev !== undefined && n === prev + 1) {
+        prev = n;
+        continue;
+      }
+      if (start !== undefined) ranges.push(start === prev ? `${start}` : `${start}-${prev}`);
+      start = n;
+      prev = n;
+    }
+    parts.push(`${file}:${ranges.join(',')}`);
+  }
+  return parts.join('; ');
+}
+
+const problemText = (p: Problem): string => {
+  const where = [p.row !== undefined ? `row ${p.row}` : undefined, p.column].filter(Boolean).join(' ');
+  return `${where ? where + ': ' : ''}${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
+};
+
+/** The one sentence a person reads first: Alma's error, or the input problems, or nothing. */
+function message(inv: ReportInvoice): string {
+  if (inv.error) return `${inv.error.step}: ${inv.error.message}`;
+  return inv.issues.map(problemText).join(' | ');
+}
+
+export function invoiceCells(inv: ReportInvoice): Record<(typeof CSV_COLUMNS)[number], string> {
+  return {
+    rows: formatRows(inv.rows),
+    vendor: inv.vendor,
+    number: inv.number,
+    total: inv.total ?? '',
+    currency: inv.currency ?? '',
+    lines: String(inv.lines.length),
+    status: inv.status,
+    alma_id: inv.id ?? '',
+    workflow_status: inv.workflow_status ?? '',
+    approval_status: inv.approval_status ?? '',
+    alerts: inv.alerts.map((a) => (a.description ? `${a.code}: ${a.description}` : a.code)).join('; '),
+    error_code: inv.error?.code ?? '',
+    tracking_id: inv.error?.tracking_id ?? '',
+    message: message(inv),
+  };
+}
+
+export function renderCsv(report: ReportDocument): string {
+  const line = (cells: readonly string[]): string => cells.map((c) => quoteCell(defuseCell(c))).join(',');
+  const out = [line(CSV_COLUMNS)];
+  for (const inv of report.invoices) {
+    const cells = invoiceCells(inv);
+    out.push(line(CSV_COLUMNS.map((c) => cells[c])));
+  }
+  return '\uFEFF' + out.join('\r\n') + '\r\n';
+}

@@ -1,0 +1,34 @@
+/**
+ * Width-aware tables for a terminal: a row that wraps breaks the columns of every row under
+ * it, so on a terminal the last (free-text) column is cut to fit with `…`. What is cut is
+ * returned whole, so the caller can print it in full below the table — an Alma error message
+ * or tracking id must never be lost to a narrow window. Only used when stdout is a terminal;
+ * files and pipes get every cell whole.
+ */
+
+/** Below this the last column is useless; let the terminal wrap instead. */
+const MIN_LAST = 16;
+
+/**
+ * Cuts the last cell of each row (not the header, row 0) so that the row, laid out with
+ * `gap`-wide separators and the widths of the other columns, fits in `width` characters.
+ * Mutates `rows`; returns the full text of every cell it cut, by row index.
+ */
+export function fitLastColumn(rows: string[][], width: number, gap = 2): Map<number, string> {
+  const cut = new Map<number, string>();
+  const columns = Math.max(0, ...rows.map((r) => r.length));
+  if (columns === 0 || !Number.isFinite(width) || width <= 0) return cut;
+  let before = 0;
+  for (let i = 0; i < columns - 1; i++) before += Math.max(0, ...rows.map((r) => [...(r[i] ?? '')].length)) + gap;
+  const room = width - before;
+  if (room < MIN_LAST) return cut;
+  rows.forEach((r, ri) => {
+    const last = r[columns - 1];
+    if (ri === 0 || last === undefined) return;
+    const chars = [...last];
+    if (chars.length <= room) return;
+    cut.set(ri, last);
+    r[columns - 1] = chars.slice(0, room - 1).join('').trimEnd() + '…';
+  });
+  return cut;
+}

@@ -1,0 +1,256 @@
+/**
+ * The report as one self-contained web page staff can open or mail: inline CSS, no scripts,
+ * no fonts, images or links to fetch — it must read the same from a mail attachment on a
+ * machine without network. Built by a pure function from the report document.
+ *
+ * Every value from a vendor file or from the API goes through `esc`: an invoice number is
+ * outside input, and a page that runs `<script>` from one would run it in the librarian's
+ * browser.
+ */
+import type { Problem } from '../domain/problem.js';
+import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
+import { formatRows } from './csv.js';
+import { explainAlert } from './alerts.js';
+import { summaryLine, plainStyle } from './human.js';
+
+export interface HtmlOptions {
+  /** When the run ended; shown in the heading. Absent in tests that compare whole pages. */
+  generatedAt?: Date | undefined;
+  /** The input files as given on the command line. */
+  files?: readonly string[] | undefined;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML content and quoted attribute values; control characters become U+FFFD. */
+export function esc(value: string | number | undefined): string {
+  if (value === undefined) return '';
+  return String(value)
+    .replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\uFFFD');
+}
+
+export const STATUS_TEXT: Record<ReportStatus, string> = {
+  loaded: 'Loaded',
+  in_review: 'In review',
+  failed: 'Failed',
+  invalid: 'Invalid — not sent',
+  already_loaded: 'Already loaded',
+  planned: 'Planned (dry run)',
+};
+
+const STEP_TEXT: Record<string, string> = {
+  lookup: 'looking for the invoice in Alma',
+  create: 'creating the invoice',
+  lines: 'adding an invoice line',
+  process: 'asking Alma to process the invoice',
+  poll: 'waiting for Alma to finish processing',
+};
+
+const STOPPED_TEXT: Record<string, string> = {
+  interrupted: 'The run was interrupted. Everything done so far is recorded: run the same command again to finish.',
+  daily_limit: "The institution's daily API limit was reached. Run the same command again after midnight (when the limit resets) to finish.",
+  auth: 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.',
+};
+
+const CSS = `
+:root{--ok:#1a7f37;--ok-bg:#dafbe1;--warn:#9a6700;--warn-bg:#fff8c5;--bad:#cf222e;--bad-bg:#ffebe9;--info:#0969da;--info-bg:#ddf4ff;--muted:#57606a;--line:#d0d7de}
+*{box-sizing:border-box}
+body{font:14px/1.45 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1f2328;margin:0;padding:24px 32px;max-width:1400px}
+h1{font-size:22px;margin:0 0 4px}
+h2{font-size:17px;margin:28px 0 8px;padding-bottom:4px;border-bottom:1px solid var(--line)}
+h3{font-size:14px;margin:16px 0 6px}
+p{margin:6px 0}
+.meta{color:var(--muted);margin:0 0 12px}
+.sentence{font-size:15px}
+.banner{padding:10px 14px;border-radius:6px;margin:12px 0;border:1px solid}
+.banner.bad{background:var(--bad-bg);border-color:var(--bad);color:#82071e}
+.banner.ok{background:var(--ok-bg);border-color:var(--ok);color:#116329}
+.banner.warn{background:var(--warn-bg);border-color:#d4a72c;color:#4d2d00}
+.banner a{color:inherit}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}
+.card{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:110px}
+.card b{display:block;font-size:22px;line-height:1.2}
+.card span{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.card.loaded{border-left:5px solid var(--ok)}.card.in_review{border-left:5px solid var(--warn)}
+.card.already_loaded{border-left:5px solid var(--info)}.card.failed,.card.invalid{border-left:5px solid var(--bad)}
+.card.planned{border-left:5px solid var(--muted)}
+table{border-collapse:collapse;width:100%;margin:6px 0}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:baseline}
+th{background:#f6f8fa;font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:var(--muted)}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.id,td.rows,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+tr.failed td,tr.invalid td{background:#fff5f5}
+tr.in_review td{background:#fffdf0}
+.status{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;border:1px solid}
+.status.loaded{color:var(--ok);background:var(--ok-bg);border-color:var(--ok)}
+.status.in_review{color:var(--warn);background:var(--warn-bg);border-color:#d4a72c}
+.status.already_loaded{color:var(--info);background:var(--info-bg);border-color:var(--info)}
+.status.failed,.status.invalid{color:var(--bad);background:var(--bad-bg);border-color:var(--bad)}
+.status.planned{color:var(--muted);background:#f6f8fa;border-color:var(--line)}
+.alert{border:1px solid var(--line);border-left:5px solid var(--warn);border-radius:6px;padding:8px 12px;margin:8px 0}
+.alert.error{border-left-color:var(--bad)}
+.alert h3{margin:0 0 4px}
+.muted{color:var(--muted)}
+.sev-error{color:var(--bad);font-weight:600}.sev-warning{color:var(--warn);font-weight:600}
+footer{margin-top:32px;color:var(--muted);font-size:12px}
+@media print{body{padding:0}.banner,.status,tr td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+`;
+
+const statusBadge = (s: ReportStatus): string => `<span class="status ${s}">${esc(STATUS_TEXT[s])}</span>`;
+
+const invoiceName = (inv: ReportInvoice): string => `${esc(inv.vendor)} <b>${esc(inv.number)}</b>`;
+
+function note(inv: ReportInvoice): string {
+  if (inv.error) return `<code>${esc(inv.error.code)}</code> ${esc(inv.error.message)}`;
+  if (inv.alerts.length > 0) return inv.alerts.map((a) => `<code>${esc(a.code)}</code>`).join(', ');
+  const errors = inv.issues.filter((p) => p.severity === 'error').length;
+  const warnings = inv.issues.length - errors;
+  const parts = [errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''];
+  const text = parts.filter(Boolean).join(', ');
+  return text ? `${text} — see <a href="#problems">input problems</a>` : '';
+}
+
+function invoiceTable(report: ReportDocument): string {
+  const head = report.dry_run
+    ? ['Rows', 'Vendor', 'Invoice', 'Total', 'Lines', 'Status', 'Notes']
+    : ['Rows', 'Vendor', 'Invoice', 'Total', 'Lines', 'Status', 'Alma id', 'Workflow status', 'Notes'];
+  const rows = report.invoices.map((inv) => {
+    const total = inv.total !== undefined ? `${esc(inv.total)} ${esc(inv.currency)}` : '';
+    const cells = [
+      `<td class="rows">${esc(formatRows(inv.rows))}</td>`,
+      `<td>${esc(inv.vendor)}</td>`,
+      `<td><b>${esc(inv.number)}</b></td>`,
+      `<td class="num">${total}</td>`,
+      `<td class="num">${inv.lines.length}</td>`,
+      `<td>${statusBadge(inv.status)}</td>`,
+      ...(report.dry_run ? [] : [`<td class="id">${esc(inv.id)}</td>`, `<td>${esc(inv.workflow_status)}</td>`]),
+      `<td>${note(inv)}</td>`,
+    ];
+    return `<tr class="${inv.status}" data-status="${inv.status}">${cells.join('')}</tr>`;
+  });
+  return `<table id="invoices"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
+function alertsSection(report: ReportDocument): string {
+  const withAlerts = report.invoices.filter((i) => i.alerts.length > 0);
+  if (withAlerts.length === 0) return '';
+  const codes = new Map<string, { description: string; invoices: ReportInvoice[] }>();
+  for (const inv of withAlerts) {
+    for (const a of inv.alerts) {
+      const entry = codes.get(a.code) ?? { description: a.description, invoices: [] };
+      entry.invoices.push(inv);
+      codes.set(a.code, entry);
+    }
+  }
+  const blocks = [...codes].map(([code, { description, invoices }]) => {
+    const ex = explainAlert(code);
+    const explanation = ex
+      ? `<p>${esc(ex.meaning)}</p><p><b>What to do:</b> ${esc(ex.action)}</p>`
+      : `<p class="muted">An alert this report has no explanation for; Alma's AssertionCodes code table describes it.</p>`;
+    const list = invoices.map((inv) => `${invoiceName(inv)}${inv.id ? ` <span class="muted">(Alma id <code>${esc(inv.id)}</code>)</span>` : ''}`).join('; ');
+    return `<div class="alert" data-alert="${esc(code)}"><h3><code>${esc(code)}</code>${description ? ` — <span class="muted">Alma: “${esc(description)}”</span>` : ''}</h3>${explanation}<p><b>Invoices:</b> ${list}</p></div>`;
+  });
+  return `<h2 id="alerts">Alerts from Alma</h2><p>Alma raised these alerts while processing. An invoice with alerts usually waits in review until someone in acquisitions looks at it.</p>\n${blocks.join('\n')}`;
+}
+
+function errorsSection(report: ReportDocument): string {
+  const failed = report.invoices.filter((i) => i.error);
+  if (failed.length === 0) return '';
+  const blocks = failed.map((inv) => {
+    const e = inv.error!;
+    const tracking = e.tracking_id
+      ? `<p><b>Tracking id:</b> <code>${esc(e.tracking_id)}</code> <span class="muted">— give this to Ex Libris support if you open a case.</span></p>`
+      : '';
+    const http = e.http_status > 0 ? `HTTP ${e.http_status}` : 'no answer';
+    return `<div class="alert error" data-error="${esc(e.code)}"><h3>${invoiceName(inv)} <span class="muted">rows ${esc(formatRows(inv.rows))}</span></h3><p>Failed while ${esc(STEP_TEXT[e.step] ?? e.step)}: <code>${esc(e.code)}</code> (${http}) ${esc(e.message)}</p>${tracking}</div>`;
+  });
+  return `<h2 id="errors">Errors</h2><p>These invoices did not finish. Fix the cause, then run the same command again: the loader resumes where it stopped and never loads an invoice twice.</p>\n${blocks.join('\n')}`;
+}
+
+function problemsSection(report: ReportDocument): string {
+  const problems: Problem[] = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
+  if (problems.length === 0) return '';
+  const byFile = new Map<string, Problem[]>();
+  for (const p of problems) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
+  const tables = [...byFile].map(([file, list]) => {
+    const rows = [...list]
+      .sort((a, b) => (a.row ?? 0) - (b.row ?? 0))
+      .map(
+        (p) =>
+          `<tr><td class="num">${p.row ?? 'file'}</td><td><code>${esc(p.column)}</code></td><td class="sev-${p.severity}">${p.severity}</td><td>${esc(p.message)}</td><td><code>${esc(p.code)}</code></td></tr>`,
+      );
+    return `<h3><code>${esc(file)}</code></h3><table class="problems"><thead><tr><th>Row</th><th>Column</th><th>Severity</th><th>Problem</th><th>Code</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  });
+  return `<h2 id="problems">Input problems</h2><p>Rows are the line numbers an editor shows (the header is line 1).</p>\n${tables.join('\n')}`;
+}
+
+function cards(report: ReportDocument): string {
+  const s = report.summary;
+  const counts: [ReportStatus, number][] = [
+    ['loaded', s.loaded],
+    ['in_review', s.in_review],
+    ['already_loaded', s.already_loaded],
+    ['failed', s.failed],
+    ['invalid', s.invalid],
+    ['planned', s.planned],
+  ];
+  const items = counts.filter(([, n]) => n > 0).map(([k, n]) => `<div class="card ${k}" data-count="${k}"><b>${n}</b><span>${esc(STATUS_TEXT[k])}</span></div>`);
+  items.unshift(`<div class="card"><b>${s.invoices}</b><span>invoices</span></div>`, `<div class="card"><b>${s.lines}</b><span>lines</span></div>`);
+  if (!report.dry_run) items.push(`<div class="card"><b>${s.requests}</b><span>requests to ${esc(report.target)}</span></div>`);
+  return `<div class="cards">${items.join('')}</div>`;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+const formatDate = (d: Date): string =>
+  `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+
+export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): string {
+  const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
+  const sentence = summaryLine(report, problems, plainStyle);
+  const target = report.target === 'alma' ? 'Alma' : report.target;
+  const title = report.dry_run ? 'Invoice check (dry run)' : `Invoice load into ${target}`;
+  const meta = [
+    opts.generatedAt ? formatDate(opts.generatedAt) : '',
+    opts.files && opts.files.length > 0 ? `files: ${opts.files.map((f) => `<code>${esc(f)}</code>`).join(', ')}` : '',
+  ].filter(Boolean);
+  const s = report.summary;
+  const allGood = !report.dry_run && !report.stopped && s.failed === 0 && s.invalid === 0 && s.in_review === 0;
+  const plural = (n: number): string => `${n} invoice${n === 1 ? '' : 's'}`;
+  const attention = [
+    s.failed > 0 ? `${plural(s.failed)} failed — <a href="#errors">errors</a>` : '',
+    s.invalid > 0 ? `${plural(s.invalid)} not sent because of <a href="#problems">input problems</a>` : '',
+    s.in_review > 0 ? `${plural(s.in_review)} waiting in review in ${esc(target)} — <a href="#alerts">alerts</a>` : '',
+  ].filter(Boolean);
+  const banner = [
+    report.stopped ? `<div class="banner bad" id="stopped"><b>The run stopped early.</b> ${esc(STOPPED_TEXT[report.stopped] ?? report.stopped)}</div>` : '',
+    attention.length > 0 ? `<div class="banner ${s.failed + s.invalid > 0 ? 'bad' : 'warn'}" id="attention"><b>Needs attention:</b> ${attention.join('; ')}.</div>` : '',
+    allGood && s.invoices > 0 ? `<div class="banner ok">Every invoice is in ${esc(target)}; nothing needs attention.</div>` : '',
+  ].join('');
+  const body = [
+    `<h1>${esc(title)}</h1>`,
+    meta.length > 0 ? `<p class="meta">${meta.join(' · ')}</p>` : '',
+    `<p class="sentence" id="summary">${esc(sentence)}</p>`,
+    banner,
+    cards(report),
+    report.invoices.length > 0 ? `<h2>Invoices</h2>${invoiceTable(report)}` : '',
+    alertsSection(report),
+    errorsSection(report),
+    problemsSection(report),
+    `<footer>Written by invoice-load. Statuses: Loaded — in ${esc(target)} and processed; In review — processed, Alma sent it to review (see the alerts); Already loaded — found complete from an earlier run, nothing sent; Failed — did not finish, a re-run resumes it; Invalid — not sent, fix the file.</footer>`,
+  ].filter(Boolean);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>${esc(title)} — ${esc(sentence)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+${body.join('\n')}
+</body>
+</html>
+`;
+}

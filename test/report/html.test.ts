@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { esc, renderHtml, STATUS_TEXT } from '../../src/report/html.js';
+import { ALERT_EXPLANATIONS } from '../../src/report/alerts.js';
+import { HOSTILE, hostileReport, invoice, mixedReport } from './fixtures.js';
+import type { ReportDocument } from '../../src/report/report.js';
+
+/** The tags a report page may contain; anything else came from the data. */
+const ALLOWED_TAGS = new Set(['html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'h3', 'p', 'div', 'b', 'span', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'code', 'a', 'footer']);
+const tagsOf = (html: string): string[] => [...html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1]!.toLowerCase());
+const body = (html: string): string => html.slice(html.indexOf('<body>'));
+const rowsOf = (html: string): string[] => [...html.matchAll(/<tr class="([a-z_]+)" data-status="\1">/g)].map((m) => m[1]!);
+
+describe('esc', () => {
+  it.each([
+    ['<script>', '&lt;script&gt;'],
+    ['a & b', 'a &amp; b'],
+    [`"quoted" 'single'`, '&quot;quoted&quot; &#39;single&#39;'],
+    ['bell\u0007', 'bell\uFFFD'],
+    ['tab\tand\nline', 'tab\tand\nline'],
+    [undefined, ''],
+    [42, '42'],
+  ])('%j → %j', (value, expected) => {
+    expect(esc(value)).toBe(expected);
+  });
+});
+
+describe('renderHtml', () => {
+  it('is one self-contained page: inline CSS, no scripts, nothing to fetch', () => {
+    const html = renderHtml(mixedReport());
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<meta charset="utf-8">');
+    expect(html).toContain('<style>');
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|src=|https?:\/\//i);
+    for (const t of tagsOf(html)) expect(ALLOWED_TAGS, t).toContain(t);
+  });
+
+  it('has the summary, one table row per invoice in input order, with status colours', () => {
+    const html = renderHtml(mixedReport());
+    expect(html).toContain('5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid');
+    expect(rowsOf(html)).toEqual(['loaded', 'in_review', 'failed', 'invalid', 'already_loaded']);
+    for (const status of ['loaded', 'in_review', 'failed', 'invalid', 'already_loaded'] as const) {
+      expect(html).toContain(`<span class="status ${status}">${esc(STATUS_TEXT[status])}</span>`);
+      expect(html).toMatch(new RegExp(`\\.status\\.[a-z_,.]*${status}[^{]*\\{[^}]*color:`));
+    }
+    expect(html).toContain('<td class="rows">b.csv:5-6,9</td>');
+    expect(html).toContain('<td class="id">53100000070004146</td>');
+    expect(html).toContain('<div class="card loaded" data-count="loaded"><b>1</b>');
+  });
+
+  it('explains alerts in plain language, names Alma errors with their tracking id, lists input problems by file and row', () => {
+    const html = body(renderHtml(mixedReport()));
+    expect(html).toContain('data-alert="NOT_LINKED_LINES"');
+    expect(html).toContain(esc(ALERT_EXPLANATIONS.NOT_LINKED_LINES!.meaning));
+    expect(html).toContain('Alma: “Lines not linked”');
+    expect(html).toMatch(/data-error="60237".*Failed while creating the invoice: <code>60237<\/code> \(HTTP 400\) Invoice vendor account not valid/);
+    expect(html).toContain('<code>E01-2106115205-AKV2X-AWAE1</code>');
+    expect(html).toContain('<h3><code>b.csv</code></h3>');
+    expect(html).toMatch(/<td class="num">8<\/td><td><code>total_amount<\/code><\/td><td class="sev-error">error<\/td><td>total_amount 250\.00 does not match/);
+    expect(html).toMatch(/<td class="num">file<\/td>.*column &quot;colour&quot; is not known/);
+  });
+
+  it.each(Object.entries(ALERT_EXPLANATIONS))('explains %s', (code, ex) => {
+    const r = mixedReport();
+    r.invoices[1] = { ...r.invoices[1]!, alerts: [{ code, description: 'Alma says so' }] };
+    const html = renderHtml(r);
+    expect(html).toContain(`data-alert="${code}"`);
+    expect(html).toContain(esc(ex.meaning));
+    expect(html).toContain(esc(ex.action));
+  });
+
+  it('says so for an alert code it cannot explain, and still shows Alma’s words', () => {
+    const r = mixedReport();
+    r.invoices[1] = { ...r.invoices[1]!, alerts: [{ code: 'SOMETHING_NEW', description: 'A new alert' }] };
+    const html = renderHtml(r);
+    expect(html).toContain('data-alert="SOMETHING_NEW"');
+    expect(html).toContain('Alma: “A new alert”');
+    expect(html).toContain('AssertionCodes');
+  });
+
+  it('escapes every value: hostile invoice numbers, vendors, alerts, errors, files and problems stay text', () => {
+    const html = renderHtml(hostileReport(), { files: ['<x>.csv'] });
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<b>x</b>');
+    for (const t of tagsOf(html)) expect(ALLOWED_TAGS, t).toContain(t);
+    expect(html).toContain(esc(HOSTILE));
+    expect(html).toContain('&lt;b&gt;x&lt;/b&gt;.csv:2');
+    expect(html).toContain('data-alert="&lt;i&gt;X&lt;/i&gt;"');
+    expect(html).toContain('<code>&lt;t&gt;</code>');
+    expect(html).toContain('<h3><code>&lt;f&gt;.csv</code></h3>');
+    expect(html).toContain('files: <code>&lt;x&gt;.csv</code>');
+  });
+
+  it.each([
+    ['interrupted', 'run the same command again to finish'],
+    ['daily_limit', 'after midnight'],
+    ['auth', 'Acquisitions read/write permission'],
+  ])('says why a run stopped early (%s)', (stopped, words) => {
+    const html = renderHtml({ ...mixedReport(), stopped });
+    expect(html).toContain('id="stopped"');
+    expect(html).toContain(words);
+  });
+
+  it('a clean run says nothing needs attention', () => {
+    const r: ReportDocument = {
+      target: 'alma',
+      dry_run: false,
+      summary: { invoices: 1, loaded: 1, in_review: 0, failed: 0, invalid: 0, already_loaded: 0, planned: 0, lines: 1, requests: 5 },
+      issues: [],
+      invoices: [invoice({})],
+    };
+    const html = renderHtml(r, { generatedAt: new Date(Date.UTC(2025, 2, 14, 9, 5)) });
+    expect(html).toContain('Every invoice is in Alma; nothing needs attention.');
+    expect(html).toContain('2025-03-14 09:05 UTC');
+    expect(html).not.toContain('id="alerts"');
+    expect(html).not.toContain('id="errors"');
+    expect(html).not.toContain('id="problems"');
+  });
+
+  it('a dry run has no Alma id columns and says nothing was sent', () => {
+    const r: ReportDocument = {
+      target: 'alma',
+      dry_run: true,
+      summary: { invoices: 1, loaded: 0, in_review: 0, failed: 0, invalid: 0, already_loaded: 0, planned: 1, lines: 1, requests: 0 },
+      issues: [],
+      invoices: [invoice({ status: 'planned', id: undefined, workflow_status: undefined })],
+    };
+    const html = renderHtml(r);
+    expect(html).toContain('<h1>Invoice check (dry run)</h1>');
+    expect(html).toContain('Dry run: nothing was sent.');
+    expect(html).not.toContain('<th>Alma id</th>');
+    expect(rowsOf(html)).toEqual(['planned']);
+  });
+});
+
+describe('renderHtml: what needs attention comes first', () => {
+  it('names failed, invalid and in-review invoices in a banner that links to the sections', () => {
+    const html = renderHtml(mixedReport());
+    expect(html).toContain(
+      '<div class="banner bad" id="attention"><b>Needs attention:</b> 1 invoice failed — <a href="#errors">errors</a>; 1 invoice not sent because of <a href="#problems">input problems</a>; 1 invoice waiting in review in Alma — <a href="#alerts">alerts</a>.</div>',
+    );
+  });
+});

@@ -1,0 +1,41 @@
+/** What a person sees on a terminal: the table fitted to the window, and --quiet keeping only errors. */
+import { describe, expect, it } from 'vitest';
+import { renderHuman } from '../../src/report/human.js';
+import { mixedReport } from './fixtures.js';
+
+describe('renderHuman on a terminal', () => {
+  it('cuts the outcome column to the window and prints what was cut in full below', () => {
+    const text = renderHuman(mixedReport(), undefined, { width: 80 });
+    const lines = text.split('\n');
+    const table = lines.slice(0, 6);
+    for (const l of table) expect([...l].length, l).toBeLessThanOrEqual(80);
+    expect(table.find((l) => l.startsWith('FAILED'))).toMatch(/create: 60237 Invo…$/);
+    expect(text).toContain('E-3 (EBSCO): create: 60237 Invoice vendor account not valid (tracking id E01-2106115205-AKV2X-AWAE1)');
+  });
+
+  it('writes every cell whole for a file or a pipe (no width)', () => {
+    const text = renderHuman(mixedReport());
+    expect(text).toMatch(/^FAILED .*create: 60237 Invoice vendor account not valid \(tracking id E01-2106115205-AKV2X-AWAE1\)$/m);
+    expect(text).not.toContain('…');
+  });
+
+  it('--quiet keeps only the failed and invalid invoices, the errors, and the summary line', () => {
+    const text = renderHuman(mixedReport(), undefined, { quiet: true });
+    expect(text.split('\n')[0]).toMatch(/^status\s+vendor\s+number/);
+    expect(text).toMatch(/^FAILED\s+EBSCO\s+E-3/m);
+    expect(text).toMatch(/^INVALID\s+HARRAS\s+H-4/m);
+    expect(text).not.toMatch(/^(loaded|in review|already loaded) /m);
+    expect(text).toContain('row 8 total_amount: error total_amount 250.00 does not match');
+    expect(text).not.toContain('[unknown_column]');
+    expect(text).not.toContain('[long_note]');
+    // the summary still counts everything
+    expect(text.trimEnd().split('\n').pop()).toBe('5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid (1 error, 2 warnings). 17 requests to alma.');
+  });
+
+  it('--quiet after a clean run is the summary line alone', () => {
+    const r = mixedReport();
+    r.invoices = r.invoices.filter((i) => i.status === 'loaded');
+    r.issues = [];
+    expect(renderHuman(r, undefined, { quiet: true })).toBe('\n5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid. 17 requests to alma.\n');
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * The CLI as a person sees it in a real terminal, and as cron sees it through a pipe.
+ *
+ * A tmux session is the terminal: the test types the command with send-keys and reads the
+ * screen with capture-pane -e (which keeps colour codes). Mid-run — against a sandbox that
+ * answers slowly — the screen must show the spinner and colour; afterwards the summary table
+ * is coloured and the spinner gone. Through a pipe the same load must print plain lines: no
+ * spinner frame, no escape code. Colour and animation are decided per stream (clig.dev), so
+ * neither NO_COLOR nor FORCE_COLOR is set here.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
+import { BIN, ROOT } from '../helpers/cli.js';
+
+const TMUX = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
+/** ora's default spinner ("dots"). */
+const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+const SGR = /\x1b\[[0-9;]*m/;
+const ANY_ESCAPE = /\x1b/;
+const SAMPLE = 'fixtures/sample-batch.csv';
+
+let dir: string;
+let sandbox: SandboxHandle | undefined;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'invoice-load-visual-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await sandbox?.close();
+  sandbox = undefined;
+});
+
+/** A slow Alma: 200 ms per answer, so a load of the sample batch takes seconds and can be watched. */
+const slowSandbox = async (): Promise<SandboxHandle> => (sandbox = await startSandbox({ port: 0, latencyMs: 200, processDelayMs: 40, perSecond: 1000 }));
+
+/** What a person's shell would have: no NO_COLOR, no FORCE_COLOR, no CI. */
+const userEnv = (extra: Record<string, string>): Record<string, string> => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: dir,
+  LANG: 'C.UTF-8',
+  ...extra,
+});
+
+describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
+  const socket = `invoice-load-visual-${process.pid}`;
+  const tmux = (...args: string[]): string => {
+    // -L: a server of our own; -f /dev/null: no user configuration; -u: UTF-8 (the spinner's braille frames)
+    const r = spawnSync('tmux', ['-L', socket, '-f', '/dev/null', '-u', ...args], {
+      encoding: 'utf8',
+      env: userEnv({ TMUX_TMPDIR: dir, TERM: 'xterm-256color' }),
+    });
+    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const screen = (): string => tmux('capture-pane', '-p', '-e', '-J', '-t', 'il');
+  /** Polls the screen until `test` holds; returns that screen. */
+  const waitFor = async (test: (s: string) => boolean, what: string, ms = 20_000): Promise<string> => {
+    const end = Date.now() + ms;
+    let last = '';
+    while (Date.now() < end) {
+      last = screen();
+      if (test(last)) return last;
+      await sleep(50);
+    }
+    throw new Error(`timed out waiting for ${what}; screen:\n${last}`);
+  };
+  /** Types a command; its exit status appears on screen as EXIT=n (spelt so the typed text does not match). */
+  const type = (command: string): void => {
+    tmux('send-keys', '-t', 'il', '-l', `${command}; echo "EX""IT=$?"`);
+    tmux('send-keys', '-t', 'il', 'Enter');
+  };
+  const exitOf = (s: string): number | undefined => {
+    const m = /^EXIT=(\d+)\s*$/m.exec(s.replace(/\x1b\[[0-9;]*m/g, ''));
+    return m ? Number(m[1]) : undefined;
+  };
+
+  beforeAll(() => {
+    tmux('new-session', '-d', '-x', '160', '-y', '50', '-s', 'il', 'bash --norc --noprofile');
+    tmux('send-keys', '-t', 'il', `PS1='$ '; cd ${ROOT}; clear`, 'Enter');
+  });
+  afterAll(() => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  });
+
+  const loadCommand = (url: string, state: string, tail = ''): string =>
+    `ALMA_API_URL=${url} ALMA_API_KEY=visual INVOICE_LOAD_STATE_DIR=${state} ${process.execPath} ${BIN} --rate 200 --concurrency 2 ${SAMPLE}${tail}`;
+
+  it('shows a spinner and colour while loading, then a coloured summary, and the spinner is gone', async () => {
+    const s = await slowSandbox();
+    tmux('send-keys', '-t', 'il', 'clear', 'Enter');
+    type(loadCommand(s.url, join(dir, 'state-tty')));
+    const mid = await waitFor((x) => SPINNER.test(x) && / invoices · \d+ requests/.test(x), 'the spinner');
+    expect(exitOf(mid)).toBeUndefined(); // really mid-run
+    expect(mid).toMatch(SGR);
+    expect(mid).toMatch(/\x1b\[36m[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/); // ora draws its frame in cyan
+    expect(mid).toMatch(/\d\/7 invoices · \d+ requests/);
+
+    const end = await waitFor((x) => exitOf(x) !== undefined, 'the end of the load', 30_000);
+    expect(exitOf(end)).toBe(0);
+    expect(end).not.toMatch(SPINNER);
+    // the status column is coloured on a terminal: green for loaded, yellow for in review
+    expect(end).toMatch(/\x1b\[32mloaded/);
+    expect(end).toMatch(/\x1b\[33min review/);
+    expect(end).toMatch(/7 invoices, 14 lines: \x1b\[32m6 loaded\x1b\[39m, \x1b\[33m1 in review\x1b\[39m\. 39 requests to alma\./);
+  }, 60_000);
+
+  it('fits the summary to a narrow terminal and prints the cut outcome in full', async () => {
+    // nothing to watch here: a quick sandbox
+    const s = (sandbox = await startSandbox({ port: 0, latencyMs: 0, processDelayMs: 40, perSecond: 1000 }));
+    const state = join(dir, 'state-narrow');
+    // first load through a pipe (quick to read back), then the re-run — already loaded — in a 90-column window
+    tmux('send-keys', '-t', 'il', 'clear', 'Enter');
+    type(loadCommand(s.url, state, ' >/dev/null 2>&1'));
+    await waitFor((x) => exitOf(x) !== undefined, 'the first load', 30_000);
+    tmux('resize-window', '-t', 'il', '-x', '90');
+    tmux('send-keys', '-t', 'il', 'clear', 'Enter');
+    await waitFor((x) => exitOf(x) === undefined, 'a clear screen');
+    type(loadCommand(s.url, state));
+    const end = await waitFor((x) => exitOf(x) !== undefined, 'the re-run', 30_000);
+    tmux('resize-window', '-t', 'il', '-x', '160');
+    const plain = end.replace(/\x1b\[[0-9;]*m/g, '');
+    const table = plain.split('\n').filter((l) => /^(already loaded|loaded|in review) /.test(l));
+    expect(table).toHaveLength(7);
+    for (const l of table) expect([...l.trimEnd()].length).toBeLessThanOrEqual(90);
+    // 68 columns before the outcome leave 22 of 90: cut with …, and the whole text below the table
+    expect(plain).toMatch(/^already loaded +GOBI +G-24140 +\d+ +2 +InReview: NOT_LINKED_…$/m);
+    expect(plain).toContain('G-24140 (GOBI): InReview: NOT_LINKED_LINES (Lines not linked)');
+  }, 60_000);
+
+  it('with stdout and stderr piped, the same terminal shows plain lines: no spinner, no colour', async () => {
+    const s = await slowSandbox();
+    tmux('send-keys', '-t', 'il', 'clear', 'Enter');
+    await waitFor((x) => exitOf(x) === undefined, 'a clear screen');
+    type(loadCommand(s.url, join(dir, 'state-pipe'), ' 2>&1 | cat'));
+    const end = await waitFor((x) => exitOf(x) !== undefined, 'the end of the load', 30_000);
+    expect(exitOf(end)).toBe(0);
+    expect(end).not.toMatch(SPINNER);
+    expect(end).not.toMatch(SGR);
+    expect(end).toMatch(/^\[7\/7\] /m);
+    expect(end).toContain('7 invoices, 14 lines: 6 loaded, 1 in review.');
+  }, 60_000);
+});
+
+describe('through pipes (as cron runs it)', () => {
+  it('prints plain progress lines and a plain summary: no spinner frames, no escape codes', async () => {
+    const s = await slowSandbox();
+    const child = spawn(process.execPath, [BIN, '--rate', '200', SAMPLE], {
+      cwd: ROOT,
+      env: userEnv({ ALMA_API_URL: s.url, ALMA_API_KEY: 'visual', INVOICE_LOAD_STATE_DIR: join(dir, 'state-cron'), TERM: 'xterm-256color' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(0);
+    for (const out of [stdout, stderr]) {
+      expect(out).not.toMatch(ANY_ESCAPE);
+      expect(out).not.toMatch(SPINNER);
+    }
+    expect(stderr.trimEnd().split('\n').filter((l) => /^\[\d\/7\] /.test(l))).toHaveLength(7);
+    expect(stdout).toMatch(/^loaded +GOBI +G-24118 +\d{15,} +3 +Waiting to be Sent$/m);
+    expect(stdout.trimEnd().split('\n').pop()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma\.$/);
+  }, 60_000);
+
+});
