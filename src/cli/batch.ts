@@ -1,26 +1,66 @@
 /**
  * Reads every input file (streamed), feeds each record to the grouper as it arrives, and
- * builds the plan. Files are read one after another; memory grows with the invoices, not with
- * the bytes of the files.
+ * builds the plan (or, for a dry run, one report line per invoice: `scanBatch`). Files are
+ * read one after another; memory grows with the invoices, not with the bytes of the files.
  */
 import type { Readable } from 'node:stream';
-import { openInputFile, readRecords, type Encoding, type InputSource } from '../input/read.js';
-import { InvoiceGrouper } from '../domain/group.js';
+import { openInputFile, readEventBatches, type Encoding, type InputSource } from '../input/read.js';
+import { InvoiceGrouper, type InvoiceRules } from '../domain/group.js';
+import type { GroupedInvoice } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
+import type { MappingProfile } from '../input/mapping/profile.js';
 
-export async function readBatch(files: readonly string[], opts: { encoding: Encoding; stdin: Readable }): Promise<Plan> {
+export interface BatchOptions {
+  encoding: Encoding;
+  stdin: Readable;
+  /** The target's invoice rules (default Alma's). */
+  rules?: InvoiceRules | undefined;
+  mapping?: MappingProfile | undefined;
+}
+
+export async function readBatch(files: readonly string[], opts: BatchOptions): Promise<Plan> {
+  const { entries, issues } = await scanBatch(files, opts, (g) => g);
+  return buildPlan(entries, issues);
+}
+
+/**
+ * Reads the batch and hands each invoice to `each` as soon as it is grouped and checked,
+ * keeping only what `each` returns: a dry run keeps a report line, not the built invoice, so a
+ * million-row file never holds 100k invoices at once. Invoices come in order of first row.
+ */
+export async function scanBatch<T>(
+  files: readonly string[],
+  opts: BatchOptions,
+  each: (invoice: GroupedInvoice) => T,
+): Promise<{ entries: T[]; issues: Problem[] }> {
   // Open every file first, so a missing path fails at once (exit 2) before anything is read.
   const sources: InputSource[] = [];
   for (const f of files) sources.push(f === '-' ? { name: '-', bytes: opts.stdin } : await openInputFile(f));
-  const grouper = new InvoiceGrouper();
+  const grouper = new InvoiceGrouper({ rules: opts.rules });
   const issues: Problem[] = [];
+  // A CSV header's columns, declared to the grouper at the file's first record (not at the
+  // header, so a file without rows says nothing about its columns, as before): its records
+  // then need no scan for unknown keys.
+  let header: { file: string; columns: readonly string[] } | undefined;
+  const onColumns = (file: string, columns: readonly string[]): void => {
+    header = { file, columns };
+  };
   for (const source of sources) {
-    for await (const ev of readRecords(source, { encoding: opts.encoding })) {
-      if (ev.kind === 'record') grouper.add(ev.record);
-      else issues.push(ev.problem);
+    for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, onColumns })) {
+      for (const ev of batch) {
+        if (ev.kind === 'record') {
+          if (header !== undefined) {
+            grouper.declareColumns(header.file, header.columns);
+            header = undefined;
+          }
+          grouper.add(ev.record);
+        } else issues.push(ev.problem);
+      }
     }
+    header = undefined;
   }
-  const grouped = grouper.finish();
-  return buildPlan(grouped.invoices, [...issues, ...grouped.issues]);
+  const entries: T[] = [];
+  for (const invoice of grouper.invoices()) entries.push(each(invoice));
+  return { entries, issues: [...issues, ...grouper.issues()] };
 }

@@ -1,11 +1,15 @@
 /**
  * Flags and environment → one resolved, validated Config (pure: argv and env come in as
- * arguments). Precedence: flags, then environment, then defaults.
+ * arguments, and so does the parsed config file). Precedence: flags, then environment, then the
+ * config file, then defaults.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import type { Encoding } from '../input/read.js';
+import { applyConfigFile, type ConfigFile } from './config-file.js';
+import { resolveTargetChoice, type OtherTargetConfig, type TargetChoice } from './target-options.js';
+import type { TargetName } from '../domain/targets/index.js';
 
 export const REGIONS = ['na', 'eu', 'ap', 'aps', 'ca', 'cn'] as const;
 export type Region = (typeof REGIONS)[number];
@@ -13,17 +17,31 @@ export type Region = (typeof REGIONS)[number];
 /** Options exactly as commander hands them over (strings unless a parser ran). */
 export interface RawOptions {
   dryRun?: boolean;
+  /** `--online`: with --dry-run, also check against the target's read-only API (src/cli/preflight.ts). */
+  online?: boolean;
   json?: boolean;
   report?: string;
+  reportCsv?: string;
+  reportHtml?: string;
+  /** `--config <path>`; read by the CLI layer, which hands the parsed file to resolveConfig. */
+  config?: string;
   almaUrl?: string;
   region?: string;
   apiKeyFile?: string;
+  /** `--target alma|exsited|alguna` and the other targets' options (target-options.ts). */
+  target?: string;
+  action?: string;
+  effectiveDate?: string;
+  apiUrl?: string;
+  credentialsFile?: string;
   sandbox?: boolean;
   stateDir?: string;
   rate?: string;
   concurrency?: string;
   skipInvalid?: boolean;
   encoding?: string;
+  /** `--mapping <file>`: a vendor layout's profile (src/input/mapping/profile.ts). */
+  mapping?: string;
   showPayloads?: boolean;
   timeout?: string;
   maxRetries?: string;
@@ -38,16 +56,31 @@ export type TargetConfig =
   | { kind: 'sandbox'; statePath: string }
   | { kind: 'alma'; baseUrl?: string | undefined; region?: Region | undefined; apiKeySource: { env: string } | { file: string } };
 
+/** Where a run goes: Alma (`target`) or, with `--target`, Exsited or Alguna (`other`). */
+export type AnyTargetConfig = TargetConfig | OtherTargetConfig;
+
 export interface Config {
   files: string[];
   dryRun: boolean;
+  /** Dry run with read-only look-ups against the target (`--dry-run --online`). */
+  online?: boolean | undefined;
   json: boolean;
   reportPath?: string | undefined;
+  reportCsvPath?: string | undefined;
+  reportHtmlPath?: string | undefined;
   showPayloads: boolean;
   skipInvalid: boolean;
   encoding: Encoding;
-  /** Absent only for a dry run without any target settings. */
+  /** The mapping profile's path, read by the CLI before the input files (`--mapping`). */
+  mappingPath?: string | undefined;
+  /** Absent only for a dry run without any target settings, and for the Exsited and Alguna targets (`other`). */
   target?: TargetConfig | undefined;
+  /** `--target`: Alma unless said otherwise. */
+  targetName?: TargetName | undefined;
+  /** Exsited's or Alguna's settings (target-options.ts); absent for Alma, and for their dry run without settings. */
+  other?: OtherTargetConfig | undefined;
+  /** `--action cancel|reactivate` (Exsited batch actions). */
+  action?: TargetChoice['action'];
   stateDir: string;
   rate: number;
   concurrency: number;
@@ -86,7 +119,9 @@ export function defaultStateDir(env: Record<string, string | undefined>): string
   return join(base, 'invoice-load');
 }
 
-export function resolveConfig(files: string[], o: RawOptions, env: Record<string, string | undefined>, cwd: string): Config {
+export function resolveConfig(files: string[], flags: RawOptions, env: Record<string, string | undefined>, cwd: string, file?: ConfigFile): Config {
+  // Flags, then environment, then the config file (its values fill only what both left open), then defaults.
+  const o = applyConfigFile(flags, env, file).options;
   if (files.length === 0) throw new UsageError('no input files: give one or more CSV, JSON or JSON Lines files (or - for standard input)');
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   const encoding = (o.encoding ?? 'utf-8').toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^cp1252$/, 'windows-1252') as Encoding;
@@ -95,7 +130,13 @@ export function resolveConfig(files: string[], o: RawOptions, env: Record<string
     throw new UsageError(`--region must be one of ${REGIONS.join(', ')}, not "${o.region}"`);
   }
   if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
+  if (o.online && !o.dryRun) {
+    throw new UsageError('--online checks a batch against Alma without loading it: use it with --dry-run (a load makes its own look-ups)');
+  }
   const stateDir = resolve(cwd, o.stateDir ?? env.INVOICE_LOAD_STATE_DIR ?? defaultStateDir(env));
+  // --target exsited|alguna: its own options; Alma's below are then not read (issue #6).
+  const choice = resolveTargetChoice({ ...flags, sandbox: o.sandbox, dryRun: o.dryRun }, env, cwd, stateDir);
+  if (choice.name !== 'alma') return { ...baseConfig(files, o, cwd, stateDir, encoding), targetName: choice.name, other: choice.target, action: choice.action };
   const almaUrl = o.almaUrl ?? env.ALMA_API_URL;
   if (o.sandbox && (o.almaUrl !== undefined || o.region !== undefined)) {
     throw new UsageError('--sandbox loads into the embedded sandbox; leave out --alma-url and --region');
@@ -117,7 +158,7 @@ export function resolveConfig(files: string[], o: RawOptions, env: Record<string
     target = { kind: 'sandbox', statePath: join(stateDir, 'sandbox', 'state.json') };
   } else if (almaUrl !== undefined || o.region !== undefined) {
     const apiKeySource = o.apiKeyFile !== undefined ? { file: resolve(cwd, o.apiKeyFile) } : { env: 'ALMA_API_KEY' };
-    if ('env' in apiKeySource && !env.ALMA_API_KEY && !o.dryRun) {
+    if ('env' in apiKeySource && !env.ALMA_API_KEY && (!o.dryRun || o.online)) {
       throw new UsageError('no API key: set ALMA_API_KEY or pass --api-key-file <path> (the key is never accepted as a flag value)');
     }
     target = {
@@ -128,18 +169,29 @@ export function resolveConfig(files: string[], o: RawOptions, env: Record<string
     };
   } else if (!o.dryRun) {
     throw new UsageError(
-      'no target: pass --sandbox to load into the embedded sandbox, or --region / --alma-url (or ALMA_API_URL) with ALMA_API_KEY to load into Alma; --dry-run only checks the files',
+      'no target: pass --sandbox to load into the embedded sandbox, or --region / --alma-url (or ALMA_API_URL, or region/alma_url in invoice-load.config.json) with ALMA_API_KEY to load into Alma; --dry-run only checks the files',
     );
   }
+  if (o.online && target === undefined) {
+    throw new UsageError('--online needs somewhere to look: --sandbox, or --region / --alma-url (or ALMA_API_URL) with ALMA_API_KEY');
+  }
+  return { ...baseConfig(files, o, cwd, stateDir, encoding), target };
+}
+
+/** Everything of the Config that does not depend on the target. */
+function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: string, encoding: Encoding): Config {
   return {
     files,
     dryRun: o.dryRun ?? false,
+    online: o.online ?? false,
     json: o.json ?? false,
     reportPath: o.report !== undefined ? resolve(cwd, o.report) : undefined,
+    reportCsvPath: o.reportCsv !== undefined ? resolve(cwd, o.reportCsv) : undefined,
+    reportHtmlPath: o.reportHtml !== undefined ? resolve(cwd, o.reportHtml) : undefined,
     showPayloads: o.showPayloads ?? false,
     skipInvalid: o.skipInvalid ?? false,
     encoding,
-    target,
+    mappingPath: o.mapping !== undefined ? resolve(cwd, o.mapping) : undefined,
     stateDir,
     rate: numberOption('--rate', o.rate, DEFAULT_RATE, 'above zero'),
     concurrency: numberOption('--concurrency', o.concurrency, DEFAULT_CONCURRENCY, 'whole, at least 1'),

@@ -9,8 +9,13 @@ import { exitCodeForError } from './exit.js';
 import { runLoad } from './load.js';
 import { runSandboxCommand } from './sandbox-command.js';
 import { terminal } from './terminal.js';
+import { addConfigCommand, runConfigCommand } from './config-command.js';
+import { addMappingCommand } from './mapping-command.js';
+import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
-import { UsageError } from '../shared/errors.js';
+import { ApiError, UsageError } from '../shared/errors.js';
+import { TARGET_NAMES } from '../domain/targets/index.js';
+import { ACTIONS } from './target-options.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -18,6 +23,11 @@ const EXAMPLES = `
 Examples:
   Check a vendor file without sending anything:
     $ invoice-load --dry-run batch.csv
+  ...and against Alma's vendors, funds, PO lines and invoices (read-only), with the load's cost:
+    $ ALMA_API_KEY=... invoice-load --region eu --dry-run --online batch.csv
+  Try Exsited purchase invoices or Alguna one-off invoices, each in its embedded sandbox:
+    $ invoice-load --sandbox --target exsited fixtures/exsited-sample.csv
+    $ invoice-load --sandbox --target alguna fixtures/alguna-sample.csv
   Try the whole flow in the embedded Alma sandbox (no account needed):
     $ invoice-load --sandbox fixtures/sample-batch.csv
   Load into Alma (key from the environment or a file, never a flag):
@@ -25,6 +35,14 @@ Examples:
     $ invoice-load --region na --api-key-file ~/.config/alma.key --report out/report.json batch.csv
   From cron: machine-readable report on stdout, progress lines on stderr:
     $ invoice-load --region eu --json --api-key-file /etc/invoice-load/key nightly/*.csv > report.json
+  Reports for people: a spreadsheet and a web page to open or mail:
+    $ invoice-load --sandbox --report-csv out/report.csv --report-html out/report.html fixtures/sample-batch.csv
+  A vendor's own layout (other column names, decimal commas, DD.MM.YYYY): write a profile once, then use it:
+    $ invoice-load mapping init vendor-export.csv -o vendor.json
+    $ invoice-load --dry-run --mapping vendor.json vendor-export.csv
+  Keep settings in ${CONFIG_FILE_NAME} (or --config <path>), and check what a run would use:
+    $ invoice-load config
+    $ invoice-load --config /etc/invoice-load/config.json nightly/*.csv
 
 Exit codes: 0 all loaded · 1 internal error · 2 usage or configuration · 3 invalid input, nothing sent ·
 4 some invoices failed (re-run the same command to finish them) · 5 API key refused · 130 interrupted.
@@ -39,15 +57,25 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .version(version, '-V, --version')
     .argument('[files...]', 'CSV, JSON or JSON Lines files; - reads standard input')
     .option('-n, --dry-run', 'check and plan only: nothing is sent')
+    .option('--online', 'with --dry-run: also check vendors, funds, PO lines, codes and existing invoices in Alma (read-only) and estimate the cost')
     .option('--json', 'print the report document (JSON) on stdout instead of the summary')
     .option('--report <path>', 'also write the report document to this file (atomically)')
+    .option('--report-csv <path>', 'also write the report as CSV, one row per invoice, for a spreadsheet')
+    .option('--report-html <path>', 'also write the report as a self-contained web page to open or mail')
+    .option('--config <path>', `settings file (default: ./${CONFIG_FILE_NAME} when present); flags and environment win over it`)
     .option('--show-payloads', 'show the exact JSON that would be sent for each invoice')
     .option('--skip-invalid', 'load the valid invoices even when others are invalid')
     .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
+    .option('--mapping <file>', "a vendor layout's profile: column names, constants, value maps, number and date style (start one with: invoice-load mapping init <file>)")
     .option('--sandbox', 'load into the embedded Alma sandbox (no account or key needed)')
     .option('--alma-url <url>', 'Alma API base URL, scheme and host (/almaws/v1 is added); or ALMA_API_URL')
     .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))
     .option('--api-key-file <path>', 'read the API key from this file (otherwise ALMA_API_KEY)')
+    .addOption(new Option('--target <name>', 'where invoices go: alma (default), exsited (purchase invoices) or alguna (one-off invoices)').choices([...TARGET_NAMES]))
+    .option('--api-url <url>', 'Exsited or Alguna API base URL (or EXSITED_API_URL / ALGUNA_API_URL)')
+    .option('--credentials-file <path>', 'Exsited client id and secret, or the Alguna API key, from this file (otherwise EXSITED_CLIENT_ID/_SECRET, ALGUNA_API_KEY)')
+    .addOption(new Option('--action <action>', 'Exsited batch action on invoices already loaded, instead of a load').choices([...ACTIONS]))
+    .option('--effective-date <date>', 'the action\'s effective date, YYYY-MM-DD (default today)')
     .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR; default: XDG state dir)')
     .option('--rate <n>', `most requests per second (default ${DEFAULT_RATE})`)
     .option('--concurrency <n>', `invoices in flight at once (default ${DEFAULT_CONCURRENCY})`)
@@ -80,6 +108,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--fault-rate <p>', 'probability of a fault per request (0..1)')
     .option('--fault-kinds <list>', 'comma-separated fault kinds to draw from')
     .option('--random-seed <n>', 'seed for faults and ids')
+    .addOption(new Option('--target <name>', 'which API to emulate: alma (default), exsited or alguna').choices([...TARGET_NAMES]))
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await onSandbox(opts);
     });
@@ -89,15 +118,23 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
 export async function main(argv: string[]): Promise<number> {
   const term = terminal(process.env);
   const program = buildProgram(
-    (files, opts) => runLoad(resolveConfig(files, opts, process.env, process.cwd()), terminal(process.env, opts.color === false)),
+    (files, opts) =>
+      runLoad(resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), terminal(process.env, opts.color === false)),
     (opts) => runSandboxCommand(opts, term),
   );
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => process.stdout.write(s),
-    writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) => write(term.errStyle.red(s)),
-  });
+  addConfigCommand(program, (opts) => runConfigCommand(opts, term));
+  addMappingCommand(program, term);
+  // Every command, subcommands included, throws instead of exiting, so the catch below is the
+  // one place that decides the exit code (an unknown flag of `sandbox` is a usage error too).
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) {
+    c.exitOverride();
+    c.configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(term.errStyle.red(s)),
+    });
+  }
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -106,6 +143,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return code; // commander already printed its one-line message
     if (err instanceof UsageError) {
       process.stderr.write(term.errStyle.red(`invoice-load: ${err.message}`) + '\n');
+    } else if (err instanceof ApiError) {
+      // A refused key or the daily threshold outside the engine (e.g. during a preflight): Alma's words, its code and tracking id.
+      const tracking = err.trackingId ? ` (tracking id ${err.trackingId})` : '';
+      process.stderr.write(term.errStyle.red(`invoice-load: ${err.code}: ${err.message}${tracking}`) + '\n');
     } else {
       // A bug, not a user mistake: say so plainly; the trace only on request (changesets' InternalError pattern).
       const e = err as Error;

@@ -14,6 +14,9 @@ export interface ProgressOptions {
   quiet: boolean;
   verbose: boolean;
   style: Style;
+  /** How messages name the target (default `Alma`), and its words for statuses (an Exsited cancel is "cancelled"). */
+  targetLabel?: string | undefined;
+  statusWords?: Record<string, string> | undefined;
 }
 
 export interface Progress {
@@ -69,14 +72,14 @@ export function createProgress(o: ProgressOptions): Progress {
           break;
         case 'reconcile':
           if (o.verbose || !o.interactive) {
-            write(o.style.yellow(`  ${safe(e.key.number)}: ${e.step} answer lost (${safe(e.reason)}); asking Alma what exists before sending again`));
+            write(o.style.yellow(`  ${safe(e.key.number)}: ${e.step} answer lost (${safe(e.reason)}); asking ${o.targetLabel ?? 'Alma'} what exists before sending again`));
           }
           break;
         case 'invoice': {
           done = Math.max(done, e.done);
           const r = e.result;
           if (r.status === 'already_loaded' && e.done === 0 && !o.verbose) break; // listed in the summary
-          const word = STATUS_WORD[r.status] ?? r.status;
+          const word = o.statusWords?.[r.status] ?? STATUS_WORD[r.status] ?? r.status;
           const colour = r.status === 'failed' || r.status === 'not_started' ? o.style.red : r.status === 'in_review' ? o.style.yellow : o.style.green;
           const extra = r.error
             ? ` — ${r.error.step}: ${safe(r.error.code)} ${safe(r.error.message)}${r.error.tracking_id ? ` (tracking id ${r.error.tracking_id})` : ''}`
@@ -90,7 +93,8 @@ export function createProgress(o: ProgressOptions): Progress {
           break;
         }
         case 'stopping':
-          write(o.style.yellow(e.message));
+          // Ctrl-C is announced by the CLI the moment it arrives; say only the other reasons here.
+          if (e.reason !== 'interrupted') write(o.style.yellow(e.message));
           break;
         case 'target': {
           const t = e.event;

@@ -12,6 +12,8 @@ export interface Terminal {
   errStyle: Style;
   /** stderr is a terminal a person is watching: spinner allowed. */
   interactive: boolean;
+  /** Width of stdout when it is a terminal (the summary table fits itself to it); undefined for files and pipes. */
+  outColumns?: number | undefined;
 }
 
 const styleOf = (chalk: InstanceType<typeof Chalk>): Style => ({
@@ -38,5 +40,6 @@ export function terminal(env: Record<string, string | undefined>, noColorFlag = 
     outStyle: styleOf(new Chalk({ level: colourLevel(env, outTTY, noColorFlag) })),
     errStyle: styleOf(new Chalk({ level: colourLevel(env, errTTY, noColorFlag) })),
     interactive: errTTY && env.TERM !== 'dumb' && !env.CI,
+    outColumns: outTTY ? process.stdout.columns : undefined,
   };
 }

@@ -14,7 +14,7 @@ import type { CanonicalColumn } from './columns.js';
 import { isCurrencyCode } from './currencies.js';
 import { canonicalDecimalText, isDecimalText } from './money.js';
 
-export type CellKind = 'text' | 'money' | 'percent' | 'date' | 'boolean' | 'quantity' | 'currency' | 'vatType';
+export type CellKind = 'text' | 'money' | 'percent' | 'date' | 'boolean' | 'quantity' | 'currency' | 'vatType' | 'timestamp' | 'attributes';
 
 /** The typed value of each kind once an invoice is finished (decimals become `Decimal`). */
 export interface KindValue {
@@ -26,6 +26,10 @@ export interface KindValue {
   quantity: number;
   currency: string;
   vatType: string;
+  /** `YYYY-MM-DD` or an RFC 3339 date-time, as written (T and Z upper-cased). */
+  timestamp: string;
+  /** Name/value pairs in their normal text form; `attributePairs` reads them. */
+  attributes: string;
 }
 
 /** A failed cell: a stable problem code and a plain message that shows the bad value. */
@@ -68,6 +72,14 @@ export const COLUMN_KIND = {
   internal_copy: 'boolean',
   export_to_erp: 'boolean',
   invoice_note: 'text',
+  purchase_order_id: 'text',
+  purchase_order_note: 'text',
+  custom_attributes: 'attributes',
+  attachment: 'text',
+  account_id: 'text',
+  billing_period_start: 'timestamp',
+  billing_period_end: 'timestamp',
+  auto_issue: 'boolean',
   line_number: 'text',
   line_type: 'text',
   po_line: 'text',
@@ -88,6 +100,9 @@ export const COLUMN_KIND = {
   line_vat_percentage: 'percent',
   line_vat_amount: 'money',
   line_vat_note: 'text',
+  line_description: 'text',
+  unit_price: 'money',
+  product_id: 'text',
   fund_code: 'text',
   fund_percent: 'percent',
   fund_amount: 'money',
@@ -173,7 +188,74 @@ const vatType: Codec = (t, column) => {
   return vatTypes.has(up) ? up : new CellError('invalid_vat_type', `${column} ${quote(t)} is not a VAT type (expected INCLUSIVE, EXCLUSIVE or LINEEXCLUSIVE)`);
 };
 
-export const CODECS: Readonly<Record<CellKind, Codec>> = { text, money, percent, date, boolean, quantity, currency, vatType };
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * A point in time for Alguna's billing period: "RFC 3339 formatted timestamp" (seeds/004), or a
+ * plain `YYYY-MM-DD` that the Alguna payload sends as midnight UTC. RFC 3339 §5.6: full-date
+ * "T" full-time; hours 00–23, minutes 00–59, seconds 00–60 (leap second), offset Z or ±hh:mm.
+ */
+const timestamp: Codec = (t, column) => {
+  if (DATE.test(t)) return date(t, column);
+  const m = DATE_TIME.exec(t);
+  const bad = (): CellError =>
+    new CellError('invalid_timestamp', `${column} ${quote(t)} is not a date (YYYY-MM-DD) or an RFC 3339 timestamp (e.g. 2026-01-31T23:59:59Z)`);
+  if (m === null) return bad();
+  const day = date(m[1] as string, column);
+  if (day instanceof CellError) return bad();
+  const [h, mi, s] = [Number(m[2]), Number(m[3]), Number(m[4])];
+  const offOk = m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
+  if (h > 23 || mi > 59 || s > 60 || !offOk) return bad();
+  return t.replace(/t/, 'T').replace(/z$/, 'Z');
+};
+
+/** Attribute names: what people type as a label, without the two separators. */
+const ATTRIBUTE_NAME = /^[^=;{}]+$/;
+
+/**
+ * Exsited `custom_attributes: [{name, value}]` (seeds/003) in one cell: `name=value; name=value`,
+ * or a JSON object of text values (`{"cost_centre": "LIB-01"}`) when a value needs `;` or `=`.
+ * Returns the pairs as JSON text (`[["name","value"], …]`) so equal cells compare equal.
+ */
+const attributes: Codec = (t, column) => {
+  const bad = (why: string): CellError =>
+    new CellError('invalid_attributes', `${column} ${quote(t)} ${why} (expected name=value; name=value, or a JSON object of texts)`);
+  const pairs: [string, string][] = [];
+  if (t.startsWith('{')) {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(t);
+    } catch {
+      return bad('is not valid JSON');
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return bad('is not a JSON object');
+    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return bad(`has a value for ${quote(k)} that is not a text`);
+      pairs.push([k.trim(), String(v)]);
+    }
+  } else {
+    for (const part of t.split(';')) {
+      if (part.trim() === '') continue;
+      const eq = part.indexOf('=');
+      if (eq === -1) return bad(`has ${quote(part.trim())} without "="`);
+      pairs.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
+    }
+  }
+  const seen = new Set<string>();
+  for (const [name] of pairs) {
+    if (name === '' || !ATTRIBUTE_NAME.test(name)) return bad(`has an empty or unusable name ${quote(name)}`);
+    if (seen.has(name)) return bad(`names ${quote(name)} twice`);
+    seen.add(name);
+  }
+  if (pairs.length === 0) return bad('has no attribute');
+  return JSON.stringify(pairs);
+};
+
+/** The pairs of an `attributes` value (the codec's normal text). */
+export const attributePairs = (normal: string): { name: string; value: string }[] =>
+  (JSON.parse(normal) as [string, string][]).map(([name, value]) => ({ name, value }));
+
+export const CODECS: Readonly<Record<CellKind, Codec>> = { text, money, percent, date, boolean, quantity, currency, vatType, timestamp, attributes };
 
 /**
  * Trims a raw cell; `undefined` when it is missing or blank. Blank cells count as empty

@@ -32,8 +32,19 @@ import { CellError, CODECS, COLUMN_KIND, cellText, quote, type Codec } from './c
 import { INVALID, type DraftFund, type DraftInvoice, type DraftLine, type Field, type Invalid } from './draft.js';
 import { keyString, type GroupedInvoice, type InvoiceKey } from './model.js';
 import { moneyOf } from './money.js';
+import type { Decimal } from 'decimal.js';
 import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
+
+/**
+ * The invoice-level rules a batch is checked with: Alma's (`checkInvoice`) unless the target
+ * has its own (src/domain/targets/). Grouping itself is the same for every target.
+ */
+export type InvoiceRules = (draft: DraftInvoice) => Problem[];
+
+export interface GrouperOptions {
+  rules?: InvoiceRules | undefined;
+}
 
 /**
  * What the grouper keeps of a cell: its trimmed text once the codec has accepted it, or INVALID.
@@ -58,6 +69,11 @@ interface Spec {
   decimal: boolean;
   /** Worth interning: a line or fund cell whose values repeat across rows (not po_line or notes). */
   intern: boolean;
+  /** The column's last few distinct texts, for `intern` (a ring). */
+  recent: string[];
+  next: number;
+  /** The column's amounts as Decimals, by canonical text (`moneyOf`). */
+  decimals: Map<string, Decimal>;
 }
 
 /** Line-level columns whose values are mostly distinct: interning them would only cost time. */
@@ -68,7 +84,17 @@ const addSpecs = (columns: readonly CanonicalColumn[], level: number) =>
   columns.forEach((column, index) => {
     const kind = COLUMN_KIND[column];
     const decimal = kind === 'money' || kind === 'percent';
-    SPECS.set(column, { column, level, index, codec: CODECS[kind], decimal, intern: level !== LEVEL_INVOICE && !DISTINCT.has(column) });
+    SPECS.set(column, {
+      column,
+      level,
+      index,
+      codec: CODECS[kind],
+      decimal,
+      intern: level !== LEVEL_INVOICE && !DISTINCT.has(column),
+      recent: [],
+      next: 0,
+      decimals: new Map(),
+    });
   });
 addSpecs(INVOICE_COLUMNS, LEVEL_INVOICE);
 addSpecs(LINE_COLUMNS, LEVEL_LINE);
@@ -94,6 +120,11 @@ interface FileState {
   unknownSeen: Set<string>;
   /** True once the file's columns were declared: its records need no scan for unknown keys. */
   declared: boolean;
+  /**
+   * For a declared file, the specs of its columns only (in PASS order): a row of a 21-column
+   * CSV then costs 21 property reads, not one per canonical column (most of them misses).
+   */
+  pass: readonly Spec[] | undefined;
 }
 
 interface FundAcc {
@@ -103,31 +134,52 @@ interface FundAcc {
   amount: Kept | undefined;
 }
 
+/** Fields of one row in `LineAcc.rows`: the row, then its fund_code, fund_percent, fund_amount. */
+const ROW_FIELDS = 4;
+
 /**
- * Most lines have one row and one fund, so the first row and first fund are held directly and
- * arrays appear only for split lines: a one-row line costs two small objects and one array.
+ * One line: its number, its line-level cells and its rows. A million-row batch holds half a
+ * million of these until the end of the input, so a line is two arrays and no object per row.
  */
 interface LineAcc {
   number: string | undefined;
-  row: number;
-  moreRows: number[] | undefined;
   /** Line-level cells as flat triples: column index, kept text, row. Few per line. */
   cells: (number | Kept)[];
-  fund: FundAcc | undefined;
-  moreFunds: FundAcc[] | undefined;
+  /**
+   * Every row of the line as flat quadruples: row, fund_code, fund_percent, fund_amount, the
+   * fund cells undefined for a row without a fund (or whose fund was a duplicate).
+   */
+  rows: (number | Kept | undefined)[];
 }
 
-const rowsOf = (l: LineAcc): number[] => (l.moreRows === undefined ? [l.row] : [l.row, ...l.moreRows]);
-const fundsOf = (l: LineAcc): FundAcc[] =>
-  l.fund === undefined ? [] : l.moreFunds === undefined ? [l.fund] : [l.fund, ...l.moreFunds];
+const firstRow = (l: LineAcc): number => l.rows[0] as number;
+const rowsOf = (l: LineAcc): number[] => {
+  const out: number[] = [];
+  for (let r = 0; r < l.rows.length; r += ROW_FIELDS) out.push(l.rows[r] as number);
+  return out;
+};
+/** The line's funds in row order: its rows that give any fund cell. */
+function fundsOf(l: LineAcc): FundAcc[] {
+  const out: FundAcc[] = [];
+  const rows = l.rows;
+  for (let r = 0; r < rows.length; r += ROW_FIELDS) {
+    const code = rows[r + 1] as string | undefined;
+    const percent = rows[r + 2] as Kept | undefined;
+    const amount = rows[r + 3] as Kept | undefined;
+    if (code !== undefined || percent !== undefined || amount !== undefined) out.push({ row: rows[r] as number, code, percent, amount });
+  }
+  return out;
+}
 
 interface InvoiceAcc {
   key: InvoiceKey;
   file: FileState;
   rows: number[];
-  /** Invoice-level cells by column index, and the row where each was first given. */
-  texts: (Kept | undefined)[];
-  textRows: number[];
+  /**
+   * Invoice-level cells given so far, as flat triples: column index, kept text, row where it
+   * was first given. A dense array per column would cost ~600 bytes an invoice, mostly empty.
+   */
+  head: (number | Kept)[];
   lines: LineAcc[];
   /** Lines by explicit line number, built once an invoice has many (a short list is scanned). */
   byText: Map<string, LineAcc> | undefined;
@@ -142,6 +194,7 @@ export interface GroupResult {
 }
 
 export class InvoiceGrouper {
+  readonly #rules: InvoiceRules;
   readonly #invoices = new Map<string, InvoiceAcc>();
   readonly #files = new Map<string, FileState>();
   readonly #issues: Problem[] = [];
@@ -151,6 +204,10 @@ export class InvoiceGrouper {
   /** The invoice of the previous row: rows of an invoice are usually adjacent. */
   #last: InvoiceAcc | undefined;
 
+  constructor(opts: GrouperOptions = {}) {
+    this.#rules = opts.rules ?? checkInvoice;
+  }
+
   /**
    * Optional fast path for readers with a header (CSV): declares the file's columns (canonical
    * names, after any mapping) before its first record. Unknown ones are reported from here and
@@ -159,6 +216,9 @@ export class InvoiceGrouper {
    */
   declareColumns(fileName: string, columns: readonly string[]): void {
     const file = this.#fileState(fileName);
+    // Declared twice (it should not be): a record may carry the columns of either declaration.
+    const known = new Set([...(file.pass ?? []).map((s) => s.column), ...columns]);
+    file.pass = PASS.filter((s) => known.has(s.column));
     file.declared = true;
     for (const column of columns) if (!SPECS.has(column) && !file.unknownSeen.has(column)) addUnknown(file, column);
   }
@@ -174,6 +234,7 @@ export class InvoiceGrouper {
     const vendor = cellText(fields.vendor);
     const number = cellText(fields.invoice_number);
     if (vendor === undefined || number === undefined) {
+      if (record.problems !== undefined) this.#issues.push(...record.problems);
       this.#ungroupable(record.source, fields, vendor, number);
       return;
     }
@@ -187,55 +248,64 @@ export class InvoiceGrouper {
       }
       this.#last = inv;
     }
+    if (record.problems !== undefined) adoptProblems(inv, record.problems, row);
     if (inv.file !== file) {
       duplicateInFile(inv, file.name, row);
       return;
     }
     inv.rows.push(row);
 
+    // Filled from the start and counted, not emptied: setting `length = 0` frees the backing
+    // store, and re-growing it cost ~0.35 µs a row.
     const pending = this.#pending;
-    pending.length = 0;
+    let np = 0;
     let lineText: string | undefined;
-    let fund: FundAcc | undefined;
-    for (let s = 0; s < PASS.length; s++) {
-      const spec = PASS[s] as Spec;
+    let fundCode: string | undefined;
+    let fundPercent: Kept | undefined;
+    let fundAmount: Kept | undefined;
+    const pass = file.pass ?? PASS;
+    for (let s = 0; s < pass.length; s++) {
+      const spec = pass[s] as Spec;
       const raw = fields[spec.column];
       if (raw === undefined) continue;
       const text = cellText(raw);
       if (text === undefined) continue;
       if (spec.level === LEVEL_INVOICE) {
         // Fast path: the same text as the invoice already has is valid and equal.
-        if (inv.texts[spec.index] !== text) mergeInvoiceCell(inv, spec, text, row);
+        if (headText(inv, spec.index) !== text) mergeInvoiceCell(inv, spec, text, row);
         continue;
       }
       if (spec.level === LEVEL_LINE_NUMBER) {
         lineText = text;
         continue;
       }
-      const kept = check(inv, spec, spec.intern ? intern(text) : text, row);
-      if (spec.level === LEVEL_LINE) pending.push(spec.index, kept, row);
-      else {
-        fund ??= { row, code: undefined, percent: undefined, amount: undefined };
-        if (spec.index === 0) fund.code = kept as string; // fund_code is text: never invalid
-        else if (spec.index === 1) fund.percent = kept;
-        else fund.amount = kept;
+      const kept = check(inv, spec, spec.intern ? intern(spec, text) : text, row);
+      if (spec.level === LEVEL_LINE) {
+        pending[np++] = spec.index;
+        pending[np++] = kept;
+        pending[np++] = row;
       }
+      else if (spec.index === 0) fundCode = kept as string; // fund_code is text: never invalid
+      else if (spec.index === 1) fundPercent = kept;
+      else fundAmount = kept;
     }
-    if (lineText === undefined && pending.length === 0 && fund === undefined) return; // header row
+    const hasFund = fundCode !== undefined || fundPercent !== undefined || fundAmount !== undefined;
+    if (lineText === undefined && np === 0 && !hasFund) return; // header row
 
     const line = lineText === undefined ? undefined : existingLine(inv, lineText);
     if (line === undefined) {
       // A new line. Its arrays are allocated at their exact size: most lines have one row, and
       // growth slack would cost more memory than the line's content.
-      const l: LineAcc = { number: lineText, row, moreRows: undefined, cells: pending.slice(), fund, moreFunds: undefined };
+      const l: LineAcc = { number: lineText, cells: pending.slice(0, np), rows: [row, fundCode, fundPercent, fundAmount] };
       inv.lines.push(l);
       if (inv.byText !== undefined && lineText !== undefined) inv.byText.set(lineText, l);
       else if (inv.lines.length === INDEX_AFTER) inv.byText = indexLines(inv.lines);
       return;
     }
-    (line.moreRows ??= []).push(row);
-    if (pending.length > 0) mergeLineCells(inv, line, pending, row);
-    if (fund !== undefined) addFund(inv, line, fund);
+    if (np > 0) mergeLineCells(inv, line, pending, np, row);
+    // A duplicated fund row is kept as a row without a fund: not counted twice in the sums.
+    const counted = hasFund && !duplicateFund(inv, line, fundCode, row);
+    line.rows = appendRow(line.rows, row, counted ? fundCode : undefined, counted ? fundPercent : undefined, counted ? fundAmount : undefined);
   }
 
   /**
@@ -257,7 +327,7 @@ export class InvoiceGrouper {
     for (const [key, acc] of this.#invoices) {
       this.#invoices.delete(key);
       if (this.#last === acc) this.#last = undefined;
-      yield finishInvoice(acc, fileOrder);
+      yield finishInvoice(acc, fileOrder, this.#rules);
     }
   }
 
@@ -282,7 +352,7 @@ export class InvoiceGrouper {
   #fileState(name: string): FileState {
     let f = this.#files.get(name);
     if (f === undefined) {
-      f = { name, index: this.#files.size, unknown: [], unknownSeen: new Set(), declared: false };
+      f = { name, index: this.#files.size, unknown: [], unknownSeen: new Set(), declared: false, pass: undefined };
       this.#files.set(name, f);
     }
     this.#file = f;
@@ -314,6 +384,21 @@ function isBlankRow(fields: Record<string, string | undefined>): boolean {
 }
 
 /** Runs the column's codec: the text when accepted, else INVALID after reporting the problem. */
+/**
+ * Problems the input layer found in a row's cells (a mapping refused a date, say) belong to the
+ * row's invoice. Such a cell is left out of the record; an invoice-level one is marked INVALID
+ * so the rules do not also call it missing.
+ */
+function adoptProblems(inv: InvoiceAcc, problems: readonly Problem[], row: number): void {
+  for (const p of problems) {
+    inv.problems.push(p);
+    const spec = p.column !== undefined ? SPECS.get(p.column) : undefined;
+    if (spec?.level === LEVEL_INVOICE && headText(inv, spec.index) === undefined) {
+      inv.head.push(spec.index, INVALID, row);
+    }
+  }
+}
+
 function check(inv: InvoiceAcc, spec: Spec, text: string, row: number): Kept {
   const v = spec.codec(text, spec.column);
   if (!(v instanceof CellError)) return text;
@@ -322,41 +407,53 @@ function check(inv: InvoiceAcc, spec: Spec, text: string, row: number): Kept {
 }
 
 /**
- * One string instance per distinct short cell text. Each CSV cell arrives as a fresh string,
- * and line and fund cells repeat heavily (`REGULAR`, a fund code, `100`, a price): keeping
- * one copy saves ~24 bytes per repeated cell for as long as the batch is held. Bounded.
+ * One string instance per recently seen cell text of the column. Each CSV cell arrives as a
+ * fresh string, and line and fund cells repeat heavily (`REGULAR`, a fund code, `1`, `100`):
+ * keeping one copy saves ~24 bytes per repeated cell for as long as the batch is held. The
+ * last RECENT distinct texts per column catch those repeats at a few string comparisons; a
+ * global map caught a few more (prices repeated far apart) but cost ~0.15 µs per cell in
+ * hashing fresh strings, a fifth of a bare CSV parse on a million rows.
  */
-function intern(text: string): string {
+function intern(spec: Spec, text: string): string {
   if (text.length > 16) return text;
-  const known = interned.get(text);
-  if (known !== undefined) return known;
-  if (interned.size >= INTERN_LIMIT) interned.clear();
-  interned.set(text, text);
+  const recent = spec.recent;
+  for (let i = 0; i < recent.length; i++) {
+    const r = recent[i] as string;
+    if (r === text) return r;
+  }
+  recent[spec.next] = text;
+  spec.next = (spec.next + 1) % RECENT;
   return text;
 }
-const INTERN_LIMIT = 50_000;
-const interned = new Map<string, string>();
+const RECENT = 8;
 
 /** The normalised value of an accepted text (`100.0` and `100.00` → `100`, `usd` → `USD`). */
 const normal = (spec: Spec, text: string) => spec.codec(text, spec.column);
 
 function newInvoice(key: InvoiceKey, file: FileState, row: number): InvoiceAcc {
-  const n = INVOICE_COLUMNS.length;
-  const inv: InvoiceAcc = {
+  return {
     key,
     file,
     rows: [],
-    texts: new Array<Kept | undefined>(n).fill(undefined),
-    textRows: new Array<number>(n).fill(0),
+    head: [VENDOR, key.vendor, row, NUMBER, key.number, row],
     lines: [],
     byText: undefined,
     problems: [],
     otherFiles: undefined,
   };
-  inv.texts[VENDOR] = key.vendor;
-  inv.texts[NUMBER] = key.number;
-  inv.textRows[VENDOR] = inv.textRows[NUMBER] = row;
-  return inv;
+}
+
+/** Position of the column's triple in `inv.head`, or -1. */
+function headAt(inv: InvoiceAcc, index: number): number {
+  const head = inv.head;
+  for (let h = 0; h < head.length; h += 3) if (head[h] === index) return h;
+  return -1;
+}
+
+/** The invoice's kept text for the column, or undefined when none was given yet. */
+function headText(inv: InvoiceAcc, index: number): Kept | undefined {
+  const h = headAt(inv, index);
+  return h === -1 ? undefined : (inv.head[h + 1] as Kept);
 }
 
 function duplicateInFile(inv: InvoiceAcc, file: string, row: number): void {
@@ -376,18 +473,17 @@ function duplicateInFile(inv: InvoiceAcc, file: string, row: number): void {
 
 /** An invoice-level cell whose text differs from what the invoice holds (or holds nothing yet). */
 function mergeInvoiceCell(inv: InvoiceAcc, spec: Spec, text: string, row: number): void {
-  const i = spec.index;
-  const prev = inv.texts[i];
+  const at = headAt(inv, spec.index);
+  const prev = at === -1 ? undefined : (inv.head[at + 1] as Kept);
   const kept = check(inv, spec, text, row);
   if (prev === undefined) {
-    inv.texts[i] = kept;
-    inv.textRows[i] = row;
+    inv.head.push(spec.index, kept, row);
   } else if (prev !== INVALID && kept !== INVALID && normal(spec, prev) !== normal(spec, text)) {
     inv.problems.push(
       problem(
         { file: inv.file.name, row },
         'invoice_field_conflict',
-        `${spec.column} ${quote(text)} on row ${row} differs from ${quote(prev)} on row ${inv.textRows[i]} ` +
+        `${spec.column} ${quote(text)} on row ${row} differs from ${quote(prev)} on row ${inv.head[at + 2] as number} ` +
           `of the same invoice; repeat the same value or leave the cell empty`,
         { column: spec.column },
       ),
@@ -410,9 +506,9 @@ function indexLines(lines: LineAcc[]): Map<string, LineAcc> {
   return m;
 }
 
-function mergeLineCells(inv: InvoiceAcc, line: LineAcc, pending: (number | Kept)[], row: number): void {
+function mergeLineCells(inv: InvoiceAcc, line: LineAcc, pending: (number | Kept)[], np: number, row: number): void {
   const cells = line.cells;
-  for (let p = 0; p < pending.length; p += 3) {
+  for (let p = 0; p < np; p += 3) {
     const index = pending[p] as number;
     const kept = pending[p + 1] as Kept;
     let q = -1;
@@ -437,24 +533,41 @@ function mergeLineCells(inv: InvoiceAcc, line: LineAcc, pending: (number | Kept)
   }
 }
 
-function addFund(inv: InvoiceAcc, line: LineAcc, fund: FundAcc): void {
-  const code = fund.code;
-  if (code !== undefined) {
-    const twin = fundsOf(line).find((f) => f.code === code);
-    if (twin !== undefined) {
-      inv.problems.push(
-        problem(
-          { file: inv.file.name, row: fund.row },
-          'duplicate_fund_row',
-          `fund_code ${quote(code)} appears twice on line ${quote(line.number ?? '')} (rows ${twin.row} and ${fund.row}); is the row duplicated?`,
-          { column: 'fund_code' },
-        ),
-      );
-      return; // not counted twice in the fund sums
-    }
+/** True (and reported) when the line already has a fund with this code. */
+function duplicateFund(inv: InvoiceAcc, line: LineAcc, code: string | undefined, row: number): boolean {
+  if (code === undefined) return false;
+  const rows = line.rows;
+  for (let r = 0; r < rows.length; r += ROW_FIELDS) {
+    if (rows[r + 1] !== code) continue;
+    inv.problems.push(
+      problem(
+        { file: inv.file.name, row },
+        'duplicate_fund_row',
+        `fund_code ${quote(code)} appears twice on line ${quote(line.number ?? '')} (rows ${rows[r] as number} and ${row}); is the row duplicated?`,
+        { column: 'fund_code' },
+      ),
+    );
+    return true;
   }
-  if (line.fund === undefined) line.fund = fund;
-  else (line.moreFunds ??= []).push(fund);
+  return false;
+}
+
+/**
+ * `rows` with one more row, without the spare slots a push onto a full array allocates (16 or
+ * more: a two-row line would carry 130 bytes of slack). Lines of many rows just grow.
+ */
+function appendRow(
+  rows: (number | Kept | undefined)[],
+  row: number,
+  code: string | undefined,
+  percent: Kept | undefined,
+  amount: Kept | undefined,
+): (number | Kept | undefined)[] {
+  if (rows.length >= 8 * ROW_FIELDS) {
+    rows.push(row, code, percent, amount);
+    return rows;
+  }
+  return rows.concat([row, code, percent, amount]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,7 +576,7 @@ function addFund(inv: InvoiceAcc, line: LineAcc, fund: FundAcc): void {
 function field(spec: Spec, kept: Kept, row: number): Field<unknown> {
   if (kept === INVALID) return { value: INVALID, row, text: '' };
   const v = normal(spec, kept);
-  return { value: spec.decimal ? moneyOf(v as string) : v, row, text: kept };
+  return { value: spec.decimal ? moneyOf(v as string, spec.decimals) : v, row, text: kept };
 }
 
 const FUND_PERCENT = specOf('fund_percent');
@@ -471,11 +584,14 @@ const FUND_AMOUNT = specOf('fund_amount');
 
 function toDraft(acc: InvoiceAcc): DraftInvoice {
   const fields: Record<string, Field<unknown>> = {};
-  acc.texts.forEach((kept, i) => {
-    if (kept === undefined) return;
-    const column = INVOICE_COLUMNS[i] as string;
-    fields[column] = field(specOf(column), kept, acc.textRows[i] as number);
-  });
+  // In column order, as a dense array would give them.
+  const order: number[] = [];
+  for (let h = 0; h < acc.head.length; h += 3) order.push(h);
+  order.sort((a, b) => (acc.head[a] as number) - (acc.head[b] as number));
+  for (const h of order) {
+    const column = INVOICE_COLUMNS[acc.head[h] as number] as string;
+    fields[column] = field(specOf(column), acc.head[h + 1] as Kept, acc.head[h + 2] as number);
+  }
 
   // Explicit integer line numbers: `1` and `01` are the same number written two ways.
   const used = new Map<number, LineAcc>();
@@ -487,9 +603,9 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
     else {
       acc.problems.push(
         problem(
-          { file: acc.file.name, row: l.row },
+          { file: acc.file.name, row: firstRow(l) },
           'duplicate_line_number',
-          `line_number ${quote(l.number)} is the same number as ${quote(other.number ?? '')} on row ${other.row}; ` +
+          `line_number ${quote(l.number)} is the same number as ${quote(other.number ?? '')} on row ${firstRow(other)}; ` +
             `write it the same way on every row of the line, or use another number`,
           { column: 'line_number' },
         ),
@@ -521,9 +637,9 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
   return { key: acc.key, file: acc.file.name, rows: acc.rows, fields, lines };
 }
 
-function finishInvoice(acc: InvoiceAcc, fileOrder: ReadonlyMap<string, number>): GroupedInvoice {
+function finishInvoice(acc: InvoiceAcc, fileOrder: ReadonlyMap<string, number>, rules: InvoiceRules): GroupedInvoice {
   const draft = toDraft(acc);
-  const problems = sortProblems([...acc.problems, ...checkInvoice(draft)], fileOrder);
+  const problems = sortProblems([...acc.problems, ...rules(draft)], fileOrder);
   // One Provenance object per row, shared by the invoice, its lines and its funds. Rows are
   // ascending (one file, input order), so a row's object is found by binary search.
   const rows = acc.rows.map((row) => ({ file: acc.file.name, row }));

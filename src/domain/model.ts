@@ -42,6 +42,10 @@ export interface InvoiceLine {
   secondaryReportingCode?: string | undefined;
   tertiaryReportingCode?: string | undefined;
   vat: LineVat;
+  /** Alguna line item: description, unit price and product (other-targets.md §2.2). */
+  description?: string | undefined;
+  unitPrice?: Decimal | undefined;
+  productId?: string | undefined;
   /** Every row that contributed to this line (one per fund distribution). */
   rows: Provenance[];
 }
@@ -88,6 +92,23 @@ export interface InvoiceHeader {
   charges: AdditionalCharges;
   payment: Payment;
   note?: string | undefined;
+  /** Exsited: the purchase order the purchase invoice is created from (seeds/003). */
+  purchaseOrderId?: string | undefined;
+  purchaseOrderNote?: string | undefined;
+  customAttributes?: CustomAttribute[] | undefined;
+  /** Exsited: a file to attach to the invoice's note, as written (relative to the batch file). */
+  attachment?: string | undefined;
+  /** Alguna: the account invoiced, the billing period (YYYY-MM-DD or RFC 3339), autoIssue (seeds/004). */
+  accountId?: string | undefined;
+  billingPeriodStart?: string | undefined;
+  billingPeriodEnd?: string | undefined;
+  autoIssue?: boolean | undefined;
+}
+
+/** Exsited `custom_attributes[]` entry (seeds/003). */
+export interface CustomAttribute {
+  name: string;
+  value: string;
 }
 
 /** The identity of an invoice in a batch and in Alma: vendor code and vendor's invoice number. */

@@ -8,7 +8,7 @@
 import type { Decimal } from 'decimal.js';
 import type { Provenance } from '../input/record.js';
 import type { InvoiceColumn } from './columns.js';
-import { quote } from './cells.js';
+import { attributePairs, quote } from './cells.js';
 import { minorUnits } from './currencies.js';
 import { isInvalid, valueOf, type DraftFund, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import type { FundDistribution, Invoice, InvoiceLine } from './model.js';
@@ -373,6 +373,9 @@ export function buildInvoice(d: DraftInvoice, at: (row: number) => Provenance): 
         amount: valueOf(lf.line_vat_amount),
         note: valueOf(lf.line_vat_note),
       },
+      description: valueOf(lf.line_description),
+      unitPrice: valueOf(lf.unit_price),
+      productId: valueOf(lf.product_id),
       rows: line.rows.map(at),
     };
   });
@@ -411,6 +414,14 @@ export function buildInvoice(d: DraftInvoice, at: (row: number) => Provenance): 
         exportToErp: valueOf(f.export_to_erp),
       },
       note: valueOf(f.invoice_note),
+      purchaseOrderId: valueOf(f.purchase_order_id),
+      purchaseOrderNote: valueOf(f.purchase_order_note),
+      customAttributes: f.custom_attributes === undefined ? undefined : attributePairs(valueOf(f.custom_attributes) ?? '[]'),
+      attachment: valueOf(f.attachment),
+      accountId: valueOf(f.account_id),
+      billingPeriodStart: valueOf(f.billing_period_start),
+      billingPeriodEnd: valueOf(f.billing_period_end),
+      autoIssue: valueOf(f.auto_issue),
     },
     lines,
     rows: d.rows.map(at),

@@ -9,6 +9,13 @@
  * - line: the invoice's lines are listed and matched by line number;
  * - process: the invoice is read; processing is never requested twice once it has visibly run.
  * Invoices run `concurrency` at a time; the pace is the target's limiter's business.
+ *
+ * The saga is the same for every target; only its shape comes from the `Target` seam: "lines"
+ * are the target's child items (`childKeys`: Alma's lines by number, Exsited's note, none for
+ * Alguna, whose line items go inline in the create and come back as `RemoteInvoice.children`),
+ * and "process" is the optional `finalize` step (Alma only). A target without one is settled
+ * once its children exist. Journal entries keep their names (`line` holds a child key), so
+ * journals written before targets existed still resume.
  */
 import { Decimal } from 'decimal.js';
 import type { Invoice, InvoiceKey } from '../domain/model.js';
@@ -17,6 +24,7 @@ import type { RemoteInvoice, Target } from '../targets/target.js';
 import type { EngineEventSink, StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, Step } from './journal.js';
 import type { InvoiceResult } from './result.js';
+import { ProcessingWatch } from './watch.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -44,6 +52,8 @@ export interface EngineOptions {
   poll: PollOptions;
   /** How many times one write may be sent when its outcome stays unknown after reconciling. */
   maxWriteAttempts: number;
+  /** Clock for waiting on processing (ms, any origin). Default `performance.now`. */
+  now?: (() => number) | undefined;
 }
 
 export interface RunOutcome {
@@ -91,33 +101,58 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   try {
     if (needLookup.length > 0) await opts.target.prepareLookups(needLookup);
   } catch (err) {
-    stopped = stopFor(err);
+    stopped = stopFor(err) ?? (opts.stopSignal?.aborted === true && isAbort(err) ? { reason: 'interrupted' } : undefined);
     if (!stopped) throw err;
     emit({ type: 'stopping', reason: stopped.reason, message: stopMessage(stopped.reason, err) });
   }
 
+  // A target that reads many invoices in one request has its waits for processing gathered (watch.ts).
+  const { readInvoices, readCost } = opts.target;
+  const watch =
+    readInvoices !== undefined && readCost !== undefined
+      ? new ProcessingWatch(
+          { readInvoices: (w) => readInvoices.call(opts.target, w), readCost: (v, n) => readCost.call(opts.target, v, n) },
+          {
+            poll: opts.poll,
+            sleep: opts.sleep,
+            now: opts.now ?? (() => performance.now()),
+            stopping: () => (stopNow() ? new StopRun(stopped?.reason ?? 'interrupted') : undefined),
+          },
+        )
+      : undefined;
+  const tasks: Promise<void>[] = [];
+  const runOne = async (item: { inv: Invoice; index: number }, release: () => void): Promise<void> => {
+    let result: InvoiceResult;
+    try {
+      result = await loadInvoice(item.inv, opts, stopNow, { watch, release });
+    } catch (err) {
+      const reason = err instanceof StopRun ? err.reason : stopFor(err)?.reason;
+      if (!reason) throw err;
+      if (!stopped) {
+        stopped = { reason, error: err instanceof StopRun ? undefined : (err as Error) };
+        emit({ type: 'stopping', reason, message: stopMessage(reason, err) });
+      }
+      result = interruptedResult(item.inv.key, journal.state(item.inv.key), reason);
+    }
+    results[item.index] = result;
+    done++;
+    emit({ type: 'invoice', result, done, total: invoices.length });
+  };
   const worker = async (): Promise<void> => {
     while (!stopNow()) {
       const item = pending[next++];
       if (!item) return;
-      let result: InvoiceResult;
-      try {
-        result = await loadInvoice(item.inv, opts, stopNow);
-      } catch (err) {
-        const reason = err instanceof StopRun ? err.reason : stopFor(err)?.reason;
-        if (!reason) throw err;
-        if (!stopped) {
-          stopped = { reason, error: err instanceof StopRun ? undefined : (err as Error) };
-          emit({ type: 'stopping', reason, message: stopMessage(reason, err) });
-        }
-        result = interruptedResult(item.inv.key, journal.state(item.inv.key), reason);
-      }
-      results[item.index] = result;
-      done++;
-      emit({ type: 'invoice', result, done, total: invoices.length });
+      // The invoice holds this worker until it only waits for the target's processing.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const task = runOne(item, release);
+      tasks.push(task);
+      await Promise.race([task, released]);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, pending.length)) }, worker));
+  watch?.drain();
+  await Promise.all(tasks);
 
   if (!stopped && opts.stopSignal?.aborted) stopped = { reason: 'interrupted' };
   for (const { inv, index } of pending) {
@@ -131,6 +166,15 @@ function stopFor(err: unknown): RunOutcome['stopped'] {
   if (err instanceof DailyLimitError) return { reason: 'daily_limit', error: err };
   return undefined;
 }
+
+/**
+ * A request or wait cut short by the hard stop (second Ctrl-C): the signal's AbortError from a
+ * read, a wait or the limiter, or `ABORTED` from a write that may have gone out. Only ever an
+ * interruption (the caller checks that a stop was asked for), never the invoice's failure.
+ */
+const isAbort = (err: unknown): boolean =>
+  (err instanceof ApiError && err.code === 'ABORTED') ||
+  (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError');
 
 function stopMessage(reason: StopReason, err: unknown): string {
   switch (reason) {
@@ -160,6 +204,7 @@ function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: Invoice
     workflowStatus: s?.workflow_status,
     approvalStatus: s?.approval_status,
     alerts: s?.alerts ?? [],
+    ...(s?.amounts !== undefined ? { amounts: s.amounts } : {}),
     lines: [...st.lines].map(([number, id]) => ({ number, id })),
     warnings: [],
   };
@@ -194,13 +239,16 @@ function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason
   };
 }
 
-/** Picks our invoice among Alma's matches; refuses one that is plainly a different invoice. */
-function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[]): RemoteInvoice {
+/** How messages name the target: `Alma` unless the target says otherwise. */
+const labelOf = (target: Target): string => target.label ?? (target.name === 'alma' ? 'Alma' : target.name);
+
+/** Picks our invoice among the target's matches; refuses one that is plainly a different invoice. */
+function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[], label = 'Alma'): RemoteInvoice {
   const sorted = [...matches].sort((a, b) => compareIds(a.id, b.id));
   const first = sorted[0]!;
   if (sorted.length > 1) {
     warnings.push(
-      `Alma holds ${sorted.length} invoices numbered ${inv.key.number} from ${inv.key.vendor} (ids ${sorted.map((m) => m.id).join(', ')}); used the oldest, ${first.id}`,
+      `${label} holds ${sorted.length} invoices numbered ${inv.key.number} from ${inv.key.vendor} (ids ${sorted.map((m) => m.id).join(', ')}); used the oldest, ${first.id}`,
     );
   }
   if (first.totalAmount !== undefined && !new Decimal(first.totalAmount).equals(inv.header.totalAmount.toString())) {
@@ -209,8 +257,8 @@ function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[]): Remo
       http_status: 0,
       code: 'EXISTS_DIFFERENT',
       message:
-        `Alma already holds invoice ${inv.key.number} from ${inv.key.vendor} (id ${first.id}) with total ${first.totalAmount}, ` +
-        `but this batch says ${inv.header.totalAmount.toFixed()}; it was left unchanged — check it in Alma`,
+        `${label} already holds invoice ${inv.key.number} from ${inv.key.vendor} (id ${first.id}) with total ${first.totalAmount}, ` +
+        `but this batch says ${inv.header.totalAmount.toFixed()}; it was left unchanged — check it in ${label}`,
     });
   }
   return first;
@@ -219,13 +267,27 @@ function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[]): Remo
 /** Alma ids are long digit strings: compare by length, then text, never as JS numbers. */
 const compareIds = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
-async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boolean): Promise<InvoiceResult> {
+/** Per invoice: the shared watch, and how to hand the worker on once only waiting is left. */
+interface InvoiceContext {
+  watch: ProcessingWatch | undefined;
+  release: () => void;
+}
+
+async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boolean, ctx: InvoiceContext): Promise<InvoiceResult> {
   const { target, journal, emit } = opts;
   const key = inv.key;
   const who = { vendor: key.vendor, number: key.number };
   const warnings: string[] = [];
+  const label = labelOf(target);
   const checkpoint = (): void => {
     if (stopNow()) throw new StopRun('interrupted');
+  };
+  // Whether this run sent a write for the invoice: one found complete costs none (already_loaded).
+  let wrote = false;
+  /** Journals the invoice's id, and the children the target created inline with it (Alguna). */
+  const recordInvoice = (r: RemoteInvoice, found: boolean): void => {
+    journal.append({ t: 'invoice', ...who, id: r.id, found });
+    for (const c of r.children ?? []) if (!journal.state(key).lines.has(c.number)) journal.append({ t: 'line', ...who, line: c.number, id: c.id });
   };
   let step: Step = 'lookup';
   try {
@@ -237,10 +299,10 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
     // 1. The invoice in the target: from the journal, found by a look-up, or created now.
     if (st.id === undefined) {
       emit({ type: 'step', key, step: 'lookup' });
-      const matches = await target.findInvoices(key, { fresh: st.createPending });
+      const matches = await target.findInvoices(key, { fresh: st.createPending, invoice: inv });
       if (matches.length > 0) {
-        remote = adopt(matches, inv, warnings);
-        journal.append({ t: 'invoice', ...who, id: remote.id, found: true });
+        remote = adopt(matches, inv, warnings, label);
+        recordInvoice(remote, true);
         if (remote.processed) {
           journal.append({ t: 'processed', ...who, id: remote.id });
           return settle(inv, remote, 'already_loaded', opts, warnings);
@@ -250,6 +312,7 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
         step = 'create';
         emit({ type: 'step', key, step: 'create' });
         let reconciled = false;
+        wrote = true;
         remote = await writeOnce(
           opts,
           key,
@@ -260,55 +323,73 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
           },
           async () => {
             reconciled = true;
-            const again = await target.findInvoices(key, { fresh: true });
-            return again.length > 0 ? adopt(again, inv, warnings) : undefined;
+            const again = await target.findInvoices(key, { fresh: true, invoice: inv });
+            return again.length > 0 ? adopt(again, inv, warnings, label) : undefined;
           },
         );
-        journal.append({ t: 'invoice', ...who, id: remote.id, found: false });
-        // A clean create leaves an invoice with no lines; after a reconcile we list them to be sure.
-        if (!reconciled) knownLines = new Map();
+        recordInvoice(remote, false);
+        // A clean create leaves an invoice with no lines (or the ones it made inline). After a
+        // reconciled create the journal still knows every line we ever sent (none yet), and the
+        // check below trusts it; lines added by someone else in that instant are not looked for.
+        if (!reconciled) knownLines = new Map((remote.children ?? []).map((c) => [c.number, c.id]));
       }
       st = journal.state(key);
     }
     const id = st.id!;
 
-    // 2. Lines: every line once, matched by its explicit number.
+    // 2. Lines (the target's children): every one once, matched by its explicit number (key).
     if (!st.processed) {
       step = 'lines';
       if (knownLines === undefined && !st.found && !st.createPending && st.linesPending.size === 0) {
         // We created it and every line we ever sent has a recorded outcome: the journal is exact.
         knownLines = new Map(st.lines);
       }
-      if (knownLines === undefined && !st.processPending) {
-        knownLines = await listLineMap(target, id, st);
+      const childKeys = target.childKeys(inv);
+      // Nothing to list for an invoice without children (Alguna; an Exsited invoice without a note).
+      if (knownLines === undefined && !st.processPending && childKeys.length > 0) {
+        knownLines = await listLineMap(target, id, st, inv);
       }
-      for (const line of inv.lines) {
-        if (knownLines?.has(line.number) || st.lines.has(line.number)) continue;
-        if (knownLines === undefined) knownLines = await listLineMap(target, id, st);
-        if (knownLines.has(line.number)) continue;
+      for (const number of childKeys) {
+        if (st.lines.has(number)) continue;
+        if (knownLines === undefined) knownLines = await listLineMap(target, id, st, inv);
+        const listed = knownLines.get(number);
+        if (listed !== undefined) {
+          // Found by listing (an earlier answer was lost): journal it, or its id is missing from
+          // the report and from every later run that trusts the journal.
+          journal.append({ t: 'line', ...who, line: number, id: listed });
+          continue;
+        }
         checkpoint();
-        emit({ type: 'step', key, step: 'lines', detail: line.number });
+        emit({ type: 'step', key, step: 'lines', detail: number });
+        wrote = true;
         const added = await writeOnce(
           opts,
           key,
           'lines',
           () => {
-            journal.append({ t: 'intent', ...who, step: 'line', line: line.number, id });
-            return target.addLine(id, line, inv);
+            journal.append({ t: 'intent', ...who, step: 'line', line: number, id });
+            return target.addChild(id, number, inv);
           },
           async () => {
-            const lineId = (await listLineMap(target, id, journal.state(key))).get(line.number);
-            return lineId === undefined ? undefined : { id: lineId, number: line.number };
+            const lineId = (await listLineMap(target, id, journal.state(key), inv)).get(number);
+            return lineId === undefined ? undefined : { id: lineId, number };
           },
         );
-        journal.append({ t: 'line', ...who, line: line.number, id: added.id });
-        knownLines.set(line.number, added.id);
+        journal.append({ t: 'line', ...who, line: number, id: added.id });
+        knownLines.set(number, added.id);
       }
       st = journal.state(key);
     }
 
-    // 3. Process, once.
-    if (!st.processed) {
+    // 3. Process (the target's finalize step), once. A target without one is done here.
+    const finalize = target.finalize;
+    if (finalize === undefined && !st.processed) {
+      step = 'poll';
+      // Resumed from the journal: read the invoice once, for the statuses the report shows.
+      if (remote === undefined) remote = await target.getInvoice(id);
+      return settle(inv, remote, st.found && !wrote ? 'already_loaded' : 'loaded', opts, warnings);
+    }
+    if (!st.processed && finalize !== undefined) {
       step = 'process';
       // A process request may have been sent by an earlier run, or someone processed it by hand: look first.
       if (remote === undefined && (st.processPending || st.found)) remote = await target.getInvoice(id);
@@ -318,13 +399,14 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
       if (!remote?.processed) {
         checkpoint();
         emit({ type: 'step', key, step: 'process' });
+        wrote = true;
         remote = await writeOnce(
           opts,
           key,
           'process',
           () => {
             journal.append({ t: 'intent', ...who, step: 'process', id });
-            return target.processInvoice(id);
+            return finalize(id);
           },
           async () => {
             const seen = await waitForProcessing(inv, id, opts, opts.poll.unknownMs);
@@ -339,24 +421,31 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
     step = 'poll';
     if (!remote?.processed) {
       emit({ type: 'step', key, step: 'poll' });
-      remote = await waitForProcessing(inv, id, opts, opts.poll.timeoutMs, warnings);
+      if (ctx.watch !== undefined) {
+        // Nothing more to send for this invoice: its worker takes the next one while it waits.
+        ctx.release();
+        const seen = await ctx.watch.wait({ id, key }, opts.poll.timeoutMs);
+        remote = seen.remote;
+        if (!seen.settled) warnings.push(notFinished(target, inv, seen.waitedMs));
+      } else remote = await waitForProcessing(inv, id, opts, opts.poll.timeoutMs, warnings);
     }
     return settle(inv, remote, remote.inReview ? 'in_review' : 'loaded', opts, warnings);
   } catch (err) {
     if (err instanceof StopRun || err instanceof AuthError || err instanceof DailyLimitError) throw err;
+    // Cut off by the hard stop: nothing is journaled as failed, so a re-run takes it up where it was.
+    if (stopNow() && isAbort(err)) throw new StopRun('interrupted');
     let record: ErrorRecord;
     if (err instanceof InvoiceFailure) record = err.record;
     else if (err instanceof ApiError) record = errorRecord(step, err);
     else throw err;
-    if (stopNow() && record.code === 'ABORTED') throw new StopRun('interrupted');
     journal.append({ t: 'failed', ...who, error: record });
     const st = journal.state(key);
     return { ...settledResult(key, st, 'failed'), error: record, warnings };
   }
 }
 
-async function listLineMap(target: Target, id: string, st: InvoiceJournalState): Promise<Map<string, string>> {
-  const lines = await target.listLines(id);
+async function listLineMap(target: Target, id: string, st: InvoiceJournalState, inv: Invoice): Promise<Map<string, string>> {
+  const lines = await target.listChildren(id, inv);
   const map = new Map(st.lines);
   for (const l of lines) map.set(l.number, l.id);
   return map;
@@ -378,6 +467,9 @@ async function writeOnce<T>(
       return await send();
     } catch (err) {
       if (!(err instanceof UnknownOutcomeError)) throw err;
+      // The hard stop cut the request off: no asking now (every request is being aborted); the
+      // intent stays pending in the journal and the next run reconciles it.
+      if (err.code === 'ABORTED') throw err;
       opts.emit({ type: 'reconcile', key, step, reason: `${err.code}: ${err.message}` });
       const existing = await reconcile();
       if (existing !== undefined) return existing;
@@ -402,20 +494,21 @@ async function waitForProcessing(
   let interval = opts.poll.initialMs;
   for (;;) {
     await opts.sleep(interval);
+    // A stop ends the waiting, not a request: what was sent is journaled, and a re-run reads the invoice again.
+    if (opts.stopSignal?.aborted === true) throw new StopRun('interrupted');
     waited += interval;
     const remote = await opts.target.getInvoice(id);
     if (remote.processed) return remote;
     if (waited >= limitMs) {
-      if (warnings) {
-        warnings.push(
-          `Alma had not finished processing invoice ${inv.key.number} after ${Math.round(waited / 1000)} s; its status may still change`,
-        );
-      }
+      if (warnings) warnings.push(notFinished(opts.target, inv, waited));
       return remote;
     }
     interval = Math.min(interval * 2, opts.poll.maxIntervalMs, Math.max(1, limitMs - waited));
   }
 }
+
+const notFinished = (target: Target, inv: Invoice, waitedMs: number): string =>
+  `${labelOf(target)} had not finished processing invoice ${inv.key.number} after ${Math.round(waitedMs / 1000)} s; its status may still change`;
 
 function settle(
   inv: Invoice,
@@ -433,6 +526,7 @@ function settle(
     workflow_status: remote.workflowStatus,
     approval_status: remote.approvalStatus,
     alerts: remote.alerts,
+    ...(remote.amounts !== undefined ? { amounts: remote.amounts } : {}),
   });
   const st = opts.journal.state(inv.key);
   return { ...settledResult(inv.key, st, status), warnings };

@@ -44,6 +44,7 @@ export type JournalEntry =
   | { t: 'intent'; vendor: string; number: string; step: 'create' | 'line' | 'process'; id?: string; line?: string }
   /** The invoice exists in the target with this id (created by us, or found by a look-up). */
   | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean }
+  /** A child item exists (Alma: a line, `line` its number; Exsited: the note, `line` its note key). */
   | { t: 'line'; vendor: string; number: string; line: string; id: string }
   /** The process request was answered: processing has started and must never be requested again. */
   | { t: 'processed'; vendor: string; number: string; id: string }
@@ -56,6 +57,8 @@ export type JournalEntry =
       workflow_status?: string | undefined;
       approval_status?: string | undefined;
       alerts: Alert[];
+      /** The target's own amounts (Alguna, Exsited); absent for Alma and in journals written before targets. */
+      amounts?: Record<string, string> | undefined;
     }
   | { t: 'failed'; vendor: string; number: string; error: ErrorRecord };
 

@@ -16,6 +16,8 @@ export interface InvoiceResult {
   workflowStatus?: string | undefined;
   approvalStatus?: string | undefined;
   alerts: Alert[];
+  /** The target's own amounts when it reports them (Alguna, Exsited `subtotal`/`tax`/`total`). */
+  amounts?: Record<string, string> | undefined;
   lines: { number: string; id: string }[];
   error?: ErrorRecord | undefined;
   /** Things worth a look that did not stop the invoice (e.g. two matches in Alma). */

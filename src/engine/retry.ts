@@ -15,11 +15,18 @@ export interface RetryOptions {
   capMs: number;
   /** Retries after the first attempt (so `maxRetries + 1` attempts at most). */
   maxRetries: number;
+  /**
+   * Extra retries for per-second refusals (429 PER_SECOND_THRESHOLD). Such a refusal is Alma
+   * declining the request for pace, not failing it: nothing was applied, the limiter has slowed
+   * every worker down, and sending again is safe, so a storm must not fail invoices that a
+   * slower pace would load.
+   */
+  throttleRetries: number;
   /** Longest wait a server's Retry-After may impose; beyond it we give up (octokit falls back at 60 s). */
   maxWaitMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { baseMs: 500, capMs: 20_000, maxRetries: 4, maxWaitMs: 60_000 };
+export const DEFAULT_RETRY: RetryOptions = { baseMs: 500, capMs: 20_000, maxRetries: 4, throttleRetries: 12, maxWaitMs: 60_000 };
 
 /** What one attempt produced, reduced to what the policy needs. */
 export type Outcome =
@@ -204,7 +211,8 @@ export function decide(
   const c = classify(req, outcome);
   if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason };
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs) : undefined;
-  if (attempt >= opts.maxRetries) return { action: 'fail', kind: 'exhausted', reason: c.reason, throttled: c.throttled, retryAfterMs };
+  const limit = opts.maxRetries + (c.throttled ? opts.throttleRetries : 0);
+  if (attempt >= limit) return { action: 'fail', kind: 'exhausted', reason: c.reason, throttled: c.throttled, retryAfterMs };
   if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
     const note = `the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;
     return { action: 'fail', kind: 'exhausted', reason: c.reason, note, throttled: c.throttled, retryAfterMs };

@@ -10,6 +10,8 @@ import { CsvReader } from './csv.js';
 import { decodeText, InvalidEncodingError, type Encoding } from './decode.js';
 import type { FormatReader, InputEvent } from './event.js';
 import { JsonLinesReader, JsonReader } from './json.js';
+import { createMappedReader } from './mapping/reader.js';
+import type { MappingProfile } from './mapping/profile.js';
 
 export type { Encoding } from './decode.js';
 export type { InputEvent } from './event.js';
@@ -52,17 +54,34 @@ const isBlank = (s: string): boolean => {
   return true;
 };
 
+export interface ReadOptions {
+  encoding: Encoding;
+  mapping?: MappingProfile | undefined;
+  /** Told a CSV file's record keys once its header is read (not under a mapping: those are vendor columns). */
+  onColumns?: ((file: string, columns: readonly string[]) => void) | undefined;
+}
+
 /** Reads one input: records and problems in file order. Never throws for bad content. */
-export async function* readRecords(source: InputSource, opts: { encoding: Encoding }): AsyncGenerator<InputEvent, void, undefined> {
+export async function* readRecords(source: InputSource, opts: ReadOptions): AsyncGenerator<InputEvent, void, undefined> {
+  for await (const batch of readEventBatches(source, opts)) for (const event of batch) yield event;
+}
+
+/**
+ * `readRecords` a chunk of text at a time: each batch holds the events of one chunk (hundreds
+ * of records), which saves the promise per record that a generator costs — about 0.3 s on a
+ * million rows. A batch is valid until the next one is asked for: its array is reused.
+ */
+export async function* readEventBatches(source: InputSource, opts: ReadOptions): AsyncGenerator<readonly InputEvent[], void, undefined> {
   const file = source.name;
-  const text = decodeText(source.bytes, opts.encoding);
+  // A profile that names its encoding knows the vendor's files better than the flag's default.
+  const text = decodeText(source.bytes, opts.mapping?.encoding ?? opts.encoding);
   try {
     // Read up to the first non-blank text: it decides the format and tells an empty file.
     let head = '';
     for (;;) {
       const r = await text.next();
       if (r.done) {
-        yield { kind: 'problem', problem: problem({ file }, 'empty_file', 'the file is empty') };
+        yield [{ kind: 'problem', problem: problem({ file }, 'empty_file', 'the file is empty') }];
         return;
       }
       head += r.value;
@@ -70,25 +89,27 @@ export async function* readRecords(source: InputSource, opts: { encoding: Encodi
     }
     const format = detectFormat(file, head);
     const reader: FormatReader =
-      format === 'json'
-        ? new JsonReader(file)
-        : format === 'jsonl'
-          ? new JsonLinesReader(file)
-          : new CsvReader(file, extname(file).toLowerCase() === '.tsv' ? '\t' : undefined);
+      opts.mapping !== undefined
+        ? createMappedReader(opts.mapping, file, format)
+        : format === 'json'
+          ? new JsonReader(file)
+          : format === 'jsonl'
+            ? new JsonLinesReader(file)
+            : new CsvReader(file, extname(file).toLowerCase() === '.tsv' ? '\t' : undefined, undefined, opts.onColumns);
     const out = reader.out;
     for (let chunk: string | undefined = head; chunk !== undefined; ) {
       await reader.write(chunk);
-      for (let i = 0; i < out.length; i++) yield out[i]!;
+      if (out.length > 0) yield out;
       out.length = 0;
       if (reader.stopped) return;
       const r = await text.next();
       chunk = r.done ? undefined : r.value;
     }
     await reader.end();
-    for (let i = 0; i < out.length; i++) yield out[i]!;
+    if (out.length > 0) yield out;
   } catch (err) {
     if (!(err instanceof InvalidEncodingError)) throw err;
-    yield { kind: 'problem', problem: problem({ file, row: err.line }, 'invalid_encoding', err.message) };
+    yield [{ kind: 'problem', problem: problem({ file, row: err.line }, 'invalid_encoding', err.message) }];
   } finally {
     // Closes the file when reading stops early (a fatal problem, or the consumer breaks off).
     await text.return();

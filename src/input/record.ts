@@ -1,3 +1,5 @@
+import type { Problem } from '../domain/problem.js';
+
 /** Where a record came from: the file as named on the command line (`-` for stdin) and its row. */
 export interface Provenance {
   file: string;
@@ -18,4 +20,9 @@ export interface Provenance {
 export interface SourceRecord {
   source: Provenance;
   fields: Record<string, string | undefined>;
+  /**
+   * Problems the input layer found in this record's cells (a `--mapping` profile refusing an
+   * ambiguous date, say): the grouper files them under the record's invoice. Usually absent.
+   */
+  problems?: Problem[] | undefined;
 }

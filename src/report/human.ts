@@ -5,6 +5,8 @@
  */
 import type { Problem } from '../domain/problem.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
+import { fitLastColumn } from './fit.js';
+import { renderPreflight } from './preflight.js';
 
 export interface Style {
   green(s: string): string;
@@ -100,31 +102,60 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
   return out;
 }
 
-export function renderHuman(report: ReportDocument, style: Style = plainStyle): string {
+export interface HumanOptions {
+  /** Terminal width: the outcome column is cut to fit, and what was cut follows in full. Absent for files and pipes. */
+  width?: number | undefined;
+  /** --quiet: only the invoices and problems that are errors, then the summary line. */
+  quiet?: boolean | undefined;
+}
+
+/** A batch action's words for "done" and "already so" (Exsited cancel / reactivate, issue #6). */
+const ACTION_WORDS: Record<string, { loaded: string; already_loaded: string }> = {
+  cancel: { loaded: 'cancelled', already_loaded: 'already cancelled' },
+  reactivate: { loaded: 'reactivated', already_loaded: 'already active' },
+};
+
+const statusLabel = (report: ReportDocument, status: ReportStatus): string => {
+  const words = report.action !== undefined ? ACTION_WORDS[report.action] : undefined;
+  return words !== undefined && (status === 'loaded' || status === 'already_loaded') ? words[status] : STATUS_LABEL[status];
+};
+
+/** What the report's `lines` are for this target: Exsited's child item is the invoice's note. */
+const childNoun = (report: ReportDocument): string => (report.target === 'exsited' ? 'note' : 'line');
+
+export function renderHuman(report: ReportDocument, style: Style = plainStyle, opts: HumanOptions = {}): string {
+  const shown = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
   const out: string[] = [];
   const rows: string[][] = [
     report.dry_run
       ? ['status', 'vendor', 'number', 'lines', 'total', 'rows']
-      : ['status', 'vendor', 'number', 'alma id', 'lines', 'outcome'],
+      : ['status', 'vendor', 'number', `${report.target} id`, `${childNoun(report)}s`, 'outcome'],
   ];
   const colours: ((s: string) => string)[] = [(s) => s];
-  for (const inv of report.invoices) {
+  for (const inv of shown) {
     const total = inv.total !== undefined ? `${inv.total}${inv.currency ? ' ' + inv.currency : ''}` : '';
     const firstRow = inv.rows[0];
     const where = firstRow ? `${safe(firstRow.file)}:${firstRow.row}` : '';
     rows.push(
       report.dry_run
-        ? [STATUS_LABEL[inv.status], safe(inv.vendor), safe(inv.number), String(inv.lines.length || ''), total, where]
-        : [STATUS_LABEL[inv.status], safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv))],
+        ? [statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), String(inv.lines.length || ''), total, where]
+        : [statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv))],
     );
     colours.push(colourStatus(inv.status, style));
   }
-  if (report.invoices.length > 0) out.push(...table(rows, style, colours));
+  const cut = opts.width !== undefined ? fitLastColumn(rows, opts.width) : new Map<number, string>();
+  if (shown.length > 0) out.push(...table(rows, style, colours));
+  if (cut.size > 0) out.push('', ...[...cut].map(([ri, full]) => `${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`));
 
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
-  if (problems.length > 0) {
+  const listed = opts.quiet ? problems.filter((p) => p.severity === 'error') : problems;
+  if (listed.length > 0) {
     out.push('');
-    out.push(...renderProblems(problems, style));
+    out.push(...renderProblems(listed, style));
+  }
+  if (report.preflight !== undefined) {
+    out.push('');
+    out.push(...renderPreflight(report.preflight, style));
   }
   out.push('');
   out.push(summaryLine(report, problems, style));
@@ -137,18 +168,20 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   const add = (n: number, label: string, colour: (x: string) => string): void => {
     if (n > 0) parts.push(colour(`${n} ${label}`));
   };
-  add(s.loaded, 'loaded', style.green);
+  add(s.loaded, statusLabel(report, 'loaded'), style.green);
   add(s.in_review, 'in review', style.yellow);
-  add(s.already_loaded, 'already loaded', style.cyan);
+  add(s.already_loaded, statusLabel(report, 'already_loaded'), style.cyan);
   add(s.planned, 'planned', style.green);
   add(s.failed, 'failed', style.red);
   add(s.invalid, 'invalid', style.red);
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
-  const counts = `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}, ${s.lines} line${s.lines === 1 ? '' : 's'}`;
+  const counts = `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}, ${s.lines} ${childNoun(report)}${s.lines === 1 ? '' : 's'}`;
   const probs = errors + warnings > 0 ? ` (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})` : '';
   const tail = report.dry_run
-    ? ' Dry run: nothing was sent.'
+    ? report.preflight !== undefined
+      ? ` Dry run: nothing was written (${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${report.target}).`
+      : ' Dry run: nothing was sent.'
     : ` ${s.requests} request${s.requests === 1 ? '' : 's'} to ${report.target}.`;
   return `${counts}: ${parts.join(', ') || 'nothing to do'}${probs}.${tail}`;
 }

@@ -2,12 +2,13 @@
  * The report document of DESIGN.md, built by one pure function from the plan and the engine's
  * results (taze's `--json` pattern): `--json` prints it, `--report` writes it, tests compare it.
  */
-import { keyString } from '../domain/model.js';
+import { keyString, type Invoice } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import type { InvoiceResult } from '../engine/result.js';
 import type { Provenance } from '../input/record.js';
 import type { Plan, PlanEntry } from '../plan/plan.js';
 import type { Alert } from '../targets/target.js';
+import type { PreflightReport } from './preflight.js';
 import { minorUnits } from '../domain/currencies.js';
 import type { Decimal } from 'decimal.js';
 
@@ -33,9 +34,12 @@ export interface ReportInvoice {
   workflow_status?: string | undefined;
   approval_status?: string | undefined;
   alerts: Alert[];
+  /** The target's child items: Alma lines by number, the Exsited note, Alguna's line items (issue #6). */
   lines: { number: string; id?: string | undefined }[];
   total?: string | undefined;
   currency?: string | undefined;
+  /** The target's own amounts when it reports them (Alguna and Exsited `subtotal`, `tax`, `total`). */
+  amounts?: Record<string, string> | undefined;
   error?: ReportError | undefined;
   issues: Problem[];
   rows: Provenance[];
@@ -55,10 +59,14 @@ export interface ReportSummary {
 
 export interface ReportDocument {
   target: string;
+  /** A batch action instead of a load (`cancel`, `reactivate`: Exsited); `loaded` then means done. */
+  action?: string | undefined;
   dry_run: boolean;
   /** Set when the run stopped early: `interrupted`, `daily_limit` or `auth`. */
   stopped?: string | undefined;
   summary: ReportSummary;
+  /** `--dry-run --online` only: what was looked up and the load's estimated cost (additive). */
+  preflight?: PreflightReport | undefined;
   issues: Problem[];
   invoices: ReportInvoice[];
 }
@@ -71,12 +79,21 @@ export interface ReportInput {
   results?: readonly InvoiceResult[] | undefined;
   requests: number;
   stopped?: string | undefined;
+  preflight?: PreflightReport | undefined;
+  /** The keys listed under an invoice's `lines` (the target's child items); default its line numbers. */
+  lineKeys?: LineKeys | undefined;
+  action?: string | undefined;
 }
+
+/** Which child items of an invoice the report lists (targets/profiles.ts `lineKeys`). */
+export type LineKeys = (invoice: Invoice) => string[];
+const lineNumbers: LineKeys = (inv) => inv.lines.map((l) => l.number);
 
 export function buildReport(input: ReportInput): ReportDocument {
   const byKey = new Map<string, InvoiceResult>();
   for (const r of input.results ?? []) byKey.set(keyString(r.key), r);
-  const invoices = input.plan.entries.map((e) => reportInvoice(e, byKey.get(keyString(e.key)), input.dryRun));
+  const keys = input.lineKeys ?? lineNumbers;
+  const invoices = input.plan.entries.map((e) => reportInvoice(e, byKey.get(keyString(e.key)), input.dryRun, keys));
   const summary: ReportSummary = {
     invoices: invoices.length,
     loaded: 0,
@@ -85,21 +102,47 @@ export function buildReport(input: ReportInput): ReportDocument {
     invalid: 0,
     already_loaded: 0,
     planned: 0,
-    lines: input.plan.entries.reduce((n, e) => n + (e.invoice?.lines.length ?? 0), 0),
+    lines: input.plan.entries.reduce((n, e) => n + (e.invoice !== undefined ? keys(e.invoice).length : 0), 0),
     requests: input.requests,
   };
   for (const inv of invoices) summary[inv.status]++;
   return {
     target: input.target,
+    ...(input.action !== undefined ? { action: input.action } : {}),
     dry_run: input.dryRun,
     ...(input.stopped !== undefined ? { stopped: input.stopped } : {}),
     summary,
+    ...(input.preflight !== undefined ? { preflight: input.preflight } : {}),
     issues: input.plan.issues,
     invoices,
   };
 }
 
-function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryRun: boolean): ReportInvoice {
+/**
+ * The dry-run document from invoices that were turned into report lines one by one, as each was
+ * checked (`reportInvoice(entry, undefined, true)`), so the plan never had to hold them all:
+ * the same document `buildReport` makes for a dry run (lines counted from the planned lines).
+ */
+export function dryRunReport(target: string, invoices: ReportInvoice[], issues: Problem[], action?: string): ReportDocument {
+  const summary: ReportSummary = {
+    invoices: invoices.length,
+    loaded: 0,
+    in_review: 0,
+    failed: 0,
+    invalid: 0,
+    already_loaded: 0,
+    planned: 0,
+    lines: 0,
+    requests: 0,
+  };
+  for (const inv of invoices) {
+    summary[inv.status]++;
+    summary.lines += inv.lines.length;
+  }
+  return { target, ...(action !== undefined ? { action } : {}), dry_run: true, summary, issues, invoices };
+}
+
+export function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryRun: boolean, lineKeys: LineKeys = lineNumbers): ReportInvoice {
   const inv = entry.invoice;
   const base = {
     vendor: entry.key.vendor,
@@ -111,7 +154,7 @@ function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryR
   if (!inv) {
     return { ...base, status: 'invalid', alerts: [], lines: [], issues: entry.problems };
   }
-  const plannedLines = inv.lines.map((l) => ({ number: l.number }));
+  const plannedLines = lineKeys(inv).map((number) => ({ number }));
   if (dryRun || !result) {
     // A valid invoice the engine never saw (a run that stopped before starting) is still only planned.
     return { ...base, status: 'planned', alerts: [], lines: plannedLines, issues: entry.problems };
@@ -132,7 +175,8 @@ function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryR
     workflow_status: result.workflowStatus,
     approval_status: result.approvalStatus,
     alerts: result.alerts,
-    lines: inv.lines.map((l) => ({ number: l.number, id: ids.get(l.number) })),
+    lines: lineKeys(inv).map((number) => ({ number, id: ids.get(number) })),
+    ...(result.amounts !== undefined ? { amounts: result.amounts } : {}),
     error: result.error,
     issues: [...entry.problems, ...warnings],
   };

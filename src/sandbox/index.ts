@@ -17,3 +17,6 @@ export {
   type StateInvoice,
   type StateLine,
 } from './types.js';
+/** The Exsited and Alguna emulations (issue #6), siblings of the Alma sandbox. */
+export { startExsitedSandbox, type ExsitedSandbox, type ExsitedSandboxOptions, type ExsitedSandboxState } from './exsited.js';
+export { startAlgunaSandbox, type AlgunaSandbox, type AlgunaSandboxOptions, type AlgunaSandboxState } from './alguna.js';

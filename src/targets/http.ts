@@ -55,8 +55,16 @@ export interface HttpRequest {
   /** Path below the base URL, starting with `/`, segments already encoded. */
   path: string;
   query?: Record<string, string | number | undefined> | undefined;
-  /** A string is sent as is; anything else is serialised with `stringifyJson` (exact decimals). */
+  /**
+   * A string or bytes (a multipart body built by the caller) are sent as is; anything else is
+   * serialised with `stringifyJson` (exact decimals).
+   */
   body?: unknown;
+  /**
+   * Headers of this request only, over the client's own: a bearer token that is refreshed
+   * during a run (Exsited), an `Idempotency-Key` (Alguna), a multipart `content-type`.
+   */
+  headers?: Record<string, string> | undefined;
   /** Force the idempotent (retry-anything) policy for a write the API de-duplicates. */
   idempotent?: boolean | undefined;
 }
@@ -143,9 +151,11 @@ export class HttpClient {
     const traits = { method: req.method, idempotent: this.#idempotent(req) };
     const url = this.#url(req);
     const shown = url.pathname + url.search;
-    const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : stringifyJson(req.body);
-    const hasType = Object.keys(this.#headers).some((k) => k.toLowerCase() === 'content-type');
-    const headers = body === undefined || hasType ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
+    const body =
+      req.body === undefined ? undefined : typeof req.body === 'string' || req.body instanceof Uint8Array ? req.body : stringifyJson(req.body);
+    const own = req.headers === undefined ? this.#headers : mergeHeaders(this.#headers, req.headers);
+    const hasType = Object.keys(own).some((k) => k.toLowerCase() === 'content-type');
+    const headers = body === undefined || hasType ? own : { ...own, 'content-type': 'application/json' };
 
     for (let attempt = 0; ; attempt++) {
       const startedAt = await this.#limiter.acquire(this.#signal, { priority: attempt > 0 });
@@ -275,6 +285,14 @@ export class HttpClient {
     if (raw === undefined || !/^\s*-?\d+\s*$/.test(raw)) return;
     this.#emit({ type: 'remaining', remaining: Number.parseInt(raw, 10) });
   }
+}
+
+/** Header names are case-insensitive (RFC 9110 §5.1): a request's own header replaces the client's of any case. */
+function mergeHeaders(base: Record<string, string>, extra: Record<string, string>): Record<string, string> {
+  const lower = new Set(Object.keys(extra).map((k) => k.toLowerCase()));
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (!lower.has(k.toLowerCase())) out[k] = v;
+  return { ...out, ...extra };
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

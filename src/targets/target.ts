@@ -5,7 +5,7 @@
  * have happened), `AuthError` or `DailyLimitError`. Retries of safe requests, pacing and
  * 429 handling happen below this interface (see `src/targets/http.ts`).
  */
-import type { Invoice, InvoiceKey, InvoiceLine } from '../domain/model.js';
+import type { Invoice, InvoiceKey } from '../domain/model.js';
 
 export interface Alert {
   code: string;
@@ -28,12 +28,26 @@ export interface RemoteInvoice {
    * Whether processing has visibly run. Alma has no flag for it: an invoice that left
    * "In Review", or carries alerts, has been processed; one "In Review" with no alert has not
    * (or its asynchronous processing has not finished yet).
+   * A target without a finalize step says true when the invoice is complete as found (Alguna:
+   * created whole in one request) and false when its children must still be checked (Exsited).
    */
   processed: boolean;
   /** True when the invoice is to be reported as sent to review (Alma: workflow status InReview). */
   inReview: boolean;
+  /**
+   * Child items the target created inline with the invoice and names in its answer (Alguna's
+   * line items, keyed by our line number). The engine journals them, so the report carries
+   * their ids; they are never added one by one.
+   */
+  children?: RemoteLine[] | undefined;
+  /** The target's own amounts (Alguna/Exsited `subtotal`, `tax`, `total`), exact decimal text, for the report. */
+  amounts?: Record<string, string> | undefined;
 }
 
+/**
+ * One child item of an invoice in the target, keyed by a key that is stable across runs:
+ * Alma lines by line number, the Exsited note by its note key (`number` keeps the report's name).
+ */
 export interface RemoteLine {
   id: string;
   number: string;
@@ -53,6 +67,8 @@ export type TargetEvent =
 export interface Target {
   /** `alma`, `exsited`, `alguna` — the report's `target`. */
   readonly name: string;
+  /** How messages name the target (`Alma`, `Exsited`, `Alguna`); default: `name`. */
+  readonly label?: string | undefined;
   /**
    * Identity of the place invoices go (scheme, host and port, or the sandbox's state file),
    * never the key. The journal is keyed by it, so two institutions never share a journal.
@@ -66,17 +82,39 @@ export interface Target {
    * Called once with every key of the run before any write, so the target can choose a
    * cheaper look-up strategy (e.g. list a vendor's invoices once instead of one search each).
    */
-  prepareLookups(keys: InvoiceKey[]): Promise<void>;
+  prepareLookups(keys: InvoiceKey[], invoices?: readonly Invoice[]): Promise<void>;
   /**
    * Finds the invoice with exactly this vendor and number. `fresh` forbids answering from
-   * anything prepared earlier: used after a write whose outcome is unknown.
+   * anything prepared earlier: used after a write whose outcome is unknown. `invoice` is the
+   * batch's invoice, for targets whose look-up needs more than the key (Exsited: its purchase
+   * order; Alguna: its account).
    * More than one match (institutions with invoice_not_unique=true) returns all of them.
    */
-  findInvoices(key: InvoiceKey, opts: { fresh: boolean }): Promise<RemoteInvoice[]>;
+  findInvoices(key: InvoiceKey, opts: { fresh: boolean; invoice?: Invoice | undefined }): Promise<RemoteInvoice[]>;
   createInvoice(invoice: Invoice): Promise<RemoteInvoice>;
-  listLines(invoiceId: string): Promise<RemoteLine[]>;
-  addLine(invoiceId: string, line: InvoiceLine, invoice: Invoice): Promise<RemoteLine>;
-  /** Starts processing. The answer may predate the outcome (Alma processes asynchronously). */
-  processInvoice(invoiceId: string): Promise<RemoteInvoice>;
+  /**
+   * The keys of the child items the invoice must end up with, each added by its own request,
+   * in order: Alma's lines by line number; Exsited's note; none for Alguna, whose line items
+   * go inline in the create. Keys are stable across runs: the journal records them.
+   */
+  childKeys(invoice: Invoice): string[];
+  /** Every child the target holds under the invoice (to complete a half-loaded invoice, and to reconcile). */
+  listChildren(invoiceId: string, invoice: Invoice): Promise<RemoteLine[]>;
+  addChild(invoiceId: string, key: string, invoice: Invoice): Promise<RemoteLine>;
+  /**
+   * The optional last step, sent once after every child exists (Alma: `op=process_invoice`).
+   * The answer may predate the outcome: the engine then reads the invoice until `processed`.
+   * Targets without one (Exsited, Alguna) are settled once the children exist.
+   */
+  finalize?: ((invoiceId: string) => Promise<RemoteInvoice>) | undefined;
   getInvoice(invoiceId: string): Promise<RemoteInvoice>;
+  /**
+   * Optional: the current state of several invoices (all of one vendor) by id, read together
+   * when that takes fewer requests than reading each (Alma: the vendor's invoice listing, 100
+   * a page), else one by one. One the listing does not show is left out. With `readCost`, the
+   * engine gathers its waits for processing and reads them in batches (engine/watch.ts).
+   */
+  readInvoices?: ((wanted: readonly { id: string; key: InvoiceKey }[]) => Promise<Map<string, RemoteInvoice>>) | undefined;
+  /** Requests `readInvoices` would send for `count` invoices of this vendor. */
+  readCost?: ((vendor: string, count: number) => number) | undefined;
 }

@@ -132,8 +132,14 @@ describe('decide', () => {
 });
 
 describe('decide on a refused rate it gives up on', () => {
-  it('still reports the throttle, so the limiter slows down', () => {
-    expect(decide(POST, res(429, 'PER_SECOND_THRESHOLD', undefined, '2'), DEFAULT_RETRY.maxRetries, { random: () => 0, nowMs: 0 })).toMatchObject({
+  it('retries a per-second refusal beyond maxRetries: it was refused for pace, not failed', () => {
+    expect(decide(POST, res(429, 'PER_SECOND_THRESHOLD'), DEFAULT_RETRY.maxRetries, { random: () => 0, nowMs: 0 })).toMatchObject({ action: 'retry', throttled: true });
+    expect(decide(GET, res(503), DEFAULT_RETRY.maxRetries, { random: () => 0, nowMs: 0 })).toMatchObject({ action: 'fail', kind: 'exhausted' });
+  });
+
+  it('still reports the throttle when it gives up, so the limiter slows down', () => {
+    const last = DEFAULT_RETRY.maxRetries + DEFAULT_RETRY.throttleRetries;
+    expect(decide(POST, res(429, 'PER_SECOND_THRESHOLD', undefined, '2'), last, { random: () => 0, nowMs: 0 })).toMatchObject({
       action: 'fail',
       kind: 'exhausted',
       throttled: true,

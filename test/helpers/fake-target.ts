@@ -138,16 +138,18 @@ export class FakeAlma {
           self.created.set(k, (self.created.get(k) ?? 0) + 1);
           return self.remote(s);
         }),
-      listLines: (id: string) => self.call('listLines', id, (): RemoteLine[] => find(id).lines.map((l) => ({ ...l }))),
-      addLine: (id: string, line: InvoiceLine) =>
-        self.call('addLine', `${id}#${line.number}`, (): RemoteLine => {
+      // Alma's shape behind the generic seam; the log keeps Alma's method names.
+      childKeys: (inv: Invoice) => inv.lines.map((l: InvoiceLine) => l.number),
+      listChildren: (id: string) => self.call('listLines', id, (): RemoteLine[] => find(id).lines.map((l) => ({ ...l }))),
+      addChild: (id: string, number: string) =>
+        self.call('addLine', `${id}#${number}`, (): RemoteLine => {
           const s = find(id);
           if (s.state !== 'new') throw new ApiError({ httpStatus: 400, code: '60285', message: 'Invoice not valid (processed)' });
-          const l = { number: line.number, id: self.newId() };
+          const l = { number, id: self.newId() };
           s.lines.push(l);
           return { ...l };
         }),
-      processInvoice: (id: string) =>
+      finalize: (id: string) =>
         self.call('processInvoice', id, () => {
           const s = find(id);
           if (s.state !== 'new') throw new ApiError({ httpStatus: 400, code: '60260', message: 'Failed to start invoice process' });

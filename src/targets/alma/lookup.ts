@@ -54,6 +54,8 @@ export class InvoiceLookup {
   readonly #http: HttpClient;
   /** vendor code → (key string → invoices), for vendors listed in full by `prepare`. */
   readonly #snapshots = new Map<string, Map<string, RemoteInvoice[]>>();
+  /** vendor code → how many invoices its listing holds (its first page says), plus those created since. */
+  readonly #totals = new Map<string, number>();
 
   constructor(http: HttpClient) {
     this.#http = http;
@@ -82,6 +84,45 @@ export class InvoiceLookup {
     return this.search(key);
   }
 
+  /** An invoice of this vendor was created: its listing grows by one. */
+  noteCreated(vendor: string): void {
+    const total = this.#totals.get(vendor);
+    if (total !== undefined) this.#totals.set(vendor, total + 1);
+  }
+
+  /**
+   * Requests to read these invoices of one vendor: the pages of its listing when that is fewer
+   * than one read each (known once `prepare` read its first page), else one each.
+   */
+  readCost(vendor: string, count: number): number {
+    const total = this.#totals.get(vendor);
+    const pages = total === undefined ? undefined : Math.max(1, Math.ceil(total / PAGE_SIZE));
+    return pages !== undefined && pages < count ? pages : count;
+  }
+
+  /**
+   * The vendor's whole listing, by invoice id, to read many of its invoices at once (their
+   * statuses and alerts, after processing); undefined when it cannot be read, so the caller
+   * reads them one by one.
+   */
+  async listVendor(vendor: string): Promise<Map<string, RemoteInvoice> | undefined> {
+    const path = `/acq/vendors/${encodeURIComponent(vendor)}/invoices`;
+    let all: JsonValue[];
+    try {
+      all = await readAllPages((offset) => this.#http.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset } }), 'invoice');
+    } catch (err) {
+      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError)) throw err;
+      return undefined;
+    }
+    this.#totals.set(vendor, Math.max(all.length, this.#totals.get(vendor) ?? 0));
+    const byId = new Map<string, RemoteInvoice>();
+    for (const v of all) {
+      const inv = toRemoteInvoice(v);
+      if (inv !== undefined) byId.set(inv.id, inv);
+    }
+    return byId;
+  }
+
   /** Live word search, post-filtered for the exact vendor and number. */
   async search(key: InvoiceKey): Promise<RemoteInvoice[]> {
     const all = await readAllPages(
@@ -104,6 +145,7 @@ export class InvoiceLookup {
       const first = await fetchPage(0);
       const total = isJsonObject(first) ? toInt(first['total_record_count']) : undefined;
       if (total === undefined) return; // cannot tell the cost: search instead
+      this.#totals.set(vendor, total);
       if (Math.ceil(total / PAGE_SIZE) > invoicesInBatch) return; // searching is cheaper
       const all = await readAllPages(fetchPage, 'invoice', first);
       // A snapshot must be complete to prove absence; a short read means search instead.

@@ -23,6 +23,10 @@ export interface AlmaTargetOptions extends AlmaClientOptions {
 
 export interface AlmaTarget extends Target {
   readonly name: 'alma';
+  /** Alma's own names for the seam's children and finalize step (the engine uses those). */
+  listLines(invoiceId: string): Promise<RemoteLine[]>;
+  addLine(invoiceId: string, line: InvoiceLine, invoice?: Invoice): Promise<RemoteLine>;
+  processInvoice(invoiceId: string): Promise<RemoteInvoice>;
   /** Requests sent so far, retries included (the report's `summary.requests`). */
   requestCount(): number;
   /** Releases the connection pool (only when this target created it). */
@@ -43,8 +47,9 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
   const lookup = new InvoiceLookup(http);
   const idPath = (id: string): string => `/acq/invoices/${encodeURIComponent(id)}`;
 
-  return {
+  const target: AlmaTarget = {
     name: 'alma',
+    label: 'Alma',
     // The journal is keyed by it; scheme, host and port only, never the key.
     endpoint: new URL(http.baseUrl).origin,
 
@@ -60,8 +65,20 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       // Alma answered 200, so the invoice exists, but without its id we cannot go on: the
       // engine must look it up like any other unknown outcome.
       if (remote === undefined) throw unreadable('POST /acq/invoices', 'has no invoice id');
+      lookup.noteCreated(invoice.key.vendor);
       return { ...remote, number: remote.number || invoice.key.number, vendor: remote.vendor || invoice.key.vendor };
     },
+
+    // The seam's children are Alma's lines, keyed by their explicit numbers; finalize is
+    // op=process_invoice (alma-api.md §5.1: create → lines → process).
+    childKeys: (invoice: Invoice) => invoice.lines.map((l) => l.number),
+    listChildren: (invoiceId: string) => target.listLines(invoiceId),
+    addChild(invoiceId: string, key: string, invoice: Invoice): Promise<RemoteLine> {
+      const line = invoice.lines.find((l) => l.number === key);
+      if (line === undefined) throw new Error(`internal: invoice ${invoice.key.number} has no line ${key}`);
+      return target.addLine(invoiceId, line, invoice);
+    },
+    finalize: (invoiceId: string) => target.processInvoice(invoiceId),
 
     async listLines(invoiceId: string): Promise<RemoteLine[]> {
       const all = await readAllPages(
@@ -86,6 +103,26 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       return remote;
     },
 
+    readCost: (vendor: string, count: number) => lookup.readCost(vendor, count),
+
+    async readInvoices(wanted: readonly { id: string; key: InvoiceKey }[]): Promise<Map<string, RemoteInvoice>> {
+      const out = new Map<string, RemoteInvoice>();
+      const one = async (id: string): Promise<void> => {
+        out.set(id, await target.getInvoice(id));
+      };
+      await Promise.all(
+        [...countByVendor(wanted)].map(async ([vendor, n]) => {
+          const ids = wanted.filter((w) => w.key.vendor === vendor).map((w) => w.id);
+          // The listing when it is cheaper (it answers every invoice of the vendor); the ones it
+          // does not show yet are left out, and the engine reads those on their own.
+          const listed = lookup.readCost(vendor, n) < n ? await lookup.listVendor(vendor) : undefined;
+          if (listed === undefined) await Promise.all(ids.map(one));
+          else for (const id of ids) if (listed.has(id)) out.set(id, listed.get(id)!);
+        }),
+      );
+      return out;
+    },
+
     async getInvoice(invoiceId: string): Promise<RemoteInvoice> {
       const answer: JsonValue = await http.json({ method: 'GET', path: idPath(invoiceId), query: { view: 'brief' } });
       const remote = toRemoteInvoice(answer);
@@ -98,6 +135,13 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     requestCount: () => http.requests,
     close: () => closeQuietly(http),
   };
+  return target;
+}
+
+function countByVendor(wanted: readonly { key: InvoiceKey }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const w of wanted) counts.set(w.key.vendor, (counts.get(w.key.vendor) ?? 0) + 1);
+  return counts;
 }
 
 function unreadable(what: string, why: string): UnknownOutcomeError {

@@ -130,3 +130,40 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
     await expect(t.prepareLookups(keys.slice(3, 5))).rejects.toMatchObject({ name: 'AuthError' });
   });
 });
+
+describe('readInvoices: many invoices of a vendor in one listing, when that is cheaper', () => {
+  const processed = (id: string, number: string, vendor: string) => ({
+    ...inv(id, number, vendor),
+    invoice_workflow_status: { value: 'Waiting to be Sent', desc: 'Ready to be paid' },
+  });
+
+  it('costs the listing pages once prepare has read them, else one read an invoice', async () => {
+    const t = target();
+    api.script({ path: /vendors\/ACME/, body: { total_record_count: 150, invoice: noise(100) } }, { path: /vendors\/ACME/, body: { total_record_count: 150, invoice: noise(50, 100) } });
+    await t.prepareLookups([{ vendor: 'ACME', number: 'A1' }, { vendor: 'ACME', number: 'A2' }, { vendor: 'ACME', number: 'A3' }]);
+    expect(t.readCost!('ACME', 5)).toBe(2);
+    expect(t.readCost!('ACME', 1)).toBe(1);
+    expect(t.readCost!('OTHER', 5)).toBe(5);
+  });
+
+  it('reads the listing for a vendor worth it, leaves out what it does not show, and reads others one by one', async () => {
+    const t = target();
+    api.script({ path: /vendors\/ACME/, body: { total_record_count: 1, invoice: [inv('11', 'A1', 'ACME')] } });
+    await t.prepareLookups([{ vendor: 'ACME', number: 'A1' }, { vendor: 'ACME', number: 'A2' }]);
+    api.script(
+      { path: /vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 3, invoice: [processed('11', 'A1', 'ACME'), inv('12', 'A2', 'ACME'), inv('10', 'OLD', 'ACME')] } },
+      { path: /^\/almaws\/v1\/acq\/invoices\/21\?view=brief$/, body: processed('21', 'S1', 'SOLO') },
+    );
+    const got = await t.readInvoices!([
+      { id: '11', key: { vendor: 'ACME', number: 'A1' } },
+      { id: '12', key: { vendor: 'ACME', number: 'A2' } },
+      { id: '13', key: { vendor: 'ACME', number: 'A3' } },
+      { id: '21', key: { vendor: 'SOLO', number: 'S1' } },
+    ]);
+    expect([...got.keys()].sort()).toEqual(['11', '12', '21']);
+    expect(got.get('11')).toMatchObject({ processed: true, workflowStatus: 'Waiting to be Sent' });
+    expect(got.get('12')).toMatchObject({ processed: false });
+    expect(api.log().slice(1).sort()).toEqual(['GET /almaws/v1/acq/invoices/21?view=brief', 'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0']);
+    api.agent.assertNoPendingInterceptors();
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * Waiting for the target to finish processing many invoices at once, reading them together.
+ *
+ * Alma processes an invoice asynchronously (alma-api.md §5.2): after `op=process_invoice` the
+ * engine reads the invoice until the outcome shows. Read one by one, that is one request per
+ * invoice beyond the three steps: a fifth more requests than strictly needed, and at the API's
+ * per-second threshold a fifth more time. A target that can read many invoices in one request
+ * (Alma: a vendor's invoice listing, 100 a page) offers `readInvoices`; the watch then gathers the
+ * invoices of a vendor that wait on it and reads them together once that is cheap per invoice —
+ * or once the oldest has waited `maxBatchWaitMs`, or no more invoices are coming (`drain`), or a
+ * deadline is near. A vendor whose listing costs as much as reading its invoices one by one is
+ * read at once, one by one: waiting would gain nothing. Invoices not processed yet are read again
+ * later, backing off as a lone poll does, until the poll timeout.
+ *
+ * The engine releases an invoice's worker while it waits here, so the next invoice's writes go
+ * on meanwhile: waiting costs no throughput.
+ */
+import type { InvoiceKey } from '../domain/model.js';
+import type { RemoteInvoice } from '../targets/target.js';
+import type { PollOptions } from './engine.js';
+
+export interface WatchedInvoice {
+  id: string;
+  key: InvoiceKey;
+}
+
+/** What the watch needs of a target (the optional `Target.readInvoices` and `readCost`). */
+export interface InvoiceReader {
+  /** The current state of these invoices, by id; one the target could not read is left out. */
+  readInvoices(wanted: readonly WatchedInvoice[]): Promise<Map<string, RemoteInvoice>>;
+  /** Requests `readInvoices` would send for `count` invoices of this vendor. */
+  readCost(vendor: string, count: number): number;
+}
+
+export interface WatchOptions {
+  poll: PollOptions;
+  sleep: (ms: number) => Promise<void>;
+  /** Milliseconds, any origin. */
+  now: () => number;
+  /** Checked at every tick: the error that ends every wait when the run is stopping. */
+  stopping: () => Error | undefined;
+  /** A vendor's waiting invoices are read together once that costs at most this many requests an invoice. Default 0.1. */
+  batchCost?: number | undefined;
+  /** ...or once the oldest of them has been due this long. Default 10 s. */
+  maxBatchWaitMs?: number | undefined;
+  /** How often the watch looks at what is due. Default 25 ms. */
+  tickMs?: number | undefined;
+}
+
+export interface WatchResult {
+  /** The invoice as last read. */
+  remote: RemoteInvoice;
+  /** False when its processing had not shown by the time limit. */
+  settled: boolean;
+  waitedMs: number;
+}
+
+interface Entry {
+  item: WatchedInvoice;
+  start: number;
+  dueAt: number;
+  deadline: number;
+  interval: number;
+  reading: boolean;
+  /** Missing from a read of its vendor (a listing that lags): read on its own from then on. */
+  alone: boolean;
+  last: RemoteInvoice | undefined;
+  resolve: (r: WatchResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A number of invoices no batch reaches, to ask whether reading together can ever be cheaper. */
+const MANY = 1_000_000;
+
+export class ProcessingWatch {
+  readonly #reader: InvoiceReader;
+  readonly #opts: WatchOptions;
+  readonly #entries = new Set<Entry>();
+  #draining = false;
+  #running = false;
+
+  constructor(reader: InvoiceReader, opts: WatchOptions) {
+    this.#reader = reader;
+    this.#opts = opts;
+  }
+
+  /** Resolves once the invoice's processing shows, or with its last state after `limitMs`. */
+  wait(item: WatchedInvoice, limitMs: number): Promise<WatchResult> {
+    const now = this.#opts.now();
+    const initial = Math.min(this.#opts.poll.initialMs, limitMs);
+    return new Promise<WatchResult>((resolve, reject) => {
+      this.#entries.add({
+        item,
+        start: now,
+        dueAt: now + initial,
+        deadline: now + limitMs,
+        interval: initial,
+        reading: false,
+        alone: false,
+        last: undefined,
+        resolve,
+        reject,
+      });
+      if (!this.#running) void this.#pump();
+    });
+  }
+
+  /** No more invoices are coming: what is due is read without waiting for a fuller batch. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  async #pump(): Promise<void> {
+    this.#running = true;
+    try {
+      while (this.#entries.size > 0) {
+        const stop = this.#opts.stopping();
+        if (stop !== undefined) {
+          for (const e of this.#entries) e.reject(stop);
+          this.#entries.clear();
+          return;
+        }
+        this.#dispatch(this.#opts.now());
+        await this.#opts.sleep(this.#opts.tickMs ?? 25);
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** Starts a read for every group of due invoices that is worth reading now. */
+  #dispatch(now: number): void {
+    const groups = new Map<string, Entry[]>();
+    for (const e of this.#entries) {
+      if (e.reading || e.dueAt > now) continue;
+      // A lone entry is its own group (keyed by id, which cannot collide with a vendor key).
+      const g = e.alone ? `\u0000${e.item.id}` : e.item.key.vendor;
+      let list = groups.get(g);
+      if (list === undefined) groups.set(g, (list = []));
+      list.push(e);
+    }
+    const batchCost = this.#opts.batchCost ?? 0.1;
+    const maxWait = this.#opts.maxBatchWaitMs ?? 10_000;
+    for (const group of groups.values()) {
+      const vendor = group[0]!.item.key.vendor;
+      const n = group.length;
+      // A vendor that no number of invoices makes cheaper to read together is read now.
+      const batchable = !group[0]!.alone && this.#reader.readCost(vendor, MANY) < MANY;
+      const ready =
+        !batchable ||
+        this.#draining ||
+        this.#reader.readCost(vendor, n) <= n * batchCost ||
+        group.some((e) => now - e.dueAt >= maxWait || e.deadline <= now);
+      if (!ready) continue;
+      for (const e of group) e.reading = true;
+      void this.#read(group);
+    }
+  }
+
+  async #read(group: Entry[]): Promise<void> {
+    let got: Map<string, RemoteInvoice>;
+    try {
+      got = await this.#reader.readInvoices(group.map((e) => e.item));
+    } catch (err) {
+      for (const e of group) {
+        this.#entries.delete(e);
+        e.reject(err);
+      }
+      return;
+    }
+    const now = this.#opts.now();
+    for (const e of group) {
+      e.reading = false;
+      const remote = got.get(e.item.id);
+      if (remote === undefined && e.alone) {
+        // Read on its own, so the target had to answer or throw.
+        this.#entries.delete(e);
+        e.reject(new Error(`the target's answer left out invoice ${e.item.id}`));
+        continue;
+      }
+      if (remote !== undefined) e.last = remote;
+      else e.alone = true;
+      if (remote?.processed === true || (now >= e.deadline && e.last !== undefined)) {
+        this.#entries.delete(e);
+        e.resolve({ remote: e.last!, settled: remote?.processed === true, waitedMs: now - e.start });
+        continue;
+      }
+      // Not yet: again later, backing off as a lone poll would, and once more at the deadline.
+      e.interval = Math.min(e.interval * 2, this.#opts.poll.maxIntervalMs);
+      e.dueAt = remote === undefined ? now : Math.min(now + e.interval, Math.max(e.deadline, now));
+    }
+  }
+}

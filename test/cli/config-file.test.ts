@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { applyConfigFile, describeSource, jsonPath, parseConfigFile, type ConfigFile } from '../../src/cli/config-file.js';
+import { resolveConfig, type RawOptions } from '../../src/cli/config.js';
+import { describeConfig } from '../../src/cli/config-command.js';
+import { UsageError } from '../../src/shared/errors.js';
+
+const FILE = '/etc/il/invoice-load.config.json';
+const file = (settings: object): ConfigFile => parseConfigFile(JSON.stringify(settings), FILE);
+const problemsOf = (text: string): string => {
+  try {
+    parseConfigFile(text, FILE);
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a UsageError');
+};
+const ENV = { HOME: '/home/lib' };
+
+describe('parseConfigFile', () => {
+  it('accepts every setting', () => {
+    const f = file({
+      region: 'eu',
+      api_key_file: 'key',
+      state_dir: 'state',
+      rate: 2.5,
+      concurrency: 3,
+      timeout: 10,
+      max_retries: 0,
+      poll_timeout: 90,
+      mapping: 'gobi.json',
+      report: 'r.json',
+      report_csv: 'r.csv',
+      report_html: 'r.html',
+    });
+    expect(f.settings.rate).toBe(2.5);
+    expect(f.path).toBe(FILE);
+  });
+
+  it.each([
+    [{ rate: 0 }, '$.rate: must be above zero: most requests per second'],
+    [{ rate: '10' }, '$.rate: must be a number: most requests per second'],
+    [{ concurrency: 1.5 }, '$.concurrency: must be a whole number'],
+    [{ concurrency: 0 }, '$.concurrency: must be at least 1'],
+    [{ max_retries: -1 }, '$.max_retries: must be at least 0'],
+    [{ timeout: -3 }, '$.timeout: must be above zero'],
+    [{ poll_timeout: null }, '$.poll_timeout: must be a number'],
+    [{ region: 'us' }, '$.region: must be one of na, eu, ap, aps, ca, cn'],
+    [{ alma_url: 'ftp://x' }, '$.alma_url: must be an http(s) URL'],
+    [{ alma_url: 'https://h.example?apikey=l7xx' }, '$.alma_url: must not carry credentials, a query or a fragment'],
+    [{ state_dir: '' }, '$.state_dir: must not be empty'],
+    [{ report_html: 42 }, '$.report_html: must be a string'],
+    [{ region: 'eu', alma_url: 'https://h.example' }, '$: give either "alma_url" or "region", not both'],
+    [{ ratelimit: 5 }, '$.ratelimit: unknown setting (known: alma_url, region,'],
+    [{ almaUrl: 'https://h.example' }, '$.almaUrl: unknown setting (did you mean "alma_url"?)'],
+    [{ 'poll-timeout': 5 }, '$["poll-timeout"]: unknown setting (did you mean "poll_timeout"?)'],
+  ])('%j → %s', (settings, message) => {
+    expect(problemsOf(JSON.stringify(settings))).toContain(message);
+  });
+
+  it('reports every problem at once, with the file named', () => {
+    const msg = problemsOf('{"rate": -1, "region": "mars", "colour": true}');
+    expect(msg).toMatch(/^config file \/etc\/il\/invoice-load\.config\.json has 3 problems:\n/);
+    expect(msg).toContain('$.rate');
+    expect(msg).toContain('$.region');
+    expect(msg).toContain('$.colour');
+  });
+
+  it.each(['api_key', 'apiKey', 'ALMA_API_KEY', 'key', 'token'])('refuses the key itself (%s), says why, never echoes it', (name) => {
+    const msg = problemsOf(JSON.stringify({ [name]: 'l7xx-secret-value', region: 'eu' }));
+    expect(msg).toContain(`$.${name}: the API key is not accepted in the config file`);
+    expect(msg).toContain('committed to version control');
+    expect(msg).toContain('"api_key_file"');
+    expect(msg).not.toContain('l7xx-secret-value');
+  });
+
+  it.each([
+    ['{"rate": 5,}', /not valid JSON \(line 1, column \d+\)/],
+    ['{\n  "rate": 5\n  "region": "eu"\n}', /not valid JSON \(line 3, column \d+\)/],
+    ['[1, 2]', /\$: must be a JSON object of settings/],
+    ['"eu"', /\$: must be a JSON object of settings/],
+  ])('%j → %s', (text, message) => {
+    expect(problemsOf(text)).toMatch(message);
+  });
+
+  it('tolerates a byte order mark (Windows editors write one)', () => {
+    expect(parseConfigFile('\uFEFF{"region":"na"}', FILE).settings.region).toBe('na');
+  });
+});
+
+describe('jsonPath', () => {
+  it.each([
+    [[], '$'],
+    [['rate'], '$.rate'],
+    [['a b'], '$["a b"]'],
+    [['x', 0], '$.x[0]'],
+  ])('%j → %s', (path, expected) => {
+    expect(jsonPath(path)).toBe(expected);
+  });
+});
+
+describe('precedence: flags, then environment, then the config file, then defaults', () => {
+  const resolve = (flags: RawOptions, env: Record<string, string | undefined>, settings?: object) =>
+    resolveConfig(['b.csv'], { dryRun: true, ...flags }, { ...ENV, ...env }, '/work', settings ? file(settings) : undefined);
+
+  it.each([
+    ['the default', {}, {}, undefined, 10],
+    ['the file over the default', {}, {}, { rate: 3 }, 3],
+    ['a flag over the file', { rate: '7' }, {}, { rate: 3 }, 7],
+  ])('rate: %s', (_name, flags, env, settings, rate) => {
+    expect(resolve(flags, env, settings).rate).toBe(rate);
+  });
+
+  it.each([
+    ['the default', {}, {}, undefined, '/home/lib/.local/state/invoice-load'],
+    ['the file, relative to its folder', {}, {}, { state_dir: 'state' }, '/etc/il/state'],
+    ['the file, ~ is home', {}, {}, { state_dir: '~/il' }, '/home/lib/il'],
+    ['the environment over the file', {}, { INVOICE_LOAD_STATE_DIR: '/var/il' }, { state_dir: 'state' }, '/var/il'],
+    ['a flag over both, relative to the working directory', { stateDir: 's' }, { INVOICE_LOAD_STATE_DIR: '/var/il' }, { state_dir: 'state' }, '/work/s'],
+  ])('state dir: %s', (_name, flags, env, settings, dir) => {
+    expect(resolve(flags, env, settings).stateDir).toBe(dir);
+  });
+
+  it.each([
+    ['the file’s region', {}, {}, { region: 'eu' }, { kind: 'alma', region: 'eu', baseUrl: undefined }],
+    ['the file’s URL', {}, {}, { alma_url: 'https://alma.example' }, { kind: 'alma', baseUrl: 'https://alma.example' }],
+    ['ALMA_API_URL over the file’s region', {}, { ALMA_API_URL: 'http://127.0.0.1:9' }, { region: 'eu' }, { kind: 'alma', baseUrl: 'http://127.0.0.1:9', region: undefined }],
+    ['--region over the file’s URL', { region: 'na' }, {}, { alma_url: 'https://alma.example' }, { kind: 'alma', region: 'na', baseUrl: undefined }],
+    ['--alma-url over the file’s region', { almaUrl: 'https://x.example' }, {}, { region: 'eu' }, { kind: 'alma', baseUrl: 'https://x.example', region: undefined }],
+    ['--sandbox over the file’s region', { sandbox: true }, {}, { region: 'eu' }, { kind: 'sandbox' }],
+  ])('target: %s', (_name, flags, env, settings, target) => {
+    expect(resolve(flags, env, settings).target).toMatchObject(target);
+  });
+
+  it.each([
+    ['the file’s key file, relative to its folder', {}, {}, { region: 'eu', api_key_file: 'alma.key' }, { file: '/etc/il/alma.key' }],
+    ['ALMA_API_KEY over the file’s key file', {}, { ALMA_API_KEY: 'k' }, { region: 'eu', api_key_file: 'alma.key' }, { env: 'ALMA_API_KEY' }],
+    ['--api-key-file over ALMA_API_KEY', { apiKeyFile: 'k.txt' }, { ALMA_API_KEY: 'k' }, { region: 'eu', api_key_file: 'alma.key' }, { file: '/work/k.txt' }],
+  ])('key: %s', (_name, flags, env, settings, source) => {
+    const t = resolve(flags, env, settings).target;
+    expect(t?.kind === 'alma' && t.apiKeySource).toEqual(source);
+  });
+
+  it('report paths come from the file, relative to its folder; flags win', () => {
+    const cfg = resolve({ reportCsv: 'mine.csv' }, {}, { report: 'r.json', report_csv: 'r.csv', report_html: '/srv/www/r.html' });
+    expect(cfg.reportPath).toBe('/etc/il/r.json');
+    expect(cfg.reportCsvPath).toBe('/work/mine.csv');
+    expect(cfg.reportHtmlPath).toBe('/srv/www/r.html');
+  });
+
+  it('hands the mapping profile on under the name --mapping uses', () => {
+    expect(applyConfigFile({}, ENV, file({ mapping: 'profiles/gobi.json' })).options.mapping).toBe('/etc/il/profiles/gobi.json');
+    expect(applyConfigFile({ mapping: 'x.json' } as RawOptions, ENV, file({ mapping: 'profiles/gobi.json' })).options.mapping).toBe('x.json');
+  });
+
+  it('a load still needs a key when the file names the region', () => {
+    expect(() => resolveConfig(['b.csv'], {}, ENV, '/work', file({ region: 'eu' }))).toThrow(/no API key/);
+  });
+
+  it('records where each value came from', () => {
+    const { sources } = applyConfigFile({ rate: '4' }, { ...ENV, INVOICE_LOAD_STATE_DIR: '/v' }, file({ concurrency: 2, region: 'eu' }));
+    expect(describeSource(sources.rate)).toBe('flag --rate');
+    expect(describeSource(sources.state_dir)).toBe('env INVOICE_LOAD_STATE_DIR');
+    expect(describeSource(sources.concurrency)).toBe('config file');
+    expect(describeSource(sources.target)).toBe('config file');
+    expect(describeSource(sources.timeout)).toBe('default');
+  });
+});
+
+describe('describeConfig (invoice-load config)', () => {
+  const readable = () => 'readable' as const;
+
+  it('shows values and sources, and never the key', () => {
+    const view = describeConfig({ rate: '4' }, { ...ENV, ALMA_API_KEY: 'l7xx-secret' }, '/work', file({ region: 'eu', concurrency: 2 }), readable);
+    expect(view.config_file).toBe(FILE);
+    expect(view.settings).toMatchObject({
+      target: { value: 'alma', source: 'config file' },
+      alma_url: { value: 'https://api-eu.hosted.exlibrisgroup.com/almaws/v1', source: 'region eu (config file)' },
+      api_key: { value: '***', source: 'ALMA_API_KEY (set)' },
+      rate: { value: 4, source: 'flag --rate' },
+      concurrency: { value: 2, source: 'config file' },
+      timeout: { value: 30, source: 'default' },
+      report_html: { value: null, source: 'not written' },
+    });
+    expect(JSON.stringify(view)).not.toContain('l7xx-secret');
+  });
+
+  it('says when the key is missing, and checks a key file without reading it', () => {
+    expect(describeConfig({}, ENV, '/work', file({ region: 'na' }), readable).settings.api_key).toEqual({ value: null, source: 'ALMA_API_KEY (not set)' });
+    expect(describeConfig({}, ENV, '/work', file({ region: 'na', api_key_file: 'k' }), () => 'missing').settings.api_key).toEqual({
+      value: null,
+      source: 'file /etc/il/k (missing; config file)',
+    });
+  });
+
+  it('works without a config file or a target', () => {
+    const view = describeConfig({}, ENV, '/work', undefined, readable);
+    expect(view.config_file).toBeNull();
+    expect(view.settings.target!.value).toBeNull();
+    expect(view.settings.target!.source).toMatch(/^none: give --sandbox/);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * `writeJson` hands a document out in pieces (and lets the native serialiser write plain parts);
+ * the text must be exactly `stringifyJson`'s, whatever the value and the indentation.
+ */
+import fc from 'fast-check';
+import { Decimal } from 'decimal.js';
+import { describe, expect, it } from 'vitest';
+import { JsonNumber, stringifyJson, writeJson } from '../../src/shared/json.js';
+
+const written = (value: unknown, indent: number): string => {
+  const parts: string[] = [];
+  writeJson(value, indent, (t) => parts.push(t));
+  return parts.join('');
+};
+
+const leaf = fc.oneof(
+  fc.string(),
+  fc.double(),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.integer().map((n) => new Decimal(n).div(100)),
+  fc.stringMatching(/^-?\d{1,20}(\.\d{1,4})?$/).map((t) => new JsonNumber(t)),
+);
+const value = fc.letrec((tie) => ({
+  node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 5 }), tie('node'), { maxKeys: 4 })),
+})).node;
+
+describe('writeJson', () => {
+  it('writes exactly what stringifyJson writes', () => {
+    fc.assert(
+      fc.property(value, fc.constantFrom(0, 2, 4), (v, indent) => {
+        expect(written(v, indent)).toBe(stringifyJson(v, indent));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('writes a report-shaped document exactly, in pieces', () => {
+    const invoices = Array.from({ length: 3000 }, (_, i) => ({
+      vendor: 'V\u2028"x"',
+      number: `N-${i}`,
+      status: i % 7 === 0 ? 'invalid' : 'planned',
+      id: undefined,
+      alerts: [],
+      lines: [{ number: '1' }, { number: '2', id: i % 3 === 0 ? undefined : String(i) }],
+      total: i % 5 === 0 ? new Decimal(i).div(3).toDecimalPlaces(2) : '12.50',
+      issues: i % 11 === 0 ? [{ file: 'a.csv', row: i, code: 'x', message: 'a\nb', severity: 'error' }] : [],
+      rows: [{ file: 'a.csv', row: i + 2 }],
+    }));
+    const doc = { target: 'alma', dry_run: true, summary: { invoices: 3000 }, issues: [], invoices };
+    const parts: string[] = [];
+    writeJson(doc, 2, (t) => parts.push(t));
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.join('')).toBe(stringifyJson(doc, 2));
+  });
+});
