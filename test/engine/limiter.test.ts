@@ -1,47 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter, type LimiterEvent, type LimiterOptions } from '../../src/engine/limiter.js';
+import { FakeClock } from '../targets/helpers/clock.js';
 
-/**
- * A virtual clock: `sleep` registers a timer, `advance` moves time to each due timer in
- * order and lets the promise chains it releases run before moving on. No real waiting.
- */
-class FakeClock {
-  t = 0;
-  #timers: { at: number; seq: number; resolve: () => void }[] = [];
-  #seq = 0;
-  now = (): number => this.t;
-  sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = { at: this.t + Math.max(0, ms), seq: this.#seq++, resolve };
-      this.#timers.push(timer);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.#timers = this.#timers.filter((x) => x !== timer);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
-  async flush(): Promise<void> {
-    for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
-  }
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      await this.flush();
-      this.#timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.#timers[0];
-      if (next === undefined || next.at > end) break;
-      this.#timers.shift();
-      this.t = next.at;
-      next.resolve();
-    }
-    this.t = end;
-    await this.flush();
-  }
-}
 
 function setup(opts: Partial<LimiterOptions> & { rate: number }) {
   const clock = new FakeClock();
