@@ -15,6 +15,17 @@ import type { TargetEventSink } from './target.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
+/**
+ * The transport settings every target's client passes through to its `HttpClient` unchanged:
+ * pacing, retries, timeouts, injected clock and randomness, Ctrl-C, events.
+ */
+export type TransportOptions = Partial<
+  Pick<HttpClientOptions, 'limiter' | 'dispatcher' | 'reportsRequestSent' | 'timeoutMs' | 'retry' | 'sleep' | 'random' | 'now' | 'signal' | 'onEvent'>
+> & {
+  /** Shortcut for `retry.maxRetries`. */
+  maxRetries?: number | undefined;
+};
+
 export interface HttpClientOptions {
   /** Scheme, host, port and path prefix; request paths are appended (`https://h/almaws/v1`). */
   baseUrl: string;

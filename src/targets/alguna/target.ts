@@ -14,38 +14,25 @@
  * Auth is a static key, `Authorization: Bearer` (§2.1). `Alguna-Version` is sent when configured
  * (default `2026-04-01`, which the v2 API requires and the SDKs pin, §2.1).
  */
-import type { Dispatcher } from 'undici';
 import type { Invoice } from '../../domain/model.js';
 import { RateLimiter, type Limiter } from '../../engine/limiter.js';
-import type { RetryOptions } from '../../engine/retry.js';
 import { ApiError, UnknownOutcomeError, UsageError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import { HttpClient } from '../http.js';
-import type { RemoteInvoice, RemoteLine, Target, TargetEventSink } from '../target.js';
+import { HttpClient, type TransportOptions } from '../http.js';
+import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { parseAlgunaError } from './errors.js';
 import { describes, idempotencyKey, invoicePayload } from './payload.js';
 
 export const DEFAULT_ALGUNA_URL = 'https://api.alguna.io';
 export const DEFAULT_ALGUNA_VERSION = '2026-04-01';
 
-export interface AlgunaTargetOptions {
+export interface AlgunaTargetOptions extends TransportOptions {
   /** Scheme, host and optional path prefix (`https://api.alguna.io`, or `…/beta`: §2.1 shows both). */
   baseUrl?: string | undefined;
   apiKey: string;
   /** `Alguna-Version` header; `''` sends none. */
   apiVersion?: string | undefined;
   rate?: number | undefined;
-  limiter?: Limiter | undefined;
-  dispatcher?: Dispatcher | undefined;
-  reportsRequestSent?: boolean | undefined;
-  timeoutMs?: number | undefined;
-  maxRetries?: number | undefined;
-  retry?: Partial<RetryOptions> | undefined;
-  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
-  random?: (() => number) | undefined;
-  now?: (() => number) | undefined;
-  signal?: AbortSignal | undefined;
-  onEvent?: TargetEventSink | undefined;
 }
 
 export interface AlgunaTarget extends Target {

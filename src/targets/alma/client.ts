@@ -2,35 +2,19 @@
  * The Alma flavour of the shared HTTP client: base URL (explicit or by region), the
  * `Authorization: apikey` header, JSON both ways, and Alma's error parser.
  */
-import type { Dispatcher } from 'undici';
-import type { Limiter } from '../../engine/limiter.js';
-import type { RetryOptions } from '../../engine/retry.js';
 import { UsageError } from '../../shared/errors.js';
-import { HttpClient } from '../http.js';
-import type { TargetEventSink } from '../target.js';
+import { HttpClient, type TransportOptions } from '../http.js';
 import { parseAlmaError } from './errors.js';
 import { almaBaseUrl } from './regions.js';
 
-export interface AlmaClientOptions {
+export interface AlmaClientOptions extends TransportOptions {
   /** The API key, as a value (read by the caller from a file or the environment). */
   apiKey: string;
   /** Scheme, host and optional port (`/almaws/v1` is appended). Wins over `region`. */
   baseUrl?: string | undefined;
   /** `na`, `eu`, `ap`, `aps`, `ca` or `cn`. */
   region?: string | undefined;
-  limiter?: Limiter | undefined;
-  dispatcher?: Dispatcher | undefined;
-  reportsRequestSent?: boolean | undefined;
-  timeoutMs?: number | undefined;
   connectTimeoutMs?: number | undefined;
-  /** Shortcut for `retry.maxRetries`. */
-  maxRetries?: number | undefined;
-  retry?: Partial<RetryOptions> | undefined;
-  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
-  random?: (() => number) | undefined;
-  now?: (() => number) | undefined;
-  signal?: AbortSignal | undefined;
-  onEvent?: TargetEventSink | undefined;
 }
 
 export function createAlmaHttpClient(opts: AlmaClientOptions): HttpClient {

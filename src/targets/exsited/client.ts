@@ -5,13 +5,9 @@
  * `responseProcessor`), and Exsited's error parser. A 401 is a refusal before anything was done,
  * so trying again is safe even for a POST.
  */
-import type { Dispatcher } from 'undici';
-import type { Limiter } from '../../engine/limiter.js';
-import type { RetryOptions } from '../../engine/retry.js';
 import { ApiError, AuthError, UsageError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import { HttpClient, type HttpRequest } from '../http.js';
-import type { TargetEventSink } from '../target.js';
+import { HttpClient, type HttpRequest, type TransportOptions } from '../http.js';
 import { parseExsitedError } from './errors.js';
 import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION, fillPath, type ExsitedPaths } from './paths.js';
 import { TokenCache, type TokenGrant } from './token.js';
@@ -23,23 +19,12 @@ export interface ExsitedCredentials {
   redirectUri?: string | undefined;
 }
 
-export interface ExsitedClientOptions {
+export interface ExsitedClientOptions extends TransportOptions {
   /** The instance's URL, scheme and host (each customer has its own, other-targets.md §1.1). */
   baseUrl: string;
   credentials: ExsitedCredentials;
   apiVersion?: string | undefined;
   paths?: Partial<ExsitedPaths> | undefined;
-  limiter?: Limiter | undefined;
-  dispatcher?: Dispatcher | undefined;
-  reportsRequestSent?: boolean | undefined;
-  timeoutMs?: number | undefined;
-  maxRetries?: number | undefined;
-  retry?: Partial<RetryOptions> | undefined;
-  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
-  random?: (() => number) | undefined;
-  now?: (() => number) | undefined;
-  signal?: AbortSignal | undefined;
-  onEvent?: TargetEventSink | undefined;
 }
 
 /** Tries of one call that keeps being refused with 401 after a renewal (the SDKs: 3). */
