@@ -216,7 +216,8 @@ function emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan?: 
   if (cfg.json) {
     const doc = cfg.showPayloads && plan !== undefined ? withPayloads(report, plan, cfg) : report;
     // In pieces: the report of a million-row file is 100+ MB of JSON.
-    writeJson(doc, 2, (text) => process.stdout.write(text));
+    // Report documents are plain data (test/shared/write-json.test.ts); payloads are not.
+    writeJson(doc, 2, (text) => process.stdout.write(text), { plain: doc === report });
     process.stdout.write('\n');
     return;
   }

@@ -31,8 +31,7 @@ import { FUND_COLUMNS, INVOICE_COLUMNS, LINE_COLUMNS, type CanonicalColumn } fro
 import { CellError, CODECS, COLUMN_KIND, cellText, quote, type Codec } from './cells.js';
 import { INVALID, type DraftFund, type DraftInvoice, type DraftLine, type Field, type Invalid } from './draft.js';
 import { keyString, type GroupedInvoice, type InvoiceKey } from './model.js';
-import { moneyOf } from './money.js';
-import type { Decimal } from 'decimal.js';
+import { Money } from './money.js';
 import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
 
@@ -72,8 +71,6 @@ interface Spec {
   /** The column's last few distinct texts, for `intern` (a ring). */
   recent: string[];
   next: number;
-  /** The column's amounts as Decimals, by canonical text (`moneyOf`). */
-  decimals: Map<string, Decimal>;
 }
 
 /** Line-level columns whose values are mostly distinct: interning them would only cost time. */
@@ -93,7 +90,6 @@ const addSpecs = (columns: readonly CanonicalColumn[], level: number) =>
       intern: level !== LEVEL_INVOICE && !DISTINCT.has(column),
       recent: [],
       next: 0,
-      decimals: new Map(),
     });
   });
 addSpecs(INVOICE_COLUMNS, LEVEL_INVOICE);
@@ -127,13 +123,6 @@ interface FileState {
   pass: readonly Spec[] | undefined;
 }
 
-interface FundAcc {
-  row: number;
-  code: string | undefined;
-  percent: Kept | undefined;
-  amount: Kept | undefined;
-}
-
 /** Fields of one row in `LineAcc.rows`: the row, then its fund_code, fund_percent, fund_amount. */
 const ROW_FIELDS = 4;
 
@@ -153,24 +142,6 @@ interface LineAcc {
 }
 
 const firstRow = (l: LineAcc): number => l.rows[0] as number;
-const rowsOf = (l: LineAcc): number[] => {
-  const out: number[] = [];
-  for (let r = 0; r < l.rows.length; r += ROW_FIELDS) out.push(l.rows[r] as number);
-  return out;
-};
-/** The line's funds in row order: its rows that give any fund cell. */
-function fundsOf(l: LineAcc): FundAcc[] {
-  const out: FundAcc[] = [];
-  const rows = l.rows;
-  for (let r = 0; r < rows.length; r += ROW_FIELDS) {
-    const code = rows[r + 1] as string | undefined;
-    const percent = rows[r + 2] as Kept | undefined;
-    const amount = rows[r + 3] as Kept | undefined;
-    if (code !== undefined || percent !== undefined || amount !== undefined) out.push({ row: rows[r] as number, code, percent, amount });
-  }
-  return out;
-}
-
 interface InvoiceAcc {
   key: InvoiceKey;
   file: FileState;
@@ -572,11 +543,16 @@ function appendRow(
 
 // ---------------------------------------------------------------------------------------------
 
-/** A kept text as a typed draft field: normalised, and a `Decimal` for money and percentages. */
+/**
+ * A kept text as a typed draft field: normalised, and a `Decimal` for money and percentages.
+ * Each amount gets its own Decimal: sharing one per distinct text through a map looked cheaper
+ * but cost ~1 s on a million rows (issue #5) — the map lookups and the old shared instances
+ * miss the CPU cache, while fresh Decimals sit together in the young generation.
+ */
 function field(spec: Spec, kept: Kept, row: number): Field<unknown> {
   if (kept === INVALID) return { value: INVALID, row, text: '' };
   const v = normal(spec, kept);
-  return { value: spec.decimal ? moneyOf(v as string, spec.decimals) : v, row, text: kept };
+  return { value: spec.decimal ? new Money(v as string) : v, row, text: kept };
 }
 
 const FUND_PERCENT = specOf('fund_percent');
@@ -626,13 +602,25 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
       const column = LINE_COLUMNS[l.cells[c] as number] as string;
       lf[column] = field(specOf(column), l.cells[c + 1] as Kept, l.cells[c + 2] as number);
     }
-    const funds: DraftFund[] = fundsOf(l).map((f) => ({
-      row: f.row,
-      code: f.code === undefined ? undefined : { value: f.code, row: f.row, text: f.code },
-      percent: f.percent === undefined ? undefined : (field(FUND_PERCENT, f.percent, f.row) as DraftFund['percent']),
-      amount: f.amount === undefined ? undefined : (field(FUND_AMOUNT, f.amount, f.row) as DraftFund['amount']),
-    }));
-    return { number, explicit: l.number !== undefined, rows: rowsOf(l), fields: lf, funds };
+    // The line's rows, and its funds in row order: the rows that give any fund cell.
+    const rows: number[] = [];
+    const funds: DraftFund[] = [];
+    const acc = l.rows;
+    for (let r = 0; r < acc.length; r += ROW_FIELDS) {
+      const row = acc[r] as number;
+      rows.push(row);
+      const code = acc[r + 1] as string | undefined;
+      const percent = acc[r + 2] as Kept | undefined;
+      const amount = acc[r + 3] as Kept | undefined;
+      if (code === undefined && percent === undefined && amount === undefined) continue;
+      funds.push({
+        row,
+        code: code === undefined ? undefined : { value: code, row, text: code },
+        percent: percent === undefined ? undefined : (field(FUND_PERCENT, percent, row) as DraftFund['percent']),
+        amount: amount === undefined ? undefined : (field(FUND_AMOUNT, amount, row) as DraftFund['amount']),
+      });
+    }
+    return { number, explicit: l.number !== undefined, rows, fields: lf, funds };
   });
   return { key: acc.key, file: acc.file.name, rows: acc.rows, fields, lines };
 }

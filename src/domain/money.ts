@@ -78,28 +78,6 @@ export const decimalPlaces = (d: Decimal): number => d.decimalPlaces();
 /** Rounds to `places` decimal places, half to even (the `Money` rounding), e.g. VAT to minor units. */
 export const roundMoney = (d: Decimal, places: number): Decimal => d.toDecimalPlaces(places, Decimal.ROUND_HALF_EVEN);
 
-/**
- * `Money` from a canonical decimal text, sharing one instance per text. Decimals are immutable,
- * so sharing is safe, and a batch repeats the same few amounts (prices, 100 percent) on many
- * rows: sharing saves an allocation and ~100 bytes of heap per repeat. The cache is bounded
- * (cleared when full), so memory does not grow with distinct amounts. A caller may keep its
- * own cache per column: a small map of the column's few amounts (percentages) is faster to
- * search than one map of every amount of the batch.
- */
-export function moneyOf(canonical: string, cache: Map<string, Decimal> = shared): Decimal {
-  let d = cache.get(canonical);
-  if (d === undefined) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    d = new Money(canonical);
-    cache.set(canonical, d);
-  }
-  return d;
-}
-// Per cache: holds a column's distinct prices or amounts of a large batch (~20k texts in 100k
-// invoices); ~5 MB when full. Columns of one-off amounts (totals) just cycle through it.
-const CACHE_LIMIT = 32_768;
-const shared = new Map<string, Decimal>();
-
 export const ZERO: Decimal = new Money(0);
 export const HUNDRED: Decimal = new Money(100);
 

@@ -63,23 +63,25 @@ function checkDecimals(p: Findings): void {
   const currency = valueOf(p.d.fields.currency);
   const places = currency === undefined ? undefined : minorUnits(currency);
   if (currency === undefined || places === undefined) return;
-  const check = (column: string, f: Field<Decimal> | undefined) => {
-    const v = valueOf(f);
-    if (f === undefined || v === undefined || v.decimalPlaces() <= places) return;
-    p.add(f.row, column, 'too_many_decimals', `${column} ${quote(f.text)} has ${v.decimalPlaces()} decimal places; ${currency} has ${places}`);
-  };
   const f = p.d.fields;
-  check('total_amount', f.total_amount);
-  check('vat_amount', f.vat_amount);
-  check('shipment', f.shipment);
-  check('overhead', f.overhead);
-  check('insurance', f.insurance);
-  check('discount', f.discount);
+  tooManyDecimals(p, currency, places, 'total_amount', f.total_amount);
+  tooManyDecimals(p, currency, places, 'vat_amount', f.vat_amount);
+  tooManyDecimals(p, currency, places, 'shipment', f.shipment);
+  tooManyDecimals(p, currency, places, 'overhead', f.overhead);
+  tooManyDecimals(p, currency, places, 'insurance', f.insurance);
+  tooManyDecimals(p, currency, places, 'discount', f.discount);
   for (const line of p.d.lines) {
-    check('price', line.fields.price);
-    check('line_vat_amount', line.fields.line_vat_amount);
-    for (const fund of line.funds) check('fund_amount', fund.amount);
+    tooManyDecimals(p, currency, places, 'price', line.fields.price);
+    tooManyDecimals(p, currency, places, 'line_vat_amount', line.fields.line_vat_amount);
+    for (const fund of line.funds) tooManyDecimals(p, currency, places, 'fund_amount', fund.amount);
   }
+}
+
+// A plain function, not a closure per invoice: this runs for every amount of the batch.
+function tooManyDecimals(p: Findings, currency: string, places: number, column: string, f: Field<Decimal> | undefined): void {
+  const v = valueOf(f);
+  if (f === undefined || v === undefined || v.decimalPlaces() <= places) return;
+  p.add(f.row, column, 'too_many_decimals', `${column} ${quote(f.text)} has ${v.decimalPlaces()} decimal places; ${currency} has ${places}`);
 }
 
 /**
@@ -145,7 +147,7 @@ function checkLine(p: Findings, line: DraftLine): void {
     prefix: 'line_',
   });
   // invoice_line_vat: "Relevant only if the invoice is defined as 'vat_per_invoice_line'".
-  const lineVat = (['line_vat_code', 'line_vat_percentage', 'line_vat_amount'] as const).find((c) => f[c] !== undefined);
+  const lineVat = f.line_vat_code !== undefined ? 'line_vat_code' : f.line_vat_percentage !== undefined ? 'line_vat_percentage' : f.line_vat_amount !== undefined ? 'line_vat_amount' : undefined;
   if (lineVat !== undefined && valueOf(p.d.fields.vat_per_invoice_line) !== true) {
     const row = f[lineVat]?.row ?? firstRowOf(line);
     p.add(row, lineVat, 'line_vat_not_per_line', `${lineName(line)} has ${lineVat} but vat_per_invoice_line is not true; Alma ignores line VAT then`, 'warning');
@@ -205,12 +207,13 @@ function checkFunds(p: Findings, line: DraftLine): void {
     p.add(odd.row, column, 'fund_mixed_shares', `${lineName(line)} mixes fund percentages and amounts; use one kind for all its funds`);
     return;
   }
-  const rows = funds.map((f) => f.row).join(', ');
+  // Built only for a message: this runs on every line of the batch.
+  const rows = (): string => funds.map((f) => f.row).join(', ');
   if (first === 'percent') {
     let total = ZERO;
     for (const f of funds) total = total.plus(valueOf(f.percent) as Decimal);
     if (!total.eq(HUNDRED)) {
-      p.add(funds[0]?.row ?? 0, 'fund_percent', 'fund_percent_sum', `fund percentages of ${lineName(line)} add up to ${formatDecimal(total)}, not 100 (rows ${rows})`);
+      p.add(funds[0]?.row ?? 0, 'fund_percent', 'fund_percent_sum', `fund percentages of ${lineName(line)} add up to ${formatDecimal(total)}, not 100 (rows ${rows()})`);
     }
   } else {
     const lineTotal = lineTotalOf(line);
@@ -222,7 +225,7 @@ function checkFunds(p: Findings, line: DraftLine): void {
         funds[0]?.row ?? 0,
         'fund_amount',
         'fund_amount_sum',
-        `fund amounts of ${lineName(line)} add up to ${formatDecimal(total)}, not the line total ${formatDecimal(lineTotal)} (price × quantity; rows ${rows})`,
+        `fund amounts of ${lineName(line)} add up to ${formatDecimal(total)}, not the line total ${formatDecimal(lineTotal)} (price × quantity; rows ${rows()})`,
       );
     }
   }

@@ -144,21 +144,19 @@ export function dryRunReport(target: string, invoices: ReportInvoice[], issues: 
 
 export function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryRun: boolean, lineKeys: LineKeys = lineNumbers): ReportInvoice {
   const inv = entry.invoice;
-  const base = {
-    vendor: entry.key.vendor,
-    number: entry.key.number,
-    total: inv && formatAmount(inv.header.totalAmount, inv.header.currency),
-    currency: inv?.header.currency,
-    rows: entry.rows,
-  };
+  const vendor = entry.key.vendor;
+  const number = entry.key.number;
   if (!inv) {
-    return { ...base, status: 'invalid', alerts: [], lines: [], issues: entry.problems };
+    return { vendor, number, total: undefined, currency: undefined, rows: entry.rows, status: 'invalid', alerts: [], lines: [], issues: entry.problems };
   }
-  const plannedLines = lineKeys(inv).map((number) => ({ number }));
+  const total = formatAmount(inv.header.totalAmount, inv.header.currency);
+  const currency = inv.header.currency;
   if (dryRun || !result) {
     // A valid invoice the engine never saw (a run that stopped before starting) is still only planned.
-    return { ...base, status: 'planned', alerts: [], lines: plannedLines, issues: entry.problems };
+    const lines = lineKeys(inv).map((n) => ({ number: n }));
+    return { vendor, number, total, currency, rows: entry.rows, status: 'planned', alerts: [], lines, issues: entry.problems };
   }
+  const base = { vendor, number, total, currency, rows: entry.rows };
   const firstRow = entry.rows[0];
   const warnings: Problem[] = result.warnings.map((message) => ({
     file: firstRow?.file ?? '',

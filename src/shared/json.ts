@@ -202,8 +202,13 @@ export function stringifyJson(value: unknown, indent = 0): string {
  * serialised one element at a time. A report of 100k invoices is then never one 100+ MB string
  * (and its several times larger garbage), and the output starts before the end is serialised.
  * The text written is exactly `stringifyJson(value, indent)`.
+ *
+ * `plain: true` is the caller's promise that the value holds nothing `JSON.stringify` writes
+ * differently (no Decimal, JsonNumber, toJSON, bigint or boxed primitive), as the report
+ * document's types guarantee: the walk that checks it is then skipped, ~0.2 s of a 150 MB report.
  */
-export function writeJson(value: unknown, indent: number, write: (text: string) => void): void {
+export function writeJson(value: unknown, indent: number, write: (text: string) => void, opts: { plain?: boolean } = {}): void {
+  const trusted = opts.plain === true;
   const parts: string[] = [];
   let size = 0;
   const put = (s: string): void => {
@@ -219,7 +224,7 @@ export function writeJson(value: unknown, indent: number, write: (text: string) 
   const stream = (v: unknown, depth: number): void => {
     const container = typeof v === 'object' && v !== null && !(v instanceof Decimal) && !(v instanceof JsonNumber);
     if (!container || depth >= 2) {
-      if (container && isPlain(v)) {
+      if (container && (trusted || isPlain(v))) {
         // The native serialiser writes plain data exactly as `serialize` does, 4–5× faster; its
         // line breaks are all structural (a string's are escaped), so re-indenting is a replace.
         const text = JSON.stringify(v, null, indent);
@@ -231,7 +236,7 @@ export function writeJson(value: unknown, indent: number, write: (text: string) 
       if (v.length === 0) return put('[]');
       put('[');
       for (let i = 0; i < v.length; ) {
-        const batch = depth === 1 ? plainRun(v, i) : 0;
+        const batch = depth !== 1 ? 0 : trusted ? Math.min(256, v.length - i) : plainRun(v, i);
         if (batch > 0) {
           // Elements of an array one level down (a report's invoices) go to the native
           // serialiser a few hundred at a time, wrapped so that it indents them at their depth:

@@ -6,7 +6,6 @@ import {
   decimalPlacesOfText,
   formatDecimal,
   isDecimalText,
-  moneyOf,
   parseDecimal,
   roundMoney,
 } from '../../src/domain/money.js';
@@ -91,10 +90,5 @@ describe('Money', () => {
   it('formats without exponent notation', () => {
     expect(formatDecimal(new Money('0.0000001'))).toBe('0.0000001');
     expect(formatDecimal(new Money('1e25'))).toBe('10000000000000000000000000');
-  });
-
-  it('shares one instance per canonical text', () => {
-    expect(moneyOf('12.5')).toBe(moneyOf('12.5'));
-    expect(moneyOf('12.5').toFixed()).toBe('12.5');
   });
 });

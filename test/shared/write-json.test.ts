@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { JsonNumber, stringifyJson, writeJson } from '../../src/shared/json.js';
+import { readBatch } from '../../src/cli/batch.js';
+import { buildReport } from '../../src/report/report.js';
 
 const written = (value: unknown, indent: number): string => {
   const parts: string[] = [];
@@ -54,5 +56,41 @@ describe('writeJson', () => {
     writeJson(doc, 2, (t) => parts.push(t));
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.join('')).toBe(stringifyJson(doc, 2));
+  });
+
+  it('with plain: true writes the same text for values that are plain', () => {
+    const plainLeaf = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined));
+    const plainValue = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, plainLeaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 5 }), tie('node'), { maxKeys: 4 })),
+    })).node;
+    fc.assert(
+      fc.property(plainValue, fc.constantFrom(0, 2), (v, indent) => {
+        const parts: string[] = [];
+        writeJson(v, indent, (t) => parts.push(t), { plain: true });
+        expect(parts.join('')).toBe(stringifyJson(v, indent));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  // The CLI writes reports with plain: true; the promise holds only while reports carry no
+  // Decimal, JsonNumber or other value with toJSON. This catches one slipping in.
+  it('a real report document is plain data (what plain: true relies on)', async () => {
+    const plan = await readBatch(['fixtures/sample-batch.csv', 'fixtures/defects.csv'], { encoding: 'utf-8', stdin: process.stdin });
+    const report = buildReport({ target: 'alma', dryRun: true, plan, requests: 0 });
+    const odd: string[] = [];
+    const walk = (v: unknown, path: string): void => {
+      if (typeof v === 'bigint' || v instanceof Decimal || v instanceof JsonNumber) odd.push(path);
+      else if (typeof v === 'object' && v !== null) {
+        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') odd.push(path);
+        for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
+      }
+    };
+    walk(report, '$');
+    expect(odd).toEqual([]);
+    expect(report.invoices.length).toBeGreaterThan(5);
+    const parts: string[] = [];
+    writeJson(report, 2, (t) => parts.push(t), { plain: true });
+    expect(parts.join('')).toBe(stringifyJson(report, 2));
   });
 });

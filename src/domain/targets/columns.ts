@@ -46,25 +46,44 @@ const HINT: Readonly<Record<TargetName, string>> = {
 
 const LABEL: Readonly<Record<TargetName, string>> = { alma: 'Alma', exsited: 'Exsited', alguna: 'Alguna' };
 
-/** Columns given a value in this invoice, in layout order. */
-export function columnsWithValues(d: DraftInvoice): CanonicalColumn[] {
-  const seen = new Set<string>(Object.keys(d.fields));
+const LAYOUT: readonly CanonicalColumn[] = [...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS];
+
+/**
+ * Per target, the columns it does not send, by level. Only these are looked at: this rule runs
+ * on every invoice, and listing every column with a value (a Set and the keys of every line)
+ * cost ~4 µs per invoice, a tenth of checking a million-row batch (issue #5).
+ */
+const NOT_SENT = Object.fromEntries(
+  (Object.keys(TARGET_COLUMNS) as TargetName[]).map((t) => {
+    const skip = (cs: readonly CanonicalColumn[]) => cs.filter((c) => !TARGET_COLUMNS[t].has(c));
+    return [t, { invoice: skip(INVOICE_COLUMNS), line: skip(LINE_COLUMNS), fund: skip(FUND_COLUMNS) }];
+  }),
+) as unknown as Record<TargetName, { invoice: readonly CanonicalColumn[]; line: readonly CanonicalColumn[]; fund: readonly CanonicalColumn[] }>;
+
+/** The columns given a value in this invoice that the target does not send, in layout order. */
+export function columnsNotSent(d: DraftInvoice, target: TargetName): CanonicalColumn[] {
+  const not = NOT_SENT[target];
+  let seen: Set<CanonicalColumn> | undefined;
+  const see = (c: CanonicalColumn) => (seen ??= new Set()).add(c);
+  const fields = d.fields as Record<string, unknown>;
+  for (const c of not.invoice) if (fields[c] !== undefined) see(c);
   for (const line of d.lines) {
-    if (line.explicit) seen.add('line_number');
-    for (const c of Object.keys(line.fields)) seen.add(c);
+    const lf = line.fields as Record<string, unknown>;
+    for (const c of not.line) if (c === 'line_number' ? line.explicit : lf[c] !== undefined) see(c);
+    if (not.fund.length === 0) continue;
     for (const f of line.funds) {
-      if (f.code !== undefined) seen.add('fund_code');
-      if (f.percent !== undefined) seen.add('fund_percent');
-      if (f.amount !== undefined) seen.add('fund_amount');
+      if (f.code !== undefined && not.fund.includes('fund_code')) see('fund_code');
+      if (f.percent !== undefined && not.fund.includes('fund_percent')) see('fund_percent');
+      if (f.amount !== undefined && not.fund.includes('fund_amount')) see('fund_amount');
     }
   }
-  return [...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS].filter((c) => seen.has(c));
+  const given = seen;
+  return given === undefined ? [] : LAYOUT.filter((c) => given.has(c));
 }
 
 /** One warning per invoice when it has values in columns the target does not send. */
 export function unusedColumns(d: DraftInvoice, target: TargetName): Problem[] {
-  const used = TARGET_COLUMNS[target];
-  const unused = columnsWithValues(d).filter((c) => !used.has(c));
+  const unused = columnsNotSent(d, target);
   if (unused.length === 0) return [];
   return [
     problem(
