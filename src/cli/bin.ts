@@ -1,4 +1,15 @@
 import { main } from './main.js';
 
+// A reader that stops early (`invoice-load --dry-run --json big.csv | head`) closes the pipe.
+// The rest of the output has nowhere to go, which is no failure of the run: its exit code
+// stands, and no stack trace is printed. Node ignores SIGPIPE, so this is an 'error' event.
+let outputFailed = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+  if (!outputFailed) process.stderr.write(`invoice-load: cannot write to standard output (${err.code ?? err.message})\n`);
+  outputFailed = true;
+});
+
 // process.exitCode, not process.exit(): exit() can cut off output still being written to a pipe.
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = outputFailed && code === 0 ? 1 : code;

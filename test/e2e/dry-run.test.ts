@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import type { ReportDocument } from '../../src/report/report.js';
 
 const noStack = (s: string): void => expect(s).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
@@ -112,5 +112,24 @@ describe('usage errors: one line, exit 2, no stack trace', () => {
     expect(help.stdout).toMatch(/Exit codes: 0 all loaded/);
     const version = await runCli(['--version']);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+
+});
+
+describe('output to a reader that goes away', () => {
+  it('a reader that stops early (| head) ends the output quietly: exit code of the run, no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'il-pipe-'));
+    const file = join(dir, 'big.csv');
+    const rows = ['invoice_number,invoice_date,vendor,total_amount,currency,line_number,price,fund_code'];
+    for (let i = 1; i <= 3000; i++) rows.push(`INV-${i},2026-01-15,GOBI,10.00,USD,1,10.00,GENMON`);
+    writeFileSync(file, rows.join('\n') + '\n');
+    const { child, done } = spawnCli(['--dry-run', '--json', file]);
+    // The report is ~1 MB, far more than a pipe holds: closing after the first piece makes the
+    // CLI's later writes fail with EPIPE, as `| head -1` would.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const res = await done;
+    expect(res.code).toBe(0);
+    expect(res.stderr).toBe('');
+    noStack(res.stderr);
   });
 });
