@@ -7,7 +7,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { exitCodeForError } from './exit.js';
 import { runLoad } from './load.js';
-import { runSandboxCommand } from './sandbox-command.js';
 import { terminal } from './terminal.js';
 import { addConfigCommand, runConfigCommand } from './config-command.js';
 import { addMappingCommand } from './mapping-command.js';
@@ -120,7 +119,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(
     (files, opts) =>
       runLoad(resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), terminal(process.env, opts.color === false)),
-    (opts) => runSandboxCommand(opts, term),
+    // Loaded on demand, like the sending half of runLoad: the servers are not needed to check a file.
+    async (opts) => (await import('./sandbox-command.js')).runSandboxCommand(opts, term),
   );
   addConfigCommand(program, (opts) => runConfigCommand(opts, term));
   addMappingCommand(program, term);

@@ -66,6 +66,8 @@ interface Spec {
   index: number;
   codec: Codec;
   decimal: boolean;
+  /** The codec returns an accepted text unchanged (text, date): `finish()` need not run it again. */
+  same: boolean;
   /** Worth interning: a line or fund cell whose values repeat across rows (not po_line or notes). */
   intern: boolean;
   /** The column's last few distinct texts, for `intern` (a ring). */
@@ -87,6 +89,7 @@ const addSpecs = (columns: readonly CanonicalColumn[], level: number) =>
       index,
       codec: CODECS[kind],
       decimal,
+      same: kind === 'text' || kind === 'date',
       intern: level !== LEVEL_INVOICE && !DISTINCT.has(column),
       recent: [],
       next: 0,
@@ -551,8 +554,12 @@ function appendRow(
  */
 function field(spec: Spec, kept: Kept, row: number): Field<unknown> {
   if (kept === INVALID) return { value: INVALID, row, text: '' };
-  const v = normal(spec, kept);
-  return { value: spec.decimal ? new Money(v as string) : v, row, text: kept };
+  if (spec.decimal) {
+    // Any spelling of an accepted decimal text (`0100.50`, `100.5`) makes the same Decimal, so
+    // the codec need not run again; only a negative zero must lose its sign (`-0.00` is 0).
+    return { value: new Money(kept.charCodeAt(0) === 45 /* - */ ? (normal(spec, kept) as string) : kept), row, text: kept };
+  }
+  return { value: spec.same ? kept : normal(spec, kept), row, text: kept };
 }
 
 const FUND_PERCENT = specOf('fund_percent');

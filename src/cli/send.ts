@@ -1,0 +1,151 @@
+/**
+ * The sending half of the default command: target (Alma, its sandbox, Exsited, Alguna) ⇄
+ * engine with journal and lock, signals and progress, then the report. `load.ts` imports it
+ * only when a batch is sent, so a dry run never loads the engine, the HTTP client or the sandbox.
+ */
+import { setMaxListeners } from 'node:events';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Config } from './config.js';
+import type { Terminal } from './terminal.js';
+import type { OnlineDeps } from './preflight.js';
+import { createProgress } from './progress.js';
+import { exitCodeForReport } from './exit.js';
+import { buildReport } from '../report/report.js';
+import { validInvoices, type Plan } from '../plan/plan.js';
+import { DEFAULT_POLL, runInvoices, type RunOutcome } from '../engine/engine.js';
+import { Journal } from '../engine/journal.js';
+import { acquireLock } from '../engine/lock.js';
+import type { EngineEvent } from '../engine/events.js';
+import { createAlmaTarget, type AlmaTarget } from '../targets/alma/target.js';
+import { profileOf } from '../targets/profiles.js';
+import type { Target } from '../targets/target.js';
+import { openOtherTarget, voidJournal, type OpenedTarget } from './open-target.js';
+import { startSandbox } from '../sandbox/server.js';
+
+export async function load(cfg: Config, term: Terminal, plan: Plan, deps: OnlineDeps): Promise<number> {
+  const profile = profileOf(cfg.targetName, cfg.action);
+  const progress = createProgress({
+    stream: process.stderr,
+    interactive: term.interactive && !cfg.quiet,
+    quiet: cfg.quiet,
+    verbose: cfg.verbose,
+    style: term.errStyle,
+    targetLabel: profile.label,
+    statusWords: cfg.action?.kind === 'cancel' ? { loaded: 'cancelled', already_loaded: 'already cancelled' } : cfg.action?.kind === 'reactivate' ? { loaded: 'reactivated', already_loaded: 'already active' } : undefined,
+  });
+  const soft = new AbortController(); // first Ctrl-C: no new work
+  const hard = new AbortController(); // second Ctrl-C: abandon requests in flight
+  // Every request in flight and every limiter wait listens on these; more than Node's default 10 is normal here.
+  setMaxListeners(0, soft.signal, hard.signal);
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!soft.signal.aborted) {
+      soft.abort();
+      progress.info(term.errStyle.yellow(`${signal}: finishing the requests in flight, then stopping (again to stop at once)`));
+    } else {
+      hard.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  cleanups.push(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+
+  let alma: AlmaTarget | undefined;
+  // Exsited or Alguna (open-target.ts); Alma is opened here as before.
+  let other: OpenedTarget | undefined;
+  let journal: Journal | undefined;
+  let outcome!: RunOutcome; // assigned in the try; an exception skips every use below
+  try {
+    const emit = (e: EngineEvent): void => progress.onEvent(e);
+    let runTarget: Target;
+    let endpoint: string;
+    let journalName: string = profile.name;
+    if (profile.name !== 'alma') {
+      other = await openOtherTarget(cfg, {
+        signal: hard.signal,
+        onEvent: (event) => emit({ type: 'target', event }),
+        info: (line) => progress.info(term.errStyle.dim(line)),
+        env: process.env,
+      });
+      cleanups.push(() => other?.close());
+      runTarget = other.target;
+      endpoint = other.endpoint;
+      journalName = other.journalName;
+    } else {
+      const target = cfg.target!;
+      let baseUrl: string | undefined;
+      let apiKey: string;
+      if (target.kind === 'sandbox') {
+        // The in-process sandbox keeps its state beside the journals, so a re-run sees what an earlier run created.
+        const sandbox = await startSandbox({ port: 0, statePath: target.statePath, latencyMs: 0 });
+        cleanups.push(() => sandbox.close());
+        baseUrl = sandbox.url;
+        apiKey = 'sandbox';
+        progress.info(term.errStyle.dim(`loading into the embedded sandbox (state in ${target.statePath})`));
+      } else {
+        baseUrl = target.baseUrl;
+        apiKey = 'file' in target.apiKeySource ? deps.readKeyFile(target.apiKeySource.file) : (process.env.ALMA_API_KEY ?? '');
+      }
+      alma = createAlmaTarget({
+        ...(baseUrl !== undefined ? { baseUrl } : {}),
+        ...(target.kind === 'alma' && target.region !== undefined ? { region: target.region } : {}),
+        apiKey,
+        rate: cfg.rate,
+        timeoutMs: cfg.timeoutMs,
+        maxRetries: cfg.maxRetries,
+        signal: hard.signal,
+        onEvent: (event) => emit({ type: 'target', event }),
+      });
+      cleanups.push(() => alma?.close());
+
+      // The in-process sandbox listens on a new port each run; its identity is its state file.
+      endpoint = target.kind === 'sandbox' ? `sandbox:${target.statePath}` : alma.endpoint;
+      runTarget = alma;
+    }
+    const journalFile = (name: string): string => join(cfg.stateDir, 'journals', `${name}-${hash(endpoint)}-${plan.batchId}.jsonl`);
+    const journalPath = journalFile(journalName);
+    mkdirSync(join(cfg.stateDir, 'journals'), { recursive: true });
+    // An action voids the opposite action's journal of this batch (open-target.ts voidJournal).
+    if (other?.opposite !== undefined) voidJournal(journalFile(other.opposite));
+    const release = acquireLock(journalPath + '.lock');
+    cleanups.push(release);
+    journal = Journal.open({ path: journalPath, target: profile.name, endpoint, batch: plan.batchId, sync: cfg.fsync });
+    cleanups.push(() => journal?.close());
+    if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${journalPath}`));
+
+    outcome = await runInvoices(validInvoices(plan), {
+      target: runTarget,
+      journal,
+      concurrency: cfg.concurrency,
+      emit,
+      stopSignal: soft.signal,
+      // The engine only sleeps between reads of an invoice being processed: the first Ctrl-C ends that wait.
+      sleep: (ms) => delay(ms, undefined, { signal: soft.signal }).catch(() => undefined),
+      poll: { ...DEFAULT_POLL, timeoutMs: cfg.pollTimeoutMs, unknownMs: Math.min(DEFAULT_POLL.unknownMs, cfg.pollTimeoutMs) },
+      maxWriteAttempts: 3,
+    });
+  } finally {
+    progress.stop();
+    for (const c of cleanups.reverse()) await c();
+  }
+  const report = buildReport({
+    target: profile.name,
+    dryRun: false,
+    plan,
+    results: outcome.results,
+    requests: alma?.requestCount() ?? other?.requestCount() ?? 0,
+    stopped: outcome.stopped?.reason,
+    lineKeys: profile.lineKeys,
+    action: cfg.action?.kind,
+  });
+  deps.emitReport(cfg, term, report, plan);
+  return exitCodeForReport(report, { sent: true });
+}
+
+const hash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
