@@ -235,7 +235,9 @@ function checkFunds(p: Findings, line: DraftLine): void {
 function lineTotalOf(line: DraftLine): Decimal | undefined {
   const price = valueOf(line.fields.price);
   if (price === undefined || isInvalid(line.fields.quantity)) return undefined;
-  return price.times(valueOf(line.fields.quantity) ?? 1);
+  // Most lines have quantity 1: no multiplication (Decimals are immutable, the price serves).
+  const quantity = valueOf(line.fields.quantity) ?? 1;
+  return quantity === 1 ? price : price.times(quantity);
 }
 
 // -------------------------------------------------------------------------------- total rule

@@ -212,6 +212,14 @@ export function writeJson(value: unknown, indent: number, write: (text: string) 
   const parts: string[] = [];
   let size = 0;
   const put = (s: string): void => {
+    if (s.length >= 1 << 16) {
+      // A batch of invoices (hundreds of KB): handed on as it is, not copied once more by a join.
+      if (parts.length > 0) write(parts.join(''));
+      parts.length = 0;
+      size = 0;
+      write(s);
+      return;
+    }
     parts.push(s);
     size += s.length;
     if (size >= 1 << 16) {
