@@ -124,6 +124,8 @@ interface FileState {
    * CSV then costs 21 property reads, not one per canonical column (most of them misses).
    */
   pass: readonly Spec[] | undefined;
+  /** For each spec of `pass`, its cell's position in `record.cells`; undefined: read by name. */
+  at: readonly number[] | undefined;
 }
 
 /** Fields of one row in `LineAcc.rows`: the row, then its fund_code, fund_percent, fund_amount. */
@@ -190,11 +192,15 @@ export class InvoiceGrouper {
    */
   declareColumns(fileName: string, columns: readonly string[]): void {
     const file = this.#fileState(fileName);
-    // Declared twice (it should not be): a record may carry the columns of either declaration.
-    const known = new Set([...(file.pass ?? []).map((s) => s.column), ...columns]);
+    const named = columns.filter((c) => c !== '');
+    // Declared twice (it should not be): a record may carry the columns of either declaration,
+    // and cells are read by name.
+    const twice = file.declared;
+    const known = new Set([...(file.pass ?? []).map((s) => s.column), ...named]);
     file.pass = PASS.filter((s) => known.has(s.column));
+    file.at = twice ? undefined : file.pass.map((s) => columns.indexOf(s.column));
     file.declared = true;
-    for (const column of columns) if (!SPECS.has(column) && !file.unknownSeen.has(column)) addUnknown(file, column);
+    for (const column of named) if (!SPECS.has(column) && !file.unknownSeen.has(column)) addUnknown(file, column);
   }
 
   /** Adds one record. Call in input order, across all files of the batch. */
@@ -238,9 +244,11 @@ export class InvoiceGrouper {
     let fundPercent: Kept | undefined;
     let fundAmount: Kept | undefined;
     const pass = file.pass ?? PASS;
+    const at = file.at;
+    const cells = at !== undefined ? record.cells : undefined;
     for (let s = 0; s < pass.length; s++) {
       const spec = pass[s] as Spec;
-      const raw = fields[spec.column];
+      const raw = cells !== undefined ? cells[at![s] as number] : fields[spec.column];
       if (raw === undefined) continue;
       const text = cellText(raw);
       if (text === undefined) continue;
@@ -330,7 +338,7 @@ export class InvoiceGrouper {
   #fileState(name: string): FileState {
     let f = this.#files.get(name);
     if (f === undefined) {
-      f = { name, index: this.#files.size, unknown: [], unknownSeen: new Set(), declared: false, pass: undefined };
+      f = { name, index: this.#files.size, unknown: [], unknownSeen: new Set(), declared: false, pass: undefined, at: undefined };
       this.#files.set(name, f);
     }
     this.#file = f;

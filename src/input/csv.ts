@@ -331,7 +331,10 @@ export class CsvReader implements FormatReader {
     if (filled === 0 || (n === 1 && cells[0]!.trim() === '')) return;
     if (this.blankCols.length > 0) this.checkBlankColumns(cells, row);
     if (n > width) this.extraCells(cells, row);
-    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields: this.fieldsOf!(cells) } });
+    const source = { file: this.file, row };
+    // Cells by position for a consumer that was told the columns (record.ts `cells`).
+    const record = this.onColumns !== undefined ? { source, fields: this.fieldsOf!(cells), cells } : { source, fields: this.fieldsOf!(cells) };
+    this.out.push({ kind: 'record', record });
   }
 
   private header(cells: string[], row: number): void {
@@ -359,7 +362,8 @@ export class CsvReader implements FormatReader {
     // has that name, so it is dropped here rather than slowing every row down.
     for (let i = 0; i < width; i++) if (names[i] === '__proto__') names[i] = '';
     this.fieldsOf = fieldsBuilder(names);
-    this.onColumns?.(this.file, names.filter((n) => n !== ''));
+    // By position, '' for a column that is not read: records carry their cells in this order.
+    this.onColumns?.(this.file, names);
   }
 
   private checkBlankColumns(cells: string[], row: number): void {

@@ -57,7 +57,10 @@ const isBlank = (s: string): boolean => {
 export interface ReadOptions {
   encoding: Encoding;
   mapping?: MappingProfile | undefined;
-  /** Told a CSV file's record keys once its header is read (not under a mapping: those are vendor columns). */
+  /**
+   * Told a CSV file's record keys once its header is read (not under a mapping: those are vendor
+   * columns), in cell order, '' for a column that is not read; its records then carry `cells`.
+   */
   onColumns?: ((file: string, columns: readonly string[]) => void) | undefined;
 }
 

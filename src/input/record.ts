@@ -21,6 +21,12 @@ export interface SourceRecord {
   source: Provenance;
   fields: Record<string, string | undefined>;
   /**
+   * The same values by position: cell i is the value of column i as the reader announced them
+   * (`onColumns`, CSV only), '' when empty. Lets the grouper read a cell by index rather than by
+   * name (a name that changes at every read is a slow, megamorphic look-up: ~0.2 s on 1M rows).
+   */
+  cells?: readonly string[] | undefined;
+  /**
    * Problems the input layer found in this record's cells (a `--mapping` profile refusing an
    * ambiguous date, say): the grouper files them under the record's invoice. Usually absent.
    */

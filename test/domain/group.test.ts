@@ -178,6 +178,33 @@ describe('grouping rows into invoices', () => {
     ]);
   });
 
+  it('reads cells by position when the records carry them: the same result as by name', () => {
+    // A header in its own order, with a column that is not read ('') and one unknown column.
+    const columns = ['fund_code', '', 'price', 'invoice_number', 'vendor', 'colour', 'line_number', 'total_amount', 'currency', 'invoice_date', 'fund_percent'];
+    const rows: Row[] = [
+      { ...BASE, total_amount: '150', line_number: '1', price: '100', fund_code: 'F1', fund_percent: '60' },
+      { vendor: 'ACME', invoice_number: 'INV-1', line_number: '1', price: '100', fund_code: 'F2', fund_percent: '40' },
+      { vendor: 'ACME', invoice_number: 'INV-1', line_number: '2', price: '50.5', fund_code: 'F1', total_amount: '151' },
+      { ...INV2, line_number: '1', price: 'x', fund_code: 'F1' },
+    ];
+    const byName = new InvoiceGrouper();
+    const byPosition = new InvoiceGrouper();
+    byPosition.declareColumns('b.csv', columns);
+    for (const r of records(rows)) {
+      byName.add(r);
+      // Cells the record's fields do not have are '' (as the CSV reader gives them); the unread
+      // column holds text that must not be read.
+      const cells = columns.map((c) => (c === '' ? 'IGNORED' : c === 'colour' ? 'red' : (r.fields[c] ?? '')));
+      byPosition.add({ ...r, cells });
+    }
+    const a = byName.finish();
+    const b = byPosition.finish();
+    const shape = (res: typeof a) =>
+      res.invoices.map((i) => [i.key.number, i.problems.map((p) => `${p.row}:${p.column}:${p.code}`), i.invoice?.lines.map((l) => [l.number, l.price?.toFixed(), l.funds.map((f) => `${f.fundCode}=${f.percent?.toFixed()}`)])]);
+    expect(shape(b)).toEqual(shape(a));
+    expect(found(b).filter((f) => f.includes('invalid_number') || f.includes('total_mismatch'))).toEqual(['2:total_amount:total_mismatch', '5:price:invalid_number']);
+  });
+
   it('sorts an invoice’s problems by file, then row', () => {
     const r = validateRecords([
       ...records(
