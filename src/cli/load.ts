@@ -76,7 +76,12 @@ async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfil
 export function emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan?: Plan): void {
   if (cfg.reportPath) {
     try {
-      writeFileAtomic(cfg.reportPath, JSON.stringify(report, null, 2) + '\n');
+      // In pieces, like --json: the same text as JSON.stringify(report, null, 2) (report documents
+      // are plain data), without one string of the whole report.
+      writeFileAtomic(cfg.reportPath, (write) => {
+        writeJson(report, 2, write, { plain: true });
+        write('\n');
+      });
     } catch (err) {
       // A path mistake (a directory, a missing or read-only folder), not a bug: exit 2. The journal
       // already holds what was done, so a re-run sends nothing and only writes the file.

@@ -4,15 +4,19 @@ import { dirname, basename, join } from 'node:path';
 /**
  * Writes a file so that a kill at any byte leaves either the old file or the new one, never a
  * torn mix: write a temporary file beside it, fsync, then rename over (rename(2) is atomic).
+ * `content` is the text, or a function that hands it out in pieces (a report of a million rows
+ * is more text than one JavaScript string may hold).
  */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, content: string | ((write: (piece: string) => void) => void)): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
     try {
-      // writeFileSync loops until every byte is written; one writeSync may write fewer.
-      writeFileSync(fd, text);
+      // writeFileSync loops until every byte is written (one writeSync may write fewer), at the
+      // descriptor's position, so pieces follow one another.
+      if (typeof content === 'string') writeFileSync(fd, content);
+      else content((piece) => writeFileSync(fd, piece));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
