@@ -239,7 +239,10 @@ export class InvoiceGrouper {
     // store, and re-growing it cost ~0.35 µs a row.
     const pending = this.#pending;
     let np = 0;
-    let lineText: string | undefined;
+    // The line is found before the cells are read: a later row of a line (a fund split) repeats
+    // the line's cells, and a cell repeated word for word was checked on the line's first row.
+    const lineText = cellText(fields.line_number);
+    const line = lineText === undefined ? undefined : existingLine(inv, lineText);
     let fundCode: string | undefined;
     let fundPercent: Kept | undefined;
     let fundAmount: Kept | undefined;
@@ -257,10 +260,8 @@ export class InvoiceGrouper {
         if (headText(inv, spec.index) !== text) mergeInvoiceCell(inv, spec, text, row);
         continue;
       }
-      if (spec.level === LEVEL_LINE_NUMBER) {
-        lineText = text;
-        continue;
-      }
+      if (spec.level === LEVEL_LINE_NUMBER) continue;
+      if (spec.level === LEVEL_LINE && line !== undefined && lineCellText(line, spec.index) === text) continue;
       const kept = check(inv, spec, spec.intern ? intern(spec, text) : text, row);
       if (spec.level === LEVEL_LINE) {
         pending[np++] = spec.index;
@@ -274,7 +275,6 @@ export class InvoiceGrouper {
     const hasFund = fundCode !== undefined || fundPercent !== undefined || fundAmount !== undefined;
     if (lineText === undefined && np === 0 && !hasFund) return; // header row
 
-    const line = lineText === undefined ? undefined : existingLine(inv, lineText);
     if (line === undefined) {
       // A new line. Its arrays are allocated at their exact size: most lines have one row, and
       // growth slack would cost more memory than the line's content.
@@ -492,6 +492,13 @@ function existingLine(inv: InvoiceAcc, text: string): LineAcc | undefined {
   return undefined;
 }
 
+/** The line's kept text for a line-level column, or undefined when none was given yet. */
+function lineCellText(line: LineAcc, index: number): Kept | undefined {
+  const cells = line.cells;
+  for (let c = 0; c < cells.length; c += 3) if (cells[c] === index) return cells[c + 1] as Kept;
+  return undefined;
+}
+
 /** Up to this many lines an invoice's lines are scanned; beyond, they are indexed by number. */
 const INDEX_AFTER = 16;
 function indexLines(lines: LineAcc[]): Map<string, LineAcc> {
@@ -664,7 +671,8 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
 
 function finishInvoice(acc: InvoiceAcc, fileOrder: ReadonlyMap<string, number>, rules: InvoiceRules): GroupedInvoice {
   const draft = toDraft(acc);
-  const problems = sortProblems([...acc.problems, ...rules(draft)], fileOrder);
+  // concat, not spreads: an array spread walks the iterator protocol, per invoice of the batch.
+  const problems = sortProblems(acc.problems.concat(rules(draft)), fileOrder);
   // One Provenance object per row, shared by the invoice, its lines and its funds. Rows are
   // ascending (one file, input order), so a row's object is found by binary search.
   const rows = acc.rows.map((row) => ({ file: acc.file.name, row }));

@@ -68,7 +68,7 @@ export function checkAlgunaInvoice(d: DraftInvoice): Problem[] {
         `difference ${total.minus(sum).toFixed(places)}. Alguna computes the invoice from its line items, so it would not be the vendor's invoice`,
     );
   }
-  return [...p.list, ...unusedColumns(d, 'alguna')];
+  return p.list.concat(unusedColumns(d, 'alguna'));
 }
 
 /** ms since the epoch of a `timestamp` cell (a plain date is midnight UTC, as it is sent). */

@@ -53,5 +53,5 @@ export function checkExsitedInvoice(d: DraftInvoice): Problem[] {
   if (issue !== undefined && due !== undefined && due < issue && f.invoice_due_date !== undefined) {
     p.add(f.invoice_due_date.row, 'invoice_due_date', 'due_before_issue', `invoice_due_date ${due} is before invoice_date ${issue}`, 'warning');
   }
-  return [...p.list, ...unusedColumns(d, 'exsited')];
+  return p.list.concat(unusedColumns(d, 'exsited'));
 }

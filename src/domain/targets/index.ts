@@ -15,7 +15,7 @@ export { TARGET_NAMES, isTargetName, type TargetName } from './names.js';
 export { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from './exsited.js';
 export { TARGET_COLUMNS } from './columns.js';
 
-const checkAlma: InvoiceRules = (d) => [...checkInvoice(d), ...unusedColumns(d, 'alma')];
+const checkAlma: InvoiceRules = (d) => checkInvoice(d).concat(unusedColumns(d, 'alma'));
 
 export const RULES: Readonly<Record<TargetName, InvoiceRules>> = {
   alma: checkAlma,
