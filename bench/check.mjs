@@ -2,7 +2,7 @@
  * CI's performance regression check (.ci/run): the dry run of a seeded 200,000-row CSV against
  * a bare csv-parse pass over the same file, interleaved over three rounds, in one run. Only the
  * ratio of the two is judged, never a time: CI machines differ and are shared. The bound sits
- * well above what the dry run takes today (×1.4–2.0 per round at this size on 2026-11-21,
+ * well above what the dry run takes today (×1.4–2.1 per round at this size on 2026-11-21,
  * where start-up weighs more than at a million rows; ×2.4 before that day's work), so it
  * catches a real regression — the ×5–8 of the first version, or most of the day's gains
  * lost — without failing on a noisy neighbour. About 15 s on 2 cores.
