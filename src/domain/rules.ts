@@ -13,18 +13,11 @@ import { minorUnits } from './currencies.js';
 import { isInvalid, valueOf, type DraftFund, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import type { FundDistribution, Invoice, InvoiceLine } from './model.js';
 import { HUNDRED, ZERO, formatDecimal, roundMoney } from './money.js';
-import { problem, type Problem, type Severity } from './problem.js';
+import { Findings, tooManyDecimals } from './targets/common.js';
+import type { Problem } from './problem.js';
 
 /** Alma's default payment method ("Default is 'Accounting Department'", rest_invoice `payment_method`). */
 export const DEFAULT_PAYMENT_METHOD = 'ACCOUNTINGDEPARTMENT';
-
-class Findings {
-  readonly list: Problem[] = [];
-  constructor(readonly d: DraftInvoice) {}
-  add(row: number, column: string | undefined, code: string, message: string, severity: Severity = 'error'): void {
-    this.list.push(problem({ file: this.d.file, row }, code, message, { column, severity }));
-  }
-}
 
 /** All invoice-level problems of one draft (grouping problems are the grouper's). */
 export function checkInvoice(d: DraftInvoice): Problem[] {
@@ -75,13 +68,6 @@ function checkDecimals(p: Findings): void {
     tooManyDecimals(p, currency, places, 'line_vat_amount', line.fields.line_vat_amount);
     for (const fund of line.funds) tooManyDecimals(p, currency, places, 'fund_amount', fund.amount);
   }
-}
-
-// A plain function, not a closure per invoice: this runs for every amount of the batch.
-function tooManyDecimals(p: Findings, currency: string, places: number, column: string, f: Field<Decimal> | undefined): void {
-  const v = valueOf(f);
-  if (f === undefined || v === undefined || v.decimalPlaces() <= places) return;
-  p.add(f.row, column, 'too_many_decimals', `${column} ${quote(f.text)} has ${v.decimalPlaces()} decimal places; ${currency} has ${places}`);
 }
 
 /**

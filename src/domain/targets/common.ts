@@ -1,5 +1,6 @@
 /**
- * Small building blocks shared by the Exsited and Alguna rules (Alma's live in `rules.ts`).
+ * Small building blocks shared by the Exsited and Alguna rules, and by Alma's (`rules.ts`):
+ * the findings list and the decimal-places check.
  * Same conventions: every problem names file, row, column, a stable code and a plain message;
  * a cell rejected while grouping is INVALID and is not reported again.
  */
@@ -35,9 +36,15 @@ export function checkDecimals(p: Findings, columns: readonly [string, Field<Deci
   const currency = valueOf(p.d.fields.currency);
   const places = currency === undefined ? undefined : minorUnits(currency);
   if (currency === undefined || places === undefined) return;
-  for (const [column, f] of columns) {
-    const v = valueOf(f);
-    if (f === undefined || v === undefined || v.decimalPlaces() <= places) continue;
-    p.add(f.row, column, 'too_many_decimals', `${column} ${quote(f.text)} has ${v.decimalPlaces()} decimal places; ${currency} has ${places}`);
-  }
+  for (const [column, f] of columns) tooManyDecimals(p, currency, places, column, f);
+}
+
+/**
+ * `too_many_decimals` for one amount with more decimal places than the currency's `places`.
+ * Alma's rules call it for every amount of every line (rules.ts), so it is a plain function.
+ */
+export function tooManyDecimals(p: Findings, currency: string, places: number, column: string, f: Field<Decimal> | undefined): void {
+  const v = valueOf(f);
+  if (f === undefined || v === undefined || v.decimalPlaces() <= places) return;
+  p.add(f.row, column, 'too_many_decimals', `${column} ${quote(f.text)} has ${v.decimalPlaces()} decimal places; ${currency} has ${places}`);
 }
