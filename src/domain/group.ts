@@ -106,7 +106,8 @@ const specOf = (column: string): Spec => SPECS.get(column) as Spec;
  * The columns read in the pass over a row's cells. Reading `fields[column]` for each canonical
  * column was ~3× cheaper than enumerating the record's keys in a micro-benchmark (49 columns).
  */
-const PASS: readonly Spec[] = [...SPECS.values()].filter((s) => s.level !== LEVEL_KEY);
+// vendor, invoice_number and line_number are read before it, by name.
+const PASS: readonly Spec[] = [...SPECS.values()].filter((s) => s.level !== LEVEL_KEY && s.level !== LEVEL_LINE_NUMBER);
 
 const VENDOR = INVOICE_COLUMNS.indexOf('vendor');
 const NUMBER = INVOICE_COLUMNS.indexOf('invoice_number');
@@ -260,7 +261,6 @@ export class InvoiceGrouper {
         if (headText(inv, spec.index) !== text) mergeInvoiceCell(inv, spec, text, row);
         continue;
       }
-      if (spec.level === LEVEL_LINE_NUMBER) continue;
       if (spec.level === LEVEL_LINE && line !== undefined && lineCellText(line, spec.index) === text) continue;
       const kept = check(inv, spec, spec.intern ? intern(spec, text) : text, row);
       if (spec.level === LEVEL_LINE) {
@@ -649,13 +649,13 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
     // The line's rows, and its funds in row order: the rows that give any fund cell.
     const rows: number[] = [];
     const funds: DraftFund[] = [];
-    const acc = l.rows;
-    for (let r = 0; r < acc.length; r += ROW_FIELDS) {
-      const row = acc[r] as number;
+    const held = l.rows;
+    for (let r = 0; r < held.length; r += ROW_FIELDS) {
+      const row = held[r] as number;
       rows.push(row);
-      const code = acc[r + 1] as string | undefined;
-      const percent = acc[r + 2] as Kept | undefined;
-      const amount = acc[r + 3] as Kept | undefined;
+      const code = held[r + 1] as string | undefined;
+      const percent = held[r + 2] as Kept | undefined;
+      const amount = held[r + 3] as Kept | undefined;
       if (code === undefined && percent === undefined && amount === undefined) continue;
       funds.push({
         row,
