@@ -211,22 +211,21 @@ export function writeJson(value: unknown, indent: number, write: (text: string) 
   const trusted = opts.plain === true;
   const parts: string[] = [];
   let size = 0;
+  const flush = (): void => {
+    if (parts.length > 0) write(parts.join(''));
+    parts.length = 0;
+    size = 0;
+  };
   const put = (s: string): void => {
     if (s.length >= 1 << 16) {
       // A batch of invoices (hundreds of KB): handed on as it is, not copied once more by a join.
-      if (parts.length > 0) write(parts.join(''));
-      parts.length = 0;
-      size = 0;
+      flush();
       write(s);
       return;
     }
     parts.push(s);
     size += s.length;
-    if (size >= 1 << 16) {
-      write(parts.join(''));
-      parts.length = 0;
-      size = 0;
-    }
+    if (size >= 1 << 16) flush();
   };
   const pad = (depth: number): string => (indent > 0 ? '\n' + ' '.repeat(indent * depth) : '');
   const stream = (v: unknown, depth: number): void => {
@@ -274,7 +273,7 @@ export function writeJson(value: unknown, indent: number, write: (text: string) 
   };
   if (isDropped(value)) put('null');
   else stream(value, 0);
-  if (parts.length > 0) write(parts.join(''));
+  flush();
 }
 
 /**
@@ -348,6 +347,21 @@ function serialize(v: unknown, depth: number, indent: number): string | undefine
     return '{' + entries.join(',') + pad(depth) + '}';
   };
   return walk(v, depth);
+}
+
+/**
+ * The JSON object of an error response's body, or undefined when the body is not one (an HTML
+ * page from a proxy, an empty body, a cut-off text): error parsers fall back to the status.
+ */
+export function errorBodyObject(bodyText: string): { [key: string]: JsonValue } | undefined {
+  const text = bodyText.trim();
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const doc = parseJson(text);
+    return isJsonObject(doc) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a JSON value that may be a string or a number as text (Alma sends amounts both ways). */

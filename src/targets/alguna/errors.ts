@@ -7,7 +7,7 @@
  * appears, wins.
  */
 import { ApiError } from '../../shared/errors.js';
-import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
+import { errorBodyObject, jsonText } from '../../shared/json.js';
 import type { ResponseHeaders } from '../http.js';
 
 const NAMES: Record<number, string> = {
@@ -25,20 +25,14 @@ const NAMES: Record<number, string> = {
 };
 
 export function parseAlgunaError(status: number, _headers: ResponseHeaders, bodyText: string): ApiError {
-  const text = bodyText.trim();
-  let doc: JsonValue | undefined;
-  try {
-    doc = text.startsWith('{') ? parseJson(text) : undefined;
-  } catch {
-    doc = undefined;
-  }
+  const doc = errorBodyObject(bodyText);
   const name = NAMES[status] ?? `HTTP_${status}`;
-  if (isJsonObject(doc)) {
+  if (doc !== undefined) {
     const detail = jsonText(doc['detail']) ?? jsonText(doc['message']) ?? jsonText(doc['title']) ?? jsonText(doc['error']);
     const code = jsonText(doc['code']) ?? name;
     if (detail !== undefined) return new ApiError({ httpStatus: status, code, message: detail });
   }
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const plain = bodyText.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   return new ApiError({ httpStatus: status, code: name, message: plain === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${plain.slice(0, 200)}` });
 }
 

@@ -7,18 +7,12 @@
  * (RFC 6749 §5.2); both are read.
  */
 import { ApiError } from '../../shared/errors.js';
-import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
+import { errorBodyObject, isJsonObject, jsonText } from '../../shared/json.js';
 import type { ResponseHeaders } from '../http.js';
 
 export function parseExsitedError(status: number, _headers: ResponseHeaders, bodyText: string): ApiError {
-  const text = bodyText.trim();
-  let doc: JsonValue | undefined;
-  try {
-    doc = text.startsWith('{') ? parseJson(text) : undefined;
-  } catch {
-    doc = undefined;
-  }
-  if (isJsonObject(doc)) {
+  const doc = errorBodyObject(bodyText);
+  if (doc !== undefined) {
     const errors = Array.isArray(doc['errors']) ? doc['errors'].filter(isJsonObject) : [];
     const messages = errors.map((e) => jsonText(e['message'])).filter((m): m is string => m !== undefined && m !== '');
     const code = errors.map((e) => jsonText(e['code'])).find((c) => c !== undefined && c !== '');
@@ -30,6 +24,6 @@ export function parseExsitedError(status: number, _headers: ResponseHeaders, bod
       return new ApiError({ httpStatus: status, code: oauth, message: jsonText(doc['error_description']) ?? oauth });
     }
   }
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const plain = bodyText.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: plain === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${plain.slice(0, 200)}` });
 }
