@@ -94,18 +94,7 @@ export function buildReport(input: ReportInput): ReportDocument {
   for (const r of input.results ?? []) byKey.set(keyString(r.key), r);
   const keys = input.lineKeys ?? lineNumbers;
   const invoices = input.plan.entries.map((e) => reportInvoice(e, byKey.get(keyString(e.key)), input.dryRun, keys));
-  const summary: ReportSummary = {
-    invoices: invoices.length,
-    loaded: 0,
-    in_review: 0,
-    failed: 0,
-    invalid: 0,
-    already_loaded: 0,
-    planned: 0,
-    lines: input.plan.entries.reduce((n, e) => n + (e.invoice !== undefined ? keys(e.invoice).length : 0), 0),
-    requests: input.requests,
-  };
-  for (const inv of invoices) summary[inv.status]++;
+  const summary = summarize(invoices, input.requests);
   return {
     target: input.target,
     ...(input.action !== undefined ? { action: input.action } : {}),
@@ -124,22 +113,21 @@ export function buildReport(input: ReportInput): ReportDocument {
  * the same document `buildReport` makes for a dry run (lines counted from the planned lines).
  */
 export function dryRunReport(target: string, invoices: ReportInvoice[], issues: Problem[], action?: string): ReportDocument {
-  const summary: ReportSummary = {
-    invoices: invoices.length,
-    loaded: 0,
-    in_review: 0,
-    failed: 0,
-    invalid: 0,
-    already_loaded: 0,
-    planned: 0,
-    lines: 0,
-    requests: 0,
-  };
+  const summary = summarize(invoices, 0);
+  return { target, ...(action !== undefined ? { action } : {}), dry_run: true, summary, issues, invoices };
+}
+
+/**
+ * Counts by status, and the lines: those listed under the invoices, which are the target's
+ * child items of every valid invoice (an invalid one lists none), sent or only planned.
+ */
+function summarize(invoices: readonly ReportInvoice[], requests: number): ReportSummary {
+  const summary: ReportSummary = { invoices: invoices.length, loaded: 0, in_review: 0, failed: 0, invalid: 0, already_loaded: 0, planned: 0, lines: 0, requests };
   for (const inv of invoices) {
     summary[inv.status]++;
     summary.lines += inv.lines.length;
   }
-  return { target, ...(action !== undefined ? { action } : {}), dry_run: true, summary, issues, invoices };
+  return summary;
 }
 
 export function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryRun: boolean, lineKeys: LineKeys = lineNumbers): ReportInvoice {
