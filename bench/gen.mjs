@@ -12,17 +12,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
-/** mulberry32: small, fast, good enough for test data. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The sandbox's seeded PRNG (like every bench script, this runs over the built dist/).
+import { mulberry32 as prng } from '../dist/sandbox/faults.js';
 
 const HEADER = [
   'invoice_number', 'invoice_date', 'vendor', 'vendor_account', 'currency', 'payment_method', 'total_amount',
