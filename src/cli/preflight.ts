@@ -10,7 +10,7 @@ import { exitCodeForReport } from './exit.js';
 import { buildReport, type ReportDocument } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
-import { RateLimiter } from '../engine/limiter.js';
+import { RateLimiter } from '../transport/limiter.js';
 import { createAlmaHttpClient } from '../targets/alma/client.js';
 import { runPreflight, type PreflightOutcome } from '../targets/alma/preflight.js';
 import type { TargetEvent } from '../targets/target.js';

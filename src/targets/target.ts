@@ -3,7 +3,7 @@
  * resume and reconciliation; a target only knows how to talk to its API. Every method may
  * throw `ApiError` (a definite refusal), `UnknownOutcomeError` (a write that may or may not
  * have happened), `AuthError` or `DailyLimitError`. Retries of safe requests, pacing and
- * 429 handling happen below this interface (see `src/targets/http.ts`).
+ * 429 handling happen below this interface (see `src/transport/http.ts`).
  */
 import type { Invoice, InvoiceKey } from '../domain/model.js';
 

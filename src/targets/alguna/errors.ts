@@ -8,7 +8,7 @@
  */
 import { ApiError } from '../../shared/errors.js';
 import { errorBodyObject, jsonText } from '../../shared/json.js';
-import type { ResponseHeaders } from '../http.js';
+import type { ResponseHeaders } from '../../transport/http.js';
 
 const NAMES: Record<number, string> = {
   400: 'bad_request',

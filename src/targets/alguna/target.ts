@@ -15,10 +15,10 @@
  * (default `2026-04-01`, which the v2 API requires and the SDKs pin, §2.1).
  */
 import type { Invoice } from '../../domain/model.js';
-import { RateLimiter, type Limiter } from '../../engine/limiter.js';
+import { RateLimiter, type Limiter } from '../../transport/limiter.js';
 import { ApiError, UnknownOutcomeError, UsageError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import { HttpClient, type TransportOptions } from '../http.js';
+import { HttpClient, type TransportOptions } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { parseAlgunaError } from './errors.js';
 import { describes, idempotencyKey, invoicePayload } from './payload.js';

@@ -3,7 +3,7 @@
  * `Authorization: apikey` header, JSON both ways, and Alma's error parser.
  */
 import { UsageError } from '../../shared/errors.js';
-import { HttpClient, type TransportOptions } from '../http.js';
+import { HttpClient, type TransportOptions } from '../../transport/http.js';
 import { parseAlmaError } from './errors.js';
 import { almaBaseUrl } from './regions.js';
 

@@ -8,7 +8,7 @@
  */
 import { ApiError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
-import type { ResponseHeaders } from '../http.js';
+import type { ResponseHeaders } from '../../transport/http.js';
 
 interface AlmaErrorEntry {
   code?: string | undefined;

@@ -20,7 +20,7 @@
 import { ApiError, AuthError, DailyLimitError } from '../../shared/errors.js';
 import { isJsonObject, type JsonValue } from '../../shared/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
-import type { HttpClient } from '../http.js';
+import type { HttpClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
 import { items, toInt, toRemoteInvoice } from './remote.js';
 

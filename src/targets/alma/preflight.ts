@@ -23,7 +23,7 @@ import { DEFAULT_POLL } from '../../engine/engine.js';
 import type { PreflightReport } from '../../report/preflight.js';
 import { ApiError, AuthError, DailyLimitError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import type { HttpClient } from '../http.js';
+import type { HttpClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import {

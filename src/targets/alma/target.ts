@@ -3,10 +3,10 @@
  * (alma-api.md §5.1), plus the look-ups the engine needs to load exactly once.
  */
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
-import { RateLimiter, type Limiter } from '../../engine/limiter.js';
+import { RateLimiter, type Limiter } from '../../transport/limiter.js';
 import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
 import type { JsonValue } from '../../shared/json.js';
-import type { HttpClient } from '../http.js';
+import type { HttpClient } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';

@@ -7,7 +7,7 @@
  */
 import { ApiError, AuthError, UsageError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import { HttpClient, type HttpRequest, type TransportOptions } from '../http.js';
+import { HttpClient, type HttpRequest, type TransportOptions } from '../../transport/http.js';
 import { parseExsitedError } from './errors.js';
 import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION, fillPath, type ExsitedPaths } from './paths.js';
 import { TokenCache, type TokenGrant } from './token.js';

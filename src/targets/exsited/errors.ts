@@ -8,7 +8,7 @@
  */
 import { ApiError } from '../../shared/errors.js';
 import { errorBodyObject, isJsonObject, jsonText } from '../../shared/json.js';
-import type { ResponseHeaders } from '../http.js';
+import type { ResponseHeaders } from '../../transport/http.js';
 
 export function parseExsitedError(status: number, _headers: ResponseHeaders, bodyText: string): ApiError {
   const doc = errorBodyObject(bodyText);

@@ -18,10 +18,10 @@
  * status shows it, exactly as it waits for Alma's processing.
  */
 import type { Invoice, InvoiceKey } from '../../domain/model.js';
-import { RateLimiter, type Limiter } from '../../engine/limiter.js';
+import { RateLimiter, type Limiter } from '../../transport/limiter.js';
 import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import type { HttpClient } from '../http.js';
+import type { HttpClient } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
 import { hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { unlimited } from '../../../src/engine/limiter.js';
+import { unlimited } from '../../../src/transport/limiter.js';
 import { createAlmaTarget } from '../../../src/targets/alma/target.js';
 import { ORIGIN, almaError, mockApi } from '../helpers/mock-api.js';
 

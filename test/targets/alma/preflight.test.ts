@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
 import { keyString, type Invoice, type InvoiceLine } from '../../../src/domain/model.js';
-import { unlimited } from '../../../src/engine/limiter.js';
+import { unlimited } from '../../../src/transport/limiter.js';
 import { applyPreflight } from '../../../src/plan/preflight.js';
 import { buildPlan } from '../../../src/plan/plan.js';
 import { AuthError } from '../../../src/shared/errors.js';

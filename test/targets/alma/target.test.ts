@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { unlimited } from '../../../src/engine/limiter.js';
+import { unlimited } from '../../../src/transport/limiter.js';
 import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/shared/errors.js';
 import { stringifyJson } from '../../../src/shared/json.js';
 import { createAlmaTarget } from '../../../src/targets/alma/target.js';

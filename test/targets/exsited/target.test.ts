@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { unlimited } from '../../../src/engine/limiter.js';
+import { unlimited } from '../../../src/transport/limiter.js';
 import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/shared/errors.js';
 import { parseExsitedError } from '../../../src/targets/exsited/errors.js';
 import { purchaseInvoicePayload } from '../../../src/targets/exsited/payload.js';

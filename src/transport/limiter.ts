@@ -17,7 +17,7 @@
  *   institution's quota).
  *
  * Defaults (cut × 0.8, 250 ms pause, fast recovery to 95 % of the refused rate, then
- * +0.15 % of it per window) were tuned on the simulation in test/engine/limiter.test.ts:
+ * +0.15 % of it per window) were tuned on the simulation in test/transport/limiter.test.ts:
  * ≥ 90 % of a sliding or fixed one-second threshold with < 2 % of requests refused, with
  * 2–200 ms of latency jitter. A deeper cut or a full-second pause cost 5–10 % of throughput.
  */

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from 'undici';
 import { ApiError, UnknownOutcomeError } from '../../src/shared/errors.js';
-import { HttpClient } from '../../src/targets/http.js';
+import { HttpClient } from '../../src/transport/http.js';
 import { parseAlmaError } from '../../src/targets/alma/errors.js';
 
 const servers: Server[] = [];

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RateLimiter, type Limiter } from '../../src/engine/limiter.js';
+import { RateLimiter, type Limiter } from '../../src/transport/limiter.js';
 import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../../src/shared/errors.js';
-import { errorCode } from '../../src/targets/http.js';
+import { errorCode } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';
-import { FakeClock } from './helpers/clock.js';
-import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from './helpers/mock-api.js';
+import { FakeClock } from '../targets/helpers/clock.js';
+import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '../targets/helpers/mock-api.js';
 
 const KEY = 'l7xx-SECRET-KEY-0123456789';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, type LimiterEvent, type LimiterOptions } from '../../src/engine/limiter.js';
+import { RateLimiter, type LimiterEvent, type LimiterOptions } from '../../src/transport/limiter.js';
 import { FakeClock } from '../targets/helpers/clock.js';
 
 

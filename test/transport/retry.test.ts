@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classify, decide, DEFAULT_RETRY, parseRetryAfter, type Outcome } from '../../src/engine/retry.js';
+import { backoffMs, classify, decide, DEFAULT_RETRY, parseRetryAfter, type Outcome } from '../../src/transport/retry.js';
 
 const GET = { method: 'GET', idempotent: true };
 const POST = { method: 'POST', idempotent: false };

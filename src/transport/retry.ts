@@ -1,7 +1,7 @@
 /**
  * Retry policy: pure decisions, no I/O. `classify` says what an attempt's outcome means,
  * `backoffMs` and `parseRetryAfter` say how long to wait, `decide` puts them together.
- * The transport (`src/targets/http.ts`) performs the attempts and the waiting.
+ * The transport (`src/transport/http.ts`) performs the attempts and the waiting.
  *
  * The one rule everything else bends to: Alma has no idempotency keys (alma-api.md §2.3,
  * §5.6), so a POST is sent again only when it provably was not processed. Any other failed

@@ -1,17 +1,17 @@
 /**
  * A small JSON-over-HTTP client shared by every target: undici transport, global pacing,
- * the retry policy of `src/engine/retry.ts`, timeouts, Ctrl-C, and events for the terminal.
+ * the retry policy of `src/transport/retry.ts`, timeouts, Ctrl-C, and events for the terminal.
  * It knows nothing about Alma; a target passes its base URL, headers and a `parseError` hook.
  *
  * Not undici's RetryAgent: it skips POST by default, has no jitter, and loses the final
  * error body (style-and-reliability B.4, undici #4080/#3837). One explicit loop instead.
  */
 import { Agent, Dispatcher } from 'undici';
-import { decide, isSafeMethod, type Outcome, type RetryOptions } from '../engine/retry.js';
-import { defaultSleep, unlimited, type Limiter } from '../engine/limiter.js';
+import { decide, isSafeMethod, type Outcome, type RetryOptions } from './retry.js';
+import { defaultSleep, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../shared/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../shared/json.js';
-import type { TargetEventSink } from './target.js';
+import type { TargetEventSink } from '../targets/target.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
