@@ -94,7 +94,8 @@ export interface Config {
 
 /**
  * Default requests per second: Ex Libris' threshold page is quoted at 10/s for sandbox keys and
- * 50/s for production (reference/alma-api.md §2.3, unverified); 10 is safe for both.
+ * 50/s for production (docs/alma.md#requests-hosts-keys-and-thresholds, unverified); 10 is safe for
+ * both.
  */
 export const DEFAULT_RATE = 10;
 export const DEFAULT_CONCURRENCY = 6;

@@ -1,5 +1,5 @@
 /**
- * The one place that turns outcomes and errors into exit codes (DESIGN.md):
+ * The one place that turns outcomes and errors into exit codes (README "Exit codes"):
  * 0 all loaded · 1 internal error · 2 usage/configuration · 3 invalid input, nothing sent ·
  * 4 some invoices failed (a re-run finishes them) · 5 key refused · 130 interrupted.
  */

@@ -4,14 +4,17 @@
  * options never change how an Alma command is read.
  *
  * Credentials come from the environment or a file, never a flag value, and are never printed:
- * - Exsited: `EXSITED_CLIENT_ID` and `EXSITED_CLIENT_SECRET` (and `EXSITED_REDIRECT_URI`, which
- *   the SDKs send with every grant, other-targets.md §1.2), or `--credentials-file` holding JSON
- *   `{"client_id", "client_secret", "redirect_uri"?}` or the same `KEY=value` lines;
+ * - Exsited: `EXSITED_CLIENT_ID` and `EXSITED_CLIENT_SECRET` (and `EXSITED_REDIRECT_URI`, which the
+ *   SDKs send with every grant, https://developer.exsited.com/exsited-api-authentication), or
+ *   `--credentials-file` holding JSON `{"client_id", "client_secret", "redirect_uri"?}` or the same
+ *   `KEY=value` lines;
  * - Alguna: `ALGUNA_API_KEY`, or `--credentials-file` holding the key (or JSON `{"api_key"}`).
- * URLs: `--api-url`, else `EXSITED_API_URL` (every customer has its own instance, §1.1) or
- * `ALGUNA_API_URL` (default https://api.alguna.io; `…/beta` if your account uses that prefix,
- * §2.1). API versions: `EXSITED_API_VERSION` (default v3), `ALGUNA_API_VERSION` (the
- * `Alguna-Version` header, default 2026-04-01; empty sends none).
+ * URLs: `--api-url`, else `EXSITED_API_URL` (every customer has its own instance,
+ * https://developer.exsited.com/exsited-api-introduction) or `ALGUNA_API_URL` (default
+ * https://api.alguna.io; `…/beta` if your account uses that prefix,
+ * https://alguna.com/docs/api-reference/v2/overview). API versions: `EXSITED_API_VERSION`
+ * (default v3), `ALGUNA_API_VERSION` (the `Alguna-Version` header, default 2026-04-01; empty
+ * sends none).
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -109,7 +112,9 @@ function resolveAction(flags: TargetFlags, name: TargetName, today: () => string
     return undefined;
   }
   if (!(ACTIONS as readonly string[]).includes(flags.action)) throw new UsageError(`--action must be one of ${ACTIONS.join(', ')}, not "${flags.action}"`);
-  // seeds/003: cancel and reactivate are Exsited's purchase-invoice actions; the others have none here.
+  // "Cancel"/"Reactivate Purchase Invoice"
+  // (https://developer.exsited.com/purchase-invoice-post-api-documentation): cancel and reactivate
+  // are Exsited's purchase-invoice actions; the others have none here.
   if (name !== 'exsited') throw new UsageError(`--action ${flags.action} is an Exsited batch action: use it with --target exsited`);
   const date = flags.effectiveDate ?? today();
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {

@@ -191,9 +191,10 @@ const vatType: Codec = (t, column) => {
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
 
 /**
- * A point in time for Alguna's billing period: "RFC 3339 formatted timestamp" (seeds/004), or a
- * plain `YYYY-MM-DD` that the Alguna payload sends as midnight UTC. RFC 3339 §5.6: full-date
- * "T" full-time; hours 00–23, minutes 00–59, seconds 00–60 (leap second), offset Z or ±hh:mm.
+ * A point in time for Alguna's billing period: "RFC 3339 formatted timestamp"
+ * (https://docs.alguna.io/api-reference/invoices/create), or a plain `YYYY-MM-DD` that the Alguna
+ * payload sends as midnight UTC. RFC 3339 §5.6: full-date "T" full-time; hours 00–23, minutes
+ * 00–59, seconds 00–60 (leap second), offset Z or ±hh:mm.
  */
 const timestamp: Codec = (t, column) => {
   if (DATE.test(t)) return date(t, column);
@@ -213,9 +214,10 @@ const timestamp: Codec = (t, column) => {
 const ATTRIBUTE_NAME = /^[^=;{}]+$/;
 
 /**
- * Exsited `custom_attributes: [{name, value}]` (seeds/003) in one cell: `name=value; name=value`,
- * or a JSON object of text values (`{"cost_centre": "LIB-01"}`) when a value needs `;` or `=`.
- * Returns the pairs as JSON text (`[["name","value"], …]`) so equal cells compare equal.
+ * Exsited `custom_attributes: [{name, value}]`
+ * (https://developer.exsited.com/purchase-invoice-post-api-documentation) in one cell: `name=value;
+ * name=value`, or a JSON object of text values (`{"cost_centre": "LIB-01"}`) when a value needs `;`
+ * or `=`. Returns the pairs as JSON text (`[["name","value"], …]`) so equal cells compare equal.
  */
 const attributes: Codec = (t, column) => {
   const bad = (why: string): CellError =>

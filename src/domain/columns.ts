@@ -1,8 +1,8 @@
 /**
- * The canonical flat layout (DESIGN.md): one row per fund distribution of an invoice line.
- * Invoice-level columns repeat on each row of an invoice or are left empty after its first row.
- * Most columns are Alma's; the ones after `invoice_note` and `line_vat_note` belong to the
- * other targets (which columns each target uses: src/domain/targets/columns.ts).
+ * The canonical flat layout (README "The input: canonical layout"): one row per fund distribution
+ * of an invoice line. Invoice-level columns repeat on each row of an invoice or are left empty
+ * after its first row. Most columns are Alma's; the ones after `invoice_note` and `line_vat_note`
+ * belong to the other targets (which columns each target uses: src/domain/targets/columns.ts).
  */
 export const INVOICE_COLUMNS = [
   'invoice_number',
@@ -31,13 +31,16 @@ export const INVOICE_COLUMNS = [
   'internal_copy',
   'export_to_erp',
   'invoice_note',
-  // Exsited purchase invoices (seeds/003): the purchase order the invoice is made from, the
-  // PI's purchase_order_note and custom_attributes, and a file attached to the invoice's note.
+  // Exsited purchase invoices
+  // (https://developer.exsited.com/purchase-invoice-post-api-documentation): the purchase order the
+  // invoice is made from, the PI's purchase_order_note and custom_attributes, and a file attached
+  // to the invoice's note.
   'purchase_order_id',
   'purchase_order_note',
   'custom_attributes',
   'attachment',
-  // Alguna one-off invoices (seeds/004): accountId, billingPeriodStart/End, autoIssue.
+  // Alguna one-off invoices (https://docs.alguna.io/api-reference/invoices/create): accountId,
+  // billingPeriodStart/End, autoIssue.
   'account_id',
   'billing_period_start',
   'billing_period_end',
@@ -65,7 +68,8 @@ export const LINE_COLUMNS = [
   'line_vat_percentage',
   'line_vat_amount',
   'line_vat_note',
-  // Alguna line items (other-targets.md §2.2: description, quantity, unitPrice, productId).
+  // Alguna line items (https://docs.alguna.io/api-reference/invoices/createLineItem: description,
+  // quantity, unitPrice, productId).
   'line_description',
   'unit_price',
   'product_id',

@@ -8,8 +8,9 @@
  * XBA–XBD, XTS, XXX) and codes already withdrawn (HRK 2023, CUC 2021, ZWL 2024), which a current
  * invoice should not carry. ANG and SLL stay while their successors (XCG, SLE) phase them in.
  *
- * This is only a sanity check on the input: Alma's own list is the `Currency_CT` code table,
- * and the vendor must support the currency (errors 60236, 60243 in reference/alma-api.md §1.2).
+ * This is only a sanity check on the input: Alma's own list is the `Currency_CT` code table, and
+ * the vendor must support the currency (errors 60236, 60243 in
+ * docs/alma.md#errors-error-codes-and-alerts).
  */
 const MINOR_UNITS = {
   // zero decimals

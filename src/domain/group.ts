@@ -1,5 +1,5 @@
 /**
- * Streaming grouper: flat rows (one per fund distribution of an invoice line, DESIGN.md
+ * Streaming grouper: flat rows (one per fund distribution of an invoice line, README
  * "Canonical flat layout") → invoices with lines and fund distributions.
  *
  * Memory follows the invoices, not the raw rows: each row is parsed and merged as it arrives

@@ -42,7 +42,10 @@ export interface InvoiceLine {
   secondaryReportingCode?: string | undefined;
   tertiaryReportingCode?: string | undefined;
   vat: LineVat;
-  /** Alguna line item: description, unit price and product (other-targets.md §2.2). */
+  /**
+   * Alguna line item: description, unit price and product
+   * (https://docs.alguna.io/api-reference/invoices/createLineItem).
+   */
   description?: string | undefined;
   unitPrice?: Decimal | undefined;
   productId?: string | undefined;
@@ -92,20 +95,29 @@ export interface InvoiceHeader {
   charges: AdditionalCharges;
   payment: Payment;
   note?: string | undefined;
-  /** Exsited: the purchase order the purchase invoice is created from (seeds/003). */
+  /**
+   * Exsited: the purchase order the purchase invoice is created from
+   * (https://developer.exsited.com/purchase-invoice-post-api-documentation).
+   */
   purchaseOrderId?: string | undefined;
   purchaseOrderNote?: string | undefined;
   customAttributes?: CustomAttribute[] | undefined;
   /** Exsited: a file to attach to the invoice's note, as written (relative to the batch file). */
   attachment?: string | undefined;
-  /** Alguna: the account invoiced, the billing period (YYYY-MM-DD or RFC 3339), autoIssue (seeds/004). */
+  /**
+   * Alguna: the account invoiced, the billing period (YYYY-MM-DD or RFC 3339), autoIssue
+   * (https://docs.alguna.io/api-reference/invoices/create).
+   */
   accountId?: string | undefined;
   billingPeriodStart?: string | undefined;
   billingPeriodEnd?: string | undefined;
   autoIssue?: boolean | undefined;
 }
 
-/** Exsited `custom_attributes[]` entry (seeds/003). */
+/**
+ * Exsited `custom_attributes[]` entry
+ * (https://developer.exsited.com/purchase-invoice-post-api-documentation).
+ */
 export interface CustomAttribute {
   name: string;
   value: string;

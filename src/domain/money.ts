@@ -1,6 +1,6 @@
 /**
  * Exact decimal money. Amounts travel as decimal strings and become `Decimal`, never JS numbers
- * (DESIGN.md principle 3: "Money is exact").
+ * (README "What is checked before anything is sent": money is exact).
  *
  * The accepted text form is deliberately narrow: `-?\d+(\.\d+)?`, with `.` as the decimal point.
  * - no thousands separators, exponent, `+` sign or currency symbol;

@@ -1,6 +1,6 @@
 /**
  * Invoice-level rules on a grouped draft, each after a statement of Alma's data dictionaries
- * (seeds/001 `rest_invoice`, seeds/002 `rest_invoice_line`) or reference/alma-api.md §5.6.
+ * (XSD-INV, XSD-LINE in docs/alma.md#sources) or docs/alma.md#what-the-preflight-predicts.
  * Every problem names the file, the row (where the value was given, or the first row of the
  * invoice or line when a value is missing), the column, a stable code and a plain message.
  * A cell that was rejected while grouping is INVALID here: rules skip it rather than pile on.
@@ -229,9 +229,9 @@ function lineTotalOf(line: DraftLine): Decimal | undefined {
 // -------------------------------------------------------------------------------- total rule
 
 /**
- * The invoice total must equal the lines plus charges (reference/alma-api.md §5.6: "Alma won't
- * let you save the invoice until these totals match"; a mismatch sends a processed invoice to
- * review). VAT by invoice_vat.type (rest_invoice):
+ * The invoice total must equal the lines plus charges (docs/alma.md#what-the-preflight-predicts:
+ * "Alma won't let you save the invoice until these totals match"; a mismatch sends a processed
+ * invoice to review). VAT by invoice_vat.type (rest_invoice):
  *   "Inclusive: the invoice total amount includes VAT. Exclusive: VAT is added above the invoice
  *    total amount. Line Exclusive: the invoice's total amount includes VAT, but the VAT amount is
  *    calculated outside of the invoice lines' total value and is not factored into the individual

@@ -1,8 +1,8 @@
 /**
  * zod 4 schemas: the typed flat row (strings of a `SourceRecord` → typed values) and the
  * canonical invoice of `model.ts`, covering every input field of Alma's `rest_invoice` and
- * `rest_invoice_line` data dictionaries that the canonical layout carries (seeds/001, seeds/002;
- * reference/alma-api.md §1.2–1.3). Output-only fields (id, status, alerts, total_price …) and the
+ * `rest_invoice_line` data dictionaries that the canonical layout carries (XSD-INV, XSD-LINE in
+ * docs/alma.md#sources). Output-only fields (id, status, alerts, total_price …) and the
  * `op=paid` fields (voucher_*, explicit_ratio) are not input of a load and are left out.
  *
  * Every schema is built once, at module load. Cell schemas wrap the codecs of `cells.ts`, so the

@@ -1,16 +1,16 @@
 /**
  * Waiting for the target to finish processing many invoices at once, reading them together.
  *
- * Alma processes an invoice asynchronously (alma-api.md §5.2): after `op=process_invoice` the
- * engine reads the invoice until the outcome shows. Read one by one, that is one request per
- * invoice beyond the three steps: a fifth more requests than strictly needed, and at the API's
- * per-second threshold a fifth more time. A target that can read many invoices in one request
- * (Alma: a vendor's invoice listing, 100 a page) offers `readInvoices`; the watch then gathers the
- * invoices of a vendor that wait on it and reads them together once that is cheap per invoice —
- * or once the oldest has waited `maxBatchWaitMs`, or no more invoices are coming (`drain`), or a
- * deadline is near. A vendor whose listing costs as much as reading its invoices one by one is
- * read at once, one by one: waiting would gain nothing. Invoices not processed yet are read again
- * later, backing off as a lone poll does, until the poll timeout.
+ * Alma processes an invoice asynchronously (docs/alma.md#processing-and-workflow-statuses): after
+ * `op=process_invoice` the engine reads the invoice until the outcome shows. Read one by one, that
+ * is one request per invoice beyond the three steps: a fifth more requests than strictly needed,
+ * and at the API's per-second threshold a fifth more time. A target that can read many invoices in
+ * one request (Alma: a vendor's invoice listing, 100 a page) offers `readInvoices`; the watch then
+ * gathers the invoices of a vendor that wait on it and reads them together once that is cheap per
+ * invoice — or once the oldest has waited `maxBatchWaitMs`, or no more invoices are coming
+ * (`drain`), or a deadline is near. A vendor whose listing costs as much as reading its invoices
+ * one by one is read at once, one by one: waiting would gain nothing. Invoices not processed yet
+ * are read again later, backing off as a lone poll does, until the poll timeout.
  *
  * The engine releases an invoice's worker while it waits here, so the next invoice's writes go
  * on meanwhile: waiting costs no throughput.

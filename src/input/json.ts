@@ -1,8 +1,8 @@
 /**
  * JSON and JSON Lines text → flat records (see shape.ts for the accepted shapes).
  *
- * Numbers go through the lossless `parseJson`, never `JSON.parse`: Alma ids exceed 2^53 and
- * amounts must keep their exact digits (DESIGN.md, principle 3).
+ * Numbers go through the lossless `parseJson`, never `JSON.parse`: Alma ids exceed 2^53 and amounts
+ * must keep their exact digits (README "What is checked before anything is sent": money is exact).
  */
 import { problem } from '../domain/problem.js';
 import { JsonSyntaxError, parseJson, type JsonValue } from '../shared/json.js';

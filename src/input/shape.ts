@@ -1,13 +1,12 @@
 /**
  * One parsed JSON value → canonical flat records.
  *
- * Three shapes are accepted (DESIGN.md, "Canonical flat layout"): a flat object keyed by
+ * Three shapes are accepted (README "The input: canonical layout"): a flat object keyed by
  * canonical columns; a nested Alma invoice (the body of GET /acq/invoices/{id}, recognised by
- * `invoice_lines` or `number`), flattened to one row per fund distribution of each line; and
- * Alma's list response `{"total_record_count": N, "invoice": [...]}`. Field names follow the
- * Acquisitions OpenAPI (reference/alma/acq.openapi.json) and the samples in
- * reference/alma/samples/. Fields Alma only writes (id, link, status, alert, total_price, …)
- * are ignored.
+ * `invoice_lines` or `number`), flattened to one row per fund distribution of each line; and Alma's
+ * list response `{"total_record_count": N, "invoice": [...]}`. Field names follow the Acquisitions
+ * OpenAPI and the real bodies listed in docs/alma.md#sources. Fields Alma only writes (id, link,
+ * status, alert, total_price, …) are ignored.
  */
 import { problem } from '../domain/problem.js';
 import { JsonNumber, type JsonValue } from '../shared/json.js';

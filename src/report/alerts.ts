@@ -1,7 +1,7 @@
 /**
  * Alma's invoice alert codes (the AssertionCodes code table) in plain language, for the
  * people who open the report: what the alert means and what to do in Alma. Codes and Alma's
- * own descriptions are from reference/alma-api.md §5.5; the explanations are ours.
+ * own descriptions are from docs/alma.md#errors-error-codes-and-alerts; the explanations are ours.
  */
 export interface AlertExplanation {
   /** What happened, in the words of an acquisitions librarian. */

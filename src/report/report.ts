@@ -1,5 +1,5 @@
 /**
- * The report document of DESIGN.md, built by one pure function from the plan and the engine's
+ * The report document (README "The report"), built by one pure function from the plan and the engine's
  * results (taze's `--json` pattern): `--json` prints it, `--report` writes it, tests compare it.
  */
 import { keyString, type Invoice } from '../domain/model.js';

@@ -1,19 +1,22 @@
 /**
- * An Alguna-compatible sandbox (one-off invoices, seeds/004; reference/other-targets.md §2):
+ * An Alguna-compatible sandbox (one-off invoices,
+ * https://docs.alguna.io/api-reference/invoices/create):
  *
  * - `POST /invoices` with the legacy camelCase body (`accountId`, `billingPeriodStart`/`End`
  *   RFC 3339, `description`, `lineItems[] {description, quantity, unitPrice, productId?}` as
  *   decimal strings, `issueDate`, `autoIssue`), checked strictly; answers the invoice with its
  *   computed `subtotal`, `tax`, `total` as decimal strings and `status` `issued` or `draft`.
- * - Idempotency exactly as documented (§2.7): an `Idempotency-Key` binds to the request's
- *   body for `idempotencyTtlHours` (24); the same key and body again → the stored answer with
- *   `Idempotent-Replayed: true`; the same key with another body → 422; while the first request
- *   is still being processed (`createDelayMs`) → 409. Every answer echoes the key. A 5xx or 429
- *   that was not applied carries `Transient-Error: true` and releases the key; an injected
- *   `error_after` (applied, then 500) keeps it bound, so a retry replays the invoice.
+ * - Idempotency exactly as documented (https://alguna.com/docs/api-reference/v2/idempotency): an
+ *   `Idempotency-Key` binds to the request's body for `idempotencyTtlHours` (24); the same key and
+ *   body again → the stored answer with `Idempotent-Replayed: true`; the same key with another body
+ *   → 422; while the first request is still being processed (`createDelayMs`) → 409. Every answer
+ *   echoes the key. A 5xx or 429 that was not applied carries `Transient-Error: true` and releases
+ *   the key; an injected `error_after` (applied, then 500) keeps it bound, so a retry replays the
+ *   invoice.
  * - `GET /invoices?page&limit[&accountId]` → `{"items": […]}` (legacy list, limit 5/10/25/50/100)
  *   and `GET /invoices/{id}`.
- * - `Authorization: Bearer <key>` (401 `{"status":401,"detail":…}`); errors `{"status","detail"}` (§2.5).
+ * - `Authorization: Bearer <key>` (401 `{"status":401,"detail":…}`); errors `{"status","detail"}`
+ *   (https://alguna.com/docs/api-reference/v2/overview).
  * Accounts (currency, tax rate, payment terms) and products come from the seed.
  */
 import { createHash } from 'node:crypto';
@@ -29,9 +32,15 @@ export interface AlgunaSeed {
 }
 
 export interface AlgunaSandboxConfig extends SiblingConfig {
-  /** How long a create takes, during which the same key gets 409 (§2.7). */
+  /**
+   * How long a create takes, during which the same key gets 409
+   * (https://alguna.com/docs/api-reference/v2/idempotency).
+   */
   createDelayMs: number;
-  /** How long an idempotency key stays bound ("24 h", §2.7). */
+  /**
+   * How long an idempotency key stays bound ("24 h",
+   * https://alguna.com/docs/api-reference/v2/idempotency).
+   */
   idempotencyTtlHours: number;
 }
 
@@ -180,7 +189,9 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
       const extra = Object.keys(l).filter((k) => !['description', 'quantity', 'unitPrice', 'productId'].includes(k));
       if (extra.length > 0) return `Validation failed: lineItems[${i}] has unknown field ${extra.join(', ')}`;
       if (typeof l['description'] !== 'string' || l['description'] === '') return `Validation failed: lineItems[${i}].description is required`;
-      // Money and quantities are decimal STRINGS (§2.2): a JSON number is refused, as a strict server would.
+      // Money and quantities are decimal STRINGS
+      // (https://docs.alguna.io/api-reference/invoices/create): a JSON number is refused, as a
+      // strict server would.
       for (const k of ['quantity', 'unitPrice']) if (typeof l[k] !== 'string' || !DECIMAL.test(l[k])) return `Validation failed: lineItems[${i}].${k} must be a decimal string`;
       if (l['productId'] !== undefined && (typeof l['productId'] !== 'string' || !products.has(l['productId']))) return `Validation failed: lineItems[${i}].productId ${String(l['productId'])} not found`;
       const total = new Decimal(l['quantity'] as string).times(l['unitPrice'] as string);
@@ -344,7 +355,8 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
         }
         return problem(404, `no such resource ${m} ${req.url.pathname}`);
       },
-      // Not applied: the key is released and the client may retry with it (§2.6 Transient-Error).
+      // Not applied: the key is released and the client may retry with it (`Transient-Error`,
+      // https://alguna.com/docs/api-reference/v2/idempotency).
       serverError: (applied) => problem(500, 'Internal server error', applied ? undefined : { 'Transient-Error': 'true' }),
       throttled: () => problem(429, 'Too many requests', { 'Transient-Error': 'true' }),
       business: (step) => problem(...BUSINESS[step]),

@@ -1,7 +1,9 @@
 /**
  * Alma's JSON shapes: error bodies and the invoice, line, vendor, fund, PO-line and code-table
- * objects, modelled on the samples in reference/alma/samples (alma-api.md §1, §2.1).
- * Amounts are written as exact bare JSON numbers (Decimal through `stringifyJson`).
+ * objects, modelled on the real bodies of docs/alma.md#sources
+ * (docs/alma.md#the-json-shape-list-naming-amounts-dates,
+ * docs/alma.md#errors-error-codes-and-alerts). Amounts are written as exact bare JSON numbers
+ * (Decimal through `stringifyJson`).
  */
 import { Decimal } from 'decimal.js';
 import type { Catalog, SeedFund, SeedPoLine, SeedVendor } from './catalog.js';
@@ -19,7 +21,10 @@ export class AlmaError extends Error {
   }
 }
 
-/** A 400 refusal with Alma's code ("not found" is a 400 too, not a 404: OAS, §2.1). */
+/**
+ * A 400 refusal with Alma's code ("not found" is a 400 too, not a 404: OAS,
+ * docs/alma.md#errors-error-codes-and-alerts).
+ */
 export const refuse = (code: string, message: string): AlmaError => new AlmaError(400, code, message);
 
 /** 4xx JSON body: `errorList.error` is an ARRAY (sample 07; JW-NODE reads `error[0]`). */
@@ -31,7 +36,10 @@ export function errorBody4xx(code: string, message: string, trackingId: string):
   };
 }
 
-/** 5xx JSON body: wrapped in `web_service_result` and `error` is ONE object (JW-RUBY `parse_error`, §2.1). */
+/**
+ * 5xx JSON body: wrapped in `web_service_result` and `error` is ONE object (JW-RUBY `parse_error`,
+ * docs/alma.md#errors-error-codes-and-alerts).
+ */
 export function errorBody5xx(code: string, message: string, trackingId: string): unknown {
   return { web_service_result: { errorsExist: true, errorList: { error: { errorCode: code, errorMessage: message, trackingId } } } };
 }
@@ -54,15 +62,19 @@ export const PER_SECOND_THRESHOLD = {
 };
 
 /**
- * The daily-threshold 429. Its real body and code were NOT found in public sources (§2.3:
- * "commonly called DAILY_THRESHOLD … [unverified]"); this is the sandbox's guess.
+ * The daily-threshold 429. Its real body and code were NOT found in public sources
+ * (docs/alma.md#requests-hosts-keys-and-thresholds: "commonly called DAILY_THRESHOLD …
+ * [unverified]"); this is the sandbox's guess.
  */
 export const DAILY_THRESHOLD = {
   code: 'DAILY_THRESHOLD',
   message: 'Daily API Request Threshold has been reached',
 };
 
-/** Auth failures come back as XML even when JSON was asked for (UGENT `src/errors.ts`, §2.1). */
+/**
+ * Auth failures come back as XML even when JSON was asked for (UGENT `src/errors.ts`,
+ * docs/alma.md#errors-error-codes-and-alerts).
+ */
 export const UNAUTHORIZED_XML =
   '<web_service_result xmlns="http://com/exlibris/urm/general/xmlbeans"><errorsExist>true</errorsExist>' +
   '<errorList><error><errorCode>UNAUTHORIZED</errorCode>' +
@@ -88,7 +100,10 @@ export class TrackingIds {
   }
 }
 
-/** `{value, desc}` wrapper of a code-table field (§1.1). A blank value has `desc: null`. */
+/**
+ * `{value, desc}` wrapper of a code-table field
+ * (docs/alma.md#the-json-shape-list-naming-amounts-dates). A blank value has `desc: null`.
+ */
 export function wrap(value: string, desc: string | null): { value: string; desc: string | null } {
   return { value, desc: value === '' ? null : desc };
 }
@@ -210,8 +225,9 @@ export function renderLine(inv: InvoiceRec, l: LineRec, ctx: RenderContext): Rec
 export const ALERTS: Record<string, string> = {
   DIFF_PRICE_THAN_POLINE: 'Some invoice lines differ in price from their linked PO line.',
   NOT_LINKED_LINES: 'Lines not linked',
-  // The real alert CODE for a total mismatch was not found in public sources (§5.6); the
-  // description is the wording of the Ex Libris KB note.
+  // The real alert CODE for a total mismatch was not found in public sources
+  // (docs/alma.md#errors-error-codes-and-alerts); the description is the wording of the Ex Libris
+  // KB note.
   TOTAL_AMOUNT_MISMATCH: 'The Invoice Total Amount entered is different than the calculated Total Net Invoiced',
   INVOICE_WAS_REJECTED_BY_ERP: 'Invoice was rejected by the ERP',
 };
@@ -288,7 +304,10 @@ export function renderPoLine(p: SeedPoLine, ctx: RenderContext): Record<string, 
   };
 }
 
-/** `{name, row:[{code, description, default, enabled}]}` (BLOG-CT, §5.4). */
+/**
+ * `{name, row:[{code, description, default, enabled}]}` (BLOG-CT,
+ * docs/alma.md#the-json-shape-list-naming-amounts-dates).
+ */
 export function renderCodeTable(name: string, cat: Catalog): Record<string, unknown> | undefined {
   const t = cat.table(name);
   if (!t) return undefined;

@@ -35,8 +35,9 @@ export function text(v: JsonValue | undefined): string | undefined {
 }
 
 /**
- * Value of a `{value, desc}` field (only `value` is needed on input, §1.1). A bare string is
- * tolerated too: AlmaAPITK sends one for payment_method, and whether Alma refuses it is unknown.
+ * Value of a `{value, desc}` field (only `value` is needed on input,
+ * docs/alma.md#the-json-shape-list-naming-amounts-dates). A bare string is tolerated too: AlmaAPITK
+ * sends one for payment_method, and whether Alma refuses it is unknown.
  */
 export function wrapped(v: JsonValue | undefined): string | undefined {
   if (isJsonObject(v)) return text(field(v, 'value'));
@@ -73,15 +74,17 @@ export function date(v: JsonValue | undefined, name: string): string | undefined
   const m = /^(\d{4})-(\d{2})-(\d{2})Z?$/.exec(t);
   const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
   if (!m || !d || d.toISOString().slice(0, 10) !== `${m[1]}-${m[2]}-${m[3]}`) {
-    // AlmaAPITK lists 40166411 "Invalid parameter – check date format" (community-observed, §1.1).
+    // AlmaAPITK lists 40166411 "Invalid parameter – check date format" (community-observed,
+    // docs/alma.md#inferred-not-documented).
     throw new AlmaError(400, '40166411', `Invalid parameter - check date format. Field: ${name}, Value: ${t}`);
   }
   return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
 /**
- * Alma's real message for a bad value does not name the field (AlmaAPITK issue 194, §2.1);
- * the sandbox names it, which is kinder and does not change what a loader must handle.
+ * Alma's real message for a bad value does not name the field (AlmaAPITK issue 194,
+ * docs/alma.md#errors-error-codes-and-alerts); the sandbox names it, which is kinder and does not
+ * change what a loader must handle.
  */
 function invalidValue(name: string, value: string): AlmaError {
   return new AlmaError(400, '402119', `General error: invalid value for ${name}: ${value}`);

@@ -6,9 +6,11 @@ import { z } from 'zod';
 import { FAULT_KINDS, FAULT_STEPS, type FaultConfig, type SandboxConfig } from './types.js';
 
 export const DEFAULT_CONFIG: SandboxConfig = {
-  // 25/s is Alma's per-second threshold in Ex Libris' 2016 governance slides (alma-api.md §2.3).
+  // 25/s is Alma's per-second threshold in Ex Libris' 2016 governance slides
+  // (docs/alma.md#requests-hosts-keys-and-thresholds).
   perSecond: 25,
-  // "Default large": the smallest real plans are 1000 × named users per day (KB-SANDBOX, §2.3).
+  // "Default large": the smallest real plans are 1000 × named users per day (KB-SANDBOX,
+  // docs/alma.md#requests-hosts-keys-and-thresholds).
   daily: 1_000_000,
   latencyMs: 0,
   processDelayMs: 150,

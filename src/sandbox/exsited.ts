@@ -1,22 +1,26 @@
 /**
- * An Exsited-compatible sandbox (purchase invoices, seeds/003; reference/other-targets.md §1):
+ * An Exsited-compatible sandbox (purchase invoices,
+ * https://developer.exsited.com/purchase-invoice-post-api-documentation):
  *
- * - `POST /api/v1/oauth2/token` (JSON: client_credentials or refresh_token, §1.2) →
- *   `{access_token, refresh_token, expires_in, token_type}`. A new token for a client REVOKES
- *   its previous ones ("a new access token for the same credentials ends the previous one",
- *   KB 01), and tokens expire after `tokenTtlSeconds`: a revoked or expired token gets 401.
+ * - `POST /api/v1/oauth2/token` (JSON: client_credentials or refresh_token,
+ *   https://developer.exsited.com/exsited-api-authentication) → `{access_token, refresh_token,
+ *   expires_in, token_type}`. A new token for a client REVOKES its previous ones ("a new access
+ *   token for the same credentials ends the previous one", the exsited-docs-kb article 01,
+ *   https://github.com/shuvo-webalive/exsited-docs-kb), and tokens expire after `tokenTtlSeconds`:
+ *   a revoked or expired token gets 401.
  * - `GET|POST /api/{v}/purchase-orders/{po}/purchase-invoices`: list (limit/offset, v3
  *   `pagination`) and create from the purchase order, which must exist (seeded). The body must
  *   be `{"purchase_invoice": {issue_date?, due_date?, purchase_order_note?, custom_attributes?}}`
- *   and nothing else; the PI copies the PO's lines and totals and is ACTIVE (§1.3–1.4).
+ *   and nothing else; the PI copies the PO's lines and totals and is ACTIVE (the same page).
  * - `GET /api/{v}/purchase-invoices/{id}`; `GET|POST …/{id}/notes` (multipart `note` + `file`,
- *   answered `{"purchase-invoice": {"notes": {"uuid"}}}`, seeds/003).
- * - `POST …/{id}/cancel` and `…/reactivate` with `{"purchase-invoice": {"effective_date"}}` →
- *   202 `{"event_uuid"}`; the status changes when the event has run (`eventDelayMs`) — the
- *   asynchronous flow of seeds/003. Cancelling an inactive invoice (or reactivating an active
+ *   answered `{"purchase-invoice": {"notes": {"uuid"}}}`, "Create Purchase Invoice Note").
+ * - `POST …/{id}/cancel` and `…/reactivate` with `{"purchase-invoice": {"effective_date"}}` → 202
+ *   `{"event_uuid"}`; the status changes when the event has run (`eventDelayMs`) — the asynchronous
+ *   flow of "Cancel Purchase Invoice". Cancelling an inactive invoice (or reactivating an active
  *   one) is refused with 400; doing it while the same event is pending accepts it again.
- * - Errors `{"errors":[{"code","message"}]}` (§1.6). Both `-` and `_` resource spellings and any
- *   `{v}` are accepted (§1.1: the v4 wire form is unknown).
+ * - Errors `{"errors":[{"code","message"}]}` (exsited-python `ab_rest_processor.py`). Both `-` and
+ *   `_` resource spellings and any `{v}` are accepted (the v4 SDKs print `_`, v3 uses `-`: the v4
+ *   wire form is unknown).
  * Where the record is silent (status codes of creates, the notes list's shape, the event delay,
  * the error codes), the sandbox's choice is marked [I] and the loader does not depend on it.
  */
@@ -161,7 +165,7 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
   };
 
   const issue = (client: string): SiblingAnswer => {
-    // "A new access token for the same credentials ends the previous one" (KB 01).
+    // "A new access token for the same credentials ends the previous one" (exsited-docs-kb article 01).
     for (const rec of tokens.values()) if (rec.client === client) rec.revoked = true;
     for (const [r, c] of refreshTokens) if (c === client) refreshTokens.delete(r);
     const access = `exs_at_${randomBytes(18).toString('hex')}`;
@@ -355,7 +359,7 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
     } catch {
       return error(400, 400, 'Validation Errors: the body is not valid JSON');
     }
-    // seeds/003 writes the envelope with a hyphen; the v3 Python DTO with an underscore (§1.4).
+    // Exsited's API pages write the envelope with a hyphen; the v3 Python DTO with an underscore.
     const env = typeof b === 'object' && b !== null ? ((b as Record<string, unknown>)['purchase-invoice'] ?? (b as Record<string, unknown>)['purchase_invoice']) : undefined;
     const date = typeof env === 'object' && env !== null ? (env as Record<string, unknown>)['effective_date'] : undefined;
     if (date !== undefined && (typeof date !== 'string' || !realDate(date))) return error(400, 400, 'Validation Errors: effective_date must be a date YYYY-MM-DD');

@@ -41,7 +41,10 @@ export interface FaultSubject {
   invoiceKey?: string | undefined;
 }
 
-/** The 400 a `business` fault answers with: a code that fits the step (OAS codes, §2.2). */
+/**
+ * The 400 a `business` fault answers with: a code that fits the step (OAS codes,
+ * docs/alma.md#errors-error-codes-and-alerts).
+ */
 export const BUSINESS_ERRORS: Record<FaultStep, { code: string; message: string }> = {
   create: { code: '60237', message: 'Invoice vendor account not valid.' },
   line: { code: '60254', message: 'Fund code not valid.' },

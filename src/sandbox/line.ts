@@ -1,6 +1,7 @@
 /**
- * POST /acq/invoices/{id}/lines: validating one invoice line like Alma (OAS codes, alma-api.md
- * §2.2) and building the stored line. Pure: the id comes from the caller.
+ * POST /acq/invoices/{id}/lines: validating one invoice line like Alma (OAS codes,
+ * docs/alma.md#errors-error-codes-and-alerts) and building the stored line. Pure: the id comes from
+ * the caller.
  */
 import type { Decimal } from 'decimal.js';
 import type { JsonValue } from '../shared/json.js';
@@ -84,7 +85,8 @@ function fundShares(cat: Catalog, raw: JsonValue | undefined, total: Decimal, po
   }
   const list = raw ?? [];
   if (list.length === 0) {
-    // A linked line inherits its PO line's fund; an unlinked one has none to inherit (§5.6).
+    // A linked line inherits its PO line's fund; an unlinked one has none to inherit
+    // (docs/alma.md#what-the-preflight-predicts).
     return polFund === undefined ? [] : [{ code: polFund, percent: '100', amount: total.toFixed() }];
   }
   return list.map((item, i) => {

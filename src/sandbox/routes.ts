@@ -68,7 +68,8 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
           },
           run: (body) => {
             const inv = d.store.createInvoice(body, { allowDuplicates: d.allowDuplicates() });
-            // Create answers 200 with the created object, not 201 (OAS, §2.1).
+            // Create answers 200 with the created object, not 201 (OAS,
+            // docs/alma.md#errors-error-codes-and-alerts).
             return ok(renderInvoice(inv, d.ctx, true));
           },
         };
@@ -87,7 +88,8 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
           return {
             step: 'process',
             subject: () => about(id),
-            // The answer is the invoice as it is NOW: processing is asynchronous (XSD-INV, §5.2).
+            // The answer is the invoice as it is NOW: processing is asynchronous (XSD-INV,
+            // docs/alma.md#processing-and-workflow-statuses).
             run: () => ok(renderInvoice(d.store.startProcessing(id, d.now(), d.processDelayMs()), d.ctx, true)),
           };
         }
@@ -129,8 +131,9 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
         step: 'read',
         subject: none,
         run: () => {
-          // OAS says 401871; MIT's code checks 402880 for a missing vendor (§2.1). The sandbox
-          // answers 402880, so loaders that only know the OAS code are caught.
+          // OAS says 401871; MIT's code checks 402880 for a missing vendor
+          // (docs/alma.md#errors-error-codes-and-alerts). The sandbox answers 402880, so loaders
+          // that only know the OAS code are caught.
           if (!vendor) throw new AlmaError(400, '402880', `Vendor ${id} not found.`);
           return ok(renderVendor(vendor, d.ctx));
         },

@@ -1,8 +1,9 @@
 /**
- * Alma "brief search" (`q=field~value`) and paging, as the sandbox implements them.
- * `~` searches for WORDS (OAS on `GET /acq/po-lines` `q`: "Searching for words from…";
- * alma-api.md §4), so `invoice_number~INV-1` also finds `INV-1-B` and `1 INV`. A loader must
- * post-filter for an exact match; the sandbox's looseness is what lets tests check that it does.
+ * Alma "brief search" (`q=field~value`) and paging, as the sandbox implements them. `~` searches
+ * for WORDS (OAS on `GET /acq/po-lines` `q`: "Searching for words from…";
+ * docs/alma.md#look-ups-and-how-fresh-they-are), so `invoice_number~INV-1` also finds `INV-1-B` and
+ * `1 INV`. A loader must post-filter for an exact match; the sandbox's looseness is what lets tests
+ * check that it does.
  */
 import { AlmaError } from './alma-shapes.js';
 

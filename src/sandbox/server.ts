@@ -113,7 +113,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
 
   // ---- answers ------------------------------------------------------------------------------
   const baseHeaders = (): Record<string, string> => ({
-    // "the number of requests left until midnight" on every answer (BLOG-REMAIN, §2.3).
+    // "the number of requests left until midnight" on every answer (BLOG-REMAIN,
+    // docs/alma.md#requests-hosts-keys-and-thresholds).
     'X-Exl-Api-Remaining': String(daily.remaining(now())),
   });
   const write = async (res: ServerResponse, status: number, text: string, type: string, extra: Record<string, string> = {}): Promise<void> => {
@@ -132,7 +133,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     stats.throttled.total++;
     stats.throttled[which]++;
     const e = which === 'daily' ? DAILY_THRESHOLD : PER_SECOND_THRESHOLD;
-    // Alma documents no Retry-After (§2.3); it is only sent when the option asks for it.
+    // Alma documents no Retry-After (docs/alma.md#requests-hosts-keys-and-thresholds); it is only
+    // sent when the option asks for it.
     const extra: Record<string, string> = config.retryAfter
       ? { 'Retry-After': String(which === 'daily' ? daily.secondsToReset(now()) : 1) }
       : {};

@@ -1,7 +1,7 @@
 /**
- * The sandbox's data and the operations of the invoice API, with Alma's validations
- * (error codes from the OAS, alma-api.md §2.2). No I/O and no clock of its own: `now` is
- * passed in, and `dirty` tells the server when to persist.
+ * The sandbox's data and the operations of the invoice API, with Alma's validations (error codes
+ * from the OAS, docs/alma.md#errors-error-codes-and-alerts). No I/O and no clock of its own: `now`
+ * is passed in, and `dirty` tells the server when to persist.
  */
 import { JsonNumber, type JsonValue } from '../shared/json.js';
 import { AlmaError, ALERTS, refuse } from './alma-shapes.js';
@@ -180,7 +180,7 @@ export class Store {
       throw refuse('60237', 'Invoice vendor account not valid.');
     }
     // Checked against the PaymentMethod table. Whether Alma also checks the account's own
-    // payment_method list is [unverified] (§5.4), so the sandbox does not.
+    // payment_method list is unverified (docs/alma.md#inferred-not-documented), so the sandbox does not.
     const paymentMethod = wrapped(field(b, 'payment_method')) ?? cat.defaultCode('PaymentMethod') ?? '';
     if (!cat.row('PaymentMethod', paymentMethod)) throw refuse('60238', 'Invoice payment method not valid.');
     const owner = wrapped(field(b, 'owner')) ?? cat.institution.code;
@@ -205,7 +205,8 @@ export class Store {
 
     if (!opts.allowDuplicates && this.byKey.has(keyOf(vendorCode, number))) {
       // Invoice numbers are unique per vendor unless invoice_not_unique=true (OLH-HOWTO). The real
-      // error code for a duplicate is [unverified]; 60288 "not unique" is the OAS's closest (§5.6).
+      // error code for a duplicate is [unverified]; 60288 "not unique" is the OAS's closest
+      // (docs/alma.md#errors-error-codes-and-alerts).
       throw refuse('60288', 'Invoice number not unique in payload.');
     }
 
@@ -250,7 +251,8 @@ export class Store {
         voucherCurrency: '',
       },
       notes,
-      // A new invoice is In Review / PENDING / ACTIVE with no alert (DUKE; sample 03; §5.3).
+      // A new invoice is In Review / PENDING / ACTIVE with no alert (DUKE; sample 03;
+      // docs/alma.md#processing-and-workflow-statuses).
       workflow: WF_IN_REVIEW,
       approval: 'PENDING',
       baseStatus: 'ACTIVE',
@@ -290,7 +292,7 @@ export class Store {
   /**
    * op=process_invoice: accepted for an ACTIVE invoice In Review (again after it went to review),
    * answered at once; the outcome is applied when `settleDue` passes `settleAt` (processing is
-   * asynchronous, XSD-INV, §5.2).
+   * asynchronous, XSD-INV, docs/alma.md#processing-and-workflow-statuses).
    */
   startProcessing(id: string, now: number, delayMs: number): InvoiceRec {
     const inv = this.invoice(id);
@@ -360,7 +362,8 @@ export class Store {
         break;
       case 'paid': {
         if (inv.workflow !== WF_READY_TO_BE_PAID && inv.workflow !== WF_WAITING_FOR_PAYMENT) {
-          // AlmaAPITK's docs: "402459 … Must approve invoice before paying" (§2.2, community mapping).
+          // AlmaAPITK's docs: "402459 … Must approve invoice before paying"
+          // (docs/alma.md#errors-error-codes-and-alerts, community mapping).
           throw refuse('402459', `Error while trying to retrieve invoice ${id}: must approve invoice before paying.`);
         }
         const p = sub(body !== undefined && body !== null ? asObject(body, 'invoice') : undefined, 'payment');

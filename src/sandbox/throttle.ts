@@ -1,7 +1,8 @@
 /**
- * Alma's governance thresholds (alma-api.md §2.3): a per-second threshold answered with 429
- * `PER_SECOND_THRESHOLD`, and a daily threshold whose remainder every answer carries in
- * `X-Exl-Api-Remaining`. Pure: the clock is passed in, so tests need no real waiting.
+ * Alma's governance thresholds (docs/alma.md#requests-hosts-keys-and-thresholds): a per-second
+ * threshold answered with 429 `PER_SECOND_THRESHOLD`, and a daily threshold whose remainder every
+ * answer carries in `X-Exl-Api-Remaining`. Pure: the clock is passed in, so tests need no real
+ * waiting.
  */
 
 /** Counts admitted requests in a sliding 1-second window (a request at t counts during (t-1000, t]). */

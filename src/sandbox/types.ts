@@ -53,17 +53,26 @@ export interface FaultConfig {
 
 /** Settings that can change at runtime (`configure`, `POST /_sandbox/config`). */
 export interface SandboxConfig {
-  /** Per-second threshold (sliding 1-second window). Alma 2016: 25/s (alma-api.md §2.3). */
+  /**
+   * Per-second threshold (sliding 1-second window). Alma 2016: 25/s
+   * (docs/alma.md#requests-hosts-keys-and-thresholds).
+   */
   perSecond: number;
   /** Daily threshold; resets at midnight UTC of the injected clock. */
   daily: number;
   /** Fixed latency added before every answer. */
   latencyMs: number;
-  /** Delay until an `op=process_invoice` settles (processing is asynchronous, §5.2). */
+  /**
+   * Delay until an `op=process_invoice` settles (processing is asynchronous,
+   * docs/alma.md#processing-and-workflow-statuses).
+   */
   processDelayMs: number;
   /** Alma's `invoice_not_unique=true`: accept a second invoice with the same vendor and number. */
   allowDuplicates: boolean;
-  /** Add `Retry-After` to 429s. Alma does not document one (§2.3), so it is off by default. */
+  /**
+   * Add `Retry-After` to 429s. Alma does not document one
+   * (docs/alma.md#requests-hosts-keys-and-thresholds), so it is off by default.
+   */
   retryAfter: boolean;
   /** How long a `timeout` fault holds the connection before destroying it. */
   timeoutHoldMs: number;

@@ -1,9 +1,9 @@
 /**
  * The closed set of errors that reach the command line. Each knows its exit code
- * (the contract in DESIGN.md); `src/cli/exit.ts` is the one place that turns them into one.
+ * (README "Exit codes"); `src/cli/exit.ts` is the one place that turns them into one.
  */
 
-/** Exit codes of the command-line contract (DESIGN.md). */
+/** Exit codes of the command-line contract (README "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   internal: 1,

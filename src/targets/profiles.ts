@@ -55,7 +55,8 @@ const EXSITED: TargetProfile = {
     return (d) => {
       const found = base(d);
       // The file is read when the note is sent, after the invoice exists: check it now, so a
-      // missing file stops that invoice before anything is sent (DESIGN.md principle 2).
+      // missing file stops that invoice before anything is sent (README "What is checked before
+      // anything is sent").
       const f = d.fields.attachment;
       const text = f !== undefined && typeof f.value === 'string' ? f.value : undefined;
       if (f === undefined || text === undefined) return found;

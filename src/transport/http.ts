@@ -4,7 +4,7 @@
  * It knows nothing about Alma; a target passes its base URL, headers and a `parseError` hook.
  *
  * Not undici's RetryAgent: it skips POST by default, has no jitter, and loses the final
- * error body (style-and-reliability B.4, undici #4080/#3837). One explicit loop instead.
+ * error body (https://github.com/nodejs/undici/issues/4080 and /3837). One explicit loop instead.
  */
 import { Agent, Dispatcher } from 'undici';
 import { decide, isSafeMethod, type Outcome, type RetryOptions } from './retry.js';

@@ -3,12 +3,12 @@
  *
  * Pacing: requests start at least `1000 / rate` ms apart, in FIFO order. There is no token
  * bucket, so an idle spell never turns into a burst that would trip Alma's per-second
- * window (PER_SECOND_THRESHOLD, alma-api.md §2.3).
+ * window (PER_SECOND_THRESHOLD, docs/alma.md#requests-hosts-keys-and-thresholds).
  *
  * Adaptation (AIMD, as TCP and the AWS SDK "adaptive" mode's CUBIC-like limiter do):
  * - a 429 PER_SECOND_THRESHOLD cuts the rate (× `decrease`) and pauses EVERY caller for
  *   `pauseMs` (or the server's Retry-After), not only the one refused: the window is full for
- *   everyone (style-and-reliability B.9 rule 7; octokit, AWS adaptive). Only the first 429 of
+ *   everyone (octokit plugin-throttling; the AWS SDKs' "adaptive" retry mode). Only the first 429 of
  *   an episode cuts: requests that started before the cut report the same overload.
  * - after about one window's worth of successes, the rate probes back up: quickly to just
  *   under the rate that was refused last time (the estimated threshold), then slowly past

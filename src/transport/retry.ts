@@ -3,9 +3,10 @@
  * `backoffMs` and `parseRetryAfter` say how long to wait, `decide` puts them together.
  * The transport (`src/transport/http.ts`) performs the attempts and the waiting.
  *
- * The one rule everything else bends to: Alma has no idempotency keys (alma-api.md §2.3,
- * §5.6), so a POST is sent again only when it provably was not processed. Any other failed
- * POST ends as `unknown`, and the engine asks Alma what exists before sending it again.
+ * The one rule everything else bends to: Alma has no idempotency keys
+ * (docs/alma.md#requests-hosts-keys-and-thresholds), so a POST is sent again only when it provably
+ * was not processed. Any other failed POST ends as `unknown`, and the engine asks Alma what exists
+ * before sending it again.
  */
 
 export interface RetryOptions {
@@ -107,9 +108,15 @@ const FATAL_LOCAL_CODES = new Set([
   'CERT_HAS_EXPIRED',
 ]);
 
-/** Alma's per-second governance threshold (alma-api.md §2.3, sample 06). */
+/**
+ * Alma's per-second governance threshold (docs/alma.md#requests-hosts-keys-and-thresholds, sample
+ * 06).
+ */
 const PER_SECOND = 'PER_SECOND_THRESHOLD';
-/** Alma's daily threshold. The code is unverified (§2.3), so the message is checked too. */
+/**
+ * Alma's daily threshold. The code is unverified (docs/alma.md#requests-hosts-keys-and-thresholds),
+ * so the message is checked too.
+ */
 const DAILY = 'DAILY_THRESHOLD';
 const DAILY_MESSAGE = /daily\s+(api\s+)?(threshold|limit)/i;
 
@@ -138,7 +145,7 @@ export function classify(req: RequestTraits, outcome: Outcome): Classification {
     return req.idempotent ? { kind: 'retry', reason, throttled: false } : { kind: 'unknown', reason };
   }
   // Everything else is a definite answer: 400 business errors (Alma reports "not found" as
-  // 400 too, §2.1), 404, 409, 422 ... (octokit doNotRetry).
+  // 400 too, docs/alma.md#errors-error-codes-and-alerts), 404, 409, 422 ... (octokit doNotRetry).
   return { kind: 'api', reason };
 }
 
@@ -196,10 +203,10 @@ export type Decision =
     };
 
 /**
- * The whole policy for one finished attempt (`attempt` counted from 0).
- * The server's Retry-After is a floor on our own backoff (never retry sooner than asked),
- * and a ceiling on patience: beyond `maxWaitMs` the request fails instead of hanging.
- * Alma does not document Retry-After (alma-api.md §2.3), so it is honoured only when present.
+ * The whole policy for one finished attempt (`attempt` counted from 0). The server's Retry-After is
+ * a floor on our own backoff (never retry sooner than asked), and a ceiling on patience: beyond
+ * `maxWaitMs` the request fails instead of hanging. Alma does not document Retry-After
+ * (docs/alma.md#requests-hosts-keys-and-thresholds), so it is honoured only when present.
  */
 export function decide(
   req: RequestTraits,

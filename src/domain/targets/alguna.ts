@@ -1,13 +1,14 @@
 /**
- * Rules for Alguna one-off invoices (seeds/004 "POST /invoices — Creates a one-off invoice";
- * reference/other-targets.md §2). One request carries the invoice and its line items, so
- * everything Alguna requires is checked here before anything is sent:
- * - `accountId`, `billingPeriodStart`, `billingPeriodEnd` are "required" (seeds/004);
- * - a line item takes `description`, `quantity` and `unitPrice` (other-targets.md §2.2: "legacy
- *   create-line takes description (required), quantity (…required), unitPrice (…required)");
- *   a missing quantity is 1, as for Alma;
+ * Rules for Alguna one-off invoices ("POST /invoices — Creates a one-off invoice",
+ * https://docs.alguna.io/api-reference/invoices/create). One request carries the invoice and its
+ * line items, so everything Alguna requires is checked here before anything is sent:
+ * - `accountId`, `billingPeriodStart`, `billingPeriodEnd` are "required" (same page);
+ * - a line item takes `description`, `quantity` and `unitPrice`
+ *   (https://docs.alguna.io/api-reference/invoices/createLineItem: "legacy create-line takes
+ *   description (required), quantity (…required), unitPrice (…required)"); a missing quantity is 1,
+ *   as for Alma;
  * - Alguna computes the invoice's amounts from its line items (the request has no total,
- *   seeds/004), so the vendor's `total_amount` must equal Σ quantity × unit_price: otherwise
+ *   same page), so the vendor's `total_amount` must equal Σ quantity × unit_price: otherwise
  *   the invoice Alguna makes is not the vendor's invoice.
  */
 import type { Decimal } from 'decimal.js';

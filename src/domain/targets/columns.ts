@@ -26,7 +26,10 @@ const ALGUNA: readonly CanonicalColumn[] = [
 ];
 
 const OTHERS = new Set<CanonicalColumn>([...EXSITED, ...ALGUNA]);
-/** Alma reads every column of the original layout (DESIGN.md), and none of the other targets' own. */
+/**
+ * Alma reads every column of the original layout (README "The input: canonical layout"), and none
+ * of the other targets' own.
+ */
 const ALMA: readonly CanonicalColumn[] = [...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS].filter(
   (c) => !OTHERS.has(c) || c === 'invoice_due_date' || c === 'line_number' || c === 'quantity',
 );
@@ -39,7 +42,9 @@ export const TARGET_COLUMNS: Readonly<Record<TargetName, ReadonlySet<CanonicalCo
 
 const HINT: Readonly<Record<TargetName, string>> = {
   alma: 'they belong to the Exsited or Alguna targets',
-  // seeds/003: the purchase invoice is created from the purchase order and takes its lines.
+  // Exsited's purchase-invoice API
+  // (https://developer.exsited.com/purchase-invoice-post-api-documentation): the purchase invoice
+  // is created from the purchase order and takes its lines.
   exsited: 'an Exsited purchase invoice takes its lines from its purchase order, and the other columns belong to Alma or Alguna',
   alguna: 'they belong to the Alma or Exsited targets (Alguna line items take line_description, quantity, unit_price and product_id)',
 };

@@ -1,9 +1,9 @@
 /**
- * Rules for Exsited purchase invoices (seeds/003 "Create Purchase Invoice for a Purchase Order";
- * reference/other-targets.md §1). A purchase invoice is made from an existing purchase order
- * and takes its lines from it, so a batch row is an invoice: which purchase order, its issue
- * and due dates, a note for the PO, custom attributes, and a note (with an optional file) for
- * the invoice itself.
+ * Rules for Exsited purchase invoices ("Create Purchase Invoice for a Purchase Order",
+ * https://developer.exsited.com/purchase-invoice-post-api-documentation). A purchase invoice is
+ * made from an existing purchase order and takes its lines from it, so a batch row is an invoice:
+ * which purchase order, its issue and due dates, a note for the PO, custom attributes, and a note
+ * (with an optional file) for the invoice itself.
  */
 import { quote } from '../cells.js';
 import { valueOf, type DraftInvoice } from '../draft.js';
@@ -13,7 +13,7 @@ import { unusedColumns } from './columns.js';
 
 /**
  * Custom attributes the loader writes itself on every purchase invoice: Exsited has no field
- * for the vendor's invoice number and no idempotency key (other-targets.md §1.8), so these two
+ * for the vendor's invoice number and no idempotency key (none is documented), so these two
  * are how a re-run finds the invoice again. A batch may not set them.
  */
 export const EXSITED_NUMBER_ATTRIBUTE = 'vendor_invoice_number';
@@ -23,7 +23,7 @@ const RESERVED = new Set([EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE]);
 export function checkExsitedInvoice(d: DraftInvoice): Problem[] {
   const p = new Findings(d);
   const f = d.fields;
-  // invoice_date → issue_date (YYYY-MM-DD, seeds/003); purchase_order_id is the path parameter.
+  // invoice_date → issue_date (YYYY-MM-DD, the same page); purchase_order_id is the path parameter.
   // total_amount is not sent (the PI's total comes from the PO): it is the vendor's control
   // total, shown next to Exsited's own total in the report.
   checkMandatory(p, ['invoice_number', 'invoice_date', 'vendor', 'total_amount', 'purchase_order_id'], 'Exsited', {

@@ -1,4 +1,4 @@
-/** The targets a batch can be loaded into (`--target`). Alma is the default (DESIGN.md). */
+/** The targets a batch can be loaded into (`--target`). Alma is the default (README "Everyday use"). */
 export const TARGET_NAMES = ['alma', 'exsited', 'alguna'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 

@@ -1,7 +1,7 @@
 /**
  * The mapping profile: a versioned JSON file that says how one vendor's layout becomes the
- * canonical flat layout (DESIGN.md, `--mapping`). Validated with zod plus the checks zod
- * cannot express (canonical column names, values each column accepts, clashes between
+ * canonical flat layout (README "Vendor layouts: mapping profiles"). Validated with zod plus the
+ * checks zod cannot express (canonical column names, values each column accepts, clashes between
  * sections), every mistake at once, each with its JSON path and a plain message.
  *
  * `loadMappingProfile` is pure (text in, profile or problems out) so a config file can default

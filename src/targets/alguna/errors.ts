@@ -1,10 +1,11 @@
 /**
- * Alguna's error body (other-targets.md §2.5): `{"status": 400, "detail": "Validation failed: …"}`;
- * 400 bad request, 401 unauthorised, 404 not found, 422 validation, 500 server error; for
- * idempotency 422 "key already used with different parameters" and 409 "request currently
- * being processed" (§2.7). Alguna has no error codes of its own, so the report's `code` is a
- * short name for the status (`validation_failed` …); an RFC 7807 `type`/`title`/`code`, if one
- * appears, wins.
+ * Alguna's error body (https://alguna.com/docs/api-reference/v2/overview): `{"status": 400,
+ * "detail": "Validation failed: …"}`; 400 bad request, 401 unauthorised, 404 not found, 422
+ * validation, 500 server error; for idempotency 422 "key already used with different parameters"
+ * and 409 "request currently being processed"
+ * (https://alguna.com/docs/api-reference/v2/idempotency). Alguna has no error codes of its own, so
+ * the report's `code` is a short name for the status (`validation_failed` …); an RFC 7807
+ * `type`/`title`/`code`, if one appears, wins.
  */
 import { ApiError } from '../../shared/errors.js';
 import { errorBodyObject, jsonText } from '../../shared/json.js';
@@ -36,5 +37,8 @@ export function parseAlgunaError(status: number, _headers: ResponseHeaders, body
   return new ApiError({ httpStatus: status, code: name, message: plain === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${plain.slice(0, 200)}` });
 }
 
-/** Alguna's 422 for a key reused with another body (§2.7): a definite refusal, never retried. */
+/**
+ * Alguna's 422 for a key reused with another body
+ * (https://alguna.com/docs/api-reference/v2/idempotency): a definite refusal, never retried.
+ */
 export const isKeyMismatch = (err: ApiError): boolean => err.httpStatus === 422 && /idempot/i.test(err.message);

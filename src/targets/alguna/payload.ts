@@ -1,29 +1,38 @@
 /**
- * Canonical invoice → Alguna's one-off invoice (seeds/004 `POST /invoices`): `accountId`,
- * `billingPeriodStart`/`End` and `issueDate` as RFC 3339 timestamps (a plain date is sent as
- * midnight UTC), `description` (the memo), `lineItems[]` inline, `autoIssue`. Line items follow
- * the legacy create-line fields (other-targets.md §2.2: `description`, `quantity`, `unitPrice`
- * as decimal strings, optional `productId`). Money is decimal text, never a JS number.
+ * Canonical invoice → Alguna's one-off invoice (`POST /invoices`,
+ * https://docs.alguna.io/api-reference/invoices/create): `accountId`, `billingPeriodStart`/`End`
+ * and `issueDate` as RFC 3339 timestamps (a plain date is sent as midnight UTC), `description` (the
+ * memo), `lineItems[]` inline, `autoIssue`. Line items follow the legacy create-line fields
+ * (https://docs.alguna.io/api-reference/invoices/createLineItem: `description`, `quantity`,
+ * `unitPrice` as decimal strings, optional `productId`). Money is decimal text, never a JS number.
  *
- * The description starts with the invoice's identity, `Invoice <number> from <vendor>`:
- * the request has no field for the vendor's invoice number (seeds/004), and the idempotency key
- * only lasts 24 hours (§2.7), so this is how a later look-up recognises the invoice.
+ * The description starts with the invoice's identity, `Invoice <number> from <vendor>`: the request
+ * has no field for the vendor's invoice number
+ * (https://docs.alguna.io/api-reference/invoices/create), and the idempotency key only lasts 24
+ * hours (https://alguna.com/docs/api-reference/v2/idempotency), so this is how a later look-up
+ * recognises the invoice.
  *
  * The `Idempotency-Key` is derived from the target and the request itself (vendor, number and
- * body): the same invoice gets the same key in every run, so a request whose answer was lost can
- * be sent again and Alguna answers with the invoice it already made (§2.7: "replay with the same
- * params returns the cached response"); a changed invoice gets another key, and is first found
- * by the look-up.
+ * body): the same invoice gets the same key in every run, so a request whose answer was lost can be
+ * sent again and Alguna answers with the invoice it already made
+ * (https://alguna.com/docs/api-reference/v2/idempotency: "replay with the same params returns the
+ * cached response"); a changed invoice gets another key, and is first found by the look-up.
  */
 import { createHash } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
 import type { Invoice } from '../../domain/model.js';
 import { stringifyJson } from '../../shared/json.js';
 
-/** A cell of the `timestamp` kind as RFC 3339 (seeds/004): a date is midnight UTC. */
+/**
+ * A cell of the `timestamp` kind as RFC 3339
+ * (https://docs.alguna.io/api-reference/invoices/create): a date is midnight UTC.
+ */
 export const rfc3339 = (t: string): string => (t.length === 10 ? `${t}T00:00:00Z` : t);
 
-/** Decimal text with at least two decimals, as Alguna writes money ("100.00", other-targets.md §2.2). */
+/**
+ * Decimal text with at least two decimals, as Alguna writes money ("100.00",
+ * https://docs.alguna.io/api-reference/invoices/create).
+ */
 const money = (d: Decimal): string => d.toFixed(Math.max(2, d.decimalPlaces()));
 
 /** The identity that starts every description the loader writes. */
@@ -54,7 +63,10 @@ export function invoicePayload(inv: Invoice): Record<string, unknown> {
   };
 }
 
-/** `il-alguna-` + 48 hex digits of SHA-256 over the target, the invoice's key and the body (≤ 255 chars, §2.1). */
+/**
+ * `il-alguna-` + 48 hex digits of SHA-256 over the target, the invoice's key and the body (≤ 255
+ * chars, https://alguna.com/docs/api-reference/v2/idempotency).
+ */
 export function idempotencyKey(inv: Invoice, body: Record<string, unknown> = invoicePayload(inv)): string {
   const digest = createHash('sha256')
     .update(stringifyJson({ target: 'alguna', vendor: inv.key.vendor, number: inv.key.number, body }))

@@ -1,18 +1,21 @@
 /**
- * The Alguna target (seeds/004; reference/other-targets.md §2): one `POST /invoices` per invoice
- * with its line items inline, so no child items and no finalize step (`autoIssue` issues it).
+ * The Alguna target (https://docs.alguna.io/api-reference/invoices/create): one `POST /invoices`
+ * per invoice with its line items inline, so no child items and no finalize step (`autoIssue`
+ * issues it).
  *
- * Alguna de-duplicates writes by `Idempotency-Key` (§2.7), so here — unlike Alma and Exsited —
- * a create whose outcome is unknown may be sent again as it is: the request is marked
- * idempotent, the shared client retries it (same bytes, same key), and Alguna answers a replay
- * with the invoice it already made. A 409 (the same key still being processed) leaves the
- * outcome unknown; the engine then looks the invoice up and, if it is not there yet, sends the
- * same request again. Keys last 24 hours, so a look-up before create still guards a re-run days
- * later: the account's invoices are listed and matched by the identity that starts the
- * description (payload.ts).
+ * Alguna de-duplicates writes by `Idempotency-Key`
+ * (https://alguna.com/docs/api-reference/v2/idempotency), so here — unlike Alma and Exsited — a
+ * create whose outcome is unknown may be sent again as it is: the request is marked idempotent, the
+ * shared client retries it (same bytes, same key), and Alguna answers a replay with the invoice it
+ * already made. A 409 (the same key still being processed) leaves the outcome unknown; the engine
+ * then looks the invoice up and, if it is not there yet, sends the same request again. Keys last 24
+ * hours, so a look-up before create still guards a re-run days later: the account's invoices are
+ * listed and matched by the identity that starts the description (payload.ts).
  *
- * Auth is a static key, `Authorization: Bearer` (§2.1). `Alguna-Version` is sent when configured
- * (default `2026-04-01`, which the v2 API requires and the SDKs pin, §2.1).
+ * Auth is a static key, `Authorization: Bearer`
+ * (https://alguna.com/docs/api-reference/v2/overview). `Alguna-Version` is sent when configured
+ * (default `2026-04-01`, which the v2 API requires and the SDKs pin,
+ * https://alguna.com/docs/api-reference/v2/overview).
  */
 import type { Invoice } from '../../domain/model.js';
 import { RateLimiter, type Limiter } from '../../transport/limiter.js';
@@ -27,7 +30,10 @@ export const DEFAULT_ALGUNA_URL = 'https://api.alguna.io';
 export const DEFAULT_ALGUNA_VERSION = '2026-04-01';
 
 export interface AlgunaTargetOptions extends TransportOptions {
-  /** Scheme, host and optional path prefix (`https://api.alguna.io`, or `…/beta`: §2.1 shows both). */
+  /**
+   * Scheme, host and optional path prefix (`https://api.alguna.io`, or `…/beta`:
+   * https://alguna.com/docs/api-reference/v2/overview shows both).
+   */
   baseUrl?: string | undefined;
   apiKey: string;
   /** `Alguna-Version` header; `''` sends none. */
@@ -43,7 +49,10 @@ export interface AlgunaTarget extends Target {
   close(): Promise<void>;
 }
 
-/** Page size of the list (legacy `limit` takes 5/10/25/50/100, §2.8). */
+/**
+ * Page size of the list (legacy `limit` takes 5/10/25/50/100,
+ * https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/list-invoices).
+ */
 export const PAGE_SIZE = 100;
 
 type JsonObject = { [key: string]: JsonValue };
@@ -79,9 +88,10 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
   const listed = new Map<string, Promise<JsonObject[]>>();
   const listAccount = async (account: string): Promise<JsonObject[]> => {
     const out: JsonObject[] = [];
-    // Legacy list: `?page=1&limit=25` → `{"items": […]}`; v2 answers `{"data": […]}` (§2.8). No
-    // total is given, so pages are read until a short one. `accountId` narrows the list where
-    // the API supports it; the account is checked on every item anyway.
+    // Legacy list: `?page=1&limit=25` → `{"items": […]}`; v2 answers `{"data": […]}`
+    // (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/list-invoices). No total is
+    // given, so pages are read until a short one. `accountId` narrows the list where the API
+    // supports it; the account is checked on every item anyway.
     for (let page = 1; ; page++) {
       const answer = await http.json({ method: 'GET', path: '/invoices', query: { accountId: account, page, limit: PAGE_SIZE } });
       const items = isJsonObject(answer) ? (Array.isArray(answer['items']) ? answer['items'] : Array.isArray(answer['data']) ? answer['data'] : []) : [];
@@ -130,12 +140,15 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
           path: '/invoices',
           body,
           headers: { 'idempotency-key': idempotencyKey(invoice, body) },
-          // Safe to send again with the same key (§2.7): lost answers, timeouts and 5xx are retried.
+          // Safe to send again with the same key
+          // (https://alguna.com/docs/api-reference/v2/idempotency): lost answers, timeouts and 5xx
+          // are retried.
           idempotent: true,
         });
       } catch (err) {
-        // 409: "request currently being processed" under this key (§2.7). It may yet succeed:
-        // the engine looks it up, then sends the same request (same key) again.
+        // 409: "request currently being processed" under this key
+        // (https://alguna.com/docs/api-reference/v2/idempotency). It may yet succeed: the engine
+        // looks it up, then sends the same request (same key) again.
         if (err instanceof ApiError && err.httpStatus === 409) throw new UnknownOutcomeError(err.detail, { cause: err });
         throw err;
       }
@@ -174,11 +187,13 @@ function text(o: JsonObject, ...names: string[]): string | undefined {
 }
 
 /**
- * An Alguna invoice as the seam sees it (seeds/004 response: `id`, `status`, `lineItems`,
- * `subtotal`, `tax`, `total`, … in camelCase; v2 in snake_case, §2.4). It is complete as found:
- * created in one request. Line items are matched to the batch's lines by position — the request
- * sends them in line order and the answer lists them in that order (an assumption: the seed does
- * not say); an answer with another count names no children.
+ * An Alguna invoice as the seam sees it (the create response,
+ * https://docs.alguna.io/api-reference/invoices/create: `id`, `status`, `lineItems`, `subtotal`,
+ * `tax`, `total`, … in camelCase; v2 in snake_case,
+ * https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/get-an-invoice). It is complete as
+ * found: created in one request. Line items are matched to the batch's lines by position — the
+ * request sends them in line order and the answer lists them in that order (an assumption: the seed
+ * does not say); an answer with another count names no children.
  */
 function toRemote(v: JsonValue, inv: Invoice | undefined): RemoteInvoice | undefined {
   if (!isJsonObject(v)) return undefined;

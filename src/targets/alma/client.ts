@@ -23,7 +23,8 @@ export function createAlmaHttpClient(opts: AlmaClientOptions): HttpClient {
   if (key === '') throw new UsageError('no Alma API key: set ALMA_API_KEY or pass --api-key-file');
   return new HttpClient({
     baseUrl: almaBaseUrl(opts),
-    // The header, not `?apikey=`, keeps the key out of URLs and logs (alma-api.md §3).
+    // The header, not `?apikey=`, keeps the key out of URLs and logs
+    // (docs/alma.md#requests-hosts-keys-and-thresholds).
     headers: {
       authorization: `apikey ${key}`,
       accept: 'application/json',

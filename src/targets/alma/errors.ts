@@ -1,5 +1,5 @@
 /**
- * Alma's three error bodies (alma-api.md §2.1), all reduced to one `ApiError`:
+ * Alma's three error bodies (docs/alma.md#errors-error-codes-and-alerts), all reduced to one `ApiError`:
  * - JSON 4xx: `{"errorsExist":true,"errorList":{"error":[{errorCode,errorMessage,trackingId}]}}` (sample 07);
  * - JSON 5xx: the same wrapped in `web_service_result`, with `error` a single object (JW-RUBY parse_error);
  * - XML: `<web_service_result>…<errorCode>…` (sample 08). Auth failures come back as XML even

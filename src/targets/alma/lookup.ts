@@ -1,5 +1,6 @@
 /**
- * Finding invoices that already exist in Alma (alma-api.md §4), for idempotent re-runs.
+ * Finding invoices that already exist in Alma (docs/alma.md#look-ups-and-how-fresh-they-are), for
+ * idempotent re-runs.
  *
  * Alma has no exact look-up by vendor + number. Two ways, both post-filtered for an exact
  * `number` AND `vendor.value`:
@@ -27,12 +28,16 @@ import { items, toInt, toRemoteInvoice } from './remote.js';
 /** Alma's largest page (`limit` 0-100, OAS). */
 export const PAGE_SIZE = 100;
 
-/** Vendor-not-found codes: OAS lists 401871, MIT's scripts check 402880 (§2.1). */
+/**
+ * Vendor-not-found codes: OAS lists 401871, MIT's scripts check 402880
+ * (docs/alma.md#errors-error-codes-and-alerts).
+ */
 const VENDOR_NOT_FOUND = new Set(['401871', '402880']);
 
 /**
  * Reads every page of a list answer. Pages advance by the items received and stop at
- * `total_record_count` or at an empty page (a zero-hit page has no item key at all, §1.4).
+ * `total_record_count` or at an empty page (a zero-hit page has no item key at all,
+ * docs/alma.md#the-json-shape-list-naming-amounts-dates).
  */
 export async function readAllPages(
   fetchPage: (offset: number) => Promise<JsonValue>,

@@ -1,11 +1,14 @@
 /**
  * Canonical invoice → Alma JSON bodies, per the data dictionaries (rest_invoice.xsd,
- * rest_invoice_line.xsd; seeds 001/002) and alma-api.md §1.
+ * rest_invoice_line.xsd; the XSD pages in docs/alma.md#sources) and
+ * docs/alma.md#the-json-shape-list-naming-amounts-dates.
  *
  * - Only fields that are set are sent; output-only fields (id, status, total_price,
  *   creation_form, alerts …) never are. Alma applies its documented defaults to the rest.
- * - Code-table fields are wrapped `{value}`; `desc` is not needed on input (§1.1).
- * - Dates go out as `YYYY-MM-DDZ` (§1.1; AAPITK `_format_invoice_date`).
+ * - Code-table fields are wrapped `{value}`; `desc` is not needed on input
+ *   (docs/alma.md#the-json-shape-list-naming-amounts-dates).
+ * - Dates go out as `YYYY-MM-DDZ` (docs/alma.md#the-json-shape-list-naming-amounts-dates; AAPITK
+ *   `_format_invoice_date`).
  * - Amounts are `Decimal`s, written by `stringifyJson` as bare JSON numbers with their exact
  *   value in canonical form: `0.10` is sent as `0.1` and `100.00` as `100` (decimal.js does
  *   not keep trailing zeros, and they carry no value in a JSON number); no digit is ever

@@ -1,7 +1,7 @@
 /**
  * Online preflight, the pure part: facts fetched from Alma (src/targets/alma/preflight.ts)
  * → Problems on the rows and columns they are about, plus the load's cost estimate.
- * Each rule names the Alma refusal or alert it heads off (reference/alma-api.md §2.2, §5.6).
+ * Each rule names the Alma refusal or alert it heads off (docs/alma.md#what-the-preflight-predicts).
  * A fact that is absent (not looked up) or `unknown` (the look-up failed) proves nothing:
  * the rule is skipped, and a failed look-up is reported once as a warning.
  */
@@ -63,9 +63,10 @@ export interface PreflightFacts {
 }
 
 /**
- * The code tables values are checked against (alma-api.md §5.4; XSD-INV/XSD-LINE name the
- * tables of `currency`, `payment_method` and line `type`). The reporting-code table names
- * come from Ex Libris' list of code tables quoted there.
+ * The code tables values are checked against
+ * (docs/alma.md#the-json-shape-list-naming-amounts-dates; XSD-INV/XSD-LINE name the tables of
+ * `currency`, `payment_method` and line `type`). The reporting-code table names come from Ex
+ * Libris' list of code tables quoted there.
  */
 export const TABLES = {
   currency: 'Currency_CT',
@@ -118,10 +119,11 @@ export function preflightProblems(inv: Invoice, facts: PreflightFacts): Problem[
     add(at, column, 'preflight_lookup_failed', `could not check ${what} in Alma: ${fact.reason}`, 'warning');
   };
 
-  // ---- vendor (GET /acq/vendors/{code}; §5.6 vendor requirements)
+  // ---- vendor (GET /acq/vendors/{code}; vendor requirements, docs/alma.md#what-the-preflight-predicts)
   const vendor = facts.vendors.get(h.vendor);
   if (vendor?.kind === 'not_found') {
-    // 401871/402880 "Vendor X not found" (§2.1); Alma would refuse the create.
+    // 401871/402880 "Vendor X not found" (docs/alma.md#errors-error-codes-and-alerts); Alma would
+    // refuse the create.
     add(head, 'vendor', 'vendor_not_found', `vendor ${quote(h.vendor)} does not exist in Alma`);
   } else if (vendor?.kind === 'unknown') {
     lookupFailed(head, 'vendor', `vendor ${quote(h.vendor)}`, vendor);
@@ -129,7 +131,8 @@ export function preflightProblems(inv: Invoice, facts: PreflightFacts): Problem[
     out.push(...vendorProblems(inv, vendor.value, head));
   }
 
-  // ---- the invoice itself (§4: word search or vendor listing, post-filtered for an exact match)
+  // ---- the invoice itself (docs/alma.md#look-ups-and-how-fresh-they-are: word search or vendor
+  // listing, post-filtered for an exact match)
   const existing = facts.existing.get(keyString(inv.key));
   if (existing?.kind === 'found' && existing.value.length > 0) {
     add(head, 'invoice_number', 'invoice_exists', existsMessage(inv, existing.value));
@@ -177,7 +180,8 @@ export function preflightProblems(inv: Invoice, facts: PreflightFacts): Problem[
     }
   }
 
-  // ---- code-table values (Alma's own message for a bad code does not name the field, §2.1)
+  // ---- code-table values (Alma's own message for a bad code does not name the field,
+  // docs/alma.md#errors-error-codes-and-alerts)
   for (const { column, value, at } of codeValues(inv)) {
     const table = facts.tables.get(TABLES[column]);
     if (table?.kind !== 'found' || table.value.rows.length === 0) continue; // not available: said once, in `unchecked`
@@ -228,7 +232,7 @@ function vendorProblems(inv: Invoice, v: VendorFacts, head: Provenance): Problem
         add('vendor_account', 'vendor_account_inactive', `account ${quote(account.code)} of ${name} is inactive in Alma`);
       }
       // Accounts list their payment methods (sample 05); that Alma refuses another one (60238)
-      // is [unverified] (§5.4), so this is a warning, not an error.
+      // is unverified (docs/alma.md#inferred-not-documented), so this is a warning, not an error.
       const method = h.paymentMethod;
       if (method !== undefined && method !== '' && account.paymentMethods.length > 0 && !account.paymentMethods.includes(method)) {
         add(
@@ -256,7 +260,8 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
   if (pol.status !== undefined && FINISHED_PO_LINE.has(pol.status)) {
     add('po_line_closed', `${name} is ${pol.status.toLowerCase()} in Alma`, 'warning');
   }
-  // Alma's alert DIFFERENT_VENDOR_ACCOUNT sends the invoice to review (sample 01; §5.5).
+  // Alma's alert DIFFERENT_VENDOR_ACCOUNT sends the invoice to review (sample 01;
+  // docs/alma.md#errors-error-codes-and-alerts).
   const account = inv.header.vendorAccount;
   if (account !== undefined && account !== '' && pol.vendorAccount !== undefined && pol.vendorAccount !== '' && pol.vendorAccount !== account) {
     add(
@@ -330,12 +335,12 @@ export interface EstimateInput {
 }
 
 /**
- * Requests of a clean load: per invoice one create, one POST per line (BLOG-CREATE: "adds a
- * single invoice line"), one `op=process_invoice`, and the reads until processing shows.
- * Processing is asynchronous (XSD-INV, §5.2): the engine reads the invoice once after
- * `initialMs`, which is enough for the sandbox and, we expect, for Alma (the README's sample
- * run: 4 look-ups + 7 + 14 + 7 + 7 reads = 39); `requests_if_slow` is the bound when every
- * invoice takes the whole `--poll-timeout`. Retries are not foreseeable and not counted.
+ * Requests of a clean load: per invoice one create, one POST per line (BLOG-CREATE: "adds a single
+ * invoice line"), one `op=process_invoice`, and the reads until processing shows. Processing is
+ * asynchronous (XSD-INV, docs/alma.md#processing-and-workflow-statuses): the engine reads the
+ * invoice once after `initialMs`, which is enough for the sandbox and, we expect, for Alma (the
+ * README's sample run: 4 look-ups + 7 + 14 + 7 + 7 reads = 39); `requests_if_slow` is the bound
+ * when every invoice takes the whole `--poll-timeout`. Retries are not foreseeable and not counted.
  */
 export function estimateLoad(input: EstimateInput): PreflightEstimate {
   const invoices = input.invoices.length;

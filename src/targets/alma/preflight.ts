@@ -3,19 +3,21 @@
  * for the invoices that passed the offline checks, through the same `HttpClient` and limiter
  * the load uses, so they are paced, retried and counted like any other request.
  *
- * - vendor: `GET /acq/vendors/{code}` (alma-api.md §4 "Before creating, check the vendor");
+ * - vendor: `GET /acq/vendors/{code}` (docs/alma.md#what-the-preflight-predicts);
  * - fund: `GET /acq/funds?q=fund_code~X&mode=POL` — "ready to be used for a PO-Line, allocated
  *   and active in the current fiscal period" (OAS); a miss is asked again with `mode=ALL` to
  *   tell "does not exist" from "inactive" or "not usable now";
  * - PO line: `GET /acq/po-lines/{number}` (OAS; the number, not an id);
- * - code tables: `GET /conf/code-tables/{name}` → `{name, row:[{code, enabled}]}` (BLOG-CT, §5.4);
- * - the invoice: the load's own `InvoiceLookup` (vendor listing or word search, post-filtered
- *   for the exact vendor and number, §4), so its request count is what the load will spend.
+ * - code tables: `GET /conf/code-tables/{name}` → `{name, row:[{code, enabled}]}` (BLOG-CT,
+ *   docs/alma.md#the-json-shape-list-naming-amounts-dates);
+ * - the invoice: the load's own `InvoiceLookup` (vendor listing or word search, post-filtered for
+ *   the exact vendor and number, docs/alma.md#look-ups-and-how-fresh-they-are), so its request
+ *   count is what the load will spend.
  *
- * Each entity is fetched once per run (the promise is cached, so concurrent askers share it).
- * "Not found" is a 400 with an errorCode, not a 404 (§2.1): only the documented codes count as
- * proof of absence; any other refusal leaves the fact unknown. An `AuthError` or
- * `DailyLimitError` ends the preflight (the caller maps it to the exit code).
+ * Each entity is fetched once per run (the promise is cached, so concurrent askers share it). "Not
+ * found" is a 400 with an errorCode, not a 404 (docs/alma.md#errors-error-codes-and-alerts): only
+ * the documented codes count as proof of absence; any other refusal leaves the fact unknown. An
+ * `AuthError` or `DailyLimitError` ends the preflight (the caller maps it to the exit code).
  */
 import { keyString, type Invoice } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
@@ -42,10 +44,11 @@ import {
 import { codeOf, items } from './remote.js';
 
 /**
- * Proof that a vendor or PO line does not exist: OAS lists 401871 ("Vendor X not found",
- * "Po-Line X not found"); MIT's scripts check 402880 for a missing vendor (§2.1). A 404 is NOT
- * proof: Alma does not answer "not found" that way, so a 404 means a wrong URL or a proxy, and
- * reporting every vendor of the batch as missing would be a lie.
+ * Proof that a vendor or PO line does not exist: OAS lists 401871 ("Vendor X not found", "Po-Line X
+ * not found"); MIT's scripts check 402880 for a missing vendor
+ * (docs/alma.md#errors-error-codes-and-alerts). A 404 is NOT proof: Alma does not answer "not
+ * found" that way, so a 404 means a wrong URL or a proxy, and reporting every vendor of the batch
+ * as missing would be a lie.
  */
 export const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['401871', '402880']);
 
@@ -90,7 +93,10 @@ export class AlmaFacts {
     });
   }
 
-  /** A code table; any refusal (the institution may not have it, §5.4) leaves it unknown, never "not found". */
+  /**
+   * A code table; any refusal (the institution may not have it,
+   * docs/alma.md#what-the-preflight-predicts) leaves it unknown, never "not found".
+   */
   table(name: string): Promise<Fetched<CodeTableFacts>> {
     return once(
       this.#tables,
@@ -116,7 +122,10 @@ export class AlmaFacts {
     return { vendors: this.#vendors.size, funds: this.#funds.size, po_lines: this.#poLines.size, code_tables: this.#tables.size };
   }
 
-  /** The fund with exactly this code, or undefined. `~` matches words (§4), so results are post-filtered. */
+  /**
+   * The fund with exactly this code, or undefined. `~` matches words
+   * (docs/alma.md#look-ups-and-how-fresh-they-are), so results are post-filtered.
+   */
   async #searchFund(code: string, mode: 'POL' | 'ALL'): Promise<{ [key: string]: JsonValue } | undefined> {
     const all = await readAllPages(
       (offset) => this.#http.json({ method: 'GET', path: '/acq/funds', query: { q: `fund_code~${code}`, mode, limit: PAGE_SIZE, offset } }),

@@ -1,6 +1,7 @@
 /**
- * Alma's hosted API regions (alma-api.md §3, the OpenAPI `servers` list). China is on
- * `.com.cn`; UGENT's SDK builds `.com` for every region, which the OpenAPI contradicts.
+ * Alma's hosted API regions (the OpenAPI `servers` list,
+ * docs/alma.md#requests-hosts-keys-and-thresholds). China is on `.com.cn`; UGENT's SDK builds
+ * `.com` for every region, which the OpenAPI contradicts.
  */
 import { UsageError } from '../../shared/errors.js';
 

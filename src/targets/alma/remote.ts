@@ -1,14 +1,18 @@
 /**
- * Alma answers → the target-neutral `RemoteInvoice` / `RemoteLine`. Tolerant of the shapes
- * the samples show: numbers as JSON numbers or strings (§1.1), wrapped or plain codes,
- * `alert` as an array or one object, list answers with or without their item key (§1.4).
+ * Alma answers → the target-neutral `RemoteInvoice` / `RemoteLine`. Tolerant of the shapes the
+ * samples show: numbers as JSON numbers or strings
+ * (docs/alma.md#the-json-shape-list-naming-amounts-dates), wrapped or plain codes, `alert` as an
+ * array or one object, list answers with or without their item key (same section).
  */
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
 import type { Alert, RemoteInvoice, RemoteLine } from '../target.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
-/** Workflow status of an invoice that has not (visibly) been processed (§5.3). */
+/**
+ * Workflow status of an invoice that has not (visibly) been processed
+ * (docs/alma.md#processing-and-workflow-statuses).
+ */
 export const IN_REVIEW = 'InReview';
 
 export function toRemoteInvoice(v: JsonValue | undefined): RemoteInvoice | undefined {
@@ -40,7 +44,10 @@ export function toRemoteLine(v: JsonValue | undefined): RemoteLine | undefined {
   return { id, number: jsonText(v['number']) ?? '' };
 }
 
-/** `{value, desc}` → value; a bare string is accepted too. Empty means absent (§1.1 blank wrappers). */
+/**
+ * `{value, desc}` → value; a bare string is accepted too. Empty means absent (blank wrappers,
+ * docs/alma.md#the-json-shape-list-naming-amounts-dates).
+ */
 export function codeOf(v: JsonValue | undefined): string | undefined {
   const raw = isJsonObject(v) ? jsonText(v['value']) : jsonText(v);
   return raw === undefined || raw === '' ? undefined : raw;

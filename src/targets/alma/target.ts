@@ -1,6 +1,7 @@
 /**
  * The Alma Acquisitions target: create invoice → add each line → `op=process_invoice`
- * (alma-api.md §5.1), plus the look-ups the engine needs to load exactly once.
+ * (docs/alma.md#processing-and-workflow-statuses), plus the look-ups the engine needs to load
+ * exactly once.
  */
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
 import { RateLimiter, type Limiter } from '../../transport/limiter.js';
@@ -15,8 +16,9 @@ import { toRemoteInvoice, toRemoteLine } from './remote.js';
 
 export interface AlmaTargetOptions extends AlmaClientOptions {
   /**
-   * Requests per second for the limiter made when `limiter` is not given. Default 10, the
-   * sandbox threshold (alma-api.md §2.3). Pass one shared `limiter` to pace several clients.
+   * Requests per second for the limiter made when `limiter` is not given. Default 10, the sandbox
+   * threshold (docs/alma.md#requests-hosts-keys-and-thresholds). Pass one shared `limiter` to pace
+   * several clients.
    */
   rate?: number | undefined;
 }
@@ -70,7 +72,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     },
 
     // The seam's children are Alma's lines, keyed by their explicit numbers; finalize is
-    // op=process_invoice (alma-api.md §5.1: create → lines → process).
+    // op=process_invoice (docs/alma.md#processing-and-workflow-statuses: create → lines → process).
     childKeys: (invoice: Invoice) => invoice.lines.map((l) => l.number),
     listChildren: (invoiceId: string) => target.listLines(invoiceId),
     addChild(invoiceId: string, key: string, invoice: Invoice): Promise<RemoteLine> {

@@ -1,9 +1,9 @@
 /**
  * The Exsited flavour of the shared HTTP client: OAuth2 client credentials → `Authorization:
- * Bearer` on every call (other-targets.md §1.2), one cached token (token.ts), a renewal and one
- * more try when a call is answered 401 (the SDKs renew on 401 and retry, exsited-php
- * `responseProcessor`), and Exsited's error parser. A 401 is a refusal before anything was done,
- * so trying again is safe even for a POST.
+ * Bearer` on every call (https://developer.exsited.com/exsited-api-authentication), one cached
+ * token (token.ts), a renewal and one more try when a call is answered 401 (the SDKs renew on 401
+ * and retry, exsited-php `responseProcessor`), and Exsited's error parser. A 401 is a refusal
+ * before anything was done, so trying again is safe even for a POST.
  */
 import { ApiError, AuthError, UsageError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
@@ -15,12 +15,18 @@ import { TokenCache, type TokenGrant } from './token.js';
 export interface ExsitedCredentials {
   clientId: string;
   clientSecret: string;
-  /** The SDKs send one with every grant (other-targets.md §1.2); optional here. */
+  /**
+   * The SDKs send one with every grant (https://developer.exsited.com/exsited-api-authentication);
+   * optional here.
+   */
   redirectUri?: string | undefined;
 }
 
 export interface ExsitedClientOptions extends TransportOptions {
-  /** The instance's URL, scheme and host (each customer has its own, other-targets.md §1.1). */
+  /**
+   * The instance's URL, scheme and host (each customer has its own,
+   * https://developer.exsited.com/exsited-api-introduction).
+   */
   baseUrl: string;
   credentials: ExsitedCredentials;
   apiVersion?: string | undefined;
@@ -88,10 +94,11 @@ export class ExsitedClient {
   }
 
   /**
-   * `POST /api/v1/oauth2/token` with a JSON body (other-targets.md §1.2): client_credentials,
-   * or refresh_token when the last grant had one; a refused refresh falls back to client
-   * credentials (exsited-php `renewAccessToken`). Sent as idempotent: a token request has no
-   * effect beyond the token, and a lost answer is replaced by the next grant anyway.
+   * `POST /api/v1/oauth2/token` with a JSON body
+   * (https://developer.exsited.com/exsited-api-authentication): client_credentials, or
+   * refresh_token when the last grant had one; a refused refresh falls back to client credentials
+   * (exsited-php `renewAccessToken`). Sent as idempotent: a token request has no effect beyond the
+   * token, and a lost answer is replaced by the next grant anyway.
    */
   async #grant(refreshToken: string | undefined, now: () => number): Promise<TokenGrant> {
     const c = this.#credentials;

@@ -1,10 +1,11 @@
 /**
- * Exsited's error body (other-targets.md §1.6): `{"errors":[{"code": <int|string>, "message": "…"}]}`;
- * the SDKs read `errors[].message` and `errors[0].code` (exsited-python `process_error_response`,
- * exsited-php `responseProcessor`). The HTTP status carries the class (400 validation, 401
- * token, 403 access, 404 not found, 500 server — "some endpoints return 500 for valid input",
- * so the raw body is kept in the message). OAuth errors may come as `{"error", "error_description"}`
- * (RFC 6749 §5.2); both are read.
+ * Exsited's error body (exsited-python `ab_rest_processor.py`, exsited-php
+ * `AutoBillOAuth2ApiCaller.php`): `{"errors":[{"code": <int|string>, "message": "…"}]}`; the SDKs
+ * read `errors[].message` and `errors[0].code` (exsited-python `process_error_response`,
+ * exsited-php `responseProcessor`). The HTTP status carries the class (400 validation, 401 token,
+ * 403 access, 404 not found, 500 server — "some endpoints return 500 for valid input", so the raw
+ * body is kept in the message). OAuth errors may come as `{"error", "error_description"}` (RFC 6749
+ * §5.2); both are read.
  */
 import { ApiError } from '../../shared/errors.js';
 import { errorBodyObject, isJsonObject, jsonText } from '../../shared/json.js';

@@ -1,19 +1,32 @@
 /**
- * Exsited paths, configurable: the documents disagree (other-targets.md §1.1 — `/api/{version}/…`
- * with v3 hyphenated resources in the SDKs, v2 in some docs, and v4 printed with underscores,
- * whose wire form is unknown). The seed (seeds/003) gives the resource paths without a prefix;
- * the defaults follow the PHP SDK's v3 (`"api/{$apiVersion}/" . $apiResource`, sdk-config.json).
- * `{v}` is the API version, `{po}` a purchase order id, `{id}` a purchase invoice id.
+ * Exsited paths, configurable: the documents disagree
+ * (https://developer.exsited.com/exsited-api-introduction — `/api/{version}/…` with v3 hyphenated
+ * resources in the SDKs, v2 in some docs, and v4 printed with underscores, whose wire form is
+ * unknown). The purchase-invoice pages
+ * (https://developer.exsited.com/purchase-invoice-post-api-documentation) give the resource paths
+ * without a prefix; the defaults follow the PHP SDK's v3 (`"api/{$apiVersion}/" . $apiResource`,
+ * sdk-config.json). `{v}` is the API version, `{po}` a purchase order id, `{id}` a purchase invoice
+ * id.
  */
 export interface ExsitedPaths {
   /** OAuth2 token endpoint; pinned to v1 by every SDK (`TOKEN_RENEW_URL = "api/v1/oauth2/token"`). */
   token: string;
-  /** seeds/003 "Create Purchase Invoice for a Purchase Order"; GET lists that PO's invoices (Dart `getPurchaseOrderPurchaseInvoices`). */
+  /**
+   * "Create Purchase Invoice for a Purchase Order"; GET lists that PO's invoices (Dart
+   * `getPurchaseOrderPurchaseInvoices`).
+   */
   purchaseOrderInvoices: string;
   purchaseInvoice: string;
-  /** seeds/003 "Create Purchase Invoice Note" (multipart); GET lists the notes (KB 06: PIs "manage their notes and files"). */
+  /**
+   * "Create Purchase Invoice Note" (multipart); GET lists the notes
+   * (https://github.com/shuvo-webalive/exsited-docs-kb article 06: PIs "manage their notes and
+   * files").
+   */
   notes: string;
-  /** seeds/003 cancel and reactivate (202 + event_uuid). The Python v3 SDK spells it `/reactive`; PHP and the seed `/reactivate`. */
+  /**
+   * "Cancel" and "Reactivate Purchase Invoice" (202 + event_uuid). The Python v3 SDK spells it
+   * `/reactive`; PHP and the API pages `/reactivate`.
+   */
   cancel: string;
   reactivate: string;
 }

@@ -1,12 +1,14 @@
 /**
- * Canonical invoice → Exsited requests (seeds/003):
- * - `POST /purchase-orders/{purchase_order_id}/purchase-invoices` with
- *   `{"purchase_invoice": {issue_date, due_date, purchase_order_note, custom_attributes[]}}`,
- *   dates `YYYY-MM-DD`; only fields that are set are sent (`{"purchase_invoice":{}}` is valid,
- *   KB 06). The lines and amounts come from the purchase order.
- * - the loader's own custom attributes, `vendor_invoice_number` and `vendor`, first: Exsited has
- *   no field for the vendor's number and no idempotency key (other-targets.md §1.8 suggests a
- *   custom attribute "as a second guard"), so they are how a look-up finds the invoice again.
+ * Canonical invoice → Exsited requests
+ * (https://developer.exsited.com/purchase-invoice-post-api-documentation):
+ * - `POST /purchase-orders/{purchase_order_id}/purchase-invoices` with `{"purchase_invoice":
+ *   {issue_date, due_date, purchase_order_note, custom_attributes[]}}`, dates `YYYY-MM-DD`; only
+ *   fields that are set are sent (`{"purchase_invoice":{}}` is valid,
+ *   https://github.com/shuvo-webalive/exsited-docs-kb article 06). The lines and amounts come from
+ *   the purchase order.
+ * - the loader's own custom attributes, `vendor_invoice_number` and `vendor`, first: Exsited has no
+ *   field for the vendor's number and no idempotency key (none is documented), so they are how a
+ *   look-up finds the invoice again.
  * - one note per invoice, `POST /purchase-invoices/{id}/notes` as multipart/form-data with
  *   `note` (text) and, when the batch names one, `file`. Its text is deterministic, so a
  *   re-run recognises the note it made (`NOTE_KEY` in the journal and the report).

@@ -1,8 +1,11 @@
 /**
- * Exsited answers → the target-neutral shapes. The v3 PI object sits under `purchase_invoice`,
- * a list under `purchase_invoices[]` (other-targets.md §1.5; python `PurchaseInvoiceDTO`); the
- * note answer under `purchase-invoice` with a hyphen (seeds/003). Both spellings are accepted
- * everywhere, and v4's `data` list, since the generations differ (§1.1, §1.9).
+ * Exsited answers → the target-neutral shapes. The v3 PI object sits under `purchase_invoice`, a
+ * list under `purchase_invoices[]` (exsited-python `PurchaseInvoiceDTO`); the note answer under
+ * `purchase-invoice` with a hyphen ("Create Purchase Invoice Note",
+ * https://developer.exsited.com/purchase-invoice-post-api-documentation). Both spellings are
+ * accepted everywhere, and v4's `data` list, since the generations differ
+ * (https://developer.exsited.com/purchase-invoice-get-api-documentation; the v4 SDKs on
+ * pub.dev/packages/exsited).
  */
 import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from '../../domain/targets/index.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
@@ -49,9 +52,9 @@ export function attribute(pi: JsonObject, name: string): string | undefined {
 }
 
 /**
- * Statuses the PI list filter accepts are ACTIVE, VOID, DRAFT (PI GET docs); cancel "sets
- * status inactive" and reactivate "back to active" (other-targets.md §1.4). Compared
- * case-insensitively, since the documents write them both ways.
+ * Statuses the PI list filter accepts are ACTIVE, VOID, DRAFT (PI GET docs); cancel "sets status
+ * inactive" and reactivate "back to active" (https://github.com/shuvo-webalive/exsited-docs-kb
+ * article 06). Compared case-insensitively, since the documents write them both ways.
  */
 export const isCancelled = (status: string | undefined): boolean => /^(inactive|cancell?ed)$/i.test(status ?? '');
 export const isActive = (status: string | undefined): boolean => /^active$/i.test(status ?? '');
@@ -78,9 +81,10 @@ export function toRemoteInvoice(v: JsonValue | undefined, processed: (status: st
     vendor: attribute(pi, EXSITED_VENDOR_ATTRIBUTE) ?? '',
     workflowStatus: status,
     alerts: [],
-    // Not compared with the batch's total: a PI's total is its purchase order's (seeds/003),
-    // which may differ from the vendor's invoice without it being another invoice. It is
-    // reported in `amounts` instead.
+    // Not compared with the batch's total: a PI's total is its purchase order's
+    // (https://developer.exsited.com/purchase-invoice-post-api-documentation), which may differ
+    // from the vendor's invoice without it being another invoice. It is reported in `amounts`
+    // instead.
     totalAmount: undefined,
     processed: processed(status),
     inReview: false,
@@ -104,7 +108,10 @@ export function notesOf(v: JsonValue | undefined): { id: string; text: string }[
   return out;
 }
 
-/** The new note's uuid: `{"purchase-invoice": {"notes": {"uuid": …}}}` (seeds/003). */
+/**
+ * The new note's uuid: `{"purchase-invoice": {"notes": {"uuid": …}}}` ("Create Purchase Invoice
+ * Note").
+ */
 export function createdNoteId(v: JsonValue | undefined): string | undefined {
   const root = envelope(v);
   const notes = root?.['notes'];

@@ -1,21 +1,24 @@
 /**
- * The Exsited target (seeds/003; reference/other-targets.md §1): a purchase invoice created from
- * the batch's purchase order, then its note (with the attached file) as the one child item.
- * No finalize step: a PI is ACTIVE when created (§1.4).
+ * The Exsited target (https://developer.exsited.com/purchase-invoice-post-api-documentation): a
+ * purchase invoice created from the batch's purchase order, then its note (with the attached file)
+ * as the one child item. No finalize step: a PI is ACTIVE when created
+ * (https://github.com/shuvo-webalive/exsited-docs-kb article 06).
  *
- * Exsited has no idempotency key (§1.8), so it is loaded like Alma: look up before create, and
- * after a create whose outcome is unknown, look up again before sending it again. The look-up
- * lists the purchase order's invoices (`GET /purchase-orders/{id}/purchase-invoices`, limit/
- * offset, §1.9) and matches the loader's own custom attributes (vendor and invoice number).
- * The reference's other filter, `purchase-orders/supplier_invoice_id eq '…'` (§1.8), finds a
- * purchase order by the vendor's number; here the purchase order is known (it is in the batch),
- * so its invoices are read directly. A purchase order listed once answers every invoice of the
- * batch made from it, until a `fresh` look-up (after an unknown outcome) reads it again.
+ * Exsited has no idempotency key (none is documented), so it is loaded like Alma: look up before
+ * create, and after a create whose outcome is unknown, look up again before sending it again. The
+ * look-up lists the purchase order's invoices (`GET /purchase-orders/{id}/purchase-invoices`,
+ * limit/ offset, https://developer.exsited.com/purchase-invoice-get-api-documentation) and matches
+ * the loader's own custom attributes (vendor and invoice number). The other filter,
+ * `purchase-orders/supplier_invoice_id eq '…'`
+ * (https://developer.exsited.com/purchase-order-get-api-documentation), finds a purchase order by
+ * the vendor's number; here the purchase order is known (it is in the batch), so its invoices are
+ * read directly. A purchase order listed once answers every invoice of the batch made from it,
+ * until a `fresh` look-up (after an unknown outcome) reads it again.
  *
- * The same target does the batch actions (`--action cancel|reactivate`, seeds/003): then the
- * invoice must already exist, there is no child, and the action is the finalize step, answered
- * 202 with an `event_uuid` and done asynchronously — the engine reads the invoice until its
- * status shows it, exactly as it waits for Alma's processing.
+ * The same target does the batch actions (`--action cancel|reactivate`, "Cancel"/"Reactivate
+ * Purchase Invoice"): then the invoice must already exist, there is no child, and the action is the
+ * finalize step, answered 202 with an `event_uuid` and done asynchronously — the engine reads the
+ * invoice until its status shows it, exactly as it waits for Alma's processing.
  */
 import type { Invoice, InvoiceKey } from '../../domain/model.js';
 import { RateLimiter, type Limiter } from '../../transport/limiter.js';
@@ -32,7 +35,7 @@ export type ExsitedAction = 'cancel' | 'reactivate';
 export interface ExsitedTargetOptions extends ExsitedClientOptions {
   /** Requests per second for the limiter made when `limiter` is not given. Default 10. */
   rate?: number | undefined;
-  /** A batch action instead of a load (seeds/003 cancel / reactivate). */
+  /** A batch action instead of a load ("Cancel"/"Reactivate Purchase Invoice"). */
   action?: { kind: ExsitedAction; effectiveDate: string } | undefined;
   /** Where relative attachment paths of standard input are resolved. Default the working directory. */
   cwd?: string | undefined;
@@ -46,7 +49,10 @@ export interface ExsitedTarget extends Target {
   close(): Promise<void>;
 }
 
-/** Page size of the list (v3 `limit`, default 20, other-targets.md §1.9). */
+/**
+ * Page size of the list (v3 `limit`, default 20,
+ * https://developer.exsited.com/purchase-invoice-get-api-documentation).
+ */
 export const PAGE_SIZE = 100;
 
 export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
@@ -151,7 +157,8 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       action === undefined
         ? undefined
         : async (invoiceId: string): Promise<RemoteInvoice> => {
-            // seeds/003: {"purchase-invoice": {"effective_date": "YYYY-MM-DD"}} → 202 {"event_uuid"}.
+            // "Cancel Purchase Invoice": {"purchase-invoice": {"effective_date": "YYYY-MM-DD"}} →
+            // 202 {"event_uuid"}.
             const answer = await client.json({
               method: 'POST',
               path: client.path(action.kind, { id: invoiceId }),

@@ -1,14 +1,15 @@
 /**
  * Exsited's OAuth2 client-credentials token, cached and refreshed, one at a time.
  *
- * "A new access token for the same credentials ends the previous one. If two apps share one set
- * of credentials, they keep signing each other out" (other-targets.md §1.2, KB article 01). So
- * within a run there is exactly one live token, and never two token requests at once: every
- * caller that needs a token while one is being fetched waits for that same fetch (single
- * flight). A token is renewed shortly before `expires_in` runs out, with the refresh token when
- * there is one (the SDKs fall back to a new client_credentials grant when the refresh is refused,
- * exsited-php `renewAccessToken`); a 401 on a request drops the token it was sent with — only if
- * it is still the current one, so twenty requests refused together cause one renewal, not twenty.
+ * "A new access token for the same credentials ends the previous one. If two apps share one set of
+ * credentials, they keep signing each other out" (exsited-docs-kb article 01,
+ * https://github.com/shuvo-webalive/exsited-docs-kb). So within a run there is exactly one live
+ * token, and never two token requests at once: every caller that needs a token while one is being
+ * fetched waits for that same fetch (single flight). A token is renewed shortly before `expires_in`
+ * runs out, with the refresh token when there is one (the SDKs fall back to a new
+ * client_credentials grant when the refresh is refused, exsited-php `renewAccessToken`); a 401 on a
+ * request drops the token it was sent with — only if it is still the current one, so twenty
+ * requests refused together cause one renewal, not twenty.
  */
 
 export interface TokenGrant {
