@@ -53,16 +53,8 @@ export interface RemoteLine {
   number: string;
 }
 
-export interface TargetEventSink {
-  (event: TargetEvent): void;
-}
-
-/** What happens below the target interface that the terminal may want to show. */
-export type TargetEvent =
-  | { type: 'request'; method: string; path: string; status: number; ms: number; attempt: number }
-  | { type: 'retry'; method: string; path: string; attempt: number; delayMs: number; reason: string }
-  | { type: 'throttle'; rate: number; reason: string }
-  | { type: 'remaining'; remaining: number };
+/** What happens below the target interface that the terminal may want to show (src/transport/events.ts). */
+export type { TargetEvent, TargetEventSink } from '../transport/events.js';
 
 export interface Target {
   /** `alma`, `exsited`, `alguna` — the report's `target`. */

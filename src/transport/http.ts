@@ -8,33 +8,18 @@
  */
 import { Agent, Dispatcher } from 'undici';
 import { decide, isSafeMethod, type Outcome, type RetryOptions } from './retry.js';
-import { defaultSleep, unlimited, type Limiter } from './limiter.js';
+import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../shared/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../shared/json.js';
-import type { TargetEventSink } from '../targets/target.js';
+import type { TargetEventSink } from './events.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 /**
- * The transport settings every target's client passes through to its `HttpClient` unchanged:
- * pacing, retries, timeouts, injected clock and randomness, Ctrl-C, events.
+ * The transport settings every target takes and hands to its `HttpClient` whole: pacing,
+ * retries, timeouts, injected clock and randomness, Ctrl-C, events.
  */
-export type TransportOptions = Partial<
-  Pick<HttpClientOptions, 'limiter' | 'dispatcher' | 'reportsRequestSent' | 'timeoutMs' | 'retry' | 'sleep' | 'random' | 'now' | 'signal' | 'onEvent'>
-> & {
-  /** Shortcut for `retry.maxRetries`. */
-  maxRetries?: number | undefined;
-};
-
-export interface HttpClientOptions {
-  /** Scheme, host, port and path prefix; request paths are appended (`https://h/almaws/v1`). */
-  baseUrl: string;
-  /** Sent on every request. May hold the key: kept private, never put in errors or events. */
-  headers?: Record<string, string> | undefined;
-  /** Values to mask (`***`) wherever a message could echo them: the API key. */
-  secrets?: readonly string[] | undefined;
-  /** Turns an error answer into an `ApiError` with the API's own code and message. */
-  parseError: (status: number, headers: ResponseHeaders, bodyText: string) => ApiError;
+export interface TransportOptions {
   /** Transport. Default: an `Agent` with the timeouts below. Tests pass a `MockAgent`. */
   dispatcher?: Dispatcher | undefined;
   /**
@@ -45,11 +30,13 @@ export interface HttpClientOptions {
   reportsRequestSent?: boolean | undefined;
   /** Headers and body timeouts, ms (undici's default of 300 s is too long for a CLI). Default 30 000. */
   timeoutMs?: number | undefined;
-  /** Connect timeout of the default Agent, ms. Default 10 000. */
-  connectTimeoutMs?: number | undefined;
-  /** Global pacing shared by every worker. Default: none. */
+  /** Global pacing shared by every worker. Pass one to pace several clients together. Default: none (`limiterFor` makes one at `rate`). */
   limiter?: Limiter | undefined;
+  /** Requests per second for the limiter `limiterFor` makes when `limiter` is not given. Default 10. */
+  rate?: number | undefined;
   retry?: Partial<RetryOptions> | undefined;
+  /** Shortcut for `retry.maxRetries`. */
+  maxRetries?: number | undefined;
   sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   random?: (() => number) | undefined;
   /** Wall clock in ms (durations, Retry-After dates). Default `Date.now`. */
@@ -57,6 +44,28 @@ export interface HttpClientOptions {
   /** Ctrl-C: aborts waits and requests in flight. */
   signal?: AbortSignal | undefined;
   onEvent?: TargetEventSink | undefined;
+}
+
+/**
+ * The limiter a target paces with: the one given (shared by several clients), else its own at
+ * `rate` (default 10). An injected sleep comes with its clock: the limiter measures time on the same one.
+ */
+export function limiterFor(opts: TransportOptions): Limiter {
+  return opts.limiter ?? new RateLimiter({ rate: opts.rate ?? 10, now: opts.now, sleep: opts.sleep, onEvent: opts.onEvent });
+}
+
+/** One API's client: the transport settings, plus what the API itself dictates. */
+export interface HttpClientOptions extends TransportOptions {
+  /** Scheme, host, port and path prefix; request paths are appended (`https://h/almaws/v1`). */
+  baseUrl: string;
+  /** Sent on every request. May hold the key: kept private, never put in errors or events. */
+  headers?: Record<string, string> | undefined;
+  /** Values to mask (`***`) wherever a message could echo them: the API key. */
+  secrets?: readonly string[] | undefined;
+  /** Turns an error answer into an `ApiError` with the API's own code and message. */
+  parseError: (status: number, headers: ResponseHeaders, bodyText: string) => ApiError;
+  /** Connect timeout of the default Agent, ms. Default 10 000. */
+  connectTimeoutMs?: number | undefined;
   /** Header carrying the API's remaining daily budget. Default Alma's `x-exl-api-remaining`. */
   remainingHeader?: string | undefined;
 }
@@ -121,7 +130,7 @@ export class HttpClient {
       });
     this.#reportsSent = opts.reportsRequestSent ?? this.#ownsDispatcher;
     this.#limiter = opts.limiter ?? unlimited;
-    this.#retry = opts.retry;
+    this.#retry = opts.maxRetries !== undefined ? { ...opts.retry, maxRetries: opts.maxRetries } : opts.retry;
     this.#sleep = opts.sleep ?? defaultSleep;
     this.#random = opts.random ?? Math.random;
     this.#now = opts.now ?? Date.now;

@@ -18,10 +18,9 @@
  * https://alguna.com/docs/api-reference/v2/overview).
  */
 import type { Invoice } from '../../domain/model.js';
-import { RateLimiter, type Limiter } from '../../transport/limiter.js';
 import { ApiError, UnknownOutcomeError, UsageError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import { HttpClient, type TransportOptions } from '../../transport/http.js';
+import { HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { parseAlgunaError } from './errors.js';
 import { describes, idempotencyKey, invoicePayload } from './payload.js';
@@ -38,7 +37,6 @@ export interface AlgunaTargetOptions extends TransportOptions {
   apiKey: string;
   /** `Alguna-Version` header; `''` sends none. */
   apiVersion?: string | undefined;
-  rate?: number | undefined;
 }
 
 export interface AlgunaTarget extends Target {
@@ -60,9 +58,9 @@ type JsonObject = { [key: string]: JsonValue };
 export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
   const key = opts.apiKey.trim();
   if (key === '') throw new UsageError('no Alguna API key: set ALGUNA_API_KEY or pass --api-key-file');
-  const limiter: Limiter = opts.limiter ?? new RateLimiter({ rate: opts.rate ?? 10, now: opts.now, sleep: opts.sleep, onEvent: opts.onEvent });
   const version = opts.apiVersion ?? DEFAULT_ALGUNA_VERSION;
   const http = new HttpClient({
+    ...opts,
     baseUrl: opts.baseUrl ?? DEFAULT_ALGUNA_URL,
     headers: {
       authorization: `Bearer ${key}`,
@@ -72,16 +70,7 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     },
     secrets: [key],
     parseError: parseAlgunaError,
-    dispatcher: opts.dispatcher,
-    reportsRequestSent: opts.reportsRequestSent,
-    timeoutMs: opts.timeoutMs,
-    limiter,
-    retry: opts.maxRetries !== undefined ? { ...opts.retry, maxRetries: opts.maxRetries } : opts.retry,
-    sleep: opts.sleep,
-    random: opts.random,
-    now: opts.now,
-    signal: opts.signal,
-    onEvent: opts.onEvent,
+    limiter: limiterFor(opts),
   });
 
   /** account id → its invoices, read once (a promise, so concurrent look-ups share one read). */

@@ -22,6 +22,7 @@ export function createAlmaHttpClient(opts: AlmaClientOptions): HttpClient {
   const key = opts.apiKey.trim();
   if (key === '') throw new UsageError('no Alma API key: set ALMA_API_KEY or pass --api-key-file');
   return new HttpClient({
+    ...opts,
     baseUrl: almaBaseUrl(opts),
     // The header, not `?apikey=`, keeps the key out of URLs and logs
     // (docs/alma.md#requests-hosts-keys-and-thresholds).
@@ -32,16 +33,5 @@ export function createAlmaHttpClient(opts: AlmaClientOptions): HttpClient {
     },
     secrets: [key],
     parseError: parseAlmaError,
-    dispatcher: opts.dispatcher,
-    reportsRequestSent: opts.reportsRequestSent,
-    timeoutMs: opts.timeoutMs,
-    connectTimeoutMs: opts.connectTimeoutMs,
-    limiter: opts.limiter,
-    retry: opts.maxRetries !== undefined ? { ...opts.retry, maxRetries: opts.maxRetries } : opts.retry,
-    sleep: opts.sleep,
-    random: opts.random,
-    now: opts.now,
-    signal: opts.signal,
-    onEvent: opts.onEvent,
   });
 }

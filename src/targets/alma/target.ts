@@ -4,24 +4,16 @@
  * exactly once.
  */
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
-import { RateLimiter, type Limiter } from '../../transport/limiter.js';
 import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
 import type { JsonValue } from '../../shared/json.js';
-import type { HttpClient } from '../../transport/http.js';
+import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { invoicePayload, linePayload } from './payload.js';
 import { toRemoteInvoice, toRemoteLine } from './remote.js';
 
-export interface AlmaTargetOptions extends AlmaClientOptions {
-  /**
-   * Requests per second for the limiter made when `limiter` is not given. Default 10, the sandbox
-   * threshold (docs/alma.md#requests-hosts-keys-and-thresholds). Pass one shared `limiter` to pace
-   * several clients.
-   */
-  rate?: number | undefined;
-}
+export type AlmaTargetOptions = AlmaClientOptions;
 
 export interface AlmaTarget extends Target {
   readonly name: 'alma';
@@ -36,16 +28,8 @@ export interface AlmaTarget extends Target {
 }
 
 export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
-  const limiter: Limiter =
-    opts.limiter ??
-    new RateLimiter({
-      rate: opts.rate ?? 10,
-      // An injected sleep comes with its clock: the limiter must measure time on the same one.
-      now: opts.now,
-      sleep: opts.sleep,
-      onEvent: opts.onEvent,
-    });
-  const http = createAlmaHttpClient({ ...opts, limiter });
+  // Default rate 10: the sandbox threshold (docs/alma.md#requests-hosts-keys-and-thresholds).
+  const http = createAlmaHttpClient({ ...opts, limiter: limiterFor(opts) });
   const lookup = new InvoiceLookup(http);
   const idPath = (id: string): string => `/acq/invoices/${encodeURIComponent(id)}`;
 

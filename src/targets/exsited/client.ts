@@ -53,21 +53,12 @@ export class ExsitedClient {
     this.paths = { ...DEFAULT_EXSITED_PATHS, ...opts.paths };
     this.version = opts.apiVersion ?? DEFAULT_EXSITED_VERSION;
     this.http = new HttpClient({
+      ...opts,
       baseUrl: opts.baseUrl,
       headers: { accept: 'application/json' },
       // The secret travels in the token request's body: masked wherever a message could echo it.
       secrets: [secret],
       parseError: parseExsitedError,
-      dispatcher: opts.dispatcher,
-      reportsRequestSent: opts.reportsRequestSent,
-      timeoutMs: opts.timeoutMs,
-      limiter: opts.limiter,
-      retry: opts.maxRetries !== undefined ? { ...opts.retry, maxRetries: opts.maxRetries } : opts.retry,
-      sleep: opts.sleep,
-      random: opts.random,
-      now: opts.now,
-      signal: opts.signal,
-      onEvent: opts.onEvent,
     });
     const now = opts.now ?? Date.now;
     this.tokens = new TokenCache({ fetch: (refresh) => this.#grant(refresh, now), now });

@@ -21,10 +21,9 @@
  * invoice until its status shows it, exactly as it waits for Alma's processing.
  */
 import type { Invoice, InvoiceKey } from '../../domain/model.js';
-import { RateLimiter, type Limiter } from '../../transport/limiter.js';
 import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import type { HttpClient } from '../../transport/http.js';
+import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
 import { hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
@@ -33,8 +32,6 @@ import { createdNoteId, hasNextPage, isActive, isCancelled, listItems, notesOf, 
 export type ExsitedAction = 'cancel' | 'reactivate';
 
 export interface ExsitedTargetOptions extends ExsitedClientOptions {
-  /** Requests per second for the limiter made when `limiter` is not given. Default 10. */
-  rate?: number | undefined;
   /** A batch action instead of a load ("Cancel"/"Reactivate Purchase Invoice"). */
   action?: { kind: ExsitedAction; effectiveDate: string } | undefined;
   /** Where relative attachment paths of standard input are resolved. Default the working directory. */
@@ -56,8 +53,7 @@ export interface ExsitedTarget extends Target {
 export const PAGE_SIZE = 100;
 
 export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
-  const limiter: Limiter = opts.limiter ?? new RateLimiter({ rate: opts.rate ?? 10, now: opts.now, sleep: opts.sleep, onEvent: opts.onEvent });
-  const client = new ExsitedClient({ ...opts, limiter });
+  const client = new ExsitedClient({ ...opts, limiter: limiterFor(opts) });
   const action = opts.action;
   // A load checks a found invoice's note before calling it complete; an action is done when the status shows it.
   const done = (status: string | undefined): boolean =>
