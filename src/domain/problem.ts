@@ -1,4 +1,13 @@
-import type { Provenance } from '../input/record.js';
+/** Where a record came from: the file as named on the command line (`-` for stdin) and its row. */
+export interface Provenance {
+  file: string;
+  /**
+   * 1-based line on which the record starts, as an editor shows it. In a CSV the header is
+   * line 1, so the first data row is usually 2; a quoted field with line breaks makes the
+   * next record start further down. In JSON, the line of the object's opening brace.
+   */
+  row: number;
+}
 
 export type Severity = 'error' | 'warning';
 

@@ -74,7 +74,7 @@ class InvoiceFailure extends Error {
   }
 }
 
-export const DEFAULT_POLL: PollOptions = { initialMs: 300, maxIntervalMs: 5_000, timeoutMs: 60_000, unknownMs: 10_000 };
+export { DEFAULT_POLL } from '../targets/target.js';
 
 export async function runInvoices(invoices: readonly Invoice[], opts: EngineOptions): Promise<RunOutcome> {
   const { journal, emit } = opts;

@@ -110,3 +110,9 @@ export interface Target {
   /** Requests `readInvoices` would send for `count` invoices of this vendor. */
   readCost?: ((vendor: string, count: number) => number) | undefined;
 }
+
+/**
+ * The schedule on which the engine reads an invoice after `finalize` until it shows processed
+ * (engine/watch.ts `PollOptions`); a target's preflight estimates its requests on the same one.
+ */
+export const DEFAULT_POLL = { initialMs: 300, maxIntervalMs: 5_000, timeoutMs: 60_000, unknownMs: 10_000 };

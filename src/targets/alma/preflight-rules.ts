@@ -301,7 +301,7 @@ function listCodes(t: CodeTableFacts): string {
 
 // ------------------------------------------------------------------------------- cost estimate
 
-/** The engine's poll schedule (src/engine/engine.ts `waitForProcessing`, `DEFAULT_POLL`). */
+/** The engine's poll schedule (`DEFAULT_POLL`, src/targets/target.ts). */
 export interface PollSchedule {
   initialMs: number;
   maxIntervalMs: number;

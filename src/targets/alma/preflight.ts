@@ -21,7 +21,7 @@
  */
 import { keyString, type Invoice } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
-import { DEFAULT_POLL } from '../../engine/engine.js';
+import { DEFAULT_POLL } from '../target.js';
 import type { PreflightReport } from '../../report/preflight.js';
 import { ApiError, AuthError, DailyLimitError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
