@@ -97,7 +97,6 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
 
   // Only look-ups for invoices the journal cannot answer are prepared (nothing for a finished batch).
   const needLookup = pending.filter(({ inv }) => journal.state(inv.key).id === undefined).map(({ inv }) => inv.key);
-  let next = 0;
   try {
     if (needLookup.length > 0) await opts.target.prepareLookups(needLookup);
   } catch (err) {
@@ -121,38 +120,61 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
         )
       : undefined;
   const tasks: Promise<void>[] = [];
-  const runOne = async (item: { inv: Invoice; index: number }, release: () => void): Promise<void> => {
+  const slots = new Slots(Math.max(1, opts.concurrency));
+  let failure: { err: unknown } | undefined;
+  const runOne = async (item: { inv: Invoice; index: number }): Promise<void> => {
+    // The invoice holds a slot while it sends; it gives it up while it only waits for the
+    // target's processing (normal or after a lost answer), and asks again before sending more.
+    let held = true;
+    const ctx: InvoiceContext = {
+      watch,
+      release: () => {
+        if (held) {
+          held = false;
+          slots.release();
+        }
+      },
+      reacquire: async () => {
+        if (!held) {
+          await slots.acquire(true);
+          held = true;
+        }
+      },
+    };
     let result: InvoiceResult;
     try {
-      result = await loadInvoice(item.inv, opts, stopNow, { watch, release });
-    } catch (err) {
-      const reason = err instanceof StopRun ? err.reason : stopFor(err)?.reason;
-      if (!reason) throw err;
-      if (!stopped) {
-        stopped = { reason, error: err instanceof StopRun ? undefined : (err as Error) };
-        emit({ type: 'stopping', reason, message: stopMessage(reason, err) });
+      try {
+        result = await loadInvoice(item.inv, opts, stopNow, ctx);
+      } catch (err) {
+        const reason = err instanceof StopRun ? err.reason : stopFor(err)?.reason;
+        if (!reason) throw err;
+        if (!stopped) {
+          stopped = { reason, error: err instanceof StopRun ? undefined : (err as Error) };
+          emit({ type: 'stopping', reason, message: stopMessage(reason, err) });
+        }
+        result = interruptedResult(item.inv.key, journal.state(item.inv.key), reason);
       }
-      result = interruptedResult(item.inv.key, journal.state(item.inv.key), reason);
+    } finally {
+      ctx.release();
     }
     results[item.index] = result;
     done++;
     emit({ type: 'invoice', result, done, total: invoices.length });
   };
-  const worker = async (): Promise<void> => {
-    while (!stopNow()) {
-      const item = pending[next++];
-      if (!item) return;
-      // The invoice holds this worker until it only waits for the target's processing.
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const task = runOne(item, release);
-      tasks.push(task);
-      await Promise.race([task, released]);
+  for (const item of pending) {
+    await slots.acquire();
+    if (stopNow() || failure !== undefined) {
+      slots.release();
+      break;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, pending.length)) }, worker));
+    tasks.push(runOne(item).catch((err: unknown) => void (failure ??= { err })));
+  }
+  // Every invoice has been started and none is sending any more: what waits is read without
+  // waiting for a fuller batch. (A parked invoice that must send again still gets a slot.)
+  await slots.idle();
   watch?.drain();
   await Promise.all(tasks);
+  if (failure !== undefined) throw failure.err;
 
   if (!stopped && opts.stopSignal?.aborted) stopped = { reason: 'interrupted' };
   for (const { inv, index } of pending) {
@@ -267,10 +289,47 @@ function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[], label
 /** Alma ids are long digit strings: compare by length, then text, never as JS numbers. */
 const compareIds = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
-/** Per invoice: the shared watch, and how to hand the worker on once only waiting is left. */
+/** Per invoice: the shared watch, and how to give up its slot while it only waits (and get one back). */
 interface InvoiceContext {
   watch: ProcessingWatch | undefined;
   release: () => void;
+  reacquire: () => Promise<void>;
+}
+
+/**
+ * The `concurrency` slots invoices send in. One that is waiting to be given a slot back (it
+ * waited for processing and must send again) goes before an invoice not started yet.
+ */
+class Slots {
+  #free: number;
+  readonly #size: number;
+  readonly #resuming: (() => void)[] = [];
+  readonly #starting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+    this.#size = size;
+  }
+
+  acquire(resuming = false): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => (resuming ? this.#resuming : this.#starting).push(resolve));
+  }
+
+  release(): void {
+    const next = this.#resuming.shift() ?? this.#starting.shift();
+    if (next !== undefined) next();
+    else this.#free++;
+  }
+
+  /** Resolves once no slot is held (taking them all for a moment, then handing them back). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < this.#size; i++) await this.acquire();
+    for (let i = 0; i < this.#size; i++) this.release();
+  }
 }
 
 async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boolean, ctx: InvoiceContext): Promise<InvoiceResult> {
@@ -394,9 +453,13 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
       // A process request may have been sent by an earlier run, or someone processed it by hand: look first.
       if (remote === undefined && (st.processPending || st.found)) remote = await target.getInvoice(id);
       if (remote !== undefined && !remote.processed && st.processPending) {
-        remote = await waitForProcessing(inv, id, opts, opts.poll.unknownMs);
+        // Waiting to learn whether an earlier request took effect holds no slot (else a few
+        // such invoices, first in the batch, stall everything behind them), and the time
+        // already passed since an earlier run sent it counts, so killed runs still progress.
+        remote = await parkedWait(inv, id, opts, ctx, opts.poll.unknownMs - journal.pendingProcessAgeMs(key));
       }
       if (!remote?.processed) {
+        await ctx.reacquire();
         checkpoint();
         emit({ type: 'step', key, step: 'process' });
         wrote = true;
@@ -409,8 +472,11 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
             return finalize(id);
           },
           async () => {
-            const seen = await waitForProcessing(inv, id, opts, opts.poll.unknownMs);
-            return seen.processed ? seen : undefined;
+            const seen = await parkedWait(inv, id, opts, ctx, opts.poll.unknownMs);
+            if (seen.processed) return seen;
+            await ctx.reacquire();
+            checkpoint();
+            return undefined;
           },
         );
       }
@@ -476,6 +542,12 @@ async function writeOnce<T>(
       if (attempt >= opts.maxWriteAttempts) throw err;
     }
   }
+}
+
+/** `waitForProcessing` without holding a slot: other invoices send meanwhile. */
+async function parkedWait(inv: Invoice, id: string, opts: EngineOptions, ctx: InvoiceContext, limitMs: number): Promise<RemoteInvoice> {
+  ctx.release();
+  return waitForProcessing(inv, id, opts, Math.max(0, limitMs));
 }
 
 /**

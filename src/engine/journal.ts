@@ -72,6 +72,12 @@ export interface InvoiceJournalState {
   /** Line numbers sent without a recorded outcome. */
   linesPending: Set<string>;
   processPending: boolean;
+  /**
+   * For a pending process intent written by an earlier run: the start of the first run after it.
+   * Whatever that request did, it was sent before this moment (its run had ended), so processing
+   * has had at least since then to show.
+   */
+  processSentBefore?: string | undefined;
   processed: boolean;
   settled?: Extract<JournalEntry, { t: 'settled' }> | undefined;
   lastError?: ErrorRecord | undefined;
@@ -90,7 +96,11 @@ const stateKey = (vendor: string, number: string): string => `${vendor}\u0000${n
 
 /** Applies one entry to per-invoice state: the single definition of what an entry means. */
 export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalEntry): void {
-  if (e.t === 'begin' || e.t === 'run') return;
+  if (e.t === 'run') {
+    for (const s of states.values()) if (s.processPending && s.processSentBefore === undefined) s.processSentBefore = e.at;
+    return;
+  }
+  if (e.t === 'begin') return;
   const k = stateKey(e.vendor, e.number);
   let s = states.get(k);
   if (!s) {
@@ -101,7 +111,10 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     case 'intent':
       if (e.step === 'create') s.createPending = true;
       else if (e.step === 'line' && e.line !== undefined) s.linesPending.add(e.line);
-      else if (e.step === 'process') s.processPending = true;
+      else if (e.step === 'process') {
+        s.processPending = true;
+        s.processSentBefore = undefined;
+      }
       break;
     case 'invoice':
       s.id = e.id;
@@ -115,11 +128,13 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     case 'processed':
       s.processed = true;
       s.processPending = false;
+      s.processSentBefore = undefined;
       break;
     case 'settled':
       s.settled = e;
       s.processed = true;
       s.processPending = false;
+      s.processSentBefore = undefined;
       break;
     case 'failed':
       s.lastError = e.error;
@@ -202,13 +217,15 @@ export class Journal {
   private fd: number;
   private readonly sync: boolean;
   private readonly states: Map<string, InvoiceJournalState>;
+  private readonly now: () => Date;
   readonly resumed: boolean;
 
-  private constructor(fd: number, states: Map<string, InvoiceJournalState>, resumed: boolean, sync: boolean) {
+  private constructor(fd: number, states: Map<string, InvoiceJournalState>, resumed: boolean, sync: boolean, now: () => Date) {
     this.fd = fd;
     this.states = states;
     this.resumed = resumed;
     this.sync = sync;
+    this.now = now;
   }
 
   static open(opts: JournalOptions): Journal {
@@ -224,12 +241,12 @@ export class Journal {
         const fd = openSync(opts.path, 'r+');
         ftruncateSync(fd, validBytes); // cut a torn tail so the next entry starts on a fresh line
         closeSync(fd);
-        const journal = new Journal(openSync(opts.path, 'a'), foldJournal(entries), true, sync);
+        const journal = new Journal(openSync(opts.path, 'a'), foldJournal(entries), true, sync, now);
         journal.append({ t: 'run', at: now().toISOString() });
         return journal;
       }
     }
-    const journal = new Journal(openSync(opts.path, 'w'), new Map(), false, sync);
+    const journal = new Journal(openSync(opts.path, 'w'), new Map(), false, sync, now);
     journal.append({
       t: 'begin',
       kind: JOURNAL_KIND,
@@ -244,6 +261,18 @@ export class Journal {
 
   state(key: InvoiceKey): InvoiceJournalState {
     return this.states.get(stateKey(key.vendor, key.number)) ?? emptyState();
+  }
+
+  /**
+   * How long ago, at least, the invoice's pending process request was sent: 0 when this run
+   * wrote the intent (it may still be queued), else the time since the run after it began.
+   * Lets waits for an unknown outcome add up across killed runs instead of starting over.
+   */
+  pendingProcessAgeMs(key: InvoiceKey): number {
+    const since = this.state(key).processSentBefore;
+    if (since === undefined) return 0;
+    // A clock set back counts as no time passed.
+    return Math.max(0, this.now().getTime() - Date.parse(since)) || 0;
   }
 
   /** Writes one entry durably, then folds it into the in-memory state. */

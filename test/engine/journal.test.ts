@@ -36,6 +36,33 @@ describe('journal', () => {
     expect(s.processed).toBe(false);
   });
 
+  it('counts the age of a pending process request from the start of the run after the one that sent it', () => {
+    const path = join(dir, 'j.jsonl');
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const now = () => new Date(clock);
+    const first = Journal.open({ ...opts(path), now });
+    first.append({ t: 'invoice', ...who, id: '9', found: false });
+    first.append({ t: 'intent', ...who, step: 'process', id: '9' });
+    // This run wrote the intent: the request may not have gone out yet.
+    clock += 30_000;
+    expect(first.pendingProcessAgeMs(who)).toBe(0);
+    first.close();
+    clock += 5_000;
+    const second = Journal.open({ ...opts(path), now });
+    expect(second.pendingProcessAgeMs(who)).toBe(0);
+    clock += 8_000;
+    second.close();
+    const third = Journal.open({ ...opts(path), now });
+    clock += 1_000;
+    // Sent before the second run began, 9 s ago; not reset by the third run.
+    expect(third.pendingProcessAgeMs(who)).toBe(9_000);
+    third.append({ t: 'intent', ...who, step: 'process', id: '9' });
+    expect(third.pendingProcessAgeMs(who)).toBe(0);
+    clock -= 60_000;
+    third.close();
+    expect(Journal.open({ ...opts(path), now }).pendingProcessAgeMs(who)).toBe(0);
+  });
+
   it('survives a reopen with the same state', () => {
     const path = join(dir, 'j.jsonl');
     const j = Journal.open(opts(path));
