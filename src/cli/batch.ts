@@ -17,6 +17,8 @@ export interface BatchOptions {
   /** The target's invoice rules (default Alma's). */
   rules?: InvoiceRules | undefined;
   mapping?: MappingProfile | undefined;
+  /** `--sheet`: the sheet of an .xlsx input. */
+  sheet?: string | undefined;
 }
 
 export async function readBatch(files: readonly string[], opts: BatchOptions): Promise<Plan> {
@@ -47,7 +49,7 @@ export async function scanBatch<T>(
     header = { file, columns };
   };
   for (const source of sources) {
-    for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, onColumns })) {
+    for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, onColumns, sheet: opts.sheet })) {
       for (const ev of batch) {
         if (ev.kind === 'record') {
           if (header !== undefined) {

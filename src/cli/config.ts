@@ -42,6 +42,10 @@ export interface RawOptions {
   encoding?: string;
   /** `--mapping <file>`: a vendor layout's profile (src/input/mapping/profile.ts). */
   mapping?: string;
+  /** `--sheet <name>`: the sheet of an .xlsx input. */
+  sheet?: string;
+  /** `--rejects <path>`: the rows of invalid and failed invoices, to correct and load again. */
+  rejects?: string;
   showPayloads?: boolean;
   timeout?: string;
   maxRetries?: string;
@@ -73,6 +77,10 @@ export interface Config {
   encoding: Encoding;
   /** The mapping profile's path, read by the CLI before the input files (`--mapping`). */
   mappingPath?: string | undefined;
+  /** `--sheet`: the sheet of an .xlsx input (default: the profile's, else the first). */
+  sheet?: string | undefined;
+  /** `--rejects`: where the rows of invalid and failed invoices go (report/rejects.ts). */
+  rejectsPath?: string | undefined;
   /** Absent only for a dry run without any target settings, and for the Exsited and Alguna targets (`other`). */
   target?: TargetConfig | undefined;
   /** `--target`: Alma unless said otherwise. */
@@ -193,6 +201,8 @@ function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: strin
     skipInvalid: o.skipInvalid ?? false,
     encoding,
     mappingPath: o.mapping !== undefined ? resolve(cwd, o.mapping) : undefined,
+    sheet: o.sheet,
+    rejectsPath: o.rejects !== undefined ? resolve(cwd, o.rejects) : undefined,
     stateDir,
     rate: numberOption('--rate', o.rate, DEFAULT_RATE, 'above zero'),
     concurrency: numberOption('--concurrency', o.concurrency, DEFAULT_CONCURRENCY, 'whole, at least 1'),

@@ -29,7 +29,7 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
   // A bad profile stops the run before any input file is read (exit 2, every problem listed).
   const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
   if (cfg.dryRun && cfg.online !== true && !cfg.showPayloads) return offlineDryRun(cfg, term, mapping);
-  const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules });
+  const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet });
 
 
   // --dry-run --online: the offline checks above, then read-only look-ups in the target.
@@ -64,7 +64,7 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
  */
 async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfile | undefined): Promise<number> {
   const profile = profileOf(cfg.targetName, cfg.action);
-  const { entries, issues } = await scanBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()) }, (g) =>
+  const { entries, issues } = await scanBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet }, (g) =>
     reportInvoice(g, undefined, true, profile.lineKeys),
   );
   const report = dryRunReport(profile.name, entries, issues, cfg.action?.kind);

@@ -52,9 +52,9 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
   program
     // `sandbox` has options of the same name as the load command's (--api-key-file): each command parses its own
     .enablePositionalOptions()
-    .description('Load vendor invoice batch files (CSV, JSON, JSON Lines) into Ex Libris Alma, exactly once.')
+    .description('Load vendor invoice batch files (CSV, Excel, JSON, JSON Lines) into Ex Libris Alma, exactly once.')
     .version(version, '-V, --version')
-    .argument('[files...]', 'CSV, JSON or JSON Lines files; - reads standard input')
+    .argument('[files...]', 'CSV, Excel (.xlsx), JSON or JSON Lines files; - reads standard input')
     .option('-n, --dry-run', 'check and plan only: nothing is sent')
     .option('--online', 'with --dry-run: also check vendors, funds, PO lines, codes and existing invoices in Alma (read-only) and estimate the cost')
     .option('--json', 'print the report document (JSON) on stdout instead of the summary')
@@ -66,6 +66,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--skip-invalid', 'load the valid invoices even when others are invalid')
     .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
     .option('--mapping <file>', "a vendor layout's profile: column names, constants, value maps, number and date style (start one with: invoice-load mapping init <file>)")
+    .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
     .option('--sandbox', 'load into the embedded Alma sandbox (no account or key needed)')
     .option('--alma-url <url>', 'Alma API base URL, scheme and host (/almaws/v1 is added); or ALMA_API_URL')
     .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))

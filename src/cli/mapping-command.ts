@@ -5,7 +5,10 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Command } from 'commander';
-import { initProfile, InitError, SAMPLE_BYTES } from '../input/mapping/init.js';
+import type { Readable } from 'node:stream';
+import { initProfile, InitError, SAMPLE_BYTES, SAMPLE_ROWS, workbookProfile } from '../input/mapping/init.js';
+import { openInputFile } from '../input/read.js';
+import { sampleWorkbook } from '../input/xlsx.js';
 import { loadMappingProfile, type MappingProfile } from '../input/mapping/profile.js';
 import { UsageError } from '../shared/errors.js';
 import { writeFileAtomic } from '../shared/fs.js';
@@ -64,17 +67,30 @@ function readSample(path: string): { bytes: Uint8Array; complete: boolean } {
 export interface InitOptions {
   output?: string;
   force?: boolean;
+  /** A workbook's sheet (default the first). */
+  sheet?: string;
 }
 
 /** `mapping init <file>`: the profile on stdout (or in `-o`), the guesses on stderr. */
-export function runMappingInit(file: string, opts: InitOptions, term: Terminal): number {
+export async function runMappingInit(file: string, opts: InitOptions, term: Terminal): Promise<number> {
   if (opts.output !== undefined && existsSync(opts.output) && opts.force !== true) {
     throw new UsageError(`'${opts.output}' exists; pass --force to overwrite it`);
   }
-  const { bytes, complete } = readSample(file);
   let result;
+  let complete = true;
   try {
-    result = initProfile(file, bytes, complete);
+    if (/\.xls[xm]$/i.test(file)) {
+      const source = await openInputFile(file);
+      const sample = await sampleWorkbook(file, source.bytes as Readable, opts.sheet, SAMPLE_ROWS).catch((err: Error) => {
+        throw new InitError(`${file}: ${err.message}`);
+      });
+      if (sample.rows.length === 0) throw new InitError(`${file} is empty: nothing to guess a profile from`);
+      result = workbookProfile(file, sample.sheet, sample.rows, sample.typed);
+    } else {
+      const sample = readSample(file);
+      complete = sample.complete;
+      result = initProfile(file, sample.bytes, complete);
+    }
   } catch (err) {
     if (err instanceof InitError) throw new UsageError(err.message, { cause: err });
     throw err;
@@ -118,12 +134,13 @@ export function addMappingCommand(program: Command, term: Terminal): void {
   mapping
     .command('init')
     .description('write a starting profile from a sample file: sniffed delimiter, encoding, title block, number and date style, guessed columns (each guess noted)')
-    .argument('<file>', "a vendor's CSV, JSON or JSON Lines file")
+    .argument('<file>', "a vendor's CSV, Excel (.xlsx), JSON or JSON Lines file")
     .option('-o, --output <path>', 'write the profile to this file instead of standard output')
+    .option('--sheet <name>', 'the sheet of an .xlsx workbook (default: the first)')
     .option('--force', 'overwrite the --output file if it exists')
     .exitOverride()
-    .action((file: string, opts: InitOptions) => {
-      process.exitCode = runMappingInit(file, opts, term);
+    .action(async (file: string, opts: InitOptions) => {
+      process.exitCode = await runMappingInit(file, opts, term);
     });
   mapping
     .command('check')

@@ -4,6 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { Readable } from 'node:stream';
 import { problem } from '../domain/problem.js';
 import { UsageError } from '../shared/errors.js';
 import { CsvReader } from './csv.js';
@@ -12,6 +13,7 @@ import type { FormatReader, InputEvent } from './event.js';
 import { JsonLinesReader, JsonReader } from './json.js';
 import { createMappedReader } from './mapping/reader.js';
 import type { MappingProfile } from './mapping/profile.js';
+import { WorkbookReader } from './xlsx.js';
 
 export type { Encoding } from './decode.js';
 export type { InputEvent } from './event.js';
@@ -23,6 +25,9 @@ export interface InputSource {
 }
 
 export type Format = 'csv' | 'json' | 'jsonl';
+
+/** Excel workbooks are zip files, read by their own reader before any text decoding. */
+const isWorkbook = (name: string): boolean => /\.xls[xm]$/i.test(name);
 
 const BY_EXTENSION: Record<string, Format> = {
   '.csv': 'csv',
@@ -62,6 +67,8 @@ export interface ReadOptions {
    * columns), in cell order, '' for a column that is not read; its records then carry `cells`.
    */
   onColumns?: ((file: string, columns: readonly string[]) => void) | undefined;
+  /** The sheet of an .xlsx input (`--sheet`); the profile's, else the first, when absent. */
+  sheet?: string | undefined;
 }
 
 /** Reads one input: records and problems in file order. Never throws for bad content. */
@@ -76,6 +83,15 @@ export async function* readRecords(source: InputSource, opts: ReadOptions): Asyn
  */
 export async function* readEventBatches(source: InputSource, opts: ReadOptions): AsyncGenerator<readonly InputEvent[], void, undefined> {
   const file = source.name;
+  if (isWorkbook(file)) {
+    const bytes = source.bytes instanceof Readable ? source.bytes : Readable.from(source.bytes);
+    yield* new WorkbookReader(file, { sheet: opts.sheet, mapping: opts.mapping }).read(bytes);
+    return;
+  }
+  if (/\.xls$/i.test(file)) {
+    yield [{ kind: 'problem', problem: problem({ file }, 'unsupported_format', 'the old Excel format (.xls) is not read; save the workbook as .xlsx (Excel Workbook) and give that file') }];
+    return;
+  }
   // A profile that names its encoding knows the vendor's files better than the flag's default.
   const text = decodeText(source.bytes, opts.mapping?.encoding ?? opts.encoding);
   try {

@@ -23,3 +23,9 @@ export interface SourceRecord {
    */
   problems?: Problem[] | undefined;
 }
+
+/** True for a workbook sheet's source name (`book.xlsx:Invoices`, xlsx.ts `sheetSource`). */
+export const isSheetSource = (file: string): boolean => /\.xls[xm]:[^/\\]*$/i.test(file);
+
+/** A row's place as a person looks for it: `b.csv:4`, or in a workbook `book.xlsx:Invoices!12`. */
+export const placeOf = (file: string, row: number | string): string => `${file}${isSheetSource(file) ? '!' : ':'}${row}`;

@@ -14,7 +14,7 @@
  *    München" as Windows-1252; CRLF line ends as RFC 4180 writes them.
  */
 import type { Problem } from '../domain/problem.js';
-import type { Provenance } from '../input/record.js';
+import { placeOf, type Provenance } from '../input/record.js';
 import type { ReportDocument, ReportInvoice } from './report.js';
 
 export const CSV_COLUMNS = [
@@ -74,7 +74,7 @@ export function formatRows(rows: readonly Provenance[]): string {
       start = n;
       prev = n;
     }
-    parts.push(`${file}:${ranges.join(',')}`);
+    parts.push(placeOf(file, ranges.join(',')));
   }
   return parts.join('; ');
 }

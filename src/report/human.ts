@@ -4,6 +4,7 @@
  * decides about TTYs and NO_COLOR and tests read plain text.
  */
 import type { Problem } from '../domain/problem.js';
+import { placeOf } from '../input/record.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
 import { fitLastColumn } from './fit.js';
 import { renderPreflight } from './preflight.js';
@@ -135,7 +136,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   for (const inv of shown) {
     const total = inv.total !== undefined ? `${inv.total}${inv.currency ? ' ' + inv.currency : ''}` : '';
     const firstRow = inv.rows[0];
-    const where = firstRow ? `${safe(firstRow.file)}:${firstRow.row}` : '';
+    const where = firstRow ? safe(placeOf(firstRow.file, firstRow.row)) : '';
     rows.push(
       report.dry_run
         ? [statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), String(inv.lines.length || ''), total, where]

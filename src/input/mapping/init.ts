@@ -17,7 +17,7 @@ import { PROFILE_VERSION } from './profile.js';
 
 /** How much of the file is read to guess from. */
 export const SAMPLE_BYTES = 512 * 1024;
-const SAMPLE_ROWS = 500;
+export const SAMPLE_ROWS = 500;
 
 export interface InitResult {
   /** The profile as it is written out (notes included). */
@@ -153,8 +153,39 @@ function csvProfile(text: string): { profile: Record<string, unknown>; summary: 
   } catch (err) {
     throw new InitError(`cannot read the sample as CSV with delimiter ${delimiterName(delimiter)}: ${(err as Error).message}`);
   }
-  const header = (rows[0] ?? []).map((h) => h.trim());
+  const body = columnsProfile(rows, rows);
+  return { profile: { csv, ...body.profile }, summary: [...summary, ...body.summary] };
+}
+
+/**
+ * A starting profile for a workbook's sheet: `rows` are its non-empty rows as cell text (index
+ * = column), `typed` the same with number and date cells left out (no dialect applies to them,
+ * so only text cells tell the vendor's number and date style).
+ */
+export function workbookProfile(name: string, sheet: string, rows: string[][], typed: string[][]): InitResult {
+  const width = mode(rows.map((r) => r.filter((c) => c !== undefined && c.trim() !== '').length));
+  // The header is the first row that names that many cells: rows above it are a title block.
+  let headerAt = rows.findIndex((r) => r.filter((c) => c !== undefined && c.trim() !== '').length >= width);
+  if (headerAt < 0) headerAt = 0;
+  const xlsx: Record<string, unknown> = { sheet, skip_rows: headerAt };
+  if (headerAt > 0) xlsx._guess = `skip_rows ${headerAt}: the header (${width} cells) is the ${headerAt + 1}. row with something in it; the rows above it look like a title block`;
+  const body = columnsProfile(rows.slice(headerAt), typed.slice(headerAt));
+  const profile = {
+    version: PROFILE_VERSION,
+    name: `${name.replace(/^.*[\\/]/, '')} layout`,
+    _about: `Written by "invoice-load mapping init" from ${name}. Check every "_guess" note, then load with --mapping; keys starting with "_" are notes.`,
+    xlsx,
+    ...body.profile,
+  };
+  return { profile, summary: [`sheet "${sheet}", header on its ${headerAt + 1}. row with something in it${headerAt > 0 ? ` (${headerAt} rows of title block skipped)` : ''}`, ...body.summary] };
+}
+
+/** Columns, number and date style, constants and value maps from a header row and data rows. */
+function columnsProfile(rows: string[][], typed: string[][]): { profile: Record<string, unknown>; summary: string[] } {
+  const summary: string[] = [];
+  const header = Array.from(rows[0] ?? [], (h) => (h ?? '').trim());
   const data = rows.slice(1);
+  const textData = typed.slice(1);
 
   const columns: Record<string, unknown> = {};
   const columnNotes: Record<string, string> = {};
@@ -181,13 +212,13 @@ function csvProfile(text: string): { profile: Record<string, unknown>; summary: 
   summary.push(`columns: ${taken.size} of ${header.filter((h) => h !== '').length} mapped by name${ignore.length > 0 ? `, ignored: ${ignore.join(', ')}` : ''}`);
 
   const cellsOf = (pred: (k: CellKind) => boolean): string[] =>
-    [...byIndex].filter(([, c]) => pred(COLUMN_KIND[c])).flatMap(([i]) => data.map((r) => (r[i] ?? '').trim()).filter((v) => v !== ''));
+    [...byIndex].filter(([, c]) => pred(COLUMN_KIND[c])).flatMap(([i]) => textData.map((r) => (r[i] ?? '').trim()).filter((v) => v !== ''));
   const numbers = guessNumbers(cellsOf((k) => k === 'money' || k === 'percent'));
   const dates = guessDates(cellsOf((k) => k === 'date'));
   summary.push(`numbers: ${numbers.summary}`, `dates: ${dates.summary}`);
 
   const fundAt = [...byIndex].find(([, c]) => c === 'fund_code')?.[0];
-  const profile: Record<string, unknown> = { csv, numbers: numbers.section, dates: dates.section, columns };
+  const profile: Record<string, unknown> = { numbers: numbers.section, dates: dates.section, columns };
   if (ignore.length > 0) profile.ignore = ignore;
   Object.assign(profile, tail(taken, fundAt === undefined ? [] : data.map((r) => (r[fundAt] ?? '').trim())));
   return { profile, summary: [...summary, ...todos(taken).map((t) => `todo: ${t}`)] };

@@ -52,6 +52,8 @@ export interface MappingProfile {
   name?: string | undefined;
   encoding?: Encoding | undefined;
   csv: { delimiter?: string | undefined; quote: string; skipLines: number };
+  /** An .xlsx workbook: the sheet to read (default the first) and the rows above the header. */
+  xlsx: { sheet?: string | undefined; skipRows: number };
   numbers: NumberFormat;
   dates: readonly DateFormat[] | 'auto';
   /** By `headerKey` of the vendor header. */
@@ -91,6 +93,11 @@ const csvSchema = z.strictObject({
   skip_lines: z.number({ error: 'must be a whole number (the lines above the header)' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be 0 or more' }).max(1000, { error: 'must be at most 1000' }).optional(),
 });
 
+const xlsxSchema = z.strictObject({
+  sheet: z.string({ error: 'must be the name of a sheet in quotes' }).min(1, { error: 'must not be empty' }).optional(),
+  skip_rows: z.number({ error: 'must be a whole number (the rows above the header)' }).int({ error: 'must be a whole number' }).min(0, { error: 'must be 0 or more' }).max(1000, { error: 'must be at most 1000' }).optional(),
+});
+
 const DECIMALS = ['.', ',', 'auto'] as const;
 const THOUSANDS = ['.', ',', ' ', "'", 'none'] as const;
 const numbersSchema = z.strictObject({
@@ -116,6 +123,7 @@ const profileSchema = z.strictObject({
   name: z.string({ error: 'must be text' }).optional(),
   encoding: z.string({ error: 'must be text' }).refine((s) => s.toLowerCase() in ENCODINGS, { error: oneOf(['utf-8', 'windows-1252', 'latin1', 'utf-16le']) }).optional(),
   csv: csvSchema.optional(),
+  xlsx: xlsxSchema.optional(),
   numbers: numbersSchema.optional(),
   dates: datesSchema.optional(),
   columns: stringRecord('a canonical column name').optional(),
@@ -136,6 +144,7 @@ type RawProfile = z.infer<typeof profileSchema>;
 const KNOWN_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(profileSchema.shape),
   csv: Object.keys(csvSchema.shape),
+  xlsx: Object.keys(xlsxSchema.shape),
   numbers: Object.keys(numbersSchema.shape),
   dates: Object.keys(datesSchema.shape),
   values: Object.keys(valueMapSchema.shape),
@@ -463,6 +472,7 @@ function compile(p: RawProfile, source: string): MappingProfile {
     name: p.name,
     encoding: p.encoding !== undefined ? ENCODINGS[p.encoding.toLowerCase()] : undefined,
     csv: { delimiter: p.csv?.delimiter, quote: p.csv?.quote ?? '"', skipLines: p.csv?.skip_lines ?? 0 },
+    xlsx: { sheet: p.xlsx?.sheet, skipRows: p.xlsx?.skip_rows ?? 0 },
     numbers,
     dates,
     columns,

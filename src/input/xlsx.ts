@@ -1,0 +1,347 @@
+/**
+ * An Excel workbook (.xlsx) → flat records, read as a stream with exceljs's WorkbookReader:
+ * rows come out one at a time and are dropped once handed on (the zip's shared-string table
+ * is the only thing held whole, as every xlsx reader must).
+ *
+ * Cells are read by their type, not by how they are displayed: a date cell is a date whatever
+ * its display format (`2025-03-04`), a whole number is written plainly (`77812`, never
+ * `77812.0` or `7.7812E4`), a money amount stored as a binary float is taken at the currency's
+ * minor units (with a warning where the float does not round cleanly to them), a formula by its
+ * cached value. Records are keyed like a CSV's (the header row, trimmed, lower-cased), or go
+ * through a `--mapping` profile with number and date cells already canonical (no dialect
+ * applies to them). Rows are the sheet's own row numbers, and the source is `file:sheet`, so a
+ * problem reads `book.xlsx:Invoices!12` — the cell a person finds in Excel.
+ */
+import type { Readable } from 'node:stream';
+import type ExcelJS from 'exceljs';
+import { Decimal } from 'decimal.js';
+import { COLUMN_KIND } from '../domain/cells.js';
+import { minorUnits } from '../domain/currencies.js';
+import { isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
+import { problem, type Problem } from '../domain/problem.js';
+import type { InputEvent } from './event.js';
+import { canonicalByHeader, headerKey } from './mapping/names.js';
+import type { MappingProfile } from './mapping/profile.js';
+import { RecordMapper } from './mapping/transform.js';
+
+export interface WorkbookOptions {
+  /** The sheet to read (`--sheet`, or the profile's `xlsx.sheet`); the first when absent. */
+  sheet?: string | undefined;
+  mapping?: MappingProfile | undefined;
+}
+
+/** The provenance name of a sheet: `book.xlsx:Invoices` (a row's place then reads `book.xlsx:Invoices!12`, record.ts `placeOf`). */
+export const sheetSource = (file: string, sheet: string): string => `${file}:${sheet}`;
+
+/** Longest text read from one cell (characters): the CSV reader's record guard, per cell. */
+const MAX_CELL_CHARS = 1_000_000;
+
+/** Rows handed on per batch (the CSV reader yields a chunk's worth at a time too). */
+const BATCH_ROWS = 500;
+
+/** A cell as read: its text, and whether it was a number or date cell (no dialect applies). */
+export interface Cell {
+  text: string;
+  native: boolean;
+  /** The number, for a non-integer number cell: a money column rounds it to minor units. */
+  float?: number | undefined;
+}
+
+type CellValue = ExcelJS.CellValue;
+
+/**
+ * Whether a number format shows a date: it has day, month, year, hour or second placeholders
+ * outside quoted text, `[...]` sections (colours, locales, elapsed time) and escaped characters.
+ */
+export function isDateFormat(format: string | undefined): boolean {
+  if (format === undefined || format === '') return false;
+  const bare = format.replace(/"[^"]*"/g, '').replace(/\[[^\]]*\]/g, '').replace(/\\./g, '').replace(/_.|\*./g, '');
+  return /[dmyhs]/i.test(bare) && !/^general$/i.test(bare.trim());
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** A date as `YYYY-MM-DD`; exceljs makes dates at UTC midnight (the time of day is dropped). */
+const isoDate = (d: Date): string => `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+
+/** An Excel serial day number (1900 date system) as a date: a formula's cached date. */
+const serialDate = (serial: number): Date => new Date(Math.round((serial - 25569) * 86400000));
+
+/**
+ * A number cell as plain decimal text: an integer exactly (a float that is a whole number is
+ * exactly that integer), anything else by the shortest text that reads back as the same float
+ * (what Excel shows at full precision), never in exponent form.
+ */
+export function numberText(n: number): string {
+  if (Number.isInteger(n)) return Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
+  return new Decimal(String(n)).toFixed();
+}
+
+export class WorkbookReader {
+  readonly out: InputEvent[] = [];
+  private file: string;
+  /** Lower-cased header names by column (1-based, as exceljs numbers them); '' = not read. */
+  private names: string[] | undefined;
+  /** Canonical column of each header column, for money rounding and the currency look-up. */
+  private kinds: (CanonicalColumn | undefined)[] = [];
+  private currencyCol = 0;
+  private vendorCol = 0;
+  private numberCol = 0;
+  /** Each invoice's currency as first seen (rows of one invoice may leave it empty). */
+  private readonly currencies = new Map<string, string>();
+  private mapper: RecordMapper | undefined;
+  private skip: number;
+  private headerRow = 1;
+
+  constructor(
+    private readonly path: string,
+    private readonly opts: WorkbookOptions,
+  ) {
+    this.file = path;
+    this.skip = opts.mapping?.xlsx.skipRows ?? 0;
+  }
+
+  /** Reads the workbook from `bytes`, yielding events a batch of rows at a time. */
+  async *read(bytes: Readable): AsyncGenerator<InputEvent[], void, undefined> {
+    let rows = 0;
+    for await (const r of this.rows(bytes)) {
+      if (r.sheet !== undefined) {
+        this.file = sheetSource(this.path, r.sheet);
+        if (this.opts.mapping !== undefined) this.mapper = new RecordMapper(this.opts.mapping, this.file, this.out, 'columns', true);
+        continue;
+      }
+      this.row(r.row, r.cells, r.problems);
+      if (++rows % BATCH_ROWS === 0 && this.out.length > 0) {
+        yield this.out;
+        this.out.length = 0;
+      }
+    }
+    if (this.names === undefined && this.file !== this.path) {
+      this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'empty_file', 'the sheet is empty') });
+    }
+    if (this.out.length > 0) yield this.out;
+  }
+
+  /**
+   * The chosen sheet's rows with something in them, as typed cells (1-based columns), after one
+   * `{sheet}` naming it. A workbook that cannot be read, or has no such sheet, is a problem in `out`.
+   */
+  async *rows(bytes: Readable): AsyncGenerator<{ sheet: string } | { sheet?: undefined; row: number; cells: (Cell | undefined)[]; problems: Problem[] }, void, undefined> {
+    const wanted = this.opts.sheet ?? this.opts.mapping?.xlsx.sheet;
+    // Loaded on first use: a CSV run does not pay for the library's start-up.
+    const { default: excel } = await import('exceljs');
+    const reader = new excel.stream.xlsx.WorkbookReader(bytes, {
+      sharedStrings: 'cache',
+      styles: 'cache',
+      worksheets: 'emit',
+      hyperlinks: 'ignore',
+      entries: 'ignore',
+    });
+    const seen: string[] = [];
+    let found = false;
+    try {
+      for await (const sheet of reader) {
+        const name = (sheet as unknown as { name: string }).name;
+        seen.push(name);
+        if (found || (wanted !== undefined && name !== wanted)) continue;
+        found = true;
+        yield { sheet: name };
+        for await (const row of sheet) {
+          const cells: (Cell | undefined)[] = [];
+          const problems: Problem[] = [];
+          let filled = 0;
+          row.eachCell({ includeEmpty: false }, (cell, col) => {
+            const c = this.cell(cell.value, cell.numFmt, row.number, col, problems);
+            if (c !== undefined && c.text.trim() !== '') {
+              cells[col] = c;
+              filled++;
+            }
+          });
+          if (filled > 0 || problems.length > 0) yield { row: row.number, cells, problems };
+        }
+      }
+    } catch (err) {
+      // A file that is not a workbook (or a damaged one): one problem for the file, like bad CSV.
+      this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', `cannot read the workbook: ${(err as Error).message}; is it an .xlsx file saved by a spreadsheet program?`) });
+      return;
+    }
+    if (!found) {
+      const message =
+        wanted !== undefined
+          ? `the workbook has no sheet named "${wanted}"; its sheets are ${seen.map((s) => `"${s}"`).join(', ') || 'none'}`
+          : 'the workbook has no sheets';
+      this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'sheet_not_found', message) });
+    }
+  }
+
+  private problem(row: number | undefined, code: string, message: string, column?: string, severity: 'error' | 'warning' = 'error'): Problem {
+    return problem({ file: this.file, row }, code, message, { column, severity });
+  }
+
+  private row(r: number, cells: (Cell | undefined)[], problems: Problem[]): void {
+    if (this.names === undefined) {
+      if (this.skip > 0) {
+        this.skip--;
+        return;
+      }
+      this.header(cells, r);
+      return;
+    }
+    const names = this.names;
+    const fields: Record<string, string | undefined> = {};
+    const native = new Set<string>();
+    for (let col = 1; col < cells.length; col++) {
+      const c = cells[col];
+      if (c === undefined) continue;
+      const name = names[col];
+      if (name === undefined) {
+        this.out.push({ kind: 'problem', problem: this.problem(r, 'extra_cells', `this row has a value in column ${col} but the header (row ${this.headerRow}) has ${names.length - 1} columns; it is not read`) });
+        continue;
+      }
+      if (name === '') {
+        this.out.push({ kind: 'problem', problem: this.problem(r, 'blank_column', `column ${col} has no name in the header (row ${this.headerRow}) but this row has a value under it; name the column or delete its values`) });
+        continue;
+      }
+      fields[name] = c.text;
+      if (c.native) native.add(name);
+    }
+    this.roundMoney(cells, fields, r, problems);
+    const source = { file: this.file, row: r };
+    if (this.mapper !== undefined) {
+      this.mapper.map({ source, fields, native, ...(problems.length > 0 ? { problems } : {}) });
+      return;
+    }
+    this.out.push({ kind: 'record', record: problems.length > 0 ? { source, fields, problems } : { source, fields } });
+  }
+
+  private header(cells: (Cell | undefined)[], row: number): void {
+    this.headerRow = row;
+    const names: string[] = [];
+    const firstAt = new Map<string, number>();
+    const mapping = this.opts.mapping;
+    for (let col = 1; col < cells.length; col++) {
+      const name = (cells[col]?.text ?? '').trim();
+      // Under a profile, records keep the vendor's header (the profile renames); else lower-cased, as CSV.
+      const key = mapping !== undefined ? name : name.toLowerCase();
+      names[col] = key === '__proto__' ? '' : key;
+      if (key === '') continue;
+      const first = firstAt.get(key.toLowerCase());
+      if (first !== undefined) {
+        names[col] = '';
+        this.out.push({ kind: 'problem', problem: this.problem(row, 'duplicate_column', `column '${key}' appears twice in the header (columns ${first} and ${col})`, key) });
+        continue;
+      }
+      firstAt.set(key.toLowerCase(), col);
+      const canonical = mapping !== undefined ? (mapping.columns.get(headerKey(key))?.column ?? canonicalByHeader(key)) : isCanonicalColumn(key) ? key : undefined;
+      this.kinds[col] = canonical;
+      if (canonical === 'currency') this.currencyCol = col;
+      else if (canonical === 'vendor') this.vendorCol = col;
+      else if (canonical === 'invoice_number') this.numberCol = col;
+    }
+    // A header of width 0 still marks the header as read.
+    if (names.length === 0) names[0] = '';
+    this.names = names;
+  }
+
+  /**
+   * Money cells stored as binary floats (typed 19.99, or a formula's 59.970000000000006) taken
+   * at the currency's minor units: the row's currency, else the invoice's as first seen, else the
+   * profile's constant or default, else 2 places.
+   */
+  private roundMoney(cells: (Cell | undefined)[], fields: Record<string, string | undefined>, row: number, problems: Problem[]): void {
+    const text = (col: number): string => (col > 0 ? (cells[col]?.text.trim() ?? '') : '');
+    const key = `${text(this.vendorCol)}\u0000${text(this.numberCol)}`;
+    let currency = text(this.currencyCol).toUpperCase();
+    if (currency !== '') {
+      if (!this.currencies.has(key)) this.currencies.set(key, currency);
+    } else currency = this.currencies.get(key) ?? this.opts.mapping?.constants.get('currency') ?? this.opts.mapping?.defaults.get('currency') ?? '';
+    const places = minorUnits(currency) ?? 2;
+    const names = this.names!;
+    for (let col = 1; col < cells.length; col++) {
+      const c = cells[col];
+      const column = this.kinds[col];
+      if (c?.float === undefined || column === undefined || COLUMN_KIND[column] !== 'money') continue;
+      const exact = new Decimal(c.text);
+      if (exact.decimalPlaces() <= places) continue;
+      const rounded = exact.toDecimalPlaces(places, Decimal.ROUND_HALF_UP);
+      const taken = rounded.toFixed(places);
+      fields[names[col]!] = taken;
+      // A float within a millionth of a minor unit is that amount, typed or computed; further off,
+      // the cell really holds more decimals than the currency has, and a person should look.
+      const noise = exact.minus(rounded).abs().lte(new Decimal(10).pow(-places - 6));
+      if (!noise) {
+        problems.push(
+          this.problem(row, 'amount_rounded', `${column} ${c.text} has more decimals than ${currency || 'the currency'} (${places}); taken as ${taken}: check the cell`, column, 'warning'),
+        );
+      }
+    }
+  }
+
+  /** One cell's value as text, by its type; problems for error cells and formulas with no value. */
+  private cell(value: CellValue, numFmt: string | undefined, row: number, col: number, problems: Problem[]): Cell | undefined {
+    const column = this.names?.[col] || undefined;
+    const fail = (code: string, message: string): undefined => {
+      problems.push(this.problem(row, code, message, column));
+      return undefined;
+    };
+    if (value === null || value === undefined) return undefined;
+    if (typeof value === 'string') {
+      if (value.length > MAX_CELL_CHARS) {
+        return fail('cell_too_long', `the cell in column ${col} holds ${value.length} characters, more than ${MAX_CELL_CHARS}; it is not read`);
+      }
+      return { text: value, native: false };
+    }
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return undefined;
+      return { text: numberText(value), native: true, float: Number.isInteger(value) ? undefined : value };
+    }
+    if (typeof value === 'boolean') return { text: value ? 'true' : 'false', native: false };
+    if (value instanceof Date) {
+      if (Number.isNaN(value.getTime())) return undefined;
+      return { text: isoDate(value), native: true };
+    }
+    if (typeof value === 'object') {
+      const v = value as unknown as Record<string, unknown>;
+      if ('richText' in v && Array.isArray(v.richText)) return { text: (v.richText as { text?: string }[]).map((p) => p.text ?? '').join(''), native: false };
+      if ('error' in v) {
+        return fail('cell_error', `the cell in column ${col} shows the error ${String(v.error)}; fix the formula or type the value`);
+      }
+      if ('formula' in v || 'sharedFormula' in v) {
+        const result = v.result as CellValue | undefined;
+        if (result === undefined || result === null) {
+          return fail('formula_no_value', `the cell in column ${col} is a formula with no saved value; open the workbook in a spreadsheet program and save it again`);
+        }
+        // A formula's cached date comes as a serial number: its format says it is a date.
+        if (typeof result === 'number' && isDateFormat(numFmt)) return { text: isoDate(serialDate(result)), native: true };
+        return this.cell(result, numFmt, row, col, problems);
+      }
+      if ('text' in v && typeof v.text === 'string') return { text: v.text, native: false }; // a hyperlink
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The first `maxRows` rows with something in them of a workbook's sheet, for `mapping init`:
+ * each cell's text, and the same rows with number and date cells left out. Throws the reader's
+ * problem (not a workbook, no such sheet) as an Error.
+ */
+export async function sampleWorkbook(path: string, bytes: Readable, sheet: string | undefined, maxRows: number): Promise<{ sheet: string; rows: string[][]; typed: string[][] }> {
+  const reader = new WorkbookReader(path, { sheet });
+  const out = { sheet: '', rows: [] as string[][], typed: [] as string[][] };
+  for await (const r of reader.rows(bytes)) {
+    if (r.sheet !== undefined) {
+      out.sheet = r.sheet;
+      continue;
+    }
+    out.rows.push(Array.from(r.cells, (c) => c?.text ?? ''));
+    out.typed.push(Array.from(r.cells, (c) => (c === undefined || c.native ? '' : c.text)));
+    if (out.rows.length >= maxRows) {
+      bytes.destroy();
+      break;
+    }
+  }
+  const failed = reader.out.find((e) => e.kind === 'problem');
+  if (failed?.kind === 'problem') throw new Error(failed.problem.message);
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * An Excel workbook typed by a person — dates as date cells in a local display format, amounts
+ * as binary floats, a numeric invoice number, a second sheet that is not the batch — plans and
+ * loads exactly like the same batch in CSV (the built CLI against the sandbox).
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
+import { workbookFromCsv, writeWorkbook } from '../helpers/workbook.js';
+import { parse } from 'csv-parse/sync';
+import type { ReportDocument } from '../../src/report/report.js';
+
+let dir: string;
+let csvPath: string;
+let xlsxPath: string;
+let worlds: World[] = [];
+afterEach(async () => {
+  for (const w of worlds) await w.close();
+  worlds = [];
+});
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'invoice-load-xlsx-e2e-'));
+  // The sample batch with one invoice number that a spreadsheet stores as a number.
+  const csv = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'), 'utf8').replaceAll('G-24131', '77812');
+  csvPath = join(dir, 'batch.csv');
+  writeFileSync(csvPath, csv);
+  xlsxPath = join(dir, 'batch.xlsx');
+  await workbookFromCsv(xlsxPath, csv, { after: [{ name: 'Notes', rows: [['checked by'], ['A. Librarian']] }] });
+});
+
+/** The report without where each row came from (the file names differ). */
+const comparable = (r: ReportDocument) => ({
+  summary: r.summary,
+  invoices: r.invoices.map(({ rows, issues, id, lines, ...rest }) => ({ ...rest, lines: lines.length, issues: issues.map((p) => p.code), rows: rows.map((x) => x.row) })),
+});
+
+describe('Excel input end to end', () => {
+  it('plans exactly like the CSV: the same payloads for every invoice', async () => {
+    const fromCsv = await runCli(['--dry-run', '--show-payloads', '--json', csvPath]);
+    const fromXlsx = await runCli(['--dry-run', '--show-payloads', '--json', xlsxPath]);
+    expect(fromXlsx.code, fromXlsx.stderr).toBe(0);
+    expect(fromCsv.code, fromCsv.stderr).toBe(0);
+    const a = JSON.parse(fromCsv.stdout) as ReportDocument;
+    const b = JSON.parse(fromXlsx.stdout) as ReportDocument;
+    const payloads = (r: ReportDocument) => (r.invoices as unknown as { payload: unknown }[]).map((i) => i.payload);
+    expect(payloads(b)).toEqual(payloads(a));
+    expect(payloads(a).every((p) => p !== undefined)).toBe(true);
+    expect(comparable(b)).toEqual(comparable(a));
+    expect(b.invoices.find((i) => i.number === '77812')).toBeDefined();
+    expect(b.invoices[0]!.rows[0]).toEqual({ file: `${xlsxPath}:Invoices`, row: 2 });
+  });
+
+  it('loads exactly like the CSV into the sandbox, each invoice once', async () => {
+    const wc = await world();
+    const wx = await world();
+    worlds.push(wc, wx);
+    const a = await wc.load([csvPath]);
+    const b = await wx.load([xlsxPath]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(comparable(b.report!)).toEqual(comparable(a.report!));
+    expectExactlyOnce(wx.sandbox.state(), b.report!);
+    // A re-run of the workbook sends nothing (the journal is keyed by content, not by format).
+    const again = await wx.load([xlsxPath]);
+    expect(again.report!.summary).toMatchObject({ already_loaded: 7, requests: 0 });
+  });
+
+  it('--sheet reads another sheet; a sheet that is not there is a problem naming the sheets', async () => {
+    const other = join(dir, 'notes-first.xlsx');
+    const csv = readFileSync(csvPath, 'utf8');
+    await workbookFromCsv(other, csv, { before: [{ name: 'Notes', rows: [['checked by'], ['A. Librarian']] }], sheet: 'March' });
+    const ok = await runCli(['--dry-run', '--json', '--sheet', 'March', other]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as ReportDocument).summary.invoices).toBe(7);
+    const missing = await runCli(['--dry-run', '--sheet', 'April', other]);
+    expect(missing.code).toBe(3);
+    expect(missing.stdout + missing.stderr).toContain('the workbook has no sheet named "April"; its sheets are "Notes", "March"');
+  });
+
+  it('mapping init writes a profile from a workbook (sheet, title rows, headers written the vendor\'s way) that loads it', async () => {
+    const [header, ...rows] = parse(readFileSync(csvPath, 'utf8')) as string[][];
+    // "Invoice Number" for invoice_number…, numbers and dates as the cells a person typed.
+    const vendorHeader = header!.map((h) => h.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' '));
+    const typed = rows.map((r) => r.map((v, i) => (v === '' ? null : /date/.test(header![i]!) ? new Date(`${v}T00:00:00Z`) : /^-?\d+(\.\d+)?$/.test(v) && header![i] !== 'po_line' ? Number(v) : v)));
+    const book = join(dir, 'vendor.xlsx');
+    await writeWorkbook(book, [
+      { name: 'Cover', rows: [['Vendor export']] },
+      { name: 'Export', rows: [['Invoices March 2025'], [], vendorHeader, ...typed], formats: { 2: 'mm/dd/yyyy' } },
+    ]);
+    const profilePath = join(dir, 'vendor-profile.json');
+    const init = await runCli(['mapping', 'init', '--sheet', 'Export', book, '-o', profilePath]);
+    expect(init.code, init.stderr).toBe(0);
+    const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as { xlsx: { sheet: string; skip_rows: number }; columns: Record<string, string> };
+    expect(profile.xlsx).toMatchObject({ sheet: 'Export', skip_rows: 1 });
+    expect(profile.columns['Invoice Number']).toBe('invoice_number');
+    const dry = await runCli(['--dry-run', '--json', '--mapping', profilePath, book]);
+    expect(dry.code, dry.stderr + dry.stdout.slice(0, 2000)).toBe(0);
+    const report = JSON.parse(dry.stdout) as ReportDocument;
+    expect(report.summary).toMatchObject({ invoices: 7, planned: 7, lines: 14 });
+    expect(report.invoices[0]!.rows[0]).toEqual({ file: `${book}:Export`, row: 4 });
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * Workbooks as a person types them, for tests: written with exceljs (the library the reader
+ * uses), from CSV text or from rows of typed values.
+ */
+import ExcelJS from 'exceljs';
+import { parse } from 'csv-parse/sync';
+
+const DATE_COLUMNS = new Set(['invoice_date', 'invoice_due_date', 'subscription_from_date', 'subscription_to_date']);
+const NUMBER_COLUMNS = new Set(['total_amount', 'shipment', 'overhead', 'insurance', 'discount', 'price', 'quantity', 'line_number', 'fund_percent', 'fund_amount', 'vat_amount', 'vat_percentage']);
+
+export type CellInput = string | number | boolean | Date | null | ExcelJS.CellFormulaValue | { error: string };
+
+export interface SheetInput {
+  name: string;
+  rows: CellInput[][];
+  /** Number formats by 1-based column. */
+  formats?: Record<number, string>;
+}
+
+export async function writeWorkbook(path: string, sheets: SheetInput[]): Promise<void> {
+  const wb = new ExcelJS.Workbook();
+  for (const s of sheets) {
+    const ws = wb.addWorksheet(s.name);
+    for (const [i, values] of s.rows.entries()) {
+      const row = ws.addRow(values as ExcelJS.CellValue[]);
+      if (i === 0) continue;
+      for (const [col, fmt] of Object.entries(s.formats ?? {})) row.getCell(Number(col)).numFmt = fmt;
+    }
+  }
+  await wb.xlsx.writeFile(path);
+}
+
+/**
+ * A canonical CSV batch as a person would have typed it in Excel: dates as date cells shown
+ * `DD.MM.YYYY`, amounts and counts as numbers (binary floats), a numeric invoice number as a
+ * number, everything else text; `extra` sheets around it.
+ */
+export async function workbookFromCsv(path: string, csv: string, opts: { before?: SheetInput[]; after?: SheetInput[]; sheet?: string } = {}): Promise<void> {
+  const [header, ...rows] = parse(csv) as string[][];
+  const typed: CellInput[][] = rows.map((r) =>
+    r.map((v, i) => {
+      const column = header![i]!;
+      if (v === '') return null;
+      if (DATE_COLUMNS.has(column)) return new Date(`${v}T00:00:00Z`);
+      if (NUMBER_COLUMNS.has(column)) return Number(v);
+      if (column === 'invoice_number' && /^[1-9]\d*$/.test(v)) return Number(v);
+      return v;
+    }),
+  );
+  const formats: Record<number, string> = {};
+  header!.forEach((c, i) => {
+    if (DATE_COLUMNS.has(c)) formats[i + 1] = 'dd.mm.yyyy';
+    else if (NUMBER_COLUMNS.has(c) && !['quantity', 'line_number'].includes(c)) formats[i + 1] = '#,##0.00';
+  });
+  await writeWorkbook(path, [...(opts.before ?? []), { name: opts.sheet ?? 'Invoices', rows: [header!, ...typed], formats }, ...(opts.after ?? [])]);
+}

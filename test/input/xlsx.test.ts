@@ -1,0 +1,184 @@
+/**
+ * The .xlsx reader: cells by their type (dates whatever their display format, integers plainly,
+ * money floats at the currency's minor units, formulas by their cached value), the sheet chosen,
+ * provenance `file:sheet!row`, mapping profiles, and damaged or unusual workbooks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { openInputFile, readRecords, type InputEvent } from '../../src/input/read.js';
+import { isDateFormat, numberText } from '../../src/input/xlsx.js';
+import { placeOf } from '../../src/input/record.js';
+import type { MappingProfile } from '../../src/input/mapping/profile.js';
+import { profileOf } from '../mapping/helpers.js';
+import { writeWorkbook, type SheetInput } from '../helpers/workbook.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'invoice-load-xlsx-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function readBook(sheets: SheetInput[], opts: { sheet?: string; mapping?: MappingProfile; name?: string } = {}) {
+  const path = join(dir, opts.name ?? `b${Math.random().toString(36).slice(2)}.xlsx`);
+  await writeWorkbook(path, sheets);
+  const events: InputEvent[] = [];
+  for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8', sheet: opts.sheet, mapping: opts.mapping })) events.push(e);
+  return {
+    path,
+    records: events.flatMap((e) => (e.kind === 'record' ? [e.record] : [])),
+    problems: events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : [])),
+  };
+}
+
+const HEADER = ['invoice_number', 'invoice_date', 'vendor', 'currency', 'total_amount', 'price', 'quantity'];
+
+describe('xlsx cells by type', () => {
+  it('a date cell is a date in any display format; an integer is plain; text stays text', async () => {
+    const r = await readBook([
+      {
+        name: 'Batch',
+        rows: [HEADER, [77812, new Date(Date.UTC(2025, 2, 4)), 'GOBI', 'USD', 19.99, 19.99, 2], ['00123', new Date(Date.UTC(2025, 11, 31)), 'GOBI', 'USD', 5, 5, 1]],
+        formats: { 2: 'd mmm yyyy' },
+      },
+    ]);
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => x.fields)).toEqual([
+      { invoice_number: '77812', invoice_date: '2025-03-04', vendor: 'GOBI', currency: 'USD', total_amount: '19.99', price: '19.99', quantity: '2' },
+      { invoice_number: '00123', invoice_date: '2025-12-31', vendor: 'GOBI', currency: 'USD', total_amount: '5', price: '5', quantity: '1' },
+    ]);
+  });
+
+  it('provenance is file:sheet with the sheet row numbers; a place reads file:sheet!row', async () => {
+    const r = await readBook([{ name: 'Invoices', rows: [HEADER, [], ['A-1', '2025-01-01', 'GOBI', 'USD', 1, 1, 1]] }]);
+    expect(r.records[0]!.source).toEqual({ file: `${r.path}:Invoices`, row: 3 });
+    expect(placeOf(r.records[0]!.source.file, 3)).toBe(`${r.path}:Invoices!3`);
+    expect(placeOf('b.csv', 3)).toBe('b.csv:3');
+  });
+
+  it("money floats are taken at the currency's minor units; a float that does not round cleanly warns", async () => {
+    const r = await readBook([
+      {
+        name: 'B',
+        rows: [
+          HEADER,
+          ['A', '2025-01-01', 'V', 'USD', { formula: 'F2*3', result: 0.1 + 0.2 }, 0.1 + 0.2, 3],
+          ['B', '2025-01-01', 'V', 'JPY', 1000, 999.9999999999999, 1],
+          ['C', '2025-01-01', 'V', 'USD', 19.995, 33.333333, 1],
+          ['C', '', 'V', '', '', 1.005, 1],
+          ['D', '2025-01-01', 'V', 'BHD', 1.2345, 1.2345, 1],
+        ],
+      },
+    ]);
+    expect(r.records.map((x) => [x.fields.total_amount, x.fields.price])).toEqual([
+      ['0.30', '0.30'],
+      ['1000', '1000'],
+      ['20.00', '33.33'],
+      [undefined, '1.01'],
+      ['1.235', '1.235'],
+    ]);
+    const warned = r.records.flatMap((x) => x.problems ?? []);
+    expect(warned.map((p) => [p.row, p.column, p.code, p.severity])).toEqual([
+      [4, 'total_amount', 'amount_rounded', 'warning'],
+      [4, 'price', 'amount_rounded', 'warning'],
+      [5, 'price', 'amount_rounded', 'warning'],
+      [6, 'total_amount', 'amount_rounded', 'warning'],
+      [6, 'price', 'amount_rounded', 'warning'],
+    ]);
+    expect(warned[0]!.message).toContain('19.995');
+    expect(warned[0]!.message).toContain('20.00');
+    // The invoice's currency (row 4) applies to its later rows that leave it empty (row 5).
+  });
+
+  it('formulas by their cached value, a formula date by its format; error cells and formulas without a value are problems', async () => {
+    const r = await readBook([
+      {
+        name: 'B',
+        rows: [
+          ['invoice_number', 'invoice_date', 'vendor', 'line_note', 'price'],
+          [{ formula: '"G-"&"1"', result: 'G-1' }, { formula: 'DATE(2025,3,4)', result: 45720 }, 'V', { error: '#N/A' }, { formula: 'X1', result: undefined as unknown as number }],
+        ],
+        formats: { 2: 'yyyy/mm/dd' },
+      },
+    ]);
+    expect(r.records[0]!.fields).toMatchObject({ invoice_number: 'G-1', invoice_date: '2025-03-04', vendor: 'V' });
+    expect(r.records[0]!.fields.line_note).toBeUndefined();
+    expect(r.records[0]!.problems!.map((p) => [p.column, p.code])).toEqual([
+      ['line_note', 'cell_error'],
+      ['price', 'formula_no_value'],
+    ]);
+  });
+
+  it('the first sheet by default; --sheet picks another; a missing sheet names the ones there are', async () => {
+    const sheets: SheetInput[] = [
+      { name: 'Invoices', rows: [HEADER, ['A', '2025-01-01', 'V', 'USD', 1, 1, 1]] },
+      { name: 'Notes', rows: [['note'], ['not a batch']] },
+    ];
+    expect((await readBook(sheets)).records.map((x) => x.fields.invoice_number)).toEqual(['A']);
+    expect((await readBook(sheets, { sheet: 'Notes' })).records.map((x) => x.fields.note)).toEqual(['not a batch']);
+    const missing = await readBook(sheets, { sheet: 'March' });
+    expect(missing.records).toEqual([]);
+    expect(missing.problems.map((p) => [p.code, p.message])).toEqual([['sheet_not_found', 'the workbook has no sheet named "March"; its sheets are "Invoices", "Notes"']]);
+  });
+
+  it('under a mapping profile, number and date cells skip the number and date dialect', async () => {
+    const profile = profileOf({
+      xlsx: { sheet: 'Rechnungen', skip_rows: 1 },
+      numbers: { decimal: ',', thousands: '.' },
+      dates: { format: 'DD.MM.YYYY' },
+      columns: { 'Rechnung Nr': 'invoice_number', Datum: 'invoice_date', Lieferant: 'vendor', Betrag: 'total_amount', Preis: 'price' },
+    });
+    const r = await readBook(
+      [
+        { name: 'Info', rows: [['x']] },
+        {
+          name: 'Rechnungen',
+          rows: [['Export März'], ['Rechnung Nr', 'Datum', 'Lieferant', 'Betrag', 'Preis'], [4711, new Date(Date.UTC(2025, 2, 4)), 'HARRAS', 1234.5, '1.234,50'], ['R-2', '04.03.2025', 'HARRAS', 7, '7,00']],
+        },
+      ],
+      { mapping: profile },
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => x.fields)).toEqual([
+      { invoice_number: '4711', invoice_date: '2025-03-04', vendor: 'HARRAS', total_amount: '1234.5', price: '1234.50' },
+      { invoice_number: 'R-2', invoice_date: '2025-03-04', vendor: 'HARRAS', total_amount: '7', price: '7.00' },
+    ]);
+    expect(r.records[0]!.source.row).toBe(3);
+  });
+
+  it('a file that is not a workbook, an old .xls and an empty sheet each give one problem', async () => {
+    const bad = join(dir, 'not.xlsx');
+    writeFileSync(bad, 'invoice_number,vendor\nA,B\n');
+    const events: InputEvent[] = [];
+    for await (const e of readRecords(await openInputFile(bad), { encoding: 'utf-8' })) events.push(e);
+    expect(events.map((e) => (e.kind === 'problem' ? e.problem.code : 'record'))).toEqual(['invalid_workbook']);
+    const xls = join(dir, 'old.xls');
+    writeFileSync(xls, 'x');
+    const old: InputEvent[] = [];
+    for await (const e of readRecords(await openInputFile(xls), { encoding: 'utf-8' })) old.push(e);
+    expect(old.map((e) => (e.kind === 'problem' ? e.problem.code : 'record'))).toEqual(['unsupported_format']);
+    expect((await readBook([{ name: 'Empty', rows: [] }])).problems.map((p) => p.code)).toEqual(['empty_file']);
+  });
+});
+
+describe('xlsx helpers', () => {
+  it.each([
+    ['dd.mm.yyyy', true],
+    ['m/d/yy h:mm', true],
+    ['[$-407]d. mmmm yyyy', true],
+    ['#,##0.00 "EUR"', false],
+    ['0.00%', false],
+    ['General', false],
+    ['@', false],
+    ['"day "0', false],
+  ])('isDateFormat(%s) = %s', (fmt, expected) => expect(isDateFormat(fmt)).toBe(expected));
+
+  it.each([
+    [77812, '77812'],
+    [12345678901234567890, '12345678901234567168'],
+    [1e-7, '0.0000001'],
+    [0.1 + 0.2, '0.30000000000000004'],
+    [-12.5, '-12.5'],
+  ])('numberText(%s) = %s', (n, t) => expect(numberText(n)).toBe(t));
+});
