@@ -78,7 +78,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--effective-date <date>', 'the action\'s effective date, YYYY-MM-DD (default today)')
     .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR; default: XDG state dir)')
     .option('--rate <n>', `most requests per second (default ${DEFAULT_RATE})`)
-    .option('--concurrency <n>', `invoices in flight at once (default ${DEFAULT_CONCURRENCY})`)
+    .option('--concurrency <n>', `most invoices in flight at once (default ${DEFAULT_CONCURRENCY}); below it, as many as --rate × the observed latency needs`)
     .option('--timeout <seconds>', 'time to wait for one answer (default 30)')
     .option('--max-retries <n>', 'retries of one safe request (default 4)')
     .option('--poll-timeout <seconds>', 'how long to wait for Alma to finish processing an invoice (default 60)')

@@ -18,10 +18,11 @@ import { validInvoices, type Plan } from '../plan/plan.js';
 import { DEFAULT_POLL, runInvoices, type RunOutcome } from '../engine/engine.js';
 import { Journal } from '../engine/journal.js';
 import { acquireLock } from '../engine/lock.js';
+import { InFlightSizer } from '../engine/inflight.js';
 import type { EngineEvent } from '../engine/events.js';
 import { createAlmaTarget, type AlmaTarget } from '../targets/alma/target.js';
 import { profileOf } from '../targets/profiles.js';
-import type { Target } from '../targets/target.js';
+import type { Target, TargetEvent } from '../targets/target.js';
 import { openOtherTarget, voidJournal, type OpenedTarget } from './open-target.js';
 import { startSandbox } from '../sandbox/server.js';
 
@@ -63,13 +64,19 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
   let outcome!: RunOutcome; // assigned in the try; an exception skips every use below
   try {
     const emit = (e: EngineEvent): void => progress.onEvent(e);
+    // Invoices in flight follow --rate × the latency the answers show; --concurrency caps them.
+    const inFlight = new InFlightSizer({ rate: cfg.rate, max: cfg.concurrency });
+    const onTargetEvent = (event: TargetEvent): void => {
+      if (event.type === 'request' && event.status !== 0) inFlight.observe(event.ms);
+      emit({ type: 'target', event });
+    };
     let runTarget: Target;
     let endpoint: string;
     let journalName: string = profile.name;
     if (profile.name !== 'alma') {
       other = await openOtherTarget(cfg, {
         signal: hard.signal,
-        onEvent: (event) => emit({ type: 'target', event }),
+        onEvent: onTargetEvent,
         info: (line) => progress.info(term.errStyle.dim(line)),
         env: process.env,
       });
@@ -100,7 +107,7 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
         timeoutMs: cfg.timeoutMs,
         maxRetries: cfg.maxRetries,
         signal: hard.signal,
-        onEvent: (event) => emit({ type: 'target', event }),
+        onEvent: onTargetEvent,
       });
       cleanups.push(() => alma?.close());
 
@@ -123,6 +130,7 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
       target: runTarget,
       journal,
       concurrency: cfg.concurrency,
+      inFlight,
       emit,
       stopSignal: soft.signal,
       // The engine only sleeps between reads of an invoice being processed: the first Ctrl-C ends that wait.

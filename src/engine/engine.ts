@@ -44,7 +44,13 @@ export interface PollOptions {
 export interface EngineOptions {
   target: Target;
   journal: Journal;
+  /** Invoices in flight at most (`--concurrency`); with `inFlight`, an upper bound on its size. */
   concurrency: number;
+  /**
+   * Sizes the invoices in flight from the rate and the observed latency (inflight.ts): read at
+   * the start and whenever it changes. Without it, `concurrency` invoices run at once.
+   */
+  inFlight?: { readonly size: number; onChange(listener: () => void): void } | undefined;
   emit: EngineEventSink;
   /** Soft stop (first Ctrl-C): take no new invoice and no new step; in-flight requests finish. */
   stopSignal?: AbortSignal | undefined;
@@ -120,7 +126,10 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
         )
       : undefined;
   const tasks: Promise<void>[] = [];
-  const slots = new Slots(Math.max(1, opts.concurrency));
+  // The number of slots follows the sizer during the run, never above --concurrency.
+  const limit = (): number => Math.max(1, Math.min(opts.concurrency, opts.inFlight?.size ?? opts.concurrency));
+  const slots = new Slots(limit());
+  opts.inFlight?.onChange(() => slots.resize(limit()));
   let failure: { err: unknown } | undefined;
   const runOne = async (item: { inv: Invoice; index: number }): Promise<void> => {
     // The invoice holds a slot while it sends; it gives it up while it only waits for the
@@ -301,34 +310,48 @@ interface InvoiceContext {
  * waited for processing and must send again) goes before an invoice not started yet.
  */
 class Slots {
-  #free: number;
-  readonly #size: number;
+  #size: number;
+  #held = 0;
   readonly #resuming: (() => void)[] = [];
   readonly #starting: (() => void)[] = [];
+  readonly #idle: (() => void)[] = [];
 
   constructor(size: number) {
-    this.#free = size;
     this.#size = size;
   }
 
+  /** A new number of slots: more start waiting invoices at once; fewer take effect as slots are given back. */
+  resize(size: number): void {
+    this.#size = Math.max(1, size);
+    this.#grant();
+  }
+
   acquire(resuming = false): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => (resuming ? this.#resuming : this.#starting).push(resolve));
+    return new Promise<void>((resolve) => {
+      (resuming ? this.#resuming : this.#starting).push(resolve);
+      this.#grant();
+    });
   }
 
   release(): void {
-    const next = this.#resuming.shift() ?? this.#starting.shift();
-    if (next !== undefined) next();
-    else this.#free++;
+    this.#held--;
+    this.#grant();
+    if (this.#held === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
-  /** Resolves once no slot is held (taking them all for a moment, then handing them back). */
-  async idle(): Promise<void> {
-    for (let i = 0; i < this.#size; i++) await this.acquire();
-    for (let i = 0; i < this.#size; i++) this.release();
+  /** Resolves once no slot is held. */
+  idle(): Promise<void> {
+    if (this.#held === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  #grant(): void {
+    while (this.#held < this.#size) {
+      const next = this.#resuming.shift() ?? this.#starting.shift();
+      if (next === undefined) return;
+      this.#held++;
+      next();
+    }
   }
 }
 

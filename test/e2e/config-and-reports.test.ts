@@ -71,7 +71,7 @@ describe('the config file', () => {
       rate: { value: 9, source: 'flag --rate' },
       state_dir: { value: join(cwd, 'env-state'), source: 'env INVOICE_LOAD_STATE_DIR' },
       report_csv: { value: join(cwd, 'from-flag.csv'), source: 'flag --report-csv' },
-      concurrency: { value: 6, source: 'default' },
+      concurrency: { value: 64, source: 'default' },
     });
     expect(res.stdout).not.toContain(KEY);
   });
