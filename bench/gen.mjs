@@ -162,19 +162,23 @@ const LOAD_VENDORS = [
 ];
 
 /**
- * Writes `invoices` × `lines` valid invoices for the sandbox, spread over its vendors; lines
- * are PO-linked at the PO line's price, except one line of every fifth invoice, which is not
- * linked (Alma then sends that invoice to review, as in real batches). Resolves with the rows.
+ * Writes `invoices` × `lines` valid invoices for the sandbox (`lines` a number, or a [min, max]
+ * range drawn per invoice), spread over its vendors; lines are PO-linked at the PO line's price, except one line of every fifth invoice, which is not
+ * linked (Alma then sends that invoice to review, as in real batches). Resolves with the rows
+ * (one per line: their count is the batch's lines).
  */
 export async function writeLoadBatch(path, { invoices = 200, lines = 3, seed = 7 } = {}) {
   const rand = prng(seed);
+  // A [min, max] range draws each invoice's count from the same seeded sequence.
+  const [min, max] = Array.isArray(lines) ? lines : [lines, lines];
   const out = new Out(path);
   await out.line(HEADER);
   let rows = 0;
   for (let i = 0; i < invoices; i++) {
     const v = LOAD_VENDORS[i % LOAD_VENDORS.length];
-    const ls = Array.from({ length: lines }, (_, l) => {
-      if (i % 5 === 4 && l === lines - 1) return { number: String(l + 1), pol: '', price: 1000 + Math.floor(rand() * 5000), continuous: false };
+    const count = min === max ? min : min + Math.floor(rand() * (max - min + 1));
+    const ls = Array.from({ length: count }, (_, l) => {
+      if (i % 5 === 4 && l === count - 1) return { number: String(l + 1), pol: '', price: 1000 + Math.floor(rand() * 5000), continuous: false };
       const [pol, price, continuous = false] = v.pols[Math.floor(rand() * v.pols.length)];
       return { number: String(l + 1), pol, price, continuous };
     });

@@ -2,25 +2,33 @@
  * `npm run bench`: the performance figures of the README's "Performance" section, measured
  * side by side in one run (the machine may be shared: only ratios within a run mean much).
  *
- * 1. Checking: a seeded 1,000,000-row canonical CSV (~100k invoices). The real CLI path,
+ * 1. Checking (`dry`): a seeded 1,000,000-row canonical CSV (~100k invoices). The real CLI path,
  *    `node bin/invoice-load.js --dry-run --json FILE > /dev/null`, against a bare csv-parse pass
  *    over the same file (bench/parse-only.mjs), each a child process, interleaved over a few
  *    rounds. Reports both wall times, their ratio and the dry run's peak RSS.
- * 2. Loading: 200 invoices × 3 lines into a sandbox with a 25 requests/s threshold and 100 ms
- *    latency, by the CLI (`--rate 25`, journal fsync on); against the ideal time (create + lines +
- *    process = 5 requests an invoice, ÷ 25/s) and a sequential baseline (bench/baseline.mjs:
- *    one request at a time, 100 ms pause after each) over the same batch, on a fresh sandbox.
- * 3. Adaptation: the same load against a sandbox whose threshold (10/s) is below `--rate 25`.
+ * 2. Loading (`matrix`): 200 invoices × 3 lines by the CLI (defaults apart from `--rate`, journal
+ *    fsync on) into a fresh sandbox whose threshold is that rate, at each answer latency
+ *    (50, 150, 300, 600 ms) × rate (10, 25, 50/s). Each cell: share of the ideal, requests beyond
+ *    the 2 + k an invoice of k lines needs, per invoice, and the share of 429 answers. The ideal
+ *    is the physical bound: the needed requests ÷ the rate, plus the tail no loader avoids (the
+ *    last answer's latency, the sandbox's processing time and one confirming read).
+ * 3. `lines`: the same at 25/s with 1–12 lines per invoice, at each latency.
+ * 4. `adapt`: threshold 10/s below `--rate 25`, at each latency; the share is of the ideal at
+ *    the threshold.
+ * 5. `baseline` (not in the default run): bench/baseline.mjs, one request at a time with a
+ *    100 ms pause after each, at 100 ms latency, against the loader at the same settings.
  *
- * Writes bench/out/latest.json and bench/out/latest.md (git-ignored); prints the table.
+ * Writes bench/out/latest.json and bench/out/latest.md (git-ignored); prints the tables.
  *
- *   npm run bench                      everything (~8 minutes on 2 cores)
- *   npm run bench -- --only dry,load   some parts (dry, load, baseline, adapt)
- *   npm run bench -- --rows 100000     a smaller checking file; --rounds N (default 5)
+ *   npm run bench                          everything but the baseline (~30 minutes on 2 cores)
+ *   npm run bench -- --only dry,matrix     some parts: dry, matrix, lines, adapt, baseline
+ *   npm run bench -- --only 600x50,300x25  single matrix cells (latency x rate); lines600, adapt150
+ *   npm run bench -- --latencies 600       the rows' latencies (default 50,150,300,600)
+ *   npm run bench -- --rows 100000         a smaller checking file; --rounds N (default 5)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,7 +38,9 @@ import { writeBigBatch, writeLoadBatch } from './gen.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
-    only: { type: 'string', default: 'dry,load,baseline,adapt' },
+    only: { type: 'string', default: 'dry,matrix,lines,adapt' },
+    latencies: { type: 'string', default: '50,150,300,600' },
+    rates: { type: 'string', default: '10,25,50' },
     rows: { type: 'string', default: '1000000' },
     // Five interleaved rounds: on a shared machine one busy spell can move a round by ×0.5.
     rounds: { type: 'string', default: '5' },
@@ -42,7 +52,9 @@ const parts = new Set(args.only.split(','));
 const ROWS = Number(args.rows);
 const ROUNDS = Number(args.rounds);
 const INVOICES = Number(args.invoices);
-const LINES = 3;
+const LATENCIES = args.latencies.split(',').map(Number);
+const RATES = args.rates.split(',').map(Number);
+const PROCESS_MS = 150;
 const TMP = args.tmp;
 mkdirSync(TMP, { recursive: true });
 const log = (s) => process.stderr.write(s + '\n');
@@ -86,6 +98,8 @@ const r3 = (x) => Math.round(x * 1000) / 1000;
 
 const results = {
   date: new Date().toISOString(),
+  /** The machine's load average when the run started and ended: it is shared. */
+  load: { start: loadavg().map(r2) },
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
 };
 
@@ -121,41 +135,69 @@ if (parts.has('dry')) {
   };
 }
 
-// ------------------------------------------------------------------------- 2. and 3. loading
-const loadFile = join(TMP, `load-${INVOICES}x${LINES}.csv`);
-if (parts.has('load') || parts.has('adapt') || parts.has('baseline')) await writeLoadBatch(loadFile, { invoices: INVOICES, lines: LINES });
-const NEEDED = INVOICES * (1 + LINES + 1);
+// ------------------------------------------------------------------------------------ loading
+/** Which load cells run: whole rows by name, or single cells (600x50, lines300, adapt150). */
+const cells = [];
+for (const lat of LATENCIES) {
+  for (const rate of RATES) cells.push({ id: `${lat}x${rate}`, row: 'matrix', latencyMs: lat, threshold: rate, rate, lines: 3 });
+  cells.push({ id: `lines${lat}`, row: 'lines', latencyMs: lat, threshold: 25, rate: 25, lines: [1, 12] });
+  cells.push({ id: `adapt${lat}`, row: 'adapt', latencyMs: lat, threshold: 10, rate: 25, lines: 3 });
+}
+const chosen = cells.filter((c) => parts.has(c.row) || parts.has(c.id));
 
-/** One load by the CLI into a fresh sandbox with this threshold; figures from the sandbox's own counters. */
-async function load(perSecond, rate, extra = []) {
-  const sandbox = await startSandbox({ port: 0, perSecond, latencyMs: 100, processDelayMs: 150 });
+const batches = new Map();
+/** The batch file for these lines, written once; with its needed requests (2 + k an invoice). */
+async function batchFor(lines) {
+  const key = Array.isArray(lines) ? lines.join('-') : String(lines);
+  if (!batches.has(key)) {
+    const file = join(TMP, `load-${INVOICES}x${key}.csv`);
+    const { rows } = await writeLoadBatch(file, { invoices: INVOICES, lines });
+    batches.set(key, { file, needed: 2 * INVOICES + rows, lines: rows });
+  }
+  return batches.get(key);
+}
+
+/** One load by the CLI into a fresh sandbox; figures from the sandbox's own counters. */
+async function load(cell, extra = []) {
+  const batch = await batchFor(cell.lines);
+  const sandbox = await startSandbox({ port: 0, perSecond: cell.threshold, latencyMs: cell.latencyMs, processDelayMs: PROCESS_MS });
   const stateDir = mkdtempSync(join(TMP, 'state-'));
   try {
-    const res = await run(['bin/invoice-load.js', '--json', '--quiet', '--rate', String(rate), ...extra, loadFile], {
+    const res = await run(['bin/invoice-load.js', '--json', '--quiet', '--rate', String(cell.rate), ...extra, batch.file], {
       env: { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'bench', INVOICE_LOAD_STATE_DIR: stateDir },
     });
     const c = sandbox.state().counters;
+    if (res.code !== 0) throw new Error(`load ${cell.id} exited ${res.code}: ${res.err}`);
     const report = JSON.parse(res.out);
-    if (res.code !== 0) throw new Error(`load exited ${res.code}: ${res.err}`);
     const s = res.ms / 1000;
     const throttled = c.throttled.perSecond;
+    // The physical bound: every needed request at the threshold, then the last answer's
+    // latency, the processing time and one confirming read.
+    const tail = (2 * cell.latencyMs + PROCESS_MS) / 1000;
+    const ideal = batch.needed / Math.min(cell.rate, cell.threshold) + tail;
     return {
-      threshold: perSecond,
-      rate,
+      id: cell.id,
+      row: cell.row,
+      latencyMs: cell.latencyMs,
+      threshold: cell.threshold,
+      rate: cell.rate,
+      invoices: INVOICES,
+      lines: batch.lines,
       seconds: r2(s),
-      idealSeconds: r2(NEEDED / perSecond),
-      /** Ideal time ÷ time taken: 1.0 is every strictly needed request at the threshold, nothing else. */
-      ofIdeal: r3(NEEDED / perSecond / s),
+      idealSeconds: r2(ideal),
+      /** Ideal time ÷ time taken. */
+      ofIdeal: r3(ideal / s),
       requests: c.requestsTotal,
-      neededRequests: NEEDED,
-      /** Requests Alma accepted per second (all of them, look-ups and polls included), against the threshold. */
+      neededRequests: batch.needed,
+      /** Requests Alma accepted per second (all of them, look-ups and reads included), against the threshold. */
       acceptedPerSecond: r1((c.requestsTotal - throttled) / s),
-      ofThreshold: r3((c.requestsTotal - throttled) / s / perSecond),
+      ofThreshold: r3((c.requestsTotal - throttled) / s / cell.threshold),
       throttled,
       throttledShare: r3(throttled / c.requestsTotal),
-      extraPerInvoice: r2((c.requestsTotal - NEEDED) / INVOICES),
+      extraPerInvoice: r2((c.requestsTotal - batch.needed) / INVOICES),
       byStep: c.requests,
       outcome: report.summary,
+      machineLoad: loadavg().map(r2),
     };
   } finally {
     await sandbox.close();
@@ -163,64 +205,71 @@ async function load(perSecond, rate, extra = []) {
   }
 }
 
-if (parts.has('load')) {
-  log('loading at the threshold (25/s, --rate 25)…');
-  results.load = await load(25, 25);
-  log(`  ${results.load.seconds} s for ${INVOICES} invoices: ${r1(results.load.ofIdeal * 100)} % of ideal, ${results.load.throttled} × 429`);
+const pct = (x) => `${r1(x * 100)} %`;
+results.cells = [];
+for (const cell of chosen) {
+  log(`${cell.id}: latency ${cell.latencyMs} ms, threshold ${cell.threshold}/s, --rate ${cell.rate}, ${Array.isArray(cell.lines) ? cell.lines.join('–') : cell.lines} lines…`);
+  const r = await load(cell);
+  results.cells.push(r);
+  log(`  ${r.seconds} s (ideal ${r.idealSeconds} s): ${pct(r.ofIdeal)} of ideal, +${r.extraPerInvoice} requests an invoice, ${r.throttled} × 429 (${pct(r.throttledShare)}); load ${r.machineLoad[0]}`);
 }
 
 if (parts.has('baseline')) {
-  log('sequential baseline (one request at a time, 100 ms pause after each)…');
-  const sandbox = await startSandbox({ port: 0, perSecond: 25, latencyMs: 100, processDelayMs: 150 });
+  log('sequential baseline (one request at a time, 100 ms pause after each), and the loader at the same settings…');
+  const cell = { id: 'baseline100x25', row: 'baseline', latencyMs: 100, threshold: 25, rate: 25, lines: 3 };
+  const loader = await load(cell);
+  const batch = await batchFor(3);
+  const sandbox = await startSandbox({ port: 0, perSecond: 25, latencyMs: 100, processDelayMs: PROCESS_MS });
   try {
-    const res = await run(['bench/baseline.mjs', sandbox.url, loadFile]);
+    const res = await run(['bench/baseline.mjs', sandbox.url, batch.file]);
     if (res.code !== 0) throw new Error(`baseline failed: ${res.err}`);
     const b = JSON.parse(res.out);
-    results.baseline = { seconds: r2(res.ms / 1000), requests: b.requests, failed: b.failed, throttled: sandbox.state().counters.throttled.perSecond };
-    if (results.load) results.baseline.speedup = r2(results.baseline.seconds / results.load.seconds);
+    results.baseline = { seconds: r2(res.ms / 1000), requests: b.requests, failed: b.failed, throttled: sandbox.state().counters.throttled.perSecond, loader };
+    results.baseline.speedup = r2(results.baseline.seconds / loader.seconds);
   } finally {
     await sandbox.close();
   }
-  log(`  ${results.baseline.seconds} s${results.baseline.speedup ? ` (the loader is ×${results.baseline.speedup} faster)` : ''}`);
+  log(`  ${results.baseline.seconds} s (the loader: ${loader.seconds} s, ×${results.baseline.speedup} faster)`);
 }
-
-if (parts.has('adapt')) {
-  log('adaptation: threshold 10/s, --rate 25…');
-  results.adapt = await load(10, 25);
-  log(`  ${results.adapt.seconds} s: ${results.adapt.acceptedPerSecond}/s accepted, ${results.adapt.throttled} × 429 (${r1(results.adapt.throttledShare * 100)} %)`);
-}
+results.load.end = loadavg().map(r2);
 
 // ------------------------------------------------------------------------------------ report
-const rowsOut = [];
+const out = [];
 const m = results.machine;
 if (results.dry) {
   const d = results.dry;
-  rowsOut.push(['checking', `dry run of ${(d.rows / 1e6).toFixed(d.rows >= 1e6 ? 0 : 1)}M rows (${d.fileMb} MB), median of ${d.rounds.length}`, `${d.dryS} s vs bare csv-parse ${d.parseS} s`, `×${d.ratio} (best ×${d.bestRatio})`, '≤ ×2.0']);
-  rowsOut.push(['', 'peak RSS of the dry run', `${d.peakRssMb} MB`, '', '< 1024 MB']);
+  out.push(
+    '| checking | measured | ratio | target |',
+    '|---|---|---|---|',
+    `| dry run of ${(d.rows / 1e6).toFixed(d.rows >= 1e6 ? 0 : 1)}M rows (${d.fileMb} MB), median of ${d.rounds.length} | ${d.dryS} s vs bare csv-parse ${d.parseS} s | ×${d.ratio} (best ×${d.bestRatio}) | ≤ ×1.25 |`,
+    `| peak RSS of the dry run | ${d.peakRssMb} MB |  | < 400 MB |`,
+    '',
+  );
 }
-if (results.load) {
-  const l = results.load;
-  rowsOut.push(['loading', `${INVOICES} invoices × ${LINES} lines, threshold 25/s, 100 ms latency`, `${l.seconds} s (ideal ${l.idealSeconds} s)`, `${r1(l.ofIdeal * 100)} % of ideal`, '≥ 90 %']);
-  rowsOut.push(['', 'requests accepted per second', `${l.acceptedPerSecond}/s of 25`, `${r1(l.ofThreshold * 100)} %`, '']);
-  rowsOut.push(['', '429 answers', `${l.throttled} of ${l.requests}`, `${r1(l.throttledShare * 100)} %`, '< 2 %']);
-  rowsOut.push(['', 'requests beyond the 5 needed per invoice', `${l.requests - l.neededRequests}`, `${l.extraPerInvoice} per invoice`, '≤ 2']);
+/** One cell: share of the ideal · extra requests an invoice · 429 share. */
+const cellText = (r) => (r ? `${pct(r.ofIdeal)} · ${r.extraPerInvoice.toFixed(2)} · ${pct(r.throttledShare)}` : '');
+if (results.cells.length > 0) {
+  const cols = [
+    ...RATES.map((rate) => ({ head: `${rate}/s`, pick: (lat) => results.cells.find((r) => r.row === 'matrix' && r.latencyMs === lat && r.rate === rate) })),
+    { head: '1–12 lines, 25/s', pick: (lat) => results.cells.find((r) => r.row === 'lines' && r.latencyMs === lat) },
+    { head: 'threshold 10/s, --rate 25', pick: (lat) => results.cells.find((r) => r.row === 'adapt' && r.latencyMs === lat) },
+  ].filter((c) => LATENCIES.some((lat) => c.pick(lat)));
+  out.push(
+    `| latency | ${cols.map((c) => c.head).join(' | ')} |`,
+    `|---|${cols.map(() => '---|').join('')}`,
+    ...LATENCIES.filter((lat) => cols.some((c) => c.pick(lat))).map((lat) => `| ${lat} ms | ${cols.map((c) => cellText(c.pick(lat))).join(' | ')} |`),
+    '',
+    'Each cell: share of the ideal · requests beyond the 2 + k an invoice of k lines needs, per invoice · share of 429 answers.',
+    '',
+  );
 }
 if (results.baseline) {
   const b = results.baseline;
-  rowsOut.push(['baseline', 'sequential, 100 ms pause after each request', `${b.seconds} s`, b.speedup ? `loader ×${b.speedup} faster` : '', '']);
+  out.push(`Baseline (100 ms latency, 25/s): sequential with a 100 ms pause ${b.seconds} s, the loader ${b.loader.seconds} s: ×${b.speedup} faster.`, '');
 }
-if (results.adapt) {
-  const a = results.adapt;
-  rowsOut.push(['adaptation', `threshold 10/s, --rate 25`, `${a.seconds} s, ${a.acceptedPerSecond}/s accepted`, `${r1(a.ofThreshold * 100)} % of threshold`, 'near 100 %']);
-  rowsOut.push(['', '429 answers', `${a.throttled} of ${a.requests}`, `${r1(a.throttledShare * 100)} %`, '']);
-}
-const table = [
-  '| part | what | measured | ratio | target |',
-  '|---|---|---|---|---|',
-  ...rowsOut.map((r) => `| ${r.join(' | ')} |`),
-].join('\n');
-const machine = `${m.cpus} cores (${m.cpu}), ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; ${results.date.slice(0, 16).replace('T', ' ')} UTC`;
+const table = out.join('\n');
+const machine = `${m.cpus} cores (${m.cpu}), ${m.memoryGb} GB, Node ${m.node}, ${m.platform}; ${results.date.slice(0, 16).replace('T', ' ')} UTC; load average ${results.load.start[0]} at the start, ${results.load.end[0]} at the end`;
 mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
 writeFileSync(join(ROOT, 'bench', 'out', 'latest.json'), JSON.stringify(results, null, 2) + '\n');
-writeFileSync(join(ROOT, 'bench', 'out', 'latest.md'), `${table}\n\n${machine}\n`);
-process.stdout.write(`\n${table}\n\n${machine}\n(bench/out/latest.json, bench/out/latest.md)\n`);
+writeFileSync(join(ROOT, 'bench', 'out', 'latest.md'), `${table}\n${machine}\n`);
+process.stdout.write(`\n${table}\n${machine}\n(bench/out/latest.json, bench/out/latest.md)\n`);
