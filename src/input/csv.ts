@@ -11,12 +11,11 @@ import { Parser, type CsvError, type Options } from 'csv-parse';
 import { problem } from '../domain/problem.js';
 import type { FormatReader, InputEvent } from './event.js';
 
-/**
- * A longer record (csv-parse counts UTF-8 bytes) is almost surely an unclosed quote swallowing
- * the file. csv-parse's guard (`max_record_size`) cannot skip and go on, so the file stops there
- * with a problem.
- */
-const MAX_RECORD_CHARS = 1_000_000;
+import { formatLimit, MAX_CELL_CHARS, MAX_RECORD_CHARS } from './limits.js';
+
+// A record longer than MAX_RECORD_CHARS (csv-parse counts UTF-8 bytes) is almost surely an
+// unclosed quote swallowing the file, or no text at all. csv-parse's guard (`max_record_size`)
+// cannot skip and go on, so the file stops there with a problem.
 
 /**
  * Comma by default. Excel writes `;` where the decimal separator is a comma (most of Europe),
@@ -248,7 +247,9 @@ export class CsvReader implements FormatReader {
     while (start < all.length) {
       let nl = all.indexOf('\n', start);
       if (nl === -1) {
-        if (!last) {
+        // A line too long for the record limit goes to csv-parse, whose guard stops the file
+        // while reading it: held here, one line without a break would take all memory.
+        if (!last && (all.length - start) * 4 <= MAX_RECORD_CHARS) {
           lane.tail = all.slice(start);
           return;
         }
@@ -325,7 +326,13 @@ export class CsvReader implements FormatReader {
     const width = this.width;
     const n = cells.length;
     let filled = 0;
-    for (let i = 0; i < n; i++) if (cells[i]!.length > 0) filled++;
+    let long = -1;
+    for (let i = 0; i < n; i++) {
+      const len = cells[i]!.length;
+      if (len > 0) filled++;
+      if (len > MAX_CELL_CHARS) long = i;
+    }
+    if (long >= 0) this.tooLong(cells, long, row);
     // A row of only delimiters (",,,," as Excel writes formatted empty rows) or of blanks is an
     // empty line too.
     if (filled === 0 || (n === 1 && cells[0]!.trim() === '')) return;
@@ -366,6 +373,16 @@ export class CsvReader implements FormatReader {
     this.onColumns?.(this.file, names);
   }
 
+  /** A cell beyond the cell limit: an error, and the cell is read as empty so no check quotes it. */
+  private tooLong(cells: string[], at: number, row: number): void {
+    for (let i = at; i >= 0; i--) {
+      if (cells[i]!.length <= MAX_CELL_CHARS) continue;
+      const name = this.names?.[i] || `column ${i + 1}`;
+      this.problem(row, 'too_long', `${name} is ${formatLimit(cells[i]!.length)} characters long; a cell may hold at most ${formatLimit(MAX_CELL_CHARS)}`, this.names?.[i] || undefined);
+      cells[i] = '';
+    }
+  }
+
   private checkBlankColumns(cells: string[], row: number): void {
     for (const i of this.blankCols) {
       const v = cells[i];
@@ -394,7 +411,7 @@ export class CsvReader implements FormatReader {
     this.lastEmpty = empties;
     if (err.code === 'CSV_MAX_RECORD_SIZE') {
       this.stopped = true;
-      this.problem(start, 'csv_syntax', `CSV syntax error (${err.code}): the record starting on line ${start} is longer than ${MAX_RECORD_CHARS} characters, probably because of an unclosed quote; the rest of the file is not read`);
+      this.problem(start, 'csv_syntax', `CSV syntax error (${err.code}): the record starting on line ${start} is longer than ${formatLimit(MAX_RECORD_CHARS)} characters (the most one record may hold), probably because of an unclosed quote or a file without line breaks; the rest of the file is not read`);
       return undefined;
     }
     const key = `${err.code}:${found}`;

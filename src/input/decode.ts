@@ -19,8 +19,9 @@ export class InvalidEncodingError extends Error {
     readonly encoding: 'utf-8' | 'utf-16le',
     /** The file ended in the middle of a character. */
     readonly atEnd: boolean,
+    message = invalidEncodingMessage(line, byte, encoding, atEnd),
   ) {
-    super(invalidEncodingMessage(line, byte, encoding, atEnd));
+    super(message);
     this.name = 'InvalidEncodingError';
   }
 }
@@ -48,6 +49,31 @@ function sniffBom(head: Uint8Array, label: Encoding): Encoding {
   if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
   if (head[0] === UTF8_BOM[0] && head[1] === UTF8_BOM[1] && head[2] === UTF8_BOM[2]) return 'utf-8';
   return label;
+}
+
+/**
+ * Advice for text whose start is full of NUL characters, which no CSV or JSON file holds:
+ * UTF-16 read as UTF-8 (every other character NUL), or not text at all (a spreadsheet, a PDF,
+ * /dev/zero). Undefined when NULs are rare (a stray one is the value checks' business).
+ */
+export function nulHint(text: string): string | undefined {
+  const n = Math.min(text.length, 4096);
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i++) {
+    if (text.charCodeAt(i) !== 0) continue;
+    if (i % 2 === 0) even++;
+    else odd++;
+  }
+  if (even + odd === 0 || (even + odd) * 8 < n) return undefined;
+  const half = n / 2;
+  if (odd >= half * 0.4 && even <= odd / 10) {
+    return 'every other character is NUL: the file looks like UTF-16LE without a byte-order mark; run again with --encoding utf-16le';
+  }
+  if (even >= half * 0.4 && odd <= even / 10) {
+    return 'every other character is NUL: the file looks like UTF-16BE, an encoding this tool does not read; save it as "CSV UTF-8"';
+  }
+  return 'the file is full of NUL bytes: it is not a text file (a spreadsheet, a PDF, an archive?); save it as CSV or JSON';
 }
 
 /** Counts LF characters in `text` (the line number of later text is this + 1). */
@@ -84,6 +110,10 @@ export async function* decodeText(bytes: AsyncIterable<Uint8Array>, encoding: En
       head = concat(head, r.value);
     }
     if (head.length === 0) return;
+    if (head[0] === 0xfe && head[1] === 0xff) {
+      // Read as UTF-8 it fails on its first byte, and the usual advice (windows-1252) is wrong.
+      throw new InvalidEncodingError(1, 0xfe, 'utf-8', false, 'the file starts with a UTF-16BE byte-order mark (bytes 0xFE 0xFF), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")');
+    }
     const enc = sniffBom(head, encoding);
     if (enc === 'utf-8' || enc === 'utf-16le') {
       yield* decodeStrict(head, source, enc);

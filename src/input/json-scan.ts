@@ -6,12 +6,15 @@
  * the structure between elements.
  */
 import { MAX_JSON_DEPTH } from '../shared/json.js';
+import { formatLimit, MAX_JSON_VALUE_CHARS } from './limits.js';
 
 export type ScanItem =
   /** An element's text, starting at `line`/`column` of the file. */
   | { kind: 'element'; text: string; line: number; column: number }
   /** The file is malformed here; nothing after it is read. */
   | { kind: 'syntax'; message: string; line: number; column: number }
+  /** An element longer than `MAX_JSON_VALUE_CHARS`; nothing after it is read. */
+  | { kind: 'too_long'; message: string; line: number; column: number }
   /** The top-level value is not an array or object; nothing after it is read. */
   | { kind: 'shape'; message: string; line: number; column: number };
 
@@ -41,12 +44,18 @@ export class JsonSplitter {
   private escaped = false;
   private scalar = false; // a bare number/literal: it ends before the next delimiter
   private parts: string[] = [];
+  /** Characters of the current element held in `parts`. */
+  private held = 0;
   private elemLine = 0;
   private elemColumn = 0;
   private arrayLine = 0;
   private arrayColumn = 0;
 
-  constructor(private readonly out: ScanItem[]) {}
+  constructor(
+    private readonly out: ScanItem[],
+    /** Longest element held (tests make it small). */
+    private readonly maxValue = MAX_JSON_VALUE_CHARS,
+  ) {}
 
   get done(): boolean {
     return this.mode === Mode.Done;
@@ -136,7 +145,18 @@ export class JsonSplitter {
           break;
       }
     }
-    if (this.mode === Mode.Element) this.parts.push(chunk.slice(start));
+    if (this.mode === Mode.Element) {
+      this.held += n - start;
+      if (this.held > this.maxValue) {
+        // Refused while reading: memory must not grow with one endless value.
+        const at = { line: this.elemLine, column: this.elemColumn };
+        this.out.push({ kind: 'too_long', message: `the value that starts here is longer than ${formatLimit(this.maxValue)} characters (the most one row or invoice may hold)`, ...at });
+        this.mode = Mode.Done;
+        this.parts = [];
+        return;
+      }
+      this.parts.push(chunk.slice(start));
+    }
     this.base += n;
   }
 
@@ -171,6 +191,7 @@ export class JsonSplitter {
     this.elemLine = this.line;
     this.elemColumn = this.column(i);
     this.parts = [];
+    this.held = 0;
     this.escaped = false;
     this.inString = c === 34;
     this.scalar = !this.inString && c !== 123 && c !== 91;

@@ -5,19 +5,21 @@
  * must keep their exact digits (README "What is checked before anything is sent": money is exact).
  */
 import { problem } from '../domain/problem.js';
-import { JsonSyntaxError, parseJson, type JsonValue } from '../shared/json.js';
+import { JsonSyntaxError, parseJson, type JsonValue, type ParseOptions } from '../shared/json.js';
 import type { FormatReader, InputEvent } from './event.js';
 import { JsonSplitter, type ScanItem } from './json-scan.js';
+import { formatLimit, MAX_CELL_CHARS, MAX_JSON_VALUE_CHARS } from './limits.js';
 import { Shaper } from './shape.js';
 
-/** Longest JSON Lines line read (characters); one invoice with many lines fits many times over. */
-const MAX_LINE_CHARS = 64 * 1024 * 1024;
+/** How input files are parsed: a key twice in one object and an over-long text value are errors. */
+export const INPUT_JSON: ParseOptions = { uniqueKeys: true, maxString: MAX_CELL_CHARS };
 
 /** `JsonSyntaxError` puts the position in its message; the problem states it once, absolute. */
 const bare = (err: JsonSyntaxError): string => err.message.replace(/ at line \d+, column \d+$/, '');
 
-function syntax(file: string, line: number, column: number, message: string): InputEvent {
-  return { kind: 'problem', problem: problem({ file, row: line }, 'json_syntax', `JSON syntax error on line ${line}, column ${column}: ${message}`) };
+function syntax(file: string, line: number, column: number, message: string, code: JsonSyntaxError['code'] = 'json_syntax'): InputEvent {
+  const what = code === 'json_syntax' ? 'JSON syntax error' : 'JSON error';
+  return { kind: 'problem', problem: problem({ file, row: line }, code, `${what} on line ${line}, column ${column}: ${message}`) };
 }
 
 /**
@@ -49,8 +51,8 @@ export class JsonReader implements FormatReader {
   private take(): void {
     const file = this.file;
     for (const item of this.items) {
-      if (item.kind === 'syntax') {
-        this.out.push(syntax(file, item.line, item.column, item.message));
+      if (item.kind === 'syntax' || item.kind === 'too_long') {
+        this.out.push(syntax(file, item.line, item.column, item.message, item.kind === 'too_long' ? 'too_long' : 'json_syntax'));
         this.stopped = true;
         break;
       }
@@ -62,12 +64,12 @@ export class JsonReader implements FormatReader {
       const lines = new WeakMap<object, number>();
       let value: JsonValue;
       try {
-        value = parseJson(item.text, lines);
+        value = parseJson(item.text, lines, INPUT_JSON);
       } catch (err) {
         if (!(err instanceof JsonSyntaxError)) throw err;
         const line = item.line + err.line - 1;
         const column = err.line === 1 ? item.column + err.column - 1 : err.column;
-        this.out.push(syntax(file, line, column, bare(err)));
+        this.out.push(syntax(file, line, column, bare(err), err.code));
         this.stopped = true;
         break;
       }
@@ -112,11 +114,11 @@ export class JsonLinesReader implements FormatReader {
     }
     if (from < chunk.length && !this.skipping) {
       this.partial += chunk.slice(from);
-      if (this.partial.length > MAX_LINE_CHARS) {
+      if (this.partial.length > MAX_JSON_VALUE_CHARS) {
         // Memory must not grow with a file that has no line breaks.
         this.partial = '';
         this.skipping = true;
-        this.out.push(syntax(this.file, this.lineNo + 1, 1, `the line is longer than ${MAX_LINE_CHARS} characters; it is skipped`));
+        this.out.push(syntax(this.file, this.lineNo + 1, 1, `the line is longer than ${formatLimit(MAX_JSON_VALUE_CHARS)} characters (the most one line may hold); it is skipped`, 'too_long'));
       }
     }
   }
@@ -134,10 +136,10 @@ export class JsonLinesReader implements FormatReader {
     if (i === line.length) return;
     let value: JsonValue;
     try {
-      value = parseJson(line);
+      value = parseJson(line, undefined, INPUT_JSON);
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
-      this.out.push(syntax(this.file, at, err.column, `${bare(err)}; this line is skipped`));
+      this.out.push(syntax(this.file, at, err.column, `${bare(err)}; this line is skipped`, err.code));
       return;
     }
     this.shaper.element(value, at, () => at);

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { problem } from '../domain/problem.js';
 import { UsageError } from '../shared/errors.js';
 import { CsvReader } from './csv.js';
-import { decodeText, InvalidEncodingError, type Encoding } from './decode.js';
+import { decodeText, InvalidEncodingError, nulHint, type Encoding } from './decode.js';
 import type { FormatReader, InputEvent } from './event.js';
 import { JsonLinesReader, JsonReader } from './json.js';
 import { createMappedReader } from './mapping/reader.js';
@@ -105,6 +105,11 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
       }
       head += r.value;
       if (!isBlank(r.value)) break;
+    }
+    const binary = nulHint(head);
+    if (binary !== undefined) {
+      yield [{ kind: 'problem', problem: problem({ file, row: 1 }, binary.includes('UTF-16') ? 'invalid_encoding' : 'binary_file', binary) }];
+      return;
     }
     const format = detectFormat(file, head);
     const reader: FormatReader =

@@ -25,10 +25,20 @@ export class JsonSyntaxError extends Error {
     message: string,
     readonly line: number,
     readonly column: number,
+    /** `json_syntax`, or with `ParseOptions`: `duplicate_key`, `too_long`. */
+    readonly code: 'json_syntax' | 'duplicate_key' | 'too_long' = 'json_syntax',
   ) {
     super(`${message} at line ${line}, column ${column}`);
     this.name = 'JsonSyntaxError';
   }
+}
+
+/** Stricter reading for input files (answers from APIs are read as they come). */
+export interface ParseOptions {
+  /** A key twice in one object is an error (`duplicate_key`) instead of the last one silently winning. */
+  uniqueKeys?: boolean | undefined;
+  /** A string longer than this is an error (`too_long`). */
+  maxString?: number | undefined;
 }
 
 /** Nesting deeper than this is refused instead of overflowing the stack on hostile input. */
@@ -43,7 +53,9 @@ const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b
  * When `lines` is given, each object and array is mapped to the 1-based line of its opening
  * bracket, so a reader can say which line of the file a nested record came from.
  */
-export function parseJson(text: string, lines?: WeakMap<object, number>): JsonValue {
+export function parseJson(text: string, lines?: WeakMap<object, number>, opts: ParseOptions = {}): JsonValue {
+  const maxString = opts.maxString ?? Infinity;
+  const uniqueKeys = opts.uniqueKeys === true;
   let pos = 0;
   // Line bookkeeping for `lines`: positions only grow, so counting from the last one is O(n).
   let lineNo = 1;
@@ -52,7 +64,7 @@ export function parseJson(text: string, lines?: WeakMap<object, number>): JsonVa
     for (; linePos < at; linePos++) if (text.charCodeAt(linePos) === 10) lineNo++;
     return lineNo;
   };
-  const fail = (message: string, at = pos): never => {
+  const fail = (message: string, at = pos, code?: JsonSyntaxError['code']): never => {
     let line = 1;
     let lineStart = 0;
     for (let i = 0; i < at && i < text.length; i++) {
@@ -61,7 +73,7 @@ export function parseJson(text: string, lines?: WeakMap<object, number>): JsonVa
         lineStart = i + 1;
       }
     }
-    throw new JsonSyntaxError(message, line, at - lineStart + 1);
+    throw new JsonSyntaxError(message, line, at - lineStart + 1, code);
   };
   const skipWs = (): void => {
     for (;;) {
@@ -72,6 +84,7 @@ export function parseJson(text: string, lines?: WeakMap<object, number>): JsonVa
   };
   const parseString = (): string => {
     // pos is at the opening quote
+    const from = pos;
     pos++;
     let out = '';
     let start = pos;
@@ -80,6 +93,7 @@ export function parseJson(text: string, lines?: WeakMap<object, number>): JsonVa
       const c = text.charCodeAt(pos);
       if (c === 34) {
         out += text.slice(start, pos);
+        if (out.length > maxString) fail(`a text value longer than ${maxString.toLocaleString('en-US')} characters (the most one value may hold)`, from, 'too_long');
         pos++;
         return out;
       }
@@ -120,7 +134,11 @@ export function parseJson(text: string, lines?: WeakMap<object, number>): JsonVa
       for (;;) {
         skipWs();
         if (text[pos] !== '"') fail('expected a property name');
+        const keyAt = pos;
         const key = parseString();
+        if (uniqueKeys && Object.prototype.hasOwnProperty.call(obj, key)) {
+          fail(`the key ${JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key)} appears twice in one object; which value is meant is unclear`, keyAt, 'duplicate_key');
+        }
         skipWs();
         if (text[pos] !== ':') fail("expected ':'");
         pos++;

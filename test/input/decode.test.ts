@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeText, InvalidEncodingError, type Encoding } from '../../src/input/decode.js';
+import { decodeText, InvalidEncodingError, nulHint, type Encoding } from '../../src/input/decode.js';
 import { findInvalidUtf16le, findInvalidUtf8 } from '../../src/input/unicode.js';
 import { pieces, utf8 } from './helpers.js';
 
@@ -150,5 +150,25 @@ describe('UTF-8 / UTF-16LE scanners agree with TextDecoder', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('nulHint: text full of NULs is UTF-16 or not text', () => {
+  const le = (s: string): string => [...s].map((c) => c + '\u0000').join('');
+  const be = (s: string): string => [...s].map((c) => '\u0000' + c).join('');
+  it.each([
+    ['UTF-16LE read as UTF-8', le('invoice_number,vendor\nA,B\n'), /--encoding utf-16le/],
+    ['UTF-16BE read as UTF-8', be('invoice_number,vendor\nA,B\n'), /UTF-16BE/],
+    ['only NULs', '\u0000'.repeat(5000), /not a text file/],
+    ['NULs and binary', '\u0000\u0001\u0000\u0000\u0003PK\u0000\u0000'.repeat(100), /not a text file/],
+  ])('%s', (_name, text, hint) => {
+    expect(nulHint(text)).toMatch(hint);
+  });
+  it.each([
+    ['plain text', 'invoice_number,vendor\nA,B\n'],
+    ['one stray NUL in a cell', 'invoice_number,vendor\nA\u0000,B\n'],
+    ['empty', ''],
+  ])('%s: no hint', (_name, text) => {
+    expect(nulHint(text)).toBeUndefined();
   });
 });

@@ -188,6 +188,39 @@ describe('JSON: nested Alma invoices', () => {
   });
 });
 
+describe('JSON: a key twice in one object, an over-long value', () => {
+  it.each([
+    ['JSON', 't.json', '[\n {"invoice_number": "1", "vendor": "ACME",\n  "vendor": "OTHER"}\n]', 'duplicate_key@3'],
+    ['JSON Lines', 't.jsonl', '{"invoice_number": "1"}\n{"vendor": "ACME", "vendor": "OTHER"}\n', 'duplicate_key@2'],
+    ['nested Alma invoice', 't.json', '[{"number": "1", "invoice_lines": {"invoice_line": [{"number": "1", "number": "2"}]}}]', 'duplicate_key@1'],
+  ])('%s: a duplicate key is an error naming the key, not the last value silently', async (_name, file, text, code) => {
+    const r = await read(file, text);
+    expect(codes(r)).toEqual([code]);
+    expect(r.problems[0]?.message).toMatch(/the key "(vendor|number)" appears twice in one object/);
+    expect(r.records.every((rec) => rec.fields.vendor !== 'OTHER')).toBe(true);
+  });
+
+  it('the same key in two different objects is fine', async () => {
+    const r = await read('t.json', '[{"vendor": "A"}, {"vendor": "B"}]');
+    expect(codes(r)).toEqual([]);
+  });
+
+  it('a text value beyond the cell limit is too_long', async () => {
+    const r = await read('t.jsonl', `{"invoice_note": "${'x'.repeat(100_001)}"}\n{"invoice_note": "${'x'.repeat(100_000)}"}\n`);
+    expect(codes(r)).toEqual(['too_long@1']);
+    expect(r.problems[0]?.message).toContain('longer than 100,000 characters');
+  });
+});
+
+describe('parseJson options', () => {
+  it('keeps the last value without uniqueKeys (answers from APIs), refuses it with', () => {
+    expect(parseJson('{"a": "1", "a": "2"}')).toEqual({ a: '2' });
+    expect(() => parseJson('{"a": "1",\n "a": "2"}', undefined, { uniqueKeys: true })).toThrow(
+      expect.objectContaining({ code: 'duplicate_key', line: 2, column: 2 }),
+    );
+  });
+});
+
 describe('JSON: syntax and shape problems', () => {
   it.each([
     ['bad token on a later line', '[\n  {"a": 1},\n  {"a" 2}\n]', 'json_syntax@3', 'line 3, column 8: expected \':\''],

@@ -8,6 +8,8 @@ import { problem, type Problem } from '../../domain/problem.js';
 import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../shared/json.js';
 import { CsvReader } from '../csv.js';
 import type { FormatReader, InputEvent } from '../event.js';
+import { INPUT_JSON } from '../json.js';
+import { formatLimit, MAX_JSON_DOCUMENT_CHARS, MAX_JSON_VALUE_CHARS } from '../limits.js';
 import type { Format } from '../read.js';
 import { headerKey } from './names.js';
 import { follow, isObject, type JsonObject } from './paths.js';
@@ -101,8 +103,6 @@ class MappedCsvReader implements FormatReader {
   }
 }
 
-/** Longest JSON text held for a path profile (characters): it is parsed whole. */
-const MAX_JSON_CHARS = 256 * 1024 * 1024;
 
 const kindOf = (v: JsonValue): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : v instanceof JsonNumber ? 'a number' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
 
@@ -135,11 +135,15 @@ class MappedJsonReader implements FormatReader {
       const lines = (this.partial + chunk).split('\n');
       this.partial = lines.pop() ?? '';
       for (const l of lines) this.line(l);
+      // Memory must not grow with a file that has no line breaks.
+      if (this.partial.length > MAX_JSON_VALUE_CHARS) {
+        this.fail(this.lineNo + 1, `line ${this.lineNo + 1} is longer than ${formatLimit(MAX_JSON_VALUE_CHARS)} characters (the most one line may hold); the rest of the file is not read`, 'too_long');
+      }
       return;
     }
     this.size += chunk.length;
-    if (this.size > MAX_JSON_CHARS) {
-      this.fail(1, `the file is larger than ${MAX_JSON_CHARS / 1024 / 1024} MB, too large for a JSON profile; split the export`);
+    if (this.size > MAX_JSON_DOCUMENT_CHARS) {
+      this.fail(1, `the file is longer than ${formatLimit(MAX_JSON_DOCUMENT_CHARS)} characters, too large for a JSON profile (it is read whole); split the export`, 'too_long');
       return;
     }
     this.parts.push(chunk);
@@ -156,10 +160,10 @@ class MappedJsonReader implements FormatReader {
     const lines = new WeakMap<object, number>();
     let doc: JsonValue;
     try {
-      doc = parseJson(text, lines);
+      doc = parseJson(text, lines, INPUT_JSON);
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
-      this.fail(err.line, `JSON syntax error on line ${err.line}, column ${err.column}: ${err.message.replace(/ at line \d+, column \d+$/, '')}`, 'json_syntax');
+      this.fail(err.line, `JSON ${err.code === 'json_syntax' ? 'syntax ' : ''}error on line ${err.line}, column ${err.column}: ${err.message.replace(/ at line \d+, column \d+$/, '')}`, err.code);
       return;
     }
     this.document(doc, (o) => lines.get(o) ?? 1);
@@ -171,10 +175,10 @@ class MappedJsonReader implements FormatReader {
     if (text.trim() === '') return;
     let doc: JsonValue;
     try {
-      doc = parseJson(text);
+      doc = parseJson(text, undefined, INPUT_JSON);
     } catch (err) {
       if (!(err instanceof JsonSyntaxError)) throw err;
-      this.out.push({ kind: 'problem', problem: problem({ file: this.file, row: at }, 'json_syntax', `JSON syntax error on line ${at}, column ${err.column}: ${err.message.replace(/ at line \d+, column \d+$/, '')}; this line is skipped`) });
+      this.out.push({ kind: 'problem', problem: problem({ file: this.file, row: at }, err.code, `JSON ${err.code === 'json_syntax' ? 'syntax ' : ''}error on line ${at}, column ${err.column}: ${err.message.replace(/ at line \d+, column \d+$/, '')}; this line is skipped`) });
       return;
     }
     this.document(doc, () => at);
