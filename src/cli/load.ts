@@ -17,6 +17,7 @@ import { hasErrors, validInvoices, type Plan } from '../plan/plan.js';
 import { profileOf } from '../targets/profiles.js';
 import { writeFileAtomic } from '../shared/fs.js';
 import { writeReportFiles } from './report-files.js';
+import { writeRejects } from './rejects.js';
 import { stringifyJson, writeJson } from '../shared/json.js';
 import { UsageError } from '../shared/errors.js';
 
@@ -40,7 +41,7 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
   const blocked = hasErrors(plan) && (!cfg.skipInvalid || plan.issues.some((p) => p.severity === 'error'));
   if (cfg.dryRun || blocked || validInvoices(plan).length === 0) {
     const report = buildReport({ target: targetName, dryRun: cfg.dryRun, plan, requests: 0, lineKeys: profile.lineKeys, action: cfg.action?.kind });
-    emitReport(cfg, term, report, plan);
+    await emitReport(cfg, term, report, plan);
     if (!cfg.dryRun && blocked) {
       process.stderr.write(
         term.errStyle.red('Nothing was sent: fix the problems above') +
@@ -68,12 +69,16 @@ async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfil
     reportInvoice(g, undefined, true, profile.lineKeys),
   );
   const report = dryRunReport(profile.name, entries, issues, cfg.action?.kind);
-  emitReport(cfg, term, report);
+  await emitReport(cfg, term, report);
   return exitCodeForReport(report, { sent: false });
 }
 
 /** `plan` is needed for `--show-payloads` only. */
-export function emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan?: Plan): void {
+export async function emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan?: Plan): Promise<void> {
+  if (cfg.rejectsPath !== undefined) {
+    const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
+    await writeRejects(report, { path: cfg.rejectsPath, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet });
+  }
   if (cfg.reportPath) {
     try {
       // In pieces, like --json: the same text as JSON.stringify(report, null, 2) (report documents

@@ -67,6 +67,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
     .option('--mapping <file>', "a vendor layout's profile: column names, constants, value maps, number and date style (start one with: invoice-load mapping init <file>)")
     .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
+    .option('--rejects <path>', "write the rows of invalid and failed invoices here, in the input's layout with error_code and error_message, to correct and load again")
     .option('--sandbox', 'load into the embedded Alma sandbox (no account or key needed)')
     .option('--alma-url <url>', 'Alma API base URL, scheme and host (/almaws/v1 is added); or ALMA_API_URL')
     .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))

@@ -18,7 +18,7 @@ import { startSandbox } from '../sandbox/server.js';
 import { AuthError, DailyLimitError, ExitCode, UsageError } from '../shared/errors.js';
 
 export interface OnlineDeps {
-  emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan: Plan): void;
+  emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan: Plan): Promise<void>;
   readKeyFile(path: string): string;
 }
 
@@ -86,6 +86,6 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
   }
   const plan = applyPreflight(offline, outcome.problems);
   const report = buildReport({ target: 'alma', dryRun: true, plan, requests: outcome.report.requests, preflight: outcome.report });
-  deps.emitReport(cfg, term, report, plan);
+  await deps.emitReport(cfg, term, report, plan);
   return exitCodeForReport(report, { sent: false });
 }

@@ -152,7 +152,7 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
     lineKeys: profile.lineKeys,
     action: cfg.action?.kind,
   });
-  deps.emitReport(cfg, term, report, plan);
+  await deps.emitReport(cfg, term, report, plan);
   return exitCodeForReport(report, { sent: true });
 }
 

@@ -150,6 +150,8 @@ export class CsvReader implements FormatReader {
   private fieldsOf: ((cells: readonly string[]) => Record<string, string | undefined>) | undefined;
   private width = 0;
   private headerRow = 1;
+  /** The header's cells as written (not trimmed or lower-cased): `--rejects` writes them back. */
+  headerCells: readonly string[] | undefined;
   private readonly blankCols: number[] = [];
   private readonly blankReported = new Set<number>();
   // Line bookkeeping from csv-parse's `info` (lines, empty lines skipped so far).
@@ -344,8 +346,14 @@ export class CsvReader implements FormatReader {
     this.out.push({ kind: 'record', record });
   }
 
+  /** The delimiter in use, once the header line has been seen. */
+  get usedDelimiter(): string | undefined {
+    return this.lane?.delimiter;
+  }
+
   private header(cells: string[], row: number): void {
     this.headerRow = row;
+    this.headerCells = cells.slice();
     const width = (this.width = cells.length);
     const names = (this.names = new Array<string>(width));
     const firstAt = new Map<string, number>();

@@ -1,0 +1,142 @@
+/**
+ * `--rejects <path>`: the rows of every invalid or failed invoice, re-read from the input files
+ * and written atomically, with `error_code` and `error_message` appended, so the user corrects
+ * the file and loads it again as it is. CSV input keeps its own layout (its header as written,
+ * its column order and delimiter); Excel or JSON input, or CSV files with different headers,
+ * give a CSV with the canonical columns (the values after any `--mapping` profile).
+ */
+import { extname } from 'node:path';
+import { CANONICAL_COLUMNS } from '../domain/columns.js';
+import { CsvReader } from '../input/csv.js';
+import { decodeText } from '../input/decode.js';
+import { PreambleBlanker } from '../input/mapping/reader.js';
+import type { MappingProfile } from '../input/mapping/profile.js';
+import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
+import { csvLine, REJECT_COLUMNS, rejectedRows, rowKey, type RejectReason } from '../report/rejects.js';
+import type { ReportDocument } from '../report/report.js';
+import { UsageError } from '../shared/errors.js';
+import { writeFileAtomic } from '../shared/fs.js';
+
+export interface RejectsOptions {
+  path: string;
+  files: readonly string[];
+  encoding: Encoding;
+  mapping?: MappingProfile | undefined;
+  sheet?: string | undefined;
+}
+
+interface RawFile {
+  header: readonly string[];
+  delimiter: string;
+  rows: { row: number; cells: readonly string[]; reason: RejectReason }[];
+}
+
+/** Writes the rejects file; returns how many rows it holds. */
+export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<number> {
+  const wanted = rejectedRows(report);
+  const filesWithRows = new Set([...wanted.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
+  // A CSV file's own layout when every rejected row comes from CSV files with one header.
+  const raw: RawFile[] = [];
+  let canonical = false;
+  for (const file of opts.files) {
+    if (file === '-' || !filesWithRows.has(file) || !isCsv(file)) {
+      // Standard input was read once and is gone; a workbook's rows are keyed `file:sheet`.
+      if (file !== '-' && [...filesWithRows].some((f) => f === file || f.startsWith(`${file}:`))) canonical = true;
+      continue;
+    }
+    raw.push(await readRawCsv(file, wanted, opts));
+  }
+  const first = raw[0];
+  if (!canonical && raw.every((r) => sameHeader(r, first!))) {
+    const header = first?.header ?? [];
+    const delimiter = first?.delimiter ?? ',';
+    const lines = [csvLine([...header, ...REJECT_COLUMNS], delimiter)];
+    let n = 0;
+    for (const f of raw) {
+      for (const r of f.rows) {
+        const cells = Array.from({ length: header.length }, (_, i) => r.cells[i] ?? '');
+        lines.push(csvLine([...cells, r.reason.code, r.reason.message], delimiter));
+        n++;
+      }
+    }
+    write(opts.path, lines);
+    return n;
+  }
+  return writeCanonical(wanted, opts);
+}
+
+const isCsv = (file: string): boolean => detectFormat(file) === 'csv' && !/\.xls[xm]?$/i.test(file);
+
+const sameHeader = (a: RawFile, b: RawFile): boolean => a.delimiter === b.delimiter && a.header.length === b.header.length && a.header.every((h, i) => h === b.header[i]);
+
+function write(path: string, lines: readonly string[]): void {
+  try {
+    writeFileAtomic(path, (w) => {
+      for (const l of lines) w(l);
+    });
+  } catch (err) {
+    throw new UsageError(`cannot write the rejects to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The file's header and the wanted rows' cells as written, read as the load read it. */
+async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions): Promise<RawFile> {
+  const profile = opts.mapping;
+  const delimiter = profile?.csv.delimiter ?? (extname(file).toLowerCase() === '.tsv' ? '\t' : undefined);
+  const reader = new CsvReader(file, delimiter, profile !== undefined && profile.csv.quote !== '"' ? profile.csv.quote : undefined, () => undefined);
+  const preamble = new PreambleBlanker(profile?.csv.skipLines ?? 0);
+  const out: RawFile = { header: [], delimiter: ',', rows: [] };
+  let left = [...wanted.keys()].filter((k) => k.startsWith(`${file}\u0000`)).length;
+  const source = await openInputFile(file);
+  const take = (): void => {
+    for (const e of reader.out) {
+      if (e.kind !== 'record') continue;
+      const reason = wanted.get(rowKey(file, e.record.source.row));
+      if (reason === undefined) continue;
+      out.rows.push({ row: e.record.source.row, cells: e.record.cells ?? [], reason });
+      left--;
+    }
+    reader.out.length = 0;
+  };
+  const text = decodeText(source.bytes, profile?.encoding ?? opts.encoding);
+  try {
+    for await (const chunk of text) {
+      await reader.write(preamble.push(chunk));
+      take();
+      if (left <= 0 || reader.stopped) break;
+    }
+    if (left > 0 && !reader.stopped) {
+      await reader.end();
+      take();
+    }
+  } finally {
+    await text.return();
+  }
+  out.header = reader.headerCells ?? [];
+  out.delimiter = reader.usedDelimiter ?? ',';
+  return out;
+}
+
+/** Excel, JSON, or mixed input: the canonical columns the rejected rows use, read as the load read them. */
+async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions): Promise<number> {
+  const rows: { fields: Record<string, string | undefined>; reason: RejectReason }[] = [];
+  const used = new Set<string>();
+  for (const file of opts.files) {
+    if (file === '-') continue;
+    const source = await openInputFile(file);
+    for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, sheet: opts.sheet })) {
+      for (const e of batch) {
+        if (e.kind !== 'record') continue;
+        const reason = wanted.get(rowKey(e.record.source.file, e.record.source.row));
+        if (reason === undefined) continue;
+        rows.push({ fields: e.record.fields, reason });
+        for (const [k, v] of Object.entries(e.record.fields)) if (v !== undefined) used.add(k);
+      }
+    }
+  }
+  const columns = CANONICAL_COLUMNS.filter((c) => used.has(c));
+  const lines = [csvLine([...columns, ...REJECT_COLUMNS])];
+  for (const r of rows) lines.push(csvLine([...columns.map((c) => r.fields[c] ?? ''), r.reason.code, r.reason.message]));
+  write(opts.path, lines);
+  return rows.length;
+}

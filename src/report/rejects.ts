@@ -1,0 +1,52 @@
+/**
+ * `--rejects`: which input rows go back to the user, and why — pure. Every row of every invoice
+ * that ended `invalid` or `failed`, each with an `error_code` and `error_message`, so the file
+ * can be corrected and loaded again as it is (Salesforce Data Loader's error file, in the
+ * input's own layout; the CLI re-reads the rows, src/cli/rejects.ts).
+ */
+import type { ReportDocument, ReportInvoice } from './report.js';
+
+export const REJECT_COLUMNS = ['error_code', 'error_message'] as const;
+
+export interface RejectReason {
+  code: string;
+  message: string;
+}
+
+/** `file \0 row` → why the row is rejected, for every row of an invalid or failed invoice. */
+export function rejectedRows(report: ReportDocument): Map<string, RejectReason> {
+  const out = new Map<string, RejectReason>();
+  for (const inv of report.invoices) {
+    if (inv.status !== 'invalid' && inv.status !== 'failed') continue;
+    for (const r of inv.rows) out.set(rowKey(r.file, r.row), reasonFor(inv, r.file, r.row));
+  }
+  return out;
+}
+
+export const rowKey = (file: string, row: number): string => `${file}\u0000${row}`;
+
+/** A failed invoice: the target's code and message; an invalid one: the row's own errors, else the invoice's. */
+function reasonFor(inv: ReportInvoice, file: string, row: number): RejectReason {
+  if (inv.status === 'failed') {
+    const e = inv.error;
+    const tracking = e?.tracking_id ? ` (tracking id ${e.tracking_id})` : '';
+    return { code: e?.code ?? 'failed', message: `${e?.message ?? 'the invoice failed'}${tracking}` };
+  }
+  const errors = inv.issues.filter((p) => p.severity === 'error');
+  const own = errors.filter((p) => p.file === file && p.row === row);
+  const chosen = own.length > 0 ? own : errors;
+  if (chosen.length === 0) return { code: 'invalid', message: 'the invoice is invalid' };
+  return {
+    code: [...new Set(chosen.map((p) => p.code))].join(' '),
+    message: chosen.map((p) => (p.row !== undefined && (p.file !== file || p.row !== row) ? `row ${p.row}: ${p.message}` : p.message)).join('; '),
+  };
+}
+
+/** One CSV line (LF-terminated) with `delimiter`; a cell is quoted when it must be (RFC 4180). */
+export function csvLine(cells: readonly string[], delimiter = ','): string {
+  return (
+    cells
+      .map((c) => (c.includes(delimiter) || c.includes('"') || c.includes('\n') || c.includes('\r') ? `"${c.replaceAll('"', '""')}"` : c))
+      .join(delimiter) + '\n'
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * `--rejects`: a load with one invoice Alma refuses and one invalid invoice, with
+ * `--skip-invalid --rejects r.csv`, writes exactly their rows in the input's own layout with
+ * codes; the corrected file then loads and the batch is complete, each invoice exactly once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { ROOT } from '../helpers/cli.js';
+import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
+import { workbookFromCsv } from '../helpers/workbook.js';
+
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+const SAMPLE = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'), 'utf8');
+// A vendor's column order and header spelling: the rejects file must keep both.
+const header = SAMPLE.split('\n')[0]!.split(',');
+const order = [...header].reverse();
+const reorder = (csv: string): string =>
+  (parse(csv) as string[][]).map((r) => order.map((c) => r[header.indexOf(c)]!).map((v) => (/[",]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v)).join(';')).join('\r\n') + '\r\n';
+
+/** G-24118 names a vendor account Alma refuses (60237); HA-2025-00412's total does not add up. */
+const broken = reorder(
+  SAMPLE.replace('G-24118,2025-03-03,GOBI,GOBI,', 'G-24118,2025-03-03,GOBI,NO-SUCH-ACCOUNT,').replace('HARRAS-EUR,EUR,BANKTRANSFER,884.40', 'HARRAS-EUR,EUR,BANKTRANSFER,884.41'),
+).replace('invoice_number', 'Invoice_Number');
+
+describe('--rejects', () => {
+  it('writes the rows of the refused and the invalid invoice in the input layout; the corrected file finishes the batch', async () => {
+    w = await world();
+    const input = join(w.dir, 'vendor.csv');
+    writeFileSync(input, broken);
+    const rejects = join(w.dir, 'r.csv');
+    const first = await w.load(['--skip-invalid', '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(4);
+    expect(first.report!.summary).toMatchObject({ loaded: 4, in_review: 1, failed: 1, invalid: 1 });
+
+    const text = readFileSync(rejects, 'utf8');
+    const rows = parse(text, { delimiter: ';' }) as string[][];
+    expect(rows[0]).toEqual([...order.map((c) => (c === 'invoice_number' ? 'Invoice_Number' : c)), 'error_code', 'error_message']);
+    const inputRows = (parse(broken, { delimiter: ';' }) as string[][]).slice(1);
+    const at = (name: string) => rows[0]!.indexOf(name);
+    const body = rows.slice(1);
+    // Exactly the rows of the two invoices, each as the input had it, plus the reason.
+    expect(body.map((r) => r.slice(0, order.length))).toEqual(inputRows.filter((r) => ['G-24118', 'HA-2025-00412'].includes(r[order.indexOf('invoice_number')]!)));
+    expect(body.map((r) => r[at('error_code')])).toEqual(['60237', '60237', '60237', 'total_mismatch', 'total_mismatch']);
+    expect(body[0]![at('error_message')]).toContain('Invoice vendor account not valid');
+    expect(body[0]![at('error_message')]).toMatch(/tracking id/);
+    expect(body[3]![at('error_message')]).toContain('884.41');
+
+    // The user corrects the two cells and loads the file as it is, error columns and all.
+    const corrected = text.replace('NO-SUCH-ACCOUNT', 'GOBI').replace('884.41', '884.40');
+    writeFileSync(rejects, corrected);
+    const second = await w.load([rejects]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.report!.summary).toMatchObject({ invoices: 2, loaded: 2 });
+    // The whole batch is now in the sandbox exactly once: a re-run of the original sends nothing new.
+    const all = await w.load([join(ROOT, 'fixtures/sample-batch.csv')]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.report!.summary).toMatchObject({ invoices: 7, already_loaded: 7, failed: 0 });
+    const numbers = all.report!.invoices.map((i) => i.number);
+    expect(w.sandbox.state().invoices.filter((i) => numbers.includes(i.number)).map((i) => i.number).sort()).toEqual([...numbers].sort());
+    expectExactlyOnce(w.sandbox.state(), all.report!);
+  });
+
+  it('an Excel input gives the canonical columns; nothing rejected gives a header-only file', async () => {
+    w = await world();
+    const book = join(w.dir, 'b.xlsx');
+    await workbookFromCsv(book, SAMPLE.replace('HARRAS-EUR,EUR,BANKTRANSFER,884.40', 'HARRAS-EUR,EUR,BANKTRANSFER,884.41'));
+    const rejects = join(w.dir, 'r.csv');
+    const res = await w.load(['--dry-run', '--rejects', rejects, book]);
+    expect(res.code).toBe(3);
+    const rows = parse(readFileSync(rejects, 'utf8')) as string[][];
+    expect(rows[0]!.slice(0, 3)).toEqual(['invoice_number', 'invoice_date', 'vendor']);
+    expect(rows[0]!.slice(-2)).toEqual(['error_code', 'error_message']);
+    expect(rows.slice(1).map((r) => [r[0], r[1], r[rows[0]!.indexOf('total_amount')], r.at(-2)])).toEqual([
+      ['HA-2025-00412', '2025-02-20', '884.41', 'total_mismatch'],
+      ['HA-2025-00412', '', '', 'total_mismatch'],
+    ]);
+    const clean = await w.load(['--dry-run', '--rejects', rejects, join(ROOT, 'fixtures/sample-batch.csv')]);
+    expect(clean.code).toBe(0);
+    expect(readFileSync(rejects, 'utf8')).toBe('error_code,error_message\n');
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { csvLine, rejectedRows, rowKey } from '../../src/report/rejects.js';
+import type { ReportDocument, ReportInvoice } from '../../src/report/report.js';
+
+const inv = (o: Partial<ReportInvoice>): ReportInvoice => ({ vendor: 'V', number: 'N', status: 'loaded', alerts: [], lines: [], issues: [], rows: [], ...o });
+const doc = (invoices: ReportInvoice[]) => ({ invoices }) as unknown as ReportDocument;
+
+describe('rejectedRows', () => {
+  it('every row of invalid and failed invoices; a row its own errors, else the invoice errors; failures with the tracking id', () => {
+    const m = rejectedRows(
+      doc([
+        inv({ status: 'loaded', rows: [{ file: 'b.csv', row: 2 }] }),
+        inv({
+          status: 'invalid',
+          rows: [{ file: 'b.csv', row: 3 }, { file: 'b.csv', row: 4 }],
+          issues: [
+            { file: 'b.csv', row: 4, code: 'invalid_date', message: 'bad date', severity: 'error' },
+            { file: 'b.csv', row: 3, code: 'unknown_x', message: 'a warning', severity: 'warning' },
+          ],
+        }),
+        inv({ status: 'failed', rows: [{ file: 'b.csv', row: 5 }], error: { step: 'create', http_status: 400, code: '60237', message: 'Invoice vendor account not valid.', tracking_id: 'E01-1' } }),
+      ]),
+    );
+    expect([...m.keys()]).toEqual([rowKey('b.csv', 3), rowKey('b.csv', 4), rowKey('b.csv', 5)]);
+    expect(m.get(rowKey('b.csv', 3))).toEqual({ code: 'invalid_date', message: 'row 4: bad date' });
+    expect(m.get(rowKey('b.csv', 4))).toEqual({ code: 'invalid_date', message: 'bad date' });
+    expect(m.get(rowKey('b.csv', 5))).toEqual({ code: '60237', message: 'Invoice vendor account not valid. (tracking id E01-1)' });
+  });
+
+  it('csvLine quotes only what needs it, with any delimiter', () => {
+    expect(csvLine(['a', 'b,c', 'say "hi"', 'x\ny'])).toBe('a,"b,c","say ""hi""","x\ny"\n');
+    expect(csvLine(['a;b', 'c,d'], ';')).toBe('"a;b";c,d\n');
+  });
+});
