@@ -47,6 +47,8 @@ export interface DraftInvoice {
   rows: number[];
   fields: InvoiceFields;
   lines: DraftLine[];
+  /** Every distinct `attachment` cell of the invoice, in row order (`fields.attachment` is the first). */
+  attachments?: Field<string>[] | undefined;
 }
 
 /** The valid value of a field, or undefined when it is absent or invalid. */

@@ -110,6 +110,8 @@ const specOf = (column: string): Spec => SPECS.get(column) as Spec;
 const PASS: readonly Spec[] = [...SPECS.values()].filter((s) => s.level !== LEVEL_KEY && s.level !== LEVEL_LINE_NUMBER);
 
 const VENDOR = INVOICE_COLUMNS.indexOf('vendor');
+/** The one invoice-level column that may hold several values: one file per row (DESIGN.md "Files"). */
+const ATTACHMENT = INVOICE_COLUMNS.indexOf('attachment');
 const NUMBER = INVOICE_COLUMNS.indexOf('invoice_number');
 const WHOLE = /^\d+$/;
 
@@ -472,6 +474,10 @@ function mergeInvoiceCell(inv: InvoiceAcc, spec: Spec, text: string, row: number
   const kept = check(inv, spec, text, row);
   if (prev === undefined) {
     inv.head.push(spec.index, kept, row);
+  } else if (spec.index === ATTACHMENT) {
+    // Several rows may name several files: each distinct path is kept once, in row order.
+    for (let h = at; h < inv.head.length; h += 3) if (inv.head[h] === ATTACHMENT && inv.head[h + 1] === text) return;
+    inv.head.push(spec.index, kept, row);
   } else if (prev !== INVALID && kept !== INVALID && normal(spec, prev) !== normal(spec, text)) {
     inv.problems.push(
       problem(
@@ -608,9 +614,15 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
   const order: number[] = [];
   for (let h = 0; h < acc.head.length; h += 3) order.push(h);
   order.sort((a, b) => (acc.head[a] as number) - (acc.head[b] as number));
+  let attachments: Field<string>[] | undefined;
   for (const h of order) {
     const column = INVOICE_COLUMNS[acc.head[h] as number] as string;
-    fields[column] = field(specOf(column), acc.head[h + 1] as Kept, acc.head[h + 2] as number);
+    const f = field(specOf(column), acc.head[h + 1] as Kept, acc.head[h + 2] as number);
+    if (acc.head[h] === ATTACHMENT) {
+      (attachments ??= []).push(f as Field<string>);
+      if (fields[column] !== undefined) continue; // the field keeps the first file
+    }
+    fields[column] = f;
   }
 
   // Explicit integer line numbers: `1` and `01` are the same number written two ways.
@@ -666,7 +678,7 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
     }
     return { number, explicit: l.number !== undefined, rows, fields: lf, funds };
   });
-  return { key: acc.key, file: acc.file.name, rows: acc.rows, fields, lines };
+  return { key: acc.key, file: acc.file.name, rows: acc.rows, fields, lines, ...(attachments !== undefined ? { attachments } : {}) };
 }
 
 function finishInvoice(acc: InvoiceAcc, fileOrder: ReadonlyMap<string, number>, rules: InvoiceRules): GroupedInvoice {

@@ -102,8 +102,10 @@ export interface InvoiceHeader {
   purchaseOrderId?: string | undefined;
   purchaseOrderNote?: string | undefined;
   customAttributes?: CustomAttribute[] | undefined;
-  /** Exsited: a file to attach to the invoice's note, as written (relative to the batch file). */
+  /** The first `attachment` cell, as written (relative to the batch file): Exsited's note file. */
   attachment?: string | undefined;
+  /** Every file the invoice names in `attachment` (Alma adds each as an invoice attachment), as written, with its row. */
+  attachments?: AttachmentRef[] | undefined;
   /**
    * Alguna: the account invoiced, the billing period (YYYY-MM-DD or RFC 3339), autoIssue
    * (https://docs.alguna.io/api-reference/invoices/create).
@@ -112,6 +114,12 @@ export interface InvoiceHeader {
   billingPeriodStart?: string | undefined;
   billingPeriodEnd?: string | undefined;
   autoIssue?: boolean | undefined;
+}
+
+/** A file named by the batch: the path as written (relative to the batch file's folder, or absolute) and where. */
+export interface AttachmentRef {
+  path: string;
+  source: Provenance;
 }
 
 /**

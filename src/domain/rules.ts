@@ -409,6 +409,7 @@ export function buildInvoice(d: DraftInvoice, at: (row: number) => Provenance): 
       purchaseOrderNote: valueOf(f.purchase_order_note),
       customAttributes: f.custom_attributes === undefined ? undefined : attributePairs(valueOf(f.custom_attributes) ?? '[]'),
       attachment: valueOf(f.attachment),
+      attachments: d.attachments?.map((a) => ({ path: a.text, source: at(a.row) })),
       accountId: valueOf(f.account_id),
       billingPeriodStart: valueOf(f.billing_period_start),
       billingPeriodEnd: valueOf(f.billing_period_end),

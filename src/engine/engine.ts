@@ -237,6 +237,7 @@ function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: Invoice
     alerts: s?.alerts ?? [],
     ...(s?.amounts !== undefined ? { amounts: s.amounts } : {}),
     lines: [...st.lines].map(([number, id]) => ({ number, id })),
+    ...(st.attachments.size > 0 ? { attachments: [...st.attachments].map(([file, id]) => ({ file, id })) } : {}),
     warnings: [],
   };
 }
@@ -463,6 +464,13 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
       st = journal.state(key);
     }
 
+    // 2b. Attachments (Alma's invoice files): each once, after the lines, before processing.
+    if (!st.processed && target.attachments !== undefined) {
+      step = 'attachments';
+      wrote = (await attachFiles(inv, id, opts, checkpoint)) || wrote;
+      st = journal.state(key);
+    }
+
     // 3. Process (the target's finalize step), once. A target without one is done here.
     const finalize = target.finalize;
     if (finalize === undefined && !st.processed) {
@@ -531,6 +539,46 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
     const st = journal.state(key);
     return { ...settledResult(key, st, 'failed'), error: record, warnings };
   }
+}
+
+/**
+ * Adds each of the invoice's files the journal does not record as attached. The journal is exact
+ * for an invoice this loader created, unless a file's send has no recorded outcome; then, and for
+ * an invoice found in the target, the target is asked (name and size) before anything is sent.
+ * Returns whether anything was sent.
+ */
+async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkpoint: () => void): Promise<boolean> {
+  const { target, journal, emit } = opts;
+  const seam = target.attachments!;
+  const key = inv.key;
+  const who = { vendor: key.vendor, number: key.number };
+  let sent = false;
+  for (const file of seam.files(inv)) {
+    const st = journal.state(key);
+    if (st.attachments.has(file.name)) continue;
+    if (st.found || st.attachmentsPending.has(file.name)) {
+      const held = await seam.find(id, file);
+      if (held !== undefined) {
+        journal.append({ t: 'attachment', ...who, file: file.name, id: held.id });
+        continue;
+      }
+    }
+    checkpoint();
+    emit({ type: 'step', key, step: 'attachments', detail: file.name });
+    sent = true;
+    const added = await writeOnce(
+      opts,
+      key,
+      'attachments',
+      () => {
+        journal.append({ t: 'intent', ...who, step: 'attachment', id, file: file.name });
+        return seam.add(id, file);
+      },
+      () => seam.find(id, file),
+    );
+    journal.append({ t: 'attachment', ...who, file: file.name, id: added.id });
+  }
+  return sent;
 }
 
 async function listLineMap(target: Target, id: string, st: InvoiceJournalState, inv: Invoice): Promise<Map<string, string>> {

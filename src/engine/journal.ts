@@ -17,7 +17,7 @@ import type { Alert } from '../targets/target.js';
 export const JOURNAL_KIND = 'invoice-load-journal';
 export const JOURNAL_VERSION = 1;
 
-export type Step = 'lookup' | 'create' | 'lines' | 'process' | 'poll';
+export type Step = 'lookup' | 'create' | 'lines' | 'attachments' | 'process' | 'poll';
 
 export interface JournalHeader {
   t: 'begin';
@@ -41,11 +41,13 @@ export type JournalEntry =
   | JournalHeader
   | { t: 'run'; at: string }
   /** About to send a write; `line` for a line step. */
-  | { t: 'intent'; vendor: string; number: string; step: 'create' | 'line' | 'process'; id?: string; line?: string }
+  | { t: 'intent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; id?: string; line?: string; file?: string }
   /** The invoice exists in the target with this id (created by us, or found by a look-up). */
   | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean }
   /** A child item exists (Alma: a line, `line` its number; Exsited: the note, `line` its note key). */
   | { t: 'line'; vendor: string; number: string; line: string; id: string }
+  /** A file is attached to the invoice (`file` its name, the key within the invoice). */
+  | { t: 'attachment'; vendor: string; number: string; file: string; id: string }
   /** The process request was answered: processing has started and must never be requested again. */
   | { t: 'processed'; vendor: string; number: string; id: string }
   | {
@@ -71,6 +73,10 @@ export interface InvoiceJournalState {
   lines: Map<string, string>;
   /** Line numbers sent without a recorded outcome. */
   linesPending: Set<string>;
+  /** Attached files by name → the target's attachment id. */
+  attachments: Map<string, string>;
+  /** File names sent without a recorded outcome. */
+  attachmentsPending: Set<string>;
   processPending: boolean;
   /**
    * For a pending process intent written by an earlier run: the start of the first run after it.
@@ -88,6 +94,8 @@ const emptyState = (): InvoiceJournalState => ({
   createPending: false,
   lines: new Map(),
   linesPending: new Set(),
+  attachments: new Map(),
+  attachmentsPending: new Set(),
   processPending: false,
   processed: false,
 });
@@ -111,6 +119,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     case 'intent':
       if (e.step === 'create') s.createPending = true;
       else if (e.step === 'line' && e.line !== undefined) s.linesPending.add(e.line);
+      else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.add(e.file);
       else if (e.step === 'process') {
         s.processPending = true;
         s.processSentBefore = undefined;
@@ -124,6 +133,10 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     case 'line':
       s.lines.set(e.line, e.id);
       s.linesPending.delete(e.line);
+      break;
+    case 'attachment':
+      s.attachments.set(e.file, e.id);
+      s.attachmentsPending.delete(e.file);
       break;
     case 'processed':
       s.processed = true;

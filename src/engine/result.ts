@@ -19,6 +19,8 @@ export interface InvoiceResult {
   /** The target's own amounts when it reports them (Alguna, Exsited `subtotal`/`tax`/`total`). */
   amounts?: Record<string, string> | undefined;
   lines: { number: string; id: string }[];
+  /** Files attached to the invoice (by name), with the target's attachment ids. */
+  attachments?: { file: string; id: string }[] | undefined;
   error?: ErrorRecord | undefined;
   /** Things worth a look that did not stop the invoice (e.g. two matches in Alma). */
   warnings: string[];

@@ -2,6 +2,7 @@
  * The report document (README "The report"), built by one pure function from the plan and the engine's
  * results (taze's `--json` pattern): `--json` prints it, `--report` writes it, tests compare it.
  */
+import { basename } from 'node:path';
 import { keyString, type Invoice } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import type { InvoiceResult } from '../engine/result.js';
@@ -19,7 +20,7 @@ export const formatAmount = (amount: Decimal, currency: string | undefined): str
 export type ReportStatus = 'loaded' | 'in_review' | 'failed' | 'invalid' | 'already_loaded' | 'planned';
 
 export interface ReportError {
-  step: 'lookup' | 'create' | 'lines' | 'process' | 'poll';
+  step: 'lookup' | 'create' | 'lines' | 'attachments' | 'process' | 'poll';
   http_status: number;
   code: string;
   message: string;
@@ -36,6 +37,8 @@ export interface ReportInvoice {
   alerts: Alert[];
   /** The target's child items: Alma lines by number, the Exsited note, Alguna's line items (issue #6). */
   lines: { number: string; id?: string | undefined }[];
+  /** The files the batch names for the invoice (`attachment` column), with the target's ids once attached. */
+  attachments?: { file: string; id?: string | undefined }[] | undefined;
   total?: string | undefined;
   currency?: string | undefined;
   /** The target's own amounts when it reports them (Alguna and Exsited `subtotal`, `tax`, `total`). */
@@ -142,7 +145,7 @@ export function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefine
   if (dryRun || !result) {
     // A valid invoice the engine never saw (a run that stopped before starting) is still only planned.
     const lines = lineKeys(inv).map((n) => ({ number: n }));
-    return { vendor, number, total, currency, rows: entry.rows, status: 'planned', alerts: [], lines, issues: entry.problems };
+    return { vendor, number, total, currency, rows: entry.rows, status: 'planned', alerts: [], lines, ...attachmentList(inv), issues: entry.problems };
   }
   const base = { vendor, number, total, currency, rows: entry.rows };
   const firstRow = entry.rows[0];
@@ -162,8 +165,25 @@ export function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefine
     approval_status: result.approvalStatus,
     alerts: result.alerts,
     lines: lineKeys(inv).map((number) => ({ number, id: ids.get(number) })),
+    ...attachmentList(inv, result.attachments),
     ...(result.amounts !== undefined ? { amounts: result.amounts } : {}),
     error: result.error,
     issues: [...entry.problems, ...warnings],
+  };
+}
+
+/**
+ * The invoice's files by name (as the target shows them), with ids where attached; nothing
+ * for an invoice without files, so reports of batches without them are unchanged.
+ */
+function attachmentList(inv: Invoice, attached?: { file: string; id: string }[]): { attachments?: ReportInvoice['attachments'] } {
+  const refs = inv.header.attachments;
+  if (refs === undefined || refs.length === 0) return {};
+  const ids = new Map((attached ?? []).map((a) => [a.file, a.id]));
+  return {
+    attachments: refs.map((r) => {
+      const file = basename(r.path);
+      return { file, ...(ids.has(file) ? { id: ids.get(file) } : {}) };
+    }),
   };
 }

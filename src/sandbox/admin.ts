@@ -3,7 +3,8 @@
  * for tests, and runtime control of faults, settings and the data.
  *   GET  /_sandbox/state    → SandboxStateDump
  *   POST /_sandbox/faults   {faultRate?, faultKinds?, faults?, randomSeed?}  (replaces the config)
- *   POST /_sandbox/config   {perSecond?, daily?, latencyMs?, processDelayMs?, allowDuplicates?, retryAfter?, timeoutHoldMs?}
+ *   POST /_sandbox/config   {perSecond?, daily?, latencyMs?, processDelayMs?, allowDuplicates?, retryAfter?, timeoutHoldMs?,
+ *                            handleInvoicePayment?, attachmentMaxBytes?}
  *   POST /_sandbox/reset    back to the seed
  */
 import type { ServerResponse } from 'node:http';
@@ -72,5 +73,14 @@ export function stateInvoice(inv: InvoiceRec): StateInvoice {
       total_price: l.totalPrice,
       funds: l.funds.map((f) => ({ ...f })),
     })),
+    attachments: (inv.attachments ?? []).map((a) => ({ id: a.id, file_name: a.fileName, size: a.size })),
+    payment: {
+      status: inv.payment.status,
+      voucher_number: inv.payment.voucherNumber,
+      voucher_date: inv.payment.voucherDate,
+      voucher_amount: inv.payment.voucherAmount,
+      voucher_currency: inv.payment.voucherCurrency,
+    },
+    notes: [...inv.notes],
   };
 }

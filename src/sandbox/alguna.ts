@@ -314,6 +314,9 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
     poll: [404, 'invoice not found'],
     read: [404, 'not found'],
     other: [400, 'bad request'],
+    // Alma's steps only: Alguna has no attachment or ERP request.
+    attachment: [400, 'bad request'],
+    erp: [400, 'bad request'],
   };
 
   return startSibling<AlgunaSandboxConfig, AlgunaSandboxState>(

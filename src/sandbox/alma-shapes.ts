@@ -7,7 +7,7 @@
  */
 import { Decimal } from 'decimal.js';
 import type { Catalog, SeedFund, SeedPoLine, SeedVendor } from './catalog.js';
-import type { InvoiceRec, LineRec } from './records.js';
+import type { AttachmentRec, InvoiceRec, LineRec } from './records.js';
 
 /** A refusal the API answers with its own errorCode (400 unless said otherwise). */
 export class AlmaError extends Error {
@@ -315,5 +315,21 @@ export function renderCodeTable(name: string, cat: Catalog): Record<string, unkn
     name,
     description: t.description,
     row: t.rows.map((r) => ({ code: r.code, description: r.description, default: r.default, enabled: r.enabled })),
+  };
+}
+
+/**
+ * An attachment as the sandbox answers it: `id`, `file_name`, `type`, `creation_date`, `link`,
+ * and the base64 `content` only when expanded. No size: the public record shows none in a
+ * listing, so a loader must not rely on one (it measures the content instead).
+ */
+export function renderAttachment(invoiceId: string, a: AttachmentRec, ctx: RenderContext, withContent: boolean): Record<string, unknown> {
+  return {
+    id: a.id,
+    file_name: a.fileName,
+    type: a.type === '' ? undefined : a.type,
+    creation_date: `${a.creationDate}Z`,
+    content: withContent ? a.content : undefined,
+    link: `${ctx.base}/acq/invoices/${invoiceId}/attachments/${a.id}`,
   };
 }

@@ -17,6 +17,10 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   allowDuplicates: false,
   retryAfter: false,
   timeoutHoldMs: 60_000,
+  // Alma's setting decides whether a marked invoice waits for payment or is closed (BLOG-ERP in
+  // docs/alma.md); waiting is the sandbox's default, so a payments file can follow an export.
+  handleInvoicePayment: true,
+  attachmentMaxBytes: 8 * 1024 * 1024,
 };
 
 export const DEFAULT_RANDOM_SEED = 42;
@@ -31,6 +35,8 @@ export const configPatchSchema = z.strictObject({
   allowDuplicates: z.boolean().optional(),
   retryAfter: z.boolean().optional(),
   timeoutHoldMs: z.number().min(0).optional(),
+  handleInvoicePayment: z.boolean().optional(),
+  attachmentMaxBytes: z.number().int().min(0).optional(),
 });
 
 export const faultRuleSchema = z.strictObject({

@@ -399,6 +399,9 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
     poll: [404, 'not_found', 'purchase invoice not found'],
     read: [400, 'bad_request', 'Validation Errors: bad request'],
     other: [400, 'bad_request', 'Bad request'],
+    // Alma's steps only: Exsited's file goes with its note (`line`).
+    attachment: [400, 'bad_request', 'Bad request'],
+    erp: [400, 'bad_request', 'Bad request'],
   };
 
   const handle = await startSibling<ExsitedSandboxConfig, ExsitedSandboxState>(

@@ -52,6 +52,8 @@ export const BUSINESS_ERRORS: Record<FaultStep, { code: string; message: string 
   lookup: { code: '401873', message: 'Request failed: search could not be performed.' },
   poll: { code: '402459', message: 'Error while trying to retrieve invoice.' },
   read: { code: '402119', message: 'General error.' },
+  attachment: { code: '60322', message: 'Attachment content could not be processed.' },
+  erp: { code: '60267', message: 'Failed to process invoice in ERP.' },
 };
 
 /** `business` fits every write step; on reads it is only used when a targeted rule asks for it. */

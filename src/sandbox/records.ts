@@ -79,12 +79,26 @@ export interface InvoiceRec {
   /** When the pending processing settles (ms since epoch), or null when none is pending. */
   settleAt: number | null;
   lines: LineRec[];
+  /** Absent in state files written before attachments existed. */
+  attachments?: AttachmentRec[] | undefined;
+}
+
+export interface AttachmentRec {
+  id: string;
+  fileName: string;
+  size: number;
+  /** The file, base64, as it was sent. */
+  content: string;
+  type: string;
+  creationDate: string;
 }
 
 export interface ApiCounters {
   created: Record<string, Record<string, number>>;
   linePosts: Record<string, Record<string, number>>;
   processCount: Record<string, number>;
+  attachmentPosts: Record<string, Record<string, number>>;
+  erpOps: Record<string, Record<string, number>>;
 }
 
 /** What `statePath` holds. */

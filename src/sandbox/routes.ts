@@ -11,6 +11,7 @@ import {
   renderLine,
   renderPoLine,
   renderVendor,
+  renderAttachment,
   type RenderContext,
 } from './alma-shapes.js';
 import { field, text, wrapped, type JsonObject } from './body.js';
@@ -27,6 +28,8 @@ export interface RouteDeps {
   now: () => number;
   processDelayMs: () => number;
   allowDuplicates: () => boolean;
+  handleInvoicePayment: () => boolean;
+  attachmentMaxBytes: () => number;
 }
 
 export interface ApiAnswer {
@@ -93,7 +96,13 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
             run: () => ok(renderInvoice(d.store.startProcessing(id, d.now(), d.processDelayMs()), d.ctx, true)),
           };
         }
-        return { step: 'other', subject: () => about(id), run: (body) => ok(renderInvoice(d.store.otherOp(id, op, body), d.ctx, true)) };
+        // The hand-over to finance and its answers are writes a loader must send once: faults apply.
+        const erp = op === 'mark_in_erp' || op === 'paid' || op === 'rejected';
+        return {
+          step: erp ? 'erp' : 'other',
+          subject: () => about(id),
+          run: (body) => ok(renderInvoice(d.store.otherOp(id, op, body, { handleInvoicePayment: d.handleInvoicePayment() }), d.ctx, true)),
+        };
       }
     } else if (sub === 'lines') {
       if (subId === undefined && method === 'GET') return { step: 'lookup', subject: () => about(id), run: () => listLines(id, query, d) };
@@ -119,8 +128,34 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
           },
         };
       }
+    } else if (sub === 'attachments') {
+      if (subId === undefined && method === 'GET') {
+        return {
+          step: 'lookup',
+          subject: () => about(id),
+          run: () => {
+            const { limit, offset } = pageParams(query);
+            return ok(listBody('attachment', d.store.invoice(id).attachments ?? [], limit, offset, (a) => renderAttachment(id, a, d.ctx, false)));
+          },
+        };
+      }
+      if (subId === undefined && method === 'POST') {
+        return {
+          step: 'attachment',
+          subject: () => about(id),
+          run: (body) => ok(renderAttachment(id, d.store.addAttachment(id, body, d.now(), d.attachmentMaxBytes()), d.ctx, false)),
+        };
+      }
+      if (subId !== undefined && method === 'GET') {
+        return {
+          step: 'read',
+          subject: () => about(id),
+          // "expand … Default value: content" (OAS "Get Invoice Attachment").
+          run: () => ok(renderAttachment(id, d.store.attachment(id, subId), d.ctx, (query.get('expand') ?? 'content').includes('content'))),
+        };
+      }
     }
-    if (sub === undefined || sub === 'lines') return wrongMethod(method);
+    if (sub === undefined || sub === 'lines' || sub === 'attachments') return wrongMethod(method);
   }
 
   if (area === 'acq' && res === 'vendors' && id !== undefined && subId === undefined && !extra) {

@@ -35,7 +35,8 @@ export type { FaultConfig, FaultKind, FaultRule, SandboxConfig, SandboxHandle, S
 
 const API_PREFIX = '/almaws/v1';
 const ADMIN_PREFIX = '/_sandbox/';
-const MAX_BODY = 10 * 1024 * 1024;
+// Room for an 8 MiB attachment, base64 in JSON (a third larger).
+const MAX_BODY = 16 * 1024 * 1024;
 const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG) as (keyof SandboxConfig)[];
 
 interface Stats {
@@ -94,6 +95,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     now,
     processDelayMs: () => config.processDelayMs,
     allowDuplicates: () => config.allowDuplicates,
+    handleInvoicePayment: () => config.handleInvoicePayment,
+    attachmentMaxBytes: () => config.attachmentMaxBytes,
   };
 
   // ---- connection bookkeeping, so close() ends everything at once ---------------------------

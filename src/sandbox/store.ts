@@ -9,7 +9,7 @@ import { asObject, bool, D, date, field, money, norm, sub, text, wrapped, type J
 import type { Catalog } from './catalog.js';
 import { buildLine } from './line.js';
 import { seedInvoiceBodies } from './seed.js';
-import type { ApiCounters, InvoiceRec, LineRec, PersistedState } from './records.js';
+import type { ApiCounters, AttachmentRec, InvoiceRec, LineRec, PersistedState } from './records.js';
 import { wordMatch, type Clause } from './search.js';
 
 export const WF_IN_REVIEW = 'InReview';
@@ -353,12 +353,53 @@ export class Store {
   }
 
   /** The ERP ops (BLOG-ERP, GIST-ERP, KB-ERPREJ): minimal, enough for a loader's tests. */
-  otherOp(id: string, op: string, body: JsonValue | undefined): InvoiceRec {
+  // ---- attachments (OAS "Create Invoice Attachment"; docs/alma.md "After the load") ----------
+
+  /** `{file_name, content}` (base64); 60322 when either is missing, not base64, or over the size limit. */
+  addAttachment(invoiceId: string, body: JsonValue | undefined, now: number, maxBytes: number): AttachmentRec {
+    const inv = this.invoice(invoiceId);
+    const b = asObject(body, 'attachment');
+    const fileName = text(field(b, 'file_name'));
+    const content = text(field(b, 'content'));
+    if (fileName === undefined || content === undefined || !/^[A-Za-z0-9+/]*={0,2}$/.test(content.replace(/\s+/g, ''))) {
+      throw refuse('60322', 'Attachment content could not be processed.');
+    }
+    const size = Buffer.from(content, 'base64').length;
+    if (size > maxBytes) throw refuse('60322', `Attachment content could not be processed: ${size} bytes is over the sandbox's limit of ${maxBytes}.`);
+    const rec: AttachmentRec = {
+      id: this.nextId(),
+      fileName,
+      size,
+      content,
+      type: text(field(b, 'type')) ?? '',
+      creationDate: new Date(now).toISOString().slice(0, 10),
+    };
+    (inv.attachments ??= []).push(rec);
+    bump(this.counters.attachmentPosts, inv.id, fileName);
+    this.dirty = true;
+    return rec;
+  }
+
+  attachment(invoiceId: string, attachmentId: string): AttachmentRec {
+    const inv = this.invoice(invoiceId);
+    const a = (inv.attachments ?? []).find((x) => x.id === attachmentId);
+    if (!a) throw refuse('60321', `Attachment ${attachmentId} not found.`);
+    return a;
+  }
+
+  // ---- the hand-over to finance: op=mark_in_erp / paid / rejected (BLOG-ERP, KB-ERPREJ) ----
+
+  otherOp(id: string, op: string, body: JsonValue | undefined, opts: { handleInvoicePayment: boolean } = { handleInvoicePayment: true }): InvoiceRec {
     const inv = this.invoice(id);
     switch (op) {
       case 'mark_in_erp':
         if (inv.workflow !== WF_READY_TO_BE_PAID) throw refuse('60267', 'Failed to process invoice in ERP.');
-        inv.workflow = WF_WAITING_FOR_PAYMENT;
+        // By handle_invoice_payment: wait for the payment, or close at once (BLOG-ERP; FIN-EXPORT).
+        if (opts.handleInvoicePayment) inv.workflow = WF_WAITING_FOR_PAYMENT;
+        else {
+          inv.workflow = 'CLOSED';
+          inv.baseStatus = 'CLOSED';
+        }
         break;
       case 'paid': {
         if (inv.workflow !== WF_READY_TO_BE_PAID && inv.workflow !== WF_WAITING_FOR_PAYMENT) {
@@ -388,11 +429,13 @@ export class Store {
         inv.approval = 'PENDING';
         inv.alerts = ['INVOICE_WAS_REJECTED_BY_ERP'];
         inv.processRequested = false;
+        inv.notes.push(...notes.map((n) => (typeof n === 'string' ? n : (text(field(asNote(n), 'content')) ?? text(field(asNote(n), 'note_text')) ?? ''))));
         break;
       }
       default:
         throw refuse('40166410', `Parameter op is not valid: ${op}. Valid options are mark_in_erp, paid, process_invoice, rejected.`);
     }
+    bump(this.counters.erpOps, inv.id, op);
     this.dirty = true;
     return inv;
   }
@@ -413,5 +456,5 @@ function bump(map: Record<string, Record<string, number>>, a: string, b: string)
 }
 
 export function emptyCounters(): ApiCounters {
-  return { created: {}, linePosts: {}, processCount: {} };
+  return { created: {}, linePosts: {}, processCount: {}, attachmentPosts: {}, erpOps: {} };
 }

@@ -19,15 +19,16 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 /**
  * The step a request belongs to, as a loader sees it: `lookup` = GET list/search,
  * `create` = POST invoice, `line` = POST line, `process` = POST op=process_invoice,
- * `poll` = GET one invoice, `read` = any other GET.
+ * `poll` = GET one invoice, `read` = any other GET, `attachment` = POST an invoice attachment,
+ * `erp` = POST op=mark_in_erp, op=paid or op=rejected (the hand-over to finance and its answer).
  */
-export const FAULT_STEPS = ['lookup', 'create', 'line', 'process', 'poll', 'read'] as const;
+export const FAULT_STEPS = ['lookup', 'create', 'line', 'process', 'poll', 'read', 'attachment', 'erp'] as const;
 export type FaultStep = (typeof FAULT_STEPS)[number];
 /** `other` = requests no fault is ever injected into (other ops, wrong methods, unknown paths). */
 export type Step = FaultStep | 'other';
 
 /** Steps that change data: a business fault there is permanent for the invoice it is about. */
-export const WRITE_STEPS: ReadonlySet<FaultStep> = new Set(['create', 'line', 'process']);
+export const WRITE_STEPS: ReadonlySet<FaultStep> = new Set(['create', 'line', 'process', 'attachment', 'erp']);
 
 export interface FaultRule {
   step: FaultStep;
@@ -76,6 +77,13 @@ export interface SandboxConfig {
   retryAfter: boolean;
   /** How long a `timeout` fault holds the connection before destroying it. */
   timeoutHoldMs: number;
+  /**
+   * Alma's `handle_invoice_payment` setting: after `op=mark_in_erp` an invoice waits for its
+   * payment (`Ready to be Paid`, "Waiting for Payment") when true, or is closed when false.
+   */
+  handleInvoicePayment: boolean;
+  /** Largest attachment accepted, in bytes (a larger one is refused with 60322). */
+  attachmentMaxBytes: number;
 }
 
 export type SandboxLogger = (message: string) => void;
@@ -123,6 +131,10 @@ export interface StateInvoice {
   processing: 'not_started' | 'pending' | 'settled';
   origin: 'seed' | 'api';
   lines: StateLine[];
+  /** Files attached through the API: name and size in bytes. */
+  attachments: Array<{ id: string; file_name: string; size: number }>;
+  payment: { status: string; voucher_number: string; voucher_date: string | null; voucher_amount: string; voucher_currency: string };
+  notes: string[];
 }
 
 /** `GET /_sandbox/state`: a truthful view of what was created, for tests. */
@@ -135,6 +147,10 @@ export interface SandboxStateDump {
     linePosts: Record<string, Record<string, number>>;
     /** Accepted op=process_invoice requests per invoice id. */
     processCount: Record<string, number>;
+    /** Attachments added through the API, per invoice id, per file name. */
+    attachmentPosts: Record<string, Record<string, number>>;
+    /** Accepted op=mark_in_erp / paid / rejected requests, per invoice id, per op. */
+    erpOps: Record<string, Record<string, number>>;
     /** Alma API requests received, keyed "METHOD step" (e.g. "POST create"). */
     requests: Record<string, number>;
     requestsTotal: number;

@@ -7,10 +7,15 @@ import type { InvoiceRules } from '../domain/group.js';
 import type { Invoice } from '../domain/model.js';
 import { problem } from '../domain/problem.js';
 import { rulesFor, type TargetName } from '../domain/targets/index.js';
-import { invoicePayload as almaInvoice, linePayload as almaLine } from './alma/payload.js';
+import { attachmentPreview, invoicePayload as almaInvoice, linePayload as almaLine } from './alma/payload.js';
 import { idempotencyKey, invoicePayload as algunaInvoice } from './alguna/payload.js';
 import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION, fillPath } from './exsited/paths.js';
-import { attachmentPath, attachmentProblem, hasNote, NOTE_KEY, notePreview, purchaseInvoicePayload } from './exsited/payload.js';
+import type { DraftInvoice } from '../domain/draft.js';
+import { quote } from '../domain/cells.js';
+import type { Problem } from '../domain/problem.js';
+import { basename } from 'node:path';
+import { attachmentFiles, attachmentProblem, resolveAttachment } from './attachments.js';
+import { hasNote, NOTE_KEY, notePreview, purchaseInvoicePayload } from './exsited/payload.js';
 
 export interface PayloadPreview {
   /** `POST /path`, with `{id}` where the id is only known once the invoice exists. */
@@ -31,15 +36,59 @@ export interface TargetProfile {
   preview(invoice: Invoice): PayloadPreview[];
 }
 
+/**
+ * The files an invoice names must be there before anything is sent: they are read after the
+ * invoice exists, and a missing one would leave it half loaded (DESIGN.md principle 2). Each is
+ * a readable file (not a folder) within the size limit, and no two share a file name: the name
+ * (with the size) is how a re-run recognises a file the target already holds.
+ */
+function checkAttachments(d: DraftInvoice, cwd: string, most: number, label: string): Problem[] {
+  const found: Problem[] = [];
+  const names = new Map<string, number>();
+  const files = d.attachments ?? [];
+  files.forEach((f, i) => {
+    const at = { file: d.file, row: f.row };
+    if (i >= most) {
+      found.push(problem(at, 'too_many_attachments', `attachment ${quote(f.text)}: ${label} takes ${most} file per invoice; this invoice names ${files.length}`, { column: 'attachment' }));
+      return;
+    }
+    const path = resolveAttachment(f.text, d.file, cwd);
+    const why = attachmentProblem(path);
+    if (why !== undefined) found.push(problem(at, 'attachment_unreadable', `attachment ${why}`, { column: 'attachment' }));
+    const name = basename(path);
+    const first = names.get(name);
+    if (first !== undefined) {
+      found.push(
+        problem(at, 'attachment_duplicate_name', `attachment ${quote(f.text)} has the same file name as the one on row ${first}; rename one of them`, {
+          column: 'attachment',
+        }),
+      );
+    } else names.set(name, f.row);
+  });
+  return found;
+}
+
+/** The target's invoice rules, then the files' checks (which need the file system). */
+const withAttachments =
+  (name: TargetName, most: number, label: string) =>
+  (cwd: string): InvoiceRules => {
+    const base = rulesFor(name);
+    return (d) => {
+      const found = base(d);
+      return d.attachments === undefined ? found : found.concat(checkAttachments(d, cwd, most, label));
+    };
+  };
+
 const ALMA: TargetProfile = {
   name: 'alma',
   label: 'Alma',
-  rules: () => rulesFor('alma'),
+  rules: withAttachments('alma', Infinity, 'Alma'),
   lineKeys: (inv) => inv.lines.map((l) => l.number),
   payloads: (inv) => ({ invoice: almaInvoice(inv), lines: inv.lines.map(almaLine) }),
   preview: (inv) => [
     { heading: 'POST /almaws/v1/acq/invoices', body: almaInvoice(inv) },
     ...inv.lines.map((l) => ({ heading: `line ${l.number}: POST /almaws/v1/acq/invoices/{id}/lines`, body: almaLine(l) })),
+    ...attachmentFiles(inv).map((f) => ({ heading: `attachment ${f.name}: POST /almaws/v1/acq/invoices/{id}/attachments`, body: attachmentPreview(f) })),
   ],
 };
 
@@ -50,21 +99,8 @@ const exsitedPath = (name: 'purchaseOrderInvoices' | 'notes', po?: string): stri
 const EXSITED: TargetProfile = {
   name: 'exsited',
   label: 'Exsited',
-  rules: (cwd) => {
-    const base = rulesFor('exsited');
-    return (d) => {
-      const found = base(d);
-      // The file is read when the note is sent, after the invoice exists: check it now, so a
-      // missing file stops that invoice before anything is sent (README "What is checked before
-      // anything is sent").
-      const f = d.fields.attachment;
-      const text = f !== undefined && typeof f.value === 'string' ? f.value : undefined;
-      if (f === undefined || text === undefined) return found;
-      const path = attachmentPath({ header: { attachment: text }, rows: [{ file: d.file, row: f.row }] } as Invoice, cwd);
-      const why = path === undefined ? undefined : attachmentProblem(path);
-      return why === undefined ? found : [...found, problem({ file: d.file, row: f.row }, 'attachment_unreadable', `attachment ${why}`, { column: 'attachment' })];
-    };
-  },
+  // Exsited's note carries one file (multipart `note` and `file`, README "Exsited purchase invoices").
+  rules: withAttachments('exsited', 1, 'an Exsited note'),
   lineKeys: (inv) => (hasNote(inv) ? [NOTE_KEY] : []),
   payloads: (inv) => ({ invoice: purchaseInvoicePayload(inv), lines: hasNote(inv) ? [notePreview(inv)] : [] }),
   preview: (inv) => [

@@ -55,6 +55,30 @@ export interface RemoteLine {
 
 /** What happens below the target interface that the terminal may want to show (src/transport/events.ts). */
 export type { TargetEvent, TargetEventSink } from '../transport/events.js';
+/** A file the target holds under an invoice: its id, its name, and its size when the listing says. */
+export interface RemoteAttachment {
+  id: string;
+  name: string;
+  size?: number | undefined;
+}
+
+/** A file of the batch to attach: its name (unique per invoice) and where it is. */
+export interface AttachmentToSend {
+  name: string;
+  path: string;
+}
+
+/**
+ * Files attached to an invoice after its children and before finalize (Alma's invoice
+ * attachments). A re-run recognises a file the target already holds by name and size.
+ */
+export interface AttachmentSeam {
+  /** The invoice's files, in order. */
+  files(invoice: Invoice): AttachmentToSend[];
+  /** The target's attachment with this file's name and size, or undefined (after a lost answer, or for an invoice found). */
+  find(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment | undefined>;
+  add(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment>;
+}
 
 export interface Target {
   /** `alma`, `exsited`, `alguna` — the report's `target`. */
@@ -99,6 +123,8 @@ export interface Target {
    * Targets without one (Exsited, Alguna) are settled once the children exist.
    */
   finalize?: ((invoiceId: string) => Promise<RemoteInvoice>) | undefined;
+  /** Optional: files to attach once the children exist, before finalize (Alma). */
+  attachments?: AttachmentSeam | undefined;
   getInvoice(invoiceId: string): Promise<RemoteInvoice>;
   /**
    * Optional: the current state of several invoices (all of one vendor) by id, read together

@@ -32,6 +32,25 @@ describe('grouping rows into invoices', () => {
     expect([h?.currency, h?.date, h?.paymentMethod, h?.note, h?.totalAmount.toFixed()]).toEqual(['USD', '2026-01-15', 'CREDITCARD', 'first', '150']);
   });
 
+  it('keeps every distinct attachment of an invoice, in row order, once each; the first is also `attachment`', () => {
+    const r = run([
+      { ...BASE, total_amount: '150', line_number: '1', attachment: 'a.pdf' },
+      { vendor: 'ACME', invoice_number: 'INV-1', line_number: '2', price: '50', fund_code: 'F2', attachment: 'b.pdf' },
+      { vendor: 'ACME', invoice_number: 'INV-1', attachment: 'a.pdf' },
+      { vendor: 'ACME', invoice_number: 'INV-1', attachment: 'scans/c.pdf' },
+    ]);
+    expect(found(r)).toEqual([]);
+    const h = r.invoices[0]?.invoice?.header;
+    expect(h?.attachment).toBe('a.pdf');
+    expect(h?.attachments?.map((a) => [a.path, a.source.row])).toEqual([
+      ['a.pdf', 2],
+      ['b.pdf', 3],
+      ['scans/c.pdf', 5],
+    ]);
+    // a row naming only a file adds no line
+    expect(r.invoices[0]?.invoice?.lines.map((l) => l.number)).toEqual(['1', '2']);
+  });
+
   it('compares invoice-level values after normalisation', () => {
     const r = run([
       { ...BASE, total_amount: '100.0', currency: 'usd', prepaid: 'yes', payment_method: 'CASH', vat_type: 'inclusive', line_number: '1', price: '50' },

@@ -77,6 +77,10 @@ export function expectExactlyOnce(state: SandboxStateDump, report: ReportDocumen
     for (const line of inv.lines) expect(posts[line.number], `${inv.number} line ${line.number} posted once`).toBe(1);
     expect(s.lines.map((l) => l.number).sort()).toEqual(inv.lines.map((l) => l.number).sort());
     expect(state.counters.processCount[s.id], `${inv.number} processed once`).toBe(1);
+    // Every file the batch names, attached once, under the name the report gives.
+    const attached = state.counters.attachmentPosts[s.id] ?? {};
+    for (const a of inv.attachments ?? []) expect(attached[a.file], `${inv.number} ${a.file} attached once`).toBe(1);
+    expect(s.attachments.map((a) => a.file_name).sort()).toEqual((inv.attachments ?? []).map((a) => a.file).sort());
   }
 }
 

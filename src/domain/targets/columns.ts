@@ -31,7 +31,7 @@ const OTHERS = new Set<CanonicalColumn>([...EXSITED, ...ALGUNA]);
  * of the other targets' own.
  */
 const ALMA: readonly CanonicalColumn[] = [...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS].filter(
-  (c) => !OTHERS.has(c) || c === 'invoice_due_date' || c === 'line_number' || c === 'quantity',
+  (c) => !OTHERS.has(c) || c === 'invoice_due_date' || c === 'line_number' || c === 'quantity' || c === 'attachment',
 );
 
 export const TARGET_COLUMNS: Readonly<Record<TargetName, ReadonlySet<CanonicalColumn>>> = {

@@ -140,3 +140,18 @@ function compact(obj: Record<string, AlmaBodyValue | undefined>): AlmaBody | und
   const out = defined(obj);
   return Object.keys(out).length > 0 ? out : undefined;
 }
+
+/**
+ * The body of `POST /acq/invoices/{id}/attachments`: the file's name and its bytes in base64.
+ * Inferred (docs/alma.md "After the load"): the OpenAPI file points to rest_attachment.xsd
+ * without its fields; Ex Libris' blog "Using the Invoice Attachments API" reads `file_name` and
+ * base64 `content` (with `expand=content`) back from the same object.
+ */
+export function attachmentPayload(name: string, bytes: Uint8Array): AlmaBody {
+  return { file_name: name, content: Buffer.from(bytes).toString('base64') };
+}
+
+/** What `--show-payloads` shows of an attachment: its name, with the file by path (not its bytes). */
+export function attachmentPreview(f: { name: string; path: string }): AlmaBody {
+  return { file_name: f.name, content: `<base64 of ${f.path}>` };
+}

@@ -5,7 +5,7 @@
  * array or one object, list answers with or without their item key (same section).
  */
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import type { Alert, RemoteInvoice, RemoteLine } from '../target.js';
+import type { Alert, RemoteAttachment, RemoteInvoice, RemoteLine } from '../target.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -84,4 +84,18 @@ export function items(v: JsonValue | undefined): JsonValue[] {
 export function toInt(v: JsonValue | undefined): number | undefined {
   const t = jsonText(v);
   return t !== undefined && /^\d+$/.test(t.trim()) ? Number.parseInt(t, 10) : undefined;
+}
+
+/**
+ * An attachment of the list or of a create's answer: `id` and `file_name` (the names Ex Libris'
+ * attachments blog reads). A `size` is taken when the answer carries one (the public record
+ * shows none); otherwise the caller measures `content` (`expand=content`, base64).
+ */
+export function toRemoteAttachment(v: JsonValue | undefined): RemoteAttachment | undefined {
+  if (!isJsonObject(v)) return undefined;
+  const id = jsonText(v['id']);
+  if (id === undefined || id === '') return undefined;
+  const content = jsonText(v['content']);
+  const size = toInt(v['size']) ?? (content !== undefined && content !== '' ? Buffer.from(content, 'base64').length : undefined);
+  return { id, name: jsonText(v['file_name']) ?? '', size };
 }

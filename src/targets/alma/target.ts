@@ -7,13 +7,17 @@ import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
 import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
 import type { JsonValue } from '../../shared/json.js';
 import { limiterFor, type HttpClient } from '../../transport/http.js';
-import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
+import type { AttachmentToSend, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
-import { invoicePayload, linePayload } from './payload.js';
-import { toRemoteInvoice, toRemoteLine } from './remote.js';
+import { attachmentFiles, readAttachment } from '../attachments.js';
+import { attachmentPayload, invoicePayload, linePayload } from './payload.js';
+import { toRemoteAttachment, toRemoteInvoice, toRemoteLine } from './remote.js';
 
-export type AlmaTargetOptions = AlmaClientOptions;
+export interface AlmaTargetOptions extends AlmaClientOptions {
+  /** Where relative attachment paths of standard input are resolved. Default the working directory. */
+  cwd?: string | undefined;
+}
 
 export interface AlmaTarget extends Target {
   readonly name: 'alma';
@@ -21,6 +25,8 @@ export interface AlmaTarget extends Target {
   listLines(invoiceId: string): Promise<RemoteLine[]>;
   addLine(invoiceId: string, line: InvoiceLine, invoice?: Invoice): Promise<RemoteLine>;
   processInvoice(invoiceId: string): Promise<RemoteInvoice>;
+  /** The invoice's attachments (`GET /acq/invoices/{id}/attachments`, every page). */
+  listAttachments(invoiceId: string): Promise<RemoteAttachment[]>;
   /** Requests sent so far, retries included (the report's `summary.requests`). */
   requestCount(): number;
   /** Releases the connection pool (only when this target created it). */
@@ -32,6 +38,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
   const http = createAlmaHttpClient({ ...opts, limiter: limiterFor(opts) });
   const lookup = new InvoiceLookup(http);
   const idPath = (id: string): string => `/acq/invoices/${encodeURIComponent(id)}`;
+  const attachmentSize = (invoiceId: string, attachmentId: string) => attachmentSizeOf(http, invoiceId, attachmentId);
 
   const target: AlmaTarget = {
     name: 'alma',
@@ -65,6 +72,39 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       return target.addLine(invoiceId, line, invoice);
     },
     finalize: (invoiceId: string) => target.processInvoice(invoiceId),
+
+    // Files after the lines, before processing (docs/alma.md "After the load").
+    attachments: {
+      files: (invoice: Invoice) => attachmentFiles(invoice, opts.cwd).map((f) => ({ name: f.name, path: f.path })),
+      async find(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment | undefined> {
+        const size = readAttachment(file.path).length;
+        for (const a of await target.listAttachments(invoiceId)) {
+          if (a.name !== file.name) continue;
+          // The listing may not say the size: read that one attachment's content to measure it.
+          const measured = a.size ?? (await attachmentSize(invoiceId, a.id));
+          if (measured === size) return a;
+        }
+        return undefined;
+      },
+      async add(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment> {
+        const answer = await http.json({
+          method: 'POST',
+          path: `${idPath(invoiceId)}/attachments`,
+          body: attachmentPayload(file.name, readAttachment(file.path)),
+        });
+        const remote = toRemoteAttachment(answer);
+        if (remote === undefined) throw unreadable(`POST /acq/invoices/${invoiceId}/attachments`, 'has no attachment id');
+        return { ...remote, name: remote.name || file.name };
+      },
+    },
+
+    async listAttachments(invoiceId: string): Promise<RemoteAttachment[]> {
+      const all = await readAllPages(
+        (offset) => http.json({ method: 'GET', path: `${idPath(invoiceId)}/attachments`, query: { limit: PAGE_SIZE, offset } }),
+        'attachment',
+      );
+      return all.map(toRemoteAttachment).filter((a): a is RemoteAttachment => a !== undefined);
+    },
 
     async listLines(invoiceId: string): Promise<RemoteLine[]> {
       const all = await readAllPages(
@@ -122,6 +162,16 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     close: () => closeQuietly(http),
   };
   return target;
+}
+
+/** Bytes of one attachment, from its base64 content (`expand=content`, OpenAPI "Get Invoice Attachment"). */
+async function attachmentSizeOf(http: HttpClient, invoiceId: string, attachmentId: string): Promise<number | undefined> {
+  const answer = await http.json({
+    method: 'GET',
+    path: `/acq/invoices/${encodeURIComponent(invoiceId)}/attachments/${encodeURIComponent(attachmentId)}`,
+    query: { expand: 'content' },
+  });
+  return toRemoteAttachment(answer)?.size;
 }
 
 function countByVendor(wanted: readonly { key: InvoiceKey }[]): Map<string, number> {

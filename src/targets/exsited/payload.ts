@@ -13,16 +13,13 @@
  *   `note` (text) and, when the batch names one, `file`. Its text is deterministic, so a
  *   re-run recognises the note it made (`NOTE_KEY` in the journal and the report).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { Invoice } from '../../domain/model.js';
+import { mediaType, readAttachment, resolveAttachment } from '../attachments.js';
 import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from '../../domain/targets/index.js';
 
 /** The key of the one child item an Exsited invoice can have: its note. */
 export const NOTE_KEY = 'note';
-
-/** Our own size limit for an attachment (Exsited publishes none); the sandbox accepts 10 MiB bodies. */
-export const MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024;
 
 export function purchaseInvoicePayload(inv: Invoice): { purchase_invoice: Record<string, unknown> } {
   const h = inv.header;
@@ -48,46 +45,12 @@ export function noteText(inv: Invoice): string {
   return `Invoice ${inv.key.number} from ${inv.key.vendor}: ${basename(inv.header.attachment ?? '')}`;
 }
 
-/**
- * Where the attachment is: a relative path is relative to the batch file that names it (so a
- * batch and its files can move together), or to the working directory for standard input.
- */
+/** Where the invoice's (first) file is: see `resolveAttachment`. */
 export function attachmentPath(inv: Invoice, cwd = process.cwd()): string | undefined {
   const a = inv.header.attachment;
   if (a === undefined || a === '') return undefined;
-  const file = inv.rows[0]?.file;
-  const base = file === undefined || file === '-' ? cwd : dirname(resolve(cwd, file));
-  return resolve(base, a);
+  return resolveAttachment(a, inv.rows[0]?.file, cwd);
 }
-
-/** Why the attachment cannot be sent, or undefined when it can (checked before anything is sent). */
-export function attachmentProblem(path: string): string | undefined {
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) return `${path} is not a file`;
-    if (st.size > MAX_ATTACHMENT_BYTES) return `${path} is ${st.size} bytes; the loader sends files of at most ${MAX_ATTACHMENT_BYTES} bytes`;
-    return undefined;
-  } catch (err) {
-    return `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
-  }
-}
-
-const TYPES: Record<string, string> = {
-  '.pdf': 'application/pdf',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.txt': 'text/plain',
-  '.csv': 'text/csv',
-  '.xml': 'application/xml',
-  '.json': 'application/json',
-  '.doc': 'application/msword',
-  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-};
 
 /**
  * The note as multipart/form-data bytes and their content type, built with the platform's
@@ -99,9 +62,7 @@ export async function noteBody(inv: Invoice, cwd = process.cwd()): Promise<{ bod
   form.set('note', noteText(inv));
   const path = attachmentPath(inv, cwd);
   if (path !== undefined) {
-    const bytes = readFileSync(path);
-    const type = TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
-    form.set('file', new Blob([bytes], { type }), basename(path));
+    form.set('file', new Blob([readAttachment(path)], { type: mediaType(path) }), basename(path));
   }
   const res = new Response(form);
   const contentType = res.headers.get('content-type') ?? 'multipart/form-data';

@@ -1,0 +1,79 @@
+/**
+ * Files a batch names in its `attachment` column: where they are, whether they can be sent, and
+ * their bytes. Every target that sends files (Alma's invoice attachments, Exsited's note file)
+ * checks and reads them here, so the dry run and the load agree on what can be sent.
+ */
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import type { AttachmentRef, Invoice } from '../domain/model.js';
+
+/**
+ * The loader's own limit for one file. Neither Alma nor Exsited publishes one; Alma's JSON body
+ * carries the file base64-encoded (a third larger), and 8 MiB keeps one request well below what
+ * HTTP servers commonly accept. Documented in the README ("Attachments").
+ */
+export const MAX_ATTACHMENT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A relative path is relative to the folder of the batch file that names it (so a batch and its
+ * files move together), or to the working directory for standard input.
+ */
+export function resolveAttachment(written: string, file: string | undefined, cwd = process.cwd()): string {
+  const base = file === undefined || file === '-' ? cwd : dirname(resolve(cwd, file));
+  return resolve(base, written);
+}
+
+/** Why the file cannot be sent, or undefined when it can (checked before anything is sent). */
+export function attachmentProblem(path: string, max = MAX_ATTACHMENT_BYTES): string | undefined {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return `${path} is a folder, not a file`;
+    if (!st.isFile()) return `${path} is not a regular file`;
+    if (st.size > max) return `${path} is ${st.size} bytes; the loader sends files of at most ${max} bytes`;
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `${path} does not exist`;
+    if (code === 'EACCES' || code === 'EPERM') return `${path} cannot be read (permission denied)`;
+    return `cannot read ${path} (${code ?? 'error'})`;
+  }
+}
+
+/** One file of an invoice, resolved: `name` is how the target shows it and how a re-run finds it. */
+export interface AttachmentFile {
+  /** The file name without folders: the journal's and the report's key (unique per invoice). */
+  name: string;
+  path: string;
+  source: AttachmentRef['source'];
+}
+
+/** The invoice's files, in row order. */
+export function attachmentFiles(inv: Invoice, cwd = process.cwd()): AttachmentFile[] {
+  return (inv.header.attachments ?? []).map((a) => {
+    const path = resolveAttachment(a.path, a.source.file, cwd);
+    return { name: basename(path), path, source: a.source };
+  });
+}
+
+/** The file's bytes, read when it is sent (its size was checked by the dry run's rules). */
+export const readAttachment = (path: string): Buffer => readFileSync(path);
+
+const TYPES: Record<string, string> = {
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+  '.txt': 'text/plain',
+  '.csv': 'text/csv',
+  '.xml': 'application/xml',
+  '.json': 'application/json',
+  '.doc': 'application/msword',
+  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+export const mediaType = (path: string): string => TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';

@@ -1,0 +1,149 @@
+/**
+ * The `attachment` column against the sandbox: the dry run checks every file before anything is
+ * sent, the load attaches each file once after the lines and before processing, and a lost
+ * answer or a lost journal never attaches a file twice (the invoice's attachments are listed and
+ * matched by file name and size).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
+import { MAX_ATTACHMENT_BYTES } from '../../src/targets/attachments.js';
+
+const BATCH = 'fixtures/round-trip/batch.csv';
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+/** The round-trip batch and its PDFs copied to `dir`, with `extra` rows appended. */
+function batchIn(dir: string, extra: string[] = []): string {
+  mkdirSync(join(dir, 'pdf'), { recursive: true });
+  for (const f of ['gobi-G-25301.pdf', 'harrassowitz-HA-2025-00520.pdf', 'harrassowitz-HA-2025-00520-delivery-note.pdf', 'ebsco-EBS-9107-25.pdf', 'blackwell-BW-77305.pdf']) {
+    copyFileSync(join(ROOT, 'fixtures/round-trip/pdf', f), join(dir, 'pdf', f));
+  }
+  const text = `${readBatch()}${extra.map((r) => `${r}\n`).join('')}`;
+  const path = join(dir, 'batch.csv');
+  writeFileSync(path, text);
+  return path;
+}
+const readBatch = (): string => readFileSync(join(ROOT, BATCH), 'utf8');
+
+describe('attachments: checked before anything is sent', () => {
+  it('a missing file, a folder, a file over the limit and two files of one name are each an error on their row, exit 3', async () => {
+    w = await world();
+    const dir = w.dir;
+    mkdirSync(join(dir, 'a-folder.pdf'));
+    writeFileSync(join(dir, 'big.pdf'), '');
+    truncateSync(join(dir, 'big.pdf'), MAX_ATTACHMENT_BYTES + 1);
+    mkdirSync(join(dir, 'other'), { recursive: true });
+    writeFileSync(join(dir, 'other', 'gobi-G-25301.pdf'), '%PDF-1.4 another');
+    const path = batchIn(dir, [
+      'G-25301,,GOBI,,,,,,,,,,,,,,other/gobi-G-25301.pdf',
+      'EBS-9107-25,,EBSCO,,,,,,,,,,,,,,missing.pdf',
+      'BW/77305,,BLACKWELL,,,,,,,,,,,,,,a-folder.pdf',
+      'HA-2025-00520,,HARRAS,,,,,,,,,,,,,,big.pdf',
+    ]);
+    const res = await w.load(['--dry-run', path]);
+    expect(res.code, res.stderr).toBe(3);
+    const issues = res.report!.invoices.flatMap((i) => i.issues.filter((p) => p.severity === 'error').map((p) => [i.number, p.row, p.code, p.column]));
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        ['G-25301', 8, 'attachment_duplicate_name', 'attachment'],
+        ['EBS-9107-25', 9, 'attachment_unreadable', 'attachment'],
+        ['BW/77305', 10, 'attachment_unreadable', 'attachment'],
+        ['HA-2025-00520', 11, 'attachment_unreadable', 'attachment'],
+      ]),
+    );
+    const text = JSON.stringify(res.report);
+    expect(text).toMatch(/missing\.pdf does not exist/);
+    expect(text).toMatch(/a-folder\.pdf is a folder/);
+    expect(text).toMatch(/big\.pdf is 8388609 bytes/);
+    // and a load of the same file sends nothing
+    const load = await w.load([path]);
+    expect(load.code).toBe(3);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+  });
+
+  it('Exsited takes one file per invoice (its note): a second is an error on its row', async () => {
+    w = await world();
+    const path = join(w.dir, 'exsited.csv');
+    const text = readFileSync(join(ROOT, 'fixtures/exsited-sample.csv'), 'utf8');
+    writeFileSync(path, `${text}HA-2025-00412,,,HARRAS,,,,,,,exsited-attachments/BW-77120-packing-slip.txt\n`);
+    mkdirSync(join(w.dir, 'exsited-attachments'));
+    for (const f of ['HA-2025-00412.pdf', 'BW-77120-packing-slip.txt']) copyFileSync(join(ROOT, 'fixtures/exsited-attachments', f), join(w.dir, 'exsited-attachments', f));
+    const res = await runCli(['--dry-run', '--json', '--target', 'exsited', path]);
+    expect(res.code, res.stderr).toBe(3);
+    const doc = JSON.parse(res.stdout) as { invoices: { number: string; issues: { code: string; row?: number }[] }[] };
+    const rows = text.trimEnd().split('\n').length + 1;
+    expect(doc.invoices.find((i) => i.number === 'HA-2025-00412')!.issues.map((p) => [p.code, p.row])).toContainEqual(['too_many_attachments', rows]);
+  });
+
+  it('the dry run lists each invoice\'s files; --show-payloads shows the attachment request', async () => {
+    const res = await runCli(['--dry-run', '--json', BATCH]);
+    expect(res.code, res.stderr).toBe(0);
+    const doc = JSON.parse(res.stdout) as { invoices: { number: string; attachments?: { file: string }[] }[] };
+    expect(doc.invoices.find((i) => i.number === 'HA-2025-00520')!.attachments).toEqual([
+      { file: 'harrassowitz-HA-2025-00520.pdf' },
+      { file: 'harrassowitz-HA-2025-00520-delivery-note.pdf' },
+    ]);
+    const shown = await runCli(['--dry-run', '--show-payloads', BATCH]);
+    expect(shown.stdout).toMatch(/attachment ebsco-EBS-9107-25\.pdf: POST \/almaws\/v1\/acq\/invoices\/\{id\}\/attachments/);
+  });
+});
+
+describe('attachments: loaded exactly once', () => {
+  it('attaches every file after the lines and before processing; the report lists their ids; a re-run sends nothing', async () => {
+    w = await world();
+    const res = await w.load([BATCH]);
+    expect(res.code, res.stderr).toBe(0);
+    const state = w.sandbox.state();
+    expectExactlyOnce(state, res.report!);
+    const ha = res.report!.invoices.find((i) => i.number === 'HA-2025-00520')!;
+    expect(ha.attachments!.map((a) => a.file)).toEqual(['harrassowitz-HA-2025-00520.pdf', 'harrassowitz-HA-2025-00520-delivery-note.pdf']);
+    expect(ha.attachments!.every((a) => /^\d+$/.test(a.id ?? ''))).toBe(true);
+    const stored = state.invoices.find((i) => i.number === 'HA-2025-00520')!;
+    expect(stored.attachments.map((a) => a.size)).toEqual([658, 631]);
+    const again = await w.load([BATCH]);
+    expect(again.report!.summary).toMatchObject({ already_loaded: 4, requests: 0 });
+    expect(again.report!.invoices.find((i) => i.number === 'HA-2025-00520')!.attachments).toEqual(ha.attachments);
+  });
+
+  for (const kind of ['lost_after', 'error_after', 'timeout', 'error_before', 'drop_before', 'throttle'] as const) {
+    it(`an attachment whose answer is lost (${kind}) is found by name and size, never sent twice`, async () => {
+      w = await world({ timeoutHoldMs: 2_000, faults: [{ step: 'attachment', kind, match: 'HA-2025-00520', times: 1 }] });
+      const res = await w.load(['--timeout', '1', BATCH]);
+      expect(res.code, res.stderr).toBe(0);
+      const state = w.sandbox.state();
+      expect(state.counters.faults[kind]).toBe(1);
+      expectExactlyOnce(state, res.report!);
+    });
+  }
+
+  it('a business refusal of an attachment fails that invoice with Alma\'s code; it is not processed', async () => {
+    w = await world({ faults: [{ step: 'attachment', kind: 'business', match: 'EBS-9107-25', times: 1000 }] });
+    const res = await w.load([BATCH]);
+    expect(res.code).toBe(4);
+    const ebs = res.report!.invoices.find((i) => i.number === 'EBS-9107-25')!;
+    expect(ebs.status).toBe('failed');
+    expect(ebs.error).toMatchObject({ step: 'attachments', code: '60322' });
+    const stored = w.sandbox.state().invoices.find((i) => i.number === 'EBS-9107-25')!;
+    expect(stored.processing).toBe('not_started');
+  });
+
+  it('with the journal lost, a half-loaded invoice is completed without attaching its files again', async () => {
+    w = await world({ faults: [{ step: 'process', kind: 'business', match: 'HA-2025-00520', times: 1 }] });
+    const first = await w.load([BATCH]);
+    expect(first.code).toBe(4);
+    expect(w.sandbox.state().counters.attachmentPosts).not.toEqual({});
+    w.sandbox.setFaults({});
+    // A fresh state dir: no journal. The invoice is found, its two files listed and measured.
+    const res = await w.load([BATCH], { stateDir: join(w.dir, 'fresh') });
+    expect(res.code, res.stderr).toBe(0);
+    const state = w.sandbox.state();
+    expectExactlyOnce(state, res.report!);
+    expect(state.counters.requests['GET read']).toBeGreaterThanOrEqual(2); // each file's content measured
+  });
+});
