@@ -45,6 +45,11 @@ export interface LimiterOptions {
   slowStep?: number | undefined;
   /** Length of one probe window, in ms. Default 1000. */
   windowMs?: number | undefined;
+  /**
+   * However late timers fire, at most ⌊rate⌋ requests start in any `1000 + marginMs` ms, so the
+   * API's one-second window still holds when arrivals jitter by up to this much. Default 10.
+   */
+  marginMs?: number | undefined;
   now?: (() => number) | undefined;
   sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   onEvent?: ((event: LimiterEvent) => void) | undefined;
@@ -94,6 +99,12 @@ export class RateLimiter implements Limiter {
   readonly #fastStep: number;
   readonly #slowStep: number;
   readonly #windowMs: number;
+  #marginMs: number;
+  /** Start times of the requests of the last few windows, oldest first. */
+  #starts: number[] = [];
+  #firstStart: number | undefined;
+  /** Start times of the requests answered without a throttle, of the last few windows. */
+  #accepted: number[] = [];
   readonly #now: () => number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #onEvent: ((event: LimiterEvent) => void) | undefined;
@@ -121,6 +132,7 @@ export class RateLimiter implements Limiter {
     this.#fastStep = opts.fastStep ?? 0.1;
     this.#slowStep = opts.slowStep ?? 0.0015;
     this.#windowMs = opts.windowMs ?? 1000;
+    this.#marginMs = opts.marginMs ?? 10;
     this.#now = opts.now ?? (() => performance.now());
     this.#sleep = opts.sleep ?? defaultSleep;
     this.#onEvent = opts.onEvent;
@@ -144,8 +156,8 @@ export class RateLimiter implements Limiter {
   acquire(signal?: AbortSignal, opts?: { priority?: boolean }): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.#now();
-    if (this.#queue.length === 0 && now >= this.#next && now >= this.#pausedUntil) {
-      this.#take(now);
+    if (this.#queue.length === 0 && now >= this.#earliest()) {
+      this.#take(now, now);
       return Promise.resolve(now);
     }
     return new Promise<number>((resolve, reject) => {
@@ -167,7 +179,9 @@ export class RateLimiter implements Limiter {
     });
   }
 
-  success(_startedAt: number): void {
+  success(startedAt: number): void {
+    this.#accepted.push(startedAt);
+    trim(this.#accepted, startedAt - 3 * this.#windowMs);
     this.#successes++;
     if (this.#rate >= this.maxRate) return;
     const now = this.#now();
@@ -196,11 +210,35 @@ export class RateLimiter implements Limiter {
   throttled(startedAt: number, retryAfterMs?: number): void {
     const now = this.#now();
     if (startedAt > this.#lastCutAt) {
-      this.#ceiling = this.#rate;
       this.#beyond = 0;
       this.#lastCutAt = now;
       this.#pausedUntil = Math.max(this.#pausedUntil, now + this.#pauseMs);
-      this.#setRate(Math.max(this.#minRate, this.#rate * this.#decrease), now, 'throttled by the API (429)');
+      // What the API took in the window before the refused request says where its threshold is
+      // — when we were sending at our full rate then (otherwise it proves little: the window may
+      // be shared with the institution's other clients, and the usual cut applies).
+      const full = Math.max(1, Math.floor(this.#rate));
+      const from = startedAt - this.#windowMs - this.#marginMs;
+      const sent = countIn(this.#starts, from, startedAt);
+      const took = countIn(this.#accepted, from, startedAt);
+      // In the run's first window, "full rate" is the rate times the time since the first start.
+      const span = Math.min(this.#windowMs + this.#marginMs, startedAt - (this.#firstStart ?? startedAt));
+      const saturated = Number.isFinite(this.#rate) && sent >= (this.#rate * span) / 1000 - 1;
+      if (saturated && took >= full) {
+        // It took a whole window at our rate and refused the next: arrivals bunched (late
+        // timers, a busy machine, the network), the threshold is not lower. Leave more room
+        // between windows instead of slowing down for the rest of the run.
+        this.#ceiling = this.#rate;
+        this.#marginMs = Math.min(Math.max(1, this.#marginMs * 2), this.#windowMs / 10);
+        this.#setRate(this.#rate, now, '');
+        this.#onEvent?.({ type: 'throttle', rate: Math.round(this.#rate * 100) / 100, reason: 'throttled by the API (429) at the full rate: more room between windows' });
+      } else if (saturated && took > 0) {
+        // Fewer than our rate were taken: that many a window is the threshold (10/s under --rate 25).
+        this.#ceiling = (took * 1000) / this.#windowMs;
+        this.#setRate(Math.max(this.#minRate, Math.min(this.#rate * this.#decrease, this.#ceiling * this.#recoverTo)), now, 'throttled by the API (429)');
+      } else {
+        this.#ceiling = this.#rate;
+        this.#setRate(Math.max(this.#minRate, this.#rate * this.#decrease), now, 'throttled by the API (429)');
+      }
     }
     if (retryAfterMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfterMs);
     // The pump may be asleep until a slot computed before the pause: wake it to recompute.
@@ -215,8 +253,35 @@ export class RateLimiter implements Limiter {
     this.#onEvent?.({ type: 'throttle', rate: Math.round(rate * 100) / 100, reason });
   }
 
-  #take(now: number): void {
-    this.#next = Number.isFinite(this.#rate) ? now + 1000 / this.#rate : now;
+  /**
+   * Records a start at `now` for the slot `at`. Timers fire late (about a millisecond, more on a
+   * busy machine, where a process can also stall for 100 ms), and a pace counted from each late
+   * start falls short of the rate (90 % at 50/s on a busy 2-core machine). So a start up to an
+   * interval or a tenth of the window late keeps the grid (next = at + interval: the requests
+   * owed go out back to back), a later one starts a new grid, so a long stall is not made up.
+   * The log of `#starts` keeps the one-second count whatever the timers do.
+   */
+  #take(at: number, now: number): void {
+    if (!Number.isFinite(this.#rate)) {
+      this.#next = now;
+      return;
+    }
+    const interval = 1000 / this.#rate;
+    this.#next = (now - at <= Math.max(interval, this.#windowMs / 10) ? at : now) + interval;
+    if (this.#starts.length === 0 && this.#firstStart === undefined) this.#firstStart = now;
+    this.#starts.push(now);
+    trim(this.#starts, now - 3 * this.#windowMs);
+  }
+
+  /** The earliest time the next request may start: its slot, any pause, and the window. */
+  #earliest(): number {
+    let at = Math.max(this.#next, this.#pausedUntil);
+    const keep = Math.max(1, Math.floor(this.#rate));
+    // ⌊rate⌋ starts already in the last window (plus margin): wait until the oldest leaves it.
+    if (Number.isFinite(this.#rate) && this.#starts.length >= keep) {
+      at = Math.max(at, this.#starts[this.#starts.length - keep]! + this.#windowMs + this.#marginMs);
+    }
+    return at;
   }
 
   async #pump(): Promise<void> {
@@ -225,7 +290,7 @@ export class RateLimiter implements Limiter {
     try {
       while (this.#queue.length > 0) {
         const now = this.#now();
-        const at = Math.max(this.#next, this.#pausedUntil);
+        const at = this.#earliest();
         if (at > now) {
           const wake = new AbortController();
           this.#wake = wake;
@@ -241,7 +306,7 @@ export class RateLimiter implements Limiter {
         const waiter = this.#queue.shift();
         if (waiter === undefined) break;
         waiter.cleanup();
-        this.#take(now);
+        this.#take(at, now);
         waiter.resolve(now);
       }
     } finally {
@@ -256,3 +321,17 @@ export const unlimited: Limiter = {
   success: () => {},
   throttled: () => {},
 };
+
+/** Drops the times before `from` from a list kept in (nearly) ascending order. */
+function trim(times: number[], from: number): void {
+  let i = 0;
+  while (i < times.length && times[i]! < from) i++;
+  if (i > 0) times.splice(0, i);
+}
+
+/** How many of the times fall in [from, to). */
+function countIn(times: readonly number[], from: number, to: number): number {
+  let n = 0;
+  for (const t of times) if (t >= from && t < to) n++;
+  return n;
+}

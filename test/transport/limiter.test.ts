@@ -67,6 +67,74 @@ describe('RateLimiter pacing', () => {
   });
 });
 
+describe('RateLimiter on late timers', () => {
+  it('keeps its grid when each timer fires a few ms late: the rate holds, not rate ÷ (1 + lateness)', async () => {
+    const clock = new FakeClock();
+    // Every sleep ends 3 ms late (a busy machine); at 25/s that alone was 7 % of the rate.
+    const limiter = new RateLimiter({ rate: 25, now: clock.now, sleep: (ms, signal) => clock.sleep(ms + 3, signal) });
+    const { starts } = acquireMany(limiter, clock, 100);
+    await clock.advance(10_000);
+    expect(starts).toHaveLength(100);
+    // 99 intervals of 40 ms, plus the window's margin (10 ms) every 25 starts.
+    expect(starts[99]! - starts[0]!).toBeLessThan(99 * 40 + 4 * 10 + 3 + 1);
+    for (const t of starts) expect(starts.filter((x) => x >= t && x < t + 1010).length).toBeLessThanOrEqual(25);
+  });
+
+  it('after a stall, sends what it owes back to back only up to a tenth of the window', async () => {
+    const clock = new FakeClock();
+    let stall = 250;
+    const limiter = new RateLimiter({
+      rate: 50,
+      now: clock.now,
+      sleep: (ms, signal) => {
+        const late = stall;
+        stall = 0;
+        return clock.sleep(ms + late, signal);
+      },
+    });
+    await limiter.acquire();
+    const { starts } = acquireMany(limiter, clock, 10);
+    await clock.advance(2000);
+    // The first waiter woke 250 ms late: a new grid starts there rather than 12 owed requests at once.
+    expect(starts[0]).toBe(270);
+    expect(starts[1]! - starts[0]!).toBe(20);
+  });
+});
+
+describe('RateLimiter reading a 429', () => {
+  /** Sends `n` requests at the limiter's pace, each answered `latency` ms later; `refuse(i)` says which get a 429. */
+  async function drive(limiter: RateLimiter, clock: FakeClock, n: number, refuse: (i: number) => boolean, latency = 50) {
+    let i = 0;
+    const workers = Array.from({ length: 8 }, async () => {
+      while (i < n) {
+        const me = i++;
+        const t = await limiter.acquire();
+        await clock.sleep(latency);
+        if (refuse(me)) limiter.throttled(t);
+        else limiter.success(t);
+      }
+    });
+    const all = Promise.all(workers);
+    await clock.advance(60_000);
+    await all;
+  }
+
+  it('a 429 after a whole window accepted at the full rate leaves the rate and widens the margin', async () => {
+    const { clock, limiter, events } = setup({ rate: 10 });
+    await drive(limiter, clock, 40, (i) => i === 25);
+    expect(limiter.rate).toBe(10);
+    expect(events).toEqual([{ type: 'throttle', rate: 10, reason: 'throttled by the API (429) at the full rate: more room between windows' }]);
+  });
+
+  it('a 429 when fewer than the rate were taken goes straight to just under what was taken', async () => {
+    const { clock, limiter } = setup({ rate: 25 });
+    // The API takes 10 a second: the 11th request of the first second is refused.
+    await drive(limiter, clock, 11, (i) => i === 10);
+    expect(limiter.estimatedThreshold).toBe(10);
+    expect(limiter.rate).toBeCloseTo(9.5, 5);
+  });
+});
+
 describe('RateLimiter adaptation', () => {
   it('pauses ALL callers after a throttle, not just the refused one', async () => {
     const { clock, limiter, events } = setup({ rate: 10, pauseMs: 1000, decrease: 0.7 });
