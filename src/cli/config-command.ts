@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
 import { applyConfigFile, describeSource, readConfigFile, CONFIG_FILE_NAME, type ConfigFile, type Source } from './config-file.js';
 import { almaBaseUrl } from '../targets/alma/regions.js';
+import type { AlmaSettings } from '../targets/alma/index.js';
 import { stringifyJson } from '../shared/json.js';
 import type { Style } from '../report/human.js';
 import type { Terminal } from './terminal.js';
@@ -42,7 +43,8 @@ export function describeConfig(
   const cfg = resolveConfig(['-'], { ...flags, dryRun: true }, env, cwd, file);
   const src = (s: Source): string => describeSource(s);
   const settings: Record<string, SettingView> = {};
-  const t = cfg.target;
+  // Alma's settings in detail; another target's come from its own flags and environment.
+  const t = cfg.targetName === 'alma' ? (cfg.target as AlmaSettings | undefined) : undefined;
   settings.target = {
     value: t === undefined ? null : t.kind === 'sandbox' ? 'embedded sandbox' : 'alma',
     source: t === undefined ? 'none: give --sandbox, or --region / --alma-url (or "region" / "alma_url" in the config file)' : src(sources.target),
@@ -54,9 +56,9 @@ export function describeConfig(
   // The same keys for every target, so scripts reading --json need no special cases.
   settings.alma_url = { value: null, source: 'not used' };
   settings.region = { value: null, source: 'not used' };
-  if (cfg.targetName !== undefined && cfg.targetName !== 'alma') {
+  if (cfg.targetName !== 'alma') {
     // Exsited and Alguna have their own settings (--api-url, --credentials-file); the config file holds Alma's.
-    settings.target = { value: cfg.targetName + (cfg.other?.kind === 'sandbox' ? ' (embedded sandbox)' : ''), source: 'flag --target' };
+    settings.target = { value: cfg.targetName + (cfg.target?.kind === 'sandbox' ? ' (embedded sandbox)' : ''), source: 'flag --target' };
     settings.api_key = { value: null, source: `not used by ${cfg.targetName}: --credentials-file or its environment variables` };
   } else if (t?.kind === 'alma') {
     const url = almaBaseUrl({ baseUrl: t.baseUrl, region: t.region });

@@ -8,11 +8,11 @@ import { join, resolve } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import type { Encoding } from '../input/read.js';
 import { applyConfigFile, type ConfigFile } from './config-file.js';
-import { resolveTargetChoice, type OtherTargetConfig, type TargetChoice } from './target-options.js';
-import type { TargetName } from '../domain/targets/index.js';
+import { resolveTargetChoice } from './target-options.js';
+import type { RunAction, TargetSettings } from '../targets/definition.js';
+import { ALMA_REGIONS as REGIONS, type AlmaRegion as Region } from '../targets/alma/regions.js';
 
-export const REGIONS = ['na', 'eu', 'ap', 'aps', 'ca', 'cn'] as const;
-export type Region = (typeof REGIONS)[number];
+export { REGIONS };
 
 /** Options exactly as commander hands them over (strings unless a parser ran). */
 export interface RawOptions {
@@ -56,13 +56,6 @@ export interface RawOptions {
   fsync?: boolean;
 }
 
-export type TargetConfig =
-  | { kind: 'sandbox'; statePath: string }
-  | { kind: 'alma'; baseUrl?: string | undefined; region?: Region | undefined; apiKeySource: { env: string } | { file: string } };
-
-/** Where a run goes: Alma (`target`) or, with `--target`, Exsited or Alguna (`other`). */
-export type AnyTargetConfig = TargetConfig | OtherTargetConfig;
-
 export interface Config {
   files: string[];
   dryRun: boolean;
@@ -81,14 +74,12 @@ export interface Config {
   sheet?: string | undefined;
   /** `--rejects`: where the rows of invalid and failed invoices go (report/rejects.ts). */
   rejectsPath?: string | undefined;
-  /** Absent only for a dry run without any target settings, and for the Exsited and Alguna targets (`other`). */
-  target?: TargetConfig | undefined;
-  /** `--target`: Alma unless said otherwise. */
-  targetName?: TargetName | undefined;
-  /** Exsited's or Alguna's settings (target-options.ts); absent for Alma, and for their dry run without settings. */
-  other?: OtherTargetConfig | undefined;
+  /** `--target`: the registry's name (src/targets/registry.ts); Alma unless said otherwise. */
+  targetName: string;
+  /** Where the run goes, as the target resolved it (its definition's `settings`); absent only for a dry run with nowhere given. */
+  target?: TargetSettings | undefined;
   /** `--action cancel|reactivate` (Exsited batch actions). */
-  action?: TargetChoice['action'];
+  action?: RunAction | undefined;
   stateDir: string;
   rate: number;
   concurrency: number;
@@ -147,52 +138,13 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
     throw new UsageError('--online checks a batch against Alma without loading it: use it with --dry-run (a load makes its own look-ups)');
   }
   const stateDir = resolve(cwd, o.stateDir ?? env.INVOICE_LOAD_STATE_DIR ?? defaultStateDir(env));
-  // --target exsited|alguna: its own options; Alma's below are then not read (issue #6).
-  const choice = resolveTargetChoice({ ...flags, sandbox: o.sandbox, dryRun: o.dryRun }, env, cwd, stateDir);
-  if (choice.name !== 'alma') return { ...baseConfig(files, o, cwd, stateDir, encoding), targetName: choice.name, other: choice.target, action: choice.action };
-  const almaUrl = o.almaUrl ?? env.ALMA_API_URL;
-  if (o.sandbox && (o.almaUrl !== undefined || o.region !== undefined)) {
-    throw new UsageError('--sandbox loads into the embedded sandbox; leave out --alma-url and --region');
-  }
-  if (almaUrl !== undefined && o.region !== undefined && o.almaUrl !== undefined) {
-    throw new UsageError('give either --alma-url or --region, not both');
-  }
-  if (almaUrl !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(almaUrl);
-    } catch {
-      throw new UsageError(`--alma-url / ALMA_API_URL is not a URL: "${almaUrl}"`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--alma-url must be http(s), not ${url.protocol}`);
-  }
-  let target: TargetConfig | undefined;
-  if (o.sandbox) {
-    target = { kind: 'sandbox', statePath: join(stateDir, 'sandbox', 'state.json') };
-  } else if (almaUrl !== undefined || o.region !== undefined) {
-    const apiKeySource = o.apiKeyFile !== undefined ? { file: resolve(cwd, o.apiKeyFile) } : { env: 'ALMA_API_KEY' };
-    if ('env' in apiKeySource && !env.ALMA_API_KEY && (!o.dryRun || o.online)) {
-      throw new UsageError('no API key: set ALMA_API_KEY or pass --api-key-file <path> (the key is never accepted as a flag value)');
-    }
-    target = {
-      kind: 'alma',
-      baseUrl: o.region !== undefined && o.almaUrl === undefined ? undefined : almaUrl,
-      region: o.region as Region | undefined,
-      apiKeySource,
-    };
-  } else if (!o.dryRun) {
-    throw new UsageError(
-      'no target: pass --sandbox to load into the embedded sandbox, or --region / --alma-url (or ALMA_API_URL, or region/alma_url in invoice-load.config.json) with ALMA_API_KEY to load into Alma; --dry-run only checks the files',
-    );
-  }
-  if (o.online && target === undefined) {
-    throw new UsageError('--online needs somewhere to look: --sandbox, or --region / --alma-url (or ALMA_API_URL) with ALMA_API_KEY');
-  }
-  return { ...baseConfig(files, o, cwd, stateDir, encoding), target };
+  // Each target resolves its own settings; another target's options never change how an Alma command is read.
+  const choice = resolveTargetChoice({ flags: { ...flags, sandbox: o.sandbox, dryRun: o.dryRun }, merged: o, env, cwd, stateDir });
+  return { ...baseConfig(files, o, cwd, stateDir, encoding), targetName: choice.name, target: choice.target, action: choice.action };
 }
 
 /** Everything of the Config that does not depend on the target. */
-function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: string, encoding: Encoding): Config {
+function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: string, encoding: Encoding): Omit<Config, 'targetName'> {
   return {
     files,
     dryRun: o.dryRun ?? false,

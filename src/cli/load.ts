@@ -14,7 +14,9 @@ import type { MappingProfile } from '../input/mapping/profile.js';
 import { buildReport, dryRunReport, reportInvoice, type ReportDocument } from '../report/report.js';
 import { renderHuman } from '../report/human.js';
 import { hasErrors, validInvoices, type Plan } from '../plan/plan.js';
-import { profileOf } from '../targets/profiles.js';
+import { targetNamed } from '../targets/registry.js';
+import type { TargetProfile } from '../targets/definition.js';
+import type { OnlineDeps } from './preflight.js';
 import { writeFileAtomic } from '../shared/fs.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
@@ -22,26 +24,28 @@ import { stringifyJson, writeJson } from '../shared/json.js';
 import { UsageError } from '../shared/errors.js';
 
 export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
-  // Alma, or Exsited/Alguna (--target, issue #6): the same pipeline; the profile gives the
-  // target's rules, the report's child items and the payloads.
-  const profile = profileOf(cfg.targetName, cfg.action);
+  // Every target the same pipeline (src/targets/registry.ts): the profile, looked up once here,
+  // gives the target's rules, the report's child items and the payloads.
+  const definition = targetNamed(cfg.targetName);
+  const profile = definition.profile(cfg.action);
   const targetName = profile.name;
+  const emit: OnlineDeps['emitReport'] = (c, t, report, plan) => emitReport(c, t, report, { plan, profile });
   const rules = profile.rules(process.cwd());
   // A bad profile stops the run before any input file is read (exit 2, every problem listed).
   const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
-  if (cfg.dryRun && cfg.online !== true && !cfg.showPayloads) return offlineDryRun(cfg, term, mapping);
+  if (cfg.dryRun && cfg.online !== true && !cfg.showPayloads) return offlineDryRun(cfg, term, mapping, profile);
   const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet });
 
 
   // --dry-run --online: the offline checks above, then read-only look-ups in the target.
   if (cfg.dryRun && cfg.online === true) {
     const { runOnlineDryRun } = await import('./preflight.js');
-    return runOnlineDryRun(cfg, term, plan, { emitReport, readKeyFile });
+    return runOnlineDryRun(cfg, term, plan, { emitReport: emit, readKeyFile });
   }
   const blocked = hasErrors(plan) && (!cfg.skipInvalid || plan.issues.some((p) => p.severity === 'error'));
   if (cfg.dryRun || blocked || validInvoices(plan).length === 0) {
     const report = buildReport({ target: targetName, dryRun: cfg.dryRun, plan, requests: 0, lineKeys: profile.lineKeys, action: cfg.action?.kind });
-    await emitReport(cfg, term, report, plan);
+    await emit(cfg, term, report, plan);
     if (!cfg.dryRun && blocked) {
       process.stderr.write(
         term.errStyle.red('Nothing was sent: fix the problems above') +
@@ -55,7 +59,7 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
   // The sending half (engine, journal, HTTP client, sandbox) is loaded only when something is
   // sent: a dry run then starts in a fraction of the time (~0.2 s less, issue #5).
   const { load } = await import('./send.js');
-  return load(cfg, term, plan, { emitReport, readKeyFile });
+  return load(cfg, term, plan, { emitReport: emit, readKeyFile }, definition, profile);
 }
 
 /**
@@ -63,8 +67,7 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
  * the built invoice is dropped. A million-row file then needs memory for its report, not for
  * 100k invoices, and no batch id is computed (nothing is journaled). Same report as a plan gives.
  */
-async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfile | undefined): Promise<number> {
-  const profile = profileOf(cfg.targetName, cfg.action);
+async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfile | undefined, profile: TargetProfile): Promise<number> {
   const { entries, issues } = await scanBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet }, (g) =>
     reportInvoice(g, undefined, true, profile.lineKeys),
   );
@@ -73,8 +76,8 @@ async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfil
   return exitCodeForReport(report, { sent: false });
 }
 
-/** `plan` is needed for `--show-payloads` only. */
-export async function emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan?: Plan): Promise<void> {
+/** `shown` (the plan and the target's profile) is needed for `--show-payloads` only. */
+export async function emitReport(cfg: Config, term: Terminal, report: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): Promise<void> {
   if (cfg.rejectsPath !== undefined) {
     const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
     await writeRejects(report, { path: cfg.rejectsPath, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet });
@@ -95,7 +98,7 @@ export async function emitReport(cfg: Config, term: Terminal, report: ReportDocu
   }
   writeReportFiles(cfg, report);
   if (cfg.json) {
-    const doc = cfg.showPayloads && plan !== undefined ? withPayloads(report, plan, cfg) : report;
+    const doc = cfg.showPayloads && shown !== undefined ? withPayloads(report, shown.plan, shown.profile) : report;
     // In pieces: the report of a million-row file is 100+ MB of JSON.
     // Report documents are plain data (test/shared/write-json.test.ts); payloads are not.
     writeJson(doc, 2, (text) => process.stdout.write(text), { plain: doc === report });
@@ -103,9 +106,9 @@ export async function emitReport(cfg: Config, term: Terminal, report: ReportDocu
     return;
   }
   process.stdout.write(renderHuman(report, term.outStyle, { width: term.outColumns, quiet: cfg.quiet }));
-  if (cfg.showPayloads && plan !== undefined) {
-    for (const inv of validInvoices(plan)) {
-      profileOf(cfg.targetName, cfg.action).preview(inv).forEach((p, i) => {
+  if (cfg.showPayloads && shown !== undefined) {
+    for (const inv of validInvoices(shown.plan)) {
+      shown.profile.preview(inv).forEach((p, i) => {
         const heading = i === 0 ? `\n# ${inv.key.vendor} ${inv.key.number}: ${p.heading}` : `# ${p.heading}`;
         process.stdout.write(`${heading}\n${stringifyJson(p.body, 2)}\n`);
       });
@@ -113,8 +116,7 @@ export async function emitReport(cfg: Config, term: Terminal, report: ReportDocu
   }
 }
 
-function withPayloads(report: ReportDocument, plan: Plan, cfg?: Config): unknown {
-  const profile = profileOf(cfg?.targetName, cfg?.action);
+function withPayloads(report: ReportDocument, plan: Plan, profile: TargetProfile): unknown {
   const byKey = new Map(validInvoices(plan).map((inv) => [`${inv.key.vendor}\u0000${inv.key.number}`, inv]));
   return {
     ...report,

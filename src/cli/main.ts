@@ -13,7 +13,7 @@ import { addMappingCommand } from './mapping-command.js';
 import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
 import { ApiError, UsageError } from '../shared/errors.js';
-import { TARGET_NAMES } from '../domain/targets/index.js';
+import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
 import { ACTIONS } from './target-options.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -72,7 +72,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--alma-url <url>', 'Alma API base URL, scheme and host (/almaws/v1 is added); or ALMA_API_URL')
     .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))
     .option('--api-key-file <path>', 'read the API key from this file (otherwise ALMA_API_KEY)')
-    .addOption(new Option('--target <name>', 'where invoices go: alma (default), exsited (purchase invoices) or alguna (one-off invoices)').choices([...TARGET_NAMES]))
+    .addOption(new Option('--target <name>', `where invoices go: ${describeTargets(true)}`).choices([...TARGET_NAMES]))
     .option('--api-url <url>', 'Exsited or Alguna API base URL (or EXSITED_API_URL / ALGUNA_API_URL)')
     .option('--credentials-file <path>', 'Exsited client id and secret, or the Alguna API key, from this file (otherwise EXSITED_CLIENT_ID/_SECRET, ALGUNA_API_KEY)')
     .addOption(new Option('--action <action>', 'Exsited batch action on invoices already loaded, instead of a load').choices([...ACTIONS]))
@@ -109,7 +109,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--fault-rate <p>', 'probability of a fault per request (0..1)')
     .option('--fault-kinds <list>', 'comma-separated fault kinds to draw from')
     .option('--random-seed <n>', 'seed for faults and ids')
-    .addOption(new Option('--target <name>', 'which API to emulate: alma (default), exsited or alguna').choices([...TARGET_NAMES]))
+    .addOption(new Option('--target <name>', `which API to emulate: ${describeTargets(false)}`).choices([...TARGET_NAMES]))
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await onSandbox(opts);
     });

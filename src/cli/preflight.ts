@@ -10,11 +10,11 @@ import { exitCodeForReport } from './exit.js';
 import { buildReport, type ReportDocument } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
-import { RateLimiter } from '../transport/limiter.js';
+import { limiterFor } from '../transport/http.js';
 import { createAlmaHttpClient } from '../targets/alma/client.js';
 import { runPreflight, type PreflightOutcome } from '../targets/alma/preflight.js';
 import type { TargetEvent } from '../targets/target.js';
-import { startSandbox } from '../sandbox/server.js';
+import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { AuthError, DailyLimitError, ExitCode, UsageError } from '../shared/errors.js';
 
 export interface OnlineDeps {
@@ -23,8 +23,8 @@ export interface OnlineDeps {
 }
 
 export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan, deps: OnlineDeps): Promise<number> {
-  const target = cfg.target;
-  // resolveConfig refuses --online without a target; this guards the invariant.
+  // resolveConfig refuses --online for a target other than Alma, and without a target; this guards the invariant.
+  const target = cfg.targetName === 'alma' ? (cfg.target as AlmaSettings | undefined) : undefined;
   if (target === undefined) throw new UsageError('--online needs a target: --sandbox, or --region / --alma-url with ALMA_API_KEY');
   const invoices = validInvoices(offline);
   const progress = createProgress({ stream: process.stderr, interactive: false, quiet: cfg.quiet, verbose: cfg.verbose, style: term.errStyle });
@@ -32,37 +32,17 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
   let remaining: number | undefined;
   let outcome: PreflightOutcome;
   try {
-    let baseUrl: string | undefined;
-    let apiKey: string;
-    let where: string;
-    if (target.kind === 'sandbox') {
-      // The same sandbox state a `--sandbox` load uses, so the preflight sees what earlier runs created.
-      const sandbox = await startSandbox({ port: 0, statePath: target.statePath, latencyMs: 0 });
-      cleanups.push(() => sandbox.close());
-      baseUrl = sandbox.url;
-      apiKey = 'sandbox';
-      where = `the embedded sandbox (state in ${target.statePath})`;
-    } else {
-      baseUrl = target.baseUrl;
-      apiKey = 'file' in target.apiKeySource ? deps.readKeyFile(target.apiKeySource.file) : (process.env.ALMA_API_KEY ?? '');
-      where = 'Alma';
-    }
+    // The same sandbox state a `--sandbox` load uses, so the preflight sees what earlier runs created.
+    const place = await almaPlace(target, { info: () => undefined, env: process.env, readKeyFile: deps.readKeyFile }, 'check');
+    cleanups.push(() => place.close());
+    const where = place.where;
     const onEvent = (event: TargetEvent): void => {
       // The budget left after the preflight's own requests: the smallest value any answer carried.
       if (event.type === 'remaining') remaining = remaining === undefined ? event.remaining : Math.min(remaining, event.remaining);
       progress.onEvent({ type: 'target', event });
     };
     // The same client and pacing as the load (createAlmaTarget): look-ups count against --rate.
-    const limiter = new RateLimiter({ rate: cfg.rate, onEvent });
-    const http = createAlmaHttpClient({
-      ...(baseUrl !== undefined ? { baseUrl } : {}),
-      ...(target.kind === 'alma' && target.region !== undefined ? { region: target.region } : {}),
-      apiKey,
-      limiter,
-      timeoutMs: cfg.timeoutMs,
-      maxRetries: cfg.maxRetries,
-      onEvent,
-    });
+    const http = createAlmaHttpClient({ ...place.client, limiter: limiterFor({ rate: cfg.rate, onEvent }), timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, onEvent });
     cleanups.push(() => http.close().catch(() => undefined));
     if (invoices.length > 0) progress.info(term.errStyle.dim(`checking ${invoices.length} invoice${invoices.length === 1 ? '' : 's'} (read-only) against ${where}`));
     try {

@@ -1,12 +1,11 @@
 /** `invoice-load sandbox`: the embedded Alma-compatible server on a port, until Ctrl-C. */
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { startSandbox, type SandboxOptions } from '../sandbox/server.js';
+import type { SandboxOptions } from '../sandbox/types.js';
 import type { FaultKind } from '../sandbox/faults.js';
 import { UsageError } from '../shared/errors.js';
 import type { Terminal } from './terminal.js';
-import { startExsitedSandbox } from '../sandbox/exsited.js';
-import { startAlgunaSandbox } from '../sandbox/alguna.js';
+import { targetNamed } from '../targets/registry.js';
 
 type Opts = Record<string, string | boolean | undefined>;
 
@@ -44,35 +43,12 @@ export function sandboxOptions(opts: Opts): SandboxOptions {
 }
 
 export async function runSandboxCommand(opts: Opts, term: Terminal): Promise<number> {
-  // `--target exsited|alguna`: the sibling emulations (src/sandbox/exsited.ts, alguna.ts).
-  if (opts.target === 'exsited' || opts.target === 'alguna') return runSiblingSandbox(opts.target, sandboxOptions(opts), term);
-  const sandbox = await startSandbox(sandboxOptions(opts));
-  process.stdout.write(`invoice-load sandbox listening on ${sandbox.url}\n`);
-  process.stderr.write(term.errStyle.dim(`try: ALMA_API_URL=${sandbox.url} ALMA_API_KEY=any invoice-load fixtures/sample-batch.csv\n`));
-  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-  await sandbox.close();
-  return 0;
-}
-
-async function runSiblingSandbox(target: 'exsited' | 'alguna', o: SandboxOptions, term: Terminal): Promise<number> {
-  const common = {
-    port: o.port,
-    host: o.host,
-    statePath: o.statePath,
-    ...(typeof o.seed === 'string' ? { seed: o.seed } : {}),
-    ...(o.perSecond !== undefined ? { perSecond: o.perSecond } : {}),
-    ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs } : {}),
-    faultRate: o.faultRate,
-    faultKinds: o.faultKinds,
-    randomSeed: o.randomSeed,
-  };
-  const sandbox = target === 'exsited' ? await startExsitedSandbox(common) : await startAlgunaSandbox({ ...common, apiKeys: o.apiKeys });
-  process.stdout.write(`invoice-load ${target} sandbox listening on ${sandbox.url}\n`);
-  const hint =
-    target === 'exsited'
-      ? `try: EXSITED_API_URL=${sandbox.url} EXSITED_CLIENT_ID=any EXSITED_CLIENT_SECRET=any invoice-load --target exsited fixtures/exsited-sample.csv`
-      : `try: ALGUNA_API_URL=${sandbox.url} ALGUNA_API_KEY=any invoice-load --target alguna fixtures/alguna-sample.csv`;
-  process.stderr.write(term.errStyle.dim(hint + '\n'));
+  // `--target`: the target's own emulation (its definition's serveSandbox); Alma's by default.
+  const definition = targetNamed(typeof opts.target === 'string' ? opts.target : undefined);
+  if (definition.serveSandbox === undefined) throw new UsageError(`${definition.label} has no embedded sandbox`);
+  const sandbox = await definition.serveSandbox(sandboxOptions(opts));
+  process.stdout.write(`invoice-load ${definition.name === 'alma' ? '' : definition.name + ' '}sandbox listening on ${sandbox.url}\n`);
+  process.stderr.write(term.errStyle.dim(sandbox.hint + '\n'));
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   await sandbox.close();
   return 0;

@@ -20,14 +20,11 @@ import { Journal } from '../engine/journal.js';
 import { acquireLock } from '../engine/lock.js';
 import { InFlightSizer } from '../engine/inflight.js';
 import type { EngineEvent } from '../engine/events.js';
-import { createAlmaTarget, type AlmaTarget } from '../targets/alma/target.js';
-import { profileOf } from '../targets/profiles.js';
-import type { Target, TargetEvent } from '../targets/target.js';
-import { openOtherTarget, voidJournal, type OpenedTarget } from './open-target.js';
-import { startSandbox } from '../sandbox/server.js';
+import type { TargetEvent } from '../targets/target.js';
+import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
+import { openTarget, voidJournal, type OpenedRun } from './open-target.js';
 
-export async function load(cfg: Config, term: Terminal, plan: Plan, deps: OnlineDeps): Promise<number> {
-  const profile = profileOf(cfg.targetName, cfg.action);
+export async function load(cfg: Config, term: Terminal, plan: Plan, deps: OnlineDeps, definition: TargetDefinition, profile: TargetProfile): Promise<number> {
   const progress = createProgress({
     stream: process.stderr,
     interactive: term.interactive && !cfg.quiet,
@@ -57,9 +54,7 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
     process.off('SIGTERM', onSignal);
   });
 
-  let alma: AlmaTarget | undefined;
-  // Exsited or Alguna (open-target.ts); Alma is opened here as before.
-  let other: OpenedTarget | undefined;
+  let opened: OpenedRun | undefined;
   let journal: Journal | undefined;
   let outcome!: RunOutcome; // assigned in the try; an exception skips every use below
   try {
@@ -70,56 +65,20 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
       if (event.type === 'request' && event.status !== 0) inFlight.observe(event.ms);
       emit({ type: 'target', event });
     };
-    let runTarget: Target;
-    let endpoint: string;
-    let journalName: string = profile.name;
-    if (profile.name !== 'alma') {
-      other = await openOtherTarget(cfg, {
-        signal: hard.signal,
-        onEvent: onTargetEvent,
-        info: (line) => progress.info(term.errStyle.dim(line)),
-        env: process.env,
-      });
-      cleanups.push(() => other?.close());
-      runTarget = other.target;
-      endpoint = other.endpoint;
-      journalName = other.journalName;
-    } else {
-      const target = cfg.target!;
-      let baseUrl: string | undefined;
-      let apiKey: string;
-      if (target.kind === 'sandbox') {
-        // The in-process sandbox keeps its state beside the journals, so a re-run sees what an earlier run created.
-        const sandbox = await startSandbox({ port: 0, statePath: target.statePath, latencyMs: 0 });
-        cleanups.push(() => sandbox.close());
-        baseUrl = sandbox.url;
-        apiKey = 'sandbox';
-        progress.info(term.errStyle.dim(`loading into the embedded sandbox (state in ${target.statePath})`));
-      } else {
-        baseUrl = target.baseUrl;
-        apiKey = 'file' in target.apiKeySource ? deps.readKeyFile(target.apiKeySource.file) : (process.env.ALMA_API_KEY ?? '');
-      }
-      alma = createAlmaTarget({
-        ...(baseUrl !== undefined ? { baseUrl } : {}),
-        ...(target.kind === 'alma' && target.region !== undefined ? { region: target.region } : {}),
-        apiKey,
-        rate: cfg.rate,
-        timeoutMs: cfg.timeoutMs,
-        maxRetries: cfg.maxRetries,
-        signal: hard.signal,
-        onEvent: onTargetEvent,
-      });
-      cleanups.push(() => alma?.close());
-
-      // The in-process sandbox listens on a new port each run; its identity is its state file.
-      endpoint = target.kind === 'sandbox' ? `sandbox:${target.statePath}` : alma.endpoint;
-      runTarget = alma;
-    }
+    opened = await openTarget(definition, cfg, {
+      signal: hard.signal,
+      onEvent: onTargetEvent,
+      info: (line) => progress.info(term.errStyle.dim(line)),
+      env: process.env,
+      readKeyFile: deps.readKeyFile,
+    });
+    const { endpoint, journalName } = opened;
+    cleanups.push(() => opened?.close());
     const journalFile = (name: string): string => join(cfg.stateDir, 'journals', `${name}-${hash(endpoint)}-${plan.batchId}.jsonl`);
     const journalPath = journalFile(journalName);
     mkdirSync(join(cfg.stateDir, 'journals'), { recursive: true });
     // An action voids the opposite action's journal of this batch (open-target.ts voidJournal).
-    if (other?.opposite !== undefined) voidJournal(journalFile(other.opposite));
+    if (opened.opposite !== undefined) voidJournal(journalFile(opened.opposite));
     const release = acquireLock(journalPath + '.lock');
     cleanups.push(release);
     journal = Journal.open({ path: journalPath, target: profile.name, endpoint, batch: plan.batchId, sync: cfg.fsync });
@@ -127,7 +86,7 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${journalPath}`));
 
     outcome = await runInvoices(validInvoices(plan), {
-      target: runTarget,
+      target: opened.target,
       journal,
       concurrency: cfg.concurrency,
       inFlight,
@@ -147,7 +106,7 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
     dryRun: false,
     plan,
     results: outcome.results,
-    requests: alma?.requestCount() ?? other?.requestCount() ?? 0,
+    requests: opened?.requestCount() ?? 0,
     stopped: outcome.stopped?.reason,
     lineKeys: profile.lineKeys,
     action: cfg.action?.kind,

@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import { FaultEngine, type FaultSubject } from './faults.js';
 import { parseFaultConfig } from './config.js';
 import { SlidingWindow } from './throttle.js';
-import type { FaultConfig, FaultKind, SandboxLogger, Step } from './types.js';
+import type { FaultConfig, FaultKind, SandboxLogger, SandboxOptions, Step } from './types.js';
 
 export interface SiblingAnswer {
   status: number;
@@ -80,6 +80,21 @@ export interface SiblingOptions extends FaultConfig {
   host?: string | undefined;
   statePath?: string | undefined;
   logger?: SandboxLogger | undefined;
+}
+
+/** The options of `invoice-load sandbox` a sibling sandbox takes (its seed, threshold and latency when given). */
+export function siblingOptions(o: SandboxOptions): SiblingOptions & { seed?: string; perSecond?: number; latencyMs?: number } {
+  return {
+    port: o.port,
+    host: o.host,
+    statePath: o.statePath,
+    ...(typeof o.seed === 'string' ? { seed: o.seed } : {}),
+    ...(o.perSecond !== undefined ? { perSecond: o.perSecond } : {}),
+    ...(o.latencyMs !== undefined ? { latencyMs: o.latencyMs } : {}),
+    faultRate: o.faultRate,
+    faultKinds: o.faultKinds,
+    randomSeed: o.randomSeed,
+  };
 }
 
 export interface SiblingHandle<S> {

@@ -24,7 +24,7 @@ export interface PayloadPreview {
 }
 
 export interface TargetProfile {
-  name: TargetName;
+  name: string;
   label: string;
   /** The invoice rules, plus checks that need the file system (an Exsited attachment must be readable). */
   rules(cwd: string): InvoiceRules;
@@ -120,20 +120,3 @@ const ALGUNA: TargetProfile = {
 };
 
 export const PROFILES: Readonly<Record<TargetName, TargetProfile>> = { alma: ALMA, exsited: EXSITED, alguna: ALGUNA };
-
-/**
- * The profile of a run. A batch action (Exsited cancel/reactivate) touches no child item, so
- * its report lists none, and its one request per invoice is what `--show-payloads` shows.
- */
-export function profileOf(name: TargetName | undefined, action?: { kind: 'cancel' | 'reactivate'; effectiveDate: string } | undefined): TargetProfile {
-  const profile = PROFILES[name ?? 'alma'];
-  if (action === undefined) return profile;
-  const body = { 'purchase-invoice': { effective_date: action.effectiveDate } };
-  const path = DEFAULT_EXSITED_PATHS[action.kind].replace('{v}', DEFAULT_EXSITED_VERSION);
-  return {
-    ...profile,
-    lineKeys: () => [],
-    payloads: () => ({ invoice: body, lines: [] }),
-    preview: () => [{ heading: `POST ${path}`, body }],
-  };
-}

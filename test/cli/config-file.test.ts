@@ -1,3 +1,4 @@
+import type { AlmaSettings } from '../../src/targets/alma/index.js';
 import { describe, expect, it } from 'vitest';
 import { applyConfigFile, describeSource, jsonPath, parseConfigFile, type ConfigFile } from '../../src/cli/config-file.js';
 import { resolveConfig, type RawOptions } from '../../src/cli/config.js';
@@ -137,7 +138,7 @@ describe('precedence: flags, then environment, then the config file, then defaul
     ['ALMA_API_KEY over the file’s key file', {}, { ALMA_API_KEY: 'k' }, { region: 'eu', api_key_file: 'alma.key' }, { env: 'ALMA_API_KEY' }],
     ['--api-key-file over ALMA_API_KEY', { apiKeyFile: 'k.txt' }, { ALMA_API_KEY: 'k' }, { region: 'eu', api_key_file: 'alma.key' }, { file: '/work/k.txt' }],
   ])('key: %s', (_name, flags, env, settings, source) => {
-    const t = resolve(flags, env, settings).target;
+    const t = resolve(flags, env, settings).target as AlmaSettings | undefined;
     expect(t?.kind === 'alma' && t.apiKeySource).toEqual(source);
   });
 

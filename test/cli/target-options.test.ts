@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig, type RawOptions } from '../../src/cli/config.js';
-import { algunaKey, exsitedCredentials, resolveTargetChoice } from '../../src/cli/target-options.js';
+import { resolveTargetChoice } from '../../src/cli/target-options.js';
+import { exsitedCredentials } from '../../src/targets/exsited/index.js';
+import { algunaKey } from '../../src/targets/alguna/index.js';
 import { UsageError } from '../../src/shared/errors.js';
 
 let dir: string;
@@ -27,25 +29,25 @@ const usage = (f: () => unknown): string => {
 describe('--target', () => {
   it('Alma stays the default and is resolved as before', () => {
     const c = cfg({ sandbox: true });
-    expect(c.targetName).toBeUndefined();
+    expect(c.targetName).toBe('alma');
     expect(c.target).toMatchObject({ kind: 'sandbox' });
   });
 
   it('--sandbox --target exsited|alguna: the embedded sibling, its state beside Alma\'s', () => {
-    expect(cfg({ sandbox: true, target: 'exsited' })).toMatchObject({ targetName: 'exsited', other: { kind: 'sandbox', target: 'exsited', statePath: expect.stringMatching(/sandbox\/exsited-state\.json$/) } });
-    expect(cfg({ sandbox: true, target: 'alguna' }).other).toMatchObject({ kind: 'sandbox', target: 'alguna' });
+    expect(cfg({ sandbox: true, target: 'exsited' })).toMatchObject({ targetName: 'exsited', target: { kind: 'sandbox', target: 'exsited', statePath: expect.stringMatching(/sandbox\/exsited-state\.json$/) } });
+    expect(cfg({ sandbox: true, target: 'alguna' }).target).toMatchObject({ kind: 'sandbox', target: 'alguna' });
   });
 
   it('Exsited: URL from --api-url or EXSITED_API_URL, credentials from the environment or a file, never a flag', () => {
     const env = { EXSITED_API_URL: 'https://acme.exsited.example', EXSITED_CLIENT_ID: 'id', EXSITED_CLIENT_SECRET: 'secret' };
-    expect(cfg({ target: 'exsited' }, env).other).toEqual({ kind: 'exsited', baseUrl: 'https://acme.exsited.example', credentials: { env: true }, apiVersion: undefined });
+    expect(cfg({ target: 'exsited' }, env).target).toEqual({ kind: 'exsited', baseUrl: 'https://acme.exsited.example', credentials: { env: true }, apiVersion: undefined });
     expect(usage(() => cfg({ target: 'exsited' }, { EXSITED_API_URL: 'https://x.example' }))).toMatch(/no Exsited credentials/);
     expect(usage(() => cfg({ target: 'exsited' }, {}))).toMatch(/no Exsited instance/);
-    expect(cfg({ target: 'exsited', credentialsFile: 'c.json', apiUrl: 'https://y.example' }).other).toMatchObject({ credentials: { file: join(dir, 'c.json') } });
+    expect(cfg({ target: 'exsited', credentialsFile: 'c.json', apiUrl: 'https://y.example' }).target).toMatchObject({ credentials: { file: join(dir, 'c.json') } });
   });
 
   it('Alguna: default URL, ALGUNA_API_KEY or a file; version header configurable', () => {
-    expect(cfg({ target: 'alguna' }, { ALGUNA_API_KEY: 'k', ALGUNA_API_VERSION: '2026-04-01' }).other).toEqual({
+    expect(cfg({ target: 'alguna' }, { ALGUNA_API_KEY: 'k', ALGUNA_API_VERSION: '2026-04-01' }).target).toEqual({
       kind: 'alguna',
       baseUrl: undefined,
       apiKey: { env: 'ALGUNA_API_KEY' },
@@ -63,14 +65,14 @@ describe('--target', () => {
   });
 
   it('a dry run needs no settings for any target', () => {
-    expect(cfg({ target: 'exsited', dryRun: true })).toMatchObject({ targetName: 'exsited', other: undefined });
-    expect(cfg({ target: 'alguna', dryRun: true }).other).toMatchObject({ kind: 'alguna' });
+    expect(cfg({ target: 'exsited', dryRun: true })).toMatchObject({ targetName: 'exsited', target: undefined });
+    expect(cfg({ target: 'alguna', dryRun: true }).target).toMatchObject({ kind: 'alguna' });
   });
 });
 
 describe('--action', () => {
   it('cancel or reactivate, Exsited only, effective date today by default or a real date', () => {
-    const choice = resolveTargetChoice({ target: 'exsited', action: 'cancel', sandbox: true }, {}, dir, dir, () => '2025-04-01');
+    const choice = resolveTargetChoice({ flags: { target: 'exsited', action: 'cancel', sandbox: true }, merged: {}, env: {}, cwd: dir, stateDir: dir }, () => '2025-04-01');
     expect(choice.action).toEqual({ kind: 'cancel', effectiveDate: '2025-04-01' });
     expect(cfg({ sandbox: true, target: 'exsited', action: 'reactivate', effectiveDate: '2025-05-02' }).action).toEqual({ kind: 'reactivate', effectiveDate: '2025-05-02' });
     expect(usage(() => cfg({ sandbox: true, target: 'alguna', action: 'cancel' }))).toMatch(/Exsited batch action/);

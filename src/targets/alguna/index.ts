@@ -1,0 +1,85 @@
+/**
+ * The Alguna target as the rest of the tool sees it (definition.ts): its profile, its settings
+ * from flags and environment, and how it is opened. Key: `ALGUNA_API_KEY`, or
+ * `--credentials-file` holding the key (or JSON `{"api_key"}`). URL: `--api-url`, else
+ * `ALGUNA_API_URL` (default https://api.alguna.io; `…/beta` if your account uses that prefix,
+ * https://alguna.com/docs/api-reference/v2/overview). `ALGUNA_API_VERSION`: the `Alguna-Version`
+ * header, default 2026-04-01; empty sends none.
+ */
+import { resolve as resolvePath } from 'node:path';
+import { UsageError } from '../../shared/errors.js';
+import { PROFILES } from '../profiles.js';
+import type { TargetDefinition } from '../definition.js';
+import { apiUrl, readCredentialsFile, refuseAlmaFlags, sandboxStatePath } from '../settings.js';
+
+export type AlgunaSettings =
+  | { kind: 'alguna'; baseUrl?: string | undefined; apiKey: { env: 'ALGUNA_API_KEY' } | { file: string }; apiVersion?: string | undefined }
+  | { kind: 'sandbox'; statePath: string; target: 'alguna' };
+
+export const ALGUNA: TargetDefinition<AlgunaSettings> = {
+  name: 'alguna',
+  label: 'Alguna',
+  summary: 'one-off invoices',
+
+  profile: () => PROFILES.alguna,
+
+  settings({ flags, env, cwd, stateDir }) {
+    refuseAlmaFlags(flags, 'alguna', 'Alguna');
+    if (flags.sandbox) return { kind: 'sandbox', statePath: sandboxStatePath(stateDir, 'alguna'), target: 'alguna' };
+    const url = apiUrl(flags, env, 'alguna');
+    const file = flags.credentialsFile !== undefined ? resolvePath(cwd, flags.credentialsFile) : undefined;
+    if (file === undefined && !env.ALGUNA_API_KEY && !flags.dryRun) {
+      throw new UsageError('no Alguna API key: set ALGUNA_API_KEY or pass --credentials-file <path> (never as a flag value)');
+    }
+    return { kind: 'alguna', baseUrl: url, apiKey: file !== undefined ? { file } : { env: 'ALGUNA_API_KEY' }, apiVersion: env.ALGUNA_API_VERSION };
+  },
+
+  async open(settings, run) {
+    const { createAlgunaTarget } = await import('./target.js');
+    let endpoint: string | undefined;
+    let close = async (): Promise<void> => undefined;
+    let target;
+    if (settings.kind === 'sandbox') {
+      const { startAlgunaSandbox } = await import('../../sandbox/alguna.js');
+      const sandbox = await startAlgunaSandbox({ port: 0, statePath: settings.statePath });
+      close = () => sandbox.close();
+      // A new port each run: the sandbox's identity is its state file.
+      endpoint = `sandbox-alguna:${settings.statePath}`;
+      run.info(`loading into the embedded Alguna sandbox (state in ${settings.statePath})`);
+      target = createAlgunaTarget({ ...run.transport, baseUrl: sandbox.url, apiKey: 'sandbox' });
+    } else {
+      target = createAlgunaTarget({ ...run.transport, baseUrl: settings.baseUrl, apiKey: algunaKey(settings.apiKey, run.env), apiVersion: settings.apiVersion });
+    }
+    const opened = target;
+    return {
+      target: opened,
+      endpoint: endpoint ?? opened.endpoint,
+      requestCount: () => opened.requestCount(),
+      close: async () => {
+        await opened.close();
+        await close();
+      },
+    };
+  },
+
+  async serveSandbox(o) {
+    const { startAlgunaSandbox } = await import('../../sandbox/alguna.js');
+    const { siblingOptions } = await import('../../sandbox/sibling.js');
+    const sandbox = await startAlgunaSandbox({ ...siblingOptions(o), apiKeys: o.apiKeys });
+    return {
+      url: sandbox.url,
+      close: () => sandbox.close(),
+      hint: `try: ALGUNA_API_URL=${sandbox.url} ALGUNA_API_KEY=any invoice-load --target alguna fixtures/alguna-sample.csv`,
+    };
+  },
+};
+
+export function algunaKey(source: { env: 'ALGUNA_API_KEY' } | { file: string }, env: Record<string, string | undefined>): string {
+  if ('file' in source) {
+    const c = readCredentialsFile(source.file);
+    const key = c['api_key'] ?? c['alguna_api_key'];
+    if (!key) throw new UsageError(`the credentials file ${source.file} holds no api_key`);
+    return key;
+  }
+  return env.ALGUNA_API_KEY ?? '';
+}

@@ -1,0 +1,109 @@
+/**
+ * The Alma target as the rest of the tool sees it (definition.ts): its profile, its settings
+ * from flags, environment and the config file (`--sandbox`, `--alma-url` / `ALMA_API_URL`,
+ * `--region`, `ALMA_API_KEY` / `--api-key-file`), and how it is opened. The default target.
+ */
+import { join, resolve as resolvePath } from 'node:path';
+import { UsageError } from '../../shared/errors.js';
+import { PROFILES } from '../profiles.js';
+import type { OpenRun, TargetDefinition } from '../definition.js';
+import type { AlmaRegion } from './regions.js';
+
+export type AlmaSettings =
+  | { kind: 'sandbox'; statePath: string }
+  | { kind: 'alma'; baseUrl?: string | undefined; region?: AlmaRegion | undefined; apiKeySource: { env: string } | { file: string } };
+
+export const ALMA: TargetDefinition<AlmaSettings> = {
+  name: 'alma',
+  label: 'Alma',
+
+  profile: () => PROFILES.alma,
+
+  settings({ merged: o, env, cwd, stateDir }) {
+    const almaUrl = o.almaUrl ?? env.ALMA_API_URL;
+    if (o.sandbox && (o.almaUrl !== undefined || o.region !== undefined)) {
+      throw new UsageError('--sandbox loads into the embedded sandbox; leave out --alma-url and --region');
+    }
+    if (almaUrl !== undefined && o.region !== undefined && o.almaUrl !== undefined) {
+      throw new UsageError('give either --alma-url or --region, not both');
+    }
+    if (almaUrl !== undefined) {
+      let url: URL;
+      try {
+        url = new URL(almaUrl);
+      } catch {
+        throw new UsageError(`--alma-url / ALMA_API_URL is not a URL: "${almaUrl}"`);
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--alma-url must be http(s), not ${url.protocol}`);
+    }
+    let target: AlmaSettings | undefined;
+    if (o.sandbox) {
+      target = { kind: 'sandbox', statePath: join(stateDir, 'sandbox', 'state.json') };
+    } else if (almaUrl !== undefined || o.region !== undefined) {
+      const apiKeySource = o.apiKeyFile !== undefined ? { file: resolvePath(cwd, o.apiKeyFile) } : { env: 'ALMA_API_KEY' };
+      if ('env' in apiKeySource && !env.ALMA_API_KEY && (!o.dryRun || o.online)) {
+        throw new UsageError('no API key: set ALMA_API_KEY or pass --api-key-file <path> (the key is never accepted as a flag value)');
+      }
+      target = {
+        kind: 'alma',
+        baseUrl: o.region !== undefined && o.almaUrl === undefined ? undefined : almaUrl,
+        region: o.region as AlmaRegion | undefined,
+        apiKeySource,
+      };
+    } else if (!o.dryRun) {
+      throw new UsageError(
+        'no target: pass --sandbox to load into the embedded sandbox, or --region / --alma-url (or ALMA_API_URL, or region/alma_url in invoice-load.config.json) with ALMA_API_KEY to load into Alma; --dry-run only checks the files',
+      );
+    }
+    if (o.online && target === undefined) {
+      throw new UsageError('--online needs somewhere to look: --sandbox, or --region / --alma-url (or ALMA_API_URL) with ALMA_API_KEY');
+    }
+    return target;
+  },
+
+  async open(settings, run) {
+    const { createAlmaTarget } = await import('./target.js');
+    const where = await almaPlace(settings, run, 'load');
+    const alma = createAlmaTarget({ ...run.transport, ...where.client });
+    return {
+      target: alma,
+      // The in-process sandbox listens on a new port each run; its identity is its state file.
+      endpoint: settings.kind === 'sandbox' ? `sandbox:${settings.statePath}` : alma.endpoint,
+      requestCount: () => alma.requestCount(),
+      close: async () => {
+        await alma.close();
+        await where.close();
+      },
+    };
+  },
+
+  async serveSandbox(o) {
+    const { startSandbox } = await import('../../sandbox/server.js');
+    const sandbox = await startSandbox(o);
+    return { url: sandbox.url, close: () => sandbox.close(), hint: `try: ALMA_API_URL=${sandbox.url} ALMA_API_KEY=any invoice-load fixtures/sample-batch.csv` };
+  },
+};
+
+/**
+ * Where Alma is, for a load or the online checks: the embedded sandbox started in-process (its
+ * state beside the journals, so a re-run sees what an earlier run created), or the URL or region
+ * with the key read from its file or the environment.
+ */
+export async function almaPlace(
+  settings: AlmaSettings,
+  run: Pick<OpenRun, 'info' | 'env' | 'readKeyFile'>,
+  purpose: 'load' | 'check',
+): Promise<{ client: { baseUrl?: string; region?: string; apiKey: string }; where: string; close(): Promise<void> }> {
+  if (settings.kind === 'sandbox') {
+    const { startSandbox } = await import('../../sandbox/server.js');
+    const sandbox = await startSandbox({ port: 0, statePath: settings.statePath, latencyMs: 0 });
+    if (purpose === 'load') run.info(`loading into the embedded sandbox (state in ${settings.statePath})`);
+    return { client: { baseUrl: sandbox.url, apiKey: 'sandbox' }, where: `the embedded sandbox (state in ${settings.statePath})`, close: () => sandbox.close() };
+  }
+  const apiKey = 'file' in settings.apiKeySource ? run.readKeyFile(settings.apiKeySource.file) : (run.env.ALMA_API_KEY ?? '');
+  return {
+    client: { ...(settings.baseUrl !== undefined ? { baseUrl: settings.baseUrl } : {}), ...(settings.region !== undefined ? { region: settings.region } : {}), apiKey },
+    where: 'Alma',
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * What a target folder gives the rest of the tool, in one object (`src/targets/<name>/index.ts`),
+ * listed once in `registry.ts`. The dry-run half (name, rules, report keys, payload previews,
+ * settings from flags and environment) is plain data and pure functions; the sending half
+ * (client, embedded sandbox) is behind `open` and `serveSandbox`, which import it on demand, so a dry
+ * run never loads HTTP, the engine or a sandbox.
+ */
+import type { SandboxOptions } from '../sandbox/types.js';
+import type { TransportOptions } from '../transport/http.js';
+import type { TargetProfile } from './profiles.js';
+import type { Target, TargetEventSink } from './target.js';
+
+/** A batch action instead of a load (`--action cancel|reactivate`, Exsited's). */
+export interface RunAction {
+  kind: string;
+  effectiveDate: string;
+}
+
+/** What the CLI needs to know about a target before (or without) talking to it (profiles.ts). */
+export type { PayloadPreview, TargetProfile } from './profiles.js';
+
+/** The command-line flags that choose and reach a target (`--target`, `--sandbox`, URLs, key files). */
+export interface TargetFlags {
+  target?: string | undefined;
+  action?: string | undefined;
+  effectiveDate?: string | undefined;
+  apiUrl?: string | undefined;
+  credentialsFile?: string | undefined;
+  sandbox?: boolean | undefined;
+  almaUrl?: string | undefined;
+  region?: string | undefined;
+  apiKeyFile?: string | undefined;
+  online?: boolean | undefined;
+  dryRun?: boolean | undefined;
+}
+
+export interface SettingsInput {
+  /** The flags as given (with `sandbox` and `dryRun` as resolved): another target's settings in the config file are not ours to refuse. */
+  flags: TargetFlags;
+  /** Flags, then environment, then the config file (Alma's settings may come from the file). */
+  merged: TargetFlags;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stateDir: string;
+}
+
+/** Where a run goes, as the target resolved it from flags and environment (never a secret, only where to read it). */
+export type TargetSettings = { kind: 'sandbox'; statePath: string } | { kind: string };
+
+/** What opening a target needs from the run: transport settings, Ctrl-C, events, the terminal, the environment. */
+export interface OpenRun {
+  transport: TransportOptions & { signal: AbortSignal; onEvent: TargetEventSink };
+  action?: RunAction | undefined;
+  /** A line for the terminal (which sandbox, where its state is). */
+  info(line: string): void;
+  env: Record<string, string | undefined>;
+  /** Reads a key file (trimmed); refusals are the CLI's to word. */
+  readKeyFile(path: string): string;
+}
+
+/** An opened target: the seam, where it is, and how to let it go. */
+export interface OpenedTarget {
+  target: Target;
+  /** Identity of the place invoices go; the journal is keyed by it. */
+  endpoint: string;
+  requestCount(): number;
+  close(): Promise<void>;
+}
+
+export interface TargetDefinition<S extends TargetSettings = TargetSettings> {
+  /** `--target` value, the report's `target`, the first part of the journal's name. */
+  readonly name: string;
+  /** How messages name it (`Alma`). */
+  readonly label: string;
+  /** A few words for `--help` (`purchase invoices`). */
+  readonly summary?: string | undefined;
+  /** `--action` kinds it does besides loading (Exsited: cancel, reactivate). */
+  readonly actions?: readonly string[] | undefined;
+  /** The profile of a run: with an action, its one request per invoice. */
+  profile(action?: RunAction | undefined): TargetProfile;
+  /** Flags and environment → where to go (pure). Undefined: a dry run with nowhere given. */
+  settings(input: SettingsInput): S | undefined;
+  /** The client, or the embedded sandbox in-process (`kind: 'sandbox'`). */
+  open(settings: S, run: OpenRun): Promise<OpenedTarget>;
+  /** `invoice-load sandbox --target <name>`: its embedded sandbox on a port, and a command line that loads into it. */
+  serveSandbox?(opts: SandboxOptions): Promise<{ url: string; hint: string; close(): Promise<void> }>;
+}

@@ -1,0 +1,88 @@
+/**
+ * Helpers every target's `settings` and `open` share: the URL check, the Alma flags another
+ * target refuses, the sandbox's state file, and the credentials file. Credentials come from the
+ * environment or a file, never a flag value, and are never printed.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../shared/errors.js';
+import type { TargetFlags } from './definition.js';
+
+/** An API URL: http(s), no credentials, query or fragment (those would end up in logs). */
+export function checkUrl(url: string, name: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`the ${name} API URL is not a URL: "${url}"`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`the ${name} API URL must be http(s), not ${u.protocol}`);
+  if (u.username !== '' || u.password !== '' || u.search !== '' || u.hash !== '') {
+    throw new UsageError(`the ${name} API URL must not carry credentials, a query or a fragment; credentials go in the environment or --credentials-file`);
+  }
+}
+
+/**
+ * A target other than Alma refuses Alma's flags and `--online` (only flags: an Alma URL or key in
+ * the environment or the config file belongs to Alma runs), and `--sandbox` with a URL or file.
+ */
+export function refuseAlmaFlags(flags: TargetFlags, name: string, label: string): void {
+  for (const [given, flag] of [
+    [flags.almaUrl, '--alma-url'],
+    [flags.region, '--region'],
+    [flags.apiKeyFile, '--api-key-file'],
+  ] as const) {
+    if (given !== undefined) throw new UsageError(`${flag} is for Alma; with --target ${name} use --api-url and --credentials-file (or the ${name.toUpperCase()}_* variables)`);
+  }
+  if (flags.online) throw new UsageError(`--online checks a batch against Alma; it is not available for ${label}`);
+  if (flags.sandbox && (flags.apiUrl !== undefined || flags.credentialsFile !== undefined)) {
+    throw new UsageError('--sandbox loads into the embedded sandbox; leave out --api-url and --credentials-file');
+  }
+}
+
+/** The embedded sandbox's state file of a target other than Alma, beside Alma's. */
+export const sandboxStatePath = (stateDir: string, name: string): string => join(stateDir, 'sandbox', `${name}-state.json`);
+
+/** `--api-url`, else the target's `<NAME>_API_URL` (an empty one counts as unset). */
+export function apiUrl(flags: TargetFlags, env: Record<string, string | undefined>, name: string): string | undefined {
+  const envUrl = env[`${name.toUpperCase()}_API_URL`];
+  const url = flags.apiUrl ?? (envUrl !== undefined && envUrl !== '' ? envUrl : undefined);
+  if (url !== undefined) checkUrl(url, name);
+  return url;
+}
+
+const CREDENTIAL_NAMES = new Set(['client_id', 'client_secret', 'redirect_uri', 'api_key', 'exsited_client_id', 'exsited_client_secret', 'exsited_redirect_uri', 'alguna_api_key']);
+
+/**
+ * Reads a credentials file: JSON, or `KEY=value` lines (comments with #) of the known names and
+ * the target's own `names`. Never echoes its content.
+ */
+export function readCredentialsFile(path: string, names: readonly string[] = []): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the credentials file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  const t = text.trim();
+  if (t === '') throw new UsageError(`the credentials file ${path} is empty`);
+  if (t.startsWith('{')) {
+    try {
+      const obj = JSON.parse(t) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(obj).filter(([, v]) => typeof v === 'string').map(([k, v]) => [k.toLowerCase(), v as string]));
+    } catch {
+      throw new UsageError(`the credentials file ${path} starts with "{" but is not valid JSON`);
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const line of t.split(/\r?\n/)) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    const name = m?.[1]?.toLowerCase();
+    // Only known names: a bare key may itself contain "=" (base64 padding).
+    if (m !== null && name !== undefined && (CREDENTIAL_NAMES.has(name) || names.includes(name)) && !line.trimStart().startsWith('#')) {
+      out[name] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
+    }
+  }
+  if (Object.keys(out).length === 0) out['api_key'] = t; // a bare key (Alguna)
+  return out;
+}
