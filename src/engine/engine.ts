@@ -24,6 +24,7 @@ import type { RemoteInvoice, Target } from '../targets/target.js';
 import type { EngineEventSink, StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, Step } from './journal.js';
 import type { InvoiceResult } from './result.js';
+import { runWithPriority } from '../shared/priority.js';
 import { ProcessingWatch } from './watch.js';
 
 export interface PollOptions {
@@ -170,14 +171,24 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     done++;
     emit({ type: 'invoice', result, done, total: invoices.length });
   };
+  // The order requests wait in at the rate limiter. While invoices are still starting, the
+  // oldest go first: each runs its steps back to back and frees its slot, and the invoices in
+  // flight stay spread over their steps (first-come order moves them in lockstep cohorts, and
+  // a small last cohort then runs alone at the end). Once every invoice has started, the ones
+  // with the most steps left go first, so the last ones finish together instead of one by one.
+  let allStarted = false;
+  let seq = 0;
   for (const item of pending) {
     await slots.acquire();
     if (stopNow() || failure !== undefined) {
       slots.release();
       break;
     }
-    tasks.push(runOne(item).catch((err: unknown) => void (failure ??= { err })));
+    const mine = ++seq;
+    const priority = (): number => (allStarted ? stepsLeft(opts.target, item.inv, journal) * pending.length - mine : -mine);
+    tasks.push(runWithPriority(priority, () => runOne(item)).catch((err: unknown) => void (failure ??= { err })));
   }
+  allStarted = true;
   // Every invoice has been started and none is sending any more: what waits is read without
   // waiting for a fuller batch. (A parked invoice that must send again still gets a slot.)
   await slots.idle();
@@ -190,6 +201,15 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     if (!results[index]) results[index] = notStarted(inv.key, journal.state(inv.key), stopped?.reason ?? 'interrupted');
   }
   return { results, stopped };
+}
+
+/** Requests the invoice still needs to send as the journal knows it: create, each child, finalize. */
+function stepsLeft(target: Target, inv: Invoice, journal: Journal): number {
+  const st = journal.state(inv.key);
+  let left = st.id === undefined ? 1 : 0;
+  for (const k of target.childKeys(inv)) if (!st.lines.has(k)) left++;
+  if (!st.processed && target.finalize !== undefined) left++;
+  return Math.max(1, left);
 }
 
 function stopFor(err: unknown): RunOutcome['stopped'] {

@@ -22,6 +22,8 @@
  * 2–200 ms of latency jitter. A deeper cut or a full-second pause cost 5–10 % of throughput.
  */
 
+import { currentPriority } from '../shared/priority.js';
+
 export interface LimiterEvent {
   type: 'throttle';
   rate: number;
@@ -66,6 +68,8 @@ export interface Limiter {
 }
 
 interface Waiter {
+  /** Higher goes first; equal ones in arrival order. A retry is `Infinity`. */
+  priority: number;
   resolve: (startedAt: number) => void;
   reject: (reason: unknown) => void;
   cleanup: () => void;
@@ -166,6 +170,7 @@ export class RateLimiter implements Limiter {
         reject(signal?.reason);
       };
       const waiter: Waiter = {
+        priority: opts?.priority === true ? Infinity : currentPriority(),
         resolve,
         reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
@@ -174,7 +179,12 @@ export class RateLimiter implements Limiter {
       // A retry goes ahead of fresh work so one invoice's steps finish together
       // (octokit plugin-throttling reschedules retries at priority 0).
       if (opts?.priority === true) this.#queue.unshift(waiter);
-      else this.#queue.push(waiter);
+      else if (this.#queue.length === 0 || this.#queue[this.#queue.length - 1]!.priority >= waiter.priority) this.#queue.push(waiter);
+      else {
+        // The engine's priority (shared/priority.ts): ahead of every waiter with a lower one.
+        const at = this.#queue.findIndex((w) => w.priority < waiter.priority);
+        this.#queue.splice(at, 0, waiter);
+      }
       void this.#pump();
     });
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter, type LimiterEvent, type LimiterOptions } from '../../src/transport/limiter.js';
 import { FakeClock } from '../targets/helpers/clock.js';
+import { runWithPriority } from '../../src/shared/priority.js';
 
 
 function setup(opts: Partial<LimiterOptions> & { rate: number }) {
@@ -64,6 +65,24 @@ describe('RateLimiter pacing', () => {
     await expect(aborted).rejects.toThrow('stop');
     await clock.advance(1000);
     expect(starts).toEqual([100, 200]);
+  });
+});
+
+describe('RateLimiter order', () => {
+  it("serves waiters by the engine's priority (higher first, arrival order among equals), retries ahead of all", async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    const order: string[] = [];
+    await limiter.acquire();
+    const queue = (name: string, p: number): void =>
+      void runWithPriority(() => p, () => limiter.acquire()).then(() => order.push(name));
+    queue('old-a', -1);
+    queue('old-b', -1);
+    queue('newer', -2);
+    queue('most-left', 5);
+    queue('less-left', 3);
+    void limiter.acquire(undefined, { priority: true }).then(() => order.push('retry'));
+    await clock.advance(1000);
+    expect(order).toEqual(['retry', 'most-left', 'less-left', 'old-a', 'old-b', 'newer']);
   });
 });
 
