@@ -50,6 +50,10 @@ export interface RawOptions {
   timeout?: string;
   maxRetries?: string;
   pollTimeout?: string;
+  /** `--settle <s>`: a fixed settle window instead of the measured one (src/engine/settle.ts). */
+  settle?: string;
+  /** `--max-errors <n>`: stop taking new invoices after n business refusals in a row with the same code. */
+  maxErrors?: string;
   verbose?: boolean;
   quiet?: boolean;
   color?: boolean;
@@ -86,6 +90,10 @@ export interface Config {
   timeoutMs: number;
   maxRetries: number;
   pollTimeoutMs: number;
+  /** A fixed settle window (ms), or undefined: measured on the run's first created invoice. */
+  settleMs?: number | undefined;
+  /** Business refusals in a row with the same code before the run takes no new invoice; 0 = no limit. */
+  maxErrors: number;
   verbose: boolean;
   quiet: boolean;
   fsync: boolean;
@@ -102,9 +110,11 @@ export const DEFAULT_RATE = 10;
  * (engine/inflight.ts): 64 covers 50/s at 600 ms a round trip; fewer are used when fewer do.
  */
 export const DEFAULT_CONCURRENCY = 64;
+/** `--max-errors`: ten identical refusals in a row are a pattern, not bad luck. */
+export const DEFAULT_MAX_ERRORS = 10;
 const ENCODINGS: readonly Encoding[] = ['utf-8', 'windows-1252', 'latin1', 'utf-16le'];
 
-type NumberRule = 'above zero' | 'whole, at least 1' | 'whole, at least 0';
+type NumberRule = 'above zero' | 'at least 0' | 'whole, at least 1' | 'whole, at least 0';
 
 function numberOption(name: string, value: string | undefined, fallback: number, rule: NumberRule): number {
   if (value === undefined) return fallback;
@@ -112,7 +122,7 @@ function numberOption(name: string, value: string | undefined, fallback: number,
   const ok =
     value.trim() !== '' &&
     Number.isFinite(n) &&
-    (rule === 'above zero' ? n > 0 : Number.isInteger(n) && n >= (rule === 'whole, at least 1' ? 1 : 0));
+    (rule === 'above zero' ? n > 0 : rule === 'at least 0' ? n >= 0 : Number.isInteger(n) && n >= (rule === 'whole, at least 1' ? 1 : 0));
   if (!ok) throw new UsageError(`${name} must be a number (${rule}), not "${value}"`);
   return n;
 }
@@ -165,6 +175,8 @@ function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: strin
     timeoutMs: numberOption('--timeout', o.timeout, 30, 'above zero') * 1000,
     maxRetries: numberOption('--max-retries', o.maxRetries, 4, 'whole, at least 0'),
     pollTimeoutMs: numberOption('--poll-timeout', o.pollTimeout, 60, 'above zero') * 1000,
+    settleMs: o.settle !== undefined ? numberOption('--settle', o.settle, 0, 'at least 0') * 1000 : undefined,
+    maxErrors: numberOption('--max-errors', o.maxErrors, DEFAULT_MAX_ERRORS, 'whole, at least 0'),
     verbose: o.verbose ?? false,
     quiet: o.quiet ?? false,
     fsync: o.fsync ?? true,

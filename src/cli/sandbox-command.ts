@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { SandboxOptions } from '../sandbox/types.js';
-import type { FaultKind } from '../sandbox/faults.js';
+import type { FaultKind, FaultStep } from '../sandbox/faults.js';
 import { UsageError } from '../shared/errors.js';
 import type { Terminal } from './terminal.js';
 import { targetNamed } from '../targets/registry.js';
@@ -28,10 +28,12 @@ export function sandboxOptions(opts: Opts): SandboxOptions {
   set('daily', num(opts, 'daily', '--daily'));
   set('latencyMs', num(opts, 'latency', '--latency'));
   set('processDelayMs', num(opts, 'processDelay', '--process-delay'));
+  set('indexLagMs', num(opts, 'indexLag', '--index-lag'));
   set('faultRate', num(opts, 'faultRate', '--fault-rate'));
   set('randomSeed', num(opts, 'randomSeed', '--random-seed'));
   if (opts.allowDuplicates === true) o.allowDuplicates = true;
   if (typeof opts.faultKinds === 'string') o.faultKinds = opts.faultKinds.split(',').map((k) => k.trim()) as FaultKind[];
+  if (typeof opts.faultSteps === 'string') o.faultSteps = opts.faultSteps.split(',').map((k) => k.trim()) as FaultStep[];
   if (typeof opts.apiKeyFile === 'string') {
     try {
       o.apiKeys = [readFileSync(opts.apiKeyFile, 'utf8').trim()];

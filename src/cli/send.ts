@@ -16,6 +16,7 @@ import { exitCodeForReport } from './exit.js';
 import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { DEFAULT_POLL, runInvoices, type RunOutcome } from '../engine/engine.js';
+import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { Journal } from '../engine/journal.js';
 import { acquireLock } from '../engine/lock.js';
 import { InFlightSizer } from '../engine/inflight.js';
@@ -96,6 +97,7 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
       sleep: (ms) => delay(ms, undefined, { signal: soft.signal }).catch(() => undefined),
       poll: { ...DEFAULT_POLL, timeoutMs: cfg.pollTimeoutMs, unknownMs: Math.min(DEFAULT_POLL.unknownMs, cfg.pollTimeoutMs) },
       maxWriteAttempts: 3,
+      settle: { ...DEFAULT_SETTLE, fixedMs: cfg.settleMs },
     });
   } finally {
     progress.stop();

@@ -26,6 +26,7 @@ import type { ErrorRecord, InvoiceJournalState, Journal, Step } from './journal.
 import type { InvoiceResult } from './result.js';
 import { runWithPriority } from '../shared/priority.js';
 import { ProcessingWatch } from './watch.js';
+import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -61,6 +62,13 @@ export interface EngineOptions {
   maxWriteAttempts: number;
   /** Clock for waiting on processing (ms, any origin). Default `performance.now`. */
   now?: (() => number) | undefined;
+  /**
+   * How long the target's look-ups may lag a write (engine/settle.ts): fixed (`--settle`), or
+   * measured on the run's first created invoice within a floor and a ceiling. Default: measured.
+   */
+  settle?: SettleOptions | undefined;
+  /** Wall clock (ms since epoch) for when writes were sent; journaled, so a later run can use it. Default `Date.now`. */
+  wallNow?: (() => number) | undefined;
 }
 
 export interface RunOutcome {
@@ -126,6 +134,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           },
         )
       : undefined;
+  const settle = new SettleWindow(opts.settle ?? DEFAULT_SETTLE, journal.settleWindowMs);
+  const background: Promise<unknown>[] = [];
   const tasks: Promise<void>[] = [];
   // The number of slots follows the sizer during the run, never above --concurrency.
   const limit = (): number => Math.max(1, Math.min(opts.concurrency, opts.inFlight?.size ?? opts.concurrency));
@@ -138,6 +148,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     let held = true;
     const ctx: InvoiceContext = {
       watch,
+      settle,
+      background,
       release: () => {
         if (held) {
           held = false;
@@ -194,6 +206,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   await slots.idle();
   watch?.drain();
   await Promise.all(tasks);
+  await Promise.all(background);
   if (failure !== undefined) throw failure.err;
 
   if (!stopped && opts.stopSignal?.aborted) stopped = { reason: 'interrupted' };
@@ -324,6 +337,9 @@ interface InvoiceContext {
   watch: ProcessingWatch | undefined;
   release: () => void;
   reacquire: () => Promise<void>;
+  /** The run's settle window, and where a measurement running beside the load is kept. */
+  settle: SettleWindow;
+  background: Promise<unknown>[];
 }
 
 /**
@@ -392,6 +408,28 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
     journal.append({ t: 'invoice', ...who, id: r.id, found });
     for (const c of r.children ?? []) if (!journal.state(key).lines.has(c.number)) journal.append({ t: 'line', ...who, line: c.number, id: c.id });
   };
+  const wallNow = opts.wallNow ?? Date.now;
+  /** Measures the settle window on this invoice, just created, beside the rest of the load. */
+  const startMeasurement = (createdId: string, sentAt: number): void => {
+    const visible = async (): Promise<boolean> => (await target.findInvoices(key, { fresh: true, invoice: inv })).some((r) => r.id === createdId);
+    const measuring = ctx.settle.measure(sentAt, visible, { wallNow, sleep: opts.sleep, stopped: stopNow }).then((m) => {
+      journal.append({ t: 'settle', window_ms: m.windowMs, ...(m.lagMs !== undefined ? { lag_ms: m.lagMs } : {}), probes: m.probes });
+      emit({ type: 'settle', key, lagMs: m.lagMs, windowMs: m.windowMs, probes: m.probes });
+    });
+    ctx.background.push(measuring);
+  };
+  const clock = { wallNow, sleep: opts.sleep, checkpoint };
+  /** The invoice as the target shows it, looking again until a create sent at `sentAt` is older than the settle window. */
+  const findAcrossWindow = (sentAt: number | undefined): Promise<RemoteInvoice | undefined> =>
+    lookAcrossWindow(
+      async () => {
+        const again = await target.findInvoices(key, { fresh: true, invoice: inv });
+        return again.length > 0 ? adopt(again, inv, warnings, label) : undefined;
+      },
+      sentAt ?? 0,
+      ctx.settle,
+      clock,
+    );
   let step: Step = 'lookup';
   try {
     let st = journal.state(key);
@@ -402,9 +440,11 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
     // 1. The invoice in the target: from the journal, found by a look-up, or created now.
     if (st.id === undefined) {
       emit({ type: 'step', key, step: 'lookup' });
-      const matches = await target.findInvoices(key, { fresh: st.createPending, invoice: inv });
+      // A create an earlier run sent without an answer may not show in the look-ups yet: look across the window.
+      const pending = st.createPending ? await findAcrossWindow(st.createSentAt) : undefined;
+      const matches = pending !== undefined ? [pending] : st.createPending ? [] : await target.findInvoices(key, { fresh: false, invoice: inv });
       if (matches.length > 0) {
-        remote = adopt(matches, inv, warnings, label);
+        remote = pending ?? adopt(matches, inv, warnings, label);
         recordInvoice(remote, true);
         if (remote.processed) {
           journal.append({ t: 'processed', ...who, id: remote.id });
@@ -415,22 +455,34 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
         step = 'create';
         emit({ type: 'step', key, step: 'create' });
         let reconciled = false;
+        let sentAt = wallNow();
         wrote = true;
         remote = await writeOnce(
           opts,
           key,
           'create',
-          () => {
-            journal.append({ t: 'intent', ...who, step: 'create' });
-            return target.createInvoice(inv);
+          async () => {
+            sentAt = wallNow();
+            journal.append({ t: 'intent', ...who, step: 'create', at: sentAt });
+            try {
+              return await target.createInvoice(inv);
+            } catch (err) {
+              // "This number already exists for this vendor" proves the invoice is there: find it.
+              if (!(err instanceof ApiError) || target.isDuplicateRefusal?.(err) !== true) throw err;
+              reconciled = true;
+              opts.emit({ type: 'reconcile', key, step: 'create', reason: `${err.code}: ${err.message}` });
+              const existing = await findAcrossWindow(sentAt);
+              if (existing === undefined) throw err;
+              return existing;
+            }
           },
           async () => {
             reconciled = true;
-            const again = await target.findInvoices(key, { fresh: true, invoice: inv });
-            return again.length > 0 ? adopt(again, inv, warnings, label) : undefined;
+            return findAcrossWindow(sentAt);
           },
         );
         recordInvoice(remote, false);
+        if (!reconciled && ctx.settle.wantsMeasurement) startMeasurement(remote.id, sentAt);
         // A clean create leaves an invoice with no lines (or the ones it made inline). After a
         // reconciled create the journal still knows every line we ever sent (none yet), and the
         // check below trusts it; lines added by someone else in that instant are not looked for.
@@ -455,7 +507,11 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
       for (const number of childKeys) {
         if (st.lines.has(number)) continue;
         if (knownLines === undefined) knownLines = await listLineMap(target, id, st, inv);
-        const listed = knownLines.get(number);
+        let listed = knownLines.get(number);
+        // A line an earlier run sent without an answer may not show in the listing yet.
+        if (listed === undefined && st.linesPending.has(number)) {
+          listed = await lookAcrossWindow(async () => (await listLineMap(target, id, st, inv)).get(number), st.lineSentAt.get(number) ?? 0, ctx.settle, clock);
+        }
         if (listed !== undefined) {
           // Found by listing (an earlier answer was lost): journal it, or its id is missing from
           // the report and from every later run that trusts the journal.
@@ -465,16 +521,23 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
         checkpoint();
         emit({ type: 'step', key, step: 'lines', detail: number });
         wrote = true;
+        let lineSentAt = wallNow();
         const added = await writeOnce(
           opts,
           key,
           'lines',
           () => {
-            journal.append({ t: 'intent', ...who, step: 'line', line: number, id });
+            lineSentAt = wallNow();
+            journal.append({ t: 'intent', ...who, step: 'line', line: number, id, at: lineSentAt });
             return target.addChild(id, number, inv);
           },
           async () => {
-            const lineId = (await listLineMap(target, id, journal.state(key), inv)).get(number);
+            const lineId = await lookAcrossWindow(
+              async () => (await listLineMap(target, id, journal.state(key), inv)).get(number),
+              lineSentAt,
+              ctx.settle,
+              clock,
+            );
             return lineId === undefined ? undefined : { id: lineId, number };
           },
         );

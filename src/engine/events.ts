@@ -11,6 +11,8 @@ export type EngineEvent =
   | { type: 'start'; invoices: number; alreadyDone: number; resumed: boolean }
   | { type: 'step'; key: InvoiceKey; step: Step; detail?: string }
   | { type: 'reconcile'; key: InvoiceKey; step: Step; reason: string }
+  /** The settle window was measured on a new invoice (engine/settle.ts); `lagMs` undefined: never seen within the ceiling. */
+  | { type: 'settle'; key: InvoiceKey; lagMs: number | undefined; windowMs: number; probes: number }
   | { type: 'invoice'; result: InvoiceResult; done: number; total: number }
   | { type: 'stopping'; reason: StopReason; message: string }
   | { type: 'target'; event: TargetEvent };

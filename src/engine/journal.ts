@@ -40,8 +40,13 @@ export interface ErrorRecord {
 export type JournalEntry =
   | JournalHeader
   | { t: 'run'; at: string }
-  /** About to send a write; `line` for a line step. */
-  | { t: 'intent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; id?: string; line?: string; file?: string }
+  /**
+   * About to send a write; `line` for a line step; `at` the wall clock (ms) when it was sent, so a
+   * later run knows how long the target's look-ups have had to show it (absent in older journals).
+   */
+  | { t: 'intent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; id?: string; line?: string; file?: string; at?: number }
+  /** The settle window measured in a run (engine/settle.ts), kept for the runs that resume it. */
+  | { t: 'settle'; window_ms: number; lag_ms?: number | undefined; probes: number }
   /** The invoice exists in the target with this id (created by us, or found by a look-up). */
   | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean }
   /** A child item exists (Alma: a line, `line` its number; Exsited: the note, `line` its note key). */
@@ -70,6 +75,10 @@ export interface InvoiceJournalState {
   found: boolean;
   /** A create was sent and no outcome was recorded: it may exist in the target. */
   createPending: boolean;
+  /** When the last create was sent (wall ms), if the journal says. */
+  createSentAt?: number | undefined;
+  /** When each line was last sent (wall ms), if the journal says. */
+  lineSentAt: Map<string, number>;
   lines: Map<string, string>;
   /** Line numbers sent without a recorded outcome. */
   linesPending: Set<string>;
@@ -92,6 +101,7 @@ export interface InvoiceJournalState {
 const emptyState = (): InvoiceJournalState => ({
   found: false,
   createPending: false,
+  lineSentAt: new Map(),
   lines: new Map(),
   linesPending: new Set(),
   attachments: new Map(),
@@ -108,7 +118,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     for (const s of states.values()) if (s.processPending && s.processSentBefore === undefined) s.processSentBefore = e.at;
     return;
   }
-  if (e.t === 'begin') return;
+  if (e.t === 'begin' || e.t === 'settle') return;
   const k = stateKey(e.vendor, e.number);
   let s = states.get(k);
   if (!s) {
@@ -117,9 +127,13 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
   }
   switch (e.t) {
     case 'intent':
-      if (e.step === 'create') s.createPending = true;
-      else if (e.step === 'line' && e.line !== undefined) s.linesPending.add(e.line);
-      else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.add(e.file);
+      if (e.step === 'create') {
+        s.createPending = true;
+        s.createSentAt = e.at;
+      } else if (e.step === 'line' && e.line !== undefined) {
+        s.linesPending.add(e.line);
+        if (e.at !== undefined) s.lineSentAt.set(e.line, e.at);
+      } else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.add(e.file);
       else if (e.step === 'process') {
         s.processPending = true;
         s.processSentBefore = undefined;
@@ -232,6 +246,8 @@ export class Journal {
   private readonly states: Map<string, InvoiceJournalState>;
   private readonly now: () => Date;
   readonly resumed: boolean;
+  /** The last settle window a run of this batch measured (ms), if any. */
+  settleWindowMs: number | undefined;
 
   private constructor(fd: number, states: Map<string, InvoiceJournalState>, resumed: boolean, sync: boolean, now: () => Date) {
     this.fd = fd;
@@ -255,6 +271,7 @@ export class Journal {
         ftruncateSync(fd, validBytes); // cut a torn tail so the next entry starts on a fresh line
         closeSync(fd);
         const journal = new Journal(openSync(opts.path, 'a'), foldJournal(entries), true, sync, now);
+        for (const e of entries) if (e.t === 'settle') journal.settleWindowMs = e.window_ms;
         journal.append({ t: 'run', at: now().toISOString() });
         return journal;
       }
@@ -292,6 +309,7 @@ export class Journal {
   append(entry: JournalEntry): void {
     writeSync(this.fd, JSON.stringify(entry) + '\n');
     if (this.sync) fdatasyncSync(this.fd);
+    if (entry.t === 'settle') this.settleWindowMs = entry.window_ms;
     applyEntry(this.states, entry);
   }
 

@@ -15,6 +15,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   latencyMs: 0,
   processDelayMs: 150,
   allowDuplicates: false,
+  indexLagMs: 0,
   retryAfter: false,
   timeoutHoldMs: 60_000,
   // Alma's setting decides whether a marked invoice waits for payment or is closed (BLOG-ERP in
@@ -33,6 +34,7 @@ export const configPatchSchema = z.strictObject({
   latencyMs: z.number().min(0).optional(),
   processDelayMs: z.number().min(0).optional(),
   allowDuplicates: z.boolean().optional(),
+  indexLagMs: z.number().min(0).optional(),
   retryAfter: z.boolean().optional(),
   timeoutHoldMs: z.number().min(0).optional(),
   handleInvoicePayment: z.boolean().optional(),
@@ -50,6 +52,7 @@ export const faultRuleSchema = z.strictObject({
 export const faultConfigSchema = z.strictObject({
   faultRate: z.number().min(0).max(1).optional(),
   faultKinds: z.array(z.enum(FAULT_KINDS)).optional(),
+  faultSteps: z.array(z.enum(FAULT_STEPS)).optional(),
   faults: z.array(faultRuleSchema).optional(),
   randomSeed: z.number().int().optional(),
 });

@@ -125,6 +125,7 @@ export class FaultEngine {
   private fromRandom(step: FaultStep): FaultKind | undefined {
     const rate = this.config.faultRate ?? 0;
     if (rate <= 0) return undefined;
+    if (this.config.faultSteps !== undefined && !this.config.faultSteps.includes(step)) return undefined;
     // Always one draw per eligible request, so the sequence depends only on the request sequence.
     if (this.rng() >= rate) return undefined;
     const kinds = (this.config.faultKinds ?? [...FAULT_KINDS]).filter((k) => fitsRandomly(k, step));

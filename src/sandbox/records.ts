@@ -30,12 +30,16 @@ export interface LineRec {
   reporting: [string, string, string];
   vat: { code: string; percentage: string; amount: string };
   funds: FundRec[];
+  /** When it was added (ms since epoch): lists show it once `indexLagMs` has passed. Absent in older state files. */
+  addedAt?: number | undefined;
 }
 
 export interface InvoiceRec {
   id: string;
   /** Creation order: lists are stable in it. */
   seq: number;
+  /** When it was created (ms since epoch): lists show it once `indexLagMs` has passed. Absent in older state files. */
+  createdAt?: number | undefined;
   origin: 'seed' | 'api';
   number: string;
   vendor: string;

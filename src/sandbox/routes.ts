@@ -30,6 +30,8 @@ export interface RouteDeps {
   allowDuplicates: () => boolean;
   handleInvoicePayment: () => boolean;
   attachmentMaxBytes: () => number;
+  /** Lists and searches show a new invoice or line only this long after it was written. */
+  indexLagMs: () => number;
 }
 
 export interface ApiAnswer {
@@ -70,7 +72,7 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
             return { invoiceNumber: number, invoiceKey: number !== undefined && vendor !== undefined ? `${vendor}|${number}` : undefined };
           },
           run: (body) => {
-            const inv = d.store.createInvoice(body, { allowDuplicates: d.allowDuplicates() });
+            const inv = d.store.createInvoice(body, { allowDuplicates: d.allowDuplicates(), now: d.now() });
             // Create answers 200 with the created object, not 201 (OAS,
             // docs/alma.md#errors-error-codes-and-alerts).
             return ok(renderInvoice(inv, d.ctx, true));
@@ -111,7 +113,7 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
           step: 'line',
           subject: () => about(id),
           run: (body) => {
-            const { invoice, line } = d.store.addLine(id, body);
+            const { invoice, line } = d.store.addLine(id, body, d.now());
             return ok(renderLine(invoice, line, d.ctx));
           },
         };
@@ -181,7 +183,7 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
         run: () => {
           if (!vendor) throw new AlmaError(400, '401871', `Vendor ${id} not found.`);
           const { limit, offset } = pageParams(query);
-          const list = d.store.search({ clauses: [], vendor: id });
+          const list = d.store.search({ clauses: [], vendor: id, visibleBefore: visibleBefore(d) });
           return ok(listBody('invoice', list, limit, offset, (inv) => renderInvoice(inv, d.ctx, true)));
         },
       };
@@ -244,6 +246,9 @@ function aboutQuery(query: URLSearchParams): FaultSubject {
   return m ? { invoiceNumber: m[1] } : {};
 }
 
+/** The newest write a list may show: reads by id are immediate, lists lag by `indexLagMs`. */
+const visibleBefore = (d: RouteDeps): number => d.now() - d.indexLagMs();
+
 function listInvoices(query: URLSearchParams, d: RouteDeps): ApiAnswer {
   const clauses = parseQuery(query.get('q'), INVOICE_SEARCH_FIELDS);
   const { limit, offset } = pageParams(query);
@@ -254,6 +259,7 @@ function listInvoices(query: URLSearchParams, d: RouteDeps): ApiAnswer {
     workflow: opt('invoice_workflow_status'),
     owner: opt('owner'),
     creationForm: opt('creation_form'),
+    visibleBefore: visibleBefore(d),
   });
   // view=brief: "invoices will be returned without lines" (OAS).
   const full = query.get('view') !== 'brief';
@@ -264,7 +270,10 @@ function listLines(id: string, query: URLSearchParams, d: RouteDeps): ApiAnswer 
   const inv = d.store.invoice(id);
   const clauses = parseQuery(query.get('q'), ['invoice_line_number']);
   const { limit, offset } = pageParams(query);
-  const lines = inv.lines.filter((l) => clauses.every((c) => wordMatch(c.value, l.number)));
+  const cutoff = visibleBefore(d);
+  const lines = inv.lines.filter(
+    (l) => (l.addedAt === undefined || l.addedAt <= cutoff) && clauses.every((c) => wordMatch(c.value, l.number)),
+  );
   return ok(listBody('invoice_line', lines, limit, offset, (l) => renderLine(inv, l, d.ctx)));
 }
 

@@ -64,7 +64,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   let config = applyConfigPatch(DEFAULT_CONFIG, parseConfigPatch(picked));
   const faultConfig = parseFaultConfig(
     Object.fromEntries(
-      (['faultRate', 'faultKinds', 'faults', 'randomSeed'] as const).filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]),
+      (['faultRate', 'faultKinds', 'faultSteps', 'faults', 'randomSeed'] as const).filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]),
     ),
   );
   const apiKeys = opts.apiKeys ? new Set(opts.apiKeys) : undefined;
@@ -97,6 +97,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     allowDuplicates: () => config.allowDuplicates,
     handleInvoicePayment: () => config.handleInvoicePayment,
     attachmentMaxBytes: () => config.attachmentMaxBytes,
+    indexLagMs: () => config.indexLagMs,
   };
 
   // ---- connection bookkeeping, so close() ends everything at once ---------------------------

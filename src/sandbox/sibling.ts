@@ -118,7 +118,7 @@ export async function startSibling<C extends SiblingConfig, S>(
   const log = opts.logger ?? ((): void => {});
   let config = initial;
   const faults = new FaultEngine(
-    parseFaultConfig(Object.fromEntries((['faultRate', 'faultKinds', 'faults', 'randomSeed'] as const).filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]))),
+    parseFaultConfig(Object.fromEntries((['faultRate', 'faultKinds', 'faultSteps', 'faults', 'randomSeed'] as const).filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]))),
   );
   const window = new SlidingWindow(config.perSecond);
   let requests: Record<string, number> = {};

@@ -23,6 +23,8 @@ export interface InvoiceFilter {
   workflow?: string | undefined;
   owner?: string | undefined;
   creationForm?: string | undefined;
+  /** Only invoices created at or before this time (ms): the index has not caught up with later ones. */
+  visibleBefore?: number | undefined;
 }
 
 export const INVOICE_SEARCH_FIELDS = [
@@ -131,6 +133,7 @@ export class Store {
         (f.workflow === undefined || inv.workflow === f.workflow) &&
         (f.owner === undefined || inv.owner === f.owner) &&
         (f.creationForm === undefined || f.creationForm === 'API') &&
+        (f.visibleBefore === undefined || inv.createdAt === undefined || inv.createdAt <= f.visibleBefore) &&
         f.clauses.every((c) => wordMatch(c.value, this.searchField(inv, c.field))),
     );
   }
@@ -156,7 +159,7 @@ export class Store {
 
   // ---- POST /acq/invoices ----------------------------------------------------------------
 
-  createInvoice(body: JsonValue | undefined, opts: { allowDuplicates: boolean }): InvoiceRec {
+  createInvoice(body: JsonValue | undefined, opts: { allowDuplicates: boolean; now?: number | undefined }): InvoiceRec {
     const b = asObject(body, 'invoice');
     const cat = this.cat;
     const number = text(field(b, 'number'));
@@ -213,6 +216,7 @@ export class Store {
     const inv: InvoiceRec = {
       id: this.nextId(),
       seq: this.counter,
+      ...(opts.now !== undefined ? { createdAt: opts.now } : {}),
       origin: 'api',
       number,
       vendor: vendorCode,
@@ -273,7 +277,7 @@ export class Store {
 
   // ---- POST /acq/invoices/{id}/lines -----------------------------------------------------
 
-  addLine(invoiceId: string, body: JsonValue | undefined): { invoice: InvoiceRec; line: LineRec } {
+  addLine(invoiceId: string, body: JsonValue | undefined, now?: number): { invoice: InvoiceRec; line: LineRec } {
     const inv = this.invoice(invoiceId);
     // Lines go in before processing: once op=process_invoice was accepted (or the invoice left
     // In Review) the sandbox refuses them, so a loader that adds lines late is caught.
@@ -281,6 +285,7 @@ export class Store {
       throw refuse('60285', 'Invoice not valid.');
     }
     const line = buildLine(this.cat, inv, body, () => this.nextId());
+    if (now !== undefined) line.addedAt = now;
     inv.lines.push(line);
     bump(this.counters.linePosts, inv.id, line.number);
     this.dirty = true;

@@ -46,6 +46,8 @@ export interface FaultConfig {
   faultRate?: number | undefined;
   /** Kinds random faults are drawn from, uniformly (default: all kinds that fit the step). */
   faultKinds?: FaultKind[] | undefined;
+  /** Steps random faults may hit (default all), e.g. `create,line,process` for "lost POST answers". */
+  faultSteps?: FaultStep[] | undefined;
   /** Targeted rules, checked before random faults; the first rule that fires wins. */
   faults?: FaultRule[] | undefined;
   /** Seed of the fault PRNG (default 42). Same seed + same request sequence → same faults. */
@@ -70,6 +72,13 @@ export interface SandboxConfig {
   processDelayMs: number;
   /** Alma's `invoice_not_unique=true`: accept a second invoice with the same vendor and number. */
   allowDuplicates: boolean;
+  /**
+   * How long a new invoice (or line) stays out of every list and search — the invoice word search,
+   * the vendor's invoice listing, an invoice's line listing — while a read by id shows it at once.
+   * Alma documents nothing about how fresh its searches are (docs/alma.md#look-ups-and-how-fresh-they-are),
+   * so the loader must not depend on it; 0 (the default) shows everything at once.
+   */
+  indexLagMs: number;
   /**
    * Add `Retry-After` to 429s. Alma does not document one
    * (docs/alma.md#requests-hosts-keys-and-thresholds), so it is off by default.

@@ -6,6 +6,7 @@
  * 429 handling happen below this interface (see `src/transport/http.ts`).
  */
 import type { Invoice, InvoiceKey } from '../domain/model.js';
+import type { ApiError } from '../shared/errors.js';
 
 export interface Alert {
   code: string;
@@ -108,6 +109,11 @@ export interface Target {
    */
   findInvoices(key: InvoiceKey, opts: { fresh: boolean; invoice?: Invoice | undefined }): Promise<RemoteInvoice[]>;
   createInvoice(invoice: Invoice): Promise<RemoteInvoice>;
+  /**
+   * Optional: whether a refused create says "this number already exists for this vendor" — proof
+   * that the invoice is there (an earlier send whose answer was lost), to be found, not a failure.
+   */
+  isDuplicateRefusal?: ((err: ApiError) => boolean) | undefined;
   /**
    * The keys of the child items the invoice must end up with, each added by its own request,
    * in order: Alma's lines by line number; Exsited's note; none for Alguna, whose line items

@@ -52,6 +52,8 @@ describe('engine: waits for processing read together', () => {
       now: () => clock,
       poll: { initialMs: 300, maxIntervalMs: 5_000, timeoutMs: 60_000, unknownMs: 10_000 },
       maxWriteAttempts: 3,
+      // One look-up settles an unknown outcome here; test/engine/settle.test.ts covers the window.
+      settle: { fixedMs: 0, floorMs: 0, ceilingMs: 0 },
     });
     journal.close();
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);

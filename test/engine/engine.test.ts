@@ -28,6 +28,8 @@ async function run(alma: FakeAlma, invoices: Invoice[], opts: Partial<EngineOpti
       sleep: async () => undefined,
       poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
       maxWriteAttempts: 3,
+      // One look-up settles an unknown outcome here; test/engine/settle.test.ts covers the window.
+      settle: { fixedMs: 0, floorMs: 0, ceilingMs: 0 },
       ...opts,
     });
     return { outcome, events };
@@ -193,6 +195,7 @@ describe('engine: killed at any call, re-run until done — exactly once', () =>
         sleep: async () => undefined,
         poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
         maxWriteAttempts: 3,
+        settle: { fixedMs: 0, floorMs: 0, ceilingMs: 0 },
       });
       journal.close();
       rmSync(d, { recursive: true, force: true });

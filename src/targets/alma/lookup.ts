@@ -4,7 +4,7 @@
  *
  * Alma has no exact look-up by vendor + number. Two ways, both post-filtered for an exact
  * `number` AND `vendor.value`:
- * - search: `GET /acq/invoices?q=invoice_number~N`. `~` matches WORDS (OAS "Searching for
+ * - search: `GET /acq/invoices/?q=invoice_number~N` (the path as the OAS declares it). `~` matches WORDS (OAS "Searching for
  *   words from…"), so `INV-1` also finds `INV-1-B`; one request per invoice, more when the
  *   word is common enough to need paging.
  * - vendor listing: `GET /acq/vendors/{code}/invoices` (MIT-LLAMA get_vendor_invoices), 100
@@ -134,7 +134,8 @@ export class InvoiceLookup {
       (offset) =>
         this.#http.json({
           method: 'GET',
-          path: '/acq/invoices',
+          // The search as the OAS declares it, with the trailing slash (the create is declared without).
+          path: '/acq/invoices/',
           query: { q: `invoice_number~${key.number}`, limit: PAGE_SIZE, offset, view: 'brief' },
         }),
       'invoice',

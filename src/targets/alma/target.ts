@@ -62,6 +62,10 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       return { ...remote, number: remote.number || invoice.key.number, vendor: remote.vendor || invoice.key.vendor };
     },
 
+    // 60288 "Invoice number not unique" is the OAS's only duplicate-number code
+    // (docs/alma.md#errors-error-codes-and-alerts; which code Alma really sends is not documented).
+    isDuplicateRefusal: (err: ApiError) => err.httpStatus === 400 && err.code === '60288',
+
     // The seam's children are Alma's lines, keyed by their explicit numbers; finalize is
     // op=process_invoice (docs/alma.md#processing-and-workflow-statuses: create → lines → process).
     childKeys: (invoice: Invoice) => invoice.lines.map((l) => l.number),

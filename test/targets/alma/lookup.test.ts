@@ -26,7 +26,7 @@ function target() {
 }
 
 describe('findInvoices by word search', () => {
-  it('pages through total_record_count and keeps only the exact vendor + number', async () => {
+  it('searches the declared path (trailing slash), pages through total_record_count and keeps only the exact vendor + number', async () => {
     const t = target();
     api.script(
       // page 1: 100 word matches (INV-1-0 …), and the same number at another vendor
@@ -37,8 +37,8 @@ describe('findInvoices by word search', () => {
     expect(found.map((f) => f.id)).toEqual(['4']);
     expect(found[0]).toMatchObject({ number: 'INV-1', vendor: 'ACME', lineCount: 1, totalAmount: '10', processed: false, inReview: true });
     expect(api.log()).toEqual([
-      'GET /almaws/v1/acq/invoices?q=invoice_number%7EINV-1&limit=100&offset=0&view=brief',
-      'GET /almaws/v1/acq/invoices?q=invoice_number%7EINV-1&limit=100&offset=100&view=brief',
+      'GET /almaws/v1/acq/invoices/?q=invoice_number%7EINV-1&limit=100&offset=0&view=brief',
+      'GET /almaws/v1/acq/invoices/?q=invoice_number%7EINV-1&limit=100&offset=100&view=brief',
     ]);
     api.agent.assertNoPendingInterceptors();
   });

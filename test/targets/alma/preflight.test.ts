@@ -43,7 +43,7 @@ const currencies = { name: 'Currency_CT', row: [{ code: 'USD', description: 'US 
 const query = (path: string, ...params: string[]): RegExp =>
   new RegExp(`^${path.replace(/[/?]/g, '\\$&')}\\?${params.map((p) => `(?=(?:.*&)?${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:&|$))`).join('')}`);
 const funds = (code: string, mode: 'POL' | 'ALL'): RegExp => query('/almaws/v1/acq/funds', `q=fund_code%7E${code}`, `mode=${mode}`);
-const search = (number: string): RegExp => query('/almaws/v1/acq/invoices', `q=invoice_number%7E${number}`);
+const search = (number: string): RegExp => query('/almaws/v1/acq/invoices/', `q=invoice_number%7E${number}`);
 const LINE_TYPES = '/almaws/v1/conf/code-tables/InvoiceLinesTypes';
 const CURRENCIES = '/almaws/v1/conf/code-tables/Currency_CT';
 const remainingHeader = (n: number) => ({ 'x-exl-api-remaining': String(n) });

@@ -1,0 +1,159 @@
+/**
+ * The settle window (src/engine/settle.ts): a look-up that lags a write must not turn a lost
+ * answer into a second create. Virtual time throughout: `sleep` advances the clock.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runInvoices } from '../../src/engine/engine.js';
+import { Journal } from '../../src/engine/journal.js';
+import { SettleWindow, lookAcrossWindow, windowFor, type SettleOptions } from '../../src/engine/settle.js';
+import type { EngineEvent } from '../../src/engine/events.js';
+import type { Target } from '../../src/targets/target.js';
+import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'engine-settle-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const BOUNDS = { floorMs: 2_000, ceilingMs: 30_000 };
+
+describe('windowFor', () => {
+  it.each([
+    [0, 2_000],
+    [400, 2_000],
+    [3_000, 7_000],
+    [20_000, 30_000],
+  ])('a lag of %i ms gives a window of %i ms', (lag, window) => {
+    expect(windowFor(lag, BOUNDS)).toBe(window);
+  });
+});
+
+describe('SettleWindow', () => {
+  it('measures the lag on a new invoice and derives the window from it', async () => {
+    let t = 1_000;
+    const w = new SettleWindow(BOUNDS);
+    const m = await w.measure(1_000, async () => t >= 4_000, { wallNow: () => t, sleep: async (ms) => void (t += ms), stopped: () => false });
+    expect(m.lagMs).toBeGreaterThanOrEqual(3_000);
+    expect(m.lagMs).toBeLessThan(5_100);
+    expect(w.known).toBe(windowFor(m.lagMs!, BOUNDS));
+  });
+
+  it('a write that never shows gives the ceiling', async () => {
+    let t = 0;
+    const w = new SettleWindow(BOUNDS);
+    const m = await w.measure(0, async () => false, { wallNow: () => t, sleep: async (ms) => void (t += ms), stopped: () => false });
+    expect(m).toMatchObject({ lagMs: undefined, windowMs: 30_000 });
+  });
+
+  it('before any measurement a reconcile waits for it, at most until the write is ceiling-old', async () => {
+    let t = 0;
+    const w = new SettleWindow(BOUNDS);
+    expect(await w.forWrite(0, () => t, async (ms) => void (t += ms))).toBe(30_000);
+    expect(new SettleWindow(BOUNDS, 5_000).known).toBe(5_000);
+    expect(new SettleWindow({ ...BOUNDS, fixedMs: 0 }).known).toBe(0);
+  });
+
+  it('lookAcrossWindow looks again until the write is older than the window', async () => {
+    let t = 0;
+    const w = new SettleWindow({ ...BOUNDS, fixedMs: 7_000 });
+    const clock = { wallNow: () => t, sleep: async (ms: number) => void (t += ms), checkpoint: () => undefined };
+    expect(await lookAcrossWindow(async () => (t >= 3_000 ? 'found' : undefined), 0, w, clock)).toBe('found');
+    t = 0;
+    expect(await lookAcrossWindow(async () => undefined, 0, w, clock)).toBeUndefined();
+    expect(t).toBeGreaterThanOrEqual(7_000);
+  });
+});
+
+/** FakeAlma whose look-ups show an invoice only `lagMs` (virtual) after it was created. */
+function lagging(alma: FakeAlma, lagMs: number, now: () => number): Target {
+  const t = alma.target();
+  const born = new Map<string, number>();
+  return {
+    ...t,
+    async createInvoice(inv) {
+      try {
+        const r = await t.createInvoice(inv);
+        born.set(r.id, now());
+        return r;
+      } finally {
+        for (const s of alma.invoices) if (!born.has(s.id)) born.set(s.id, now());
+      }
+    },
+    async findInvoices(key, o) {
+      const all = await t.findInvoices(key, o);
+      return all.filter((r) => now() - (born.get(r.id) ?? 0) >= lagMs);
+    },
+  };
+}
+
+async function runLagging(settle: SettleOptions, lagMs: number) {
+  const alma = new FakeAlma();
+  // The first create's answer is lost after Alma applied it.
+  alma.faults = [{ method: 'createInvoice', call: 1, kind: 'lost' }];
+  let t = 1_000_000;
+  const journal = Journal.open({ path: join(dir, `j-${settle.fixedMs ?? 'm'}.jsonl`), target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
+  const events: EngineEvent[] = [];
+  const invoices = [makeInvoice('ACME', 'A-1', 1), makeInvoice('ACME', 'A-2', 1)];
+  try {
+    const outcome = await runInvoices(invoices, {
+      target: lagging(alma, lagMs, () => t),
+      journal,
+      concurrency: 1,
+      emit: (e) => events.push(e),
+      sleep: async (ms) => void (t += ms),
+      wallNow: () => t,
+      now: () => t,
+      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+      maxWriteAttempts: 3,
+      settle,
+    });
+    return { alma, outcome, events };
+  } finally {
+    journal.close();
+  }
+}
+
+describe('engine: a lost create against a look-up that lags 3 s', () => {
+  it('with the measured window the invoice is found, not created twice', async () => {
+    const { alma, outcome } = await runLagging(BOUNDS, 3_000);
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+    expect([...alma.created.values()]).toEqual([1, 1]);
+  });
+
+  it('with the window forced to zero the same run creates a duplicate (the guarantee rests on the window)', async () => {
+    const { alma } = await runLagging({ ...BOUNDS, fixedMs: 0 }, 3_000);
+    expect(alma.created.get('ACME/A-1')).toBe(2);
+  });
+
+  it('the first clean create measures the window and journals it for later runs', async () => {
+    const alma = new FakeAlma();
+    let t = 0;
+    const path = join(dir, 'm.jsonl');
+    const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
+    const events: EngineEvent[] = [];
+    await runInvoices([makeInvoice('ACME', 'B-1', 1)], {
+      target: lagging(alma, 3_000, () => t),
+      journal,
+      concurrency: 1,
+      emit: (e) => events.push(e),
+      sleep: async (ms) => void (t += ms),
+      wallNow: () => t,
+      now: () => t,
+      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+      maxWriteAttempts: 3,
+      settle: BOUNDS,
+    });
+    journal.close();
+    const m = events.find((e) => e.type === 'settle');
+    expect(m).toMatchObject({ type: 'settle' });
+    const windowMs = (m as Extract<EngineEvent, { type: 'settle' }>).windowMs;
+    expect(windowMs).toBeGreaterThanOrEqual(7_000);
+    const again = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
+    expect(again.settleWindowMs).toBe(windowMs);
+    again.close();
+  });
+});
