@@ -26,14 +26,14 @@
  *   npm run bench -- --latencies 600       the rows' latencies (default 50,150,300,600)
  *   npm run bench -- --rows 100000         a smaller checking file; --rounds N (default 5)
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../dist/sandbox/index.js';
-import { writeBigBatch, writeLoadBatch } from './gen.mjs';
+import { writeBigBatch } from './gen.mjs';
+import { batchFor, loadCell, r1, r2, r3, run } from './cell.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -59,42 +59,10 @@ const TMP = args.tmp;
 mkdirSync(TMP, { recursive: true });
 const log = (s) => process.stderr.write(s + '\n');
 
-/**
- * Runs a child to its end: wall time (ms), exit code, stdout, and its peak RSS (MB) — from
- * GNU time when installed, else from `process.resourceUsage()` at the child's exit.
- */
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-async function run(argv, { env = {}, stdout = 'pipe' } = {}) {
-  const rssFile = join(TMP, `rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
-  const cmd = GNU_TIME ? GNU_TIME : process.execPath;
-  const cmdArgs = GNU_TIME
-    ? ['-f', '%M', '-o', rssFile, process.execPath, ...argv]
-    : ['--import', `data:text/javascript,process.on('exit',()=>require('node:fs').writeFileSync(${JSON.stringify(rssFile)},String(process.resourceUsage().maxRSS)))`, ...argv];
-  const t0 = performance.now();
-  const child = spawn(cmd, cmdArgs, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  const ms = performance.now() - t0;
-  let rssKb = NaN;
-  try {
-    rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
-    rmSync(rssFile);
-  } catch {
-    // no figure: left NaN
-  }
-  return { ms, code, out, err, rssMb: rssKb / 1024 };
-}
-
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const r1 = (x) => Math.round(x * 10) / 10;
-const r2 = (x) => Math.round(x * 100) / 100;
-const r3 = (x) => Math.round(x * 1000) / 1000;
 
 const results = {
   date: new Date().toISOString(),
@@ -113,8 +81,8 @@ if (parts.has('dry')) {
   const rounds = [];
   for (let i = 0; i < ROUNDS; i++) {
     // Interleaved, so a busy spell on a shared machine hits both sides alike.
-    const parse = await run(['bench/parse-only.mjs', file]);
-    const dry = await run(['bin/invoice-load.js', '--dry-run', '--json', file], { stdout: 'ignore' });
+    const parse = await run(['bench/parse-only.mjs', file], { tmp: TMP });
+    const dry = await run(['bin/invoice-load.js', '--dry-run', '--json', file], { stdout: 'ignore', tmp: TMP });
     if (parse.code !== 0) throw new Error(`parse-only failed: ${parse.err}`);
     // Exit 3: the file has a few invoices with wrong totals on purpose (the report lists them).
     if (dry.code !== 0 && dry.code !== 3) throw new Error(`dry run failed (${dry.code}): ${dry.err}`);
@@ -145,65 +113,7 @@ for (const lat of LATENCIES) {
 }
 const chosen = cells.filter((c) => parts.has(c.row) || parts.has(c.id));
 
-const batches = new Map();
-/** The batch file for these lines, written once; with its needed requests (2 + k an invoice). */
-async function batchFor(lines) {
-  const key = Array.isArray(lines) ? lines.join('-') : String(lines);
-  if (!batches.has(key)) {
-    const file = join(TMP, `load-${INVOICES}x${key}.csv`);
-    const { rows } = await writeLoadBatch(file, { invoices: INVOICES, lines });
-    batches.set(key, { file, needed: 2 * INVOICES + rows, lines: rows });
-  }
-  return batches.get(key);
-}
-
-/** One load by the CLI into a fresh sandbox; figures from the sandbox's own counters. */
-async function load(cell, extra = []) {
-  const batch = await batchFor(cell.lines);
-  const sandbox = await startSandbox({ port: 0, perSecond: cell.threshold, latencyMs: cell.latencyMs, processDelayMs: PROCESS_MS });
-  const stateDir = mkdtempSync(join(TMP, 'state-'));
-  try {
-    const res = await run(['bin/invoice-load.js', '--json', '--quiet', '--rate', String(cell.rate), ...extra, batch.file], {
-      env: { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'bench', INVOICE_LOAD_STATE_DIR: stateDir },
-    });
-    const c = sandbox.state().counters;
-    if (res.code !== 0) throw new Error(`load ${cell.id} exited ${res.code}: ${res.err}`);
-    const report = JSON.parse(res.out);
-    const s = res.ms / 1000;
-    const throttled = c.throttled.perSecond;
-    // The physical bound: every needed request at the threshold, then the last answer's
-    // latency, the processing time and one confirming read.
-    const tail = (2 * cell.latencyMs + PROCESS_MS) / 1000;
-    const ideal = batch.needed / Math.min(cell.rate, cell.threshold) + tail;
-    return {
-      id: cell.id,
-      row: cell.row,
-      latencyMs: cell.latencyMs,
-      threshold: cell.threshold,
-      rate: cell.rate,
-      invoices: INVOICES,
-      lines: batch.lines,
-      seconds: r2(s),
-      idealSeconds: r2(ideal),
-      /** Ideal time ÷ time taken. */
-      ofIdeal: r3(ideal / s),
-      requests: c.requestsTotal,
-      neededRequests: batch.needed,
-      /** Requests Alma accepted per second (all of them, look-ups and reads included), against the threshold. */
-      acceptedPerSecond: r1((c.requestsTotal - throttled) / s),
-      ofThreshold: r3((c.requestsTotal - throttled) / s / cell.threshold),
-      throttled,
-      throttledShare: r3(throttled / c.requestsTotal),
-      extraPerInvoice: r2((c.requestsTotal - batch.needed) / INVOICES),
-      byStep: c.requests,
-      outcome: report.summary,
-      machineLoad: loadavg().map(r2),
-    };
-  } finally {
-    await sandbox.close();
-    rmSync(stateDir, { recursive: true, force: true });
-  }
-}
+const load = (cell) => loadCell(cell, { tmp: TMP, invoices: INVOICES, processMs: PROCESS_MS });
 
 const pct = (x) => `${r1(x * 100)} %`;
 results.cells = [];
@@ -218,10 +128,10 @@ if (parts.has('baseline')) {
   log('sequential baseline (one request at a time, 100 ms pause after each), and the loader at the same settings…');
   const cell = { id: 'baseline100x25', row: 'baseline', latencyMs: 100, threshold: 25, rate: 25, lines: 3 };
   const loader = await load(cell);
-  const batch = await batchFor(3);
+  const batch = await batchFor(3, { tmp: TMP, invoices: INVOICES });
   const sandbox = await startSandbox({ port: 0, perSecond: 25, latencyMs: 100, processDelayMs: PROCESS_MS });
   try {
-    const res = await run(['bench/baseline.mjs', sandbox.url, batch.file]);
+    const res = await run(['bench/baseline.mjs', sandbox.url, batch.file], { tmp: TMP });
     if (res.code !== 0) throw new Error(`baseline failed: ${res.err}`);
     const b = JSON.parse(res.out);
     results.baseline = { seconds: r2(res.ms / 1000), requests: b.requests, failed: b.failed, throttled: sandbox.state().counters.throttled.perSecond, loader };
