@@ -19,7 +19,10 @@ export function exitCodeForError(err: unknown): ExitCode {
   return ExitCode.internal;
 }
 
-export function exitCodeForReport(report: ReportDocument, opts: { sent: boolean }): ExitCode {
+/** Any report of the same shape as a load's (the load, `payments`, `export`). */
+type ExitShape = Pick<ReportDocument, 'stopped' | 'issues'> & { summary: Pick<ReportDocument['summary'], 'failed' | 'invalid'> };
+
+export function exitCodeForReport(report: ExitShape, opts: { sent: boolean }): ExitCode {
   if (report.stopped === 'auth') return ExitCode.auth;
   if (report.stopped === 'interrupted') return ExitCode.interrupted;
   const s = report.summary;

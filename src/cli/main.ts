@@ -39,6 +39,9 @@ Examples:
   A vendor's own layout (other column names, decimal commas, DD.MM.YYYY): write a profile once, then use it:
     $ invoice-load mapping init vendor-export.csv -o vendor.json
     $ invoice-load --dry-run --mapping vendor.json vendor-export.csv
+  After the load: hand the invoices to finance, then load its payment confirmations back:
+    $ invoice-load export --sandbox --mark-in-erp -o out/to-finance.csv
+    $ invoice-load payments --sandbox fixtures/round-trip/payments.csv
   Keep settings in ${CONFIG_FILE_NAME} (or --config <path>), and check what a run would use:
     $ invoice-load config
     $ invoice-load --config /etc/invoice-load/config.json nightly/*.csv
@@ -120,6 +123,67 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
   return program;
 }
 
+/** Options `payments` and `export` share with a load: where Alma is, pace, state, output. */
+function lifecycleOptions(c: Command): Command {
+  return c
+    .option('-n, --dry-run', 'check only: nothing is changed')
+    .option('--json', 'print the report document (JSON) on stdout instead of the summary')
+    .option('--report <path>', 'also write the report document to this file (atomically)')
+    .option('--config <path>', `settings file (default: ./${CONFIG_FILE_NAME} when present)`)
+    .option('--sandbox', 'use the embedded Alma sandbox (no account or key needed)')
+    .option('--alma-url <url>', 'Alma API base URL, scheme and host (/almaws/v1 is added); or ALMA_API_URL')
+    .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))
+    .option('--api-key-file <path>', 'read the API key from this file (otherwise ALMA_API_KEY)')
+    .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR)')
+    .option('--rate <n>', `most requests per second (default ${DEFAULT_RATE})`)
+    .option('--concurrency <n>', 'most invoices in flight at once')
+    .option('--timeout <seconds>', 'time to wait for one answer (default 30)')
+    .option('--max-retries <n>', 'retries of one safe request (default 4)')
+    .addOption(new Option('--no-fsync', 'do not fsync the journal after each entry (benchmarks only)').hideHelp())
+    .option('-v, --verbose', 'say more')
+    .option('-q, --quiet', 'no progress; only the summary and errors')
+    .option('--no-color', 'no colour in the output (also NO_COLOR)');
+}
+
+function addLifecycleCommands(program: Command): void {
+  const config = (files: string[], opts: RawOptions): ReturnType<typeof resolveConfig> =>
+    resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd()));
+  lifecycleOptions(
+    program
+      .command('payments')
+      .description("load the finance system's payment confirmations back into Alma: op=paid or op=rejected, each invoice exactly once")
+      .argument('<files...>', 'CSV, Excel (.xlsx), JSON or JSON Lines: invoice_id or vendor + invoice_number, payment_status (paid|rejected), voucher_number, voucher_date, voucher_amount, voucher_currency, note'),
+  )
+    .option('--online', 'with --dry-run: also find each invoice in Alma and check its status takes the answer (read-only)')
+    .option('--skip-invalid', 'send the valid rows even when others are invalid')
+    .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
+    .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
+    .action(async (files: string[], opts: RawOptions) => {
+      const { runPayments } = await import('./payments.js');
+      process.exitCode = await runPayments(config(files, opts), terminal(process.env, opts.color === false));
+    });
+  lifecycleOptions(
+    program
+      .command('export')
+      .description('write the invoices waiting to be sent to the finance system to a CSV or JSON file, and optionally mark each in Alma (op=mark_in_erp), exactly once'),
+  )
+    .requiredOption('-o, --output <file>', 'the file to write (.csv or .json; see --format)')
+    .option('--status <status>', "the workflow status to export (Alma's code)", 'Waiting to be Sent')
+    .addOption(new Option('--format <format>', 'csv or json (default: by the file extension)').choices(['csv', 'json']))
+    .option('--mark-in-erp', 'after the file is safely written, mark each exported invoice in Alma (op=mark_in_erp)')
+    .action(async (opts: RawOptions & { output: string; status: string; format?: 'csv' | 'json'; markInErp?: boolean }) => {
+      const { runExport } = await import('./export.js');
+      // Nothing is read: the output stands in for the input list resolveConfig checks.
+      const cfg = config([opts.output], opts);
+      process.exitCode = await runExport(cfg, terminal(process.env, opts.color === false), {
+        output: opts.output,
+        status: opts.status,
+        format: opts.format,
+        markInErp: opts.markInErp === true,
+      });
+    });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const term = terminal(process.env);
   const program = buildProgram(
@@ -128,6 +192,7 @@ export async function main(argv: string[]): Promise<number> {
     // Loaded on demand, like the sending half of runLoad: the servers are not needed to check a file.
     async (opts) => (await import('./sandbox-command.js')).runSandboxCommand(opts, term),
   );
+  addLifecycleCommands(program);
   addConfigCommand(program, (opts) => runConfigCommand(opts, term));
   addMappingCommand(program, term);
   // Every command, subcommands included, throws instead of exiting, so the catch below is the

@@ -17,7 +17,7 @@ import type { Alert } from '../targets/target.js';
 export const JOURNAL_KIND = 'invoice-load-journal';
 export const JOURNAL_VERSION = 1;
 
-export type Step = 'lookup' | 'create' | 'lines' | 'attachments' | 'process' | 'poll';
+export type Step = 'lookup' | 'create' | 'lines' | 'attachments' | 'process' | 'poll' | 'erp';
 
 export interface JournalHeader {
   t: 'begin';
@@ -44,9 +44,11 @@ export type JournalEntry =
    * About to send a write; `line` for a line step; `at` the wall clock (ms) when it was sent, so a
    * later run knows how long the target's look-ups have had to show it (absent in older journals).
    */
-  | { t: 'intent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; id?: string; line?: string; file?: string; at?: number }
+  | { t: 'intent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process' | 'op'; id?: string; line?: string; file?: string; op?: string; at?: number }
   /** The settle window measured in a run (engine/settle.ts), kept for the runs that resume it. */
   | { t: 'settle'; window_ms: number; lag_ms?: number | undefined; probes: number }
+  /** An operation on an existing invoice took effect (`mark_in_erp`, `paid`, `rejected`), or was found done. */
+  | { t: 'op'; vendor: string; number: string; op: string; id: string; outcome: 'done' | 'already_done'; workflow_status?: string | undefined; alerts?: Alert[] | undefined }
   /** The invoice exists in the target with this id (created by us, or found by a look-up). */
   | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean }
   /** A child item exists (Alma: a line, `line` its number; Exsited: the note, `line` its note key). */
@@ -86,6 +88,10 @@ export interface InvoiceJournalState {
   attachments: Map<string, string>;
   /** File names sent without a recorded outcome. */
   attachmentsPending: Set<string>;
+  /** Operations on the invoice that took effect (or were found done), by name. */
+  ops: Map<string, Extract<JournalEntry, { t: 'op' }>>;
+  /** Operations sent without a recorded outcome. */
+  opsPending: Set<string>;
   processPending: boolean;
   /**
    * For a pending process intent written by an earlier run: the start of the first run after it.
@@ -106,6 +112,8 @@ const emptyState = (): InvoiceJournalState => ({
   linesPending: new Set(),
   attachments: new Map(),
   attachmentsPending: new Set(),
+  ops: new Map(),
+  opsPending: new Set(),
   processPending: false,
   processed: false,
 });
@@ -134,6 +142,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
         s.linesPending.add(e.line);
         if (e.at !== undefined) s.lineSentAt.set(e.line, e.at);
       } else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.add(e.file);
+      else if (e.step === 'op' && e.op !== undefined) s.opsPending.add(e.op);
       else if (e.step === 'process') {
         s.processPending = true;
         s.processSentBefore = undefined;
@@ -147,6 +156,11 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     case 'line':
       s.lines.set(e.line, e.id);
       s.linesPending.delete(e.line);
+      break;
+    case 'op':
+      s.ops.set(e.op, e);
+      s.opsPending.delete(e.op);
+      if (e.id !== undefined) s.id ??= e.id;
       break;
     case 'attachment':
       s.attachments.set(e.file, e.id);
@@ -303,6 +317,18 @@ export class Journal {
     if (since === undefined) return 0;
     // A clock set back counts as no time passed.
     return Math.max(0, this.now().getTime() - Date.parse(since)) || 0;
+  }
+
+  /** Invoices with operation `has` recorded and `lacks` not, as [vendor, number, id], in journal order. */
+  pendingOps(has: string, lacks: string): [string, string, string][] {
+    const out: [string, string, string][] = [];
+    for (const [k, s] of this.states) {
+      const e = s.ops.get(has);
+      if (e === undefined || s.ops.has(lacks)) continue;
+      const [vendor = '', number = ''] = k.split('\u0000');
+      out.push([vendor, number, e.id]);
+    }
+    return out;
   }
 
   /** Writes one entry durably, then folds it into the in-memory state. */

@@ -20,7 +20,7 @@ export const formatAmount = (amount: Decimal, currency: string | undefined): str
 export type ReportStatus = 'loaded' | 'in_review' | 'failed' | 'invalid' | 'already_loaded' | 'planned';
 
 export interface ReportError {
-  step: 'lookup' | 'create' | 'lines' | 'attachments' | 'process' | 'poll';
+  step: 'lookup' | 'create' | 'lines' | 'attachments' | 'process' | 'poll' | 'erp';
   http_status: number;
   code: string;
   message: string;

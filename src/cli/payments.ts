@@ -1,0 +1,170 @@
+/**
+ * `invoice-load payments <files...>`: the finance system's answers loaded back into Alma —
+ * `op=paid` with the voucher, `op=rejected` with the reason (docs/alma.md "After the load").
+ * Read (the same input layer as a batch: CSV, JSON, JSON Lines, Excel) → check every row
+ * (domain/payments.ts) → plan → (dry run: stop; `--online`: find each invoice, read-only) →
+ * each invoice read, then changed once (engine/operations.ts) → report, exit code as a load's.
+ */
+import { hash } from './lifecycle.js';
+import type { Config } from './config.js';
+import type { Terminal } from './terminal.js';
+import { exitCodeForReport } from './exit.js';
+import { openInputFile, readEventBatches, type InputSource } from '../input/read.js';
+import { checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
+import type { Problem } from '../domain/problem.js';
+import type { ErrorRecord } from '../engine/journal.js';
+import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
+import type { AlmaErp, InvoiceState } from '../targets/alma/erp.js';
+import { CLOSED, IN_REVIEW, REJECTED_ALERT, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT } from '../targets/alma/erp.js';
+
+/** Reads the files through the input layer and checks every row. */
+export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[] }> {
+  const sources: InputSource[] = [];
+  for (const f of cfg.files) sources.push(f === '-' ? { name: '-', bytes: process.stdin } : await openInputFile(f));
+  const records: PaymentRecord[] = [];
+  const issues: Problem[] = [];
+  for (const source of sources) {
+    for await (const batch of readEventBatches(source, { encoding: cfg.encoding, sheet: cfg.sheet })) {
+      for (const ev of batch) {
+        if (ev.kind === 'record') records.push({ source: ev.record.source, fields: ev.record.fields });
+        else issues.push(ev.problem);
+      }
+    }
+  }
+  const checked = checkPayments(records);
+  return { entries: checked.entries, issues: [...issues, ...checked.issues] };
+}
+
+/** Statuses that accept the finance system's answer: handed over, or (leniently) not yet. */
+const PAYABLE = new Set([WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT]);
+
+/** The invoice a row names: by id, or by vendor and number (exactly one match). */
+async function locate(erp: AlmaErp, req: PaymentRequest): Promise<InvoiceState | ErrorRecord> {
+  const missing = (message: string): ErrorRecord => ({ step: 'lookup', http_status: 0, code: 'NOT_FOUND', message });
+  if (req.invoiceId !== undefined) return (await erp.read(req.invoiceId)) ?? missing(`Alma holds no invoice with id ${req.invoiceId}`);
+  const found = await erp.find({ vendor: req.vendor ?? '', number: req.invoiceNumber ?? '' });
+  if (found.length === 0) return missing(`Alma holds no invoice ${req.invoiceNumber ?? ''} from ${req.vendor ?? ''}`);
+  if (found.length > 1) {
+    // "If multiple matches are found, an error is reported" (FIN-IMPORT, docs/alma.md "After the load").
+    return { step: 'lookup', http_status: 0, code: 'AMBIGUOUS', message: `Alma holds ${found.length} invoices ${req.invoiceNumber ?? ''} from ${req.vendor ?? ''} (ids ${found.map((f) => f.id).join(', ')}); give invoice_id` };
+  }
+  return found[0]!;
+}
+
+/** The operation's effect is visible: closed with this voucher, or back in review rejected by the ERP. */
+export function paymentDone(req: PaymentRequest, s: InvoiceState): boolean {
+  if (req.status === 'paid') return s.workflowStatus === CLOSED && s.payment.voucherNumber === req.voucherNumber;
+  return s.workflowStatus === IN_REVIEW && s.alerts.some((a) => a.code === REJECTED_ALERT);
+}
+
+/** Why the invoice's status does not take the answer (checked before anything is sent). */
+export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecord | undefined {
+  if (PAYABLE.has(s.workflowStatus ?? '')) return undefined;
+  const closedOther = req.status === 'paid' && s.workflowStatus === CLOSED;
+  return {
+    step: 'erp',
+    http_status: 0,
+    code: closedOther ? 'CLOSED_OTHER_VOUCHER' : 'WRONG_STATUS',
+    message: closedOther
+      ? `invoice ${s.number} is already closed with voucher ${s.payment.voucherNumber ?? '(none)'}, not ${req.voucherNumber ?? ''}; left unchanged`
+      : `invoice ${s.number} is ${s.workflowStatus ?? 'in an unknown status'}; only an invoice waiting for payment (Ready to be Paid) or ready to be sent can be ${req.status}`,
+  };
+}
+
+export async function runPayments(cfg: Config, term: Terminal): Promise<number> {
+  const { entries, issues } = await readPayments(cfg);
+  const blocked = issues.some((p) => p.severity === 'error') || (entries.some((e) => e.request === undefined) && !cfg.skipInvalid);
+  const base = (e: PaymentEntry): LifecycleInvoice => ({
+    vendor: e.request?.vendor ?? e.key.vendor,
+    number: e.request?.invoiceNumber ?? e.key.number,
+    status: e.request === undefined ? 'invalid' : 'planned',
+    ...(e.request?.invoiceId !== undefined ? { id: e.request.invoiceId } : {}),
+    alerts: [],
+    issues: e.problems,
+    rows: [e.source],
+  });
+  const { emitLifecycleReport } = await import('./lifecycle.js');
+  const report = (invoices: LifecycleInvoice[], requests: number, dryRun: boolean, stopped?: string): LifecycleReport => ({
+    target: 'alma',
+    command: 'payments',
+    dry_run: dryRun,
+    ...(stopped !== undefined ? { stopped } : {}),
+    summary: lifecycleSummary(invoices, requests),
+    issues,
+    invoices,
+  });
+  if ((cfg.dryRun && cfg.online !== true) || blocked || entries.every((e) => e.request === undefined)) {
+    const doc = report(entries.map(base), 0, cfg.dryRun);
+    emitLifecycleReport(cfg, term, doc);
+    if (!cfg.dryRun && blocked) process.stderr.write(term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.\n'));
+    return exitCodeForReport(doc, { sent: false });
+  }
+
+  const { withSession } = await import('./lifecycle.js');
+  const { runOperations } = await import('../engine/operations.js');
+  return withSession(cfg, term, async (session) => {
+    const { erp } = session;
+    const valid = entries.filter((e) => e.request !== undefined);
+    if (cfg.dryRun) {
+      // --online: each invoice found and in a status that takes the answer; nothing is changed.
+      const invoices: LifecycleInvoice[] = [];
+      for (const e of entries) {
+        const b = base(e);
+        if (e.request === undefined) {
+          invoices.push(b);
+          continue;
+        }
+        const s = await locate(erp, e.request);
+        if (!('id' in s)) invoices.push({ ...b, status: 'failed', error: s });
+        else if (paymentDone(e.request, s)) invoices.push({ ...b, id: s.id, status: 'already_done', workflow_status: s.workflowStatus, alerts: s.alerts });
+        else {
+          const why = paymentRefusal(e.request, s);
+          invoices.push({ ...b, id: s.id, workflow_status: s.workflowStatus, alerts: s.alerts, ...(why !== undefined ? { status: 'failed', error: why } : {}) });
+        }
+      }
+      const doc = report(invoices, erp.requestCount(), true);
+      emitLifecycleReport(cfg, term, doc);
+      return exitCodeForReport({ ...doc, summary: { ...doc.summary, invalid: doc.summary.invalid + doc.summary.failed } }, { sent: false });
+    }
+    // One journal per (place, content of the valid rows): a re-run of the same file resumes it.
+    const identity = hash(JSON.stringify(valid.map((e) => [e.key, e.request])));
+    const journal = session.journal('payments', identity);
+    const outcome = await runOperations(
+      valid.map((e) => {
+        const req = e.request!;
+        return {
+          key: e.key,
+          op: req.status,
+          read: () => locate(erp, req),
+          done: (s: InvoiceState) => paymentDone(req, s),
+          refuse: (s: InvoiceState) => paymentRefusal(req, s),
+          send: (id: string) =>
+            req.status === 'paid'
+              ? erp.paid(id, { voucherNumber: req.voucherNumber!, voucherDate: req.voucherDate!, voucherAmount: req.voucherAmount!, voucherCurrency: req.voucherCurrency })
+              : erp.rejected(id, req.note!),
+        };
+      }),
+      {
+        journal,
+        concurrency: Math.min(cfg.concurrency, 8),
+        stopSignal: session.soft,
+        maxWriteAttempts: 3,
+        onResult: (r, done, total) => {
+          const word = r.status === 'done' ? (valid.find((e) => e.key === r.key)?.request?.status ?? 'done') : r.status.replace('_', ' ');
+          if (!cfg.quiet) process.stderr.write(`[${done}/${total}] ${r.key.vendor} ${r.key.number}: ${word}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}\n`);
+        },
+      },
+    );
+    const byEntry = new Map(valid.map((e, i) => [e, outcome.results[i]!]));
+    const invoices = entries.map((e): LifecycleInvoice => {
+      const b = base(e);
+      const r = byEntry.get(e);
+      if (r === undefined) return b;
+      const status = r.status === 'done' ? e.request!.status : r.status === 'not_started' ? 'failed' : r.status;
+      return { ...b, status, id: r.id ?? b.id, workflow_status: r.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
+    });
+    const doc = report(invoices, erp.requestCount(), false, outcome.stopped);
+    emitLifecycleReport(cfg, term, doc);
+    return exitCodeForReport(doc, { sent: true });
+  });
+}

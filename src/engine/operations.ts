@@ -1,0 +1,147 @@
+/**
+ * One write on each of many existing invoices, exactly once: the hand-over to finance
+ * (`op=mark_in_erp`) and its answers (`op=paid`, `op=rejected`). Alma has no idempotency key
+ * here either, so the pattern is the load's (engine.ts), smaller:
+ * - the journal records the intent before the request and the outcome after it; an operation
+ *   with an outcome is never sent again;
+ * - the invoice is always read before it is changed: one that already shows the operation's
+ *   effect is `already_done` (an earlier run whose answer was lost, or someone in the UI), one in
+ *   a status that does not accept it fails with the reason, and nothing is sent for either;
+ * - a request whose outcome is unknown is followed by a read, and sent again only when the read
+ *   shows it did not take effect (Alma applies these operations before it answers; a read by id
+ *   is not stale: docs/alma.md "After the load").
+ * Items run `concurrency` at a time; pace and retries are the client's (transport/).
+ */
+import type { InvoiceKey } from '../domain/model.js';
+import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../shared/errors.js';
+import type { Alert } from '../targets/target.js';
+import type { StopReason } from './events.js';
+import type { ErrorRecord, Journal } from './journal.js';
+
+/** What an operation needs to know of an invoice's current state. */
+export interface OpState {
+  id: string;
+  workflowStatus?: string | undefined;
+  alerts: Alert[];
+}
+
+export interface OpSpec<S extends OpState> {
+  key: InvoiceKey;
+  /** `mark_in_erp`, `paid`, `rejected`: the journal's name for the write. */
+  op: string;
+  /** The invoice as it is now; an `ErrorRecord` when it cannot be found (or is ambiguous). */
+  read(): Promise<S | ErrorRecord>;
+  /** True when the invoice already shows this operation's effect. */
+  done(state: S): boolean;
+  /** Why the invoice's status does not accept the operation, or undefined when it does. */
+  refuse(state: S): ErrorRecord | undefined;
+  send(id: string): Promise<S>;
+}
+
+export type OpStatus = 'done' | 'already_done' | 'failed' | 'not_started';
+
+export interface OpResult<S extends OpState> {
+  key: InvoiceKey;
+  status: OpStatus;
+  id?: string | undefined;
+  state?: S | undefined;
+  workflowStatus?: string | undefined;
+  alerts: Alert[];
+  error?: ErrorRecord | undefined;
+}
+
+export interface OpRunOptions {
+  journal: Journal;
+  concurrency: number;
+  stopSignal?: AbortSignal | undefined;
+  /** Sends of one write at most, while its outcome stays unknown. */
+  maxWriteAttempts: number;
+  onResult?: ((r: OpResult<OpState>, done: number, total: number) => void) | undefined;
+}
+
+export interface OpRunOutcome<S extends OpState> {
+  results: OpResult<S>[];
+  stopped?: StopReason | undefined;
+}
+
+export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>[], opts: OpRunOptions): Promise<OpRunOutcome<S>> {
+  const results = new Array<OpResult<S>>(specs.length);
+  let stopped: StopReason | undefined;
+  let next = 0;
+  let finished = 0;
+  const aborted = (): boolean => opts.stopSignal?.aborted === true;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (stopped !== undefined || aborted()) return;
+      const index = next++;
+      const spec = specs[index];
+      if (spec === undefined) return;
+      let r: OpResult<S>;
+      try {
+        r = await runOne(spec, opts);
+      } catch (err) {
+        if (err instanceof AuthError) stopped ??= 'auth';
+        else if (err instanceof DailyLimitError) stopped ??= 'daily_limit';
+        else if (aborted()) stopped ??= 'interrupted';
+        else throw err;
+        r = notStarted(spec, stopped);
+      }
+      results[index] = r;
+      opts.onResult?.(r, ++finished, specs.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, specs.length)) }, worker));
+  if (stopped === undefined && opts.stopSignal?.aborted === true) stopped = 'interrupted';
+  specs.forEach((spec, i) => (results[i] ??= notStarted(spec, stopped ?? 'interrupted')));
+  return { results, stopped };
+}
+
+const notStarted = <S extends OpState>(spec: OpSpec<S>, reason: StopReason): OpResult<S> => ({
+  key: spec.key,
+  status: 'not_started',
+  alerts: [],
+  error: { step: 'erp', http_status: 0, code: 'NOT_STARTED', message: `not started: the run stopped first (${reason}); a re-run does it` },
+});
+
+async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): Promise<OpResult<S>> {
+  const { journal } = opts;
+  const who = { vendor: spec.key.vendor, number: spec.key.number };
+  const recorded = journal.state(spec.key).ops.get(spec.op);
+  // Done in an earlier run: nothing to send or read.
+  if (recorded !== undefined) {
+    return { key: spec.key, status: 'already_done', id: recorded.id, workflowStatus: recorded.workflow_status, alerts: recorded.alerts ?? [] };
+  }
+  const fail = (error: ErrorRecord, id?: string): OpResult<S> => {
+    journal.append({ t: 'failed', ...who, error });
+    return { key: spec.key, status: 'failed', id, alerts: [], error };
+  };
+  try {
+    const found = await spec.read();
+    if (!('id' in found)) return fail(found);
+    const finish = (state: S, outcome: 'done' | 'already_done'): OpResult<S> => {
+      journal.append({ t: 'op', ...who, op: spec.op, id: state.id, outcome, workflow_status: state.workflowStatus, alerts: state.alerts });
+      return { key: spec.key, status: outcome, id: state.id, state, workflowStatus: state.workflowStatus, alerts: state.alerts };
+    };
+    if (spec.done(found)) return finish(found, 'already_done');
+    const refused = spec.refuse(found);
+    if (refused !== undefined) return fail(refused, found.id);
+    if (opts.stopSignal?.aborted === true) throw new ApiError({ httpStatus: 0, code: 'ABORTED', message: 'stopped' });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        journal.append({ t: 'intent', ...who, step: 'op', op: spec.op, id: found.id });
+        return finish(await spec.send(found.id), 'done');
+      } catch (err) {
+        if (!(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
+        // Did it take effect? Read before sending again.
+        const now = await spec.read();
+        if ('id' in now && spec.done(now)) return finish(now, 'done');
+        if (attempt >= opts.maxWriteAttempts) throw err;
+      }
+    }
+  } catch (err) {
+    if (err instanceof AuthError || err instanceof DailyLimitError) throw err;
+    if (opts.stopSignal?.aborted === true) throw err;
+    if (!(err instanceof ApiError)) throw err;
+    return fail({ step: 'erp', http_status: err.httpStatus, code: err.code, message: err.message, ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}) });
+  }
+}

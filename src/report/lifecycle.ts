@@ -1,0 +1,104 @@
+/**
+ * The report of `invoice-load payments` and `invoice-load export`: the same shape as a load's
+ * (target, dry_run, stopped, summary, issues, invoices with status, id, workflow status, alerts,
+ * error, issues and rows), with the statuses of these commands. Pure.
+ */
+import type { Problem, Provenance } from '../domain/problem.js';
+import type { Alert } from '../targets/target.js';
+import type { ReportError } from './report.js';
+import { renderProblems, safe, type Style } from './human.js';
+
+/**
+ * `paid`, `rejected`: this run confirmed it; `marked`: handed over (`export --mark-in-erp`);
+ * `exported`: written to the file, not marked; `already_done`: found done (an earlier run, or by
+ * hand), nothing sent; `failed`; `invalid`: not sent; `planned`: dry run.
+ */
+export type LifecycleStatus = 'paid' | 'rejected' | 'marked' | 'exported' | 'already_done' | 'failed' | 'invalid' | 'planned';
+
+export interface LifecycleInvoice {
+  vendor: string;
+  number: string;
+  status: LifecycleStatus;
+  id?: string | undefined;
+  workflow_status?: string | undefined;
+  alerts: Alert[];
+  error?: ReportError | undefined;
+  issues: Problem[];
+  rows: Provenance[];
+}
+
+export interface LifecycleSummary {
+  invoices: number;
+  paid: number;
+  rejected: number;
+  marked: number;
+  exported: number;
+  already_done: number;
+  failed: number;
+  invalid: number;
+  planned: number;
+  requests: number;
+}
+
+export interface LifecycleReport {
+  target: string;
+  command: 'payments' | 'export';
+  dry_run: boolean;
+  stopped?: string | undefined;
+  /** `export`: the file written (absent when nothing was written). */
+  output?: string | undefined;
+  summary: LifecycleSummary;
+  issues: Problem[];
+  invoices: LifecycleInvoice[];
+}
+
+export function lifecycleSummary(invoices: readonly LifecycleInvoice[], requests: number): LifecycleSummary {
+  const s: LifecycleSummary = { invoices: invoices.length, paid: 0, rejected: 0, marked: 0, exported: 0, already_done: 0, failed: 0, invalid: 0, planned: 0, requests };
+  for (const inv of invoices) s[inv.status]++;
+  return s;
+}
+
+const LABEL: Record<LifecycleStatus, string> = {
+  paid: 'paid',
+  rejected: 'rejected',
+  marked: 'marked in ERP',
+  exported: 'exported',
+  already_done: 'already done',
+  failed: 'FAILED',
+  invalid: 'INVALID',
+  planned: 'planned',
+};
+
+export function renderLifecycle(report: LifecycleReport, style: Style, opts: { quiet?: boolean | undefined } = {}): string {
+  const out: string[] = [];
+  const shown = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
+  if (shown.length > 0) {
+    const rows = [['status', 'vendor', 'number', 'alma id', 'outcome']];
+    for (const inv of shown) {
+      const outcome = inv.error
+        ? `${inv.error.code} ${inv.error.message}${inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : ''}`
+        : inv.status === 'invalid'
+          ? 'see below'
+          : `${inv.workflow_status ?? ''}${inv.alerts.length > 0 ? `: ${inv.alerts.map((a) => a.code).join(', ')}` : ''}`;
+      rows.push([LABEL[inv.status], safe(inv.vendor), safe(inv.number), inv.id ?? '', safe(outcome)]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const [ri, r] of rows.entries()) {
+      const line = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+      const bad = ri > 0 && (shown[ri - 1]!.status === 'failed' || shown[ri - 1]!.status === 'invalid');
+      out.push(ri === 0 ? style.dim(line) : bad ? style.red(line) : line);
+    }
+    out.push('');
+  }
+  const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
+  if (problems.length > 0) out.push(...renderProblems(problems, style), '');
+  const s = report.summary;
+  const parts = (['paid', 'rejected', 'marked', 'exported', 'already_done', 'failed', 'invalid', 'planned'] as const)
+    .filter((k) => s[k] > 0)
+    .map((k) => `${s[k]} ${k === 'marked' ? 'marked' : LABEL[k].toLowerCase()}`);
+  const tail = report.dry_run ? 'Dry run: nothing was sent.' : `${s.requests} requests to ${report.target}.`;
+  const file = report.output !== undefined ? ` Written to ${report.output}.` : '';
+  out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.${file} ${tail}`);
+  if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; re-run the same command to finish`));
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,166 @@
+/**
+ * After the load (docs/alma.md "After the load"): the invoices waiting for the finance system,
+ * the hand-over (`op=mark_in_erp`), and the finance system's answer (`op=paid`, `op=rejected`).
+ * The same HTTP client, limiter and retries as the load; every write is a POST on the invoice.
+ */
+import type { Decimal } from 'decimal.js';
+import type { InvoiceKey } from '../../domain/model.js';
+import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { limiterFor } from '../../transport/http.js';
+import type { Alert } from '../target.js';
+import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
+import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
+import { codeOf, items } from './remote.js';
+
+/** Workflow status codes (docs/alma.md "Processing and workflow statuses"). */
+export const WAITING_TO_BE_SENT = 'Waiting to be Sent';
+export const WAITING_FOR_PAYMENT = 'Ready to be Paid';
+export const CLOSED = 'CLOSED';
+export const IN_REVIEW = 'InReview';
+export const REJECTED_ALERT = 'INVOICE_WAS_REJECTED_BY_ERP';
+
+/** What the hand-over and the payments need to know of an invoice. */
+export interface InvoiceState {
+  id: string;
+  number: string;
+  vendor: string;
+  workflowStatus?: string | undefined;
+  baseStatus?: string | undefined;
+  approvalStatus?: string | undefined;
+  alerts: Alert[];
+  totalAmount?: string | undefined;
+  currency?: string | undefined;
+  payment: { status?: string | undefined; voucherNumber?: string | undefined; voucherDate?: string | undefined; voucherAmount?: string | undefined; voucherCurrency?: string | undefined };
+  /** The whole answer, for the export (lines, funds). */
+  raw: JsonValue;
+}
+
+export type ErpOp = 'mark_in_erp' | 'paid' | 'rejected';
+
+export interface PaymentBody {
+  voucherNumber: string;
+  voucherDate: string;
+  voucherAmount: Decimal;
+  voucherCurrency?: string | undefined;
+}
+
+export interface AlmaErp {
+  readonly endpoint: string;
+  /** The invoice by id; undefined when Alma says it does not exist (412400 / 402401). */
+  read(id: string): Promise<InvoiceState | undefined>;
+  /** The invoice by id with its lines and fund distributions (full view). */
+  readFull(id: string): Promise<InvoiceState | undefined>;
+  /** Invoices with exactly this vendor and number (a fresh look-up; several where numbers repeat). */
+  find(key: InvoiceKey): Promise<InvoiceState[]>;
+  /** Every invoice in a workflow status, full view (lines and fund distributions), every page. */
+  listByStatus(status: string): Promise<InvoiceState[]>;
+  markInErp(id: string): Promise<InvoiceState>;
+  paid(id: string, payment: PaymentBody): Promise<InvoiceState>;
+  rejected(id: string, note: string): Promise<InvoiceState>;
+  requestCount(): number;
+  close(): Promise<void>;
+}
+
+const NOT_FOUND = new Set(['412400', '402401']);
+
+export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
+  const http = createAlmaHttpClient({ ...opts, limiter: limiterFor(opts) });
+  const lookup = new InvoiceLookup(http);
+  const idPath = (id: string): string => `/acq/invoices/${encodeURIComponent(id)}`;
+  const state = (v: JsonValue, what: string): InvoiceState => {
+    const s = toInvoiceState(v);
+    if (s === undefined) throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the answer to ${what} has no invoice id` });
+    return s;
+  };
+  const op = async (id: string, name: ErpOp, body: JsonValue | Record<string, unknown>): Promise<InvoiceState> =>
+    state(await http.json({ method: 'POST', path: idPath(id), query: { op: name }, body }), `POST ${idPath(id)}?op=${name}`);
+
+  const erp: AlmaErp = {
+    endpoint: new URL(http.baseUrl).origin,
+    async read(id) {
+      try {
+        return toInvoiceState(await http.json({ method: 'GET', path: idPath(id), query: { view: 'brief' } }));
+      } catch (err) {
+        if (err instanceof ApiError && NOT_FOUND.has(err.code)) return undefined;
+        throw err;
+      }
+    },
+    async readFull(id) {
+      try {
+        return toInvoiceState(await http.json({ method: 'GET', path: idPath(id) }));
+      } catch (err) {
+        if (err instanceof ApiError && NOT_FOUND.has(err.code)) return undefined;
+        throw err;
+      }
+    },
+    async find(key) {
+      const matches = await lookup.find(key, { fresh: true });
+      const out: InvoiceState[] = [];
+      // The listing's copy may lag a write (docs/alma.md "Look-ups and how fresh they are"): read each by id.
+      for (const m of matches) {
+        const s = await erp.read(m.id);
+        if (s !== undefined) out.push(s);
+      }
+      return out;
+    },
+    async listByStatus(status) {
+      // `invoice_workflow_status` filter of "Get Invoices" (OAS; BLOG-ERP lists "Waiting to be Sent" this way).
+      const all = await readAllPages(
+        (offset) => http.json({ method: 'GET', path: '/acq/invoices/', query: { invoice_workflow_status: status, limit: PAGE_SIZE, offset } }),
+        'invoice',
+      );
+      return all.map(toInvoiceState).filter((s): s is InvoiceState => s !== undefined);
+    },
+    // "An empty invoice object" (BLOG-ERP).
+    markInErp: (id) => op(id, 'mark_in_erp', {}),
+    // The payment object of GIST-ERP (its voucher_date as YYYY-MM-DD).
+    paid: (id, p) =>
+      op(id, 'paid', {
+        payment: {
+          voucher_number: p.voucherNumber,
+          voucher_date: p.voucherDate,
+          voucher_amount: p.voucherAmount as unknown as JsonValue,
+          ...(p.voucherCurrency !== undefined ? { voucher_currency: { value: p.voucherCurrency } } : {}),
+        },
+      }),
+    // The reason as the invoice's note; without one Alma answers 60268 (OAS). The list's key is
+    // the one the load sends notes with (docs/alma.md "How a list is named").
+    rejected: (id, note) => op(id, 'rejected', { notes: [{ content: note }] }),
+    requestCount: () => http.requests,
+    close: () => http.close().catch(() => undefined),
+  };
+  return erp;
+}
+
+export function toInvoiceState(v: JsonValue | undefined): InvoiceState | undefined {
+  if (!isJsonObject(v)) return undefined;
+  const id = jsonText(v['id']);
+  if (id === undefined || id === '') return undefined;
+  const p = isJsonObject(v['payment']) ? v['payment'] : {};
+  const blank = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
+  const alerts: Alert[] = [];
+  for (const a of items(v['alert'] ?? (isJsonObject(v['alerts']) ? v['alerts']['alert'] : undefined))) {
+    const code = codeOf(a);
+    if (code !== undefined) alerts.push({ code, description: (isJsonObject(a) ? jsonText(a['desc']) : undefined) ?? '' });
+  }
+  return {
+    id,
+    number: jsonText(v['number']) ?? '',
+    vendor: codeOf(v['vendor']) ?? '',
+    workflowStatus: codeOf(v['invoice_workflow_status']),
+    baseStatus: codeOf(v['invoice_status']),
+    approvalStatus: codeOf(v['invoice_approval_status']),
+    alerts,
+    totalAmount: blank(jsonText(v['total_amount'])),
+    currency: codeOf(v['currency']),
+    payment: {
+      status: codeOf(p['payment_status']),
+      voucherNumber: blank(jsonText(p['voucher_number'])),
+      voucherDate: blank(jsonText(p['voucher_date']))?.replace(/Z$/, '').slice(0, 10),
+      voucherAmount: blank(jsonText(p['voucher_amount'])),
+      voucherCurrency: codeOf(p['voucher_currency']),
+    },
+    raw: v,
+  };
+}

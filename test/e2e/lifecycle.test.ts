@@ -1,0 +1,228 @@
+/**
+ * After the load, against the sandbox over loopback: `export` (with `--mark-in-erp`) and
+ * `payments`, checked from the sandbox's own counters — every invoice marked at most once, paid
+ * or rejected at most once, under every fault kind on the new writes and under kills.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { world, type World } from '../helpers/sandbox.js';
+import type { LifecycleReport } from '../../src/report/lifecycle.js';
+
+const BATCH = 'fixtures/round-trip/batch.csv';
+const PAYMENTS = 'fixtures/round-trip/payments.csv';
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+async function cli(args: string[], stateDir?: string): Promise<CliResult & { doc?: LifecycleReport }> {
+  const res = await runCli([...args, '--json', '--rate', '200'], {
+    env: { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir ?? w!.stateDir },
+  });
+  let doc: LifecycleReport | undefined;
+  try {
+    doc = JSON.parse(res.stdout) as LifecycleReport;
+  } catch {
+    doc = undefined;
+  }
+  return { ...res, doc };
+}
+
+/** Loads the round-trip batch: four invoices waiting to be sent (plus the seed's one). */
+async function loaded(opts: Parameters<typeof world>[0] = {}): Promise<World> {
+  w = await world(opts);
+  const res = await w.load([BATCH]);
+  expect(res.code, res.stderr).toBe(0);
+  return w;
+}
+
+const ops = (w: World): Record<string, Record<string, number>> => w.sandbox.state().counters.erpOps;
+const maxPerOp = (w: World): number => Math.max(0, ...Object.values(ops(w)).flatMap((o) => Object.values(o)));
+const byNumber = (w: World, n: string) => w.sandbox.state().invoices.find((i) => i.number === n)!;
+
+describe('export', () => {
+  it('writes one CSV row per line and fund distribution with invoice_id and line_id, then marks each invoice once', async () => {
+    await loaded();
+    const out = join(w!.dir, 'to-finance.csv');
+    const res = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(res.code, res.stderr).toBe(0);
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'invoice_id,invoice_number,invoice_date,invoice_due_date,vendor,vendor_account,total_amount,currency,payment_method,reference_number,owner,line_id,line_number,line_type,po_line,price,quantity,line_note,fund_code,fund_percent,fund_amount',
+    );
+    const ha = lines.filter((l) => l.includes(',HA-2025-00520,'));
+    expect(ha).toHaveLength(2);
+    expect(ha[0]).toMatch(/^\d+,HA-2025-00520,2025-04-03,,HARRAS,HARRAS-EUR,876.4,EUR,BANKTRANSFER,,\w+,\d+,1,REGULAR,POL-1006,780,1,,CHEM,100,780$/);
+    expect(res.doc!.summary).toMatchObject({ invoices: 5, marked: 5, failed: 0 });
+    expect(maxPerOp(w!)).toBe(1);
+    expect(byNumber(w!, 'HA-2025-00520').status).toBe('Ready to be Paid');
+    // a re-run finds nothing waiting, writes an empty file, marks nothing
+    const again = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(again.code).toBe(0);
+    expect(again.doc!.summary.invoices).toBe(0);
+    expect(maxPerOp(w!)).toBe(1);
+  });
+
+  it('JSON by extension; --dry-run lists and writes nothing; without --mark-in-erp nothing is marked', async () => {
+    await loaded();
+    const out = join(w!.dir, 'x.json');
+    const dry = await cli(['export', '--dry-run', '-o', out]);
+    expect(dry.code).toBe(0);
+    expect(dry.doc!.summary.planned).toBe(5);
+    expect(existsSync(out)).toBe(false);
+    const res = await cli(['export', '-o', out]);
+    expect(res.code).toBe(0);
+    const rows = JSON.parse(readFileSync(out, 'utf8')) as { invoice_number: string; line_id: string }[];
+    expect(rows.filter((r) => r.invoice_number === 'G-25301')).toHaveLength(2);
+    expect(res.doc!.summary.exported).toBe(5);
+    expect(ops(w!)).toEqual({});
+  });
+
+  it('with handle_invoice_payment off, a marked invoice is closed', async () => {
+    await loaded({ handleInvoicePayment: false });
+    const res = await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')]);
+    expect(res.code).toBe(0);
+    expect(byNumber(w!, 'EBS-9107-25').status).toBe('CLOSED');
+  });
+
+  for (const kind of ['lost_after', 'error_after', 'timeout', 'error_before', 'drop_before', 'throttle'] as const) {
+    it(`a mark whose answer is lost (${kind}) is read back, never sent twice`, async () => {
+      await loaded({ timeoutHoldMs: 2_000 });
+      w!.sandbox.setFaults({ faults: [{ step: 'erp', kind, match: 'EBS-9107-25', times: 1 }] });
+      const res = await cli(['export', '--mark-in-erp', '--timeout', '1', '-o', join(w!.dir, 'e.csv')]);
+      expect(res.code, res.stderr).toBe(0);
+      expect(w!.sandbox.state().counters.faults[kind]).toBe(1);
+      expect(maxPerOp(w!)).toBe(1);
+      expect(res.doc!.summary.marked + res.doc!.summary.already_done).toBe(5);
+    });
+  }
+});
+
+describe('payments', () => {
+  it('every problem of the file before anything is sent: dates, amounts, currency, status, a rejection without a note', async () => {
+    w = await world();
+    const path = join(w.dir, 'p.csv');
+    writeFileSync(
+      path,
+      [
+        'vendor,invoice_number,invoice_id,payment_status,voucher_number,voucher_date,voucher_amount,voucher_currency,note',
+        'HARRAS,HA-1,,paid,V1,2025-02-30,10.00,EUR,',
+        'HARRAS,HA-2,,paid,V2,2025-02-03,10.005,EUR,',
+        'HARRAS,HA-3,,paid,V3,2025-02-03,10.00,EURO,',
+        'HARRAS,HA-4,,refunded,,,,,',
+        'HARRAS,HA-5,,rejected,,,,,',
+        ',,12ab,paid,V6,2025-02-03,1,USD,',
+        'HARRAS,HA-7,,paid,,,,,',
+        'HARRAS,HA-1,,rejected,,,,,again',
+      ].join('\n') + '\n',
+    );
+    const res = await cli(['payments', path]);
+    expect(res.code).toBe(3);
+    const found = res.doc!.invoices.flatMap((i) => i.issues.map((p) => `${p.row}:${p.column}:${p.code}`));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '2:voucher_date:invalid_date',
+        '3:voucher_amount:too_many_decimals',
+        '4:voucher_currency:invalid_currency',
+        '5:payment_status:invalid_payment_status',
+        '6:note:missing_note',
+        '7:invoice_id:invalid_invoice_id',
+        '8:voucher_number:missing_value',
+        '8:voucher_date:missing_value',
+        '8:voucher_amount:missing_value',
+        '9:invoice_number:duplicate_payment',
+      ]),
+    );
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+  });
+
+  it('pays and rejects once: paid invoices closed with the voucher, the rejected one back in review with its alert and note; a re-run is already_done', async () => {
+    await loaded();
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    const dry = await cli(['payments', '--dry-run', '--online', PAYMENTS]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.doc!.summary.planned).toBe(3);
+    expect(Object.values(ops(w!)).some((o) => 'paid' in o || 'rejected' in o)).toBe(false);
+    const res = await cli(['payments', PAYMENTS]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.doc!.summary).toMatchObject({ invoices: 3, paid: 2, rejected: 1, failed: 0 });
+    const ha = byNumber(w!, 'HA-2025-00520');
+    expect([ha.status, ha.base_status, ha.payment.status, ha.payment.voucher_number, ha.payment.voucher_amount]).toEqual(['CLOSED', 'CLOSED', 'PAID', 'V-2025-0412', '876.4']);
+    const bw = byNumber(w!, 'BW/77305');
+    expect([bw.status, bw.alerts]).toEqual(['InReview', ['INVOICE_WAS_REJECTED_BY_ERP']]);
+    expect(bw.notes.join(' ')).toMatch(/bank details missing/);
+    // A lost journal: each invoice is read first and found done.
+    const again = await cli(['payments', PAYMENTS], join(w!.dir, 'fresh'));
+    expect(again.code).toBe(0);
+    expect(again.doc!.summary.already_done).toBe(3);
+    expect(maxPerOp(w!)).toBe(1);
+  });
+
+  it('an invoice not waiting for payment fails with the reason, and nothing is sent for it', async () => {
+    await loaded();
+    const res = await cli(['payments', PAYMENTS]);
+    // Not handed over yet, the sandbox still accepts an answer in Waiting to be Sent; mark G-25301 by paying it twice with another voucher.
+    expect(res.code).toBe(0);
+    const path = join(w!.dir, 'other.csv');
+    writeFileSync(path, 'vendor,invoice_number,payment_status,voucher_number,voucher_date,voucher_amount\nHARRAS,HA-2025-00520,paid,V-OTHER,2025-05-01,876.40\n');
+    const other = await cli(['payments', path]);
+    expect(other.code).toBe(4);
+    expect(other.doc!.invoices[0]!.error).toMatchObject({ code: 'CLOSED_OTHER_VOUCHER' });
+    expect(maxPerOp(w!)).toBe(1);
+  });
+
+  for (const kind of ['lost_after', 'error_after', 'timeout', 'error_before', 'drop_before', 'throttle'] as const) {
+    it(`a payment whose answer is lost (${kind}) is read back, never sent twice`, async () => {
+      await loaded({ timeoutHoldMs: 2_000 });
+      expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+      w!.sandbox.setFaults({ faults: [{ step: 'erp', kind, match: 'HA-2025-00520', times: 1 }, { step: 'erp', kind, match: 'BW/77305', times: 1 }] });
+      const res = await cli(['payments', '--timeout', '1', PAYMENTS]);
+      expect(res.code, res.stderr).toBe(0);
+      expect(w!.sandbox.state().counters.faults[kind]).toBe(2);
+      expect(maxPerOp(w!)).toBe(1);
+      expect(byNumber(w!, 'HA-2025-00520').status).toBe('CLOSED');
+      expect(byNumber(w!, 'BW/77305').alerts).toEqual(['INVOICE_WAS_REJECTED_BY_ERP']);
+    });
+  }
+
+  it('a business refusal keeps Alma\'s code and tracking id; exit 4', async () => {
+    await loaded();
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    w!.sandbox.setFaults({ faults: [{ step: 'erp', kind: 'business', match: 'EBS-9107-25', times: 1000 }] });
+    const res = await cli(['payments', PAYMENTS]);
+    expect(res.code).toBe(4);
+    const ebs = res.doc!.invoices.find((i) => i.number === 'EBS-9107-25')!;
+    expect(ebs.error).toMatchObject({ code: '60267' });
+    expect(ebs.error!.tracking_id).toBeTruthy();
+  });
+});
+
+describe('kills', () => {
+  it('export --mark-in-erp and payments killed at random moments, then re-run: every invoice marked once, paid or rejected once', async () => {
+    await loaded({ latencyMs: 40 });
+    const out = join(w!.dir, 'k.csv');
+    const env = { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w!.stateDir };
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const args of [['export', '--mark-in-erp', '-o', out], ['payments', PAYMENTS]]) {
+      for (let i = 0; i < 6; i++) {
+        const run = spawnCli([...args, '--rate', '200'], { env });
+        await new Promise((r) => setTimeout(r, 150 + Math.floor(rnd() * 500)));
+        run.child.kill('SIGKILL');
+        await run.done;
+      }
+      const fin = await runCli([...args, '--rate', '200', '--json'], { env });
+      expect(fin.code, fin.stderr).toBe(0);
+    }
+    expect(maxPerOp(w!)).toBe(1);
+    // every marked invoice is in the file in place (the last run's file holds any not marked before)
+    const st = w!.sandbox.state();
+    expect(byNumber(w!, 'HA-2025-00520').status).toBe('CLOSED');
+    expect(byNumber(w!, 'EBS-9107-25').status).toBe('CLOSED');
+    expect(byNumber(w!, 'BW/77305').alerts).toEqual(['INVOICE_WAS_REJECTED_BY_ERP']);
+    for (const inv of st.invoices.filter((i) => st.counters.erpOps[i.id]?.['mark_in_erp'] === 1)) expect(inv.status).not.toBe('Waiting to be Sent');
+  }, 60_000);
+});
