@@ -166,7 +166,7 @@ const shareOf = (f: DraftFund): Share =>
  * a line with a single fund and no share gives that fund 100 percent; with several funds each
  * needs a share, all of one kind, percents adding up to 100 and amounts to price × quantity.
  */
-function checkFunds(p: Findings, line: DraftLine): void {
+export function checkFunds(p: Findings, line: DraftLine): void {
   const funds = line.funds;
   let clean = true;
   for (const fund of funds) {
@@ -218,7 +218,7 @@ function checkFunds(p: Findings, line: DraftLine): void {
 }
 
 /** price × quantity (quantity defaults to 1); undefined when the price is missing or invalid. */
-function lineTotalOf(line: DraftLine): Decimal | undefined {
+export function lineTotalOf(line: DraftLine): Decimal | undefined {
   const price = valueOf(line.fields.price);
   if (price === undefined || isInvalid(line.fields.quantity)) return undefined;
   // Most lines have quantity 1: no multiplication (Decimals are immutable, the price serves).

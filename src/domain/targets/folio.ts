@@ -1,0 +1,79 @@
+/**
+ * Rules for FOLIO invoices (docs/folio.md; folio-org/acq-models `invoice.json`,
+ * `invoice_line.json`; mod-invoice's approval checks, `InvoiceValidator.validateBeforeApproval`).
+ * Everything FOLIO would refuse — at the create, at a line, or at approval after the invoice and
+ * its lines exist — is checked before anything is sent:
+ * - the invoice requires `currency` (invoice.json `required`) besides the identity, date, total;
+ * - a line requires `subTotal` (price × quantity) and an integer `quantity` (invoice_line.json);
+ * - approval needs at least one line, fund distributions on every line, totalling 100 % or the
+ *   line's amount (fundDistributionsNotPresent, incorrectFundDistributionTotal) — the same fund
+ *   rules as Alma's (rules.ts `checkFunds`), except that FOLIO takes no fund from the PO line;
+ * - approval needs the calculated total to equal `lockTotal`, which the loader sets to
+ *   `total_amount` (lockCalculatedTotalsMismatch): Σ price × quantity + shipment + overhead +
+ *   insurance − discount. FOLIO has no VAT fields, so VAT columns are not sent (a warning).
+ */
+import { quote } from '../cells.js';
+import { isInvalid, valueOf, type DraftInvoice, type DraftLine } from '../draft.js';
+import { ZERO, formatDecimal } from '../money.js';
+import type { Problem } from '../problem.js';
+import { checkFunds, lineTotalOf } from '../rules.js';
+import { checkDecimals, checkMandatory, Findings } from './common.js';
+import { unusedColumns } from './columns.js';
+
+const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);
+
+export function checkFolioInvoice(d: DraftInvoice): Problem[] {
+  const p = new Findings(d);
+  const f = d.fields;
+  checkMandatory(p, ['invoice_number', 'invoice_date', 'vendor', 'total_amount', 'currency'], 'FOLIO', {
+    currency: 'FOLIO requires the invoice currency (an ISO code)',
+  });
+  checkDecimals(p, [
+    ['total_amount', f.total_amount],
+    ['shipment', f.shipment],
+    ['overhead', f.overhead],
+    ['insurance', f.insurance],
+    ['discount', f.discount],
+  ]);
+  if (d.lines.length === 0) {
+    p.add(p.firstRow, undefined, 'no_lines', `invoice ${quote(d.key.number)} has no lines; FOLIO approves no invoice without lines`);
+  }
+  let sum = ZERO;
+  let summable = true;
+  for (const line of d.lines) {
+    const lf = line.fields;
+    const row = line.rows[0] ?? p.firstRow;
+    if (lf.price === undefined) {
+      p.add(row, 'price', 'price_missing', `${lineName(line)} has no price; a FOLIO invoice line needs its amount (subTotal = price × quantity)`);
+    }
+    if (line.funds.length === 0) {
+      p.add(row, 'fund_code', 'fund_missing', `${lineName(line)} has no fund; FOLIO approves an invoice only when every line has fund distributions`);
+    }
+    checkFunds(p, line);
+    const from = valueOf(lf.subscription_from_date);
+    const to = valueOf(lf.subscription_to_date);
+    if (from !== undefined && to !== undefined && to < from && lf.subscription_to_date !== undefined) {
+      p.add(lf.subscription_to_date.row, 'subscription_to_date', 'subscription_dates_order', `subscription_to_date ${to} is before subscription_from_date ${from}`);
+    }
+    const lt = isInvalid(lf.price) || isInvalid(lf.quantity) ? undefined : lineTotalOf(line);
+    if (lt === undefined) summable = false;
+    else sum = sum.plus(lt);
+  }
+  for (const [name, c] of [['shipment', f.shipment], ['overhead', f.overhead], ['insurance', f.insurance], ['discount', f.discount]] as const) {
+    if (isInvalid(c)) summable = false;
+    const v = valueOf(c);
+    if (v !== undefined) sum = name === 'discount' ? sum.minus(v) : sum.plus(v);
+  }
+  const totalF = f.total_amount;
+  const total = valueOf(totalF);
+  if (summable && d.lines.length > 0 && totalF !== undefined && total !== undefined && !sum.eq(total)) {
+    p.add(
+      totalF.row,
+      'total_amount',
+      'total_mismatch',
+      `total_amount ${formatDecimal(total)} does not match the lines and charges: ${formatDecimal(sum)} (Σ price × quantity + shipment + overhead + insurance − discount); ` +
+        `difference ${formatDecimal(total.minus(sum))}. FOLIO refuses to approve an invoice whose total differs from its lock total (lockCalculatedTotalsMismatch)`,
+    );
+  }
+  return p.list.concat(unusedColumns(d, 'folio'));
+}

@@ -1,0 +1,195 @@
+/**
+ * The FOLIO flavour of the shared HTTP client: every call through the gateway (Okapi or Kong)
+ * with `X-Okapi-Tenant` and `X-Okapi-Token` (docs/folio.md "Connection"), the token from
+ * `POST /authn/login-with-expiry` (folio-org/mod-login `login.raml`).
+ *
+ * The login answers 201 and sets two cookies, `folioAccessToken` (Max-Age 600 in the RAML's
+ * example) and `folioRefreshToken` (Path=/authn); its body, `loginResponseWithExpiry`, gives
+ * `accessTokenExpiration` and `refreshTokenExpiration` (ISO 8601). The access token is renewed
+ * shortly before it expires — with `POST /authn/refresh` and the refresh cookie, or a new login
+ * when the refresh is refused — and once more when a call is answered 401. One login or refresh
+ * at a time, however many requests wait for it (the token cache of the Exsited target, which
+ * does exactly this: token.ts). The deprecated `POST /authn/login` (a token that never expires)
+ * is not used.
+ *
+ * The password is sent only in the login body, and masked in every message the client builds.
+ */
+import { ApiError, AuthError, UnknownOutcomeError, UsageError } from '../../shared/errors.js';
+import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
+import { HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../http.js';
+import { TokenCache, type TokenGrant } from '../exsited/token.js';
+import { parseFolioError } from './errors.js';
+
+export interface FolioCredentials {
+  tenant: string;
+  username: string;
+  password: string;
+}
+
+export interface FolioClientOptions extends TransportOptions {
+  /** The gateway's URL (Okapi or Kong), scheme and host, optionally a path prefix. */
+  baseUrl: string;
+  credentials: FolioCredentials;
+}
+
+/** Tries of one call that keeps being refused with 401 after a new token (as the Exsited client). */
+const AUTH_TRIES = 3;
+/** The access token's life when the answer does not say (mod-login's example: Max-Age=600). */
+const DEFAULT_ACCESS_SECONDS = 600;
+
+export class FolioClient {
+  readonly http: HttpClient;
+  readonly tokens: TokenCache;
+  readonly tenant: string;
+  readonly #credentials: FolioCredentials;
+  readonly #now: () => number;
+  #logins = 0;
+  #refreshes = 0;
+
+  constructor(opts: FolioClientOptions) {
+    const tenant = opts.credentials.tenant.trim();
+    const username = opts.credentials.username.trim();
+    const password = opts.credentials.password;
+    if (tenant === '') throw new UsageError('no FOLIO tenant: set FOLIO_TENANT, or "tenant" in the --credentials-file');
+    if (username === '' || password === '') {
+      throw new UsageError('no FOLIO username and password: set FOLIO_USERNAME and FOLIO_PASSWORD, or pass --credentials-file');
+    }
+    this.tenant = tenant;
+    this.#credentials = { tenant, username, password };
+    this.#now = opts.now ?? Date.now;
+    this.http = new HttpClient({
+      baseUrl: opts.baseUrl,
+      headers: { accept: 'application/json, text/plain', 'x-okapi-tenant': tenant },
+      secrets: [password],
+      parseError: parseFolioError,
+      dispatcher: opts.dispatcher,
+      reportsRequestSent: opts.reportsRequestSent,
+      timeoutMs: opts.timeoutMs,
+      limiter: opts.limiter,
+      retry: opts.maxRetries !== undefined ? { ...opts.retry, maxRetries: opts.maxRetries } : opts.retry,
+      sleep: opts.sleep,
+      random: opts.random,
+      now: opts.now,
+      signal: opts.signal,
+      onEvent: opts.onEvent,
+    });
+    this.tokens = new TokenCache({ fetch: (refresh) => this.#grant(refresh), now: this.#now });
+  }
+
+  /** Logins and refreshes sent so far (tests keep an eye on single flight). */
+  get logins(): number {
+    return this.#logins;
+  }
+  get refreshes(): number {
+    return this.#refreshes;
+  }
+
+  /** Sends a call with the current token; a 401 drops that token (once per token) and tries again. */
+  async request(req: HttpRequest): Promise<{ status: number; headers: ResponseHeaders; text: string }> {
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.tokens.get();
+      try {
+        return await this.http.request({ ...req, headers: { ...req.headers, 'x-okapi-token': token } });
+      } catch (err) {
+        // A 401 is the gateway refusing the token before the module saw the call: safe to send again.
+        if (err instanceof AuthError && err.httpStatus === 401 && attempt < AUTH_TRIES) {
+          this.tokens.invalidate(token);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** `request`, with the 2xx answer read as lossless JSON (an empty 204 body is `null`). */
+  async json(req: HttpRequest): Promise<JsonValue> {
+    const res = await this.request(req);
+    if (res.text.trim() === '') return null;
+    try {
+      return parseJson(res.text);
+    } catch (err) {
+      const detail = { httpStatus: res.status, code: 'BAD_RESPONSE', message: `unreadable answer to ${req.method} ${req.path}: ${(err as Error).message}` };
+      // A write answered 2xx did happen; without its body the result is unknown (as in http.ts).
+      if (req.idempotent !== true && req.method !== 'GET') throw new UnknownOutcomeError(detail, { cause: err });
+      throw new ApiError(detail);
+    }
+  }
+
+  /**
+   * A login (`refresh` undefined) or a refresh. Refused credentials stop the run like a refused
+   * Alma key (exit 5); a refused refresh falls back to a login. Both are sent as idempotent:
+   * they change nothing but the session, and a lost answer is replaced by the next one.
+   */
+  async #grant(refresh: string | undefined): Promise<TokenGrant> {
+    if (refresh !== undefined) {
+      try {
+        this.#refreshes++;
+        const res = await this.http.request({ method: 'POST', path: '/authn/refresh', headers: { cookie: `folioRefreshToken=${refresh}` }, idempotent: true });
+        return this.#grantOf(res);
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.httpStatus === 0 || err.httpStatus >= 500) throw err;
+        // An expired or revoked refresh token: log in again.
+      }
+    }
+    this.#logins++;
+    const { username, password, tenant } = this.#credentials;
+    let res;
+    try {
+      res = await this.http.request({
+        method: 'POST',
+        path: '/authn/login-with-expiry',
+        body: { username, password },
+        headers: { 'content-type': 'application/json' },
+        idempotent: true,
+      });
+    } catch (err) {
+      if (err instanceof ApiError && err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429) {
+        throw new AuthError({ ...err.detail, message: `FOLIO refused the login of ${username} on tenant ${tenant}: ${err.message}` });
+      }
+      throw err;
+    }
+    return this.#grantOf(res);
+  }
+
+  #grantOf(res: { headers: ResponseHeaders; text: string }): TokenGrant {
+    const cookies = setCookies(res.headers);
+    const access = cookies.get('folioAccessToken');
+    let body: JsonValue = null;
+    try {
+      body = res.text.trim() === '' ? null : parseJson(res.text);
+    } catch {
+      body = null;
+    }
+    const o = isJsonObject(body) ? body : {};
+    // Older mod-login versions also return the token in the body (`accessToken`).
+    const token = access?.value ?? jsonText(o['accessToken']);
+    if (token === undefined || token === '') {
+      throw new ApiError({ httpStatus: 201, code: 'BAD_RESPONSE', message: 'the FOLIO login answer has no folioAccessToken cookie' });
+    }
+    const now = this.#now();
+    const stated = Date.parse(jsonText(o['accessTokenExpiration']) ?? '');
+    const expiresAtMs = Number.isFinite(stated) ? stated : now + (access?.maxAge ?? DEFAULT_ACCESS_SECONDS) * 1000;
+    return { accessToken: token, refreshToken: cookies.get('folioRefreshToken')?.value, expiresAtMs, issuedAtMs: now };
+  }
+}
+
+/** The `Set-Cookie` headers of an answer: name → value and Max-Age (RFC 6265 §4.1). */
+export function setCookies(headers: ResponseHeaders): Map<string, { value: string; maxAge?: number | undefined }> {
+  const raw = headers['set-cookie'];
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  const out = new Map<string, { value: string; maxAge?: number | undefined }>();
+  for (const line of list) {
+    const [pair, ...attrs] = line.split(';');
+    const eq = (pair ?? '').indexOf('=');
+    if (eq <= 0) continue;
+    const name = (pair as string).slice(0, eq).trim();
+    const value = (pair as string).slice(eq + 1).trim();
+    let maxAge: number | undefined;
+    for (const a of attrs) {
+      const m = /^\s*max-age\s*=\s*(-?\d+)\s*$/i.exec(a);
+      if (m !== null) maxAge = Number(m[1]);
+    }
+    out.set(name, { value, maxAge });
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+/**
+ * Name-based ids and CQL for FOLIO.
+ *
+ * FOLIO takes a client-supplied `id` (a UUID) on `POST /invoice/invoices` and
+ * `POST /invoice/invoice-lines` (acq-models `invoice.json`, `invoice_line.json`: `id` is a
+ * writable property), and its storage refuses a second record with the same id. So the loader
+ * names each invoice and line with a UUID v5 (RFC 9562 §5.5: SHA-1 over a namespace and a
+ * name) derived from the batch's keys: the tenant, the vendor code and the vendor's invoice
+ * number; a line adds its line number. A request sent again after a lost answer then either
+ * creates the record or meets the one it made — never a second one (docs/folio.md).
+ */
+import { createHash } from 'node:crypto';
+
+/** The loader's own namespace (a random v4 UUID chosen once; it must never change). */
+export const FOLIO_NAMESPACE = '8a3c7e52-61f4-4b0e-9d2a-5f1c0b7e94d3';
+
+/** UUID v5 of `name` in `namespace` (RFC 9562 §5.5), lower case. */
+export function uuidV5(name: string, namespace: string = FOLIO_NAMESPACE): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  if (ns.length !== 16) throw new Error(`internal: namespace ${namespace} is not a UUID`);
+  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  const b = hash.subarray(0, 16);
+  b[6] = ((b[6] as number) & 0x0f) | 0x50; // version 5
+  b[8] = ((b[8] as number) & 0x3f) | 0x80; // RFC 4122 variant
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** The invoice's id: the same in every run for the same tenant, vendor and invoice number. */
+export const invoiceIdOf = (tenant: string, key: { vendor: string; number: string }): string =>
+  uuidV5(JSON.stringify(['invoice', tenant, key.vendor, key.number]));
+
+/** A line's id: the invoice's id and the line number. */
+export const lineIdOf = (invoiceId: string, lineNumber: string): string => uuidV5(JSON.stringify(['line', invoiceId, lineNumber]));
+
+/** The pattern acq-models puts on every UUID field (versions 1–5, RFC 4122 variant). */
+export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/;
+
+/**
+ * A CQL string literal: double quotes, with `\`, `"`, and the masking characters `*`, `?`, `^`
+ * escaped by a backslash (CQL 1.2 §2.1 and FOLIO's CQL guide: an unescaped `*` is a wildcard),
+ * so `==` compares the value exactly.
+ */
+export const cqlString = (value: string): string => `"${value.replace(/[\\"*?^]/g, (c) => `\\${c}`)}"`;
+
+/** `field==("A" or "B")`: one request for many codes (FOLIO's CQL accepts boolean `or` inside parentheses). */
+export function cqlAnyOf(field: string, values: readonly string[]): string {
+  if (values.length === 0) throw new Error('internal: a CQL any-of needs at least one value');
+  return values.length === 1 ? `${field}==${cqlString(values[0] as string)}` : `${field}==(${values.map(cqlString).join(' or ')})`;
+}
+
+/** Splits `values` into chunks of at most `size`, so no query URL grows without bound. */
+export function chunks<T>(values: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,304 @@
+/**
+ * The FOLIO target (mod-invoice's business API through the gateway; docs/folio.md): create the
+ * invoice (`POST /invoice/invoices`, status Open, source API), add each line
+ * (`POST /invoice/invoice-lines`, one per call), then approve it (`PUT /invoice/invoices/{id}`
+ * with the whole record and `status: "Approved"`), unless `--no-approve`.
+ *
+ * Exactly once, FOLIO's way: the invoice and every line carry a name-based id (ids.ts), so these
+ * POSTs are safe to send again — the shared client retries them after a lost answer, a timeout
+ * or a 5xx, and a second send of a record that exists is refused by storage, after which the
+ * record is read by its id and adopted. The journal and the look-up by `vendorInvoiceNo` and
+ * `vendorId` stay as for every target: a re-run costs no write, and an invoice keyed in by hand
+ * is found before anything is created.
+ *
+ * Approval is a financial transaction and is never sent blind: the invoice is read first, and a
+ * 409 (its `_version` changed under us: RMB's optimistic locking) re-reads it and tries again; a
+ * PUT whose answer was lost is reconciled by the engine, which reads the invoice before sending
+ * it again.
+ */
+import { keyString, type Invoice, type InvoiceKey } from '../../domain/model.js';
+import { RateLimiter, type Limiter } from '../../engine/limiter.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../shared/errors.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
+import { FolioClient, type FolioClientOptions } from './client.js';
+import { chunks, cqlAnyOf, cqlString, invoiceIdOf, lineIdOf } from './ids.js';
+import { invoicePayload, linePayload, previewPayloads, type Resolved } from './payload.js';
+import { FolioRefs } from './refs.js';
+
+export interface FolioTargetOptions extends FolioClientOptions {
+  /** Requests per second for the limiter made when `limiter` is not given. Default 10. */
+  rate?: number | undefined;
+  /** Approve each invoice once its lines exist (default true; `--no-approve` leaves it Open). */
+  approve?: boolean | undefined;
+  /** The batch group's name or id (FOLIO_BATCH_GROUP); unset: FOLIO's default group. */
+  batchGroup?: string | undefined;
+  /** Tries of the approval when its `_version` keeps changing under us. Default 5. */
+  approveTries?: number | undefined;
+}
+
+export interface FolioTarget extends Target {
+  readonly name: 'folio';
+  readonly refs: FolioRefs;
+  readonly client: FolioClient;
+  requestCount(): number;
+  close(): Promise<void>;
+}
+
+/** Invoice numbers per look-up query, and the page size of lists. */
+const NUMBERS_PER_QUERY = 40;
+export const PAGE_SIZE = 200;
+
+/** FOLIO statuses after which nothing more is done to an invoice (lines cannot be added: prohibitedInvoiceLineCreation). */
+const FINAL = new Set(['Approved', 'Paid', 'Cancelled']);
+
+type JsonObject = { [key: string]: JsonValue };
+
+/** A refusal decided before anything is sent (a code the batch names and FOLIO does not hold). */
+const refused = (code: string, message: string): ApiError => new ApiError({ httpStatus: 0, code, message });
+
+export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
+  const limiter: Limiter = opts.limiter ?? new RateLimiter({ rate: opts.rate ?? 10, now: opts.now, sleep: opts.sleep, onEvent: opts.onEvent });
+  const client = new FolioClient({ ...opts, limiter });
+  const refs = new FolioRefs(client, opts.batchGroup);
+  const approve = opts.approve ?? true;
+  const approveTries = opts.approveTries ?? 5;
+  const resolved = new Map<string, Promise<Resolved>>();
+  const prepared = new Map<string, Promise<RemoteInvoice[]>>();
+
+  const remoteOf = (v: JsonValue, key: InvoiceKey | undefined, what: string): RemoteInvoice => {
+    const r = toRemoteInvoice(v);
+    if (r === undefined) throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the answer to ${what} has no invoice id` });
+    return key === undefined ? r : { ...r, vendor: key.vendor };
+  };
+
+  /** Every page of a CQL query on a collection. */
+  const listAll = async (path: string, list: string, query: string): Promise<JsonObject[]> => {
+    const out: JsonObject[] = [];
+    for (let offset = 0; ; ) {
+      const answer = await client.json({ method: 'GET', path, query: { query, offset, limit: PAGE_SIZE } });
+      const items = isJsonObject(answer) && Array.isArray(answer[list]) ? answer[list] : [];
+      for (const item of items) if (isJsonObject(item)) out.push(item);
+      const total = isJsonObject(answer) ? Number(jsonText(answer['totalRecords']) ?? NaN) : NaN;
+      offset += items.length;
+      if (items.length < PAGE_SIZE || (Number.isFinite(total) && offset >= total)) return out;
+    }
+  };
+
+  /** The invoices of one vendor with these numbers (exact matches only). */
+  const searchInvoices = async (vendorCode: string, numbers: readonly string[]): Promise<Map<string, RemoteInvoice[]>> => {
+    const out = new Map<string, RemoteInvoice[]>(numbers.map((n) => [n, []]));
+    const org = await refs.organization(vendorCode);
+    // No such organization: FOLIO cannot hold an invoice of it (the create will say why).
+    if (org === undefined) return out;
+    for (const part of chunks(numbers, NUMBERS_PER_QUERY)) {
+      const found = await listAll('/invoice/invoices', 'invoices', `vendorId==${cqlString(org.id)} and ${cqlAnyOf('vendorInvoiceNo', part)}`);
+      for (const item of found) {
+        const no = jsonText(item['vendorInvoiceNo']);
+        if (no === undefined || !out.has(no) || jsonText(item['vendorId']) !== org.id) continue;
+        out.get(no)?.push(remoteOf(item, { vendor: vendorCode, number: no }, 'the invoice search'));
+      }
+    }
+    return out;
+  };
+
+  /** Every code the invoice names, resolved once (look-ups batched in refs.ts); a missing one refuses the invoice. */
+  const resolve = (inv: Invoice): Promise<Resolved> => {
+    const k = keyString(inv.key);
+    let r = resolved.get(k);
+    if (r === undefined) {
+      r = (async (): Promise<Resolved> => {
+        const fundCodes = [...new Set(inv.lines.flatMap((l) => l.funds.map((f) => f.fundCode)))];
+        const poNumbers = [...new Set(inv.lines.flatMap((l) => (l.poLine !== undefined ? [l.poLine] : [])))];
+        const [org, funds, poLines, batchGroupId] = await Promise.all([
+          refs.organization(inv.key.vendor),
+          Promise.all(fundCodes.map(async (c) => [c, await refs.fund(c)] as const)),
+          Promise.all(poNumbers.map(async (n) => [n, await refs.poLine(n)] as const)),
+          refs.batchGroupId().catch((err: unknown) => {
+            throw err instanceof ApiError ? err : refused('batchGroupNotFound', (err as Error).message);
+          }),
+        ]);
+        if (org === undefined) throw refused('vendor_not_found', `FOLIO has no organization with code "${inv.key.vendor}"`);
+        const missingFunds = funds.filter(([, f]) => f === undefined).map(([c]) => c);
+        if (missingFunds.length > 0) throw refused('fund_not_found', `FOLIO has no fund with code ${missingFunds.map((c) => `"${c}"`).join(', ')}`);
+        const missingPo = poLines.filter(([, p]) => p === undefined).map(([n]) => n);
+        if (missingPo.length > 0) throw refused('po_line_not_found', `FOLIO has no purchase order line numbered ${missingPo.map((n) => `"${n}"`).join(', ')}`);
+        const paymentMethod = inv.header.paymentMethod ?? org.paymentMethod;
+        if (paymentMethod === undefined || paymentMethod === '') {
+          throw refused('payment_method_missing', `the batch gives no payment_method and organization "${org.code}" has none in FOLIO; FOLIO requires one`);
+        }
+        return {
+          vendorId: org.id,
+          paymentMethod,
+          batchGroupId,
+          funds: new Map(funds.map(([c, f]) => [c, (f as { id: string }).id])),
+          poLines: new Map(poLines.map(([n, p]) => [n, { id: (p as { id: string }).id, title: p?.titleOrPackage }])),
+        };
+      })();
+      resolved.set(k, r);
+      r.catch(() => resolved.delete(k));
+    }
+    return r;
+  };
+
+  /**
+   * A POST of a record with our own id. Sent as idempotent (safe to repeat: the id makes a second
+   * send a refusal, not a copy). A 4xx may be that refusal — the record exists — so the record is
+   * read by its id and adopted; otherwise the refusal stands. A send whose retries ran out leaves
+   * the outcome unknown, and the engine looks before sending it again.
+   */
+  const postOnce = async (path: string, id: string, body: unknown): Promise<JsonValue> => {
+    try {
+      return await client.json({ method: 'POST', path, body, idempotent: true });
+    } catch (err) {
+      if (!(err instanceof ApiError) || err instanceof AuthError || err instanceof UnknownOutcomeError) throw err;
+      const there = await readById(path, id);
+      if (there !== undefined) return there;
+      // Retries ran out without an answer we can read (no answer, 5xx, 429): it may exist later
+      // (the engine looks, then sends again); a 4xx is FOLIO's refusal and stands.
+      if (err.httpStatus === 0 || err.httpStatus >= 500 || err.httpStatus === 429) throw new UnknownOutcomeError(err.detail, { cause: err });
+      throw err;
+    }
+  };
+
+  const readById = async (path: string, id: string): Promise<JsonValue | undefined> => {
+    try {
+      return await client.json({ method: 'GET', path: `${path}/${encodeURIComponent(id)}` });
+    } catch (err) {
+      if (err instanceof ApiError && !(err instanceof AuthError) && (err.httpStatus === 404 || err.httpStatus === 400 || err.httpStatus === 422)) return undefined;
+      throw err;
+    }
+  };
+
+  const target: FolioTarget = {
+    name: 'folio',
+    label: 'FOLIO',
+    endpoint: `${new URL(client.http.baseUrl).origin}${new URL(client.http.baseUrl).pathname.replace(/\/+$/, '')}#${client.tenant}`,
+    refs,
+    client,
+
+    payloads: (invoice: Invoice) => previewPayloads(invoice, invoiceIdOf(client.tenant, invoice.key)),
+
+    /** One search per vendor and 40 numbers (`vendorId==… and vendorInvoiceNo==("A" or …)`), organizations first, all at once. */
+    async prepareLookups(keys: InvoiceKey[]): Promise<void> {
+      const byVendor = new Map<string, string[]>();
+      for (const k of keys) byVendor.set(k.vendor, [...(byVendor.get(k.vendor) ?? []), k.number]);
+      await refs.prefetch({ organizations: byVendor.keys() });
+      for (const [vendor, numbers] of byVendor) {
+        const search = searchInvoices(vendor, numbers);
+        search.catch(() => undefined);
+        for (const n of numbers) {
+          const k = keyString({ vendor, number: n });
+          const one = search.then((m) => m.get(n) ?? []);
+          prepared.set(k, one);
+          // A failed search is not kept: the invoice's own look-up tries again.
+          one.catch(() => prepared.delete(k));
+        }
+      }
+    },
+
+    async findInvoices(key, o) {
+      const k = keyString(key);
+      const ready = o.fresh ? undefined : prepared.get(k);
+      if (ready !== undefined) return ready;
+      return (await searchInvoices(key.vendor, [key.number])).get(key.number) ?? [];
+    },
+
+    async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
+      const r = await resolve(invoice);
+      const id = invoiceIdOf(client.tenant, invoice.key);
+      const answer = await postOnce('/invoice/invoices', id, invoicePayload(invoice, id, r));
+      const remote = toRemoteInvoice(answer);
+      // Created but no id in the answer: the engine must look it up.
+      if (remote === undefined) throw new UnknownOutcomeError({ httpStatus: 201, code: 'BAD_RESPONSE', message: 'the answer to POST /invoice/invoices has no invoice id' });
+      if (remote.id !== id || remote.number !== invoice.key.number) {
+        throw refused('idConflict', `FOLIO holds another record under the id ${id} (invoice ${remote.number}); it was left unchanged`);
+      }
+      return { ...remote, vendor: invoice.key.vendor };
+    },
+
+    childKeys: (invoice: Invoice) => invoice.lines.map((l) => l.number),
+
+    async listChildren(invoiceId: string, invoice: Invoice): Promise<RemoteLine[]> {
+      const listed = new Set(
+        (await listAll('/invoice/invoice-lines', 'invoiceLines', `invoiceId==${cqlString(invoiceId)}`)).map((l) => jsonText(l['id'])),
+      );
+      // Our lines are the ones with our ids: lines someone added by hand are not ours to count.
+      return invoice.lines.map((l) => ({ id: lineIdOf(invoiceId, l.number), number: l.number })).filter((l) => listed.has(l.id));
+    },
+
+    async addChild(invoiceId: string, number: string, invoice: Invoice): Promise<RemoteLine> {
+      const line = invoice.lines.find((l) => l.number === number);
+      if (line === undefined) throw new Error(`internal: invoice ${invoice.key.number} has no line ${number}`);
+      const r = await resolve(invoice);
+      const body = linePayload(line, invoiceId, r);
+      const answer = await postOnce('/invoice/invoice-lines', body['id'] as string, body);
+      const id = isJsonObject(answer) ? jsonText(answer['id']) : undefined;
+      if (id === undefined) throw new UnknownOutcomeError({ httpStatus: 201, code: 'BAD_RESPONSE', message: 'the answer to POST /invoice/invoice-lines has no id' });
+      return { id, number };
+    },
+
+    finalize: approve
+      ? async (invoiceId: string): Promise<RemoteInvoice> => {
+          for (let attempt = 1; ; attempt++) {
+            // Read first: the PUT sends the whole record back with its `_version`, and an invoice
+            // already approved (an earlier run, or by hand) is never approved again.
+            const record = await client.json({ method: 'GET', path: `/invoice/invoices/${encodeURIComponent(invoiceId)}` });
+            const before = remoteOf(record, undefined, `GET /invoice/invoices/${invoiceId}`);
+            if (before.processed || !isJsonObject(record)) return before;
+            try {
+              await client.request({ method: 'PUT', path: `/invoice/invoices/${encodeURIComponent(invoiceId)}`, body: { ...record, status: 'Approved' } });
+            } catch (err) {
+              // 409: the record changed since we read it (optimistic locking): read it again.
+              if (err instanceof ApiError && !(err instanceof UnknownOutcomeError) && err.httpStatus === 409 && attempt < approveTries) continue;
+              throw err;
+            }
+            // 204 No Content: approval is synchronous in mod-invoice; read the outcome.
+            return target.getInvoice(invoiceId);
+          }
+        }
+      : undefined,
+
+    async getInvoice(invoiceId: string): Promise<RemoteInvoice> {
+      const answer = await client.json({ method: 'GET', path: `/invoice/invoices/${encodeURIComponent(invoiceId)}` });
+      return remoteOf(answer, undefined, `GET /invoice/invoices/${invoiceId}`);
+    },
+
+    requestCount: () => client.http.requests,
+    close: () => client.http.close().catch(() => undefined),
+  };
+  return target;
+}
+
+/**
+ * A FOLIO invoice as the seam sees it. `processed` means nothing more is to be done: approved
+ * (or paid, or cancelled) when the load approves; with `--no-approve` only those too — an Open
+ * invoice found by a look-up still has its lines checked.
+ */
+export function toRemoteInvoice(v: JsonValue | undefined): RemoteInvoice | undefined {
+  if (!isJsonObject(v)) return undefined;
+  const id = jsonText(v['id']);
+  if (id === undefined || id === '') return undefined;
+  const status = jsonText(v['status']);
+  const amounts: Record<string, string> = {};
+  for (const [name, key] of [
+    ['subtotal', 'subTotal'],
+    ['adjustments', 'adjustmentsTotal'],
+    ['total', 'total'],
+  ] as const) {
+    const a = jsonText(v[key]);
+    if (a !== undefined && a !== '') amounts[name] = a;
+  }
+  return {
+    id,
+    number: jsonText(v['vendorInvoiceNo']) ?? '',
+    vendor: '',
+    workflowStatus: status,
+    alerts: [],
+    // The vendor's total as the loader sent it (lockTotal): an invoice found with another one is not this invoice.
+    totalAmount: jsonText(v['lockTotal']),
+    processed: status !== undefined && FINAL.has(status),
+    inReview: false,
+    ...(Object.keys(amounts).length > 0 ? { amounts } : {}),
+  };
+}
