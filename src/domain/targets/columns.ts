@@ -25,6 +25,13 @@ const ALGUNA: readonly CanonicalColumn[] = [
   'product_id',
 ];
 
+/** FOLIO (targets/folio/payload.ts): the Alma layout's invoice, line and fund columns FOLIO has a field for, and line_description. */
+const FOLIO: readonly CanonicalColumn[] = [
+  'vendor_account', 'invoice_due_date', 'payment_method', 'shipment', 'overhead', 'insurance', 'discount',
+  'line_number', 'po_line', 'price', 'quantity', 'line_description', 'line_note', 'price_note',
+  'fund_code', 'fund_percent', 'fund_amount', 'subscription_from_date', 'subscription_to_date', 'release_remaining_encumbrance',
+];
+
 const OTHERS = new Set<CanonicalColumn>([...EXSITED, ...ALGUNA]);
 /**
  * Alma reads every column of the original layout (README "The input: canonical layout"), and none
@@ -38,6 +45,7 @@ export const TARGET_COLUMNS: Readonly<Record<TargetName, ReadonlySet<CanonicalCo
   alma: new Set(ALMA),
   exsited: new Set([...COMMON, ...EXSITED]),
   alguna: new Set([...COMMON, ...ALGUNA]),
+  folio: new Set([...COMMON, ...FOLIO]),
 };
 
 const HINT: Readonly<Record<TargetName, string>> = {
@@ -47,9 +55,10 @@ const HINT: Readonly<Record<TargetName, string>> = {
   // is created from the purchase order and takes its lines.
   exsited: 'an Exsited purchase invoice takes its lines from its purchase order, and the other columns belong to Alma or Alguna',
   alguna: 'they belong to the Alma or Exsited targets (Alguna line items take line_description, quantity, unit_price and product_id)',
+  folio: 'FOLIO has no field for them (no VAT, reporting codes or ERP flags on its invoices), or they belong to the Exsited or Alguna targets',
 };
 
-const LABEL: Readonly<Record<TargetName, string>> = { alma: 'Alma', exsited: 'Exsited', alguna: 'Alguna' };
+const LABEL: Readonly<Record<TargetName, string>> = { alma: 'Alma', exsited: 'Exsited', alguna: 'Alguna', folio: 'FOLIO' };
 
 const LAYOUT: readonly CanonicalColumn[] = [...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS];
 

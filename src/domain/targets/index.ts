@@ -9,6 +9,7 @@ import { checkInvoice } from '../rules.js';
 import { checkAlgunaInvoice } from './alguna.js';
 import { unusedColumns } from './columns.js';
 import { checkExsitedInvoice } from './exsited.js';
+import { checkFolioInvoice } from './folio.js';
 import type { TargetName } from './names.js';
 
 export { TARGET_NAMES, isTargetName, type TargetName } from './names.js';
@@ -21,6 +22,7 @@ export const RULES: Readonly<Record<TargetName, InvoiceRules>> = {
   alma: checkAlma,
   exsited: checkExsitedInvoice,
   alguna: checkAlgunaInvoice,
+  folio: checkFolioInvoice,
 };
 
 export const rulesFor = (target: TargetName): InvoiceRules => RULES[target];

@@ -16,7 +16,7 @@
  */
 import { ApiError, AuthError, UnknownOutcomeError, UsageError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
-import { HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../http.js';
+import { HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../../transport/http.js';
 import { TokenCache, type TokenGrant } from '../exsited/token.js';
 import { parseFolioError } from './errors.js';
 
@@ -58,20 +58,10 @@ export class FolioClient {
     this.#credentials = { tenant, username, password };
     this.#now = opts.now ?? Date.now;
     this.http = new HttpClient({
-      baseUrl: opts.baseUrl,
+      ...opts,
       headers: { accept: 'application/json, text/plain', 'x-okapi-tenant': tenant },
       secrets: [password],
       parseError: parseFolioError,
-      dispatcher: opts.dispatcher,
-      reportsRequestSent: opts.reportsRequestSent,
-      timeoutMs: opts.timeoutMs,
-      limiter: opts.limiter,
-      retry: opts.maxRetries !== undefined ? { ...opts.retry, maxRetries: opts.maxRetries } : opts.retry,
-      sleep: opts.sleep,
-      random: opts.random,
-      now: opts.now,
-      signal: opts.signal,
-      onEvent: opts.onEvent,
     });
     this.tokens = new TokenCache({ fetch: (refresh) => this.#grant(refresh), now: this.#now });
   }

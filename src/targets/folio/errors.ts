@@ -11,7 +11,7 @@
  */
 import { ApiError } from '../../shared/errors.js';
 import { errorBodyObject, isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import type { ResponseHeaders } from '../http.js';
+import type { ResponseHeaders } from '../../transport/http.js';
 
 export interface FolioErrorItem {
   message: string;

@@ -17,7 +17,7 @@
  * it again.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../../domain/model.js';
-import { RateLimiter, type Limiter } from '../../engine/limiter.js';
+import { limiterFor } from '../../transport/http.js';
 import { ApiError, AuthError, UnknownOutcomeError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
@@ -27,8 +27,6 @@ import { invoicePayload, linePayload, previewPayloads, type Resolved } from './p
 import { FolioRefs } from './refs.js';
 
 export interface FolioTargetOptions extends FolioClientOptions {
-  /** Requests per second for the limiter made when `limiter` is not given. Default 10. */
-  rate?: number | undefined;
   /** Approve each invoice once its lines exist (default true; `--no-approve` leaves it Open). */
   approve?: boolean | undefined;
   /** The batch group's name or id (FOLIO_BATCH_GROUP); unset: FOLIO's default group. */
@@ -58,8 +56,7 @@ type JsonObject = { [key: string]: JsonValue };
 const refused = (code: string, message: string): ApiError => new ApiError({ httpStatus: 0, code, message });
 
 export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
-  const limiter: Limiter = opts.limiter ?? new RateLimiter({ rate: opts.rate ?? 10, now: opts.now, sleep: opts.sleep, onEvent: opts.onEvent });
-  const client = new FolioClient({ ...opts, limiter });
+  const client = new FolioClient({ ...opts, limiter: limiterFor(opts) });
   const refs = new FolioRefs(client, opts.batchGroup);
   const approve = opts.approve ?? true;
   const approveTries = opts.approveTries ?? 5;

@@ -1,0 +1,180 @@
+/**
+ * The FOLIO client and target on scripted answers (undici MockAgent): login with expiry and its
+ * cookies, one login for many waiting requests, refresh before expiry, a new login after a 401,
+ * refused credentials, FOLIO's error bodies, and the approval's read → PUT → 409 → re-read loop.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { unlimited } from '../../../src/transport/limiter.js';
+import { ApiError, AuthError } from '../../../src/shared/errors.js';
+import { FolioClient } from '../../../src/targets/folio/client.js';
+import { parseFolioError } from '../../../src/targets/folio/errors.js';
+import { cqlAnyOf, cqlString, UUID_PATTERN, uuidV5 } from '../../../src/targets/folio/ids.js';
+import { createFolioTarget } from '../../../src/targets/folio/target.js';
+import { mockApi } from '../helpers/mock-api.js';
+import { CREDENTIALS } from './helpers.js';
+
+const ORIGIN = 'https://folio-okapi.test';
+let api: ReturnType<typeof mockApi> | undefined;
+afterEach(async () => {
+  await api?.agent.close();
+  api = undefined;
+});
+
+const header = (call: { headers?: unknown } | undefined, name: string): string | undefined => {
+  const h = (call?.headers ?? {}) as Record<string, string | string[]>;
+  const v = Object.entries(h).find(([k]) => k.toLowerCase() === name)?.[1];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** A login answer as mod-login's RAML shows it: the tokens in cookies, the expirations in the body. */
+const loginAnswer = (access: string, refresh: string, expiresAt: number) => ({
+  method: 'POST',
+  path: /^\/authn\/(login-with-expiry|refresh)$/,
+  status: 201,
+  body: { accessTokenExpiration: new Date(expiresAt).toISOString(), refreshTokenExpiration: new Date(expiresAt + 604_800_000).toISOString() },
+  headers: {
+    'set-cookie': [`folioAccessToken=${access}; Max-Age=600; Path=/; Secure; HTTPOnly`, `folioRefreshToken=${refresh}; Max-Age=604800; Path=/authn; Secure; HTTPOnly`],
+  } as unknown as Record<string, string>,
+});
+
+function client(now: () => number = Date.now) {
+  const m = mockApi(ORIGIN);
+  api = m;
+  return new FolioClient({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0, now });
+}
+
+describe('FOLIO ids and CQL', () => {
+  it('UUID v5 matches RFC 9562 test vector and fits the acq-models UUID pattern', () => {
+    // RFC 9562 Appendix A.4: name "www.example.com" in the DNS namespace.
+    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(UUID_PATTERN.test(uuidV5('anything'))).toBe(true);
+  });
+
+  it('CQL strings are quoted with \\ " * ? ^ escaped; many codes go in one any-of', () => {
+    expect(cqlString('A"B*C?D^E\\F')).toBe('"A\\"B\\*C\\?D\\^E\\\\F"');
+    expect(cqlAnyOf('code', ['GOBI'])).toBe('code=="GOBI"');
+    expect(cqlAnyOf('code', ['GOBI', 'HARRAS'])).toBe('code==("GOBI" or "HARRAS")');
+  });
+});
+
+describe('FOLIO client', () => {
+  it('logs in with expiry and sends the access cookie as X-Okapi-Token, with the tenant on every call', async () => {
+    const c = client();
+    api!.script(loginAnswer('at-1', 'rt-1', Date.now() + 600_000), { method: 'GET', path: /^\/finance\/funds/, body: { funds: [], totalRecords: 0 } });
+    await c.json({ method: 'GET', path: '/finance/funds', query: { query: 'code=="HIST"' } });
+    const [login, call] = api!.calls();
+    expect(new URL(login!.fullUrl).pathname).toBe('/authn/login-with-expiry');
+    expect(JSON.parse(String(login!.body))).toEqual({ username: 'diku_admin', password: 'Pass-w0rd!secret' });
+    expect(header(login, 'x-okapi-tenant')).toBe('diku');
+    expect(header(call, 'x-okapi-token')).toBe('at-1');
+    expect(header(call, 'x-okapi-tenant')).toBe('diku');
+  });
+
+  it('one login however many requests wait for it', async () => {
+    const c = client();
+    api!.script(loginAnswer('at-1', 'rt-1', Date.now() + 600_000));
+    for (let i = 0; i < 6; i++) api!.script({ method: 'GET', path: /^\/finance\/funds/, body: { funds: [] } });
+    await Promise.all(Array.from({ length: 6 }, () => c.json({ method: 'GET', path: '/finance/funds' })));
+    expect(c.logins).toBe(1);
+    expect(api!.log().filter((l) => l.startsWith('POST /authn'))).toHaveLength(1);
+  });
+
+  it('refreshes with the refresh cookie shortly before the access token expires', async () => {
+    let t = 1_000_000;
+    const c = client(() => t);
+    api!.script(loginAnswer('at-1', 'rt-1', t + 600_000), { method: 'GET', path: /funds/, body: {} });
+    await c.json({ method: 'GET', path: '/finance/funds' });
+    t += 590_000; // 10 s left: inside the renewal margin
+    api!.script(loginAnswer('at-2', 'rt-2', t + 600_000), { method: 'GET', path: /funds/, body: {} });
+    await c.json({ method: 'GET', path: '/finance/funds' });
+    const calls = api!.calls();
+    expect(new URL(calls[2]!.fullUrl).pathname).toBe('/authn/refresh');
+    expect(header(calls[2], 'cookie')).toBe('folioRefreshToken=rt-1');
+    expect(header(calls[3], 'x-okapi-token')).toBe('at-2');
+    expect([c.logins, c.refreshes]).toEqual([1, 1]);
+  });
+
+  it('a 401 (token expired early) drops the token, logs in again and sends the call once more', async () => {
+    const c = client();
+    api!.script(
+      loginAnswer('at-1', 'rt-1', Date.now() + 600_000),
+      { method: 'GET', path: /funds/, status: 401, body: 'Invalid token' },
+      { method: 'POST', path: '/authn/refresh', status: 422, body: { errors: [{ message: 'expired', code: 'x' }] } },
+      loginAnswer('at-2', 'rt-2', Date.now() + 600_000),
+      { method: 'GET', path: /funds/, body: { funds: [] } },
+    );
+    expect(await c.json({ method: 'GET', path: '/finance/funds' })).toBeTruthy();
+    expect(header(api!.calls()[4], 'x-okapi-token')).toBe('at-2');
+    expect(c.logins).toBe(2);
+  });
+
+  it('refused credentials stop the run (AuthError, exit 5) with FOLIO\'s words and never the password', async () => {
+    const c = client();
+    api!.script({ method: 'POST', path: '/authn/login-with-expiry', status: 422, body: { errors: [{ message: 'Password does not match', code: 'password.incorrect' }] } });
+    const err = await c.json({ method: 'GET', path: '/finance/funds' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as AuthError).message).toMatch(/refused the login of diku_admin on tenant diku: Password does not match/);
+    expect(JSON.stringify(err) + (err as Error).message).not.toContain('Pass-w0rd');
+  });
+});
+
+describe('FOLIO error bodies', () => {
+  it('keeps the code and message, with the parameters FOLIO compared', () => {
+    const e = parseFolioError(400, {}, JSON.stringify({ errors: [{ message: 'Lock total and calculated total mismatch', code: 'lockCalculatedTotalsMismatch', parameters: [{ key: 'lockTotal', value: '64.5' }, { key: 'total', value: '60.0' }] }], total_records: 1 }));
+    expect(e).toMatchObject({ httpStatus: 400, code: 'lockCalculatedTotalsMismatch', message: 'Lock total and calculated total mismatch (lockTotal=64.5, total=60.0)' });
+  });
+
+  it('reads the gateway\'s text/plain answers', () => {
+    expect(parseFolioError(401, {}, 'Invalid token')).toMatchObject({ code: 'unauthorized', message: 'Invalid token' });
+    expect(parseFolioError(400, {}, 'Missing Tenant')).toMatchObject({ code: 'badRequest', message: 'Missing Tenant' });
+  });
+});
+
+describe('FOLIO approval on scripted answers', () => {
+  const record = (version: number, status = 'Open') => ({ id: 'd39a279f-c2d2-599e-a89f-c3742023d6f7', vendorInvoiceNo: 'G-1', status, lockTotal: 10.5, total: 10.5, _version: version });
+
+  it('reads, PUTs the whole record as Approved; a 409 (the _version moved on) reads again and retries', async () => {
+    const m = mockApi(ORIGIN);
+    api = m;
+    const t = createFolioTarget({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 });
+    const path = '/invoice/invoices/d39a279f-c2d2-599e-a89f-c3742023d6f7';
+    m.script(
+      loginAnswer('at-1', 'rt-1', Date.now() + 600_000),
+      { method: 'GET', path, body: record(3) },
+      { method: 'PUT', path, status: 409, body: { errors: [{ message: 'Cannot update record: Stored _version is 4, _version of request is 3', code: 'conflict' }] } },
+      { method: 'GET', path, body: record(4) },
+      { method: 'PUT', path, status: 204, body: '' },
+      { method: 'GET', path, body: record(5, 'Approved') },
+    );
+    const r = await t.finalize!('d39a279f-c2d2-599e-a89f-c3742023d6f7');
+    expect(r).toMatchObject({ processed: true, workflowStatus: 'Approved' });
+    const puts = m.calls().filter((c) => c.method === 'PUT');
+    expect(puts.map((c) => JSON.parse(String(c.body)) as { _version: number; status: string })).toMatchObject([
+      { _version: 3, status: 'Approved', lockTotal: 10.5 },
+      { _version: 4, status: 'Approved' },
+    ]);
+  });
+
+  it('an invoice already approved is never approved again', async () => {
+    const m = mockApi(ORIGIN);
+    api = m;
+    const t = createFolioTarget({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 });
+    m.script(loginAnswer('at-1', 'rt-1', Date.now() + 600_000), { method: 'GET', path: /invoices/, body: record(2, 'Approved') });
+    expect(await t.finalize!('d39a279f-c2d2-599e-a89f-c3742023d6f7')).toMatchObject({ processed: true });
+    expect(m.log().filter((l) => l.startsWith('PUT'))).toEqual([]);
+  });
+
+  it('an approval FOLIO refuses is an ApiError with its code and parameters', async () => {
+    const m = mockApi(ORIGIN);
+    api = m;
+    const t = createFolioTarget({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 });
+    m.script(
+      loginAnswer('at-1', 'rt-1', Date.now() + 600_000),
+      { method: 'GET', path: /invoices/, body: record(1) },
+      { method: 'PUT', path: /invoices/, status: 422, body: { errors: [{ message: 'Fund distribution total must add to 100% or totalPrice', code: 'incorrectFundDistributionTotal', parameters: [{ key: 'invoiceLineId', value: 'x' }] }] } },
+    );
+    const err = await t.finalize!('d39a279f-c2d2-599e-a89f-c3742023d6f7').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ httpStatus: 422, code: 'incorrectFundDistributionTotal', message: 'Fund distribution total must add to 100% or totalPrice (invoiceLineId=x)' });
+  });
+});
