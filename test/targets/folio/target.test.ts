@@ -1,0 +1,138 @@
+/**
+ * The FOLIO target and the engine against the FOLIO sandbox on loopback: the sample loads and
+ * is approved; look-ups are batched; each fault kind at each write step leaves every invoice
+ * once, every line once, and no invoice approved twice; `--no-approve` leaves them Open.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_POLL, runInvoices } from '../../../src/engine/engine.js';
+import { Journal } from '../../../src/engine/journal.js';
+import type { Invoice } from '../../../src/domain/model.js';
+import { startFolioSandbox, type FolioSandbox, type FolioSandboxOptions, type FolioSandboxState } from '../../../src/sandbox/folio/server.js';
+import { createFolioTarget, type FolioTargetOptions } from '../../../src/targets/folio/target.js';
+import { CREDENTIALS, folioInvoices, sampleRows } from './helpers.js';
+
+let sb: FolioSandbox | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await sb?.close();
+  sb = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function run(invoices: Invoice[], o: Partial<FolioTargetOptions> = {}, dir?: string) {
+  const target = createFolioTarget({ baseUrl: sb!.url, credentials: CREDENTIALS, rate: 2000, timeoutMs: 1_000, sleep: async () => {}, ...o });
+  const d = dir ?? mkdtempSync(join(tmpdir(), 'folio-target-'));
+  if (dir === undefined) dirs.push(d);
+  const journal = Journal.open({ path: join(d, 'journal.jsonl'), target: 'folio', endpoint: target.endpoint, batch: 'b', sync: false });
+  try {
+    const out = await runInvoices(invoices, { target, journal, concurrency: 3, emit: () => {}, sleep: async () => {}, poll: { ...DEFAULT_POLL, initialMs: 1 }, maxWriteAttempts: 3 });
+    return { ...out, requests: target.requestCount(), target };
+  } finally {
+    journal.close();
+    await target.close();
+  }
+}
+
+/** Every invoice stored once, every line posted once, approved at most once and never approved again. */
+function expectOnce(state: FolioSandboxState, invoices: Invoice[], approved: boolean): void {
+  for (const inv of invoices) {
+    expect(state.counters.created[inv.key.vendor]?.[inv.key.number], `${inv.key.number} stored once`).toBe(1);
+    const stored = state.invoices.find((i) => i.vendorInvoiceNo === inv.key.number)!;
+    const posted = state.counters.linesPosted[stored.id as string] ?? {};
+    expect(Object.values(posted), `${inv.key.number} lines`).toEqual(inv.lines.map(() => 1));
+    expect(stored.status).toBe(approved ? 'Approved' : 'Open');
+    expect(state.counters.approvals[stored.id as string] ?? 0).toBe(approved ? 1 : 0);
+  }
+  expect(state.counters.reapprovals).toBe(0);
+}
+
+describe('FOLIO target with the engine', () => {
+  it('loads and approves the sample; a re-run with the same journal sends nothing', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const invoices = folioInvoices(sampleRows());
+    const dir = mkdtempSync(join(tmpdir(), 'folio-target-'));
+    dirs.push(dir);
+    const first = await run(invoices, {}, dir);
+    expect(first.results.map((r) => [r.key.number, r.status, r.workflowStatus])).toEqual([
+      ['G-50101', 'loaded', 'Approved'],
+      ['HA-2025-00512', 'loaded', 'Approved'],
+      ['EBS-7001', 'loaded', 'Approved'],
+      ['G-50102', 'loaded', 'Approved'],
+    ]);
+    const state = sb.state();
+    expectOnce(state, invoices, true);
+    // Look-ups batched: one organizations query for the three vendors, one invoice search per vendor.
+    const orgQueries = state.counters.requests['GET read'];
+    expect(orgQueries).toBeLessThanOrEqual(7);
+    expect(state.counters.requests['GET lookup']).toBe(3);
+    const ebsco = state.invoices.find((i) => i.vendorInvoiceNo === 'EBS-7001')!;
+    expect(ebsco).toMatchObject({ lockTotal: 740, total: 740, adjustments: [{ description: 'Discount', value: -10, prorate: 'By line', relationToTotal: 'In addition to', type: 'Amount' }] });
+    const split = state.lines.find((l) => l.invoiceId === ebsco.id && l.subTotal === 500)!;
+    expect(split).toMatchObject({
+      poLineId: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70004',
+      description: 'Journal of Library History (2027)',
+      subscriptionStart: '2027-01-01T00:00:00.000+0000',
+      fundDistributions: [
+        { fundId: '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d404', code: 'GENRL', distributionType: 'amount', value: 300 },
+        { fundId: '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d403', code: 'ENG', distributionType: 'amount', value: 200 },
+      ],
+    });
+    // HARRAS's invoice has no payment method in the batch: the organization's is used.
+    expect(state.invoices.find((i) => i.vendorInvoiceNo === 'HA-2025-00512')!.paymentMethod).toBe('Bank draft');
+
+    const again = await run(invoices, {}, dir);
+    expect(again.results.every((r) => r.status === 'already_loaded')).toBe(true);
+    expect(again.requests).toBe(0);
+  });
+
+  it('without the journal, the look-up finds every invoice: nothing is created or approved again', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const invoices = folioInvoices(sampleRows());
+    await run(invoices);
+    const second = await run(invoices);
+    expect(second.results.every((r) => r.status === 'already_loaded')).toBe(true);
+    expect(sb.state().counters.requests['POST create']).toBe(4);
+    expectOnce(sb.state(), invoices, true);
+  });
+
+  it('no-approve leaves the invoices Open with all their lines', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const invoices = folioInvoices(sampleRows());
+    const out = await run(invoices, { approve: false });
+    expect(out.results.every((r) => r.status === 'loaded' && r.workflowStatus === 'Open')).toBe(true);
+    expectOnce(sb.state(), invoices, false);
+    expect(sb.state().counters.requests['PUT process']).toBeUndefined();
+  });
+
+  it('an unknown vendor, fund or PO line fails that invoice before anything of it is sent', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const rows = sampleRows().map((r) => (r.invoice_number === 'G-50102' ? { ...r, fund_code: 'NOFUND' } : r.invoice_number === 'G-50101' && r.line_number === '2' ? { ...r, po_line: '99999-9' } : r));
+    const out = await run(folioInvoices(rows));
+    const byNo = new Map(out.results.map((r) => [r.key.number, r]));
+    expect(byNo.get('G-50102')!.error).toMatchObject({ step: 'create', code: 'fund_not_found', message: 'FOLIO has no fund with code "NOFUND"' });
+    expect(byNo.get('G-50101')!.error).toMatchObject({ step: 'create', code: 'po_line_not_found' });
+    expect(byNo.get('EBS-7001')!.status).toBe('loaded');
+    expect(sb.state().counters.created['GOBI']).toBeUndefined();
+  });
+});
+
+const KINDS = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle'] as const;
+
+describe('FOLIO: a fault at each write step, of each kind — exactly once', () => {
+  for (const step of ['create', 'line', 'process'] as const) {
+    for (const kind of KINDS) {
+      it(`${kind} at ${step}`, async () => {
+        const opts: FolioSandboxOptions = { port: 0, timeoutHoldMs: 1_500, faults: [{ step, kind, match: 'EBS-7001' }] };
+        sb = await startFolioSandbox(opts);
+        const invoices = folioInvoices(sampleRows());
+        const out = await run(invoices);
+        expect(sb.state().counters.faults[kind], 'the fault was injected').toBe(1);
+        expect(out.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded', 'loaded']);
+        expectOnce(sb.state(), invoices, true);
+      });
+    }
+  }
+});
