@@ -1,0 +1,25 @@
+/**
+ * What the CLI knows about FOLIO without talking to it (no network, no credentials): its rules,
+ * the report's line keys, and the bodies `--show-payloads` prints, with the look-ups' answers as
+ * placeholders (`{organization id of GOBI}`).
+ */
+import type { Invoice } from '../../domain/model.js';
+import { rulesFor } from '../../domain/targets/index.js';
+import type { TargetProfile } from '../profiles.js';
+import { previewPayloads } from './payload.js';
+
+export const FOLIO_PROFILE: TargetProfile = {
+  name: 'folio',
+  label: 'FOLIO',
+  rules: () => rulesFor('folio'),
+  lineKeys: (inv: Invoice) => inv.lines.map((l) => l.number),
+  payloads: (inv: Invoice) => previewPayloads(inv),
+  preview: (inv: Invoice) => {
+    const p = previewPayloads(inv);
+    return [
+      { heading: 'POST /invoice/invoices', body: p.invoice },
+      ...p.lines.map((body, i) => ({ heading: `line ${inv.lines[i]?.number ?? i + 1}: POST /invoice/invoice-lines`, body })),
+      { heading: 'approve (unless --no-approve): PUT /invoice/invoices/{id} — the record as FOLIO holds it, with', body: { status: 'Approved' } },
+    ];
+  },
+};
