@@ -1,0 +1,61 @@
+/** FOLIO's online preflight against its sandbox: unknown vendor, fund and PO line, an inactive vendor, existing invoices, and the estimate. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { keyString } from '../../../src/domain/model.js';
+import { startFolioSandbox, type FolioSandbox } from '../../../src/sandbox/folio/server.js';
+import { runFolioPreflight } from '../../../src/targets/folio/preflight.js';
+import { createFolioTarget } from '../../../src/targets/folio/target.js';
+import { CREDENTIALS, folioInvoices, sampleRows } from './helpers.js';
+
+let sb: FolioSandbox | undefined;
+afterEach(async () => {
+  await sb?.close();
+  sb = undefined;
+});
+
+const target = () => createFolioTarget({ baseUrl: sb!.url, credentials: CREDENTIALS, rate: 2000 });
+
+describe('FOLIO preflight', () => {
+  it('catches an unknown vendor, fund and PO line at their rows; the others pass with an estimate', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const rows = sampleRows().map((r, i) =>
+      i === 0 || i === 1 ? { ...r, vendor: 'NOSUCH' } : i === 2 ? { ...r, fund_code: 'NOFUND' } : i === 6 ? { ...r, po_line: '99999-1' } : r,
+    );
+    const invoices = folioInvoices(rows, 'b.csv');
+    const t = target();
+    const out = await runFolioPreflight(invoices, t, { rate: 10, approve: true });
+    const codes = (n: string) => out.problems.get(keyString(invoices.find((i) => i.key.number === n)!.key))!.map((p) => [p.code, p.row, p.column]);
+    expect(codes('G-50101')).toEqual([['vendor_not_found', 2, 'vendor']]);
+    expect(codes('HA-2025-00512')).toEqual([['fund_not_found', 4, 'fund_code']]);
+    expect(codes('EBS-7001')).toEqual([['po_line_not_found', 8, 'po_line']]);
+    expect(codes('G-50102')).toEqual([]);
+    expect(out.report).toMatchObject({
+      target: 'folio',
+      checked: { vendors: 4, funds: 5, po_lines: 5, invoices: 3 },
+      unchecked: [],
+      estimate: { invoices: 1, lines: 1, requests: { create: 1, lines: 1, process: 3 } },
+    });
+    // One request per kind of record (40 codes each), one invoice search per known vendor, and the login.
+    expect(out.report.requests).toBe(t.requestCount());
+    expect(sb.state().counters.requests['GET read']).toBe(3);
+    await t.close();
+  });
+
+  it('an inactive or non-vendor organization is an error; an invoice already in FOLIO is an error', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const sample = folioInvoices(sampleRows());
+    const loader = target();
+    await loader.createInvoice(sample.find((i) => i.key.number === 'G-50102')!);
+    await loader.close();
+    const rows = sampleRows().map((r) => (r.invoice_number === 'HA-2025-00512' ? { ...r, vendor: 'OLDVEN' } : r.invoice_number === 'EBS-7001' ? { ...r, vendor: 'CAMPUS' } : r));
+    const invoices = folioInvoices(rows);
+    const t = target();
+    const out = await runFolioPreflight(invoices, t, { rate: 10, approve: false });
+    const codes = (n: string) => out.problems.get(keyString(invoices.find((i) => i.key.number === n)!.key))!.map((p) => p.code);
+    expect(codes('HA-2025-00512')).toEqual(['vendor_inactive']);
+    expect(codes('EBS-7001')).toEqual(['vendor_not_vendor']);
+    expect(codes('G-50102')).toEqual(['invoice_exists']);
+    expect(out.problems.get(keyString(invoices.find((i) => i.key.number === 'G-50102')!.key))![0]!.message).toMatch(/a load would skip it as already loaded/);
+    expect(out.report.estimate.requests.process).toBe(0);
+    await t.close();
+  });
+});
