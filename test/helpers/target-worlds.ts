@@ -26,7 +26,7 @@ export interface TargetWorld<S> {
   close(): Promise<void>;
 }
 
-function world<S extends { url: string; close(): Promise<void> }>(sandbox: S, target: 'exsited' | 'alguna', targetEnv: (url: string) => Record<string, string>): TargetWorld<S> {
+export function world<S extends { url: string; close(): Promise<void> }>(sandbox: S, target: string, targetEnv: (url: string) => Record<string, string>): TargetWorld<S> {
   const dir = mkdtempSync(join(tmpdir(), `invoice-load-${target}-`));
   const stateDir = join(dir, 'state');
   const env = (o: { stateDir?: string } = {}) => ({ ...targetEnv(sandbox.url), INVOICE_LOAD_STATE_DIR: o.stateDir ?? stateDir });

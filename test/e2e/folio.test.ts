@@ -1,0 +1,168 @@
+/**
+ * The built CLI with `--target folio` against the FOLIO sandbox on loopback: the README's
+ * command, re-runs, a lost journal, `--no-approve`, the dry run with `--online`, credentials
+ * from a file, and a fault of each kind at each step — every invoice, line and approval once.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { world, type TargetWorld } from '../helpers/target-worlds.js';
+import type { ReportDocument } from '../../src/report/report.js';
+import { startFolioSandbox, type FolioSandbox, type FolioSandboxOptions, type FolioSandboxState } from '../../src/sandbox/folio/server.js';
+
+const SAMPLE = 'fixtures/folio-sample.csv';
+const PASSWORD = 'e2e-Folio-pw-7c1d';
+
+let w: TargetWorld<FolioSandbox> | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+async function folioWorld(opts: FolioSandboxOptions = {}): Promise<TargetWorld<FolioSandbox>> {
+  const sandbox = await startFolioSandbox({ port: 0, perSecond: 1000, ...opts });
+  return world(sandbox, 'folio', (url) => ({ FOLIO_API_URL: url, FOLIO_TENANT: 'diku', FOLIO_USERNAME: 'diku_admin', FOLIO_PASSWORD: PASSWORD }));
+}
+
+/** FOLIO's promise from the sandbox's own counters: each invoice stored once, each line posted once, each approved once, none approved twice. */
+export function expectFolioOnce(state: FolioSandboxState, report: ReportDocument, approved = true): void {
+  for (const inv of report.invoices) {
+    if (inv.status === 'invalid' || inv.status === 'planned') continue;
+    const stored = state.invoices.filter((s) => s.vendorCode === inv.vendor && s.vendorInvoiceNo === inv.number);
+    if (inv.status === 'failed' && stored.length === 0) continue;
+    expect(stored, `${inv.vendor} ${inv.number} held once`).toHaveLength(1);
+    expect(state.counters.created[inv.vendor]?.[inv.number], `${inv.number} created once`).toBe(1);
+    if (inv.status === 'failed') continue;
+    const s = stored[0]!;
+    expect(inv.id).toBe(s.id);
+    const posted = state.counters.linesPosted[s.id as string] ?? {};
+    expect(Object.values(posted).every((n) => n === 1), `${inv.number} each line posted once`).toBe(true);
+    expect(inv.lines.map((l) => l.id).sort()).toEqual(Object.keys(posted).sort());
+    expect(inv.workflow_status).toBe(approved ? 'Approved' : 'Open');
+    expect(state.counters.approvals[s.id as string] ?? 0, `${inv.number} approved once`).toBe(approved ? 1 : 0);
+  }
+  expect(state.counters.reapprovals, 'no invoice approved twice').toBe(0);
+}
+
+describe('load into FOLIO', () => {
+  it('the README command loads and approves the sample in the embedded sandbox; a re-run sends nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'folio-readme-'));
+    try {
+      const env = { INVOICE_LOAD_STATE_DIR: dir };
+      const res = await runCli(['--sandbox', '--target', 'folio', SAMPLE], { env });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toMatch(/4 invoices, 6 lines: 4 loaded\. \d+ requests to folio\./);
+      expect(res.stdout).toMatch(/loaded\s+EBSCO\s+EBS-7001\s+[0-9a-f-]{36}\s+2\s+Approved/);
+      const again = await runCli(['--sandbox', '--target', 'folio', SAMPLE], { env });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/4 already loaded\. 0 requests to folio\./);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads the sample: FOLIO ids, statuses and totals in the report; the password nowhere', async () => {
+    w = await folioWorld();
+    const res = await w.load([SAMPLE, '--report', join(w.dir, 'report.json')]);
+    expect(res.code, res.stderr).toBe(0);
+    const report = res.report!;
+    expect(report.target).toBe('folio');
+    expect(report.summary).toMatchObject({ invoices: 4, loaded: 4, failed: 0, lines: 6 });
+    expect(report.invoices.find((i) => i.number === 'EBS-7001')).toMatchObject({ status: 'loaded', workflow_status: 'Approved', total: '740.00', amounts: { total: '740' } });
+    const state = w.sandbox.state();
+    expectFolioOnce(state, report);
+    expect(report.summary.requests).toBe(state.counters.requestsTotal);
+    expect(res.stdout + res.stderr).not.toContain(PASSWORD);
+    const again = await w.load([SAMPLE]);
+    expect(again.report!.summary).toMatchObject({ already_loaded: 4, requests: 0 });
+  });
+
+  it('with an empty state dir the look-ups find every invoice: nothing is created or approved again', async () => {
+    w = await folioWorld();
+    const first = await w.load([SAMPLE]);
+    const res = await w.load([SAMPLE], { stateDir: join(w.dir, 'other') });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.report!.summary.already_loaded).toBe(4);
+    expect(res.report!.invoices.map((i) => [i.id, i.lines])).toEqual(first.report!.invoices.map((i) => [i.id, i.lines]));
+    expectFolioOnce(w.sandbox.state(), res.report!);
+  });
+
+  it('--no-approve leaves the invoices Open; a later run without it approves them, once', async () => {
+    w = await folioWorld();
+    const open = await w.load([SAMPLE, '--no-approve']);
+    expect(open.code, open.stderr).toBe(0);
+    expectFolioOnce(w.sandbox.state(), open.report!, false);
+    const approved = await w.load([SAMPLE], { stateDir: join(w.dir, 'approve') });
+    expect(approved.code, approved.stderr).toBe(0);
+    expectFolioOnce(w.sandbox.state(), approved.report!, true);
+  });
+
+  it('credentials from --credentials-file {"tenant","username","password"}; refused ones exit 5 without echoing the password', async () => {
+    w = await folioWorld();
+    const file = join(w.dir, 'folio.json');
+    writeFileSync(file, JSON.stringify({ tenant: 'diku', username: 'diku_admin', password: PASSWORD }));
+    const env = { FOLIO_TENANT: undefined, FOLIO_USERNAME: undefined, FOLIO_PASSWORD: undefined };
+    const ok = await w.load([SAMPLE, '--credentials-file', file], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    const bad = await w.load([SAMPLE], { env: { FOLIO_TENANT: 'nope' }, stateDir: join(w.dir, 'bad') });
+    expect(bad.code).toBe(5);
+    expect(bad.stdout + bad.stderr).not.toContain(PASSWORD);
+  });
+
+  it('the dry run with --online catches an unknown vendor, fund and PO line, each at its row (exit 3)', async () => {
+    w = await folioWorld();
+    const csv = `invoice_number,invoice_date,vendor,total_amount,currency,payment_method,line_number,po_line,price,quantity,fund_code,fund_percent
+X-1,2026-11-02,NOSUCH,10.00,USD,EFT,1,10001-1,10.00,1,HIST,100
+X-2,2026-11-02,GOBI,10.00,USD,EFT,1,10001-1,10.00,1,NOFUND,100
+X-3,2026-11-02,GOBI,10.00,USD,EFT,1,99999-9,10.00,1,HIST,100
+X-4,2026-11-02,GOBI,10.00,USD,EFT,1,10001-1,10.00,1,HIST,100
+`;
+    const file = join(w.dir, 'check.csv');
+    writeFileSync(file, csv);
+    const res = await w.load(['--dry-run', '--online', file]);
+    expect(res.code, res.stderr).toBe(3);
+    const problems = Object.fromEntries(res.report!.invoices.map((i) => [i.number, i.issues.map((p) => [p.code, p.row, p.column])]));
+    expect(problems).toEqual({
+      'X-1': [['vendor_not_found', 2, 'vendor']],
+      'X-2': [['fund_not_found', 3, 'fund_code']],
+      'X-3': [['po_line_not_found', 4, 'po_line']],
+      'X-4': [],
+    });
+    expect(res.report!.preflight).toMatchObject({ target: 'folio', estimate: { invoices: 1 } });
+    expect(w.sandbox.state().counters.requests['POST create']).toBeUndefined();
+  });
+});
+
+const KINDS = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle', 'business'] as const;
+const BUSINESS = {
+  lookup: { code: 'badRequest', http_status: 400 },
+  create: { code: 'organizationIsNotVendor', http_status: 422 },
+  line: { code: 'incorrectFundDistributionTotal', http_status: 422 },
+  process: { code: 'budgetNotFoundByFundId', http_status: 400 },
+} as const;
+
+describe('FOLIO: a fault at each step, of each kind (the fault matrix)', () => {
+  for (const step of ['lookup', 'create', 'line', 'process'] as const) {
+    for (const kind of KINDS) {
+      it(`${kind} at ${step}`, async () => {
+        w = await folioWorld({ timeoutHoldMs: 3_000, faults: [{ step, kind, match: step === 'lookup' ? undefined : 'EBS-7001', times: kind === 'business' ? 1000 : 1 }] });
+        const res = await w.load([SAMPLE, '--timeout', '1'], { timeoutMs: 40_000 });
+        const state = w.sandbox.state();
+        expect(state.counters.faults[kind], 'the fault was injected').toBeGreaterThan(0);
+        const report = res.report!;
+        if (kind === 'business') {
+          expect(res.code).toBe(4);
+          const failed = report.invoices.filter((i) => i.status === 'failed');
+          expect(failed.length).toBeGreaterThan(0);
+          expect(failed[0]!.error).toMatchObject({ ...BUSINESS[step] });
+        } else {
+          expect(res.code, res.stderr).toBe(0);
+          expect(report.invoices.every((i) => i.status === 'loaded')).toBe(true);
+        }
+        expectFolioOnce(state, report);
+      });
+    }
+  }
+});
