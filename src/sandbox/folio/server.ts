@@ -204,14 +204,18 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     return text(401, token === undefined ? 'Token missing, access requires permission: invoice.invoices.collection.get' : 'Invalid token: access token has expired');
   };
 
-  const parseBody = (req: SiblingRequest): Rec | SiblingAnswer => {
+  /** The request's JSON object, or the refusal to answer with (400, or RMB's 422 when `fields` are given and not met). */
+  const bodyOf = (req: SiblingRequest, fields?: typeof INVOICE_FIELDS, required: string[] = []): { body: Rec } | { refused: SiblingAnswer } => {
+    let b: unknown;
     try {
-      const b = JSON.parse(req.body.toString('utf8')) as unknown;
-      if (typeof b !== 'object' || b === null || Array.isArray(b)) return errors(400, 'the body must be a JSON object', 'badRequest');
-      return b as Rec;
+      b = JSON.parse(req.body.toString('utf8')) as unknown;
     } catch {
-      return errors(400, 'Json content error', 'badRequest');
+      return { refused: errors(400, 'Json content error', 'badRequest') };
     }
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) return { refused: errors(400, 'the body must be a JSON object', 'badRequest') };
+    const body = b as Rec;
+    const bad = fields === undefined ? undefined : (schemaErrors(body, fields, required) ?? checkAdjustments(body.adjustments));
+    return bad === undefined ? { body } : { refused: bad };
   };
 
   /** `?query&offset&limit` over a list → the collection answer. */
@@ -264,11 +268,9 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
   };
 
   const createInvoice = (req: SiblingRequest): SiblingAnswer => {
-    const b = parseBody(req);
-    if ('status' in b && typeof b.status === 'number') return b as unknown as SiblingAnswer;
-    const body = b as Rec;
-    const bad = schemaErrors(body, INVOICE_FIELDS, INVOICE_REQUIRED) ?? checkAdjustments(body.adjustments);
-    if (bad !== undefined) return bad;
+    const v = bodyOf(req, INVOICE_FIELDS, INVOICE_REQUIRED);
+    if ('refused' in v) return v.refused;
+    const body = v.body;
     if (body.status !== 'Open') return errors(422, 'an invoice is created Open', 'badRequest', [{ key: 'status', value: String(body.status) }]);
     if (!['User', 'API', 'EDI'].includes(body.source as string)) return errors(422, 'source must be User, API or EDI', 'badRequest', [{ key: 'source', value: String(body.source) }]);
     if (body.approvedBy !== undefined || body.approvalDate !== undefined) return errors(422, 'Incompatible invoice fields on status transition', 'incompatibleInvoiceFields');
@@ -295,11 +297,9 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
   };
 
   const createLine = (req: SiblingRequest): SiblingAnswer => {
-    const b = parseBody(req);
-    if ('status' in b && typeof b.status === 'number') return b as unknown as SiblingAnswer;
-    const body = b as Rec;
-    const bad = schemaErrors(body, LINE_FIELDS, LINE_REQUIRED) ?? checkAdjustments(body.adjustments);
-    if (bad !== undefined) return bad;
+    const v = bodyOf(req, LINE_FIELDS, LINE_REQUIRED);
+    if ('refused' in v) return v.refused;
+    const body = v.body;
     const inv = invoiceById(body.invoiceId as string);
     if (inv === undefined) return errors(404, 'Invoice not found', 'notFound', [{ key: 'invoiceId', value: String(body.invoiceId) }]);
     // mod-invoice answers this with 500 (InvoiceLineHelper.checkIfInvoiceLineCreationAllowed).
@@ -359,11 +359,9 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
   const updateInvoice = (req: SiblingRequest, id: string): SiblingAnswer => {
     const inv = invoiceById(id);
     if (inv === undefined) return errors(404, 'Invoice not found', 'notFound', [{ key: 'id', value: id }]);
-    const b = parseBody(req);
-    if ('status' in b && typeof b.status === 'number') return b as unknown as SiblingAnswer;
-    const body = b as Rec;
-    const bad = schemaErrors(body, INVOICE_FIELDS, INVOICE_REQUIRED) ?? checkAdjustments(body.adjustments);
-    if (bad !== undefined) return bad;
+    const v = bodyOf(req, INVOICE_FIELDS, INVOICE_REQUIRED);
+    if ('refused' in v) return v.refused;
+    const body = v.body;
     if (body.id !== undefined && body.id !== id) return errors(422, 'Mismatch between id in path and request body', 'idMismatch');
     if (body._version !== undefined && body._version !== inv._version) {
       counters.conflicts++;
@@ -429,9 +427,9 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
           return tenant === seed.tenant ? undefined : text(400, `No such Tenant ${tenant}`);
         },
         run: () => {
-          const b = parseBody(req);
-          if ('status' in b && typeof b.status === 'number') return b as unknown as SiblingAnswer;
-          const body = b as Rec;
+          const v = bodyOf(req);
+          if ('refused' in v) return v.refused;
+          const body = v.body;
           const user = typeof body.username === 'string' ? body.username : '';
           const pass = typeof body.password === 'string' ? body.password : '';
           const ok = user !== '' && pass !== '' && (seed.users === undefined || seed.users.some((u) => u.username === user && u.password === pass));
