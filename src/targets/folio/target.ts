@@ -197,8 +197,12 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     async findInvoices(key, o) {
       const k = keyString(key);
       const ready = o.fresh ? undefined : prepared.get(k);
-      if (ready !== undefined) return ready;
-      return (await searchInvoices(key.vendor, [key.number])).get(key.number) ?? [];
+      const found = ready !== undefined ? await ready : ((await searchInvoices(key.vendor, [key.number])).get(key.number) ?? []);
+      // An approved invoice is complete as found: its lines are read once, so the report (and the
+      // journal) name them by their ids as a run that made them would.
+      return Promise.all(
+        found.map(async (r) => (r.processed && o.invoice !== undefined ? { ...r, children: await target.listChildren(r.id, o.invoice) } : r)),
+      );
     },
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
