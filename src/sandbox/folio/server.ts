@@ -393,6 +393,9 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     lookup: errors(400, 'CQL: unsupported query', 'badRequest'),
     poll: errors(404, 'Invoice not found', 'notFound'),
     read: errors(404, 'not found', 'notFound'),
+    // FOLIO has no attachment or ERP step in this loader: these fault steps never reach it.
+    attachment: errors(400, 'bad request', 'badRequest'),
+    erp: errors(400, 'bad request', 'badRequest'),
     other: errors(400, 'bad request', 'badRequest'),
   };
 
