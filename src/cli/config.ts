@@ -19,6 +19,8 @@ export interface RawOptions {
   dryRun?: boolean;
   /** `--online`: with --dry-run, also check against the target's read-only API (src/cli/preflight.ts). */
   online?: boolean;
+  /** `--no-approve` (FOLIO): false leaves the invoices Open. */
+  approve?: boolean;
   json?: boolean;
   report?: string;
   reportCsv?: string;

@@ -24,9 +24,10 @@ Examples:
     $ invoice-load --dry-run batch.csv
   ...and against Alma's vendors, funds, PO lines and invoices (read-only), with the load's cost:
     $ ALMA_API_KEY=... invoice-load --region eu --dry-run --online batch.csv
-  Try Exsited purchase invoices or Alguna one-off invoices, each in its embedded sandbox:
+  Try Exsited purchase invoices, Alguna one-off invoices or FOLIO invoices, each in its embedded sandbox:
     $ invoice-load --sandbox --target exsited fixtures/exsited-sample.csv
     $ invoice-load --sandbox --target alguna fixtures/alguna-sample.csv
+    $ invoice-load --sandbox --target folio fixtures/folio-sample.csv
   Try the whole flow in the embedded Alma sandbox (no account needed):
     $ invoice-load --sandbox fixtures/sample-batch.csv
   Load into Alma (key from the environment or a file, never a flag):
@@ -76,8 +77,9 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))
     .option('--api-key-file <path>', 'read the API key from this file (otherwise ALMA_API_KEY)')
     .addOption(new Option('--target <name>', `where invoices go: ${describeTargets(true)}`).choices([...TARGET_NAMES]))
-    .option('--api-url <url>', 'Exsited or Alguna API base URL (or EXSITED_API_URL / ALGUNA_API_URL)')
-    .option('--credentials-file <path>', 'Exsited client id and secret, or the Alguna API key, from this file (otherwise EXSITED_CLIENT_ID/_SECRET, ALGUNA_API_KEY)')
+    .option('--api-url <url>', 'Exsited, Alguna or FOLIO API base URL (or EXSITED_API_URL / ALGUNA_API_URL / FOLIO_API_URL)')
+    .option('--credentials-file <path>', 'Exsited client id and secret, the Alguna API key, or FOLIO tenant, username and password, from this file (otherwise EXSITED_CLIENT_ID/_SECRET, ALGUNA_API_KEY, FOLIO_TENANT/_USERNAME/_PASSWORD)')
+    .option('--no-approve', 'FOLIO: create the invoices and their lines and leave them Open instead of approving them')
     .addOption(new Option('--action <action>', 'Exsited batch action on invoices already loaded, instead of a load').choices([...ACTIONS]))
     .option('--effective-date <date>', 'the action\'s effective date, YYYY-MM-DD (default today)')
     .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR; default: XDG state dir)')

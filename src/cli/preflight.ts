@@ -16,6 +16,7 @@ import { runPreflight, type PreflightOutcome } from '../targets/alma/preflight.j
 import type { TargetEvent } from '../targets/target.js';
 import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { AuthError, DailyLimitError, ExitCode, UsageError } from '../shared/errors.js';
+import { targetNamed } from '../targets/registry.js';
 
 export interface OnlineDeps {
   emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan: Plan): Promise<void>;
@@ -23,6 +24,8 @@ export interface OnlineDeps {
 }
 
 export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan, deps: OnlineDeps): Promise<number> {
+  // A target with its own preflight (the definition's `preflight`, e.g. FOLIO's).
+  if (cfg.targetName !== 'alma') return runTargetPreflight(cfg, term, offline, deps);
   // resolveConfig refuses --online for a target other than Alma, and without a target; this guards the invariant.
   const target = cfg.targetName === 'alma' ? (cfg.target as AlmaSettings | undefined) : undefined;
   if (target === undefined) throw new UsageError('--online needs a target: --sandbox, or --region / --alma-url with ALMA_API_KEY');
@@ -66,6 +69,38 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
   }
   const plan = applyPreflight(offline, outcome.problems);
   const report = buildReport({ target: 'alma', dryRun: true, plan, requests: outcome.report.requests, preflight: outcome.report });
+  await deps.emitReport(cfg, term, report, plan);
+  return exitCodeForReport(report, { sent: false });
+}
+
+/** `--dry-run --online` through a target definition's own `preflight`, with the same progress, exit codes and report. */
+async function runTargetPreflight(cfg: Config, term: Terminal, offline: Plan, deps: OnlineDeps): Promise<number> {
+  const def = targetNamed(cfg.targetName);
+  if (def.preflight === undefined || cfg.target === undefined) throw new UsageError(`--online needs somewhere to look for ${def.label}: --sandbox, or its URL and credentials`);
+  const invoices = validInvoices(offline);
+  const progress = createProgress({ stream: process.stderr, interactive: false, quiet: cfg.quiet, verbose: cfg.verbose, style: term.errStyle });
+  const onEvent = (event: TargetEvent): void => progress.onEvent({ type: 'target', event });
+  let outcome;
+  try {
+    const signal = new AbortController().signal;
+    outcome = await def.preflight(cfg.target, invoices, {
+      transport: { rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal, onEvent },
+      info: (line) => progress.info(term.errStyle.dim(line)),
+      env: process.env,
+      readKeyFile: deps.readKeyFile,
+      rate: cfg.rate,
+    });
+  } catch (err) {
+    if (err instanceof AuthError) {
+      process.stderr.write(term.errStyle.red(`invoice-load: ${err.message}; nothing was checked online`) + '\n');
+      return ExitCode.auth;
+    }
+    throw err;
+  } finally {
+    progress.stop();
+  }
+  const plan = applyPreflight(offline, outcome.problems);
+  const report = buildReport({ target: def.name, dryRun: true, plan, requests: outcome.report.requests, preflight: outcome.report });
   await deps.emitReport(cfg, term, report, plan);
   return exitCodeForReport(report, { sent: false });
 }

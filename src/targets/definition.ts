@@ -5,6 +5,9 @@
  * (client, embedded sandbox) is behind `open` and `serveSandbox`, which import it on demand, so a dry
  * run never loads HTTP, the engine or a sandbox.
  */
+import type { Invoice } from '../domain/model.js';
+import type { Problem } from '../domain/problem.js';
+import type { PreflightReport } from '../report/preflight.js';
 import type { SandboxOptions } from '../sandbox/types.js';
 import type { TransportOptions } from '../transport/http.js';
 import type { TargetProfile } from './profiles.js';
@@ -32,6 +35,8 @@ export interface TargetFlags {
   apiKeyFile?: string | undefined;
   online?: boolean | undefined;
   dryRun?: boolean | undefined;
+  /** `--no-approve` (FOLIO): false leaves the invoices Open. */
+  approve?: boolean | undefined;
 }
 
 export interface SettingsInput {
@@ -82,6 +87,12 @@ export interface TargetDefinition<S extends TargetSettings = TargetSettings> {
   settings(input: SettingsInput): S | undefined;
   /** The client, or the embedded sandbox in-process (`kind: 'sandbox'`). */
   open(settings: S, run: OpenRun): Promise<OpenedTarget>;
+  /**
+   * `--dry-run --online` for a target other than Alma (whose preflight is src/cli/preflight.ts's
+   * own): read-only look-ups of the valid invoices, as problems per invoice (keyed by
+   * `keyString`) and the report's `preflight` object. Absent: the target refuses `--online`.
+   */
+  preflight?(settings: S, invoices: readonly Invoice[], run: OpenRun & { rate: number }): Promise<{ problems: Map<string, Problem[]>; report: PreflightReport; where: string }>;
   /** `invoice-load sandbox --target <name>`: its embedded sandbox on a port, and a command line that loads into it. */
   serveSandbox?(opts: SandboxOptions): Promise<{ url: string; hint: string; close(): Promise<void> }>;
 }

@@ -16,6 +16,7 @@ import type { Problem } from '../domain/problem.js';
 import { basename } from 'node:path';
 import { attachmentFiles, attachmentProblem, resolveAttachment } from './attachments.js';
 import { hasNote, NOTE_KEY, notePreview, purchaseInvoicePayload } from './exsited/payload.js';
+import { FOLIO_PROFILE } from './folio/profile.js';
 
 export interface PayloadPreview {
   /** `POST /path`, with `{id}` where the id is only known once the invoice exists. */
@@ -119,4 +120,4 @@ const ALGUNA: TargetProfile = {
   preview: (inv) => [{ heading: `POST /invoices (Idempotency-Key: ${idempotencyKey(inv)})`, body: algunaInvoice(inv) }],
 };
 
-export const PROFILES: Readonly<Record<TargetName, TargetProfile>> = { alma: ALMA, exsited: EXSITED, alguna: ALGUNA };
+export const PROFILES: Readonly<Record<TargetName, TargetProfile>> = { alma: ALMA, exsited: EXSITED, alguna: ALGUNA, folio: FOLIO_PROFILE };

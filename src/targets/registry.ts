@@ -7,8 +7,9 @@ import type { TargetDefinition } from './definition.js';
 import { ALMA } from './alma/index.js';
 import { EXSITED } from './exsited/index.js';
 import { ALGUNA } from './alguna/index.js';
+import { FOLIO } from './folio/index.js';
 
-export const TARGETS: readonly TargetDefinition[] = [ALMA, EXSITED, ALGUNA];
+export const TARGETS: readonly TargetDefinition[] = [ALMA, EXSITED, ALGUNA, FOLIO];
 
 /** `--target` values, the default first. */
 export const TARGET_NAMES: readonly string[] = TARGETS.map((t) => t.name);

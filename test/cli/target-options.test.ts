@@ -61,7 +61,7 @@ describe('--target', () => {
     expect(usage(() => cfg({ target: 'alguna', almaUrl: 'https://x.example' }, { ALGUNA_API_KEY: 'k' }))).toMatch(/--alma-url is for Alma/);
     expect(usage(() => cfg({ target: 'alguna', apiKeyFile: 'k' }, { ALGUNA_API_KEY: 'k' }))).toMatch(/--api-key-file is for Alma/);
     expect(cfg({ target: 'alguna' }, { ALGUNA_API_KEY: 'k', ALMA_API_URL: 'https://alma.example', ALMA_API_KEY: 'x' }).targetName).toBe('alguna');
-    expect(usage(() => cfg({ target: 'folio' }))).toMatch(/--target must be one of alma, exsited, alguna/);
+    expect(usage(() => cfg({ target: 'koha' }))).toMatch(/--target must be one of alma, exsited, alguna/);
   });
 
   it('a dry run needs no settings for any target', () => {
