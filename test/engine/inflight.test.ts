@@ -10,13 +10,14 @@ import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
 
 describe('InFlightSizer: rate × latency × headroom, capped', () => {
   it.each([
-    // rate, latency ms, max, expected: ceil(rate × latency × 2 / 1000) + 2
-    [25, 100, 64, 7],
-    [25, 300, 64, 17],
-    [10, 600, 64, 14],
-    [50, 600, 64, 62],
+    // rate, latency ms, max, expected: ceil(rate × (latency + 150) × 2 / 1000) + 2
+    [10, 50, 64, 6],
+    [25, 100, 64, 15],
+    [25, 300, 64, 25],
+    [10, 600, 64, 17],
+    [50, 450, 64, 62],
+    [50, 600, 64, 64],
     [50, 600, 16, 16],
-    [50, 2000, 64, 64],
     [0.5, 10, 64, 3],
     [Infinity, 100, 12, 12],
   ])('rate %s at %s ms, at most %s → %s', (rate, ms, max, expected) => {
@@ -27,7 +28,7 @@ describe('InFlightSizer: rate × latency × headroom, capped', () => {
 
   it('starts from the assumed latency and follows what the answers show, rising faster than it falls', () => {
     const s = new InFlightSizer({ rate: 20, max: 100, initialLatencyMs: 300 });
-    expect(s.size).toBe(Math.ceil(20 * 0.3 * 2) + 2);
+    expect(s.size).toBe(Math.ceil(20 * 0.45 * 2) + 2);
     for (let i = 0; i < 3; i++) s.observe(100);
     expect(s.latencyMs).toBeCloseTo(100);
     // Ten slow answers move the estimate most of the way; ten fast ones after that, less far back.
