@@ -113,6 +113,8 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--process-delay <ms>', 'how long processing takes to settle')
     .option('--index-lag <ms>', 'how long a new invoice or line stays out of searches and lists (reads by id show it at once)')
     .option('--allow-duplicates', "allow one vendor's invoice number twice (Alma's invoice_not_unique=true)")
+    .option('--no-handle-invoice-payment', "Alma's handle_invoice_payment off: op=mark_in_erp closes the invoice instead of leaving it waiting for payment")
+    .option('--attachment-max-bytes <n>', 'largest invoice attachment accepted (default 8388608; larger: 60322)')
     .option('--api-key-file <path>', 'accept only the key in this file (otherwise any key)')
     .option('--fault-rate <p>', 'probability of a fault per request (0..1)')
     .option('--fault-kinds <list>', 'comma-separated fault kinds to draw from')

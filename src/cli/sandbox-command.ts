@@ -31,7 +31,10 @@ export function sandboxOptions(opts: Opts): SandboxOptions {
   set('indexLagMs', num(opts, 'indexLag', '--index-lag'));
   set('faultRate', num(opts, 'faultRate', '--fault-rate'));
   set('randomSeed', num(opts, 'randomSeed', '--random-seed'));
+  set('attachmentMaxBytes', num(opts, 'attachmentMaxBytes', '--attachment-max-bytes'));
   if (opts.allowDuplicates === true) o.allowDuplicates = true;
+  // Alma's handle_invoice_payment: a marked invoice waits for payment (default) or is closed.
+  if (opts.handleInvoicePayment === false) o.handleInvoicePayment = false;
   if (typeof opts.faultKinds === 'string') o.faultKinds = opts.faultKinds.split(',').map((k) => k.trim()) as FaultKind[];
   if (typeof opts.faultSteps === 'string') o.faultSteps = opts.faultSteps.split(',').map((k) => k.trim()) as FaultStep[];
   if (typeof opts.apiKeyFile === 'string') {

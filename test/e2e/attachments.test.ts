@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
 import { MAX_ATTACHMENT_BYTES } from '../../src/targets/attachments.js';
 
@@ -145,5 +145,44 @@ describe('attachments: loaded exactly once', () => {
     const state = w.sandbox.state();
     expectExactlyOnce(state, res.report!);
     expect(state.counters.requests['GET read']).toBeGreaterThanOrEqual(2); // each file's content measured
+  });
+});
+
+describe('attachments: kills', () => {
+  it('a load killed at random moments, then re-run: every file attached once, every invoice processed once', async () => {
+    w = await world({ latencyMs: 30 });
+    const env = { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w.stateDir };
+    let seed = 11;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 8; i++) {
+      const run = spawnCli([BATCH, '--rate', '200'], { env });
+      await new Promise((r) => setTimeout(r, 200 + Math.floor(rnd() * 600)));
+      run.child.kill('SIGKILL');
+      await run.done;
+    }
+    const res = await w.load([BATCH]);
+    expect(res.code, res.stderr).toBe(0);
+    expectExactlyOnce(w.sandbox.state(), res.report!);
+  }, 60_000);
+
+  it('the sandbox refuses a file over its limit with 60322, and lists what it holds', async () => {
+    w = await world({ attachmentMaxBytes: 700 });
+    const res = await w.load([BATCH]);
+    // 658 and 631 bytes pass; none of the round-trip PDFs is over 700
+    expect(res.code, res.stderr).toBe(0);
+    const id = res.report!.invoices[0]!.id!;
+    const big = await fetch(`${w.sandbox.url}/almaws/v1/acq/invoices/${id}/attachments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ file_name: 'big.pdf', content: Buffer.alloc(701).toString('base64') }),
+    });
+    expect(big.status).toBe(400);
+    expect(await big.text()).toMatch(/60322/);
+    const list = (await (await fetch(`${w.sandbox.url}/almaws/v1/acq/invoices/${id}/attachments`, { headers: { accept: 'application/json' } })).json()) as {
+      total_record_count: number;
+      attachment: { file_name: string; content?: string }[];
+    };
+    expect(list.total_record_count).toBe(1);
+    expect(list.attachment[0]!.content).toBeUndefined();
   });
 });

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { checkPayments } from '../../src/domain/payments.js';
+
+const rec = (row: number, fields: Record<string, string>) => ({ source: { file: 'p.csv', row }, fields });
+const PAID = { vendor: 'V', invoice_number: 'N1', payment_status: 'paid', voucher_number: 'X', voucher_date: '2025-01-02', voucher_amount: '10.00', voucher_currency: 'USD' };
+const codes = (fields: Record<string, string>) =>
+  checkPayments([rec(2, fields)]).entries[0]!.problems.map((p) => `${p.column}:${p.code}`);
+
+describe('payment rows', () => {
+  it('a complete paid row is a request with an exact amount', () => {
+    const { entries } = checkPayments([rec(2, PAID)]);
+    expect(entries[0]!.problems).toEqual([]);
+    expect(entries[0]!.request?.voucherAmount?.toFixed(2)).toBe('10.00');
+    expect(entries[0]!.key).toEqual({ vendor: 'V', number: 'N1' });
+  });
+  it.each([
+    [{ ...PAID, voucher_amount: '-1' }, 'voucher_amount:negative_amount'],
+    [{ ...PAID, voucher_amount: '1.234' }, 'voucher_amount:too_many_decimals'],
+    [{ ...PAID, voucher_amount: '1,00' }, 'voucher_amount:invalid_number'],
+    [{ ...PAID, voucher_date: '2025-13-01' }, 'voucher_date:invalid_date'],
+    [{ ...PAID, voucher_currency: 'XXQ' }, 'voucher_currency:invalid_currency'],
+    [{ ...PAID, payment_status: 'void' }, 'payment_status:invalid_payment_status'],
+    [{ ...PAID, payment_status: '' }, 'payment_status:missing_value'],
+    [{ ...PAID, voucher_number: '' }, 'voucher_number:missing_value'],
+    [{ vendor: 'V', invoice_number: 'N1', payment_status: 'rejected' }, 'note:missing_note'],
+    [{ invoice_id: '12x', payment_status: 'rejected', note: 'n' }, 'invoice_id:invalid_invoice_id'],
+    [{ invoice_number: 'N1', payment_status: 'rejected', note: 'n' }, 'vendor:missing_value'],
+  ])('%j → %s', (fields, code) => {
+    expect(codes(fields)).toContain(code);
+  });
+  it('a rejected row needs no voucher; PAID spelled in capitals is paid; the id is the key when given', () => {
+    expect(codes({ invoice_id: '123', payment_status: 'REJECTED', note: 'wrong bank account' })).toEqual([]);
+    expect(checkPayments([rec(2, { invoice_id: '123', payment_status: 'rejected', note: 'x' })]).entries[0]!.key).toEqual({ vendor: '', number: '123' });
+  });
+  it('the same invoice twice is an error on the later row; an unknown column is one warning per file', () => {
+    const r = checkPayments([rec(2, { ...PAID, extra: 'a' }), rec(3, { ...PAID, extra: 'b' })]);
+    expect(r.entries[1]!.problems.map((p) => [p.row, p.code])).toEqual([[3, 'duplicate_payment']]);
+    expect(r.entries[1]!.request).toBeUndefined();
+    expect(r.issues.map((p) => [p.code, p.severity])).toEqual([['unknown_column', 'warning']]);
+  });
+});
