@@ -13,6 +13,7 @@ import type { Decimal } from 'decimal.js';
 import type { CanonicalColumn } from './columns.js';
 import { isCurrencyCode } from './currencies.js';
 import { canonicalDecimalText, isDecimalText } from './money.js';
+import { amountDigitsError } from './values.js';
 
 export type CellKind = 'text' | 'money' | 'percent' | 'date' | 'boolean' | 'quantity' | 'currency' | 'vatType' | 'timestamp' | 'attributes';
 
@@ -115,9 +116,12 @@ export const quote = (text: string): string => JSON.stringify(text);
 
 const text: Codec = (t) => t;
 
+/** A canonical decimal text a double keeps exactly (values.ts); a short text always is. */
+const storable = (c: string, column: string, t: string): string | CellError => (c.length <= 12 ? c : (amountDigitsError(column, c, t) ?? c));
+
 const money: Codec = (t, column) =>
   isDecimalText(t)
-    ? canonicalDecimalText(t)
+    ? storable(canonicalDecimalText(t), column, t)
     : new CellError(
         'invalid_number',
         `${column} ${quote(t)} is not a number (expected digits with an optional "." and decimals, e.g. 1234.50; no thousands separators or currency signs)`,
@@ -134,7 +138,7 @@ const percent: Codec = (t, column) => {
   if (c.charCodeAt(0) === 45 /* - */ || whole.length > 3 || Number(whole) > 100 || (whole === '100' && dot !== -1)) {
     return new CellError('percent_out_of_range', `${column} ${quote(t)} is not between 0 and 100`);
   }
-  return c;
+  return storable(c, column, t);
 };
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

@@ -34,6 +34,7 @@ import { keyString, type GroupedInvoice, type InvoiceKey } from './model.js';
 import { HUNDRED, Money } from './money.js';
 import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
+import { keyError, lineNumberError } from './values.js';
 
 /**
  * The invoice-level rules a batch is checked with: Alma's (`checkInvoice`) unless the target
@@ -101,6 +102,13 @@ addSpecs(FUND_COLUMNS, LEVEL_FUND);
 (SPECS.get('vendor') as Spec).level = LEVEL_KEY;
 (SPECS.get('invoice_number') as Spec).level = LEVEL_KEY;
 (SPECS.get('line_number') as Spec).level = LEVEL_LINE_NUMBER;
+// Key columns refuse what cannot be seen (values.ts); vendor and invoice_number are checked
+// once per invoice, when it is first seen.
+for (const column of ['vendor_account', 'fund_code', 'po_line'] as const) {
+  const spec = SPECS.get(column) as Spec;
+  const base = spec.codec;
+  spec.codec = (t, c) => keyError(c, t) ?? base(t, c);
+}
 const specOf = (column: string): Spec => SPECS.get(column) as Spec;
 /**
  * The columns read in the pass over a row's cells. Reading `fields[column]` for each canonical
@@ -228,6 +236,10 @@ export class InvoiceGrouper {
       if (inv === undefined) {
         inv = newInvoice({ vendor, number }, file, row);
         this.#invoices.set(key, inv);
+        for (const [column, text] of [['vendor', vendor], ['invoice_number', number]] as const) {
+          const bad = keyError(column, text);
+          if (bad !== undefined) inv.problems.push(problem({ file: file.name, row }, bad.code, bad.message, { column }));
+        }
       }
       this.#last = inv;
     }
@@ -278,6 +290,10 @@ export class InvoiceGrouper {
     if (lineText === undefined && np === 0 && !hasFund) return; // header row
 
     if (line === undefined) {
+      if (lineText !== undefined) {
+        const bad = lineNumberError(lineText);
+        if (bad !== undefined) inv.problems.push(problem({ file: file.name, row }, bad.code, bad.message, { column: 'line_number' }));
+      }
       // A new line. Its arrays are allocated at their exact size: most lines have one row, and
       // growth slack would cost more memory than the line's content.
       const l: LineAcc = { number: lineText, cells: pending.slice(0, np), rows: [row, fundCode, fundPercent, fundAmount] };

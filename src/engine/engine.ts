@@ -316,7 +316,7 @@ function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[], label
       `${label} holds ${sorted.length} invoices numbered ${inv.key.number} from ${inv.key.vendor} (ids ${sorted.map((m) => m.id).join(', ')}); used the oldest, ${first.id}`,
     );
   }
-  if (first.totalAmount !== undefined && !new Decimal(first.totalAmount).equals(inv.header.totalAmount.toString())) {
+  if (first.totalAmount !== undefined && !sameStoredAmount(first.totalAmount, inv.header.totalAmount.toString())) {
     throw new InvoiceFailure({
       step: 'lookup',
       http_status: 0,
@@ -328,6 +328,14 @@ function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[], label
   }
   return first;
 }
+
+/**
+ * Alma keeps amounts as doubles and answers with a double's digits, so an amount is compared
+ * at the 15 significant digits a double keeps exactly (the dry run refuses amounts with more:
+ * domain/values.ts), never beyond: a loaded invoice is always recognised.
+ */
+const sameStoredAmount = (theirs: string, ours: string): boolean =>
+  new Decimal(theirs).toSignificantDigits(15).equals(new Decimal(ours).toSignificantDigits(15));
 
 /** Alma ids are long digit strings: compare by length, then text, never as JS numbers. */
 const compareIds = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);

@@ -53,6 +53,9 @@ export function buildLine(cat: Catalog, inv: InvoiceRec, body: JsonValue | undef
   const funds = fundShares(cat, field(b, 'fund_distribution'), totalPrice, pol?.fund_code);
 
   const given = text(field(b, 'number'));
+  // 60306 "Invoice line number is not valid" (OAS): line numbers are whole numbers
+  // (docs/alma.md#values-alma-can-store; the upper bound is ours, inferred).
+  if (given !== undefined && !/^[1-9]\d{0,8}$/.test(given)) throw refuse('60306', 'Invoice line number is not valid.');
   return {
     id: nextId(),
     // Kept as sent; generated when absent (XSD-LINE). Duplicate numbers are ACCEPTED on

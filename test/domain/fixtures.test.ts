@@ -66,6 +66,7 @@ describe('fixtures/defects.csv', () => {
         // 16 is blank: skipped
         '18:fund_code:duplicate_fund_row:error',
         '20:line_number:duplicate_line_number:error', // 01 after 1
+        '20:line_number:invalid_line_number:error', // 01: a leading zero
         '21:total_amount:invalid_number:error', // 1.000,00
         '21:currency:invalid_currency:error', // XYZ
         '21:vat_type:invalid_vat_type:error', // GROSS

@@ -102,6 +102,21 @@ describe('engine: the three-step flow', () => {
     expect(alma.invoices[0]!.lines).toHaveLength(1);
   });
 
+  it('recognises its invoice when the target answers the total with a double\'s digits', async () => {
+    const alma = new FakeAlma();
+    const invoices = [makeInvoice('ACME', 'INV-1', 1, '999999999999.99')];
+    await run(alma, invoices, { path: join(dir, 'a.jsonl') });
+    // What a double holds for 999999999999.99, printed in full (Alma keeps amounts as doubles).
+    alma.invoices[0]!.total = (999999999999.99).toPrecision(17);
+    expect(alma.invoices[0]!.total).not.toBe('999999999999.99');
+    const { outcome } = await run(alma, invoices, { path: join(dir, 'b.jsonl') });
+    expect(outcome.results[0]!.status).toBe('already_loaded');
+    // ...while a total that differs within those 15 digits is still another invoice.
+    alma.invoices[0]!.total = '999999999999.98';
+    const again = await run(alma, invoices, { path: join(dir, 'c.jsonl') });
+    expect(again.outcome.results[0]!.error?.code).toBe('EXISTS_DIFFERENT');
+  });
+
   it('reports a business error with its code and tracking id and goes on with the others', async () => {
     const alma = new FakeAlma();
     alma.faults = [{ method: 'createInvoice', call: 2, kind: 'business' }];

@@ -1,0 +1,108 @@
+/**
+ * What Alma accepts and can store, checked per value in the dry run (pure; table-tested in
+ * test/domain/values.test.ts). docs/alma.md "Values Alma can store" gives the reasons and
+ * sources; README "What is checked before anything is sent" states the policy for users.
+ */
+import { CellError, quote } from './cells.js';
+
+/**
+ * Columns whose values identify something: the invoice (vendor + invoice_number), the vendor
+ * account, a fund, a PO line. Two that look the same must be the same, so these refuse every
+ * character a reader cannot see or tell apart.
+ */
+export const KEY_COLUMNS = ['invoice_number', 'vendor', 'vendor_account', 'fund_code', 'po_line'] as const;
+
+/** Longest key value. Alma documents no length; 255 is a common database column size (inferred). */
+export const MAX_KEY_CHARS = 255;
+
+/**
+ * Control (Cc), format (Cf: zero-width space, bidirectional overrides, byte-order mark, soft
+ * hyphen), surrogate (a lone half of a pair), private-use and unassigned (Cn) code points, every
+ * separator except the plain space (tab, no-break and other Unicode spaces, line and paragraph
+ * separators), the blank-looking fillers that are letters by category, and U+FFFD (text damaged
+ * by a wrong decoding before it reached the file). Leading and trailing whitespace (with U+FEFF)
+ * is trimmed from every cell before this.
+ */
+const INVISIBLE = /(?! )[\p{C}\p{Z}\u115F\u1160\u3164\uFFA0\u2800\uFFFD]/u;
+
+const NAMES: Record<number, string> = {
+  0x00: 'NUL', 0x09: 'TAB', 0x0a: 'LINE FEED', 0x0d: 'CARRIAGE RETURN', 0xa0: 'NO-BREAK SPACE', 0xad: 'SOFT HYPHEN',
+  0x200b: 'ZERO WIDTH SPACE', 0x200c: 'ZERO WIDTH NON-JOINER', 0x200d: 'ZERO WIDTH JOINER', 0x200e: 'LEFT-TO-RIGHT MARK',
+  0x200f: 'RIGHT-TO-LEFT MARK', 0x202a: 'LEFT-TO-RIGHT EMBEDDING', 0x202b: 'RIGHT-TO-LEFT EMBEDDING',
+  0x202c: 'POP DIRECTIONAL FORMATTING', 0x202d: 'LEFT-TO-RIGHT OVERRIDE', 0x202e: 'RIGHT-TO-LEFT OVERRIDE',
+  0x2060: 'WORD JOINER', 0x2066: 'LEFT-TO-RIGHT ISOLATE', 0x2067: 'RIGHT-TO-LEFT ISOLATE', 0x2068: 'FIRST STRONG ISOLATE',
+  0x2069: 'POP DIRECTIONAL ISOLATE', 0x3000: 'IDEOGRAPHIC SPACE', 0xfffd: 'REPLACEMENT CHARACTER (the text was damaged by a wrong decoding)', 0xfeff: 'ZERO WIDTH NO-BREAK SPACE (byte-order mark)',
+};
+
+const codePoint = (cp: number): string => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** Checks one key value (already trimmed, non-empty): undefined when Alma can take it as it looks. */
+export function keyError(column: string, text: string): CellError | undefined {
+  const m = INVISIBLE.exec(text);
+  if (m !== null) {
+    const cp = m[0].codePointAt(0)!;
+    const isSurrogate = cp >= 0xd800 && cp <= 0xdfff;
+    const name = NAMES[cp] ?? (isSurrogate ? 'half of a surrogate pair, not a character' : 'an invisible or control character');
+    const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+    return new CellError(
+      'invalid_character',
+      `${column} ${quote(shown)} contains ${codePoint(cp)} ${name} at position ${[...text.slice(0, m.index)].length + 1}; ` +
+        `it cannot be seen, so two values that look the same could differ (only the plain space may appear inside a ${column})`,
+    );
+  }
+  if (text.length > MAX_KEY_CHARS) {
+    return new CellError('too_long', `${column} is ${text.length.toLocaleString('en-US')} characters long; at most ${MAX_KEY_CHARS} are accepted`);
+  }
+  return undefined;
+}
+
+/**
+ * Alma's line numbers are whole numbers (60306 "Invoice line number is not valid"). The largest
+ * it takes is not documented: up to 9 digits stays inside a 32-bit integer (inferred). Written
+ * plainly — no sign, no leading zero, no decimal point or exponent — so that the number we journal
+ * and match is the number Alma shows.
+ */
+const LINE_NUMBER = /^[1-9]\d{0,8}$/;
+export const MAX_LINE_NUMBER = 999_999_999;
+
+export function lineNumberError(text: string): CellError | undefined {
+  if (LINE_NUMBER.test(text)) return undefined;
+  const plain = /^\d+$/.test(text);
+  const why =
+    plain && /^0+$/.test(text)
+      ? 'must be 1 or more'
+      : plain && text.startsWith('0')
+        ? `must be written without leading zeros (${quote(text.replace(/^0+/, ''))})`
+        : plain
+          ? `is larger than ${MAX_LINE_NUMBER.toLocaleString('en-US')}`
+          : 'must be a whole number from 1 up, written with digits only (no sign, decimal point, exponent or letters)';
+  const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return new CellError('invalid_line_number', `line_number ${quote(shown)} ${why}`);
+}
+
+/**
+ * Alma keeps amounts as double-precision numbers, so an amount comes back exactly as sent only
+ * when it has at most 15 significant digits (any decimal of 15 digits survives a round trip
+ * through a double). Amounts below 10^12 with their currency's decimals always do.
+ */
+export const MAX_AMOUNT_INTEGER_DIGITS = 12;
+export const MAX_AMOUNT_DIGITS = 15;
+
+/** For a canonical decimal text (`-12.5`, `0.05`, no exponent): undefined when a double keeps it exactly. */
+export function amountDigitsError(column: string, canonical: string, original: string): CellError | undefined {
+  const t = canonical.charCodeAt(0) === 45 ? canonical.slice(1) : canonical;
+  const dot = t.indexOf('.');
+  const whole = (dot === -1 ? t : t.slice(0, dot)).replace(/^0+/, '');
+  const decimals = dot === -1 ? '' : t.slice(dot + 1);
+  if (whole.length > MAX_AMOUNT_INTEGER_DIGITS) {
+    return new CellError('amount_out_of_range', `${column} ${quote(original)} is too large: at most ${MAX_AMOUNT_INTEGER_DIGITS} digits before the decimal point (below 1,000,000,000,000)`);
+  }
+  const significant = (whole + decimals).replace(/^0+/, '').length;
+  if (significant > MAX_AMOUNT_DIGITS) {
+    return new CellError(
+      'amount_out_of_range',
+      `${column} ${quote(original)} has ${significant} significant digits; Alma stores amounts as binary floating point, which keeps at most ${MAX_AMOUNT_DIGITS} exactly`,
+    );
+  }
+  return undefined;
+}

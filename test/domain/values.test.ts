@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { parseCell } from '../../src/domain/cells.js';
+import { amountDigitsError, keyError, lineNumberError } from '../../src/domain/values.js';
+
+describe('line numbers: positive whole numbers in Alma range, written plainly', () => {
+  it.each(['1', '2', '10', '999999999'])('%s is accepted', (t) => expect(lineNumberError(t)).toBeUndefined());
+  it.each([
+    ['1.0', 'digits only'],
+    ['01', 'without leading zeros ("1")'],
+    ['0', 'must be 1 or more'],
+    ['-1', 'digits only'],
+    ['+1', 'digits only'],
+    ['1e3', 'digits only'],
+    ['99999999999999999999999', 'larger than 999,999,999'],
+    ['1000000000', 'larger than 999,999,999'],
+    ['x/../../y', 'digits only'],
+    ['١', 'digits only'], // an Arabic-Indic one
+  ])('%s is refused (%s)', (t, why) => {
+    const e = lineNumberError(t);
+    expect(e?.code).toBe('invalid_line_number');
+    expect(e?.message).toContain(why);
+  });
+});
+
+describe('key values: nothing invisible, nothing too long', () => {
+  it.each(['INV-3', 'G 24131', 'Müller & Söhne', 'BW/77120', '請求書-7', 'x'.repeat(255)])('%j is accepted', (t) =>
+    expect(keyError('invoice_number', t)).toBeUndefined(),
+  );
+  it.each([
+    ['INV-\u200b3', 'U+200B ZERO WIDTH SPACE at position 5'],
+    ['INV-3\u202e', 'U+202E RIGHT-TO-LEFT OVERRIDE at position 6'],
+    ['\ufeffINV-3', 'U+FEFF'],
+    ['INV\u00003', 'U+0000 NUL at position 4'],
+    ['INV\t3', 'U+0009 TAB'],
+    ['INV\u00a03', 'U+00A0 NO-BREAK SPACE'],
+    ['INV\u30003', 'U+3000 IDEOGRAPHIC SPACE'],
+    ['INV-\ud8003', 'U+D800 half of a surrogate pair'],
+    ['IN\u00adV', 'U+00AD SOFT HYPHEN'],
+    ['A\u3164B', 'U+3164'],
+    ['INV-\ufffd', 'U+FFFD REPLACEMENT CHARACTER'],
+    ['A\ue000B', 'U+E000'],
+  ])('%j is refused: %s', (t, named) => {
+    const e = keyError('invoice_number', t);
+    expect(e?.code).toBe('invalid_character');
+    expect(e?.message).toContain(named);
+  });
+  it('a 256-character value is too long', () => {
+    expect(keyError('vendor', 'v'.repeat(256))?.message).toBe('vendor is 256 characters long; at most 255 are accepted');
+  });
+});
+
+describe('amounts a double keeps exactly', () => {
+  it.each(['0', '0.01', '999999999999.99', '-999999999999.999', '123456789012.345', '0.000000000000001'])('%s is accepted', (t) =>
+    expect(parseCell('total_amount', t)).not.toHaveProperty('code'),
+  );
+  it.each([
+    ['12345678901234567.89', 'too large'],
+    ['1000000000000', 'too large'],
+    ['1234567890.1234567', '17 significant digits'],
+    ['0.1000000000000000055511151231257827', 'significant digits'],
+  ])('%s is refused (%s)', (t, why) => {
+    const e = parseCell('total_amount', t) as { code: string; message: string };
+    expect(e.code).toBe('amount_out_of_range');
+    expect(e.message).toContain(why);
+  });
+  it('the same bound holds for percentages', () => {
+    expect((parseCell('fund_percent', '33.33333333333333333') as { code: string }).code).toBe('amount_out_of_range');
+    expect(parseCell('fund_percent', '33.3333333333333')).toBe('33.3333333333333');
+  });
+  it('counts digits of the canonical text', () => {
+    expect(amountDigitsError('price', '-0.5', '-0.50')).toBeUndefined();
+  });
+});
