@@ -3,6 +3,7 @@
  * (`send.ts`) → report. This is the I/O edge: files, stdin, the terminal; signals and the
  * journal's lock are `send.ts`'s.
  */
+import { unsendableReason } from '../shared/header-value.js';
 import { isAbsolute, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
@@ -135,6 +136,8 @@ export function readKeyFile(path: string): string {
     throw new UsageError(`cannot read the API key file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   if (key === '') throw new UsageError(`the API key file ${path} is empty`);
+  const why = unsendableReason(key);
+  if (why !== undefined) throw new UsageError(`the API key in ${path} cannot be sent to Alma: ${why}`);
   return key;
 }
 

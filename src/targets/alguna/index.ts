@@ -6,6 +6,7 @@
  * https://alguna.com/docs/api-reference/v2/overview). `ALGUNA_API_VERSION`: the `Alguna-Version`
  * header, default 2026-04-01; empty sends none.
  */
+import { unsendableReason } from '../../shared/header-value.js';
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
 import { PROFILES } from '../profiles.js';
@@ -79,7 +80,14 @@ export function algunaKey(source: { env: 'ALGUNA_API_KEY' } | { file: string }, 
     const c = readCredentialsFile(source.file);
     const key = c['api_key'] ?? c['alguna_api_key'];
     if (!key) throw new UsageError(`the credentials file ${source.file} holds no api_key`);
-    return key;
+    return sendable(key, `the api_key in ${source.file}`);
   }
-  return env.ALGUNA_API_KEY ?? '';
+  return sendable(env.ALGUNA_API_KEY ?? '', 'ALGUNA_API_KEY');
+}
+
+/** A key that no HTTP header can carry is a configuration error (exit 2), never echoed. */
+function sendable(key: string, where: string): string {
+  const why = unsendableReason(key);
+  if (why !== undefined) throw new UsageError(`${where} cannot be sent: ${why}`);
+  return key;
 }

@@ -3,6 +3,7 @@
  * from flags, environment and the config file (`--sandbox`, `--alma-url` / `ALMA_API_URL`,
  * `--region`, `ALMA_API_KEY` / `--api-key-file`), and how it is opened. The default target.
  */
+import { unsendableReason } from '../../shared/header-value.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
 import { PROFILES } from '../profiles.js';
@@ -44,6 +45,8 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
       if ('env' in apiKeySource && !env.ALMA_API_KEY && (!o.dryRun || o.online)) {
         throw new UsageError('no API key: set ALMA_API_KEY or pass --api-key-file <path> (the key is never accepted as a flag value)');
       }
+      const why = 'env' in apiKeySource && env.ALMA_API_KEY ? unsendableReason(env.ALMA_API_KEY) : undefined;
+      if (why !== undefined && (!o.dryRun || o.online)) throw new UsageError(`ALMA_API_KEY cannot be sent to Alma: ${why}`);
       target = {
         kind: 'alma',
         baseUrl: o.region !== undefined && o.almaUrl === undefined ? undefined : almaUrl,
