@@ -3,7 +3,7 @@
  * anything is sent, naming what is wrong, never "internal error", never echoing a key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sampleSubset, world, type World } from '../helpers/sandbox.js';
 
