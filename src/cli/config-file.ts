@@ -243,6 +243,9 @@ export function applyConfigFile(raw: RawOptions, env: Record<string, string | un
     const b = BINDINGS[name];
     if (name === 'alma_url' || name === 'region') continue; // the target is decided as a whole below
     if (options[b.option] !== undefined) sources[name] = { kind: 'flag', name: b.flag };
+    // A trial in the sandbox must not overwrite the real run's reports: the file's report paths
+    // apply to real loads only (give them on the command line to keep a sandbox run's reports).
+    else if (raw.sandbox === true && (name === 'report' || name === 'report_csv' || name === 'report_html')) sources[name] = { kind: 'default' };
     else if (setEnv(env, b.env) && name !== 'api_key_file') sources[name] = { kind: 'env', name: b.env! };
     else if (s[name] !== undefined && !(name === 'api_key_file' && setEnv(env, 'ALMA_API_KEY'))) {
       // ALMA_API_KEY outranks the file's api_key_file: the environment is the higher layer.

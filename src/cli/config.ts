@@ -99,6 +99,8 @@ export interface Config {
   verbose: boolean;
   quiet: boolean;
   fsync: boolean;
+  /** When the run began (the CLI's clock): the report's `started` and the summary's duration. */
+  startedAt?: Date | undefined;
 }
 
 /**

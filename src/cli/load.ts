@@ -21,6 +21,7 @@ import type { OnlineDeps } from './preflight.js';
 import { writeFileAtomic } from '../shared/fs.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
+import { checkOutputPaths, withRunFields } from './outputs.js';
 import { stringifyJson, writeJson } from '../shared/json.js';
 import { UsageError } from '../shared/errors.js';
 
@@ -34,6 +35,8 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
   const rules = profile.rules(process.cwd());
   // A bad profile stops the run before any input file is read (exit 2, every problem listed).
   const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
+  // Every output path before anything is read or sent (exit 2, nothing sent).
+  checkOutputPaths(cfg);
   if (cfg.dryRun && cfg.online !== true && !cfg.showPayloads) return offlineDryRun(cfg, term, mapping, profile);
   const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet });
 
@@ -77,27 +80,49 @@ async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfil
   return exitCodeForReport(report, { sent: false });
 }
 
-/** `shown` (the plan and the target's profile) is needed for `--show-payloads` only. */
-export async function emitReport(cfg: Config, term: Terminal, report: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): Promise<void> {
+/**
+ * Writes the run's files and prints the report. `shown` (the plan and the target's profile) is
+ * needed for `--show-payloads` only.
+ * A file that cannot be written (checked before the run, so only if something changed since)
+ * does not hide the summary: it is printed, then the run ends with exit 2 naming the file.
+ */
+export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): Promise<void> {
+  const report = withRunFields(bare, cfg, cfg.startedAt ?? new Date(), new Date());
+  const failures: string[] = [];
+  const attempt = async (what: () => unknown): Promise<void> => {
+    try {
+      await what();
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      failures.push(err.message);
+    }
+  };
   if (cfg.rejectsPath !== undefined) {
     const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
-    await writeRejects(report, { path: cfg.rejectsPath, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet });
+    await attempt(() => writeRejects(report, { path: cfg.rejectsPath!, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet }));
   }
   if (cfg.reportPath) {
-    try {
-      // In pieces, like --json: the same text as JSON.stringify(report, null, 2) (report documents
-      // are plain data), without one string of the whole report.
-      writeFileAtomic(cfg.reportPath, (write) => {
-        writeJson(report, 2, write, { plain: true });
-        write('\n');
-      });
-    } catch (err) {
-      // A path mistake (a directory, a missing or read-only folder), not a bug: exit 2. The journal
-      // already holds what was done, so a re-run sends nothing and only writes the file.
-      throw new UsageError(`cannot write the report to ${cfg.reportPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
+    await attempt(() => {
+      try {
+        // In pieces, like --json: the same text as JSON.stringify(report, null, 2) (report documents
+        // are plain data), without one string of the whole report.
+        writeFileAtomic(cfg.reportPath!, (write) => {
+          writeJson(report, 2, write, { plain: true });
+          write('\n');
+        });
+      } catch (err) {
+        // A path mistake (a directory, a missing or read-only folder), not a bug: exit 2. The journal
+        // already holds what was done, so a re-run sends nothing and only writes the file.
+        throw new UsageError(`cannot write the report to ${cfg.reportPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+    });
   }
-  writeReportFiles(cfg, report);
+  await attempt(() => writeReportFiles(cfg, report));
+  printReport(cfg, term, report, shown);
+  if (failures.length > 0) throw new UsageError(failures.join('\n'));
+}
+
+function printReport(cfg: Config, term: Terminal, report: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): void {
   if (cfg.json) {
     const doc = cfg.showPayloads && shown !== undefined ? withPayloads(report, shown.plan, shown.profile) : report;
     // In pieces: the report of a million-row file is 100+ MB of JSON.

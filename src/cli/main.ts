@@ -4,7 +4,6 @@
  * stdout/stderr and the exit code touched.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import { exitCodeForError } from './exit.js';
 import { runLoad } from './load.js';
 import { terminal } from './terminal.js';
@@ -16,7 +15,7 @@ import { ApiError, UsageError } from '../shared/errors.js';
 import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
 import { ACTIONS } from './target-options.js';
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { version } from './version.js';
 
 const EXAMPLES = `
 Examples:
@@ -190,9 +189,10 @@ function addLifecycleCommands(program: Command): void {
 
 export async function main(argv: string[]): Promise<number> {
   const term = terminal(process.env);
+  const startedAt = new Date();
   const program = buildProgram(
     (files, opts) =>
-      runLoad(resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), terminal(process.env, opts.color === false)),
+      runLoad({ ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), startedAt }, terminal(process.env, opts.color === false)),
     // Loaded on demand, like the sending half of runLoad: the servers are not needed to check a file.
     async (opts) => (await import('./sandbox-command.js')).runSandboxCommand(opts, term),
   );

@@ -11,7 +11,7 @@ import type { Problem } from '../domain/problem.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
 import { explainAlert } from './alerts.js';
-import { summaryLine, plainStyle } from './human.js';
+import { formatDuration, summaryLine, plainStyle } from './human.js';
 
 export interface HtmlOptions {
   /** When the run ended; shown in the heading. Absent in tests that compare whole pages. */
@@ -197,7 +197,7 @@ function cards(report: ReportDocument): string {
   ];
   const items = counts.filter(([, n]) => n > 0).map(([k, n]) => `<div class="card ${k}" data-count="${k}"><b>${n}</b><span>${esc(STATUS_TEXT[k])}</span></div>`);
   items.unshift(`<div class="card"><b>${s.invoices}</b><span>invoices</span></div>`, `<div class="card"><b>${s.lines}</b><span>lines</span></div>`);
-  if (!report.dry_run) items.push(`<div class="card"><b>${s.requests}</b><span>requests to ${esc(report.target)}</span></div>`);
+  if (!report.dry_run) items.push(`<div class="card"><b>${s.requests}</b><span>requests to ${esc(report.sandbox === true ? `${report.target} sandbox` : report.target)}</span></div>`);
   return `<div class="cards">${items.join('')}</div>`;
 }
 
@@ -208,11 +208,15 @@ const formatDate = (d: Date): string =>
 export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): string {
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   const sentence = summaryLine(report, problems, plainStyle);
-  const target = report.target === 'alma' ? 'Alma' : report.target;
-  const title = report.dry_run ? 'Invoice check (dry run)' : `Invoice load into ${target}`;
+  const system = report.target === 'alma' ? 'Alma' : report.target;
+  // A trial run must not pass for a production one when the page is forwarded.
+  const target = report.sandbox === true ? `the ${system} sandbox` : system;
+  const title = report.dry_run ? `Invoice check (dry run${report.sandbox === true ? ', sandbox' : ''})` : `Invoice load into ${target}`;
   const meta = [
     opts.generatedAt ? formatDate(opts.generatedAt) : '',
     opts.files && opts.files.length > 0 ? `files: ${opts.files.map((f) => `<code>${esc(f)}</code>`).join(', ')}` : '',
+    report.duration_s !== undefined ? `took ${esc(formatDuration(report.duration_s))}` : '',
+    report.version !== undefined ? `invoice-load ${esc(report.version)}` : '',
   ].filter(Boolean);
   const s = report.summary;
   const allGood = !report.dry_run && !report.stopped && s.failed === 0 && s.invalid === 0 && s.in_review === 0;

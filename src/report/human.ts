@@ -181,8 +181,21 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   const probs = errors + warnings > 0 ? ` (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})` : '';
   const tail = report.dry_run
     ? report.preflight !== undefined
-      ? ` Dry run: nothing was written (${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${report.target}).`
+      ? ` Dry run: nothing was written (${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${targetName(report)}).`
       : ' Dry run: nothing was sent.'
-    : ` ${s.requests} request${s.requests === 1 ? '' : 's'} to ${report.target}.`;
+    : ` ${s.requests} request${s.requests === 1 ? '' : 's'} to ${targetName(report)}${report.duration_s !== undefined ? ` in ${formatDuration(report.duration_s)}` : ''}.`;
   return `${counts}: ${parts.join(', ') || 'nothing to do'}${probs}.${tail}`;
+}
+
+/** The target as a person reads it: `alma`, or `the alma sandbox` for an embedded sandbox. */
+export const targetName = (report: Pick<ReportDocument, 'target' | 'sandbox'>): string => (report.sandbox === true ? `the ${report.target} sandbox` : report.target);
+
+/** Seconds as `4.2 s`, `3 min 05 s`, `1 h 02 min`. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(sec).padStart(2, '0')} s`;
 }

@@ -62,6 +62,8 @@ export interface ReportSummary {
 
 export interface ReportDocument {
   target: string;
+  /** True when the run went to an embedded sandbox, not a real system (set by the CLI). */
+  sandbox?: boolean | undefined;
   /** A batch action instead of a load (`cancel`, `reactivate`: Exsited); `loaded` then means done. */
   action?: string | undefined;
   dry_run: boolean;
@@ -72,6 +74,12 @@ export interface ReportDocument {
   preflight?: PreflightReport | undefined;
   issues: Problem[];
   invoices: ReportInvoice[];
+  /** The run, set by the CLI: the tool's version, start and end (ISO 8601), seconds, the input files. */
+  version?: string | undefined;
+  started?: string | undefined;
+  finished?: string | undefined;
+  duration_s?: number | undefined;
+  inputs?: { file: string; format: string; sheet?: string; bytes?: number }[] | undefined;
 }
 
 export interface ReportInput {

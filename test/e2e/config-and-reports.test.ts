@@ -126,7 +126,7 @@ describe('reports and the terminal', () => {
     writeFileSync(join(cwd, 'file'), '');
     const res = await runCli(['--dry-run', '--report-html', 'file/r.html', SAMPLE], { cwd });
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/cannot write the HTML report to .*file\/r\.html: (ENOTDIR|EEXIST)/);
+    expect(res.stderr).toMatch(/cannot write --report-html .*file\/r\.html: a part of the path is a file, not a folder; nothing was sent/);
   });
 
   it('--quiet prints the summary line alone after a clean load, and no progress', async () => {
@@ -135,7 +135,7 @@ describe('reports and the terminal', () => {
     expect(res.code, res.stderr).toBe(0);
     // no progress of ours (a Node runtime warning, should one appear, is not the CLI's to hide)
     expect(res.stderr).not.toMatch(/^\[\d\/7\]|loading into|resuming|journal:/m);
-    expect(res.stdout.trim()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma\.$/);
+    expect(res.stdout.trim()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\.$/);
   });
 
   it('--quiet still shows every error of an invalid file', async () => {

@@ -1,0 +1,85 @@
+/**
+ * The run's outputs: every output path checked before the first request (exit 2, nothing sent),
+ * a sandbox run labelled in every report and kept away from the config file's report paths, and
+ * the report's run fields (started, finished, duration_s, version, inputs).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { world, type World } from '../helpers/sandbox.js';
+import type { ReportDocument } from '../../src/report/report.js';
+
+const SAMPLE = join(ROOT, 'fixtures/sample-batch.csv');
+let w: World | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+const tempDir = (): string => (dir = mkdtempSync(join(tmpdir(), 'invoice-load-outputs-')));
+
+describe('output paths are checked before the first request', () => {
+  it('an unwritable --report-csv stops a real load with exit 2 and nothing sent, naming every bad path', async () => {
+    w = await world();
+    const blocker = join(w.dir, 'hostname');
+    writeFileSync(blocker, 'x');
+    const res = await w.load(['--report-csv', join(blocker, 'r.csv'), '--rejects', join(blocker, 'rej.csv'), '--report', w.dir, SAMPLE]);
+    expect(res.code).toBe(2);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+    expect(res.stderr).toContain('nothing was sent');
+    expect(res.stderr).toContain(`--report-csv ${join(blocker, 'r.csv')}: a part of the path is a file, not a folder`);
+    expect(res.stderr).toContain(`--rejects ${join(blocker, 'rej.csv')}: a part of the path is a file, not a folder`);
+    expect(res.stderr).toContain(`--report ${w.dir}: it is a folder`);
+  });
+});
+
+describe('a sandbox run says so', () => {
+  it('in the JSON (sandbox: true), the HTML title and the summary; the config file\'s report paths are not used', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'invoice-load.config.json'), JSON.stringify({ report_html: 'real/last-load.html', report_csv: 'real/last-load.csv' }));
+    const env = { INVOICE_LOAD_STATE_DIR: join(cwd, 'state') };
+    const html = join(cwd, 'trial.html');
+    const res = await runCli(['--sandbox', '--json', '--rate', '200', '--report-html', html, SAMPLE], { cwd, env });
+    expect(res.code, res.stderr).toBe(0);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.sandbox).toBe(true);
+    expect(readFileSync(html, 'utf8')).toContain('<h1>Invoice load into the Alma sandbox</h1>');
+    // The file's paths are for real loads: a trial does not overwrite them.
+    expect(existsSync(join(cwd, 'real/last-load.html'))).toBe(false);
+    expect(existsSync(join(cwd, 'real/last-load.csv'))).toBe(false);
+    const human = await runCli(['--sandbox', SAMPLE], { cwd, env });
+    expect(human.stdout).toMatch(/0 requests to the alma sandbox in \d+\.\d s\.\n$/);
+    const cfg = await runCli(['config', '--sandbox', '--json'], { cwd, env });
+    const settings = (JSON.parse(cfg.stdout) as { settings: Record<string, { value: unknown }> }).settings;
+    expect(settings.report_html!.value).toBeNull();
+  });
+
+  it('a real load is not labelled a sandbox run', async () => {
+    w = await world();
+    const res = await w.load([SAMPLE]);
+    expect(res.report!.sandbox).toBe(false);
+  });
+});
+
+describe('the report says when, how long, which version and which inputs', () => {
+  it('started, finished, duration_s, version and inputs', async () => {
+    w = await world();
+    const before = Date.now();
+    const res = await w.load([SAMPLE]);
+    const r = res.report!;
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(r.version).toBe(version);
+    const started = Date.parse(r.started!);
+    const finished = Date.parse(r.finished!);
+    expect(started).toBeGreaterThanOrEqual(before - 1000);
+    expect(finished).toBeGreaterThanOrEqual(started);
+    expect(r.duration_s).toBeCloseTo((finished - started) / 1000, 0);
+    expect(r.inputs).toEqual([{ file: SAMPLE, format: 'csv', bytes: readFileSync(SAMPLE).length }]);
+    // Before the invoices, so a reader of a large report finds them first.
+    expect(Object.keys(r).slice(0, 7)).toEqual(['target', 'sandbox', 'version', 'started', 'finished', 'duration_s', 'inputs']);
+  });
+});
