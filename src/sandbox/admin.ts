@@ -9,18 +9,19 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { InvoiceRec } from './records.js';
-import type { FaultConfig, SandboxConfig, SandboxStateDump, StateInvoice } from './types.js';
+import type { FaultConfig, SandboxConfig, StateInvoice } from './types.js';
 
-export interface AdminOps {
-  state(): SandboxStateDump;
+/** What the admin API drives; every sandbox (Alma's, and each sibling's) answers the same four requests. */
+export interface AdminOps<P = Partial<SandboxConfig>> {
+  state(): unknown;
   setFaults(config: FaultConfig): void;
   faults(): FaultConfig;
-  configure(patch: Partial<SandboxConfig>): void;
-  config(): SandboxConfig;
+  configure(patch: P): void;
+  config(): unknown;
   reset(): void;
 }
 
-export function handleAdmin(method: string, what: string, raw: string, res: ServerResponse, ops: AdminOps): void {
+export function handleAdmin<P>(method: string, what: string, raw: string, res: ServerResponse, ops: AdminOps<P>): void {
   const reply = (status: number, body: unknown): void => {
     res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' });
     res.end(JSON.stringify(body));
@@ -35,7 +36,7 @@ export function handleAdmin(method: string, what: string, raw: string, res: Serv
         ops.setFaults(body as FaultConfig);
         return reply(200, { ok: true, faults: ops.faults() });
       case 'POST config':
-        ops.configure(body as Partial<SandboxConfig>);
+        ops.configure(body as P);
         return reply(200, { ok: true, config: ops.config() });
       case 'POST reset':
         ops.reset();

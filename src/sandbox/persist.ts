@@ -3,8 +3,8 @@
  * invoices survive between runs. Whole-state JSON, written atomically (temp file + rename)
  * after every change: cheap for demo-sized data, and a kill never leaves a torn file.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../shared/fs.js';
 import type { PersistedState } from './records.js';
 
 /** The saved state, or undefined when the file does not exist. A foreign or broken file throws. */
@@ -30,8 +30,13 @@ export function loadState(path: string): PersistedState | undefined {
 }
 
 export function saveState(path: string, state: PersistedState): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state));
-  renameSync(tmp, path);
+  saveJson(path, state);
+}
+
+/**
+ * Every sandbox's state file, written whole and atomically (shared/fs.ts) without fsync: a
+ * demo's state is not worth a disk flush per request, and a kill still leaves a whole file.
+ */
+export function saveJson(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value), { fsync: false });
 }

@@ -5,8 +5,7 @@
  * Order of checks for an API request: auth (401 XML) → daily threshold → per-second threshold
  * (429, not applied) → pending processing settles → fault decision → apply → fault after → answer.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJson, stringifyJson, type JsonValue } from '../shared/json.js';
 import {
   AlmaError,
@@ -20,6 +19,7 @@ import {
   type RenderContext,
 } from './alma-shapes.js';
 import { handleAdmin, stateInvoice } from './admin.js';
+import { ADMIN_PREFIX, Connections, faultAfter, faultBefore, listen, readBody } from './http.js';
 import { Catalog } from './catalog.js';
 import { applyConfigPatch, DEFAULT_CONFIG, DEFAULT_RANDOM_SEED, parseConfigPatch, parseFaultConfig } from './config.js';
 import { BUSINESS_ERRORS, FaultEngine, mulberry32 } from './faults.js';
@@ -34,7 +34,6 @@ import type { FaultConfig, FaultKind, SandboxConfig, SandboxHandle, SandboxOptio
 export type { FaultConfig, FaultKind, FaultRule, SandboxConfig, SandboxHandle, SandboxOptions, SandboxStateDump } from './types.js';
 
 const API_PREFIX = '/almaws/v1';
-const ADMIN_PREFIX = '/_sandbox/';
 // Room for an 8 MiB attachment, base64 in JSON (a third larger).
 const MAX_BODY = 16 * 1024 * 1024;
 const CONFIG_KEYS = Object.keys(DEFAULT_CONFIG) as (keyof SandboxConfig)[];
@@ -100,20 +99,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     indexLagMs: () => config.indexLagMs,
   };
 
-  // ---- connection bookkeeping, so close() ends everything at once ---------------------------
-  const sockets = new Set<Socket>();
-  const waits = new Map<NodeJS.Timeout, () => void>();
-  let closing = false;
-  const sleep = (ms: number): Promise<void> =>
-    ms <= 0 || closing
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          const t = setTimeout(() => {
-            waits.delete(t);
-            resolve();
-          }, ms);
-          waits.set(t, resolve);
-        });
+  // ---- connection bookkeeping, so close() ends everything at once (http.ts) ----------------
+  const conns = new Connections();
 
   // ---- answers ------------------------------------------------------------------------------
   const baseHeaders = (): Record<string, string> => ({
@@ -122,7 +109,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     'X-Exl-Api-Remaining': String(daily.remaining(now())),
   });
   const write = async (res: ServerResponse, status: number, text: string, type: string, extra: Record<string, string> = {}): Promise<void> => {
-    await sleep(config.latencyMs);
+    await conns.sleep(config.latencyMs);
     if (res.destroyed || res.writableEnded) return;
     res.writeHead(status, { 'Content-Type': type, ...baseHeaders(), ...extra });
     res.end(text);
@@ -144,23 +131,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       : {};
     return json(res, 429, errorBody4xx(e.code, e.message, tracking.next(now())), extra);
   };
-  const drop = (req: IncomingMessage): void => {
-    req.socket.destroy();
-  };
-  /** `timeout` fault: never answer; destroy the connection after timeoutHoldMs (or at close()). */
-  const hold = (req: IncomingMessage): void => {
-    const sock = req.socket;
-    const t = setTimeout(() => {
-      waits.delete(t);
-      sock.destroy();
-    }, config.timeoutHoldMs);
-    waits.set(t, () => sock.destroy());
-    sock.once('close', () => {
-      clearTimeout(t);
-      waits.delete(t);
-    });
-  };
-
   const authorized = (req: IncomingMessage, url: URL): boolean => {
     if (apiKeys === undefined) return true;
     const m = /^apikey\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -209,13 +179,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     const kind: FaultKind | undefined = step === undefined ? undefined : faults.decide(step, route.subject(body));
     if (kind !== undefined && step !== undefined) {
       log(`sandbox: fault ${kind} on ${method} ${url.pathname} (${step})`);
-      if (kind === 'throttle') return tooMany(res, 'injected');
-      if (kind === 'error_before') return error500(res);
-      if (kind === 'business') return error4xx(res, 400, BUSINESS_ERRORS[step].code, BUSINESS_ERRORS[step].message);
-      if (kind === 'drop_before') {
-        await sleep(config.latencyMs);
-        return drop(req);
-      }
+      const answered = await faultBefore(kind, step, req, conns, config.latencyMs, {
+        throttled: () => tooMany(res, 'injected'),
+        serverError: () => error500(res),
+        business: (s) => error4xx(res, 400, BUSINESS_ERRORS[s].code, BUSINESS_ERRORS[s].message),
+      });
+      if (answered) return;
     }
 
     let answer: ApiAnswer;
@@ -228,12 +197,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       persist();
     }
 
-    if (kind === 'lost_after') {
-      await sleep(config.latencyMs);
-      return drop(req);
-    }
-    if (kind === 'error_after') return error500(res);
-    if (kind === 'timeout') return hold(req);
+    if (await faultAfter(kind, req, conns, config, () => error500(res))) return;
     return json(res, answer.status, answer.body);
   };
 
@@ -274,11 +238,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   };
 
   // ---- the server -----------------------------------------------------------------------------
-  const server = createServer((req, res) => {
-    void (async () => {
+  const listening = await listen(
+    conns,
+    { port: opts.port, host, name: 'sandbox', log },
+    async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-      const raw = await readBody(req);
-      if (raw === undefined) return drop(req);
+      const body = await readBody(req, MAX_BODY);
+      if (body === undefined) return conns.drop(req);
+      const raw = body.toString('utf8');
       if (url.pathname.startsWith(ADMIN_PREFIX)) {
         return handleAdmin(req.method ?? 'GET', url.pathname.slice(ADMIN_PREFIX.length), raw, res, {
           state,
@@ -291,56 +258,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       }
       if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) return api(req, res, url, raw);
       return error4xx(res, 404, 'NOT_FOUND', `No such resource: ${req.method ?? 'GET'} ${url.pathname}`);
-    })().catch((e: unknown) => {
-      log(`sandbox: internal error: ${(e as Error).stack ?? String(e)}`);
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { 'Content-Type': 'application/json;charset=UTF-8' });
-        res.end(stringifyJson(errorBody5xx(INTERNAL_ERROR.code, INTERNAL_ERROR.message, tracking.next(now()))));
-      }
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${port}`;
-  ctx.base = `${url}${API_PREFIX}`;
-  log(`sandbox: listening on ${url}`);
-
-  const close = async (): Promise<void> => {
-    if (closing) return;
-    closing = true;
-    for (const [t, release] of waits) {
-      clearTimeout(t);
-      release();
-    }
-    waits.clear();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of sockets) s.destroy();
-    await closed;
-  };
-
-  return { url, port, close, state, configure, setFaults, reset };
-}
-
-/** The whole body as text, or undefined when it is larger than the sandbox accepts. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+    },
+    (res) => {
+      res.writeHead(500, { 'Content-Type': 'application/json;charset=UTF-8' });
+      res.end(stringifyJson(errorBody5xx(INTERNAL_ERROR.code, INTERNAL_ERROR.message, tracking.next(now()))));
+    },
+  );
+  ctx.base = `${listening.url}${API_PREFIX}`;
+  return { url: listening.url, port: listening.port, close: listening.close, state, configure, setFaults, reset };
 }

@@ -12,10 +12,11 @@
  *  - `timeout`: applied, connection held, then destroyed;
  *  - `throttle`: 429, not applied;                 - `business`: the target's 4xx refusal, not applied.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { handleAdmin } from './admin.js';
+import { ADMIN_PREFIX, Connections, faultAfter, faultBefore, listen, readBody } from './http.js';
+import { saveJson } from './persist.js';
 import { FaultEngine, type FaultSubject } from './faults.js';
 import { parseFaultConfig } from './config.js';
 import { SlidingWindow } from './throttle.js';
@@ -107,7 +108,6 @@ export interface SiblingHandle<S> {
   reset(): void;
 }
 
-const ADMIN_PREFIX = '/_sandbox/';
 const MAX_BODY = 10 * 1024 * 1024;
 
 export async function startSibling<C extends SiblingConfig, S>(
@@ -138,50 +138,19 @@ export async function startSibling<C extends SiblingConfig, S>(
     } else spec.reset();
   } else spec.reset();
   const persist = (): void => {
-    if (opts.statePath === undefined) return;
-    mkdirSync(dirname(opts.statePath), { recursive: true });
-    const tmp = `${opts.statePath}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, target: spec.name, data: spec.snapshot() }));
-    renameSync(tmp, opts.statePath);
+    if (opts.statePath !== undefined) saveJson(opts.statePath, { version: 1, target: spec.name, data: spec.snapshot() });
   };
   persist();
 
-  // ---- connections, so close() ends everything at once --------------------------------------------
-  const sockets = new Set<Socket>();
-  const waits = new Map<NodeJS.Timeout, () => void>();
-  let closing = false;
-  const sleep = (ms: number): Promise<void> =>
-    ms <= 0 || closing
-      ? Promise.resolve()
-      : new Promise((resolve) => {
-          const t = setTimeout(() => {
-            waits.delete(t);
-            resolve();
-          }, ms);
-          waits.set(t, resolve);
-        });
+  // ---- connections, so close() ends everything at once (http.ts) -------------------------------
+  const conns = new Connections();
   const send = async (res: ServerResponse, a: SiblingAnswer): Promise<void> => {
-    await sleep(config.latencyMs);
+    await conns.sleep(config.latencyMs);
     if (res.destroyed || res.writableEnded) return;
     const isText = typeof a.body === 'string';
     const payload = a.body === undefined ? '' : isText ? (a.body as string) : JSON.stringify(a.body);
     res.writeHead(a.status, { ...(a.body !== undefined ? { 'Content-Type': isText ? 'text/plain;charset=UTF-8' : 'application/json;charset=UTF-8' } : {}), ...a.headers });
     res.end(payload);
-  };
-  const drop = (req: IncomingMessage): void => {
-    req.socket.destroy();
-  };
-  const hold = (req: IncomingMessage): void => {
-    const sock = req.socket;
-    const t = setTimeout(() => {
-      waits.delete(t);
-      sock.destroy();
-    }, config.timeoutHoldMs);
-    waits.set(t, () => sock.destroy());
-    sock.once('close', () => {
-      clearTimeout(t);
-      waits.delete(t);
-    });
   };
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> => {
@@ -204,13 +173,12 @@ export async function startSibling<C extends SiblingConfig, S>(
     const kind: FaultKind | undefined = step === undefined ? undefined : faults.decide(step, r.subject());
     if (kind !== undefined && step !== undefined) {
       log(`sandbox ${spec.name}: fault ${kind} on ${method} ${url.pathname} (${step})`);
-      if (kind === 'throttle') return send(res, spec.throttled());
-      if (kind === 'error_before') return send(res, spec.serverError(false));
-      if (kind === 'business') return send(res, spec.business(step));
-      if (kind === 'drop_before') {
-        await sleep(config.latencyMs);
-        return drop(req);
-      }
+      const answered = await faultBefore(kind, step, req, conns, config.latencyMs, {
+        throttled: () => send(res, spec.throttled()),
+        serverError: () => send(res, spec.serverError(false)),
+        business: (s) => send(res, spec.business(s)),
+      });
+      if (answered) return;
     }
     let answer: SiblingAnswer;
     try {
@@ -218,12 +186,7 @@ export async function startSibling<C extends SiblingConfig, S>(
     } finally {
       if (method !== 'GET') persist();
     }
-    if (kind === 'lost_after') {
-      await sleep(config.latencyMs);
-      return drop(req);
-    }
-    if (kind === 'error_after') return send(res, spec.serverError(true));
-    if (kind === 'timeout') return hold(req);
+    if (await faultAfter(kind, req, conns, config, () => send(res, spec.serverError(true)))) return;
     return send(res, answer);
   };
 
@@ -241,92 +204,32 @@ export async function startSibling<C extends SiblingConfig, S>(
     requests = {};
   };
 
-  const admin = (method: string, what: string, raw: string, res: ServerResponse): void => {
-    const reply = (status: number, body: unknown): void => {
-      res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' });
-      res.end(JSON.stringify(body));
-    };
-    try {
-      const body: unknown = raw.trim() === '' ? {} : JSON.parse(raw);
-      switch (`${method} ${what}`) {
-        case 'GET state':
-          return reply(200, state());
-        case 'POST faults':
-          setFaults(body as FaultConfig);
-          return reply(200, { ok: true, faults: faults.current() });
-        case 'POST config':
-          configure(body as Record<string, unknown>);
-          return reply(200, { ok: true, config });
-        case 'POST reset':
-          reset();
-          return reply(200, { ok: true });
-        default:
-          return reply(404, { error: `unknown sandbox admin request ${method} /_sandbox/${what}` });
-      }
-    } catch (e) {
-      return reply(400, { error: (e as Error).message });
-    }
-  };
-
-  const server = createServer((req, res) => {
-    void (async () => {
+  const listening = await listen(
+    conns,
+    { port: opts.port, host: opts.host, name: `sandbox ${spec.name}`, log },
+    async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-      const body = await readBody(req);
-      if (body === undefined) return drop(req);
-      if (url.pathname.startsWith(ADMIN_PREFIX)) return admin(req.method ?? 'GET', url.pathname.slice(ADMIN_PREFIX.length), body.toString('utf8'), res);
+      const body = await readBody(req, MAX_BODY);
+      if (body === undefined) return conns.drop(req);
+      if (url.pathname.startsWith(ADMIN_PREFIX)) {
+        return handleAdmin<Record<string, unknown>>(req.method ?? 'GET', url.pathname.slice(ADMIN_PREFIX.length), body.toString('utf8'), res, {
+          state,
+          setFaults,
+          faults: () => faults.current(),
+          configure,
+          config: () => config,
+          reset,
+        });
+      }
       if (spec.prefix === '' || url.pathname === spec.prefix || url.pathname.startsWith(`${spec.prefix}/`)) return api(req, res, url, body);
       return send(res, spec.notFound(req.method ?? 'GET', url.pathname));
-    })().catch((e: unknown) => {
-      log(`sandbox ${spec.name}: internal error: ${(e as Error).stack ?? String(e)}`);
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(500, { 'Content-Type': 'text/plain' });
-        res.end('sandbox internal error');
-      }
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${port}`;
-  log(`sandbox ${spec.name}: listening on ${url}`);
-
-  const close = async (): Promise<void> => {
-    if (closing) return;
-    closing = true;
-    for (const [t, release] of waits) {
-      clearTimeout(t);
-      release();
-    }
-    waits.clear();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of sockets) s.destroy();
-    await closed;
-  };
-
-  return { url, port, close, state, configure, setFaults, reset };
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
+    },
+    (res) => {
+      res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('sandbox internal error');
+    },
+  );
+  return { url: listening.url, port: listening.port, close: listening.close, state, configure, setFaults, reset };
 }
 
 /** A non-negative number from a config patch, or the current value; throws naming the field. */

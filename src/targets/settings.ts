@@ -1,12 +1,13 @@
 /**
  * Helpers every target's `settings` and `open` share: the URL check, the Alma flags another
- * target refuses, the sandbox's state file, and the credentials file. Credentials come from the
+ * target refuses, the sandbox's state file, the credentials file, and the opened target. Credentials come from the
  * environment or a file, never a flag value, and are never printed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../shared/errors.js';
-import type { TargetFlags } from './definition.js';
+import type { OpenedTarget, OpenRun, TargetFlags } from './definition.js';
+import type { Target } from './target.js';
 
 /** An API URL: http(s), no credentials, query or fragment (those would end up in logs). */
 export function checkUrl(url: string, name: string): void {
@@ -85,4 +86,34 @@ export function readCredentialsFile(path: string, names: readonly string[] = [])
   }
   if (Object.keys(out).length === 0) out['api_key'] = t; // a bare key (Alguna)
   return out;
+}
+
+/** A target's embedded sandbox started in-process for a run: its URL, the journal's identity for it, and its closing. */
+export async function startRunSandbox(
+  name: string,
+  label: string,
+  statePath: string,
+  start: (opts: { port: number; statePath: string }) => Promise<{ url: string; close(): Promise<void> }>,
+  run: Pick<OpenRun, 'info'>,
+): Promise<{ url: string; endpoint: string; close(): Promise<void> }> {
+  const sandbox = await start({ port: 0, statePath });
+  run.info(`loading into the embedded ${label} sandbox (state in ${statePath})`);
+  // A new port each run: the sandbox's identity is its state file.
+  return { url: sandbox.url, endpoint: `sandbox-${name}:${statePath}`, close: () => sandbox.close() };
+}
+
+/** The opened target of a run: `endpoint` (a sandbox's) over the target's own; closing closes the sandbox after it. */
+export function openedTarget(
+  target: Target & { requestCount(): number; close(): Promise<void> },
+  sandbox?: { endpoint: string; close(): Promise<void> } | undefined,
+): OpenedTarget {
+  return {
+    target,
+    endpoint: sandbox?.endpoint ?? target.endpoint,
+    requestCount: () => target.requestCount(),
+    close: async () => {
+      await target.close();
+      await sandbox?.close();
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
 import { PROFILES } from '../profiles.js';
 import type { TargetDefinition } from '../definition.js';
-import { apiUrl, readCredentialsFile, refuseAlmaFlags, sandboxStatePath } from '../settings.js';
+import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 
 export type AlgunaSettings =
   | { kind: 'alguna'; baseUrl?: string | undefined; apiKey: { env: 'ALGUNA_API_KEY' } | { file: string }; apiVersion?: string | undefined }
@@ -37,30 +37,12 @@ export const ALGUNA: TargetDefinition<AlgunaSettings> = {
 
   async open(settings, run) {
     const { createAlgunaTarget } = await import('./target.js');
-    let endpoint: string | undefined;
-    let close = async (): Promise<void> => undefined;
-    let target;
     if (settings.kind === 'sandbox') {
       const { startAlgunaSandbox } = await import('../../sandbox/alguna.js');
-      const sandbox = await startAlgunaSandbox({ port: 0, statePath: settings.statePath });
-      close = () => sandbox.close();
-      // A new port each run: the sandbox's identity is its state file.
-      endpoint = `sandbox-alguna:${settings.statePath}`;
-      run.info(`loading into the embedded Alguna sandbox (state in ${settings.statePath})`);
-      target = createAlgunaTarget({ ...run.transport, baseUrl: sandbox.url, apiKey: 'sandbox' });
-    } else {
-      target = createAlgunaTarget({ ...run.transport, baseUrl: settings.baseUrl, apiKey: algunaKey(settings.apiKey, run.env), apiVersion: settings.apiVersion });
+      const sandbox = await startRunSandbox('alguna', 'Alguna', settings.statePath, startAlgunaSandbox, run);
+      return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: sandbox.url, apiKey: 'sandbox' }), sandbox);
     }
-    const opened = target;
-    return {
-      target: opened,
-      endpoint: endpoint ?? opened.endpoint,
-      requestCount: () => opened.requestCount(),
-      close: async () => {
-        await opened.close();
-        await close();
-      },
-    };
+    return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: settings.baseUrl, apiKey: algunaKey(settings.apiKey, run.env), apiVersion: settings.apiVersion }));
   },
 
   async serveSandbox(o) {

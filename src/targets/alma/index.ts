@@ -8,6 +8,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
 import { PROFILES } from '../profiles.js';
 import type { OpenRun, TargetDefinition } from '../definition.js';
+import { openedTarget } from '../settings.js';
 import type { AlmaRegion } from './regions.js';
 
 export type AlmaSettings =
@@ -68,16 +69,8 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
     const { createAlmaTarget } = await import('./target.js');
     const where = await almaPlace(settings, run, 'load');
     const alma = createAlmaTarget({ ...run.transport, ...where.client });
-    return {
-      target: alma,
-      // The in-process sandbox listens on a new port each run; its identity is its state file.
-      endpoint: settings.kind === 'sandbox' ? `sandbox:${settings.statePath}` : alma.endpoint,
-      requestCount: () => alma.requestCount(),
-      close: async () => {
-        await alma.close();
-        await where.close();
-      },
-    };
+    // The in-process sandbox listens on a new port each run; its identity is its state file.
+    return openedTarget(alma, { endpoint: settings.kind === 'sandbox' ? `sandbox:${settings.statePath}` : alma.endpoint, close: where.close });
   },
 
   async serveSandbox(o) {

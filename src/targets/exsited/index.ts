@@ -11,7 +11,7 @@ import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
 import { PROFILES } from '../profiles.js';
 import type { RunAction, TargetDefinition, TargetProfile } from '../definition.js';
-import { apiUrl, readCredentialsFile, refuseAlmaFlags, sandboxStatePath } from '../settings.js';
+import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 import type { ExsitedCredentials } from './client.js';
 import type { ExsitedAction } from './target.js';
 import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION } from './paths.js';
@@ -63,31 +63,14 @@ export const EXSITED: TargetDefinition<ExsitedSettings> = {
 
   async open(settings, run) {
     const { createExsitedTarget } = await import('./target.js');
-    let endpoint: string | undefined;
-    let close = async (): Promise<void> => undefined;
-    let target;
+    const action = exsitedAction(run.action);
     if (settings.kind === 'sandbox') {
       const { startExsitedSandbox } = await import('../../sandbox/exsited.js');
-      const sandbox = await startExsitedSandbox({ port: 0, statePath: settings.statePath });
-      close = () => sandbox.close();
-      // A new port each run: the sandbox's identity is its state file.
-      endpoint = `sandbox-exsited:${settings.statePath}`;
-      run.info(`loading into the embedded Exsited sandbox (state in ${settings.statePath})`);
-      target = createExsitedTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CLIENT, action: exsitedAction(run.action) });
-    } else {
-      const credentials = exsitedCredentials(settings.credentials, run.env);
-      target = createExsitedTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, apiVersion: settings.apiVersion, action: exsitedAction(run.action) });
+      const sandbox = await startRunSandbox('exsited', 'Exsited', settings.statePath, startExsitedSandbox, run);
+      return openedTarget(createExsitedTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CLIENT, action }), sandbox);
     }
-    const opened = target;
-    return {
-      target: opened,
-      endpoint: endpoint ?? opened.endpoint,
-      requestCount: () => opened.requestCount(),
-      close: async () => {
-        await opened.close();
-        await close();
-      },
-    };
+    const credentials = exsitedCredentials(settings.credentials, run.env);
+    return openedTarget(createExsitedTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, apiVersion: settings.apiVersion, action }));
   },
 
   async serveSandbox(o) {
