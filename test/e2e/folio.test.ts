@@ -3,7 +3,7 @@
  * command, re-runs, a lost journal, `--no-approve`, the dry run with `--online`, credentials
  * from a file, and a fault of each kind at each step — every invoice, line and approval once.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,6 +75,10 @@ describe('load into FOLIO', () => {
     expectFolioOnce(state, report);
     expect(report.summary.requests).toBe(state.counters.requestsTotal);
     expect(res.stdout + res.stderr).not.toContain(PASSWORD);
+    // Nor in the journal, the lock or the report file.
+    const files = readdirSync(w.dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    expect(files.length).toBeGreaterThan(1);
+    for (const f of files) expect(readFileSync(join(f.parentPath, f.name), 'utf8'), f.name).not.toContain(PASSWORD);
     const again = await w.load([SAMPLE]);
     expect(again.report!.summary).toMatchObject({ already_loaded: 4, requests: 0 });
   });
