@@ -17,6 +17,8 @@ export interface ProgressOptions {
   /** How messages name the target (default `Alma`), and its words for statuses (an Exsited cancel is "cancelled"). */
   targetLabel?: string | undefined;
   statusWords?: Record<string, string> | undefined;
+  /** The clock (ms), injected for tests; default Date.now. */
+  now?: (() => number) | undefined;
 }
 
 export interface Progress {
@@ -34,24 +36,63 @@ const STATUS_WORD: Record<string, string> = {
   not_started: 'not started',
 };
 
+/** `m:ss`, or `h:mm:ss` from an hour on. */
+export function clockDuration(ms: number): string {
+  const t = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = String(t % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/**
+ * Elapsed time, pace and time left for `done` of `total` invoices, `startDone` of which were
+ * done before this run began: the pace is this run's, and time left is only guessed once an
+ * invoice has finished (`estimating` before).
+ */
+export function timeText(elapsedMs: number, done: number, total: number, startDone: number): string {
+  const finished = done - startDone;
+  const parts = [`${clockDuration(elapsedMs)} elapsed`];
+  if (finished > 0 && elapsedMs > 0) {
+    const perSecond = finished / (elapsedMs / 1000);
+    parts.push(perSecond >= 1 ? `${perSecond.toFixed(1)} invoices/s` : `${(perSecond * 60).toFixed(1)} invoices/min`);
+    if (done < total) parts.push(`about ${clockDuration(((total - done) / perSecond) * 1000)} left`);
+  } else if (done < total) parts.push('time left: estimating');
+  return parts.join(' · ');
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
 export function createProgress(o: ProgressOptions): Progress {
+  const now = o.now ?? Date.now;
   let spinner: Ora | undefined;
+  let ticker: ReturnType<typeof setInterval> | undefined;
   let total = 0;
   let done = 0;
+  let startDone = 0;
+  let startedAt = now();
   let requests = 0;
   let remaining: number | undefined;
+  let current: string | undefined;
+  // Plain lines (a cron log) start with the local time of day.
+  const stamp = (line: string): string => {
+    if (o.interactive) return line;
+    const d = new Date(now());
+    return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${line}`;
+  };
   const write = (line: string): void => {
     if (spinner?.isSpinning) {
       spinner.clear();
       o.stream.write(line + '\n');
       spinner.render();
     } else {
-      o.stream.write(line + '\n');
+      o.stream.write(stamp(line) + '\n');
     }
   };
-  const spinText = (current?: string): string => {
+  const spinText = (step?: string): string => {
+    if (step !== undefined) current = step;
     const left = remaining !== undefined ? ` · ${remaining.toLocaleString('en-US')} API calls left today` : '';
-    return `${done}/${total} invoices · ${requests} requests${left}${current ? ` · ${current}` : ''}`;
+    return `${done}/${total} invoices · ${requests} requests · ${timeText(now() - startedAt, done, total, startDone)}${left}${current ? ` · ${current}` : ''}`;
   };
   return {
     onEvent(e) {
@@ -61,10 +102,17 @@ export function createProgress(o: ProgressOptions): Progress {
         case 'start':
           total = e.invoices;
           done = e.alreadyDone;
+          startDone = e.alreadyDone;
+          startedAt = now();
           if (e.resumed) write(`resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run`);
           if (o.interactive) {
             // discardStdin would put stdin in raw mode and swallow Ctrl-C (ora docs); keep signals working
             spinner = ora({ text: spinText(), stream: o.stream, discardStdin: false }).start();
+            // The clock moves between events too: a long wait for Alma still shows time passing.
+            ticker = setInterval(() => {
+              if (spinner) spinner.text = spinText();
+            }, 1000);
+            ticker.unref();
           }
           break;
         case 'step':
@@ -83,6 +131,7 @@ export function createProgress(o: ProgressOptions): Progress {
           break;
         case 'invoice': {
           done = Math.max(done, e.done);
+          current = undefined;
           const r = e.result;
           if (r.status === 'already_loaded' && e.done === 0 && !o.verbose) break; // listed in the summary
           const word = o.statusWords?.[r.status] ?? STATUS_WORD[r.status] ?? r.status;
@@ -122,6 +171,8 @@ export function createProgress(o: ProgressOptions): Progress {
       if (!o.quiet) write(line);
     },
     stop() {
+      if (ticker !== undefined) clearInterval(ticker);
+      ticker = undefined;
       spinner?.stop();
       spinner = undefined;
     },

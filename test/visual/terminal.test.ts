@@ -102,7 +102,10 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     expect(exitOf(mid)).toBeUndefined(); // really mid-run
     expect(mid).toMatch(SGR);
     expect(mid).toMatch(/\x1b\[36m[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/); // ora draws its frame in cyan
-    expect(mid).toMatch(/\d\/7 invoices · \d+ requests/);
+    expect(mid).toMatch(/\d\/7 invoices · \d+ requests · \d+:\d\d elapsed/);
+    // Once an invoice has finished: the pace and the time left, while the load still runs.
+    const timed = await waitFor((x) => /\d+:\d\d elapsed · [\d.]+ invoices\/(s|min) · about \d+:\d\d left/.test(x), 'elapsed time and time left');
+    expect(exitOf(timed)).toBeUndefined();
 
     const end = await waitFor((x) => exitOf(x) !== undefined, 'the end of the load', 30_000);
     expect(exitOf(end)).toBe(0);
@@ -145,7 +148,7 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     expect(exitOf(end)).toBe(0);
     expect(end).not.toMatch(SPINNER);
     expect(end).not.toMatch(SGR);
-    expect(end).toMatch(/^\[7\/7\] /m);
+    expect(end).toMatch(/^\d\d:\d\d:\d\d \[7\/7\] /m);
     expect(end).toContain('7 invoices, 14 lines: 6 loaded, 1 in review.');
   }, 60_000);
 });
@@ -168,7 +171,7 @@ describe('through pipes (as cron runs it)', () => {
       expect(out).not.toMatch(ANY_ESCAPE);
       expect(out).not.toMatch(SPINNER);
     }
-    expect(stderr.trimEnd().split('\n').filter((l) => /^\[\d\/7\] /.test(l))).toHaveLength(7);
+    expect(stderr.trimEnd().split('\n').filter((l) => /^\d\d:\d\d:\d\d \[\d\/7\] /.test(l))).toHaveLength(7);
     expect(stdout).toMatch(/^loaded +GOBI +G-24118 +\d{15,} +3 +Waiting to be Sent$/m);
     expect(stdout.trimEnd().split('\n').pop()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\.$/);
   }, 60_000);
