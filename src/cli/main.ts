@@ -4,7 +4,7 @@
  * stdout/stderr and the exit code touched.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { exitCodeForError } from './exit.js';
+import { exitCodeForError, pathError } from './exit.js';
 import { runLoad } from './load.js';
 import { terminal } from './terminal.js';
 import { addConfigCommand, runConfigCommand } from './config-command.js';
@@ -213,7 +213,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
+  } catch (caught) {
+    const err = pathError(caught) ?? caught;
     const code = exitCodeForError(err);
     if (err instanceof CommanderError) return code; // commander already printed its one-line message
     if (err instanceof UsageError) {

@@ -146,6 +146,13 @@ const REASONS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'permission denied',
   EISDIR: 'it is a directory',
+  ELOOP: 'too many symbolic links (a link that points back to itself?)',
+  ENXIO: 'it cannot be opened as a file (a socket, or a device nothing is attached to)',
+  ENAMETOOLONG: 'the path (or one of its names) is too long for the file system',
+  EMFILE: 'too many files are open',
+  ENFILE: 'too many files are open',
+  ENODEV: 'no such device',
+  EIO: 'an input/output error from the device',
 };
 
 /** Opens a file for `readRecords`; a file that cannot be read is a usage error (exit 2). */

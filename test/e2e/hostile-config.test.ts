@@ -3,7 +3,9 @@
  * anything is sent, naming what is wrong, never "internal error", never echoing a key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { runCli } from '../helpers/cli.js';
 import { join } from 'node:path';
 import { sampleSubset, world, type World } from '../helpers/sandbox.js';
 
@@ -44,5 +46,44 @@ describe('a key that can never be sent is a configuration error (item 8)', () =>
     expect(r.stderr + r.stdout).not.toContain(SECRET);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(requests()).toBe(before);
+  });
+});
+
+describe('an operating-system error on a path the user gave is exit 2 with one line (item 4)', () => {
+  let server: Server | undefined;
+  afterAll(() => server?.close());
+
+  const oneLine = (r: { code: number | null; stderr: string }, path: string, reason: RegExp): void => {
+    expect(r.code, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(path);
+    expect(lines[0]).toMatch(reason);
+    expect(r.stderr).not.toMatch(/internal error|This is a bug/);
+  };
+
+  it('a symbolic link loop (ELOOP)', async () => {
+    const loop = join(w.dir, 'loop.csv');
+    symlinkSync(loop, loop);
+    oneLine(await runCli(['--dry-run', loop]), loop, /too many symbolic links/);
+  });
+
+  it('a socket (ENXIO)', async () => {
+    const sock = join(w.dir, 'batch.sock');
+    server = createServer();
+    await new Promise<void>((resolve) => server!.listen(sock, resolve));
+    oneLine(await runCli(['--dry-run', sock]), sock, /cannot be opened as a file/);
+  });
+
+  it('a 5,000-character path (ENAMETOOLONG)', async () => {
+    const long = join(w.dir, `${'n'.repeat(5000)}.csv`);
+    oneLine(await runCli(['--dry-run', long]), long, /too long/);
+  });
+
+  it('--state-dir pointing at a regular file (ENOTDIR)', async () => {
+    const notDir = join(w.dir, 'state-is-a-file');
+    writeFileSync(notDir, 'x');
+    const r = await w.load([file], { stateDir: notDir });
+    oneLine(r, notDir, /is a file, not a folder/);
   });
 });
