@@ -10,6 +10,12 @@
  *    spreadsheet treats as a formula — `=`, `+`, `-`, `@`, tab (0x09) and carriage return
  *    (0x0D) — and recommends prefixing such a cell with a single quote, which spreadsheets
  *    take as "text" and do not show. (OWASP ASVS 5.0 V1.2.10 asks the same.)
+ *  - Identifiers a spreadsheet would change. Opening a CSV, Excel and LibreOffice turn a cell of
+ *    digits into a number (a 17-digit Alma id loses its last digits beyond 15 significant ones,
+ *    `00123` loses its zeros) and `03-04` into a date. Ids, invoice numbers, vendor codes and
+ *    error codes made only of digits and number or date punctuation are written as the text
+ *    formula `="00123"`, which both keep as text (test/report/libreoffice.test.ts converts such a
+ *    report with LibreOffice and reads the cells back). Amounts stay numbers, to sum.
  *  - Encoding. A UTF-8 byte order mark, so Excel does not read "Harrassowitz Verlagsbuchhandlung
  *    München" as Windows-1252; CRLF line ends as RFC 4180 writes them.
  */
@@ -41,6 +47,16 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 /** Neutralises a cell a spreadsheet would evaluate (OWASP CSV Injection): prefix `'`. */
 export function defuseCell(value: string): string {
   return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+}
+
+/** Columns of identifiers: never numbers or dates, whatever they look like. */
+const TEXT_COLUMNS: ReadonlySet<string> = new Set(['vendor', 'number', 'alma_id', 'error_code', 'tracking_id']);
+/** Only digits and number or date punctuation (`00123`, `2025-03-04`, `1.234,5`), or exponent form (`12E3`). */
+const CONVERTIBLE = /^(?=.*\d)[\d\s.,/:+\-]+$|^\d+(\.\d+)?[eE][+-]?\d+$/;
+
+/** A cell of a text column as a spreadsheet must keep it: `="00123"` where it would be converted. */
+export function keepText(value: string): string {
+  return CONVERTIBLE.test(value) ? `="${value.replace(/"/g, '""')}"` : defuseCell(value);
 }
 
 /** RFC 4180 §2.6–2.7: quote a field holding a comma, quote, CR or LF; double the quotes inside. */
@@ -110,11 +126,10 @@ export function invoiceCells(inv: ReportInvoice): Record<(typeof CSV_COLUMNS)[nu
 }
 
 export function renderCsv(report: ReportDocument): string {
-  const line = (cells: readonly string[]): string => cells.map((c) => quoteCell(defuseCell(c))).join(',');
-  const out = [line(CSV_COLUMNS)];
+  const out = [CSV_COLUMNS.map((c) => quoteCell(defuseCell(c))).join(',')];
   for (const inv of report.invoices) {
     const cells = invoiceCells(inv);
-    out.push(line(CSV_COLUMNS.map((c) => cells[c])));
+    out.push(CSV_COLUMNS.map((c) => quoteCell(TEXT_COLUMNS.has(c) ? keepText(cells[c]) : defuseCell(cells[c]))).join(','));
   }
   return '\uFEFF' + out.join('\r\n') + '\r\n';
 }
