@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { handleAdmin, type AdminOps } from './admin.js';
 import type { FaultKind, FaultStep, SandboxLogger } from './types.js';
 
 /** Paths under this prefix are the admin/test API (admin.ts), never the emulated one. */
@@ -87,6 +88,25 @@ export async function readBody(req: IncomingMessage, max: number): Promise<Buffe
     chunks.push(b);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * One request: the body read whole (too large: the connection is dropped), `/_sandbox/` to the
+ * admin API (admin.ts), anything else to the target's `api`.
+ */
+export async function dispatch<P>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  conns: Connections,
+  maxBody: number,
+  admin: AdminOps<P>,
+  api: (url: URL, body: Buffer) => Promise<void>,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+  const body = await readBody(req, maxBody);
+  if (body === undefined) return conns.drop(req);
+  if (url.pathname.startsWith(ADMIN_PREFIX)) return handleAdmin(req.method ?? 'GET', url.pathname.slice(ADMIN_PREFIX.length), body.toString('utf8'), res, admin);
+  return api(url, body);
 }
 
 export interface Listening {

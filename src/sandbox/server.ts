@@ -18,8 +18,8 @@ import {
   UNAUTHORIZED_XML,
   type RenderContext,
 } from './alma-shapes.js';
-import { handleAdmin, stateInvoice } from './admin.js';
-import { ADMIN_PREFIX, Connections, faultAfter, faultBefore, listen, readBody } from './http.js';
+import { stateInvoice } from './admin.js';
+import { Connections, dispatch, faultAfter, faultBefore, listen } from './http.js';
 import { Catalog } from './catalog.js';
 import { applyConfigPatch, DEFAULT_CONFIG, DEFAULT_RANDOM_SEED, parseConfigPatch, parseFaultConfig } from './config.js';
 import { BUSINESS_ERRORS, FaultEngine, mulberry32 } from './faults.js';
@@ -241,24 +241,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const listening = await listen(
     conns,
     { port: opts.port, host, name: 'sandbox', log },
-    async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-      const body = await readBody(req, MAX_BODY);
-      if (body === undefined) return conns.drop(req);
-      const raw = body.toString('utf8');
-      if (url.pathname.startsWith(ADMIN_PREFIX)) {
-        return handleAdmin(req.method ?? 'GET', url.pathname.slice(ADMIN_PREFIX.length), raw, res, {
-          state,
-          setFaults,
-          faults: () => faults.current(),
-          configure,
-          config: () => config,
-          reset,
-        });
-      }
-      if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) return api(req, res, url, raw);
-      return error4xx(res, 404, 'NOT_FOUND', `No such resource: ${req.method ?? 'GET'} ${url.pathname}`);
-    },
+    (req, res) =>
+      dispatch(req, res, conns, MAX_BODY, { state, setFaults, faults: () => faults.current(), configure, config: () => config, reset }, async (url, body) => {
+        if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) return api(req, res, url, body.toString('utf8'));
+        return error4xx(res, 404, 'NOT_FOUND', `No such resource: ${req.method ?? 'GET'} ${url.pathname}`);
+      }),
     (res) => {
       res.writeHead(500, { 'Content-Type': 'application/json;charset=UTF-8' });
       res.end(stringifyJson(errorBody5xx(INTERNAL_ERROR.code, INTERNAL_ERROR.message, tracking.next(now()))));

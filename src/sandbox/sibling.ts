@@ -14,8 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { handleAdmin } from './admin.js';
-import { ADMIN_PREFIX, Connections, faultAfter, faultBefore, listen, readBody } from './http.js';
+import { Connections, dispatch, faultAfter, faultBefore, listen } from './http.js';
 import { saveJson } from './persist.js';
 import { FaultEngine, type FaultSubject } from './faults.js';
 import { parseFaultConfig } from './config.js';
@@ -207,23 +206,11 @@ export async function startSibling<C extends SiblingConfig, S>(
   const listening = await listen(
     conns,
     { port: opts.port, host: opts.host, name: `sandbox ${spec.name}`, log },
-    async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-      const body = await readBody(req, MAX_BODY);
-      if (body === undefined) return conns.drop(req);
-      if (url.pathname.startsWith(ADMIN_PREFIX)) {
-        return handleAdmin<Record<string, unknown>>(req.method ?? 'GET', url.pathname.slice(ADMIN_PREFIX.length), body.toString('utf8'), res, {
-          state,
-          setFaults,
-          faults: () => faults.current(),
-          configure,
-          config: () => config,
-          reset,
-        });
-      }
-      if (spec.prefix === '' || url.pathname === spec.prefix || url.pathname.startsWith(`${spec.prefix}/`)) return api(req, res, url, body);
-      return send(res, spec.notFound(req.method ?? 'GET', url.pathname));
-    },
+    (req, res) =>
+      dispatch<Record<string, unknown>>(req, res, conns, MAX_BODY, { state, setFaults, faults: () => faults.current(), configure, config: () => config, reset }, async (url, body) => {
+        if (spec.prefix === '' || url.pathname === spec.prefix || url.pathname.startsWith(`${spec.prefix}/`)) return api(req, res, url, body);
+        return send(res, spec.notFound(req.method ?? 'GET', url.pathname));
+      }),
     (res) => {
       res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end('sandbox internal error');
