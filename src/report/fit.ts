@@ -16,10 +16,16 @@ const MIN_LAST = 16;
  */
 export function fitLastColumn(rows: string[][], width: number, gap = 2): Map<number, string> {
   const cut = new Map<number, string>();
-  const columns = Math.max(0, ...rows.map((r) => r.length));
+  // Loops, not Math.max(...rows): a million rows spread into one call overflow the stack.
+  let columns = 0;
+  for (const r of rows) columns = Math.max(columns, r.length);
   if (columns === 0 || !Number.isFinite(width) || width <= 0) return cut;
   let before = 0;
-  for (let i = 0; i < columns - 1; i++) before += Math.max(0, ...rows.map((r) => [...(r[i] ?? '')].length)) + gap;
+  for (let i = 0; i < columns - 1; i++) {
+    let widest = 0;
+    for (const r of rows) widest = Math.max(widest, [...(r[i] ?? '')].length);
+    before += widest + gap;
+  }
   const room = width - before;
   if (room < MIN_LAST) return cut;
   rows.forEach((r, ri) => {

@@ -172,7 +172,12 @@ function problemsSection(report: ReportDocument): string {
   const problems: Problem[] = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   if (problems.length === 0) return '';
   const byFile = new Map<string, Problem[]>();
-  for (const p of problems) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
+  for (const p of problems) {
+    // Pushed, not copied per problem: a copy each time is quadratic in a file's problems.
+    let list = byFile.get(p.file);
+    if (list === undefined) byFile.set(p.file, (list = []));
+    list.push(p);
+  }
   const tables = [...byFile].map(([file, list]) => {
     const rows = [...list]
       .sort((a, b) => (a.row ?? 0) - (b.row ?? 0))

@@ -145,18 +145,22 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     colours.push(colourStatus(inv.status, style));
   }
   const cut = opts.width !== undefined ? fitLastColumn(rows, opts.width) : new Map<number, string>();
-  if (shown.length > 0) out.push(...table(rows, style, colours));
-  if (cut.size > 0) out.push('', ...[...cut].map(([ri, full]) => `${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`));
+  // Appended line by line: spreading a million lines into one push overflows the call stack.
+  if (shown.length > 0) for (const line of table(rows, style, colours)) out.push(line);
+  if (cut.size > 0) {
+    out.push('');
+    for (const [ri, full] of cut) out.push(`${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`);
+  }
 
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   const listed = opts.quiet ? problems.filter((p) => p.severity === 'error') : problems;
   if (listed.length > 0) {
     out.push('');
-    out.push(...renderProblems(listed, style));
+    for (const line of renderProblems(listed, style)) out.push(line);
   }
   if (report.preflight !== undefined) {
     out.push('');
-    out.push(...renderPreflight(report.preflight, style));
+    for (const line of renderPreflight(report.preflight, style)) out.push(line);
   }
   out.push('');
   out.push(summaryLine(report, problems, style));
