@@ -92,11 +92,11 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
 
     const rows = exportRows(full.map((s) => s.raw));
     writeFileAtomic(output, format === 'csv' ? toCsv(rows) : toJsonRows(rows));
-    // Durable now: only from here may an invoice be marked.
-    for (const s of full) {
-      if (!journal.state({ vendor: s.vendor, number: s.number }).ops.has(IN_FILE)) {
-        journal.append({ t: 'op', vendor: s.vendor, number: s.number, op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus });
-      }
+    // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
+    // without marks carries nothing over to the next run.
+    const toJournal = o.markInErp ? full.filter((s) => !journal.state({ vendor: s.vendor, number: s.number }).ops.has(IN_FILE)) : [];
+    for (const s of toJournal) {
+      journal.append({ t: 'op', vendor: s.vendor, number: s.number, op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus });
     }
     if (!o.markInErp) {
       const doc = report(full.map((s) => base(s, 'exported')), true);
