@@ -99,7 +99,7 @@ if (parts.has('dry')) {
     ratio: r2(median(rounds.map((r) => r.ratio))),
     bestRatio: r2(Math.min(...rounds.map((r) => r.ratio))),
     peakRssMb: Math.round(Math.max(...rounds.map((r) => r.dryRssMb))),
-    targets: { ratio: 2.0, peakRssMb: 1024 },
+    targets: { ratio: 1.25, peakRssMb: 400 },
   };
 }
 
