@@ -87,3 +87,32 @@ describe('an operating-system error on a path the user gave is exit 2 with one l
     oneLine(r, notDir, /is a file, not a folder/);
   });
 });
+
+describe('smaller hostile inputs: duplicate JSON keys, encodings (item 9)', () => {
+  const dryRun = async (name: string, content: string | Buffer) => {
+    const path = join(w.dir, name);
+    writeFileSync(path, content);
+    return { path, ...(await runCli(['--dry-run', path])) };
+  };
+
+  it('a key twice in one JSON object is an error naming the key, not the last value silently', async () => {
+    const r = await dryRun('dup.json', '[{"invoice_number": "D-1", "vendor": "ACME",\n  "vendor": "OTHER", "invoice_date": "2025-03-03", "total_amount": "1"}]');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('row 2: error JSON error on line 2, column 3: the key "vendor" appears twice in one object');
+    expect(r.stdout).toContain('[duplicate_key]');
+  });
+
+  it('UTF-16LE without a byte-order mark: the hint is --encoding utf-16le', async () => {
+    const r = await dryRun('u16le.csv', Buffer.from('invoice_number,vendor\nA,B\n', 'utf16le'));
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('run again with --encoding utf-16le [invalid_encoding]');
+  });
+
+  it('UTF-16BE with its byte-order mark: not the windows-1252 advice', async () => {
+    const le = Buffer.from('\ufeffinvoice_number,vendor\nA,B\n', 'utf16le');
+    const r = await dryRun('u16be.csv', Buffer.from(le).swap16());
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('UTF-16BE byte-order mark');
+    expect(r.stdout).not.toContain('windows-1252');
+  });
+});
