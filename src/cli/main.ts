@@ -47,7 +47,7 @@ Examples:
     $ invoice-load --config /etc/invoice-load/config.json nightly/*.csv
 
 Exit codes: 0 all loaded · 1 internal error · 2 usage or configuration · 3 invalid input, nothing sent ·
-4 some invoices failed (re-run the same command to finish them) · 5 API key refused · 130 interrupted.
+4 some invoices failed (the summary says what to do: fix the file, or re-run the same command) · 5 API key refused · 130 interrupted.
 `;
 
 export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Promise<number>, onSandbox: (opts: Record<string, string | boolean | undefined>) => Promise<number>): Command {

@@ -5,6 +5,8 @@
  */
 import type { Problem } from '../domain/problem.js';
 import { placeOf } from '../input/record.js';
+import { formatRows } from './csv.js';
+import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
 import { fitLastColumn } from './fit.js';
 import { renderPreflight } from './preflight.js';
@@ -162,6 +164,8 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     out.push('');
     for (const line of renderPreflight(report.preflight, style)) out.push(line);
   }
+  const groups = groupFailures(report);
+  if (groups.length > 0) out.push('', ...renderFailures(groups, style));
   out.push('');
   out.push(summaryLine(report, problems, style));
   return out.join('\n') + '\n';
@@ -189,6 +193,26 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
       : ' Dry run: nothing was sent.'
     : ` ${s.requests} request${s.requests === 1 ? '' : 's'} to ${targetName(report)}${report.duration_s !== undefined ? ` in ${formatDuration(report.duration_s)}` : ''}.`;
   return `${counts}: ${parts.join(', ') || 'nothing to do'}${probs}.${tail}`;
+}
+
+/**
+ * Failed invoices, one group per identical failure: how many, the step and Alma's code and
+ * words, what it means and the fix (for the codes the loader knows), the rows; then what to do
+ * next, by the kind of failure.
+ */
+export function renderFailures(groups: readonly FailureGroup[], style: Style): string[] {
+  const out: string[] = [style.bold(`Failures (${groups.reduce((n, g) => n + g.invoices.length, 0)} invoices):`)];
+  for (const g of groups) {
+    const n = g.invoices.length;
+    const which = n === 1 ? `${safe(g.invoices[0]!.vendor)} ${safe(g.invoices[0]!.number)}` : `${n} invoices`;
+    out.push(`  ${style.red(which)}: ${g.step} ${safe(g.code)} ${safe(g.message)}${g.kind === 'transient' ? ' (transient)' : ''}`);
+    if (g.explanation !== undefined) out.push(`    means: ${g.explanation.means}`, `    fix: ${g.explanation.fix}`);
+    const rows = formatRows(g.rows.slice(0, 12));
+    out.push(`    rows: ${safe(rows)}${g.rows.length > 12 ? `, … (${g.rows.length} rows)` : ''}`);
+  }
+  const advice = failureAdvice(groups);
+  if (advice !== undefined) out.push(style.yellow(advice));
+  return out;
 }
 
 /** The target as a person reads it: `alma`, or `the alma sandbox` for an embedded sandbox. */

@@ -1,0 +1,84 @@
+/**
+ * Failed invoices grouped by what went wrong — pure. Identical failures (same step, same code)
+ * are one group, with a plain explanation and a fix for each Alma error code the loader knows,
+ * and the kind of failure: a business refusal (Alma said no: the file or Alma's setup must
+ * change) or a transient one (a timeout, a lost connection, a 5xx: running the same command
+ * again finishes it). Codes and messages: Ex Libris' Acquisitions API reference for
+ * POST /acq/invoices and its lines (https://developers.exlibrisgroup.com/alma/apis/acq/), see
+ * docs/alma.md.
+ */
+import type { Provenance } from '../input/record.js';
+import type { ReportDocument, ReportError, ReportInvoice } from './report.js';
+
+export type FailureKind = 'business' | 'transient';
+
+export interface FailureGroup {
+  step: ReportError['step'];
+  code: string;
+  message: string;
+  kind: FailureKind;
+  invoices: ReportInvoice[];
+  rows: Provenance[];
+  explanation?: { means: string; fix: string } | undefined;
+}
+
+/** What Alma's error codes mean and what to do, in plain words. */
+export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
+  '60233': { means: 'the invoice has no number', fix: 'fill invoice_number' },
+  '60234': { means: 'the invoice has no date', fix: 'fill invoice_date (YYYY-MM-DD)' },
+  '60235': { means: 'the invoice has no total amount', fix: 'fill total_amount' },
+  '60236': { means: "the currency is not in Alma's currency list", fix: 'use an ISO currency code your Alma has active (e.g. USD, EUR)' },
+  '60237': { means: "the vendor account is not one of this vendor's accounts in Alma", fix: "use the account code shown on the vendor's record in Alma (Acquisitions > Vendors > Accounts)" },
+  '60238': { means: 'the payment method is not in Alma\'s PaymentMethod code table', fix: 'use a payment method code Alma lists (e.g. ACCOUNTINGDEPARTMENT, CREDITCARD, BANKTRANSFER)' },
+  '60242': { means: 'the vendor is not a material supplier in Alma', fix: "mark the vendor as a material supplier in Alma, or use the supplier's own vendor code" },
+  '60243': { means: "the vendor does not accept the invoice's currency", fix: "use one of the vendor's currencies, or add the currency to the vendor in Alma" },
+  '60246': { means: 'the owner is not a library or institution code Alma knows', fix: 'use the code of the library that owns the invoice' },
+  '60247': { means: "the line type is not in Alma's InvoiceLinesTypes code table", fix: 'use REGULAR, or another line type your Alma lists' },
+  '60248': { means: 'the PO line of an invoice line was not found in Alma', fix: 'check the po_line value against the PO line numbers in Alma (POL-…)' },
+  '60249': { means: 'the line is for a subscription (a continuous PO line) and Alma needs its period', fix: 'fill subscription_from_date and subscription_to_date on those lines' },
+  '60251': { means: "a reporting code is not in Alma's reporting code table", fix: 'use a reporting code Alma lists, or leave it empty' },
+  '60252': { means: 'a percentage and an amount are both given where Alma takes one', fix: 'keep either the percentage or the amount (VAT, or the fund split)' },
+  '60253': { means: 'the VAT code is not one Alma knows', fix: 'use a VAT code from Alma, or give a VAT percentage instead' },
+  '60254': { means: "a fund code is not an active fund in Alma's current fiscal period", fix: 'use the code of an active fund (Acquisitions > Funds and Ledgers)' },
+  '60257': { means: 'a fund distribution has neither a percentage nor an amount', fix: 'fill fund_percent or fund_amount' },
+  '60260': { means: 'Alma could not start processing the invoice (its workflow)', fix: "open the invoice in Alma to see why, or run the same command again later" },
+  '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },
+};
+
+/** A business refusal: Alma answered 4xx with its own code. Anything else (5xx, timeout, network) passes. */
+export function failureKind(e: ReportError | undefined): FailureKind {
+  if (e === undefined) return 'transient';
+  const kind = (e as ReportError & { kind?: string }).kind;
+  if (kind === 'business' || kind === 'transient') return kind;
+  return e.http_status >= 400 && e.http_status < 500 && e.http_status !== 408 && e.http_status !== 429 ? 'business' : 'transient';
+}
+
+/** Failed invoices grouped by step and code, largest group first (then in input order). */
+export function groupFailures(report: ReportDocument): FailureGroup[] {
+  const groups = new Map<string, FailureGroup>();
+  for (const inv of report.invoices) {
+    if (inv.status !== 'failed') continue;
+    const e = inv.error;
+    const code = e?.code ?? 'unknown';
+    const key = `${e?.step ?? ''}\u0000${code}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { step: e?.step ?? 'create', code, message: e?.message ?? 'the invoice did not finish', kind: failureKind(e), invoices: [], rows: [], explanation: ERROR_TEXT[code] };
+      groups.set(key, g);
+    }
+    g.invoices.push(inv);
+    for (const r of inv.rows) g.rows.push(r);
+  }
+  return [...groups.values()].sort((a, b) => b.invoices.length - a.invoices.length);
+}
+
+/** What to do after a run with failures, by their kinds. */
+export function failureAdvice(groups: readonly FailureGroup[]): string | undefined {
+  if (groups.length === 0) return undefined;
+  const business = groups.some((g) => g.kind === 'business');
+  const transient = groups.some((g) => g.kind === 'transient');
+  const fix = 'fix the file (or the setting in Alma) as each group says and load it again — --rejects <file> writes just those rows, with the reason';
+  const rerun = (which: string): string => `run the same command again to finish ${which}: the journal resumes them, nothing is sent twice`;
+  if (business && transient) return `Next: ${fix}; ${rerun('the others')}.`;
+  return business ? `Next: ${fix}. Running the same command again would be refused the same way.` : `Next: ${rerun('them')}.`;
+}

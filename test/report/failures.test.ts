@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { failureAdvice, failureKind, groupFailures } from '../../src/report/failures.js';
+import { plainStyle, renderHuman } from '../../src/report/human.js';
+import type { ReportDocument, ReportInvoice } from '../../src/report/report.js';
+
+const failed = (number: string, row: number, error: ReportInvoice['error']): ReportInvoice => ({
+  vendor: 'GOBI', number, status: 'failed', alerts: [], lines: [], issues: [], rows: [{ file: 'b.csv', row }], error,
+});
+const refusal = { step: 'lines' as const, http_status: 400, code: '60249', message: 'Invoice line subscription from/to dates not found.', tracking_id: 'E01-1' };
+const timeout = { step: 'create' as const, http_status: 0, code: 'timeout', message: 'no answer within 30 s' };
+const doc = (invoices: ReportInvoice[]): ReportDocument => ({
+  target: 'alma', dry_run: false, issues: [], invoices,
+  summary: { invoices: invoices.length, loaded: 0, in_review: 0, failed: invoices.length, invalid: 0, already_loaded: 0, planned: 0, lines: 0, requests: 9 },
+});
+
+describe('failures grouped with what to do', () => {
+  it('identical failures are one group with the plain explanation, fix and rows; a transient one is its own', () => {
+    const report = doc([failed('A', 2, refusal), failed('B', 3, refusal), failed('C', 4, timeout), failed('D', 7, refusal)]);
+    const groups = groupFailures(report);
+    expect(groups.map((g) => [g.code, g.kind, g.invoices.length])).toEqual([
+      ['60249', 'business', 3],
+      ['timeout', 'transient', 1],
+    ]);
+    const text = renderHuman(report, plainStyle, {});
+    expect(text).toContain('Failures (4 invoices):');
+    expect(text).toContain('  3 invoices: lines 60249 Invoice line subscription from/to dates not found.');
+    expect(text).toContain('    fix: fill subscription_from_date and subscription_to_date on those lines');
+    expect(text).toContain('    rows: b.csv:2-3,7');
+    expect(text).toContain('  GOBI C: create timeout no answer within 30 s (transient)');
+    expect(text).toMatch(/Next: fix the file .*--rejects.*; run the same command again to finish the others/);
+    // One line for the group, not one per invoice
+    expect(text.split('\n').filter((l) => l.includes('60249')).length).toBeLessThanOrEqual(4);
+  });
+
+  it('the advice follows the kind: refusals need the file fixed, transient failures a re-run', () => {
+    expect(failureAdvice(groupFailures(doc([failed('A', 2, refusal)])))).toMatch(/^Next: fix the file.*Running the same command again would be refused the same way\.$/);
+    expect(failureAdvice(groupFailures(doc([failed('A', 2, timeout)])))).toBe('Next: run the same command again to finish them: the journal resumes them, nothing is sent twice.');
+    expect(failureKind({ step: 'create', http_status: 503, code: 'x', message: '' })).toBe('transient');
+    expect(failureKind({ step: 'create', http_status: 429, code: 'PER_SECOND_THRESHOLD', message: '' })).toBe('transient');
+  });
+});
