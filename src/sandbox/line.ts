@@ -18,12 +18,19 @@ export function buildLine(cat: Catalog, inv: InvoiceRec, body: JsonValue | undef
   const polNumber = text(field(b, 'po_line')) ?? '';
   const pol = polNumber === '' ? undefined : cat.poLines.get(polNumber);
   if (polNumber !== '' && !pol) throw refuse('60248', "Invoice line's PO Line not found.");
+  // A PO line that is finished, of another vendor or in another currency cannot take the line.
+  // Alma's code for these is not documented; the sandbox answers 60248 for each
+  // (docs/alma.md#what-the-preflight-predicts), which is what the preflight predicts.
+  if (pol && (pol.status === 'CLOSED' || pol.status === 'CANCELLED')) throw refuse('60248', `Invoice line's PO Line not found: ${pol.number} is ${pol.status.toLowerCase()}.`);
+  if (pol && pol.vendor !== inv.vendor) throw refuse('60248', `Invoice line's PO Line not found: ${pol.number} belongs to vendor ${pol.vendor}.`);
+  if (pol && pol.currency !== inv.currency) throw refuse('60248', `Invoice line's PO Line not found: ${pol.number} is in ${pol.currency}, the invoice in ${inv.currency}.`);
   // check_subscription_date_overlap defaults to true and then makes the dates mandatory for a
   // continuous POL (XSD-LINE).
   const checkOverlap = bool(field(b, 'check_subscription_date_overlap'), true);
   const subFrom = date(field(b, 'subscription_from_date'), 'subscription_from_date') ?? null;
   const subTo = date(field(b, 'subscription_to_date'), 'subscription_to_date') ?? null;
-  if (pol && cat.isContinuous(pol) && checkOverlap && (subFrom === null || subTo === null)) {
+  const info = text(field(b, 'additional_info')) ?? '';
+  if (pol && cat.isContinuous(pol) && checkOverlap && (subFrom === null || subTo === null) && info === '') {
     throw refuse('60249', 'Invoice line subscription from/to dates not found.');
   }
   const reporting = (

@@ -342,6 +342,9 @@ export class Store {
     for (const l of inv.lines) {
       const pol = l.poLine === '' ? undefined : this.cat.poLines.get(l.poLine);
       if (pol && !new D(pol.price).eq(l.price)) alerts.add('DIFF_PRICE_THAN_POLINE');
+      // DIFFERENT_VENDOR_ACCOUNT (sample 01): the invoice's account is not the PO line's.
+      const polAccount = pol?.vendor_account;
+      if (pol && polAccount !== undefined && polAccount !== '' && inv.vendorAccount !== '' && polAccount !== inv.vendorAccount) alerts.add('DIFFERENT_VENDOR_ACCOUNT');
     }
     inv.alerts = [...alerts].filter((a) => a in ALERTS).sort();
     inv.settleAt = null;

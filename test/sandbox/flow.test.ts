@@ -142,11 +142,17 @@ describe('create → lines → process → poll', () => {
     const id = await createInvoice(s, 'T-7', { total_amount: 1250 });
     const bare = await call(s, 'POST', `/acq/invoices/${id}/lines`, { body: { po_line: 'POL-1004' } });
     expect(bare.json).toMatchObject({ price: 22.5, quantity: 2, total_price: 45, fund_distribution: [{ fund_code: { value: 'HIST' }, percent: 100, amount: 45 }] });
-    const cont = await call(s, 'POST', `/acq/invoices/${id}/lines`, { body: { po_line: 'POL-1010' } });
+    // POL-1010 is EBSCO's continuous subscription: a GOBI invoice cannot take it at all.
+    expect(errorCode(await call(s, 'POST', `/acq/invoices/${id}/lines`, { body: { po_line: 'POL-1010' } }))).toBe('60248');
+    const ebsco = await createInvoice(s, 'T-7E', { vendor: { value: 'EBSCO' }, vendor_account: 'EBSCO-SUB', total_amount: 1250 });
+    const cont = await call(s, 'POST', `/acq/invoices/${ebsco}/lines`, { body: { po_line: 'POL-1010' } });
     expect(errorCode(cont)).toBe('60249');
-    const noCheck = await call(s, 'POST', `/acq/invoices/${id}/lines`, { body: { po_line: 'POL-1010', check_subscription_date_overlap: false } });
+    // additional_info stands in for the dates (the rule the preflight predicts).
+    const info = await call(s, 'POST', `/acq/invoices/${ebsco}/lines`, { body: { po_line: 'POL-1010', additional_info: 'vol. 12' } });
+    expect(info.status).toBe(200);
+    const noCheck = await call(s, 'POST', `/acq/invoices/${ebsco}/lines`, { body: { po_line: 'POL-1010', check_subscription_date_overlap: false } });
     expect(noCheck.status).toBe(200);
-    const dated = await call(s, 'POST', `/acq/invoices/${id}/lines`, {
+    const dated = await call(s, 'POST', `/acq/invoices/${ebsco}/lines`, {
       body: { po_line: 'POL-1010', subscription_from_date: '2025-01-01Z', subscription_to_date: '2025-12-31' },
     });
     expect(dated.json).toMatchObject({ subscription_from_date: '2025-01-01Z', subscription_to_date: '2025-12-31Z' });

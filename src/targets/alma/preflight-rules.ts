@@ -46,6 +46,41 @@ export interface PoLineFacts {
   vendor?: string | undefined;
   vendorAccount?: string | undefined;
   status?: string | undefined;
+  /** The order type code (`PRINTED_JOURNAL_CO`, …): `_CO`/`_SO` are continuous (subscriptions, standing orders). */
+  type?: string | undefined;
+  /** `price.sum` and `price.currency` of the PO line, exact decimal text. */
+  price?: string | undefined;
+  currency?: string | undefined;
+}
+
+/**
+ * A continuous PO line (subscription or standing order): its type code ends in `_CO` or `_SO`
+ * (inferred from Alma's order type codes; docs/alma.md#inferred-not-documented).
+ */
+export const isContinuous = (type: string | undefined): boolean => type !== undefined && /_(CO|SO)$/.test(type);
+
+/**
+ * The alerts a warning predicts: the invoice will be processed and go to review with these
+ * (docs/alma.md#what-the-preflight-predicts). The report compares them with Alma's after the load.
+ */
+export const PREDICTED_ALERTS: Readonly<Record<string, string>> = {
+  po_line_other_account: 'DIFFERENT_VENDOR_ACCOUNT',
+  po_line_price: 'DIFF_PRICE_THAN_POLINE',
+};
+
+/**
+ * The alerts Alma will raise when it processes the invoice, as far as the data shows them: a line
+ * without a PO line (NOT_LINKED_LINES, sample 01), and the PO-line warnings above. Shown per
+ * invoice before the load ("will go to review: …") and compared with Alma's after it.
+ */
+export function predictedAlerts(inv: Invoice, problems: readonly Problem[]): string[] {
+  const out = new Set<string>();
+  if (inv.lines.some((l) => l.poLine === undefined || l.poLine === '')) out.add('NOT_LINKED_LINES');
+  for (const p of problems) {
+    const alert = PREDICTED_ALERTS[p.code];
+    if (alert !== undefined) out.add(alert);
+  }
+  return [...out].sort();
 }
 
 export interface CodeTableFacts {
@@ -257,8 +292,32 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
     add('po_line_other_vendor', `${name} belongs to vendor ${quote(pol.vendor)}, not ${quote(inv.key.vendor)}`);
     return out; // its account and status say nothing more about this invoice
   }
+  // Alma does not invoice a finished PO line (the sandbox answers 60248; which code Alma uses is
+  // not documented: docs/alma.md#what-the-preflight-predicts).
   if (pol.status !== undefined && FINISHED_PO_LINE.has(pol.status)) {
-    add('po_line_closed', `${name} is ${pol.status.toLowerCase()} in Alma`, 'warning');
+    add('po_line_closed', `${name} is ${pol.status.toLowerCase()} in Alma, so no invoice line can be linked to it`);
+    return out;
+  }
+  const currency = inv.header.currency;
+  if (currency !== undefined && pol.currency !== undefined && pol.currency !== '' && pol.currency !== currency) {
+    add('po_line_currency', `${name} is in ${pol.currency}, the invoice in ${currency}; Alma will not link them`);
+  }
+  // 60249 "Invoice line subscription from/to dates not found": a continuous PO line with the
+  // overlap check on (XSD-LINE: the default) needs both dates, unless additional_info is given.
+  if (isContinuous(pol.type) && line.checkSubscriptionDateOverlap !== false) {
+    const missing = [line.subscriptionFromDate === undefined ? 'subscription_from_date' : '', line.subscriptionToDate === undefined ? 'subscription_to_date' : ''].filter((c) => c !== '');
+    if (missing.length > 0 && (line.additionalInfo === undefined || line.additionalInfo === '')) {
+      out.push(
+        problem(at, 'po_line_subscription_dates', `${name} is a continuous order (${pol.type}): Alma refuses the line without ${missing.join(' and ')} (60249 "Invoice line subscription from/to dates not found")`, {
+          column: missing[0]!,
+          severity: 'error',
+        }),
+      );
+    }
+  }
+  // DIFF_PRICE_THAN_POLINE: a price other than the PO line's sends the invoice to review.
+  if (line.price !== undefined && pol.price !== undefined && !safeEquals(pol.price, line.price)) {
+    add('po_line_price', `${lineName(line)} costs ${line.price.toFixed()}, ${name} ${pol.price}: will go to review: DIFF_PRICE_THAN_POLINE`, 'warning');
   }
   // Alma's alert DIFFERENT_VENDOR_ACCOUNT sends the invoice to review (sample 01;
   // docs/alma.md#errors-error-codes-and-alerts).
@@ -266,7 +325,7 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
   if (account !== undefined && account !== '' && pol.vendorAccount !== undefined && pol.vendorAccount !== '' && pol.vendorAccount !== account) {
     add(
       'po_line_other_account',
-      `${name} is ordered on vendor account ${quote(pol.vendorAccount)}, the invoice is on ${quote(account)}; Alma will send the invoice to review (DIFFERENT_VENDOR_ACCOUNT)`,
+      `${name} is ordered on vendor account ${quote(pol.vendorAccount)}, the invoice is on ${quote(account)}: will go to review: DIFFERENT_VENDOR_ACCOUNT`,
       'warning',
     );
   }

@@ -89,6 +89,10 @@ export class AlmaFacts {
         // A plain string on the PO line, like on the invoice (rest_po_line / rest_invoice).
         vendorAccount: codeOf(v['vendor_account']),
         status: codeOf(v['status']),
+        type: codeOf(v['type']),
+        // `price: {sum, currency}` on the PO line (rest_po_line).
+        price: isJsonObject(v['price']) ? jsonText(v['price']['sum']) : undefined,
+        currency: isJsonObject(v['price']) ? codeOf(v['price']['currency']) : undefined,
       });
     });
   }
