@@ -56,6 +56,8 @@ export interface RawOptions {
   settle?: string;
   /** `--max-errors <n>`: stop taking new invoices after n business refusals in a row with the same code. */
   maxErrors?: string;
+  /** `--check default|all|none`: which of the target's read-only checks a load runs before sending. */
+  check?: string;
   verbose?: boolean;
   quiet?: boolean;
   color?: boolean;
@@ -96,6 +98,8 @@ export interface Config {
   settleMs?: number | undefined;
   /** Business refusals in a row with the same code before the run takes no new invoice; 0 = no limit. */
   maxErrors: number;
+  /** The read-only checks a load runs before the first write: within the default budget, all, or none. */
+  check: 'default' | 'all' | 'none';
   verbose: boolean;
   quiet: boolean;
   fsync: boolean;
@@ -120,6 +124,12 @@ export const DEFAULT_MAX_ERRORS = 10;
 const ENCODINGS: readonly Encoding[] = ['utf-8', 'windows-1252', 'latin1', 'utf-16le'];
 
 type NumberRule = 'above zero' | 'at least 0' | 'whole, at least 1' | 'whole, at least 0';
+
+function checkOption(value: string | undefined): Config['check'] {
+  if (value === undefined) return 'default';
+  if (value === 'default' || value === 'all' || value === 'none') return value;
+  throw new UsageError(`--check must be default, all or none, not "${value}"`);
+}
 
 function numberOption(name: string, value: string | undefined, fallback: number, rule: NumberRule): number {
   if (value === undefined) return fallback;
@@ -182,6 +192,7 @@ function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: strin
     pollTimeoutMs: numberOption('--poll-timeout', o.pollTimeout, 60, 'above zero') * 1000,
     settleMs: o.settle !== undefined ? numberOption('--settle', o.settle, 0, 'at least 0') * 1000 : undefined,
     maxErrors: numberOption('--max-errors', o.maxErrors, DEFAULT_MAX_ERRORS, 'whole, at least 0'),
+    check: checkOption(o.check),
     verbose: o.verbose ?? false,
     quiet: o.quiet ?? false,
     fsync: o.fsync ?? true,

@@ -15,6 +15,8 @@ import { createProgress } from './progress.js';
 import { exitCodeForReport } from './exit.js';
 import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
+import { applyPreflight } from '../plan/preflight.js';
+import { AuthError, DailyLimitError } from '../shared/errors.js';
 import { DEFAULT_POLL, runInvoices, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { Journal } from '../engine/journal.js';
@@ -25,7 +27,7 @@ import type { TargetEvent } from '../targets/target.js';
 import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, voidJournal, type OpenedRun } from './open-target.js';
 
-export async function load(cfg: Config, term: Terminal, plan: Plan, deps: OnlineDeps, definition: TargetDefinition, profile: TargetProfile): Promise<number> {
+export async function load(cfg: Config, term: Terminal, givenPlan: Plan, deps: OnlineDeps, definition: TargetDefinition, profile: TargetProfile): Promise<number> {
   const progress = createProgress({
     stream: process.stderr,
     interactive: term.interactive && !cfg.quiet,
@@ -55,6 +57,7 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
     process.off('SIGTERM', onSignal);
   });
 
+  let plan = givenPlan;
   let opened: OpenedRun | undefined;
   let journal: Journal | undefined;
   let outcome!: RunOutcome; // assigned in the try; an exception skips every use below
@@ -75,6 +78,7 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
     });
     const { endpoint, journalName } = opened;
     cleanups.push(() => opened?.close());
+
     const journalFile = (name: string): string => join(cfg.stateDir, 'journals', `${name}-${hash(endpoint)}-${plan.batchId}.jsonl`);
     const journalPath = journalFile(journalName);
     mkdirSync(join(cfg.stateDir, 'journals'), { recursive: true });
@@ -85,6 +89,40 @@ export async function load(cfg: Config, term: Terminal, plan: Plan, deps: Online
     journal = Journal.open({ path: journalPath, target: profile.name, endpoint, batch: plan.batchId, sync: cfg.fsync });
     cleanups.push(() => journal?.close());
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${journalPath}`));
+
+    // The target's own verdict, foreseen before the first write: the same rules as --dry-run --online.
+    // Only what this batch's journal does not already hold: a finished re-run costs no request.
+    const unsent = validInvoices(plan).filter((inv) => journal!.state(inv.key).id === undefined);
+    if (opened.check !== undefined && cfg.check !== 'none' && unsent.length > 0) {
+      const sending = unsent;
+      let checked: Awaited<ReturnType<NonNullable<OpenedRun['check']>>>;
+      try {
+        checked = await opened.check(sending, cfg.check);
+      } catch (err) {
+        // A refused key or a spent daily threshold ends the run here as it would in the engine.
+        const stoppedBy = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : undefined;
+        if (stoppedBy === undefined) throw err;
+        progress.stop();
+        process.stderr.write(term.errStyle.red(`invoice-load: ${stoppedBy === 'auth' ? `the API key was refused (${(err as AuthError).code})` : "the institution's daily API threshold is used up"}; nothing was sent`) + '\n');
+        const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, stopped: stoppedBy });
+        await deps.emitReport(cfg, term, report, plan);
+        return exitCodeForReport(report, { sent: true });
+      }
+      plan = applyPreflight(plan, checked.problems);
+      for (const u of checked.report.unchecked) progress.info(term.errStyle.dim(`not checked before sending: ${u.what} (${u.reason})`));
+      const refused = sending.filter((inv) => !validInvoices(plan).includes(inv)).length;
+      if (refused > 0 && (!cfg.skipInvalid || validInvoices(plan).length === 0)) {
+        progress.stop();
+        const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, preflight: checked.report });
+        await deps.emitReport(cfg, term, report, plan);
+        process.stderr.write(
+          term.errStyle.red(`Nothing was sent: ${profile.label} would refuse ${refused} invoice${refused === 1 ? '' : 's'} (above)`) +
+            (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'),
+        );
+        return exitCodeForReport(report, { sent: false });
+      }
+      if (refused > 0) progress.info(term.errStyle.yellow(`${refused} invoice${refused === 1 ? '' : 's'} ${profile.label} would refuse will not be sent (--skip-invalid)`));
+    }
 
     outcome = await runInvoices(validInvoices(plan), {
       target: opened.target,

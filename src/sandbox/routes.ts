@@ -195,6 +195,11 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
     return { step: 'lookup', subject: none, run: () => listFunds(query, d) };
   }
 
+  if (area === 'acq' && res === 'po-lines' && id === undefined) {
+    if (method !== 'GET') return wrongMethod(method);
+    return { step: 'lookup', subject: none, run: () => listPoLines(query, d) };
+  }
+
   if (area === 'acq' && res === 'po-lines' && id !== undefined && sub === undefined) {
     if (method !== 'GET') return wrongMethod(method);
     return {
@@ -275,6 +280,22 @@ function listLines(id: string, query: URLSearchParams, d: RouteDeps): ApiAnswer 
     (l) => (l.addedAt === undefined || l.addedAt <= cutoff) && clauses.every((c) => wordMatch(c.value, l.number)),
   );
   return ok(listBody('invoice_line', lines, limit, offset, (l) => renderLine(inv, l, d.ctx)));
+}
+
+/**
+ * `GET /acq/po-lines`: word search on `number`, `vendor_code`, `all`; `status` ACTIVE, CLOSED,
+ * CANCELLED, ALL (the default: every status but CLOSED) or ALL_WITH_CLOSED (OAS).
+ */
+function listPoLines(query: URLSearchParams, d: RouteDeps): ApiAnswer {
+  const clauses = parseQuery(query.get('q'), ['number', 'vendor_code', 'all']);
+  const { limit, offset } = pageParams(query);
+  const status = query.get('status') || 'ALL';
+  const pols = d.cat.seed.po_lines.filter(
+    (p) =>
+      (status === 'ALL_WITH_CLOSED' || (status === 'ALL' ? p.status !== 'CLOSED' : p.status === status)) &&
+      clauses.every((c) => wordMatch(c.value, c.field === 'number' ? p.number : c.field === 'vendor_code' ? p.vendor : `${p.number} ${p.vendor} ${p.title}`)),
+  );
+  return ok(listBody('po_line', pols, limit, offset, (p) => renderPoLine(p, d.ctx)));
 }
 
 /** `mode=POL`: "ready to be used for a PO-Line, allocated and active", searching only fund_code (OAS). */

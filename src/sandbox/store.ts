@@ -343,7 +343,7 @@ export class Store {
       const pol = l.poLine === '' ? undefined : this.cat.poLines.get(l.poLine);
       if (pol && !new D(pol.price).eq(l.price)) alerts.add('DIFF_PRICE_THAN_POLINE');
       // DIFFERENT_VENDOR_ACCOUNT (sample 01): the invoice's account is not the PO line's.
-      const polAccount = pol?.vendor_account;
+      const polAccount = pol === undefined ? undefined : (pol.vendor_account ?? this.cat.vendors.get(pol.vendor)?.accounts[0]?.code);
       if (pol && polAccount !== undefined && polAccount !== '' && inv.vendorAccount !== '' && polAccount !== inv.vendorAccount) alerts.add('DIFFERENT_VENDOR_ACCOUNT');
     }
     inv.alerts = [...alerts].filter((a) => a in ALERTS).sort();

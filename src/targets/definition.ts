@@ -12,6 +12,8 @@ import type { SandboxOptions } from '../sandbox/types.js';
 import type { TransportOptions } from '../transport/http.js';
 import type { TargetProfile } from './profiles.js';
 import type { Target, TargetEventSink } from './target.js';
+import type { Invoice } from '../domain/model.js';
+import type { PreflightOutcome } from './alma/preflight.js';
 
 /** A batch action instead of a load (`--action cancel|reactivate`, Exsited's). */
 export interface RunAction {
@@ -66,6 +68,11 @@ export interface OpenRun {
 /** An opened target: the seam, where it is, and how to let it go. */
 export interface OpenedTarget {
   target: Target;
+  /**
+   * Optional: the target's read-only checks of the invoices before the first write (Alma: the
+   * same rules as `--dry-run --online`), problems keyed by `keyString(invoice.key)`.
+   */
+  check?: ((invoices: readonly Invoice[], which: 'default' | 'all') => Promise<PreflightOutcome>) | undefined;
   /** Identity of the place invoices go; the journal is keyed by it. */
   endpoint: string;
   requestCount(): number;

@@ -70,7 +70,14 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
     const where = await almaPlace(settings, run, 'load');
     const alma = createAlmaTarget({ ...run.transport, ...where.client });
     // The in-process sandbox listens on a new port each run; its identity is its state file.
-    return openedTarget(alma, { endpoint: settings.kind === 'sandbox' ? `sandbox:${settings.statePath}` : alma.endpoint, close: where.close });
+    return {
+      ...openedTarget(alma, { endpoint: settings.kind === 'sandbox' ? `sandbox:${settings.statePath}` : alma.endpoint, close: where.close }),
+      // The same rules as `--dry-run --online`, through the load's own client and pace.
+      check: async (invoices, which) => {
+        const { runPreflight } = await import('./preflight.js');
+        return runPreflight(invoices, { http: alma.http, rate: run.transport.rate ?? 10, pollTimeoutMs: 60_000, checks: which, lookupInvoices: false });
+      },
+    };
   },
 
   async serveSandbox(o) {

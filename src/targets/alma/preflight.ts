@@ -79,23 +79,67 @@ export class AlmaFacts {
     });
   }
 
+  /**
+   * Reads a vendor's PO lines from the list (`GET /acq/po-lines?q=vendor_code~V`, closed ones
+   * included, 100 a page) when that takes fewer requests than one read per PO line, and keeps
+   * the ones the batch names. A PO line the list does not show is read on its own later: the
+   * list proves presence, never absence.
+   */
+  async gatherPoLines(vendor: string, numbers: readonly string[]): Promise<void> {
+    const wanted = new Set(numbers.filter((n) => !this.#poLines.has(n)));
+    // The first page is the price of finding out; with two PO lines it would save nothing.
+    if (wanted.size < 3) return;
+    const fetchPage = (offset: number): Promise<JsonValue> =>
+      this.#http.json({ method: 'GET', path: '/acq/po-lines', query: { q: `vendor_code~${vendor}`, status: 'ALL_WITH_CLOSED', limit: PAGE_SIZE, offset } });
+    try {
+      const first = await fetchPage(0);
+      const total = isJsonObject(first) ? Number(jsonText(first['total_record_count']) ?? NaN) : NaN;
+      if (!Number.isFinite(total) || Math.ceil(total / PAGE_SIZE) >= wanted.size) return;
+      for (const v of await readAllPages(fetchPage, 'po_line', first)) {
+        if (!isJsonObject(v)) continue;
+        const facts = toPoLine(jsonText(v['number']) ?? '', v);
+        if (wanted.has(facts.number) && (facts.vendor === undefined || facts.vendor === vendor)) this.#poLines.set(facts.number, Promise.resolve(found(facts)));
+      }
+    } catch (err) {
+      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError)) throw err;
+      // Any refusal: each PO line is read on its own.
+    }
+  }
+
+  /**
+   * Reads the funds from two lists — usable for a PO line (`mode=POL`) and all (`mode=ALL`), 100
+   * a page — when the batch names more funds than that costs. A fund neither list shows is
+   * searched on its own later (only a search proves it does not exist).
+   */
+  async gatherFunds(codes: readonly string[]): Promise<void> {
+    const wanted = new Set(codes.filter((c) => !this.#funds.has(c)));
+    if (wanted.size <= 2) return;
+    try {
+      const list = async (mode: 'POL' | 'ALL'): Promise<Map<string, { [key: string]: JsonValue }>> => {
+        const all = await readAllPages((offset) => this.#http.json({ method: 'GET', path: '/acq/funds', query: { mode, limit: PAGE_SIZE, offset } }), 'fund');
+        return new Map(all.filter(isJsonObject).flatMap((f) => (jsonText(f['code']) !== undefined ? [[jsonText(f['code'])!, f] as const] : [])));
+      };
+      const usable = await list('POL');
+      const any = await list('ALL');
+      for (const code of wanted) {
+        const u = usable.get(code);
+        const a = any.get(code);
+        if (u !== undefined) this.#funds.set(code, Promise.resolve(found({ ...toFund(code, u), usable: true })));
+        else if (a !== undefined) this.#funds.set(code, Promise.resolve(found({ ...toFund(code, a), usable: false })));
+      }
+    } catch (err) {
+      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError)) throw err;
+    }
+  }
+
   poLine(number: string): Promise<Fetched<PoLineFacts>> {
     return once(this.#poLines, number, async () => {
       const v = await this.#http.json({ method: 'GET', path: `/acq/po-lines/${encodeURIComponent(number)}` });
       if (!isJsonObject(v)) throw badAnswer(`PO line ${number}`);
-      return found({
-        number: jsonText(v['number']) ?? number,
-        vendor: codeOf(v['vendor']),
-        // A plain string on the PO line, like on the invoice (rest_po_line / rest_invoice).
-        vendorAccount: codeOf(v['vendor_account']),
-        status: codeOf(v['status']),
-        type: codeOf(v['type']),
-        // `price: {sum, currency}` on the PO line (rest_po_line).
-        price: isJsonObject(v['price']) ? jsonText(v['price']['sum']) : undefined,
-        currency: isJsonObject(v['price']) ? codeOf(v['price']['currency']) : undefined,
-      });
+      return found(toPoLine(number, v));
     });
   }
+
 
   /**
    * A code table; any refusal (the institution may not have it,
@@ -196,6 +240,21 @@ function toVendor(code: string, v: JsonValue): VendorFacts {
   };
 }
 
+/** A PO line as `GET /acq/po-lines/{number}` and the list answer it (rest_po_line). */
+function toPoLine(number: string, v: { [key: string]: JsonValue }): PoLineFacts {
+  return {
+    number: jsonText(v['number']) ?? number,
+    vendor: codeOf(v['vendor']),
+    // A plain string on the PO line, like on the invoice (rest_po_line / rest_invoice).
+    vendorAccount: codeOf(v['vendor_account']),
+    status: codeOf(v['status']),
+    type: codeOf(v['type']),
+    // `price: {sum, currency}` on the PO line (rest_po_line).
+    price: isJsonObject(v['price']) ? jsonText(v['price']['sum']) : undefined,
+    currency: isJsonObject(v['price']) ? codeOf(v['price']['currency']) : undefined,
+  };
+}
+
 function toFund(code: string, f: { [key: string]: JsonValue }): Omit<FundFacts, 'usable'> {
   return { code, status: codeOf(f['status']), type: codeOf(f['type']), fiscalPeriod: codeOf(f['fiscal_period']) };
 }
@@ -213,7 +272,51 @@ export interface PreflightOptions {
   poll?: PollSchedule | undefined;
   /** The smallest `X-Exl-Api-Remaining` seen so far (the caller collects it from the client's events). */
   remaining?: (() => number | undefined) | undefined;
+  /**
+   * Which checks run: `all` (the dry run's default, and `--check all`), or `default` — the load's:
+   * the cheapest kinds first while their look-ups stay within `DEFAULT_CHECK_BUDGET` requests per
+   * invoice; the rest are listed under `unchecked`.
+   */
+  checks?: 'all' | 'default' | undefined;
+  /** Whether to look up the invoices themselves (a load does that on its own, before each create). */
+  lookupInvoices?: boolean | undefined;
 }
+
+/** The load's default check budget: look-ups per invoice (README "Online preflight"). */
+export const DEFAULT_CHECK_BUDGET = 0.5;
+
+export type CheckKind = 'code_tables' | 'vendors' | 'funds' | 'po_lines';
+
+/**
+ * The check kinds to run: each whose look-ups cost at most `budget` requests per invoice. Costs
+ * are what the gathering below takes: one per vendor and code table, about one list page per
+ * vendor for its PO lines, two lists for the funds.
+ */
+export function chooseChecks(costs: Record<CheckKind, number>, invoices: number, budget = DEFAULT_CHECK_BUDGET): { run: Set<CheckKind>; skipped: CheckKind[] } {
+  const run = new Set<CheckKind>();
+  const skipped: CheckKind[] = [];
+  for (const kind of Object.keys(costs) as CheckKind[]) {
+    if (costs[kind] <= budget * invoices) run.add(kind);
+    else skipped.push(kind);
+  }
+  return { run, skipped };
+}
+
+/** PO lines per vendor of the invoices that name them. */
+function poLinesByVendor(invoices: readonly Invoice[]): Map<string, string[]> {
+  const by = new Map<string, Set<string>>();
+  for (const inv of invoices) {
+    for (const l of inv.lines) {
+      if (l.poLine === undefined || l.poLine === '') continue;
+      const set = by.get(inv.key.vendor) ?? new Set<string>();
+      set.add(l.poLine);
+      by.set(inv.key.vendor, set);
+    }
+  }
+  return new Map([...by].map(([v, s]) => [v, [...s]]));
+}
+
+const KIND_WORDS: Record<CheckKind, string> = { code_tables: 'code tables', vendors: 'vendors', funds: 'funds', po_lines: 'PO lines' };
 
 export interface PreflightOutcome {
   /** Online problems per invoice, keyed by `keyString(invoice.key)`. */
@@ -231,16 +334,31 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
   const fundCodes = unique(invoices.flatMap((inv) => inv.lines.flatMap((l) => l.funds.map((f) => f.fundCode))));
   const poLines = unique(invoices.flatMap((inv) => inv.lines.flatMap((l) => (l.poLine !== undefined && l.poLine !== '' ? [l.poLine] : []))));
   const tableNames = unique(invoices.flatMap((inv) => codeValues(inv).map((c) => TABLES[c.column])));
+  const polsByVendor = poLinesByVendor(invoices);
+  const costs: Record<CheckKind, number> = {
+    code_tables: tableNames.length,
+    vendors: vendorCodes.length,
+    funds: Math.min(fundCodes.length, 2),
+    po_lines: [...polsByVendor.values()].reduce((n, pols) => n + (pols.length >= 3 ? 1 : pols.length), 0),
+  };
+  const chosen =
+    opts.checks === 'default' ? chooseChecks(costs, invoices.length) : { run: new Set(Object.keys(costs) as CheckKind[]), skipped: [] as CheckKind[] };
+  const when = (kind: CheckKind, keys: string[]): string[] => (chosen.run.has(kind) ? keys : []);
+  // Gathered into list requests first where that is cheaper; the rest is read one by one below.
+  await Promise.all([
+    ...(chosen.run.has('po_lines') ? [...polsByVendor].map(([vendor, pols]) => facts.gatherPoLines(vendor, pols)) : []),
+    ...(chosen.run.has('funds') ? [facts.gatherFunds(fundCodes)] : []),
+  ]);
   const [vendors, funds, pols, tables] = await Promise.all([
-    fetchAll(vendorCodes, (c) => facts.vendor(c)),
-    fetchAll(fundCodes, (c) => facts.fund(c)),
-    fetchAll(poLines, (n) => facts.poLine(n)),
-    fetchAll(tableNames, (n) => facts.table(n)),
+    fetchAll(when('vendors', vendorCodes), (c) => facts.vendor(c)),
+    fetchAll(when('funds', fundCodes), (c) => facts.fund(c)),
+    fetchAll(when('po_lines', poLines), (n) => facts.poLine(n)),
+    fetchAll(when('code_tables', tableNames), (n) => facts.table(n)),
   ]);
 
   // 2. The invoices themselves, alone, so the requests they take are exactly the load's look-up
   // cost. An invoice of a vendor Alma does not have cannot exist there and is not looked up.
-  const keys = invoices.map((inv) => inv.key).filter((k) => vendors.get(k.vendor)?.kind !== 'not_found');
+  const keys = opts.lookupInvoices === false ? [] : invoices.map((inv) => inv.key).filter((k) => vendors.get(k.vendor)?.kind !== 'not_found');
   const beforeLookups = http.requests;
   const lookup = new InvoiceLookup(http);
   await lookup.prepare(keys);
@@ -268,7 +386,10 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
     if (!found.some((p) => p.severity === 'error')) passing.push(inv);
   }
 
-  const unchecked: PreflightReport['unchecked'] = [];
+  const unchecked: PreflightReport['unchecked'] = chosen.skipped.map((kind) => ({
+    what: KIND_WORDS[kind],
+    reason: `${costs[kind]} look-up${costs[kind] === 1 ? '' : 's'} would pass the default of ${DEFAULT_CHECK_BUDGET} requests per invoice; --check all runs them`,
+  }));
   for (const [name, t] of tables) {
     if (t.kind === 'unknown') unchecked.push({ what: `code table ${name}`, reason: `it could not be read (${t.reason}), so its values were not checked` });
     else if (t.kind === 'found' && t.value.rows.length === 0) unchecked.push({ what: `code table ${name}`, reason: 'it has no rows, so its values were not checked' });

@@ -29,6 +29,8 @@ export interface AlmaTarget extends Target {
   listAttachments(invoiceId: string): Promise<RemoteAttachment[]>;
   /** Requests sent so far, retries included (the report's `summary.requests`). */
   requestCount(): number;
+  /** The client, for the read-only checks a load runs before its first write (preflight.ts). */
+  readonly http: HttpClient;
   /** Releases the connection pool (only when this target created it). */
   close(): Promise<void>;
 }
@@ -163,6 +165,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     },
 
     requestCount: () => http.requests,
+    http,
     close: () => closeQuietly(http),
   };
   return target;
