@@ -12,7 +12,6 @@ import type { SandboxOptions } from '../sandbox/types.js';
 import type { TransportOptions } from '../transport/http.js';
 import type { TargetProfile } from './profiles.js';
 import type { Target, TargetEventSink } from './target.js';
-import type { Invoice } from '../domain/model.js';
 import type { PreflightOutcome } from './alma/preflight.js';
 
 /** A batch action instead of a load (`--action cancel|reactivate`, Exsited's). */
