@@ -96,7 +96,7 @@ export interface ReportInput {
   action?: string | undefined;
 }
 
-/** Which child items of an invoice the report lists (targets/profiles.ts `lineKeys`). */
+/** Which child items of an invoice the report lists (a target profile's `lineKeys`, targets/definition.ts). */
 export type LineKeys = (invoice: Invoice) => string[];
 const lineNumbers: LineKeys = (inv) => inv.lines.map((l) => l.number);
 

@@ -6,6 +6,10 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { AttachmentRef, Invoice } from '../domain/model.js';
+import type { InvoiceRules } from '../domain/group.js';
+import type { DraftInvoice } from '../domain/draft.js';
+import { quote } from '../domain/cells.js';
+import { problem, type Problem } from '../domain/problem.js';
 
 /**
  * The loader's own limit for one file. Neither Alma nor Exsited publishes one; Alma's JSON body
@@ -77,3 +81,44 @@ const TYPES: Record<string, string> = {
 };
 
 export const mediaType = (path: string): string => TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+
+/**
+ * The files an invoice names must be there before anything is sent: they are read after the
+ * invoice exists, and a missing one would leave it half loaded (DESIGN.md principle 2). Each is
+ * a readable file (not a folder) within the size limit, and no two share a file name: the name
+ * (with the size) is how a re-run recognises a file the target already holds.
+ */
+export function checkAttachments(d: DraftInvoice, cwd: string, most: number, label: string): Problem[] {
+  const found: Problem[] = [];
+  const names = new Map<string, number>();
+  const files = d.attachments ?? [];
+  files.forEach((f, i) => {
+    const at = { file: d.file, row: f.row };
+    if (i >= most) {
+      found.push(problem(at, 'too_many_attachments', `attachment ${quote(f.text)}: ${label} takes ${most} file per invoice; this invoice names ${files.length}`, { column: 'attachment' }));
+      return;
+    }
+    const path = resolveAttachment(f.text, d.file, cwd);
+    const why = attachmentProblem(path);
+    if (why !== undefined) found.push(problem(at, 'attachment_unreadable', `attachment ${why}`, { column: 'attachment' }));
+    const name = basename(path);
+    const first = names.get(name);
+    if (first !== undefined) {
+      found.push(
+        problem(at, 'attachment_duplicate_name', `attachment ${quote(f.text)} has the same file name as the one on row ${first}; rename one of them`, {
+          column: 'attachment',
+        }),
+      );
+    } else names.set(name, f.row);
+  });
+  return found;
+}
+
+/** A target's invoice rules, then the files' checks (which need the file system). */
+export const withAttachments =
+  (base: InvoiceRules, most: number, label: string) =>
+  (cwd: string): InvoiceRules =>
+  (d) => {
+    const found = base(d);
+    return d.attachments === undefined ? found : found.concat(checkAttachments(d, cwd, most, label));
+  };

@@ -10,7 +10,7 @@ import type { Problem } from '../domain/problem.js';
 import type { PreflightReport } from '../report/preflight.js';
 import type { SandboxOptions } from '../sandbox/types.js';
 import type { TransportOptions } from '../transport/http.js';
-import type { TargetProfile } from './profiles.js';
+import type { InvoiceRules } from '../domain/group.js';
 import type { Target, TargetEventSink } from './target.js';
 import type { PreflightOutcome } from './alma/preflight.js';
 
@@ -20,8 +20,26 @@ export interface RunAction {
   effectiveDate: string;
 }
 
-/** What the CLI needs to know about a target before (or without) talking to it (profiles.ts). */
-export type { PayloadPreview, TargetProfile } from './profiles.js';
+/** What the CLI needs to know about a target before (or without) talking to it (its `profile.ts`). */
+export interface PayloadPreview {
+  /** `POST /path`, with `{id}` where the id is only known once the invoice exists. */
+  heading: string;
+  body: unknown;
+}
+
+export interface TargetProfile {
+  name: string;
+  label: string;
+  /** The invoice rules, plus checks that need the file system (an Exsited attachment must be readable). */
+  rules(cwd: string): InvoiceRules;
+  /** The keys the report lists under an invoice's `lines`: the target's child items. */
+  lineKeys(invoice: Invoice): string[];
+  /** The bodies in the report's `payload` (`--json --show-payloads`). */
+  payloads(invoice: Invoice): { invoice: unknown; lines: unknown[] };
+  /** The requests `--show-payloads` prints, in the order they are sent. */
+  preview(invoice: Invoice): PayloadPreview[];
+}
+
 
 /** The command-line flags that choose and reach a target (`--target`, `--sandbox`, URLs, key files). */
 export interface TargetFlags {

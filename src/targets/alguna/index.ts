@@ -9,7 +9,7 @@
 import { unsendableReason } from '../../shared/header-value.js';
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
-import { PROFILES } from '../profiles.js';
+import { ALGUNA_PROFILE } from './profile.js';
 import type { TargetDefinition } from '../definition.js';
 import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 
@@ -22,7 +22,7 @@ export const ALGUNA: TargetDefinition<AlgunaSettings> = {
   label: 'Alguna',
   summary: 'one-off invoices',
 
-  profile: () => PROFILES.alguna,
+  profile: () => ALGUNA_PROFILE,
 
   settings({ flags, env, cwd, stateDir }) {
     refuseAlmaFlags(flags, 'alguna', 'Alguna');

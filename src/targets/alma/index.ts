@@ -6,7 +6,7 @@
 import { unsendableReason } from '../../shared/header-value.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
-import { PROFILES } from '../profiles.js';
+import { ALMA_PROFILE } from './profile.js';
 import type { OpenRun, TargetDefinition } from '../definition.js';
 import { openedTarget } from '../settings.js';
 import type { AlmaRegion } from './regions.js';
@@ -19,7 +19,7 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
   name: 'alma',
   label: 'Alma',
 
-  profile: () => PROFILES.alma,
+  profile: () => ALMA_PROFILE,
 
   settings({ merged: o, env, cwd, stateDir }) {
     const almaUrl = o.almaUrl ?? env.ALMA_API_URL;

@@ -9,7 +9,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
-import { PROFILES } from '../profiles.js';
+import { EXSITED_PROFILE } from './profile.js';
 import type { RunAction, TargetDefinition, TargetProfile } from '../definition.js';
 import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 import type { ExsitedCredentials } from './client.js';
@@ -34,7 +34,7 @@ export const EXSITED: TargetDefinition<ExsitedSettings> = {
    * one request per invoice is what `--show-payloads` shows.
    */
   profile(action): TargetProfile {
-    const profile = PROFILES.exsited;
+    const profile = EXSITED_PROFILE;
     if (action === undefined) return profile;
     const body = { 'purchase-invoice': { effective_date: action.effectiveDate } };
     const path = DEFAULT_EXSITED_PATHS[action.kind as 'cancel' | 'reactivate'].replace('{v}', DEFAULT_EXSITED_VERSION);

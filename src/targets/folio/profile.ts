@@ -5,7 +5,7 @@
  */
 import type { Invoice } from '../../domain/model.js';
 import { rulesFor } from '../../domain/targets/index.js';
-import type { TargetProfile } from '../profiles.js';
+import type { TargetProfile } from '../definition.js';
 import { previewPayloads } from './payload.js';
 
 export const FOLIO_PROFILE: TargetProfile = {
