@@ -116,7 +116,7 @@ export interface TargetDefinition<S extends TargetSettings = TargetSettings> {
    * own): read-only look-ups of the valid invoices, as problems per invoice (keyed by
    * `keyString`) and the report's `preflight` object. Absent: the target refuses `--online`.
    */
-  preflight?(settings: S, invoices: readonly Invoice[], run: OpenRun & { rate: number }): Promise<{ problems: Map<string, Problem[]>; report: PreflightReport; where: string }>;
+  preflight?(settings: S, invoices: readonly Invoice[], run: OpenRun & { rate: number }): Promise<{ problems: Map<string, Problem[]>; report: PreflightReport }>;
   /** `invoice-load sandbox --target <name>`: its embedded sandbox on a port, and a command line that loads into it. */
   serveSandbox?(opts: SandboxOptions): Promise<{ url: string; hint: string; close(): Promise<void> }>;
 }

@@ -9,8 +9,8 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../shared/errors.js';
-import type { TargetDefinition } from '../definition.js';
-import { apiUrl, readCredentialsFile, refuseAlmaFlags, sandboxStatePath } from '../settings.js';
+import type { OpenedTarget, TargetDefinition } from '../definition.js';
+import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 import type { FolioCredentials } from './client.js';
 import type { FolioTarget } from './target.js';
 import { FOLIO_PROFILE } from './profile.js';
@@ -49,46 +49,24 @@ export const FOLIO: TargetDefinition<FolioSettings> = {
 
   async open(settings, run) {
     const { createFolioTarget } = await import('./target.js');
-    let endpoint: string | undefined;
-    let close = async (): Promise<void> => undefined;
-    let target;
+    const approve = settings.approve;
+    // The journal is keyed by the endpoint: a run that leaves invoices Open keeps its own, so a
+    // later approving run of the same batch is not told "already loaded" by it.
+    const mode = (o: OpenedTarget): OpenedTarget => (approve ? o : { ...o, endpoint: `${o.endpoint}#no-approve` });
     if (settings.kind === 'sandbox') {
       const { startFolioSandbox } = await import('../../sandbox/folio/server.js');
-      const sandbox = await startFolioSandbox({ port: 0, statePath: settings.statePath });
-      close = () => sandbox.close();
-      // A new port each run: the sandbox's identity is its state file.
-      endpoint = `sandbox-folio:${settings.statePath}`;
-      run.info(`loading into the embedded FOLIO sandbox (state in ${settings.statePath})`);
-      target = createFolioTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CREDENTIALS, approve: settings.approve });
-    } else {
-      target = createFolioTarget({
-        ...run.transport,
-        baseUrl: settings.baseUrl,
-        credentials: folioCredentials(settings.credentials, run.env),
-        approve: settings.approve,
-        batchGroup: settings.batchGroup,
-      });
+      const sandbox = await startRunSandbox('folio', 'FOLIO', settings.statePath, startFolioSandbox, run);
+      return mode(openedTarget(createFolioTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CREDENTIALS, approve }), sandbox));
     }
-    const opened = target;
-    return {
-      target: opened,
-      // The journal is keyed by the endpoint: a run that leaves invoices Open keeps its own, so a
-      // later approving run of the same batch is not told "already loaded" by it.
-      endpoint: (endpoint ?? opened.endpoint) + (settings.approve ? '' : '#no-approve'),
-      requestCount: () => opened.requestCount(),
-      close: async () => {
-        await opened.close();
-        await close();
-      },
-    };
+    const credentials = folioCredentials(settings.credentials, run.env);
+    return mode(openedTarget(createFolioTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, approve, batchGroup: settings.batchGroup })));
   },
 
   async preflight(settings, invoices, run) {
     const { runFolioPreflight } = await import('./preflight.js');
     const opened = await FOLIO.open(settings, { ...run, info: () => undefined });
     try {
-      const where = settings.kind === 'sandbox' ? `the embedded FOLIO sandbox (state in ${settings.statePath})` : 'FOLIO';
-      return { ...(await runFolioPreflight(invoices, opened.target as FolioTarget, { rate: run.rate, approve: settings.approve })), where };
+      return await runFolioPreflight(invoices, opened.target as FolioTarget, { rate: run.rate, approve: settings.approve });
     } finally {
       await opened.close();
     }
