@@ -84,7 +84,7 @@ export const mediaType = (path: string): string => TYPES[extname(path).toLowerCa
 
 /**
  * The files an invoice names must be there before anything is sent: they are read after the
- * invoice exists, and a missing one would leave it half loaded (DESIGN.md principle 2). Each is
+ * invoice exists, and a missing one would leave it half loaded (README "What is checked before anything is sent"). Each is
  * a readable file (not a folder) within the size limit, and no two share a file name: the name
  * (with the size) is how a re-run recognises a file the target already holds.
  */
