@@ -54,8 +54,6 @@ export interface RawOptions {
   pollTimeout?: string;
   /** `--settle <s>`: a fixed settle window instead of the measured one (src/engine/settle.ts). */
   settle?: string;
-  /** `--max-errors <n>`: stop taking new invoices after n business refusals in a row with the same code. */
-  maxErrors?: string;
   /** `--check default|all|none`: which of the target's read-only checks a load runs before sending. */
   check?: string;
   verbose?: boolean;
@@ -96,8 +94,6 @@ export interface Config {
   pollTimeoutMs: number;
   /** A fixed settle window (ms), or undefined: measured on the run's first created invoice. */
   settleMs?: number | undefined;
-  /** Business refusals in a row with the same code before the run takes no new invoice; 0 = no limit. */
-  maxErrors: number;
   /** The read-only checks a load runs before the first write: within the default budget, all, or none. */
   check: 'default' | 'all' | 'none';
   verbose: boolean;
@@ -119,8 +115,6 @@ export const DEFAULT_RATE = 10;
  * well above 50/s. Fewer are used when fewer do.
  */
 export const DEFAULT_CONCURRENCY = 64;
-/** `--max-errors`: ten identical refusals in a row are a pattern, not bad luck. */
-export const DEFAULT_MAX_ERRORS = 10;
 const ENCODINGS: readonly Encoding[] = ['utf-8', 'windows-1252', 'latin1', 'utf-16le'];
 
 type NumberRule = 'above zero' | 'at least 0' | 'whole, at least 1' | 'whole, at least 0';
@@ -191,7 +185,6 @@ function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: strin
     maxRetries: numberOption('--max-retries', o.maxRetries, 4, 'whole, at least 0'),
     pollTimeoutMs: numberOption('--poll-timeout', o.pollTimeout, 60, 'above zero') * 1000,
     settleMs: o.settle !== undefined ? numberOption('--settle', o.settle, 0, 'at least 0') * 1000 : undefined,
-    maxErrors: numberOption('--max-errors', o.maxErrors, DEFAULT_MAX_ERRORS, 'whole, at least 0'),
     check: checkOption(o.check),
     verbose: o.verbose ?? false,
     quiet: o.quiet ?? false,

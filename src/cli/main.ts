@@ -89,7 +89,6 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--poll-timeout <seconds>', 'how long to wait for Alma to finish processing an invoice (default 60)')
     .option('--settle <seconds>', "how long Alma's searches may take to show a new invoice (default: measured on the first invoice created, 2 to 30)")
     .option('--check <which>', "Alma's read-only checks a load runs before the first write: default (those within 0.5 requests per invoice), all, none")
-    .option('--max-errors <n>', 'stop taking new invoices after n refusals in a row with the same Alma code (default 10, 0 = no limit)')
     .addOption(new Option('--no-fsync', 'do not fsync the journal after each entry (benchmarks only)').hideHelp())
     .option('-v, --verbose', 'show retries, pacing and every invoice')
     .option('-q, --quiet', 'no progress; only the summary and errors')
