@@ -118,7 +118,7 @@ const specOf = (column: string): Spec => SPECS.get(column) as Spec;
 const PASS: readonly Spec[] = [...SPECS.values()].filter((s) => s.level !== LEVEL_KEY && s.level !== LEVEL_LINE_NUMBER);
 
 const VENDOR = INVOICE_COLUMNS.indexOf('vendor');
-/** The one invoice-level column that may hold several values: one file per row (DESIGN.md "Files"). */
+/** The one invoice-level column that may hold several values: one file per row (README "Attachments: the vendor's PDF"). */
 const ATTACHMENT = INVOICE_COLUMNS.indexOf('attachment');
 const NUMBER = INVOICE_COLUMNS.indexOf('invoice_number');
 const WHOLE = /^\d+$/;
