@@ -45,7 +45,8 @@ describe('the config file', () => {
       'G-24140:in_review',
     ]);
     expect(rows[6]).toMatchObject({ rows: `${SAMPLE}:15-16`, alerts: 'NOT_LINKED_LINES: Lines not linked', workflow_status: 'InReview' });
-    expect(rows.every((r) => /^\d{15,}$/.test(r.alma_id!))).toBe(true);
+    // Kept as text for spreadsheets (report/csv.ts keepText): ="<17 digits>"
+    expect(rows.every((r) => /^="\d{15,}"$/.test(r.alma_id!))).toBe(true);
     const html = readFileSync(join(cwd, 'out/invoices.html'), 'utf8');
     expect(html).toContain('data-alert="NOT_LINKED_LINES"');
     expect([...html.matchAll(/<tr class="(loaded|in_review)"/g)]).toHaveLength(7);
