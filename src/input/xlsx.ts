@@ -143,7 +143,14 @@ export class WorkbookReader {
       for await (const sheet of reader) {
         const name = (sheet as unknown as { name: string }).name;
         seen.push(name);
-        if (found || (wanted !== undefined && name !== wanted)) continue;
+        if (found || (wanted !== undefined && name !== wanted)) {
+          // A sheet we skip is still read through: when the workbook stores its shared strings
+          // after the sheets, exceljs parks each sheet in a temporary file and deletes it once we
+          // move on, and a sheet left unread then fails to open that file (ENOENT) with no one
+          // listening, which ends the process.
+          for await (const _ of sheet) void _;
+          continue;
+        }
         found = true;
         yield { sheet: name };
         for await (const row of sheet) {
