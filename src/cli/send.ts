@@ -99,11 +99,13 @@ export async function load(cfg: Config, term: Terminal, givenPlan: Plan, deps: O
       try {
         checked = await opened.check(sending, cfg.check);
       } catch (err) {
-        // A refused key or a spent daily threshold ends the run here as it would in the engine.
-        const stoppedBy = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : undefined;
+        // A refused key, a spent daily threshold or a Ctrl-C (the second one aborts the look-ups in
+        // flight) ends the run here as it would in the engine: nothing was written yet.
+        const stoppedBy = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : soft.signal.aborted ? 'interrupted' : undefined;
         if (stoppedBy === undefined) throw err;
         progress.stop();
-        process.stderr.write(term.errStyle.red(`invoice-load: ${stoppedBy === 'auth' ? `the API key was refused (${(err as AuthError).code})` : "the institution's daily API threshold is used up"}; nothing was sent`) + '\n');
+        const why = stoppedBy === 'auth' ? `the API key was refused (${(err as AuthError).code})` : stoppedBy === 'daily_limit' ? "the institution's daily API threshold is used up" : 'interrupted during the checks before sending';
+        process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent`) + '\n');
         const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, stopped: stoppedBy });
         await deps.emitReport(cfg, term, report, plan);
         return exitCodeForReport(report, { sent: true });

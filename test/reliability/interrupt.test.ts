@@ -61,7 +61,8 @@ function expectCleanInterrupt(res: CliResult, reportPath: string): ReportDocumen
   expect(readdirSync(join(reportPath, '..'))).toEqual(['report.json']);
   for (const inv of report.invoices) {
     if (inv.status === 'failed') expect(['INTERRUPTED', 'NOT_STARTED'], `${inv.number}: ${inv.error?.message}`).toContain(inv.error?.code);
-    else expect(['loaded', 'in_review']).toContain(inv.status);
+    // 'planned': valid, never sent (the run stopped before the engine reached it, e.g. during the checks).
+    else expect(['loaded', 'in_review', 'planned']).toContain(inv.status);
   }
   return report;
 }
@@ -117,10 +118,25 @@ describe('interrupts', () => {
     });
   }
 
+  it('two SIGINTs during the checks before sending: exit 130, nothing sent, no internal error', async () => {
+    const s = await setup({ latencyMs: 1500 }, 12);
+    const run = spawnCli([...s.args, '--check', 'all'], { env: s.env, timeoutMs: 30_000 });
+    await waitForRequests(s.sb, 0, 1, () => false);
+    run.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    run.child.kill('SIGINT');
+    const res = await run.done;
+    const report = expectCleanInterrupt(res, s.reportPath);
+    expect(report.invoices.every((i) => i.status === 'planned')).toBe(true);
+    expect(s.sb.state().invoices.filter((i) => i.origin === 'api')).toEqual([]);
+    await rerunToTheEnd(s);
+  });
+
   it('a second SIGINT stops at once: exit 130 quickly, journal whole; a re-run finishes exactly once', async () => {
     // Answers take 1.5 s, so "at once" is plainly not "when the requests in flight are answered".
     const s = await setup({ latencyMs: 1500 }, 12);
-    const run = spawnCli(s.args, { env: s.env, timeoutMs: 30_000 });
+    // --check none: the interrupts land among the writes (the checks before sending have their own test).
+    const run = spawnCli([...s.args, '--check', 'none'], { env: s.env, timeoutMs: 30_000 });
     let exited = false;
     void run.done.then(() => (exited = true));
     await waitForRequests(s.sb, 0, 8, () => false);
