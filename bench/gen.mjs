@@ -151,14 +151,16 @@ export async function writeBigBatch(path, { rows = 1_000_000, seed = 20250301 } 
 }
 
 /**
- * The seed's material suppliers with a USD account, and their PO lines: [number, price in
- * cents, continuous] (fixtures/sandbox-seed.json). Continuous PO lines need subscription dates.
+ * The seed's material suppliers, the account and currency their PO lines are ordered in, and those
+ * PO lines: [number, price in cents, continuous] (fixtures/sandbox-seed.json). Continuous PO lines
+ * need subscription dates; a PO line of another account or currency would be refused or sent to
+ * review by the checks the load runs before sending, so none is used.
  */
 const LOAD_VENDORS = [
   { code: 'GOBI', account: 'GOBI', pols: [['POL-1001', 4500], ['POL-1002', 18995], ['POL-1003', 12000], ['POL-1004', 2250], ['POL-1005', 1800]] },
-  { code: 'HARRAS', account: 'HARRAS-USD', pols: [['POL-1006', 78000, true], ['POL-1007', 9640], ['POL-1008', 5400], ['POL-1009', 3990]] },
+  { code: 'HARRAS', account: 'HARRAS-USD', pols: [['POL-1008', 5400], ['POL-1009', 3990]] },
   { code: 'EBSCO', account: 'EBSCO-SUB', pols: [['POL-1010', 125000, true], ['POL-1011', 34000, true]] },
-  { code: 'BLACKWELL', account: 'BLACKWELL', pols: [['POL-1012', 6499], ['POL-1013', 11000]] },
+  { code: 'BLACKWELL', account: 'BLACKWELL', currency: 'GBP', pols: [['POL-1012', 6499], ['POL-1013', 11000]] },
 ];
 
 /**
@@ -187,7 +189,7 @@ export async function writeLoadBatch(path, { invoices = 200, lines = 3, seed = 7
       const fund = FUNDS[(i + n) % FUNDS.length];
       await out.line([
         `BENCH-${String(i + 1).padStart(5, '0')}`, n === 0 ? '2025-03-03' : '', v.code, n === 0 ? v.account : '',
-        n === 0 ? 'USD' : '', n === 0 ? 'ACCOUNTINGDEPARTMENT' : '', n === 0 ? cents(total) : '', '', '', '',
+        n === 0 ? (v.currency ?? 'USD') : '', n === 0 ? 'ACCOUNTINGDEPARTMENT' : '', n === 0 ? cents(total) : '', '', '', '',
         l.number, 'REGULAR', l.pol, cents(l.price), '1', l.continuous ? '2025-01-01' : '', l.continuous ? '2025-12-31' : '',
         fund, '100', '', '',
       ]);
