@@ -1,7 +1,7 @@
 /**
  * Reading fields out of a losslessly parsed request body the way Alma accepts them:
  * wrapped `{value}` fields, amounts as JSON numbers or strings, booleans as `true` or "true"
- * (sample 03 sends strings), dates as `YYYY-MM-DDZ` or `YYYY-MM-DD`.
+ * (docs/alma.md sample 03 sends strings), dates as `YYYY-MM-DDZ` or `YYYY-MM-DD`.
  */
 import { Decimal } from 'decimal.js';
 import { isJsonObject, jsonText, type JsonValue } from '../shared/json.js';
