@@ -19,6 +19,8 @@ export interface BatchOptions {
   mapping?: MappingProfile | undefined;
   /** `--sheet`: the sheet of an .xlsx input. */
   sheet?: string | undefined;
+  /** Told when an input is a named pipe that is opened (and may wait for a writer). */
+  onWait?: ((path: string) => void) | undefined;
 }
 
 export async function readBatch(files: readonly string[], opts: BatchOptions): Promise<Plan> {
@@ -38,7 +40,7 @@ export async function scanBatch<T>(
 ): Promise<{ entries: T[]; issues: Problem[] }> {
   // Open every file first, so a missing path fails at once (exit 2) before anything is read.
   const sources: InputSource[] = [];
-  for (const f of files) sources.push(f === '-' ? { name: '-', bytes: opts.stdin } : await openInputFile(f));
+  for (const f of files) sources.push(f === '-' ? { name: '-', bytes: opts.stdin } : await openInputFile(f, { onWait: opts.onWait }));
   const grouper = new InvoiceGrouper({ rules: opts.rules });
   const issues: Problem[] = [];
   // A CSV header's columns, declared to the grouper at the file's first record (not at the

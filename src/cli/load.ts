@@ -38,7 +38,7 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
   // Every output path before anything is read or sent (exit 2, nothing sent).
   checkOutputPaths(cfg);
   if (cfg.dryRun && cfg.online !== true && !cfg.showPayloads) return offlineDryRun(cfg, term, mapping, profile);
-  const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet });
+  const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet, onWait: waitNotice(cfg, term) });
 
 
   // --dry-run --online: the offline checks above, then read-only look-ups in the target.
@@ -72,12 +72,21 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
  * 100k invoices, and no batch id is computed (nothing is journaled). Same report as a plan gives.
  */
 async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfile | undefined, profile: TargetProfile): Promise<number> {
-  const { entries, issues } = await scanBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet }, (g) =>
+  const batchOpts = { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet, onWait: waitNotice(cfg, term) };
+  const { entries, issues } = await scanBatch(cfg.files, batchOpts, (g) =>
     reportInvoice(g, undefined, true, profile.lineKeys),
   );
   const report = dryRunReport(profile.name, entries, issues, cfg.action?.kind);
   await emitReport(cfg, term, report);
   return exitCodeForReport(report, { sent: false });
+}
+
+/**
+ * With --verbose, says that a named pipe is being opened: the run waits, without a word
+ * otherwise, until something writes to it (a FIFO without a writer is allowed).
+ */
+function waitNotice(cfg: Config, term: Terminal): ((path: string) => void) | undefined {
+  return cfg.verbose ? (path) => void process.stderr.write(term.errStyle.dim(`waiting for a writer on ${path}`) + '\n') : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The input layer's entry point: a named byte stream → records with provenance and problems,
  * streamed in file order, in memory that does not grow with the file.
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { problem } from '../domain/problem.js';
@@ -155,14 +155,24 @@ const REASONS: Record<string, string> = {
   EIO: 'an input/output error from the device',
 };
 
+export interface OpenOptions {
+  /**
+   * Told before opening a named pipe (FIFO): opening one blocks until a writer opens its other
+   * end, which may be never. This layer does not print; the CLI says what it waits for.
+   */
+  onWait?: ((path: string) => void) | undefined;
+}
+
 /** Opens a file for `readRecords`; a file that cannot be read is a usage error (exit 2). */
-export async function openInputFile(path: string): Promise<InputSource> {
+export async function openInputFile(path: string, opts: OpenOptions = {}): Promise<InputSource> {
   const fail = (err: unknown): never => {
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     const reason = code !== undefined ? REASONS[code] : undefined;
     if (reason === undefined) throw err;
     throw new UsageError(`cannot read '${path}': ${reason}`, { cause: err });
   };
+  // A stat that fails is left to open(), whose error is the one reported.
+  if (opts.onWait !== undefined && (await stat(path).catch(() => undefined))?.isFIFO()) opts.onWait(path);
   const handle = await open(path, 'r').catch(fail);
   try {
     // Opening a directory succeeds on Linux; reading it is what fails.

@@ -3,9 +3,11 @@
  * anything is sent, naming what is wrong, never "internal error", never echoing a key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { join } from 'node:path';
 import { sampleSubset, world, type World } from '../helpers/sandbox.js';
 
@@ -115,4 +117,58 @@ describe('smaller hostile inputs: duplicate JSON keys, encodings (item 9)', () =
     expect(r.stdout).toContain('UTF-16BE byte-order mark');
     expect(r.stdout).not.toContain('windows-1252');
   });
+});
+
+describe('a FIFO without a writer (item 9): allowed, and --verbose says what it waits for', () => {
+  const fifo = (name: string): string => {
+    const path = join(w.dir, name);
+    execFileSync('mkfifo', [path]);
+    return path;
+  };
+  /** Resolves once `read()` holds `what`, or fails after `ms` (the CLI is blocked, so only its output can tell). */
+  const until = async (read: () => string, what: string, ms: number): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (!read().includes(what)) {
+      if (Date.now() > deadline) throw new Error(`not seen within ${ms} ms: ${what}; stderr so far: ${JSON.stringify(read())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it('the dry run says it waits for a writer while blocked, then reads what the writer sends', async () => {
+    const path = fifo('pipe.csv');
+    let stderr = '';
+    const run = spawnCli(['--dry-run', '--verbose', path], { env: { INVOICE_LOAD_STATE_DIR: join(w.dir, 'fifo-state') }, timeoutMs: 40_000 });
+    run.child.stderr.on('data', (d: string) => (stderr += d));
+    await until(() => stderr, `waiting for a writer on ${path}`, 20_000);
+    expect(run.child.exitCode).toBeNull(); // still waiting, not failed
+    await writeFile(path, readFileSync(file)); // the writer: opens, writes the batch, closes
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\d+ invoices?, \d+ lines?: \d+ planned/);
+    expect(r.stderr.match(/waiting for a writer/g)).toHaveLength(1);
+  }, 60_000);
+
+  it('killed while it waits: nothing else happens (no output, nothing sent, no journal)', async () => {
+    const path = fifo('never-written.csv');
+    const stateDir = join(w.dir, 'fifo-kill-state');
+    const report = join(w.dir, 'fifo-report.json');
+    const before = requests();
+    let stderr = '';
+    const run = spawnCli(['--verbose', '--report', report, path], {
+      env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir },
+      timeoutMs: 40_000,
+    });
+    run.child.stderr.on('data', (d: string) => (stderr += d));
+    await until(() => stderr, `waiting for a writer on ${path}`, 20_000);
+    await new Promise((r) => setTimeout(r, 300)); // it stays blocked: nothing more comes
+    expect(run.child.exitCode).toBeNull();
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.signal).toBe('SIGTERM');
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([`waiting for a writer on ${path}`]);
+    expect(requests()).toBe(before);
+    expect(existsSync(report)).toBe(false);
+    expect(existsSync(stateDir) ? readdirSync(stateDir) : []).toEqual([]);
+  }, 60_000);
 });

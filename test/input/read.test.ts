@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +148,20 @@ describe('openInputFile', () => {
       if (e.kind === 'record' && ++seen === 3) break;
     }
     expect((source.bytes as Readable).destroyed).toBe(true);
+  });
+
+  it('tells onWait before opening a named pipe (which waits for a writer), never for a plain file', async () => {
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    const told: string[] = [];
+    const opening = openInputFile(fifo, { onWait: (p) => told.push(p) });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(told).toEqual([fifo]); // told while the open still waits
+    await writeFile(fifo, 'a\n1\n'); // the writer
+    const events = await collect(await opening);
+    expect(events.filter((e) => e.kind === 'record')).toHaveLength(1);
+    await openInputFile(fixture('quoted.csv'), { onWait: (p) => told.push(p) }).then((s) => (s.bytes as Readable).destroy());
+    expect(told).toEqual([fifo]);
   });
 });
 
