@@ -11,6 +11,7 @@ import type { Problem } from '../domain/problem.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
 import { explainAlert } from './alerts.js';
+import { failureAdvice, groupFailures } from './failures.js';
 import { formatDuration, summaryLine, plainStyle } from './human.js';
 
 export interface HtmlOptions {
@@ -43,8 +44,10 @@ const STEP_TEXT: Record<string, string> = {
   lookup: 'looking for the invoice in Alma',
   create: 'creating the invoice',
   lines: 'adding an invoice line',
+  attachments: 'attaching a file to the invoice',
   process: 'asking Alma to process the invoice',
   poll: 'waiting for Alma to finish processing',
+  erp: 'exporting the invoice to the ERP',
 };
 
 const STOPPED_TEXT: Record<string, string> = {
@@ -154,18 +157,30 @@ function alertsSection(report: ReportDocument): string {
   return `<h2 id="alerts">Alerts from Alma</h2><p>Alma raised these alerts while processing. An invoice with alerts usually waits in review until someone in acquisitions looks at it.</p>\n${blocks.join('\n')}`;
 }
 
+/** Invoices a group names one by one; the rest are counted (the table above lists them all). */
+const GROUP_NAMES = 20;
+
+/**
+ * Failed invoices grouped as on the terminal (groupFailures): one block per identical failure
+ * with how many, Alma's words, what it means and the fix, the rows — not one card per invoice.
+ */
 function errorsSection(report: ReportDocument): string {
-  const failed = report.invoices.filter((i) => i.error);
-  if (failed.length === 0) return '';
-  const blocks = failed.map((inv) => {
-    const e = inv.error!;
-    const tracking = e.tracking_id
-      ? `<p><b>Tracking id:</b> <code>${esc(e.tracking_id)}</code> <span class="muted">— give this to Ex Libris support if you open a case.</span></p>`
-      : '';
-    const http = e.http_status > 0 ? `HTTP ${e.http_status}` : 'no answer';
-    return `<div class="alert error" data-error="${esc(e.code)}"><h3>${invoiceName(inv)} <span class="muted">rows ${esc(formatRows(inv.rows))}</span></h3><p>Failed while ${esc(STEP_TEXT[e.step] ?? e.step)}: <code>${esc(e.code)}</code> (${http}) ${esc(e.message)}</p>${tracking}</div>`;
+  const groups = groupFailures(report);
+  if (groups.length === 0) return '';
+  const blocks = groups.map((g) => {
+    const n = g.invoices.length;
+    const first = g.invoices[0]!.error;
+    const http = first === undefined ? '' : first.http_status > 0 ? ` (HTTP ${first.http_status})` : ' (no answer)';
+    const who = n === 1 ? invoiceName(g.invoices[0]!) : `${n} invoices`;
+    const means = g.explanation !== undefined ? `<p>${esc(g.explanation.means)}.</p><p><b>Fix:</b> ${esc(g.explanation.fix)}.</p>` : '';
+    const kind = g.kind === 'transient' ? ' <span class="muted">(transient: the same command again finishes it)</span>' : '';
+    const names = n === 1 ? '' : `<p><b>Invoices:</b> ${g.invoices.slice(0, GROUP_NAMES).map(invoiceName).join('; ')}${n > GROUP_NAMES ? ` <span class="muted">and ${n - GROUP_NAMES} more</span>` : ''}</p>`;
+    const ids = [...new Set(g.invoices.map((i) => i.error?.tracking_id).filter((t): t is string => t !== undefined))];
+    const tracking = ids.length === 0 ? '' : `<p><b>Tracking id${ids.length === 1 ? '' : 's'}:</b> ${ids.slice(0, 3).map((t) => `<code>${esc(t)}</code>`).join(', ')}${ids.length > 3 ? ` <span class="muted">and ${ids.length - 3} more (the JSON and CSV reports have each)</span>` : ''} <span class="muted">— give this to Ex Libris support if you open a case.</span></p>`;
+    return `<div class="alert error" data-error="${esc(g.code)}" data-count="${n}"><h3>${who}: <code>${esc(g.code)}</code> ${esc(g.explanation?.means ?? g.message)}</h3><p>Failed while ${esc(STEP_TEXT[g.step] ?? g.step)}: <code>${esc(g.code)}</code>${http} ${esc(g.message)}${kind}</p>${means}<p><b>Rows:</b> <span class="rows">${esc(formatRows(g.rows))}</span></p>${names}${tracking}</div>`;
   });
-  return `<h2 id="errors">Errors</h2><p>These invoices did not finish. Fix the cause, then run the same command again: the loader resumes where it stopped and never loads an invoice twice.</p>\n${blocks.join('\n')}`;
+  const advice = failureAdvice(groups) ?? '';
+  return `<h2 id="errors">Errors</h2><p>These invoices did not finish; identical failures are one group. ${esc(advice)}</p>\n${blocks.join('\n')}`;
 }
 
 function problemsSection(report: ReportDocument): string {

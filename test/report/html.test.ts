@@ -141,3 +141,41 @@ describe('renderHtml: what needs attention comes first', () => {
     );
   });
 });
+
+describe('renderHtml: identical failures are one group', () => {
+  it('150 invoices refused with 60249 are one block with the count, the fix and every row; a different failure is its own block', () => {
+    const refusal = { step: 'lines' as const, http_status: 400, code: '60249', message: 'Invoice line subscription from/to dates not found.', tracking_id: 'E01-0' };
+    const invoices = Array.from({ length: 150 }, (_, i) =>
+      invoice({ number: `S-${i + 1}`, status: 'failed', id: undefined, workflow_status: undefined, error: { ...refusal, tracking_id: `E01-${i}` }, rows: [{ file: 'b.csv', row: 2 + 2 * i }, { file: 'b.csv', row: 3 + 2 * i }] }),
+    );
+    // A different failure in the middle of the file: rows 100-101 are the 60249 group's too, so use another file
+    invoices.splice(40, 0, invoice({ vendor: 'EBSCO', number: 'E-9', status: 'failed', id: undefined, error: { step: 'create', http_status: 0, code: 'timeout', message: 'no answer within 30 s' }, rows: [{ file: 'c.csv', row: 5 }] }));
+    const r: ReportDocument = {
+      target: 'alma',
+      dry_run: false,
+      summary: { invoices: 151, loaded: 0, in_review: 0, failed: 151, invalid: 0, already_loaded: 0, planned: 0, lines: 151, requests: 600 },
+      issues: [],
+      invoices,
+    };
+    const html = body(renderHtml(r));
+    const errors = html.slice(html.indexOf('id="errors"'));
+    const blocks = [...errors.matchAll(/<div class="alert error" data-error="([^"]+)" data-count="(\d+)">(.*?)<\/div>/g)];
+    expect(blocks.map((b) => [b[1], Number(b[2])])).toEqual([
+      ['60249', 150],
+      ['timeout', 1],
+    ]);
+    const [group, other] = [blocks[0]![3]!, blocks[1]![3]!];
+    expect(group).toContain('<h3>150 invoices: <code>60249</code> the line is for a subscription (a continuous PO line) and Alma needs its period</h3>');
+    expect(group).toContain('Failed while adding an invoice line: <code>60249</code> (HTTP 400) Invoice line subscription from/to dates not found.');
+    expect(group).toContain('<b>Fix:</b> fill subscription_from_date and subscription_to_date on those lines.');
+    expect(group).toContain('<b>Rows:</b> <span class="rows">b.csv:2-301</span>');
+    expect(group).toContain('GOBI <b>S-20</b> <span class="muted">and 130 more</span></p>');
+    expect(group).toContain('<code>E01-0</code>, <code>E01-1</code>, <code>E01-2</code> <span class="muted">and 147 more');
+    expect(other).toContain('<h3>EBSCO <b>E-9</b>: <code>timeout</code> no answer within 30 s</h3>');
+    expect(other).toContain('(no answer) no answer within 30 s <span class="muted">(transient');
+    expect(other).toContain('<b>Rows:</b> <span class="rows">c.csv:5</span>');
+    // One block per group, not one card per invoice
+    expect((html.match(/class="alert error"/g) ?? []).length).toBe(2);
+    expect(errors).toMatch(/<p>These invoices did not finish; identical failures are one group\. Next: fix the file .*; run the same command again to finish the others/);
+  });
+});
