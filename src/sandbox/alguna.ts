@@ -20,11 +20,9 @@
  * Accounts (currency, tax rate, payment terms) and products come from the seed.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Decimal } from 'decimal.js';
-import { patchNumber, SIBLING_DEFAULTS, startSibling, type SiblingAnswer, type SiblingConfig, type SiblingHandle, type SiblingOptions, type SiblingRequest } from './sibling.js';
-import type { FaultKind, Step } from './types.js';
+import { defaultSeedPath, initialConfig, patchConfig, readSeed, SIBLING_DEFAULTS, startSibling, type SiblingAnswer, type SiblingConfig, type SiblingCounters, type SiblingHandle, type SiblingOptions, type SiblingRequest } from './sibling.js';
+import type { Step } from './types.js';
 
 export interface AlgunaSeed {
   accounts: { id: string; name: string; currency: string; taxRate?: string; paymentTermsDays?: number }[];
@@ -46,14 +44,12 @@ export interface AlgunaSandboxConfig extends SiblingConfig {
 
 export const ALGUNA_SANDBOX_DEFAULTS: AlgunaSandboxConfig = { ...SIBLING_DEFAULTS, createDelayMs: 0, idempotencyTtlHours: 24 };
 
-export interface AlgunaSandboxOptions extends SiblingOptions, Partial<AlgunaSandboxConfig> {
-  seed?: AlgunaSeed | string | undefined;
+export interface AlgunaSandboxOptions extends SiblingOptions<AlgunaSeed>, Partial<AlgunaSandboxConfig> {
   /** Accepted API keys; unset: any non-empty key. */
   apiKeys?: string[] | undefined;
-  now?: (() => number) | undefined;
 }
 
-export const DEFAULT_ALGUNA_SEED_PATH = fileURLToPath(new URL('../../fixtures/alguna-sandbox-seed.json', import.meta.url));
+export const DEFAULT_ALGUNA_SEED_PATH = defaultSeedPath('alguna');
 
 interface LineItem {
   id: string;
@@ -119,10 +115,7 @@ export interface AlgunaSandboxState {
     /** Requests without the Alguna-Version header. */
     withoutVersion: number;
     unauthorized: number;
-    requests: Record<string, number>;
-    requestsTotal: number;
-    faults: Record<FaultKind, number>;
-  };
+  } & SiblingCounters;
   config: AlgunaSandboxConfig;
 }
 
@@ -142,14 +135,11 @@ export function identityOfDescription(d: string): { vendor: string; number: stri
 
 export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promise<AlgunaSandbox> {
   const now = opts.now ?? Date.now;
-  const seed: AlgunaSeed = typeof opts.seed === 'object' ? opts.seed : (JSON.parse(readFileSync(opts.seed ?? DEFAULT_ALGUNA_SEED_PATH, 'utf8')) as AlgunaSeed);
+  const seed = readSeed<AlgunaSeed>(opts.seed, DEFAULT_ALGUNA_SEED_PATH);
   const accounts = new Map(seed.accounts.map((a) => [a.id, a]));
   const products = new Set(seed.products.map((p) => p.id));
   const apiKeys = opts.apiKeys === undefined ? undefined : new Set(opts.apiKeys);
-  let config: AlgunaSandboxConfig = {
-    ...ALGUNA_SANDBOX_DEFAULTS,
-    ...Object.fromEntries(Object.keys(ALGUNA_SANDBOX_DEFAULTS).filter((k) => opts[k as keyof AlgunaSandboxConfig] !== undefined).map((k) => [k, opts[k as keyof AlgunaSandboxConfig]])),
-  };
+  let config: AlgunaSandboxConfig = initialConfig(ALGUNA_SANDBOX_DEFAULTS, opts);
   let data: Data = emptyData();
   /** Keys whose first request is being processed now (never persisted). */
   const inFlight = new Set<string>();
@@ -364,19 +354,7 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
       throttled: () => problem(429, 'Too many requests', { 'Transient-Error': 'true' }),
       business: (step) => problem(...BUSINESS[step]),
       notFound: (method, path) => problem(404, `no such resource ${method} ${path}`),
-      configure(current, patch) {
-        const known = new Set(Object.keys(ALGUNA_SANDBOX_DEFAULTS));
-        const bad = Object.keys(patch).filter((k) => !known.has(k));
-        if (bad.length > 0) throw new Error(`invalid sandbox config: unknown ${bad.join(', ')}`);
-        config = {
-          perSecond: patchNumber(patch, 'perSecond', current.perSecond, 1),
-          latencyMs: patchNumber(patch, 'latencyMs', current.latencyMs),
-          timeoutHoldMs: patchNumber(patch, 'timeoutHoldMs', current.timeoutHoldMs),
-          createDelayMs: patchNumber(patch, 'createDelayMs', current.createDelayMs),
-          idempotencyTtlHours: patchNumber(patch, 'idempotencyTtlHours', current.idempotencyTtlHours),
-        };
-        return config;
-      },
+      configure: (current, patch) => (config = patchConfig(ALGUNA_SANDBOX_DEFAULTS, current, patch)),
       state: (cfg, extra) =>
         ({
           invoices: data.invoices.map((i) => {
@@ -386,9 +364,7 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
           counters: {
             created: structuredClone(data.created),
             ...counters,
-            requests: extra.requests,
-            requestsTotal: Object.values(extra.requests).reduce((n, v) => n + v, 0),
-            faults: extra.faults,
+            ...extra,
           },
           config: { ...cfg },
         }) satisfies AlgunaSandboxState,

@@ -25,11 +25,9 @@
  * the error codes), the sandbox's choice is marked [I] and the loader does not depend on it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Decimal } from 'decimal.js';
-import { patchNumber, SIBLING_DEFAULTS, startSibling, type SiblingAnswer, type SiblingConfig, type SiblingHandle, type SiblingOptions, type SiblingRequest, type SiblingRoute } from './sibling.js';
-import type { FaultKind, Step } from './types.js';
+import { defaultSeedPath, initialConfig, patchConfig, readSeed, SIBLING_DEFAULTS, startSibling, type SiblingAnswer, type SiblingConfig, type SiblingCounters, type SiblingHandle, type SiblingOptions, type SiblingRequest, type SiblingRoute } from './sibling.js';
+import type { Step } from './types.js';
 
 export interface ExsitedSeed {
   purchase_orders: SeedPurchaseOrder[];
@@ -51,15 +49,12 @@ export interface ExsitedSandboxConfig extends SiblingConfig {
 
 export const EXSITED_SANDBOX_DEFAULTS: ExsitedSandboxConfig = { ...SIBLING_DEFAULTS, tokenTtlSeconds: 3600, eventDelayMs: 150 };
 
-export interface ExsitedSandboxOptions extends SiblingOptions, Partial<ExsitedSandboxConfig> {
-  /** Seed object or path; default `fixtures/exsited-sandbox-seed.json` of the package. */
-  seed?: ExsitedSeed | string | undefined;
+export interface ExsitedSandboxOptions extends SiblingOptions<ExsitedSeed>, Partial<ExsitedSandboxConfig> {
   /** Accepted credentials; unset: any non-empty client id and secret. */
   clients?: { clientId: string; clientSecret: string }[] | undefined;
-  now?: (() => number) | undefined;
 }
 
-export const DEFAULT_EXSITED_SEED_PATH = fileURLToPath(new URL('../../fixtures/exsited-sandbox-seed.json', import.meta.url));
+export const DEFAULT_EXSITED_SEED_PATH = defaultSeedPath('exsited');
 
 interface Note {
   uuid: string;
@@ -118,10 +113,7 @@ export interface ExsitedSandboxState {
     /** 401 answers: no token, an unknown, expired or revoked one. */
     unauthorized: number;
     revokedTokenUse: number;
-    requests: Record<string, number>;
-    requestsTotal: number;
-    faults: Record<FaultKind, number>;
-  };
+  } & SiblingCounters;
   config: ExsitedSandboxConfig;
 }
 
@@ -136,8 +128,7 @@ const VENDOR_ATTR = 'vendor';
 
 export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Promise<ExsitedSandbox> {
   const now = opts.now ?? Date.now;
-  const seed: ExsitedSeed =
-    typeof opts.seed === 'object' ? opts.seed : (JSON.parse(readFileSync(opts.seed ?? DEFAULT_EXSITED_SEED_PATH, 'utf8')) as ExsitedSeed);
+  const seed = readSeed<ExsitedSeed>(opts.seed, DEFAULT_EXSITED_SEED_PATH);
   const orders = new Map(seed.purchase_orders.map((po) => [po.id, po]));
   const clients = opts.clients === undefined ? undefined : new Map(opts.clients.map((c) => [c.clientId, c.clientSecret]));
   const uuid = (): string => randomUUID();
@@ -149,10 +140,7 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
   let tokensIssued = 0;
   let unauthorized = 0;
   let revokedTokenUse = 0;
-  let config: ExsitedSandboxConfig = {
-    ...EXSITED_SANDBOX_DEFAULTS,
-    ...Object.fromEntries(Object.keys(EXSITED_SANDBOX_DEFAULTS).filter((k) => opts[k as keyof ExsitedSandboxConfig] !== undefined).map((k) => [k, opts[k as keyof ExsitedSandboxConfig]])),
-  };
+  let config: ExsitedSandboxConfig = initialConfig(EXSITED_SANDBOX_DEFAULTS, opts);
 
   const settle = (): void => {
     const t = now();
@@ -467,19 +455,7 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
         return error(status, code, message);
       },
       notFound: (method, path) => error(404, 404, `no such resource ${method} ${path}`),
-      configure(current, patch) {
-        const known = new Set(Object.keys(EXSITED_SANDBOX_DEFAULTS));
-        const bad = Object.keys(patch).filter((k) => !known.has(k));
-        if (bad.length > 0) throw new Error(`invalid sandbox config: unknown ${bad.join(', ')}`);
-        config = {
-          perSecond: patchNumber(patch, 'perSecond', current.perSecond, 1),
-          latencyMs: patchNumber(patch, 'latencyMs', current.latencyMs),
-          timeoutHoldMs: patchNumber(patch, 'timeoutHoldMs', current.timeoutHoldMs),
-          tokenTtlSeconds: patchNumber(patch, 'tokenTtlSeconds', current.tokenTtlSeconds, 1),
-          eventDelayMs: patchNumber(patch, 'eventDelayMs', current.eventDelayMs),
-        };
-        return config;
-      },
+      configure: (current, patch) => (config = patchConfig(EXSITED_SANDBOX_DEFAULTS, current, patch, { tokenTtlSeconds: 1 })),
       state(cfg, extra) {
         settle();
         return {
@@ -496,9 +472,7 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
             tokensIssued,
             unauthorized,
             revokedTokenUse,
-            requests: extra.requests,
-            requestsTotal: Object.values(extra.requests).reduce((n, v) => n + v, 0),
-            faults: extra.faults,
+            ...extra,
           },
           config: { ...cfg },
         } satisfies ExsitedSandboxState;

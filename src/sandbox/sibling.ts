@@ -14,6 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Connections, dispatch, faultAfter, faultBefore, listen } from './http.js';
 import { saveJson } from './persist.js';
 import { FaultEngine, type FaultSubject } from './faults.js';
@@ -69,21 +70,58 @@ export interface SiblingSpec<C extends SiblingConfig> {
   /** Validates and applies a config patch, returning the new config (throws with a readable message). */
   configure(config: C, patch: Record<string, unknown>): C;
   /** The admin state dump; `extra` holds the request and fault counters the skeleton keeps. */
-  state(config: C, extra: { requests: Record<string, number>; faults: Record<FaultKind, number> }): unknown;
+  state(config: C, extra: SiblingCounters): unknown;
   snapshot(): unknown;
   restore(data: unknown): void;
   reset(): void;
 }
 
-export interface SiblingOptions extends FaultConfig {
+/** The counters the skeleton keeps, for the target's state dump (spread as they are). */
+export interface SiblingCounters {
+  requests: Record<string, number>;
+  requestsTotal: number;
+  faults: Record<FaultKind, number>;
+}
+
+export interface SiblingOptions<Seed = never> extends FaultConfig {
   port?: number | undefined;
   host?: string | undefined;
   statePath?: string | undefined;
   logger?: SandboxLogger | undefined;
+  /** Seed object or path of its JSON file; default: the package's `fixtures/<target>-sandbox-seed.json`. */
+  seed?: Seed | string | undefined;
+  /** The clock the target's rules read (token lifetimes, events, idempotency windows); default `Date.now`. */
+  now?: (() => number) | undefined;
+}
+
+/** The package's seed file of a sibling sandbox. */
+export const defaultSeedPath = (target: string): string => fileURLToPath(new URL(`../../fixtures/${target}-sandbox-seed.json`, import.meta.url));
+
+/** The seed a sandbox starts from: the object given, else the JSON file at the path given or at `defaultPath`. */
+export function readSeed<Seed extends object>(seed: Seed | string | undefined, defaultPath: string): Seed {
+  return typeof seed === 'object' ? seed : (JSON.parse(readFileSync(seed ?? defaultPath, 'utf8')) as Seed);
+}
+
+/** The starting config: the target's defaults, each overridden by an option of the same name. */
+export function initialConfig<C extends SiblingConfig>(defaults: C, opts: Partial<C>): C {
+  return { ...defaults, ...Object.fromEntries(Object.keys(defaults).filter((k) => opts[k as keyof C] !== undefined).map((k) => [k, opts[k as keyof C]])) };
+}
+
+/**
+ * A config patch applied (`POST /_sandbox/config`): an unknown key is refused, and every key
+ * given must be a number of at least its minimum (`perSecond` 1, others 0 unless `minimums`
+ * says otherwise); throws naming the first bad field, in the defaults' order.
+ */
+export function patchConfig<C extends SiblingConfig>(defaults: C, current: C, patch: Record<string, unknown>, minimums: Partial<Record<keyof C, number>> = {}): C {
+  const known = new Set(Object.keys(defaults));
+  const bad = Object.keys(patch).filter((k) => !known.has(k));
+  if (bad.length > 0) throw new Error(`invalid sandbox config: unknown ${bad.join(', ')}`);
+  const min: Partial<Record<string, number>> = { perSecond: 1, ...minimums };
+  return Object.fromEntries(Object.keys(defaults).map((k) => [k, patchNumber(patch, k, current[k as keyof C] as number, min[k] ?? 0)])) as unknown as C;
 }
 
 /** The options of `invoice-load sandbox` a sibling sandbox takes (its seed, threshold and latency when given). */
-export function siblingOptions(o: SandboxOptions): SiblingOptions & { seed?: string; perSecond?: number; latencyMs?: number } {
+export function siblingOptions(o: SandboxOptions): SiblingOptions & { perSecond?: number; latencyMs?: number } {
   return {
     port: o.port,
     host: o.host,
@@ -112,7 +150,7 @@ const MAX_BODY = 10 * 1024 * 1024;
 export async function startSibling<C extends SiblingConfig, S>(
   spec: SiblingSpec<C>,
   initial: C,
-  opts: SiblingOptions,
+  opts: SiblingOptions<unknown>,
 ): Promise<SiblingHandle<S>> {
   const log = opts.logger ?? ((): void => {});
   let config = initial;
@@ -189,7 +227,8 @@ export async function startSibling<C extends SiblingConfig, S>(
     return send(res, answer);
   };
 
-  const state = (): S => spec.state(config, { requests: { ...requests }, faults: { ...faults.injected } }) as S;
+  const state = (): S =>
+    spec.state(config, { requests: { ...requests }, requestsTotal: Object.values(requests).reduce((n, v) => n + v, 0), faults: { ...faults.injected } }) as S;
   const configure = (patch: Record<string, unknown>): void => {
     config = spec.configure(config, patch);
     window.limit = config.perSecond;
@@ -220,7 +259,7 @@ export async function startSibling<C extends SiblingConfig, S>(
 }
 
 /** A non-negative number from a config patch, or the current value; throws naming the field. */
-export function patchNumber(patch: Record<string, unknown>, key: string, current: number, min = 0): number {
+function patchNumber(patch: Record<string, unknown>, key: string, current: number, min = 0): number {
   const v = patch[key];
   if (v === undefined) return current;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new Error(`invalid sandbox config: ${key} must be a number of at least ${min}`);

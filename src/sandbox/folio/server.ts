@@ -24,11 +24,9 @@
  * the inactive-vendor code, the no-lines code, the login refusal's code.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Decimal } from 'decimal.js';
-import { patchNumber, SIBLING_DEFAULTS, startSibling, type SiblingAnswer, type SiblingConfig, type SiblingHandle, type SiblingOptions, type SiblingRequest, type SiblingRoute } from '../sibling.js';
-import type { FaultKind, Step } from '../types.js';
+import { defaultSeedPath, initialConfig, patchConfig, readSeed, SIBLING_DEFAULTS, startSibling, type SiblingAnswer, type SiblingConfig, type SiblingCounters, type SiblingHandle, type SiblingOptions, type SiblingRequest, type SiblingRoute } from '../sibling.js';
+import type { Step } from '../types.js';
 import { CqlError, matches, parseCql } from './cql.js';
 
 export interface FolioSeed {
@@ -49,12 +47,9 @@ export interface FolioSandboxConfig extends SiblingConfig {
 
 export const FOLIO_SANDBOX_DEFAULTS: FolioSandboxConfig = { ...SIBLING_DEFAULTS, accessTokenSeconds: 600, refreshTokenSeconds: 604_800 };
 
-export interface FolioSandboxOptions extends SiblingOptions, Partial<FolioSandboxConfig> {
-  seed?: FolioSeed | string | undefined;
-  now?: (() => number) | undefined;
-}
+export type FolioSandboxOptions = SiblingOptions<FolioSeed> & Partial<FolioSandboxConfig>;
 
-export const DEFAULT_FOLIO_SEED_PATH = fileURLToPath(new URL('../../../fixtures/folio-sandbox-seed.json', import.meta.url));
+export const DEFAULT_FOLIO_SEED_PATH = defaultSeedPath('folio');
 
 type Rec = Record<string, unknown>;
 
@@ -85,10 +80,7 @@ export interface FolioSandboxState {
     logins: number;
     refreshes: number;
     unauthorized: number;
-    requests: Record<string, number>;
-    requestsTotal: number;
-    faults: Record<FaultKind, number>;
-  };
+  } & SiblingCounters;
   config: FolioSandboxConfig;
 }
 
@@ -153,15 +145,12 @@ const num2 = (d: Decimal): number => Number(d.toDecimalPlaces(2, Decimal.ROUND_H
 
 export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise<FolioSandbox> {
   const now = opts.now ?? Date.now;
-  const seed: FolioSeed = typeof opts.seed === 'object' ? opts.seed : (JSON.parse(readFileSync(opts.seed ?? DEFAULT_FOLIO_SEED_PATH, 'utf8')) as FolioSeed);
+  const seed = readSeed<FolioSeed>(opts.seed, DEFAULT_FOLIO_SEED_PATH);
   const orgById = new Map(seed.organizations.map((o) => [o.id, o]));
   const fundById = new Map(seed.funds.map((f) => [f.id, f]));
   const poLineById = new Map(seed.poLines.map((p) => [p.id, p]));
   const batchGroupIds = new Set(seed.batchGroups.map((b) => b.id));
-  let config: FolioSandboxConfig = {
-    ...FOLIO_SANDBOX_DEFAULTS,
-    ...Object.fromEntries(Object.keys(FOLIO_SANDBOX_DEFAULTS).filter((k) => opts[k as keyof FolioSandboxConfig] !== undefined).map((k) => [k, opts[k as keyof FolioSandboxConfig]])),
-  };
+  let config: FolioSandboxConfig = initialConfig(FOLIO_SANDBOX_DEFAULTS, opts);
   let data: Data = emptyData();
   /** Live tokens (never persisted: a new process logs in again). */
   const access = new Map<string, number>();
@@ -495,19 +484,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
       throttled: () => text(429, 'API rate limit exceeded'),
       business: (step) => BUSINESS[step],
       notFound: (method, path) => text(404, `No suitable module found for path ${path} (${method})`),
-      configure(current, patch) {
-        const known = new Set(Object.keys(FOLIO_SANDBOX_DEFAULTS));
-        const bad = Object.keys(patch).filter((k) => !known.has(k));
-        if (bad.length > 0) throw new Error(`invalid sandbox config: unknown ${bad.join(', ')}`);
-        config = {
-          perSecond: patchNumber(patch, 'perSecond', current.perSecond, 1),
-          latencyMs: patchNumber(patch, 'latencyMs', current.latencyMs),
-          timeoutHoldMs: patchNumber(patch, 'timeoutHoldMs', current.timeoutHoldMs),
-          accessTokenSeconds: patchNumber(patch, 'accessTokenSeconds', current.accessTokenSeconds, 0.001),
-          refreshTokenSeconds: patchNumber(patch, 'refreshTokenSeconds', current.refreshTokenSeconds, 0.001),
-        };
-        return config;
-      },
+      configure: (current, patch) => (config = patchConfig(FOLIO_SANDBOX_DEFAULTS, current, patch, { accessTokenSeconds: 0.001, refreshTokenSeconds: 0.001 })),
       state: (cfg, extra) => {
         const created: Record<string, Record<string, number>> = {};
         for (const [vendorId, byNumber] of Object.entries(data.created)) created[orgById.get(vendorId)?.code ?? vendorId] = { ...byNumber };
@@ -519,9 +496,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
             linesPosted: structuredClone(data.linesPosted),
             approvals: { ...data.approvals },
             ...counters,
-            requests: extra.requests,
-            requestsTotal: Object.values(extra.requests).reduce((n, v) => n + v, 0),
-            faults: extra.faults,
+            ...extra,
           },
           config: { ...cfg },
         } satisfies FolioSandboxState;
