@@ -56,6 +56,10 @@ export interface RawOptions {
   settle?: string;
   /** `--check default|all|none`: which of the target's read-only checks a load runs before sending. */
   check?: string;
+  /** `--no-canary` sets false: the first invoice written is not read back (engine/canary.ts). */
+  canary?: boolean;
+  /** `--max-errors <n>`: business refusals with one code in a row before no new invoice is started (0: no limit). */
+  maxErrors?: string;
   verbose?: boolean;
   quiet?: boolean;
   color?: boolean;
@@ -96,6 +100,10 @@ export interface Config {
   settleMs?: number | undefined;
   /** The read-only checks a load runs before the first write: within the default budget, all, or none. */
   check: 'default' | 'all' | 'none';
+  /** Read the first invoice written back and compare it with what was sent (`--no-canary`: false). */
+  canary: boolean;
+  /** `--max-errors`: refusals with the same code in a row that stop new invoices; 0 = no limit. */
+  maxErrors: number;
   verbose: boolean;
   quiet: boolean;
   fsync: boolean;
@@ -115,6 +123,8 @@ export const DEFAULT_RATE = 10;
  * well above 50/s. Fewer are used when fewer do.
  */
 export const DEFAULT_CONCURRENCY = 64;
+/** `--max-errors`: ten identical refusals in a row are a pattern, not bad luck (issue 11's storm of 150). */
+export const DEFAULT_MAX_ERRORS = 10;
 const ENCODINGS: readonly Encoding[] = ['utf-8', 'windows-1252', 'latin1', 'utf-16le'];
 
 type NumberRule = 'above zero' | 'at least 0' | 'whole, at least 1' | 'whole, at least 0';
@@ -186,6 +196,8 @@ function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: strin
     pollTimeoutMs: numberOption('--poll-timeout', o.pollTimeout, 60, 'above zero') * 1000,
     settleMs: o.settle !== undefined ? numberOption('--settle', o.settle, 0, 'at least 0') * 1000 : undefined,
     check: checkOption(o.check),
+    canary: o.canary !== false,
+    maxErrors: numberOption('--max-errors', o.maxErrors, DEFAULT_MAX_ERRORS, 'whole, at least 0'),
     verbose: o.verbose ?? false,
     quiet: o.quiet ?? false,
     fsync: o.fsync ?? true,

@@ -65,6 +65,6 @@ export function exitCodeForReport(report: ExitShape, opts: { sent: boolean }): E
   const s = report.summary;
   const fileErrors = report.issues.some((p) => p.severity === 'error');
   if (!opts.sent) return s.invalid > 0 || fileErrors ? ExitCode.invalidInput : ExitCode.ok;
-  if (report.stopped === 'daily_limit' || s.failed > 0 || s.invalid > 0) return ExitCode.someFailed;
+  if (report.stopped !== undefined || s.failed > 0 || s.invalid > 0) return ExitCode.someFailed;
   return ExitCode.ok;
 }

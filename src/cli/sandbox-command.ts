@@ -17,6 +17,12 @@ const num = (opts: Opts, name: string, flag: string): number | undefined => {
   return n;
 };
 
+const fieldList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+
 export function sandboxOptions(opts: Opts): SandboxOptions {
   const o: SandboxOptions = { port: num(opts, 'port', '--port') ?? 8080, host: typeof opts.host === 'string' ? opts.host : '127.0.0.1' };
   if (typeof opts.seed === 'string') o.seed = opts.seed;
@@ -35,6 +41,9 @@ export function sandboxOptions(opts: Opts): SandboxOptions {
   if (opts.allowDuplicates === true) o.allowDuplicates = true;
   // Alma's handle_invoice_payment: a marked invoice waits for payment (default) or is closed.
   if (opts.handleInvoicePayment === false) o.handleInvoicePayment = false;
+  // Fields stored differently from what was sent, to see the loader's canary stop a run.
+  if (typeof opts.dropField === 'string') o.dropFields = fieldList(opts.dropField);
+  if (typeof opts.alterField === 'string') o.alterFields = fieldList(opts.alterField);
   if (typeof opts.faultKinds === 'string') o.faultKinds = opts.faultKinds.split(',').map((k) => k.trim()) as FaultKind[];
   if (typeof opts.faultSteps === 'string') o.faultSteps = opts.faultSteps.split(',').map((k) => k.trim()) as FaultStep[];
   if (typeof opts.apiKeyFile === 'string') {

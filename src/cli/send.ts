@@ -16,8 +16,8 @@ import { exitCodeForReport } from './exit.js';
 import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
-import { AuthError, DailyLimitError } from '../shared/errors.js';
-import { DEFAULT_POLL, runInvoices, type RunOutcome } from '../engine/engine.js';
+import { AuthError, DailyLimitError, type ApiError } from '../shared/errors.js';
+import { DEFAULT_POLL, isUnreachable, runInvoices, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { Journal } from '../engine/journal.js';
 import { acquireLock } from '../engine/lock.js';
@@ -101,10 +101,18 @@ export async function load(cfg: Config, term: Terminal, givenPlan: Plan, deps: O
       } catch (err) {
         // A refused key, a spent daily threshold or a Ctrl-C (the second one aborts the look-ups in
         // flight) ends the run here as it would in the engine: nothing was written yet.
-        const stoppedBy = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : soft.signal.aborted ? 'interrupted' : undefined;
+        const stoppedBy =
+          err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : soft.signal.aborted ? 'interrupted' : undefined;
         if (stoppedBy === undefined) throw err;
         progress.stop();
-        const why = stoppedBy === 'auth' ? `the API key was refused (${(err as AuthError).code})` : stoppedBy === 'daily_limit' ? "the institution's daily API threshold is used up" : 'interrupted during the checks before sending';
+        const why =
+          stoppedBy === 'auth'
+            ? `the API key was refused (${(err as AuthError).code})`
+            : stoppedBy === 'daily_limit'
+              ? "the institution's daily API threshold is used up"
+              : stoppedBy === 'unreachable'
+                ? `cannot reach ${profile.label}: ${(err as ApiError).code} (${(err as ApiError).message}); check the address, the network, proxy and certificates, then run the same command again`
+                : 'interrupted during the checks before sending';
         process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent`) + '\n');
         const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, stopped: stoppedBy });
         await deps.emitReport(cfg, term, report, plan);
@@ -138,6 +146,8 @@ export async function load(cfg: Config, term: Terminal, givenPlan: Plan, deps: O
       poll: { ...DEFAULT_POLL, timeoutMs: cfg.pollTimeoutMs, unknownMs: Math.min(DEFAULT_POLL.unknownMs, cfg.pollTimeoutMs) },
       maxWriteAttempts: 3,
       settle: { ...DEFAULT_SETTLE, fixedMs: cfg.settleMs },
+      canary: cfg.canary,
+      maxErrors: cfg.maxErrors,
     });
   } finally {
     progress.stop();
@@ -152,6 +162,9 @@ export async function load(cfg: Config, term: Terminal, givenPlan: Plan, deps: O
     stopped: outcome.stopped?.reason,
     lineKeys: profile.lineKeys,
     action: cfg.action?.kind,
+    ...(outcome.canary !== undefined
+      ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences } }
+      : {}),
   });
   await deps.emitReport(cfg, term, report, plan);
   return exitCodeForReport(report, { sent: true });

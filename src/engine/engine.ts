@@ -27,6 +27,8 @@ import type { InvoiceResult } from './result.js';
 import { runWithPriority } from '../shared/priority.js';
 import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
+import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
+import { refusalKind } from './result.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -69,16 +71,39 @@ export interface EngineOptions {
   settle?: SettleOptions | undefined;
   /** Wall clock (ms since epoch) for when writes were sent; journaled, so a later run can use it. Default `Date.now`. */
   wallNow?: (() => number) | undefined;
+  /**
+   * Read the first invoice written back before any other is written (engine/canary.ts). Default
+   * true; a target without `readBack` has no canary. `--no-canary` sets false.
+   */
+  canary?: boolean | undefined;
+  /**
+   * After this many business refusals with the same code in a row, take no new invoice
+   * (`--max-errors`; 0 or absent: no limit). Invoices already started finish.
+   */
+  maxErrors?: number | undefined;
 }
 
 export interface RunOutcome {
   results: InvoiceResult[];
-  stopped?: { reason: StopReason; error?: Error | undefined } | undefined;
+  stopped?: { reason: StopReason; error?: Error | undefined; message?: string | undefined } | undefined;
+  /** The canary's read-back, when one was made (engine/canary.ts). */
+  canary?: CanaryVerdict | undefined;
 }
 
 class StopRun extends Error {
-  constructor(readonly reason: StopReason) {
+  /** `beforeWrites`: the invoice had sent nothing in this run (it waited at the canary's gate). */
+  constructor(
+    readonly reason: StopReason,
+    readonly beforeWrites = false,
+  ) {
     super(reason);
+  }
+}
+
+/** The canary read back differently from what was sent: the invoice fails and the run stops. */
+class CanaryStop extends Error {
+  constructor(readonly record: ErrorRecord) {
+    super(record.message);
   }
 }
 
@@ -90,6 +115,9 @@ class InvoiceFailure extends Error {
 }
 
 export { DEFAULT_POLL } from '../targets/target.js';
+
+/** The error code of an invoice whose read-back (the canary) differed from what was sent. */
+export const CANARY_MISMATCH = 'CANARY_MISMATCH';
 
 export async function runInvoices(invoices: readonly Invoice[], opts: EngineOptions): Promise<RunOutcome> {
   const { journal, emit } = opts;
@@ -135,6 +163,27 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
         )
       : undefined;
   const settle = new SettleWindow(opts.settle ?? DEFAULT_SETTLE, journal.settleWindowMs);
+  const canary = new CanaryGate(opts.canary !== false && opts.target.readBack !== undefined);
+  // --max-errors: business refusals with the same code in a row, in the order invoices finish.
+  let streak = { code: '', count: 0 };
+  let halted: { reason: StopReason; message: string } | undefined;
+  const countRefusal = (r: InvoiceResult): void => {
+    const max = opts.maxErrors ?? 0;
+    if (max <= 0 || halted !== undefined || stopped !== undefined) return;
+    const e = r.error;
+    if (r.status !== 'failed' || e === undefined || refusalKind(e) !== 'business') {
+      if (r.status !== 'not_started') streak = { code: '', count: 0 };
+      return;
+    }
+    streak = streak.code === e.code ? { code: e.code, count: streak.count + 1 } : { code: e.code, count: 1 };
+    if (streak.count < max) return;
+    const label = labelOf(opts.target);
+    const message =
+      `${label} refused ${streak.count} invoices in a row with ${e.code} (${e.message}); no new invoice is started (--max-errors ${max}). ` +
+      `The invoices already started finish; the others are not sent. Fix the cause, then run the same command again`;
+    halted = { reason: 'max_errors', message };
+    emit({ type: 'stopping', reason: 'max_errors', message });
+  };
   const background: Promise<unknown>[] = [];
   const tasks: Promise<void>[] = [];
   // The number of slots follows the sizer during the run, never above --concurrency.
@@ -150,6 +199,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       watch,
       settle,
       background,
+      canary,
       release: () => {
         if (held) {
           held = false;
@@ -168,19 +218,36 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       try {
         result = await loadInvoice(item.inv, opts, stopNow, ctx);
       } catch (err) {
-        const reason = err instanceof StopRun ? err.reason : stopFor(err)?.reason;
-        if (!reason) throw err;
-        if (!stopped) {
-          stopped = { reason, error: err instanceof StopRun ? undefined : (err as Error) };
-          emit({ type: 'stopping', reason, message: stopMessage(reason, err) });
+        if (err instanceof CanaryStop) {
+          const message = canaryMessage(canary.verdict!, labelOf(opts.target));
+          if (!stopped) {
+            stopped = { reason: 'canary', message };
+            emit({ type: 'stopping', reason: 'canary', message });
+          }
+          result = { ...settledResult(item.inv.key, journal.state(item.inv.key), 'failed'), error: err.record, warnings: [] };
+        } else {
+          const reason = err instanceof StopRun ? err.reason : stopFor(err)?.reason;
+          if (!reason) throw err;
+          if (!stopped) {
+            const message = stopMessage(reason, err, labelOf(opts.target));
+            stopped = { reason, error: err instanceof StopRun ? undefined : (err as Error), message };
+            emit({ type: 'stopping', reason, message });
+          }
+          const st = journal.state(item.inv.key);
+          // Stopped by the canary before anything was written for it (at the gate, or before it):
+          // not started, like the invoices the run never reached.
+          const why = stopped?.reason ?? reason;
+          const untouched = (err instanceof StopRun && err.beforeWrites) || (why === 'canary' && st.id === undefined && !st.createPending);
+          result = untouched ? notStarted(item.inv.key, st, why) : interruptedResult(item.inv.key, st, why);
         }
-        result = interruptedResult(item.inv.key, journal.state(item.inv.key), reason);
       }
     } finally {
       ctx.release();
+      canary.release(item.inv.key);
     }
     results[item.index] = result;
     done++;
+    countRefusal(result);
     emit({ type: 'invoice', result, done, total: invoices.length });
   };
   // The order requests wait in at the rate limiter. While invoices are still starting, the
@@ -192,7 +259,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   let seq = 0;
   for (const item of pending) {
     await slots.acquire();
-    if (stopNow() || failure !== undefined) {
+    if (stopNow() || halted !== undefined || failure !== undefined) {
       slots.release();
       break;
     }
@@ -210,10 +277,11 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   if (failure !== undefined) throw failure.err;
 
   if (!stopped && opts.stopSignal?.aborted) stopped = { reason: 'interrupted' };
+  stopped ??= halted;
   for (const { inv, index } of pending) {
     if (!results[index]) results[index] = notStarted(inv.key, journal.state(inv.key), stopped?.reason ?? 'interrupted');
   }
-  return { results, stopped };
+  return { results, stopped, ...(canary.verdict !== undefined ? { canary: canary.verdict } : {}) };
 }
 
 /** Requests the invoice still needs to send as the journal knows it: create, each child, finalize. */
@@ -228,7 +296,33 @@ function stepsLeft(target: Target, inv: Invoice, journal: Journal): number {
 function stopFor(err: unknown): RunOutcome['stopped'] {
   if (err instanceof AuthError) return { reason: 'auth', error: err };
   if (err instanceof DailyLimitError) return { reason: 'daily_limit', error: err };
+  if (isUnreachable(err)) return { reason: 'unreachable', error: err as Error };
   return undefined;
+}
+
+/**
+ * Errors that say the target cannot be reached at all — no such host, nothing listening, a TLS
+ * handshake that fails — whatever is sent: one stop, not one failure per invoice. (A reset or a
+ * timeout on one request is not among them: the next may well get through.)
+ */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+export function isUnreachable(err: unknown): boolean {
+  return err instanceof ApiError && err.httpStatus === 0 && UNREACHABLE.has(err.code);
 }
 
 /**
@@ -240,8 +334,13 @@ const isAbort = (err: unknown): boolean =>
   (err instanceof ApiError && err.code === 'ABORTED') ||
   (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError');
 
-function stopMessage(reason: StopReason, err: unknown): string {
+function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): string {
   switch (reason) {
+    case 'unreachable':
+      return `cannot reach ${label}: ${(err as ApiError).code} (${(err as ApiError).message}); nothing more will be sent — check the address (--alma-url, --region, --api-url), the network, proxy and certificates, then run the same command again`;
+    case 'canary':
+    case 'max_errors':
+      return (err as Error).message;
     case 'auth':
       return `the API key was refused (${(err as ApiError).code}: ${(err as ApiError).message}); nothing more will be sent`;
     case 'daily_limit':
@@ -277,7 +376,7 @@ function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: Invoice
 
 function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
   const base = settledResult(key, st, 'failed');
-  const code = reason === 'daily_limit' ? 'DAILY_THRESHOLD' : reason === 'auth' ? 'UNAUTHORIZED' : 'INTERRUPTED';
+  const code = reason === 'daily_limit' ? 'DAILY_THRESHOLD' : reason === 'auth' ? 'UNAUTHORIZED' : reason === 'unreachable' ? 'UNREACHABLE' : 'INTERRUPTED';
   return {
     ...base,
     error: {
@@ -293,6 +392,9 @@ const STOP_WORDS: Record<StopReason, string> = {
   interrupted: 'it was interrupted',
   daily_limit: "the daily API threshold was reached",
   auth: 'the API key was refused',
+  canary: 'the first invoice did not read back as sent',
+  max_errors: 'too many refusals in a row (--max-errors)',
+  unreachable: 'the target could not be reached',
 };
 
 function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
@@ -347,6 +449,8 @@ interface InvoiceContext {
   reacquire: () => Promise<void>;
   /** The run's settle window, and where a measurement running beside the load is kept. */
   settle: SettleWindow;
+  /** The canary's gate: the first invoice to write is read back before any other writes. */
+  canary: CanaryGate;
   background: Promise<unknown>[];
 }
 
@@ -427,6 +531,15 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
     ctx.background.push(measuring);
   };
   const clock = { wallNow, sleep: opts.sleep, checkpoint };
+  // The canary's gate, passed once before this invoice's first data write (engine/canary.ts).
+  let gated = false;
+  const throughGate = async (): Promise<void> => {
+    if (gated) return;
+    const answer = await ctx.canary.enter(key);
+    gated = true;
+    if (answer === 'failed') throw new StopRun('canary', !wrote);
+    if (stopNow()) throw new StopRun('interrupted', !wrote);
+  };
   /** The invoice as the target shows it, looking again until a create sent at `sentAt` is older than the settle window. */
   const findAcrossWindow = (sentAt: number | undefined): Promise<RemoteInvoice | undefined> =>
     lookAcrossWindow(
@@ -460,6 +573,7 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
         }
       } else {
         checkpoint();
+        await throughGate();
         step = 'create';
         emit({ type: 'step', key, step: 'create' });
         let reconciled = false;
@@ -527,6 +641,7 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
           continue;
         }
         checkpoint();
+        await throughGate();
         emit({ type: 'step', key, step: 'lines', detail: number });
         wrote = true;
         let lineSentAt = wallNow();
@@ -553,6 +668,22 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
         knownLines.set(number, added.id);
       }
       st = journal.state(key);
+    }
+
+    // 2a. The canary: read back in full before any other invoice writes. One an earlier run
+    // stopped on is read back again before it is processed.
+    if (!st.processed && st.lastError?.code === CANARY_MISMATCH) await throughGate();
+    if (!st.processed && ctx.canary.isCanary(key) && target.readBack !== undefined) {
+      step = 'lines';
+      const differences = await target.readBack(id, inv);
+      const verdict = { key, id, status: differences.length === 0 ? ('passed' as const) : ('failed' as const), differences };
+      emit({ type: 'canary', key, id, passed: differences.length === 0, differences: differences.length });
+      ctx.canary.settle(verdict);
+      if (differences.length > 0) {
+        const record: ErrorRecord = { step: 'lines', http_status: 0, code: CANARY_MISMATCH, message: `read back from ${label}: ${differenceText(verdict)}` };
+        journal.append({ t: 'failed', ...who, error: record });
+        throw new CanaryStop(record);
+      }
     }
 
     // 2b. Attachments (Alma's invoice files): each once, after the lines, before processing.
@@ -619,7 +750,7 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
     }
     return settle(inv, remote, remote.inReview ? 'in_review' : 'loaded', opts, warnings);
   } catch (err) {
-    if (err instanceof StopRun || err instanceof AuthError || err instanceof DailyLimitError) throw err;
+    if (err instanceof StopRun || err instanceof CanaryStop || err instanceof AuthError || err instanceof DailyLimitError || isUnreachable(err)) throw err;
     // Cut off by the hard stop: nothing is journaled as failed, so a re-run takes it up where it was.
     if (stopNow() && isAbort(err)) throw new StopRun('interrupted');
     let record: ErrorRecord;

@@ -15,8 +15,14 @@ export type EngineEvent =
   | { type: 'settle'; key: InvoiceKey; lagMs: number | undefined; windowMs: number; probes: number }
   | { type: 'invoice'; result: InvoiceResult; done: number; total: number }
   | { type: 'stopping'; reason: StopReason; message: string }
+  /** The canary's read-back was compared with what was sent (engine/canary.ts). */
+  | { type: 'canary'; key: InvoiceKey; id: string; passed: boolean; differences: number }
   | { type: 'target'; event: TargetEvent };
 
-export type StopReason = 'interrupted' | 'daily_limit' | 'auth';
+/**
+ * Why a run stopped early: Ctrl-C, the daily threshold, a refused key, the canary's read-back
+ * differed, `--max-errors` refusals in a row, or a target that cannot be reached at all.
+ */
+export type StopReason = 'interrupted' | 'daily_limit' | 'auth' | 'canary' | 'max_errors' | 'unreachable';
 
 export type EngineEventSink = (event: EngineEvent) => void;

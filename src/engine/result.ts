@@ -25,3 +25,15 @@ export interface InvoiceResult {
   /** Things worth a look that did not stop the invoice (e.g. two matches in Alma). */
   warnings: string[];
 }
+
+/**
+ * A business refusal (the target answered 4xx with its own code: the file or the target's setup
+ * must change) or a transient failure (a timeout, a lost connection, a 5xx, a 429: the same
+ * command again finishes it). `--max-errors` counts the first kind; the report's advice
+ * separates the two (report/failures.ts).
+ */
+export function refusalKind(e: Pick<ErrorRecord, 'http_status' | 'code'>): 'business' | 'transient' {
+  // The canary's read-back differed: running again stops again until the cause is fixed.
+  if (e.code === 'CANARY_MISMATCH') return 'business';
+  return e.http_status >= 400 && e.http_status < 500 && e.http_status !== 408 && e.http_status !== 429 ? 'business' : 'transient';
+}

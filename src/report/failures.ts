@@ -8,6 +8,7 @@
  * docs/alma.md.
  */
 import type { Provenance } from '../input/record.js';
+import { refusalKind } from '../engine/result.js';
 import type { ReportDocument, ReportError, ReportInvoice } from './report.js';
 
 export type FailureKind = 'business' | 'transient';
@@ -42,6 +43,10 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
   '60254': { means: "a fund code is not an active fund in Alma's current fiscal period", fix: 'use the code of an active fund (Acquisitions > Funds and Ledgers)' },
   '60257': { means: 'a fund distribution has neither a percentage nor an amount', fix: 'fill fund_percent or fund_amount' },
   '60260': { means: 'Alma could not start processing the invoice (its workflow)', fix: "open the invoice in Alma to see why, or run the same command again later" },
+  CANARY_MISMATCH: {
+    means: 'Alma stored the first invoice of the run differently from what was sent (the field, both values and the invoice are named above); every invoice would be stored the same way, so no other was sent',
+    fix: 'check that invoice in Alma and the field named; once the cause is fixed, or if the difference does not matter, run the same command again (--no-canary skips the check)',
+  },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },
 };
 
@@ -50,7 +55,7 @@ export function failureKind(e: ReportError | undefined): FailureKind {
   if (e === undefined) return 'transient';
   const kind = (e as ReportError & { kind?: string }).kind;
   if (kind === 'business' || kind === 'transient') return kind;
-  return e.http_status >= 400 && e.http_status < 500 && e.http_status !== 408 && e.http_status !== 429 ? 'business' : 'transient';
+  return refusalKind(e);
 }
 
 /** Failed invoices grouped by step and code, largest group first (then in input order). */

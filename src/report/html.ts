@@ -54,6 +54,9 @@ const STOPPED_TEXT: Record<string, string> = {
   interrupted: 'The run was interrupted. Everything done so far is recorded: run the same command again to finish.',
   daily_limit: "The institution's daily API limit was reached. Run the same command again after midnight (when the limit resets) to finish.",
   auth: 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.',
+  canary: 'The first invoice did not read back from Alma as it was sent (see its error below), so no other invoice was sent.',
+  max_errors: 'Alma refused too many invoices in a row with the same code (--max-errors), so no new invoice was started. Fix the cause, then run the same command again.',
+  unreachable: 'The target could not be reached at all (no such host, nothing listening, or a TLS error). Check the address and the network, then run the same command again.',
 };
 
 const CSS = `

@@ -67,9 +67,19 @@ export interface ReportDocument {
   /** A batch action instead of a load (`cancel`, `reactivate`: Exsited); `loaded` then means done. */
   action?: string | undefined;
   dry_run: boolean;
-  /** Set when the run stopped early: `interrupted`, `daily_limit` or `auth`. */
+  /**
+   * Set when the run stopped early: `interrupted`, `daily_limit`, `auth`, `canary` (the first
+   * invoice did not read back as sent), `max_errors` (`--max-errors` refusals in a row) or
+   * `unreachable` (the target could not be reached at all).
+   */
   stopped?: string | undefined;
   summary: ReportSummary;
+  /**
+   * The canary: the first invoice the run wrote, read back in full and compared with what was
+   * sent (`status` passed or failed, and each field that differs). Absent when no invoice was
+   * written, with `--no-canary`, or for a target without a read-back.
+   */
+  canary?: ReportCanary | undefined;
   /** `--dry-run --online` only: what was looked up and the load's estimated cost (additive). */
   preflight?: PreflightReport | undefined;
   issues: Problem[];
@@ -80,6 +90,14 @@ export interface ReportDocument {
   finished?: string | undefined;
   duration_s?: number | undefined;
   inputs?: { file: string; format: string; sheet?: string; bytes?: number }[] | undefined;
+}
+
+export interface ReportCanary {
+  vendor: string;
+  number: string;
+  id: string;
+  status: 'passed' | 'failed';
+  differences: { field: string; sent: string; stored: string }[];
 }
 
 export interface ReportInput {
@@ -94,6 +112,7 @@ export interface ReportInput {
   /** The keys listed under an invoice's `lines` (the target's child items); default its line numbers. */
   lineKeys?: LineKeys | undefined;
   action?: string | undefined;
+  canary?: ReportCanary | undefined;
 }
 
 /** Which child items of an invoice the report lists (a target profile's `lineKeys`, targets/definition.ts). */
@@ -112,6 +131,7 @@ export function buildReport(input: ReportInput): ReportDocument {
     dry_run: input.dryRun,
     ...(input.stopped !== undefined ? { stopped: input.stopped } : {}),
     summary,
+    ...(input.canary !== undefined ? { canary: input.canary } : {}),
     ...(input.preflight !== undefined ? { preflight: input.preflight } : {}),
     issues: input.plan.issues,
     invoices,

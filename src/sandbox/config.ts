@@ -22,6 +22,9 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   // docs/alma.md); waiting is the sandbox's default, so a payments file can follow an export.
   handleInvoicePayment: true,
   attachmentMaxBytes: 8 * 1024 * 1024,
+  // Everything stored as sent, unless a test asks otherwise (tamper.ts).
+  dropFields: [],
+  alterFields: [],
 };
 
 export const DEFAULT_RANDOM_SEED = 42;
@@ -39,6 +42,8 @@ export const configPatchSchema = z.strictObject({
   timeoutHoldMs: z.number().min(0).optional(),
   handleInvoicePayment: z.boolean().optional(),
   attachmentMaxBytes: z.number().int().min(0).optional(),
+  dropFields: z.array(z.string().min(1)).optional(),
+  alterFields: z.array(z.string().min(1)).optional(),
 });
 
 export const faultRuleSchema = z.strictObject({

@@ -20,6 +20,7 @@ import type { FaultSubject } from './faults.js';
 import { listBody, pageParams, parseQuery, wordMatch } from './search.js';
 import { INVOICE_SEARCH_FIELDS, type Store } from './store.js';
 import type { Step } from './types.js';
+import { tamper, type TamperConfig } from './tamper.js';
 
 export interface RouteDeps {
   store: Store;
@@ -32,6 +33,8 @@ export interface RouteDeps {
   attachmentMaxBytes: () => number;
   /** Lists and searches show a new invoice or line only this long after it was written. */
   indexLagMs: () => number;
+  /** Fields dropped or altered on write (tamper.ts). */
+  tamper: () => TamperConfig;
 }
 
 export interface ApiAnswer {
@@ -72,7 +75,7 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
             return { invoiceNumber: number, invoiceKey: number !== undefined && vendor !== undefined ? `${vendor}|${number}` : undefined };
           },
           run: (body) => {
-            const inv = d.store.createInvoice(body, { allowDuplicates: d.allowDuplicates(), now: d.now() });
+            const inv = d.store.createInvoice(tamper(body, 'invoice', d.tamper()), { allowDuplicates: d.allowDuplicates(), now: d.now() });
             // Create answers 200 with the created object, not 201 (OAS,
             // docs/alma.md#errors-error-codes-and-alerts).
             return ok(renderInvoice(inv, d.ctx, true));
@@ -113,7 +116,7 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
           step: 'line',
           subject: () => about(id),
           run: (body) => {
-            const { invoice, line } = d.store.addLine(id, body, d.now());
+            const { invoice, line } = d.store.addLine(id, tamper(body, 'line', d.tamper()), d.now());
             return ok(renderLine(invoice, line, d.ctx));
           },
         };

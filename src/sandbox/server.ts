@@ -97,6 +97,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     handleInvoicePayment: () => config.handleInvoicePayment,
     attachmentMaxBytes: () => config.attachmentMaxBytes,
     indexLagMs: () => config.indexLagMs,
+    tamper: () => config,
   };
 
   // ---- connection bookkeeping, so close() ends everything at once (http.ts) ----------------

@@ -93,6 +93,13 @@ export interface SandboxConfig {
   handleInvoicePayment: boolean;
   /** Largest attachment accepted, in bytes (a larger one is refused with 60322). */
   attachmentMaxBytes: number;
+  /**
+   * Fields dropped from an invoice or line write before it is stored (`note`, `total_amount`,
+   * `line.price`, …; sandbox/tamper.ts), as Alma drops a key it does not know: tests the canary.
+   */
+  dropFields: string[];
+  /** Fields stored with another value than sent (a number + 1, a date a day later, …; sandbox/tamper.ts). */
+  alterFields: string[];
 }
 
 export type SandboxLogger = (message: string) => void;

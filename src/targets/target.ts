@@ -54,6 +54,17 @@ export interface RemoteLine {
   number: string;
 }
 
+/**
+ * A field the invoice was sent with that the target did not store as sent (the canary and
+ * `invoice-load verify`): its name (`note`, `line 2 price`), the value sent and the value stored
+ * (`nothing` when the target shows no such field).
+ */
+export interface FieldDifference {
+  field: string;
+  sent: string;
+  stored: string;
+}
+
 /** What happens below the target interface that the terminal may want to show (src/transport/events.ts). */
 export type { TargetEvent, TargetEventSink } from '../transport/events.js';
 /** A file the target holds under an invoice: its id, its name, and its size when the listing says. */
@@ -132,6 +143,12 @@ export interface Target {
   /** Optional: files to attach once the children exist, before finalize (Alma). */
   attachments?: AttachmentSeam | undefined;
   getInvoice(invoiceId: string): Promise<RemoteInvoice>;
+  /**
+   * Optional: reads the invoice back in full and names every field sent that the target did not
+   * store as sent (engine/canary.ts, `invoice-load verify`). Absent: the target has no read-back,
+   * and runs into it have no canary.
+   */
+  readBack?: ((invoiceId: string, invoice: Invoice) => Promise<FieldDifference[]>) | undefined;
   /**
    * Optional: the current state of several invoices (all of one vendor) by id, read together
    * when that takes fewer requests than reading each (Alma: the vendor's invoice listing, 100

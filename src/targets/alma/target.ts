@@ -12,6 +12,7 @@ import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { attachmentFiles, readAttachment } from '../attachments.js';
 import { attachmentPayload, invoicePayload, linePayload } from './payload.js';
+import { compareStored, hasAllLines } from './compare.js';
 import { toRemoteAttachment, toRemoteInvoice, toRemoteLine } from './remote.js';
 
 export interface AlmaTargetOptions extends AlmaClientOptions {
@@ -162,6 +163,16 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
         throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `GET /acq/invoices/${invoiceId}: the answer has no invoice id` });
       }
       return remote;
+    },
+
+    // The canary and `verify`: the full invoice (lines inline), and the line list only when the
+    // answer does not carry every line.
+    async readBack(invoiceId: string, invoice: Invoice) {
+      const answer: JsonValue = await http.json({ method: 'GET', path: idPath(invoiceId) });
+      const lines = hasAllLines(answer, invoice.lines.length)
+        ? undefined
+        : await readAllPages((offset) => http.json({ method: 'GET', path: `${idPath(invoiceId)}/lines`, query: { limit: PAGE_SIZE, offset } }), 'invoice_line');
+      return compareStored({ invoice: invoicePayload(invoice), lines: invoice.lines.map(linePayload) }, answer, lines);
     },
 
     requestCount: () => http.requests,

@@ -1,0 +1,185 @@
+/**
+ * What was sent against what Alma stored — pure. The canary (the first invoice a run creates,
+ * read back before any other is created) and `invoice-load verify` both use it.
+ *
+ * Every field of the bodies the loader sent (payload.ts) is looked for in the invoice as Alma
+ * answers a full `GET /acq/invoices/{id}`, lines included, and compared the way Alma writes it
+ * back (docs/alma.md#the-json-shape-list-naming-amounts-dates):
+ * - amounts as decimals (a JSON number or a string; at the 15 significant digits a double keeps,
+ *   docs/alma.md#values-alma-can-store), never as JavaScript numbers;
+ * - dates by their `YYYY-MM-DD` (Alma adds a `Z`);
+ * - codes by their `value` (answers wrap them `{value, desc}`);
+ * - the invoice note under `notes` or `note` (docs/alma.md "How a list is named"), by its text;
+ * - lines matched by their number; fund distributions by fund code, on the share that was sent
+ *   (answers carry both percent and amount).
+ * A field Alma does not show at all counts as a difference: Alma ignores keys it does not know,
+ * and a silently dropped field is exactly what this is for.
+ */
+import { Decimal } from 'decimal.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import type { AlmaBody, AlmaBodyValue } from './payload.js';
+import { codeOf, items } from './remote.js';
+import type { FieldDifference } from '../target.js';
+
+/**
+ * Field names: `note`, `total_amount`, `invoice_vat.percentage`, `line 2 price`,
+ * `line 2 fund_distribution CHEM percent`; values as text (strings quoted), `nothing` when absent.
+ */
+export type { FieldDifference };
+
+export const NOTHING = 'nothing';
+
+type JsonObject = { [key: string]: JsonValue };
+
+/**
+ * The differences between what was sent (`invoice` and `lines`, payload.ts's bodies) and what the
+ * target stored (`stored`: the full invoice answer; `storedLines`: its lines, when read apart).
+ * Empty when everything sent was stored as sent.
+ */
+export function compareStored(sent: { invoice: AlmaBody; lines: readonly AlmaBody[] }, stored: JsonValue, storedLines?: readonly JsonValue[]): FieldDifference[] {
+  const out: FieldDifference[] = [];
+  const inv = isJsonObject(stored) ? stored : {};
+  for (const [key, value] of Object.entries(sent.invoice)) {
+    if (key === 'notes') compareNotes(value, inv, out);
+    else compareValue(key, value, inv[key], out);
+  }
+  const lines = storedLines ?? linesOf(inv);
+  const byNumber = new Map<string, JsonObject>();
+  for (const l of lines) if (isJsonObject(l)) byNumber.set(jsonText(l['number']) ?? '', l);
+  for (const line of sent.lines) {
+    const number = typeof line['number'] === 'string' ? line['number'] : '';
+    const held = byNumber.get(number);
+    if (held === undefined) {
+      out.push({ field: `line ${number}`, sent: `line ${number}`, stored: NOTHING });
+      continue;
+    }
+    for (const [key, value] of Object.entries(line)) {
+      if (key === 'fund_distribution') compareFunds(`line ${number} fund_distribution`, value, held[key], out);
+      else compareValue(`line ${number} ${key}`, value, held[key], out);
+    }
+  }
+  return out;
+}
+
+/** The lines inside a full invoice answer (`invoice_lines.invoice_line`), when it carries them. */
+export function linesOf(inv: JsonValue): JsonValue[] {
+  if (!isJsonObject(inv)) return [];
+  const wrapper = inv['invoice_lines'];
+  return isJsonObject(wrapper) ? items(wrapper['invoice_line']) : [];
+}
+
+/** Whether a full answer shows every line the invoice has (else they are read from the line list). */
+export function hasAllLines(inv: JsonValue, count: number): boolean {
+  return linesOf(inv).length >= count;
+}
+
+function compareValue(field: string, sent: AlmaBodyValue, stored: JsonValue | undefined, out: FieldDifference[]): void {
+  if (Decimal.isDecimal(sent) || typeof sent === 'number') {
+    const theirs = numberOf(stored);
+    const ours = new Decimal(sent);
+    if (theirs === undefined || !theirs.toSignificantDigits(15).equals(ours.toSignificantDigits(15))) out.push({ field, sent: ours.toFixed(), stored: shown(stored) });
+    return;
+  }
+  if (typeof sent === 'boolean') {
+    const t = jsonText(stored);
+    const theirs = typeof stored === 'boolean' ? stored : t === 'true' ? true : t === 'false' ? false : undefined;
+    if (theirs !== sent) out.push({ field, sent: String(sent), stored: shown(stored) });
+    return;
+  }
+  if (typeof sent === 'string') {
+    const theirs = isJsonObject(stored) ? codeOf(stored) : jsonText(stored);
+    const same = /_date$/.test(field) ? dayOf(theirs) !== undefined && dayOf(theirs) === dayOf(sent) : theirs === sent;
+    if (!same) out.push({ field, sent: JSON.stringify(sent), stored: shown(stored) });
+    return;
+  }
+  if (Array.isArray(sent)) {
+    const theirs = items(stored);
+    sent.forEach((item, i) => compareValue(`${field}[${i}]`, item, theirs[i], out));
+    return;
+  }
+  const keys = Object.keys(sent);
+  // A code-table field is sent as `{value}` and answered as `{value, desc}`.
+  if (keys.length === 1 && keys[0] === 'value' && typeof sent['value'] === 'string') {
+    const theirs = codeOf(stored);
+    if (theirs !== sent['value']) out.push({ field, sent: JSON.stringify(sent['value']), stored: shown(stored) });
+    return;
+  }
+  const inner = isJsonObject(stored) ? stored : {};
+  if (!isJsonObject(stored) && keys.length > 0) {
+    out.push({ field, sent: 'set', stored: shown(stored) });
+    return;
+  }
+  for (const k of keys) compareValue(`${field}.${k}`, sent[k]!, inner[k], out);
+}
+
+/** Each note sent must be among the notes stored, under `notes` or `note`, as `content` (or `note_text`). */
+function compareNotes(sent: AlmaBodyValue, inv: JsonObject, out: FieldDifference[]): void {
+  const held = [...items(inv['notes']), ...items(inv['note'])].map(noteText).filter((t): t is string => t !== undefined && t !== '');
+  for (const n of Array.isArray(sent) ? sent : [sent]) {
+    const text = isObject(n) && typeof n['content'] === 'string' ? n['content'] : undefined;
+    if (text === undefined || held.includes(text)) continue;
+    out.push({ field: 'note', sent: JSON.stringify(text), stored: held.length === 0 ? NOTHING : held.map((h) => JSON.stringify(h)).join(', ') });
+  }
+}
+
+function noteText(v: JsonValue): string | undefined {
+  if (typeof v === 'string') return v;
+  if (!isJsonObject(v)) return undefined;
+  return jsonText(v['content']) ?? jsonText(v['note_text']);
+}
+
+/** Fund distributions by fund code, on the share sent (percent or amount); a fund more or less is a difference too. */
+function compareFunds(field: string, sent: AlmaBodyValue, stored: JsonValue | undefined, out: FieldDifference[]): void {
+  const ours = Array.isArray(sent) ? sent : [];
+  const theirs = items(stored).filter(isJsonObject);
+  const codeOfFund = (f: JsonObject | AlmaBody): string | undefined => codeOf(f['fund_code'] as JsonValue);
+  for (const f of ours) {
+    const code = codeOfFund(f) ?? '';
+    const held = theirs.find((t) => codeOfFund(t) === code);
+    if (held === undefined) {
+      out.push({ field: `${field} ${code}`, sent: fundShown(f), stored: theirs.length === 0 ? NOTHING : theirs.map(fundShown).join(', ') });
+      continue;
+    }
+    for (const share of ['percent', 'amount'] as const) {
+      const v = f[share];
+      if (v !== undefined) compareValue(`${field} ${code} ${share}`, v, held[share], out);
+    }
+  }
+  const extra = theirs.filter((t) => !ours.some((f) => codeOfFund(f) === codeOfFund(t)));
+  for (const t of extra) out.push({ field: `${field} ${codeOfFund(t) ?? ''}`, sent: NOTHING, stored: fundShown(t) });
+}
+
+function fundShown(f: JsonObject | AlmaBody): string {
+  const code = codeOf(f['fund_code'] as JsonValue) ?? '?';
+  const pct = f['percent'];
+  const amt = f['amount'];
+  const part = pct !== undefined ? `${String(pct)}%` : amt !== undefined ? String(amt) : '';
+  return `${code} ${part}`.trim();
+}
+
+function numberOf(v: JsonValue | undefined): Decimal | undefined {
+  const t = jsonText(v);
+  if (t === undefined || t.trim() === '') return undefined;
+  try {
+    return new Decimal(t.trim());
+  } catch {
+    return undefined;
+  }
+}
+
+const dayOf = (v: string | undefined): string | undefined => (v === undefined ? undefined : /^\d{4}-\d{2}-\d{2}/.exec(v)?.[0]);
+
+const isObject = (v: unknown): v is AlmaBody => typeof v === 'object' && v !== null && !Array.isArray(v) && !Decimal.isDecimal(v);
+
+/** A stored value as text for a message: `nothing` when absent or empty. */
+function shown(v: JsonValue | undefined): string {
+  if (v === undefined || v === null) return NOTHING;
+  if (isJsonObject(v)) {
+    const code = codeOf(v);
+    if (code !== undefined) return JSON.stringify(code);
+    return Object.keys(v).length === 0 ? NOTHING : JSON.stringify(v);
+  }
+  if (typeof v === 'string') return v === '' ? NOTHING : JSON.stringify(v);
+  if (Array.isArray(v)) return v.length === 0 ? NOTHING : JSON.stringify(v);
+  return String(v);
+}

@@ -1,0 +1,78 @@
+/**
+ * The canary, end to end: the built CLI against a sandbox that drops or alters a field on write.
+ * The first invoice is read back before any other is created; a difference stops the run there.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
+import type { SandboxStateDump } from '../../src/sandbox/index.js';
+
+const SAMPLE = 'fixtures/sample-batch.csv';
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+const created = (state: SandboxStateDump): number => Object.values(state.counters.created).reduce((n, byNumber) => n + Object.values(byNumber).reduce((a, b) => a + b, 0), 0);
+
+describe('the canary: the first invoice read back before any other is created', () => {
+  it('a sandbox that drops the invoice note: the run stops after the first invoice, naming the field, and nothing else is created', async () => {
+    w = await world({ dropFields: ['note'] });
+    const res = await w.load([SAMPLE]);
+    expect(res.code, res.stderr).toBe(4);
+    const report = res.report!;
+    expect(report.stopped).toBe('canary');
+    const canary = report.canary!;
+    expect(canary.status).toBe('failed');
+    expect(canary.differences).toEqual([{ field: 'note', sent: expect.stringMatching(/^".+"$/), stored: 'nothing' }]);
+    // One message: the invoice, the field, the value sent, the value stored, what to do.
+    const line = res.stderr.split('\n').find((l) => l.includes('did not read back as sent'))!;
+    expect(line).toContain(`${canary.vendor} ${canary.number} (id ${canary.id})`);
+    expect(line).toContain(`note: sent ${canary.differences[0]!.sent}, stored nothing`);
+    expect(line).toMatch(/run the same command again \(--no-canary skips this check\)/);
+    // The sandbox holds exactly one new invoice, the canary, with its lines, not processed.
+    const state = w.sandbox.state();
+    expect(created(state)).toBe(1);
+    const held = state.invoices.filter((i) => i.origin === 'api');
+    expect(held.map((i) => i.id)).toEqual([canary.id]);
+    expect(held[0]!.notes).toEqual([]);
+    expect(state.counters.processCount[canary.id] ?? 0).toBe(0);
+    const first = report.invoices.find((i) => i.id === canary.id)!;
+    expect(first.status).toBe('failed');
+    expect(first.error).toMatchObject({ code: 'CANARY_MISMATCH' });
+    expect(report.invoices.filter((i) => i !== first).every((i) => i.status === 'failed' && i.error?.code === 'NOT_STARTED')).toBe(true);
+
+    // The same command again stops again on the same invoice (read back again), creating nothing.
+    const again = await w.load([SAMPLE]);
+    expect(again.code).toBe(4);
+    expect(again.report!.canary).toMatchObject({ id: canary.id, status: 'failed' });
+    expect(created(w.sandbox.state())).toBe(1);
+
+    // --no-canary loads the rest, exactly once, the canary included.
+    const anyway = await w.load(['--no-canary', SAMPLE]);
+    expect(anyway.code, anyway.stderr).toBe(0);
+    expect(anyway.report!.canary).toBeUndefined();
+    expectExactlyOnce(w.sandbox.state(), anyway.report!);
+  });
+
+  it('a line price altered on write is named with both values', async () => {
+    w = await world({ alterFields: ['line.price'] });
+    const res = await w.load([SAMPLE]);
+    expect(res.code).toBe(4);
+    const d = res.report!.canary!.differences;
+    expect(d.length).toBeGreaterThan(0);
+    for (const x of d) expect(x.field).toMatch(/^line \d+ price$/);
+    const [sent, stored] = [d[0]!.sent, d[0]!.stored].map(Number);
+    expect(stored! - sent!).toBeCloseTo(1);
+    expect(created(w.sandbox.state())).toBe(1);
+  });
+
+  it('without the switch the canary passes silently', async () => {
+    w = await world();
+    const res = await w.load([SAMPLE]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.report!.canary).toMatchObject({ status: 'passed', differences: [] });
+    expect(res.stderr).not.toMatch(/read back|canary/i);
+    expectExactlyOnce(w.sandbox.state(), res.report!);
+  });
+});

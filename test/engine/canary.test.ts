@@ -1,0 +1,194 @@
+/**
+ * The engine's canary gate, --max-errors and the stop on an unreachable target, against the
+ * in-memory Alma with a scripted read-back.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runInvoices, type EngineOptions } from '../../src/engine/engine.js';
+import { Journal } from '../../src/engine/journal.js';
+import type { EngineEvent } from '../../src/engine/events.js';
+import type { Invoice } from '../../src/domain/model.js';
+import type { FieldDifference, Target } from '../../src/targets/target.js';
+import { ApiError } from '../../src/shared/errors.js';
+import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'engine-canary-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The fake Alma with a read-back that logs and answers `diffs(number)`. */
+function withReadBack(alma: FakeAlma, diffs: (number: string) => FieldDifference[] = () => []): Target {
+  const t = alma.target();
+  t.readBack = async (_id: string, inv: Invoice) => {
+    await Promise.resolve();
+    alma.log.push(`readBack ${inv.key.number}`);
+    return diffs(inv.key.number);
+  };
+  return t;
+}
+
+async function run(target: Target, invoices: Invoice[], opts: Partial<EngineOptions> = {}) {
+  const journal = Journal.open({ path: join(dir, 'j.jsonl'), target: 'alma', endpoint: 'fake://alma', batch: 'b1', sync: false });
+  const events: EngineEvent[] = [];
+  try {
+    const outcome = await runInvoices(invoices, {
+      target,
+      journal,
+      concurrency: 8,
+      emit: (e) => events.push(e),
+      sleep: async () => undefined,
+      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+      maxWriteAttempts: 3,
+      settle: { fixedMs: 0, floorMs: 0, ceilingMs: 0 },
+      ...opts,
+    });
+    return { outcome, events };
+  } finally {
+    journal.close();
+  }
+}
+
+const batch = (n = 4): Invoice[] => Array.from({ length: n }, (_, i) => makeInvoice('ACME', `INV-${i + 1}`, 2));
+const NOTE: FieldDifference = { field: 'note', sent: '"spring"', stored: 'nothing' };
+const creates = (alma: FakeAlma): string[] => alma.log.filter((l) => l.startsWith('createInvoice'));
+
+describe('the canary gate', () => {
+  it('the first invoice is read back after its lines and before any other is created; look-ups go on meanwhile', async () => {
+    const alma = new FakeAlma();
+    const { outcome } = await run(withReadBack(alma), batch());
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded', 'loaded']);
+    expect(outcome.canary).toMatchObject({ key: { number: 'INV-1' }, status: 'passed', differences: [] });
+    const readAt = alma.log.indexOf('readBack INV-1');
+    expect(alma.log.filter((l) => l.startsWith('readBack'))).toEqual(['readBack INV-1']);
+    // Before it: INV-1's create and both lines, other invoices' look-ups, no other write.
+    const before = alma.log.slice(0, readAt);
+    expect(before.filter((l) => /^(createInvoice|addLine|processInvoice)/.test(l))).toEqual([
+      'createInvoice INV-1',
+      expect.stringMatching(/^addLine \d+#1$/),
+      expect.stringMatching(/^addLine \d+#2$/),
+    ]);
+    expect(before.filter((l) => l.startsWith('findInvoices')).length).toBeGreaterThan(1);
+    expect(creates(alma)).toHaveLength(4);
+  });
+
+  it('a difference stops the run before a second invoice is created: the canary fails, the rest are not started', async () => {
+    const alma = new FakeAlma();
+    const { outcome, events } = await run(withReadBack(alma, () => [NOTE]), batch());
+    expect(outcome.stopped?.reason).toBe('canary');
+    expect(outcome.stopped?.message).toMatch(/ACME INV-1 \(id \d+\) note: sent "spring", stored nothing/);
+    expect(outcome.stopped?.message).toMatch(/--no-canary/);
+    expect(creates(alma)).toEqual(['createInvoice INV-1']);
+    expect(alma.invoices[0]!.processCount).toBe(0);
+    expect(outcome.results.map((r) => [r.status, r.error?.code])).toEqual([
+      ['failed', 'CANARY_MISMATCH'],
+      ['not_started', 'NOT_STARTED'],
+      ['not_started', 'NOT_STARTED'],
+      ['not_started', 'NOT_STARTED'],
+    ]);
+    expect(events.filter((e) => e.type === 'stopping')).toHaveLength(1);
+    expect(outcome.canary).toMatchObject({ status: 'failed', differences: [NOTE] });
+  });
+
+  it('the same run again reads the stopped invoice back again before processing it, and stops again', async () => {
+    const alma = new FakeAlma();
+    await run(withReadBack(alma, () => [NOTE]), batch());
+    alma.log = [];
+    const { outcome } = await run(withReadBack(alma, () => [NOTE]), batch());
+    expect(outcome.stopped?.reason).toBe('canary');
+    expect(alma.log.filter((l) => /^(createInvoice|addLine|processInvoice|readBack)/.test(l))).toEqual(['readBack INV-1']);
+    // Fixed (or accepted): it is processed and the others load.
+    alma.log = [];
+    const fixed = await run(withReadBack(alma), batch());
+    expect(fixed.outcome.results.every((r) => r.status === 'loaded')).toBe(true);
+    expect(alma.invoices.map((i) => i.processCount)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('--no-canary (canary: false) reads nothing back', async () => {
+    const alma = new FakeAlma();
+    const { outcome } = await run(withReadBack(alma, () => [NOTE]), batch(), { canary: false });
+    expect(outcome.results.every((r) => r.status === 'loaded')).toBe(true);
+    expect(alma.log.some((l) => l.startsWith('readBack'))).toBe(false);
+    expect(outcome.canary).toBeUndefined();
+  });
+
+  it('a canary Alma refuses for another reason hands the check to the next invoice that writes', async () => {
+    const alma = new FakeAlma();
+    alma.faults = [{ method: 'createInvoice', call: 1, kind: 'business' }];
+    const { outcome } = await run(withReadBack(alma), batch(3));
+    expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'loaded', 'loaded']);
+    expect(alma.log.filter((l) => l.startsWith('readBack'))).toHaveLength(1);
+    expect(outcome.canary?.status).toBe('passed');
+    expect(outcome.canary?.key.number).not.toBe('INV-1');
+  });
+});
+
+describe('--max-errors: refusals with the same code in a row', () => {
+  const refuseAll = (alma: FakeAlma, n: number): void => {
+    alma.faults = Array.from({ length: n }, (_, i) => ({ method: 'createInvoice' as const, call: i + 1, kind: 'business' as const }));
+  };
+
+  it('after N identical refusals in a row no new invoice is started, and the run says why', async () => {
+    const alma = new FakeAlma();
+    refuseAll(alma, 6);
+    const { outcome, events } = await run(alma.target(), batch(6), { concurrency: 1, maxErrors: 3 });
+    expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'not_started', 'not_started', 'not_started']);
+    expect(outcome.stopped?.reason).toBe('max_errors');
+    const stop = events.find((e) => e.type === 'stopping');
+    expect(stop).toMatchObject({ reason: 'max_errors', message: expect.stringMatching(/refused 3 invoices in a row with 60237 .*--max-errors 3/) });
+    expect(creates(alma)).toHaveLength(3);
+  });
+
+  it('0 means no limit; a success in between starts the count again', async () => {
+    const none = new FakeAlma();
+    refuseAll(none, 6);
+    const unlimited = await run(none.target(), batch(6), { concurrency: 1, maxErrors: 0 });
+    expect(unlimited.outcome.stopped).toBeUndefined();
+    expect(creates(none)).toHaveLength(6);
+
+    const alma = new FakeAlma();
+    alma.faults = [1, 2, 4, 5].map((call) => ({ method: 'createInvoice' as const, call, kind: 'business' as const }));
+    const mixed = await run(alma.target(), batch(6), { concurrency: 1, maxErrors: 3 });
+    expect(mixed.outcome.stopped).toBeUndefined();
+    expect(mixed.outcome.results.map((r) => r.status)).toEqual(['failed', 'failed', 'loaded', 'failed', 'failed', 'loaded']);
+  });
+});
+
+describe('a target that cannot be reached at all', () => {
+  it.each(['ECONNREFUSED', 'ENOTFOUND', 'CERT_HAS_EXPIRED'])('%s is one stop, not one failure per invoice', async (code) => {
+    const alma = new FakeAlma();
+    const t = alma.target();
+    let calls = 0;
+    t.findInvoices = async () => {
+      calls++;
+      throw new ApiError({ httpStatus: 0, code, message: `GET /acq/invoices/: connect ${code}` });
+    };
+    const { outcome, events } = await run(t, batch(20), { concurrency: 2 });
+    expect(outcome.stopped?.reason).toBe('unreachable');
+    const stops = events.filter((e) => e.type === 'stopping');
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatchObject({ message: expect.stringContaining(`cannot reach Alma: ${code}`) });
+    expect(calls).toBeLessThanOrEqual(2);
+    expect(outcome.results.filter((r) => r.status === 'not_started').length).toBeGreaterThanOrEqual(18);
+  });
+
+  it('a reset on one request is not a stop: that invoice fails, the others load', async () => {
+    const alma = new FakeAlma();
+    const t = alma.target();
+    const find = t.findInvoices.bind(t);
+    let first = true;
+    t.findInvoices = async (key, o) => {
+      if (first) {
+        first = false;
+        throw new ApiError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+      }
+      return find(key, o);
+    };
+    const { outcome } = await run(t, batch(3), { concurrency: 1 });
+    expect(outcome.stopped).toBeUndefined();
+    expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'loaded', 'loaded']);
+  });
+});

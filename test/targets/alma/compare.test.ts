@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { parseJson, stringifyJson, type JsonValue } from '../../../src/shared/json.js';
+import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
+import { compareStored, NOTHING } from '../../../src/targets/alma/compare.js';
+import { fullInvoice } from './fixtures.js';
+
+type Obj = { [k: string]: JsonValue };
+
+/** What Alma answers for the full invoice, built from what was sent, the way Alma writes it back. */
+function storedAnswer(): Obj {
+  const inv = fullInvoice();
+  const sent = parseJson(stringifyJson(invoicePayload(inv))) as Obj;
+  const lines = inv.lines.map((l) => parseJson(stringifyJson(linePayload(l))) as Obj);
+  // Alma's ways: dates with Z, codes wrapped with desc, notes with more fields, both fund shares, amounts as strings.
+  const notes = (sent['notes'] as Obj[]).map((n) => ({ ...n, creation_date: '2026-01-15Z', type: { value: 'GENERAL' } }));
+  delete sent['notes'];
+  for (const l of lines) {
+    l['fund_distribution'] = (l['fund_distribution'] as Obj[]).map((f) => ({
+      fund_code: { value: (f['fund_code'] as Obj)['value']!, desc: 'A fund' },
+      percent: f['percent'] ?? '100',
+      amount: f['amount'] ?? '600.06',
+    }));
+    l['id'] = '99' + String(l['number']);
+  }
+  return {
+    ...sent,
+    id: '5310000000123',
+    total_amount: '1234.10',
+    currency: { value: 'EUR', desc: 'Euro' },
+    note: notes,
+    invoice_lines: { total_record_count: String(lines.length), invoice_line: lines },
+  };
+}
+
+const sent = (): { invoice: ReturnType<typeof invoicePayload>; lines: ReturnType<typeof linePayload>[] } => {
+  const inv = fullInvoice();
+  return { invoice: invoicePayload(inv), lines: inv.lines.map(linePayload) };
+};
+
+const lineOf = (a: Obj, n: number): Obj => ((a['invoice_lines'] as Obj)['invoice_line'] as Obj[])[n]!;
+
+describe('compareStored (the canary and verify)', () => {
+  it('finds nothing when Alma stored every field as sent (in its own notation)', () => {
+    expect(compareStored(sent(), storedAnswer())).toEqual([]);
+  });
+
+  const cases: { name: string; change: (a: Obj) => void; expected: { field: string; sent: string; stored: string }[] }[] = [
+    { name: 'the note dropped (neither note nor notes)', change: (a) => delete a['note'], expected: [{ field: 'note', sent: '"Batch 7 \\"spring\\""', stored: NOTHING }] },
+    {
+      name: 'the note under `notes` instead of `note` is the same note',
+      change: (a) => {
+        a['notes'] = a['note']!;
+        delete a['note'];
+      },
+      expected: [],
+    },
+    { name: 'another note text', change: (a) => (a['note'] = [{ content: 'Batch 7' }]), expected: [{ field: 'note', sent: '"Batch 7 \\"spring\\""', stored: '"Batch 7"' }] },
+    { name: 'a total that differs as a decimal', change: (a) => (a['total_amount'] = '1234.11'), expected: [{ field: 'total_amount', sent: '1234.1', stored: '"1234.11"' }] },
+    { name: 'a total written as a JSON number with trailing zeros is the same', change: (a) => (a['total_amount'] = parseJson('1234.100')), expected: [] },
+    { name: 'a date a day later', change: (a) => (a['invoice_date'] = '2026-01-16Z'), expected: [{ field: 'invoice_date', sent: '"2026-01-15Z"', stored: '"2026-01-16Z"' }] },
+    { name: 'a date without its Z is the same day', change: (a) => (a['invoice_date'] = '2026-01-15'), expected: [] },
+    { name: 'a code changed', change: (a) => (a['currency'] = { value: 'USD', desc: 'US Dollar' }), expected: [{ field: 'currency', sent: '"EUR"', stored: '"USD"' }] },
+    { name: 'a nested boolean flipped', change: (a) => ((a['payment'] as Obj)['export_to_erp'] = false), expected: [{ field: 'payment.export_to_erp', sent: 'true', stored: 'false' }] },
+    { name: 'a nested amount missing', change: (a) => delete (a['additional_charges'] as Obj)['insurance'], expected: [{ field: 'additional_charges.insurance', sent: '1.05', stored: NOTHING }] },
+    { name: 'a line price', change: (a) => (lineOf(a, 0)['price'] = parseJson('1000.01')), expected: [{ field: 'line 1 price', sent: '1000.1', stored: '1000.01' }] },
+    { name: 'a line quantity', change: (a) => (lineOf(a, 1)['quantity'] = parseJson('3')), expected: [{ field: 'line 2 quantity', sent: '2', stored: '3' }] },
+    { name: 'a line type', change: (a) => (lineOf(a, 1)['type'] = { value: 'REGULAR', desc: 'Regular' }), expected: [{ field: 'line 2 type', sent: '"SHIPMENT"', stored: '"REGULAR"' }] },
+    { name: 'a PO line', change: (a) => (lineOf(a, 0)['po_line'] = 'POL-0002'), expected: [{ field: 'line 1 po_line', sent: '"POL-0001"', stored: '"POL-0002"' }] },
+    { name: 'a line number Alma renumbered', change: (a) => (lineOf(a, 1)['number'] = '3'), expected: [{ field: 'line 2', sent: 'line 2', stored: NOTHING }] },
+    {
+      name: 'a fund percent',
+      change: (a) => (((lineOf(a, 0)['fund_distribution'] as Obj[])[1] as Obj)['percent'] = parseJson('50')),
+      expected: [{ field: 'line 1 fund_distribution SERIALS percent', sent: '40', stored: '50' }],
+    },
+    {
+      name: 'a fund dropped and another put in its place',
+      change: (a) => ((((lineOf(a, 0)['fund_distribution'] as Obj[])[1] as Obj)['fund_code'] as Obj)['value'] = 'OTHER'),
+      expected: [
+        { field: 'line 1 fund_distribution SERIALS', sent: 'SERIALS 40%', stored: 'BOOKS 60%, OTHER 40%' },
+        { field: 'line 1 fund_distribution OTHER', sent: NOTHING, stored: 'OTHER 40%' },
+      ],
+    },
+    { name: 'a fund amount (the share sent) differs', change: (a) => (((lineOf(a, 1)['fund_distribution'] as Obj[])[0] as Obj)['amount'] = '0.21'), expected: [{ field: 'line 2 fund_distribution BOOKS amount', sent: '0.2', stored: '"0.21"' }] },
+    { name: 'a line VAT note dropped', change: (a) => delete lineOf(a, 0)['vat_note'], expected: [{ field: 'line 1 vat_note', sent: '"VAT included"', stored: NOTHING }] },
+    { name: 'a subscription date', change: (a) => (lineOf(a, 0)['subscription_to_date'] = ''), expected: [{ field: 'line 1 subscription_to_date', sent: '"2026-12-31Z"', stored: NOTHING }] },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const a = storedAnswer();
+      c.change(a);
+      expect(compareStored(sent(), a)).toEqual(c.expected);
+    });
+  }
+
+  it('takes the lines from a separate list when the answer has none inline', () => {
+    const a = storedAnswer();
+    const lines = (a['invoice_lines'] as Obj)['invoice_line'] as Obj[];
+    delete a['invoice_lines'];
+    expect(compareStored(sent(), a, lines)).toEqual([]);
+    expect(compareStored(sent(), a, [])).toEqual([
+      { field: 'line 1', sent: 'line 1', stored: NOTHING },
+      { field: 'line 2', sent: 'line 2', stored: NOTHING },
+    ]);
+  });
+});
