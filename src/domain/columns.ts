@@ -2,7 +2,7 @@
  * The canonical flat layout (README "The input: canonical layout"): one row per fund distribution
  * of an invoice line. Invoice-level columns repeat on each row of an invoice or are left empty
  * after its first row. Most columns are Alma's; the ones after `invoice_note` and `line_vat_note`
- * belong to the other targets (which columns each target uses: src/domain/targets/columns.ts).
+ * belong to the other targets (which columns each target sends: its src/targets/<name>/rules.ts).
  */
 export const INVOICE_COLUMNS = [
   'invoice_number',

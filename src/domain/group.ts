@@ -55,7 +55,7 @@ import { keyError, lineNumberError } from './values.js';
 
 /**
  * The invoice-level rules a batch is checked with: Alma's (`checkInvoice`) unless the target
- * has its own (src/domain/targets/). Grouping itself is the same for every target.
+ * has its own (src/targets/<name>/rules.ts). Grouping itself is the same for every target.
  */
 export type InvoiceRules = (draft: DraftInvoice) => Problem[];
 

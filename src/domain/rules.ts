@@ -13,7 +13,7 @@ import { minorUnits } from './currencies.js';
 import { isInvalid, valueOf, type DraftFund, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import type { FundDistribution, Invoice, InvoiceLine } from './model.js';
 import { HUNDRED, ZERO, formatDecimal, roundMoney } from './money.js';
-import { Findings, tooManyDecimals } from './targets/common.js';
+import { Findings, tooManyDecimals } from './findings.js';
 import type { Problem } from './problem.js';
 
 /** Alma's default payment method ("Default is 'Accounting Department'", rest_invoice `payment_method`). */

@@ -2,11 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { InvoiceGrouper } from '../../src/domain/group.js';
 import { parseCell } from '../../src/domain/cells.js';
-import { rulesFor, type TargetName } from '../../src/domain/targets/index.js';
-import { algunaRows, exsitedRow } from '../targets/helpers/invoices.js';
+import { algunaRows, exsitedRow, RULES, type TargetName } from '../targets/helpers/invoices.js';
 
 function check(target: TargetName, rows: Record<string, string>[]) {
-  const g = new InvoiceGrouper({ rules: rulesFor(target) });
+  const g = new InvoiceGrouper({ rules: RULES[target] });
   rows.forEach((fields, i) => g.add({ source: { file: 'b.csv', row: i + 2 }, fields }));
   const [first] = g.finish().invoices;
   return { invoice: first?.invoice, codes: (first?.problems ?? []).map((p) => `${p.severity === 'error' ? 'E' : 'W'}:${p.code}:${p.column ?? ''}`) };
@@ -89,5 +88,35 @@ describe('Alma keeps its rules', () => {
     expect(parseCell('custom_attributes', '{"a": "x;y=z"}')).toBe('[["a","x;y=z"]]');
     expect(parseCell('custom_attributes', 'a=1; a=2')).toMatchObject({ code: 'invalid_attributes' });
     expect(parseCell('custom_attributes', 'just text')).toMatchObject({ code: 'invalid_attributes' });
+  });
+});
+
+describe('columns a target does not send: one warning naming them, the target and why', () => {
+  const warning = (target: TargetName, rows: Record<string, string>[]): string[] => {
+    const g = new InvoiceGrouper({ rules: RULES[target] });
+    rows.forEach((fields, i) => g.add({ source: { file: 'b.csv', row: i + 2 }, fields }));
+    return (g.finish().invoices[0]?.problems ?? []).filter((p) => p.code === 'column_not_used').map((p) => `${p.severity} row ${p.row}: ${p.message}`);
+  };
+  const almaRow = { invoice_number: 'A-1', invoice_date: '2026-01-15', vendor: 'ACME', total_amount: '10', currency: 'EUR', line_number: '1', price: '10', fund_code: 'F' };
+
+  it.each([
+    ['alma', [{ ...almaRow, account_id: 'acc', unit_price: '10' }], 'account_id, unit_price are not sent to Alma: they belong to the Exsited or Alguna targets'],
+    [
+      'exsited',
+      [exsitedRow({ line_number: '1', price: '10', fund_code: 'F' })],
+      'line_number, price, fund_code are not sent to Exsited: an Exsited purchase invoice takes its lines from its purchase order, and the other columns belong to Alma or Alguna',
+    ],
+    [
+      'alguna',
+      algunaRows('X', { price: '0.50' }),
+      'price is not sent to Alguna: they belong to the Alma or Exsited targets (Alguna line items take line_description, quantity, unit_price and product_id)',
+    ],
+    [
+      'folio',
+      [{ ...almaRow, vat_code: 'S', reporting_code: 'R1' }],
+      'vat_code, reporting_code are not sent to FOLIO: FOLIO has no field for them (no VAT, reporting codes or ERP flags on its invoices), or they belong to the Exsited or Alguna targets',
+    ],
+  ] as const)('%s', (target, rows, message) => {
+    expect(warning(target, [...rows])).toEqual([`warning row 2: ${message}`]);
   });
 });

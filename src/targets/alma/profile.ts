@@ -1,5 +1,5 @@
 /** Alma's profile (definition.ts): its rules with the attachment checks, lines by number, the three steps' bodies. */
-import { rulesFor } from '../../domain/targets/index.js';
+import { checkAlmaInvoice } from './rules.js';
 import { attachmentFiles, withAttachments } from '../attachments.js';
 import type { TargetProfile } from '../definition.js';
 import { attachmentPreview, invoicePayload as almaInvoice, linePayload as almaLine } from './payload.js';
@@ -7,7 +7,7 @@ import { attachmentPreview, invoicePayload as almaInvoice, linePayload as almaLi
 export const ALMA_PROFILE: TargetProfile = {
   name: 'alma',
   label: 'Alma',
-  rules: withAttachments(rulesFor('alma'), Infinity, 'Alma'),
+  rules: withAttachments(checkAlmaInvoice, Infinity, 'Alma'),
   lineKeys: (inv) => inv.lines.map((l) => l.number),
   payloads: (inv) => ({ invoice: almaInvoice(inv), lines: inv.lines.map(almaLine) }),
   preview: (inv) => [

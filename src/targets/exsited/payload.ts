@@ -16,7 +16,7 @@
 import { basename } from 'node:path';
 import type { Invoice } from '../../domain/model.js';
 import { mediaType, readAttachment, resolveAttachment } from '../attachments.js';
-import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from '../../domain/targets/index.js';
+import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from './rules.js';
 
 /** The key of the one child item an Exsited invoice can have: its note. */
 export const NOTE_KEY = 'note';

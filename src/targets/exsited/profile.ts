@@ -1,5 +1,5 @@
 /** Exsited's profile (definition.ts): its rules with the note file's check, the note as the one child, the bodies. */
-import { rulesFor } from '../../domain/targets/index.js';
+import { checkExsitedInvoice } from './rules.js';
 import { withAttachments } from '../attachments.js';
 import type { TargetProfile } from '../definition.js';
 import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION, fillPath } from './paths.js';
@@ -13,7 +13,7 @@ export const EXSITED_PROFILE: TargetProfile = {
   name: 'exsited',
   label: 'Exsited',
   // Exsited's note carries one file (multipart `note` and `file`, README "Exsited purchase invoices").
-  rules: withAttachments(rulesFor('exsited'), 1, 'an Exsited note'),
+  rules: withAttachments(checkExsitedInvoice, 1, 'an Exsited note'),
   lineKeys: (inv) => (hasNote(inv) ? [NOTE_KEY] : []),
   payloads: (inv) => ({ invoice: purchaseInvoicePayload(inv), lines: hasNote(inv) ? [notePreview(inv)] : [] }),
   preview: (inv) => [

@@ -7,7 +7,7 @@
  * (https://developer.exsited.com/purchase-invoice-get-api-documentation; the v4 SDKs on
  * pub.dev/packages/exsited).
  */
-import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from '../../domain/targets/index.js';
+import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from './rules.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
 import type { RemoteInvoice } from '../target.js';
 

@@ -4,14 +4,14 @@
  * placeholders (`{organization id of GOBI}`).
  */
 import type { Invoice } from '../../domain/model.js';
-import { rulesFor } from '../../domain/targets/index.js';
+import { checkFolioInvoice } from './rules.js';
 import type { TargetProfile } from '../definition.js';
 import { previewPayloads } from './payload.js';
 
 export const FOLIO_PROFILE: TargetProfile = {
   name: 'folio',
   label: 'FOLIO',
-  rules: () => rulesFor('folio'),
+  rules: () => checkFolioInvoice,
   lineKeys: (inv: Invoice) => inv.lines.map((l) => l.number),
   payloads: (inv: Invoice) => previewPayloads(inv),
   preview: (inv: Invoice) => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { InvoiceGrouper } from '../../../src/domain/group.js';
 import type { Invoice } from '../../../src/domain/model.js';
-import { checkFolioInvoice } from '../../../src/domain/targets/folio.js';
+import { checkFolioInvoice } from '../../../src/targets/folio/rules.js';
 
 export const FOLIO_SAMPLE = 'fixtures/folio-sample.csv';
 

@@ -1,10 +1,18 @@
 /** Canonical invoices for the Exsited and Alguna targets, built the way the CLI builds them: rows → grouper with the target's rules. */
 import { InvoiceGrouper } from '../../../src/domain/group.js';
 import type { Invoice } from '../../../src/domain/model.js';
-import { rulesFor, type TargetName } from '../../../src/domain/targets/index.js';
+import type { InvoiceRules } from '../../../src/domain/group.js';
+import { checkAlgunaInvoice } from '../../../src/targets/alguna/rules.js';
+import { checkAlmaInvoice } from '../../../src/targets/alma/rules.js';
+import { checkExsitedInvoice } from '../../../src/targets/exsited/rules.js';
+import { checkFolioInvoice } from '../../../src/targets/folio/rules.js';
+
+/** Each target's invoice rules (its `rules.ts`), without the attachment checks its profile adds. */
+export const RULES = { alma: checkAlmaInvoice, exsited: checkExsitedInvoice, alguna: checkAlgunaInvoice, folio: checkFolioInvoice } satisfies Record<string, InvoiceRules>;
+export type TargetName = keyof typeof RULES;
 
 export function invoicesFrom(target: TargetName, rows: Record<string, string>[], file = 'batch.csv'): Invoice[] {
-  const g = new InvoiceGrouper({ rules: rulesFor(target) });
+  const g = new InvoiceGrouper({ rules: RULES[target] });
   rows.forEach((fields, i) => g.add({ source: { file, row: i + 2 }, fields }));
   const { invoices } = g.finish();
   return invoices.map((x) => {

@@ -1,15 +1,15 @@
 /**
- * Small building blocks shared by the Exsited and Alguna rules, and by Alma's (`rules.ts`):
+ * Small building blocks of every target's invoice rules (src/targets/<name>/rules.ts) and of Alma's (`rules.ts`):
  * the findings list and the decimal-places check.
  * Same conventions: every problem names file, row, column, a stable code and a plain message;
  * a cell rejected while grouping is INVALID and is not reported again.
  */
 import type { Decimal } from 'decimal.js';
-import type { InvoiceColumn } from '../columns.js';
-import { quote } from '../cells.js';
-import { minorUnits } from '../currencies.js';
-import { valueOf, type DraftInvoice, type Field } from '../draft.js';
-import { problem, type Problem, type Severity } from '../problem.js';
+import type { InvoiceColumn } from './columns.js';
+import { quote } from './cells.js';
+import { minorUnits } from './currencies.js';
+import { valueOf, type DraftInvoice, type Field } from './draft.js';
+import { problem, type Problem, type Severity } from './problem.js';
 
 export class Findings {
   readonly list: Problem[] = [];

@@ -7,18 +7,30 @@
  * - a line requires `subTotal` (price × quantity) and an integer `quantity` (invoice_line.json);
  * - approval needs at least one line, fund distributions on every line, totalling 100 % or the
  *   line's amount (fundDistributionsNotPresent, incorrectFundDistributionTotal) — the same fund
- *   rules as Alma's (rules.ts `checkFunds`), except that FOLIO takes no fund from the PO line;
+ *   rules as Alma's (src/domain/rules.ts `checkFunds`), except that FOLIO takes no fund from the PO line;
  * - approval needs the calculated total to equal `lockTotal`, which the loader sets to
  *   `total_amount` (lockCalculatedTotalsMismatch): Σ price × quantity + shipment + overhead +
  *   insurance − discount. FOLIO has no VAT fields, so VAT columns are not sent (a warning).
  */
-import { quote } from '../cells.js';
-import { isInvalid, valueOf, type DraftInvoice, type DraftLine } from '../draft.js';
-import { ZERO, formatDecimal } from '../money.js';
-import type { Problem } from '../problem.js';
-import { checkFunds, lineTotalOf } from '../rules.js';
-import { checkDecimals, checkMandatory, Findings } from './common.js';
-import { unusedColumns } from './columns.js';
+import { quote } from '../../domain/cells.js';
+import { isInvalid, valueOf, type DraftInvoice, type DraftLine } from '../../domain/draft.js';
+import { ZERO, formatDecimal } from '../../domain/money.js';
+import type { Problem } from '../../domain/problem.js';
+import { checkFunds, lineTotalOf } from '../../domain/rules.js';
+import { checkDecimals, checkMandatory, Findings } from '../../domain/findings.js';
+import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
+
+/** The columns FOLIO sends (payload.ts): the Alma layout's invoice, line and fund columns FOLIO has a field for, and line_description. */
+export const FOLIO_COLUMNS = columnUse(
+  'FOLIO',
+  [
+    ...COMMON_COLUMNS,
+    'vendor_account', 'invoice_due_date', 'payment_method', 'shipment', 'overhead', 'insurance', 'discount',
+    'line_number', 'po_line', 'price', 'quantity', 'line_description', 'line_note', 'price_note',
+    'fund_code', 'fund_percent', 'fund_amount', 'subscription_from_date', 'subscription_to_date', 'release_remaining_encumbrance',
+  ],
+  'FOLIO has no field for them (no VAT, reporting codes or ERP flags on its invoices), or they belong to the Exsited or Alguna targets',
+);
 
 const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);
 
@@ -75,5 +87,5 @@ export function checkFolioInvoice(d: DraftInvoice): Problem[] {
         `difference ${formatDecimal(total.minus(sum))}. FOLIO refuses to approve an invoice whose total differs from its lock total (lockCalculatedTotalsMismatch)`,
     );
   }
-  return p.list.concat(unusedColumns(d, 'folio'));
+  return p.list.concat(unusedColumns(d, FOLIO_COLUMNS));
 }

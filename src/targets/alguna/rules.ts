@@ -12,12 +12,19 @@
  *   the invoice Alguna makes is not the vendor's invoice.
  */
 import type { Decimal } from 'decimal.js';
-import { quote } from '../cells.js';
-import { isInvalid, valueOf, type DraftInvoice, type DraftLine } from '../draft.js';
-import { ZERO } from '../money.js';
-import type { Problem } from '../problem.js';
-import { checkDecimals, checkMandatory, Findings } from './common.js';
-import { unusedColumns } from './columns.js';
+import { quote } from '../../domain/cells.js';
+import { isInvalid, valueOf, type DraftInvoice, type DraftLine } from '../../domain/draft.js';
+import { ZERO } from '../../domain/money.js';
+import type { Problem } from '../../domain/problem.js';
+import { checkDecimals, checkMandatory, Findings } from '../../domain/findings.js';
+import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
+
+/** The columns Alguna sends besides the common ones: the one-off invoice's account and period, its line items. */
+export const ALGUNA_COLUMNS = columnUse(
+  'Alguna',
+  [...COMMON_COLUMNS, 'account_id', 'billing_period_start', 'billing_period_end', 'auto_issue', 'line_number', 'quantity', 'line_description', 'unit_price', 'product_id'],
+  'they belong to the Alma or Exsited targets (Alguna line items take line_description, quantity, unit_price and product_id)',
+);
 
 const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);
 
@@ -69,7 +76,7 @@ export function checkAlgunaInvoice(d: DraftInvoice): Problem[] {
         `difference ${total.minus(sum).toFixed(places)}. Alguna computes the invoice from its line items, so it would not be the vendor's invoice`,
     );
   }
-  return p.list.concat(unusedColumns(d, 'alguna'));
+  return p.list.concat(unusedColumns(d, ALGUNA_COLUMNS));
 }
 
 /** ms since the epoch of a `timestamp` cell (a plain date is midnight UTC, as it is sent). */

@@ -5,11 +5,22 @@
  * which purchase order, its issue and due dates, a note for the PO, custom attributes, and a note
  * (with an optional file) for the invoice itself.
  */
-import { quote } from '../cells.js';
-import { valueOf, type DraftInvoice } from '../draft.js';
-import type { Problem } from '../problem.js';
-import { checkDecimals, checkMandatory, Findings } from './common.js';
-import { unusedColumns } from './columns.js';
+import { quote } from '../../domain/cells.js';
+import { valueOf, type DraftInvoice } from '../../domain/draft.js';
+import type { Problem } from '../../domain/problem.js';
+import { checkDecimals, checkMandatory, Findings } from '../../domain/findings.js';
+import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
+
+/**
+ * The columns Exsited sends besides the common ones. Its purchase-invoice API
+ * (https://developer.exsited.com/purchase-invoice-post-api-documentation) creates the purchase
+ * invoice from the purchase order, which gives it its lines.
+ */
+export const EXSITED_COLUMNS = columnUse(
+  'Exsited',
+  [...COMMON_COLUMNS, 'purchase_order_id', 'purchase_order_note', 'custom_attributes', 'attachment', 'invoice_due_date'],
+  'an Exsited purchase invoice takes its lines from its purchase order, and the other columns belong to Alma or Alguna',
+);
 
 /**
  * Custom attributes the loader writes itself on every purchase invoice: Exsited has no field
@@ -53,5 +64,5 @@ export function checkExsitedInvoice(d: DraftInvoice): Problem[] {
   if (issue !== undefined && due !== undefined && due < issue && f.invoice_due_date !== undefined) {
     p.add(f.invoice_due_date.row, 'invoice_due_date', 'due_before_issue', `invoice_due_date ${due} is before invoice_date ${issue}`, 'warning');
   }
-  return p.list.concat(unusedColumns(d, 'exsited'));
+  return p.list.concat(unusedColumns(d, EXSITED_COLUMNS));
 }
