@@ -13,7 +13,7 @@ import type { Decimal } from 'decimal.js';
 import type { CanonicalColumn } from './columns.js';
 import { isCurrencyCode } from './currencies.js';
 import { canonicalDecimalText, isDecimalText } from './money.js';
-import { amountDigitsError } from './values.js';
+import { amountDigitsError, MAX_QUANTITY } from './values.js';
 
 export type CellKind = 'text' | 'money' | 'percent' | 'date' | 'boolean' | 'quantity' | 'currency' | 'vatType' | 'timestamp' | 'attributes';
 
@@ -170,12 +170,13 @@ const boolean: Codec = (t, column) =>
   new CellError('invalid_boolean', `${column} ${quote(t)} is not true or false (accepted: true/false, yes/no, y/n, 1/0)`);
 
 const WHOLE = /^\d+$/;
-/** A positive whole number (the data dictionary types `quantity` as int). */
+/** A positive whole number that fits the data dictionary's `int` (values.ts MAX_QUANTITY). */
 const quantity: Codec = (t, column) => {
   const n = WHOLE.test(t) ? Number(t) : NaN;
-  return n >= 1 && Number.isSafeInteger(n)
-    ? n
-    : new CellError('invalid_quantity', `${column} ${quote(t)} is not a positive whole number`);
+  if (n > MAX_QUANTITY) {
+    return new CellError('invalid_quantity', `${column} ${quote(t)} is larger than ${MAX_QUANTITY.toLocaleString('en-US')}, the largest quantity Alma can store`);
+  }
+  return n >= 1 ? n : new CellError('invalid_quantity', `${column} ${quote(t)} is not a positive whole number`);
 };
 
 const currency: Codec = (t, column) => {

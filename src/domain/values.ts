@@ -81,6 +81,12 @@ export function lineNumberError(text: string): CellError | undefined {
 }
 
 /**
+ * XSD-LINE types a line's `quantity` as `int`, and XML Schema's `int` stops at 2,147,483,647
+ * (docs/alma.md "Values Alma can store"): a larger quantity cannot be stored.
+ */
+export const MAX_QUANTITY = 2_147_483_647;
+
+/**
  * Alma keeps amounts as double-precision numbers, so an amount comes back exactly as sent only
  * when it has at most 15 significant digits (any decimal of 15 digits survives a round trip
  * through a double). Amounts below 10^12 with their currency's decimals always do.

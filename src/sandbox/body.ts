@@ -54,10 +54,13 @@ export function money(v: JsonValue | undefined, name: string): string | undefine
   return t;
 }
 
+/** The largest XML Schema `int`: XSD-LINE types `quantity` as int (docs/alma.md#values-alma-can-store). */
+const MAX_INT = 2_147_483_647;
+
 export function integer(v: JsonValue | undefined, name: string): number | undefined {
   const t = text(v);
   if (t === undefined) return undefined;
-  if (!/^\d+(\.0*)?$/.test(t) || Number(t) > 1e9) throw invalidValue(name, t);
+  if (!/^\d+(\.0*)?$/.test(t) || Number(t) > MAX_INT) throw invalidValue(name, t);
   return Number(t);
 }
 
@@ -72,8 +75,12 @@ export function date(v: JsonValue | undefined, name: string): string | undefined
   const t = text(v);
   if (t === undefined) return undefined;
   const m = /^(\d{4})-(\d{2})-(\d{2})Z?$/.exec(t);
-  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
-  if (!m || !d || d.toISOString().slice(0, 10) !== `${m[1]}-${m[2]}-${m[3]}`) {
+  // setUTCFullYear, not Date.UTC's year: Date.UTC maps years 0–99 to 1900–1999, which refused
+  // real days such as 0050-01-01 (a JavaScript quirk, not an Alma rule).
+  const d = m ? new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3]))) : undefined;
+  d?.setUTCFullYear(Number(m![1]));
+  // Year 0000 is no xs:date of XML Schema 1.0 (its years start at 0001).
+  if (!m || !d || m[1] === '0000' || d.toISOString().slice(0, 10) !== `${m[1]}-${m[2]}-${m[3]}`) {
     // AlmaAPITK lists 40166411 "Invalid parameter – check date format" (community-observed,
     // docs/alma.md#inferred-not-documented).
     throw new AlmaError(400, '40166411', `Invalid parameter - check date format. Field: ${name}, Value: ${t}`);

@@ -31,6 +31,7 @@ describe('cells', () => {
     ['vat_type', 'lineexclusive', 'LINEEXCLUSIVE'],
     ['quantity', '3', 3],
     ['quantity', '007', 7],
+    ['quantity', '2147483647', 2147483647],
     ['vendor', '  ACME ', 'ACME'],
     ['po_line', 'POL-0001', 'POL-0001'],
   ] as const)('%s %j → %j', (column, raw, expected) => expect(parseCell(column, raw)).toBe(expected));
@@ -64,7 +65,8 @@ describe('cells', () => {
     ['quantity', '0', 'invalid_quantity', 'quantity "0" is not a positive whole number'],
     ['quantity', '1.5', 'invalid_quantity', 'quantity "1.5" is not a positive whole number'],
     ['quantity', '-2', 'invalid_quantity', 'quantity "-2" is not a positive whole number'],
-    ['quantity', '99999999999999999999', 'invalid_quantity', 'quantity "99999999999999999999" is not a positive whole number'],
+    ['quantity', '99999999999999999999', 'invalid_quantity', 'quantity "99999999999999999999" is larger than 2,147,483,647, the largest quantity Alma can store'],
+    ['quantity', '2147483648', 'invalid_quantity', 'quantity "2147483648" is larger than 2,147,483,647'],
     ['currency', 'US$', 'invalid_currency', 'currency "US$" is not an ISO 4217 currency code'],
     ['currency', 'XAU', 'invalid_currency', 'currency "XAU" is not an ISO 4217 currency code'],
     ['vat_type', 'NONE', 'invalid_vat_type', 'vat_type "NONE" is not a VAT type (expected INCLUSIVE, EXCLUSIVE or LINEEXCLUSIVE)'],
