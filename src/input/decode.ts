@@ -4,7 +4,12 @@
  * Mojibake must never reach the domain: a vendor name or note with a wrong character would be
  * loaded into Alma as is. So UTF-8 (the default) and UTF-16LE decode with `fatal: true`; on
  * the first invalid byte the complete lines before it are handed on, then
- * `InvalidEncodingError` is thrown with the byte and its line, and the file stops there.
+ * `InvalidEncodingError` is thrown with the byte and its line, and the file stops there —
+ * or, with `onInvalid`, the error is handed to it and the rest of the file is decoded with
+ * U+FFFD for each bad sequence, so that a reader still sees every row: a file in another
+ * encoding then has its real invoice and line counts and no half-read invoice whose lines
+ * seem not to add up to its total. The caller must then keep that text from being sent (the
+ * CLI reports the error for the file, which blocks the load).
  */
 import { findInvalidUtf16le, findInvalidUtf8, utf16lePendingLength, utf8PendingLength } from './unicode.js';
 
@@ -99,7 +104,11 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * Decodes `bytes` as `encoding` and yields text chunks (BOM stripped). Throws
  * `InvalidEncodingError` after yielding the complete lines before an invalid byte.
  */
-export async function* decodeText(bytes: AsyncIterable<Uint8Array>, encoding: Encoding): AsyncGenerator<string, void, undefined> {
+export async function* decodeText(
+  bytes: AsyncIterable<Uint8Array>,
+  encoding: Encoding,
+  onInvalid?: (err: InvalidEncodingError) => void,
+): AsyncGenerator<string, void, undefined> {
   const source = bytes[Symbol.asyncIterator]();
   try {
     // Gather at least 3 bytes first so a BOM split over tiny chunks is still seen.
@@ -116,7 +125,7 @@ export async function* decodeText(bytes: AsyncIterable<Uint8Array>, encoding: En
     }
     const enc = sniffBom(head, encoding);
     if (enc === 'utf-8' || enc === 'utf-16le') {
-      yield* decodeStrict(head, source, enc);
+      yield* decodeStrict(head, source, enc, onInvalid);
       return;
     }
     // Single-byte encodings map every byte (WHATWG windows-1252 index; "latin1" is a label of
@@ -140,6 +149,7 @@ async function* decodeStrict(
   firstChunk: Uint8Array,
   rest: AsyncIterator<Uint8Array>,
   enc: 'utf-8' | 'utf-16le',
+  onInvalid: ((err: InvalidEncodingError) => void) | undefined,
 ): AsyncGenerator<string, void, undefined> {
   const dec = new TextDecoder(enc, { fatal: true });
   const findInvalid = enc === 'utf-8' ? findInvalidUtf8 : findInvalidUtf16le;
@@ -206,11 +216,26 @@ async function* decodeStrict(
         lastLf = i;
       }
     }
+    // A fresh decoder: the failed one's state is spent. Strip a BOM only at the file start.
+    const ignoreBOM = start !== 0;
     if (lastLf >= 0) {
-      // A fresh decoder: the failed one's state is spent. Strip a BOM only at the file start.
-      const prefix = new TextDecoder(enc, { fatal: true, ignoreBOM: start !== 0 }).decode(bytes.subarray(0, lastLf + unit));
+      const prefix = new TextDecoder(enc, { fatal: true, ignoreBOM }).decode(bytes.subarray(0, lastLf + unit));
       yield carry + prefix;
+      carry = '';
     }
-    throw new InvalidEncodingError(lines + lfs + 1, bytes[bad] ?? 0, enc, final);
+    const err = new InvalidEncodingError(lines + lfs + 1, bytes[bad] ?? 0, enc, final);
+    if (onInvalid === undefined) throw err;
+    onInvalid(err);
+    // The rest, each bad sequence as U+FFFD (WHATWG's replacement), the line breaks where they are.
+    const lossy = new TextDecoder(enc, { ignoreBOM: lastLf >= 0 || ignoreBOM });
+    let text = carry + lossy.decode(bytes.subarray(lastLf + unit), { stream: !final });
+    if (!final) {
+      for (let r = await rest.next(); !r.done; r = await rest.next()) {
+        if (text.length > 0) yield text;
+        text = lossy.decode(r.value, { stream: true });
+      }
+      text += lossy.decode();
+    }
+    if (text.length > 0) yield text;
   }
 }

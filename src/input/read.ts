@@ -93,7 +93,14 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
     return;
   }
   // A profile that names its encoding knows the vendor's files better than the flag's default.
-  const text = decodeText(source.bytes, opts.mapping?.encoding ?? opts.encoding);
+  // Bytes not valid in the encoding are reported for the file (an error that blocks the load)
+  // and the rest is still read, so the counts are the file's and no invoice is judged on the
+  // rows before the bad byte alone.
+  let invalid: InvalidEncodingError | undefined;
+  const text = decodeText(source.bytes, opts.mapping?.encoding ?? opts.encoding, (err) => {
+    invalid ??= err;
+  });
+  const invalidProblem = (): InputEvent[] => (invalid === undefined ? [] : [{ kind: 'problem', problem: problem({ file, row: invalid.line }, 'invalid_encoding', invalid.message) }]);
   try {
     // Read up to the first non-blank text: it decides the format and tells an empty file.
     let head = '';
@@ -125,11 +132,15 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
       await reader.write(chunk);
       if (out.length > 0) yield out;
       out.length = 0;
-      if (reader.stopped) return;
+      if (reader.stopped) {
+        if (invalid !== undefined) yield invalidProblem();
+        return;
+      }
       const r = await text.next();
       chunk = r.done ? undefined : r.value;
     }
     await reader.end();
+    out.push(...invalidProblem());
     if (out.length > 0) yield out;
   } catch (err) {
     if (!(err instanceof InvalidEncodingError)) throw err;

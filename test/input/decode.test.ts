@@ -100,6 +100,32 @@ describe('decodeText: invalid UTF-8 stops with the byte and its line', () => {
   });
 });
 
+describe('decodeText with onInvalid: the error is reported once and the rest is still read', () => {
+  async function lossy(input: Uint8Array, cuts: number[] = [], encoding: Encoding = 'utf-8'): Promise<{ text: string; errors: { line: number; byte: number }[] }> {
+    const errors: { line: number; byte: number }[] = [];
+    let text = '';
+    for await (const t of decodeText(pieces(input, cuts), encoding, (e) => errors.push({ line: e.line, byte: e.byte }))) text += t;
+    return { text, errors };
+  }
+
+  it.each([
+    ['a windows-1252 ü mid-file', bytes('a\nb\nZwei B', [0xfc], 'cher\nd\n'), 'a\nb\nZwei B\uFFFDcher\nd\n', 3, 0xfc],
+    ['two bad lines: the first is reported', bytes('x', [0xe9], '\ny', [0xe9], '\n'), 'x\uFFFD\ny\uFFFD\n', 1, 0xe9],
+    ['a character cut off by the end', bytes('ab\nc', [0xe2, 0x82]), 'ab\nc\uFFFD', 2, 0xe2],
+    ['a BOM, then a bad byte on line 1', bytes([0xef, 0xbb, 0xbf], 'a', [0x80], '\nb'), 'a\uFFFD\nb', 1, 0x80],
+  ])('%s', async (_name, input, text, line, byte) => {
+    for (let cut = 0; cut <= input.length; cut++) {
+      const r = await lossy(input, [cut]);
+      expect(r).toEqual({ text, errors: [{ line, byte }] });
+    }
+  });
+
+  it('valid text calls nothing; without onInvalid the error is still thrown', async () => {
+    expect(await lossy(bytes('é\n'))).toEqual({ text: 'é\n', errors: [] });
+    expect((await decode(bytes('a\n', [0xfc]))).error).toMatchObject({ line: 2, byte: 0xfc });
+  });
+});
+
 describe('UTF-8 / UTF-16LE scanners agree with TextDecoder', () => {
   // Bias towards bytes that matter: ASCII, continuation bytes, leads, invalid bytes.
   const byte = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0xbf }), fc.integer({ min: 0xc0, max: 0xff }));

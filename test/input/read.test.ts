@@ -55,7 +55,7 @@ describe('encodings', () => {
     ]);
   });
 
-  it('windows-1252.csv read as UTF-8 stops with invalid_encoding on line 4', async () => {
+  it('windows-1252.csv read as UTF-8: invalid_encoding on line 4, and every row still read (U+FFFD for the bad bytes)', async () => {
     const r = await read('windows-1252.csv', await fixtureBytes('windows-1252.csv'));
     expect(r.problems).toEqual([
       {
@@ -66,8 +66,10 @@ describe('encodings', () => {
         severity: 'error',
       },
     ]);
-    // Nothing from the bad line or after it is passed on.
-    expect(r.records.every((x) => x.source.row < 4)).toBe(true);
+    // Every row is read, so the counts are the file's; the problem (an error for the file, not
+    // an invoice) keeps the replacement characters from being sent.
+    expect(r.records.map((x) => x.source.row)).toEqual([2, 3, 4]);
+    expect(r.records[2]!.fields).toMatchObject({ vendor: 'Librairie G\uFFFDn\uFFFDrale', invoice_note: 'prix 30 \uFFFD' });
   });
 
   it('windows-1252.csv read as windows-1252 gives é and €', async () => {

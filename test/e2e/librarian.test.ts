@@ -1,0 +1,36 @@
+/**
+ * The smaller things a librarian trips over (issue 15, item 8), each through the built CLI as
+ * a user runs it: what the terminal says, the counts, the exit code.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, runCli } from '../helpers/cli.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'invoice-load-librarian-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const env = (): Record<string, string> => ({ INVOICE_LOAD_STATE_DIR: join(dir, 'state') });
+const sample = (): string => readFileSync(join(ROOT, 'fixtures/sample-batch.csv'), 'utf8');
+
+describe('a windows-1252 file read without --encoding', () => {
+  it('gives the hint and the file’s real counts, not a false total mismatch on a half-read invoice', async () => {
+    // "Zwei Bücher" in the second row of G-24118 (line 3): its first line is read before the bad byte.
+    const file = join(dir, 'cp1252.csv');
+    writeFileSync(file, Buffer.from(sample().replace('Two copies', 'Zwei Bücher'), 'latin1'));
+    const r = await runCli(['--dry-run', file], { env: env() });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toContain('row 3: error byte 0xFC on line 3 is not valid UTF-8; if the file was saved by Excel on Windows, run again with --encoding windows-1252 [invalid_encoding]');
+    expect(r.stdout).not.toContain('total_mismatch');
+    expect(r.stdout).toMatch(/^7 invoices, 14 lines: .*\(1 error, 0 warnings\)\. Dry run: nothing was sent\.$/m);
+    const good = await runCli(['--dry-run', '--json', '--encoding', 'windows-1252', file], { env: env() });
+    expect(good.code, good.stderr).toBe(0);
+    const report = JSON.parse(good.stdout);
+    expect(report.summary).toMatchObject({ invoices: 7, lines: 14, planned: 7 });
+    expect(report.issues).toEqual([]);
+  });
+});
