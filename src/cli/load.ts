@@ -48,7 +48,7 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
   }
   const blocked = hasErrors(plan) && (!cfg.skipInvalid || plan.issues.some((p) => p.severity === 'error'));
   if (cfg.dryRun || blocked || validInvoices(plan).length === 0) {
-    const report = buildReport({ target: targetName, dryRun: cfg.dryRun, plan, requests: 0, lineKeys: profile.lineKeys, action: cfg.action?.kind });
+    const report = buildReport({ target: targetName, dryRun: cfg.dryRun, plan, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind });
     await emit(cfg, term, report, plan);
     if (!cfg.dryRun && blocked) {
       process.stderr.write(
@@ -74,7 +74,7 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
 async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfile | undefined, profile: TargetProfile): Promise<number> {
   const batchOpts = { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet, onWait: waitNotice(cfg, term) };
   const { entries, issues } = await scanBatch(cfg.files, batchOpts, (g) =>
-    reportInvoice(g, undefined, true, profile.lineKeys),
+    reportInvoice(g, undefined, true, profile.lineKeys, profile.invalidLines),
   );
   const report = dryRunReport(profile.name, entries, issues, cfg.action?.kind);
   await emitReport(cfg, term, report);

@@ -114,7 +114,7 @@ export async function load(cfg: Config, term: Terminal, givenPlan: Plan, deps: O
                 ? `cannot reach ${profile.label}: ${(err as ApiError).code} (${(err as ApiError).message}); check the address, the network, proxy and certificates, then run the same command again`
                 : 'interrupted during the checks before sending';
         process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent`) + '\n');
-        const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, stopped: stoppedBy });
+        const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy });
         await deps.emitReport(cfg, term, report, plan);
         return exitCodeForReport(report, { sent: true });
       }
@@ -123,7 +123,7 @@ export async function load(cfg: Config, term: Terminal, givenPlan: Plan, deps: O
       const refused = sending.filter((inv) => !validInvoices(plan).includes(inv)).length;
       if (refused > 0 && (!cfg.skipInvalid || validInvoices(plan).length === 0)) {
         progress.stop();
-        const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, preflight: checked.report });
+        const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, preflight: checked.report });
         await deps.emitReport(cfg, term, report, plan);
         process.stderr.write(
           term.errStyle.red(`Nothing was sent: ${profile.label} would refuse ${refused} invoice${refused === 1 ? '' : 's'} (above)`) +
@@ -160,7 +160,7 @@ export async function load(cfg: Config, term: Terminal, givenPlan: Plan, deps: O
     results: outcome.results,
     requests: opened?.requestCount() ?? 0,
     stopped: outcome.stopped?.reason,
-    lineKeys: profile.lineKeys,
+    lineKeys: profile.lineKeys, invalidLines: profile.invalidLines,
     action: cfg.action?.kind,
     ...(outcome.canary !== undefined
       ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences } }

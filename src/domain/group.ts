@@ -615,8 +615,13 @@ function finishInvoice(acc: InvoiceAcc, fileOrder: ReadonlyMap<string, number>, 
     }
     return { file: acc.file.name, row };
   };
-  const invoice = problems.some(isError) ? undefined : buildInvoice(draft, at);
-  return { key: acc.key, rows, invoice, problems };
+  if (problems.some(isError)) {
+    // Not built: the report still shows what the file gives (its lines, the total as written).
+    const f = draft.fields;
+    const written = { lines: draft.lines.map((l) => l.number), total: f.total_amount?.text, currency: f.currency?.text };
+    return { key: acc.key, rows, invoice: undefined, problems, written };
+  }
+  return { key: acc.key, rows, invoice: buildInvoice(draft, at), problems };
 }
 
 /** Sorts by file (in the order files were read), then row (file-level problems first); stable. */

@@ -156,4 +156,12 @@ export interface GroupedInvoice {
   rows: Provenance[];
   invoice?: Invoice | undefined;
   problems: Problem[];
+  /** An invalid invoice as the file gives it, for the report: its line numbers, total and currency as written. */
+  written?: WrittenInvoice | undefined;
+}
+
+export interface WrittenInvoice {
+  lines: string[];
+  total?: string | undefined;
+  currency?: string | undefined;
 }

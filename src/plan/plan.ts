@@ -4,7 +4,7 @@
  * plan's valid invoices to the engine. Pure.
  */
 import { createHash } from 'node:crypto';
-import type { GroupedInvoice, Invoice, InvoiceKey } from '../domain/model.js';
+import type { GroupedInvoice, Invoice, InvoiceKey, WrittenInvoice } from '../domain/model.js';
 import { keyString } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import type { Provenance } from '../input/record.js';
@@ -17,6 +17,8 @@ export interface PlanEntry {
   problems: Problem[];
   /** Present when the invoice is valid and will be loaded. */
   invoice?: Invoice | undefined;
+  /** When it is not: its lines, total and currency as the file gives them (for the report). */
+  written?: WrittenInvoice | undefined;
 }
 
 export interface Plan {
@@ -32,7 +34,7 @@ export interface Plan {
 }
 
 export function buildPlan(grouped: readonly GroupedInvoice[], issues: readonly Problem[]): Plan {
-  const entries: PlanEntry[] = grouped.map((g) => ({ key: g.key, rows: g.rows, problems: g.problems, invoice: g.invoice }));
+  const entries: PlanEntry[] = grouped.map((g) => ({ key: g.key, rows: g.rows, problems: g.problems, invoice: g.invoice, ...(g.written !== undefined ? { written: g.written } : {}) }));
   return { version: 1, batchId: batchId(entries), entries, issues: [...issues] };
 }
 

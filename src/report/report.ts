@@ -111,6 +111,8 @@ export interface ReportInput {
   preflight?: PreflightReport | undefined;
   /** The keys listed under an invoice's `lines` (the target's child items); default its line numbers. */
   lineKeys?: LineKeys | undefined;
+  /** False when those child items are not the file's lines (Exsited's note): an invalid invoice then lists none. */
+  invalidLines?: boolean | undefined;
   action?: string | undefined;
   canary?: ReportCanary | undefined;
 }
@@ -123,7 +125,7 @@ export function buildReport(input: ReportInput): ReportDocument {
   const byKey = new Map<string, InvoiceResult>();
   for (const r of input.results ?? []) byKey.set(keyString(r.key), r);
   const keys = input.lineKeys ?? lineNumbers;
-  const invoices = input.plan.entries.map((e) => reportInvoice(e, byKey.get(keyString(e.key)), input.dryRun, keys));
+  const invoices = input.plan.entries.map((e) => reportInvoice(e, byKey.get(keyString(e.key)), input.dryRun, keys, input.invalidLines));
   const summary = summarize(invoices, input.requests);
   return {
     target: input.target,
@@ -150,7 +152,7 @@ export function dryRunReport(target: string, invoices: ReportInvoice[], issues: 
 
 /**
  * Counts by status, and the lines: those listed under the invoices, which are the target's
- * child items of every valid invoice (an invalid one lists none), sent or only planned.
+ * child items (an invalid invoice lists its lines as the file gives them), sent or only planned.
  */
 function summarize(invoices: readonly ReportInvoice[], requests: number): ReportSummary {
   const summary: ReportSummary = { invoices: invoices.length, loaded: 0, in_review: 0, failed: 0, invalid: 0, already_loaded: 0, planned: 0, lines: 0, requests };
@@ -161,12 +163,16 @@ function summarize(invoices: readonly ReportInvoice[], requests: number): Report
   return summary;
 }
 
-export function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryRun: boolean, lineKeys: LineKeys = lineNumbers): ReportInvoice {
+export function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryRun: boolean, lineKeys: LineKeys = lineNumbers, invalidLines = true): ReportInvoice {
   const inv = entry.invoice;
   const vendor = entry.key.vendor;
   const number = entry.key.number;
   if (!inv) {
-    return { vendor, number, total: undefined, currency: undefined, rows: entry.rows, status: 'invalid', alerts: [], lines: [], issues: entry.problems };
+    // Not built, so shown as written: how many lines it has and its total are what a person
+    // looks for to find it in the vendor's file.
+    const w = entry.written;
+    const lines = invalidLines && w !== undefined ? w.lines.map((n) => ({ number: n })) : [];
+    return { vendor, number, total: w?.total, currency: w?.currency, rows: entry.rows, status: 'invalid', alerts: [], lines, issues: entry.problems };
   }
   const total = formatAmount(inv.header.totalAmount, inv.header.currency);
   const currency = inv.header.currency;

@@ -34,6 +34,8 @@ export interface TargetProfile {
   rules(cwd: string): InvoiceRules;
   /** The keys the report lists under an invoice's `lines`: the target's child items. */
   lineKeys(invoice: Invoice): string[];
+  /** False when those are not the file's lines (Exsited's note): the report then lists none for an invalid invoice. */
+  invalidLines?: false;
   /** The bodies in the report's `payload` (`--json --show-payloads`). */
   payloads(invoice: Invoice): { invoice: unknown; lines: unknown[] };
   /** The requests `--show-payloads` prints, in the order they are sent. */

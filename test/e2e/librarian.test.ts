@@ -34,3 +34,15 @@ describe('a windows-1252 file read without --encoding', () => {
     expect(report.issues).toEqual([]);
   });
 });
+
+describe('an invalid invoice shows its lines and total', () => {
+  it('in the table, the JSON report and the summary’s line count, as the file gives them', async () => {
+    const human = await runCli(['--dry-run', 'fixtures/defects.csv'], { env: env() });
+    expect(human.code).toBe(3);
+    expect(human.stdout).toMatch(/^INVALID +ACME +D-1 +2 +100\.00 USD +fixtures\/defects\.csv:2$/m);
+    expect(human.stdout).toContain('17 invoices, 20 lines: 17 invalid');
+    const json = await runCli(['--dry-run', '--json', 'fixtures/defects.csv'], { env: env() });
+    const d2 = JSON.parse(json.stdout).invoices.find((i: { number: string }) => i.number === 'D-2');
+    expect(d2).toMatchObject({ status: 'invalid', total: '250.00', currency: 'USD', lines: [{ number: '1' }, { number: '2' }] });
+  });
+});

@@ -15,6 +15,7 @@ export const EXSITED_PROFILE: TargetProfile = {
   // Exsited's note carries one file (multipart `note` and `file`, README "Exsited purchase invoices").
   rules: withAttachments(checkExsitedInvoice, 1, 'an Exsited note'),
   lineKeys: (inv) => (hasNote(inv) ? [NOTE_KEY] : []),
+  invalidLines: false,
   payloads: (inv) => ({ invoice: purchaseInvoicePayload(inv), lines: hasNote(inv) ? [notePreview(inv)] : [] }),
   preview: (inv) => [
     { heading: `POST ${exsitedPath('purchaseOrderInvoices', inv.header.purchaseOrderId ?? '')}`, body: purchaseInvoicePayload(inv) },
