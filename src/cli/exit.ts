@@ -4,7 +4,7 @@
  * 4 some invoices failed (a re-run finishes them) · 5 key refused · 130 interrupted.
  */
 import { CommanderError } from 'commander';
-import { ExitCode, UsageError, AuthError, DailyLimitError, InterruptedError } from '../shared/errors.js';
+import { ExitCode, UsageError, AuthError, DailyLimitError, InterruptedError, isUnreachable } from '../shared/errors.js';
 import type { ReportDocument } from '../report/report.js';
 
 /** What an operating-system error on a path means, in a user's words. */
@@ -51,6 +51,8 @@ export function exitCodeForError(err: unknown): ExitCode {
   if (err instanceof UsageError) return ExitCode.usage;
   if (err instanceof AuthError) return ExitCode.auth;
   if (err instanceof DailyLimitError) return ExitCode.someFailed;
+  // A target that cannot be reached at all (no such host, nothing listening, TLS) outside the engine.
+  if (isUnreachable(err)) return ExitCode.someFailed;
   if (err instanceof InterruptedError) return ExitCode.interrupted;
   if (pathError(err) !== undefined) return ExitCode.usage;
   return ExitCode.internal;

@@ -134,6 +134,8 @@ export function createProgress(o: ProgressOptions): Progress {
           current = undefined;
           const r = e.result;
           if (r.status === 'already_loaded' && e.done === 0 && !o.verbose) break; // listed in the summary
+          // The run stopped (one line said why): the invoices it never started are in the summary, not one line each.
+          if (r.status === 'not_started' && !o.verbose) break;
           const word = o.statusWords?.[r.status] ?? STATUS_WORD[r.status] ?? r.status;
           const colour = r.status === 'failed' || r.status === 'not_started' ? o.style.red : r.status === 'in_review' ? o.style.yellow : o.style.green;
           const extra = r.error

@@ -19,7 +19,9 @@
  */
 import { Decimal } from 'decimal.js';
 import type { Invoice, InvoiceKey } from '../domain/model.js';
-import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../shared/errors.js';
+import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeError } from '../shared/errors.js';
+
+export { isUnreachable };
 import type { RemoteInvoice, Target } from '../targets/target.js';
 import type { EngineEventSink, StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, Step } from './journal.js';
@@ -234,10 +236,10 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
             emit({ type: 'stopping', reason, message });
           }
           const st = journal.state(item.inv.key);
-          // Stopped by the canary before anything was written for it (at the gate, or before it):
-          // not started, like the invoices the run never reached.
+          // Stopped by the canary or an unreachable target before anything was written for it (at
+          // the gate, or in its look-up): not started, like the invoices the run never reached.
           const why = stopped?.reason ?? reason;
-          const untouched = (err instanceof StopRun && err.beforeWrites) || (why === 'canary' && st.id === undefined && !st.createPending);
+          const untouched = (err instanceof StopRun && err.beforeWrites) || ((why === 'canary' || why === 'unreachable') && st.id === undefined && !st.createPending);
           result = untouched ? notStarted(item.inv.key, st, why) : interruptedResult(item.inv.key, st, why);
         }
       }
@@ -300,30 +302,7 @@ function stopFor(err: unknown): RunOutcome['stopped'] {
   return undefined;
 }
 
-/**
- * Errors that say the target cannot be reached at all — no such host, nothing listening, a TLS
- * handshake that fails — whatever is sent: one stop, not one failure per invoice. (A reset or a
- * timeout on one request is not among them: the next may well get through.)
- */
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'EPROTO',
-]);
 
-export function isUnreachable(err: unknown): boolean {
-  return err instanceof ApiError && err.httpStatus === 0 && UNREACHABLE.has(err.code);
-}
 
 /**
  * A request or wait cut short by the hard stop (second Ctrl-C): the signal's AbortError from a

@@ -98,3 +98,28 @@ export class JournalError extends UsageError {
     this.name = 'JournalError';
   }
 }
+
+/**
+ * Errors that say the target cannot be reached at all — no such host, nothing listening, a TLS
+ * handshake that fails — whatever is sent: one stop, not one failure per invoice. (A reset or a
+ * timeout on one request is not among them: the next may well get through.)
+ */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+export function isUnreachable(err: unknown): boolean {
+  return err instanceof ApiError && err.httpStatus === 0 && UNREACHABLE.has(err.code);
+}

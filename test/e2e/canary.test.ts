@@ -76,3 +76,38 @@ describe('the canary: the first invoice read back before any other is created', 
     expectExactlyOnce(w.sandbox.state(), res.report!);
   });
 });
+
+describe('a target that cannot be reached: one line and a stop', () => {
+  /** A loopback port with nothing listening on it. */
+  const closedPort = async (): Promise<number> => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  };
+
+  it.each([[[]], [['--check', 'none']]])('nothing listening (ECONNREFUSED), checks %j: exit 4, one line naming the cause, no failure per invoice', async (extra) => {
+    const { runCli } = await import('../helpers/cli.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-unreachable-'));
+    try {
+      const res = await runCli(['--json', '--max-retries', '1', ...extra, SAMPLE], {
+        env: { ALMA_API_URL: `http://127.0.0.1:${await closedPort()}`, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir },
+      });
+      expect(res.code, res.stderr).toBe(4);
+      const report = JSON.parse(res.stdout) as { stopped?: string; summary: { requests: number } };
+      expect(report.stopped).toBe('unreachable');
+      const lines = res.stderr.split('\n').filter((l) => /ECONNREFUSED/.test(l));
+      expect(lines, res.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/cannot reach Alma: ECONNREFUSED/);
+      expect(res.stderr).not.toMatch(/FAILED/);
+      expect(report.summary.requests).toBeLessThanOrEqual(8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -18,7 +18,7 @@
  * always searched (a listing can never beat one search). `fresh` look-ups, used after a
  * write whose outcome is unknown, always search live.
  */
-import { ApiError, AuthError, DailyLimitError } from '../../shared/errors.js';
+import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
 import { isJsonObject, type JsonValue } from '../../shared/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
 import type { HttpClient } from '../../transport/http.js';
@@ -116,7 +116,7 @@ export class InvoiceLookup {
     try {
       all = await readAllPages((offset) => this.#http.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset } }), 'invoice');
     } catch (err) {
-      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError)) throw err;
+      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError) || isUnreachable(err)) throw err;
       return undefined;
     }
     this.#totals.set(vendor, Math.max(all.length, this.#totals.get(vendor) ?? 0));
@@ -157,7 +157,7 @@ export class InvoiceLookup {
       // A snapshot must be complete to prove absence; a short read means search instead.
       if (all.length >= total) this.#remember(vendor, all);
     } catch (err) {
-      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError)) throw err;
+      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError) || isUnreachable(err)) throw err;
       // A vendor Alma does not know has no invoices; creating one will fail on its own.
       if (VENDOR_NOT_FOUND.has(err.code)) this.#remember(vendor, []);
       // Any other refusal: fall back to searching each invoice.
