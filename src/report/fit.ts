@@ -6,6 +6,16 @@
  * files and pipes get every cell whole.
  */
 
+/**
+ * The width of each column: its longest cell. Loops, not `Math.max(...rows.map(…))`: a million
+ * rows spread into one call overflow the stack.
+ */
+export function columnWidths(rows: readonly (readonly string[])[]): number[] {
+  const widths: number[] = [];
+  for (const r of rows) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i] ?? 0, r[i]!.length);
+  return widths;
+}
+
 /** Below this the last column is useless; let the terminal wrap instead. */
 const MIN_LAST = 16;
 

@@ -8,7 +8,7 @@ import { placeOf } from '../input/record.js';
 import { formatRows } from './csv.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
-import { fitLastColumn } from './fit.js';
+import { columnWidths, fitLastColumn } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
 export interface Style {
@@ -57,8 +57,7 @@ function colourStatus(status: ReportStatus, style: Style): (s: string) => string
 export const safe = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 
 function table(rows: string[][], style: Style, colour: ((s: string) => string)[] = []): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  const widths = columnWidths(rows);
   return rows.map((r, ri) =>
     r
       .map((c, i) => {

@@ -6,6 +6,7 @@
 import type { Problem, Provenance } from '../domain/problem.js';
 import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
+import { columnWidths } from './fit.js';
 import { renderProblems, safe, type Style } from './human.js';
 
 /**
@@ -82,7 +83,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
           : `${inv.workflow_status ?? ''}${inv.alerts.length > 0 ? `: ${inv.alerts.map((a) => a.code).join(', ')}` : ''}`;
       rows.push([LABEL[inv.status], safe(inv.vendor), safe(inv.number), inv.id ?? '', safe(outcome)]);
     }
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    const widths = columnWidths(rows);
     for (const [ri, r] of rows.entries()) {
       const line = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
       const bad = ri > 0 && (shown[ri - 1]!.status === 'failed' || shown[ri - 1]!.status === 'invalid');
@@ -91,7 +92,11 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
     out.push('');
   }
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
-  if (problems.length > 0) out.push(...renderProblems(problems, style), '');
+  if (problems.length > 0) {
+    // One push per line: a spread of a million lines into push() overflows the stack.
+    for (const line of renderProblems(problems, style)) out.push(line);
+    out.push('');
+  }
   const s = report.summary;
   const parts = (['paid', 'rejected', 'marked', 'exported', 'already_done', 'failed', 'invalid', 'planned'] as const)
     .filter((k) => s[k] > 0)
