@@ -354,6 +354,19 @@ function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: Invoice
 }
 
 function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
+  if (st.processed && st.id !== undefined) {
+    // Created, every line added and processing accepted: only the wait for the target's
+    // workflow was cut short. Loaded, as when the poll times out; nothing is journaled as
+    // settled, so a re-run reads its final status (and sends nothing).
+    return {
+      ...settledResult(key, st, 'loaded'),
+      warnings: [`the run stopped while invoice ${key.number} was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)`],
+    };
+  }
+  return stoppedResult(key, st, reason);
+}
+
+function stoppedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
   const base = settledResult(key, st, 'failed');
   const code = reason === 'daily_limit' ? 'DAILY_THRESHOLD' : reason === 'auth' ? 'UNAUTHORIZED' : reason === 'unreachable' ? 'UNREACHABLE' : 'INTERRUPTED';
   return {
@@ -377,7 +390,7 @@ const STOP_WORDS: Record<StopReason, string> = {
 };
 
 function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
-  const r = interruptedResult(key, st, reason);
+  const r = stoppedResult(key, st, reason);
   return {
     ...r,
     status: 'not_started',
