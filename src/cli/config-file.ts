@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as z from 'zod';
 import { UsageError } from '../shared/errors.js';
+import { pathReason } from '../shared/path-reasons.js';
 import type { RawOptions } from './config.js';
 
 export const CONFIG_FILE_NAME = 'invoice-load.config.json';
@@ -180,7 +181,7 @@ export function readConfigFile(explicit: string | undefined, cwd: string): Confi
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (explicit === undefined && code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read config file ${filePath}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'error')}`);
+    throw new UsageError(`cannot read config file ${filePath}: ${pathReason(err) ?? code ?? 'error'}`);
   }
   return parseConfigFile(text, filePath);
 }

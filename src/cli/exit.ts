@@ -6,28 +6,7 @@
 import { CommanderError } from 'commander';
 import { ExitCode, UsageError, AuthError, DailyLimitError, InterruptedError, isUnreachable } from '../shared/errors.js';
 import type { ReportDocument } from '../report/report.js';
-
-/** What an operating-system error on a path means, in a user's words. */
-export const PATH_REASONS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file or folder',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'it is a folder',
-  ELOOP: 'too many symbolic links (a link that points back to itself?)',
-  ENXIO: 'it cannot be opened as a file (a socket, or a device nothing is attached to)',
-  ENAMETOOLONG: 'the path (or one of its names) is too long for the file system',
-  EROFS: 'the file system is read-only',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'the disk quota is used up',
-  EEXIST: 'something else already exists there',
-  EMFILE: 'too many files are open',
-  ENFILE: 'too many files are open',
-  EBUSY: 'it is busy',
-  ETXTBSY: 'it is busy',
-  ENODEV: 'no such device',
-  EIO: 'an input/output error from the device',
-};
+import { pathReason } from '../shared/path-reasons.js';
 
 /**
  * An operating-system error on a path (a `NodeJS.ErrnoException` with `path`) — every path the
@@ -36,10 +15,9 @@ export const PATH_REASONS: Readonly<Record<string, string>> = {
  */
 export function pathError(err: unknown): UsageError | undefined {
   if (!(err instanceof Error)) return undefined;
-  const { code, path, dest } = err as NodeJS.ErrnoException & { dest?: string };
-  if (typeof code !== 'string' || typeof path !== 'string') return undefined;
-  const reason = PATH_REASONS[code];
-  if (reason === undefined) return undefined;
+  const { path, dest } = err as NodeJS.ErrnoException & { dest?: string };
+  const reason = pathReason(err);
+  if (typeof path !== 'string' || reason === undefined) return undefined;
   return new UsageError(`cannot use '${dest ?? path}': ${reason}`, { cause: err });
 }
 

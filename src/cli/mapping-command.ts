@@ -11,14 +11,11 @@ import { openInputFile } from '../input/read.js';
 import { sampleWorkbook } from '../input/xlsx.js';
 import { loadMappingProfile, type MappingProfile } from '../input/mapping/profile.js';
 import { UsageError } from '../shared/errors.js';
+import { pathReason } from '../shared/path-reasons.js';
 import { writeFileAtomic } from '../shared/fs.js';
 import type { Terminal } from './terminal.js';
 
-const REASONS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', EISDIR: 'it is a directory' };
-const reason = (err: unknown): string => {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return (code !== undefined ? REASONS[code] : undefined) ?? (err as Error).message;
-};
+const reason = (err: unknown): string => pathReason(err) ?? (err as Error).message;
 
 /** Reads and validates a profile; every problem in one UsageError, one line each. */
 export function readMappingProfile(path: string, shownAs = path): MappingProfile {

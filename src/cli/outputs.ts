@@ -9,16 +9,17 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Config } from './config.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../shared/errors.js';
+import { PATH_REASONS, pathReason } from '../shared/path-reasons.js';
 import { version } from './version.js';
 
-const REASONS: Record<string, string> = {
-  ENOTDIR: 'a part of the path is a file, not a folder',
+/** What an error means while creating the output's folder and a probe file in it (else PATH_REASONS). */
+const WRITE_REASONS: Record<string, string> = {
   EEXIST: 'a part of the path is a file, not a folder',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'the file system is read-only',
-  EISDIR: 'it is a folder',
   ENOENT: 'the folder cannot be created',
+};
+const why = (err: unknown): string => {
+  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  return WRITE_REASONS[code] ?? pathReason(err) ?? code;
 };
 
 /** Every output path of the run that cannot be written, one line each; throws a UsageError listing them. */
@@ -41,11 +42,10 @@ export function checkOutputPaths(cfg: Pick<Config, 'reportPath' | 'reportCsvPath
 
 /** Why `path` cannot be written (atomically: a temp file beside it, then a rename), or undefined. */
 function unwritable(path: string): string | undefined {
-  const code = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? 'error';
   try {
-    if (statSync(path).isDirectory()) return REASONS.EISDIR;
+    if (statSync(path).isDirectory()) return PATH_REASONS['EISDIR'];
   } catch (err) {
-    if (code(err) !== 'ENOENT') return REASONS[code(err)] ?? code(err);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return why(err);
   }
   const dir = dirname(path);
   try {
@@ -55,7 +55,7 @@ function unwritable(path: string): string | undefined {
     unlinkSync(probe);
     return undefined;
   } catch (err) {
-    return REASONS[code(err)] ?? code(err);
+    return why(err);
   }
 }
 

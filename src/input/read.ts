@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { problem } from '../domain/problem.js';
 import { UsageError } from '../shared/errors.js';
+import { pathReason } from '../shared/path-reasons.js';
 import { CsvReader } from './csv.js';
 import { decodeText, InvalidEncodingError, nulHint, type Encoding } from './decode.js';
 import type { FormatReader, InputEvent } from './event.js';
@@ -151,21 +152,6 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
   }
 }
 
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file',
-  ENOTDIR: 'no such file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'it is a directory',
-  ELOOP: 'too many symbolic links (a link that points back to itself?)',
-  ENXIO: 'it cannot be opened as a file (a socket, or a device nothing is attached to)',
-  ENAMETOOLONG: 'the path (or one of its names) is too long for the file system',
-  EMFILE: 'too many files are open',
-  ENFILE: 'too many files are open',
-  ENODEV: 'no such device',
-  EIO: 'an input/output error from the device',
-};
-
 export interface OpenOptions {
   /**
    * Told before opening a named pipe (FIFO): opening one blocks until a writer opens its other
@@ -177,8 +163,7 @@ export interface OpenOptions {
 /** Opens a file for `readRecords`; a file that cannot be read is a usage error (exit 2). */
 export async function openInputFile(path: string, opts: OpenOptions = {}): Promise<InputSource> {
   const fail = (err: unknown): never => {
-    const code = (err as NodeJS.ErrnoException | undefined)?.code;
-    const reason = code !== undefined ? REASONS[code] : undefined;
+    const reason = pathReason(err);
     if (reason === undefined) throw err;
     throw new UsageError(`cannot read '${path}': ${reason}`, { cause: err });
   };

@@ -126,12 +126,12 @@ describe('openInputFile', () => {
 
   it('a missing file is a UsageError with a one-line message', async () => {
     const missing = join(dir, 'x.csv');
-    await expect(openInputFile(missing)).rejects.toThrow(new UsageError(`cannot read '${missing}': no such file`));
+    await expect(openInputFile(missing)).rejects.toThrow(new UsageError(`cannot read '${missing}': no such file or folder`));
     await expect(openInputFile(missing)).rejects.toBeInstanceOf(UsageError);
   });
 
   it('a directory is a UsageError', async () => {
-    await expect(openInputFile(dir)).rejects.toThrow(new UsageError(`cannot read '${dir}': it is a directory`));
+    await expect(openInputFile(dir)).rejects.toThrow(new UsageError(`cannot read '${dir}': it is a folder`));
   });
 
   it.skipIf(process.getuid?.() === 0)('an unreadable file is a UsageError', async () => {
