@@ -171,6 +171,19 @@ function addLifecycleCommands(program: Command): void {
     });
   lifecycleOptions(
     program
+      .command('verify')
+      .description('read only: compare what Alma holds for a batch already loaded with the batch, field by field (exit 0 when everything matches, 4 when something differs or is missing)')
+      .argument('<files...>', 'the batch files as loaded (CSV, Excel, JSON, JSON Lines)'),
+  )
+    .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
+    .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
+    .option('--mapping <file>', "the vendor layout's profile the batch was loaded with")
+    .action(async (files: string[], opts: RawOptions) => {
+      const { runVerify } = await import('./verify.js');
+      process.exitCode = await runVerify(config(files, opts), terminal(process.env, opts.color === false));
+    });
+  lifecycleOptions(
+    program
       .command('export')
       .description('write the invoices waiting to be sent to the finance system to a CSV or JSON file, and optionally mark each in Alma (op=mark_in_erp), exactly once'),
   )

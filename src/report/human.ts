@@ -56,7 +56,7 @@ function colourStatus(status: ReportStatus, style: Style): (s: string) => string
 /** Strips terminal control characters from text that came from a file or an API. */
 export const safe = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 
-function table(rows: string[][], style: Style, colour: ((s: string) => string)[] = []): string[] {
+export function table(rows: string[][], style: Style, colour: ((s: string) => string)[] = []): string[] {
   const widths = columnWidths(rows);
   return rows.map((r, ri) =>
     r

@@ -111,3 +111,44 @@ describe('a target that cannot be reached: one line and a stop', () => {
     }
   });
 });
+
+describe('invoice-load verify: the same comparison for a batch already loaded, reads only', () => {
+  const verify = async (world: World, stateDir = world.stateDir) => {
+    const { runCli } = await import('../helpers/cli.js');
+    const res = await runCli(['verify', '--json', SAMPLE], { env: { ALMA_API_URL: world.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: stateDir } });
+    return { ...res, report: JSON.parse(res.stdout || 'null') as unknown };
+  };
+  it('every invoice matches after a clean load: exit 0, and not one write', async () => {
+    w = await world();
+    expect((await w.load([SAMPLE])).code).toBe(0);
+    const before = JSON.stringify(writesOf(w.sandbox.state()));
+    const res = await verify(w);
+    expect(res.code, res.stderr).toBe(0);
+    const report = res.report as unknown as { command: string; summary: Record<string, number>; invoices: { status: string; id?: string }[] };
+    expect(report.command).toBe('verify');
+    expect(report.summary).toMatchObject({ invoices: 7, matches: 7, differs: 0, not_found: 0 });
+    expect(JSON.stringify(writesOf(w.sandbox.state()))).toBe(before);
+  });
+
+  it('a note Alma dropped is named on every invoice that had one (exit 4), by the journal and, without it, by look-ups', async () => {
+    w = await world({ dropFields: ['note'] });
+    expect((await w.load(['--no-canary', SAMPLE])).code).toBe(0);
+    for (const stateDir of [w.stateDir, `${w.dir}/no-journal`]) {
+      const res = await verify(w, stateDir);
+      expect(res.code, res.stderr).toBe(4);
+      const report = res.report as unknown as { summary: Record<string, number>; invoices: { status: string; differences: { field: string; stored: string }[] }[] };
+      expect(report.summary.differs).toBeGreaterThan(0);
+      expect(report.summary.differs! + report.summary.matches!).toBe(7);
+      for (const inv of report.invoices.filter((i) => i.status === 'differs')) expect(inv.differences).toEqual([expect.objectContaining({ field: 'note', stored: 'nothing' })]);
+    }
+    // Not loaded at all: not found, exit 4.
+    w.sandbox.reset();
+    const gone = await verify(w, `${w.dir}/fresh`);
+    expect(gone.code).toBe(4);
+    expect((gone.report as unknown as { summary: Record<string, number> }).summary.not_found).toBe(7);
+  });
+});
+
+function writesOf(state: SandboxStateDump): unknown {
+  return [state.counters.created, state.counters.linePosts, state.counters.processCount, state.invoices.length];
+}

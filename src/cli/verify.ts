@@ -1,0 +1,104 @@
+/**
+ * `invoice-load verify <files...>`: reads only. For each invoice of a batch already loaded, finds
+ * it in the target (the id this batch's journal recorded, else a look-up by vendor and number),
+ * reads it back in full and compares it with what the batch says — the canary's comparison
+ * (engine/canary.ts, targets/alma/compare.ts), for every invoice. Nothing is written: not even
+ * the journal, which is only read.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setMaxListeners } from 'node:events';
+import type { Config } from './config.js';
+import type { Terminal } from './terminal.js';
+import { readBatch } from './batch.js';
+import { readKeyFile } from './load.js';
+import { hash } from './lifecycle.js';
+import { readMappingProfile } from './mapping-command.js';
+import { openTarget } from './open-target.js';
+import { foldJournal, parseJournal } from '../engine/journal.js';
+import { keyString, type Invoice } from '../domain/model.js';
+import { targetNamed } from '../targets/registry.js';
+import { AuthError, DailyLimitError, ApiError, isUnreachable, UsageError } from '../shared/errors.js';
+import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
+import { writeFileAtomic } from '../shared/fs.js';
+import { writeJson } from '../shared/json.js';
+
+export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
+  const definition = targetNamed(cfg.targetName);
+  const profile = definition.profile();
+  const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, cfg.mappingPath) : undefined;
+  const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet });
+  const hard = new AbortController();
+  setMaxListeners(0, hard.signal);
+  const onSignal = (): void => hard.abort();
+  process.on('SIGINT', onSignal);
+  const info = (line: string): void => {
+    if (!cfg.quiet) process.stderr.write(term.errStyle.dim(line) + '\n');
+  };
+  const opened = await openTarget(definition, cfg, { signal: hard.signal, onEvent: () => undefined, info, env: process.env, readKeyFile });
+  const out: VerifyInvoice[] = [];
+  let stopped: string | undefined;
+  try {
+    const target = opened.target;
+    const readBack = target.readBack;
+    if (readBack === undefined) throw new UsageError(`${profile.label} has no read-back: verify compares what Alma stored with the batch (see the README, "The canary")`);
+    // The ids this batch's journal recorded, read only (a run in progress may hold its lock).
+    const journalPath = join(cfg.stateDir, 'journals', `${opened.journalName}-${hash(opened.endpoint)}-${plan.batchId}.jsonl`);
+    const ids = new Map<string, string>();
+    if (existsSync(journalPath)) {
+      const { entries } = parseJournal(readFileSync(journalPath, 'utf8'), { endpoint: opened.endpoint, batch: plan.batchId }, journalPath);
+      for (const [k, st] of foldJournal(entries)) if (st.id !== undefined) ids.set(k, st.id);
+    }
+    const one = async (inv: Invoice): Promise<VerifyInvoice> => {
+      const base = { vendor: inv.key.vendor, number: inv.key.number, differences: [], issues: [], rows: inv.rows };
+      try {
+        let id = ids.get(keyString(inv.key));
+        if (id === undefined) {
+          const found = await target.findInvoices(inv.key, { fresh: true, invoice: inv });
+          // Alma ids are long digit strings: the oldest is the shortest, then the smallest.
+          id = found.map((f) => f.id).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0))[0];
+        }
+        if (id === undefined) return { ...base, status: 'not_found' };
+        const differences = await readBack(id, inv);
+        return { ...base, id, status: differences.length === 0 ? 'matches' : 'differs', differences };
+      } catch (err) {
+        if (err instanceof AuthError || err instanceof DailyLimitError || isUnreachable(err) || !(err instanceof ApiError)) throw err;
+        // "Not found" is a 400 with a code (docs/alma.md#errors-error-codes-and-alerts): an id the journal kept for an invoice since deleted.
+        if (err.code === '412400') return { ...base, status: 'not_found' };
+        return { ...base, status: 'failed', error: { code: err.code, message: err.message } };
+      }
+    };
+    const entries = plan.entries;
+    const results = new Array<VerifyInvoice>(entries.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < entries.length; i = next++) {
+        const e = entries[i]!;
+        results[i] = e.invoice === undefined ? { vendor: e.key.vendor, number: e.key.number, status: 'invalid', differences: [], issues: e.problems, rows: e.rows } : await one(e.invoice);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.concurrency, 8)) }, worker));
+    } catch (err) {
+      stopped = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : undefined;
+      if (stopped === undefined) throw err;
+      process.stderr.write(term.errStyle.red(`invoice-load verify: ${stopped === 'unreachable' ? `cannot reach ${profile.label}: ` : ''}${(err as ApiError).code}: ${(err as ApiError).message}`) + '\n');
+    }
+    for (let i = 0; i < entries.length; i++) if (results[i] !== undefined) out.push(results[i]!);
+  } finally {
+    process.off('SIGINT', onSignal);
+    await opened.close();
+  }
+  const report: VerifyReport = { ...buildVerifyReport(profile.name, out, plan.issues, opened.requestCount(), stopped), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) };
+  if (cfg.reportPath !== undefined) {
+    writeFileAtomic(cfg.reportPath, (write) => {
+      writeJson(report, 2, write, { plain: true });
+      write('\n');
+    });
+  }
+  if (cfg.json) {
+    writeJson(report, 2, (t) => process.stdout.write(t), { plain: true });
+    process.stdout.write('\n');
+  } else process.stdout.write(renderVerify(report, term.outStyle));
+  return stopped === 'auth' ? 5 : verifyExitCode(report);
+}

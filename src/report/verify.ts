@@ -1,0 +1,73 @@
+/**
+ * The report of `invoice-load verify`: for each invoice of a batch already loaded, whether what
+ * the target holds is what the batch says (the canary's comparison, targets/alma/compare.ts) —
+ * pure. Statuses: `matches`, `differs` (each field named with both values), `not_found` (the
+ * target holds no such invoice), `failed` (it could not be read), `invalid` (the file's own
+ * problems; not looked up).
+ */
+import type { Problem } from '../domain/problem.js';
+import type { Provenance } from '../input/record.js';
+import type { FieldDifference } from '../targets/target.js';
+import { safe, table, type Style } from './human.js';
+
+export type VerifyStatus = 'matches' | 'differs' | 'not_found' | 'failed' | 'invalid';
+
+export interface VerifyInvoice {
+  vendor: string;
+  number: string;
+  status: VerifyStatus;
+  id?: string | undefined;
+  differences: FieldDifference[];
+  error?: { code: string; message: string } | undefined;
+  issues: Problem[];
+  rows: Provenance[];
+}
+
+export interface VerifyReport {
+  target: string;
+  command: 'verify';
+  sandbox?: boolean | undefined;
+  stopped?: string | undefined;
+  summary: { invoices: number; matches: number; differs: number; not_found: number; failed: number; invalid: number; requests: number };
+  issues: Problem[];
+  invoices: VerifyInvoice[];
+}
+
+export function buildVerifyReport(target: string, invoices: VerifyInvoice[], issues: Problem[], requests: number, stopped?: string): VerifyReport {
+  const summary = { invoices: invoices.length, matches: 0, differs: 0, not_found: 0, failed: 0, invalid: 0, requests };
+  for (const i of invoices) summary[i.status]++;
+  return { target, command: 'verify', ...(stopped !== undefined ? { stopped } : {}), summary, issues, invoices };
+}
+
+/** 0 when every invoice matches; 3 when the file itself is wrong; 4 when anything differs, is missing or could not be read. */
+export function verifyExitCode(r: VerifyReport): number {
+  if (r.issues.some((p) => p.severity === 'error') && r.summary.invoices === r.summary.invalid) return 3;
+  const s = r.summary;
+  return s.differs + s.not_found + s.failed > 0 || r.stopped !== undefined ? 4 : s.invalid > 0 ? 3 : 0;
+}
+
+const WORD: Record<VerifyStatus, string> = { matches: 'matches', differs: 'DIFFERS', not_found: 'NOT FOUND', failed: 'FAILED', invalid: 'invalid' };
+
+export function renderVerify(r: VerifyReport, style: Style): string {
+  const rows: string[][] = [['status', 'vendor', 'number', `${r.target} id`, 'what differs']];
+  const colours: ((s: string) => string)[] = [(s) => s];
+  for (const i of r.invoices) {
+    const what =
+      i.status === 'differs'
+        ? i.differences.map((d) => `${d.field}: sent ${d.sent}, stored ${d.stored}`).join('; ')
+        : i.status === 'not_found'
+          ? `${r.target} holds no invoice ${i.number} from ${i.vendor}`
+          : (i.error?.message ?? '');
+    rows.push([WORD[i.status], safe(i.vendor), safe(i.number), i.id ?? '', safe(what)]);
+    colours.push(i.status === 'matches' ? style.green : i.status === 'invalid' ? style.yellow : style.red);
+  }
+  const s = r.summary;
+  const parts = [`${s.matches} match${s.matches === 1 ? 'es' : ''}`];
+  if (s.differs > 0) parts.push(`${s.differs} differ${s.differs === 1 ? 's' : ''}`);
+  if (s.not_found > 0) parts.push(`${s.not_found} not found`);
+  if (s.failed > 0) parts.push(`${s.failed} could not be read`);
+  if (s.invalid > 0) parts.push(`${s.invalid} invalid (not looked up)`);
+  const out = [...table(rows, style, colours), '', `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}: ${parts.join(', ')}. ${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${r.sandbox === true ? `the ${r.target} sandbox` : r.target}.`];
+  if (s.differs + s.not_found > 0) out.push(style.yellow(`Next: check the invoices named above in ${r.target}; what differs is what ${r.target} stored against what the batch says.`));
+  return out.join('\n') + '\n';
+}
