@@ -3,9 +3,10 @@
  * builds the plan (or, for a dry run, one report line per invoice: `scanBatch`). Files are
  * read one after another; memory grows with the invoices, not with the bytes of the files.
  */
+import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { openInputFile, readEventBatches, type Encoding, type InputSource } from '../input/read.js';
-import { InvoiceGrouper, type InvoiceRules } from '../domain/group.js';
+import { InvoiceGrouper, InvoiceResumed, type InvoiceRules } from '../domain/group.js';
 import type { GroupedInvoice } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
@@ -32,6 +33,12 @@ export async function readBatch(files: readonly string[], opts: BatchOptions): P
  * Reads the batch and hands each invoice to `each` as soon as it is grouped and checked,
  * keeping only what `each` returns: a dry run keeps a report line, not the built invoice, so a
  * million-row file never holds 100k invoices at once. Invoices come in order of first row.
+ *
+ * Files whose invoices' rows stand together (as exports write them) are read once, each
+ * invoice finished when the next one starts. When rows return to an invoice already finished,
+ * the files are read again with every invoice held to the end of the input (stdin and other
+ * streams that cannot be read twice are always read that way): `each` must not mind being
+ * called again for the same invoices (it is pure in both callers).
  */
 export async function scanBatch<T>(
   files: readonly string[],
@@ -41,7 +48,35 @@ export async function scanBatch<T>(
   // Open every file first, so a missing path fails at once (exit 2) before anything is read.
   const sources: InputSource[] = [];
   for (const f of files) sources.push(f === '-' ? { name: '-', bytes: opts.stdin } : await openInputFile(f, { onWait: opts.onWait }));
-  const grouper = new InvoiceGrouper({ rules: opts.rules });
+  if (files.every(isRegularFile)) {
+    try {
+      return await scanSources(sources, opts, each, true);
+    } catch (err) {
+      if (!(err instanceof InvoiceResumed)) throw err;
+      for (const s of sources) (s.bytes as Partial<Readable>).destroy?.();
+      sources.length = 0;
+      for (const f of files) sources.push(await openInputFile(f, { onWait: opts.onWait }));
+    }
+  }
+  return scanSources(sources, opts, each, false);
+}
+
+const isRegularFile = (f: string): boolean => {
+  try {
+    return f !== '-' && statSync(f).isFile();
+  } catch {
+    return false;
+  }
+};
+
+async function scanSources<T>(
+  sources: readonly InputSource[],
+  opts: BatchOptions,
+  each: (invoice: GroupedInvoice) => T,
+  streaming: boolean,
+): Promise<{ entries: T[]; issues: Problem[] }> {
+  const entries: T[] = [];
+  const grouper = new InvoiceGrouper({ rules: opts.rules, onInvoice: streaming ? (g) => entries.push(each(g)) : undefined });
   const issues: Problem[] = [];
   // A CSV header's columns, declared to the grouper at the file's first record (not at the
   // header, so a file without rows says nothing about its columns, as before): its records
@@ -64,7 +99,6 @@ export async function scanBatch<T>(
     }
     header = undefined;
   }
-  const entries: T[] = [];
   for (const invoice of grouper.invoices()) entries.push(each(invoice));
   return { entries, issues: [...issues, ...grouper.issues()] };
 }
