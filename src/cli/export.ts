@@ -18,7 +18,8 @@ import { extname, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
-import { emitLifecycleReport, hash, withSession } from './lifecycle.js';
+import { emitLifecycleReport, withSession } from './lifecycle.js';
+import { shortHash } from './journals.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
 import { CLOSED, WAITING_FOR_PAYMENT, type InvoiceState } from '../targets/alma/erp.js';
 import { runOperations } from '../engine/operations.js';
@@ -71,7 +72,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     }
 
     // One journal per place, status and output file: a re-run of the same command resumes it.
-    const journal = session.journal('export', hash(`${o.status}\u0000${output}`));
+    const journal = session.journal('export', shortHash(`${o.status}\u0000${output}`));
     // Invoices of an earlier run's file whose mark is not recorded: they go into this file too.
     const carried: InvoiceState[] = [];
     const seen = new Set(listed.map((s) => s.id));

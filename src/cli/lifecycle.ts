@@ -2,15 +2,12 @@
  * What `payments` and `export` share at the edge: the Alma client (or the embedded sandbox) with
  * the load's transport settings, a journal under its lock, Ctrl-C, and the report's output.
  */
-import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { readKeyFile } from './load.js';
-import { Journal } from '../engine/journal.js';
-import { acquireLock } from '../engine/lock.js';
+import type { Journal } from '../engine/journal.js';
+import { listenForInterrupts } from './interrupts.js';
+import { openLockedJournal } from './journals.js';
 import { createAlmaErp, type AlmaErp } from '../targets/alma/erp.js';
 import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { renderLifecycle, type LifecycleReport } from '../report/lifecycle.js';
@@ -30,25 +27,11 @@ export interface Session {
 
 /** Runs `fn` with the client open, then closes everything, whatever happens. */
 export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Session) => Promise<T>): Promise<T> {
-  const soft = new AbortController();
-  const hard = new AbortController();
-  setMaxListeners(0, soft.signal, hard.signal);
-  const cleanups: (() => Promise<void> | void)[] = [];
   const info = (line: string): void => {
     if (!cfg.quiet) process.stderr.write(term.errStyle.dim(line) + '\n');
   };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!soft.signal.aborted) {
-      soft.abort();
-      process.stderr.write(term.errStyle.yellow(`${signal}: finishing the requests in flight, then stopping (again to stop at once)`) + '\n');
-    } else hard.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  cleanups.push(() => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  });
+  const signals = listenForInterrupts((line) => process.stderr.write(term.errStyle.yellow(line) + '\n'));
+  const cleanups: (() => Promise<void> | void)[] = [signals.dispose];
   try {
     const target = cfg.target as AlmaSettings | undefined;
     if (target === undefined || cfg.targetName !== 'alma') throw new UsageError('export and payments talk to Alma: say where it is with --sandbox, --alma-url, --region or ALMA_API_URL');
@@ -56,25 +39,19 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
     const place = await almaPlace(target, { info, env: process.env, readKeyFile }, 'check');
     cleanups.push(() => place.close());
     if (target.kind === 'sandbox') info(`using ${place.where}`);
-    const erp = createAlmaErp({ ...place.client, rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: hard.signal });
+    const erp = createAlmaErp({ ...place.client, rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: signals.hard });
     cleanups.push(() => erp.close());
     const endpoint = target.kind === 'sandbox' ? `sandbox:${target.statePath}` : erp.endpoint;
     const journal = (kind: string, name: string): Journal => {
-      mkdirSync(join(cfg.stateDir, 'journals'), { recursive: true });
-      const path = join(cfg.stateDir, 'journals', `${kind}-${hash(endpoint)}-${name}.jsonl`);
-      cleanups.push(acquireLock(path + '.lock'));
-      const j = Journal.open({ path, target: 'alma', endpoint, batch: name, sync: cfg.fsync });
-      cleanups.push(() => j.close());
+      const { journal: j, path } = openLockedJournal({ stateDir: cfg.stateDir, name: kind, endpoint, batch: name, target: 'alma', fsync: cfg.fsync }, cleanups);
       if (cfg.verbose) info(`journal: ${path}`);
       return j;
     };
-    return await fn({ erp, endpoint, soft: soft.signal, info, journal });
+    return await fn({ erp, endpoint, soft: signals.soft, info, journal });
   } finally {
     for (const c of cleanups.reverse()) await c();
   }
 }
-
-export const hash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
 export function emitLifecycleReport(cfg: Config, term: Terminal, report: LifecycleReport): void {
   if (cfg.reportPath !== undefined) {

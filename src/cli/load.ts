@@ -25,7 +25,7 @@ import { checkOutputPaths, withRunFields } from './outputs.js';
 import { stringifyJson, writeJson } from '../shared/json.js';
 import { UsageError } from '../shared/errors.js';
 
-export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
+export async function runLoadCommand(cfg: Config, term: Terminal): Promise<number> {
   // Every target the same pipeline (src/targets/registry.ts): the profile, looked up once here,
   // gives the target's rules, the report's child items and the payloads.
   const definition = targetNamed(cfg.targetName);
@@ -62,8 +62,8 @@ export async function runLoad(cfg: Config, term: Terminal): Promise<number> {
   }
   // The sending half (engine, journal, HTTP client, sandbox) is loaded only when something is
   // sent: a dry run then starts in a fraction of the time (~0.2 s less, issue #5).
-  const { load } = await import('./send.js');
-  return load(cfg, term, plan, { emitReport: emit, readKeyFile }, definition, profile);
+  const { sendPlan } = await import('./send.js');
+  return sendPlan(cfg, term, plan, { emitReport: emit, readKeyFile }, definition, profile);
 }
 
 /**

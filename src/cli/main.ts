@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeForError, pathError } from './exit.js';
-import { runLoad } from './load.js';
+import { runLoadCommand } from './load.js';
 import { terminal } from './terminal.js';
 import { addConfigCommand, runConfigCommand } from './config-command.js';
 import { addMappingCommand } from './mapping-command.js';
@@ -209,8 +209,8 @@ export async function main(argv: string[]): Promise<number> {
   const startedAt = new Date();
   const program = buildProgram(
     (files, opts) =>
-      runLoad({ ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), startedAt }, terminal(process.env, opts.color === false)),
-    // Loaded on demand, like the sending half of runLoad: the servers are not needed to check a file.
+      runLoadCommand({ ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), startedAt }, terminal(process.env, opts.color === false)),
+    // Loaded on demand, like the sending half of runLoadCommand: the servers are not needed to check a file.
     async (opts) => (await import('./sandbox-command.js')).runSandboxCommand(opts, term),
   );
   addLifecycleCommands(program);

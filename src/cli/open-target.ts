@@ -4,11 +4,9 @@
  * lives beside the journals so a re-run sees what an earlier run made. The engine, the journal
  * and the report are the same for every target; only this differs.
  */
-import { unlinkSync } from 'node:fs';
 import type { Config } from './config.js';
 import type { OpenedTarget, OpenRun, TargetDefinition } from '../targets/definition.js';
 import type { TargetEventSink } from '../targets/target.js';
-import { acquireLock } from '../engine/lock.js';
 
 export interface OpenedRun extends OpenedTarget {
   /** First part of the journal's file name: the target, and the action when there is one. */
@@ -38,21 +36,4 @@ export async function openTarget(
     journalName: action === undefined ? name : `${name}-${action}`,
     opposite: action === undefined || others.length === 0 ? undefined : `${name}-${others[0]}`,
   };
-}
-
-/**
- * An action's journal says "done" for every invoice it finished; once the opposite action has
- * run on the same batch, that is no longer true (a cancelled invoice was reactivated), so the
- * opposite journal is removed — under its lock, so a run using it is never pulled from under.
- * Then cancel, reactivate, cancel on one batch each do their work.
- */
-export function voidJournal(path: string): void {
-  const release = acquireLock(path + '.lock');
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  } finally {
-    release();
-  }
 }

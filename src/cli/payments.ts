@@ -5,7 +5,7 @@
  * (domain/payments.ts) → plan → (dry run: stop; `--online`: find each invoice, read-only) →
  * each invoice read, then changed once (engine/operations.ts) → report, exit code as a load's.
  */
-import { hash } from './lifecycle.js';
+import { shortHash } from './journals.js';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
@@ -127,7 +127,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       return exitCodeForReport({ ...doc, summary: { ...doc.summary, invalid: doc.summary.invalid + doc.summary.failed } }, { sent: false });
     }
     // One journal per (place, content of the valid rows): a re-run of the same file resumes it.
-    const identity = hash(JSON.stringify(valid.map((e) => [e.key, e.request])));
+    const identity = shortHash(JSON.stringify(valid.map((e) => [e.key, e.request])));
     const journal = session.journal('payments', identity);
     const outcome = await runOperations(
       valid.map((e) => {

@@ -1,0 +1,38 @@
+/**
+ * Ctrl-C (SIGINT) and SIGTERM during a run that writes: the first aborts `soft` (take no new
+ * work; requests in flight finish), the second `hard` (requests in flight are abandoned). The
+ * load, `export` and `payments` share it; each says the first one's notice its own way.
+ */
+import { setMaxListeners } from 'node:events';
+
+export interface Interrupts {
+  soft: AbortSignal;
+  hard: AbortSignal;
+  /** Stops listening for the signals. */
+  dispose(): void;
+}
+
+export function listenForInterrupts(notice: (line: string) => void): Interrupts {
+  const soft = new AbortController();
+  const hard = new AbortController();
+  // Every request in flight and every limiter wait listens on these; more than Node's default 10 is normal here.
+  setMaxListeners(0, soft.signal, hard.signal);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!soft.signal.aborted) {
+      soft.abort();
+      notice(`${signal}: finishing the requests in flight, then stopping (again to stop at once)`);
+    } else {
+      hard.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    soft: soft.signal,
+    hard: hard.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Where a command's journal lives and how it is opened: one file per place and batch under
+ * `<state>/journals/`, opened under its lock (engine/lock.ts), so two runs never write one
+ * journal. The load, `export` and `payments` all name and open their journals here.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Journal } from '../engine/journal.js';
+import { acquireLock } from '../engine/lock.js';
+
+/** The first 12 hex digits of a SHA-256: an endpoint or a batch's identity in a file name. */
+export const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
+
+/**
+ * `<state>/journals/<name>-<endpoint hash>-<batch>.jsonl`: the name is the target's (or its
+ * action's, or the command's), so the same batch at another endpoint, or under another action,
+ * has a journal of its own.
+ */
+export function journalPath(stateDir: string, name: string, endpoint: string, batch: string): string {
+  return join(stateDir, 'journals', `${name}-${shortHash(endpoint)}-${batch}.jsonl`);
+}
+
+/**
+ * An action's journal says "done" for every invoice it finished; once the opposite action has
+ * run on the same batch, that is no longer true (a cancelled invoice was reactivated), so the
+ * opposite journal is removed — under its lock, so a run using it is never pulled from under.
+ * Then cancel, reactivate, cancel on one batch each do their work.
+ */
+export function voidJournal(path: string): void {
+  const release = acquireLock(path + '.lock');
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  } finally {
+    release();
+  }
+}
+
+export interface JournalPlace {
+  stateDir: string;
+  /** First part of the file name (journalPath). */
+  name: string;
+  endpoint: string;
+  batch: string;
+  /** The target recorded in the journal's header. */
+  target: string;
+  fsync: boolean;
+  /** The opposite action's name: its journal of this batch is voided first (voidJournal). */
+  voids?: string | undefined;
+}
+
+/** Opens the journal under its lock; releasing the lock and closing the journal join `cleanups`. */
+export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<void> | void)[]): { journal: Journal; path: string } {
+  mkdirSync(join(at.stateDir, 'journals'), { recursive: true });
+  const path = journalPath(at.stateDir, at.name, at.endpoint, at.batch);
+  if (at.voids !== undefined) voidJournal(journalPath(at.stateDir, at.voids, at.endpoint, at.batch));
+  cleanups.push(acquireLock(path + '.lock'));
+  const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync });
+  cleanups.push(() => journal.close());
+  return { journal, path };
+}
