@@ -6,13 +6,12 @@
  * the journal, which is only read.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { readBatch } from './batch.js';
 import { readKeyFile } from './load.js';
-import { hash } from './lifecycle.js';
+import { journalPath as journalPathOf } from './journals.js';
 import { readMappingProfile } from './mapping-command.js';
 import { openTarget } from './open-target.js';
 import { foldJournal, parseJournal } from '../engine/journal.js';
@@ -43,7 +42,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     const readBack = target.readBack;
     if (readBack === undefined) throw new UsageError(`${profile.label} has no read-back: verify compares what Alma stored with the batch (see the README, "The canary")`);
     // The ids this batch's journal recorded, read only (a run in progress may hold its lock).
-    const journalPath = join(cfg.stateDir, 'journals', `${opened.journalName}-${hash(opened.endpoint)}-${plan.batchId}.jsonl`);
+    const journalPath = journalPathOf(cfg.stateDir, opened.journalName, opened.endpoint, plan.batchId);
     const ids = new Map<string, string>();
     if (existsSync(journalPath)) {
       const { entries } = parseJournal(readFileSync(journalPath, 'utf8'), { endpoint: opened.endpoint, batch: plan.batchId }, journalPath);
