@@ -96,6 +96,9 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('-q, --quiet', 'no progress; only the summary and errors')
     .option('--no-color', 'no colour in the output (also NO_COLOR)')
     .addHelpText('after', EXAMPLES)
+    // `invoice-load help [command]`: commander adds it by itself only to a program without an
+    // action, and this one's action takes files, so `help` was read as a file to load.
+    .helpCommand(true)
     .showSuggestionAfterError()
     .action(async (files: string[], opts: RawOptions) => {
       process.exitCode = await onLoad(files, opts);

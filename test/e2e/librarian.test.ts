@@ -46,3 +46,16 @@ describe('an invalid invoice shows its lines and total', () => {
     expect(d2).toMatchObject({ status: 'invalid', total: '250.00', currency: 'USD', lines: [{ number: '1' }, { number: '2' }] });
   });
 });
+
+describe('invoice-load help', () => {
+  it('prints the help (exit 0), not "no target"; help <command> prints that command’s', async () => {
+    const r = await runCli(['help'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: invoice-load \[options\] \[command\] \[files\.\.\.\]/);
+    expect(r.stdout).toContain('help [command]');
+    expect(r.stderr).not.toContain('no target');
+    const config = await runCli(['help', 'config'], { env: env() });
+    expect(config.code).toBe(0);
+    expect(config.stdout).toMatch(/^Usage: invoice-load config \[options\]/);
+  });
+});
