@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { initProfile, InitError, SAMPLE_BYTES, SAMPLE_ROWS, workbookProfile } from '../input/mapping/init.js';
 import { openInputFile } from '../input/read.js';
 import { sampleWorkbook } from '../input/xlsx.js';
-import { loadMappingProfile, type MappingProfile } from '../input/mapping/profile.js';
+import { loadMappingProfile, todoNotes, type MappingProfile } from '../input/mapping/profile.js';
 import { UsageError } from '../shared/errors.js';
 import { pathReason } from '../shared/path-reasons.js';
 import { writeFileAtomic } from '../shared/fs.js';
@@ -109,9 +109,18 @@ export async function runMappingInit(file: string, opts: InitOptions, term: Term
   return 0;
 }
 
-/** `mapping check <profile>`: exit 0 with a one-line summary, or 2 with every problem. */
+/** `mapping check <profile>`: exit 0 with a one-line summary, or 2 with every problem (a `_todo` left is one). */
 export function runMappingCheck(path: string, term: Terminal): number {
   const p = readMappingProfile(path);
+  // Valid, but with notes `mapping init` left for a person: not ready to load with.
+  const todo = todoNotes(readFileSync(path, 'utf8'));
+  if (todo.length > 0) {
+    const n = todo.length;
+    throw new UsageError(
+      `the mapping profile ${path} is not finished (${n} "_todo" note${n === 1 ? '' : 's'} left; do each, then delete the note):\n` +
+        todo.map((t) => `  ${path}: ${t.path}: ${t.note}`).join('\n'),
+    );
+  }
   const parts = [
     p.json !== undefined ? `JSON rows ${p.json.rows}, ${p.json.columns.length} paths` : `${p.columns.size} columns renamed, ${p.ignore.size} ignored`,
     `${p.constants.size} constants`,
