@@ -24,7 +24,7 @@ import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeErro
 export { isUnreachable };
 import type { RemoteInvoice, Target } from '../targets/target.js';
 import type { EngineEventSink, StopReason } from './events.js';
-import type { ErrorRecord, InvoiceJournalState, Journal, Step } from './journal.js';
+import type { ErrorRecord, InvoiceJournalState, Journal, RefusedLine, Step } from './journal.js';
 import type { InvoiceResult } from './result.js';
 import { runWithPriority } from '../shared/priority.js';
 import { ProcessingWatch } from './watch.js';
@@ -329,13 +329,26 @@ function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): string {
   }
 }
 
-const errorRecord = (step: Step, err: ApiError): ErrorRecord => ({
+const errorRecord = (step: Step, err: ApiError, line?: RefusedLine): ErrorRecord => ({
   step,
   http_status: err.httpStatus,
   code: err.code,
   message: err.message,
   ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+  ...(line !== undefined ? { line } : {}),
 });
+
+/** The invoice line with this key, as the report names a refused one. Undefined for a child that is not a line (Exsited's note). */
+function refusedLine(inv: Invoice, number: string | undefined): RefusedLine | undefined {
+  const l = number === undefined ? undefined : inv.lines.find((x) => x.number === number);
+  if (l === undefined) return undefined;
+  return {
+    number: l.number,
+    ...(l.poLine !== undefined && l.poLine !== '' ? { po_line: l.poLine } : {}),
+    funds: [...new Set(l.funds.map((f) => f.fundCode))],
+    rows: l.rows.map((r) => ({ file: r.file, row: r.row })),
+  };
+}
 
 function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: InvoiceResult['status']): InvoiceResult {
   const s = st.settled;
@@ -544,6 +557,8 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
       clock,
     );
   let step: Step = 'lookup';
+  // The line being sent, so a refusal names it (number, row, PO line, fund).
+  let sendingLine: string | undefined;
   try {
     let st = journal.state(key);
     let remote: RemoteInvoice | undefined;
@@ -619,6 +634,7 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
         knownLines = await listLineMap(target, id, st, inv);
       }
       for (const number of childKeys) {
+        sendingLine = number;
         if (st.lines.has(number)) continue;
         if (knownLines === undefined) knownLines = await listLineMap(target, id, st, inv);
         let listed = knownLines.get(number);
@@ -747,7 +763,7 @@ async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boo
     if (stopNow() && isAbort(err)) throw new StopRun('interrupted');
     let record: ErrorRecord;
     if (err instanceof InvoiceFailure) record = err.record;
-    else if (err instanceof ApiError) record = errorRecord(step, err);
+    else if (err instanceof ApiError) record = errorRecord(step, err, step === 'lines' ? refusedLine(inv, sendingLine) : undefined);
     else throw err;
     journal.append({ t: 'failed', ...who, error: record });
     const st = journal.state(key);

@@ -35,6 +35,15 @@ export interface ErrorRecord {
   code: string;
   message: string;
   tracking_id?: string | undefined;
+  /** A line the target refused: its number, PO line, fund codes and the rows it came from. */
+  line?: RefusedLine | undefined;
+}
+
+export interface RefusedLine {
+  number: string;
+  po_line?: string | undefined;
+  funds: string[];
+  rows: { file: string; row: number }[];
 }
 
 export type JournalEntry =

@@ -206,12 +206,24 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style): s
     const which = n === 1 ? `${safe(g.invoices[0]!.vendor)} ${safe(g.invoices[0]!.number)}` : `${n} invoices`;
     out.push(`  ${style.red(which)}: ${g.step} ${safe(g.code)} ${safe(g.message)}${g.kind === 'transient' ? ' (transient)' : ''}`);
     if (g.explanation !== undefined) out.push(`    means: ${g.explanation.means}`, `    fix: ${g.explanation.fix}`);
+    // A refused line is named: its number, the row it came from, its PO line and fund.
+    const refused = g.invoices.filter((i) => i.error?.line !== undefined);
+    for (const inv of refused.slice(0, 10)) out.push(`    ${safe(refusedLineText(inv))}`);
+    if (refused.length > 10) out.push(`    … (${refused.length} refused lines)`);
     const rows = formatRows(g.rows.slice(0, 12));
     out.push(`    rows: ${safe(rows)}${g.rows.length > 12 ? `, … (${g.rows.length} rows)` : ''}`);
   }
   const advice = failureAdvice(groups);
   if (advice !== undefined) out.push(style.yellow(advice));
   return out;
+}
+
+/** `line 2 of GOBI G-24118 (row b.csv:3, PO line POL-1004, fund HIST)`. */
+export function refusedLineText(inv: Pick<ReportInvoice, 'vendor' | 'number' | 'error'>): string {
+  const l = inv.error?.line;
+  if (l === undefined) return '';
+  const parts = [l.rows.length > 0 ? `row ${formatRows(l.rows)}` : '', l.po_line !== undefined ? `PO line ${l.po_line}` : 'no PO line', l.funds.length > 0 ? `fund ${l.funds.join(', ')}` : ''].filter((p) => p !== '');
+  return `line ${l.number} of ${inv.vendor} ${inv.number} (${parts.join(', ')})`;
 }
 
 /** The target as a person reads it: `alma`, or `the alma sandbox` for an embedded sandbox. */

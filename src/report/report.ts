@@ -25,6 +25,8 @@ export interface ReportError {
   code: string;
   message: string;
   tracking_id?: string | undefined;
+  /** A line Alma refused: its number, PO line, fund codes and rows. */
+  line?: { number: string; po_line?: string | undefined; funds: string[]; rows: { file: string; row: number }[] } | undefined;
 }
 
 export interface ReportInvoice {

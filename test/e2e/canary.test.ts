@@ -152,3 +152,21 @@ describe('invoice-load verify: the same comparison for a batch already loaded, r
 function writesOf(state: SandboxStateDump): unknown {
   return [state.counters.created, state.counters.linePosts, state.counters.processCount, state.invoices.length];
 }
+
+describe('a line Alma refuses anyway: the report names it', () => {
+  it('number, file row, PO line, fund, the code and the fix (R-CONT: a continuous PO line without dates, 60249)', async () => {
+    const { join } = await import('node:path');
+    const { ROOT } = await import('../helpers/cli.js');
+    w = await world({ seed: join(ROOT, 'fixtures/alma-rules/sandbox-seed.json') });
+    const batch = join(ROOT, 'fixtures/alma-rules/batch.csv');
+    const res = await w.load(['--check', 'none', '--no-canary', batch]);
+    expect(res.code).toBe(4);
+    const inv = res.report!.invoices.find((i) => i.number === 'R-CONT')!;
+    expect(inv.error).toMatchObject({ step: 'lines', code: '60249', line: { number: '1', po_line: 'POL-1010', funds: ['SERIALS'], rows: [{ file: batch, row: 2 }] } });
+    // The summary for people: the line, and what to do about the code.
+    const { runCli } = await import('../helpers/cli.js');
+    const text = await runCli(['--check', 'none', '--no-canary', batch], { env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: `${w.dir}/text` } });
+    expect(text.stdout).toMatch(/line 1 of EBSCO R-CONT \(row .*batch\.csv:2, PO line POL-1010, fund SERIALS\)/);
+    expect(text.stdout).toMatch(/fix: fill subscription_from_date and subscription_to_date/);
+  });
+});
