@@ -5,11 +5,14 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
 import { applyConfigFile, describeSource, readConfigFile, CONFIG_FILE_NAME, type ConfigFile, type Source } from './config-file.js';
 import { almaBaseUrl } from '../targets/alma/regions.js';
 import type { AlmaSettings } from '../targets/alma/index.js';
+import type { TargetDefinition } from '../targets/definition.js';
+import { targetNamed } from '../targets/registry.js';
+import { targetOptions } from './target-options.js';
 import { stringifyJson } from '../shared/json.js';
 import type { Style } from '../report/human.js';
 import type { Terminal } from './terminal.js';
@@ -60,6 +63,7 @@ export function describeConfig(
     // Exsited and Alguna have their own settings (--api-url, --credentials-file); the config file holds Alma's.
     settings.target = { value: cfg.targetName + (cfg.target?.kind === 'sandbox' ? ' (embedded sandbox)' : ''), source: 'flag --target' };
     settings.api_key = { value: null, source: `not used by ${cfg.targetName}: --credentials-file or its environment variables` };
+    Object.assign(settings, targetSettings(targetNamed(cfg.targetName), flags, env, cwd, cfg.target?.kind === 'sandbox', probe));
   } else if (t?.kind === 'alma') {
     const url = almaBaseUrl({ baseUrl: t.baseUrl, region: t.region });
     settings.alma_url = { value: url, source: t.baseUrl !== undefined ? src(sources.target) : `region ${t.region} (${src(sources.target)})` };
@@ -89,6 +93,53 @@ export function describeConfig(
   settings.report_csv = { value: cfg.reportCsvPath ?? null, source: cfg.reportCsvPath ? src(sources.report_csv) : 'not written' };
   settings.report_html = { value: cfg.reportHtmlPath ?? null, source: cfg.reportHtmlPath ? src(sources.report_html) : 'not written' };
   return { config_file: file?.path ?? null, settings };
+}
+
+/**
+ * A target's own rows (its definition's `connection` and `options`): where its URL, credentials
+ * and other settings come from. A secret shows as `***`; a credentials file is probed, not read.
+ */
+function targetSettings(
+  def: TargetDefinition,
+  flags: RawOptions,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  sandbox: boolean,
+  probe: KeyFileProbe,
+): Record<string, SettingView> {
+  const rows: Record<string, SettingView> = {};
+  const c = def.connection;
+  if (c !== undefined) {
+    const urlEnv = `${def.name.toUpperCase()}_API_URL`;
+    rows.api_url = sandbox
+      ? { value: null, source: 'not needed (sandbox)' }
+      : flags.apiUrl !== undefined
+        ? { value: flags.apiUrl, source: 'flag --api-url' }
+        : env[urlEnv]
+          ? { value: env[urlEnv]!, source: `env ${urlEnv}` }
+          : { value: null, source: c.urlUnset ?? `not set (--api-url or ${urlEnv})` };
+    const file = flags.credentialsFile !== undefined ? resolvePath(cwd, flags.credentialsFile) : undefined;
+    if (file !== undefined) rows.credentials_file = { value: file, source: `flag --credentials-file (${probe(file)})` };
+    for (const e of c.env) {
+      const set = env[e.env] !== undefined && env[e.env] !== '';
+      rows[e.setting] =
+        e.credential && sandbox
+          ? { value: null, source: 'not needed (sandbox)' }
+          : e.credential && file !== undefined
+            ? { value: null, source: 'the credentials file' }
+            : set
+              ? { value: e.secret ? '***' : env[e.env]!, source: `env ${e.env}` }
+              : { value: null, source: e.unset !== undefined ? `${e.unset} (${e.env} not set)` : `${e.env} (not set)` };
+    }
+  }
+  for (const o of def.options ?? []) {
+    const option = new Option(o.flags);
+    const name = option.attributeName();
+    const given = option.negate ? flags[name] === false : flags[name] !== undefined;
+    const value = option.negate ? String(flags[name] !== false) : (flags[name] ?? null);
+    rows[name] = { value: typeof value === 'boolean' ? String(value) : value, source: given ? `flag ${option.long ?? o.flags}` : 'default' };
+  }
+  return rows;
 }
 
 const UNITS: Record<string, string> = { rate: ' requests/s', timeout: ' s', poll_timeout: ' s' };
@@ -146,21 +197,27 @@ export function addConfigCommand(program: Command, onConfig: (opts: RawOptions) 
     .option('--poll-timeout <seconds>', 'as the load command')
     .option('--mapping <file>', 'as the load command')
     .option('--target <name>', 'as the load command')
+    .option('--api-url <url>', 'as the load command')
+    .option('--credentials-file <path>', 'as the load command')
     .option('--report <path>', 'as the load command')
     .option('--report-csv <path>', 'as the load command')
-    .option('--report-html <path>', 'as the load command')
-    .addHelpText(
-      'after',
-      `
+    .option('--report-html <path>', 'as the load command');
+  for (const { option } of targetOptions()) cmd.addOption(new Option(option.flags, 'as the load command'));
+  cmd.addHelpText(
+    'after',
+    `
 Examples:
   $ invoice-load config                      # what a load in this folder would use
   $ invoice-load config --json               # the same, for scripts
   $ invoice-load config --config /etc/invoice-load/config.json --region na
+  $ invoice-load config --target folio       # where a FOLIO load would go, and with what
 `,
-    );
+  );
   cmd.action(async (_opts: RawOptions, c: Command) => {
-    // Options given before `config` belong to the main program; both count, the nearer one wins.
-    const all = c.optsWithGlobals<RawOptions & { encoding?: string; color?: boolean; fsync?: boolean }>();
+    // Options given before `config` belong to the main program; both count, the nearer one wins
+    // (optsWithGlobals alone lets the program's defaults, such as `--no-approve`'s true, win).
+    const given = Object.fromEntries(Object.entries(c.opts()).filter(([k]) => c.getOptionValueSource(k) === 'cli'));
+    const all = { ...c.optsWithGlobals<RawOptions & { encoding?: string; color?: boolean; fsync?: boolean }>(), ...given };
     const { encoding: _e, color: _c, fsync: _f, ...flags } = all;
     process.exitCode = await onConfig(flags);
   });

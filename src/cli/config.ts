@@ -19,8 +19,6 @@ export interface RawOptions {
   dryRun?: boolean;
   /** `--online`: with --dry-run, also check against the target's read-only API (src/cli/preflight.ts). */
   online?: boolean;
-  /** `--no-approve` (FOLIO): false leaves the invoices Open. */
-  approve?: boolean;
   json?: boolean;
   report?: string;
   reportCsv?: string;
@@ -30,7 +28,7 @@ export interface RawOptions {
   almaUrl?: string;
   region?: string;
   apiKeyFile?: string;
-  /** `--target alma|exsited|alguna` and the other targets' options (target-options.ts). */
+  /** `--target <name>` and the other targets' options (target-options.ts). */
   target?: string;
   action?: string;
   effectiveDate?: string;
@@ -64,6 +62,8 @@ export interface RawOptions {
   quiet?: boolean;
   color?: boolean;
   fsync?: boolean;
+  /** A target's own options (its definition's `options`, e.g. `--no-approve` → `approve`), as commander names them. */
+  [own: string]: string | boolean | undefined;
 }
 
 export interface Config {

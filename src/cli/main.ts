@@ -13,7 +13,7 @@ import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
 import { ApiError, isUnreachable, UsageError } from '../shared/errors.js';
 import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
-import { ACTIONS } from './target-options.js';
+import { ACTIONS, apiUrlHelp, credentialsFileHelp, sandboxExamples, targetOptions } from './target-options.js';
 
 import { version } from './version.js';
 
@@ -23,11 +23,7 @@ Examples:
     $ invoice-load --dry-run batch.csv
   ...and against Alma's vendors, funds, PO lines and invoices (read-only), with the load's cost:
     $ ALMA_API_KEY=... invoice-load --region eu --dry-run --online batch.csv
-  Try Exsited purchase invoices, Alguna one-off invoices or FOLIO invoices, each in its embedded sandbox:
-    $ invoice-load --sandbox --target exsited fixtures/exsited-sample.csv
-    $ invoice-load --sandbox --target alguna fixtures/alguna-sample.csv
-    $ invoice-load --sandbox --target folio fixtures/folio-sample.csv
-  Try the whole flow in the embedded Alma sandbox (no account needed):
+${sandboxExamples()}  Try the whole flow in the embedded Alma sandbox (no account needed):
     $ invoice-load --sandbox fixtures/sample-batch.csv
   Load into Alma (key from the environment or a file, never a flag):
     $ ALMA_API_KEY=... invoice-load --region eu batch.csv
@@ -76,9 +72,11 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))
     .option('--api-key-file <path>', 'read the API key from this file (otherwise ALMA_API_KEY)')
     .addOption(new Option('--target <name>', `where invoices go: ${describeTargets(true)}`).choices([...TARGET_NAMES]))
-    .option('--api-url <url>', 'Exsited, Alguna or FOLIO API base URL (or EXSITED_API_URL / ALGUNA_API_URL / FOLIO_API_URL)')
-    .option('--credentials-file <path>', 'Exsited client id and secret, the Alguna API key, or FOLIO tenant, username and password, from this file (otherwise EXSITED_CLIENT_ID/_SECRET, ALGUNA_API_KEY, FOLIO_TENANT/_USERNAME/_PASSWORD)')
-    .option('--no-approve', 'FOLIO: create the invoices and their lines and leave them Open instead of approving them')
+    .option('--api-url <url>', apiUrlHelp())
+    .option('--credentials-file <path>', credentialsFileHelp());
+  // Each target's own options (its definition's `options`), beside the other targets' settings.
+  for (const { option } of targetOptions()) program.addOption(option);
+  program
     .addOption(new Option('--action <action>', 'Exsited batch action on invoices already loaded, instead of a load').choices([...ACTIONS]))
     .option('--effective-date <date>', 'the action\'s effective date, YYYY-MM-DD (default today)')
     .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR; default: XDG state dir)')

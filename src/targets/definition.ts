@@ -56,8 +56,48 @@ export interface TargetFlags {
   apiKeyFile?: string | undefined;
   online?: boolean | undefined;
   dryRun?: boolean | undefined;
-  /** `--no-approve` (FOLIO): false leaves the invoices Open. */
-  approve?: boolean | undefined;
+  /** A target's own options (its definition's `options`), under commander's attribute name (`--no-approve` → `approve`). */
+  [own: string]: string | boolean | undefined;
+}
+
+/**
+ * A command-line option only one target reads (FOLIO's `--no-approve`). The CLI adds it to the
+ * load and `config` commands; its value reaches the target's `settings` in `flags`, under
+ * commander's attribute name.
+ */
+export interface TargetOption {
+  /** As commander takes them: `--no-approve`, `--batch-group <name>`. */
+  readonly flags: string;
+  /** For `--help`, after the target's label. */
+  readonly description: string;
+}
+
+/** A setting read from the environment, as `invoice-load config` shows it (a secret as `***`). */
+export interface TargetEnvSetting {
+  /** The `invoice-load config` row (`tenant`). */
+  readonly setting: string;
+  readonly env: string;
+  readonly secret?: boolean | undefined;
+  /** A credential: read from `--credentials-file` instead when one is given. */
+  readonly credential?: boolean | undefined;
+  /** What applies when it is not set (`FOLIO's default batch group`). */
+  readonly unset?: string | undefined;
+}
+
+/**
+ * How a target other than Alma is reached: `--api-url` (else `<NAME>_API_URL`) and
+ * `--credentials-file` (else its environment variables), as `--help` and `invoice-load config`
+ * describe them.
+ */
+export interface TargetConnection {
+  /** What the credentials file holds, for `--help` (`FOLIO tenant, username and password`). */
+  readonly credentials: string;
+  /** The variables otherwise read, short, for `--help` (`FOLIO_TENANT/_USERNAME/_PASSWORD`). */
+  readonly credentialsEnv: string;
+  /** Every environment variable it reads besides `<NAME>_API_URL`, for `invoice-load config`. */
+  readonly env: readonly TargetEnvSetting[];
+  /** Where it goes without `--api-url` or `<NAME>_API_URL`, for `invoice-load config` (default: nowhere, it is required). */
+  readonly urlUnset?: string | undefined;
 }
 
 export interface SettingsInput {
@@ -107,6 +147,12 @@ export interface TargetDefinition<S extends TargetSettings = TargetSettings> {
   readonly summary?: string | undefined;
   /** `--action` kinds it does besides loading (Exsited: cancel, reactivate). */
   readonly actions?: readonly string[] | undefined;
+  /** Options of its own (FOLIO's `--no-approve`), added to the command line by the CLI. */
+  readonly options?: readonly TargetOption[] | undefined;
+  /** `--api-url` / `--credentials-file` and its environment (every target but Alma, whose settings are the CLI's own). */
+  readonly connection?: TargetConnection | undefined;
+  /** The `--help` example that loads its sample into its embedded sandbox (`FOLIO invoices`, `fixtures/folio-sample.csv`). */
+  readonly example?: { readonly what: string; readonly file: string } | undefined;
   /** The profile of a run: with an action, its one request per invoice. */
   profile(action?: RunAction | undefined): TargetProfile;
   /** Flags and environment → where to go (pure). Undefined: a dry run with nowhere given. */

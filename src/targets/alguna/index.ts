@@ -21,6 +21,16 @@ export const ALGUNA: TargetDefinition<AlgunaSettings> = {
   name: 'alguna',
   label: 'Alguna',
   summary: 'one-off invoices',
+  connection: {
+    credentials: 'the Alguna API key',
+    credentialsEnv: 'ALGUNA_API_KEY',
+    env: [
+      { setting: 'api_key', env: 'ALGUNA_API_KEY', secret: true, credential: true },
+      { setting: 'api_version', env: 'ALGUNA_API_VERSION', unset: 'default' },
+    ],
+    urlUnset: "default: Alguna's public API",
+  },
+  example: { what: 'Alguna one-off invoices', file: 'fixtures/alguna-sample.csv' },
 
   profile: () => ALGUNA_PROFILE,
 

@@ -28,6 +28,17 @@ export const EXSITED: TargetDefinition<ExsitedSettings> = {
   label: 'Exsited',
   summary: 'purchase invoices',
   actions: ['cancel', 'reactivate'],
+  connection: {
+    credentials: 'Exsited client id and secret',
+    credentialsEnv: 'EXSITED_CLIENT_ID/_SECRET',
+    env: [
+      { setting: 'client_id', env: 'EXSITED_CLIENT_ID', credential: true },
+      { setting: 'client_secret', env: 'EXSITED_CLIENT_SECRET', secret: true, credential: true },
+      { setting: 'redirect_uri', env: 'EXSITED_REDIRECT_URI', unset: 'none sent', credential: true },
+      { setting: 'api_version', env: 'EXSITED_API_VERSION', unset: 'default (v3)' },
+    ],
+  },
+  example: { what: 'Exsited purchase invoices', file: 'fixtures/exsited-sample.csv' },
 
   /**
    * A batch action (cancel/reactivate) touches no child item, so its report lists none, and its

@@ -26,6 +26,18 @@ export const FOLIO: TargetDefinition<FolioSettings> = {
   name: 'folio',
   label: 'FOLIO',
   summary: 'invoices, created and approved',
+  options: [{ flags: '--no-approve', description: 'create the invoices and their lines and leave them Open instead of approving them' }],
+  connection: {
+    credentials: 'FOLIO tenant, username and password',
+    credentialsEnv: 'FOLIO_TENANT/_USERNAME/_PASSWORD',
+    env: [
+      { setting: 'tenant', env: 'FOLIO_TENANT', credential: true },
+      { setting: 'username', env: 'FOLIO_USERNAME', credential: true },
+      { setting: 'password', env: 'FOLIO_PASSWORD', secret: true, credential: true },
+      { setting: 'batch_group', env: 'FOLIO_BATCH_GROUP', unset: "FOLIO's default batch group" },
+    ],
+  },
+  example: { what: 'FOLIO invoices', file: 'fixtures/folio-sample.csv' },
 
   profile: () => FOLIO_PROFILE,
 
