@@ -210,7 +210,7 @@ Examples:
   $ invoice-load config                      # what a load in this folder would use
   $ invoice-load config --json               # the same, for scripts
   $ invoice-load config --config /etc/invoice-load/config.json --region na
-  $ invoice-load config --target folio       # where a FOLIO load would go, and with what
+  $ invoice-load config --target exsited     # where an Exsited load would go, and with what
 `,
   );
   cmd.action(async (_opts: RawOptions, c: Command) => {

@@ -10,7 +10,7 @@ import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
 import { HttpClient, type HttpRequest, type TransportOptions } from '../../transport/http.js';
 import { parseExsitedError } from './errors.js';
 import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION, fillPath, type ExsitedPaths } from './paths.js';
-import { TokenCache, type TokenGrant } from './token.js';
+import { TokenCache, type TokenGrant } from '../../transport/token.js';
 
 export interface ExsitedCredentials {
   clientId: string;

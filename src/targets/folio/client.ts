@@ -17,7 +17,7 @@
 import { ApiError, AuthError, UnknownOutcomeError, UsageError } from '../../shared/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
 import { HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../../transport/http.js';
-import { TokenCache, type TokenGrant } from '../exsited/token.js';
+import { TokenCache, type TokenGrant } from '../../transport/token.js';
 import { parseFolioError } from './errors.js';
 
 export interface FolioCredentials {

@@ -1,5 +1,6 @@
 /**
- * Exsited's OAuth2 client-credentials token, cached and refreshed, one at a time.
+ * A target's access token, cached and refreshed, one at a time, for every target that logs in.
+ * Written for Exsited's OAuth2 client-credentials token:
  *
  * "A new access token for the same credentials ends the previous one. If two apps share one set of
  * credentials, they keep signing each other out" (exsited-docs-kb article 01,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenCache, type TokenGrant } from '../../../src/targets/exsited/token.js';
+import { TokenCache, type TokenGrant } from '../../src/transport/token.js';
 
 /** A token endpoint that answers when told to, and counts what it was asked. */
 function endpoint() {
