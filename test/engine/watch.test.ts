@@ -63,8 +63,15 @@ describe('ProcessingWatch', () => {
     const watch = setup(reader, clock);
     const r = await watch.wait(item(1), 60_000);
     expect(r.settled).toBe(true);
-    expect(clock.t).toBeGreaterThanOrEqual(300 + 10_000);
+    expect(clock.t).toBeGreaterThanOrEqual(300 + 30_000);
+    expect(clock.t).toBeLessThan(300 + 30_100);
     expect(reads).toEqual([['id1']]);
+
+    // A shorter time limit: read at half of it, so a late processing still has time to show.
+    const t0 = clock.t;
+    await watch.wait(item(3), 20_000);
+    expect(clock.t - t0).toBeGreaterThanOrEqual(300 + 10_000);
+    expect(clock.t - t0).toBeLessThan(300 + 10_100);
 
     const start = clock.t;
     watch.drain();
