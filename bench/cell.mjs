@@ -3,12 +3,12 @@
  * and one load cell (a seeded batch loaded by the CLI into a fresh sandbox at a given latency and
  * threshold), measured against the physical ideal.
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSandbox } from '../dist/sandbox/index.js';
 import { writeLoadBatch } from './gen.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,14 +47,40 @@ export async function run(argv, { env = {}, stdout = 'pipe', tmp } = {}) {
 
 const batches = new Map();
 /** The batch file for these lines, written once; with its needed requests (2 + k an invoice). */
-export async function batchFor(lines, { tmp, invoices }) {
+export function batchFor(lines, { tmp, invoices }) {
   const key = `${invoices}x${Array.isArray(lines) ? lines.join('-') : lines}`;
+  // The promise is kept, so cells running side by side write each file once.
   if (!batches.has(key)) {
     const file = join(tmp, `load-${key}.csv`);
-    const { rows } = await writeLoadBatch(file, { invoices, lines });
-    batches.set(key, { file, needed: 2 * invoices + rows, lines: rows });
+    batches.set(key, writeLoadBatch(file, { invoices, lines }).then(({ rows }) => ({ file, needed: 2 * invoices + rows, lines: rows })));
   }
   return batches.get(key);
+}
+
+/**
+ * A sandbox in a child process (bench/sandbox-child.mjs): `{url, counters(), close()}`, the
+ * counters being the sandbox's own (`state().counters`).
+ */
+export async function startChildSandbox(options) {
+  const child = fork(join(ROOT, 'bench', 'sandbox-child.mjs'), [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [first] = await Promise.race([once(child, 'message'), once(child, 'exit').then(() => { throw new Error('the sandbox process ended before listening'); })]);
+  const ask = async () => {
+    child.send('counters');
+    for (;;) {
+      const [m] = await once(child, 'message');
+      if (m.counters !== undefined) return m.counters;
+    }
+  };
+  return {
+    url: first.url,
+    counters: ask,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const gone = once(child, 'exit');
+      child.send('close');
+      await gone;
+    },
+  };
 }
 
 /**
@@ -64,14 +90,14 @@ export async function batchFor(lines, { tmp, invoices }) {
  */
 export async function loadCell(cell, { tmp, invoices, processMs = 150, extra = [] }) {
   const batch = await batchFor(cell.lines, { tmp, invoices });
-  const sandbox = await startSandbox({ port: 0, perSecond: cell.threshold, latencyMs: cell.latencyMs, processDelayMs: processMs });
+  const sandbox = await startChildSandbox({ port: 0, perSecond: cell.threshold, latencyMs: cell.latencyMs, processDelayMs: processMs });
   const stateDir = mkdtempSync(join(tmp, 'state-'));
   try {
     const res = await run(['bin/invoice-load.js', '--json', '--quiet', '--rate', String(cell.rate), ...extra, batch.file], {
       env: { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'bench', INVOICE_LOAD_STATE_DIR: stateDir },
       tmp,
     });
-    const c = sandbox.state().counters;
+    const c = await sandbox.counters();
     if (res.code !== 0) throw new Error(`load ${cell.id} exited ${res.code}: ${res.err}`);
     const report = JSON.parse(res.out);
     const s = res.ms / 1000;

@@ -57,6 +57,18 @@ describe('ProcessingWatch', () => {
     expect(results.every((r) => r.settled && r.remote.processed)).toBe(true);
   });
 
+  it('reads twenty due invoices of a vendor at once (a listing is then 0.05 requests an invoice), ten not yet', async () => {
+    const clock = { t: 0 };
+    const { reader, reads } = fakeReader({ cheap: true }, clock);
+    const watch = setup(reader, clock);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => watch.wait(item(i), 60_000)));
+    expect(clock.t).toBeLessThan(400);
+    expect(reads).toHaveLength(1);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => watch.wait(item(100 + i), 60_000)));
+    expect(clock.t).toBeGreaterThan(30_000);
+    expect(reads).toHaveLength(2);
+  });
+
   it('waits for a fuller batch at most maxBatchWaitMs, and not at all once drained', async () => {
     const clock = { t: 0 };
     const { reader, reads } = fakeReader({ cheap: true }, clock);
