@@ -79,6 +79,7 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     lineKeys: profile.lineKeys,
     invalidLines: profile.invalidLines,
     action: cfg.action?.kind,
+    alertPrediction: profile.alertPrediction,
     ...(outcome.canary !== undefined
       ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences } }
       : {}),

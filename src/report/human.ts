@@ -163,6 +163,14 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     out.push('');
     for (const line of renderPreflight(report.preflight, style)) out.push(line);
   }
+  // Said when an alert was foreseen or one was not: a batch without alerts needs no line about them.
+  const predicted = report.invoices.filter((i) => i.prediction !== undefined);
+  if (!opts.quiet && predicted.some((i) => i.prediction!.alerts.length > 0 || !i.prediction!.held)) {
+    const off = predicted.filter((i) => i.prediction?.held === false);
+    const how = (i: ReportInvoice): string =>
+      `${safe(i.vendor)} ${safe(i.number)}: foreseen ${i.prediction!.alerts.join(', ') || 'no alert'}, ${report.target === 'alma' ? 'Alma' : report.target} raised ${[...(i.prediction!.alerts.filter((a) => !(i.prediction!.missed ?? []).includes(a))), ...(i.prediction!.unexpected ?? [])].join(', ') || 'none'}`;
+    out.push('', off.length === 0 ? `The alerts foreseen before sending held for all ${predicted.length} invoices processed.` : style.yellow(`The alerts foreseen before sending held for ${predicted.length - off.length} of ${predicted.length} invoices processed; not for ${off.map(how).join('; ')}.`));
+  }
   const groups = groupFailures(report);
   if (groups.length > 0) out.push('', ...renderFailures(groups, style));
   out.push('');

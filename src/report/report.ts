@@ -10,6 +10,7 @@ import type { Provenance } from '../input/record.js';
 import type { Plan, PlanEntry } from '../plan/plan.js';
 import type { Alert } from '../targets/target.js';
 import type { PreflightReport } from './preflight.js';
+import type { AlertPrediction } from '../targets/definition.js';
 import { minorUnits } from '../domain/currencies.js';
 import type { Decimal } from 'decimal.js';
 
@@ -46,6 +47,12 @@ export interface ReportInvoice {
   /** The target's own amounts when it reports them (Alguna and Exsited `subtotal`, `tax`, `total`). */
   amounts?: Record<string, string> | undefined;
   error?: ReportError | undefined;
+  /**
+   * Alerts foreseen before the load (Alma: a line without a PO line, the checks' warnings) and
+   * whether Alma raised exactly those of the ones that can be foreseen (`held`); `missed` were
+   * foreseen and not raised, `unexpected` raised and not foreseen. Only for an invoice processed in this run.
+   */
+  prediction?: { alerts: string[]; held: boolean; missed?: string[]; unexpected?: string[] } | undefined;
   issues: Problem[];
   rows: Provenance[];
 }
@@ -117,6 +124,8 @@ export interface ReportInput {
   invalidLines?: boolean | undefined;
   action?: string | undefined;
   canary?: ReportCanary | undefined;
+  /** The target's foresight of its alerts (a profile's `alertPrediction`): each processed invoice says whether it held. */
+  alertPrediction?: AlertPrediction | undefined;
 }
 
 /** Which child items of an invoice the report lists (a target profile's `lineKeys`, targets/definition.ts). */
@@ -127,7 +136,12 @@ export function buildReport(input: ReportInput): ReportDocument {
   const byKey = new Map<string, InvoiceResult>();
   for (const r of input.results ?? []) byKey.set(keyString(r.key), r);
   const keys = input.lineKeys ?? lineNumbers;
-  const invoices = input.plan.entries.map((e) => reportInvoice(e, byKey.get(keyString(e.key)), input.dryRun, keys, input.invalidLines));
+  const invoices = input.plan.entries.map((e) => {
+    const result = byKey.get(keyString(e.key));
+    const line = reportInvoice(e, result, input.dryRun, keys, input.invalidLines);
+    const prediction = input.alertPrediction !== undefined && e.invoice !== undefined && result !== undefined ? predictionHeld(input.alertPrediction, e.invoice, e.problems, result) : undefined;
+    return prediction !== undefined ? { ...line, prediction } : line;
+  });
   const summary = summarize(invoices, input.requests);
   return {
     target: input.target,
@@ -140,6 +154,19 @@ export function buildReport(input: ReportInput): ReportDocument {
     issues: input.plan.issues,
     invoices,
   };
+}
+
+/**
+ * Whether the alerts foreseen for an invoice are the ones the target raised, among the codes a
+ * foresight can name. Undefined for an invoice not processed in this run (failed, found loaded).
+ */
+export function predictionHeld(p: AlertPrediction, inv: Invoice, problems: readonly Problem[], result: InvoiceResult): ReportInvoice['prediction'] {
+  if (result.status !== 'loaded' && result.status !== 'in_review') return undefined;
+  const alerts = p.predict(inv, problems);
+  const raised = new Set(result.alerts.map((a) => a.code).filter((c) => p.codes.includes(c)));
+  const missed = alerts.filter((a) => !raised.has(a));
+  const unexpected = [...raised].filter((a) => !alerts.includes(a)).sort();
+  return { alerts, held: missed.length === 0 && unexpected.length === 0, ...(missed.length > 0 ? { missed } : {}), ...(unexpected.length > 0 ? { unexpected } : {}) };
 }
 
 /**

@@ -27,6 +27,12 @@ export interface PayloadPreview {
   body: unknown;
 }
 
+export interface AlertPrediction {
+  predict(invoice: Invoice, problems: readonly Problem[]): string[];
+  /** Codes `predict` can name: an alert outside them is neither predicted nor missed. */
+  codes: readonly string[];
+}
+
 export interface TargetProfile {
   name: string;
   label: string;
@@ -40,6 +46,12 @@ export interface TargetProfile {
   payloads(invoice: Invoice): { invoice: unknown; lines: unknown[] };
   /** The requests `--show-payloads` prints, in the order they are sent. */
   preview(invoice: Invoice): PayloadPreview[];
+  /**
+   * Optional: the alerts the target will raise for the invoice, foreseen from the data and the
+   * checks' warnings, and every alert code such a foresight can name; the report says whether
+   * the prediction held (Alma: preflight-rules.ts predictedAlerts).
+   */
+  alertPrediction?: AlertPrediction | undefined;
 }
 
 

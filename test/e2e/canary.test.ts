@@ -74,6 +74,10 @@ describe('the canary: the first invoice read back before any other is created', 
     expect(res.report!.canary).toMatchObject({ status: 'passed', differences: [] });
     expect(res.stderr).not.toMatch(/read back|canary/i);
     expectExactlyOnce(w.sandbox.state(), res.report!);
+    // The report says whether the alerts foreseen before sending held.
+    const review = res.report!.invoices.find((i) => i.number === 'G-24140')!;
+    expect(review.prediction).toEqual({ alerts: ['NOT_LINKED_LINES'], held: true });
+    expect(res.report!.invoices.every((i) => i.prediction?.held === true)).toBe(true);
   });
 });
 
