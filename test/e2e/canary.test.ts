@@ -174,3 +174,22 @@ describe('a line Alma refuses anyway: the report names it', () => {
     expect(text.stdout).toMatch(/fix: fill subscription_from_date and subscription_to_date/);
   });
 });
+
+describe('--max-errors: no storm of identical refusals', () => {
+  it('after 2 refusals with the same code in a row no new invoice starts (exit 4, one line why); 0 sends them all', async () => {
+    w = await world({ faults: [{ step: 'create', kind: 'business', times: 100 }] });
+    const res = await w.load(['--concurrency', '1', '--max-errors', '2', SAMPLE]);
+    expect(res.code).toBe(4);
+    expect(res.report!.stopped).toBe('max_errors');
+    expect(res.stderr.split('\n').filter((l) => l.includes('--max-errors 2'))).toHaveLength(1);
+    expect(res.stderr).toMatch(/refused 2 invoices in a row with 60237/);
+    const codes = res.report!.invoices.map((i) => i.error?.code);
+    expect(codes.filter((c) => c === '60237')).toHaveLength(2);
+    expect(codes.filter((c) => c === 'NOT_STARTED')).toHaveLength(5);
+    expect(w.sandbox.state().counters.requests['POST create']).toBe(2);
+
+    const all = await w.load(['--concurrency', '1', '--max-errors', '0', SAMPLE], { stateDir: `${w.dir}/unlimited` });
+    expect(all.report!.stopped).toBeUndefined();
+    expect(all.report!.invoices.filter((i) => i.error?.code === '60237')).toHaveLength(7);
+  });
+});
