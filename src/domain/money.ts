@@ -11,6 +11,7 @@
  * Negative amounts are accepted here (credit notes exist); rules decide where they make sense.
  */
 import { Decimal } from 'decimal.js';
+import { minorUnits } from './currencies.js';
 
 /**
  * Module-local Decimal constructor. Rounding is ROUND_HALF_EVEN (banker's rounding, decimal.js
@@ -90,3 +91,7 @@ export function sum(values: Iterable<Decimal>): Decimal {
 
 /** Plain fixed-point text of an amount for messages and payloads (never exponent notation). */
 export const formatDecimal = (d: Decimal): string => d.toFixed();
+
+/** An amount as people write it in that currency: 114 USD → "114.00", never fewer digits than given. */
+export const formatAmount = (amount: Decimal, currency: string | undefined): string =>
+  amount.toFixed(Math.max(amount.decimalPlaces(), (currency !== undefined ? minorUnits(currency) : undefined) ?? 2));

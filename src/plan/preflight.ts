@@ -6,6 +6,7 @@
  * is what a later load's journal is keyed by (plan.ts), and a preflight loads nothing.
  */
 import { keyString } from '../domain/model.js';
+import { formatAmount } from '../domain/money.js';
 import { isError, type Problem } from '../domain/problem.js';
 import type { Plan, PlanEntry } from './plan.js';
 
@@ -14,7 +15,11 @@ export function applyPreflight(plan: Plan, problems: ReadonlyMap<string, readonl
     const extra = e.invoice !== undefined ? (problems.get(keyString(e.key)) ?? []) : [];
     if (extra.length === 0) return e;
     const merged = byPlace([...e.problems, ...extra]);
-    return { ...e, problems: merged, invoice: extra.some(isError) ? undefined : e.invoice };
+    if (!extra.some(isError)) return { ...e, problems: merged };
+    // Held back: the report still shows its lines and total, as for an offline-invalid invoice.
+    const h = e.invoice!.header;
+    const written = { lines: e.invoice!.lines.map((l) => l.number), total: formatAmount(h.totalAmount, h.currency), currency: h.currency };
+    return { ...e, problems: merged, invoice: undefined, written };
   });
   return { ...plan, entries };
 }

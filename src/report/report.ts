@@ -11,12 +11,9 @@ import type { Plan, PlanEntry } from '../plan/plan.js';
 import type { Alert } from '../targets/target.js';
 import type { PreflightReport } from './preflight.js';
 import type { AlertPrediction } from '../targets/definition.js';
-import { minorUnits } from '../domain/currencies.js';
-import type { Decimal } from 'decimal.js';
+import { formatAmount } from '../domain/money.js';
 
-/** An amount as people write it in that currency: 114 USD → "114.00", never fewer digits than given. */
-export const formatAmount = (amount: Decimal, currency: string | undefined): string =>
-  amount.toFixed(Math.max(amount.decimalPlaces(), (currency !== undefined ? minorUnits(currency) : undefined) ?? 2));
+export { formatAmount } from '../domain/money.js';
 
 export type ReportStatus = 'loaded' | 'in_review' | 'failed' | 'invalid' | 'already_loaded' | 'planned';
 

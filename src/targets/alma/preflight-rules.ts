@@ -7,6 +7,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { quote } from '../../domain/cells.js';
+import { formatAmount } from '../../domain/money.js';
 import { keyString, type Invoice, type InvoiceLine } from '../../domain/model.js';
 import { problem, type Problem, type Severity } from '../../domain/problem.js';
 import type { Provenance } from '../../input/record.js';
@@ -317,7 +318,8 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
   }
   // DIFF_PRICE_THAN_POLINE: a price other than the PO line's sends the invoice to review.
   if (line.price !== undefined && pol.price !== undefined && !safeEquals(pol.price, line.price)) {
-    add('po_line_price', `${lineName(line)} costs ${line.price.toFixed()}, ${name} ${pol.price}: will go to review: DIFF_PRICE_THAN_POLINE`, 'warning');
+    const money = (d: Decimal): string => formatAmount(d, inv.header.currency);
+    add('po_line_price', `${lineName(line)} costs ${money(line.price)}, ${name} ${amountText(String(pol.price), money)}: will go to review: DIFF_PRICE_THAN_POLINE`, 'warning');
   }
   // Alma's alert DIFFERENT_VENDOR_ACCOUNT sends the invoice to review (docs/alma.md sample 01;
   // docs/alma.md#errors-error-codes-and-alerts).
@@ -338,9 +340,21 @@ function existsMessage(inv: Invoice, found: RemoteInvoice[]): string {
   const base = `invoice ${quote(inv.key.number)} of vendor ${quote(inv.key.vendor)} already exists in Alma (id ${ids}${first.workflowStatus !== undefined ? `, ${first.workflowStatus}` : ''})`;
   if (first.totalAmount === undefined) return `${base}; a load would not create it again`;
   const same = safeEquals(first.totalAmount, inv.header.totalAmount);
+  // Alma's JSON number drops the zeros (114 for 114.00): amounts are shown at the currency's minor units.
+  const money = (d: Decimal): string => formatAmount(d, inv.header.currency);
+  const theirs = amountText(first.totalAmount, money);
   return same
-    ? `${base} with the same total ${first.totalAmount}; a load would skip it as already loaded — is this file sent twice?`
-    : `${base} with total ${first.totalAmount}, this file says ${inv.header.totalAmount.toFixed()}; a load would refuse it (EXISTS_DIFFERENT)`;
+    ? `${base} with the same total ${theirs}; a load would skip it as already loaded — is this file sent twice?`
+    : `${base} with total ${theirs}, this file says ${money(inv.header.totalAmount)}; a load would refuse it (EXISTS_DIFFERENT)`;
+}
+
+/** An amount Alma gave as text, shown like the file's; as Alma gave it when it is not a number. */
+function amountText(text: string, money: (d: Decimal) => string): string {
+  try {
+    return money(new Decimal(text));
+  } catch {
+    return text;
+  }
 }
 
 function safeEquals(text: string, amount: Decimal): boolean {

@@ -167,13 +167,13 @@ describe('preflightProblems: funds, PO lines and the invoice', () => {
       ['po_line_other_account@2:po_line:warning'],
       /DIFFERENT_VENDOR_ACCOUNT/,
     ],
-    ['invoice already in Alma, same total', baseInvoice(), facts({ existing: new Map([[EXISTING, ok([remote('60')])]]) }), ['invoice_exists@2:invoice_number'], /already exists in Alma \(id 9911.*same total 60.*skip it/],
+    ['invoice already in Alma, same total', baseInvoice(), facts({ existing: new Map([[EXISTING, ok([remote('60')])]]) }), ['invoice_exists@2:invoice_number'], /already exists in Alma \(id 9911.*same total 60\.00; .*skip it/],
     [
       'invoice already in Alma, another total',
       baseInvoice(),
       facts({ existing: new Map([[EXISTING, ok([remote('75.5')])]]) }),
       ['invoice_exists@2:invoice_number'],
-      /with total 75\.5, this file says 60.*EXISTS_DIFFERENT/,
+      /with total 75\.50, this file says 60\.00; .*EXISTS_DIFFERENT/,
     ],
     ['invoice look-up failed', baseInvoice(), facts({ existing: new Map([[EXISTING, failed]]) }), ['preflight_lookup_failed@2:invoice_number:warning']],
   ];

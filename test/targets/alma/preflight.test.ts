@@ -196,7 +196,7 @@ describe('runPreflight: the invoice already in Alma, and the cost', () => {
       },
     });
     expect(codes(out.problems, 'ACME', 'INV-7')).toEqual(['invoice_exists@2:invoice_number']);
-    expect(out.problems.get(keyString(a.key))![0]!.message).toMatch(/id 992, InReview\) with total 12\.5, this file says 10/);
+    expect(out.problems.get(keyString(a.key))![0]!.message).toMatch(/id 992, InReview\) with total 12\.50, this file says 10\.00;/);
     expect(codes(out.problems, 'ACME', 'INV-8')).toEqual([]);
     // only INV-8 would be sent: 1 listing page + 2 searches (measured) + 1 create + 2 lines + 1 process + 1 read
     expect(out.report.estimate).toMatchObject({
