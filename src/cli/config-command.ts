@@ -3,7 +3,8 @@
  * environment, config file, default) — the first thing to look at when a cron job loads into
  * the wrong place. The API key is never shown: `***` and where it would be read from.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { keyFileExposure } from './load.js';
 import { resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
@@ -26,9 +27,12 @@ export interface ConfigView {
   /** Absolute path of the config file in use, or null. */
   config_file: string | null;
   settings: Record<string, SettingView>;
+  /** What would stop a load with these settings (not in `--json`'s document: the exit code says it). */
+  problems?: string[];
 }
 
-export type KeyFileProbe = (path: string) => 'readable' | 'missing' | 'unreadable';
+/** Whether a key file can be read; `readable by others` when every user of the machine can (mode o+r). */
+export type KeyFileProbe = (path: string) => 'readable' | 'readable by others' | 'missing' | 'unreadable';
 
 /**
  * Pure: the resolved settings and their sources. `probe` says whether a key file can be read
@@ -46,6 +50,7 @@ export function describeConfig(
   const cfg = resolveConfig(['-'], { ...flags, dryRun: true }, env, cwd, file);
   const src = (s: Source): string => describeSource(s);
   const settings: Record<string, SettingView> = {};
+  const problems: string[] = [];
   // Alma's settings in detail; another target's come from its own flags and environment.
   const t = cfg.targetName === 'alma' ? (cfg.target as AlmaSettings | undefined) : undefined;
   settings.target = {
@@ -71,8 +76,12 @@ export function describeConfig(
     if ('env' in t.apiKeySource) {
       settings.api_key = keyFromEnv();
     } else {
-      const state = probe(t.apiKeySource.file);
-      settings.api_key = { value: state === 'readable' ? '***' : null, source: `file ${t.apiKeySource.file} (${state}; ${src(sources.api_key_file)})` };
+      const file = t.apiKeySource.file;
+      const state = probe(file);
+      const readable = state === 'readable' || state === 'readable by others';
+      const fix = state === 'readable by others' ? `: chmod 600 ${file}` : '';
+      settings.api_key = { value: readable ? '***' : null, source: `file ${file} (${state}${fix}; ${src(sources.api_key_file)})` };
+      if (!readable) problems.push(`the API key file ${file} is ${state === 'missing' ? 'missing' : 'not readable'}: a load with these settings would stop (exit 2)`);
     }
   } else if (t?.kind === 'sandbox') {
     settings.target!.source += ` (state in ${t.statePath})`;
@@ -92,7 +101,7 @@ export function describeConfig(
   settings.report = { value: cfg.reportPath ?? null, source: cfg.reportPath ? src(sources.report) : 'not written' };
   settings.report_csv = { value: cfg.reportCsvPath ?? null, source: cfg.reportCsvPath ? src(sources.report_csv) : 'not written' };
   settings.report_html = { value: cfg.reportHtmlPath ?? null, source: cfg.reportHtmlPath ? src(sources.report_html) : 'not written' };
-  return { config_file: file?.path ?? null, settings };
+  return { config_file: file?.path ?? null, settings, ...(problems.length > 0 ? { problems } : {}) };
 }
 
 /**
@@ -164,7 +173,7 @@ export function renderConfigTable(view: ConfigView, style: Style, cwd: string): 
 const probeFile: KeyFileProbe = (path) => {
   try {
     accessSync(path, constants.R_OK);
-    return 'readable';
+    return process.platform !== 'win32' && keyFileExposure(path, statSync(path).mode) !== undefined ? 'readable by others' : 'readable';
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
   }
@@ -173,9 +182,11 @@ const probeFile: KeyFileProbe = (path) => {
 export function runConfigCommand(flags: RawOptions, term: Terminal): number {
   const cwd = process.cwd();
   const file = readConfigFile(flags.config, cwd);
-  const view = describeConfig(flags, process.env, cwd, file, probeFile);
+  const { problems, ...view } = describeConfig(flags, process.env, cwd, file, probeFile);
   process.stdout.write(flags.json ? stringifyJson(view, 2) + '\n' : renderConfigTable(view, term.outStyle, cwd));
-  return 0;
+  // Shown, and not passed: a cron job's setup check (`invoice-load config && …`) must fail here.
+  for (const p of problems ?? []) process.stderr.write(term.errStyle.red(`invoice-load: ${p}`) + '\n');
+  return problems === undefined ? 0 : 2;
 }
 
 /** The settings flags of the load command, repeated so `invoice-load config --region eu` shows their effect. */

@@ -5,7 +5,7 @@
  */
 import { unsendableReason } from '../shared/header-value.js';
 import { isAbsolute, relative } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
@@ -162,13 +162,32 @@ function withPayloads(report: ReportDocument, plan: Plan, profile: TargetProfile
   };
 }
 
-export function readKeyFile(path: string): string {
+/**
+ * Why a key file's permissions expose the key, from its mode; undefined when only its owner
+ * (and group) can read it. The key is never part of the message.
+ */
+export function keyFileExposure(path: string, mode: number): string | undefined {
+  if ((mode & 0o004) === 0) return undefined;
+  const octal = (mode & 0o777).toString(8).padStart(3, '0');
+  return `the API key file ${path} can be read by every user of this machine (mode ${octal}); make it yours alone: chmod 600 ${path}`;
+}
+
+export function readKeyFile(path: string, warn: (line: string) => void = (line) => void process.stderr.write(`invoice-load: warning: ${line}\n`)): string {
   let key: string;
+  let mode: number;
   try {
-    key = readFileSync(path, 'utf8').trim();
+    const fd = openSync(path, 'r');
+    try {
+      mode = fstatSync(fd).mode;
+      key = readFileSync(fd, 'utf8').trim();
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     throw new UsageError(`cannot read the API key file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+  const exposed = process.platform === 'win32' ? undefined : keyFileExposure(path, mode);
+  if (exposed !== undefined) warn(exposed);
   if (key === '') throw new UsageError(`the API key file ${path} is empty`);
   const why = unsendableReason(key);
   if (why !== undefined) throw new UsageError(`the API key in ${path} cannot be sent to Alma: ${why}`);

@@ -192,6 +192,12 @@ describe('describeConfig (invoice-load config)', () => {
       value: null,
       source: 'file /etc/il/k (missing; config file)',
     });
+    expect(describeConfig({}, ENV, '/work', file({ region: 'na', api_key_file: 'k' }), () => 'missing').problems).toEqual([
+      'the API key file /etc/il/k is missing: a load with these settings would stop (exit 2)',
+    ]);
+    const open = describeConfig({}, ENV, '/work', file({ region: 'na', api_key_file: 'k' }), () => 'readable by others');
+    expect(open.settings.api_key).toEqual({ value: '***', source: 'file /etc/il/k (readable by others: chmod 600 /etc/il/k; config file)' });
+    expect(open.problems).toBeUndefined();
   });
 
   it('works without a config file or a target', () => {

@@ -80,7 +80,7 @@ describe('the config file', () => {
   it('`invoice-load config` prints a table with the key redacted', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'invoice-load.config.json'), JSON.stringify({ region: 'na', api_key_file: 'alma.key', concurrency: 2 }));
-    writeFileSync(join(cwd, 'alma.key'), KEY + '\n');
+    writeFileSync(join(cwd, 'alma.key'), KEY + '\n', { mode: 0o600 });
     const res = await runCli(['config'], { cwd });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain(`config file: ${join(cwd, 'invoice-load.config.json')}`);

@@ -40,7 +40,7 @@ describe('a key that can never be sent is a configuration error (item 8)', () =>
 
   it('a key file with two lines: exit 2 naming the file, nothing sent', async () => {
     const keyFile = join(w.dir, 'two-lines.key');
-    writeFileSync(keyFile, `${SECRET}\nsecond-line\n`);
+    writeFileSync(keyFile, `${SECRET}\nsecond-line\n`, { mode: 0o600 });
     const before = requests();
     const r = await w.load([file, '--api-key-file', keyFile], { env: { ALMA_API_KEY: undefined } });
     expect(r.code, r.stderr).toBe(2);

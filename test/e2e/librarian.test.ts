@@ -3,10 +3,11 @@
  * a user runs it: what the terminal says, the counts, the exit code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 
 let dir: string;
 beforeAll(() => {
@@ -57,5 +58,42 @@ describe('invoice-load help', () => {
     const config = await runCli(['help', 'config'], { env: env() });
     expect(config.code).toBe(0);
     expect(config.stdout).toMatch(/^Usage: invoice-load config \[options\]/);
+  });
+});
+
+describe('the API key file', () => {
+  const SECRET = 'SECRET-librarian-4d3c2b1a';
+
+  it('config exits 2 when the configured key file is missing, after showing the settings', async () => {
+    const r = await runCli(['config', '--region', 'eu', '--api-key-file', join(dir, 'no-such.key')], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^api_key +- +file .*no-such\.key \(missing; flag --api-key-file\)$/m);
+    expect(r.stderr).toContain(`invoice-load: the API key file ${join(dir, 'no-such.key')} is missing: a load with these settings would stop (exit 2)`);
+    const json = await runCli(['config', '--json', '--region', 'eu', '--api-key-file', join(dir, 'no-such.key')], { env: env() });
+    expect(json.code).toBe(2);
+    expect(Object.keys(JSON.parse(json.stdout))).toEqual(['config_file', 'settings']);
+  });
+
+  it('a key file every user can read: config says so, a load warns once; the key is never printed', async () => {
+    const key = join(dir, 'open.key');
+    writeFileSync(key, SECRET + '\n', { mode: 0o644 });
+    chmodSync(key, 0o644); // whatever the umask
+    const config = await runCli(['config', '--region', 'eu', '--api-key-file', key], { env: env() });
+    expect(config.code, config.stderr).toBe(0);
+    expect(config.stdout).toContain(`file ${key} (readable by others: chmod 600 ${key}; flag --api-key-file)`);
+    const sandbox = await startSandbox({ port: 0, latencyMs: 0, processDelayMs: 20, perSecond: 1000 });
+    try {
+      const run = await runCli(['--dry-run', '--online', '--api-key-file', key, 'fixtures/sample-batch.csv'], { env: { ...env(), ALMA_API_URL: sandbox.url } });
+      expect(run.code, run.stderr).toBe(0);
+      const warning = `invoice-load: warning: the API key file ${key} can be read by every user of this machine (mode 644); make it yours alone: chmod 600 ${key}`;
+      expect(run.stderr.split('\n').filter((l) => l === warning)).toHaveLength(1);
+      expect(run.stdout + run.stderr + config.stdout + config.stderr).not.toContain(SECRET);
+      chmodSync(key, 0o600);
+      const quiet = await runCli(['--dry-run', '--online', '--api-key-file', key, 'fixtures/sample-batch.csv'], { env: { ...env(), ALMA_API_URL: sandbox.url } });
+      expect(quiet.code).toBe(0);
+      expect(quiet.stderr).not.toContain('warning: the API key file');
+    } finally {
+      await sandbox.close();
+    }
   });
 });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'invoice-load-secrets-'));
   // The key file itself holds the key, so it lives outside the folder that is searched.
   keyDir = mkdtempSync(join(tmpdir(), 'invoice-load-key-'));
-  writeFileSync(join(keyDir, 'alma.key'), SECRET + '\n');
+  writeFileSync(join(keyDir, 'alma.key'), SECRET + '\n', { mode: 0o600 });
   sandbox = await startSandbox({ port: 0, perSecond: 1000, processDelayMs: 40, apiKeys: [SECRET], statePath: join(dir, 'sandbox-state.json'), timeoutHoldMs: 1500 });
   refusing = await startSandbox({ port: 0, perSecond: 1000, apiKeys: ['the-right-key'], statePath: join(dir, 'refusing-state.json') });
 });
