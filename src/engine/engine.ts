@@ -509,265 +509,373 @@ class Slots {
   }
 }
 
+/**
+ * One invoice's saga, as named steps: find or create the invoice, add its lines, the canary's
+ * read-back, attach its files, process it, wait for the outcome. What the steps share (the
+ * journal's view, the invoice as the target shows it, the lines known to exist, whether this
+ * run wrote, the step a failure is reported under) lives on the object.
+ */
 async function loadInvoice(inv: Invoice, opts: EngineOptions, stopNow: () => boolean, ctx: InvoiceContext): Promise<InvoiceResult> {
-  const { target, journal, emit } = opts;
-  const key = inv.key;
-  const who = { vendor: key.vendor, number: key.number };
-  const warnings: string[] = [];
-  const label = labelOf(target);
-  const checkpoint = (): void => {
-    if (stopNow()) throw new StopRun('interrupted');
-  };
-  // Whether this run sent a write for the invoice: one found complete costs none (already_loaded).
-  let wrote = false;
-  /** Journals the invoice's id, and the children the target created inline with it (Alguna). */
-  const recordInvoice = (r: RemoteInvoice, found: boolean): void => {
-    journal.append({ t: 'invoice', ...who, id: r.id, found });
-    for (const c of r.children ?? []) if (!journal.state(key).lines.has(c.number)) journal.append({ t: 'line', ...who, line: c.number, id: c.id });
-  };
-  const wallNow = opts.wallNow ?? Date.now;
-  /** Measures the settle window on this invoice, just created, beside the rest of the load. */
-  const startMeasurement = (createdId: string, sentAt: number): void => {
-    const visible = async (): Promise<boolean> => (await target.findInvoices(key, { fresh: true, invoice: inv })).some((r) => r.id === createdId);
-    const measuring = ctx.settle.measure(sentAt, visible, { wallNow, sleep: opts.sleep, stopped: stopNow }).then((m) => {
-      journal.append({ t: 'settle', window_ms: m.windowMs, ...(m.lagMs !== undefined ? { lag_ms: m.lagMs } : {}), probes: m.probes });
-      emit({ type: 'settle', key, lagMs: m.lagMs, windowMs: m.windowMs, probes: m.probes });
-    });
-    ctx.background.push(measuring);
-  };
-  const clock = { wallNow, sleep: opts.sleep, checkpoint };
-  // The canary's gate, passed once before this invoice's first data write (engine/canary.ts).
-  let gated = false;
-  const throughGate = async (): Promise<void> => {
-    if (gated) return;
-    const answer = await ctx.canary.enter(key);
-    gated = true;
-    if (answer === 'failed') throw new StopRun('canary', !wrote);
-    if (stopNow()) throw new StopRun('interrupted', !wrote);
-  };
-  /** The invoice as the target shows it, looking again until a create sent at `sentAt` is older than the settle window. */
-  const findAcrossWindow = (sentAt: number | undefined): Promise<RemoteInvoice | undefined> =>
-    lookAcrossWindow(
-      async () => {
-        const again = await target.findInvoices(key, { fresh: true, invoice: inv });
-        return again.length > 0 ? adopt(again, inv, warnings, label) : undefined;
-      },
-      sentAt ?? 0,
-      ctx.settle,
-      clock,
-    );
-  let step: Step = 'lookup';
-  // The line being sent, so a refusal names it (number, row, PO line, fund).
-  let sendingLine: string | undefined;
+  const saga = new InvoiceSaga(inv, opts, stopNow, ctx);
   try {
-    let st = journal.state(key);
-    let remote: RemoteInvoice | undefined;
-    // Lines known to exist remotely; undefined = unknown, must be listed before adding any.
-    let knownLines: Map<string, string> | undefined;
+    const found = await saga.findOrCreate();
+    if (found !== undefined) return found;
+    await saga.addLines();
+    await saga.readBackCanary();
+    await saga.attach();
+    return (await saga.process()) ?? (await saga.awaitOutcome());
+  } catch (err) {
+    return saga.failed(err);
+  }
+}
 
-    // 1. The invoice in the target: from the journal, found by a look-up, or created now.
-    if (st.id === undefined) {
-      emit({ type: 'step', key, step: 'lookup' });
-      // A create an earlier run sent without an answer may not show in the look-ups yet: look across the window.
-      const pending = st.createPending ? await findAcrossWindow(st.createSentAt) : undefined;
-      const matches = pending !== undefined ? [pending] : st.createPending ? [] : await target.findInvoices(key, { fresh: false, invoice: inv });
-      if (matches.length > 0) {
-        remote = pending ?? adopt(matches, inv, warnings, label);
-        recordInvoice(remote, true);
-        if (remote.processed) {
-          journal.append({ t: 'processed', ...who, id: remote.id });
-          return settle(inv, remote, 'already_loaded', opts, warnings);
-        }
-      } else {
-        checkpoint();
-        await throughGate();
-        step = 'create';
-        emit({ type: 'step', key, step: 'create' });
-        let reconciled = false;
-        let sentAt = wallNow();
-        wrote = true;
-        remote = await writeOnce(
-          opts,
-          key,
-          'create',
-          async () => {
-            sentAt = wallNow();
-            journal.append({ t: 'intent', ...who, step: 'create', at: sentAt });
-            try {
-              return await target.createInvoice(inv);
-            } catch (err) {
-              // "This number already exists for this vendor" proves the invoice is there: find it.
-              if (!(err instanceof ApiError) || target.isDuplicateRefusal?.(err) !== true) throw err;
-              reconciled = true;
-              opts.emit({ type: 'reconcile', key, step: 'create', reason: `${err.code}: ${err.message}` });
-              const existing = await findAcrossWindow(sentAt);
-              if (existing === undefined) throw err;
-              return existing;
-            }
-          },
-          async () => {
-            reconciled = true;
-            return findAcrossWindow(sentAt);
-          },
-        );
-        recordInvoice(remote, false);
-        if (!reconciled && ctx.settle.wantsMeasurement) startMeasurement(remote.id, sentAt);
-        // A clean create leaves an invoice with no lines (or the ones it made inline). After a
-        // reconciled create the journal still knows every line we ever sent (none yet), and the
-        // check below trusts it; lines added by someone else in that instant are not looked for.
-        if (!reconciled) knownLines = new Map((remote.children ?? []).map((c) => [c.number, c.id]));
+class InvoiceSaga {
+  readonly #inv: Invoice;
+  readonly #opts: EngineOptions;
+  readonly #stopNow: () => boolean;
+  readonly #ctx: InvoiceContext;
+  readonly #key: InvoiceKey;
+  readonly #who: { vendor: string; number: string };
+  readonly #warnings: string[] = [];
+  readonly #label: string;
+  readonly #wallNow: () => number;
+  readonly #clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; checkpoint: () => void };
+  /** Whether this run sent a write for the invoice: one found complete costs none (already_loaded). */
+  #wrote = false;
+  /** The canary's gate is passed once, before this invoice's first data write (engine/canary.ts). */
+  #gated = false;
+  /** The step a failure is reported under. */
+  #step: Step = 'lookup';
+  /** The line being sent, so a refusal names it (number, row, PO line, fund). */
+  #sendingLine: string | undefined;
+  #st: InvoiceJournalState;
+  /** The invoice as the target last showed it; undefined when resumed from the journal alone. */
+  #remote: RemoteInvoice | undefined;
+  /** Lines known to exist remotely; undefined = unknown, must be listed before adding any. */
+  #knownLines: Map<string, string> | undefined;
+
+  constructor(inv: Invoice, opts: EngineOptions, stopNow: () => boolean, ctx: InvoiceContext) {
+    this.#inv = inv;
+    this.#opts = opts;
+    this.#stopNow = stopNow;
+    this.#ctx = ctx;
+    this.#key = inv.key;
+    this.#who = { vendor: inv.key.vendor, number: inv.key.number };
+    this.#label = labelOf(opts.target);
+    this.#wallNow = opts.wallNow ?? Date.now;
+    this.#clock = { wallNow: this.#wallNow, sleep: opts.sleep, checkpoint: () => this.#checkpoint() };
+    this.#st = opts.journal.state(inv.key);
+  }
+
+  /** The invoice's id in the target: journaled by the time any step after findOrCreate runs. */
+  get #id(): string {
+    return this.#st.id!;
+  }
+
+  /**
+   * Step 1. The invoice in the target: from the journal, found by a look-up, or created now.
+   * Returns the result when the invoice is found already processed (nothing more to do).
+   */
+  async findOrCreate(): Promise<InvoiceResult | undefined> {
+    const { target, journal, emit } = this.#opts;
+    const key = this.#key;
+    const inv = this.#inv;
+    const st = this.#st;
+    if (st.id !== undefined) return undefined;
+    emit({ type: 'step', key, step: 'lookup' });
+    // A create an earlier run sent without an answer may not show in the look-ups yet: look across the window.
+    const pending = st.createPending ? await this.#findAcrossWindow(st.createSentAt) : undefined;
+    const matches = pending !== undefined ? [pending] : st.createPending ? [] : await target.findInvoices(key, { fresh: false, invoice: inv });
+    if (matches.length > 0) {
+      const remote = pending ?? adopt(matches, inv, this.#warnings, this.#label);
+      this.#remote = remote;
+      this.#recordInvoice(remote, true);
+      if (remote.processed) {
+        journal.append({ t: 'processed', ...this.#who, id: remote.id });
+        return settle(inv, remote, 'already_loaded', this.#opts, this.#warnings);
       }
-      st = journal.state(key);
+    } else {
+      await this.#create();
     }
-    const id = st.id!;
+    this.#st = journal.state(key);
+    return undefined;
+  }
 
-    // 2. Lines (the target's children): every one once, matched by its explicit number (key).
-    if (!st.processed) {
-      step = 'lines';
-      if (knownLines === undefined && !st.found && !st.createPending && st.linesPending.size === 0) {
-        // We created it and every line we ever sent has a recorded outcome: the journal is exact.
-        knownLines = new Map(st.lines);
-      }
-      const childKeys = target.childKeys(inv);
-      // Nothing to list for an invoice without children (Alguna; an Exsited invoice without a note).
-      if (knownLines === undefined && !st.processPending && childKeys.length > 0) {
-        knownLines = await listLineMap(target, id, st, inv);
-      }
-      for (const number of childKeys) {
-        sendingLine = number;
-        if (st.lines.has(number)) continue;
-        if (knownLines === undefined) knownLines = await listLineMap(target, id, st, inv);
-        let listed = knownLines.get(number);
-        // A line an earlier run sent without an answer may not show in the listing yet.
-        if (listed === undefined && st.linesPending.has(number)) {
-          listed = await lookAcrossWindow(async () => (await listLineMap(target, id, st, inv)).get(number), st.lineSentAt.get(number) ?? 0, ctx.settle, clock);
+  async #create(): Promise<void> {
+    const { target, journal, emit } = this.#opts;
+    const key = this.#key;
+    const inv = this.#inv;
+    this.#checkpoint();
+    await this.#throughGate();
+    this.#step = 'create';
+    emit({ type: 'step', key, step: 'create' });
+    let reconciled = false;
+    let sentAt = this.#wallNow();
+    this.#wrote = true;
+    const remote = await writeOnce(
+      this.#opts,
+      key,
+      'create',
+      async () => {
+        sentAt = this.#wallNow();
+        journal.append({ t: 'intent', ...this.#who, step: 'create', at: sentAt });
+        try {
+          return await target.createInvoice(inv);
+        } catch (err) {
+          // "This number already exists for this vendor" proves the invoice is there: find it.
+          if (!(err instanceof ApiError) || target.isDuplicateRefusal?.(err) !== true) throw err;
+          reconciled = true;
+          this.#opts.emit({ type: 'reconcile', key, step: 'create', reason: `${err.code}: ${err.message}` });
+          const existing = await this.#findAcrossWindow(sentAt);
+          if (existing === undefined) throw err;
+          return existing;
         }
-        if (listed !== undefined) {
-          // Found by listing (an earlier answer was lost): journal it, or its id is missing from
-          // the report and from every later run that trusts the journal.
-          journal.append({ t: 'line', ...who, line: number, id: listed });
-          continue;
-        }
-        checkpoint();
-        await throughGate();
-        emit({ type: 'step', key, step: 'lines', detail: number });
-        wrote = true;
-        let lineSentAt = wallNow();
-        const added = await writeOnce(
-          opts,
-          key,
-          'lines',
-          () => {
-            lineSentAt = wallNow();
-            journal.append({ t: 'intent', ...who, step: 'line', line: number, id, at: lineSentAt });
-            return target.addChild(id, number, inv);
-          },
-          async () => {
-            const lineId = await lookAcrossWindow(
-              async () => (await listLineMap(target, id, journal.state(key), inv)).get(number),
-              lineSentAt,
-              ctx.settle,
-              clock,
-            );
-            return lineId === undefined ? undefined : { id: lineId, number };
-          },
-        );
-        journal.append({ t: 'line', ...who, line: number, id: added.id });
-        knownLines.set(number, added.id);
-      }
-      st = journal.state(key);
+      },
+      async () => {
+        reconciled = true;
+        return this.#findAcrossWindow(sentAt);
+      },
+    );
+    this.#remote = remote;
+    this.#recordInvoice(remote, false);
+    if (!reconciled && this.#ctx.settle.wantsMeasurement) this.#startMeasurement(remote.id, sentAt);
+    // A clean create leaves an invoice with no lines (or the ones it made inline). After a
+    // reconciled create the journal still knows every line we ever sent (none yet), and the
+    // check below trusts it; lines added by someone else in that instant are not looked for.
+    if (!reconciled) this.#knownLines = new Map((remote.children ?? []).map((c) => [c.number, c.id]));
+  }
+
+  /** Step 2. Lines (the target's children): every one once, matched by its explicit number (key). */
+  async addLines(): Promise<void> {
+    const { target, journal, emit } = this.#opts;
+    const key = this.#key;
+    const inv = this.#inv;
+    const id = this.#id;
+    const st = this.#st;
+    if (st.processed) return;
+    this.#step = 'lines';
+    if (this.#knownLines === undefined && !st.found && !st.createPending && st.linesPending.size === 0) {
+      // We created it and every line we ever sent has a recorded outcome: the journal is exact.
+      this.#knownLines = new Map(st.lines);
     }
+    const childKeys = target.childKeys(inv);
+    // Nothing to list for an invoice without children (Alguna; an Exsited invoice without a note).
+    if (this.#knownLines === undefined && !st.processPending && childKeys.length > 0) {
+      this.#knownLines = await listLineMap(target, id, st, inv);
+    }
+    for (const number of childKeys) {
+      this.#sendingLine = number;
+      if (st.lines.has(number)) continue;
+      if (this.#knownLines === undefined) this.#knownLines = await listLineMap(target, id, st, inv);
+      let listed = this.#knownLines.get(number);
+      // A line an earlier run sent without an answer may not show in the listing yet.
+      if (listed === undefined && st.linesPending.has(number)) {
+        listed = await lookAcrossWindow(async () => (await listLineMap(target, id, st, inv)).get(number), st.lineSentAt.get(number) ?? 0, this.#ctx.settle, this.#clock);
+      }
+      if (listed !== undefined) {
+        // Found by listing (an earlier answer was lost): journal it, or its id is missing from
+        // the report and from every later run that trusts the journal.
+        journal.append({ t: 'line', ...this.#who, line: number, id: listed });
+        continue;
+      }
+      this.#checkpoint();
+      await this.#throughGate();
+      emit({ type: 'step', key, step: 'lines', detail: number });
+      this.#wrote = true;
+      let lineSentAt = this.#wallNow();
+      const added = await writeOnce(
+        this.#opts,
+        key,
+        'lines',
+        () => {
+          lineSentAt = this.#wallNow();
+          journal.append({ t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt });
+          return target.addChild(id, number, inv);
+        },
+        async () => {
+          const lineId = await lookAcrossWindow(
+            async () => (await listLineMap(target, id, journal.state(key), inv)).get(number),
+            lineSentAt,
+            this.#ctx.settle,
+            this.#clock,
+          );
+          return lineId === undefined ? undefined : { id: lineId, number };
+        },
+      );
+      journal.append({ t: 'line', ...this.#who, line: number, id: added.id });
+      this.#knownLines.set(number, added.id);
+    }
+    this.#st = journal.state(key);
+  }
 
-    // 2a. The canary: read back in full before any other invoice writes. One an earlier run
-    // stopped on is read back again before it is processed.
-    if (!st.processed && st.lastError?.code === CANARY_MISMATCH) await throughGate();
-    if (!st.processed && ctx.canary.isCanary(key) && target.readBack !== undefined) {
-      step = 'lines';
-      const differences = await target.readBack(id, inv);
+  /**
+   * Step 2a. The canary: read back in full before any other invoice writes. One an earlier run
+   * stopped on is read back again before it is processed.
+   */
+  async readBackCanary(): Promise<void> {
+    const { target, journal, emit } = this.#opts;
+    const key = this.#key;
+    const st = this.#st;
+    const id = this.#id;
+    if (!st.processed && st.lastError?.code === CANARY_MISMATCH) await this.#throughGate();
+    if (!st.processed && this.#ctx.canary.isCanary(key) && target.readBack !== undefined) {
+      this.#step = 'lines';
+      const differences = await target.readBack(id, this.#inv);
       const verdict = { key, id, status: differences.length === 0 ? ('passed' as const) : ('failed' as const), differences };
       emit({ type: 'canary', key, id, passed: differences.length === 0, differences: differences.length });
-      ctx.canary.settle(verdict);
+      this.#ctx.canary.settle(verdict);
       if (differences.length > 0) {
-        const record: ErrorRecord = { step: 'lines', http_status: 0, code: CANARY_MISMATCH, message: `read back from ${label}: ${differenceText(verdict)}` };
-        journal.append({ t: 'failed', ...who, error: record });
+        const record: ErrorRecord = { step: 'lines', http_status: 0, code: CANARY_MISMATCH, message: `read back from ${this.#label}: ${differenceText(verdict)}` };
+        journal.append({ t: 'failed', ...this.#who, error: record });
         throw new CanaryStop(record);
       }
     }
+  }
 
-    // 2b. Attachments (Alma's invoice files): each once, after the lines, before processing.
-    if (!st.processed && target.attachments !== undefined) {
-      step = 'attachments';
-      wrote = (await attachFiles(inv, id, opts, checkpoint)) || wrote;
-      st = journal.state(key);
-    }
+  /** Step 2b. Attachments (Alma's invoice files): each once, after the lines, before processing. */
+  async attach(): Promise<void> {
+    if (this.#st.processed || this.#opts.target.attachments === undefined) return;
+    this.#step = 'attachments';
+    this.#wrote = (await attachFiles(this.#inv, this.#id, this.#opts, () => this.#checkpoint())) || this.#wrote;
+    this.#st = this.#opts.journal.state(this.#key);
+  }
 
-    // 3. Process (the target's finalize step), once. A target without one is done here.
+  /**
+   * Step 3. Process (the target's finalize step), once. A target without one is done here: its
+   * result is returned.
+   */
+  async process(): Promise<InvoiceResult | undefined> {
+    const { target, journal, emit } = this.#opts;
+    const key = this.#key;
+    const inv = this.#inv;
+    const id = this.#id;
+    const st = this.#st;
+    const ctx = this.#ctx;
     const finalize = target.finalize;
     if (finalize === undefined && !st.processed) {
-      step = 'poll';
+      this.#step = 'poll';
       // Resumed from the journal: read the invoice once, for the statuses the report shows.
-      if (remote === undefined) remote = await target.getInvoice(id);
-      return settle(inv, remote, st.found && !wrote ? 'already_loaded' : 'loaded', opts, warnings);
+      if (this.#remote === undefined) this.#remote = await target.getInvoice(id);
+      return settle(inv, this.#remote, st.found && !this.#wrote ? 'already_loaded' : 'loaded', this.#opts, this.#warnings);
     }
-    if (!st.processed && finalize !== undefined) {
-      step = 'process';
-      // A process request may have been sent by an earlier run, or someone processed it by hand: look first.
-      if (remote === undefined && (st.processPending || st.found)) remote = await target.getInvoice(id);
-      if (remote !== undefined && !remote.processed && st.processPending) {
-        // Waiting to learn whether an earlier request took effect holds no slot (else a few
-        // such invoices, first in the batch, stall everything behind them), and the time
-        // already passed since an earlier run sent it counts, so killed runs still progress.
-        remote = await parkedWait(inv, id, opts, ctx, opts.poll.unknownMs - journal.pendingProcessAgeMs(key));
-      }
-      if (!remote?.processed) {
-        await ctx.reacquire();
-        checkpoint();
-        emit({ type: 'step', key, step: 'process' });
-        wrote = true;
-        remote = await writeOnce(
-          opts,
-          key,
-          'process',
-          () => {
-            journal.append({ t: 'intent', ...who, step: 'process', id });
-            return finalize(id);
-          },
-          async () => {
-            const seen = await parkedWait(inv, id, opts, ctx, opts.poll.unknownMs);
-            if (seen.processed) return seen;
-            await ctx.reacquire();
-            checkpoint();
-            return undefined;
-          },
-        );
-      }
-      journal.append({ t: 'processed', ...who, id });
+    if (st.processed || finalize === undefined) return undefined;
+    this.#step = 'process';
+    let remote = this.#remote;
+    // A process request may have been sent by an earlier run, or someone processed it by hand: look first.
+    if (remote === undefined && (st.processPending || st.found)) remote = await target.getInvoice(id);
+    if (remote !== undefined && !remote.processed && st.processPending) {
+      // Waiting to learn whether an earlier request took effect holds no slot (else a few
+      // such invoices, first in the batch, stall everything behind them), and the time
+      // already passed since an earlier run sent it counts, so killed runs still progress.
+      remote = await parkedWait(inv, id, this.#opts, ctx, this.#opts.poll.unknownMs - journal.pendingProcessAgeMs(key));
     }
-
-    // 4. Poll until Alma shows the outcome of its asynchronous processing.
-    step = 'poll';
     if (!remote?.processed) {
-      emit({ type: 'step', key, step: 'poll' });
+      await ctx.reacquire();
+      this.#checkpoint();
+      emit({ type: 'step', key, step: 'process' });
+      this.#wrote = true;
+      remote = await writeOnce(
+        this.#opts,
+        key,
+        'process',
+        () => {
+          journal.append({ t: 'intent', ...this.#who, step: 'process', id });
+          return finalize(id);
+        },
+        async () => {
+          const seen = await parkedWait(inv, id, this.#opts, ctx, this.#opts.poll.unknownMs);
+          if (seen.processed) return seen;
+          await ctx.reacquire();
+          this.#checkpoint();
+          return undefined;
+        },
+      );
+    }
+    this.#remote = remote;
+    journal.append({ t: 'processed', ...this.#who, id });
+    return undefined;
+  }
+
+  /** Step 4. Poll until Alma shows the outcome of its asynchronous processing. */
+  async awaitOutcome(): Promise<InvoiceResult> {
+    const { emit } = this.#opts;
+    const id = this.#id;
+    const ctx = this.#ctx;
+    this.#step = 'poll';
+    let remote = this.#remote;
+    if (!remote?.processed) {
+      emit({ type: 'step', key: this.#key, step: 'poll' });
       if (ctx.watch !== undefined) {
         // Nothing more to send for this invoice: its worker takes the next one while it waits.
         ctx.release();
-        const seen = await ctx.watch.wait({ id, key }, opts.poll.timeoutMs);
+        const seen = await ctx.watch.wait({ id, key: this.#key }, this.#opts.poll.timeoutMs);
         remote = seen.remote;
-        if (!seen.settled) warnings.push(notFinished(target, inv, seen.waitedMs));
-      } else remote = await waitForProcessing(inv, id, opts, opts.poll.timeoutMs, warnings);
+        if (!seen.settled) this.#warnings.push(notFinished(this.#opts.target, this.#inv, seen.waitedMs));
+      } else remote = await waitForProcessing(this.#inv, id, this.#opts, this.#opts.poll.timeoutMs, this.#warnings);
     }
-    return settle(inv, remote, remote.inReview ? 'in_review' : 'loaded', opts, warnings);
-  } catch (err) {
+    return settle(this.#inv, remote, remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings);
+  }
+
+  /**
+   * A step threw: a stop of the whole run is passed on; a refusal or a write whose outcome stayed
+   * unknown ends this invoice, journaled as failed under the step it happened in.
+   */
+  failed(err: unknown): InvoiceResult {
     if (err instanceof StopRun || err instanceof CanaryStop || err instanceof AuthError || err instanceof DailyLimitError || isUnreachable(err)) throw err;
     // Cut off by the hard stop: nothing is journaled as failed, so a re-run takes it up where it was.
-    if (stopNow() && isAbort(err)) throw new StopRun('interrupted');
+    if (this.#stopNow() && isAbort(err)) throw new StopRun('interrupted');
     let record: ErrorRecord;
     if (err instanceof InvoiceFailure) record = err.record;
-    else if (err instanceof ApiError) record = errorRecord(step, err, step === 'lines' ? refusedLine(inv, sendingLine) : undefined);
+    else if (err instanceof ApiError) record = errorRecord(this.#step, err, this.#step === 'lines' ? refusedLine(this.#inv, this.#sendingLine) : undefined);
     else throw err;
-    journal.append({ t: 'failed', ...who, error: record });
-    const st = journal.state(key);
-    return { ...settledResult(key, st, 'failed'), error: record, warnings };
+    const { journal } = this.#opts;
+    journal.append({ t: 'failed', ...this.#who, error: record });
+    const st = journal.state(this.#key);
+    return { ...settledResult(this.#key, st, 'failed'), error: record, warnings: this.#warnings };
+  }
+
+  #checkpoint(): void {
+    if (this.#stopNow()) throw new StopRun('interrupted');
+  }
+
+  async #throughGate(): Promise<void> {
+    if (this.#gated) return;
+    const answer = await this.#ctx.canary.enter(this.#key);
+    this.#gated = true;
+    if (answer === 'failed') throw new StopRun('canary', !this.#wrote);
+    if (this.#stopNow()) throw new StopRun('interrupted', !this.#wrote);
+  }
+
+  /** Journals the invoice's id, and the children the target created inline with it (Alguna). */
+  #recordInvoice(r: RemoteInvoice, found: boolean): void {
+    const journal = this.#opts.journal;
+    journal.append({ t: 'invoice', ...this.#who, id: r.id, found });
+    for (const c of r.children ?? []) if (!journal.state(this.#key).lines.has(c.number)) journal.append({ t: 'line', ...this.#who, line: c.number, id: c.id });
+  }
+
+  /** Measures the settle window on this invoice, just created, beside the rest of the load. */
+  #startMeasurement(createdId: string, sentAt: number): void {
+    const { target, journal, emit } = this.#opts;
+    const key = this.#key;
+    const visible = async (): Promise<boolean> => (await target.findInvoices(key, { fresh: true, invoice: this.#inv })).some((r) => r.id === createdId);
+    const measuring = this.#ctx.settle.measure(sentAt, visible, { wallNow: this.#wallNow, sleep: this.#opts.sleep, stopped: this.#stopNow }).then((m) => {
+      journal.append({ t: 'settle', window_ms: m.windowMs, ...(m.lagMs !== undefined ? { lag_ms: m.lagMs } : {}), probes: m.probes });
+      emit({ type: 'settle', key, lagMs: m.lagMs, windowMs: m.windowMs, probes: m.probes });
+    });
+    this.#ctx.background.push(measuring);
+  }
+
+  /** The invoice as the target shows it, looking again until a create sent at `sentAt` is older than the settle window. */
+  #findAcrossWindow(sentAt: number | undefined): Promise<RemoteInvoice | undefined> {
+    return lookAcrossWindow(
+      async () => {
+        const again = await this.#opts.target.findInvoices(this.#key, { fresh: true, invoice: this.#inv });
+        return again.length > 0 ? adopt(again, this.#inv, this.#warnings, this.#label) : undefined;
+      },
+      sentAt ?? 0,
+      this.#ctx.settle,
+      this.#clock,
+    );
   }
 }
 
