@@ -1,6 +1,6 @@
 /**
- * The closed set of errors that reach the command line. Each knows its exit code
- * (README "Exit codes"); `src/cli/exit.ts` is the one place that turns them into one.
+ * The closed set of errors that reach the command line. Which exit code each leads to
+ * (README "Exit codes") is decided in one place only, `src/cli/exit.ts` (`exitCodeForError`).
  */
 
 /** Exit codes of the command-line contract (README "Exit codes"). */
@@ -17,7 +17,6 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Something about the command, its flags, files or configuration is wrong. Exit 2. */
 export class UsageError extends Error {
-  readonly exitCode = ExitCode.usage;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'UsageError';
@@ -53,7 +52,6 @@ export class ApiError extends Error implements ApiErrorDetail {
 
 /** The key was refused (401/403, Alma `UNAUTHORIZED`). The whole run stops. Exit 5. */
 export class AuthError extends ApiError {
-  readonly exitCode = ExitCode.auth;
   constructor(detail: ApiErrorDetail) {
     super(detail);
     this.name = 'AuthError';
@@ -62,7 +60,6 @@ export class AuthError extends ApiError {
 
 /** The institution's daily API threshold is used up. The run stops cleanly. Exit 4. */
 export class DailyLimitError extends ApiError {
-  readonly exitCode = ExitCode.someFailed;
   constructor(detail: ApiErrorDetail) {
     super(detail);
     this.name = 'DailyLimitError';
@@ -84,7 +81,6 @@ export class UnknownOutcomeError extends ApiError {
 
 /** The run was interrupted (SIGINT/SIGTERM) after the journal was flushed. Exit 130. */
 export class InterruptedError extends Error {
-  readonly exitCode = ExitCode.interrupted;
   constructor(message = 'interrupted') {
     super(message);
     this.name = 'InterruptedError';
