@@ -72,7 +72,7 @@ export const DAILY_THRESHOLD = {
 };
 
 /**
- * Auth failures come back as XML even when JSON was asked for (UGENT `src/errors.ts`,
+ * Auth failures come back as XML even when JSON was asked for (github.com/ugent-library/exlibris-alma-sdk `src/errors.ts`,
  * docs/alma.md#errors-error-codes-and-alerts).
  */
 export const UNAUTHORIZED_XML =

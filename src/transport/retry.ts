@@ -133,7 +133,7 @@ export function classify(req: RequestTraits, outcome: Outcome): Classification {
     return { kind: 'daily', reason };
   }
   // Key refused or lacking rights. Alma answers these in XML with errorCode UNAUTHORIZED
-  // (UGENT src/errors.ts); octokit and Stripe never retry 401/403.
+  // (github.com/ugent-library/exlibris-alma-sdk src/errors.ts); octokit and Stripe never retry 401/403.
   if (status === 401 || status === 403 || code === 'UNAUTHORIZED') return { kind: 'auth', reason };
   // Per-second threshold: Alma refused the request before doing anything (PUL issue #1094),
   // so it is safe to resend, POST included, after slowing down.
