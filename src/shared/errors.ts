@@ -40,7 +40,8 @@ export class ApiError extends Error implements ApiErrorDetail {
   readonly trackingId: string | undefined;
   constructor(detail: ApiErrorDetail) {
     super(detail.message);
-    this.name = 'ApiError';
+    // The class's own name (AuthError, DailyLimitError, …): subclasses need no constructor for it.
+    this.name = new.target.name;
     this.httpStatus = detail.httpStatus;
     this.code = detail.code;
     this.trackingId = detail.trackingId;
@@ -51,20 +52,10 @@ export class ApiError extends Error implements ApiErrorDetail {
 }
 
 /** The key was refused (401/403, Alma `UNAUTHORIZED`). The whole run stops. Exit 5. */
-export class AuthError extends ApiError {
-  constructor(detail: ApiErrorDetail) {
-    super(detail);
-    this.name = 'AuthError';
-  }
-}
+export class AuthError extends ApiError {}
 
 /** The institution's daily API threshold is used up. The run stops cleanly. Exit 4. */
-export class DailyLimitError extends ApiError {
-  constructor(detail: ApiErrorDetail) {
-    super(detail);
-    this.name = 'DailyLimitError';
-  }
-}
+export class DailyLimitError extends ApiError {}
 
 /**
  * The request may or may not have taken effect: the connection was lost after the request was
