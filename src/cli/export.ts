@@ -18,6 +18,7 @@ import { extname, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
+import { isSandboxRun } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
 import { shortHash } from './journals.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
@@ -57,6 +58,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     });
     const report = (invoices: LifecycleInvoice[], written: boolean, stopped?: string): LifecycleReport => ({
       target: 'alma',
+      sandbox: isSandboxRun(cfg),
       command: 'export',
       dry_run: cfg.dryRun,
       ...(stopped !== undefined ? { stopped } : {}),

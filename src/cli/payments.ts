@@ -9,6 +9,7 @@ import { shortHash } from './journals.js';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
+import { isSandboxRun } from './outputs.js';
 import { openInputFile, readEventBatches, type InputSource } from '../input/read.js';
 import { checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import type { Problem } from '../domain/problem.js';
@@ -86,6 +87,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   const { emitLifecycleReport } = await import('./lifecycle.js');
   const report = (invoices: LifecycleInvoice[], requests: number, dryRun: boolean, stopped?: string): LifecycleReport => ({
     target: 'alma',
+    sandbox: isSandboxRun(cfg),
     command: 'payments',
     dry_run: dryRun,
     ...(stopped !== undefined ? { stopped } : {}),

@@ -12,6 +12,7 @@
  * applies to them). Rows are the sheet's own row numbers, and the source is `file:sheet`, so a
  * problem reads `book.xlsx:Invoices!12` — the cell a person finds in Excel.
  */
+import { formatLimit, MAX_CELL_CHARS } from './limits.js';
 import type { Readable } from 'node:stream';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
@@ -33,8 +34,6 @@ export interface WorkbookOptions {
 /** The provenance name of a sheet: `book.xlsx:Invoices` (a row's place then reads `book.xlsx:Invoices!12`, record.ts `placeOf`). */
 export const sheetSource = (file: string, sheet: string): string => `${file}:${sheet}`;
 
-/** Longest text read from one cell (characters): the CSV reader's record guard, per cell. */
-const MAX_CELL_CHARS = 1_000_000;
 
 /** Rows handed on per batch (the CSV reader yields a chunk's worth at a time too). */
 const BATCH_ROWS = 500;
@@ -294,7 +293,7 @@ export class WorkbookReader {
     if (value === null || value === undefined) return undefined;
     if (typeof value === 'string') {
       if (value.length > MAX_CELL_CHARS) {
-        return fail('cell_too_long', `the cell in column ${col} holds ${value.length} characters, more than ${MAX_CELL_CHARS}; it is not read`);
+        return fail('cell_too_long', `the cell holds ${formatLimit(value.length)} characters, more than the ${formatLimit(MAX_CELL_CHARS)} a cell may hold; it is not read`);
       }
       return { text: value, native: false };
     }

@@ -7,7 +7,7 @@ import type { Problem, Provenance } from '../domain/problem.js';
 import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
 import { columnWidths } from './fit.js';
-import { renderProblems, safe, type Style } from './human.js';
+import { renderProblems, safe, targetName, type Style } from './human.js';
 
 /**
  * `paid`, `rejected`: this run confirmed it; `marked`: handed over (`export --mark-in-erp`);
@@ -43,6 +43,8 @@ export interface LifecycleSummary {
 
 export interface LifecycleReport {
   target: string;
+  /** Into the embedded sandbox, as a load's report says (the summary names it so). */
+  sandbox?: boolean | undefined;
   command: 'payments' | 'export';
   dry_run: boolean;
   stopped?: string | undefined;
@@ -101,7 +103,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   const parts = (['paid', 'rejected', 'marked', 'exported', 'already_done', 'failed', 'invalid', 'planned'] as const)
     .filter((k) => s[k] > 0)
     .map((k) => `${s[k]} ${k === 'marked' ? 'marked' : LABEL[k].toLowerCase()}`);
-  const tail = report.dry_run ? 'Dry run: nothing was sent.' : `${s.requests} requests to ${report.target}.`;
+  const tail = report.dry_run ? 'Dry run: nothing was sent.' : `${s.requests} requests to ${targetName(report)}.`;
   const file = report.output !== undefined ? ` Written to ${report.output}.` : '';
   out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.${file} ${tail}`);
   if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; re-run the same command to finish`));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { openInputFile, readRecords, type InputEvent } from '../../src/input/read.js';
 import { isDateFormat, numberText } from '../../src/input/xlsx.js';
 import { placeOf } from '../../src/input/record.js';
+import { formatLimit, MAX_CELL_CHARS } from '../../src/input/limits.js';
 import type { MappingProfile } from '../../src/input/mapping/profile.js';
 import { profileOf } from '../mapping/helpers.js';
 import { writeWorkbook, type SheetInput } from '../helpers/workbook.js';
@@ -108,6 +109,15 @@ describe('xlsx cells by type', () => {
       ['line_note', 'cell_error'],
       ['price', 'formula_no_value'],
     ]);
+  });
+
+  it('a cell longer than the input limit (src/input/limits.ts, as for CSV and JSON) is a problem on its row', async () => {
+    const r = await readBook([{ name: 'B', rows: [['invoice_number', 'vendor', 'line_note'], ['G-1', 'V', 'x'.repeat(MAX_CELL_CHARS + 1)], ['G-2', 'V', 'x'.repeat(MAX_CELL_CHARS)]] }]);
+    expect(r.records[0]!.fields.line_note).toBeUndefined();
+    expect(r.records[0]!.problems!.map((p) => [p.column, p.code, p.message])).toEqual([
+      ['line_note', 'cell_too_long', `the cell holds ${formatLimit(MAX_CELL_CHARS + 1)} characters, more than the ${formatLimit(MAX_CELL_CHARS)} a cell may hold; it is not read`],
+    ]);
+    expect(r.records[1]!.fields.line_note).toHaveLength(MAX_CELL_CHARS);
   });
 
   it('the first sheet by default; --sheet picks another; a missing sheet names the ones there are', async () => {
