@@ -3,7 +3,8 @@
  * a user runs it: what the terminal says, the counts, the exit code.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/cli.js';
@@ -108,5 +109,25 @@ describe('export and payments into the embedded sandbox', () => {
     expect(JSON.parse(pay.stdout)).toMatchObject({ target: 'alma', sandbox: true, command: 'payments' });
     const payHuman = await runCli(['payments', '--sandbox', 'fixtures/round-trip/payments.csv'], { env: e });
     expect(payHuman.stdout.trimEnd().split('\n').pop()).toMatch(/ \d+ requests? to the alma sandbox\.$/);
+  });
+});
+
+describe('npm install -g . on a fresh clone (prepare without TypeScript)', () => {
+  it('says to run npm ci first when dist/ is not built, uses a built dist/ as it is', () => {
+    // A folder like a fresh clone after `npm install -g .` installed only the runtime dependencies.
+    const clone = join(dir, 'clone');
+    mkdirSync(join(clone, 'scripts'), { recursive: true });
+    copyFileSync(join(ROOT, 'scripts/prepare.mjs'), join(clone, 'scripts/prepare.mjs'));
+    writeFileSync(join(clone, 'package.json'), JSON.stringify({ name: 'invoice-load', type: 'module' }));
+    const run = () => spawnSync(process.execPath, [join(clone, 'scripts/prepare.mjs')], { encoding: 'utf8' });
+    const bare = run();
+    expect(bare.status).toBe(1);
+    expect(bare.stderr).toContain('Run `npm ci` in this folder first (it installs TypeScript and builds dist/), then `npm install -g .` again.');
+    expect(bare.stderr).not.toContain('tsc: not found');
+    mkdirSync(join(clone, 'dist', 'cli'), { recursive: true });
+    writeFileSync(join(clone, 'dist', 'cli', 'bin.js'), '');
+    const built = run();
+    expect(built.status, built.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.prepare).toBe('node scripts/prepare.mjs');
   });
 });
