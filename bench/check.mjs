@@ -2,11 +2,14 @@
  * CI's performance regression check (.ci/run), two ratios measured in one run, never a time (CI
  * machines differ and are shared):
  *
- * 1. Loading far from Alma: 100 invoices × 3 lines by the CLI (defaults apart from `--rate 50`)
- *    into a sandbox answering in 600 ms with a 50/s threshold, as a share of the physical ideal
- *    (bench/cell.mjs). At least 0.45: six invoices in flight, as before they sized themselves,
- *    gave about 0.25 (6 ÷ 0.6 s = 10 requests/s of 50); a 2-core machine at load average 15 gave 0.58.
- *    About 15 s.
+ * 1. Loading far from Alma: 200 invoices × 3 lines by the CLI (defaults apart from `--rate 50`)
+ *    into a sandbox (in its own process) answering in 600 ms with a 50/s threshold, as a share of
+ *    the physical ideal (bench/cell.mjs). At least 0.35: six invoices in flight, as before they
+ *    sized themselves, cannot pass 6 ÷ 0.6 s = 10 requests/s of 50 (about 0.2 of the ideal);
+ *    a 2-core machine at load average 13 gave 0.56 (2026-12-03), with 100 invoices about 0.5 —
+ *    the fixed seconds (Node's start-up under load, the checks before sending, the canary's
+ *    read-back before the second invoice) weigh twice as much in a run half as long, so the
+ *    cell has 200. About 35 s.
  * 2. The dry run of a seeded 200,000-row CSV against
  * a bare csv-parse pass over the same file, interleaved over three rounds. The bound sits
  * well above what the dry run takes today (×1.4–2.1 per round at this size on 2026-11-21,
@@ -14,7 +17,7 @@
  * catches a real regression — the ×5–8 of the first version, or most of the day's gains
  * lost — without failing on a noisy neighbour. About 15 s on 2 cores.
  *
- *   node bench/check.mjs [--max-ratio 3] [--rows 200000] [--min-share 0.45]
+ *   node bench/check.mjs [--max-ratio 3] [--rows 200000] [--min-share 0.35]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +30,7 @@ import { loadCell } from './cell.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { 'max-ratio': { type: 'string', default: '3' }, rows: { type: 'string', default: '200000' }, 'min-share': { type: 'string', default: '0.45' } },
+  options: { 'max-ratio': { type: 'string', default: '3' }, rows: { type: 'string', default: '200000' }, 'min-share': { type: 'string', default: '0.35' } },
 });
 const maxRatio = Number(values['max-ratio']);
 const dir = mkdtempSync(join(tmpdir(), 'invoice-load-check-'));
@@ -45,7 +48,7 @@ async function time(argv) {
 
 try {
   const minShare = Number(values['min-share']);
-  const cell = await loadCell({ id: '600x50', row: 'check', latencyMs: 600, threshold: 50, rate: 50, lines: 3 }, { tmp: dir, invoices: 100 });
+  const cell = await loadCell({ id: '600x50', row: 'check', latencyMs: 600, threshold: 50, rate: 50, lines: 3 }, { tmp: dir, invoices: 200 });
   process.stdout.write(
     `load at 600 ms, 50/s: ${cell.seconds} s, ideal ${cell.idealSeconds} s: ${(cell.ofIdeal * 100).toFixed(1)} % (at least ${minShare * 100} %), ` +
       `${cell.extraPerInvoice} extra requests an invoice, ${cell.throttled} × 429\n`,

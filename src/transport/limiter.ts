@@ -92,6 +92,9 @@ export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+/** Windows without a 429 after which a widened margin halves. */
+const MARGIN_QUIET = 10;
+
 export class RateLimiter implements Limiter {
   readonly maxRate: number;
   #rate: number;
@@ -104,6 +107,9 @@ export class RateLimiter implements Limiter {
   readonly #slowStep: number;
   readonly #windowMs: number;
   #marginMs: number;
+  readonly #baseMarginMs: number;
+  /** When the margin last changed: it halves back toward its base after a quiet spell. */
+  #marginSetAt = -Infinity;
   /** Start times of the requests of the last few windows, oldest first. */
   #starts: number[] = [];
   #firstStart: number | undefined;
@@ -137,10 +143,16 @@ export class RateLimiter implements Limiter {
     this.#slowStep = opts.slowStep ?? 0.0015;
     this.#windowMs = opts.windowMs ?? 1000;
     this.#marginMs = opts.marginMs ?? 10;
+    this.#baseMarginMs = this.#marginMs;
     this.#now = opts.now ?? (() => performance.now());
     this.#sleep = opts.sleep ?? defaultSleep;
     this.#onEvent = opts.onEvent;
     this.#lastChangeAt = this.#now();
+  }
+
+  /** The room left between windows now (ms): widened by 429s at the full rate, narrowed after quiet. */
+  get marginMs(): number {
+    return this.#marginMs;
   }
 
   /** Current requests-per-second limit. */
@@ -193,8 +205,15 @@ export class RateLimiter implements Limiter {
     this.#accepted.push(startedAt);
     trim(this.#accepted, startedAt - 3 * this.#windowMs);
     this.#successes++;
-    if (this.#rate >= this.maxRate) return;
     const now = this.#now();
+    // A margin widened by a 429 at the full rate (arrivals bunched by a busy spell) costs up to
+    // a tenth of the rate for the rest of the run: after MARGIN_QUIET windows without a 429 it
+    // halves, back toward its base, each such spell.
+    if (this.#marginMs > this.#baseMarginMs && now - Math.max(this.#marginSetAt, this.#lastCutAt) >= MARGIN_QUIET * this.#windowMs) {
+      this.#marginMs = Math.max(this.#baseMarginMs, this.#marginMs / 2);
+      this.#marginSetAt = now;
+    }
+    if (this.#rate >= this.maxRate) return;
     // Probe once per window, and only when about a window's worth of requests went through
     // at the current rate: a rate that is not being used proves nothing.
     const needed = Math.max(1, Math.floor((this.#rate * this.#windowMs) / 1000));
@@ -239,6 +258,7 @@ export class RateLimiter implements Limiter {
         // between windows instead of slowing down for the rest of the run.
         this.#ceiling = this.#rate;
         this.#marginMs = Math.min(Math.max(1, this.#marginMs * 2), this.#windowMs / 10);
+        this.#marginSetAt = now;
         this.#setRate(this.#rate, now, '');
         this.#onEvent?.({ type: 'throttle', rate: Math.round(this.#rate * 100) / 100, reason: 'throttled by the API (429) at the full rate: more room between windows' });
       } else if (saturated && took > 0) {

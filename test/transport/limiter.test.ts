@@ -145,6 +145,19 @@ describe('RateLimiter reading a 429', () => {
     expect(events).toEqual([{ type: 'throttle', rate: 10, reason: 'throttled by the API (429) at the full rate: more room between windows' }]);
   });
 
+  it('a widened margin halves back to its base after ten quiet windows each', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    // Two 429s at the full rate, two windows apart: 10 → 20 → 40 ms.
+    await drive(limiter, clock, 60, (i) => i === 25 || i === 50);
+    expect(limiter.marginMs).toBe(40);
+    // (drive lets the clock run to 60 s.) Quiet since ~5 s: the first success halves it, and
+    // 5 s of successes do not halve it again; 30 s more bring it back to 10, and no lower.
+    await drive(limiter, clock, 50, () => false);
+    expect(limiter.marginMs).toBe(20);
+    await drive(limiter, clock, 300, () => false);
+    expect(limiter.marginMs).toBe(10);
+  });
+
   it('a 429 when fewer than the rate were taken goes straight to just under what was taken', async () => {
     const { clock, limiter } = setup({ rate: 25 });
     // The API takes 10 a second: the 11th request of the first second is refused.
