@@ -43,14 +43,24 @@ export function batchId(entries: readonly PlanEntry[]): string {
   const valid = entries.filter((e) => e.invoice !== undefined).sort((a, b) => cmp(keyString(a.key), keyString(b.key)));
   for (const e of valid) {
     // Provenance is left out on purpose: the same invoices from a renamed file are the same batch.
+    // So is row order: lines by number and each line's funds by content, so a reordered file
+    // (rows sorted another way by a spreadsheet) is the same batch and resumes from its journal.
     const { rows: _rows, ...invoice } = e.invoice!;
-    hash.update(stringifyJson({ ...invoice, lines: invoice.lines.map(({ rows: _r, ...l }) => ({ ...l, funds: l.funds.map(({ source: _s, ...f }) => f) })) }));
+    const lines = invoice.lines
+      .map(({ rows: _r, ...l }) => {
+        const funds = l.funds.map(({ source: _s, ...f }) => ({ f, text: stringifyJson(f) })).sort((a, b) => cmp(a.text, b.text));
+        return { ...l, funds: funds.map((x) => x.f) };
+      })
+      .sort((a, b) => cmpNumber(a.number, b.number));
+    hash.update(stringifyJson({ ...invoice, lines }));
     hash.update('\n');
   }
   return hash.digest('hex').slice(0, 24);
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Line numbers as numbers where they are (2 before 10), else as text. */
+const cmpNumber = (a: string, b: string): number => (/^\d+$/.test(a) && /^\d+$/.test(b) ? Number(a) - Number(b) || cmp(a, b) : cmp(a, b));
 
 export const validInvoices = (plan: Plan): Invoice[] =>
   plan.entries.flatMap((e) => (e.invoice !== undefined ? [e.invoice] : []));

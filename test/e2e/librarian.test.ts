@@ -131,3 +131,20 @@ describe('npm install -g . on a fresh clone (prepare without TypeScript)', () =>
     expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.prepare).toBe('node scripts/prepare.mjs');
   });
 });
+
+describe('a reordered file is the same batch', () => {
+  it('rows in reverse order (lines and fund splits too) give the same batch id, so a re-run resumes from the journal', async () => {
+    const { readBatch } = await import('../../src/cli/batch.js');
+    const [header, ...rows] = sample().trimEnd().split('\n');
+    const reversed = join(dir, 'reversed.csv');
+    writeFileSync(reversed, [header, ...rows.reverse()].join('\n') + '\n');
+    const opts = { encoding: 'utf-8' as const, stdin: process.stdin };
+    const [a, b] = await Promise.all([readBatch([join(ROOT, 'fixtures/sample-batch.csv')], opts), readBatch([reversed], opts)]);
+    expect(b.entries.map((e) => e.key.number)).not.toEqual(a.entries.map((e) => e.key.number));
+    expect(b.batchId).toBe(a.batchId);
+    // A changed amount is another batch.
+    const changed = join(dir, 'changed.csv');
+    writeFileSync(changed, sample().replace('189.95', '189.96').replace('265.45', '265.46'));
+    expect((await readBatch([changed], opts)).batchId).not.toBe(a.batchId);
+  });
+});
