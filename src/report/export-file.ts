@@ -40,39 +40,57 @@ const code = (v: JsonValue | undefined): string => (isJsonObject(v) ? text(v['va
 /** Alma writes dates with a zone (`2025-04-02Z`): the canonical layout has none. */
 const day = (v: JsonValue | undefined): string => text(v).replace(/Z$/, '');
 
+type Column = (typeof EXPORT_COLUMNS)[number];
+type Read = (v: JsonValue | undefined) => string;
+/** Where each exported column comes from in Alma's JSON, and how its value is read. */
+const INVOICE_FIELDS: ReadonlyArray<readonly [Column, string, Read]> = [
+  ['invoice_id', 'id', text],
+  ['invoice_number', 'number', text],
+  ['invoice_date', 'invoice_date', day],
+  ['invoice_due_date', 'invoice_due_date', day],
+  ['vendor', 'vendor', code],
+  ['vendor_account', 'vendor_account', text],
+  ['total_amount', 'total_amount', text],
+  ['currency', 'currency', code],
+  ['payment_method', 'payment_method', code],
+  ['reference_number', 'reference_number', text],
+  ['owner', 'owner', code],
+];
+const LINE_FIELDS: ReadonlyArray<readonly [Column, string, Read]> = [
+  ['line_id', 'id', text],
+  ['line_number', 'number', text],
+  ['line_type', 'type', code],
+  ['po_line', 'po_line', text],
+  ['price', 'price', text],
+  ['quantity', 'quantity', text],
+  ['line_note', 'note', text],
+];
+const FUND_FIELDS: ReadonlyArray<readonly [Column, string, Read]> = [
+  ['fund_code', 'fund_code', code],
+  ['fund_percent', 'percent', text],
+  ['fund_amount', 'amount', text],
+];
+
+type Part = Partial<ExportRow>;
+const pick = (source: Obj, fields: ReadonlyArray<readonly [Column, string, Read]>): Part =>
+  Object.fromEntries(fields.map(([column, key, read]) => [column, read(source[key])]));
+const blank = (fields: ReadonlyArray<readonly [Column, string, Read]>): Part => Object.fromEntries(fields.map(([column]) => [column, '']));
+const EMPTY_LINE: Part = { ...blank(LINE_FIELDS), ...blank(FUND_FIELDS) };
+const EMPTY_FUND: Part = blank(FUND_FIELDS);
+
 export function exportRows(invoices: readonly JsonValue[]): ExportRow[] {
   const rows: ExportRow[] = [];
+  const row = (...parts: Part[]): number => rows.push(Object.assign({}, ...parts) as ExportRow);
   for (const raw of invoices) {
     const inv = obj(raw);
-    const head = {
-      invoice_id: text(inv['id']),
-      invoice_number: text(inv['number']),
-      invoice_date: day(inv['invoice_date']),
-      invoice_due_date: day(inv['invoice_due_date']),
-      vendor: code(inv['vendor']),
-      vendor_account: text(inv['vendor_account']),
-      total_amount: text(inv['total_amount']),
-      currency: code(inv['currency']),
-      payment_method: code(inv['payment_method']),
-      reference_number: text(inv['reference_number']),
-      owner: code(inv['owner']),
-    };
-    const empty = { line_id: '', line_number: '', line_type: '', po_line: '', price: '', quantity: '', line_note: '', fund_code: '', fund_percent: '', fund_amount: '' };
-    const lines = list(obj(inv['invoice_lines'])['invoice_line']);
-    if (lines.length === 0) rows.push({ ...head, ...empty });
-    for (const l of lines.map(obj)) {
-      const line = {
-        line_id: text(l['id']),
-        line_number: text(l['number']),
-        line_type: code(l['type']),
-        po_line: text(l['po_line']),
-        price: text(l['price']),
-        quantity: text(l['quantity']),
-        line_note: text(l['note']),
-      };
+    const head = pick(inv, INVOICE_FIELDS);
+    const lines = list(obj(inv['invoice_lines'])['invoice_line']).map(obj);
+    if (lines.length === 0) row(head, EMPTY_LINE);
+    for (const l of lines) {
+      const line = pick(l, LINE_FIELDS);
       const funds = list(l['fund_distribution']).map(obj);
-      if (funds.length === 0) rows.push({ ...head, ...empty, ...line });
-      for (const f of funds) rows.push({ ...head, ...line, fund_code: code(f['fund_code']), fund_percent: text(f['percent']), fund_amount: text(f['amount']) });
+      if (funds.length === 0) row(head, line, EMPTY_FUND);
+      for (const f of funds) row(head, line, pick(f, FUND_FIELDS));
     }
   }
   return rows;
