@@ -96,7 +96,7 @@ describe.skipIf(CHROMIUM === undefined)('the HTML report in headless Chromium', 
     expect(dom).toContain('data-alert="NOT_LINKED_LINES"');
     expect(dom).toContain('Some invoice lines are not linked to a PO line');
     expect(dom).toMatch(/<td class="sev-error">error<\/td><td>invoice_date "2025-02-30" is not a real date/);
-    expect(dom).toMatch(/id="summary">8 invoices, 14 lines: 6 loaded, 1 in review, 1 invalid \(1 error/);
+    expect(dom).toMatch(/id="summary">8 invoices, 15 lines: 6 loaded, 1 in review, 1 invalid \(1 error/);
   });
 
   it('the screenshot is the page, not a blank: right size, many colours, the status badges visible', () => {
