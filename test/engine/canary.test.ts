@@ -6,13 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInvoices, type EngineOptions } from '../../src/engine/engine.js';
-import { Journal } from '../../src/engine/journal.js';
-import type { EngineEvent } from '../../src/engine/events.js';
+import type { EngineOptions } from '../../src/engine/engine.js';
 import type { Invoice } from '../../src/domain/model.js';
 import type { FieldDifference, Target } from '../../src/targets/target.js';
 import { ApiError } from '../../src/shared/errors.js';
 import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
+import { runEngine } from '../helpers/engine-run.js';
 
 let dir: string;
 beforeEach(() => {
@@ -31,26 +30,7 @@ function withReadBack(alma: FakeAlma, diffs: (number: string) => FieldDifference
   return t;
 }
 
-async function run(target: Target, invoices: Invoice[], opts: Partial<EngineOptions> = {}) {
-  const journal = Journal.open({ path: join(dir, 'j.jsonl'), target: 'alma', endpoint: 'fake://alma', batch: 'b1', sync: false });
-  const events: EngineEvent[] = [];
-  try {
-    const outcome = await runInvoices(invoices, {
-      target,
-      journal,
-      concurrency: 8,
-      emit: (e) => events.push(e),
-      sleep: async () => undefined,
-      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
-      maxWriteAttempts: 3,
-      settle: { fixedMs: 0, floorMs: 0, ceilingMs: 0 },
-      ...opts,
-    });
-    return { outcome, events };
-  } finally {
-    journal.close();
-  }
-}
+const run = (target: Target, invoices: Invoice[], opts: Partial<EngineOptions> = {}) => runEngine(target, invoices, join(dir, 'j.jsonl'), { concurrency: 8, ...opts });
 
 const batch = (n = 4): Invoice[] => Array.from({ length: n }, (_, i) => makeInvoice('ACME', `INV-${i + 1}`, 2));
 const NOTE: FieldDifference = { field: 'note', sent: '"spring"', stored: 'nothing' };

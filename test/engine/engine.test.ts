@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInvoices, type EngineOptions } from '../../src/engine/engine.js';
-import { Journal } from '../../src/engine/journal.js';
-import type { EngineEvent } from '../../src/engine/events.js';
 import type { Invoice } from '../../src/domain/model.js';
 import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
+import { journalAt, runEngine } from '../helpers/engine-run.js';
 
 let dir: string;
 beforeEach(() => {
@@ -14,29 +13,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const journalAt = (path: string): Journal => Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b1', sync: false });
-
-async function run(alma: FakeAlma, invoices: Invoice[], opts: Partial<EngineOptions> & { path?: string } = {}) {
-  const journal = journalAt(opts.path ?? join(dir, 'j.jsonl'));
-  const events: EngineEvent[] = [];
-  try {
-    const outcome = await runInvoices(invoices, {
-      target: alma.target(),
-      journal,
-      concurrency: 1,
-      emit: (e) => events.push(e),
-      sleep: async () => undefined,
-      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
-      maxWriteAttempts: 3,
-      // One look-up settles an unknown outcome here; test/engine/settle.test.ts covers the window.
-      settle: { fixedMs: 0, floorMs: 0, ceilingMs: 0 },
-      ...opts,
-    });
-    return { outcome, events };
-  } finally {
-    journal.close();
-  }
-}
+const run = (alma: FakeAlma, invoices: Invoice[], opts: Partial<EngineOptions> & { path?: string } = {}) =>
+  runEngine(alma.target(), invoices, opts.path ?? join(dir, 'j.jsonl'), opts);
 
 /** The exactly-once invariant: each invoice once, each of its lines once, processed once. */
 function expectExactlyOnce(alma: FakeAlma, invoices: Invoice[]): void {
