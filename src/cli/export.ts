@@ -1,6 +1,6 @@
 /**
  * `invoice-load export [--status S] [--mark-in-erp] -o <file>`: the hand-over to the finance
- * system (BLOG-ERP, docs/alma.md "After the load"): the invoices in a workflow status (default
+ * system (BLOG-ERP, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments): the invoices in a workflow status (default
  * `Waiting to be Sent`, "Ready to be Paid" in the UI) written to a CSV or JSON file, one row per
  * line and fund distribution; then, with `--mark-in-erp`, each marked `op=mark_in_erp`.
  *

@@ -1,6 +1,6 @@
 /**
  * `invoice-load payments <files...>`: the finance system's answers loaded back into Alma —
- * `op=paid` with the voucher, `op=rejected` with the reason (docs/alma.md "After the load").
+ * `op=paid` with the voucher, `op=rejected` with the reason (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
  * Read (the same input layer as a batch: CSV, JSON, JSON Lines, Excel) → check every row
  * (domain/payments.ts) → plan → (dry run: stop; `--online`: find each invoice, read-only) →
  * each invoice read, then changed once (engine/operations.ts) → report, exit code as a load's.
@@ -46,7 +46,7 @@ async function locate(erp: AlmaErp, req: PaymentRequest): Promise<InvoiceState |
   const found = await erp.find({ vendor: req.vendor ?? '', number: req.invoiceNumber ?? '' });
   if (found.length === 0) return missing(`Alma holds no invoice ${req.invoiceNumber ?? ''} from ${req.vendor ?? ''}`);
   if (found.length > 1) {
-    // "If multiple matches are found, an error is reported" (FIN-IMPORT, docs/alma.md "After the load").
+    // "If multiple matches are found, an error is reported" (FIN-IMPORT, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
     return { step: 'lookup', http_status: 0, code: 'AMBIGUOUS', message: `Alma holds ${found.length} invoices ${req.invoiceNumber ?? ''} from ${req.vendor ?? ''} (ids ${found.map((f) => f.id).join(', ')}); give invoice_id` };
   }
   return found[0]!;

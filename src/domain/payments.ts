@@ -133,7 +133,7 @@ function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): Pa
     }
   }
   if (status === 'paid') {
-    // The payment GIST-ERP sends (docs/alma.md "After the load"): number, date and amount.
+    // The payment GIST-ERP sends (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments): number, date and amount.
     if (f.voucher_number === undefined) err('voucher_number', 'missing_value', 'voucher_number is required for a paid invoice');
     if (f.voucher_date === undefined) err('voucher_date', 'missing_value', 'voucher_date is required for a paid invoice');
     if (f.voucher_amount === undefined) err('voucher_amount', 'missing_value', 'voucher_amount is required for a paid invoice');

@@ -1,6 +1,6 @@
 /**
  * What Alma accepts and can store, checked per value in the dry run (pure; table-tested in
- * test/domain/values.test.ts). docs/alma.md "Values Alma can store" gives the reasons and
+ * test/domain/values.test.ts). docs/alma.md#values-alma-can-store gives the reasons and
  * sources; README "What is checked before anything is sent" states the policy for users.
  */
 import { CellError, quote } from './cells.js';
@@ -82,7 +82,7 @@ export function lineNumberError(text: string): CellError | undefined {
 
 /**
  * XSD-LINE types a line's `quantity` as `int`, and XML Schema's `int` stops at 2,147,483,647
- * (docs/alma.md "Values Alma can store"): a larger quantity cannot be stored.
+ * (docs/alma.md#values-alma-can-store): a larger quantity cannot be stored.
  */
 export const MAX_QUANTITY = 2_147_483_647;
 

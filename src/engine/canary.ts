@@ -2,7 +2,7 @@
  * The canary: the first invoice a run writes is read back in full once its lines are added, and
  * before any other invoice is created or given lines. What Alma stored is compared with what was
  * sent (targets/alma/compare.ts); a difference stops the run, so a field Alma silently ignores (a
- * note under a key it does not know, docs/alma.md "How a list is named") is lost on one invoice,
+ * note under a key it does not know, docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts) is lost on one invoice,
  * not on five hundred. Once the canary holds, the others go at full speed.
  *
  * Which invoice: the first to reach its first data write in this run (a create, or a line of an

@@ -9,7 +9,7 @@
  *   a status that does not accept it fails with the reason, and nothing is sent for either;
  * - a request whose outcome is unknown is followed by a read, and sent again only when the read
  *   shows it did not take effect (Alma applies these operations before it answers; a read by id
- *   is not stale: docs/alma.md "After the load").
+ *   is not stale: docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';

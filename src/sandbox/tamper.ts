@@ -2,7 +2,7 @@
  * The sandbox's way to store an invoice differently from what was sent — a field dropped or
  * altered on write — so the loader's canary (the first invoice read back and compared,
  * engine/canary.ts) is tested end to end. Real Alma ignores keys it does not know
- * (docs/alma.md "How a list is named"): dropping the note is what a wrong list key would do.
+ * (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts): dropping the note is what a wrong list key would do.
  *
  * A name is a key of the invoice body (`note` stands for both `note` and `notes`, the two names
  * Alma's list may go by) or of a line body as `line.<key>` (`line.price`, `line.fund_distribution`).

@@ -9,7 +9,7 @@
  *   docs/alma.md#values-alma-can-store), never as JavaScript numbers;
  * - dates by their `YYYY-MM-DD` (Alma adds a `Z`);
  * - codes by their `value` (answers wrap them `{value, desc}`);
- * - the invoice note under `notes` or `note` (docs/alma.md "How a list is named"), by its text;
+ * - the invoice note under `notes` or `note` (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts), by its text;
  * - lines matched by their number; fund distributions by fund code, on the share that was sent
  *   (answers carry both percent and amount).
  * A field Alma does not show at all counts as a difference: Alma ignores keys it does not know,

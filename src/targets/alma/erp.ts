@@ -1,5 +1,5 @@
 /**
- * After the load (docs/alma.md "After the load"): the invoices waiting for the finance system,
+ * After the load (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments): the invoices waiting for the finance system,
  * the hand-over (`op=mark_in_erp`), and the finance system's answer (`op=paid`, `op=rejected`).
  * The same HTTP client, limiter and retries as the load; every write is a POST on the invoice.
  */
@@ -13,7 +13,7 @@ import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { codeOf, items } from './remote.js';
 
-/** Workflow status codes (docs/alma.md "Processing and workflow statuses"). */
+/** Workflow status codes (docs/alma.md#processing-and-workflow-statuses). */
 export const WAITING_TO_BE_SENT = 'Waiting to be Sent';
 export const WAITING_FOR_PAYMENT = 'Ready to be Paid';
 export const CLOSED = 'CLOSED';
@@ -97,7 +97,7 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
     async find(key) {
       const matches = await lookup.find(key, { fresh: true });
       const out: InvoiceState[] = [];
-      // The listing's copy may lag a write (docs/alma.md "Look-ups and how fresh they are"): read each by id.
+      // The listing's copy may lag a write (docs/alma.md#look-ups-and-how-fresh-they-are): read each by id.
       for (const m of matches) {
         const s = await erp.read(m.id);
         if (s !== undefined) out.push(s);
@@ -125,7 +125,7 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
         },
       }),
     // The reason as the invoice's note; without one Alma answers 60268 (OAS). The list's key is
-    // the one the load sends notes with (docs/alma.md "How a list is named").
+    // the one the load sends notes with (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts).
     rejected: (id, note) => op(id, 'rejected', { notes: [{ content: note }] }),
     requestCount: () => http.requests,
     close: () => http.close().catch(() => undefined),

@@ -33,7 +33,7 @@ export function invoicePayload(invoice: Invoice): AlmaBody {
     invoice_date: almaDate(h.date),
     invoice_due_date: almaDate(h.dueDate),
     vendor: wrap(h.vendor),
-    // A plain string, not wrapped (rest_invoice.xsd; docs/alma.md sample 02 "vendor_account": "ACCOUNT1").
+    // A plain string, not wrapped (rest_invoice.xsd; sample 02 in docs/alma.md#sources "vendor_account": "ACCOUNT1").
     vendor_account: h.vendorAccount,
     total_amount: h.totalAmount,
     currency: wrap(h.currency),
@@ -54,7 +54,7 @@ export function invoicePayload(invoice: Invoice): AlmaBody {
       export_to_erp: h.payment.exportToErp,
     }),
     // `notes` is the XSD's list (seed 001); the inner field follows the Ex Libris doc sample
-    // (docs/alma.md sample 03: notes[].content). Sample 02 shows `note_text` instead: unverified which wins.
+    // (sample 03 in docs/alma.md#sources: notes[].content). Sample 02 shows `note_text` instead: unverified which wins.
     notes: h.note !== undefined && h.note !== '' ? [{ content: h.note }] : undefined,
   });
 }
@@ -143,7 +143,7 @@ function compact(obj: Record<string, AlmaBodyValue | undefined>): AlmaBody | und
 
 /**
  * The body of `POST /acq/invoices/{id}/attachments`: the file's name and its bytes in base64.
- * Inferred (docs/alma.md "After the load"): the OpenAPI file points to rest_attachment.xsd
+ * Inferred (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments): the OpenAPI file points to rest_attachment.xsd
  * without its fields; Ex Libris' blog "Using the Invoice Attachments API" reads `file_name` and
  * base64 `content` (with `expand=content`) back from the same object.
  */

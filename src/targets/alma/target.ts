@@ -80,7 +80,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     },
     finalize: (invoiceId: string) => target.processInvoice(invoiceId),
 
-    // Files after the lines, before processing (docs/alma.md "After the load").
+    // Files after the lines, before processing (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
     attachments: {
       files: (invoice: Invoice) => attachmentFiles(invoice, opts.cwd).map((f) => ({ name: f.name, path: f.path })),
       async find(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment | undefined> {
