@@ -1,6 +1,6 @@
 /**
  * Small building blocks of every target's invoice rules (src/targets/<name>/rules.ts) and of Alma's (`rules.ts`):
- * the findings list and the decimal-places check.
+ * the findings list, the decimal-places check and how a line is named in a message.
  * Same conventions: every problem names file, row, column, a stable code and a plain message;
  * a cell rejected while grouping is INVALID and is not reported again.
  */
@@ -8,7 +8,7 @@ import type { Decimal } from 'decimal.js';
 import type { InvoiceColumn } from './columns.js';
 import { quote } from './cells.js';
 import { minorUnits } from './currencies.js';
-import { valueOf, type DraftInvoice, type Field } from './draft.js';
+import { valueOf, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import { problem, type Problem, type Severity } from './problem.js';
 
 export class Findings {
@@ -48,3 +48,6 @@ export function tooManyDecimals(p: Findings, currency: string, places: number, c
   if (f === undefined || v === undefined || v.decimalPlaces() <= places) return;
   p.add(f.row, column, 'too_many_decimals', `${column} ${quote(f.text)} has ${v.decimalPlaces()} decimal places; ${currency} has ${places}`);
 }
+
+/** A line as messages name it: its number as the file gives it, or the number the grouper gave it. */
+export const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);

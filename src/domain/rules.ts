@@ -13,7 +13,7 @@ import { minorUnits } from './currencies.js';
 import { isInvalid, valueOf, type DraftFund, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import type { FundDistribution, Invoice, InvoiceLine } from './model.js';
 import { HUNDRED, ZERO, formatDecimal, roundMoney } from './money.js';
-import { Findings, tooManyDecimals } from './findings.js';
+import { Findings, lineName, tooManyDecimals } from './findings.js';
 import type { Problem } from './problem.js';
 
 /** Alma's default payment method ("Default is 'Accounting Department'", rest_invoice `payment_method`). */
@@ -121,7 +121,6 @@ function checkPayment(p: Findings): void {
 
 // --------------------------------------------------------------------------------- line rules
 
-const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);
 const firstRowOf = (line: DraftLine): number => line.rows[0] ?? 0;
 
 function checkLine(p: Findings, line: DraftLine): void {

@@ -13,10 +13,10 @@
  */
 import type { Decimal } from 'decimal.js';
 import { quote } from '../../domain/cells.js';
-import { isInvalid, valueOf, type DraftInvoice, type DraftLine } from '../../domain/draft.js';
+import { isInvalid, valueOf, type DraftInvoice } from '../../domain/draft.js';
 import { ZERO } from '../../domain/money.js';
 import type { Problem } from '../../domain/problem.js';
-import { checkDecimals, checkMandatory, Findings } from '../../domain/findings.js';
+import { checkDecimals, checkMandatory, Findings, lineName } from '../../domain/findings.js';
 import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
 
 /** The columns Alguna sends besides the common ones: the one-off invoice's account and period, its line items. */
@@ -25,8 +25,6 @@ export const ALGUNA_COLUMNS = columnUse(
   [...COMMON_COLUMNS, 'account_id', 'billing_period_start', 'billing_period_end', 'auto_issue', 'line_number', 'quantity', 'line_description', 'unit_price', 'product_id'],
   'they belong to the Alma or Exsited targets (Alguna line items take line_description, quantity, unit_price and product_id)',
 );
-
-const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);
 
 export function checkAlgunaInvoice(d: DraftInvoice): Problem[] {
   const p = new Findings(d);

@@ -13,11 +13,11 @@
  *   insurance − discount. FOLIO has no VAT fields, so VAT columns are not sent (a warning).
  */
 import { quote } from '../../domain/cells.js';
-import { isInvalid, valueOf, type DraftInvoice, type DraftLine } from '../../domain/draft.js';
+import { isInvalid, valueOf, type DraftInvoice } from '../../domain/draft.js';
 import { ZERO, formatDecimal } from '../../domain/money.js';
 import type { Problem } from '../../domain/problem.js';
 import { checkFunds, lineTotalOf } from '../../domain/rules.js';
-import { checkDecimals, checkMandatory, Findings } from '../../domain/findings.js';
+import { checkDecimals, checkMandatory, Findings, lineName } from '../../domain/findings.js';
 import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
 
 /** The columns FOLIO sends (payload.ts): the Alma layout's invoice, line and fund columns FOLIO has a field for, and line_description. */
@@ -31,8 +31,6 @@ export const FOLIO_COLUMNS = columnUse(
   ],
   'FOLIO has no field for them (no VAT, reporting codes or ERP flags on its invoices), or they belong to the Exsited or Alguna targets',
 );
-
-const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);
 
 export function checkFolioInvoice(d: DraftInvoice): Problem[] {
   const p = new Findings(d);
