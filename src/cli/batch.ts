@@ -6,8 +6,8 @@
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { openInputFile, readEventBatches, type Encoding, type InputSource } from '../input/read.js';
-import { InvoiceGrouper, InvoiceResumed, type InvoiceRules } from '../domain/group.js';
-import type { GroupedInvoice } from '../domain/model.js';
+import { InvoiceGrouper, InvoiceResumed, type InvoiceBuilder, type InvoiceRules } from '../domain/group.js';
+import type { GroupedInvoice, Invoice } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
@@ -40,10 +40,10 @@ export async function readBatch(files: readonly string[], opts: BatchOptions): P
  * streams that cannot be read twice are always read that way): `each` must not mind being
  * called again for the same invoices (it is pure in both callers).
  */
-export async function scanBatch<T>(
+export async function scanBatch<T, I = Invoice>(
   files: readonly string[],
-  opts: BatchOptions,
-  each: (invoice: GroupedInvoice) => T,
+  opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
+  each: (invoice: GroupedInvoice<I>) => T,
 ): Promise<{ entries: T[]; issues: Problem[] }> {
   // Open every file first, so a missing path fails at once (exit 2) before anything is read.
   const sources: InputSource[] = [];
@@ -69,14 +69,14 @@ const isRegularFile = (f: string): boolean => {
   }
 };
 
-async function scanSources<T>(
+async function scanSources<T, I>(
   sources: readonly InputSource[],
-  opts: BatchOptions,
-  each: (invoice: GroupedInvoice) => T,
+  opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
+  each: (invoice: GroupedInvoice<I>) => T,
   streaming: boolean,
 ): Promise<{ entries: T[]; issues: Problem[] }> {
   const entries: T[] = [];
-  const grouper = new InvoiceGrouper({ rules: opts.rules, onInvoice: streaming ? (g) => entries.push(each(g)) : undefined });
+  const grouper = new InvoiceGrouper<I>({ rules: opts.rules, build: opts.build, onInvoice: streaming ? (g) => entries.push(each(g)) : undefined });
   const issues: Problem[] = [];
   // A CSV header's columns, declared to the grouper at the file's first record (not at the
   // header, so a file without rows says nothing about its columns, as before): its records

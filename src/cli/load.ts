@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { readBatch, scanBatch } from './batch.js';
+import { outlineInvoice } from '../domain/rules.js';
 import { readMappingProfile } from './mapping-command.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { buildReport, dryRunReport, reportInvoice, type ReportDocument } from '../report/report.js';
@@ -72,7 +73,8 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
  * 100k invoices, and no batch id is computed (nothing is journaled). Same report as a plan gives.
  */
 async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfile | undefined, profile: TargetProfile): Promise<number> {
-  const batchOpts = { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet, onWait: waitNotice(cfg, term) };
+  // Only what the report shows is built of each valid invoice (its header and line numbers).
+  const batchOpts = { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet, onWait: waitNotice(cfg, term), build: outlineInvoice };
   const { entries, issues } = await scanBatch(cfg.files, batchOpts, (g) =>
     reportInvoice(g, undefined, true, profile.lineKeys, profile.invalidLines),
   );

@@ -48,7 +48,7 @@ import {
   type Spec,
 } from './column-specs.js';
 import { INVALID, type DraftFund, type DraftInvoice, type DraftLine, type Field } from './draft.js';
-import { keyString, type GroupedInvoice, type InvoiceKey } from './model.js';
+import { keyString, type GroupedInvoice, type Invoice, type InvoiceKey } from './model.js';
 import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
 import { keyError, lineNumberError } from './values.js';
@@ -59,8 +59,13 @@ import { keyError, lineNumberError } from './values.js';
  */
 export type InvoiceRules = (draft: DraftInvoice) => Problem[];
 
-export interface GrouperOptions {
+/** What a valid invoice's draft becomes: the `Invoice` (`buildInvoice`), or less (`outlineInvoice`). */
+export type InvoiceBuilder<I> = (draft: DraftInvoice, at: (row: number) => Provenance) => I;
+
+export interface GrouperOptions<I = Invoice> {
   rules?: InvoiceRules | undefined;
+  /** Default `buildInvoice`; a plain dry run, which only reports, passes `outlineInvoice`. */
+  build?: InvoiceBuilder<I> | undefined;
   /**
    * Streaming: each invoice is finished and handed here as soon as a row of another invoice
    * follows its rows, and its accumulator is dropped, so a sorted file holds one invoice at a
@@ -69,7 +74,7 @@ export interface GrouperOptions {
    * an invoice already handed on throw `InvoiceResumed`: read the batch again without this
    * option (the caller's job; `finish()` gives the same invoices in the same order).
    */
-  onInvoice?: ((invoice: GroupedInvoice) => void) | undefined;
+  onInvoice?: ((invoice: GroupedInvoice<I>) => void) | undefined;
 }
 
 /** Thrown by a streaming grouper (`onInvoice`) when rows return to an invoice already handed on. */
@@ -133,15 +138,16 @@ interface InvoiceAcc {
   otherFiles: Set<string> | undefined;
 }
 
-export interface GroupResult {
-  invoices: GroupedInvoice[];
+export interface GroupResult<I = Invoice> {
+  invoices: GroupedInvoice<I>[];
   /** Problems not tied to an invoice: rows that cannot be grouped, unknown columns. */
   issues: Problem[];
 }
 
-export class InvoiceGrouper {
+export class InvoiceGrouper<I = Invoice> {
   readonly #rules: InvoiceRules;
-  readonly #onInvoice: ((invoice: GroupedInvoice) => void) | undefined;
+  readonly #build: InvoiceBuilder<I>;
+  readonly #onInvoice: ((invoice: GroupedInvoice<I>) => void) | undefined;
   /** Streaming: the keys of the invoices handed on. */
   readonly #handedOn = new Set<string>();
   #order: Map<string, number> | undefined;
@@ -154,8 +160,10 @@ export class InvoiceGrouper {
   /** The invoice of the previous row: rows of an invoice are usually adjacent. */
   #last: InvoiceAcc | undefined;
 
-  constructor(opts: GrouperOptions = {}) {
+  constructor(opts: GrouperOptions<I> = {}) {
     this.#rules = opts.rules ?? checkInvoice;
+    // Without `build`, I is its default, Invoice.
+    this.#build = opts.build ?? (buildInvoice as unknown as InvoiceBuilder<I>);
     this.#onInvoice = opts.onInvoice;
   }
 
@@ -277,7 +285,7 @@ export class InvoiceGrouper {
    * Runs the invoice rules and returns the invoices in order of their first row, with the
    * file-level issues. Call once, after the last `add`.
    */
-  finish(): GroupResult {
+  finish(): GroupResult<I> {
     const invoices = [...this.invoices()];
     return { invoices, issues: this.issues() };
   }
@@ -287,12 +295,12 @@ export class InvoiceGrouper {
    * releasing its accumulator, so a consumer that does not keep them all (a dry-run summary)
    * holds one at a time. Iterate once, after the last `add`.
    */
-  *invoices(): Generator<GroupedInvoice, void, undefined> {
+  *invoices(): Generator<GroupedInvoice<I>, void, undefined> {
     const fileOrder = this.#fileOrder();
     this.#last = undefined;
     // Streaming, only the last invoice is still held here.
     for (const acc of this.#invoices.values()) {
-      const done = finishInvoice(acc, fileOrder, this.#rules);
+      const done = finishInvoice(acc, fileOrder, this.#rules, this.#build);
       // Its content is released at once; the map itself is emptied at the end, since deleting
       // 100k entries one by one from a map that size cost ~60 ms of cache misses (issue #5).
       release(acc);
@@ -331,7 +339,7 @@ export class InvoiceGrouper {
     this.#handedOn.add(keyString(last.key));
     this.#invoices.clear();
     this.#last = undefined;
-    const done = finishInvoice(last, this.#fileOrder(), this.#rules);
+    const done = finishInvoice(last, this.#fileOrder(), this.#rules, this.#build);
     release(last);
     this.#onInvoice!(done);
   }
@@ -638,7 +646,7 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
   return { key: acc.key, file: acc.file.name, rows: acc.rows, fields, lines, ...(attachments !== undefined ? { attachments } : {}) };
 }
 
-function finishInvoice(acc: InvoiceAcc, fileOrder: ReadonlyMap<string, number>, rules: InvoiceRules): GroupedInvoice {
+function finishInvoice<I>(acc: InvoiceAcc, fileOrder: ReadonlyMap<string, number>, rules: InvoiceRules, build: InvoiceBuilder<I>): GroupedInvoice<I> {
   const draft = toDraft(acc);
   // concat, not spreads: an array spread walks the iterator protocol, per invoice of the batch.
   const problems = sortProblems(acc.problems.concat(rules(draft)), fileOrder);
@@ -663,7 +671,7 @@ function finishInvoice(acc: InvoiceAcc, fileOrder: ReadonlyMap<string, number>, 
     const written = { lines: draft.lines.map((l) => l.number), total: f.total_amount?.text, currency: f.currency?.text };
     return { key: acc.key, rows, invoice: undefined, problems, written };
   }
-  return { key: acc.key, rows, invoice: buildInvoice(draft, at), problems };
+  return { key: acc.key, rows, invoice: build(draft, at), problems };
 }
 
 /** Sorts by file (in the order files were read), then row (file-level problems first); stable. */

@@ -148,13 +148,24 @@ export interface Invoice {
 }
 
 /**
+ * What a report line needs of a valid invoice: its key, its header and its line numbers. A plain
+ * dry run builds only this (rules.ts `outlineInvoice`), not the lines' typed fields, funds and
+ * rows that only a load sends. Every `Invoice` is one.
+ */
+export interface InvoiceOutline {
+  key: InvoiceKey;
+  header: InvoiceHeader;
+  lines: readonly { number: string }[];
+}
+
+/**
  * An invoice as grouping left it: `invoice` is present only when no error was found.
  * `problems` holds errors and warnings for its rows.
  */
-export interface GroupedInvoice {
+export interface GroupedInvoice<I = Invoice> {
   key: InvoiceKey;
   rows: Provenance[];
-  invoice?: Invoice | undefined;
+  invoice?: I | undefined;
   problems: Problem[];
   /** An invalid invoice as the file gives it, for the report: its line numbers, total and currency as written. */
   written?: WrittenInvoice | undefined;

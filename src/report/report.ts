@@ -3,7 +3,7 @@
  * results (taze's `--json` pattern): `--json` prints it, `--report` writes it, tests compare it.
  */
 import { basename } from 'node:path';
-import { keyString, type Invoice } from '../domain/model.js';
+import { keyString, type Invoice, type InvoiceOutline } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import type { InvoiceResult } from '../engine/result.js';
 import type { Provenance } from '../input/record.js';
@@ -126,7 +126,7 @@ export interface ReportInput {
 }
 
 /** Which child items of an invoice the report lists (a target profile's `lineKeys`, targets/definition.ts). */
-export type LineKeys = (invoice: Invoice) => string[];
+export type LineKeys = (invoice: InvoiceOutline) => string[];
 const lineNumbers: LineKeys = (inv) => inv.lines.map((l) => l.number);
 
 export function buildReport(input: ReportInput): ReportDocument {
@@ -189,7 +189,10 @@ function summarize(invoices: readonly ReportInvoice[], requests: number): Report
   return summary;
 }
 
-export function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefined, dryRun: boolean, lineKeys: LineKeys = lineNumbers, invalidLines = true): ReportInvoice {
+/** The entry of a plan, or of a plain dry run whose valid invoices are only outlined (`outlineInvoice`). */
+type ReportedEntry = Omit<PlanEntry, 'invoice'> & { invoice?: InvoiceOutline | undefined };
+
+export function reportInvoice(entry: ReportedEntry, result: InvoiceResult | undefined, dryRun: boolean, lineKeys: LineKeys = lineNumbers, invalidLines = true): ReportInvoice {
   const inv = entry.invoice;
   const vendor = entry.key.vendor;
   const number = entry.key.number;
@@ -236,7 +239,7 @@ export function reportInvoice(entry: PlanEntry, result: InvoiceResult | undefine
  * The invoice's files by name (as the target shows them), with ids where attached; nothing
  * for an invoice without files, so reports of batches without them are unchanged.
  */
-function attachmentList(inv: Invoice, attached?: { file: string; id: string }[]): { attachments?: ReportInvoice['attachments'] } {
+function attachmentList(inv: InvoiceOutline, attached?: { file: string; id: string }[]): { attachments?: ReportInvoice['attachments'] } {
   const refs = inv.header.attachments;
   if (refs === undefined || refs.length === 0) return {};
   const ids = new Map((attached ?? []).map((a) => [a.file, a.id]));

@@ -5,7 +5,7 @@
  * (client, embedded sandbox) is behind `open` and `serveSandbox`, which import it on demand, so a dry
  * run never loads HTTP, the engine or a sandbox.
  */
-import type { Invoice } from '../domain/model.js';
+import type { Invoice, InvoiceOutline } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import type { PreflightReport } from '../report/preflight.js';
 import type { SandboxOptions } from '../sandbox/types.js';
@@ -39,7 +39,7 @@ export interface TargetProfile {
   /** The invoice rules, plus checks that need the file system (an Exsited attachment must be readable). */
   rules(cwd: string): InvoiceRules;
   /** The keys the report lists under an invoice's `lines`: the target's child items. */
-  lineKeys(invoice: Invoice): string[];
+  lineKeys(invoice: InvoiceOutline): string[];
   /** False when those are not the file's lines (Exsited's note): the report then lists none for an invalid invoice. */
   invalidLines?: false;
   /** The bodies in the report's `payload` (`--json --show-payloads`). */

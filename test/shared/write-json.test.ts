@@ -58,6 +58,23 @@ describe('writeJson', () => {
     expect(parts.join('')).toBe(stringifyJson(doc, 2));
   });
 
+  // Batches are sized by the text of the last one (to stay below V8's large-object size): a mix of
+  // tiny and huge elements moves the size both ways and must not change a byte.
+  it('writes elements of very different sizes exactly, plain or not', () => {
+    const sizes = [1, 3, 200_000, 5, 40_000, 2, 2, 90_000, 7, 1, 1, 300, 120_000, 4];
+    const invoices = Array.from({ length: 2000 }, (_, i) => ({
+      number: `N-${i}`,
+      note: 'x'.repeat(sizes[i % sizes.length]! * (i % 3 === 0 ? 1 : 0) + (i % 17)),
+      rows: Array.from({ length: (i % 13) + 1 }, (_, r) => ({ file: 'a.csv', row: r })),
+    }));
+    const doc = { target: 'alma', invoices };
+    for (const plain of [true, false]) {
+      const parts: string[] = [];
+      writeJson(doc, 2, (t) => parts.push(t), { plain });
+      expect(parts.join('')).toBe(JSON.stringify(doc, null, 2));
+    }
+  });
+
   it('with plain: true writes the same text for values that are plain', () => {
     const plainLeaf = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined));
     const plainValue = fc.letrec((tie) => ({

@@ -35,7 +35,7 @@ export function purchaseInvoicePayload(inv: Invoice): { purchase_invoice: Record
 }
 
 /** The invoice has a note when the batch gives note text or a file to attach. */
-export const hasNote = (inv: Invoice): boolean =>
+export const hasNote = (inv: Pick<Invoice, 'header'>): boolean =>
   (inv.header.note !== undefined && inv.header.note !== '') || (inv.header.attachment !== undefined && inv.header.attachment !== '');
 
 /** The note's text: the batch's `invoice_note`, or a plain caption for a file sent on its own. */

@@ -12,7 +12,7 @@ export const FOLIO_PROFILE: TargetProfile = {
   name: 'folio',
   label: 'FOLIO',
   rules: () => checkFolioInvoice,
-  lineKeys: (inv: Invoice) => inv.lines.map((l) => l.number),
+  lineKeys: (inv) => inv.lines.map((l) => l.number),
   payloads: (inv: Invoice) => previewPayloads(inv),
   preview: (inv: Invoice) => {
     const p = previewPayloads(inv);
