@@ -13,7 +13,7 @@ import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
 import { AuthError, DailyLimitError, type ApiError } from '../shared/errors.js';
-import { DEFAULT_POLL, isUnreachable, runInvoices, type EngineOptions, type RunOutcome } from '../engine/engine.js';
+import { DEFAULT_POLL, isUnreachable, runInvoices, startLookups, type EngineOptions, type LookupsFailed, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import type { Journal } from '../engine/journal.js';
 import { InFlightSizer } from '../engine/inflight.js';
@@ -60,11 +60,16 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     const { journal, path } = openLockedJournal(at, cleanups);
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${path}`));
 
-    const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile);
+    // The invoices' look-ups (what makes a re-run exactly-once) go out beside the checks: both
+    // are reads, and the engine waits for them before its first write. At high latency each
+    // round trip before the first write is time the whole run loses.
+    const lookups = startLookups(validInvoices(plan), opened.target, journal);
+    cleanups.push(() => lookups.then(() => undefined));
+    const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups);
     if (typeof checked === 'number') return checked;
     plan = checked;
 
-    outcome = await runInvoices(validInvoices(plan), engineOptions(cfg, opened, journal, inFlight, emit, signals.soft));
+    outcome = await runInvoices(validInvoices(plan), { ...engineOptions(cfg, opened, journal, inFlight, emit, signals.soft), lookups });
   } finally {
     progress.stop();
     for (const c of cleanups.reverse()) await c();
@@ -115,6 +120,7 @@ async function checkBeforeSending(
   journal: Journal,
   plan: Plan,
   profile: TargetProfile,
+  lookups: Promise<LookupsFailed | undefined>,
 ): Promise<Plan | number> {
   const unsent = validInvoices(plan).filter((inv) => journal.state(inv.key).id === undefined);
   if (opened.check === undefined || cfg.check === 'none' || unsent.length === 0) return plan;
@@ -128,6 +134,8 @@ async function checkBeforeSending(
     const stoppedBy =
       err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : soft.aborted ? 'interrupted' : undefined;
     if (stoppedBy === undefined) throw err;
+    // The look-ups sent beside the checks end first, so the report counts every request.
+    await lookups;
     progress.stop();
     const why =
       stoppedBy === 'auth'
@@ -144,8 +152,10 @@ async function checkBeforeSending(
   }
   const checkedPlan = applyPreflight(plan, checked.problems);
   for (const u of checked.report.unchecked) progress.info(term.errStyle.dim(`not checked before sending: ${u.what} (${u.reason})`));
-  const refused = sending.filter((inv) => !validInvoices(checkedPlan).includes(inv)).length;
+  const stillValid = new Set(validInvoices(checkedPlan));
+  const refused = sending.filter((inv) => !stillValid.has(inv)).length;
   if (refused > 0 && (!cfg.skipInvalid || validInvoices(checkedPlan).length === 0)) {
+    await lookups;
     progress.stop();
     const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, preflight: checked.report });
     await deps.emitReport(cfg, term, report, checkedPlan);

@@ -83,6 +83,31 @@ export interface EngineOptions {
    * (`--max-errors`; 0 or absent: no limit). Invoices already started finish.
    */
   maxErrors?: number | undefined;
+  /**
+   * The look-ups `startLookups` began for these invoices (beside the checks before sending);
+   * without it the engine starts them itself. Either way no invoice starts before they end.
+   */
+  lookups?: Promise<LookupsFailed | undefined> | undefined;
+}
+
+/** The look-ups before the first create failed: the run stops on `error` as on any request's. */
+export interface LookupsFailed {
+  error: unknown;
+}
+
+/**
+ * Starts the look-ups the run needs before its first create: the target's `prepareLookups` for
+ * the invoices the journal cannot answer (none for a finished batch). A caller may start them
+ * early, beside other reads; they are reads, and `runInvoices` waits for them before any write.
+ * Never rejects: a failure is what it resolves to.
+ */
+export function startLookups(invoices: readonly Invoice[], target: Target, journal: Journal): Promise<LookupsFailed | undefined> {
+  const keys = invoices.filter((inv) => !journal.state(inv.key).settled && journal.state(inv.key).id === undefined).map((inv) => inv.key);
+  if (keys.length === 0) return Promise.resolve(undefined);
+  return target.prepareLookups(keys).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
 }
 
 export interface RunOutcome {
@@ -141,10 +166,9 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   for (const r of results) if (r) emit({ type: 'invoice', result: r, done: 0, total: invoices.length });
 
   // Only look-ups for invoices the journal cannot answer are prepared (nothing for a finished batch).
-  const needLookup = pending.filter(({ inv }) => journal.state(inv.key).id === undefined).map(({ inv }) => inv.key);
-  try {
-    if (needLookup.length > 0) await opts.target.prepareLookups(needLookup);
-  } catch (err) {
+  const lookupsFailed = await (opts.lookups ?? startLookups(pending.map(({ inv }) => inv), opts.target, journal));
+  if (lookupsFailed !== undefined) {
+    const err = lookupsFailed.error;
     stopped = stopFor(err) ?? (opts.stopSignal?.aborted === true && isAbort(err) ? { reason: 'interrupted' } : undefined);
     if (!stopped) throw err;
     emit({ type: 'stopping', reason: stopped.reason, message: stopMessage(stopped.reason, err) });

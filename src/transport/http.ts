@@ -87,6 +87,26 @@ export interface HttpRequest {
   headers?: Record<string, string> | undefined;
   /** Force the idempotent (retry-anything) policy for a write the API de-duplicates. */
   idempotent?: boolean | undefined;
+  /** Callers' own counts (`countingView`): each attempt, retries included, adds one to each. */
+  tallies?: readonly { count: number }[] | undefined;
+}
+
+/** The part of the client that reads and writes JSON: what the look-ups and checks need. */
+export type JsonClient = Pick<HttpClient, 'json'>;
+
+/**
+ * `http` with a count of its own: the attempts (retries included) of the requests sent through
+ * this view, however many other callers share the client at the same moment. A difference of
+ * `HttpClient.requests` would count theirs too.
+ */
+export function countingView(http: JsonClient): JsonClient & { readonly requests: number } {
+  const tally = { count: 0 };
+  return {
+    json: (req) => http.json({ ...req, tallies: [...(req.tallies ?? []), tally] }),
+    get requests() {
+      return tally.count;
+    },
+  };
 }
 
 export interface HttpResponse {
@@ -180,6 +200,7 @@ export class HttpClient {
     for (let attempt = 0; ; attempt++) {
       const startedAt = await this.#limiter.acquire(this.#signal, { priority: attempt > 0 });
       this.#requests++;
+      for (const t of req.tallies ?? []) t.count++;
       const t0 = this.#now();
       const probe = this.#reportsSent ? new SentProbe(this.#dispatcher) : undefined;
       let outcome: Outcome;

@@ -21,7 +21,7 @@
 import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
 import { isJsonObject, type JsonValue } from '../../shared/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
-import type { HttpClient } from '../../transport/http.js';
+import type { JsonClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
 import { items, toInt, toRemoteInvoice } from './remote.js';
 
@@ -56,13 +56,13 @@ export async function readAllPages(
 }
 
 export class InvoiceLookup {
-  readonly #http: HttpClient;
+  readonly #http: JsonClient;
   /** vendor code → (key string → invoices), for vendors listed in full by `prepare`. */
   readonly #snapshots = new Map<string, Map<string, RemoteInvoice[]>>();
   /** vendor code → how many invoices its listing holds (its first page says), plus those created since. */
   readonly #totals = new Map<string, number>();
 
-  constructor(http: HttpClient) {
+  constructor(http: JsonClient) {
     this.#http = http;
   }
 

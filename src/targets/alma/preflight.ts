@@ -25,7 +25,7 @@ import { DEFAULT_POLL } from '../target.js';
 import type { PreflightReport } from '../../report/preflight.js';
 import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
-import type { HttpClient } from '../../transport/http.js';
+import { countingView, type JsonClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import {
@@ -53,13 +53,13 @@ import { codeOf, items } from './remote.js';
 export const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['401871', '402880']);
 
 export class AlmaFacts {
-  readonly #http: HttpClient;
+  readonly #http: JsonClient;
   readonly #vendors = new Map<string, Promise<Fetched<VendorFacts>>>();
   readonly #funds = new Map<string, Promise<Fetched<FundFacts>>>();
   readonly #poLines = new Map<string, Promise<Fetched<PoLineFacts>>>();
   readonly #tables = new Map<string, Promise<Fetched<CodeTableFacts>>>();
 
-  constructor(http: HttpClient) {
+  constructor(http: JsonClient) {
     this.#http = http;
   }
 
@@ -119,8 +119,8 @@ export class AlmaFacts {
         const all = await readAllPages((offset) => this.#http.json({ method: 'GET', path: '/acq/funds', query: { mode, limit: PAGE_SIZE, offset } }), 'fund');
         return new Map(all.filter(isJsonObject).flatMap((f) => (jsonText(f['code']) !== undefined ? [[jsonText(f['code'])!, f] as const] : [])));
       };
-      const usable = await list('POL');
-      const any = await list('ALL');
+      // Both lists at once: the second does not depend on the first.
+      const [usable, any] = await Promise.all([list('POL'), list('ALL')]);
       for (const code of wanted) {
         const u = usable.get(code);
         const a = any.get(code);
@@ -262,7 +262,7 @@ function toFund(code: string, f: { [key: string]: JsonValue }): Omit<FundFacts, 
 // ------------------------------------------------------------------------------------- the run
 
 export interface PreflightOptions {
-  http: HttpClient;
+  http: JsonClient;
   /** The report's `target` name. */
   target?: string | undefined;
   /** `--rate`, for the time estimate. */
@@ -325,14 +325,13 @@ export interface PreflightOutcome {
 }
 
 export async function runPreflight(invoices: readonly Invoice[], opts: PreflightOptions): Promise<PreflightOutcome> {
-  const { http } = opts;
-  const startRequests = http.requests;
+  // Its own count: a load sends its invoice look-ups on the same client at the same time.
+  const http = countingView(opts.http);
   const facts = new AlmaFacts(http);
 
   // 1. Vendors, funds, PO lines and code tables, all at once: the shared limiter paces them.
   const vendorCodes = unique(invoices.map((inv) => inv.key.vendor));
   const fundCodes = unique(invoices.flatMap((inv) => inv.lines.flatMap((l) => l.funds.map((f) => f.fundCode))));
-  const poLines = unique(invoices.flatMap((inv) => inv.lines.flatMap((l) => (l.poLine !== undefined && l.poLine !== '' ? [l.poLine] : []))));
   const tableNames = unique(invoices.flatMap((inv) => codeValues(inv).map((c) => TABLES[c.column])));
   const polsByVendor = poLinesByVendor(invoices);
   const costs: Record<CheckKind, number> = {
@@ -344,37 +343,42 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
   const chosen =
     opts.checks === 'default' ? chooseChecks(costs, invoices.length) : { run: new Set(Object.keys(costs) as CheckKind[]), skipped: [] as CheckKind[] };
   const when = (kind: CheckKind, keys: string[]): string[] => (chosen.run.has(kind) ? keys : []);
-  // Gathered into list requests first where that is cheaper; the rest is read one by one below.
-  await Promise.all([
-    ...(chosen.run.has('po_lines') ? [...polsByVendor].map(([vendor, pols]) => facts.gatherPoLines(vendor, pols)) : []),
-    ...(chosen.run.has('funds') ? [facts.gatherFunds(fundCodes)] : []),
-  ]);
-  const [vendors, funds, pols, tables] = await Promise.all([
-    fetchAll(when('vendors', vendorCodes), (c) => facts.vendor(c)),
-    fetchAll(when('funds', fundCodes), (c) => facts.fund(c)),
-    fetchAll(when('po_lines', poLines), (n) => facts.poLine(n)),
-    fetchAll(when('code_tables', tableNames), (n) => facts.table(n)),
-  ]);
-
-  // 2. The invoices themselves, alone, so the requests they take are exactly the load's look-up
-  // cost. An invoice of a vendor Alma does not have cannot exist there and is not looked up.
-  const keys = opts.lookupInvoices === false ? [] : invoices.map((inv) => inv.key).filter((k) => vendors.get(k.vendor)?.kind !== 'not_found');
-  const beforeLookups = http.requests;
-  const lookup = new InvoiceLookup(http);
-  await lookup.prepare(keys);
-  const existing = new Map<string, Fetched<RemoteInvoice[]>>();
-  await Promise.all(
-    keys.map(async (k) => {
-      let fact: Fetched<RemoteInvoice[]>;
-      try {
-        fact = { kind: 'found', value: await lookup.find(k, { fresh: false }) };
-      } catch (err) {
-        fact = classify(err, new Set<string>());
-      }
-      existing.set(keyString(k), fact);
+  // One wave: only what a list may answer waits for that list (a fund for the fund lists, a PO
+  // line for its vendor's list); everything else is asked at once (at high latency each wave
+  // costs a round trip before the first write).
+  const vendorsAsked = fetchAll(when('vendors', vendorCodes), (c) => facts.vendor(c));
+  const tablesAsked = fetchAll(when('code_tables', tableNames), (n) => facts.table(n));
+  const fundsAsked = (chosen.run.has('funds') ? facts.gatherFunds(fundCodes) : Promise.resolve()).then(() => fetchAll(when('funds', fundCodes), (c) => facts.fund(c)));
+  const polsAsked = Promise.all(
+    (chosen.run.has('po_lines') ? [...polsByVendor] : []).map(async ([vendor, pols]) => {
+      await facts.gatherPoLines(vendor, pols);
+      return fetchAll(pols, (n) => facts.poLine(n));
     }),
-  );
-  const lookups = http.requests - beforeLookups;
+  ).then((maps) => new Map(maps.flatMap((m) => [...m])));
+
+  // 2. The invoices themselves, once the vendors are known (an invoice of a vendor Alma does not
+  // have cannot exist there and is not looked up), beside the other checks; counted on their
+  // own, so the estimate's look-up cost is exactly the load's.
+  const lookups = countingView(http);
+  const existingAsked = vendorsAsked.then(async (vendors) => {
+    const keys = opts.lookupInvoices === false ? [] : invoices.map((inv) => inv.key).filter((k) => vendors.get(k.vendor)?.kind !== 'not_found');
+    const lookup = new InvoiceLookup(lookups);
+    await lookup.prepare(keys);
+    const existing = new Map<string, Fetched<RemoteInvoice[]>>();
+    await Promise.all(
+      keys.map(async (k) => {
+        let fact: Fetched<RemoteInvoice[]>;
+        try {
+          fact = { kind: 'found', value: await lookup.find(k, { fresh: false }) };
+        } catch (err) {
+          fact = classify(err, new Set<string>());
+        }
+        existing.set(keyString(k), fact);
+      }),
+    );
+    return { keys, existing };
+  });
+  const [vendors, funds, pols, tables, { keys, existing }] = await Promise.all([vendorsAsked, fundsAsked, polsAsked, tablesAsked, existingAsked]);
 
   // 3. Facts → problems; the invoices without an error are what a load would send.
   const all: PreflightFacts = { vendors, funds, poLines: pols, tables, existing };
@@ -397,7 +401,7 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
 
   const estimate = estimateLoad({
     invoices: passing,
-    lookups,
+    lookups: lookups.requests,
     rate: opts.rate,
     poll: opts.poll ?? DEFAULT_POLL,
     pollTimeoutMs: opts.pollTimeoutMs,
@@ -407,7 +411,7 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
     problems,
     report: {
       target: opts.target ?? 'alma',
-      requests: http.requests - startRequests,
+      requests: http.requests,
       checked: { ...facts.counts, invoices: keys.length },
       unchecked,
       estimate,

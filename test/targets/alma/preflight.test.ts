@@ -9,6 +9,8 @@ import { AuthError } from '../../../src/shared/errors.js';
 import { createAlmaHttpClient } from '../../../src/targets/alma/client.js';
 import { runPreflight } from '../../../src/targets/alma/preflight.js';
 import type { TargetEvent } from '../../../src/targets/target.js';
+import type { HttpRequest, JsonClient } from '../../../src/transport/http.js';
+import { parseJson, type JsonValue } from '../../../src/shared/json.js';
 import { ORIGIN, UNAUTHORIZED_XML, almaError, mockApi } from '../helpers/mock-api.js';
 
 const d = (s: string): Decimal => new Decimal(s);
@@ -219,6 +221,79 @@ describe('runPreflight: the invoice already in Alma, and the cost', () => {
       { path: /./, status: 401, body: UNAUTHORIZED_XML, headers: { 'content-type': 'application/xml' } },
     );
     await expect(runPreflight([invoice('A-1', 'ACME', 2, [line('1', 2, { type: undefined })], { currency: undefined })], { http, rate: 10, pollTimeoutMs: 60_000 })).rejects.toBeInstanceOf(AuthError);
+  });
+});
+
+describe('runPreflight: one wave before the first write', () => {
+  /** A client that holds every request until the test answers it, to see which go out together. */
+  function heldClient(answer: (path: string, query: Record<string, string | number | undefined>) => unknown) {
+    const held: { req: HttpRequest; resolve: (v: JsonValue) => void }[] = [];
+    const seen: string[] = [];
+    const http: JsonClient = {
+      json: (req) =>
+        new Promise<JsonValue>((resolve) => {
+          seen.push(`${req.path}${req.query?.['q'] !== undefined ? `?q=${req.query['q']}` : ''}${req.query?.['mode'] !== undefined ? `&mode=${req.query['mode']}` : ''}`);
+          // As the client does: each attempt counts in the callers' own tallies.
+          for (const t of req.tallies ?? []) t.count++;
+          held.push({ req, resolve });
+        }),
+    };
+    const answerAll = (): void => {
+      for (const h of held.splice(0)) h.resolve(parseJson(JSON.stringify(answer(h.req.path, h.req.query ?? {}))));
+    };
+    return { http, seen, answerAll };
+  }
+  const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+
+  it('vendors, code tables, both fund lists, each vendor\'s PO-line list and the PO lines no list can answer go out at once', async () => {
+    const { http, seen, answerAll } = heldClient((path, q) => {
+      if (path.startsWith('/acq/vendors/')) return vendorBody(path.split('/')[3]!);
+      if (path === '/acq/funds') return { total_record_count: 3, fund: ['F1', 'F2', 'F3'].map((c) => fundBody(c)) };
+      if (path === '/acq/po-lines') return { total_record_count: 3, po_line: ['POL-1', 'POL-2', 'POL-3'].map((n) => polBody(n, 'ACME')) };
+      if (path.startsWith('/acq/po-lines/')) return polBody(path.split('/')[3]!, String(q['vendor'] ?? 'BETA'));
+      if (path.startsWith('/conf/code-tables/')) return { name: path.split('/')[3], row: [] };
+      throw new Error(`unexpected ${path}`);
+    });
+    const f = (code: string) => [{ fundCode: code, percent: d('100'), source: at(2) }];
+    const invoices = [
+      invoice('A-1', 'ACME', 2, [line('1', 2, { poLine: 'POL-1', funds: f('F1') }), line('2', 3, { poLine: 'POL-2', funds: f('F2') })]),
+      invoice('A-2', 'ACME', 4, [line('1', 4, { poLine: 'POL-3', funds: f('F3') })]),
+      invoice('B-1', 'BETA', 5, [line('1', 5, { poLine: 'POL-9', funds: f('F1') })]),
+    ];
+    const run = runPreflight(invoices, { http, rate: 10, pollTimeoutMs: 60_000, lookupInvoices: false });
+    await tick();
+    // Nothing answered yet: every request the checks need has gone out.
+    expect(new Set(seen)).toEqual(
+      new Set([
+        '/acq/vendors/ACME',
+        '/acq/vendors/BETA',
+        '/acq/funds&mode=POL',
+        '/acq/funds&mode=ALL',
+        '/acq/po-lines?q=vendor_code~ACME',
+        '/acq/po-lines/POL-9',
+        '/conf/code-tables/InvoiceLinesTypes',
+        '/conf/code-tables/Currency_CT',
+      ]),
+    );
+    answerAll();
+    await tick();
+    // The lists answered every fund and ACME's PO lines: no second wave.
+    expect(seen.slice(8)).toEqual([]);
+    const out = await run;
+    expect(out.report.requests).toBe(8);
+    expect(out.report.checked).toMatchObject({ vendors: 2, funds: 3, po_lines: 4 });
+  });
+
+  it("counts its own requests, not those sent beside it on the same client (a load's invoice look-ups)", async () => {
+    const { http, answerAll } = heldClient((path) => (path.startsWith('/acq/vendors/') ? vendorBody('ACME') : { name: 'x', row: [] }));
+    const run = runPreflight([invoice('A-1', 'ACME', 2, [line('1', 2, { funds: [] })])], { http, rate: 10, pollTimeoutMs: 60_000, lookupInvoices: false });
+    // Another caller's request on the same client while the checks run.
+    const other = http.json({ method: 'GET', path: '/acq/vendors/ACME/invoices' });
+    await tick();
+    answerAll();
+    await other;
+    const out = await run;
+    expect(out.report.requests).toBe(3);
   });
 });
 
