@@ -5,21 +5,29 @@
  * bucket, so an idle spell never turns into a burst that would trip Alma's per-second
  * window (PER_SECOND_THRESHOLD, docs/alma.md#requests-hosts-keys-and-thresholds).
  *
- * Adaptation (AIMD, as TCP and the AWS SDK "adaptive" mode's CUBIC-like limiter do):
- * - a 429 PER_SECOND_THRESHOLD cuts the rate (× `decrease`) and pauses EVERY caller for
- *   `pauseMs` (or the server's Retry-After), not only the one refused: the window is full for
- *   everyone (octokit plugin-throttling; the AWS SDKs' "adaptive" retry mode). Only the first 429 of
- *   an episode cuts: requests that started before the cut report the same overload.
- * - after about one window's worth of successes, the rate probes back up: quickly to just
- *   under the rate that was refused last time (the estimated threshold), then slowly past
- *   it, so the rate settles near the real threshold even when `--rate` is set above it, and
- *   follows it up again if it was a transient refusal (e.g. another client of the same
- *   institution's quota).
+ * Adaptation: a 429 PER_SECOND_THRESHOLD pauses EVERY caller for `pauseMs` (or the server's
+ * Retry-After), not only the one refused: the window is full for everyone (octokit
+ * plugin-throttling; the AWS SDKs' "adaptive" retry mode). Only the first 429 of an episode
+ * counts: requests that started before it report the same overload. What the API took in the
+ * window before the refused request, while we were sending as fast as we let ourselves, says
+ * what the 429 means:
+ * - about our whole rate (all but a few): arrivals bunched (a stalled event loop, new
+ *   connections), the threshold is not lower. The rate stays; the room between windows
+ *   (`marginMs`) doubles, and halves back after quiet windows. A cut here cost 5–7 % of the
+ *   rest of the run.
+ * - clearly fewer (10 a second under `--rate 25`): that whole number a window is the threshold.
+ *   The rate goes to it exactly — the window rule keeps it there — not below it, and probes one
+ *   more a window only after a long quiet spell (`probeHoldWindows`, doubled by each refused
+ *   probe), so the 429s of probing stay rare. A probe that holds a window raises the estimate
+ *   and the next probe comes at once, widening (+1, +2, +4 …): a refusal that was transient
+ *   (another client of the same institution) is followed back up quickly.
+ * - we were not sending at our rate (the window may be shared with the institution's other
+ *   clients): the rate is cut (× `decrease`) and recovers quickly to just under the rate that
+ *   was refused, then slowly past it (AIMD, as TCP and the AWS SDK "adaptive" mode do).
  *
- * Defaults (cut × 0.8, 250 ms pause, fast recovery to 95 % of the refused rate, then
- * +0.15 % of it per window) were tuned on the simulation in test/transport/limiter.test.ts:
- * ≥ 90 % of a sliding or fixed one-second threshold with < 2 % of requests refused, with
- * 2–200 ms of latency jitter. A deeper cut or a full-second pause cost 5–10 % of throughput.
+ * Tuned on the simulation in test/transport/limiter.test.ts (sliding and fixed one-second
+ * windows, 40–120 ms of latency jitter): at the threshold or under it with `--rate` above it,
+ * ≥ 97 % of it with < 1 % of requests refused.
  */
 
 import { currentPriority } from '../shared/priority.js';
@@ -45,6 +53,11 @@ export interface LimiterOptions {
   fastStep?: number | undefined;
   /** Step of the slow probe near and past the estimate, as a fraction of it. Default 0.0015. */
   slowStep?: number | undefined;
+  /**
+   * Windows to stay at a measured threshold before sending one more a window, doubled by each
+   * refused probe (to 8 times this). Default 15.
+   */
+  probeHoldWindows?: number | undefined;
   /** Length of one probe window, in ms. Default 1000. */
   windowMs?: number | undefined;
   /**
@@ -94,6 +107,10 @@ export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 
 /** Windows without a 429 after which a widened margin halves. */
 const MARGIN_QUIET = 10;
+/** Windows a probe past a measured threshold must hold before the estimate rises. */
+const PROBE_CONFIRM = 3;
+/** A refused probe doubles the hold before the next, up to this many times the first. */
+const MAX_HOLD_FACTOR = 8;
 
 export class RateLimiter implements Limiter {
   readonly maxRate: number;
@@ -106,13 +123,24 @@ export class RateLimiter implements Limiter {
   readonly #fastStep: number;
   readonly #slowStep: number;
   readonly #windowMs: number;
+  readonly #probeHold: number;
+  /** Windows to hold at a measured threshold before the next probe past it. */
+  #hold: number;
+  /** The estimate is a whole number a window the API was seen to take, not just a refused rate. */
+  #measured = false;
   #marginMs: number;
   readonly #baseMarginMs: number;
   /** When the margin last changed: it halves back toward its base after a quiet spell. */
   #marginSetAt = -Infinity;
+  /** Quiet windows before a widened margin halves: doubled when halving it brought a 429 back. */
+  #marginQuiet = MARGIN_QUIET;
+  #narrowedAt = -Infinity;
   /** Start times of the requests of the last few windows, oldest first. */
   #starts: number[] = [];
-  #firstStart: number | undefined;
+  /** For each of `#starts`: since when requests had been waiting for the limiter without a break (we sent at our rate), or NaN. */
+  #backlog: number[] = [];
+  /** Since when requests have been waiting for the limiter without a break. */
+  #busySince: number | undefined;
   /** Start times of the requests answered without a throttle, of the last few windows. */
   #accepted: number[] = [];
   readonly #now: () => number;
@@ -126,6 +154,8 @@ export class RateLimiter implements Limiter {
   #next = -Infinity;
   #pausedUntil = -Infinity;
   #lastCutAt = -Infinity;
+  /** The last few pauses after a 429, [from, until). */
+  #pauses: [number, number][] = [];
   #lastChangeAt: number;
   #successes = 0;
   /** Current step of the probe past the estimate (0 until the estimate is passed). */
@@ -142,6 +172,8 @@ export class RateLimiter implements Limiter {
     this.#fastStep = opts.fastStep ?? 0.1;
     this.#slowStep = opts.slowStep ?? 0.0015;
     this.#windowMs = opts.windowMs ?? 1000;
+    this.#probeHold = opts.probeHoldWindows ?? 15;
+    this.#hold = this.#probeHold;
     this.#marginMs = opts.marginMs ?? 10;
     this.#baseMarginMs = this.#marginMs;
     this.#now = opts.now ?? (() => performance.now());
@@ -173,9 +205,11 @@ export class RateLimiter implements Limiter {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.#now();
     if (this.#queue.length === 0 && now >= this.#earliest()) {
+      this.#busySince = undefined;
       this.#take(now, now);
       return Promise.resolve(now);
     }
+    this.#busySince ??= now;
     return new Promise<number>((resolve, reject) => {
       const onAbort = (): void => {
         this.#queue = this.#queue.filter((w) => w !== waiter);
@@ -204,14 +238,16 @@ export class RateLimiter implements Limiter {
   success(startedAt: number): void {
     this.#accepted.push(startedAt);
     trim(this.#accepted, startedAt - 3 * this.#windowMs);
-    this.#successes++;
+    // Only a request sent at the current rate says anything about it.
+    if (startedAt >= this.#lastChangeAt) this.#successes++;
     const now = this.#now();
     // A margin widened by a 429 at the full rate (arrivals bunched by a busy spell) costs up to
-    // a tenth of the rate for the rest of the run: after MARGIN_QUIET windows without a 429 it
+    // a tenth of the rate for the rest of the run: after `#marginQuiet` windows without a 429 it
     // halves, back toward its base, each such spell.
-    if (this.#marginMs > this.#baseMarginMs && now - Math.max(this.#marginSetAt, this.#lastCutAt) >= MARGIN_QUIET * this.#windowMs) {
+    if (this.#marginMs > this.#baseMarginMs && now - Math.max(this.#marginSetAt, this.#lastCutAt) >= this.#marginQuiet * this.#windowMs) {
       this.#marginMs = Math.max(this.#baseMarginMs, this.#marginMs / 2);
       this.#marginSetAt = now;
+      this.#narrowedAt = now;
     }
     if (this.#rate >= this.maxRate) return;
     // Probe once per window, and only when about a window's worth of requests went through
@@ -219,6 +255,10 @@ export class RateLimiter implements Limiter {
     const needed = Math.max(1, Math.floor((this.#rate * this.#windowMs) / 1000));
     if (this.#successes < needed || now - this.#lastChangeAt < this.#windowMs) return;
     const estimate = this.#ceiling ?? this.maxRate;
+    if (this.#measured) {
+      this.#probe(estimate, now);
+      return;
+    }
     let next: number;
     let reason = 'probing';
     if (this.#rate < estimate * this.#recoverTo) {
@@ -241,38 +281,88 @@ export class RateLimiter implements Limiter {
     if (startedAt > this.#lastCutAt) {
       this.#beyond = 0;
       this.#lastCutAt = now;
-      this.#pausedUntil = Math.max(this.#pausedUntil, now + this.#pauseMs);
+      let pauseMs = this.#pauseMs;
       // What the API took in the window before the refused request says where its threshold is
-      // — when we were sending at our full rate then (otherwise it proves little: the window may
-      // be shared with the institution's other clients, and the usual cut applies).
+      // — when we were sending at our rate then (otherwise it proves little: the window may be
+      // shared with the institution's other clients, and the usual cut applies). "At our rate":
+      // requests were waiting for the limiter since `busySince`, and it let them go at the rate.
       const full = Math.max(1, Math.floor(this.#rate));
       const from = startedAt - this.#windowMs - this.#marginMs;
       const sent = countIn(this.#starts, from, startedAt);
       const took = countIn(this.#accepted, from, startedAt);
-      // In the run's first window, "full rate" is the rate times the time since the first start.
-      const span = Math.min(this.#windowMs + this.#marginMs, startedAt - (this.#firstStart ?? startedAt));
-      const saturated = Number.isFinite(this.#rate) && sent >= (this.#rate * span) / 1000 - 1;
-      if (saturated && took >= full) {
-        // It took a whole window at our rate and refused the next: arrivals bunched (late
-        // timers, a busy machine, the network), the threshold is not lower. Leave more room
-        // between windows instead of slowing down for the rest of the run.
-        this.#ceiling = this.#rate;
-        this.#marginMs = Math.min(Math.max(1, this.#marginMs * 2), this.#windowMs / 10);
+      const i = this.#starts.lastIndexOf(startedAt);
+      const busySince = i < 0 ? NaN : this.#backlog[i]!;
+      const span = Math.min(this.#windowMs + this.#marginMs, startedAt - busySince);
+      // The window rule lets ⌊rate⌋ go a window and margin; a pause in the span lets fewer.
+      const paced = (full * Math.max(0, span - this.#pausedIn(from, startedAt))) / (this.#windowMs + this.#marginMs);
+      const saturated = Number.isFinite(this.#rate) && span > 0 && sent >= paced - 1;
+      // Bunched arrivals make the API's window look a request or two short of ours.
+      const slack = Math.max(1, Math.ceil(full * 0.05));
+      const widest = this.#windowMs / 10;
+      if (this.#measured && this.#rate > (this.#ceiling ?? Infinity)) {
+        // A probe past a measured threshold was refused: back to it, and wait longer before the next.
+        this.#hold = Math.min(this.#hold * 2, this.#probeHold * MAX_HOLD_FACTOR);
+        this.#setRate(this.#ceiling!, now, `throttled by the API (429) one past ${this.#ceiling}/s: back to it`);
+      } else if (saturated && took >= full - slack && this.#marginMs < widest) {
+        // It took (nearly) a whole window at our rate and refused the next: arrivals bunched
+        // (late timers, a busy machine, new connections), the threshold is not lower. Leave more
+        // room between windows instead of slowing down for the rest of the run.
+        if (!this.#measured) this.#ceiling = this.#rate;
+        // Soon after the margin was narrowed: the arrivals need the wider one; keep it longer.
+        if (now - this.#narrowedAt < this.#marginQuiet * this.#windowMs) this.#marginQuiet = Math.min(this.#marginQuiet * 2, MARGIN_QUIET * MAX_HOLD_FACTOR);
+        this.#marginMs = Math.min(Math.max(1, this.#marginMs * 2), widest);
         this.#marginSetAt = now;
+        // The window is full only by the few that bunched: a pause of an interval or two lets
+        // it move on (a whole `pauseMs` here cost a quarter of a second's requests each time).
+        pauseMs = Math.min(pauseMs, Math.max(1000 / this.#rate, 2 * this.#marginMs));
         this.#setRate(this.#rate, now, '');
         this.#onEvent?.({ type: 'throttle', rate: Math.round(this.#rate * 100) / 100, reason: 'throttled by the API (429) at the full rate: more room between windows' });
       } else if (saturated && took > 0) {
-        // Fewer than our rate were taken: that many a window is the threshold (10/s under --rate 25).
-        this.#ceiling = (took * 1000) / this.#windowMs;
-        this.#setRate(Math.max(this.#minRate, Math.min(this.#rate * this.#decrease, this.#ceiling * this.#recoverTo)), now, 'throttled by the API (429)');
+        // Fewer than our rate were taken (or the widest margin did not help): that many a
+        // window is the threshold (10/s under --rate 25). Run at it, not under it.
+        this.#ceiling = (Math.min(took, full) * 1000) / this.#windowMs;
+        this.#measured = true;
+        this.#hold = this.#probeHold;
+        this.#setRate(Math.max(this.#minRate, this.#ceiling), now, 'throttled by the API (429)');
       } else {
         this.#ceiling = this.#rate;
+        this.#measured = false;
         this.#setRate(Math.max(this.#minRate, this.#rate * this.#decrease), now, 'throttled by the API (429)');
       }
+      this.#pausedUntil = Math.max(this.#pausedUntil, now + pauseMs);
+      this.#pauses.push([now, this.#pausedUntil]);
+      if (this.#pauses.length > 8) this.#pauses.shift();
     }
     if (retryAfterMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfterMs);
     // The pump may be asleep until a slot computed before the pause: wake it to recompute.
     this.#wake?.abort();
+  }
+
+  /** How long the limiter was paused between `from` and `to`. */
+  #pausedIn(from: number, to: number): number {
+    let ms = 0;
+    for (const [a, b] of this.#pauses) ms += Math.max(0, Math.min(b, to) - Math.max(a, from));
+    return ms;
+  }
+
+  /**
+   * At a measured threshold: one more a window after the hold. Past it, a window without a 429
+   * raises the estimate, and the next step (twice as wide) comes at once.
+   */
+  #probe(estimate: number, now: number): void {
+    const step = 1000 / this.#windowMs;
+    if (this.#rate <= estimate) {
+      if (now - this.#lastChangeAt < this.#hold * this.#windowMs) return;
+      this.#beyond = step;
+      this.#setRate(Math.min(this.maxRate, estimate + step), now, 'probing one past the threshold');
+      return;
+    }
+    // A fixed window can let one more through for a window or two: the probe holds a few.
+    if (now - this.#lastChangeAt < PROBE_CONFIRM * this.#windowMs) return;
+    this.#ceiling = this.#rate;
+    this.#hold = this.#probeHold;
+    this.#beyond *= 2;
+    this.#setRate(Math.min(this.maxRate, this.#rate + this.#beyond), now, 'probing: the threshold is higher');
   }
 
   #setRate(rate: number, now: number, reason: string): void {
@@ -298,9 +388,9 @@ export class RateLimiter implements Limiter {
     }
     const interval = 1000 / this.#rate;
     this.#next = (now - at <= Math.max(interval, this.#windowMs / 10) ? at : now) + interval;
-    if (this.#starts.length === 0 && this.#firstStart === undefined) this.#firstStart = now;
     this.#starts.push(now);
-    trim(this.#starts, now - 3 * this.#windowMs);
+    this.#backlog.push(this.#busySince ?? NaN);
+    this.#backlog.splice(0, trim(this.#starts, now - 3 * this.#windowMs));
   }
 
   /** The earliest time the next request may start: its slot, any pause, and the window. */
@@ -337,6 +427,9 @@ export class RateLimiter implements Limiter {
         if (waiter === undefined) break;
         waiter.cleanup();
         this.#take(at, now);
+        // The backlog ends with the last waiter: a request that finds the queue empty later
+        // and must still wait for its slot starts a new one.
+        if (this.#queue.length === 0) this.#busySince = undefined;
         waiter.resolve(now);
       }
     } finally {
@@ -352,11 +445,12 @@ export const unlimited: Limiter = {
   throttled: () => {},
 };
 
-/** Drops the times before `from` from a list kept in (nearly) ascending order. */
-function trim(times: number[], from: number): void {
+/** Drops the times before `from` from a list kept in (nearly) ascending order; returns how many. */
+function trim(times: number[], from: number): number {
   let i = 0;
   while (i < times.length && times[i]! < from) i++;
   if (i > 0) times.splice(0, i);
+  return i;
 }
 
 /** How many of the times fall in [from, to). */

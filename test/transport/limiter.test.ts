@@ -145,6 +145,41 @@ describe('RateLimiter reading a 429', () => {
     expect(events).toEqual([{ type: 'throttle', rate: 10, reason: 'throttled by the API (429) at the full rate: more room between windows' }]);
   });
 
+  it('after a 429 read as bunching, everyone pauses an interval or two, not the whole pauseMs', async () => {
+    const { clock, limiter } = setup({ rate: 10, pauseMs: 1000 });
+    for (let i = 0; i < 25; i++) limiter.success(await limiterAcquire(limiter, clock));
+    const refused = await limiterAcquire(limiter, clock);
+    await clock.advance(50);
+    limiter.throttled(refused);
+    const at = clock.t;
+    const next = await limiterAcquire(limiter, clock);
+    expect(limiter.marginMs).toBe(20);
+    expect(next - at).toBeGreaterThanOrEqual(40);
+    expect(next - at).toBeLessThanOrEqual(110);
+  });
+
+  it('a 429 soon after the margin was halved keeps the wider one twice as long', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    /** One request after another at the limiter's pace until `until()`; the `refuse`-th is refused. Returns the time taken. */
+    const steady = async (until: () => boolean, refuse = -1): Promise<number> => {
+      const t0 = clock.t;
+      for (let i = 0; i < 1000 && !until(); i++) {
+        const t = await limiterAcquire(limiter, clock);
+        if (i === refuse) limiter.throttled(t);
+        else limiter.success(t);
+      }
+      return clock.t - t0;
+    };
+    await steady(() => limiter.marginMs > 10, 15);
+    expect(limiter.marginMs).toBe(20);
+    expect(await steady(() => limiter.marginMs === 10)).toBeLessThan(11_000);
+    // A 429 within ten windows of the halving: the narrower margin was too narrow; the wider
+    // one now stays twenty quiet windows.
+    await steady(() => limiter.marginMs > 10, 30);
+    expect(limiter.marginMs).toBe(20);
+    expect(await steady(() => limiter.marginMs === 10)).toBeGreaterThanOrEqual(19_000);
+  });
+
   it('a widened margin halves back to its base after ten quiet windows each', async () => {
     const { clock, limiter } = setup({ rate: 10 });
     // Two 429s at the full rate, two windows apart: 10 → 20 → 40 ms.
@@ -158,12 +193,94 @@ describe('RateLimiter reading a 429', () => {
     expect(limiter.marginMs).toBe(10);
   });
 
-  it('a 429 when fewer than the rate were taken goes straight to just under what was taken', async () => {
+  it('a 429 when a request or two fewer than the rate were taken (arrivals bunched) leaves the rate too', async () => {
+    const { clock, limiter, events } = setup({ rate: 50 });
+    // 48 of 50 taken, then a refusal: new connections made a few arrive together, the
+    // threshold is not lower. Cutting here cost ~6 % of the rest of the run.
+    await drive(limiter, clock, 120, (i) => i === 48);
+    expect(limiter.rate).toBe(50);
+    expect(limiter.marginMs).toBe(20);
+    expect(events.map((e) => e.rate)).toEqual([50]);
+  });
+
+  it('a 429 when clearly fewer than the rate were taken goes to what was taken, not under it', async () => {
     const { clock, limiter } = setup({ rate: 25 });
     // The API takes 10 a second: the 11th request of the first second is refused.
     await drive(limiter, clock, 11, (i) => i === 10);
     expect(limiter.estimatedThreshold).toBe(10);
-    expect(limiter.rate).toBeCloseTo(9.5, 5);
+    expect(limiter.rate).toBe(10);
+  });
+
+  it('reads a 429 against what was taken when requests had been waiting only since a burst began', async () => {
+    const { clock, limiter } = setup({ rate: 25 });
+    // A quiet start (the checks, the canary's read-back), then everyone at once: the refused
+    // request's window is mostly idle time, but since the burst began we sent at our rate.
+    for (let i = 0; i < 3; i++) {
+      limiter.success(await limiterAcquire(limiter, clock));
+      await clock.advance(1000);
+    }
+    await drive(limiter, clock, 11, (i) => i === 10);
+    expect(limiter.rate).toBe(10);
+  });
+});
+
+/**
+ * Requests at the limiter's pace from `workers` loops against a sliding one-second window that
+ * takes `threshold(now)` requests; each arrives `latency / 2` after its start and is answered
+ * `latency / 2` later. Returns the 429 count.
+ */
+async function serve(limiter: RateLimiter, clock: FakeClock, opts: { ms: number; threshold: (now: number) => number; workers?: number; latency?: number }) {
+  const arrivals: number[] = [];
+  const latency = opts.latency ?? 100;
+  let refused = 0;
+  const workers = Array.from({ length: opts.workers ?? 20 }, async () => {
+    while (clock.t < opts.ms) {
+      const t = await limiter.acquire();
+      await clock.sleep(latency / 2);
+      const now = clock.t;
+      const ok = arrivals.filter((a) => a > now - 1000).length < opts.threshold(now);
+      if (ok) arrivals.push(now);
+      await clock.sleep(latency / 2);
+      if (ok) limiter.success(t);
+      else {
+        refused++;
+        limiter.throttled(t);
+      }
+    }
+  });
+  const all = Promise.all(workers);
+  await clock.advance(opts.ms + 2000);
+  await all;
+  return refused;
+}
+
+describe('RateLimiter at a measured threshold', () => {
+  it('stays at it for the hold, probes one past it, and after a refused probe waits twice as long', async () => {
+    const { clock, limiter, events } = setup({ rate: 25, probeHoldWindows: 5 });
+    const at: number[] = [];
+    const seen: LimiterEvent[] = [];
+    const rec = events as LimiterEvent[] & { push: (e: LimiterEvent) => number };
+    const push = rec.push.bind(rec);
+    rec.push = (e: LimiterEvent) => (at.push(clock.t), seen.push(e), push(e));
+    const refused = await serve(limiter, clock, { ms: 40_000, threshold: () => 10 });
+    const rates = seen.map((e) => e.rate);
+    // Down to 10 at the first refusal, then 11 (refused) and back, with holds of 5 and 10 windows.
+    expect(rates.slice(0, 3)).toEqual([10, 11, 10]);
+    const probes = at.filter((_, i) => rates[i] === 11);
+    expect(probes.length).toBeGreaterThanOrEqual(2);
+    expect(probes[0]! - at[0]!).toBeGreaterThanOrEqual(5_000);
+    expect(probes[1]! - probes[0]!).toBeGreaterThanOrEqual(10_000);
+    expect(Math.max(...rates)).toBe(11);
+    // 40 s at 10 a second: the first second's overflow and one or two per probe.
+    expect(refused).toBeLessThan(20);
+    expect(limiter.estimatedThreshold).toBe(10);
+  });
+
+  it('follows the threshold back up when it rises (another client went quiet): +1, +2, +4 … a few windows each', async () => {
+    const { clock, limiter } = setup({ rate: 40, probeHoldWindows: 5 });
+    await serve(limiter, clock, { ms: 60_000, threshold: (now) => (now < 10_000 ? 10 : 30) });
+    expect(limiter.rate).toBeGreaterThanOrEqual(29);
+    expect(limiter.rate).toBeLessThanOrEqual(32);
   });
 });
 
@@ -299,10 +416,15 @@ describe('RateLimiter against a simulated per-second threshold', () => {
     { rate: 50, threshold: 25, window: 'sliding' as const },
     { rate: 50, threshold: 25, window: 'fixed' as const },
     { rate: 10, threshold: 10, window: 'fixed' as const },
-  ])('--rate $rate vs threshold $threshold ($window window): ≥ 90 % of it with < 2 % 429s', async (c) => {
+    { rate: 25, threshold: 10, window: 'sliding' as const },
+    { rate: 25, threshold: 10, window: 'fixed' as const },
+  ])('--rate $rate vs threshold $threshold ($window window): ≥ 95 % of it with < 1 % 429s', async (c) => {
+    // 40–120 ms of latency, so arrivals jitter by 40 ms: a margin of 40 ms (96 %) is the bound.
+    // Before the measured threshold was run at and bunching read as such: ≥ 90 %, < 2 %.
     const r = await simulate({ ...c, workers: 8, seconds: 300 });
-    expect(r.utilisation).toBeGreaterThanOrEqual(0.9);
-    expect(r.refusedShare).toBeLessThan(0.02);
+    if (process.env.LIMITER_SIM_PRINT) console.log(c, r);
+    expect(r.utilisation).toBeGreaterThanOrEqual(0.95);
+    expect(r.refusedShare).toBeLessThan(0.01);
   });
 
   it('runs at the configured rate when the threshold is higher', async () => {
