@@ -9,7 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import * as z from 'zod';
+import { createRequire } from 'node:module';
+import type * as Zod from 'zod';
 import { UsageError } from '../shared/errors.js';
 import { pathReason } from '../shared/path-reasons.js';
 import type { RawOptions } from './config.js';
@@ -18,59 +19,69 @@ export const CONFIG_FILE_NAME = 'invoice-load.config.json';
 
 const REGION_VALUES = ['na', 'eu', 'ap', 'aps', 'ca', 'cn'] as const;
 
-const path = (what: string) =>
-  z.string({ error: `must be a string: ${what}` }).trim().min(1, { error: `must not be empty: ${what}` });
-const positive = (what: string) =>
-  z.number({ error: `must be a number: ${what}` }).positive({ error: `must be above zero: ${what}` });
-const whole = (what: string, min: number) =>
-  z.number({ error: `must be a number: ${what}` }).int({ error: `must be a whole number: ${what}` }).min(min, { error: `must be at least ${min}: ${what}` });
+/**
+ * The schema of the file's settings, built on first use: zod is loaded only by a run that has a
+ * config file (most runs have none, and loading zod is a good part of Node's start-up). Its
+ * CommonJS build is loaded synchronously, so parsing stays a plain function.
+ */
+function buildSettingsSchema(z: typeof Zod) {
+  const path = (what: string) =>
+    z.string({ error: `must be a string: ${what}` }).trim().min(1, { error: `must not be empty: ${what}` });
+  const positive = (what: string) =>
+    z.number({ error: `must be a number: ${what}` }).positive({ error: `must be above zero: ${what}` });
+  const whole = (what: string, min: number) =>
+    z.number({ error: `must be a number: ${what}` }).int({ error: `must be a whole number: ${what}` }).min(min, { error: `must be at least ${min}: ${what}` });
 
-const settingsSchema = z
-  .strictObject({
-    alma_url: z
-      .string({ error: 'must be a string: the API base URL, e.g. "https://api-eu.hosted.exlibrisgroup.com"' })
-      .refine(
-        (s) => {
-          try {
-            const u = new URL(s);
-            return u.protocol === 'https:' || u.protocol === 'http:';
-          } catch {
-            return false;
-          }
-        },
-        { error: 'must be an http(s) URL, e.g. "https://api-eu.hosted.exlibrisgroup.com"' },
-      )
-      .refine(
-        (s) => {
-          try {
-            const u = new URL(s);
-            return u.username === '' && u.password === '' && u.search === '' && u.hash === '';
-          } catch {
-            return true; // reported by the check above
-          }
-        },
-        // `?apikey=…` would put the key in the file after all
-        { error: 'must not carry credentials, a query or a fragment: the key goes in "api_key_file" or ALMA_API_KEY' },
-      ),
-    region: z.enum(REGION_VALUES, { error: `must be one of ${REGION_VALUES.join(', ')}` }),
-    api_key_file: path('the file that holds the API key'),
-    state_dir: path('the folder for journals'),
-    rate: positive('most requests per second'),
-    concurrency: whole('invoices in flight at once', 1),
-    timeout: positive('seconds to wait for one answer'),
-    max_retries: whole('retries of one safe request', 0),
-    poll_timeout: positive('seconds to wait for Alma to finish processing'),
-    mapping: path('the column-mapping profile'),
-    report: path('where to write the JSON report'),
-    report_csv: path('where to write the CSV report'),
-    report_html: path('where to write the HTML report'),
-  })
-  .partial()
-  .refine((s) => !(s.alma_url !== undefined && s.region !== undefined), {
-    error: 'give either "alma_url" or "region", not both',
-  });
+  return z
+    .strictObject({
+      alma_url: z
+        .string({ error: 'must be a string: the API base URL, e.g. "https://api-eu.hosted.exlibrisgroup.com"' })
+        .refine(
+          (s) => {
+            try {
+              const u = new URL(s);
+              return u.protocol === 'https:' || u.protocol === 'http:';
+            } catch {
+              return false;
+            }
+          },
+          { error: 'must be an http(s) URL, e.g. "https://api-eu.hosted.exlibrisgroup.com"' },
+        )
+        .refine(
+          (s) => {
+            try {
+              const u = new URL(s);
+              return u.username === '' && u.password === '' && u.search === '' && u.hash === '';
+            } catch {
+              return true; // reported by the check above
+            }
+          },
+          // `?apikey=…` would put the key in the file after all
+          { error: 'must not carry credentials, a query or a fragment: the key goes in "api_key_file" or ALMA_API_KEY' },
+        ),
+      region: z.enum(REGION_VALUES, { error: `must be one of ${REGION_VALUES.join(', ')}` }),
+      api_key_file: path('the file that holds the API key'),
+      state_dir: path('the folder for journals'),
+      rate: positive('most requests per second'),
+      concurrency: whole('invoices in flight at once', 1),
+      timeout: positive('seconds to wait for one answer'),
+      max_retries: whole('retries of one safe request', 0),
+      poll_timeout: positive('seconds to wait for Alma to finish processing'),
+      mapping: path('the column-mapping profile'),
+      report: path('where to write the JSON report'),
+      report_csv: path('where to write the CSV report'),
+      report_html: path('where to write the HTML report'),
+    })
+    .partial()
+    .refine((s) => !(s.alma_url !== undefined && s.region !== undefined), {
+      error: 'give either "alma_url" or "region", not both',
+    });
+}
+let settingsSchemaMemo: ReturnType<typeof buildSettingsSchema> | undefined;
+const settingsSchema = (): ReturnType<typeof buildSettingsSchema> =>
+  (settingsSchemaMemo ??= buildSettingsSchema(createRequire(import.meta.url)('zod') as typeof Zod));
 
-export type FileSettings = z.infer<typeof settingsSchema>;
+export type FileSettings = Zod.infer<ReturnType<typeof buildSettingsSchema>>;
 export type SettingName = keyof FileSettings;
 export const SETTING_NAMES: readonly SettingName[] = [
   'alma_url',
@@ -148,7 +159,7 @@ export function parseConfigFile(text: string, filePath: string): ConfigFile {
     if (SECRET_KEYS.has(normalise(k))) problems.push(`${jsonPath([k])}: ${SECRET_REFUSAL}`);
     else rest[k] = v;
   }
-  const parsed = settingsSchema.safeParse(rest);
+  const parsed = settingsSchema().safeParse(rest);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') {

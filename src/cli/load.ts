@@ -11,7 +11,6 @@ import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { readBatch, scanBatch } from './batch.js';
 import { outlineInvoice } from '../domain/rules.js';
-import { readMappingProfile } from './mapping-command.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { buildReport, dryRunReport, reportInvoice, type ReportDocument } from '../report/report.js';
 import { renderHuman } from '../report/human.js';
@@ -35,7 +34,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   const emit: OnlineDeps['emitReport'] = (c, t, report, plan) => emitReport(c, t, report, { plan, profile });
   const rules = profile.rules(process.cwd());
   // A bad profile stops the run before any input file is read (exit 2, every problem listed).
-  const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
+  const mapping = cfg.mappingPath !== undefined ? await readMapping(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
   // Every output path before anything is read or sent (exit 2, nothing sent).
   checkOutputPaths(cfg);
   if (cfg.dryRun && cfg.online !== true && !cfg.showPayloads) return offlineDryRun(cfg, term, mapping, profile);
@@ -109,7 +108,7 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
     }
   };
   if (cfg.rejectsPath !== undefined) {
-    const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
+    const mapping = cfg.mappingPath !== undefined ? await readMapping(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
     await attempt(() => writeRejects(report, { path: cfg.rejectsPath!, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet }));
   }
   if (cfg.reportPath) {
@@ -202,3 +201,8 @@ function shownPath(path: string): string {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
+/** The `--mapping` profile; its validation (zod) is imported only by a run that has one. */
+async function readMapping(path: string, shownAs: string): Promise<MappingProfile> {
+  const { readMappingProfile } = await import('./mapping-command.js');
+  return readMappingProfile(path, shownAs);
+}

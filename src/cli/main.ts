@@ -8,7 +8,7 @@ import { exitCodeForError, pathError } from './exit.js';
 import { runLoadCommand } from './load.js';
 import { terminal } from './terminal.js';
 import { addConfigCommand, runConfigCommand } from './config-command.js';
-import { addMappingCommand } from './mapping-command.js';
+import { addMappingCommand } from './mapping-cli.js';
 import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
 import { ApiError, isUnreachable, UsageError } from '../shared/errors.js';

@@ -4,7 +4,6 @@
  * / `mapping check <profile>`.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import type { Command } from 'commander';
 import type { Readable } from 'node:stream';
 import { initProfile, InitError, SAMPLE_BYTES, SAMPLE_ROWS, workbookProfile } from '../input/mapping/init.js';
 import { openInputFile } from '../input/read.js';
@@ -129,31 +128,4 @@ export function runMappingCheck(path: string, term: Terminal): number {
   ];
   process.stdout.write(term.outStyle.green(`${path}: valid`) + ` (${parts.join(', ')})\n`);
   return 0;
-}
-
-/** Adds `mapping init` and `mapping check` to the program. */
-export function addMappingCommand(program: Command, term: Terminal): void {
-  const mapping = program
-    .command('mapping')
-    .description("write or check a mapping profile for a vendor's layout (used with --mapping)")
-    .exitOverride();
-  mapping
-    .command('init')
-    .description('write a starting profile from a sample file: sniffed delimiter, encoding, title block, number and date style, guessed columns (each guess noted)')
-    .argument('<file>', "a vendor's CSV, Excel (.xlsx), JSON or JSON Lines file")
-    .option('-o, --output <path>', 'write the profile to this file instead of standard output')
-    .option('--sheet <name>', 'the sheet of an .xlsx workbook (default: the first)')
-    .option('--force', 'overwrite the --output file if it exists')
-    .exitOverride()
-    .action(async (file: string, opts: InitOptions) => {
-      process.exitCode = await runMappingInit(file, opts, term);
-    });
-  mapping
-    .command('check')
-    .description('validate a profile: exit 0, or 2 with every problem and its JSON path')
-    .argument('<profile>', 'the profile (JSON)')
-    .exitOverride()
-    .action((profile: string) => {
-      process.exitCode = runMappingCheck(profile, term);
-    });
 }
