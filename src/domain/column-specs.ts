@@ -8,7 +8,7 @@
 import { FUND_COLUMNS, INVOICE_COLUMNS, LINE_COLUMNS, type CanonicalColumn } from './columns.js';
 import { CODECS, COLUMN_KIND, type Codec } from './cells.js';
 import { INVALID, type Field, type Invalid } from './draft.js';
-import { HUNDRED, Money } from './money.js';
+import { HUNDRED, moneyOfText } from './money.js';
 import { keyError } from './values.js';
 
 /**
@@ -123,7 +123,7 @@ export function field(spec: Spec, kept: Kept, row: number): Field<unknown> {
     // Any spelling of an accepted decimal text (`0100.50`, `100.5`) makes the same Decimal, so
     // the codec need not run again; only a negative zero must lose its sign (`-0.00` is 0).
     // A fund's `100` percent is common enough to share one instance (a Decimal costs ~0.5 µs).
-    const value = kept === '100' ? HUNDRED : new Money(kept.charCodeAt(0) === 45 /* - */ ? (normal(spec, kept) as string) : kept);
+    const value = kept === '100' ? HUNDRED : moneyOfText(kept.charCodeAt(0) === 45 /* - */ ? (normal(spec, kept) as string) : kept);
     return { value, row, text: kept };
   }
   return { value: spec.same ? kept : normal(spec, kept), row, text: kept };

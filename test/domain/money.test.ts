@@ -1,7 +1,9 @@
 import { Decimal } from 'decimal.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Money,
+  moneyOfText,
   canonicalDecimalText,
   decimalPlacesOfText,
   formatDecimal,
@@ -90,5 +92,35 @@ describe('Money', () => {
   it('formats without exponent notation', () => {
     expect(formatDecimal(new Money('0.0000001'))).toBe('0.0000001');
     expect(formatDecimal(new Money('1e25'))).toBe('10000000000000000000000000');
+  });
+});
+
+describe('moneyOfText', () => {
+  // The same Decimal as decimal.js's own parsing: sign, exponent and every digit word, so sums,
+  // comparisons and formatting cannot tell them apart.
+  const same = (text: string): void => {
+    const fast = moneyOfText(text) as unknown as { s: number; e: number; d: number[]; constructor: unknown };
+    const slow = new Money(text) as unknown as { s: number; e: number; d: number[]; constructor: unknown };
+    expect({ s: fast.s, e: fast.e, d: fast.d }, text).toEqual({ s: slow.s, e: slow.e, d: slow.d });
+    expect(Object.keys(fast)).toEqual(Object.keys(slow));
+    expect(fast.constructor).toBe(Money);
+    expect((fast as unknown as Decimal).toFixed()).toBe((slow as unknown as Decimal).toFixed());
+  };
+
+  it.each([
+    '0', '-0', '0.000', '00', '1', '100', '204.74', '0.05', '-12.345', '00012.10', '1234567', '12345678', '0.1234567',
+    '0.0000001', '0.00000001', '9999999.9999999', '1000000', '10000000', '0.0000000000001', '123456789012345678901234567890.123456789',
+  ])('%s', (text) => same(text));
+
+  it('is new Money(text) for random texts of the accepted form', () => {
+    const digits = (max: number) => fc.stringMatching(new RegExp(`^[0-9]{1,${max}}$`));
+    const text = fc.tuple(fc.boolean(), digits(30), fc.option(digits(30), { nil: undefined })).map(([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac === undefined ? '' : '.' + frac}`);
+    // Zeros around the digits move the exponent across word boundaries.
+    const padded = fc.tuple(fc.nat(9), text, fc.nat(9)).map(([a, t, b]) => {
+      const neg = t.startsWith('-');
+      const body = neg ? t.slice(1) : t;
+      return (neg ? '-' : '') + '0'.repeat(a) + body + (body.includes('.') ? '0'.repeat(b) : '');
+    });
+    fc.assert(fc.property(fc.oneof(text, padded), same), { seed: 1312, numRuns: 3000 });
   });
 });
