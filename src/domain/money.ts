@@ -97,22 +97,33 @@ export function moneyOfText(text: string): Decimal {
   let width = (e + 1) % WORD;
   if (e < 0) width += WORD;
   if (width === 0) width = WORD;
-  const d: number[] = [];
+  // Amounts have one or two words: those are array literals, exactly sized (a push onto an
+  // empty array makes room for 17).
+  let w0 = -1;
+  let w1 = -1;
+  let more: number[] | undefined;
   let word = 0;
   let count = 0;
   for (let i = first; i <= last; i++) {
     if (i === dot) continue;
     word = word * 10 + (text.charCodeAt(i) - 48);
     if (++count === width) {
-      d.push(word);
+      if (w0 === -1) w0 = word;
+      else if (w1 === -1) w1 = word;
+      else (more ??= [w0, w1]).push(word);
       word = 0;
       count = 0;
       width = WORD;
     }
   }
-  if (count > 0) d.push(word * (POW10[width - count] as number));
+  if (count > 0) {
+    word *= POW10[width - count] as number;
+    if (w0 === -1) w0 = word;
+    else if (w1 === -1) w1 = word;
+    else (more ??= [w0, w1]).push(word);
+  }
   x.e = e;
-  x.d = d;
+  x.d = more ?? (w1 === -1 ? [w0] : [w0, w1]);
   return x;
 }
 

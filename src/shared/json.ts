@@ -235,8 +235,8 @@ export function writeJson(value: unknown, indent: number, write: (text: string) 
     size = 0;
   };
   const put = (s: string): void => {
-    if (s.length >= 1 << 16) {
-      // A batch of invoices (hundreds of KB): handed on as it is, not copied once more by a join.
+    if (s.length >= 1 << 14) {
+      // A batch of invoices (tens of KB): handed on as it is, not copied once more by a join.
       flush();
       write(s);
       return;
@@ -269,7 +269,9 @@ export function writeJson(value: unknown, indent: number, write: (text: string) 
           // serialiser some at a time, wrapped so that it indents them at their depth:
           // `{"x": [a, b]}` puts a and b two levels deep, as they are here.
           const text = JSON.stringify({ x: v.slice(i, i + batch) }, null, indent);
-          put((i > 0 ? ',' : '') + text.slice(WRAP_HEAD(indent).length, text.length - WRAP_TAIL(indent).length));
+          // The comma apart: a slice is handed on as it is, a concatenation would be copied flat.
+          if (i > 0) put(',');
+          put(text.slice(WRAP_HEAD(indent).length, text.length - WRAP_TAIL(indent).length));
           i += batch;
           most = Math.max(1, Math.min(256, Math.floor((BATCH_CHARS * batch) / text.length)));
           continue;
