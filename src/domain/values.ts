@@ -38,7 +38,16 @@ const codePoint = (cp: number): string => `U+${cp.toString(16).toUpperCase().pad
 
 /** Checks one key value (already trimmed, non-empty): undefined when Alma can take it as it looks. */
 export function keyError(column: string, text: string): CellError | undefined {
-  const m = INVISIBLE.exec(text);
+  // Printable ASCII and the plain space hold nothing INVISIBLE matches: most keys skip the regex.
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) {
+      ascii = false;
+      break;
+    }
+  }
+  const m = ascii ? null : INVISIBLE.exec(text);
   if (m !== null) {
     const cp = m[0].codePointAt(0)!;
     const isSurrogate = cp >= 0xd800 && cp <= 0xdfff;

@@ -44,6 +44,14 @@ describe('key values: nothing invisible, nothing too long', () => {
     expect(e?.code).toBe('invalid_character');
     expect(e?.message).toContain(named);
   });
+  // Printable ASCII skips the regex: every ASCII character inside a key is judged as the regex
+  // judges it (controls and DEL refused, the plain space and the rest accepted).
+  it('judges each ASCII character as the invisible-character rule does', () => {
+    for (let c = 0; c < 0x80; c++) {
+      const e = keyError('fund_code', `A${String.fromCharCode(c)}B`);
+      expect(e?.code, `U+${c.toString(16)}`).toBe(c < 0x20 || c === 0x7f ? 'invalid_character' : undefined);
+    }
+  });
   it('a 256-character value is too long', () => {
     expect(keyError('vendor', 'v'.repeat(256))?.message).toBe('vendor is 256 characters long; at most 255 are accepted');
   });
