@@ -12,5 +12,11 @@ const store = new AsyncLocalStorage<() => number>();
 /** Runs `fn` (and everything it starts) with this priority; higher goes first. */
 export const runWithPriority = <T>(priority: () => number, fn: () => T): T => store.run(priority, fn);
 
-/** The priority of the work running now. */
-export const currentPriority = (): number => store.getStore()?.() ?? 0;
+const none = (): number => 0;
+
+/**
+ * The priority function of the work running now, to ask again later: a request that waits
+ * keeps its place by what the priority is when it is served, not when it began to wait (the
+ * engine's order changes once every invoice has started).
+ */
+export const currentRank = (): (() => number) => store.getStore() ?? none;

@@ -30,7 +30,7 @@
  * ≥ 97 % of it with < 1 % of requests refused.
  */
 
-import { currentPriority } from '../shared/priority.js';
+import { currentRank } from '../shared/priority.js';
 
 export interface LimiterEvent {
   type: 'throttle';
@@ -81,8 +81,11 @@ export interface Limiter {
 }
 
 interface Waiter {
-  /** Higher goes first; equal ones in arrival order. A retry is `Infinity`. */
-  priority: number;
+  /**
+   * Higher goes first, asked when the next request may start (the engine's order can change
+   * while a request waits); equal ones in arrival order. A retry is `Infinity`.
+   */
+  rank: () => number;
   resolve: (startedAt: number) => void;
   reject: (reason: unknown) => void;
   cleanup: () => void;
@@ -216,7 +219,7 @@ export class RateLimiter implements Limiter {
         reject(signal?.reason);
       };
       const waiter: Waiter = {
-        priority: opts?.priority === true ? Infinity : currentPriority(),
+        rank: opts?.priority === true ? retryRank : currentRank(),
         resolve,
         reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
@@ -225,12 +228,7 @@ export class RateLimiter implements Limiter {
       // A retry goes ahead of fresh work so one invoice's steps finish together
       // (octokit plugin-throttling reschedules retries at priority 0).
       if (opts?.priority === true) this.#queue.unshift(waiter);
-      else if (this.#queue.length === 0 || this.#queue[this.#queue.length - 1]!.priority >= waiter.priority) this.#queue.push(waiter);
-      else {
-        // The engine's priority (shared/priority.ts): ahead of every waiter with a lower one.
-        const at = this.#queue.findIndex((w) => w.priority < waiter.priority);
-        this.#queue.splice(at, 0, waiter);
-      }
+      else this.#queue.push(waiter);
       void this.#pump();
     });
   }
@@ -338,6 +336,25 @@ export class RateLimiter implements Limiter {
     this.#wake?.abort();
   }
 
+  /**
+   * Takes the waiter to serve next: the engine's priority (shared/priority.ts) as it is now —
+   * the oldest invoice first while the batch starts, the most steps left once all have started,
+   * which a create that began waiting before that must see — arrival order among equals.
+   */
+  #serveNext(): Waiter | undefined {
+    let best = -1;
+    let bestRank = -Infinity;
+    for (let i = 0; i < this.#queue.length; i++) {
+      const r = this.#queue[i]!.rank();
+      if (best < 0 || r > bestRank) {
+        best = i;
+        bestRank = r;
+        if (r === Infinity) break;
+      }
+    }
+    return best < 0 ? undefined : this.#queue.splice(best, 1)[0];
+  }
+
   /** How long the limiter was paused between `from` and `to`. */
   #pausedIn(from: number, to: number): number {
     let ms = 0;
@@ -423,7 +440,7 @@ export class RateLimiter implements Limiter {
           }
           continue;
         }
-        const waiter = this.#queue.shift();
+        const waiter = this.#serveNext();
         if (waiter === undefined) break;
         waiter.cleanup();
         this.#take(at, now);
@@ -437,6 +454,8 @@ export class RateLimiter implements Limiter {
     }
   }
 }
+
+const retryRank = (): number => Infinity;
 
 /** A limiter that never waits: for targets without a rate limit and for tests. */
 export const unlimited: Limiter = {

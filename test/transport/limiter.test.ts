@@ -84,6 +84,24 @@ describe('RateLimiter order', () => {
     await clock.advance(1000);
     expect(order).toEqual(['retry', 'most-left', 'less-left', 'old-a', 'old-b', 'newer']);
   });
+
+  it('serves by the priority as it is when a slot comes, not when the request began to wait', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    const order: string[] = [];
+    await limiter.acquire();
+    // The engine's order changes while these wait: once every invoice has started, the ones
+    // with the most steps left go first — a create queued before that (the newest invoice's,
+    // at the back by age) must move ahead, or the last invoice starts its steps last of all.
+    let allStarted = false;
+    const queue = (name: string, age: number, stepsLeft: number): void =>
+      void runWithPriority(() => (allStarted ? stepsLeft * 100 - age : -age), () => limiter.acquire()).then(() => order.push(name));
+    queue('old, 1 left', 1, 1);
+    queue('mid, 2 left', 2, 2);
+    queue('newest, 5 left', 3, 5);
+    allStarted = true;
+    await clock.advance(1000);
+    expect(order).toEqual(['newest, 5 left', 'mid, 2 left', 'old, 1 left']);
+  });
 });
 
 describe('RateLimiter on late timers', () => {
