@@ -294,6 +294,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     tasks.push(runWithPriority(priority, () => runOne(item)).catch((err: unknown) => void (failure ??= { err })));
   }
   allStarted = true;
+  // The end is near: the watch's reads at the end cover what waits now.
+  watch?.hold();
   // Every invoice has been started and none is sending any more: what waits is read without
   // waiting for a fuller batch. (A parked invoice that must send again still gets a slot.)
   await slots.idle();

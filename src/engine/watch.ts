@@ -12,6 +12,13 @@
  * one by one is read at once, one by one: waiting would gain nothing. Invoices not processed yet
  * are read again later, backing off as a lone poll does, until the poll timeout.
  *
+ * How long processing takes after the answer is learned from what the reads saw (how long
+ * after its answer each invoice was read, and whether it showed processed): a listing read
+ * mid-run holds invoices answered just before it, so the run's first listings say it. At the
+ * end (`drain`), a vendor's invoices are read together once the last of them is likely
+ * processed — one listing, not a listing too early for the last few and then one read each.
+ * After `hold`, no listing goes for being cheap: the end is near and its reads cover them.
+ *
  * The engine releases an invoice's worker while it waits here, so the next invoice's writes go
  * on meanwhile: waiting costs no throughput.
  */
@@ -68,6 +75,9 @@ interface Entry {
   item: WatchedInvoice;
   start: number;
   dueAt: number;
+  /** Read at least once (until then it is ripe at start + the learned processing time). */
+  read: boolean;
+  readAt: number;
   deadline: number;
   interval: number;
   reading: boolean;
@@ -86,7 +96,12 @@ export class ProcessingWatch {
   readonly #opts: WatchOptions;
   readonly #entries = new Set<Entry>();
   #draining = false;
+  #holding = false;
   #running = false;
+  /** How long after its answer an invoice was read and seen not processed yet: the longest. */
+  #notYet = 0;
+  /** How long after their answers invoices were read and seen processed (the last few hundred). */
+  #seenDone: number[] = [];
 
   constructor(reader: InvoiceReader, opts: WatchOptions) {
     this.#reader = reader;
@@ -96,12 +111,18 @@ export class ProcessingWatch {
   /** Resolves once the invoice's processing shows, or with its last state after `limitMs`. */
   wait(item: WatchedInvoice, limitMs: number): Promise<WatchResult> {
     const now = this.#opts.now();
+    // A vendor read together may be read at once: the invoice waits for a fuller batch anyway,
+    // and a read right after the answer says how soon processing shows. One read alone waits
+    // the first poll interval.
     const initial = Math.min(this.#opts.poll.initialMs, limitMs);
+    const first = this.#batchable(item.key.vendor) ? 0 : initial;
     return new Promise<WatchResult>((resolve, reject) => {
       this.#entries.add({
         item,
         start: now,
-        dueAt: now + initial,
+        dueAt: now + first,
+        read: false,
+        readAt: now,
         deadline: now + limitMs,
         interval: initial,
         reading: false,
@@ -114,9 +135,30 @@ export class ProcessingWatch {
     });
   }
 
-  /** No more invoices are coming: what is due is read without waiting for a fuller batch. */
+  /** No more invoices are coming: each vendor's invoices are read once the last is likely processed. */
   drain(): void {
     this.#draining = true;
+  }
+
+  /** Few more invoices are coming (all have started): no listing for being cheap until `drain`. */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /**
+   * How long after its answer an invoice is likely processed: the shortest wait at which a read
+   * saw one processed that is longer than every wait at which one was not — but no more than
+   * the first poll interval (or twice the longest not-yet wait, if longer), since a batch read
+   * late says only that processing took less than that.
+   */
+  get processingMs(): number {
+    let seen = Infinity;
+    for (const ms of this.#seenDone) if (ms >= this.#notYet && ms < seen) seen = ms;
+    return Math.min(seen, Math.max(this.#opts.poll.initialMs, 2 * this.#notYet));
+  }
+
+  #batchable(vendor: string): boolean {
+    return this.#reader.readCost(vendor, MANY) < MANY;
   }
 
   async #pump(): Promise<void> {
@@ -140,8 +182,23 @@ export class ProcessingWatch {
   /** Starts a read for every group of due invoices that is worth reading now. */
   #dispatch(now: number): void {
     const groups = new Map<string, Entry[]>();
+    // At the end, a vendor waits for its last invoice to be likely processed: all are read then.
+    const together = (e: Entry): boolean => this.#draining && !e.alone && this.#batchable(e.item.key.vendor);
+    const unripe = new Set<string>();
+    if (this.#draining) {
+      const processingMs = this.processingMs;
+      for (const e of this.#entries) {
+        if (e.reading || !together(e)) continue;
+        // Likely processed by now; one read too early (mid-run, to learn) is read again then,
+        // not a whole backed-off interval later — but not sooner than a poll interval.
+        const likely = Math.min(e.start + processingMs, e.deadline);
+        const ripeAt = e.read ? Math.min(e.dueAt, Math.max(e.readAt + this.#opts.poll.initialMs, likely)) : Math.max(e.dueAt, likely);
+        if (now < ripeAt) unripe.add(e.item.key.vendor);
+      }
+    }
     for (const e of this.#entries) {
-      if (e.reading || e.dueAt > now) continue;
+      if (e.reading) continue;
+      if (together(e) ? unripe.has(e.item.key.vendor) : e.dueAt > now) continue;
       // A lone entry is its own group (keyed by id, which cannot collide with a vendor key).
       const g = e.alone ? `\u0000${e.item.id}` : e.item.key.vendor;
       let list = groups.get(g);
@@ -154,19 +211,29 @@ export class ProcessingWatch {
       const vendor = group[0]!.item.key.vendor;
       const n = group.length;
       // A vendor that no number of invoices makes cheaper to read together is read now.
-      const batchable = !group[0]!.alone && this.#reader.readCost(vendor, MANY) < MANY;
+      const batchable = !group[0]!.alone && this.#batchable(vendor);
       const ready =
         !batchable ||
         this.#draining ||
-        this.#reader.readCost(vendor, n) <= n * batchCost ||
+        (!this.#holding && this.#reader.readCost(vendor, n) <= n * batchCost) ||
         group.some((e) => now - e.dueAt >= Math.min(maxWait, (e.deadline - e.start) / 2) || e.deadline <= now);
       if (!ready) continue;
       for (const e of group) e.reading = true;
-      void this.#read(group);
+      void this.#read(group, now);
     }
   }
 
-  async #read(group: Entry[]): Promise<void> {
+  /** What a read saw: how long after its answer each invoice was read, processed or not. */
+  #learn(e: Entry, sentAt: number, processed: boolean): void {
+    const ms = sentAt - e.start;
+    if (!processed) this.#notYet = Math.max(this.#notYet, ms);
+    else {
+      this.#seenDone.push(ms);
+      if (this.#seenDone.length > 500) this.#seenDone.shift();
+    }
+  }
+
+  async #read(group: Entry[], sentAt: number): Promise<void> {
     let got: Map<string, RemoteInvoice>;
     try {
       got = await this.#reader.readInvoices(group.map((e) => e.item));
@@ -180,7 +247,10 @@ export class ProcessingWatch {
     const now = this.#opts.now();
     for (const e of group) {
       e.reading = false;
+      e.read = true;
+      e.readAt = sentAt;
       const remote = got.get(e.item.id);
+      if (remote !== undefined) this.#learn(e, sentAt, remote.processed);
       if (remote === undefined && e.alone) {
         // Read on its own, so the target had to answer or throw.
         this.#entries.delete(e);
