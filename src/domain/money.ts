@@ -128,6 +128,72 @@ export function moneyOfText(text: string): Decimal {
 }
 
 /**
+ * An exact sum of decimal texts (each times a whole factor) as a count of 10^-scale units in a
+ * JS integer: a quick "these add up to exactly that" for the common invoice, with no Decimal
+ * made. `exact` turns false, for good, as soon as a text is not plain `-?digits[.digits]` of at
+ * most 15 digits or a step leaves the integers a double holds exactly (2^53); the caller then
+ * does the sum with Decimals. So `equals` answers true only when the amounts are equal.
+ */
+export class ExactSum {
+  exact = true;
+  #units = 0;
+  #scale = 0;
+
+  add(text: string, times = 1): void {
+    if (!this.exact) return;
+    const t = scaled(text);
+    if (t === undefined) {
+      this.exact = false;
+      return;
+    }
+    const units = this.#align(t) * times;
+    this.#units += units;
+    if (!Number.isSafeInteger(units) || !Number.isSafeInteger(this.#units)) this.exact = false;
+  }
+
+  /** True when the sum is exactly the amount `text`; false when it is not, or not known exactly. */
+  equals(text: string): boolean {
+    if (!this.exact) return false;
+    const t = scaled(text);
+    if (t === undefined) return false;
+    const units = this.#align(t);
+    return this.exact && Number.isSafeInteger(units) && units === this.#units;
+  }
+
+  /** `t`'s units at the sum's scale, raising the sum's scale first when `t` has more places. */
+  #align(t: { units: number; scale: number }): number {
+    if (t.scale > this.#scale) {
+      this.#units *= 10 ** (t.scale - this.#scale);
+      this.#scale = t.scale;
+      if (!Number.isSafeInteger(this.#units)) this.exact = false;
+      return t.units;
+    }
+    return t.units * 10 ** (this.#scale - t.scale);
+  }
+}
+
+/** A plain decimal text as units of 10^-scale; undefined beyond 15 digits or for any other form. */
+function scaled(text: string): { units: number; scale: number } | undefined {
+  let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const negative = i === 1;
+  let units = 0;
+  let digits = 0;
+  let scale = -1;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */ && scale === -1 && digits > 0) {
+      scale = 0;
+      continue;
+    }
+    if (c < 48 || c > 57 || ++digits > 15) return undefined;
+    units = units * 10 + (c - 48);
+    if (scale !== -1) scale++;
+  }
+  if (digits === 0 || scale === 0) return undefined;
+  return { units: negative ? -units : units, scale: scale === -1 ? 0 : scale };
+}
+
+/**
  * Decimal places of a decimal text as written (`1.50` → 2). For the number of places that carry
  * value, pass the canonical spelling (`canonicalDecimalText('1.50')` → `1.5` → 1).
  */

@@ -12,7 +12,7 @@ import { attributePairs, quote } from './cells.js';
 import { minorUnits } from './currencies.js';
 import { isInvalid, valueOf, type DraftFund, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import type { FundDistribution, Invoice, InvoiceHeader, InvoiceLine, InvoiceOutline } from './model.js';
-import { HUNDRED, ZERO, formatDecimal, roundMoney } from './money.js';
+import { ExactSum, HUNDRED, ZERO, formatDecimal, roundMoney } from './money.js';
 import { Findings, lineName, tooManyDecimals } from './findings.js';
 import type { Problem } from './problem.js';
 
@@ -256,6 +256,8 @@ function checkTotal(p: Findings): void {
     ['discount', f.discount],
   ];
   if (charges.some(([, c]) => isInvalid(c)) || isInvalid(f.vat_type) || isInvalid(f.currency)) return;
+  const vatType = valueOf(f.vat_type) ?? 'INCLUSIVE';
+  if (vatType !== 'LINEEXCLUSIVE' && addsUpExactly(p.d, charges, totalF.text)) return;
   const currency = valueOf(f.currency);
   const places = (currency === undefined ? undefined : minorUnits(currency)) ?? Math.max(2, total.decimalPlaces());
 
@@ -276,7 +278,6 @@ function checkTotal(p: Findings): void {
   }
 
   let vat = ZERO;
-  const vatType = valueOf(f.vat_type) ?? 'INCLUSIVE';
   if (vatType === 'LINEEXCLUSIVE') {
     if (valueOf(f.vat_per_invoice_line) === true) {
       for (const line of p.d.lines) {
@@ -318,6 +319,28 @@ function checkTotal(p: Findings): void {
     `total_amount ${fmt(total)} does not match the lines and charges: ${fmt(expected)} (${parts.join(' ')}, VAT type ${vatType}); ` +
       `difference ${fmt(total.minus(expected))}. Alma would send the invoice to review`,
   );
+}
+
+/**
+ * The common case of `checkTotal` without a Decimal: every line has a valid price (and whole
+ * quantity), no VAT is added, and Σ price × quantity + charges − discount is exactly the total,
+ * summed as integers (`ExactSum`). True only then; anything else (a mismatch, a missing price,
+ * amounts too long for exact integers) is left to the Decimal check, which words the problem.
+ */
+function addsUpExactly(d: DraftInvoice, charges: readonly [string, Field<Decimal> | undefined][], total: string): boolean {
+  const sum = new ExactSum();
+  for (const line of d.lines) {
+    const price = line.fields.price;
+    const quantity = line.fields.quantity;
+    if (price === undefined || isInvalid(price) || isInvalid(quantity)) return false;
+    sum.add(price.text, quantity === undefined ? 1 : (quantity.value as number));
+  }
+  for (const [name, c] of charges) {
+    if (c === undefined) continue;
+    if (name === 'discount') sum.add(c.text, -1);
+    else sum.add(c.text);
+  }
+  return sum.equals(total);
 }
 
 // ------------------------------------------------------------------------------ build Invoice

@@ -2,6 +2,7 @@ import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ExactSum,
   Money,
   moneyOfText,
   canonicalDecimalText,
@@ -122,5 +123,64 @@ describe('moneyOfText', () => {
       return (neg ? '-' : '') + '0'.repeat(a) + body + (body.includes('.') ? '0'.repeat(b) : '');
     });
     fc.assert(fc.property(fc.oneof(text, padded), same), { seed: 1312, numRuns: 3000 });
+  });
+});
+
+describe('ExactSum', () => {
+  // What checkTotal relies on: `equals` is true exactly when the Decimal sum is equal, for sums
+  // small enough to be exact integers, and never true for a sum that differs.
+  const amount = fc
+    .tuple(fc.boolean(), fc.stringMatching(/^[0-9]{1,9}$/), fc.option(fc.stringMatching(/^[0-9]{1,4}$/), { nil: undefined }))
+    .map(([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac === undefined ? '' : '.' + frac}`);
+  const term = fc.tuple(amount, fc.oneof(fc.constant(1), fc.constant(-1), fc.integer({ min: 1, max: 500 })));
+  const decimalSum = (terms: [string, number][]): Decimal => terms.reduce((s, [t, k]) => s.plus(new Money(t).times(k)), new Money(0));
+
+  it('says equal exactly when the Decimal sum is (random amounts, the total right or off)', () => {
+    let equal = 0;
+    fc.assert(
+      fc.property(fc.array(term, { maxLength: 12 }), fc.oneof(fc.constant(undefined), amount), fc.boolean(), (terms, other, pad) => {
+        const exact = decimalSum(terms);
+        // The true total, written with extra zeros or not; or another amount.
+        const total = other ?? (pad ? exact.toFixed(exact.decimalPlaces() + 2) : exact.toFixed());
+        const sum = new ExactSum();
+        for (const [t, k] of terms) sum.add(t, k);
+        const same = exact.eq(new Money(total));
+        const says = sum.equals(total);
+        // Never equal when the amounts differ; always when they agree and every text is short
+        // (terms here have at most 13 digits, times at most 500: far inside 2^53).
+        if (says) expect(same, `${JSON.stringify(terms)} = ${total}`).toBe(true);
+        if (same && total.replace(/[-.]/g, '').length <= 15) {
+          expect(says, `${JSON.stringify(terms)} = ${total}`).toBe(true);
+          equal++;
+        }
+      }),
+      { seed: 1314, numRuns: 2000 },
+    );
+    expect(equal).toBeGreaterThan(500);
+  });
+
+  it('never says equal beyond exact integers or for other forms (the Decimal check decides)', () => {
+    const big = new ExactSum();
+    big.add('900719925474099', 10); // 9007199254740990, just under 2^53
+    expect(big.exact).toBe(true);
+    big.add('3'); // past 2^53
+    expect(big.exact).toBe(false);
+    expect(big.equals('900719925474099')).toBe(false);
+    const scaledUp = new ExactSum();
+    scaledUp.add('900719925474099');
+    scaledUp.add('0.01'); // the first term in hundredths: past 2^53
+    expect(scaledUp.exact).toBe(false);
+    const long = new ExactSum();
+    long.add('1234567890123456'); // 16 digits
+    expect(long.equals('1234567890123456')).toBe(false);
+    const odd = new ExactSum();
+    odd.add('1e3');
+    expect(odd.equals('1000')).toBe(false);
+    const fine = new ExactSum();
+    fine.add('0.1', 3);
+    fine.add('-0.30');
+    expect(fine.equals('0')).toBe(true);
+    expect(fine.equals('-0.000')).toBe(true);
+    expect(fine.equals('0.001')).toBe(false);
   });
 });
