@@ -644,7 +644,7 @@ class InvoiceSaga {
       'create',
       async () => {
         sentAt = this.#wallNow();
-        journal.append({ t: 'intent', ...this.#who, step: 'create', at: sentAt });
+        await journal.appendBeforeSend({ t: 'intent', ...this.#who, step: 'create', at: sentAt });
         try {
           return await target.createInvoice(inv);
         } catch (err) {
@@ -713,9 +713,9 @@ class InvoiceSaga {
         this.#opts,
         key,
         'lines',
-        () => {
+        async () => {
           lineSentAt = this.#wallNow();
-          journal.append({ t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt });
+          await journal.appendBeforeSend({ t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt });
           return target.addChild(id, number, inv);
         },
         async () => {
@@ -804,8 +804,8 @@ class InvoiceSaga {
         this.#opts,
         key,
         'process',
-        () => {
-          journal.append({ t: 'intent', ...this.#who, step: 'process', id });
+        async () => {
+          await journal.appendBeforeSend({ t: 'intent', ...this.#who, step: 'process', id });
           return finalize(id);
         },
         async () => {
@@ -934,8 +934,8 @@ async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkp
       opts,
       key,
       'attachments',
-      () => {
-        journal.append({ t: 'intent', ...who, step: 'attachment', id, file: file.name });
+      async () => {
+        await journal.appendBeforeSend({ t: 'intent', ...who, step: 'attachment', id, file: file.name });
         return seam.add(id, file);
       },
       () => seam.find(id, file),

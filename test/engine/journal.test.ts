@@ -122,6 +122,50 @@ describe('journal', () => {
   });
 });
 
+describe('journal: intents before a send (group commit)', () => {
+  it('an intent is written at once and durable when its promise resolves; one sync covers every intent written before it began', async () => {
+    const path = join(dir, 'j.jsonl');
+    // A held fdatasync: each call records how many lines the file had when it began.
+    const calls: { lines: number; done: (err: Error | null) => void }[] = [];
+    const lineCount = (): number => readFileSync(path, 'utf8').trimEnd().split('\n').length;
+    const j = Journal.open({ ...opts(path), sync: true, fdatasync: (_fd, done) => calls.push({ lines: lineCount(), done }) });
+    const durable: string[] = [];
+    const intent = (n: string) =>
+      j.appendBeforeSend({ t: 'intent', vendor: 'ACME', number: n, step: 'create', at: 1 }).then(() => void durable.push(n));
+    const a = intent('A');
+    // Folded and in the file before it is durable; the sync began after it was written.
+    expect(j.state({ vendor: 'ACME', number: 'A' }).createPending).toBe(true);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.lines).toBe(2);
+    const b = intent('B');
+    const c = intent('C');
+    // B and C were written while A's sync ran: they wait for one more, not one each.
+    expect(calls).toHaveLength(1);
+    await Promise.resolve();
+    expect(durable).toEqual([]);
+    calls[0]!.done(null);
+    await a;
+    expect(durable).toEqual(['A']);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.lines).toBe(4);
+    expect(durable).toEqual(['A']);
+    calls[1]!.done(null);
+    await Promise.all([b, c]);
+    expect(durable).toEqual(['A', 'B', 'C']);
+    // Nothing written since: no further sync.
+    expect(calls).toHaveLength(2);
+    j.close();
+  });
+
+  it('a failed sync fails the intent (the request is not sent)', async () => {
+    const path = join(dir, 'j.jsonl');
+    const j = Journal.open({ ...opts(path), sync: true, fdatasync: (_fd, done) => done(new Error('EIO')) });
+    await expect(j.appendBeforeSend({ t: 'intent', vendor: 'ACME', number: 'A', step: 'create', at: 1 })).rejects.toThrow('EIO');
+    j.close();
+  });
+});
+
 describe('lock', () => {
   it('stops a second holder while the first is alive, and frees on release', () => {
     const path = join(dir, 'j.lock');
