@@ -194,6 +194,8 @@ export function checkFunds(p: Findings, line: DraftLine): void {
   }
   // Built only for a message: this runs on every line of the batch.
   const rows = (): string => funds.map((f) => f.row).join(', ');
+  // Shares that add up exactly need no Decimal (ExactSum); any other sum is checked and worded below.
+  if (sharesAddUp(line, funds, first)) return;
   if (first === 'percent') {
     let total = ZERO;
     for (const f of funds) total = total.plus(valueOf(f.percent) as Decimal);
@@ -214,6 +216,21 @@ export function checkFunds(p: Findings, line: DraftLine): void {
       );
     }
   }
+}
+
+/** True when the (valid, one-kind) shares add up exactly to 100 percent or to price × quantity. */
+function sharesAddUp(line: DraftLine, funds: readonly DraftFund[], kind: Share): boolean {
+  const sum = new ExactSum();
+  if (kind === 'percent') {
+    for (const f of funds) sum.add((f.percent as Field<Decimal>).text);
+    return sum.equals('100');
+  }
+  const price = line.fields.price;
+  const quantity = line.fields.quantity;
+  if (price === undefined || isInvalid(price) || isInvalid(quantity)) return false;
+  for (const f of funds) sum.add((f.amount as Field<Decimal>).text);
+  sum.add(price.text, quantity === undefined ? -1 : -(quantity.value as number));
+  return sum.equals('0');
 }
 
 /** price × quantity (quantity defaults to 1); undefined when the price is missing or invalid. */
