@@ -3,7 +3,7 @@
  * terminal; otherwise one plain line per finished invoice, which reads well in a cron log
  * (clig.dev: "If stdout is not an interactive terminal, don't display any animations").
  */
-import ora, { type Ora } from 'ora';
+import type { default as Ora0, Ora } from 'ora';
 import type { EngineEvent } from '../engine/events.js';
 import type { Style } from '../report/human.js';
 import { safe } from '../report/human.js';
@@ -19,6 +19,11 @@ export interface ProgressOptions {
   statusWords?: Record<string, string> | undefined;
   /** The clock (ms), injected for tests; default Date.now. */
   now?: (() => number) | undefined;
+  /**
+   * The spinner (ora) for an interactive run, imported by the caller only then: loading ora
+   * and its dependencies takes ~80-110 ms of a run's start, which a cron job or a pipe never uses.
+   */
+  ora?: typeof Ora0 | undefined;
 }
 
 export interface Progress {
@@ -105,9 +110,9 @@ export function createProgress(o: ProgressOptions): Progress {
           startDone = e.alreadyDone;
           startedAt = now();
           if (e.resumed) write(`resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run`);
-          if (o.interactive) {
+          if (o.interactive && o.ora !== undefined) {
             // discardStdin would put stdin in raw mode and swallow Ctrl-C (ora docs); keep signals working
-            spinner = ora({ text: spinText(), stream: o.stream, discardStdin: false }).start();
+            spinner = o.ora({ text: spinText(), stream: o.stream, discardStdin: false }).start();
             // The clock moves between events too: a long wait for Alma still shows time passing.
             ticker = setInterval(() => {
               if (spinner) spinner.text = spinText();

@@ -31,9 +31,11 @@ type Progress = ReturnType<typeof createProgress>;
  * still unsent the way the target would, runs the engine, and emits the report. The exit code.
  */
 export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, deps: OnlineDeps, definition: TargetDefinition, profile: TargetProfile): Promise<number> {
+  const interactive = term.interactive && !cfg.quiet;
   const progress = createProgress({
     stream: process.stderr,
-    interactive: term.interactive && !cfg.quiet,
+    interactive,
+    ora: interactive ? (await import('ora')).default : undefined,
     quiet: cfg.quiet,
     verbose: cfg.verbose,
     style: term.errStyle,

@@ -1,8 +1,8 @@
 /**
  * What Node loads before a run starts: every module main.js imports statically is compiled
  * before the first line runs, and at 50 requests a second each 20 ms of start-up is a request
- * not sent. zod (profile and config-file validation) and undici (the HTTP client) are loaded
- * only by the runs that use them. Walks the built dist/ (`npm run build` first).
+ * not sent. zod (profile and config-file validation), undici (the HTTP client) and ora (the
+ * spinner) are loaded only by the runs that use them. Walks the built dist/ (`npm run build` first).
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
@@ -47,5 +47,11 @@ describe('start-up: what main.js loads before any run', () => {
   it('neither zod nor undici: a run loads them only when it validates a profile or config file, or sends', () => {
     const reached = packagesReached(main);
     expect([...reached].filter((p) => p === 'zod' || p === 'undici')).toEqual([]);
+  });
+
+  it('nor the spinner (ora and its ~20 modules) on the way to the first request: a load imports it only when stderr is a terminal', () => {
+    // send.js is what a load imports once the batch is read.
+    const reached = packagesReached(resolve(ROOT, 'dist/cli/send.js'));
+    expect([...reached].filter((p) => p === 'ora' || p === 'zod')).toEqual([]);
   });
 });
