@@ -101,6 +101,12 @@ interface FileState {
   pass: readonly Spec[] | undefined;
   /** For each spec of `pass`, its cell's position in `record.cells`; undefined: read by name. */
   at: readonly number[] | undefined;
+  /**
+   * With `at`: the positions of vendor, invoice_number and line_number in `record.cells` (-1:
+   * no such column). A row is then grouped without reading `record.fields`, which a CSV reader
+   * builds only when something reads it (csv.ts `CellRecord`).
+   */
+  keyAt: readonly [number, number, number] | undefined;
 }
 
 /** Fields of one row in `LineAcc.rows`: the row, then its fund_code, fund_percent, fund_amount. */
@@ -182,6 +188,7 @@ export class InvoiceGrouper<I = Invoice> {
     const known = new Set([...(file.pass ?? []).map((s) => s.column), ...named]);
     file.pass = PASS.filter((s) => known.has(s.column));
     file.at = twice ? undefined : file.pass.map((s) => columns.indexOf(s.column));
+    file.keyAt = twice ? undefined : [columns.indexOf('vendor'), columns.indexOf('invoice_number'), columns.indexOf('line_number')];
     file.declared = true;
     for (const column of named) if (!SPECS.has(column) && !file.unknownSeen.has(column)) addUnknown(file, column);
   }
@@ -189,16 +196,19 @@ export class InvoiceGrouper<I = Invoice> {
   /** Adds one record. Call in input order, across all files of the batch. */
   add(record: SourceRecord): void {
     const { file: fileName, row } = record.source;
-    const fields = record.fields;
     let file = this.#file;
     if (file === undefined || file.name !== fileName) file = this.#fileState(fileName);
-    if (!file.declared) noteUnknown(file, fields);
+    const keyAt = file.keyAt;
+    const cells = keyAt !== undefined ? record.cells : undefined;
+    // `record.fields` is read only when the cells by position are not there (see `keyAt`).
+    const fields = cells === undefined ? record.fields : undefined;
+    if (fields !== undefined && !file.declared) noteUnknown(file, fields);
 
-    const vendor = cellText(fields.vendor);
-    const number = cellText(fields.invoice_number);
+    const vendor = cellText(fields !== undefined ? fields.vendor : cellAt(cells!, keyAt![0]));
+    const number = cellText(fields !== undefined ? fields.invoice_number : cellAt(cells!, keyAt![1]));
     if (vendor === undefined || number === undefined) {
       if (record.problems !== undefined) this.#issues.push(...record.problems);
-      this.#ungroupable(record.source, fields, vendor, number);
+      this.#ungroupable(record.source, record.fields, vendor, number);
       return;
     }
     let inv = this.#last;
@@ -229,17 +239,16 @@ export class InvoiceGrouper<I = Invoice> {
     let np = 0;
     // The line is found before the cells are read: a later row of a line (a fund split) repeats
     // the line's cells, and a cell repeated word for word was checked on the line's first row.
-    const lineText = cellText(fields.line_number);
+    const lineText = cellText(fields !== undefined ? fields.line_number : cellAt(cells!, keyAt![2]));
     const line = lineText === undefined ? undefined : existingLine(inv, lineText);
     let fundCode: string | undefined;
     let fundPercent: Kept | undefined;
     let fundAmount: Kept | undefined;
     const pass = file.pass ?? PASS;
     const at = file.at;
-    const cells = at !== undefined ? record.cells : undefined;
     for (let s = 0; s < pass.length; s++) {
       const spec = pass[s] as Spec;
-      const raw = cells !== undefined ? cells[at![s] as number] : fields[spec.column];
+      const raw = cells !== undefined ? cells[at![s] as number] : fields![spec.column];
       if (raw === undefined) continue;
       const text = cellText(raw);
       if (text === undefined) continue;
@@ -347,7 +356,7 @@ export class InvoiceGrouper<I = Invoice> {
   #fileState(name: string): FileState {
     let f = this.#files.get(name);
     if (f === undefined) {
-      f = { name, index: this.#files.size, unknown: [], unknownSeen: new Set(), declared: false, pass: undefined, at: undefined };
+      f = { name, index: this.#files.size, unknown: [], unknownSeen: new Set(), declared: false, pass: undefined, at: undefined, keyAt: undefined };
       this.#files.set(name, f);
       this.#order = undefined;
     }
@@ -364,6 +373,9 @@ export class InvoiceGrouper<I = Invoice> {
     }
   }
 }
+
+/** Cell `i` of a row, undefined for a column the file lacks (-1) or a short row. */
+const cellAt = (cells: readonly string[], i: number): string | undefined => (i >= 0 ? cells[i] : undefined);
 
 function noteUnknown(file: FileState, fields: Record<string, string | undefined>): void {
   for (const column in fields) if (!SPECS.has(column) && !file.unknownSeen.has(column)) addUnknown(file, column);

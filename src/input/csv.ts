@@ -10,6 +10,7 @@
 import { Parser, type CsvError, type Options } from 'csv-parse';
 import { problem } from '../domain/problem.js';
 import type { FormatReader, InputEvent } from './event.js';
+import type { Provenance, SourceRecord } from './record.js';
 
 import { formatLimit, MAX_CELL_CHARS, MAX_RECORD_CHARS } from './limits.js';
 
@@ -342,7 +343,7 @@ export class CsvReader implements FormatReader {
     if (n > width) this.extraCells(cells, row);
     const source = { file: this.file, row };
     // Cells by position for a consumer that was told the columns (record.ts `cells`).
-    const record = this.onColumns !== undefined ? { source, fields: this.fieldsOf!(cells), cells } : { source, fields: this.fieldsOf!(cells) };
+    const record = this.onColumns !== undefined ? new CellRecord(source, cells, this.fieldsOf!) : { source, fields: this.fieldsOf!(cells) };
     this.out.push({ kind: 'record', record });
   }
 
@@ -429,6 +430,27 @@ export class CsvReader implements FormatReader {
     const hint = SYNTAX_HINTS[err.code] ?? err.message;
     this.problem(start, 'csv_syntax', `CSV syntax error (${err.code}) ${where}: ${hint}; this record is skipped`);
     return undefined;
+  }
+}
+
+/**
+ * A record whose consumer was told the columns (`onColumns`): the grouper reads its `cells` by
+ * position, so its `fields` object (one property per column: an object and its garbage per
+ * row) is built only when something reads it, once.
+ */
+class CellRecord implements SourceRecord {
+  readonly source: Provenance;
+  readonly cells: readonly string[];
+  readonly #fieldsOf: (cells: readonly string[]) => Record<string, string | undefined>;
+  #fields: Record<string, string | undefined> | undefined;
+  constructor(source: Provenance, cells: readonly string[], fieldsOf: (cells: readonly string[]) => Record<string, string | undefined>) {
+    this.source = source;
+    this.cells = cells;
+    this.#fieldsOf = fieldsOf;
+    this.#fields = undefined;
+  }
+  get fields(): Record<string, string | undefined> {
+    return (this.#fields ??= this.#fieldsOf(this.cells));
   }
 }
 

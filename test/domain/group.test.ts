@@ -224,6 +224,43 @@ describe('grouping rows into invoices', () => {
     expect(found(b).filter((f) => f.includes('invalid_number') || f.includes('total_mismatch'))).toEqual(['2:total_amount:total_mismatch', '5:price:invalid_number']);
   });
 
+  it('groups rows that carry cells without reading their fields (built lazily by the CSV reader)', () => {
+    // No line_number column here: a row's line is found by position or not at all (-1).
+    const rows: Row[] = [
+      { ...BASE, line_number: undefined, total_amount: '150', price: '100' },
+      { vendor: 'ACME', invoice_number: 'INV-1', price: '50' },
+      { ...INV2, line_number: undefined, price: 'x' },
+      { vendor: '', invoice_number: 'INV-9', price: '1' }, // ungroupable: its fields are read
+    ];
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== 'line_number').reverse();
+    const byName = new InvoiceGrouper();
+    const byPosition = new InvoiceGrouper();
+    byPosition.declareColumns('b.csv', columns);
+    let fieldReads = 0;
+    for (const r of records(rows)) {
+      byName.add(r);
+      const cells = columns.map((c) => r.fields[c] ?? '');
+      const fields = r.fields;
+      byPosition.add({
+        source: r.source,
+        cells,
+        get fields() {
+          fieldReads++;
+          return fields;
+        },
+      });
+    }
+    const a = byName.finish();
+    const b = byPosition.finish();
+    const shape = (res: typeof a) => [
+      res.invoices.map((i) => [i.key.number, i.problems.map((p) => `${p.row}:${p.column}:${p.code}`), i.invoice?.lines.map((l) => [l.number, l.price?.toFixed()])]),
+      res.issues.map((p) => `${p.row}:${p.column}:${p.code}`),
+    ];
+    expect(shape(b)).toEqual(shape(a));
+    expect(shape(b)[1]).toEqual(['5:vendor:missing_value']);
+    expect(fieldReads).toBe(1);
+  });
+
   it('sorts an invoice’s problems by file, then row', () => {
     const r = validateRecords([
       ...records(

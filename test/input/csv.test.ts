@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { sniffDelimiter } from '../../src/input/csv.js';
-import { codes, fixture, read, rows } from './helpers.js';
+import { readRecords } from '../../src/input/read.js';
+import type { SourceRecord } from '../../src/input/record.js';
+import { codes, fixture, pieces, read, rows, utf8 } from './helpers.js';
 
 describe('CSV: the row of a record is the line it starts on', () => {
   it.each([
@@ -46,6 +48,31 @@ describe('CSV: the row of a record is the line it starts on', () => {
       { row: 9, file: 'quoted.csv', invoice_number: 'INV-3', vendor: 'quoted "and" comma, here', line_note: 'x\n', price: '1' },
       { row: 11, file: 'quoted.csv', invoice_number: 'INV-4', vendor: undefined, line_note: undefined, price: undefined },
     ]);
+  });
+});
+
+describe('CSV: records for a consumer told the columns (onColumns)', () => {
+  it('carry cells by position and the same fields, built once when read (both lanes)', async () => {
+    // Plain lines (the fast lane), a duplicate and a blank column, a short row, empty cells, and
+    // a quoted line break (csv-parse from there on).
+    const text = 'Vendor,b,vendor,,price\nACME,1,X,,10\nACME,,,\n"Smith\nJones",2,Y,,\nZ,3\n';
+    const plain = await read('t.csv', text);
+    const records: SourceRecord[] = [];
+    let columns: readonly string[] = [];
+    const onColumns = (_file: string, names: readonly string[]): void => {
+      columns = names;
+    };
+    for await (const e of readRecords({ name: 't.csv', bytes: pieces(utf8(text)) }, { encoding: 'utf-8', onColumns })) if (e.kind === 'record') records.push(e.record);
+    expect(columns).toEqual(['vendor', 'b', '', '', 'price']);
+    expect(records.map((r) => r.cells)).toEqual([
+      ['ACME', '1', 'X', '', '10'],
+      ['ACME', '', '', ''],
+      ['Smith\nJones', '2', 'Y', '', ''],
+      ['Z', '3'],
+    ]);
+    expect(records.map((r) => r.source)).toEqual(plain.records.map((r) => r.source));
+    expect(records.map((r) => ({ ...r.fields }))).toEqual(plain.records.map((r) => r.fields));
+    expect(records.every((r) => r.fields === r.fields)).toBe(true);
   });
 });
 
