@@ -188,6 +188,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           },
         )
       : undefined;
+  watch?.expect(pending.length);
   const settle = new SettleWindow(opts.settle ?? DEFAULT_SETTLE, journal.settleWindowMs);
   const canary = new CanaryGate(opts.canary !== false && opts.target.readBack !== undefined);
   // --max-errors: business refusals with the same code in a row, in the order invoices finish.

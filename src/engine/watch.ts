@@ -97,6 +97,10 @@ export class ProcessingWatch {
   readonly #entries = new Set<Entry>();
   #draining = false;
   #holding = false;
+  #expected: number | undefined;
+  #arrived = 0;
+  /** When the last few invoices began to wait. */
+  #recent: number[] = [];
   #running = false;
   /** How long after its answer an invoice was read and seen not processed yet: the longest. */
   #notYet = 0;
@@ -116,6 +120,9 @@ export class ProcessingWatch {
     // the first poll interval.
     const initial = Math.min(this.#opts.poll.initialMs, limitMs);
     const first = this.#batchable(item.key.vendor) ? 0 : initial;
+    this.#arrived++;
+    this.#recent.push(now);
+    if (this.#recent.length > 50) this.#recent.shift();
     return new Promise<WatchResult>((resolve, reject) => {
       this.#entries.add({
         item,
@@ -138,6 +145,25 @@ export class ProcessingWatch {
   /** No more invoices are coming: each vendor's invoices are read once the last is likely processed. */
   drain(): void {
     this.#draining = true;
+  }
+
+  /**
+   * At most this many invoices will wait here in all: with the pace they come at, the watch
+   * sees when the end is near, and an invoice that has waited long is then left for the end's
+   * read if that leaves it half its remaining time (at 10/s the last 30 s wait used to cost a
+   * round of listings ~10 s before the end's).
+   */
+  expect(total: number): void {
+    this.#expected = total;
+  }
+
+  /** The end's read comes (by the pace of arrivals) with half the entry's remaining time left. */
+  #endsSoon(now: number, e: Entry): boolean {
+    const recent = this.#recent;
+    if (this.#expected === undefined || recent.length < 10) return false;
+    const perMs = (recent.length - 1) / Math.max(1, recent[recent.length - 1]! - recent[0]!);
+    const end = now + Math.max(0, this.#expected - this.#arrived) / perMs;
+    return end - now <= (e.deadline - now) / 2;
   }
 
   /** Few more invoices are coming (all have started): no listing for being cheap until `drain`. */
@@ -216,7 +242,7 @@ export class ProcessingWatch {
         !batchable ||
         this.#draining ||
         (!this.#holding && this.#reader.readCost(vendor, n) <= n * batchCost) ||
-        group.some((e) => now - e.dueAt >= Math.min(maxWait, (e.deadline - e.start) / 2) || e.deadline <= now);
+        group.some((e) => (now - e.dueAt >= Math.min(maxWait, (e.deadline - e.start) / 2) && !this.#endsSoon(now, e)) || e.deadline <= now);
       if (!ready) continue;
       for (const e of group) e.reading = true;
       void this.#read(group, now);

@@ -217,3 +217,31 @@ describe('ProcessingWatch at the end of a run', () => {
     expect(watch.processingMs).toBe(1_200);
   });
 });
+
+describe('ProcessingWatch near the end', () => {
+  it('leaves an invoice that waited 30 s for the end when the end comes with half its time to spare', async () => {
+    for (const told of [false, true]) {
+      const at = { t: 0 };
+      const { reader, reads } = fakeReader({ cheap: true }, at);
+      const clock = new FakeClock();
+      // A listing is never cheap enough here: only the 30 s wait (or the end) reads.
+      const watch = new ProcessingWatch(reader, { poll: POLL, now: clock.now, sleep: clock.sleep, stopping: () => undefined, batchCost: 1e-6 });
+      if (told) watch.expect(36);
+      // One invoice a second; the 36th comes at 35 s.
+      const waits: Promise<unknown>[] = [];
+      for (let i = 0; i < 35; i++) {
+        waits.push(watch.wait(item(i), 60_000));
+        await clock.advance(1_000);
+        at.t = clock.t;
+      }
+      // Without the total the first invoice's 30 s wait read the listing at 30 s; told that
+      // one more is coming (at ~36 s, 30 s before its deadline), it waits for the end.
+      expect(reads.length).toBe(told ? 0 : 1);
+      waits.push(watch.wait(item(35), 60_000));
+      watch.drain();
+      await clock.advance(1_000);
+      await Promise.all(waits);
+      expect(reads.length).toBe(told ? 1 : 2);
+    }
+  });
+});
