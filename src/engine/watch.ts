@@ -81,8 +81,12 @@ interface Entry {
   deadline: number;
   interval: number;
   reading: boolean;
-  /** Missing from a read of its vendor (a listing that lags): read on its own from then on. */
+  /**
+   * Missing from two reads of its vendor (a listing that lags): read on its own from then on.
+   * Once is common now that a listing may go right after the answers (a just-created invoice).
+   */
   alone: boolean;
+  missed: number;
   last: RemoteInvoice | undefined;
   resolve: (r: WatchResult) => void;
   reject: (err: unknown) => void;
@@ -134,6 +138,7 @@ export class ProcessingWatch {
         interval: initial,
         reading: false,
         alone: false,
+        missed: 0,
         last: undefined,
         resolve,
         reject,
@@ -284,7 +289,7 @@ export class ProcessingWatch {
         continue;
       }
       if (remote !== undefined) e.last = remote;
-      else e.alone = true;
+      else e.alone = ++e.missed >= 2;
       if (remote?.processed === true || (now >= e.deadline && e.last !== undefined)) {
         this.#entries.delete(e);
         e.resolve({ remote: e.last!, settled: remote?.processed === true, waitedMs: now - e.start });
@@ -292,7 +297,9 @@ export class ProcessingWatch {
       }
       // Not yet: again later, backing off as a lone poll would, and once more at the deadline.
       e.interval = Math.min(e.interval * 2, this.#opts.poll.maxIntervalMs);
-      e.dueAt = remote === undefined ? now : Math.min(now + e.interval, Math.max(e.deadline, now));
+      // Missing once: in the vendor's next read, after a first poll interval.
+      const missing = e.alone ? 0 : this.#opts.poll.initialMs;
+      e.dueAt = remote === undefined ? now + missing : Math.min(now + e.interval, Math.max(e.deadline, now));
     }
   }
 }

@@ -245,3 +245,27 @@ describe('ProcessingWatch near the end', () => {
     }
   });
 });
+
+describe('ProcessingWatch and a listing that lags', () => {
+  it('looks for an invoice missing from one listing in the next before reading it on its own', async () => {
+    const at = { t: 0 };
+    const hide = new Set(['id3']);
+    const { reader, reads } = fakeReader({ cheap: true, hide }, at);
+    const clock = new FakeClock();
+    const watch = new ProcessingWatch(
+      { readCost: reader.readCost, readInvoices: async (w) => reader.readInvoices(w).finally(() => hide.clear()) },
+      { poll: POLL, now: clock.now, sleep: clock.sleep, stopping: () => undefined },
+    );
+    watch.drain();
+    const first = [1, 2, 3].map((i) => watch.wait(item(i), 60_000));
+    while (reads.length === 0) await clock.advance(25);
+    const more = [4, 5].map((i) => watch.wait(item(i), 60_000));
+    await clock.advance(2_000);
+    await Promise.all([...first, ...more]);
+    // id3 was just created: the first listing did not show it yet; the next one (with 4 and 5) did.
+    expect(reads).toEqual([
+      ['id1', 'id2', 'id3'],
+      ['id3', 'id4', 'id5'],
+    ]);
+  });
+});
