@@ -1,5 +1,6 @@
 /**
- * The canary: the first invoice a run writes is read back in full once its lines are added, and
+ * The canary: the first invoice a run writes is read back once the lines that carry every field
+ * its lines use are added (Target.canaryChildren; with a uniform file, the first line), and
  * before any other invoice is created or given lines. What Alma stored is compared with what was
  * sent (targets/alma/compare.ts); a difference stops the run, so a field Alma silently ignores (a
  * note under a key it does not know, docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts) is lost on one invoice,
@@ -90,10 +91,11 @@ export function differenceText(verdict: CanaryVerdict): string {
 }
 
 /** The one message a failed canary gives: the invoice, the field, what was sent, what was stored, what to do. */
-export function canaryMessage(verdict: CanaryVerdict, label: string): string {
+export function canaryMessage(verdict: CanaryVerdict, label: string, lines?: { added: number; total: number }): string {
+  const held = lines === undefined || lines.added >= lines.total ? 'its lines' : `${lines.added} of its ${lines.total} lines (the rest are added when the run is resumed)`;
   return (
     `the first invoice did not read back as sent — ${verdict.key.vendor} ${verdict.key.number} (id ${verdict.id}) ${differenceText(verdict)}. ` +
-    `No other invoice was sent: every one would be stored the same way. This one is in ${label} with its lines, not processed. ` +
+    `No other invoice was sent: every one would be stored the same way. This one is in ${label} with ${held}, not processed. ` +
     `Check it and the field in ${label}; once the cause is fixed, or if the difference does not matter, run the same command again (--no-canary skips this check)`
   );
 }

@@ -246,7 +246,10 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
         result = await loadInvoice(item.inv, opts, stopNow, ctx);
       } catch (err) {
         if (err instanceof CanaryStop) {
-          const message = canaryMessage(canary.verdict!, labelOf(opts.target));
+          const message = canaryMessage(canary.verdict!, labelOf(opts.target), {
+            added: journal.state(item.inv.key).lines.size,
+            total: opts.target.childKeys(item.inv).length,
+          });
           if (!stopped) {
             stopped = { reason: 'canary', message };
             emit({ type: 'stopping', reason: 'canary', message });
@@ -731,31 +734,53 @@ class InvoiceSaga {
       );
       journal.append({ t: 'line', ...this.#who, line: number, id: added.id });
       this.#knownLines.set(number, added.id);
+      await this.#readBackEarly();
     }
     this.#st = journal.state(key);
   }
 
   /**
-   * Step 2a. The canary: read back in full before any other invoice writes. One an earlier run
-   * stopped on is read back again before it is processed.
+   * The canary's read-back as soon as the lines it needs exist (Target.canaryChildren: with a
+   * uniform file, the first), before its other lines: the other invoices wait a round trip less
+   * per further line. Not for an invoice an earlier run stopped on: that one is read back in full
+   * before it is processed (readBackCanary).
+   */
+  async #readBackEarly(): Promise<void> {
+    const { target, journal } = this.#opts;
+    if (target.readBack === undefined || target.canaryChildren === undefined || !this.#ctx.canary.isCanary(this.#key)) return;
+    const st = journal.state(this.#key);
+    if (st.lastError?.code === CANARY_MISMATCH) return;
+    const needed = target.canaryChildren(this.#inv);
+    // All of them: the read-back after the lines (readBackCanary) is the same request.
+    if (needed.length >= target.childKeys(this.#inv).length || !needed.every((n) => st.lines.has(n))) return;
+    await this.#canaryVerdict(needed);
+  }
+
+  /**
+   * Step 2a. The canary: read back before any other invoice writes (after its lines, unless
+   * #readBackEarly did after the first ones). One an earlier run stopped on is read back again, in
+   * full, before it is processed.
    */
   async readBackCanary(): Promise<void> {
+    const st = this.#st;
+    if (!st.processed && st.lastError?.code === CANARY_MISMATCH) await this.#throughGate();
+    if (!st.processed && this.#ctx.canary.isCanary(this.#key) && this.#opts.target.readBack !== undefined) await this.#canaryVerdict();
+  }
+
+  /** Reads the canary back (every line, or only `lines`), settles the gate, and stops the run on a difference. */
+  async #canaryVerdict(lines?: readonly string[]): Promise<void> {
     const { target, journal, emit } = this.#opts;
     const key = this.#key;
-    const st = this.#st;
     const id = this.#id;
-    if (!st.processed && st.lastError?.code === CANARY_MISMATCH) await this.#throughGate();
-    if (!st.processed && this.#ctx.canary.isCanary(key) && target.readBack !== undefined) {
-      this.#step = 'lines';
-      const differences = await target.readBack(id, this.#inv);
-      const verdict = { key, id, status: differences.length === 0 ? ('passed' as const) : ('failed' as const), differences };
-      emit({ type: 'canary', key, id, passed: differences.length === 0, differences: differences.length });
-      this.#ctx.canary.settle(verdict);
-      if (differences.length > 0) {
-        const record: ErrorRecord = { step: 'lines', http_status: 0, code: CANARY_MISMATCH, message: `read back from ${this.#label}: ${differenceText(verdict)}` };
-        journal.append({ t: 'failed', ...this.#who, error: record });
-        throw new CanaryStop(record);
-      }
+    this.#step = 'lines';
+    const differences = await target.readBack!(id, this.#inv, lines);
+    const verdict = { key, id, status: differences.length === 0 ? ('passed' as const) : ('failed' as const), differences };
+    emit({ type: 'canary', key, id, passed: differences.length === 0, differences: differences.length });
+    this.#ctx.canary.settle(verdict);
+    if (differences.length > 0) {
+      const record: ErrorRecord = { step: 'lines', http_status: 0, code: CANARY_MISMATCH, message: `read back from ${this.#label}: ${differenceText(verdict)}` };
+      journal.append({ t: 'failed', ...this.#who, error: record });
+      throw new CanaryStop(record);
     }
   }
 

@@ -145,10 +145,19 @@ export interface Target {
   getInvoice(invoiceId: string): Promise<RemoteInvoice>;
   /**
    * Optional: reads the invoice back in full and names every field sent that the target did not
-   * store as sent (engine/canary.ts, `invoice-load verify`). Absent: the target has no read-back,
-   * and runs into it have no canary.
+   * store as sent (engine/canary.ts, `invoice-load verify`); with `children`, only those children
+   * are compared (the others may not exist yet). Absent: the target has no read-back, and runs
+   * into it have no canary.
    */
-  readBack?: ((invoiceId: string, invoice: Invoice) => Promise<FieldDifference[]>) | undefined;
+  readBack?: ((invoiceId: string, invoice: Invoice, children?: readonly string[]) => Promise<FieldDifference[]>) | undefined;
+  /**
+   * Optional, with `readBack`: the children the canary needs before its read-back — the fewest
+   * leading ones whose bodies between them carry every field any child of the invoice carries
+   * (usually the first). Read back with only those (`readBack(id, invoice, children)`), the
+   * canary opens the gate a round trip per further child sooner, and proves as much: a key the
+   * target ignores is ignored on every line that carries it. Absent: every child.
+   */
+  canaryChildren?: ((invoice: Invoice) => string[]) | undefined;
   /**
    * Optional: the current state of several invoices (all of one vendor) by id, read together
    * when that takes fewer requests than reading each (Alma: the vendor's invoice listing, 100

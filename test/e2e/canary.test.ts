@@ -30,23 +30,28 @@ describe('the canary: the first invoice read back before any other is created', 
     expect(line).toContain(`${canary.vendor} ${canary.number} (id ${canary.id})`);
     expect(line).toContain(`note: sent ${canary.differences[0]!.sent}, stored nothing`);
     expect(line).toMatch(/run the same command again \(--no-canary skips this check\)/);
-    // The sandbox holds exactly one new invoice, the canary, with its lines, not processed.
+    // The sandbox holds exactly one new invoice, the canary, not processed, with the lines read
+    // back: G-24118's first line, and its second, the one with a line note; not its third.
+    expect(line).toContain('with 2 of its 3 lines');
     const state = w.sandbox.state();
     expect(created(state)).toBe(1);
     const held = state.invoices.filter((i) => i.origin === 'api');
     expect(held.map((i) => i.id)).toEqual([canary.id]);
     expect(held[0]!.notes).toEqual([]);
+    expect(state.counters.linePosts[canary.id]).toEqual({ '1': 1, '2': 1 });
     expect(state.counters.processCount[canary.id] ?? 0).toBe(0);
     const first = report.invoices.find((i) => i.id === canary.id)!;
     expect(first.status).toBe('failed');
     expect(first.error).toMatchObject({ code: 'CANARY_MISMATCH' });
     expect(report.invoices.filter((i) => i !== first).every((i) => i.status === 'failed' && i.error?.code === 'NOT_STARTED')).toBe(true);
 
-    // The same command again stops again on the same invoice (read back again), creating nothing.
+    // The same command again adds its third line, reads it back in full and stops again on it, creating nothing.
     const again = await w.load([SAMPLE]);
     expect(again.code).toBe(4);
     expect(again.report!.canary).toMatchObject({ id: canary.id, status: 'failed' });
+    expect(again.stderr).toContain('with its lines, not processed');
     expect(created(w.sandbox.state())).toBe(1);
+    expect(w.sandbox.state().counters.linePosts[canary.id]).toEqual({ '1': 1, '2': 1, '3': 1 });
 
     // --no-canary loads the rest, exactly once, the canary included.
     const anyway = await w.load(['--no-canary', SAMPLE]);

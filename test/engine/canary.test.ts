@@ -22,13 +22,22 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 /** The fake Alma with a read-back that logs and answers `diffs(number)`. */
 function withReadBack(alma: FakeAlma, diffs: (number: string) => FieldDifference[] = () => []): Target {
   const t = alma.target();
-  t.readBack = async (_id: string, inv: Invoice) => {
+  t.readBack = async (_id: string, inv: Invoice, lines?: readonly string[]) => {
     await Promise.resolve();
-    alma.log.push(`readBack ${inv.key.number}`);
+    alma.log.push(`readBack ${inv.key.number}${lines === undefined ? '' : ` lines ${lines.join(',')}`}`);
     return diffs(inv.key.number);
   };
   return t;
 }
+
+/** ...and whose read-back needs only the first `n` lines of an invoice (Target.canaryChildren). */
+function withEarlyReadBack(alma: FakeAlma, n: number, diffs?: (number: string) => FieldDifference[]): Target {
+  const t = withReadBack(alma, diffs);
+  t.canaryChildren = (inv: Invoice) => inv.lines.slice(0, n).map((l) => l.number);
+  return t;
+}
+
+const writes = (alma: FakeAlma): string[] => alma.log.filter((l) => /^(createInvoice|addLine|processInvoice|readBack)/.test(l)).map((l) => l.replace(/ \d+#/, ' #'));
 
 const run = (target: Target, invoices: Invoice[], opts: Partial<EngineOptions> = {}) => runEngine(target, invoices, join(dir, 'j.jsonl'), { concurrency: 8, ...opts });
 
@@ -103,6 +112,56 @@ describe('the canary gate', () => {
     expect(alma.log.filter((l) => l.startsWith('readBack'))).toHaveLength(1);
     expect(outcome.canary?.status).toBe('passed');
     expect(outcome.canary?.key.number).not.toBe('INV-1');
+  });
+});
+
+describe('the canary read back after the lines that carry every field (Target.canaryChildren)', () => {
+  const threeLines = (n = 3): Invoice[] => Array.from({ length: n }, (_, i) => makeInvoice('ACME', `INV-${i + 1}`, 3));
+
+  it('is read back after its first line, before its other lines and before any other invoice is created', async () => {
+    const alma = new FakeAlma();
+    const { outcome } = await run(withEarlyReadBack(alma, 1), threeLines());
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    expect(outcome.canary).toMatchObject({ key: { number: 'INV-1' }, status: 'passed' });
+    const log = writes(alma);
+    expect(log.slice(0, 3)).toEqual(['createInvoice INV-1', 'addLine #1', 'readBack INV-1 lines 1']);
+    expect(log.filter((l) => l.startsWith('readBack'))).toHaveLength(1);
+    // Every invoice still gets every line once, and is processed once.
+    expect(alma.invoices.map((i) => [i.lines.map((l) => l.number), i.processCount])).toEqual([
+      [['1', '2', '3'], 1],
+      [['1', '2', '3'], 1],
+      [['1', '2', '3'], 1],
+    ]);
+  });
+
+  it('needing every line, it is read back once after them, in full, as before', async () => {
+    const alma = new FakeAlma();
+    await run(withEarlyReadBack(alma, 3), threeLines(2));
+    expect(writes(alma).slice(0, 5)).toEqual(['createInvoice INV-1', 'addLine #1', 'addLine #2', 'addLine #3', 'readBack INV-1']);
+  });
+
+  it('a difference stops the run with the canary holding only the lines read back; the same command adds the rest, reads it back in full and stops again', async () => {
+    const alma = new FakeAlma();
+    const first = await run(withEarlyReadBack(alma, 1, () => [NOTE]), threeLines());
+    expect(first.outcome.stopped?.reason).toBe('canary');
+    expect(first.outcome.stopped?.message).toMatch(/This one is in Alma with 1 of its 3 lines \(the rest are added when the run is resumed\), not processed/);
+    expect(writes(alma)).toEqual(['createInvoice INV-1', 'addLine #1', 'readBack INV-1 lines 1']);
+    expect(first.outcome.results.map((r) => r.error?.code)).toEqual(['CANARY_MISMATCH', 'NOT_STARTED', 'NOT_STARTED']);
+
+    alma.log = [];
+    const again = await run(withEarlyReadBack(alma, 1, () => [NOTE]), threeLines());
+    expect(again.outcome.stopped?.reason).toBe('canary');
+    expect(again.outcome.stopped?.message).toMatch(/with its lines, not processed/);
+    expect(writes(alma)).toEqual(['addLine #2', 'addLine #3', 'readBack INV-1']);
+
+    alma.log = [];
+    const fixed = await run(withEarlyReadBack(alma, 1), threeLines());
+    expect(fixed.outcome.results.every((r) => r.status === 'loaded')).toBe(true);
+    expect(alma.invoices.map((i) => [i.lines.map((l) => l.number), i.processCount])).toEqual([
+      [['1', '2', '3'], 1],
+      [['1', '2', '3'], 1],
+      [['1', '2', '3'], 1],
+    ]);
   });
 });
 

@@ -68,9 +68,42 @@ export function linesOf(inv: JsonValue): JsonValue[] {
   return isJsonObject(wrapper) ? items(wrapper['invoice_line']) : [];
 }
 
-/** Whether a full answer shows every line the invoice has (else they are read from the line list). */
-export function hasAllLines(inv: JsonValue, count: number): boolean {
-  return linesOf(inv).length >= count;
+/** Whether a full answer shows every one of these lines (else they are read from the line list). */
+export function hasLines(inv: JsonValue, numbers: readonly string[]): boolean {
+  const shown = new Set(linesOf(inv).flatMap((l) => (isJsonObject(l) ? [jsonText(l['number']) ?? ''] : [])));
+  return numbers.every((n) => shown.has(n));
+}
+
+/**
+ * The lines the canary reads back: the fewest leading ones whose bodies between them carry every
+ * field path any line of the invoice carries (`price`, `fund_distribution[].percent`,
+ * `invoice_line_vat.vat_code` …). A key Alma ignores is ignored on every line that carries it
+ * (docs/alma.md#reading-the-first-invoice-back-the-canary-verify), so reading those back proves
+ * what reading all of them would — with a uniform file, the first line alone.
+ */
+export function coveringLines(lines: readonly AlmaBody[]): string[] {
+  const shapes = lines.map((l) => fieldPaths(l));
+  const all = new Set(shapes.flat());
+  const covered = new Set<string>();
+  const out: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (covered.size === all.size) break;
+    out.push(typeof line['number'] === 'string' ? line['number'] : '');
+    for (const p of shapes[i]!) covered.add(p);
+  }
+  return out;
+}
+
+/** Every path to a leaf in a body: object keys joined by `.`, array items as `[]`. */
+export function fieldPaths(body: AlmaBody, prefix = ''): string[] {
+  const out: string[] = [];
+  const walk = (value: AlmaBodyValue, path: string): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item, `${path}[]`);
+    else if (typeof value === 'object' && !Decimal.isDecimal(value)) for (const [k, v] of Object.entries(value)) walk(v, path === '' ? k : `${path}.${k}`);
+    else out.push(path);
+  };
+  walk(body, prefix);
+  return [...new Set(out)];
 }
 
 function compareValue(field: string, sent: AlmaBodyValue, stored: JsonValue | undefined, out: FieldDifference[]): void {

@@ -12,7 +12,7 @@ import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { attachmentFiles, readAttachment } from '../attachments.js';
 import { attachmentPayload, invoicePayload, linePayload } from './payload.js';
-import { compareStored, hasAllLines } from './compare.js';
+import { compareStored, coveringLines, hasLines } from './compare.js';
 import { toRemoteAttachment, toRemoteInvoice, toRemoteLine } from './remote.js';
 
 export interface AlmaTargetOptions extends AlmaClientOptions {
@@ -166,14 +166,17 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     },
 
     // The canary and `verify`: the full invoice (lines inline), and the line list only when the
-    // answer does not carry every line.
-    async readBack(invoiceId: string, invoice: Invoice) {
+    // answer does not carry every line compared (all, or the canary's `numbers`).
+    async readBack(invoiceId: string, invoice: Invoice, numbers?: readonly string[]) {
+      const sent = invoice.lines.map(linePayload).filter((l) => numbers === undefined || numbers.includes(l['number'] as string));
       const answer: JsonValue = await http.json({ method: 'GET', path: idPath(invoiceId) });
-      const lines = hasAllLines(answer, invoice.lines.length)
+      const lines = hasLines(answer, sent.map((l) => l['number'] as string))
         ? undefined
         : await readAllPages((offset) => http.json({ method: 'GET', path: `${idPath(invoiceId)}/lines`, query: { limit: PAGE_SIZE, offset } }), 'invoice_line');
-      return compareStored({ invoice: invoicePayload(invoice), lines: invoice.lines.map(linePayload) }, answer, lines);
+      return compareStored({ invoice: invoicePayload(invoice), lines: sent }, answer, lines);
     },
+
+    canaryChildren: (invoice: Invoice) => coveringLines(invoice.lines.map(linePayload)),
 
     requestCount: () => http.requests,
     http,

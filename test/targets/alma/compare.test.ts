@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson, type JsonValue } from '../../../src/shared/json.js';
 import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
-import { compareStored, NOTHING } from '../../../src/targets/alma/compare.js';
+import { compareStored, coveringLines, fieldPaths, hasLines, NOTHING } from '../../../src/targets/alma/compare.js';
 import { fullInvoice } from './fixtures.js';
 
 type Obj = { [k: string]: JsonValue };
@@ -101,5 +101,37 @@ describe('compareStored (the canary and verify)', () => {
       { field: 'line 1', sent: 'line 1', stored: NOTHING },
       { field: 'line 2', sent: 'line 2', stored: NOTHING },
     ]);
+  });
+});
+
+describe('the lines the canary reads back (coveringLines)', () => {
+  const body = (number: string, extra: Record<string, unknown> = {}) => ({ number, price: '10', fund_distribution: [{ fund_code: { value: 'F' }, percent: '100' }], ...extra }) as Obj as ReturnType<typeof linePayload>;
+  const cases: { name: string; lines: ReturnType<typeof linePayload>[]; expected: string[] }[] = [
+    { name: 'lines alike: the first alone', lines: [body('1'), body('2'), body('3')], expected: ['1'] },
+    { name: 'one line', lines: [body('1')], expected: ['1'] },
+    { name: 'a later line carries a note the first does not: up to it', lines: [body('1'), body('2'), body('3', { note: 'n' }), body('4')], expected: ['1', '2', '3'] },
+    {
+      name: 'a fund share as an amount is a field of its own',
+      lines: [body('1'), body('2', { fund_distribution: [{ fund_code: { value: 'F' }, amount: '5' }] })],
+      expected: ['1', '2'],
+    },
+    { name: 'a nested field (VAT code) counts', lines: [body('1'), body('2', { invoice_line_vat: { vat_code: { value: 'STD' } } })], expected: ['1', '2'] },
+    { name: 'the first carries every field the others do', lines: [body('1', { note: 'n', quantity: 2 }), body('2'), body('3', { note: 'm' })], expected: ['1'] },
+    { name: 'no lines', lines: [], expected: [] },
+  ];
+  for (const c of cases) it(c.name, () => expect(coveringLines(c.lines)).toEqual(c.expected));
+
+  it('names every path to a value, arrays as []', () => {
+    expect(fieldPaths(linePayload(fullInvoice().lines[0]!)).sort()).toContain('fund_distribution[].fund_code.value');
+    expect(fieldPaths({ a: { b: '1', c: [{ d: true }, { e: 2 }] } } as Obj as ReturnType<typeof linePayload>)).toEqual(['a.b', 'a.c[].d', 'a.c[].e']);
+  });
+
+  it('a read-back of only some lines compares only those', () => {
+    const a = storedAnswer();
+    const all = sent();
+    ((a['invoice_lines'] as Obj)['invoice_line'] as Obj[]).splice(1);
+    expect(compareStored({ invoice: all.invoice, lines: all.lines.slice(0, 1) }, a)).toEqual([]);
+    expect(hasLines(a, ['1'])).toBe(true);
+    expect(hasLines(a, ['1', '2'])).toBe(false);
   });
 });
