@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { JsonNumber, JsonSyntaxError, parseJson } from '../../src/shared/json.js';
 import { codes, fixture, read, rows } from './helpers.js';
+import { samplePath } from '../helpers/samples.js';
 
-const SAMPLES = '/work/shared/reference/alma/samples/';
-const sample = (name: string): string => SAMPLES + name;
+const sample = samplePath;
 
 describe('parseJson: optional line map', () => {
   it('maps each object and array to the line of its opening bracket', () => {
