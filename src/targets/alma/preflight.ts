@@ -107,9 +107,11 @@ export class AlmaFacts {
   }
 
   /**
-   * Reads the funds from two lists — usable for a PO line (`mode=POL`) and all (`mode=ALL`), 100
-   * a page — when the batch names more funds than that costs. A fund neither list shows is
-   * searched on its own later (only a search proves it does not exist).
+   * Reads the funds from the list of those usable for a PO line (`mode=POL`, 100 a page) when the
+   * batch names more funds than that costs, and from the list of all (`mode=ALL`) only when the
+   * first misses one: a batch whose funds are all usable, the common case, costs one request, and
+   * one that is not pays a round trip before a run that stops on it anyway. A fund neither list
+   * shows is searched on its own later (only a search proves it does not exist).
    */
   async gatherFunds(codes: readonly string[]): Promise<void> {
     const wanted = new Set(codes.filter((c) => !this.#funds.has(c)));
@@ -119,8 +121,8 @@ export class AlmaFacts {
         const all = await readAllPages((offset) => this.#http.json({ method: 'GET', path: '/acq/funds', query: { mode, limit: PAGE_SIZE, offset } }), 'fund');
         return new Map(all.filter(isJsonObject).flatMap((f) => (jsonText(f['code']) !== undefined ? [[jsonText(f['code'])!, f] as const] : [])));
       };
-      // Both lists at once: the second does not depend on the first.
-      const [usable, any] = await Promise.all([list('POL'), list('ALL')]);
+      const usable = await list('POL');
+      const any = [...wanted].every((c) => usable.has(c)) ? new Map<string, { [key: string]: JsonValue }>() : await list('ALL');
       for (const code of wanted) {
         const u = usable.get(code);
         const a = any.get(code);
@@ -290,7 +292,7 @@ export type CheckKind = 'code_tables' | 'vendors' | 'funds' | 'po_lines';
 /**
  * The check kinds to run: each whose look-ups cost at most `budget` requests per invoice. Costs
  * are what the gathering below takes: one per vendor and code table, about one list page per
- * vendor for its PO lines, two lists for the funds.
+ * vendor for its PO lines, one list for the funds.
  */
 export function chooseChecks(costs: Record<CheckKind, number>, invoices: number, budget = DEFAULT_CHECK_BUDGET): { run: Set<CheckKind>; skipped: CheckKind[] } {
   const run = new Set<CheckKind>();
@@ -337,7 +339,8 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
   const costs: Record<CheckKind, number> = {
     code_tables: tableNames.length,
     vendors: vendorCodes.length,
-    funds: Math.min(fundCodes.length, 2),
+    // Up to two funds are searched one by one; more are read from the usable funds' list (gatherFunds).
+    funds: fundCodes.length <= 2 ? fundCodes.length : 1,
     po_lines: [...polsByVendor.values()].reduce((n, pols) => n + (pols.length >= 3 ? 1 : pols.length), 0),
   };
   const chosen =

@@ -245,7 +245,7 @@ describe('runPreflight: one wave before the first write', () => {
   }
   const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
-  it('vendors, code tables, both fund lists, each vendor\'s PO-line list and the PO lines no list can answer go out at once', async () => {
+  it('vendors, code tables, the usable funds\' list, each vendor\'s PO-line list and the PO lines no list can answer go out at once', async () => {
     const { http, seen, answerAll } = heldClient((path, q) => {
       if (path.startsWith('/acq/vendors/')) return vendorBody(path.split('/')[3]!);
       if (path === '/acq/funds') return { total_record_count: 3, fund: ['F1', 'F2', 'F3'].map((c) => fundBody(c)) };
@@ -268,7 +268,6 @@ describe('runPreflight: one wave before the first write', () => {
         '/acq/vendors/ACME',
         '/acq/vendors/BETA',
         '/acq/funds&mode=POL',
-        '/acq/funds&mode=ALL',
         '/acq/po-lines?q=vendor_code~ACME',
         '/acq/po-lines/POL-9',
         '/conf/code-tables/InvoiceLinesTypes',
@@ -277,11 +276,33 @@ describe('runPreflight: one wave before the first write', () => {
     );
     answerAll();
     await tick();
-    // The lists answered every fund and ACME's PO lines: no second wave.
-    expect(seen.slice(8)).toEqual([]);
+    // The lists answered every fund and ACME's PO lines: no second wave, and no list of all funds.
+    expect(seen.slice(7)).toEqual([]);
     const out = await run;
-    expect(out.report.requests).toBe(8);
+    expect(out.report.requests).toBe(7);
     expect(out.report.checked).toMatchObject({ vendors: 2, funds: 3, po_lines: 4 });
+  });
+
+  it('a fund the usable list does not show: the list of all funds is read next, and says it is not usable', async () => {
+    const { http, seen, answerAll } = heldClient((path, q) => {
+      if (path.startsWith('/acq/vendors/')) return vendorBody('ACME');
+      if (path === '/acq/funds' && q['mode'] === 'POL') return { total_record_count: 2, fund: ['F1', 'F2'].map((c) => fundBody(c)) };
+      if (path === '/acq/funds') return { total_record_count: 3, fund: [fundBody('F1'), fundBody('F2'), fundBody('OLD', 'INACTIVE')] };
+      return { name: path.split('/')[3], row: [] };
+    });
+    const f = (code: string) => [{ fundCode: code, percent: d('100'), source: at(2) }];
+    const invoices = [invoice('A-1', 'ACME', 9, [line('1', 2, { funds: f('F1') }), line('2', 3, { funds: f('F2') }), line('3', 4, { funds: f('OLD') })])];
+    const run = runPreflight(invoices, { http, rate: 10, pollTimeoutMs: 60_000, lookupInvoices: false });
+    await tick();
+    expect(seen.filter((p) => p.startsWith('/acq/funds'))).toEqual(['/acq/funds&mode=POL']);
+    answerAll();
+    await tick();
+    expect(seen.filter((p) => p.startsWith('/acq/funds'))).toEqual(['/acq/funds&mode=POL', '/acq/funds&mode=ALL']);
+    answerAll();
+    const out = await run;
+    // No search of its own: the list of all funds showed it.
+    expect(seen.filter((p) => p.startsWith('/acq/funds'))).toHaveLength(2);
+    expect([...out.problems.values()].flat().map((p) => p.code)).toEqual(['fund_inactive']);
   });
 
   it("counts its own requests, not those sent beside it on the same client (a load's invoice look-ups)", async () => {
