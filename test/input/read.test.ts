@@ -157,8 +157,12 @@ describe('openInputFile', () => {
     execFileSync('mkfifo', [fifo]);
     const told: string[] = [];
     const opening = openInputFile(fifo, { onWait: (p) => told.push(p) });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(told).toEqual([fifo]); // told while the open still waits
+    let opened = false;
+    void opening.then(() => (opened = true));
+    // Told after a stat, however long a busy machine takes; no writer yet, so the open cannot end.
+    while (told.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(told).toEqual([fifo]);
+    expect(opened, 'told while the open still waits').toBe(false);
     await writeFile(fifo, 'a\n1\n'); // the writer
     const events = await collect(await opening);
     expect(events.filter((e) => e.kind === 'record')).toHaveLength(1);
