@@ -95,9 +95,14 @@ describe('Alguna sandbox: Idempotency-Key (other-targets.md §2.7)', () => {
   });
 
   it('the same key while the first request is being processed → 409', async () => {
-    await start({ createDelayMs: 300 });
-    const [a, b] = await Promise.all([post(invoice(), 'key-1'), new Promise((r) => setTimeout(r, 50)).then(() => post(invoice(), 'key-1'))]);
-    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    await start({ createDelayMs: 1_000 });
+    const first = post(invoice(), 'key-1');
+    // The second is sent once the sandbox has the first, not after a fixed 50 ms that a busy
+    // machine can stretch past the first's whole processing time.
+    while ((sb!.state().counters.requests['POST create'] ?? 0) < 1) await new Promise((r) => setTimeout(r, 5));
+    const [a, b] = await Promise.all([first, post(invoice(), 'key-1')]);
+    expect([a.status, b.status]).toEqual([201, 409]);
+    expect(sb!.state().counters.keyInFlight).toBe(1);
     expect(sb!.state().invoices).toHaveLength(1);
   });
 
