@@ -124,9 +124,13 @@ describe('load into Exsited', () => {
   it('killed in the middle (kill -9), the re-run finishes: each invoice and note exactly once', async () => {
     w = await exsitedWorld({ latencyMs: 100 });
     const child = w.spawn([EXSITED_SAMPLE, '--concurrency', '2']);
-    for (let i = 0; i < 300 && (w.sandbox.state().counters.requests['POST create'] ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    let exited = false;
+    void child.done.then(() => (exited = true));
+    // Killed once two creates reached the sandbox, however long a busy machine takes to get there.
+    while (!exited && (w.sandbox.state().counters.requests['POST create'] ?? 0) < 2) await new Promise((r) => setTimeout(r, 10));
+    expect(exited, 'the run ended before its second create reached the sandbox').toBe(false);
     child.child.kill('SIGKILL');
-    await child.done;
+    expect((await child.done).signal).toBe('SIGKILL');
     const res = await w.load([EXSITED_SAMPLE]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.report!.summary.loaded + res.report!.summary.already_loaded).toBe(4);
