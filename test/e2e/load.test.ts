@@ -125,12 +125,19 @@ describe('load into the sandbox', () => {
   it('a second run on the same journal while the first is working exits 2 with a clear message', async () => {
     w = await world({ latencyMs: 150 });
     const env = { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w.stateDir };
-    const first = spawnCli([SAMPLE, '--json'], { env });
-    // wait until the first run holds the lock (it has sent a request)
-    for (let i = 0; i < 100 && w.sandbox.state().counters.requestsTotal === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const first = spawnCli([SAMPLE, '--json'], { env, timeoutMs: 60_000 });
+    let exited = false;
+    void first.done.then(() => (exited = true));
+    // The first run holds the lock once it has sent a request. It is then stopped (SIGSTOP: alive,
+    // lock held) until the second run has been turned away, so a slow start of the second run on
+    // a busy machine cannot let the first one finish first; then it goes on (SIGCONT) to the end.
+    while (!exited && w.sandbox.state().counters.requestsTotal === 0) await new Promise((r) => setTimeout(r, 10));
+    expect(exited, 'the first run ended before sending anything').toBe(false);
+    first.child.kill('SIGSTOP');
     const second = await spawnCli([SAMPLE, '--json'], { env }).done;
+    first.child.kill('SIGCONT');
     expect(second.code).toBe(2);
-    expect(second.stderr).toMatch(/another invoice-load run \(pid \d+/);
+    expect(second.stderr).toMatch(new RegExp(`another invoice-load run \\(pid ${first.child.pid}\\b`));
     expect(second.stderr.trim().split('\n')).toHaveLength(1);
     expect((await first.done).code).toBe(0);
   });
