@@ -18,6 +18,12 @@
  * end (`drain`), a vendor's invoices are read together once the last of them is likely
  * processed — one listing, not a listing too early for the last few and then one read each.
  * After `hold`, no listing goes for being cheap: the end is near and its reads cover them.
+ * Told how many invoices will come (`expect`), the watch sees from their pace when the end's
+ * read will come, and sends no listing mid-run (cheap or after 30 s) for invoices that can wait
+ * for it (`maxEndWaitMs`): 200 invoices at 25-50 requests/s are then confirmed by the run's
+ * first cheap listing (its lesson on how soon processing shows) and one listing per vendor at
+ * the end, where each vendor used to be read every 20 invoices; a long run still confirms as it
+ * goes.
  *
  * The engine releases an invoice's worker while it waits here, so the next invoice's writes go
  * on meanwhile: waiting costs no throughput.
@@ -59,6 +65,27 @@ export interface WatchOptions {
    * requests an invoice in the benchmark. Waiting holds no slot, only the invoice's progress line.
    */
   maxBatchWaitMs?: number | undefined;
+  /**
+   * Invoices are left for the end's read (no listing mid-run, cheap or after `maxBatchWaitMs`)
+   * only when, by the pace invoices come at, that read comes before each has waited this long
+   * since its answer (or 3/4 of its time limit, if less). Default 45 s, because:
+   * - the time limit: the end's read then leaves at least a quarter of it (15 s of the default
+   *   60 s) for re-reads at the poll's backed-off intervals, so processing that shows late is
+   *   still seen before the limit, as a poll would see it;
+   * - the person at the terminal: an invoice sent and processed but not yet confirmed is not
+   *   counted done. It stays so for at most 45 s — as long as the 30 s wait plus the end-near
+   *   rule of before already allowed — and only in the run's last 45 s: in a run shorter than
+   *   that (200 invoices at 25/s take ~40 s) the count jumps at the end instead of in thirds and
+   *   "time left" says estimating until then, in exchange for ending a few listings sooner.
+   *   Longer would let the count stand still for much of a run of a minute or two;
+   * - a long run (thousands of invoices, hours): the end is not near until its last 45 s, so
+   *   until then vendors are read as before (a listing per 20 invoices or after 30 s, 0.05-0.07
+   *   requests an invoice); memory and the progress count never wait longer than that.
+   * At 10/s a 200-invoice run lasts ~100 s, more than twice 45 s: its first invoices cannot wait
+   * for the end within the bound (one round mid-run would need ~52 s), so two rounds of
+   * listings mid-run remain there.
+   */
+  maxEndWaitMs?: number | undefined;
   /** How often the watch looks at what is due. Default 25 ms. */
   tickMs?: number | undefined;
 }
@@ -101,11 +128,16 @@ export class ProcessingWatch {
   readonly #entries = new Set<Entry>();
   #draining = false;
   #holding = false;
+  /** The pace of arrivals when every invoice had started, and the earliest end estimated since. */
+  #holdPace: number | undefined;
+  #endBound = Infinity;
   #expected: number | undefined;
   #arrived = 0;
   /** When the last few invoices began to wait. */
   #recent: number[] = [];
   #running = false;
+  /** A read has been sent (what it sees teaches `processingMs`). */
+  #readOnce = false;
   /** How long after its answer an invoice was read and seen not processed yet: the longest. */
   #notYet = 0;
   /** How long after their answers invoices were read and seen processed (the last few hundred). */
@@ -154,26 +186,52 @@ export class ProcessingWatch {
 
   /**
    * At most this many invoices will wait here in all: with the pace they come at, the watch
-   * sees when the end is near, and an invoice that has waited long is then left for the end's
-   * read if that leaves it half its remaining time (at 10/s the last 30 s wait used to cost a
-   * round of listings ~10 s before the end's).
+   * sees when the end is near, and invoices that can wait for the end's read (`maxEndWaitMs`)
+   * are left for it (at 10/s the last 30 s wait used to cost a round of listings ~10 s before
+   * the end's; at 25/s two rounds went for being cheap).
    */
   expect(total: number): void {
     this.#expected = total;
   }
 
-  /** The end's read comes (by the pace of arrivals) with half the entry's remaining time left. */
-  #endsSoon(now: number, e: Entry): boolean {
+  /**
+   * When the end's read is likely: the last invoice's answer at the pace of the last few, then
+   * its processing; undefined before the pace is known. Once every invoice has started (`hold`)
+   * the answers pause, then come together (the engine sends the ones with most steps left
+   * first): the pace is then the one held before, and the end no later than any estimate since
+   * — counted from now, a pause pushed the end later by its length. Never before now, so an
+   * invoice left for the end is read by `maxEndWaitMs` anyway. Invoices that never come (failed
+   * before processing) make it late: the watch then errs toward reading.
+   */
+  #endAt(now: number): number | undefined {
+    if (this.#expected === undefined) return undefined;
+    const perMs = this.#holdPace ?? this.#pace();
+    if (perMs === undefined) return undefined;
+    let end = now + Math.max(0, this.#expected - this.#arrived) / perMs;
+    if (this.#holding) end = Math.max(now, (this.#endBound = Math.min(this.#endBound, end)));
+    return end + this.processingMs;
+  }
+
+  /** Invoices a millisecond, from the last few arrivals. */
+  #pace(): number | undefined {
     const recent = this.#recent;
-    if (this.#expected === undefined || recent.length < 10) return false;
-    const perMs = (recent.length - 1) / Math.max(1, recent[recent.length - 1]! - recent[0]!);
-    const end = now + Math.max(0, this.#expected - this.#arrived) / perMs;
-    return end - now <= (e.deadline - now) / 2;
+    if (recent.length < 10) return undefined;
+    return (recent.length - 1) / Math.max(1, recent[recent.length - 1]! - recent[0]!);
+  }
+
+  /** Every invoice of the group can wait for the end's read (see `maxEndWaitMs`). */
+  #leaveForEnd(now: number, group: readonly Entry[]): boolean {
+    const end = this.#endAt(now);
+    if (end === undefined) return false;
+    const most = this.#opts.maxEndWaitMs ?? 45_000;
+    return group.every((e) => end <= e.start + Math.min(most, 0.75 * (e.deadline - e.start)));
   }
 
   /** Few more invoices are coming (all have started): no listing for being cheap until `drain`. */
   hold(): void {
     this.#holding = true;
+    this.#holdPace = this.#pace();
+    this.#endAt(this.#opts.now());
   }
 
   /**
@@ -243,13 +301,21 @@ export class ProcessingWatch {
       const n = group.length;
       // A vendor that no number of invoices makes cheaper to read together is read now.
       const batchable = !group[0]!.alone && this.#batchable(vendor);
+      const cheap = !this.#holding && this.#reader.readCost(vendor, n) <= n * batchCost;
+      const waitedLong = group.some((e) => now - e.dueAt >= Math.min(maxWait, (e.deadline - e.start) / 2));
+      // Before any read, a cheap listing goes as before even near the end: what it sees says how
+      // soon processing shows, which times the end's reads (without it the end waits the first
+      // poll interval: 0.3 s after the last answer instead of ~0 at 300-600 ms in the sandbox).
+      const lesson = cheap && !this.#readOnce;
       const ready =
         !batchable ||
         this.#draining ||
-        (!this.#holding && this.#reader.readCost(vendor, n) <= n * batchCost) ||
-        group.some((e) => (now - e.dueAt >= Math.min(maxWait, (e.deadline - e.start) / 2) && !this.#endsSoon(now, e)) || e.deadline <= now);
+        group.some((e) => e.deadline <= now) ||
+        lesson ||
+        ((cheap || waitedLong) && !this.#leaveForEnd(now, group));
       if (!ready) continue;
       for (const e of group) e.reading = true;
+      this.#readOnce = true;
       void this.#read(group, now);
     }
   }
