@@ -36,21 +36,43 @@ import { writeBigBatch } from './gen.mjs';
 import { batchFor, loadCell, r1, r2, r3, run, startChildSandbox } from './cell.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: args } = parseArgs({
-  options: {
-    only: { type: 'string', default: 'dry,matrix,lines,adapt' },
-    latencies: { type: 'string', default: '50,150,300,600' },
-    rates: { type: 'string', default: '10,25,50' },
-    rows: { type: 'string', default: '1000000' },
-    // Five interleaved rounds: on a shared machine one busy spell can move a round by ×0.5.
-    rounds: { type: 'string', default: '5' },
-    invoices: { type: 'string', default: '200' },
-    // Load cells side by side: each is mostly waiting (at most 50 requests/s; the sandbox in its
-    // own process), and one after another they take ~22 minutes of ideal time alone.
-    parallel: { type: 'string', default: '2' },
-    tmp: { type: 'string', default: join(tmpdir(), 'invoice-load-bench') },
-  },
-});
+const USAGE = `usage: npm run bench [-- options]   (or node bench/run.mjs [options], after npm run build)
+  --only PARTS        dry, matrix, lines, adapt, baseline, or cells: 600x50, lines600, adapt150
+                      (default dry,matrix,lines,adapt)
+  --latencies LIST    answer latencies in ms (default 50,150,300,600)
+  --rates LIST        the matrix's rates (default 10,25,50)
+  --rows N            rows of the checking file (default 1000000); --rounds N (default 5)
+  --invoices N        invoices a load cell sends (default 200)
+  --parallel N        load cells side by side (default 2)
+  --tmp DIR           where the generated files go
+`;
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      only: { type: 'string', default: 'dry,matrix,lines,adapt' },
+      latencies: { type: 'string', default: '50,150,300,600' },
+      rates: { type: 'string', default: '10,25,50' },
+      rows: { type: 'string', default: '1000000' },
+      // Five interleaved rounds: on a shared machine one busy spell can move a round by ×0.5.
+      rounds: { type: 'string', default: '5' },
+      invoices: { type: 'string', default: '200' },
+      // Load cells side by side: each is mostly waiting (at most 50 requests/s; the sandbox in its
+      // own process), and one after another they take ~22 minutes of ideal time alone.
+      parallel: { type: 'string', default: '2' },
+      tmp: { type: 'string', default: join(tmpdir(), 'invoice-load-bench') },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+} catch (err) {
+  process.stderr.write(`bench: ${err.message}\n${USAGE}`);
+  process.exit(2);
+}
+const { values: args } = parsed;
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const parts = new Set(args.only.split(','));
 const ROWS = Number(args.rows);
 const ROUNDS = Number(args.rounds);
