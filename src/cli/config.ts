@@ -123,7 +123,7 @@ export const DEFAULT_RATE = 10;
  * well above 50/s. Fewer are used when fewer do.
  */
 export const DEFAULT_CONCURRENCY = 64;
-/** `--max-errors`: ten identical refusals in a row are a pattern, not bad luck (issue 11's storm of 150). */
+/** `--max-errors`: ten identical refusals in a row are a pattern, not bad luck (a batch of 150 refused for one cause used to send all 150). */
 export const DEFAULT_MAX_ERRORS = 10;
 const ENCODINGS: readonly Encoding[] = ['utf-8', 'windows-1252', 'latin1', 'utf-16le'];
 

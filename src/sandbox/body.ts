@@ -1,7 +1,8 @@
 /**
  * Reading fields out of a losslessly parsed request body the way Alma accepts them:
  * wrapped `{value}` fields, amounts as JSON numbers or strings, booleans as `true` or "true"
- * (Ex Libris' doc sample sends strings: docs/alma.md#the-json-shape-list-naming-amounts-dates), dates as `YYYY-MM-DDZ` or `YYYY-MM-DD`.
+ * (Ex Libris' documentation sample, sample 03 in docs/alma.md#sources, sends strings:
+ * docs/alma.md#the-json-shape-list-naming-amounts-dates), dates as `YYYY-MM-DDZ` or `YYYY-MM-DD`.
  */
 import { Decimal } from 'decimal.js';
 import { isJsonObject, jsonText, type JsonValue } from '../shared/json.js';
@@ -36,7 +37,7 @@ export function text(v: JsonValue | undefined): string | undefined {
 
 /**
  * Value of a `{value, desc}` field (only `value` is needed on input,
- * docs/alma.md#the-json-shape-list-naming-amounts-dates). A bare string is tolerated too: hagaybar/AlmaAPITK
+ * docs/alma.md#the-json-shape-list-naming-amounts-dates). A bare string is tolerated too: AAPITK
  * sends one for payment_method, and whether Alma refuses it is unknown (same section).
  */
 export function wrapped(v: JsonValue | undefined): string | undefined {
@@ -89,7 +90,7 @@ export function date(v: JsonValue | undefined, name: string): string | undefined
 }
 
 /**
- * Alma's real message for a bad value does not name the field (hagaybar/AlmaAPITK issue 194,
+ * Alma's real message for a bad value does not name the field (AAPITK,
  * docs/alma.md#errors-error-codes-and-alerts); the sandbox names it, which is kinder and does not
  * change what a loader must handle.
  */

@@ -14,7 +14,8 @@
  *   not keep trailing zeros, and they carry no value in a JSON number); no digit is ever
  *   rounded and no exponent is used. Ids and codes stay strings.
  * - Where Alma takes "percentage or amount, not both" (VAT, fund distribution; 60252), or
- *   "leave percentage and amount empty when vat_code is given" (seed 001), exactly one is
+ *   "leave percentage and amount empty when vat_code is given" (XSD-INV, XSD-LINE:
+ *   docs/alma.md#the-json-shape-list-naming-amounts-dates), exactly one is
  *   sent: code, else percentage/percent, else amount. Validation is expected to have flagged
  *   conflicting input already; this keeps a conflicting body from ever leaving.
  */
@@ -53,7 +54,7 @@ export function invoicePayload(invoice: Invoice): AlmaBody {
       internal_copy: h.payment.internalCopy,
       export_to_erp: h.payment.exportToErp,
     }),
-    // `notes` is the XSD's list (seed 001); the inner field follows the Ex Libris doc sample
+    // `notes` is the XSD's list (XSD-INV, docs/alma.md#the-json-shape-list-naming-amounts-dates); the inner field follows the Ex Libris doc sample
     // (sample 03 in docs/alma.md#sources: notes[].content). Sample 02 shows `note_text` instead: unverified which wins.
     notes: h.note !== undefined && h.note !== '' ? [{ content: h.note }] : undefined,
   });
@@ -103,7 +104,7 @@ function lineVat(v: LineVat): AlmaBody | undefined {
   return compact(vatFigures(v.code, v.percentage, v.amount));
 }
 
-/** "If vat_code is defined, percentage and vat_amount should be left empty"; otherwise one of them (seed 001/002). */
+/** "If vat_code is defined, percentage and vat_amount should be left empty"; otherwise one of them (XSD-INV, XSD-LINE: docs/alma.md#the-json-shape-list-naming-amounts-dates). */
 function vatFigures(code: string | undefined, percentage: Decimal | undefined, amount: Decimal | undefined): Record<string, AlmaBodyValue | undefined> {
   if (code !== undefined && code !== '') return { vat_code: { value: code } };
   if (percentage !== undefined) return { percentage };
