@@ -95,14 +95,14 @@ export function coveringLines(lines: readonly AlmaBody[]): string[] {
 }
 
 /** Every path to a leaf in a body: object keys joined by `.`, array items as `[]`. */
-export function fieldPaths(body: AlmaBody, prefix = ''): string[] {
+export function fieldPaths(body: AlmaBody): string[] {
   const out: string[] = [];
   const walk = (value: AlmaBodyValue, path: string): void => {
     if (Array.isArray(value)) for (const item of value) walk(item, `${path}[]`);
     else if (typeof value === 'object' && !Decimal.isDecimal(value)) for (const [k, v] of Object.entries(value)) walk(v, path === '' ? k : `${path}.${k}`);
     else out.push(path);
   };
-  walk(body, prefix);
+  walk(body, '');
   return [...new Set(out)];
 }
 

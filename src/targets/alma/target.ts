@@ -168,12 +168,12 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     // The canary and `verify`: the full invoice (lines inline), and the line list only when the
     // answer does not carry every line compared (all, or the canary's `numbers`).
     async readBack(invoiceId: string, invoice: Invoice, numbers?: readonly string[]) {
-      const sent = invoice.lines.map(linePayload).filter((l) => numbers === undefined || numbers.includes(l['number'] as string));
+      const sent = numbers === undefined ? invoice.lines : invoice.lines.filter((l) => numbers.includes(l.number));
       const answer: JsonValue = await http.json({ method: 'GET', path: idPath(invoiceId) });
-      const lines = hasLines(answer, sent.map((l) => l['number'] as string))
+      const lines = hasLines(answer, sent.map((l) => l.number))
         ? undefined
         : await readAllPages((offset) => http.json({ method: 'GET', path: `${idPath(invoiceId)}/lines`, query: { limit: PAGE_SIZE, offset } }), 'invoice_line');
-      return compareStored({ invoice: invoicePayload(invoice), lines: sent }, answer, lines);
+      return compareStored({ invoice: invoicePayload(invoice), lines: sent.map(linePayload) }, answer, lines);
     },
 
     canaryChildren: (invoice: Invoice) => coveringLines(invoice.lines.map(linePayload)),
