@@ -4,6 +4,8 @@
  * Pacing: requests start at least `1000 / rate` ms apart, in FIFO order. There is no token
  * bucket, so an idle spell never turns into a burst that would trip Alma's per-second
  * window (PER_SECOND_THRESHOLD, docs/alma.md#requests-hosts-keys-and-thresholds).
+ * At most ⌊rate⌋ start in any window and margin (`#earliest()`); the run's first window is
+ * `firstStartLateMs` longer, as its first request reaches the API late (see that option).
  *
  * Adaptation: a 429 PER_SECOND_THRESHOLD pauses EVERY caller for `pauseMs` (or the server's
  * Retry-After), not only the one refused: the window is full for everyone (octokit
@@ -65,6 +67,13 @@ export interface LimiterOptions {
    * API's one-second window still holds when arrivals jitter by up to this much. Default 10.
    */
   marginMs?: number | undefined;
+  /**
+   * The limiter's first start counts this much later (ms) in the window rule. The first request
+   * of a process is sent late by one-time set-up (the HTTP client's, a fresh connection), so the
+   * API may count it later than its stamp, in one second with the ⌊rate⌋ after it: 21 ms late at
+   * 600 ms of latency, a 429 at 10/s. Costs at most this much, once a run. Default 50.
+   */
+  firstStartLateMs?: number | undefined;
   now?: (() => number) | undefined;
   sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   onEvent?: ((event: LimiterEvent) => void) | undefined;
@@ -133,6 +142,9 @@ export class RateLimiter implements Limiter {
   #measured = false;
   #marginMs: number;
   readonly #baseMarginMs: number;
+  readonly #firstStartLateMs: number;
+  /** Whether the limiter's first start is still `#starts[0]`; undefined before it. */
+  #firstLogged: boolean | undefined;
   /** When the margin last changed: it halves back toward its base after a quiet spell. */
   #marginSetAt = -Infinity;
   /** Quiet windows before a widened margin halves: doubled when halving it brought a 429 back. */
@@ -179,6 +191,7 @@ export class RateLimiter implements Limiter {
     this.#hold = this.#probeHold;
     this.#marginMs = opts.marginMs ?? 10;
     this.#baseMarginMs = this.#marginMs;
+    this.#firstStartLateMs = opts.firstStartLateMs ?? 50;
     this.#now = opts.now ?? (() => performance.now());
     this.#sleep = opts.sleep ?? defaultSleep;
     this.#onEvent = opts.onEvent;
@@ -405,9 +418,12 @@ export class RateLimiter implements Limiter {
     }
     const interval = 1000 / this.#rate;
     this.#next = (now - at <= Math.max(interval, this.#windowMs / 10) ? at : now) + interval;
+    this.#firstLogged ??= true;
     this.#starts.push(now);
     this.#backlog.push(this.#busySince ?? NaN);
-    this.#backlog.splice(0, trim(this.#starts, now - 3 * this.#windowMs));
+    const dropped = trim(this.#starts, now - 3 * this.#windowMs);
+    this.#backlog.splice(0, dropped);
+    if (dropped > 0) this.#firstLogged = false;
   }
 
   /** The earliest time the next request may start: its slot, any pause, and the window. */
@@ -416,7 +432,9 @@ export class RateLimiter implements Limiter {
     const keep = Math.max(1, Math.floor(this.#rate));
     // ⌊rate⌋ starts already in the last window (plus margin): wait until the oldest leaves it.
     if (Number.isFinite(this.#rate) && this.#starts.length >= keep) {
-      at = Math.max(at, this.#starts[this.#starts.length - keep]! + this.#windowMs + this.#marginMs);
+      const oldest = this.#starts.length - keep;
+      const late = oldest === 0 && this.#firstLogged === true ? this.#firstStartLateMs : 0;
+      at = Math.max(at, this.#starts[oldest]! + this.#windowMs + this.#marginMs + late);
     }
     return at;
   }
