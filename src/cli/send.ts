@@ -63,8 +63,9 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${path}`));
 
     // The invoices' look-ups (what makes a re-run exactly-once) go out beside the checks: both
-    // are reads, and the engine waits for them before its first write. At high latency each
-    // round trip before the first write is time the whole run loses.
+    // are reads, and the engine waits for them before its first write (a target may leave some
+    // to the invoices' own look-ups, targets/alma/lookup.ts). At high latency each round trip
+    // before the first write is time the whole run loses.
     const lookups = startLookups(validInvoices(plan), opened.target, journal);
     cleanups.push(() => lookups.then(() => undefined));
     const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups);

@@ -17,6 +17,15 @@
  * cheaper and the one page read is the price of finding out. A vendor with one invoice is
  * always searched (a listing can never beat one search). `fresh` look-ups, used after a
  * write whose outcome is unknown, always search live.
+ *
+ * When (serves "as fast as the API allows" without touching "every problem before the first
+ * write"): `prepare` lists only the vendor of the run's first key before it resolves — the
+ * invoice that will be written first (the canary) needs it. Every other vendor is listed when its
+ * first invoice asks (`find`), which in a load is right after the first create went out, inside
+ * the round trips the canary waits anyway; its other invoices wait for that one listing. Finding
+ * an invoice that already exists is not a problem to report in a load (it is adopted), so the
+ * checks before the first write lose nothing; at a per-second threshold the wave before the
+ * first write is smaller by those listings, so fewer of its requests can be refused.
  */
 import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
 import { isJsonObject, type JsonValue } from '../../shared/json.js';
@@ -61,6 +70,10 @@ export class InvoiceLookup {
   readonly #snapshots = new Map<string, Map<string, RemoteInvoice[]>>();
   /** vendor code → how many invoices its listing holds (its first page says), plus those created since. */
   readonly #totals = new Map<string, number>();
+  /** vendor code → its invoices in the batch, for vendors worth listing that `prepare` left to their first `find`. */
+  readonly #deferred = new Map<string, number>();
+  /** vendor code → its listing in flight (or done): every `find` of the vendor waits for the same one. */
+  readonly #listings = new Map<string, Promise<void>>();
 
   constructor(http: JsonClient) {
     this.#http = http;
@@ -78,15 +91,38 @@ export class InvoiceLookup {
       set.add(k.number);
       perVendor.set(k.vendor, set);
     }
-    const candidates = [...perVendor].filter(([vendor, numbers]) => numbers.size >= 2 && !this.#snapshots.has(vendor));
-    // All vendors at once: the global limiter paces them like any other requests.
-    await Promise.all(candidates.map(([vendor, numbers]) => this.#listVendor(vendor, numbers.size)));
+    const first = keys[0]?.vendor;
+    for (const [vendor, numbers] of perVendor) {
+      if (numbers.size >= 2 && !this.#snapshots.has(vendor) && !this.#listings.has(vendor)) this.#deferred.set(vendor, numbers.size);
+    }
+    // Only the first key's vendor now; the others when their first invoice asks (see the header).
+    if (first !== undefined) await this.#listed(first);
   }
 
   async find(key: InvoiceKey, opts: { fresh: boolean }): Promise<RemoteInvoice[]> {
-    const snapshot = opts.fresh ? undefined : this.#snapshots.get(key.vendor);
+    if (opts.fresh) return this.search(key);
+    await this.#listed(key.vendor);
+    const snapshot = this.#snapshots.get(key.vendor);
     if (snapshot !== undefined) return [...(snapshot.get(keyString(key)) ?? [])];
     return this.search(key);
+  }
+
+  /** Lists a vendor `prepare` chose for a listing, once, however many ask at the same time. */
+  #listed(vendor: string): Promise<void> {
+    let listing = this.#listings.get(vendor);
+    if (listing === undefined) {
+      const count = this.#deferred.get(vendor);
+      if (count === undefined) return Promise.resolve();
+      this.#deferred.delete(vendor);
+      listing = this.#listVendor(vendor, count);
+      this.#listings.set(vendor, listing);
+      // A failed listing (auth, daily threshold, unreachable) is not kept: the next asker lists again.
+      listing.catch(() => {
+        this.#listings.delete(vendor);
+        this.#deferred.set(vendor, count);
+      });
+    }
+    return listing;
   }
 
   /** An invoice of this vendor was created: its listing grows by one. */

@@ -366,10 +366,13 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
   const existingAsked = vendorsAsked.then(async (vendors) => {
     const keys = opts.lookupInvoices === false ? [] : invoices.map((inv) => inv.key).filter((k) => vendors.get(k.vendor)?.kind !== 'not_found');
     const lookup = new InvoiceLookup(lookups);
-    await lookup.prepare(keys);
+    // Not awaited first: `prepare` lists the first key's vendor and leaves the others to their
+    // first look-up, so asking for every invoice at once lists every vendor in the same wave.
+    const prepared = lookup.prepare(keys);
     const existing = new Map<string, Fetched<RemoteInvoice[]>>();
-    await Promise.all(
-      keys.map(async (k) => {
+    await Promise.all([
+      prepared,
+      ...keys.map(async (k) => {
         let fact: Fetched<RemoteInvoice[]>;
         try {
           fact = { kind: 'found', value: await lookup.find(k, { fresh: false }) };
@@ -378,7 +381,7 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
         }
         existing.set(keyString(k), fact);
       }),
-    );
+    ]);
     return { keys, existing };
   });
   const [vendors, funds, pols, tables, { keys, existing }] = await Promise.all([vendorsAsked, fundsAsked, polsAsked, tablesAsked, existingAsked]);
