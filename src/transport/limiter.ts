@@ -143,8 +143,8 @@ export class RateLimiter implements Limiter {
   #marginMs: number;
   readonly #baseMarginMs: number;
   readonly #firstStartLateMs: number;
-  /** Whether the limiter's first start is still `#starts[0]`; undefined before it. */
-  #firstLogged: boolean | undefined;
+  /** No start has left `#starts` yet, so `#starts[0]`, if any, is the limiter's first start. */
+  #firstInLog = true;
   /** When the margin last changed: it halves back toward its base after a quiet spell. */
   #marginSetAt = -Infinity;
   /** Quiet windows before a widened margin halves: doubled when halving it brought a 429 back. */
@@ -418,12 +418,11 @@ export class RateLimiter implements Limiter {
     }
     const interval = 1000 / this.#rate;
     this.#next = (now - at <= Math.max(interval, this.#windowMs / 10) ? at : now) + interval;
-    this.#firstLogged ??= true;
     this.#starts.push(now);
     this.#backlog.push(this.#busySince ?? NaN);
     const dropped = trim(this.#starts, now - 3 * this.#windowMs);
     this.#backlog.splice(0, dropped);
-    if (dropped > 0) this.#firstLogged = false;
+    if (dropped > 0) this.#firstInLog = false;
   }
 
   /** The earliest time the next request may start: its slot, any pause, and the window. */
@@ -433,7 +432,7 @@ export class RateLimiter implements Limiter {
     // ⌊rate⌋ starts already in the last window (plus margin): wait until the oldest leaves it.
     if (Number.isFinite(this.#rate) && this.#starts.length >= keep) {
       const oldest = this.#starts.length - keep;
-      const late = oldest === 0 && this.#firstLogged === true ? this.#firstStartLateMs : 0;
+      const late = oldest === 0 && this.#firstInLog ? this.#firstStartLateMs : 0;
       at = Math.max(at, this.#starts[oldest]! + this.#windowMs + this.#marginMs + late);
     }
     return at;
