@@ -15,15 +15,20 @@
  * 3. `lines`: the same at 25/s with 1–12 lines per invoice, at each latency.
  * 4. `adapt`: threshold 10/s below `--rate 25`, at each latency; the share is of the ideal at
  *    the threshold.
- * 5. `baseline` (not in the default run): bench/baseline.mjs, one request at a time with a
+ * 5. `bound`: every matrix cell again with `--no-canary --check none`: what is left when the
+ *    two steps before the second invoice that a promise asks for — the checks before the first
+ *    write, the canary — are skipped (the look-ups exactly-once needs still run). The gap between
+ *    a matrix cell and its bound is what those promises cost there; a bound under 95 % means the
+ *    cell cannot reach it without dropping the look-ups too.
+ * 6. `baseline` (not in the default run): bench/baseline.mjs, one request at a time with a
  *    100 ms pause after each, at 100 ms latency, against the loader at the same settings.
  *
  * Writes bench/out/latest.json and bench/out/latest.md (git-ignored); prints the tables.
  *
- *   npm run bench                          everything but the baseline (~13 minutes on 2 cores)
+ *   npm run bench                          everything but the baseline (~23 minutes on 2 cores)
  *   npm run bench -- --parallel 1          load cells one after another (default 2 side by side)
- *   npm run bench -- --only dry,matrix     some parts: dry, matrix, lines, adapt, baseline
- *   npm run bench -- --only 600x50,300x25  single matrix cells (latency x rate); lines600, adapt150
+ *   npm run bench -- --only dry,matrix     some parts: dry, matrix, lines, adapt, bound, baseline
+ *   npm run bench -- --only 600x50,300x25  single matrix cells (latency x rate); lines600, adapt150, bound600x50
  *   npm run bench -- --latencies 600       the rows' latencies (default 50,150,300,600)
  *   npm run bench -- --rows 100000         a smaller checking file; --rounds N (default 5)
  */
@@ -37,8 +42,8 @@ import { batchFor, loadCell, r1, r2, r3, run, startChildSandbox } from './cell.m
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage: npm run bench [-- options]   (or node bench/run.mjs [options], after npm run build)
-  --only PARTS        dry, matrix, lines, adapt, baseline, or cells: 600x50, lines600, adapt150
-                      (default dry,matrix,lines,adapt)
+  --only PARTS        dry, matrix, lines, adapt, bound, baseline, or cells: 600x50, lines600,
+                      adapt150, bound600x50 (default dry,matrix,lines,adapt,bound)
   --latencies LIST    answer latencies in ms (default 50,150,300,600)
   --rates LIST        the matrix's rates (default 10,25,50)
   --rows N            rows of the checking file (default 1000000); --rounds N (default 5)
@@ -50,7 +55,7 @@ let parsed;
 try {
   parsed = parseArgs({
     options: {
-      only: { type: 'string', default: 'dry,matrix,lines,adapt' },
+      only: { type: 'string', default: 'dry,matrix,lines,adapt,bound' },
       latencies: { type: 'string', default: '50,150,300,600' },
       rates: { type: 'string', default: '10,25,50' },
       rows: { type: 'string', default: '1000000' },
@@ -129,16 +134,19 @@ if (parts.has('dry')) {
 }
 
 // ------------------------------------------------------------------------------------ loading
-/** Which load cells run: whole rows by name, or single cells (600x50, lines300, adapt150). */
+/** The `bound` row's flags: the checks before the first write and the canary skipped. */
+const BOUND_FLAGS = ['--no-canary', '--check', 'none'];
+/** Which load cells run: whole rows by name, or single cells (600x50, lines300, adapt150, bound600x50). */
 const cells = [];
 for (const lat of LATENCIES) {
   for (const rate of RATES) cells.push({ id: `${lat}x${rate}`, row: 'matrix', latencyMs: lat, threshold: rate, rate, lines: 3 });
   cells.push({ id: `lines${lat}`, row: 'lines', latencyMs: lat, threshold: 25, rate: 25, lines: [1, 12] });
   cells.push({ id: `adapt${lat}`, row: 'adapt', latencyMs: lat, threshold: 10, rate: 25, lines: 3 });
+  for (const rate of RATES) cells.push({ id: `bound${lat}x${rate}`, row: 'bound', latencyMs: lat, threshold: rate, rate, lines: 3, extra: BOUND_FLAGS });
 }
 const chosen = cells.filter((c) => parts.has(c.row) || parts.has(c.id));
 
-const load = (cell) => loadCell(cell, { tmp: TMP, invoices: INVOICES, processMs: PROCESS_MS });
+const load = (cell) => loadCell(cell, { tmp: TMP, invoices: INVOICES, processMs: PROCESS_MS, extra: cell.extra ?? [] });
 
 const pct = (x) => `${r1(x * 100)} %`;
 results.cells = [];
@@ -149,7 +157,7 @@ results.parallel = Math.max(1, Number(args.parallel));
   const queue = [...chosen].sort((a, b) => expected(b) - expected(a));
   const lane = async () => {
     for (let cell = queue.shift(); cell !== undefined; cell = queue.shift()) {
-      log(`${cell.id}: latency ${cell.latencyMs} ms, threshold ${cell.threshold}/s, --rate ${cell.rate}, ${Array.isArray(cell.lines) ? cell.lines.join('–') : cell.lines} lines…`);
+      log(`${cell.id}: latency ${cell.latencyMs} ms, threshold ${cell.threshold}/s, --rate ${cell.rate}${cell.extra ? ` ${cell.extra.join(' ')}` : ''}, ${Array.isArray(cell.lines) ? cell.lines.join('–') : cell.lines} lines…`);
       const r = await load(cell);
       results.cells.push(r);
       log(`  ${cell.id}: ${r.seconds} s (ideal ${r.idealSeconds} s): ${pct(r.ofIdeal)} of ideal, +${r.extraPerInvoice} requests an invoice, ${r.throttled} × 429 (${pct(r.throttledShare)}); load ${r.machineLoad[0]}`);
@@ -205,6 +213,27 @@ if (results.cells.length > 0) {
     ...LATENCIES.filter((lat) => cols.some((c) => c.pick(lat))).map((lat) => `| ${lat} ms | ${cols.map((c) => cellText(c.pick(lat))).join(' | ')} |`),
     '',
     'Each cell: share of the ideal · requests beyond the 2 + k an invoice of k lines needs, per invoice · share of 429 answers.',
+    '',
+  );
+}
+const bound = (lat, rate) => results.cells.find((r) => r.row === 'bound' && r.latencyMs === lat && r.rate === rate);
+const boundRates = RATES.filter((rate) => LATENCIES.some((lat) => bound(lat, rate)));
+if (boundRates.length > 0) {
+  const matrix = (lat, rate) => results.cells.find((r) => r.row === 'matrix' && r.latencyMs === lat && r.rate === rate);
+  /** The bound's share, and what the two steps cost: the points between it and the default cell of this run. */
+  const boundText = (lat, rate) => {
+    const b = bound(lat, rate);
+    if (!b) return '';
+    const d = matrix(lat, rate);
+    const gap = d ? r1((b.ofIdeal - d.ofIdeal) * 100) : undefined;
+    return `${pct(b.ofIdeal)} · ${b.extraPerInvoice.toFixed(2)} · ${pct(b.throttledShare)}${gap !== undefined ? ` (${gap >= 0 ? '−' : '+'}${Math.abs(gap)})` : ''}`;
+  };
+  out.push(
+    `| latency | ${boundRates.map((rate) => `${rate}/s, ${BOUND_FLAGS.join(' ')}`).join(' | ')} |`,
+    `|---|${boundRates.map(() => '---|').join('')}`,
+    ...LATENCIES.filter((lat) => boundRates.some((rate) => bound(lat, rate))).map((lat) => `| ${lat} ms | ${boundRates.map((rate) => boundText(lat, rate)).join(' | ')} |`),
+    '',
+    'The bound: the same cell without the checks before the first write and the canary (the look-ups exactly-once needs still run); in brackets, the points the defaults lose to those two steps in this run.',
     '',
   );
 }
