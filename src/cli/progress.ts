@@ -56,14 +56,62 @@ export function clockDuration(ms: number): string {
  * invoice has finished (`estimating` before).
  */
 export function timeText(elapsedMs: number, done: number, total: number, startDone: number): string {
+  const t = timeParts(elapsedMs, done, total, startDone);
+  return [t.elapsed, t.pace, t.left].filter((p) => p !== undefined).join(' · ');
+}
+
+function timeParts(elapsedMs: number, done: number, total: number, startDone: number): { elapsed: string; pace?: string; left?: string } {
   const finished = done - startDone;
-  const parts = [`${clockDuration(elapsedMs)} elapsed`];
+  const elapsed = `${clockDuration(elapsedMs)} elapsed`;
   if (finished > 0 && elapsedMs > 0) {
     const perSecond = finished / (elapsedMs / 1000);
-    parts.push(perSecond >= 1 ? `${perSecond.toFixed(1)} invoices/s` : `${(perSecond * 60).toFixed(1)} invoices/min`);
-    if (done < total) parts.push(`about ${clockDuration(((total - done) / perSecond) * 1000)} left`);
-  } else if (done < total) parts.push('time left: estimating');
-  return parts.join(' · ');
+    const pace = perSecond >= 1 ? `${perSecond.toFixed(1)} invoices/s` : `${(perSecond * 60).toFixed(1)} invoices/min`;
+    return done < total ? { elapsed, pace, left: `about ${clockDuration(((total - done) / perSecond) * 1000)} left` } : { elapsed, pace };
+  }
+  return done < total ? { elapsed, left: 'time left: estimating' } : { elapsed };
+}
+
+/**
+ * One part of the spinner's line. `drop`: when the line is too wide, parts with the highest go
+ * first (0: never). `shrink`: rather than being dropped, it may be cut with `…` to what room is
+ * left, if that is at least `MIN_SHRUNK` characters.
+ */
+export interface StatusPart {
+  text: string;
+  drop: number;
+  shrink?: boolean | undefined;
+}
+
+/** A cut part shorter than this says too little to keep ("GOBI G-2411…" is 12). */
+const MIN_SHRUNK = 12;
+
+/**
+ * The spinner's line for a terminal `room` columns wide: a line that wraps moves the spinner
+ * down a row at every change of length and splits a word across rows. Whole parts are dropped,
+ * least needed first, until the line fits; a part that may shrink is cut to the room left
+ * instead, while that room is worth it. If the parts that are never dropped are still too wide,
+ * the line is cut with `…`. `room` undefined (not a terminal that says its width): whole.
+ */
+export function fitStatus(parts: readonly StatusPart[], room: number | undefined): string {
+  const SEP = ' · ';
+  const line = (ps: readonly StatusPart[]): string => ps.map((p) => p.text).join(SEP);
+  // Characters, not UTF-16 units: a vendor name may be outside the BMP (as report/fit.ts counts).
+  const width = (t: string): number => [...t].length;
+  const cut = (t: string, w: number): string => (width(t) <= w ? t : [...t].slice(0, Math.max(0, w - 1)).join('').trimEnd() + '…');
+  let kept = parts.filter((p) => p.text !== '');
+  if (room === undefined || !Number.isFinite(room) || room <= 0) return line(kept);
+  while (width(line(kept)) > room) {
+    const most = Math.max(...kept.map((p) => p.drop));
+    if (most <= 0) break;
+    const next = kept.findLast((p) => p.drop === most)!;
+    const others = kept.filter((p) => p !== next);
+    if (next.shrink === true) {
+      const left = room - width(line(others)) - (others.length > 0 ? SEP.length : 0);
+      if (left >= MIN_SHRUNK) return line(kept.map((p) => (p === next ? { ...p, text: cut(p.text, left) } : p)));
+    }
+    kept = others;
+  }
+  return cut(line(kept), room);
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
@@ -96,8 +144,23 @@ export function createProgress(o: ProgressOptions): Progress {
   };
   const spinText = (step?: string): string => {
     if (step !== undefined) current = step;
-    const left = remaining !== undefined ? ` · ${remaining.toLocaleString('en-US')} API calls left today` : '';
-    return `${done}/${total} invoices · ${requests} requests · ${timeText(now() - startedAt, done, total, startDone)}${left}${current ? ` · ${current}` : ''}`;
+    const t = timeParts(now() - startedAt, done, total, startDone);
+    // In the order shown; on a narrow terminal the daily count goes first, then the requests,
+    // the pace and the current step (cut short while it can still name the invoice): the
+    // counts, the time taken and the time left stay.
+    const parts: StatusPart[] = [
+      { text: `${done}/${total} invoices`, drop: 0 },
+      { text: `${requests} requests`, drop: 4 },
+      { text: t.elapsed, drop: 0 },
+      { text: t.pace ?? '', drop: 3 },
+      { text: t.left ?? '', drop: 1 },
+      { text: remaining !== undefined ? `${remaining.toLocaleString('en-US')} API calls left today` : '', drop: 5 },
+      { text: current ?? '', drop: 2, shrink: true },
+    ];
+    // ora draws its frame and a space before the text; the last column is left free, as a
+    // character there makes some terminals wrap.
+    const columns = o.stream.isTTY === true ? o.stream.columns : undefined;
+    return fitStatus(parts, columns !== undefined && columns > 0 ? columns - 3 : undefined);
   };
   return {
     onEvent(e) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clockDuration, createProgress, timeText } from '../../src/cli/progress.js';
+import { clockDuration, createProgress, fitStatus, timeText, type StatusPart } from '../../src/cli/progress.js';
+import type { EngineEvent } from '../../src/engine/events.js';
 import { plainStyle } from '../../src/report/human.js';
 
 describe('time on the terminal', () => {
@@ -25,5 +26,80 @@ describe('time on the terminal', () => {
     const p = createProgress({ stream, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => at });
     p.info('loading into the embedded sandbox');
     expect(out).toBe('09:05:07 loading into the embedded sandbox\n');
+  });
+});
+
+describe('the spinner line fits the terminal', () => {
+  const parts: StatusPart[] = [
+    { text: '12/200 invoices', drop: 0 },
+    { text: '86 requests', drop: 4 },
+    { text: '0:09 elapsed', drop: 0 },
+    { text: '1.3 invoices/s', drop: 3 },
+    { text: 'about 2:24 left', drop: 1 },
+    { text: '999,914 API calls left today', drop: 5 },
+    { text: 'EBSCO BENCH-00013: lines 2', drop: 2, shrink: true },
+  ];
+  const whole = '12/200 invoices · 86 requests · 0:09 elapsed · 1.3 invoices/s · about 2:24 left · 999,914 API calls left today · EBSCO BENCH-00013: lines 2';
+
+  it.each([
+    ['no width known (not a terminal)', undefined, whole],
+    ['a wide terminal', 200, whole],
+    ['just too narrow for the daily count', whole.length - 1, '12/200 invoices · 86 requests · 0:09 elapsed · 1.3 invoices/s · about 2:24 left · EBSCO BENCH-00013: lines 2'],
+    ['then the requests', 100, '12/200 invoices · 0:09 elapsed · 1.3 invoices/s · about 2:24 left · EBSCO BENCH-00013: lines 2'],
+    ['then the pace', 80, '12/200 invoices · 0:09 elapsed · about 2:24 left · EBSCO BENCH-00013: lines 2'],
+    ['then the current step is cut short', 70, '12/200 invoices · 0:09 elapsed · about 2:24 left · EBSCO BENCH-00013:…'],
+    ['and left out when under 12 characters of it would show', 60, '12/200 invoices · 0:09 elapsed · about 2:24 left'],
+    ['then the time left', 40, '12/200 invoices · 0:09 elapsed'],
+    ['and below that, cut', 20, '12/200 invoices · 0…'],
+  ])('%s (%s columns)', (_what, room, line) => {
+    const got = fitStatus(parts, room);
+    expect(got).toBe(line);
+    if (room !== undefined) expect([...got].length).toBeLessThanOrEqual(room);
+  });
+
+  it('skips empty parts and counts characters, not UTF-16 units', () => {
+    const astral = [{ text: '1/2 invoices', drop: 0 }, { text: '', drop: 3 }, { text: '𝔘𝔫𝔦 𝔙𝔢𝔫𝔡𝔬𝔯 INV-1: create', drop: 2, shrink: true }];
+    // 12 + 3 + 24 characters = 39 (the Fraktur letters are two UTF-16 units each: 48 units)
+    expect(fitStatus(astral, 39)).toBe('1/2 invoices · 𝔘𝔫𝔦 𝔙𝔢𝔫𝔡𝔬𝔯 INV-1: create');
+    // Cut by characters: never half of a surrogate pair.
+    expect(fitStatus(astral, 28)).toBe('1/2 invoices · 𝔘𝔫𝔦 𝔙𝔢𝔫𝔡𝔬𝔯 I…');
+    expect(fitStatus(astral, 26)).toBe('1/2 invoices');
+  });
+
+  it('a 60-column terminal gets a spinner text of at most 57 characters, its first parts kept', () => {
+    const texts: string[] = [];
+    const fakeOra = (opts: { text: string }) => {
+      texts.push(opts.text);
+      const spinner = {
+        isSpinning: true,
+        set text(t: string) {
+          texts.push(t);
+        },
+        start: () => spinner,
+        stop: () => undefined,
+        clear: () => undefined,
+        render: () => undefined,
+      };
+      return spinner;
+    };
+    const stream = { isTTY: true, columns: 60, write: () => true } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => 0, ora: fakeOra as never });
+    const key = { vendor: 'HARRASSOWITZ', number: 'HA-2025-00412' };
+    p.onEvent({ type: 'start', invoices: 200, alreadyDone: 0, resumed: false } as EngineEvent);
+    for (let i = 0; i < 120; i++) p.onEvent({ type: 'target', event: { type: 'request' } } as EngineEvent);
+    p.onEvent({ type: 'target', event: { type: 'remaining', remaining: 999_880 } } as EngineEvent);
+    p.onEvent({ type: 'step', key, step: 'lines', detail: '3' } as EngineEvent);
+    p.stop();
+    expect(texts.length).toBeGreaterThan(3);
+    for (const t of texts) expect([...t].length).toBeLessThanOrEqual(57);
+    expect(texts.at(-1)).toBe('0/200 invoices · 0:00 elapsed · time left: estimating');
+    // Where there is room, the same events show everything.
+    texts.length = 0;
+    const q = createProgress({ stream: { ...stream, columns: 200 } as unknown as NodeJS.WriteStream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => 0, ora: fakeOra as never });
+    q.onEvent({ type: 'start', invoices: 200, alreadyDone: 0, resumed: false } as EngineEvent);
+    q.onEvent({ type: 'target', event: { type: 'remaining', remaining: 999_880 } } as EngineEvent);
+    q.onEvent({ type: 'step', key, step: 'lines', detail: '3' } as EngineEvent);
+    q.stop();
+    expect(texts.at(-1)).toBe('0/200 invoices · 0 requests · 0:00 elapsed · time left: estimating · 999,880 API calls left today · HARRASSOWITZ HA-2025-00412: lines 3');
   });
 });

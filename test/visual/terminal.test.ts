@@ -117,6 +117,30 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     expect(end).toMatch(/7 invoices, 14 lines: \x1b\[32m6 loaded\x1b\[39m, \x1b\[33m1 in review\x1b\[39m\. \d+ requests to alma in \d+\.\d s\./);
   }, 60_000);
 
+  it('keeps the spinner on one row of a narrow terminal', async () => {
+    const s = await slowSandbox();
+    tmux('resize-window', '-t', 'il', '-x', '80');
+    tmux('send-keys', '-t', 'il', 'clear', 'Enter');
+    await waitFor((x) => exitOf(x) === undefined && !SPINNER.test(x), 'a clear screen');
+    try {
+      type(loadCommand(s.url, join(dir, 'state-narrow-spinner')));
+      const spinnerLine = (x: string): string | undefined => x.replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => SPINNER.test(l));
+      // An invoice's step shown: the line is at its longest, 88 characters or more in full
+      // (the counts, requests, time, the daily count the sandbox sends, the invoice and step).
+      const mid = await waitFor((x) => / [A-Z]+-[\d-]+: \w+/.test(spinnerLine(x) ?? ''), 'the spinner with a step');
+      expect(exitOf(mid)).toBeUndefined();
+      // -J joins a row the terminal wrapped to the next: the spinner's line must be one row.
+      const line = spinnerLine(mid)!;
+      expect([...line.trimEnd()].length).toBeLessThanOrEqual(80);
+      // Made to fit by leaving out the request count (and the daily count), not the step.
+      expect(line).toMatch(/^. \d\/7 invoices · \d+:\d\d elapsed · .* [A-Z]+-[\d-]+: \w+/);
+      const end = await waitFor((x) => exitOf(x) !== undefined, 'the end of the load', 30_000);
+      expect(exitOf(end)).toBe(0);
+    } finally {
+      tmux('resize-window', '-t', 'il', '-x', '160');
+    }
+  }, 60_000);
+
   it('fits the summary to a narrow terminal and prints the cut outcome in full', async () => {
     // nothing to watch here: a quick sandbox
     const s = (sandbox = await startSandbox({ port: 0, latencyMs: 0, processDelayMs: 40, perSecond: 1000 }));
