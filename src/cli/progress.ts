@@ -7,6 +7,7 @@ import type { default as Ora0, Ora } from 'ora';
 import type { EngineEvent } from '../engine/events.js';
 import type { Style } from '../report/human.js';
 import { safe } from '../report/human.js';
+import { keyString } from '../domain/model.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WriteStream;
@@ -127,6 +128,12 @@ export function createProgress(o: ProgressOptions): Progress {
   let requests = 0;
   let remaining: number | undefined;
   let current: string | undefined;
+  /**
+   * Invoices whose writes are all done and whose outcome the engine waits to read from the
+   * target (the `poll` step) — confirmed together, so for much of a run many are here while
+   * the count of finished ones stands still; they count toward the pace and the time left.
+   */
+  const waiting = new Set<string>();
   // Plain lines (a cron log) start with the local time of day.
   const stamp = (line: string): string => {
     if (o.interactive) return line;
@@ -144,17 +151,18 @@ export function createProgress(o: ProgressOptions): Progress {
   };
   const spinText = (step?: string): string => {
     if (step !== undefined) current = step;
-    const t = timeParts(now() - startedAt, done, total, startDone);
+    const t = timeParts(now() - startedAt, done + waiting.size, total, startDone);
     // In the order shown; on a narrow terminal the daily count goes first, then the requests,
-    // the pace and the current step (cut short while it can still name the invoice): the
-    // counts, the time taken and the time left stay.
+    // the pace, the invoices waiting and the current step (cut short while it can still name
+    // the invoice): the counts, the time taken and the time left stay.
     const parts: StatusPart[] = [
       { text: `${done}/${total} invoices`, drop: 0 },
-      { text: `${requests} requests`, drop: 4 },
+      { text: waiting.size > 0 ? `${waiting.size} waiting for ${o.targetLabel ?? 'Alma'}` : '', drop: 3 },
+      { text: `${requests} requests`, drop: 5 },
       { text: t.elapsed, drop: 0 },
-      { text: t.pace ?? '', drop: 3 },
+      { text: t.pace ?? '', drop: 4 },
       { text: t.left ?? '', drop: 1 },
-      { text: remaining !== undefined ? `${remaining.toLocaleString('en-US')} API calls left today` : '', drop: 5 },
+      { text: remaining !== undefined ? `${remaining.toLocaleString('en-US')} API calls left today` : '', drop: 6 },
       { text: current ?? '', drop: 2, shrink: true },
     ];
     // ora draws its frame and a space before the text; the last column is left free, as a
@@ -184,6 +192,7 @@ export function createProgress(o: ProgressOptions): Progress {
           }
           break;
         case 'step':
+          if (e.step === 'poll') waiting.add(keyString(e.key));
           if (spinner) spinner.text = spinText(`${safe(e.key.vendor)} ${safe(e.key.number)}: ${e.step}${e.detail ? ' ' + e.detail : ''}`);
           break;
         case 'reconcile':
@@ -201,6 +210,7 @@ export function createProgress(o: ProgressOptions): Progress {
           done = Math.max(done, e.done);
           current = undefined;
           const r = e.result;
+          waiting.delete(keyString(r.key));
           if (r.status === 'already_loaded' && e.done === 0 && !o.verbose) break; // listed in the summary
           // The run stopped (one line said why): the invoices it never started are in the summary, not one line each.
           if (r.status === 'not_started' && !o.verbose) break;

@@ -73,11 +73,12 @@ export interface WatchOptions {
    *   60 s) for re-reads at the poll's backed-off intervals, so processing that shows late is
    *   still seen before the limit, as a poll would see it;
    * - the person at the terminal: an invoice sent and processed but not yet confirmed is not
-   *   counted done. It stays so for at most 45 s — as long as the 30 s wait plus the end-near
-   *   rule of before already allowed — and only in the run's last 45 s: in a run shorter than
-   *   that (200 invoices at 25/s take ~40 s) the count jumps at the end instead of in thirds and
-   *   "time left" says estimating until then, in exchange for ending a few listings sooner.
-   *   Longer would let the count stand still for much of a run of a minute or two;
+   *   counted done (the spinner shows it as "waiting for Alma", and it counts toward the pace
+   *   and the time left: cli/progress.ts). It stays so for at most 45 s — as long as the 30 s
+   *   wait plus the end-near rule of before already allowed — and only in the run's last 45 s:
+   *   in a run shorter than that (200 invoices at 25/s take ~40 s) the done count jumps at the
+   *   end instead of in thirds, in exchange for ending a few listings sooner. Longer would let
+   *   the done count stand still for much of a run of a minute or two;
    * - a long run (thousands of invoices, hours): the end is not near until its last 45 s, so
    *   until then vendors are read as before (a listing per 20 invoices or after 30 s, 0.05-0.07
    *   requests an invoice); memory and the progress count never wait longer than that.

@@ -103,3 +103,28 @@ describe('the spinner line fits the terminal', () => {
     expect(texts.at(-1)).toBe('0/200 invoices · 0 requests · 0:00 elapsed · time left: estimating · 999,880 API calls left today · HARRASSOWITZ HA-2025-00412: lines 3');
   });
 });
+
+describe('invoices waiting for their outcome', () => {
+  it('are shown beside the finished ones and give the pace and the time left before any is confirmed', () => {
+    const texts: string[] = [];
+    const fakeOra = (opts: { text: string }) => {
+      texts.push(opts.text);
+      const spinner = { isSpinning: true, set text(t: string) { texts.push(t); }, start: () => spinner, stop: () => undefined, clear: () => undefined, render: () => undefined };
+      return spinner;
+    };
+    let t = 0;
+    const stream = { isTTY: true, columns: 200, write: () => true } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => t, ora: fakeOra as never });
+    const key = (n: number) => ({ vendor: 'GOBI', number: `G-${n}` });
+    p.onEvent({ type: 'start', invoices: 100, alreadyDone: 0, resumed: false } as EngineEvent);
+    t = 10_000;
+    for (let n = 1; n <= 20; n++) p.onEvent({ type: 'step', key: key(n), step: 'poll' } as EngineEvent);
+    // 20 invoices sent in 10 s, none confirmed yet: 2/s, 80 to go.
+    expect(texts.at(-1)).toBe('0/100 invoices · 20 waiting for Alma · 0 requests · 0:10 elapsed · 2.0 invoices/s · about 0:40 left · GOBI G-20: poll');
+    const result = (n: number) => ({ key: key(n), status: 'loaded', id: String(n), lines: [], warnings: [], alerts: [] });
+    for (let n = 1; n <= 5; n++) p.onEvent({ type: 'invoice', result: result(n), done: n, total: 100 } as unknown as EngineEvent);
+    // Confirmed ones leave the waiting count; the pace is unchanged (still 20 invoices through).
+    expect(texts.at(-1)).toBe('5/100 invoices · 15 waiting for Alma · 0 requests · 0:10 elapsed · 2.0 invoices/s · about 0:40 left');
+    p.stop();
+  });
+});

@@ -98,12 +98,12 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     const s = await slowSandbox();
     tmux('send-keys', '-t', 'il', 'clear', 'Enter');
     type(loadCommand(s.url, join(dir, 'state-tty')));
-    const mid = await waitFor((x) => SPINNER.test(x) && / invoices · \d+ requests/.test(x), 'the spinner');
+    const mid = await waitFor((x) => SPINNER.test(x) && / invoices · (\d+ waiting for Alma · )?\d+ requests/.test(x), 'the spinner');
     expect(exitOf(mid)).toBeUndefined(); // really mid-run
     expect(mid).toMatch(SGR);
     // ora draws its frame in cyan; tmux may put other attributes (a default background) between
     expect(mid).toMatch(/\x1b\[36m(?:\x1b\[[0-9;]*m)*[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
-    expect(mid).toMatch(/\d\/7 invoices · \d+ requests · \d+:\d\d elapsed/);
+    expect(mid).toMatch(/\d\/7 invoices · (\d+ waiting for Alma · )?\d+ requests · \d+:\d\d elapsed/);
     // Once an invoice has finished: the pace and the time left, while the load still runs.
     const timed = await waitFor((x) => /\d+:\d\d elapsed · [\d.]+ invoices\/(s|min) · about \d+:\d\d left/.test(x), 'elapsed time and time left');
     expect(exitOf(timed)).toBeUndefined();
@@ -133,7 +133,7 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
       const line = spinnerLine(mid)!;
       expect([...line.trimEnd()].length).toBeLessThanOrEqual(80);
       // Made to fit by leaving out the request count (and the daily count), not the step.
-      expect(line).toMatch(/^. \d\/7 invoices · \d+:\d\d elapsed · .* [A-Z]+-[\d-]+: \w+/);
+      expect(line).toMatch(/^. \d\/7 invoices · (\d+ waiting for Alma · )?\d+:\d\d elapsed · .* [A-Z]+-[\d-]+: \w+/);
       const end = await waitFor((x) => exitOf(x) !== undefined, 'the end of the load', 30_000);
       expect(exitOf(end)).toBe(0);
     } finally {
