@@ -19,6 +19,30 @@ export function columnWidths(rows: readonly (readonly string[])[]): number[] {
 /** Below this the last column is useless; let the terminal wrap instead. */
 const MIN_LAST = 16;
 
+/** The characters left for the last column when the others are laid out with `gap`-wide separators. */
+export function lastColumnRoom(rows: readonly (readonly string[])[], width: number, gap = 2): number {
+  let columns = 0;
+  for (const r of rows) columns = Math.max(columns, r.length);
+  let before = 0;
+  for (let i = 0; i < columns - 1; i++) {
+    let widest = 0;
+    for (const r of rows) widest = Math.max(widest, [...(r[i] ?? '')].length);
+    before += widest + gap;
+  }
+  return width - before;
+}
+
+/** How many rows (not the header, row 0) would not show their last cell whole in `width` characters. */
+export function rowsNotWhole(rows: readonly (readonly string[])[], width: number, gap = 2): number {
+  const room = lastColumnRoom(rows, width, gap);
+  let n = 0;
+  for (let ri = 1; ri < rows.length; ri++) {
+    const last = rows[ri]![rows[ri]!.length - 1];
+    if (last !== undefined && [...last].length > room) n++;
+  }
+  return n;
+}
+
 /**
  * Cuts the last cell of each row (not the header, row 0) so that the row, laid out with
  * `gap`-wide separators and the widths of the other columns, fits in `width` characters.
@@ -30,13 +54,7 @@ export function fitLastColumn(rows: string[][], width: number, gap = 2): Map<num
   let columns = 0;
   for (const r of rows) columns = Math.max(columns, r.length);
   if (columns === 0 || !Number.isFinite(width) || width <= 0) return cut;
-  let before = 0;
-  for (let i = 0; i < columns - 1; i++) {
-    let widest = 0;
-    for (const r of rows) widest = Math.max(widest, [...(r[i] ?? '')].length);
-    before += widest + gap;
-  }
-  const room = width - before;
+  const room = lastColumnRoom(rows, width, gap);
   if (room < MIN_LAST) return cut;
   rows.forEach((r, ri) => {
     const last = r[columns - 1];

@@ -8,7 +8,7 @@ import { placeOf } from '../input/record.js';
 import { formatRows } from './csv.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
-import { columnWidths, fitLastColumn } from './fit.js';
+import { columnWidths, fitLastColumn, rowsNotWhole } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
 export interface Style {
@@ -125,6 +125,9 @@ const statusLabel = (report: ReportDocument, status: ReportStatus): string => {
 /** What the report's `lines` are for this target: Exsited's child item is the invoice's note. */
 const childNoun = (report: ReportDocument): string => (report.target === 'exsited' ? 'note' : 'line');
 
+/** The target's id in a load's table (status, vendor, number, id, lines, outcome). */
+const ID_COLUMN = 3;
+
 export function renderHuman(report: ReportDocument, style: Style = plainStyle, opts: HumanOptions = {}): string {
   const shown = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
   const out: string[] = [];
@@ -145,9 +148,22 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     );
     colours.push(colourStatus(inv.status, style));
   }
+  // On a window too narrow for the outcomes (an 80-column terminal and the sample batch: 14
+  // characters left, so every outcome wrapped), the target's id column is left out when that
+  // shows more outcomes whole: a person finds an invoice by its number, and the ids are in the
+  // report files and --json.
+  let idLeftOut = false;
+  if (opts.width !== undefined && !report.dry_run && shown.length > 0) {
+    const without = rows.map((r) => r.filter((_, i) => i !== ID_COLUMN));
+    if (rowsNotWhole(without, opts.width) < rowsNotWhole(rows, opts.width)) {
+      rows.splice(0, rows.length, ...without);
+      idLeftOut = true;
+    }
+  }
   const cut = opts.width !== undefined ? fitLastColumn(rows, opts.width) : new Map<number, string>();
   // Appended line by line: spreading a million lines into one push overflows the call stack.
   if (shown.length > 0) for (const line of table(rows, style, colours)) out.push(line);
+  if (idLeftOut) out.push(style.dim(`(${report.target} ids left out to fit this window: --json and --report show them)`));
   if (cut.size > 0) {
     out.push('');
     for (const [ri, full] of cut) out.push(`${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`);
@@ -208,7 +224,8 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
  * next, by the kind of failure.
  */
 export function renderFailures(groups: readonly FailureGroup[], style: Style): string[] {
-  const out: string[] = [style.bold(`Failures (${groups.reduce((n, g) => n + g.invoices.length, 0)} invoices):`)];
+  const failed = groups.reduce((n, g) => n + g.invoices.length, 0);
+  const out: string[] = [style.bold(`Failures (${failed} invoice${failed === 1 ? '' : 's'}):`)];
   for (const g of groups) {
     const n = g.invoices.length;
     const which = n === 1 ? `${safe(g.invoices[0]!.vendor)} ${safe(g.invoices[0]!.number)}` : `${n} invoices`;

@@ -13,6 +13,32 @@ describe('renderHuman on a terminal', () => {
     expect(text).toContain('E-3 (EBSCO): create: 60237 Invoice vendor account not valid (tracking id E01-2106115205-AKV2X-AWAE1)');
   });
 
+  it('leaves the id column out of an 80-column window when that shows more outcomes whole', () => {
+    const r = mixedReport();
+    // Numbers as long as the sample batch's (HA-2025-00412): with the ids, 12 characters are
+    // left for the outcome, so no outcome shows whole and none can be cut usefully.
+    r.invoices.forEach((inv, i) => (inv.number = `HA-2025-0041${i}`));
+    const narrow = renderHuman(r, undefined, { width: 80 });
+    const lines = narrow.split('\n');
+    expect(lines[0]).toMatch(/^status +vendor +number +lines +outcome$/);
+    for (const l of lines.slice(0, 6)) expect([...l].length, l).toBeLessThanOrEqual(80);
+    expect(narrow).toMatch(/^loaded +GOBI +HA-2025-00410 +1 +Waiting to be Sent$/m);
+    expect(narrow).toMatch(/^INVALID +HARRAS +HA-2025-00413 +0 +1 error, see below$/m);
+    expect(lines[6]).toBe('(alma ids left out to fit this window: --json and --report show them)');
+    expect(narrow).not.toContain('53100000050004146');
+    // what is still cut follows whole
+    expect(narrow).toContain('HA-2025-00411 (GOBI): InReview: NOT_LINKED_LINES (Lines not linked)');
+    // With room, the ids stay.
+    const wide = renderHuman(r, undefined, { width: 120 });
+    expect(wide.split('\n')[0]).toMatch(/^status +vendor +number +alma id +lines +outcome$/);
+    expect(wide).toContain('53100000050004146');
+    expect(wide).not.toContain('ids left out');
+  });
+
+  it('counts one failed invoice in the singular', () => {
+    expect(renderHuman(mixedReport())).toContain('Failures (1 invoice):');
+  });
+
   it('writes every cell whole for a file or a pipe (no width)', () => {
     const text = renderHuman(mixedReport());
     expect(text).toMatch(/^FAILED .*create: 60237 Invoice vendor account not valid \(tracking id E01-2106115205-AKV2X-AWAE1\)$/m);
