@@ -23,6 +23,7 @@ import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
 import { checkOutputPaths, withRunFields } from './outputs.js';
 import { stringifyJson, writeJson } from '../shared/json.js';
+import { wrapLine } from '../report/fit.js';
 import { UsageError } from '../shared/errors.js';
 
 export async function runLoadCommand(cfg: Config, term: Terminal): Promise<number> {
@@ -51,12 +52,12 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
     const report = buildReport({ target: targetName, dryRun: cfg.dryRun, plan, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind });
     await emit(cfg, term, report, plan);
     if (!cfg.dryRun && blocked) {
-      process.stderr.write(
+      const why =
         term.errStyle.red('Nothing was sent: fix the problems above') +
-          (plan.issues.some((p) => p.severity === 'error')
-            ? ' (problems that cannot be tied to one invoice stop the whole batch, even with --skip-invalid).\n'
-            : ', or pass --skip-invalid to load the valid invoices only.\n'),
-      );
+        (plan.issues.some((p) => p.severity === 'error')
+          ? ' (problems that cannot be tied to one invoice stop the whole batch, even with --skip-invalid).'
+          : ', or pass --skip-invalid to load the valid invoices only.');
+      process.stderr.write(wrapLine(why, term.errColumns ?? 0).join('\n') + '\n');
     }
     return exitCodeForReport(report, { sent: false });
   }

@@ -14,6 +14,8 @@ export interface Terminal {
   interactive: boolean;
   /** Width of stdout when it is a terminal (the summary table fits itself to it); undefined for files and pipes. */
   outColumns?: number | undefined;
+  /** Width of stderr when it is a terminal (long messages there are broken at words); undefined otherwise. */
+  errColumns?: number | undefined;
 }
 
 const styleOf = (chalk: InstanceType<typeof Chalk>): Style => ({
@@ -41,5 +43,6 @@ export function terminal(env: Record<string, string | undefined>, noColorFlag = 
     errStyle: styleOf(new Chalk({ level: colourLevel(env, errTTY, noColorFlag) })),
     interactive: errTTY && env.TERM !== 'dumb' && !env.CI,
     outColumns: outTTY ? process.stdout.columns : undefined,
+    errColumns: errTTY ? process.stderr.columns : undefined,
   };
 }

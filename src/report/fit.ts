@@ -66,3 +66,38 @@ export function fitLastColumn(rows: string[][], width: number, gap = 2): Map<num
   });
   return cut;
 }
+
+/** Colour codes, which take no room on the screen. */
+const SGR = /\x1b\[[0-9;]*m/g;
+
+/** The characters a line takes on a terminal: colour codes left out, code points counted. */
+export function visibleWidth(s: string): number {
+  return [...s.replace(SGR, '')].length;
+}
+
+/**
+ * A line broken at spaces into rows of at most `width` visible characters, each row after the
+ * first led by `indent`. A word wider than a row is left whole for the terminal to wrap: a path
+ * or a tracking id reads better unbroken. A line that fits is returned as it is.
+ */
+export function wrapLine(line: string, width: number, indent = ''): string[] {
+  if (!(width > 0) || visibleWidth(line) <= width) return [line];
+  const lead = /^ */.exec(line)![0];
+  const words = line.slice(lead.length).split(' ');
+  const out: string[] = [];
+  let row = lead + words[0]!;
+  let used = visibleWidth(row);
+  for (const word of words.slice(1)) {
+    const w = visibleWidth(word);
+    if (used + 1 + w <= width) {
+      row += ' ' + word;
+      used += 1 + w;
+      continue;
+    }
+    out.push(row);
+    row = indent + word;
+    used = visibleWidth(indent) + w;
+  }
+  out.push(row);
+  return out;
+}

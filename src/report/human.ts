@@ -8,7 +8,7 @@ import { placeOf } from '../input/record.js';
 import { formatRows } from './csv.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
-import { columnWidths, fitLastColumn, rowsNotWhole } from './fit.js';
+import { columnWidths, fitLastColumn, rowsNotWhole, wrapLine } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
 export interface Style {
@@ -163,6 +163,8 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   const cut = opts.width !== undefined ? fitLastColumn(rows, opts.width) : new Map<number, string>();
   // Appended line by line: spreading a million lines into one push overflows the call stack.
   if (shown.length > 0) for (const line of table(rows, style, colours)) out.push(line);
+  // The table is fitted above; every other line is prose, broken at words below.
+  const tableEnd = out.length;
   if (idLeftOut) out.push(style.dim(`(${report.target} ids left out to fit this window: --json and --report show them)`));
   if (cut.size > 0) {
     out.push('');
@@ -191,7 +193,20 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   if (groups.length > 0) out.push('', ...renderFailures(groups, style));
   out.push('');
   out.push(summaryLine(report, problems, style));
-  return out.join('\n') + '\n';
+  if (opts.width === undefined) return out.join('\n') + '\n';
+  // On a terminal, a problem's message that runs past the window's edge is broken between words,
+  // under its own start ("row 21 currency: error currency "XYZ" is not an ISO 4217 c|urrency")
+  // would otherwise split words at the edge. Files and pipes keep one problem a line, for grep.
+  const width = opts.width;
+  const lines: string[] = [];
+  out.forEach((line, i) => {
+    if (i < tableEnd) lines.push(line);
+    else {
+      const lead = /^ */.exec(line)![0];
+      for (const part of wrapLine(line, width, lead.length > 0 ? lead + '    ' : '')) lines.push(part);
+    }
+  });
+  return lines.join('\n') + '\n';
 }
 
 export function summaryLine(report: ReportDocument, problems: readonly Problem[], style: Style): string {

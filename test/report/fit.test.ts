@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitLastColumn } from '../../src/report/fit.js';
+import { fitLastColumn, rowsNotWhole, visibleWidth, wrapLine } from '../../src/report/fit.js';
 
 const rows = (): string[][] => [
   ['status', 'number', 'outcome'],
@@ -34,5 +34,37 @@ describe('fitLastColumn', () => {
     fitLastColumn(r, 23);
     expect(r[0]![1]).toBe('header that is very long indeed, longer than the room');
     expect(r[1]![1]).toBe('€'.repeat(19) + '…');
+  });
+});
+
+describe('wrapLine', () => {
+  const line = '  row 21 currency: error currency "XYZ" is not an ISO 4217 currency code (e.g. USD, EUR) [invalid_currency]';
+  it.each([
+    ['a line that fits, as it is', 200, '', [line]],
+    ['broken at spaces, the rest under its start', 40, '      ', ['  row 21 currency: error currency "XYZ"', '      is not an ISO 4217 currency code', '      (e.g. USD, EUR) [invalid_currency]']],
+    ['no width: as it is', 0, '', [line]],
+  ])('%s', (_what, width, indent, rows) => {
+    const got = wrapLine(line, width, indent);
+    expect(got).toEqual(rows);
+    if (width > 0) for (const r of got) expect(visibleWidth(r)).toBeLessThanOrEqual(width);
+    // Nothing lost or added but the breaks.
+    expect(got.map((r, i) => (i === 0 ? r : r.slice(indent.length))).join(' ')).toBe(line);
+  });
+
+  it('leaves a word wider than a row whole, and colour codes take no room', () => {
+    expect(wrapLine('tracking id E01-2106115205-AKV2X-AWAE1 end', 12)).toEqual(['tracking id', 'E01-2106115205-AKV2X-AWAE1', 'end']);
+    const red = '\x1b[31merror\x1b[39m';
+    expect(visibleWidth(`a ${red} b`)).toBe(9);
+    expect(wrapLine(`row 8: ${red} total_amount`, 12)).toEqual([`row 8: ${red}`, 'total_amount']);
+  });
+});
+
+describe('rowsNotWhole', () => {
+  it('counts the rows, not the header, whose last cell is wider than the room the others leave', () => {
+    const rows = [['status', 'number', 'outcome'], ['loaded', 'G-1', 'Waiting to be Sent'], ['in review', 'G-2', 'InReview: NOT_LINKED_LINES']];
+    // before the last column: 9 + 2 + 6 + 2 = 19
+    expect(rowsNotWhole(rows, 19 + 26)).toBe(0);
+    expect(rowsNotWhole(rows, 19 + 25)).toBe(1);
+    expect(rowsNotWhole(rows, 19 + 17)).toBe(2);
   });
 });

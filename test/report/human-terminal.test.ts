@@ -10,7 +10,14 @@ describe('renderHuman on a terminal', () => {
     const table = lines.slice(0, 6);
     for (const l of table) expect([...l].length, l).toBeLessThanOrEqual(80);
     expect(table.find((l) => l.startsWith('FAILED'))).toMatch(/create: 60237 Invo…$/);
-    expect(text).toContain('E-3 (EBSCO): create: 60237 Invoice vendor account not valid (tracking id E01-2106115205-AKV2X-AWAE1)');
+    // What was cut follows whole, broken between words to the window: the tracking id unbroken.
+    expect(lines.join(' ')).toContain('E-3 (EBSCO): create: 60237 Invoice vendor account not valid (tracking id E01-2106115205-AKV2X-AWAE1)');
+    expect(lines).toContain('E01-2106115205-AKV2X-AWAE1)');
+    // Every line of the page fits: the problems and the advice are broken at words, each
+    // problem's rest under its start.
+    for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(80);
+    expect(text).toContain('  row 8 total_amount: error total_amount 250.00 does not match the lines: 220.00\n      [total_mismatch]');
+    expect(text).toContain('    fix: use the account code shown on the vendor\'s record in Alma (Acquisitions\n        > Vendors > Accounts)');
   });
 
   it('leaves the id column out of an 80-column window when that shows more outcomes whole', () => {
@@ -43,6 +50,8 @@ describe('renderHuman on a terminal', () => {
     const text = renderHuman(mixedReport());
     expect(text).toMatch(/^FAILED .*create: 60237 Invoice vendor account not valid \(tracking id E01-2106115205-AKV2X-AWAE1\)$/m);
     expect(text).not.toContain('…');
+    // One problem a line, however long, for grep.
+    expect(text).toMatch(/^  row 8 total_amount: error total_amount 250\.00 does not match the lines: 220\.00 \[total_mismatch\]$/m);
   });
 
   it('--quiet keeps only the failed and invalid invoices, the errors, and the summary line', () => {

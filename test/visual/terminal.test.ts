@@ -69,6 +69,24 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     }
     throw new Error(`timed out waiting for ${what}; screen:\n${last}`);
   };
+  /**
+   * Resizes the window and waits until the shell's terminal has that width (`stty size`): tmux
+   * applies a resize to the pane's terminal on a later turn, and one asked for right after
+   * another was seen not to reach it at all, so it is asked again until it does.
+   */
+  const resizeTo = async (columns: number): Promise<void> => {
+    const end = Date.now() + 10_000;
+    for (;;) {
+      tmux('resize-window', '-t', 'il', '-x', String(columns));
+      tmux('send-keys', '-t', 'il', 'clear; stty size', 'Enter');
+      const seen = await waitFor((x) => /^\d+ \d+\s*$/m.test(x), 'stty size', 2_000);
+      if (new RegExp(`^\\d+ ${columns}\\s*$`, 'm').test(seen)) break;
+      if (Date.now() > end) throw new Error(`the terminal did not take ${columns} columns: ${seen}`);
+      await sleep(200);
+    }
+    tmux('send-keys', '-t', 'il', 'clear', 'Enter');
+    await waitFor((x) => !/^\d+ \d+\s*$/m.test(x), 'a clear screen');
+  };
   /** Types a command; its exit status appears on screen as EXIT=n (spelt so the typed text does not match). */
   const type = (command: string): void => {
     tmux('send-keys', '-t', 'il', '-l', `${command}; echo "EX""IT=$?"`);
@@ -119,10 +137,8 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
 
   it('keeps the spinner on one row of a narrow terminal', async () => {
     const s = await slowSandbox();
-    tmux('resize-window', '-t', 'il', '-x', '80');
-    tmux('send-keys', '-t', 'il', 'clear', 'Enter');
-    await waitFor((x) => exitOf(x) === undefined && !SPINNER.test(x), 'a clear screen');
     try {
+      await resizeTo(80);
       type(loadCommand(s.url, join(dir, 'state-narrow-spinner')));
       const spinnerLine = (x: string): string | undefined => x.replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => SPINNER.test(l));
       // An invoice's step shown: the line is at its longest, 88 characters or more in full
@@ -141,6 +157,24 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     }
   }, 60_000);
 
+  it('in an 80-column window, a file with many problems reads without a word split at the edge', async () => {
+    try {
+      await resizeTo(80);
+      // Nothing is sent (exit 3): every row of this file has a problem.
+      type(`INVOICE_LOAD_STATE_DIR=${join(dir, 'state-defects')} ${process.execPath} ${BIN} --sandbox fixtures/defects.csv`);
+      const end = await waitFor((x) => exitOf(x) !== undefined, 'the end of the run', 30_000);
+      expect(exitOf(end)).toBe(3);
+      const plain = end.replace(/\x1b\[[0-9;]*m/g, '');
+      // -J joins a row the terminal wrapped: every line is one row, so the loader broke them all.
+      for (const l of plain.split('\n')) expect([...l.trimEnd()].length, plain).toBeLessThanOrEqual(80);
+      // A problem's rest is under its start.
+      expect(plain).toMatch(/^  row 21 currency: error currency "XYZ" is not an ISO 4217 currency code \(e\.g\.\n      USD, EUR\) \[invalid_currency\]$/m);
+      expect(plain).toMatch(/^Nothing was sent: fix the problems above \(problems that cannot be tied to one\ninvoice stop the whole batch, even with --skip-invalid\)\.$/m);
+    } finally {
+      tmux('resize-window', '-t', 'il', '-x', '160');
+    }
+  }, 60_000);
+
   it('fits the summary to a narrow terminal and prints the cut outcome in full', async () => {
     // nothing to watch here: a quick sandbox
     const s = (sandbox = await startSandbox({ port: 0, latencyMs: 0, processDelayMs: 40, perSecond: 1000 }));
@@ -149,9 +183,7 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     tmux('send-keys', '-t', 'il', 'clear', 'Enter');
     type(loadCommand(s.url, state, ' >/dev/null 2>&1'));
     await waitFor((x) => exitOf(x) !== undefined, 'the first load', 30_000);
-    tmux('resize-window', '-t', 'il', '-x', '90');
-    tmux('send-keys', '-t', 'il', 'clear', 'Enter');
-    await waitFor((x) => exitOf(x) === undefined, 'a clear screen');
+    await resizeTo(90);
     type(loadCommand(s.url, state));
     const end = await waitFor((x) => exitOf(x) !== undefined, 'the re-run', 30_000);
     tmux('resize-window', '-t', 'il', '-x', '160');
