@@ -8,6 +8,7 @@ import type { EngineEvent } from '../engine/events.js';
 import type { Style } from '../report/human.js';
 import { safe } from '../report/human.js';
 import { keyString } from '../domain/model.js';
+import { wrapLine } from '../report/fit.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WriteStream;
@@ -140,13 +141,19 @@ export function createProgress(o: ProgressOptions): Progress {
     const d = new Date(now());
     return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${line}`;
   };
+  // On a terminal a line longer than the window is broken between words (its rest indented);
+  // a cron log keeps one line per event.
+  const fit = (line: string): string => {
+    const columns = o.interactive && o.stream.isTTY === true ? o.stream.columns : undefined;
+    return columns !== undefined && columns > 0 ? wrapLine(line, columns, '  ').join('\n') : line;
+  };
   const write = (line: string): void => {
     if (spinner?.isSpinning) {
       spinner.clear();
-      o.stream.write(line + '\n');
+      o.stream.write(fit(line) + '\n');
       spinner.render();
     } else {
-      o.stream.write(stamp(line) + '\n');
+      o.stream.write(fit(stamp(line)) + '\n');
     }
   };
   const spinText = (step?: string): string => {

@@ -19,6 +19,18 @@ describe('time on the terminal', () => {
     expect(timeText(90_000, 300, 300, 0)).toBe('1:30 elapsed · 3.3 invoices/s');
   });
 
+  it('a line longer than a terminal is broken between words; a cron log keeps it whole', () => {
+    const note = 'not checked before sending: PO lines (6 look-ups would pass the default of 0.5 requests per invoice; --check all runs them)';
+    let out = '';
+    const tty = { isTTY: true, columns: 60, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+    createProgress({ stream: tty, interactive: true, quiet: false, verbose: false, style: plainStyle }).info(note);
+    expect(out).toBe('not checked before sending: PO lines (6 look-ups would pass\n  the default of 0.5 requests per invoice; --check all runs\n  them)\n');
+    let log = '';
+    const pipe = { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WriteStream;
+    createProgress({ stream: pipe, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 }).info(note);
+    expect(log.split('\n')).toHaveLength(2);
+  });
+
   it('plain progress lines start with the time of day (a cron log)', () => {
     let out = '';
     const stream = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
