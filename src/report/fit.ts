@@ -46,9 +46,10 @@ export function rowsNotWhole(rows: readonly (readonly string[])[], width: number
 /**
  * Cuts the last cell of each row (not the header, row 0) so that the row, laid out with
  * `gap`-wide separators and the widths of the other columns, fits in `width` characters.
- * Mutates `rows`; returns the full text of every cell it cut, by row index.
+ * `keep: 'end'` keeps a cell's end instead of its start (`…ple-batch.csv:15`: a place, whose
+ * row number is at the end). Mutates `rows`; returns the full text of every cell it cut, by row index.
  */
-export function fitLastColumn(rows: string[][], width: number, gap = 2): Map<number, string> {
+export function fitLastColumn(rows: string[][], width: number, gap = 2, keep: 'start' | 'end' = 'start'): Map<number, string> {
   const cut = new Map<number, string>();
   // Loops, not Math.max(...rows): a million rows spread into one call overflow the stack.
   let columns = 0;
@@ -62,7 +63,7 @@ export function fitLastColumn(rows: string[][], width: number, gap = 2): Map<num
     const chars = [...last];
     if (chars.length <= room) return;
     cut.set(ri, last);
-    r[columns - 1] = chars.slice(0, room - 1).join('').trimEnd() + '…';
+    r[columns - 1] = keep === 'end' ? '…' + chars.slice(chars.length - (room - 1)).join('').trimStart() : chars.slice(0, room - 1).join('').trimEnd() + '…';
   });
   return cut;
 }

@@ -160,7 +160,13 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
       idLeftOut = true;
     }
   }
-  const cut = opts.width !== undefined ? fitLastColumn(rows, opts.width) : new Map<number, string>();
+  // A dry run's last column is where the invoice starts in the file: cut from the left, so the
+  // row number stays, and not repeated below (it is no message; the file is the one named).
+  let cut = new Map<number, string>();
+  if (opts.width !== undefined) {
+    if (report.dry_run) fitLastColumn(rows, opts.width, 2, 'end');
+    else cut = fitLastColumn(rows, opts.width);
+  }
   // Appended line by line: spreading a million lines into one push overflows the call stack.
   if (shown.length > 0) for (const line of table(rows, style, colours)) out.push(line);
   // The table is fitted above; every other line is prose, broken at words below.

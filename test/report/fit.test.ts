@@ -68,3 +68,12 @@ describe('rowsNotWhole', () => {
     expect(rowsNotWhole(rows, 19 + 17)).toBe(2);
   });
 });
+
+describe("fitLastColumn keeping a cell's end", () => {
+  it('cuts from the left, so a place keeps its row number', () => {
+    const r = [['status', 'rows'], ['planned', 'fixtures/sample-batch.csv:15']];
+    const cut = fitLastColumn(r, 9 + 20, 2, 'end');
+    expect(r[1]![1]).toBe('…sample-batch.csv:15');
+    expect(cut.get(1)).toBe('fixtures/sample-batch.csv:15');
+  });
+});

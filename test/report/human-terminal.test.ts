@@ -42,6 +42,22 @@ describe('renderHuman on a terminal', () => {
     expect(wide).not.toContain('ids left out');
   });
 
+  it("a dry run's place column keeps its end (the row) when cut, and is not repeated below", () => {
+    const r = mixedReport();
+    r.dry_run = true;
+    r.invoices.forEach((inv) => {
+      inv.rows = inv.rows.map((p) => ({ ...p, file: '/srv/acquisitions/incoming/2026-12/harrassowitz-invoices.csv' }));
+    });
+    const text = renderHuman(r, undefined, { width: 80 });
+    const lines = text.split('\n');
+    const table = lines.slice(0, 6);
+    for (const l of table) expect([...l].length, l).toBeLessThanOrEqual(80);
+    expect(table[1]).toMatch(/…[\w-]*\.csv:\d+$/);
+    expect(text).not.toContain('(GOBI): /srv');
+    // Whole in a file or a pipe.
+    expect(renderHuman(r)).toContain('/srv/acquisitions/incoming/2026-12/harrassowitz-invoices.csv:');
+  });
+
   it('counts one failed invoice in the singular', () => {
     expect(renderHuman(mixedReport())).toContain('Failures (1 invoice):');
   });
