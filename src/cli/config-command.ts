@@ -16,6 +16,7 @@ import { targetNamed } from '../targets/registry.js';
 import { targetOptions } from './target-options.js';
 import { stringifyJson } from '../shared/json.js';
 import type { Style } from '../report/human.js';
+import { wrapLine } from '../report/fit.js';
 import type { Terminal } from './terminal.js';
 
 export interface SettingView {
@@ -153,21 +154,31 @@ function targetSettings(
 
 const UNITS: Record<string, string> = { rate: ' requests/s', timeout: ' s', poll_timeout: ' s' };
 
-export function renderConfigTable(view: ConfigView, style: Style, cwd: string): string {
+/**
+ * The settings as a table. `width` (stdout is a terminal): a "from" too long for the window
+ * goes on under itself, broken between words, as `--help` does with its descriptions; the
+ * header line is broken between words too.
+ */
+export function renderConfigTable(view: ConfigView, style: Style, cwd: string, width?: number): string {
   const rows: [string, string, string][] = [['setting', 'value', 'from']];
   for (const [name, s] of Object.entries(view.settings)) {
     rows.push([name, s.value === null ? '-' : `${s.value}${UNITS[name] ?? ''}`, s.source]);
   }
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
-  const lines = rows.map(([a, b, c], i) => {
-    const line = `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd();
-    return i === 0 ? style.dim(line) : line;
+  const indent = w0 + 2 + w1 + 2;
+  // Under 12 characters a column of words is no easier to read than the terminal's own wrap.
+  const room = width !== undefined && width - indent >= 12 ? width - indent : undefined;
+  const lines = rows.flatMap(([a, b, c], i) => {
+    const parts = room !== undefined ? wrapLine(c, room) : [c];
+    const out = parts.map((p, j) => (j === 0 ? `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${p}` : `${' '.repeat(indent)}${p}`).trimEnd());
+    return i === 0 ? out.map((l) => style.dim(l)) : out;
   });
   const head = view.config_file
     ? `config file: ${view.config_file}`
     : `config file: none (no ${CONFIG_FILE_NAME} in ${cwd}; --config <path> names one)`;
-  return `${style.bold(head)}\n\n${lines.join('\n')}\n`;
+  const headLines = width !== undefined ? wrapLine(head, width) : [head];
+  return `${headLines.map((l) => style.bold(l)).join('\n')}\n\n${lines.join('\n')}\n`;
 }
 
 const probeFile: KeyFileProbe = (path) => {
@@ -183,7 +194,7 @@ export function runConfigCommand(flags: RawOptions, term: Terminal): number {
   const cwd = process.cwd();
   const file = readConfigFile(flags.config, cwd);
   const { problems, ...view } = describeConfig(flags, process.env, cwd, file, probeFile);
-  process.stdout.write(flags.json ? stringifyJson(view, 2) + '\n' : renderConfigTable(view, term.outStyle, cwd));
+  process.stdout.write(flags.json ? stringifyJson(view, 2) + '\n' : renderConfigTable(view, term.outStyle, cwd, term.outColumns));
   // Shown, and not passed: a cron job's setup check (`invoice-load config && …`) must fail here.
   for (const p of problems ?? []) process.stderr.write(term.errStyle.red(`invoice-load: ${p}`) + '\n');
   return problems === undefined ? 0 : 2;

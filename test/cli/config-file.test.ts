@@ -2,7 +2,8 @@ import type { AlmaSettings } from '../../src/targets/alma/index.js';
 import { describe, expect, it } from 'vitest';
 import { applyConfigFile, describeSource, jsonPath, parseConfigFile, type ConfigFile } from '../../src/cli/config-file.js';
 import { resolveConfig, type RawOptions } from '../../src/cli/config.js';
-import { describeConfig } from '../../src/cli/config-command.js';
+import { describeConfig, renderConfigTable } from '../../src/cli/config-command.js';
+import { plainStyle } from '../../src/report/human.js';
 import { UsageError } from '../../src/shared/errors.js';
 
 const FILE = '/etc/il/invoice-load.config.json';
@@ -184,6 +185,22 @@ describe('describeConfig (invoice-load config)', () => {
       report_html: { value: null, source: 'not written' },
     });
     expect(JSON.stringify(view)).not.toContain('l7xx-secret');
+  });
+
+  it('on an 80-column terminal, a long "from" goes on under itself; in a pipe, one line a setting', () => {
+    const view = describeConfig({ rate: '4' }, { ...ENV, ALMA_API_KEY: 'l7xx-secret' }, '/work', file({ region: 'eu', api_key_file: 'k' }), () => 'readable by others');
+    const narrow = renderConfigTable(view, plainStyle, '/work', 80).split('\n');
+    for (const l of narrow) expect([...l].length, l).toBeLessThanOrEqual(80);
+    const at = narrow.findIndex((l) => l.startsWith('alma_url'));
+    // 12 + 2 + 49 + 2 = 65 columns before "from": 15 left.
+    expect(narrow.slice(at, at + 3)).toEqual([
+      'alma_url      https://api-eu.hosted.exlibrisgroup.com/almaws/v1  region eu',
+      '                                                                 (config file)',
+      'region        eu                                                 config file',
+    ]);
+    const piped = renderConfigTable(view, plainStyle, '/work');
+    expect(piped).toMatch(/^alma_url +https:\/\/api-eu\.hosted\.exlibrisgroup\.com\/almaws\/v1 +region eu \(config file\)$/m);
+    expect(piped.split('\n').filter((l) => l.startsWith(' '))).toEqual([]);
   });
 
   it('says when the key is missing, and checks a key file without reading it', () => {
