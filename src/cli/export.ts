@@ -16,7 +16,8 @@
  */
 import { extname, resolve } from 'node:path';
 import type { Config } from './config.js';
-import type { Terminal } from './terminal.js';
+import { resultLine, type Terminal } from './terminal.js';
+import { safe } from '../report/human.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
@@ -126,7 +127,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
         stopSignal: session.soft,
         maxWriteAttempts: 3,
         onResult: (r, done, total) => {
-          if (!cfg.quiet) process.stderr.write(`[${done}/${total}] ${r.key.vendor} ${r.key.number}: ${r.status === 'done' ? 'marked' : r.status.replace('_', ' ')}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}\n`);
+          if (!cfg.quiet) process.stderr.write(resultLine(term, `[${done}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${r.status === 'done' ? 'marked' : r.status.replace('_', ' ')}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));
         },
       },
     );

@@ -62,5 +62,5 @@ export function emitLifecycleReport(cfg: Config, term: Terminal, report: Lifecyc
     }
   }
   if (cfg.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else process.stdout.write(renderLifecycle(report, term.outStyle, { quiet: cfg.quiet }));
+  else process.stdout.write(renderLifecycle(report, term.outStyle, { quiet: cfg.quiet, width: term.outColumns }));
 }

@@ -7,7 +7,8 @@
  */
 import { shortHash } from './journals.js';
 import type { Config } from './config.js';
-import type { Terminal } from './terminal.js';
+import { resultLine, type Terminal } from './terminal.js';
+import { safe } from '../report/human.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
 import { openInputFile, readEventBatches, type InputSource } from '../input/read.js';
@@ -98,7 +99,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   if ((cfg.dryRun && cfg.online !== true) || blocked || entries.every((e) => e.request === undefined)) {
     const doc = report(entries.map(base), 0, cfg.dryRun);
     emitLifecycleReport(cfg, term, doc);
-    if (!cfg.dryRun && blocked) process.stderr.write(term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.\n'));
+    if (!cfg.dryRun && blocked) process.stderr.write(resultLine(term, term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.')));
     return exitCodeForReport(doc, { sent: false });
   }
 
@@ -153,7 +154,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         maxWriteAttempts: 3,
         onResult: (r, done, total) => {
           const word = r.status === 'done' ? (valid.find((e) => e.key === r.key)?.request?.status ?? 'done') : r.status.replace('_', ' ');
-          if (!cfg.quiet) process.stderr.write(`[${done}/${total}] ${r.key.vendor} ${r.key.number}: ${word}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}\n`);
+          if (!cfg.quiet) process.stderr.write(resultLine(term, `[${done}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${safe(word)}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));
         },
       },
     );

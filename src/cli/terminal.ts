@@ -6,6 +6,7 @@
  */
 import { Chalk } from 'chalk';
 import type { Style } from '../report/human.js';
+import { wrapLine } from '../report/fit.js';
 
 export interface Terminal {
   outStyle: Style;
@@ -45,4 +46,12 @@ export function terminal(env: Record<string, string | undefined>, noColorFlag = 
     outColumns: outTTY ? process.stdout.columns : undefined,
     errColumns: errTTY ? process.stderr.columns : undefined,
   };
+}
+
+/**
+ * A line for stderr, with its newline: on a terminal broken between words to its width (the
+ * rest indented two), elsewhere (a cron log) whole.
+ */
+export function resultLine(term: Pick<Terminal, 'errColumns'>, line: string): string {
+  return wrapLine(line, term.errColumns ?? 0, '  ').join('\n') + '\n';
 }

@@ -102,3 +102,28 @@ export function wrapLine(line: string, width: number, indent = ''): string[] {
   out.push(row);
   return out;
 }
+
+/**
+ * Leaves `column` out of `rows` (header included) when that shows more last cells whole in
+ * `width` characters; returns whether it did. For an id column on a narrow window: a person
+ * finds an invoice by its number, and the ids are in the report files.
+ */
+export function leaveOutIfNarrow(rows: string[][], column: number, width: number): boolean {
+  const without = rows.map((r) => r.filter((_, i) => i !== column));
+  if (rowsNotWhole(without, width) >= rowsNotWhole(rows, width)) return false;
+  rows.splice(0, rows.length, ...without);
+  return true;
+}
+
+/**
+ * Lines of prose for a terminal `width` wide, each broken between words: an indented line
+ * (a problem under its file) goes on four columns further in, a line at the margin at the margin.
+ */
+export function wrapProse(lines: readonly string[], width: number): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    const lead = /^ */.exec(line)![0];
+    for (const part of wrapLine(line, width, lead.length > 0 ? lead + '    ' : '')) out.push(part);
+  }
+  return out;
+}

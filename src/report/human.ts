@@ -8,7 +8,7 @@ import { placeOf } from '../input/record.js';
 import { formatRows } from './csv.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
-import { columnWidths, fitLastColumn, rowsNotWhole, wrapLine } from './fit.js';
+import { columnWidths, fitLastColumn, leaveOutIfNarrow, wrapProse } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
 export interface Style {
@@ -152,14 +152,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   // characters left, so every outcome wrapped), the target's id column is left out when that
   // shows more outcomes whole: a person finds an invoice by its number, and the ids are in the
   // report files and --json.
-  let idLeftOut = false;
-  if (opts.width !== undefined && !report.dry_run && shown.length > 0) {
-    const without = rows.map((r) => r.filter((_, i) => i !== ID_COLUMN));
-    if (rowsNotWhole(without, opts.width) < rowsNotWhole(rows, opts.width)) {
-      rows.splice(0, rows.length, ...without);
-      idLeftOut = true;
-    }
-  }
+  const idLeftOut = opts.width !== undefined && !report.dry_run && shown.length > 0 && leaveOutIfNarrow(rows, ID_COLUMN, opts.width);
   // A dry run's last column is where the invoice starts in the file: cut from the left, so the
   // row number stays, and not repeated below (it is no message; the file is the one named).
   let cut = new Map<number, string>();
@@ -203,16 +196,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   // On a terminal, a problem's message that runs past the window's edge is broken between words,
   // under its own start ("row 21 currency: error currency "XYZ" is not an ISO 4217 c|urrency")
   // would otherwise split words at the edge. Files and pipes keep one problem a line, for grep.
-  const width = opts.width;
-  const lines: string[] = [];
-  out.forEach((line, i) => {
-    if (i < tableEnd) lines.push(line);
-    else {
-      const lead = /^ */.exec(line)![0];
-      for (const part of wrapLine(line, width, lead.length > 0 ? lead + '    ' : '')) lines.push(part);
-    }
-  });
-  return lines.join('\n') + '\n';
+  return [...out.slice(0, tableEnd), ...wrapProse(out.slice(tableEnd), opts.width)].join('\n') + '\n';
 }
 
 export function summaryLine(report: ReportDocument, problems: readonly Problem[], style: Style): string {

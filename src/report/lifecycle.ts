@@ -6,7 +6,7 @@
 import type { Problem, Provenance } from '../domain/problem.js';
 import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
-import { columnWidths } from './fit.js';
+import { columnWidths, fitLastColumn, leaveOutIfNarrow, wrapProse } from './fit.js';
 import { renderProblems, safe, targetName, type Style } from './human.js';
 
 /**
@@ -72,8 +72,14 @@ const LABEL: Record<LifecycleStatus, string> = {
   planned: 'planned',
 };
 
-export function renderLifecycle(report: LifecycleReport, style: Style, opts: { quiet?: boolean | undefined } = {}): string {
+/**
+ * `width` (stdout is a terminal): as the load's summary, the table fits the window (the id column
+ * left out where that shows more outcomes whole, an outcome still too long cut with `…` and
+ * printed whole below) and the other lines are broken between words.
+ */
+export function renderLifecycle(report: LifecycleReport, style: Style, opts: { quiet?: boolean | undefined; width?: number | undefined } = {}): string {
   const out: string[] = [];
+  let tableEnd = 0;
   const shown = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
   if (shown.length > 0) {
     const rows = [['status', 'vendor', 'number', 'alma id', 'outcome']];
@@ -85,11 +91,19 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
           : `${inv.workflow_status ?? ''}${inv.alerts.length > 0 ? `: ${inv.alerts.map((a) => a.code).join(', ')}` : ''}`;
       rows.push([LABEL[inv.status], safe(inv.vendor), safe(inv.number), inv.id ?? '', safe(outcome)]);
     }
+    const idLeftOut = opts.width !== undefined && leaveOutIfNarrow(rows, 3, opts.width);
+    const cut = opts.width !== undefined ? fitLastColumn(rows, opts.width) : new Map<number, string>();
     const widths = columnWidths(rows);
     for (const [ri, r] of rows.entries()) {
       const line = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
       const bad = ri > 0 && (shown[ri - 1]!.status === 'failed' || shown[ri - 1]!.status === 'invalid');
       out.push(ri === 0 ? style.dim(line) : bad ? style.red(line) : line);
+    }
+    tableEnd = out.length;
+    if (idLeftOut) out.push(style.dim(`(${report.target} ids left out to fit this window: --json and --report show them)`));
+    if (cut.size > 0) {
+      out.push('');
+      for (const [ri, full] of cut) out.push(`${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`);
     }
     out.push('');
   }
@@ -107,5 +121,6 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   const file = report.output !== undefined ? ` Written to ${report.output}.` : '';
   out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.${file} ${tail}`);
   if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; re-run the same command to finish`));
-  return out.join('\n') + '\n';
+  if (opts.width === undefined) return out.join('\n') + '\n';
+  return [...out.slice(0, tableEnd), ...wrapProse(out.slice(tableEnd), opts.width)].join('\n') + '\n';
 }

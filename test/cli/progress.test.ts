@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clockDuration, createProgress, fitStatus, timeText, type StatusPart } from '../../src/cli/progress.js';
 import type { EngineEvent } from '../../src/engine/events.js';
+import { resultLine } from '../../src/cli/terminal.js';
 import { plainStyle } from '../../src/report/human.js';
 
 describe('time on the terminal', () => {
@@ -29,6 +30,12 @@ describe('time on the terminal', () => {
     const pipe = { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WriteStream;
     createProgress({ stream: pipe, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 }).info(note);
     expect(log.split('\n')).toHaveLength(2);
+  });
+
+  it("export's and payments' lines: broken between words on a terminal, whole in a cron log", () => {
+    const line = '[1/3] HARRAS HA-2025-00520: failed — NOT_FOUND: Alma holds no invoice HA-2025-00520 from HARRAS';
+    expect(resultLine({ errColumns: 60 }, line)).toBe('[1/3] HARRAS HA-2025-00520: failed — NOT_FOUND: Alma holds\n  no invoice HA-2025-00520 from HARRAS\n');
+    expect(resultLine({ errColumns: undefined }, line)).toBe(line + '\n');
   });
 
   it('plain progress lines start with the time of day (a cron log)', () => {

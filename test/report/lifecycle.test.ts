@@ -31,6 +31,40 @@ describe('renderLifecycle', () => {
     ]);
   });
 
+  it('fits an 80-column terminal: ids left out where that shows the outcomes, the rest cut and printed whole below, the summary broken between words', () => {
+    const failed = (vendor: string, number: string, message: string): LifecycleInvoice => ({
+      vendor,
+      number,
+      status: 'failed',
+      alerts: [],
+      issues: [],
+      rows: [],
+      error: { step: 'erp', http_status: 404, code: 'NOT_FOUND', message },
+    });
+    const paid = (number: string): LifecycleInvoice => ({ vendor: 'HARRAS', number, status: 'paid', id: '53100000090004146', workflow_status: 'Closed', alerts: [], issues: [], rows: [] });
+    const r = {
+      ...report([
+        paid('HA-2025-00412'),
+        failed('HARRAS', 'HA-2025-00520', 'no invoice HA-2025-00520'),
+        failed('BLACKWELL', 'BW/77305', 'Alma holds no invoice BW/77305 from BLACKWELL (tracking id E01-0412)'),
+      ]),
+      output: '/srv/acquisitions/outgoing/2026-12/payments-confirmed.csv',
+    };
+    const lines = renderLifecycle(r, plainStyle, { width: 80 }).split('\n');
+    for (const l of lines) expect([...l].length, l).toBeLessThanOrEqual(80);
+    // With the ids, 27 characters are left for the outcome: neither refusal shows whole; without, one does.
+    expect(lines[0]).toMatch(/^status +vendor +number +outcome$/);
+    expect(lines[1]).toMatch(/^paid +HARRAS +HA-2025-00412 +Closed$/);
+    expect(lines[2]).toMatch(/^FAILED +HARRAS +HA-2025-00520 +NOT_FOUND no invoice HA-2025-00520$/);
+    expect(lines[3]).toMatch(/^FAILED +BLACKWELL +BW\/77305 +NOT_FOUND Alma holds no invoice BW\/77305 from…$/);
+    expect(lines[4]).toBe('(alma ids left out to fit this window: --json and --report show them)');
+    expect(lines).toContain('BW/77305 (BLACKWELL): NOT_FOUND Alma holds no invoice BW/77305 from BLACKWELL');
+    expect(lines).toContain('(tracking id E01-0412)');
+    expect(lines.join(' ')).toContain('3 invoices: 1 paid, 2 failed. Written to /srv/acquisitions/outgoing/2026-12/payments-confirmed.csv. 3 requests to alma.');
+    // In a pipe: every cell, one line each.
+    expect(renderLifecycle(r, plainStyle)).toMatch(/^paid +HARRAS +HA-2025-00412 +53100000090004146 +Closed$/m);
+  });
+
   it('renders 300,000 invoices, each with a problem, without overflowing the stack', () => {
     const N = 300_000;
     const invoices: LifecycleInvoice[] = [];
