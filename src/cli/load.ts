@@ -7,7 +7,7 @@ import { unsendableReason } from '../shared/header-value.js';
 import { isAbsolute, relative } from 'node:path';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { Config } from './config.js';
-import type { Terminal } from './terminal.js';
+import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { readBatch, scanBatch } from './batch.js';
 import { outlineInvoice } from '../domain/rules.js';
@@ -23,7 +23,6 @@ import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
 import { checkOutputPaths, withRunFields } from './outputs.js';
 import { stringifyJson, writeJson } from '../shared/json.js';
-import { wrapLine } from '../report/fit.js';
 import { UsageError } from '../shared/errors.js';
 
 export async function runLoadCommand(cfg: Config, term: Terminal): Promise<number> {
@@ -57,7 +56,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
         (plan.issues.some((p) => p.severity === 'error')
           ? ' (problems that cannot be tied to one invoice stop the whole batch, even with --skip-invalid).'
           : ', or pass --skip-invalid to load the valid invoices only.');
-      process.stderr.write(wrapLine(why, term.errColumns ?? 0).join('\n') + '\n');
+      process.stderr.write(resultLine(term, why, ''));
     }
     return exitCodeForReport(report, { sent: false });
   }

@@ -99,7 +99,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   if ((cfg.dryRun && cfg.online !== true) || blocked || entries.every((e) => e.request === undefined)) {
     const doc = report(entries.map(base), 0, cfg.dryRun);
     emitLifecycleReport(cfg, term, doc);
-    if (!cfg.dryRun && blocked) process.stderr.write(resultLine(term, term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.')));
+    if (!cfg.dryRun && blocked) process.stderr.write(resultLine(term, term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.'), ''));
     return exitCodeForReport(doc, { sent: false });
   }
 

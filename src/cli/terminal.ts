@@ -50,8 +50,8 @@ export function terminal(env: Record<string, string | undefined>, noColorFlag = 
 
 /**
  * A line for stderr, with its newline: on a terminal broken between words to its width (the
- * rest indented two), elsewhere (a cron log) whole.
+ * rest led by `indent`), elsewhere (a cron log) whole.
  */
-export function resultLine(term: Pick<Terminal, 'errColumns'>, line: string): string {
-  return wrapLine(line, term.errColumns ?? 0, '  ').join('\n') + '\n';
+export function resultLine(term: Pick<Terminal, 'errColumns'>, line: string, indent = '  '): string {
+  return wrapLine(line, term.errColumns ?? 0, indent).join('\n') + '\n';
 }
