@@ -32,6 +32,12 @@ export interface Progress {
   onEvent(e: EngineEvent): void;
   /** A line of its own (above the spinner, if any). */
   info(line: string): void;
+  /**
+   * A stage before the engine starts (the checks before sending): on a terminal the spinner
+   * shows `label`, the requests and the time until the engine's `start`; a cron log gets the
+   * label as a line. Without it a long wait for the checks looked like a hang.
+   */
+  phase(label: string): void;
   stop(): void;
 }
 
@@ -156,8 +162,21 @@ export function createProgress(o: ProgressOptions): Progress {
       o.stream.write(fit(stamp(line)) + '\n');
     }
   };
+  /** The stage before the engine's start (`phase`), and when it began. */
+  let phaseLabel: string | undefined;
+  let phaseStart = 0;
   const spinText = (step?: string): string => {
     if (step !== undefined) current = step;
+    const columns = o.stream.isTTY === true ? o.stream.columns : undefined;
+    const room = columns !== undefined && columns > 0 ? columns - 3 : undefined;
+    if (phaseLabel !== undefined) {
+      const phase: StatusPart[] = [
+        { text: phaseLabel, drop: 0, shrink: true },
+        { text: `${requests} requests`, drop: 2 },
+        { text: `${clockDuration(now() - phaseStart)} elapsed`, drop: 1 },
+      ];
+      return fitStatus(phase, room);
+    }
     const t = timeParts(now() - startedAt, done + waiting.size, total, startDone);
     // In the order shown; on a narrow terminal the daily count goes first, then the requests,
     // the pace, the invoices waiting and the current step (cut short while it can still name
@@ -172,10 +191,19 @@ export function createProgress(o: ProgressOptions): Progress {
       { text: remaining !== undefined ? `${remaining.toLocaleString('en-US')} API calls left today` : '', drop: 6 },
       { text: current ?? '', drop: 2, shrink: true },
     ];
-    // ora draws its frame and a space before the text; the last column is left free, as a
-    // character there makes some terminals wrap.
-    const columns = o.stream.isTTY === true ? o.stream.columns : undefined;
-    return fitStatus(parts, columns !== undefined && columns > 0 ? columns - 3 : undefined);
+    // ora draws its frame and a space before the text (room: columns - 3); the last column is
+    // left free, as a character there makes some terminals wrap.
+    return fitStatus(parts, room);
+  };
+  const startSpinner = (): void => {
+    if (spinner !== undefined || !o.interactive || o.ora === undefined) return;
+    // discardStdin would put stdin in raw mode and swallow Ctrl-C (ora docs); keep signals working
+    spinner = o.ora({ text: spinText(), stream: o.stream, discardStdin: false }).start();
+    // The clock moves between events too: a long wait for Alma still shows time passing.
+    ticker = setInterval(() => {
+      if (spinner) spinner.text = spinText();
+    }, 1000);
+    ticker.unref();
   };
   return {
     onEvent(e) {
@@ -187,16 +215,10 @@ export function createProgress(o: ProgressOptions): Progress {
           done = e.alreadyDone;
           startDone = e.alreadyDone;
           startedAt = now();
+          phaseLabel = undefined;
           if (e.resumed) write(`resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run`);
-          if (o.interactive && o.ora !== undefined) {
-            // discardStdin would put stdin in raw mode and swallow Ctrl-C (ora docs); keep signals working
-            spinner = o.ora({ text: spinText(), stream: o.stream, discardStdin: false }).start();
-            // The clock moves between events too: a long wait for Alma still shows time passing.
-            ticker = setInterval(() => {
-              if (spinner) spinner.text = spinText();
-            }, 1000);
-            ticker.unref();
-          }
+          startSpinner();
+          if (spinner) spinner.text = spinText();
           break;
         case 'step':
           if (e.step === 'poll') waiting.add(keyString(e.key));
@@ -256,6 +278,15 @@ export function createProgress(o: ProgressOptions): Progress {
     },
     info(line) {
       if (!o.quiet) write(line);
+    },
+    phase(label) {
+      if (o.quiet) return;
+      phaseLabel = label;
+      phaseStart = now();
+      if (o.interactive && o.ora !== undefined) {
+        startSpinner();
+        if (spinner) spinner.text = spinText();
+      } else write(label);
     },
     stop() {
       if (ticker !== undefined) clearInterval(ticker);

@@ -129,6 +129,7 @@ async function checkBeforeSending(
   if (opened.check === undefined || cfg.check === 'none' || unsent.length === 0) return plan;
   const sending = unsent;
   let checked: Awaited<ReturnType<NonNullable<OpenedRun['check']>>>;
+  progress.phase(`checking ${sending.length} invoice${sending.length === 1 ? '' : 's'} against ${profile.label} before sending`);
   try {
     checked = await opened.check(sending, cfg.check);
   } catch (err) {

@@ -147,3 +147,39 @@ describe('invoices waiting for their outcome', () => {
     p.stop();
   });
 });
+
+describe('the checks before sending', () => {
+  it('show on the spinner with their requests and time, which then goes on as the load', () => {
+    const texts: string[] = [];
+    const fakeOra = (opts: { text: string }) => {
+      texts.push(opts.text);
+      const spinner = { isSpinning: true, set text(t: string) { texts.push(t); }, start: () => spinner, stop: () => undefined, clear: () => undefined, render: () => undefined };
+      return spinner;
+    };
+    let t = 0;
+    let made = 0;
+    const ora = (opts: { text: string }) => (made++, fakeOra(opts));
+    const stream = { isTTY: true, columns: 120, write: () => true } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => t, ora: ora as never });
+    p.phase('checking 200 invoices against Alma before sending');
+    for (let i = 0; i < 16; i++) p.onEvent({ type: 'target', event: { type: 'request' } } as EngineEvent);
+    t = 2_000;
+    p.onEvent({ type: 'target', event: { type: 'request' } } as EngineEvent);
+    expect(texts.at(-1)).toBe('checking 200 invoices against Alma before sending · 17 requests · 0:02 elapsed');
+    p.onEvent({ type: 'start', invoices: 200, alreadyDone: 0, resumed: false } as EngineEvent);
+    expect(texts.at(-1)).toBe('0/200 invoices · 17 requests · 0:00 elapsed · time left: estimating');
+    expect(made).toBe(1); // one spinner, from the checks to the end
+    p.stop();
+  });
+
+  it('are a line of their own in a cron log, and nothing with --quiet', () => {
+    let log = '';
+    const pipe = { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WriteStream;
+    const at = new Date(2026, 2, 4, 9, 5, 7).getTime();
+    createProgress({ stream: pipe, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => at }).phase('checking 7 invoices against Alma before sending');
+    expect(log).toBe('09:05:07 checking 7 invoices against Alma before sending\n');
+    log = '';
+    createProgress({ stream: pipe, interactive: false, quiet: true, verbose: false, style: plainStyle, now: () => at }).phase('checking');
+    expect(log).toBe('');
+  });
+});
