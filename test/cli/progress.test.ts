@@ -4,6 +4,31 @@ import type { EngineEvent } from '../../src/engine/events.js';
 import { resultLine } from '../../src/cli/terminal.js';
 import { plainStyle } from '../../src/report/human.js';
 
+/**
+ * ora as the spinner's tests see it: every text it is given, in order (`texts`), and how many
+ * spinners were made (`made`).
+ */
+function recordingOra(): { ora: never; texts: string[]; made: () => number } {
+  const texts: string[] = [];
+  let made = 0;
+  const ora = (opts: { text: string }) => {
+    made++;
+    texts.push(opts.text);
+    const spinner = {
+      isSpinning: true,
+      set text(t: string) {
+        texts.push(t);
+      },
+      start: () => spinner,
+      stop: () => undefined,
+      clear: () => undefined,
+      render: () => undefined,
+    };
+    return spinner;
+  };
+  return { ora: ora as never, texts, made: () => made };
+}
+
 describe('time on the terminal', () => {
   it.each([
     [0, '0:00'],
@@ -86,23 +111,9 @@ describe('the spinner line fits the terminal', () => {
   });
 
   it('a 60-column terminal gets a spinner text of at most 57 characters, its first parts kept', () => {
-    const texts: string[] = [];
-    const fakeOra = (opts: { text: string }) => {
-      texts.push(opts.text);
-      const spinner = {
-        isSpinning: true,
-        set text(t: string) {
-          texts.push(t);
-        },
-        start: () => spinner,
-        stop: () => undefined,
-        clear: () => undefined,
-        render: () => undefined,
-      };
-      return spinner;
-    };
+    const { ora: fakeOra, texts } = recordingOra();
     const stream = { isTTY: true, columns: 60, write: () => true } as unknown as NodeJS.WriteStream;
-    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => 0, ora: fakeOra as never });
+    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => 0, ora: fakeOra });
     const key = { vendor: 'HARRASSOWITZ', number: 'HA-2025-00412' };
     p.onEvent({ type: 'start', invoices: 200, alreadyDone: 0, resumed: false } as EngineEvent);
     for (let i = 0; i < 120; i++) p.onEvent({ type: 'target', event: { type: 'request' } } as EngineEvent);
@@ -114,7 +125,7 @@ describe('the spinner line fits the terminal', () => {
     expect(texts.at(-1)).toBe('0/200 invoices · 0:00 elapsed · time left: estimating');
     // Where there is room, the same events show everything.
     texts.length = 0;
-    const q = createProgress({ stream: { ...stream, columns: 200 } as unknown as NodeJS.WriteStream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => 0, ora: fakeOra as never });
+    const q = createProgress({ stream: { ...stream, columns: 200 } as unknown as NodeJS.WriteStream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => 0, ora: fakeOra });
     q.onEvent({ type: 'start', invoices: 200, alreadyDone: 0, resumed: false } as EngineEvent);
     q.onEvent({ type: 'target', event: { type: 'remaining', remaining: 999_880 } } as EngineEvent);
     q.onEvent({ type: 'step', key, step: 'lines', detail: '3' } as EngineEvent);
@@ -125,15 +136,10 @@ describe('the spinner line fits the terminal', () => {
 
 describe('invoices waiting for their outcome', () => {
   it('are shown beside the finished ones and give the pace and the time left before any is confirmed', () => {
-    const texts: string[] = [];
-    const fakeOra = (opts: { text: string }) => {
-      texts.push(opts.text);
-      const spinner = { isSpinning: true, set text(t: string) { texts.push(t); }, start: () => spinner, stop: () => undefined, clear: () => undefined, render: () => undefined };
-      return spinner;
-    };
+    const { ora: fakeOra, texts } = recordingOra();
     let t = 0;
     const stream = { isTTY: true, columns: 200, write: () => true } as unknown as NodeJS.WriteStream;
-    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => t, ora: fakeOra as never });
+    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => t, ora: fakeOra });
     const key = (n: number) => ({ vendor: 'GOBI', number: `G-${n}` });
     p.onEvent({ type: 'start', invoices: 100, alreadyDone: 0, resumed: false } as EngineEvent);
     t = 10_000;
@@ -150,17 +156,10 @@ describe('invoices waiting for their outcome', () => {
 
 describe('the checks before sending', () => {
   it('show on the spinner with their requests and time, which then goes on as the load', () => {
-    const texts: string[] = [];
-    const fakeOra = (opts: { text: string }) => {
-      texts.push(opts.text);
-      const spinner = { isSpinning: true, set text(t: string) { texts.push(t); }, start: () => spinner, stop: () => undefined, clear: () => undefined, render: () => undefined };
-      return spinner;
-    };
+    const { ora, texts, made } = recordingOra();
     let t = 0;
-    let made = 0;
-    const ora = (opts: { text: string }) => (made++, fakeOra(opts));
     const stream = { isTTY: true, columns: 120, write: () => true } as unknown as NodeJS.WriteStream;
-    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => t, ora: ora as never });
+    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => t, ora });
     p.phase('checking 200 invoices against Alma before sending');
     for (let i = 0; i < 16; i++) p.onEvent({ type: 'target', event: { type: 'request' } } as EngineEvent);
     t = 2_000;
@@ -168,7 +167,7 @@ describe('the checks before sending', () => {
     expect(texts.at(-1)).toBe('checking 200 invoices against Alma before sending · 17 requests · 0:02 elapsed');
     p.onEvent({ type: 'start', invoices: 200, alreadyDone: 0, resumed: false } as EngineEvent);
     expect(texts.at(-1)).toBe('0/200 invoices · 17 requests · 0:00 elapsed · time left: estimating');
-    expect(made).toBe(1); // one spinner, from the checks to the end
+    expect(made()).toBe(1); // one spinner, from the checks to the end
     p.stop();
   });
 
