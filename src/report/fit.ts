@@ -111,7 +111,8 @@ export function wrapLine(line: string, width: number, indent = ''): string[] {
 export function leaveOutIfNarrow(rows: string[][], column: number, width: number): boolean {
   const without = rows.map((r) => r.filter((_, i) => i !== column));
   if (rowsNotWhole(without, width) >= rowsNotWhole(rows, width)) return false;
-  rows.splice(0, rows.length, ...without);
+  // Row by row, not splice(0, n, ...without): a million rows spread into one call overflow the stack.
+  for (let i = 0; i < without.length; i++) rows[i] = without[i]!;
   return true;
 }
 

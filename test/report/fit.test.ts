@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitLastColumn, rowsNotWhole, visibleWidth, wrapLine } from '../../src/report/fit.js';
+import { fitLastColumn, leaveOutIfNarrow, rowsNotWhole, visibleWidth, wrapLine } from '../../src/report/fit.js';
 
 const rows = (): string[][] => [
   ['status', 'number', 'outcome'],
@@ -75,5 +75,20 @@ describe("fitLastColumn keeping a cell's end", () => {
     const cut = fitLastColumn(r, 9 + 20, 2, 'end');
     expect(r[1]![1]).toBe('…sample-batch.csv:15');
     expect(cut.get(1)).toBe('fixtures/sample-batch.csv:15');
+  });
+});
+
+describe('leaveOutIfNarrow', () => {
+  it('leaves the column out only when that shows more last cells whole, and holds a million rows', () => {
+    const rows = (n: number, outcome: string): string[][] => [['status', 'number', 'id', 'outcome'], ...Array.from({ length: n }, (_, i) => ['loaded', `G-${i}`, '53100000050004146', outcome])];
+    const keep = rows(2, 'Sent');
+    expect(leaveOutIfNarrow(keep, 2, 80)).toBe(false);
+    expect(keep[0]).toEqual(['status', 'number', 'id', 'outcome']);
+    const many = rows(1_000_000, 'Waiting to be Sent');
+    // 6 + 2 + 8 + 2 + 17 + 2 = 37 columns before the outcome: 13 of 50 left, 30 without the id.
+    expect(leaveOutIfNarrow(many, 2, 50)).toBe(true);
+    expect(many).toHaveLength(1_000_001);
+    expect(many[0]).toEqual(['status', 'number', 'outcome']);
+    expect(many[1_000_000]).toEqual(['loaded', 'G-999999', 'Waiting to be Sent']);
   });
 });
