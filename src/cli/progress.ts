@@ -8,7 +8,7 @@ import type { EngineEvent } from '../engine/events.js';
 import type { Style } from '../report/human.js';
 import { safe } from '../report/human.js';
 import { keyString } from '../domain/model.js';
-import { wrapLine } from '../report/fit.js';
+import { cutToWidth, visibleWidth, wrapLine } from '../report/fit.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WriteStream;
@@ -103,23 +103,21 @@ const MIN_SHRUNK = 12;
 export function fitStatus(parts: readonly StatusPart[], room: number | undefined): string {
   const SEP = ' · ';
   const line = (ps: readonly StatusPart[]): string => ps.map((p) => p.text).join(SEP);
-  // Characters, not UTF-16 units: a vendor name may be outside the BMP (as report/fit.ts counts).
-  const width = (t: string): number => [...t].length;
-  const cut = (t: string, w: number): string => (width(t) <= w ? t : [...t].slice(0, Math.max(0, w - 1)).join('').trimEnd() + '…');
   let kept = parts.filter((p) => p.text !== '');
   if (room === undefined || !Number.isFinite(room) || room <= 0) return line(kept);
-  while (width(line(kept)) > room) {
+  // Characters, not UTF-16 units: a vendor name may be outside the BMP.
+  while (visibleWidth(line(kept)) > room) {
     const most = Math.max(...kept.map((p) => p.drop));
     if (most <= 0) break;
     const next = kept.findLast((p) => p.drop === most)!;
     const others = kept.filter((p) => p !== next);
     if (next.shrink === true) {
-      const left = room - width(line(others)) - (others.length > 0 ? SEP.length : 0);
-      if (left >= MIN_SHRUNK) return line(kept.map((p) => (p === next ? { ...p, text: cut(p.text, left) } : p)));
+      const left = room - visibleWidth(line(others)) - (others.length > 0 ? SEP.length : 0);
+      if (left >= MIN_SHRUNK) return line(kept.map((p) => (p === next ? { ...p, text: cutToWidth(p.text, left) } : p)));
     }
     kept = others;
   }
-  return cut(line(kept), room);
+  return cutToWidth(line(kept), room);
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');

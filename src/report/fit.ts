@@ -63,9 +63,20 @@ export function fitLastColumn(rows: string[][], width: number, gap = 2, keep: 's
     const chars = [...last];
     if (chars.length <= room) return;
     cut.set(ri, last);
-    r[columns - 1] = keep === 'end' ? '…' + chars.slice(chars.length - (room - 1)).join('').trimStart() : chars.slice(0, room - 1).join('').trimEnd() + '…';
+    r[columns - 1] = cutToWidth(last, room, keep);
   });
   return cut;
+}
+
+/**
+ * `text` in at most `width` characters (code points): whole when it fits, else its start (or,
+ * `keep: 'end'`, its end) with `…` where the rest was.
+ */
+export function cutToWidth(text: string, width: number, keep: 'start' | 'end' = 'start'): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  const kept = Math.max(0, width - 1);
+  return keep === 'end' ? '…' + chars.slice(chars.length - kept).join('').trimStart() : chars.slice(0, kept).join('').trimEnd() + '…';
 }
 
 /** Colour codes, which take no room on the screen. */
