@@ -125,8 +125,28 @@ const statusLabel = (report: ReportDocument, status: ReportStatus): string => {
 /** What the report's `lines` are for this target: Exsited's child item is the invoice's note. */
 const childNoun = (report: ReportDocument): string => (report.target === 'exsited' ? 'note' : 'line');
 
-/** The target's id in a load's table (status, vendor, number, id, lines, outcome). */
+/** The id's place in a table of status, vendor, number, id, …, outcome. */
 const ID_COLUMN = 3;
+
+/**
+ * Fits a table of status, vendor, number, the target's id, …, outcome (a load's, export's or
+ * payments') to a terminal `width` wide, mutating `rows`. On a window too narrow for the
+ * outcomes (80 columns and the sample batch: 14 characters left, so every outcome wrapped) the
+ * id column is left out when that shows more outcomes whole — a person finds an invoice by its
+ * number, and the ids are in --json and --report; an outcome still too long is cut with `…`.
+ * Returns the lines to print under the table: a note that the ids were left out, and every
+ * cut outcome whole (an Alma message or tracking id is never lost to a narrow window).
+ */
+export function fitOutcomeTable(rows: string[][], width: number, target: string, style: Style): string[] {
+  const under: string[] = [];
+  if (rows.length > 1 && leaveOutIfNarrow(rows, ID_COLUMN, width)) under.push(style.dim(`(${target} ids left out to fit this window: --json and --report show them)`));
+  const cut = fitLastColumn(rows, width);
+  if (cut.size > 0) {
+    under.push('');
+    for (const [ri, full] of cut) under.push(`${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`);
+  }
+  return under;
+}
 
 export function renderHuman(report: ReportDocument, style: Style = plainStyle, opts: HumanOptions = {}): string {
   const shown = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
@@ -148,27 +168,18 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     );
     colours.push(colourStatus(inv.status, style));
   }
-  // On a window too narrow for the outcomes (an 80-column terminal and the sample batch: 14
-  // characters left, so every outcome wrapped), the target's id column is left out when that
-  // shows more outcomes whole: a person finds an invoice by its number, and the ids are in the
-  // report files and --json.
-  const idLeftOut = opts.width !== undefined && !report.dry_run && shown.length > 0 && leaveOutIfNarrow(rows, ID_COLUMN, opts.width);
   // A dry run's last column is where the invoice starts in the file: cut from the left, so the
   // row number stays, and not repeated below (it is no message; the file is the one named).
-  let cut = new Map<number, string>();
+  let under: string[] = [];
   if (opts.width !== undefined) {
     if (report.dry_run) fitLastColumn(rows, opts.width, 2, 'end');
-    else cut = fitLastColumn(rows, opts.width);
+    else under = fitOutcomeTable(rows, opts.width, report.target, style);
   }
   // Appended line by line: spreading a million lines into one push overflows the call stack.
   if (shown.length > 0) for (const line of table(rows, style, colours)) out.push(line);
   // The table is fitted above; every other line is prose, broken at words below.
   const tableEnd = out.length;
-  if (idLeftOut) out.push(style.dim(`(${report.target} ids left out to fit this window: --json and --report show them)`));
-  if (cut.size > 0) {
-    out.push('');
-    for (const [ri, full] of cut) out.push(`${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`);
-  }
+  for (const line of under) out.push(line);
 
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   const listed = opts.quiet ? problems.filter((p) => p.severity === 'error') : problems;

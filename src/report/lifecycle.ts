@@ -6,8 +6,8 @@
 import type { Problem, Provenance } from '../domain/problem.js';
 import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
-import { columnWidths, fitLastColumn, leaveOutIfNarrow, wrapProse } from './fit.js';
-import { renderProblems, safe, targetName, type Style } from './human.js';
+import { columnWidths, wrapProse } from './fit.js';
+import { fitOutcomeTable, renderProblems, safe, targetName, type Style } from './human.js';
 
 /**
  * `paid`, `rejected`: this run confirmed it; `marked`: handed over (`export --mark-in-erp`);
@@ -73,9 +73,8 @@ const LABEL: Record<LifecycleStatus, string> = {
 };
 
 /**
- * `width` (stdout is a terminal): as the load's summary, the table fits the window (the id column
- * left out where that shows more outcomes whole, an outcome still too long cut with `…` and
- * printed whole below) and the other lines are broken between words.
+ * `width` (stdout is a terminal): the table fits the window as the load's summary does
+ * (`fitOutcomeTable`) and the other lines are broken between words.
  */
 export function renderLifecycle(report: LifecycleReport, style: Style, opts: { quiet?: boolean | undefined; width?: number | undefined } = {}): string {
   const out: string[] = [];
@@ -91,8 +90,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
           : `${inv.workflow_status ?? ''}${inv.alerts.length > 0 ? `: ${inv.alerts.map((a) => a.code).join(', ')}` : ''}`;
       rows.push([LABEL[inv.status], safe(inv.vendor), safe(inv.number), inv.id ?? '', safe(outcome)]);
     }
-    const idLeftOut = opts.width !== undefined && leaveOutIfNarrow(rows, 3, opts.width);
-    const cut = opts.width !== undefined ? fitLastColumn(rows, opts.width) : new Map<number, string>();
+    const under = opts.width !== undefined ? fitOutcomeTable(rows, opts.width, report.target, style) : [];
     const widths = columnWidths(rows);
     for (const [ri, r] of rows.entries()) {
       const line = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
@@ -100,11 +98,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
       out.push(ri === 0 ? style.dim(line) : bad ? style.red(line) : line);
     }
     tableEnd = out.length;
-    if (idLeftOut) out.push(style.dim(`(${report.target} ids left out to fit this window: --json and --report show them)`));
-    if (cut.size > 0) {
-      out.push('');
-      for (const [ri, full] of cut) out.push(`${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`);
-    }
+    for (const line of under) out.push(line);
     out.push('');
   }
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
