@@ -25,7 +25,7 @@
  *
  * Writes bench/out/latest.json and bench/out/latest.md (git-ignored); prints the tables.
  *
- *   npm run bench                          everything but the baseline (~23 minutes on 2 cores)
+ *   npm run bench                          everything but the baseline (~20 minutes on 2 cores)
  *   npm run bench -- --parallel 1          load cells one after another (default 2 side by side)
  *   npm run bench -- --only dry,matrix     some parts: dry, matrix, lines, adapt, bound, baseline
  *   npm run bench -- --only 600x50,300x25  single matrix cells (latency x rate); lines600, adapt150, bound600x50
@@ -201,9 +201,11 @@ if (results.dry) {
 }
 /** One cell: share of the ideal · extra requests an invoice · 429 share. */
 const cellText = (r) => (r ? `${pct(r.ofIdeal)} · ${r.extraPerInvoice.toFixed(2)} · ${pct(r.throttledShare)}` : '');
+/** The result of a matrix or bound cell. */
+const cellOf = (row, lat, rate) => results.cells.find((r) => r.row === row && r.latencyMs === lat && r.rate === rate);
 if (results.cells.length > 0) {
   const cols = [
-    ...RATES.map((rate) => ({ head: `${rate}/s`, pick: (lat) => results.cells.find((r) => r.row === 'matrix' && r.latencyMs === lat && r.rate === rate) })),
+    ...RATES.map((rate) => ({ head: `${rate}/s`, pick: (lat) => cellOf('matrix', lat, rate) })),
     { head: '1–12 lines, 25/s', pick: (lat) => results.cells.find((r) => r.row === 'lines' && r.latencyMs === lat) },
     { head: 'threshold 10/s, --rate 25', pick: (lat) => results.cells.find((r) => r.row === 'adapt' && r.latencyMs === lat) },
   ].filter((c) => LATENCIES.some((lat) => c.pick(lat)));
@@ -216,17 +218,16 @@ if (results.cells.length > 0) {
     '',
   );
 }
-const bound = (lat, rate) => results.cells.find((r) => r.row === 'bound' && r.latencyMs === lat && r.rate === rate);
+const bound = (lat, rate) => cellOf('bound', lat, rate);
 const boundRates = RATES.filter((rate) => LATENCIES.some((lat) => bound(lat, rate)));
 if (boundRates.length > 0) {
-  const matrix = (lat, rate) => results.cells.find((r) => r.row === 'matrix' && r.latencyMs === lat && r.rate === rate);
-  /** The bound's share, and what the two steps cost: the points between it and the default cell of this run. */
+  /** The bound's cell, and what the two steps cost: the points between it and the default cell of this run. */
   const boundText = (lat, rate) => {
     const b = bound(lat, rate);
     if (!b) return '';
-    const d = matrix(lat, rate);
+    const d = cellOf('matrix', lat, rate);
     const gap = d ? r1((b.ofIdeal - d.ofIdeal) * 100) : undefined;
-    return `${pct(b.ofIdeal)} · ${b.extraPerInvoice.toFixed(2)} · ${pct(b.throttledShare)}${gap !== undefined ? ` (${gap >= 0 ? '−' : '+'}${Math.abs(gap)})` : ''}`;
+    return `${cellText(b)}${gap !== undefined ? ` (${gap >= 0 ? '−' : '+'}${Math.abs(gap)})` : ''}`;
   };
   out.push(
     `| latency | ${boundRates.map((rate) => `${rate}/s, ${BOUND_FLAGS.join(' ')}`).join(' | ')} |`,
