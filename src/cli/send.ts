@@ -39,6 +39,8 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     quiet: cfg.quiet,
     verbose: cfg.verbose,
     style: term.errStyle,
+    // The spinner's clock counts from the command's start, as the summary's time does.
+    since: cfg.startedAt?.getTime(),
     targetLabel: profile.label,
     statusWords: cfg.action?.kind === 'cancel' ? { loaded: 'cancelled', already_loaded: 'already cancelled' } : cfg.action?.kind === 'reactivate' ? { loaded: 'reactivated', already_loaded: 'already active' } : undefined,
   });

@@ -154,6 +154,28 @@ describe('invoices waiting for their outcome', () => {
   });
 });
 
+describe('invoices found already loaded', () => {
+  it('are done without a write, so they do not make the pace or the time left', () => {
+    const { ora, texts } = recordingOra();
+    let t = 0;
+    const stream = { isTTY: true, columns: 120, write: () => true } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => t, ora });
+    // 3 finished by an earlier run (the journal's, sent with done 0), 20 in the batch.
+    p.onEvent({ type: 'start', invoices: 20, alreadyDone: 3, resumed: true } as EngineEvent);
+    const result = (n: number, status: string) => ({ key: { vendor: 'GOBI', number: `G-${n}` }, status, id: String(n), lines: [], warnings: [], alerts: [] });
+    for (let n = 1; n <= 3; n++) p.onEvent({ type: 'invoice', result: result(n, 'already_loaded'), done: 0, total: 20 } as unknown as EngineEvent);
+    t = 100;
+    // 7 more found complete in Alma by their look-ups, a moment after the start.
+    for (let n = 4; n <= 10; n++) p.onEvent({ type: 'invoice', result: result(n, 'already_loaded'), done: n, total: 20 } as unknown as EngineEvent);
+    expect(texts.at(-1)).toBe('10/20 invoices · 0 requests · 0:00 elapsed · time left: estimating');
+    t = 5_000;
+    p.onEvent({ type: 'invoice', result: result(11, 'loaded'), done: 11, total: 20 } as unknown as EngineEvent);
+    // One sent in 5 s: 12 a minute, 9 to go.
+    expect(texts.at(-1)).toBe('11/20 invoices · 0 requests · 0:05 elapsed · 12.0 invoices/min · about 0:45 left');
+    p.stop();
+  });
+});
+
 describe('the checks before sending', () => {
   it('show on the spinner with their requests and time, which then goes on as the load', () => {
     const { ora, texts, made } = recordingOra();
@@ -166,8 +188,29 @@ describe('the checks before sending', () => {
     p.onEvent({ type: 'target', event: { type: 'request' } } as EngineEvent);
     expect(texts.at(-1)).toBe('checking 200 invoices against Alma before sending · 17 requests · 0:02 elapsed');
     p.onEvent({ type: 'start', invoices: 200, alreadyDone: 0, resumed: false } as EngineEvent);
-    expect(texts.at(-1)).toBe('0/200 invoices · 17 requests · 0:00 elapsed · time left: estimating');
+    // The clock goes on from the checks (the summary's "in N s" counts them too)...
+    expect(texts.at(-1)).toBe('0/200 invoices · 17 requests · 0:02 elapsed · time left: estimating');
+    // ...while the pace and the time left count from the start of sending: 20 invoices in 10 s.
+    t = 12_000;
+    for (let n = 1; n <= 20; n++) {
+      const result = { key: { vendor: 'GOBI', number: `G-${n}` }, status: 'loaded', id: String(n), lines: [], warnings: [], alerts: [] };
+      p.onEvent({ type: 'invoice', result, done: n, total: 200 } as unknown as EngineEvent);
+    }
+    expect(texts.at(-1)).toBe('20/200 invoices · 17 requests · 0:12 elapsed · 2.0 invoices/s · about 1:30 left');
     expect(made()).toBe(1); // one spinner, from the checks to the end
+    p.stop();
+  });
+
+  it('count the elapsed time from the run\'s start when told it (reading the file came first)', () => {
+    const { ora, texts } = recordingOra();
+    let t = 5_000;
+    const stream = { isTTY: true, columns: 120, write: () => true } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => t, since: 1_000, ora });
+    p.phase('checking 3 invoices against Alma before sending');
+    expect(texts.at(-1)).toBe('checking 3 invoices against Alma before sending · 0 requests · 0:04 elapsed');
+    t = 6_000;
+    p.onEvent({ type: 'start', invoices: 3, alreadyDone: 0, resumed: false } as EngineEvent);
+    expect(texts.at(-1)).toBe('0/3 invoices · 0 requests · 0:05 elapsed · time left: estimating');
     p.stop();
   });
 
