@@ -16,7 +16,7 @@ import { targetNamed } from '../targets/registry.js';
 import { targetOptions } from './target-options.js';
 import { stringifyJson } from '../shared/json.js';
 import type { Style } from '../report/human.js';
-import { wrapLine } from '../report/fit.js';
+import { columnWidths, padToWidth, wrapLine } from '../report/fit.js';
 import type { Terminal } from './terminal.js';
 
 export interface SettingView {
@@ -164,14 +164,13 @@ export function renderConfigTable(view: ConfigView, style: Style, cwd: string, w
   for (const [name, s] of Object.entries(view.settings)) {
     rows.push([name, s.value === null ? '-' : `${s.value}${UNITS[name] ?? ''}`, s.source]);
   }
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
+  const [w0 = 0, w1 = 0] = columnWidths(rows);
   const indent = w0 + 2 + w1 + 2;
   // Under 12 characters a column of words is no easier to read than the terminal's own wrap.
   const room = width !== undefined && width - indent >= 12 ? width - indent : undefined;
   const lines = rows.flatMap(([a, b, c], i) => {
     const parts = room !== undefined ? wrapLine(c, room) : [c];
-    const out = parts.map((p, j) => (j === 0 ? `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${p}` : `${' '.repeat(indent)}${p}`).trimEnd());
+    const out = parts.map((p, j) => (j === 0 ? `${padToWidth(a, w0)}  ${padToWidth(b, w1)}  ${p}` : `${' '.repeat(indent)}${p}`).trimEnd());
     return i === 0 ? out.map((l) => style.dim(l)) : out;
   });
   const head = view.config_file

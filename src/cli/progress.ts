@@ -115,7 +115,7 @@ export function fitStatus(parts: readonly StatusPart[], room: number | undefined
   const line = (ps: readonly StatusPart[]): string => ps.map((p) => p.text).join(SEP);
   let kept = parts.filter((p) => p.text !== '');
   if (room === undefined || !Number.isFinite(room) || room <= 0) return line(kept);
-  // Characters, not UTF-16 units: a vendor name may be outside the BMP.
+  // Columns, not UTF-16 units: a vendor name may be outside the BMP, or in wide CJK characters.
   while (visibleWidth(line(kept)) > room) {
     const most = Math.max(...kept.map((p) => p.drop));
     if (most <= 0) break;

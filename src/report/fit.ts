@@ -4,7 +4,12 @@
  * returned whole, so the caller can print it in full below the table — an Alma error message
  * or tracking id must never be lost to a narrow window. Only used when stdout is a terminal;
  * files and pipes get every cell whole.
+ *
+ * Widths are terminal columns, not characters: a CJK character or an emoji takes two (a
+ * Japanese vendor's name, 丸善雄松堂, is ten columns wide), a combining accent none. The
+ * measure is string-width's (the one ora uses for the spinner's own line).
  */
+import stringWidth from 'string-width';
 
 /**
  * The width of each column: its longest cell. Loops, not `Math.max(...rows.map(…))`: a million
@@ -12,40 +17,46 @@
  */
 export function columnWidths(rows: readonly (readonly string[])[]): number[] {
   const widths: number[] = [];
-  for (const r of rows) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i] ?? 0, r[i]!.length);
+  for (const r of rows) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i] ?? 0, visibleWidth(r[i]!));
   return widths;
+}
+
+/** `text` followed by spaces up to `width` columns (`padEnd` counts UTF-16 units, not columns). */
+export function padToWidth(text: string, width: number): string {
+  const w = visibleWidth(text);
+  return w >= width ? text : text + ' '.repeat(width - w);
 }
 
 /** Below this the last column is useless; let the terminal wrap instead. */
 const MIN_LAST = 16;
 
-/** The characters left for the last column when the others are laid out with `gap`-wide separators. */
+/** The columns left for the last column when the others are laid out with `gap`-wide separators. */
 export function lastColumnRoom(rows: readonly (readonly string[])[], width: number, gap = 2): number {
   let columns = 0;
   for (const r of rows) columns = Math.max(columns, r.length);
   let before = 0;
   for (let i = 0; i < columns - 1; i++) {
     let widest = 0;
-    for (const r of rows) widest = Math.max(widest, [...(r[i] ?? '')].length);
+    for (const r of rows) widest = Math.max(widest, visibleWidth(r[i] ?? ''));
     before += widest + gap;
   }
   return width - before;
 }
 
-/** How many rows (not the header, row 0) would not show their last cell whole in `width` characters. */
+/** How many rows (not the header, row 0) would not show their last cell whole in `width` columns. */
 export function rowsNotWhole(rows: readonly (readonly string[])[], width: number, gap = 2): number {
   const room = lastColumnRoom(rows, width, gap);
   let n = 0;
   for (let ri = 1; ri < rows.length; ri++) {
     const last = rows[ri]![rows[ri]!.length - 1];
-    if (last !== undefined && [...last].length > room) n++;
+    if (last !== undefined && visibleWidth(last) > room) n++;
   }
   return n;
 }
 
 /**
  * Cuts the last cell of each row (not the header, row 0) so that the row, laid out with
- * `gap`-wide separators and the widths of the other columns, fits in `width` characters.
+ * `gap`-wide separators and the widths of the other columns, fits in `width` columns.
  * `keep: 'end'` keeps a cell's end instead of its start (`…ple-batch.csv:15`: a place, whose
  * row number is at the end). Mutates `rows`; returns the full text of every cell it cut, by row index.
  */
@@ -60,8 +71,7 @@ export function fitLastColumn(rows: string[][], width: number, gap = 2, keep: 's
   rows.forEach((r, ri) => {
     const last = r[columns - 1];
     if (ri === 0 || last === undefined) return;
-    const chars = [...last];
-    if (chars.length <= room) return;
+    if (visibleWidth(last) <= room) return;
     cut.set(ri, last);
     r[columns - 1] = cutToWidth(last, room, keep);
   });
@@ -69,26 +79,51 @@ export function fitLastColumn(rows: string[][], width: number, gap = 2, keep: 's
 }
 
 /**
- * `text` in at most `width` characters (code points): whole when it fits, else its start (or,
- * `keep: 'end'`, its end) with `…` where the rest was.
+ * `text` in at most `width` columns: whole when it fits, else its start (or, `keep: 'end'`, its
+ * end) with `…` where the rest was. Cut between graphemes, never inside one (a surrogate pair,
+ * a letter and its accent, an emoji sequence); a wide character that would straddle the edge
+ * goes with the rest.
  */
 export function cutToWidth(text: string, width: number, keep: 'start' | 'end' = 'start'): string {
-  const chars = [...text];
-  if (chars.length <= width) return text;
-  const kept = Math.max(0, width - 1);
-  return keep === 'end' ? '…' + chars.slice(chars.length - kept).join('').trimStart() : chars.slice(0, kept).join('').trimEnd() + '…';
+  if (visibleWidth(text) <= width) return text;
+  const room = Math.max(0, width - 1);
+  const parts = Array.from(graphemes.segment(text), (g) => g.segment);
+  if (keep === 'end') parts.reverse();
+  const kept: string[] = [];
+  let used = 0;
+  for (const g of parts) {
+    const w = visibleWidth(g);
+    if (used + w > room) break;
+    kept.push(g);
+    used += w;
+  }
+  return keep === 'end' ? '…' + kept.reverse().join('').trimStart() : kept.join('').trimEnd() + '…';
 }
 
-/** Colour codes, which take no room on the screen. */
-const SGR = /\x1b\[[0-9;]*m/g;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** The characters a line takes on a terminal: colour codes left out, code points counted. */
+/** Text whose width is its length: printable ASCII, and Latin letters without combining marks. */
+const ONE_COLUMN_EACH = /^[\x20-\x7e\xa0-\xac\xae-\u02ff]*$/;
+/**
+ * Widths of other text, remembered: string-width segments it into graphemes, ~20 µs a cell, and
+ * a table's vendor names and outcomes repeat row after row (a million rows would take 20 s).
+ */
+const measured = new Map<string, number>();
+
+/** The columns a line takes on a terminal: colour codes take none, wide characters two. */
 export function visibleWidth(s: string): number {
-  return [...s.replace(SGR, '')].length;
+  if (ONE_COLUMN_EACH.test(s)) return s.length;
+  let w = measured.get(s);
+  if (w === undefined) {
+    w = stringWidth(s);
+    if (measured.size >= 10_000) measured.clear();
+    measured.set(s, w);
+  }
+  return w;
 }
 
 /**
- * A line broken at spaces into rows of at most `width` visible characters, each row after the
+ * A line broken at spaces into rows of at most `width` columns, each row after the
  * first led by `indent`. A word wider than a row is left whole for the terminal to wrap: a path
  * or a tracking id reads better unbroken. A line that fits is returned as it is.
  */
@@ -116,7 +151,7 @@ export function wrapLine(line: string, width: number, indent = ''): string[] {
 
 /**
  * Leaves `column` out of `rows` (header included) when that shows more last cells whole in
- * `width` characters; returns whether it did. For an id column on a narrow window: a person
+ * `width` columns; returns whether it did. For an id column on a narrow window: a person
  * finds an invoice by its number, and the ids are in the report files.
  */
 export function leaveOutIfNarrow(rows: string[][], column: number, width: number): boolean {

@@ -8,7 +8,7 @@ import { placeOf } from '../input/record.js';
 import { formatRows } from './csv.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
-import { columnWidths, fitLastColumn, leaveOutIfNarrow, wrapProse } from './fit.js';
+import { columnWidths, fitLastColumn, leaveOutIfNarrow, padToWidth, wrapProse } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
 export interface Style {
@@ -61,7 +61,7 @@ export function table(rows: string[][], style: Style, colour: ((s: string) => st
   return rows.map((r, ri) =>
     r
       .map((c, i) => {
-        const cell = i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0);
+        const cell = i === r.length - 1 ? c : padToWidth(c, widths[i] ?? 0);
         if (ri === 0) return style.dim(cell);
         return i === 0 ? (colour[ri] ?? ((x: string) => x))(cell) : cell;
       })

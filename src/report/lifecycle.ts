@@ -6,7 +6,7 @@
 import type { Problem, Provenance } from '../domain/problem.js';
 import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
-import { columnWidths, wrapProse } from './fit.js';
+import { columnWidths, padToWidth, wrapProse } from './fit.js';
 import { fitOutcomeTable, renderProblems, safe, targetName, type Style } from './human.js';
 
 /**
@@ -93,7 +93,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
     const under = opts.width !== undefined ? fitOutcomeTable(rows, opts.width, report.target, style) : [];
     const widths = columnWidths(rows);
     for (const [ri, r] of rows.entries()) {
-      const line = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+      const line = r.map((c, i) => (i === r.length - 1 ? c : padToWidth(c, widths[i]!))).join('  ').trimEnd();
       const bad = ri > 0 && (shown[ri - 1]!.status === 'failed' || shown[ri - 1]!.status === 'invalid');
       out.push(ri === 0 ? style.dim(line) : bad ? style.red(line) : line);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitLastColumn, leaveOutIfNarrow, rowsNotWhole, visibleWidth, wrapLine } from '../../src/report/fit.js';
+import { columnWidths, cutToWidth, fitLastColumn, leaveOutIfNarrow, padToWidth, rowsNotWhole, visibleWidth, wrapLine } from '../../src/report/fit.js';
+import { plainStyle, table } from '../../src/report/human.js';
 
 const rows = (): string[][] => [
   ['status', 'number', 'outcome'],
@@ -90,5 +91,43 @@ describe('leaveOutIfNarrow', () => {
     expect(many).toHaveLength(1_000_001);
     expect(many[0]).toEqual(['status', 'number', 'outcome']);
     expect(many[1_000_000]).toEqual(['loaded', 'G-999999', 'Waiting to be Sent']);
+  });
+});
+
+describe('terminal columns, not characters', () => {
+  // A Japanese vendor (丸善雄松堂, Maruzen Yushodo) takes two columns a character on a terminal.
+  it.each([
+    ['GOBI', 4],
+    ['丸善雄松堂', 10],
+    ['📦 box', 6],
+    ['e\u0301te\u0301', 3], // letters with combining accents: the accents take no room
+    ['\x1b[31mFAILED\x1b[39m', 6],
+  ])('%j is %i columns wide', (text, width) => {
+    expect(visibleWidth(text)).toBe(width);
+  });
+
+  it('cuts between whole characters to the columns, never past them', () => {
+    expect(cutToWidth('丸善雄松堂 MARUZEN', 8)).toBe('丸善雄…'); // 7 columns: 松 would make 9
+    expect(cutToWidth('丸善雄松堂 MARUZEN', 8, 'end')).toBe('…MARUZEN');
+    expect(cutToWidth('e\u0301'.repeat(10), 5)).toBe('e\u0301'.repeat(4) + '…');
+    expect(cutToWidth('丸善', 4)).toBe('丸善');
+  });
+
+  it('pads and cuts table cells so that the columns line up', () => {
+    const rows = [
+      ['status', 'vendor', 'outcome'],
+      ['loaded', '丸善雄松堂', 'Waiting to be Sent'],
+      ['FAILED', 'GOBI', 'create: 60237 Invoice vendor account not valid'],
+    ];
+    expect(columnWidths(rows)).toEqual([6, 10, 46]);
+    expect(padToWidth('丸善', 6)).toBe('丸善  ');
+    const lines = table(rows, plainStyle);
+    // Every outcome starts in the same terminal column.
+    const starts = lines.map((l, i) => visibleWidth(l.slice(0, l.indexOf(rows[i]![2]!))));
+    expect(starts).toEqual([20, 20, 20]);
+    const wide = [['a', 'x'], ['b', '丸'.repeat(30)]];
+    fitLastColumn(wide, 23);
+    expect(wide[1]![1]).toBe('丸'.repeat(9) + '…');
+    expect(3 + visibleWidth(wide[1]![1]!)).toBeLessThanOrEqual(23);
   });
 });
