@@ -151,7 +151,9 @@ async function checkBeforeSending(
           : stoppedBy === 'unreachable'
             ? `cannot reach ${profile.label}: ${(err as ApiError).code} (${(err as ApiError).message}); check the address, the network, proxy and certificates, then run the same command again`
             : 'interrupted during the checks before sending';
-    process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent`) + '\n');
+    // The daily threshold resets at the institution's midnight: say so, as the engine's stop does.
+    const then = stoppedBy === 'daily_limit' ? ' — re-run after midnight (the institution\'s time)' : '';
+    process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent${then}`) + '\n');
     const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy });
     await deps.emitReport(cfg, term, report, plan);
     return exitCodeForReport(report, { sent: true });

@@ -46,11 +46,11 @@ describe('time on the terminal', () => {
   });
 
   it('a line longer than a terminal is broken between words; a cron log keeps it whole', () => {
-    const note = 'not checked before sending: PO lines (6 look-ups would pass the default of 0.5 requests per invoice; --check all runs them)';
+    const note = 'not checked before sending: PO lines (60 look-ups would pass the default budget (0.5 requests per invoice, at least 20); --check all runs them)';
     let out = '';
     const tty = { isTTY: true, columns: 60, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
     createProgress({ stream: tty, interactive: true, quiet: false, verbose: false, style: plainStyle }).info(note);
-    expect(out).toBe('not checked before sending: PO lines (6 look-ups would pass\n  the default of 0.5 requests per invoice; --check all runs\n  them)\n');
+    expect(out).toBe('not checked before sending: PO lines (60 look-ups would pass\n  the default budget (0.5 requests per invoice, at least\n  20); --check all runs them)\n');
     let log = '';
     const pipe = { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WriteStream;
     createProgress({ stream: pipe, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 }).info(note);

@@ -110,16 +110,27 @@ describe('load into the sandbox', () => {
   }, 60_000);
 
   it('the daily threshold stops the run cleanly (exit 4); a re-run the next day finishes it', async () => {
-    w = await world({ daily: 12 });
+    // 30: past the checks before sending (14 reads and the first look-up), within the load.
+    w = await world({ daily: 30 });
     const res = await w.load([SAMPLE]);
     expect(res.code).toBe(4);
     expect(res.report!.stopped).toBe('daily_limit');
-    expect(res.stderr).toMatch(/daily API threshold.*re-run/i);
+    expect(res.stderr).toMatch(/daily API threshold.*journal is saved.*re-run/i);
+    expect(w.sandbox.state().invoices.some((i) => i.origin === 'api'), 'it stopped within the load, after its first writes').toBe(true);
     w.sandbox.configure({ daily: 100_000 });
     const again = await w.load([SAMPLE]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.report!.summary.loaded + again.report!.summary.in_review + again.report!.summary.already_loaded).toBe(7);
     expectExactlyOnce(w.sandbox.state(), again.report!);
+  });
+
+  it('the daily threshold reached during the checks before sending: nothing sent, exit 4, when to re-run', async () => {
+    w = await world({ daily: 5 });
+    const res = await w.load([SAMPLE]);
+    expect(res.code).toBe(4);
+    expect(res.report!.stopped).toBe('daily_limit');
+    expect(res.stderr).toMatch(/daily API threshold is used up; nothing was sent — re-run after midnight/);
+    expect(w.sandbox.state().invoices.filter((i) => i.origin === 'api')).toEqual([]);
   });
 
   it('a second run on the same journal while the first is working exits 2 with a clear message', async () => {

@@ -35,7 +35,9 @@ describe('--rejects', () => {
     const input = join(w.dir, 'vendor.csv');
     writeFileSync(input, broken);
     const rejects = join(w.dir, 'r.csv');
-    const first = await w.load(['--skip-invalid', '--rejects', rejects, input]);
+    // --check none: the checks before sending would catch the account themselves (see below);
+    // here Alma's own refusal, with its code and tracking id, is what goes into the file.
+    const first = await w.load(['--skip-invalid', '--check', 'none', '--rejects', rejects, input]);
     expect(first.code, first.stderr).toBe(4);
     expect(first.report!.summary).toMatchObject({ loaded: 4, in_review: 1, failed: 1, invalid: 1 });
 
@@ -65,6 +67,22 @@ describe('--rejects', () => {
     const numbers = all.report!.invoices.map((i) => i.number);
     expect(w.sandbox.state().invoices.filter((i) => numbers.includes(i.number)).map((i) => i.number).sort()).toEqual([...numbers].sort());
     expectExactlyOnce(w.sandbox.state(), all.report!);
+  });
+
+  it('with the checks before sending, the refused account is caught before any write and its rows go into the file with the check\'s code', async () => {
+    w = await world();
+    const input = join(w.dir, 'vendor.csv');
+    writeFileSync(input, broken);
+    const rejects = join(w.dir, 'r.csv');
+    const first = await w.load(['--skip-invalid', '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(4);
+    expect(first.report!.summary).toMatchObject({ loaded: 4, in_review: 1, failed: 0, invalid: 2 });
+    // Nothing of G-24118 reached the sandbox.
+    expect(w.sandbox.state().invoices.filter((i) => i.number === 'G-24118' && i.origin === 'api')).toEqual([]);
+    const rows = parse(readFileSync(rejects, 'utf8'), { delimiter: ';' }) as string[][];
+    const at = (name: string) => rows[0]!.indexOf(name);
+    expect(rows.slice(1).map((r) => r[at('error_code')])).toEqual(['vendor_account_unknown', 'vendor_account_unknown', 'vendor_account_unknown', 'total_mismatch', 'total_mismatch']);
+    expect(rows[1]![at('error_message')]).toBe('vendor "GOBI" has no account "NO-SUCH-ACCOUNT" in Alma (it has GOBI, GOBI-STO)');
   });
 
   it('an Excel input gives the canonical columns; nothing rejected gives a header-only file', async () => {

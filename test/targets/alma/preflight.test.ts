@@ -7,7 +7,7 @@ import { applyPreflight } from '../../../src/plan/preflight.js';
 import { buildPlan } from '../../../src/plan/plan.js';
 import { AuthError } from '../../../src/shared/errors.js';
 import { createAlmaHttpClient } from '../../../src/targets/alma/client.js';
-import { runPreflight } from '../../../src/targets/alma/preflight.js';
+import { chooseChecks, runPreflight, type CheckKind } from '../../../src/targets/alma/preflight.js';
 import type { TargetEvent } from '../../../src/targets/target.js';
 import type { HttpRequest, JsonClient } from '../../../src/transport/http.js';
 import { parseJson, type JsonValue } from '../../../src/shared/json.js';
@@ -315,6 +315,22 @@ describe('runPreflight: one wave before the first write', () => {
     await other;
     const out = await run;
     expect(out.report.requests).toBe(3);
+  });
+});
+
+describe('chooseChecks: the default budget', () => {
+  const costs = (vendors: number, poLines: number): Record<CheckKind, number> => ({ code_tables: 3, vendors, funds: 1, po_lines: poLines });
+  it.each([
+    // invoices, vendors, PO-line look-ups → skipped kinds
+    [7, 4, 6, []], // the sample: 10 look-ups in all, under the floor of 20 a kind
+    [7, 20, 21, ['po_lines']], // the floor is per kind: 20 runs, 21 does not
+    [200, 4, 60, []], // 0.5 an invoice: 100 a kind
+    [200, 101, 100, ['vendors']],
+    [1000, 480, 501, ['po_lines']],
+  ])('%i invoices, %i vendors, %i PO-line look-ups: skips %j', (invoices, vendors, poLines, skipped) => {
+    const chosen = chooseChecks(costs(vendors, poLines), invoices);
+    expect(chosen.skipped).toEqual(skipped);
+    expect([...chosen.run].sort()).toEqual((['code_tables', 'vendors', 'funds', 'po_lines'] as CheckKind[]).filter((k) => !skipped.includes(k)).sort());
   });
 });
 
