@@ -33,7 +33,31 @@ export interface InvoiceResult {
  * separates the two (report/failures.ts).
  */
 export function refusalKind(e: Pick<ErrorRecord, 'http_status' | 'code'>): 'business' | 'transient' {
-  // The canary's read-back differed: running again stops again until the cause is fixed.
-  if (e.code === 'CANARY_MISMATCH') return 'business';
+  if (DECIDED.has(e.code)) return 'business';
   return e.http_status >= 400 && e.http_status < 500 && e.http_status !== 408 && e.http_status !== 429 ? 'business' : 'transient';
 }
+
+/**
+ * Refusals the loader decides itself from what the target holds (no HTTP status of the target's
+ * says no, so the rule above would call them transient): the same command again meets the same
+ * state and refuses again, so the advice is to fix the file or the target, not to re-run.
+ * The canary's read-back differed (engine/canary.ts); the target holds the invoice with another
+ * total (engine.ts `adopt`); a FOLIO code the batch names is missing (targets/folio/target.ts);
+ * an Exsited action on an invoice never loaded; a payment row's invoice missing, ambiguous or
+ * in the wrong status (cli/payments.ts, cli/export.ts).
+ */
+const DECIDED = new Set([
+  'CANARY_MISMATCH',
+  'EXISTS_DIFFERENT',
+  'vendor_not_found',
+  'fund_not_found',
+  'po_line_not_found',
+  'payment_method_missing',
+  'batchGroupNotFound',
+  'idConflict',
+  'NOT_LOADED',
+  'NOT_FOUND',
+  'AMBIGUOUS',
+  'WRONG_STATUS',
+  'CLOSED_OTHER_VOUCHER',
+]);

@@ -47,6 +47,10 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: 'Alma stored the first invoice of the run differently from what was sent (the field, both values and the invoice are named above); every invoice would be stored the same way, so no other was sent',
     fix: 'check that invoice in Alma and the field named; once the cause is fixed, or if the difference does not matter, run the same command again (--no-canary skips the check)',
   },
+  EXISTS_DIFFERENT: {
+    means: 'Alma already holds an invoice with this vendor and number but another total; it was left unchanged and no second one was created',
+    fix: 'check that invoice in Alma: if it is this one, correct the total in Alma or in the file; if it is another invoice, correct the number in the file',
+  },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },
 };
 

@@ -38,4 +38,29 @@ describe('failures grouped with what to do', () => {
     expect(failureKind({ step: 'create', http_status: 503, code: 'x', message: '' })).toBe('transient');
     expect(failureKind({ step: 'create', http_status: 429, code: 'PER_SECOND_THRESHOLD', message: '' })).toBe('transient');
   });
+
+  it.each([
+    // no answer, or an answer that says try later: a re-run finishes it
+    [0, 'TIMEOUT', 'transient'],
+    [0, 'ECONNRESET', 'transient'],
+    [0, 'INTERRUPTED', 'transient'],
+    [500, '402119', 'transient'],
+    [408, 'x', 'transient'],
+    // the target said no
+    [400, '60237', 'business'],
+    // the loader said no, from what the target holds: a re-run would say the same
+    [0, 'EXISTS_DIFFERENT', 'business'],
+    [0, 'CANARY_MISMATCH', 'business'],
+    [0, 'fund_not_found', 'business'],
+    [0, 'AMBIGUOUS', 'business'],
+  ] as const)('HTTP %i, %s: %s', (http_status, code, kind) => {
+    expect(failureKind({ step: 'lookup', http_status, code, message: '' })).toBe(kind);
+  });
+
+  it('an invoice Alma holds with another total: fix it in Alma or the file, not a re-run', () => {
+    const exists = { step: 'lookup' as const, http_status: 0, code: 'EXISTS_DIFFERENT', message: 'Alma already holds invoice A from GOBI (id 1) with total 57.5, but this batch says 45; it was left unchanged — check it in Alma' };
+    const groups = groupFailures(doc([failed('A', 2, exists)]));
+    expect(groups[0]!.kind).toBe('business');
+    expect(failureAdvice(groups)).toMatch(/^Next: fix the file.*Running the same command again would be refused the same way\.$/);
+  });
 });
