@@ -107,6 +107,12 @@ const UNREACHABLE = new Set([
   'EPROTO',
 ]);
 
+/**
+ * The checks before sending were answered, but never as Alma's API answers (targets/alma/
+ * preflight.ts): the address leads somewhere else. Stops the run as an unreachable target does.
+ */
+export const NOT_ALMA_API = 'NOT_ALMA_API';
+
 export function isUnreachable(err: unknown): boolean {
-  return err instanceof ApiError && err.httpStatus === 0 && UNREACHABLE.has(err.code);
+  return err instanceof ApiError && err.httpStatus === 0 && (UNREACHABLE.has(err.code) || err.code === NOT_ALMA_API);
 }

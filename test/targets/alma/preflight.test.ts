@@ -5,7 +5,7 @@ import { keyString, type Invoice, type InvoiceLine } from '../../../src/domain/m
 import { unlimited } from '../../../src/transport/limiter.js';
 import { applyPreflight } from '../../../src/plan/preflight.js';
 import { buildPlan } from '../../../src/plan/plan.js';
-import { AuthError } from '../../../src/shared/errors.js';
+import { ApiError, AuthError, isUnreachable } from '../../../src/shared/errors.js';
 import { createAlmaHttpClient } from '../../../src/targets/alma/client.js';
 import { chooseChecks, runPreflight, type CheckKind } from '../../../src/targets/alma/preflight.js';
 import type { TargetEvent } from '../../../src/targets/target.js';
@@ -157,6 +157,32 @@ describe('runPreflight: Alma\'s "not found" is a 400 with an errorCode', () => {
     expect(out.report.unchecked).toEqual([{ what: 'code table InvoiceLinesTypes', reason: expect.stringContaining('402119') }]);
     // warnings do not hold the invoice back: it counts in the estimate
     expect(out.report.estimate.invoices).toBe(1);
+  });
+
+  it.each([
+    ['a page with a 404 (a wrong address)', 404, '<html><body>Not Found</body></html>', /GET \/acq\/vendors\/ACME: HTTP 404: Not Found/],
+    ["Alma's web page (HTML with a 200)", 200, '<html><body>Welcome</body></html>', /GET \/acq\/vendors\/ACME: not JSON \(unexpected character '<'/],
+  ])('no answer from Alma\'s API at all — %s: one stop before anything is sent, saying what came back', async (_what, status, body, first) => {
+    const { http, script } = client();
+    const page = { status, body, headers: { 'content-type': 'text/html' } };
+    script(
+      { path: '/almaws/v1/acq/vendors/ACME', ...page },
+      { path: funds('BOOKS', 'POL'), ...page },
+      { path: '/almaws/v1/conf/code-tables/InvoiceLinesTypes', ...page },
+      { path: CURRENCIES, ...page },
+      { path: search('A-1'), ...page },
+    );
+    const inv = invoice('A-1', 'ACME', 2, [line('1', 2, { type: 'NO-SUCH-TYPE' })]);
+    const err = await runPreflight([inv], { http, rate: 10, pollTimeoutMs: 60_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ApiError);
+    expect(isUnreachable(err)).toBe(true);
+    expect((err as ApiError).code).toBe('NOT_ALMA_API');
+    expect((err as ApiError).message).toMatch(/^the address does not answer as Alma's API: none of the \d+ checks/);
+    expect((err as ApiError).message).toMatch(first);
+    expect((err as ApiError).message).toContain("not the Alma web page");
   });
 });
 

@@ -1,0 +1,53 @@
+/**
+ * An address that is not Alma's API — the Alma web page, a missing gateway, a proxy's page —
+ * answers every request, but never with JSON or Alma's error document. The built CLI stops after
+ * the checks before sending, with one message saying what came back and what to check, and sends
+ * nothing (before, every invoice failed at its look-up, one by one, with advice to fix the file).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { runCli } from '../helpers/cli.js';
+import type { ReportDocument } from '../../src/report/report.js';
+
+let server: Server | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  server = undefined;
+  dir = undefined;
+});
+
+/** A web server that answers every request with an HTML page; the methods it saw. */
+async function webPage(status: number): Promise<{ url: string; methods: string[] }> {
+  const methods: string[] = [];
+  server = createServer((req, res) => {
+    methods.push(req.method ?? '');
+    res.writeHead(status, { 'content-type': 'text/html' });
+    res.end('<html><body><h1>Library services</h1></body></html>');
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, methods };
+}
+
+describe('an address that is not Alma\'s API', () => {
+  it.each([200, 404])('HTML with HTTP %i to everything: one stop after the checks, nothing written (exit 4)', async (status) => {
+    const page = await webPage(status);
+    dir = mkdtempSync(join(tmpdir(), 'invoice-load-wrong-'));
+    const res = await runCli(['--json', '--rate', '200', 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir } });
+    expect(res.code, res.stderr).toBe(4);
+    const message = res.stderr.split('\n').filter((l) => l.startsWith('invoice-load:'));
+    expect(message).toHaveLength(1);
+    expect(message[0]).toMatch(/the address does not answer as Alma's API: none of the \d+ checks got JSON or Alma's error document \(GET \/acq\/vendors\//);
+    expect(message[0]).toMatch(/not the Alma web page; nothing was sent$/);
+    expect(page.methods.length).toBeGreaterThan(0);
+    expect(page.methods.every((m) => m === 'GET')).toBe(true);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.stopped).toBe('unreachable');
+    expect(report.summary.failed).toBe(0);
+  });
+});
