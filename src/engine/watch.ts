@@ -10,7 +10,8 @@
  * invoice — or once the oldest has waited `maxBatchWaitMs`, or no more invoices are coming
  * (`drain`), or a deadline is near. A vendor whose listing costs as much as reading its invoices
  * one by one is read at once, one by one: waiting would gain nothing. Invoices not processed yet
- * are read again later, backing off as a lone poll does, until the poll timeout.
+ * are read again later, backing off as a lone poll does, until the poll timeout; one a listing
+ * still shows unprocessed then is read once more on its own.
  *
  * How long processing takes after the answer is learned from what the reads saw (how long
  * after its answer each invoice was read, and whether it showed processed): a listing read
@@ -357,6 +358,15 @@ export class ProcessingWatch {
       }
       if (remote !== undefined) e.last = remote;
       else e.alone = ++e.missed >= 2;
+      if (remote?.processed !== true && now >= e.deadline && remote !== undefined && !e.alone && this.#batchable(e.item.key.vendor)) {
+        // At its limit and still not processed in its vendor's listing: read once more on its
+        // own (by id) before saying so. How fresh a listing's statuses are is not documented
+        // (docs/alma.md#look-ups-and-how-fresh-they-are); a read by id shows the record itself.
+        // Costs a request only for an invoice that reaches its limit.
+        e.alone = true;
+        e.dueAt = now;
+        continue;
+      }
       if (remote?.processed === true || (now >= e.deadline && e.last !== undefined)) {
         this.#entries.delete(e);
         e.resolve({ remote: e.last!, settled: remote?.processed === true, waitedMs: now - e.start });

@@ -113,6 +113,44 @@ describe('ProcessingWatch', () => {
     expect(b.waitedMs).toBeGreaterThanOrEqual(5_000);
   });
 
+  it("reads on its own, once, an invoice its vendor's listing still shows unprocessed at its limit", async () => {
+    const clock = { t: 0 };
+    // As the Alma target reads: two or more invoices of a vendor by its listing, one by id. The
+    // listing's statuses lag: it never shows id2 and id3 processed; a read by id does.
+    const reads: string[][] = [];
+    const reader: InvoiceReader = {
+      readCost: () => 1,
+      readInvoices: async (w) => {
+        reads.push(w.map((x) => x.id));
+        return new Map(w.map((x) => [x.id, remote(x.id, w.length === 1)]));
+      },
+    };
+    const watch = setup(reader, clock);
+    const results = await Promise.all([watch.wait(item(2), 5_000), watch.wait(item(3), 5_000)]);
+    expect(results.map((r) => r.settled)).toEqual([true, true]);
+    expect(results.every((r) => r.remote.processed && r.waitedMs >= 5_000)).toBe(true);
+    // Read together until the limit, then each once on its own.
+    expect(reads.filter((r) => r.length === 1).sort()).toEqual([['id2'], ['id3']]);
+    expect(reads.slice(0, -2).every((r) => r.length === 2)).toBe(true);
+  });
+
+  it('at its limit, an invoice read one by one anyway gets no extra read', async () => {
+    const clock = { t: 0 };
+    const at: number[] = [];
+    const reader: InvoiceReader = {
+      readCost: (_v, n) => n, // never cheaper together: each is read by id already
+      readInvoices: async (w) => {
+        at.push(clock.t);
+        return new Map(w.map((x) => [x.id, remote(x.id, false)]));
+      },
+    };
+    const watch = setup(reader, clock);
+    const r = await watch.wait(item(1), 5_000);
+    expect(r.settled).toBe(false);
+    expect(at.length).toBeGreaterThan(2);
+    expect(at.filter((t) => t >= 5_000)).toHaveLength(1);
+  });
+
   it('reads on its own an invoice the listing does not show', async () => {
     const clock = { t: 0 };
     const { reader, reads } = fakeReader({ cheap: true, hide: new Set(['id3']) }, clock);
