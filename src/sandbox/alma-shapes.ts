@@ -1,6 +1,6 @@
 /**
  * Alma's JSON shapes: error bodies and the invoice, line, vendor, fund, PO-line and code-table
- * objects, modelled on the real bodies of docs/alma.md#sources
+ * objects, modelled on the real bodies described in docs/alma.md#what-the-samples-show
  * (docs/alma.md#the-json-shape-list-naming-amounts-dates,
  * docs/alma.md#errors-error-codes-and-alerts). Amounts are written as exact bare JSON numbers
  * (Decimal through `stringifyJson`).
@@ -27,7 +27,7 @@ export class AlmaError extends Error {
  */
 export const refuse = (code: string, message: string): AlmaError => new AlmaError(400, code, message);
 
-/** 4xx JSON body: `errorList.error` is an ARRAY (sample 07 in docs/alma.md#sources; JW-NODE reads `error[0]`). */
+/** 4xx JSON body: `errorList.error` is an ARRAY (sample 07, docs/alma.md#what-the-samples-show; JW-NODE reads `error[0]`). */
 export function errorBody4xx(code: string, message: string, trackingId: string): unknown {
   return {
     errorsExist: true,
@@ -82,7 +82,7 @@ export const UNAUTHORIZED_XML =
   '</error></errorList></web_service_result>';
 
 /**
- * Fresh tracking ids shaped like Alma's (`E01-0101190932-VOBYO-AWAE1554214409`, sample 06 in docs/alma.md#sources):
+ * Fresh tracking ids shaped like Alma's (`E01-0101190932-VOBYO-AWAE1554214409`, sample 06, docs/alma.md#what-the-samples-show):
  * a timestamp, five letters from the given PRNG and the epoch seconds plus a counter.
  */
 export class TrackingIds {
@@ -109,7 +109,7 @@ export function wrap(value: string, desc: string | null): { value: string; desc:
 }
 
 const dec = (s: string): Decimal => new Decimal(s);
-/** Alma writes dates with a trailing Z (`"2021-09-27Z"`, sample 01 in docs/alma.md#sources). */
+/** Alma writes dates with a trailing Z (`"2021-09-27Z"`, sample 01, docs/alma.md#what-the-samples-show). */
 const zDate = (d: string | null): string | undefined => (d === null ? undefined : `${d}Z`);
 
 export interface RenderContext {
@@ -171,7 +171,7 @@ export function renderInvoice(inv: InvoiceRec, ctx: RenderContext, withLines: bo
       voucher_amount: inv.payment.voucherAmount === '' ? '' : dec(inv.payment.voucherAmount),
       voucher_currency: wrap(inv.payment.voucherCurrency, cat.desc('Currency_CT', inv.payment.voucherCurrency)),
     },
-    // No alert → no `alert` key, as in the list sample 02 in docs/alma.md#sources (clients must tolerate its absence).
+    // No alert → no `alert` key, as in the list sample 02, docs/alma.md#what-the-samples-show (clients must tolerate its absence).
     alert: inv.alerts.length === 0 ? undefined : inv.alerts.map((a) => wrap(a, alertDesc(cat, a))),
     notes: inv.notes.map((content) => ({ content })),
     number_of_lines: { value: inv.lines.length, link: `${link}/lines` },
@@ -211,7 +211,7 @@ export function renderLine(inv: InvoiceRec, l: LineRec, ctx: RenderContext): Rec
       percentage: dec(l.vat.percentage),
       vat_amount: dec(l.vat.amount),
     },
-    // GET answers carry BOTH percent and amount (sample 01 in docs/alma.md#sources), whichever was sent.
+    // GET answers carry BOTH percent and amount (sample 01, docs/alma.md#what-the-samples-show), whichever was sent.
     fund_distribution: l.funds.map((f) => ({
       fund_code: wrap(f.code, cat.funds.get(f.code)?.name ?? null),
       percent: dec(f.percent),
@@ -221,7 +221,7 @@ export function renderLine(inv: InvoiceRec, l: LineRec, ctx: RenderContext): Rec
   };
 }
 
-/** Descriptions of the alerts the sandbox raises (sample 01 in docs/alma.md#sources; KB note for the total mismatch). */
+/** Descriptions of the alerts the sandbox raises (sample 01, docs/alma.md#what-the-samples-show; KB note for the total mismatch). */
 export const ALERTS: Record<string, string> = {
   DIFF_PRICE_THAN_POLINE: 'Some invoice lines differ in price from their linked PO line.',
   NOT_LINKED_LINES: 'Lines not linked',
@@ -237,7 +237,7 @@ export function alertDesc(cat: Catalog, code: string): string | null {
   return cat.desc('AssertionCodes', code) ?? ALERTS[code] ?? null;
 }
 
-/** Vendor object, shaped like MIT's sandbox vendor payload (sample 05 in docs/alma.md#sources `vendor_data`). */
+/** Vendor object, shaped like MIT's sandbox vendor payload (sample 05, docs/alma.md#what-the-samples-show `vendor_data`). */
 export function renderVendor(v: SeedVendor, ctx: RenderContext): Record<string, unknown> {
   const { cat } = ctx;
   const inst = cat.institution;

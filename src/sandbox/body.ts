@@ -1,8 +1,8 @@
 /**
  * Reading fields out of a losslessly parsed request body the way Alma accepts them:
  * wrapped `{value}` fields, amounts as JSON numbers or strings, booleans as `true` or "true"
- * (Ex Libris' own documentation sample writes strings; docs/alma.md#the-json-shape-list-naming-amounts-dates
- * has both, with their public sources), dates as `YYYY-MM-DDZ` or `YYYY-MM-DD`.
+ * (Alma's answers show both: docs/alma.md#the-json-shape-list-naming-amounts-dates), dates as
+ * `YYYY-MM-DDZ` or `YYYY-MM-DD`.
  */
 import { Decimal } from 'decimal.js';
 import { isJsonObject, jsonText, type JsonValue } from '../shared/json.js';
@@ -38,8 +38,8 @@ export function text(v: JsonValue | undefined): string | undefined {
 /**
  * Value of a `{value, desc}` field (only `value` is needed on input,
  * docs/alma.md#the-json-shape-list-naming-amounts-dates). A bare string is tolerated too: a
- * published Alma API toolkit sends one for payment_method, and whether Alma refuses it is
- * unknown (same section).
+ * client is known to send payment_method so, and whether Alma refuses it is not documented
+ * (same section).
  */
 export function wrapped(v: JsonValue | undefined): string | undefined {
   if (isJsonObject(v)) return text(field(v, 'value'));
@@ -56,7 +56,7 @@ export function money(v: JsonValue | undefined, name: string): string | undefine
   return t;
 }
 
-/** The largest XML Schema `int`: Ex Libris' invoice-line schema types `quantity` as int (docs/alma.md#values-alma-can-store). */
+/** The largest XML Schema `int`, which is what a line's `quantity` is (docs/alma.md#values-alma-can-store). */
 const MAX_INT = 2_147_483_647;
 
 export function integer(v: JsonValue | undefined, name: string): number | undefined {
@@ -91,8 +91,8 @@ export function date(v: JsonValue | undefined, name: string): string | undefined
 }
 
 /**
- * Alma's real message for a bad value does not name the field (as a published toolkit records
- * it: docs/alma.md#errors-error-codes-and-alerts); the sandbox names it, which is kinder and does not
+ * Alma's real message for a bad value does not name the field
+ * (docs/alma.md#errors-error-codes-and-alerts); the sandbox names it, which is kinder and does not
  * change what a loader must handle.
  */
 function invalidValue(name: string, value: string): AlmaError {

@@ -46,7 +46,7 @@ export class Catalog {
     return (rows.find((r) => r.default) ?? rows[0])?.code;
   }
 
-  /** Description for a `{value, desc}` wrapper; null like Alma when there is none (sample 01 in docs/alma.md#sources). */
+  /** Description for a `{value, desc}` wrapper; null like Alma when there is none (sample 01, docs/alma.md#what-the-samples-show). */
   desc(table: string, code: string): string | null {
     if (code === '') return null;
     return this.table(table)?.rows.find((r) => r.code === code)?.description ?? null;

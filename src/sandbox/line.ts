@@ -112,7 +112,7 @@ function fundShares(cat: Catalog, raw: JsonValue | undefined, total: Decimal, po
       // uses here is not documented, 60252 is its wording for the VAT equivalent.
       throw refuse('60252', 'Fund distribution percent or amount allowed but not both.');
     }
-    // GET answers carry both (sample 01 in docs/alma.md#sources): derive the other one, 2 decimals, half-up.
+    // GET answers carry both (sample 01, docs/alma.md#what-the-samples-show): derive the other one, 2 decimals, half-up.
     if (percent !== undefined) {
       return { code, percent: norm(percent), amount: total.times(percent).div(100).toDecimalPlaces(2).toFixed() };
     }

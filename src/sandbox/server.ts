@@ -161,7 +161,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     }
     const t = now();
     if (daily.exhausted(t)) return tooMany(res, 'daily');
-    // Over the per-second threshold the request is NOT applied (429, sample 06 in docs/alma.md#sources).
+    // Over the per-second threshold the request is NOT applied (429, sample 06, docs/alma.md#what-the-samples-show).
     if (!window.tryAcquire(t)) return tooMany(res, 'perSecond');
     daily.use(t);
     store.settleDue(t);

@@ -54,7 +54,7 @@ export class Store {
 
   /**
    * Deterministic ids from a counter: long numeric strings ending in the institution suffix,
-   * like Alma's (`15334101100001021`, sample 03 in docs/alma.md#sources), and larger than 2^53 on purpose.
+   * like Alma's (`15334101100001021`, sample 03, docs/alma.md#what-the-samples-show), and larger than 2^53 on purpose.
    */
   private nextId(): string {
     this.counter++;
@@ -191,7 +191,7 @@ export class Store {
     const vat = sub(b, 'invoice_vat');
     const vatPct = money(field(vat, 'percentage'), 'invoice_vat.percentage') ?? '0';
     const vatAmt = money(field(vat, 'vat_amount'), 'invoice_vat.vat_amount') ?? '0';
-    // MIT's working payload sends percentage 0 AND vat_amount 0 (sample 05 in docs/alma.md#sources): only two non-zero values clash.
+    // MIT's working payload sends percentage 0 AND vat_amount 0 (sample 05, docs/alma.md#what-the-samples-show): only two non-zero values clash.
     if (!new D(vatPct).isZero() && !new D(vatAmt).isZero()) {
       throw refuse('60252', 'Invoice vat percentage or amount allowed but not both.');
     }
@@ -255,7 +255,7 @@ export class Store {
         voucherCurrency: '',
       },
       notes,
-      // A new invoice is In Review / PENDING / ACTIVE with no alert (DUKE; sample 03 in docs/alma.md#sources;
+      // A new invoice is In Review / PENDING / ACTIVE with no alert (DUKE; sample 03, docs/alma.md#what-the-samples-show;
       // docs/alma.md#processing-and-workflow-statuses).
       workflow: WF_IN_REVIEW,
       approval: 'PENDING',
@@ -342,7 +342,7 @@ export class Store {
     for (const l of inv.lines) {
       const pol = l.poLine === '' ? undefined : this.cat.poLines.get(l.poLine);
       if (pol && !new D(pol.price).eq(l.price)) alerts.add('DIFF_PRICE_THAN_POLINE');
-      // DIFFERENT_VENDOR_ACCOUNT (sample 01 in docs/alma.md#sources): the invoice's account is not the PO line's.
+      // DIFFERENT_VENDOR_ACCOUNT (sample 01, docs/alma.md#what-the-samples-show): the invoice's account is not the PO line's.
       const polAccount = pol === undefined ? undefined : (pol.vendor_account ?? this.cat.vendors.get(pol.vendor)?.accounts[0]?.code);
       if (pol && polAccount !== undefined && polAccount !== '' && inv.vendorAccount !== '' && polAccount !== inv.vendorAccount) alerts.add('DIFFERENT_VENDOR_ACCOUNT');
     }
@@ -352,7 +352,7 @@ export class Store {
       inv.workflow = WF_IN_REVIEW;
       inv.approval = 'PENDING';
     } else {
-      // "Ready to be paid" is code `Waiting to be Sent` (sample 01 in docs/alma.md#sources, XSD-INV).
+      // "Ready to be paid" is code `Waiting to be Sent` (sample 01, docs/alma.md#what-the-samples-show, XSD-INV).
       inv.workflow = WF_READY_TO_BE_PAID;
       inv.approval = 'APPROVED';
       inv.approvedBy = 'exl_api';

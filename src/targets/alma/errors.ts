@@ -1,8 +1,8 @@
 /**
  * Alma's three error bodies (docs/alma.md#errors-error-codes-and-alerts), all reduced to one `ApiError`:
- * - JSON 4xx: `{"errorsExist":true,"errorList":{"error":[{errorCode,errorMessage,trackingId}]}}` (sample 07 in docs/alma.md#sources);
+ * - JSON 4xx: `{"errorsExist":true,"errorList":{"error":[{errorCode,errorMessage,trackingId}]}}` (sample 07, docs/alma.md#what-the-samples-show);
  * - JSON 5xx: the same wrapped in `web_service_result`, with `error` a single object (JW-RUBY parse_error);
- * - XML: `<web_service_result>…<errorCode>…` (sample 08 in docs/alma.md#sources). Auth failures come back as XML even
+ * - XML: `<web_service_result>…<errorCode>…` (sample 08, docs/alma.md#what-the-samples-show). Auth failures come back as XML even
  *   when JSON was asked for (github.com/ugent-library/exlibris-alma-sdk src/client.ts), so the body is sniffed, not trusted to match Accept.
  * `errorCode` is kept as a string even when Alma sends a number (AAPITK normalises it to str).
  */

@@ -34,7 +34,7 @@ export function invoicePayload(invoice: Invoice): AlmaBody {
     invoice_date: almaDate(h.date),
     invoice_due_date: almaDate(h.dueDate),
     vendor: wrap(h.vendor),
-    // A plain string, not wrapped (rest_invoice.xsd; sample 02 in docs/alma.md#sources "vendor_account": "ACCOUNT1").
+    // A plain string, not wrapped (rest_invoice.xsd; sample 02, docs/alma.md#what-the-samples-show "vendor_account": "ACCOUNT1").
     vendor_account: h.vendorAccount,
     total_amount: h.totalAmount,
     currency: wrap(h.currency),
@@ -55,7 +55,7 @@ export function invoicePayload(invoice: Invoice): AlmaBody {
       export_to_erp: h.payment.exportToErp,
     }),
     // `notes` is the XSD's list (XSD-INV, docs/alma.md#the-json-shape-list-naming-amounts-dates); the inner field follows the Ex Libris doc sample
-    // (sample 03 in docs/alma.md#sources: notes[].content). Sample 02 shows `note_text` instead: unverified which wins.
+    // (sample 03, docs/alma.md#what-the-samples-show: notes[].content). Sample 02 shows `note_text` instead: unverified which wins.
     notes: h.note !== undefined && h.note !== '' ? [{ content: h.note }] : undefined,
   });
 }

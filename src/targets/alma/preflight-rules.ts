@@ -71,7 +71,7 @@ export const PREDICTED_ALERTS: Readonly<Record<string, string>> = {
 
 /**
  * The alerts Alma will raise when it processes the invoice, as far as the data shows them: a line
- * without a PO line (NOT_LINKED_LINES, sample 01 in docs/alma.md#sources), and the PO-line warnings above. Shown per
+ * without a PO line (NOT_LINKED_LINES, sample 01, docs/alma.md#what-the-samples-show), and the PO-line warnings above. Shown per
  * invoice before the load ("will go to review: …") and compared with Alma's after it.
  */
 export function predictedAlerts(inv: Invoice, problems: readonly Problem[]): string[] {
@@ -267,7 +267,7 @@ function vendorProblems(inv: Invoice, v: VendorFacts, head: Provenance): Problem
       if (account.status === INACTIVE) {
         add('vendor_account', 'vendor_account_inactive', `account ${quote(account.code)} of ${name} is inactive in Alma`);
       }
-      // Accounts list their payment methods (sample 05 in docs/alma.md#sources); that Alma refuses another one (60238)
+      // Accounts list their payment methods (sample 05, docs/alma.md#what-the-samples-show); that Alma refuses another one (60238)
       // is unverified (docs/alma.md#inferred-not-documented), so this is a warning, not an error.
       const method = h.paymentMethod;
       if (method !== undefined && method !== '' && account.paymentMethods.length > 0 && !account.paymentMethods.includes(method)) {
@@ -321,7 +321,7 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
     const money = (d: Decimal): string => formatAmount(d, inv.header.currency);
     add('po_line_price', `${lineName(line)} costs ${money(line.price)}, ${name} ${amountText(String(pol.price), money)}: will go to review: DIFF_PRICE_THAN_POLINE`, 'warning');
   }
-  // Alma's alert DIFFERENT_VENDOR_ACCOUNT sends the invoice to review (sample 01 in docs/alma.md#sources;
+  // Alma's alert DIFFERENT_VENDOR_ACCOUNT sends the invoice to review (sample 01, docs/alma.md#what-the-samples-show;
   // docs/alma.md#errors-error-codes-and-alerts).
   const account = inv.header.vendorAccount;
   if (account !== undefined && account !== '' && pol.vendorAccount !== undefined && pol.vendorAccount !== '' && pol.vendorAccount !== account) {

@@ -267,7 +267,7 @@ function badAnswer(what: string): ApiError {
   return new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the answer for ${what} is not a JSON object` });
 }
 
-/** Vendor object as sample 05 in docs/alma.md#sources shows it (`material_supplier`, `currency[]`, `account[]` with `payment_method[]`). */
+/** The vendor object (`material_supplier`, `currency[]`, `account[]` with `payment_method[]`: docs/alma.md#what-the-samples-show, sample 05). */
 function toVendor(code: string, v: JsonValue): VendorFacts {
   if (!isJsonObject(v)) throw badAnswer(`vendor ${code}`);
   const flag = jsonText(v['material_supplier']);

@@ -80,7 +80,7 @@ export function items(v: JsonValue | undefined): JsonValue[] {
   return Array.isArray(v) ? v : [v];
 }
 
-/** A count sent as a number or a numeric string (sample 03 in docs/alma.md#sources has `"total_record_count": ""`). */
+/** A count sent as a number or a numeric string (sample 03, docs/alma.md#what-the-samples-show has `"total_record_count": ""`). */
 export function toInt(v: JsonValue | undefined): number | undefined {
   const t = jsonText(v);
   return t !== undefined && /^\d+$/.test(t.trim()) ? Number.parseInt(t, 10) : undefined;
