@@ -8,7 +8,8 @@ import type { EngineEvent } from '../engine/events.js';
 import type { Style } from '../report/human.js';
 import { safe } from '../report/human.js';
 import { keyString } from '../domain/model.js';
-import { cutToWidth, visibleWidth, wrapLine } from '../report/fit.js';
+import { cutToWidth, visibleWidth } from '../report/fit.js';
+import { resultLine } from './terminal.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WriteStream;
@@ -158,17 +159,14 @@ export function createProgress(o: ProgressOptions): Progress {
   };
   // On a terminal a line longer than the window is broken between words (its rest indented);
   // a cron log keeps one line per event.
-  const fit = (line: string): string => {
-    const columns = o.interactive && o.stream.isTTY === true ? o.stream.columns : undefined;
-    return columns !== undefined && columns > 0 ? wrapLine(line, columns, '  ').join('\n') : line;
-  };
+  const lineOut = (line: string): string => resultLine({ errColumns: o.interactive && o.stream.isTTY === true ? o.stream.columns : undefined }, line);
   const write = (line: string): void => {
     if (spinner?.isSpinning) {
       spinner.clear();
-      o.stream.write(fit(line) + '\n');
+      o.stream.write(lineOut(line));
       spinner.render();
     } else {
-      o.stream.write(fit(stamp(line)) + '\n');
+      o.stream.write(lineOut(stamp(line)));
     }
   };
   /** The stage before the engine's start (`phase`). */
@@ -203,8 +201,13 @@ export function createProgress(o: ProgressOptions): Progress {
     // left free, as a character there makes some terminals wrap.
     return fitStatus(parts, room);
   };
-  const startSpinner = (): void => {
-    if (spinner !== undefined || !o.interactive || o.ora === undefined) return;
+  /** Starts the spinner on an interactive run, or shows the current text on the one running. */
+  const showSpinner = (): void => {
+    if (spinner !== undefined) {
+      spinner.text = spinText();
+      return;
+    }
+    if (!o.interactive || o.ora === undefined) return;
     // discardStdin would put stdin in raw mode and swallow Ctrl-C (ora docs); keep signals working
     spinner = o.ora({ text: spinText(), stream: o.stream, discardStdin: false }).start();
     // The clock moves between events too: a long wait for Alma still shows time passing.
@@ -225,8 +228,7 @@ export function createProgress(o: ProgressOptions): Progress {
           startedAt = now();
           phaseLabel = undefined;
           if (e.resumed) write(`resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run`);
-          startSpinner();
-          if (spinner) spinner.text = spinText();
+          showSpinner();
           break;
         case 'step':
           if (e.step === 'poll') waiting.add(keyString(e.key));
@@ -294,10 +296,8 @@ export function createProgress(o: ProgressOptions): Progress {
     phase(label) {
       if (o.quiet) return;
       phaseLabel = label;
-      if (o.interactive && o.ora !== undefined) {
-        startSpinner();
-        if (spinner) spinner.text = spinText();
-      } else write(label);
+      if (o.interactive && o.ora !== undefined) showSpinner();
+      else write(label);
     },
     stop() {
       if (ticker !== undefined) clearInterval(ticker);
