@@ -163,14 +163,17 @@ export function leaveOutIfNarrow(rows: string[][], column: number, width: number
 }
 
 /**
- * Lines of prose for a terminal `width` wide, each broken between words: an indented line
- * (a problem under its file) goes on four columns further in, a line at the margin at the margin.
+ * A report's lines as text. On a terminal `width` wide, the lines from `from` on (the prose under
+ * a table that is fitted already) are broken between words: an indented line (a problem under
+ * its file) goes on four columns further in, a line at the margin at the margin. Files and pipes
+ * (`width` undefined) keep one line each, for grep.
  */
-export function wrapProse(lines: readonly string[], width: number): string[] {
-  const out: string[] = [];
-  for (const line of lines) {
+export function proseText(lines: readonly string[], width: number | undefined, from = 0): string {
+  if (width === undefined) return lines.join('\n') + '\n';
+  const out = lines.slice(0, from);
+  for (const line of lines.slice(from)) {
     const lead = /^ */.exec(line)![0];
     for (const part of wrapLine(line, width, lead.length > 0 ? lead + '    ' : '')) out.push(part);
   }
-  return out;
+  return out.join('\n') + '\n';
 }

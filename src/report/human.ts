@@ -8,7 +8,7 @@ import { placeOf } from '../input/record.js';
 import { formatRows } from './csv.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
-import { columnWidths, fitLastColumn, leaveOutIfNarrow, padToWidth, wrapProse } from './fit.js';
+import { columnWidths, fitLastColumn, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
 export interface Style {
@@ -203,11 +203,10 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   if (groups.length > 0) out.push('', ...renderFailures(groups, style));
   out.push('');
   out.push(summaryLine(report, problems, style));
-  if (opts.width === undefined) return out.join('\n') + '\n';
   // On a terminal, a problem's message that runs past the window's edge is broken between words,
   // under its own start ("row 21 currency: error currency "XYZ" is not an ISO 4217 c|urrency")
   // would otherwise split words at the edge. Files and pipes keep one problem a line, for grep.
-  return [...out.slice(0, tableEnd), ...wrapProse(out.slice(tableEnd), opts.width)].join('\n') + '\n';
+  return proseText(out, opts.width, tableEnd);
 }
 
 export function summaryLine(report: ReportDocument, problems: readonly Problem[], style: Style): string {

@@ -6,7 +6,7 @@
 import type { Problem, Provenance } from '../domain/problem.js';
 import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
-import { columnWidths, padToWidth, wrapProse } from './fit.js';
+import { columnWidths, padToWidth, proseText } from './fit.js';
 import { fitOutcomeTable, renderProblems, safe, targetName, type Style } from './human.js';
 
 /**
@@ -115,6 +115,5 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   const file = report.output !== undefined ? ` Written to ${report.output}.` : '';
   out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.${file} ${tail}`);
   if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; re-run the same command to finish`));
-  if (opts.width === undefined) return out.join('\n') + '\n';
-  return [...out.slice(0, tableEnd), ...wrapProse(out.slice(tableEnd), opts.width)].join('\n') + '\n';
+  return proseText(out, opts.width, tableEnd);
 }
