@@ -13,8 +13,11 @@ import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
 import { AuthError, DailyLimitError, NOT_ALMA_API, type ApiError } from '../shared/errors.js';
-import { DEFAULT_POLL, isUnreachable, runInvoices, startLookups, type EngineOptions, type LookupsFailed, type RunOutcome } from '../engine/engine.js';
+import { DEFAULT_POLL, isUnreachable, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
+import { existingProblems } from '../engine/existing.js';
+import { keyString, type Invoice } from '../domain/model.js';
+import { isError, type Problem } from '../domain/problem.js';
 import type { Journal } from '../engine/journal.js';
 import { InFlightSizer } from '../engine/inflight.js';
 import type { EngineEvent } from '../engine/events.js';
@@ -65,10 +68,9 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${path}`));
 
     // The invoices' look-ups (what makes a re-run exactly-once) go out beside the checks: both
-    // are reads, and the engine waits for them before its first write (a target may leave some
-    // to the invoices' own look-ups, targets/alma/lookup.ts). At high latency each round trip
-    // before the first write is time the whole run loses.
-    const lookups = startLookups(validInvoices(plan), opened.target, journal);
+    // are reads, and nothing is written before both end (engine.ts startLookups). At high
+    // latency each round trip before the first write is time the whole run loses.
+    const lookups = startLookups(validInvoices(plan), opened.target, journal, { signal: signals.soft });
     cleanups.push(() => lookups.then(() => undefined));
     const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups);
     if (typeof checked === 'number') return checked;
@@ -125,15 +127,21 @@ async function checkBeforeSending(
   journal: Journal,
   plan: Plan,
   profile: TargetProfile,
-  lookups: Promise<LookupsFailed | undefined>,
+  lookups: Promise<Lookups>,
 ): Promise<Plan | number> {
   const unsent = validInvoices(plan).filter((inv) => journal.state(inv.key).id === undefined);
-  if (opened.check === undefined || cfg.check === 'none' || unsent.length === 0) return plan;
+  if (unsent.length === 0) return plan;
   const sending = unsent;
-  let checked: Awaited<ReturnType<NonNullable<OpenedRun['check']>>>;
-  progress.phase(`checking ${sending.length} invoice${sending.length === 1 ? '' : 's'} against ${profile.label} before sending`);
+  const check = cfg.check === 'none' ? undefined : cfg.check;
+  const checking = opened.check !== undefined && check !== undefined;
+  let checked: Awaited<ReturnType<NonNullable<OpenedRun['check']>>> | undefined;
+  progress.phase(
+    checking
+      ? `checking ${sending.length} invoice${sending.length === 1 ? '' : 's'} against ${profile.label} before sending`
+      : `looking up ${sending.length} invoice${sending.length === 1 ? '' : 's'} in ${profile.label} before sending`,
+  );
   try {
-    checked = await opened.check(sending, cfg.check);
+    if (opened.check !== undefined && check !== undefined) checked = await opened.check(sending, check);
   } catch (err) {
     // A refused key, a spent daily threshold or a Ctrl-C (the second one aborts the look-ups in
     // flight) ends the run here as it would in the engine: nothing was written yet.
@@ -160,23 +168,38 @@ async function checkBeforeSending(
     await deps.emitReport(cfg, term, report, plan);
     return exitCodeForReport(report, { sent: true });
   }
-  const checkedPlan = applyPreflight(plan, checked.problems);
-  for (const u of checked.report.unchecked) progress.info(term.errStyle.dim(`not checked before sending: ${u.what} (${u.reason})`));
+  // An invoice the target holds with another total is one of the problems (engine/existing.ts).
+  // A look-up that stopped the run is the engine's to report, before it writes anything.
+  const found = await lookups;
+  const problems = new Map(checked?.problems ?? []);
+  const held = found.failed === undefined ? existingProblems(sending, found.found, profile.label) : new Map<string, Problem[]>();
+  for (const [key, list] of held) problems.set(key, [...(problems.get(key) ?? []), ...list]);
+  const checkedPlan = applyPreflight(plan, problems);
+  for (const u of checked?.report.unchecked ?? []) progress.info(term.errStyle.dim(`not checked before sending: ${u.what} (${u.reason})`));
   const stillValid = new Set(validInvoices(checkedPlan));
-  const refused = sending.filter((inv) => !stillValid.has(inv)).length;
-  if (refused > 0 && (!cfg.skipInvalid || validInvoices(checkedPlan).length === 0)) {
-    await lookups;
+  const notSent = sending.filter((inv) => !stillValid.has(inv));
+  if (notSent.length === 0) return checkedPlan;
+  const why = notSentWhy(notSent, checked?.problems, profile.label);
+  if (!cfg.skipInvalid || stillValid.size === 0) {
     progress.stop();
-    const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, preflight: checked.report });
+    const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, ...(checked !== undefined ? { preflight: checked.report } : {}) });
     await deps.emitReport(cfg, term, report, checkedPlan);
-    process.stderr.write(
-      term.errStyle.red(`Nothing was sent: ${profile.label} would refuse ${refused} invoice${refused === 1 ? '' : 's'} (above)`) +
-        (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'),
-    );
+    process.stderr.write(term.errStyle.red(`Nothing was sent: ${why} (above)`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
     return exitCodeForReport(report, { sent: false });
   }
-  if (refused > 0) progress.info(term.errStyle.yellow(`${refused} invoice${refused === 1 ? '' : 's'} ${profile.label} would refuse will not be sent (--skip-invalid)`));
+  progress.info(term.errStyle.yellow(`${notSent.length} invoice${notSent.length === 1 ? '' : 's'} will not be sent: ${why} (--skip-invalid)`));
   return checkedPlan;
+}
+
+/** Why invoices are held back, in one clause: the target's foreseen refusals, then invoices it holds with another total. */
+function notSentWhy(notSent: readonly Invoice[], checks: ReadonlyMap<string, readonly Problem[]> | undefined, label: string): string {
+  const n = (k: number): string => `${k} invoice${k === 1 ? '' : 's'}`;
+  const refusedByChecks = notSent.filter((inv) => (checks?.get(keyString(inv.key)) ?? []).some(isError)).length;
+  const other = notSent.length - refusedByChecks;
+  const parts: string[] = [];
+  if (refusedByChecks > 0) parts.push(`${label} would refuse ${n(refusedByChecks)}`);
+  if (other > 0) parts.push(`${label} already holds ${n(other)} with another total`);
+  return parts.join(', and ');
 }
 
 /** The engine's settings from the run's config; the first Ctrl-C (`soft`) stops it taking new work. */

@@ -224,3 +224,15 @@ export const formatDecimal = (d: Decimal): string => d.toFixed();
 /** An amount as people write it in that currency: 114 USD → "114.00", never fewer digits than given. */
 export const formatAmount = (amount: Decimal, currency: string | undefined): string =>
   amount.toFixed(Math.max(amount.decimalPlaces(), (currency !== undefined ? minorUnits(currency) : undefined) ?? 2));
+
+/**
+ * An amount a target answered as text, shown like the file's (Alma's JSON number drops the
+ * zeros: 114 for 114.00); as given when it is not a number.
+ */
+export function formatAmountText(text: string, currency: string | undefined): string {
+  try {
+    return formatAmount(new Decimal(text), currency);
+  } catch {
+    return text;
+  }
+}

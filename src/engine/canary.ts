@@ -56,6 +56,17 @@ export class CanaryGate {
     }
   }
 
+  /**
+   * The invoice an earlier run stopped on holds the gate from the start: with look-ups answered
+   * before the first write, another invoice could reach its create before this one reaches its
+   * read-back. The engine starts it first, so no slot waits on a holder that never started.
+   */
+  reserve(key: InvoiceKey): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'claimed';
+    this.#holder = keyString(key);
+  }
+
   isCanary(key: InvoiceKey): boolean {
     return this.#state === 'claimed' && this.#holder === keyString(key);
   }

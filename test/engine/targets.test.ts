@@ -176,7 +176,7 @@ describe('engine, a target with a note and no finalize step (Exsited)', () => {
     fake.log = [];
     const { results } = await run(fake, invs, join(dir, 'other.jsonl'));
     expect(results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
-    expect(fake.log).toEqual(['find A', 'listChildren ID-1', 'find B', 'listChildren ID-2', 'addChild ID-2#note']);
+    expect(fake.log).toEqual(['find A', 'find B', 'listChildren ID-1', 'listChildren ID-2', 'addChild ID-2#note']);
     once(fake, invs);
   });
 });

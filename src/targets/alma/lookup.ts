@@ -18,14 +18,12 @@
  * always searched (a listing can never beat one search). `fresh` look-ups, used after a
  * write whose outcome is unknown, always search live.
  *
- * When (serves "as fast as the API allows" without touching "every problem before the first
- * write"): `prepare` lists only the vendor of the run's first key before it resolves — the
- * invoice that will be written first (the canary) needs it. Every other vendor is listed when its
- * first invoice asks (`find`), which in a load is right after the first create went out, inside
- * the round trips the canary waits anyway; its other invoices wait for that one listing. Finding
- * an invoice that already exists is not a problem to report in a load (it is adopted), so the
- * checks before the first write lose nothing; at a per-second threshold the wave before the
- * first write is smaller by those listings, so fewer of its requests can be refused.
+ * When: `prepare` lists every vendor worth listing and searches the invoice of each vendor with
+ * one, all at once, beside the checks before sending, and resolves when all are answered; the load then asks for every invoice before its first write
+ * (engine.ts `startLookups`: a vendor's invoices answered from its snapshot, the others
+ * searched), so an invoice Alma holds with another total is reported with the other problems,
+ * before anything is sent. The listings cost what they did when each waited for its vendor's
+ * first invoice; only their time moved, into the wave before the first write.
  */
 import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
 import { isJsonObject, type JsonValue } from '../../shared/json.js';
@@ -70,8 +68,10 @@ export class InvoiceLookup {
   readonly #snapshots = new Map<string, Map<string, RemoteInvoice[]>>();
   /** vendor code → how many invoices its listing holds (its first page says), plus those created since. */
   readonly #totals = new Map<string, number>();
-  /** vendor code → its invoices in the batch, for vendors worth listing that `prepare` left to their first `find`. */
+  /** vendor code → its invoices in the batch, for vendors worth listing not yet listed (a failed listing returns here). */
   readonly #deferred = new Map<string, number>();
+  /** key string → the search `prepare` sent for an invoice of a vendor with one invoice in the batch. */
+  readonly #searches = new Map<string, Promise<RemoteInvoice[]>>();
   /** vendor code → its listing in flight (or done): every `find` of the vendor waits for the same one. */
   readonly #listings = new Map<string, Promise<void>>();
 
@@ -91,16 +91,33 @@ export class InvoiceLookup {
       set.add(k.number);
       perVendor.set(k.vendor, set);
     }
-    const first = keys[0]?.vendor;
+    const searches: Promise<unknown>[] = [];
     for (const [vendor, numbers] of perVendor) {
-      if (numbers.size >= 2 && !this.#snapshots.has(vendor) && !this.#listings.has(vendor)) this.#deferred.set(vendor, numbers.size);
+      if (numbers.size >= 2) {
+        if (!this.#snapshots.has(vendor) && !this.#listings.has(vendor)) this.#deferred.set(vendor, numbers.size);
+        continue;
+      }
+      // A vendor with one invoice here: its search goes in the same wave as the listings (the
+      // load asks for every invoice before its first write), kept for that invoice's look-up.
+      for (const number of numbers) {
+        const key = { vendor, number };
+        const search = this.search(key);
+        search.catch(() => undefined);
+        this.#searches.set(keyString(key), search);
+        searches.push(search);
+      }
     }
-    // Only the first key's vendor now; the others when their first invoice asks (see the header).
-    if (first !== undefined) await this.#listed(first);
+    await Promise.all([...[...this.#deferred.keys()].map((vendor) => this.#listed(vendor)), ...searches.map((p) => p.catch(() => undefined))]);
   }
 
   async find(key: InvoiceKey, opts: { fresh: boolean }): Promise<RemoteInvoice[]> {
     if (opts.fresh) return this.search(key);
+    // Searched by `prepare`: answered once from that search (a later look-up asks again).
+    const searched = this.#searches.get(keyString(key));
+    if (searched !== undefined) {
+      this.#searches.delete(keyString(key));
+      return searched;
+    }
     await this.#listed(key.vendor);
     const snapshot = this.#snapshots.get(key.vendor);
     if (snapshot !== undefined) return [...(snapshot.get(keyString(key)) ?? [])];

@@ -7,7 +7,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { quote } from '../../domain/cells.js';
-import { formatAmount } from '../../domain/money.js';
+import { formatAmount, formatAmountText } from '../../domain/money.js';
 import { keyString, type Invoice, type InvoiceLine } from '../../domain/model.js';
 import { problem, type Problem, type Severity } from '../../domain/problem.js';
 import type { Provenance } from '../../input/record.js';
@@ -319,7 +319,7 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
   // DIFF_PRICE_THAN_POLINE: a price other than the PO line's sends the invoice to review.
   if (line.price !== undefined && pol.price !== undefined && !safeEquals(pol.price, line.price)) {
     const money = (d: Decimal): string => formatAmount(d, inv.header.currency);
-    add('po_line_price', `${lineName(line)} costs ${money(line.price)}, ${name} ${amountText(String(pol.price), money)}: will go to review: DIFF_PRICE_THAN_POLINE`, 'warning');
+    add('po_line_price', `${lineName(line)} costs ${money(line.price)}, ${name} ${formatAmountText(String(pol.price), inv.header.currency)}: will go to review: DIFF_PRICE_THAN_POLINE`, 'warning');
   }
   // Alma's alert DIFFERENT_VENDOR_ACCOUNT sends the invoice to review (sample 01, docs/alma.md#what-the-samples-show;
   // docs/alma.md#errors-error-codes-and-alerts).
@@ -342,19 +342,10 @@ function existsMessage(inv: Invoice, found: RemoteInvoice[]): string {
   const same = safeEquals(first.totalAmount, inv.header.totalAmount);
   // Alma's JSON number drops the zeros (114 for 114.00): amounts are shown at the currency's minor units.
   const money = (d: Decimal): string => formatAmount(d, inv.header.currency);
-  const theirs = amountText(first.totalAmount, money);
+  const theirs = formatAmountText(first.totalAmount, inv.header.currency);
   return same
     ? `${base} with the same total ${theirs}; a load would skip it as already loaded — is this file sent twice?`
-    : `${base} with total ${theirs}, this file says ${money(inv.header.totalAmount)}; a load would refuse it (EXISTS_DIFFERENT)`;
-}
-
-/** An amount Alma gave as text, shown like the file's; as Alma gave it when it is not a number. */
-function amountText(text: string, money: (d: Decimal) => string): string {
-  try {
-    return money(new Decimal(text));
-  } catch {
-    return text;
-  }
+    : `${base} with total ${theirs}, this file says ${money(inv.header.totalAmount)}; a load would send nothing of the batch (with --skip-invalid, not this one) and leave Alma's invoice unchanged`;
 }
 
 function safeEquals(text: string, amount: Decimal): boolean {

@@ -421,8 +421,8 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
   const existingAsked = vendorsAsked.then(async (vendors) => {
     const keys = opts.lookupInvoices === false ? [] : invoices.map((inv) => inv.key).filter((k) => vendors.get(k.vendor)?.kind !== 'not_found');
     const lookup = new InvoiceLookup(lookups);
-    // Not awaited first: `prepare` lists the first key's vendor and leaves the others to their
-    // first look-up, so asking for every invoice at once lists every vendor in the same wave.
+    // Not awaited first: `prepare` lists the vendors worth listing, and the invoices of the others
+    // are searched in the same wave (a listed vendor's invoices wait for its listing).
     const prepared = lookup.prepare(keys);
     const existing = new Map<string, Fetched<RemoteInvoice[]>>();
     await Promise.all([

@@ -76,59 +76,71 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
       { path: /^\/almaws\/v1\/acq\/vendors\/ACME\/invoices\?limit=100&offset=100$/, body: { total_record_count: 150, invoice: noise(50, 300) } },
       // BIG: 450 invoices = 5 pages > 2 → one page, then search instead
       { path: /^\/almaws\/v1\/acq\/vendors\/BIG\/invoices\?limit=100&offset=0$/, body: { total_record_count: 450, invoice: [inv('21', 'B1', 'BIG')] } },
+      // SOLO: one invoice in the batch → searched, never listed
+      { path: /invoice_number%7ES1/, body: { total_record_count: 0 } },
     );
-    // prepare lists the first key's vendor (ACME) only; BIG waits for its first look-up
+    // prepare reads every vendor worth listing and searches SOLO's invoice, all at once: ACME in
+    // full, BIG's first page only
     await t.prepareLookups(keys);
-    expect(api.log()).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0', 'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=100']);
+    expect(api.log().sort()).toEqual([
+      'GET /almaws/v1/acq/invoices/?q=invoice_number%7ES1&limit=100&offset=0&view=brief',
+      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0',
+      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=100',
+      'GET /almaws/v1/acq/vendors/BIG/invoices?limit=100&offset=0',
+    ]);
 
-    // answered from the snapshot: no request
+    // answered from the snapshot and from prepare's search: no request
     expect((await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false })).map((f) => f.id)).toEqual(['11']);
     expect(await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false })).toEqual([]);
-    expect(api.log()).toHaveLength(2);
+    expect(await t.findInvoices({ vendor: 'SOLO', number: 'S1' }, { fresh: false })).toEqual([]);
+    expect(api.log()).toHaveLength(4);
 
-    // fresh (after an unknown outcome) searches live; BIG's first look-up reads its first page
-    // (5 pages > 2 invoices: searching is cheaper) and then searches; SOLO is searched
+    // fresh (after an unknown outcome) searches live; BIG is searched (5 pages > 2 invoices:
+    // searching is cheaper), its page not read again; SOLO's next look-up searches again
     api.script(
       { path: /invoice_number%7EA2/, body: { total_record_count: 1, invoice: [inv('12', 'A2', 'ACME')] } },
       { path: /invoice_number%7EB1/, body: { total_record_count: 1, invoice: [inv('21', 'B1', 'BIG')] } },
-      { path: /invoice_number%7ES1/, body: { total_record_count: 0 } },
+      { path: /invoice_number%7ES1/, body: { total_record_count: 1, invoice: [inv('31', 'S1', 'SOLO')] } },
     );
     expect((await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: true })).map((f) => f.id)).toEqual(['12']);
     expect((await t.findInvoices({ vendor: 'BIG', number: 'B1' }, { fresh: false })).map((f) => f.id)).toEqual(['21']);
-    expect(await t.findInvoices({ vendor: 'SOLO', number: 'S1' }, { fresh: false })).toEqual([]);
-    expect(api.log().slice(2)).toEqual([
+    expect((await t.findInvoices({ vendor: 'SOLO', number: 'S1' }, { fresh: false })).map((f) => f.id)).toEqual(['31']);
+    expect(api.log().slice(4)).toEqual([
       'GET /almaws/v1/acq/invoices/?q=invoice_number%7EA2&limit=100&offset=0&view=brief',
-      'GET /almaws/v1/acq/vendors/BIG/invoices?limit=100&offset=0',
       'GET /almaws/v1/acq/invoices/?q=invoice_number%7EB1&limit=100&offset=0&view=brief',
       'GET /almaws/v1/acq/invoices/?q=invoice_number%7ES1&limit=100&offset=0&view=brief',
     ]);
     api.agent.assertNoPendingInterceptors();
   });
 
-  it("lists another vendor once, at its invoices' first look-ups, and answers them all from it", async () => {
+  it('lists every vendor worth listing once, before any look-up, and answers them all from it', async () => {
     const t = target();
-    api.script({ path: /vendors\/ACME/, body: { total_record_count: 1, invoice: [inv('11', 'A1', 'ACME')] } });
+    api.script(
+      { path: /vendors\/ACME/, body: { total_record_count: 1, invoice: [inv('11', 'A1', 'ACME')] } },
+      { path: /vendors\/BIG/, body: { total_record_count: 2, invoice: [inv('21', 'B1', 'BIG'), inv('22', 'B3', 'BIG')] } },
+    );
     await t.prepareLookups([keys[0]!, keys[1]!, { vendor: 'BIG', number: 'B1' }, { vendor: 'BIG', number: 'B2' }, { vendor: 'BIG', number: 'B3' }]);
-    expect(api.log()).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0']);
-    api.script({ path: /vendors\/BIG/, body: { total_record_count: 2, invoice: [inv('21', 'B1', 'BIG'), inv('22', 'B3', 'BIG')] } });
-    // three look-ups at once: one listing, no search
+    expect(api.log().sort()).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0', 'GET /almaws/v1/acq/vendors/BIG/invoices?limit=100&offset=0']);
+    // three look-ups at once: no request
     const found = await Promise.all(['B1', 'B2', 'B3'].map((number) => t.findInvoices({ vendor: 'BIG', number }, { fresh: false })));
     expect(found.map((f) => f.map((r) => r.id))).toEqual([['21'], [], ['22']]);
-    expect(api.log()).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0', 'GET /almaws/v1/acq/vendors/BIG/invoices?limit=100&offset=0']);
+    expect(api.log()).toHaveLength(2);
     expect(t.readCost!('BIG', 3)).toBe(1);
     api.agent.assertNoPendingInterceptors();
   });
 
   it('lists again at the next look-up when a listing failed on the way (a refused key), and never searches instead', async () => {
     const t = target();
-    api.script({ path: /vendors\/ACME/, body: { total_record_count: 0 } });
-    await t.prepareLookups([keys[0]!, keys[1]!, { vendor: 'BIG', number: 'B1' }, { vendor: 'BIG', number: 'B2' }]);
-    api.script({ status: 401, body: '<web_service_result><errorList><error><errorCode>UNAUTHORIZED</errorCode><errorMessage>no</errorMessage></error></errorList></web_service_result>' });
-    await expect(t.findInvoices({ vendor: 'BIG', number: 'B1' }, { fresh: false })).rejects.toMatchObject({ name: 'AuthError' });
+    api.script(
+      { path: /vendors\/ACME/, body: { total_record_count: 0 } },
+      { path: /vendors\/BIG/, status: 401, body: '<web_service_result><errorList><error><errorCode>UNAUTHORIZED</errorCode><errorMessage>no</errorMessage></error></errorList></web_service_result>' },
+    );
+    await expect(t.prepareLookups([keys[0]!, keys[1]!, { vendor: 'BIG', number: 'B1' }, { vendor: 'BIG', number: 'B2' }])).rejects.toMatchObject({ name: 'AuthError' });
     api.script({ path: /vendors\/BIG/, body: { total_record_count: 1, invoice: [inv('22', 'B2', 'BIG')] } });
     expect((await t.findInvoices({ vendor: 'BIG', number: 'B2' }, { fresh: false })).map((r) => r.id)).toEqual(['22']);
     expect(await t.findInvoices({ vendor: 'BIG', number: 'B1' }, { fresh: false })).toEqual([]);
     expect(api.log().filter((l) => l.includes('invoice_number'))).toEqual([]);
+    expect(api.log().filter((l) => l.includes('vendors/BIG'))).toHaveLength(2);
     api.agent.assertNoPendingInterceptors();
   });
 
