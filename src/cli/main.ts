@@ -11,7 +11,7 @@ import { addConfigCommand, runConfigCommand } from './config-command.js';
 import { addMappingCommand } from './mapping-cli.js';
 import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
-import { ApiError, isUnreachable, NOT_ALMA_API, UsageError } from '../shared/errors.js';
+import { ApiError, isUnreachable, unreachableText, UsageError } from '../shared/errors.js';
 import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
 import { ACTIONS, apiUrlHelp, credentialsFileHelp, sandboxExamples, targetOptions } from './target-options.js';
 
@@ -240,9 +240,7 @@ export async function main(argv: string[]): Promise<number> {
     } else if (err instanceof ApiError) {
       // A refused key or the daily threshold outside the engine (e.g. during a preflight): Alma's words, its code and tracking id.
       const tracking = err.trackingId ? ` (tracking id ${err.trackingId})` : '';
-      const cannot = isUnreachable(err) ? 'cannot reach the target: ' : '';
-      // Not Alma's API: its message says what came back and what to check.
-      const text = err.code === NOT_ALMA_API ? err.message : `${cannot}${err.code}: ${err.message}${tracking}`;
+      const text = isUnreachable(err) ? unreachableText(err, 'the target') : `${err.code}: ${err.message}${tracking}`;
       process.stderr.write(term.errStyle.red(`invoice-load: ${text}`) + '\n');
     } else {
       // A bug, not a user mistake: say so plainly; the trace only on request (changesets' InternalError pattern).

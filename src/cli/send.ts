@@ -12,7 +12,7 @@ import { exitCodeForReport } from './exit.js';
 import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
-import { AuthError, DailyLimitError, NOT_ALMA_API, type ApiError } from '../shared/errors.js';
+import { AuthError, DailyLimitError, unreachableText, type ApiError } from '../shared/errors.js';
 import { DEFAULT_POLL, isUnreachable, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { existingProblems } from '../engine/existing.js';
@@ -157,9 +157,7 @@ async function checkBeforeSending(
         : stoppedBy === 'daily_limit'
           ? "the institution's daily API threshold is used up"
           : stoppedBy === 'unreachable'
-            ? (err as ApiError).code === NOT_ALMA_API
-              ? (err as ApiError).message
-              : `cannot reach ${profile.label}: ${(err as ApiError).code} (${(err as ApiError).message}); check the address, the network, proxy and certificates, then run the same command again`
+            ? unreachableText(err as ApiError, profile.label)
             : 'interrupted during the checks before sending';
     // The daily threshold resets at the institution's midnight: say so, as the engine's stop does.
     const then = stoppedBy === 'daily_limit' ? ' — re-run after midnight (the institution\'s time)' : '';

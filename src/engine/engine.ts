@@ -18,7 +18,7 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeError } from '../shared/errors.js';
+import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeError, unreachableText } from '../shared/errors.js';
 
 export { isUnreachable };
 import type { RemoteInvoice, Target } from '../targets/target.js';
@@ -386,7 +386,7 @@ const isAbort = (err: unknown): boolean =>
 function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): string {
   switch (reason) {
     case 'unreachable':
-      return `cannot reach ${label}: ${(err as ApiError).code} (${(err as ApiError).message}); nothing more will be sent — check the address (--alma-url, --region, --api-url), the network, proxy and certificates, then run the same command again`;
+      return `${unreachableText(err as ApiError, label)}; nothing more will be sent`;
     case 'canary':
     case 'max_errors':
       return (err as Error).message;

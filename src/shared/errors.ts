@@ -108,11 +108,22 @@ const UNREACHABLE = new Set([
 ]);
 
 /**
- * The checks before sending were answered, but never as Alma's API answers (targets/alma/
- * preflight.ts): the address leads somewhere else. Stops the run as an unreachable target does.
+ * The requests before the first write were answered, but never as Alma's API answers
+ * (targets/alma/answers.ts): the address leads somewhere else. Stops the run as an unreachable
+ * target does.
  */
 export const NOT_ALMA_API = 'NOT_ALMA_API';
 
 export function isUnreachable(err: unknown): boolean {
   return err instanceof ApiError && err.httpStatus === 0 && (UNREACHABLE.has(err.code) || err.code === NOT_ALMA_API);
+}
+
+/**
+ * What a stop on an unreachable target says, and what to check: NOT_ALMA_API's own message
+ * says what came back instead; any other names the network's code and words. The caller adds
+ * what was sent.
+ */
+export function unreachableText(err: ApiError, label: string): string {
+  if (err.code === NOT_ALMA_API) return err.message;
+  return `cannot reach ${label}: ${err.code} (${err.message}) — check the address (--alma-url, --region, --api-url), the network, proxy and certificates, then run the same command again`;
 }

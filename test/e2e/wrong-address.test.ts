@@ -50,4 +50,21 @@ describe('an address that is not Alma\'s API', () => {
     expect(report.stopped).toBe('unreachable');
     expect(report.summary.failed).toBe(0);
   });
+
+  it('with --check none, the look-ups before the first write tell it: one stop, no failure per invoice, nothing written (exit 4)', async () => {
+    const page = await webPage(404);
+    dir = mkdtempSync(join(tmpdir(), 'invoice-load-wrong-'));
+    const res = await runCli(['--json', '--rate', '200', '--check', 'none', 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir } });
+    expect(res.code, res.stderr).toBe(4);
+    expect(res.stderr).not.toMatch(/FAILED/);
+    const message = res.stderr.split('\n').filter((l) => /does not answer as Alma's API/.test(l));
+    expect(message, res.stderr).toHaveLength(1);
+    expect(message[0]).toMatch(/none of the \d+ look-ups got JSON or Alma's error document \(GET \/acq\//);
+    expect(page.methods.length).toBeGreaterThan(0);
+    expect(page.methods.every((m) => m === 'GET')).toBe(true);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.stopped).toBe('unreachable');
+    // Each invoice is "not started" (the engine's stop), none refused for what it holds.
+    expect(report.invoices.map((i) => i.error?.code)).toEqual(Array(7).fill('NOT_STARTED'));
+  });
 });

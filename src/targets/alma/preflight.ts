@@ -23,11 +23,12 @@ import { keyString, type Invoice } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
 import { DEFAULT_POLL } from '../target.js';
 import type { PreflightReport } from '../../report/preflight.js';
-import { ApiError, AuthError, DailyLimitError, NOT_ALMA_API, isUnreachable } from '../../shared/errors.js';
+import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
 import { countingView, type JsonClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
+import { AnswerWatch } from './answers.js';
 import {
   TABLES,
   codeValues,
@@ -219,50 +220,6 @@ function classify(err: unknown, notFound: ReadonlySet<string>): { kind: 'not_fou
   return { kind: 'unknown', reason: `${where}${err.code}: ${err.message}` };
 }
 
-/**
- * Whether the checks' answers came from Alma's API. Alma answers a read with JSON, and a refusal
- * with its error document (docs/alma.md#errors-error-codes-and-alerts); a bare HTTP status
- * ("HTTP 404 with no error details") or an HTML page is what a wrong address gives — the Alma
- * web interface's address instead of the API gateway's, a missing `/almaws/v1`, a proxy's
- * page. Without this, every check became a "could not check" warning, and then every invoice
- * failed at its look-up, one by one, with advice to fix the file or to run again.
- */
-class AnswerWatch {
-  #alma = 0;
-  #other = 0;
-  #first: string | undefined;
-
-  watch(http: JsonClient): JsonClient {
-    return {
-      json: async (req) => {
-        try {
-          const v = await http.json(req);
-          this.#alma++;
-          return v;
-        } catch (err) {
-          if (err instanceof ApiError && (err.code === 'BAD_RESPONSE' || /^HTTP_\d+$/.test(err.code))) {
-            this.#other++;
-            this.#first ??= `${req.method} ${req.path}: ${err.code === 'BAD_RESPONSE' ? `not JSON (${err.message.replace(/^unreadable answer to \S+ \S+: /, '')})` : err.message}`;
-          } else if (err instanceof ApiError && err.httpStatus > 0) this.#alma++;
-          throw err;
-        }
-      },
-    };
-  }
-
-  /** Throws when no check was answered as Alma's API answers and at least one was answered otherwise. */
-  verdict(): void {
-    if (this.#alma > 0 || this.#other === 0) return;
-    throw new ApiError({
-      httpStatus: 0,
-      code: NOT_ALMA_API,
-      message:
-        `the address does not answer as Alma's API: none of the ${this.#other} checks got JSON or Alma's error document (${this.#first ?? ''}) — ` +
-        "check that it is Alma's API gateway (https://api-<region>.hosted.exlibrisgroup.com, or --region), not the Alma web page",
-    });
-  }
-}
-
 function badAnswer(what: string): ApiError {
   return new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the answer for ${what} is not a JSON object` });
 }
@@ -382,7 +339,7 @@ export interface PreflightOutcome {
 
 export async function runPreflight(invoices: readonly Invoice[], opts: PreflightOptions): Promise<PreflightOutcome> {
   // Its own count: a load sends its invoice look-ups on the same client at the same time.
-  const answers = new AnswerWatch();
+  const answers = new AnswerWatch('checks');
   const http = countingView(answers.watch(opts.http));
   const facts = new AlmaFacts(http);
 
