@@ -53,8 +53,13 @@ function colourStatus(status: ReportStatus, style: Style): (s: string) => string
   }
 }
 
-/** Strips terminal control characters from text that came from a file or an API. */
-export const safe = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+/**
+ * Text that came from a file or an API, made safe to print: terminal control characters (C0, C1:
+ * escape sequences, a bell, a carriage return that overwrites the line) and the bidirectional
+ * embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069), which reorder how the
+ * rest of the line reads in a terminal that applies them (https://trojansource.codes), become `?`.
+ */
+export const safe = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
 
 export function table(rows: string[][], style: Style, colour: ((s: string) => string)[] = []): string[] {
   const widths = columnWidths(rows);

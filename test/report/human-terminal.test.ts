@@ -58,6 +58,19 @@ describe('renderHuman on a terminal', () => {
     expect(renderHuman(r)).toContain('/srv/acquisitions/incoming/2026-12/harrassowitz-invoices.csv:');
   });
 
+  it('prints the control and bidirectional-override characters a file or Alma sent as ?, whatever the width', () => {
+    const report = mixedReport();
+    const failed = report.invoices.find((i) => i.status === 'failed')!;
+    failed.vendor = 'EB\u202eSCO';
+    failed.error = { ...failed.error!, message: 'account \u2066not\u2069 valid\u001b[2J\r\u009b' };
+    for (const width of [undefined, 200]) {
+      const text = renderHuman(report, undefined, { width });
+      expect(text).toContain('EB?SCO');
+      expect(text).toContain('account ?not? valid?[2J??');
+      expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u001b\r\u009b]/);
+    }
+  });
+
   it('counts one failed invoice in the singular', () => {
     expect(renderHuman(mixedReport())).toContain('Failures (1 invoice):');
   });
