@@ -81,13 +81,24 @@ export function groupFailures(report: ReportDocument): FailureGroup[] {
   return [...groups.values()].sort((a, b) => b.invoices.length - a.invoices.length);
 }
 
-/** What to do after a run with failures, by their kinds. */
-export function failureAdvice(groups: readonly FailureGroup[]): string | undefined {
+/**
+ * When running again can finish a run that stopped (the report's `stopped`): the same command at
+ * once cannot reach an address that is wrong, nor pass a refused key or a spent daily threshold.
+ */
+const RERUN_WHEN: Record<string, string> = {
+  unreachable: 'once the address or the network is put right (above), ',
+  auth: 'once the API key is put right (above), ',
+  daily_limit: "after the institution's midnight, ",
+};
+
+/** What to do after a run with failures, by their kinds and by why the run stopped, if it did. */
+export function failureAdvice(groups: readonly FailureGroup[], stopped?: string): string | undefined {
   if (groups.length === 0) return undefined;
   const business = groups.some((g) => g.kind === 'business');
   const transient = groups.some((g) => g.kind === 'transient');
   const fix = 'fix the file (or the setting in Alma) as each group says and load it again — --rejects <file> writes just those rows, with the reason';
-  const rerun = (which: string): string => `run the same command again to finish ${which}: the journal resumes them, nothing is sent twice`;
+  const rerun = (which: string): string =>
+    `${(stopped !== undefined ? RERUN_WHEN[stopped] : undefined) ?? ''}run the same command again to finish ${which}: the journal resumes them, nothing is sent twice`;
   if (business && transient) return `Next: ${fix}; ${rerun('the others')}.`;
   return business ? `Next: ${fix}. Running the same command again would be refused the same way.` : `Next: ${rerun('them')}.`;
 }

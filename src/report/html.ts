@@ -182,7 +182,7 @@ function errorsSection(report: ReportDocument): string {
     const tracking = ids.length === 0 ? '' : `<p><b>Tracking id${ids.length === 1 ? '' : 's'}:</b> ${ids.slice(0, 3).map((t) => `<code>${esc(t)}</code>`).join(', ')}${ids.length > 3 ? ` <span class="muted">and ${ids.length - 3} more (the JSON and CSV reports have each)</span>` : ''} <span class="muted">— give this to Ex Libris support if you open a case.</span></p>`;
     return `<div class="alert error" data-error="${esc(g.code)}" data-count="${n}"><h3>${who}: <code>${esc(g.code)}</code> ${esc(g.explanation?.means ?? g.message)}</h3><p>Failed while ${esc(STEP_TEXT[g.step] ?? g.step)}: <code>${esc(g.code)}</code>${http} ${esc(g.message)}${kind}</p>${means}<p><b>Rows:</b> <span class="rows">${esc(formatRows(g.rows))}</span></p>${names}${tracking}</div>`;
   });
-  const advice = failureAdvice(groups) ?? '';
+  const advice = failureAdvice(groups, report.stopped) ?? '';
   return `<h2 id="errors">Errors</h2><p>These invoices did not finish; identical failures are one group. ${esc(advice)}</p>\n${blocks.join('\n')}`;
 }
 

@@ -205,7 +205,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     out.push('', off.length === 0 ? `The alerts foreseen before sending held for all ${predicted.length} invoices processed.` : style.yellow(`The alerts foreseen before sending held for ${predicted.length - off.length} of ${predicted.length} invoices processed; not for ${off.map(how).join('; ')}.`));
   }
   const groups = groupFailures(report);
-  if (groups.length > 0) out.push('', ...renderFailures(groups, style));
+  if (groups.length > 0) out.push('', ...renderFailures(groups, style, report.stopped));
   out.push('');
   out.push(summaryLine(report, problems, style));
   // On a terminal, a problem's message that runs past the window's edge is broken between words,
@@ -243,7 +243,7 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
  * words, what it means and the fix (for the codes the loader knows), the rows; then what to do
  * next, by the kind of failure.
  */
-export function renderFailures(groups: readonly FailureGroup[], style: Style): string[] {
+export function renderFailures(groups: readonly FailureGroup[], style: Style, stopped?: string): string[] {
   const failed = groups.reduce((n, g) => n + g.invoices.length, 0);
   const out: string[] = [style.bold(`Failures (${failed} invoice${failed === 1 ? '' : 's'}):`)];
   for (const g of groups) {
@@ -258,7 +258,7 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style): s
     const rows = formatRows(g.rows.slice(0, 12));
     out.push(`    rows: ${safe(rows)}${g.rows.length > 12 ? `, … (${g.rows.length} rows)` : ''}`);
   }
-  const advice = failureAdvice(groups);
+  const advice = failureAdvice(groups, stopped);
   if (advice !== undefined) out.push(style.yellow(advice));
   return out;
 }

@@ -35,6 +35,12 @@ describe('failures grouped with what to do', () => {
   it('the advice follows the kind: refusals need the file fixed, transient failures a re-run', () => {
     expect(failureAdvice(groupFailures(doc([failed('A', 2, refusal)])))).toMatch(/^Next: fix the file.*Running the same command again would be refused the same way\.$/);
     expect(failureAdvice(groupFailures(doc([failed('A', 2, timeout)])))).toBe('Next: run the same command again to finish them: the journal resumes them, nothing is sent twice.');
+    // A run that stopped says when running again can help.
+    const stopped = groupFailures(doc([failed('A', 2, timeout)]));
+    expect(failureAdvice(stopped, 'unreachable')).toBe('Next: once the address or the network is put right (above), run the same command again to finish them: the journal resumes them, nothing is sent twice.');
+    expect(failureAdvice(stopped, 'daily_limit')).toMatch(/^Next: after the institution's midnight, run the same command again/);
+    expect(failureAdvice(stopped, 'auth')).toMatch(/^Next: once the API key is put right \(above\), run/);
+    expect(failureAdvice(stopped, 'interrupted')).toBe('Next: run the same command again to finish them: the journal resumes them, nothing is sent twice.');
     expect(failureKind({ step: 'create', http_status: 503, code: 'x', message: '' })).toBe('transient');
     expect(failureKind({ step: 'create', http_status: 429, code: 'PER_SECOND_THRESHOLD', message: '' })).toBe('transient');
   });
