@@ -140,14 +140,13 @@ async function checkBeforeSending(
       ? `checking ${sending.length} invoice${sending.length === 1 ? '' : 's'} against ${profile.label} before sending`
       : `looking up ${sending.length} invoice${sending.length === 1 ? '' : 's'} in ${profile.label} before sending`,
   );
-  try {
-    if (opened.check !== undefined && check !== undefined) checked = await opened.check(sending, check);
-  } catch (err) {
-    // A refused key, a spent daily threshold or a Ctrl-C (the second one aborts the look-ups in
-    // flight) ends the run here as it would in the engine: nothing was written yet.
+  // A refused key, a spent daily threshold, an unreachable target or a Ctrl-C (the second one
+  // aborts the reads in flight), in the checks or the look-ups beside them, ends the run here as
+  // it would in the engine, with one line: nothing was written yet. Undefined for any other error.
+  const stopBeforeSending = async (err: unknown): Promise<number | undefined> => {
     const stoppedBy =
       err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : soft.aborted ? 'interrupted' : undefined;
-    if (stoppedBy === undefined) throw err;
+    if (stoppedBy === undefined) return undefined;
     // The look-ups sent beside the checks end first, so the report counts every request.
     await lookups;
     progress.stop();
@@ -158,17 +157,28 @@ async function checkBeforeSending(
           ? "the institution's daily API threshold is used up"
           : stoppedBy === 'unreachable'
             ? unreachableText(err as ApiError, profile.label)
-            : 'interrupted during the checks before sending';
+            : 'interrupted before sending';
     // The daily threshold resets at the institution's midnight: say so, as the engine's stop does.
     const then = stoppedBy === 'daily_limit' ? ' — re-run after midnight (the institution\'s time)' : '';
     process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent${then}`) + '\n');
     const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy });
     await deps.emitReport(cfg, term, report, plan);
     return exitCodeForReport(report, { sent: true });
+  };
+  try {
+    if (opened.check !== undefined && check !== undefined) checked = await opened.check(sending, check);
+  } catch (err) {
+    const code = await stopBeforeSending(err);
+    if (code === undefined) throw err;
+    return code;
   }
   // An invoice the target holds with another total is one of the problems (engine/existing.ts).
-  // A look-up that stopped the run is the engine's to report, before it writes anything.
   const found = await lookups;
+  if (found.failed !== undefined) {
+    // Any other failure is the engine's to report, before it writes anything.
+    const code = await stopBeforeSending(found.failed.error);
+    if (code !== undefined) return code;
+  }
   const problems = new Map(checked?.problems ?? []);
   const held = found.failed === undefined ? existingProblems(sending, found.found, profile.label) : new Map<string, Problem[]>();
   for (const [key, list] of held) problems.set(key, [...(problems.get(key) ?? []), ...list]);

@@ -51,7 +51,7 @@ describe('an address that is not Alma\'s API', () => {
     expect(report.summary.failed).toBe(0);
   });
 
-  it('with --check none, the look-ups before the first write tell it: one stop, no failure per invoice, nothing written (exit 4)', async () => {
+  it('with --check none, the look-ups before the first write tell it: the same one stop, no failure per invoice, nothing written (exit 4)', async () => {
     const page = await webPage(404);
     dir = mkdtempSync(join(tmpdir(), 'invoice-load-wrong-'));
     const res = await runCli(['--json', '--rate', '200', '--check', 'none', 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir } });
@@ -60,11 +60,13 @@ describe('an address that is not Alma\'s API', () => {
     const message = res.stderr.split('\n').filter((l) => /does not answer as Alma's API/.test(l));
     expect(message, res.stderr).toHaveLength(1);
     expect(message[0]).toMatch(/none of the \d+ look-ups got JSON or Alma's error document \(GET \/acq\//);
+    expect(message[0]).toMatch(/not the Alma web page; nothing was sent$/);
     expect(page.methods.length).toBeGreaterThan(0);
     expect(page.methods.every((m) => m === 'GET')).toBe(true);
     const report = JSON.parse(res.stdout) as ReportDocument;
     expect(report.stopped).toBe('unreachable');
-    // Each invoice is "not started" (the engine's stop), none refused for what it holds.
-    expect(report.invoices.map((i) => i.error?.code)).toEqual(Array(7).fill('NOT_STARTED'));
+    // The same stop as the checks': every invoice still only planned, none failed.
+    expect(report.summary.failed).toBe(0);
+    expect(report.invoices.map((i) => i.status)).toEqual(Array(7).fill('planned'));
   });
 });
