@@ -34,39 +34,34 @@ async function webPage(status: number): Promise<{ url: string; methods: string[]
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, methods };
 }
 
+/**
+ * The sample batch against an HTML page: one stop naming what was asked (`checks`, or with
+ * `--check none` the `look-ups`), only GETs sent, every invoice still planned (exit 4).
+ */
+async function expectOneStop(status: number, extra: string[], asked: RegExp): Promise<void> {
+  const page = await webPage(status);
+  dir = mkdtempSync(join(tmpdir(), 'invoice-load-wrong-'));
+  const res = await runCli(['--json', '--rate', '200', ...extra, 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir } });
+  expect(res.code, res.stderr).toBe(4);
+  expect(res.stderr).not.toMatch(/FAILED/);
+  const message = res.stderr.split('\n').filter((l) => l.startsWith('invoice-load:'));
+  expect(message, res.stderr).toHaveLength(1);
+  expect(message[0]).toMatch(asked);
+  expect(message[0]).toMatch(/not the Alma web page; nothing was sent$/);
+  expect(page.methods.length).toBeGreaterThan(0);
+  expect(page.methods.every((m) => m === 'GET')).toBe(true);
+  const report = JSON.parse(res.stdout) as ReportDocument;
+  expect(report.stopped).toBe('unreachable');
+  expect(report.summary.failed).toBe(0);
+  expect(report.invoices.map((i) => i.status)).toEqual(Array(7).fill('planned'));
+}
+
 describe('an address that is not Alma\'s API', () => {
   it.each([200, 404])('HTML with HTTP %i to everything: one stop after the checks, nothing written (exit 4)', async (status) => {
-    const page = await webPage(status);
-    dir = mkdtempSync(join(tmpdir(), 'invoice-load-wrong-'));
-    const res = await runCli(['--json', '--rate', '200', 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir } });
-    expect(res.code, res.stderr).toBe(4);
-    const message = res.stderr.split('\n').filter((l) => l.startsWith('invoice-load:'));
-    expect(message).toHaveLength(1);
-    expect(message[0]).toMatch(/the address does not answer as Alma's API: none of the \d+ checks got JSON or Alma's error document \(GET \/acq\/vendors\//);
-    expect(message[0]).toMatch(/not the Alma web page; nothing was sent$/);
-    expect(page.methods.length).toBeGreaterThan(0);
-    expect(page.methods.every((m) => m === 'GET')).toBe(true);
-    const report = JSON.parse(res.stdout) as ReportDocument;
-    expect(report.stopped).toBe('unreachable');
-    expect(report.summary.failed).toBe(0);
+    await expectOneStop(status, [], /the address does not answer as Alma's API: none of the \d+ checks got JSON or Alma's error document \(GET \/acq\/vendors\//);
   });
 
   it('with --check none, the look-ups before the first write tell it: the same one stop, no failure per invoice, nothing written (exit 4)', async () => {
-    const page = await webPage(404);
-    dir = mkdtempSync(join(tmpdir(), 'invoice-load-wrong-'));
-    const res = await runCli(['--json', '--rate', '200', '--check', 'none', 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir } });
-    expect(res.code, res.stderr).toBe(4);
-    expect(res.stderr).not.toMatch(/FAILED/);
-    const message = res.stderr.split('\n').filter((l) => /does not answer as Alma's API/.test(l));
-    expect(message, res.stderr).toHaveLength(1);
-    expect(message[0]).toMatch(/none of the \d+ look-ups got JSON or Alma's error document \(GET \/acq\//);
-    expect(message[0]).toMatch(/not the Alma web page; nothing was sent$/);
-    expect(page.methods.length).toBeGreaterThan(0);
-    expect(page.methods.every((m) => m === 'GET')).toBe(true);
-    const report = JSON.parse(res.stdout) as ReportDocument;
-    expect(report.stopped).toBe('unreachable');
-    // The same stop as the checks': every invoice still only planned, none failed.
-    expect(report.summary.failed).toBe(0);
-    expect(report.invoices.map((i) => i.status)).toEqual(Array(7).fill('planned'));
+    await expectOneStop(404, ['--check', 'none'], /the address does not answer as Alma's API: none of the \d+ look-ups got JSON or Alma's error document \(GET \/acq\//);
   });
 });
