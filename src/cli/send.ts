@@ -16,6 +16,7 @@ import { AuthError, DailyLimitError, unreachableText, type ApiError } from '../s
 import { DEFAULT_POLL, isUnreachable, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { existingProblems } from '../engine/existing.js';
+import { estimateWithout, type PreflightReport } from '../report/preflight.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { isError, type Problem } from '../domain/problem.js';
 import type { Journal } from '../engine/journal.js';
@@ -190,13 +191,24 @@ async function checkBeforeSending(
   const why = notSentWhy(notSent, checked?.problems, profile.label);
   if (!cfg.skipInvalid || stillValid.size === 0) {
     progress.stop();
-    const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, ...(checked !== undefined ? { preflight: checked.report } : {}) });
+    const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, sending.filter((inv) => held.has(keyString(inv.key)) && !(checked?.problems.get(keyString(inv.key)) ?? []).some(isError)));
+    const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, ...(preflight !== undefined ? { preflight } : {}) });
     await deps.emitReport(cfg, term, report, checkedPlan);
     process.stderr.write(term.errStyle.red(`Nothing was sent: ${why} (above)`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
     return exitCodeForReport(report, { sent: false });
   }
   progress.info(term.errStyle.yellow(`${notSent.length} invoice${notSent.length === 1 ? '' : 's'} will not be sent: ${why} (--skip-invalid)`));
   return checkedPlan;
+}
+
+/**
+ * The checks' report as the load's look-ups left it: the invoices looked up (the load's own, not
+ * the checks'), and the estimate without the invoices they held back (`held`: found in the target
+ * with another total, and not already out of the estimate for a check's error).
+ */
+function checksWithLookups(report: PreflightReport, lookedUp: number, held: readonly Invoice[]): PreflightReport {
+  const lines = held.reduce((n, inv) => n + inv.lines.length, 0);
+  return { ...report, checked: { ...report.checked, invoices: lookedUp }, estimate: estimateWithout(report.estimate, { invoices: held.length, lines }) };
 }
 
 /** Why invoices are held back, in one clause: the target's foreseen refusals, then invoices it holds with another total. */

@@ -41,6 +41,24 @@ export interface PreflightReport {
   estimate: PreflightEstimate;
 }
 
+/**
+ * The estimate without invoices held back after it was made (a load's own look-ups found them in
+ * the target with another total, engine/existing.ts): each takes its create, lines, process and
+ * status reads with it, and its share of the slow-processing reads. Pure.
+ */
+export function estimateWithout(e: PreflightEstimate, removed: { invoices: number; lines: number }): PreflightEstimate {
+  if (removed.invoices === 0 || e.invoices === 0) return e;
+  const n = Math.min(removed.invoices, e.invoices);
+  const r = e.requests;
+  const requests = { ...r, create: r.create - n, lines: r.lines - removed.lines, process: r.process - n, polls: r.polls - n };
+  requests.total = requests.lookups + requests.create + requests.lines + requests.process + requests.polls;
+  // The reads beyond one an invoice if Alma took the whole --poll-timeout, the same for each.
+  const slowExtra = Math.round(((e.requests_if_slow - r.total) / e.invoices) * (e.invoices - n));
+  const out: PreflightEstimate = { ...e, invoices: e.invoices - n, lines: e.lines - removed.lines, requests, requests_if_slow: requests.total + slowExtra, seconds: requests.total / e.rate };
+  if (e.api_remaining !== undefined) out.share_of_remaining = requests.total / Math.max(e.api_remaining, 1);
+  return out;
+}
+
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 /** "0.0042 %" — enough digits to be non-zero for a small batch against a large daily budget. */
