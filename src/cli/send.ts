@@ -188,10 +188,12 @@ async function checkBeforeSending(
   const stillValid = new Set(validInvoices(checkedPlan));
   const notSent = sending.filter((inv) => !stillValid.has(inv));
   if (notSent.length === 0) return checkedPlan;
-  const why = notSentWhy(notSent, checked?.problems, profile.label);
+  // Held back only for what the look-ups found: a check's error counts first.
+  const heldOnly = notSent.filter((inv) => !(checked?.problems.get(keyString(inv.key)) ?? []).some(isError));
+  const why = notSentWhy(notSent.length - heldOnly.length, heldOnly.length, profile.label);
   if (!cfg.skipInvalid || stillValid.size === 0) {
     progress.stop();
-    const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, sending.filter((inv) => held.has(keyString(inv.key)) && !(checked?.problems.get(keyString(inv.key)) ?? []).some(isError)));
+    const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, heldOnly);
     const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, ...(preflight !== undefined ? { preflight } : {}) });
     await deps.emitReport(cfg, term, report, checkedPlan);
     process.stderr.write(term.errStyle.red(`Nothing was sent: ${why} (above)`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
@@ -203,8 +205,8 @@ async function checkBeforeSending(
 
 /**
  * The checks' report as the load's look-ups left it: the invoices looked up (the load's own, not
- * the checks'), and the estimate without the invoices they held back (`held`: found in the target
- * with another total, and not already out of the estimate for a check's error).
+ * the checks'), and the estimate without the invoices only they held back (found in the target
+ * with another total; one with a check's error is out of the estimate already).
  */
 function checksWithLookups(report: PreflightReport, lookedUp: number, held: readonly Invoice[]): PreflightReport {
   const lines = held.reduce((n, inv) => n + inv.lines.length, 0);
@@ -212,13 +214,11 @@ function checksWithLookups(report: PreflightReport, lookedUp: number, held: read
 }
 
 /** Why invoices are held back, in one clause: the target's foreseen refusals, then invoices it holds with another total. */
-function notSentWhy(notSent: readonly Invoice[], checks: ReadonlyMap<string, readonly Problem[]> | undefined, label: string): string {
+function notSentWhy(refusedByChecks: number, heldByLookups: number, label: string): string {
   const n = (k: number): string => `${k} invoice${k === 1 ? '' : 's'}`;
-  const refusedByChecks = notSent.filter((inv) => (checks?.get(keyString(inv.key)) ?? []).some(isError)).length;
-  const other = notSent.length - refusedByChecks;
   const parts: string[] = [];
   if (refusedByChecks > 0) parts.push(`${label} would refuse ${n(refusedByChecks)}`);
-  if (other > 0) parts.push(`${label} already holds ${n(other)} with another total`);
+  if (heldByLookups > 0) parts.push(`${label} already holds ${n(heldByLookups)} with another total`);
   return parts.join(', and ');
 }
 

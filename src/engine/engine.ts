@@ -30,7 +30,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { refusalKind } from './result.js';
-import { compareIds, holdsOtherTotal } from './existing.js';
+import { holdsOtherTotal, oldestFirst } from './existing.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -490,7 +490,7 @@ const labelOf = (target: Target): string => target.label ?? (target.name === 'al
  * one after an unknown write — and for callers that pass no look-ups).
  */
 function adopt(matches: readonly RemoteInvoice[], inv: Invoice, warnings: string[], label = 'Alma'): RemoteInvoice {
-  const sorted = [...matches].sort((a, b) => compareIds(a.id, b.id));
+  const sorted = oldestFirst(matches);
   const first = sorted[0]!;
   if (sorted.length > 1) {
     warnings.push(

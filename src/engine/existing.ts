@@ -16,11 +16,11 @@ import { problem, type Problem } from '../domain/problem.js';
 import type { RemoteInvoice } from '../targets/target.js';
 
 /** Alma ids are digit strings longer than a double holds: shorter is older, then by text. */
-export const compareIds = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+const compareIds = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
-/** The match a load adopts among several (institutions with invoice_not_unique): the oldest. */
-export function chosenMatch(matches: readonly RemoteInvoice[]): RemoteInvoice | undefined {
-  return [...matches].sort((a, b) => compareIds(a.id, b.id))[0];
+/** The matches oldest first: a load adopts the first (institutions with invoice_not_unique hold several). */
+export function oldestFirst(matches: readonly RemoteInvoice[]): RemoteInvoice[] {
+  return [...matches].sort((a, b) => compareIds(a.id, b.id));
 }
 
 /**
@@ -50,7 +50,7 @@ export function holdsOtherTotal(match: RemoteInvoice, inv: Invoice): boolean {
 export function existingProblems(invoices: readonly Invoice[], found: ReadonlyMap<string, readonly RemoteInvoice[]>, label: string): Map<string, Problem[]> {
   const out = new Map<string, Problem[]>();
   for (const inv of invoices) {
-    const match = chosenMatch(found.get(keyString(inv.key)) ?? []);
+    const match = oldestFirst(found.get(keyString(inv.key)) ?? [])[0];
     if (match === undefined || !holdsOtherTotal(match, inv)) continue;
     const at = inv.rows[0] ?? { file: '', row: 0 };
     const h = inv.header;

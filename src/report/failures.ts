@@ -91,14 +91,18 @@ const RERUN_WHEN: Record<string, string> = {
   daily_limit: "after the institution's midnight, ",
 };
 
+/** When to run again after a run that stopped this way: a clause to put before "run", or nothing. */
+export function rerunWhen(stopped: string | undefined): string {
+  return (stopped !== undefined ? RERUN_WHEN[stopped] : undefined) ?? '';
+}
+
 /** What to do after a run with failures, by their kinds and by why the run stopped, if it did. */
 export function failureAdvice(groups: readonly FailureGroup[], stopped?: string): string | undefined {
   if (groups.length === 0) return undefined;
   const business = groups.some((g) => g.kind === 'business');
   const transient = groups.some((g) => g.kind === 'transient');
   const fix = 'fix the file (or the setting in Alma) as each group says and load it again — --rejects <file> writes just those rows, with the reason';
-  const rerun = (which: string): string =>
-    `${(stopped !== undefined ? RERUN_WHEN[stopped] : undefined) ?? ''}run the same command again to finish ${which}: the journal resumes them, nothing is sent twice`;
+  const rerun = (which: string): string => `${rerunWhen(stopped)}run the same command again to finish ${which}: the journal resumes them, nothing is sent twice`;
   if (business && transient) return `Next: ${fix}; ${rerun('the others')}.`;
   return business ? `Next: ${fix}. Running the same command again would be refused the same way.` : `Next: ${rerun('them')}.`;
 }

@@ -8,6 +8,7 @@ import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
 import { columnWidths, padToWidth, proseText } from './fit.js';
 import { fitOutcomeTable, renderProblems, safe, targetName, type Style } from './human.js';
+import { rerunWhen } from './failures.js';
 
 /**
  * `paid`, `rejected`: this run confirmed it; `marked`: handed over (`export --mark-in-erp`);
@@ -114,6 +115,6 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   const tail = report.dry_run ? 'Dry run: nothing was sent.' : `${s.requests} requests to ${targetName(report)}.`;
   const file = report.output !== undefined ? ` Written to ${report.output}.` : '';
   out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.${file} ${tail}`);
-  if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; re-run the same command to finish`));
+  if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; ${rerunWhen(report.stopped)}re-run the same command to finish`));
   return proseText(out, opts.width, tableEnd);
 }

@@ -16,6 +16,13 @@ const report = (invoices: LifecycleInvoice[]): LifecycleReport => ({
 });
 
 describe('renderLifecycle', () => {
+  it('after a stop says when running again can help, as the load\'s advice does', () => {
+    const stopped = (why: string): string => renderLifecycle({ ...report([]), stopped: why }, plainStyle).trimEnd().split('\n').pop()!;
+    expect(stopped('unreachable')).toBe('stopped: unreachable; once the address or the network is put right (above), re-run the same command to finish');
+    expect(stopped('daily_limit')).toBe("stopped: daily_limit; after the institution's midnight, re-run the same command to finish");
+    expect(stopped('interrupted')).toBe('stopped: interrupted; re-run the same command to finish');
+  });
+
   it('lays out columns by their longest cell', () => {
     const text = renderLifecycle(
       report([

@@ -4,10 +4,10 @@ import type { JsonClient } from '../../transport/http.js';
 /**
  * Whether the answers came from Alma's API: the checks before sending, and the look-ups beside
  * them (with `--check none` the only requests before the first write). Alma answers a read with
- * JSON, and a refusal with its error document (docs/alma.md#errors-error-codes-and-alerts); a bare HTTP status
- * ("HTTP 404 with no error details") or an HTML page is what a wrong address gives — the Alma
- * web interface's address instead of the API gateway's, a missing `/almaws/v1`, a proxy's
- * page. Without this, every check became a "could not check" warning, and then every invoice
+ * JSON, and a refusal with its error document (docs/alma.md#errors-error-codes-and-alerts); a
+ * bare HTTP status ("HTTP 404 with no error details") or an HTML page is what a wrong address
+ * gives — the Alma web interface's address instead of the API gateway's, a missing
+ * `/almaws/v1`, a proxy's page. Without this, every check became a "could not check" warning, and then every invoice
  * failed at its look-up, one by one, with advice to fix the file or to run again.
  */
 export class AnswerWatch {

@@ -19,10 +19,10 @@
  * write whose outcome is unknown, always search live.
  *
  * When: `prepare` lists every vendor worth listing and searches the invoice of each vendor with
- * one, all at once, beside the checks before sending, and resolves when all are answered; the load then asks for every invoice before its first write
- * (engine.ts `startLookups`: a vendor's invoices answered from its snapshot, the others
- * searched), so an invoice Alma holds with another total is reported with the other problems,
- * before anything is sent. The listings cost what they did when each waited for its vendor's
+ * one, all at once, beside the checks before sending, and resolves when all are answered; the
+ * load then asks for every invoice before its first write (engine.ts `startLookups`: answered
+ * from a vendor's snapshot or from `prepare`'s search), so an invoice Alma holds with another
+ * total is reported with the other problems, before anything is sent. The listings cost what they did when each waited for its vendor's
  * first invoice; only their time moved, into the wave before the first write.
  */
 import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
@@ -102,12 +102,12 @@ export class InvoiceLookup {
       for (const number of numbers) {
         const key = { vendor, number };
         const search = this.search(key);
-        search.catch(() => undefined);
         this.#searches.set(keyString(key), search);
-        searches.push(search);
+        // Its failure is the look-up's to report (`find`); here it is only waited for.
+        searches.push(search.catch(() => undefined));
       }
     }
-    await Promise.all([...[...this.#deferred.keys()].map((vendor) => this.#listed(vendor)), ...searches.map((p) => p.catch(() => undefined))]);
+    await Promise.all([...[...this.#deferred.keys()].map((vendor) => this.#listed(vendor)), ...searches]);
   }
 
   async find(key: InvoiceKey, opts: { fresh: boolean }): Promise<RemoteInvoice[]> {
