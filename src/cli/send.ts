@@ -58,7 +58,10 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     const emit = (e: EngineEvent): void => progress.onEvent(e);
     // Invoices in flight follow --rate × the latency the answers show; --concurrency caps them.
     const inFlight = new InFlightSizer({ rate: cfg.rate, max: cfg.concurrency });
-    opened = await openRunTarget(definition, cfg, term, deps, progress, signals.hard, (event) => {
+    // Once the run stops on an unreachable target, a refused key or a spent daily threshold,
+    // the transport sends nothing more, not even a retry (HttpClient's `halt`).
+    const halt = new AbortController();
+    opened = await openRunTarget(definition, cfg, term, deps, progress, { hard: signals.hard, halt: halt.signal }, (event) => {
       if (event.type === 'request' && event.status !== 0) inFlight.observe(event.ms);
       emit({ type: 'target', event });
     });
@@ -73,11 +76,12 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     // latency each round trip before the first write is time the whole run loses.
     const lookups = startLookups(validInvoices(plan), opened.target, journal, { signal: signals.soft });
     cleanups.push(() => lookups.then(() => undefined));
-    const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups);
+    const stopSending = (reason: Error): void => halt.abort(reason);
+    const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups, stopSending);
     if (typeof checked === 'number') return checked;
     plan = checked;
 
-    outcome = await runInvoices(validInvoices(plan), { ...engineOptions(cfg, opened, journal, inFlight, emit, signals.soft), lookups });
+    outcome = await runInvoices(validInvoices(plan), { ...engineOptions(cfg, opened, journal, inFlight, emit, signals.soft), lookups, halt: stopSending });
   } finally {
     progress.stop();
     for (const c of cleanups.reverse()) await c();
@@ -101,10 +105,19 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
   return exitCodeForReport(report, { sent: true });
 }
 
-/** The target of this run (its client, or its sandbox in-process), its requests abandoned on `hard`. */
-function openRunTarget(definition: TargetDefinition, cfg: Config, term: Terminal, deps: OnlineDeps, progress: Progress, hard: AbortSignal, onEvent: (event: TargetEvent) => void): Promise<OpenedRun> {
+/** The target of this run (its client, or its sandbox in-process): its requests abandoned on `hard`, none sent after `halt`. */
+function openRunTarget(
+  definition: TargetDefinition,
+  cfg: Config,
+  term: Terminal,
+  deps: OnlineDeps,
+  progress: Progress,
+  signals: { hard: AbortSignal; halt: AbortSignal },
+  onEvent: (event: TargetEvent) => void,
+): Promise<OpenedRun> {
   return openTarget(definition, cfg, {
-    signal: hard,
+    signal: signals.hard,
+    halt: signals.halt,
     onEvent,
     info: (line) => progress.info(term.errStyle.dim(line)),
     env: process.env,
@@ -129,6 +142,7 @@ async function checkBeforeSending(
   plan: Plan,
   profile: TargetProfile,
   lookups: Promise<Lookups>,
+  halt: (reason: Error) => void,
 ): Promise<Plan | number> {
   const unsent = validInvoices(plan).filter((inv) => journal.state(inv.key).id === undefined);
   if (unsent.length === 0) return plan;
@@ -148,7 +162,8 @@ async function checkBeforeSending(
     const stoppedBy =
       err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : soft.aborted ? 'interrupted' : undefined;
     if (stoppedBy === undefined) return undefined;
-    // The look-ups sent beside the checks end first, so the report counts every request.
+    // No look-up sent beside the checks retries after this; they end first, so the report counts every request.
+    if (stoppedBy !== 'interrupted') halt(err as Error);
     await lookups;
     progress.stop();
     const why =

@@ -18,11 +18,11 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeError, unreachableText } from '../shared/errors.js';
+import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeError } from '../shared/errors.js';
 
 export { isUnreachable };
 import type { RemoteInvoice, Target } from '../targets/target.js';
-import type { EngineEventSink, StopReason } from './events.js';
+import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, RefusedLine, Step } from './journal.js';
 import type { InvoiceResult } from './result.js';
 import { runWithPriority } from '../shared/priority.js';
@@ -88,6 +88,13 @@ export interface EngineOptions {
    * without it the engine starts them itself. Either way no invoice starts before they end.
    */
   lookups?: Promise<Lookups> | undefined;
+  /**
+   * Called once, when the run stops because no further request can succeed (the target cannot
+   * be reached, the key is refused, the daily threshold is spent): the caller's transport then
+   * sends nothing more (`TransportOptions.halt`), not even the retries of requests in flight,
+   * so the run ends at once and "nothing more will be sent" holds.
+   */
+  halt?: ((reason: Error) => void) | undefined;
 }
 
 /** The look-ups before the first create failed: the run stops on `error` as on any request's. */
@@ -205,6 +212,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     const err = lookups.failed.error;
     stopped = stopFor(err) ?? (opts.stopSignal?.aborted === true && isAbort(err) ? { reason: 'interrupted' } : undefined);
     if (!stopped) throw err;
+    if (stopped.error !== undefined) opts.halt?.(stopped.error);
     emit({ type: 'stopping', reason: stopped.reason, message: stopMessage(stopped.reason, err) });
   }
 
@@ -301,6 +309,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           if (!stopped) {
             const message = stopMessage(reason, err, labelOf(opts.target));
             stopped = { reason, error: err instanceof StopRun ? undefined : (err as Error), message };
+            if (stopped.error !== undefined) opts.halt?.(stopped.error);
             emit({ type: 'stopping', reason, message });
           }
           const st = journal.state(item.inv.key);
@@ -383,21 +392,6 @@ const isAbort = (err: unknown): boolean =>
   (err instanceof ApiError && err.code === 'ABORTED') ||
   (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError');
 
-function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): string {
-  switch (reason) {
-    case 'unreachable':
-      return `${unreachableText(err as ApiError, label)}; nothing more will be sent`;
-    case 'canary':
-    case 'max_errors':
-      return (err as Error).message;
-    case 'auth':
-      return `the API key was refused (${(err as ApiError).code}: ${(err as ApiError).message}); nothing more will be sent`;
-    case 'daily_limit':
-      return "the institution's daily API threshold is used up; the journal is saved — re-run after midnight (the institution's time) to finish";
-    case 'interrupted':
-      return 'interrupted: finishing the requests in flight, then stopping (press Ctrl-C again to stop at once)';
-  }
-}
 
 const errorRecord = (step: Step, err: ApiError, line?: RefusedLine): ErrorRecord => ({
   step,

@@ -3,6 +3,7 @@
  * lines and the tests subscribe to these; the engine itself never prints.
  */
 import type { InvoiceKey } from '../domain/model.js';
+import { unreachableText, type ApiError } from '../shared/errors.js';
 import type { TargetEvent } from '../targets/target.js';
 import type { InvoiceResult } from './result.js';
 import type { Step } from './journal.js';
@@ -24,5 +25,22 @@ export type EngineEvent =
  * differed, `--max-errors` refusals in a row, or a target that cannot be reached at all.
  */
 export type StopReason = 'interrupted' | 'daily_limit' | 'auth' | 'canary' | 'max_errors' | 'unreachable';
+
+/** The one line a stop says, for the load and for the operations on loaded invoices alike. */
+export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): string {
+  switch (reason) {
+    case 'unreachable':
+      return `${unreachableText(err as ApiError, label)}; nothing more will be sent`;
+    case 'canary':
+    case 'max_errors':
+      return (err as Error).message;
+    case 'auth':
+      return `the API key was refused (${(err as ApiError).code}: ${(err as ApiError).message}); nothing more will be sent`;
+    case 'daily_limit':
+      return "the institution's daily API threshold is used up; the journal is saved — re-run after midnight (the institution's time) to finish";
+    case 'interrupted':
+      return 'interrupted: finishing the requests in flight, then stopping (press Ctrl-C again to stop at once)';
+  }
+}
 
 export type EngineEventSink = (event: EngineEvent) => void;

@@ -7,7 +7,7 @@
  * error body (https://github.com/nodejs/undici/issues/4080 and /3837). One explicit loop instead.
  */
 import { Agent, Dispatcher } from 'undici';
-import { decide, isSafeMethod, type Outcome, type RetryOptions } from './retry.js';
+import { decide, isSafeMethod, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../shared/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../shared/json.js';
@@ -43,6 +43,14 @@ export interface TransportOptions {
   now?: (() => number) | undefined;
   /** Ctrl-C: aborts waits and requests in flight. */
   signal?: AbortSignal | undefined;
+  /**
+   * The run has stopped for a reason that makes any further request pointless (the target
+   * cannot be reached, the key is refused, the daily threshold is spent): no attempt is sent
+   * after it. Requests in flight are left to end, so no answer to a write is thrown away; a
+   * request waiting to retry ends at once with the error its last attempt would have ended it
+   * with, and one not sent yet with the signal's reason.
+   */
+  halt?: AbortSignal | undefined;
   onEvent?: TargetEventSink | undefined;
 }
 
@@ -130,6 +138,9 @@ export class HttpClient {
   readonly #random: () => number;
   readonly #now: () => number;
   readonly #signal: AbortSignal | undefined;
+  readonly #halt: AbortSignal | undefined;
+  /** What the limiter's queue and the retries' waits end on: Ctrl-C or the halt. */
+  readonly #waits: AbortSignal | undefined;
   readonly #onEvent: TargetEventSink | undefined;
   readonly #remainingHeader: string;
   #requests = 0;
@@ -155,6 +166,8 @@ export class HttpClient {
     this.#random = opts.random ?? Math.random;
     this.#now = opts.now ?? Date.now;
     this.#signal = opts.signal;
+    this.#halt = opts.halt;
+    this.#waits = opts.signal !== undefined && opts.halt !== undefined ? AbortSignal.any([opts.signal, opts.halt]) : (opts.signal ?? opts.halt);
     this.#onEvent = opts.onEvent;
     this.#remainingHeader = (opts.remainingHeader ?? 'x-exl-api-remaining').toLowerCase();
   }
@@ -197,8 +210,16 @@ export class HttpClient {
     const hasType = Object.keys(own).some((k) => k.toLowerCase() === 'content-type');
     const headers = body === undefined || hasType ? own : { ...own, 'content-type': 'application/json' };
 
+    /** How the request ends if no attempt follows the last one (see `halt`). */
+    let ending: Error | undefined;
     for (let attempt = 0; ; attempt++) {
-      const startedAt = await this.#limiter.acquire(this.#signal, { priority: attempt > 0 });
+      let startedAt: number;
+      try {
+        if (this.#halt?.aborted === true) throw this.#halt.reason;
+        startedAt = await this.#limiter.acquire(this.#waits, { priority: attempt > 0 });
+      } catch (err) {
+        throw this.#halted(err, ending);
+      }
       this.#requests++;
       for (const t of req.tallies ?? []) t.count++;
       const t0 = this.#now();
@@ -247,23 +268,44 @@ export class HttpClient {
       // A per-second refusal slows every caller down, whether or not this one is retried.
       if (d.throttled === true) this.#limiter.throttled(startedAt, d.retryAfterMs);
       if (d.action === 'retry') {
+        // Were this attempt the last: the retry options leave no attempt after it.
+        const last = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: { ...this.#retry, maxRetries: attempt, throttleRetries: 0 } });
+        ending = last.action === 'fail' ? this.#failure(req, last, outcome, parsed, cause, attempt + 1) : undefined;
         this.#emit({ type: 'retry', method: req.method, path: shown, attempt: attempt + 1, delayMs: d.delayMs, reason: d.reason });
-        await this.#sleep(d.delayMs, this.#signal);
+        try {
+          await this.#sleep(d.delayMs, this.#waits);
+        } catch (err) {
+          throw this.#halted(err, ending);
+        }
         continue;
       }
       if (outcome.kind === 'response' && d.throttled !== true && outcome.status !== 429) this.#limiter.success(startedAt);
-      const detail = this.#detail(req, outcome, parsed, cause, attempt + 1, d.note);
-      switch (d.kind) {
-        case 'auth':
-          throw new AuthError(detail);
-        case 'daily':
-          throw new DailyLimitError(detail);
-        case 'unknown':
-          throw new UnknownOutcomeError(detail, { cause: this.#safeCause(cause) });
-        default:
-          throw new ApiError(detail);
-      }
+      throw this.#failure(req, d, outcome, parsed, cause, attempt + 1);
     }
+  }
+
+  /** The error a request ends with after this decision not to retry. */
+  #failure(req: HttpRequest, d: Extract<Decision, { action: 'fail' }>, outcome: Outcome, parsed: ApiError | undefined, cause: unknown, attempts: number): Error {
+    const detail = this.#detail(req, outcome, parsed, cause, attempts, d.note);
+    switch (d.kind) {
+      case 'auth':
+        return new AuthError(detail);
+      case 'daily':
+        return new DailyLimitError(detail);
+      case 'unknown':
+        return new UnknownOutcomeError(detail, { cause: this.#safeCause(cause) });
+      default:
+        return new ApiError(detail);
+    }
+  }
+
+  /**
+   * A wait (the limiter's queue, a retry's pause) ended by `signal` or `halt`: Ctrl-C ends it as
+   * it always has; the halt with the last attempt's error, or its reason before any attempt.
+   */
+  #halted(err: unknown, ending: Error | undefined): unknown {
+    if (this.#signal?.aborted === true || this.#halt?.aborted !== true) return err;
+    return ending ?? this.#halt.reason;
   }
 
   #idempotent(req: HttpRequest): boolean {

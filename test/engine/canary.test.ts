@@ -224,6 +224,41 @@ describe('a target that cannot be reached at all', () => {
     expect(outcome.results.filter((r) => r.status === 'not_started').length).toBeGreaterThanOrEqual(18);
   });
 
+  it('the stop halts the transport once, with its error, whether it comes in the look-ups or mid-run', async () => {
+    for (const at of ['lookup', 'create'] as const) {
+      const alma = new FakeAlma();
+      const t = alma.target();
+      const refused = new ApiError({ httpStatus: 0, code: 'ECONNREFUSED', message: 'POST /acq/invoices: connect ECONNREFUSED' });
+      if (at === 'lookup') {
+        t.findInvoices = async () => {
+          throw refused;
+        };
+      } else {
+        const create = t.createInvoice.bind(t);
+        t.createInvoice = async (inv) => {
+          if (inv.key.number === 'INV-3') throw refused;
+          return create(inv);
+        };
+      }
+      const halts: Error[] = [];
+      const { outcome } = await run(t, batch(6), { concurrency: 1, halt: (reason) => halts.push(reason) });
+      expect(outcome.stopped?.reason).toBe('unreachable');
+      expect(halts).toEqual([refused]);
+    }
+  });
+
+  it('a stop that leaves the target usable does not halt the transport (--max-errors, Ctrl-C)', async () => {
+    const alma = new FakeAlma();
+    const t = alma.target();
+    t.createInvoice = async () => {
+      throw new ApiError({ httpStatus: 400, code: '402459', message: 'Invoice number already exists' });
+    };
+    const halts: Error[] = [];
+    const { outcome } = await run(t, batch(6), { concurrency: 1, maxErrors: 2, halt: (reason) => halts.push(reason) });
+    expect(outcome.stopped?.reason).toBe('max_errors');
+    expect(halts).toEqual([]);
+  });
+
   it('a reset on one request is not a stop: that invoice fails, the others load', async () => {
     const alma = new FakeAlma();
     const t = alma.target();

@@ -9,7 +9,7 @@ import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '.
 
 const KEY = 'l7xx-SECRET-KEY-0123456789';
 
-function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxRetries?: number; signal?: AbortSignal } = {}) {
+function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxRetries?: number; signal?: AbortSignal; halt?: AbortSignal } = {}) {
   const api = mockApi();
   const clock = opts.clock ?? new FakeClock();
   const events: TargetEvent[] = [];
@@ -24,6 +24,7 @@ function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxR
     random: () => 0.5,
     maxRetries: opts.maxRetries,
     signal: opts.signal,
+    halt: opts.halt,
     onEvent: (e) => events.push(e),
   });
   return { api, clock, events, client, limiter };
@@ -217,6 +218,50 @@ describe('HttpClient retries (MockAgent)', () => {
     ac.abort(new Error('interrupted'));
     await expect(clock.run(p)).resolves.toMatchObject({ message: 'interrupted' });
     expect(api.log()).toHaveLength(1);
+  });
+
+  it('a halt during a backoff ends the request at once with its last attempt\'s error; no further attempt, none for a new request', async () => {
+    const halt = new AbortController();
+    const { api, clock, client } = setup({ halt: halt.signal });
+    current = api;
+    api.script({ error: 'ECONNREFUSED' }, { body: { id: '9' } }, { body: {} });
+    const p = client.json({ method: 'POST', path: '/acq/invoices', body: {} }).catch((e: unknown) => e);
+    await clock.flush();
+    expect(api.log()).toHaveLength(1);
+    const stop = new ApiError({ httpStatus: 0, code: 'ECONNREFUSED', message: 'the run stopped' });
+    let ended = false;
+    void p.then(() => (ended = true));
+    halt.abort(stop);
+    // At once: no virtual time passes, the backoff's 250 ms are not waited out.
+    await clock.flush();
+    expect(ended).toBe(true);
+    const err = await p;
+    // The error the request would have ended with had that attempt been its last: unreachable, not the halt's.
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 0, code: 'ECONNREFUSED' });
+    expect(err).not.toBe(stop);
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).rejects.toBe(stop);
+    expect(api.log()).toHaveLength(1);
+    expect(client.requests).toBe(1);
+  });
+
+  it('a halt leaves a request in flight to end with its answer', async () => {
+    const halt = new AbortController();
+    const api = mockApi();
+    current = api;
+    const clock = new FakeClock();
+    // The halt comes while the request is on the wire: the dispatcher has it, the answer has not come.
+    const dispatcher = {
+      request: (o: Parameters<typeof api.agent.request>[0]) => {
+        halt.abort(new Error('stopped'));
+        return api.agent.request(o);
+      },
+    } as unknown as typeof api.agent;
+    const client = createAlmaHttpClient({ apiKey: KEY, baseUrl: ORIGIN, dispatcher, sleep: clock.sleep, now: clock.now, halt: halt.signal });
+    api.script({ body: { id: '9' } });
+    await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).resolves.toEqual({ id: '9' });
+    expect(halt.signal.aborted).toBe(true);
   });
 
   it('sends the key in the Authorization header and JSON headers, with exact decimal bodies', async () => {

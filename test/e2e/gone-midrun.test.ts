@@ -1,0 +1,79 @@
+/**
+ * Alma stops answering in the middle of a load (the server goes away: every new connection is
+ * refused). The built CLI stops with one line that says nothing more will be sent, and then sends
+ * nothing: the retries other invoices had pending end with the stop instead of going out, one
+ * after the other, for seconds after it. A re-run finishes the batch exactly once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
+import { spawnCli } from '../helpers/cli.js';
+import { expectExactlyOnce } from '../helpers/sandbox.js';
+import type { ReportDocument } from '../../src/report/report.js';
+
+const LOG_HOOK = fileURLToPath(new URL('../helpers/request-log.mjs', import.meta.url));
+const VENDORS = ['GOBI', 'HARRAS', 'EBSCO', 'BLACKWELL'];
+
+let dir: string | undefined;
+let sandbox: SandboxHandle | undefined;
+afterEach(async () => {
+  await sandbox?.close().catch(() => undefined);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  sandbox = undefined;
+  dir = undefined;
+});
+
+/** `n` invoices of one unlinked line each, spread over the seed's vendors. */
+function batch(path: string, n: number): void {
+  const rows = ['invoice_number,invoice_date,vendor,currency,total_amount,line_number,line_type,price,quantity,fund_code,fund_percent'];
+  for (let i = 1; i <= n; i++) rows.push(`GONE-${i},2025-03-03,${VENDORS[i % VENDORS.length]},USD,10.00,1,REGULAR,10.00,1,GENMON,100`);
+  writeFileSync(path, rows.join('\n') + '\n');
+}
+
+describe('Alma goes away in the middle of a load', () => {
+  it('one stop, and not one request after it; the re-run loads the rest exactly once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'invoice-load-gone-'));
+    const file = join(dir, 'batch.csv');
+    batch(file, 40);
+    // The sandbox keeps its invoices in a file, so the one that answers again holds them.
+    const statePath = join(dir, 'sandbox.json');
+    sandbox = await startSandbox({ port: 0, latencyMs: 20, processDelayMs: 20, perSecond: 1000, statePath });
+    const url = sandbox.url;
+    const log = join(dir, 'requests.log');
+    const env = { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
+    const run = spawnCli(['--json', '--rate', '100', '--concurrency', '8', '--check', 'none', '--no-canary', file], {
+      env: { ...env, NODE_OPTIONS: `--import=${LOG_HOOK}`, REQUEST_LOG: log },
+      timeoutMs: 60_000,
+    });
+    // Gone once a few invoices are created and several are on their way.
+    while ((sandbox.state().counters.requests['POST create'] ?? 0) < 8) await delay(5);
+    const before = sandbox.state();
+    await sandbox.close();
+    const res = await run.done;
+
+    expect(res.code).toBe(4);
+    expect(res.stderr.match(/nothing more will be sent/g)).toHaveLength(1);
+    const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
+    const stop = lines.indexOf('stop');
+    expect(stop).toBeGreaterThan(0);
+    // Retries were pending when the stop came (the run had invoices in flight), and none went out after it.
+    expect(lines.slice(0, stop).filter((l) => l.startsWith('request POST')).length).toBeGreaterThan(before.counters.requests['POST create']!);
+    expect(lines.slice(stop + 1)).toEqual([]);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.summary.failed).toBeGreaterThan(0);
+    expect(report.summary.failed + report.summary.loaded + report.summary.in_review).toBe(40);
+
+    // The same address answers again: the re-run finishes the batch, nothing twice.
+    sandbox = await startSandbox({ port: Number(new URL(url).port), latencyMs: 0, processDelayMs: 20, perSecond: 1000, statePath });
+    const again = await spawnCli(['--json', '--rate', '100', file], { env, timeoutMs: 60_000 }).done;
+    expect(again.code).toBe(0);
+    const final = JSON.parse(again.stdout) as ReportDocument;
+    expect(final.summary.failed).toBe(0);
+    expectExactlyOnce(sandbox.state(), final, { allFromApi: false });
+    expect(sandbox.state().invoices.filter((i) => i.number.startsWith('GONE-'))).toHaveLength(40);
+  });
+});
