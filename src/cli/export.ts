@@ -125,6 +125,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
         journal,
         concurrency: Math.min(cfg.concurrency, 8),
         stopSignal: session.soft,
+        ...session.stops,
         maxWriteAttempts: 3,
         onResult: (r, done, total) => {
           if (!cfg.quiet) process.stderr.write(resultLine(term, `[${done}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${r.status === 'done' ? 'marked' : r.status.replace('_', ' ')}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { readKeyFile } from './load.js';
 import type { Journal } from '../engine/journal.js';
+import type { OpRunOptions } from '../engine/operations.js';
 import { listenForInterrupts } from './interrupts.js';
 import { openLockedJournal } from './journals.js';
 import { createAlmaErp, type AlmaErp } from '../targets/alma/erp.js';
@@ -20,6 +21,11 @@ export interface Session {
   endpoint: string;
   /** First Ctrl-C: take nothing new. */
   soft: AbortSignal;
+  /**
+   * For `runOperations`: a stop for Alma's sake (unreachable, key refused, daily threshold) is
+   * said at once, on stderr, and the client sends nothing after it.
+   */
+  stops: Pick<OpRunOptions, 'onStop' | 'halt'>;
   info(line: string): void;
   /** Opens this command's journal (one per endpoint and `name`), under its lock. */
   journal(kind: string, name: string): Journal;
@@ -39,7 +45,8 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
     const place = await almaPlace(target, { info, env: process.env, readKeyFile }, 'check');
     cleanups.push(() => place.close());
     if (target.kind === 'sandbox') info(`using ${place.where}`);
-    const erp = createAlmaErp({ ...place.client, rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: signals.hard });
+    const halt = new AbortController();
+    const erp = createAlmaErp({ ...place.client, rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: signals.hard, halt: halt.signal });
     cleanups.push(() => erp.close());
     const endpoint = target.kind === 'sandbox' ? `sandbox:${target.statePath}` : erp.endpoint;
     const journal = (kind: string, name: string): Journal => {
@@ -47,7 +54,11 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
       if (cfg.verbose) info(`journal: ${path}`);
       return j;
     };
-    return await fn({ erp, endpoint, soft: signals.soft, info, journal });
+    const stops: Session['stops'] = {
+      onStop: (_reason, message) => process.stderr.write(term.errStyle.red(message) + '\n'),
+      halt: (reason) => halt.abort(reason),
+    };
+    return await fn({ erp, endpoint, soft: signals.soft, stops, info, journal });
   } finally {
     for (const c of cleanups.reverse()) await c();
   }

@@ -151,6 +151,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         journal,
         concurrency: Math.min(cfg.concurrency, 8),
         stopSignal: session.soft,
+        ...session.stops,
         maxWriteAttempts: 3,
         onResult: (r, done, total) => {
           const word = r.status === 'done' ? (valid.find((e) => e.key === r.key)?.request?.status ?? 'done') : r.status.replace('_', ' ');

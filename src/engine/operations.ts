@@ -13,9 +13,9 @@
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../shared/errors.js';
+import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeError } from '../shared/errors.js';
 import type { Alert } from '../targets/target.js';
-import type { StopReason } from './events.js';
+import { stopMessage, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
 
 /** What an operation needs to know of an invoice's current state. */
@@ -57,6 +57,13 @@ export interface OpRunOptions {
   /** Sends of one write at most, while its outcome stays unknown. */
   maxWriteAttempts: number;
   onResult?: ((r: OpResult<OpState>, done: number, total: number) => void) | undefined;
+  /** Told once when the run stops for Alma's sake (unreachable, key refused, daily threshold): the line to show. */
+  onStop?: ((reason: StopReason, message: string) => void) | undefined;
+  /**
+   * Called once with the error of that stop: no further request can succeed, so the caller's
+   * transport sends nothing more, not even the retries of the requests in flight.
+   */
+  halt?: ((reason: Error) => void) | undefined;
 }
 
 export interface OpRunOutcome<S extends OpState> {
@@ -80,11 +87,15 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
       try {
         r = await runOne(spec, opts);
       } catch (err) {
-        if (err instanceof AuthError) stopped ??= 'auth';
-        else if (err instanceof DailyLimitError) stopped ??= 'daily_limit';
-        else if (aborted()) stopped ??= 'interrupted';
-        else throw err;
-        r = notStarted(spec, stopped);
+        const reason = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : aborted() ? 'interrupted' : undefined;
+        if (reason === undefined) throw err;
+        if (stopped === undefined && reason !== 'interrupted') {
+          opts.halt?.(err as Error);
+          opts.onStop?.(reason, stopMessage(reason, err));
+        }
+        stopped ??= reason;
+        // The invoice that met an unreachable Alma keeps its own error, as it did when that was no stop.
+        r = reason === 'unreachable' ? { key: spec.key, status: 'failed', alerts: [], error: apiErrorRecord(err as ApiError) } : notStarted(spec, stopped);
       }
       results[index] = r;
       opts.onResult?.(r, ++finished, specs.length);
@@ -139,9 +150,18 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
       }
     }
   } catch (err) {
-    if (err instanceof AuthError || err instanceof DailyLimitError) throw err;
+    // A refused key, a spent threshold, an Alma that cannot be reached: the run stops (above).
+    if (err instanceof AuthError || err instanceof DailyLimitError || isUnreachable(err)) throw err;
     if (opts.stopSignal?.aborted === true) throw err;
     if (!(err instanceof ApiError)) throw err;
-    return fail({ step: 'erp', http_status: err.httpStatus, code: err.code, message: err.message, ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}) });
+    return fail(apiErrorRecord(err));
   }
 }
+
+const apiErrorRecord = (err: ApiError): ErrorRecord => ({
+  step: 'erp',
+  http_status: err.httpStatus,
+  code: err.code,
+  message: err.message,
+  ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+});

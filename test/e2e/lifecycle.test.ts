@@ -200,6 +200,36 @@ describe('payments', () => {
   });
 });
 
+describe('an Alma that cannot be reached', () => {
+  it('payments: one line naming the cause, the run stops, the rows not reached are not started', async () => {
+    const { createServer } = await import('node:net');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-pay-unreachable-'));
+    try {
+      const file = join(dir, 'pay.csv');
+      const rows = Array.from({ length: 40 }, (_, i) => `GOBI,P-${i + 1},paid,V-${i + 1},2025-05-01,10.00`);
+      writeFileSync(file, ['vendor,invoice_number,payment_status,voucher_number,voucher_date,voucher_amount', ...rows].join('\n') + '\n');
+      const res = await runCli(['payments', '--json', '--max-retries', '1', '--concurrency', '4', file], {
+        env: { ALMA_API_URL: `http://127.0.0.1:${port}`, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') },
+      });
+      expect(res.code, res.stderr).toBe(4);
+      expect(res.stderr.match(/cannot reach Alma: ECONNREFUSED .*nothing more will be sent/g), res.stderr).toHaveLength(1);
+      const doc = JSON.parse(res.stdout) as LifecycleReport;
+      expect(doc.stopped).toBe('unreachable');
+      // The invoices in flight (4) with their own error; the other 36 never asked about: 2 attempts each at most, not 80.
+      expect(doc.invoices.filter((i) => i.error?.code === 'NOT_STARTED')).toHaveLength(36);
+      expect(doc.summary.requests).toBeLessThanOrEqual(8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('kills', () => {
   it('export --mark-in-erp and payments killed at random moments, then re-run: every invoice marked once, paid or rejected once', async () => {
     await loaded({ latencyMs: 40 });

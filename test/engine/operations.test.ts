@@ -1,0 +1,129 @@
+/**
+ * One write on each of many loaded invoices (the hand-over to finance, payments), exactly once:
+ * runOperations against scripted invoices, each outcome and each way a run stops.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runOperations, type OpRunOptions, type OpSpec, type OpState } from '../../src/engine/operations.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../src/shared/errors.js';
+import type { StopReason } from '../../src/engine/events.js';
+import { journalAt } from '../helpers/engine-run.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'operations-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Paid extends OpState {
+  paid: boolean;
+}
+
+/** Invoices INV-1..n, unpaid; `send` marks one paid unless `fault` says otherwise for its number. */
+function world(n: number, fault: (number: string, step: 'read' | 'send') => Error | undefined = () => undefined) {
+  const paid = new Map<string, boolean>();
+  const sent: string[] = [];
+  const specs: OpSpec<Paid>[] = Array.from({ length: n }, (_, i) => {
+    const number = `INV-${i + 1}`;
+    const id = String(9_000_000_000_000_000 + i);
+    const state = (): Paid => ({ id, paid: paid.get(id) === true, alerts: [] });
+    return {
+      key: { vendor: 'ACME', number },
+      op: 'paid',
+      read: async () => {
+        const err = fault(number, 'read');
+        if (err !== undefined) throw err;
+        return state();
+      },
+      done: (s) => s.paid,
+      refuse: () => undefined,
+      send: async (sid) => {
+        sent.push(number);
+        const err = fault(number, 'send');
+        if (err !== undefined && !(err instanceof UnknownOutcomeError)) throw err;
+        paid.set(sid, true);
+        if (err !== undefined) throw err; // taken effect, answer lost
+        return state();
+      },
+    };
+  });
+  return { specs, sent, paid };
+}
+
+async function run(specs: OpSpec<Paid>[], opts: Partial<OpRunOptions> = {}) {
+  const journal = journalAt(join(dir, 'j.jsonl'));
+  const stops: Array<{ reason: StopReason; message: string }> = [];
+  const halts: Error[] = [];
+  try {
+    const outcome = await runOperations(specs, {
+      journal,
+      concurrency: 1,
+      maxWriteAttempts: 3,
+      onStop: (reason, message) => stops.push({ reason, message }),
+      halt: (reason) => halts.push(reason),
+      ...opts,
+    });
+    return { outcome, stops, halts };
+  } finally {
+    journal.close();
+  }
+}
+
+const refused = (code: string) => new ApiError({ httpStatus: 0, code, message: `GET /acq/invoices/: connect ${code} (after 5 attempts)` });
+
+describe('runOperations', () => {
+  it('sends each once; a re-run sends nothing', async () => {
+    const w = world(3);
+    const first = await run(w.specs);
+    expect(first.outcome.results.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+    expect(w.sent).toEqual(['INV-1', 'INV-2', 'INV-3']);
+    const again = await run(w.specs);
+    expect(again.outcome.results.map((r) => r.status)).toEqual(['already_done', 'already_done', 'already_done']);
+    expect(w.sent).toHaveLength(3);
+  });
+
+  it('a lost answer is read before sending again: taken effect, it is not sent twice', async () => {
+    const lost = new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+    const w = world(2, (n, step) => (n === 'INV-1' && step === 'send' ? lost : undefined));
+    const { outcome } = await run(w.specs);
+    expect(outcome.results.map((r) => r.status)).toEqual(['done', 'done']);
+    expect(w.sent).toEqual(['INV-1', 'INV-2']);
+  });
+
+  it('an API refusal fails that invoice only; the run goes on and nothing is halted', async () => {
+    const w = world(3, (n, step) => (n === 'INV-2' && step === 'send' ? new ApiError({ httpStatus: 400, code: '402459', message: 'not allowed' }) : undefined));
+    const { outcome, stops, halts } = await run(w.specs);
+    expect(outcome.results.map((r) => r.status)).toEqual(['done', 'failed', 'done']);
+    expect(outcome.results[1]!.error).toMatchObject({ code: '402459' });
+    expect(outcome.stopped).toBeUndefined();
+    expect(stops).toEqual([]);
+    expect(halts).toEqual([]);
+  });
+
+  it.each([
+    ['unreachable', refused('ECONNREFUSED'), 'failed', /^cannot reach Alma: ECONNREFUSED .*; nothing more will be sent$/],
+    ['auth', new AuthError({ httpStatus: 401, code: 'UNAUTHORIZED', message: 'API-key not defined' }), 'not_started', /^the API key was refused/],
+  ] as const)('%s: one stop, said once, the transport halted with its error; the rest not started', async (reason, err, own, said) => {
+    const w = world(5, (n, step) => (n === 'INV-2' && step === 'read' ? err : undefined));
+    const { outcome, stops, halts } = await run(w.specs, { concurrency: 1 });
+    expect(outcome.stopped).toBe(reason);
+    expect(outcome.results.map((r) => r.status)).toEqual(['done', own, 'not_started', 'not_started', 'not_started']);
+    if (own === 'failed') expect(outcome.results[1]!.error).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toMatchObject({ reason, message: expect.stringMatching(said) });
+    expect(halts).toEqual([err]);
+    expect(w.sent).toEqual(['INV-1']);
+  });
+
+  it('every invoice in flight meeting the same unreachable Alma: still one stop, one halt', async () => {
+    const w = world(12, () => refused('ECONNREFUSED'));
+    const { outcome, stops, halts } = await run(w.specs, { concurrency: 4 });
+    expect(outcome.stopped).toBe('unreachable');
+    expect(stops).toHaveLength(1);
+    expect(halts).toHaveLength(1);
+    expect(outcome.results.filter((r) => r.status === 'failed')).toHaveLength(4);
+    expect(outcome.results.filter((r) => r.status === 'not_started')).toHaveLength(8);
+  });
+});
