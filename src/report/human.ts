@@ -61,6 +61,22 @@ function colourStatus(status: ReportStatus, style: Style): (s: string) => string
  */
 export const safe = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
 
+/**
+ * The invoices a stopped run never reached (engine.ts and operations.ts give them this code)
+ * are left out of the table, with one line under it saying how many: after a stop in a batch of
+ * thousands, one identical row each would bury the few that were in flight. The failures below
+ * (a load's) and --json and --report still list every one.
+ */
+export function withoutNotStarted<T extends { status: string; error?: { code: string } | undefined }>(invoices: readonly T[]): { listed: T[]; notStarted: number } {
+  const listed = invoices.filter((i) => !(i.status === 'failed' && i.error?.code === 'NOT_STARTED'));
+  return { listed, notStarted: invoices.length - listed.length };
+}
+
+export function notStartedLine(n: number, style: Style): string {
+  const them = n === 1 ? 'it' : 'them';
+  return style.yellow(`… and ${n} invoice${n === 1 ? '' : 's'} not started: the run stopped before reaching ${them} (--json and --report list ${them})`);
+}
+
 export function table(rows: string[][], style: Style, colour: ((s: string) => string)[] = []): string[] {
   const widths = columnWidths(rows);
   return rows.map((r, ri) =>
@@ -154,7 +170,8 @@ export function fitOutcomeTable(rows: string[][], width: number, target: string,
 }
 
 export function renderHuman(report: ReportDocument, style: Style = plainStyle, opts: HumanOptions = {}): string {
-  const shown = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
+  const all = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
+  const { listed: shown, notStarted } = report.dry_run ? { listed: all, notStarted: 0 } : withoutNotStarted(all);
   const out: string[] = [];
   const rows: string[][] = [
     report.dry_run
@@ -185,6 +202,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   // The table is fitted above; every other line is prose, broken at words below.
   const tableEnd = out.length;
   for (const line of under) out.push(line);
+  if (notStarted > 0) out.push(notStartedLine(notStarted, style));
 
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   const listed = opts.quiet ? problems.filter((p) => p.severity === 'error') : problems;

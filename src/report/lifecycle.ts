@@ -7,7 +7,7 @@ import type { Problem, Provenance } from '../domain/problem.js';
 import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
 import { columnWidths, padToWidth, proseText } from './fit.js';
-import { fitOutcomeTable, renderProblems, safe, targetName, type Style } from './human.js';
+import { fitOutcomeTable, notStartedLine, renderProblems, safe, targetName, withoutNotStarted, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
 
 /**
@@ -80,8 +80,9 @@ const LABEL: Record<LifecycleStatus, string> = {
 export function renderLifecycle(report: LifecycleReport, style: Style, opts: { quiet?: boolean | undefined; width?: number | undefined } = {}): string {
   const out: string[] = [];
   let tableEnd = 0;
-  const shown = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
-  if (shown.length > 0) {
+  const all = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
+  const { listed: shown, notStarted } = withoutNotStarted(all);
+  if (shown.length > 0 || notStarted > 0) {
     const rows = [['status', 'vendor', 'number', 'alma id', 'outcome']];
     for (const inv of shown) {
       const outcome = inv.error
@@ -93,13 +94,14 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
     }
     const under = opts.width !== undefined ? fitOutcomeTable(rows, opts.width, report.target, style) : [];
     const widths = columnWidths(rows);
-    for (const [ri, r] of rows.entries()) {
+    for (const [ri, r] of shown.length > 0 ? rows.entries() : []) {
       const line = r.map((c, i) => (i === r.length - 1 ? c : padToWidth(c, widths[i]!))).join('  ').trimEnd();
       const bad = ri > 0 && (shown[ri - 1]!.status === 'failed' || shown[ri - 1]!.status === 'invalid');
       out.push(ri === 0 ? style.dim(line) : bad ? style.red(line) : line);
     }
     tableEnd = out.length;
     for (const line of under) out.push(line);
+    if (notStarted > 0) out.push(notStartedLine(notStarted, style));
     out.push('');
   }
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];

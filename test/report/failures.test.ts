@@ -32,6 +32,22 @@ describe('failures grouped with what to do', () => {
     expect(text.split('\n').filter((l) => l.includes('60249')).length).toBeLessThanOrEqual(4);
   });
 
+  it('a stopped run: the invoices it never reached are one line under the table, each still in the failures', () => {
+    const notStarted = { step: 'create' as const, http_status: 0, code: 'NOT_STARTED', message: 'not started: the run stopped first (the target could not be reached); a re-run loads it' };
+    const gone = { step: 'create' as const, http_status: 0, code: 'UNREACHABLE', message: 'the run stopped before this invoice was finished; the journal lets a re-run complete it' };
+    const loaded: ReportInvoice = { vendor: 'GOBI', number: 'L', status: 'loaded', id: '531', workflow_status: 'Waiting to be Sent', alerts: [], lines: [], issues: [], rows: [{ file: 'b.csv', row: 2 }] };
+    const report = { ...doc([loaded, failed('A', 3, gone), ...['B', 'C', 'D'].map((n, i) => failed(n, 4 + i, notStarted))]), stopped: 'unreachable' };
+    const lines = renderHuman(report, plainStyle, {}).split('\n');
+    const tableRows = lines.slice(1, lines.indexOf(''));
+    expect(tableRows.map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual(['loaded GOBI L', 'FAILED GOBI A', '… and 3']);
+    expect(tableRows[2]).toBe('… and 3 invoices not started: the run stopped before reaching them (--json and --report list them)');
+    expect(lines).toContain('  3 invoices: create NOT_STARTED not started: the run stopped first (the target could not be reached); a re-run loads it (transient)');
+    // --quiet: only failures, the same way.
+    expect(renderHuman(report, plainStyle, { quiet: true })).toContain('… and 3 invoices not started');
+    // A dry run lists every invoice it was given.
+    expect(renderHuman({ ...report, dry_run: true }, plainStyle, {})).not.toContain('not started: the run stopped before');
+  });
+
   it('the advice follows the kind: refusals need the file fixed, transient failures a re-run', () => {
     expect(failureAdvice(groupFailures(doc([failed('A', 2, refusal)])))).toMatch(/^Next: fix the file.*Running the same command again would be refused the same way\.$/);
     expect(failureAdvice(groupFailures(doc([failed('A', 2, timeout)])))).toBe('Next: run the same command again to finish them: the journal resumes them, nothing is sent twice.');

@@ -23,6 +23,22 @@ describe('renderLifecycle', () => {
     expect(stopped('interrupted')).toBe('stopped: interrupted; re-run the same command to finish');
   });
 
+  it('after a stop, the rows never reached are one line under the table; with none listed, no empty table', () => {
+    const notStarted = (n: string): LifecycleInvoice => ({
+      vendor: 'GOBI', number: n, status: 'failed', alerts: [], issues: [], rows: [],
+      error: { step: 'erp', http_status: 0, code: 'NOT_STARTED', message: 'not started: the run stopped first (unreachable); a re-run does it' },
+    });
+    const inFlight: LifecycleInvoice = { vendor: 'GOBI', number: 'P-1', status: 'failed', alerts: [], issues: [], rows: [], error: { step: 'erp', http_status: 0, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' } };
+    const lines = renderLifecycle({ ...report([inFlight, notStarted('P-2'), notStarted('P-3')]), stopped: 'unreachable' }, plainStyle).split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'status  vendor  number  alma id  outcome',
+      'FAILED  GOBI    P-1              ECONNREFUSED connect ECONNREFUSED',
+      '… and 2 invoices not started: the run stopped before reaching them (--json and --report list them)',
+    ]);
+    const none = renderLifecycle({ ...report([notStarted('P-2')]), stopped: 'unreachable' }, plainStyle).split('\n');
+    expect(none[0]).toBe('… and 1 invoice not started: the run stopped before reaching it (--json and --report list it)');
+  });
+
   it('lays out columns by their longest cell', () => {
     const text = renderLifecycle(
       report([
