@@ -6,6 +6,7 @@
  * Not undici's RetryAgent: it skips POST by default, has no jitter, and loses the final
  * error body (https://github.com/nodejs/undici/issues/4080 and /3837). One explicit loop instead.
  */
+import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher } from 'undici';
 import { decide, isSafeMethod, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
@@ -168,6 +169,8 @@ export class HttpClient {
     this.#signal = opts.signal;
     this.#halt = opts.halt;
     this.#waits = opts.signal !== undefined && opts.halt !== undefined ? AbortSignal.any([opts.signal, opts.halt]) : (opts.signal ?? opts.halt);
+    // Every request waiting at the limiter or in a backoff listens to it: hundreds, by design.
+    if (this.#waits !== undefined && this.#waits !== opts.signal) setMaxListeners(0, this.#waits);
     this.#onEvent = opts.onEvent;
     this.#remainingHeader = (opts.remainingHeader ?? 'x-exl-api-remaining').toLowerCase();
   }

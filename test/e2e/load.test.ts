@@ -41,6 +41,8 @@ describe('load into the sandbox', () => {
     // cron-friendly progress: plain lines on stderr, no spinner frames
     expect(res.stderr).toMatch(/\[7\/7\]/);
     expect(res.stderr).not.toMatch(/[⠋⠙⠹⠸]/);
+    // Nothing from Node itself (a MaxListenersExceededWarning once came with every load).
+    expect(res.stderr).not.toMatch(/\(node:\d+\)|Warning/);
   });
 
   it('a second run of the same command sends no request at all', async () => {

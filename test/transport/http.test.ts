@@ -246,6 +246,29 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(client.requests).toBe(1);
   });
 
+  it('many requests waiting with both Ctrl-C and a halt to listen to: no listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const hard = new AbortController();
+      // As the CLI does for its own signals (cli/interrupts.ts).
+      const { setMaxListeners } = await import('node:events');
+      setMaxListeners(0, hard.signal);
+      const halt = new AbortController();
+      const { api, clock, client } = setup({ rate: 1, signal: hard.signal, halt: halt.signal });
+      current = api;
+      api.script(...Array.from({ length: 20 }, () => ({ body: {} })));
+      const all = Promise.all(Array.from({ length: 20 }, (_, i) => client.json({ method: 'GET', path: `/acq/invoices/${i}` })));
+      await clock.flush();
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+      await clock.run(all);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a halt leaves a request in flight to end with its answer', async () => {
     const halt = new AbortController();
     const api = mockApi();
