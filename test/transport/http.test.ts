@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { setMaxListeners } from 'node:events';
 import { RateLimiter, type Limiter } from '../../src/transport/limiter.js';
 import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../../src/shared/errors.js';
 import { errorCode } from '../../src/transport/http.js';
@@ -253,7 +254,6 @@ describe('HttpClient retries (MockAgent)', () => {
     try {
       const hard = new AbortController();
       // As the CLI does for its own signals (cli/interrupts.ts).
-      const { setMaxListeners } = await import('node:events');
       setMaxListeners(0, hard.signal);
       const halt = new AbortController();
       const { api, clock, client } = setup({ rate: 1, signal: hard.signal, halt: halt.signal });
