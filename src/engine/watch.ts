@@ -116,6 +116,8 @@ interface Entry {
    */
   alone: boolean;
   missed: number;
+  /** Read once after the run began to stop: its last read. */
+  finalRead?: boolean;
   last: RemoteInvoice | undefined;
   resolve: (r: WatchResult) => void;
   reject: (err: unknown) => void;
@@ -138,6 +140,13 @@ export class ProcessingWatch {
   /** When the last few invoices began to wait. */
   #recent: number[] = [];
   #running = false;
+  /**
+   * The run is stopping (`stopping`): every waiting invoice is read once more, its vendor's
+   * together, and what shows processed ends its wait as usual; the rest end with this error.
+   */
+  #final: Error | undefined;
+  /** Reads in flight (`#read` never rejects). */
+  readonly #reads = new Set<Promise<void>>();
   /** A read has been sent (what it sees teaches `processingMs`). */
   #readOnce = false;
   /** How long after its answer an invoice was read and seen not processed yet: the longest. */
@@ -256,11 +265,14 @@ export class ProcessingWatch {
     this.#running = true;
     try {
       while (this.#entries.size > 0) {
-        const stop = this.#opts.stopping();
-        if (stop !== undefined) {
-          for (const e of this.#entries) e.reject(stop);
-          this.#entries.clear();
-          return;
+        // A stop ends no wait blindly: invoices processed before it are read as processed (their
+        // workflow status and alerts in the report, journaled settled) for one read per vendor.
+        // A stop that allows no request (unreachable, a refused key, the hard stop) fails those
+        // reads at once, ending every wait with its error.
+        if (this.#final === undefined) this.#final = this.#opts.stopping();
+        if (this.#final !== undefined) {
+          await this.#lastLook(this.#final);
+          continue;
         }
         this.#dispatch(this.#opts.now());
         await this.#opts.sleep(this.#opts.tickMs ?? 25);
@@ -318,8 +330,46 @@ export class ProcessingWatch {
       if (!ready) continue;
       for (const e of group) e.reading = true;
       this.#readOnce = true;
-      void this.#read(group, now);
+      this.#track(this.#read(group, now));
     }
+  }
+
+  /**
+   * One read of every waiting invoice, a vendor's together (one being read already has that read
+   * as its last); resolves when every read in flight has ended.
+   */
+  async #lastLook(stop: Error): Promise<void> {
+    const groups = new Map<string, Entry[]>();
+    for (const e of this.#entries) {
+      if (e.reading) {
+        e.finalRead = true;
+        continue;
+      }
+      if (e.finalRead) {
+        // Read after the stop and still not processed: its wait ends with the stop.
+        this.#entries.delete(e);
+        e.reject(stop);
+        continue;
+      }
+      const g = e.alone || !this.#batchable(e.item.key.vendor) ? `\u0000${e.item.id}` : e.item.key.vendor;
+      let list = groups.get(g);
+      if (list === undefined) groups.set(g, (list = []));
+      list.push(e);
+    }
+    for (const group of groups.values()) {
+      for (const e of group) {
+        e.reading = true;
+        e.finalRead = true;
+      }
+      this.#track(this.#read(group, this.#opts.now()));
+    }
+    await Promise.all([...this.#reads]);
+  }
+
+  /** Keeps a read in `#reads` while it is in flight. */
+  #track(read: Promise<void>): void {
+    this.#reads.add(read);
+    void read.finally(() => this.#reads.delete(read));
   }
 
   /** What a read saw: how long after its answer each invoice was read, processed or not. */

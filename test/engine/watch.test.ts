@@ -170,6 +170,50 @@ describe('ProcessingWatch', () => {
     const failing = setup({ readCost: (_v, n) => n, readInvoices: () => Promise.reject(new Error('refused')) }, clock);
     await expect(failing.wait(item(2), 60_000)).rejects.toThrow('refused');
   });
+
+  it('a stop reads what waits once more, a vendor together: the processed end as processed, the rest with the stop', async () => {
+    const clock = { t: 0 };
+    // Invoices 0-9 (and the first, 99) processed by 500 ms, 10-11 never; a cheap vendor, waiting for a fuller batch.
+    const { reader, reads } = fakeReader({ cheap: true, processedAt: (id) => (Number(id.slice(2)) < 10 || id === 'id99' ? 500 : Infinity) }, clock);
+    let stopAt = Infinity;
+    const watch = setup(reader, clock, () => (clock.t >= stopAt ? new Error('stopping') : undefined));
+    const first = watch.wait(item(99), 60_000);
+    await first; // the first read, at once (a lesson on how soon processing shows)
+    const waits = Array.from({ length: 12 }, (_, i) => watch.wait(item(i), 60_000).then((r) => r, (e: Error) => e.message));
+    stopAt = clock.t + 1_000;
+    const results = await Promise.all(waits);
+    expect(reads).toHaveLength(2);
+    expect(reads[1]).toHaveLength(12);
+    expect(results.slice(0, 10).every((r) => typeof r !== 'string' && r.settled && r.remote.processed)).toBe(true);
+    expect(results.slice(10)).toEqual(['stopping', 'stopping']);
+    // No waiting out the poll's intervals: it ended right after the stop.
+    expect(clock.t).toBeLessThan(stopAt + 100);
+  });
+
+  it('a stop while a read is in flight: that read is the last look, no second one', async () => {
+    const clock = { t: 0 };
+    let stopped = false;
+    let release: (() => void) | undefined;
+    const reads: string[][] = [];
+    const reader: InvoiceReader = {
+      readCost: (_v, n) => n,
+      readInvoices: async (w) => {
+        reads.push(w.map((x) => x.id));
+        // The run begins to stop while the first read is out.
+        if (reads.length === 1) {
+          stopped = true;
+          await new Promise<void>((r) => (release = r));
+        }
+        return new Map(w.map((x) => [x.id, remote(x.id, false)]));
+      },
+    };
+    const watch = setup(reader, clock, () => (stopped ? new Error('stopping') : undefined));
+    const wait = watch.wait(item(1), 60_000).catch((e: Error) => e.message);
+    while (release === undefined) await new Promise((r) => setImmediate(r));
+    release();
+    await expect(wait).resolves.toBe('stopping');
+    expect(reads).toEqual([['id1']]);
+  });
 });
 
 describe('ProcessingWatch at the end of a run', () => {
