@@ -208,7 +208,7 @@ async function checkBeforeSending(
   const why = notSentWhy(notSent.length - heldOnly.length, heldOnly.length, profile.label);
   if (!cfg.skipInvalid || stillValid.size === 0) {
     progress.stop();
-    const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, heldOnly);
+    const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, heldOnly, opened.requestCount());
     const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, ...(preflight !== undefined ? { preflight } : {}) });
     await deps.emitReport(cfg, term, report, checkedPlan);
     process.stderr.write(term.errStyle.red(`Nothing was sent: ${why} (above)`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
@@ -220,12 +220,13 @@ async function checkBeforeSending(
 
 /**
  * The checks' report as the load's look-ups left it: the invoices looked up (the load's own, not
- * the checks'), and the estimate without the invoices only they held back (found in the target
- * with another total; one with a check's error is out of the estimate already).
+ * the checks'), the requests of both (every one sent so far, all reads: nothing was written),
+ * and the estimate without the invoices only the look-ups held back (found in the target with
+ * another total; one with a check's error is out of the estimate already).
  */
-function checksWithLookups(report: PreflightReport, lookedUp: number, held: readonly Invoice[]): PreflightReport {
+function checksWithLookups(report: PreflightReport, lookedUp: number, held: readonly Invoice[], requests: number): PreflightReport {
   const lines = held.reduce((n, inv) => n + inv.lines.length, 0);
-  return { ...report, checked: { ...report.checked, invoices: lookedUp }, estimate: estimateWithout(report.estimate, { invoices: held.length, lines }) };
+  return { ...report, requests, checked: { ...report.checked, invoices: lookedUp }, estimate: estimateWithout(report.estimate, { invoices: held.length, lines }) };
 }
 
 /** Why invoices are held back, in one clause: the target's foreseen refusals, then invoices it holds with another total. */

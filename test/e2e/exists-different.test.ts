@@ -42,6 +42,8 @@ describe('an invoice Alma holds with another total', () => {
       if (check === 'default') {
         // The checks' summary counts the load's look-ups, and its estimate leaves the held invoice out.
         expect(res.report!.preflight!.checked.invoices).toBe(8);
+        // Its read-only requests are every request of the run: the checks' and the look-ups'.
+        expect(res.report!.preflight!.requests).toBe(res.report!.summary.requests);
         expect(res.report!.preflight!.estimate).toMatchObject({ invoices: 7, lines: 14, requests: { create: 7, lines: 14, process: 7, polls: 7, total: 35 } });
       }
     });
