@@ -30,7 +30,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { refusalKind } from './result.js';
-import { holdsOtherTotal, oldestFirst } from './existing.js';
+import { holdsOtherTotal, oldestFirst } from '../targets/matches.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */

@@ -3,7 +3,8 @@
  * (engine/existing.ts): a pure table.
  */
 import { describe, expect, it } from 'vitest';
-import { existingProblems, holdsOtherTotal } from '../../src/engine/existing.js';
+import { existingProblems } from '../../src/engine/existing.js';
+import { holdsOtherTotal } from '../../src/targets/matches.js';
 import { keyString } from '../../src/domain/model.js';
 import type { RemoteInvoice } from '../../src/targets/target.js';
 import { makeInvoice } from '../helpers/fake-target.js';

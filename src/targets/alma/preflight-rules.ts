@@ -13,6 +13,7 @@ import { problem, type Problem, type Severity } from '../../domain/problem.js';
 import type { Provenance } from '../../input/record.js';
 import type { PreflightEstimate } from '../../report/preflight.js';
 import type { RemoteInvoice } from '../target.js';
+import { holdsOtherTotal, oldestFirst, otherTotalText } from '../matches.js';
 
 /** What a look-up found: the thing, proof that it does not exist, or nothing certain. */
 export type Fetched<T> = { kind: 'found'; value: T } | { kind: 'not_found' } | { kind: 'unknown'; reason: string };
@@ -335,17 +336,14 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
 }
 
 function existsMessage(inv: Invoice, found: RemoteInvoice[]): string {
-  const first = found[0]!;
-  const ids = found.map((f) => f.id).join(', ');
+  // The match a load adopts, compared as the load compares (targets/matches.ts).
+  const first = oldestFirst(found)[0]!;
+  if (holdsOtherTotal(first, inv)) return otherTotalText(inv, first, 'Alma');
+  const ids = oldestFirst(found).map((f) => f.id).join(', ');
   const base = `invoice ${quote(inv.key.number)} of vendor ${quote(inv.key.vendor)} already exists in Alma (id ${ids}${first.workflowStatus !== undefined ? `, ${first.workflowStatus}` : ''})`;
   if (first.totalAmount === undefined) return `${base}; a load would not create it again`;
-  const same = safeEquals(first.totalAmount, inv.header.totalAmount);
   // Alma's JSON number drops the zeros (114 for 114.00): amounts are shown at the currency's minor units.
-  const money = (d: Decimal): string => formatAmount(d, inv.header.currency);
-  const theirs = formatAmountText(first.totalAmount, inv.header.currency);
-  return same
-    ? `${base} with the same total ${theirs}; a load would skip it as already loaded — is this file sent twice?`
-    : `${base} with total ${theirs}, this file says ${money(inv.header.totalAmount)}; a load would send nothing of the batch (with --skip-invalid, not this one) and leave Alma's invoice unchanged`;
+  return `${base} with the same total ${formatAmountText(first.totalAmount, inv.header.currency)}; a load would skip it as already loaded — is this file sent twice?`;
 }
 
 function safeEquals(text: string, amount: Decimal): boolean {

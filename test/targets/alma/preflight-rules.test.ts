@@ -173,7 +173,24 @@ describe('preflightProblems: funds, PO lines and the invoice', () => {
       baseInvoice(),
       facts({ existing: new Map([[EXISTING, ok([remote('75.5')])]]) }),
       ['invoice_exists@2:invoice_number'],
-      /with total 75\.50, this file says 60\.00; a load would send nothing of the batch \(with --skip-invalid, not this one\) and leave Alma's invoice unchanged/,
+      // The load's own words (engine/existing.ts): the dry run says what the load will do.
+      /^Alma already holds invoice G-1 of vendor GOBI \(id 9911, Waiting to be Sent\) with total 75\.50, this file says 60\.00; a load leaves Alma's invoice unchanged and does not send this one \(EXISTS_DIFFERENT\)/,
+    ],
+    [
+      // Alma answers a double's digits: the load recognises its invoice at 15 significant digits, so the dry run does.
+      'invoice already in Alma, the same total in a double\'s digits',
+      baseInvoice(),
+      facts({ existing: new Map([[EXISTING, ok([remote('60.000000000000007')])]]) }),
+      ['invoice_exists@2:invoice_number'],
+      /same total .*; .*skip it/,
+    ],
+    [
+      // invoice_not_unique: two invoices under the number; the load adopts the older (shorter id), so the dry run compares with it.
+      'two invoices in Alma under the number: compared with the one a load adopts',
+      baseInvoice(),
+      facts({ existing: new Map([[EXISTING, ok([{ ...remote('75.5'), id: '99120' }, remote('60')])]]) }),
+      ['invoice_exists@2:invoice_number'],
+      /already exists in Alma \(id 9911, 99120, .*same total 60\.00/,
     ],
     ['invoice look-up failed', baseInvoice(), facts({ existing: new Map([[EXISTING, failed]]) }), ['preflight_lookup_failed@2:invoice_number:warning']],
   ];

@@ -1,0 +1,51 @@
+/**
+ * Which of the invoices a target holds under a batch invoice's vendor and number is that
+ * invoice. Pure; one rule for the load (engine/existing.ts before the first write, engine.ts
+ * when an invoice is adopted) and for the dry run's online checks (targets/alma/preflight-rules.ts),
+ * so a dry run says what the load will do.
+ */
+import { Decimal } from 'decimal.js';
+import type { Invoice } from '../domain/model.js';
+import { formatAmount, formatAmountText } from '../domain/money.js';
+import type { RemoteInvoice } from './target.js';
+
+/** Alma ids are digit strings longer than a double holds: shorter is older, then by text. */
+const compareIds = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+/** The matches oldest first: a load adopts the first (institutions with invoice_not_unique hold several). */
+export function oldestFirst(matches: readonly RemoteInvoice[]): RemoteInvoice[] {
+  return [...matches].sort((a, b) => compareIds(a.id, b.id));
+}
+
+/**
+ * Alma keeps amounts as doubles and answers with a double's digits, so an amount is compared
+ * at the 15 significant digits a double keeps exactly (the dry run refuses amounts with more:
+ * domain/values.ts), never beyond: a loaded invoice is always recognised.
+ */
+const sameStoredAmount = (theirs: string, ours: string): boolean =>
+  new Decimal(theirs).toSignificantDigits(15).equals(new Decimal(ours).toSignificantDigits(15));
+
+/** The match holds another total than the batch's invoice: it is some other invoice. */
+export function holdsOtherTotal(match: RemoteInvoice, inv: Invoice): boolean {
+  if (match.totalAmount === undefined) return false;
+  try {
+    return !sameStoredAmount(match.totalAmount, inv.header.totalAmount.toString());
+  } catch {
+    // Not a number at all: it cannot be this batch's total.
+    return true;
+  }
+}
+
+/**
+ * What a load does about an invoice the target holds with another total, and where to look:
+ * the message of its `invoice_exists` problem, the same in the dry run and in the load.
+ */
+export function otherTotalText(inv: Invoice, match: RemoteInvoice, label: string): string {
+  const h = inv.header;
+  const status = match.workflowStatus !== undefined ? `, ${match.workflowStatus}` : '';
+  return (
+    `${label} already holds invoice ${inv.key.number} of vendor ${inv.key.vendor} (id ${match.id}${status}) with total ${formatAmountText(match.totalAmount ?? '', h.currency)}, ` +
+    `this file says ${formatAmount(h.totalAmount, h.currency)}; a load leaves ${label}'s invoice unchanged and does not send this one (EXISTS_DIFFERENT) — ` +
+    `check it in ${label}, or fix the file`
+  );
+}
