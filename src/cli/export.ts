@@ -16,8 +16,7 @@
  */
 import { extname, resolve } from 'node:path';
 import type { Config } from './config.js';
-import { resultLine, type Terminal } from './terminal.js';
-import { safe } from '../report/human.js';
+import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
@@ -121,16 +120,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
             : { step: 'erp' as const, http_status: 0, code: 'WRONG_STATUS', message: `invoice ${now.number} is now ${now.workflowStatus ?? 'in an unknown status'}, not ${o.status}; not marked` },
         send: (id: string) => erp.markInErp(id),
       })),
-      {
-        journal,
-        concurrency: Math.min(cfg.concurrency, 8),
-        stopSignal: session.soft,
-        ...session.stops,
-        maxWriteAttempts: 3,
-        onResult: (r, done, total) => {
-          if (!cfg.quiet) process.stderr.write(resultLine(term, `[${done}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${r.status === 'done' ? 'marked' : r.status.replace('_', ' ')}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));
-        },
-      },
+      session.runOptions(journal, () => 'marked'),
     );
     const invoices = full.map((s, i): LifecycleInvoice => {
       const r = outcome.results[i]!;

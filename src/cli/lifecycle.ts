@@ -3,10 +3,11 @@
  * the load's transport settings, a journal under its lock, Ctrl-C, and the report's output.
  */
 import type { Config } from './config.js';
-import type { Terminal } from './terminal.js';
 import { readKeyFile } from './load.js';
 import type { Journal } from '../engine/journal.js';
-import type { OpRunOptions } from '../engine/operations.js';
+import type { OpResult, OpRunOptions, OpState } from '../engine/operations.js';
+import { resultLine, type Terminal } from './terminal.js';
+import { safe } from '../report/human.js';
 import { listenForInterrupts } from './interrupts.js';
 import { openLockedJournal } from './journals.js';
 import { createAlmaErp, type AlmaErp } from '../targets/alma/erp.js';
@@ -19,13 +20,13 @@ export interface Session {
   erp: AlmaErp;
   /** The journal's identity of the place: the origin, or the sandbox's state file. */
   endpoint: string;
-  /** First Ctrl-C: take nothing new. */
-  soft: AbortSignal;
   /**
-   * For `runOperations`: a stop for Alma's sake (unreachable, key refused, daily threshold) is
-   * said at once, on stderr, and the client sends nothing after it.
+   * `runOperations`' settings for this journal, the same for every command: at most 8 at once,
+   * Ctrl-C, a progress line a row on stderr (`done` says what a row that was sent became), and a
+   * stop for Alma's sake (unreachable, key refused, daily threshold) said at once, with the
+   * client sending nothing after it.
    */
-  stops: Pick<OpRunOptions, 'onStop' | 'halt'>;
+  runOptions(journal: Journal, done: (r: OpResult<OpState>) => string): OpRunOptions;
   info(line: string): void;
   /** Opens this command's journal (one per endpoint and `name`), under its lock. */
   journal(kind: string, name: string): Journal;
@@ -54,11 +55,19 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
       if (cfg.verbose) info(`journal: ${path}`);
       return j;
     };
-    const stops: Session['stops'] = {
+    const runOptions: Session['runOptions'] = (j, done) => ({
+      journal: j,
+      concurrency: Math.min(cfg.concurrency, 8),
+      stopSignal: signals.soft,
+      maxWriteAttempts: 3,
+      onResult: (r, n, total) => {
+        const word = r.status === 'done' ? done(r) : r.status.replace('_', ' ');
+        if (!cfg.quiet) process.stderr.write(resultLine(term, `[${n}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${safe(word)}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));
+      },
       onStop: (_reason, message) => process.stderr.write(term.errStyle.red(message) + '\n'),
       halt: (reason) => halt.abort(reason),
-    };
-    return await fn({ erp, endpoint, soft: signals.soft, stops, info, journal });
+    });
+    return await fn({ erp, endpoint, runOptions, info, journal });
   } finally {
     for (const c of cleanups.reverse()) await c();
   }

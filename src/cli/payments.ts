@@ -8,7 +8,6 @@
 import { shortHash } from './journals.js';
 import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
-import { safe } from '../report/human.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
 import { openInputFile, readEventBatches, type InputSource } from '../input/read.js';
@@ -147,17 +146,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
               : erp.rejected(id, req.note!),
         };
       }),
-      {
-        journal,
-        concurrency: Math.min(cfg.concurrency, 8),
-        stopSignal: session.soft,
-        ...session.stops,
-        maxWriteAttempts: 3,
-        onResult: (r, done, total) => {
-          const word = r.status === 'done' ? (valid.find((e) => e.key === r.key)?.request?.status ?? 'done') : r.status.replace('_', ' ');
-          if (!cfg.quiet) process.stderr.write(resultLine(term, `[${done}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${safe(word)}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));
-        },
-      },
+      session.runOptions(journal, (r) => valid.find((e) => e.key === r.key)?.request?.status ?? 'done'),
     );
     const byEntry = new Map(valid.map((e, i) => [e, outcome.results[i]!]));
     const invoices = entries.map((e): LifecycleInvoice => {
