@@ -12,6 +12,7 @@ const priceWarning: Problem = { file: 'b.csv', row: 2, column: 'price', code: 'p
 const result = (status: InvoiceResult['status'], alerts: string[]): InvoiceResult => ({
   key: { vendor: 'ACME', number: 'x' },
   status,
+  workflowStatus: status === 'in_review' ? 'InReview' : 'Waiting to be Sent',
   alerts: alerts.map((code) => ({ code, description: '' })),
   lines: [],
   warnings: [],
@@ -32,5 +33,10 @@ describe('whether the alerts foreseen before the load held', () => {
   it('says nothing for an invoice not processed in this run', () => {
     expect(predictionHeld(p, unlinked, [], result('failed', []))).toBeUndefined();
     expect(predictionHeld(p, unlinked, [], result('already_loaded', ['NOT_LINKED_LINES']))).toBeUndefined();
+  });
+
+  it('says nothing for an invoice whose status was never read (the run stopped while Alma processed it)', () => {
+    // Loaded, processing accepted, but no read after it: its alerts are not known, not "none".
+    expect(predictionHeld(p, unlinked, [], { ...result('loaded', []), workflowStatus: undefined })).toBeUndefined();
   });
 });
