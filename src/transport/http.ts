@@ -134,7 +134,7 @@ export class HttpClient {
   readonly #reportsSent: boolean;
   readonly #timeoutMs: number;
   readonly #limiter: Limiter;
-  readonly #retry: Partial<RetryOptions> | undefined;
+  readonly #retry: Partial<RetryOptions>;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
   readonly #now: () => number;
@@ -145,6 +145,10 @@ export class HttpClient {
   readonly #onEvent: TargetEventSink | undefined;
   readonly #remainingHeader: string;
   #requests = 0;
+  /** Some request of this client got an answer (any status): the address is right. */
+  #answered = false;
+  /** When a request of this client first failed to reach the target since its last answer. */
+  #downSince: number | undefined;
 
   constructor(opts: HttpClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
@@ -162,7 +166,8 @@ export class HttpClient {
       });
     this.#reportsSent = opts.reportsRequestSent ?? this.#ownsDispatcher;
     this.#limiter = opts.limiter ?? unlimited;
-    this.#retry = opts.maxRetries !== undefined ? { ...opts.retry, maxRetries: opts.maxRetries } : opts.retry;
+    // An outage may last as long as one answer may take (`--timeout`), unless the caller says otherwise.
+    this.#retry = { outageMs: this.#timeoutMs, ...opts.retry, ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}) };
     this.#sleep = opts.sleep ?? defaultSleep;
     this.#random = opts.random ?? Math.random;
     this.#now = opts.now ?? Date.now;
@@ -245,6 +250,8 @@ export class HttpClient {
         const text = await res.body.text();
         const status = res.statusCode;
         const resHeaders = res.headers as ResponseHeaders;
+        this.#answered = true;
+        this.#downSince = undefined;
         this.#emit({ type: 'request', method: req.method, path: shown, status, ms: this.#now() - t0, attempt: attempt + 1 });
         this.#emitRemaining(resHeaders);
         if (status >= 200 && status < 300) {
@@ -267,12 +274,16 @@ export class HttpClient {
         outcome = { kind: 'network', code, sent: probe?.supported === true ? probe.sent : undefined };
       }
 
-      const d = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: this.#retry });
+      // A target that answered earlier and is now out of reach gets time to come back (`outageMs`).
+      if (outcome.kind === 'response') this.#downSince = undefined;
+      else if (this.#answered) this.#downSince ??= t0;
+      const outage = this.#downSince !== undefined ? { downForMs: this.#now() - this.#downSince } : undefined;
+      const d = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: this.#retry, outage });
       // A per-second refusal slows every caller down, whether or not this one is retried.
       if (d.throttled === true) this.#limiter.throttled(startedAt, d.retryAfterMs);
       if (d.action === 'retry') {
         // Were this attempt the last: the retry options leave no attempt after it.
-        const last = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: { ...this.#retry, maxRetries: attempt, throttleRetries: 0 } });
+        const last = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: { ...this.#retry, maxRetries: attempt, throttleRetries: 0, outageMs: 0 } });
         ending = last.action === 'fail' ? this.#failure(req, last, outcome, parsed, cause, attempt + 1) : undefined;
         this.#emit({ type: 'retry', method: req.method, path: shown, attempt: attempt + 1, delayMs: d.delayMs, reason: d.reason });
         try {

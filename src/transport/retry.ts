@@ -25,9 +25,21 @@ export interface RetryOptions {
   throttleRetries: number;
   /** Longest wait a server's Retry-After may impose; beyond it we give up (octokit falls back at 60 s). */
   maxWaitMs: number;
+  /**
+   * How long a target that has answered in this run may stay out of reach (a connection refused,
+   * a name or route not found: nothing was sent) before a request gives up. Until then such a
+   * request is retried past `maxRetries`, a pause of at most `OUTAGE_STEP_MS` at a time, so a
+   * restart or a network blip of a few seconds does not stop a nightly run. A target that never
+   * answered gets `maxRetries` only (`decide` is told no outage): a wrong address is said at once.
+   * 0: no patience. The transport's default is its request timeout (`--timeout`).
+   */
+  outageMs: number;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { baseMs: 500, capMs: 20_000, maxRetries: 4, throttleRetries: 12, maxWaitMs: 60_000 };
+export const DEFAULT_RETRY: RetryOptions = { baseMs: 500, capMs: 20_000, maxRetries: 4, throttleRetries: 12, maxWaitMs: 60_000, outageMs: 30_000 };
+
+/** The longest pause between two attempts while a target that answered before is out of reach. */
+export const OUTAGE_STEP_MS = 2_000;
 
 /** What one attempt produced, reduced to what the policy needs. */
 export type Outcome =
@@ -212,14 +224,29 @@ export function decide(
   req: RequestTraits,
   outcome: Outcome,
   attempt: number,
-  ctx: { random: () => number; nowMs: number; options?: Partial<RetryOptions> | undefined },
+  ctx: {
+    random: () => number;
+    nowMs: number;
+    options?: Partial<RetryOptions> | undefined;
+    /** The target answered earlier in the run and has been out of reach for `downForMs` (see `outageMs`). */
+    outage?: { downForMs: number } | undefined;
+  },
 ): Decision {
   const opts = { ...DEFAULT_RETRY, ...ctx.options };
   const c = classify(req, outcome);
   if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason };
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs) : undefined;
   const limit = opts.maxRetries + (c.throttled ? opts.throttleRetries : 0);
-  if (attempt >= limit) return { action: 'fail', kind: 'exhausted', reason: c.reason, throttled: c.throttled, retryAfterMs };
+  if (attempt >= limit) {
+    const out = outcome.kind === 'network' && PRE_SEND_CODES.has(outcome.code) ? ctx.outage : undefined;
+    const left = out === undefined ? 0 : opts.outageMs - out.downForMs;
+    if (left > 0) {
+      const delayMs = Math.min(left, Math.max(250, backoffMs(attempt, ctx.random, { baseMs: opts.baseMs, capMs: OUTAGE_STEP_MS })));
+      return { action: 'retry', delayMs, reason: `${c.reason} (out of reach for ${Math.round(out!.downForMs / 1000)} s)`, throttled: false };
+    }
+    const note = out !== undefined && opts.outageMs > 0 ? `out of reach for ${Math.round(out.downForMs / 1000)} s` : undefined;
+    return { action: 'fail', kind: 'exhausted', reason: c.reason, throttled: c.throttled, retryAfterMs, ...(note !== undefined ? { note } : {}) };
+  }
   if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
     const note = `the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;
     return { action: 'fail', kind: 'exhausted', reason: c.reason, note, throttled: c.throttled, retryAfterMs };

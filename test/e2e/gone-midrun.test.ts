@@ -1,8 +1,10 @@
 /**
  * Alma stops answering in the middle of a load (the server goes away: every new connection is
- * refused). The built CLI stops with one line that says nothing more will be sent, and then sends
- * nothing: the retries other invoices had pending end with the stop instead of going out, one
- * after the other, for seconds after it. A re-run finishes the batch exactly once.
+ * refused). Gone for good, the built CLI stops — once Alma has been out of reach for as long as
+ * one answer may take (--timeout) — with one line that says nothing more will be sent, and then
+ * sends nothing: the retries other invoices had pending end with the stop instead of going out,
+ * one after the other, for seconds after it; a re-run finishes the batch exactly once. Gone for a
+ * moment, the run waits for it and finishes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +47,8 @@ describe('Alma goes away in the middle of a load', () => {
     const url = sandbox.url;
     const log = join(dir, 'requests.log');
     const env = { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
-    const run = spawnCli(['--json', '--rate', '100', '--concurrency', '8', '--check', 'none', '--no-canary', file], {
+    // --timeout 2: an Alma that answered before gets 2 s to come back before the stop (30 s by default).
+    const run = spawnCli(['--json', '--rate', '100', '--concurrency', '8', '--timeout', '2', '--check', 'none', '--no-canary', file], {
       env: { ...env, NODE_OPTIONS: `--import=${LOG_HOOK}`, REQUEST_LOG: log },
       timeoutMs: 60_000,
     });
@@ -74,6 +77,32 @@ describe('Alma goes away in the middle of a load', () => {
     const final = JSON.parse(again.stdout) as ReportDocument;
     expect(final.summary.failed).toBe(0);
     expectExactlyOnce(sandbox.state(), final, { allFromApi: false });
+    expect(sandbox.state().invoices.filter((i) => i.number.startsWith('GONE-'))).toHaveLength(40);
+  });
+
+  it('gone for a moment (a restart, a network blip): the run waits for it and finishes, each invoice once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'invoice-load-gone-'));
+    const file = join(dir, 'batch.csv');
+    batch(file, 40);
+    const statePath = join(dir, 'sandbox.json');
+    sandbox = await startSandbox({ port: 0, latencyMs: 20, processDelayMs: 20, perSecond: 1000, statePath });
+    const url = sandbox.url;
+    const run = spawnCli(['--json', '--rate', '100', '--concurrency', '8', '--check', 'none', '--no-canary', file], {
+      env: { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') },
+      timeoutMs: 60_000,
+    });
+    while ((sandbox.state().counters.requests['POST create'] ?? 0) < 8) await delay(5);
+    await sandbox.close();
+    // Out of reach for 3 s: longer than the 4 retries' pauses often add up to, shorter than the 30 s of patience.
+    await delay(3_000);
+    sandbox = await startSandbox({ port: Number(new URL(url).port), latencyMs: 20, processDelayMs: 20, perSecond: 1000, statePath });
+    const res = await run.done;
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).not.toMatch(/nothing more will be sent/);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.summary.failed).toBe(0);
+    expect(report.summary.loaded + report.summary.in_review).toBe(40);
+    expectExactlyOnce(sandbox.state(), report, { allFromApi: false });
     expect(sandbox.state().invoices.filter((i) => i.number.startsWith('GONE-'))).toHaveLength(40);
   });
 });

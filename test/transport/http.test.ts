@@ -269,6 +269,44 @@ describe('HttpClient retries (MockAgent)', () => {
     }
   });
 
+  it('an Alma that answered before and is out of reach for a few seconds: the request waits for it to come back', async () => {
+    const { api, clock, client, events } = setup();
+    current = api;
+    api.script({ body: {} }, ...Array.from({ length: 7 }, () => ({ error: 'ECONNREFUSED' })), { body: { id: '9' } });
+    await clock.run(client.json({ method: 'GET', path: '/acq/vendors/GOBI' }));
+    await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).resolves.toEqual({ id: '9' });
+    expect(api.log()).toHaveLength(9);
+    // Past maxRetries (4) the pauses say how long Alma has been out of reach.
+    expect(retries(events).map((e) => e.type === 'retry' && e.reason).slice(4)).toEqual([
+      expect.stringMatching(/^ECONNREFUSED \(out of reach for \d+ s\)$/),
+      expect.stringMatching(/^ECONNREFUSED \(out of reach for \d+ s\)$/),
+      expect.stringMatching(/^ECONNREFUSED \(out of reach for \d+ s\)$/),
+    ]);
+  });
+
+  it('an Alma that never answered: refused after maxRetries, a wrong address said at once', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script(...Array.from({ length: 5 }, () => ({ error: 'ECONNREFUSED' })));
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/vendors/GOBI' })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ECONNREFUSED', message: expect.stringContaining('(after 5 attempts)') });
+    expect(clock.t).toBeLessThan(5_000);
+  });
+
+  it('out of reach for longer than the request timeout: the request gives up, saying for how long', async () => {
+    const api = mockApi();
+    current = api;
+    const clock = new FakeClock();
+    const client = createAlmaHttpClient({ apiKey: KEY, baseUrl: ORIGIN, dispatcher: api.agent, sleep: clock.sleep, now: clock.now, random: () => 0.5, timeoutMs: 10_000 });
+    api.script({ body: {} }, ...Array.from({ length: 30 }, () => ({ error: 'ECONNREFUSED' })));
+    await clock.run(client.json({ method: 'GET', path: '/acq/vendors/GOBI' }));
+    const start = clock.t;
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/vendors/GOBI' })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ECONNREFUSED', message: expect.stringMatching(/\(after \d+ attempts\) \(out of reach for 10 s\)$/) });
+    expect(clock.t - start).toBeGreaterThanOrEqual(10_000);
+    expect(clock.t - start).toBeLessThan(12_100);
+  });
+
   it('a halt leaves a request in flight to end with its answer', async () => {
     const halt = new AbortController();
     const api = mockApi();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classify, decide, DEFAULT_RETRY, parseRetryAfter, type Outcome } from '../../src/transport/retry.js';
+import { backoffMs, classify, decide, DEFAULT_RETRY, OUTAGE_STEP_MS, parseRetryAfter, type Outcome } from '../../src/transport/retry.js';
 
 const GET = { method: 'GET', idempotent: true };
 const POST = { method: 'POST', idempotent: false };
@@ -145,5 +145,31 @@ describe('decide on a refused rate it gives up on', () => {
       throttled: true,
       retryAfterMs: 2000,
     });
+  });
+});
+
+describe('decide while a target that answered before is out of reach', () => {
+  const last = DEFAULT_RETRY.maxRetries;
+  const ctx = (downForMs?: number) => ({ random: () => 0.5, nowMs: 0, ...(downForMs !== undefined ? { outage: { downForMs } } : {}) });
+  it.each([
+    // [what, request, outcome, out of reach for (undefined: never answered), expected]
+    ['refused, never answered: a wrong address, given up after maxRetries', POST, net('ECONNREFUSED'), undefined, { action: 'fail', kind: 'exhausted' }],
+    ['refused, answered before, out of reach 3 s of 30: another attempt', POST, net('ECONNREFUSED'), 3_000, { action: 'retry', delayMs: OUTAGE_STEP_MS / 2 }],
+    ['no such host, answered before: another attempt', GET, net('ENOTFOUND'), 10_000, { action: 'retry' }],
+    ['the pause never outlasts the patience left', GET, net('ECONNREFUSED'), 29_900, { action: 'retry', delayMs: 100 }],
+    ['out of reach as long as the patience: given up, and said why', POST, net('ECONNREFUSED'), 30_000, { action: 'fail', kind: 'exhausted', note: 'out of reach for 30 s' }],
+    // Only what provably never left: a reset after sending, or a 503, gets the usual retries and no more.
+    ['a reset is no outage', GET, net('ECONNRESET'), 3_000, { action: 'fail', kind: 'exhausted' }],
+    ['a 503 is an answer, not an outage', GET, res(503), 3_000, { action: 'fail', kind: 'exhausted' }],
+  ] as const)('%s', (_what, req, outcome, downForMs, expected) => {
+    expect(decide(req, outcome, last, ctx(downForMs))).toMatchObject(expected);
+  });
+
+  it('outageMs 0: no patience', () => {
+    expect(decide(POST, net('ECONNREFUSED'), last, { ...ctx(1_000), options: { outageMs: 0 } })).toMatchObject({ action: 'fail', kind: 'exhausted' });
+  });
+
+  it('before maxRetries nothing changes: the usual backoff', () => {
+    expect(decide(POST, net('ECONNREFUSED'), 0, ctx(1_000))).toEqual(decide(POST, net('ECONNREFUSED'), 0, ctx()));
   });
 });
