@@ -283,6 +283,12 @@ export function createProgress(o: ProgressOptions): Progress {
             remaining = t.remaining;
           } else if (t.type === 'retry' && o.verbose) {
             write(o.style.dim(`  retry ${t.method} ${t.path} in ${Math.round(t.delayMs)} ms (attempt ${t.attempt}): ${safe(t.reason)}`));
+          } else if (t.type === 'outage') {
+            write(
+              t.state === 'down'
+                ? o.style.yellow(`${o.targetLabel ?? 'Alma'} is out of reach (${safe(t.code)}): waiting up to ${Math.round(t.patienceMs / 1000)} s for it to come back (--timeout)`)
+                : o.style.dim(`${o.targetLabel ?? 'Alma'} answers again after ${Math.max(1, Math.round(t.forMs / 1000))} s out of reach`),
+            );
           } else if (t.type === 'throttle' && (o.verbose || !o.interactive)) {
             write(o.style.dim(`  pace now ${t.rate.toFixed(1)} requests/s: ${safe(t.reason)}`));
           }

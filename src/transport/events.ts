@@ -6,7 +6,13 @@ export type TargetEvent =
   | { type: 'request'; method: string; path: string; status: number; ms: number; attempt: number }
   | { type: 'retry'; method: string; path: string; attempt: number; delayMs: number; reason: string }
   | { type: 'throttle'; rate: number; reason: string }
-  | { type: 'remaining'; remaining: number };
+  | { type: 'remaining'; remaining: number }
+  /**
+   * A target that answered before is out of reach, and requests wait for it to come back for up
+   * to `patienceMs` (`down`, once per outage); or it answers again after `forMs` (`up`).
+   */
+  | { type: 'outage'; state: 'down'; code: string; patienceMs: number }
+  | { type: 'outage'; state: 'up'; forMs: number };
 
 export interface TargetEventSink {
   (event: TargetEvent): void;

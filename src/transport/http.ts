@@ -8,7 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher } from 'undici';
-import { decide, isSafeMethod, type Decision, type Outcome, type RetryOptions } from './retry.js';
+import { decide, DEFAULT_RETRY, isSafeMethod, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../shared/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../shared/json.js';
@@ -149,6 +149,8 @@ export class HttpClient {
   #answered = false;
   /** When a request of this client first failed to reach the target since its last answer. */
   #downSince: number | undefined;
+  /** The start of the outage an `outage` event announced, until the target answers again. */
+  #outageSaid: number | undefined;
 
   constructor(opts: HttpClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
@@ -251,6 +253,8 @@ export class HttpClient {
         const status = res.statusCode;
         const resHeaders = res.headers as ResponseHeaders;
         this.#answered = true;
+        if (this.#outageSaid !== undefined) this.#emit({ type: 'outage', state: 'up', forMs: this.#now() - this.#outageSaid });
+        this.#outageSaid = undefined;
         this.#downSince = undefined;
         this.#emit({ type: 'request', method: req.method, path: shown, status, ms: this.#now() - t0, attempt: attempt + 1 });
         this.#emitRemaining(resHeaders);
@@ -281,6 +285,11 @@ export class HttpClient {
       const d = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: this.#retry, outage });
       // A per-second refusal slows every caller down, whether or not this one is retried.
       if (d.throttled === true) this.#limiter.throttled(startedAt, d.retryAfterMs);
+      if (d.action === 'retry' && attempt >= (this.#retry.maxRetries ?? DEFAULT_RETRY.maxRetries) && this.#downSince !== undefined && this.#outageSaid === undefined && outcome.kind === 'network') {
+        // Past the usual retries only because Alma answered before: said once, so the wait is not silent.
+        this.#outageSaid = this.#downSince;
+        this.#emit({ type: 'outage', state: 'down', code: outcome.code, patienceMs: this.#retry.outageMs ?? DEFAULT_RETRY.outageMs });
+      }
       if (d.action === 'retry') {
         // Were this attempt the last: the retry options leave no attempt after it.
         const last = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: { ...this.#retry, maxRetries: attempt, throttleRetries: 0, outageMs: 0 } });

@@ -87,7 +87,8 @@ describe('Alma goes away in the middle of a load', () => {
     const statePath = join(dir, 'sandbox.json');
     sandbox = await startSandbox({ port: 0, latencyMs: 20, processDelayMs: 20, perSecond: 1000, statePath });
     const url = sandbox.url;
-    const run = spawnCli(['--json', '--rate', '100', '--concurrency', '8', '--check', 'none', '--no-canary', file], {
+    // --max-retries 1: the wait goes past the usual retries well within the 3 s, and says so.
+    const run = spawnCli(['--json', '--rate', '100', '--concurrency', '8', '--max-retries', '1', '--check', 'none', '--no-canary', file], {
       env: { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') },
       timeoutMs: 60_000,
     });
@@ -99,6 +100,9 @@ describe('Alma goes away in the middle of a load', () => {
     const res = await run.done;
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).not.toMatch(/nothing more will be sent/);
+    // One line when the wait begins, one when Alma is back: the person at the terminal, or the cron log, knows why it paused.
+    expect(res.stderr.match(/Alma is out of reach \(ECONNREFUSED\): waiting up to 30 s for it to come back \(--timeout\)/g)).toHaveLength(1);
+    expect(res.stderr).toMatch(/Alma answers again after \d+ s out of reach/);
     const report = JSON.parse(res.stdout) as ReportDocument;
     expect(report.summary.failed).toBe(0);
     expect(report.summary.loaded + report.summary.in_review).toBe(40);

@@ -282,6 +282,13 @@ describe('HttpClient retries (MockAgent)', () => {
       expect.stringMatching(/^ECONNREFUSED \(out of reach for \d+ s\)$/),
       expect.stringMatching(/^ECONNREFUSED \(out of reach for \d+ s\)$/),
     ]);
+    // Said once when the wait goes past the usual retries, and once when Alma answers again.
+    const outages = events.filter((e) => e.type === 'outage');
+    expect(outages).toEqual([
+      { type: 'outage', state: 'down', code: 'ECONNREFUSED', patienceMs: 30_000 },
+      { type: 'outage', state: 'up', forMs: expect.any(Number) },
+    ]);
+    expect(outages[1]!.type === 'outage' && outages[1]!.state === 'up' && outages[1]!.forMs).toBeGreaterThan(3_000);
   });
 
   it('an Alma that never answered: refused after maxRetries, a wrong address said at once', async () => {
