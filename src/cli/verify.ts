@@ -15,6 +15,7 @@ import { journalPath as journalPathOf } from './journals.js';
 import { readMappingProfile } from './mapping-command.js';
 import { openTarget } from './open-target.js';
 import { foldJournal, parseJournal } from '../engine/journal.js';
+import { stopMessage } from '../engine/events.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { targetNamed } from '../targets/registry.js';
 import { AuthError, DailyLimitError, ApiError, isUnreachable, UsageError } from '../shared/errors.js';
@@ -34,7 +35,9 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   const info = (line: string): void => {
     if (!cfg.quiet) process.stderr.write(term.errStyle.dim(line) + '\n');
   };
-  const opened = await openTarget(definition, cfg, { signal: hard.signal, onEvent: () => undefined, info, env: process.env, readKeyFile });
+  // A stop (unreachable, key refused, daily threshold) ends the other invoices' retries too.
+  const halt = new AbortController();
+  const opened = await openTarget(definition, cfg, { signal: hard.signal, halt: halt.signal, onEvent: () => undefined, info, env: process.env, readKeyFile });
   const out: VerifyInvoice[] = [];
   let stopped: string | undefined;
   try {
@@ -79,9 +82,12 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     try {
       await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.concurrency, 8)) }, worker));
     } catch (err) {
-      stopped = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : undefined;
-      if (stopped === undefined) throw err;
-      process.stderr.write(term.errStyle.red(`invoice-load verify: ${stopped === 'unreachable' ? `cannot reach ${profile.label}: ` : ''}${(err as ApiError).code}: ${(err as ApiError).message}`) + '\n');
+      const reason = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : undefined;
+      if (reason === undefined) throw err;
+      stopped = reason;
+      halt.abort(err);
+      // The load's words for the same stop (engine/events.ts).
+      process.stderr.write(term.errStyle.red(`invoice-load verify: ${stopMessage(reason, err, profile.label)}`) + '\n');
     }
     for (let i = 0; i < entries.length; i++) if (results[i] !== undefined) out.push(results[i]!);
   } finally {

@@ -158,6 +158,30 @@ describe('invoice-load verify: the same comparison for a batch already loaded, r
     expect(gone.code).toBe(4);
     expect((gone.report as unknown as { summary: Record<string, number> }).summary.not_found).toBe(7);
   });
+
+  it('an Alma that cannot be reached: the load\'s one line for it, exit 4', async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    const { createServer } = await import('node:net');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-verify-unreachable-'));
+    try {
+      const res = await runCli(['verify', '--json', '--max-retries', '1', '--concurrency', '4', SAMPLE], {
+        env: { ALMA_API_URL: `http://127.0.0.1:${port}`, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir },
+      });
+      expect(res.code, res.stderr).toBe(4);
+      expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^invoice-load verify: cannot reach Alma: ECONNREFUSED \(.*\) — check the address .*; nothing more will be sent$/)]);
+      // 4 invoices at once, 2 attempts each at most; no invoice taken up after the stop.
+      expect((JSON.parse(res.stdout) as { summary: { requests: number } }).summary.requests).toBeLessThanOrEqual(8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 function writesOf(state: SandboxStateDump): unknown {
