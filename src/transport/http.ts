@@ -8,7 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher } from 'undici';
-import { decide, DEFAULT_RETRY, isSafeMethod, type Decision, type Outcome, type RetryOptions } from './retry.js';
+import { decide, DEFAULT_RETRY, isSafeMethod, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../shared/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../shared/json.js';
@@ -182,7 +182,11 @@ export class HttpClient {
     this.#remainingHeader = (opts.remainingHeader ?? 'x-exl-api-remaining').toLowerCase();
   }
 
-  /** Attempts sent so far, retries included (each one counts against the API's budget). */
+  /**
+   * Attempts that reached the API, or may have, retries included: each one counts against its
+   * budget. One that provably never left (a connection refused, a name not found) is not counted,
+   * so the figure is what the API saw, however long it was out of reach.
+   */
   get requests(): number {
     return this.#requests;
   }
@@ -276,6 +280,12 @@ export class HttpClient {
         const code = errorCode(err);
         this.#emit({ type: 'request', method: req.method, path: shown, status: 0, ms: this.#now() - t0, attempt: attempt + 1 });
         outcome = { kind: 'network', code, sent: probe?.supported === true ? probe.sent : undefined };
+        // Never reached the server (a connection refused, a name not found, nothing written):
+        // not a request the API saw or counted against its budget.
+        if (neverSent(outcome)) {
+          this.#requests--;
+          for (const t of req.tallies ?? []) t.count--;
+        }
       }
 
       // A target that answered earlier and is now out of reach gets time to come back (`outageMs`).

@@ -171,6 +171,11 @@ function classifyNetwork(req: RequestTraits, code: string, sent: boolean | undef
   return { kind: 'unknown', reason: code };
 }
 
+/** The attempt provably never reached the server: refused or unresolved before sending, or nothing written. */
+export function neverSent(outcome: Outcome): boolean {
+  return outcome.kind === 'network' && (PRE_SEND_CODES.has(outcome.code) || outcome.sent === false);
+}
+
 /** GET and HEAD never change anything (RFC 9110 §9.2.1); everything else is assumed to. */
 export function isSafeMethod(method: string): boolean {
   const m = method.toUpperCase();
