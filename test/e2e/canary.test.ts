@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
+import { closedPort } from '../helpers/cli.js';
 import type { SandboxStateDump } from '../../src/sandbox/index.js';
 
 const SAMPLE = 'fixtures/sample-batch.csv';
@@ -87,16 +88,6 @@ describe('the canary: the first invoice read back before any other is created', 
 });
 
 describe('a target that cannot be reached: one line and a stop', () => {
-  /** A loopback port with nothing listening on it. */
-  const closedPort = async (): Promise<number> => {
-    const { createServer } = await import('node:net');
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-  };
-
   it.each([[[]], [['--check', 'none']]])('nothing listening (ECONNREFUSED), checks %j: exit 4, one line naming the cause, no failure per invoice', async (extra) => {
     const { runCli } = await import('../helpers/cli.js');
     const { mkdtempSync, rmSync } = await import('node:fs');
@@ -161,14 +152,10 @@ describe('invoice-load verify: the same comparison for a batch already loaded, r
 
   it('an Alma that cannot be reached: the load\'s one line for it, exit 4', async () => {
     const { runCli } = await import('../helpers/cli.js');
-    const { createServer } = await import('node:net');
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await closedPort();
     const dir = mkdtempSync(join(tmpdir(), 'invoice-load-verify-unreachable-'));
     try {
       const res = await runCli(['verify', '--json', '--max-retries', '1', '--concurrency', '4', SAMPLE], {

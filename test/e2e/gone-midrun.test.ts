@@ -36,26 +36,35 @@ function batch(path: string, n: number): void {
   writeFileSync(path, rows.join('\n') + '\n');
 }
 
+/**
+ * 40 invoices in a new folder and a sandbox that keeps its invoices in a file there, so one
+ * started again on the same port holds them (Alma back after an outage).
+ */
+async function setup(): Promise<{ folder: string; file: string; statePath: string; url: string; first: SandboxHandle }> {
+  const folder = mkdtempSync(join(tmpdir(), 'invoice-load-gone-'));
+  dir = folder;
+  const file = join(folder, 'batch.csv');
+  batch(file, 40);
+  const statePath = join(folder, 'sandbox.json');
+  const first = await startSandbox({ port: 0, latencyMs: 20, processDelayMs: 20, perSecond: 1000, statePath });
+  sandbox = first;
+  return { folder, file, statePath, url: first.url, first };
+}
+
 describe('Alma goes away in the middle of a load', () => {
   it('one stop, and not one request after it; the re-run loads the rest exactly once', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'invoice-load-gone-'));
-    const file = join(dir, 'batch.csv');
-    batch(file, 40);
-    // The sandbox keeps its invoices in a file, so the one that answers again holds them.
-    const statePath = join(dir, 'sandbox.json');
-    sandbox = await startSandbox({ port: 0, latencyMs: 20, processDelayMs: 20, perSecond: 1000, statePath });
-    const url = sandbox.url;
-    const log = join(dir, 'requests.log');
-    const env = { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
+    const { folder, file, statePath, url, first } = await setup();
+    const log = join(folder, 'requests.log');
+    const env = { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(folder, 'state') };
     // --timeout 2: an Alma that answered before gets 2 s to come back before the stop (30 s by default).
     const run = spawnCli(['--json', '--rate', '100', '--concurrency', '8', '--timeout', '2', '--check', 'none', '--no-canary', file], {
       env: { ...env, NODE_OPTIONS: `--import=${LOG_HOOK}`, REQUEST_LOG: log },
       timeoutMs: 60_000,
     });
     // Gone once a few invoices are created and several are on their way.
-    while ((sandbox.state().counters.requests['POST create'] ?? 0) < 8) await delay(5);
-    const before = sandbox.state();
-    await sandbox.close();
+    while ((first.state().counters.requests['POST create'] ?? 0) < 8) await delay(5);
+    const before = first.state();
+    await first.close();
     const res = await run.done;
 
     expect(res.code).toBe(4);
@@ -81,19 +90,14 @@ describe('Alma goes away in the middle of a load', () => {
   });
 
   it('gone for a moment (a restart, a network blip): the run waits for it and finishes, each invoice once', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'invoice-load-gone-'));
-    const file = join(dir, 'batch.csv');
-    batch(file, 40);
-    const statePath = join(dir, 'sandbox.json');
-    sandbox = await startSandbox({ port: 0, latencyMs: 20, processDelayMs: 20, perSecond: 1000, statePath });
-    const url = sandbox.url;
+    const { folder, file, statePath, url, first } = await setup();
     // --max-retries 1: the wait goes past the usual retries well within the 3 s, and says so.
     const run = spawnCli(['--json', '--rate', '100', '--concurrency', '8', '--max-retries', '1', '--check', 'none', '--no-canary', file], {
-      env: { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') },
+      env: { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(folder, 'state') },
       timeoutMs: 60_000,
     });
-    while ((sandbox.state().counters.requests['POST create'] ?? 0) < 8) await delay(5);
-    await sandbox.close();
+    while ((first.state().counters.requests['POST create'] ?? 0) < 8) await delay(5);
+    await first.close();
     // Out of reach for 3 s: longer than the 4 retries' pauses often add up to, shorter than the 30 s of patience.
     await delay(3_000);
     sandbox = await startSandbox({ port: Number(new URL(url).port), latencyMs: 20, processDelayMs: 20, perSecond: 1000, statePath });

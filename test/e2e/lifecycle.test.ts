@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { closedPort, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
 
@@ -202,13 +202,9 @@ describe('payments', () => {
 
 describe('an Alma that cannot be reached', () => {
   it('payments: one line naming the cause, the run stops, the rows not reached are not started', async () => {
-    const { createServer } = await import('node:net');
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await closedPort();
     const dir = mkdtempSync(join(tmpdir(), 'invoice-load-pay-unreachable-'));
     try {
       const file = join(dir, 'pay.csv');

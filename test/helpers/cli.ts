@@ -3,6 +3,7 @@
  * environment: no colour, no TTY, its own state dir. `npm test` builds dist/ first.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 
@@ -52,4 +53,13 @@ export function spawnCli(args: string[], opts: CliOptions = {}) {
     });
   });
   return { child, done };
+}
+
+/** A loopback port with nothing listening on it: connections to it are refused (an Alma that cannot be reached). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
