@@ -277,7 +277,8 @@ export function createProgress(o: ProgressOptions): Progress {
         case 'target': {
           const t = e.event;
           if (t.type === 'request') {
-            requests++;
+            // As the summary counts them: an attempt that never reached Alma is no request.
+            if (t.unsent !== true) requests++;
             if (spinner) spinner.text = spinText();
           } else if (t.type === 'remaining') {
             remaining = t.remaining;

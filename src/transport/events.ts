@@ -3,7 +3,8 @@
  * terminal may want to show. Targets pass these up unchanged; the engine wraps them.
  */
 export type TargetEvent =
-  | { type: 'request'; method: string; path: string; status: number; ms: number; attempt: number }
+  /** One attempt's end; `unsent`: it never reached the server (refused, no such host), so it is no request the API saw. */
+  | { type: 'request'; method: string; path: string; status: number; ms: number; attempt: number; unsent?: true }
   | { type: 'retry'; method: string; path: string; attempt: number; delayMs: number; reason: string }
   | { type: 'throttle'; rate: number; reason: string }
   | { type: 'remaining'; remaining: number }

@@ -278,14 +278,15 @@ export class HttpClient {
         if (this.#signal?.aborted) throw this.#aborted(req, traits.idempotent, probe, err);
         cause = err;
         const code = errorCode(err);
-        this.#emit({ type: 'request', method: req.method, path: shown, status: 0, ms: this.#now() - t0, attempt: attempt + 1 });
         outcome = { kind: 'network', code, sent: probe?.supported === true ? probe.sent : undefined };
         // Never reached the server (a connection refused, a name not found, nothing written):
         // not a request the API saw or counted against its budget.
-        if (neverSent(outcome)) {
+        const unsent = neverSent(outcome);
+        if (unsent) {
           this.#requests--;
           for (const t of req.tallies ?? []) t.count--;
         }
+        this.#emit({ type: 'request', method: req.method, path: shown, status: 0, ms: this.#now() - t0, attempt: attempt + 1, ...(unsent ? { unsent: true as const } : {}) });
       }
 
       // A target that answered earlier and is now out of reach gets time to come back (`outageMs`).

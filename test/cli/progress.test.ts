@@ -184,6 +184,8 @@ describe('the checks before sending', () => {
     const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => t, ora });
     p.phase('checking 200 invoices against Alma before sending');
     for (let i = 0; i < 16; i++) p.onEvent({ type: 'target', event: { type: 'request' } } as EngineEvent);
+    // A connection refused is no request Alma saw: not counted, as in the summary.
+    p.onEvent({ type: 'target', event: { type: 'request', status: 0, unsent: true } } as EngineEvent);
     t = 2_000;
     p.onEvent({ type: 'target', event: { type: 'request' } } as EngineEvent);
     expect(texts.at(-1)).toBe('checking 200 invoices against Alma before sending · 17 requests · 0:02 elapsed');

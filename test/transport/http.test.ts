@@ -277,8 +277,10 @@ describe('HttpClient retries (MockAgent)', () => {
     await clock.run(client.json({ method: 'GET', path: '/acq/vendors/GOBI' }));
     await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).resolves.toEqual({ id: '9' });
     expect(api.log()).toHaveLength(9);
-    // Two requests reached the API; the 7 refused attempts are not counted as requests.
+    // Two requests reached the API; the 7 refused attempts are not counted as requests, and their events say so.
     expect(client.requests).toBe(2);
+    expect(events.filter((e) => e.type === 'request' && e.unsent === true)).toHaveLength(7);
+    expect(events.filter((e) => e.type === 'request' && e.unsent !== true)).toHaveLength(2);
     // Past maxRetries (4) the pauses say how long Alma has been out of reach.
     expect(retries(events).map((e) => e.type === 'retry' && e.reason).slice(4)).toEqual([
       expect.stringMatching(/^ECONNREFUSED \(out of reach for \d+ s\)$/),
