@@ -9,6 +9,7 @@ import type { Problem } from '../domain/problem.js';
 import type { Provenance } from '../input/record.js';
 import type { FieldDifference } from '../targets/target.js';
 import { safe, table, type Style } from './human.js';
+import { rerunWhen } from './failures.js';
 
 export type VerifyStatus = 'matches' | 'differs' | 'not_found' | 'failed' | 'invalid';
 
@@ -67,7 +68,14 @@ export function renderVerify(r: VerifyReport, style: Style): string {
   if (s.not_found > 0) parts.push(`${s.not_found} not found`);
   if (s.failed > 0) parts.push(`${s.failed} could not be read`);
   if (s.invalid > 0) parts.push(`${s.invalid} invalid (not looked up)`);
-  const out = [...table(rows, style, colours), '', `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}: ${parts.join(', ')}. ${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${r.sandbox === true ? `the ${r.target} sandbox` : r.target}.`];
+  // A run that stopped before reading any invoice has no table, not a header alone.
+  const out = r.invoices.length > 0 ? [...table(rows, style, colours), ''] : [];
+  out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}: ${parts.join(', ')}. ${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${r.sandbox === true ? `the ${r.target} sandbox` : r.target}.`);
   if (s.differs + s.not_found > 0) out.push(style.yellow(`Next: check the invoices named above in ${r.target}; what differs is what ${r.target} stored against what the batch says.`));
+  // As the load and payments say it (report/failures.ts): the invoices above are those read before the stop.
+  if (r.stopped !== undefined) {
+    const read = r.invoices.length > 0 ? 'only the invoices above were read' : 'no invoice was read';
+    out.push(style.yellow(`stopped: ${r.stopped}; ${read}; ${rerunWhen(r.stopped)}run the same command again to verify the others`));
+  }
   return out.join('\n') + '\n';
 }
