@@ -12,8 +12,8 @@ import { exitCodeForReport } from './exit.js';
 import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
-import { AuthError, DailyLimitError, unreachableText, type ApiError } from '../shared/errors.js';
-import { DEFAULT_POLL, isUnreachable, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
+import { runStopOf, unreachableText, type ApiError } from '../shared/errors.js';
+import { DEFAULT_POLL, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { existingProblems } from '../engine/existing.js';
 import { estimateWithout, type PreflightReport } from '../report/preflight.js';
@@ -159,8 +159,7 @@ async function checkBeforeSending(
   // aborts the reads in flight), in the checks or the look-ups beside them, ends the run here as
   // it would in the engine, with one line: nothing was written yet. Undefined for any other error.
   const stopBeforeSending = async (err: unknown): Promise<number | undefined> => {
-    const stoppedBy =
-      err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : soft.aborted ? 'interrupted' : undefined;
+    const stoppedBy = runStopOf(err) ?? (soft.aborted ? 'interrupted' : undefined);
     if (stoppedBy === undefined) return undefined;
     // No look-up sent beside the checks retries after this; they end first, so the report counts every request.
     if (stoppedBy !== 'interrupted') halt(err as Error);
@@ -168,7 +167,7 @@ async function checkBeforeSending(
     progress.stop();
     const why =
       stoppedBy === 'auth'
-        ? `the API key was refused (${(err as AuthError).code})`
+        ? `the API key was refused (${(err as ApiError).code})`
         : stoppedBy === 'daily_limit'
           ? "the institution's daily API threshold is used up"
           : stoppedBy === 'unreachable'

@@ -18,7 +18,8 @@ import { foldJournal, parseJournal } from '../engine/journal.js';
 import { stopMessage } from '../engine/events.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { targetNamed } from '../targets/registry.js';
-import { AuthError, DailyLimitError, ApiError, isUnreachable, UsageError } from '../shared/errors.js';
+import { oldestFirst } from '../targets/matches.js';
+import { ApiError, runStopOf, UsageError } from '../shared/errors.js';
 import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
 import { writeFileAtomic } from '../shared/fs.js';
 import { writeJson } from '../shared/json.js';
@@ -57,14 +58,14 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
         let id = ids.get(keyString(inv.key));
         if (id === undefined) {
           const found = await target.findInvoices(inv.key, { fresh: true, invoice: inv });
-          // Alma ids are long digit strings: the oldest is the shortest, then the smallest.
-          id = found.map((f) => f.id).sort((a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0))[0];
+          // The one a load adopts (targets/matches.ts).
+          id = oldestFirst(found)[0]?.id;
         }
         if (id === undefined) return { ...base, status: 'not_found' };
         const differences = await readBack(id, inv);
         return { ...base, id, status: differences.length === 0 ? 'matches' : 'differs', differences };
       } catch (err) {
-        if (err instanceof AuthError || err instanceof DailyLimitError || isUnreachable(err) || !(err instanceof ApiError)) throw err;
+        if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
         // "Not found" is a 400 with a code (docs/alma.md#errors-error-codes-and-alerts): an id the journal kept for an invoice since deleted.
         if (err.code === '412400') return { ...base, status: 'not_found' };
         return { ...base, status: 'failed', error: { code: err.code, message: err.message } };
@@ -82,7 +83,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     try {
       await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.concurrency, 8)) }, worker));
     } catch (err) {
-      const reason = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : undefined;
+      const reason = runStopOf(err);
       if (reason === undefined) throw err;
       stopped = reason;
       halt.abort(err);

@@ -18,9 +18,7 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeError } from '../shared/errors.js';
-
-export { isUnreachable };
+import { ApiError, runStopOf, UnknownOutcomeError } from '../shared/errors.js';
 import type { RemoteInvoice, Target } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, RefusedLine, Step } from './journal.js';
@@ -375,10 +373,8 @@ function stepsLeft(target: Target, inv: Invoice, journal: Journal): number {
 }
 
 function stopFor(err: unknown): RunOutcome['stopped'] {
-  if (err instanceof AuthError) return { reason: 'auth', error: err };
-  if (err instanceof DailyLimitError) return { reason: 'daily_limit', error: err };
-  if (isUnreachable(err)) return { reason: 'unreachable', error: err as Error };
-  return undefined;
+  const reason = runStopOf(err);
+  return reason === undefined ? undefined : { reason, error: err as Error };
 }
 
 
@@ -903,7 +899,7 @@ class InvoiceSaga {
    * unknown ends this invoice, journaled as failed under the step it happened in.
    */
   failed(err: unknown): InvoiceResult {
-    if (err instanceof StopRun || err instanceof CanaryStop || err instanceof AuthError || err instanceof DailyLimitError || isUnreachable(err)) throw err;
+    if (err instanceof StopRun || err instanceof CanaryStop || runStopOf(err) !== undefined) throw err;
     // Cut off by the hard stop: nothing is journaled as failed, so a re-run takes it up where it was.
     if (this.#stopNow() && isAbort(err)) throw new StopRun('interrupted');
     let record: ErrorRecord;

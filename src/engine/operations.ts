@@ -13,7 +13,7 @@
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { ApiError, AuthError, DailyLimitError, isUnreachable, UnknownOutcomeError } from '../shared/errors.js';
+import { ApiError, runStopOf, UnknownOutcomeError } from '../shared/errors.js';
 import type { Alert } from '../targets/target.js';
 import { stopMessage, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
@@ -87,7 +87,7 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
       try {
         r = await runOne(spec, opts);
       } catch (err) {
-        const reason = err instanceof AuthError ? 'auth' : err instanceof DailyLimitError ? 'daily_limit' : isUnreachable(err) ? 'unreachable' : aborted() ? 'interrupted' : undefined;
+        const reason = runStopOf(err) ?? (aborted() ? 'interrupted' : undefined);
         if (reason === undefined) throw err;
         if (stopped === undefined && reason !== 'interrupted') {
           opts.halt?.(err as Error);
@@ -95,7 +95,7 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
         }
         stopped ??= reason;
         // The invoice that met an unreachable Alma keeps its own error, as it did when that was no stop.
-        r = reason === 'unreachable' ? { key: spec.key, status: 'failed', alerts: [], error: apiErrorRecord(err as ApiError) } : notStarted(spec, stopped);
+        r = reason === 'unreachable' ? { key: spec.key, status: 'failed', alerts: [], error: apiErrorRecord(err as ApiError) } : notStarted(spec, stopped ?? reason);
       }
       results[index] = r;
       opts.onResult?.(r, ++finished, specs.length);
@@ -151,7 +151,7 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     }
   } catch (err) {
     // A refused key, a spent threshold, an Alma that cannot be reached: the run stops (above).
-    if (err instanceof AuthError || err instanceof DailyLimitError || isUnreachable(err)) throw err;
+    if (runStopOf(err) !== undefined) throw err;
     if (opts.stopSignal?.aborted === true) throw err;
     if (!(err instanceof ApiError)) throw err;
     return fail(apiErrorRecord(err));

@@ -127,3 +127,14 @@ export function unreachableText(err: ApiError, label: string): string {
   if (err.code === NOT_ALMA_API) return err.message;
   return `cannot reach ${label}: ${err.code} (${err.message}) — check the address (--alma-url, --region, --api-url), the network, proxy and certificates, then run the same command again`;
 }
+
+/**
+ * The stop a failure means for the whole run, not for one request: a refused key (`auth`), the
+ * daily threshold spent (`daily_limit`), a target that cannot be reached (`unreachable`). After
+ * any of them no further request can succeed. Undefined for every other failure.
+ */
+export function runStopOf(err: unknown): 'auth' | 'daily_limit' | 'unreachable' | undefined {
+  if (err instanceof AuthError) return 'auth';
+  if (err instanceof DailyLimitError) return 'daily_limit';
+  return isUnreachable(err) ? 'unreachable' : undefined;
+}

@@ -25,7 +25,7 @@
  * total is reported with the other problems, before anything is sent. The listings cost what they did when each waited for its vendor's
  * first invoice; only their time moved, into the wave before the first write.
  */
-import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
+import { ApiError, runStopOf } from '../../shared/errors.js';
 import { isJsonObject, type JsonValue } from '../../shared/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
 import type { JsonClient } from '../../transport/http.js';
@@ -169,7 +169,7 @@ export class InvoiceLookup {
     try {
       all = await readAllPages((offset) => this.#http.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset } }), 'invoice');
     } catch (err) {
-      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError) || isUnreachable(err)) throw err;
+      if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
       return undefined;
     }
     this.#totals.set(vendor, Math.max(all.length, this.#totals.get(vendor) ?? 0));
@@ -210,7 +210,7 @@ export class InvoiceLookup {
       // A snapshot must be complete to prove absence; a short read means search instead.
       if (all.length >= total) this.#remember(vendor, all);
     } catch (err) {
-      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError) || isUnreachable(err)) throw err;
+      if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
       // A vendor Alma does not know has no invoices; creating one will fail on its own.
       if (VENDOR_NOT_FOUND.has(err.code)) this.#remember(vendor, []);
       // Any other refusal: fall back to searching each invoice.

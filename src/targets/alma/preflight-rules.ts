@@ -337,9 +337,10 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
 
 function existsMessage(inv: Invoice, found: RemoteInvoice[]): string {
   // The match a load adopts, compared as the load compares (targets/matches.ts).
-  const first = oldestFirst(found)[0]!;
+  const sorted = oldestFirst(found);
+  const first = sorted[0]!;
   if (holdsOtherTotal(first, inv)) return otherTotalText(inv, first, 'Alma');
-  const ids = oldestFirst(found).map((f) => f.id).join(', ');
+  const ids = sorted.map((f) => f.id).join(', ');
   const base = `invoice ${quote(inv.key.number)} of vendor ${quote(inv.key.vendor)} already exists in Alma (id ${ids}${first.workflowStatus !== undefined ? `, ${first.workflowStatus}` : ''})`;
   if (first.totalAmount === undefined) return `${base}; a load would not create it again`;
   // Alma's JSON number drops the zeros (114 for 114.00): amounts are shown at the currency's minor units.

@@ -23,7 +23,7 @@ import { keyString, type Invoice } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
 import { DEFAULT_POLL } from '../target.js';
 import type { PreflightReport } from '../../report/preflight.js';
-import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
+import { ApiError, runStopOf } from '../../shared/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
 import { countingView, type JsonClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
@@ -102,7 +102,7 @@ export class AlmaFacts {
         if (wanted.has(facts.number) && (facts.vendor === undefined || facts.vendor === vendor)) this.#poLines.set(facts.number, Promise.resolve(found(facts)));
       }
     } catch (err) {
-      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError) || isUnreachable(err)) throw err;
+      if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
       // Any refusal: each PO line is read on its own.
     }
   }
@@ -131,7 +131,7 @@ export class AlmaFacts {
         else if (a !== undefined) this.#funds.set(code, Promise.resolve(found({ ...toFund(code, a), usable: false })));
       }
     } catch (err) {
-      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError) || isUnreachable(err)) throw err;
+      if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
     }
   }
 
@@ -214,7 +214,7 @@ function once<T>(
 }
 
 function classify(err: unknown, notFound: ReadonlySet<string>): { kind: 'not_found' } | { kind: 'unknown'; reason: string } {
-  if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError) || isUnreachable(err)) throw err;
+  if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
   if (err.httpStatus === 400 && notFound.has(err.code)) return NOT_FOUND;
   const where = err.httpStatus > 0 ? `HTTP ${err.httpStatus} ` : '';
   return { kind: 'unknown', reason: `${where}${err.code}: ${err.message}` };

@@ -20,7 +20,7 @@ import { Decimal } from 'decimal.js';
 import { keyString, type Invoice } from '../../domain/model.js';
 import { problem, type Problem } from '../../domain/problem.js';
 import type { PreflightReport } from '../../report/preflight.js';
-import { ApiError, AuthError, DailyLimitError, isUnreachable } from '../../shared/errors.js';
+import { ApiError, runStopOf } from '../../shared/errors.js';
 import type { FolioTarget } from './target.js';
 
 export interface FolioPreflightOutcome {
@@ -38,7 +38,7 @@ export async function runFolioPreflight(invoices: readonly Invoice[], t: FolioTa
     try {
       return await f();
     } catch (err) {
-      if (err instanceof AuthError || err instanceof DailyLimitError || !(err instanceof ApiError) || isUnreachable(err)) throw err;
+      if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
       unchecked.push({ what, reason: `the look-up failed (${err.code}: ${err.message})` });
       return 'unknown';
     }
@@ -56,7 +56,7 @@ export async function runFolioPreflight(invoices: readonly Invoice[], t: FolioTa
   try {
     await t.refs.batchGroupId();
   } catch (err) {
-    if (err instanceof AuthError || err instanceof DailyLimitError || isUnreachable(err)) throw err;
+    if (runStopOf(err) !== undefined) throw err;
     batchGroup = (err as Error).message;
   }
 
