@@ -289,14 +289,14 @@ export class HttpClient {
         this.#emit({ type: 'request', method: req.method, path: shown, status: 0, ms: this.#now() - t0, attempt: attempt + 1, ...(unsent ? { unsent: true as const } : {}) });
       }
 
-      // A target that answered earlier and is now out of reach gets time to come back (`outageMs`).
-      if (outcome.kind === 'response') this.#downSince = undefined;
-      else if (this.#answered) this.#downSince ??= t0;
+      // A target that answered earlier and is now out of reach gets time to come back (`outageMs`);
+      // any answer (above) ends the outage.
+      if (outcome.kind === 'network' && this.#answered) this.#downSince ??= t0;
       const outage = this.#downSince !== undefined ? { downForMs: this.#now() - this.#downSince } : undefined;
       const d = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: this.#retry, outage });
       // A per-second refusal slows every caller down, whether or not this one is retried.
       if (d.throttled === true) this.#limiter.throttled(startedAt, d.retryAfterMs);
-      if (d.action === 'retry' && attempt >= (this.#retry.maxRetries ?? DEFAULT_RETRY.maxRetries) && this.#downSince !== undefined && this.#outageSaid === undefined && outcome.kind === 'network') {
+      if (d.action === 'retry' && d.outage === true && this.#outageSaid === undefined && outcome.kind === 'network') {
         // Past the usual retries only because Alma answered before: said once, so the wait is not silent.
         this.#outageSaid = this.#downSince;
         this.#emit({ type: 'outage', state: 'down', code: outcome.code, patienceMs: this.#retry.outageMs ?? DEFAULT_RETRY.outageMs });

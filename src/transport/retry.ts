@@ -208,7 +208,15 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 export type Decision =
-  | { action: 'retry'; delayMs: number; reason: string; throttled: boolean; retryAfterMs?: number | undefined }
+  | {
+      action: 'retry';
+      delayMs: number;
+      reason: string;
+      throttled: boolean;
+      retryAfterMs?: number | undefined;
+      /** Retried past the usual retries only because the target answered earlier and is out of reach (`outageMs`). */
+      outage?: true;
+    }
   | {
       action: 'fail';
       kind: 'api' | 'auth' | 'daily' | 'unknown' | 'exhausted';
@@ -247,7 +255,7 @@ export function decide(
     const left = out === undefined ? 0 : opts.outageMs - out.downForMs;
     if (left > 0) {
       const delayMs = Math.min(left, Math.max(250, backoffMs(attempt, ctx.random, { baseMs: opts.baseMs, capMs: OUTAGE_STEP_MS })));
-      return { action: 'retry', delayMs, reason: `${c.reason} (out of reach for ${Math.round(out!.downForMs / 1000)} s)`, throttled: false };
+      return { action: 'retry', delayMs, reason: `${c.reason} (out of reach for ${Math.round(out!.downForMs / 1000)} s)`, throttled: false, outage: true };
     }
     const note = out !== undefined && opts.outageMs > 0 ? `out of reach for ${Math.round(out.downForMs / 1000)} s` : undefined;
     return { action: 'fail', kind: 'exhausted', reason: c.reason, throttled: c.throttled, retryAfterMs, ...(note !== undefined ? { note } : {}) };

@@ -154,7 +154,7 @@ describe('decide while a target that answered before is out of reach', () => {
   it.each([
     // [what, request, outcome, out of reach for (undefined: never answered), expected]
     ['refused, never answered: a wrong address, given up after maxRetries', POST, net('ECONNREFUSED'), undefined, { action: 'fail', kind: 'exhausted' }],
-    ['refused, answered before, out of reach 3 s of 30: another attempt', POST, net('ECONNREFUSED'), 3_000, { action: 'retry', delayMs: OUTAGE_STEP_MS / 2 }],
+    ['refused, answered before, out of reach 3 s of 30: another attempt', POST, net('ECONNREFUSED'), 3_000, { action: 'retry', delayMs: OUTAGE_STEP_MS / 2, outage: true }],
     ['no such host, answered before: another attempt', GET, net('ENOTFOUND'), 10_000, { action: 'retry' }],
     ['the pause never outlasts the patience left', GET, net('ECONNREFUSED'), 29_900, { action: 'retry', delayMs: 100 }],
     ['out of reach as long as the patience: given up, and said why', POST, net('ECONNREFUSED'), 30_000, { action: 'fail', kind: 'exhausted', note: 'out of reach for 30 s' }],
@@ -169,7 +169,8 @@ describe('decide while a target that answered before is out of reach', () => {
     expect(decide(POST, net('ECONNREFUSED'), last, { ...ctx(1_000), options: { outageMs: 0 } })).toMatchObject({ action: 'fail', kind: 'exhausted' });
   });
 
-  it('before maxRetries nothing changes: the usual backoff', () => {
+  it('before maxRetries nothing changes: the usual backoff, not an outage wait', () => {
     expect(decide(POST, net('ECONNREFUSED'), 0, ctx(1_000))).toEqual(decide(POST, net('ECONNREFUSED'), 0, ctx()));
+    expect(decide(POST, net('ECONNREFUSED'), 0, ctx(1_000))).not.toHaveProperty('outage');
   });
 });
