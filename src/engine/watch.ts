@@ -123,6 +123,14 @@ interface Entry {
   reject: (err: unknown) => void;
 }
 
+/** Puts an entry in its read's group: its vendor's, or its own when it is read alone (keyed by id, which cannot collide with a vendor code). */
+function addToGroup(groups: Map<string, Entry[]>, e: Entry): void {
+  const g = e.alone ? `\u0000${e.item.id}` : e.item.key.vendor;
+  let list = groups.get(g);
+  if (list === undefined) groups.set(g, (list = []));
+  list.push(e);
+}
+
 /** A number of invoices no batch reaches, to ask whether reading together can ever be cheaper. */
 const MANY = 1_000_000;
 
@@ -302,11 +310,7 @@ export class ProcessingWatch {
     for (const e of this.#entries) {
       if (e.reading) continue;
       if (together(e) ? unripe.has(e.item.key.vendor) : e.dueAt > now) continue;
-      // A lone entry is its own group (keyed by id, which cannot collide with a vendor key).
-      const g = e.alone ? `\u0000${e.item.id}` : e.item.key.vendor;
-      let list = groups.get(g);
-      if (list === undefined) groups.set(g, (list = []));
-      list.push(e);
+      addToGroup(groups, e);
     }
     const batchCost = this.#opts.batchCost ?? 0.05;
     const maxWait = this.#opts.maxBatchWaitMs ?? 30_000;
@@ -351,10 +355,7 @@ export class ProcessingWatch {
         e.reject(stop);
         continue;
       }
-      const g = e.alone || !this.#batchable(e.item.key.vendor) ? `\u0000${e.item.id}` : e.item.key.vendor;
-      let list = groups.get(g);
-      if (list === undefined) groups.set(g, (list = []));
-      list.push(e);
+      addToGroup(groups, e);
     }
     for (const group of groups.values()) {
       for (const e of group) {

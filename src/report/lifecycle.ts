@@ -82,7 +82,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   let tableEnd = 0;
   const all = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
   const { listed: shown, notStarted } = withoutNotStarted(all);
-  if (shown.length > 0 || notStarted > 0) {
+  if (shown.length > 0) {
     const rows = [['status', 'vendor', 'number', 'alma id', 'outcome']];
     for (const inv of shown) {
       const outcome = inv.error
@@ -94,16 +94,16 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
     }
     const under = opts.width !== undefined ? fitOutcomeTable(rows, opts.width, report.target, style) : [];
     const widths = columnWidths(rows);
-    for (const [ri, r] of shown.length > 0 ? rows.entries() : []) {
+    for (const [ri, r] of rows.entries()) {
       const line = r.map((c, i) => (i === r.length - 1 ? c : padToWidth(c, widths[i]!))).join('  ').trimEnd();
       const bad = ri > 0 && (shown[ri - 1]!.status === 'failed' || shown[ri - 1]!.status === 'invalid');
       out.push(ri === 0 ? style.dim(line) : bad ? style.red(line) : line);
     }
     tableEnd = out.length;
     for (const line of under) out.push(line);
-    if (notStarted > 0) out.push(notStartedLine(notStarted, style));
-    out.push('');
   }
+  if (notStarted > 0) out.push(notStartedLine(notStarted, style));
+  if (shown.length > 0 || notStarted > 0) out.push('');
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   if (problems.length > 0) {
     // One push per line: a spread of a million lines into push() overflows the stack.
