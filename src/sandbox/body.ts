@@ -83,7 +83,7 @@ export function date(v: JsonValue | undefined, name: string): string | undefined
   d?.setUTCFullYear(Number(m![1]));
   // Year 0000 is no xs:date of XML Schema 1.0 (its years start at 0001).
   if (!m || !d || m[1] === '0000' || d.toISOString().slice(0, 10) !== `${m[1]}-${m[2]}-${m[3]}`) {
-    // AlmaAPITK lists 40166411 "Invalid parameter – check date format" (community-observed,
+    // AAPITK lists 40166411 "Invalid parameter – check date format" (community-observed,
     // docs/alma.md#inferred-not-documented).
     throw new AlmaError(400, '40166411', `Invalid parameter - check date format. Field: ${name}, Value: ${t}`);
   }

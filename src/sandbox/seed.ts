@@ -71,7 +71,7 @@ export const seedSchema = z.object({
     code,
     name: z.string(),
     currency: code,
-    /** Alma ids seem to end in an institution-specific suffix (`…0001021`: docs/alma.md#what-the-samples-show, sample 03). */
+    /** Alma ids seem to end in an institution-specific suffix (`…0001021` in sample 03 of docs/alma.md's Sources; docs/alma.md#what-the-samples-show). */
     id_suffix: z.string().regex(/^\d{4,8}$/).default('0004146'),
   }),
   libraries: z.array(z.object({ code, name: z.string() })).default([]),

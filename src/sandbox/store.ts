@@ -411,8 +411,8 @@ export class Store {
         break;
       case 'paid': {
         if (inv.workflow !== WF_READY_TO_BE_PAID && inv.workflow !== WF_WAITING_FOR_PAYMENT) {
-          // AlmaAPITK's docs: "402459 … Must approve invoice before paying"
-          // (docs/alma.md#errors-error-codes-and-alerts, community mapping).
+          // AAPITK's documentation: "402459 … Must approve invoice before paying", one of three
+          // readings of the code (docs/alma.md#errors-error-codes-and-alerts).
           throw refuse('402459', `Error while trying to retrieve invoice ${id}: must approve invoice before paying.`);
         }
         const p = sub(body !== undefined && body !== null ? asObject(body, 'invoice') : undefined, 'payment');
