@@ -61,7 +61,7 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     // Once the run stops on an unreachable target, a refused key or a spent daily threshold,
     // the transport sends nothing more, not even a retry (HttpClient's `halt`).
     const halt = new AbortController();
-    opened = await openRunTarget(definition, cfg, term, deps, progress, { hard: signals.hard, halt: halt.signal }, (event) => {
+    opened = await openRunTarget(definition, cfg, term, deps, progress, { hard: signals.hard, soft: signals.soft, halt: halt.signal }, (event) => {
       if (event.type === 'request' && event.status !== 0) inFlight.observe(event.ms);
       emit({ type: 'target', event });
     });
@@ -105,19 +105,23 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
   return exitCodeForReport(report, { sent: true });
 }
 
-/** The target of this run (its client, or its sandbox in-process): its requests abandoned on `hard`, none sent after `halt`. */
+/**
+ * The target of this run (its client, or its sandbox in-process): its requests abandoned on
+ * `hard`, none retried after `soft` (the first Ctrl-C), none sent after `halt`.
+ */
 function openRunTarget(
   definition: TargetDefinition,
   cfg: Config,
   term: Terminal,
   deps: OnlineDeps,
   progress: Progress,
-  signals: { hard: AbortSignal; halt: AbortSignal },
+  signals: { hard: AbortSignal; soft: AbortSignal; halt: AbortSignal },
   onEvent: (event: TargetEvent) => void,
 ): Promise<OpenedRun> {
   return openTarget(definition, cfg, {
     signal: signals.hard,
     halt: signals.halt,
+    stop: signals.soft,
     onEvent,
     info: (line) => progress.info(term.errStyle.dim(line)),
     env: process.env,

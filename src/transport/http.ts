@@ -52,6 +52,15 @@ export interface TransportOptions {
    * with, and one not sent yet with the signal's reason.
    */
   halt?: AbortSignal | undefined;
+  /**
+   * The first Ctrl-C: requests in flight and those already waiting for their turn are sent and
+   * answered, but none is tried again after it — a retry's wait ends at once with an abort. A
+   * request is retried only when its earlier attempt provably did nothing (a refusal before the
+   * work, a connection never made) or when repeating is harmless, so nothing is left uncertain;
+   * without this, a run whose target went away would go on retrying for as long as an outage
+   * may last (`--timeout`) after the person asked it to stop.
+   */
+  stop?: AbortSignal | undefined;
   onEvent?: TargetEventSink | undefined;
 }
 
@@ -142,6 +151,8 @@ export class HttpClient {
   readonly #halt: AbortSignal | undefined;
   /** What the limiter's queue and the retries' waits end on: Ctrl-C or the halt. */
   readonly #waits: AbortSignal | undefined;
+  /** What a retry's wait ends on: those and the first Ctrl-C (`stop`). */
+  readonly #retryWaits: AbortSignal | undefined;
   readonly #onEvent: TargetEventSink | undefined;
   readonly #remainingHeader: string;
   #requests = 0;
@@ -178,6 +189,8 @@ export class HttpClient {
     this.#waits = opts.signal !== undefined && opts.halt !== undefined ? AbortSignal.any([opts.signal, opts.halt]) : (opts.signal ?? opts.halt);
     // Every request waiting at the limiter or in a backoff listens to it: hundreds, by design.
     if (this.#waits !== undefined && this.#waits !== opts.signal) setMaxListeners(0, this.#waits);
+    this.#retryWaits = opts.stop === undefined ? this.#waits : this.#waits === undefined ? opts.stop : AbortSignal.any([this.#waits, opts.stop]);
+    if (this.#retryWaits !== undefined && this.#retryWaits !== this.#waits && this.#retryWaits !== opts.stop) setMaxListeners(0, this.#retryWaits);
     this.#onEvent = opts.onEvent;
     this.#remainingHeader = (opts.remainingHeader ?? 'x-exl-api-remaining').toLowerCase();
   }
@@ -307,7 +320,7 @@ export class HttpClient {
         ending = last.action === 'fail' ? this.#failure(req, last, outcome, parsed, cause, attempt + 1) : undefined;
         this.#emit({ type: 'retry', method: req.method, path: shown, attempt: attempt + 1, delayMs: d.delayMs, reason: d.reason });
         try {
-          await this.#sleep(d.delayMs, this.#waits);
+          await this.#sleep(d.delayMs, this.#retryWaits);
         } catch (err) {
           throw this.#halted(err, ending);
         }

@@ -4,7 +4,7 @@
  * one answer may take (--timeout) — with one line that says nothing more will be sent, and then
  * sends nothing: the retries other invoices had pending end with the stop instead of going out,
  * one after the other, for seconds after it; a re-run finishes the batch exactly once. Gone for a
- * moment, the run waits for it and finishes.
+ * moment, the run waits for it and finishes. Ctrl-C during the wait stops the run at once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -85,6 +85,39 @@ describe('Alma goes away in the middle of a load', () => {
     expect(again.code).toBe(0);
     const final = JSON.parse(again.stdout) as ReportDocument;
     expect(final.summary.failed).toBe(0);
+    expectExactlyOnce(sandbox.state(), final, { allFromApi: false });
+    expect(sandbox.state().invoices.filter((i) => i.number.startsWith('GONE-'))).toHaveLength(40);
+  });
+
+  it('Ctrl-C while Alma is out of reach: the run stops at once instead of waiting out the outage; the re-run loads the rest once', async () => {
+    const { folder, file, statePath, url, first } = await setup();
+    const env = { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(folder, 'state') };
+    // --timeout 60: an Alma that answered before gets 60 s to come back; the person at the terminal should not have to wait for it.
+    const run = spawnCli(['--json', '--rate', '100', '--concurrency', '8', '--timeout', '60', '--check', 'none', '--no-canary', file], { env, timeoutMs: 90_000 });
+    while ((first.state().counters.requests['POST create'] ?? 0) < 8) await delay(5);
+    await first.close();
+    // Well into the wait: past the usual retries' first pauses, far from the 60 s.
+    await delay(1_500);
+    const at = performance.now();
+    run.child.kill('SIGINT');
+    const res = await run.done;
+    const tookMs = performance.now() - at;
+    expect(res.code, res.stderr).toBe(130);
+    expect(res.stderr).toMatch(/SIGINT: finishing the requests in flight, then stopping/);
+    // Seconds at most (a loaded CI machine), not the minute of patience a retry would have waited.
+    expect(tookMs).toBeLessThan(15_000);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.stopped).toBe('interrupted');
+    expect(report.summary.failed + report.summary.loaded + report.summary.in_review).toBe(40);
+    // Cut off, not refused: every unfinished invoice is one a re-run takes up.
+    const cut = report.invoices.filter((i) => i.status === 'failed');
+    expect(cut.length).toBeGreaterThan(0);
+    expect(new Set(cut.map((i) => i.error?.code))).toEqual(new Set(['INTERRUPTED', 'NOT_STARTED']));
+
+    sandbox = await startSandbox({ port: Number(new URL(url).port), latencyMs: 0, processDelayMs: 20, perSecond: 1000, statePath });
+    const again = await spawnCli(['--json', '--rate', '100', file], { env, timeoutMs: 60_000 }).done;
+    expect(again.code, again.stderr).toBe(0);
+    const final = JSON.parse(again.stdout) as ReportDocument;
     expectExactlyOnce(sandbox.state(), final, { allFromApi: false });
     expect(sandbox.state().invoices.filter((i) => i.number.startsWith('GONE-'))).toHaveLength(40);
   });

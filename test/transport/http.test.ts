@@ -10,7 +10,7 @@ import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '.
 
 const KEY = 'l7xx-SECRET-KEY-0123456789';
 
-function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxRetries?: number; signal?: AbortSignal; halt?: AbortSignal } = {}) {
+function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxRetries?: number; signal?: AbortSignal; halt?: AbortSignal; stop?: AbortSignal } = {}) {
   const api = mockApi();
   const clock = opts.clock ?? new FakeClock();
   const events: TargetEvent[] = [];
@@ -26,6 +26,7 @@ function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxR
     maxRetries: opts.maxRetries,
     signal: opts.signal,
     halt: opts.halt,
+    stop: opts.stop,
     onEvent: (e) => events.push(e),
   });
   return { api, clock, events, client, limiter };
@@ -246,6 +247,30 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(api.log()).toHaveLength(1);
     // The one attempt was refused before sending: no request the API saw.
     expect(client.requests).toBe(0);
+  });
+
+  it('the first Ctrl-C (stop) while Alma is out of reach: the retry wait ends at once with an abort; a request in flight and a new one still go', async () => {
+    const stop = new AbortController();
+    const { api, clock, client } = setup({ stop: stop.signal });
+    current = api;
+    // Alma answered before, so a refused connection would be retried for the whole outage patience (30 s).
+    api.script({ body: {} }, { error: 'ECONNREFUSED' }, { body: { id: '9' } }, { body: { id: '10' } });
+    await clock.run(client.json({ method: 'GET', path: '/acq/vendors/GOBI' }));
+    const p = client.json({ method: 'POST', path: '/acq/invoices', body: {} }).catch((e: unknown) => e);
+    await clock.flush();
+    expect(api.log()).toHaveLength(2);
+    let ended = false;
+    void p.then(() => (ended = true));
+    const before = clock.t;
+    stop.abort();
+    await clock.flush();
+    expect(ended).toBe(true);
+    expect(clock.t).toBe(before);
+    // An abort, which the engine reads as "interrupted" (the attempt provably did nothing), not the invoice's failure.
+    expect(await p).toMatchObject({ name: 'AbortError' });
+    expect(api.log()).toHaveLength(2);
+    // Not a halt: a request started after it is still sent and answered (what was in flight finishes).
+    await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).resolves.toEqual({ id: '9' });
   });
 
   it('many requests waiting with both Ctrl-C and a halt to listen to: no listener-leak warning', async () => {
