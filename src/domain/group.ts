@@ -21,7 +21,10 @@
  * - A row with invoice-level cells only (no line-level or fund cell, no line_number) is a header
  *   row: it belongs to the invoice but makes no line.
  * - A row without vendor or invoice_number cannot be grouped → `missing_value` in `issues`,
- *   unless the row is entirely blank (skipped silently).
+ *   unless the row is entirely blank (skipped silently). A file that has no such column at all
+ *   (its header lacks it, or none of its records carries the field) gets one `missing_column`
+ *   for the file instead of one problem per row: a vendor's own layout read without a mapping
+ *   profile otherwise buried its one cause under two errors a row.
  * - The same (vendor, invoice_number) in a second file → `duplicate_invoice` (an error on the
  *   invoice, so neither copy is loaded); the second file's rows are not merged.
  * - Columns outside the canonical layout → one `unknown_columns` warning per file.
@@ -107,7 +110,15 @@ interface FileState {
    * builds only when something reads it (csv.ts `CellRecord`).
    */
   keyAt: readonly [number, number, number] | undefined;
+  /** Rows left ungrouped because the file lacks vendor / invoice_number altogether (see `#ungroupable`). */
+  absent: [number, number];
+  /** For a file without a header: those rows' problems, for the case that another row does carry the field. */
+  absentRows: [Problem[], Problem[]];
+  /** Some record of the file carried vendor / invoice_number: then a row without it is its own problem. */
+  carried: [boolean, boolean];
 }
+
+const KEY_COLUMNS = ['vendor', 'invoice_number'] as const;
 
 /** Fields of one row in `LineAcc.rows`: the row, then its fund_code, fund_percent, fund_amount. */
 const ROW_FIELDS = 4;
@@ -206,9 +217,13 @@ export class InvoiceGrouper<I = Invoice> {
 
     const vendor = cellText(fields !== undefined ? fields.vendor : cellAt(cells!, keyAt![0]));
     const number = cellText(fields !== undefined ? fields.invoice_number : cellAt(cells!, keyAt![1]));
+    if (fields !== undefined) {
+      if (vendor !== undefined) file.carried[0] = true;
+      if (number !== undefined) file.carried[1] = true;
+    }
     if (vendor === undefined || number === undefined) {
       if (record.problems !== undefined) this.#issues.push(...record.problems);
-      this.#ungroupable(record.source, record.fields, vendor, number);
+      this.#ungroupable(file, record.source, record.fields, [vendor, number]);
       return;
     }
     let inv = this.#last;
@@ -322,6 +337,13 @@ export class InvoiceGrouper<I = Invoice> {
   issues(): Problem[] {
     const issues = [...this.#issues];
     for (const f of this.#files.values()) {
+      const lacking: (0 | 1)[] = [];
+      for (const i of [0, 1] as const) {
+        if (f.absent[i] === 0) continue;
+        if (f.carried[i]) issues.push(...f.absentRows[i]);
+        else lacking.push(i);
+      }
+      if (lacking.length > 0) issues.push(missingColumns(f, lacking));
       if (f.unknown.length > 0) {
         const message = `columns not in the canonical layout are ignored: ${f.unknown.join(', ')} (a --mapping profile can map them)`;
         issues.push(problem({ file: f.name }, 'unknown_columns', message, { severity: 'warning' }));
@@ -356,7 +378,19 @@ export class InvoiceGrouper<I = Invoice> {
   #fileState(name: string): FileState {
     let f = this.#files.get(name);
     if (f === undefined) {
-      f = { name, index: this.#files.size, unknown: [], unknownSeen: new Set(), declared: false, pass: undefined, at: undefined, keyAt: undefined };
+      f = {
+        name,
+        index: this.#files.size,
+        unknown: [],
+        unknownSeen: new Set(),
+        declared: false,
+        pass: undefined,
+        at: undefined,
+        keyAt: undefined,
+        absent: [0, 0],
+        absentRows: [[], []],
+        carried: [false, false],
+      };
       this.#files.set(name, f);
       this.#order = undefined;
     }
@@ -364,15 +398,43 @@ export class InvoiceGrouper<I = Invoice> {
     return f;
   }
 
-  #ungroupable(at: Provenance, fields: Record<string, string | undefined>, vendor?: string, number?: string): void {
+  #ungroupable(file: FileState, at: Provenance, fields: Record<string, string | undefined>, values: readonly [string | undefined, string | undefined]): void {
     if (isBlankRow(fields)) return;
-    for (const [column, value] of [['vendor', vendor], ['invoice_number', number]] as const) {
-      if (value === undefined) {
-        this.#issues.push(problem(at, 'missing_value', `${column} is empty, so the row cannot be grouped into an invoice`, { column }));
+    for (const i of [0, 1] as const) {
+      if (values[i] !== undefined) continue;
+      const column = KEY_COLUMNS[i];
+      const p = problem(at, 'missing_value', `${column} is empty, so the row cannot be grouped into an invoice`, { column });
+      // The header's positions say it for every row; a record without a header, by its keys.
+      const lacks = file.keyAt !== undefined ? file.keyAt[i] === -1 : !(column in fields);
+      if (!lacks) {
+        if (file.keyAt === undefined) file.carried[i] = true;
+        this.#issues.push(p);
+        continue;
       }
+      file.absent[i]++;
+      // A header's missing column cannot turn up later in the file: only a count is needed.
+      if (file.keyAt === undefined) file.absentRows[i].push(p);
     }
   }
 }
+
+/**
+ * The problem of a file whose rows lack vendor and/or invoice_number altogether (see
+ * `#ungroupable`): one for the file, naming both columns when both are missing.
+ */
+function missingColumns(file: FileState, which: readonly (0 | 1)[]): Problem {
+  const rows = Math.max(...which.map((i) => file.absent[i]));
+  const names = which.map((i) => KEY_COLUMNS[i]);
+  const header = file.keyAt !== undefined;
+  const what = names.length === 2 ? `neither a vendor nor an invoice_number ${header ? 'column' : 'field'}` : `no ${names[0]} ${header ? 'column' : 'field'}`;
+  const where = header ? `the header has ${what}` : `no record has ${what.replace(/^no /, 'a ').replace(/^neither a /, 'a ').replace(' nor an ', ' or an ')}`;
+  const cannot = rows === 1 ? `the file's one row cannot be grouped into an invoice` : `none of the file's ${rows.toLocaleString('en-US')} rows can be grouped into an invoice`;
+  const fix = `name ${names.length === 2 ? 'them' : 'it'} ${names.join(' and ')} as the canonical layout does, or map the vendor's own names with a profile (\`invoice-load mapping init ${shellWord(file.name)}\` writes one to start from)`;
+  return problem({ file: file.name }, 'missing_column', `${where}, so ${cannot}; ${fix}`, names.length === 1 ? { column: names[0] } : {});
+}
+
+/** A file name as one shell word, quoted only when it must be. */
+const shellWord = (name: string): string => (/^[\w./:@%+=,-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`);
 
 /** Cell `i` of a row, undefined for a column the file lacks (-1) or a short row. */
 const cellAt = (cells: readonly string[], i: number): string | undefined => (i >= 0 ? cells[i] : undefined);

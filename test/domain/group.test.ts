@@ -188,6 +188,67 @@ describe('grouping rows into invoices', () => {
     expect(r.invoices.every((i) => i.invoice !== undefined)).toBe(true);
   });
 
+  describe('a file with no vendor or invoice_number column at all: one problem for the file, not two a row', () => {
+    /** Rows grouped with a declared header (the CSV reader's path): cells by position. */
+    const byHeader = (columns: string[], rows: Row[], file = 'v.csv') => {
+      const g = new InvoiceGrouper();
+      g.declareColumns(file, columns);
+      for (const r of records(rows, file)) g.add({ ...r, cells: columns.map((c) => r.fields[c] ?? '') });
+      return g.finish();
+    };
+    const messages = (r: ReturnType<typeof run>) => r.issues.filter((p) => p.severity === 'error').map((p) => `${p.file}:${p.row ?? '-'}:${p.column ?? '-'}:${p.code}:${p.message}`);
+
+    it.each([
+      // [case, header, rows, errors]
+      [
+        'a vendor layout: neither column',
+        ['invoice', 'supplier', 'amount'],
+        [{ invoice: 'X1', supplier: 'GOBI', amount: '10' }, { invoice: 'X2', supplier: 'GOBI', amount: '12' }, {}],
+        [
+          "v.csv:-:-:missing_column:the header has neither a vendor nor an invoice_number column, so none of the file's 2 rows can be grouped into an invoice; " +
+            "name them vendor and invoice_number as the canonical layout does, or map the vendor's own names with a profile (`invoice-load mapping init v.csv` writes one to start from)",
+        ],
+      ],
+      [
+        'no vendor column; a row without invoice_number is still its own problem',
+        ['invoice_number', 'price'],
+        [{ invoice_number: 'X1', price: '1' }, { invoice_number: '', price: '2' }],
+        [
+          "v.csv:-:vendor:missing_column:the header has no vendor column, so none of the file's 2 rows can be grouped into an invoice; " +
+            "name it vendor as the canonical layout does, or map the vendor's own names with a profile (`invoice-load mapping init v.csv` writes one to start from)",
+          'v.csv:3:invoice_number:missing_value:invoice_number is empty, so the row cannot be grouped into an invoice',
+        ],
+      ],
+      [
+        'both columns there, one cell empty: the row\'s own problem, as before',
+        ['vendor', 'invoice_number'],
+        [{ vendor: 'ACME', invoice_number: 'X1' }, { vendor: '', invoice_number: 'X2' }],
+        ['v.csv:3:vendor:missing_value:vendor is empty, so the row cannot be grouped into an invoice'],
+      ],
+    ] as [string, string[], Row[], string[]][])('%s', (_name, columns, rows, errors) => {
+      expect(messages(byHeader(columns, rows))).toEqual(errors);
+    });
+
+    it('one row, and a file name a shell would split: said so', () => {
+      expect(messages(byHeader(['invoice_number'], [{ invoice_number: 'X1' }], "ven dor's.csv"))).toEqual([
+        "ven dor's.csv:-:vendor:missing_column:the header has no vendor column, so the file's one row cannot be grouped into an invoice; " +
+          "name it vendor as the canonical layout does, or map the vendor's own names with a profile (`invoice-load mapping init 'ven dor'\\''s.csv'` writes one to start from)",
+      ]);
+    });
+
+    it('records without a header (JSON): one problem when no record has the field, each row its own when some do', () => {
+      expect(messages(run([{ invoice_number: 'A' }, { invoice_number: 'B' }], 'j.json'))).toEqual([
+        "j.json:-:vendor:missing_column:no record has a vendor field, so none of the file's 2 rows can be grouped into an invoice; " +
+          "name it vendor as the canonical layout does, or map the vendor's own names with a profile (`invoice-load mapping init j.json` writes one to start from)",
+      ]);
+      const some = run([{ ...BASE, invoice_number: 'A' }, { invoice_number: 'B' }, { vendor: '', invoice_number: 'C' }], 'j.json');
+      expect(found(some).filter((f) => f.includes('vendor'))).toEqual(['3:vendor:missing_value', '4:vendor:missing_value']);
+      // Per file: the other file of the batch has its vendors.
+      const two = validateRecords([...records([{ invoice_number: 'A' }], 'a.json'), ...records([{ ...BASE }], 'b.json')]);
+      expect(foundWithFile(two).filter((f) => f.includes('vendor'))).toEqual(['a.json:-:vendor:missing_column']);
+    });
+  });
+
   it('reports unknown columns from declared columns without scanning records', () => {
     const g = new InvoiceGrouper();
     g.declareColumns('a.csv', [...Object.keys(BASE), 'colour']);

@@ -77,6 +77,22 @@ describe('invoice-load --dry-run', () => {
     expect(JSON.stringify(JSON.parse(good.stdout).issues)).not.toContain('invalid_encoding');
   });
 
+  it("a vendor's own layout read without a profile: one error naming the missing columns and the way out, not two a row", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-layout-'));
+    const file = join(dir, 'vendor.csv');
+    const rows = ['Invoice No,Supplier,Invoice Total'];
+    for (let i = 1; i <= 300; i++) rows.push(`V-${i},GOBI,${i}.00`);
+    writeFileSync(file, rows.join('\n') + '\n');
+    const res = await runCli(['--dry-run', file]);
+    expect(res.code).toBe(3);
+    const errors = res.stdout.split('\n').filter((l) => / error /.test(l));
+    expect(errors).toEqual([
+      expect.stringMatching(/^ {2}file: error the header has neither a vendor nor an invoice_number column, so none of the file's 300 rows can be grouped into an invoice; .*invoice-load mapping init .*vendor\.csv.*\[missing_column\]$/),
+    ]);
+    expect(res.stdout).toMatch(/file: warning columns not in the canonical layout are ignored: invoice no, supplier, invoice total/i);
+    expect(res.stdout).toMatch(/nothing to do \(1 error, 1 warning\)/);
+  });
+
   it('the same invoice in two files is an error naming both', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dup-'));
     const copy = join(dir, 'copy.csv');
