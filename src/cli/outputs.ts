@@ -5,7 +5,7 @@
  * believing nothing happened. And the fields every report document carries about its run.
  */
 import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../shared/errors.js';
@@ -22,22 +22,64 @@ const why = (err: unknown): string => {
   return WRITE_REASONS[code] ?? pathReason(err) ?? code;
 };
 
-/** Every output path of the run that cannot be written, one line each; throws a UsageError listing them. */
-export function checkOutputPaths(cfg: Pick<Config, 'reportPath' | 'reportCsvPath' | 'reportHtmlPath' | 'rejectsPath'>): void {
-  const outputs: [string, string | undefined][] = [
-    ['--report', cfg.reportPath],
-    ['--report-csv', cfg.reportCsvPath],
-    ['--report-html', cfg.reportHtmlPath],
-    ['--rejects', cfg.rejectsPath],
-  ];
+type OutputPaths = Pick<Config, 'reportPath' | 'reportCsvPath' | 'reportHtmlPath' | 'rejectsPath'>;
+
+const outputsOf = (cfg: OutputPaths): [string, string | undefined][] => [
+  ['--report', cfg.reportPath],
+  ['--report-csv', cfg.reportCsvPath],
+  ['--report-html', cfg.reportHtmlPath],
+  ['--rejects', cfg.rejectsPath],
+];
+
+/** What each output writes. */
+const WRITES: Record<string, string> = {
+  '--report': 'the JSON report document',
+  '--report-csv': 'the report as CSV',
+  '--report-html': 'the report as a web page',
+  '--rejects': 'the rejected rows as CSV',
+};
+/** File name endings that say another kind of file was meant: what they hold, and the output that writes it. */
+const ENDINGS: Record<string, { holds: string; by: Record<string, string> }> = {
+  '.json': { holds: 'JSON', by: { '--report-csv': '--report', '--report-html': '--report', '--rejects': '--report' } },
+  '.csv': { holds: 'CSV', by: { '--report': '--report-csv', '--report-html': '--report-csv' } },
+  '.html': { holds: 'a web page', by: { '--report': '--report-html', '--report-csv': '--report-html', '--rejects': '--report-html' } },
+  '.htm': { holds: 'a web page', by: { '--report': '--report-html', '--report-csv': '--report-html', '--rejects': '--report-html' } },
+};
+
+/**
+ * Output paths that name another kind of file (`--report report.html` wrote JSON under a web
+ * page's name, silently, on every cron run), or the same file twice (the second write replaced
+ * the first). Pure: one line each.
+ */
+export function misnamedOutputs(cfg: OutputPaths): string[] {
   const problems: string[] = [];
-  for (const [flag, path] of outputs) {
+  const seen = new Map<string, string>();
+  for (const [flag, path] of outputsOf(cfg)) {
+    if (path === undefined) continue;
+    const ending = ENDINGS[extname(path).toLowerCase()];
+    const other = ending?.by[flag];
+    if (other !== undefined) problems.push(`${flag} ${path}: ${flag} writes ${WRITES[flag]}, not ${ending!.holds}; ${other} writes that`);
+    const key = resolve(path);
+    const first = seen.get(key);
+    if (first !== undefined) problems.push(`${flag} ${path}: ${first} writes that file too; give each its own`);
+    else seen.set(key, flag);
+  }
+  return problems;
+}
+
+/**
+ * Every output path of the run that names another kind of file or cannot be written, one line
+ * each; throws a UsageError listing them.
+ */
+export function checkOutputPaths(cfg: OutputPaths): void {
+  const problems: string[] = misnamedOutputs(cfg);
+  for (const [flag, path] of outputsOf(cfg)) {
     if (path === undefined) continue;
     const why = unwritable(path);
-    if (why !== undefined) problems.push(`${flag} ${path}: ${why}`);
+    if (why !== undefined) problems.push(`cannot write ${flag} ${path}: ${why}`);
   }
-  if (problems.length === 1) throw new UsageError(`cannot write ${problems[0]}; nothing was sent`);
-  if (problems.length > 1) throw new UsageError(`cannot write the run's output files; nothing was sent:\n  ${problems.join('\n  ')}`);
+  if (problems.length === 1) throw new UsageError(`${problems[0]}; nothing was sent`);
+  if (problems.length > 1) throw new UsageError(`the run's output files; nothing was sent:\n  ${problems.join('\n  ')}`);
 }
 
 /** Why `path` cannot be written (atomically: a temp file beside it, then a rename), or undefined. */

@@ -130,6 +130,18 @@ describe('reports and the terminal', () => {
     expect(res.stderr).toMatch(/cannot write --report-html .*file\/r\.html: a part of the path is a file, not a folder; nothing was sent/);
   });
 
+  it('--report under a web page\'s name (it writes JSON) is a usage error before anything is read or sent', async () => {
+    w = await world();
+    const cwd = tempDir();
+    const res = await runCli(['--report', 'report.html', SAMPLE], { cwd, env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: KEY, INVOICE_LOAD_STATE_DIR: w.stateDir } });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toMatch(
+      /^invoice-load: --report \S*report\.html: --report writes the JSON report document, not a web page; --report-html writes that; nothing was sent$/,
+    );
+    expect(existsSync(join(cwd, 'report.html'))).toBe(false);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+  });
+
   it('--quiet prints the summary line alone after a clean load, and no progress', async () => {
     w = await world();
     const res = await runCli(['--quiet', '--rate', '200', SAMPLE], { env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: KEY, INVOICE_LOAD_STATE_DIR: w.stateDir } });
