@@ -10,6 +10,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   outputFailed = true;
 });
 
+// The same for the progress and summary lines on stderr (`2>&1 | head`, a pager quit early): a
+// run that lost its audience still finishes, and its exit code is the run's, not a crash's 1.
+// Nothing can be said about a standard error that fails for another reason.
+process.stderr.on('error', () => undefined);
+
 // process.exitCode, not process.exit(): exit() can cut off output still being written to a pipe.
 const code = await main(process.argv);
 process.exitCode = outputFailed && code === 0 ? 1 : code;

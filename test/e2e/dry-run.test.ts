@@ -133,6 +133,22 @@ describe('usage errors: one line, exit 2, no stack trace', () => {
 });
 
 describe('output to a reader that goes away', () => {
+  it('both streams into a reader that stops early (2>&1 | head): the run finishes with its own exit code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'il-pipe2-'));
+    // A load into the embedded sandbox writes progress to stderr after the pipe is gone.
+    const { child, done } = spawnCli(['--sandbox', '--rate', '200', 'fixtures/sample-batch.csv'], { env: { INVOICE_LOAD_STATE_DIR: dir } });
+    child.stderr.once('data', () => {
+      child.stderr.destroy();
+      child.stdout.destroy();
+    });
+    const res = await done;
+    expect(res.code).toBe(0);
+    // Every invoice loaded once: the run went on to its end after its output had nowhere to go.
+    const again = await runCli(['--sandbox', '--json', 'fixtures/sample-batch.csv'], { env: { INVOICE_LOAD_STATE_DIR: dir } });
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as ReportDocument).summary.already_loaded).toBe(7);
+  });
+
   it('a reader that stops early (| head) ends the output quietly: exit code of the run, no stack trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'il-pipe-'));
     const file = join(dir, 'big.csv');
