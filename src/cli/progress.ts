@@ -239,6 +239,9 @@ export function createProgress(o: ProgressOptions): Progress {
             write(o.style.yellow(`  ${safe(e.key.number)}: ${e.step} answer lost (${safe(e.reason)}); asking ${o.targetLabel ?? 'Alma'} what exists before sending again`));
           }
           break;
+        case 'notice':
+          write(o.style.yellow(safe(e.message)));
+          break;
         case 'settle':
           if (o.verbose || !o.interactive) {
             const seen = e.lagMs !== undefined ? `showed invoice ${safe(e.key.number)} after ${(e.lagMs / 1000).toFixed(1)} s` : `did not show invoice ${safe(e.key.number)} within ${e.windowMs / 1000} s`;

@@ -263,6 +263,24 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   const slots = new Slots(limit());
   opts.inFlight?.onChange(() => slots.resize(limit()));
   let failure: { err: unknown } | undefined;
+  // An invoice's lines go one after the other while other invoices wait for a slot; slots left
+  // free (the end of a batch, a batch of few large invoices) go to the lines of those sending,
+  // shared out evenly, up to what the target allows at once (Target.childrenAtOnce).
+  let linesAlone = (opts.target.childrenAtOnce ?? 1) <= 1;
+  const lineSlots = (): number =>
+    linesAlone ? 1 : Math.max(1, Math.min(opts.target.childrenAtOnce ?? 1, Math.floor(slots.size / Math.max(1, slots.held))));
+  /** The run stops on the canary's read-back: one line saying what differed and where the canary stands. */
+  const stopForCanary = (): void => {
+    if (stopped) return;
+    const verdict = canary.verdict!;
+    const inv = invoices.find((i) => keyString(i.key) === keyString(verdict.key));
+    const message = canaryMessage(verdict, labelOf(opts.target), {
+      added: journal.state(verdict.key).lines.size,
+      total: inv === undefined ? journal.state(verdict.key).lines.size : opts.target.childKeys(inv).length,
+    });
+    stopped = { reason: 'canary', message };
+    emit({ type: 'stopping', reason: 'canary', message });
+  };
   const runOne = async (item: { inv: Invoice; index: number }): Promise<void> => {
     // The invoice holds a slot while it sends; it gives it up while it only waits for the
     // target's processing (normal or after a lost answer), and asks again before sending more.
@@ -273,6 +291,11 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       background,
       canary,
       found: lookups.found,
+      lineSlots,
+      linesOneAtATime: () => {
+        if (!linesAlone) emit({ type: 'notice', message: `${labelOf(opts.target)} refused a line added beside others of its invoice: lines go one at a time for the rest of the run` });
+        linesAlone = true;
+      },
       release: () => {
         if (held) {
           held = false;
@@ -292,18 +315,14 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
         result = await loadInvoice(item.inv, opts, stopNow, ctx);
       } catch (err) {
         if (err instanceof CanaryStop) {
-          const message = canaryMessage(canary.verdict!, labelOf(opts.target), {
-            added: journal.state(item.inv.key).lines.size,
-            total: opts.target.childKeys(item.inv).length,
-          });
-          if (!stopped) {
-            stopped = { reason: 'canary', message };
-            emit({ type: 'stopping', reason: 'canary', message });
-          }
+          stopForCanary();
           result = { ...settledResult(item.inv.key, journal.state(item.inv.key), 'failed'), error: err.record, warnings: [] };
         } else {
           const reason = err instanceof StopRun ? err.reason : stopFor(err)?.reason;
           if (!reason) throw err;
+          // An invoice turned back at the gate may get there before the canary's own stop: the
+          // stop says what the canary found either way.
+          if (reason === 'canary' && canary.verdict !== undefined) stopForCanary();
           if (!stopped) {
             const message = stopMessage(reason, err, labelOf(opts.target));
             stopped = { reason, error: err instanceof StopRun ? undefined : (err as Error), message };
@@ -388,6 +407,13 @@ const isAbort = (err: unknown): boolean =>
   (err instanceof ApiError && err.code === 'ABORTED') ||
   (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError');
 
+
+/**
+ * A line the target refused with a definite answer (4xx: nothing was added), as opposed to a
+ * stop of the run, an interruption or an outcome left unknown.
+ */
+const isLineRefusal = (err: unknown): boolean =>
+  err instanceof ApiError && !(err instanceof UnknownOutcomeError) && runStopOf(err) === undefined && err.httpStatus >= 400 && err.httpStatus < 500;
 
 const errorRecord = (step: Step, err: ApiError, line?: RefusedLine): ErrorRecord => ({
   step,
@@ -512,6 +538,10 @@ interface InvoiceContext {
   /** What the look-ups before the first write found (`startLookups`): adopted without asking again. */
   found: ReadonlyMap<string, readonly RemoteInvoice[]>;
   background: Promise<unknown>[];
+  /** How many of the invoice's lines may be in flight at once now (see `addLines`). */
+  lineSlots: () => number;
+  /** A line was refused while others of its invoice were in flight: one at a time for the rest of the run. */
+  linesOneAtATime: () => void;
 }
 
 /**
@@ -527,6 +557,16 @@ class Slots {
 
   constructor(size: number) {
     this.#size = size;
+  }
+
+  /** Invoices the slots are for now. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Slots held: invoices sending now. */
+  get held(): number {
+    return this.#held;
   }
 
   /** A new number of slots: more start waiting invoices at once; fewer take effect as slots are given back. */
@@ -703,7 +743,7 @@ class InvoiceSaga {
 
   /** Step 2. Lines (the target's children): every one once, matched by its explicit number (key). */
   async addLines(): Promise<void> {
-    const { target, journal, emit } = this.#opts;
+    const { target, journal } = this.#opts;
     const key = this.#key;
     const inv = this.#inv;
     const id = this.#id;
@@ -719,50 +759,109 @@ class InvoiceSaga {
     if (this.#knownLines === undefined && !st.processPending && childKeys.length > 0) {
       this.#knownLines = await listLineMap(target, id, st, inv);
     }
-    for (const number of childKeys) {
-      this.#sendingLine = number;
-      if (st.lines.has(number)) continue;
-      if (this.#knownLines === undefined) this.#knownLines = await listLineMap(target, id, st, inv);
-      let listed = this.#knownLines.get(number);
-      // A line an earlier run sent without an answer may not show in the listing yet.
-      if (listed === undefined && st.linesPending.has(number)) {
-        listed = await lookAcrossWindow(async () => (await listLineMap(target, id, st, inv)).get(number), st.lineSentAt.get(number) ?? 0, this.#ctx.settle, this.#clock);
+    let todo = childKeys.filter((number) => !st.lines.has(number));
+    if (todo.length > 0 && this.#knownLines === undefined) this.#knownLines = await listLineMap(target, id, st, inv);
+    for (;;) {
+      const { failed, unsent } = await this.#sendLines(todo);
+      if (failed.length === 0) break;
+      // Refused while other lines of the invoice were on their way: the target may not take
+      // lines of one invoice at once (nothing documents it either way). A refusal is a definite
+      // answer (nothing was added), so each such line is sent again alone — the run's lines go
+      // one at a time from here — and the rest follow; refused again, it is the invoice's
+      // failure. Anything else (a stop, an outcome left unknown, a refusal of a line sent
+      // alone) ends the invoice as before.
+      const other = failed.find((f) => !f.beside || !isLineRefusal(f.err));
+      if (other !== undefined) {
+        this.#sendingLine = other.line;
+        throw other.err;
       }
-      if (listed !== undefined) {
-        // Found by listing (an earlier answer was lost): journal it, or its id is missing from
-        // the report and from every later run that trusts the journal.
-        journal.append({ t: 'line', ...this.#who, line: number, id: listed });
-        continue;
+      for (const f of failed) {
+        this.#sendingLine = f.line;
+        await this.#addLine(f.line);
       }
-      this.#checkpoint();
-      await this.#throughGate();
-      emit({ type: 'step', key, step: 'lines', detail: number });
-      this.#wrote = true;
-      let lineSentAt = this.#wallNow();
-      const added = await writeOnce(
-        this.#opts,
-        key,
-        'lines',
-        async () => {
-          lineSentAt = this.#wallNow();
-          await journal.appendBeforeSend({ t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt });
-          return target.addChild(id, number, inv);
-        },
-        async () => {
-          const lineId = await lookAcrossWindow(
-            async () => (await listLineMap(target, id, journal.state(key), inv)).get(number),
-            lineSentAt,
-            this.#ctx.settle,
-            this.#clock,
-          );
-          return lineId === undefined ? undefined : { id: lineId, number };
-        },
-      );
-      journal.append({ t: 'line', ...this.#who, line: number, id: added.id });
-      this.#knownLines.set(number, added.id);
-      await this.#readBackEarly();
+      todo = unsent;
     }
     this.#st = journal.state(key);
+  }
+
+  /**
+   * Sends `lines` (their numbers), one at a time until the invoice is through the canary's gate
+   * (the canary's own lines, and an earlier run's invoice waiting for it), then as many at once
+   * as the run has room for (InvoiceContext.lineSlots): a batch of a few large invoices is paced
+   * by the rate, not by one round trip a line. After a failure no line is started; the ones on
+   * their way finish. Returns the failures (whether others of the invoice were on their way)
+   * and the lines not started.
+   */
+  async #sendLines(lines: readonly string[]): Promise<{ failed: { err: unknown; line: string; beside: boolean }[]; unsent: string[] }> {
+    const key = this.#key;
+    const room = (): number => (this.#gated && !this.#ctx.canary.isCanary(key) ? this.#ctx.lineSlots() : 1);
+    const running = new Set<Promise<void>>();
+    const failed: { err: unknown; line: string; beside: boolean }[] = [];
+    let next = 0;
+    for (; next < lines.length; next++) {
+      while (failed.length === 0 && running.size >= room()) await Promise.race(running);
+      if (failed.length > 0) break;
+      const number = lines[next]!;
+      const beside = running.size > 0;
+      const sending: Promise<void> = this.#addLine(number)
+        .catch((err: unknown) => {
+          const among = beside || running.size > 1;
+          // The whole run's lines go one at a time from now on, not only this invoice's.
+          if (among && isLineRefusal(err)) this.#ctx.linesOneAtATime();
+          failed.push({ err, line: number, beside: among });
+        })
+        .finally(() => running.delete(sending));
+      running.add(sending);
+    }
+    await Promise.all(running);
+    return { failed, unsent: lines.slice(next) };
+  }
+
+  /** One line of step 2, once: found by its number (an earlier answer was lost), else sent. */
+  async #addLine(number: string): Promise<void> {
+    const { target, journal, emit } = this.#opts;
+    const key = this.#key;
+    const inv = this.#inv;
+    const id = this.#id;
+    const st = this.#st;
+    let listed = this.#knownLines!.get(number);
+    // A line an earlier run sent without an answer may not show in the listing yet.
+    if (listed === undefined && st.linesPending.has(number)) {
+      listed = await lookAcrossWindow(async () => (await listLineMap(target, id, st, inv)).get(number), st.lineSentAt.get(number) ?? 0, this.#ctx.settle, this.#clock);
+    }
+    if (listed !== undefined) {
+      // Found by listing (an earlier answer was lost): journal it, or its id is missing from
+      // the report and from every later run that trusts the journal.
+      journal.append({ t: 'line', ...this.#who, line: number, id: listed });
+      return;
+    }
+    this.#checkpoint();
+    await this.#throughGate();
+    emit({ type: 'step', key, step: 'lines', detail: number });
+    this.#wrote = true;
+    let lineSentAt = this.#wallNow();
+    const added = await writeOnce(
+      this.#opts,
+      key,
+      'lines',
+      async () => {
+        lineSentAt = this.#wallNow();
+        await journal.appendBeforeSend({ t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt });
+        return target.addChild(id, number, inv);
+      },
+      async () => {
+        const lineId = await lookAcrossWindow(
+          async () => (await listLineMap(target, id, journal.state(key), inv)).get(number),
+          lineSentAt,
+          this.#ctx.settle,
+          this.#clock,
+        );
+        return lineId === undefined ? undefined : { id: lineId, number };
+      },
+    );
+    journal.append({ t: 'line', ...this.#who, line: number, id: added.id });
+    this.#knownLines!.set(number, added.id);
+    await this.#readBackEarly();
   }
 
   /**

@@ -18,7 +18,9 @@ export type EngineEvent =
   | { type: 'stopping'; reason: StopReason; message: string }
   /** The canary's read-back was compared with what was sent (engine/canary.ts). */
   | { type: 'canary'; key: InvoiceKey; id: string; passed: boolean; differences: number }
-  | { type: 'target'; event: TargetEvent };
+  | { type: 'target'; event: TargetEvent }
+  /** Something about the whole run worth one line (the run switched how it sends). */
+  | { type: 'notice'; message: string };
 
 /**
  * Why a run stopped early: Ctrl-C, the daily threshold, a refused key, the canary's read-back

@@ -5,7 +5,8 @@
  * An invoice sends its requests one after the other (create → each line → process), so it has
  * at most one request in flight. N invoices in flight therefore send at most N ÷ latency
  * requests per second (Little's law): six of them at 300 ms cannot pass 20/s, whatever `--rate`
- * says. The sizer keeps N ≈ rate × (latency + the invoice's own time between requests) ×
+ * says. (When fewer invoices than N are left to send, their lines share the spare slots: the
+ * engine's `addLines`.) The sizer keeps N ≈ rate × (latency + the invoice's own time between requests) ×
  * headroom, from the latency it observes on the answers, and follows it as it changes during
  * the run. `--concurrency` is the upper bound.
  *

@@ -138,6 +138,13 @@ export interface Target {
   listChildren(invoiceId: string, invoice: Invoice): Promise<RemoteLine[]>;
   addChild(invoiceId: string, key: string, invoice: Invoice): Promise<RemoteLine>;
   /**
+   * Optional: how many children of one invoice may be added at once, when the run has room for
+   * more requests than invoices to send them (a batch of a few large invoices, the end of a
+   * batch). Absent or 1: one after the other. A child refused while others of its invoice were
+   * on their way is sent again alone, and the run goes back to one at a time.
+   */
+  childrenAtOnce?: number | undefined;
+  /**
    * The optional last step, sent once after every child exists (Alma: `op=process_invoice`).
    * The answer may predate the outcome: the engine then reads the invoice until `processed`.
    * Targets without one (Exsited, Alguna) are settled once the children exist.

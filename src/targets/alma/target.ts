@@ -85,6 +85,10 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       if (line === undefined) throw new Error(`internal: invoice ${invoice.key.number} has no line ${key}`);
       return target.addLine(invoiceId, line, invoice);
     },
+    // Nothing public says whether Alma takes lines of one invoice at once (docs/alma.md#invoice-lines-at-once);
+    // a few at a time lets a batch of large invoices keep up the rate, and a refusal among them
+    // sends that line again alone and the run back to one at a time.
+    childrenAtOnce: 8,
     finalize: (invoiceId: string) => target.processInvoice(invoiceId),
 
     // Files after the lines, before processing (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
