@@ -22,12 +22,14 @@
  *    cell cannot reach it without dropping the look-ups too.
  * 6. `baseline` (not in the default run): bench/baseline.mjs, one request at a time with a
  *    100 ms pause after each, at 100 ms latency, against the loader at the same settings.
+ * 7. `wide` (not in the default run): 4 invoices × 150 lines at 25/s, at each latency — a
+ *    subscription agent's renewals, where an invoice's lines go several at once.
  *
  * Writes bench/out/latest.json and bench/out/latest.md (git-ignored); prints the tables.
  *
  *   npm run bench                          everything but the baseline (~20 minutes on 2 cores)
  *   npm run bench -- --parallel 1          load cells one after another (default 2 side by side)
- *   npm run bench -- --only dry,matrix     some parts: dry, matrix, lines, adapt, bound, baseline
+ *   npm run bench -- --only dry,matrix     some parts: dry, matrix, lines, adapt, bound, baseline, wide
  *   npm run bench -- --only 600x50,300x25  single matrix cells (latency x rate); lines600, adapt150, bound600x50
  *   npm run bench -- --latencies 600       the rows' latencies (default 50,150,300,600)
  *   npm run bench -- --rows 100000         a smaller checking file; --rounds N (default 5)
@@ -42,8 +44,9 @@ import { batchFor, loadCell, r1, r2, r3, run, startChildSandbox } from './cell.m
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = `usage: npm run bench [-- options]   (or node bench/run.mjs [options], after npm run build)
-  --only PARTS        dry, matrix, lines, adapt, bound, baseline, or cells: 600x50, lines600,
-                      adapt150, bound600x50 (default dry,matrix,lines,adapt,bound)
+  --only PARTS        dry, matrix, lines, adapt, bound, baseline, wide (4 invoices × 150 lines),
+                      or cells: 600x50, lines600, adapt150, bound600x50, wide300
+                      (default dry,matrix,lines,adapt,bound)
   --latencies LIST    answer latencies in ms (default 50,150,300,600)
   --rates LIST        the matrix's rates (default 10,25,50)
   --rows N            rows of the checking file (default 1000000); --rounds N (default 5)
@@ -142,18 +145,20 @@ for (const lat of LATENCIES) {
   for (const rate of RATES) cells.push({ id: `${lat}x${rate}`, row: 'matrix', latencyMs: lat, threshold: rate, rate, lines: 3 });
   cells.push({ id: `lines${lat}`, row: 'lines', latencyMs: lat, threshold: 25, rate: 25, lines: [1, 12] });
   cells.push({ id: `adapt${lat}`, row: 'adapt', latencyMs: lat, threshold: 10, rate: 25, lines: 3 });
+  // A few large invoices (a subscription agent's renewals): not in the default run.
+  cells.push({ id: `wide${lat}`, row: 'wide', latencyMs: lat, threshold: 25, rate: 25, lines: 150, invoices: 4 });
   for (const rate of RATES) cells.push({ id: `bound${lat}x${rate}`, row: 'bound', latencyMs: lat, threshold: rate, rate, lines: 3, extra: BOUND_FLAGS });
 }
 const chosen = cells.filter((c) => parts.has(c.row) || parts.has(c.id));
 
-const load = (cell) => loadCell(cell, { tmp: TMP, invoices: INVOICES, processMs: PROCESS_MS, extra: cell.extra ?? [] });
+const load = (cell) => loadCell(cell, { tmp: TMP, invoices: cell.invoices ?? INVOICES, processMs: PROCESS_MS, extra: cell.extra ?? [] });
 
 const pct = (x) => `${r1(x * 100)} %`;
 results.cells = [];
 results.parallel = Math.max(1, Number(args.parallel));
 {
   // Longest first over the lanes (the 10/s cells take 100 s, the 50/s ones 20 s).
-  const expected = (c) => (Array.isArray(c.lines) ? 2 + (c.lines[0] + c.lines[1]) / 2 : 2 + c.lines) / c.threshold;
+  const expected = (c) => ((c.invoices ?? INVOICES) * (Array.isArray(c.lines) ? 2 + (c.lines[0] + c.lines[1]) / 2 : 2 + c.lines)) / c.threshold;
   const queue = [...chosen].sort((a, b) => expected(b) - expected(a));
   const lane = async () => {
     for (let cell = queue.shift(); cell !== undefined; cell = queue.shift()) {
@@ -208,6 +213,7 @@ if (results.cells.length > 0) {
     ...RATES.map((rate) => ({ head: `${rate}/s`, pick: (lat) => cellOf('matrix', lat, rate) })),
     { head: '1–12 lines, 25/s', pick: (lat) => results.cells.find((r) => r.row === 'lines' && r.latencyMs === lat) },
     { head: 'threshold 10/s, --rate 25', pick: (lat) => results.cells.find((r) => r.row === 'adapt' && r.latencyMs === lat) },
+    { head: '4 invoices × 150 lines, 25/s', pick: (lat) => results.cells.find((r) => r.row === 'wide' && r.latencyMs === lat) },
   ].filter((c) => LATENCIES.some((lat) => c.pick(lat)));
   out.push(
     `| latency | ${cols.map((c) => c.head).join(' | ')} |`,
