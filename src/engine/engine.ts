@@ -293,7 +293,10 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       found: lookups.found,
       lineSlots,
       linesOneAtATime: () => {
-        if (!linesAlone) emit({ type: 'notice', message: `${labelOf(opts.target)} refused a line added beside others of its invoice: lines go one at a time for the rest of the run` });
+        if (!linesAlone) {
+          const message = `${labelOf(opts.target)} refused a line sent while others of its invoice were on their way: it is sent again alone, and lines go one at a time for the rest of the run`;
+          emit({ type: 'notice', message });
+        }
         linesAlone = true;
       },
       release: () => {

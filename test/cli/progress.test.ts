@@ -63,6 +63,14 @@ describe('time on the terminal', () => {
     expect(resultLine({ errColumns: undefined }, line)).toBe(line + '\n');
   });
 
+  it("a notice from the engine (the run's lines go one at a time from now on) is one line, terminal or cron log", () => {
+    const message = 'Alma refused a line sent while others of its invoice were on their way: it is sent again alone, and lines go one at a time for the rest of the run';
+    let log = '';
+    const pipe = { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WriteStream;
+    createProgress({ stream: pipe, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 }).onEvent({ type: 'notice', message });
+    expect(log).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${message}\n$`));
+  });
+
   it('plain progress lines start with the time of day (a cron log)', () => {
     let out = '';
     const stream = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;

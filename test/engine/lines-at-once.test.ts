@@ -139,7 +139,7 @@ describe('the lines of an invoice at once', () => {
     expect(seen.most).toBe(4);
     expect(seen.mostAfterRefusal).toBe(1);
     expect(events.filter((e) => e.type === 'notice').map((e) => e.type === 'notice' && e.message)).toEqual([
-      'Alma refused a line added beside others of its invoice: lines go one at a time for the rest of the run',
+      'Alma refused a line sent while others of its invoice were on their way: it is sent again alone, and lines go one at a time for the rest of the run',
     ]);
     expectEachLineOnce(alma, invoices);
   });
