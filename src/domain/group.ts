@@ -425,9 +425,10 @@ export class InvoiceGrouper<I = Invoice> {
 function missingColumns(file: FileState, which: readonly (0 | 1)[]): Problem {
   const rows = Math.max(...which.map((i) => file.absent[i]));
   const names = which.map((i) => KEY_COLUMNS[i]);
-  const header = file.keyAt !== undefined;
-  const what = names.length === 2 ? `neither a vendor nor an invoice_number ${header ? 'column' : 'field'}` : `no ${names[0]} ${header ? 'column' : 'field'}`;
-  const where = header ? `the header has ${what}` : `no record has ${what.replace(/^no /, 'a ').replace(/^neither a /, 'a ').replace(' nor an ', ' or an ')}`;
+  const where =
+    file.keyAt !== undefined
+      ? `the header has ${names.length === 2 ? 'neither a vendor nor an invoice_number' : `no ${names[0]}`} column`
+      : `no record has ${names.length === 2 ? 'a vendor or an invoice_number' : `a ${names[0]}`} field`;
   const cannot = rows === 1 ? `the file's one row cannot be grouped into an invoice` : `none of the file's ${rows.toLocaleString('en-US')} rows can be grouped into an invoice`;
   const fix = `name ${names.length === 2 ? 'them' : 'it'} ${names.join(' and ')} as the canonical layout does, or map the vendor's own names with a profile (\`invoice-load mapping init ${shellWord(file.name)}\` writes one to start from)`;
   return problem({ file: file.name }, 'missing_column', `${where}, so ${cannot}; ${fix}`, names.length === 1 ? { column: names[0] } : {});
