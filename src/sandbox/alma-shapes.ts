@@ -221,14 +221,14 @@ export function renderLine(inv: InvoiceRec, l: LineRec, ctx: RenderContext): Rec
   };
 }
 
-/** Descriptions of the alerts the sandbox raises (sample 01, docs/alma.md#what-the-samples-show; KB note for the total mismatch). */
+/** Descriptions of the alerts the sandbox raises (sample 01, docs/alma.md#what-the-samples-show; KB-TOTAL for the total mismatch). */
 export const ALERTS: Record<string, string> = {
   DIFF_PRICE_THAN_POLINE: 'Some invoice lines differ in price from their linked PO line.',
   NOT_LINKED_LINES: 'Lines not linked',
   DIFFERENT_VENDOR_ACCOUNT: 'Invoice holds vendor account different than some of the linked PO lines',
   // The real alert CODE for a total mismatch was not found in public sources
-  // (docs/alma.md#errors-error-codes-and-alerts); the description is the wording of the Ex Libris
-  // KB note.
+  // (docs/alma.md#errors-error-codes-and-alerts); the description is the UI's wording (KB-TOTAL
+  // in docs/alma.md's Sources).
   TOTAL_AMOUNT_MISMATCH: 'The Invoice Total Amount entered is different than the calculated Total Net Invoiced',
   INVOICE_WAS_REJECTED_BY_ERP: 'Invoice was rejected by the ERP',
 };
