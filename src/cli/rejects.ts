@@ -28,6 +28,8 @@ export interface RejectsOptions {
 interface RawFile {
   header: readonly string[];
   delimiter: string;
+  /** The file began with Excel's `sep=` line (see `excelSeparator`). */
+  sepLine: boolean;
   rows: { row: number; cells: readonly string[]; reason: RejectReason }[];
 }
 
@@ -51,6 +53,8 @@ export async function writeRejects(report: ReportDocument, opts: RejectsOptions)
     const header = first?.header ?? [];
     const delimiter = first?.delimiter ?? ',';
     const lines = [csvLine([...header, ...REJECT_COLUMNS], delimiter)];
+    // Excel's `sep=` line comes back too, so the rejects open in Excel as the input did.
+    if (first?.sepLine === true) lines.unshift(`sep=${delimiter}\n`);
     let n = 0;
     for (const f of raw) {
       for (const r of f.rows) {
@@ -85,7 +89,7 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
   const delimiter = profile?.csv.delimiter ?? (extname(file).toLowerCase() === '.tsv' ? '\t' : undefined);
   const reader = new CsvReader(file, delimiter, profile !== undefined && profile.csv.quote !== '"' ? profile.csv.quote : undefined, () => undefined);
   const preamble = new PreambleBlanker(profile?.csv.skipLines ?? 0);
-  const out: RawFile = { header: [], delimiter: ',', rows: [] };
+  const out: RawFile = { header: [], delimiter: ',', sepLine: false, rows: [] };
   let left = [...wanted.keys()].filter((k) => k.startsWith(`${file}\u0000`)).length;
   const source = await openInputFile(file);
   const take = (): void => {
@@ -114,6 +118,7 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
   }
   out.header = reader.headerCells ?? [];
   out.delimiter = reader.usedDelimiter ?? ',';
+  out.sepLine = reader.sepLine !== undefined;
   return out;
 }
 

@@ -160,6 +160,11 @@ export class CsvReader implements FormatReader {
   private lastEmpty = 0;
   private lastError = '';
   private heldCr = false; // a chunk ended with CR: its LF may start the next chunk
+  /**
+   * The delimiter an Excel `sep=` first line named (see `excelSeparator`), when the file began
+   * with one: `--rejects` writes the line back, so Excel opens that file as it opened this one.
+   */
+  sepLine: string | undefined;
 
   constructor(
     private readonly file: string,
@@ -184,9 +189,22 @@ export class CsvReader implements FormatReader {
       this.head += chunk;
       const line = firstLine(this.head);
       if (line === undefined && this.head.length <= MAX_RECORD_CHARS) return;
-      this.lane = this.openLane(line ?? this.head);
-      chunk = this.head;
-      this.head = '';
+      const sep = line !== undefined ? excelSeparator(line) : undefined;
+      if (sep !== undefined) {
+        // Excel's `sep=;` line names the delimiter and is no row: it is read as an empty line,
+        // so the header and every row keep the line numbers an editor shows.
+        const at = this.head.indexOf(line!);
+        const skipped = lineBreaks([this.head.slice(0, at)]) + 1;
+        chunk = this.head.slice(at + line!.length + 1);
+        this.head = '';
+        this.sepLine = sep;
+        this.lane = this.openLane('', sep);
+        this.lane.lines = this.lane.empty = skipped;
+      } else {
+        this.lane = this.openLane(line ?? this.head);
+        chunk = this.head;
+        this.head = '';
+      }
     }
     await this.laneWrite(chunk, false);
   }
@@ -234,8 +252,8 @@ export class CsvReader implements FormatReader {
    * long to be sure of the size limit) csv-parse takes over for the rest of the file, from that
    * line, with the counts carried over: every error, hint and row number stays csv-parse's.
    */
-  private openLane(headerLine: string): Lane {
-    const delimiter = this.delimiter ?? sniffDelimiter(headerLine);
+  private openLane(headerLine: string, named?: string): Lane {
+    const delimiter = this.delimiter ?? named ?? sniffDelimiter(headerLine);
     const quote = this.quote ?? '"';
     const usable = fastLane && delimiter.length === 1 && quote.length === 1 && delimiter !== quote;
     return { delimiter, quote, usable, tail: '', lines: 0, empty: 0 };
@@ -479,6 +497,19 @@ function fieldsBuilder(names: readonly string[]): (cells: readonly string[]) => 
 }
 /** Wider headers are read by a loop (a literal that large would gain little and compile slowly). */
 const MAX_COMPILED_COLUMNS = 500;
+
+/**
+ * The delimiter named by Excel's `sep=` directive when `line` is one: a first line `sep=;`
+ * (or `sep=,`, `sep=` and a tab, `sep=|`) makes Excel split the file on that character whatever
+ * the computer's list separator is, so tools that export for Excel write it above the header.
+ * It is a hint to Excel, not a row: without reading it, the header would be the one word
+ * `sep=` and every row an error. Undefined for any other line. (Other CSV readers take it the
+ * same way: CsvHelper's `HasExcelSeparator`, https://github.com/JoshClose/CsvHelper/issues/847.)
+ */
+export function excelSeparator(line: string): string | undefined {
+  const m = /^sep=([^\r\n"])[ ]*$/i.exec(line);
+  return m?.[1];
+}
 
 /** The first line of `text` with something on it, once its line break has been seen. */
 function firstLine(text: string): string | undefined {

@@ -103,4 +103,24 @@ describe('--rejects', () => {
     expect(clean.code).toBe(0);
     expect(readFileSync(rejects, 'utf8')).toBe('error_code,error_message\n');
   });
+
+  it("a file that starts with Excel's sep= line is read with that delimiter, and its rejects start with the line too", async () => {
+    w = await world();
+    const input = join(w.dir, 'excel.csv');
+    const semi = (parse(SAMPLE) as string[][]).map((r) => r.join(';')).join('\r\n');
+    writeFileSync(input, `sep=;\r\n${semi.replace('HARRAS-EUR;EUR;BANKTRANSFER;884.40', 'HARRAS-EUR;EUR;BANKTRANSFER;884.41')}\r\n`);
+    const rejects = join(w.dir, 'r.csv');
+    const res = await w.load(['--dry-run', '--rejects', rejects, input]);
+    expect(res.code, res.stderr).toBe(3);
+    // One problem, on the row an editor shows (the sep= line is line 1, the header line 2).
+    const issues = res.report!.invoices.flatMap((i) => i.issues);
+    expect(issues.map((p) => [p.code, p.row])).toEqual([['total_mismatch', 8]]);
+    expect(res.report!.summary).toMatchObject({ invoices: 7, planned: 6, invalid: 1 });
+    const text = readFileSync(rejects, 'utf8');
+    expect(text.split('\n')[0]).toBe('sep=;');
+    // The rejects file reads back the same way: the same invoice, the same problem.
+    const again = await w.load(['--dry-run', rejects]);
+    expect(again.code, again.stderr).toBe(3);
+    expect(again.report!.invoices.map((i) => [i.number, i.status, i.issues.map((p) => [p.code, p.row])])).toEqual([['HA-2025-00412', 'invalid', [['total_mismatch', 3]]]]);
+  });
 });

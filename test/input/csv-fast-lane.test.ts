@@ -38,6 +38,9 @@ const CASES: [string, string][] = [
   ['blank header cell', 'a,,b\n1,2,3\n'],
   ['space before quote', 'a,b\n1, "x"\n'],
   ['quote only', 'a,b\n"\n'],
+  ["Excel's sep= line", 'sep=;\na;b\n1;2\n"x\ny";3\n'],
+  ["Excel's sep= line after blank lines, CRLF", '\r\n\r\nsep=;\r\na;b\r\n1;2\r\n'],
+  ["Excel's sep= line, old Mac CR", 'sep=;\ra;b\r1;2\r'],
 ];
 
 describe('CSV fast lane', () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { sniffDelimiter } from '../../src/input/csv.js';
+import { excelSeparator, sniffDelimiter } from '../../src/input/csv.js';
 import { readRecords } from '../../src/input/read.js';
 import type { SourceRecord } from '../../src/input/record.js';
 import { codes, fixture, pieces, read, rows, utf8 } from './helpers.js';
@@ -150,6 +150,39 @@ describe('CSV: delimiters', () => {
       { invoice_number: 'INV-1', total_amount: '10,50', invoice_note: 'a, b' },
       { invoice_number: 'INV-2', total_amount: '3,00', invoice_note: undefined },
     ]);
+  });
+
+  it.each([
+    ['sep=;', ';'],
+    ['SEP=,', ','],
+    ['sep=\t', '\t'],
+    ['sep=|  ', '|'],
+    ['sep=;;', undefined],
+    ['sep=', undefined],
+    ['sep=";"', undefined],
+    ['"sep=;"', undefined],
+    ['a,sep=;', undefined],
+  ])('Excel separator line %j → %j', (line, expected) => {
+    expect(excelSeparator(line)).toBe(expected);
+  });
+
+  it.each([
+    ['first line', 'sep=;\ninvoice_number;total_amount\nINV-1;10,50\n', [3]],
+    ['after blank lines', '\n\nsep=;\ninvoice_number;total_amount\nINV-1;10,50\n', [5]],
+    ['CRLF', 'sep=;\r\ninvoice_number;total_amount\r\nINV-1;10,50\r\n', [3]],
+    ['then a value over two lines', 'sep=;\ninvoice_number;total_amount\n"INV\n-1";10,50\nINV-2;1\n', [3, 5]],
+  ])("Excel's sep= line names the delimiter and is no row (%s)", async (_name, text, expected) => {
+    const r = await read('t.csv', text);
+    expect(r.problems).toEqual([]);
+    expect(rows(r)).toEqual(expected);
+    expect(r.records[0]?.fields['total_amount']).toBe('10,50');
+  });
+
+  it("a sep= line is read only as the file's first line, and a profile's delimiter wins over it", async () => {
+    const later = await read('t.csv', 'a,b\nsep=;,x\n');
+    expect(later.records.map((x) => x.fields)).toEqual([{ a: 'sep=;', b: 'x' }]);
+    const tsv = await read('t.tsv', 'sep=;\na\tb;c\n1\t2;3\n');
+    expect(tsv.records.map((x) => [x.source.row, x.fields])).toEqual([[3, { a: '1', 'b;c': '2;3' }]]);
   });
 
   it('.tsv is always tab-separated', async () => {

@@ -94,6 +94,13 @@ describe('what the sample cannot tell is left "auto", with a note', () => {
     expect(raw.columns).toMatchObject({ 'Invoice No': 'invoice_number', Date: 'invoice_date', Total: 'total_amount', Fund: 'fund_code' });
   });
 
+  it("Excel's sep= first line names the delimiter and is no title block (the reader skips it)", () => {
+    const { raw } = written('x.csv', utf8('sep=;\nInvoice No;Date;Total;Note\nA;2025-01-02;1,50;a, b, c, d, e\n'));
+    expect(raw.csv).toMatchObject({ delimiter: ';', skip_lines: 0 });
+    expect(raw.csv._guess).toMatch(/first line \(sep=;\) names it/);
+    expect(raw.columns).toMatchObject({ 'Invoice No': 'invoice_number', Date: 'invoice_date', Total: 'total_amount' });
+  });
+
   it('an unrecognised header is ignored with a note; a second header for a taken column too', () => {
     const { raw } = written('x.csv', utf8('Invoice,Rechnungsnummer,Colour\nA,B,red\n'));
     expect(raw.columns).toMatchObject({ Invoice: 'invoice_number' });

@@ -10,6 +10,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { COLUMN_KIND, type CellKind } from '../../domain/cells.js';
 import { FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, type CanonicalColumn } from '../../domain/columns.js';
 import { JsonSyntaxError, parseJson, type JsonValue } from '../../shared/json.js';
+import { excelSeparator } from '../csv.js';
 import { detectFormat } from '../read.js';
 import { canonicalByHeader, guessColumn } from './names.js';
 import { formatPath, isObject, type PathToken } from './paths.js';
@@ -126,11 +127,16 @@ function mode(xs: readonly number[]): number {
 function csvProfile(text: string): { profile: Record<string, unknown>; summary: string[] } {
   const lines = text.split(/\r\n|\n|\r/);
   const sample = lines.slice(0, SAMPLE_ROWS + 50);
+  // Excel's `sep=;` first line names the delimiter; the reader takes it so (csv.ts), so it is
+  // neither a title block nor a line to count fields on.
+  const first = sample.findIndex((l) => l.trim() !== '');
+  const named = first >= 0 ? excelSeparator(sample[first]!) : undefined;
+  if (named !== undefined) sample[first] = '';
   // The delimiter that splits most lines into the same number (>1) of fields.
   let delimiter = ',';
   let width = 1;
   let agree = 0;
-  for (const d of DELIMITERS) {
+  for (const d of named !== undefined ? [named] : DELIMITERS) {
     const counts = sample.filter((l) => l.trim() !== '').map((l) => fieldCount(l, d));
     const m = mode(counts);
     const n = counts.filter((c) => c === m).length;
@@ -142,7 +148,7 @@ function csvProfile(text: string): { profile: Record<string, unknown>; summary: 
   const skip = sample.slice(0, headerAt).some((l) => l.trim() !== '') ? headerAt : 0;
   const summary: string[] = [];
   const csv: Record<string, unknown> = { delimiter, quote: '"', skip_lines: skip };
-  const guesses: string[] = [`delimiter ${delimiterName(delimiter)}: ${agree} lines of the sample have ${width} fields`];
+  const guesses: string[] = [named !== undefined ? `delimiter ${delimiterName(delimiter)}: the file's first line (sep=${named}) names it, as Excel reads it` : `delimiter ${delimiterName(delimiter)}: ${agree} lines of the sample have ${width} fields`];
   if (skip > 0) guesses.push(`skip_lines ${skip}: the header (${width} fields) is on line ${headerAt + 1}; the lines above it look like a title block`);
   csv._guess = guesses.join('; ');
   summary.push(`csv: delimiter ${delimiterName(delimiter)}, header on line ${headerAt + 1}${skip > 0 ? ` (${skip} lines of title block skipped)` : ''}`);
