@@ -86,3 +86,16 @@ export type CanonicalColumn = InvoiceColumn | LineColumn | FundColumn;
 export const CANONICAL_COLUMNS: readonly CanonicalColumn[] = [...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS];
 const canonical = new Set<string>(CANONICAL_COLUMNS);
 export const isCanonicalColumn = (name: string): name is CanonicalColumn => canonical.has(name);
+
+/**
+ * A header cell as the canonical layout reads it: trimmed and lower-cased, and with spaces or
+ * hyphens between words read as underscores when that names a canonical column — a person
+ * typing a header in a spreadsheet writes "Invoice Number" for `invoice_number`. Any other
+ * name stays as written (lower-cased), so the unknown-columns warning quotes it.
+ */
+export function canonicalHeaderName(cell: string): string {
+  const name = cell.trim().toLowerCase();
+  if (canonical.has(name)) return name;
+  const snake = name.replace(/[\s-]+/g, '_');
+  return snake !== name && canonical.has(snake) ? snake : name;
+}

@@ -8,6 +8,7 @@
  * in order with the `on_skip` errors, so records and problems come out in file order.
  */
 import { Parser, type CsvError, type Options } from 'csv-parse';
+import { canonicalHeaderName } from '../domain/columns.js';
 import { problem } from '../domain/problem.js';
 import type { FormatReader, InputEvent } from './event.js';
 import type { Provenance, SourceRecord } from './record.js';
@@ -176,6 +177,8 @@ export class CsvReader implements FormatReader {
      * (the grouper's `declareColumns`) can then skip checking each record's keys.
      */
     private readonly onColumns?: ((file: string, columns: readonly string[]) => void) | undefined,
+    /** The canonical layout (no profile): header names are read as `canonicalHeaderName` reads them. */
+    private readonly canonical = false,
   ) {}
 
   async write(chunk: string): Promise<void> {
@@ -377,7 +380,7 @@ export class CsvReader implements FormatReader {
     const names = (this.names = new Array<string>(width));
     const firstAt = new Map<string, number>();
     for (let i = 0; i < width; i++) {
-      const name = cells[i]!.trim().toLowerCase();
+      const name = this.canonical ? canonicalHeaderName(cells[i]!) : cells[i]!.trim().toLowerCase();
       names[i] = name;
       if (name === '') {
         this.blankCols.push(i);
@@ -390,7 +393,8 @@ export class CsvReader implements FormatReader {
       }
       // Keep the first column of that name; the error stops the file from loading anyway.
       names[i] = '';
-      this.problem(row, 'duplicate_column', `column '${name}' appears twice in the header (columns ${first + 1} and ${i + 1})`, name);
+      const [a, b] = [cells[first]!.trim(), cells[i]!.trim()];
+      this.problem(row, 'duplicate_column', `column '${name}' appears twice in the header (columns ${first + 1} and ${i + 1}${a.toLowerCase() !== b.toLowerCase() ? `, written "${a}" and "${b}"` : ''})`, name);
     }
     // `fields.__proto__ = v` would set the prototype instead of a property; no canonical column
     // has that name, so it is dropped here rather than slowing every row down.

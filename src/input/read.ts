@@ -127,7 +127,7 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
           ? new JsonReader(file)
           : format === 'jsonl'
             ? new JsonLinesReader(file)
-            : new CsvReader(file, extname(file).toLowerCase() === '.tsv' ? '\t' : undefined, undefined, opts.onColumns);
+            : new CsvReader(file, extname(file).toLowerCase() === '.tsv' ? '\t' : undefined, undefined, opts.onColumns, true);
     const out = reader.out;
     for (let chunk: string | undefined = head; chunk !== undefined; ) {
       await reader.write(chunk);

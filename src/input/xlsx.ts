@@ -18,7 +18,7 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
 import { minorUnits } from '../domain/currencies.js';
-import { isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
+import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
 import { problem, type Problem } from '../domain/problem.js';
 import type { InputEvent } from './event.js';
 import { canonicalByHeader, headerKey } from './mapping/names.js';
@@ -91,6 +91,8 @@ export class WorkbookReader {
   private mapper: RecordMapper | undefined;
   private skip: number;
   private headerRow = 1;
+  /** Columns whose header repeats an earlier name (`duplicate_column`, said once on the header). */
+  private readonly duplicateCols = new Set<number>();
 
   constructor(
     private readonly path: string,
@@ -205,6 +207,8 @@ export class WorkbookReader {
         continue;
       }
       if (name === '') {
+        // A second column of a name was reported once, on the header; its cells are not read.
+        if (this.duplicateCols.has(col)) continue;
         this.out.push({ kind: 'problem', problem: this.problem(r, 'blank_column', `column ${col} has no name in the header (row ${this.headerRow}) but this row has a value under it; name the column or delete its values`) });
         continue;
       }
@@ -228,13 +232,15 @@ export class WorkbookReader {
     for (let col = 1; col < cells.length; col++) {
       const name = (cells[col]?.text ?? '').trim();
       // Under a profile, records keep the vendor's header (the profile renames); else lower-cased, as CSV.
-      const key = mapping !== undefined ? name : name.toLowerCase();
+      const key = mapping !== undefined ? name : canonicalHeaderName(name);
       names[col] = key === '__proto__' ? '' : key;
       if (key === '') continue;
       const first = firstAt.get(key.toLowerCase());
       if (first !== undefined) {
         names[col] = '';
-        this.out.push({ kind: 'problem', problem: this.problem(row, 'duplicate_column', `column '${key}' appears twice in the header (columns ${first} and ${col})`, key) });
+        this.duplicateCols.add(col);
+        const [a, b] = [(cells[first]?.text ?? '').trim(), name];
+        this.out.push({ kind: 'problem', problem: this.problem(row, 'duplicate_column', `column '${key}' appears twice in the header (columns ${first} and ${col}${a.toLowerCase() !== b.toLowerCase() ? `, written "${a}" and "${b}"` : ''})`, key) });
         continue;
       }
       firstAt.set(key.toLowerCase(), col);

@@ -82,6 +82,21 @@ describe('CSV: header and cells', () => {
     expect(r.records[0]?.fields).toEqual({ invoice_number: 'INV-1', vendor: '  ACME  ', total_amount: undefined });
   });
 
+  it('spaces or hyphens between words stand for underscores when that names a canonical column', async () => {
+    const r = await read('t.csv', 'Invoice Number,vendor,TOTAL  AMOUNT,Line-Number,Colour Code,line note\nINV-1,ACME,1.00,1,2,x\n');
+    expect(r.problems).toEqual([]);
+    // "colour code" names no canonical column: it stays as written, for the unknown-columns warning.
+    expect(r.records[0]?.fields).toEqual({ invoice_number: 'INV-1', vendor: 'ACME', total_amount: '1.00', line_number: '1', 'colour code': '2', line_note: 'x' });
+  });
+
+  it('two header cells that name one column are one error, quoting both as written', async () => {
+    const r = await read('t.csv', 'invoice_number,vendor,Invoice Number\nINV-1,ACME,INV-2\n');
+    expect(r.problems.map((p) => [p.code, p.row, p.message])).toEqual([
+      ['duplicate_column', 1, `column 'invoice_number' appears twice in the header (columns 1 and 3, written "invoice_number" and "Invoice Number")`],
+    ]);
+    expect(r.records[0]?.fields).toEqual({ invoice_number: 'INV-1', vendor: 'ACME' });
+  });
+
   it('a short row leaves the missing cells undefined (spreadsheets drop trailing empty cells)', async () => {
     const r = await read('t.csv', 'a,b,c\n1\n');
     expect(r.problems).toEqual([]);

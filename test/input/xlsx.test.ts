@@ -120,6 +120,14 @@ describe('xlsx cells by type', () => {
     expect(r.records[1]!.fields.line_note).toHaveLength(MAX_CELL_CHARS);
   });
 
+  it('header cells are read as in CSV: "Invoice Number" is invoice_number, and a second one is a duplicate', async () => {
+    const r = await readBook([{ name: 'S', rows: [['Invoice Number', 'Vendor', 'Total Amount', 'invoice_number'], ['INV-1', 'ACME', '1.00', 'INV-2']] }]);
+    expect(r.problems.map((p) => [p.code, p.message])).toEqual([
+      ['duplicate_column', `column 'invoice_number' appears twice in the header (columns 1 and 4, written "Invoice Number" and "invoice_number")`],
+    ]);
+    expect(r.records[0]?.fields).toMatchObject({ invoice_number: 'INV-1', vendor: 'ACME', total_amount: '1.00' });
+  });
+
   it('the first sheet by default; --sheet picks another; a missing sheet names the ones there are', async () => {
     const sheets: SheetInput[] = [
       { name: 'Invoices', rows: [HEADER, ['A', '2025-01-01', 'V', 'USD', 1, 1, 1]] },
