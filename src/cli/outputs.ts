@@ -31,6 +31,11 @@ const outputsOf = (cfg: OutputPaths): [string, string | undefined][] => [
   ['--rejects', cfg.rejectsPath],
 ];
 
+/** The load's outputs; `payments`, `verify` and `export` offer only `--report`. */
+const LOAD_OUTPUTS = ['--report', '--report-csv', '--report-html', '--rejects'];
+/** The ending each output's file is named with. */
+const OWN_ENDING: Record<string, string> = { '--report': '.json', '--report-csv': '.csv', '--report-html': '.html', '--rejects': '.csv' };
+
 /** What each output writes. */
 const WRITES: Record<string, string> = {
   '--report': 'the JSON report document',
@@ -51,14 +56,18 @@ const ENDINGS: Record<string, { holds: string; by: Record<string, string> }> = {
  * page's name, silently, on every cron run), or the same file twice (the second write replaced
  * the first). Pure: one line each.
  */
-export function misnamedOutputs(cfg: OutputPaths): string[] {
+export function misnamedOutputs(cfg: OutputPaths, more: readonly [string, string | undefined][] = [], offered: readonly string[] = LOAD_OUTPUTS): string[] {
   const problems: string[] = [];
   const seen = new Map<string, string>();
-  for (const [flag, path] of outputsOf(cfg)) {
+  for (const [flag, path] of [...outputsOf(cfg), ...more]) {
     if (path === undefined) continue;
     const ending = ENDINGS[extname(path).toLowerCase()];
     const other = ending?.by[flag];
-    if (other !== undefined) problems.push(`${flag} ${path}: ${flag} writes ${WRITES[flag]}, not ${ending!.holds}; ${other} writes that`);
+    if (other !== undefined) {
+      // The output that writes that kind of file, when this command has one.
+      const instead = offered.includes(other) ? `${other} writes that` : `name it ${OWN_ENDING[flag] ?? 'otherwise'}`;
+      problems.push(`${flag} ${path}: ${flag} writes ${WRITES[flag]}, not ${ending!.holds}; ${instead}`);
+    }
     const key = resolve(path);
     const first = seen.get(key);
     if (first !== undefined) problems.push(`${flag} ${path}: ${first} writes that file too; give each its own`);
@@ -69,11 +78,12 @@ export function misnamedOutputs(cfg: OutputPaths): string[] {
 
 /**
  * Every output path of the run that names another kind of file or cannot be written, one line
- * each; throws a UsageError listing them.
+ * each; throws a UsageError listing them. `more`: a command's own outputs (`export -o`);
+ * `offered`: the output flags the command has (a hint names another only if it is there).
  */
-export function checkOutputPaths(cfg: OutputPaths): void {
-  const problems: string[] = misnamedOutputs(cfg);
-  for (const [flag, path] of outputsOf(cfg)) {
+export function checkOutputPaths(cfg: OutputPaths, more: readonly [string, string | undefined][] = [], offered: readonly string[] = LOAD_OUTPUTS): void {
+  const problems: string[] = misnamedOutputs(cfg, more, offered);
+  for (const [flag, path] of [...outputsOf(cfg), ...more]) {
     if (path === undefined) continue;
     const why = unwritable(path);
     if (why !== undefined) problems.push(`cannot write ${flag} ${path}: ${why}`);

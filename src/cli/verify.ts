@@ -23,8 +23,10 @@ import { ApiError, runStopOf, UsageError } from '../shared/errors.js';
 import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
 import { writeFileAtomic } from '../shared/fs.js';
 import { writeJson } from '../shared/json.js';
+import { checkOutputPaths } from './outputs.js';
 
 export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
+  checkOutputPaths({ reportPath: cfg.reportPath }, [], ['--report']);
   const definition = targetNamed(cfg.targetName);
   const profile = definition.profile();
   const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, cfg.mappingPath) : undefined;

@@ -18,4 +18,13 @@ describe('output paths that name another kind of file, or one file twice', () =>
   ] as [string, Parameters<typeof misnamedOutputs>[0], string[]][])('%s', (_name, paths, problems) => {
     expect(misnamedOutputs(paths)).toEqual(problems);
   });
+
+  it.each([
+    ['payments --report as CSV: no --report-csv to name', { reportPath: 'paid.csv' }, [], ['--report'], ['--report paid.csv: --report writes the JSON report document, not CSV; name it .json']],
+    ['verify --report as a web page', { reportPath: 'v.html' }, [], ['--report'], ['--report v.html: --report writes the JSON report document, not a web page; name it .json']],
+    ['export: -o and --report on one file', { reportPath: 'erp.json' }, [['--output', './erp.json']], ['--report', '--output'], ['--output ./erp.json: --report writes that file too; give each its own']],
+    ['export -o under any name is the export file', { reportPath: 'r.json' }, [['--output', 'erp.csv']], ['--report', '--output'], []],
+  ] as [string, Parameters<typeof misnamedOutputs>[0], [string, string][], string[], string[]][])('%s', (_name, paths, more, offered, problems) => {
+    expect(misnamedOutputs(paths, more, offered)).toEqual(problems);
+  });
 });

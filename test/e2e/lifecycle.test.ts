@@ -161,6 +161,25 @@ describe('payments', () => {
     expect(maxPerOp(w!)).toBe(1);
   });
 
+  it('a --report that cannot be written, or names another kind of file, stops payments and export before anything is sent (exit 2)', async () => {
+    await loaded();
+    const before = w!.sandbox.state().counters.requestsTotal;
+    const notAFolder = join(w!.dir, 'e.csv');
+    writeFileSync(notAFolder, '');
+    const pay = await cli(['payments', PAYMENTS, '--report', join(notAFolder, 'paid.json')]);
+    expect(pay.code, pay.stderr).toBe(2);
+    expect(pay.stderr).toMatch(/cannot write --report .*paid\.json: a part of the path is a file, not a folder; nothing was sent/);
+    const exp = await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'erp.csv'), '--report', join(w!.dir, 'erp.csv')]);
+    expect(exp.code, exp.stderr).toBe(2);
+    expect(exp.stderr).toMatch(/--output .*erp\.csv: --report writes that file too/);
+    const named = await cli(['payments', PAYMENTS, '--report', join(w!.dir, 'paid.csv')]);
+    expect(named.code, named.stderr).toBe(2);
+    expect(named.stderr).toMatch(/not CSV; name it \.json/);
+    // Not one request: nothing read, marked or paid.
+    expect(w!.sandbox.state().counters.requestsTotal).toBe(before);
+    expect(Object.keys(ops(w!))).toEqual([]);
+  });
+
   it('an invoice not waiting for payment fails with the reason, and nothing is sent for it', async () => {
     await loaded();
     const res = await cli(['payments', PAYMENTS]);
