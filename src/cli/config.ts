@@ -6,7 +6,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../shared/errors.js';
-import type { Encoding } from '../input/read.js';
+import { isWorkbook, type Encoding } from '../input/read.js';
 import { applyConfigFile, type ConfigFile } from './config-file.js';
 import { resolveTargetChoice } from './target-options.js';
 import type { RunAction, TargetSettings } from '../targets/definition.js';
@@ -163,6 +163,12 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
     throw new UsageError(`--region must be one of ${REGIONS.join(', ')}, not "${o.region}"`);
   }
   if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
+  // A sheet given on the command line with no workbook to pick it from would be ignored
+  // silently: the person meant another file. (A config file's sheet serves its workbooks only.)
+  if (flags.sheet !== undefined && !files.some(isWorkbook)) {
+    const named = files.length <= 3 ? files.join(', ') : `${files.slice(0, 3).join(', ')}, …`;
+    throw new UsageError(`--sheet ${JSON.stringify(flags.sheet)} picks a sheet of an Excel workbook (.xlsx), and no input is one (${named}); give the workbook, or leave --sheet out`);
+  }
   if (o.online && !o.dryRun) {
     throw new UsageError('--online checks a batch against Alma without loading it: use it with --dry-run (a load makes its own look-ups)');
   }

@@ -28,7 +28,8 @@ export interface InputSource {
 export type Format = 'csv' | 'json' | 'jsonl';
 
 /** Excel workbooks are zip files, read by their own reader before any text decoding. */
-const isWorkbook = (name: string): boolean => /\.xls[xm]$/i.test(name);
+/** An Excel workbook by its name (.xlsx, .xlsm). */
+export const isWorkbook = (name: string): boolean => /\.xls[xm]$/i.test(name);
 
 const BY_EXTENSION: Record<string, Format> = {
   '.csv': 'csv',

@@ -224,3 +224,17 @@ describe('describeConfig (invoice-load config)', () => {
     expect(view.settings.target!.source).toMatch(/^none: give --sandbox/);
   });
 });
+
+describe('--sheet', () => {
+  const opts = (sheet: string): RawOptions => ({ dryRun: true, sheet }) as RawOptions;
+  it('with a workbook among the inputs, it is kept for the workbooks', () => {
+    expect(resolveConfig(['a.csv', 'b.XLSX'], opts('Invoices'), ENV, '/work').sheet).toBe('Invoices');
+    expect(resolveConfig(['m.xlsm'], opts('S'), ENV, '/work').sheet).toBe('S');
+  });
+  it('with no workbook to pick it from, it is a usage error naming the inputs, not ignored', () => {
+    expect(() => resolveConfig(['batch.csv'], opts('Invoices'), ENV, '/work')).toThrow(
+      new UsageError('--sheet "Invoices" picks a sheet of an Excel workbook (.xlsx), and no input is one (batch.csv); give the workbook, or leave --sheet out'),
+    );
+    expect(() => resolveConfig(['a.csv', 'b.json', 'c.jsonl', 'd.xls'], opts('S'), ENV, '/work')).toThrow(/no input is one \(a\.csv, b\.json, c\.jsonl, …\)/);
+  });
+});
