@@ -31,6 +31,38 @@ export class InvalidEncodingError extends Error {
   }
 }
 
+/** The file's first bytes say it is a known kind of file that is not text (`fileSignature`). */
+export class NotTextError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotTextError';
+  }
+}
+
+const startsWith = (head: Uint8Array, sig: readonly number[]): boolean => head.length >= sig.length && sig.every((b, i) => head[i] === b);
+
+/**
+ * Files people give by mistake, by their first bytes (each format's published magic number):
+ * an invoice's PDF beside the batch (`invoice-load vendor/*`), a workbook or archive under a
+ * text name, an old Office file, a compressed download, a scanned page. Read as text, a PDF
+ * gave 848 CSV errors; each is one sentence naming what the file is instead.
+ * https://en.wikipedia.org/wiki/List_of_file_signatures
+ */
+const SIGNATURES: readonly [readonly number[], string][] = [
+  [[0x25, 0x50, 0x44, 0x46, 0x2d], 'this is a PDF document, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them (an invoice\'s PDF is attached through the batch\'s attachment column)'],
+  [[0x50, 0x4b, 0x03, 0x04], 'this is a zip archive, as an Excel workbook is: if it is one, name it .xlsx; otherwise unpack it and give the CSV, Excel or JSON file inside'],
+  [[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], 'this is an old Office file (an .xls workbook or a .doc): save the workbook as .xlsx (Excel Workbook) or as CSV UTF-8 and give that file'],
+  [[0x1f, 0x8b], 'this is a gzip-compressed file: decompress it (gunzip, or zcat FILE | invoice-load -) and give the file inside'],
+  [[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'this is a PNG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them'],
+  [[0xff, 0xd8, 0xff], 'this is a JPEG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them'],
+];
+
+/** What a file's first bytes say it is, when that is a kind of file that is not a batch's text (`SIGNATURES`). */
+export function fileSignature(head: Uint8Array): string | undefined {
+  for (const [sig, message] of SIGNATURES) if (startsWith(head, sig)) return message;
+  return undefined;
+}
+
 function invalidEncodingMessage(line: number, byte: number, encoding: 'utf-8' | 'utf-16le', atEnd: boolean): string {
   const hex = '0x' + byte.toString(16).toUpperCase().padStart(2, '0');
   if (encoding === 'utf-16le') {
@@ -111,14 +143,16 @@ export async function* decodeText(
 ): AsyncGenerator<string, void, undefined> {
   const source = bytes[Symbol.asyncIterator]();
   try {
-    // Gather at least 3 bytes first so a BOM split over tiny chunks is still seen.
+    // Gather at least 8 bytes first so a BOM or a file signature split over tiny chunks is still seen.
     let head: Uint8Array = new Uint8Array(0);
-    while (head.length < 3) {
+    while (head.length < 8) {
       const r = await source.next();
       if (r.done) break;
       head = concat(head, r.value);
     }
     if (head.length === 0) return;
+    const signature = fileSignature(head);
+    if (signature !== undefined) throw new NotTextError(signature);
     if (head[0] === 0xfe && head[1] === 0xff) {
       // Read as UTF-8 it fails on its first byte, and the usual advice (windows-1252) is wrong.
       throw new InvalidEncodingError(1, 0xfe, 'utf-8', false, 'the file starts with a UTF-16BE byte-order mark (bytes 0xFE 0xFF), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")');

@@ -9,7 +9,7 @@ import { problem } from '../domain/problem.js';
 import { UsageError } from '../shared/errors.js';
 import { pathReason } from '../shared/path-reasons.js';
 import { CsvReader } from './csv.js';
-import { decodeText, InvalidEncodingError, nulHint, type Encoding } from './decode.js';
+import { decodeText, InvalidEncodingError, NotTextError, nulHint, type Encoding } from './decode.js';
 import type { FormatReader, InputEvent } from './event.js';
 import { JsonLinesReader, JsonReader } from './json.js';
 import { createMappedReader } from './mapping/reader.js';
@@ -145,6 +145,10 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
     out.push(...invalidProblem());
     if (out.length > 0) yield out;
   } catch (err) {
+    if (err instanceof NotTextError) {
+      yield [{ kind: 'problem', problem: problem({ file }, 'binary_file', err.message) }];
+      return;
+    }
     if (!(err instanceof InvalidEncodingError)) throw err;
     yield [{ kind: 'problem', problem: problem({ file, row: err.line }, 'invalid_encoding', err.message) }];
   } finally {

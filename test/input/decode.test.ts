@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeText, InvalidEncodingError, nulHint, type Encoding } from '../../src/input/decode.js';
+import { decodeText, fileSignature, InvalidEncodingError, NotTextError, nulHint, type Encoding } from '../../src/input/decode.js';
 import { findInvalidUtf16le, findInvalidUtf8 } from '../../src/input/unicode.js';
 import { pieces, utf8 } from './helpers.js';
 
@@ -196,5 +196,37 @@ describe('nulHint: text full of NULs is UTF-16 or not text', () => {
     ['empty', ''],
   ])('%s: no hint', (_name, text) => {
     expect(nulHint(text)).toBeUndefined();
+  });
+});
+
+describe('fileSignature: a file that is not text says what it is instead', () => {
+  it.each([
+    ['a PDF', bytes('%PDF-1.7\n', [0xe2, 0xe3, 0xcf, 0xd3]), /^this is a PDF document/],
+    ['a workbook or archive', bytes('PK', [3, 4, 20, 0, 6, 0]), /^this is a zip archive, as an Excel workbook is: if it is one, name it \.xlsx/],
+    ['an old .xls', bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0]), /^this is an old Office file/],
+    ['gzip', bytes([0x1f, 0x8b, 8, 0]), /^this is a gzip-compressed file/],
+    ['a PNG scan', bytes([0x89], 'PNG\r\n', [0x1a, 0x0a, 0]), /^this is a PNG image/],
+    ['a JPEG scan', bytes([0xff, 0xd8, 0xff, 0xe0]), /^this is a JPEG image/],
+  ])('%s', (_name, head, message) => {
+    expect(fileSignature(head)).toMatch(message);
+  });
+
+  it.each([
+    ['canonical CSV', bytes('invoice_number,vendor\n')],
+    ['UTF-8 BOM', bytes([0xef, 0xbb, 0xbf], 'invoice_number\n')],
+    ['UTF-16LE BOM', bytes([0xff, 0xfe, 0x69, 0])],
+    ['text that starts like a signature', bytes('%PDF\n')],
+    ['PK as text', bytes('PK,invoice\n')],
+    ['too short to tell', bytes('%PD')],
+  ])('%s: nothing', (_name, head) => {
+    expect(fileSignature(head)).toBeUndefined();
+  });
+
+  it('decodeText refuses such a file before decoding, however its first bytes are chunked', async () => {
+    const pdf = bytes('%PDF-1.4\n%', [0xe2, 0xe3, 0xcf, 0xd3], '\n1 0 obj\n');
+    for (const cuts of [[], [1, 2, 3, 4, 5, 6, 7], [3]]) {
+      await expect(decode(pdf, 'utf-8', cuts)).rejects.toThrow(NotTextError);
+    }
+    await expect(decode(pdf, 'windows-1252')).rejects.toThrow(/PDF document/);
   });
 });

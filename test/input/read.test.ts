@@ -34,6 +34,19 @@ describe('detectFormat', () => {
   });
 });
 
+describe('a file that is not a batch', () => {
+  it.each([
+    ['invoice.pdf', [0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x34, 0x0a, 0x25, 0xe2, 0xe3, 0x0a, 0x31, 0x20, 0x30, 0x22], /PDF document/],
+    ['batch.csv', [0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00], /name it \.xlsx/],
+    ['-', [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00], /gzip-compressed/],
+  ])('%s: one error for the file, naming what it is, and no rows', async (name, content, message) => {
+    const r = await read(name, Uint8Array.from(content), { cuts: [2] });
+    expect(r.records).toEqual([]);
+    expect(r.problems.map((p) => [p.file, p.row, p.code, p.severity])).toEqual([[name, undefined, 'binary_file', 'error']]);
+    expect(r.problems[0]!.message).toMatch(message);
+  });
+});
+
 describe('empty files', () => {
   it.each(['empty.csv', 'bom-only.csv'])('%s is one empty_file error', async (name) => {
     const r = await read(name, await fixtureBytes(name));

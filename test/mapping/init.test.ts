@@ -94,6 +94,10 @@ describe('what the sample cannot tell is left "auto", with a note', () => {
     expect(raw.columns).toMatchObject({ 'Invoice No': 'invoice_number', Date: 'invoice_date', Total: 'total_amount', Fund: 'fund_code' });
   });
 
+  it('a PDF is refused with what it is, not guessed at', () => {
+    expect(() => initProfile('inv.pdf', Uint8Array.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x37, 0x0a, 0xe2]), true)).toThrow(/^inv\.pdf: this is a PDF document/);
+  });
+
   it("Excel's sep= first line names the delimiter and is no title block (the reader skips it)", () => {
     const { raw } = written('x.csv', utf8('sep=;\nInvoice No;Date;Total;Note\nA;2025-01-02;1,50;a, b, c, d, e\n'));
     expect(raw.csv).toMatchObject({ delimiter: ';', skip_lines: 0 });

@@ -11,6 +11,7 @@ import { COLUMN_KIND, type CellKind } from '../../domain/cells.js';
 import { FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, type CanonicalColumn } from '../../domain/columns.js';
 import { JsonSyntaxError, parseJson, type JsonValue } from '../../shared/json.js';
 import { excelSeparator } from '../csv.js';
+import { fileSignature } from '../decode.js';
 import { detectFormat } from '../read.js';
 import { canonicalByHeader, guessColumn } from './names.js';
 import { formatPath, isObject, type PathToken } from './paths.js';
@@ -31,6 +32,8 @@ export class InitError extends Error {}
 
 /** A starting profile for the file `name` whose first bytes are `sample`. */
 export function initProfile(name: string, sample: Uint8Array, complete: boolean): InitResult {
+  const signature = fileSignature(sample);
+  if (signature !== undefined) throw new InitError(`${name}: ${signature}`);
   const { text, encoding, note: encodingNote } = decodeSample(sample, complete);
   if (text.trim() === '') throw new InitError(`${name} is empty: nothing to guess a profile from`);
   const format = detectFormat(name, text);
