@@ -345,7 +345,9 @@ export class InvoiceGrouper<I = Invoice> {
       }
       if (lacking.length > 0) issues.push(missingColumns(f, lacking));
       if (f.unknown.length > 0) {
-        const message = `columns not in the canonical layout are ignored: ${f.unknown.join(', ')} (a --mapping profile can map them)`;
+        // At most UNKNOWN_LISTED names: a header of 20,000 columns made one warning 150 KB long.
+        const listed = f.unknown.length > UNKNOWN_LISTED ? `${f.unknown.slice(0, UNKNOWN_LISTED).join(', ')} and ${(f.unknown.length - UNKNOWN_LISTED).toLocaleString('en-US')} more` : f.unknown.join(', ');
+        const message = `columns not in the canonical layout are ignored: ${listed} (a --mapping profile can map them)`;
         issues.push(problem({ file: f.name }, 'unknown_columns', message, { severity: 'warning' }));
       }
     }
@@ -433,6 +435,9 @@ function missingColumns(file: FileState, which: readonly (0 | 1)[]): Problem {
   const fix = `name ${names.length === 2 ? 'them' : 'it'} ${names.join(' and ')} as the canonical layout does, or map the vendor's own names with a profile (\`invoice-load mapping init ${shellWord(file.name)}\` writes one to start from)`;
   return problem({ file: file.name }, 'missing_column', `${where}, so ${cannot}; ${fix}`, names.length === 1 ? { column: names[0] } : {});
 }
+
+/** The unknown columns one warning names (the rest are counted). */
+const UNKNOWN_LISTED = 20;
 
 /** A file name as one shell word, quoted only when it must be. */
 const shellWord = (name: string): string => (/^[\w./:@%+=,-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`);

@@ -188,6 +188,13 @@ describe('grouping rows into invoices', () => {
     expect(r.invoices.every((i) => i.invoice !== undefined)).toBe(true);
   });
 
+  it('names at most 20 unknown columns and counts the rest', () => {
+    const extra = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`c${i}`, 'x']));
+    const r = validateRecords(records([{ ...BASE, ...extra }], 'w.csv'));
+    const names = Array.from({ length: 20 }, (_, i) => `c${i}`).join(', ');
+    expect(r.issues.map((p) => p.message)).toEqual([`columns not in the canonical layout are ignored: ${names} and 2,480 more (a --mapping profile can map them)`]);
+  });
+
   describe('a file with no vendor or invoice_number column at all: one problem for the file, not two a row', () => {
     /** Rows grouped with a declared header (the CSV reader's path): cells by position. */
     const byHeader = (columns: string[], rows: Row[], file = 'v.csv') => {
