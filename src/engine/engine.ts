@@ -462,7 +462,9 @@ function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: Sto
     // settled, so a re-run reads its final status (and sends nothing).
     return {
       ...settledResult(key, st, 'loaded'),
-      warnings: [`the run stopped while invoice ${key.number} was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)`],
+      // The same words for each such invoice (its row and number are the report's), so the
+      // terminal says them once for all of them (report/human.ts `renderProblems`).
+      warnings: ['the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)'],
     };
   }
   return stoppedResult(key, st, reason);

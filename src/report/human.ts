@@ -115,14 +115,57 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
   for (const [file, list] of byFile) {
     out.push(style.bold(safe(file)));
     list.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    const folded = foldWarnings(list);
     for (const p of list) {
-      const where = p.row !== undefined ? `row ${p.row}` : 'file';
+      const rows = folded.get(p);
+      if (rows === null) continue; // said with the first of its kind
+      const where = rows !== undefined ? rowRanges(rows) : p.row !== undefined ? `row ${p.row}` : 'file';
       const col = p.column ? ` ${p.column}` : '';
       const sev = p.severity === 'error' ? style.red('error') : style.yellow('warning');
       out.push(`  ${where}${col}: ${sev} ${safe(p.message)} ${style.dim(`[${p.code}]`)}`);
     }
   }
   return out;
+}
+
+/** A warning said in the same words on this many rows or more is said once, with its rows. */
+const FOLD_AT = 3;
+
+/**
+ * Warnings of one file in the same words (code, column, message) on FOLD_AT rows or more —
+ * "the run stopped while this invoice was being processed" for each invoice a Ctrl-C caught —
+ * are said once: the first maps to all their rows, the others to null. Errors are never folded:
+ * each keeps its own line with its row, as the person fixing the file works through them.
+ */
+function foldWarnings(list: readonly Problem[]): Map<Problem, number[] | null> {
+  const groups = new Map<string, Problem[]>();
+  for (const p of list) {
+    if (p.severity !== 'warning' || p.row === undefined) continue;
+    const key = `${p.code}\u0000${p.column ?? ''}\u0000${p.message}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [p]);
+    else g.push(p);
+  }
+  const folded = new Map<Problem, number[] | null>();
+  for (const g of groups.values()) {
+    if (g.length < FOLD_AT) continue;
+    folded.set(g[0]!, g.map((p) => p.row!));
+    for (const p of g.slice(1)) folded.set(p, null);
+  }
+  return folded;
+}
+
+/** Sorted rows as runs, "rows 46–55, 60 (11 in all)"; past 8 runs, "…" before the count. */
+export function rowRanges(rows: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < rows.length; ) {
+    let j = i;
+    while (j + 1 < rows.length && rows[j + 1]! <= rows[j]! + 1) j++;
+    runs.push(rows[j] === rows[i] ? `${rows[i]}` : `${rows[i]}–${rows[j]}`);
+    i = j + 1;
+  }
+  const shown = runs.length > 8 ? `${runs.slice(0, 8).join(', ')}, …` : runs.join(', ');
+  return `rows ${shown} (${rows.length} in all)`;
 }
 
 export interface HumanOptions {

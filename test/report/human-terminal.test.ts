@@ -1,6 +1,7 @@
 /** What a person sees on a terminal: the table fitted to the window, and --quiet keeping only errors. */
 import { describe, expect, it } from 'vitest';
-import { renderHuman } from '../../src/report/human.js';
+import { plainStyle, renderHuman, renderProblems, rowRanges } from '../../src/report/human.js';
+import type { Problem } from '../../src/domain/problem.js';
 import { mixedReport } from './fixtures.js';
 
 describe('renderHuman on a terminal', () => {
@@ -101,5 +102,30 @@ describe('renderHuman on a terminal', () => {
     r.invoices = r.invoices.filter((i) => i.status === 'loaded');
     r.issues = [];
     expect(renderHuman(r, undefined, { quiet: true })).toBe('\n5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid. 17 requests to alma.\n');
+  });
+});
+
+describe('renderProblems: a warning in the same words on many rows is said once', () => {
+  const warn = (row: number, message = 'the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)', code = 'load_warning'): Problem =>
+    ({ file: 'b.csv', row, code, message, severity: 'warning' });
+  const err = (row: number): Problem => ({ file: 'b.csv', row, column: 'vendor', code: 'vendor_unknown', message: 'vendor "X" is not in Alma', severity: 'error' });
+
+  it('three or more: one line with their rows as runs; fewer, and errors, one line each', () => {
+    const lines = renderProblems([...[46, 47, 48, 49, 50, 60, 72, 73].map((r) => warn(r)), warn(5, 'other', 'x'), warn(9, 'other', 'x'), err(3), err(4), err(5)], plainStyle);
+    expect(lines).toEqual([
+      'b.csv',
+      '  row 3 vendor: error vendor "X" is not in Alma [vendor_unknown]',
+      '  row 4 vendor: error vendor "X" is not in Alma [vendor_unknown]',
+      '  row 5: warning other [x]',
+      '  row 5 vendor: error vendor "X" is not in Alma [vendor_unknown]',
+      '  row 9: warning other [x]',
+      '  rows 46–50, 60, 72–73 (8 in all): warning the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it) [load_warning]',
+    ]);
+  });
+
+  it('rowRanges: runs, and past eight runs an ellipsis before the count', () => {
+    expect(rowRanges([2, 3, 4])).toBe('rows 2–4 (3 in all)');
+    expect(rowRanges([7, 7, 8])).toBe('rows 7–8 (3 in all)');
+    expect(rowRanges([2, 4, 6, 8, 10, 12, 14, 16, 18, 20])).toBe('rows 2, 4, 6, 8, 10, 12, 14, 16, … (10 in all)');
   });
 });
