@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
 import { startFolioSandbox, type FolioSandbox } from '../../src/sandbox/folio/server.js';
 import type { FaultKind } from '../../src/sandbox/faults.js';
-import type { ReportDocument } from '../../src/report/report.js';
-import { spawnCli, type CliResult } from '../helpers/cli.js';
-import { mulberry32, recordFigures } from './harness.js';
+import { killRepeatedly, mulberry32, recordFigures, rerunUntilDone, waitForRequests } from './harness.js';
 
 const SEED = 20261203;
 const KILLS = 16;
@@ -63,10 +61,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitForRequests(from: number, n: number, until: () => boolean): Promise<void> {
-  while (!until() && sandbox.state().counters.requestsTotal < from + n) await new Promise((r) => setTimeout(r, 2));
-}
-
 describe('FOLIO: kill -9 at random moments under random faults', () => {
   it(`survives ${KILLS} SIGKILLs and resumes to exactly once: 0 duplicates, 0 double approvals`, async () => {
     const batch = generate(SEED, INVOICES);
@@ -75,43 +69,18 @@ describe('FOLIO: kill -9 at random moments under random faults', () => {
     const env = { FOLIO_API_URL: sandbox.url, FOLIO_TENANT: 'diku', FOLIO_USERNAME: 'kill', FOLIO_PASSWORD: 'kill-test-pw', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
     const args = ['--target', 'folio', file, '--json', '--rate', '150', '--concurrency', '4', '--timeout', '1', '--max-retries', '3'];
     const rnd = mulberry32(SEED);
-    let kills = 0;
-    let spawned = 0;
-    const exits: (number | null)[] = [];
-    let finished: CliResult | undefined;
-    while (kills < KILLS && spawned < KILLS * 3) {
-      spawned++;
-      const run = spawnCli(args, { env, timeoutMs: 60_000 });
-      let exited = false;
-      void run.done.then(() => (exited = true));
+    const run = { args, env };
+    const killed = await killRepeatedly(run, KILLS, async (_spawned, exited) => {
       if (rnd() < 0.15) await new Promise((r) => setTimeout(r, 40 + Math.floor(rnd() * 400)));
       else {
         // Each run starts with about five reads (login, organizations, the vendors' invoices): most kills land after them, among the writes.
-        await waitForRequests(sandbox.state().counters.requestsTotal, 4 + Math.floor(rnd() * 14), () => exited);
+        await waitForRequests(sandbox, sandbox.state().counters.requestsTotal, 4 + Math.floor(rnd() * 14), exited);
         await new Promise((r) => setTimeout(r, Math.floor(rnd() * 25)));
       }
-      if (!exited) run.child.kill('SIGKILL');
-      const res = await run.done;
-      if (res.signal === 'SIGKILL') kills++;
-      else {
-        exits.push(res.code);
-        if (res.code === 0) {
-          finished = res;
-          break;
-        }
-      }
-    }
+    });
+    const { kills, spawned, exits } = killed;
     expect(kills, `the batch finished after ${kills} kills: make it larger`).toBeGreaterThanOrEqual(KILLS);
-    let reruns = 0;
-    while (!finished && reruns < 10) {
-      reruns++;
-      const res = await spawnCli(args, { env, timeoutMs: 120_000 }).done;
-      exits.push(res.code);
-      expect([0, 4], res.stderr).toContain(res.code);
-      if (res.code === 0) finished = res;
-    }
-    expect(finished, `still not done after ${reruns} re-runs`).toBeDefined();
-    const report = JSON.parse(finished!.stdout) as ReportDocument;
+    const { report, reruns } = await rerunUntilDone(run, killed);
     const state = sandbox.state();
 
     let duplicates = 0;

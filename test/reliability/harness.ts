@@ -1,12 +1,14 @@
 /**
- * Shared pieces of the reliability suite: a seeded PRNG, the exactly-once audit of the sandbox's
- * own state against a batch and a report, and a place to record the figures for the README.
+ * Shared pieces of the reliability suite: a seeded PRNG, the kill loop (kill -9 runs at chosen
+ * moments, then re-run until done), the exactly-once audit of the sandbox's own state against a
+ * batch and a report, and a place to record the figures for the README.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { SandboxHandle, SandboxStateDump } from '../../src/sandbox/index.js';
+import type { SandboxStateDump } from '../../src/sandbox/index.js';
+import { spawnCli, type CliResult } from '../helpers/cli.js';
 import type { ReportDocument } from '../../src/report/report.js';
 import type { GeneratedBatch } from './generate.js';
 
@@ -115,7 +117,76 @@ export function expectReportMatchesSandbox(state: SandboxStateDump, report: Repo
   }
 }
 
-/** Resolves once the sandbox has answered (or at least received) `n` more Alma requests. */
-export async function waitForRequests(sandbox: SandboxHandle, from: number, n: number, until: () => boolean): Promise<void> {
+/** A sandbox that counts the requests it received: Alma's, or a sibling target's. */
+export interface CountsRequests {
+  state(): { counters: { requestsTotal: number } };
+}
+
+/** Resolves once the sandbox has answered (or at least received) `n` more requests, or `until()` holds. */
+export async function waitForRequests(sandbox: CountsRequests, from: number, n: number, until: () => boolean): Promise<void> {
   while (!until() && sandbox.state().counters.requestsTotal < from + n) await new Promise((r) => setTimeout(r, 2));
+}
+
+/** One command of the CLI, run again and again against the same state dir. */
+export interface KillRun {
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface Killed {
+  kills: number;
+  /** Runs started (killed or not). */
+  spawned: number;
+  /** Exit codes of the runs that ended by themselves, in order (the re-runs append theirs). */
+  exits: (number | null)[];
+  /** A run that got to the end (exit 0) before it could be killed: nothing is left to kill. */
+  finished: CliResult | undefined;
+}
+
+/**
+ * Starts `run` and SIGKILLs it once `killAt(spawned, exited)` resolves — `spawned` is 1 for the
+ * first run — until `kills` runs were killed, a run finished by itself, or 3 × `kills` runs
+ * were started. `afterKill` looks at what each kill left (the journal's tail, its pending lines).
+ */
+export async function killRepeatedly(run: KillRun, kills: number, killAt: (spawned: number, exited: () => boolean) => Promise<void>, afterKill?: () => void): Promise<Killed> {
+  const out: Killed = { kills: 0, spawned: 0, exits: [], finished: undefined };
+  while (out.kills < kills && out.spawned < kills * 3) {
+    out.spawned++;
+    const child = spawnCli(run.args, { env: run.env, timeoutMs: 60_000 });
+    let exited = false;
+    void child.done.then(() => (exited = true));
+    await killAt(out.spawned, () => exited);
+    if (!exited) child.child.kill('SIGKILL');
+    const res = await child.done;
+    if (res.signal === 'SIGKILL') {
+      out.kills++;
+      afterKill?.();
+      continue;
+    }
+    out.exits.push(res.code);
+    if (res.code === 0) {
+      out.finished = res;
+      break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs `run` undisturbed (the sandbox's faults still on) until it exits 0, at most 10 times; 4 —
+ * an invoice failed on a fault that outlived its retries, the journal lets the next run finish
+ * it — is the only other code allowed. The exit codes are appended to `killed.exits`.
+ */
+export async function rerunUntilDone(run: KillRun, killed: Killed): Promise<{ report: ReportDocument; reruns: number }> {
+  let finished = killed.finished;
+  let reruns = 0;
+  while (!finished && reruns < 10) {
+    reruns++;
+    const res = await spawnCli(run.args, { env: run.env, timeoutMs: 120_000 }).done;
+    killed.exits.push(res.code);
+    expect([0, 4], res.stderr).toContain(res.code);
+    if (res.code === 0) finished = res;
+  }
+  expect(finished, `still not done after ${reruns} re-runs`).toBeDefined();
+  return { report: JSON.parse(finished!.stdout) as ReportDocument, reruns };
 }

@@ -9,9 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type FaultKind, type SandboxHandle } from '../../src/sandbox/index.js';
-import type { ReportDocument } from '../../src/report/report.js';
-import { spawnCli, type CliResult } from '../helpers/cli.js';
-import { audit, mulberry32, waitForRequests } from './harness.js';
+import { audit, killRepeatedly, mulberry32, rerunUntilDone, waitForRequests } from './harness.js';
 
 const SEED = 20261205;
 const KILLS = 10;
@@ -75,44 +73,26 @@ describe('kill -9 while lines of one invoice are on their way at once', () => {
     // 8 slots for 3 invoices: their lines go 2 and more at once.
     const args = [file, '--json', '--rate', '300', '--concurrency', '8', '--timeout', '1', '--poll-timeout', '2', '--max-retries', '3', '--no-canary'];
     const rnd = mulberry32(SEED);
+    const run = { args, env };
 
-    let kills = 0;
     let mostPending = 0;
-    let spawned = 0;
-    let finished: CliResult | undefined;
-    while (kills < KILLS && spawned < KILLS * 3) {
-      spawned++;
-      const run = spawnCli(args, { env, timeoutMs: 60_000 });
-      let exited = false;
-      void run.done.then(() => (exited = true));
-      // A kill some requests in, among the lines. The first run goes past its checks and the
-      // three creates first: an invoice whose create was cut off is found by look-up on the next
-      // run, and a found invoice's lines are always listed — the journal alone must carry the others.
-      const after = spawned === 1 ? 24 + Math.floor(rnd() * 8) : 6 + Math.floor(rnd() * 12);
-      await waitForRequests(sandbox, sandbox.state().counters.requestsTotal, after, () => exited);
-      await new Promise((r) => setTimeout(r, Math.floor(rnd() * 15)));
-      if (!exited) run.child.kill('SIGKILL');
-      const res = await run.done;
-      if (res.signal === 'SIGKILL') {
-        kills++;
-        mostPending = Math.max(mostPending, pendingLines(join(dir, 'state')));
-      } else if (res.code === 0) {
-        finished = res;
-        break;
-      }
-    }
-    expect(kills, `the batch finished after ${kills} kills: make it larger`).toBeGreaterThanOrEqual(KILLS);
+    const killed = await killRepeatedly(
+      run,
+      KILLS,
+      async (spawned, exited) => {
+        // A kill some requests in, among the lines. The first run goes past its checks and the
+        // three creates first: an invoice whose create was cut off is found by look-up on the next
+        // run, and a found invoice's lines are always listed — the journal alone must carry the others.
+        const after = spawned === 1 ? 24 + Math.floor(rnd() * 8) : 6 + Math.floor(rnd() * 12);
+        await waitForRequests(sandbox, sandbox.state().counters.requestsTotal, after, exited);
+        await new Promise((r) => setTimeout(r, Math.floor(rnd() * 15)));
+      },
+      () => (mostPending = Math.max(mostPending, pendingLines(join(dir, 'state')))),
+    );
+    expect(killed.kills, `the batch finished after ${killed.kills} kills: make it larger`).toBeGreaterThanOrEqual(KILLS);
     // Some kill came while several lines of one invoice were sent and not yet answered.
     expect(mostPending).toBeGreaterThanOrEqual(2);
-    let reruns = 0;
-    while (!finished && reruns < 10) {
-      reruns++;
-      const res = await spawnCli(args, { env, timeoutMs: 120_000 }).done;
-      expect([0, 4], res.stderr).toContain(res.code);
-      if (res.code === 0) finished = res;
-    }
-    expect(finished, `still not done after ${reruns} re-runs`).toBeDefined();
-    const report = JSON.parse(finished!.stdout) as ReportDocument;
+    const { report } = await rerunUntilDone(run, killed);
     const result = audit(sandbox.state(), { keys });
     expect(result.problems).toEqual([]);
     expect(result.duplicates).toBe(0);

@@ -12,10 +12,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type FaultKind, type SandboxHandle } from '../../src/sandbox/index.js';
-import type { ReportDocument } from '../../src/report/report.js';
-import { spawnCli, type CliResult } from '../helpers/cli.js';
 import { generateBatch } from './generate.js';
-import { audit, expectReportMatchesSandbox, mulberry32, recordFigures, waitForRequests } from './harness.js';
+import { audit, expectReportMatchesSandbox, killRepeatedly, mulberry32, recordFigures, rerunUntilDone, waitForRequests } from './harness.js';
 
 const SEED = 20250314;
 const KILLS = 24;
@@ -70,54 +68,30 @@ describe('kill -9 at random moments under random faults', () => {
     const env = { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'kill-test-key', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
     const args = [file, '--json', '--rate', '150', '--concurrency', '4', '--timeout', '1', '--poll-timeout', '2', '--max-retries', '3'];
     const rnd = mulberry32(SEED);
+    const run = { args, env };
 
-    let kills = 0;
     let tornTails = 0;
-    let spawned = 0;
-    const exits: (number | null)[] = [];
-    let finished: CliResult | undefined;
-    while (kills < KILLS && spawned < KILLS * 3) {
-      spawned++;
-      const run = spawnCli(args, { env, timeoutMs: 60_000 });
-      let exited = false;
-      void run.done.then(() => (exited = true));
-      if (rnd() < 0.15) {
-        // Now and then a kill by the clock alone: at start-up, while reading, while opening the journal.
-        await new Promise((r) => setTimeout(r, 40 + Math.floor(rnd() * 400)));
-      } else {
-        // Mostly a kill a few requests in, when requests are in flight and journal entries are being written.
-        await waitForRequests(sandbox, sandbox.state().counters.requestsTotal, 1 + Math.floor(rnd() * 9), () => exited);
-        await new Promise((r) => setTimeout(r, Math.floor(rnd() * 25)));
-      }
-      if (!exited) run.child.kill('SIGKILL');
-      const res = await run.done;
-      if (res.signal === 'SIGKILL') {
-        kills++;
-        if (journalTail(join(dir, 'state')) === 'torn') tornTails++;
-      }
-      else {
-        exits.push(res.code);
-        // A run that gets to the end by itself before the kill: fine, but then there is nothing left to kill.
-        if (res.code === 0) {
-          finished = res;
-          break;
+    const killed = await killRepeatedly(
+      run,
+      KILLS,
+      async (_spawned, exited) => {
+        if (rnd() < 0.15) {
+          // Now and then a kill by the clock alone: at start-up, while reading, while opening the journal.
+          await new Promise((r) => setTimeout(r, 40 + Math.floor(rnd() * 400)));
+        } else {
+          // Mostly a kill a few requests in, when requests are in flight and journal entries are being written.
+          await waitForRequests(sandbox, sandbox.state().counters.requestsTotal, 1 + Math.floor(rnd() * 9), exited);
+          await new Promise((r) => setTimeout(r, Math.floor(rnd() * 25)));
         }
-      }
-    }
+      },
+      () => {
+        if (journalTail(join(dir, 'state')) === 'torn') tornTails++;
+      },
+    );
+    const { kills, spawned, exits } = killed;
     expect(kills, `the batch finished after ${kills} kills: make it larger`).toBeGreaterThanOrEqual(KILLS);
-
     // Re-run, undisturbed (faults still on), until the loader says everything is loaded.
-    let reruns = 0;
-    while (!finished && reruns < 10) {
-      reruns++;
-      const res = await spawnCli(args, { env, timeoutMs: 120_000 }).done;
-      exits.push(res.code);
-      // 4 = some invoice failed on a fault that outlived its retries; the journal lets the next run finish it.
-      expect([0, 4], res.stderr).toContain(res.code);
-      if (res.code === 0) finished = res;
-    }
-    expect(finished, `still not done after ${reruns} re-runs`).toBeDefined();
-    const report = JSON.parse(finished!.stdout) as ReportDocument;
+    const { report, reruns } = await rerunUntilDone(run, killed);
 
     const state = sandbox.state();
     const result = audit(state, batch);
