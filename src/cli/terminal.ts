@@ -39,12 +39,30 @@ export function colourLevel(env: Record<string, string | undefined>, isTTY: bool
 export function terminal(env: Record<string, string | undefined>, noColorFlag = false): Terminal {
   const outTTY = process.stdout.isTTY === true;
   const errTTY = process.stderr.isTTY === true;
+  return terminalOf(env, noColorFlag, { isTTY: outTTY, columns: process.stdout.columns }, { isTTY: errTTY, columns: process.stderr.columns });
+}
+
+/** What a stream says of itself: a terminal, and how wide (0 or absent when the terminal does not say). */
+export interface StreamShape {
+  isTTY: boolean;
+  columns: number | undefined;
+}
+
+/**
+ * The decisions, from the streams' shapes. A terminal that reports no width — a pseudo-terminal
+ * opened without a size, as `script` run from cron, `ssh -t` from a pipe or a container's `-t`
+ * give — is treated as a pipe: ora divides by the width to count the lines to clear, and with 0
+ * it cleared lines without end (70 MB of escape codes in 20 s, the run never finishing).
+ */
+export function terminalOf(env: Record<string, string | undefined>, noColorFlag: boolean, out: StreamShape, err: StreamShape): Terminal {
+  const width = (s: StreamShape): number | undefined => (s.isTTY && s.columns !== undefined && s.columns > 0 ? s.columns : undefined);
+  const errColumns = width(err);
   return {
-    outStyle: styleOf(new Chalk({ level: colourLevel(env, outTTY, noColorFlag) })),
-    errStyle: styleOf(new Chalk({ level: colourLevel(env, errTTY, noColorFlag) })),
-    interactive: errTTY && env.TERM !== 'dumb' && !env.CI,
-    outColumns: outTTY ? process.stdout.columns : undefined,
-    errColumns: errTTY ? process.stderr.columns : undefined,
+    outStyle: styleOf(new Chalk({ level: colourLevel(env, out.isTTY, noColorFlag) })),
+    errStyle: styleOf(new Chalk({ level: colourLevel(env, err.isTTY, noColorFlag) })),
+    interactive: errColumns !== undefined && env.TERM !== 'dumb' && !env.CI,
+    outColumns: width(out),
+    errColumns,
   };
 }
 

@@ -10,7 +10,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -232,5 +232,33 @@ describe('through pipes (as cron runs it)', () => {
     expect(stdout).toMatch(/^loaded +GOBI +G-24118 +\d{15,} +3 +Waiting to be Sent$/m);
     expect(stdout.trimEnd().split('\n').pop()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\.$/);
   }, 60_000);
+});
 
+const SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(!SCRIPT)('on a terminal that reports no width (script from cron, ssh -t from a pipe)', () => {
+  it('prints plain lines and ends, instead of clearing lines without end', async () => {
+    const s = await slowSandbox();
+    const log = join(dir, 'script.log');
+    // Without a terminal on its own stdin, script(1) opens a pseudo-terminal of no size: the
+    // CLI's stdout and stderr are a TTY with 0 columns. Before the fix ora cleared lines forever.
+    const command = `${process.execPath} ${BIN} --rate 200 ${SAMPLE}`;
+    const child = spawn('script', ['-q', '-e', '-c', command, log], {
+      cwd: ROOT,
+      env: userEnv({ ALMA_API_URL: s.url, ALMA_API_KEY: 'visual', INVOICE_LOAD_STATE_DIR: join(dir, 'state-script'), TERM: 'xterm-256color' }),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    const raw = readFileSync(log, 'utf8');
+    expect(code, raw.slice(0, 2000)).toBe(0);
+    expect(raw.length, 'a few KB of output, not megabytes of escape codes').toBeLessThan(20_000);
+    // A terminal still: colour stays; what it says, without the colour codes.
+    const text = raw.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(text).not.toMatch(ANY_ESCAPE);
+    expect(text).not.toMatch(SPINNER);
+    expect(text).toMatch(/\d\d:\d\d:\d\d \[7\/7\] /);
+    expect(text).toMatch(/7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\./);
+  }, 60_000);
 });
