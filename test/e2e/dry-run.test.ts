@@ -1,9 +1,10 @@
 /** The built CLI as a librarian runs it to check a file: stdout, stderr and exit codes. */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { BIN, ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import type { ReportDocument } from '../../src/report/report.js';
 
 const noStack = (s: string): void => expect(s).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
@@ -147,6 +148,24 @@ describe('output to a reader that goes away', () => {
     const again = await runCli(['--sandbox', '--json', 'fixtures/sample-batch.csv'], { env: { INVOICE_LOAD_STATE_DIR: dir } });
     expect(again.code, again.stderr).toBe(0);
     expect((JSON.parse(again.stdout) as ReportDocument).summary.already_loaded).toBe(7);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a standard output that fails otherwise (a full disk) is said once, and a run that was a success exits 1', async () => {
+    for (const [args, code] of [
+      [['--dry-run', '--json', 'fixtures/sample-batch.csv'], 1],
+      [['--dry-run', 'fixtures/sample-batch.csv'], 1],
+      // A run with its own non-zero code keeps it.
+      [['--dry-run', '--json', 'fixtures/defects.csv'], 3],
+    ] as [string[], number][]) {
+      const full = openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', full, 'pipe'] });
+      closeSync(full);
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(exit, `${args.join(' ')}: ${stderr}`).toBe(code);
+      expect(stderr).toBe('invoice-load: cannot write to standard output (ENOSPC)\n');
+    }
   });
 
   it('a reader that stops early (| head) ends the output quietly: exit code of the run, no stack trace', async () => {
