@@ -491,6 +491,7 @@ const STOP_WORDS: Record<StopReason, string> = {
   canary: 'the first invoice did not read back as sent',
   max_errors: 'too many refusals in a row (--max-errors)',
   unreachable: 'the target could not be reached',
+  journal: 'the journal could not be written',
 };
 
 function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {

@@ -26,7 +26,7 @@ export type EngineEvent =
  * Why a run stopped early: Ctrl-C, the daily threshold, a refused key, the canary's read-back
  * differed, `--max-errors` refusals in a row, or a target that cannot be reached at all.
  */
-export type StopReason = 'interrupted' | 'daily_limit' | 'auth' | 'canary' | 'max_errors' | 'unreachable';
+export type StopReason = 'interrupted' | 'daily_limit' | 'auth' | 'canary' | 'max_errors' | 'unreachable' | 'journal';
 
 /** The one line a stop says, for the load and for the operations on loaded invoices alike. */
 export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): string {
@@ -42,6 +42,8 @@ export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): s
       return "the institution's daily API threshold is used up; the journal is saved — re-run after midnight (the institution's time) to finish";
     case 'interrupted':
       return 'interrupted: finishing the requests in flight, then stopping (press Ctrl-C again to stop at once)';
+    case 'journal':
+      return `${(err as Error).message}; nothing more will be sent. What was sent is in the journal up to that moment: free space (or fix the state dir), then run the same command again`;
   }
 }
 

@@ -4,13 +4,15 @@
  * so this journal and the look-ups before create are what make a re-run safe:
  * - a step with an outcome is never sent again;
  * - a step with an intent and no outcome is "unknown": the engine asks Alma before re-sending.
- * Each line is written with one write(2) and fdatasync'd before the request goes out, so a
- * kill at any byte leaves at most a torn last line, which is tolerated (and cut) on resume.
+ * Each line is written whole and fdatasync'd before the request goes out, so a kill at any byte
+ * leaves at most a torn last line, which is tolerated (and cut) on resume; a write that fails
+ * partway (a full disk) is cut back, and nothing more is sent (JournalWriteError).
  * Nothing secret is ever written here: no key, no headers, only ids, numbers and statuses.
  */
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { JournalError } from '../shared/errors.js';
+import { JournalError, JournalWriteError } from '../shared/errors.js';
+import { pathReason } from '../shared/path-reasons.js';
 import type { InvoiceKey } from '../domain/model.js';
 import type { Alert } from '../targets/target.js';
 
@@ -262,6 +264,8 @@ export interface JournalOptions {
   now?: () => Date;
   /** The thread-pool fdatasync `appendBeforeSend` waits for (tests count and hold its calls). Default node:fs. */
   fdatasync?: ((fd: number, done: (err: Error | null) => void) => void) | undefined;
+  /** write(2) as node:fs `writeSync` does it: bytes written, possibly fewer (tests fill the disk). Default node:fs. */
+  write?: ((fd: number, buffer: Uint8Array, offset: number, length: number) => number) | undefined;
 }
 
 /** An open journal: read at start, then appended to. Not safe for two processes: see lock.ts. */
@@ -274,13 +278,29 @@ export class Journal {
   /** The last settle window a run of this batch measured (ms), if any. */
   settleWindowMs: number | undefined;
 
+  readonly #writeSync: NonNullable<JournalOptions['write']>;
+  /** The file's size after the last whole entry: a failed write is cut back to it. */
+  #size: number;
+  /** Set by the first write that failed: every later write throws it. */
+  #broken: JournalWriteError | undefined;
   /** The fdatasync running on the thread pool, and the one queued behind it (group commit). */
   #syncing: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
   readonly #fdatasync: NonNullable<JournalOptions['fdatasync']>;
 
-  private constructor(fd: number, states: Map<string, InvoiceJournalState>, resumed: boolean, sync: boolean, now: () => Date, fdatasyncAsync?: JournalOptions['fdatasync']) {
+  private constructor(
+    fd: number,
+    private readonly path: string,
+    states: Map<string, InvoiceJournalState>,
+    resumed: boolean,
+    sync: boolean,
+    now: () => Date,
+    fdatasyncAsync?: JournalOptions['fdatasync'],
+    write?: JournalOptions['write'],
+  ) {
     this.fd = fd;
+    this.#writeSync = write ?? writeSync;
+    this.#size = fstatSync(fd).size;
     this.states = states;
     this.resumed = resumed;
     this.sync = sync;
@@ -301,13 +321,13 @@ export class Journal {
         const fd = openSync(opts.path, 'r+');
         ftruncateSync(fd, validBytes); // cut a torn tail so the next entry starts on a fresh line
         closeSync(fd);
-        const journal = new Journal(openSync(opts.path, 'a'), foldJournal(entries), true, sync, now, opts.fdatasync);
+        const journal = new Journal(openSync(opts.path, 'a'), opts.path, foldJournal(entries), true, sync, now, opts.fdatasync, opts.write);
         for (const e of entries) if (e.t === 'settle') journal.settleWindowMs = e.window_ms;
         journal.append({ t: 'run', at: now().toISOString() });
         return journal;
       }
     }
-    const journal = new Journal(openSync(opts.path, 'w'), new Map(), false, sync, now, opts.fdatasync);
+    const journal = new Journal(openSync(opts.path, 'w'), opts.path, new Map(), false, sync, now, opts.fdatasync, opts.write);
     journal.append({
       t: 'begin',
       kind: JOURNAL_KIND,
@@ -350,8 +370,14 @@ export class Journal {
 
   /** Writes one entry durably, then folds it into the in-memory state. */
   append(entry: JournalEntry): void {
-    writeSync(this.fd, JSON.stringify(entry) + '\n');
-    if (this.sync) fdatasyncSync(this.fd);
+    this.#write(JSON.stringify(entry) + '\n');
+    if (this.sync) {
+      try {
+        fdatasyncSync(this.fd);
+      } catch (err) {
+        throw this.#fail(err);
+      }
+    }
     this.#fold(entry);
   }
 
@@ -363,9 +389,49 @@ export class Journal {
    * (30 × ~3 ms measured there), which delayed the limiter's slots and bunched the sends.
    */
   appendBeforeSend(entry: JournalEntry): Promise<void> {
-    writeSync(this.fd, JSON.stringify(entry) + '\n');
+    try {
+      this.#write(JSON.stringify(entry) + '\n');
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     this.#fold(entry);
-    return this.sync ? this.#durable() : Promise.resolve();
+    return this.sync ? this.#durable().catch((err: unknown) => Promise.reject(this.#fail(err))) : Promise.resolve();
+  }
+
+  /**
+   * One entry, whole, or a JournalWriteError and nothing: write(2) may write part of it and
+   * then fail (a disk that fills mid-line). That part is cut off again — left, the next run
+   * would take it for a kill's torn last line and drop it, and with it the intent of a request
+   * that was never sent, or worse, an entry written after it would sit behind a torn line. Once
+   * a write has failed, every later one fails the same way: nothing more is sent.
+   */
+  #write(line: string): void {
+    if (this.#broken !== undefined) throw this.#broken;
+    const bytes = Buffer.from(line, 'utf8');
+    let written = 0;
+    try {
+      while (written < bytes.length) written += this.#writeSync(this.fd, bytes, written, bytes.length - written);
+    } catch (err) {
+      const failure = this.#fail(err);
+      if (written > 0) {
+        try {
+          ftruncateSync(this.fd, this.#size);
+        } catch {
+          // The next run reads the fragment as a torn last line; its request was not sent.
+        }
+      }
+      throw failure;
+    }
+    this.#size += bytes.length;
+  }
+
+  /** The journal is broken from now on; the error every write gives. */
+  #fail(err: unknown): JournalWriteError {
+    if (this.#broken !== undefined) return this.#broken;
+    if (err instanceof JournalWriteError) return (this.#broken = err);
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    this.#broken = new JournalWriteError(this.path, code, pathReason(err) ?? `${code} (${(err as Error).message})`, { cause: err });
+    return this.#broken;
   }
 
   /** Resolves once an fdatasync that began after every write so far has finished. */

@@ -129,11 +129,32 @@ export function unreachableText(err: ApiError, label: string): string {
 }
 
 /**
- * The stop a failure means for the whole run, not for one request: a refused key (`auth`), the
- * daily threshold spent (`daily_limit`), a target that cannot be reached (`unreachable`). After
- * any of them no further request can succeed. Undefined for every other failure.
+ * The journal could not be written (a full disk, a quota, a file system gone read-only or bad).
+ * Nothing more may be sent: a write is sent only once its intent is on disk. Met before anything
+ * was sent (opening the journal), it is the state dir that cannot be used: exit 2; during a run
+ * it stops the run (`journal`), and the journal as written lets a re-run settle what was sent.
  */
-export function runStopOf(err: unknown): 'auth' | 'daily_limit' | 'unreachable' | undefined {
+export class JournalWriteError extends UsageError {
+  constructor(
+    readonly path: string,
+    /** The system's code, such as ENOSPC. */
+    readonly code: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot write the journal ${path}: ${reason}`, options);
+    this.name = 'JournalWriteError';
+  }
+}
+
+/**
+ * The stop a failure means for the whole run, not for one request: a refused key (`auth`), the
+ * daily threshold spent (`daily_limit`), a target that cannot be reached (`unreachable`), a
+ * journal that cannot be written (`journal`). After any of them nothing more can be sent, or
+ * succeed. Undefined for every other failure.
+ */
+export function runStopOf(err: unknown): 'auth' | 'daily_limit' | 'unreachable' | 'journal' | undefined {
+  if (err instanceof JournalWriteError) return 'journal';
   if (err instanceof AuthError) return 'auth';
   if (err instanceof DailyLimitError) return 'daily_limit';
   return isUnreachable(err) ? 'unreachable' : undefined;

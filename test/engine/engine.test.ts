@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInvoices, type EngineOptions } from '../../src/engine/engine.js';
+import type { EngineEvent } from '../../src/engine/events.js';
+import { Journal } from '../../src/engine/journal.js';
 import type { Invoice } from '../../src/domain/model.js';
 import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
@@ -120,6 +122,50 @@ describe('engine: the three-step flow', () => {
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'failed', 'not_started']);
     // Looked up before the first write, never written.
     expect(alma.log.filter((l) => l.includes('B-7'))).toEqual(['findInvoices B-7']);
+  });
+
+  it('a journal that cannot be written (a full disk) stops the run before the write whose intent failed; a re-run finishes exactly once', async () => {
+    const alma = new FakeAlma();
+    const invoices = batch();
+    const path = join(dir, 'j.jsonl');
+    // The disk fills while INV-1's second line is being journaled: its intent reaches the file in part.
+    let full = false;
+    const write = (fd: number, buf: Uint8Array, off: number, len: number): number => {
+      const text = Buffer.from(buf.subarray(off, off + len)).toString();
+      if (full || (text.includes('"step":"line"') && text.includes('"line":"2"') && text.includes('INV-1'))) {
+        if (!full) {
+          full = true;
+          return writeSync(fd, buf, off, 10); // the first bytes fit
+        }
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      return writeSync(fd, buf, off, len);
+    };
+    const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b1', sync: false, write });
+    const events: EngineEvent[] = [];
+    const outcome = await runInvoices(invoices, {
+      target: alma.target(),
+      journal,
+      concurrency: 1,
+      emit: (e) => events.push(e),
+      sleep: async () => undefined,
+      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+      maxWriteAttempts: 3,
+      settle: { fixedMs: 0, floorMs: 0, ceilingMs: 0 },
+    });
+    journal.close();
+    expect(outcome.stopped?.reason).toBe('journal');
+    expect(events.filter((e) => e.type === 'stopping').map((e) => (e as { message: string }).message)).toEqual([
+      `cannot write the journal ${path}: no space left on the device; nothing more will be sent. What was sent is in the journal up to that moment: free space (or fix the state dir), then run the same command again`,
+    ]);
+    const id = alma.invoices[0]!.id;
+    // Line 1 went; line 2, whose intent did not reach the disk whole, did not; nothing after it.
+    expect(alma.log.filter((l) => l.startsWith('addLine') || l.startsWith('createInvoice') || l.startsWith('processInvoice'))).toEqual(['createInvoice INV-1', `addLine ${id}#1`]);
+    expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'not_started', 'not_started']);
+    // The file holds whole entries only: the next run reads it and finishes, each thing once.
+    const { outcome: again } = await run(alma, invoices);
+    expect(again.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    expectExactlyOnce(alma, invoices);
   });
 
   it('after a soft stop takes no new invoice', async () => {

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { Journal, foldJournal, type JournalEntry } from '../../src/engine/journal.js';
 import { acquireLock } from '../../src/engine/lock.js';
-import { JournalError } from '../../src/shared/errors.js';
+import { JournalError, JournalWriteError, runStopOf } from '../../src/shared/errors.js';
 
 let dir: string;
 beforeEach(() => {
@@ -163,6 +163,86 @@ describe('journal: intents before a send (group commit)', () => {
     const j = Journal.open({ ...opts(path), sync: true, fdatasync: (_fd, done) => done(new Error('EIO')) });
     await expect(j.appendBeforeSend({ t: 'intent', vendor: 'ACME', number: 'A', step: 'create', at: 1 })).rejects.toThrow('EIO');
     j.close();
+  });
+});
+
+describe('journal: a disk that fills (a write that fails partway)', () => {
+  /**
+   * writeSync that lets `room` more bytes through, writing what fits, then fails once with
+   * ENOSPC — and then has room again, as when the cut-back part or another file frees space.
+   */
+  const fillingDisk = (room: number) => {
+    let left = room;
+    let failed = false;
+    return (fd: number, buf: Uint8Array, off: number, len: number): number => {
+      if (left <= 0 && !failed) {
+        failed = true;
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      const n = failed ? len : Math.min(len, left);
+      left -= n;
+      return writeSync(fd, buf, off, n);
+    };
+  };
+  const intent = (n: string) => ({ t: 'intent' as const, vendor: 'ACME', number: n, step: 'create' as const, at: 1 });
+
+  it('the entry that did not fit is cut off whole, refused with the path and the reason, and so is every later one', async () => {
+    const path = join(dir, 'j.jsonl');
+    // Room for the header line, A's intent and 20 bytes more (measured on a journal of its own).
+    const probe = join(dir, 'probe.jsonl');
+    const p = Journal.open(opts(probe));
+    await p.appendBeforeSend(intent('A'));
+    p.close();
+    const j = Journal.open({ ...opts(path), write: fillingDisk(readFileSync(probe).length + 20) });
+    const before = readFileSync(path, 'utf8');
+    // Fits: whole lines only.
+    await j.appendBeforeSend(intent('A'));
+    const afterA = readFileSync(path, 'utf8');
+    expect(afterA.endsWith('\n')).toBe(true);
+    // Written in part, then ENOSPC: refused, and the part that reached the file is cut back.
+    const message = `cannot write the journal ${path}: no space left on the device`;
+    let refused: unknown;
+    try {
+      await j.appendBeforeSend(intent('B'.repeat(300)));
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(JournalWriteError);
+    expect((refused as JournalWriteError).message).toBe(message);
+    expect((refused as JournalWriteError).code).toBe('ENOSPC');
+    expect(runStopOf(refused)).toBe('journal');
+    expect(readFileSync(path, 'utf8')).toBe(afterA);
+    expect(afterA.length).toBeGreaterThan(before.length);
+    // Broken for good, though the disk has room again: nothing after it is written (nor sent).
+    expect(() => j.append({ t: 'invoice', vendor: 'ACME', number: 'A', id: '1', found: false })).toThrow(message);
+    await expect(j.appendBeforeSend(intent('C'))).rejects.toThrow(message);
+    expect(readFileSync(path, 'utf8')).toBe(afterA);
+    j.close();
+    // The next run reads A's intent, and nothing of B or C.
+    const again = Journal.open(opts(path));
+    expect(again.state({ vendor: 'ACME', number: 'A' }).createPending).toBe(true);
+    expect(again.state({ vendor: 'ACME', number: 'B'.repeat(300) }).createPending).toBe(false);
+    again.close();
+  });
+
+  it('a short write without an error is finished: the entry is whole', async () => {
+    const path = join(dir, 'j.jsonl');
+    let calls = 0;
+    const shortWrites = (fd: number, buf: Uint8Array, off: number, len: number): number => {
+      calls++;
+      return writeSync(fd, buf, off, Math.min(len, 7));
+    };
+    const j = Journal.open({ ...opts(path), write: shortWrites });
+    await j.appendBeforeSend(intent('A'));
+    j.close();
+    expect(calls).toBeGreaterThan(10);
+    expect(Journal.open(opts(path)).state({ vendor: 'ACME', number: 'A' }).createPending).toBe(true);
+  });
+
+  it('a journal that cannot even take its first line is a JournalWriteError (the state dir cannot be used: exit 2)', () => {
+    const path = join(dir, 'j.jsonl');
+    expect(() => Journal.open({ ...opts(path), write: fillingDisk(10) })).toThrow(JournalWriteError);
+    expect(readFileSync(path, 'utf8')).toBe('');
   });
 });
 
