@@ -3,8 +3,6 @@ import { mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInvoices, type EngineOptions } from '../../src/engine/engine.js';
-import type { EngineEvent } from '../../src/engine/events.js';
-import { Journal } from '../../src/engine/journal.js';
 import type { Invoice } from '../../src/domain/model.js';
 import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
@@ -141,19 +139,7 @@ describe('engine: the three-step flow', () => {
       }
       return writeSync(fd, buf, off, len);
     };
-    const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b1', sync: false, write });
-    const events: EngineEvent[] = [];
-    const outcome = await runInvoices(invoices, {
-      target: alma.target(),
-      journal,
-      concurrency: 1,
-      emit: (e) => events.push(e),
-      sleep: async () => undefined,
-      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
-      maxWriteAttempts: 3,
-      settle: { fixedMs: 0, floorMs: 0, ceilingMs: 0 },
-    });
-    journal.close();
+    const { outcome, events } = await runEngine(alma.target(), invoices, path, {}, { write });
     expect(outcome.stopped?.reason).toBe('journal');
     expect(events.filter((e) => e.type === 'stopping').map((e) => (e as { message: string }).message)).toEqual([
       `cannot write the journal ${path}: no space left on the device; nothing more will be sent. What was sent is in the journal up to that moment: free space (or fix the state dir), then run the same command again`,

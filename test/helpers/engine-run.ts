@@ -4,15 +4,17 @@
  * table tests share.
  */
 import { runInvoices, type EngineOptions } from '../../src/engine/engine.js';
-import { Journal } from '../../src/engine/journal.js';
+import { Journal, type JournalOptions } from '../../src/engine/journal.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import type { Invoice } from '../../src/domain/model.js';
 import type { Target } from '../../src/targets/target.js';
 
-export const journalAt = (path: string): Journal => Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b1', sync: false });
+export const journalAt = (path: string, more: Partial<JournalOptions> = {}): Journal =>
+  Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b1', sync: false, ...more });
 
-export async function runEngine(target: Target, invoices: Invoice[], path: string, opts: Partial<EngineOptions> = {}) {
-  const journal = journalAt(path);
+/** `journalOptions`: the journal's beyond its place (a `write` that fills the disk). */
+export async function runEngine(target: Target, invoices: Invoice[], path: string, opts: Partial<EngineOptions> = {}, journalOptions: Partial<JournalOptions> = {}) {
+  const journal = journalAt(path, journalOptions);
   const events: EngineEvent[] = [];
   try {
     const outcome = await runInvoices(invoices, {
