@@ -1,7 +1,9 @@
 /**
- * Ctrl-C (SIGINT) and SIGTERM during a run that writes: the first aborts `soft` (take no new
- * work; requests in flight finish), the second `hard` (requests in flight are abandoned). The
- * load, `export` and `payments` share it; each says the first one's notice its own way.
+ * Ctrl-C (SIGINT), SIGTERM and SIGHUP during a run that writes: the first aborts `soft` (take no
+ * new work; requests in flight finish), the second `hard` (requests in flight are abandoned). The
+ * load, `export` and `payments` share it; each says the first one's notice its own way. SIGHUP
+ * is a closed terminal or a dropped ssh session: by default it ends Node at once, leaving the
+ * answers in flight unjournaled and no --report for the job that waits for one.
  */
 import { setMaxListeners } from 'node:events';
 
@@ -11,6 +13,8 @@ export interface Interrupts {
   /** Stops listening for the signals. */
   dispose(): void;
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function listenForInterrupts(notice: (line: string) => void): Interrupts {
   const soft = new AbortController();
@@ -25,14 +29,12 @@ export function listenForInterrupts(notice: (line: string) => void): Interrupts 
       hard.abort();
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of SIGNALS) process.on(signal, onSignal);
   return {
     soft: soft.signal,
     hard: hard.signal,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of SIGNALS) process.off(signal, onSignal);
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Ctrl-C and SIGTERM on the built CLI, against a slow sandbox:
+ * Ctrl-C, SIGTERM and SIGHUP on the built CLI, against a slow sandbox:
  * - the first signal takes no new work, lets the requests in flight finish, journals their
  *   outcomes, writes the partial report (stdout and --report agree) and exits 130;
  * - a second Ctrl-C stops at once (exit 130, quickly), the journal still whole;
@@ -89,7 +89,7 @@ async function rerunToTheEnd(s: Awaited<ReturnType<typeof setup>>): Promise<void
 }
 
 describe('interrupts', () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     it(`one ${signal}: in-flight requests finish and are journaled, partial report, exit 130; a re-run finishes exactly once`, async () => {
       const s = await setup({ latencyMs: 250 }, 12);
       const run = spawnCli(s.args, { env: s.env, timeoutMs: 30_000 });
