@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../shared/errors.js';
 import { isWorkbook, type Encoding } from '../input/read.js';
+import type { ProxySettings } from '../transport/http.js';
 import { applyConfigFile, type ConfigFile } from './config-file.js';
 import { resolveTargetChoice } from './target-options.js';
 import type { RunAction, TargetSettings } from '../targets/definition.js';
@@ -67,6 +68,8 @@ export interface RawOptions {
 }
 
 export interface Config {
+  /** The institution's outbound HTTP proxy, from the environment (`proxyFromEnv`). */
+  proxy?: ProxySettings | undefined;
   files: string[];
   dryRun: boolean;
   /** Dry run with read-only look-ups against the target (`--dry-run --online`). */
@@ -175,7 +178,21 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
   const stateDir = resolve(cwd, o.stateDir ?? env.INVOICE_LOAD_STATE_DIR ?? defaultStateDir(env));
   // Each target resolves its own settings; another target's options never change how an Alma command is read.
   const choice = resolveTargetChoice({ flags: { ...flags, sandbox: o.sandbox, dryRun: o.dryRun }, merged: o, env, cwd, stateDir });
-  return { ...baseConfig(files, o, cwd, stateDir, encoding), targetName: choice.name, target: choice.target, action: choice.action };
+  return { ...baseConfig(files, o, cwd, stateDir, encoding), proxy: proxyFromEnv(env), targetName: choice.name, target: choice.target, action: choice.action };
+}
+
+/**
+ * The proxy the environment names, as curl, npm and undici read it: `https_proxy` for https
+ * requests, `http_proxy` for http ones (and for https when it is the only one), `no_proxy` for
+ * hosts reached directly; lower case first, then upper case. Undefined without a proxy: requests
+ * go straight to the API, as before this was read.
+ */
+export function proxyFromEnv(env: Record<string, string | undefined>): ProxySettings | undefined {
+  const pick = (name: string): string => (env[name] ?? env[name.toUpperCase()] ?? '').trim();
+  const httpProxy = pick('http_proxy');
+  const httpsProxy = pick('https_proxy');
+  if (httpProxy === '' && httpsProxy === '') return undefined;
+  return { httpProxy, httpsProxy, noProxy: pick('no_proxy') };
 }
 
 /** Everything of the Config that does not depend on the target. */

@@ -47,7 +47,7 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
     cleanups.push(() => place.close());
     if (target.kind === 'sandbox') info(`using ${place.where}`);
     const halt = new AbortController();
-    const erp = createAlmaErp({ ...place.client, rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: signals.hard, stop: signals.soft, halt: halt.signal });
+    const erp = createAlmaErp({ ...place.client, rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: signals.hard, stop: signals.soft, halt: halt.signal, proxy: cfg.proxy });
     cleanups.push(() => erp.close());
     const endpoint = target.kind === 'sandbox' ? `sandbox:${target.statePath}` : erp.endpoint;
     const journal = (kind: string, name: string): Journal => {

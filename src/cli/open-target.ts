@@ -22,7 +22,7 @@ export async function openTarget(
 ): Promise<OpenedRun> {
   if (cfg.target === undefined) throw new Error('internal: no target settings for a load');
   const opened = await definition.open(cfg.target, {
-    transport: { rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: io.signal, halt: io.halt, stop: io.stop, onEvent: io.onEvent },
+    transport: { rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: io.signal, halt: io.halt, stop: io.stop, onEvent: io.onEvent, proxy: cfg.proxy },
     action: cfg.action,
     info: io.info,
     env: io.env,

@@ -45,7 +45,7 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
       progress.onEvent({ type: 'target', event });
     };
     // The same client and pacing as the load (createAlmaTarget): look-ups count against --rate.
-    const http = createAlmaHttpClient({ ...place.client, limiter: limiterFor({ rate: cfg.rate, onEvent }), timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, onEvent });
+    const http = createAlmaHttpClient({ ...place.client, limiter: limiterFor({ rate: cfg.rate, onEvent }), timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, onEvent, proxy: cfg.proxy });
     cleanups.push(() => http.close().catch(() => undefined));
     if (invoices.length > 0) progress.info(term.errStyle.dim(`checking ${invoices.length} invoice${invoices.length === 1 ? '' : 's'} (read-only) against ${where}`));
     try {
@@ -84,7 +84,7 @@ async function runTargetPreflight(cfg: Config, term: Terminal, offline: Plan, de
   try {
     const signal = new AbortController().signal;
     outcome = await def.preflight(cfg.target, invoices, {
-      transport: { rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal, onEvent },
+      transport: { rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal, onEvent, proxy: cfg.proxy },
       info: (line) => progress.info(term.errStyle.dim(line)),
       env: process.env,
       readKeyFile: deps.readKeyFile,

@@ -7,7 +7,7 @@
  * error body (https://github.com/nodejs/undici/issues/4080 and /3837). One explicit loop instead.
  */
 import { setMaxListeners } from 'node:events';
-import { Agent, Dispatcher } from 'undici';
+import { Agent, Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { decide, DEFAULT_RETRY, isSafeMethod, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../shared/errors.js';
@@ -62,6 +62,56 @@ export interface TransportOptions {
    */
   stop?: AbortSignal | undefined;
   onEvent?: TargetEventSink | undefined;
+  /**
+   * The HTTP proxy the API is reached through (an institution's outbound proxy), as the CLI read
+   * it from `https_proxy`, `http_proxy` and `no_proxy`; absent: straight to the API. Loopback
+   * hosts are never proxied (see `proxyDispatcher`).
+   */
+  proxy?: ProxySettings | undefined;
+}
+
+/** An HTTP proxy: URLs for https and http requests ('' for none), and hosts to reach directly. */
+export interface ProxySettings {
+  httpProxy: string;
+  httpsProxy: string;
+  /** Comma- or space-separated host names (`.example.org`, `*.example.org`, `host:port`). */
+  noProxy: string;
+}
+
+/**
+ * Hosts never sent through a proxy: a proxy's own loopback is not this machine's, so a local
+ * stand-in for the API (the embedded sandbox, a test server) is reached directly whatever the
+ * environment says.
+ */
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * The dispatcher for `proxy`: undici's EnvHttpProxyAgent given every value explicitly (an empty
+ * one means none), so it reads nothing from the environment itself. An https API is reached
+ * through a CONNECT tunnel; an http one (a test stand-in) in the proxy's plain forward form
+ * (`proxyTunnel: false`), since proxies commonly allow CONNECT to port 443 only (squid's
+ * default `http_access deny CONNECT !SSL_ports`).
+ * https://github.com/nodejs/undici/blob/main/docs/docs/api/EnvHttpProxyAgent.md
+ * https://github.com/nodejs/undici/blob/main/docs/docs/api/ProxyAgent.md
+ */
+function proxyDispatcher(proxy: ProxySettings, agent: Agent.Options): Dispatcher {
+  const noProxy = [proxy.noProxy, ...LOOPBACK].filter((x) => x !== '').join(',');
+  return new EnvHttpProxyAgent({ ...agent, proxyTunnel: false, httpProxy: proxy.httpProxy, httpsProxy: proxy.httpsProxy, noProxy });
+}
+
+/** The password of a proxy URL (`http://user:secret@proxy:3128`), to be masked in messages like the key. */
+function proxySecrets(proxy: ProxySettings | undefined): string[] {
+  const out: string[] = [];
+  for (const u of [proxy?.httpProxy, proxy?.httpsProxy]) {
+    if (!u) continue;
+    try {
+      const password = new URL(u).password;
+      if (password !== '') out.push(password, decodeURIComponent(password));
+    } catch {
+      // Not a URL: undici refuses it when the agent is made, with its own message.
+    }
+  }
+  return out;
 }
 
 /**
@@ -166,17 +216,16 @@ export class HttpClient {
   constructor(opts: HttpClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.#headers = { ...opts.headers };
-    this.#secrets = (opts.secrets ?? []).filter((s) => s.length > 0);
+    this.#secrets = [...(opts.secrets ?? []), ...proxySecrets(opts.proxy)].filter((s) => s.length > 0);
     this.#parseError = opts.parseError;
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#ownsDispatcher = opts.dispatcher === undefined;
-    this.#dispatcher =
-      opts.dispatcher ??
-      new Agent({
-        connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
+    const agent: Agent.Options = {
+      connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    };
+    this.#dispatcher = opts.dispatcher ?? (opts.proxy !== undefined ? proxyDispatcher(opts.proxy, agent) : new Agent(agent));
     this.#reportsSent = opts.reportsRequestSent ?? this.#ownsDispatcher;
     this.#limiter = opts.limiter ?? unlimited;
     // An outage may last as long as one answer may take (`--timeout`), unless the caller says otherwise.

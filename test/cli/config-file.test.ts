@@ -1,7 +1,7 @@
 import type { AlmaSettings } from '../../src/targets/alma/index.js';
 import { describe, expect, it } from 'vitest';
 import { applyConfigFile, describeSource, jsonPath, parseConfigFile, type ConfigFile } from '../../src/cli/config-file.js';
-import { resolveConfig, type RawOptions } from '../../src/cli/config.js';
+import { proxyFromEnv, resolveConfig, type RawOptions } from '../../src/cli/config.js';
 import { describeConfig, renderConfigTable } from '../../src/cli/config-command.js';
 import { plainStyle } from '../../src/report/human.js';
 import { UsageError } from '../../src/shared/errors.js';
@@ -236,5 +236,18 @@ describe('--sheet', () => {
       new UsageError('--sheet "Invoices" picks a sheet of an Excel workbook (.xlsx), and no input is one (batch.csv); give the workbook, or leave --sheet out'),
     );
     expect(() => resolveConfig(['a.csv', 'b.json', 'c.jsonl', 'd.xls'], opts('S'), ENV, '/work')).toThrow(/no input is one \(a\.csv, b\.json, c\.jsonl, …\)/);
+  });
+});
+
+describe('proxyFromEnv: the proxy the environment names, as curl and npm read it', () => {
+  it.each([
+    ['none', {}, undefined],
+    ['https_proxy alone', { https_proxy: 'http://proxy:3128' }, { httpProxy: '', httpsProxy: 'http://proxy:3128', noProxy: '' }],
+    ['upper case', { HTTP_PROXY: 'http://p:8080', NO_PROXY: '.example.org' }, { httpProxy: 'http://p:8080', httpsProxy: '', noProxy: '.example.org' }],
+    ['lower case wins over upper', { http_proxy: 'http://low:1', HTTP_PROXY: 'http://up:2' }, { httpProxy: 'http://low:1', httpsProxy: '', noProxy: '' }],
+    ['no_proxy without a proxy: nothing to bypass', { no_proxy: '*' }, undefined],
+    ['blank values are none', { https_proxy: '  ', http_proxy: '' }, undefined],
+  ] as [string, Record<string, string>, unknown][])('%s', (_name, env, expected) => {
+    expect(proxyFromEnv(env)).toEqual(expected);
   });
 });

@@ -1,0 +1,102 @@
+/**
+ * An institution's outbound HTTP proxy, named in the environment as for curl and npm
+ * (`http_proxy`, `https_proxy`, `no_proxy`): the load goes through it, with its credentials,
+ * which never appear in what the run prints; loopback hosts are reached directly.
+ *
+ * The proxy here is a small forwarding server on loopback. Alma's address is `http://alma.test`,
+ * a name nothing resolves (RFC 2606 keeps .test for this): the load can only reach the sandbox
+ * through the proxy, which sends every request it is given to the sandbox.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closedPort } from '../helpers/cli.js';
+import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
+
+let w: World | undefined;
+let proxy: http.Server | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+  await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
+  proxy = undefined;
+});
+
+interface Seen {
+  url: string;
+  auth: string | undefined;
+}
+
+/**
+ * A forward proxy (absolute-form request targets, RFC 9112 §3.2.2) that sends everything to `to`.
+ * `loseAnswer`: a request it forwards, but whose answer it throws away, closing the connection.
+ */
+async function startProxy(to: string, loseAnswer?: (method: string, url: string) => boolean): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const target = new URL(to);
+  proxy = http.createServer((req, res) => {
+    seen.push({ url: req.url ?? '', auth: req.headers['proxy-authorization'] });
+    const lose = loseAnswer?.(req.method ?? '', req.url ?? '') === true;
+    const path = new URL(req.url ?? '/', 'http://x').pathname + new URL(req.url ?? '/', 'http://x').search;
+    const headers = { ...req.headers, host: target.host };
+    delete headers['proxy-authorization'];
+    const out = http.request({ host: target.hostname, port: target.port, method: req.method, path, headers }, (answer) => {
+      if (lose) {
+        answer.resume();
+        answer.on('end', () => res.socket?.destroy());
+        return;
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    out.on('error', () => res.writeHead(502).end());
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, seen };
+}
+
+describe('an outbound HTTP proxy from the environment', () => {
+  it('http_proxy: every request goes through it, with its credentials, and no output shows the password', async () => {
+    w = await world();
+    const p = await startProxy(w.sandbox.url);
+    const withAuth = p.url.replace('http://', 'http://librarian:pr0xy-s3cret@');
+    const res = await w.load(['fixtures/sample-batch.csv'], { env: { ALMA_API_URL: 'http://alma.test', http_proxy: withAuth } });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.report!.summary).toMatchObject({ invoices: 7, loaded: 6, in_review: 1 });
+    expect(p.seen.length).toBe(res.report!.summary.requests);
+    expect(p.seen.every((s) => s.url.startsWith('http://alma.test/almaws/v1/'))).toBe(true);
+    expect(p.seen.every((s) => s.auth === `Basic ${Buffer.from('librarian:pr0xy-s3cret').toString('base64')}`)).toBe(true);
+    expect(res.stdout + res.stderr).not.toContain('pr0xy-s3cret');
+  });
+
+  it('a create whose answer the proxy loses is settled by looking, not sent again: the invoice once', async () => {
+    // Duplicates allowed, as Alma with invoice_not_unique: a create sent twice would be stored twice.
+    w = await world({ allowDuplicates: true });
+    let lost = 0;
+    const p = await startProxy(w.sandbox.url, (method, url) => method === 'POST' && url.endsWith('/almaws/v1/acq/invoices') && lost++ < 2);
+    const res = await w.load(['fixtures/sample-batch.csv'], { env: { ALMA_API_URL: 'http://alma.test', http_proxy: p.url } });
+    expect(res.code, res.stderr).toBe(0);
+    expect(lost).toBeGreaterThanOrEqual(2);
+    const created = w.sandbox.state().counters.created;
+    expect(Object.values(created).flatMap((byNumber) => Object.values(byNumber))).toEqual(Array(7).fill(1));
+    expectExactlyOnce(w.sandbox.state(), res.report!);
+  });
+
+  it('no_proxy naming the host: not through the proxy (and alma.test resolves nowhere: exit 4, nothing sent)', async () => {
+    w = await world();
+    const p = await startProxy(w.sandbox.url);
+    const res = await w.load(['fixtures/sample-batch.csv'], { env: { ALMA_API_URL: 'http://alma.test', HTTP_PROXY: p.url, NO_PROXY: '.test' }, timeoutMs: 60_000 });
+    expect(res.code, res.stderr).toBe(4);
+    expect(res.report?.stopped).toBe('unreachable');
+    expect(p.seen).toEqual([]);
+  }, 60_000);
+
+  it('a loopback address is reached directly, whatever proxy the environment names', async () => {
+    w = await world();
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    const res = await w.load(['fixtures/sample-batch.csv'], { env: { http_proxy: dead, https_proxy: dead } });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.report!.summary.loaded).toBe(6);
+  });
+});
