@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { keyFileExposure } from './load.js';
 import { resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
-import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
+import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type Config, type RawOptions } from './config.js';
 import { applyConfigFile, describeSource, readConfigFile, CONFIG_FILE_NAME, type ConfigFile, type Source } from './config-file.js';
 import { almaBaseUrl } from '../targets/alma/regions.js';
 import type { AlmaSettings } from '../targets/alma/index.js';
@@ -93,6 +93,7 @@ export function describeConfig(
   const stateSource =
     sources.state_dir.kind === 'default' && env.XDG_STATE_HOME?.startsWith('/') ? 'default (XDG_STATE_HOME)' : src(sources.state_dir);
   settings.state_dir = { value: cfg.stateDir, source: stateSource };
+  settings.proxy = proxyView(cfg.proxy, env);
   settings.rate = { value: cfg.rate, source: src(sources.rate) };
   settings.concurrency = { value: cfg.concurrency, source: src(sources.concurrency) };
   settings.timeout = { value: cfg.timeoutMs / 1000, source: src(sources.timeout) };
@@ -103,6 +104,24 @@ export function describeConfig(
   settings.report_csv = { value: cfg.reportCsvPath ?? null, source: cfg.reportCsvPath ? src(sources.report_csv) : 'not written' };
   settings.report_html = { value: cfg.reportHtmlPath ?? null, source: cfg.reportHtmlPath ? src(sources.report_html) : 'not written' };
   return { config_file: file?.path ?? null, settings, ...(problems.length > 0 ? { problems } : {}) };
+}
+
+/** The proxy row: the URL in use (its password as ***) and the variable it came from. */
+function proxyView(proxy: Config['proxy'], env: Record<string, string | undefined>): SettingView {
+  if (proxy === undefined) return { value: null, source: 'none (no https_proxy or http_proxy in the environment)' };
+  const shown = (u: string): string => {
+    try {
+      const url = new URL(u);
+      if (url.password !== '') url.password = '***';
+      return url.href;
+    } catch {
+      return u.replace(/:[^:@/]*@/, ':***@');
+    }
+  };
+  const from = (name: string): string => (env[name] !== undefined && env[name]!.trim() !== '' ? name : name.toUpperCase());
+  const parts = [proxy.httpsProxy !== '' ? `https: ${shown(proxy.httpsProxy)}` : '', proxy.httpProxy !== '' ? `http: ${shown(proxy.httpProxy)}` : ''].filter((x) => x !== '');
+  const names = [proxy.httpsProxy !== '' ? from('https_proxy') : '', proxy.httpProxy !== '' ? from('http_proxy') : '', proxy.noProxy !== '' ? from('no_proxy') : ''].filter((x) => x !== '');
+  return { value: parts.join(', ') + (proxy.noProxy !== '' ? `; not for ${proxy.noProxy}` : ''), source: `env ${names.join(', ')} (loopback never proxied)` };
 }
 
 /**

@@ -203,6 +203,14 @@ describe('describeConfig (invoice-load config)', () => {
     expect(piped.split('\n').filter((l) => l.startsWith(' '))).toEqual([]);
   });
 
+  it('shows the proxy in use with its password as ***, and where it came from', () => {
+    const env = { ...ENV, ALMA_API_KEY: 'k', HTTPS_PROXY: 'http://lib:s3cr3t@proxy.example.edu:3128', no_proxy: '.example.edu' };
+    const view = describeConfig({}, env, '/work', file({ region: 'eu' }), readable);
+    expect(view.settings.proxy).toEqual({ value: 'https: http://lib:***@proxy.example.edu:3128/; not for .example.edu', source: 'env HTTPS_PROXY, no_proxy (loopback never proxied)' });
+    expect(JSON.stringify(view)).not.toContain('s3cr3t');
+    expect(describeConfig({}, { ...ENV, ALMA_API_KEY: 'k' }, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({ value: null, source: 'none (no https_proxy or http_proxy in the environment)' });
+  });
+
   it('says when the key is missing, and checks a key file without reading it', () => {
     expect(describeConfig({}, ENV, '/work', file({ region: 'na' }), readable).settings.api_key).toEqual({ value: null, source: 'ALMA_API_KEY (not set)' });
     expect(describeConfig({}, ENV, '/work', file({ region: 'na', api_key_file: 'k' }), () => 'missing').settings.api_key).toEqual({
