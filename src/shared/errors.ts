@@ -86,12 +86,17 @@ export class JournalError extends UsageError {
   }
 }
 
+/** The outbound proxy would not open a tunnel to the API (transport/http.ts `proxyRefusal`). */
+export const PROXY_REFUSED = 'PROXY_REFUSED';
+
 /**
  * Errors that say the target cannot be reached at all — no such host, nothing listening, a TLS
- * handshake that fails — whatever is sent: one stop, not one failure per invoice. (A reset or a
- * timeout on one request is not among them: the next may well get through.)
+ * handshake that fails, a proxy that refuses the tunnel — whatever is sent: one stop, not one
+ * failure per invoice. (A reset or a timeout on one request is not among them: the next may
+ * well get through.)
  */
 const UNREACHABLE = new Set([
+  PROXY_REFUSED,
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',

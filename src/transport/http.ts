@@ -8,6 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { PROXY_REFUSED } from '../shared/errors.js';
 import { decide, DEFAULT_RETRY, isSafeMethod, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../shared/errors.js';
@@ -339,7 +340,7 @@ export class HttpClient {
       } catch (err) {
         if (this.#signal?.aborted) throw this.#aborted(req, traits.idempotent, probe, err);
         cause = err;
-        const code = errorCode(err);
+        const code = proxyRefusal(err) ?? errorCode(err);
         outcome = { kind: 'network', code, sent: probe?.supported === true ? probe.sent : undefined };
         // Never reached the server (a connection refused, a name not found, nothing written):
         // not a request the API saw or counted against its budget.
@@ -424,7 +425,8 @@ export class HttpClient {
         trackingId: parsed.trackingId,
       };
     }
-    const what = cause instanceof Error ? cause.message : String(cause);
+    const refused = outcome.kind === 'network' && outcome.code === PROXY_REFUSED ? PROXY_TUNNEL.exec(cause instanceof Error ? cause.message : '') : null;
+    const what = refused !== null ? `the proxy refused to open a tunnel to the API (it answered ${refused[1]} to CONNECT; check https_proxy and its user and password)` : cause instanceof Error ? cause.message : String(cause);
     return { httpStatus: 0, code: outcome.kind === 'network' ? outcome.code : 'NETWORK', message: this.#redact(`${req.method} ${req.path}: ${what}`) + tries };
   }
 
@@ -476,6 +478,19 @@ function mergeHeaders(base: Record<string, string>, extra: Record<string, string
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** undici's words when a proxy answers the CONNECT that opens an https tunnel with anything but 200. */
+const PROXY_TUNNEL = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;
+
+/**
+ * PROXY_REFUSED for a tunnel the proxy would not open (403: not allowed there, 407: its
+ * credentials missing or wrong): nothing reached the API, and no retry changes the proxy's
+ * mind — undici reports it only as UND_ERR_ABORTED, which would be retried five times per
+ * request and fail each invoice on its own (19 s for the sample batch) instead of one stop.
+ */
+function proxyRefusal(err: unknown): string | undefined {
+  return err instanceof Error && PROXY_TUNNEL.test(err.message) ? PROXY_REFUSED : undefined;
 }
 
 /**

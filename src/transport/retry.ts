@@ -8,6 +8,7 @@
  * was not processed. Any other failed POST ends as `unknown`, and the engine asks Alma what exists
  * before sending it again.
  */
+import { PROXY_REFUSED } from '../shared/errors.js';
 
 export interface RetryOptions {
   /** Base of the exponential backoff, in ms (AWS full jitter uses 500 ms for throttling). */
@@ -104,9 +105,11 @@ const PRE_SEND_CODES = new Set([
 
 /**
  * Local failures no retry can fix: a closed or misused dispatcher, an invalid URL or
- * argument, a certificate that does not verify. None of them sent anything.
+ * argument, a certificate that does not verify, a proxy that refuses the tunnel. None of them
+ * sent anything.
  */
 const FATAL_LOCAL_CODES = new Set([
+  PROXY_REFUSED,
   'UND_ERR_INVALID_ARG',
   'UND_ERR_DESTROYED',
   'UND_ERR_CLOSED',

@@ -83,6 +83,26 @@ describe('an outbound HTTP proxy from the environment', () => {
     expectExactlyOnce(w.sandbox.state(), res.report!);
   });
 
+  it('a proxy that will not open the tunnel to an https API (407) is one stop before anything is sent, not a failure per request', async () => {
+    w = await world();
+    const p = await startProxy(w.sandbox.url);
+    const connects: string[] = [];
+    proxy!.on('connect', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
+      connects.push(req.url ?? '');
+      socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n');
+    });
+    const t0 = Date.now();
+    const res = await w.load(['fixtures/sample-batch.csv'], { env: { ALMA_API_URL: 'https://alma.test', https_proxy: p.url } });
+    expect(res.code, res.stderr).toBe(4);
+    expect(res.report!.stopped).toBe('unreachable');
+    expect(res.stderr).toMatch(/cannot reach Alma: PROXY_REFUSED \(GET \/\S+: the proxy refused to open a tunnel to the API \(it answered 407 to CONNECT; check https_proxy and its user and password\)\)/);
+    // Not retried: a handful of the checks' first requests, each asked once.
+    expect(connects.every((c) => c === 'alma.test:443')).toBe(true);
+    expect(connects.length).toBeLessThanOrEqual(20);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+  });
+
   it('no_proxy naming the host: not through the proxy (and alma.test resolves nowhere: exit 4, nothing sent)', async () => {
     w = await world();
     const p = await startProxy(w.sandbox.url);
