@@ -8,18 +8,27 @@
  * through the proxy, which sends every request it is given to the sandbox.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { closedPort } from '../helpers/cli.js';
 import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
 
+const OPENSSL = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+
 let w: World | undefined;
 let proxy: http.Server | undefined;
+let tls: TlsServer | undefined;
 afterEach(async () => {
   await w?.close();
   w = undefined;
-  await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
+  proxy?.closeAllConnections();
+  for (const s of [proxy, tls]) await new Promise((r) => (s ? s.close(r) : r(undefined)));
   proxy = undefined;
+  tls = undefined;
 });
 
 interface Seen {
@@ -81,6 +90,44 @@ describe('an outbound HTTP proxy from the environment', () => {
     const created = w.sandbox.state().counters.created;
     expect(Object.values(created).flatMap((byNumber) => Object.values(byNumber))).toEqual(Array(7).fill(1));
     expectExactlyOnce(w.sandbox.state(), res.report!);
+  });
+
+  it.skipIf(!OPENSSL)('https_proxy: an https API is reached through a CONNECT tunnel, TLS end to end', async () => {
+    w = await world();
+    const p = await startProxy(w.sandbox.url);
+    // alma.test's certificate, trusted by the CLI through NODE_EXTRA_CA_CERTS; a TLS server that
+    // hands what it decrypts to the sandbox; the proxy's CONNECT joins the client to it.
+    const cert = join(w.dir, 'alma.pem');
+    const key = join(w.dir, 'alma.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=alma.test', '-addext', 'subjectAltName=DNS:alma.test'], { stdio: 'ignore' });
+    const sandbox = new URL(w.sandbox.url);
+    tls = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (clear) => {
+      const up = connect(Number(sandbox.port), sandbox.hostname);
+      clear.pipe(up).pipe(clear);
+      up.on('error', () => clear.destroy());
+      clear.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => tls!.listen(0, '127.0.0.1', r));
+    const tlsPort = (tls.address() as AddressInfo).port;
+    const tunnels: string[] = [];
+    proxy!.on('connect', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const up = connect(tlsPort, '127.0.0.1', () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        if (head.length > 0) up.write(head);
+        up.pipe(socket).pipe(up);
+      });
+      up.on('error', () => socket.destroy());
+      socket.on('error', () => up.destroy());
+    });
+    const res = await w.load(['fixtures/sample-batch.csv'], { env: { ALMA_API_URL: 'https://alma.test', https_proxy: p.url, NODE_EXTRA_CA_CERTS: cert } });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.report!.summary).toMatchObject({ invoices: 7, loaded: 6, in_review: 1 });
+    // Every request inside tunnels to alma.test:443; the proxy saw none of them in the clear.
+    expect(tunnels.length).toBeGreaterThan(0);
+    expect(tunnels.every((t) => t === 'alma.test:443')).toBe(true);
+    expect(p.seen).toEqual([]);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(res.report!.summary.requests);
   });
 
   it('a proxy that will not open the tunnel to an https API (407) is one stop before anything is sent, not a failure per request', async () => {
