@@ -11,7 +11,7 @@ import { request } from 'undici';
 import { readBatch } from '../dist/cli/batch.js';
 import { validInvoices } from '../dist/plan/plan.js';
 import { invoicePayload, linePayload } from '../dist/targets/alma/payload.js';
-import { stringifyJson } from '../dist/shared/json.js';
+import { stringifyJson } from '../dist/common/json.js';
 
 const [base, file] = process.argv.slice(2);
 if (!base || !file) {

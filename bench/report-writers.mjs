@@ -9,7 +9,7 @@
 import { renderHuman, plainStyle } from '../dist/report/human.js';
 import { renderCsv } from '../dist/report/csv.js';
 import { renderHtml } from '../dist/report/html.js';
-import { writeJson } from '../dist/shared/json.js';
+import { writeJson } from '../dist/common/json.js';
 import { dryRunReport } from '../dist/report/report.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);

@@ -14,7 +14,7 @@ import type { AlmaSettings } from '../targets/alma/index.js';
 import type { TargetDefinition } from '../targets/definition.js';
 import { targetNamed } from '../targets/registry.js';
 import { targetOptions } from './target-options.js';
-import { stringifyJson } from '../shared/json.js';
+import { stringifyJson } from '../common/json.js';
 import type { Style } from '../report/human.js';
 import { columnWidths, padToWidth, wrapLine } from '../report/fit.js';
 import type { Terminal } from './terminal.js';

@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Zod from 'zod';
-import { UsageError } from '../shared/errors.js';
-import { pathReason } from '../shared/path-reasons.js';
+import { UsageError } from '../common/errors.js';
+import { pathReason } from '../common/path-reasons.js';
 import type { RawOptions } from './config.js';
 
 export const CONFIG_FILE_NAME = 'invoice-load.config.json';

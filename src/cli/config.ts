@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../shared/errors.js';
+import { UsageError } from '../common/errors.js';
 import { isWorkbook, type Encoding } from '../input/read.js';
 import type { ProxySettings } from '../transport/http.js';
 import { applyConfigFile, type ConfigFile } from './config-file.js';

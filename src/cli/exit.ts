@@ -4,9 +4,9 @@
  * 4 some invoices failed (a re-run finishes them) · 5 key refused · 130 interrupted.
  */
 import { CommanderError } from 'commander';
-import { ExitCode, UsageError, AuthError, DailyLimitError, InterruptedError, isUnreachable } from '../shared/errors.js';
+import { ExitCode, UsageError, AuthError, DailyLimitError, InterruptedError, isUnreachable } from '../common/errors.js';
 import type { ReportDocument } from '../report/report.js';
-import { pathReason } from '../shared/path-reasons.js';
+import { pathReason } from '../common/path-reasons.js';
 
 /**
  * An operating-system error on a path (a `NodeJS.ErrnoException` with `path`) — every path the

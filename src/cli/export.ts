@@ -25,8 +25,8 @@ import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '.
 import { CLOSED, WAITING_FOR_PAYMENT, type InvoiceState } from '../targets/alma/erp.js';
 import { runOperations } from '../engine/operations.js';
 import { exportRows, toCsv, toJsonRows } from '../report/export-file.js';
-import { writeFileAtomic } from '../shared/fs.js';
-import { UsageError } from '../shared/errors.js';
+import { writeFileAtomic } from '../common/fs.js';
+import { UsageError } from '../common/errors.js';
 
 export interface ExportOptions {
   output: string;

@@ -13,8 +13,8 @@ import { openLockedJournal } from './journals.js';
 import { createAlmaErp, type AlmaErp } from '../targets/alma/erp.js';
 import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { renderLifecycle, type LifecycleReport } from '../report/lifecycle.js';
-import { writeFileAtomic } from '../shared/fs.js';
-import { UsageError } from '../shared/errors.js';
+import { writeFileAtomic } from '../common/fs.js';
+import { UsageError } from '../common/errors.js';
 
 export interface Session {
   erp: AlmaErp;

@@ -3,7 +3,7 @@
  * (`send.ts`) → report. This is the I/O edge: files, stdin, the terminal; signals and the
  * journal's lock are `send.ts`'s.
  */
-import { unsendableReason } from '../shared/header-value.js';
+import { unsendableReason } from '../common/header-value.js';
 import { isAbsolute, relative } from 'node:path';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { Config } from './config.js';
@@ -18,12 +18,12 @@ import { hasErrors, validInvoices, type Plan } from '../plan/plan.js';
 import { targetNamed } from '../targets/registry.js';
 import type { TargetProfile } from '../targets/definition.js';
 import type { OnlineDeps } from './preflight.js';
-import { writeFileAtomic } from '../shared/fs.js';
+import { writeFileAtomic } from '../common/fs.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
 import { checkOutputPaths, withRunFields } from './outputs.js';
-import { stringifyJson, writeJson } from '../shared/json.js';
-import { UsageError } from '../shared/errors.js';
+import { stringifyJson, writeJson } from '../common/json.js';
+import { UsageError } from '../common/errors.js';
 
 export async function runLoadCommand(cfg: Config, term: Terminal): Promise<number> {
   // Every target the same pipeline (src/targets/registry.ts): the profile, looked up once here,

@@ -11,7 +11,7 @@ import { addConfigCommand, runConfigCommand } from './config-command.js';
 import { addMappingCommand } from './mapping-cli.js';
 import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
-import { ApiError, isUnreachable, unreachableText, UsageError } from '../shared/errors.js';
+import { ApiError, isUnreachable, unreachableText, UsageError } from '../common/errors.js';
 import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
 import { ACTIONS, apiUrlHelp, credentialsFileHelp, sandboxExamples, targetOptions } from './target-options.js';
 

@@ -9,9 +9,9 @@ import { initProfile, InitError, SAMPLE_BYTES, SAMPLE_ROWS, workbookProfile } fr
 import { openInputFile } from '../input/read.js';
 import { sampleWorkbook } from '../input/xlsx.js';
 import { loadMappingProfile, todoNotes, type MappingProfile } from '../input/mapping/profile.js';
-import { UsageError } from '../shared/errors.js';
-import { pathReason } from '../shared/path-reasons.js';
-import { writeFileAtomic } from '../shared/fs.js';
+import { UsageError } from '../common/errors.js';
+import { pathReason } from '../common/path-reasons.js';
+import { writeFileAtomic } from '../common/fs.js';
 import type { Terminal } from './terminal.js';
 
 const reason = (err: unknown): string => pathReason(err) ?? (err as Error).message;

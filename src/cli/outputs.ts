@@ -8,8 +8,8 @@ import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { ReportDocument } from '../report/report.js';
-import { UsageError } from '../shared/errors.js';
-import { PATH_REASONS, pathReason } from '../shared/path-reasons.js';
+import { UsageError } from '../common/errors.js';
+import { PATH_REASONS, pathReason } from '../common/path-reasons.js';
 import { version } from './version.js';
 
 /** What an error means while creating the output's folder and a probe file in it (else PATH_REASONS). */

@@ -15,7 +15,7 @@ import { createAlmaHttpClient } from '../targets/alma/client.js';
 import { runPreflight, type PreflightOutcome } from '../targets/alma/preflight.js';
 import type { TargetEvent } from '../targets/target.js';
 import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
-import { AuthError, DailyLimitError, ExitCode, UsageError } from '../shared/errors.js';
+import { AuthError, DailyLimitError, ExitCode, UsageError } from '../common/errors.js';
 import { targetNamed } from '../targets/registry.js';
 
 export interface OnlineDeps {

@@ -14,8 +14,8 @@ import type { MappingProfile } from '../input/mapping/profile.js';
 import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
 import { csvLine, REJECT_COLUMNS, rejectedRows, rowKey, type RejectReason } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
-import { UsageError } from '../shared/errors.js';
-import { writeFileAtomic } from '../shared/fs.js';
+import { UsageError } from '../common/errors.js';
+import { writeFileAtomic } from '../common/fs.js';
 
 export interface RejectsOptions {
   path: string;

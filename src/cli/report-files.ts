@@ -6,8 +6,8 @@ import type { Config } from './config.js';
 import type { ReportDocument } from '../report/report.js';
 import { renderCsv } from '../report/csv.js';
 import { renderHtml } from '../report/html.js';
-import { writeFileAtomic } from '../shared/fs.js';
-import { UsageError } from '../shared/errors.js';
+import { writeFileAtomic } from '../common/fs.js';
+import { UsageError } from '../common/errors.js';
 
 export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtmlPath' | 'files'>, report: ReportDocument, now: Date = new Date()): void {
   const write = (path: string, what: string, text: string): void => {

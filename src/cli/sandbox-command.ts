@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { SandboxOptions } from '../sandbox/types.js';
 import type { FaultKind, FaultStep } from '../sandbox/faults.js';
-import { UsageError } from '../shared/errors.js';
+import { UsageError } from '../common/errors.js';
 import type { Terminal } from './terminal.js';
 import { targetNamed } from '../targets/registry.js';
 

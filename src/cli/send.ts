@@ -12,7 +12,7 @@ import { exitCodeForReport } from './exit.js';
 import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
-import { runStopOf, unreachableText, type ApiError } from '../shared/errors.js';
+import { runStopOf, unreachableText, type ApiError } from '../common/errors.js';
 import { DEFAULT_POLL, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { existingProblems } from '../engine/existing.js';

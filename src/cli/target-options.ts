@@ -8,7 +8,7 @@
 import { Option } from 'commander';
 import { targetNamed, TARGET_NAMES, TARGETS } from '../targets/registry.js';
 import type { RunAction, SettingsInput, TargetDefinition, TargetSettings } from '../targets/definition.js';
-import { UsageError } from '../shared/errors.js';
+import { UsageError } from '../common/errors.js';
 
 export type { TargetFlags } from '../targets/definition.js';
 

@@ -19,10 +19,10 @@ import { stopMessage } from '../engine/events.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { targetNamed } from '../targets/registry.js';
 import { oldestFirst } from '../targets/matches.js';
-import { ApiError, runStopOf, UsageError } from '../shared/errors.js';
+import { ApiError, runStopOf, UsageError } from '../common/errors.js';
 import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
-import { writeFileAtomic } from '../shared/fs.js';
-import { writeJson } from '../shared/json.js';
+import { writeFileAtomic } from '../common/fs.js';
+import { writeJson } from '../common/json.js';
 import { checkOutputPaths } from './outputs.js';
 
 export async function runVerify(cfg: Config, term: Terminal): Promise<number> {

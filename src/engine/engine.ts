@@ -18,12 +18,12 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, runStopOf, UnknownOutcomeError } from '../shared/errors.js';
+import { ApiError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import type { RemoteInvoice, Target } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, RefusedLine, Step } from './journal.js';
 import type { InvoiceResult } from './result.js';
-import { runWithPriority } from '../shared/priority.js';
+import { runWithPriority } from '../common/priority.js';
 import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';

@@ -3,7 +3,7 @@
  * lines and the tests subscribe to these; the engine itself never prints.
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { unreachableText, type ApiError } from '../shared/errors.js';
+import { unreachableText, type ApiError } from '../common/errors.js';
 import type { TargetEvent } from '../targets/target.js';
 import type { InvoiceResult } from './result.js';
 import type { Step } from './journal.js';

@@ -11,8 +11,8 @@
  */
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { JournalError, JournalWriteError } from '../shared/errors.js';
-import { pathReason } from '../shared/path-reasons.js';
+import { JournalError, JournalWriteError } from '../common/errors.js';
+import { pathReason } from '../common/path-reasons.js';
 import type { InvoiceKey } from '../domain/model.js';
 import type { Alert } from '../targets/target.js';
 

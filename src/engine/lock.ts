@@ -5,7 +5,7 @@
  */
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { JournalError } from '../shared/errors.js';
+import { JournalError } from '../common/errors.js';
 
 interface LockInfo {
   pid: number;

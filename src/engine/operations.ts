@@ -13,7 +13,7 @@
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { ApiError, runStopOf, UnknownOutcomeError } from '../shared/errors.js';
+import { ApiError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import type { Alert } from '../targets/target.js';
 import { stopMessage, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';

@@ -5,7 +5,7 @@
  * by the lossless `parseJson`, which does the full syntax check; this scanner checks only
  * the structure between elements.
  */
-import { MAX_JSON_DEPTH } from '../shared/json.js';
+import { MAX_JSON_DEPTH } from '../common/json.js';
 import { formatLimit, MAX_JSON_VALUE_CHARS } from './limits.js';
 
 export type ScanItem =

@@ -5,7 +5,7 @@
  * must keep their exact digits (README "What is checked before anything is sent": money is exact).
  */
 import { problem } from '../domain/problem.js';
-import { JsonSyntaxError, parseJson, type JsonValue, type ParseOptions } from '../shared/json.js';
+import { JsonSyntaxError, parseJson, type JsonValue, type ParseOptions } from '../common/json.js';
 import type { FormatReader, InputEvent } from './event.js';
 import { JsonSplitter, type ScanItem } from './json-scan.js';
 import { formatLimit, MAX_CELL_CHARS, MAX_JSON_VALUE_CHARS } from './limits.js';

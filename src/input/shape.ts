@@ -9,7 +9,7 @@
  * status, alert, total_price, …) are ignored.
  */
 import { problem } from '../domain/problem.js';
-import { JsonNumber, type JsonValue } from '../shared/json.js';
+import { JsonNumber, type JsonValue } from '../common/json.js';
 import type { InputEvent } from './event.js';
 
 type JsonObject = { [key: string]: JsonValue };

@@ -8,7 +8,7 @@ import type { GroupedInvoice, Invoice, InvoiceKey, WrittenInvoice } from '../dom
 import { keyString } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import type { Provenance } from '../input/record.js';
-import { stringifyJson } from '../shared/json.js';
+import { stringifyJson } from '../common/json.js';
 
 export interface PlanEntry {
   key: InvoiceKey;

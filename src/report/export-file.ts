@@ -4,7 +4,7 @@
  * `invoice_id` and `line_id`, values as Alma gives them (amounts exact, dates `YYYY-MM-DD`).
  * Pure: Alma's invoice JSON in, text out.
  */
-import { isJsonObject, jsonText, type JsonValue } from '../shared/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../common/json.js';
 
 export const EXPORT_COLUMNS = [
   'invoice_id',

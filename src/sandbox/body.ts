@@ -5,7 +5,7 @@
  * `YYYY-MM-DDZ` or `YYYY-MM-DD`.
  */
 import { Decimal } from 'decimal.js';
-import { isJsonObject, jsonText, type JsonValue } from '../shared/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../common/json.js';
 import { AlmaError } from './alma-shapes.js';
 
 /** The sandbox's decimal context: exact for money; derived amounts round half-up to 2 places. */

@@ -4,7 +4,7 @@
  * the caller.
  */
 import type { Decimal } from 'decimal.js';
-import type { JsonValue } from '../shared/json.js';
+import type { JsonValue } from '../common/json.js';
 import { refuse } from './alma-shapes.js';
 import { asObject, bool, D, date, field, integer, money, norm, sub, text, wrapped } from './body.js';
 import type { Catalog } from './catalog.js';

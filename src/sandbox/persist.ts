@@ -4,7 +4,7 @@
  * after every change: cheap for demo-sized data, and a kill never leaves a torn file.
  */
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../shared/fs.js';
+import { writeFileAtomic } from '../common/fs.js';
 import type { PersistedState } from './records.js';
 
 /** The saved state, or undefined when the file does not exist. A foreign or broken file throws. */

@@ -2,7 +2,7 @@
  * The Alma API surface the sandbox emulates (under `/almaws/v1`), each route with the loader
  * step it belongs to (for fault rules and counters) and the invoice it is about.
  */
-import type { JsonValue } from '../shared/json.js';
+import type { JsonValue } from '../common/json.js';
 import {
   AlmaError,
   renderCodeTable,

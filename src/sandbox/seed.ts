@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { JsonNumber, parseJson, type JsonValue } from '../shared/json.js';
+import { JsonNumber, parseJson, type JsonValue } from '../common/json.js';
 
 /** `fixtures/sandbox-seed.json` of the package: the same depth from `src/sandbox` and `dist/sandbox`. */
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('../../fixtures/sandbox-seed.json', import.meta.url));

@@ -6,7 +6,7 @@
  * (429, not applied) → pending processing settles → fault decision → apply → fault after → answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseJson, stringifyJson, type JsonValue } from '../shared/json.js';
+import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import {
   AlmaError,
   DAILY_THRESHOLD,

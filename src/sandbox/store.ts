@@ -3,7 +3,7 @@
  * from the OAS, docs/alma.md#errors-error-codes-and-alerts). No I/O and no clock of its own: `now`
  * is passed in, and `dirty` tells the server when to persist.
  */
-import { JsonNumber, type JsonValue } from '../shared/json.js';
+import { JsonNumber, type JsonValue } from '../common/json.js';
 import { AlmaError, ALERTS, refuse } from './alma-shapes.js';
 import { asObject, bool, D, date, field, money, norm, sub, text, wrapped, type JsonObject } from './body.js';
 import type { Catalog } from './catalog.js';

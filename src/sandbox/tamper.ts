@@ -9,7 +9,7 @@
  * Pure: the body in, the body to store out.
  */
 import { Decimal } from 'decimal.js';
-import { JsonNumber, type JsonValue } from '../shared/json.js';
+import { JsonNumber, type JsonValue } from '../common/json.js';
 
 export interface TamperConfig {
   /** Fields removed from a write before it is stored. */

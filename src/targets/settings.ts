@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../shared/errors.js';
+import { UsageError } from '../common/errors.js';
 import type { OpenedTarget, OpenRun, TargetFlags } from './definition.js';
 import type { Target } from './target.js';
 

@@ -6,7 +6,7 @@
  * 429 handling happen below this interface (see `src/transport/http.ts`).
  */
 import type { Invoice, InvoiceKey } from '../domain/model.js';
-import type { ApiError } from '../shared/errors.js';
+import type { ApiError } from '../common/errors.js';
 
 export interface Alert {
   code: string;

@@ -8,11 +8,11 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher, EnvHttpProxyAgent } from 'undici';
-import { PROXY_REFUSED } from '../shared/errors.js';
+import { PROXY_REFUSED } from '../common/errors.js';
 import { decide, DEFAULT_RETRY, isSafeMethod, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
-import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../shared/errors.js';
-import { parseJson, stringifyJson, type JsonValue } from '../shared/json.js';
+import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
+import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import type { TargetEventSink } from './events.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;

@@ -32,7 +32,7 @@
  * ≥ 97 % of it with < 1 % of requests refused.
  */
 
-import { currentRank } from '../shared/priority.js';
+import { currentRank } from '../common/priority.js';
 
 export interface LimiterEvent {
   type: 'throttle';

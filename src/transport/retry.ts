@@ -8,7 +8,7 @@
  * was not processed. Any other failed POST ends as `unknown`, and the engine asks Alma what exists
  * before sending it again.
  */
-import { PROXY_REFUSED } from '../shared/errors.js';
+import { PROXY_REFUSED } from '../common/errors.js';
 
 export interface RetryOptions {
   /** Base of the exponential backoff, in ms (AWS full jitter uses 500 ms for throttling). */

@@ -4,7 +4,7 @@ import { applyConfigFile, describeSource, jsonPath, parseConfigFile, type Config
 import { proxyFromEnv, resolveConfig, type RawOptions } from '../../src/cli/config.js';
 import { describeConfig, renderConfigTable } from '../../src/cli/config-command.js';
 import { plainStyle } from '../../src/report/human.js';
-import { UsageError } from '../../src/shared/errors.js';
+import { UsageError } from '../../src/common/errors.js';
 
 const FILE = '/etc/il/invoice-load.config.json';
 const file = (settings: object): ConfigFile => parseConfigFile(JSON.stringify(settings), FILE);

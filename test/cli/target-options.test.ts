@@ -7,7 +7,7 @@ import { resolveConfig, type RawOptions } from '../../src/cli/config.js';
 import { resolveTargetChoice } from '../../src/cli/target-options.js';
 import { exsitedCredentials } from '../../src/targets/exsited/index.js';
 import { algunaKey } from '../../src/targets/alguna/index.js';
-import { UsageError } from '../../src/shared/errors.js';
+import { UsageError } from '../../src/common/errors.js';
 
 let dir: string;
 beforeEach(() => {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { Journal, foldJournal, type JournalEntry } from '../../src/engine/journal.js';
 import { acquireLock } from '../../src/engine/lock.js';
-import { JournalError, JournalWriteError, runStopOf } from '../../src/shared/errors.js';
+import { JournalError, JournalWriteError, runStopOf } from '../../src/common/errors.js';
 
 let dir: string;
 beforeEach(() => {

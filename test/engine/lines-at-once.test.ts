@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineOptions } from '../../src/engine/engine.js';
 import type { Invoice } from '../../src/domain/model.js';
-import { ApiError } from '../../src/shared/errors.js';
+import { ApiError } from '../../src/common/errors.js';
 import type { Target } from '../../src/targets/target.js';
 import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
 import { runEngine } from '../helpers/engine-run.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOperations, type OpRunOptions, type OpSpec, type OpState } from '../../src/engine/operations.js';
-import { ApiError, AuthError, UnknownOutcomeError } from '../../src/shared/errors.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../src/common/errors.js';
 import type { StopReason } from '../../src/engine/events.js';
 import { journalAt } from '../helpers/engine-run.js';
 

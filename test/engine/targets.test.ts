@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runInvoices } from '../../src/engine/engine.js';
 import { Journal } from '../../src/engine/journal.js';
 import type { Invoice } from '../../src/domain/model.js';
-import { UnknownOutcomeError } from '../../src/shared/errors.js';
+import { UnknownOutcomeError } from '../../src/common/errors.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../../src/targets/target.js';
 import { makeInvoice } from '../helpers/fake-target.js';
 

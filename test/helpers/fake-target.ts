@@ -6,7 +6,7 @@
 import { Decimal } from 'decimal.js';
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../src/domain/model.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../../src/targets/target.js';
-import { ApiError, AuthError, UnknownOutcomeError } from '../../src/shared/errors.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../src/common/errors.js';
 
 export interface StoredInvoice {
   id: string;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { JsonNumber, JsonSyntaxError, parseJson } from '../../src/shared/json.js';
+import { JsonNumber, JsonSyntaxError, parseJson } from '../../src/common/json.js';
 import { codes, fixture, read, rows } from './helpers.js';
 import { samplePath } from '../helpers/samples.js';
 

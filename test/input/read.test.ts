@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectFormat, openInputFile, readRecords, type InputEvent, type InputSource } from '../../src/input/read.js';
-import { UsageError } from '../../src/shared/errors.js';
+import { UsageError } from '../../src/common/errors.js';
 import { codes, fixture, fixtureBytes, read, utf8 } from './helpers.js';
 
 async function collect(source: InputSource, encoding: 'utf-8' | 'windows-1252' = 'utf-8'): Promise<InputEvent[]> {

@@ -39,7 +39,7 @@ async function setup(invoices: number) {
 describe('the report file', () => {
   it('is replaced atomically: SIGKILL while rewriting it leaves a whole old or new version', async () => {
     dir = mkdtempSync(join(tmpdir(), 'invoice-load-atomic-'));
-    const fsModule = pathToFileURL(join(ROOT, 'dist/shared/fs.js')).href;
+    const fsModule = pathToFileURL(join(ROOT, 'dist/common/fs.js')).href;
     // The writer says on stdout when each version is in place ("done v"); asked to (argv: a version
     // and a piece), it stops inside that version's write, its temporary file half written ("paused v").
     // The kills wait for those lines, never for a fixed time: a busy machine only makes them later.

@@ -38,7 +38,7 @@ import { readBatch } from '../../src/cli/batch.js';
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../../src/domain/columns.js';
 import { validInvoices } from '../../src/plan/plan.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
-import { ApiError } from '../../src/shared/errors.js';
+import { ApiError } from '../../src/common/errors.js';
 import { createAlmaTarget, type AlmaTarget } from '../../src/targets/alma/target.js';
 import { targetNamed } from '../../src/targets/registry.js';
 import { recordFigures } from './harness.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXPORT_COLUMNS, exportRows, toCsv } from '../../src/report/export-file.js';
-import { JsonNumber, type JsonValue } from '../../src/shared/json.js';
+import { JsonNumber, type JsonValue } from '../../src/common/json.js';
 
 // Alma's numbers arrive as exact text (lossless parse).
 const n = (text: string) => new JsonNumber(text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJson, stringifyJson } from '../../src/shared/json.js';
+import { parseJson, stringifyJson } from '../../src/common/json.js';
 import { tamper } from '../../src/sandbox/tamper.js';
 import { sandboxOptions } from '../../src/cli/sandbox-command.js';
 

@@ -1,6 +1,6 @@
 /** Which failures stop a whole run (runStopOf), the one place the engine, operations, verify and the checks ask. */
 import { describe, expect, it } from 'vitest';
-import { ApiError, AuthError, DailyLimitError, NOT_ALMA_API, runStopOf, UnknownOutcomeError } from '../../src/shared/errors.js';
+import { ApiError, AuthError, DailyLimitError, NOT_ALMA_API, runStopOf, UnknownOutcomeError } from '../../src/common/errors.js';
 
 const api = (httpStatus: number, code: string) => new ApiError({ httpStatus, code, message: 'm' });
 

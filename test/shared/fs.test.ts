@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/shared/fs.js';
+import { writeFileAtomic } from '../../src/common/fs.js';
 
 describe('writeFileAtomic', () => {
   it('writes text handed out in pieces, in order, and leaves no temporary file', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
-import { pathReason } from '../../src/shared/path-reasons.js';
+import { pathReason } from '../../src/common/path-reasons.js';
 
 describe('pathReason', () => {
   it('words an operating-system error by its code', () => {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { JsonNumber, stringifyJson, writeJson } from '../../src/shared/json.js';
+import { JsonNumber, stringifyJson, writeJson } from '../../src/common/json.js';
 import { readBatch } from '../../src/cli/batch.js';
 import { buildReport } from '../../src/report/report.js';
 

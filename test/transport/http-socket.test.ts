@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from 'undici';
-import { ApiError, UnknownOutcomeError } from '../../src/shared/errors.js';
+import { ApiError, UnknownOutcomeError } from '../../src/common/errors.js';
 import { HttpClient } from '../../src/transport/http.js';
 import { parseAlmaError } from '../../src/targets/alma/errors.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setMaxListeners } from 'node:events';
 import { RateLimiter, type Limiter } from '../../src/transport/limiter.js';
-import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../../src/shared/errors.js';
+import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../../src/common/errors.js';
 import { errorCode } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter, type LimiterEvent, type LimiterOptions } from '../../src/transport/limiter.js';
 import { FakeClock } from '../targets/helpers/clock.js';
-import { runWithPriority } from '../../src/shared/priority.js';
+import { runWithPriority } from '../../src/common/priority.js';
 
 
 function setup(opts: Partial<LimiterOptions> & { rate: number }) {

@@ -9,7 +9,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { COLUMN_KIND, type CellKind } from '../../domain/cells.js';
 import { FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, type CanonicalColumn } from '../../domain/columns.js';
-import { JsonSyntaxError, parseJson, type JsonValue } from '../../shared/json.js';
+import { JsonSyntaxError, parseJson, type JsonValue } from '../../common/json.js';
 import { excelSeparator } from '../csv.js';
 import { fileSignature } from '../decode.js';
 import { detectFormat } from '../read.js';

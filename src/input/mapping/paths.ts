@@ -3,7 +3,7 @@
  * `[*]` for every element of an array, `[n]` for one element, `["a key.with dots"]` for an
  * awkward key, and an optional leading `$`. E.g. `invoices[*].items[*].allocations[*]`.
  */
-import { JsonNumber, type JsonValue } from '../../shared/json.js';
+import { JsonNumber, type JsonValue } from '../../common/json.js';
 
 export type PathToken = { key: string } | { index: number } | { each: true };
 

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { CANONICAL_COLUMNS, isCanonicalColumn, type CanonicalColumn } from '../../domain/columns.js';
 import { CellError, COLUMN_KIND, parseCell, type CellKind } from '../../domain/cells.js';
-import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../shared/json.js';
+import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../common/json.js';
 import type { Encoding } from '../decode.js';
 import { compileDateFormat, type DateFormat, type NumberFormat, type ThousandsMark } from './dialect.js';
 import { closest, headerKey, valueKey } from './names.js';

@@ -5,7 +5,7 @@
  */
 import { extname } from 'node:path';
 import { problem, type Problem } from '../../domain/problem.js';
-import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../shared/json.js';
+import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../common/json.js';
 import { CsvReader } from '../csv.js';
 import type { FormatReader, InputEvent } from '../event.js';
 import { INPUT_JSON } from '../json.js';

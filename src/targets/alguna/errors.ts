@@ -7,8 +7,8 @@
  * the report's `code` is a short name for the status (`validation_failed` …); an RFC 7807
  * `type`/`title`/`code`, if one appears, wins.
  */
-import { ApiError } from '../../shared/errors.js';
-import { errorBodyObject, jsonText } from '../../shared/json.js';
+import { ApiError } from '../../common/errors.js';
+import { errorBodyObject, jsonText } from '../../common/json.js';
 import type { ResponseHeaders } from '../../transport/http.js';
 
 const NAMES: Record<number, string> = {

@@ -6,9 +6,9 @@
  * https://alguna.com/docs/api-reference/v2/overview). `ALGUNA_API_VERSION`: the `Alguna-Version`
  * header, default 2026-04-01; empty sends none.
  */
-import { unsendableReason } from '../../shared/header-value.js';
+import { unsendableReason } from '../../common/header-value.js';
 import { resolve as resolvePath } from 'node:path';
-import { UsageError } from '../../shared/errors.js';
+import { UsageError } from '../../common/errors.js';
 import { ALGUNA_PROFILE } from './profile.js';
 import type { TargetDefinition } from '../definition.js';
 import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';

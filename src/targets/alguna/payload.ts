@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import type { Decimal } from 'decimal.js';
 import type { Invoice } from '../../domain/model.js';
-import { stringifyJson } from '../../shared/json.js';
+import { stringifyJson } from '../../common/json.js';
 
 /**
  * A cell of the `timestamp` kind as RFC 3339

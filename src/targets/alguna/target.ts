@@ -18,8 +18,8 @@
  * https://alguna.com/docs/api-reference/v2/overview).
  */
 import type { Invoice } from '../../domain/model.js';
-import { ApiError, UnknownOutcomeError, UsageError } from '../../shared/errors.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { ApiError, UnknownOutcomeError, UsageError } from '../../common/errors.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { parseAlgunaError } from './errors.js';

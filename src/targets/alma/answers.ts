@@ -1,4 +1,4 @@
-import { ApiError, NOT_ALMA_API } from '../../shared/errors.js';
+import { ApiError, NOT_ALMA_API } from '../../common/errors.js';
 import type { JsonClient } from '../../transport/http.js';
 
 /**

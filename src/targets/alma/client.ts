@@ -2,7 +2,7 @@
  * The Alma flavour of the shared HTTP client: base URL (explicit or by region), the
  * `Authorization: apikey` header, JSON both ways, and Alma's error parser.
  */
-import { UsageError } from '../../shared/errors.js';
+import { UsageError } from '../../common/errors.js';
 import { HttpClient, type TransportOptions } from '../../transport/http.js';
 import { parseAlmaError } from './errors.js';
 import { almaBaseUrl } from './regions.js';

@@ -16,7 +16,7 @@
  * and a silently dropped field is exactly what this is for.
  */
 import { Decimal } from 'decimal.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { AlmaBody, AlmaBodyValue } from './payload.js';
 import { codeOf, items } from './remote.js';
 import type { FieldDifference } from '../target.js';

@@ -5,8 +5,8 @@
  */
 import type { Decimal } from 'decimal.js';
 import type { InvoiceKey } from '../../domain/model.js';
-import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { limiterFor } from '../../transport/http.js';
 import type { Alert } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';

@@ -6,8 +6,8 @@
  *   when JSON was asked for (github.com/ugent-library/exlibris-alma-sdk src/client.ts), so the body is sniffed, not trusted to match Accept.
  * `errorCode` is kept as a string even when Alma sends a number (AAPITK normalises it to str).
  */
-import { ApiError } from '../../shared/errors.js';
-import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
+import { ApiError } from '../../common/errors.js';
+import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import type { ResponseHeaders } from '../../transport/http.js';
 
 interface AlmaErrorEntry {

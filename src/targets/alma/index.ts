@@ -3,9 +3,9 @@
  * from flags, environment and the config file (`--sandbox`, `--alma-url` / `ALMA_API_URL`,
  * `--region`, `ALMA_API_KEY` / `--api-key-file`), and how it is opened. The default target.
  */
-import { unsendableReason } from '../../shared/header-value.js';
+import { unsendableReason } from '../../common/header-value.js';
 import { join, resolve as resolvePath } from 'node:path';
-import { UsageError } from '../../shared/errors.js';
+import { UsageError } from '../../common/errors.js';
 import { ALMA_PROFILE } from './profile.js';
 import type { OpenRun, TargetDefinition } from '../definition.js';
 import { openedTarget } from '../settings.js';

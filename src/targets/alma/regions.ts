@@ -3,7 +3,7 @@
  * docs/alma.md#requests-hosts-keys-and-thresholds). China is on `.com.cn`; UGENT's SDK builds
  * `.com` for every region, which the OpenAPI contradicts.
  */
-import { UsageError } from '../../shared/errors.js';
+import { UsageError } from '../../common/errors.js';
 
 export const ALMA_REGIONS = ['na', 'eu', 'ap', 'aps', 'ca', 'cn'] as const;
 export type AlmaRegion = (typeof ALMA_REGIONS)[number];

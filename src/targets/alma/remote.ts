@@ -4,7 +4,7 @@
  * (docs/alma.md#the-json-shape-list-naming-amounts-dates), wrapped or plain codes, `alert` as an
  * array or one object, list answers with or without their item key (same section).
  */
-import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { Alert, RemoteAttachment, RemoteInvoice, RemoteLine } from '../target.js';
 
 type JsonObject = { [key: string]: JsonValue };

@@ -4,8 +4,8 @@
  * exactly once.
  */
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
-import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
-import type { JsonValue } from '../../shared/json.js';
+import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
+import type { JsonValue } from '../../common/json.js';
 import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { AttachmentToSend, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';

@@ -5,8 +5,8 @@
  * and retry, exsited-php `responseProcessor`), and Exsited's error parser. A 401 is a refusal
  * before anything was done, so trying again is safe even for a POST.
  */
-import { ApiError, AuthError, UsageError } from '../../shared/errors.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { ApiError, AuthError, UsageError } from '../../common/errors.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { HttpClient, type HttpRequest, type TransportOptions } from '../../transport/http.js';
 import { parseExsitedError } from './errors.js';
 import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION, fillPath, type ExsitedPaths } from './paths.js';

@@ -7,8 +7,8 @@
  * body is kept in the message). OAuth errors may come as `{"error", "error_description"}` (RFC 6749
  * §5.2); both are read.
  */
-import { ApiError } from '../../shared/errors.js';
-import { errorBodyObject, isJsonObject, jsonText } from '../../shared/json.js';
+import { ApiError } from '../../common/errors.js';
+import { errorBodyObject, isJsonObject, jsonText } from '../../common/json.js';
 import type { ResponseHeaders } from '../../transport/http.js';
 
 export function parseExsitedError(status: number, _headers: ResponseHeaders, bodyText: string): ApiError {

@@ -8,7 +8,7 @@
  * https://developer.exsited.com/exsited-api-introduction). `EXSITED_API_VERSION` (default v3).
  */
 import { resolve as resolvePath } from 'node:path';
-import { UsageError } from '../../shared/errors.js';
+import { UsageError } from '../../common/errors.js';
 import { EXSITED_PROFILE } from './profile.js';
 import type { RunAction, TargetDefinition, TargetProfile } from '../definition.js';
 import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';

@@ -8,7 +8,7 @@
  * pub.dev/packages/exsited).
  */
 import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from './rules.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { RemoteInvoice } from '../target.js';
 
 type JsonObject = { [key: string]: JsonValue };

@@ -21,8 +21,8 @@
  * invoice until its status shows it, exactly as it waits for Alma's processing.
  */
 import type { Invoice, InvoiceKey } from '../../domain/model.js';
-import { ApiError, UnknownOutcomeError } from '../../shared/errors.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';

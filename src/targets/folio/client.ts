@@ -14,8 +14,8 @@
  *
  * The password is sent only in the login body, and masked in every message the client builds.
  */
-import { ApiError, AuthError, UnknownOutcomeError, UsageError } from '../../shared/errors.js';
-import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../shared/json.js';
+import { ApiError, AuthError, UnknownOutcomeError, UsageError } from '../../common/errors.js';
+import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import { HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../../transport/http.js';
 import { TokenCache, type TokenGrant } from '../../transport/token.js';
 import { parseFolioError } from './errors.js';

@@ -9,8 +9,8 @@
  * …) and message, with the parameters appended as `key=value` — the values a librarian needs to
  * see what FOLIO compared (`lockTotal=64.5, total=60.0`).
  */
-import { ApiError } from '../../shared/errors.js';
-import { errorBodyObject, isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { ApiError } from '../../common/errors.js';
+import { errorBodyObject, isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { ResponseHeaders } from '../../transport/http.js';
 
 export interface FolioErrorItem {

@@ -8,7 +8,7 @@
  * `--no-approve` leaves the invoices Open (docs/folio.md).
  */
 import { resolve as resolvePath } from 'node:path';
-import { UsageError } from '../../shared/errors.js';
+import { UsageError } from '../../common/errors.js';
 import type { OpenedTarget, TargetDefinition } from '../definition.js';
 import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 import type { FolioCredentials } from './client.js';

@@ -20,7 +20,7 @@ import { Decimal } from 'decimal.js';
 import { keyString, type Invoice } from '../../domain/model.js';
 import { problem, type Problem } from '../../domain/problem.js';
 import type { PreflightReport } from '../../report/preflight.js';
-import { ApiError, runStopOf } from '../../shared/errors.js';
+import { ApiError, runStopOf } from '../../common/errors.js';
 import type { FolioTarget } from './target.js';
 
 export interface FolioPreflightOutcome {

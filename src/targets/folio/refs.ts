@@ -10,7 +10,7 @@
  * `GET /batch-groups` → `batchGroups[]` (FOLIO's collection schemas; `limit` defaults to 10, so
  * it is always given).
  */
-import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { chunks, cqlAnyOf, cqlString, UUID_PATTERN } from './ids.js';
 import type { FolioClient } from './client.js';
 

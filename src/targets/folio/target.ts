@@ -18,8 +18,8 @@
  */
 import { keyString, type Invoice, type InvoiceKey } from '../../domain/model.js';
 import { limiterFor } from '../../transport/http.js';
-import { ApiError, AuthError, UnknownOutcomeError } from '../../shared/errors.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../shared/json.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../common/errors.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { FolioClient, type FolioClientOptions } from './client.js';
 import { chunks, cqlAnyOf, cqlString, invoiceIdOf, lineIdOf } from './ids.js';

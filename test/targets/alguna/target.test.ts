@@ -1,7 +1,7 @@
 /** The Alguna target on scripted answers (undici MockAgent): body, Idempotency-Key, safe re-sends, look-up, errors. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
-import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/shared/errors.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/common/errors.js';
 import { parseAlgunaError } from '../../../src/targets/alguna/errors.js';
 import { idempotencyKey, invoicePayload } from '../../../src/targets/alguna/payload.js';
 import { createAlgunaTarget } from '../../../src/targets/alguna/target.js';

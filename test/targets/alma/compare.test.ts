@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJson, stringifyJson, type JsonValue } from '../../../src/shared/json.js';
+import { parseJson, stringifyJson, type JsonValue } from '../../../src/common/json.js';
 import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
 import { compareStored, coveringLines, fieldPaths, hasLines, NOTHING } from '../../../src/targets/alma/compare.js';
 import { fullInvoice } from './fixtures.js';

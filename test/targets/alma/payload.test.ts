@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { stringifyJson } from '../../../src/shared/json.js';
+import { stringifyJson } from '../../../src/common/json.js';
 import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
 import { fullInvoice, invoice, line } from './fixtures.js';
 

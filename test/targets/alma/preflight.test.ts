@@ -5,12 +5,12 @@ import { keyString, type Invoice, type InvoiceLine } from '../../../src/domain/m
 import { unlimited } from '../../../src/transport/limiter.js';
 import { applyPreflight } from '../../../src/plan/preflight.js';
 import { buildPlan } from '../../../src/plan/plan.js';
-import { ApiError, AuthError, isUnreachable } from '../../../src/shared/errors.js';
+import { ApiError, AuthError, isUnreachable } from '../../../src/common/errors.js';
 import { createAlmaHttpClient } from '../../../src/targets/alma/client.js';
 import { chooseChecks, runPreflight, type CheckKind } from '../../../src/targets/alma/preflight.js';
 import type { TargetEvent } from '../../../src/targets/target.js';
 import type { HttpRequest, JsonClient } from '../../../src/transport/http.js';
-import { parseJson, type JsonValue } from '../../../src/shared/json.js';
+import { parseJson, type JsonValue } from '../../../src/common/json.js';
 import { ORIGIN, UNAUTHORIZED_XML, almaError, mockApi } from '../helpers/mock-api.js';
 
 const d = (s: string): Decimal => new Decimal(s);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/shared/errors.js';
+import { UsageError } from '../../../src/common/errors.js';
 import { almaBaseUrl } from '../../../src/targets/alma/regions.js';
 
 describe('almaBaseUrl', () => {

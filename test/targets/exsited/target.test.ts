@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
-import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/shared/errors.js';
+import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/common/errors.js';
 import { parseExsitedError } from '../../../src/targets/exsited/errors.js';
 import { purchaseInvoicePayload } from '../../../src/targets/exsited/payload.js';
 import { createExsitedTarget, type ExsitedTargetOptions } from '../../../src/targets/exsited/target.js';

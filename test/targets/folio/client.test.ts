@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
-import { ApiError, AuthError } from '../../../src/shared/errors.js';
+import { ApiError, AuthError } from '../../../src/common/errors.js';
 import { FolioClient } from '../../../src/targets/folio/client.js';
 import { parseFolioError } from '../../../src/targets/folio/errors.js';
 import { cqlAnyOf, cqlString, UUID_PATTERN, uuidV5 } from '../../../src/targets/folio/ids.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig, type RawOptions } from '../../../src/cli/config.js';
 import { folioCredentials } from '../../../src/targets/folio/index.js';
-import { UsageError } from '../../../src/shared/errors.js';
+import { UsageError } from '../../../src/common/errors.js';
 
 let dir: string;
 beforeEach(() => {
