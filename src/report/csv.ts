@@ -77,22 +77,22 @@ export function formatRows(rows: readonly Provenance[]): string {
   }
   const parts: string[] = [];
   for (const [file, list] of byFile) {
-    const sorted = [...new Set(list)].sort((a, b) => a - b);
-    const ranges: string[] = [];
-    let start = sorted[0];
-    let prev = start;
-    for (const n of [...sorted.slice(1), undefined]) {
-      if (n !== undefined && prev !== undefined && n === prev + 1) {
-        prev = n;
-        continue;
-      }
-      if (start !== undefined) ranges.push(start === prev ? `${start}` : `${start}-${prev}`);
-      start = n;
-      prev = n;
-    }
+    const ranges = rowRuns(list).map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`));
     parts.push(placeOf(file, ranges.join(',')));
   }
   return parts.join('; ');
+}
+
+/** Row numbers as runs of consecutive lines, [first, last] each, in order; a row given twice counts once. */
+export function rowRuns(rows: readonly number[]): [number, number][] {
+  const sorted = [...new Set(rows)].sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const n of sorted) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && n === last[1] + 1) last[1] = n;
+    else runs.push([n, n]);
+  }
+  return runs;
 }
 
 const problemText = (p: Problem): string => {

@@ -5,7 +5,7 @@
  */
 import type { Problem } from '../domain/problem.js';
 import { placeOf } from '../input/record.js';
-import { formatRows } from './csv.js';
+import { formatRows, rowRuns } from './csv.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
 import { columnWidths, fitLastColumn, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
@@ -155,15 +155,9 @@ function foldWarnings(list: readonly Problem[]): Map<Problem, number[] | null> {
   return folded;
 }
 
-/** Sorted rows as runs, "rows 46–55, 60 (11 in all)"; past 8 runs, "…" before the count. */
+/** Rows as runs (`rowRuns`), "rows 46–55, 60 (11 in all)"; past 8 runs, "…" before the count. */
 export function rowRanges(rows: readonly number[]): string {
-  const runs: string[] = [];
-  for (let i = 0; i < rows.length; ) {
-    let j = i;
-    while (j + 1 < rows.length && rows[j + 1]! <= rows[j]! + 1) j++;
-    runs.push(rows[j] === rows[i] ? `${rows[i]}` : `${rows[i]}–${rows[j]}`);
-    i = j + 1;
-  }
+  const runs = rowRuns(rows).map(([from, to]) => (from === to ? `${from}` : `${from}–${to}`));
   const shown = runs.length > 8 ? `${runs.slice(0, 8).join(', ')}, …` : runs.join(', ');
   return `rows ${shown} (${rows.length} in all)`;
 }
