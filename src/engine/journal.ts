@@ -428,7 +428,6 @@ export class Journal {
   /** The journal is broken from now on; the error every write gives. */
   #fail(err: unknown): JournalWriteError {
     if (this.#broken !== undefined) return this.#broken;
-    if (err instanceof JournalWriteError) return (this.#broken = err);
     const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
     this.#broken = new JournalWriteError(this.path, code, pathReason(err) ?? `${code} (${(err as Error).message})`, { cause: err });
     return this.#broken;
