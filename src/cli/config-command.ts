@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { keyFileExposure } from './load.js';
 import { resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
-import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type Config, type RawOptions } from './config.js';
+import { proxyVariable, resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type Config, type RawOptions } from './config.js';
 import { applyConfigFile, describeSource, readConfigFile, CONFIG_FILE_NAME, type ConfigFile, type Source } from './config-file.js';
 import { almaBaseUrl } from '../targets/alma/regions.js';
 import type { AlmaSettings } from '../targets/alma/index.js';
@@ -118,7 +118,7 @@ function proxyView(proxy: Config['proxy'], env: Record<string, string | undefine
       return u.replace(/:[^:@/]*@/, ':***@');
     }
   };
-  const from = (name: string): string => (env[name] !== undefined && env[name]!.trim() !== '' ? name : name.toUpperCase());
+  const from = (name: string): string => proxyVariable(env, name).name;
   const parts = [proxy.httpsProxy !== '' ? `https: ${shown(proxy.httpsProxy)}` : '', proxy.httpProxy !== '' ? `http: ${shown(proxy.httpProxy)}` : ''].filter((x) => x !== '');
   const names = [proxy.httpsProxy !== '' ? from('https_proxy') : '', proxy.httpProxy !== '' ? from('http_proxy') : '', proxy.noProxy !== '' ? from('no_proxy') : ''].filter((x) => x !== '');
   return { value: parts.join(', ') + (proxy.noProxy !== '' ? `; not for ${proxy.noProxy}` : ''), source: `env ${names.join(', ')} (loopback never proxied)` };

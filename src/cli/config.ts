@@ -188,11 +188,16 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
  * go straight to the API, as before this was read.
  */
 export function proxyFromEnv(env: Record<string, string | undefined>): ProxySettings | undefined {
-  const pick = (name: string): string => (env[name] ?? env[name.toUpperCase()] ?? '').trim();
-  const httpProxy = pick('http_proxy');
-  const httpsProxy = pick('https_proxy');
+  const httpProxy = proxyVariable(env, 'http_proxy').value;
+  const httpsProxy = proxyVariable(env, 'https_proxy').value;
   if (httpProxy === '' && httpsProxy === '') return undefined;
-  return { httpProxy, httpsProxy, noProxy: pick('no_proxy') };
+  return { httpProxy, httpsProxy, noProxy: proxyVariable(env, 'no_proxy').value };
+}
+
+/** One of the proxy variables: the lower-case name when it is set, else the upper-case one; its value trimmed. */
+export function proxyVariable(env: Record<string, string | undefined>, lower: string): { name: string; value: string } {
+  const name = env[lower] !== undefined ? lower : lower.toUpperCase();
+  return { name, value: (env[name] ?? '').trim() };
 }
 
 /** Everything of the Config that does not depend on the target. */
