@@ -18,7 +18,7 @@ import { extname, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
-import { checkOutputPaths, isSandboxRun } from './outputs.js';
+import { checkReportPath, isSandboxRun } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
 import { shortHash } from './journals.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
@@ -44,7 +44,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   if (format === undefined) throw new UsageError(`cannot tell the format of ${o.output}: name it .csv or .json, or pass --format csv|json`);
   const output = resolve(o.output);
   // Before Alma is read or marked (--mark-in-erp): the export file and --report, writable and apart.
-  checkOutputPaths({ reportPath: cfg.reportPath }, [['--output', o.output]], ['--report', '--output']);
+  checkReportPath(cfg.reportPath, [['--output', o.output]]);
   return withSession(cfg, term, async (session) => {
     const { erp } = session;
     const listed = await erp.listByStatus(o.status);

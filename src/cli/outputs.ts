@@ -92,6 +92,14 @@ export function checkOutputPaths(cfg: OutputPaths, more: readonly [string, strin
   if (problems.length > 1) throw new UsageError(`the run's output files; nothing was sent:\n  ${problems.join('\n  ')}`);
 }
 
+/**
+ * `payments`, `verify` and `export`: their `--report` (and `export`'s `-o`, in `more`) checked
+ * as the load's outputs are, the hints naming only the outputs these commands have.
+ */
+export function checkReportPath(reportPath: string | undefined, more: readonly [string, string | undefined][] = []): void {
+  checkOutputPaths({ reportPath }, more, ['--report', ...more.map(([flag]) => flag)]);
+}
+
 /** Why `path` cannot be written (atomically: a temp file beside it, then a rename), or undefined. */
 function unwritable(path: string): string | undefined {
   try {

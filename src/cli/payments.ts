@@ -17,7 +17,7 @@ import type { ErrorRecord } from '../engine/journal.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
 import type { AlmaErp, InvoiceState } from '../targets/alma/erp.js';
 import { CLOSED, IN_REVIEW, REJECTED_ALERT, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT } from '../targets/alma/erp.js';
-import { checkOutputPaths } from './outputs.js';
+import { checkReportPath } from './outputs.js';
 
 /** Reads the files through the input layer and checks every row. */
 export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[] }> {
@@ -76,7 +76,7 @@ export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecor
 export async function runPayments(cfg: Config, term: Terminal): Promise<number> {
   // Before anything is sent: a report that cannot be written, found after Alma took the
   // payments, would end the run with a usage error over work that was done.
-  checkOutputPaths({ reportPath: cfg.reportPath }, [], ['--report']);
+  checkReportPath(cfg.reportPath);
   const { entries, issues } = await readPayments(cfg);
   const blocked = issues.some((p) => p.severity === 'error') || (entries.some((e) => e.request === undefined) && !cfg.skipInvalid);
   const base = (e: PaymentEntry): LifecycleInvoice => ({

@@ -23,10 +23,10 @@ import { ApiError, runStopOf, UsageError } from '../common/errors.js';
 import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
 import { writeFileAtomic } from '../common/fs.js';
 import { writeJson } from '../common/json.js';
-import { checkOutputPaths } from './outputs.js';
+import { checkReportPath } from './outputs.js';
 
 export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
-  checkOutputPaths({ reportPath: cfg.reportPath }, [], ['--report']);
+  checkReportPath(cfg.reportPath);
   const definition = targetNamed(cfg.targetName);
   const profile = definition.profile();
   const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, cfg.mappingPath) : undefined;
