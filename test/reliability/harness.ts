@@ -3,11 +3,11 @@
  * moments, then re-run until done), the exactly-once audit of the sandbox's own state against a
  * batch and a report, and a place to record the figures for the README.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import type { SandboxStateDump } from '../../src/sandbox/index.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startSandbox, type SandboxHandle, type SandboxOptions, type SandboxStateDump } from '../../src/sandbox/index.js';
 import { spawnCli, type CliResult } from '../helpers/cli.js';
 import type { ReportDocument } from '../../src/report/report.js';
 import type { GeneratedBatch } from './generate.js';
@@ -115,6 +115,26 @@ export function expectReportMatchesSandbox(state: SandboxStateDump, report: Repo
     const held = Object.fromEntries(s.lines.map((l) => [l.number, l.id]));
     expect(Object.fromEntries(inv!.lines.map((l) => [l.number, l.id])), `${where} line ids`).toEqual(held);
   }
+}
+
+/**
+ * The Alma sandbox a kill test runs against, started before the file's tests and closed after
+ * them, with a folder for the batch and the state: duplicates allowed (Alma's
+ * invoice_not_unique=true), so a doubled create is stored and counted rather than refused; a
+ * `timeout` fault held 1.5 s, past the loader's --timeout 1, so it really is a timeout; no
+ * threshold to speak of. The fields are set once the file's beforeAll has run.
+ */
+export function killSandbox(prefix: string, opts: SandboxOptions): { sandbox: SandboxHandle; dir: string } {
+  const held = {} as { sandbox: SandboxHandle; dir: string };
+  beforeAll(async () => {
+    held.sandbox = await startSandbox({ port: 0, allowDuplicates: true, perSecond: 1000, timeoutHoldMs: 1500, ...opts });
+    held.dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await held.sandbox?.close();
+    if (held.dir) rmSync(held.dir, { recursive: true, force: true });
+  });
+  return held;
 }
 
 /** A sandbox that counts the requests it received: Alma's, or a sibling target's. */

@@ -4,12 +4,11 @@
  * every invoice once, every line posted once, every invoice processed once. The journal then
  * holds several lines of one invoice pending at the kill, and the next run must settle each.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, type FaultKind, type SandboxHandle } from '../../src/sandbox/index.js';
-import { audit, killRepeatedly, mulberry32, rerunUntilDone, waitForRequests } from './harness.js';
+import type { FaultKind } from '../../src/sandbox/index.js';
+import { audit, killRepeatedly, killSandbox, mulberry32, rerunUntilDone, waitForRequests } from './harness.js';
 
 const SEED = 20261205;
 const KILLS = 10;
@@ -20,26 +19,7 @@ const LINES = 60;
 // No 429s: an injected one early in a run reads as a low threshold and slows the whole run down.
 const FAULT_KINDS: FaultKind[] = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout'];
 
-let sandbox: SandboxHandle;
-let dir: string;
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: 0,
-    allowDuplicates: true,
-    faultRate: 0.08,
-    faultKinds: FAULT_KINDS,
-    randomSeed: SEED,
-    latencyMs: 10,
-    processDelayMs: 20,
-    perSecond: 1000,
-    timeoutHoldMs: 1500,
-  });
-  dir = mkdtempSync(join(tmpdir(), 'invoice-load-kill-lines-'));
-});
-afterAll(async () => {
-  await sandbox?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const world = killSandbox('invoice-load-kill-lines-', { faultRate: 0.08, faultKinds: FAULT_KINDS, randomSeed: SEED, latencyMs: 10, processDelayMs: 20 });
 
 /** The most lines of one invoice the journal holds as sent without an answer (its `intent`s without a `line`). */
 function pendingLines(stateDir: string): number {
@@ -64,6 +44,7 @@ function pendingLines(stateDir: string): number {
 
 describe('kill -9 while lines of one invoice are on their way at once', () => {
   it(`survives ${KILLS} SIGKILLs among lines sent together and resumes to exactly once`, async () => {
+    const { sandbox, dir } = world;
     const rows = ['invoice_number,invoice_date,vendor,currency,total_amount,line_number,line_type,price,quantity,fund_code,fund_percent'];
     const keys = VENDORS.map((vendor, i) => ({ vendor, number: `WIDE-${i + 1}`, lines: LINES }));
     for (const k of keys) for (let n = 1; n <= LINES; n++) rows.push(`${k.number},2025-03-03,${k.vendor},USD,${LINES * 10}.00,${n},REGULAR,10.00,1,GENMON,100`);

@@ -7,13 +7,12 @@
  * a doubled create is stored and counted instead of refused: the loader's look-ups and journal
  * are the only thing standing between a kill and a duplicate.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, type FaultKind, type SandboxHandle } from '../../src/sandbox/index.js';
+import type { FaultKind } from '../../src/sandbox/index.js';
 import { generateBatch } from './generate.js';
-import { audit, expectReportMatchesSandbox, killRepeatedly, mulberry32, recordFigures, rerunUntilDone, waitForRequests } from './harness.js';
+import { audit, expectReportMatchesSandbox, killRepeatedly, killSandbox, mulberry32, recordFigures, rerunUntilDone, waitForRequests } from './harness.js';
 
 const SEED = 20250314;
 const KILLS = 24;
@@ -22,27 +21,7 @@ const FAULT_RATE = 0.05;
 // Every kind a healthy Alma can throw at a loader; `business` is a permanent refusal, not a fault to survive.
 const FAULT_KINDS: FaultKind[] = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle'];
 
-let sandbox: SandboxHandle;
-let dir: string;
-beforeAll(async () => {
-  sandbox = await startSandbox({
-    port: 0,
-    allowDuplicates: true,
-    faultRate: FAULT_RATE,
-    faultKinds: FAULT_KINDS,
-    randomSeed: SEED,
-    latencyMs: 4,
-    processDelayMs: 40,
-    perSecond: 1000,
-    // Longer than the loader's --timeout 1, so a `timeout` fault really is a timeout for it.
-    timeoutHoldMs: 1500,
-  });
-  dir = mkdtempSync(join(tmpdir(), 'invoice-load-kill-'));
-});
-afterAll(async () => {
-  await sandbox?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const world = killSandbox('invoice-load-kill-', { faultRate: FAULT_RATE, faultKinds: FAULT_KINDS, randomSeed: SEED, latencyMs: 4, processDelayMs: 40 });
 
 /**
  * After a kill the journal is whole entries, except at most a last line cut off mid-write (which
@@ -62,6 +41,7 @@ function journalTail(stateDir: string): 'none' | 'whole' | 'torn' {
 
 describe('kill -9 at random moments under random faults', () => {
   it(`survives ${KILLS} SIGKILLs and resumes to exactly once`, async () => {
+    const { sandbox, dir } = world;
     const batch = generateBatch({ seed: SEED, invoices: INVOICES, prefix: 'K' });
     const file = join(dir, 'batch.csv');
     writeFileSync(file, batch.csv);
