@@ -135,8 +135,29 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 /**
  * Decodes `bytes` as `encoding` and yields text chunks (BOM stripped). Throws
  * `InvalidEncodingError` after yielding the complete lines before an invalid byte.
+ *
+ * Ctrl-Z characters (U+001A) at the very end of the text are dropped: the end-of-file marker of
+ * CP/M and MS-DOS text files, which some Windows programs still append to exports (`copy /a`,
+ * older accounting and EDI systems). Read as data it was a last row with an empty vendor, an
+ * error no editor shows a cause for (https://en.wikipedia.org/wiki/Substitute_character).
+ * Anywhere else it is text like any other character.
  */
 export async function* decodeText(
+  bytes: AsyncIterable<Uint8Array>,
+  encoding: Encoding,
+  onInvalid?: (err: InvalidEncodingError) => void,
+): AsyncGenerator<string, void, undefined> {
+  let held = ''; // trailing Ctrl-Z characters of the text so far: dropped if nothing follows them
+  for await (const chunk of decodeChunks(bytes, encoding, onInvalid)) {
+    const text = held.length > 0 ? held + chunk : chunk;
+    let end = text.length;
+    while (end > 0 && text.charCodeAt(end - 1) === 0x1a) end--;
+    held = end === text.length ? '' : text.slice(end);
+    if (end > 0) yield end === text.length ? text : text.slice(0, end);
+  }
+}
+
+async function* decodeChunks(
   bytes: AsyncIterable<Uint8Array>,
   encoding: Encoding,
   onInvalid?: (err: InvalidEncodingError) => void,

@@ -59,6 +59,25 @@ describe('decodeText: valid input', () => {
   });
 });
 
+describe("decodeText: the DOS end-of-file marker (Ctrl-Z, 0x1A) at the very end is dropped", () => {
+  it.each([
+    ['after the last line break', bytes('a,b\r\n1,2\r\n', [0x1a]), 'a,b\r\n1,2\r\n'],
+    ['right after the last cell', bytes('a,b\n1,2', [0x1a]), 'a,b\n1,2'],
+    ['several', bytes('a\n', [0x1a, 0x1a, 0x1a]), 'a\n'],
+    ['a file of nothing else is empty', bytes([0x1a]), ''],
+    ['not when text follows it', bytes('a', [0x1a], 'b\n'), 'a\u001ab\n'],
+    ['not when a line break follows it', bytes('a\n', [0x1a], '\n'), 'a\n\u001a\n'],
+  ])('%s, split at every position', async (_name, input, expected) => {
+    for (let cut = 0; cut <= input.length; cut++) expect(await decode(input, 'utf-8', [cut])).toEqual({ text: expected });
+    expect(await decode(input, 'utf-8', [...input.keys()])).toEqual({ text: expected });
+  });
+
+  it('in windows-1252 and UTF-16LE too', async () => {
+    expect(await decode(bytes('caf', [0xe9], '\r\n', [0x1a]), 'windows-1252')).toEqual({ text: 'café\r\n' });
+    expect(await decode(Uint8Array.from(Buffer.from('\ufeffa\n\u001a', 'utf16le')), 'utf-16le')).toEqual({ text: 'a\n' });
+  });
+});
+
 describe('decodeText: invalid UTF-8 stops with the byte and its line', () => {
   it.each([
     // name, input, line, byte, complete lines handed on before the error
