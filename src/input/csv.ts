@@ -152,6 +152,9 @@ export class CsvReader implements FormatReader {
   private fieldsOf: ((cells: readonly string[]) => Record<string, string | undefined>) | undefined;
   private width = 0;
   private headerRow = 1;
+  /** The header's first cell as written, and with a byte-order mark before it (see `record`). */
+  private firstHeaderCell: string | undefined;
+  private firstHeaderCellBom: string | undefined;
   /** The header's cells as written (not trimmed or lower-cased): `--rejects` writes them back. */
   headerCells: readonly string[] | undefined;
   private readonly blankCols: number[] = [];
@@ -360,6 +363,9 @@ export class CsvReader implements FormatReader {
     // A row of only delimiters (",,,," as Excel writes formatted empty rows) or of blanks is an
     // empty line too.
     if (filled === 0 || (n === 1 && cells[0]!.trim() === '')) return;
+    // Two exports joined into one (`cat`, a copy and paste) bring the second one's header along.
+    // Its first cell as written is compared first: one length check for every other row.
+    if ((cells[0] === this.firstHeaderCell || cells[0] === this.firstHeaderCellBom) && this.repeatsHeader(cells, row)) return;
     if (this.blankCols.length > 0) this.checkBlankColumns(cells, row);
     if (n > width) this.extraCells(cells, row);
     const source = { file: this.file, row };
@@ -376,6 +382,9 @@ export class CsvReader implements FormatReader {
   private header(cells: string[], row: number): void {
     this.headerRow = row;
     this.headerCells = cells.slice();
+    this.firstHeaderCell = cells[0];
+    // Each joined file's "CSV UTF-8" export starts with its own byte-order mark; only the first is stripped.
+    this.firstHeaderCellBom = `\ufeff${cells[0]}`;
     const width = (this.width = cells.length);
     const names = (this.names = new Array<string>(width));
     const firstAt = new Map<string, number>();
@@ -402,6 +411,19 @@ export class CsvReader implements FormatReader {
     this.fieldsOf = fieldsBuilder(names);
     // By position, '' for a column that is not read: records carry their cells in this order.
     this.onColumns?.(this.file, names);
+  }
+
+  /**
+   * A row that repeats the header cell for cell (trailing empty cells aside): a warning, and the
+   * row is not read. Only the same columns in the same order: a header with other columns would
+   * mean the rows after it are in another layout, which their own errors show.
+   */
+  private repeatsHeader(cells: readonly string[], row: number): boolean {
+    const header = this.headerCells!;
+    const width = Math.max(cells.length, header.length);
+    for (let i = 1; i < width; i++) if ((cells[i] ?? '').trim() !== (header[i] ?? '').trim()) return false;
+    this.problem(row, 'repeated_header', `this row repeats the header (line ${this.headerRow}), as when two files are joined into one; it is not read`, undefined, 'warning');
+    return true;
   }
 
   /** A cell beyond the cell limit: an error, and the cell is read as empty so no check quotes it. */

@@ -140,6 +140,36 @@ describe('CSV: header and cells', () => {
     expect((await read('h.csv', 'a,b')).events).toEqual([]);
   });
 
+  it('a row that repeats the header (two files joined) is one warning and not read; the rows after it are', async () => {
+    const r = await read('t.csv', 'vendor,invoice_number,price\nA,1,2\nvendor,invoice_number,price\nB,3,4\n');
+    expect(r.problems).toEqual([
+      { file: 't.csv', row: 3, code: 'repeated_header', message: 'this row repeats the header (line 1), as when two files are joined into one; it is not read', severity: 'warning' },
+    ]);
+    expect(r.records.map((x) => [x.source.row, x.fields['vendor']])).toEqual([[2, 'A'], [4, 'B']]);
+  });
+
+  it.each([
+    ['with its own byte-order mark (each "CSV UTF-8" export has one)', 'Vendor,Number\nA,1\n\ufeffVendor,Number\nB,2\n'],
+    ['with trailing delimiters or spaces', 'Vendor,Number\nA,1\nVendor, Number ,,\nB,2\n'],
+    ['without the empty cells of a blank header column', 'Vendor,Number,\nA,1,\nVendor,Number\nB,2\n'],
+    ['quoted', 'Vendor,Number\nA,1\n"Vendor","Number"\nB,2\n'],
+  ])('a repeated header %s is found too', async (_name, text) => {
+    const r = await read('t.csv', text);
+    // (A blank header column is its own warning, blank_column on line 1.)
+    expect(codes(r).filter((c) => c !== 'blank_column@1')).toEqual(['repeated_header@3']);
+    expect(r.records).toHaveLength(2);
+  });
+
+  it.each([
+    ['the same names in another order', 'a,b\n1,2\nb,a\n'],
+    ['its first cell only', 'a,b\n1,2\na,3\n'],
+    ['another case', 'a,b\n1,2\nA,B\n'],
+  ])('a row with %s is a row', async (_name, text) => {
+    const r = await read('t.csv', text);
+    expect(r.problems).toEqual([]);
+    expect(r.records).toHaveLength(2);
+  });
+
   it('a "__proto__" column cannot change the record prototype', async () => {
     const r = await read('t.csv', '__proto__,a\nx,2\n');
     expect(Object.getPrototypeOf(r.records[0]?.fields)).toBe(Object.prototype);
