@@ -2,6 +2,7 @@
  * The input layer's entry point: a named byte stream → records with provenance and problems,
  * streamed in file order, in memory that does not grow with the file.
  */
+import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
@@ -23,6 +24,11 @@ export interface InputSource {
   /** As given on the command line; '-' for stdin. */
   name: string;
   bytes: AsyncIterable<Uint8Array>;
+  /**
+   * Asked once the bytes are read: how the file changed since it was opened (its size or
+   * modification time), or undefined. Files only (`openInputFile`).
+   */
+  changed?: (() => Promise<string | undefined>) | undefined;
 }
 
 export type Format = 'csv' | 'json' | 'jsonl';
@@ -88,6 +94,8 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
   if (isWorkbook(file)) {
     const bytes = source.bytes instanceof Readable ? source.bytes : Readable.from(source.bytes);
     yield* new WorkbookReader(file, { sheet: opts.sheet, mapping: opts.mapping }).read(bytes);
+    const changed = await changedProblem(source);
+    if (changed.length > 0) yield changed;
     return;
   }
   if (/\.xls$/i.test(file)) {
@@ -142,7 +150,7 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
       chunk = r.done ? undefined : r.value;
     }
     await reader.end();
-    out.push(...invalidProblem());
+    out.push(...invalidProblem(), ...(await changedProblem(source)));
     if (out.length > 0) yield out;
   } catch (err) {
     if (err instanceof NotTextError) {
@@ -155,6 +163,18 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
     // Closes the file when reading stops early (a fatal problem, or the consumer breaks off).
     await text.return();
   }
+}
+
+/**
+ * A file that changed while it was read — still being copied or uploaded into a folder a cron
+ * job reads, or rewritten by its program — may have been read in part: its last invoice without
+ * its last lines, its last row cut mid-value. One error for the file, so nothing is sent.
+ */
+async function changedProblem(source: InputSource): Promise<InputEvent[]> {
+  const how = await source.changed?.();
+  if (how === undefined) return [];
+  const message = `the file changed while it was read (${how}): it may still be being written or copied. Run again once it is complete`;
+  return [{ kind: 'problem', problem: problem({ file: source.name }, 'file_changed', message) }];
 }
 
 export interface OpenOptions {
@@ -175,12 +195,23 @@ export async function openInputFile(path: string, opts: OpenOptions = {}): Promi
   // A stat that fails is left to open(), whose error is the one reported.
   if (opts.onWait !== undefined && (await stat(path).catch(() => undefined))?.isFIFO()) opts.onWait(path);
   const handle = await open(path, 'r').catch(fail);
+  let opened: Stats;
   try {
+    opened = await handle.stat();
     // Opening a directory succeeds on Linux; reading it is what fails.
-    if ((await handle.stat()).isDirectory()) fail(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+    if (opened.isDirectory()) fail(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
   } catch (err) {
     await handle.close();
     throw err;
   }
-  return { name: path, bytes: handle.createReadStream({ highWaterMark: 1 << 16 }) };
+  // Only a regular file has a size to compare: a pipe or a device has none.
+  const changed = opened.isFile() ? () => stat(path).then((now) => howChanged(opened, now), () => 'it cannot be found any more') : undefined;
+  return { name: path, bytes: handle.createReadStream({ highWaterMark: 1 << 16 }), ...(changed !== undefined ? { changed } : {}) };
+}
+
+/** How a file's size or modification time moved between two looks at it; undefined when neither did. */
+export function howChanged(before: Pick<Stats, 'size' | 'mtimeMs'>, after: Pick<Stats, 'size' | 'mtimeMs'>): string | undefined {
+  if (after.size !== before.size) return `${before.size} bytes when it was opened, ${after.size} when it had been read`;
+  if (after.mtimeMs !== before.mtimeMs) return 'it was modified after it was opened';
+  return undefined;
 }

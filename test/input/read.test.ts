@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -176,6 +176,59 @@ describe('openInputFile', () => {
       if (e.kind === 'record' && ++seen === 3) break;
     }
     expect((source.bytes as Readable).destroyed).toBe(true);
+  });
+
+  describe('a file that changes while it is read (still being copied into a folder a cron job reads)', () => {
+    const rowsText = (n: number): string => 'vendor,invoice_number\n' + 'GOBI,1\n'.repeat(n);
+    /** Reads `path`, calling `meanwhile` once the first records are in. */
+    async function readWhile(path: string, meanwhile: () => Promise<void>): Promise<InputEvent[]> {
+      const out: InputEvent[] = [];
+      let done = false;
+      for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) {
+        out.push(e);
+        if (!done && e.kind === 'record') {
+          done = true;
+          await meanwhile();
+        }
+      }
+      return out;
+    }
+    const fileProblems = (events: InputEvent[]): string[] => events.flatMap((e) => (e.kind === 'problem' ? [`${e.problem.code}: ${e.problem.message}`] : []));
+
+    it('grown: one file_changed error for the file, after its records', async () => {
+      const path = join(dir, 'growing.csv');
+      const text = rowsText(20_000); // 140 KB: read in several chunks
+      await writeFile(path, text);
+      const events = await readWhile(path, () => appendFile(path, 'GOBI,2\n'));
+      expect(fileProblems(events)).toEqual([
+        `file_changed: the file changed while it was read (${text.length} bytes when it was opened, ${text.length + 7} when it had been read): it may still be being written or copied. Run again once it is complete`,
+      ]);
+      // The file's, after its rows (no row: it is about the whole file).
+      expect(events.at(-1)).toEqual({ kind: 'problem', problem: { file: path, code: 'file_changed', message: expect.any(String), severity: 'error' } });
+      expect(events.filter((e) => e.kind === 'record')).toHaveLength(20_001);
+    });
+
+    it('rewritten in place with the same size: the modification time says it', async () => {
+      const path = join(dir, 'touched.csv');
+      await writeFile(path, rowsText(20_000));
+      const events = await readWhile(path, () => utimes(path, new Date(), new Date(Date.now() + 60_000)));
+      expect(fileProblems(events)).toEqual(['file_changed: the file changed while it was read (it was modified after it was opened): it may still be being written or copied. Run again once it is complete']);
+    });
+
+    it('removed (moved away) while read', async () => {
+      const path = join(dir, 'moved.csv');
+      await writeFile(path, rowsText(20_000));
+      const events = await readWhile(path, () => rm(path));
+      expect(fileProblems(events)).toEqual([expect.stringContaining('(it cannot be found any more)')]);
+    });
+
+    it('left alone: no problem', async () => {
+      const path = join(dir, 'still.csv');
+      await writeFile(path, rowsText(20_000));
+      const events = await readWhile(path, async () => {});
+      expect(fileProblems(events)).toEqual([]);
+      expect(events).toHaveLength(20_000);
+    });
   });
 
   it('tells onWait before opening a named pipe (which waits for a writer), never for a plain file', async () => {

@@ -4,7 +4,7 @@
  * provenance `file:sheet!row`, mapping profiles, and damaged or unusual workbooks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openInputFile, readRecords, type InputEvent } from '../../src/input/read.js';
@@ -163,6 +163,18 @@ describe('xlsx cells by type', () => {
       { invoice_number: 'R-2', invoice_date: '2025-03-04', vendor: 'HARRAS', total_amount: '7', price: '7.00' },
     ]);
     expect(r.records[0]!.source.row).toBe(3);
+  });
+
+  it('a workbook that changed while it was read is one file_changed error after its rows', async () => {
+    const path = join(dir, 'changing.xlsx');
+    await writeWorkbook(path, [{ name: 'Invoices', rows: [HEADER, ['A-1', '2026-01-05', 'GOBI', 'USD', '5', '5', '1']] }]);
+    const source = await openInputFile(path);
+    const events: InputEvent[] = [];
+    for await (const e of readRecords(source, { encoding: 'utf-8' })) {
+      events.push(e);
+      if (e.kind === 'record') utimesSync(path, new Date(), new Date(Date.now() + 60_000));
+    }
+    expect(events.map((e) => (e.kind === 'problem' ? e.problem.code : 'record'))).toEqual(['record', 'file_changed']);
   });
 
   it('a file that is not a workbook, an old .xls and an empty sheet each give one problem', async () => {
