@@ -56,7 +56,7 @@ export function keyError(column: string, text: string): CellError | undefined {
     return new CellError(
       'invalid_character',
       `${column} ${quote(shown)} contains ${codePoint(cp)} ${name} at position ${[...text.slice(0, m.index)].length + 1}; ` +
-        `it cannot be seen, so two values that look the same could differ (only the plain space may appear inside a ${column})`,
+        `it cannot be seen, so two values that look the same could differ (only the plain space may appear inside ${/^[aeiou]/.test(column) ? 'an' : 'a'} ${column})`,
     );
   }
   if (text.length > MAX_KEY_CHARS) {

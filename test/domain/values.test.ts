@@ -44,6 +44,12 @@ describe('key values: nothing invisible, nothing too long', () => {
     expect(e?.code).toBe('invalid_character');
     expect(e?.message).toContain(named);
   });
+  it.each([
+    ['invoice_number', 'inside an invoice_number)'],
+    ['vendor', 'inside a vendor)'],
+  ])('the message reads as English for %s', (column, end) => {
+    expect(keyError(column, 'A\u200bB')?.message).toMatch(new RegExp(`${end.replace(')', '\\)')}$`));
+  });
   // Printable ASCII skips the regex: every ASCII character inside a key is judged as the regex
   // judges it (controls and DEL refused, the plain space and the rest accepted).
   it('judges each ASCII character as the invisible-character rule does', () => {
