@@ -697,13 +697,22 @@ class InvoiceSaga {
         return settle(inv, remote, 'already_loaded', this.#opts, this.#warnings);
       }
     } else {
-      await this.#create();
+      const late = await this.#create();
+      // Made by someone else and processed already: as if the look-up had found it.
+      if (late && this.#remote!.processed) {
+        journal.append({ t: 'processed', ...this.#who, id: this.#remote!.id });
+        return settle(inv, this.#remote!, 'already_loaded', this.#opts, this.#warnings);
+      }
     }
     this.#st = journal.state(key);
     return undefined;
   }
 
-  async #create(): Promise<void> {
+  /**
+   * Creates the invoice. Returns true when the target refused the create because the number
+   * exists: the invoice found then may be someone else's (see below).
+   */
+  async #create(): Promise<boolean> {
     const { target, journal, emit } = this.#opts;
     const key = this.#key;
     const inv = this.#inv;
@@ -712,6 +721,7 @@ class InvoiceSaga {
     this.#step = 'create';
     emit({ type: 'step', key, step: 'create' });
     let reconciled = false;
+    let late = false;
     let sentAt = this.#wallNow();
     this.#wrote = true;
     const remote = await writeOnce(
@@ -726,6 +736,11 @@ class InvoiceSaga {
         } catch (err) {
           // "This number already exists for this vendor" proves the invoice is there: find it.
           if (!(err instanceof ApiError) || target.isDuplicateRefusal?.(err) !== true) throw err;
+          // Made after the look-ups by another run (another batch with this invoice) or a person,
+          // it may have lines already: it is treated as found (its lines listed before any is
+          // added), not as one a create of ours made empty. (When an earlier create of ours made
+          // it, its answer lost, the listing finds no lines: one request more, nothing sent twice.)
+          late = true;
           reconciled = true;
           this.#opts.emit({ type: 'reconcile', key, step: 'create', reason: `${err.code}: ${err.message}` });
           const existing = await this.#findAcrossWindow(sentAt);
@@ -739,12 +754,13 @@ class InvoiceSaga {
       },
     );
     this.#remote = remote;
-    this.#recordInvoice(remote, false);
+    this.#recordInvoice(remote, late);
     if (!reconciled && this.#ctx.settle.wantsMeasurement) this.#startMeasurement(remote.id, sentAt);
     // A clean create leaves an invoice with no lines (or the ones it made inline). After a
-    // reconciled create the journal still knows every line we ever sent (none yet), and the
-    // check below trusts it; lines added by someone else in that instant are not looked for.
+    // reconciled create of ours the journal still knows every line we ever sent (none yet), and
+    // the check in addLines trusts it; an invoice made by someone else (`late`) is listed there.
     if (!reconciled) this.#knownLines = new Map((remote.children ?? []).map((c) => [c.number, c.id]));
+    return late;
   }
 
   /** Step 2. Lines (the target's children): every one once, matched by its explicit number (key). */

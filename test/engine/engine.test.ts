@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInvoices, type EngineOptions } from '../../src/engine/engine.js';
 import type { Invoice } from '../../src/domain/model.js';
+import type { Target } from '../../src/targets/target.js';
+import { ApiError } from '../../src/common/errors.js';
 import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
 
@@ -203,6 +205,46 @@ describe('engine: unknown outcomes are reconciled, never blindly re-sent', () =>
     const { outcome } = await run(alma, invoices, { poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 20, unknownMs: 10 } });
     expect(outcome.results[0]!.status).toBe('loaded');
     expectExactlyOnce(alma, invoices);
+  });
+});
+
+describe('engine: a create refused because the number exists (someone made it after the look-up)', () => {
+  /**
+   * The look-ups found nothing; by the time the create is sent, another run (another batch with
+   * the same invoice) or a person has made the invoice and added its first line. Alma refuses
+   * the create (60288); the invoice found then is not one this run made, so its lines are listed
+   * before any is added, as for an invoice the look-ups found.
+   */
+  function lateArrival(alma: FakeAlma, opts: { processed?: boolean } = {}): Target {
+    const base = alma.target();
+    let hidden = true;
+    return {
+      ...base,
+      isDuplicateRefusal: (err: ApiError) => err.httpStatus === 400 && err.code === '60288',
+      findInvoices: (key, o) => (hidden ? Promise.resolve([]) : base.findInvoices(key, o)),
+      createInvoice: async (inv) => {
+        alma.invoices.push({ id: alma.newId(), vendor: inv.key.vendor, number: inv.key.number, total: '30', lines: [{ number: '1', id: alma.newId() }], processCount: opts.processed ? 1 : 0, settlesAfterReads: 0, state: opts.processed ? 'done' : 'new', alerts: [] });
+        hidden = false;
+        throw new ApiError({ httpStatus: 400, code: '60288', message: 'Invoice number not unique', trackingId: 'E01-DUP' });
+      },
+    };
+  }
+
+  it('unprocessed: its first line is not added twice; the others are added and it is processed once', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 3);
+    const { outcome } = await runEngine(lateArrival(alma), [inv], join(dir, 'j.jsonl'));
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded']);
+    expectExactlyOnce(alma, [inv]);
+  });
+
+  it('processed already: left as it is (already loaded), nothing added to it', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 3);
+    const { outcome } = await runEngine(lateArrival(alma, { processed: true }), [inv], join(dir, 'j.jsonl'));
+    expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded']);
+    expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1']);
+    expect(alma.log.filter((l) => l.startsWith('addLine') || l.startsWith('processInvoice'))).toEqual([]);
   });
 });
 
