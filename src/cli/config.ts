@@ -138,6 +138,13 @@ function checkOption(value: string | undefined): Config['check'] {
   throw new UsageError(`--check must be default, all or none, not "${value}"`);
 }
 
+const RULE_WORDS: Record<NumberRule, string> = {
+  'above zero': 'a number above zero',
+  'at least 0': 'a number, 0 or more',
+  'whole, at least 0': 'a whole number, 0 or more',
+  'whole, at least 1': 'a whole number, 1 or more',
+};
+
 function numberOption(name: string, value: string | undefined, fallback: number, rule: NumberRule): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -145,7 +152,7 @@ function numberOption(name: string, value: string | undefined, fallback: number,
     value.trim() !== '' &&
     Number.isFinite(n) &&
     (rule === 'above zero' ? n > 0 : rule === 'at least 0' ? n >= 0 : Number.isInteger(n) && n >= (rule === 'whole, at least 1' ? 1 : 0));
-  if (!ok) throw new UsageError(`${name} must be a number (${rule}), not "${value}"`);
+  if (!ok) throw new UsageError(`${name} must be ${RULE_WORDS[rule]}, not "${value}"`);
   return n;
 }
 
@@ -158,7 +165,7 @@ export function defaultStateDir(env: Record<string, string | undefined>): string
 export function resolveConfig(files: string[], flags: RawOptions, env: Record<string, string | undefined>, cwd: string, file?: ConfigFile): Config {
   // Flags, then environment, then the config file (its values fill only what both left open), then defaults.
   const o = applyConfigFile(flags, env, file).options;
-  if (files.length === 0) throw new UsageError('no input files: give one or more CSV, JSON or JSON Lines files (or - for standard input)');
+  if (files.length === 0) throw new UsageError('no input files: give one or more CSV, Excel (.xlsx), JSON or JSON Lines files (or - for standard input)');
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   const encoding = (o.encoding ?? 'utf-8').toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^cp1252$/, 'windows-1252') as Encoding;
   if (!ENCODINGS.includes(encoding)) throw new UsageError(`--encoding must be one of ${ENCODINGS.join(', ')}, not "${o.encoding}"`);

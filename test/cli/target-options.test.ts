@@ -26,6 +26,23 @@ const usage = (f: () => unknown): string => {
   throw new Error('expected a usage error');
 };
 
+describe('number options: the message says what a value may be', () => {
+  it.each([
+    [{ rate: '0' }, '--rate must be a number above zero, not "0"'],
+    [{ timeout: 'soon' }, '--timeout must be a number above zero, not "soon"'],
+    [{ concurrency: '2.5' }, '--concurrency must be a whole number, 1 or more, not "2.5"'],
+    [{ maxRetries: '-1' }, '--max-retries must be a whole number, 0 or more, not "-1"'],
+    [{ settle: '-2' }, '--settle must be a number, 0 or more, not "-2"'],
+    [{ rate: ' ' }, '--rate must be a number above zero, not " "'],
+  ] as [RawOptions, string][])('%j', (o, message) => {
+    expect(usage(() => cfg({ sandbox: true, ...o }))).toBe(message);
+  });
+
+  it('no input files names every format read', () => {
+    expect(usage(() => resolveConfig([], { sandbox: true }, { HOME: dir }, dir))).toBe('no input files: give one or more CSV, Excel (.xlsx), JSON or JSON Lines files (or - for standard input)');
+  });
+});
+
 describe('--target', () => {
   it('Alma stays the default and is resolved as before', () => {
     const c = cfg({ sandbox: true });
