@@ -966,7 +966,7 @@ class InvoiceSaga {
       // Waiting to learn whether an earlier request took effect holds no slot (else a few
       // such invoices, first in the batch, stall everything behind them), and the time
       // already passed since an earlier run sent it counts, so killed runs still progress.
-      remote = await parkedWait(inv, id, this.#opts, ctx, this.#opts.poll.unknownMs - journal.pendingProcessAgeMs(key));
+      remote = await parkedWait(id, this.#opts, ctx, this.#opts.poll.unknownMs - journal.pendingProcessAgeMs(key));
     }
     if (!remote?.processed) {
       await ctx.reacquire();
@@ -982,7 +982,7 @@ class InvoiceSaga {
           return finalize(id);
         },
         async () => {
-          const seen = await parkedWait(inv, id, this.#opts, ctx, this.#opts.poll.unknownMs);
+          const seen = await parkedWait(id, this.#opts, ctx, this.#opts.poll.unknownMs);
           if (seen.processed) return seen;
           await ctx.reacquire();
           this.#checkpoint();
@@ -1009,10 +1009,10 @@ class InvoiceSaga {
         ctx.release();
         const seen = await ctx.watch.wait({ id, key: this.#key }, this.#opts.poll.timeoutMs);
         remote = seen.remote;
-        if (!seen.settled) this.#warnings.push(notFinished(this.#opts.target, this.#inv, seen.waitedMs));
-      } else remote = await waitForProcessing(this.#inv, id, this.#opts, this.#opts.poll.timeoutMs, this.#warnings);
+        if (!seen.settled) this.#warnings.push(notFinished(this.#opts.target, this.#opts.poll.timeoutMs));
+      } else remote = await waitForProcessing(id, this.#opts, this.#opts.poll.timeoutMs, this.#warnings);
     }
-    return settle(this.#inv, remote, remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings);
+    return settle(this.#inv, remote, remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings, !remote.processed);
   }
 
   /**
@@ -1153,9 +1153,9 @@ async function writeOnce<T>(
 }
 
 /** `waitForProcessing` without holding a slot: other invoices send meanwhile. */
-async function parkedWait(inv: Invoice, id: string, opts: EngineOptions, ctx: InvoiceContext, limitMs: number): Promise<RemoteInvoice> {
+async function parkedWait(id: string, opts: EngineOptions, ctx: InvoiceContext, limitMs: number): Promise<RemoteInvoice> {
   ctx.release();
-  return waitForProcessing(inv, id, opts, Math.max(0, limitMs));
+  return waitForProcessing(id, opts, Math.max(0, limitMs));
 }
 
 /**
@@ -1164,7 +1164,6 @@ async function parkedWait(inv: Invoice, id: string, opts: EngineOptions, ctx: In
  * without (reconciling an unknown outcome), the caller decides whether to send the request.
  */
 async function waitForProcessing(
-  inv: Invoice,
   id: string,
   opts: EngineOptions,
   limitMs: number,
@@ -1180,24 +1179,44 @@ async function waitForProcessing(
     const remote = await opts.target.getInvoice(id);
     if (remote.processed) return remote;
     if (waited >= limitMs) {
-      if (warnings) warnings.push(notFinished(opts.target, inv, waited));
+      if (warnings) warnings.push(notFinished(opts.target, limitMs));
       return remote;
     }
     interval = Math.min(interval * 2, opts.poll.maxIntervalMs, Math.max(1, limitMs - waited));
   }
 }
 
-const notFinished = (target: Target, inv: Invoice, waitedMs: number): string =>
-  `${labelOf(target)} had not finished processing invoice ${inv.key.number} after ${Math.round(waitedMs / 1000)} s; its status may still change`;
+/** The same words for every such invoice (its row and number are the report's): the terminal says them once for all. */
+const notFinished = (target: Target, limitMs: number): string =>
+  `${labelOf(target)} had not finished processing the invoice after ${limitMs / 1000} s (--poll-timeout): its status and alerts may still change, and running the same command again reads them (sending nothing)`;
 
+/**
+ * The invoice's result, journaled as settled — unless its processing had not shown by the time
+ * limit (`unfinished`): the status read then is not its outcome, so it is not kept; a re-run
+ * reads the invoice again (it sends nothing: the journal has the process request) and reports
+ * what Alma decided. It was journaled once, and every re-run showed the stale status.
+ */
 function settle(
   inv: Invoice,
   remote: RemoteInvoice,
   status: 'loaded' | 'in_review' | 'already_loaded',
   opts: EngineOptions,
   warnings: string[],
+  unfinished = false,
 ): InvoiceResult {
   const who = { vendor: inv.key.vendor, number: inv.key.number };
+  if (unfinished) {
+    const st = opts.journal.state(inv.key);
+    return {
+      ...settledResult(inv.key, st, status),
+      workflowStatus: remote.workflowStatus,
+      approvalStatus: remote.approvalStatus,
+      alerts: remote.alerts,
+      ...(remote.amounts !== undefined ? { amounts: remote.amounts } : {}),
+      unfinished: true,
+      warnings,
+    };
+  }
   opts.journal.append({
     t: 'settled',
     ...who,

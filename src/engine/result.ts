@@ -24,6 +24,11 @@ export interface InvoiceResult {
   error?: ErrorRecord | undefined;
   /** Things worth a look that did not stop the invoice (e.g. two matches in Alma). */
   warnings: string[];
+  /**
+   * Processing was accepted but had not shown by the time limit (`--poll-timeout`): the statuses
+   * and alerts above are not the outcome yet, and the journal does not keep them.
+   */
+  unfinished?: true | undefined;
 }
 
 /**

@@ -157,11 +157,13 @@ export function buildReport(input: ReportInput): ReportDocument {
  * Whether the alerts foreseen for an invoice are the ones the target raised, among the codes a
  * foresight can name. Undefined for an invoice not processed in this run (failed, found loaded),
  * and for one whose state was not read after processing (the run stopped while the target
- * processed it): its alerts are not known, which is not "none raised".
+ * processed it, or its processing had not shown by the time limit): its alerts are not known,
+ * which is not "none raised".
  */
 export function predictionHeld(p: AlertPrediction, inv: Invoice, problems: readonly Problem[], result: InvoiceResult): ReportInvoice['prediction'] {
   if (result.status !== 'loaded' && result.status !== 'in_review') return undefined;
-  if (result.workflowStatus === undefined) return undefined;
+  // Not read after processing, or read before processing had shown: no alert raised yet is not "none".
+  if (result.workflowStatus === undefined || result.unfinished === true) return undefined;
   const alerts = p.predict(inv, problems);
   const raised = new Set(result.alerts.map((a) => a.code).filter((c) => p.codes.includes(c)));
   const missed = alerts.filter((a) => !raised.has(a));

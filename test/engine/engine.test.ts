@@ -208,6 +208,45 @@ describe('engine: unknown outcomes are reconciled, never blindly re-sent', () =>
   });
 });
 
+describe('engine: processing that has not shown by the time limit', () => {
+  const poll = { initialMs: 1, maxIntervalMs: 1, timeoutMs: 3, unknownMs: 3 };
+
+  it('is a warning in the same words for each invoice, and not journaled as settled: a re-run reads the outcome and sends nothing', async () => {
+    const alma = new FakeAlma();
+    alma.processReads = 1_000;
+    const invoices = [makeInvoice('ACME', 'INV-1', 1), makeInvoice('ACME', 'INV-2', 2)];
+    const path = join(dir, 'j.jsonl');
+    const first = (await run(alma, invoices, { poll, path })).outcome.results;
+    expect(first.map((r) => [r.status, r.workflowStatus, r.unfinished])).toEqual([
+      ['in_review', 'InReview', true],
+      ['in_review', 'InReview', true],
+    ]);
+    const words = 'Alma had not finished processing the invoice after 0.003 s (--poll-timeout): its status and alerts may still change, and running the same command again reads them (sending nothing)';
+    expect(first.map((r) => r.warnings)).toEqual([[words], [words]]);
+    expectExactlyOnce(alma, invoices);
+
+    // Alma has finished meanwhile.
+    for (const s of alma.invoices) s.settlesAfterReads = 1;
+    alma.log = [];
+    const again = (await run(alma, invoices, { poll, path })).outcome.results;
+    expect(again.map((r) => [r.status, r.workflowStatus, r.unfinished, r.warnings])).toEqual([
+      ['loaded', 'Waiting to be Sent', undefined, []],
+      ['loaded', 'Waiting to be Sent', undefined, []],
+    ]);
+    expect(alma.log.filter((l) => !l.startsWith('getInvoice'))).toEqual([]);
+    expectExactlyOnce(alma, invoices);
+
+    // Settled now: a third run reads nothing.
+    alma.log = [];
+    const third = (await run(alma, invoices, { poll, path })).outcome.results;
+    expect(third.map((r) => [r.status, r.workflowStatus])).toEqual([
+      ['already_loaded', 'Waiting to be Sent'],
+      ['already_loaded', 'Waiting to be Sent'],
+    ]);
+    expect(alma.log).toEqual([]);
+  });
+});
+
 describe('engine: a create refused because the number exists (someone made it after the look-up)', () => {
   /**
    * The look-ups found nothing; by the time the create is sent, another run (another batch with

@@ -39,4 +39,9 @@ describe('whether the alerts foreseen before the load held', () => {
     // Loaded, processing accepted, but no read after it: its alerts are not known, not "none".
     expect(predictionHeld(p, unlinked, [], { ...result('loaded', []), workflowStatus: undefined })).toBeUndefined();
   });
+
+  it('says nothing for an invoice read before its processing had shown (--poll-timeout)', () => {
+    // Read while Alma still processed it: no alert raised yet is not "none raised".
+    expect(predictionHeld(p, unlinked, [], { ...result('in_review', []), unfinished: true })).toBeUndefined();
+  });
 });
