@@ -8,7 +8,8 @@
  *   words from…"), so `INV-1` also finds `INV-1-B`; one request per invoice, more when the
  *   word is common enough to need paging.
  * - vendor listing: `GET /acq/vendors/{code}/invoices` (MIT-LLAMA get_vendor_invoices), 100
- *   per page. It answers every invoice of that vendor from one snapshot.
+ *   per page. It answers every invoice of that vendor, once read whole and unmoved
+ *   (`#listVendor`; docs/alma.md#look-ups-and-how-fresh-they-are).
  *
  * Trade-off (serves the "≤ 2 extra requests per invoice, look-ups and status polls included"
  * budget): for a vendor with k ≥ 2 invoices in the batch, the first listing page tells how
@@ -207,8 +208,11 @@ export class InvoiceLookup {
       this.#totals.set(vendor, total);
       if (Math.ceil(total / PAGE_SIZE) > invoicesInBatch) return; // searching is cheaper
       const all = await readAllPages(fetchPage, 'invoice', first);
-      // A snapshot must be complete to prove absence; a short read means search instead.
-      if (all.length >= total) this.#remember(vendor, all);
+      // A snapshot must be complete to prove absence; a short read means search instead. So does
+      // an invoice on two pages: the listing moved while it was paged (an invoice added, deleted
+      // or re-sorted by someone else), and the one it pushed across a page boundary unread may
+      // be one of this batch's — held as "absent", it would be created a second time.
+      if (all.length >= total && !repeatsAnId(all)) this.#remember(vendor, all);
     } catch (err) {
       if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
       // A vendor Alma does not know has no invoices; creating one will fail on its own.
@@ -234,6 +238,18 @@ export class InvoiceLookup {
     }
     this.#snapshots.set(vendor, map);
   }
+}
+
+/** Whether two entries of a paged listing carry the same invoice id. */
+function repeatsAnId(all: readonly JsonValue[]): boolean {
+  const seen = new Set<string>();
+  for (const v of all) {
+    const id = isJsonObject(v) ? toRemoteInvoice(v)?.id : undefined;
+    if (id === undefined) continue;
+    if (seen.has(id)) return true;
+    seen.add(id);
+  }
+  return false;
 }
 
 function exactMatches(all: JsonValue[], key: InvoiceKey): RemoteInvoice[] {

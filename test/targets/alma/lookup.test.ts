@@ -163,6 +163,22 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
     api.agent.assertNoPendingInterceptors();
   });
 
+  it('does not trust a listing that moved while it was paged (an invoice on two pages), and searches instead', async () => {
+    const t = target();
+    // 150 invoices; before page 2 was read, invoice 99 (A2, on page 2 by then) moved to the top
+    // (someone changed it, and the listing is sorted by that): page 2 starts with page 1's last
+    // entry again, and A2 is on no page read.
+    const page1 = [inv('11', 'A1', 'ACME'), ...noise(99, 100)];
+    api.script(
+      { path: /vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 150, invoice: page1 } },
+      { path: /vendors\/ACME\/invoices\?limit=100&offset=100$/, body: { total_record_count: 150, invoice: [page1[99], ...noise(49, 300)] } },
+      { path: /invoice_number%7EA2/, body: { total_record_count: 1, invoice: [inv('12', 'A2', 'ACME')] } },
+    );
+    await t.prepareLookups(keys.slice(0, 2));
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false })).map((f) => f.id)).toEqual(['12']);
+    api.agent.assertNoPendingInterceptors();
+  });
+
   it('falls back to searching when a listing fails, but lets an auth failure through', async () => {
     const t = target();
     api.script({ status: 400, body: almaError('402119', 'General error.') });
