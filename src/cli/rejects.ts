@@ -87,7 +87,9 @@ function write(path: string, lines: readonly string[]): void {
 async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions): Promise<RawFile> {
   const profile = opts.mapping;
   const delimiter = profile?.csv.delimiter ?? (extname(file).toLowerCase() === '.tsv' ? '\t' : undefined);
-  const reader = new CsvReader(file, delimiter, profile !== undefined && profile.csv.quote !== '"' ? profile.csv.quote : undefined, () => undefined);
+  // Without a profile the load read the canonical layout (a title above the header skipped):
+  // this reader must find the same header and rows.
+  const reader = new CsvReader(file, delimiter, profile !== undefined && profile.csv.quote !== '"' ? profile.csv.quote : undefined, () => undefined, profile === undefined);
   const preamble = new PreambleBlanker(profile?.csv.skipLines ?? 0);
   const out: RawFile = { header: [], delimiter: ',', sepLine: false, rows: [] };
   let left = [...wanted.keys()].filter((k) => k.startsWith(`${file}\u0000`)).length;

@@ -8,7 +8,7 @@
  * in order with the `on_skip` errors, so records and problems come out in file order.
  */
 import { Parser, type CsvError, type Options } from 'csv-parse';
-import { canonicalHeaderName } from '../domain/columns.js';
+import { canonicalHeaderName, isCanonicalColumn } from '../domain/columns.js';
 import { problem } from '../domain/problem.js';
 import type { FormatReader, InputEvent } from './event.js';
 import type { Provenance, SourceRecord } from './record.js';
@@ -152,6 +152,8 @@ export class CsvReader implements FormatReader {
   private fieldsOf: ((cells: readonly string[]) => Record<string, string | undefined>) | undefined;
   private width = 0;
   private headerRow = 1;
+  /** Lines before the header that may be a title (`isTitleLine`), held until a line decides. */
+  private titles: { cells: string[]; row: number }[] = [];
   /** The header's first cell as written, and with a byte-order mark before it (see `record`). */
   private firstHeaderCell: string | undefined;
   private firstHeaderCellBom: string | undefined;
@@ -207,7 +209,11 @@ export class CsvReader implements FormatReader {
         this.lane = this.openLane('', sep);
         this.lane.lines = this.lane.empty = skipped;
       } else {
-        this.lane = this.openLane(line ?? this.head);
+        // A first line without a delimiter (a title above the header, as spreadsheets export
+        // it) says nothing of the delimiter: the first line that has one does.
+        const named = this.delimiter === undefined && line !== undefined ? delimiterLine(this.head, false) : line;
+        if (named === undefined && this.head.length <= MAX_RECORD_CHARS) return;
+        this.lane = this.openLane(named ?? line ?? this.head);
         chunk = this.head;
         this.head = '';
       }
@@ -219,11 +225,13 @@ export class CsvReader implements FormatReader {
     const rest = this.heldCr ? '\r' : '';
     this.heldCr = false;
     if (this.parser === undefined) {
-      this.lane ??= this.openLane(this.head);
+      this.lane ??= this.openLane(delimiterLine(this.head, true) ?? this.head);
       await this.laneWrite(this.head + rest, true);
       this.head = '';
     } else if (rest.length > 0) await write(this.parser, rest);
     if (this.parser !== undefined) await finish(this.parser);
+    // Only title-like lines: the first was the header after all (a file without rows).
+    if (this.names === undefined && this.titles.length > 0) this.commitTitles();
     if (this.names === undefined) return;
     for (const i of this.blankCols) {
       if (this.blankReported.has(i)) continue;
@@ -345,11 +353,44 @@ export class CsvReader implements FormatReader {
     if (row !== end) row = end - lineBreaks(cells);
     this.expectedStart = end + 1;
     this.lastEmpty = empties;
-    const names = this.names;
-    if (names === undefined) {
-      this.header(cells, row);
-      return;
+    if (this.names === undefined) {
+      if (this.canonical && this.titles.length < MAX_TITLE_LINES && isTitleLine(cells)) {
+        this.titles.push({ cells, row });
+        return;
+      }
+      if (this.titles.length === 0 || isHeaderLine(cells)) {
+        if (this.titles.length > 0) this.skipTitles(row);
+        this.header(cells, row);
+        return;
+      }
+      this.commitTitles();
     }
+    this.data(cells, row);
+  }
+
+  /** Lines held as a title (`isTitleLine`) were the header and rows after all: read them so, in order. */
+  private commitTitles(): void {
+    const [first, ...rest] = this.titles;
+    this.titles = [];
+    this.header(first!.cells, first!.row);
+    for (const t of rest) this.data(t.cells, t.row);
+  }
+
+  /**
+   * A title above the header, as spreadsheets and vendor portals export it ("GOBI invoices
+   * March 2025" on line 1, the column names on line 3): one warning, and the lines are not read.
+   * Read as the header, the title made every row an extra_cells error and the file unloadable.
+   */
+  private skipTitles(headerRow: number): void {
+    const first = this.titles[0]!.row;
+    const last = this.titles[this.titles.length - 1]!.row;
+    const lines = first === last ? `line ${first} is` : `lines ${first}–${last} are`;
+    this.problem(first, 'title_rows', `${lines} above the header (line ${headerRow}), a title rather than rows; not read`, undefined, 'warning');
+    this.titles = [];
+  }
+
+  /** A row after the header. */
+  private data(cells: string[], row: number): void {
     const width = this.width;
     const n = cells.length;
     let filled = 0;
@@ -535,6 +576,47 @@ const MAX_COMPILED_COLUMNS = 500;
 export function excelSeparator(line: string): string | undefined {
   const m = /^sep=([^\r\n"])[ ]*$/i.exec(line);
   return m?.[1];
+}
+
+/** Title lines held at most before the first line is taken as the header anyway. */
+const MAX_TITLE_LINES = 5;
+
+/**
+ * Text in one to three cells, none naming a canonical column: a title ("Invoices, March 2025"
+ * is two cells), or a short header of other names — which a header line after it would not
+ * follow, so it is the header then (`commitTitles`).
+ */
+function isTitleLine(cells: readonly string[]): boolean {
+  let text = 0;
+  for (const c of cells) {
+    if (c.trim() === '') continue;
+    // A title is short: a line of more cells is a header or a row.
+    if (++text > 3 || isCanonicalColumn(canonicalHeaderName(c))) return false;
+  }
+  return text > 0;
+}
+
+/** Two or more cells, every one naming a canonical column, vendor or invoice_number among them. */
+function isHeaderLine(cells: readonly string[]): boolean {
+  const names = cells.filter((c) => c.trim() !== '').map(canonicalHeaderName);
+  return names.length >= 2 && names.every(isCanonicalColumn) && (names.includes('vendor') || names.includes('invoice_number'));
+}
+
+/**
+ * The line to choose the delimiter from: the first of the first ten lines of `text` holding a
+ * comma, semicolon or tab (a title line holds none); the first line when none of them does.
+ * Undefined while `text` may still grow (`final` false) and no complete line decides yet, so
+ * the choice is the same however the text arrives in chunks.
+ */
+function delimiterLine(text: string, final: boolean): string | undefined {
+  const lines = text.split(/\r\n|\r|\n/);
+  // The last piece is a complete line only at the end of the text.
+  const complete = final ? lines : lines.slice(0, -1);
+  const seen = complete.filter((l) => l.trim() !== '').slice(0, 10);
+  const found = seen.find((l) => /[,;\t]/.test(l));
+  if (found !== undefined) return found;
+  if (seen.length >= 10 || final) return seen[0];
+  return undefined;
 }
 
 /** The first line of `text` with something on it, once its line break has been seen. */

@@ -123,4 +123,20 @@ describe('--rejects', () => {
     expect(again.code, again.stderr).toBe(3);
     expect(again.report!.invoices.map((i) => [i.number, i.status, i.issues.map((p) => [p.code, p.row])])).toEqual([['HA-2025-00412', 'invalid', [['total_mismatch', 3]]]]);
   });
+
+  it('a file with a title above its header: the rejects carry the header, not the title, and every cell', async () => {
+    w = await world();
+    const input = join(w.dir, 'titled.csv');
+    writeFileSync(input, `Vendor invoices, March 2025\n\n${SAMPLE.replace('HARRAS-EUR,EUR,BANKTRANSFER,884.40', 'HARRAS-EUR,EUR,BANKTRANSFER,884.41')}`);
+    const rejects = join(w.dir, 'r.csv');
+    const res = await w.load(['--dry-run', '--rejects', rejects, input]);
+    expect(res.code, res.stderr).toBe(3);
+    expect(res.report!.issues.map((p) => [p.code, p.row])).toEqual([['title_rows', 1]]);
+    const rows = parse(readFileSync(rejects, 'utf8')) as string[][];
+    expect(rows[0]!.slice(0, 3)).toEqual(['invoice_number', 'invoice_date', 'vendor']);
+    expect(rows.slice(1).map((r) => [r.length, r[0], r[rows[0]!.indexOf('total_amount')]])).toEqual([
+      [rows[0]!.length, 'HA-2025-00412', '884.41'],
+      [rows[0]!.length, 'HA-2025-00412', ''],
+    ]);
+  });
 });

@@ -42,6 +42,8 @@ const CASES: [string, string][] = [
   ["Excel's sep= line after blank lines, CRLF", '\r\n\r\nsep=;\r\na;b\r\n1;2\r\n'],
   ["Excel's sep= line, old Mac CR", 'sep=;\ra;b\r1;2\r'],
   ['a repeated header', 'a,b\n1,2\na,b\n"x\ny",3\na,b\n'],
+  ['a title above the header', 'Invoices\n\nvendor;"invoice_number"\n"x\ny";3\n'],
+  ['a title, then no header', 'Invoices\n"x\ny",3\n'],
 ];
 
 describe('CSV fast lane', () => {

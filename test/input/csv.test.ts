@@ -170,6 +170,34 @@ describe('CSV: header and cells', () => {
     expect(r.records).toHaveLength(2);
   });
 
+  describe('a title above the header, as spreadsheets and vendor portals export it', () => {
+    const rowsOf = (r: Awaited<ReturnType<typeof read>>) => r.records.map((x) => [x.source.row, x.fields['vendor'], x.fields['invoice_number']]);
+
+    it.each([
+      ['one line, a blank line, the header', 'GOBI invoices March 2025\n\nvendor,invoice_number\nGOBI,1\nGOBI,2\n', 'line 1 is above the header (line 3)', [[4, 'GOBI', '1'], [5, 'GOBI', '2']]],
+      ['two lines, semicolons (the title has none to tell the delimiter)', 'Rechnungen März\nErstellt 2025-03-31\nVendor;Invoice Number\nGOBI;1\n', 'lines 1–2 are above the header (line 3)', [[4, 'GOBI', '1']]],
+      ["with Excel's trailing delimiters, CRLF", 'GOBI invoices,,\r\nvendor,invoice_number,price\r\nGOBI,1,5\r\n', 'line 1 is above the header (line 2)', [[3, 'GOBI', '1']]],
+    ])('%s: one warning, and the rows as the editor numbers them', async (_name, text, said, rows) => {
+      for (const cuts of [[], [...utf8(text).keys()]]) {
+        const r = await read('t.csv', text, { cuts });
+        expect(r.problems).toEqual([{ file: 't.csv', row: 1, code: 'title_rows', message: `${said}, a title rather than rows; not read`, severity: 'warning' }]);
+        expect(rowsOf(r)).toEqual(rows);
+      }
+    });
+
+    it.each([
+      ['a one-column file', 'notes\nx\ny\n'],
+      ['a title then rows without a header', 'GOBI invoices\nGOBI,1\nGOBI,2\n'],
+      ['six title-like lines, then a header', 'a\nb\nc\nd\ne\nf\nvendor,invoice_number\n'],
+    ])('%s: the first line is the header, as before', async (_name, text) => {
+      const r = await read('t.csv', text);
+      expect(r.problems.map((p) => p.code)).not.toContain('title_rows');
+      const header = text.split('\n')[0]!.toLowerCase();
+      expect(r.records[0]?.source.row).toBe(2);
+      expect(Object.keys(r.records[0]!.fields)).toEqual([header]);
+    });
+  });
+
   it('a "__proto__" column cannot change the record prototype', async () => {
     const r = await read('t.csv', '__proto__,a\nx,2\n');
     expect(Object.getPrototypeOf(r.records[0]?.fields)).toBe(Object.prototype);
