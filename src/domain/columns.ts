@@ -99,3 +99,33 @@ export function canonicalHeaderName(cell: string): string {
   const snake = name.replace(/[\s-]+/g, '_');
   return snake !== name && canonical.has(snake) ? snake : name;
 }
+
+/*
+ * A title above the header, as spreadsheets and vendor portals export it ("GOBI invoices, March
+ * 2025" on line 1, the column names on line 3), told from the header by its cells (the CSV and
+ * Excel readers, without a profile).
+ */
+
+/** Title lines held at most before the first is taken as the header anyway. */
+export const MAX_TITLE_LINES = 5;
+
+/**
+ * Text in one to three cells, none naming a canonical column: a title ("Invoices, March 2025"
+ * is two cells), or a short header of other names — which a header line after it would not
+ * follow, so the readers take it as the header then.
+ */
+export function isTitleLine(cells: readonly string[]): boolean {
+  let text = 0;
+  for (const c of cells) {
+    if (c.trim() === '') continue;
+    // A title is short: a line of more cells is a header or a row.
+    if (++text > 3 || isCanonicalColumn(canonicalHeaderName(c))) return false;
+  }
+  return text > 0;
+}
+
+/** Two or more cells, every one naming a canonical column, vendor or invoice_number among them. */
+export function isHeaderLine(cells: readonly string[]): boolean {
+  const names = cells.filter((c) => c.trim() !== '').map(canonicalHeaderName);
+  return names.length >= 2 && names.every(isCanonicalColumn) && (names.includes('vendor') || names.includes('invoice_number'));
+}

@@ -8,7 +8,7 @@
  * in order with the `on_skip` errors, so records and problems come out in file order.
  */
 import { Parser, type CsvError, type Options } from 'csv-parse';
-import { canonicalHeaderName, isCanonicalColumn } from '../domain/columns.js';
+import { canonicalHeaderName, isHeaderLine, isTitleLine, MAX_TITLE_LINES } from '../domain/columns.js';
 import { problem } from '../domain/problem.js';
 import type { FormatReader, InputEvent } from './event.js';
 import type { Provenance, SourceRecord } from './record.js';
@@ -576,30 +576,6 @@ const MAX_COMPILED_COLUMNS = 500;
 export function excelSeparator(line: string): string | undefined {
   const m = /^sep=([^\r\n"])[ ]*$/i.exec(line);
   return m?.[1];
-}
-
-/** Title lines held at most before the first line is taken as the header anyway. */
-const MAX_TITLE_LINES = 5;
-
-/**
- * Text in one to three cells, none naming a canonical column: a title ("Invoices, March 2025"
- * is two cells), or a short header of other names — which a header line after it would not
- * follow, so it is the header then (`commitTitles`).
- */
-function isTitleLine(cells: readonly string[]): boolean {
-  let text = 0;
-  for (const c of cells) {
-    if (c.trim() === '') continue;
-    // A title is short: a line of more cells is a header or a row.
-    if (++text > 3 || isCanonicalColumn(canonicalHeaderName(c))) return false;
-  }
-  return text > 0;
-}
-
-/** Two or more cells, every one naming a canonical column, vendor or invoice_number among them. */
-function isHeaderLine(cells: readonly string[]): boolean {
-  const names = cells.filter((c) => c.trim() !== '').map(canonicalHeaderName);
-  return names.length >= 2 && names.every(isCanonicalColumn) && (names.includes('vendor') || names.includes('invoice_number'));
 }
 
 /**

@@ -18,7 +18,7 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
 import { minorUnits } from '../domain/currencies.js';
-import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
+import { canonicalHeaderName, isCanonicalColumn, isHeaderLine, isTitleLine, MAX_TITLE_LINES, type CanonicalColumn } from '../domain/columns.js';
 import { problem, type Problem } from '../domain/problem.js';
 import type { InputEvent } from './event.js';
 import { canonicalByHeader, headerKey } from './mapping/names.js';
@@ -91,6 +91,8 @@ export class WorkbookReader {
   private mapper: RecordMapper | undefined;
   private skip: number;
   private headerRow = 1;
+  /** Rows before the header that may be a title (domain/columns.ts `isTitleLine`), held until a row decides. */
+  private titles: { r: number; cells: (Cell | undefined)[]; problems: Problem[] }[] = [];
   /** Columns whose header repeats an earlier name (`duplicate_column`, said once on the header). */
   private readonly duplicateCols = new Set<number>();
 
@@ -117,6 +119,8 @@ export class WorkbookReader {
         this.out.length = 0;
       }
     }
+    // Only title-like rows: the first was the header after all (a sheet without rows).
+    if (this.names === undefined && this.titles.length > 0) this.commitTitles();
     if (this.names === undefined && this.file !== this.path) {
       this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'empty_file', 'the sheet is empty') });
     }
@@ -192,10 +196,43 @@ export class WorkbookReader {
         this.skip--;
         return;
       }
-      this.header(cells, r);
-      return;
+      // A title above the header (domain/columns.ts `isTitleLine`), without a profile: a
+      // profile says where its header is (`xlsx.skip_rows`).
+      const texts = Array.from(cells, (c) => c?.text ?? ''); // every column, the holes of a sparse row too
+      if (this.opts.mapping === undefined && this.titles.length < MAX_TITLE_LINES && isTitleLine(texts)) {
+        this.titles.push({ r, cells, problems });
+        return;
+      }
+      if (this.titles.length === 0 || isHeaderLine(texts)) {
+        if (this.titles.length > 0) this.skipTitles(r);
+        this.header(cells, r);
+        return;
+      }
+      this.commitTitles();
     }
-    const names = this.names;
+    this.data(r, cells, problems);
+  }
+
+  /** Rows held as a title were the header and rows after all: read them so, in order. */
+  private commitTitles(): void {
+    const [first, ...rest] = this.titles;
+    this.titles = [];
+    this.header(first!.cells, first!.r);
+    for (const t of rest) this.data(t.r, t.cells, t.problems);
+  }
+
+  /** The title rows above the header: one warning, and they are not read. */
+  private skipTitles(headerRow: number): void {
+    const first = this.titles[0]!.r;
+    const last = this.titles[this.titles.length - 1]!.r;
+    const rows = first === last ? `row ${first} is` : `rows ${first}–${last} are`;
+    this.out.push({ kind: 'problem', problem: this.problem(first, 'title_rows', `${rows} above the header (row ${headerRow}), a title rather than rows; not read`, undefined, 'warning') });
+    this.titles = [];
+  }
+
+  /** A row after the header. */
+  private data(r: number, cells: (Cell | undefined)[], problems: Problem[]): void {
+    const names = this.names!;
     const fields: Record<string, string | undefined> = {};
     const native = new Set<string>();
     for (let col = 1; col < cells.length; col++) {

@@ -120,6 +120,19 @@ describe('xlsx cells by type', () => {
     expect(r.records[1]!.fields.line_note).toHaveLength(MAX_CELL_CHARS);
   });
 
+  it('a title above the header is one title_rows warning and is not read; without a header after it, it is the header as before', async () => {
+    const row = ['A-1', '2025-01-01', 'GOBI', 'USD', 1, 1, 1];
+    const titled = await readBook([{ name: 'Invoices', rows: [['GOBI invoices', 'March 2025'], [], HEADER, row] }]);
+    expect(titled.problems.map((p) => [p.code, p.row, p.severity, p.message])).toEqual([
+      ['title_rows', 1, 'warning', 'row 1 is above the header (row 3), a title rather than rows; not read'],
+    ]);
+    expect(titled.records.map((x) => [x.source.row, x.fields['invoice_number'], x.fields['vendor']])).toEqual([[4, 'A-1', 'GOBI']]);
+    const untitled = await readBook([{ name: 'Invoices', rows: [['Notes'], row] }]);
+    expect(untitled.problems.map((p) => p.code)).not.toContain('title_rows');
+    expect(untitled.records.map((x) => x.source.row)).toEqual([2]);
+    expect(Object.keys(untitled.records[0]!.fields)).toEqual(['notes']);
+  });
+
   it('header cells are read as in CSV: "Invoice Number" is invoice_number, and a second one is a duplicate', async () => {
     const r = await readBook([{ name: 'S', rows: [['Invoice Number', 'Vendor', 'Total Amount', 'invoice_number'], ['INV-1', 'ACME', '1.00', 'INV-2']] }]);
     expect(r.problems.map((p) => [p.code, p.message])).toEqual([
