@@ -106,9 +106,6 @@ export function canonicalHeaderName(cell: string): string {
  * Excel readers, without a profile).
  */
 
-/** Title lines held at most before the first is taken as the header anyway. */
-export const MAX_TITLE_LINES = 5;
-
 /**
  * Text in one to three cells, none naming a canonical column: a title ("Invoices, March 2025"
  * is two cells), or a short header of other names — which a header line after it would not

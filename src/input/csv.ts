@@ -8,7 +8,8 @@
  * in order with the `on_skip` errors, so records and problems come out in file order.
  */
 import { Parser, type CsvError, type Options } from 'csv-parse';
-import { canonicalHeaderName, isHeaderLine, isTitleLine, MAX_TITLE_LINES } from '../domain/columns.js';
+import { canonicalHeaderName } from '../domain/columns.js';
+import { TitleHold, titleMessage, type NoTitle } from './titles.js';
 import { problem } from '../domain/problem.js';
 import type { FormatReader, InputEvent } from './event.js';
 import type { Provenance, SourceRecord } from './record.js';
@@ -152,8 +153,8 @@ export class CsvReader implements FormatReader {
   private fieldsOf: ((cells: readonly string[]) => Record<string, string | undefined>) | undefined;
   private width = 0;
   private headerRow = 1;
-  /** Lines before the header that may be a title (`isTitleLine`), held until a line decides. */
-  private titles: { cells: string[]; row: number }[] = [];
+  /** Lines before the header that may be a title (input/titles.ts). */
+  private readonly titles: TitleHold<string[]>;
   /** The header's first cell as written, and with a byte-order mark before it (see `record`). */
   private firstHeaderCell: string | undefined;
   private firstHeaderCellBom: string | undefined;
@@ -184,7 +185,9 @@ export class CsvReader implements FormatReader {
     private readonly onColumns?: ((file: string, columns: readonly string[]) => void) | undefined,
     /** The canonical layout (no profile): header names are read as `canonicalHeaderName` reads them. */
     private readonly canonical = false,
-  ) {}
+  ) {
+    this.titles = new TitleHold(canonical);
+  }
 
   async write(chunk: string): Promise<void> {
     chunk = this.crlfToLf(chunk);
@@ -231,7 +234,8 @@ export class CsvReader implements FormatReader {
     } else if (rest.length > 0) await write(this.parser, rest);
     if (this.parser !== undefined) await finish(this.parser);
     // Only title-like lines: the first was the header after all (a file without rows).
-    if (this.names === undefined && this.titles.length > 0) this.commitTitles();
+    const held = this.titles.end();
+    if (held !== undefined) this.readHeld(held);
     if (this.names === undefined) return;
     for (const i of this.blankCols) {
       if (this.blankReported.has(i)) continue;
@@ -354,39 +358,22 @@ export class CsvReader implements FormatReader {
     this.expectedStart = end + 1;
     this.lastEmpty = empties;
     if (this.names === undefined) {
-      if (this.canonical && this.titles.length < MAX_TITLE_LINES && isTitleLine(cells)) {
-        this.titles.push({ cells, row });
-        return;
-      }
-      if (this.titles.length === 0 || isHeaderLine(cells)) {
-        if (this.titles.length > 0) this.skipTitles(row);
+      const step = this.titles.offer(row, cells, cells);
+      if (step.kind === 'held') return;
+      if (step.kind === 'header') {
+        if (step.skipped !== undefined) this.problem(step.skipped.first, 'title_rows', titleMessage('line', step.skipped, row), undefined, 'warning');
         this.header(cells, row);
         return;
       }
-      this.commitTitles();
+      this.readHeld(step);
     }
     this.data(cells, row);
   }
 
-  /** Lines held as a title (`isTitleLine`) were the header and rows after all: read them so, in order. */
-  private commitTitles(): void {
-    const [first, ...rest] = this.titles;
-    this.titles = [];
-    this.header(first!.cells, first!.row);
-    for (const t of rest) this.data(t.cells, t.row);
-  }
-
-  /**
-   * A title above the header, as spreadsheets and vendor portals export it ("GOBI invoices
-   * March 2025" on line 1, the column names on line 3): one warning, and the lines are not read.
-   * Read as the header, the title made every row an extra_cells error and the file unloadable.
-   */
-  private skipTitles(headerRow: number): void {
-    const first = this.titles[0]!.row;
-    const last = this.titles[this.titles.length - 1]!.row;
-    const lines = first === last ? `line ${first} is` : `lines ${first}–${last} are`;
-    this.problem(first, 'title_rows', `${lines} above the header (line ${headerRow}), a title rather than rows; not read`, undefined, 'warning');
-    this.titles = [];
+  /** Lines held as a title were the header and rows after all: read them so, in order. */
+  private readHeld({ header, rows }: NoTitle<string[]>): void {
+    this.header(header.line, header.row);
+    for (const r of rows) this.data(r.line, r.row);
   }
 
   /** A row after the header. */

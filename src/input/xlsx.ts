@@ -18,7 +18,8 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
 import { minorUnits } from '../domain/currencies.js';
-import { canonicalHeaderName, isCanonicalColumn, isHeaderLine, isTitleLine, MAX_TITLE_LINES, type CanonicalColumn } from '../domain/columns.js';
+import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
+import { TitleHold, titleMessage, type NoTitle } from './titles.js';
 import { problem, type Problem } from '../domain/problem.js';
 import type { InputEvent } from './event.js';
 import { canonicalByHeader, headerKey } from './mapping/names.js';
@@ -44,6 +45,12 @@ export interface Cell {
   native: boolean;
   /** The number, for a non-integer number cell: a money column rounds it to minor units. */
   float?: number | undefined;
+}
+
+/** A row before the header, held in case it is a title (input/titles.ts). */
+interface SheetRow {
+  cells: (Cell | undefined)[];
+  problems: Problem[];
 }
 
 type CellValue = ExcelJS.CellValue;
@@ -91,8 +98,8 @@ export class WorkbookReader {
   private mapper: RecordMapper | undefined;
   private skip: number;
   private headerRow = 1;
-  /** Rows before the header that may be a title (domain/columns.ts `isTitleLine`), held until a row decides. */
-  private titles: { r: number; cells: (Cell | undefined)[]; problems: Problem[] }[] = [];
+  /** Rows before the header that may be a title (input/titles.ts). */
+  private readonly titles: TitleHold<SheetRow>;
   /** Columns whose header repeats an earlier name (`duplicate_column`, said once on the header). */
   private readonly duplicateCols = new Set<number>();
 
@@ -102,6 +109,7 @@ export class WorkbookReader {
   ) {
     this.file = path;
     this.skip = opts.mapping?.xlsx.skipRows ?? 0;
+    this.titles = new TitleHold(opts.mapping === undefined);
   }
 
   /** Reads the workbook from `bytes`, yielding events a batch of rows at a time. */
@@ -120,7 +128,8 @@ export class WorkbookReader {
       }
     }
     // Only title-like rows: the first was the header after all (a sheet without rows).
-    if (this.names === undefined && this.titles.length > 0) this.commitTitles();
+    const held = this.titles.end();
+    if (held !== undefined) this.readHeld(held);
     if (this.names === undefined && this.file !== this.path) {
       this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'empty_file', 'the sheet is empty') });
     }
@@ -196,38 +205,25 @@ export class WorkbookReader {
         this.skip--;
         return;
       }
-      // A title above the header (domain/columns.ts `isTitleLine`), without a profile: a
-      // profile says where its header is (`xlsx.skip_rows`).
+      // A title above the header (input/titles.ts), without a profile: a profile says where
+      // its header is (`xlsx.skip_rows`).
       const texts = Array.from(cells, (c) => c?.text ?? ''); // every column, the holes of a sparse row too
-      if (this.opts.mapping === undefined && this.titles.length < MAX_TITLE_LINES && isTitleLine(texts)) {
-        this.titles.push({ r, cells, problems });
-        return;
-      }
-      if (this.titles.length === 0 || isHeaderLine(texts)) {
-        if (this.titles.length > 0) this.skipTitles(r);
+      const step = this.titles.offer(r, { cells, problems }, texts);
+      if (step.kind === 'held') return;
+      if (step.kind === 'header') {
+        if (step.skipped !== undefined) this.out.push({ kind: 'problem', problem: this.problem(step.skipped.first, 'title_rows', titleMessage('row', step.skipped, r), undefined, 'warning') });
         this.header(cells, r);
         return;
       }
-      this.commitTitles();
+      this.readHeld(step);
     }
     this.data(r, cells, problems);
   }
 
   /** Rows held as a title were the header and rows after all: read them so, in order. */
-  private commitTitles(): void {
-    const [first, ...rest] = this.titles;
-    this.titles = [];
-    this.header(first!.cells, first!.r);
-    for (const t of rest) this.data(t.r, t.cells, t.problems);
-  }
-
-  /** The title rows above the header: one warning, and they are not read. */
-  private skipTitles(headerRow: number): void {
-    const first = this.titles[0]!.r;
-    const last = this.titles[this.titles.length - 1]!.r;
-    const rows = first === last ? `row ${first} is` : `rows ${first}–${last} are`;
-    this.out.push({ kind: 'problem', problem: this.problem(first, 'title_rows', `${rows} above the header (row ${headerRow}), a title rather than rows; not read`, undefined, 'warning') });
-    this.titles = [];
+  private readHeld({ header, rows }: NoTitle<SheetRow>): void {
+    this.header(header.line.cells, header.row);
+    for (const h of rows) this.data(h.row, h.line.cells, h.line.problems);
   }
 
   /** A row after the header. */
