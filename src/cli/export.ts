@@ -44,7 +44,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   if (format === undefined) throw new UsageError(`cannot tell the format of ${o.output}: name it .csv or .json, or pass --format csv|json`);
   const output = resolve(o.output);
   // Before Alma is read or marked (--mark-in-erp): the export file and --report, writable and apart.
-  checkReportPath(cfg.reportPath, [['--output', o.output]]);
+  checkReportPath(cfg, [['--output', o.output]]);
   return withSession(cfg, term, async (session) => {
     const { erp } = session;
     const listed = await erp.listByStatus(o.status);

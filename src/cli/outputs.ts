@@ -81,10 +81,16 @@ export function misnamedOutputs(cfg: OutputPaths, more: readonly [string, string
  * each; throws a UsageError listing them. `more`: a command's own outputs (`export -o`);
  * `offered`: the output flags the command has (a hint names another only if it is there).
  */
-export function checkOutputPaths(cfg: OutputPaths, more: readonly [string, string | undefined][] = [], offered: readonly string[] = LOAD_OUTPUTS): void {
+export function checkOutputPaths(cfg: OutputPaths & { files?: readonly string[] }, more: readonly [string, string | undefined][] = [], offered: readonly string[] = LOAD_OUTPUTS): void {
   const problems: string[] = misnamedOutputs(cfg, more, offered);
+  const inputs = inputFiles(cfg.files ?? []);
   for (const [flag, path] of [...outputsOf(cfg), ...more]) {
     if (path === undefined) continue;
+    const input = inputs.find((i) => i.same(path));
+    if (input !== undefined) {
+      problems.push(`${flag} ${path} is ${input.path === path ? 'an input file' : `the input file ${input.path}`} of this run: writing it would replace that file; name another`);
+      continue;
+    }
     const why = unwritable(path);
     if (why !== undefined) problems.push(`cannot write ${flag} ${path}: ${why}`);
   }
@@ -96,8 +102,39 @@ export function checkOutputPaths(cfg: OutputPaths, more: readonly [string, strin
  * `payments`, `verify` and `export`: their `--report` (and `export`'s `-o`, in `more`) checked
  * as the load's outputs are, the hints naming only the outputs these commands have.
  */
-export function checkReportPath(reportPath: string | undefined, more: readonly [string, string | undefined][] = []): void {
-  checkOutputPaths({ reportPath }, more, ['--report', ...more.map(([flag]) => flag)]);
+export function checkReportPath(cfg: Pick<Config, 'reportPath' | 'files'>, more: readonly [string, string | undefined][] = []): void {
+  checkOutputPaths({ reportPath: cfg.reportPath, files: cfg.files }, more, ['--report', ...more.map(([flag]) => flag)]);
+}
+
+/**
+ * The run's input files that exist, each able to tell whether a path is the same file: by
+ * device and inode, so a symbolic link, a hard link or another spelling of the path is caught
+ * (`--rejects batch.csv batch.csv`, a slip of tab completion, replaced the vendor's file with
+ * its rejected rows).
+ */
+function inputFiles(files: readonly string[]): { path: string; same: (other: string) => boolean }[] {
+  const out: { path: string; same: (other: string) => boolean }[] = [];
+  for (const path of files) {
+    if (path === '-') continue;
+    let id: { dev: number; ino: number };
+    try {
+      id = statSync(path);
+    } catch {
+      continue; // reading it fails later, with its own message
+    }
+    out.push({
+      path,
+      same: (other) => {
+        try {
+          const s = statSync(other);
+          return s.dev === id.dev && s.ino === id.ino;
+        } catch {
+          return false;
+        }
+      },
+    });
+  }
+  return out;
 }
 
 /** Why `path` cannot be written (atomically: a temp file beside it, then a rename), or undefined. */

@@ -76,7 +76,7 @@ export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecor
 export async function runPayments(cfg: Config, term: Terminal): Promise<number> {
   // Before anything is sent: a report that cannot be written, found after Alma took the
   // payments, would end the run with a usage error over work that was done.
-  checkReportPath(cfg.reportPath);
+  checkReportPath(cfg);
   const { entries, issues } = await readPayments(cfg);
   const blocked = issues.some((p) => p.severity === 'error') || (entries.some((e) => e.request === undefined) && !cfg.skipInvalid);
   const base = (e: PaymentEntry): LifecycleInvoice => ({

@@ -26,7 +26,7 @@ import { writeJson } from '../common/json.js';
 import { checkReportPath } from './outputs.js';
 
 export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
-  checkReportPath(cfg.reportPath);
+  checkReportPath(cfg);
   const definition = targetNamed(cfg.targetName);
   const profile = definition.profile();
   const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, cfg.mappingPath) : undefined;

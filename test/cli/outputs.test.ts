@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { misnamedOutputs } from '../../src/cli/outputs.js';
+import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkOutputPaths, checkReportPath, misnamedOutputs } from '../../src/cli/outputs.js';
+import { UsageError } from '../../src/common/errors.js';
 
 describe('output paths that name another kind of file, or one file twice', () => {
   it.each([
@@ -26,5 +30,51 @@ describe('output paths that name another kind of file, or one file twice', () =>
     ['export -o under any name is the export file', { reportPath: 'r.json' }, [['--output', 'erp.csv']], ['--report', '--output'], []],
   ] as [string, Parameters<typeof misnamedOutputs>[0], [string, string][], string[], string[]][])('%s', (_name, paths, more, offered, problems) => {
     expect(misnamedOutputs(paths, more, offered)).toEqual(problems);
+  });
+});
+
+describe('an output path that is an input file of the run', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'outputs-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const message = (f: () => void): string => {
+    try {
+      f();
+    } catch (err) {
+      if (err instanceof UsageError) return err.message;
+      throw err;
+    }
+    return '';
+  };
+
+  it('is refused before anything is read, and the file is left as it was', () => {
+    const batch = join(dir, 'batch.csv');
+    writeFileSync(batch, 'vendor,invoice_number\n');
+    expect(message(() => checkOutputPaths({ rejectsPath: batch, files: [batch] }))).toBe(
+      `--rejects ${batch} is an input file of this run: writing it would replace that file; name another; nothing was sent`,
+    );
+    expect(message(() => checkOutputPaths({ reportCsvPath: batch, files: ['-', batch] }))).toContain('is an input file of this run');
+    expect(readFileSync(batch, 'utf8')).toBe('vendor,invoice_number\n');
+  });
+
+  it('however the path is written: relative, through a symbolic link, a hard link', () => {
+    const batch = join(dir, 'batch.csv');
+    writeFileSync(batch, 'x\n');
+    symlinkSync(batch, join(dir, 'link.csv'));
+    linkSync(batch, join(dir, 'hard.csv'));
+    for (const other of [relative(process.cwd(), batch), join(dir, 'link.csv'), join(dir, 'hard.csv')]) {
+      expect(message(() => checkOutputPaths({ rejectsPath: other, files: [batch] }))).toBe(
+        `--rejects ${other} is the input file ${batch} of this run: writing it would replace that file; name another; nothing was sent`,
+      );
+    }
+  });
+
+  it("payments', verify's and export's outputs too; another file, or an input that does not exist, is fine", () => {
+    const paid = join(dir, 'paid.csv');
+    writeFileSync(paid, 'x\n');
+    expect(message(() => checkReportPath({ reportPath: undefined, files: [paid] }, [['--output', paid]]))).toContain(`--output ${paid} is an input file of this run`);
+    expect(message(() => checkOutputPaths({ rejectsPath: join(dir, 'rejects.csv'), files: [paid, join(dir, 'missing.csv')] }))).toBe('');
   });
 });
