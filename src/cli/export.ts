@@ -44,7 +44,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   if (format === undefined) throw new UsageError(`cannot tell the format of ${o.output}: name it .csv or .json, or pass --format csv|json`);
   const output = resolve(o.output);
   // Before Alma is read or marked (--mark-in-erp): the export file and --report, writable and apart.
-  checkReportPath(cfg, [['--output', o.output]]);
+  // It reads no file (its `files` only stand in for the list a load checks): no input to protect.
+  checkReportPath({ reportPath: cfg.reportPath, files: [] }, [['--output', o.output]]);
   return withSession(cfg, term, async (session) => {
     const { erp } = session;
     const listed = await erp.listByStatus(o.status);
