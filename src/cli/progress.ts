@@ -227,7 +227,11 @@ export function createProgress(o: ProgressOptions): Progress {
           startDone = e.alreadyDone;
           startedAt = now();
           phaseLabel = undefined;
-          if (e.resumed) write(`resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run`);
+          if (e.resumed) {
+            // Sent in full without their outcome seen: not finished, and nothing left to send.
+            const read = e.awaiting !== undefined ? `; ${e.awaiting} more were sent and processed, and their outcome is read now` : '';
+            write(`resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run${read}`);
+          }
           showSpinner();
           break;
         case 'step':

@@ -190,7 +190,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   const results: InvoiceResult[] = new Array<InvoiceResult>(invoices.length);
   let stopped: RunOutcome['stopped'];
   const alreadyDone = invoices.filter((inv) => journal.state(inv.key).settled !== undefined).length;
-  emit({ type: 'start', invoices: invoices.length, alreadyDone, resumed: journal.resumed });
+  const awaiting = invoices.filter((inv) => journal.state(inv.key).settled === undefined && journal.state(inv.key).processed).length;
+  emit({ type: 'start', invoices: invoices.length, alreadyDone, resumed: journal.resumed, ...(awaiting > 0 ? { awaiting } : {}) });
 
   const stopNow = (): boolean => stopped !== undefined || opts.stopSignal?.aborted === true;
   const pending = invoices

@@ -162,6 +162,21 @@ describe('invoices waiting for their outcome', () => {
   });
 });
 
+describe('resuming', () => {
+  it('says how many an earlier run finished, and how many it sent whose outcome is only read now', () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => lines.push(s) > 0 } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 });
+    p.onEvent({ type: 'start', invoices: 7, alreadyDone: 2, resumed: true, awaiting: 5 } as EngineEvent);
+    p.onEvent({ type: 'start', invoices: 7, alreadyDone: 7, resumed: true } as EngineEvent);
+    p.stop();
+    expect(lines.map((l) => l.replace(/^\S+ /, '').trimEnd())).toEqual([
+      'resuming: 2 of 7 invoices were finished by an earlier run; 5 more were sent and processed, and their outcome is read now',
+      'resuming: 7 of 7 invoices were finished by an earlier run',
+    ]);
+  });
+});
+
 describe('invoices found already loaded', () => {
   it('are done without a write, so they do not make the pace or the time left', () => {
     const { ora, texts } = recordingOra();

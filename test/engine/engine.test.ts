@@ -228,7 +228,9 @@ describe('engine: processing that has not shown by the time limit', () => {
     // Alma has finished meanwhile.
     for (const s of alma.invoices) s.settlesAfterReads = 1;
     alma.log = [];
-    const again = (await run(alma, invoices, { poll, path })).outcome.results;
+    const second = await run(alma, invoices, { poll, path });
+    expect(second.events.find((e) => e.type === 'start')).toEqual({ type: 'start', invoices: 2, alreadyDone: 0, resumed: true, awaiting: 2 });
+    const again = second.outcome.results;
     expect(again.map((r) => [r.status, r.workflowStatus, r.unfinished, r.warnings])).toEqual([
       ['loaded', 'Waiting to be Sent', undefined, []],
       ['loaded', 'Waiting to be Sent', undefined, []],
