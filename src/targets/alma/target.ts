@@ -37,6 +37,9 @@ export interface AlmaTarget extends Target {
   close(): Promise<void>;
 }
 
+/** How a refusal says the invoice number is taken, whatever its code. */
+const DUPLICATE_WORDS = /already exists?|not unique|duplicate/i;
+
 export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
   // Default rate 10: the sandbox threshold (docs/alma.md#requests-hosts-keys-and-thresholds).
   const http = createAlmaHttpClient({ ...opts, limiter: limiterFor(opts) });
@@ -73,8 +76,10 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     },
 
     // 60288 "Invoice number not unique" is the OAS's only duplicate-number code
-    // (docs/alma.md#errors-error-codes-and-alerts; which code Alma really sends is not documented).
-    isDuplicateRefusal: (err: ApiError) => err.httpStatus === 400 && err.code === '60288',
+    // (docs/alma.md#errors-error-codes-and-alerts; which code Alma really sends is not
+    // documented), so a create refused in words that say the number exists counts too: the
+    // engine then looks the invoice up, and reports the refusal as it was if it finds nothing.
+    isDuplicateRefusal: (err: ApiError) => err.httpStatus === 400 && (err.code === '60288' || DUPLICATE_WORDS.test(err.message)),
 
     // The seam's children are Alma's lines, keyed by their explicit numbers; finalize is
     // op=process_invoice (docs/alma.md#processing-and-workflow-statuses: create → lines → process).

@@ -128,6 +128,19 @@ describe('createAlmaTarget', () => {
   });
 });
 
+describe('a create refused because the number is taken', () => {
+  it.each([
+    [400, '60288', 'Invoice number not unique in payload', true],
+    // Which code real Alma sends is not documented: the words say it too.
+    [400, '402119', 'Invoice number G-1 already exists for vendor GOBI', true],
+    [400, '40166411', 'Duplicate invoice number', true],
+    [400, '60237', 'Invoice vendor account not valid', false],
+    [500, '60288', 'Invoice number not unique in payload', false],
+  ])('%i %s "%s": %s', (httpStatus, code, message, duplicate) => {
+    expect(target().isDuplicateRefusal!(new ApiError({ httpStatus, code, message }))).toBe(duplicate);
+  });
+});
+
 describe('the API key never leaks', () => {
   const KEY = 'l7xxRECOGNISABLE-KEY-4f2a';
 
