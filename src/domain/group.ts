@@ -402,6 +402,14 @@ export class InvoiceGrouper<I = Invoice> {
 
   #ungroupable(file: FileState, at: Provenance, fields: Record<string, string | undefined>, values: readonly [string | undefined, string | undefined]): void {
     if (isBlankRow(fields)) return;
+    const has = (i: 0 | 1): boolean => (file.keyAt !== undefined ? file.keyAt[i] !== -1 : KEY_COLUMNS[i] in fields);
+    if (values[0] === undefined && values[1] === undefined && has(0) && has(1)) {
+      // Both empty under columns the file has: a row of no invoice, as a spreadsheet's totals or
+      // notes line at the bottom is. Said once, with what it likely is.
+      if (file.keyAt === undefined) file.carried[0] = file.carried[1] = true;
+      this.#issues.push(problem(at, 'missing_value', 'vendor and invoice_number are both empty, so the row belongs to no invoice (a totals or notes line?); delete it, or fill them in', { column: 'vendor' }));
+      return;
+    }
     for (const i of [0, 1] as const) {
       if (values[i] !== undefined) continue;
       const column = KEY_COLUMNS[i];

@@ -156,8 +156,10 @@ describe('grouping rows into invoices', () => {
     expect(r.issues.map((p) => `${p.row}:${p.column}:${p.code}:${p.severity}`)).toEqual([
       '3:vendor:missing_value:error',
       '4:vendor:missing_value:error',
-      '4:invoice_number:missing_value:error',
     ]);
+    // Both empty (a totals line at the bottom of a spreadsheet): one problem saying what it likely is.
+    expect(r.issues[1]?.message).toBe('vendor and invoice_number are both empty, so the row belongs to no invoice (a totals or notes line?); delete it, or fill them in');
+    expect(r.issues[0]?.message).toBe('vendor is empty, so the row cannot be grouped into an invoice');
     expect(r.invoices).toHaveLength(1);
     expect(r.invoices[0]?.invoice).toBeDefined();
   });
