@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkOutputPaths, checkReportPath, misnamedOutputs } from '../../src/cli/outputs.js';
-import { UsageError } from '../../src/common/errors.js';
+import { usageMessage } from '../helpers/usage.js';
 
 describe('output paths that name another kind of file, or one file twice', () => {
   it.each([
@@ -39,15 +39,7 @@ describe('an output path that is an input file of the run', () => {
     dir = mkdtempSync(join(tmpdir(), 'outputs-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  const message = (f: () => void): string => {
-    try {
-      f();
-    } catch (err) {
-      if (err instanceof UsageError) return err.message;
-      throw err;
-    }
-    return '';
-  };
+  const message = usageMessage;
 
   it('is refused before anything is read, and the file is left as it was', () => {
     const batch = join(dir, 'batch.csv');
@@ -75,6 +67,6 @@ describe('an output path that is an input file of the run', () => {
     const paid = join(dir, 'paid.csv');
     writeFileSync(paid, 'x\n');
     expect(message(() => checkReportPath({ reportPath: undefined, files: [paid] }, [['--output', paid]]))).toContain(`--output ${paid} is an input file of this run`);
-    expect(message(() => checkOutputPaths({ rejectsPath: join(dir, 'rejects.csv'), files: [paid, join(dir, 'missing.csv')] }))).toBe('');
+    expect(() => checkOutputPaths({ rejectsPath: join(dir, 'rejects.csv'), files: [paid, join(dir, 'missing.csv')] })).not.toThrow();
   });
 });

@@ -7,7 +7,7 @@ import { resolveConfig, type RawOptions } from '../../src/cli/config.js';
 import { resolveTargetChoice } from '../../src/cli/target-options.js';
 import { exsitedCredentials } from '../../src/targets/exsited/index.js';
 import { algunaKey } from '../../src/targets/alguna/index.js';
-import { UsageError } from '../../src/common/errors.js';
+import { usageMessage } from '../helpers/usage.js';
 
 let dir: string;
 beforeEach(() => {
@@ -16,15 +16,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const cfg = (o: RawOptions, env: Record<string, string | undefined> = {}) => resolveConfig(['b.csv'], o, { HOME: dir, ...env }, dir);
-const usage = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UsageError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a usage error');
-};
+const usage = usageMessage;
 
 describe('number options: the message says what a value may be', () => {
   it.each([

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig, type RawOptions } from '../../../src/cli/config.js';
 import { folioCredentials } from '../../../src/targets/folio/index.js';
-import { UsageError } from '../../../src/common/errors.js';
+import { usageMessage } from '../../helpers/usage.js';
 
 let dir: string;
 beforeEach(() => {
@@ -15,15 +15,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const ENV = { FOLIO_API_URL: 'https://okapi.example.edu', FOLIO_TENANT: 'diku', FOLIO_USERNAME: 'loader', FOLIO_PASSWORD: 'pw' };
 const cfg = (o: RawOptions, env: Record<string, string | undefined> = {}) => resolveConfig(['b.csv'], { target: 'folio', ...o }, { HOME: dir, ...env }, dir);
-const usage = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UsageError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a usage error');
-};
+const usage = usageMessage;
 
 describe('FOLIO settings', () => {
   it('gateway and credentials from the environment; approval unless --no-approve; FOLIO_BATCH_GROUP', () => {
