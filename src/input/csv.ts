@@ -8,7 +8,7 @@
  * in order with the `on_skip` errors, so records and problems come out in file order.
  */
 import { Parser, type CsvError, type Options } from 'csv-parse';
-import { canonicalHeaderName } from '../domain/columns.js';
+import { canonicalHeaderName, isHeaderLine } from '../domain/columns.js';
 import { TitleHold, titleMessage, type NoTitle } from './titles.js';
 import { problem } from '../domain/problem.js';
 import type { FormatReader, InputEvent } from './event.js';
@@ -566,21 +566,26 @@ export function excelSeparator(line: string): string | undefined {
 }
 
 /**
- * The line to choose the delimiter from: the first of the first ten lines of `text` holding a
- * comma, semicolon or tab (a title line holds none); the first line when none of them does.
- * Undefined while `text` may still grow (`final` false) and no complete line decides yet, so
- * the choice is the same however the text arrives in chunks.
+ * The line to choose the delimiter from, among the first ten lines of `text`: the first that is
+ * a header of canonical names; else the first holding a comma, semicolon or tab (a title line
+ * may hold none); else the first. Undefined while `text` may still grow (`final` false) and no
+ * complete line decides yet, so the choice is the same however the text arrives in chunks.
  */
 function delimiterLine(text: string, final: boolean): string | undefined {
   const lines = text.split(/\r\n|\r|\n/);
   // The last piece is a complete line only at the end of the text.
   const complete = final ? lines : lines.slice(0, -1);
   const seen = complete.filter((l) => l.trim() !== '').slice(0, 10);
-  const found = seen.find((l) => /[,;\t]/.test(l));
-  if (found !== undefined) return found;
-  if (seen.length >= 10 || final) return seen[0];
-  return undefined;
+  // A line of canonical column names split by one of them is the header: its delimiter is the
+  // file's, whatever a title above it holds ("Rechnungen, März 2025;;;" above semicolons).
+  const header = seen.find((l) => DELIMITERS.some((d) => isHeaderLine(l.split(d))));
+  if (header !== undefined) return header;
+  // Until ten lines are in, a header line may still come.
+  if (seen.length < 10 && !final) return undefined;
+  return seen.find((l) => /[,;\t]/.test(l)) ?? seen[0];
 }
+
+const DELIMITERS = [',', ';', '\t'];
 
 /** The first line of `text` with something on it, once its line break has been seen. */
 function firstLine(text: string): string | undefined {

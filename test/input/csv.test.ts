@@ -177,6 +177,7 @@ describe('CSV: header and cells', () => {
       ['one line, a blank line, the header', 'GOBI invoices March 2025\n\nvendor,invoice_number\nGOBI,1\nGOBI,2\n', 'line 1 is above the header (line 3)', [[4, 'GOBI', '1'], [5, 'GOBI', '2']]],
       ['two lines, semicolons (the title has none to tell the delimiter)', 'Rechnungen März\nErstellt 2025-03-31\nVendor;Invoice Number\nGOBI;1\n', 'lines 1–2 are above the header (line 3)', [[4, 'GOBI', '1']]],
       ["with Excel's trailing delimiters, CRLF", 'GOBI invoices,,\r\nvendor,invoice_number,price\r\nGOBI,1,5\r\n', 'line 1 is above the header (line 2)', [[3, 'GOBI', '1']]],
+      ['a comma in the title above semicolons', 'Rechnungen, März 2025;;\nvendor;invoice_number;price\nGOBI;1;5,50\n', 'line 1 is above the header (line 2)', [[3, 'GOBI', '1']]],
     ])('%s: one warning, and the rows as the editor numbers them', async (_name, text, said, rows) => {
       for (const cuts of [[], [...utf8(text).keys()]]) {
         const r = await read('t.csv', text, { cuts });
