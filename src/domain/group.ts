@@ -402,6 +402,8 @@ export class InvoiceGrouper<I = Invoice> {
 
   #ungroupable(file: FileState, at: Provenance, fields: Record<string, string | undefined>, values: readonly [string | undefined, string | undefined]): void {
     if (isBlankRow(fields)) return;
+    // Whether the file has the column: the header's positions say it for every row; a record
+    // without a header, by its keys.
     const has = (i: 0 | 1): boolean => (file.keyAt !== undefined ? file.keyAt[i] !== -1 : KEY_COLUMNS[i] in fields);
     if (values[0] === undefined && values[1] === undefined && has(0) && has(1)) {
       // Both empty under columns the file has: a row of no invoice, as a spreadsheet's totals or
@@ -414,9 +416,7 @@ export class InvoiceGrouper<I = Invoice> {
       if (values[i] !== undefined) continue;
       const column = KEY_COLUMNS[i];
       const p = problem(at, 'missing_value', `${column} is empty, so the row cannot be grouped into an invoice`, { column });
-      // The header's positions say it for every row; a record without a header, by its keys.
-      const lacks = file.keyAt !== undefined ? file.keyAt[i] === -1 : !(column in fields);
-      if (!lacks) {
+      if (has(i)) {
         if (file.keyAt === undefined) file.carried[i] = true;
         this.#issues.push(p);
         continue;

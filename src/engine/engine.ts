@@ -689,21 +689,18 @@ class InvoiceSaga {
     const pending = st.createPending ? await this.#findAcrossWindow(st.createSentAt) : undefined;
     const matches =
       pending !== undefined ? [pending] : st.createPending ? [] : (this.#ctx.found.get(keyString(key)) ?? (await target.findInvoices(key, { fresh: false, invoice: inv })));
-    if (matches.length > 0) {
-      const remote = pending ?? adopt(matches, inv, this.#warnings, this.#label);
-      this.#remote = remote;
-      this.#recordInvoice(remote, true);
-      if (remote.processed) {
-        journal.append({ t: 'processed', ...this.#who, id: remote.id });
-        return settle(inv, remote, 'already_loaded', this.#opts, this.#warnings);
-      }
+    let found = matches.length > 0;
+    if (found) {
+      this.#remote = pending ?? adopt(matches, inv, this.#warnings, this.#label);
+      this.#recordInvoice(this.#remote, true);
     } else {
-      const late = await this.#create();
-      // Made by someone else and processed already: as if the look-up had found it.
-      if (late && this.#remote!.processed) {
-        journal.append({ t: 'processed', ...this.#who, id: this.#remote!.id });
-        return settle(inv, this.#remote!, 'already_loaded', this.#opts, this.#warnings);
-      }
+      // Refused because the number exists: found late, and treated as found (see #create).
+      found = await this.#create();
+    }
+    const remote = this.#remote!;
+    if (found && remote.processed) {
+      journal.append({ t: 'processed', ...this.#who, id: remote.id });
+      return settle(inv, remote, 'already_loaded', this.#opts, this.#warnings);
     }
     this.#st = journal.state(key);
     return undefined;
