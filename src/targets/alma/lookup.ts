@@ -208,11 +208,8 @@ export class InvoiceLookup {
       this.#totals.set(vendor, total);
       if (Math.ceil(total / PAGE_SIZE) > invoicesInBatch) return; // searching is cheaper
       const all = await readAllPages(fetchPage, 'invoice', first);
-      // A snapshot must be complete to prove absence; a short read means search instead. So does
-      // an invoice on two pages: the listing moved while it was paged (an invoice added, deleted
-      // or re-sorted by someone else), and the one it pushed across a page boundary unread may
-      // be one of this batch's — held as "absent", it would be created a second time.
-      if (all.length >= total && !repeatsAnId(all)) this.#remember(vendor, all);
+      // A snapshot must be complete to prove absence; a short read means search instead.
+      if (all.length >= total) this.#remember(vendor, all);
     } catch (err) {
       if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
       // A vendor Alma does not know has no invoices; creating one will fail on its own.
@@ -222,15 +219,20 @@ export class InvoiceLookup {
   }
 
   /**
-   * Keeps the listing as a snapshot, unless an entry cannot be read: a snapshot is trusted to
-   * say "does not exist", so it must not silently drop anything. The listing is scoped to the
-   * vendor, so an entry without a vendor code belongs to it.
+   * Keeps the listing as a snapshot, unless an entry cannot be read or two carry one id: a
+   * snapshot is trusted to say "does not exist", so it must not silently drop anything. An
+   * invoice on two pages says the listing moved while it was paged (an invoice added, deleted
+   * or re-sorted by someone else), and the one it pushed across a page boundary unread may be
+   * one of this batch's — held as absent, it would be created a second time. The listing is
+   * scoped to the vendor, so an entry without a vendor code belongs to it.
    */
   #remember(vendor: string, all: JsonValue[]): void {
     const map = new Map<string, RemoteInvoice[]>();
+    const ids = new Set<string>();
     for (const v of all) {
       const inv = toRemoteInvoice(v);
-      if (inv === undefined || inv.number === '') return;
+      if (inv === undefined || inv.number === '' || ids.has(inv.id)) return;
+      ids.add(inv.id);
       const owner = inv.vendor === '' ? vendor : inv.vendor;
       if (owner !== vendor) continue;
       const k = keyString({ vendor, number: inv.number });
@@ -238,18 +240,6 @@ export class InvoiceLookup {
     }
     this.#snapshots.set(vendor, map);
   }
-}
-
-/** Whether two entries of a paged listing carry the same invoice id. */
-function repeatsAnId(all: readonly JsonValue[]): boolean {
-  const seen = new Set<string>();
-  for (const v of all) {
-    const id = isJsonObject(v) ? toRemoteInvoice(v)?.id : undefined;
-    if (id === undefined) continue;
-    if (seen.has(id)) return true;
-    seen.add(id);
-  }
-  return false;
 }
 
 function exactMatches(all: JsonValue[], key: InvoiceKey): RemoteInvoice[] {
