@@ -86,7 +86,8 @@ export function checkOutputPaths(cfg: OutputPaths & { files?: readonly string[] 
   const inputs = inputFiles(cfg.files ?? []);
   for (const [flag, path] of [...outputsOf(cfg), ...more]) {
     if (path === undefined) continue;
-    const input = inputs.find((i) => i.same(path));
+    const id = fileId(path);
+    const input = id === undefined ? undefined : inputs.find((i) => i.dev === id.dev && i.ino === id.ino);
     if (input !== undefined) {
       problems.push(`${flag} ${path} is ${input.path === path ? 'an input file' : `the input file ${input.path}`} of this run: writing it would replace that file; name another`);
       continue;
@@ -107,34 +108,26 @@ export function checkReportPath(cfg: Pick<Config, 'reportPath' | 'files'>, more:
 }
 
 /**
- * The run's input files that exist, each able to tell whether a path is the same file: by
- * device and inode, so a symbolic link, a hard link or another spelling of the path is caught
- * (`--rejects batch.csv batch.csv`, a slip of tab completion, replaced the vendor's file with
- * its rejected rows).
+ * The run's input files that exist, by device and inode, so that an output given as a symbolic
+ * link, a hard link or another spelling of an input's path is caught (`--rejects batch.csv
+ * batch.csv`, a slip of tab completion, replaced the vendor's file with its rejected rows).
  */
-function inputFiles(files: readonly string[]): { path: string; same: (other: string) => boolean }[] {
-  const out: { path: string; same: (other: string) => boolean }[] = [];
-  for (const path of files) {
-    if (path === '-') continue;
-    let id: { dev: number; ino: number };
-    try {
-      id = statSync(path);
-    } catch {
-      continue; // reading it fails later, with its own message
-    }
-    out.push({
-      path,
-      same: (other) => {
-        try {
-          const s = statSync(other);
-          return s.dev === id.dev && s.ino === id.ino;
-        } catch {
-          return false;
-        }
-      },
-    });
+function inputFiles(files: readonly string[]): { path: string; dev: number; ino: number }[] {
+  // A file that cannot be read fails later, with its own message.
+  return files.flatMap((path) => {
+    const id = path === '-' ? undefined : fileId(path);
+    return id === undefined ? [] : [{ path, ...id }];
+  });
+}
+
+/** The file a path names, by device and inode; undefined when there is none. */
+function fileId(path: string): { dev: number; ino: number } | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return { dev, ino };
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
 /** Why `path` cannot be written (atomically: a temp file beside it, then a rename), or undefined. */
