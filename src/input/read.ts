@@ -210,7 +210,7 @@ export async function openInputFile(path: string, opts: OpenOptions = {}): Promi
 }
 
 /** How a file's size or modification time moved between two looks at it; undefined when neither did. */
-export function howChanged(before: Pick<Stats, 'size' | 'mtimeMs'>, after: Pick<Stats, 'size' | 'mtimeMs'>): string | undefined {
+function howChanged(before: Pick<Stats, 'size' | 'mtimeMs'>, after: Pick<Stats, 'size' | 'mtimeMs'>): string | undefined {
   if (after.size !== before.size) return `${before.size} bytes when it was opened, ${after.size} when it had been read`;
   if (after.mtimeMs !== before.mtimeMs) return 'it was modified after it was opened';
   return undefined;
