@@ -212,8 +212,7 @@ export class CsvReader implements FormatReader {
         this.lane = this.openLane('', sep);
         this.lane.lines = this.lane.empty = skipped;
       } else {
-        // A first line without a delimiter (a title above the header, as spreadsheets export
-        // it) says nothing of the delimiter: the first line that has one does.
+        // The header line decides the delimiter, not a title above it (`delimiterLine`).
         const named = this.delimiter === undefined && line !== undefined ? delimiterLine(this.head, false) : line;
         if (named === undefined && this.head.length <= MAX_RECORD_CHARS) return;
         this.lane = this.openLane(named ?? line ?? this.head);
