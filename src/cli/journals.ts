@@ -4,9 +4,9 @@
  * journal. The load, `export` and `payments` all name and open their journals here.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Journal } from '../engine/journal.js';
+import { Journal, parseJournal, type JournalEntry } from '../engine/journal.js';
 import { acquireLock } from '../engine/lock.js';
 
 /** The first 12 hex digits of a SHA-256: an endpoint or a batch's identity in a file name. */
@@ -60,4 +60,38 @@ export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<voi
   const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync });
   cleanups.push(() => journal.close());
   return { journal, path };
+}
+
+/**
+ * The entries of this place's other journals (the same name and endpoint, other batches) written
+ * to in the last `withinMs`: what an earlier run of an edited file sent (engine/elsewhere.ts). A
+ * journal older than that is left unread — its writes show in the look-ups by now — so a state
+ * folder with years of nightly journals costs a directory listing. One that cannot be read or
+ * parsed is passed over: it would only add to what the look-ups find, and its own batch's run
+ * says what is wrong with it.
+ */
+export function readOtherJournals(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint' | 'batch'>, withinMs: number, now: number): JournalEntry[][] {
+  const dir = join(at.stateDir, 'journals');
+  const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
+  const own = `${prefix}${at.batch}.jsonl`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: JournalEntry[][] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.jsonl') || name === own) continue;
+    const path = join(dir, name);
+    try {
+      if (now - statSync(path).mtimeMs > withinMs) continue;
+      const text = readFileSync(path, 'utf8');
+      const header = JSON.parse(text.slice(0, text.indexOf('\n'))) as { batch?: unknown };
+      out.push(parseJournal(text, { endpoint: at.endpoint, batch: String(header.batch) }, path).entries);
+    } catch {
+      continue;
+    }
+  }
+  return out;
 }

@@ -15,6 +15,7 @@ import { applyPreflight } from '../plan/preflight.js';
 import { runStopOf, unreachableText, type ApiError } from '../common/errors.js';
 import { DEFAULT_POLL, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
+import { gatherElsewhere } from '../engine/elsewhere.js';
 import { existingProblems } from '../engine/existing.js';
 import { estimateWithout, type PreflightReport } from '../report/preflight.js';
 import { keyString, type Invoice } from '../domain/model.js';
@@ -26,7 +27,7 @@ import type { TargetEvent } from '../targets/target.js';
 import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, type OpenedRun } from './open-target.js';
 import { listenForInterrupts } from './interrupts.js';
-import { openLockedJournal } from './journals.js';
+import { openLockedJournal, readOtherJournals } from './journals.js';
 
 type Progress = ReturnType<typeof createProgress>;
 
@@ -74,14 +75,17 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     // The invoices' look-ups (what makes a re-run exactly-once) go out beside the checks: both
     // are reads, and nothing is written before both end (engine.ts startLookups). At high
     // latency each round trip before the first write is time the whole run loses.
-    const lookups = startLookups(validInvoices(plan), opened.target, journal, { signal: signals.soft });
+    // What other journals of this place sent lately (an earlier run of this file before an
+    // edit): the look-ups may not show it yet (engine/elsewhere.ts).
+    const elsewhere = gatherElsewhere(readOtherJournals(at, elsewhereHorizonMs(cfg.settleMs), Date.now()), validInvoices(plan).map((inv) => inv.key));
+    const lookups = startLookups(validInvoices(plan), opened.target, journal, { signal: signals.soft, elsewhere });
     cleanups.push(() => lookups.then(() => undefined));
     const stopSending = (reason: Error): void => halt.abort(reason);
     const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups, stopSending);
     if (typeof checked === 'number') return checked;
     plan = checked;
 
-    outcome = await runInvoices(validInvoices(plan), { ...engineOptions(cfg, opened, journal, inFlight, emit, signals.soft), lookups, halt: stopSending });
+    outcome = await runInvoices(validInvoices(plan), { ...engineOptions(cfg, opened, journal, inFlight, emit, signals.soft), lookups, elsewhere, halt: stopSending });
   } finally {
     progress.stop();
     for (const c of cleanups.reverse()) await c();
@@ -241,7 +245,16 @@ function notSentWhy(refusedByChecks: number, heldByLookups: number, label: strin
   return parts.join(', and ');
 }
 
+/**
+ * How recent another journal must be to matter: the longest the target's look-ups may lag a
+ * write (the settle window's ceiling, or --settle), twice over, and never under ten minutes.
+ */
+function elsewhereHorizonMs(settleMs: number | undefined): number {
+  return Math.max(10 * 60_000, 2 * Math.max(DEFAULT_SETTLE.ceilingMs, settleMs ?? 0));
+}
+
 /** The engine's settings from the run's config; the first Ctrl-C (`soft`) stops it taking new work. */
+
 function engineOptions(cfg: Config, opened: OpenedRun, journal: Journal, inFlight: InFlightSizer, emit: (e: EngineEvent) => void, soft: AbortSignal): EngineOptions {
   return {
     target: opened.target,

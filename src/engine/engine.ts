@@ -27,6 +27,7 @@ import { runWithPriority } from '../common/priority.js';
 import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
+import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
 import { refusalKind } from './result.js';
 import { holdsOtherTotal, oldestFirst } from '../targets/matches.js';
 
@@ -87,6 +88,11 @@ export interface EngineOptions {
    */
   lookups?: Promise<Lookups> | undefined;
   /**
+   * What other journals of this target know about the batch's invoices (engine/elsewhere.ts):
+   * invoices and lines an earlier run of an edited file sent, which the look-ups may not show yet.
+   */
+  elsewhere?: ReadonlyMap<string, Elsewhere> | undefined;
+  /**
    * Called once, when the run stops because no further request can succeed (the target cannot
    * be reached, the key is refused, the daily threshold is spent): the caller's transport then
    * sends nothing more (`TransportOptions.halt`), not even the retries of requests in flight,
@@ -111,14 +117,19 @@ export interface LookupsFailed {
  * unreachable, a hard stop) is what it resolves to; any other failure of one look-up leaves that
  * invoice out of `found`, to look itself up when its turn comes, as it always did.
  */
-export function startLookups(invoices: readonly Invoice[], target: Target, journal: Journal, opts: { signal?: AbortSignal | undefined } = {}): Promise<Lookups> {
+export function startLookups(
+  invoices: readonly Invoice[],
+  target: Target,
+  journal: Journal,
+  opts: { signal?: AbortSignal | undefined; elsewhere?: ReadonlyMap<string, Elsewhere> | undefined } = {},
+): Promise<Lookups> {
   const todo = invoices.filter((inv) => !journal.state(inv.key).settled && journal.state(inv.key).id === undefined && !journal.state(inv.key).createPending);
   const found = new Map<string, RemoteInvoice[]>();
   if (todo.length === 0) return Promise.resolve({ found });
   let failed: { error: unknown } | undefined;
   const lookUp = async (inv: Invoice): Promise<void> => {
     try {
-      found.set(keyString(inv.key), await target.findInvoices(inv.key, { fresh: false, invoice: inv }));
+      found.set(keyString(inv.key), await findWithElsewhere(target, inv, opts.elsewhere?.get(keyString(inv.key))));
     } catch (error) {
       if (stopFor(error) !== undefined || (opts.signal?.aborted === true && isAbort(error))) failed ??= { error };
     }
@@ -206,7 +217,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   for (const r of results) if (r) emit({ type: 'invoice', result: r, done: 0, total: invoices.length });
 
   // Only look-ups for invoices the journal cannot answer are prepared (nothing for a finished batch).
-  const lookups = await (opts.lookups ?? startLookups(pending.map(({ inv }) => inv), opts.target, journal, { signal: opts.stopSignal }));
+  const lookups = await (opts.lookups ?? startLookups(pending.map(({ inv }) => inv), opts.target, journal, { signal: opts.stopSignal, elsewhere: opts.elsewhere }));
   if (lookups.failed !== undefined) {
     const err = lookups.failed.error;
     stopped = stopFor(err) ?? (opts.stopSignal?.aborted === true && isAbort(err) ? { reason: 'interrupted' } : undefined);
@@ -686,9 +697,15 @@ class InvoiceSaga {
     if (st.id !== undefined) return undefined;
     emit({ type: 'step', key, step: 'lookup' });
     // A create an earlier run sent without an answer may not show in the look-ups yet: look across the window.
-    const pending = st.createPending ? await this.#findAcrossWindow(st.createSentAt) : undefined;
-    const matches =
-      pending !== undefined ? [pending] : st.createPending ? [] : (this.#ctx.found.get(keyString(key)) ?? (await target.findInvoices(key, { fresh: false, invoice: inv })));
+    let pending = st.createPending ? await this.#findAcrossWindow(st.createSentAt) : undefined;
+    const elsewhere = this.#opts.elsewhere?.get(keyString(key));
+    let matches =
+      pending !== undefined ? [pending] : st.createPending ? [] : (this.#ctx.found.get(keyString(key)) ?? (await findWithElsewhere(target, inv, elsewhere)));
+    // The same for one another journal sent (an earlier run of this file before it was edited).
+    if (matches.length === 0 && !st.createPending && elsewhere?.createSentAt !== undefined) {
+      pending = await this.#findAcrossWindow(elsewhere.createSentAt);
+      if (pending !== undefined) matches = [pending];
+    }
     let found = matches.length > 0;
     if (found) {
       this.#remote = pending ?? adopt(matches, inv, this.#warnings, this.#label);
@@ -1048,6 +1065,16 @@ class InvoiceSaga {
     const journal = this.#opts.journal;
     journal.append({ t: 'invoice', ...this.#who, id: r.id, found });
     for (const c of r.children ?? []) if (!journal.state(this.#key).lines.has(c.number)) journal.append({ t: 'line', ...this.#who, line: c.number, id: c.id });
+    // Lines another journal sent to this invoice (engine/elsewhere.ts): the listing may not show
+    // them yet, so they become this journal's — recorded ones known, unanswered ones looked for
+    // across the window before any is sent.
+    const there = found ? this.#opts.elsewhere?.get(keyString(this.#key))?.ids.get(r.id) : undefined;
+    if (there === undefined) return;
+    const st = journal.state(this.#key);
+    for (const [line, id] of there.lines) if (!st.lines.has(line)) journal.append({ t: 'line', ...this.#who, line, id });
+    for (const [line, at] of there.linesPending) {
+      if (!st.lines.has(line) && !st.linesPending.has(line)) journal.append({ t: 'intent', ...this.#who, step: 'line', line, id: r.id, at });
+    }
   }
 
   /** Measures the settle window on this invoice, just created, beside the rest of the load. */

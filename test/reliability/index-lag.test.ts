@@ -7,7 +7,7 @@
  * duplicate — the same run with `--settle 0` must produce duplicates, or this test proves nothing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type FaultKind, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
@@ -124,4 +124,46 @@ describe('searches that lag 3 s, 15 % of POST answers lost, duplicates allowed',
     expect(result.problems).toEqual([]);
     expectReportMatchesSandbox(state, JSON.parse(final.stdout) as ReportDocument, batch);
   }, 400_000);
+
+});
+
+describe('a killed run\'s file edited and run again while searches lag 6 s, duplicates allowed', () => {
+  /**
+   * Run 1 killed once it has created 10 invoices; the file then edited (a note: a new batch,
+   * so a new journal) and run again at once, inside the 6 s the searches lag. `state` for the
+   * re-run: the same folder (the old journal beside the new), or another (the look-ups alone).
+   */
+  async function killThenEdit(sameState: boolean) {
+    const s = await lagging({ faultRate: 0, indexLagMs: 6_000 });
+    const { batch, env, args } = setup(s, 30, 'LE');
+    const run = spawnCli(args, { env, timeoutMs: 120_000 });
+    let exited = false;
+    void run.done.then(() => (exited = true));
+    const made = (): number => s.state().invoices.filter((i) => i.origin === 'api').length;
+    while (!exited && made() < 10) await new Promise((r) => setTimeout(r, 2));
+    run.child.kill('SIGKILL');
+    expect((await run.done).signal, 'killed mid-run').toBe('SIGKILL');
+    const file = join(dir, 'batch.csv');
+    const text = readFileSync(file, 'utf8');
+    const edited = text.replace('Generated batch', 'Generated batch (edited)');
+    expect(edited, 'the file has a note to edit').not.toBe(text);
+    writeFileSync(file, edited);
+    const { final } = await untilDone(args, sameState ? env : { ...env, INVOICE_LOAD_STATE_DIR: join(dir, 'another-state') });
+    return { s, batch, final, killedAfter: made() };
+  }
+
+  it('killed, its file edited and run again at once: the new journal takes over what the old one sent, nothing twice', async () => {
+    const { s, batch, final } = await killThenEdit(true);
+    const result = audit(s.state(), batch);
+    recordFigures('index-lag', { edited: { invoices: batch.invoices, duplicates: result.duplicates, losses: result.losses } });
+    expect(result.problems).toEqual([]);
+    expectReportMatchesSandbox(s.state(), JSON.parse(final.stdout) as ReportDocument, batch);
+  }, 240_000);
+
+  it('the same with the old journal out of reach doubles invoices: the guarantee rests on reading it', async () => {
+    const { s, batch } = await killThenEdit(false);
+    const result = audit(s.state(), batch);
+    recordFigures('index-lag', { edited_without_old_journal: { duplicates: result.duplicates } });
+    expect(result.duplicates).toBeGreaterThan(0);
+  }, 240_000);
 });

@@ -1,0 +1,56 @@
+/**
+ * Which other journals a load reads (cli/journals.ts readOtherJournals): the same target name and
+ * endpoint, another batch, written to lately; anything else, or anything unreadable, is passed over.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { journalPath, readOtherJournals } from '../../src/cli/journals.js';
+
+let state: string;
+beforeEach(() => {
+  state = mkdtempSync(join(tmpdir(), 'journals-'));
+  mkdirSync(join(state, 'journals'));
+});
+afterEach(() => rmSync(state, { recursive: true, force: true }));
+
+const NOW = Date.parse('2026-12-05T12:00:00Z');
+const ENDPOINT = 'https://api-eu.example.org';
+const here = { name: 'alma', endpoint: ENDPOINT, batch: 'mine' };
+
+/** A journal of `batch` at `endpoint` holding one created invoice, last written `ageMs` before NOW. */
+function journal(name: string, endpoint: string, batch: string, ageMs: number, text?: string): void {
+  const path = journalPath(state, name, endpoint, batch);
+  const begin = { t: 'begin', kind: 'invoice-load-journal', v: 1, target: 'alma', endpoint, batch, at: '2026-12-05T11:00:00Z' };
+  writeFileSync(path, text ?? `${JSON.stringify(begin)}\n${JSON.stringify({ t: 'invoice', vendor: 'V', number: batch, id: `id-${batch}`, found: false })}\n`);
+  const at = (NOW - ageMs) / 1000;
+  utimesSync(path, at, at);
+}
+
+const numbers = (): string[] =>
+  readOtherJournals({ ...here, stateDir: state }, 10 * 60_000, NOW)
+    .map((entries) => entries.flatMap((e) => ('number' in e ? [e.number] : [])).join())
+    .sort();
+
+describe('readOtherJournals', () => {
+  it('reads the other batches of this target and endpoint written to within the horizon', () => {
+    journal('alma', ENDPOINT, 'edited-a', 60_000);
+    journal('alma', ENDPOINT, 'edited-b', 9 * 60_000);
+    expect(numbers()).toEqual(['edited-a', 'edited-b']);
+  });
+
+  it('passes over its own journal, older ones, another endpoint, another name, and what is not a journal', () => {
+    journal('alma', ENDPOINT, 'mine', 1_000);
+    journal('alma', ENDPOINT, 'last-month', 30 * 86_400_000);
+    journal('alma', 'https://api-na.example.org', 'other-place', 1_000);
+    journal('cancel', ENDPOINT, 'an-action', 1_000);
+    journal('alma', ENDPOINT, 'garbage', 1_000, 'not json\n');
+    journal('alma', ENDPOINT, 'lies', 1_000, `${JSON.stringify({ t: 'begin', kind: 'invoice-load-journal', v: 1, target: 'alma', endpoint: 'https://elsewhere', batch: 'lies', at: '' })}\n`);
+    expect(numbers()).toEqual([]);
+  });
+
+  it('a state folder without journals yet reads nothing', () => {
+    expect(readOtherJournals({ ...here, stateDir: join(state, 'none') }, 60_000, NOW)).toEqual([]);
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * What other journals know (src/engine/elsewhere.ts): a run killed after its writes, its file
+ * edited (a new batch, a new journal) and run again while the target's look-ups still lag those
+ * writes. Virtual time throughout: `sleep` advances the clock.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runInvoices } from '../../src/engine/engine.js';
+import { findWithElsewhere, gatherElsewhere, type Elsewhere } from '../../src/engine/elsewhere.js';
+import { Journal, parseJournal, type JournalEntry } from '../../src/engine/journal.js';
+import { ApiError } from '../../src/common/errors.js';
+import type { Invoice } from '../../src/domain/model.js';
+import type { RemoteInvoice, Target } from '../../src/targets/target.js';
+import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'engine-elsewhere-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const who = { vendor: 'ACME', number: 'A-1' };
+const begin: JournalEntry = { t: 'begin', kind: 'invoice-load-journal', v: 1, target: 'alma', endpoint: 'fake://alma', batch: 'old', at: '2026-12-05T00:00:00Z' };
+
+describe('gatherElsewhere', () => {
+  const keys = [who, { vendor: 'ACME', number: 'A-2' }];
+
+  it.each<[string, JournalEntry[][], Record<string, Elsewhere>]>([
+    ['no other journal', [], {}],
+    [
+      'an invoice created, one line added, one sent without an answer',
+      [
+        [
+          begin,
+          { t: 'intent', ...who, step: 'create', at: 100 },
+          { t: 'invoice', ...who, id: 'I1', found: false },
+          { t: 'intent', ...who, step: 'line', line: '1', id: 'I1', at: 200 },
+          { t: 'line', ...who, line: '1', id: 'L1' },
+          { t: 'intent', ...who, step: 'line', line: '2', id: 'I1', at: 300 },
+        ],
+      ],
+      { 'ACME\u0000A-1': { ids: new Map([['I1', { lines: new Map([['1', 'L1']]), linesPending: new Map([['2', 300]]) }]]) } },
+    ],
+    [
+      'a create sent without an answer: when, the latest of two journals',
+      [
+        [begin, { t: 'intent', ...who, step: 'create', at: 100 }],
+        [begin, { t: 'intent', ...who, step: 'create', at: 500 }],
+      ],
+      { 'ACME\u0000A-1': { ids: new Map(), createSentAt: 500 } },
+    ],
+    [
+      'one id in two journals: the lines either recorded',
+      [
+        [begin, { t: 'invoice', ...who, id: 'I1', found: false }, { t: 'line', ...who, line: '1', id: 'L1' }],
+        [begin, { t: 'invoice', ...who, id: 'I1', found: true }, { t: 'line', ...who, line: '2', id: 'L2' }],
+      ],
+      {
+        'ACME\u0000A-1': {
+          ids: new Map([
+            [
+              'I1',
+              {
+                lines: new Map([
+                  ['1', 'L1'],
+                  ['2', 'L2'],
+                ]),
+                linesPending: new Map(),
+              },
+            ],
+          ]),
+        },
+      },
+    ],
+    ['an invoice not in this batch is left out', [[begin, { t: 'invoice', vendor: 'ACME', number: 'Z-9', id: 'I9', found: false }]], {}],
+  ])('%s', (_what, journals, want) => {
+    expect(Object.fromEntries(gatherElsewhere(journals, keys))).toEqual(want);
+  });
+});
+
+describe('findWithElsewhere', () => {
+  const inv = makeInvoice('ACME', 'A-1', 1);
+  const remote = (id: string, number = 'A-1', vendor = 'ACME'): RemoteInvoice => ({ id, number, vendor, alerts: [], processed: false, inReview: false });
+  const target = (found: RemoteInvoice[], byId: (id: string) => RemoteInvoice): Target & { reads: string[] } => {
+    const reads: string[] = [];
+    return {
+      reads,
+      findInvoices: async () => [...found],
+      getInvoice: async (id: string) => {
+        reads.push(id);
+        return byId(id);
+      },
+    } as unknown as Target & { reads: string[] };
+  };
+  const recorded = (...ids: string[]): Elsewhere => ({ ids: new Map(ids.map((id) => [id, { lines: new Map(), linesPending: new Map() }])) });
+
+  it('an id the look-up did not show is read by id and added; one it showed is not read again', async () => {
+    const t = target([remote('I1')], (id) => remote(id));
+    expect((await findWithElsewhere(t, inv, recorded('I1', 'I2'))).map((r) => r.id)).toEqual(['I1', 'I2']);
+    expect(t.reads).toEqual(['I2']);
+  });
+
+  it('one the target no longer holds (a 4xx) or that now has another number is left out', async () => {
+    const t = target([], (id) => {
+      if (id === 'gone') throw new ApiError({ httpStatus: 400, code: '412400', message: 'Invoice gone not found.' });
+      return remote(id, 'A-1-renumbered');
+    });
+    expect(await findWithElsewhere(t, inv, recorded('gone', 'moved'))).toEqual([]);
+  });
+
+  it('any other failure is the look-up\'s', async () => {
+    const t = target([], () => {
+      throw new ApiError({ httpStatus: 503, code: 'UNAVAILABLE', message: 'try later' });
+    });
+    await expect(findWithElsewhere(t, inv, recorded('I1'))).rejects.toThrow('try later');
+  });
+});
+
+/** FakeAlma whose searches and line listings show a write only `lagMs` (virtual) after it; reads by id at once. */
+function lagging(alma: FakeAlma, lagMs: number, now: () => number, born: Map<string, number>): Target {
+  const t = alma.target();
+  const stamp = (): void => {
+    for (const s of alma.invoices) {
+      if (!born.has(s.id)) born.set(s.id, now());
+      for (const l of s.lines) if (!born.has(l.id)) born.set(l.id, now());
+    }
+  };
+  const shown = (id: string): boolean => now() - (born.get(id) ?? 0) >= lagMs;
+  return {
+    ...t,
+    async createInvoice(inv) {
+      try {
+        return await t.createInvoice(inv);
+      } finally {
+        stamp();
+      }
+    },
+    async addChild(id, number, inv) {
+      try {
+        return await t.addChild(id, number, inv);
+      } finally {
+        stamp();
+      }
+    },
+    findInvoices: async (key, o) => (await t.findInvoices(key, o)).filter((r) => shown(r.id)),
+    listChildren: async (id, inv) => (await t.listChildren(id, inv)).filter((l) => shown(l.id)),
+  };
+}
+
+/**
+ * The target as a process that is killed sees it: from the first Crash on, every call of the
+ * dead run (its lag measurement running beside it) waits forever, as nothing of a killed
+ * process runs on.
+ */
+function killable(target: Target, run: { killed: boolean }): Target {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const v = Reflect.get(obj, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        if (run.killed) return new Promise(() => undefined);
+        const out = (v as (...a: unknown[]) => unknown).apply(obj, args);
+        if (!(out instanceof Promise)) return out;
+        return out.catch((err: unknown) => {
+          if (err instanceof Crash) run.killed = true;
+          throw err;
+        });
+      };
+    },
+  });
+}
+
+describe('engine: killed, the file edited, run again while the look-ups lag 3 s', () => {
+  const invoices = (): Invoice[] => [makeInvoice('ACME', 'A-1', 2), makeInvoice('ACME', 'A-2', 1)];
+
+  /** Run 1 dies on `fault`; run 2, 100 ms later, has a journal of its own (the edited file's), told or not what run 1's says. */
+  async function killedThenEdited(fault: Fault, tell: boolean) {
+    const alma = new FakeAlma();
+    alma.faults = [fault];
+    let t = 1_000_000;
+    const born = new Map<string, number>();
+    const sleep = async (ms: number): Promise<void> => void (t += ms);
+    const base = { concurrency: 1, emit: () => undefined, wallNow: () => t, now: () => t, poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 }, maxWriteAttempts: 3, settle: { floorMs: 2_000, ceilingMs: 30_000 } };
+    const place = mkdtempSync(join(dir, 'state-'));
+    const open = (batch: string): Journal => Journal.open({ path: join(place, `${batch}.jsonl`), target: 'alma', endpoint: 'fake://alma', batch, sync: false });
+    const first = open('old');
+    const run1 = { killed: false };
+    // Nothing of the killed run moves the clock or calls the target once it is dead.
+    const dies = (ms: number): Promise<void> => (run1.killed ? new Promise(() => undefined) : sleep(ms));
+    const done = runInvoices(invoices(), { ...base, target: killable(lagging(alma, 3_000, () => t, born), run1), sleep: dies, journal: first });
+    // The run's promise may never settle (what it waits for waits forever): its death is the end.
+    const failure = done.then(() => undefined, (err: unknown) => err);
+    while (!run1.killed && (await Promise.race([failure, new Promise<'tick'>((r) => setImmediate(() => r('tick')))])) === 'tick');
+    expect(run1.killed).toBe(true);
+    first.close();
+    alma.dead = false;
+    t += 100;
+    const old = parseJournal(readFileSync(join(place, 'old.jsonl'), 'utf8'), { endpoint: 'fake://alma', batch: 'old' }, 'old.jsonl').entries;
+    const elsewhere = tell ? gatherElsewhere([old], invoices().map((i) => i.key)) : undefined;
+    const second = open('edited');
+    try {
+      const outcome = await runInvoices(invoices(), { ...base, target: lagging(alma, 3_000, () => t, born), sleep, journal: second, elsewhere });
+      return { alma, outcome };
+    } finally {
+      second.close();
+    }
+  }
+
+  const once = (alma: FakeAlma): Record<string, string[]> =>
+    Object.fromEntries(alma.invoices.map((s) => [`${s.number} ${s.id}`, s.lines.map((l) => l.number)]));
+
+  it('killed after a line was added and another sent: each line added once', async () => {
+    const { alma, outcome } = await killedThenEdited({ method: 'addLine', call: 2, kind: 'crash-after' }, true);
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+    expect([...alma.created.values()]).toEqual([1, 1]);
+    expect(Object.values(once(alma))).toEqual([['1', '2'], ['1']]);
+    expect(alma.invoices.map((s) => s.processCount)).toEqual([1, 1]);
+  });
+
+  it('killed with a create sent and no answer: looked for across the window, not created again', async () => {
+    const { alma, outcome } = await killedThenEdited({ method: 'createInvoice', call: 2, kind: 'crash-after' }, true);
+    // A-1 was finished by the killed run (and its search shows it by now).
+    expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
+    expect([...alma.created.values()]).toEqual([1, 1]);
+    expect(Object.values(once(alma))).toEqual([['1', '2'], ['1']]);
+  });
+
+  it('the same runs without the other journal create both invoices twice (what the look-ups alone give)', async () => {
+    const lines = await killedThenEdited({ method: 'addLine', call: 2, kind: 'crash-after' }, false);
+    expect(lines.alma.created.get('ACME/A-1')).toBe(2);
+    const create = await killedThenEdited({ method: 'createInvoice', call: 2, kind: 'crash-after' }, false);
+    expect(create.alma.created.get('ACME/A-2')).toBe(2);
+  });
+});
