@@ -4,9 +4,10 @@
  * journal. The load, `export` and `payments` all name and open their journals here.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Journal, parseJournal, type JournalEntry } from '../engine/journal.js';
+import { keyString, type InvoiceKey } from '../domain/model.js';
+import { Journal, JOURNAL_KIND, type JournalEntry } from '../engine/journal.js';
 import { acquireLock } from '../engine/lock.js';
 
 /** The first 12 hex digits of a SHA-256: an endpoint or a batch's identity in a file name. */
@@ -63,17 +64,24 @@ export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<voi
 }
 
 /**
- * The entries of this place's other journals (the same name and endpoint, other batches) written
- * to in the last `withinMs`: what an earlier run of an edited file sent (engine/elsewhere.ts). A
- * journal older than that is left unread — its writes show in the look-ups by now — so a state
- * folder with years of nightly journals costs a directory listing. One that cannot be read or
- * parsed is passed over: it would only add to what the look-ups find, and its own batch's run
- * says what is wrong with it.
+ * The entries about `keys` in this place's other journals (the same name and endpoint, other
+ * batches) written to in the last `withinMs`: what an earlier run of an edited file sent
+ * (engine/elsewhere.ts). A journal older than that is left unread — its writes show in the
+ * look-ups by now — so a state folder with years of nightly journals costs a directory listing;
+ * one read is streamed and only the entries about this batch's invoices kept, so a large batch
+ * loaded just before costs time, not memory. One that cannot be read or parsed is passed over:
+ * it would only add to what the look-ups find, and its own batch's run says what is wrong with it.
  */
-export function readOtherJournals(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint' | 'batch'>, withinMs: number, now: number): JournalEntry[][] {
+export function readOtherJournals(
+  at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint' | 'batch'>,
+  withinMs: number,
+  now: number,
+  keys: readonly InvoiceKey[],
+): JournalEntry[][] {
   const dir = join(at.stateDir, 'journals');
   const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
   const own = `${prefix}${at.batch}.jsonl`;
+  const wanted = new Set(keys.map(keyString));
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -86,12 +94,42 @@ export function readOtherJournals(at: Pick<JournalPlace, 'stateDir' | 'name' | '
     const path = join(dir, name);
     try {
       if (now - statSync(path).mtimeMs > withinMs) continue;
-      const text = readFileSync(path, 'utf8');
-      const header = JSON.parse(text.slice(0, text.indexOf('\n'))) as { batch?: unknown };
-      out.push(parseJournal(text, { endpoint: at.endpoint, batch: String(header.batch) }, path).entries);
+      const entries = entriesAbout(path, at.endpoint, wanted);
+      if (entries.length > 0) out.push(entries);
     } catch {
       continue;
     }
+  }
+  return out;
+}
+
+/**
+ * A journal's entries about the invoices in `wanted` (by keyString), read a chunk at a time.
+ * Throws when it is not a journal of `endpoint` or a line other than a torn last one does not
+ * parse (what parseJournal refuses too).
+ */
+function entriesAbout(path: string, endpoint: string, wanted: ReadonlySet<string>): JournalEntry[] {
+  const fd = openSync(path, 'r');
+  const out: JournalEntry[] = [];
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    const decoder = new TextDecoder();
+    let rest = '';
+    let first = true;
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
+      const lines = (rest + decoder.decode(chunk.subarray(0, n), { stream: true })).split('\n');
+      // The last piece has no newline yet: the next chunk's start, or a torn last line.
+      rest = lines.pop()!;
+      for (const line of lines) {
+        const e = JSON.parse(line) as JournalEntry;
+        if (first) {
+          if (e.t !== 'begin' || e.kind !== JOURNAL_KIND || e.endpoint !== endpoint) throw new Error(`${path} is not a journal of ${endpoint}`);
+          first = false;
+        } else if ('vendor' in e && wanted.has(keyString(e))) out.push(e);
+      }
+    }
+  } finally {
+    closeSync(fd);
   }
   return out;
 }

@@ -77,7 +77,8 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     // latency each round trip before the first write is time the whole run loses.
     // What other journals of this place sent lately (an earlier run of this file before an
     // edit): the look-ups may not show it yet (engine/elsewhere.ts).
-    const elsewhere = gatherElsewhere(readOtherJournals(at, elsewhereHorizonMs(cfg.settleMs), Date.now()), validInvoices(plan).map((inv) => inv.key));
+    const keys = validInvoices(plan).map((inv) => inv.key);
+    const elsewhere = gatherElsewhere(readOtherJournals(at, elsewhereHorizonMs(cfg.settleMs), Date.now(), keys), keys);
     const lookups = startLookups(validInvoices(plan), opened.target, journal, { signal: signals.soft, elsewhere });
     cleanups.push(() => lookups.then(() => undefined));
     const stopSending = (reason: Error): void => halt.abort(reason);

@@ -28,8 +28,10 @@ function journal(name: string, endpoint: string, batch: string, ageMs: number, t
   utimesSync(path, at, at);
 }
 
-const numbers = (): string[] =>
-  readOtherJournals({ ...here, stateDir: state }, 10 * 60_000, NOW)
+const WANTED = ['edited-a', 'edited-b', 'mine', 'last-month', 'other-place', 'an-action', 'garbage', 'lies', 'torn', 'broken'].map((number) => ({ vendor: 'V', number }));
+
+const numbers = (keys = WANTED): string[] =>
+  readOtherJournals({ ...here, stateDir: state }, 10 * 60_000, NOW, keys)
     .map((entries) => entries.flatMap((e) => ('number' in e ? [e.number] : [])).join())
     .sort();
 
@@ -51,6 +53,28 @@ describe('readOtherJournals', () => {
   });
 
   it('a state folder without journals yet reads nothing', () => {
-    expect(readOtherJournals({ ...here, stateDir: join(state, 'none') }, 60_000, NOW)).toEqual([]);
+    expect(readOtherJournals({ ...here, stateDir: join(state, 'none') }, 60_000, NOW, WANTED)).toEqual([]);
+  });
+
+  it('keeps only the entries about this batch\'s invoices', () => {
+    journal('alma', ENDPOINT, 'edited-a', 1_000);
+    expect(numbers([{ vendor: 'V', number: 'edited-a' }])).toEqual(['edited-a']);
+    expect(numbers([{ vendor: 'V', number: 'another' }])).toEqual([]);
+    expect(numbers([{ vendor: 'W', number: 'edited-a' }])).toEqual([]);
+  });
+
+  it('a torn last line (a kill mid-write) is dropped; a line broken before it passes the journal over', () => {
+    const begin = (batch: string) => JSON.stringify({ t: 'begin', kind: 'invoice-load-journal', v: 1, target: 'alma', endpoint: ENDPOINT, batch, at: '' });
+    const entry = (number: string) => JSON.stringify({ t: 'invoice', vendor: 'V', number, id: '1', found: false });
+    journal('alma', ENDPOINT, 'torn', 1_000, `${begin('torn')}\n${entry('torn')}\n{"t":"line","vendor":"V","numb`);
+    journal('alma', ENDPOINT, 'broken', 1_000, `${begin('broken')}\n{"t":"line",\n${entry('broken')}\n`);
+    expect(numbers()).toEqual(['torn']);
+  });
+
+  it('a journal larger than one read is read whole', () => {
+    const begin = JSON.stringify({ t: 'begin', kind: 'invoice-load-journal', v: 1, target: 'alma', endpoint: ENDPOINT, batch: 'big', at: '' });
+    const filler = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ t: 'invoice', vendor: 'V', number: `other-${i}`, id: String(i), found: false })).join('\n');
+    journal('alma', ENDPOINT, 'big', 1_000, `${begin}\n${filler}\n${JSON.stringify({ t: 'line', vendor: 'V', number: 'edited-b', line: '1', id: 'L' })}\n`);
+    expect(numbers()).toEqual(['edited-b']);
   });
 });
