@@ -697,12 +697,14 @@ class InvoiceSaga {
     if (st.id !== undefined) return undefined;
     emit({ type: 'step', key, step: 'lookup' });
     // A create an earlier run sent without an answer may not show in the look-ups yet: look across the window.
+    if (st.createPending) emit({ type: 'reconcile', key, step: 'create', reason: 'an earlier run stopped before it came' });
     let pending = st.createPending ? await this.#findAcrossWindow(st.createSentAt) : undefined;
     const elsewhere = this.#opts.elsewhere?.get(keyString(key));
     let matches =
       pending !== undefined ? [pending] : st.createPending ? [] : (this.#ctx.found.get(keyString(key)) ?? (await findWithElsewhere(target, inv, elsewhere)));
     // The same for one another journal sent (an earlier run of this file before it was edited).
     if (matches.length === 0 && !st.createPending && elsewhere?.createSentAt !== undefined) {
+      emit({ type: 'reconcile', key, step: 'create', reason: 'an earlier run, of this file before an edit, stopped before it came' });
       pending = await this.#findAcrossWindow(elsewhere.createSentAt);
       if (pending !== undefined) matches = [pending];
     }
@@ -864,6 +866,7 @@ class InvoiceSaga {
     let listed = this.#knownLines!.get(number);
     // A line an earlier run sent without an answer may not show in the listing yet.
     if (listed === undefined && st.linesPending.has(number)) {
+      emit({ type: 'reconcile', key, step: 'lines', reason: `line ${number}: an earlier run stopped before it came` });
       listed = await lookAcrossWindow(async () => (await listLineMap(target, id, st, inv)).get(number), st.lineSentAt.get(number) ?? 0, this.#ctx.settle, this.#clock);
     }
     if (listed !== undefined) {

@@ -12,6 +12,7 @@ import { findWithElsewhere, gatherElsewhere, type Elsewhere } from '../../src/en
 import { Journal, parseJournal, type JournalEntry } from '../../src/engine/journal.js';
 import { ApiError } from '../../src/common/errors.js';
 import type { Invoice } from '../../src/domain/model.js';
+import type { EngineEvent } from '../../src/engine/events.js';
 import type { RemoteInvoice, Target } from '../../src/targets/target.js';
 import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
 
@@ -176,7 +177,7 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
   const invoices = (): Invoice[] => [makeInvoice('ACME', 'A-1', 2), makeInvoice('ACME', 'A-2', 1)];
 
   /** Run 1 dies on `fault`; run 2, 100 ms later, has a journal of its own (the edited file's), told or not what run 1's says. */
-  async function killedThenEdited(fault: Fault, tell: boolean) {
+  async function killedThenEdited(fault: Fault, tell: boolean, journal: 'edited' | 'old' = 'edited') {
     const alma = new FakeAlma();
     alma.faults = [fault];
     let t = 1_000_000;
@@ -199,10 +200,11 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
     t += 100;
     const old = parseJournal(readFileSync(join(place, 'old.jsonl'), 'utf8'), { endpoint: 'fake://alma', batch: 'old' }, 'old.jsonl').entries;
     const elsewhere = tell ? gatherElsewhere([old], invoices().map((i) => i.key)) : undefined;
-    const second = open('edited');
+    const second = open(journal);
+    const events: EngineEvent[] = [];
     try {
-      const outcome = await runInvoices(invoices(), { ...base, target: lagging(alma, 3_000, () => t, born), sleep, journal: second, elsewhere });
-      return { alma, outcome };
+      const outcome = await runInvoices(invoices(), { ...base, target: lagging(alma, 3_000, () => t, born), sleep, journal: second, elsewhere, emit: (e) => events.push(e) });
+      return { alma, outcome, events };
     } finally {
       second.close();
     }
@@ -212,19 +214,35 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
     Object.fromEntries(alma.invoices.map((s) => [`${s.number} ${s.id}`, s.lines.map((l) => l.number)]));
 
   it('killed after a line was added and another sent: each line added once', async () => {
-    const { alma, outcome } = await killedThenEdited({ method: 'addLine', call: 2, kind: 'crash-after' }, true);
+    const { alma, outcome, events } = await killedThenEdited({ method: 'addLine', call: 2, kind: 'crash-after' }, true);
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+    // Each wait is said. (The killed run had written A-2's create intent as it died: a kill
+    // between an intent and its request, which the journal answers for the same way.)
+    expect(events.filter((e) => e.type === 'reconcile')).toEqual([
+      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-1' }, step: 'lines', reason: 'line 2: an earlier run stopped before it came' },
+      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run, of this file before an edit, stopped before it came' },
+    ]);
     expect([...alma.created.values()]).toEqual([1, 1]);
     expect(Object.values(once(alma))).toEqual([['1', '2'], ['1']]);
     expect(alma.invoices.map((s) => s.processCount)).toEqual([1, 1]);
   });
 
   it('killed with a create sent and no answer: looked for across the window, not created again', async () => {
-    const { alma, outcome } = await killedThenEdited({ method: 'createInvoice', call: 2, kind: 'crash-after' }, true);
+    const { alma, outcome, events } = await killedThenEdited({ method: 'createInvoice', call: 2, kind: 'crash-after' }, true);
     // A-1 was finished by the killed run (and its search shows it by now).
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
+    // The wait is said (the terminal prints it): not a silent pause of up to the window.
+    expect(events.filter((e) => e.type === 'reconcile')).toEqual([
+      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run, of this file before an edit, stopped before it came' },
+    ]);
     expect([...alma.created.values()]).toEqual([1, 1]);
     expect(Object.values(once(alma))).toEqual([['1', '2'], ['1']]);
+  });
+
+  it('the same file run again (its own journal): the wait for its own unanswered create is said the same way', async () => {
+    const { alma, events } = await killedThenEdited({ method: 'createInvoice', call: 2, kind: 'crash-after' }, false, 'old');
+    expect([...alma.created.values()]).toEqual([1, 1]);
+    expect(events.filter((e) => e.type === 'reconcile')).toEqual([{ type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run stopped before it came' }]);
   });
 
   it('the same runs without the other journal create both invoices twice (what the look-ups alone give)', async () => {
