@@ -269,6 +269,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     emit({ type: 'stopping', reason: 'max_errors', message });
   };
   const background: Promise<unknown>[] = [];
+  const endOfRun = new AbortController();
   const tasks: Promise<void>[] = [];
   // The number of slots follows the sizer during the run, never above --concurrency.
   const limit = (): number => Math.max(1, Math.min(opts.concurrency, opts.inFlight?.size ?? opts.concurrency));
@@ -301,6 +302,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       watch,
       settle,
       background,
+      measurementNeedless: endOfRun.signal,
       canary,
       found: lookups.found,
       lineSlots,
@@ -386,6 +388,10 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   await slots.idle();
   watch?.drain();
   await Promise.all(tasks);
+  // The settle window is for reconciling writes whose answer was lost. When every write of the
+  // batch has its answer, no run will need it: a lagging search is not waited for at the end
+  // (a short batch against searches 20 s late waited 17 s after its last invoice).
+  if (pending.every(({ inv }) => !awaitsAnswer(journal.state(inv.key)))) endOfRun.abort();
   await Promise.all(background);
   if (failure !== undefined) throw failure.err;
 
@@ -395,6 +401,11 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     if (!results[index]) results[index] = notStarted(inv.key, journal.state(inv.key), stopped?.reason ?? 'interrupted');
   }
   return { results, stopped, ...(canary.verdict !== undefined ? { canary: canary.verdict } : {}) };
+}
+
+/** Whether the journal holds a write of the invoice sent without a recorded answer (a later run reconciles it). */
+function awaitsAnswer(st: InvoiceJournalState): boolean {
+  return st.createPending || st.linesPending.size > 0 || st.processPending || st.attachmentsPending.size > 0 || st.opsPending.size > 0;
 }
 
 /** Requests the invoice still needs to send as the journal knows it: create, each child, finalize. */
@@ -556,6 +567,8 @@ interface InvoiceContext {
   /** What the look-ups before the first write found (`startLookups`): adopted without asking again. */
   found: ReadonlyMap<string, readonly RemoteInvoice[]>;
   background: Promise<unknown>[];
+  /** Aborted at the end of a run that left nothing without an answer: a measurement still running then is not waited for. */
+  measurementNeedless: AbortSignal;
   /** How many of the invoice's lines may be in flight at once now (see `addLines`). */
   lineSlots: () => number;
   /** A line was refused while others of its invoice were in flight: one at a time for the rest of the run. */
@@ -1085,7 +1098,9 @@ class InvoiceSaga {
     const { target, journal, emit } = this.#opts;
     const key = this.#key;
     const visible = async (): Promise<boolean> => (await target.findInvoices(key, { fresh: true, invoice: this.#inv })).some((r) => r.id === createdId);
-    const measuring = this.#ctx.settle.measure(sentAt, visible, { wallNow: this.#wallNow, sleep: this.#opts.sleep, stopped: this.#stopNow }).then((m) => {
+    const clock = { wallNow: this.#wallNow, sleep: this.#opts.sleep, stopped: this.#stopNow, needless: this.#ctx.measurementNeedless };
+    const measuring = this.#ctx.settle.measure(sentAt, visible, clock).then((m) => {
+      if (m === undefined) return;
       journal.append({ t: 'settle', window_ms: m.windowMs, ...(m.lagMs !== undefined ? { lag_ms: m.lagMs } : {}), probes: m.probes });
       emit({ type: 'settle', key, lagMs: m.lagMs, windowMs: m.windowMs, probes: m.probes });
     });

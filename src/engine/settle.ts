@@ -82,14 +82,19 @@ export class SettleWindow {
    * Measures on a new invoice: `visible()` asks the look-up the engine reconciles with whether
    * the invoice shows yet. Probes at 250 ms, growing by half each time, up to 2 s apart, until it
    * shows or the ceiling passes. Runs beside the load; never throws (a failed probe counts as
-   * "not yet").
+   * "not yet"). Once `needless` is aborted (the run is over and nothing it sent is left without
+   * an answer, so no run will reconcile with this window) it ends at once, measuring nothing:
+   * undefined.
    */
   async measure(
     sentAt: number,
     visible: () => Promise<boolean>,
-    clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; stopped: () => boolean },
-  ): Promise<SettleMeasurement> {
+    clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; stopped: () => boolean; needless?: AbortSignal | undefined },
+  ): Promise<SettleMeasurement | undefined> {
     this.#measuring = true;
+    const needless = clock.needless;
+    const over = (): boolean => needless?.aborted === true;
+    const ended = needless === undefined ? undefined : new Promise<void>((resolve) => (needless.aborted ? resolve() : needless.addEventListener('abort', () => resolve(), { once: true })));
     let probes = 0;
     let interval = 250;
     for (;;) {
@@ -106,11 +111,14 @@ export class SettleWindow {
         this.#set(windowMs);
         return { lagMs: age, windowMs, probes };
       }
+      if (over()) return undefined;
       if (age >= this.#o.ceilingMs || clock.stopped()) {
         this.#set(this.#o.ceilingMs);
         return { lagMs: undefined, windowMs: this.#o.ceilingMs, probes };
       }
-      await clock.sleep(Math.min(interval, Math.max(1, sentAt + this.#o.ceilingMs - clock.wallNow())));
+      const nap = clock.sleep(Math.min(interval, Math.max(1, sentAt + this.#o.ceilingMs - clock.wallNow())));
+      await (ended === undefined ? nap : Promise.race([nap, ended]));
+      if (over()) return undefined;
       interval = Math.min(2_000, Math.round(interval * 1.5));
     }
   }

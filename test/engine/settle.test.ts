@@ -3,7 +3,7 @@
  * answer into a second create. Virtual time throughout: `sleep` advances the clock.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInvoices } from '../../src/engine/engine.js';
@@ -11,7 +11,7 @@ import { Journal } from '../../src/engine/journal.js';
 import { SettleWindow, lookAcrossWindow, windowFor, type SettleOptions } from '../../src/engine/settle.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import type { Target } from '../../src/targets/target.js';
-import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
+import { FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
 
 let dir: string;
 beforeEach(() => {
@@ -36,10 +36,23 @@ describe('SettleWindow', () => {
   it('measures the lag on a new invoice and derives the window from it', async () => {
     let t = 1_000;
     const w = new SettleWindow(BOUNDS);
-    const m = await w.measure(1_000, async () => t >= 4_000, { wallNow: () => t, sleep: async (ms) => void (t += ms), stopped: () => false });
+    const m = (await w.measure(1_000, async () => t >= 4_000, { wallNow: () => t, sleep: async (ms) => void (t += ms), stopped: () => false }))!;
     expect(m.lagMs).toBeGreaterThanOrEqual(3_000);
     expect(m.lagMs).toBeLessThan(5_100);
     expect(w.known).toBe(windowFor(m.lagMs!, BOUNDS));
+  });
+
+  it('made needless (the run is over, nothing left without an answer), it ends at once, mid-sleep, measuring nothing', async () => {
+    const w = new SettleWindow(BOUNDS);
+    const needless = new AbortController();
+    let probes = 0;
+    // Real time here: the sleep is the one a run would be in when its last invoice ends.
+    const measured = w.measure(0, async () => (probes++, false), { wallNow: () => 0, sleep: (ms) => new Promise((r) => setTimeout(r, ms * 1_000)), stopped: () => false, needless: needless.signal });
+    await new Promise((r) => setTimeout(r, 20));
+    needless.abort();
+    expect(await measured).toBeUndefined();
+    expect(probes).toBe(1);
+    expect(w.known).toBeUndefined();
   });
 
   it('a write that never shows gives the ceiling', async () => {
@@ -155,5 +168,50 @@ describe('engine: a lost create against a look-up that lags 3 s', () => {
     const again = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
     expect(again.settleWindowMs).toBe(windowMs);
     again.close();
+  });
+});
+
+describe('engine: the end of a run and a measurement still running', () => {
+  /** One invoice against searches 10 min late; the clock moves as it sleeps, each sleep 2 ms of real time. */
+  async function endOfRun(faults: Fault[]) {
+    const alma = new FakeAlma();
+    alma.faults = faults;
+    let t = 0;
+    const path = join(dir, `end-${faults.length}.jsonl`);
+    const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
+    const events: EngineEvent[] = [];
+    try {
+      await runInvoices([makeInvoice('ACME', 'E-1', 2)], {
+        target: lagging(alma, 600_000, () => t),
+        journal,
+        concurrency: 1,
+        emit: (e) => events.push(e),
+        sleep: (ms) => new Promise((r) => setTimeout(() => r(void (t += ms)), 2)),
+        wallNow: () => t,
+        now: () => t,
+        poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+        maxWriteAttempts: 3,
+        settle: BOUNDS,
+      });
+    } finally {
+      journal.close();
+    }
+    const probes = alma.log.filter((l) => l === 'findInvoices E-1').length - 1;
+    return { events, probes, journaled: readFileSync(path, 'utf8').includes('"t":"settle"') };
+  }
+
+  it('every write answered: the run ends without waiting for the search, and journals no window', async () => {
+    const { events, probes, journaled } = await endOfRun([]);
+    expect(events.some((e) => e.type === 'settle')).toBe(false);
+    expect(journaled).toBe(false);
+    // Waiting it out would take a probe every 2 s of the 30 s ceiling.
+    expect(probes).toBeLessThan(5);
+  });
+
+  it('a write left without an answer (a refused line): the window is measured to the end and journaled for the next run', async () => {
+    const { events, probes, journaled } = await endOfRun([{ method: 'addLine', call: 1, kind: 'business' }]);
+    expect(events.filter((e) => e.type === 'settle')).toMatchObject([{ lagMs: undefined, windowMs: 30_000 }]);
+    expect(journaled).toBe(true);
+    expect(probes).toBeGreaterThan(10);
   });
 });
