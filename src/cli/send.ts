@@ -265,7 +265,7 @@ function engineOptions(cfg: Config, opened: OpenedRun, journal: Journal, inFligh
     emit,
     stopSignal: soft,
     // The engine only sleeps between reads of an invoice being processed: the first Ctrl-C ends that wait.
-    sleep: (ms) => delay(ms, undefined, { signal: soft }).catch(() => undefined),
+    sleep: (ms, cut) => delay(ms, undefined, { signal: cut === undefined ? soft : AbortSignal.any([soft, cut]) }).catch(() => undefined),
     poll: { ...DEFAULT_POLL, timeoutMs: cfg.pollTimeoutMs, unknownMs: Math.min(DEFAULT_POLL.unknownMs, cfg.pollTimeoutMs) },
     maxWriteAttempts: 3,
     settle: { ...DEFAULT_SETTLE, fixedMs: cfg.settleMs },

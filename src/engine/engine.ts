@@ -59,7 +59,8 @@ export interface EngineOptions {
   emit: EngineEventSink;
   /** Soft stop (first Ctrl-C): take no new invoice and no new step; in-flight requests finish. */
   stopSignal?: AbortSignal | undefined;
-  sleep: (ms: number) => Promise<void>;
+  /** Waits `ms`; `cut`, when given, ends the wait early (its timer cleared, so nothing keeps the process alive). */
+  sleep: (ms: number, cut?: AbortSignal) => Promise<void>;
   poll: PollOptions;
   /** How many times one write may be sent when its outcome stays unknown after reconciling. */
   maxWriteAttempts: number;
@@ -1098,7 +1099,8 @@ class InvoiceSaga {
     const { target, journal, emit } = this.#opts;
     const key = this.#key;
     const visible = async (): Promise<boolean> => (await target.findInvoices(key, { fresh: true, invoice: this.#inv })).some((r) => r.id === createdId);
-    const clock = { wallNow: this.#wallNow, sleep: this.#opts.sleep, stopped: this.#stopNow, needless: this.#ctx.measurementNeedless };
+    const needless = this.#ctx.measurementNeedless;
+    const clock = { wallNow: this.#wallNow, sleep: (ms: number) => this.#opts.sleep(ms, needless), stopped: this.#stopNow, needless };
     const measuring = this.#ctx.settle.measure(sentAt, visible, clock).then((m) => {
       if (m === undefined) return;
       journal.append({ t: 'settle', window_ms: m.windowMs, ...(m.lagMs !== undefined ? { lag_ms: m.lagMs } : {}), probes: m.probes });

@@ -180,13 +180,17 @@ describe('engine: the end of a run and a measurement still running', () => {
     const path = join(dir, `end-${faults.length}.jsonl`);
     const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
     const events: EngineEvent[] = [];
+    const cuts: AbortSignal[] = [];
     try {
       await runInvoices([makeInvoice('ACME', 'E-1', 2)], {
         target: lagging(alma, 600_000, () => t),
         journal,
         concurrency: 1,
         emit: (e) => events.push(e),
-        sleep: (ms) => new Promise((r) => setTimeout(() => r(void (t += ms)), 2)),
+        sleep: (ms, cut) => {
+          if (cut !== undefined) cuts.push(cut);
+          return new Promise((r) => setTimeout(() => r(void (t += ms)), 2));
+        },
         wallNow: () => t,
         now: () => t,
         poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
@@ -197,12 +201,14 @@ describe('engine: the end of a run and a measurement still running', () => {
       journal.close();
     }
     const probes = alma.log.filter((l) => l === 'findInvoices E-1').length - 1;
-    return { events, probes, journaled: readFileSync(path, 'utf8').includes('"t":"settle"') };
+    return { events, probes, journaled: readFileSync(path, 'utf8').includes('"t":"settle"'), cut: cuts.some((c) => c.aborted) };
   }
 
   it('every write answered: the run ends without waiting for the search, and journals no window', async () => {
-    const { events, probes, journaled } = await endOfRun([]);
+    const { events, probes, journaled, cut } = await endOfRun([]);
     expect(events.some((e) => e.type === 'settle')).toBe(false);
+    // The wait it was in is cut too (the CLI clears its timer: nothing holds the process open).
+    expect(cut).toBe(true);
     expect(journaled).toBe(false);
     // Waiting it out would take a probe every 2 s of the 30 s ceiling.
     expect(probes).toBeLessThan(5);
