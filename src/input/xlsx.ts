@@ -13,7 +13,8 @@
  * problem reads `book.xlsx:Invoices!12` — the cell a person finds in Excel.
  */
 import { formatLimit, MAX_CELL_CHARS } from './limits.js';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { fileSignature, OLE2_SIGNATURE } from './decode.js';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
@@ -144,7 +145,18 @@ export class WorkbookReader {
     const wanted = this.opts.sheet ?? this.opts.mapping?.xlsx.sheet;
     // Loaded on first use: a CSV run does not pay for the library's start-up.
     const { default: excel } = await import('exceljs');
-    const reader = new excel.stream.xlsx.WorkbookReader(bytes, {
+    // The first bytes, to say what a file that is not a workbook is (decode.ts fileSignature).
+    let head: Uint8Array | undefined;
+    const tapped = Readable.from(
+      (async function* () {
+        for await (const chunk of bytes as AsyncIterable<Uint8Array>) {
+          head ??= chunk.subarray(0, 16);
+          yield chunk;
+        }
+      })(),
+      { objectMode: false },
+    );
+    const reader = new excel.stream.xlsx.WorkbookReader(tapped, {
       sharedStrings: 'cache',
       styles: 'cache',
       worksheets: 'emit',
@@ -183,7 +195,8 @@ export class WorkbookReader {
       }
     } catch (err) {
       // A file that is not a workbook (or a damaged one): one problem for the file, like bad CSV.
-      this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', `cannot read the workbook: ${(err as Error).message}; is it an .xlsx file saved by a spreadsheet program?`) });
+      const message = notAWorkbook(head) ?? `cannot read the workbook: ${(err as Error).message}; is it an .xlsx file saved by a spreadsheet program?`;
+      this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message) });
       return;
     }
     if (!found) {
@@ -389,4 +402,23 @@ export async function sampleWorkbook(path: string, bytes: Readable, sheet: strin
   const failed = reader.out.find((e) => e.kind === 'problem');
   if (failed?.kind === 'problem') throw new Error(failed.problem.message);
   return out;
+}
+
+/**
+ * What a file named .xlsx is when it is no zip (an .xlsx is one), from its first bytes. An old
+ * Office container is what Excel writes for a workbook encrypted with a password to open it, or
+ * protected by a sensitivity label ([MS-OFFCRYPTO] §2.3.4: the package is kept in an
+ * `EncryptedPackage` stream of a compound file), as well as an .xls renamed: the advice covers both.
+ * https://learn.microsoft.com/en-us/openspecs/office_file_formats/ms-offcrypto/
+ */
+export function notAWorkbook(head: Uint8Array | undefined): string | undefined {
+  if (head === undefined) return undefined;
+  if (OLE2_SIGNATURE.every((b, i) => head[i] === b)) {
+    return (
+      'this workbook is encrypted (a password to open it, or a sensitivity label that protects it) or is an old .xls workbook named .xlsx; ' +
+      'open it in Excel, remove the password (File › Info › Protect Workbook › Encrypt with Password: clear it) or the label, and save it as Excel Workbook (.xlsx) or CSV UTF-8'
+    );
+  }
+  const other = fileSignature(head);
+  return other !== undefined && !other.startsWith('this is a zip') ? other : undefined;
 }

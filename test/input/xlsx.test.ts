@@ -203,6 +203,21 @@ describe('xlsx cells by type', () => {
     expect(old.map((e) => (e.kind === 'problem' ? e.problem.code : 'record'))).toEqual(['unsupported_format']);
     expect((await readBook([{ name: 'Empty', rows: [] }])).problems.map((p) => p.code)).toEqual(['empty_file']);
   });
+
+  it.each([
+    // What Excel writes for a workbook with a password to open it (an OLE2 compound file holding the encrypted package).
+    ['an encrypted workbook', [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0], /^this workbook is encrypted \(a password to open it, or a sensitivity label that protects it\) or is an old \.xls workbook named \.xlsx; open it in Excel, remove the password/],
+    ['a PDF', [...Buffer.from('%PDF-1.7\n')], /^this is a PDF document, not a batch of invoices/],
+    ['text', [...Buffer.from('invoice_number,vendor\nA,B\n')], /^cannot read the workbook: .*; is it an \.xlsx file saved by a spreadsheet program\?$/],
+  ])('%s named .xlsx: one problem that says what it is', async (_what, bytes, message) => {
+    const path = join(dir, `what-${bytes[0]}.xlsx`);
+    writeFileSync(path, Buffer.from([...bytes, ...Buffer.alloc(600)]));
+    const events: InputEvent[] = [];
+    for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
+    const problems = events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : []));
+    expect(problems.map((p) => p.code)).toEqual(['invalid_workbook']);
+    expect(problems[0]!.message).toMatch(message);
+  });
 });
 
 describe('xlsx helpers', () => {
