@@ -711,16 +711,19 @@ class InvoiceSaga {
     if (st.id !== undefined) return undefined;
     emit({ type: 'step', key, step: 'lookup' });
     // A create an earlier run sent without an answer may not show in the look-ups yet: look across the window.
-    if (st.createPending) emit({ type: 'reconcile', key, step: 'create', reason: 'an earlier run stopped before it came' });
-    let pending = st.createPending ? await this.#findAcrossWindow(st.createSentAt) : undefined;
-    const elsewhere = this.#opts.elsewhere?.get(keyString(key));
-    let matches =
-      pending !== undefined ? [pending] : st.createPending ? [] : (this.#ctx.found.get(keyString(key)) ?? (await findWithElsewhere(target, inv, elsewhere)));
-    // The same for one another journal sent (an earlier run of this file before it was edited).
-    if (matches.length === 0 && !st.createPending && elsewhere?.createSentAt !== undefined) {
-      emit({ type: 'reconcile', key, step: 'create', reason: 'an earlier run, of this file before an edit, stopped before it came' });
-      pending = await this.#findAcrossWindow(elsewhere.createSentAt);
-      if (pending !== undefined) matches = [pending];
+    let pending: RemoteInvoice | undefined;
+    let matches: readonly RemoteInvoice[];
+    if (st.createPending) {
+      pending = await this.#findPendingCreate(st.createSentAt, 'an earlier run stopped before it came');
+      matches = pending !== undefined ? [pending] : [];
+    } else {
+      const elsewhere = this.#opts.elsewhere?.get(keyString(key));
+      matches = this.#ctx.found.get(keyString(key)) ?? (await findWithElsewhere(target, inv, elsewhere));
+      // The same for one another journal sent (an earlier run of this file before it was edited).
+      if (matches.length === 0 && elsewhere?.createSentAt !== undefined) {
+        pending = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run, of this file before an edit, stopped before it came');
+        if (pending !== undefined) matches = [pending];
+      }
     }
     let found = matches.length > 0;
     if (found) {
@@ -1107,6 +1110,12 @@ class InvoiceSaga {
       emit({ type: 'settle', key, lagMs: m.lagMs, windowMs: m.windowMs, probes: m.probes });
     });
     this.#ctx.background.push(measuring);
+  }
+
+  /** A create sent by an earlier run without an answer: the wait is said, then the invoice looked for across the window. */
+  #findPendingCreate(sentAt: number | undefined, why: string): Promise<RemoteInvoice | undefined> {
+    this.#opts.emit({ type: 'reconcile', key: this.#key, step: 'create', reason: why });
+    return this.#findAcrossWindow(sentAt);
   }
 
   /** The invoice as the target shows it, looking again until a create sent at `sentAt` is older than the settle window. */
