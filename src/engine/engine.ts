@@ -1102,8 +1102,7 @@ class InvoiceSaga {
     const { target, journal, emit } = this.#opts;
     const key = this.#key;
     const visible = async (): Promise<boolean> => (await target.findInvoices(key, { fresh: true, invoice: this.#inv })).some((r) => r.id === createdId);
-    const needless = this.#ctx.measurementNeedless;
-    const clock = { wallNow: this.#wallNow, sleep: (ms: number) => this.#opts.sleep(ms, needless), stopped: this.#stopNow, needless };
+    const clock = { wallNow: this.#wallNow, sleep: this.#opts.sleep, stopped: this.#stopNow, needless: this.#ctx.measurementNeedless };
     const measuring = this.#ctx.settle.measure(sentAt, visible, clock).then((m) => {
       if (m === undefined) return;
       journal.append({ t: 'settle', window_ms: m.windowMs, ...(m.lagMs !== undefined ? { lag_ms: m.lagMs } : {}), probes: m.probes });

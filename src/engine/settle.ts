@@ -89,7 +89,7 @@ export class SettleWindow {
   async measure(
     sentAt: number,
     visible: () => Promise<boolean>,
-    clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; stopped: () => boolean; needless?: AbortSignal | undefined },
+    clock: { wallNow: () => number; sleep: (ms: number, cut?: AbortSignal) => Promise<void>; stopped: () => boolean; needless?: AbortSignal | undefined },
   ): Promise<SettleMeasurement | undefined> {
     this.#measuring = true;
     const needless = clock.needless;
@@ -116,7 +116,8 @@ export class SettleWindow {
         this.#set(this.#o.ceilingMs);
         return { lagMs: undefined, windowMs: this.#o.ceilingMs, probes };
       }
-      const nap = clock.sleep(Math.min(interval, Math.max(1, sentAt + this.#o.ceilingMs - clock.wallNow())));
+      // The sleep is cut by `needless` (its timer cleared); the race ends it for a sleep that cannot be cut.
+      const nap = clock.sleep(Math.min(interval, Math.max(1, sentAt + this.#o.ceilingMs - clock.wallNow())), needless);
       await (ended === undefined ? nap : Promise.race([nap, ended]));
       if (over()) return undefined;
       interval = Math.min(2_000, Math.round(interval * 1.5));
