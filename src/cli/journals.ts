@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { keyString, type InvoiceKey } from '../domain/model.js';
 import { Journal, JOURNAL_KIND, type JournalEntry } from '../engine/journal.js';
 import { acquireLock } from '../engine/lock.js';
@@ -80,7 +80,7 @@ export function readOtherJournals(
 ): JournalEntry[][] {
   const dir = join(at.stateDir, 'journals');
   const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
-  const own = `${prefix}${at.batch}.jsonl`;
+  const own = basename(journalPath(at.stateDir, at.name, at.endpoint, at.batch));
   const wanted = new Set(keys.map(keyString));
   let names: string[];
   try {

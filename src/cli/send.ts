@@ -77,9 +77,10 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     // latency each round trip before the first write is time the whole run loses.
     // What other journals of this place sent lately (an earlier run of this file before an
     // edit): the look-ups may not show it yet (engine/elsewhere.ts).
-    const keys = validInvoices(plan).map((inv) => inv.key);
+    const valid = validInvoices(plan);
+    const keys = valid.map((inv) => inv.key);
     const elsewhere = gatherElsewhere(readOtherJournals(at, elsewhereHorizonMs(cfg.settleMs), Date.now(), keys), keys);
-    const lookups = startLookups(validInvoices(plan), opened.target, journal, { signal: signals.soft, elsewhere });
+    const lookups = startLookups(valid, opened.target, journal, { signal: signals.soft, elsewhere });
     cleanups.push(() => lookups.then(() => undefined));
     const stopSending = (reason: Error): void => halt.abort(reason);
     const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups, stopSending);
@@ -255,7 +256,6 @@ function elsewhereHorizonMs(settleMs: number | undefined): number {
 }
 
 /** The engine's settings from the run's config; the first Ctrl-C (`soft`) stops it taking new work. */
-
 function engineOptions(cfg: Config, opened: OpenedRun, journal: Journal, inFlight: InFlightSizer, emit: (e: EngineEvent) => void, soft: AbortSignal): EngineOptions {
   return {
     target: opened.target,
