@@ -5,7 +5,6 @@
 import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { Readable } from 'node:stream';
 import { problem } from '../domain/problem.js';
 import { UsageError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
@@ -92,8 +91,7 @@ export async function* readRecords(source: InputSource, opts: ReadOptions): Asyn
 export async function* readEventBatches(source: InputSource, opts: ReadOptions): AsyncGenerator<readonly InputEvent[], void, undefined> {
   const file = source.name;
   if (isWorkbook(file)) {
-    const bytes = source.bytes instanceof Readable ? source.bytes : Readable.from(source.bytes);
-    yield* new WorkbookReader(file, { sheet: opts.sheet, mapping: opts.mapping }).read(bytes);
+    yield* new WorkbookReader(file, { sheet: opts.sheet, mapping: opts.mapping }).read(source.bytes);
     const changed = await changedProblem(source);
     if (changed.length > 0) yield changed;
     return;

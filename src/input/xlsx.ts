@@ -114,7 +114,7 @@ export class WorkbookReader {
   }
 
   /** Reads the workbook from `bytes`, yielding events a batch of rows at a time. */
-  async *read(bytes: Readable): AsyncGenerator<InputEvent[], void, undefined> {
+  async *read(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<InputEvent[], void, undefined> {
     let rows = 0;
     for await (const r of this.rows(bytes)) {
       if (r.sheet !== undefined) {
@@ -141,7 +141,7 @@ export class WorkbookReader {
    * The chosen sheet's rows with something in them, as typed cells (1-based columns), after one
    * `{sheet}` naming it. A workbook that cannot be read, or has no such sheet, is a problem in `out`.
    */
-  async *rows(bytes: Readable): AsyncGenerator<{ sheet: string } | { sheet?: undefined; row: number; cells: (Cell | undefined)[]; problems: Problem[] }, void, undefined> {
+  async *rows(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<{ sheet: string } | { sheet?: undefined; row: number; cells: (Cell | undefined)[]; problems: Problem[] }, void, undefined> {
     const wanted = this.opts.sheet ?? this.opts.mapping?.xlsx.sheet;
     // Loaded on first use: a CSV run does not pay for the library's start-up.
     const { default: excel } = await import('exceljs');
@@ -149,7 +149,7 @@ export class WorkbookReader {
     let head: Uint8Array | undefined;
     const tapped = Readable.from(
       (async function* () {
-        for await (const chunk of bytes as AsyncIterable<Uint8Array>) {
+        for await (const chunk of bytes) {
           head ??= chunk.subarray(0, 16);
           yield chunk;
         }
