@@ -14,7 +14,7 @@ import { ApiError } from '../../src/common/errors.js';
 import type { Invoice } from '../../src/domain/model.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import type { RemoteInvoice, Target } from '../../src/targets/target.js';
-import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
+import { Crash, FakeAlma, laggingTarget, makeInvoice, type Fault } from '../helpers/fake-target.js';
 
 let dir: string;
 beforeEach(() => {
@@ -119,37 +119,6 @@ describe('findWithElsewhere', () => {
   });
 });
 
-/** FakeAlma whose searches and line listings show a write only `lagMs` (virtual) after it; reads by id at once. */
-function lagging(alma: FakeAlma, lagMs: number, now: () => number, born: Map<string, number>): Target {
-  const t = alma.target();
-  const stamp = (): void => {
-    for (const s of alma.invoices) {
-      if (!born.has(s.id)) born.set(s.id, now());
-      for (const l of s.lines) if (!born.has(l.id)) born.set(l.id, now());
-    }
-  };
-  const shown = (id: string): boolean => now() - (born.get(id) ?? 0) >= lagMs;
-  return {
-    ...t,
-    async createInvoice(inv) {
-      try {
-        return await t.createInvoice(inv);
-      } finally {
-        stamp();
-      }
-    },
-    async addChild(id, number, inv) {
-      try {
-        return await t.addChild(id, number, inv);
-      } finally {
-        stamp();
-      }
-    },
-    findInvoices: async (key, o) => (await t.findInvoices(key, o)).filter((r) => shown(r.id)),
-    listChildren: async (id, inv) => (await t.listChildren(id, inv)).filter((l) => shown(l.id)),
-  };
-}
-
 /**
  * The target as a process that is killed sees it: from the first Crash on, every call of the
  * dead run (its lag measurement running beside it) waits forever, as nothing of a killed
@@ -190,7 +159,7 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
     const run1 = { killed: false };
     // Nothing of the killed run moves the clock or calls the target once it is dead.
     const dies = (ms: number): Promise<void> => (run1.killed ? new Promise(() => undefined) : sleep(ms));
-    const done = runInvoices(invoices(), { ...base, target: killable(lagging(alma, 3_000, () => t, born), run1), sleep: dies, journal: first });
+    const done = runInvoices(invoices(), { ...base, target: killable(laggingTarget(alma, 3_000, () => t, born), run1), sleep: dies, journal: first });
     // The run's promise may never settle (what it waits for waits forever): its death is the end.
     const failure = done.then(() => undefined, (err: unknown) => err);
     while (!run1.killed && (await Promise.race([failure, new Promise<'tick'>((r) => setImmediate(() => r('tick')))])) === 'tick');
@@ -203,7 +172,7 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
     const second = open(journal);
     const events: EngineEvent[] = [];
     try {
-      const outcome = await runInvoices(invoices(), { ...base, target: lagging(alma, 3_000, () => t, born), sleep, journal: second, elsewhere, emit: (e) => events.push(e) });
+      const outcome = await runInvoices(invoices(), { ...base, target: laggingTarget(alma, 3_000, () => t, born), sleep, journal: second, elsewhere, emit: (e) => events.push(e) });
       return { alma, outcome, events };
     } finally {
       second.close();

@@ -10,8 +10,7 @@ import { runInvoices } from '../../src/engine/engine.js';
 import { Journal } from '../../src/engine/journal.js';
 import { SettleWindow, lookAcrossWindow, windowFor, type SettleOptions } from '../../src/engine/settle.js';
 import type { EngineEvent } from '../../src/engine/events.js';
-import type { Target } from '../../src/targets/target.js';
-import { FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
+import { FakeAlma, laggingTarget, makeInvoice, type Fault } from '../helpers/fake-target.js';
 
 let dir: string;
 beforeEach(() => {
@@ -81,28 +80,6 @@ describe('SettleWindow', () => {
   });
 });
 
-/** FakeAlma whose look-ups show an invoice only `lagMs` (virtual) after it was created. */
-function lagging(alma: FakeAlma, lagMs: number, now: () => number): Target {
-  const t = alma.target();
-  const born = new Map<string, number>();
-  return {
-    ...t,
-    async createInvoice(inv) {
-      try {
-        const r = await t.createInvoice(inv);
-        born.set(r.id, now());
-        return r;
-      } finally {
-        for (const s of alma.invoices) if (!born.has(s.id)) born.set(s.id, now());
-      }
-    },
-    async findInvoices(key, o) {
-      const all = await t.findInvoices(key, o);
-      return all.filter((r) => now() - (born.get(r.id) ?? 0) >= lagMs);
-    },
-  };
-}
-
 async function runLagging(settle: SettleOptions, lagMs: number) {
   const alma = new FakeAlma();
   // The first create's answer is lost after Alma applied it.
@@ -113,7 +90,7 @@ async function runLagging(settle: SettleOptions, lagMs: number) {
   const invoices = [makeInvoice('ACME', 'A-1', 1), makeInvoice('ACME', 'A-2', 1)];
   try {
     const outcome = await runInvoices(invoices, {
-      target: lagging(alma, lagMs, () => t),
+      target: laggingTarget(alma, lagMs, () => t),
       journal,
       concurrency: 1,
       emit: (e) => events.push(e),
@@ -149,7 +126,7 @@ describe('engine: a lost create against a look-up that lags 3 s', () => {
     const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
     const events: EngineEvent[] = [];
     await runInvoices([makeInvoice('ACME', 'B-1', 1)], {
-      target: lagging(alma, 3_000, () => t),
+      target: laggingTarget(alma, 3_000, () => t),
       journal,
       concurrency: 1,
       emit: (e) => events.push(e),
@@ -183,7 +160,7 @@ describe('engine: the end of a run and a measurement still running', () => {
     const cuts: AbortSignal[] = [];
     try {
       await runInvoices([makeInvoice('ACME', 'E-1', 2)], {
-        target: lagging(alma, 600_000, () => t),
+        target: laggingTarget(alma, 600_000, () => t),
         journal,
         concurrency: 1,
         emit: (e) => events.push(e),

@@ -195,3 +195,37 @@ export function makeInvoice(vendor: string, number: string, lineCount: number, t
     rows: lines.flatMap((l) => l.rows),
   };
 }
+
+/**
+ * FakeAlma whose searches and line listings show a write only `lagMs` (virtual) after it; reads
+ * by id at once. `born`: when each id was written, shared by the targets of runs on one FakeAlma.
+ */
+export function laggingTarget(alma: FakeAlma, lagMs: number, now: () => number, born = new Map<string, number>()): Target {
+  const t = alma.target();
+  const stamp = (): void => {
+    for (const s of alma.invoices) {
+      if (!born.has(s.id)) born.set(s.id, now());
+      for (const l of s.lines) if (!born.has(l.id)) born.set(l.id, now());
+    }
+  };
+  const shown = (id: string): boolean => now() - (born.get(id) ?? 0) >= lagMs;
+  return {
+    ...t,
+    async createInvoice(inv) {
+      try {
+        return await t.createInvoice(inv);
+      } finally {
+        stamp();
+      }
+    },
+    async addChild(id, number, inv) {
+      try {
+        return await t.addChild(id, number, inv);
+      } finally {
+        stamp();
+      }
+    },
+    findInvoices: async (key, o) => (await t.findInvoices(key, o)).filter((r) => shown(r.id)),
+    listChildren: async (id, inv) => (await t.listChildren(id, inv)).filter((l) => shown(l.id)),
+  };
+}
