@@ -21,7 +21,7 @@ import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
 import { ApiError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import type { RemoteInvoice, Target } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
-import type { ErrorRecord, InvoiceJournalState, Journal, RefusedLine, Step } from './journal.js';
+import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLine, Step } from './journal.js';
 import type { InvoiceResult } from './result.js';
 import { runWithPriority } from '../common/priority.js';
 import { ProcessingWatch } from './watch.js';
@@ -764,9 +764,8 @@ class InvoiceSaga {
       'create',
       async () => {
         sentAt = this.#wallNow();
-        await journal.appendBeforeSend({ t: 'intent', ...this.#who, step: 'create', at: sentAt });
         try {
-          return await target.createInvoice(inv);
+          return await sendJournaled(journal, { t: 'intent', ...this.#who, step: 'create', at: sentAt }, () => target.createInvoice(inv));
         } catch (err) {
           // "This number already exists for this vendor" proves the invoice is there: find it.
           if (!(err instanceof ApiError) || target.isDuplicateRefusal?.(err) !== true) throw err;
@@ -903,8 +902,7 @@ class InvoiceSaga {
       'lines',
       async () => {
         lineSentAt = this.#wallNow();
-        await journal.appendBeforeSend({ t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt });
-        return target.addChild(id, number, inv);
+        return sendJournaled(journal, { t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt }, () => target.addChild(id, number, inv));
       },
       async () => {
         const lineId = await lookAcrossWindow(
@@ -1013,8 +1011,7 @@ class InvoiceSaga {
         key,
         'process',
         async () => {
-          await journal.appendBeforeSend({ t: 'intent', ...this.#who, step: 'process', id });
-          return finalize(id);
+          return sendJournaled(journal, { t: 'intent', ...this.#who, step: 'process', id }, () => finalize(id));
         },
         async () => {
           const seen = await parkedWait(id, this.#opts, ctx, this.#opts.poll.unknownMs);
@@ -1161,8 +1158,7 @@ async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkp
       key,
       'attachments',
       async () => {
-        await journal.appendBeforeSend({ t: 'intent', ...who, step: 'attachment', id, file: file.name });
-        return seam.add(id, file);
+        return sendJournaled(journal, { t: 'intent', ...who, step: 'attachment', id, file: file.name }, () => seam.add(id, file));
       },
       () => seam.find(id, file),
     );
@@ -1182,6 +1178,26 @@ async function listLineMap(target: Target, id: string, st: InvoiceJournalState, 
  * Sends a write; if its outcome is unknown, asks the target what exists (`reconcile`) and only
  * sends again when the write is provably absent. Never more than `maxWriteAttempts` sends.
  */
+/**
+ * Appends a write's intent, sends the write, and journals a definite refusal (journal.ts
+ * `refused`): an answer of 400 or more, or a request that provably never left (status 0 without an
+ * unknown outcome) — never an `UnknownOutcomeError`. Without it, a re-run after a refused create
+ * (the vendor's account fixed in Alma, say) said its answer was lost and waited out the settle
+ * window, up to 30 s, looking for an invoice the refusal had not made.
+ */
+async function sendJournaled<T>(journal: Journal, intent: Extract<JournalEntry, { t: 'intent' }>, send: () => Promise<T>): Promise<T> {
+  await journal.appendBeforeSend(intent);
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || err.httpStatus >= 400)) {
+      const { vendor, number, step, line, file } = intent;
+      journal.append({ t: 'refused', vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });
+    }
+    throw err;
+  }
+}
+
 async function writeOnce<T>(
   opts: EngineOptions,
   key: InvoiceKey,

@@ -56,6 +56,13 @@ export type JournalEntry =
    * later run knows how long the target's look-ups have had to show it (absent in older journals).
    */
   | { t: 'intent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process' | 'op'; id?: string; line?: string; file?: string; op?: string; at?: number }
+  /**
+   * The write of the intent before it was refused with a definite answer (a 4xx: a business error,
+   * a refused key, the daily threshold; `UnknownOutcomeError` never): nothing was done, so the
+   * intent is settled and a later run sends it again without first looking for what it made.
+   * Absent in journals written before it: their refused intents stay pending, as then.
+   */
+  | { t: 'refused'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process' | 'op'; line?: string; file?: string; op?: string }
   /** The settle window measured in a run (engine/settle.ts), kept for the runs that resume it. */
   | { t: 'settle'; window_ms: number; lag_ms?: number | undefined; probes: number }
   /** An operation on an existing invoice took effect (`mark_in_erp`, `paid`, `rejected`), or was found done. */
@@ -156,6 +163,16 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       else if (e.step === 'op' && e.op !== undefined) s.opsPending.add(e.op);
       else if (e.step === 'process') {
         s.processPending = true;
+        s.processSentBefore = undefined;
+      }
+      break;
+    case 'refused':
+      if (e.step === 'create') s.createPending = false;
+      else if (e.step === 'line' && e.line !== undefined) s.linesPending.delete(e.line);
+      else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.delete(e.file);
+      else if (e.step === 'op' && e.op !== undefined) s.opsPending.delete(e.op);
+      else if (e.step === 'process') {
+        s.processPending = false;
         s.processSentBefore = undefined;
       }
       break;

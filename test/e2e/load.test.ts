@@ -90,6 +90,18 @@ describe('load into the sandbox', () => {
     expect(w.sandbox.state().counters.requests['POST create'] ?? 0).toBe(0);
   });
 
+  it('an invoice Alma refused is sent again at once by the re-run, not looked for as a lost answer', async () => {
+    w = await world({ faults: [{ step: 'create', kind: 'business', match: 'BW/77120', times: 100 }] });
+    const first = await w.load([SAMPLE]);
+    expect(first.code).toBe(4);
+    w.sandbox.setFaults({});
+    const again = await w.load([SAMPLE]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/answer lost/);
+    expect(again.report!.invoices.find((i) => i.number === 'BW/77120')!.status).toBe('loaded');
+    expectExactlyOnce(w.sandbox.state(), again.report!);
+  });
+
   it('an invoice Alma rejects is reported with its code and tracking id while the others load', async () => {
     w = await world({ faults: [{ step: 'create', kind: 'business', match: 'BW/77120', times: 100 }] });
     const res = await w.load([SAMPLE]);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { Journal, foldJournal, type JournalEntry } from '../../src/engine/journal.js';
+import { Journal, foldJournal, type InvoiceJournalState, type JournalEntry } from '../../src/engine/journal.js';
 import { acquireLock } from '../../src/engine/lock.js';
 import { JournalError, JournalWriteError, runStopOf } from '../../src/common/errors.js';
 
@@ -34,6 +34,31 @@ describe('journal', () => {
     expect([...s.linesPending]).toEqual(['2']);
     expect(s.processPending).toBe(true);
     expect(s.processed).toBe(false);
+  });
+
+  // A definite refusal settles the intent before it: nothing was made, so nothing is looked for.
+  it.each([
+    ['create', { step: 'create' }, (s: InvoiceJournalState) => s.createPending],
+    ['line', { step: 'line', line: '2' }, (s: InvoiceJournalState) => s.linesPending.has('2')],
+    ['attachment', { step: 'attachment', file: 'a.pdf' }, (s: InvoiceJournalState) => s.attachmentsPending.has('a.pdf')],
+    ['process', { step: 'process' }, (s: InvoiceJournalState) => s.processPending],
+  ] as const)('a refused %s is no longer pending; another intent of the same step still is', (_, which, pending) => {
+    const intent = { t: 'intent', ...who, ...which, id: '15334101100001021' } as JournalEntry;
+    const refused = { t: 'refused', ...who, ...which } as JournalEntry;
+    const state = (entries: JournalEntry[]) => foldJournal(entries).get('ACME\u0000INV-1')!;
+    expect(pending(state([intent]))).toBe(true);
+    expect(pending(state([intent, refused]))).toBe(false);
+    // Sent again after the refusal (a re-run once the cause is fixed): pending again until its answer.
+    expect(pending(state([intent, refused, intent]))).toBe(true);
+  });
+
+  it('a refused line leaves the other lines pending', () => {
+    const s = foldJournal([
+      { t: 'intent', ...who, step: 'line', line: '1', id: 'X' },
+      { t: 'intent', ...who, step: 'line', line: '2', id: 'X' },
+      { t: 'refused', ...who, step: 'line', line: '2' },
+    ]).get('ACME\u0000INV-1')!;
+    expect([...s.linesPending]).toEqual(['1']);
   });
 
   it('counts the age of a pending process request from the start of the run after the one that sent it', () => {

@@ -150,7 +150,7 @@ describe('engine: a lost create against a look-up that lags 3 s', () => {
 
 describe('engine: the end of a run and a measurement still running', () => {
   /** One invoice against searches 10 min late; the clock moves as it sleeps, each sleep 2 ms of real time. */
-  async function endOfRun(faults: Fault[]) {
+  async function endOfRun(faults: Fault[], maxWriteAttempts = 3) {
     const alma = new FakeAlma();
     alma.faults = faults;
     let t = 0;
@@ -171,7 +171,7 @@ describe('engine: the end of a run and a measurement still running', () => {
         wallNow: () => t,
         now: () => t,
         poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
-        maxWriteAttempts: 3,
+        maxWriteAttempts,
         settle: BOUNDS,
       });
     } finally {
@@ -191,10 +191,78 @@ describe('engine: the end of a run and a measurement still running', () => {
     expect(probes).toBeLessThan(5);
   });
 
-  it('a write left without an answer (a refused line): the window is measured to the end and journaled for the next run', async () => {
+  it('a refused line (a definite answer) leaves nothing to reconcile: the run ends without waiting for the search', async () => {
     const { events, probes, journaled } = await endOfRun([{ method: 'addLine', call: 1, kind: 'business' }]);
+    expect(events.some((e) => e.type === 'settle')).toBe(false);
+    expect(journaled).toBe(false);
+    expect(probes).toBeLessThan(5);
+  });
+
+  it('a write left without an answer (a line whose outcome stayed unknown): the window is measured to the end and journaled for the next run', async () => {
+    // A 500 to the line, not found by the listing (10 min late), and no attempt left to send it again.
+    const { events, probes, journaled } = await endOfRun([{ method: 'addLine', call: 1, kind: 'before' }], 1);
     expect(events.filter((e) => e.type === 'settle')).toMatchObject([{ lagMs: undefined, windowMs: 30_000 }]);
     expect(journaled).toBe(true);
     expect(probes).toBeGreaterThan(10);
+  });
+});
+
+describe('engine: a re-run after a definite refusal (journal `refused`)', () => {
+  /**
+   * Run 1 is refused once (400) at `method`; run 2, with the same journal and the cause gone,
+   * against searches and line listings 10 min late and no window measured yet.
+   */
+  async function rerunAfterRefusal(method: 'createInvoice' | 'addLine') {
+    const alma = new FakeAlma();
+    alma.faults = [{ method, call: 1, kind: 'business' }];
+    let t = 0;
+    const path = join(dir, `refused-${method}.jsonl`);
+    const run = async () => {
+      const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
+      const events: EngineEvent[] = [];
+      const start = t;
+      try {
+        const outcome = await runInvoices([makeInvoice('ACME', 'R-1', 2)], {
+          target: laggingTarget(alma, 600_000, () => t),
+          journal,
+          concurrency: 1,
+          emit: (e) => events.push(e),
+          sleep: async (ms) => void (t += ms),
+          wallNow: () => t,
+          now: () => t,
+          poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+          maxWriteAttempts: 3,
+          settle: BOUNDS,
+        });
+        return { outcome, events, tookMs: t - start };
+      } finally {
+        journal.close();
+      }
+    };
+    const first = await run();
+    expect(first.outcome.results[0]!.status).toBe('failed');
+    t += 60_000;
+    const from = alma.log.length;
+    const second = await run();
+    return { alma, second, log: alma.log.slice(from), journal: readFileSync(path, 'utf8') };
+  }
+
+  it('a refused create is sent again at once, not looked for across the window as a lost answer', async () => {
+    const { alma, second, log, journal } = await rerunAfterRefusal('createInvoice');
+    expect(journal).toContain('"t":"refused"');
+    expect(second.outcome.results[0]!.status).toBe('loaded');
+    expect(second.events.filter((e) => e.type === 'reconcile')).toEqual([]);
+    // One look-up, then the create: looking across the unmeasured window would search again
+    // every 2 s until the 30 s ceiling.
+    expect(log.slice(0, 2)).toEqual(['findInvoices R-1', 'createInvoice R-1']);
+    expect(alma.created.get('ACME/R-1')).toBe(1);
+  });
+
+  it('a refused line likewise', async () => {
+    const { alma, second } = await rerunAfterRefusal('addLine');
+    expect(second.outcome.results[0]!.status).toBe('loaded');
+    expect(second.events.filter((e) => e.type === 'reconcile')).toEqual([]);
+    expect(second.tookMs).toBeLessThan(5_000);
+    expect(alma.invoices[0]!.lines).toHaveLength(2);
   });
 });
