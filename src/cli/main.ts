@@ -118,6 +118,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--no-handle-invoice-payment', "Alma's handle_invoice_payment off: op=mark_in_erp closes the invoice instead of leaving it waiting for payment")
     .option('--attachment-max-bytes <n>', 'largest invoice attachment accepted (default 8388608; larger: 60322)')
     .option('--api-key-file <path>', 'accept only the key in this file (otherwise any key)')
+    .option('--read-only-key-file <path>', 'accept the key in this file for reading only: its writes are refused as a read-only Alma key\'s are')
     .option('--drop-field <list>', 'store invoices without these fields (note, total_amount, line.price, …): what Alma does with a key it does not know; to see the canary stop a load')
     .option('--alter-field <list>', 'store these fields with another value than sent (a number + 1, a date a day later, a text changed)')
     .option('--fault-rate <p>', 'probability of a fault per request (0..1)')

@@ -15,7 +15,7 @@ import { createAlmaHttpClient } from '../targets/alma/client.js';
 import { runPreflight, type PreflightOutcome } from '../targets/alma/preflight.js';
 import type { TargetEvent } from '../targets/target.js';
 import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
-import { AuthError, DailyLimitError, ExitCode, UsageError } from '../common/errors.js';
+import { AuthError, DailyLimitError, ExitCode, keyRefusedText, UsageError } from '../common/errors.js';
 import { targetNamed } from '../targets/registry.js';
 
 export interface OnlineDeps {
@@ -52,7 +52,7 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
       outcome = await runPreflight(invoices, { http, rate: cfg.rate, pollTimeoutMs: cfg.pollTimeoutMs, remaining: () => remaining });
     } catch (err) {
       if (err instanceof AuthError) {
-        process.stderr.write(term.errStyle.red(`invoice-load: the API key was refused (${err.code}: ${err.message}); nothing was checked online`) + '\n');
+        process.stderr.write(term.errStyle.red(`invoice-load: ${keyRefusedText(err, 'Alma')}; nothing was checked online`) + '\n');
         return ExitCode.auth;
       }
       if (err instanceof DailyLimitError) {

@@ -46,14 +46,17 @@ export function sandboxOptions(opts: Opts): SandboxOptions {
   if (typeof opts.alterField === 'string') o.alterFields = fieldList(opts.alterField);
   if (typeof opts.faultKinds === 'string') o.faultKinds = opts.faultKinds.split(',').map((k) => k.trim()) as FaultKind[];
   if (typeof opts.faultSteps === 'string') o.faultSteps = opts.faultSteps.split(',').map((k) => k.trim()) as FaultStep[];
-  if (typeof opts.apiKeyFile === 'string') {
-    try {
-      o.apiKeys = [readFileSync(opts.apiKeyFile, 'utf8').trim()];
-    } catch {
-      throw new UsageError(`cannot read --api-key-file ${opts.apiKeyFile}`);
-    }
-  }
+  if (typeof opts.apiKeyFile === 'string') o.apiKeys = [keyIn(opts.apiKeyFile, '--api-key-file')];
+  if (typeof opts.readOnlyKeyFile === 'string') o.readOnlyKeys = [keyIn(opts.readOnlyKeyFile, '--read-only-key-file')];
   return o;
+}
+
+function keyIn(path: string, flag: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    throw new UsageError(`cannot read ${flag} ${path}`);
+  }
 }
 
 export async function runSandboxCommand(opts: Opts, term: Terminal): Promise<number> {

@@ -12,7 +12,7 @@ import { exitCodeForReport } from './exit.js';
 import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
-import { runStopOf, unreachableText, type ApiError } from '../common/errors.js';
+import { keyRefusedText, runStopOf, unreachableText, type ApiError } from '../common/errors.js';
 import { DEFAULT_POLL, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { gatherElsewhere } from '../engine/elsewhere.js';
@@ -177,7 +177,7 @@ async function checkBeforeSending(
     progress.stop();
     const why =
       stoppedBy === 'auth'
-        ? `the API key was refused (${(err as ApiError).code})`
+        ? keyRefusedText(err as ApiError, profile.label)
         : stoppedBy === 'daily_limit'
           ? "the institution's daily API threshold is used up"
           : stoppedBy === 'unreachable'

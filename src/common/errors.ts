@@ -51,8 +51,24 @@ export class ApiError extends Error implements ApiErrorDetail {
   }
 }
 
+/**
+ * What the client knew when the key was refused: whether the refused request was a write, and
+ * whether the same client had read with the key before (a 2xx to a GET). Both: the key works,
+ * for reading only.
+ */
+export interface KeyUse {
+  write: boolean;
+  readsAccepted: boolean;
+}
+
 /** The key was refused (401/403, Alma `UNAUTHORIZED`). The whole run stops. Exit 5. */
-export class AuthError extends ApiError {}
+export class AuthError extends ApiError {
+  readonly use: KeyUse | undefined;
+  constructor(detail: ApiErrorDetail, use?: KeyUse) {
+    super(detail);
+    this.use = use;
+  }
+}
 
 /** The institution's daily API threshold is used up. The run stops cleanly. Exit 4. */
 export class DailyLimitError extends ApiError {}
@@ -128,6 +144,30 @@ export function isUnreachable(err: unknown): boolean {
  * says what came back instead; any other names the network's code and words. The caller adds
  * what was sent.
  */
+/**
+ * What a refused key means, in one clause for the stop's line. Three cases a person fixes in
+ * different places:
+ * - a write refused after the same key read: the key is read-only for the API (Alma's keys are
+ *   read-only or read/write per area, and loading invoices needs Acquisitions read/write:
+ *   docs/alma.md#requests-hosts-keys-and-thresholds) — the key's settings, not the key;
+ * - a 401/403 without the API's error document (code `HTTP_401`/`HTTP_403` from the parser's
+ *   fallback): a proxy, a firewall or another server answered, not the API — the network or the
+ *   address, not the key;
+ * - otherwise the key itself (wrong, expired, or for another environment).
+ */
+export function keyRefusedText(err: ApiError, label: string): string {
+  const tracking = err.trackingId !== undefined ? `, tracking id ${err.trackingId}` : '';
+  const said = `${err.code}: ${err.message}${tracking}`;
+  const use = err instanceof AuthError ? err.use : undefined;
+  if (/^HTTP_40[13]$/.test(err.code)) {
+    return `a request was refused without ${label}'s error document (${said}): a proxy, a firewall or a server that is not ${label}'s API answered — check the address and the network before the key`;
+  }
+  if (use?.write === true && use.readsAccepted) {
+    return `${label} accepted the API key for reading but refused it for writing (${said}): the key is probably read-only — give it read/write access to Acquisitions, or use a key that has it`;
+  }
+  return `the API key was refused (${said})`;
+}
+
 export function unreachableText(err: ApiError, label: string): string {
   if (err.code === NOT_ALMA_API) return err.message;
   return `cannot reach ${label}: ${err.code} (${err.message}) — check the address (--alma-url, --region, --api-url), the network, proxy and certificates, then run the same command again`;

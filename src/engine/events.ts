@@ -3,7 +3,7 @@
  * lines and the tests subscribe to these; the engine itself never prints.
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { unreachableText, type ApiError } from '../common/errors.js';
+import { keyRefusedText, unreachableText, type ApiError } from '../common/errors.js';
 import type { TargetEvent } from '../targets/target.js';
 import type { InvoiceResult } from './result.js';
 import type { Step } from './journal.js';
@@ -41,7 +41,7 @@ export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): s
     case 'max_errors':
       return (err as Error).message;
     case 'auth':
-      return `the API key was refused (${(err as ApiError).code}: ${(err as ApiError).message}); nothing more will be sent`;
+      return `${keyRefusedText(err as ApiError, label)}; nothing more will be sent`;
     case 'daily_limit':
       return "the institution's daily API threshold is used up; the journal is saved — re-run after midnight (the institution's time) to finish";
     case 'interrupted':

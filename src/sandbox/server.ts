@@ -67,6 +67,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     ),
   );
   const apiKeys = opts.apiKeys ? new Set(opts.apiKeys) : undefined;
+  const readOnlyKeys = new Set(opts.readOnlyKeys ?? []);
   const host = opts.host ?? '127.0.0.1';
 
   const cat = new Catalog(loadSeed(opts.seed));
@@ -133,10 +134,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     return json(res, 429, errorBody4xx(e.code, e.message, tracking.next(now())), extra);
   };
   const authorized = (req: IncomingMessage, url: URL): boolean => {
-    if (apiKeys === undefined) return true;
     const m = /^apikey\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const key = m?.[1] ?? url.searchParams.get('apikey') ?? '';
-    return apiKeys.has(key);
+    if (readOnlyKeys.has(key)) return (req.method ?? 'GET') === 'GET';
+    return apiKeys === undefined || apiKeys.has(key);
   };
 
   // ---- the Alma API ---------------------------------------------------------------------------

@@ -112,6 +112,12 @@ export interface SandboxOptions extends Partial<SandboxConfig>, FaultConfig {
   seed?: SandboxSeed | string | undefined;
   /** When set, only these keys are accepted (others get Alma's 401 XML); unset = any key or none. */
   apiKeys?: string[] | undefined;
+  /**
+   * Keys accepted for reading only: a write (POST, PUT, DELETE) with one gets the same 401 XML as
+   * a wrong key — what a key with Acquisitions read-only access meets (docs/alma.md#requests-hosts-keys-and-thresholds).
+   * With `apiKeys` set, these are accepted beside them.
+   */
+  readOnlyKeys?: string[] | undefined;
   /** Load state from this file at start (if it exists) and write it atomically after every change. */
   statePath?: string | undefined;
   /** Injectable clock (ms since epoch) for thresholds, processing delay and dates. */

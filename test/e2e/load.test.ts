@@ -90,6 +90,29 @@ describe('load into the sandbox', () => {
     expect(w.sandbox.state().counters.requests['POST create'] ?? 0).toBe(0);
   });
 
+  it('a key that may only read: refused at the first write, said to be read-only, nothing written; the right key then loads each invoice once, at once', async () => {
+    w = await world({ apiKeys: ['read-write-key'], readOnlyKeys: ['read-only-key'] });
+    const seeded = w.sandbox.state().invoices.length;
+    const res = await w.load([SAMPLE], { key: 'read-only-key' });
+    expect(res.code).toBe(5);
+    expect(res.report!.stopped).toBe('auth');
+    expect(res.stderr).toMatch(/accepted the API key for reading but refused it for writing \(UNAUTHORIZED: .*\): the key is probably read-only/);
+    expect(w.sandbox.state().invoices).toHaveLength(seeded);
+    const again = await w.load([SAMPLE], { key: 'read-write-key' });
+    expect(again.code, again.stderr).toBe(0);
+    // The refused create is journaled as refused: not taken for a lost answer and looked for.
+    expect(again.stderr).not.toMatch(/answer lost/);
+    expectExactlyOnce(w.sandbox.state(), again.report!);
+  });
+
+  it('a wrong key is a wrong key: nothing was read with it', async () => {
+    w = await world({ apiKeys: ['read-write-key'], readOnlyKeys: ['read-only-key'] });
+    const res = await w.load([SAMPLE], { key: 'no-such-key' });
+    expect(res.code).toBe(5);
+    expect(res.stderr).toMatch(/the API key was refused \(UNAUTHORIZED: /);
+    expect(res.stderr).not.toMatch(/read-only/);
+  });
+
   it('an invoice Alma refused is sent again at once by the re-run, not looked for as a lost answer', async () => {
     w = await world({ faults: [{ step: 'create', kind: 'business', match: 'BW/77120', times: 100 }] });
     const first = await w.load([SAMPLE]);

@@ -1,6 +1,6 @@
 /** Which failures stop a whole run (runStopOf), the one place the engine, operations, verify and the checks ask. */
 import { describe, expect, it } from 'vitest';
-import { ApiError, AuthError, DailyLimitError, NOT_ALMA_API, runStopOf, UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, AuthError, DailyLimitError, keyRefusedText, NOT_ALMA_API, runStopOf, UnknownOutcomeError, type KeyUse } from '../../src/common/errors.js';
 
 const api = (httpStatus: number, code: string) => new ApiError({ httpStatus, code, message: 'm' });
 
@@ -20,5 +20,20 @@ describe('runStopOf', () => {
     ['a bug', new TypeError('x'), undefined],
   ] as const)('%s', (_what, err, expected) => {
     expect(runStopOf(err)).toBe(expected);
+  });
+});
+
+describe('keyRefusedText: where the person fixes a refused key', () => {
+  const refused = (use?: KeyUse, code = 'UNAUTHORIZED', message = 'API-key not defined or not configured to allow this API.') =>
+    new AuthError({ httpStatus: 401, code, message, trackingId: 'E01-T' }, use);
+  it.each([
+    ['a write after reads worked: the key is read-only', refused({ write: true, readsAccepted: true }), /^Alma accepted the API key for reading but refused it for writing \(UNAUTHORIZED: API-key not defined .*, tracking id E01-T\): the key is probably read-only/],
+    ['the first request, a read', refused({ write: false, readsAccepted: false }), /^the API key was refused \(UNAUTHORIZED: API-key not defined .*, tracking id E01-T\)$/],
+    ['a write before any read worked', refused({ write: true, readsAccepted: false }), /^the API key was refused \(UNAUTHORIZED/],
+    ['a read refused after reads worked', refused({ write: false, readsAccepted: true }), /^the API key was refused \(UNAUTHORIZED/],
+    ['no use known (a target of its own)', refused(), /^the API key was refused \(UNAUTHORIZED/],
+    ['a 403 without Alma\'s error document: a proxy', refused({ write: true, readsAccepted: true }, 'HTTP_403', 'HTTP 403: Access denied by policy'), /^a request was refused without Alma's error document \(HTTP_403: HTTP 403: Access denied by policy.*\): a proxy, a firewall/],
+  ] as const)('%s', (_what, err, expected) => {
+    expect(keyRefusedText(err, 'Alma')).toMatch(expected);
   });
 });

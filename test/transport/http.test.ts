@@ -151,6 +151,20 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(api.log()).toHaveLength(1);
   });
 
+  it('a refused key says what the client knew: a write refused after a read worked (a read-only key), or not', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    const refusal = { status: 401, body: UNAUTHORIZED_XML, headers: { 'content-type': 'application/xml;charset=UTF-8' } };
+    api.script(refusal, { body: { total_record_count: 0 } }, refusal, refusal);
+    const firstWrite = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect((firstWrite as AuthError).use).toEqual({ write: true, readsAccepted: false });
+    await clock.run(client.json({ method: 'GET', path: '/acq/invoices' }));
+    const writeAfterRead = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect((writeAfterRead as AuthError).use).toEqual({ write: true, readsAccepted: true });
+    const readAfterRead = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
+    expect((readAfterRead as AuthError).use).toEqual({ write: false, readsAccepted: true });
+  });
+
   it('429 DAILY_THRESHOLD is a DailyLimitError, not retried', async () => {
     const { api, clock, client, limiter } = setup();
     current = api;
