@@ -29,7 +29,7 @@ import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } fr
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
 import { refusalKind } from './result.js';
-import { holdsOtherTotal, oldestFirst } from '../targets/matches.js';
+import { heldText, holdsOtherTotal, oldestFirst } from '../targets/matches.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -729,6 +729,7 @@ class InvoiceSaga {
     if (found) {
       this.#remote = pending ?? adopt(matches, inv, this.#warnings, this.#label);
       this.#recordInvoice(this.#remote, true);
+      this.#compareHeld(this.#remote);
     } else {
       // Refused because the number exists: found late, and treated as found (see #create).
       found = await this.#create();
@@ -788,12 +789,29 @@ class InvoiceSaga {
     );
     this.#remote = remote;
     this.#recordInvoice(remote, late);
+    if (late) this.#compareHeld(remote);
     if (!reconciled && this.#ctx.settle.wantsMeasurement) this.#startMeasurement(remote.id, sentAt);
     // A clean create leaves an invoice with no lines (or the ones it made inline). After a
     // reconciled create of ours the journal still knows every line we ever sent (none yet), and
     // the check in addLines trusts it; an invoice made by someone else (`late`) is listed there.
     if (!reconciled) this.#knownLines = new Map((remote.children ?? []).map((c) => [c.number, c.id]));
     return late;
+  }
+
+  /**
+   * An invoice found in the target rather than made by this batch's journal: where it differs
+   * from the file in what a person edits (Target.heldDifferences), the load says so on the
+   * invoice and leaves it as it is. Without it, a note corrected in the file after a run had
+   * sent the invoice was dropped in silence: the re-run said "already loaded".
+   */
+  #compareHeld(remote: RemoteInvoice): void {
+    const differences = this.#opts.target.heldDifferences?.(remote, this.#inv) ?? [];
+    if (differences.length === 0) return;
+    const label = this.#label;
+    this.#warnings.push(
+      `${label} already held invoice ${this.#key.number} (id ${remote.id}), with other values than the file: ${heldText(differences, label)}. ` +
+        `A load does not change an invoice ${label} holds; if the file is right, change it in ${label}`,
+    );
   }
 
   /** Step 2. Lines (the target's children): every one once, matched by its explicit number (key). */

@@ -7,7 +7,7 @@
 import { Decimal } from 'decimal.js';
 import type { Invoice } from '../domain/model.js';
 import { formatAmount, formatAmountText } from '../domain/money.js';
-import type { RemoteInvoice } from './target.js';
+import type { FieldDifference, RemoteInvoice } from './target.js';
 
 /** Alma ids are digit strings longer than a double holds: shorter is older, then by text. */
 const compareIds = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
@@ -48,4 +48,13 @@ export function otherTotalText(inv: Invoice, match: RemoteInvoice, label: string
     `this file says ${formatAmount(h.totalAmount, h.currency)}; a load leaves ${label}'s invoice unchanged and does not send this one (EXISTS_DIFFERENT) — ` +
     `check it in ${label}, or fix the file`
   );
+}
+
+/**
+ * The fields in which an invoice the target holds differs from the batch's (Target.heldDifferences),
+ * as a clause: `note "March" in Alma, "April" in the file; invoice_date …`. The same words after a
+ * load (engine.ts `#compareHeld`) and in the dry run's online checks.
+ */
+export function heldText(differences: readonly FieldDifference[], label: string): string {
+  return differences.map((d) => `${d.field} ${d.stored} in ${label}, ${d.sent} in the file`).join('; ');
 }

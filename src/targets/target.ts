@@ -7,6 +7,7 @@
  */
 import type { Invoice, InvoiceKey } from '../domain/model.js';
 import type { ApiError } from '../common/errors.js';
+import type { JsonValue } from '../common/json.js';
 
 export interface Alert {
   code: string;
@@ -43,6 +44,12 @@ export interface RemoteInvoice {
   children?: RemoteLine[] | undefined;
   /** The target's own amounts (Alguna/Exsited `subtotal`, `tax`, `total`), exact decimal text, for the report. */
   amounts?: Record<string, string> | undefined;
+  /**
+   * The invoice as the target answered it, without its lines, when it may be compared with the
+   * batch (`Target.heldDifferences`): set on look-up matches of the batch's invoices and on reads
+   * by id, not on every invoice of a vendor's listing.
+   */
+  held?: JsonValue | undefined;
 }
 
 /**
@@ -160,6 +167,14 @@ export interface Target {
    * into it have no canary.
    */
   readBack?: ((invoiceId: string, invoice: Invoice, children?: readonly string[]) => Promise<FieldDifference[]>) | undefined;
+  /**
+   * Optional: how an invoice the target already holds (found by a look-up, not made by this
+   * batch's journal) differs from the batch's, in the fields a person edits and the target does
+   * not rewrite on its own (Alma: dates, note, reference number, currency, payment method,
+   * owner, vendor account), from `found.held` — no request. The load leaves such an invoice as
+   * it is and says so (engine.ts `#compareHeld`); a field the answer does not carry is not compared.
+   */
+  heldDifferences?: ((found: RemoteInvoice, invoice: Invoice) => FieldDifference[]) | undefined;
   /**
    * Optional, with `readBack`: the children the canary needs before its read-back — the fewest
    * leading ones whose bodies between them carry every field any child of the invoice carries

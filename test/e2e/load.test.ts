@@ -3,6 +3,7 @@
  * a refused key, a rejected invoice, a 429 storm, the daily threshold, and the lock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnCli } from '../helpers/cli.js';
 import { expectExactlyOnce, sampleSubset, world, writes, type World } from '../helpers/sandbox.js';
@@ -66,6 +67,30 @@ describe('load into the sandbox', () => {
     expect(res.report!.summary.already_loaded).toBe(7);
     expect(res.report!.invoices.map((i) => i.id)).toEqual(first.report!.invoices.map((i) => i.id));
     expectExactlyOnce(w.sandbox.state(), res.report!);
+  });
+
+  it('a note corrected in the file after the invoice was loaded: the load says Alma holds the old one and changes nothing; so does the dry run', async () => {
+    w = await world();
+    await w.load([SAMPLE]);
+    const edited = join(w.dir, 'edited.csv');
+    writeFileSync(edited, readFileSync(SAMPLE, 'utf8').replace('March approval plan', 'April approval plan'));
+    const before = writes(w.sandbox.state());
+    // Another state dir: the journal of the first load is not this one's (a new machine, a cleared state dir).
+    const res = await w.load([edited], { stateDir: join(w.dir, 'other-state') });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.report!.summary.already_loaded).toBe(7);
+    const warned = res.report!.invoices.filter((i) => i.issues.some((p) => p.code === 'load_warning'));
+    expect(warned.map((i) => i.number)).toEqual(['G-24118']);
+    expect(warned[0]!.issues.find((p) => p.code === 'load_warning')).toMatchObject({
+      row: 2,
+      severity: 'warning',
+      message: expect.stringMatching(/^Alma already held invoice G-24118 \(id \d+\), with other values than the file: note "March approval plan" in Alma, "April approval plan" in the file\. A load does not change/),
+    });
+    expect(writes(w.sandbox.state())).toEqual(before);
+    const dry = await w.load(['--dry-run', '--online', edited], { stateDir: join(w.dir, 'other-state') });
+    const exists = dry.report!.invoices.find((i) => i.number === 'G-24118')!.issues.find((p) => p.code === 'invoice_exists')!;
+    expect(exists.message).toMatch(/leaving Alma's values where the file has others: note "March approval plan" in Alma, "April approval plan" in the file/);
+    expect(dry.report!.invoices.find((i) => i.number === 'G-24131')!.issues.find((p) => p.code === 'invoice_exists')!.message).toMatch(/is this file sent twice\?$/);
   });
 
   it('a renamed file resumes from the same journal', async () => {

@@ -75,6 +75,29 @@ describe('engine: the three-step flow', () => {
     expectExactlyOnce(alma, invoices);
   });
 
+  it('an invoice found with other values than the file (a note corrected after it was sent): said on the invoice, left as it is; one it creates is not compared', async () => {
+    const alma = new FakeAlma();
+    await run(alma, [makeInvoice('ACME', 'INV-1', 1)], { path: join(dir, 'a.jsonl') });
+    const compared: string[] = [];
+    const target: Target = {
+      ...alma.target(),
+      heldDifferences: (found, inv) => {
+        compared.push(`${inv.key.number} ${found.id}`);
+        return [{ field: 'note', sent: '"April"', stored: '"March"' }];
+      },
+    };
+    const writes = alma.log.filter((l) => !l.startsWith('find') && !l.startsWith('get')).length;
+    const { outcome } = await runEngine(target, [makeInvoice('ACME', 'INV-1', 1), makeInvoice('ACME', 'INV-2', 1)], join(dir, 'b.jsonl'));
+    expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
+    expect(outcome.results[0]!.warnings).toEqual([
+      `Alma already held invoice INV-1 (id ${alma.invoices[0]!.id}), with other values than the file: note "March" in Alma, "April" in the file. A load does not change an invoice Alma holds; if the file is right, change it in Alma`,
+    ]);
+    expect(outcome.results[1]!.warnings).toEqual([]);
+    expect(compared).toEqual([`INV-1 ${alma.invoices[0]!.id}`]);
+    // Nothing written to INV-1: only INV-2's create, line and process.
+    expect(alma.log.filter((l) => !l.startsWith('find') && !l.startsWith('get')).length).toBe(writes + 3);
+  });
+
   it('refuses to touch an invoice with the same number but another total', async () => {
     const alma = new FakeAlma();
     await run(alma, [makeInvoice('ACME', 'INV-1', 1, '10')], { path: join(dir, 'a.jsonl') });

@@ -61,6 +61,28 @@ export function compareStored(sent: { invoice: AlmaBody; lines: readonly AlmaBod
   return out;
 }
 
+/**
+ * The fields a found invoice is compared on (Target.heldDifferences): the ones a person edits in
+ * a vendor's file and Alma does not rewrite on its own. Not the total (a found invoice with
+ * another total is another invoice: EXISTS_DIFFERENT), not the VAT, charges or payment flags
+ * (Alma may compute or change them as the invoice moves on), not the lines (not in the answer).
+ */
+const HELD_FIELDS = ['invoice_date', 'invoice_due_date', 'vendor_account', 'currency', 'payment_method', 'reference_number', 'owner', 'notes'] as const;
+
+/**
+ * How an invoice Alma already holds (`held`: a search's, listing's or brief read's answer)
+ * differs from the invoice body the batch would send, in HELD_FIELDS. A field the answer does
+ * not carry at all is not compared: a brief answer may leave it out, and the canary, not this,
+ * is what finds a field Alma drops.
+ */
+export function heldDifferences(sent: AlmaBody, held: JsonValue): FieldDifference[] {
+  const inv = isJsonObject(held) ? held : {};
+  const carried = (k: string): boolean => (k === 'notes' ? 'notes' in inv || 'note' in inv : k in inv);
+  const picked: AlmaBody = {};
+  for (const k of HELD_FIELDS) if (sent[k] !== undefined && carried(k)) picked[k] = sent[k];
+  return compareStored({ invoice: picked, lines: [] }, inv);
+}
+
 /** The lines inside a full invoice answer (`invoice_lines.invoice_line`), when it carries them. */
 export function linesOf(inv: JsonValue): JsonValue[] {
   if (!isJsonObject(inv)) return [];

@@ -27,7 +27,7 @@
  * first invoice; only their time moved, into the wave before the first write.
  */
 import { ApiError, runStopOf } from '../../common/errors.js';
-import { isJsonObject, type JsonValue } from '../../common/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
 import type { JsonClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
@@ -75,6 +75,8 @@ export class InvoiceLookup {
   readonly #searches = new Map<string, Promise<RemoteInvoice[]>>();
   /** vendor code → its listing in flight (or done): every `find` of the vendor waits for the same one. */
   readonly #listings = new Map<string, Promise<void>>();
+  /** vendor code → the batch's invoice numbers: their entries in a listing keep the answer (`held`), the vendor's others do not. */
+  readonly #wanted = new Map<string, Set<string>>();
 
   constructor(http: JsonClient) {
     this.#http = http;
@@ -92,6 +94,7 @@ export class InvoiceLookup {
       set.add(k.number);
       perVendor.set(k.vendor, set);
     }
+    for (const [vendor, numbers] of perVendor) this.#wanted.set(vendor, new Set([...(this.#wanted.get(vendor) ?? []), ...numbers]));
     const searches: Promise<unknown>[] = [];
     for (const [vendor, numbers] of perVendor) {
       if (numbers.size >= 2) {
@@ -229,8 +232,10 @@ export class InvoiceLookup {
   #remember(vendor: string, all: JsonValue[]): void {
     const map = new Map<string, RemoteInvoice[]>();
     const ids = new Set<string>();
+    const wanted = this.#wanted.get(vendor);
     for (const v of all) {
-      const inv = toRemoteInvoice(v);
+      const number = isJsonObject(v) ? jsonText(v['number']) : undefined;
+      const inv = toRemoteInvoice(v, { held: number !== undefined && wanted?.has(number) === true });
       if (inv === undefined || inv.number === '' || ids.has(inv.id)) return;
       ids.add(inv.id);
       const owner = inv.vendor === '' ? vendor : inv.vendor;
@@ -245,7 +250,7 @@ export class InvoiceLookup {
 function exactMatches(all: JsonValue[], key: InvoiceKey): RemoteInvoice[] {
   const out: RemoteInvoice[] = [];
   for (const v of all) {
-    const inv = toRemoteInvoice(v);
+    const inv = toRemoteInvoice(v, { held: true });
     if (inv !== undefined && inv.number === key.number && inv.vendor === key.vendor) out.push(inv);
   }
   return out;

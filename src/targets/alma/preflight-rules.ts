@@ -13,7 +13,9 @@ import { problem, type Problem, type Severity } from '../../domain/problem.js';
 import type { Provenance } from '../../input/record.js';
 import type { PreflightEstimate } from '../../report/preflight.js';
 import type { RemoteInvoice } from '../target.js';
-import { holdsOtherTotal, oldestFirst, otherTotalText } from '../matches.js';
+import { heldText, holdsOtherTotal, oldestFirst, otherTotalText } from '../matches.js';
+import { heldDifferences } from './compare.js';
+import { invoicePayload } from './payload.js';
 
 /** What a look-up found: the thing, proof that it does not exist, or nothing certain. */
 export type Fetched<T> = { kind: 'found'; value: T } | { kind: 'not_found' } | { kind: 'unknown'; reason: string };
@@ -344,7 +346,11 @@ function existsMessage(inv: Invoice, found: RemoteInvoice[]): string {
   const base = `invoice ${quote(inv.key.number)} of vendor ${quote(inv.key.vendor)} already exists in Alma (id ${ids}${first.workflowStatus !== undefined ? `, ${first.workflowStatus}` : ''})`;
   if (first.totalAmount === undefined) return `${base}; a load would not create it again`;
   // Alma's JSON number drops the zeros (114 for 114.00): amounts are shown at the currency's minor units.
-  return `${base} with the same total ${formatAmountText(first.totalAmount, inv.header.currency)}; a load would skip it as already loaded — is this file sent twice?`;
+  const skip = `${base} with the same total ${formatAmountText(first.totalAmount, inv.header.currency)}; a load would skip it as already loaded`;
+  // What a load would leave as Alma holds it (engine.ts `#compareHeld` says the same after a load).
+  const differences = first.held === undefined ? [] : heldDifferences(invoicePayload(inv), first.held);
+  if (differences.length === 0) return `${skip} — is this file sent twice?`;
+  return `${skip}, leaving Alma's values where the file has others: ${heldText(differences, 'Alma')} — change them in Alma if the file is right`;
 }
 
 function safeEquals(text: string, amount: Decimal): boolean {

@@ -15,7 +15,8 @@ type JsonObject = { [key: string]: JsonValue };
  */
 export const IN_REVIEW = 'InReview';
 
-export function toRemoteInvoice(v: JsonValue | undefined): RemoteInvoice | undefined {
+/** `held`: keep the answer (without its lines) on the result, to compare with the batch (Target.heldDifferences). */
+export function toRemoteInvoice(v: JsonValue | undefined, opts: { held?: boolean } = {}): RemoteInvoice | undefined {
   if (!isJsonObject(v)) return undefined;
   const id = jsonText(v['id']);
   if (id === undefined || id === '') return undefined;
@@ -34,7 +35,14 @@ export function toRemoteInvoice(v: JsonValue | undefined): RemoteInvoice | undef
     // has been through processing. A missing status proves nothing, so only alerts count then.
     processed: workflowStatus !== undefined ? workflowStatus !== IN_REVIEW || alerts.length > 0 : alerts.length > 0,
     inReview: workflowStatus === IN_REVIEW,
+    ...(opts.held === true ? { held: withoutLines(v) } : {}),
   };
+}
+
+function withoutLines(v: JsonObject): JsonObject {
+  if (!('invoice_lines' in v)) return v;
+  const { invoice_lines: _lines, ...rest } = v;
+  return rest;
 }
 
 export function toRemoteLine(v: JsonValue | undefined): RemoteLine | undefined {

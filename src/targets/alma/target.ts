@@ -13,7 +13,7 @@ import { AnswerWatch } from './answers.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { attachmentFiles, readAttachment } from '../attachments.js';
 import { attachmentPayload, invoicePayload, linePayload } from './payload.js';
-import { compareStored, coveringLines, hasLines } from './compare.js';
+import { compareStored, coveringLines, hasLines, heldDifferences } from './compare.js';
 import { toRemoteAttachment, toRemoteInvoice, toRemoteLine } from './remote.js';
 
 export interface AlmaTargetOptions extends AlmaClientOptions {
@@ -174,7 +174,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
 
     async getInvoice(invoiceId: string): Promise<RemoteInvoice> {
       const answer: JsonValue = await http.json({ method: 'GET', path: idPath(invoiceId), query: { view: 'brief' } });
-      const remote = toRemoteInvoice(answer);
+      const remote = toRemoteInvoice(answer, { held: true });
       if (remote === undefined) {
         throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `GET /acq/invoices/${invoiceId}: the answer has no invoice id` });
       }
@@ -193,6 +193,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     },
 
     canaryChildren: (invoice: Invoice) => coveringLines(invoice.lines.map(linePayload)),
+    heldDifferences: (found: RemoteInvoice, invoice: Invoice) => (found.held === undefined ? [] : heldDifferences(invoicePayload(invoice), found.held)),
 
     requestCount: () => http.requests,
     http,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson, type JsonValue } from '../../../src/common/json.js';
 import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
-import { compareStored, coveringLines, fieldPaths, hasLines, NOTHING } from '../../../src/targets/alma/compare.js';
+import { compareStored, coveringLines, fieldPaths, hasLines, heldDifferences, NOTHING } from '../../../src/targets/alma/compare.js';
 import { fullInvoice } from './fixtures.js';
 
 type Obj = { [k: string]: JsonValue };
@@ -133,5 +133,41 @@ describe('the lines the canary reads back (coveringLines)', () => {
     expect(compareStored({ invoice: all.invoice, lines: all.lines.slice(0, 1) }, a)).toEqual([]);
     expect(hasLines(a, ['1'])).toBe(true);
     expect(hasLines(a, ['1', '2'])).toBe(false);
+  });
+});
+
+describe('heldDifferences (an invoice Alma already holds, against the file)', () => {
+  /** A brief answer: the stored invoice without its lines. */
+  const held = (change: (a: Obj) => void = () => undefined): Obj => {
+    const a = storedAnswer();
+    delete a['invoice_lines'];
+    change(a);
+    return a;
+  };
+  const body = () => invoicePayload(fullInvoice());
+
+  it.each<[string, (a: Obj) => void, { field: string; sent: string; stored: string }[]]>([
+    ['the same invoice, in Alma\'s notation', () => undefined, []],
+    ['another note', (a) => (a['note'] = [{ content: 'Batch 6' }]), [{ field: 'note', sent: '"Batch 7 \\"spring\\""', stored: '"Batch 6"' }]],
+    ['the note among others added in Alma', (a) => (a['note'] = [{ content: 'checked by JS' }, ...(a['note'] as Obj[])]), []],
+    ['another invoice date', (a) => (a['invoice_date'] = '2026-01-16Z'), [{ field: 'invoice_date', sent: '"2026-01-15Z"', stored: '"2026-01-16Z"' }]],
+    ['another reference number', (a) => (a['reference_number'] = 'REF 41'), [{ field: 'reference_number', sent: '"REF 42"', stored: '"REF 41"' }]],
+    ['no reference number held (empty)', (a) => (a['reference_number'] = ''), [{ field: 'reference_number', sent: '"REF 42"', stored: NOTHING }]],
+    ['another payment method', (a) => (a['payment_method'] = { value: 'CREDITCARD', desc: 'Credit card' }), [{ field: 'payment_method', sent: '"ACCOUNTINGDEPARTMENT"', stored: '"CREDITCARD"' }]],
+    // A brief answer may leave a field out: not compared (the canary is what finds a field dropped).
+    ['the note not in the answer', (a) => delete a['note'], []],
+    ['the due date not in the answer', (a) => delete a['invoice_due_date'], []],
+    // Not compared: the total (another total is another invoice: EXISTS_DIFFERENT), VAT, charges, payment flags.
+    ['another total', (a) => (a['total_amount'] = '99'), []],
+    ['VAT computed by Alma', (a) => (a['invoice_vat'] = { percentage: '8', vat_amount: '95.03' }), []],
+    ['export to ERP changed as the invoice moved on', (a) => (a['payment'] = { export_to_erp: false }), []],
+  ])('%s', (_name, change, expected) => {
+    expect(heldDifferences(body(), held(change))).toEqual(expected);
+  });
+
+  it('a field the file leaves empty is not compared', () => {
+    const inv = fullInvoice();
+    delete inv.header.referenceNumber;
+    expect(heldDifferences(invoicePayload(inv), held((a) => (a['reference_number'] = 'REF 41')))).toEqual([]);
   });
 });

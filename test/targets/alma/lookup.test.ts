@@ -113,6 +113,21 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
     api.agent.assertNoPendingInterceptors();
   });
 
+  it('keeps the answer of the batch\'s invoices found (to compare with the file), without lines, and not of the vendor\'s others', async () => {
+    const t = target();
+    const withLines = { ...inv('11', 'A1', 'ACME'), note: [{ content: 'March' }], invoice_lines: { invoice_line: [{ number: '1' }] } };
+    api.script({ path: /vendors\/ACME/, body: { total_record_count: 3, invoice: [withLines, inv('12', 'OLD-7', 'ACME'), inv('13', 'A2', 'ACME')] } });
+    await t.prepareLookups([keys[0]!, keys[1]!]);
+    const [a1] = await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false });
+    expect(a1!.held).toMatchObject({ id: '11', note: [{ content: 'March' }] });
+    expect(a1!.held).not.toHaveProperty('invoice_lines');
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false }))[0]!.held).toMatchObject({ id: '13' });
+    // A vendor's invoice the batch does not name: kept without its answer (a vendor may list thousands).
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'OLD-7' }, { fresh: false }))[0]!.held).toBeUndefined();
+    api.script({ path: /invoice_number%7ES1/, body: { total_record_count: 1, invoice: [inv('31', 'S1', 'SOLO')] } });
+    expect((await t.findInvoices({ vendor: 'SOLO', number: 'S1' }, { fresh: true }))[0]!.held).toMatchObject({ id: '31' });
+  });
+
   it('lists every vendor worth listing once, before any look-up, and answers them all from it', async () => {
     const t = target();
     api.script(
