@@ -80,26 +80,31 @@ describe('SettleWindow', () => {
   });
 });
 
+/** Engine options for a run on a virtual clock (`sleep` moves it): one invoice at a time, short polls. */
+const onClock = (clock: { t: number }, settle: SettleOptions = BOUNDS) => ({
+  concurrency: 1,
+  sleep: async (ms: number) => void (clock.t += ms),
+  wallNow: () => clock.t,
+  now: () => clock.t,
+  poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
+  maxWriteAttempts: 3,
+  settle,
+});
+
 async function runLagging(settle: SettleOptions, lagMs: number) {
   const alma = new FakeAlma();
   // The first create's answer is lost after Alma applied it.
   alma.faults = [{ method: 'createInvoice', call: 1, kind: 'lost' }];
-  let t = 1_000_000;
+  const clock = { t: 1_000_000 };
   const journal = Journal.open({ path: join(dir, `j-${settle.fixedMs ?? 'm'}.jsonl`), target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
   const events: EngineEvent[] = [];
   const invoices = [makeInvoice('ACME', 'A-1', 1), makeInvoice('ACME', 'A-2', 1)];
   try {
     const outcome = await runInvoices(invoices, {
-      target: laggingTarget(alma, lagMs, () => t),
+      ...onClock(clock, settle),
+      target: laggingTarget(alma, lagMs, () => clock.t),
       journal,
-      concurrency: 1,
       emit: (e) => events.push(e),
-      sleep: async (ms) => void (t += ms),
-      wallNow: () => t,
-      now: () => t,
-      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
-      maxWriteAttempts: 3,
-      settle,
     });
     return { alma, outcome, events };
   } finally {
@@ -121,21 +126,15 @@ describe('engine: a lost create against a look-up that lags 3 s', () => {
 
   it('the first clean create measures the window and journals it for later runs', async () => {
     const alma = new FakeAlma();
-    let t = 0;
+    const clock = { t: 0 };
     const path = join(dir, 'm.jsonl');
     const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
     const events: EngineEvent[] = [];
     await runInvoices([makeInvoice('ACME', 'B-1', 1)], {
-      target: laggingTarget(alma, 3_000, () => t),
+      ...onClock(clock),
+      target: laggingTarget(alma, 3_000, () => clock.t),
       journal,
-      concurrency: 1,
       emit: (e) => events.push(e),
-      sleep: async (ms) => void (t += ms),
-      wallNow: () => t,
-      now: () => t,
-      poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
-      maxWriteAttempts: 3,
-      settle: BOUNDS,
     });
     journal.close();
     const m = events.find((e) => e.type === 'settle');
@@ -215,33 +214,27 @@ describe('engine: a re-run after a definite refusal (journal `refused`)', () => 
   async function rerunAfterRefusal(method: 'createInvoice' | 'addLine') {
     const alma = new FakeAlma();
     alma.faults = [{ method, call: 1, kind: 'business' }];
-    let t = 0;
+    const clock = { t: 0 };
     const path = join(dir, `refused-${method}.jsonl`);
     const run = async () => {
       const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
       const events: EngineEvent[] = [];
-      const start = t;
+      const start = clock.t;
       try {
         const outcome = await runInvoices([makeInvoice('ACME', 'R-1', 2)], {
-          target: laggingTarget(alma, 600_000, () => t),
+          ...onClock(clock),
+          target: laggingTarget(alma, 600_000, () => clock.t),
           journal,
-          concurrency: 1,
           emit: (e) => events.push(e),
-          sleep: async (ms) => void (t += ms),
-          wallNow: () => t,
-          now: () => t,
-          poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 5, unknownMs: 3 },
-          maxWriteAttempts: 3,
-          settle: BOUNDS,
         });
-        return { outcome, events, tookMs: t - start };
+        return { outcome, events, tookMs: clock.t - start };
       } finally {
         journal.close();
       }
     };
     const first = await run();
     expect(first.outcome.results[0]!.status).toBe('failed');
-    t += 60_000;
+    clock.t += 60_000;
     const from = alma.log.length;
     const second = await run();
     return { alma, second, log: alma.log.slice(from), journal: readFileSync(path, 'utf8') };
