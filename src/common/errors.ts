@@ -31,6 +31,11 @@ export interface ApiErrorDetail {
   code: string;
   message: string;
   trackingId?: string | undefined;
+  /**
+   * The answer carried none of the API's error documents (a proxy's or firewall's page, an
+   * empty body): its status is all there is, and it may not come from the API at all.
+   */
+  bare?: boolean | undefined;
 }
 
 /** An answer from the API that is an error (parsed from any of Alma's three error shapes). */
@@ -38,6 +43,7 @@ export class ApiError extends Error implements ApiErrorDetail {
   readonly httpStatus: number;
   readonly code: string;
   readonly trackingId: string | undefined;
+  readonly bare: boolean;
   constructor(detail: ApiErrorDetail) {
     super(detail.message);
     // The class's own name (AuthError, DailyLimitError, …): subclasses need no constructor for it.
@@ -45,9 +51,10 @@ export class ApiError extends Error implements ApiErrorDetail {
     this.httpStatus = detail.httpStatus;
     this.code = detail.code;
     this.trackingId = detail.trackingId;
+    this.bare = detail.bare === true;
   }
   get detail(): ApiErrorDetail {
-    return { httpStatus: this.httpStatus, code: this.code, message: this.message, trackingId: this.trackingId };
+    return { httpStatus: this.httpStatus, code: this.code, message: this.message, trackingId: this.trackingId, ...(this.bare ? { bare: true } : {}) };
   }
 }
 
@@ -150,16 +157,15 @@ export function isUnreachable(err: unknown): boolean {
  * - a write refused after the same key read: the key is read-only for the API (Alma's keys are
  *   read-only or read/write per area, and loading invoices needs Acquisitions read/write:
  *   docs/alma.md#requests-hosts-keys-and-thresholds) — the key's settings, not the key;
- * - a 401/403 without the API's error document (code `HTTP_401`/`HTTP_403` from the parser's
- *   fallback): a proxy, a firewall or another server answered, not the API — the network or the
- *   address, not the key;
+ * - a 401/403 without the API's error document (`bare`): a proxy, a firewall or another server
+ *   answered, not the API — the network or the address, not the key;
  * - otherwise the key itself (wrong, expired, or for another environment).
  */
 export function keyRefusedText(err: ApiError, label: string): string {
   const tracking = err.trackingId !== undefined ? `, tracking id ${err.trackingId}` : '';
   const said = `${err.code}: ${err.message}${tracking}`;
   const use = err instanceof AuthError ? err.use : undefined;
-  if (/^HTTP_40[13]$/.test(err.code)) {
+  if (err.bare) {
     return `a request was refused without ${label}'s error document (${said}): a proxy, a firewall or a server that is not ${label}'s API answered — check the address and the network before the key`;
   }
   if (use?.write === true && use.readsAccepted) {

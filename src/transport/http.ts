@@ -426,6 +426,7 @@ export class HttpClient {
         code: parsed.code,
         message: this.#redact(parsed.message) + tries,
         trackingId: parsed.trackingId,
+        ...(parsed.bare ? { bare: true } : {}),
       };
     }
     const refused = outcome.kind === 'network' && outcome.code === PROXY_REFUSED ? PROXY_TUNNEL.exec(cause instanceof Error ? cause.message : '') : null;

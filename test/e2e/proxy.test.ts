@@ -130,6 +130,20 @@ describe('an outbound HTTP proxy from the environment', () => {
     expect(w.sandbox.state().counters.requestsTotal).toBe(res.report!.summary.requests);
   });
 
+  it('a forward proxy that refuses the request with its own 403 page: said to be the proxy, not the key; exit 5, nothing sent', async () => {
+    w = await world();
+    proxy = http.createServer((_req, res) => {
+      res.writeHead(403, { 'content-type': 'text/html' }).end('<html><body><h1>Access denied</h1>Blocked by the web filter policy</body></html>');
+    });
+    await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const res = await w.load(['fixtures/sample-batch.csv'], { env: { ALMA_API_URL: 'http://alma.test', http_proxy: url } });
+    expect(res.code).toBe(5);
+    expect(res.stderr).toMatch(/a request was refused without Alma's error document \(HTTP_403: HTTP 403: Access denied Blocked by the web filter policy\): a proxy, a firewall or a server that is not Alma's API answered/);
+    expect(res.stderr).not.toMatch(/the API key was refused/);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+  });
+
   it('a proxy that will not open the tunnel to an https API (407) is one stop before anything is sent, not a failure per request', async () => {
     w = await world();
     const p = await startProxy(w.sandbox.url);

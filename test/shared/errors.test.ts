@@ -24,15 +24,17 @@ describe('runStopOf', () => {
 });
 
 describe('keyRefusedText: where the person fixes a refused key', () => {
-  const refused = (use?: KeyUse, code = 'UNAUTHORIZED', message = 'API-key not defined or not configured to allow this API.') =>
-    new AuthError({ httpStatus: 401, code, message, trackingId: 'E01-T' }, use);
+  const refused = (use?: KeyUse, code = 'UNAUTHORIZED', message = 'API-key not defined or not configured to allow this API.', bare = false) =>
+    new AuthError({ httpStatus: 401, code, message, trackingId: 'E01-T', bare }, use);
   it.each([
     ['a write after reads worked: the key is read-only', refused({ write: true, readsAccepted: true }), /^Alma accepted the API key for reading but refused it for writing \(UNAUTHORIZED: API-key not defined .*, tracking id E01-T\): the key is probably read-only/],
     ['the first request, a read', refused({ write: false, readsAccepted: false }), /^the API key was refused \(UNAUTHORIZED: API-key not defined .*, tracking id E01-T\)$/],
     ['a write before any read worked', refused({ write: true, readsAccepted: false }), /^the API key was refused \(UNAUTHORIZED/],
     ['a read refused after reads worked', refused({ write: false, readsAccepted: true }), /^the API key was refused \(UNAUTHORIZED/],
     ['no use known (a target of its own)', refused(), /^the API key was refused \(UNAUTHORIZED/],
-    ['a 403 without Alma\'s error document: a proxy', refused({ write: true, readsAccepted: true }, 'HTTP_403', 'HTTP 403: Access denied by policy'), /^a request was refused without Alma's error document \(HTTP_403: HTTP 403: Access denied by policy.*\): a proxy, a firewall/],
+    ['a 403 without Alma\'s error document: a proxy', refused({ write: true, readsAccepted: true }, 'HTTP_403', 'HTTP 403: Access denied by policy', true), /^a request was refused without Alma's error document \(HTTP_403: HTTP 403: Access denied by policy.*\): a proxy, a firewall/],
+    // Another API's own refusal without a code of its own (Exsited's `errors` without `code`) is the key's.
+    ['a documented refusal whose code is only its status', refused({ write: false, readsAccepted: false }, 'HTTP_401', 'token expired'), /^the API key was refused \(HTTP_401: token expired/],
   ] as const)('%s', (_what, err, expected) => {
     expect(keyRefusedText(err, 'Alma')).toMatch(expected);
   });

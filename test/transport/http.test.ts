@@ -165,6 +165,15 @@ describe('HttpClient retries (MockAgent)', () => {
     expect((readAfterRead as AuthError).use).toEqual({ write: false, readsAccepted: true });
   });
 
+  it('a 403 page that is not Alma\'s (a proxy\'s): an AuthError marked bare, its text kept', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ status: 403, body: '<html><body>Access denied by web filter policy</body></html>', headers: { 'content-type': 'text/html' } });
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect(err).toMatchObject({ httpStatus: 403, code: 'HTTP_403', bare: true, message: 'HTTP 403: Access denied by web filter policy' });
+  });
+
   it('429 DAILY_THRESHOLD is a DailyLimitError, not retried', async () => {
     const { api, clock, client, limiter } = setup();
     current = api;

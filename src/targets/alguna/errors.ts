@@ -34,7 +34,7 @@ export function parseAlgunaError(status: number, _headers: ResponseHeaders, body
     if (detail !== undefined) return new ApiError({ httpStatus: status, code, message: detail });
   }
   const plain = bodyText.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  return new ApiError({ httpStatus: status, code: name, message: plain === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${plain.slice(0, 200)}` });
+  return new ApiError({ httpStatus: status, code: name, message: plain === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${plain.slice(0, 200)}`, bare: true });
 }
 
 /**

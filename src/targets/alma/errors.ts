@@ -24,7 +24,7 @@ export function parseAlmaError(status: number, headers: ResponseHeaders, bodyTex
   else if (trimmed.startsWith('{')) entries = fromJson(trimmed);
   const first = entries.find((e) => e.code !== undefined || e.message !== undefined);
   if (first === undefined) {
-    return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: fallbackMessage(status, trimmed) });
+    return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: fallbackMessage(status, trimmed), bare: true });
   }
   const messages = entries.map((e) => e.message).filter((m): m is string => m !== undefined && m !== '');
   return new ApiError({

@@ -26,5 +26,5 @@ export function parseExsitedError(status: number, _headers: ResponseHeaders, bod
     }
   }
   const plain = bodyText.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: plain === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${plain.slice(0, 200)}` });
+  return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: plain === '' ? `HTTP ${status} with no error details` : `HTTP ${status}: ${plain.slice(0, 200)}`, bare: true });
 }

@@ -50,7 +50,7 @@ describe('parseAlmaError', () => {
   });
 
   it('sniffs XML from the body when the content type says JSON (auth failures)', () => {
-    expect(parseAlmaError(401, JSON_CT, UNAUTHORIZED_XML)).toMatchObject({ httpStatus: 401, code: 'UNAUTHORIZED' });
+    expect(parseAlmaError(401, JSON_CT, UNAUTHORIZED_XML)).toMatchObject({ httpStatus: 401, code: 'UNAUTHORIZED', bare: false });
   });
 
   it('accepts namespace prefixes and CDATA', () => {
@@ -62,8 +62,9 @@ describe('parseAlmaError', () => {
     expect(parseAlmaError(502, { 'content-type': 'text/html' }, '<html><body><h1>502 Bad Gateway</h1></body></html>')).toMatchObject({
       code: 'HTTP_502',
       message: 'HTTP 502: 502 Bad Gateway',
+      bare: true,
     });
-    expect(parseAlmaError(503, {}, '')).toMatchObject({ code: 'HTTP_503', message: 'HTTP 503 with no error details' });
-    expect(parseAlmaError(500, JSON_CT, '{"broken"')).toMatchObject({ code: 'HTTP_500' });
+    expect(parseAlmaError(503, {}, '')).toMatchObject({ code: 'HTTP_503', message: 'HTTP 503 with no error details', bare: true });
+    expect(parseAlmaError(500, JSON_CT, '{"broken"')).toMatchObject({ code: 'HTTP_500', bare: true });
   });
 });
