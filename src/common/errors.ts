@@ -147,11 +147,6 @@ export function isUnreachable(err: unknown): boolean {
 }
 
 /**
- * What a stop on an unreachable target says, and what to check: NOT_ALMA_API's own message
- * says what came back instead; any other names the network's code and words. The caller adds
- * what was sent.
- */
-/**
  * What a refused key means, in one clause for the stop's line. Three cases a person fixes in
  * different places:
  * - a write refused after the same key read: the key is read-only for the API (Alma's keys are
@@ -169,11 +164,17 @@ export function keyRefusedText(err: ApiError, label: string): string {
     return `a request was refused without ${label}'s error document (${said}): a proxy, a firewall or a server that is not ${label}'s API answered — check the address and the network before the key`;
   }
   if (use?.write === true && use.readsAccepted) {
-    return `${label} accepted the API key for reading but refused it for writing (${said}): the key is probably read-only — give it read/write access to Acquisitions, or use a key that has it`;
+    const access = label === 'Alma' ? 'read/write access to Acquisitions' : 'write access';
+    return `${label} accepted the API key for reading but refused it for writing (${said}): the key is probably read-only — give it ${access}, or use a key that has it`;
   }
   return `the API key was refused (${said})`;
 }
 
+/**
+ * What a stop on an unreachable target says, and what to check: NOT_ALMA_API's own message
+ * says what came back instead; any other names the network's code and words. The caller adds
+ * what was sent.
+ */
 export function unreachableText(err: ApiError, label: string): string {
   if (err.code === NOT_ALMA_API) return err.message;
   return `cannot reach ${label}: ${err.code} (${err.message}) — check the address (--alma-url, --region, --api-url), the network, proxy and certificates, then run the same command again`;
