@@ -19,7 +19,7 @@
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
 import { ApiError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
-import type { RemoteInvoice, Target } from '../targets/target.js';
+import type { FieldDifference, RemoteInvoice, Target } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLine, Step } from './journal.js';
 import type { InvoiceResult } from './result.js';
@@ -805,13 +805,30 @@ class InvoiceSaga {
    * sent the invoice was dropped in silence: the re-run said "already loaded".
    */
   #compareHeld(remote: RemoteInvoice): void {
-    const differences = this.#opts.target.heldDifferences?.(remote, this.#inv) ?? [];
+    this.#sayHeld(this.#opts.target.heldDifferences?.(remote, this.#inv) ?? [], `invoice ${this.#key.number} (id ${remote.id})`);
+  }
+
+  #sayHeld(differences: readonly FieldDifference[], what: string): void {
     if (differences.length === 0) return;
     const label = this.#label;
     this.#warnings.push(
-      `${label} already held invoice ${this.#key.number} (id ${remote.id}), with other values than the file: ${heldText(differences, label)}. ` +
-        `A load does not change an invoice ${label} holds; if the file is right, change it in ${label}`,
+      `${label} already held ${what}, with other values than the file: ${heldText(differences, label)}. ` +
+        `A load does not change what ${label} holds; if the file is right, change it in ${label}`,
     );
+  }
+
+  /**
+   * The lines the target holds under the invoice, with the journal's; for an invoice found
+   * rather than created by this batch, the ones held with other values than the file are said
+   * (Target.heldChildDifferences), as #compareHeld says the invoice's own fields.
+   */
+  async #listHeldLines(): Promise<Map<string, string>> {
+    const { target } = this.#opts;
+    const lines = await target.listChildren(this.#id, this.#inv);
+    if (this.#st.found) this.#sayHeld(target.heldChildDifferences?.(lines, this.#inv) ?? [], `lines of invoice ${this.#key.number}`);
+    const map = new Map(this.#st.lines);
+    for (const l of lines) map.set(l.number, l.id);
+    return map;
   }
 
   /** Step 2. Lines (the target's children): every one once, matched by its explicit number (key). */
@@ -819,7 +836,6 @@ class InvoiceSaga {
     const { target, journal } = this.#opts;
     const key = this.#key;
     const inv = this.#inv;
-    const id = this.#id;
     const st = this.#st;
     if (st.processed) return;
     this.#step = 'lines';
@@ -830,10 +846,10 @@ class InvoiceSaga {
     const childKeys = target.childKeys(inv);
     // Nothing to list for an invoice without children (Alguna; an Exsited invoice without a note).
     if (this.#knownLines === undefined && !st.processPending && childKeys.length > 0) {
-      this.#knownLines = await listLineMap(target, id, st, inv);
+      this.#knownLines = await this.#listHeldLines();
     }
     let todo = childKeys.filter((number) => !st.lines.has(number));
-    if (todo.length > 0 && this.#knownLines === undefined) this.#knownLines = await listLineMap(target, id, st, inv);
+    if (todo.length > 0 && this.#knownLines === undefined) this.#knownLines = await this.#listHeldLines();
     for (;;) {
       const { failed, unsent } = await this.#sendLines(todo);
       if (failed.length === 0) break;

@@ -52,9 +52,9 @@ export function otherTotalText(inv: Invoice, match: RemoteInvoice, label: string
 
 /**
  * The fields in which an invoice the target holds differs from the batch's (Target.heldDifferences),
- * as a clause: `note "March" in Alma, "April" in the file; invoice_date …`. The same words after a
+ * as a clause: `note: "March" in Alma, "April" in the file; invoice_date: …`. The same words after a
  * load (engine.ts `#compareHeld`) and in the dry run's online checks.
  */
 export function heldText(differences: readonly FieldDifference[], label: string): string {
-  return differences.map((d) => `${d.field} ${d.stored} in ${label}, ${d.sent} in the file`).join('; ');
+  return differences.map((d) => `${d.field}: ${d.stored} in ${label}, ${d.sent} in the file`).join('; ');
 }

@@ -59,6 +59,8 @@ export interface RemoteInvoice {
 export interface RemoteLine {
   id: string;
   number: string;
+  /** The line as the target listed it, to compare a found invoice's lines with the batch's (`Target.heldDifferences`). */
+  held?: JsonValue | undefined;
 }
 
 /**
@@ -171,10 +173,16 @@ export interface Target {
    * Optional: how an invoice the target already holds (found by a look-up, not made by this
    * batch's journal) differs from the batch's, in the fields a person edits and the target does
    * not rewrite on its own (Alma: dates, note, reference number, currency, payment method,
-   * owner, vendor account), from `found.held` — no request. The load leaves such an invoice as
-   * it is and says so (engine.ts `#compareHeld`); a field the answer does not carry is not compared.
+   * owner, vendor account), from `found.held` — no request. The load leaves what it holds as it
+   * is and says so (engine.ts `#compareHeld`); a field the answer does not carry is not compared.
    */
   heldDifferences?: ((found: RemoteInvoice, invoice: Invoice) => FieldDifference[]) | undefined;
+  /**
+   * Optional, the same for the children of such an invoice that `listChildren` listed (when it
+   * is not processed yet, to add the missing ones), from their `held`: the ones the target holds
+   * with other values than the batch's children of the same keys.
+   */
+  heldChildDifferences?: ((children: readonly RemoteLine[], invoice: Invoice) => FieldDifference[]) | undefined;
   /**
    * Optional, with `readBack`: the children the canary needs before its read-back — the fewest
    * leading ones whose bodies between them carry every field any child of the invoice carries

@@ -84,13 +84,33 @@ describe('load into the sandbox', () => {
     expect(warned[0]!.issues.find((p) => p.code === 'load_warning')).toMatchObject({
       row: 2,
       severity: 'warning',
-      message: expect.stringMatching(/^Alma already held invoice G-24118 \(id \d+\), with other values than the file: note "March approval plan" in Alma, "April approval plan" in the file\. A load does not change/),
+      message: expect.stringMatching(/^Alma already held invoice G-24118 \(id \d+\), with other values than the file: note: "March approval plan" in Alma, "April approval plan" in the file\. A load does not change/),
     });
     expect(writes(w.sandbox.state())).toEqual(before);
     const dry = await w.load(['--dry-run', '--online', edited], { stateDir: join(w.dir, 'other-state') });
     const exists = dry.report!.invoices.find((i) => i.number === 'G-24118')!.issues.find((p) => p.code === 'invoice_exists')!;
-    expect(exists.message).toMatch(/leaving Alma's values where the file has others: note "March approval plan" in Alma, "April approval plan" in the file/);
+    expect(exists.message).toMatch(/leaving Alma's values where the file has others: note: "March approval plan" in Alma, "April approval plan" in the file/);
     expect(dry.report!.invoices.find((i) => i.number === 'G-24131')!.issues.find((p) => p.code === 'invoice_exists')!.message).toMatch(/is this file sent twice\?$/);
+  });
+
+  it('a fund corrected in the file after a run stopped before processing: the lines Alma holds are said to differ, none is sent again, the invoice is processed', async () => {
+    w = await world({ faults: [{ step: 'process', kind: 'business', match: 'G-24118', times: 100 }] });
+    const first = await w.load([SAMPLE]);
+    expect(first.report!.invoices.find((i) => i.number === 'G-24118')!.status).toBe('failed');
+    w.sandbox.setFaults({});
+    const edited = join(w.dir, 'edited.csv');
+    writeFileSync(edited, readFileSync(SAMPLE, 'utf8').replace('POL-1002,189.95,1,,,BIO,100', 'POL-1002,189.95,1,,,CHEM,100'));
+    const res = await w.load([edited], { stateDir: join(w.dir, 'other-state') });
+    expect(res.code, res.stderr).toBe(0);
+    const g = res.report!.invoices.find((i) => i.number === 'G-24118')!;
+    expect(g.status).toBe('loaded');
+    expect(g.issues.filter((p) => p.code === 'load_warning').map((p) => p.message)).toEqual([
+      expect.stringMatching(/^Alma already held lines of invoice G-24118, with other values than the file: line 1 fund_distribution CHEM: BIO 100% in Alma, CHEM 100% in the file; line 1 fund_distribution BIO: BIO 100% in Alma, nothing in the file\. A load does not change/),
+    ]);
+    expect(res.report!.invoices.filter((i) => i.issues.some((p) => p.code === 'load_warning')).map((i) => i.number)).toEqual(['G-24118']);
+    const held = w.sandbox.state().invoices.filter((i) => i.number === 'G-24118');
+    expect(held).toHaveLength(1);
+    expect(held[0]!.lines).toHaveLength(3);
   });
 
   it('a renamed file resumes from the same journal', async () => {

@@ -90,12 +90,36 @@ describe('engine: the three-step flow', () => {
     const { outcome } = await runEngine(target, [makeInvoice('ACME', 'INV-1', 1), makeInvoice('ACME', 'INV-2', 1)], join(dir, 'b.jsonl'));
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
     expect(outcome.results[0]!.warnings).toEqual([
-      `Alma already held invoice INV-1 (id ${alma.invoices[0]!.id}), with other values than the file: note "March" in Alma, "April" in the file. A load does not change an invoice Alma holds; if the file is right, change it in Alma`,
+      `Alma already held invoice INV-1 (id ${alma.invoices[0]!.id}), with other values than the file: note: "March" in Alma, "April" in the file. A load does not change what Alma holds; if the file is right, change it in Alma`,
     ]);
     expect(outcome.results[1]!.warnings).toEqual([]);
     expect(compared).toEqual([`INV-1 ${alma.invoices[0]!.id}`]);
     // Nothing written to INV-1: only INV-2's create, line and process.
     expect(alma.log.filter((l) => !l.startsWith('find') && !l.startsWith('get')).length).toBe(writes + 3);
+  });
+
+  it('an invoice found before it was processed: the lines it holds are compared with the file\'s as they are listed, and said; the load adds none twice and processes it', async () => {
+    const alma = new FakeAlma();
+    alma.faults = [{ method: 'processInvoice', call: 1, kind: 'business' }];
+    await run(alma, [makeInvoice('ACME', 'INV-1', 2)], { path: join(dir, 'a.jsonl') });
+    expect(alma.invoices[0]!.state).toBe('new');
+    const listed: string[] = [];
+    const target: Target = {
+      ...alma.target(),
+      heldChildDifferences: (lines, inv) => {
+        listed.push(`${inv.key.number}: ${lines.map((l) => l.number).join(',')}`);
+        return [{ field: 'line 1 fund_distribution BIO', sent: 'CHEM 100%', stored: 'BIO 100%' }];
+      },
+    };
+    const { outcome } = await runEngine(target, [makeInvoice('ACME', 'INV-1', 2), makeInvoice('ACME', 'INV-2', 1)], join(dir, 'b.jsonl'));
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+    expect(outcome.results[0]!.warnings).toEqual([
+      'Alma already held lines of invoice INV-1, with other values than the file: line 1 fund_distribution BIO: BIO 100% in Alma, CHEM 100% in the file. A load does not change what Alma holds; if the file is right, change it in Alma',
+    ]);
+    // Listed once, for the invoice found; the one created here has nothing to compare.
+    expect(listed).toEqual(['INV-1: 1,2']);
+    expect(outcome.results[1]!.warnings).toEqual([]);
+    expectExactlyOnce(alma, [makeInvoice('ACME', 'INV-1', 2)]);
   });
 
   it('refuses to touch an invoice with the same number but another total', async () => {

@@ -83,6 +83,32 @@ export function heldDifferences(sent: AlmaBody, held: JsonValue): FieldDifferenc
   return compareStored({ invoice: picked, lines: [] }, inv);
 }
 
+/**
+ * Line fields not compared on a found invoice: flags Alma may set as the invoice moves on, and the
+ * VAT it may compute. The others are what the vendor's file says of the line.
+ */
+const LINE_FIELDS_NOT_HELD = new Set(['fully_invoiced', 'release_remaining_encumbrance', 'check_subscription_date_overlap', 'invoice_line_vat']);
+
+/**
+ * How the lines Alma already holds under a found invoice (`held`: its line list's entries) differ
+ * from the batch's lines of the same numbers, field by field as the canary compares them. Lines
+ * it does not hold are not differences (the load adds them); fields a held line does not carry
+ * are not compared.
+ */
+export function heldLineDifferences(sent: readonly AlmaBody[], held: readonly JsonValue[]): FieldDifference[] {
+  const byNumber = new Map<string, JsonObject>();
+  for (const l of held) if (isJsonObject(l)) byNumber.set(jsonText(l['number']) ?? '', l);
+  const out: FieldDifference[] = [];
+  for (const line of sent) {
+    const stored = byNumber.get(typeof line['number'] === 'string' ? line['number'] : '');
+    if (stored === undefined) continue;
+    const picked: AlmaBody = {};
+    for (const [k, v] of Object.entries(line)) if (k === 'number' || (k in stored && !LINE_FIELDS_NOT_HELD.has(k))) picked[k] = v;
+    out.push(...compareStored({ invoice: {}, lines: [picked] }, {}, [stored]));
+  }
+  return out;
+}
+
 /** The lines inside a full invoice answer (`invoice_lines.invoice_line`), when it carries them. */
 export function linesOf(inv: JsonValue): JsonValue[] {
   if (!isJsonObject(inv)) return [];

@@ -45,11 +45,12 @@ function withoutLines(v: JsonObject): JsonObject {
   return rest;
 }
 
-export function toRemoteLine(v: JsonValue | undefined): RemoteLine | undefined {
+/** `held`: keep the answer on the result, to compare with the batch's line (Target.heldDifferences). */
+export function toRemoteLine(v: JsonValue | undefined, opts: { held?: boolean } = {}): RemoteLine | undefined {
   if (!isJsonObject(v)) return undefined;
   const id = jsonText(v['id']);
   if (id === undefined || id === '') return undefined;
-  return { id, number: jsonText(v['number']) ?? '' };
+  return { id, number: jsonText(v['number']) ?? '', ...(opts.held === true ? { held: v } : {}) };
 }
 
 /**

@@ -13,7 +13,7 @@ import { AnswerWatch } from './answers.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { attachmentFiles, readAttachment } from '../attachments.js';
 import { attachmentPayload, invoicePayload, linePayload } from './payload.js';
-import { compareStored, coveringLines, hasLines, heldDifferences } from './compare.js';
+import { compareStored, coveringLines, hasLines, heldDifferences, heldLineDifferences } from './compare.js';
 import { toRemoteAttachment, toRemoteInvoice, toRemoteLine } from './remote.js';
 
 export interface AlmaTargetOptions extends AlmaClientOptions {
@@ -134,7 +134,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
         (offset) => http.json({ method: 'GET', path: `${idPath(invoiceId)}/lines`, query: { limit: PAGE_SIZE, offset } }),
         'invoice_line',
       );
-      return all.map(toRemoteLine).filter((l): l is RemoteLine => l !== undefined);
+      return all.map((l) => toRemoteLine(l, { held: true })).filter((l): l is RemoteLine => l !== undefined);
     },
 
     async addLine(invoiceId: string, line: InvoiceLine): Promise<RemoteLine> {
@@ -194,6 +194,11 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
 
     canaryChildren: (invoice: Invoice) => coveringLines(invoice.lines.map(linePayload)),
     heldDifferences: (found: RemoteInvoice, invoice: Invoice) => (found.held === undefined ? [] : heldDifferences(invoicePayload(invoice), found.held)),
+    heldChildDifferences: (lines: readonly RemoteLine[], invoice: Invoice) =>
+      heldLineDifferences(
+        invoice.lines.map(linePayload),
+        lines.flatMap((l) => (l.held === undefined ? [] : [l.held])),
+      ),
 
     requestCount: () => http.requests,
     http,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson, type JsonValue } from '../../../src/common/json.js';
 import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
-import { compareStored, coveringLines, fieldPaths, hasLines, heldDifferences, NOTHING } from '../../../src/targets/alma/compare.js';
+import { compareStored, coveringLines, fieldPaths, hasLines, heldDifferences, heldLineDifferences, NOTHING } from '../../../src/targets/alma/compare.js';
 import { fullInvoice } from './fixtures.js';
 
 type Obj = { [k: string]: JsonValue };
@@ -169,5 +169,36 @@ describe('heldDifferences (an invoice Alma already holds, against the file)', ()
     const inv = fullInvoice();
     delete inv.header.referenceNumber;
     expect(heldDifferences(invoicePayload(inv), held((a) => (a['reference_number'] = 'REF 41')))).toEqual([]);
+  });
+});
+
+describe('heldLineDifferences (the lines Alma holds under a found invoice, against the file)', () => {
+  const sentLines = () => fullInvoice().lines.map(linePayload);
+  const heldLines = (change: (lines: Obj[]) => void = () => undefined): Obj[] => {
+    const lines = ((storedAnswer()['invoice_lines'] as Obj)['invoice_line'] as Obj[]).map((l) => ({ ...l }));
+    change(lines);
+    return lines;
+  };
+
+  it.each<[string, (lines: Obj[]) => void, { field: string; sent: string; stored: string }[]]>([
+    ['the same lines, in Alma\'s notation', () => undefined, []],
+    ['another fund on line 1', (l) => (l[0]!['fund_distribution'] = [{ fund_code: { value: 'HIST' }, percent: '100', amount: '1000.1' }]), [
+      { field: 'line 1 fund_distribution BOOKS', sent: 'BOOKS 60%', stored: 'HIST 100%' },
+      { field: 'line 1 fund_distribution SERIALS', sent: 'SERIALS 40%', stored: 'HIST 100%' },
+      { field: 'line 1 fund_distribution HIST', sent: NOTHING, stored: 'HIST 100%' },
+    ]],
+    ['another note on line 1', (l) => (l[0]!['note'] = 'old note'), [{ field: 'line 1 note', sent: '"vol. 1"', stored: '"old note"' }]],
+    // A line Alma does not hold yet is the load's to add, not a difference.
+    ['line 2 not held yet', (l) => l.splice(1, 1), []],
+    // Fields the listing does not carry, and the flags and VAT Alma may set, are not compared.
+    ['the price not in the listing', (l) => delete l[0]!['price'], []],
+    ['the VAT set otherwise by Alma', (l) => (l[0]!['invoice_line_vat'] = { vat_code: { value: 'RED' }, percentage: '2.5', vat_amount: '25' }), []],
+    ['fully invoiced, encumbrance and overlap flags set by Alma', (l) => {
+      l[0]!['check_subscription_date_overlap'] = false;
+      l[1]!['fully_invoiced'] = true;
+      l[1]!['release_remaining_encumbrance'] = false;
+    }, []],
+  ])('%s', (_name, change, expected) => {
+    expect(heldLineDifferences(sentLines(), heldLines(change))).toEqual(expected);
   });
 });

@@ -80,7 +80,7 @@ describe('createAlmaTarget', () => {
     );
     const got = await t.listLines('77');
     expect(got).toHaveLength(120);
-    expect(got[119]).toEqual({ id: 'L120', number: '120' });
+    expect(got[119]).toMatchObject({ id: 'L120', number: '120', held: { id: 'L120', number: '120' } });
     await expect(t.listLines('78')).resolves.toEqual([]);
     api!.agent.assertNoPendingInterceptors();
   });
