@@ -19,7 +19,7 @@
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
 import { ApiError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
-import type { FieldDifference, RemoteInvoice, Target } from '../targets/target.js';
+import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLine, Step } from './journal.js';
 import type { InvoiceResult } from './result.js';
@@ -826,9 +826,7 @@ class InvoiceSaga {
     const { target } = this.#opts;
     const lines = await target.listChildren(this.#id, this.#inv);
     if (this.#st.found) this.#sayHeld(target.heldChildDifferences?.(lines, this.#inv) ?? [], `lines of invoice ${this.#key.number}`);
-    const map = new Map(this.#st.lines);
-    for (const l of lines) map.set(l.number, l.id);
-    return map;
+    return withListed(this.#st, lines);
   }
 
   /** Step 2. Lines (the target's children): every one once, matched by its explicit number (key). */
@@ -1202,7 +1200,11 @@ async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkp
 }
 
 async function listLineMap(target: Target, id: string, st: InvoiceJournalState, inv: Invoice): Promise<Map<string, string>> {
-  const lines = await target.listChildren(id, inv);
+  return withListed(st, await target.listChildren(id, inv));
+}
+
+/** The journal's lines by number, with the ones the target listed. */
+function withListed(st: InvoiceJournalState, lines: readonly RemoteLine[]): Map<string, string> {
   const map = new Map(st.lines);
   for (const l of lines) map.set(l.number, l.id);
   return map;
