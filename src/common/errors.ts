@@ -60,7 +60,7 @@ export class ApiError extends Error implements ApiErrorDetail {
 
 /**
  * What the client knew when the key was refused: whether the refused request was a write, and
- * whether the same client had read with the key before (a 2xx to a GET). Both: the key works,
+ * whether the same client had read with the key before (a 2xx to a GET or HEAD). Both: the key works,
  * for reading only.
  */
 export interface KeyUse {

@@ -39,7 +39,8 @@ export class NotTextError extends Error {
   }
 }
 
-const startsWith = (head: Uint8Array, sig: readonly number[]): boolean => head.length >= sig.length && sig.every((b, i) => head[i] === b);
+/** Whether the file's first bytes are this signature. */
+export const startsWith = (head: Uint8Array, sig: readonly number[]): boolean => head.length >= sig.length && sig.every((b, i) => head[i] === b);
 
 /** An OLE2 compound file: the old Office formats, and an encrypted .xlsx (xlsx.ts notAWorkbook). */
 export const OLE2_SIGNATURE: readonly number[] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];

@@ -14,7 +14,7 @@
  */
 import { formatLimit, MAX_CELL_CHARS } from './limits.js';
 import { Readable } from 'node:stream';
-import { fileSignature, OLE2_SIGNATURE } from './decode.js';
+import { fileSignature, OLE2_SIGNATURE, startsWith } from './decode.js';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
@@ -413,7 +413,7 @@ export async function sampleWorkbook(path: string, bytes: Readable, sheet: strin
  */
 export function notAWorkbook(head: Uint8Array | undefined): string | undefined {
   if (head === undefined) return undefined;
-  if (OLE2_SIGNATURE.every((b, i) => head[i] === b)) {
+  if (startsWith(head, OLE2_SIGNATURE)) {
     return (
       'this workbook is encrypted (a password to open it, or a sensitivity label that protects it) or is an old .xls workbook named .xlsx; ' +
       'open it in Excel, remove the password (File › Info › Protect Workbook › Encrypt with Password: clear it) or the label, and save it as Excel Workbook (.xlsx) or CSV UTF-8'

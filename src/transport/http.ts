@@ -209,7 +209,7 @@ export class HttpClient {
   #requests = 0;
   /** Some request of this client got an answer (any status): the address is right. */
   #answered = false;
-  /** A GET of this client got a 2xx: the key works for reading (a later refused write is about its access, `KeyUse`). */
+  /** A read (GET, HEAD) of this client got a 2xx: the key works for reading (a later refused write is about its access, `KeyUse`). */
   #readsAccepted = false;
   /** When a request of this client first failed to reach the target since its last answer. */
   #downSince: number | undefined;
@@ -328,7 +328,7 @@ export class HttpClient {
         this.#emit({ type: 'request', method: req.method, path: shown, status, ms: this.#now() - t0, attempt: attempt + 1 });
         this.#emitRemaining(resHeaders);
         if (status >= 200 && status < 300) {
-          if (req.method === 'GET') this.#readsAccepted = true;
+          if (isSafeMethod(req.method)) this.#readsAccepted = true;
           this.#limiter.success(startedAt);
           return { status, headers: resHeaders, text };
         }
@@ -389,7 +389,7 @@ export class HttpClient {
     const detail = this.#detail(req, outcome, parsed, cause, attempts, d.note);
     switch (d.kind) {
       case 'auth':
-        return new AuthError(detail, { write: req.method !== 'GET' && req.method !== 'HEAD', readsAccepted: this.#readsAccepted });
+        return new AuthError(detail, { write: !isSafeMethod(req.method), readsAccepted: this.#readsAccepted });
       case 'daily':
         return new DailyLimitError(detail);
       case 'unknown':
