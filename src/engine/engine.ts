@@ -1211,17 +1211,17 @@ function withListed(st: InvoiceJournalState, lines: readonly RemoteLine[]): Map<
 }
 
 /**
- * Sends a write; if its outcome is unknown, asks the target what exists (`reconcile`) and only
- * sends again when the write is provably absent. Never more than `maxWriteAttempts` sends.
- */
-/**
  * Appends a write's intent, sends the write, and journals a definite refusal (journal.ts
  * `refused`): an answer of 400 or more, or a request that provably never left (status 0 without an
  * unknown outcome) — never an `UnknownOutcomeError`. Without it, a re-run after a refused create
  * (the vendor's account fixed in Alma, say) said its answer was lost and waited out the settle
  * window, up to 30 s, looking for an invoice the refusal had not made.
  */
-async function sendJournaled<T>(journal: Journal, intent: Extract<JournalEntry, { t: 'intent' }>, send: () => Promise<T>): Promise<T> {
+async function sendJournaled<T>(
+  journal: Journal,
+  intent: Extract<JournalEntry, { t: 'intent' }> & { step: Extract<JournalEntry, { t: 'refused' }>['step'] },
+  send: () => Promise<T>,
+): Promise<T> {
   await journal.appendBeforeSend(intent);
   try {
     return await send();
@@ -1234,6 +1234,10 @@ async function sendJournaled<T>(journal: Journal, intent: Extract<JournalEntry, 
   }
 }
 
+/**
+ * Sends a write; if its outcome is unknown, asks the target what exists (`reconcile`) and only
+ * sends again when the write is provably absent. Never more than `maxWriteAttempts` sends.
+ */
 async function writeOnce<T>(
   opts: EngineOptions,
   key: InvoiceKey,

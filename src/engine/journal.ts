@@ -62,7 +62,7 @@ export type JournalEntry =
    * intent is settled and a later run sends it again without first looking for what it made.
    * Absent in journals written before it: their refused intents stay pending, as then.
    */
-  | { t: 'refused'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process' | 'op'; line?: string; file?: string; op?: string }
+  | { t: 'refused'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; line?: string; file?: string }
   /** The settle window measured in a run (engine/settle.ts), kept for the runs that resume it. */
   | { t: 'settle'; window_ms: number; lag_ms?: number | undefined; probes: number }
   /** An operation on an existing invoice took effect (`mark_in_erp`, `paid`, `rejected`), or was found done. */
@@ -170,7 +170,6 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       if (e.step === 'create') s.createPending = false;
       else if (e.step === 'line' && e.line !== undefined) s.linesPending.delete(e.line);
       else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.delete(e.file);
-      else if (e.step === 'op' && e.op !== undefined) s.opsPending.delete(e.op);
       else if (e.step === 'process') {
         s.processPending = false;
         s.processSentBefore = undefined;
