@@ -93,6 +93,21 @@ export class UnknownOutcomeError extends ApiError {
   }
 }
 
+/**
+ * A write the hard stop (the second Ctrl-C) ended before it left: it was waiting for its turn at
+ * the rate limiter or for a retry after a refusal that did nothing (a 429), or the connection
+ * provably carried none of it. Nothing reached the target, so the journal settles its intent and a
+ * re-run sends it at once instead of looking for what it might have made. An interruption like
+ * the signal's own AbortError, and named like it.
+ */
+export class NotSentError extends Error {
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(`${what} was not sent: the run was stopped before its turn`);
+    this.name = 'AbortError';
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
 /** The run was interrupted (SIGINT/SIGTERM) after the journal was flushed. Exit 130. */
 export class InterruptedError extends Error {
   constructor(message = 'interrupted') {

@@ -18,7 +18,7 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
+import { ApiError, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLine, Step } from './journal.js';
@@ -1215,7 +1215,8 @@ function withListed(st: InvoiceJournalState, lines: readonly RemoteLine[]): Map<
  * `refused`): an answer of 400 or more, or a request that provably never left (status 0 without an
  * unknown outcome) — never an `UnknownOutcomeError`. Without it, a re-run after a refused create
  * (the vendor's account fixed in Alma, say) said its answer was lost and waited out the settle
- * window, up to 30 s, looking for an invoice the refusal had not made.
+ * window, up to 30 s, looking for an invoice the refusal had not made. A write a Ctrl-C stopped
+ * before it left (`NotSentError`) is journaled `unsent` for the same reason.
  */
 async function sendJournaled<T>(
   journal: Journal,
@@ -1226,9 +1227,10 @@ async function sendJournaled<T>(
   try {
     return await send();
   } catch (err) {
-    if (err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || err.httpStatus >= 400)) {
+    const refused = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || err.httpStatus >= 400);
+    if (refused || err instanceof NotSentError) {
       const { vendor, number, step, line, file } = intent;
-      journal.append({ t: 'refused', vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });
+      journal.append({ t: refused ? 'refused' : 'unsent', vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });
     }
     throw err;
   }

@@ -63,6 +63,12 @@ export type JournalEntry =
    * Absent in journals written before it: their refused intents stay pending, as then.
    */
   | { t: 'refused'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; line?: string; file?: string }
+  /**
+   * The write of the intent before it never left: a Ctrl-C ended it while it waited for its turn
+   * (common/errors.ts `NotSentError`). Settled as a refusal is. Older loaders ignore the entry and
+   * reconcile the intent as before.
+   */
+  | { t: 'unsent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; line?: string; file?: string }
   /** The settle window measured in a run (engine/settle.ts), kept for the runs that resume it. */
   | { t: 'settle'; window_ms: number; lag_ms?: number | undefined; probes: number }
   /** An operation on an existing invoice took effect (`mark_in_erp`, `paid`, `rejected`), or was found done. */
@@ -167,6 +173,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       }
       break;
     case 'refused':
+    case 'unsent':
       if (e.step === 'create') s.createPending = false;
       else if (e.step === 'line' && e.line !== undefined) s.linesPending.delete(e.line);
       else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.delete(e.file);

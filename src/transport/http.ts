@@ -8,10 +8,9 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher, EnvHttpProxyAgent } from 'undici';
-import { PROXY_REFUSED } from '../common/errors.js';
 import { decide, DEFAULT_RETRY, isSafeMethod, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
-import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
+import { ApiError, AuthError, DailyLimitError, NotSentError, PROXY_REFUSED, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import type { TargetEventSink } from './events.js';
 
@@ -200,6 +199,7 @@ export class HttpClient {
   readonly #now: () => number;
   readonly #signal: AbortSignal | undefined;
   readonly #halt: AbortSignal | undefined;
+  readonly #stop: AbortSignal | undefined;
   /** What the limiter's queue and the retries' waits end on: Ctrl-C or the halt. */
   readonly #waits: AbortSignal | undefined;
   /** What a retry's wait ends on: those and the first Ctrl-C (`stop`). */
@@ -238,6 +238,7 @@ export class HttpClient {
     this.#now = opts.now ?? Date.now;
     this.#signal = opts.signal;
     this.#halt = opts.halt;
+    this.#stop = opts.stop;
     this.#waits = opts.signal !== undefined && opts.halt !== undefined ? AbortSignal.any([opts.signal, opts.halt]) : (opts.signal ?? opts.halt);
     // Every request waiting at the limiter or in a backoff listens to it: hundreds, by design.
     if (this.#waits !== undefined && this.#waits !== opts.signal) setMaxListeners(0, this.#waits);
@@ -297,7 +298,7 @@ export class HttpClient {
         if (this.#halt?.aborted === true) throw this.#halt.reason;
         startedAt = await this.#limiter.acquire(this.#waits, { priority: attempt > 0 });
       } catch (err) {
-        throw this.#halted(err, ending);
+        throw this.#halted(req, traits.idempotent, err, ending);
       }
       this.#requests++;
       for (const t of req.tallies ?? []) t.count++;
@@ -375,7 +376,7 @@ export class HttpClient {
         try {
           await this.#sleep(d.delayMs, this.#retryWaits);
         } catch (err) {
-          throw this.#halted(err, ending);
+          throw this.#halted(req, traits.idempotent, err, ending);
         }
         continue;
       }
@@ -400,12 +401,23 @@ export class HttpClient {
   }
 
   /**
-   * A wait (the limiter's queue, a retry's pause) ended by `signal` or `halt`: Ctrl-C ends it as
-   * it always has; the halt with the last attempt's error, or its reason before any attempt.
+   * A wait (the limiter's queue, a retry's pause) ended by `signal`, `stop` or `halt`: Ctrl-C ends
+   * it with its abort — for a write, `NotSentError`: a write waits only before its first attempt
+   * or after one that provably did nothing (`decide` retries a write only then), so none of it
+   * reached the target; the halt ends it with the last attempt's error, or its reason before any
+   * attempt.
    */
-  #halted(err: unknown, ending: Error | undefined): unknown {
-    if (this.#signal?.aborted === true || this.#halt?.aborted !== true) return err;
+  #halted(req: HttpRequest, idempotent: boolean, err: unknown, ending: Error | undefined): unknown {
+    if (this.#signal?.aborted === true || this.#halt?.aborted !== true) {
+      const ctrlC = this.#signal?.aborted === true || this.#stop?.aborted === true;
+      return idempotent || !ctrlC ? err : this.#notSent(req, err);
+    }
     return ending ?? this.#halt.reason;
+  }
+
+  /** A write stopped before any of it left (see `NotSentError`). */
+  #notSent(req: HttpRequest, err: unknown): NotSentError {
+    return new NotSentError(this.#redact(`${req.method} ${req.path}`), { cause: this.#safeCause(err) });
   }
 
   #idempotent(req: HttpRequest): boolean {
@@ -437,7 +449,8 @@ export class HttpClient {
   /** Ctrl-C: a write that may already be on the wire has an unknown outcome; anything else just stops. */
   #aborted(req: HttpRequest, idempotent: boolean, probe: SentProbe | undefined, err: unknown): unknown {
     const provablyUnsent = probe?.supported === true && !probe.sent;
-    if (idempotent || provablyUnsent) return this.#signal?.reason ?? err;
+    if (idempotent) return this.#signal?.reason ?? err;
+    if (provablyUnsent) return this.#notSent(req, this.#signal?.reason ?? err);
     return new UnknownOutcomeError(
       { httpStatus: 0, code: 'ABORTED', message: `${req.method} ${req.path} was interrupted; it may or may not have taken effect` },
       { cause: this.#safeCause(this.#signal?.reason) },

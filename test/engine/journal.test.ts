@@ -36,21 +36,26 @@ describe('journal', () => {
     expect(s.processed).toBe(false);
   });
 
-  // A definite refusal settles the intent before it: nothing was made, so nothing is looked for.
-  it.each([
+  // A definite refusal, or a write a Ctrl-C stopped before it left, settles the intent before it:
+  // nothing was made, so nothing is looked for.
+  const steps = [
     ['create', { step: 'create' }, (s: InvoiceJournalState) => s.createPending],
     ['line', { step: 'line', line: '2' }, (s: InvoiceJournalState) => s.linesPending.has('2')],
     ['attachment', { step: 'attachment', file: 'a.pdf' }, (s: InvoiceJournalState) => s.attachmentsPending.has('a.pdf')],
     ['process', { step: 'process' }, (s: InvoiceJournalState) => s.processPending],
-  ] as const)('a refused %s is no longer pending; another intent of the same step still is', (_, which, pending) => {
-    const intent = { t: 'intent', ...who, ...which, id: '15334101100001021' } as JournalEntry;
-    const refused = { t: 'refused', ...who, ...which } as JournalEntry;
-    const state = (entries: JournalEntry[]) => foldJournal(entries).get('ACME\u0000INV-1')!;
-    expect(pending(state([intent]))).toBe(true);
-    expect(pending(state([intent, refused]))).toBe(false);
-    // Sent again after the refusal (a re-run once the cause is fixed): pending again until its answer.
-    expect(pending(state([intent, refused, intent]))).toBe(true);
-  });
+  ] as const;
+  it.each((['refused', 'unsent'] as const).flatMap((t) => steps.map(([what, which, pending]) => [t, what, which, pending] as const)))(
+    'a %s %s is no longer pending; another intent of the same step still is',
+    (t, _, which, pending) => {
+      const intent = { t: 'intent', ...who, ...which, id: '15334101100001021' } as JournalEntry;
+      const refused = { t, ...who, ...which } as JournalEntry;
+      const state = (entries: JournalEntry[]) => foldJournal(entries).get('ACME\u0000INV-1')!;
+      expect(pending(state([intent]))).toBe(true);
+      expect(pending(state([intent, refused]))).toBe(false);
+      // Sent again after the refusal (a re-run once the cause is fixed): pending again until its answer.
+      expect(pending(state([intent, refused, intent]))).toBe(true);
+    },
+  );
 
   it('a refused line leaves the other lines pending', () => {
     const s = foldJournal([

@@ -154,6 +154,34 @@ describe('interrupts', () => {
     await rerunToTheEnd(s);
   });
 
+  it('a second SIGINT while writes wait for their turn: journaled as not sent, so the re-run sends them at once without looking for them', async () => {
+    // 4 requests a second against 300 ms answers: most writes wait at the rate limiter, not on the wire.
+    const s = await setup({ latencyMs: 300 }, 12);
+    const args = [...s.args, '--check', 'none', '--rate', '4'];
+    const run = spawnCli(args, { env: s.env, timeoutMs: 30_000 });
+    // Past the canary (its create, line and read-back): the other invoices' creates are queued.
+    await waitForRequests(s.sb, 0, 10, () => false);
+    run.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 100));
+    run.child.kill('SIGINT');
+    expectCleanInterrupt(await run.done, s.reportPath);
+    const entries = expectJournalWhole(s.stateDir);
+    const unsent = entries.filter((e) => e.t === 'unsent');
+    expect(unsent.length, 'writes stopped while they waited for their turn').toBeGreaterThan(0);
+    // Each follows its own intent, and none of them reached the sandbox.
+    const made = new Set(s.sb.state().invoices.map((i) => i.number));
+    for (const e of unsent) {
+      expect(entries.some((i) => i.t === 'intent' && i.number === e.number && i.step === e.step)).toBe(true);
+      if (e.step === 'create') expect(made.has(e.number), `${e.number} was not created`).toBe(false);
+    }
+    s.sb.configure({ latencyMs: 0, processDelayMs: 40 });
+    const res = await spawnCli(s.args, { env: s.env, timeoutMs: 60_000 }).done;
+    expect(res.code, res.stderr).toBe(0);
+    const lost = res.stderr.split('\n').filter((l) => l.includes('answer lost'));
+    for (const e of unsent) expect(lost.filter((l) => l.includes(` ${e.number}: `))).toEqual([]);
+    expectExactlyOnce(s.sb.state(), JSON.parse(res.stdout) as ReportDocument, { allFromApi: true });
+  });
+
   it('a SIGINT while processed invoices wait to be read together: one last read gives each its workflow status', async () => {
     const s = await setup({ latencyMs: 0, processDelayMs: 40 }, 40);
     // 20/s: the watch leaves the processed invoices for one read per vendor at the end.

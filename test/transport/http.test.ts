@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setMaxListeners } from 'node:events';
 import { RateLimiter, type Limiter } from '../../src/transport/limiter.js';
-import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, AuthError, DailyLimitError, NotSentError, UnknownOutcomeError } from '../../src/common/errors.js';
 import { errorCode } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';
@@ -289,11 +289,32 @@ describe('HttpClient retries (MockAgent)', () => {
     await clock.flush();
     expect(ended).toBe(true);
     expect(clock.t).toBe(before);
-    // An abort, which the engine reads as "interrupted" (the attempt provably did nothing), not the invoice's failure.
+    // An abort, which the engine reads as "interrupted" (the attempt provably did nothing), not the
+    // invoice's failure; a write's says that none of it left, so the journal settles its intent.
     expect(await p).toMatchObject({ name: 'AbortError' });
+    expect(await p).toBeInstanceOf(NotSentError);
     expect(api.log()).toHaveLength(2);
     // Not a halt: a request started after it is still sent and answered (what was in flight finishes).
     await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).resolves.toEqual({ id: '9' });
+  });
+
+  it('the second Ctrl-C while requests wait for their turn: a write ends as not sent, a read with the abort', async () => {
+    const hard = new AbortController();
+    const reason = new Error('interrupted');
+    const { api, clock, client } = setup({ rate: 1, signal: hard.signal });
+    current = api;
+    api.script({ body: { id: '1' } }, { body: { id: '2' } }, { body: {} });
+    await clock.run(client.json({ method: 'GET', path: '/acq/vendors/GOBI' }));
+    // One request a second: the one just sent holds this second's turn, so these two wait.
+    const write = client.json({ method: 'POST', path: '/acq/invoices/9/lines', body: {} }).catch((e: unknown) => e);
+    const read = client.json({ method: 'GET', path: '/acq/invoices/9' }).catch((e: unknown) => e);
+    await clock.flush();
+    hard.abort(reason);
+    const [w, r] = await clock.run(Promise.all([write, read]));
+    expect(w).toBeInstanceOf(NotSentError);
+    expect(w).toMatchObject({ name: 'AbortError', message: 'POST /acq/invoices/9/lines was not sent: the run was stopped before its turn' });
+    expect(r).toBe(reason);
+    expect(api.log()).toEqual(['GET /almaws/v1/acq/vendors/GOBI']);
   });
 
   it('many requests waiting with both Ctrl-C and a halt to listen to: no listener-leak warning', async () => {
