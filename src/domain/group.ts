@@ -55,6 +55,7 @@ import { keyString, type GroupedInvoice, type Invoice, type InvoiceKey } from '.
 import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
 import { keyError, lineNumberError } from './values.js';
+import { newStyleTally, shellWord, styleOf, styleProblem, tallyStyle, type StyleTally } from './style.js';
 
 /**
  * The invoice-level rules a batch is checked with: Alma's (`checkInvoice`) unless the target
@@ -116,6 +117,10 @@ interface FileState {
   absentRows: [Problem[], Problem[]];
   /** Some record of the file carried vendor / invoice_number: then a row without it is its own problem. */
   carried: [boolean, boolean];
+  /** Refused cells that look written in a style a mapping profile reads (style.ts). */
+  style: StyleTally;
+  /** Records of the file added so far. */
+  rows: number;
 }
 
 const KEY_COLUMNS = ['vendor', 'invoice_number'] as const;
@@ -209,6 +214,7 @@ export class InvoiceGrouper<I = Invoice> {
     const { file: fileName, row } = record.source;
     let file = this.#file;
     if (file === undefined || file.name !== fileName) file = this.#fileState(fileName);
+    file.rows++;
     const keyAt = file.keyAt;
     const cells = keyAt !== undefined ? record.cells : undefined;
     // `record.fields` is read only when the cells by position are not there (see `keyAt`).
@@ -350,6 +356,8 @@ export class InvoiceGrouper<I = Invoice> {
         const message = `columns not in the canonical layout are ignored: ${listed} (a --mapping profile can map them)`;
         issues.push(problem({ file: f.name }, 'unknown_columns', message, { severity: 'warning' }));
       }
+      const style = styleProblem(f.name, f.style, f.rows);
+      if (style !== undefined) issues.push(style);
     }
     return sortProblems(issues, this.#fileOrder());
   }
@@ -392,6 +400,8 @@ export class InvoiceGrouper<I = Invoice> {
         absent: [0, 0],
         absentRows: [[], []],
         carried: [false, false],
+        style: newStyleTally(),
+        rows: 0,
       };
       this.#files.set(name, f);
       this.#order = undefined;
@@ -447,9 +457,6 @@ function missingColumns(file: FileState, which: readonly (0 | 1)[]): Problem {
 /** The unknown columns one warning names (the rest are counted). */
 const UNKNOWN_LISTED = 20;
 
-/** A file name as one shell word, quoted only when it must be. */
-const shellWord = (name: string): string => (/^[\w./:@%+=,-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`);
-
 /** Cell `i` of a row, undefined for a column the file lacks (-1) or a short row. */
 const cellAt = (cells: readonly string[], i: number): string | undefined => (i >= 0 ? cells[i] : undefined);
 
@@ -487,6 +494,8 @@ function check(inv: InvoiceAcc, spec: Spec, text: string, row: number): Kept {
   const v = spec.codec(text, spec.column);
   if (!(v instanceof CellError)) return text;
   inv.problems.push(problem({ file: inv.file.name, row }, v.code, v.message, { column: spec.column }));
+  const style = styleOf(v.code, text);
+  if (style !== undefined) tallyStyle(inv.file.style, style, text, row);
   return INVALID;
 }
 

@@ -114,7 +114,9 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
   }
   for (const [file, list] of byFile) {
     out.push(style.bold(safe(file)));
-    list.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    // The way out for the whole file (a mapping profile) comes after its rows, where a person
+    // who scrolled past hundreds of them reads it.
+    list.sort((a, b) => lastOf(a) - lastOf(b) || (a.row ?? 0) - (b.row ?? 0));
     const folded = foldWarnings(list);
     for (const p of list) {
       const rows = folded.get(p);
@@ -127,6 +129,9 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
   }
   return out;
 }
+
+/** 1 for the file's `mapping_needed` hint (domain/style.ts), said after the rows; 0 for the rest. */
+const lastOf = (p: Problem): number => (p.code === 'mapping_needed' && p.row === undefined ? 1 : 0);
 
 /** A warning said in the same words on this many rows or more is said once, with its rows. */
 const FOLD_AT = 3;

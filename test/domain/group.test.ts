@@ -197,6 +197,33 @@ describe('grouping rows into invoices', () => {
     expect(r.issues.map((p) => p.message)).toEqual([`columns not in the canonical layout are ignored: ${names} and 2,480 more (a --mapping profile can map them)`]);
   });
 
+  describe('a file written in another style (decimal comma, year-last dates): its cells refused one by one, and one warning with the way out', () => {
+    const styles = (r: ReturnType<typeof run>) => r.issues.filter((p) => p.code === 'mapping_needed').map((p) => `${p.file}:${p.row ?? '-'}:${p.severity}:${p.message.split(', which')[0]}`);
+
+    it('counts what each file has of each style, from the cells the canonical codecs refused', () => {
+      const euro = records([
+        { ...BASE, invoice_date: '15.01.2026', total_amount: '1.100,00', price: '1.100,00' },
+        { ...INV2, total_amount: '12,5', price: 'n/a' },
+      ], 'eu.csv');
+      const plain = records([{ ...BASE, invoice_number: 'INV-9' }], 'ok.csv');
+      const r = validateRecords([...euro, ...plain]);
+      // Each refused cell is still its own error, at its row.
+      expect(found(r).filter((f) => /invalid_(number|date)/.test(f))).toEqual([
+        '2:invoice_date:invalid_date',
+        '2:total_amount:invalid_number',
+        '2:price:invalid_number',
+        '3:total_amount:invalid_number',
+        '3:price:invalid_number',
+      ]);
+      // "n/a" is refused but no style: not counted. The valid file has no warning.
+      expect(styles(r)).toEqual(['eu.csv:-:warning:3 amounts are written with a decimal comma ("1.100,00" on row 2) and 1 date is written with the year last ("15.01.2026" on row 2)']);
+    });
+
+    it('cells refused for another reason only: no warning', () => {
+      expect(styles(run([{ ...BASE, total_amount: 'about 100', invoice_date: 'tomorrow' }]))).toEqual([]);
+    });
+  });
+
   describe('a file with no vendor or invoice_number column at all: one problem for the file, not two a row', () => {
     /** Rows grouped with a declared header (the CSV reader's path): cells by position. */
     const byHeader = (columns: string[], rows: Row[], file = 'v.csv') => {

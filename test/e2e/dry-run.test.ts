@@ -94,6 +94,29 @@ describe('invoice-load --dry-run', () => {
     expect(res.stdout).toMatch(/nothing to do \(1 error, 1 warning\)/);
   });
 
+  it('a European vendor file (decimal commas, DD.MM.YYYY) ends its errors with the commands that read it; following them, the file checks clean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-style-'));
+    const file = join(dir, 'harrassowitz.csv');
+    const rows = ['invoice_number;invoice_date;vendor;total_amount;currency;line_number;price;quantity;fund_code;po_line'];
+    for (let i = 1; i <= 120; i++) rows.push(`HA-${i};03.03.2025;HARRAS;1.${100 + i},50;EUR;1;1.${100 + i},50;1;GERMAN;POL-${i}`);
+    writeFileSync(file, rows.join('\r\n') + '\r\n');
+    const res = await runCli(['--dry-run', file]);
+    expect(res.code).toBe(3);
+    const issues = res.stdout.split('\n').filter((l) => l.startsWith('  '));
+    expect(issues.filter((l) => / error /.test(l))).toHaveLength(360);
+    // The last thing said of the file, after its 360 errors: what it is and what to run.
+    const last = issues[issues.length - 1]!;
+    expect(last).toMatch(/^ {2}file: warning 240 amounts are written with a decimal comma \("1\.101,50" on row 2\) and 120 dates are written with the year last \("03\.03\.2025" on row 2\).*\[mapping_needed\]$/);
+    const [init, again] = [/`invoice-load (mapping init \S+ -o \S+)`/.exec(last)![1]!, /run again with (--mapping \S+)/.exec(last)![1]!];
+    // As the person would: the two commands it names, from the file's folder.
+    const made = await runCli(init.split(' '), { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const checked = await runCli(['--dry-run', ...again.split(' '), 'harrassowitz.csv'], { cwd: dir });
+    expect(checked.code, checked.stdout).toBe(0);
+    expect(checked.stdout).toMatch(/120 invoices, 120 lines: 120 planned\./);
+    expect(checked.stdout).toMatch(/planned\s+HARRAS\s+HA-1\s+1\s+1101\.50 EUR/);
+  });
+
   it('the same invoice in two files is an error naming both', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dup-'));
     const copy = join(dir, 'copy.csv');

@@ -123,6 +123,17 @@ describe('renderProblems: a warning in the same words on many rows is said once'
     ]);
   });
 
+  it("a file's mapping_needed warning comes after its rows, where a person who scrolled past them reads it; other file-level problems stay first", () => {
+    const file = (code: string, message: string): Problem => ({ file: 'b.csv', code, message, severity: 'warning' });
+    expect(renderProblems([err(3), file('mapping_needed', 'use a profile'), err(2), file('unknown_columns', 'x ignored')], plainStyle)).toEqual([
+      'b.csv',
+      '  file: warning x ignored [unknown_columns]',
+      '  row 2 vendor: error vendor "X" is not in Alma [vendor_unknown]',
+      '  row 3 vendor: error vendor "X" is not in Alma [vendor_unknown]',
+      '  file: warning use a profile [mapping_needed]',
+    ]);
+  });
+
   it('rowRanges: runs, and past eight runs an ellipsis before the count', () => {
     expect(rowRanges([2, 3, 4])).toBe('rows 2–4 (3 in all)');
     expect(rowRanges([7, 7, 8])).toBe('rows 7–8 (3 in all)');
