@@ -4,11 +4,13 @@
  * journal. The load, `export` and `payments` all name and open their journals here.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { keyString, type InvoiceKey } from '../domain/model.js';
 import { Journal, JOURNAL_KIND, type JournalEntry } from '../engine/journal.js';
-import { acquireLock } from '../engine/lock.js';
+import { acquireLock, lockHolder, type LockInfo } from '../engine/lock.js';
+import { JournalError } from '../common/errors.js';
 
 /** The first 12 hex digits of a SHA-256: an endpoint or a batch's identity in a file name. */
 export const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
@@ -52,15 +54,88 @@ export interface JournalPlace {
   voids?: string | undefined;
 }
 
-/** Opens the journal under its lock; releasing the lock and closing the journal join `cleanups`. */
-export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<void> | void)[]): { journal: Journal; path: string } {
+/**
+ * Opens the journal under its lock; releasing the lock and closing the journal join `cleanups`.
+ * `held`: what the lock says of this run (claimInvoices names it).
+ */
+export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<void> | void)[]): { journal: Journal; path: string; held: LockInfo } {
   mkdirSync(join(at.stateDir, 'journals'), { recursive: true });
   const path = journalPath(at.stateDir, at.name, at.endpoint, at.batch);
   if (at.voids !== undefined) voidJournal(journalPath(at.stateDir, at.voids, at.endpoint, at.batch));
-  cleanups.push(acquireLock(path + '.lock'));
+  const lock = acquireLock(path + '.lock');
+  cleanups.push(lock);
   const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync });
   cleanups.push(() => journal.close());
-  return { journal, path };
+  return { journal, path, held: lock.held };
+}
+
+/** What a run's claims file holds: its lock's identity, and the invoices it may write (`shortHash` of each keyString). */
+interface Claims {
+  pid: number;
+  started: string;
+  keys: string[];
+}
+
+/** The most invoices one refusal names; the rest are counted. */
+const CLAIMS_NAMED = 3;
+
+/**
+ * Claims this run's invoices against the other runs loading into the same place at this moment.
+ *
+ * The journal's lock keeps two runs of one batch apart; two *different* files that share an
+ * invoice (a vendor's corrected re-send, say), run at the same time, would each look the invoice
+ * up before the other had made it, and each create it — where Alma lets invoice numbers repeat
+ * (docs/alma.md) nothing else stops that. So each run writes the invoices it may write beside its
+ * journal (`<journal>.claims`, written whole by a rename, removed when the run ends), then reads
+ * the claims of the other runs of this place whose journal lock is held: any invoice in both, and
+ * the run stops before its first request (exit 2), naming the invoices and the other run. Each
+ * run writes before it reads, so of two starting together at least one sees the other (both may,
+ * and both stop: nothing is sent twice). `keys`: the invoices this run may write; `held` says
+ * who holds this run's own lock (the claims name it, so a claims file a killed run left behind
+ * is not taken for a live one).
+ */
+export function claimInvoices(
+  at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint' | 'batch'>,
+  held: Pick<LockInfo, 'pid' | 'started'>,
+  keys: readonly InvoiceKey[],
+  cleanups: (() => Promise<void> | void)[],
+): void {
+  const own = journalPath(at.stateDir, at.name, at.endpoint, at.batch) + '.claims';
+  const mine = new Map(keys.map((k) => [shortHash(keyString(k)), k]));
+  const tmp = `${own}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ pid: held.pid, started: held.started, keys: [...mine.keys()] } satisfies Claims) + '\n');
+  renameSync(tmp, own);
+  cleanups.push(() => {
+    try {
+      unlinkSync(own);
+    } catch {
+      // already gone
+    }
+  });
+  const dir = join(at.stateDir, 'journals');
+  const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.jsonl.claims') || join(dir, name) === own) continue;
+    const path = join(dir, name);
+    const holder = lockHolder(path.slice(0, -'.claims'.length) + '.lock');
+    if (holder === undefined) continue;
+    let theirs: Claims;
+    try {
+      theirs = JSON.parse(readFileSync(path, 'utf8')) as Claims;
+    } catch {
+      continue; // gone since the listing, or not ours to read
+    }
+    if (theirs.pid !== holder.pid || theirs.started !== holder.started) continue; // left by an earlier run of that journal
+    const shared = theirs.keys.flatMap((h) => mine.get(h) ?? []);
+    if (shared.length === 0) continue;
+    const named = shared.slice(0, CLAIMS_NAMED).map((k) => `${k.vendor} ${k.number}`).join(', ');
+    const more = shared.length > CLAIMS_NAMED ? ` and ${(shared.length - CLAIMS_NAMED).toLocaleString('en-US')} more` : '';
+    const where = holder.host !== hostname() ? ` on host ${holder.host}` : '';
+    throw new JournalError(
+      `another invoice-load run${where} (pid ${holder.pid}, started ${holder.started}) is loading ${shared.length === 1 ? 'an invoice' : `${shared.length.toLocaleString('en-US')} invoices`} of this batch into the same place now (${named}${more}); ` +
+        `two runs sending one invoice at once could both create it: wait for it to finish, then run again.`,
+    );
+  }
 }
 
 /**

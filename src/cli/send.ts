@@ -27,7 +27,7 @@ import type { TargetEvent } from '../targets/target.js';
 import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, type OpenedRun } from './open-target.js';
 import { listenForInterrupts } from './interrupts.js';
-import { openLockedJournal, readOtherJournals } from './journals.js';
+import { claimInvoices, openLockedJournal, readOtherJournals } from './journals.js';
 
 type Progress = ReturnType<typeof createProgress>;
 
@@ -69,7 +69,7 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     cleanups.push(() => opened?.close());
     // An action voids the opposite action's journal of this batch (journals.ts voidJournal).
     const at = { stateDir: cfg.stateDir, name: opened.journalName, endpoint: opened.endpoint, batch: plan.batchId, target: profile.name, fsync: cfg.fsync, voids: opened.opposite };
-    const { journal, path } = openLockedJournal(at, cleanups);
+    const { journal, path, held } = openLockedJournal(at, cleanups);
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${path}`));
 
     // The invoices' look-ups (what makes a re-run exactly-once) go out beside the checks: both
@@ -79,6 +79,9 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     // edit): the look-ups may not show it yet (engine/elsewhere.ts).
     const valid = validInvoices(plan);
     const keys = valid.map((inv) => inv.key);
+    // Another run loading one of these invoices at this moment (another file with it): stop
+    // before the first request (journals.ts claimInvoices). A finished invoice is not written.
+    claimInvoices(at, held, keys.filter((k) => journal.state(k).settled === undefined), cleanups);
     const elsewhere = gatherElsewhere(readOtherJournals(at, elsewhereHorizonMs(cfg.settleMs), Date.now(), keys), keys);
     const lookups = startLookups(valid, opened.target, journal, { signal: signals.soft, elsewhere });
     cleanups.push(() => lookups.then(() => undefined));

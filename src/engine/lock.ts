@@ -7,7 +7,7 @@ import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { JournalError } from '../common/errors.js';
 
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   host: string;
   started: string;
@@ -23,8 +23,23 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
-/** Takes the lock at `path` or throws `JournalError`; returns the function that releases it. */
-export function acquireLock(path: string, now: () => Date = () => new Date()): () => void {
+/**
+ * Who holds the lock at `path`, when a run does: a live pid on this host, or any run on another
+ * (which this host cannot check, as `acquireLock` cannot). Undefined when there is no lock, or its
+ * run is gone.
+ */
+export function lockHolder(path: string): LockInfo | undefined {
+  let held: LockInfo;
+  try {
+    held = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+  } catch {
+    return undefined;
+  }
+  return held.host !== hostname() || isAlive(held.pid) ? held : undefined;
+}
+
+/** Takes the lock at `path` or throws `JournalError`; returns the function that releases it, with what the lock says (`held`). */
+export function acquireLock(path: string, now: () => Date = () => new Date()): (() => void) & { held: LockInfo } {
   const mine: LockInfo = { pid: process.pid, host: hostname(), started: now().toISOString() };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(mine) + '\n');
@@ -32,7 +47,7 @@ export function acquireLock(path: string, now: () => Date = () => new Date()): (
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         linkSync(tmp, path);
-        return () => {
+        const release = (): void => {
           try {
             const held = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
             if (held.pid === mine.pid && held.started === mine.started) unlinkSync(path);
@@ -40,6 +55,7 @@ export function acquireLock(path: string, now: () => Date = () => new Date()): (
             // already gone: nothing to release
           }
         };
+        return Object.assign(release, { held: mine });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }

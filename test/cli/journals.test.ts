@@ -1,12 +1,15 @@
 /**
  * Which other journals a load reads (cli/journals.ts readOtherJournals): the same target name and
  * endpoint, another batch, written to lately; anything else, or anything unreadable, is passed over.
+ * And the claims of the runs loading into the same place at the moment (claimInvoices).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { journalPath, readOtherJournals } from '../../src/cli/journals.js';
+import { claimInvoices, journalPath, readOtherJournals, shortHash } from '../../src/cli/journals.js';
+import { JournalError } from '../../src/common/errors.js';
+import { keyString } from '../../src/domain/model.js';
 
 let state: string;
 beforeEach(() => {
@@ -76,5 +79,46 @@ describe('readOtherJournals', () => {
     const filler = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ t: 'invoice', vendor: 'V', number: `other-${i}`, id: String(i), found: false })).join('\n');
     journal('alma', ENDPOINT, 'big', 1_000, `${begin}\n${filler}\n${JSON.stringify({ t: 'line', vendor: 'V', number: 'edited-b', line: '1', id: 'L' })}\n`);
     expect(numbers()).toEqual(['edited-b']);
+  });
+});
+
+describe('claimInvoices: two runs loading one invoice at the same time', () => {
+  const key = (number: string) => ({ vendor: 'GOBI', number });
+  /** Another run of `batch` here: its lock (held by `pid`, alive or not) and its claims. */
+  function otherRun(batch: string, numbers: string[], opts: { pid?: number; started?: string; claimedBy?: { pid: number; started: string }; endpoint?: string } = {}): void {
+    const path = journalPath(state, 'alma', opts.endpoint ?? ENDPOINT, batch);
+    const lock = { pid: opts.pid ?? process.ppid, host: hostname(), started: opts.started ?? '2026-12-05T11:59:00.000Z' };
+    writeFileSync(path + '.lock', JSON.stringify(lock));
+    const by = opts.claimedBy ?? lock;
+    writeFileSync(path + '.claims', JSON.stringify({ pid: by.pid, started: by.started, keys: numbers.map((n) => shortHash(keyString(key(n)))) }));
+  }
+  const me = { pid: process.pid, started: '2026-12-05T12:00:00.000Z' };
+  const claim = (numbers: string[], cleanups: (() => void | Promise<void>)[] = []) => claimInvoices({ ...here, stateDir: state }, me, numbers.map(key), cleanups);
+
+  it('an invoice another live run claimed: stopped, naming the run and the invoices (three, then a count)', () => {
+    // The vitest parent process stands for a live run: alive, and not this process.
+    otherRun('theirs', ['A', 'B', 'C', 'D', 'E']);
+    expect(() => claim(['B', 'X', 'A', 'D', 'C'])).toThrow(JournalError);
+    expect(() => claim(['B', 'X', 'A', 'D', 'C'])).toThrow(
+      `another invoice-load run (pid ${process.ppid}, started 2026-12-05T11:59:00.000Z) is loading 4 invoices of this batch into the same place now ` +
+        '(GOBI A, GOBI B, GOBI C and 1 more); two runs sending one invoice at once could both create it: wait for it to finish, then run again.',
+    );
+    expect(() => claim(['E'])).toThrow(/is loading an invoice of this batch into the same place now \(GOBI E\)/);
+  });
+
+  it('passed over: no invoice in common, a run that is gone, a claims file its lock does not name, another place', () => {
+    otherRun('disjoint', ['A']);
+    // A pid that is surely not running (pid_max is at most 2^22).
+    otherRun('gone', ['B'], { pid: 2 ** 22 + 1 });
+    otherRun('earlier', ['C'], { claimedBy: { pid: process.ppid, started: '2026-12-04T08:00:00.000Z' } });
+    otherRun('elsewhere', ['D'], { endpoint: 'https://api-na.example.org' });
+    const cleanups: (() => void | Promise<void>)[] = [];
+    expect(() => claim(['B', 'C', 'D'], cleanups)).not.toThrow();
+    // Its own claims are written whole beside its journal, and removed when the run ends.
+    const own = journalPath(state, 'alma', ENDPOINT, 'mine') + '.claims';
+    expect(existsSync(own)).toBe(true);
+    expect(readdirSync(join(state, 'journals')).filter((n) => n.includes('.tmp'))).toEqual([]);
+    for (const c of cleanups) void c();
+    expect(existsSync(own)).toBe(false);
   });
 });

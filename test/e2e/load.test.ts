@@ -235,6 +235,43 @@ describe('load into the sandbox', () => {
     expect((await first.done).code).toBe(0);
   });
 
+  it('two files that share invoices, run at the same time: the second stops before sending (exit 2) naming them; a file sharing none goes on', async () => {
+    w = await world({ latencyMs: 150 });
+    const env = { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w.stateDir };
+    const a = sampleSubset(w.dir, ['GOBI', 'HARRAS'], 'a.csv');
+    const b = sampleSubset(w.dir, ['EBSCO', 'GOBI'], 'b.csv');
+    const c = sampleSubset(w.dir, ['BLACKWELL'], 'c.csv');
+    const first = spawnCli([a, '--json'], { env, timeoutMs: 60_000 });
+    let exited = false;
+    void first.done.then(() => (exited = true));
+    // Held still (alive, lock and claims held) once it has sent a request, as in the test above.
+    while (!exited && w.sandbox.state().counters.requestsTotal === 0) await new Promise((r) => setTimeout(r, 10));
+    expect(exited, 'the first run ended before sending anything').toBe(false);
+    first.child.kill('SIGSTOP');
+    const sent = w.sandbox.state().counters.requestsTotal;
+    const second = await spawnCli([b, '--json'], { env }).done;
+    const apart = await spawnCli([c, '--json'], { env }).done;
+    first.child.kill('SIGCONT');
+    expect(second.code).toBe(2);
+    expect(second.stderr.trim()).toBe(
+      `invoice-load: another invoice-load run (pid ${first.child.pid}, started ${second.stderr.match(/started (\S+)\)/)?.[1]}) is loading 3 invoices of this batch into the same place now ` +
+        '(GOBI G-24118, GOBI G-24131, GOBI G-24140); two runs sending one invoice at once could both create it: wait for it to finish, then run again.',
+    );
+    expect(apart.code, apart.stderr).toBe(0);
+    const loaded = await first.done;
+    expect(loaded.code, loaded.stderr).toBe(0);
+    // The second run sent nothing: the requests beyond the first run's are the third run's alone.
+    const byFirst = (JSON.parse(loaded.stdout) as { summary: { requests: number } }).summary.requests;
+    const byThird = (JSON.parse(apart.stdout) as { summary: { requests: number } }).summary.requests;
+    expect(sent).toBeGreaterThan(0);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(byFirst + byThird);
+    // Run again once the first has ended: it goes, and each shared invoice is in Alma once.
+    const again = await w.load([b]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.report!.invoices.filter((i) => i.vendor === 'GOBI').map((i) => i.status)).toEqual(['already_loaded', 'already_loaded', 'already_loaded']);
+    expectExactlyOnce(w.sandbox.state(), again.report!);
+  });
+
   it('a dry run sends nothing', async () => {
     w = await world();
     const res = await w.load([SAMPLE, '--dry-run']);
