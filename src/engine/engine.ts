@@ -22,7 +22,7 @@ import { ApiError, NotSentError, runStopOf, UnknownOutcomeError } from '../commo
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLine, Step } from './journal.js';
-import type { InvoiceResult } from './result.js';
+import type { InvoiceResult, LoadWarning } from './result.js';
 import { runWithPriority } from '../common/priority.js';
 import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
@@ -488,7 +488,7 @@ function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: Sto
       ...settledResult(key, st, 'loaded'),
       // The same words for each such invoice (its row and number are the report's), so the
       // terminal says them once for all of them (report/human.ts `renderProblems`).
-      warnings: ['the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)'],
+      warnings: [{ code: 'status_unknown', message: 'the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)' }],
     };
   }
   return stoppedResult(key, st, reason);
@@ -535,13 +535,14 @@ const labelOf = (target: Target): string => target.label ?? (target.name === 'al
  * (existing.ts: a load finds that before its first write; here for look-ups after it — a fresh
  * one after an unknown write — and for callers that pass no look-ups).
  */
-function adopt(matches: readonly RemoteInvoice[], inv: Invoice, warnings: string[], label = 'Alma'): RemoteInvoice {
+function adopt(matches: readonly RemoteInvoice[], inv: Invoice, warnings: LoadWarning[], label = 'Alma'): RemoteInvoice {
   const sorted = oldestFirst(matches);
   const first = sorted[0]!;
   if (sorted.length > 1) {
-    warnings.push(
-      `${label} holds ${sorted.length} invoices numbered ${inv.key.number} from ${inv.key.vendor} (ids ${sorted.map((m) => m.id).join(', ')}); used the oldest, ${first.id}`,
-    );
+    warnings.push({
+      code: 'several_found',
+      message: `${label} holds ${sorted.length} invoices numbered ${inv.key.number} from ${inv.key.vendor} (ids ${sorted.map((m) => m.id).join(', ')}); used the oldest, ${first.id}`,
+    });
   }
   if (holdsOtherTotal(first, inv)) {
     throw new InvoiceFailure({
@@ -663,7 +664,7 @@ class InvoiceSaga {
   readonly #ctx: InvoiceContext;
   readonly #key: InvoiceKey;
   readonly #who: { vendor: string; number: string };
-  readonly #warnings: string[] = [];
+  readonly #warnings: LoadWarning[] = [];
   readonly #label: string;
   readonly #wallNow: () => number;
   readonly #clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; checkpoint: () => void };
@@ -811,10 +812,12 @@ class InvoiceSaga {
   #sayHeld(differences: readonly FieldDifference[], what: string): void {
     if (differences.length === 0) return;
     const label = this.#label;
-    this.#warnings.push(
-      `${label} already held ${what}, with other values than the file: ${heldText(differences, label)}. ` +
+    this.#warnings.push({
+      code: 'held_different',
+      message:
+        `${label} already held ${what}, with other values than the file: ${heldText(differences, label)}. ` +
         `A load does not change what ${label} holds; if the file is right, change it in ${label}`,
-    );
+    });
   }
 
   /**
@@ -1278,7 +1281,7 @@ async function waitForProcessing(
   id: string,
   opts: EngineOptions,
   limitMs: number,
-  warnings?: string[],
+  warnings?: LoadWarning[],
 ): Promise<RemoteInvoice> {
   let waited = 0;
   let interval = opts.poll.initialMs;
@@ -1298,8 +1301,10 @@ async function waitForProcessing(
 }
 
 /** The same words for every such invoice (its row and number are the report's): the terminal says them once for all. */
-const notFinished = (target: Target, limitMs: number): string =>
-  `${labelOf(target)} had not finished processing the invoice after ${limitMs / 1000} s (--poll-timeout): its status and alerts may still change, and running the same command again reads them (sending nothing)`;
+const notFinished = (target: Target, limitMs: number): LoadWarning => ({
+  code: 'not_finished',
+  message: `${labelOf(target)} had not finished processing the invoice after ${limitMs / 1000} s (--poll-timeout): its status and alerts may still change, and running the same command again reads them (sending nothing)`,
+});
 
 /**
  * The invoice's result, journaled as settled — unless its processing had not shown by the time
@@ -1312,7 +1317,7 @@ function settle(
   remote: RemoteInvoice,
   status: 'loaded' | 'in_review' | 'already_loaded',
   opts: EngineOptions,
-  warnings: string[],
+  warnings: LoadWarning[],
   unfinished = false,
 ): InvoiceResult {
   const who = { vendor: inv.key.vendor, number: inv.key.number };

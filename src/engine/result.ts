@@ -22,13 +22,25 @@ export interface InvoiceResult {
   /** Files attached to the invoice (by name), with the target's attachment ids. */
   attachments?: { file: string; id: string }[] | undefined;
   error?: ErrorRecord | undefined;
-  /** Things worth a look that did not stop the invoice (e.g. two matches in Alma). */
-  warnings: string[];
+  /** Things worth a look that did not stop the invoice (e.g. two matches in Alma), each with its code. */
+  warnings: LoadWarning[];
   /**
    * Processing was accepted but had not shown by the time limit (`--poll-timeout`): the statuses
    * and alerts above are not the outcome yet, and the journal does not keep them.
    */
   unfinished?: true | undefined;
+}
+
+/**
+ * A warning of the load on one invoice, under a code a cron job can look for in the report
+ * (`issues[].code`): `several_found` (the target holds more than one invoice of the number; the
+ * oldest is used), `held_different` (an invoice found in the target holds other values than the
+ * file, which a load does not change), `not_finished` (processing had not shown by
+ * `--poll-timeout`), `status_unknown` (the run stopped while the invoice was being processed).
+ */
+export interface LoadWarning {
+  code: 'several_found' | 'held_different' | 'not_finished' | 'status_unknown';
+  message: string;
 }
 
 /**

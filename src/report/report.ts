@@ -217,10 +217,10 @@ export function reportInvoice(entry: ReportedEntry, result: InvoiceResult | unde
   }
   const base = { vendor, number, total, currency, rows: entry.rows };
   const firstRow = entry.rows[0];
-  const warnings: Problem[] = result.warnings.map((message) => ({
+  const warnings: Problem[] = result.warnings.map(({ code, message }) => ({
     file: firstRow?.file ?? '',
     ...(firstRow ? { row: firstRow.row } : {}),
-    code: 'load_warning',
+    code,
     message,
     severity: 'warning' as const,
   }));

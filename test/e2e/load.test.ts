@@ -79,9 +79,9 @@ describe('load into the sandbox', () => {
     const res = await w.load([edited], { stateDir: join(w.dir, 'other-state') });
     expect(res.code, res.stderr).toBe(0);
     expect(res.report!.summary.already_loaded).toBe(7);
-    const warned = res.report!.invoices.filter((i) => i.issues.some((p) => p.code === 'load_warning'));
+    const warned = res.report!.invoices.filter((i) => i.issues.some((p) => p.code === 'held_different'));
     expect(warned.map((i) => i.number)).toEqual(['G-24118']);
-    expect(warned[0]!.issues.find((p) => p.code === 'load_warning')).toMatchObject({
+    expect(warned[0]!.issues.find((p) => p.code === 'held_different')).toMatchObject({
       row: 2,
       severity: 'warning',
       message: expect.stringMatching(/^Alma already held invoice G-24118 \(id \d+\), with other values than the file: note: "March approval plan" in Alma, "April approval plan" in the file\. A load does not change/),
@@ -104,10 +104,10 @@ describe('load into the sandbox', () => {
     expect(res.code, res.stderr).toBe(0);
     const g = res.report!.invoices.find((i) => i.number === 'G-24118')!;
     expect(g.status).toBe('loaded');
-    expect(g.issues.filter((p) => p.code === 'load_warning').map((p) => p.message)).toEqual([
+    expect(g.issues.filter((p) => p.code === 'held_different').map((p) => p.message)).toEqual([
       expect.stringMatching(/^Alma already held lines of invoice G-24118, with other values than the file: line 1 fund_distribution CHEM: BIO 100% in Alma, CHEM 100% in the file; line 1 fund_distribution BIO: BIO 100% in Alma, nothing in the file\. A load does not change/),
     ]);
-    expect(res.report!.invoices.filter((i) => i.issues.some((p) => p.code === 'load_warning')).map((i) => i.number)).toEqual(['G-24118']);
+    expect(res.report!.invoices.filter((i) => i.issues.some((p) => p.code === 'held_different')).map((i) => i.number)).toEqual(['G-24118']);
     const held = w.sandbox.state().invoices.filter((i) => i.number === 'G-24118');
     expect(held).toHaveLength(1);
     expect(held[0]!.lines).toHaveLength(3);

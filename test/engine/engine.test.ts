@@ -75,6 +75,19 @@ describe('engine: the three-step flow', () => {
     expectExactlyOnce(alma, invoices);
   });
 
+  it('two invoices of the number in Alma (one made by hand beside the load): the oldest is used, and the report says so under several_found', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 1);
+    await run(alma, [inv], { path: join(dir, 'a.jsonl') });
+    const oldest = alma.invoices[0]!;
+    alma.invoices.push({ ...oldest, id: alma.newId(), lines: oldest.lines.map((l) => ({ ...l })) });
+    const { outcome } = await run(alma, [inv], { path: join(dir, 'b.jsonl') });
+    expect(outcome.results.map((r) => [r.status, r.id])).toEqual([['already_loaded', oldest.id]]);
+    expect(outcome.results[0]!.warnings).toEqual([
+      { code: 'several_found', message: `Alma holds 2 invoices numbered INV-1 from ACME (ids ${oldest.id}, ${alma.invoices[1]!.id}); used the oldest, ${oldest.id}` },
+    ]);
+  });
+
   it('an invoice found with other values than the file (a note corrected after it was sent): said on the invoice, left as it is; one it creates is not compared', async () => {
     const alma = new FakeAlma();
     await run(alma, [makeInvoice('ACME', 'INV-1', 1)], { path: join(dir, 'a.jsonl') });
@@ -90,7 +103,10 @@ describe('engine: the three-step flow', () => {
     const { outcome } = await runEngine(target, [makeInvoice('ACME', 'INV-1', 1), makeInvoice('ACME', 'INV-2', 1)], join(dir, 'b.jsonl'));
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
     expect(outcome.results[0]!.warnings).toEqual([
-      `Alma already held invoice INV-1 (id ${alma.invoices[0]!.id}), with other values than the file: note: "March" in Alma, "April" in the file. A load does not change what Alma holds; if the file is right, change it in Alma`,
+      {
+        code: 'held_different',
+        message: `Alma already held invoice INV-1 (id ${alma.invoices[0]!.id}), with other values than the file: note: "March" in Alma, "April" in the file. A load does not change what Alma holds; if the file is right, change it in Alma`,
+      },
     ]);
     expect(outcome.results[1]!.warnings).toEqual([]);
     expect(compared).toEqual([`INV-1 ${alma.invoices[0]!.id}`]);
@@ -114,7 +130,11 @@ describe('engine: the three-step flow', () => {
     const { outcome } = await runEngine(target, [makeInvoice('ACME', 'INV-1', 2), makeInvoice('ACME', 'INV-2', 1)], join(dir, 'b.jsonl'));
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded']);
     expect(outcome.results[0]!.warnings).toEqual([
-      'Alma already held lines of invoice INV-1, with other values than the file: line 1 fund_distribution BIO: BIO 100% in Alma, CHEM 100% in the file. A load does not change what Alma holds; if the file is right, change it in Alma',
+      {
+        code: 'held_different',
+        message:
+          'Alma already held lines of invoice INV-1, with other values than the file: line 1 fund_distribution BIO: BIO 100% in Alma, CHEM 100% in the file. A load does not change what Alma holds; if the file is right, change it in Alma',
+      },
     ]);
     // Listed once, for the invoice found; the one created here has nothing to compare.
     expect(listed).toEqual(['INV-1: 1,2']);
@@ -269,7 +289,8 @@ describe('engine: processing that has not shown by the time limit', () => {
       ['in_review', 'InReview', true],
     ]);
     const words = 'Alma had not finished processing the invoice after 0.003 s (--poll-timeout): its status and alerts may still change, and running the same command again reads them (sending nothing)';
-    expect(first.map((r) => r.warnings)).toEqual([[words], [words]]);
+    const warning = { code: 'not_finished', message: words };
+    expect(first.map((r) => r.warnings)).toEqual([[warning], [warning]]);
     expectExactlyOnce(alma, invoices);
 
     // Alma has finished meanwhile.

@@ -217,7 +217,12 @@ describe('interrupts', () => {
     // Processed already: loaded, not failed; only the final workflow status is not known yet.
     expect(report.invoices.map((i) => [i.status, i.error])).toEqual(report.invoices.map(() => ['loaded', undefined]));
     expect(report.summary).toMatchObject({ loaded: 3, failed: 0 });
-    for (const inv of report.invoices) expect(inv.issues.map((p) => p.message)).toContain('the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)');
+    for (const inv of report.invoices) {
+      expect(inv.issues.map((p) => [p.code, p.message])).toContainEqual([
+        'status_unknown',
+        'the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)',
+      ]);
+    }
     expectJournalWhole(s.stateDir);
     figures.sigint_while_polling_exit_ms = ms;
     const res2 = await spawnCli(s.args, { env: s.env, timeoutMs: 60_000 }).done;

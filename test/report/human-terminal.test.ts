@@ -106,7 +106,7 @@ describe('renderHuman on a terminal', () => {
 });
 
 describe('renderProblems: a warning in the same words on many rows is said once', () => {
-  const warn = (row: number, message = 'the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)', code = 'load_warning'): Problem =>
+  const warn = (row: number, message = 'the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)', code = 'status_unknown'): Problem =>
     ({ file: 'b.csv', row, code, message, severity: 'warning' });
   const err = (row: number): Problem => ({ file: 'b.csv', row, column: 'vendor', code: 'vendor_unknown', message: 'vendor "X" is not in Alma', severity: 'error' });
 
@@ -119,7 +119,7 @@ describe('renderProblems: a warning in the same words on many rows is said once'
       '  row 5: warning other [x]',
       '  row 5 vendor: error vendor "X" is not in Alma [vendor_unknown]',
       '  row 9: warning other [x]',
-      '  rows 46–50, 60, 72–73 (8 in all): warning the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it) [load_warning]',
+      '  rows 46–50, 60, 72–73 (8 in all): warning the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it) [status_unknown]',
     ]);
   });
 
