@@ -22,6 +22,7 @@
 import type { Problem } from '../domain/problem.js';
 import { placeOf, type Provenance } from '../input/record.js';
 import type { ReportDocument, ReportInvoice } from './report.js';
+import { rowRuns } from '../common/runs.js';
 
 export const CSV_COLUMNS = [
   'rows',
@@ -81,18 +82,6 @@ export function formatRows(rows: readonly Provenance[]): string {
     parts.push(placeOf(file, ranges.join(',')));
   }
   return parts.join('; ');
-}
-
-/** Row numbers as runs of consecutive lines, [first, last] each, in order; a row given twice counts once. */
-export function rowRuns(rows: readonly number[]): [number, number][] {
-  const sorted = [...new Set(rows)].sort((a, b) => a - b);
-  const runs: [number, number][] = [];
-  for (const n of sorted) {
-    const last = runs[runs.length - 1];
-    if (last !== undefined && n === last[1] + 1) last[1] = n;
-    else runs.push([n, n]);
-  }
-  return runs;
 }
 
 const problemText = (p: Problem): string => {

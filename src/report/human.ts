@@ -5,7 +5,8 @@
  */
 import type { Problem } from '../domain/problem.js';
 import { placeOf } from '../input/record.js';
-import { formatRows, rowRuns } from './csv.js';
+import { formatRows } from './csv.js';
+import { rowRuns } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
 import { columnWidths, fitLastColumn, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';

@@ -130,6 +130,14 @@ describe('CSV: header and cells', () => {
     expect(r.records.map((x) => x.fields)).toEqual([{ a: '1', b: '2' }, { a: '3', b: '4' }]);
   });
 
+  it('unnamed columns empty throughout (a spreadsheet\'s trailing cells): one warning naming them all', async () => {
+    const r = await read('t.csv', 'a,,b,,,,\n1,,2,,,,\n3,,4,,,,\n');
+    expect(r.problems.map((p) => [p.code, p.severity, p.row, p.message])).toEqual([
+      ['blank_column', 'warning', 1, 'columns 2, 4–7 have no name in the header and no values; they are ignored'],
+    ]);
+    expect(r.records.map((x) => x.fields)).toEqual([{ a: '1', b: '2' }, { a: '3', b: '4' }]);
+  });
+
   it('a blank header cell with a value under it is an error at that row, once', async () => {
     const r = await read('t.csv', 'a,,b\n1,,2\n3,x,4\n5,y,6\n');
     expect(r.problems.map((p) => [p.code, p.severity, p.row])).toEqual([['blank_column', 'error', 3]]);
