@@ -43,6 +43,11 @@ export function lastColumnRoom(rows: readonly (readonly string[])[], width: numb
   return width - before;
 }
 
+/** Whether the last column gets room enough to be worth showing beside the others (else the terminal would wrap every row). */
+export function lastColumnFits(rows: readonly (readonly string[])[], width: number, gap = 2): boolean {
+  return lastColumnRoom(rows, width, gap) >= MIN_LAST;
+}
+
 /** How many rows (not the header, row 0) would not show their last cell whole in `width` columns. */
 export function rowsNotWhole(rows: readonly (readonly string[])[], width: number, gap = 2): number {
   const room = lastColumnRoom(rows, width, gap);

@@ -9,7 +9,7 @@ import { formatRows } from './csv.js';
 import { rowRuns } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
-import { columnWidths, fitLastColumn, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
+import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
 export interface Style {
@@ -203,6 +203,17 @@ const ID_COLUMN = 3;
  */
 export function fitOutcomeTable(rows: string[][], width: number, target: string, style: Style): string[] {
   const under: string[] = [];
+  const last = rows[0]!.length - 1;
+  if (rows.length > 1 && !lastColumnFits(rows.map((r) => r.filter((_, i) => i !== ID_COLUMN)), width)) {
+    // Too narrow for an outcome beside its row even without the ids (a split pane, 50 columns):
+    // every row wrapped across two lines and the columns broke. The table keeps what finds an
+    // invoice; each outcome follows whole on a line of its own, broken between words.
+    const outcomes = rows.slice(1).map((r) => `${r[2] ?? ''} (${r[1] ?? ''}): ${r[last] ?? ''}`);
+    for (let i = 0; i < rows.length; i++) rows[i] = rows[i]!.filter((_, c) => c !== ID_COLUMN && c !== last);
+    under.push(style.dim(`(${target} ids left out and outcomes listed below, to fit this window: --json and --report show the ids)`), '');
+    for (const line of outcomes) under.push(line);
+    return under;
+  }
   if (rows.length > 1 && leaveOutIfNarrow(rows, ID_COLUMN, width)) under.push(style.dim(`(${target} ids left out to fit this window: --json and --report show them)`));
   const cut = fitLastColumn(rows, width);
   if (cut.size > 0) {

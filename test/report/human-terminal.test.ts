@@ -43,6 +43,26 @@ describe('renderHuman on a terminal', () => {
     expect(wide).not.toContain('ids left out');
   });
 
+  it('a window too narrow for any outcome beside its row (a 50-column split pane): ids and outcomes leave the table, each outcome whole below', () => {
+    const r = mixedReport();
+    r.invoices.forEach((inv, i) => (inv.number = `HA-2025-0041${i}`));
+    const text = renderHuman(r, undefined, { width: 50 });
+    const lines = text.split('\n');
+    // Every row of the table on one line: none wraps and breaks the columns under it.
+    expect(lines[0]).toMatch(/^status +vendor +number +lines$/);
+    for (const l of lines.slice(0, 6)) expect([...l].length, l).toBeLessThanOrEqual(50);
+    expect(lines.slice(1, 6).every((l) => /^\S+( \S+)? +\S+ +HA-2025-0041\d +\d+$/.test(l)), lines.slice(1, 6).join('\n')).toBe(true);
+    expect(text).not.toContain('53100000050004146');
+    // The outcomes follow, one an invoice, broken between words to the window.
+    const joined = lines.join(' ');
+    expect(joined).toContain('(alma ids left out and outcomes listed below, to fit this window: --json and --report show the ids)');
+    expect(joined).toContain('HA-2025-00410 (GOBI): Waiting to be Sent');
+    expect(joined).toContain('HA-2025-00411 (GOBI): InReview: NOT_LINKED_LINES (Lines not linked)');
+    for (const l of lines) if (!/\S{50}/.test(l)) expect([...l].length, l).toBeLessThanOrEqual(50);
+    // At 80 columns the outcomes stay in the table (the test above).
+    expect(renderHuman(r, undefined, { width: 80 }).split('\n')[0]).toMatch(/outcome$/);
+  });
+
   it("a dry run's place column keeps its end (the row) when cut, and is not repeated below", () => {
     const r = mixedReport();
     r.dry_run = true;
