@@ -215,18 +215,26 @@ describe('load into the sandbox', () => {
     expect(w.sandbox.state().invoices.filter((i) => i.origin === 'api')).toEqual([]);
   });
 
+  /**
+   * A load of `file` into `w`, held still once it has sent a request: it holds its journal's lock
+   * (and its claims) then, and is stopped (SIGSTOP: alive, lock held) until the runs under test
+   * have been turned away, so a slow start of theirs on a busy machine cannot let it finish
+   * first. `first.child.kill('SIGCONT')` lets it go on to the end.
+   */
+  async function heldLoad(file: string, env: Record<string, string>) {
+    const first = spawnCli([file, '--json'], { env, timeoutMs: 60_000 });
+    let exited = false;
+    void first.done.then(() => (exited = true));
+    while (!exited && w!.sandbox.state().counters.requestsTotal === 0) await new Promise((r) => setTimeout(r, 10));
+    expect(exited, 'the first run ended before sending anything').toBe(false);
+    first.child.kill('SIGSTOP');
+    return first;
+  }
+
   it('a second run on the same journal while the first is working exits 2 with a clear message', async () => {
     w = await world({ latencyMs: 150 });
     const env = { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w.stateDir };
-    const first = spawnCli([SAMPLE, '--json'], { env, timeoutMs: 60_000 });
-    let exited = false;
-    void first.done.then(() => (exited = true));
-    // The first run holds the lock once it has sent a request. It is then stopped (SIGSTOP: alive,
-    // lock held) until the second run has been turned away, so a slow start of the second run on
-    // a busy machine cannot let the first one finish first; then it goes on (SIGCONT) to the end.
-    while (!exited && w.sandbox.state().counters.requestsTotal === 0) await new Promise((r) => setTimeout(r, 10));
-    expect(exited, 'the first run ended before sending anything').toBe(false);
-    first.child.kill('SIGSTOP');
+    const first = await heldLoad(SAMPLE, env);
     const second = await spawnCli([SAMPLE, '--json'], { env }).done;
     first.child.kill('SIGCONT');
     expect(second.code).toBe(2);
@@ -241,13 +249,7 @@ describe('load into the sandbox', () => {
     const a = sampleSubset(w.dir, ['GOBI', 'HARRAS'], 'a.csv');
     const b = sampleSubset(w.dir, ['EBSCO', 'GOBI'], 'b.csv');
     const c = sampleSubset(w.dir, ['BLACKWELL'], 'c.csv');
-    const first = spawnCli([a, '--json'], { env, timeoutMs: 60_000 });
-    let exited = false;
-    void first.done.then(() => (exited = true));
-    // Held still (alive, lock and claims held) once it has sent a request, as in the test above.
-    while (!exited && w.sandbox.state().counters.requestsTotal === 0) await new Promise((r) => setTimeout(r, 10));
-    expect(exited, 'the first run ended before sending anything').toBe(false);
-    first.child.kill('SIGSTOP');
+    const first = await heldLoad(a, env);
     const sent = w.sandbox.state().counters.requestsTotal;
     const second = await spawnCli([b, '--json'], { env }).done;
     const apart = await spawnCli([c, '--json'], { env }).done;
