@@ -9,3 +9,8 @@ export function rowRuns(rows: readonly number[]): [number, number][] {
   }
   return runs;
 }
+
+/** The runs of `rowRuns` as text: `7`, `46–55` (`dash` between first and last). */
+export function runLabels(rows: readonly number[], dash = '–'): string[] {
+  return rowRuns(rows).map(([from, to]) => (from === to ? `${from}` : `${from}${dash}${to}`));
+}

@@ -15,7 +15,7 @@ import type { FormatReader, InputEvent } from './event.js';
 import type { Provenance, SourceRecord } from './record.js';
 
 import { formatLimit, MAX_CELL_CHARS, MAX_RECORD_CHARS } from './limits.js';
-import { rowRuns } from '../common/runs.js';
+import { runLabels } from '../common/runs.js';
 
 // A record longer than MAX_RECORD_CHARS (csv-parse counts UTF-8 bytes) is almost surely an
 // unclosed quote swallowing the file, or no text at all. csv-parse's guard (`max_record_size`)
@@ -242,8 +242,7 @@ export class CsvReader implements FormatReader {
     const empty = this.blankCols.filter((i) => !this.blankReported.has(i)).map((i) => i + 1);
     if (empty.length === 1) this.problem(this.headerRow, 'blank_column', `column ${empty[0]} has no name in the header; it is ignored`, undefined, 'warning');
     else if (empty.length > 1) {
-      const runs = rowRuns(empty).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ');
-      this.problem(this.headerRow, 'blank_column', `columns ${runs} have no name in the header and no values; they are ignored`, undefined, 'warning');
+      this.problem(this.headerRow, 'blank_column', `columns ${runLabels(empty).join(', ')} have no name in the header and no values; they are ignored`, undefined, 'warning');
     }
   }
 

@@ -22,7 +22,7 @@
 import type { Problem } from '../domain/problem.js';
 import { placeOf, type Provenance } from '../input/record.js';
 import type { ReportDocument, ReportInvoice } from './report.js';
-import { rowRuns } from '../common/runs.js';
+import { runLabels } from '../common/runs.js';
 
 export const CSV_COLUMNS = [
   'rows',
@@ -78,8 +78,7 @@ export function formatRows(rows: readonly Provenance[]): string {
   }
   const parts: string[] = [];
   for (const [file, list] of byFile) {
-    const ranges = rowRuns(list).map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`));
-    parts.push(placeOf(file, ranges.join(',')));
+    parts.push(placeOf(file, runLabels(list, '-').join(',')));
   }
   return parts.join('; ');
 }

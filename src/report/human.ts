@@ -6,7 +6,7 @@
 import type { Problem } from '../domain/problem.js';
 import { placeOf } from '../input/record.js';
 import { formatRows } from './csv.js';
-import { rowRuns } from '../common/runs.js';
+import { runLabels } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
@@ -161,9 +161,9 @@ function foldWarnings(list: readonly Problem[]): Map<Problem, number[] | null> {
   return folded;
 }
 
-/** Rows as runs (`rowRuns`), "rows 46–55, 60 (11 in all)"; past 8 runs, "…" before the count. */
+/** Rows as runs (`runLabels`), "rows 46–55, 60 (11 in all)"; past 8 runs, "…" before the count. */
 export function rowRanges(rows: readonly number[]): string {
-  const runs = rowRuns(rows).map(([from, to]) => (from === to ? `${from}` : `${from}–${to}`));
+  const runs = runLabels(rows);
   const shown = runs.length > 8 ? `${runs.slice(0, 8).join(', ')}, …` : runs.join(', ');
   return `rows ${shown} (${rows.length} in all)`;
 }
