@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { keyString, type InvoiceKey } from '../domain/model.js';
 import { Journal, JOURNAL_KIND, type JournalEntry } from '../engine/journal.js';
 import { acquireLock, lockHolder, type LockInfo } from '../engine/lock.js';
@@ -69,6 +69,23 @@ export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<voi
   return { journal, path, held: lock.held };
 }
 
+/**
+ * The files of this place (target name and address) in `<state>/journals/` whose names end in
+ * `suffix` — its journals (`.jsonl`), their claims (`.jsonl.claims`) — as paths, all but `except`
+ * (this run's own); none when the folder is missing.
+ */
+function placeFiles(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint'>, suffix: string, except: string): string[] {
+  const dir = join(at.stateDir, 'journals');
+  const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(prefix) && n.endsWith(suffix)).map((n) => join(dir, n)).filter((p) => p !== except);
+}
+
 /** What a run's claims file holds: its lock's identity, and the invoices it may write (`shortHash` of each keyString). */
 interface Claims {
   pid: number;
@@ -112,11 +129,7 @@ export function claimInvoices(
       // already gone
     }
   });
-  const dir = join(at.stateDir, 'journals');
-  const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith(prefix) || !name.endsWith('.jsonl.claims') || join(dir, name) === own) continue;
-    const path = join(dir, name);
+  for (const path of placeFiles(at, '.jsonl.claims', own)) {
     const holder = lockHolder(path.slice(0, -'.claims'.length) + '.lock');
     if (holder === undefined) continue;
     let theirs: Claims;
@@ -153,20 +166,9 @@ export function readOtherJournals(
   now: number,
   keys: readonly InvoiceKey[],
 ): JournalEntry[][] {
-  const dir = join(at.stateDir, 'journals');
-  const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
-  const own = basename(journalPath(at.stateDir, at.name, at.endpoint, at.batch));
   const wanted = new Set(keys.map(keyString));
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
   const out: JournalEntry[][] = [];
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.jsonl') || name === own) continue;
-    const path = join(dir, name);
+  for (const path of placeFiles(at, '.jsonl', journalPath(at.stateDir, at.name, at.endpoint, at.batch))) {
     try {
       if (now - statSync(path).mtimeMs > withinMs) continue;
       const entries = entriesAbout(path, at.endpoint, wanted);
