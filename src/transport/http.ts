@@ -408,11 +408,9 @@ export class HttpClient {
    * attempt.
    */
   #halted(req: HttpRequest, idempotent: boolean, err: unknown, ending: Error | undefined): unknown {
-    if (this.#signal?.aborted === true || this.#halt?.aborted !== true) {
-      const ctrlC = this.#signal?.aborted === true || this.#stop?.aborted === true;
-      return idempotent || !ctrlC ? err : this.#notSent(req, err);
-    }
-    return ending ?? this.#halt.reason;
+    if (this.#signal?.aborted !== true && this.#halt?.aborted === true) return ending ?? this.#halt.reason;
+    const ctrlC = this.#signal?.aborted === true || this.#stop?.aborted === true;
+    return idempotent || !ctrlC ? err : this.#notSent(req, err);
   }
 
   /** A write stopped before any of it left (see `NotSentError`). */
