@@ -56,6 +56,7 @@ import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
 import { keyError, lineNumberError } from './values.js';
 import { newStyleTally, shellWord, styleOf, styleProblem, tallyStyle, type StyleTally } from './style.js';
+import { paymentColumnsOf, paymentsFileProblem } from './payments.js';
 
 /**
  * The invoice-level rules a batch is checked with: Alma's (`checkInvoice`) unless the target
@@ -121,6 +122,8 @@ interface FileState {
   style: StyleTally;
   /** Records of the file added so far. */
   rows: number;
+  /** Lines the file's rows started (a payments file given to the load starts none). */
+  lines: number;
 }
 
 const KEY_COLUMNS = ['vendor', 'invoice_number'] as const;
@@ -301,6 +304,7 @@ export class InvoiceGrouper<I = Invoice> {
       // growth slack would cost more memory than the line's content.
       const l: LineAcc = { number: lineText, cells: pending.slice(0, np), rows: [row, fundCode, fundPercent, fundAmount] };
       inv.lines.push(l);
+      file.lines++;
       if (inv.byText !== undefined && lineText !== undefined) inv.byText.set(lineText, l);
       else if (inv.lines.length === INDEX_AFTER) inv.byText = indexLines(inv.lines);
       return;
@@ -350,7 +354,9 @@ export class InvoiceGrouper<I = Invoice> {
         else lacking.push(i);
       }
       if (lacking.length > 0) issues.push(missingColumns(f, lacking));
-      if (f.unknown.length > 0) {
+      const payments = f.lines === 0 ? paymentColumnsOf(f.unknown) : undefined;
+      if (payments !== undefined) issues.push(paymentsFileProblem(f.name, payments));
+      else if (f.unknown.length > 0) {
         // At most UNKNOWN_LISTED names: a header of 20,000 columns made one warning 150 KB long.
         const listed = f.unknown.length > UNKNOWN_LISTED ? `${f.unknown.slice(0, UNKNOWN_LISTED).join(', ')} and ${(f.unknown.length - UNKNOWN_LISTED).toLocaleString('en-US')} more` : f.unknown.join(', ');
         const message = `columns not in the canonical layout are ignored: ${listed} (a --mapping profile can map them)`;
@@ -402,6 +408,7 @@ export class InvoiceGrouper<I = Invoice> {
         carried: [false, false],
         style: newStyleTally(),
         rows: 0,
+        lines: 0,
       };
       this.#files.set(name, f);
       this.#order = undefined;

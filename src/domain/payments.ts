@@ -8,8 +8,10 @@
  */
 import { Decimal } from 'decimal.js';
 import { CellError, CODECS, quote } from './cells.js';
+import { FUND_COLUMNS, INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
 import { minorUnits } from './currencies.js';
 import { problem, type Problem, type Provenance } from './problem.js';
+import { shellWord } from './style.js';
 
 export const PAYMENT_COLUMNS = [
   'invoice_id',
@@ -56,21 +58,55 @@ export interface PaymentRecord {
 const KNOWN: ReadonlySet<string> = new Set(PAYMENT_COLUMNS);
 const ID = /^\d+$/;
 
-/** Checks every record; the same invoice twice in the files is an error on the later row. */
+/** The columns of an invoice batch that no payment confirmation has: a load's file given to `payments`. */
+const BATCH_ONLY: ReadonlySet<string> = new Set([...INVOICE_COLUMNS, ...LINE_COLUMNS, ...FUND_COLUMNS].filter((c) => !KNOWN.has(c)));
+/** The columns only a payment confirmation has: a payments file given to the load (group.ts). */
+const PAYMENTS_ONLY: ReadonlySet<string> = new Set(PAYMENT_COLUMNS.filter((c) => c === 'payment_status' || c.startsWith('voucher_')));
+
+/**
+ * The columns that make a file the finance system's payment confirmations rather than an
+ * invoice batch (`payment_status` and a voucher column), or undefined. The load asks it of a
+ * file that gave no invoice a line, so that the person who ran `invoice-load payments.csv` is
+ * told which command reads it, not that every row lacks a date, a total and lines.
+ */
+export function paymentColumnsOf(columns: readonly string[]): string[] | undefined {
+  const found = columns.filter((c) => PAYMENTS_ONLY.has(c));
+  return found.includes('payment_status') && found.length >= 2 ? found : undefined;
+}
+
+/** The problem of a payments file given to the load: the command that reads it. */
+export function paymentsFileProblem(file: string, columns: readonly string[]): Problem {
+  return problem(
+    { file },
+    'payments_file',
+    `this is a file of payment confirmations, not an invoice batch: it has ${columns.join(', ')} and no invoice lines; load it with \`invoice-load payments ${shellWord(file)}\``,
+  );
+}
+
+/**
+ * Checks every record; the same invoice twice in the files is an error on the later row.
+ * Columns outside the payments layout are one warning per file; a file with no
+ * `payment_status` column and an invoice batch's columns is one error naming the command that
+ * loads it.
+ */
 export function checkPayments(records: Iterable<PaymentRecord>): { entries: PaymentEntry[]; issues: Problem[] } {
   const entries: PaymentEntry[] = [];
   const issues: Problem[] = [];
-  const unknownSeen = new Set<string>();
+  /** Per file, in order of appearance: its unknown columns with text, and whether it has payment_status. */
+  const files = new Map<string, { unknown: string[]; seen: Set<string>; status: boolean }>();
   const seen = new Map<string, Provenance>();
   for (const rec of records) {
+    let file = files.get(rec.source.file);
+    if (file === undefined) files.set(rec.source.file, (file = { unknown: [], seen: new Set(), status: false }));
     const f: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(rec.fields)) {
       const col = name.trim().toLowerCase();
       const text = value?.trim();
+      if (col === 'payment_status') file.status = true;
       if (!KNOWN.has(col)) {
-        if (text !== undefined && text !== '' && !unknownSeen.has(`${rec.source.file}\u0000${col}`)) {
-          unknownSeen.add(`${rec.source.file}\u0000${col}`);
-          issues.push(problem({ file: rec.source.file }, 'unknown_column', `column ${quote(name)} is not a payments column; it is ignored`, { severity: 'warning' }));
+        if (text !== undefined && text !== '' && !file.seen.has(col)) {
+          file.seen.add(col);
+          file.unknown.push(col);
         }
         continue;
       }
@@ -89,8 +125,22 @@ export function checkPayments(records: Iterable<PaymentRecord>): { entries: Paym
     } else seen.set(k, rec.source);
     entries.push(entry);
   }
+  for (const [name, file] of files) {
+    if (file.unknown.length === 0) continue;
+    const batch = file.unknown.filter((c) => BATCH_ONLY.has(c));
+    if (!file.status && batch.length >= 2) {
+      const listed = batch.length > 4 ? `${batch.slice(0, 4).join(', ')} and ${batch.length - 4} more` : batch.join(', ');
+      issues.push(problem({ file: name }, 'invoice_batch_file', `this is an invoice batch, not payment confirmations: it has ${listed} and no payment_status column; load it with \`invoice-load ${shellWord(name)}\``));
+      continue;
+    }
+    const listed = file.unknown.length > UNKNOWN_LISTED ? `${file.unknown.slice(0, UNKNOWN_LISTED).join(', ')} and ${file.unknown.length - UNKNOWN_LISTED} more` : file.unknown.join(', ');
+    issues.push(problem({ file: name }, 'unknown_columns', `columns not in the payments layout are ignored: ${listed}`, { severity: 'warning' }));
+  }
   return { entries, issues };
 }
+
+/** The unknown columns one warning names (the rest are counted). */
+const UNKNOWN_LISTED = 20;
 
 function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): PaymentEntry {
   const problems: Problem[] = [];

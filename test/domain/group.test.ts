@@ -190,6 +190,26 @@ describe('grouping rows into invoices', () => {
     expect(r.invoices.every((i) => i.invoice !== undefined)).toBe(true);
   });
 
+  it('a payments file given to the load is one error naming the command that reads it, not only a missing date and total a row', () => {
+    const pay = { vendor: 'ACME', invoice_number: 'INV-1', payment_status: 'paid', voucher_number: 'V-1', voucher_date: '2025-04-20', voucher_amount: '10.00', note: '' };
+    const r = validateRecords(records([pay, { ...pay, invoice_number: 'INV-2' }], 'pay ments.csv'));
+    expect(r.issues.map((p) => [p.file, p.code, p.severity, p.message])).toEqual([
+      [
+        'pay ments.csv',
+        'payments_file',
+        'error',
+        "this is a file of payment confirmations, not an invoice batch: it has payment_status, voucher_number, voucher_date, voucher_amount and no invoice lines; load it with `invoice-load payments 'pay ments.csv'`",
+      ],
+    ]);
+    // An invoice batch that also carries a payment status is loaded as one: it has lines.
+    const withLines = validateRecords(records([{ ...BASE, payment_status: 'paid', voucher_number: 'V-1' }], 'b.csv'));
+    expect(withLines.issues.map((p) => [p.code, p.severity])).toEqual([['unknown_columns', 'warning']]);
+    expect(withLines.invoices[0]?.invoice).toBeDefined();
+    // Without payment_status, a file of invoice headers is not taken for payments.
+    const headers = validateRecords(records([{ vendor: 'ACME', invoice_number: 'INV-1', voucher_number: 'V-1', voucher_date: '2025-04-20' }], 'h.csv'));
+    expect(headers.issues.map((p) => p.code)).toEqual(['unknown_columns']);
+  });
+
   it('names at most 20 unknown columns and counts the rest', () => {
     const extra = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`c${i}`, 'x']));
     const r = validateRecords(records([{ ...BASE, ...extra }], 'w.csv'));

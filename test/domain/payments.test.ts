@@ -36,6 +36,20 @@ describe('payment rows', () => {
     const r = checkPayments([rec(2, { ...PAID, extra: 'a' }), rec(3, { ...PAID, extra: 'b' })]);
     expect(r.entries[1]!.problems.map((p) => [p.row, p.code])).toEqual([[3, 'duplicate_payment']]);
     expect(r.entries[1]!.request).toBeUndefined();
-    expect(r.issues.map((p) => [p.code, p.severity])).toEqual([['unknown_column', 'warning']]);
+    expect(r.issues.map((p) => [p.code, p.severity])).toEqual([['unknown_columns', 'warning']]);
+  });
+  it('the unknown columns of a file are one warning naming them; an empty one is not named', () => {
+    const r = checkPayments([rec(2, { ...PAID, colour: 'red', size: '' }), rec(3, { ...PAID, invoice_number: 'N2', isbn: '1' })]);
+    expect(r.issues.map((p) => [p.file, p.code, p.message])).toEqual([['p.csv', 'unknown_columns', 'columns not in the payments layout are ignored: colour, isbn']]);
+  });
+  it('an invoice batch given to payments is one error naming the load command, in place of the unknown columns', () => {
+    const line = { vendor: 'V', invoice_number: 'N1', invoice_date: '2025-01-02', total_amount: '10', currency: 'USD', line_number: '1', price: '10', fund_code: 'F' };
+    const r = checkPayments([{ source: { file: 'batch.csv', row: 2 }, fields: line }]);
+    expect(r.issues.map((p) => [p.file, p.code, p.severity, p.message])).toEqual([
+      ['batch.csv', 'invoice_batch_file', 'error', 'this is an invoice batch, not payment confirmations: it has invoice_date, total_amount, currency, line_number and 2 more and no payment_status column; load it with `invoice-load batch.csv`'],
+    ]);
+    // With a payment_status column, even empty, it is a payments file with extra columns.
+    const r2 = checkPayments([{ source: { file: 'batch.csv', row: 2 }, fields: { ...line, payment_status: '' } }]);
+    expect(r2.issues.map((p) => p.code)).toEqual(['unknown_columns']);
   });
 });
