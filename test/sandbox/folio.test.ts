@@ -116,6 +116,16 @@ describe('FOLIO sandbox', () => {
     expect(sb!.state().counters.created).toEqual({ GOBI: { 'G-1': 1 } });
   });
 
+  it('an adjustment needs every field the schema requires, exportToAccounting among them (422 otherwise)', async () => {
+    const { call } = await start();
+    const charge = { description: 'Shipment', prorate: 'By line', relationToTotal: 'In addition to', type: 'Amount', value: 4.5 };
+    const without = await call('POST', '/invoice/invoices', invoice({ adjustments: [charge] }));
+    expect(without.status).toBe(422);
+    expect(without.json.errors[0].parameters).toEqual([{ key: 'adjustments.exportToAccounting', value: 'null' }]);
+    const full = await call('POST', '/invoice/invoices', invoice({ adjustments: [{ ...charge, exportToAccounting: false }] }));
+    expect(full.status).toBe(201);
+  });
+
   it('approval: lines present, fund distributions total 100 %, lock total equal, an active vendor — each refused with FOLIO\'s code', async () => {
     const { call } = await start();
     await call('POST', '/invoice/invoices', invoice());

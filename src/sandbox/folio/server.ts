@@ -248,7 +248,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
       if (typeof a !== 'object' || a === null) return errors(422, 'an adjustment must be an object', 'badRequest');
       const extra = Object.keys(a).find((k) => !ADJUSTMENT_FIELDS.has(k));
       if (extra !== undefined) return errors(422, `Unrecognized field "${extra}"`, 'jakarta.validation.constraints.Null.message', [{ key: `adjustments.${extra}`, value: '' }]);
-      for (const k of ['description', 'prorate', 'relationToTotal', 'type', 'value']) if (a[k] === undefined) return errors(422, 'must not be null', 'jakarta.validation.constraints.NotNull.message', [{ key: `adjustments.${k}`, value: 'null' }]);
+      for (const k of ['description', 'exportToAccounting', 'prorate', 'relationToTotal', 'type', 'value']) if (a[k] === undefined) return errors(422, 'must not be null', 'jakarta.validation.constraints.NotNull.message', [{ key: `adjustments.${k}`, value: 'null' }]);
       if (!['By line', 'By amount', 'By quantity', 'Not prorated'].includes(a.prorate as string)) return errors(422, 'prorate is not one of the allowed values', 'badRequest', [{ key: 'adjustments.prorate', value: String(a.prorate) }]);
       if (!['In addition to', 'Included in', 'Separate from'].includes(a.relationToTotal as string)) return errors(422, 'relationToTotal is not one of the allowed values', 'badRequest', [{ key: 'adjustments.relationToTotal', value: String(a.relationToTotal) }]);
       if (!['Percentage', 'Amount'].includes(a.type as string) || typeof a.value !== 'number') return errors(422, 'type must be Percentage or Amount, value a number', 'badRequest', [{ key: 'adjustments.type', value: String(a.type) }]);

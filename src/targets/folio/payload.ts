@@ -56,6 +56,11 @@ export function adjustmentsOf(inv: Invoice): Record<string, unknown>[] {
     if (v === undefined || v.isZero()) continue;
     out.push({
       description,
+      // Required by the current schema (acq-models adjustment.json lists it under "required",
+      // with additionalProperties false: left out, the create is refused with 422). False: the
+      // loader does not export invoices to accounting, so the charge is not a voucher line of
+      // its own.
+      exportToAccounting: false,
       // Spread over the lines, so each line's funds pay their share (a non-prorated adjustment
       // would need its own fund distributions: adjustmentFundDistributionsNotPresent).
       prorate: 'By line',

@@ -70,7 +70,7 @@ describe('FOLIO target with the engine', () => {
     expect(state.counters.requests['GET read']).toBeLessThanOrEqual(7);
     expect(state.counters.requests['GET lookup']).toBe(4);
     const ebsco = state.invoices.find((i) => i.vendorInvoiceNo === 'EBS-7001')!;
-    expect(ebsco).toMatchObject({ lockTotal: 740, total: 740, adjustments: [{ description: 'Discount', value: -10, prorate: 'By line', relationToTotal: 'In addition to', type: 'Amount' }] });
+    expect(ebsco).toMatchObject({ lockTotal: 740, total: 740, adjustments: [{ description: 'Discount', exportToAccounting: false, value: -10, prorate: 'By line', relationToTotal: 'In addition to', type: 'Amount' }] });
     const split = state.lines.find((l) => l.invoiceId === ebsco.id && l.subTotal === 500)!;
     expect(split).toMatchObject({
       poLineId: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70004',
