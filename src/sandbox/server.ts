@@ -68,6 +68,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   );
   const apiKeys = opts.apiKeys ? new Set(opts.apiKeys) : undefined;
   const readOnlyKeys = new Set(opts.readOnlyKeys ?? []);
+  const acquisitionsOnlyKeys = new Set(opts.acquisitionsOnlyKeys ?? []);
   const host = opts.host ?? '127.0.0.1';
 
   const cat = new Catalog(loadSeed(opts.seed));
@@ -137,6 +138,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     const m = /^apikey\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const key = m?.[1] ?? url.searchParams.get('apikey') ?? '';
     if (readOnlyKeys.has(key)) return (req.method ?? 'GET') === 'GET';
+    if (acquisitionsOnlyKeys.has(key)) return url.pathname.startsWith(`${API_PREFIX}/acq/`);
     return apiKeys === undefined || apiKeys.has(key);
   };
 

@@ -118,6 +118,12 @@ export interface SandboxOptions extends Partial<SandboxConfig>, FaultConfig {
    * With `apiKeys` set, these are accepted beside them.
    */
   readOnlyKeys?: string[] | undefined;
+  /**
+   * Keys with rights to the Acquisitions area alone (docs/alma.md#requests-hosts-keys-and-thresholds:
+   * a key's rights are set per area): a request outside `/acq` — the code tables under `/conf` —
+   * gets the same 401 XML as a wrong key. With `apiKeys` set, these are accepted beside them.
+   */
+  acquisitionsOnlyKeys?: string[] | undefined;
   /** Load state from this file at start (if it exists) and write it atomically after every change. */
   statePath?: string | undefined;
   /** Injectable clock (ms since epoch) for thresholds, processing delay and dates. */

@@ -150,6 +150,19 @@ describe('load into the sandbox', () => {
     expectExactlyOnce(w.sandbox.state(), again.report!);
   });
 
+  it('a key with Acquisitions rights alone, refused by the code tables (Configuration): the load goes on, the codes said unchecked', async () => {
+    w = await world({ apiKeys: ['read-write-key'], acquisitionsOnlyKeys: ['acq-key'] });
+    const dry = await w.load(['--dry-run', '--online', SAMPLE], { key: 'acq-key' });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.report!.preflight!.unchecked.map((u) => u.what)).toEqual(['code table Currency_CT', 'code table PaymentMethod', 'code table InvoiceLinesTypes']);
+    expect(dry.report!.preflight!.unchecked[0]!.reason).toMatch(/the API key has no rights to Alma's configuration, as a key with Acquisitions rights alone has none; UNAUTHORIZED: /);
+    const res = await w.load([SAMPLE], { key: 'acq-key' });
+    expect(res.code, res.stderr).toBe(0);
+    expect(w.sandbox.state().counters.unauthorized).toBeGreaterThan(0);
+    expect(res.stderr).toMatch(/not checked before sending: code table Currency_CT \(it could not be read \(the API key has no rights to Alma's configuration/);
+    expectExactlyOnce(w.sandbox.state(), res.report!);
+  });
+
   it('a wrong key is a wrong key: nothing was read with it', async () => {
     w = await world({ apiKeys: ['read-write-key'], readOnlyKeys: ['read-only-key'] });
     const res = await w.load([SAMPLE], { key: 'no-such-key' });

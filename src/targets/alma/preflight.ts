@@ -23,7 +23,7 @@ import { keyString, type Invoice } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
 import { DEFAULT_POLL } from '../target.js';
 import type { PreflightReport } from '../../report/preflight.js';
-import { ApiError, runStopOf } from '../../common/errors.js';
+import { ApiError, AuthError, runStopOf } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { countingView, type JsonClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
@@ -146,14 +146,23 @@ export class AlmaFacts {
 
   /**
    * A code table; any refusal (the institution may not have it,
-   * docs/alma.md#what-the-preflight-predicts) leaves it unknown, never "not found".
+   * docs/alma.md#what-the-preflight-predicts) leaves it unknown, never "not found". So does a
+   * refused key: code tables are Alma's Configuration area, and a key given Acquisitions rights
+   * alone — all a load needs (docs/alma.md#requests-hosts-keys-and-thresholds) — is refused
+   * there. A key refused everywhere stops the run at the next Acquisitions request instead.
    */
   table(name: string): Promise<Fetched<CodeTableFacts>> {
     return once(
       this.#tables,
       name,
       async () => {
-        const v = await this.#http.json({ method: 'GET', path: `/conf/code-tables/${encodeURIComponent(name)}` });
+        let v: JsonValue;
+        try {
+          v = await this.#http.json({ method: 'GET', path: `/conf/code-tables/${encodeURIComponent(name)}` });
+        } catch (err) {
+          if (!(err instanceof AuthError)) throw err;
+          return { kind: 'unknown', reason: `the API key has no rights to Alma's configuration, as a key with Acquisitions rights alone has none; ${err.code}: ${err.message}` };
+        }
         if (!isJsonObject(v)) throw badAnswer(`code table ${name}`);
         const rows = items(v['row'])
           .filter(isJsonObject)
