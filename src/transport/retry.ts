@@ -133,7 +133,9 @@ const PER_SECOND = 'PER_SECOND_THRESHOLD';
  * so the message is checked too.
  */
 const DAILY = 'DAILY_THRESHOLD';
-const DAILY_MESSAGE = /daily\s+(api\s+)?(threshold|limit)/i;
+// "Daily threshold", "daily API limit", "Daily API Request Threshold has been reached": any
+// wording with "daily" before a threshold, limit or quota (at most three words between).
+const DAILY_MESSAGE = /\bdaily(\s+\w+){0,3}?\s+(threshold|limit|quota)/i;
 
 export function classify(req: RequestTraits, outcome: Outcome): Classification {
   if (outcome.kind === 'network') return classifyNetwork(req, outcome.code, outcome.sent);

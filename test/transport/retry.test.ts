@@ -32,6 +32,8 @@ describe('classify', () => {
     ['429 DAILY_THRESHOLD', GET, res(429, 'DAILY_THRESHOLD'), 'daily', undefined],
     ['POST 429 DAILY_THRESHOLD', POST, res(429, 'DAILY_THRESHOLD'), 'daily', undefined],
     ['429 with a daily-threshold message', GET, res(429, 'X', 'Daily API threshold has been reached'), 'daily', undefined],
+    ['429 with the daily message in other words', GET, res(429, 'X', 'Daily API Request Threshold has been reached'), 'daily', undefined],
+    ['429 naming a daily quota', GET, res(429, 'X', 'Your daily request quota is spent'), 'daily', undefined],
     ['DAILY_THRESHOLD on another status', GET, res(400, 'DAILY_THRESHOLD'), 'daily', undefined],
     ['GET ECONNRESET', GET, net('ECONNRESET'), 'retry', false],
     ['GET UND_ERR_HEADERS_TIMEOUT', GET, net('UND_ERR_HEADERS_TIMEOUT'), 'retry', false],
