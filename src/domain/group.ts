@@ -483,12 +483,14 @@ function isBlankRow(fields: Record<string, string | undefined>): boolean {
 
 /**
  * Problems the input layer found in a row's cells (a mapping refused a date, say) belong to the
- * row's invoice. Such a cell is left out of the record; an invoice-level one is marked INVALID
- * so the rules do not also call it missing.
+ * row's invoice. A cell refused (an error) is left out of the record; an invoice-level one is
+ * marked INVALID so the rules do not also call it missing. A warning's cell was read (an Excel
+ * amount rounded to the currency, `amount_rounded`) and stays.
  */
 function adoptProblems(inv: InvoiceAcc, problems: readonly Problem[], row: number): void {
   for (const p of problems) {
     inv.problems.push(p);
+    if (!isError(p)) continue;
     const spec = p.column !== undefined ? SPECS.get(p.column) : undefined;
     if (spec?.level === LEVEL_INVOICE && headText(inv, spec.index) === undefined) {
       inv.head.push(spec.index, INVALID, row);

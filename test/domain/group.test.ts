@@ -210,6 +210,18 @@ describe('grouping rows into invoices', () => {
     expect(headers.issues.map((p) => p.code)).toEqual(['unknown_columns']);
   });
 
+  it("an input warning on an invoice cell (an Excel amount rounded) keeps the cell; an input error leaves it out", () => {
+    const at = { file: 'b.xlsx', row: 2 };
+    const warned = { code: 'amount_rounded', message: 'total_amount 100.004 has more decimals than USD (2); taken as 100.00: check the cell', severity: 'warning' as const, column: 'total_amount', ...at };
+    const r = validateRecords([{ source: at, fields: { ...BASE }, problems: [warned] }]);
+    expect(r.invoices[0]?.problems.map((p) => [p.code, p.severity])).toEqual([['amount_rounded', 'warning']]);
+    expect(r.invoices[0]?.invoice?.header.totalAmount.toFixed(2)).toBe('100.00');
+    const refused = { ...warned, code: 'invalid_date', severity: 'error' as const, column: 'invoice_date' };
+    const bad = validateRecords([{ source: at, fields: { ...BASE, invoice_date: undefined }, problems: [refused] }]);
+    expect(bad.invoices[0]?.problems.map((p) => p.code)).toEqual(['invalid_date']);
+    expect(bad.invoices[0]?.invoice).toBeUndefined();
+  });
+
   it('names at most 20 unknown columns and counts the rest', () => {
     const extra = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`c${i}`, 'x']));
     const r = validateRecords(records([{ ...BASE, ...extra }], 'w.csv'));
