@@ -55,7 +55,7 @@ import { keyString, type GroupedInvoice, type Invoice, type InvoiceKey } from '.
 import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
 import { keyError, lineNumberError } from './values.js';
-import { newStyleTally, shellWord, styleOf, styleProblem, tallyStyle, type StyleTally } from './style.js';
+import { fileArgs, newStyleTally, styleOf, styleProblem, tallyStyle, type StyleTally } from './style.js';
 import { paymentColumnsOf, paymentsFileProblem } from './payments.js';
 
 /**
@@ -457,7 +457,7 @@ function missingColumns(file: FileState, which: readonly (0 | 1)[]): Problem {
       ? `the header has ${names.length === 2 ? 'neither a vendor nor an invoice_number' : `no ${names[0]}`} column`
       : `no record has ${names.length === 2 ? 'a vendor or an invoice_number' : `a ${names[0]}`} field`;
   const cannot = rows === 1 ? `the file's one row cannot be grouped into an invoice` : `none of the file's ${rows.toLocaleString('en-US')} rows can be grouped into an invoice`;
-  const fix = `name ${names.length === 2 ? 'them' : 'it'} ${names.join(' and ')} as the canonical layout does, or map the vendor's own names with a profile (\`invoice-load mapping init ${shellWord(file.name)}\` writes one to start from)`;
+  const fix = `name ${names.length === 2 ? 'them' : 'it'} ${names.join(' and ')} as the canonical layout does, or map the vendor's own names with a profile (\`invoice-load mapping init ${fileArgs(file.name)}\` writes one to start from)`;
   return problem({ file: file.name }, 'missing_column', `${where}, so ${cannot}; ${fix}`, names.length === 1 ? { column: names[0] } : {});
 }
 

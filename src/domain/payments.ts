@@ -11,7 +11,7 @@ import { CellError, CODECS, quote } from './cells.js';
 import { FUND_COLUMNS, INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
 import { minorUnits } from './currencies.js';
 import { problem, type Problem, type Provenance } from './problem.js';
-import { shellWord } from './style.js';
+import { fileArgs } from './style.js';
 
 export const PAYMENT_COLUMNS = [
   'invoice_id',
@@ -79,7 +79,7 @@ export function paymentsFileProblem(file: string, columns: readonly string[]): P
   return problem(
     { file },
     'payments_file',
-    `this is a file of payment confirmations, not an invoice batch: it has ${columns.join(', ')} and no invoice lines; load it with \`invoice-load payments ${shellWord(file)}\``,
+    `this is a file of payment confirmations, not an invoice batch: it has ${columns.join(', ')} and no invoice lines; load it with \`invoice-load payments ${fileArgs(file)}\``,
   );
 }
 
@@ -130,7 +130,7 @@ export function checkPayments(records: Iterable<PaymentRecord>): { entries: Paym
     const batch = file.unknown.filter((c) => BATCH_ONLY.has(c));
     if (!file.status && batch.length >= 2) {
       const listed = batch.length > 4 ? `${batch.slice(0, 4).join(', ')} and ${batch.length - 4} more` : batch.join(', ');
-      issues.push(problem({ file: name }, 'invoice_batch_file', `this is an invoice batch, not payment confirmations: it has ${listed} and no payment_status column; load it with \`invoice-load ${shellWord(name)}\``));
+      issues.push(problem({ file: name }, 'invoice_batch_file', `this is an invoice batch, not payment confirmations: it has ${listed} and no payment_status column; load it with \`invoice-load ${fileArgs(name)}\``));
       continue;
     }
     const listed = file.unknown.length > UNKNOWN_LISTED ? `${file.unknown.slice(0, UNKNOWN_LISTED).join(', ')} and ${file.unknown.length - UNKNOWN_LISTED} more` : file.unknown.join(', ');

@@ -58,6 +58,17 @@ const WORDS: Record<StyleKind, [one: string, many: string, how: string]> = {
 export const shellWord = (name: string): string => (/^[\w./:@%+=,-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`);
 
 /**
+ * A batch file's name, as the problems give it, as the words of a command: a sheet's
+ * `book.xlsx:Invoices` (input/xlsx.ts `sheetSource`) is the workbook and `--sheet Invoices`,
+ * which `mapping init`, the load and `payments` all take. A sheet name has no `:` (Excel
+ * forbids it), so the last one splits them.
+ */
+export function fileArgs(name: string): string {
+  const m = /^(.+\.xlsx):([^:]+)$/i.exec(name);
+  return m === null ? shellWord(name) : `${shellWord(m[1]!)} --sheet ${shellWord(m[2]!)}`;
+}
+
+/**
  * The one warning for a file whose refused cells look written in another style: what was seen
  * (how many, the first example and its row) and the command that writes a profile reading it.
  * Only when at least half of the file's `rows` had such a cell: a `1,00` among canonical amounts
@@ -78,6 +89,6 @@ export function styleProblem(file: string, tally: StyleTally, rows: number): Pro
   const fix =
     file === '-'
       ? `a mapping profile reads ${those}: save the input to a file and run \`invoice-load mapping init <file> -o vendor.mapping.json\` to write one`
-      : `a mapping profile reads ${those}: \`invoice-load mapping init ${shellWord(file)} -o ${profile}\` writes one from this file (check its "_guess" notes), then run again with --mapping ${profile}`;
+      : `a mapping profile reads ${those}: \`invoice-load mapping init ${fileArgs(file)} -o ${profile}\` writes one from this file (check its "_guess" notes), then run again with --mapping ${profile}`;
   return problem({ file }, 'mapping_needed', `${listed}, which the canonical layout does not read; ${fix}`, { severity: 'warning' });
 }

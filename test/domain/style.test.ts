@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newStyleTally, styleOf, styleProblem, tallyStyle } from '../../src/domain/style.js';
+import { fileArgs, newStyleTally, styleOf, styleProblem, tallyStyle } from '../../src/domain/style.js';
 
 describe('styleOf: a refused cell written in a style a mapping profile reads', () => {
   it.each([
@@ -70,5 +70,24 @@ describe('styleProblem: one warning for the file, with the command that writes a
     expect(tally.rows).toBe(2);
     expect(styleProblem('b.csv', tally, 4)?.code).toBe('mapping_needed');
     expect(styleProblem('b.csv', tally, 5)).toBeUndefined();
+  });
+});
+
+describe('fileArgs: a file as the problems name it, as the words of a command that reads it', () => {
+  it.each([
+    ['batch.csv', 'batch.csv'],
+    ['in/my batch.csv', "'in/my batch.csv'"],
+    // A workbook's sheet (input/xlsx.ts sheetSource): the workbook, then --sheet.
+    ['book.xlsx:Summary', 'book.xlsx --sheet Summary'],
+    ['in/Rechnungen 2025.XLSX:Tabelle 1', "'in/Rechnungen 2025.XLSX' --sheet 'Tabelle 1'"],
+    // Not a sheet: a colon elsewhere stays in the one word.
+    ['c:batch.csv', 'c:batch.csv'],
+  ])('%s → %s', (name, words) => {
+    expect(fileArgs(name)).toBe(words);
+  });
+  it('the mapping_needed warning of a sheet gives a command that runs', () => {
+    const tally = newStyleTally();
+    tallyStyle(tally, 'decimal_comma', '1,00', 2);
+    expect(styleProblem('book.xlsx:Lines', tally, 1)?.message).toContain('`invoice-load mapping init book.xlsx --sheet Lines -o book.mapping.json`');
   });
 });
