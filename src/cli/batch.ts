@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { openInputFile, readEventBatches, type Encoding, type InputSource } from '../input/read.js';
+import { openInputFile, readEventBatches, refuseRepeatedFiles, type Encoding, type InputSource } from '../input/read.js';
 import { InvoiceGrouper, InvoiceResumed, type InvoiceBuilder, type InvoiceRules } from '../domain/group.js';
 import type { GroupedInvoice, Invoice } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
@@ -45,6 +45,7 @@ export async function scanBatch<T, I = Invoice>(
   opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
   each: (invoice: GroupedInvoice<I>) => T,
 ): Promise<{ entries: T[]; issues: Problem[] }> {
+  await refuseRepeatedFiles(files);
   // Open every file first, so a missing path fails at once (exit 2) before anything is read.
   const sources: InputSource[] = [];
   for (const f of files) sources.push(f === '-' ? { name: '-', bytes: opts.stdin } : await openInputFile(f, { onWait: opts.onWait }));

@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
-import { openInputFile, readEventBatches, type InputSource } from '../input/read.js';
+import { openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
 import { checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import type { Problem } from '../domain/problem.js';
 import type { ErrorRecord } from '../engine/journal.js';
@@ -21,6 +21,7 @@ import { checkReportPath } from './outputs.js';
 
 /** Reads the files through the input layer and checks every row. */
 export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[] }> {
+  await refuseRepeatedFiles(cfg.files);
   const sources: InputSource[] = [];
   for (const f of cfg.files) sources.push(f === '-' ? { name: '-', bytes: process.stdin } : await openInputFile(f));
   const records: PaymentRecord[] = [];

@@ -183,6 +183,32 @@ export interface OpenOptions {
   onWait?: ((path: string) => void) | undefined;
 }
 
+/**
+ * A file named twice (a glob and its own name, `a.csv ./a.csv`, standard input twice) would be
+ * read twice, each of its rows then a duplicate of itself: a usage error (exit 2) naming both.
+ * Files are told apart by device and inode, so a link or another spelling is the same file.
+ */
+export async function refuseRepeatedFiles(files: readonly string[]): Promise<void> {
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    let id = '-';
+    if (f !== '-') {
+      try {
+        const st = await stat(f, { bigint: true });
+        if (st.ino === 0n) continue; // a file system without inodes: not told apart
+        id = `${st.dev}:${st.ino}`;
+      } catch {
+        continue; // opening it says why it cannot be read
+      }
+    }
+    const first = seen.get(id);
+    if (first !== undefined) {
+      throw new UsageError(first === f ? `${f === '-' ? 'standard input (-)' : f} is named twice: name each file once` : `${first} and ${f} are the same file: name each file once`);
+    }
+    seen.set(id, f);
+  }
+}
+
 /** Opens a file for `readRecords`; a file that cannot be read is a usage error (exit 2). */
 export async function openInputFile(path: string, opts: OpenOptions = {}): Promise<InputSource> {
   const fail = (err: unknown): never => {

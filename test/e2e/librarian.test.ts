@@ -37,6 +37,22 @@ describe('a windows-1252 file read without --encoding', () => {
   });
 });
 
+describe('one file named twice (a glob and its own name)', () => {
+  it('is refused with both names, exit 2, nothing read; by a load and by payments', async () => {
+    const file = join(dir, 'twice.csv');
+    writeFileSync(file, sample());
+    const same = await runCli(['--dry-run', file, file], { env: env() });
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain(`${file} is named twice: name each file once`);
+    expect(same.stdout).toBe('');
+    const other = `${dir}/sub/../twice.csv`;
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    const spelt = await runCli(['payments', '--dry-run', file, other], { env: env() });
+    expect(spelt.code).toBe(2);
+    expect(spelt.stderr).toContain(`${file} and ${other} are the same file: name each file once`);
+  });
+});
+
 describe('an invalid invoice shows its lines and total', () => {
   it('in the table, the JSON report and the summary’s line count, as the file gives them', async () => {
     const human = await runCli(['--dry-run', 'fixtures/defects.csv'], { env: env() });
