@@ -63,6 +63,9 @@ export async function readAllPages(
   }
 }
 
+/** The search's "Invoice X not found" (OAS, `GET /acq/invoices/`). */
+const SEARCH_FOUND_NOTHING = '412400';
+
 export class InvoiceLookup {
   readonly #http: JsonClient;
   /** vendor code → (key string → invoices), for vendors listed in full by `prepare`. */
@@ -185,18 +188,25 @@ export class InvoiceLookup {
     return byId;
   }
 
-  /** Live word search, post-filtered for the exact vendor and number. */
+  /**
+   * Live word search, post-filtered for the exact vendor and number. The OAS lists 412400
+   * "Invoice X not found" among this search's errors: a search that finds nothing may say so
+   * that way rather than with `{"total_record_count": 0}` (sample 10), and it means no match.
+   */
   async search(key: InvoiceKey): Promise<RemoteInvoice[]> {
-    const all = await readAllPages(
-      (offset) =>
-        this.#http.json({
+    const all = await readAllPages(async (offset) => {
+      try {
+        return await this.#http.json({
           method: 'GET',
           // The search as the OAS declares it, with the trailing slash (the create is declared without).
           path: '/acq/invoices/',
           query: { q: `invoice_number~${key.number}`, limit: PAGE_SIZE, offset, view: 'brief' },
-        }),
-      'invoice',
-    );
+        });
+      } catch (err) {
+        if (err instanceof ApiError && err.httpStatus === 400 && err.code === SEARCH_FOUND_NOTHING) return {}; // no item: none found
+        throw err;
+      }
+    }, 'invoice');
     return exactMatches(all, key);
   }
 

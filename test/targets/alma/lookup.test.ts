@@ -51,6 +51,17 @@ describe('findInvoices by word search', () => {
     expect(api.log()).toHaveLength(2);
   });
 
+  it("takes the search's 412400 \"Invoice X not found\" (OAS) for no match; another refusal still fails the look-up", async () => {
+    const t = target();
+    api.script(
+      { status: 400, body: almaError('412400', 'Invoice X not found.') },
+      { status: 400, body: almaError('60323', 'Search failed.') },
+    );
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'X' }, { fresh: true })).resolves.toEqual([]);
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'Y' }, { fresh: true })).rejects.toMatchObject({ code: '60323' });
+    expect(api.log()).toHaveLength(2);
+  });
+
   it('returns every exact match (institutions with invoice_not_unique=true)', async () => {
     const t = target();
     api.script({ body: { total_record_count: 2, invoice: [inv('1', 'D', 'ACME'), inv('2', 'D', 'ACME')] } });
