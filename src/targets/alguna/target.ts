@@ -77,15 +77,31 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
   const listed = new Map<string, Promise<JsonObject[]>>();
   const listAccount = async (account: string): Promise<JsonObject[]> => {
     const out: JsonObject[] = [];
-    // Legacy list: `?page=1&limit=25` → `{"items": […]}`; v2 answers `{"data": […]}`
-    // (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/list-invoices). No total is
-    // given, so pages are read until a short one. `accountId` narrows the list where the API
-    // supports it; the account is checked on every item anyway.
+    // Legacy list: `?page=1&limit=25` → `{"items": […]}`; v2 pages by `limit` and `offset`, both
+    // required, filters by `customer_id` and answers `{"data": […], "pagination": {per_page,
+    // total_pages}}` (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/list-invoices).
+    // Both generations' names are sent, as each ignores the other's. No total is given, so pages
+    // are read until a short one or the last of `total_pages`. The account is checked on every
+    // item anyway.
+    let previous: string | undefined;
     for (let page = 1; ; page++) {
-      const answer = await http.json({ method: 'GET', path: '/invoices', query: { accountId: account, page, limit: PAGE_SIZE } });
+      const answer = await http.json({
+        method: 'GET',
+        path: '/invoices',
+        query: { accountId: account, customer_id: account, page, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE },
+      });
       const items = isJsonObject(answer) ? (Array.isArray(answer['items']) ? answer['items'] : Array.isArray(answer['data']) ? answer['data'] : []) : [];
+      // A list that answers every page with the first (it pages by neither name) would be read
+      // forever, and never shows the rest: the look-up fails rather than call an invoice absent.
+      const ids = items.map((i) => (isJsonObject(i) ? (text(i, 'id') ?? '') : '')).join('\u0000');
+      if (items.length > 0 && ids === previous) {
+        throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `GET /invoices answered page ${page} with the invoices of page ${page - 1}: it does not page by page or offset, so the account's invoices cannot all be read` });
+      }
+      previous = ids;
       for (const item of items) if (isJsonObject(item) && text(item, 'accountId', 'account_id', 'customer_id') === account) out.push(item);
-      if (items.length < PAGE_SIZE) return out;
+      const pagination = isJsonObject(answer) && isJsonObject(answer['pagination']) ? answer['pagination'] : undefined;
+      const pages = pagination !== undefined ? Number(jsonText(pagination['total_pages']) ?? NaN) : NaN;
+      if (items.length < PAGE_SIZE || (Number.isInteger(pages) && page >= pages)) return out;
     }
   };
 

@@ -131,6 +131,28 @@ describe('Alguna target', () => {
     expect(found[0]).toMatchObject({ number: 'DIG-7', vendor: 'DIGILAB', processed: true });
   });
 
+  it('pages a v2 list by offset (data, pagination.total_pages), sending both generations\' names', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    const filler = Array.from({ length: 100 }, (_, i) => ({ ...answer(`inv_f${i}`, `Invoice OTHER-${i} from DIGILAB`) }));
+    api!.script(
+      { method: 'GET', path: /customer_id=acc_city_library&limit=100&offset=0&/, body: { data: filler, pagination: { per_page: 100, total_pages: 2 } } },
+      { method: 'GET', path: /customer_id=acc_city_library&limit=100&offset=100&/, body: { data: [...filler.slice(0, 99).map((f, i) => ({ ...f, id: `inv_g${i}` })), answer('inv_7', 'Invoice DIG-7 from DIGILAB')], pagination: { per_page: 100, total_pages: 2 } } },
+    );
+    const found = await t.findInvoices(inv!.key, { fresh: false, invoice: inv });
+    expect(found.map((r) => r.id)).toEqual(['inv_7']);
+    // Two full pages and total_pages 2: no third request.
+    api!.agent.assertNoPendingInterceptors();
+  });
+
+  it('a list that answers every page with the first fails the look-up instead of reading forever', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    const filler = Array.from({ length: 100 }, (_, i) => ({ ...answer(`inv_f${i}`, `Invoice OTHER-${i} from DIGILAB`) }));
+    api!.script({ method: 'GET', path: /page=1$/, body: { data: filler } }, { method: 'GET', path: /page=2$/, body: { data: filler } });
+    await expect(t.findInvoices(inv!.key, { fresh: false, invoice: inv })).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringContaining('does not page by page or offset') });
+  });
+
   it('a refused key stops the run, and the key appears nowhere', async () => {
     const t = target('sk_live_SECRET123');
     const [inv] = invoicesFrom('alguna', algunaRows());
