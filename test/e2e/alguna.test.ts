@@ -93,13 +93,25 @@ describe('load into Alguna', () => {
     expectAlgunaOnce(w.sandbox.state(), res.report!);
   }, 90_000);
 
-  it('a lost answer is sent again with the same key: Alguna replays the invoice it made', async () => {
+  it('once Alguna echoed a key, a lost answer is sent again with the same key: Alguna replays the invoice it made', async () => {
+    // One at a time: BND-118, the last, is sent after two answers echoed their keys.
     w = await algunaWorld({ faults: [{ step: 'create', kind: 'lost_after', match: 'BND-118' }] });
-    const res = await w.load([ALGUNA_SAMPLE]);
+    const res = await w.load([ALGUNA_SAMPLE, '--concurrency', '1']);
     expect(res.code, res.stderr).toBe(0);
     const state = w.sandbox.state();
     expect(state.counters.replays).toBe(1);
     expect(state.counters.requests['POST create']).toBe(4);
+    expectAlgunaOnce(state, res.report!);
+  });
+
+  it('before any answer echoed a key, a lost answer is looked for, found and adopted, not sent again', async () => {
+    // The first create of the run: nothing has shown yet that Alguna honours keys.
+    w = await algunaWorld({ faults: [{ step: 'create', kind: 'lost_after', match: 'DIG-2025-031' }] });
+    const res = await w.load([ALGUNA_SAMPLE, '--concurrency', '1']);
+    expect(res.code, res.stderr).toBe(0);
+    const state = w.sandbox.state();
+    expect(state.counters.replays).toBe(0);
+    expect(state.counters.requests['POST create']).toBe(3);
     expectAlgunaOnce(state, res.report!);
   });
 

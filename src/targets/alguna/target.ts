@@ -3,11 +3,12 @@
  * per invoice with its line items inline, so no child items and no finalize step (`autoIssue`
  * issues it).
  *
- * Alguna de-duplicates writes by `Idempotency-Key`
+ * Alguna's v2 API de-duplicates writes by `Idempotency-Key`
  * (https://alguna.com/docs/api-reference/v2/idempotency), so here — unlike Alma and Exsited — a
- * create whose outcome is unknown may be sent again as it is: the request is marked idempotent, the
- * shared client retries it (same bytes, same key), and Alguna answers a replay with the invoice it
- * already made. A 409 (the same key still being processed) leaves the outcome unknown; the engine
+ * create whose outcome is unknown may be sent again as it is, once an answer has echoed a key
+ * (the legacy create documents none): the request is then marked idempotent, the shared client
+ * retries it (same bytes, same key), and Alguna answers a replay with the invoice it already
+ * made. A 409 (the same key still being processed) leaves the outcome unknown; the engine
  * then looks the invoice up and, if it is not there yet, sends the same request again. Keys last 24
  * hours, so a look-up before create still guards a re-run days later: the account's invoices are
  * listed and matched by the identity that starts the description (payload.ts).
@@ -19,7 +20,7 @@
  */
 import type { Invoice } from '../../domain/model.js';
 import { ApiError, UnknownOutcomeError, UsageError } from '../../common/errors.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
+import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import { HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { parseAlgunaError } from './errors.js';
@@ -72,6 +73,9 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     parseError: parseAlgunaError,
     limiter: limiterFor(opts),
   });
+
+  /** Whether an answer has echoed a create's Idempotency-Key: then a create may be sent again as it is. */
+  let keysHonoured = false;
 
   /** account id → its invoices, read once (a promise, so concurrent look-ups share one read). */
   const listed = new Map<string, Promise<JsonObject[]>>();
@@ -138,18 +142,25 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       const body = invoicePayload(invoice);
+      const key = idempotencyKey(invoice, body);
       let answer: JsonValue;
       try {
-        answer = await http.json({
+        const res = await http.request({
           method: 'POST',
           path: '/invoices',
           body,
-          headers: { 'idempotency-key': idempotencyKey(invoice, body) },
-          // Safe to send again with the same key
-          // (https://alguna.com/docs/api-reference/v2/idempotency): lost answers, timeouts and 5xx
-          // are retried.
-          idempotent: true,
+          headers: { 'idempotency-key': key },
+          // Safe to send again with the same key once Alguna is seen to honour keys (below): lost
+          // answers, timeouts and 5xx are then retried. Before that, such a create is an
+          // unknown outcome, looked for before it is sent again.
+          idempotent: keysHonoured,
         });
+        // v2 echoes the key on the answers of a request that carried one
+        // (https://alguna.com/docs/api-reference/v2/idempotency). The legacy create, whose body
+        // this is (https://docs.alguna.io/api-reference/invoices/create), documents no key: an
+        // API that does not echo it may not honour it, and a blind resend could create twice.
+        if (headerValue(res.headers['idempotency-key']) === key) keysHonoured = true;
+        answer = parseAnswer(res.text, 'POST /invoices');
       } catch (err) {
         // 409: "request currently being processed" under this key
         // (https://alguna.com/docs/api-reference/v2/idempotency). It may yet succeed: the engine
@@ -181,6 +192,17 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     close: () => http.close().catch(() => undefined),
   };
   return target;
+}
+
+const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** A create's 2xx body; unreadable, the create did happen but its result is unknown. */
+function parseAnswer(body: string, what: string): JsonValue {
+  try {
+    return parseJson(body);
+  } catch (err) {
+    throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `unreadable answer to ${what}: ${err instanceof Error ? err.message : String(err)}` }, { cause: err });
+  }
 }
 
 function text(o: JsonObject, ...names: string[]): string | undefined {

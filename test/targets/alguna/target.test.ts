@@ -80,19 +80,35 @@ describe('Alguna target', () => {
     expect(idempotencyKey(a!, invoicePayload(a!))).toBe(idempotencyKey(a!));
   });
 
-  it('a lost answer or a 5xx is re-sent with the same key and the same bytes (Alguna replays it, §2.7)', async () => {
+  it('once an answer echoed its key, a lost answer or a 5xx is re-sent with the same key and the same bytes (Alguna replays it, §2.7)', async () => {
     const t = target();
+    const [first] = invoicesFrom('alguna', algunaRows('DIG-1'));
     const [inv] = invoicesFrom('alguna', algunaRows());
     api!.script(
+      { method: 'POST', path: '/invoices', status: 201, body: answer('inv_0'), headers: { 'idempotency-key': idempotencyKey(first!) } },
       { method: 'POST', path: '/invoices', error: 'ECONNRESET' },
       { method: 'POST', path: '/invoices', status: 503, body: { status: 503, detail: 'unavailable' }, headers: { 'transient-error': 'true' } },
       { method: 'POST', path: '/invoices', status: 201, body: answer(), headers: { 'idempotent-replayed': 'true' } },
     );
+    await expect(t.createInvoice(first!)).resolves.toMatchObject({ id: 'inv_0' });
     await expect(t.createInvoice(inv!)).resolves.toMatchObject({ id: 'inv_1' });
-    const posts = api!.calls();
+    const posts = api!.calls().slice(1);
     expect(posts).toHaveLength(3);
     expect(new Set(posts.map((c) => header(c, 'idempotency-key'))).size).toBe(1);
     expect(new Set(posts.map((c) => String(c.body))).size).toBe(1);
+  });
+
+  it('until an answer echoes its key (the legacy API documents none), a lost answer is an unknown outcome, not sent again blindly', async () => {
+    const t = target();
+    const [first] = invoicesFrom('alguna', algunaRows('DIG-1'));
+    const [inv] = invoicesFrom('alguna', algunaRows());
+    api!.script(
+      { method: 'POST', path: '/invoices', status: 201, body: answer('inv_0') },
+      { method: 'POST', path: '/invoices', error: 'ECONNRESET' },
+    );
+    await expect(t.createInvoice(first!)).resolves.toMatchObject({ id: 'inv_0' });
+    await expect(t.createInvoice(inv!)).rejects.toBeInstanceOf(UnknownOutcomeError);
+    expect(api!.calls()).toHaveLength(2);
   });
 
   it('409 (the key still being processed) is an unknown outcome: the engine looks up, then sends it again', async () => {
