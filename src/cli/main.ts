@@ -195,11 +195,13 @@ function addLifecycleCommands(program: Command): void {
     .option('--mark-in-erp', 'after the file is safely written, mark each exported invoice in Alma (op=mark_in_erp)')
     .action(async (opts: RawOptions & { output: string; status: string; format?: 'csv' | 'json'; markInErp?: boolean }) => {
       const { runExport } = await import('./export.js');
+      const { workflowStatusCode } = await import('../targets/alma/erp.js');
+      const status = workflowStatusCode(opts.status);
       // Nothing is read: the output stands in for the input list resolveConfig checks.
       const cfg = config([opts.output], opts);
       process.exitCode = await runExport(cfg, terminal(process.env, opts.color === false), {
         output: opts.output,
-        status: opts.status,
+        status,
         format: opts.format,
         markInErp: opts.markInErp === true,
       });

@@ -66,6 +66,20 @@ describe('export', () => {
     expect(maxPerOp(w!)).toBe(1);
   });
 
+  it('--status takes a code in any case or a UI label; one Alma does not have is exit 2, nothing asked or written', async () => {
+    await loaded();
+    const before = w!.sandbox.state().counters.requestsTotal;
+    const out = join(w!.dir, 'bogus.csv');
+    const bad = await cli(['export', '--status', 'Waiting to be paid', '-o', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--status "Waiting to be paid" is not one of Alma\'s invoice workflow status codes: ');
+    expect(existsSync(out)).toBe(false);
+    expect(w!.sandbox.state().counters.requestsTotal).toBe(before);
+    const lower = await cli(['export', '--status', 'waiting to be sent', '-o', out]);
+    expect(lower.code, lower.stderr).toBe(0);
+    expect(lower.doc!.summary.exported).toBe(5);
+  });
+
   it('JSON by extension; --dry-run lists and writes nothing; without --mark-in-erp nothing is marked', async () => {
     await loaded();
     const out = join(w!.dir, 'x.json');

@@ -5,7 +5,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import type { InvoiceKey } from '../../domain/model.js';
-import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
+import { ApiError, UnknownOutcomeError, UsageError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { limiterFor } from '../../transport/http.js';
 import type { Alert } from '../target.js';
@@ -19,6 +19,33 @@ export const WAITING_FOR_PAYMENT = 'Ready to be Paid';
 export const CLOSED = 'CLOSED';
 export const IN_REVIEW = 'InReview';
 export const REJECTED_ALERT = 'INVOICE_WAS_REJECTED_BY_ERP';
+
+/**
+ * The workflow status codes (docs/alma.md#processing-and-workflow-statuses), each with the UI's
+ * label where it differs: a code Alma does not have would list nothing, and `export` would write
+ * an empty hand-over file with exit 0.
+ */
+const WORKFLOW_CODES: readonly (readonly [code: string, label?: string])[] = [
+  [IN_REVIEW, 'In Review'],
+  ['InApproval', 'In Approval'],
+  [WAITING_TO_BE_SENT, 'Ready to be Paid'],
+  [WAITING_FOR_PAYMENT, 'Waiting for Payment'],
+  [CLOSED],
+];
+
+/**
+ * `--status` as Alma's workflow status code: a code in any case is that code, and a UI label that
+ * is not also a code ("In Review", "Waiting for Payment") is its code. Anything else is a usage
+ * error that lists the codes. "Ready to be Paid" is a code (the UI's Waiting for Payment) and
+ * stays one, though the UI shows it for Waiting to be Sent.
+ */
+export function workflowStatusCode(text: string): string {
+  const want = text.trim().replace(/\s+/g, ' ').toLowerCase();
+  const code = WORKFLOW_CODES.find(([c]) => c.toLowerCase() === want) ?? WORKFLOW_CODES.find(([, label]) => label?.toLowerCase() === want);
+  if (code !== undefined) return code[0];
+  const listed = WORKFLOW_CODES.map(([c, label]) => (label !== undefined && label !== c ? `"${c}" (the UI's ${label})` : `"${c}"`)).join(', ');
+  throw new UsageError(`--status ${JSON.stringify(text)} is not one of Alma's invoice workflow status codes: ${listed}`);
+}
 
 /** What the hand-over and the payments need to know of an invoice. */
 export interface InvoiceState {
