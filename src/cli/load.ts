@@ -109,7 +109,13 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
   };
   if (cfg.rejectsPath !== undefined) {
     const mapping = cfg.mappingPath !== undefined ? await readMapping(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
-    await attempt(() => writeRejects(report, { path: cfg.rejectsPath!, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet }));
+    await attempt(async () => {
+      const written = await writeRejects(report, { path: cfg.rejectsPath!, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet });
+      // The profile reads the vendor's layout, and these rows are in the canonical one.
+      if (written.canonical && written.rows > 0 && mapping !== undefined && !cfg.quiet) {
+        process.stderr.write(term.errStyle.dim(`${cfg.rejectsPath} has the canonical columns (the input was not one CSV layout): load it without --mapping`) + '\n');
+      }
+    });
   }
   if (cfg.reportPath) {
     await attempt(() => {

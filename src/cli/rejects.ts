@@ -30,11 +30,20 @@ interface RawFile {
   delimiter: string;
   /** The file began with Excel's `sep=` line (see `excelSeparator`). */
   sepLine: boolean;
+  /** The lines a profile's `skip_lines` skipped above the header, as they were. */
+  preamble: string;
   rows: { row: number; cells: readonly string[]; reason: RejectReason }[];
 }
 
-/** Writes the rejects file; returns how many rows it holds. */
-export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<number> {
+/**
+ * UTF-8 with a byte-order mark: Excel then shows it as UTF-8, and the input layer reads it as
+ * UTF-8 even under a profile that names another encoding (a BOM wins over the label,
+ * input/decode.ts). Not before Excel's `sep=` line, which Excel reads only as the file's start.
+ */
+const BOM = '\uFEFF';
+
+/** Writes the rejects file: how many rows it holds, and whether in the canonical columns rather than the input's layout. */
+export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean }> {
   const wanted = rejectedRows(report);
   const filesWithRows = new Set([...wanted.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
   // A CSV file's own layout when every rejected row comes from CSV files with one header.
@@ -53,8 +62,11 @@ export async function writeRejects(report: ReportDocument, opts: RejectsOptions)
     const header = first?.header ?? [];
     const delimiter = first?.delimiter ?? ',';
     const lines = [csvLine([...header, ...REJECT_COLUMNS], delimiter)];
+    // The title block a profile skips comes back, so the same --mapping finds the header.
+    if (first !== undefined && first.preamble !== '') lines.unshift(/[\r\n]$/.test(first.preamble) ? first.preamble : `${first.preamble}\n`);
     // Excel's `sep=` line comes back too, so the rejects open in Excel as the input did.
     if (first?.sepLine === true) lines.unshift(`sep=${delimiter}\n`);
+    else lines[0] = BOM + lines[0]!;
     let n = 0;
     for (const f of raw) {
       for (const r of f.rows) {
@@ -64,14 +76,14 @@ export async function writeRejects(report: ReportDocument, opts: RejectsOptions)
       }
     }
     write(opts.path, lines);
-    return n;
+    return { rows: n, canonical: false };
   }
-  return writeCanonical(wanted, opts);
+  return { rows: await writeCanonical(wanted, opts), canonical: true };
 }
 
 const isCsv = (file: string): boolean => detectFormat(file) === 'csv' && !/\.xls[xm]?$/i.test(file);
 
-const sameHeader = (a: RawFile, b: RawFile): boolean => a.delimiter === b.delimiter && a.header.length === b.header.length && a.header.every((h, i) => h === b.header[i]);
+const sameHeader = (a: RawFile, b: RawFile): boolean => a.delimiter === b.delimiter && a.sepLine === b.sepLine && a.header.length === b.header.length && a.header.every((h, i) => h === b.header[i]);
 
 function write(path: string, lines: readonly string[]): void {
   try {
@@ -91,7 +103,7 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
   // this reader must find the same header and rows.
   const reader = new CsvReader(file, delimiter, profile !== undefined && profile.csv.quote !== '"' ? profile.csv.quote : undefined, () => undefined, profile === undefined);
   const preamble = new PreambleBlanker(profile?.csv.skipLines ?? 0);
-  const out: RawFile = { header: [], delimiter: ',', sepLine: false, rows: [] };
+  const out: RawFile = { header: [], delimiter: ',', sepLine: false, preamble: '', rows: [] };
   let left = [...wanted.keys()].filter((k) => k.startsWith(`${file}\u0000`)).length;
   const source = await openInputFile(file);
   const take = (): void => {
@@ -121,6 +133,7 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
   out.header = reader.headerCells ?? [];
   out.delimiter = reader.usedDelimiter ?? ',';
   out.sepLine = reader.sepLine !== undefined;
+  out.preamble = preamble.skipped;
   return out;
 }
 
@@ -142,7 +155,7 @@ async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: R
     }
   }
   const columns = CANONICAL_COLUMNS.filter((c) => used.has(c));
-  const lines = [csvLine([...columns, ...REJECT_COLUMNS])];
+  const lines = [BOM + csvLine([...columns, ...REJECT_COLUMNS])];
   for (const r of rows) lines.push(csvLine([...columns.map((c) => r.fields[c] ?? ''), r.reason.code, r.reason.message]));
   write(opts.path, lines);
   return rows.length;

@@ -18,6 +18,12 @@ afterEach(async () => {
 });
 
 const SAMPLE = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'), 'utf8');
+/** A rejects file's text: UTF-8 with a byte-order mark (so Excel, and a profile naming another encoding, read it as UTF-8). */
+const readRejects = (path: string): string => {
+  const text = readFileSync(path, 'utf8');
+  expect(text.startsWith('\uFEFF')).toBe(true);
+  return text.slice(1);
+};
 // A vendor's column order and header spelling: the rejects file must keep both.
 const header = SAMPLE.split('\n')[0]!.split(',');
 const order = [...header].reverse();
@@ -41,7 +47,7 @@ describe('--rejects', () => {
     expect(first.code, first.stderr).toBe(4);
     expect(first.report!.summary).toMatchObject({ loaded: 4, in_review: 1, failed: 1, invalid: 1 });
 
-    const text = readFileSync(rejects, 'utf8');
+    const text = readRejects(rejects);
     const rows = parse(text, { delimiter: ';' }) as string[][];
     expect(rows[0]).toEqual([...order.map((c) => (c === 'invoice_number' ? 'Invoice_Number' : c)), 'error_code', 'error_message']);
     const inputRows = (parse(broken, { delimiter: ';' }) as string[][]).slice(1);
@@ -79,7 +85,7 @@ describe('--rejects', () => {
     expect(first.report!.summary).toMatchObject({ loaded: 4, in_review: 1, failed: 0, invalid: 2 });
     // Nothing of G-24118 reached the sandbox.
     expect(w.sandbox.state().invoices.filter((i) => i.number === 'G-24118' && i.origin === 'api')).toEqual([]);
-    const rows = parse(readFileSync(rejects, 'utf8'), { delimiter: ';' }) as string[][];
+    const rows = parse(readRejects(rejects), { delimiter: ';' }) as string[][];
     const at = (name: string) => rows[0]!.indexOf(name);
     expect(rows.slice(1).map((r) => r[at('error_code')])).toEqual(['vendor_account_unknown', 'vendor_account_unknown', 'vendor_account_unknown', 'total_mismatch', 'total_mismatch']);
     expect(rows[1]![at('error_message')]).toBe('vendor "GOBI" has no account "NO-SUCH-ACCOUNT" in Alma (it has GOBI, GOBI-STO)');
@@ -92,7 +98,7 @@ describe('--rejects', () => {
     const rejects = join(w.dir, 'r.csv');
     const res = await w.load(['--dry-run', '--rejects', rejects, book]);
     expect(res.code).toBe(3);
-    const rows = parse(readFileSync(rejects, 'utf8')) as string[][];
+    const rows = parse(readRejects(rejects)) as string[][];
     expect(rows[0]!.slice(0, 3)).toEqual(['invoice_number', 'invoice_date', 'vendor']);
     expect(rows[0]!.slice(-2)).toEqual(['error_code', 'error_message']);
     expect(rows.slice(1).map((r) => [r[0], r[1], r[rows[0]!.indexOf('total_amount')], r.at(-2)])).toEqual([
@@ -101,7 +107,7 @@ describe('--rejects', () => {
     ]);
     const clean = await w.load(['--dry-run', '--rejects', rejects, join(ROOT, 'fixtures/sample-batch.csv')]);
     expect(clean.code).toBe(0);
-    expect(readFileSync(rejects, 'utf8')).toBe('error_code,error_message\n');
+    expect(readRejects(rejects)).toBe('error_code,error_message\n');
   });
 
   it("a file that starts with Excel's sep= line is read with that delimiter, and its rejects start with the line too", async () => {
@@ -132,11 +138,39 @@ describe('--rejects', () => {
     const res = await w.load(['--dry-run', '--rejects', rejects, input]);
     expect(res.code, res.stderr).toBe(3);
     expect(res.report!.issues.map((p) => [p.code, p.row])).toEqual([['title_rows', 1]]);
-    const rows = parse(readFileSync(rejects, 'utf8')) as string[][];
+    const rows = parse(readRejects(rejects)) as string[][];
     expect(rows[0]!.slice(0, 3)).toEqual(['invoice_number', 'invoice_date', 'vendor']);
     expect(rows.slice(1).map((r) => [r.length, r[0], r[rows[0]!.indexOf('total_amount')]])).toEqual([
       [rows[0]!.length, 'HA-2025-00412', '884.41'],
       [rows[0]!.length, 'HA-2025-00412', ''],
     ]);
+  });
+
+  it('with a profile: the title block it skips comes back and the file is UTF-8 with a BOM, so the same --mapping reads the corrected rejects', async () => {
+    w = await world();
+    const profiles = join(ROOT, 'fixtures/mappings');
+    // EBSCO's report: four lines above the header (skip_lines 4).
+    const ebsco = join(w.dir, 'ebsco.csv');
+    writeFileSync(ebsco, readFileSync(join(profiles, 'ebsco-us.csv'), 'utf8').replace('Serials - General,100,01/01/2026', 'Serials - Generall,100,01/01/2026'));
+    const r1 = join(w.dir, 'ebsco-rejects.csv');
+    const bad = await w.load(['--dry-run', '--mapping', join(profiles, 'ebsco-us.json'), '--rejects', r1, ebsco]);
+    expect(bad.code).toBe(3);
+    const text = readRejects(r1);
+    expect(text.split(/\r?\n/)[0]).toBe('EBSCO Information Services - Invoice Detail Report');
+    writeFileSync(r1, text.replace('Serials - Generall', 'Serials - General'));
+    const fixed = await w.load(['--dry-run', '--mapping', join(profiles, 'ebsco-us.json'), r1]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.report!.summary).toMatchObject({ invoices: 1, planned: 1, lines: 2 });
+    // Harrassowitz's export: windows-1252 (the profile's encoding), semicolons.
+    const harr = join(w.dir, 'harr.csv');
+    writeFileSync(harr, Buffer.from(readFileSync(join(profiles, 'harrassowitz-de.csv'), 'latin1').replace(';Geschichte;', ';Geschichtee;'), 'latin1'));
+    const r2 = join(w.dir, 'harr-rejects.csv');
+    expect((await w.load(['--dry-run', '--mapping', join(profiles, 'harrassowitz-de.json'), '--rejects', r2, harr])).code).toBe(3);
+    const harrText = readRejects(r2);
+    expect(harrText).toContain('Goethe: Sämtliche Werke');
+    writeFileSync(r2, '\uFEFF' + harrText.replace(';Geschichtee;', ';Geschichte;'));
+    const harrFixed = await w.load(['--dry-run', '--mapping', join(profiles, 'harrassowitz-de.json'), r2]);
+    expect(harrFixed.code, harrFixed.stderr).toBe(0);
+    expect(harrFixed.report!.summary).toMatchObject({ invoices: 1, planned: 1 });
   });
 });

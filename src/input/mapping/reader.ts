@@ -35,6 +35,8 @@ export function createMappedReader(profile: MappingProfile, file: string, format
 export class PreambleBlanker {
   private left: number;
   private lastCr = false;
+  /** The lines blanked, as they were (the rejects file writes them back: cli/rejects.ts). */
+  skipped = '';
   constructor(lines: number) {
     this.left = lines;
   }
@@ -60,6 +62,7 @@ export class PreambleBlanker {
         this.lastCr = true;
       } else this.lastCr = false;
     }
+    this.skipped += chunk.slice(0, i);
     // A CRLF split after the last preamble CR: its LF must stay a line break, not start the header.
     return out + chunk.slice(i);
   }
