@@ -91,13 +91,17 @@ async function scanSources<T, I>(
       for (const ev of batch) {
         if (ev.kind === 'record') {
           if (header !== undefined) {
-            grouper.declareColumns(header.file, header.columns);
+            // Only a record with cells by position is read through the declaration (CSV's).
+            if (ev.record.cells !== undefined) grouper.declareColumns(header.file, header.columns);
             header = undefined;
           }
           grouper.add(ev.record);
         } else issues.push(ev.problem);
       }
     }
+    // A header with no row under it is still the file's layout: a header without vendor and
+    // invoice_number (a cover sheet, another kind of file) is then said, not "nothing to do".
+    if (header !== undefined) grouper.declareColumns(header.file, header.columns);
     header = undefined;
   }
   for (const invoice of grouper.invoices()) entries.push(each(invoice));

@@ -354,6 +354,7 @@ export class InvoiceGrouper<I = Invoice> {
         else lacking.push(i);
       }
       if (lacking.length > 0) issues.push(missingColumns(f, lacking));
+      else if (f.rows === 0 && f.keyAt !== undefined && f.keyAt[0] === -1 && f.keyAt[1] === -1) issues.push(missingColumns(f, [0, 1]));
       const payments = f.lines === 0 ? paymentColumnsOf(f.unknown) : undefined;
       if (payments !== undefined) issues.push(paymentsFileProblem(f.name, payments));
       else if (f.unknown.length > 0) {
@@ -456,9 +457,16 @@ function missingColumns(file: FileState, which: readonly (0 | 1)[]): Problem {
     file.keyAt !== undefined
       ? `the header has ${names.length === 2 ? 'neither a vendor nor an invoice_number' : `no ${names[0]}`} column`
       : `no record has ${names.length === 2 ? 'a vendor or an invoice_number' : `a ${names[0]}`} field`;
-  const cannot = rows === 1 ? `the file's one row cannot be grouped into an invoice` : `none of the file's ${rows.toLocaleString('en-US')} rows can be grouped into an invoice`;
-  const fix = `name ${names.length === 2 ? 'them' : 'it'} ${names.join(' and ')} as the canonical layout does, or map the vendor's own names with a profile (\`invoice-load mapping init ${fileArgs(file.name)}\` writes one to start from)`;
-  return problem({ file: file.name }, 'missing_column', `${where}, so ${cannot}; ${fix}`, names.length === 1 ? { column: names[0] } : {});
+  const joined = rows === 0 ? ' ' : ', so ';
+  const cannot =
+    rows === 0
+      ? 'and no row follows it, so the file holds no invoice'
+      : rows === 1
+        ? `the file's one row cannot be grouped into an invoice`
+        : `none of the file's ${rows.toLocaleString('en-US')} rows can be grouped into an invoice`;
+  const sheet = /\.xlsx:[^:]+$/i.test(file.name) ? '; or, if the invoices are on another sheet of the workbook, name it with --sheet' : '';
+  const fix = `name ${names.length === 2 ? 'them' : 'it'} ${names.join(' and ')} as the canonical layout does, or map the vendor's own names with a profile (\`invoice-load mapping init ${fileArgs(file.name)}\` writes one to start from)${sheet}`;
+  return problem({ file: file.name }, 'missing_column', `${where}${joined}${cannot}; ${fix}`, names.length === 1 ? { column: names[0] } : {});
 }
 
 /** The unknown columns one warning names (the rest are counted). */

@@ -91,7 +91,7 @@ export async function* readRecords(source: InputSource, opts: ReadOptions): Asyn
 export async function* readEventBatches(source: InputSource, opts: ReadOptions): AsyncGenerator<readonly InputEvent[], void, undefined> {
   const file = source.name;
   if (isWorkbook(file)) {
-    yield* new WorkbookReader(file, { sheet: opts.sheet, mapping: opts.mapping }).read(source.bytes);
+    yield* new WorkbookReader(file, { sheet: opts.sheet, mapping: opts.mapping, onColumns: opts.onColumns }).read(source.bytes);
     const changed = await changedProblem(source);
     if (changed.length > 0) yield changed;
     return;

@@ -31,6 +31,11 @@ export interface WorkbookOptions {
   /** The sheet to read (`--sheet`, or the profile's `xlsx.sheet`); the first when absent. */
   sheet?: string | undefined;
   mapping?: MappingProfile | undefined;
+  /**
+   * Told the header's columns (canonical names where known) once it is read. Records carry no
+   * cells by position, so the grouper uses it only for a sheet with no row under its header.
+   */
+  onColumns?: ((file: string, columns: readonly string[]) => void) | undefined;
 }
 
 /** The provenance name of a sheet: `book.xlsx:Invoices` (a row's place then reads `book.xlsx:Invoices!12`, record.ts `placeOf`). */
@@ -299,6 +304,7 @@ export class WorkbookReader {
     // A header of width 0 still marks the header as read.
     if (names.length === 0) names[0] = '';
     this.names = names;
+    this.opts.onColumns?.(this.file, names.slice(1).map((n, i) => this.kinds[i + 1] ?? n));
   }
 
   /**

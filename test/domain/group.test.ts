@@ -222,6 +222,16 @@ describe('grouping rows into invoices', () => {
     expect(bad.invoices[0]?.invoice).toBeUndefined();
   });
 
+  it('a declared header with no row under it: without vendor and invoice_number an error for the file; a canonical one is nothing to do', () => {
+    const g = new InvoiceGrouper();
+    g.declareColumns('cover.csv', ['Vendor summary']);
+    g.declareColumns('empty.csv', ['vendor', 'invoice_number', 'price']);
+    expect(g.finish().issues.map((p) => [p.file, p.code, p.severity])).toEqual([
+      ['cover.csv', 'missing_column', 'error'],
+      ['cover.csv', 'unknown_columns', 'warning'],
+    ]);
+  });
+
   it('names at most 20 unknown columns and counts the rest', () => {
     const extra = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`c${i}`, 'x']));
     const r = validateRecords(records([{ ...BASE, ...extra }], 'w.csv'));

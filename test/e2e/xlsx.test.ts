@@ -86,6 +86,17 @@ describe('Excel input end to end', () => {
     expect(missing.stdout + missing.stderr).toContain('the workbook has no sheet named "April"; its sheets are "Notes", "March"');
   });
 
+  it('a first sheet that is a cover (a title and nothing under it) is exit 3 pointing to --sheet, not "nothing to do"', async () => {
+    const book = join(dir, 'cover-first.xlsx');
+    await workbookFromCsv(book, readFileSync(csvPath, 'utf8'), { before: [{ name: 'Cover', rows: [['Vendor invoices, March']] }], sheet: 'March' });
+    const res = await runCli(['--dry-run', '--json', book]);
+    expect(res.code, res.stderr).toBe(3);
+    const doc = JSON.parse(res.stdout) as ReportDocument;
+    expect(doc.issues.map((p) => [p.file, p.code, p.severity])).toContainEqual([`${book}:Cover`, 'missing_column', 'error']);
+    expect(doc.issues.find((p) => p.code === 'missing_column')!.message).toContain(`and no row follows it, so the file holds no invoice; `);
+    expect(doc.issues.find((p) => p.code === 'missing_column')!.message).toContain('name it with --sheet');
+  });
+
   it('mapping init writes a profile from a workbook (sheet, title rows, headers written the vendor\'s way) that loads it', async () => {
     const [header, ...rows] = parse(readFileSync(csvPath, 'utf8')) as string[][];
     // "Invoice Number" for invoice_number…, numbers and dates as the cells a person typed.
