@@ -13,7 +13,7 @@ import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
 import { keyRefusedText, runStopOf, unreachableText, type ApiError } from '../common/errors.js';
-import { DEFAULT_POLL, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
+import { DEFAULT_POLL, resultsBeforeSending, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { gatherElsewhere } from '../engine/elsewhere.js';
 import { existingProblems } from '../engine/existing.js';
@@ -189,7 +189,8 @@ async function checkBeforeSending(
     // The daily threshold resets at the institution's midnight: say so, as the engine's stop does.
     const then = stoppedBy === 'daily_limit' ? ' — re-run after midnight (the institution\'s time)' : '';
     process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent${then}`) + '\n');
-    const report = buildReport({ target: profile.name, dryRun: false, plan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy });
+    const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy);
+    const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy });
     await deps.emitReport(cfg, term, report, plan);
     return exitCodeForReport(report, { sent: true });
   };

@@ -518,6 +518,19 @@ const STOP_WORDS: Record<StopReason, string> = {
   journal: 'the journal could not be written',
 };
 
+/**
+ * The results of a run that stopped before its first write (the checks before sending met a
+ * refused key, the daily threshold, an unreachable target or a Ctrl-C: cli/send.ts): what the
+ * journal holds as finished is already loaded, every other invoice is not started — failed with
+ * `NOT_STARTED`, as when the engine stops, never `planned`, which is a dry run's.
+ */
+export function resultsBeforeSending(invoices: readonly Invoice[], journal: Journal, reason: StopReason): InvoiceResult[] {
+  return invoices.map((inv) => {
+    const st = journal.state(inv.key);
+    return st.settled !== undefined ? settledResult(inv.key, st, 'already_loaded') : notStarted(inv.key, st, reason);
+  });
+}
+
 function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
   const r = stoppedResult(key, st, reason);
   return {

@@ -133,6 +133,10 @@ describe('load into the sandbox', () => {
     expect(res.stderr).toMatch(/refused/);
     expect(res.stdout + res.stderr).not.toContain(secret);
     expect(w.sandbox.state().counters.requests['POST create'] ?? 0).toBe(0);
+    // Stopped before the first write: every invoice failed, not started — `planned` is a dry run's.
+    expect(res.report!.summary).toMatchObject({ failed: 7, planned: 0 });
+    expect(new Set(res.report!.invoices.map((i) => `${i.status} ${i.error?.step} ${i.error?.code}`))).toEqual(new Set(['failed create NOT_STARTED']));
+    expect(res.report!.invoices[0]!.error!.message).toBe('not started: the run stopped first (the API key was refused); a re-run loads it');
   });
 
   it('a key that may only read: refused at the first write, said to be read-only, nothing written; the right key then loads each invoice once, at once', async () => {
@@ -226,6 +230,8 @@ describe('load into the sandbox', () => {
     expect(res.report!.stopped).toBe('daily_limit');
     expect(res.stderr).toMatch(/daily API threshold is used up; nothing was sent — re-run after midnight/);
     expect(w.sandbox.state().invoices.filter((i) => i.origin === 'api')).toEqual([]);
+    expect(res.report!.summary).toMatchObject({ failed: 7, planned: 0 });
+    expect(new Set(res.report!.invoices.map((i) => i.error?.code))).toEqual(new Set(['NOT_STARTED']));
   });
 
   /**

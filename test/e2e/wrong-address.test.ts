@@ -36,7 +36,7 @@ async function webPage(status: number): Promise<{ url: string; methods: string[]
 
 /**
  * The sample batch against an HTML page: one stop naming what was asked (`checks`, or with
- * `--check none` the `look-ups`), only GETs sent, every invoice still planned (exit 4).
+ * `--check none` the `look-ups`), only GETs sent, every invoice failed as not started (exit 4).
  */
 async function expectOneStop(status: number, extra: string[], asked: RegExp): Promise<void> {
   const page = await webPage(status);
@@ -52,8 +52,9 @@ async function expectOneStop(status: number, extra: string[], asked: RegExp): Pr
   expect(page.methods.every((m) => m === 'GET')).toBe(true);
   const report = JSON.parse(res.stdout) as ReportDocument;
   expect(report.stopped).toBe('unreachable');
-  expect(report.summary.failed).toBe(0);
-  expect(report.invoices.map((i) => i.status)).toEqual(Array(7).fill('planned'));
+  // Not sent, and not a dry run: each invoice failed as not started, the stop said once above.
+  expect(report.summary).toMatchObject({ failed: 7, planned: 0 });
+  expect(report.invoices.map((i) => i.error?.code)).toEqual(Array(7).fill('NOT_STARTED'));
 }
 
 describe('an address that is not Alma\'s API', () => {
@@ -61,7 +62,7 @@ describe('an address that is not Alma\'s API', () => {
     await expectOneStop(status, [], /the address does not answer as Alma's API: none of the \d+ checks got JSON or Alma's error document \(GET \/acq\/vendors\//);
   });
 
-  it('with --check none, the look-ups before the first write tell it: the same one stop, no failure per invoice, nothing written (exit 4)', async () => {
+  it('with --check none, the look-ups before the first write tell it: the same one stop, each invoice not started, nothing written (exit 4)', async () => {
     await expectOneStop(404, ['--check', 'none'], /the address does not answer as Alma's API: none of the \d+ look-ups got JSON or Alma's error document \(GET \/acq\//);
   });
 });
