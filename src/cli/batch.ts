@@ -22,6 +22,20 @@ export interface BatchOptions {
   sheet?: string | undefined;
   /** Told when an input is a named pipe that is opened (and may wait for a writer). */
   onWait?: ((path: string) => void) | undefined;
+  /**
+   * Called once every input is open (a FIFO's open waits for a writer, and cannot be called off):
+   * the signal it returns, once aborted (a Ctrl-C, a SIGTERM), ends the reading with
+   * `ReadInterrupted` — the inputs' streams are destroyed, so a stalled one ends too.
+   */
+  listen?: (() => AbortSignal) | undefined;
+}
+
+/** The batch was not read to its end: a signal came while it was read. */
+export class ReadInterrupted extends Error {
+  constructor() {
+    super('interrupted while the batch was read');
+    this.name = 'ReadInterrupted';
+  }
 }
 
 export async function readBatch(files: readonly string[], opts: BatchOptions): Promise<Plan> {
@@ -49,17 +63,30 @@ export async function scanBatch<T, I = Invoice>(
   // Open every file first, so a missing path fails at once (exit 2) before anything is read.
   const sources: InputSource[] = [];
   for (const f of files) sources.push(f === '-' ? { name: '-', bytes: opts.stdin } : await openInputFile(f, { onWait: opts.onWait }));
-  if (files.every(isRegularFile)) {
-    try {
-      return await scanSources(sources, opts, each, true);
-    } catch (err) {
-      if (!(err instanceof InvoiceResumed)) throw err;
-      for (const s of sources) (s.bytes as Partial<Readable>).destroy?.();
-      sources.length = 0;
-      for (const f of files) sources.push(await openInputFile(f, { onWait: opts.onWait }));
+  const signal = opts.listen?.();
+  const stopReading = (): void => {
+    for (const s of sources) (s.bytes as Partial<Readable>).destroy?.(new ReadInterrupted());
+  };
+  signal?.addEventListener('abort', stopReading, { once: true });
+  try {
+    if (files.every(isRegularFile)) {
+      try {
+        return await scanSources(sources, opts, each, true, signal);
+      } catch (err) {
+        if (!(err instanceof InvoiceResumed)) throw err;
+        for (const s of sources) (s.bytes as Partial<Readable>).destroy?.();
+        sources.length = 0;
+        for (const f of files) sources.push(await openInputFile(f, { onWait: opts.onWait }));
+      }
     }
+    return await scanSources(sources, opts, each, false, signal);
+  } catch (err) {
+    // A destroyed stream fails its reader in its own words: the signal is the cause.
+    if (signal?.aborted === true) throw new ReadInterrupted();
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', stopReading);
   }
-  return scanSources(sources, opts, each, false);
 }
 
 const isRegularFile = (f: string): boolean => {
@@ -75,19 +102,21 @@ async function scanSources<T, I>(
   opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
   each: (invoice: GroupedInvoice<I>) => T,
   streaming: boolean,
+  signal?: AbortSignal,
 ): Promise<{ entries: T[]; issues: Problem[] }> {
   const entries: T[] = [];
   const grouper = new InvoiceGrouper<I>({ rules: opts.rules, build: opts.build, onInvoice: streaming ? (g) => entries.push(each(g)) : undefined });
   const issues: Problem[] = [];
-  // A CSV header's columns, declared to the grouper at the file's first record (not at the
-  // header, so a file without rows says nothing about its columns, as before): its records
-  // then need no scan for unknown keys.
+  // A CSV header's columns, declared to the grouper at the file's first record with cells by
+  // position (its records then need no scan for unknown keys), or at the file's end when no
+  // record came (then only its layout is checked).
   let header: { file: string; columns: readonly string[] } | undefined;
   const onColumns = (file: string, columns: readonly string[]): void => {
     header = { file, columns };
   };
   for (const source of sources) {
     for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, onColumns, sheet: opts.sheet })) {
+      if (signal?.aborted === true) throw new ReadInterrupted();
       for (const ev of batch) {
         if (ev.kind === 'record') {
           if (header !== undefined) {

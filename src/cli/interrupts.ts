@@ -10,13 +10,16 @@ import { setMaxListeners } from 'node:events';
 export interface Interrupts {
   soft: AbortSignal;
   hard: AbortSignal;
+  /** Who says the first signal's notice from now on (the load's reading, then its progress). */
+  setNotice(notice: (line: string) => void): void;
   /** Stops listening for the signals. */
   dispose(): void;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-export function listenForInterrupts(notice: (line: string) => void): Interrupts {
+export function listenForInterrupts(first: (line: string) => void): Interrupts {
+  let notice = first;
   const soft = new AbortController();
   const hard = new AbortController();
   // Every request in flight and every limiter wait listens on these; more than Node's default 10 is normal here.
@@ -33,6 +36,9 @@ export function listenForInterrupts(notice: (line: string) => void): Interrupts 
   return {
     soft: soft.signal,
     hard: hard.signal,
+    setNotice: (n) => {
+      notice = n;
+    },
     dispose: () => {
       for (const signal of SIGNALS) process.off(signal, onSignal);
     },

@@ -9,12 +9,13 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
-import { readBatch, scanBatch } from './batch.js';
+import { ReadInterrupted, readBatch, scanBatch } from './batch.js';
+import { listenForInterrupts, type Interrupts } from './interrupts.js';
 import { outlineInvoice } from '../domain/rules.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { buildReport, dryRunReport, reportInvoice, type ReportDocument } from '../report/report.js';
 import { renderHuman } from '../report/human.js';
-import { hasErrors, validInvoices, type Plan } from '../plan/plan.js';
+import { buildPlan, hasErrors, validInvoices, type Plan } from '../plan/plan.js';
 import { targetNamed } from '../targets/registry.js';
 import type { TargetProfile } from '../targets/definition.js';
 import type { OnlineDeps } from './preflight.js';
@@ -38,8 +39,41 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   // Every output path before anything is read or sent (exit 2, nothing sent).
   checkOutputPaths(cfg);
   if (cfg.dryRun && cfg.online !== true && !cfg.showPayloads) return offlineDryRun(cfg, term, mapping, profile);
-  const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet, onWait: waitNotice(cfg, term) });
-
+  // A load listens for Ctrl-C, SIGTERM and SIGHUP from before it reads: a signal while a big
+  // batch is read or planned ends the run with exit 130 and its report, as one during the sending
+  // does, not with the signal's default (143, no --json document, no --report).
+  // It starts once the inputs are open: a FIFO waiting for its writer still ends at a signal.
+  let interrupts: Interrupts | undefined;
+  const listen = cfg.dryRun
+    ? undefined
+    : (): AbortSignal => {
+        const listening = (interrupts = listenForInterrupts(() => undefined));
+        // A read blocked on a pipe whose writer stalls cannot be called off, so the first signal
+        // waits for its next chunk; a second one is Node's own again: the run ends at once.
+        listening.hard.addEventListener('abort', () => {
+          if (reading) {
+            listening.dispose();
+            process.kill(process.pid, 'SIGINT');
+          }
+        });
+        if (cfg.verbose) process.stderr.write(term.errStyle.dim(`reading ${cfg.files.map((f) => (f === '-' ? 'standard input' : f)).join(', ')}`) + '\n');
+        return interrupts.soft;
+      };
+  let plan: Plan;
+  let reading = true;
+  try {
+    plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet, onWait: waitNotice(cfg, term), listen });
+    reading = false;
+  } catch (err) {
+    reading = false;
+    interrupts?.dispose();
+    if (!(err instanceof ReadInterrupted)) throw err;
+    process.stderr.write(term.errStyle.red('invoice-load: interrupted while the batch was read; nothing was sent') + '\n');
+    const none = buildPlan([], []);
+    const report = buildReport({ target: targetName, dryRun: false, plan: none, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind, stopped: 'interrupted' });
+    await emit(cfg, term, report, none);
+    return exitCodeForReport(report, { sent: false });
+  }
 
   // --dry-run --online: the offline checks above, then read-only look-ups in the target.
   if (cfg.dryRun && cfg.online === true) {
@@ -48,6 +82,8 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   }
   const blocked = hasErrors(plan) && (!cfg.skipInvalid || plan.issues.some((p) => p.severity === 'error'));
   if (cfg.dryRun || blocked || validInvoices(plan).length === 0) {
+    // Nothing is sent: a signal from here on ends Node as usual.
+    interrupts?.dispose();
     const report = buildReport({ target: targetName, dryRun: cfg.dryRun, plan, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind });
     await emit(cfg, term, report, plan);
     if (!cfg.dryRun && blocked) {
@@ -63,7 +99,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   // The sending half (engine, journal, HTTP client, sandbox) is loaded only when something is
   // sent: a dry run then starts in a fraction of the time (~0.2 s less, issue #5).
   const { sendPlan } = await import('./send.js');
-  return sendPlan(cfg, term, plan, { emitReport: emit, readKeyFile }, definition, profile);
+  return sendPlan(cfg, term, plan, { emitReport: emit, readKeyFile }, definition, profile, interrupts);
 }
 
 /**

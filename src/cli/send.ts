@@ -26,7 +26,7 @@ import type { EngineEvent } from '../engine/events.js';
 import type { TargetEvent } from '../targets/target.js';
 import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, type OpenedRun } from './open-target.js';
-import { listenForInterrupts } from './interrupts.js';
+import { listenForInterrupts, type Interrupts } from './interrupts.js';
 import { claimInvoices, openLockedJournal, readOtherJournals } from './journals.js';
 
 type Progress = ReturnType<typeof createProgress>;
@@ -35,7 +35,16 @@ type Progress = ReturnType<typeof createProgress>;
  * Sends a checked plan: opens the target, the batch's journal under its lock, checks what is
  * still unsent the way the target would, runs the engine, and emits the report. The exit code.
  */
-export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, deps: OnlineDeps, definition: TargetDefinition, profile: TargetProfile): Promise<number> {
+export async function sendPlan(
+  cfg: Config,
+  term: Terminal,
+  givenPlan: Plan,
+  deps: OnlineDeps,
+  definition: TargetDefinition,
+  profile: TargetProfile,
+  /** Listening since before the batch was read (load.ts): a signal from then on is this run's. */
+  listening?: Interrupts,
+): Promise<number> {
   const interactive = term.interactive && !cfg.quiet;
   const progress = createProgress({
     stream: process.stderr,
@@ -49,7 +58,9 @@ export async function sendPlan(cfg: Config, term: Terminal, givenPlan: Plan, dep
     targetLabel: profile.label,
     statusWords: cfg.action?.kind === 'cancel' ? { loaded: 'cancelled', already_loaded: 'already cancelled' } : cfg.action?.kind === 'reactivate' ? { loaded: 'reactivated', already_loaded: 'already active' } : undefined,
   });
-  const signals = listenForInterrupts((line) => progress.info(term.errStyle.yellow(line)));
+  const notice = (line: string): void => progress.info(term.errStyle.yellow(line));
+  const signals = listening ?? listenForInterrupts(notice);
+  signals.setNotice(notice);
   const cleanups: (() => Promise<void> | void)[] = [signals.dispose];
 
   let plan = givenPlan;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { join } from 'node:path';
@@ -146,6 +146,35 @@ describe('a FIFO without a writer (item 9): allowed, and --verbose says what it 
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\d+ invoices?, \d+ lines?: \d+ planned/);
     expect(r.stderr.match(/waiting for a writer/g)).toHaveLength(1);
+  }, 60_000);
+
+  it('a SIGTERM once it reads (the writer still writing): exit 130, the report says interrupted, nothing sent', async () => {
+    const path = fifo('slow-writer.csv');
+    const stateDir = join(w.dir, 'fifo-term-state');
+    const report = join(w.dir, 'fifo-term-report.json');
+    const before = requests();
+    let stderr = '';
+    const run = spawnCli(['--json', '--verbose', '--report', report, path], {
+      env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir },
+      timeoutMs: 40_000,
+    });
+    run.child.stderr.on('data', (d: string) => (stderr += d));
+    await until(() => stderr, `waiting for a writer on ${path}`, 20_000);
+    // The writer opens the pipe and sends the header, then stalls: the run is reading.
+    const writer = await open(path, 'w');
+    await writer.write(readFileSync(file, 'utf8').split('\n')[0]! + '\n');
+    await until(() => stderr, `reading ${path}`, 20_000);
+    run.child.kill('SIGTERM');
+    // A read blocked on the pipe ends with the writer's next chunk (or its close).
+    await writer.write(readFileSync(file, 'utf8').split('\n').slice(1).join('\n'));
+    await writer.close();
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain('invoice-load: interrupted while the batch was read; nothing was sent');
+    const doc = JSON.parse(r.stdout) as { stopped: string; summary: { invoices: number } };
+    expect(doc).toMatchObject({ stopped: 'interrupted', summary: { invoices: 0 } });
+    expect(JSON.parse(readFileSync(report, 'utf8'))).toEqual(doc);
+    expect(requests()).toBe(before);
   }, 60_000);
 
   it('killed while it waits: nothing else happens (no output, nothing sent, no journal)', async () => {
