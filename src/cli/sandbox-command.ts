@@ -63,7 +63,18 @@ export async function runSandboxCommand(opts: Opts, term: Terminal): Promise<num
   // `--target`: the target's own emulation (its definition's serveSandbox); Alma's by default.
   const definition = targetNamed(typeof opts.target === 'string' ? opts.target : undefined);
   if (definition.serveSandbox === undefined) throw new UsageError(`${definition.label} has no embedded sandbox`);
-  const sandbox = await definition.serveSandbox(sandboxOptions(opts));
+  const options = sandboxOptions(opts);
+  let sandbox: Awaited<ReturnType<NonNullable<typeof definition.serveSandbox>>>;
+  try {
+    sandbox = await definition.serveSandbox(options);
+  } catch (err) {
+    // A port taken or not ours to take is the command line's to change, not a bug (exit 2).
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${String(opts.port)} is in use (another sandbox, or another program): choose another with --port, or --port 0 for any free one`);
+    if (code === 'EACCES') throw new UsageError(`port ${String(opts.port)} may not be used by this user (ports below 1024 need privileges): choose another with --port`);
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on that address: it is not one of this machine's (--host)`);
+    throw err;
+  }
   process.stdout.write(`invoice-load ${definition.name === 'alma' ? '' : definition.name + ' '}sandbox listening on ${sandbox.url}\n`);
   process.stderr.write(term.errStyle.dim(sandbox.hint + '\n'));
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { startSandbox } from '../../src/sandbox/index.js';
@@ -34,6 +35,22 @@ describe('a windows-1252 file read without --encoding', () => {
     const report = JSON.parse(good.stdout);
     expect(report.summary).toMatchObject({ invoices: 7, lines: 14, planned: 7 });
     expect(report.issues).toEqual([]);
+  });
+});
+
+describe('invoice-load sandbox on a port already taken', () => {
+  it('is a usage error naming the port (exit 2), not an internal error', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const r = await runCli(['sandbox', '--port', String(port)], { env: env() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`invoice-load: port ${port} is in use (another sandbox, or another program): choose another with --port, or --port 0 for any free one`);
+      expect(r.stderr).not.toMatch(/internal error/);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   });
 });
 
