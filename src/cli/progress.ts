@@ -35,6 +35,11 @@ export interface ProgressOptions {
    * and its dependencies takes ~80-110 ms of a run's start, which a cron job or a pipe never uses.
    */
   ora?: typeof Ora0 | undefined;
+  /**
+   * The spinner in colour (default true). ora's own colour follows its chalk, which reads
+   * --no-color from argv but not NO_COLOR (https://no-color.org): it is told.
+   */
+  colour?: boolean | undefined;
 }
 
 export interface Progress {
@@ -209,7 +214,7 @@ export function createProgress(o: ProgressOptions): Progress {
     }
     if (!o.interactive || o.ora === undefined) return;
     // discardStdin would put stdin in raw mode and swallow Ctrl-C (ora docs); keep signals working
-    spinner = o.ora({ text: spinText(), stream: o.stream, discardStdin: false }).start();
+    spinner = o.ora({ text: spinText(), stream: o.stream, discardStdin: false, color: o.colour === false ? false : 'cyan' }).start();
     // The clock moves between events too: a long wait for Alma still shows time passing.
     ticker = setInterval(() => {
       if (spinner) spinner.text = spinText();

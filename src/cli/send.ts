@@ -50,6 +50,7 @@ export async function sendPlan(
     stream: process.stderr,
     interactive,
     ora: interactive ? (await import('ora')).default : undefined,
+    colour: term.errColour,
     quiet: cfg.quiet,
     verbose: cfg.verbose,
     style: term.errStyle,

@@ -13,6 +13,8 @@ export interface Terminal {
   errStyle: Style;
   /** stderr is a terminal a person is watching: spinner allowed. */
   interactive: boolean;
+  /** stderr takes colour (not NO_COLOR, --no-color, TERM=dumb): the spinner is coloured too. */
+  errColour?: boolean | undefined;
   /** Width of stdout when it is a terminal (the summary table fits itself to it); undefined for files and pipes. */
   outColumns?: number | undefined;
   /** Width of stderr when it is a terminal (long messages there are broken at words); undefined otherwise. */
@@ -61,6 +63,7 @@ export function terminalOf(env: Record<string, string | undefined>, noColorFlag:
     outStyle: styleOf(new Chalk({ level: colourLevel(env, out.isTTY, noColorFlag) })),
     errStyle: styleOf(new Chalk({ level: colourLevel(env, err.isTTY, noColorFlag) })),
     interactive: errColumns !== undefined && env.TERM !== 'dumb' && !env.CI,
+    errColour: colourLevel(env, err.isTTY, noColorFlag) > 0,
     outColumns: width(out),
     errColumns,
   };

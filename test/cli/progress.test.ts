@@ -8,12 +8,14 @@ import { plainStyle } from '../../src/report/human.js';
  * ora as the spinner's tests see it: every text it is given, in order (`texts`), and how many
  * spinners were made (`made`).
  */
-function recordingOra(): { ora: never; texts: string[]; made: () => number } {
+function recordingOra(): { ora: never; texts: string[]; made: () => number; colours: (string | false | undefined)[] } {
   const texts: string[] = [];
+  const colours: (string | false | undefined)[] = [];
   let made = 0;
-  const ora = (opts: { text: string }) => {
+  const ora = (opts: { text: string; color?: string | false }) => {
     made++;
     texts.push(opts.text);
+    colours.push(opts.color);
     const spinner = {
       isSpinning: true,
       set text(t: string) {
@@ -26,7 +28,7 @@ function recordingOra(): { ora: never; texts: string[]; made: () => number } {
     };
     return spinner;
   };
-  return { ora: ora as never, texts, made: () => made };
+  return { ora: ora as never, texts, made: () => made, colours };
 }
 
 describe('time on the terminal', () => {
@@ -139,6 +141,19 @@ describe('the spinner line fits the terminal', () => {
     q.onEvent({ type: 'step', key, step: 'lines', detail: '3' } as EngineEvent);
     q.stop();
     expect(texts.at(-1)).toBe('0/200 invoices · 0 requests · 0:00 elapsed · time left: estimating · 999,880 API calls left today · HARRASSOWITZ HA-2025-00412: lines 3');
+  });
+});
+
+describe('the spinner\'s colour', () => {
+  it('is cyan by default and none when the terminal takes no colour (NO_COLOR, which ora does not read)', () => {
+    const stream = { isTTY: true, columns: 120, write: () => true } as unknown as NodeJS.WriteStream;
+    for (const [colour, expected] of [[undefined, 'cyan'], [true, 'cyan'], [false, false]] as const) {
+      const { ora: fakeOra, colours } = recordingOra();
+      const p = createProgress({ stream, interactive: true, quiet: false, verbose: false, style: plainStyle, now: () => 0, ora: fakeOra, colour });
+      p.onEvent({ type: 'start', invoices: 2, alreadyDone: 0, resumed: false } as EngineEvent);
+      p.stop();
+      expect(colours).toEqual([expected]);
+    }
   });
 });
 

@@ -19,3 +19,14 @@ describe('terminalOf: a spinner and widths only for a terminal that says how wid
     expect(t.outColumns).toBe(columns);
   });
 });
+
+describe('terminalOf: the spinner takes colour as stderr does', () => {
+  it.each([
+    ['a terminal', {}, false, true],
+    ['NO_COLOR (ora alone would still colour it)', { NO_COLOR: '1' }, false, false],
+    ['--no-color', {}, true, false],
+    ['TERM=dumb', { TERM: 'dumb' }, false, false],
+  ] as [string, Record<string, string>, boolean, boolean][])('%s', (_name, env, flag, colour) => {
+    expect(terminalOf(env, flag, tty(120), tty(120)).errColour).toBe(colour);
+  });
+});
