@@ -1092,7 +1092,10 @@ class InvoiceSaga {
         if (!seen.settled) this.#warnings.push(notFinished(this.#opts.target, this.#opts.poll.timeoutMs));
       } else remote = await waitForProcessing(id, this.#opts, this.#opts.poll.timeoutMs, this.#warnings);
     }
-    return settle(this.#inv, remote, remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings, !remote.processed);
+    // Processing not shown by the time limit: loaded (created, every line added, processing
+    // accepted) with its warning — `in_review` says Alma processed it and sent it to review,
+    // which an invoice still In Review without alerts has not shown.
+    return settle(this.#inv, remote, remote.processed && remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings, !remote.processed);
   }
 
   /**

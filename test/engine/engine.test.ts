@@ -284,9 +284,10 @@ describe('engine: processing that has not shown by the time limit', () => {
     const invoices = [makeInvoice('ACME', 'INV-1', 1), makeInvoice('ACME', 'INV-2', 2)];
     const path = join(dir, 'j.jsonl');
     const first = (await run(alma, invoices, { poll, path })).outcome.results;
+    // Loaded (processing accepted), not in_review: Alma has not shown that it processed them.
     expect(first.map((r) => [r.status, r.workflowStatus, r.unfinished])).toEqual([
-      ['in_review', 'InReview', true],
-      ['in_review', 'InReview', true],
+      ['loaded', 'InReview', true],
+      ['loaded', 'InReview', true],
     ]);
     const words = 'Alma had not finished processing the invoice after 0.003 s (--poll-timeout): its status and alerts may still change, and running the same command again reads them (sending nothing)';
     const warning = { code: 'not_finished', message: words };
