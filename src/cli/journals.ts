@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { keyString, type InvoiceKey } from '../domain/model.js';
 import { Journal, JOURNAL_KIND, type JournalEntry } from '../engine/journal.js';
-import { acquireLock, lockHolder, type LockInfo } from '../engine/lock.js';
+import { acquireLock, lockHolder, type HeldLock, type LockInfo } from '../engine/lock.js';
 import { JournalError } from '../common/errors.js';
 
 /** The first 12 hex digits of a SHA-256: an endpoint or a batch's identity in a file name. */
@@ -58,7 +58,7 @@ export interface JournalPlace {
  * Opens the journal under its lock; releasing the lock and closing the journal join `cleanups`.
  * `held`: what the lock says of this run (claimInvoices names it).
  */
-export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<void> | void)[]): { journal: Journal; path: string; held: LockInfo } {
+export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<void> | void)[]): { journal: Journal; path: string; held: LockInfo; tookOver?: HeldLock['tookOver'] } {
   mkdirSync(join(at.stateDir, 'journals'), { recursive: true });
   const path = journalPath(at.stateDir, at.name, at.endpoint, at.batch);
   if (at.voids !== undefined) voidJournal(journalPath(at.stateDir, at.voids, at.endpoint, at.batch));
@@ -66,7 +66,7 @@ export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<voi
   cleanups.push(lock);
   const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync });
   cleanups.push(() => journal.close());
-  return { journal, path, held: lock.held };
+  return { journal, path, held: lock.held, ...(lock.tookOver !== undefined ? { tookOver: lock.tookOver } : {}) };
 }
 
 /**

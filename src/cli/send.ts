@@ -81,8 +81,12 @@ export async function sendPlan(
     cleanups.push(() => opened?.close());
     // An action voids the opposite action's journal of this batch (journals.ts voidJournal).
     const at = { stateDir: cfg.stateDir, name: opened.journalName, endpoint: opened.endpoint, batch: plan.batchId, target: profile.name, fsync: cfg.fsync, voids: opened.opposite };
-    const { journal, path, held } = openLockedJournal(at, cleanups);
+    const { journal, path, held, tookOver } = openLockedJournal(at, cleanups);
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${path}`));
+    if (tookOver !== undefined) {
+      const minutes = Math.round(tookOver.silentMs / 60_000);
+      progress.info(term.errStyle.yellow(`took over the journal's lock from the run on host ${tookOver.host} (pid ${tookOver.pid}, started ${tookOver.started}), silent for ${minutes} minutes: that run is gone`));
+    }
 
     // The invoices' look-ups (what makes a re-run exactly-once) go out beside the checks: both
     // are reads, and nothing is written before both end (engine.ts startLookups). At high

@@ -2,8 +2,13 @@
  * One run per journal: a lock file beside the journal, created with link(2) so that creating it
  * is atomic. A lock left by a run that was killed (its pid is gone on this host) is taken over;
  * a live one stops the second run with a clear message (exit 2).
+ *
+ * A run on another host cannot be asked whether it lives. Its lock's time says it: the holder
+ * touches the file every HEARTBEAT_MS, and one silent for STALE_MS is taken over. A container
+ * restarted under a new name with its state dir kept, as a pod's is, left a lock no later run
+ * would take, and every nightly run stopped on it until someone deleted the file.
  */
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { JournalError } from '../common/errors.js';
 
@@ -11,6 +16,24 @@ export interface LockInfo {
   pid: number;
   host: string;
   started: string;
+}
+
+/** How often a holder touches its lock. */
+export const HEARTBEAT_MS = 30_000;
+/**
+ * A lock of another host untouched this long is its run's no more: twenty heartbeats, room
+ * for the clocks of two hosts sharing a state dir to disagree.
+ */
+export const STALE_MS = 10 * 60_000;
+
+/** For a lock of another host: how long since its holder last touched it, when longer than STALE_MS. */
+function silentFor(path: string, now: Date): number | undefined {
+  try {
+    const silent = now.getTime() - statSync(path).mtimeMs;
+    return silent > STALE_MS ? silent : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const isAlive = (pid: number): boolean => {
@@ -28,26 +51,41 @@ const isAlive = (pid: number): boolean => {
  * (which this host cannot check, as `acquireLock` cannot). Undefined when there is no lock, or its
  * run is gone.
  */
-export function lockHolder(path: string): LockInfo | undefined {
+export function lockHolder(path: string, now: Date = new Date()): LockInfo | undefined {
   let held: LockInfo;
   try {
     held = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
   } catch {
     return undefined;
   }
-  return held.host !== hostname() || isAlive(held.pid) ? held : undefined;
+  if (held.host !== hostname()) return silentFor(path, now) === undefined ? held : undefined;
+  return isAlive(held.pid) ? held : undefined;
 }
 
+/** What `acquireLock` returns: the release, the lock as written, and the run whose silent lock it took over, if any. */
+export type HeldLock = (() => void) & { held: LockInfo; tookOver?: LockInfo & { silentMs: number } };
+
 /** Takes the lock at `path` or throws `JournalError`; returns the function that releases it, with what the lock says (`held`). */
-export function acquireLock(path: string, now: () => Date = () => new Date()): (() => void) & { held: LockInfo } {
+export function acquireLock(path: string, now: () => Date = () => new Date()): HeldLock {
   const mine: LockInfo = { pid: process.pid, host: hostname(), started: now().toISOString() };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(mine) + '\n');
+  let tookOver: (LockInfo & { silentMs: number }) | undefined;
   try {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         linkSync(tmp, path);
+        const beat = setInterval(() => {
+          try {
+            const t = new Date();
+            utimesSync(path, t, t);
+          } catch {
+            // gone or unwritable: the next beat tries again; the run does not depend on it
+          }
+        }, HEARTBEAT_MS);
+        beat.unref();
         const release = (): void => {
+          clearInterval(beat);
           try {
             const held = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
             if (held.pid === mine.pid && held.started === mine.started) unlinkSync(path);
@@ -55,7 +93,7 @@ export function acquireLock(path: string, now: () => Date = () => new Date()): (
             // already gone: nothing to release
           }
         };
-        return Object.assign(release, { held: mine });
+        return Object.assign(release, { held: mine }, tookOver !== undefined ? { tookOver } : {});
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
@@ -66,12 +104,17 @@ export function acquireLock(path: string, now: () => Date = () => new Date()): (
         held = undefined; // unreadable lock: a run killed while writing it
       }
       if (held && held.host !== mine.host) {
-        throw new JournalError(
-          `another invoice-load run on host ${held.host} (pid ${held.pid}, started ${held.started}) holds ${path}; ` +
-            `if it is no longer running, delete that file and run again.`,
-        );
+        const silentMs = silentFor(path, now());
+        if (silentMs === undefined) {
+          throw new JournalError(
+            `another invoice-load run on host ${held.host} (pid ${held.pid}, started ${held.started}) holds ${path}; ` +
+              `a run keeps its lock fresh every ${HEARTBEAT_MS / 1000} s, and one silent for ${STALE_MS / 60_000} minutes is taken over — ` +
+              `if that run is gone (a container restarted under another name), run again then, or delete that file now.`,
+          );
+        }
+        tookOver = { ...held, silentMs };
       }
-      if (held && isAlive(held.pid)) {
+      if (held && held.host === mine.host && isAlive(held.pid)) {
         throw new JournalError(
           `another invoice-load run (pid ${held.pid}, started ${held.started}) is working on this batch; ` +
             `wait for it to finish, then run again.`,

@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { Journal, foldJournal, type InvoiceJournalState, type JournalEntry } from '../../src/engine/journal.js';
-import { acquireLock } from '../../src/engine/lock.js';
+import { acquireLock, HEARTBEAT_MS, lockHolder, STALE_MS } from '../../src/engine/lock.js';
 import { JournalError, JournalWriteError, runStopOf } from '../../src/common/errors.js';
 
 let dir: string;
@@ -285,6 +285,42 @@ describe('lock', () => {
     expect(() => acquireLock(path)).toThrow(/another invoice-load run \(pid \d+/);
     release(); // not ours any more: must not remove the other holder's lock
     expect(() => acquireLock(path)).toThrow(JournalError);
+  });
+
+  it('another host\'s lock: held while its run keeps it fresh, taken over once silent for STALE_MS (a container restarted under another name)', () => {
+    const path = join(dir, 'j.lock');
+    const other = { pid: 4242, host: 'pod-abc-1', started: '2026-12-05T20:00:00.000Z' };
+    writeFileSync(path, JSON.stringify(other));
+    const t0 = statSync(path).mtime;
+    const at = (ms: number) => () => new Date(t0.getTime() + ms);
+    expect(lockHolder(path, at(STALE_MS - 1000)())).toEqual(other);
+    expect(() => acquireLock(path, at(STALE_MS - 1000))).toThrow(/another invoice-load run on host pod-abc-1 \(pid 4242, .*one silent for 10 minutes is taken over/);
+    expect(lockHolder(path, at(STALE_MS + 1000)())).toBeUndefined();
+    const release = acquireLock(path, at(STALE_MS + 1000));
+    expect(release.tookOver).toMatchObject({ ...other, silentMs: expect.any(Number) });
+    expect(release.tookOver!.silentMs).toBeGreaterThan(STALE_MS);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+    release();
+  });
+
+  it('a holder keeps its lock fresh every HEARTBEAT_MS (fake timers)', () => {
+    vi.useFakeTimers();
+    try {
+      const path = join(dir, 'j.lock');
+      const release = acquireLock(path);
+      const old = new Date('2026-01-01T00:00:00Z');
+      utimesSync(path, old, old);
+      vi.advanceTimersByTime(HEARTBEAT_MS);
+      expect(statSync(path).mtimeMs).toBeGreaterThan(old.getTime());
+      release();
+      // Released: no beat touches a later holder's file.
+      writeFileSync(path, '{}');
+      utimesSync(path, old, old);
+      vi.advanceTimersByTime(HEARTBEAT_MS * 2);
+      expect(statSync(path).mtimeMs).toBe(old.getTime());
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('takes over a lock whose process is gone (a run killed with SIGKILL)', () => {
