@@ -494,13 +494,21 @@ function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: Sto
   return stoppedResult(key, st, reason);
 }
 
+/**
+ * The step an invoice the run stopped on was at, by its journal: waiting for processing (`poll`),
+ * its process request sent without an answer (`process`), not created (`create`), else `lines`.
+ */
+export function stoppedStep(st: Pick<InvoiceJournalState, 'processed' | 'processPending' | 'id'>): Step {
+  return st.processed ? 'poll' : st.processPending ? 'process' : st.id === undefined ? 'create' : 'lines';
+}
+
 function stoppedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
   const base = settledResult(key, st, 'failed');
-  const code = reason === 'daily_limit' ? 'DAILY_THRESHOLD' : reason === 'auth' ? 'UNAUTHORIZED' : reason === 'unreachable' ? 'UNREACHABLE' : 'INTERRUPTED';
+  const code = reason === 'daily_limit' ? 'DAILY_THRESHOLD' : reason === 'auth' ? 'UNAUTHORIZED' : reason === 'unreachable' ? 'UNREACHABLE' : reason === 'journal' ? 'JOURNAL_UNWRITABLE' : 'INTERRUPTED';
   return {
     ...base,
     error: {
-      step: st.processed ? 'poll' : st.id === undefined ? 'create' : 'lines',
+      step: stoppedStep(st),
       http_status: 0,
       code,
       message: 'the run stopped before this invoice was finished; the journal lets a re-run complete it',

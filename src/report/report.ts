@@ -235,7 +235,9 @@ export function reportInvoice(entry: ReportedEntry, result: InvoiceResult | unde
     lines: lineKeys(inv).map((number) => ({ number, id: ids.get(number) })),
     ...attachmentList(inv, result.attachments),
     ...(result.amounts !== undefined ? { amounts: result.amounts } : {}),
-    error: result.error,
+    // The look-up before a create is the create's step in the report (the contract's steps:
+    // create, lines, process, poll, and attachments for the files).
+    error: result.error !== undefined && result.error.step === 'lookup' ? { ...result.error, step: 'create' } : result.error,
     issues: [...entry.problems, ...warnings],
   };
 }

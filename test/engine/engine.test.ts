@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInvoices, type EngineOptions } from '../../src/engine/engine.js';
+import { runInvoices, stoppedStep, type EngineOptions } from '../../src/engine/engine.js';
 import type { Invoice } from '../../src/domain/model.js';
 import type { Target } from '../../src/targets/target.js';
 import { ApiError } from '../../src/common/errors.js';
@@ -217,6 +217,8 @@ describe('engine: the three-step flow', () => {
     // Line 1 went; line 2, whose intent did not reach the disk whole, did not; nothing after it.
     expect(alma.log.filter((l) => l.startsWith('addLine') || l.startsWith('createInvoice') || l.startsWith('processInvoice'))).toEqual(['createInvoice INV-1', `addLine ${id}#1`]);
     expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'not_started', 'not_started']);
+    // The stop's own code on the invoice it cut short, not a Ctrl-C's.
+    expect(outcome.results[0]!.error).toMatchObject({ step: 'lines', code: 'JOURNAL_UNWRITABLE' });
     // The file holds whole entries only: the next run reads it and finishes, each thing once.
     const { outcome: again } = await run(alma, invoices);
     expect(again.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
@@ -406,4 +408,16 @@ describe('engine: killed at any call, re-run until done — exactly once', () =>
       });
     }
   }
+});
+
+describe('engine: the step an invoice the run stopped on was at', () => {
+  it.each([
+    [{ processed: true, processPending: false, id: '1' }, 'poll'],
+    // Its process request sent, no answer yet (killed, or the target went away): not "lines".
+    [{ processed: false, processPending: true, id: '1' }, 'process'],
+    [{ processed: false, processPending: false, id: '1' }, 'lines'],
+    [{ processed: false, processPending: false, id: undefined }, 'create'],
+  ] as const)('%j → %s', (st, step) => {
+    expect(stoppedStep(st)).toBe(step);
+  });
 });

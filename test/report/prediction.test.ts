@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { predictionHeld } from '../../src/report/report.js';
+import { predictionHeld, reportInvoice } from '../../src/report/report.js';
 import { ALMA_PROFILE } from '../../src/targets/alma/profile.js';
 import type { InvoiceResult } from '../../src/engine/result.js';
 import type { Problem } from '../../src/domain/problem.js';
@@ -43,5 +43,18 @@ describe('whether the alerts foreseen before the load held', () => {
   it('says nothing for an invoice read before its processing had shown (--poll-timeout)', () => {
     // Read while Alma still processed it: no alert raised yet is not "none raised".
     expect(predictionHeld(p, unlinked, [], { ...result('in_review', []), unfinished: true })).toBeUndefined();
+  });
+});
+
+describe("the report's error step", () => {
+  it('a look-up before the create is the create step (the contract names create, lines, process, poll)', () => {
+    const entry = { key: { vendor: 'ACME', number: 'A-1' }, rows: [{ file: 'b.csv', row: 2 }], problems: [], invoice: linked };
+    const failed = (step: 'lookup' | 'lines'): InvoiceResult => ({
+      ...result('failed', []),
+      key: entry.key,
+      error: { step, http_status: 0, code: 'ETIMEDOUT', message: 'GET /acq/vendors/ACME/invoices: no answer in 30 s' },
+    });
+    expect(reportInvoice(entry, failed('lookup'), false).error).toMatchObject({ step: 'create', code: 'ETIMEDOUT' });
+    expect(reportInvoice(entry, failed('lines'), false).error).toMatchObject({ step: 'lines' });
   });
 });
