@@ -232,7 +232,9 @@ export class InvoiceGrouper<I = Invoice> {
     }
     if (vendor === undefined || number === undefined) {
       if (record.problems !== undefined) this.#issues.push(...record.problems);
-      this.#ungroupable(file, record.source, record.fields, [vendor, number]);
+      // A key cell the input refused (its problem above) is there, not missing.
+      const refused = record.problems?.filter(isError).map((p) => p.column);
+      this.#ungroupable(file, record.source, record.fields, [vendor, number], refused);
       return;
     }
     let inv = this.#last;
@@ -418,7 +420,18 @@ export class InvoiceGrouper<I = Invoice> {
     return f;
   }
 
-  #ungroupable(file: FileState, at: Provenance, fields: Record<string, string | undefined>, values: readonly [string | undefined, string | undefined]): void {
+  #ungroupable(
+    file: FileState,
+    at: Provenance,
+    fields: Record<string, string | undefined>,
+    values: readonly [string | undefined, string | undefined],
+    refused: readonly (string | undefined)[] = [],
+  ): void {
+    if (refused.some((c) => c === KEY_COLUMNS[0] || c === KEY_COLUMNS[1])) {
+      // Said by the input's problem on that cell; the file has the column.
+      for (const i of [0, 1] as const) if (refused.includes(KEY_COLUMNS[i])) file.carried[i] = true;
+      return;
+    }
     if (isBlankRow(fields)) return;
     // Whether the file has the column: the header's positions say it for every row; a record
     // without a header, by its keys.

@@ -357,6 +357,13 @@ export class WorkbookReader {
     }
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) return undefined;
+      // Excel keeps 15 significant digits of a number: an invoice number or another identifier
+      // typed as a number with more (12345678901234567 is stored as 12345678901234500) has lost
+      // its last ones before the file was saved, and would be loaded under another number.
+      const kind = this.kinds[col];
+      if (kind !== undefined && COLUMN_KIND[kind] === 'text' && Math.abs(value) >= 1e15) {
+        return fail('number_precision', `${kind} ${numberText(value)} is a number in the workbook, with more digits than the 15 Excel keeps: its last digits may be lost already; format the column as Text and type the value again`);
+      }
       return { text: numberText(value), native: true, float: Number.isInteger(value) ? undefined : value };
     }
     if (typeof value === 'boolean') return { text: value ? 'true' : 'false', native: false };

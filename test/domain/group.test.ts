@@ -232,6 +232,15 @@ describe('grouping rows into invoices', () => {
     ]);
   });
 
+  it('a key cell the input refused is said once by its problem, not also as a missing column or an empty cell', () => {
+    const at = { file: 'b.xlsx:B', row: 2 };
+    const refused = { ...at, column: 'invoice_number', code: 'number_precision', message: 'invoice_number 12345678901234500 is a number…', severity: 'error' as const };
+    const { invoice_number: _n, ...rest } = BASE;
+    const r = validateRecords([{ source: at, fields: { ...rest }, problems: [refused] }]);
+    expect(r.issues.map((p) => p.code)).toEqual(['number_precision']);
+    expect(r.invoices).toEqual([]);
+  });
+
   it('names at most 20 unknown columns and counts the rest', () => {
     const extra = Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`c${i}`, 'x']));
     const r = validateRecords(records([{ ...BASE, ...extra }], 'w.csv'));

@@ -51,6 +51,22 @@ describe('xlsx cells by type', () => {
     ]);
   });
 
+  it('an identifier typed as a number with more than the 15 digits Excel keeps is refused on its row; 15 digits are read', async () => {
+    const r = await readBook([
+      {
+        name: 'Batch',
+        rows: [HEADER, [12345678901234500, new Date(Date.UTC(2025, 2, 4)), 'GOBI', 'USD', 5, 5, 1], [1.5e21, new Date(Date.UTC(2025, 2, 4)), 'GOBI', 'USD', 5, 5, 1], [123456789012345, new Date(Date.UTC(2025, 2, 4)), 'GOBI', 'USD', 5, 5, 1]],
+      },
+    ]);
+    const problems = r.records.flatMap((x) => x.problems ?? []);
+    expect(problems.map((p) => [p.row, p.column, p.code, p.severity ?? 'error'])).toEqual([
+      [2, 'invoice_number', 'number_precision', 'error'],
+      [3, 'invoice_number', 'number_precision', 'error'],
+    ]);
+    expect(problems[0]!.message).toBe('invoice_number 12345678901234500 is a number in the workbook, with more digits than the 15 Excel keeps: its last digits may be lost already; format the column as Text and type the value again');
+    expect(r.records.map((x) => x.fields.invoice_number)).toEqual([undefined, undefined, '123456789012345']);
+  });
+
   it('provenance is file:sheet with the sheet row numbers; a place reads file:sheet!row', async () => {
     const r = await readBook([{ name: 'Invoices', rows: [HEADER, [], ['A-1', '2025-01-01', 'GOBI', 'USD', 1, 1, 1]] }]);
     expect(r.records[0]!.source).toEqual({ file: `${r.path}:Invoices`, row: 3 });
