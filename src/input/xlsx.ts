@@ -38,6 +38,9 @@ export interface WorkbookOptions {
   onColumns?: ((file: string, columns: readonly string[]) => void) | undefined;
 }
 
+/** A number format that shows a percentage (a `%` outside quotes and escapes: `0"%"` shows the number). */
+export const isPercentFormat = (numFmt: string | undefined): boolean => numFmt !== undefined && numFmt.replace(/"[^"]*"/g, '').replace(/\\./g, '').includes('%');
+
 /** The provenance name of a sheet: `book.xlsx:Invoices` (a row's place then reads `book.xlsx:Invoices!12`, record.ts `placeOf`). */
 export const sheetSource = (file: string, sheet: string): string => `${file}:${sheet}`;
 
@@ -363,6 +366,11 @@ export class WorkbookReader {
       const kind = this.kinds[col];
       if (kind !== undefined && COLUMN_KIND[kind] === 'text' && Math.abs(value) >= 1e15) {
         return fail('number_precision', `${kind} ${numberText(value)} is a number in the workbook, with more digits than the 15 Excel keeps: its last digits may be lost already; format the column as Text and type the value again`);
+      }
+      // A percentage cell (`0%`, `0.00%`) stores the fraction: 100% is 1. A percent column reads
+      // what the sheet shows, so the 100 typed into it is 100, not 1.
+      if (kind !== undefined && COLUMN_KIND[kind] === 'percent' && isPercentFormat(numFmt)) {
+        return { text: new Decimal(numberText(value)).times(100).toString(), native: true };
       }
       return { text: numberText(value), native: true, float: Number.isInteger(value) ? undefined : value };
     }

@@ -67,6 +67,17 @@ describe('xlsx cells by type', () => {
     expect(r.records.map((x) => x.fields.invoice_number)).toEqual([undefined, undefined, '123456789012345']);
   });
 
+  it('a percent column formatted as a percentage reads as shown (100% is 100, not 1); a literal "%" in a format is no percentage', async () => {
+    const r = await readBook([
+      { name: 'P', rows: [['invoice_number', 'fund_percent'], ['A', 1], ['B', 0.125], ['C', 50]], formats: { 2: '0%' } },
+      { name: 'Q', rows: [['invoice_number', 'fund_percent', 'price'], ['D', 50, 0.5]], formats: { 2: '0"%"', 3: '0%' } },
+    ]);
+    expect(r.records.map((x) => x.fields.fund_percent)).toEqual(['100', '12.5', '5000']);
+    const q = await readBook([{ name: 'Q', rows: [['invoice_number', 'fund_percent', 'price'], ['D', 50, 0.5]], formats: { 2: '0"%"', 3: '0%' } }]);
+    // A literal percent sign; and a % format on a column that is no percentage leaves its number.
+    expect(q.records.map((x) => [x.fields.fund_percent, x.fields.price])).toEqual([['50', '0.5']]);
+  });
+
   it('provenance is file:sheet with the sheet row numbers; a place reads file:sheet!row', async () => {
     const r = await readBook([{ name: 'Invoices', rows: [HEADER, [], ['A-1', '2025-01-01', 'GOBI', 'USD', 1, 1, 1]] }]);
     expect(r.records[0]!.source).toEqual({ file: `${r.path}:Invoices`, row: 3 });
