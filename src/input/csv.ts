@@ -23,19 +23,25 @@ import { runLabels } from '../common/runs.js';
 
 /**
  * Comma by default. Excel writes `;` where the decimal separator is a comma (most of Europe),
- * and "Text (Tab delimited)" / "Unicode Text" use tabs: if the header line has no comma but
- * has one of those, the more frequent one is the delimiter.
+ * and "Text (Tab delimited)" / "Unicode Text" use tabs: the one of the three the header line
+ * holds most often, outside quotes, is the delimiter; a tie is a comma. A semicolon header with
+ * a comma in a column's name ("Betrag (netto, EUR)") is read by its semicolons: the first rule
+ * here, "any comma means commas", read it as two columns.
  */
 export function sniffDelimiter(headerLine: string): string {
-  if (headerLine.includes(',')) return ',';
+  let commas = 0;
   let semis = 0;
   let tabs = 0;
+  let quoted = false;
   for (let i = 0; i < headerLine.length; i++) {
     const c = headerLine.charCodeAt(i);
-    if (c === 59) semis++;
+    if (c === 34) quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === 44) commas++;
+    else if (c === 59) semis++;
     else if (c === 9) tabs++;
   }
-  if (semis === 0 && tabs === 0) return ',';
+  if (commas >= semis && commas >= tabs) return ',';
   return tabs > semis ? '\t' : ';';
 }
 

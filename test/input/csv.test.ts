@@ -221,6 +221,12 @@ describe('CSV: delimiters', () => {
     ['a\tb\tc', '\t'],
     ['a;b\tc\td', '\t'],
     ['single', ','],
+    // A comma in a column's name does not make a semicolon header comma-separated.
+    ['invoice_number;vendor;price;Title, Author', ';'],
+    ['Rechnungsnr.;Betrag (netto, EUR);Etat', ';'],
+    // Nor does one in quotes; a semicolon in a comma header's name stays text.
+    ['"Title, Author";vendor;price', ';'],
+    ['invoice_number,vendor,Amount (EUR; net)', ','],
   ])('header %j → %j', (line, expected) => {
     expect(sniffDelimiter(line)).toBe(expected);
   });

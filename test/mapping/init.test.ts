@@ -105,6 +105,12 @@ describe('what the sample cannot tell is left "auto", with a note', () => {
     expect(raw.columns).toMatchObject({ 'Invoice No': 'invoice_number', Date: 'invoice_date', Total: 'total_amount' });
   });
 
+  it('a semicolon file with a comma on every line (in a column\'s name and values) is read by its semicolons', () => {
+    const { raw } = written('x.csv', utf8('Invoice No;Date;Total;Title, Author\nA;2025-01-02;1.50;Nature, Smith\nB;2025-01-03;2.50;Science, Jones\n'));
+    expect(raw.csv).toMatchObject({ delimiter: ';', skip_lines: 0 });
+    expect(raw.columns).toMatchObject({ 'Invoice No': 'invoice_number', Date: 'invoice_date', Total: 'total_amount' });
+  });
+
   it('an unrecognised header is ignored with a note; a second header for a taken column too', () => {
     const { raw } = written('x.csv', utf8('Invoice,Rechnungsnummer,Colour\nA,B,red\n'));
     expect(raw.columns).toMatchObject({ Invoice: 'invoice_number' });

@@ -135,7 +135,9 @@ function csvProfile(text: string): { profile: Record<string, unknown>; summary: 
   const first = sample.findIndex((l) => l.trim() !== '');
   const named = first >= 0 ? excelSeparator(sample[first]!) : undefined;
   if (named !== undefined) sample[first] = '';
-  // The delimiter that splits most lines into the same number (>1) of fields.
+  // The delimiter that splits most lines into the same number (>1) of fields; between two that
+  // split as many, the one giving more fields (a semicolon file whose "Title, Author" column
+  // holds a comma on every line splits into 2 fields by commas, into 12 by semicolons).
   let delimiter = ',';
   let width = 1;
   let agree = 0;
@@ -143,7 +145,7 @@ function csvProfile(text: string): { profile: Record<string, unknown>; summary: 
     const counts = sample.filter((l) => l.trim() !== '').map((l) => fieldCount(l, d));
     const m = mode(counts);
     const n = counts.filter((c) => c === m).length;
-    if (m > 1 && n > agree) [delimiter, width, agree] = [d, m, n];
+    if (m > 1 && (n > agree || (n === agree && m > width))) [delimiter, width, agree] = [d, m, n];
   }
   // The header is the first line that names that many fields: lines above it are a title block.
   let headerAt = sample.findIndex((l) => looksLikeHeader(l, delimiter, width));
