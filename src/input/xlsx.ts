@@ -308,6 +308,8 @@ export class WorkbookReader {
     if (names.length === 0) names[0] = '';
     this.names = names;
     this.opts.onColumns?.(this.file, names.slice(1).map((n, i) => this.kinds[i + 1] ?? n));
+    // Records leave empty cells out: the profile's columns are checked against the header.
+    this.mapper?.header(names.filter((n) => n !== ''));
   }
 
   /**

@@ -205,6 +205,13 @@ describe('xlsx cells by type', () => {
     expect(r.records[0]!.source.row).toBe(3);
   });
 
+  it('under a profile, a mapped column empty on the first row is in the header, not missing; one the header lacks is', async () => {
+    const profile = profileOf({ columns: { 'Rechnung Nr': 'invoice_number', Lieferant: 'vendor', Gebühr: 'overhead', Versand: 'shipment' } });
+    const r = await readBook([{ name: 'R', rows: [['Rechnung Nr', 'Lieferant', 'Gebühr'], ['R-1', 'HARRAS', null], ['R-2', 'HARRAS', 8]] }], { mapping: profile });
+    expect(r.problems.map((p) => [p.code, p.column])).toEqual([['mapped_column_missing', 'shipment']]);
+    expect(r.records.map((x) => x.fields.overhead)).toEqual([undefined, '8']);
+  });
+
   it('a workbook that changed while it was read is one file_changed error after its rows', async () => {
     const path = join(dir, 'changing.xlsx');
     await writeWorkbook(path, [{ name: 'Invoices', rows: [HEADER, ['A-1', '2026-01-05', 'GOBI', 'USD', '5', '5', '1']] }]);

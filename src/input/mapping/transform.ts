@@ -135,6 +135,17 @@ export class RecordMapper {
     return native;
   }
 
+  /**
+   * The header's columns, told before the first record by a reader whose records leave empty
+   * cells out (a workbook's): checked against the profile from them, not from the first record,
+   * which would miss a mapped column empty on that row.
+   */
+  header(keys: readonly string[]): void {
+    if (this.headerChecked) return;
+    this.headerChecked = true;
+    this.checkHeader(keys);
+  }
+
   /** The first record of a CSV file has every header column: say which mapped ones are missing. */
   private checkHeader(keys: readonly string[]): void {
     const present = new Set(keys.map(headerKey));
