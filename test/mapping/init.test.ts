@@ -111,6 +111,17 @@ describe('what the sample cannot tell is left "auto", with a note', () => {
     expect(raw.columns).toMatchObject({ 'Invoice No': 'invoice_number', Date: 'invoice_date', Total: 'total_amount' });
   });
 
+  it('currencies written as signs or names get a value map: the unambiguous ones filled, "$" left to do', () => {
+    const euro = written('x.csv', utf8('Invoice No;Date;Total;Währung\nA;02.01.2025;1,50;€\nB;03.01.2025;2,50;EUR\nC;03.01.2025;2,50;Euro\n')).raw;
+    expect(euro.values.currency).toMatchObject({ map: { '€': 'EUR', Euro: 'EUR' }, unmapped: 'keep' });
+    expect(euro.values.currency._todo).toMatch(/signs or names \(€, Euro\): mapped to their ISO 4217 codes here; check them/);
+    const dollar = written('x.csv', utf8('Invoice No,Date,Total,Currency\nA,2025-01-02,1.50,$\n')).raw;
+    expect(dollar.values.currency).toMatchObject({ map: {} });
+    expect(dollar.values.currency._todo).toMatch(/as "\$", not as ISO 4217 codes: map each/);
+    // ISO codes alone: no map.
+    expect(written('x.csv', utf8('Invoice No,Date,Total,Currency\nA,2025-01-02,1.50,USD\n')).raw.values?.currency).toBeUndefined();
+  });
+
   it('an unrecognised header is ignored with a note; a second header for a taken column too', () => {
     const { raw } = written('x.csv', utf8('Invoice,Rechnungsnummer,Colour\nA,B,red\n'));
     expect(raw.columns).toMatchObject({ Invoice: 'invoice_number' });

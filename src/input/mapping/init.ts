@@ -231,26 +231,47 @@ function columnsProfile(rows: string[][], typed: string[][]): { profile: Record<
   const fundAt = [...byIndex].find(([, c]) => c === 'fund_code')?.[0];
   const profile: Record<string, unknown> = { numbers: numbers.section, dates: dates.section, columns };
   if (ignore.length > 0) profile.ignore = ignore;
-  Object.assign(profile, tail(taken, fundAt === undefined ? [] : data.map((r) => (r[fundAt] ?? '').trim())));
+  const at = (c: CanonicalColumn): number | undefined => [...byIndex].find(([, col]) => col === c)?.[0];
+  const valuesAt = (i: number | undefined): string[] => (i === undefined ? [] : data.map((r) => (r[i] ?? '').trim()));
+  Object.assign(profile, tail(taken, { fund: valuesAt(fundAt), currency: valuesAt(at('currency')) }));
   return { profile, summary: [...summary, ...todos(taken).map((t) => `todo: ${t}`)] };
 }
 
+/** Currency signs and names a vendor's file writes, and the ISO 4217 code each stands for unambiguously. */
+const CURRENCY_SIGNS: Record<string, string> = { '€': 'EUR', euro: 'EUR', '£': 'GBP', 'us$': 'USD', 'fr.': 'CHF', 'sfr.': 'CHF' };
+
 /** Constants and value maps no sample can tell: left as notes to do. */
-function tail(taken: ReadonlyMap<CanonicalColumn, string>, fundValues: readonly string[]): Record<string, unknown> {
+function tail(taken: ReadonlyMap<CanonicalColumn, string>, values: { fund?: readonly string[]; currency?: readonly string[] } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const t = todos(taken);
   if (t.length > 0) out._todo = t;
-  const names = [...new Set(fundValues.filter((v) => v !== ''))];
+  const maps: Record<string, unknown> = {};
+  const names = [...new Set((values.fund ?? []).filter((v) => v !== ''))];
   // Fund names ("Chemie", "Serials - General") rather than codes: Alma needs the codes.
   if (names.length > 0 && names.some((v) => /[a-z\s]/.test(v))) {
-    out.values = {
-      fund_code: {
-        map: {},
-        unmapped: 'keep',
-        _todo: `the file gives fund names (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}): map each to its Alma fund code here, then set "unmapped" to "error"`,
-      },
+    maps.fund_code = {
+      map: {},
+      unmapped: 'keep',
+      _todo: `the file gives fund names (${names.slice(0, 12).join(', ')}${names.length > 12 ? ', …' : ''}): map each to its Alma fund code here, then set "unmapped" to "error"`,
     };
   }
+  // A sign or a name ("€", "Euro", "$") where Alma needs an ISO 4217 code: every row would be
+  // refused. The unambiguous ones are mapped; "$" (USD, CAD, AUD …) and the rest are to do.
+  const currencies = [...new Set((values.currency ?? []).filter((v) => v !== '' && !/^[A-Z]{3}$/.test(v)))];
+  if (currencies.length > 0) {
+    const map = Object.fromEntries(currencies.flatMap((c) => (CURRENCY_SIGNS[c.toLowerCase()] !== undefined ? [[c, CURRENCY_SIGNS[c.toLowerCase()]!]] : [])));
+    const open = currencies.filter((c) => map[c] === undefined);
+    maps.currency = {
+      map,
+      // ISO codes beside the signs pass as they are (and are checked as codes).
+      unmapped: 'keep',
+      _todo:
+        open.length > 0
+          ? `the file writes currencies as ${open.map((c) => JSON.stringify(c)).join(', ')}, not as ISO 4217 codes: map each to its code here (e.g. "$": "USD")`
+          : `the file writes currencies as signs or names (${currencies.join(', ')}): mapped to their ISO 4217 codes here; check them`,
+    };
+  }
+  if (Object.keys(maps).length > 0) out.values = maps;
   return out;
 }
 
@@ -483,7 +504,8 @@ function jsonProfile(text: string, jsonLines: boolean): { profile: Record<string
   if (unmapped.length > 0) json._unmapped = unmapped;
   const taken = new Map(Object.entries(columns).map(([c, p]) => [c as CanonicalColumn, p]));
   const fundValues = (values.get('fund_code') ?? []).filter((v): v is string => typeof v === 'string');
-  const profile: Record<string, unknown> = { numbers: numbers.section, dates: dates.section, json, ...tail(taken, fundValues) };
+  const currencyValues = (values.get('currency') ?? []).filter((v): v is string => typeof v === 'string');
+  const profile: Record<string, unknown> = { numbers: numbers.section, dates: dates.section, json, ...tail(taken, { fund: fundValues, currency: currencyValues }) };
   const summary = [
     `json: rows ${rows}; ${Object.keys(columns).length} paths mapped, ${unmapped.length} not`,
     `numbers: ${numbers.summary} (JSON numbers are read as they are)`,
@@ -519,7 +541,7 @@ function flatJsonProfile(rows: readonly JsonValue[]): { profile: Record<string, 
   const dates = guessDates(texts((k) => k === 'date'));
   const profile: Record<string, unknown> = { numbers: numbers.section, dates: dates.section, columns };
   if (ignore.length > 0) profile.ignore = ignore;
-  Object.assign(profile, tail(taken, []));
+  Object.assign(profile, tail(taken));
   return {
     profile,
     summary: [`json: flat rows; ${taken.size} of ${keys.length} keys mapped`, `numbers: ${numbers.summary}`, `dates: ${dates.summary}`, ...todos(taken).map((t) => `todo: ${t}`)],
