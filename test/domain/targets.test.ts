@@ -77,6 +77,20 @@ describe('Alguna rules', () => {
   });
 });
 
+describe('FOLIO rules', () => {
+  const row = (over: Record<string, string> = {}): Record<string, string> => ({
+    invoice_number: 'E-1', invoice_date: '2026-11-10', vendor: 'EBSCO', currency: 'USD', total_amount: '490.00', discount: '10.00',
+    line_number: '1', price: '500.00', quantity: '1', fund_code: 'GENRL', fund_amount: '300.00', ...over,
+  });
+  it('fund amounts on an invoice with charges are refused before sending: FOLIO checks them against the line\'s total with its share of the charges', () => {
+    expect(check('folio', [row(), row({ fund_code: 'ENG', fund_amount: '200.00' })]).codes).toEqual(['E:fund_amount_with_charges:fund_amount']);
+  });
+  it('percentages with charges, and amounts without charges, pass', () => {
+    expect(check('folio', [row({ fund_amount: '', fund_percent: '60' }), row({ fund_code: 'ENG', fund_amount: '', fund_percent: '40' })]).codes).toEqual([]);
+    expect(check('folio', [row({ discount: '', total_amount: '500.00' }), row({ discount: '', total_amount: '500.00', fund_code: 'ENG', fund_amount: '200.00' })]).codes).toEqual([]);
+  });
+});
+
 describe('Alma keeps its rules', () => {
   it('other targets\' columns on an Alma batch are a warning, not silently dropped', () => {
     const row = { invoice_number: 'A-1', invoice_date: '2026-01-15', vendor: 'ACME', total_amount: '10', line_number: '1', price: '10', fund_code: 'F', account_id: 'acc' };

@@ -69,6 +69,27 @@ export function checkFolioInvoice(d: DraftInvoice): Problem[] {
     if (lt === undefined) summable = false;
     else sum = sum.plus(lt);
   }
+  // FOLIO approves a line when its fund amounts add up to the line's total — its subTotal plus
+  // its share of the invoice's prorated charges (mod-invoice InvoiceValidator,
+  // `sumMixedDistributions(…, line.getTotal())`), a share FOLIO computes and the file does not
+  // give. Amounts that add up to price × quantity then fail the approval after everything was
+  // created (lineFundDistributionsSummaryMismatch); percentages hold whatever the share.
+  const charged = (['shipment', 'overhead', 'insurance', 'discount'] as const).filter((k) => {
+    const v = valueOf(f[k]);
+    return v !== undefined && !v.isZero();
+  });
+  if (charged.length > 0) {
+    for (const line of d.lines) {
+      const byAmount = line.funds.find((fund) => fund.amount !== undefined && fund.percent === undefined);
+      if (byAmount === undefined) continue;
+      p.add(
+        byAmount.row,
+        'fund_amount',
+        'fund_amount_with_charges',
+        `${lineName(line)} gives its funds as amounts, but the invoice has ${charged.join(', ')}: FOLIO checks fund amounts against the line's total with its share of the charges, which FOLIO computes; give the funds as fund_percent instead`,
+      );
+    }
+  }
   for (const [name, c] of [['shipment', f.shipment], ['overhead', f.overhead], ['insurance', f.insurance], ['discount', f.discount]] as const) {
     if (isInvalid(c)) summable = false;
     const v = valueOf(c);

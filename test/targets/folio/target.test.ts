@@ -76,13 +76,21 @@ describe('FOLIO target with the engine', () => {
       poLineId: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70004',
       description: 'Journal of Library History (2027)',
       subscriptionStart: '2027-01-01T00:00:00.000+0000',
+      // Percentages on an invoice with a discount: FOLIO checks amounts against the line's total with its share of the charges.
       fundDistributions: [
-        { fundId: '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d404', code: 'GENRL', distributionType: 'amount', value: 300 },
-        { fundId: '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d403', code: 'ENG', distributionType: 'amount', value: 200 },
+        { fundId: '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d404', code: 'GENRL', distributionType: 'percentage', value: 60 },
+        { fundId: '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d403', code: 'ENG', distributionType: 'percentage', value: 40 },
       ],
     });
+    // Amounts on an invoice without charges.
+    const harras = state.invoices.find((i) => i.vendorInvoiceNo === 'HA-2025-00512')!;
+    const harrasFunds = state.lines.find((l) => l.invoiceId === harras.id)!.fundDistributions as { code: string; distributionType: string; value: number }[];
+    expect(harrasFunds.map((f) => [f.code, f.distributionType, f.value])).toEqual([
+      ['HIST', 'amount', 72],
+      ['ENG', 'amount', 48],
+    ]);
     // HARRAS's invoice has no payment method in the batch: the organization's is used.
-    expect(state.invoices.find((i) => i.vendorInvoiceNo === 'HA-2025-00512')!.paymentMethod).toBe('Bank draft');
+    expect(harras.paymentMethod).toBe('Bank draft');
 
     const again = await run(invoices, {}, dir);
     expect(again.results.every((r) => r.status === 'already_loaded')).toBe(true);
