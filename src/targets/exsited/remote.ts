@@ -44,6 +44,13 @@ export function hasNextPage(v: JsonValue | undefined, got: number, limit: number
   return got >= limit;
 }
 
+/** v4's `pagination.next_cursor`, sent back as `cursor` for the next page (KB 06: "while `pagination.has_more` is `true`, send `pagination.next_cursor` as `cursor`"). */
+export function nextCursor(v: JsonValue | undefined): string | undefined {
+  const p = isJsonObject(v) && isJsonObject(v['pagination']) ? v['pagination'] : undefined;
+  const c = p !== undefined ? jsonText(p['next_cursor']) : undefined;
+  return c !== undefined && c !== '' && c !== 'null' ? c : undefined;
+}
+
 export function attribute(pi: JsonObject, name: string): string | undefined {
   const list = pi['custom_attributes'];
   if (!Array.isArray(list)) return undefined;

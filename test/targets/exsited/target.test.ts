@@ -143,6 +143,25 @@ describe('Exsited target', () => {
     expect(api!.log()).toHaveLength(3);
   });
 
+  it('pages a v4 list by the cursor it gives (data, has_more, next_cursor)', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    api!.script(
+      token(),
+      { method: 'GET', path: /purchase-invoices\?limit=100&offset=0$/, body: { data: [pi('PI-1', 'HA-1')], pagination: { has_more: true, next_cursor: 'c2' } } },
+      { method: 'GET', path: /purchase-invoices\?cursor=c2&limit=100&offset=1$/, body: { data: [pi('PI-2', 'HA-2')], pagination: { has_more: false } } },
+    );
+    expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['PI-2']);
+  });
+
+  it('a list that answers the next page with the same invoices fails the look-up instead of reading forever', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    const same = { data: [pi('PI-1', 'HA-1')], pagination: { has_more: true } };
+    api!.script(token(), { method: 'GET', path: /offset=0$/, body: same }, { method: 'GET', path: /offset=1$/, body: same });
+    await expect(t.findInvoices(inv!.key, { fresh: false, invoice: inv })).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringContaining('pages neither by offset nor by cursor') });
+  });
+
   it('sends the note as multipart/form-data with the text and the attached file, and recognises it by its text', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exsited-note-'));
     writeFileSync(join(dir, 'slip.txt'), 'PACKING SLIP 42');
