@@ -105,6 +105,12 @@ describe('--rejects', () => {
       ['HA-2025-00412', '2025-02-20', '884.41', 'total_mismatch'],
       ['HA-2025-00412', '', '', 'total_mismatch'],
     ]);
+    // With a profile, the run says the canonical rejects are to be loaded without it.
+    const profile = join(w.dir, 'p.json');
+    writeFileSync(profile, JSON.stringify({ version: 1, columns: { 'Rechnung Nr': 'invoice_number' } }));
+    const mapped = await w.load(['--dry-run', '--mapping', profile, '--rejects', rejects, book]);
+    expect(mapped.code).toBe(3);
+    expect(mapped.stderr).toContain(`${rejects} has the canonical columns (the input was not one CSV layout): load it without --mapping`);
     const clean = await w.load(['--dry-run', '--rejects', rejects, join(ROOT, 'fixtures/sample-batch.csv')]);
     expect(clean.code).toBe(0);
     expect(readRejects(rejects)).toBe('error_code,error_message\n');
