@@ -189,7 +189,8 @@ describe('Exsited batch actions: cancel and reactivate', () => {
 });
 
 const KINDS = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle', 'business'] as const;
-const REPORT_STEP = { lookup: 'lookup', create: 'create', line: 'lines', process: 'process', poll: 'poll' } as const;
+// A look-up's failure is the create's step in the report (the contract names create, lines, process, poll).
+const REPORT_STEP = { lookup: 'create', create: 'create', line: 'lines', process: 'process', poll: 'poll' } as const;
 const BUSINESS = { lookup: 'invalid_filter', create: 'purchase_order_not_approved', line: 'attachment_rejected', process: 'payment_applied', poll: 'not_found' } as const;
 // The look-up lists a purchase order's invoices, so its faults are matched by purchase order.
 const MATCH = { lookup: 'PO-BLACK01-0001', create: 'BW/77120', line: 'BW/77120', process: 'BW/77120', poll: 'BW/77120' } as const;

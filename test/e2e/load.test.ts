@@ -307,7 +307,8 @@ describe('fault at each step, of each kind: final state and report', () => {
   const steps = ['lookup', 'create', 'line', 'process', 'poll'] as const;
   const kinds = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle', 'business'] as const;
   const businessCode = { lookup: '401873', create: '60237', line: '60254', process: '60260', poll: '402459' } as const;
-  const reportStep = { lookup: 'lookup', create: 'create', line: 'lines', process: 'process', poll: 'poll' } as const;
+  // A look-up's failure is the create's step in the report (the contract names create, lines, process, poll).
+  const reportStep = { lookup: 'create', create: 'create', line: 'lines', process: 'process', poll: 'poll' } as const;
 
   for (const step of steps) {
     for (const kind of kinds) {
