@@ -757,10 +757,16 @@ class InvoiceSaga {
       found = await this.#create();
     }
     const remote = this.#remote!;
-    if (found && remote.processed) {
+    // In Review with an alert reads as processed (Alma has no processed flag), but an alert may
+    // stand before processing too (sample 03: In Review, NOT_READY_LINES). One holding fewer
+    // lines than the file was left half-loaded (the loader processes only once every line is
+    // in): its lines are added and it is processed, not reported complete without them.
+    const partial = remote.inReview && remote.lineCount !== undefined && remote.lineCount < inv.lines.length;
+    if (found && remote.processed && !partial) {
       journal.append({ t: 'processed', ...this.#who, id: remote.id });
       return settle(inv, remote, 'already_loaded', this.#opts, this.#warnings);
     }
+    if (partial && remote.processed) this.#remote = { ...remote, processed: false };
     this.#st = journal.state(key);
     return undefined;
   }

@@ -421,3 +421,36 @@ describe('engine: the step an invoice the run stopped on was at', () => {
     expect(stoppedStep(st)).toBe(step);
   });
 });
+
+describe('engine: an invoice found In Review with an alert but fewer lines than the file', () => {
+  it('is not taken as processed: its missing lines are added and it is processed, once (a journal lost after a kill)', async () => {
+    const alma = new FakeAlma();
+    alma.alertsShowEarly = true;
+    const [inv] = [makeInvoice('ACME', 'INV-1', 3)];
+    // An earlier run created it and added one line; its journal is gone. Alma shows an alert already.
+    alma.invoices.push({
+      id: alma.newId(),
+      vendor: 'ACME',
+      number: 'INV-1',
+      total: inv!.header.totalAmount.toFixed(2),
+      lines: [{ number: '1', id: alma.newId() }],
+      processCount: 0,
+      settlesAfterReads: 0,
+      state: 'new',
+      alerts: [{ code: 'NOT_READY_LINES', description: 'lines not ready' }],
+    });
+    const { outcome } = await run(alma, [inv!], { path: join(dir, 'fresh.jsonl') });
+    expect(outcome.results[0]!.status).not.toBe('already_loaded');
+    expectExactlyOnce(alma, [inv!]);
+  });
+
+  it('with every line it holds the file\'s lines: taken as processed, nothing sent', async () => {
+    const alma = new FakeAlma();
+    alma.alertsShowEarly = true;
+    const [inv] = [makeInvoice('ACME', 'INV-1', 1)];
+    alma.invoices.push({ id: alma.newId(), vendor: 'ACME', number: 'INV-1', total: inv!.header.totalAmount.toFixed(2), lines: [{ number: '1', id: alma.newId() }], processCount: 1, settlesAfterReads: 0, state: 'new', alerts: [{ code: 'NOT_LINKED_LINES', description: 'x' }] });
+    const { outcome } = await run(alma, [inv!], { path: join(dir, 'fresh2.jsonl') });
+    expect(outcome.results[0]!.status).toBe('already_loaded');
+    expect(alma.log.filter((l) => l.startsWith('addLine') || l.startsWith('processInvoice'))).toEqual([]);
+  });
+});

@@ -48,6 +48,11 @@ export class FakeAlma {
   private callsBy = new Map<Method, number>();
   /** How many reads an invoice needs after the process request before it shows as processed. */
   processReads = 1;
+  /**
+   * Alerts show before processing too, and are read as Alma's target reads them (In Review with
+   * an alert counts as processed, targets/alma/remote.ts): sample 03 is In Review with an alert.
+   */
+  alertsShowEarly = false;
 
   newId(): string {
     this.nextId += 1000n;
@@ -55,8 +60,8 @@ export class FakeAlma {
   }
 
   private remote(s: StoredInvoice): RemoteInvoice {
-    const processed = s.state === 'done';
-    const inReview = !processed || s.alerts.length > 0;
+    const processed = s.state === 'done' || (this.alertsShowEarly && s.alerts.length > 0);
+    const inReview = s.state !== 'done' || s.alerts.length > 0;
     return {
       id: s.id,
       number: s.number,
