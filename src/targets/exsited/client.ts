@@ -111,7 +111,10 @@ export class ExsitedClient {
     } catch (err) {
       // Refused credentials stop the run like a refused Alma key (exit 5); anything else is the caller's.
       if (err instanceof ApiError && (err.httpStatus === 400 || err.httpStatus === 401 || err.httpStatus === 403)) {
-        throw new AuthError({ ...err.detail, message: `the Exsited credentials were refused: ${err.message}` });
+        // Exsited's documented token request carries a redirect_uri (auth docs page; both SDKs
+        // send one): without one, a refusal may be for its absence, not for the secret.
+        const hint = c.redirectUri === undefined ? ' (no redirect_uri was sent: if the app in Exsited has one, set EXSITED_REDIRECT_URI or "redirect_uri" in the credentials file)' : '';
+        throw new AuthError({ ...err.detail, message: `the Exsited credentials were refused: ${err.message}${hint}` });
       }
       throw err;
     }

@@ -118,6 +118,16 @@ describe('Exsited target', () => {
     expect(err).toBeInstanceOf(AuthError);
     expect((err as Error).message).toMatch(/credentials were refused/);
     expect((err as Error).message).not.toContain(SECRET);
+    // A redirect_uri was sent: no hint about it.
+    expect((err as Error).message).not.toMatch(/redirect_uri/);
+  });
+
+  it('refused without a redirect_uri: the message says one was not sent and where to set it', async () => {
+    const t = target({ credentials: { clientId: 'client-1', clientSecret: SECRET } });
+    api!.script({ method: 'POST', path: '/api/v1/oauth2/token', status: 400, body: { errors: [{ code: 400, message: 'redirect_uri is required' }] } });
+    const err = await t.getInvoice('PI-1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).toMatch(/no redirect_uri was sent: if the app in Exsited has one, set EXSITED_REDIRECT_URI or "redirect_uri" in the credentials file/);
   });
 
   it('looks up by listing the purchase order\'s invoices page by page and matching its own custom attributes', async () => {
