@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -102,7 +102,11 @@ describe.skipIf(CHROMIUM === undefined)('the HTML report in headless Chromium', 
   it('the screenshot is the page, not a blank: right size, many colours, the status badges visible', () => {
     const png = join(w.dir, 'report.png');
     // on a busy machine, let the page finish loading and painting before the picture is taken
-    const { status, stderr } = chromium(`--screenshot=${png}`, '--window-size=1280,900', '--run-all-compositor-stages-before-draw', '--virtual-time-budget=5000');
+    const shoot = (): ReturnType<typeof chromium> => chromium(`--screenshot=${png}`, '--window-size=1280,900', '--run-all-compositor-stages-before-draw', '--virtual-time-budget=5000');
+    let { status, stderr } = shoot();
+    // Headless Chromium on a loaded machine now and then exits 0 without writing the picture
+    // (seen once, 2026-12-06, in a fresh-clone run of the whole suite): the browser's flake, not the page's; taken again.
+    for (let again = 0; again < 2 && status === 0 && !existsSync(png); again++) ({ status, stderr } = shoot());
     expect(status, stderr).toBe(0);
     const buf = readFileSync(png);
     expect(isPng(buf)).toBe(true);
