@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { namedList } from '../domain/cells.js';
 import { keyString, type InvoiceKey } from '../domain/model.js';
 import { Journal, JOURNAL_KIND, type JournalEntry } from '../engine/journal.js';
 import { acquireLock, lockHolder, type HeldLock, type LockInfo } from '../engine/lock.js';
@@ -141,11 +142,10 @@ export function claimInvoices(
     if (theirs.pid !== holder.pid || theirs.started !== holder.started) continue; // left by an earlier run of that journal
     const shared = theirs.keys.flatMap((h) => mine.get(h) ?? []);
     if (shared.length === 0) continue;
-    const named = shared.slice(0, CLAIMS_NAMED).map((k) => `${k.vendor} ${k.number}`).join(', ');
-    const more = shared.length > CLAIMS_NAMED ? ` and ${(shared.length - CLAIMS_NAMED).toLocaleString('en-US')} more` : '';
+    const named = namedList(shared.map((k) => `${k.vendor} ${k.number}`), CLAIMS_NAMED);
     const where = holder.host !== hostname() ? ` on host ${holder.host}` : '';
     throw new JournalError(
-      `another invoice-load run${where} (pid ${holder.pid}, started ${holder.started}) is loading ${shared.length === 1 ? 'an invoice' : `${shared.length.toLocaleString('en-US')} invoices`} of this batch into the same place now (${named}${more}); ` +
+      `another invoice-load run${where} (pid ${holder.pid}, started ${holder.started}) is loading ${shared.length === 1 ? 'an invoice' : `${shared.length.toLocaleString('en-US')} invoices`} of this batch into the same place now (${named}); ` +
         `two runs sending one invoice at once could both create it: wait for it to finish, then run again.`,
     );
   }

@@ -114,6 +114,13 @@ export type ColumnKind<C extends CanonicalColumn> = (typeof COLUMN_KIND)[C];
 /** `"value"` with quotes and escapes, so blanks and odd characters are visible in messages. */
 export const quote = (text: string): string => JSON.stringify(text);
 
+/** The unknown columns one warning names, the rest counted (a load's and `payments`'). */
+export const UNKNOWN_LISTED = 20;
+
+/** Names as one list, at most `max` of them and the rest counted: `a, b, c and 17 more`. */
+export const namedList = (names: readonly string[], max: number): string =>
+  names.length > max ? `${names.slice(0, max).join(', ')} and ${(names.length - max).toLocaleString('en-US')} more` : names.join(', ');
+
 const text: Codec = (t) => t;
 
 /** A canonical decimal text a double keeps exactly (values.ts); a short text always is. */

@@ -32,7 +32,7 @@
  */
 import type { Provenance, SourceRecord } from '../input/record.js';
 import { INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
-import { CellError, cellText, quote } from './cells.js';
+import { CellError, cellText, namedList, quote, UNKNOWN_LISTED } from './cells.js';
 import {
   ATTACHMENT,
   field,
@@ -361,8 +361,7 @@ export class InvoiceGrouper<I = Invoice> {
       if (payments !== undefined) issues.push(paymentsFileProblem(f.name, payments));
       else if (f.unknown.length > 0) {
         // At most UNKNOWN_LISTED names: a header of 20,000 columns made one warning 150 KB long.
-        const listed = f.unknown.length > UNKNOWN_LISTED ? `${f.unknown.slice(0, UNKNOWN_LISTED).join(', ')} and ${(f.unknown.length - UNKNOWN_LISTED).toLocaleString('en-US')} more` : f.unknown.join(', ');
-        const message = `columns not in the canonical layout are ignored: ${listed} (a --mapping profile can map them)`;
+        const message = `columns not in the canonical layout are ignored: ${namedList(f.unknown, UNKNOWN_LISTED)} (a --mapping profile can map them)`;
         issues.push(problem({ file: f.name }, 'unknown_columns', message, { severity: 'warning' }));
       }
       const style = styleProblem(f.name, f.style, f.rows);
@@ -482,8 +481,6 @@ function missingColumns(file: FileState, which: readonly (0 | 1)[]): Problem {
   return problem({ file: file.name }, 'missing_column', `${where}${joined}${cannot}; ${fix}`, names.length === 1 ? { column: names[0] } : {});
 }
 
-/** The unknown columns one warning names (the rest are counted). */
-const UNKNOWN_LISTED = 20;
 
 /** Cell `i` of a row, undefined for a column the file lacks (-1) or a short row. */
 const cellAt = (cells: readonly string[], i: number): string | undefined => (i >= 0 ? cells[i] : undefined);

@@ -7,7 +7,7 @@
  * `note` (required for `rejected`: Alma answers 60268 "The invoice note is mandatory" without it).
  */
 import { Decimal } from 'decimal.js';
-import { CellError, CODECS, quote } from './cells.js';
+import { CellError, CODECS, namedList, quote, UNKNOWN_LISTED } from './cells.js';
 import { FUND_COLUMNS, INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
 import { minorUnits } from './currencies.js';
 import { problem, type Problem, type Provenance } from './problem.js';
@@ -129,18 +129,14 @@ export function checkPayments(records: Iterable<PaymentRecord>): { entries: Paym
     if (file.unknown.length === 0) continue;
     const batch = file.unknown.filter((c) => BATCH_ONLY.has(c));
     if (!file.status && batch.length >= 2) {
-      const listed = batch.length > 4 ? `${batch.slice(0, 4).join(', ')} and ${batch.length - 4} more` : batch.join(', ');
-      issues.push(problem({ file: name }, 'invoice_batch_file', `this is an invoice batch, not payment confirmations: it has ${listed} and no payment_status column; load it with \`invoice-load ${fileArgs(name)}\``));
+      issues.push(problem({ file: name }, 'invoice_batch_file', `this is an invoice batch, not payment confirmations: it has ${namedList(batch, 4)} and no payment_status column; load it with \`invoice-load ${fileArgs(name)}\``));
       continue;
     }
-    const listed = file.unknown.length > UNKNOWN_LISTED ? `${file.unknown.slice(0, UNKNOWN_LISTED).join(', ')} and ${file.unknown.length - UNKNOWN_LISTED} more` : file.unknown.join(', ');
-    issues.push(problem({ file: name }, 'unknown_columns', `columns not in the payments layout are ignored: ${listed}`, { severity: 'warning' }));
+    issues.push(problem({ file: name }, 'unknown_columns', `columns not in the payments layout are ignored: ${namedList(file.unknown, UNKNOWN_LISTED)}`, { severity: 'warning' }));
   }
   return { entries, issues };
 }
 
-/** The unknown columns one warning names (the rest are counted). */
-const UNKNOWN_LISTED = 20;
 
 function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): PaymentEntry {
   const problems: Problem[] = [];
