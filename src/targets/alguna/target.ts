@@ -23,6 +23,7 @@ import { ApiError, UnknownOutcomeError, UsageError } from '../../common/errors.j
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import { HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
+import { repeatedPageCheck } from '../pages.js';
 import { parseAlgunaError } from './errors.js';
 import { describes, idempotencyKey, invoicePayload } from './payload.js';
 
@@ -87,7 +88,7 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     // Both generations' names are sent, as each ignores the other's. No total is given, so pages
     // are read until a short one or the last of `total_pages`. The account is checked on every
     // item anyway.
-    let previous: string | undefined;
+    const repeated = repeatedPageCheck();
     for (let page = 1; ; page++) {
       const answer = await http.json({
         method: 'GET',
@@ -95,13 +96,10 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
         query: { accountId: account, customer_id: account, page, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE },
       });
       const items = isJsonObject(answer) ? (Array.isArray(answer['items']) ? answer['items'] : Array.isArray(answer['data']) ? answer['data'] : []) : [];
-      // A list that answers every page with the first (it pages by neither name) would be read
-      // forever, and never shows the rest: the look-up fails rather than call an invoice absent.
-      const ids = items.map((i) => (isJsonObject(i) ? (text(i, 'id') ?? '') : '')).join('\u0000');
-      if (items.length > 0 && ids === previous) {
+      // Every page answered with the first: it pages by neither name (pages.ts).
+      if (repeated(items)) {
         throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `GET /invoices answered page ${page} with the invoices of page ${page - 1}: it does not page by page or offset, so the account's invoices cannot all be read` });
       }
-      previous = ids;
       for (const item of items) if (isJsonObject(item) && text(item, 'accountId', 'account_id', 'customer_id') === account) out.push(item);
       const pagination = isJsonObject(answer) && isJsonObject(answer['pagination']) ? answer['pagination'] : undefined;
       const pages = pagination !== undefined ? Number(jsonText(pagination['total_pages']) ?? NaN) : NaN;

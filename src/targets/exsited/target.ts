@@ -25,6 +25,7 @@ import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
+import { repeatedPageCheck } from '../pages.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
 import { hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
 import { createdNoteId, hasNextPage, isActive, isCancelled, listItems, nextCursor, notesOf, toRemoteInvoice } from './remote.js';
@@ -71,17 +72,14 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
     const out: RemoteInvoice[] = [];
     // v3 pages by offset; v4 by the cursor its last page gave (both are sent, each API reads its own).
     let cursor: string | undefined;
-    let previous: string | undefined;
+    const repeated = repeatedPageCheck();
     for (let offset = 0; ; ) {
       const page = await client.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset, ...(cursor !== undefined ? { cursor } : {}) } });
       const items = listItems(page);
-      // A list that answers the same page again pages by neither: read forever, it would never
-      // show the rest, and a listing that proves absence must be whole.
-      const ids = items.map((i) => (isJsonObject(i) ? (jsonText(i['id']) ?? '') : '')).join('\u0000');
-      if (items.length > 0 && ids === previous) {
+      // The same page again: it pages by neither (pages.ts).
+      if (repeated(items)) {
         throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the invoices of purchase order ${po} came back the same on the next page: the list pages neither by offset nor by cursor` });
       }
-      previous = ids;
       for (const item of items) {
         const r = toRemoteInvoice(item, done);
         // An entry without an id cannot be ours to adopt, and a listing trusted to prove
