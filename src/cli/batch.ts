@@ -64,9 +64,7 @@ export async function scanBatch<T, I = Invoice>(
   const sources: InputSource[] = [];
   for (const f of files) sources.push(f === '-' ? { name: '-', bytes: opts.stdin } : await openInputFile(f, { onWait: opts.onWait }));
   const signal = opts.listen?.();
-  const stopReading = (): void => {
-    for (const s of sources) (s.bytes as Partial<Readable>).destroy?.(new ReadInterrupted());
-  };
+  const stopReading = (): void => closeSources(sources, new ReadInterrupted());
   signal?.addEventListener('abort', stopReading, { once: true });
   try {
     if (files.every(isRegularFile)) {
@@ -74,7 +72,7 @@ export async function scanBatch<T, I = Invoice>(
         return await scanSources(sources, opts, each, true, signal);
       } catch (err) {
         if (!(err instanceof InvoiceResumed)) throw err;
-        for (const s of sources) (s.bytes as Partial<Readable>).destroy?.();
+        closeSources(sources);
         sources.length = 0;
         for (const f of files) sources.push(await openInputFile(f, { onWait: opts.onWait }));
       }
@@ -88,6 +86,11 @@ export async function scanBatch<T, I = Invoice>(
     signal?.removeEventListener('abort', stopReading);
   }
 }
+
+/** Ends the inputs' streams (with `err`, for a reader waiting on one). */
+const closeSources = (sources: readonly InputSource[], err?: Error): void => {
+  for (const s of sources) (s.bytes as Partial<Readable>).destroy?.(err);
+};
 
 const isRegularFile = (f: string): boolean => {
   try {

@@ -57,15 +57,13 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
           }
         });
         if (cfg.verbose) process.stderr.write(term.errStyle.dim(`reading ${cfg.files.map((f) => (f === '-' ? 'standard input' : f)).join(', ')}`) + '\n');
-        return interrupts.soft;
+        return listening.soft;
       };
   let plan: Plan;
   let reading = true;
   try {
     plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet, onWait: waitNotice(cfg, term), listen });
-    reading = false;
   } catch (err) {
-    reading = false;
     interrupts?.dispose();
     if (!(err instanceof ReadInterrupted)) throw err;
     process.stderr.write(term.errStyle.red('invoice-load: interrupted while the batch was read; nothing was sent') + '\n');
@@ -73,6 +71,8 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
     const report = buildReport({ target: targetName, dryRun: false, plan: none, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind, stopped: 'interrupted' });
     await emit(cfg, term, report, none);
     return exitCodeForReport(report, { sent: false });
+  } finally {
+    reading = false;
   }
 
   // --dry-run --online: the offline checks above, then read-only look-ups in the target.

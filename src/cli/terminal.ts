@@ -59,11 +59,12 @@ export interface StreamShape {
 export function terminalOf(env: Record<string, string | undefined>, noColorFlag: boolean, out: StreamShape, err: StreamShape): Terminal {
   const width = (s: StreamShape): number | undefined => (s.isTTY && s.columns !== undefined && s.columns > 0 ? s.columns : undefined);
   const errColumns = width(err);
+  const errLevel = colourLevel(env, err.isTTY, noColorFlag);
   return {
     outStyle: styleOf(new Chalk({ level: colourLevel(env, out.isTTY, noColorFlag) })),
-    errStyle: styleOf(new Chalk({ level: colourLevel(env, err.isTTY, noColorFlag) })),
+    errStyle: styleOf(new Chalk({ level: errLevel })),
     interactive: errColumns !== undefined && env.TERM !== 'dumb' && !env.CI,
-    errColour: colourLevel(env, err.isTTY, noColorFlag) > 0,
+    errColour: errLevel > 0,
     outColumns: width(out),
     errColumns,
   };

@@ -366,12 +366,13 @@ export class WorkbookReader {
       // typed as a number with more (12345678901234567 is stored as 12345678901234500) has lost
       // its last ones before the file was saved, and would be loaded under another number.
       const kind = this.kinds[col];
-      if (kind !== undefined && COLUMN_KIND[kind] === 'text' && Math.abs(value) >= 1e15) {
+      const cellKind = kind !== undefined ? COLUMN_KIND[kind] : undefined;
+      if (cellKind === 'text' && Math.abs(value) >= 1e15) {
         return fail('number_precision', `${kind} ${numberText(value)} is a number in the workbook, with more digits than the 15 Excel keeps: its last digits may be lost already; format the column as Text and type the value again`);
       }
       // A percentage cell (`0%`, `0.00%`) stores the fraction: 100% is 1. A percent column reads
       // what the sheet shows, so the 100 typed into it is 100, not 1.
-      if (kind !== undefined && COLUMN_KIND[kind] === 'percent' && isPercentFormat(numFmt)) {
+      if (cellKind === 'percent' && isPercentFormat(numFmt)) {
         return { text: new Decimal(numberText(value)).times(100).toString(), native: true };
       }
       return { text: numberText(value), native: true, float: Number.isInteger(value) ? undefined : value };
