@@ -93,25 +93,19 @@ describe('load into Alguna', () => {
     expectAlgunaOnce(w.sandbox.state(), res.report!);
   }, 90_000);
 
-  it('once Alguna echoed a key, a lost answer is sent again with the same key: Alguna replays the invoice it made', async () => {
-    // One at a time: BND-118, the last, is sent after two answers echoed their keys.
-    w = await algunaWorld({ faults: [{ step: 'create', kind: 'lost_after', match: 'BND-118' }] });
-    const res = await w.load([ALGUNA_SAMPLE, '--concurrency', '1']);
-    expect(res.code, res.stderr).toBe(0);
-    const state = w.sandbox.state();
-    expect(state.counters.replays).toBe(1);
-    expect(state.counters.requests['POST create']).toBe(4);
-    expectAlgunaOnce(state, res.report!);
-  });
-
-  it('before any answer echoed a key, a lost answer is looked for, found and adopted, not sent again', async () => {
+  // One at a time (--concurrency 1), so which creates came before the lost one is fixed.
+  it.each([
+    // BND-118, the last, is sent after two answers echoed their keys: sent again, Alguna replays it.
+    ['once Alguna echoed a key, a lost answer is sent again with the same key: Alguna replays the invoice it made', 'BND-118', 1, 4],
     // The first create of the run: nothing has shown yet that Alguna honours keys.
-    w = await algunaWorld({ faults: [{ step: 'create', kind: 'lost_after', match: 'DIG-2025-031' }] });
+    ['before any answer echoed a key, a lost answer is looked for, found and adopted, not sent again', 'DIG-2025-031', 0, 3],
+  ] as const)('%s', async (_name, match, replays, creates) => {
+    w = await algunaWorld({ faults: [{ step: 'create', kind: 'lost_after', match }] });
     const res = await w.load([ALGUNA_SAMPLE, '--concurrency', '1']);
     expect(res.code, res.stderr).toBe(0);
     const state = w.sandbox.state();
-    expect(state.counters.replays).toBe(0);
-    expect(state.counters.requests['POST create']).toBe(3);
+    expect(state.counters.replays).toBe(replays);
+    expect(state.counters.requests['POST create']).toBe(creates);
     expectAlgunaOnce(state, res.report!);
   });
 

@@ -133,6 +133,23 @@ describe('a FIFO without a writer (item 9): allowed, and --verbose says what it 
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  /**
+   * A load (`--verbose --report`) of a new FIFO into the sandbox, once it says it waits for a
+   * writer; `stderr()` is all it has said so far.
+   */
+  const loadWaitingOnFifo = async (name: string, extra: string[]) => {
+    const path = fifo(`${name}.csv`);
+    const stateDir = join(w.dir, `${name}-state`);
+    const report = join(w.dir, `${name}-report.json`);
+    let stderr = '';
+    const run = spawnCli([...extra, '--verbose', '--report', report, path], {
+      env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir },
+      timeoutMs: 40_000,
+    });
+    run.child.stderr.on('data', (d: string) => (stderr += d));
+    await until(() => stderr, `waiting for a writer on ${path}`, 20_000);
+    return { path, stateDir, report, run, stderr: () => stderr };
+  };
 
   it('the dry run says it waits for a writer while blocked, then reads what the writer sends', async () => {
     const path = fifo('pipe.csv');
@@ -149,21 +166,12 @@ describe('a FIFO without a writer (item 9): allowed, and --verbose says what it 
   }, 60_000);
 
   it('a SIGTERM once it reads (the writer still writing): exit 130, the report says interrupted, nothing sent', async () => {
-    const path = fifo('slow-writer.csv');
-    const stateDir = join(w.dir, 'fifo-term-state');
-    const report = join(w.dir, 'fifo-term-report.json');
     const before = requests();
-    let stderr = '';
-    const run = spawnCli(['--json', '--verbose', '--report', report, path], {
-      env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir },
-      timeoutMs: 40_000,
-    });
-    run.child.stderr.on('data', (d: string) => (stderr += d));
-    await until(() => stderr, `waiting for a writer on ${path}`, 20_000);
+    const { path, report, run, stderr } = await loadWaitingOnFifo('slow-writer', ['--json']);
     // The writer opens the pipe and sends the header, then stalls: the run is reading.
     const writer = await open(path, 'w');
     await writer.write(readFileSync(file, 'utf8').split('\n')[0]! + '\n');
-    await until(() => stderr, `reading ${path}`, 20_000);
+    await until(stderr, `reading ${path}`, 20_000);
     run.child.kill('SIGTERM');
     // A read blocked on the pipe ends with the writer's next chunk (or its close).
     await writer.write(readFileSync(file, 'utf8').split('\n').slice(1).join('\n'));
@@ -178,17 +186,8 @@ describe('a FIFO without a writer (item 9): allowed, and --verbose says what it 
   }, 60_000);
 
   it('killed while it waits: nothing else happens (no output, nothing sent, no journal)', async () => {
-    const path = fifo('never-written.csv');
-    const stateDir = join(w.dir, 'fifo-kill-state');
-    const report = join(w.dir, 'fifo-report.json');
     const before = requests();
-    let stderr = '';
-    const run = spawnCli(['--verbose', '--report', report, path], {
-      env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir },
-      timeoutMs: 40_000,
-    });
-    run.child.stderr.on('data', (d: string) => (stderr += d));
-    await until(() => stderr, `waiting for a writer on ${path}`, 20_000);
+    const { path, stateDir, report, run } = await loadWaitingOnFifo('never-written', []);
     await new Promise((r) => setTimeout(r, 300)); // it stays blocked: nothing more comes
     expect(run.child.exitCode).toBeNull();
     run.child.kill('SIGTERM');
