@@ -33,6 +33,9 @@ export function attachmentProblem(path: string, max = MAX_ATTACHMENT_BYTES): str
     const st = statSync(path);
     if (st.isDirectory()) return `${path} is a folder, not a file`;
     if (!st.isFile()) return `${path} is not a regular file`;
+    // An empty file is a failed download, not an invoice; Alma's answer to one is unknown (the
+    // sandbox refuses it as unreadable content), and it would come mid-load, after the lines.
+    if (st.size === 0) return `${path} is empty (0 bytes)`;
     if (st.size > max) return `${path} is ${st.size} bytes; the loader sends files of at most ${max} bytes`;
     accessSync(path, constants.R_OK);
     return undefined;

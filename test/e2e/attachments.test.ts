@@ -32,12 +32,13 @@ function batchIn(dir: string, extra: string[] = []): string {
 const readBatch = (): string => readFileSync(join(ROOT, BATCH), 'utf8');
 
 describe('attachments: checked before anything is sent', () => {
-  it('a missing file, a folder, a file over the limit and two files of one name are each an error on their row, exit 3', async () => {
+  it('a missing file, a folder, a file over the limit, an empty file and two files of one name are each an error on their row, exit 3', async () => {
     w = await world();
     const dir = w.dir;
     mkdirSync(join(dir, 'a-folder.pdf'));
     writeFileSync(join(dir, 'big.pdf'), '');
     truncateSync(join(dir, 'big.pdf'), MAX_ATTACHMENT_BYTES + 1);
+    writeFileSync(join(dir, 'empty.pdf'), '');
     mkdirSync(join(dir, 'other'), { recursive: true });
     writeFileSync(join(dir, 'other', 'gobi-G-25301.pdf'), '%PDF-1.4 another');
     const path = batchIn(dir, [
@@ -45,6 +46,7 @@ describe('attachments: checked before anything is sent', () => {
       'EBS-9107-25,,EBSCO,,,,,,,,,,,,,,missing.pdf',
       'BW/77305,,BLACKWELL,,,,,,,,,,,,,,a-folder.pdf',
       'HA-2025-00520,,HARRAS,,,,,,,,,,,,,,big.pdf',
+      'EBS-9107-25,,EBSCO,,,,,,,,,,,,,,empty.pdf',
     ]);
     const res = await w.load(['--dry-run', path]);
     expect(res.code, res.stderr).toBe(3);
@@ -55,12 +57,14 @@ describe('attachments: checked before anything is sent', () => {
         ['EBS-9107-25', 9, 'attachment_unreadable', 'attachment'],
         ['BW/77305', 10, 'attachment_unreadable', 'attachment'],
         ['HA-2025-00520', 11, 'attachment_unreadable', 'attachment'],
+        ['EBS-9107-25', 12, 'attachment_unreadable', 'attachment'],
       ]),
     );
     const text = JSON.stringify(res.report);
     expect(text).toMatch(/missing\.pdf does not exist/);
     expect(text).toMatch(/a-folder\.pdf is a folder/);
     expect(text).toMatch(/big\.pdf is 8388609 bytes/);
+    expect(text).toMatch(/empty\.pdf is empty \(0 bytes\)/);
     // and a load of the same file sends nothing
     const load = await w.load([path]);
     expect(load.code).toBe(3);
