@@ -7,15 +7,19 @@
  * Exactly once under kills:
  * - nothing is marked before the file is durably written (temporary file, fsync, rename): a kill
  *   before that leaves every invoice unmarked, and the next run lists them again;
- * - the journal records each invoice of a written file before its mark; a re-run writes those
- *   not yet marked into its file again (with the ones newly waiting), so the file in place always
- *   holds every invoice whose mark may have been sent — a crash never leaves a marked invoice
- *   out of every written file;
+ * - the journal records each invoice of a written file, under the run that wrote it, before its
+ *   mark; a re-run writes those not yet marked into its file again (with the ones newly
+ *   waiting), and every invoice of a run that did not end (killed, stopped) — marked or not —
+ *   since its file is replaced: the file in place always holds every invoice whose mark may
+ *   have been sent, and none a finished run handed over;
+ * - the journal's key is the invoice's id as well as its number: an institution with
+ *   `invoice_not_unique=true` holds one number twice, and each is marked;
  * - each mark is the operations runner's: read first (already marked → `already_done`), journal
  *   intent and outcome, and after a lost answer read again before sending again.
  */
 import { extname, resolve } from 'node:path';
 import type { Config } from './config.js';
+import type { InvoiceKey } from '../domain/model.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun } from './outputs.js';
@@ -78,18 +82,25 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
 
     // One journal per place, status and output file: a re-run of the same command resumes it.
     const journal = session.journal('export', shortHash(`${o.status}\u0000${output}`));
-    // Invoices of an earlier run's file whose mark is not recorded: they go into this file too.
+    // This run's name in the journal: its file's invoices are recorded under it.
+    const batch = new Date().toISOString();
+    // Invoices of an earlier run's file that go into this one too: those whose mark is not
+    // recorded, and every one of a run that was cut short (no batch_done): its file is replaced
+    // by this one, so the invoices it did mark would otherwise be in no file at all.
     const carried: InvoiceState[] = [];
     const seen = new Set(listed.map((s) => s.id));
+    const interrupted = new Set<string>();
     if (o.markInErp) {
-      for (const [vendor, number, id] of journal.pendingOps(IN_FILE, 'mark_in_erp')) {
-        if (seen.has(id)) continue;
-        const s = await erp.readFull(id);
-        // Still to be marked, or marked by a request whose answer was lost: either way in the file.
-        if (s !== undefined && (s.workflowStatus === o.status || s.workflowStatus === WAITING_FOR_PAYMENT || s.workflowStatus === CLOSED)) {
-          carried.push(s);
-          seen.add(id);
-        } else session.info(`${vendor} ${number} (id ${id}) was in an earlier export but is now ${s?.workflowStatus ?? 'gone'}; not exported again`);
+      const inFile = journal.opRecords(IN_FILE);
+      const marked = new Set(journal.opRecords('mark_in_erp').map((e) => e.id));
+      for (const e of inFile) if (e.batch !== undefined && !journal.doneBatches.has(e.batch)) interrupted.add(e.batch);
+      for (const e of inFile) {
+        if (seen.has(e.id) || (marked.has(e.id) && (e.batch === undefined || !interrupted.has(e.batch)))) continue;
+        seen.add(e.id);
+        const s = await erp.readFull(e.id);
+        // Still to be marked, or marked (by this loader, or by a request whose answer was lost): in the file.
+        if (s !== undefined && (s.workflowStatus === o.status || s.workflowStatus === WAITING_FOR_PAYMENT || s.workflowStatus === CLOSED)) carried.push(s);
+        else session.info(`${e.vendor} ${s?.number ?? numberOf(e.number)} (id ${e.id}) was in an earlier export but is now ${s?.workflowStatus ?? 'gone'}; not exported again`);
       }
     }
     // A listing may leave the lines out: read those invoices whole.
@@ -100,9 +111,10 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     writeFileAtomic(output, format === 'csv' ? toCsv(rows) : toJsonRows(rows));
     // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
     // without marks carries nothing over to the next run.
-    const toJournal = o.markInErp ? full.filter((s) => !journal.state({ vendor: s.vendor, number: s.number }).ops.has(IN_FILE)) : [];
+    const journaled = new Set(journal.opRecords(IN_FILE).map((e) => e.id));
+    const toJournal = o.markInErp ? full.filter((s) => !journaled.has(s.id)) : [];
     for (const s of toJournal) {
-      journal.append({ t: 'op', vendor: s.vendor, number: s.number, op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus });
+      journal.append({ t: 'op', ...journalKeyOf(s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
     }
     if (!o.markInErp) {
       const doc = report(full.map((s) => base(s, 'exported')), true);
@@ -112,6 +124,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const outcome = await runOperations(
       full.map((s) => ({
         key: { vendor: s.vendor, number: s.number },
+        journalKey: journalKeyOf(s),
         op: 'mark_in_erp',
         read: async () =>
           (await erp.read(s.id)) ?? { step: 'lookup' as const, http_status: 0, code: 'NOT_FOUND', message: `Alma no longer holds invoice ${s.id}` },
@@ -125,6 +138,9 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       })),
       session.runOptions(journal, () => 'marked'),
     );
+    // Every mark this run began is settled: its file, and those of the cut-short runs it took
+    // over, need not be carried into the next one.
+    if (outcome.stopped === undefined) for (const b of [batch, ...interrupted]) journal.append({ t: 'batch_done', batch: b });
     const invoices = full.map((s, i): LifecycleInvoice => {
       const r = outcome.results[i]!;
       const status = r.status === 'done' ? 'marked' : r.status === 'not_started' ? 'failed' : r.status;
@@ -135,6 +151,15 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     return exitCodeForReport(doc, { sent: true });
   });
 }
+
+/**
+ * An exported invoice's key in the journal: with `invoice_not_unique=true` one vendor holds a
+ * number twice (docs/alma.md#look-ups-and-how-fresh-they-are), so the number alone would let the mark of
+ * one stand for both; the id tells them apart.
+ */
+const journalKeyOf = (s: InvoiceState): InvoiceKey => ({ vendor: s.vendor, number: `${s.number} #${s.id}` });
+/** The invoice number of a journal key (journalKeyOf; a journal written before it has the number alone). */
+const numberOf = (key: string): string => key.replace(/ #\d+$/, '');
 
 const hasLines = (s: InvoiceState): boolean => {
   const raw = s.raw as { invoice_lines?: unknown; number_of_lines?: { value?: unknown } };

@@ -71,8 +71,23 @@ export type JournalEntry =
   | { t: 'unsent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; line?: string; file?: string }
   /** The settle window measured in a run (engine/settle.ts), kept for the runs that resume it. */
   | { t: 'settle'; window_ms: number; lag_ms?: number | undefined; probes: number }
-  /** An operation on an existing invoice took effect (`mark_in_erp`, `paid`, `rejected`), or was found done. */
-  | { t: 'op'; vendor: string; number: string; op: string; id: string; outcome: 'done' | 'already_done'; workflow_status?: string | undefined; alerts?: Alert[] | undefined }
+  /**
+   * An operation on an existing invoice took effect (`mark_in_erp`, `paid`, `rejected`), or was
+   * found done. `batch`: the run that wrote the invoice into its export file (cli/export.ts).
+   */
+  | {
+      t: 'op';
+      vendor: string;
+      number: string;
+      op: string;
+      id: string;
+      outcome: 'done' | 'already_done';
+      workflow_status?: string | undefined;
+      alerts?: Alert[] | undefined;
+      batch?: string | undefined;
+    }
+  /** The run named `batch` ended with every operation it began settled (cli/export.ts). */
+  | { t: 'batch_done'; batch: string }
   /** The invoice exists in the target with this id (created by us, or found by a look-up). */
   | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean }
   /** A child item exists (Alma: a line, `line` its number; Exsited: the note, `line` its note key). */
@@ -150,7 +165,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     for (const s of states.values()) if (s.processPending && s.processSentBefore === undefined) s.processSentBefore = e.at;
     return;
   }
-  if (e.t === 'begin' || e.t === 'settle') return;
+  if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done') return;
   const k = stateKey(e.vendor, e.number);
   let s = states.get(k);
   if (!s) {
@@ -300,6 +315,8 @@ export class Journal {
   readonly resumed: boolean;
   /** The last settle window a run of this batch measured (ms), if any. */
   settleWindowMs: number | undefined;
+  /** The runs recorded as ended with every operation they began settled (`batch_done`). */
+  readonly doneBatches = new Set<string>();
 
   readonly #writeSync: NonNullable<JournalOptions['write']>;
   /** The file's size after the last whole entry: a failed write is cut back to it. */
@@ -345,7 +362,7 @@ export class Journal {
         ftruncateSync(fd, validBytes); // cut a torn tail so the next entry starts on a fresh line
         closeSync(fd);
         const journal = new Journal(openSync(opts.path, 'a'), opts.path, foldJournal(entries), true, sync, now, opts.fdatasync, opts.write);
-        for (const e of entries) if (e.t === 'settle') journal.settleWindowMs = e.window_ms;
+        for (const e of entries) journal.#foldRunLevel(e);
         journal.append({ t: 'run', at: now().toISOString() });
         return journal;
       }
@@ -377,6 +394,16 @@ export class Journal {
     if (since === undefined) return 0;
     // A clock set back counts as no time passed.
     return Math.max(0, this.now().getTime() - Date.parse(since)) || 0;
+  }
+
+  /** Every invoice with operation `op` recorded: its entry, in journal order. */
+  opRecords(op: string): Extract<JournalEntry, { t: 'op' }>[] {
+    const out: Extract<JournalEntry, { t: 'op' }>[] = [];
+    for (const s of this.states.values()) {
+      const e = s.ops.get(op);
+      if (e !== undefined) out.push(e);
+    }
+    return out;
   }
 
   /** Invoices with operation `has` recorded and `lacks` not, as [vendor, number, id], in journal order. */
@@ -483,8 +510,14 @@ export class Journal {
   }
 
   #fold(entry: JournalEntry): void {
-    if (entry.t === 'settle') this.settleWindowMs = entry.window_ms;
+    this.#foldRunLevel(entry);
     applyEntry(this.states, entry);
+  }
+
+  /** What an entry about the run rather than an invoice says. */
+  #foldRunLevel(entry: JournalEntry): void {
+    if (entry.t === 'settle') this.settleWindowMs = entry.window_ms;
+    else if (entry.t === 'batch_done') this.doneBatches.add(entry.batch);
   }
 
   close(): void {

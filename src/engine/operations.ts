@@ -27,6 +27,11 @@ export interface OpState {
 
 export interface OpSpec<S extends OpState> {
   key: InvoiceKey;
+  /**
+   * The invoice's key in the journal, when vendor and number may not name one invoice (export:
+   * an institution with `invoice_not_unique=true` holds one number twice). Default `key`.
+   */
+  journalKey?: InvoiceKey | undefined;
   /** `mark_in_erp`, `paid`, `rejected`: the journal's name for the write. */
   op: string;
   /** The invoice as it is now; an `ErrorRecord` when it cannot be found (or is ambiguous). */
@@ -116,8 +121,9 @@ const notStarted = <S extends OpState>(spec: OpSpec<S>, reason: StopReason): OpR
 
 async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): Promise<OpResult<S>> {
   const { journal } = opts;
-  const who = { vendor: spec.key.vendor, number: spec.key.number };
-  const recorded = journal.state(spec.key).ops.get(spec.op);
+  const jk = spec.journalKey ?? spec.key;
+  const who = { vendor: jk.vendor, number: jk.number };
+  const recorded = journal.state(jk).ops.get(spec.op);
   // Done in an earlier run: nothing to send or read.
   if (recorded !== undefined) {
     return { key: spec.key, status: 'already_done', id: recorded.id, workflowStatus: recorded.workflow_status, alerts: recorded.alerts ?? [] };

@@ -102,6 +102,61 @@ describe('export', () => {
     expect(byNumber(w!, 'EBS-9107-25').status).toBe('CLOSED');
   });
 
+  it('a run killed after some marks: the next run\'s file holds every invoice of the cut-short one, marked or not, each marked once', async () => {
+    await loaded({ latencyMs: 100 });
+    const out = join(w!.dir, 'cut.csv');
+    const env = { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w!.stateDir };
+    const run = spawnCli(['export', '--mark-in-erp', '--concurrency', '1', '--rate', '200', '-o', out], { env });
+    let err = '';
+    await new Promise<void>((resolve) =>
+      run.child.stderr.on('data', (d: Buffer) => {
+        err += String(d);
+        if ((err.match(/: marked/g) ?? []).length >= 2) resolve();
+      }),
+    );
+    run.child.kill('SIGKILL');
+    await run.done;
+    const inFile = (): string[] => [...new Set(readFileSync(out, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[1]!))].sort();
+    const first = inFile();
+    expect(first).toHaveLength(5);
+    const marked = Object.values(ops(w!)).filter((o) => o['mark_in_erp'] === 1).length;
+    expect(marked).toBeGreaterThanOrEqual(2);
+    expect(marked).toBeLessThan(5);
+    const again = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(again.code, again.stderr).toBe(0);
+    // the file in place still holds the two marked before the kill (finance has them, whichever file it took)
+    expect(inFile()).toEqual(first);
+    expect(again.doc!.summary).toMatchObject({ invoices: 5, failed: 0 });
+    expect(again.doc!.summary.already_done).toBeGreaterThanOrEqual(2);
+    expect(maxPerOp(w!)).toBe(1);
+    // that run ended whole: the next one carries nothing over
+    const third = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(third.code).toBe(0);
+    expect(third.doc!.summary.invoices).toBe(0);
+  });
+
+  it('invoice_not_unique=true: two invoices of one vendor and number are each exported and marked, and not exported again', async () => {
+    await loaded({ allowDuplicates: true });
+    // a second GOBI G-25301, as an institution that allows repeated numbers can hold
+    const api = `${w!.sandbox.url}/almaws/v1/acq/invoices`;
+    const post = async (url: string, body: unknown): Promise<{ id?: string }> =>
+      (await (await fetch(url, { method: 'POST', headers: { authorization: 'apikey k', accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { id?: string };
+    const { id } = await post(api, { number: 'G-25301', invoice_date: '2025-04-02Z', vendor: { value: 'GOBI' }, total_amount: 189.95, currency: { value: 'USD' } });
+    await post(`${api}/${id}/lines`, { number: '1', po_line: 'POL-1002', price: 189.95, fund_distribution: [{ fund_code: { value: 'BIO' }, percent: 100 }] });
+    await post(`${api}/${id}?op=process_invoice`, {});
+    await new Promise((r) => setTimeout(r, 200));
+    const twins = w!.sandbox.state().invoices.filter((i) => i.number === 'G-25301');
+    expect(twins.map((i) => i.status)).toEqual(['Waiting to be Sent', 'Waiting to be Sent']);
+    const out = join(w!.dir, 'twins.csv');
+    const res = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.doc!.summary).toMatchObject({ invoices: 6, marked: 6 });
+    for (const t of twins) expect(ops(w!)[t.id]?.['mark_in_erp']).toBe(1);
+    const again = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(again.doc!.summary.invoices).toBe(0);
+    expect(maxPerOp(w!)).toBe(1);
+  });
+
   for (const kind of ['lost_after', 'error_after', 'timeout', 'error_before', 'drop_before', 'throttle'] as const) {
     it(`a mark whose answer is lost (${kind}) is read back, never sent twice`, async () => {
       await loaded({ timeoutHoldMs: 2_000 });
