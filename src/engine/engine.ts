@@ -211,7 +211,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     .filter(({ inv, index }) => {
       const settled = journal.state(inv.key).settled;
       if (!settled) return true;
-      results[index] = settledResult(inv.key, journal.state(inv.key), 'already_loaded');
+      const st = journal.state(inv.key);
+      results[index] = { ...settledResult(inv.key, st, 'already_loaded'), warnings: unattached(inv, st, opts.target) };
       return false;
     });
   let done = alreadyDone;
@@ -764,6 +765,8 @@ class InvoiceSaga {
     const partial = remote.inReview && remote.lineCount !== undefined && remote.lineCount < inv.lines.length;
     if (found && remote.processed && !partial) {
       journal.append({ t: 'processed', ...this.#who, id: remote.id });
+      this.#st = journal.state(key);
+      await this.#sayUnattached();
       return settle(inv, remote, 'already_loaded', this.#opts, this.#warnings);
     }
     if (partial && remote.processed) this.#remote = { ...remote, processed: false };
@@ -1028,10 +1031,29 @@ class InvoiceSaga {
 
   /** Step 2b. Attachments (Alma's invoice files): each once, after the lines, before processing. */
   async attach(): Promise<void> {
-    if (this.#st.processed || this.#opts.target.attachments === undefined) return;
+    if (this.#opts.target.attachments === undefined) return;
+    if (this.#st.processed) return this.#sayUnattached();
     this.#step = 'attachments';
     this.#wrote = (await attachFiles(this.#inv, this.#id, this.#opts, () => this.#checkpoint())) || this.#wrote;
     this.#st = this.#opts.journal.state(this.#key);
+  }
+
+  /** An invoice processed already: the files it holds are journaled; the others are said (unattached), not sent. */
+  async #sayUnattached(): Promise<void> {
+    const seam = this.#opts.target.attachments;
+    if (seam === undefined) return;
+    this.#step = 'attachments';
+    for (const file of seam.files(this.#inv)) {
+      if (this.#st.attachments.has(file.name)) continue;
+      // A listing refused is no failure of an invoice already loaded: the warning says the rest.
+      const held = await seam.find(this.#id, file).catch((err: unknown) => {
+        if (!(err instanceof ApiError) || runStopOf(err) !== undefined) throw err;
+        return undefined;
+      });
+      if (held !== undefined) this.#opts.journal.append({ t: 'attachment', ...this.#who, file: file.name, id: held.id });
+    }
+    this.#st = this.#opts.journal.state(this.#key);
+    this.#warnings.push(...unattached(this.#inv, this.#st, this.#opts.target));
   }
 
   /**
@@ -1230,6 +1252,24 @@ async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkp
     journal.append({ t: 'attachment', ...who, file: file.name, id: added.id });
   }
   return sent;
+}
+
+/**
+ * The files named for an invoice processed before this loader attached them (loaded earlier
+ * without the column, or found processed in the target): a load attaches files before
+ * processing only, so they are said, not sent — the target may hold them already (added by hand).
+ */
+function unattached(inv: Invoice, st: InvoiceJournalState, target: Target): LoadWarning[] {
+  const missing = (target.attachments?.files(inv) ?? []).filter((f) => !st.attachments.has(f.name)).map((f) => f.name);
+  if (missing.length === 0) return [];
+  const label = labelOf(target);
+  const names = missing.join(', ');
+  return [
+    {
+      code: 'attachment_not_added',
+      message: `${names} not attached by this load: the invoice was already processed in ${label}, and files are attached only before processing; add ${missing.length > 1 ? 'them' : 'it'} in ${label} if ${missing.length > 1 ? 'they are' : 'it is'} not there`,
+    },
+  ];
 }
 
 async function listLineMap(target: Target, id: string, st: InvoiceJournalState, inv: Invoice): Promise<Map<string, string>> {

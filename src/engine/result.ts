@@ -36,10 +36,11 @@ export interface InvoiceResult {
  * (`issues[].code`): `several_found` (the target holds more than one invoice of the number; the
  * oldest is used), `held_different` (an invoice found in the target holds other values than the
  * file, which a load does not change), `not_finished` (processing had not shown by
- * `--poll-timeout`), `status_unknown` (the run stopped while the invoice was being processed).
+ * `--poll-timeout`), `status_unknown` (the run stopped while the invoice was being processed),
+ * `attachment_not_added` (a file named for an invoice already processed: not sent).
  */
 export interface LoadWarning {
-  code: 'several_found' | 'held_different' | 'not_finished' | 'status_unknown';
+  code: 'several_found' | 'held_different' | 'not_finished' | 'status_unknown' | 'attachment_not_added';
   message: string;
 }
 

@@ -115,6 +115,50 @@ describe('attachments: loaded exactly once', () => {
     expect(again.report!.invoices.find((i) => i.number === 'HA-2025-00520')!.attachments).toEqual(ha.attachments);
   });
 
+  it('files named for invoices already processed are not sent: each is said (attachment_not_added) after Alma\'s listing, and again from the journal', async () => {
+    w = await world();
+    const withFiles = batchIn(w.dir);
+    const text = readFileSync(withFiles, 'utf8');
+    // loaded first without its files (the attachment column empty), then the same file with them
+    writeFileSync(withFiles, text.replace(/,pdf\/[^,\n]*$/gm, ','));
+    expect((await w.load([withFiles])).code).toBe(0);
+    writeFileSync(withFiles, text);
+    // one of the files added in Alma by hand meanwhile
+    const ebs = w.sandbox.state().invoices.find((i) => i.number === 'EBS-9107-25')!;
+    const put = await fetch(`${w.sandbox.url}/almaws/v1/acq/invoices/${ebs.id}/attachments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ file_name: 'ebsco-EBS-9107-25.pdf', content: readFileSync(join(w.dir, 'pdf', 'ebsco-EBS-9107-25.pdf')).toString('base64') }),
+    });
+    expect(put.status).toBe(200);
+    const notAdded = (r: Awaited<ReturnType<World['load']>>): [string, string, string[]][] =>
+      r.report!.invoices.map((i) => [i.number, i.status, i.issues.filter((p) => p.code === 'attachment_not_added').map((p) => p.message)]);
+    const expected = (r: Awaited<ReturnType<World['load']>>): void => {
+      const said = notAdded(r);
+      expect(said.map(([n, status, m]) => [n, status, m.length])).toEqual([
+        ['G-25301', 'already_loaded', 1],
+        ['HA-2025-00520', 'already_loaded', 1],
+        ['EBS-9107-25', 'already_loaded', 0],
+        ['BW/77305', 'already_loaded', 1],
+      ]);
+      expect(said[1]![2]).toEqual([
+        'harrassowitz-HA-2025-00520.pdf, harrassowitz-HA-2025-00520-delivery-note.pdf not attached by this load: the invoice was already processed in Alma, and files are attached only before processing; add them in Alma if they are not there',
+      ]);
+      expect(r.report!.invoices[2]!.attachments).toEqual([{ file: 'ebsco-EBS-9107-25.pdf', id: expect.stringMatching(/^\d+$/) }]);
+    };
+    // another file, another journal: the invoices are found processed, their attachments listed
+    const found = await w.load([withFiles]);
+    expect(found.code, found.stderr).toBe(0);
+    expected(found);
+    expect(found.report!.summary.requests).toBeGreaterThan(0);
+    // the same again: the journal answers, nothing is asked, the same is said
+    const again = await w.load([withFiles]);
+    expect(again.report!.summary.requests).toBe(0);
+    expected(again);
+    // nothing was sent but the file added by hand
+    expect(Object.values(w.sandbox.state().counters.attachmentPosts).flatMap((byFile) => Object.values(byFile))).toEqual([1]);
+  });
+
   for (const kind of ['lost_after', 'error_after', 'timeout', 'error_before', 'drop_before', 'throttle'] as const) {
     it(`an attachment whose answer is lost (${kind}) is found by name and size, never sent twice`, async () => {
       w = await world({ timeoutHoldMs: 2_000, faults: [{ step: 'attachment', kind, match: 'HA-2025-00520', times: 1 }] });
