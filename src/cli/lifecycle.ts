@@ -27,6 +27,8 @@ export interface Session {
    * client sending nothing after it.
    */
   runOptions(journal: Journal, done: (r: OpResult<OpState>) => string): OpRunOptions;
+  /** The same pace and stop for reads before any write (engine/operations.ts `readEach`). */
+  readOptions: Pick<OpRunOptions, 'concurrency' | 'stopSignal' | 'onStop' | 'halt'>;
   info(line: string): void;
   /** Opens this command's journal (one per endpoint and `name`), under its lock. */
   journal(kind: string, name: string): Journal;
@@ -55,19 +57,22 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
       if (cfg.verbose) info(`journal: ${path}`);
       return j;
     };
-    const runOptions: Session['runOptions'] = (j, done) => ({
-      journal: j,
+    const readOptions: Session['readOptions'] = {
       concurrency: Math.min(cfg.concurrency, 8),
       stopSignal: signals.soft,
+      onStop: (_reason, message) => process.stderr.write(term.errStyle.red(message) + '\n'),
+      halt: (reason) => halt.abort(reason),
+    };
+    const runOptions: Session['runOptions'] = (j, done) => ({
+      ...readOptions,
+      journal: j,
       maxWriteAttempts: 3,
       onResult: (r, n, total) => {
         const word = r.status === 'done' ? done(r) : r.status.replace('_', ' ');
         if (!cfg.quiet) process.stderr.write(resultLine(term, `[${n}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${safe(word)}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));
       },
-      onStop: (_reason, message) => process.stderr.write(term.errStyle.red(message) + '\n'),
-      halt: (reason) => halt.abort(reason),
     });
-    return await fn({ erp, endpoint, runOptions, info, journal });
+    return await fn({ erp, endpoint, runOptions, readOptions, info, journal });
   } finally {
     for (const c of cleanups.reverse()) await c();
   }

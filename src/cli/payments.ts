@@ -11,7 +11,7 @@ import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
 import { openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
-import { checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
+import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import type { Problem } from '../domain/problem.js';
 import type { ErrorRecord } from '../engine/journal.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
@@ -80,9 +80,11 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   checkReportPath(cfg);
   const { entries, issues } = await readPayments(cfg);
   const blocked = issues.some((p) => p.severity === 'error') || (entries.some((e) => e.request === undefined) && !cfg.skipInvalid);
+  // A row that names its invoice by id is shown by the vendor and number Alma holds, once found.
+  const shownAs = new Map<PaymentEntry, { vendor: string; number: string }>();
   const base = (e: PaymentEntry): LifecycleInvoice => ({
-    vendor: e.request?.vendor ?? e.key.vendor,
-    number: e.request?.invoiceNumber ?? e.key.number,
+    vendor: shownAs.get(e)?.vendor ?? e.request?.vendor ?? e.key.vendor,
+    number: shownAs.get(e)?.number ?? e.request?.invoiceNumber ?? e.key.number,
     status: e.request === undefined ? 'invalid' : 'planned',
     ...(e.request?.invoiceId !== undefined ? { id: e.request.invoiceId } : {}),
     alerts: [],
@@ -108,27 +110,50 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   }
 
   const { withSession } = await import('./lifecycle.js');
-  const { runOperations } = await import('../engine/operations.js');
+  const { readEach, runOperations } = await import('../engine/operations.js');
   return withSession(cfg, term, async (session) => {
     const { erp } = session;
+    // Every row's invoice found before anything is sent (DESIGN: every problem before the first
+    // write): one Alma does not hold, or holds twice, one two rows name (by id and by number), a
+    // voucher with more decimals than the invoice's currency — each an error on its row.
+    const named = entries.filter((e) => e.request !== undefined);
+    const read = await readEach(named, (e) => locate(erp, e.request!), session.readOptions);
+    if (read.stopped !== undefined) {
+      // Alma cannot go on (unreachable, key refused, daily threshold, Ctrl-C): nothing was sent.
+      const notStarted: ErrorRecord = { step: 'lookup', http_status: 0, code: 'NOT_STARTED', message: `not started: the run stopped first (${read.stopped}); a re-run does it` };
+      const readOf = new Map(named.map((e, i) => [e, read.results[i]]));
+      const invoices = entries.map((e): LifecycleInvoice => {
+        if (!readOf.has(e)) return base(e);
+        const r = readOf.get(e);
+        return { ...base(e), status: 'failed', error: r !== undefined && !('id' in r) ? r : notStarted };
+      });
+      const doc = report(invoices, erp.requestCount(), cfg.dryRun, read.stopped);
+      emitLifecycleReport(cfg, term, doc);
+      return exitCodeForReport(doc, { sent: true });
+    }
+    const located = new Map(named.map((e, i) => [e, read.results[i]!]));
+    for (const [e, st] of located) if (e.request?.invoiceId !== undefined && 'id' in st) shownAs.set(e, { vendor: st.vendor, number: st.number });
+    for (const [e, found] of checkLocated(named, located)) {
+      e.problems.push(...found);
+      if (found.some((p) => p.severity === 'error')) e.request = undefined;
+    }
     const valid = entries.filter((e) => e.request !== undefined);
+    if (!cfg.dryRun && !cfg.skipInvalid && valid.length < named.length) {
+      const doc = report(entries.map(base), erp.requestCount(), false);
+      emitLifecycleReport(cfg, term, doc);
+      process.stderr.write(resultLine(term, term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.'), ''));
+      return exitCodeForReport(doc, { sent: false });
+    }
     if (cfg.dryRun) {
       // --online: each invoice found and in a status that takes the answer; nothing is changed.
-      const invoices: LifecycleInvoice[] = [];
-      for (const e of entries) {
+      const invoices = entries.map((e): LifecycleInvoice => {
         const b = base(e);
-        if (e.request === undefined) {
-          invoices.push(b);
-          continue;
-        }
-        const s = await locate(erp, e.request);
-        if (!('id' in s)) invoices.push({ ...b, status: 'failed', error: s });
-        else if (paymentDone(e.request, s)) invoices.push({ ...b, id: s.id, status: 'already_done', workflow_status: s.workflowStatus, alerts: s.alerts });
-        else {
-          const why = paymentRefusal(e.request, s);
-          invoices.push({ ...b, id: s.id, workflow_status: s.workflowStatus, alerts: s.alerts, ...(why !== undefined ? { status: 'failed', error: why } : {}) });
-        }
-      }
+        const s = located.get(e);
+        if (e.request === undefined || s === undefined || !('id' in s)) return b;
+        if (paymentDone(e.request, s)) return { ...b, id: s.id, status: 'already_done', workflow_status: s.workflowStatus, alerts: s.alerts };
+        const why = paymentRefusal(e.request, s);
+        return { ...b, id: s.id, workflow_status: s.workflowStatus, alerts: s.alerts, ...(why !== undefined ? { status: 'failed', error: why } : {}) };
+      });
       const doc = report(invoices, erp.requestCount(), true);
       emitLifecycleReport(cfg, term, doc);
       return exitCodeForReport({ ...doc, summary: { ...doc.summary, invalid: doc.summary.invalid + doc.summary.failed } }, { sent: false });
@@ -139,10 +164,16 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     const outcome = await runOperations(
       valid.map((e) => {
         const req = e.request!;
+        // The first read is the one made above, before anything was sent; later ones ask again.
+        let first: InvoiceState | ErrorRecord | undefined = located.get(e);
         return {
           key: e.key,
           op: req.status,
-          read: () => locate(erp, req),
+          read: () => {
+            const s = first;
+            first = undefined;
+            return s !== undefined ? Promise.resolve(s) : locate(erp, req);
+          },
           done: (s: InvoiceState) => paymentDone(req, s),
           refuse: (s: InvoiceState) => paymentRefusal(req, s),
           send: (id: string) =>

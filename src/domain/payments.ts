@@ -203,3 +203,69 @@ function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): Pa
         };
   return { key, source: at, request, problems };
 }
+
+/** What a row's invoice is in the target, as far as these checks need: found, or why not. */
+export type LocatedInvoice = { id: string; number: string; vendor: string; currency?: string | undefined; totalAmount?: string | undefined } | { code: string; message: string };
+
+/**
+ * The rows against the invoices they name, found before anything is sent (every problem before
+ * the first write): an invoice not found or found twice is an error on its row; two rows that
+ * name one invoice — by id on one, by vendor and number on the other — are `duplicate_payment`;
+ * a voucher in the invoice's currency (or with none given) may not have more decimals than that
+ * currency, and one whose amount is not the invoice's total is said (a warning: a bank's charge
+ * or a discount can make them differ). Returns the problems by entry; pure.
+ */
+export function checkLocated(entries: readonly PaymentEntry[], located: ReadonlyMap<PaymentEntry, LocatedInvoice>): Map<PaymentEntry, Problem[]> {
+  const out = new Map<PaymentEntry, Problem[]>();
+  const add = (e: PaymentEntry, p: Problem): void => void out.set(e, [...(out.get(e) ?? []), p]);
+  const byId = new Map<string, PaymentEntry>();
+  for (const e of entries) {
+    const req = e.request;
+    const inv = located.get(e);
+    if (req === undefined || inv === undefined) continue;
+    const column = req.invoiceId !== undefined ? 'invoice_id' : 'invoice_number';
+    if (!('id' in inv)) {
+      add(e, problem(e.source, inv.code === 'AMBIGUOUS' ? 'invoice_ambiguous' : 'invoice_not_found', inv.message, { column }));
+      continue;
+    }
+    const first = byId.get(inv.id);
+    if (first !== undefined) {
+      const named = (x: PaymentEntry): string => (x.request?.invoiceId !== undefined ? `by id ${x.request.invoiceId}` : `as ${x.request?.vendor ?? ''} ${x.request?.invoiceNumber ?? ''}`);
+      add(
+        e,
+        problem(e.source, 'duplicate_payment', `this is invoice ${inv.vendor} ${inv.number} (id ${inv.id}), already confirmed on row ${first.source.row ?? '?'} (named ${named(first)}); each invoice is paid or rejected once`, { column }),
+      );
+      continue;
+    }
+    byId.set(inv.id, e);
+    const amount = req.voucherAmount;
+    const currency = inv.currency;
+    if (req.status !== 'paid' || amount === undefined || currency === undefined) continue;
+    if (req.voucherCurrency !== undefined && req.voucherCurrency !== currency) continue;
+    const places = minorUnits(currency);
+    if (places !== undefined && amount.decimalPlaces() > places) {
+      add(e, problem(e.source, 'too_many_decimals', `voucher_amount ${amount.toFixed()} has more decimals than ${currency}, the invoice's currency, has (${places})`, { column: 'voucher_amount' }));
+      continue;
+    }
+    const total = decimalOrUndefined(inv.totalAmount);
+    if (total !== undefined && !amount.equals(total)) {
+      add(
+        e,
+        problem(e.source, 'amount_differs', `voucher_amount ${amount.toFixed()} ${currency} is not the invoice's total, ${total.toFixed()} ${currency}; sent as given`, {
+          column: 'voucher_amount',
+          severity: 'warning',
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+const decimalOrUndefined = (text: string | undefined): Decimal | undefined => {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return new Decimal(text);
+  } catch {
+    return undefined;
+  }
+};

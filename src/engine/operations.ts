@@ -77,20 +77,53 @@ export interface OpRunOutcome<S extends OpState> {
 }
 
 export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>[], opts: OpRunOptions): Promise<OpRunOutcome<S>> {
-  const results = new Array<OpResult<S>>(specs.length);
+  let finished = 0;
+  const { results, stopped } = await eachUntilStopped<OpSpec<S>, OpResult<S>>(
+    specs,
+    (spec) => runOne(spec, opts),
+    // The invoice that met an unreachable Alma keeps its own error, as it did when that was no stop.
+    (spec, reason, err) => (reason === 'unreachable' ? { key: spec.key, status: 'failed', alerts: [], error: apiErrorRecord(err as ApiError) } : notStarted(spec, reason)),
+    opts,
+    (r) => opts.onResult?.(r, ++finished, specs.length),
+  );
+  return { results: specs.map((spec, i) => results[i] ?? notStarted(spec, stopped ?? 'interrupted')), stopped };
+}
+
+/**
+ * Reads the invoices many items name, `concurrency` at a time, before anything is changed
+ * (payments: every problem before the first write), stopping as `runOperations` does when Alma
+ * cannot go on (unreachable, key refused, daily threshold): an item not read is left undefined;
+ * the one that met an unreachable Alma gets its error.
+ */
+export async function readEach<T, R>(
+  items: readonly T[],
+  read: (item: T) => Promise<R | ErrorRecord>,
+  opts: Pick<OpRunOptions, 'concurrency' | 'stopSignal' | 'onStop' | 'halt'>,
+): Promise<{ results: (R | ErrorRecord | undefined)[]; stopped?: StopReason | undefined }> {
+  return eachUntilStopped<T, R | ErrorRecord | undefined>(items, read, (_item, reason, err) => (reason === 'unreachable' ? apiErrorRecord(err as ApiError) : undefined), opts);
+}
+
+/** Items `concurrency` at a time; the first run stop (runStopOf, or Ctrl-C) is said once and ends every worker. */
+async function eachUntilStopped<T, R>(
+  items: readonly T[],
+  run: (item: T) => Promise<R>,
+  onStop: (item: T, reason: StopReason, err: unknown) => R,
+  opts: Pick<OpRunOptions, 'concurrency' | 'stopSignal' | 'onStop' | 'halt'>,
+  onResult?: (r: R) => void,
+): Promise<{ results: (R | undefined)[]; stopped?: StopReason | undefined }> {
+  const results = new Array<R | undefined>(items.length);
   let stopped: StopReason | undefined;
   let next = 0;
-  let finished = 0;
   const aborted = (): boolean => opts.stopSignal?.aborted === true;
   const worker = async (): Promise<void> => {
     for (;;) {
       if (stopped !== undefined || aborted()) return;
       const index = next++;
-      const spec = specs[index];
-      if (spec === undefined) return;
-      let r: OpResult<S>;
+      if (index >= items.length) return;
+      const item = items[index]!;
+      let r: R;
       try {
-        r = await runOne(spec, opts);
+        r = await run(item);
       } catch (err) {
         const reason = runStopOf(err) ?? (aborted() ? 'interrupted' : undefined);
         if (reason === undefined) throw err;
@@ -99,16 +132,14 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
           opts.onStop?.(reason, stopMessage(reason, err));
         }
         stopped ??= reason;
-        // The invoice that met an unreachable Alma keeps its own error, as it did when that was no stop.
-        r = reason === 'unreachable' ? { key: spec.key, status: 'failed', alerts: [], error: apiErrorRecord(err as ApiError) } : notStarted(spec, stopped ?? reason);
+        r = onStop(item, stopped, err);
       }
       results[index] = r;
-      opts.onResult?.(r, ++finished, specs.length);
+      onResult?.(r);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, specs.length)) }, worker));
-  if (stopped === undefined && opts.stopSignal?.aborted === true) stopped = 'interrupted';
-  specs.forEach((spec, i) => (results[i] ??= notStarted(spec, stopped ?? 'interrupted')));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, items.length)) }, worker));
+  if (stopped === undefined && aborted()) stopped = 'interrupted';
   return { results, stopped };
 }
 

@@ -208,6 +208,47 @@ describe('payments', () => {
     expect(w.sandbox.state().counters.requestsTotal).toBe(0);
   });
 
+  it('every row against Alma before anything is sent: an unknown invoice, one invoice named twice (by id and by number), sub-cent amounts in the invoice\'s currency; a total that differs is a warning', async () => {
+    await loaded();
+    const ha = byNumber(w!, 'HA-2025-00520');
+    const path = join(w!.dir, 'against.csv');
+    const rows = (extra: string[]): void =>
+      writeFileSync(
+        path,
+        [
+          'vendor,invoice_number,invoice_id,payment_status,voucher_number,voucher_date,voucher_amount,voucher_currency,note',
+          'EBSCO,EBS-9107-25,,paid,V1,2025-05-01,340.00,USD,',
+          ...extra,
+        ].join('\n') + '\n',
+      );
+    rows([
+      'GOBI,G-NOPE,,paid,V2,2025-05-01,10.00,USD,',
+      `,,${ha.id},rejected,,,,,wrong bank`,
+      'HARRAS,HA-2025-00520,,paid,V3,2025-05-01,876.40,EUR,',
+      'BLACKWELL,BW/77305,,paid,V4,2025-05-01,68.245,,',
+    ]);
+    const res = await cli(['payments', path]);
+    expect(res.code, res.stderr).toBe(3);
+    const found = res.doc!.invoices.flatMap((i) => i.issues.map((p) => `${p.row}:${p.column}:${p.code}:${p.severity}`));
+    expect(found).toEqual(['3:invoice_number:invoice_not_found:error', '5:invoice_number:duplicate_payment:error', '6:voucher_amount:too_many_decimals:error']);
+    expect(res.doc!.invoices.find((i) => i.rows[0]!.row === 5)!.issues[0]!.message).toBe(
+      `this is invoice HARRAS HA-2025-00520 (id ${ha.id}), already confirmed on row 4 (named by id ${ha.id}); each invoice is paid or rejected once`,
+    );
+    // the row by id is shown by the vendor and number Alma holds
+    expect(res.doc!.invoices.find((i) => i.rows[0]!.row === 4)).toMatchObject({ vendor: 'HARRAS', number: 'HA-2025-00520' });
+    expect(res.stderr).toContain('Nothing was sent');
+    expect(Object.values(ops(w!)).some((o) => 'paid' in o || 'rejected' in o)).toBe(false);
+    // an amount that is not the invoice's total: said, and sent as given
+    rows([]);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('340.00', '339.50'));
+    const differs = await cli(['payments', path]);
+    expect(differs.code, differs.stderr).toBe(0);
+    expect(differs.doc!.invoices[0]!.issues.map((p) => [p.code, p.severity, p.message])).toEqual([
+      ['amount_differs', 'warning', "voucher_amount 339.5 USD is not the invoice's total, 340 USD; sent as given"],
+    ]);
+    expect(differs.doc!.summary.paid).toBe(1);
+  });
+
   it('pays and rejects once: paid invoices closed with the voucher, the rejected one back in review with its alert and note; a re-run is already_done', async () => {
     await loaded();
     expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
