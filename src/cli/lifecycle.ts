@@ -15,6 +15,7 @@ import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { renderLifecycle, type LifecycleReport } from '../report/lifecycle.js';
 import { writeFileAtomic } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
+import { withRunFields } from './outputs.js';
 
 export interface Session {
   erp: AlmaErp;
@@ -78,7 +79,10 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
   }
 }
 
-export function emitLifecycleReport(cfg: Config, term: Terminal, report: LifecycleReport): void {
+export function emitLifecycleReport(cfg: Config, term: Terminal, bare: LifecycleReport): void {
+  // The run's fields a load's report has too (version, started, finished, duration_s, inputs).
+  // export reads no file (its output stands in cfg.files for the checks of paths).
+  const report = withRunFields(bare, bare.command === 'export' ? { ...cfg, files: [] } : cfg, cfg.startedAt ?? new Date(), new Date());
   if (cfg.reportPath !== undefined) {
     try {
       writeFileAtomic(cfg.reportPath, JSON.stringify(report, null, 2) + '\n');

@@ -155,8 +155,11 @@ function lifecycleOptions(c: Command): Command {
 }
 
 function addLifecycleCommands(program: Command): void {
-  const config = (files: string[], opts: RawOptions): ReturnType<typeof resolveConfig> =>
-    resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd()));
+  // Resolved when the command starts: its time is the report's `started`.
+  const config = (files: string[], opts: RawOptions): ReturnType<typeof resolveConfig> => ({
+    ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())),
+    startedAt: new Date(),
+  });
   lifecycleOptions(
     program
       .command('payments')

@@ -159,7 +159,7 @@ const FORMATS: Record<string, string> = { '.xlsx': 'xlsx', '.xlsm': 'xlsx', '.js
  * `duration_s` (seconds, one decimal) and `inputs` (each file as given, its format and size). The
  * invoices are the same array, not copied.
  */
-export function withRunFields(report: ReportDocument, cfg: Pick<Config, 'target' | 'files' | 'sheet'>, started: Date, finished: Date): ReportDocument {
+export function withRunFields<R extends Pick<ReportDocument, 'target' | 'version' | 'started' | 'finished' | 'duration_s' | 'inputs' | 'sandbox'>>(report: R, cfg: Pick<Config, 'target' | 'files' | 'sheet'>, started: Date, finished: Date): R {
   const { target, ...rest } = report;
   const inputs = cfg.files.map((file) => {
     const format = file === '-' ? 'stdin' : (FORMATS[extname(file).toLowerCase()] ?? 'csv');
@@ -181,5 +181,5 @@ export function withRunFields(report: ReportDocument, cfg: Pick<Config, 'target'
     duration_s: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
     inputs,
     ...rest,
-  };
+  } as unknown as R;
 }

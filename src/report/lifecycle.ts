@@ -46,6 +46,12 @@ export interface LifecycleReport {
   target: string;
   /** Into the embedded sandbox, as a load's report says (the summary names it so). */
   sandbox?: boolean | undefined;
+  /** The run, set by the CLI as a load's report has it (report.ts ReportDocument). */
+  version?: string | undefined;
+  started?: string | undefined;
+  finished?: string | undefined;
+  duration_s?: number | undefined;
+  inputs?: { file: string; format: string; sheet?: string; bytes?: number }[] | undefined;
   command: 'payments' | 'export';
   dry_run: boolean;
   stopped?: string | undefined;

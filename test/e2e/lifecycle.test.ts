@@ -57,6 +57,7 @@ describe('export', () => {
     expect(ha).toHaveLength(2);
     expect(ha[0]).toMatch(/^\d+,HA-2025-00520,2025-04-03,,HARRAS,HARRAS-EUR,876.4,EUR,BANKTRANSFER,,\w+,\d+,1,REGULAR,POL-1006,780,1,,CHEM,100,780$/);
     expect(res.doc!.summary).toMatchObject({ invoices: 5, marked: 5, failed: 0 });
+    expect(res.doc).toMatchObject({ command: 'export', output: out, inputs: [], version: expect.any(String) });
     expect(maxPerOp(w!)).toBe(1);
     expect(byNumber(w!, 'HA-2025-00520').status).toBe('Ready to be Paid');
     // a re-run finds nothing waiting, writes an empty file, marks nothing
@@ -259,6 +260,10 @@ describe('payments', () => {
     const res = await cli(['payments', PAYMENTS]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.doc!.summary).toMatchObject({ invoices: 3, paid: 2, rejected: 1, failed: 0 });
+    // the run's fields a load's report has
+    expect(res.doc).toMatchObject({ target: 'alma', version: expect.stringMatching(/^\d+\.\d+\.\d+/), inputs: [{ file: PAYMENTS, format: 'csv', bytes: expect.any(Number) }] });
+    expect(Date.parse(res.doc!.finished!) - Date.parse(res.doc!.started!)).toBeGreaterThanOrEqual(0);
+    expect(typeof res.doc!.duration_s).toBe('number');
     const ha = byNumber(w!, 'HA-2025-00520');
     expect([ha.status, ha.base_status, ha.payment.status, ha.payment.voucher_number, ha.payment.voucher_amount]).toEqual(['CLOSED', 'CLOSED', 'PAID', 'V-2025-0412', '876.4']);
     const bw = byNumber(w!, 'BW/77305');
