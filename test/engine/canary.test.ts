@@ -114,6 +114,44 @@ describe('the canary gate', () => {
     expect(outcome.canary).toBeUndefined();
   });
 
+  it('an invoice that ends without writing while the canary is read back does not open the gate for the others', async () => {
+    const alma = new FakeAlma();
+    const t = withReadBack(alma);
+    // INV-2's look-up is refused only once INV-1 holds the gate (its create sent); INV-1's
+    // read-back answers only after INV-2 has ended: its end must not let INV-3 write meanwhile.
+    let created!: () => void;
+    const canaryCreated = new Promise<void>((r) => (created = r));
+    let ended!: () => void;
+    const inv2Ended = new Promise<void>((r) => (ended = r));
+    const create = t.createInvoice.bind(t);
+    t.createInvoice = async (inv) => {
+      if (inv.key.number === 'INV-1') created();
+      return create(inv);
+    };
+    const find = t.findInvoices.bind(t);
+    let asked = 0;
+    t.findInvoices = async (key, o) => {
+      if (key.number !== 'INV-2') return find(key, o);
+      // The wave before the first write: a reset, so INV-2 looks itself up again at its turn.
+      if (++asked === 1) throw new ApiError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+      await canaryCreated;
+      throw new ApiError({ httpStatus: 400, code: 'X', message: 'refused look-up' });
+    };
+    const readBack = t.readBack!.bind(t);
+    t.readBack = async (id, inv, lines) => {
+      await inv2Ended;
+      return readBack(id, inv, lines);
+    };
+    const { outcome } = await run(t, batch(), {
+      emit: (e) => {
+        if (e.type === 'invoice' && e.result.key.number === 'INV-2') ended();
+      },
+    });
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'failed', 'loaded', 'loaded']);
+    const readAt = alma.log.indexOf('readBack INV-1');
+    expect(creates(alma).filter((l) => alma.log.indexOf(l) < readAt)).toEqual(['createInvoice INV-1']);
+  });
+
   it('a canary Alma refuses for another reason hands the check to the next invoice that writes', async () => {
     const alma = new FakeAlma();
     alma.faults = [{ method: 'createInvoice', call: 1, kind: 'business' }];
