@@ -71,6 +71,8 @@ describe('amounts a double keeps exactly', () => {
     ['12345678901234567.89', 'too large'],
     ['1000000000000', 'too large'],
     ['1234567890.1234567', '17 significant digits'],
+    // the first length a double loses: Number('999999999999.9997') is 999999999999.9998
+    ['999999999999.9997', '16 significant digits'],
     ['0.1000000000000000055511151231257827', 'significant digits'],
   ])('%s is refused (%s)', (t, why) => {
     const e = parseCell('total_amount', t) as { code: string; message: string };
