@@ -8,6 +8,7 @@ import { renderCsv } from '../report/csv.js';
 import { renderHtml } from '../report/html.js';
 import { writeFileAtomic } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
+import { targetNamed } from '../targets/registry.js';
 
 export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtmlPath' | 'files'>, report: ReportDocument, now: Date = new Date()): void {
   const write = (path: string, what: string, text: string): void => {
@@ -19,5 +20,5 @@ export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtml
     }
   };
   if (cfg.reportCsvPath) write(cfg.reportCsvPath, 'CSV', renderCsv(report));
-  if (cfg.reportHtmlPath) write(cfg.reportHtmlPath, 'HTML', renderHtml(report, { generatedAt: now, files: cfg.files }));
+  if (cfg.reportHtmlPath) write(cfg.reportHtmlPath, 'HTML', renderHtml(report, { generatedAt: now, files: cfg.files, label: targetNamed(report.target).label }));
 }

@@ -62,8 +62,20 @@ export function failureKind(e: ReportError | undefined): FailureKind {
   return refusalKind(e);
 }
 
-/** Failed invoices grouped by step and code, largest group first (then in input order). */
-export function groupFailures(report: ReportDocument): FailureGroup[] {
+/**
+ * What a code means, in the words of the report's target (`label`): Alma's numbered codes only
+ * in an Alma report (another API may use the same number for something else); the loader's own
+ * codes (CANARY_MISMATCH, EXISTS_DIFFERENT) in any, naming the target.
+ */
+function explain(code: string, report: Pick<ReportDocument, 'target'>, label: string): FailureGroup['explanation'] {
+  const t = ERROR_TEXT[code];
+  if (t === undefined) return undefined;
+  if (/^\d+$/.test(code)) return report.target === 'alma' ? t : undefined;
+  return { means: t.means.replaceAll('Alma', label), fix: t.fix.replaceAll('Alma', label) };
+}
+
+/** Failed invoices grouped by step and code, largest group first (then in input order); `label`: the target's name for people. */
+export function groupFailures(report: ReportDocument, label = 'Alma'): FailureGroup[] {
   const groups = new Map<string, FailureGroup>();
   for (const inv of report.invoices) {
     if (inv.status !== 'failed') continue;
@@ -72,7 +84,7 @@ export function groupFailures(report: ReportDocument): FailureGroup[] {
     const key = `${e?.step ?? ''}\u0000${code}`;
     let g = groups.get(key);
     if (g === undefined) {
-      g = { step: e?.step ?? 'create', code, message: e?.message ?? 'the invoice did not finish', kind: failureKind(e), invoices: [], rows: [], explanation: ERROR_TEXT[code] };
+      g = { step: e?.step ?? 'create', code, message: e?.message ?? 'the invoice did not finish', kind: failureKind(e), invoices: [], rows: [], explanation: explain(code, report, label) };
       groups.set(key, g);
     }
     g.invoices.push(inv);
@@ -97,11 +109,11 @@ export function rerunWhen(stopped: string | undefined): string {
 }
 
 /** What to do after a run with failures, by their kinds and by why the run stopped, if it did. */
-export function failureAdvice(groups: readonly FailureGroup[], stopped?: string): string | undefined {
+export function failureAdvice(groups: readonly FailureGroup[], stopped?: string, label = 'Alma'): string | undefined {
   if (groups.length === 0) return undefined;
   const business = groups.some((g) => g.kind === 'business');
   const transient = groups.some((g) => g.kind === 'transient');
-  const fix = 'fix the file (or the setting in Alma) as each group says and load it again — --rejects <file> writes just those rows, with the reason';
+  const fix = `fix the file (or the setting in ${label}) as each group says and load it again — --rejects <file> writes just those rows, with the reason`;
   const rerun = (which: string): string => `${rerunWhen(stopped)}run the same command again to finish ${which}: the journal resumes them, nothing is sent twice`;
   if (business && transient) return `Next: ${fix}; ${rerun('the others')}.`;
   return business ? `Next: ${fix}. Running the same command again would be refused the same way.` : `Next: ${rerun('them')}.`;

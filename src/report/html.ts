@@ -8,7 +8,7 @@
  * browser.
  */
 import type { Problem } from '../domain/problem.js';
-import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
+import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
 import { explainAlert } from './alerts.js';
 import { failureAdvice, groupFailures } from './failures.js';
@@ -19,6 +19,8 @@ export interface HtmlOptions {
   generatedAt?: Date | undefined;
   /** The input files as given on the command line. */
   files?: readonly string[] | undefined;
+  /** The target's name for people (`Alma`, `FOLIO`); default the report's `target`. */
+  label?: string | undefined;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -40,24 +42,30 @@ export const STATUS_TEXT: Record<ReportStatus, string> = {
   planned: 'Planned (dry run)',
 };
 
-const STEP_TEXT: Record<string, string> = {
-  lookup: 'looking for the invoice in Alma',
-  create: 'creating the invoice',
-  lines: 'adding an invoice line',
-  attachments: 'attaching a file to the invoice',
-  process: 'asking Alma to process the invoice',
-  poll: 'waiting for Alma to finish processing',
-  erp: 'exporting the invoice to the ERP',
-};
+/** What a step was doing, in the words of the target (`system`: Alma, FOLIO…). */
+const stepText = (step: string, system: string): string =>
+  ({
+    lookup: `looking for the invoice in ${system}`,
+    create: 'creating the invoice',
+    lines: 'adding an invoice line',
+    attachments: 'attaching a file to the invoice',
+    process: `asking ${system} to process the invoice`,
+    poll: `waiting for ${system} to finish processing`,
+    erp: 'exporting the invoice to the ERP',
+  })[step] ?? step;
 
-const STOPPED_TEXT: Record<string, string> = {
-  interrupted: 'The run was interrupted. Everything done so far is recorded: run the same command again to finish.',
-  daily_limit: "The institution's daily API limit was reached. Run the same command again after midnight (when the limit resets) to finish.",
-  auth: 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.',
-  canary: 'The first invoice did not read back from Alma as it was sent (see its error below), so no other invoice was sent.',
-  max_errors: 'Alma refused too many invoices in a row with the same code (--max-errors), so no new invoice was started. Fix the cause, then run the same command again.',
-  unreachable: 'The target could not be reached at all (no such host, nothing listening, or a TLS error). Check the address and the network, then run the same command again.',
-};
+const stoppedText = (stopped: string, system: string): string =>
+  ({
+    interrupted: 'The run was interrupted. Everything done so far is recorded: run the same command again to finish.',
+    daily_limit: "The institution's daily API limit was reached. Run the same command again after midnight (when the limit resets) to finish.",
+    auth:
+      system === 'Alma'
+        ? 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.'
+        : `${system} refused the credentials. Check them and their permissions, then run the same command again.`,
+    canary: `The first invoice did not read back from ${system} as it was sent (see its error below), so no other invoice was sent.`,
+    max_errors: `${system} refused too many invoices in a row with the same code (--max-errors), so no new invoice was started. Fix the cause, then run the same command again.`,
+    unreachable: 'The target could not be reached at all (no such host, nothing listening, or a TLS error). Check the address and the network, then run the same command again.',
+  })[stopped] ?? stopped;
 
 const CSS = `
 :root{--ok:#1a7f37;--ok-bg:#dafbe1;--warn:#9a6700;--warn-bg:#fff8c5;--bad:#cf222e;--bad-bg:#ffebe9;--info:#0969da;--info-bg:#ddf4ff;--muted:#57606a;--line:#d0d7de}
@@ -117,10 +125,10 @@ function note(inv: ReportInvoice): string {
   return text ? `${text} — see <a href="#problems">input problems</a>` : '';
 }
 
-function invoiceTable(report: ReportDocument): string {
+function invoiceTable(report: ReportDocument, system: string): string {
   const head = report.dry_run
     ? ['Rows', 'Vendor', 'Invoice', 'Total', 'Lines', 'Status', 'Notes']
-    : ['Rows', 'Vendor', 'Invoice', 'Total', 'Lines', 'Status', 'Alma id', 'Workflow status', 'Notes'];
+    : ['Rows', 'Vendor', 'Invoice', 'Total', 'Lines', 'Status', `${system} id`, 'Workflow status', 'Notes'];
   const rows = report.invoices.map((inv) => {
     const total = inv.total !== undefined ? `${esc(inv.total)} ${esc(inv.currency)}` : '';
     const cells = [
@@ -167,8 +175,8 @@ const GROUP_NAMES = 20;
  * Failed invoices grouped as on the terminal (groupFailures): one block per identical failure
  * with how many, Alma's words, what it means and the fix, the rows — not one card per invoice.
  */
-function errorsSection(report: ReportDocument): string {
-  const groups = groupFailures(report);
+function errorsSection(report: ReportDocument, system: string): string {
+  const groups = groupFailures(report, system);
   if (groups.length === 0) return '';
   const blocks = groups.map((g) => {
     const n = g.invoices.length;
@@ -180,9 +188,9 @@ function errorsSection(report: ReportDocument): string {
     const names = n === 1 ? '' : `<p><b>Invoices:</b> ${g.invoices.slice(0, GROUP_NAMES).map(invoiceName).join('; ')}${n > GROUP_NAMES ? ` <span class="muted">and ${n - GROUP_NAMES} more</span>` : ''}</p>`;
     const ids = [...new Set(g.invoices.map((i) => i.error?.tracking_id).filter((t): t is string => t !== undefined))];
     const tracking = ids.length === 0 ? '' : `<p><b>Tracking id${ids.length === 1 ? '' : 's'}:</b> ${ids.slice(0, 3).map((t) => `<code>${esc(t)}</code>`).join(', ')}${ids.length > 3 ? ` <span class="muted">and ${ids.length - 3} more (the JSON and CSV reports have each)</span>` : ''} <span class="muted">— give this to Ex Libris support if you open a case.</span></p>`;
-    return `<div class="alert error" data-error="${esc(g.code)}" data-count="${n}"><h3>${who}: <code>${esc(g.code)}</code> ${esc(g.explanation?.means ?? g.message)}</h3><p>Failed while ${esc(STEP_TEXT[g.step] ?? g.step)}: <code>${esc(g.code)}</code>${http} ${esc(g.message)}${kind}</p>${means}<p><b>Rows:</b> <span class="rows">${esc(formatRows(g.rows))}</span></p>${names}${tracking}</div>`;
+    return `<div class="alert error" data-error="${esc(g.code)}" data-count="${n}"><h3>${who}: <code>${esc(g.code)}</code> ${esc(g.explanation?.means ?? g.message)}</h3><p>Failed while ${esc(stepText(g.step, system))}: <code>${esc(g.code)}</code>${http} ${esc(g.message)}${kind}</p>${means}<p><b>Rows:</b> <span class="rows">${esc(formatRows(g.rows))}</span></p>${names}${tracking}</div>`;
   });
-  const advice = failureAdvice(groups, report.stopped) ?? '';
+  const advice = failureAdvice(groups, report.stopped, system) ?? '';
   return `<h2 id="errors">Errors</h2><p>These invoices did not finish; identical failures are one group. ${esc(advice)}</p>\n${blocks.join('\n')}`;
 }
 
@@ -231,7 +239,7 @@ const formatDate = (d: Date): string =>
 export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): string {
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   const sentence = summaryLine(report, problems, plainStyle);
-  const system = report.target === 'alma' ? 'Alma' : report.target;
+  const system = systemLabel(report, opts.label);
   // A trial run must not pass for a production one when the page is forwarded.
   const target = report.sandbox === true ? `the ${system} sandbox` : system;
   const title = report.dry_run ? `Invoice check (dry run${report.sandbox === true ? ', sandbox' : ''})` : `Invoice load into ${target}`;
@@ -250,7 +258,7 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
     s.in_review > 0 ? `${plural(s.in_review)} waiting in review in ${esc(target)} — <a href="#alerts">alerts</a>` : '',
   ].filter(Boolean);
   const banner = [
-    report.stopped ? `<div class="banner bad" id="stopped"><b>The run stopped early.</b> ${esc(STOPPED_TEXT[report.stopped] ?? report.stopped)}</div>` : '',
+    report.stopped ? `<div class="banner bad" id="stopped"><b>The run stopped early.</b> ${esc(stoppedText(report.stopped, system))}</div>` : '',
     attention.length > 0 ? `<div class="banner ${s.failed + s.invalid > 0 ? 'bad' : 'warn'}" id="attention"><b>Needs attention:</b> ${attention.join('; ')}.</div>` : '',
     allGood && s.invoices > 0 ? `<div class="banner ok">Every invoice is in ${esc(target)}; nothing needs attention.</div>` : '',
   ].join('');
@@ -260,11 +268,11 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
     `<p class="sentence" id="summary">${esc(sentence)}</p>`,
     banner,
     cards(report),
-    report.invoices.length > 0 ? `<h2>Invoices</h2>${invoiceTable(report)}` : '',
+    report.invoices.length > 0 ? `<h2>Invoices</h2>${invoiceTable(report, system)}` : '',
     alertsSection(report),
-    errorsSection(report),
+    errorsSection(report, system),
     problemsSection(report),
-    `<footer>Written by invoice-load. Statuses: Loaded — in ${esc(target)} and processed; In review — processed, Alma sent it to review (see the alerts); Already loaded — found complete from an earlier run, nothing sent; Failed — did not finish, a re-run resumes it; Invalid — not sent, fix the file.</footer>`,
+    `<footer>Written by invoice-load. Statuses: Loaded — in ${esc(target)} and processed; In review — processed, ${esc(system)} sent it to review (see the alerts); Already loaded — found complete from an earlier run, nothing sent; Failed — did not finish, a re-run resumes it; Invalid — not sent, fix the file.</footer>`,
   ].filter(Boolean);
   return `<!doctype html>
 <html lang="en">

@@ -8,7 +8,7 @@ import { placeOf } from '../input/record.js';
 import { formatRows } from './csv.js';
 import { runLabels } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
-import type { ReportDocument, ReportInvoice, ReportStatus } from './report.js';
+import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
@@ -173,6 +173,8 @@ export interface HumanOptions {
   width?: number | undefined;
   /** --quiet: only the invoices and problems that are errors, then the summary line. */
   quiet?: boolean | undefined;
+  /** The target's name for people (`Alma`, `FOLIO`); default the report's `target`. */
+  label?: string | undefined;
 }
 
 /** A batch action's words for "done" and "already so" (Exsited cancel / reactivate, issue #6). */
@@ -273,11 +275,11 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   if (!opts.quiet && predicted.some((i) => i.prediction!.alerts.length > 0 || !i.prediction!.held)) {
     const off = predicted.filter((i) => i.prediction?.held === false);
     const how = (i: ReportInvoice): string =>
-      `${safe(i.vendor)} ${safe(i.number)}: foreseen ${i.prediction!.alerts.join(', ') || 'no alert'}, ${report.target === 'alma' ? 'Alma' : report.target} raised ${[...(i.prediction!.alerts.filter((a) => !(i.prediction!.missed ?? []).includes(a))), ...(i.prediction!.unexpected ?? [])].join(', ') || 'none'}`;
+      `${safe(i.vendor)} ${safe(i.number)}: foreseen ${i.prediction!.alerts.join(', ') || 'no alert'}, ${systemLabel(report, opts.label)} raised ${[...(i.prediction!.alerts.filter((a) => !(i.prediction!.missed ?? []).includes(a))), ...(i.prediction!.unexpected ?? [])].join(', ') || 'none'}`;
     out.push('', off.length === 0 ? `The alerts foreseen before sending held for all ${predicted.length} invoices processed.` : style.yellow(`The alerts foreseen before sending held for ${predicted.length - off.length} of ${predicted.length} invoices processed; not for ${off.map(how).join('; ')}.`));
   }
-  const groups = groupFailures(report);
-  if (groups.length > 0) out.push('', ...renderFailures(groups, style, report.stopped));
+  const groups = groupFailures(report, systemLabel(report, opts.label));
+  if (groups.length > 0) out.push('', ...renderFailures(groups, style, report.stopped, systemLabel(report, opts.label)));
   out.push('');
   out.push(summaryLine(report, problems, style));
   // On a terminal, a problem's message that runs past the window's edge is broken between words,
@@ -315,7 +317,7 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
  * words, what it means and the fix (for the codes the loader knows), the rows; then what to do
  * next, by the kind of failure.
  */
-export function renderFailures(groups: readonly FailureGroup[], style: Style, stopped?: string): string[] {
+export function renderFailures(groups: readonly FailureGroup[], style: Style, stopped?: string, label = 'Alma'): string[] {
   const failed = groups.reduce((n, g) => n + g.invoices.length, 0);
   const out: string[] = [style.bold(`Failures (${failed} invoice${failed === 1 ? '' : 's'}):`)];
   for (const g of groups) {
@@ -330,7 +332,7 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style, st
     const rows = formatRows(g.rows.slice(0, 12));
     out.push(`    rows: ${safe(rows)}${g.rows.length > 12 ? `, … (${g.rows.length} rows)` : ''}`);
   }
-  const advice = failureAdvice(groups, stopped);
+  const advice = failureAdvice(groups, stopped, label);
   if (advice !== undefined) out.push(style.yellow(advice));
   return out;
 }

@@ -129,6 +129,12 @@ export interface ReportInput {
 export type LineKeys = (invoice: InvoiceOutline) => string[];
 const lineNumbers: LineKeys = (inv) => inv.lines.map((l) => l.number);
 
+/**
+ * The report's target as people name it: the label the CLI passes (the target definition's),
+ * else the document's own `target` ("Alma" for the default, as the reports said before labels).
+ */
+export const systemLabel = (report: Pick<ReportDocument, 'target'>, label?: string): string => label ?? (report.target === 'alma' ? 'Alma' : report.target);
+
 export function buildReport(input: ReportInput): ReportDocument {
   const byKey = new Map<string, InvoiceResult>();
   for (const r of input.results ?? []) byKey.set(keyString(r.key), r);

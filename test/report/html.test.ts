@@ -179,3 +179,30 @@ describe('renderHtml: identical failures are one group', () => {
     expect(errors).toMatch(/<p>These invoices did not finish; identical failures are one group\. Next: fix the file .*; run the same command again to finish the others/);
   });
 });
+
+describe('renderHtml: in the words of the target', () => {
+  it('a FOLIO report names FOLIO, not Alma; Alma\'s numbered codes are not explained there, the loader\'s own codes are, naming FOLIO', () => {
+    const r: ReportDocument = {
+      target: 'folio',
+      dry_run: false,
+      stopped: 'max_errors',
+      summary: { invoices: 3, loaded: 1, in_review: 0, failed: 2, invalid: 0, already_loaded: 0, planned: 0, lines: 3, requests: 12 },
+      issues: [],
+      invoices: [
+        invoice({ number: 'F-1', status: 'loaded', id: '0f2c5a1e-1111-4a5b-9c3d-000000000001' }),
+        invoice({ number: 'F-2', status: 'failed', id: undefined, error: { step: 'lines', http_status: 422, code: '60249', message: 'a FOLIO refusal that happens to carry this number' } }),
+        invoice({ number: 'F-3', status: 'failed', id: undefined, error: { step: 'lookup', http_status: 0, code: 'EXISTS_DIFFERENT', message: 'held with another total' } }),
+      ],
+    };
+    const html = body(renderHtml(r, { label: 'FOLIO' }));
+    expect(html).toContain('<th>FOLIO id</th>');
+    expect(html).toContain('In review — processed, FOLIO sent it to review');
+    expect(html).toContain('FOLIO refused too many invoices in a row');
+    expect(html).toContain('Failed while looking for the invoice in FOLIO');
+    expect(html).toContain('FOLIO already holds an invoice with this vendor and number but another total');
+    expect(html).toContain('or the setting in FOLIO');
+    expect(html).not.toMatch(/Alma/);
+    // the same failures in an Alma report keep Alma's explanation of 60249
+    expect(body(renderHtml({ ...r, target: 'alma' }))).toContain('Alma needs its period');
+  });
+});
