@@ -51,6 +51,21 @@ export function sandboxOptions(opts: Opts): SandboxOptions {
   return o;
 }
 
+/** The flag that sets each option, for the message refusing it. */
+const FLAG_OF: Partial<Record<keyof SandboxOptions, string>> = {
+  daily: '--daily',
+  processDelayMs: '--process-delay',
+  indexLagMs: '--index-lag',
+  attachmentMaxBytes: '--attachment-max-bytes',
+  allowDuplicates: '--allow-duplicates',
+  handleInvoicePayment: '--no-handle-invoice-payment',
+  dropFields: '--drop-field',
+  alterFields: '--alter-field',
+  faultSteps: '--fault-steps',
+  apiKeys: '--api-key-file',
+  readOnlyKeys: '--read-only-key-file',
+};
+
 function keyIn(path: string, flag: string): string {
   try {
     return readFileSync(path, 'utf8').trim();
@@ -64,6 +79,10 @@ export async function runSandboxCommand(opts: Opts, term: Terminal): Promise<num
   const definition = targetNamed(typeof opts.target === 'string' ? opts.target : undefined);
   if (definition.serveSandbox === undefined) throw new UsageError(`${definition.label} has no embedded sandbox`);
   const options = sandboxOptions(opts);
+  // An option the target's sandbox would ignore is refused, not silently dropped.
+  const takes = definition.sandboxTakes;
+  const ignored = takes === undefined ? [] : (Object.keys(options) as (keyof SandboxOptions)[]).filter((k) => !takes.includes(k)).map((k) => FLAG_OF[k] ?? k);
+  if (ignored.length > 0) throw new UsageError(`${ignored.join(', ')}: not taken by the ${definition.label} sandbox; only the Alma sandbox (the default) has every option`);
   let sandbox: Awaited<ReturnType<NonNullable<typeof definition.serveSandbox>>>;
   try {
     sandbox = await definition.serveSandbox(options);

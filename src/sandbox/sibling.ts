@@ -120,7 +120,7 @@ export function patchConfig<C extends SiblingConfig>(defaults: C, current: C, pa
   return Object.fromEntries(Object.keys(defaults).map((k) => [k, patchNumber(patch, k, current[k as keyof C] as number, min[k] ?? 0)])) as unknown as C;
 }
 
-/** The options of `invoice-load sandbox` a sibling sandbox takes (its seed, threshold and latency when given). */
+/** The options of `invoice-load sandbox` a sibling sandbox takes (its seed, threshold and latency when given): targets/definition.ts SIBLING_SANDBOX_TAKES. */
 export function siblingOptions(o: SandboxOptions): SiblingOptions & { perSecond?: number; latencyMs?: number } {
   return {
     port: o.port,

@@ -179,4 +179,12 @@ export interface TargetDefinition<S extends TargetSettings = TargetSettings> {
   preflight?(settings: S, invoices: readonly Invoice[], run: OpenRun & { rate: number }): Promise<{ problems: Map<string, Problem[]>; report: PreflightReport }>;
   /** `invoice-load sandbox --target <name>`: its embedded sandbox on a port, and a command line that loads into it. */
   serveSandbox?(opts: SandboxOptions): Promise<{ url: string; hint: string; close(): Promise<void> }>;
+  /**
+   * The options `serveSandbox` honours; absent = all of them (Alma's, which has every one). The
+   * command refuses one given that the target's sandbox would ignore (`--daily` for FOLIO).
+   */
+  sandboxTakes?: readonly (keyof SandboxOptions)[];
 }
+
+/** What a sibling sandbox (Exsited, Alguna, FOLIO: sandbox/sibling.ts `siblingOptions`) honours. */
+export const SIBLING_SANDBOX_TAKES: readonly (keyof SandboxOptions)[] = ['port', 'host', 'statePath', 'seed', 'perSecond', 'latencyMs', 'faultRate', 'faultKinds', 'randomSeed'];

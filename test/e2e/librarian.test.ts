@@ -54,6 +54,19 @@ describe('invoice-load sandbox on a port already taken', () => {
   });
 });
 
+describe('invoice-load sandbox --target with an option only Alma\'s sandbox has', () => {
+  it('is refused naming each flag (exit 2) instead of a sandbox that silently ignores them', async () => {
+    const r = await runCli(['sandbox', '--target', 'folio', '--port', '0', '--drop-field', 'note', '--allow-duplicates', '--daily', '5'], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('invoice-load: --daily, --allow-duplicates, --drop-field: not taken by the FOLIO sandbox; only the Alma sandbox (the default) has every option');
+    const key = join(dir, 'key.txt');
+    writeFileSync(key, 'k\n');
+    const exsited = await runCli(['sandbox', '--target', 'exsited', '--port', '0', '--api-key-file', key], { env: env() });
+    expect(exsited.code).toBe(2);
+    expect(exsited.stderr).toContain('--api-key-file: not taken by the Exsited sandbox');
+  });
+});
+
 describe('one file named twice (a glob and its own name)', () => {
   it('is refused with both names, exit 2, nothing read; by a load and by payments', async () => {
     const file = join(dir, 'twice.csv');

@@ -11,6 +11,7 @@ import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
 import { ALGUNA_PROFILE } from './profile.js';
 import type { TargetDefinition } from '../definition.js';
+import { SIBLING_SANDBOX_TAKES } from '../definition.js';
 import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 
 export type AlgunaSettings =
@@ -55,6 +56,7 @@ export const ALGUNA: TargetDefinition<AlgunaSettings> = {
     return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: settings.baseUrl, apiKey: algunaKey(settings.apiKey, run.env), apiVersion: settings.apiVersion }));
   },
 
+  sandboxTakes: [...SIBLING_SANDBOX_TAKES, 'apiKeys'],
   async serveSandbox(o) {
     const { startAlgunaSandbox } = await import('../../sandbox/alguna.js');
     const { siblingOptions } = await import('../../sandbox/sibling.js');

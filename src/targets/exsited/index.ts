@@ -11,6 +11,7 @@ import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
 import { EXSITED_PROFILE } from './profile.js';
 import type { RunAction, TargetDefinition, TargetProfile } from '../definition.js';
+import { SIBLING_SANDBOX_TAKES } from '../definition.js';
 import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 import type { ExsitedCredentials } from './client.js';
 import type { ExsitedAction } from './target.js';
@@ -84,6 +85,7 @@ export const EXSITED: TargetDefinition<ExsitedSettings> = {
     return openedTarget(createExsitedTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, apiVersion: settings.apiVersion, action }));
   },
 
+  sandboxTakes: [...SIBLING_SANDBOX_TAKES],
   async serveSandbox(o) {
     const { startExsitedSandbox } = await import('../../sandbox/exsited.js');
     const { siblingOptions } = await import('../../sandbox/sibling.js');

@@ -10,6 +10,7 @@
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
 import type { OpenedTarget, TargetDefinition } from '../definition.js';
+import { SIBLING_SANDBOX_TAKES } from '../definition.js';
 import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 import type { FolioCredentials } from './client.js';
 import type { FolioTarget } from './target.js';
@@ -84,6 +85,7 @@ export const FOLIO: TargetDefinition<FolioSettings> = {
     }
   },
 
+  sandboxTakes: [...SIBLING_SANDBOX_TAKES],
   async serveSandbox(o) {
     const { startFolioSandbox } = await import('../../sandbox/folio/server.js');
     const { siblingOptions } = await import('../../sandbox/sibling.js');
