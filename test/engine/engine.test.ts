@@ -350,6 +350,20 @@ describe('engine: a create refused because the number exists (someone made it af
     expectExactlyOnce(alma, [inv]);
   });
 
+  it('what it holds is compared with the file, as for one the look-ups found: another value is said (held_different)', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 3);
+    const target = lateArrival(alma);
+    const compared: string[] = [];
+    target.heldDifferences = (found) => {
+      compared.push(found.id);
+      return [{ field: 'total_amount', sent: '30', stored: '31' }];
+    };
+    const { outcome } = await runEngine(target, [inv], join(dir, 'j.jsonl'));
+    expect(compared).toEqual([alma.invoices[0]!.id]);
+    expect(outcome.results[0]!.warnings.map((w) => w.code)).toContain('held_different');
+  });
+
   it('processed already: left as it is (already loaded), nothing added to it', async () => {
     const alma = new FakeAlma();
     const inv = makeInvoice('ACME', 'INV-1', 3);
@@ -357,6 +371,40 @@ describe('engine: a create refused because the number exists (someone made it af
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded']);
     expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1']);
     expect(alma.log.filter((l) => l.startsWith('addLine') || l.startsWith('processInvoice'))).toEqual([]);
+  });
+});
+
+describe('engine: a write that provably never left (status 0, not an unknown outcome)', () => {
+  it('is journaled refused, so the same command sends it again without first looking for what it made', async () => {
+    const alma = new FakeAlma();
+    const base = alma.target();
+    let first = true;
+    const target: Target = {
+      ...base,
+      createInvoice: async (inv) => {
+        if (first) {
+          first = false;
+          // a connection refused before the request was written: nothing reached the target
+          throw new ApiError({ httpStatus: 0, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+        }
+        return base.createInvoice(inv);
+      },
+    };
+    const inv = makeInvoice('ACME', 'INV-1', 2);
+    const path = join(dir, 'j.jsonl');
+    const once = await runEngine(target, [inv], path);
+    expect(once.outcome.results[0]!.status).not.toBe('loaded');
+    const j = journalAt(path);
+    try {
+      expect(j.state(inv.key).createPending).toBe(false);
+    } finally {
+      j.close();
+    }
+    alma.log.length = 0;
+    const again = await runEngine(target, [inv], path);
+    expect(again.outcome.results[0]!.status).toBe('loaded');
+    // one look-up (the ordinary one before a create), not a second one reconciling a pending create
+    expect(alma.log.filter((l) => l.startsWith('findInvoices'))).toHaveLength(1);
   });
 });
 
