@@ -32,6 +32,8 @@ describe('FOLIO settings', () => {
     expect(cfg({ dryRun: true, online: true }, ENV).target).toMatchObject({ kind: 'folio' });
     expect(usage(() => cfg({ region: 'eu' }, ENV))).toMatch(/--region is for Alma/);
     expect(usage(() => cfg({ apiUrl: 'https://u:p@okapi.example.edu' }, ENV))).toMatch(/must not carry credentials/);
+    // a token alone in the user part (https://TOKEN@host) is a credential too
+    expect(usage(() => cfg({ apiUrl: 'https://TOKEN@okapi.example.edu' }, ENV))).toMatch(/must not carry credentials/);
   });
 
   it('the credentials file: JSON {"tenant","username","password"} or KEY=value lines; incomplete ones refused without echoing them', () => {
