@@ -53,7 +53,7 @@ export const ALGUNA: TargetDefinition<AlgunaSettings> = {
       const sandbox = await startRunSandbox('alguna', 'Alguna', settings.statePath, startAlgunaSandbox, run);
       return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: sandbox.url, apiKey: 'sandbox' }), sandbox);
     }
-    return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: settings.baseUrl, apiKey: algunaKey(settings.apiKey, run.env), apiVersion: settings.apiVersion }));
+    return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: settings.baseUrl, apiKey: algunaKey(settings.apiKey, run.env, run.info), apiVersion: settings.apiVersion }));
   },
 
   sandboxTakes: [...SIBLING_SANDBOX_TAKES, 'apiKeys'],
@@ -69,9 +69,9 @@ export const ALGUNA: TargetDefinition<AlgunaSettings> = {
   },
 };
 
-export function algunaKey(source: { env: 'ALGUNA_API_KEY' } | { file: string }, env: Record<string, string | undefined>): string {
+export function algunaKey(source: { env: 'ALGUNA_API_KEY' } | { file: string }, env: Record<string, string | undefined>, warn?: (line: string) => void): string {
   if ('file' in source) {
-    const c = readCredentialsFile(source.file);
+    const c = readCredentialsFile(source.file, [], warn);
     const key = c['api_key'] ?? c['alguna_api_key'];
     if (!key) throw new UsageError(`the credentials file ${source.file} holds no api_key`);
     return sendable(key, `the api_key in ${source.file}`);

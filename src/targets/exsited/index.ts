@@ -81,7 +81,7 @@ export const EXSITED: TargetDefinition<ExsitedSettings> = {
       const sandbox = await startRunSandbox('exsited', 'Exsited', settings.statePath, startExsitedSandbox, run);
       return openedTarget(createExsitedTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CLIENT, action }), sandbox);
     }
-    const credentials = exsitedCredentials(settings.credentials, run.env);
+    const credentials = exsitedCredentials(settings.credentials, run.env, run.info);
     return openedTarget(createExsitedTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, apiVersion: settings.apiVersion, action }));
   },
 
@@ -101,9 +101,9 @@ export const EXSITED: TargetDefinition<ExsitedSettings> = {
 const exsitedAction = (action: RunAction | undefined): { kind: ExsitedAction; effectiveDate: string } | undefined =>
   action === undefined ? undefined : { kind: action.kind as ExsitedAction, effectiveDate: action.effectiveDate };
 
-export function exsitedCredentials(source: { env: true } | { file: string }, env: Record<string, string | undefined>): ExsitedCredentials {
+export function exsitedCredentials(source: { env: true } | { file: string }, env: Record<string, string | undefined>, warn?: (line: string) => void): ExsitedCredentials {
   if ('file' in source) {
-    const c = readCredentialsFile(source.file);
+    const c = readCredentialsFile(source.file, [], warn);
     const id = c['client_id'] ?? c['exsited_client_id'];
     const secret = c['client_secret'] ?? c['exsited_client_secret'];
     if (!id || !secret) throw new UsageError(`the credentials file ${source.file} needs client_id and client_secret`);

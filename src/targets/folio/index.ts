@@ -71,7 +71,7 @@ export const FOLIO: TargetDefinition<FolioSettings> = {
       const sandbox = await startRunSandbox('folio', 'FOLIO', settings.statePath, startFolioSandbox, run);
       return mode(openedTarget(createFolioTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CREDENTIALS, approve }), sandbox));
     }
-    const credentials = folioCredentials(settings.credentials, run.env);
+    const credentials = folioCredentials(settings.credentials, run.env, run.info);
     return mode(openedTarget(createFolioTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, approve, batchGroup: settings.batchGroup })));
   },
 
@@ -98,9 +98,9 @@ export const FOLIO: TargetDefinition<FolioSettings> = {
   },
 };
 
-export function folioCredentials(source: { env: true } | { file: string }, env: Record<string, string | undefined>): FolioCredentials {
+export function folioCredentials(source: { env: true } | { file: string }, env: Record<string, string | undefined>, warn?: (line: string) => void): FolioCredentials {
   if ('file' in source) {
-    const c = readCredentialsFile(source.file, ['tenant', 'username', 'password', 'folio_tenant', 'folio_username', 'folio_password']);
+    const c = readCredentialsFile(source.file, ['tenant', 'username', 'password', 'folio_tenant', 'folio_username', 'folio_password'], warn);
     const tenant = c['tenant'] ?? c['folio_tenant'];
     const username = c['username'] ?? c['folio_username'];
     const password = c['password'] ?? c['folio_password'];

@@ -1,5 +1,5 @@
 /** `--target folio`: flags and environment → its settings (pure), and the credentials file. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -49,5 +49,18 @@ describe('FOLIO settings', () => {
     expect(msg).toMatch(/needs tenant, username and password/);
     expect(msg).not.toContain('do-not-echo');
     expect(cfg({ credentialsFile: json }, { FOLIO_API_URL: ENV.FOLIO_API_URL }).target).toMatchObject({ credentials: { file: json } });
+  });
+
+  it.skipIf(process.platform === 'win32')('a credentials file every user can read is said (as Alma\'s key file), without its content; one only its owner reads is not', () => {
+    const file = join(dir, 'open.json');
+    writeFileSync(file, JSON.stringify({ tenant: 'diku', username: 'loader', password: 'do-not-echo' }), { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const said: string[] = [];
+    folioCredentials({ file }, {}, (l) => said.push(l));
+    expect(said).toEqual([`the credentials file ${file} can be read by every user of this machine (mode 644); make it yours alone: chmod 600 ${file}`]);
+    chmodSync(file, 0o600);
+    said.length = 0;
+    folioCredentials({ file }, {}, (l) => said.push(l));
+    expect(said).toEqual([]);
   });
 });
