@@ -100,6 +100,9 @@ interface Waiter {
   cleanup: () => void;
 }
 
+/** The longest delay setTimeout keeps (2^31-1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) {
@@ -229,6 +232,8 @@ export class RateLimiter implements Limiter {
     return new Promise<number>((resolve, reject) => {
       const onAbort = (): void => {
         this.#queue = this.#queue.filter((w) => w !== waiter);
+        // Nobody left waiting: the pump's sleep (a pause may be long) must not keep the process alive.
+        if (this.#queue.length === 0) this.#wake?.abort();
         reject(signal?.reason);
       };
       const waiter: Waiter = {
@@ -344,7 +349,8 @@ export class RateLimiter implements Limiter {
       this.#pauses.push([now, this.#pausedUntil]);
       if (this.#pauses.length > 8) this.#pauses.shift();
     }
-    if (retryAfterMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + retryAfterMs);
+    // At most a timer's reach: beyond 2^31-1 ms Node fires at once, and the pump would spin.
+    if (retryAfterMs !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(retryAfterMs, MAX_TIMER_MS));
     // The pump may be asleep until a slot computed before the pause: wake it to recompute.
     this.#wake?.abort();
   }

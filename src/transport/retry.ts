@@ -267,7 +267,9 @@ export function decide(
   }
   if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
     const note = `the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;
-    return { action: 'fail', kind: 'exhausted', reason: c.reason, note, throttled: c.throttled, retryAfterMs };
+    // The request fails instead of hanging; the pause every other request takes is held to the
+    // same bound (a Retry-After of an hour froze the whole run for the hour).
+    return { action: 'fail', kind: 'exhausted', reason: c.reason, note, throttled: c.throttled, retryAfterMs: opts.maxWaitMs };
   }
   const delayMs = Math.max(backoffMs(attempt, ctx.random, opts), retryAfterMs ?? 0);
   return { action: 'retry', delayMs, reason: c.reason, throttled: c.throttled, retryAfterMs };

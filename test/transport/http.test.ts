@@ -211,6 +211,33 @@ describe('HttpClient retries (MockAgent)', () => {
     expect((err as ApiError).message).toMatch(/asked to wait 7200 s \(Retry-After\), longer than the 60 s allowed/);
   });
 
+  it('a 429 asking for longer than the maximum wait fails its request, and holds the others back no longer than that maximum', async () => {
+    const clock = new FakeClock();
+    const real = new RateLimiter({ rate: 10, pauseMs: 1000, now: clock.now, sleep: clock.sleep });
+    const starts: number[] = [];
+    const limiter: Limiter = {
+      acquire: async (signal, opts) => {
+        const t = await real.acquire(signal, opts);
+        starts.push(t);
+        return t;
+      },
+      success: (t) => real.success(t),
+      throttled: (t, ms) => real.throttled(t, ms),
+    };
+    const { api, client } = setup({ limiter, clock });
+    current = api;
+    api.script(
+      { method: 'POST', status: 429, headers: { 'retry-after': '3600' }, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') },
+      { method: 'GET', body: { id: '2' } },
+    );
+    const post = client.json({ method: 'POST', path: '/acq/invoices', body: {} }).catch((e: unknown) => e);
+    await clock.flush();
+    const get = client.json({ method: 'GET', path: '/acq/invoices/2' });
+    const [err] = await clock.run(Promise.all([post, get]));
+    expect((err as ApiError).message).toMatch(/asked to wait 3600 s \(Retry-After\), longer than the 60 s allowed/);
+    expect(starts).toEqual([0, 60_000]);
+  });
+
   it('stops after maxRetries and reports the last answer', async () => {
     const { api, clock, client } = setup({ maxRetries: 2 });
     current = api;

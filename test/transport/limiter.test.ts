@@ -495,3 +495,27 @@ describe('RateLimiter against a simulated per-second threshold', () => {
     expect((await run({ firstStartLateMs: 0 })).refused).toBeGreaterThan(0);
   });
 });
+
+describe('RateLimiter: a long pause does not keep the process alive', () => {
+  it('the last waiter called off (a second Ctrl-C) wakes the pump from its sleep: no timer is left running', async () => {
+    const sleeps: AbortSignal[] = [];
+    const lim = new RateLimiter({
+      rate: 10,
+      now: () => 0,
+      // A sleep that ends only when woken: the pause below would otherwise hold it for an hour.
+      sleep: (_ms, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          sleeps.push(signal!);
+          signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        }),
+    });
+    lim.throttled(0, 3_600_000);
+    const ac = new AbortController();
+    const waiting = lim.acquire(ac.signal).catch((e: unknown) => e);
+    await Promise.resolve();
+    expect(sleeps).toHaveLength(1);
+    ac.abort(new Error('stopped'));
+    expect(await waiting).toMatchObject({ message: 'stopped' });
+    expect(sleeps.every((s) => s.aborted)).toBe(true);
+  });
+});
