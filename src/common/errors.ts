@@ -126,6 +126,8 @@ export class JournalError extends UsageError {
 
 /** The outbound proxy would not open a tunnel to the API (transport/http.ts `proxyRefusal`). */
 export const PROXY_REFUSED = 'PROXY_REFUSED';
+/** The outbound proxy could not reach the API (a 502/503/504 to CONNECT): as a refused connection. */
+export const PROXY_UPSTREAM = 'PROXY_UPSTREAM';
 
 /**
  * Errors that say the target cannot be reached at all — no such host, nothing listening, a TLS
@@ -135,6 +137,7 @@ export const PROXY_REFUSED = 'PROXY_REFUSED';
  */
 const UNREACHABLE = new Set([
   PROXY_REFUSED,
+  PROXY_UPSTREAM,
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',

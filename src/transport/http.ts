@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { decide, DEFAULT_RETRY, isSafeMethod, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
-import { ApiError, AuthError, DailyLimitError, NotSentError, PROXY_REFUSED, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
+import { ApiError, AuthError, DailyLimitError, NotSentError, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import type { TargetEventSink } from './events.js';
 
@@ -439,8 +439,15 @@ export class HttpClient {
         ...(parsed.bare ? { bare: true } : {}),
       };
     }
-    const refused = outcome.kind === 'network' && outcome.code === PROXY_REFUSED ? PROXY_TUNNEL.exec(cause instanceof Error ? cause.message : '') : null;
-    const what = refused !== null ? `the proxy refused to open a tunnel to the API (it answered ${refused[1]} to CONNECT; check https_proxy and its user and password)` : cause instanceof Error ? cause.message : String(cause);
+    const tunnel = outcome.kind === 'network' && (outcome.code === PROXY_REFUSED || outcome.code === PROXY_UPSTREAM) ? PROXY_TUNNEL.exec(cause instanceof Error ? cause.message : '') : null;
+    const what =
+      tunnel === null
+        ? cause instanceof Error
+          ? cause.message
+          : String(cause)
+        : outcome.kind === 'network' && outcome.code === PROXY_UPSTREAM
+          ? `the proxy could not reach the API (it answered ${tunnel[1]} to CONNECT)`
+          : `the proxy refused to open a tunnel to the API (it answered ${tunnel[1]} to CONNECT; check https_proxy and its user and password)`;
     return { httpStatus: 0, code: outcome.kind === 'network' ? outcome.code : 'NETWORK', message: this.#redact(`${req.method} ${req.path}: ${what}`) + tries };
   }
 
@@ -503,9 +510,13 @@ const PROXY_TUNNEL = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;
  * credentials missing or wrong): nothing reached the API, and no retry changes the proxy's
  * mind — undici reports it only as UND_ERR_ABORTED, which would be retried five times per
  * request and fail each invoice on its own (19 s for the sample batch) instead of one stop.
+ * A 502, 503 or 504 is the proxy failing to reach the API (squid answers 503 when the upstream
+ * is down): PROXY_UPSTREAM, retried as a refused connection is, with an outage's patience.
  */
 function proxyRefusal(err: unknown): string | undefined {
-  return err instanceof Error && PROXY_TUNNEL.test(err.message) ? PROXY_REFUSED : undefined;
+  const m = err instanceof Error ? PROXY_TUNNEL.exec(err.message) : null;
+  if (m === null) return undefined;
+  return ['502', '503', '504'].includes(m[1]!) ? PROXY_UPSTREAM : PROXY_REFUSED;
 }
 
 /**

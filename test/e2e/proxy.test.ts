@@ -164,6 +164,23 @@ describe('an outbound HTTP proxy from the environment', () => {
     expect(w.sandbox.state().counters.requestsTotal).toBe(0);
   });
 
+  it('a proxy that cannot reach the API (503 to CONNECT, as squid says when the upstream is down) is retried as a refused connection, and said to be the upstream, not the proxy\'s password', async () => {
+    w = await world();
+    const p = await startProxy(w.sandbox.url);
+    const connects: string[] = [];
+    proxy!.on('connect', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
+      connects.push(req.url ?? '');
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n');
+    });
+    const res = await w.load(['--max-retries', '1', 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: 'https://alma.test', https_proxy: p.url } });
+    expect(res.code, res.stderr).toBe(4);
+    expect(res.report!.stopped).toBe('unreachable');
+    expect(res.stderr).toMatch(/cannot reach Alma: PROXY_UPSTREAM \(GET \/\S+: the proxy could not reach the API \(it answered 503 to CONNECT\)/);
+    expect(res.stderr).not.toMatch(/user and password/);
+    expect(connects.every((c) => c === 'alma.test:443')).toBe(true);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+  });
+
   it('no_proxy naming the host: not through the proxy (and alma.test resolves nowhere: exit 4, nothing sent)', async () => {
     w = await world();
     const p = await startProxy(w.sandbox.url);
