@@ -319,7 +319,7 @@ export class HttpClient {
           bodyTimeout: this.#timeoutMs,
         });
         // Always read the body to the end: an unread body holds its connection (undici README).
-        const text = await res.body.text();
+        const text = await bodyWithin(res.body, this.#timeoutMs);
         const status = res.statusCode;
         const resHeaders = res.headers as ResponseHeaders;
         this.#answered = true;
@@ -500,6 +500,23 @@ function mergeHeaders(base: Record<string, string>, extra: Record<string, string
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The body whole within `ms` of the headers: undici's `bodyTimeout` measures only the silence
+ * between chunks, so an answer trickling a byte a second, or a chunked one that never ends, held
+ * the run forever (`--timeout` is one answer's limit). Past it, the body is destroyed with
+ * undici's own code for a body timeout: a read is retried, a write's outcome is unknown.
+ */
+async function bodyWithin(body: Dispatcher.ResponseData['body'], ms: number): Promise<string> {
+  const timer = setTimeout(() => {
+    body.destroy(Object.assign(new Error(`the answer did not arrive whole within ${Math.round(ms / 100) / 10} s of its headers`), { code: 'UND_ERR_BODY_TIMEOUT' }));
+  }, ms);
+  try {
+    return await body.text();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** undici's words when a proxy answers the CONNECT that opens an https tunnel with anything but 200. */
