@@ -258,7 +258,9 @@ export function decide(
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs) : undefined;
   const limit = opts.maxRetries + (c.throttled ? opts.throttleRetries : 0);
   if (attempt >= limit) {
-    const out = outcome.kind === 'network' && PRE_SEND_CODES.has(outcome.code) ? ctx.outage : undefined;
+    // Patience for what provably never reached the server: a refused connection, and a reset
+    // while connecting (a firewall's or a restarting load balancer's burst) alike.
+    const out = neverSent(outcome) ? ctx.outage : undefined;
     const left = out === undefined ? 0 : opts.outageMs - out.downForMs;
     if (left > 0) {
       const delayMs = Math.min(left, Math.max(250, backoffMs(attempt, ctx.random, { baseMs: opts.baseMs, capMs: OUTAGE_STEP_MS })));

@@ -162,6 +162,8 @@ describe('decide while a target that answered before is out of reach', () => {
     ['out of reach as long as the patience: given up, and said why', POST, net('ECONNREFUSED'), 30_000, { action: 'fail', kind: 'exhausted', note: 'out of reach for 30 s' }],
     // Only what provably never left: a reset after sending, or a 503, gets the usual retries and no more.
     ['a reset is no outage', GET, net('ECONNRESET'), 3_000, { action: 'fail', kind: 'exhausted' }],
+    ['a reset that provably wrote nothing (while connecting) is, as a refusal is', POST, net('ECONNRESET', false), 3_000, { action: 'retry', outage: true }],
+    ['a reset after the request was written is not', GET, net('ECONNRESET', true), 3_000, { action: 'fail', kind: 'exhausted' }],
     ['a 503 is an answer, not an outage', GET, res(503), 3_000, { action: 'fail', kind: 'exhausted' }],
   ] as const)('%s', (_what, req, outcome, downForMs, expected) => {
     expect(decide(req, outcome, last, ctx(downForMs))).toMatchObject(expected);
