@@ -250,23 +250,37 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     canary.reserve(pending[stoppedOn]!.inv.key);
     pending.unshift(...pending.splice(stoppedOn, 1));
   }
-  // --max-errors: business refusals with the same code in a row, in the order invoices finish.
+  // --max-errors: business refusals with the same code in a row, or failures without a definite
+  // answer (5xx, timeouts, lost answers: a failing gateway, a maintenance page) in a row, in the
+  // order invoices finish — a breaker, so a target that fails everything is not sent the whole
+  // batch one invoice at a time (docs: README "Never a storm").
   let streak = { code: '', count: 0 };
+  let transient = 0;
   let halted: { reason: StopReason; message: string } | undefined;
   const countRefusal = (r: InvoiceResult): void => {
     const max = opts.maxErrors ?? 0;
     if (max <= 0 || halted !== undefined || stopped !== undefined) return;
     const e = r.error;
-    if (r.status !== 'failed' || e === undefined || refusalKind(e) !== 'business') {
-      if (r.status !== 'not_started') streak = { code: '', count: 0 };
+    if (r.status !== 'failed' || e === undefined) {
+      if (r.status !== 'not_started') {
+        streak = { code: '', count: 0 };
+        transient = 0;
+      }
       return;
     }
-    streak = streak.code === e.code ? { code: e.code, count: streak.count + 1 } : { code: e.code, count: 1 };
-    if (streak.count < max) return;
     const label = labelOf(opts.target);
-    const message =
-      `${label} refused ${streak.count} invoices in a row with ${e.code} (${e.message}); no new invoice is started (--max-errors ${max}). ` +
-      `The invoices already started finish; the others are not sent. Fix the cause, then run the same command again`;
+    let message: string;
+    if (refusalKind(e) === 'business') {
+      transient = 0;
+      streak = streak.code === e.code ? { code: e.code, count: streak.count + 1 } : { code: e.code, count: 1 };
+      if (streak.count < max) return;
+      message = `${label} refused ${streak.count} invoices in a row with ${e.code} (${e.message}); no new invoice is started (--max-errors ${max}). `;
+    } else {
+      streak = { code: '', count: 0 };
+      if (++transient < max) return;
+      message = `${transient} invoices in a row failed without a definite answer from ${label} (the last: ${e.code}, ${e.message}); no new invoice is started (--max-errors ${max}). `;
+    }
+    message += 'The invoices already started finish; the others are not sent. Fix the cause, then run the same command again';
     halted = { reason: 'max_errors', message };
     emit({ type: 'stopping', reason: 'max_errors', message });
   };

@@ -63,7 +63,7 @@ const stoppedText = (stopped: string, system: string): string =>
         ? 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.'
         : `${system} refused the credentials. Check them and their permissions, then run the same command again.`,
     canary: `The first invoice did not read back from ${system} as it was sent (see its error below), so no other invoice was sent.`,
-    max_errors: `${system} refused too many invoices in a row with the same code (--max-errors), so no new invoice was started. Fix the cause, then run the same command again.`,
+    max_errors: `Too many invoices in a row were refused by ${system} with the same code, or failed without a definite answer (--max-errors), so no new invoice was started. Fix the cause, then run the same command again.`,
     unreachable: 'The target could not be reached at all (no such host, nothing listening, or a TLS error). Check the address and the network, then run the same command again.',
   })[stopped] ?? stopped;
 

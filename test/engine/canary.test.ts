@@ -229,6 +229,23 @@ describe('--max-errors: refusals with the same code in a row', () => {
     expect(creates(alma)).toHaveLength(3);
   });
 
+  it('failures without a definite answer in a row (a gateway answering 503 to every create) stop it too, whatever their codes', async () => {
+    const alma = new FakeAlma();
+    const base = alma.target();
+    let n = 0;
+    const target: Target = {
+      ...base,
+      createInvoice: async () => {
+        n++;
+        throw new ApiError({ httpStatus: n % 2 === 0 ? 503 : 502, code: n % 2 === 0 ? 'HTTP_503' : 'HTTP_502', message: 'Service Unavailable' });
+      },
+    };
+    const { outcome, events } = await run(target, batch(6), { concurrency: 1, maxErrors: 3 });
+    expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'not_started', 'not_started', 'not_started']);
+    expect(outcome.stopped?.reason).toBe('max_errors');
+    expect(events.find((e) => e.type === 'stopping')).toMatchObject({ message: expect.stringMatching(/^3 invoices in a row failed without a definite answer from Alma \(the last: HTTP_50\d, .*--max-errors 3/) });
+  });
+
   it('0 means no limit; a success in between starts the count again', async () => {
     const none = new FakeAlma();
     refuseAll(none, 6);

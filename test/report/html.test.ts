@@ -197,7 +197,7 @@ describe('renderHtml: in the words of the target', () => {
     const html = body(renderHtml(r, { label: 'FOLIO' }));
     expect(html).toContain('<th>FOLIO id</th>');
     expect(html).toContain('In review — processed, FOLIO sent it to review');
-    expect(html).toContain('FOLIO refused too many invoices in a row');
+    expect(html).toContain('Too many invoices in a row were refused by FOLIO');
     expect(html).toContain('Failed while looking for the invoice in FOLIO');
     expect(html).toContain('FOLIO already holds an invoice with this vendor and number but another total');
     expect(html).toContain('or the setting in FOLIO');
