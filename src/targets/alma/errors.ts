@@ -24,7 +24,10 @@ export function parseAlmaError(status: number, headers: ResponseHeaders, bodyTex
   else if (trimmed.startsWith('{')) entries = fromJson(trimmed);
   const first = entries.find((e) => e.code !== undefined || e.message !== undefined);
   if (first === undefined) {
-    return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: fallbackMessage(status, trimmed), bare: true });
+    // A redirect is followed by no API client here (a POST would be re-sent blindly): say where it points, the address to use.
+    const location = status >= 300 && status < 400 ? headers['location'] : undefined;
+    const to = typeof location === 'string' && location !== '' ? ` to ${location.slice(0, 200)} (the address to use instead?)` : '';
+    return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: fallbackMessage(status, trimmed) + to, bare: true });
   }
   const messages = entries.map((e) => e.message).filter((m): m is string => m !== undefined && m !== '');
   return new ApiError({

@@ -35,6 +35,13 @@ describe('parseAlmaError', () => {
     expect(e.trackingId).toBeUndefined();
   });
 
+  it('a bare redirect names where it points (no client here follows one)', () => {
+    expect(parseAlmaError(307, { location: 'https://api-eu.hosted.exlibrisgroup.com/almaws/v1/acq/invoices' }, '').message).toBe(
+      'HTTP 307 with no error details to https://api-eu.hosted.exlibrisgroup.com/almaws/v1/acq/invoices (the address to use instead?)',
+    );
+    expect(parseAlmaError(404, { location: 'https://x.example' }, '').message).toBe('HTTP 404 with no error details');
+  });
+
   it('joins the messages of several errors and keeps the first code', () => {
     const body = JSON.stringify({ errorList: { error: [{ errorCode: '60233', errorMessage: 'a' }, { errorCode: '60234', errorMessage: 'b' }] } });
     expect(parseAlmaError(400, JSON_CT, body)).toMatchObject({ code: '60233', message: 'a; b' });
