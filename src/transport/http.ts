@@ -433,9 +433,10 @@ export class HttpClient {
     if (outcome.kind === 'response' && parsed !== undefined) {
       return {
         httpStatus: outcome.status,
-        code: parsed.code,
+        // Every field the server wrote is masked, not only the message: a gateway may echo the key anywhere.
+        code: this.#redact(parsed.code),
         message: this.#redact(parsed.message) + tries,
-        trackingId: parsed.trackingId,
+        ...(parsed.trackingId !== undefined ? { trackingId: this.#redact(parsed.trackingId) } : {}),
         ...(parsed.bare ? { bare: true } : {}),
       };
     }

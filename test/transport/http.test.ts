@@ -34,6 +34,23 @@ function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxR
 
 const retries = (events: TargetEvent[]) => events.filter((e) => e.type === 'retry');
 
+/** A real limiter (10/s, 1 s pause after a 429) on a fake clock, recording when each request starts (`ms`, ` retry` for a retry). */
+function recordingLimiter() {
+  const clock = new FakeClock();
+  const real = new RateLimiter({ rate: 10, pauseMs: 1000, now: clock.now, sleep: clock.sleep });
+  const starts: string[] = [];
+  const limiter: Limiter = {
+    acquire: async (signal, opts) => {
+      const t = await real.acquire(signal, opts);
+      starts.push(`${t}${opts?.priority === true ? ' retry' : ''}`);
+      return t;
+    },
+    success: (t) => real.success(t),
+    throttled: (t, ms) => real.throttled(t, ms),
+  };
+  return { clock, real, starts, limiter };
+}
+
 let current: ReturnType<typeof mockApi> | undefined;
 afterEach(async () => {
   await current?.agent.close();
@@ -97,18 +114,7 @@ describe('HttpClient retries (MockAgent)', () => {
   });
 
   it('POST 429 PER_SECOND_THRESHOLD is retried after a global pause that holds back every caller', async () => {
-    const clock = new FakeClock();
-    const real = new RateLimiter({ rate: 10, pauseMs: 1000, now: clock.now, sleep: clock.sleep });
-    const starts: string[] = [];
-    const limiter: Limiter = {
-      acquire: async (signal, opts) => {
-        const t = await real.acquire(signal, opts);
-        starts.push(`${t}${opts?.priority === true ? ' retry' : ''}`);
-        return t;
-      },
-      success: (t) => real.success(t),
-      throttled: (t, ms) => real.throttled(t, ms),
-    };
+    const { clock, real, starts, limiter } = recordingLimiter();
     const { api, events, client } = setup({ limiter, clock });
     current = api;
     api.script(
@@ -128,6 +134,14 @@ describe('HttpClient retries (MockAgent)', () => {
     ]);
     expect(api.log()).toEqual(['POST /almaws/v1/acq/invoices', 'POST /almaws/v1/acq/invoices', 'GET /almaws/v1/acq/invoices/2']);
     api.agent.assertNoPendingInterceptors();
+  });
+
+  it('an error that echoes the key, in its code, message or tracking id, keeps none of it', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ status: 400, body: almaError(`X-${KEY}`, `bad key ${KEY}`, `E01-${KEY}`) });
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
+    expect((err as ApiError).detail).toEqual({ httpStatus: 400, code: 'X-***', message: 'bad key ***', trackingId: 'E01-***' });
   });
 
   it('400 is not retried and keeps code, message and trackingId', async () => {
@@ -212,18 +226,7 @@ describe('HttpClient retries (MockAgent)', () => {
   });
 
   it('a 429 asking for longer than the maximum wait fails its request, and holds the others back no longer than that maximum', async () => {
-    const clock = new FakeClock();
-    const real = new RateLimiter({ rate: 10, pauseMs: 1000, now: clock.now, sleep: clock.sleep });
-    const starts: number[] = [];
-    const limiter: Limiter = {
-      acquire: async (signal, opts) => {
-        const t = await real.acquire(signal, opts);
-        starts.push(t);
-        return t;
-      },
-      success: (t) => real.success(t),
-      throttled: (t, ms) => real.throttled(t, ms),
-    };
+    const { clock, starts, limiter } = recordingLimiter();
     const { api, client } = setup({ limiter, clock });
     current = api;
     api.script(
@@ -235,7 +238,7 @@ describe('HttpClient retries (MockAgent)', () => {
     const get = client.json({ method: 'GET', path: '/acq/invoices/2' });
     const [err] = await clock.run(Promise.all([post, get]));
     expect((err as ApiError).message).toMatch(/asked to wait 3600 s \(Retry-After\), longer than the 60 s allowed/);
-    expect(starts).toEqual([0, 60_000]);
+    expect(starts).toEqual(['0', '60000']);
   });
 
   it('stops after maxRetries and reports the last answer', async () => {
