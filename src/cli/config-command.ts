@@ -4,7 +4,7 @@
  * the wrong place. The API key is never shown: `***` and where it would be read from.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { keyFileExposure } from './load.js';
+import { secretFileExposure } from '../common/fs.js';
 import { resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
 import { proxyVariable, resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type Config, type RawOptions } from './config.js';
@@ -202,7 +202,7 @@ export function renderConfigTable(view: ConfigView, style: Style, cwd: string, w
 const probeFile: KeyFileProbe = (path) => {
   try {
     accessSync(path, constants.R_OK);
-    return process.platform !== 'win32' && keyFileExposure(path, statSync(path).mode) !== undefined ? 'readable by others' : 'readable';
+    return secretFileExposure('the API key file', path, statSync(path).mode) !== undefined ? 'readable by others' : 'readable';
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
   }

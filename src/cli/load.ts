@@ -5,7 +5,6 @@
  */
 import { unsendableReason } from '../common/header-value.js';
 import { isAbsolute, relative } from 'node:path';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
@@ -19,7 +18,7 @@ import { buildPlan, hasErrors, validInvoices, type Plan } from '../plan/plan.js'
 import { targetNamed } from '../targets/registry.js';
 import type { TargetProfile } from '../targets/definition.js';
 import type { OnlineDeps } from './preflight.js';
-import { writeFileAtomic } from '../common/fs.js';
+import { readSecretFile, secretFileExposure, writeFileAtomic } from '../common/fs.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
 import { checkOutputPaths, withRunFields } from './outputs.js';
@@ -205,31 +204,10 @@ function withPayloads(report: ReportDocument, plan: Plan, profile: TargetProfile
   };
 }
 
-/**
- * Why a key file's permissions expose the key, from its mode; undefined when only its owner
- * (and group) can read it. The key is never part of the message.
- */
-export function keyFileExposure(path: string, mode: number): string | undefined {
-  if ((mode & 0o004) === 0) return undefined;
-  const octal = (mode & 0o777).toString(8).padStart(3, '0');
-  return `the API key file ${path} can be read by every user of this machine (mode ${octal}); make it yours alone: chmod 600 ${path}`;
-}
-
 export function readKeyFile(path: string, warn: (line: string) => void = (line) => void process.stderr.write(`invoice-load: warning: ${line}\n`)): string {
-  let key: string;
-  let mode: number;
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      mode = fstatSync(fd).mode;
-      key = readFileSync(fd, 'utf8').trim();
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    throw new UsageError(`cannot read the API key file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  const exposed = process.platform === 'win32' ? undefined : keyFileExposure(path, mode);
+  const { text, mode } = readSecretFile(path, 'the API key file');
+  const key = text.trim();
+  const exposed = secretFileExposure('the API key file', path, mode);
   if (exposed !== undefined) warn(exposed);
   if (key === '') throw new UsageError(`the API key file ${path} is empty`);
   const why = unsendableReason(key);

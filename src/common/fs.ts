@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { UsageError } from './errors.js';
 
 /**
  * Writes a file so that a kill at any byte leaves either the old file or the new one, never a
@@ -28,4 +29,32 @@ export function writeFileAtomic(path: string, content: string | ((write: (piece:
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * A file holding a secret (an API key, credentials) and its mode, read through one descriptor so
+ * the mode is the read file's; `what` names it in the error ("the API key file"), which never
+ * shows the content.
+ */
+export function readSecretFile(path: string, what: string): { text: string; mode: number } {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      return { mode: fstatSync(fd).mode, text: readFileSync(fd, 'utf8') };
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+/**
+ * Why a secret file's permissions expose it, from its mode; undefined when only its owner (and
+ * group) can read it, and on Windows, whose modes say nothing of that. Never its content.
+ */
+export function secretFileExposure(what: string, path: string, mode: number, platform: string = process.platform): string | undefined {
+  if (platform === 'win32' || (mode & 0o004) === 0) return undefined;
+  const octal = (mode & 0o777).toString(8).padStart(3, '0');
+  return `${what} ${path} can be read by every user of this machine (mode ${octal}); make it yours alone: chmod 600 ${path}`;
 }

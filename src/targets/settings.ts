@@ -3,7 +3,7 @@
  * target refuses, the sandbox's state file, the credentials file, and the opened target. Credentials come from the
  * environment or a file, never a flag value, and are never printed.
  */
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { readSecretFile, secretFileExposure } from '../common/fs.js';
 import { join } from 'node:path';
 import { UsageError } from '../common/errors.js';
 import type { OpenedTarget, OpenRun, TargetFlags } from './definition.js';
@@ -59,23 +59,10 @@ const CREDENTIAL_NAMES = new Set(['client_id', 'client_secret', 'redirect_uri', 
  * the target's own `names`. Never echoes its content.
  */
 export function readCredentialsFile(path: string, names: readonly string[] = [], warn?: (line: string) => void): Record<string, string> {
-  let text: string;
-  let mode: number;
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      mode = fstatSync(fd).mode;
-      text = readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err) {
-    throw new UsageError(`cannot read the credentials file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  // As Alma's key file (cli/load.ts keyFileExposure): a secret every user can read is said, never shown.
-  if (warn !== undefined && process.platform !== 'win32' && (mode & 0o004) !== 0) {
-    warn(`the credentials file ${path} can be read by every user of this machine (mode ${(mode & 0o777).toString(8).padStart(3, '0')}); make it yours alone: chmod 600 ${path}`);
-  }
+  const { text, mode } = readSecretFile(path, 'the credentials file');
+  // As Alma's key file (cli/load.ts readKeyFile): a secret every user can read is said, never shown.
+  const exposed = secretFileExposure('the credentials file', path, mode);
+  if (exposed !== undefined) warn?.(exposed);
   const t = text.trim();
   if (t === '') throw new UsageError(`the credentials file ${path} is empty`);
   if (t.startsWith('{')) {
