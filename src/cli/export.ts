@@ -90,8 +90,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const carried: InvoiceState[] = [];
     const seen = new Set(listed.map((s) => s.id));
     const interrupted = new Set<string>();
+    const inFile = journal.opRecords(IN_FILE);
     if (o.markInErp) {
-      const inFile = journal.opRecords(IN_FILE);
       const marked = new Set(journal.opRecords('mark_in_erp').map((e) => e.id));
       for (const e of inFile) if (e.batch !== undefined && !journal.doneBatches.has(e.batch)) interrupted.add(e.batch);
       for (const e of inFile) {
@@ -111,7 +111,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     writeFileAtomic(output, format === 'csv' ? toCsv(rows) : toJsonRows(rows));
     // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
     // without marks carries nothing over to the next run.
-    const journaled = new Set(journal.opRecords(IN_FILE).map((e) => e.id));
+    const journaled = new Set(inFile.map((e) => e.id));
     const toJournal = o.markInErp ? full.filter((s) => !journaled.has(s.id)) : [];
     for (const s of toJournal) {
       journal.append({ t: 'op', ...journalKeyOf(s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });

@@ -209,9 +209,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   const pending = invoices
     .map((inv, index) => ({ inv, index }))
     .filter(({ inv, index }) => {
-      const settled = journal.state(inv.key).settled;
-      if (!settled) return true;
       const st = journal.state(inv.key);
+      if (!st.settled) return true;
       results[index] = { ...settledResult(inv.key, st, 'already_loaded'), warnings: unattached(inv, st, opts.target) };
       return false;
     });

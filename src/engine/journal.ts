@@ -406,18 +406,6 @@ export class Journal {
     return out;
   }
 
-  /** Invoices with operation `has` recorded and `lacks` not, as [vendor, number, id], in journal order. */
-  pendingOps(has: string, lacks: string): [string, string, string][] {
-    const out: [string, string, string][] = [];
-    for (const [k, s] of this.states) {
-      const e = s.ops.get(has);
-      if (e === undefined || s.ops.has(lacks)) continue;
-      const [vendor = '', number = ''] = k.split('\u0000');
-      out.push([vendor, number, e.id]);
-    }
-    return out;
-  }
-
   /** Writes one entry durably, then folds it into the in-memory state. */
   append(entry: JournalEntry): void {
     this.#write(JSON.stringify(entry) + '\n');
