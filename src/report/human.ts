@@ -226,6 +226,7 @@ export function fitOutcomeTable(rows: string[][], width: number, target: string,
 }
 
 export function renderHuman(report: ReportDocument, style: Style = plainStyle, opts: HumanOptions = {}): string {
+  const system = systemLabel(report, opts.label);
   const all = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
   const { listed: shown, notStarted } = report.dry_run ? { listed: all, notStarted: 0 } : withoutNotStarted(all);
   const out: string[] = [];
@@ -275,11 +276,11 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   if (!opts.quiet && predicted.some((i) => i.prediction!.alerts.length > 0 || !i.prediction!.held)) {
     const off = predicted.filter((i) => i.prediction?.held === false);
     const how = (i: ReportInvoice): string =>
-      `${safe(i.vendor)} ${safe(i.number)}: foreseen ${i.prediction!.alerts.join(', ') || 'no alert'}, ${systemLabel(report, opts.label)} raised ${[...(i.prediction!.alerts.filter((a) => !(i.prediction!.missed ?? []).includes(a))), ...(i.prediction!.unexpected ?? [])].join(', ') || 'none'}`;
+      `${safe(i.vendor)} ${safe(i.number)}: foreseen ${i.prediction!.alerts.join(', ') || 'no alert'}, ${system} raised ${[...(i.prediction!.alerts.filter((a) => !(i.prediction!.missed ?? []).includes(a))), ...(i.prediction!.unexpected ?? [])].join(', ') || 'none'}`;
     out.push('', off.length === 0 ? `The alerts foreseen before sending held for all ${predicted.length} invoices processed.` : style.yellow(`The alerts foreseen before sending held for ${predicted.length - off.length} of ${predicted.length} invoices processed; not for ${off.map(how).join('; ')}.`));
   }
-  const groups = groupFailures(report, systemLabel(report, opts.label));
-  if (groups.length > 0) out.push('', ...renderFailures(groups, style, report.stopped, systemLabel(report, opts.label)));
+  const groups = groupFailures(report, system);
+  if (groups.length > 0) out.push('', ...renderFailures(groups, style, report.stopped, system));
   out.push('');
   out.push(summaryLine(report, problems, style));
   // On a terminal, a problem's message that runs past the window's edge is broken between words,
