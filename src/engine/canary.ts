@@ -21,6 +21,12 @@ export interface CanaryVerdict {
   id: string;
   status: 'passed' | 'failed';
   differences: FieldDifference[];
+  /**
+   * What the sent bodies were compared with: `answers`, the target's answers to the canary's own
+   * create and lines, when they showed every field as sent (Target.answerDifferences); else
+   * `read_back`, the invoice read back.
+   */
+  compared: 'answers' | 'read_back';
 }
 
 export type GateAnswer = 'canary' | 'go' | 'failed';

@@ -19,6 +19,7 @@
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
 import { ApiError, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
+import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLine, Step } from './journal.js';
@@ -716,6 +717,11 @@ class InvoiceSaga {
   #remote: RemoteInvoice | undefined;
   /** Lines known to exist remotely; undefined = unknown, must be listed before adding any. */
   #knownLines: Map<string, string> | undefined;
+  /**
+   * The canary's own answers, kept until its verdict: its create's (when this run made it) and
+   * its lines', by number (Target.answerDifferences).
+   */
+  #answers: { created: JsonValue; lines: Map<string, JsonValue> } | undefined;
 
   constructor(inv: Invoice, opts: EngineOptions, stopNow: () => boolean, ctx: InvoiceContext) {
     this.#inv = inv;
@@ -803,7 +809,7 @@ class InvoiceSaga {
     let late = false;
     let sentAt = this.#wallNow();
     this.#wrote = true;
-    const remote = await writeOnce(
+    const { answer, ...remote } = await writeOnce(
       this.#opts,
       key,
       'create',
@@ -832,6 +838,8 @@ class InvoiceSaga {
       },
     );
     this.#remote = remote;
+    // Only an answer to our own create: one found after a lost answer or a duplicate refusal has none.
+    if (answer !== undefined && this.#ctx.canary.isCanary(key)) this.#answers = { created: answer, lines: new Map() };
     this.#recordInvoice(remote, late);
     if (late) this.#compareHeld(remote);
     if (!reconciled && this.#ctx.settle.wantsMeasurement) this.#startMeasurement(remote.id, sentAt);
@@ -974,7 +982,7 @@ class InvoiceSaga {
     emit({ type: 'step', key, step: 'lines', detail: number });
     this.#wrote = true;
     let lineSentAt = this.#wallNow();
-    const added = await writeOnce(
+    const added = await writeOnce<RemoteLine>(
       this.#opts,
       key,
       'lines',
@@ -994,6 +1002,7 @@ class InvoiceSaga {
     );
     journal.append({ t: 'line', ...this.#who, line: number, id: added.id });
     this.#knownLines!.set(number, added.id);
+    if (this.#answers !== undefined && added.answer !== undefined) this.#answers.lines.set(number, added.answer);
     await this.#readBackEarly();
   }
 
@@ -1031,8 +1040,13 @@ class InvoiceSaga {
     const key = this.#key;
     const id = this.#id;
     this.#step = 'lines';
-    const differences = await target.readBack!(id, this.#inv, lines);
-    const verdict = { key, id, status: differences.length === 0 ? ('passed' as const) : ('failed' as const), differences };
+    const answered = this.#answeredDifferences(lines ?? target.childKeys(this.#inv));
+    this.#answers = undefined;
+    // The answers showing every field as sent are the verdict; anything else is read back, as
+    // an answer may carry less than the target stored.
+    const compared = answered?.length === 0 ? 'answers' : 'read_back';
+    const differences = answered?.length === 0 ? answered : await target.readBack!(id, this.#inv, lines);
+    const verdict: CanaryVerdict = { key, id, status: differences.length === 0 ? 'passed' : 'failed', differences, compared };
     emit({ type: 'canary', key, id, passed: differences.length === 0, differences: differences.length });
     this.#ctx.canary.settle(verdict);
     if (differences.length > 0) {
@@ -1040,6 +1054,14 @@ class InvoiceSaga {
       journal.append({ t: 'failed', ...this.#who, error: record });
       throw new CanaryStop(record);
     }
+  }
+
+  /** The canary's comparison on its own write answers, when the target makes one and this run has them all. */
+  #answeredDifferences(lines: readonly string[]): FieldDifference[] | undefined {
+    const compare = this.#opts.target.answerDifferences;
+    const answers = this.#answers;
+    if (compare === undefined || answers === undefined || !lines.every((n) => answers.lines.has(n))) return undefined;
+    return compare(this.#inv, answers.created, new Map(lines.map((n) => [n, answers.lines.get(n)!])));
   }
 
   /** Step 2b. Attachments (Alma's invoice files): each once, after the lines, before processing. */

@@ -81,8 +81,9 @@ export interface ReportDocument {
   stopped?: string | undefined;
   summary: ReportSummary;
   /**
-   * The canary: the first invoice the run wrote, read back in full and compared with what was
-   * sent (`status` passed or failed, and each field that differs). Absent when no invoice was
+   * The canary: the first invoice the run wrote, compared with what was sent — in the answers to
+   * its own writes or, when those do not show every field as sent, read back (`compared`) —
+   * (`status` passed or failed, and each field that differs). Absent when no invoice was
    * written, with `--no-canary`, or for a target without a read-back.
    */
   canary?: ReportCanary | undefined;
@@ -104,6 +105,8 @@ export interface ReportCanary {
   id: string;
   status: 'passed' | 'failed';
   differences: { field: string; sent: string; stored: string }[];
+  /** `answers`: Alma's answers to the canary's own create and lines showed every field as sent; `read_back`: it was read back. */
+  compared: 'answers' | 'read_back';
 }
 
 export interface ReportInput {

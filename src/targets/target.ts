@@ -50,6 +50,11 @@ export interface RemoteInvoice {
    * by id, not on every invoice of a vendor's listing.
    */
   held?: JsonValue | undefined;
+  /**
+   * The answer to the create that made it, as the target gave it: what the canary compares first
+   * (`Target.answerDifferences`). Set by `createInvoice` only, never by a look-up.
+   */
+  answer?: JsonValue | undefined;
 }
 
 /**
@@ -61,6 +66,8 @@ export interface RemoteLine {
   number: string;
   /** The line as the target listed it, to compare a found invoice's lines with the batch's (`Target.heldDifferences`). */
   held?: JsonValue | undefined;
+  /** The answer to the request that added it (`addChild` only), for the canary (`Target.answerDifferences`). */
+  answer?: JsonValue | undefined;
 }
 
 /**
@@ -191,6 +198,14 @@ export interface Target {
    * target ignores is ignored on every line that carries it. Absent: every child.
    */
   canaryChildren?: ((invoice: Invoice) => string[]) | undefined;
+  /**
+   * Optional, with `readBack`: the canary's comparison made on the answers its own writes got
+   * (`created`: the create's `RemoteInvoice.answer`; `children`: the `RemoteLine.answer` of each
+   * child compared, by key) — no request. The engine takes an empty result as the verdict and
+   * opens the gate a round trip sooner; anything else (a field an answer does not show, or shows
+   * otherwise) is settled by `readBack`, since an answer may carry less than the target stored.
+   */
+  answerDifferences?: ((invoice: Invoice, created: JsonValue, children: ReadonlyMap<string, JsonValue>) => FieldDifference[]) | undefined;
   /**
    * Optional: the current state of several invoices (all of one vendor) by id, read together
    * when that takes fewer requests than reading each (Alma: the vendor's invoice listing, 100

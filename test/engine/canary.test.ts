@@ -213,6 +213,63 @@ describe('the canary read back after the lines that carry every field (Target.ca
   });
 });
 
+describe("the canary compared on the answers to its own writes (Target.answerDifferences)", () => {
+  const threeLines = (n = 3): Invoice[] => Array.from({ length: n }, (_, i) => makeInvoice('ACME', `INV-${i + 1}`, 3));
+
+  /**
+   * A target whose create and line answers carry a body (`answer`), compared by a scripted
+   * `answerDifferences` that logs what it was given; its read-back answers `readBackDiffs`.
+   */
+  function withAnswers(alma: FakeAlma, answerDiffs: FieldDifference[], readBackDiffs: FieldDifference[] = []): Target {
+    const t = withEarlyReadBack(alma, 1, () => readBackDiffs);
+    const create = t.createInvoice.bind(t);
+    t.createInvoice = async (inv) => ({ ...(await create(inv)), answer: { number: inv.key.number } });
+    const add = t.addChild.bind(t);
+    t.addChild = async (id, key, inv) => ({ ...(await add(id, key, inv)), answer: { number: key } });
+    t.answerDifferences = (inv, created, children) => {
+      alma.log.push(`answers ${inv.key.number} ${JSON.stringify(created)} lines ${[...children.keys()].join(',')}`);
+      return answerDiffs;
+    };
+    return t;
+  }
+
+  it('answers that show every field as sent are the verdict: nothing is read back, the others go after its first line', async () => {
+    const alma = new FakeAlma();
+    const { outcome } = await run(withAnswers(alma, [], [NOTE]), threeLines());
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    expect(outcome.canary).toMatchObject({ key: { number: 'INV-1' }, status: 'passed', compared: 'answers' });
+    const log = alma.log.filter((l) => /^(createInvoice|addLine|readBack|answers)/.test(l)).map((l) => l.replace(/ \d+#/, ' #'));
+    expect(log.slice(0, 3)).toEqual(['createInvoice INV-1', 'addLine #1', 'answers INV-1 {"number":"INV-1"} lines 1']);
+    expect(log.filter((l) => /^(readBack|answers)/.test(l))).toHaveLength(1);
+  });
+
+  it('an answer that does not show a field as sent is settled by the read-back: passed there, the run goes on', async () => {
+    const alma = new FakeAlma();
+    const { outcome } = await run(withAnswers(alma, [NOTE], []), threeLines());
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    expect(outcome.canary).toMatchObject({ status: 'passed', compared: 'read_back', differences: [] });
+    expect(writes(alma).slice(0, 3)).toEqual(['createInvoice INV-1', 'addLine #1', 'readBack INV-1 lines 1']);
+  });
+
+  it('...and differing there too, the run stops before a second invoice is created', async () => {
+    const alma = new FakeAlma();
+    const { outcome } = await run(withAnswers(alma, [NOTE], [NOTE]), threeLines());
+    expect(outcome.stopped?.reason).toBe('canary');
+    expect(outcome.canary).toMatchObject({ status: 'failed', compared: 'read_back', differences: [NOTE] });
+    expect(creates(alma)).toEqual(['createInvoice INV-1']);
+  });
+
+  it('an invoice an earlier run created has no answer from this run: it is read back', async () => {
+    const alma = new FakeAlma();
+    await run(withEarlyReadBack(alma, 1, () => [NOTE]), threeLines());
+    alma.log = [];
+    const { outcome } = await run(withAnswers(alma, []), threeLines());
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    expect(outcome.canary).toMatchObject({ key: { number: 'INV-1' }, compared: 'read_back' });
+    expect(alma.log.some((l) => l.startsWith('answers'))).toBe(false);
+  });
+});
+
 describe('--max-errors: refusals with the same code in a row', () => {
   const refuseAll = (alma: FakeAlma, n: number): void => {
     alma.faults = Array.from({ length: n }, (_, i) => ({ method: 'createInvoice' as const, call: i + 1, kind: 'business' as const }));

@@ -72,7 +72,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       // engine must look it up like any other unknown outcome.
       if (remote === undefined) throw unreadable('POST /acq/invoices', 'has no invoice id');
       lookup.noteCreated(invoice.key.vendor);
-      return { ...remote, number: remote.number || invoice.key.number, vendor: remote.vendor || invoice.key.vendor };
+      return { ...remote, number: remote.number || invoice.key.number, vendor: remote.vendor || invoice.key.vendor, answer };
     },
 
     // 60288 "Invoice number not unique" is the OAS's only duplicate-number code
@@ -141,7 +141,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       const answer = await http.json({ method: 'POST', path: `${idPath(invoiceId)}/lines`, body: linePayload(line) });
       const remote = toRemoteLine(answer);
       if (remote === undefined) throw unreadable(`POST /acq/invoices/${invoiceId}/lines`, 'has no line id');
-      return { id: remote.id, number: remote.number || line.number };
+      return { id: remote.id, number: remote.number || line.number, answer };
     },
 
     async processInvoice(invoiceId: string): Promise<RemoteInvoice> {
@@ -193,6 +193,13 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     },
 
     canaryChildren: (invoice: Invoice) => coveringLines(invoice.lines.map(linePayload)),
+    // A create and a line are answered with the object Alma made (OAS "Create Invoice", "Create
+    // Invoice Line": rest_invoice, rest_invoice_line), so the canary compares those first
+    // (docs/alma.md#reading-the-first-invoice-back-the-canary-verify).
+    answerDifferences(invoice: Invoice, created: JsonValue, children: ReadonlyMap<string, JsonValue>) {
+      const sent = invoice.lines.filter((l) => children.has(l.number));
+      return compareStored({ invoice: invoicePayload(invoice), lines: sent.map(linePayload) }, created, [...children.values()]);
+    },
     heldDifferences: (found: RemoteInvoice, invoice: Invoice) => (found.held === undefined ? [] : heldDifferences(invoicePayload(invoice), found.held)),
     heldChildDifferences: (lines: readonly RemoteLine[], invoice: Invoice) =>
       heldLineDifferences(

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
 import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/common/errors.js';
-import { stringifyJson } from '../../../src/common/json.js';
+import { parseJson, stringifyJson, type JsonValue } from '../../../src/common/json.js';
 import { createAlmaTarget } from '../../../src/targets/alma/target.js';
 import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
 import type { TargetEvent } from '../../../src/targets/target.js';
@@ -53,6 +53,8 @@ describe('createAlmaTarget', () => {
       lineCount: undefined,
       processed: false,
       inReview: true,
+      // The answer itself, for the canary's first comparison (Target.answerDifferences).
+      answer: { id: '15334101100001021', number: 'INV-2026/001', vendor: { value: 'ACME' }, total_amount: '1234.10', invoice_workflow_status: { value: 'InReview' } },
     });
   });
 
@@ -66,7 +68,7 @@ describe('createAlmaTarget', () => {
     const t = target();
     const inv = fullInvoice();
     api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: { id: '501', number: '1', type: { value: 'REGULAR' } } });
-    await expect(t.addLine('77', inv.lines[0]!, inv)).resolves.toEqual({ id: '501', number: '1' });
+    await expect(t.addLine('77', inv.lines[0]!, inv)).resolves.toEqual({ id: '501', number: '1', answer: { id: '501', number: '1', type: { value: 'REGULAR' } } });
     expect(api!.calls()[0]?.body).toBe(stringifyJson(linePayload(inv.lines[0]!)));
   });
 
@@ -125,6 +127,39 @@ describe('createAlmaTarget', () => {
     expect(t.requestCount()).toBe(2);
     const inv = fullInvoice();
     expect(t.payloads(inv)).toEqual({ invoice: invoicePayload(inv), lines: inv.lines.map(linePayload) });
+  });
+});
+
+describe("the canary's comparison on the answers to its own writes", () => {
+  type Obj = { [k: string]: JsonValue };
+  const asAnswer = (body: unknown, extra: Obj): Obj => ({ ...(parseJson(stringifyJson(body)) as Obj), ...extra });
+
+  /** Creates the full invoice and adds its first line against scripted answers; returns both answers. */
+  async function written(invoiceAnswer: (sent: Obj) => Obj, lineAnswer: (sent: Obj) => Obj) {
+    const t = target();
+    const inv = fullInvoice();
+    const line = inv.lines[0]!;
+    api!.script(
+      { method: 'POST', path: '/almaws/v1/acq/invoices', body: invoiceAnswer(asAnswer(invoicePayload(inv), { id: '77' })) },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: lineAnswer(asAnswer(linePayload(line), { id: '501' })) },
+    );
+    const created = await t.createInvoice(inv);
+    const added = await t.addLine('77', line, inv);
+    return t.answerDifferences!(inv, created.answer!, new Map([[line.number, added.answer!]]));
+  }
+
+  it('answers that show every field as sent (the note under `note`, as real answers name it) are no difference', async () => {
+    const diffs = await written(
+      ({ notes, ...rest }) => ({ ...rest, note: notes!, currency: { value: 'EUR', desc: 'Euro' } }),
+      (l) => l,
+    );
+    expect(diffs).toEqual([]);
+  });
+
+  it('an answer without the note, or with another price, names the field', async () => {
+    expect(await written(({ notes: _dropped, ...rest }) => rest, (l) => l)).toEqual([expect.objectContaining({ field: 'note', stored: 'nothing' })]);
+    const line = fullInvoice().lines[0]!.number;
+    expect(await written((a) => a, (l) => ({ ...l, price: '0.01' }))).toEqual([expect.objectContaining({ field: `line ${line} price`, stored: '"0.01"' })]);
   });
 });
 
