@@ -257,6 +257,13 @@ export function createProgress(o: ProgressOptions): Progress {
             write(o.style.dim(`${o.targetLabel ?? 'Alma'}'s search ${seen}; a lost answer is settled by looking again for ${e.windowMs / 1000} s`));
           }
           break;
+        case 'canary':
+          // A difference is the run's stop, said by `stopping`; a pass is one line for the log.
+          if (e.passed && (o.verbose || !o.interactive)) {
+            const how = e.compared === 'answers' ? `as ${o.targetLabel ?? 'Alma'}'s answers to its create and lines show` : 'as its read-back shows';
+            write(o.style.dim(`${safe(e.key.vendor)} ${safe(e.key.number)} is stored as sent (${how}); the other invoices go now`));
+          }
+          break;
         case 'invoice': {
           done = Math.max(done, e.done);
           current = undefined;

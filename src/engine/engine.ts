@@ -1047,7 +1047,7 @@ class InvoiceSaga {
     const compared = answered?.length === 0 ? 'answers' : 'read_back';
     const differences = answered?.length === 0 ? answered : await target.readBack!(id, this.#inv, lines);
     const verdict: CanaryVerdict = { key, id, status: differences.length === 0 ? 'passed' : 'failed', differences, compared };
-    emit({ type: 'canary', key, id, passed: differences.length === 0, differences: differences.length });
+    emit({ type: 'canary', key, id, passed: differences.length === 0, differences: differences.length, compared });
     this.#ctx.canary.settle(verdict);
     if (differences.length > 0) {
       const record: ErrorRecord = { step: 'lines', http_status: 0, code: CANARY_MISMATCH, message: `read back from ${this.#label}: ${differenceText(verdict)}` };

@@ -21,7 +21,7 @@ export type EngineEvent =
   | { type: 'invoice'; result: InvoiceResult; done: number; total: number }
   | { type: 'stopping'; reason: StopReason; message: string }
   /** The canary's read-back was compared with what was sent (engine/canary.ts). */
-  | { type: 'canary'; key: InvoiceKey; id: string; passed: boolean; differences: number }
+  | { type: 'canary'; key: InvoiceKey; id: string; passed: boolean; differences: number; compared: 'answers' | 'read_back' }
   | { type: 'target'; event: TargetEvent }
   /** Something about the whole run worth one line (the run switched how it sends). */
   | { type: 'notice'; message: string };

@@ -73,6 +73,23 @@ describe('time on the terminal', () => {
     expect(log).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${message}\n$`));
   });
 
+  it("the canary's pass is one line in a cron log, saying what showed it; a difference is left to the stop's line; nothing on a quiet terminal", () => {
+    const key = { vendor: 'GOBI', number: 'G-24118' };
+    const run = (interactive: boolean, verbose: boolean, events: EngineEvent[]): string => {
+      let log = '';
+      const stream = { isTTY: interactive, columns: 200, write: (s: string) => ((log += s), true) } as unknown as NodeJS.WriteStream;
+      const p = createProgress({ stream, interactive, quiet: false, verbose, style: plainStyle, now: () => 0 });
+      for (const e of events) p.onEvent(e);
+      return log;
+    };
+    const passed = (compared: 'answers' | 'read_back'): EngineEvent => ({ type: 'canary', key, id: '531', passed: true, differences: 0, compared });
+    expect(run(false, false, [passed('answers')])).toMatch(/^\d\d:\d\d:\d\d GOBI G-24118 is stored as sent \(as Alma's answers to its create and lines show\); the other invoices go now\n$/);
+    expect(run(false, false, [passed('read_back')])).toMatch(/G-24118 is stored as sent \(as its read-back shows\)/);
+    expect(run(false, false, [{ type: 'canary', key, id: '531', passed: false, differences: 1, compared: 'read_back' }])).toBe('');
+    expect(run(true, false, [passed('answers')])).toBe('');
+    expect(run(true, true, [passed('answers')])).toMatch(/G-24118 is stored as sent/);
+  });
+
   it('plain progress lines start with the time of day (a cron log)', () => {
     let out = '';
     const stream = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
