@@ -36,8 +36,31 @@ const NAMES: Record<number, string> = {
 
 const codePoint = (cp: number): string => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
+/**
+ * What a spreadsheet leaves in a cell when the file passed through it and was saved as text (CSV,
+ * JSON): the error value of a failed formula (Microsoft's list of Excel error values, e.g.
+ * https://support.microsoft.com/en-us/office/how-to-correct-a-n-a-error-a9ec6d94-d1bf-4d9c-bd2c-73b6fd92b1c0),
+ * or a long number shown in scientific notation in its General format (`1.23457E+15`: the
+ * digits past the sixth are gone). As an identifier either would load an invoice under a number
+ * that is not the vendor's.
+ */
+const SPREADSHEET_ERROR = /^#(?:N\/A|VALUE!|REF!|DIV\/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!)$/i;
+const SCIENTIFIC = /^-?\d(?:\.\d+)?E[+-]\d{1,3}$/i;
+
 /** Checks one key value (already trimmed, non-empty): undefined when Alma can take it as it looks. */
 export function keyError(column: string, text: string): CellError | undefined {
+  if (text.length <= 16 && (text.charCodeAt(0) === 35 /* # */ || /[eE]/.test(text))) {
+    if (SPREADSHEET_ERROR.test(text)) {
+      return new CellError('cell_error', `${column} ${quote(text)} is a spreadsheet's error value, not ${/^[aeiou]/.test(column) ? 'an' : 'a'} ${column}: a formula failed before the file was saved; fix the cell in the vendor's file`);
+    }
+    if (SCIENTIFIC.test(text)) {
+      return new CellError(
+        'number_precision',
+        `${column} ${quote(text)} is a number in scientific notation, as a spreadsheet shows a long number: its last digits are lost; ` +
+          `take the value from the vendor's original file (or format the column as Text in the spreadsheet before saving)`,
+      );
+    }
+  }
   // Printable ASCII and the plain space hold nothing INVISIBLE matches: most keys skip the regex.
   let ascii = true;
   for (let i = 0; i < text.length; i++) {

@@ -44,6 +44,25 @@ describe('key values: nothing invisible, nothing too long', () => {
     expect(e?.code).toBe('invalid_character');
     expect(e?.message).toContain(named);
   });
+  // A file that passed through a spreadsheet: identifiers it damaged are refused, not loaded.
+  it.each([
+    ['#N/A', 'cell_error'],
+    ['#VALUE!', 'cell_error'],
+    ['#ref!', 'cell_error'],
+    ['#DIV/0!', 'cell_error'],
+    ['#NAME?', 'cell_error'],
+    ['1.23457E+15', 'number_precision'],
+    ['9.78031E+12', 'number_precision'],
+    ['1E+15', 'number_precision'],
+    ['-1.5e-7', 'number_precision'],
+  ])('%j, as a spreadsheet leaves it, is refused (%s)', (t, code) => {
+    const e = keyError('po_line', t);
+    expect(e?.code).toBe(code);
+    expect(e?.message).toMatch(/^po_line ".+" is a /);
+  });
+  it.each(['#123', '#N/A-2', 'E-1', 'INV-1E+15', '12E4', '1.2E', 'EBSCO', 'ATE+15'])('%j is an identifier like any other', (t) =>
+    expect(keyError('invoice_number', t)).toBeUndefined(),
+  );
   it.each([
     ['invoice_number', 'inside an invoice_number)'],
     ['vendor', 'inside a vendor)'],
