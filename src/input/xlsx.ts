@@ -18,6 +18,7 @@ import { fileSignature, OLE2_SIGNATURE, startsWith } from './decode.js';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
+import { KEY_COLUMNS } from '../domain/values.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
 import { TitleHold, titleMessage, type NoTitle } from './titles.js';
@@ -79,8 +80,21 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 /** A date as `YYYY-MM-DD`; exceljs makes dates at UTC midnight (the time of day is dropped). */
 const isoDate = (d: Date): string => `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 
-/** An Excel serial day number (1900 date system) as a date: a formula's cached date. */
-const serialDate = (serial: number): Date => new Date(Math.round((serial - 25569) * 86400000));
+/**
+ * An Excel serial day number as a date: a formula's cached date. The 1970-01-01 epoch is day 25569
+ * in the 1900 date system and day 24107 in the 1904 one a workbook may use instead (ECMA-376
+ * Part 1, 18.17.4.1, `workbookPr date1904`): read in the wrong one, a date is 4 years and a day off.
+ */
+const serialDate = (serial: number, date1904: boolean): Date => new Date(Math.round((serial - (date1904 ? 24107 : 25569)) * 86400000));
+
+/** What exceljs's stream reader knows of the workbook once `xl/workbook.xml` is read: its sheets in tab order, and its date system. */
+interface WorkbookModel {
+  model?: { sheets?: { name?: string; state?: string }[] };
+  properties?: { model?: { date1904?: boolean } };
+}
+
+/** A sheet Excel does not show as a tab (`state` hidden or veryHidden, ECMA-376 Part 1, 18.2.19). */
+const hiddenSheet = (state: string | undefined): boolean => state === 'hidden' || state === 'veryHidden';
 
 /**
  * A number cell as plain decimal text: an integer exactly (a float that is a whole number is
@@ -111,6 +125,8 @@ export class WorkbookReader {
   private readonly titles: TitleHold<SheetRow>;
   /** Columns whose header repeats an earlier name (`duplicate_column`, said once on the header). */
   private readonly duplicateCols = new Set<number>();
+  /** The workbook counts days from 1904 (`workbookPr date1904`), for formulas' cached dates. */
+  private date1904 = false;
 
   constructor(
     private readonly path: string,
@@ -173,11 +189,18 @@ export class WorkbookReader {
     });
     const seen: string[] = [];
     let found = false;
+    // Without --sheet: the first tab a person sees — the first sheet in the workbook's own order
+    // that is not hidden — whatever order the file stores the sheets in.
+    let first: string | undefined;
     try {
       for await (const sheet of reader) {
-        const name = (sheet as unknown as { name: string }).name;
+        const { name, state } = sheet as unknown as { name: string; state?: string };
+        const book = reader as unknown as WorkbookModel;
+        this.date1904 = book.properties?.model?.date1904 === true;
+        first ??= book.model?.sheets?.find((s) => !hiddenSheet(s.state))?.name;
         seen.push(name);
-        if (found || (wanted !== undefined && name !== wanted)) {
+        const chosen = wanted !== undefined ? name === wanted : first !== undefined ? name === first : !hiddenSheet(state);
+        if (found || !chosen) {
           // A sheet we skip is still read through: when the workbook stores its shared strings
           // after the sheets, exceljs parks each sheet in a temporary file and deletes it once we
           // move on, and a sheet left unread then fails to open that file (ENOENT) with no one
@@ -380,6 +403,12 @@ export class WorkbookReader {
     if (typeof value === 'boolean') return { text: value ? 'true' : 'false', native: false };
     if (value instanceof Date) {
       if (Number.isNaN(value.getTime())) return undefined;
+      // Excel turns an identifier typed like 03-04 into a date; loaded as 2025-03-04 it would
+      // be another invoice's number.
+      const kind = this.kinds[col];
+      if (kind !== undefined && (KEY_COLUMNS as readonly string[]).includes(kind)) {
+        return fail('date_cell', `${kind} is a date in the workbook (${isoDate(value)}): a spreadsheet makes a date of a value like 03-04 as it is typed; format the column as Text and type the value again`);
+      }
       return { text: isoDate(value), native: true };
     }
     if (typeof value === 'object') {
@@ -394,7 +423,7 @@ export class WorkbookReader {
           return fail('formula_no_value', `the cell in column ${col} is a formula with no saved value; open the workbook in a spreadsheet program and save it again`);
         }
         // A formula's cached date comes as a serial number: its format says it is a date.
-        if (typeof result === 'number' && isDateFormat(numFmt)) return { text: isoDate(serialDate(result)), native: true };
+        if (typeof result === 'number' && isDateFormat(numFmt)) return this.cell(serialDate(result, this.date1904), numFmt, row, col, problems);
         return this.cell(result, numFmt, row, col, problems);
       }
       if ('text' in v && typeof v.text === 'string') return { text: v.text, native: false }; // a hyperlink

@@ -15,12 +15,15 @@ export interface SheetInput {
   rows: CellInput[][];
   /** Number formats by 1-based column. */
   formats?: Record<number, string>;
+  /** A sheet Excel shows no tab for. */
+  state?: 'hidden' | 'veryHidden';
 }
 
-export async function writeWorkbook(path: string, sheets: SheetInput[]): Promise<void> {
+export async function writeWorkbook(path: string, sheets: SheetInput[], opts: { date1904?: boolean } = {}): Promise<void> {
   const wb = new ExcelJS.Workbook();
+  if (opts.date1904 === true) wb.properties.date1904 = true;
   for (const s of sheets) {
-    const ws = wb.addWorksheet(s.name);
+    const ws = wb.addWorksheet(s.name, s.state !== undefined ? { state: s.state } : {});
     for (const [i, values] of s.rows.entries()) {
       const row = ws.addRow(values as ExcelJS.CellValue[]);
       if (i === 0) continue;

@@ -4,7 +4,9 @@
  * provenance `file:sheet!row`, mapping profiles, and damaged or unusual workbooks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+// exceljs's own zip library: a workbook whose entries are stored in another order.
+import JSZip from 'jszip';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openInputFile, readRecords, type InputEvent } from '../../src/input/read.js';
@@ -21,9 +23,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function readBook(sheets: SheetInput[], opts: { sheet?: string; mapping?: MappingProfile; name?: string } = {}) {
+async function readBook(sheets: SheetInput[], opts: { sheet?: string; mapping?: MappingProfile; name?: string; date1904?: boolean } = {}) {
   const path = join(dir, opts.name ?? `b${Math.random().toString(36).slice(2)}.xlsx`);
-  await writeWorkbook(path, sheets);
+  await writeWorkbook(path, sheets, { date1904: opts.date1904 });
   const events: InputEvent[] = [];
   for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8', sheet: opts.sheet, mapping: opts.mapping })) events.push(e);
   return {
@@ -166,6 +168,67 @@ describe('xlsx cells by type', () => {
       ['duplicate_column', `column 'invoice_number' appears twice in the header (columns 1 and 4, written "Invoice Number" and "invoice_number")`],
     ]);
     expect(r.records[0]?.fields).toMatchObject({ invoice_number: 'INV-1', vendor: 'ACME', total_amount: '1.00' });
+  });
+
+  it("a formula's cached date in a workbook that counts days from 1904 is read in that system, as its plain dates are", async () => {
+    // DATE(2025,3,4) is day 45720 from 1900 and day 44258 from 1904 (1462 days apart).
+    const r = await readBook(
+      [
+        {
+          name: 'B',
+          rows: [
+            ['invoice_number', 'invoice_date', 'invoice_due_date', 'vendor'],
+            ['G-1', { formula: 'DATE(2025,3,4)', result: 44258 }, new Date('2025-04-01T00:00:00Z'), 'V'],
+          ],
+          formats: { 2: 'yyyy-mm-dd', 3: 'yyyy-mm-dd' },
+        },
+      ],
+      { date1904: true },
+    );
+    expect(r.records[0]!.fields).toMatchObject({ invoice_date: '2025-03-04', invoice_due_date: '2025-04-01' });
+  });
+
+  it('a date cell in an identifier column is refused on its row (Excel made a date of 03-04 as it was typed); in a note it is a date', async () => {
+    const r = await readBook([
+      {
+        name: 'B',
+        rows: [
+          ['invoice_number', 'vendor', 'po_line', 'line_note'],
+          [new Date('2025-03-04T00:00:00Z'), 'V', new Date('2025-01-02T00:00:00Z'), new Date('2025-05-06T00:00:00Z')],
+        ],
+        formats: { 1: 'dd-mm', 3: 'dd-mm', 4: 'yyyy-mm-dd' },
+      },
+    ]);
+    expect(r.records[0]!.fields.line_note).toBe('2025-05-06');
+    expect(r.records[0]!.problems!.map((p) => [p.column, p.code])).toEqual([
+      ['invoice_number', 'date_cell'],
+      ['po_line', 'date_cell'],
+    ]);
+    expect(r.records[0]!.problems![0]!.message).toMatch(/^invoice_number is a date in the workbook \(2025-03-04\).*format the column as Text/);
+  });
+
+  it('by default the first sheet a person sees: hidden and very hidden sheets before it are passed over', async () => {
+    const lists: SheetInput = { name: 'Lists', state: 'hidden', rows: [HEADER, ['HIDDEN-1', '2025-01-01', 'V', 'USD', 1, 1, 1]] };
+    const old: SheetInput = { name: 'Old', state: 'veryHidden', rows: [HEADER, ['OLD-1', '2025-01-01', 'V', 'USD', 1, 1, 1]] };
+    const invoices: SheetInput = { name: 'Invoices', rows: [HEADER, ['A', '2025-01-01', 'V', 'USD', 1, 1, 1]] };
+    const r = await readBook([lists, old, invoices]);
+    expect(r.records.map((x) => [x.source, x.fields.invoice_number])).toEqual([[expect.objectContaining({ file: expect.stringMatching(/:Invoices$/) }), 'A']]);
+    expect(r.problems).toEqual([]);
+    // The workbook's tab order, not the order the file stores its sheets in: the first tab stored last.
+    const path = join(dir, 'stored-backwards.xlsx');
+    await writeWorkbook(path, [invoices, { name: 'Notes', rows: [['note'], ['not a batch']] }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const names = Object.keys(zip.files);
+    const backwards = new JSZip();
+    const sheetsLast = [...names.filter((n) => !/worksheets\/sheet/.test(n)), ...names.filter((n) => /worksheets\/sheet/.test(n)).reverse()];
+    for (const n of sheetsLast) if (!zip.files[n]!.dir) backwards.file(n, await zip.files[n]!.async('uint8array'));
+    writeFileSync(path, await backwards.generateAsync({ type: 'uint8array' }));
+    expect(Object.keys((await JSZip.loadAsync(readFileSync(path))).files).filter((n) => /worksheets\/sheet/.test(n))).toEqual(['xl/worksheets/sheet2.xml', 'xl/worksheets/sheet1.xml']);
+    const events: InputEvent[] = [];
+    for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
+    expect(events.flatMap((e) => (e.kind === 'record' ? [e.record.fields.invoice_number] : []))).toEqual(['A']);
+    // Named, a hidden sheet is read.
+    expect((await readBook([lists, invoices], { sheet: 'Lists' })).records.map((x) => x.fields.invoice_number)).toEqual(['HIDDEN-1']);
   });
 
   it('the first sheet by default; --sheet picks another; a missing sheet names the ones there are', async () => {
