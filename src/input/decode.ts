@@ -188,19 +188,92 @@ async function* decodeChunks(
       return;
     }
     // Single-byte encodings map every byte (WHATWG windows-1252 index; "latin1" is a label of
-    // the same decoder in the Encoding standard), so there is nothing to validate.
+    // the same decoder in the Encoding standard), so there is nothing to validate — but a file
+    // that is UTF-8 (a vendor's export that moved to UTF-8 under a profile naming windows-1252)
+    // decodes without a complaint into "CafÃ©": it is watched for.
     const dec = new TextDecoder(enc);
+    const utf8 = new Utf8Watch();
+    utf8.see(head);
     let text = dec.decode(head, { stream: true });
     if (text.length > 0) yield text;
     for (let r = await source.next(); !r.done; r = await source.next()) {
+      utf8.see(r.value);
       text = dec.decode(r.value, { stream: true });
       if (text.length > 0) yield text;
     }
     text = dec.decode();
     if (text.length > 0) yield text;
+    const err = utf8.verdict(enc);
+    if (err !== undefined) {
+      if (onInvalid === undefined) throw err;
+      onInvalid(err);
+    }
   } finally {
     // Closes the file when the reader stops early (an error, or the consumer breaks off).
     await source.return?.();
+  }
+}
+
+/**
+ * Whether bytes read in a single-byte encoding are UTF-8 after all: every byte valid UTF-8, and
+ * at least one character of more than one byte (ASCII alone reads the same either way). Text in
+ * windows-1252 or Latin-1 with accented letters almost never is valid UTF-8 (an accented letter
+ * is one byte there, a lone lead or continuation byte in UTF-8), so such a file is refused with
+ * the encoding to use rather than loaded with every accented letter doubled.
+ */
+class Utf8Watch {
+  readonly #dec = new TextDecoder('utf-8', { fatal: true });
+  #valid = true;
+  #lines = 0;
+  /** The first character beyond ASCII: its line, and its bytes (`need` of them, gathered across chunks). */
+  #first: { line: number; bytes: number[]; need: number } | undefined;
+
+  see(chunk: Uint8Array): void {
+    if (!this.#valid) return;
+    try {
+      this.#dec.decode(chunk, { stream: true });
+    } catch {
+      this.#valid = false;
+      return;
+    }
+    let i = 0;
+    const first = this.#first;
+    if (first !== undefined) {
+      // Valid so far, so the bytes that complete the first character follow it.
+      while (first.bytes.length < first.need && i < chunk.length) first.bytes.push(chunk[i++]!);
+      return;
+    }
+    for (; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (b === 10) this.#lines++;
+      else if (b >= 0x80) {
+        // A valid lead byte says the length: 110xxxxx two bytes, 1110xxxx three, 11110xxx four.
+        const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+        this.#first = { line: this.#lines + 1, bytes: [...chunk.subarray(i, Math.min(chunk.length, i + need))], need };
+        return;
+      }
+    }
+  }
+
+  verdict(enc: string): InvalidEncodingError | undefined {
+    if (!this.#valid || this.#first === undefined) return undefined;
+    try {
+      this.#dec.decode();
+    } catch {
+      return undefined;
+    }
+    const { line } = this.#first;
+    const bytes = Uint8Array.from(this.#first.bytes);
+    const asRead = new TextDecoder(enc).decode(bytes);
+    const meant = new TextDecoder('utf-8').decode(bytes);
+    return new InvalidEncodingError(
+      line,
+      bytes[0]!,
+      'utf-8',
+      false,
+      `the file is read as ${enc}, but it is UTF-8: "${meant}" (line ${line}) would be loaded as "${asRead}", and so every such letter; ` +
+        `run again with --encoding utf-8 (or set the mapping profile's "encoding" to "utf-8")`,
+    );
   }
 }
 

@@ -45,6 +45,24 @@ describe('decodeText: valid input', () => {
     expect(await decode(input, 'latin1')).toEqual({ text: 'prix 30 € Générale' });
   });
 
+  it('a UTF-8 file read as windows-1252 or latin1 is refused after its text, naming the first letter both ways; ASCII alone is not', async () => {
+    const input = bytes('vendor,note\nACME,plain\nACME,Café – 10 €\n');
+    for (const enc of ['windows-1252', 'latin1'] as const) {
+      for (const cuts of [[], [31], [32], [33], [1, 32]]) {
+        const r = await decode(input, enc, cuts);
+        expect(r.text).toBe('vendor,note\nACME,plain\nACME,CafÃ© â€“ 10 â‚¬\n');
+        expect(r.error).toMatchObject({ line: 3, byte: 0xc3 });
+        expect(r.error?.message).toBe(
+          `the file is read as ${enc}, but it is UTF-8: "é" (line 3) would be loaded as "Ã©", and so every such letter; run again with --encoding utf-8 (or set the mapping profile's "encoding" to "utf-8")`,
+        );
+      }
+    }
+    expect(await decode(bytes('vendor,note\nACME,plain\n'), 'windows-1252')).toEqual({ text: 'vendor,note\nACME,plain\n' });
+    // windows-1252 proper, and a file that is mostly UTF-8 with one windows-1252 byte: read as asked.
+    expect(await decode(bytes('Caf', [0xe9], ' ', [0x80], '\n'), 'windows-1252')).toEqual({ text: 'Café €\n' });
+    expect(await decode(bytes('Café\nM', [0xfc], 'ller\n'), 'windows-1252')).toEqual({ text: 'CafÃ©\nMüller\n' });
+  });
+
   it('decodes UTF-16LE and strips its BOM, also with a character split across chunks', async () => {
     const input = Uint8Array.from(Buffer.from('\ufeffa😀b\n', 'utf16le'));
     for (let cut = 0; cut <= input.length; cut++) {
