@@ -19,6 +19,7 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
 import { KEY_COLUMNS } from '../domain/values.js';
+import { sharedStringsReader } from './xlsx-strings.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
 import { TitleHold, titleMessage, type NoTitle } from './titles.js';
@@ -106,6 +107,22 @@ export function numberText(n: number): string {
   return new Decimal(String(n)).toFixed();
 }
 
+type StreamReaderClass = typeof ExcelJS.stream.xlsx.WorkbookReader;
+let readerClass: StreamReaderClass | undefined;
+
+/**
+ * exceljs's stream reader, with the shared strings read by xlsx-strings.ts (exceljs kept an
+ * item's last `<t>`: a Japanese cell's phonetic reading instead of its text). Made once.
+ */
+async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderClass> {
+  if (readerClass !== undefined) return readerClass;
+  const [{ default: parseSax }, { default: iterateStream }] = await Promise.all([import('exceljs/lib/utils/parse-sax.js'), import('exceljs/lib/utils/iterate-stream.js')]);
+  class Reader extends excel.stream.xlsx.WorkbookReader {}
+  Object.defineProperty(Reader.prototype, '_parseSharedStrings', { value: sharedStringsReader(parseSax, iterateStream), writable: true, configurable: true });
+  readerClass = Reader;
+  return Reader;
+}
+
 export class WorkbookReader {
   readonly out: InputEvent[] = [];
   private file: string;
@@ -169,6 +186,7 @@ export class WorkbookReader {
     const wanted = this.opts.sheet ?? this.opts.mapping?.xlsx.sheet;
     // Loaded on first use: a CSV run does not pay for the library's start-up.
     const { default: excel } = await import('exceljs');
+    const Reader = await workbookReaderClass(excel);
     // The first bytes, to say what a file that is not a workbook is (decode.ts fileSignature).
     let head: Uint8Array | undefined;
     const tapped = Readable.from(
@@ -180,7 +198,7 @@ export class WorkbookReader {
       })(),
       { objectMode: false },
     );
-    const reader = new excel.stream.xlsx.WorkbookReader(tapped, {
+    const reader = new Reader(tapped, {
       sharedStrings: 'cache',
       styles: 'cache',
       worksheets: 'emit',

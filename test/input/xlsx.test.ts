@@ -222,13 +222,30 @@ describe('xlsx cells by type', () => {
     const backwards = new JSZip();
     const sheetsLast = [...names.filter((n) => !/worksheets\/sheet/.test(n)), ...names.filter((n) => /worksheets\/sheet/.test(n)).reverse()];
     for (const n of sheetsLast) if (!zip.files[n]!.dir) backwards.file(n, await zip.files[n]!.async('uint8array'));
-    writeFileSync(path, await backwards.generateAsync({ type: 'uint8array' }));
+    writeFileSync(path, await backwards.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
     expect(Object.keys((await JSZip.loadAsync(readFileSync(path))).files).filter((n) => /worksheets\/sheet/.test(n))).toEqual(['xl/worksheets/sheet2.xml', 'xl/worksheets/sheet1.xml']);
     const events: InputEvent[] = [];
     for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
     expect(events.flatMap((e) => (e.kind === 'record' ? [e.record.fields.invoice_number] : []))).toEqual(['A']);
     // Named, a hidden sheet is read.
     expect((await readBook([lists, invoices], { sheet: 'Lists' })).records.map((x) => x.fields.invoice_number)).toEqual(['HIDDEN-1']);
+  });
+
+  it("a shared string is its text: a Japanese cell's phonetic reading (rPh) is not, and Excel's _xHHHH_ escapes are decoded", async () => {
+    const path = join(dir, 'furigana.xlsx');
+    await writeWorkbook(path, [{ name: 'B', rows: [['invoice_number', 'vendor', 'invoice_note', 'line_note'], ['G-1', 'GOBI', '東京大学 図書館', 'one_x000D_two A_x005F_x000D_B']] }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const xml = await zip.file('xl/sharedStrings.xml')!.async('string');
+    const phonetic = (text: string, reading: string): string => `<si><t>${text}</t><rPh sb="0" eb="2"><t>${reading}</t></rPh><phoneticPr fontId="1" type="noConversion"/></si>`;
+    const patched = xml.replace('<si><t>GOBI</t></si>', phonetic('GOBI', 'ゴビ')).replace('<si><t>東京大学 図書館</t></si>', phonetic('東京大学 図書館', 'トウキョウダイガク'));
+    expect(patched).not.toBe(xml);
+    zip.file('xl/sharedStrings.xml', patched);
+    writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    const events: InputEvent[] = [];
+    for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
+    const [record] = events.flatMap((e) => (e.kind === 'record' ? [e.record] : []));
+    expect(events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : []))).toEqual([]);
+    expect(record!.fields).toMatchObject({ vendor: 'GOBI', invoice_note: '東京大学 図書館', line_note: 'one\rtwo A_x000D_B' });
   });
 
   it('the first sheet by default; --sheet picks another; a missing sheet names the ones there are', async () => {
