@@ -12,6 +12,8 @@
  * Rich text (`<r>` runs) is the runs' texts joined: the reader keeps text, not fonts.
  */
 
+import { MAX_CELL_CHARS } from './limits.js';
+
 /** One XML event as exceljs's `parse-sax` yields them (saxes's opentag, text, closetag). */
 interface SaxEvent {
   eventType: string;
@@ -66,6 +68,49 @@ export function sharedStringsReader(parseSax: ParseSax, iterateStream: IterateSt
     this.sharedStrings = out;
     const strings = new SharedStrings();
     // One loop over exceljs's own event batches, as its reader has: nothing more is awaited.
-    for await (const batch of parseSax(iterateStream(entry))) for (const text of strings.feed(batch)) out.push(text);
+    for await (const batch of parseSax(cutLongTexts(iterateStream(entry), MAX_TEXT_BYTES))) for (const text of strings.feed(batch)) out.push(text);
   };
+}
+
+/**
+ * Bytes of XML text between two tags kept of one run; the rest of the run is dropped. A cell of
+ * MAX_CELL_CHARS characters takes at most 4 bytes a character (5 for `&amp;`), so no text a row
+ * may hold is cut, and one cut still holds more than MAX_CELL_CHARS characters: its row gets
+ * `cell_too_long` as before. The XML parser holds a text whole until the next tag, so without
+ * this a 4.6 MB workbook of a few 400-million-character strings ran the process out of memory
+ * (V8's abort, exit 134, no report).
+ */
+export const MAX_TEXT_BYTES = 8 * MAX_CELL_CHARS;
+
+/**
+ * The text of an XML entry's chunks, decoded as one UTF-8 stream, with every run of bytes without
+ * a `<` cut to `max` bytes. A cut may split a character; what is kept of that text is over the
+ * cell limit anyway.
+ */
+export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number): AsyncGenerator<string, void, undefined> {
+  // exceljs's parse-sax decodes each chunk apart (TextDecoder without `stream`), so a character
+  // split between two chunks of the inflated entry became two U+FFFD: "Müller" as "M��ller" in a
+  // long shared-strings part. Decoded here as one stream, it is handed text.
+  const utf8 = new TextDecoder('utf-8');
+  let run = 0; // bytes since the last `<`
+  for await (const c of chunks) {
+    const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from((c as Uint8Array).buffer, (c as Uint8Array).byteOffset, (c as Uint8Array).byteLength);
+    const kept: Buffer[] = [];
+    let at = 0;
+    while (at < chunk.length) {
+      // A segment runs from a `<` (or the chunk's start) to the next `<`; at a `<` a new run begins.
+      const tag = chunk[at] === 0x3c;
+      if (tag) run = 0;
+      const lt = chunk.indexOf(0x3c, tag ? at + 1 : at);
+      const end = lt === -1 ? chunk.length : lt;
+      const take = Math.min(end - at, Math.max(0, max - run));
+      if (take > 0) kept.push(chunk.subarray(at, at + take));
+      run += end - at;
+      at = end;
+    }
+    const text = utf8.decode(kept.length === 1 ? kept[0] : Buffer.concat(kept), { stream: true });
+    if (text.length > 0) yield text;
+  }
+  const rest = utf8.decode();
+  if (rest.length > 0) yield rest;
 }

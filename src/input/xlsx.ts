@@ -397,7 +397,8 @@ export class WorkbookReader {
     if (value === null || value === undefined) return undefined;
     if (typeof value === 'string') {
       if (value.length > MAX_CELL_CHARS) {
-        return fail('cell_too_long', `the cell holds ${formatLimit(value.length)} characters, more than the ${formatLimit(MAX_CELL_CHARS)} a cell may hold; it is not read`);
+        // No count: a shared string past MAX_TEXT_BYTES was cut while read (xlsx-strings.ts), so its length is not known.
+        return fail('cell_too_long', `the cell holds more than the ${formatLimit(MAX_CELL_CHARS)} characters a cell may hold; it is not read`);
       }
       return { text: value, native: false };
     }
