@@ -19,7 +19,7 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
 import { KEY_COLUMNS } from '../domain/values.js';
-import { sharedStringsReader } from './xlsx-strings.js';
+import { cutLongTexts, MAX_TEXT_BYTES, sharedStringsReader } from './xlsx-strings.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
 import { TitleHold, titleMessage, type NoTitle } from './titles.js';
@@ -118,7 +118,14 @@ async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderC
   if (readerClass !== undefined) return readerClass;
   const [{ default: parseSax }, { default: iterateStream }] = await Promise.all([import('exceljs/lib/utils/parse-sax.js'), import('exceljs/lib/utils/iterate-stream.js')]);
   class Reader extends excel.stream.xlsx.WorkbookReader {}
-  Object.defineProperty(Reader.prototype, '_parseSharedStrings', { value: sharedStringsReader(parseSax, iterateStream), writable: true, configurable: true });
+  const define = (name: string, value: unknown): void => void Object.defineProperty(Reader.prototype, name, { value, writable: true, configurable: true });
+  define('_parseSharedStrings', sharedStringsReader(parseSax, iterateStream));
+  // A sheet's XML the same way: one UTF-8 stream (a character split between chunks of a formula's
+  // saved text was two U+FFFD), one text at most MAX_TEXT_BYTES.
+  const parseWorksheet = (excel.stream.xlsx.WorkbookReader.prototype as unknown as { _parseWorksheet: (iterator: unknown, sheetNo: unknown) => unknown })._parseWorksheet;
+  define('_parseWorksheet', function (this: unknown, iterator: AsyncIterable<unknown>, sheetNo: unknown) {
+    return parseWorksheet.call(this, cutLongTexts(iterator, MAX_TEXT_BYTES), sheetNo);
+  });
   readerClass = Reader;
   return Reader;
 }
