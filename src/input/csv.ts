@@ -10,7 +10,7 @@
 import { Parser, type CsvError, type Options } from 'csv-parse';
 import { canonicalHeaderName, isHeaderLine } from '../domain/columns.js';
 import { TitleHold, titleMessage, type NoTitle } from './titles.js';
-import { problem } from '../domain/problem.js';
+import { problem, type Problem } from '../domain/problem.js';
 import type { FormatReader, InputEvent } from './event.js';
 import type { Provenance, SourceRecord } from './record.js';
 
@@ -396,7 +396,8 @@ export class CsvReader implements FormatReader {
       if (len > 0) filled++;
       if (len > MAX_CELL_CHARS) long = i;
     }
-    if (long >= 0) this.tooLong(cells, long, row);
+    // A cell past the limit is a problem of this row's invoice (record.problems), not of the batch.
+    const tooLong = long >= 0 ? this.tooLong(cells, long, row) : undefined;
     // A row of only delimiters (",,,," as Excel writes formatted empty rows) or of blanks is an
     // empty line too.
     if (filled === 0 || (n === 1 && cells[0]!.trim() === '')) return;
@@ -407,7 +408,8 @@ export class CsvReader implements FormatReader {
     if (n > width) this.extraCells(cells, row);
     const source = { file: this.file, row };
     // Cells by position for a consumer that was told the columns (record.ts `cells`).
-    const record = this.onColumns !== undefined ? new CellRecord(source, cells, this.fieldsOf!) : { source, fields: this.fieldsOf!(cells) };
+    const record: SourceRecord = this.onColumns !== undefined ? new CellRecord(source, cells, this.fieldsOf!) : { source, fields: this.fieldsOf!(cells) };
+    if (tooLong !== undefined) record.problems = tooLong;
     this.out.push({ kind: 'record', record });
   }
 
@@ -463,14 +465,17 @@ export class CsvReader implements FormatReader {
     return true;
   }
 
-  /** A cell beyond the cell limit: an error, and the cell is read as empty so no check quotes it. */
-  private tooLong(cells: string[], at: number, row: number): void {
+  /** Cells beyond the cell limit: an error each, and the cell is read as empty so no check quotes it. */
+  private tooLong(cells: string[], at: number, row: number): Problem[] {
+    const out: Problem[] = [];
     for (let i = at; i >= 0; i--) {
       if (cells[i]!.length <= MAX_CELL_CHARS) continue;
       const name = this.names?.[i] || `column ${i + 1}`;
-      this.problem(row, 'too_long', `${name} is ${formatLimit(cells[i]!.length)} characters long; a cell may hold at most ${formatLimit(MAX_CELL_CHARS)}`, this.names?.[i] || undefined);
+      const message = `${name} is ${formatLimit(cells[i]!.length)} characters long; a cell may hold at most ${formatLimit(MAX_CELL_CHARS)}`;
+      out.unshift(problem({ file: this.file, row }, 'too_long', message, { column: this.names?.[i] || undefined }));
       cells[i] = '';
     }
+    return out;
   }
 
   private checkBlankColumns(cells: string[], row: number): void {

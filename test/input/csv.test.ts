@@ -307,3 +307,19 @@ describe('CSV: syntax errors', () => {
     expect(r.problems[0]?.message).toContain('CSV_MAX_RECORD_SIZE');
   });
 });
+
+describe('CSV: a cell past the cell limit', () => {
+  it("is its row's problem (the grouper files it under that row's invoice), read as empty, and the file goes on", async () => {
+    const long = 'n'.repeat(100_001);
+    for (const onColumns of [undefined, () => {}]) {
+      const events = [];
+      for await (const e of readRecords({ name: 'long.csv', bytes: pieces(utf8(`vendor,invoice_number,invoice_note\nV,A,${long}\nV,B,short\n`)) }, { encoding: 'utf-8', onColumns })) events.push(e);
+      const records = events.flatMap((e) => (e.kind === 'record' ? [e.record as SourceRecord] : []));
+      expect(events.filter((e) => e.kind === 'problem')).toEqual([]);
+      expect(records.map((r) => [r.fields['invoice_number'], r.fields['invoice_note'], (r.problems ?? []).map((p) => [p.row, p.column, p.code, p.message])])).toEqual([
+        ['A', undefined, [[2, 'invoice_note', 'too_long', 'invoice_note is 100,001 characters long; a cell may hold at most 100,000']]],
+        ['B', 'short', []],
+      ]);
+    }
+  });
+});
