@@ -82,6 +82,18 @@ export function keyError(column: string, text: string): CellError | undefined {
         `it cannot be seen, so two values that look the same could differ (only the plain space may appear inside ${/^[aeiou]/.test(column) ? 'an' : 'a'} ${column})`,
     );
   }
+  // "é" may be one code point or "e" and a combining accent (Unicode's canonical equivalence,
+  // https://unicode.org/reports/tr15/): the two look the same and are different values, so two
+  // rows of one invoice became two invoices. A key must be in the composed form (NFC).
+  if (!ascii && text.normalize('NFC') !== text) {
+    const at = [...text].findIndex((ch, i, all) => all.slice(0, i + 1).join('').normalize('NFC') !== all.slice(0, i + 1).join(''));
+    const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+    return new CellError(
+      'invalid_character',
+      `${column} ${quote(shown)} is written with a combining character at position ${at + 1} (${codePoint([...text][at]!.codePointAt(0)!)}); ` +
+        `it looks like ${quote(text.normalize('NFC'))} but is another value; type it again, or save the file with composed characters (NFC)`,
+    );
+  }
   if (text.length > MAX_KEY_CHARS) {
     return new CellError('too_long', `${column} is ${text.length.toLocaleString('en-US')} characters long; at most ${MAX_KEY_CHARS} are accepted`);
   }

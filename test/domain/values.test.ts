@@ -60,6 +60,14 @@ describe('key values: nothing invisible, nothing too long', () => {
     expect(e?.code).toBe(code);
     expect(e?.message).toMatch(/^po_line ".+" is a /);
   });
+  it('a key in decomposed form ("e" and a combining accent) is refused: it looks like the composed one and is another value', () => {
+    const e = keyError('invoice_number', 'G-2411e\u0301');
+    expect(e?.code).toBe('invalid_character');
+    expect(e?.message).toBe('invoice_number "G-2411e\u0301" is written with a combining character at position 8 (U+0301); it looks like "G-2411\u00e9" but is another value; type it again, or save the file with composed characters (NFC)');
+    expect(keyError('invoice_number', 'G-2411\u00e9')).toBeUndefined();
+    expect(keyError('vendor', 'Mu\u0308ller')?.message).toMatch(/position 3 \(U\+0308\)/);
+    expect(keyError('vendor', '請求書-7')).toBeUndefined();
+  });
   it.each(['#123', '#N/A-2', 'E-1', 'INV-1E+15', '12E4', '1.2E', 'EBSCO', 'ATE+15'])('%j is an identifier like any other', (t) =>
     expect(keyError('invoice_number', t)).toBeUndefined(),
   );
