@@ -468,7 +468,7 @@ function missingColumns(file: FileState, which: readonly (0 | 1)[]): Problem {
   const where =
     file.keyAt !== undefined
       ? `the header has ${names.length === 2 ? 'neither a vendor nor an invoice_number' : `no ${names[0]}`} column`
-      : `no record has ${names.length === 2 ? 'a vendor or an invoice_number' : `a ${names[0]}`} field`;
+      : `no record has ${names.length === 2 ? 'a vendor or an invoice_number' : `${/^[aeiou]/.test(names[0]!) ? 'an' : 'a'} ${names[0]}`} field`;
   const joined = rows === 0 ? ' ' : ', so ';
   const cannot =
     rows === 0

@@ -86,7 +86,7 @@ export function keyError(column: string, text: string): CellError | undefined {
   // https://unicode.org/reports/tr15/): the two look the same and are different values, so two
   // rows of one invoice became two invoices. A key must be in the composed form (NFC).
   if (!ascii && text.normalize('NFC') !== text) {
-    const at = [...text].findIndex((ch, i, all) => all.slice(0, i + 1).join('').normalize('NFC') !== all.slice(0, i + 1).join(''));
+    const at = [...text].findIndex((_, i, all) => all.slice(0, i + 1).join('').normalize('NFC') !== all.slice(0, i + 1).join(''));
     const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
     return new CellError(
       'invalid_character',

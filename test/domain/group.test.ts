@@ -328,6 +328,7 @@ describe('grouping rows into invoices', () => {
         "j.json:-:vendor:missing_column:no record has a vendor field, so none of the file's 2 rows can be grouped into an invoice; " +
           "name it vendor as the canonical layout does, or map the vendor's own names with a profile (`invoice-load mapping init j.json` writes one to start from)",
       ]);
+      expect(messages(run([{ vendor: 'V' }], 'k.json'))[0]).toMatch(/^k\.json:-:invoice_number:missing_column:no record has an invoice_number field, so /);
       const some = run([{ ...BASE, invoice_number: 'A' }, { invoice_number: 'B' }, { vendor: '', invoice_number: 'C' }], 'j.json');
       expect(found(some).filter((f) => f.includes('vendor'))).toEqual(['3:vendor:missing_value', '4:vendor:missing_value']);
       // Per file: the other file of the batch has its vendors.
