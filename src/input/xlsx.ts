@@ -224,7 +224,8 @@ export class WorkbookReader {
         this.date1904 = book.properties?.model?.date1904 === true;
         first ??= book.model?.sheets?.find((s) => !hiddenSheet(s.state))?.name;
         seen.push(name);
-        const chosen = wanted !== undefined ? name === wanted : first !== undefined ? name === first : !hiddenSheet(state);
+        // Excel keeps sheet names unique without regard to case, and finds them so: `--sheet invoices` is "Invoices".
+        const chosen = wanted !== undefined ? name.toLowerCase() === wanted.toLowerCase() : first !== undefined ? name === first : !hiddenSheet(state);
         if (found || !chosen) {
           // A sheet we skip is still read through: when the workbook stores its shared strings
           // after the sheets, exceljs parks each sheet in a temporary file and deletes it once we

@@ -273,6 +273,8 @@ describe('xlsx cells by type', () => {
     ];
     expect((await readBook(sheets)).records.map((x) => x.fields.invoice_number)).toEqual(['A']);
     expect((await readBook(sheets, { sheet: 'Notes' })).records.map((x) => x.fields.note)).toEqual(['not a batch']);
+    // Excel's sheet names are the same whatever their case.
+    expect((await readBook(sheets, { sheet: 'notes' })).records.map((x) => [x.source.file.replace(/.*:/, ''), x.fields.note])).toEqual([['Notes', 'not a batch']]);
     const missing = await readBook(sheets, { sheet: 'March' });
     expect(missing.records).toEqual([]);
     expect(missing.problems.map((p) => [p.code, p.message])).toEqual([['sheet_not_found', 'the workbook has no sheet named "March"; its sheets are "Invoices", "Notes"']]);
