@@ -81,6 +81,15 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 /** A date as `YYYY-MM-DD`; exceljs makes dates at UTC midnight (the time of day is dropped). */
 const isoDate = (d: Date): string => `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 
+/** A zip archive's local file header, as every .xlsx starts (PKWARE's APPNOTE, 4.3.7). */
+const ZIP_SIGNATURE: readonly number[] = [0x50, 0x4b, 0x03, 0x04];
+
+/** First bytes that are text: printable ASCII, line breaks, tabs, a UTF-8 byte-order mark or bytes of UTF-8 characters. */
+function looksLikeText(head: Uint8Array): boolean {
+  for (const b of head) if (b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f) return false;
+  return true;
+}
+
 /**
  * An Excel serial day number as a date: a formula's cached date. The 1970-01-01 epoch is day 25569
  * in the 1900 date system and day 24107 in the 1904 one a workbook may use instead (ECMA-376
@@ -252,7 +261,7 @@ export class WorkbookReader {
       }
     } catch (err) {
       // A file that is not a workbook (or a damaged one): one problem for the file, like bad CSV.
-      const message = notAWorkbook(head) ?? `cannot read the workbook: ${(err as Error).message}; is it an .xlsx file saved by a spreadsheet program?`;
+      const message = notAWorkbook(head, err) ?? `cannot read the workbook: ${(err as Error).message}; is it an .xlsx file saved by a spreadsheet program?`;
       this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message) });
       return;
     }
@@ -491,8 +500,14 @@ export async function sampleWorkbook(path: string, bytes: Readable, sheet: strin
  * `EncryptedPackage` stream of a compound file), as well as an .xls renamed: the advice covers both.
  * https://learn.microsoft.com/en-us/openspecs/office_file_formats/ms-offcrypto/
  */
-export function notAWorkbook(head: Uint8Array | undefined): string | undefined {
-  if (head === undefined) return undefined;
+export function notAWorkbook(head: Uint8Array | undefined, err?: unknown): string | undefined {
+  // The library's own words for these ("FILE_ENDED", "invalid signature: 0x6f766e69") say nothing to a person.
+  if (head === undefined || head.length === 0) return 'the file is empty: it is not a workbook (was it still being copied or downloaded?)';
+  if (startsWith(head, ZIP_SIGNATURE)) {
+    return /FILE_ENDED|unexpected end|end of (central directory|file)/i.test(String((err as Error | undefined)?.message))
+      ? 'the workbook is cut short: the file ends before its last part (was it still being copied or downloaded?); give the whole file'
+      : undefined;
+  }
   if (startsWith(head, OLE2_SIGNATURE)) {
     return (
       'this workbook is encrypted (a password to open it, or a sensitivity label that protects it) or is an old .xls workbook named .xlsx; ' +
@@ -500,5 +515,7 @@ export function notAWorkbook(head: Uint8Array | undefined): string | undefined {
     );
   }
   const other = fileSignature(head);
-  return other !== undefined && !other.startsWith('this is a zip') ? other : undefined;
+  if (other !== undefined) return other.startsWith('this is a zip') ? undefined : other;
+  if (looksLikeText(head)) return 'this is a text file, not a workbook: if it holds the batch as CSV, JSON or JSON Lines, name it .csv, .json or .jsonl';
+  return undefined;
 }

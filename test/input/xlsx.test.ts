@@ -342,7 +342,9 @@ describe('xlsx cells by type', () => {
     // What Excel writes for a workbook with a password to open it (an OLE2 compound file holding the encrypted package).
     ['an encrypted workbook', [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0], /^this workbook is encrypted \(a password to open it, or a sensitivity label that protects it\) or is an old \.xls workbook named \.xlsx; open it in Excel, remove the password/],
     ['a PDF', [...Buffer.from('%PDF-1.7\n')], /^this is a PDF document, not a batch of invoices/],
-    ['text', [...Buffer.from('invoice_number,vendor\nA,B\n')], /^cannot read the workbook: .*; is it an \.xlsx file saved by a spreadsheet program\?$/],
+    ['text', [...Buffer.from('invoice_number,vendor\nA,B\n')], /^this is a text file, not a workbook: if it holds the batch as CSV, JSON or JSON Lines, name it \.csv, \.json or \.jsonl$/],
+    ['an HTML page', [...Buffer.from('<!DOCTYPE html>\n<html><body>502 Bad Gateway')], /^this is a text file, not a workbook/],
+    ['something else', [0x00, 0x01, 0x02, 0x03, 0x04, 0x05], /^cannot read the workbook: .*; is it an \.xlsx file saved by a spreadsheet program\?$/],
   ])('%s named .xlsx: one problem that says what it is', async (_what, bytes, message) => {
     const path = join(dir, `what-${bytes[0]}.xlsx`);
     writeFileSync(path, Buffer.from([...bytes, ...Buffer.alloc(600)]));
@@ -351,6 +353,26 @@ describe('xlsx cells by type', () => {
     const problems = events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : []));
     expect(problems.map((p) => p.code)).toEqual(['invalid_workbook']);
     expect(problems[0]!.message).toMatch(message);
+  });
+});
+
+describe('a workbook that is empty or cut short (still being copied)', () => {
+  it('says so, not the library\'s FILE_ENDED', async () => {
+    const whole = join(dir, 'whole.xlsx');
+    await writeWorkbook(whole, [{ name: 'B', rows: [HEADER, ['A', '2025-01-01', 'V', 'USD', 1, 1, 1]] }]);
+    const bytes = readFileSync(whole);
+    const cases: [string, Buffer, RegExp][] = [
+      ['empty.xlsx', Buffer.alloc(0), /^the file is empty: it is not a workbook \(was it still being copied or downloaded\?\)$/],
+      ['cut.xlsx', bytes.subarray(0, Math.floor(bytes.length / 3)), /^the workbook is cut short: the file ends before its last part \(was it still being copied or downloaded\?\); give the whole file$/],
+    ];
+    for (const [name, content, message] of cases) {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      const events: InputEvent[] = [];
+      for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
+      const problems = events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : []));
+      expect(problems.map((p) => [p.code, p.message]), name).toEqual([['invalid_workbook', expect.stringMatching(message)]]);
+    }
   });
 });
 
