@@ -114,3 +114,52 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
   const rest = utf8.decode();
   if (rest.length > 0) yield rest;
 }
+
+/**
+ * A sheet's XML text with two kinds of cell rewritten into what exceljs's stream reader reads
+ * right (its WorksheetReader cannot be given another parser):
+ * - an inline string of several runs (`<is><r><t>G-</t></r><r><t>1</t></r></is>`, as openpyxl
+ *   and other libraries write rich text) kept only its last run: "G-1" was loaded as "1". The
+ *   runs' texts are joined into one `<t>`, phonetic runs (`<rPh>`) left out as for shared strings;
+ * - a date cell stored as an ISO 8601 text (`t="d"`, ECMA-376 Part 1, 18.18.11 ST_CellType; Excel's
+ *   "save dates as ISO 8601" option, openpyxl's `iso_dates`) was read as a number: 2025-03-04 as
+ *   the year 2025, or shown in a date format as 1905-07-17. It becomes the text of its day.
+ * Only whole cells are rewritten: the text after a chunk's last `</c>` waits for the next chunk.
+ */
+export async function* fixSheetCells(chunks: AsyncIterable<string>): AsyncGenerator<string, void, undefined> {
+  let held = '';
+  for await (const chunk of chunks) {
+    const text = held.length > 0 ? held + chunk : chunk;
+    const end = text.lastIndexOf('</c>');
+    if (end === -1) {
+      held = text;
+      continue;
+    }
+    held = text.slice(end + 4);
+    yield fixCells(text.slice(0, end + 4));
+  }
+  if (held.length > 0) yield fixCells(held);
+}
+
+const INLINE = /<is>([\s\S]*?)<\/is>/g;
+const PHONETIC = /<rPh\b[\s\S]*?<\/rPh>/g;
+const RUN_TEXT = /<t(?:\s[^>]*)?>([\s\S]*?)<\/t>/g;
+const ISO_DATE_CELL = /<c\b([^>]*?)\st="d"([^>]*)>([\s\S]*?)<\/c>/g;
+
+/** The rewrites of `fixSheetCells` on text made of whole cells. */
+export function fixCells(xml: string): string {
+  let out = xml;
+  if (out.includes('<is>')) {
+    out = out.replace(INLINE, (_, inner: string) => {
+      const texts = [...inner.replace(PHONETIC, '').matchAll(RUN_TEXT)].map((m) => m[1]!);
+      return `<is><t xml:space="preserve">${texts.join('')}</t></is>`;
+    });
+  }
+  if (out.includes('t="d"')) {
+    out = out.replace(ISO_DATE_CELL, (whole, before: string, after: string, inner: string) => {
+      const day = /<v>\s*(\d{4}-\d{2}-\d{2})[^<]*<\/v>/.exec(inner);
+      return day === null ? whole : `<c${before} t="str"${after}>${inner.replace(/<v>[^<]*<\/v>/, `<v>${day[1]}</v>`)}</c>`;
+    });
+  }
+  return out;
+}

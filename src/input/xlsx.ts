@@ -19,7 +19,7 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
 import { KEY_COLUMNS } from '../domain/values.js';
-import { cutLongTexts, MAX_TEXT_BYTES, sharedStringsReader } from './xlsx-strings.js';
+import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, sharedStringsReader } from './xlsx-strings.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
 import { TitleHold, titleMessage, type NoTitle } from './titles.js';
@@ -130,10 +130,11 @@ async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderC
   const define = (name: string, value: unknown): void => void Object.defineProperty(Reader.prototype, name, { value, writable: true, configurable: true });
   define('_parseSharedStrings', sharedStringsReader(parseSax, iterateStream));
   // A sheet's XML the same way: one UTF-8 stream (a character split between chunks of a formula's
-  // saved text was two U+FFFD), one text at most MAX_TEXT_BYTES.
+  // saved text was two U+FFFD), one text at most MAX_TEXT_BYTES; and its inline rich text and ISO
+  // date cells rewritten into what exceljs reads right (xlsx-strings.ts fixSheetCells).
   const parseWorksheet = (excel.stream.xlsx.WorkbookReader.prototype as unknown as { _parseWorksheet: (iterator: unknown, sheetNo: unknown) => unknown })._parseWorksheet;
   define('_parseWorksheet', function (this: unknown, iterator: AsyncIterable<unknown>, sheetNo: unknown) {
-    return parseWorksheet.call(this, cutLongTexts(iterator, MAX_TEXT_BYTES), sheetNo);
+    return parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES)), sheetNo);
   });
   readerClass = Reader;
   return Reader;

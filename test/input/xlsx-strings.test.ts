@@ -3,7 +3,7 @@
  * phonetic runs, Excel's escapes, one UTF-8 stream across chunks, and a bound on one text's bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { cutLongTexts, decodeXstring, MAX_TEXT_BYTES, SharedStrings } from '../../src/input/xlsx-strings.js';
+import { cutLongTexts, decodeXstring, fixCells, fixSheetCells, MAX_TEXT_BYTES, SharedStrings } from '../../src/input/xlsx-strings.js';
 import { MAX_CELL_CHARS } from '../../src/input/limits.js';
 
 async function collect(chunks: (string | Uint8Array)[], max: number): Promise<string> {
@@ -56,4 +56,23 @@ describe('SharedStrings', () => {
     ['_x00e9_', 'é'],
     ['plain_x', 'plain_x'],
   ])('%j reads as %j (ST_Xstring)', (raw, shown) => expect(decodeXstring(raw)).toBe(shown));
+});
+
+describe('fixSheetCells: cells exceljs misreads, rewritten whole', () => {
+  it.each([
+    ['inline rich text: every run, not the last', '<c r="A2" t="inlineStr"><is><r><t>G-</t></r><r><rPr><b/></rPr><t xml:space="preserve">1 </t></r></is></c>', '<c r="A2" t="inlineStr"><is><t xml:space="preserve">G-1 </t></is></c>'],
+    ['inline text with a phonetic run', '<c r="B2" t="inlineStr"><is><t>東京</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh></is></c>', '<c r="B2" t="inlineStr"><is><t xml:space="preserve">東京</t></is></c>'],
+    ['an ISO date cell', '<c r="C2" s="1" t="d"><v>2025-03-04T00:00:00Z</v></c>', '<c r="C2" s="1" t="str"><v>2025-03-04</v></c>'],
+    ['an ISO date cell without a time', '<c r="C3" t="d"><v>2025-03-04</v></c>', '<c r="C3" t="str"><v>2025-03-04</v></c>'],
+    ['other cells as they are', '<c r="D2" s="2"><v>45720</v></c><c r="E2" t="s"><v>3</v></c><c r="F2" t="inlineStr"><is><t>x</t></is></c>', '<c r="D2" s="2"><v>45720</v></c><c r="E2" t="s"><v>3</v></c><c r="F2" t="inlineStr"><is><t xml:space="preserve">x</t></is></c>'],
+  ])('%s', (_what, xml, fixed) => expect(fixCells(xml)).toBe(fixed));
+
+  it('a cell split between chunks is rewritten once it is whole', async () => {
+    const xml = '<row r="2"><c r="A2" t="inlineStr"><is><r><t>G-</t></r><r><t>1</t></r></is></c><c r="B2" t="d"><v>2025-03-04T00:00:00Z</v></c></row></sheetData>';
+    for (let cut = 1; cut < xml.length; cut++) {
+      let out = '';
+      for await (const t of fixSheetCells((async function* () { yield xml.slice(0, cut); yield xml.slice(cut); })())) out += t;
+      expect(out, String(cut)).toBe('<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve">G-1</t></is></c><c r="B2" t="str"><v>2025-03-04</v></c></row></sheetData>');
+    }
+  });
 });

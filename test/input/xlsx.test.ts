@@ -266,6 +266,26 @@ describe('xlsx cells by type', () => {
     expect(r.records.filter((x) => x.fields.line_note !== note(Number(x.fields.invoice_number!.slice(2))))).toEqual([]);
   });
 
+  it('an inline string of several runs is all its runs, and an ISO 8601 date cell (t="d") is its day', async () => {
+    const path = join(dir, 'inline.xlsx');
+    await writeWorkbook(path, [{ name: 'B', rows: [['invoice_number', 'vendor', 'invoice_date', 'invoice_due_date'], ['PLACEHOLDER', 'GOBI', 1, 2]], formats: { 3: 'yyyy-mm-dd' } }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const xml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    // As openpyxl writes rich text, and Excel an ISO date (with a date format) and one without.
+    const patched = xml
+      .replace(/<c r="A2"[^>]*>[\s\S]*?<\/c>/, '<c r="A2" t="inlineStr"><is><r><t>G-</t></r><r><rPr><b/></rPr><t>1</t></r></is></c>')
+      .replace(/<c r="C2"([^>]*)>[\s\S]*?<\/c>/, '<c r="C2"$1 t="d"><v>2025-03-04T00:00:00Z</v></c>')
+      .replace(/<c r="D2"[^>]*>[\s\S]*?<\/c>/, '<c r="D2" t="d"><v>2025-04-01</v></c>');
+    expect(patched.match(/t="d"/g)).toHaveLength(2);
+    zip.file('xl/worksheets/sheet1.xml', patched);
+    writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    const events: InputEvent[] = [];
+    for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
+    expect(events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : []))).toEqual([]);
+    const [record] = events.flatMap((e) => (e.kind === 'record' ? [e.record] : []));
+    expect(record!.fields).toMatchObject({ invoice_number: 'G-1', vendor: 'GOBI', invoice_date: '2025-03-04', invoice_due_date: '2025-04-01' });
+  });
+
   it('the first sheet by default; --sheet picks another; a missing sheet names the ones there are', async () => {
     const sheets: SheetInput[] = [
       { name: 'Invoices', rows: [HEADER, ['A', '2025-01-01', 'V', 'USD', 1, 1, 1]] },
