@@ -124,10 +124,15 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
  * - a date cell stored as an ISO 8601 text (`t="d"`, ECMA-376 Part 1, 18.18.11 ST_CellType; Excel's
  *   "save dates as ISO 8601" option, openpyxl's `iso_dates`) was read as a number: 2025-03-04 as
  *   the year 2025, or shown in a date format as 1905-07-17. It becomes the text of its day.
+ * - rows and cells without their `r` attribute (optional: a row or cell without one follows the
+ *   one before it, ECMA-376 Part 1, 18.3.1.73 and 18.3.1.4), as some generators write them:
+ *   exceljs failed on the first ("Cannot read properties of undefined (reading 'length')"). They
+ *   are numbered — only in a sheet whose first cell has none.
  * Only whole cells are rewritten: the text after a chunk's last `</c>` waits for the next chunk.
  */
 export async function* fixSheetCells(chunks: AsyncIterable<string>): AsyncGenerator<string, void, undefined> {
   let held = '';
+  const places = new Places();
   for await (const chunk of chunks) {
     const text = held.length > 0 ? held + chunk : chunk;
     const end = text.lastIndexOf('</c>');
@@ -136,9 +141,50 @@ export async function* fixSheetCells(chunks: AsyncIterable<string>): AsyncGenera
       continue;
     }
     held = text.slice(end + 4);
-    yield fixCells(text.slice(0, end + 4));
+    yield places.number(fixCells(text.slice(0, end + 4)));
   }
-  if (held.length > 0) yield fixCells(held);
+  if (held.length > 0) yield places.number(fixCells(held));
+}
+
+const ROW_OR_CELL = /<(row|c)\b([^>]*?)(\/?)>/g;
+
+/** Numbers rows and cells that have no `r`, in a sheet whose first cell has none (fixSheetCells). */
+class Places {
+  #needed: boolean | undefined;
+  #row = 0;
+  #col = 0;
+
+  number(xml: string): string {
+    if (this.#needed === false) return xml;
+    if (this.#needed === undefined) {
+      const first = /<c\b([^>]*)>/.exec(xml);
+      if (first === null) return xml;
+      this.#needed = !/\sr="/.test(first[1]!);
+      if (!this.#needed) return xml;
+    }
+    return xml.replace(ROW_OR_CELL, (whole, tag: string, attrs: string, close: string) => {
+      const r = /\sr="([^"]*)"/.exec(attrs);
+      if (tag === 'row') {
+        this.#row = r !== null ? Number(r[1]) : this.#row + 1;
+        this.#col = 0;
+        return r !== null ? whole : `<row r="${this.#row}"${attrs}${close}>`;
+      }
+      if (r !== null) {
+        this.#col = columnNumber(r[1]!.replace(/\d+$/, ''));
+        return whole;
+      }
+      this.#col++;
+      return `<c r="${columnLetters(this.#col)}${this.#row}"${attrs}${close}>`;
+    });
+  }
+}
+
+const columnNumber = (letters: string): number => [...letters.toUpperCase()].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
+
+function columnLetters(n: number): string {
+  let s = '';
+  for (let k = n; k > 0; k = Math.floor((k - 1) / 26)) s = String.fromCharCode(65 + ((k - 1) % 26)) + s;
+  return s;
 }
 
 const INLINE = /<is>([\s\S]*?)<\/is>/g;

@@ -76,3 +76,28 @@ describe('fixSheetCells: cells exceljs misreads, rewritten whole', () => {
     }
   });
 });
+
+describe('fixSheetCells: rows and cells without their r attribute', () => {
+  const run = async (parts: string[]): Promise<string> => {
+    let out = '';
+    for await (const t of fixSheetCells((async function* () { yield* parts; })())) out += t;
+    return out;
+  };
+
+  it('are numbered in order, each following the one before it, across chunks', async () => {
+    const xml = '<sheetData><row spans="1:3"><c t="s"><v>0</v></c><c><v>1</v></c><c/></row><row><c t="inlineStr"><is><t>x</t></is></c></row><row r="7"><c><v>2</v></c><c r="E7"><v>3</v></c><c><v>4</v></c></row></sheetData>';
+    const numbered = '<sheetData><row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>1</v></c><c r="C1"/></row><row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve">x</t></is></c></row><row r="7"><c r="A7"><v>2</v></c><c r="E7"><v>3</v></c><c r="F7"><v>4</v></c></row></sheetData>';
+    expect(await run([xml])).toBe(numbered);
+    expect(await run([xml.slice(0, 40), xml.slice(40, 90), xml.slice(90)])).toBe(numbered);
+  });
+
+  it('a sheet whose cells carry r is handed on as it is', async () => {
+    const xml = '<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row><row r="2"><c r="B2"><v>3</v></c></row></sheetData>';
+    expect(await run([xml])).toBe(xml);
+  });
+
+  it.each([[1, 'A'], [26, 'Z'], [27, 'AA'], [702, 'ZZ'], [703, 'AAA'], [16384, 'XFD']])('column %i is %s', async (n, letters) => {
+    const cells = '<c><v>0</v></c>'.repeat(n);
+    expect(await run([`<row>${cells}</row>`])).toContain(`<c r="${letters}1"><v>0</v></c></row>`);
+  });
+});
