@@ -124,6 +124,8 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
  * - a date cell stored as an ISO 8601 text (`t="d"`, ECMA-376 Part 1, 18.18.11 ST_CellType; Excel's
  *   "save dates as ISO 8601" option, openpyxl's `iso_dates`) was read as a number: 2025-03-04 as
  *   the year 2025, or shown in a date format as 1905-07-17. It becomes the text of its day.
+ * - a formula whose saved value is an error (`#N/A`) was read as an empty cell: its formula is
+ *   dropped, so it is read as the error it shows;
  * - rows and cells without their `r` attribute (optional: a row or cell without one follows the
  *   one before it, ECMA-376 Part 1, 18.3.1.73 and 18.3.1.4), as some generators write them:
  *   exceljs failed on the first ("Cannot read properties of undefined (reading 'length')"). They
@@ -191,6 +193,8 @@ const INLINE = /<is>([\s\S]*?)<\/is>/g;
 const PHONETIC = /<rPh\b[\s\S]*?<\/rPh>/g;
 const RUN_TEXT = /<t(?:\s[^>]*)?>([\s\S]*?)<\/t>/g;
 const ISO_DATE_CELL = /<c\b([^>]*?)\st="d"([^>]*)>([\s\S]*?)<\/c>/g;
+const ERROR_CELL = /(<c\b[^>]*\st="e"[^>]*>)([\s\S]*?)<\/c>/g;
+const FORMULA = /<f\b[^>]*\/>|<f\b[^>]*>[\s\S]*?<\/f>/;
 
 /** The rewrites of `fixSheetCells` on text made of whole cells. */
 export function fixCells(xml: string): string {
@@ -200,6 +204,11 @@ export function fixCells(xml: string): string {
       const texts = [...inner.replace(PHONETIC, '').matchAll(RUN_TEXT)].map((m) => m[1]!);
       return `<is><t xml:space="preserve">${texts.join('')}</t></is>`;
     });
+  }
+  if (out.includes('t="e"')) {
+    // A formula whose saved value is an error (`t="e"`, `<v>#N/A</v>`): exceljs read the value as
+    // a number (NaN), and the cell came out empty. Without its formula it is an error cell.
+    out = out.replace(ERROR_CELL, (_, open: string, inner: string) => `${open}${inner.replace(FORMULA, '')}</c>`);
   }
   if (out.includes('t="d"')) {
     out = out.replace(ISO_DATE_CELL, (whole, before: string, after: string, inner: string) => {

@@ -126,8 +126,16 @@ describe('xlsx cells by type', () => {
       {
         name: 'B',
         rows: [
-          ['invoice_number', 'invoice_date', 'vendor', 'line_note', 'price'],
-          [{ formula: '"G-"&"1"', result: 'G-1' }, { formula: 'DATE(2025,3,4)', result: 45720 }, 'V', { error: '#N/A' }, { formula: 'X1', result: undefined as unknown as number }],
+          ['invoice_number', 'invoice_date', 'vendor', 'line_note', 'price', 'quantity'],
+          [
+            { formula: '"G-"&"1"', result: 'G-1' },
+            { formula: 'DATE(2025,3,4)', result: 45720 },
+            'V',
+            { error: '#N/A' },
+            { formula: 'X1', result: undefined as unknown as number },
+            // A failed look-up whose error Excel saved: the error, not an empty cell.
+            { formula: 'VLOOKUP(1,X!A:B,2,0)', result: { error: '#N/A' } as unknown as number },
+          ],
         ],
         formats: { 2: 'yyyy/mm/dd' },
       },
@@ -137,6 +145,7 @@ describe('xlsx cells by type', () => {
     expect(r.records[0]!.problems!.map((p) => [p.column, p.code])).toEqual([
       ['line_note', 'cell_error'],
       ['price', 'formula_no_value'],
+      ['quantity', 'cell_error'],
     ]);
   });
 
