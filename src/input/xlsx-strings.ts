@@ -95,20 +95,34 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
   let run = 0; // bytes since the last `<`
   for await (const c of chunks) {
     const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from((c as Uint8Array).buffer, (c as Uint8Array).byteOffset, (c as Uint8Array).byteLength);
-    const kept: Buffer[] = [];
-    let at = 0;
-    while (at < chunk.length) {
-      // A segment runs from a `<` (or the chunk's start) to the next `<`; at a `<` a new run begins.
-      const tag = chunk[at] === 0x3c;
-      if (tag) run = 0;
-      const lt = chunk.indexOf(0x3c, tag ? at + 1 : at);
-      const end = lt === -1 ? chunk.length : lt;
-      const take = Math.min(end - at, Math.max(0, max - run));
-      if (take > 0) kept.push(chunk.subarray(at, at + take));
-      run += end - at;
-      at = end;
+    const first = chunk.indexOf(0x3c);
+    let piece: Buffer;
+    if (first === -1) {
+      // The whole chunk goes on the run.
+      piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, max - run)));
+      run += chunk.length;
+    } else if (run + first <= max && chunk.length <= max) {
+      // The common case: the run before the first `<` fits, and no run inside a chunk no longer
+      // than the bound can pass it — two native searches, not one step per tag.
+      piece = chunk;
+      run = chunk.length - chunk.lastIndexOf(0x3c);
+    } else {
+      const kept: Buffer[] = [];
+      let at = 0;
+      while (at < chunk.length) {
+        // A segment runs from a `<` (or the chunk's start) to the next `<`; at a `<` a new run begins.
+        const tag = chunk[at] === 0x3c;
+        if (tag) run = 0;
+        const lt = chunk.indexOf(0x3c, tag ? at + 1 : at);
+        const end = lt === -1 ? chunk.length : lt;
+        const take = Math.min(end - at, Math.max(0, max - run));
+        if (take > 0) kept.push(chunk.subarray(at, at + take));
+        run += end - at;
+        at = end;
+      }
+      piece = kept.length === 1 ? kept[0]! : Buffer.concat(kept);
     }
-    const text = utf8.decode(kept.length === 1 ? kept[0] : Buffer.concat(kept), { stream: true });
+    const text = piece.length > 0 ? utf8.decode(piece, { stream: true }) : '';
     if (text.length > 0) yield text;
   }
   const rest = utf8.decode();

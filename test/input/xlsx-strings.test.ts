@@ -26,6 +26,11 @@ describe('cutLongTexts', () => {
     // A run is counted from its `<`: "<t>" and the text.
     expect(await collect([xml], 10)).toBe('<si><t>xxxxxxx</t></si><si><t>ok</t></si>');
     expect(await collect([xml.subarray(0, 12), xml.subarray(12, 20), xml.subarray(20)], 10)).toBe('<si><t>xxxxxxx</t></si><si><t>ok</t></si>');
+    // Chunks no longer than the bound (as an inflated part's are): every way through.
+    for (const size of [1, 2, 3, 5, 7, 10]) {
+      const chunks = Array.from({ length: Math.ceil(xml.length / size) }, (_, i) => xml.subarray(i * size, (i + 1) * size));
+      expect(await collect(chunks, 10), String(size)).toBe('<si><t>xxxxxxx</t></si><si><t>ok</t></si>');
+    }
   });
 
   it('a text cut at the bound still holds more than a cell may: its row gets cell_too_long, not a shorter text', async () => {
