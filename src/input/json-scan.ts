@@ -116,8 +116,11 @@ export class JsonSplitter {
           } else if (c === 93 || c === 125 || c === 44 || c === 58) {
             this.fail('syntax', `unexpected '${chunk[i]}'`, i);
             return;
-          } else {
+          } else if (c === 34 || c === 45 || (c >= 48 && c <= 57) || /^(true|false|null)\b/.test(chunk.slice(i, i + 6))) {
             this.fail('shape', 'the file must hold a JSON array of invoice rows or invoices, or invoice objects; it holds a single value', i);
+            return;
+          } else {
+            this.fail('syntax', notJson(chunk.slice(i, i + 80)), i);
             return;
           }
           break;
@@ -212,4 +215,15 @@ export class JsonSplitter {
     this.mode = Mode.Done;
     this.parts = [];
   }
+}
+
+/**
+ * What a .json file that does not start as JSON starts with instead: a comment (JSON has none), an
+ * HTML page (a web portal's error page saved as the download), or text such as CSV.
+ */
+function notJson(start: string): string {
+  const shown = start.split('\n')[0]!.slice(0, 40);
+  if (start.startsWith('//') || start.startsWith('/*')) return `the file starts with a comment (${JSON.stringify(shown)}); JSON has no comments: remove them`;
+  if (start.startsWith('<')) return `the file starts with ${JSON.stringify(shown)}: it is HTML or XML, not JSON (a web page saved in place of the download?)`;
+  return `the file does not start as JSON does (with [ or {) but with ${JSON.stringify(shown)}; if it is CSV, name it .csv`;
 }

@@ -243,8 +243,19 @@ describe('JSON: syntax and shape problems', () => {
     expect(codes(r)).toEqual(['json_syntax@2']);
   });
 
+  it.each([
+    ['a comment', '// March invoices\n[{"vendor": "V"}]', 'the file starts with a comment ("// March invoices"); JSON has no comments: remove them'],
+    ['an HTML page', '<!DOCTYPE html>\n<html>502 Bad Gateway</html>', 'the file starts with "<!DOCTYPE html>": it is HTML or XML, not JSON (a web page saved in place of the download?)'],
+    ['CSV', 'vendor,invoice_number\nV,1\n', 'the file does not start as JSON does (with [ or {) but with "vendor,invoice_number"; if it is CSV, name it .csv'],
+    ['NaN', 'NaN', 'the file does not start as JSON does (with [ or {) but with "NaN"; if it is CSV, name it .csv'],
+  ])('a .json file that is not JSON (%s) says what it starts with: json_syntax', async (_what, text, message) => {
+    const r = await read('t.json', text);
+    expect(codes(r)).toEqual(['json_syntax@1']);
+    expect(r.problems[0]?.message).toContain(message);
+  });
+
   it('a top-level value that is not an array or object is json_shape', async () => {
-    for (const text of ['"hello"', '42', 'true']) {
+    for (const text of ['"hello"', '42', '-1', 'true', 'null']) {
       const r = await read('t.json', text);
       expect(codes(r)).toEqual(['json_shape@1']);
     }
