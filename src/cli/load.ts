@@ -150,6 +150,11 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
       if (written.canonical && written.rows > 0 && mapping !== undefined && !cfg.quiet) {
         process.stderr.write(term.errStyle.dim(`${cfg.rejectsPath} has the canonical columns (the input was not one CSV layout): load it without --mapping`) + '\n');
       }
+      // Not --quiet's to hide: an empty rejects file would read as "nothing to reject".
+      if (written.fromStdin > 0) {
+        const rows = written.fromStdin === 1 ? '1 rejected row' : `${written.fromStdin} rejected rows`;
+        process.stderr.write(term.errStyle.yellow(`${rows} read from standard input ${written.fromStdin === 1 ? 'is' : 'are'} not in ${cfg.rejectsPath}: standard input cannot be read again; give the file by its name to have ${written.fromStdin === 1 ? 'it' : 'them'} there`) + '\n');
+      }
     });
   }
   if (cfg.reportPath) {

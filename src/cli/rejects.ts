@@ -42,9 +42,18 @@ interface RawFile {
  */
 const BOM = '\uFEFF';
 
-/** Writes the rejects file: how many rows it holds, and whether in the canonical columns rather than the input's layout. */
-export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean }> {
+/**
+ * Writes the rejects file: how many rows it holds, whether in the canonical columns rather than
+ * the input's layout, and how many rejected rows came from standard input, which is read once
+ * and cannot be read again for them (`fromStdin`: they are not in the file).
+ */
+export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number }> {
   const wanted = rejectedRows(report);
+  const fromStdin = [...wanted.keys()].filter((k) => k.startsWith('-\u0000')).length;
+  return { ...(await writeRejectsOf(wanted, opts)), fromStdin };
+}
+
+async function writeRejectsOf(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean }> {
   const filesWithRows = new Set([...wanted.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
   // A CSV file's own layout when every rejected row comes from CSV files with one header.
   const raw: RawFile[] = [];

@@ -116,6 +116,21 @@ describe('--rejects', () => {
     expect(readRejects(rejects)).toBe('error_code,error_message\n');
   });
 
+  it('rows rejected from standard input, which cannot be read again, are said to be missing from the file', async () => {
+    w = await world();
+    const rejects = join(w.dir, 'r.csv');
+    const bad = SAMPLE.replace('HARRAS-EUR,EUR,BANKTRANSFER,884.40', 'HARRAS-EUR,EUR,BANKTRANSFER,884.41');
+    const res = await w.load(['--dry-run', '--rejects', rejects, '-'], { input: bad });
+    expect(res.code).toBe(3);
+    expect(readRejects(rejects)).toBe('error_code,error_message\n');
+    expect(res.stderr).toContain(`2 rejected rows read from standard input are not in ${rejects}: standard input cannot be read again; give the file by its name to have them there`);
+    const named = join(w.dir, 'b.csv');
+    writeFileSync(named, bad);
+    const again = await w.load(['--dry-run', '--rejects', rejects, named]);
+    expect(again.stderr).not.toContain('standard input');
+    expect((parse(readRejects(rejects)) as string[][]).length).toBe(3);
+  });
+
   it("a file that starts with Excel's sep= line is read with that delimiter, and its rejects start with the line too", async () => {
     w = await world();
     const input = join(w.dir, 'excel.csv');
