@@ -54,7 +54,7 @@ import { INVALID, type DraftFund, type DraftInvoice, type DraftLine, type Field 
 import { keyString, type GroupedInvoice, type Invoice, type InvoiceKey } from './model.js';
 import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
-import { keyError, lineNumberError } from './values.js';
+import { keyError, lineNumberError, visibleName } from './values.js';
 import { fileArgs, newStyleTally, styleOf, styleProblem, tallyStyle, type StyleTally } from './style.js';
 import { paymentColumnsOf, paymentsFileProblem } from './payments.js';
 
@@ -361,7 +361,7 @@ export class InvoiceGrouper<I = Invoice> {
       if (payments !== undefined) issues.push(paymentsFileProblem(f.name, payments));
       else if (f.unknown.length > 0) {
         // At most UNKNOWN_LISTED names: a header of 20,000 columns made one warning 150 KB long.
-        const message = `columns not in the canonical layout are ignored: ${namedList(f.unknown, UNKNOWN_LISTED)} (a --mapping profile can map them)`;
+        const message = `columns not in the canonical layout are ignored: ${namedList(f.unknown.map(visibleName), UNKNOWN_LISTED)} (a --mapping profile can map them)`;
         issues.push(problem({ file: f.name }, 'unknown_columns', message, { severity: 'warning' }));
       }
       const style = styleProblem(f.name, f.style, f.rows);

@@ -47,6 +47,19 @@ const codePoint = (cp: number): string => `U+${cp.toString(16).toUpperCase().pad
 const SPREADSHEET_ERROR = /^#(?:N\/A|VALUE!|REF!|DIV\/0!|NUM!|NAME\?|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!)$/i;
 const SCIENTIFIC = /^-?\d(?:\.\d+)?E[+-]\d{1,3}$/i;
 
+/**
+ * A header name with each character a reader cannot see written out (`invoice_number<U+200B ZERO
+ * WIDTH SPACE>`): a column named so looks canonical and is not, and a message that quotes it as
+ * is shows nothing wrong.
+ */
+export function visibleName(name: string): string {
+  if (!/[^\x20-\x7e]/.test(name)) return name;
+  return name.replace(new RegExp(INVISIBLE.source, 'gu'), (ch) => {
+    const cp = ch.codePointAt(0)!;
+    return `<${codePoint(cp)}${NAMES[cp] !== undefined ? ` ${NAMES[cp]!.replace(/ \(.*/, '')}` : ''}>`;
+  });
+}
+
 /** Checks one key value (already trimmed, non-empty): undefined when Alma can take it as it looks. */
 export function keyError(column: string, text: string): CellError | undefined {
   if (text.length <= 16 && (text.charCodeAt(0) === 35 /* # */ || /[eE]/.test(text))) {

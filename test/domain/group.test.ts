@@ -188,6 +188,9 @@ describe('grouping rows into invoices', () => {
       ['b.csv', undefined, 'unknown_columns', 'warning', expect.stringContaining('colour, constructor')],
     ]);
     expect(r.invoices.every((i) => i.invoice !== undefined)).toBe(true);
+    // A name that looks canonical and is not says what is in it.
+    const hidden = validateRecords(records([{ ...BASE, 'line_note\u200b': 'x' }], 'c.csv'));
+    expect(hidden.issues.map((p) => p.message)).toEqual([expect.stringContaining('ignored: line_note<U+200B ZERO WIDTH SPACE> (a --mapping')]);
   });
 
   it('a payments file given to the load is one error naming the command that reads it, not only a missing date and total a row', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCell } from '../../src/domain/cells.js';
-import { amountDigitsError, keyError, lineNumberError } from '../../src/domain/values.js';
+import { amountDigitsError, keyError, lineNumberError, visibleName } from '../../src/domain/values.js';
 
 describe('line numbers: positive whole numbers in Alma range, written plainly', () => {
   it.each(['1', '2', '10', '999999999'])('%s is accepted', (t) => expect(lineNumberError(t)).toBeUndefined());
@@ -113,4 +113,15 @@ describe('amounts a double keeps exactly', () => {
   it('counts digits of the canonical text', () => {
     expect(amountDigitsError('price', '-0.5', '-0.50')).toBeUndefined();
   });
+});
+
+describe('visibleName: a header name with what cannot be seen written out', () => {
+  it.each([
+    ['invoice_number', 'invoice_number'],
+    ['Rechnungsbetrag (€)', 'Rechnungsbetrag (€)'],
+    ['invoice_number\u200b', 'invoice_number<U+200B ZERO WIDTH SPACE>'],
+    ['\ufeffvendor', '<U+FEFF ZERO WIDTH NO-BREAK SPACE>vendor'],
+    ['po\u00a0line', 'po<U+00A0 NO-BREAK SPACE>line'],
+    ['fund\u2064code', 'fund<U+2064>code'],
+  ])('%j is shown as %j', (name, shown) => expect(visibleName(name)).toBe(shown));
 });
