@@ -9,6 +9,7 @@
  * status, alert, total_price, …) are ignored.
  */
 import { problem } from '../domain/problem.js';
+import { canonicalHeaderName, isCanonicalColumn } from '../domain/columns.js';
 import { JsonNumber, type JsonValue } from '../common/json.js';
 import type { InputEvent } from './event.js';
 
@@ -74,13 +75,24 @@ export class Shaper {
 
   private flat(obj: JsonObject, row: number): void {
     const fields: Fields = {};
+    const named = new Map<string, string>();
     for (const key of Object.keys(obj)) {
       // `fields.__proto__ = v` would replace the prototype; no canonical column has that name.
       if (key === '__proto__') continue;
+      // A key is a column name as a CSV header cell is: "Vendor" and "Invoice Number" are the
+      // canonical vendor and invoice_number (they were unknown columns in JSON only).
+      const canonical = canonicalHeaderName(key);
+      const column = isCanonicalColumn(canonical) ? canonical : key;
+      const before = named.get(column);
+      if (before !== undefined) {
+        this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, 'duplicate_column', `keys "${before}" and "${key}" are the same column ${column}; keep one`, { column }) });
+        continue;
+      }
+      named.set(column, key);
       const v = obj[key]!;
       const c = cell(v);
-      if (c === NOT_SCALAR) this.invalid(row, key, v);
-      else fields[key] = c;
+      if (c === NOT_SCALAR) this.invalid(row, column, v);
+      else fields[column] = c;
     }
     this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
   }

@@ -52,6 +52,15 @@ describe('JSON: flat rows', () => {
     expect(r.records[0]?.fields).toEqual({ quantity: '2' });
   });
 
+  it('keys name columns as CSV header cells do ("Vendor", "Invoice Number"); two keys for one column are duplicate_column', async () => {
+    const r = await read('t.json', '[{"Vendor": "V", "Invoice Number": "A-1", "Colour": "red"},\n {"vendor": "V", "VENDOR": "W", "invoice_number": "A-2"}]');
+    expect(r.records.map((x) => x.fields)).toEqual([
+      { vendor: 'V', invoice_number: 'A-1', Colour: 'red' },
+      { vendor: 'V', invoice_number: 'A-2' },
+    ]);
+    expect(r.problems.map((p) => [p.code, p.row, p.column, p.message])).toEqual([['duplicate_column', 2, 'vendor', 'keys "vendor" and "VENDOR" are the same column vendor; keep one']]);
+  });
+
   it('an empty string is an empty cell, as in CSV', async () => {
     const r = await read('t.json', '[{"invoice_number": "A", "vendor": ""}]');
     expect(r.records[0]?.fields).toEqual({ invoice_number: 'A', vendor: undefined });
