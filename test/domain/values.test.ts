@@ -125,3 +125,11 @@ describe('visibleName: a header name with what cannot be seen written out', () =
     ['fund\u2064code', 'fund<U+2064>code'],
   ])('%j is shown as %j', (name, shown) => expect(visibleName(name)).toBe(shown));
 });
+
+describe('key values past the length limit are refused before anything slower is asked of them', () => {
+  // The position of a combining character is found by normalizing each prefix: at a cell's
+  // 100,000 characters that took minutes (this test then runs past vitest's time limit).
+  it('a 100,000-character key in decomposed form is too_long', () => {
+    expect(keyError('invoice_number', 'é'.repeat(100_000) + 'e\u0301')?.code).toBe('too_long');
+  });
+});
