@@ -12,7 +12,7 @@ import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
-import { csvLine, REJECT_COLUMNS, rejectedRows, rowKey, type RejectReason } from '../report/rejects.js';
+import { csvLine, REJECT_COLUMNS, rejectedRows, rowKey, rowKeyFile, type RejectReason } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { writeFileAtomic } from '../common/fs.js';
@@ -49,12 +49,12 @@ const BOM = '\uFEFF';
  */
 export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number }> {
   const wanted = rejectedRows(report);
-  const fromStdin = [...wanted.keys()].filter((k) => k.startsWith('-\u0000')).length;
+  const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;
   return { ...(await writeRejectsOf(wanted, opts)), fromStdin };
 }
 
 async function writeRejectsOf(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean }> {
-  const filesWithRows = new Set([...wanted.keys()].map((k) => k.slice(0, k.indexOf('\u0000'))));
+  const filesWithRows = new Set([...wanted.keys()].map(rowKeyFile));
   // A CSV file's own layout when every rejected row comes from CSV files with one header.
   const raw: RawFile[] = [];
   let canonical = false;

@@ -1045,7 +1045,7 @@ class InvoiceSaga {
     // The answers showing every field as sent are the verdict; anything else is read back, as
     // an answer may carry less than the target stored.
     const compared = answered?.length === 0 ? 'answers' : 'read_back';
-    const differences = answered?.length === 0 ? answered : await target.readBack!(id, this.#inv, lines);
+    const differences = compared === 'answers' ? [] : await target.readBack!(id, this.#inv, lines);
     const verdict: CanaryVerdict = { key, id, status: differences.length === 0 ? 'passed' : 'failed', differences, compared };
     emit({ type: 'canary', key, id, passed: differences.length === 0, differences: differences.length, compared });
     this.#ctx.canary.settle(verdict);

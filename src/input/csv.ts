@@ -468,11 +468,11 @@ export class CsvReader implements FormatReader {
   /** Cells beyond the cell limit: an error each, and the cell is read as empty so no check quotes it. */
   private tooLong(cells: string[], at: number, row: number): Problem[] {
     const out: Problem[] = [];
-    for (let i = at; i >= 0; i--) {
+    for (let i = 0; i <= at; i++) {
       if (cells[i]!.length <= MAX_CELL_CHARS) continue;
       const name = this.names?.[i] || `column ${i + 1}`;
       const message = `${name} is ${formatLimit(cells[i]!.length)} characters long; a cell may hold at most ${formatLimit(MAX_CELL_CHARS)}`;
-      out.unshift(problem({ file: this.file, row }, 'too_long', message, { column: this.names?.[i] || undefined }));
+      out.push(problem({ file: this.file, row }, 'too_long', message, { column: this.names?.[i] || undefined }));
       cells[i] = '';
     }
     return out;

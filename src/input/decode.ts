@@ -42,6 +42,9 @@ export class NotTextError extends Error {
 /** Whether the file's first bytes are this signature. */
 export const startsWith = (head: Uint8Array, sig: readonly number[]): boolean => head.length >= sig.length && sig.every((b, i) => head[i] === b);
 
+/** A zip archive's local file header, as every .xlsx starts (PKWARE's APPNOTE, 4.3.7; xlsx.ts notAWorkbook). */
+export const ZIP_SIGNATURE: readonly number[] = [0x50, 0x4b, 0x03, 0x04];
+
 /** An OLE2 compound file: the old Office formats, and an encrypted .xlsx (xlsx.ts notAWorkbook). */
 export const OLE2_SIGNATURE: readonly number[] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
@@ -54,7 +57,7 @@ export const OLE2_SIGNATURE: readonly number[] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 
  */
 const SIGNATURES: readonly [readonly number[], string][] = [
   [[0x25, 0x50, 0x44, 0x46, 0x2d], 'this is a PDF document, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them (an invoice\'s PDF is attached through the batch\'s attachment column)'],
-  [[0x50, 0x4b, 0x03, 0x04], 'this is a zip archive, as an Excel workbook is: if it is one, name it .xlsx; otherwise unpack it and give the CSV, Excel or JSON file inside'],
+  [ZIP_SIGNATURE, 'this is a zip archive, as an Excel workbook is: if it is one, name it .xlsx; otherwise unpack it and give the CSV, Excel or JSON file inside'],
   [OLE2_SIGNATURE, 'this is an old Office file (an .xls workbook or a .doc): save the workbook as .xlsx (Excel Workbook) or as CSV UTF-8 and give that file'],
   [[0x1f, 0x8b], 'this is a gzip-compressed file: decompress it (gunzip, or zcat FILE | invoice-load -) and give the file inside'],
   [[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'this is a PNG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them'],

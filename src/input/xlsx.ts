@@ -14,7 +14,7 @@
  */
 import { formatLimit, MAX_CELL_CHARS } from './limits.js';
 import { Readable } from 'node:stream';
-import { fileSignature, OLE2_SIGNATURE, startsWith } from './decode.js';
+import { fileSignature, OLE2_SIGNATURE, startsWith, ZIP_SIGNATURE } from './decode.js';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND } from '../domain/cells.js';
@@ -80,9 +80,6 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 /** A date as `YYYY-MM-DD`; exceljs makes dates at UTC midnight (the time of day is dropped). */
 const isoDate = (d: Date): string => `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-
-/** A zip archive's local file header, as every .xlsx starts (PKWARE's APPNOTE, 4.3.7). */
-const ZIP_SIGNATURE: readonly number[] = [0x50, 0x4b, 0x03, 0x04];
 
 /** First bytes that are text: printable ASCII, line breaks, tabs, a UTF-8 byte-order mark or bytes of UTF-8 characters. */
 function looksLikeText(head: Uint8Array): boolean {
@@ -516,7 +513,7 @@ export function notAWorkbook(head: Uint8Array | undefined, err?: unknown): strin
     );
   }
   const other = fileSignature(head);
-  if (other !== undefined) return other.startsWith('this is a zip') ? undefined : other;
+  if (other !== undefined) return other;
   if (looksLikeText(head)) return 'this is a text file, not a workbook: if it holds the batch as CSV, JSON or JSON Lines, name it .csv, .json or .jsonl';
   return undefined;
 }

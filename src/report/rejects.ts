@@ -25,6 +25,9 @@ export function rejectedRows(report: ReportDocument): Map<string, RejectReason> 
 
 export const rowKey = (file: string, row: number): string => `${file}\u0000${row}`;
 
+/** The file part of a `rowKey`. */
+export const rowKeyFile = (key: string): string => key.slice(0, key.indexOf('\u0000'));
+
 /** A failed invoice: the target's code and message; an invalid one: the row's own errors, else the invoice's. */
 function reasonFor(inv: ReportInvoice, file: string, row: number): RejectReason {
   if (inv.status === 'failed') {
