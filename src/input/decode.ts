@@ -228,34 +228,23 @@ class Utf8Watch {
   readonly #dec = new TextDecoder('utf-8', { fatal: true });
   #valid = true;
   #lines = 0;
-  /** The first character beyond ASCII: its line, and its bytes (`need` of them, gathered across chunks). */
-  #first: { line: number; bytes: number[]; need: number } | undefined;
+  /** The first character beyond ASCII, and its line. */
+  #first: { line: number; char: string } | undefined;
 
   see(chunk: Uint8Array): void {
     if (!this.#valid) return;
+    let text: string;
     try {
-      this.#dec.decode(chunk, { stream: true });
+      text = this.#dec.decode(chunk, { stream: true });
     } catch {
       this.#valid = false;
       return;
     }
-    let i = 0;
-    const first = this.#first;
-    if (first !== undefined) {
-      // Valid so far, so the bytes that complete the first character follow it.
-      while (first.bytes.length < first.need && i < chunk.length) first.bytes.push(chunk[i++]!);
-      return;
-    }
-    for (; i < chunk.length; i++) {
-      const b = chunk[i]!;
-      if (b === 10) this.#lines++;
-      else if (b >= 0x80) {
-        // A valid lead byte says the length: 110xxxxx two bytes, 1110xxxx three, 11110xxx four.
-        const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-        this.#first = { line: this.#lines + 1, bytes: [...chunk.subarray(i, Math.min(chunk.length, i + need))], need };
-        return;
-      }
-    }
+    if (this.#first !== undefined) return;
+    // The decoder hands on whole characters only, so the first one beyond ASCII is whole here.
+    const at = text.search(/[^\x00-\x7f]/);
+    this.#lines += countLf(at === -1 ? text : text.slice(0, at));
+    if (at !== -1) this.#first = { line: this.#lines + 1, char: String.fromCodePoint(text.codePointAt(at)!) };
   }
 
   verdict(enc: string): InvalidEncodingError | undefined {
@@ -265,16 +254,15 @@ class Utf8Watch {
     } catch {
       return undefined;
     }
-    const { line } = this.#first;
-    const bytes = Uint8Array.from(this.#first.bytes);
+    const { line, char } = this.#first;
+    const bytes = new TextEncoder().encode(char);
     const asRead = new TextDecoder(enc).decode(bytes);
-    const meant = new TextDecoder('utf-8').decode(bytes);
     return new InvalidEncodingError(
       line,
       bytes[0]!,
       'utf-8',
       false,
-      `the file is read as ${enc}, but it is UTF-8: "${meant}" (line ${line}) would be loaded as "${asRead}", and so every such letter; ` +
+      `the file is read as ${enc}, but it is UTF-8: "${char}" (line ${line}) would be loaded as "${asRead}", and so every such letter; ` +
         `run again with --encoding utf-8 (or set the mapping profile's "encoding" to "utf-8")`,
     );
   }
