@@ -1,6 +1,10 @@
 /**
- * A workbook's shared strings (`xl/sharedStrings.xml`), read for exceljs's stream reader in place
- * of its own `_parseSharedStrings`, which keeps the text of an item's LAST `<t>`:
+ * What exceljs's stream reader (4.4) gets wrong in a workbook's XML, mended before or instead of
+ * its own parsing (src/input/xlsx.ts `workbookReaderClass`): every part is decoded as one UTF-8
+ * stream with one text bounded (`cutLongTexts`), a sheet's misread cells are rewritten
+ * (`fixSheetCells`), and the shared strings are read here (`sharedStringsReader`).
+ *
+ * The shared strings (`xl/sharedStrings.xml`): exceljs kept the text of an item's LAST `<t>`:
  * - A Japanese workbook stores the reading of text typed through the input method beside it, as
  *   phonetic runs (`<si><t>東京大学</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh></si>`,
  *   ECMA-376 Part 1, 18.4.6 "rPh (Phonetic Run)"). exceljs read such a cell as its reading: a
@@ -97,11 +101,7 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
     const chunk = typeof c === 'string' ? Buffer.from(c) : Buffer.isBuffer(c) ? c : Buffer.from((c as Uint8Array).buffer, (c as Uint8Array).byteOffset, (c as Uint8Array).byteLength);
     const first = chunk.indexOf(0x3c);
     let piece: Buffer;
-    if (first === -1) {
-      // The whole chunk goes on the run.
-      piece = chunk.subarray(0, Math.max(0, Math.min(chunk.length, max - run)));
-      run += chunk.length;
-    } else if (run + first <= max && chunk.length <= max) {
+    if (first !== -1 && run + first <= max && chunk.length <= max) {
       // The common case: the run before the first `<` fits, and no run inside a chunk no longer
       // than the bound can pass it — two native searches, not one step per tag.
       piece = chunk;

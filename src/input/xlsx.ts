@@ -118,7 +118,8 @@ let readerClass: StreamReaderClass | undefined;
 
 /**
  * exceljs's stream reader, with the shared strings read by xlsx-strings.ts (exceljs kept an
- * item's last `<t>`: a Japanese cell's phonetic reading instead of its text). Made once.
+ * item's last `<t>`: a Japanese cell's phonetic reading instead of its text) and each sheet's XML
+ * mended before it parses it (see below). Made once.
  */
 async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderClass> {
   if (readerClass !== undefined) return readerClass;
