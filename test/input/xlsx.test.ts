@@ -26,6 +26,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function readBook(sheets: SheetInput[], opts: { sheet?: string; mapping?: MappingProfile; name?: string; date1904?: boolean } = {}) {
   const path = join(dir, opts.name ?? `b${Math.random().toString(36).slice(2)}.xlsx`);
   await writeWorkbook(path, sheets, { date1904: opts.date1904 });
+  return readPath(path, opts);
+}
+
+/** Reads a workbook file already written (one a test has patched): its records and problems. */
+async function readPath(path: string, opts: { sheet?: string; mapping?: MappingProfile } = {}) {
   const events: InputEvent[] = [];
   for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8', sheet: opts.sheet, mapping: opts.mapping })) events.push(e);
   return {
@@ -233,9 +238,7 @@ describe('xlsx cells by type', () => {
     for (const n of sheetsLast) if (!zip.files[n]!.dir) backwards.file(n, await zip.files[n]!.async('uint8array'));
     writeFileSync(path, await backwards.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
     expect(Object.keys((await JSZip.loadAsync(readFileSync(path))).files).filter((n) => /worksheets\/sheet/.test(n))).toEqual(['xl/worksheets/sheet2.xml', 'xl/worksheets/sheet1.xml']);
-    const events: InputEvent[] = [];
-    for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
-    expect(events.flatMap((e) => (e.kind === 'record' ? [e.record.fields.invoice_number] : []))).toEqual(['A']);
+    expect((await readPath(path)).records.map((x) => x.fields.invoice_number)).toEqual(['A']);
     // Named, a hidden sheet is read.
     expect((await readBook([lists, invoices], { sheet: 'Lists' })).records.map((x) => x.fields.invoice_number)).toEqual(['HIDDEN-1']);
   });
@@ -250,10 +253,8 @@ describe('xlsx cells by type', () => {
     expect(patched).not.toBe(xml);
     zip.file('xl/sharedStrings.xml', patched);
     writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
-    const events: InputEvent[] = [];
-    for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
-    const [record] = events.flatMap((e) => (e.kind === 'record' ? [e.record] : []));
-    expect(events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : []))).toEqual([]);
+    const { records: [record], problems } = await readPath(path);
+    expect(problems).toEqual([]);
     expect(record!.fields).toMatchObject({ vendor: 'GOBI', invoice_note: '東京大学 図書館', line_note: 'one\rtwo A_x000D_B' });
   });
 
@@ -288,10 +289,8 @@ describe('xlsx cells by type', () => {
     expect(patched.match(/t="d"/g)).toHaveLength(2);
     zip.file('xl/worksheets/sheet1.xml', patched);
     writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
-    const events: InputEvent[] = [];
-    for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
-    expect(events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : []))).toEqual([]);
-    const [record] = events.flatMap((e) => (e.kind === 'record' ? [e.record] : []));
+    const { records: [record], problems } = await readPath(path);
+    expect(problems).toEqual([]);
     expect(record!.fields).toMatchObject({ invoice_number: 'G-1', vendor: 'GOBI', invoice_date: '2025-03-04', invoice_due_date: '2025-04-01' });
   });
 
@@ -377,9 +376,7 @@ describe('xlsx cells by type', () => {
   ])('%s named .xlsx: one problem that says what it is', async (_what, bytes, message) => {
     const path = join(dir, `what-${bytes[0]}.xlsx`);
     writeFileSync(path, Buffer.from([...bytes, ...Buffer.alloc(600)]));
-    const events: InputEvent[] = [];
-    for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
-    const problems = events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : []));
+    const { problems } = await readPath(path);
     expect(problems.map((p) => p.code)).toEqual(['invalid_workbook']);
     expect(problems[0]!.message).toMatch(message);
   });
@@ -397,9 +394,7 @@ describe('a workbook that is empty or cut short (still being copied)', () => {
     for (const [name, content, message] of cases) {
       const path = join(dir, name);
       writeFileSync(path, content);
-      const events: InputEvent[] = [];
-      for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) events.push(e);
-      const problems = events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : []));
+      const { problems } = await readPath(path);
       expect(problems.map((p) => [p.code, p.message]), name).toEqual([['invalid_workbook', expect.stringMatching(message)]]);
     }
   });
