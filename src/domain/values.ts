@@ -65,7 +65,9 @@ export function visibleName(name: string): string {
 
 /** Checks one key value (already trimmed, non-empty): undefined when Alma can take it as it looks. */
 export function keyError(column: string, text: string): CellError | undefined {
-  if (text.length <= 16 && (text.charCodeAt(0) === 35 /* # */ || /[eE]/.test(text))) {
+  // Only a key that starts as these can (#, a digit, a minus): most keys pass on one char code.
+  const c0 = text.charCodeAt(0);
+  if (text.length <= 16 && (c0 === 35 /* # */ || c0 === 45 /* - */ || (c0 >= 48 && c0 <= 57))) {
     if (SPREADSHEET_ERROR.test(text)) {
       return new CellError('cell_error', `${column} ${quote(text)} is a spreadsheet's error value, not ${/^[aeiou]/.test(column) ? 'an' : 'a'} ${column}: a formula failed before the file was saved; fix the cell in the vendor's file`);
     }
