@@ -40,6 +40,16 @@ interface Seen {
  * A forward proxy (absolute-form request targets, RFC 9112 §3.2.2) that sends everything to `to`.
  * `loseAnswer`: a request it forwards, but whose answer it throws away, closing the connection.
  */
+/** The running proxy answers every CONNECT with `status` and opens no tunnel; returns the targets it was asked for. */
+function refuseTunnels(status: string): string[] {
+  const connects: string[] = [];
+  proxy!.on('connect', (req: http.IncomingMessage, socket: Socket) => {
+    connects.push(req.url ?? '');
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\n\r\n`);
+  });
+  return connects;
+}
+
 async function startProxy(to: string, loseAnswer?: (method: string, url: string) => boolean): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const target = new URL(to);
@@ -147,11 +157,7 @@ describe('an outbound HTTP proxy from the environment', () => {
   it('a proxy that will not open the tunnel to an https API (407) is one stop before anything is sent, not a failure per request', async () => {
     w = await world();
     const p = await startProxy(w.sandbox.url);
-    const connects: string[] = [];
-    proxy!.on('connect', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
-      connects.push(req.url ?? '');
-      socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n');
-    });
+    const connects = refuseTunnels('407 Proxy Authentication Required');
     const t0 = Date.now();
     const res = await w.load(['fixtures/sample-batch.csv'], { env: { ALMA_API_URL: 'https://alma.test', https_proxy: p.url } });
     expect(res.code, res.stderr).toBe(4);
@@ -167,11 +173,7 @@ describe('an outbound HTTP proxy from the environment', () => {
   it('a proxy that cannot reach the API (503 to CONNECT, as squid says when the upstream is down) is retried as a refused connection, and said to be the upstream, not the proxy\'s password', async () => {
     w = await world();
     const p = await startProxy(w.sandbox.url);
-    const connects: string[] = [];
-    proxy!.on('connect', (req: http.IncomingMessage, socket: import('node:net').Socket) => {
-      connects.push(req.url ?? '');
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n');
-    });
+    const connects = refuseTunnels('503 Service Unavailable');
     const res = await w.load(['--max-retries', '1', 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: 'https://alma.test', https_proxy: p.url } });
     expect(res.code, res.stderr).toBe(4);
     expect(res.report!.stopped).toBe('unreachable');
