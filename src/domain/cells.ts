@@ -13,7 +13,7 @@ import type { Decimal } from 'decimal.js';
 import type { CanonicalColumn } from './columns.js';
 import { isCurrencyCode } from './currencies.js';
 import { canonicalDecimalText, isDecimalText } from './money.js';
-import { amountDigitsError, MAX_QUANTITY } from './values.js';
+import { amountDigitsError, MAX_QUANTITY, textError } from './values.js';
 
 export type CellKind = 'text' | 'money' | 'percent' | 'date' | 'boolean' | 'quantity' | 'currency' | 'vatType' | 'timestamp' | 'attributes';
 
@@ -121,7 +121,7 @@ export const UNKNOWN_LISTED = 20;
 export const namedList = (names: readonly string[], max: number): string =>
   names.length > max ? `${names.slice(0, max).join(', ')} and ${(names.length - max).toLocaleString('en-US')} more` : names.join(', ');
 
-const text: Codec = (t) => t;
+const text: Codec = (t, column) => textError(column, t) ?? t;
 
 /** A canonical decimal text a double keeps exactly (values.ts); a short text always is. */
 const storable = (c: string, column: string, t: string): string | CellError => (c.length <= 12 ? c : (amountDigitsError(column, c, t) ?? c));

@@ -26,7 +26,7 @@ export const MAX_KEY_CHARS = 255;
 const INVISIBLE = /(?! )[\p{C}\p{Z}\u115F\u1160\u3164\uFFA0\u2800\uFFFD]/u;
 
 const NAMES: Record<number, string> = {
-  0x00: 'NUL', 0x09: 'TAB', 0x0a: 'LINE FEED', 0x0d: 'CARRIAGE RETURN', 0xa0: 'NO-BREAK SPACE', 0xad: 'SOFT HYPHEN',
+  0x00: 'NUL', 0x09: 'TAB', 0x0b: 'VERTICAL TAB', 0x0c: 'FORM FEED', 0x0a: 'LINE FEED', 0x0d: 'CARRIAGE RETURN', 0xa0: 'NO-BREAK SPACE', 0xad: 'SOFT HYPHEN',
   0x200b: 'ZERO WIDTH SPACE', 0x200c: 'ZERO WIDTH NON-JOINER', 0x200d: 'ZERO WIDTH JOINER', 0x200e: 'LEFT-TO-RIGHT MARK',
   0x200f: 'RIGHT-TO-LEFT MARK', 0x202a: 'LEFT-TO-RIGHT EMBEDDING', 0x202b: 'RIGHT-TO-LEFT EMBEDDING',
   0x202c: 'POP DIRECTIONAL FORMATTING', 0x202d: 'LEFT-TO-RIGHT OVERRIDE', 0x202e: 'RIGHT-TO-LEFT OVERRIDE',
@@ -120,6 +120,32 @@ export function keyError(column: string, text: string): CellError | undefined {
     );
   }
   return undefined;
+}
+
+/**
+ * Characters XML 1.0 cannot carry (its `Char` production, https://www.w3.org/TR/xml/#charsets):
+ * the C0 controls but tab, line feed and carriage return, U+FFFE, U+FFFF and a lone half of a
+ * surrogate pair. Alma's API gives every object as XML too (its schemas are XSDs), so a note
+ * holding one cannot be given back as it was sent; whether Alma refuses it or stores it damaged
+ * is not documented (*inferred*). Either way it would surface at the write, after other
+ * invoices were loaded, so the dry run refuses it. Word writes a manual line break (Shift+Enter)
+ * as U+000B, which is how one most often reaches a note.
+ */
+const NOT_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|\p{Cs}/u;
+
+/** Checks one free-text value (a note, a reference): undefined when XML can carry it. */
+export function textError(column: string, text: string): CellError | undefined {
+  const m = NOT_XML.exec(text);
+  if (m === null) return undefined;
+  const cp = m[0].codePointAt(0)!;
+  const name = NAMES[cp] ?? (cp >= 0xd800 && cp <= 0xdfff ? 'half of a surrogate pair, not a character' : cp < 0x20 ? 'a control character' : 'a noncharacter');
+  const at = [...text.slice(0, m.index)].length + 1;
+  const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return new CellError(
+    'invalid_character',
+    `${column} ${quote(shown)} contains ${codePoint(cp)} ${name} at position ${at}, which Alma's XML cannot hold; ` +
+      `remove it${cp === 0x0b ? ' (Word writes a manual line break so: use a plain line break)' : ''}`,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCell } from '../../src/domain/cells.js';
-import { amountDigitsError, keyError, lineNumberError, visibleName } from '../../src/domain/values.js';
+import { amountDigitsError, keyError, lineNumberError, textError, visibleName } from '../../src/domain/values.js';
 
 describe('line numbers: positive whole numbers in Alma range, written plainly', () => {
   it.each(['1', '2', '10', '999999999'])('%s is accepted', (t) => expect(lineNumberError(t)).toBeUndefined());
@@ -87,6 +87,36 @@ describe('key values: nothing invisible, nothing too long', () => {
   });
   it('a 256-character value is too long', () => {
     expect(keyError('vendor', 'v'.repeat(256))?.message).toBe('vendor is 256 characters long; at most 255 are accepted');
+  });
+});
+
+describe('free text: only what XML can carry', () => {
+  // Tabs and line breaks are a note's own; emoji are pairs, not lone halves.
+  it.each(['Two copies', 'line one\nline two\r\nthree', 'a\tb', 'Müller – 請求書 😀', '\u00a0no-break', '\u200bzero width', 'x\u007fy'])('%j is accepted', (t) =>
+    expect(textError('line_note', t)).toBeUndefined(),
+  );
+  it.each([
+    ['a\u0007b', 'U+0007 a control character at position 2'],
+    ['a\u0000b', 'U+0000 NUL at position 2'],
+    ['first\u000bsecond', 'U+000B VERTICAL TAB at position 6, which Alma\'s XML cannot hold; remove it (Word writes a manual line break so: use a plain line break)'],
+    ['page\u000c', 'U+000C FORM FEED'],
+    ['\u001b[31mred', 'U+001B a control character at position 1'],
+    ['😀\ud800', 'U+D800 half of a surrogate pair, not a character at position 2'],
+    ['\udc00x', 'U+DC00 half of a surrogate pair'],
+    ['x\uffff', 'U+FFFF a noncharacter'],
+    ['x\ufffe', 'U+FFFE a noncharacter'],
+  ])('%j is refused: %s', (t, named) => {
+    const e = textError('line_note', t);
+    expect(e?.code).toBe('invalid_character');
+    expect(e?.message).toContain(named);
+  });
+  it('every ASCII control but tab, line feed and carriage return is refused', () => {
+    for (let c = 0; c < 0x20; c++) expect(textError('invoice_note', `A${String.fromCharCode(c)}B`)?.code, `U+${c.toString(16)}`).toBe([9, 10, 13].includes(c) ? undefined : 'invalid_character');
+  });
+  it('a note cell is refused through its codec, with the column named', () => {
+    expect(parseCell('line_note', 'a\u000bb')).toMatchObject({ code: 'invalid_character', message: expect.stringMatching(/^line_note "a\\u000bb" contains U\+000B/) });
+    expect(parseCell('reference_number', 'R\u0001')).toMatchObject({ code: 'invalid_character' });
+    expect(parseCell('invoice_note', 'fine\nnote')).toBe('fine\nnote');
   });
 });
 
