@@ -301,6 +301,20 @@ describe('CSV: syntax errors', () => {
     expect(r.problems[0]?.message).toContain('(CSV_INVALID_CLOSING_QUOTE) on line 4 (in the record starting on line 3)');
   });
 
+  // csv-parse read on inside the quotes after the bad one: every row up to the next quote in the
+  // file was one skipped record (the rest of the file when no other cell was quoted), and the
+  // message named the file's last line.
+  it.each([
+    ['the file has no other quote', 'a,b\n1,"x"y\n2,z\n3,w\n', [3, 4], 'on line 2'],
+    ['a later cell is quoted', 'a,b\n1,"x"y,q\n2,z\n3,"w"\n4,v\n', [3, 4, 5], 'on line 2'],
+    ['a quote follows the text after it', 'a,b\n1,"x"y"z"\n2,z\n3,w\n', [3, 4], 'on line 2'],
+    ['at the end of a multi-line value', 'a,b\n1,"x\ny"z\n2,z\n3,w\n', [4, 5], 'on line 3 (in the record starting on line 2)'],
+  ])('text after a closing quote (%s) skips that record alone', async (_name, text, kept, where) => {
+    const r = await read('t.csv', text);
+    expect(rows(r)).toEqual(kept);
+    expect(r.problems.map((p) => [p.code, p.row, p.message.replace(/:.*/s, '')])).toEqual([['csv_syntax', 2, `CSV syntax error (CSV_INVALID_CLOSING_QUOTE) ${where}`]]);
+  });
+
   it('a runaway record stops the file instead of swallowing memory', async () => {
     const r = await read('t.csv', 'a,b\n1,"' + 'x'.repeat(1_100_000) + '\n2,3\n');
     expect(codes(r)).toEqual(['csv_syntax@2']);
