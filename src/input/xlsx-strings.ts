@@ -146,9 +146,14 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
  *   are numbered — only in a sheet whose first cell has none.
  * Only whole cells are rewritten: the text after a chunk's last `</c>` waits for the next chunk.
  */
-export async function* fixSheetCells(chunks: AsyncIterable<string>): AsyncGenerator<string, void, undefined> {
+export async function* fixSheetCells(chunks: AsyncIterable<string>, onHiddenRow?: (row: number) => void): AsyncGenerator<string, void, undefined> {
   let held = '';
   const places = new Places();
+  const out = (xml: string): string => {
+    const numbered = places.number(fixCells(xml));
+    if (onHiddenRow !== undefined) hiddenRows(numbered, onHiddenRow);
+    return numbered;
+  };
   for await (const chunk of chunks) {
     const text = held.length > 0 ? held + chunk : chunk;
     const end = text.lastIndexOf('</c>');
@@ -157,9 +162,24 @@ export async function* fixSheetCells(chunks: AsyncIterable<string>): AsyncGenera
       continue;
     }
     held = text.slice(end + 4);
-    yield places.number(fixCells(text.slice(0, end + 4)));
+    yield out(text.slice(0, end + 4));
   }
-  if (held.length > 0) yield places.number(fixCells(held));
+  if (held.length > 0) yield out(held);
+}
+
+const ROW_TAG = /<row\b([^>]*)>/g;
+
+/**
+ * The rows of sheet XML (numbered: every `<row>` has its `r`) that Excel does not show: `hidden`
+ * (ECMA-376 Part 1, 18.3.1.73), set by Hide and by a filter. exceljs's stream reader drops it.
+ */
+export function hiddenRows(xml: string, found: (row: number) => void): void {
+  if (!xml.includes('hidden=')) return;
+  for (const [, attrs] of xml.matchAll(ROW_TAG)) {
+    if (!/\shidden="(?:1|true)"/.test(attrs!)) continue;
+    const r = /\sr="(\d+)"/.exec(attrs!);
+    if (r !== null) found(Number(r[1]));
+  }
 }
 
 const ROW_OR_CELL = /<(row|c)\b([^>]*?)(\/?)>/g;

@@ -17,7 +17,7 @@ import { Readable } from 'node:stream';
 import { fileSignature, OLE2_SIGNATURE, startsWith, ZIP_SIGNATURE } from './decode.js';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
-import { COLUMN_KIND } from '../domain/cells.js';
+import { COLUMN_KIND, namedList } from '../domain/cells.js';
 import { KEY_COLUMNS } from '../domain/values.js';
 import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, sharedStringsReader } from './xlsx-strings.js';
 import { minorUnits } from '../domain/currencies.js';
@@ -62,6 +62,8 @@ export interface Cell {
 interface SheetRow {
   cells: (Cell | undefined)[];
   problems: Problem[];
+  /** Excel does not show it (hidden, or filtered out). */
+  hidden: boolean;
 }
 
 type CellValue = ExcelJS.CellValue;
@@ -113,7 +115,31 @@ export function numberText(n: number): string {
   return new Decimal(String(n)).toFixed();
 }
 
+/**
+ * The warning for data rows Excel does not show. A person who hid or filtered out rows may take
+ * them for left out; the loader reads the file, not the view, so they are loaded: said once,
+ * with the rows as ranges (`5–9, 14`).
+ */
+export function hiddenMessage(rows: readonly number[]): string {
+  const ranges: string[] = [];
+  for (let i = 0; i < rows.length; ) {
+    let j = i;
+    while (j + 1 < rows.length && rows[j + 1] === rows[j]! + 1) j++;
+    ranges.push(j > i ? `${rows[i]}–${rows[j]}` : `${rows[i]}`);
+    i = j + 1;
+  }
+  const n = rows.length;
+  const listed = ranges.length > 1 && ranges.length <= 20 ? `${ranges.slice(0, -1).join(', ')} and ${ranges.at(-1)}` : namedList(ranges, 20);
+  return (
+    `${n === 1 ? 'row' : 'rows'} ${listed} ${n === 1 ? 'is' : 'are'} hidden in the sheet (with Hide, or by a filter); ` +
+    `${n === 1 ? 'it is' : 'they are'} read and loaded like the others: delete ${n === 1 ? 'it' : 'them'} from the file if ${n === 1 ? 'it is' : 'they are'} not to be loaded`
+  );
+}
+
 type StreamReaderClass = typeof ExcelJS.stream.xlsx.WorkbookReader;
+
+/** For each workbook reader, the hidden rows of each sheet (by exceljs's sheet id) it has parsed so far. */
+const HIDDEN_ROWS = new WeakMap<object, Map<string, Set<number>>>();
 let readerClass: StreamReaderClass | undefined;
 
 /**
@@ -131,8 +157,12 @@ async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderC
   // saved text was two U+FFFD), one text at most MAX_TEXT_BYTES; and its inline rich text and ISO
   // date cells rewritten into what exceljs reads right (xlsx-strings.ts fixSheetCells).
   const parseWorksheet = (excel.stream.xlsx.WorkbookReader.prototype as unknown as { _parseWorksheet: (iterator: unknown, sheetNo: unknown) => unknown })._parseWorksheet;
-  define('_parseWorksheet', function (this: unknown, iterator: AsyncIterable<unknown>, sheetNo: unknown) {
-    return parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES)), sheetNo);
+  define('_parseWorksheet', function (this: object, iterator: AsyncIterable<unknown>, sheetNo: unknown) {
+    const hidden = new Set<number>();
+    let sheets = HIDDEN_ROWS.get(this);
+    if (sheets === undefined) HIDDEN_ROWS.set(this, (sheets = new Map()));
+    sheets.set(String(sheetNo), hidden); // a string here, a number on the sheet it yields
+    return parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES), (row) => hidden.add(row)), sheetNo);
   });
   readerClass = Reader;
   return Reader;
@@ -155,6 +185,8 @@ export class WorkbookReader {
   private headerRow = 1;
   /** Rows before the header that may be a title (input/titles.ts). */
   private readonly titles: TitleHold<SheetRow>;
+  /** Data rows Excel does not show, in order. */
+  private readonly hidden: number[] = [];
   /** Columns whose header repeats an earlier name (`duplicate_column`, said once on the header). */
   private readonly duplicateCols = new Set<number>();
   /** The workbook counts days from 1904 (`workbookPr date1904`), for formulas' cached dates. */
@@ -178,7 +210,7 @@ export class WorkbookReader {
         if (this.opts.mapping !== undefined) this.mapper = new RecordMapper(this.opts.mapping, this.file, this.out, 'columns', true);
         continue;
       }
-      this.row(r.row, r.cells, r.problems);
+      this.row(r.row, { cells: r.cells, problems: r.problems, hidden: r.hidden });
       if (++rows % BATCH_ROWS === 0 && this.out.length > 0) {
         yield this.out;
         this.out.length = 0;
@@ -190,6 +222,7 @@ export class WorkbookReader {
     if (this.names === undefined && this.file !== this.path) {
       this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'empty_file', 'the sheet is empty') });
     }
+    if (this.hidden.length > 0) this.out.push({ kind: 'problem', problem: this.problem(this.hidden[0], 'hidden_rows', hiddenMessage(this.hidden), undefined, 'warning') });
     if (this.out.length > 0) yield this.out;
   }
 
@@ -197,7 +230,7 @@ export class WorkbookReader {
    * The chosen sheet's rows with something in them, as typed cells (1-based columns), after one
    * `{sheet}` naming it. A workbook that cannot be read, or has no such sheet, is a problem in `out`.
    */
-  async *rows(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<{ sheet: string } | { sheet?: undefined; row: number; cells: (Cell | undefined)[]; problems: Problem[] }, void, undefined> {
+  async *rows(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<{ sheet: string } | { sheet?: undefined; row: number; cells: (Cell | undefined)[]; problems: Problem[]; hidden: boolean }, void, undefined> {
     const wanted = this.opts.sheet ?? this.opts.mapping?.xlsx.sheet;
     // Loaded on first use: a CSV run does not pay for the library's start-up.
     const { default: excel } = await import('exceljs');
@@ -244,6 +277,7 @@ export class WorkbookReader {
         }
         found = true;
         yield { sheet: name };
+        const hidden = HIDDEN_ROWS.get(reader)?.get(String((sheet as unknown as { id: unknown }).id));
         for await (const row of sheet) {
           const cells: (Cell | undefined)[] = [];
           const problems: Problem[] = [];
@@ -255,7 +289,7 @@ export class WorkbookReader {
               filled++;
             }
           });
-          if (filled > 0 || problems.length > 0) yield { row: row.number, cells, problems };
+          if (filled > 0 || problems.length > 0) yield { row: row.number, cells, problems, hidden: hidden?.has(row.number) === true };
         }
       }
     } catch (err) {
@@ -277,7 +311,7 @@ export class WorkbookReader {
     return problem({ file: this.file, row }, code, message, { column, severity });
   }
 
-  private row(r: number, cells: (Cell | undefined)[], problems: Problem[]): void {
+  private row(r: number, line: SheetRow): void {
     if (this.names === undefined) {
       if (this.skip > 0) {
         this.skip--;
@@ -285,27 +319,29 @@ export class WorkbookReader {
       }
       // A title above the header (input/titles.ts), without a profile: a profile says where
       // its header is (`xlsx.skip_rows`).
-      const texts = Array.from(cells, (c) => c?.text ?? ''); // every column, the holes of a sparse row too
-      const step = this.titles.offer(r, { cells, problems }, texts);
+      const texts = Array.from(line.cells, (c) => c?.text ?? ''); // every column, the holes of a sparse row too
+      const step = this.titles.offer(r, line, texts);
       if (step.kind === 'held') return;
       if (step.kind === 'header') {
         if (step.skipped !== undefined) this.out.push({ kind: 'problem', problem: this.problem(step.skipped.first, 'title_rows', titleMessage('row', step.skipped, r), undefined, 'warning') });
-        this.header(cells, r);
+        this.header(line.cells, r);
         return;
       }
       this.readHeld(step);
     }
-    this.data(r, cells, problems);
+    this.data(r, line);
   }
 
   /** Rows held as a title were the header and rows after all: read them so, in order. */
   private readHeld({ header, rows }: NoTitle<SheetRow>): void {
     this.header(header.line.cells, header.row);
-    for (const h of rows) this.data(h.row, h.line.cells, h.line.problems);
+    for (const h of rows) this.data(h.row, h.line);
   }
 
   /** A row after the header. */
-  private data(r: number, cells: (Cell | undefined)[], problems: Problem[]): void {
+  private data(r: number, { cells, problems, hidden }: SheetRow): void {
+    // Read like any other (the file is what is loaded), and named in one warning at the end.
+    if (hidden) this.hidden.push(r);
     const names = this.names!;
     const fields: Record<string, string | undefined> = {};
     const native = new Set<string>();

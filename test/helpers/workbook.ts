@@ -17,6 +17,8 @@ export interface SheetInput {
   formats?: Record<number, string>;
   /** A sheet Excel shows no tab for. */
   state?: 'hidden' | 'veryHidden';
+  /** Rows (1-based) Excel does not show, as Hide or a filter leaves them. */
+  hiddenRows?: number[];
 }
 
 export async function writeWorkbook(path: string, sheets: SheetInput[], opts: { date1904?: boolean } = {}): Promise<void> {
@@ -29,6 +31,7 @@ export async function writeWorkbook(path: string, sheets: SheetInput[], opts: { 
       if (i === 0) continue;
       for (const [col, fmt] of Object.entries(s.formats ?? {})) row.getCell(Number(col)).numFmt = fmt;
     }
+    for (const n of s.hiddenRows ?? []) ws.getRow(n).hidden = true;
   }
   await wb.xlsx.writeFile(path);
 }

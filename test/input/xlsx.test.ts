@@ -10,7 +10,8 @@ import JSZip from 'jszip';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openInputFile, readRecords, type InputEvent } from '../../src/input/read.js';
-import { isDateFormat, numberText } from '../../src/input/xlsx.js';
+import { hiddenMessage, isDateFormat, numberText } from '../../src/input/xlsx.js';
+import { hiddenRows } from '../../src/input/xlsx-strings.js';
 import { placeOf } from '../../src/input/record.js';
 import { formatLimit, MAX_CELL_CHARS } from '../../src/input/limits.js';
 import type { MappingProfile } from '../../src/input/mapping/profile.js';
@@ -397,6 +398,32 @@ describe('a workbook that is empty or cut short (still being copied)', () => {
       const { problems } = await readPath(path);
       expect(problems.map((p) => [p.code, p.message]), name).toEqual([['invalid_workbook', expect.stringMatching(message)]]);
     }
+  });
+});
+
+describe('xlsx: rows Excel does not show', () => {
+  const row = (n: string) => [n, new Date(Date.UTC(2025, 2, 4)), 'GOBI', 'USD', 5, 5, 1];
+  it('are read like the others, and named in one warning (the hidden header and the other sheets\' rows are not)', async () => {
+    const r = await readBook([
+      { name: 'Old', rows: [HEADER, row('X-1'), row('X-2')], hiddenRows: [2] },
+      { name: 'Batch', rows: [HEADER, row('A-1'), row('A-2'), row('A-3'), row('A-4'), row('A-5')], hiddenRows: [1, 3, 4, 6] },
+    ], { sheet: 'Batch' });
+    expect(r.records.map((x) => x.fields['invoice_number'])).toEqual(['A-1', 'A-2', 'A-3', 'A-4', 'A-5']);
+    expect(r.problems.map((p) => [placeOf(p.file, p.row!), p.code, p.severity, p.message])).toEqual([
+      [expect.stringMatching(/!3$/), 'hidden_rows', 'warning', 'rows 3–4 and 6 are hidden in the sheet (with Hide, or by a filter); they are read and loaded like the others: delete them from the file if they are not to be loaded'],
+    ]);
+  });
+  it('a sheet with none hidden has no warning', async () => {
+    expect((await readBook([{ name: 'Batch', rows: [HEADER, row('A-1')] }])).problems).toEqual([]);
+  });
+  it('one row, and many rows as ranges', () => {
+    expect(hiddenMessage([7])).toBe('row 7 is hidden in the sheet (with Hide, or by a filter); it is read and loaded like the others: delete it from the file if it is not to be loaded');
+    expect(hiddenMessage(Array.from({ length: 30 }, (_, i) => 2 * i + 2))).toMatch(/^rows 2, 4, 6, .*, 40 and 10 more are hidden/);
+  });
+  it('hidden="1" as Excel writes it and hidden="true" as LibreOffice does; not hidden="0"', () => {
+    const found: number[] = [];
+    hiddenRows('<row r="2" hidden="1" spans="1:3"><c r="A2"/></row><row r="3" hidden="0"></row><row r="4" ht="15" hidden="true"/><row r="5">', (n) => found.push(n));
+    expect(found).toEqual([2, 4]);
   });
 });
 
