@@ -8,3 +8,7 @@ declare module 'exceljs/lib/utils/iterate-stream.js' {
   const iterateStream: (stream: unknown) => AsyncIterable<unknown>;
   export default iterateStream;
 }
+declare module 'exceljs/lib/xlsx/defaultnumformats.js' {
+  const formats: Record<number, { f?: string } & Record<string, string>>;
+  export default formats;
+}

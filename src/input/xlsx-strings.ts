@@ -252,3 +252,40 @@ export function fixCells(xml: string): string {
   }
   return out;
 }
+
+const NUMBER_FORMAT = /(<numFmt\b[^>]*?\sformatCode=")([^"]*)"/g;
+const QUOTE = '&quot;';
+
+/**
+ * styles.xml with each backslash-escaped character of a number format (`\D`) written as quoted
+ * text (`"D"`), which means the same to Excel (ECMA-376 Part 1, 18.8.31) and survives exceljs,
+ * which drops the backslashes as it reads a format. In the attribute a quote is `&quot;`;
+ * inside quoted text a backslash is plain text and stays.
+ */
+export function quoteEscapes(xml: string): string {
+  if (!xml.includes('\\')) return xml;
+  return xml.replace(NUMBER_FORMAT, (whole, open: string, code: string) => {
+    if (!code.includes('\\')) return whole;
+    let out = '';
+    let quoted = false;
+    for (let i = 0; i < code.length; ) {
+      if (code.startsWith(QUOTE, i)) {
+        quoted = !quoted;
+        out += QUOTE;
+        i += QUOTE.length;
+        continue;
+      }
+      if (!quoted && code[i] === '\\' && i + 1 < code.length) {
+        // The escaped character, or entity (`\&amp;`); an escaped quote is left to exceljs.
+        const entity = code[i + 1] === '&' ? /^&[^;]*;/.exec(code.slice(i + 1))?.[0] : undefined;
+        const ch = entity ?? String.fromCodePoint(code.codePointAt(i + 1)!);
+        out += ch === QUOTE ? `\\${ch}` : `${QUOTE}${ch}${QUOTE}`;
+        i += 1 + ch.length;
+        continue;
+      }
+      out += code[i];
+      i++;
+    }
+    return `${open}${out}"`;
+  });
+}

@@ -19,7 +19,7 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND, namedList } from '../domain/cells.js';
 import { KEY_COLUMNS } from '../domain/values.js';
-import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, sharedStringsReader } from './xlsx-strings.js';
+import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader } from './xlsx-strings.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
 import { TitleHold, titleMessage, type NoTitle } from './titles.js';
@@ -149,10 +149,32 @@ let readerClass: StreamReaderClass | undefined;
  */
 async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderClass> {
   if (readerClass !== undefined) return readerClass;
-  const [{ default: parseSax }, { default: iterateStream }] = await Promise.all([import('exceljs/lib/utils/parse-sax.js'), import('exceljs/lib/utils/iterate-stream.js')]);
+  const [{ default: parseSax }, { default: iterateStream }, { default: builtIn }] = await Promise.all([
+    import('exceljs/lib/utils/parse-sax.js'),
+    import('exceljs/lib/utils/iterate-stream.js'),
+    import('exceljs/lib/xlsx/defaultnumformats.js'),
+  ]);
+  // The built-in date formats of East Asian and Thai Excel (ECMA-376 Part 1, 18.8.30: ids 27–36
+  // and 50–58, and 81) are written by id alone, without their code; exceljs knows their codes by
+  // locale only, so a date cell in one was read as its serial number ("45720", not a date). Any
+  // locale's code will do: only whether it is a date is asked of it.
+  for (const id of [27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 50, 51, 52, 53, 54, 55, 56, 57, 58, 81]) {
+    const known = builtIn[id];
+    if (known !== undefined && known.f === undefined) known.f = known['ja-jp'] ?? known['th-th'];
+  }
   class Reader extends excel.stream.xlsx.WorkbookReader {}
   const define = (name: string, value: unknown): void => void Object.defineProperty(Reader.prototype, name, { value, writable: true, configurable: true });
   define('_parseSharedStrings', sharedStringsReader(parseSax, iterateStream));
+  // The number formats with their escaped characters quoted (xlsx-strings.ts quoteEscapes):
+  // exceljs drops the backslashes as it reads them, and then takes `#,##0.00\ \D\M` (an amount
+  // in Deutsche Mark) for a date format — the amount 12.5 was read as 1900-01-11. The styles
+  // part is small (kilobytes): read whole.
+  const parseStyles = (excel.stream.xlsx.WorkbookReader.prototype as unknown as { _parseStyles: (entry: unknown) => Promise<void> })._parseStyles;
+  define('_parseStyles', async function (this: unknown, entry: AsyncIterable<Uint8Array>) {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of entry) chunks.push(chunk);
+    return parseStyles.call(this, Readable.from([quoteEscapes(Buffer.concat(chunks).toString('utf8'))]));
+  });
   // A sheet's XML the same way: one UTF-8 stream (a character split between chunks of a formula's
   // saved text was two U+FFFD), one text at most MAX_TEXT_BYTES; and its inline rich text and ISO
   // date cells rewritten into what exceljs reads right (xlsx-strings.ts fixSheetCells).

@@ -3,7 +3,7 @@
  * phonetic runs, Excel's escapes, one UTF-8 stream across chunks, and a bound on one text's bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { cutLongTexts, decodeXstring, fixCells, fixSheetCells, MAX_TEXT_BYTES, SharedStrings } from '../../src/input/xlsx-strings.js';
+import { cutLongTexts, decodeXstring, fixCells, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, SharedStrings } from '../../src/input/xlsx-strings.js';
 import { MAX_CELL_CHARS } from '../../src/input/limits.js';
 
 async function collect(chunks: (string | Uint8Array)[], max: number): Promise<string> {
@@ -105,5 +105,24 @@ describe('fixSheetCells: rows and cells without their r attribute', () => {
   it.each([[1, 'A'], [26, 'Z'], [27, 'AA'], [702, 'ZZ'], [703, 'AAA'], [16384, 'XFD']])('column %i is %s', async (n, letters) => {
     const cells = '<c><v>0</v></c>'.repeat(n);
     expect(await run([`<row>${cells}</row>`])).toContain(`<c r="${letters}1"><v>0</v></c></row>`);
+  });
+});
+
+describe('number formats: escaped characters quoted (quoteEscapes)', () => {
+  const fmt = (code: string) => `<numFmts count="1"><numFmt numFmtId="164" formatCode="${code}"/></numFmts>`;
+  it.each([
+    ['#,##0.00\\ \\D\\M', '#,##0.00&quot; &quot;&quot;D&quot;&quot;M&quot;'],
+    ['0\\ \\S\\t\\k', '0&quot; &quot;&quot;S&quot;&quot;t&quot;&quot;k&quot;'],
+    ['&quot;a\\b&quot; 0', '&quot;a\\b&quot; 0'], // inside quoted text a backslash is text
+    ['0\\&amp;', '0&quot;&amp;&quot;'],
+    ['0\\&quot;', '0\\&quot;'],
+    ['0\\😀', '0&quot;😀&quot;'],
+    ['dd/mm/yyyy', 'dd/mm/yyyy'],
+  ])('%s becomes %s', (code, quoted) => {
+    expect(quoteEscapes(fmt(code))).toBe(fmt(quoted));
+  });
+  it('leaves the rest of the part alone', () => {
+    const xml = '<cellXfs><xf numFmtId="164" applyNumberFormat="1"/></cellXfs><font name="a\\b"/>';
+    expect(quoteEscapes(xml)).toBe(xml);
   });
 });

@@ -295,6 +295,29 @@ describe('xlsx cells by type', () => {
     expect(record!.fields).toMatchObject({ invoice_number: 'G-1', vendor: 'GOBI', invoice_date: '2025-03-04', invoice_due_date: '2025-04-01' });
   });
 
+  it('a number format with escaped letters is no date: an amount in `#,##0.00\\ \\D\\M` is the amount', async () => {
+    // The library's own test took the escaped M for a month: 12.5 was read as 1900-01-12.
+    const r = await readBook([{ name: 'B', rows: [HEADER, ['G-1', new Date(Date.UTC(2025, 2, 4)), 'GOBI', 'EUR', 12.5, 12.5, 3]], formats: { 5: '#,##0.00\\ \\D\\M', 6: '0.00\\ \\M\\M', 7: '0\\ \\S\\t\\k' } }]);
+    expect(r.problems).toEqual([]);
+    expect(r.records[0]!.fields).toMatchObject({ invoice_date: '2025-03-04', total_amount: '12.5', price: '12.5', quantity: '3' });
+  });
+
+  it.each([31, 57, 58, 81])('a date in East Asian or Thai Excel\'s built-in format %i (an id without its code) is a date', async (id) => {
+    const path = join(dir, `builtin-${id}.xlsx`);
+    await writeWorkbook(path, [{ name: 'B', rows: [['invoice_number', 'vendor', 'invoice_date'], ['G-1', 'GOBI', new Date(Date.UTC(2025, 2, 4))]], formats: { 3: 'yyyy"年"m"月"d"日"' } }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const xml = await zip.file('xl/styles.xml')!.async('string');
+    // As Excel writes a built-in format: the cell's style names the id, and no <numFmt> gives its code.
+    const custom = /<numFmt numFmtId="(\d+)"[^>]*\/>/.exec(xml)!;
+    const patched = xml.replace(custom[0], '').replaceAll(`numFmtId="${custom[1]}"`, `numFmtId="${id}"`);
+    expect(patched).toContain(`numFmtId="${id}"`);
+    zip.file('xl/styles.xml', patched);
+    writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    const { records: [record], problems } = await readPath(path);
+    expect(problems).toEqual([]);
+    expect(record!.fields).toMatchObject({ invoice_date: '2025-03-04' });
+  });
+
   it('the first sheet by default; --sheet picks another; a missing sheet names the ones there are', async () => {
     const sheets: SheetInput[] = [
       { name: 'Invoices', rows: [HEADER, ['A', '2025-01-01', 'V', 'USD', 1, 1, 1]] },
