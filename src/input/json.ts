@@ -69,6 +69,12 @@ export class JsonReader implements FormatReader {
         if (!(err instanceof JsonSyntaxError)) throw err;
         const line = item.line + err.line - 1;
         const column = err.line === 1 ? item.column + err.column - 1 : err.column;
+        // A key twice or an over-long text is valid JSON: the element ends where the splitter
+        // says, so only it is skipped and the rest is read (all of it was, before, unread).
+        if (err.code !== 'json_syntax') {
+          this.out.push(syntax(file, line, column, `${bare(err)}; ${line === item.line ? 'this object' : `the object from line ${item.line}`} is skipped`, err.code));
+          continue;
+        }
         this.out.push(syntax(file, line, column, bare(err), err.code));
         this.stopped = true;
         break;

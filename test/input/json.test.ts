@@ -209,6 +209,16 @@ describe('JSON: a key twice in one object, an over-long value', () => {
     expect(r.records.every((rec) => rec.fields.vendor !== 'OTHER')).toBe(true);
   });
 
+  it('JSON: only the element with the key twice (or an over-long text) is skipped; the rest of the file is read', async () => {
+    const rows = ['{"invoice_number": "1", "vendor": "A"}', '{"invoice_number": "2",\n "vendor": "A", "vendor": "B"}', '{"invoice_number": "3", "vendor": "A"}', `{"invoice_number": "4", "invoice_note": "${'x'.repeat(100_001)}"}`, '{"invoice_number": "5", "vendor": "A"}'];
+    const r = await read('t.json', `[\n${rows.join(',\n')}\n]`);
+    expect(r.problems.map((p) => [p.code, p.row, p.message.replace(/^.*?: /, '').replace(/.*; /, '')])).toEqual([
+      ['duplicate_key', 4, 'the object from line 3 is skipped'],
+      ['too_long', 6, 'this object is skipped'],
+    ]);
+    expect(r.records.map((x) => x.fields['invoice_number'])).toEqual(['1', '3', '5']);
+  });
+
   it('the same key in two different objects is fine', async () => {
     const r = await read('t.json', '[{"vendor": "A"}, {"vendor": "B"}]');
     expect(codes(r)).toEqual([]);
