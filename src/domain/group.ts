@@ -31,7 +31,7 @@
  * The table of columns it reads (level, codec, interning) is column-specs.ts.
  */
 import type { Provenance, SourceRecord } from '../input/record.js';
-import { INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
+import { canonicalHeaderName, INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
 import { CellError, cellText, namedList, quote, UNKNOWN_LISTED } from './cells.js';
 import {
   ATTACHMENT,
@@ -54,7 +54,7 @@ import { INVALID, type DraftFund, type DraftInvoice, type DraftLine, type Field 
 import { keyString, type GroupedInvoice, type Invoice, type InvoiceKey } from './model.js';
 import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
-import { keyError, lineNumberError, visibleName } from './values.js';
+import { keyError, lineNumberError, lookAlike, visibleName } from './values.js';
 import { fileArgs, newStyleTally, styleOf, styleProblem, tallyStyle, type StyleTally } from './style.js';
 import { paymentColumnsOf, paymentsFileProblem } from './payments.js';
 
@@ -361,7 +361,11 @@ export class InvoiceGrouper<I = Invoice> {
       if (payments !== undefined) issues.push(paymentsFileProblem(f.name, payments));
       else if (f.unknown.length > 0) {
         // At most UNKNOWN_LISTED names: a header of 20,000 columns made one warning 150 KB long.
-        const message = `columns not in the canonical layout are ignored: ${namedList(f.unknown.map(visibleName), UNKNOWN_LISTED)} (a --mapping profile can map them)`;
+        const shown = f.unknown.map((n) => {
+          const like = lookAlike(n, canonicalOf);
+          return like === undefined ? visibleName(n) : `${visibleName(n)} (looks like ${like.column}, but has ${like.differs})`;
+        });
+        const message = `columns not in the canonical layout are ignored: ${namedList(shown, UNKNOWN_LISTED)} (a --mapping profile can map them)`;
         issues.push(problem({ file: f.name }, 'unknown_columns', message, { severity: 'warning' }));
       }
       const style = styleProblem(f.name, f.style, f.rows);
@@ -458,6 +462,12 @@ export class InvoiceGrouper<I = Invoice> {
   }
 }
 
+/** The canonical column a header name is read as, if any (for `lookAlike`). */
+const canonicalOf = (name: string): string | undefined => {
+  const column = canonicalHeaderName(name);
+  return SPECS.has(column) ? column : undefined;
+};
+
 /**
  * The problem of a file whose rows lack vendor and/or invoice_number altogether (see
  * `#ungroupable`): one for the file, naming both columns when both are missing.
@@ -477,6 +487,12 @@ function missingColumns(file: FileState, which: readonly (0 | 1)[]): Problem {
         ? `the file's one row cannot be grouped into an invoice`
         : `none of the file's ${rows.toLocaleString('en-US')} rows can be grouped into an invoice`;
   const sheet = /\.xlsx:[^:]+$/i.test(file.name) ? '; or, if the invoices are on another sheet of the workbook, name it with --sheet' : '';
+  // A header cell that only looks like the column (an invisible character, a Cyrillic letter).
+  const alike = file.unknown.flatMap((n) => {
+    const like = lookAlike(n, canonicalOf);
+    return like !== undefined && (names as string[]).includes(like.column) ? [`the header's "${visibleName(n)}" looks like ${like.column} but has ${like.differs}: type that header cell again`] : [];
+  });
+  if (alike.length > 0) return problem({ file: file.name }, 'missing_column', `${where}${joined}${cannot}; ${alike.join('; ')}`, names.length === 1 ? { column: names[0] } : {});
   const fix = `name ${names.length === 2 ? 'them' : 'it'} ${names.join(' and ')} as the canonical layout does, or map the vendor's own names with a profile (\`invoice-load mapping init ${fileArgs(file.name)}\` writes one to start from)${sheet}`;
   return problem({ file: file.name }, 'missing_column', `${where}${joined}${cannot}; ${fix}`, names.length === 1 ? { column: names[0] } : {});
 }

@@ -63,6 +63,39 @@ export function visibleName(name: string): string {
   });
 }
 
+/**
+ * Letters of other scripts that look like Latin ones (after lower-casing): Cyrillic and Greek,
+ * from Unicode's confusables list (https://www.unicode.org/Public/security/latest/confusables.txt),
+ * only those a reader cannot tell apart in a column name.
+ */
+const LATIN_LOOK_ALIKES: Record<string, string> = {
+  а: 'a', с: 'c', ԁ: 'd', е: 'e', һ: 'h', і: 'i', ј: 'j', ӏ: 'l', о: 'o', р: 'p', ԛ: 'q', ѕ: 's', ԝ: 'w', х: 'x', у: 'y',
+  α: 'a', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', υ: 'u', χ: 'x', ı: 'i',
+};
+const LOOK_ALIKE = new RegExp(`[${Object.keys(LATIN_LOOK_ALIKES).join('')}]`, 'gu');
+
+/**
+ * The canonical column a header name that is not one looks like, and what tells them apart: an
+ * invisible character (`invoice_number` and a zero-width space), a letter of another script
+ * (`prіce` with a Cyrillic і), a full-width form. `canonical` is the reader's own naming
+ * (columns.ts canonicalHeaderName): a name it accepts is not asked about.
+ */
+export function lookAlike(name: string, canonical: (name: string) => string | undefined): { column: string; differs: string } | undefined {
+  if (!/[^\x20-\x7e]/.test(name)) return undefined;
+  const plain = name.replace(EVERY_INVISIBLE, '').normalize('NFKC').toLowerCase().replace(LOOK_ALIKE, (ch) => LATIN_LOOK_ALIKES[ch]!);
+  const column = canonical(plain);
+  if (column === undefined) return undefined;
+  const odd = [...new Set([...name].filter((ch) => /[^\x20-\x7e]/.test(ch)))];
+  const differs = odd
+    .slice(0, 3)
+    .map((ch) => {
+      const cp = ch.codePointAt(0)!;
+      return INVISIBLE.test(ch) ? `the invisible ${codePoint(cp)}${NAMES[cp] !== undefined ? ` ${NAMES[cp]!.replace(/ \(.*/, '')}` : ''}` : `"${ch}" (${codePoint(cp)})`;
+    })
+    .join(', ');
+  return { column, differs: odd.length > 3 ? `${differs} and ${odd.length - 3} more` : differs };
+}
+
 /** Checks one key value (already trimmed, non-empty): undefined when Alma can take it as it looks. */
 export function keyError(column: string, text: string): CellError | undefined {
   // Only a key that starts as these can (#, a digit, a minus): most keys pass on one char code.

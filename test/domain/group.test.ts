@@ -189,8 +189,11 @@ describe('grouping rows into invoices', () => {
     ]);
     expect(r.invoices.every((i) => i.invoice !== undefined)).toBe(true);
     // A name that looks canonical and is not says what is in it.
-    const hidden = validateRecords(records([{ ...BASE, 'line_note\u200b': 'x' }], 'c.csv'));
-    expect(hidden.issues.map((p) => p.message)).toEqual([expect.stringContaining('ignored: line_note<U+200B ZERO WIDTH SPACE> (a --mapping')]);
+    const hidden = validateRecords(records([{ ...BASE, 'line_note\u200b': 'x', 'prіce': '1', colour: 'x' }], 'c.csv'));
+    expect(hidden.issues.map((p) => p.message)).toEqual([
+      'columns not in the canonical layout are ignored: line_note<U+200B ZERO WIDTH SPACE> (looks like line_note, but has the invisible U+200B ZERO WIDTH SPACE), ' +
+        'prіce (looks like price, but has "і" (U+0456)), colour (a --mapping profile can map them)',
+    ]);
   });
 
   it('a payments file given to the load is one error naming the command that reads it, not only a missing date and total a row', () => {
@@ -317,6 +320,16 @@ describe('grouping rows into invoices', () => {
       ],
     ] as [string, string[], Row[], string[]][])('%s', (_name, columns, rows, errors) => {
       expect(messages(byHeader(columns, rows))).toEqual(errors);
+    });
+
+    it('a header cell that only looks like the column says so, instead of asking for a profile', () => {
+      expect(messages(byHeader(['invoice_number', 'vendor\u200b'], [{ invoice_number: 'X1', 'vendor\u200b': 'GOBI' }]))).toEqual([
+        "v.csv:-:vendor:missing_column:the header has no vendor column, so the file's one row cannot be grouped into an invoice; " +
+          'the header\'s "vendor<U+200B ZERO WIDTH SPACE>" looks like vendor but has the invisible U+200B ZERO WIDTH SPACE: type that header cell again',
+      ]);
+      expect(messages(byHeader(['іnvoice_number', 'ｖｅｎｄｏｒ'], [{ 'іnvoice_number': 'X1', 'ｖｅｎｄｏｒ': 'GOBI' }]))[0]).toMatch(
+        /; the header's "іnvoice_number" looks like invoice_number but has "і" \(U\+0456\): type that header cell again; the header's "ｖｅｎｄｏｒ" looks like vendor but has "ｖ" \(U\+FF56\), "ｅ" \(U\+FF45\), "ｎ" \(U\+FF4E\) and 3 more: /,
+      );
     });
 
     it('one row, and a file name a shell would split: said so', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCell } from '../../src/domain/cells.js';
-import { amountDigitsError, keyError, lineNumberError, textError, visibleName } from '../../src/domain/values.js';
+import { amountDigitsError, keyError, lineNumberError, lookAlike, textError, visibleName } from '../../src/domain/values.js';
 
 describe('line numbers: positive whole numbers in Alma range, written plainly', () => {
   it.each(['1', '2', '10', '999999999'])('%s is accepted', (t) => expect(lineNumberError(t)).toBeUndefined());
@@ -88,6 +88,19 @@ describe('key values: nothing invisible, nothing too long', () => {
   it('a 256-character value is too long', () => {
     expect(keyError('vendor', 'v'.repeat(256))?.message).toBe('vendor is 256 characters long; at most 255 are accepted');
   });
+});
+
+describe('a header name that only looks like a column (lookAlike)', () => {
+  const canonical = (n: string) => (['price', 'vendor', 'invoice_number', 'po_line'].includes(n) ? n : undefined);
+  it.each([
+    ['price\u200b', 'price', 'the invisible U+200B ZERO WIDTH SPACE'],
+    ['prіce', 'price', '"і" (U+0456)'],
+    ['vеndоr', 'vendor', '"е" (U+0435), "о" (U+043E)'],
+    ['ρο_line', 'po_line', '"ρ" (U+03C1), "ο" (U+03BF)'],
+    ['ｐｒｉｃｅ', 'price', '"ｐ" (U+FF50), "ｒ" (U+FF52), "ｉ" (U+FF49) and 2 more'],
+    ['\u00adprice', 'price', 'the invisible U+00AD SOFT HYPHEN'],
+  ])('%j looks like %s: %s', (name, column, differs) => expect(lookAlike(name, canonical)).toEqual({ column, differs }));
+  it.each(['price', 'colour', 'prix', 'цена', 'pricé'])('%j does not', (name) => expect(lookAlike(name, canonical)).toBeUndefined());
 });
 
 describe('free text: only what XML can carry', () => {
