@@ -48,6 +48,10 @@ export const ZIP_SIGNATURE: readonly number[] = [0x50, 0x4b, 0x03, 0x04];
 /** An OLE2 compound file: the old Office formats, and an encrypted .xlsx (xlsx.ts notAWorkbook). */
 export const OLE2_SIGNATURE: readonly number[] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
+const ZIP_MESSAGE = 'this is a zip archive, as an Excel workbook is: if it is one, name it .xlsx; otherwise unpack it and give the CSV, Excel or JSON file inside';
+const ODS_MESSAGE =
+  'this is an OpenDocument spreadsheet (.ods, as LibreOffice saves by default), which is not read: save it as "Excel 2007-365 (.xlsx)" or as "Text CSV" (UTF-8) and give that file';
+
 /**
  * Files people give by mistake, by their first bytes (each format's published magic number):
  * an invoice's PDF beside the batch (`invoice-load vendor/*`), a workbook or archive under a
@@ -57,7 +61,7 @@ export const OLE2_SIGNATURE: readonly number[] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 
  */
 const SIGNATURES: readonly [readonly number[], string][] = [
   [[0x25, 0x50, 0x44, 0x46, 0x2d], 'this is a PDF document, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them (an invoice\'s PDF is attached through the batch\'s attachment column)'],
-  [ZIP_SIGNATURE, 'this is a zip archive, as an Excel workbook is: if it is one, name it .xlsx; otherwise unpack it and give the CSV, Excel or JSON file inside'],
+  [ZIP_SIGNATURE, ZIP_MESSAGE],
   [OLE2_SIGNATURE, 'this is an old Office file (an .xls workbook or a .doc): save the workbook as .xlsx (Excel Workbook) or as CSV UTF-8 and give that file'],
   [[0x1f, 0x8b], 'this is a gzip-compressed file: decompress it (gunzip, or zcat FILE | invoice-load -) and give the file inside'],
   [[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'this is a PNG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them'],
@@ -66,8 +70,31 @@ const SIGNATURES: readonly [readonly number[], string][] = [
 
 /** What a file's first bytes say it is, when that is a kind of file that is not a batch's text (`SIGNATURES`). */
 export function fileSignature(head: Uint8Array): string | undefined {
+  if (isOpenDocument(head)) return ODS_MESSAGE;
   for (const [sig, message] of SIGNATURES) if (startsWith(head, sig)) return message;
   return undefined;
+}
+
+/** Said of a zip archive given on standard input, where no file name tells a workbook. */
+export const STDIN_ZIP_MESSAGE = 'this is a zip archive, as an Excel workbook is: a workbook is read from its file, not from standard input; give its path (invoice-load batch.xlsx)';
+
+/** Whether `message` is the one for a zip archive (`fileSignature`). */
+export const isZipMessage = (message: string): boolean => message === ZIP_MESSAGE;
+
+/**
+ * An OpenDocument file starts with a zip entry named `mimetype`, stored uncompressed, holding its
+ * media type (OASIS OpenDocument 1.2, Part 3, §3.3): for a spreadsheet
+ * `application/vnd.oasis.opendocument.spreadsheet`. The entry's name starts at byte 30 of the
+ * zip's first local header (PKWARE APPNOTE 4.3.7), after which come its extra field and data.
+ */
+function isOpenDocument(head: Uint8Array): boolean {
+  if (!startsWith(head, ZIP_SIGNATURE) || head.length < 38) return false;
+  const nameLength = head[26]! | (head[27]! << 8);
+  const extraLength = head[28]! | (head[29]! << 8);
+  const ascii = (from: number, to: number): string => String.fromCharCode(...head.subarray(from, to));
+  if (nameLength !== 8 || ascii(30, 38) !== 'mimetype') return false;
+  const data = 38 + extraLength;
+  return ascii(data, data + 46).startsWith('application/vnd.oasis.opendocument.spreadsheet');
 }
 
 function invalidEncodingMessage(line: number, byte: number, encoding: 'utf-8' | 'utf-16le', atEnd: boolean): string {

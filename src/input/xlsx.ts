@@ -14,7 +14,7 @@
  */
 import { formatLimit, MAX_CELL_CHARS } from './limits.js';
 import { Readable } from 'node:stream';
-import { fileSignature, OLE2_SIGNATURE, startsWith, ZIP_SIGNATURE } from './decode.js';
+import { fileSignature, isZipMessage, OLE2_SIGNATURE, startsWith, ZIP_SIGNATURE } from './decode.js';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND, namedList } from '../domain/cells.js';
@@ -262,7 +262,7 @@ export class WorkbookReader {
     const tapped = Readable.from(
       (async function* () {
         for await (const chunk of bytes) {
-          head ??= chunk.subarray(0, 16);
+          head ??= chunk.subarray(0, 128); // an OpenDocument file's type is at byte 38 on (decode.ts)
           yield chunk;
         }
       })(),
@@ -321,6 +321,12 @@ export class WorkbookReader {
       return;
     }
     if (!found) {
+      // A zip that is another kind of document (an .ods named .xlsx) has no sheets Excel's way.
+      const other = seen.length === 0 && head !== undefined ? fileSignature(head) : undefined;
+      if (other !== undefined && !isZipMessage(other)) {
+        this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'unsupported_format', other) });
+        return;
+      }
       const message =
         wanted !== undefined
           ? `the workbook has no sheet named "${wanted}"; its sheets are ${seen.map((s) => `"${s}"`).join(', ') || 'none'}`
@@ -573,6 +579,6 @@ export function notAWorkbook(head: Uint8Array | undefined, err?: unknown): strin
   }
   const other = fileSignature(head);
   if (other !== undefined) return other;
-  if (looksLikeText(head)) return 'this is a text file, not a workbook: if it holds the batch as CSV, JSON or JSON Lines, name it .csv, .json or .jsonl';
+  if (looksLikeText(head.subarray(0, 16))) return 'this is a text file, not a workbook: if it holds the batch as CSV, JSON or JSON Lines, name it .csv, .json or .jsonl';
   return undefined;
 }

@@ -3,6 +3,7 @@ import { appendFile, chmod, mkdtemp, rm, utimes, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectFormat, openInputFile, readRecords, type InputEvent, type InputSource } from '../../src/input/read.js';
 import { UsageError } from '../../src/common/errors.js';
@@ -44,6 +45,36 @@ describe('a file that is not a batch', () => {
     expect(r.records).toEqual([]);
     expect(r.problems.map((p) => [p.file, p.row, p.code, p.severity])).toEqual([[name, undefined, 'binary_file', 'error']]);
     expect(r.problems[0]!.message).toMatch(message);
+  });
+});
+
+describe('an OpenDocument spreadsheet, and a workbook on standard input', () => {
+  // As LibreOffice writes one: a stored `mimetype` entry first, naming the document's type.
+  const openDocument = async (type: string): Promise<Uint8Array> => {
+    const zip = new JSZip();
+    zip.file('mimetype', type, { compression: 'STORE' });
+    zip.file('content.xml', '<office:document-content/>');
+    return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
+  };
+  const ODS = /^this is an OpenDocument spreadsheet \(\.ods, as LibreOffice saves by default\), which is not read: save it as "Excel 2007-365 \(\.xlsx\)"/;
+  it.each([
+    ['batch.ods', 'binary_file'],
+    ['batch.csv', 'binary_file'],
+    ['batch.xlsx', 'unsupported_format'], // not "the workbook has no sheets"
+  ])('%s is named as one, with how to save it (%s)', async (name, code) => {
+    const r = await read(name, await openDocument('application/vnd.oasis.opendocument.spreadsheet'));
+    expect(r.problems.map((p) => [p.file, p.code])).toEqual([[name, code]]);
+    expect(r.problems[0]!.message).toMatch(ODS);
+  });
+  it('another OpenDocument (a text) is a zip archive like any other', async () => {
+    const r = await read('letter.odt', await openDocument('application/vnd.oasis.opendocument.text'));
+    expect(r.problems[0]!.message).toMatch(/^this is a zip archive, as an Excel workbook is: if it is one, name it \.xlsx/);
+  });
+  it('a zip on standard input is not told to be named .xlsx, but to be given by its path', async () => {
+    const r = await read('-', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00]));
+    expect(r.problems.map((p) => [p.code, p.message])).toEqual([
+      ['binary_file', 'this is a zip archive, as an Excel workbook is: a workbook is read from its file, not from standard input; give its path (invoice-load batch.xlsx)'],
+    ]);
   });
 });
 
