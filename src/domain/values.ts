@@ -73,6 +73,11 @@ const LATIN_LOOK_ALIKES: Record<string, string> = {
   α: 'a', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', υ: 'u', χ: 'x', ı: 'i',
 };
 const LOOK_ALIKE = new RegExp(`[${Object.keys(LATIN_LOOK_ALIKES).join('')}]`, 'gu');
+/** The capital letters of the same scripts that look like Latin capitals. */
+const CAPITAL_LOOK_ALIKES = 'АВЕЅІЈКМНОРСТХУԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧ';
+/** One letter of another script that looks Latin (`MIXED_SCRIPT` in keys). */
+const ONE_LOOK_ALIKE = new RegExp(`[${Object.keys(LATIN_LOOK_ALIKES).join('')}${CAPITAL_LOOK_ALIKES}]`, 'u');
+const LETTERS = /\p{L}+/gu;
 
 /**
  * The canonical column a header name that is not one looks like, and what tells them apart: an
@@ -135,6 +140,22 @@ export function keyError(column: string, text: string): CellError | undefined {
   }
   if (text.length > MAX_KEY_CHARS) {
     return new CellError('too_long', `${column} is ${text.length.toLocaleString('en-US')} characters long; at most ${MAX_KEY_CHARS} are accepted`);
+  }
+  // A Latin word with a Cyrillic or Greek letter that looks Latin in it (`GОBI` with a Cyrillic
+  // О, as a keyboard layout left on types it) is another value that looks the same. Words wholly
+  // in another script (`RU-Счёт-17`), and letters no Latin one resembles, are left alone.
+  if (!ascii && /[A-Za-z]/.test(text)) {
+    for (const word of text.matchAll(LETTERS)) {
+      const other = /[A-Za-z]/.test(word[0]) ? ONE_LOOK_ALIKE.exec(word[0]) : null;
+      if (other === null) continue;
+      const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+      const at = [...text.slice(0, word.index + other.index)].length + 1;
+      return new CellError(
+        'invalid_character',
+        `${column} ${quote(shown)} mixes Latin letters with "${other[0]}" (${codePoint(other[0].codePointAt(0)!)}) at position ${at}, ` +
+          `a letter of another script that looks like a Latin one, so it is another value than the one it looks like; type it again`,
+      );
+    }
   }
   // "é" may be one code point or "e" and a combining accent (Unicode's canonical equivalence,
   // https://unicode.org/reports/tr15/): the two look the same and are different values, so two

@@ -85,6 +85,19 @@ describe('key values: nothing invisible, nothing too long', () => {
       expect(e?.code, `U+${c.toString(16)}`).toBe(c < 0x20 || c === 0x7f ? 'invalid_character' : undefined);
     }
   });
+  it.each([
+    ['G\u041eBI', 'vendor "GОBI" mixes Latin letters with "О" (U+041E) at position 2, a letter of another script'],
+    ['INV-2025-Harr\u0430s', '"а" (U+0430) at position 14'],
+    ['\u0420OL-1002', '"Р" (U+0420) at position 1'],
+    ['ΑBC', '"Α" (U+0391)'],
+  ])('%j, Latin with a look-alike of another script, is refused', (t, message) => {
+    const e = keyError('vendor', t);
+    expect(e?.code).toBe('invalid_character');
+    expect(e?.message).toContain(message);
+  });
+  it.each(['ГОБИ', 'ΑΘΗΝΑ-2025', 'Счёт-17', 'RU-Счёт-17', 'INV-Ω1', 'Müller', 'Żabka-3', 'INV-Д7', 'EL-Αθήνα'])('%j, one script or letters no Latin one resembles, is accepted', (t) =>
+    expect(keyError('vendor', t)).toBeUndefined(),
+  );
   it('a 256-character value is too long', () => {
     expect(keyError('vendor', 'v'.repeat(256))?.message).toBe('vendor is 256 characters long; at most 255 are accepted');
   });
