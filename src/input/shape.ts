@@ -10,6 +10,7 @@
  */
 import { problem } from '../domain/problem.js';
 import { canonicalHeaderName, isCanonicalColumn } from '../domain/columns.js';
+import { Decimal } from 'decimal.js';
 import { JsonNumber, type JsonValue } from '../common/json.js';
 import type { InputEvent } from './event.js';
 
@@ -32,9 +33,21 @@ const NOT_SCALAR = Symbol('not scalar');
 function cell(v: JsonValue | undefined): string | undefined | typeof NOT_SCALAR {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v.length > 0 ? v : undefined;
-  if (v instanceof JsonNumber) return v.text;
+  if (v instanceof JsonNumber) return plainNumber(v.text);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return NOT_SCALAR;
+}
+
+/**
+ * A JSON number in exponent notation (`1e1`, `2.5E-2`, as some JSON writers put numbers) as the
+ * same number in plain digits: it is a number, exactly, where a cell's `1.23457E+15` is a
+ * spreadsheet's damage. Decimal's digits are the literal's (no rounding); an exponent past 30
+ * stays as written, for the value checks to refuse.
+ */
+export function plainNumber(text: string): string {
+  const e = text.search(/[eE]/);
+  if (e === -1 || Math.abs(Number(text.slice(e + 1))) > 30) return text;
+  return new Decimal(text).toFixed();
 }
 
 /** Turns parsed values into record and problem events for one file. */

@@ -39,8 +39,13 @@ describe('JSON: flat rows', () => {
         },
       ],
       [10, { invoice_number: 'INV-2', vendor: 'ACME', total_amount: '20.00', line_number: '1' }],
-      [11, { invoice_number: 'INV-3', vendor: 'Müller & Söhne', total_amount: '1e2', invoice_note: 'Zürich "quoted" é \\ ]}' }],
+      [11, { invoice_number: 'INV-3', vendor: 'Müller & Söhne', total_amount: '100', invoice_note: 'Zürich "quoted" é \\ ]}' }],
     ]);
+  });
+
+  it('a number in exponent notation is the same number in plain digits, exactly; a huge exponent stays as written', async () => {
+    const r = await read('t.jsonl', ['{"price": 1e1}', '{"price": 2.5E-2}', '{"price": 1.2345678901234567890123e+5}', '{"price": -4e0}', '{"price": 1e400}', '{"price": 12.50}'].join('\n'));
+    expect(r.records.map((x) => x.fields['price'])).toEqual(['10', '0.025', '123456.78901234567890123', '-4', '1e400', '12.50']);
   });
 
   it('an object or list as a value is invalid_value for that column; the record still comes', async () => {

@@ -260,20 +260,21 @@ describe('nested vendor JSON through paths', () => {
 
   it('JSON Lines: each line is a document, rows are its line', async () => {
     const q = profileOf({ json: { rows: 'lines[*]', columns: { invoice_number: 'no', vendor: 'v', price: 'lines[*].p' } } });
-    const r = await readMapped('v.jsonl', '{"no":"A","v":"V","lines":[{"p":1},{"p":2}]}\n\n{"no":"B","v":"V","lines":[{"p":3}]}\n', q);
+    const r = await readMapped('v.jsonl', '{"no":"A","v":"V","lines":[{"p":1},{"p":2.5e1}]}\n\n{"no":"B","v":"V","lines":[{"p":3}]}\n', q);
     expect(r.records.map((x) => [x.source.row, x.fields.invoice_number, x.fields.price])).toEqual([
       [1, 'A', '1'],
-      [1, 'A', '2'],
+      [1, 'A', '25'], // exponent notation in plain digits, as without a profile
       [3, 'B', '3'],
     ]);
   });
 
   it('flat vendor JSON is renamed like CSV columns', async () => {
     const q = profileOf({ columns: { InvoiceNo: 'invoice_number', Amount: 'total_amount' }, constants: { vendor: 'V' }, numbers: { decimal: ',', thousands: '.' } });
-    const r = await readMapped('v.json', '[{"InvoiceNo": "A", "Amount": "1.000,00"},\n {"InvoiceNo": "B", "Amount": 12.5}]', q);
+    const r = await readMapped('v.json', '[{"InvoiceNo": "A", "Amount": "1.000,00"},\n {"InvoiceNo": "B", "Amount": 12.5}, {"InvoiceNo": "C", "Amount": 1.25e3}]', q);
     expect(r.records.map((x) => [x.source.row, x.fields])).toEqual([
       [1, { invoice_number: 'A', total_amount: '1000.00', vendor: 'V' }],
       [2, { invoice_number: 'B', total_amount: '12.5', vendor: 'V' }],
+      [2, { invoice_number: 'C', total_amount: '1250', vendor: 'V' }],
     ]);
   });
 });

@@ -3,6 +3,7 @@
  * and preamble, or a JSON reader that follows the profile's paths into nested vendor JSON;
  * every record then goes through the profile's `RecordMapper`.
  */
+import { plainNumber } from '../shape.js';
 import { extname } from 'node:path';
 import { problem, type Problem } from '../../domain/problem.js';
 import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../common/json.js';
@@ -231,7 +232,7 @@ class MappedJsonReader implements FormatReader {
         if (v === undefined || v === null) continue;
         if (typeof v === 'string') fields[c.column] = v.length > 0 ? v : undefined;
         else if (v instanceof JsonNumber) {
-          fields[c.column] = v.text;
+          fields[c.column] = plainNumber(v.text);
           native.add(c.column);
         } else if (typeof v === 'boolean') fields[c.column] = v ? 'true' : 'false';
         else problems.push(problem(source, 'invalid_value', `${c.column} (JSON path ${c.path}) must be a single value, not ${kindOf(v)}`, { column: c.column }));
@@ -269,7 +270,7 @@ class MappedJsonReader implements FormatReader {
       if (v === null) rec.fields[key] = undefined;
       else if (typeof v === 'string') rec.fields[key] = v.length > 0 ? v : undefined;
       else if (v instanceof JsonNumber) {
-        rec.fields[key] = v.text;
+        rec.fields[key] = plainNumber(v.text);
         (rec.native as Set<string>).add(key);
       } else if (typeof v === 'boolean') rec.fields[key] = v ? 'true' : 'false';
       else if (!this.profile.ignore.has(headerKey(key))) {
