@@ -174,6 +174,10 @@ export class CsvReader implements FormatReader {
   private lastEmpty = 0;
   private lastError = '';
   private heldCr = false; // a chunk ended with CR: its LF may start the next chunk
+  private endsLine = false; // the text so far ends with a line break
+  /** The last data row read: its line and cells (cut_short). */
+  private lastRow = 0;
+  private lastCells: readonly string[] | undefined;
   /**
    * The delimiter an Excel `sep=` first line named (see `excelSeparator`), when the file began
    * with one: `--rejects` writes the line back, so Excel opens that file as it opened this one.
@@ -198,6 +202,7 @@ export class CsvReader implements FormatReader {
 
   async write(chunk: string): Promise<void> {
     chunk = this.crlfToLf(chunk);
+    if (chunk.length > 0) this.endsLine = chunk.charCodeAt(chunk.length - 1) === 10 || chunk.charCodeAt(chunk.length - 1) === 13;
     if (this.parser !== undefined) {
       if (chunk.length > 0) await write(this.parser, chunk);
       return;
@@ -231,6 +236,7 @@ export class CsvReader implements FormatReader {
   }
 
   async end(): Promise<void> {
+    const ended = this.heldCr || this.endsLine;
     const rest = this.heldCr ? '\r' : '';
     this.heldCr = false;
     if (this.parser === undefined) {
@@ -243,6 +249,7 @@ export class CsvReader implements FormatReader {
     const held = this.titles.end();
     if (held !== undefined) this.readHeld(held);
     if (this.names === undefined) return;
+    if (!ended) this.checkLastRow();
     // Unnamed and empty throughout: one warning for all of them. A spreadsheet saved as CSV
     // often ends every row in a run of empty cells; one line each said the same thing 30 times.
     const empty = this.blankCols.filter((i) => !this.blankReported.has(i)).map((i) => i + 1);
@@ -257,6 +264,28 @@ export class CsvReader implements FormatReader {
    * CR and the LF of a CRLF inside quotes as two lines (`info.lines`), which would put every
    * later row number off by one. A value's line break then reads LF whatever the platform.
    */
+  /**
+   * A file that stops inside a row — no line break after it, and fewer cells than the header —
+   * was most likely cut short while it was copied or downloaded: its last value may be cut too
+   * (`POL-10` of `POL-1009`, another PO line) and whole invoices after it are missing. Rows can
+   * legitimately leave out trailing empty cells, and a last line without a break is common, so
+   * only the two together are said, as a warning on that row.
+   */
+  private checkLastRow(): void {
+    const cells = this.lastCells;
+    if (cells === undefined || cells.length >= this.width) return;
+    let last = cells.length - 1;
+    while (last >= 0 && cells[last]!.trim() === '') last--;
+    const value = last >= 0 ? `; its last value ${JSON.stringify(cells[last]!.trim().slice(0, 60))} may be incomplete` : '';
+    this.problem(
+      this.lastRow,
+      'cut_short',
+      `the file ends inside this row, with no line break after it and ${cells.length} of the header's ${this.width} cells: it may be cut short (was it still being copied or downloaded?)${value}; if the file is whole, end it with a line break`,
+      undefined,
+      'warning',
+    );
+  }
+
   private crlfToLf(chunk: string): string {
     if (this.heldCr) {
       chunk = '\r' + chunk;
@@ -406,6 +435,8 @@ export class CsvReader implements FormatReader {
     if ((cells[0] === this.firstHeaderCell || cells[0] === this.firstHeaderCellBom) && this.repeatsHeader(cells, row)) return;
     if (this.blankCols.length > 0) this.checkBlankColumns(cells, row);
     if (n > width) this.extraCells(cells, row);
+    this.lastRow = row;
+    this.lastCells = cells;
     const source = { file: this.file, row };
     // Cells by position for a consumer that was told the columns (record.ts `cells`).
     const record: SourceRecord = this.onColumns !== undefined ? new CellRecord(source, cells, this.fieldsOf!) : { source, fields: this.fieldsOf!(cells) };

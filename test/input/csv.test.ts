@@ -322,6 +322,31 @@ describe('CSV: syntax errors', () => {
   });
 });
 
+describe('CSV: a file that stops inside a row', () => {
+  const CUT = 'the file ends inside this row, with no line break after it and 2 of the header\'s 3 cells: it may be cut short (was it still being copied or downloaded?); its last value "POL-10" may be incomplete; if the file is whole, end it with a line break';
+  it.each([
+    ['LF', 'a,b,c\n1,2,3\n4,POL-10', 3],
+    ['CRLF', 'a,b,c\r\n1,2,3\r\n4,POL-10', 3],
+    ['after csv-parse took over (a value over two lines)', 'a,b,c\n1,"x\ny",3\n4,POL-10', 4],
+    ['a quoted last value', 'a,b,c\n1,2,3\n4,"POL-10"', 3],
+  ])('is a cut_short warning on that row, naming its last value (%s)', async (_name, text, row) => {
+    for (const cuts of [[], [text.length - 3], [text.length - 1]]) {
+      const r = await read('t.csv', text, { cuts });
+      expect(r.problems.map((p) => [p.code, p.row, p.severity, p.message])).toEqual([['cut_short', row, 'warning', CUT]]);
+      expect(r.records).toHaveLength(2); // still read
+    }
+  });
+  it.each([
+    ['a line break after the short row', 'a,b,c\n1,2,3\n4,POL-10\n'],
+    ['a CRLF after it', 'a,b,c\r\n1,2,3\r\n4,POL-10\r\n'],
+    ['an old Mac CR after it', 'a,b,c\r1,2,3\r4,POL-10\r'],
+    ['a whole last row without a line break', 'a,b,c\n1,2,3\n4,5,6'],
+    ['a last row with its empty cells written', 'a,b,c\n1,2,3\n4,5,'],
+  ])('is not said with %s', async (_name, text) => {
+    expect((await read('t.csv', text)).problems).toEqual([]);
+  });
+});
+
 describe('CSV: a cell past the cell limit', () => {
   it("is its row's problem (the grouper files it under that row's invoice), read as empty, and the file goes on", async () => {
     const long = 'n'.repeat(100_001);
