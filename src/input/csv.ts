@@ -269,7 +269,8 @@ export class CsvReader implements FormatReader {
    * was most likely cut short while it was copied or downloaded: its last value may be cut too
    * (`POL-10` of `POL-1009`, another PO line) and whole invoices after it are missing. Rows can
    * legitimately leave out trailing empty cells, and a last line without a break is common, so
-   * only the two together are said, as a warning on that row.
+   * only the two together are said. An error for the file: a cron job that picks up a vendor's
+   * upload still in progress must not load half of it.
    */
   private checkLastRow(): void {
     const cells = this.lastCells;
@@ -280,9 +281,8 @@ export class CsvReader implements FormatReader {
     this.problem(
       this.lastRow,
       'cut_short',
-      `the file ends inside this row, with no line break after it and ${cells.length} of the header's ${this.width} cells: it may be cut short (was it still being copied or downloaded?)${value}; if the file is whole, end it with a line break`,
-      undefined,
-      'warning',
+      `the file ends inside this row, with no line break after it and ${cells.length} of the header's ${this.width} cells: it looks cut short (was it still being copied or downloaded?)${value}; ` +
+        `if the file is whole, save it again from the spreadsheet or end it with a line break`,
     );
   }
 

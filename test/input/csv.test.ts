@@ -323,16 +323,18 @@ describe('CSV: syntax errors', () => {
 });
 
 describe('CSV: a file that stops inside a row', () => {
-  const CUT = 'the file ends inside this row, with no line break after it and 2 of the header\'s 3 cells: it may be cut short (was it still being copied or downloaded?); its last value "POL-10" may be incomplete; if the file is whole, end it with a line break';
+  const CUT =
+    'the file ends inside this row, with no line break after it and 2 of the header\'s 3 cells: it looks cut short (was it still being copied or downloaded?); its last value "POL-10" may be incomplete; ' +
+    'if the file is whole, save it again from the spreadsheet or end it with a line break';
   it.each([
     ['LF', 'a,b,c\n1,2,3\n4,POL-10', 3],
     ['CRLF', 'a,b,c\r\n1,2,3\r\n4,POL-10', 3],
     ['after csv-parse took over (a value over two lines)', 'a,b,c\n1,"x\ny",3\n4,POL-10', 4],
     ['a quoted last value', 'a,b,c\n1,2,3\n4,"POL-10"', 3],
-  ])('is a cut_short warning on that row, naming its last value (%s)', async (_name, text, row) => {
+  ])('is a cut_short error on that row, naming its last value (%s)', async (_name, text, row) => {
     for (const cuts of [[], [text.length - 3], [text.length - 1]]) {
       const r = await read('t.csv', text, { cuts });
-      expect(r.problems.map((p) => [p.code, p.row, p.severity, p.message])).toEqual([['cut_short', row, 'warning', CUT]]);
+      expect(r.problems.map((p) => [p.code, p.row, p.severity, p.message])).toEqual([['cut_short', row, 'error', CUT]]);
       expect(r.records).toHaveLength(2); // still read
     }
   });
