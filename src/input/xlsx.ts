@@ -118,7 +118,7 @@ export function numberText(n: number): string {
 /**
  * The warning for data rows Excel does not show. A person who hid or filtered out rows may take
  * them for left out; the loader reads the file, not the view, so they are loaded: said once,
- * with the rows as ranges (`5–9, 14`).
+ * with the rows as ranges (`5–9 and 14`).
  */
 export function hiddenMessage(rows: readonly number[]): string {
   const ranges: string[] = [];
