@@ -146,12 +146,15 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
  *   are numbered — only in a sheet whose first cell has none.
  * Only whole cells are rewritten: the text after a chunk's last `</c>` waits for the next chunk.
  */
-export async function* fixSheetCells(chunks: AsyncIterable<string>, onHiddenRow?: (row: number) => void): AsyncGenerator<string, void, undefined> {
+export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: SheetMarks): AsyncGenerator<string, void, undefined> {
   let held = '';
   const places = new Places();
   const out = (xml: string): string => {
     const numbered = places.number(fixCells(xml));
-    if (onHiddenRow !== undefined) hiddenRows(numbered, onHiddenRow);
+    if (seen !== undefined) {
+      hiddenRows(numbered, (row) => seen.hidden.add(row));
+      if (numbered.includes('<mergeCell ')) for (const m of numbered.matchAll(MERGE)) seen.merged.push(m[1]!);
+    }
     return numbered;
   };
   for await (const chunk of chunks) {
@@ -167,6 +170,14 @@ export async function* fixSheetCells(chunks: AsyncIterable<string>, onHiddenRow?
   if (held.length > 0) yield out(held);
 }
 
+/** What exceljs's stream reader drops of a sheet and the reader reports: rows Excel hides, merged ranges. */
+export interface SheetMarks {
+  hidden: Set<number>;
+  /** The `ref`s of `<mergeCell>` (ECMA-376 Part 1, 18.3.1.55), e.g. `D4:D6`. */
+  merged: string[];
+}
+
+const MERGE = /<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"/g;
 const ROW_TAG = /<row\b([^>]*)>/g;
 
 /**

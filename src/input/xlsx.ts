@@ -19,7 +19,7 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND, namedList } from '../domain/cells.js';
 import { KEY_COLUMNS } from '../domain/values.js';
-import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader } from './xlsx-strings.js';
+import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader, type SheetMarks } from './xlsx-strings.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
 import { TitleHold, titleMessage, type NoTitle } from './titles.js';
@@ -136,10 +136,45 @@ export function hiddenMessage(rows: readonly number[]): string {
   );
 }
 
+/**
+ * The warning for merged cells that span rows under the header in a column that is read. A
+ * merged cell keeps its value in its first cell only (ECMA-376 Part 1, 18.3.1.55): the rows
+ * below read the column as empty, though the sheet shows the value beside them — a fund code
+ * merged over three lines is a missing fund on two. Said once per sheet, with the ranges.
+ */
+export function mergedMessage(refs: readonly string[], headerRow: number, names: readonly string[]): { row: number; message: string } | undefined {
+  const ranges: string[] = [];
+  const columns = new Set<string>();
+  let first = Infinity;
+  for (const ref of refs) {
+    const m = /^([A-Z]+)(\d+):([A-Z]+)(\d+)$/.exec(ref);
+    if (m === null) continue;
+    const [top, bottom] = [Number(m[2]), Number(m[4])];
+    if (bottom <= top || bottom <= headerRow) continue;
+    const read: string[] = [];
+    for (let col = columnIndex(m[1]!); col <= columnIndex(m[3]!); col++) if (names[col] !== undefined && names[col] !== '') read.push(names[col]!);
+    if (read.length === 0) continue;
+    ranges.push(ref);
+    for (const name of read) columns.add(name);
+    first = Math.min(first, Math.max(top + 1, headerRow + 1));
+  }
+  if (ranges.length === 0) return undefined;
+  const listed = namedList(ranges, 10);
+  const cols = [...columns].join(', ');
+  return {
+    row: first,
+    message:
+      `cells ${listed} are merged${ranges.length === 1 ? '' : ', each'} over several rows: a merged cell keeps its value in its first row only, ` +
+      `so the rows below it read ${columns.size === 1 ? `the column ${cols}` : `the columns ${cols}`} as empty; unmerge the cells and fill the value into each row`,
+  };
+}
+
+const columnIndex = (letters: string): number => [...letters].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
+
 type StreamReaderClass = typeof ExcelJS.stream.xlsx.WorkbookReader;
 
-/** For each workbook reader, the hidden rows of each sheet (by exceljs's sheet id) it has parsed so far. */
-const HIDDEN_ROWS = new WeakMap<object, Map<string, Set<number>>>();
+/** For each workbook reader, the marks of each sheet (by exceljs's sheet id) it has parsed so far. */
+const SHEET_MARKS = new WeakMap<object, Map<string, SheetMarks>>();
 let readerClass: StreamReaderClass | undefined;
 
 /**
@@ -180,11 +215,11 @@ async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderC
   // date cells rewritten into what exceljs reads right (xlsx-strings.ts fixSheetCells).
   const parseWorksheet = (excel.stream.xlsx.WorkbookReader.prototype as unknown as { _parseWorksheet: (iterator: unknown, sheetNo: unknown) => unknown })._parseWorksheet;
   define('_parseWorksheet', function (this: object, iterator: AsyncIterable<unknown>, sheetNo: unknown) {
-    const hidden = new Set<number>();
-    let sheets = HIDDEN_ROWS.get(this);
-    if (sheets === undefined) HIDDEN_ROWS.set(this, (sheets = new Map()));
-    sheets.set(String(sheetNo), hidden); // a string here, a number on the sheet it yields
-    return parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES), (row) => hidden.add(row)), sheetNo);
+    const marks: SheetMarks = { hidden: new Set(), merged: [] };
+    let sheets = SHEET_MARKS.get(this);
+    if (sheets === undefined) SHEET_MARKS.set(this, (sheets = new Map()));
+    sheets.set(String(sheetNo), marks); // a string here, a number on the sheet it yields
+    return parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES), marks), sheetNo);
   });
   readerClass = Reader;
   return Reader;
@@ -209,6 +244,8 @@ export class WorkbookReader {
   private readonly titles: TitleHold<SheetRow>;
   /** Data rows Excel does not show, in order. */
   private readonly hidden: number[] = [];
+  /** The chosen sheet's merged ranges (filled as the sheet is read: they follow its rows). */
+  private merged: string[] = [];
   /** Columns whose header repeats an earlier name (`duplicate_column`, said once on the header). */
   private readonly duplicateCols = new Set<number>();
   /** The workbook counts days from 1904 (`workbookPr date1904`), for formulas' cached dates. */
@@ -245,6 +282,8 @@ export class WorkbookReader {
       this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'empty_file', 'the sheet is empty') });
     }
     if (this.hidden.length > 0) this.out.push({ kind: 'problem', problem: this.problem(this.hidden[0], 'hidden_rows', hiddenMessage(this.hidden), undefined, 'warning') });
+    const merged = this.names !== undefined ? mergedMessage(this.merged, this.headerRow, this.names) : undefined;
+    if (merged !== undefined) this.out.push({ kind: 'problem', problem: this.problem(merged.row, 'merged_cells', merged.message, undefined, 'warning') });
     if (this.out.length > 0) yield this.out;
   }
 
@@ -299,7 +338,9 @@ export class WorkbookReader {
         }
         found = true;
         yield { sheet: name };
-        const hidden = HIDDEN_ROWS.get(reader)?.get(String((sheet as unknown as { id: unknown }).id));
+        const marks = SHEET_MARKS.get(reader)?.get(String((sheet as unknown as { id: unknown }).id));
+        const hidden = marks?.hidden;
+        this.merged = marks?.merged ?? [];
         for await (const row of sheet) {
           const cells: (Cell | undefined)[] = [];
           const problems: Problem[] = [];

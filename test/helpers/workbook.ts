@@ -19,6 +19,8 @@ export interface SheetInput {
   state?: 'hidden' | 'veryHidden';
   /** Rows (1-based) Excel does not show, as Hide or a filter leaves them. */
   hiddenRows?: number[];
+  /** Ranges merged into one cell (`D2:D4`). */
+  merges?: string[];
 }
 
 export async function writeWorkbook(path: string, sheets: SheetInput[], opts: { date1904?: boolean } = {}): Promise<void> {
@@ -32,6 +34,7 @@ export async function writeWorkbook(path: string, sheets: SheetInput[], opts: { 
       for (const [col, fmt] of Object.entries(s.formats ?? {})) row.getCell(Number(col)).numFmt = fmt;
     }
     for (const n of s.hiddenRows ?? []) ws.getRow(n).hidden = true;
+    for (const range of s.merges ?? []) ws.mergeCells(range);
   }
   await wb.xlsx.writeFile(path);
 }

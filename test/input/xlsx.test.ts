@@ -10,7 +10,7 @@ import JSZip from 'jszip';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openInputFile, readRecords, type InputEvent } from '../../src/input/read.js';
-import { hiddenMessage, isDateFormat, numberText } from '../../src/input/xlsx.js';
+import { hiddenMessage, isDateFormat, mergedMessage, numberText } from '../../src/input/xlsx.js';
 import { hiddenRows } from '../../src/input/xlsx-strings.js';
 import { placeOf } from '../../src/input/record.js';
 import { formatLimit, MAX_CELL_CHARS } from '../../src/input/limits.js';
@@ -447,6 +447,29 @@ describe('xlsx: rows Excel does not show', () => {
     const found: number[] = [];
     hiddenRows('<row r="2" hidden="1" spans="1:3"><c r="A2"/></row><row r="3" hidden="0"></row><row r="4" ht="15" hidden="true"/><row r="5">', (n) => found.push(n));
     expect(found).toEqual([2, 4]);
+  });
+});
+
+describe('xlsx: cells merged over rows', () => {
+  const H = ['invoice_number', 'vendor', 'line_number', 'price', 'fund_code', 'colour'];
+  it('are read as the file holds them (the value in the first row only), and named in one warning', async () => {
+    const rows = [H, ['A-1', 'GOBI', 1, 5, 'BIO', 'red'], ['A-1', 'GOBI', 2, 6, null, null], ['A-1', 'GOBI', 3, 7, null, null], ['A-2', 'GOBI', 1, 8, 'HIST', null]];
+    const r = await readBook([{ name: 'Batch', rows, merges: ['E2:E4', 'F2:F3', 'A5:B5'] }]);
+    expect(r.records.map((x) => x.fields['fund_code'])).toEqual(['BIO', undefined, undefined, 'HIST']);
+    expect(r.problems.map((p) => [placeOf(p.file, p.row!), p.code, p.severity, p.message])).toEqual([
+      [
+        expect.stringMatching(/!3$/),
+        'merged_cells',
+        'warning',
+        'cells E2:E4, F2:F3 are merged, each over several rows: a merged cell keeps its value in its first row only, so the rows below it read the columns fund_code, colour as empty; unmerge the cells and fill the value into each row',
+      ],
+    ]);
+  });
+  it('one range; merges in the header or over one row only are not said', () => {
+    const names = ['', 'invoice_number', 'vendor', 'fund_code'];
+    expect(mergedMessage(['C3:C5'], 1, names)?.message).toMatch(/^cells C3:C5 are merged over several rows: .* read the column fund_code as empty;/);
+    expect(mergedMessage(['A1:A2', 'B3:C3', 'E2:E9'], 2, names)).toBeUndefined();
+    expect(mergedMessage(['C1:C4'], 1, names)?.row).toBe(2);
   });
 });
 
