@@ -1,6 +1,7 @@
 /**
  * `--rejects`: which input rows go back to the user, and why — pure. Every row of every invoice
- * that ended `invalid` or `failed`, each with an `error_code` and `error_message`, so the file
+ * that ended `invalid` or `failed`, and every row an error of the batch names, each with an
+ * `error_code` and `error_message`, so the file
  * can be corrected and loaded again as it is (Salesforce Data Loader's error file, in the
  * input's own layout; the CLI re-reads the rows, src/cli/rejects.ts).
  */
@@ -13,12 +14,28 @@ export interface RejectReason {
   message: string;
 }
 
-/** `file \0 row` → why the row is rejected, for every row of an invalid or failed invoice. */
+/**
+ * `file \0 row` → why the row is rejected, for every row of an invalid or failed invoice, and
+ * every row an error of the batch names (a row without a vendor belongs to no invoice: left
+ * out, its invoice came back without it, and once corrected and loaded lacked that line).
+ */
 export function rejectedRows(report: ReportDocument): Map<string, RejectReason> {
   const out = new Map<string, RejectReason>();
   for (const inv of report.invoices) {
     if (inv.status !== 'invalid' && inv.status !== 'failed') continue;
     for (const r of inv.rows) out.set(rowKey(r.file, r.row), reasonFor(inv, r.file, r.row));
+  }
+  const own = new Map<string, RejectReason>();
+  for (const p of report.issues) {
+    if (p.severity !== 'error' || p.row === undefined) continue;
+    const key = rowKey(p.file, p.row);
+    const had = own.get(key);
+    own.set(key, had === undefined ? { code: p.code, message: p.message } : { code: had.code.split(' ').includes(p.code) ? had.code : `${had.code} ${p.code}`, message: `${had.message}; ${p.message}` });
+  }
+  // The row's own error first: its invoice's (if it has one) follow.
+  for (const [key, reason] of own) {
+    const had = out.get(key);
+    out.set(key, had === undefined ? reason : { code: `${reason.code} ${had.code}`, message: `${reason.message}; ${had.message}` });
   }
   return out;
 }

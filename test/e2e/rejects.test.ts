@@ -194,4 +194,22 @@ describe('--rejects', () => {
     expect(harrFixed.code, harrFixed.stderr).toBe(0);
     expect(harrFixed.report!.summary).toMatchObject({ invoices: 1, planned: 1 });
   });
+
+  it('a row without a vendor (in no invoice) goes into the file with its invoice\'s other rows, so the corrected file loads the whole invoice', async () => {
+    w = await world();
+    const input = join(w.dir, 'novendor.csv');
+    writeFileSync(input, SAMPLE.replace('EBS-9001-25,2025-01-28,EBSCO,', 'EBS-9001-25,2025-01-28,,'));
+    const rejects = join(w.dir, 'r.csv');
+    expect((await w.load(['--dry-run', '--rejects', rejects, input])).code).toBe(3);
+    const rows = parse(readRejects(rejects)) as string[][];
+    const at = (name: string) => rows[0]!.indexOf(name);
+    expect(rows.slice(1).map((r) => [r[at('invoice_number')], r[at('vendor')], r[at('line_number')], r[at('error_code')]])).toEqual([
+      ['EBS-9001-25', '', '1', 'missing_value'],
+      ['EBS-9001-25', 'EBSCO', '2', 'missing_value'],
+    ]);
+    writeFileSync(rejects, readRejects(rejects).replace('EBS-9001-25,2025-01-28,,', 'EBS-9001-25,2025-01-28,EBSCO,'));
+    const fixed = await w.load(['--dry-run', rejects]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.report!.summary).toMatchObject({ invoices: 1, planned: 1, lines: 2 });
+  });
 });

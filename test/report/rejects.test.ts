@@ -3,7 +3,7 @@ import { csvLine, rejectedRows, rowKey } from '../../src/report/rejects.js';
 import type { ReportDocument, ReportInvoice } from '../../src/report/report.js';
 
 const inv = (o: Partial<ReportInvoice>): ReportInvoice => ({ vendor: 'V', number: 'N', status: 'loaded', alerts: [], lines: [], issues: [], rows: [], ...o });
-const doc = (invoices: ReportInvoice[]) => ({ invoices }) as unknown as ReportDocument;
+const doc = (invoices: ReportInvoice[], issues: ReportDocument['issues'] = []) => ({ invoices, issues }) as unknown as ReportDocument;
 
 describe('rejectedRows', () => {
   it('every row of invalid and failed invoices; a row its own errors, else the invoice errors; failures with the tracking id', () => {
@@ -25,6 +25,24 @@ describe('rejectedRows', () => {
     expect(m.get(rowKey('b.csv', 3))).toEqual({ code: 'invalid_date', message: 'row 4: bad date' });
     expect(m.get(rowKey('b.csv', 4))).toEqual({ code: 'invalid_date', message: 'bad date' });
     expect(m.get(rowKey('b.csv', 5))).toEqual({ code: '60237', message: 'Invoice vendor account not valid. (tracking id E01-1)' });
+  });
+
+  it("a row the batch's own errors name (no vendor: in no invoice) is rejected too, its own error first", () => {
+    const m = rejectedRows(
+      doc(
+        [inv({ status: 'invalid', rows: [{ file: 'b.csv', row: 4 }], issues: [{ file: 'b.csv', row: 4, code: 'missing_value', message: 'invoice_date is empty', severity: 'error' }] })],
+        [
+          { file: 'b.csv', row: 3, column: 'vendor', code: 'missing_value', message: 'vendor is empty', severity: 'error' },
+          { file: 'b.csv', row: 4, code: 'cut_short', message: 'the file ends inside this row', severity: 'error' },
+          { file: 'b.csv', row: 5, code: 'hidden_rows', message: 'a warning', severity: 'warning' },
+          { file: 'b.csv', code: 'unknown_columns', message: 'a file', severity: 'error' },
+        ],
+      ),
+    );
+    expect(Object.fromEntries([...m].map(([k, v]) => [k.replace('\u0000', ':'), v]))).toEqual({
+      'b.csv:3': { code: 'missing_value', message: 'vendor is empty' },
+      'b.csv:4': { code: 'cut_short missing_value', message: 'the file ends inside this row; invoice_date is empty' },
+    });
   });
 
   it('csvLine quotes only what needs it, with any delimiter', () => {
