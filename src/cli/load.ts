@@ -134,6 +134,9 @@ function waitNotice(cfg: Config, term: Terminal): ((path: string) => void) | und
 export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): Promise<void> {
   const report = withRunFields(bare, cfg, cfg.startedAt ?? new Date(), new Date());
   const failures: string[] = [];
+  /** The files written, as `what: path`, said after the summary (a path from the config file is not on the command line). */
+  const filesWritten: string[] = [];
+  let rejectsWritten: string | undefined;
   const attempt = async (what: () => unknown): Promise<void> => {
     try {
       await what();
@@ -146,6 +149,7 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
     const mapping = cfg.mappingPath !== undefined ? await readMapping(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
     await attempt(async () => {
       const written = await writeRejects(report, { path: cfg.rejectsPath!, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet });
+      rejectsWritten = `${shownPath(cfg.rejectsPath!)} (${written.rows === 0 ? 'no rejected rows' : written.rows === 1 ? '1 rejected row' : `${written.rows.toLocaleString('en-US')} rejected rows`})`;
       // The profile reads the vendor's layout, and these rows are in the canonical one.
       if (written.canonical && written.rows > 0 && mapping !== undefined && !cfg.quiet) {
         process.stderr.write(term.errStyle.dim(`${cfg.rejectsPath} has the canonical columns (the input was not one CSV layout): load it without --mapping`) + '\n');
@@ -171,10 +175,22 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
         // already holds what was done, so a re-run sends nothing and only writes the file.
         throw new UsageError(`cannot write the report to ${cfg.reportPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
+      filesWritten.push(`${shownPath(cfg.reportPath!)} (the report)`);
     });
   }
-  await attempt(() => writeReportFiles(cfg, report));
+  await attempt(() => {
+    writeReportFiles(cfg, report);
+    if (cfg.reportCsvPath) filesWritten.push(`${shownPath(cfg.reportCsvPath)} (the report as CSV)`);
+    if (cfg.reportHtmlPath) filesWritten.push(`${shownPath(cfg.reportHtmlPath)} (the report as HTML)`);
+  });
   printReport(cfg, term, report, shown);
+  if (rejectsWritten !== undefined) filesWritten.push(rejectsWritten);
+  if (filesWritten.length > 0 && !cfg.quiet) {
+    const line = `Written: ${filesWritten.join(', ')}.`;
+    // Beside the summary; with --json, stdout holds the document alone.
+    if (cfg.json) process.stderr.write(term.errStyle.dim(line) + '\n');
+    else process.stdout.write(term.outStyle.dim(line) + '\n');
+  }
   if (failures.length > 0) throw new UsageError(failures.join('\n'));
 }
 

@@ -48,11 +48,16 @@ describe('a sandbox run says so', () => {
     const report = JSON.parse(res.stdout) as ReportDocument;
     expect(report.sandbox).toBe(true);
     expect(readFileSync(html, 'utf8')).toContain('<h1>Invoice load into the Alma sandbox</h1>');
+    // Where the file went is said (on stderr: stdout is the JSON document alone).
+    expect(res.stderr).toContain('Written: trial.html (the report as HTML).');
     // The file's paths are for real loads: a trial does not overwrite them.
     expect(existsSync(join(cwd, 'real/last-load.html'))).toBe(false);
     expect(existsSync(join(cwd, 'real/last-load.csv'))).toBe(false);
     const human = await runCli(['--sandbox', SAMPLE], { cwd, env });
     expect(human.stdout).toMatch(/0 requests to the alma sandbox in \d+\.\d s\.\n$/);
+    const files = await runCli(['--sandbox', '--report', 'out/r.json', '--rejects', 'out/rj.csv', SAMPLE], { cwd, env });
+    expect(files.stdout).toMatch(/ in \d+\.\d s\.\nWritten: out\/r\.json \(the report\), out\/rj\.csv \(no rejected rows\)\.\n$/);
+    expect((await runCli(['--sandbox', '--quiet', '--report', 'out/r.json', SAMPLE], { cwd, env })).stdout).not.toContain('Written');
     const cfg = await runCli(['config', '--sandbox', '--json'], { cwd, env });
     const settings = (JSON.parse(cfg.stdout) as { settings: Record<string, { value: unknown }> }).settings;
     expect(settings.report_html!.value).toBeNull();
