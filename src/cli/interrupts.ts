@@ -27,7 +27,9 @@ export function listenForInterrupts(first: (line: string) => void): Interrupts {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!soft.signal.aborted) {
       soft.abort();
-      notice(`${signal}: finishing the requests in flight, then stopping (again to stop at once)`);
+      // The person at the terminal pressed Ctrl-C; a service manager or `timeout` sent the others.
+      const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+      notice(`${how}: stopping once the requests already sent are answered (${how} again stops at once); nothing is lost: the same command run again finishes the batch`);
     } else {
       hard.abort();
     }

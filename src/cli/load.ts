@@ -46,7 +46,8 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   const listen = cfg.dryRun
     ? undefined
     : (): AbortSignal => {
-        const listening = (interrupts = listenForInterrupts(() => undefined));
+        // --verbose says the signal came (a read of a big file, or of a pipe, may take a while yet).
+        const listening = (interrupts = listenForInterrupts((line) => void (cfg.verbose && process.stderr.write(term.errStyle.yellow(line) + '\n'))));
         // A read blocked on a pipe whose writer stalls cannot be called off, so the first signal
         // waits for its next chunk; a second one is Node's own again: the run ends at once.
         listening.hard.addEventListener('abort', () => {

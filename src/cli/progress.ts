@@ -5,6 +5,7 @@
  */
 import type { default as Ora0, Ora } from 'ora';
 import type { EngineEvent } from '../engine/events.js';
+import { stoppedOn } from '../engine/result.js';
 import type { Style } from '../report/human.js';
 import { safe } from '../report/human.js';
 import { keyString } from '../domain/model.js';
@@ -276,6 +277,8 @@ export function createProgress(o: ProgressOptions): Progress {
           if (r.status === 'already_loaded' && e.done === 0 && !o.verbose) break; // listed in the summary
           // The run stopped (one line said why): the invoices it never started are in the summary, not one line each.
           if (r.status === 'not_started' && !o.verbose) break;
+          // Nor the ones it stopped on: one line said the run is stopping, the summary says which.
+          if (stoppedOn(r) && !o.verbose) break;
           const word = o.statusWords?.[r.status] ?? STATUS_WORD[r.status] ?? r.status;
           const colour = r.status === 'failed' || r.status === 'not_started' ? o.style.red : r.status === 'in_review' ? o.style.yellow : o.style.green;
           const extra = r.error

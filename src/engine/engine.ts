@@ -29,7 +29,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
-import { refusalKind } from './result.js';
+import { refusalKind, stoppedOn } from './result.js';
 import { heldText, holdsOtherTotal, oldestFirst } from '../targets/matches.js';
 
 export interface PollOptions {
@@ -411,13 +411,18 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   await Promise.all(background);
   if (failure !== undefined) throw failure.err;
 
-  if (!stopped && opts.stopSignal?.aborted) stopped = { reason: 'interrupted' };
+  // A Ctrl-C that every invoice finished before (the last answers were in): the run is whole,
+  // and is not reported as stopped (it exited 130 under a table of loaded invoices).
+  if (!stopped && opts.stopSignal?.aborted && pending.some(({ index }) => results[index] === undefined || cutShort(results[index]!))) stopped = { reason: 'interrupted' };
   stopped ??= halted;
   for (const { inv, index } of pending) {
     if (!results[index]) results[index] = notStarted(inv.key, journal.state(inv.key), stopped?.reason ?? 'interrupted');
   }
   return { results, stopped, ...(canary.verdict !== undefined ? { canary: canary.verdict } : {}) };
 }
+
+/** An invoice the stop left unfinished: not done, or done without its workflow status known. */
+const cutShort = (r: InvoiceResult): boolean => stoppedOn(r) || r.status === 'not_started' || r.warnings.some((w) => w.code === 'status_unknown');
 
 /** Whether the journal holds a write of the invoice sent without a recorded answer (a later run reconciles it). */
 function awaitsAnswer(st: InvoiceJournalState): boolean {

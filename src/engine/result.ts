@@ -45,6 +45,16 @@ export interface LoadWarning {
 }
 
 /**
+ * The codes of an invoice the run stopped on or before (engine.ts `stoppedResult`, `notStarted`):
+ * nothing about the invoice was refused, the run ended first, and the same command finishes it.
+ * The terminal calls these `stopped`, not failed (their status in the report stays `failed`).
+ */
+export const STOP_CODES: ReadonlySet<string> = new Set(['INTERRUPTED', 'NOT_STARTED', 'DAILY_THRESHOLD', 'UNAUTHORIZED', 'UNREACHABLE', 'JOURNAL_UNWRITABLE']);
+
+/** Whether an invoice's failure is the run's stop, not the invoice's own. */
+export const stoppedOn = (inv: { status: string; error?: { code: string } | undefined }): boolean => inv.status === 'failed' && inv.error !== undefined && STOP_CODES.has(inv.error.code);
+
+/**
  * A business refusal (the target answered 4xx with its own code: the file or the target's setup
  * must change) or a transient failure (a timeout, a lost connection, a 5xx, a 429: the same
  * command again finishes it). `--max-errors` counts the first kind; the report's advice

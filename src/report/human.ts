@@ -9,6 +9,7 @@ import { formatRows } from './csv.js';
 import { runLabels } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
+import { STOP_CODES, stoppedOn } from '../engine/result.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
@@ -92,7 +93,17 @@ export function table(rows: string[][], style: Style, colour: ((s: string) => st
   );
 }
 
+/** Where an invoice the run stopped on was, by its step. */
+const STOPPED_AT: Record<string, string> = {
+  create: 'not created yet',
+  lines: 'stopped while its lines were added',
+  process: 'stopped as it was sent for processing',
+  poll: 'stopped while its processing was awaited',
+};
+
 function detail(inv: ReportInvoice): string {
+  // The run's stop, not the invoice's failure: where it was, and that the same command finishes it.
+  if (inv.error && stoppedOn(inv)) return `${STOPPED_AT[inv.error.step] ?? `stopped at ${inv.error.step}`}; a re-run finishes it`;
   if (inv.error) {
     const tracking = inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : '';
     return `${inv.error.step}: ${inv.error.code} ${inv.error.message}${tracking}`;
@@ -243,9 +254,9 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     rows.push(
       report.dry_run
         ? [statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), String(inv.lines.length || ''), total, where]
-        : [statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv))],
+        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv))],
     );
-    colours.push(colourStatus(inv.status, style));
+    colours.push(stoppedOn(inv) ? style.yellow : colourStatus(inv.status, style));
   }
   // A dry run's last column is where the invoice starts in the file: cut from the left, so the
   // row number stays, and not repeated below (it is no message; the file is the one named).
@@ -299,7 +310,11 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   add(s.in_review, 'in review', style.yellow);
   add(s.already_loaded, statusLabel(report, 'already_loaded'), style.cyan);
   add(s.planned, 'planned', style.green);
-  add(s.failed, 'failed', style.red);
+  // Invoices the run stopped on (a Ctrl-C, the daily threshold) are counted apart: nothing
+  // refused them, and the same command finishes them.
+  const stopped = report.invoices.filter(stoppedOn).length;
+  add(s.failed - stopped, 'failed', style.red);
+  add(stopped, 'stopped before done', style.yellow);
   add(s.invalid, 'invalid', style.red);
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
@@ -320,11 +335,14 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
  */
 export function renderFailures(groups: readonly FailureGroup[], style: Style, stopped?: string, label = 'Alma'): string[] {
   const failed = groups.reduce((n, g) => n + g.invoices.length, 0);
-  const out: string[] = [style.bold(`Failures (${failed} invoice${failed === 1 ? '' : 's'}):`)];
+  // Only the run's stop (a Ctrl-C, the daily threshold): nothing failed, the invoices wait.
+  const onlyStopped = groups.every((g) => STOP_CODES.has(g.code));
+  const out: string[] = [style.bold(`${onlyStopped ? 'Not finished' : 'Failures'} (${failed} invoice${failed === 1 ? '' : 's'}):`)];
   for (const g of groups) {
     const n = g.invoices.length;
     const which = n === 1 ? `${safe(g.invoices[0]!.vendor)} ${safe(g.invoices[0]!.number)}` : `${n} invoices`;
-    out.push(`  ${style.red(which)}: ${g.step} ${safe(g.code)} ${safe(g.message)}${g.kind === 'transient' ? ' (transient)' : ''}`);
+    const colour = STOP_CODES.has(g.code) ? style.yellow : style.red;
+    out.push(`  ${colour(which)}: ${g.step} ${safe(g.code)} ${safe(g.message)}${g.kind === 'transient' && !STOP_CODES.has(g.code) ? ' (transient)' : ''}`);
     if (g.explanation !== undefined) out.push(`    means: ${g.explanation.means}`, `    fix: ${g.explanation.fix}`);
     // A refused line is named: its number, the row it came from, its PO line and fund.
     const refused = g.invoices.filter((i) => i.error?.line !== undefined);

@@ -231,6 +231,35 @@ describe('invoices found already loaded', () => {
   });
 });
 
+describe('invoices the run stopped on', () => {
+  it('get no line each (the stop said it once; the summary lists them), unless --verbose; a refusal still does', () => {
+    const stoppedOn = (number: string, code: string) => ({
+      key: { vendor: 'GOBI', number },
+      status: 'failed',
+      lines: [],
+      warnings: [],
+      alerts: [],
+      error: { step: 'lines', http_status: code === '60249' ? 400 : 0, code, message: 'm' },
+    });
+    for (const [interactive, verbose, expected] of [
+      [true, false, ['GOBI G-3: FAILED — lines: 60249 m']],
+      [false, false, ['GOBI G-3: FAILED — lines: 60249 m']],
+      [false, true, ['GOBI G-1: FAILED — lines: INTERRUPTED m', 'GOBI G-2: FAILED — lines: DAILY_THRESHOLD m', 'GOBI G-3: FAILED — lines: 60249 m']],
+    ] as const) {
+      let out = '';
+      const stream = { isTTY: interactive, columns: 200, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+      const { ora } = recordingOra();
+      const p = createProgress({ stream, interactive, quiet: false, verbose, style: plainStyle, now: () => 0, ora });
+      p.onEvent({ type: 'start', invoices: 3, alreadyDone: 0, resumed: false } as EngineEvent);
+      [stoppedOn('G-1', 'INTERRUPTED'), stoppedOn('G-2', 'DAILY_THRESHOLD'), stoppedOn('G-3', '60249')].forEach((result, i) =>
+        p.onEvent({ type: 'invoice', result, done: i + 1, total: 3 } as unknown as EngineEvent),
+      );
+      p.stop();
+      expect(out.split('\n').filter((l) => l.includes('GOBI')).map((l) => l.replace(/^.*\] /, ''))).toEqual(expected);
+    }
+  });
+});
+
 describe('the checks before sending', () => {
   it('show on the spinner with their requests and time, which then goes on as the load', () => {
     const { ora, texts, made } = recordingOra();

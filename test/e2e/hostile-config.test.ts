@@ -173,7 +173,9 @@ describe('a FIFO without a writer (item 9): allowed, and --verbose says what it 
     await writer.write(readFileSync(file, 'utf8').split('\n')[0]! + '\n');
     await until(stderr, `reading ${path}`, 20_000);
     run.child.kill('SIGTERM');
-    // A read blocked on the pipe ends with the writer's next chunk (or its close).
+    // Once the run has the signal (it says so with --verbose; before, a busy machine let the
+    // rest of the file in first): a read blocked on the pipe ends with the writer's next chunk.
+    await until(stderr, 'SIGTERM: stopping', 20_000);
     await writer.write(readFileSync(file, 'utf8').split('\n').slice(1).join('\n'));
     await writer.close();
     const r = await run.done;

@@ -237,6 +237,22 @@ describe('engine: the three-step flow', () => {
     expect(outcome.stopped?.reason).toBe('interrupted');
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'not_started', 'not_started']);
   });
+
+  it('a soft stop after the last invoice finished leaves the run whole: not reported as stopped', async () => {
+    const alma = new FakeAlma();
+    const stop = new AbortController();
+    const invoices = batch();
+    let done = 0;
+    const { outcome } = await run(alma, invoices, {
+      stopSignal: stop.signal,
+      emit: (e) => {
+        if (e.type === 'invoice' && ++done === invoices.length) stop.abort();
+      },
+    });
+    expect(stop.signal.aborted).toBe(true);
+    expect(outcome.stopped).toBeUndefined();
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+  });
 });
 
 describe('engine: unknown outcomes are reconciled, never blindly re-sent', () => {

@@ -39,9 +39,13 @@ describe('failures grouped with what to do', () => {
     const report = { ...doc([loaded, failed('A', 3, gone), ...['B', 'C', 'D'].map((n, i) => failed(n, 4 + i, notStarted))]), stopped: 'unreachable' };
     const lines = renderHuman(report, plainStyle, {}).split('\n');
     const tableRows = lines.slice(1, lines.indexOf(''));
-    expect(tableRows.map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual(['loaded GOBI L', 'FAILED GOBI A', '… and 3']);
+    // Stopped, not failed: nothing refused it, and where it was is said with what finishes it.
+    expect(tableRows.map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual(['loaded GOBI L', 'stopped GOBI A', '… and 3']);
+    expect(tableRows[1]).toMatch(/ not created yet; a re-run finishes it$/);
+    expect(lines.filter((l) => l !== '').at(-1)).toMatch(/, 4 stopped before done\. /);
     expect(tableRows[2]).toBe('… and 3 invoices not started: the run stopped before reaching them (--json and --report list them)');
-    expect(lines).toContain('  3 invoices: create NOT_STARTED not started: the run stopped first (the target could not be reached); a re-run loads it (transient)');
+    expect(lines).toContain('Not finished (4 invoices):');
+    expect(lines).toContain('  3 invoices: create NOT_STARTED not started: the run stopped first (the target could not be reached); a re-run loads it');
     // --quiet: only failures, the same way.
     expect(renderHuman(report, plainStyle, { quiet: true })).toContain('… and 3 invoices not started');
     // A dry run lists every invoice it was given.
