@@ -41,7 +41,23 @@ export function colourLevel(env: Record<string, string | undefined>, isTTY: bool
 export function terminal(env: Record<string, string | undefined>, noColorFlag = false): Terminal {
   const outTTY = process.stdout.isTTY === true;
   const errTTY = process.stderr.isTTY === true;
-  return terminalOf(env, noColorFlag, { isTTY: outTTY, columns: process.stdout.columns }, { isTTY: errTTY, columns: process.stderr.columns });
+  // The widths are read when asked: a window resized during a long load gets a summary that fits it.
+  return terminalOf(
+    env,
+    noColorFlag,
+    {
+      isTTY: outTTY,
+      get columns() {
+        return process.stdout.columns;
+      },
+    },
+    {
+      isTTY: errTTY,
+      get columns() {
+        return process.stderr.columns;
+      },
+    },
+  );
 }
 
 /** What a stream says of itself: a terminal, and how wide (0 or absent when the terminal does not say). */
@@ -58,15 +74,19 @@ export interface StreamShape {
  */
 export function terminalOf(env: Record<string, string | undefined>, noColorFlag: boolean, out: StreamShape, err: StreamShape): Terminal {
   const width = (s: StreamShape): number | undefined => (s.isTTY && s.columns !== undefined && s.columns > 0 ? s.columns : undefined);
-  const errColumns = width(err);
   const errLevel = colourLevel(env, err.isTTY, noColorFlag);
   return {
     outStyle: styleOf(new Chalk({ level: colourLevel(env, out.isTTY, noColorFlag) })),
     errStyle: styleOf(new Chalk({ level: errLevel })),
-    interactive: errColumns !== undefined && env.TERM !== 'dumb' && !env.CI,
+    interactive: width(err) !== undefined && env.TERM !== 'dumb' && !env.CI,
     errColour: errLevel > 0,
-    outColumns: width(out),
-    errColumns,
+    // As the streams say now (see `terminal`).
+    get outColumns() {
+      return width(out);
+    },
+    get errColumns() {
+      return width(err);
+    },
   };
 }
 

@@ -20,6 +20,23 @@ describe('terminalOf: a spinner and widths only for a terminal that says how wid
   });
 });
 
+describe('terminalOf: the widths are the window\'s now', () => {
+  it('a window resized during a load: the summary printed after it fits the new width', () => {
+    let columns = 120;
+    const live: StreamShape = {
+      isTTY: true,
+      get columns() {
+        return columns;
+      },
+    };
+    const t = terminalOf({}, false, live, live);
+    expect([t.outColumns, t.errColumns]).toEqual([120, 120]);
+    columns = 60;
+    expect([t.outColumns, t.errColumns]).toEqual([60, 60]);
+    expect(t.interactive).toBe(true);
+  });
+});
+
 describe('terminalOf: the spinner takes colour as stderr does', () => {
   it.each([
     ['a terminal', {}, false, true],
