@@ -111,7 +111,13 @@ footer{margin-top:32px;color:var(--muted);font-size:12px}
 @media print{body{padding:0}.banner,.status,tr td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 `;
 
-const statusBadge = (s: ReportStatus): string => `<span class="status ${s}">${esc(STATUS_TEXT[s])}</span>`;
+/**
+ * A status's words. `planned` outside a dry run is a valid invoice of a load refused before its
+ * first write (an error elsewhere in the batch): not sent, and not a dry run's plan.
+ */
+const statusText = (report: Pick<ReportDocument, 'dry_run'>, s: ReportStatus): string => (s === 'planned' && !report.dry_run ? NOT_SENT : STATUS_TEXT[s]);
+const NOT_SENT = 'Not sent (the batch was refused)';
+const statusBadge = (report: Pick<ReportDocument, 'dry_run'>, s: ReportStatus): string => `<span class="status ${s}">${esc(statusText(report, s))}</span>`;
 
 const invoiceName = (inv: ReportInvoice): string => `${esc(inv.vendor)} <b>${esc(inv.number)}</b>`;
 
@@ -137,7 +143,7 @@ function invoiceTable(report: ReportDocument, system: string): string {
       `<td><b>${esc(inv.number)}</b></td>`,
       `<td class="num">${total}</td>`,
       `<td class="num">${inv.lines.length}</td>`,
-      `<td>${statusBadge(inv.status)}</td>`,
+      `<td>${statusBadge(report, inv.status)}</td>`,
       ...(report.dry_run ? [] : [`<td class="id">${esc(inv.id)}</td>`, `<td>${esc(inv.workflow_status)}</td>`]),
       `<td>${note(inv)}</td>`,
     ];
@@ -226,7 +232,7 @@ function cards(report: ReportDocument): string {
     ['invalid', s.invalid],
     ['planned', s.planned],
   ];
-  const items = counts.filter(([, n]) => n > 0).map(([k, n]) => `<div class="card ${k}" data-count="${k}"><b>${n}</b><span>${esc(STATUS_TEXT[k])}</span></div>`);
+  const items = counts.filter(([, n]) => n > 0).map(([k, n]) => `<div class="card ${k}" data-count="${k}"><b>${n}</b><span>${esc(statusText(report, k))}</span></div>`);
   items.unshift(`<div class="card"><b>${s.invoices}</b><span>invoices</span></div>`, `<div class="card"><b>${s.lines}</b><span>lines</span></div>`);
   if (!report.dry_run) items.push(`<div class="card"><b>${s.requests}</b><span>requests to ${esc(report.sandbox === true ? `${report.target} sandbox` : report.target)}</span></div>`);
   return `<div class="cards">${items.join('')}</div>`;
@@ -255,6 +261,8 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
   const attention = [
     s.failed > 0 ? `${plural(s.failed)} failed — <a href="#errors">errors</a>` : '',
     s.invalid > 0 ? `${plural(s.invalid)} not sent because of <a href="#problems">input problems</a>` : '',
+    // A load refused before its first write: the valid ones were not sent either.
+    !report.dry_run && s.planned > 0 ? `${plural(s.planned)} valid but not sent: the batch was refused for the <a href="#problems">input problems</a>` : '',
     s.in_review > 0 ? `${plural(s.in_review)} waiting in review in ${esc(target)} — <a href="#alerts">alerts</a>` : '',
   ].filter(Boolean);
   const banner = [

@@ -195,6 +195,7 @@ const ACTION_WORDS: Record<string, { loaded: string; already_loaded: string }> =
 };
 
 const statusLabel = (report: ReportDocument, status: ReportStatus): string => {
+  if (status === 'planned' && !report.dry_run) return 'not sent';
   const words = report.action !== undefined ? ACTION_WORDS[report.action] : undefined;
   return words !== undefined && (status === 'loaded' || status === 'already_loaded') ? words[status] : STATUS_LABEL[status];
 };
@@ -309,7 +310,8 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   add(s.loaded, statusLabel(report, 'loaded'), style.green);
   add(s.in_review, 'in review', style.yellow);
   add(s.already_loaded, statusLabel(report, 'already_loaded'), style.cyan);
-  add(s.planned, 'planned', style.green);
+  // Outside a dry run, planned is a valid invoice of a load refused before its first write.
+  add(s.planned, report.dry_run ? 'planned' : 'not sent (the batch was refused)', report.dry_run ? style.green : style.yellow);
   // Invoices the run stopped on (a Ctrl-C, the daily threshold) are counted apart: nothing
   // refused them, and the same command finishes them.
   const stopped = report.invoices.filter(stoppedOn).length;

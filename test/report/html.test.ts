@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { esc, renderHtml, STATUS_TEXT } from '../../src/report/html.js';
 import { ALERT_EXPLANATIONS } from '../../src/report/alerts.js';
+import { plainStyle, renderHuman } from '../../src/report/human.js';
 import { HOSTILE, hostileReport, invoice, mixedReport } from './fixtures.js';
 import type { ReportDocument } from '../../src/report/report.js';
 
@@ -130,6 +131,28 @@ describe('renderHtml', () => {
     expect(html).toContain('Dry run: nothing was sent.');
     expect(html).not.toContain('<th>Alma id</th>');
     expect(rowsOf(html)).toEqual(['planned']);
+  });
+});
+
+describe('renderHtml: a load refused before its first write', () => {
+  it('calls its valid invoices not sent, not a dry run\'s plan, and counts them among what needs attention', () => {
+    const r: ReportDocument = {
+      target: 'alma',
+      dry_run: false,
+      summary: { invoices: 2, loaded: 0, in_review: 0, failed: 0, invalid: 1, already_loaded: 0, planned: 1, lines: 2, requests: 0 },
+      issues: [{ file: 'b.csv', row: 4, column: 'vendor', code: 'missing_value', message: 'vendor is empty', severity: 'error' }],
+      invoices: [invoice({ status: 'planned', id: undefined, workflow_status: undefined }), invoice({ number: 'B', status: 'invalid', id: undefined, workflow_status: undefined })],
+    };
+    const html = renderHtml(r);
+    expect(html).not.toContain('dry run');
+    expect(html).toContain('<span class="status planned">Not sent (the batch was refused)</span>');
+    expect(html).toContain('<b>1</b><span>Not sent (the batch was refused)</span>');
+    expect(html).toContain('<b>Needs attention:</b> 1 invoice not sent because of <a href="#problems">input problems</a>; 1 invoice valid but not sent: the batch was refused for the <a href="#problems">input problems</a>.');
+    expect(html).toContain('2 invoices, 2 lines: 1 not sent (the batch was refused), 1 invalid (1 error, 0 warnings).');
+    // The terminal says the same.
+    const text = renderHuman(r, plainStyle, {});
+    expect(text.split('\n')[1]).toMatch(/^not sent {2}/);
+    expect(renderHuman({ ...r, dry_run: true }, plainStyle, {}).split('\n')[1]).toMatch(/^planned {2}/);
   });
 });
 
