@@ -3,6 +3,7 @@
  * Everything below this folder takes arguments and returns values; only here are argv, env,
  * stdout/stderr and the exit code touched.
  */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeForError, pathError } from './exit.js';
 import { runLoadCommand } from './load.js';
@@ -211,6 +212,31 @@ function addLifecycleCommands(program: Command): void {
     });
 }
 
+/**
+ * The command a word not found as a file was probably meant to be: within two edits of a
+ * command's name (Levenshtein), or the start of one; never a word that looks like a path.
+ */
+export function closestCommand(word: string, names: readonly string[]): string | undefined {
+  if (/[./\\]/.test(word) || word.length < 3 || names.includes(word)) return undefined;
+  const w = word.toLowerCase();
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    const d = name.startsWith(w) ? 1 : editDistance(w, name);
+    if (d <= 2 && (best === undefined || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const term = terminal(process.env);
   const startedAt = new Date();
@@ -235,6 +261,13 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
   try {
+    // A mistyped command name (`sandbx --port 8080`) was taken for an input file, and the error
+    // was about its options or a missing file: said as what it is.
+    const first = argv[2];
+    if (first !== undefined && !first.startsWith('-') && !existsSync(first)) {
+      const meant = closestCommand(first, program.commands.map((c) => c.name()));
+      if (meant !== undefined) throw new UsageError(`'${first}' is neither a command nor a file: did you mean \`invoice-load ${meant}\`? (invoice-load --help lists the commands)`);
+    }
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (caught) {
