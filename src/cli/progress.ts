@@ -242,7 +242,8 @@ export function createProgress(o: ProgressOptions): Progress {
           break;
         case 'step':
           if (e.step === 'poll') waiting.add(keyString(e.key));
-          if (spinner) spinner.text = spinText(`${safe(e.key.vendor)} ${safe(e.key.number)}: ${e.step}${e.detail ? ' ' + e.detail : ''}`);
+          // `lines` with its line's number is that one line ("line 2", not "lines 2").
+          if (spinner) spinner.text = spinText(`${safe(e.key.vendor)} ${safe(e.key.number)}: ${e.step === 'lines' && e.detail ? 'line' : e.step}${e.detail ? ' ' + e.detail : ''}`);
           break;
         case 'reconcile':
           if (o.verbose || !o.interactive) {
@@ -254,8 +255,9 @@ export function createProgress(o: ProgressOptions): Progress {
           break;
         case 'settle':
           if (o.verbose || !o.interactive) {
-            const seen = e.lagMs !== undefined ? `showed invoice ${safe(e.key.number)} after ${(e.lagMs / 1000).toFixed(1)} s` : `did not show invoice ${safe(e.key.number)} within ${e.windowMs / 1000} s`;
-            write(o.style.dim(`${o.targetLabel ?? 'Alma'}'s search ${seen}; a lost answer is settled by looking again for ${e.windowMs / 1000} s`));
+            const window = `${Number((e.windowMs / 1000).toFixed(1))} s`; // 3.028 s read as a precision it does not have
+            const seen = e.lagMs !== undefined ? `showed invoice ${safe(e.key.number)} after ${(e.lagMs / 1000).toFixed(1)} s` : `did not show invoice ${safe(e.key.number)} within ${window}`;
+            write(o.style.dim(`${o.targetLabel ?? 'Alma'}'s search ${seen}; a lost answer is settled by looking again for ${window}`));
           }
           break;
         case 'canary':

@@ -249,7 +249,8 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   ];
   const colours: ((s: string) => string)[] = [(s) => s];
   for (const inv of shown) {
-    const total = inv.total !== undefined ? `${inv.total}${inv.currency ? ' ' + inv.currency : ''}` : '';
+    // An invalid total is no amount: its currency alone would read " USD".
+    const total = inv.total !== undefined && inv.total !== '' ? `${inv.total}${inv.currency ? ' ' + inv.currency : ''}` : '';
     const firstRow = inv.rows[0];
     const where = firstRow ? safe(placeOf(firstRow.file, firstRow.row)) : '';
     rows.push(

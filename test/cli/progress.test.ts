@@ -157,7 +157,7 @@ describe('the spinner line fits the terminal', () => {
     q.onEvent({ type: 'target', event: { type: 'remaining', remaining: 999_880 } } as EngineEvent);
     q.onEvent({ type: 'step', key, step: 'lines', detail: '3' } as EngineEvent);
     q.stop();
-    expect(texts.at(-1)).toBe('0/200 invoices · 0 requests · 0:00 elapsed · time left: estimating · 999,880 API calls left today · HARRASSOWITZ HA-2025-00412: lines 3');
+    expect(texts.at(-1)).toBe('0/200 invoices · 0 requests · 0:00 elapsed · time left: estimating · 999,880 API calls left today · HARRASSOWITZ HA-2025-00412: line 3');
   });
 });
 
@@ -228,6 +228,16 @@ describe('invoices found already loaded', () => {
     // One sent in 5 s: 12 a minute, 9 to go.
     expect(texts.at(-1)).toBe('11/20 invoices · 0 requests · 0:05 elapsed · 12.0 invoices/min · about 0:45 left');
     p.stop();
+  });
+});
+
+describe('the settle window in a cron log', () => {
+  it('is said to a tenth of a second, as the lag is', () => {
+    let out = '';
+    const stream = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 });
+    p.onEvent({ type: 'settle', key: { vendor: 'GOBI', number: 'G-1' }, lagMs: 1234, windowMs: 3028 } as unknown as EngineEvent);
+    expect(out.replace(/^\S+ /, '')).toBe("Alma's search showed invoice G-1 after 1.2 s; a lost answer is settled by looking again for 3 s\n");
   });
 });
 

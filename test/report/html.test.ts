@@ -156,6 +156,19 @@ describe('renderHtml: a load refused before its first write', () => {
   });
 });
 
+describe('renderHuman: an invalid total', () => {
+  it('is an empty cell, not its currency alone', () => {
+    const r: ReportDocument = {
+      target: 'alma',
+      dry_run: true,
+      summary: { invoices: 1, loaded: 0, in_review: 0, failed: 0, invalid: 1, already_loaded: 0, planned: 0, lines: 1, requests: 0 },
+      issues: [],
+      invoices: [invoice({ status: 'invalid', total: '', currency: 'USD', id: undefined, workflow_status: undefined })],
+    };
+    expect(renderHuman(r, plainStyle, {}).split('\n')[1]).not.toContain('USD');
+  });
+});
+
 describe('renderHtml: what needs attention comes first', () => {
   it('names failed, invalid and in-review invoices in a banner that links to the sections', () => {
     const html = renderHtml(mixedReport());
