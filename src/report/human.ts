@@ -264,7 +264,17 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   // row number stays, and not repeated below (it is no message; the file is the one named).
   let under: string[] = [];
   if (opts.width !== undefined) {
-    if (report.dry_run) fitLastColumn(rows, opts.width, 2, 'end');
+    if (report.dry_run) {
+      // Too narrow even for a cut place (50 columns: every row wrapped inside its total): the
+      // place goes, as a load's ids do; the problems below still name every row.
+      if (rows.length > 1 && !lastColumnFits(rows, opts.width)) {
+        for (let i = 0; i < rows.length; i++) rows[i] = rows[i]!.slice(0, -1);
+        // Then the count of lines, if the total still does not fit: status, vendor, number, total.
+        const wide = columnWidths(rows).reduce((a, b) => a + b + 2, -2) > opts.width;
+        if (wide) for (let i = 0; i < rows.length; i++) rows[i]!.splice(3, 1);
+        under.push(style.dim(`(${wide ? 'the line counts and ' : ''}where each invoice starts ${wide ? 'are' : 'is'} left out to fit this window: --json and --report show ${wide ? 'them' : 'it'})`));
+      } else fitLastColumn(rows, opts.width, 2, 'end');
+    }
     else under = fitOutcomeTable(rows, opts.width, report.target, style);
   }
   // Appended line by line: spreading a million lines into one push overflows the call stack.

@@ -79,6 +79,22 @@ describe('renderHuman on a terminal', () => {
     expect(renderHuman(r)).toContain('/srv/acquisitions/incoming/2026-12/harrassowitz-invoices.csv:');
   });
 
+  it.each([
+    [50, ['status', 'vendor', 'number', 'total'], '(the line counts and where each invoice starts are left out to fit this window: --json and --report show them)'],
+    [56, ['status', 'vendor', 'number', 'lines', 'total'], '(where each invoice starts is left out to fit this window: --json and --report show it)'],
+  ])("a dry run on a window too narrow for the place (%i columns): it goes, then the line counts, so no row wraps", (width, header, note) => {
+    const r = mixedReport();
+    r.dry_run = true;
+    r.invoices.forEach((inv) => {
+      inv.rows = inv.rows.map((p) => ({ ...p, file: 'fixtures/sample-batch.csv' }));
+    });
+    const lines = renderHuman(r, undefined, { width }).split('\n');
+    expect(lines[0]!.split(/\s+/)).toEqual(header);
+    const table = lines.slice(0, r.invoices.length + 1);
+    for (const l of table) expect([...l].length, l).toBeLessThanOrEqual(width);
+    expect(lines.slice(r.invoices.length + 1).join(' ')).toContain(note);
+  });
+
   it('prints the control and bidirectional-override characters a file or Alma sent as ?, whatever the width', () => {
     const report = mixedReport();
     const failed = report.invoices.find((i) => i.status === 'failed')!;
