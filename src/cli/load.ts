@@ -87,10 +87,14 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
     const report = buildReport({ target: targetName, dryRun: cfg.dryRun, plan, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind });
     await emit(cfg, term, report, plan);
     if (!cfg.dryRun && blocked) {
+      // Which of the problems above stop everything: `row 11 vendor`, `file` (of a file).
+      const batchErrors = plan.issues
+        .filter((p) => p.severity === 'error')
+        .map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
       const why =
         term.errStyle.red('Nothing was sent: fix the problems above') +
-        (plan.issues.some((p) => p.severity === 'error')
-          ? ' (problems that cannot be tied to one invoice stop the whole batch, even with --skip-invalid).'
+        (batchErrors.length > 0
+          ? ` (${batchErrors.length === 1 ? `one problem — ${batchErrors[0]} — cannot be tied to one invoice, and stops` : `${batchErrors.length} problems — ${batchErrors.slice(0, 3).join(', ')}${batchErrors.length > 3 ? ', …' : ''} — cannot be tied to one invoice, and stop`} the whole batch, even with --skip-invalid).`
           : ', or pass --skip-invalid to load the valid invoices only.');
       process.stderr.write(resultLine(term, why, ''));
     }
