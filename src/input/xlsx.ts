@@ -173,8 +173,8 @@ const columnIndex = (letters: string): number => [...letters].reduce((n, ch) => 
 
 type StreamReaderClass = typeof ExcelJS.stream.xlsx.WorkbookReader;
 
-/** For each workbook reader, the marks of each sheet (by exceljs's sheet id) it has parsed so far. */
-const SHEET_MARKS = new WeakMap<object, Map<string, SheetMarks>>();
+/** For each of exceljs's sheet readers, what its sheet's XML marked (hidden rows, merged ranges). */
+const SHEET_MARKS = new WeakMap<object, SheetMarks>();
 let readerClass: StreamReaderClass | undefined;
 
 /**
@@ -214,12 +214,14 @@ async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderC
   // saved text was two U+FFFD), one text at most MAX_TEXT_BYTES; and its inline rich text and ISO
   // date cells rewritten into what exceljs reads right (xlsx-strings.ts fixSheetCells).
   const parseWorksheet = (excel.stream.xlsx.WorkbookReader.prototype as unknown as { _parseWorksheet: (iterator: unknown, sheetNo: unknown) => unknown })._parseWorksheet;
-  define('_parseWorksheet', function (this: object, iterator: AsyncIterable<unknown>, sheetNo: unknown) {
+  define('_parseWorksheet', function* (this: object, iterator: AsyncIterable<unknown>, sheetNo: unknown) {
     const marks: SheetMarks = { hidden: new Set(), merged: [] };
-    let sheets = SHEET_MARKS.get(this);
-    if (sheets === undefined) SHEET_MARKS.set(this, (sheets = new Map()));
-    sheets.set(String(sheetNo), marks); // a string here, a number on the sheet it yields
-    return parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES), marks), sheetNo);
+    // Kept with the sheet reader it yields: `sheetNo` is the part's file number (sheet2.xml),
+    // which after sheets are moved or deleted is not the `sheetId` the reader is then given.
+    for (const event of parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES), marks), sheetNo) as Iterable<{ value?: unknown }>) {
+      if (typeof event.value === 'object' && event.value !== null) SHEET_MARKS.set(event.value, marks);
+      yield event;
+    }
   });
   readerClass = Reader;
   return Reader;
@@ -338,7 +340,7 @@ export class WorkbookReader {
         }
         found = true;
         yield { sheet: name };
-        const marks = SHEET_MARKS.get(reader)?.get(String((sheet as unknown as { id: unknown }).id));
+        const marks = SHEET_MARKS.get(sheet as object);
         const hidden = marks?.hidden;
         this.merged = marks?.merged ?? [];
         for await (const row of sheet) {

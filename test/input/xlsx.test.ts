@@ -436,6 +436,24 @@ describe('xlsx: rows Excel does not show', () => {
       [expect.stringMatching(/!3$/), 'hidden_rows', 'warning', 'rows 3–4 and 6 are hidden in the sheet (with Hide, or by a filter); they are read and loaded like the others: delete them from the file if they are not to be loaded'],
     ]);
   });
+  it("are the chosen sheet's own where the sheets' ids are not their files' numbers (sheets moved or deleted in Excel)", async () => {
+    const path = join(dir, 'swapped.xlsx');
+    await writeWorkbook(path, [
+      { name: 'Old', rows: [HEADER, row('X-1'), row('X-2'), row('X-3')], hiddenRows: [3, 4], merges: ['C2:C4'] },
+      { name: 'Batch', rows: [HEADER, row('A-1')] },
+    ]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const xml = await zip.file('xl/workbook.xml')!.async('string');
+    // Old (in sheet1.xml) gets sheetId 2, Batch (sheet2.xml) sheetId 1.
+    const patched = xml.replace('<sheet sheetId="1" name="Old"', '<sheet sheetId="2" name="Old"').replace('<sheet sheetId="2" name="Batch"', '<sheet sheetId="1" name="Batch"');
+    expect(patched).toContain('<sheet sheetId="2" name="Old"');
+    expect(patched).toContain('<sheet sheetId="1" name="Batch"');
+    zip.file('xl/workbook.xml', patched);
+    writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    expect((await readPath(path, { sheet: 'Batch' })).problems).toEqual([]);
+    expect((await readPath(path, { sheet: 'Old' })).problems.map((p) => p.code)).toEqual(['hidden_rows', 'merged_cells']);
+  });
+
   it('a sheet with none hidden has no warning', async () => {
     expect((await readBook([{ name: 'Batch', rows: [HEADER, row('A-1')] }])).problems).toEqual([]);
   });
