@@ -178,6 +178,8 @@ export class CsvReader implements FormatReader {
   /** The last data row read: its line and cells (cut_short). */
   private lastRow = 0;
   private lastCells: readonly string[] | undefined;
+  /** The cells of the last line read, data or not (cut_short). */
+  private lastLine: readonly string[] | undefined;
   /**
    * The delimiter an Excel `sep=` first line named (see `excelSeparator`), when the file began
    * with one: `--rejects` writes the line back, so Excel opens that file as it opened this one.
@@ -274,14 +276,20 @@ export class CsvReader implements FormatReader {
    */
   private checkLastRow(): void {
     const cells = this.lastCells;
-    if (cells === undefined || cells.length >= this.width) return;
+    // The header's named width: a header ending in a delimiter (an unnamed last column) over rows
+    // without one is a whole file.
+    let named = this.width;
+    while (named > 0 && this.names![named - 1] === '' && this.blankCols.includes(named - 1)) named--;
+    // The last data row must be the file's last line: a line after it (blank, or delimiters only)
+    // ended it. Compared by identity, as rows held for a title are read again at the end.
+    if (cells === undefined || cells !== this.lastLine || cells.length >= named) return;
     let last = cells.length - 1;
     while (last >= 0 && cells[last]!.trim() === '') last--;
     const value = last >= 0 ? `; its last value ${JSON.stringify(cells[last]!.trim().slice(0, 60))} may be incomplete` : '';
     this.problem(
       this.lastRow,
       'cut_short',
-      `the file ends inside this row, with no line break after it and ${cells.length} of the header's ${this.width} cells: it looks cut short (was it still being copied or downloaded?)${value}; ` +
+      `the file ends inside this row, with no line break after it and ${cells.length} of the header's ${named} cells: it looks cut short (was it still being copied or downloaded?)${value}; ` +
         `if the file is whole, save it again from the spreadsheet or end it with a line break`,
     );
   }
@@ -388,6 +396,7 @@ export class CsvReader implements FormatReader {
   }
 
   private record(cells: string[], end: number, empties: number): void {
+    this.lastLine = cells;
     // `end` is the line the record ends on. A record on one line starts where the previous one
     // ended plus the empty lines skipped since; otherwise (line breaks in quoted values, or a
     // skipped record before it) count back from its end.

@@ -344,8 +344,19 @@ describe('CSV: a file that stops inside a row', () => {
     ['an old Mac CR after it', 'a,b,c\r1,2,3\r4,POL-10\r'],
     ['a whole last row without a line break', 'a,b,c\n1,2,3\n4,5,6'],
     ['a last row with its empty cells written', 'a,b,c\n1,2,3\n4,5,'],
+    ['a short row ended, then a line of blanks without a break', 'a,b,c\n1,2,3\n4,POL-10\n   '],
+    ['a short row ended, then a line of delimiters', 'a,b,c\n1,2,3\n4,POL-10\n,,'],
   ])('is not said with %s', async (_name, text) => {
     expect((await read('t.csv', text)).problems).toEqual([]);
+  });
+  it('a header ending in a delimiter (an unnamed last column) over rows without one is whole', async () => {
+    const r = await read('t.csv', 'a,b,c,\n1,2,3\n4,5,6');
+    expect(r.problems.map((p) => p.code)).toEqual(['blank_column']);
+    // Short of the named columns it is cut, and says their count.
+    expect((await read('t.csv', 'a,b,c,\n1,2,3\n4,POL-10')).problems.map((p) => [p.code, p.message.match(/\d of the header's \d cells/)?.[0]])).toEqual([
+      ['cut_short', "2 of the header's 3 cells"],
+      ['blank_column', undefined],
+    ]);
   });
 });
 
