@@ -94,7 +94,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
       const why =
         term.errStyle.red('Nothing was sent: fix the problems above') +
         (batchErrors.length > 0
-          ? ` (${batchErrors.length === 1 ? `one problem — ${batchErrors[0]} — cannot be tied to one invoice, and stops` : `${batchErrors.length} problems — ${batchErrors.slice(0, 3).join(', ')}${batchErrors.length > 3 ? ', …' : ''} — cannot be tied to one invoice, and stop`} the whole batch, even with --skip-invalid).`
+          ? ` (${batchErrors.length === 1 ? `one problem — ${batchErrors[0]} — is the file's, not one invoice's, and stops` : `${batchErrors.length} problems — ${batchErrors.slice(0, 3).join(', ')}${batchErrors.length > 3 ? ', …' : ''} — are the file's, not one invoice's, and stop`} the whole batch, even with --skip-invalid).`
           : ', or pass --skip-invalid to load the valid invoices only.');
       process.stderr.write(resultLine(term, why, ''));
     }

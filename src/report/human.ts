@@ -101,9 +101,11 @@ const STOPPED_AT: Record<string, string> = {
   poll: 'stopped while its processing was awaited',
 };
 
-function detail(inv: ReportInvoice): string {
+function detail(inv: ReportInvoice, stopped?: string): string {
   // The run's stop, not the invoice's failure: where it was, and that the same command finishes it.
-  if (inv.error && stoppedOn(inv)) return `${STOPPED_AT[inv.error.step] ?? `stopped at ${inv.error.step}`}; a re-run finishes it`;
+  // A re-run finishes it after a Ctrl-C; after a refused key or the daily threshold only once
+  // that is put right, which the advice below says.
+  if (inv.error && stoppedOn(inv)) return `${STOPPED_AT[inv.error.step] ?? `stopped at ${inv.error.step}`}; ${stopped === undefined || stopped === 'interrupted' ? 'a re-run finishes it' : 'see below'}`;
   if (inv.error) {
     const tracking = inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : '';
     return `${inv.error.step}: ${inv.error.code} ${inv.error.message}${tracking}`;
@@ -256,7 +258,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     rows.push(
       report.dry_run
         ? [statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), String(inv.lines.length || ''), total, where]
-        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv))],
+        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped))],
     );
     colours.push(stoppedOn(inv) ? style.yellow : colourStatus(inv.status, style));
   }
@@ -322,7 +324,7 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   add(s.in_review, 'in review', style.yellow);
   add(s.already_loaded, statusLabel(report, 'already_loaded'), style.cyan);
   // Outside a dry run, planned is a valid invoice of a load refused before its first write.
-  add(s.planned, report.dry_run ? 'planned' : 'not sent (the batch was refused)', report.dry_run ? style.green : style.yellow);
+  add(s.planned, report.dry_run ? 'planned' : 'not sent, as the batch was refused', report.dry_run ? style.green : style.yellow);
   // Invoices the run stopped on (a Ctrl-C, the daily threshold) are counted apart: nothing
   // refused them, and the same command finishes them.
   const stopped = report.invoices.filter(stoppedOn).length;

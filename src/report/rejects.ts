@@ -32,10 +32,21 @@ export function rejectedRows(report: ReportDocument): Map<string, RejectReason> 
     const had = own.get(key);
     own.set(key, had === undefined ? { code: p.code, message: p.message } : { code: had.code.split(' ').includes(p.code) ? had.code : `${had.code} ${p.code}`, message: `${had.message}; ${p.message}` });
   }
-  // The row's own error first: its invoice's (if it has one) follow.
+  // The row's own error first: its invoice's (if it has one) follow. A row of an invoice that
+  // is otherwise valid (an extra cell, the file cut inside it) brings that invoice's other rows:
+  // loaded alone once corrected, it would be an invoice short of lines.
+  const invoiceOf = new Map<string, ReportInvoice>();
+  for (const inv of report.invoices) for (const r of inv.rows) invoiceOf.set(rowKey(r.file, r.row), inv);
   for (const [key, reason] of own) {
     const had = out.get(key);
     out.set(key, had === undefined ? reason : { code: `${reason.code} ${had.code}`, message: `${reason.message}; ${had.message}` });
+    const inv = invoiceOf.get(key);
+    if (inv === undefined) continue;
+    const [file, row] = [rowKeyFile(key), Number(key.slice(key.indexOf('\u0000') + 1))];
+    for (const r of inv.rows) {
+      const k = rowKey(r.file, r.row);
+      if (!out.has(k)) out.set(k, { code: reason.code, message: `row ${row}${r.file !== file ? ` of ${file}` : ''}: ${reason.message}` });
+    }
   }
   return out;
 }

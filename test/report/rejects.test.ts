@@ -45,6 +45,19 @@ describe('rejectedRows', () => {
     });
   });
 
+  it("a row the batch's errors name in an otherwise valid invoice brings that invoice's other rows", () => {
+    const m = rejectedRows(
+      doc(
+        [inv({ status: 'planned', rows: [{ file: 'b.csv', row: 5 }, { file: 'b.csv', row: 6 }] }), inv({ number: 'M', status: 'planned', rows: [{ file: 'b.csv', row: 7 }] })],
+        [{ file: 'b.csv', row: 5, code: 'extra_cells', message: 'a value past the header', severity: 'error' }],
+      ),
+    );
+    expect(Object.fromEntries([...m].map(([k, v]) => [k.replace('\u0000', ':'), v]))).toEqual({
+      'b.csv:5': { code: 'extra_cells', message: 'a value past the header' },
+      'b.csv:6': { code: 'extra_cells', message: 'row 5: a value past the header' },
+    });
+  });
+
   it('csvLine quotes only what needs it, with any delimiter', () => {
     expect(csvLine(['a', 'b,c', 'say "hi"', 'x\ny'])).toBe('a,"b,c","say ""hi""","x\ny"\n');
     expect(csvLine(['a;b', 'c,d'], ';')).toBe('"a;b";c,d\n');

@@ -171,7 +171,7 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
       expect(plain).toMatch(/^  row 21 currency: error currency "XYZ" is not an ISO 4217 currency code \(e\.g\.\n      USD, EUR\) \[invalid_currency\]$/m);
       // Which problems stop the batch, by place (the lines broken at spaces, as the rest).
       expect(plain.replace(/\n/g, ' ')).toContain(
-        'Nothing was sent: fix the problems above (2 problems — fixtures/defects.csv row 14 vendor [missing_value], fixtures/defects.csv row 15 invoice_number [missing_value] — cannot be tied to one invoice, and stop the whole batch, even with --skip-invalid).',
+        "Nothing was sent: fix the problems above (2 problems — fixtures/defects.csv row 14 vendor [missing_value], fixtures/defects.csv row 15 invoice_number [missing_value] — are the file's, not one invoice's, and stop the whole batch, even with --skip-invalid).",
       );
     } finally {
       tmux('resize-window', '-t', 'il', '-x', '160');
