@@ -47,13 +47,18 @@ const BOM = '\uFEFF';
  * the input's layout, and how many rejected rows came from standard input, which is read once
  * and cannot be read again for them (`fromStdin`: they are not in the file).
  */
-export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number }> {
+export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number; unread: string[] }> {
   const wanted = rejectedRows(report);
   const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;
-  return { ...(await writeRejectsOf(wanted, opts)), fromStdin };
+  const found = new Set<string>();
+  const written = await writeRejectsOf(wanted, opts, found);
+  // Rows the reader cannot give back — a CSV record its syntax broke (`csv_syntax`) was never a
+  // record — are named, so a count of rejected rows does not pass for all of them.
+  const unread = [...wanted.keys()].filter((k) => rowKeyFile(k) !== '-' && !found.has(k)).map((k) => `${rowKeyFile(k)} row ${k.slice(k.indexOf('\u0000') + 1)}`);
+  return { ...written, fromStdin, unread };
 }
 
-async function writeRejectsOf(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean }> {
+async function writeRejectsOf(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions, found: Set<string>): Promise<{ rows: number; canonical: boolean }> {
   const filesWithRows = new Set([...wanted.keys()].map(rowKeyFile));
   // A CSV file's own layout when every rejected row comes from CSV files with one header.
   const raw: RawFile[] = [];
@@ -65,6 +70,7 @@ async function writeRejectsOf(wanted: ReadonlyMap<string, RejectReason>, opts: R
       continue;
     }
     raw.push(await readRawCsv(file, wanted, opts));
+    for (const r of raw.at(-1)!.rows) found.add(rowKey(file, r.row));
   }
   const first = raw[0];
   if (!canonical && raw.every((r) => sameHeader(r, first!))) {
@@ -87,7 +93,8 @@ async function writeRejectsOf(wanted: ReadonlyMap<string, RejectReason>, opts: R
     write(opts.path, lines);
     return { rows: n, canonical: false };
   }
-  return { rows: await writeCanonical(wanted, opts), canonical: true };
+  found.clear();
+  return { rows: await writeCanonical(wanted, opts, found), canonical: true };
 }
 
 const isCsv = (file: string): boolean => detectFormat(file) === 'csv' && !/\.xls[xm]?$/i.test(file);
@@ -147,7 +154,7 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
 }
 
 /** Excel, JSON, or mixed input: the canonical columns the rejected rows use, read as the load read them. */
-async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions): Promise<number> {
+async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions, found: Set<string>): Promise<number> {
   const rows: { fields: Record<string, string | undefined>; reason: RejectReason }[] = [];
   const used = new Set<string>();
   for (const file of opts.files) {
@@ -156,8 +163,10 @@ async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: R
     for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, sheet: opts.sheet })) {
       for (const e of batch) {
         if (e.kind !== 'record') continue;
-        const reason = wanted.get(rowKey(e.record.source.file, e.record.source.row));
+        const key = rowKey(e.record.source.file, e.record.source.row);
+        const reason = wanted.get(key);
         if (reason === undefined) continue;
+        found.add(key);
         rows.push({ fields: e.record.fields, reason });
         for (const [k, v] of Object.entries(e.record.fields)) if (v !== undefined) used.add(k);
       }

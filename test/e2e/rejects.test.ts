@@ -212,4 +212,15 @@ describe('--rejects', () => {
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(fixed.report!.summary).toMatchObject({ invoices: 1, planned: 1, lines: 2 });
   });
+
+  it('a row its syntax broke (no cells to write back) is named as missing from the file, not counted as if there', async () => {
+    w = await world();
+    const input = join(w.dir, 'badquote.csv');
+    writeFileSync(input, SAMPLE.replace('REGULAR,POL-1004,22.50,2,,,HIST,100,,Two copies', 'REGULAR,POL-1004,22.50,2,,,HIST,100,,"Two copies"x'));
+    const rejects = join(w.dir, 'r.csv');
+    const res = await w.load(['--dry-run', '--rejects', rejects, input]);
+    expect(res.code).toBe(3);
+    expect(res.stderr).toContain(`Written: ${rejects} (2 rejected rows; not in it: ${input} row 3, which could not be read as a row (see its error above) — fix it in the input).`);
+    expect((parse(readRejects(rejects)) as string[][]).slice(1).map((r) => r[r.length - 2])).toEqual(['total_mismatch', 'total_mismatch']);
+  });
 });
