@@ -14,6 +14,7 @@ import { openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource 
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import type { Problem } from '../domain/problem.js';
 import type { ErrorRecord } from '../engine/journal.js';
+import { NOT_STARTED } from '../engine/result.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
 import type { AlmaErp, InvoiceState } from '../targets/alma/erp.js';
 import { CLOSED, IN_REVIEW, REJECTED_ALERT, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT } from '../targets/alma/erp.js';
@@ -120,7 +121,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     const read = await readEach(named, (e) => locate(erp, e.request!), session.readOptions);
     if (read.stopped !== undefined) {
       // Alma cannot go on (unreachable, key refused, daily threshold, Ctrl-C): nothing was sent.
-      const notStarted: ErrorRecord = { step: 'lookup', http_status: 0, code: 'NOT_STARTED', message: `not started: the run stopped first (${read.stopped}); a re-run does it` };
+      const notStarted: ErrorRecord = { step: 'lookup', http_status: 0, code: NOT_STARTED, message: `not started: the run stopped first (${read.stopped}); a re-run does it` };
       const readOf = new Map(named.map((e, i) => [e, read.results[i]]));
       const invoices = entries.map((e): LifecycleInvoice => {
         if (!readOf.has(e)) return base(e);

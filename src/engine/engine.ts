@@ -29,7 +29,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
-import { refusalKind, stoppedOn } from './result.js';
+import { NOT_STARTED, refusalKind, STOP_CODE, stoppedOn } from './result.js';
 import { heldText, holdsOtherTotal, oldestFirst } from '../targets/matches.js';
 
 export interface PollOptions {
@@ -524,13 +524,12 @@ export function stoppedStep(st: Pick<InvoiceJournalState, 'processed' | 'process
 
 function stoppedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
   const base = settledResult(key, st, 'failed');
-  const code = reason === 'daily_limit' ? 'DAILY_THRESHOLD' : reason === 'auth' ? 'UNAUTHORIZED' : reason === 'unreachable' ? 'UNREACHABLE' : reason === 'journal' ? 'JOURNAL_UNWRITABLE' : 'INTERRUPTED';
   return {
     ...base,
     error: {
       step: stoppedStep(st),
       http_status: 0,
-      code,
+      code: STOP_CODE[reason],
       message: 'the run stopped before this invoice was finished; the journal lets a re-run complete it',
     },
   };
@@ -564,7 +563,7 @@ function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason
   return {
     ...r,
     status: 'not_started',
-    error: r.error && { ...r.error, code: 'NOT_STARTED', message: `not started: the run stopped first (${STOP_WORDS[reason]}); a re-run loads it` },
+    error: r.error && { ...r.error, code: NOT_STARTED, message: `not started: the run stopped first (${STOP_WORDS[reason]}); a re-run loads it` },
   };
 }
 

@@ -17,6 +17,7 @@ import { ApiError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import type { Alert } from '../targets/target.js';
 import { stopMessage, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
+import { NOT_STARTED } from './result.js';
 
 /** What an operation needs to know of an invoice's current state. */
 export interface OpState {
@@ -147,7 +148,7 @@ const notStarted = <S extends OpState>(spec: OpSpec<S>, reason: StopReason): OpR
   key: spec.key,
   status: 'not_started',
   alerts: [],
-  error: { step: 'erp', http_status: 0, code: 'NOT_STARTED', message: `not started: the run stopped first (${reason}); a re-run does it` },
+  error: { step: 'erp', http_status: 0, code: NOT_STARTED, message: `not started: the run stopped first (${reason}); a re-run does it` },
 });
 
 async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): Promise<OpResult<S>> {

@@ -1,6 +1,7 @@
 import type { InvoiceKey } from '../domain/model.js';
 import type { Alert } from '../targets/target.js';
 import type { ErrorRecord } from './journal.js';
+import type { StopReason } from './events.js';
 
 /**
  * How one invoice ended in this run. `not_started` is an invoice the run never reached
@@ -45,11 +46,22 @@ export interface LoadWarning {
 }
 
 /**
- * The codes of an invoice the run stopped on or before (engine.ts `stoppedResult`, `notStarted`):
+ * The code of an invoice the run stopped on, by why it stopped, and of one it never reached:
  * nothing about the invoice was refused, the run ended first, and the same command finishes it.
  * The terminal calls these `stopped`, not failed (their status in the report stays `failed`).
  */
-export const STOP_CODES: ReadonlySet<string> = new Set(['INTERRUPTED', 'NOT_STARTED', 'DAILY_THRESHOLD', 'UNAUTHORIZED', 'UNREACHABLE', 'JOURNAL_UNWRITABLE']);
+export const STOP_CODE: Readonly<Record<StopReason, string>> = {
+  interrupted: 'INTERRUPTED',
+  canary: 'INTERRUPTED',
+  max_errors: 'INTERRUPTED',
+  daily_limit: 'DAILY_THRESHOLD',
+  auth: 'UNAUTHORIZED',
+  unreachable: 'UNREACHABLE',
+  journal: 'JOURNAL_UNWRITABLE',
+};
+/** The code of an invoice (or a step of one) the run never reached. */
+export const NOT_STARTED = 'NOT_STARTED';
+export const STOP_CODES: ReadonlySet<string> = new Set([...Object.values(STOP_CODE), NOT_STARTED]);
 
 /** Whether an invoice's failure is the run's stop, not the invoice's own. */
 export const stoppedOn = (inv: { status: string; error?: { code: string } | undefined }): boolean => inv.status === 'failed' && inv.error !== undefined && STOP_CODES.has(inv.error.code);

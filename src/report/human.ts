@@ -9,7 +9,7 @@ import { formatRows } from './csv.js';
 import { runLabels } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
-import { STOP_CODES, stoppedOn } from '../engine/result.js';
+import { NOT_STARTED, STOP_CODES, stoppedOn } from '../engine/result.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
@@ -70,7 +70,7 @@ export const safe = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001
  * (a load's) and --json and --report still list every one.
  */
 export function withoutNotStarted<T extends { status: string; error?: { code: string } | undefined }>(invoices: readonly T[]): { listed: T[]; notStarted: number } {
-  const listed = invoices.filter((i) => !(i.status === 'failed' && i.error?.code === 'NOT_STARTED'));
+  const listed = invoices.filter((i) => !(i.status === 'failed' && i.error?.code === NOT_STARTED));
   return { listed, notStarted: invoices.length - listed.length };
 }
 
