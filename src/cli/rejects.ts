@@ -12,7 +12,7 @@ import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
-import { csvLine, REJECT_COLUMNS, rejectedRows, rowKey, rowKeyFile, type RejectReason } from '../report/rejects.js';
+import { csvLine, REJECT_COLUMNS, rejectedRows, rowKey, rowKeyFile, rowKeyRow, type RejectReason } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { writeFileAtomic } from '../common/fs.js';
@@ -54,7 +54,7 @@ export async function writeRejects(report: ReportDocument, opts: RejectsOptions)
   const written = await writeRejectsOf(wanted, opts, found);
   // Rows the reader cannot give back — a CSV record its syntax broke (`csv_syntax`) was never a
   // record — are named, so a count of rejected rows does not pass for all of them.
-  const unread = [...wanted.keys()].filter((k) => rowKeyFile(k) !== '-' && !found.has(k)).map((k) => `${rowKeyFile(k)} row ${k.slice(k.indexOf('\u0000') + 1)}`);
+  const unread = [...wanted.keys()].filter((k) => rowKeyFile(k) !== '-' && !found.has(k)).map((k) => `${rowKeyFile(k)} row ${rowKeyRow(k)}`);
   return { ...written, fromStdin, unread };
 }
 

@@ -39,6 +39,9 @@ const EVERY_INVISIBLE = new RegExp(INVISIBLE.source, 'gu');
 
 const codePoint = (cp: number): string => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
+/** `U+200B ZERO WIDTH SPACE`: the code point and its name when known, without the name's gloss. */
+const namedCodePoint = (cp: number): string => `${codePoint(cp)}${NAMES[cp] !== undefined ? ` ${NAMES[cp]!.replace(/ \(.*/, '')}` : ''}`;
+
 /**
  * What a spreadsheet leaves in a cell when the file passed through it and was saved as text (CSV,
  * JSON): the error value of a failed formula (Microsoft's list of Excel error values, e.g.
@@ -59,7 +62,7 @@ export function visibleName(name: string): string {
   if (!/[^\x20-\x7e]/.test(name)) return name;
   return name.replace(EVERY_INVISIBLE, (ch) => {
     const cp = ch.codePointAt(0)!;
-    return `<${codePoint(cp)}${NAMES[cp] !== undefined ? ` ${NAMES[cp]!.replace(/ \(.*/, '')}` : ''}>`;
+    return `<${namedCodePoint(cp)}>`;
   });
 }
 
@@ -95,7 +98,7 @@ export function lookAlike(name: string, canonical: (name: string) => string | un
     .slice(0, 3)
     .map((ch) => {
       const cp = ch.codePointAt(0)!;
-      return INVISIBLE.test(ch) ? `the invisible ${codePoint(cp)}${NAMES[cp] !== undefined ? ` ${NAMES[cp]!.replace(/ \(.*/, '')}` : ''}` : `"${ch}" (${codePoint(cp)})`;
+      return INVISIBLE.test(ch) ? `the invisible ${namedCodePoint(cp)}` : `"${ch}" (${codePoint(cp)})`;
     })
     .join(', ');
   return { column, differs: odd.length > 3 ? `${differs} and ${odd.length - 3} more` : differs };

@@ -279,7 +279,7 @@ export class CsvReader implements FormatReader {
     // The header's named width: a header ending in a delimiter (an unnamed last column) over rows
     // without one is a whole file.
     let named = this.width;
-    while (named > 0 && this.names![named - 1] === '' && this.blankCols.includes(named - 1)) named--;
+    while (named > 0 && this.blankCols.includes(named - 1)) named--;
     // The last data row must be the file's last line: a line after it (blank, or delimiters only)
     // ended it. Compared by identity, as rows held for a title are read again at the end.
     if (cells === undefined || cells !== this.lastLine || cells.length >= named) return;

@@ -42,7 +42,7 @@ export function rejectedRows(report: ReportDocument): Map<string, RejectReason> 
     out.set(key, had === undefined ? reason : { code: `${reason.code} ${had.code}`, message: `${reason.message}; ${had.message}` });
     const inv = invoiceOf.get(key);
     if (inv === undefined) continue;
-    const [file, row] = [rowKeyFile(key), Number(key.slice(key.indexOf('\u0000') + 1))];
+    const [file, row] = [rowKeyFile(key), rowKeyRow(key)];
     for (const r of inv.rows) {
       const k = rowKey(r.file, r.row);
       if (!out.has(k)) out.set(k, { code: reason.code, message: `row ${row}${r.file !== file ? ` of ${file}` : ''}: ${reason.message}` });
@@ -55,6 +55,9 @@ export const rowKey = (file: string, row: number): string => `${file}\u0000${row
 
 /** The file part of a `rowKey`. */
 export const rowKeyFile = (key: string): string => key.slice(0, key.indexOf('\u0000'));
+
+/** The row part of a `rowKey`. */
+export const rowKeyRow = (key: string): number => Number(key.slice(key.indexOf('\u0000') + 1));
 
 /** A failed invoice: the target's code and message; an invalid one: the row's own errors, else the invoice's. */
 function reasonFor(inv: ReportInvoice, file: string, row: number): RejectReason {
