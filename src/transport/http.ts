@@ -296,7 +296,7 @@ export class HttpClient {
       let startedAt: number;
       try {
         if (this.#halt?.aborted === true) throw this.#halt.reason;
-        startedAt = await this.#limiter.acquire(this.#waits, { priority: attempt > 0 });
+        startedAt = await this.#limiter.acquire(this.#waits, { priority: attempt > 0, read: req.method === 'GET' });
       } catch (err) {
         throw this.#halted(req, traits.idempotent, err, ending);
       }

@@ -91,6 +91,64 @@ describe('RateLimiter pacing', () => {
   });
 });
 
+describe('RateLimiter opening: the reads sent before any answer or write', () => {
+  /** `n` reads acquired at once, recording when each starts. */
+  const reads = (limiter: RateLimiter, clock: FakeClock, n: number) => {
+    const starts: number[] = [];
+    const done = Array.from({ length: n }, () => limiter.acquire(undefined, { read: true }).then(() => void starts.push(clock.t)));
+    return { starts, done };
+  };
+
+  it('lets them go as the window rule allows, not spaced: ⌊rate⌋ at once, the rest a window later', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    const { starts } = reads(limiter, clock, 19);
+    await clock.advance(3000);
+    // Spaced they would start at 0, 100, … 1800; the first write waits for the last answer.
+    expect(starts).toEqual([...Array(10).fill(0), ...Array(9).fill(1000 + 10 + 50)]);
+    for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(10);
+  });
+
+  it('at a rate above their number, all of them at once', async () => {
+    const { clock, limiter } = setup({ rate: 50 });
+    const { starts } = reads(limiter, clock, 19);
+    await clock.advance(100);
+    expect(starts).toEqual(Array(19).fill(0));
+  });
+
+  it('ends with the first answer: a read that begins waiting after it is spaced, and so is the first write', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    const first = reads(limiter, clock, 3);
+    await clock.advance(0);
+    expect(first.starts).toEqual([0, 0, 0]);
+    await clock.advance(600);
+    limiter.success(0);
+    const later = reads(limiter, clock, 3);
+    await clock.advance(1000);
+    expect(later.starts).toEqual([600, 700, 800]);
+  });
+
+  it('ends with the first write: reads after it are spaced like any request', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    await limiter.acquire();
+    const { starts } = reads(limiter, clock, 3);
+    await clock.advance(1000);
+    expect(starts).toEqual([100, 200, 300]);
+  });
+
+  it('ends with a 429: the reads still waiting then are spaced, after the pause', async () => {
+    const { clock, limiter } = setup({ rate: 10, pauseMs: 250 });
+    const { starts } = reads(limiter, clock, 13);
+    await clock.advance(0);
+    expect(starts).toHaveLength(10);
+    limiter.throttled(0);
+    await clock.advance(5000);
+    expect(starts).toHaveLength(13);
+    const rest = starts.slice(10);
+    expect(rest[1]! - rest[0]!).toBeGreaterThanOrEqual(100);
+    expect(rest[2]! - rest[1]!).toBeGreaterThanOrEqual(100);
+  });
+});
+
 describe('RateLimiter order', () => {
   it("serves waiters by the engine's priority (higher first, arrival order among equals), retries ahead of all", async () => {
     const { clock, limiter } = setup({ rate: 10 });
@@ -423,6 +481,8 @@ async function simulate(opts: {
   latency?: number;
   /** How much later than the others the first request arrives (a process's one-time set-up). */
   firstLateMs?: number;
+  /** Each worker's first request is a read (the opening's checks, all sent at once). */
+  openingReads?: boolean;
   limiter?: Partial<LimiterOptions>;
 }) {
   const { clock, limiter } = setup({ ...opts.limiter, rate: opts.rate });
@@ -442,8 +502,10 @@ async function simulate(opts: {
     return true;
   };
   const worker = async (): Promise<void> => {
+    let first = opts.openingReads === true;
     while (clock.t < end) {
-      const started = await limiter.acquire();
+      const started = await limiter.acquire(undefined, { read: first });
+      first = false;
       const latency = opts.latency ?? 40 + random() * 80;
       await clock.sleep(latency / 2 + (sent++ === 0 ? (opts.firstLateMs ?? 0) : 0));
       const admitted = admit(clock.t);
@@ -494,6 +556,17 @@ describe('RateLimiter against a simulated per-second threshold', () => {
     expect((await run({})).refused).toBe(0);
     expect((await run({ firstStartLateMs: 0 })).refused).toBeGreaterThan(0);
   });
+});
+
+describe('RateLimiter opening against a simulated per-second threshold', () => {
+  it.each([{ window: 'sliding' as const }, { window: 'fixed' as const }])(
+    '19 reads at once at the threshold (10/s, $window window, 600 ms, the first 21 ms late) cost no 429',
+    async ({ window }) => {
+      const r = await simulate({ rate: 10, threshold: 10, workers: 19, seconds: 10, window, latency: 600, firstLateMs: 21, openingReads: true });
+      expect(r.refused).toBe(0);
+      expect(r.utilisation).toBeGreaterThan(0.9);
+    },
+  );
 });
 
 describe('RateLimiter: a long pause does not keep the process alive', () => {
