@@ -15,6 +15,8 @@ import { detectFormat, openInputFile, readEventBatches, type Encoding } from '..
 import { csvLine, REJECT_COLUMNS, rejectedRows, rowKey, rowKeyFile, rowKeyRow, type RejectReason } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
+import { cellText } from '../domain/cells.js';
+import { keyString } from '../domain/model.js';
 import { writeFileAtomic } from '../common/fs.js';
 
 export interface RejectsOptions {
@@ -51,14 +53,19 @@ export async function writeRejects(report: ReportDocument, opts: RejectsOptions)
   const wanted = rejectedRows(report);
   const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;
   const found = new Set<string>();
-  const written = await writeRejectsOf(wanted, opts, found);
+  const written = await writeRejectsOf(wanted, opts, found, acceptedInvoices(report));
   // Rows the reader cannot give back — a CSV record its syntax broke (`csv_syntax`) was never a
   // record — are named, so a count of rejected rows does not pass for all of them.
   const unread = [...wanted.keys()].filter((k) => rowKeyFile(k) !== '-' && !found.has(k)).map((k) => `${rowKeyFile(k)} row ${rowKeyRow(k)}`);
   return { ...written, fromStdin, unread };
 }
 
-async function writeRejectsOf(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions, found: Set<string>): Promise<{ rows: number; canonical: boolean }> {
+async function writeRejectsOf(
+  wanted: ReadonlyMap<string, RejectReason>,
+  opts: RejectsOptions,
+  found: Set<string>,
+  accepted: ReadonlySet<string>,
+): Promise<{ rows: number; canonical: boolean }> {
   const filesWithRows = new Set([...wanted.keys()].map(rowKeyFile));
   // A CSV file's own layout when every rejected row comes from CSV files with one header.
   const raw: RawFile[] = [];
@@ -94,7 +101,7 @@ async function writeRejectsOf(wanted: ReadonlyMap<string, RejectReason>, opts: R
     return { rows: n, canonical: false };
   }
   found.clear();
-  return { rows: await writeCanonical(wanted, opts, found), canonical: true };
+  return { rows: await writeCanonical(wanted, opts, found, accepted), canonical: true };
 }
 
 const isCsv = (file: string): boolean => detectFormat(file) === 'csv' && !/\.xls[xm]?$/i.test(file);
@@ -153,10 +160,22 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
   return out;
 }
 
-/** Excel, JSON, or mixed input: the canonical columns the rejected rows use, read as the load read them. */
-async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions, found: Set<string>): Promise<number> {
-  const rows: { fields: Record<string, string | undefined>; reason: RejectReason }[] = [];
-  const used = new Set<string>();
+/** The invoices of the report that are not rejected (`keyString`): loaded, in review, found loaded, planned. */
+function acceptedInvoices(report: ReportDocument): Set<string> {
+  const out = new Set<string>();
+  for (const inv of report.invoices) if (inv.status !== 'invalid' && inv.status !== 'failed') out.add(keyString({ vendor: inv.vendor, number: inv.number }));
+  return out;
+}
+
+/**
+ * Excel, JSON, or mixed input: the canonical columns the rejected rows use, read as the load read
+ * them. A row is its file and line, and in JSON written on one line (`JSON.stringify`'s way)
+ * every object is line 1: of the records on a rejected line, those of an invoice the run
+ * accepted are not rejects (the whole file came back, loaded invoices too).
+ */
+async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions, found: Set<string>, accepted: ReadonlySet<string>): Promise<number> {
+  const candidates: { key: string; invoice: string | undefined; fields: Record<string, string | undefined>; reason: RejectReason }[] = [];
+  const perKey = new Map<string, number>();
   for (const file of opts.files) {
     if (file === '-') continue;
     const source = await openInputFile(file);
@@ -166,11 +185,18 @@ async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: R
         const key = rowKey(e.record.source.file, e.record.source.row);
         const reason = wanted.get(key);
         if (reason === undefined) continue;
-        found.add(key);
-        rows.push({ fields: e.record.fields, reason });
-        for (const [k, v] of Object.entries(e.record.fields)) if (v !== undefined) used.add(k);
+        const f = e.record.fields;
+        const [vendor, number] = [cellText(f.vendor), cellText(f.invoice_number)];
+        candidates.push({ key, invoice: vendor !== undefined && number !== undefined ? keyString({ vendor, number }) : undefined, fields: f, reason });
+        perKey.set(key, (perKey.get(key) ?? 0) + 1);
       }
     }
+  }
+  const rows = candidates.filter((c) => !(perKey.get(c.key)! > 1 && c.invoice !== undefined && accepted.has(c.invoice)));
+  const used = new Set<string>();
+  for (const r of rows) {
+    found.add(r.key);
+    for (const [k, v] of Object.entries(r.fields)) if (v !== undefined) used.add(k);
   }
   const columns = CANONICAL_COLUMNS.filter((c) => used.has(c));
   const lines = [BOM + csvLine([...columns, ...REJECT_COLUMNS])];

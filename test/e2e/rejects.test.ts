@@ -116,6 +116,21 @@ describe('--rejects', () => {
     expect(readRejects(rejects)).toBe('error_code,error_message\n');
   });
 
+  it("JSON written on one line (every object is line 1): only the rejected invoice's objects, not the whole file", async () => {
+    w = await world();
+    const objects = parse(SAMPLE.replace('HARRAS-EUR,EUR,BANKTRANSFER,884.40', 'HARRAS-EUR,EUR,BANKTRANSFER,884.41'), { columns: true }) as Record<string, string>[];
+    const input = join(w.dir, 'b.json');
+    writeFileSync(input, JSON.stringify(objects));
+    const rejects = join(w.dir, 'r.csv');
+    const res = await w.load(['--dry-run', '--rejects', rejects, input]);
+    expect(res.code, res.stderr).toBe(3);
+    const rows = parse(readRejects(rejects), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.invoice_number, r.total_amount, r.error_code])).toEqual([
+      ['HA-2025-00412', '884.41', 'total_mismatch'],
+      ['HA-2025-00412', '', 'total_mismatch'],
+    ]);
+  });
+
   it('rows rejected from standard input, which cannot be read again, are said to be missing from the file', async () => {
     w = await world();
     const rejects = join(w.dir, 'r.csv');
