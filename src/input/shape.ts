@@ -9,6 +9,7 @@
  * status, alert, total_price, …) are ignored.
  */
 import { problem } from '../domain/problem.js';
+import { cellText } from '../domain/cells.js';
 import { canonicalHeaderName, isCanonicalColumn } from '../domain/columns.js';
 import { Decimal } from 'decimal.js';
 import { JsonNumber, type JsonValue } from '../common/json.js';
@@ -56,6 +57,10 @@ export class Shaper {
     private readonly file: string,
     private readonly out: InputEvent[],
   ) {}
+
+  /** The last record's line and invoice (vendor and number as read), and whether `shared_line` was said. */
+  private last: { row: number; invoice: string } | undefined;
+  private warnedSharedLine = false;
 
   /** The file line of an object or array of the element being shaped. */
   private lineOf: (v: object) => number = () => 0;
@@ -107,7 +112,7 @@ export class Shaper {
       if (c === NOT_SCALAR) this.invalid(row, column, v);
       else fields[column] = c;
     }
-    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
+    this.emit(row, fields);
   }
 
   /** Alma's list response: `{"total_record_count": N, "invoice": [...]}` (`invoice` absent when N is 0). */
@@ -273,6 +278,24 @@ export class Shaper {
   }
 
   private emit(row: number, fields: Fields): void {
+    const invoice = `${cellText(fields['vendor']) ?? ''} ${cellText(fields['invoice_number']) ?? ''}`.trim();
+    const last = this.last;
+    this.last = { row, invoice };
+    if (last !== undefined && last.row === row && last.invoice !== invoice && !this.warnedSharedLine) {
+      // A row is a line (the report's contract), and JSON.stringify writes every object on line
+      // 1: problems then name one row for all. Said once, where it first happens.
+      this.warnedSharedLine = true;
+      const both = last.invoice !== '' && invoice !== '' ? `invoices ${last.invoice} and ${invoice} both start` : 'rows of two invoices start';
+      this.out.push({
+        kind: 'problem',
+        problem: problem(
+          { file: this.file, row },
+          'shared_line',
+          `${both} on line ${row}: in this file a row number does not say which object a problem is in. Write one object per line (JSON Lines, or the file pretty-printed) and each row has its own`,
+          { severity: 'warning' },
+        ),
+      });
+    }
     this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
   }
 }

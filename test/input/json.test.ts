@@ -22,6 +22,39 @@ describe('parseJson: optional line map', () => {
   });
 });
 
+describe('JSON: rows of several invoices on one line (shared_line)', () => {
+  const warned = (r: { problems: { code: string; row?: number; message: string; severity: string }[] }) => r.problems.filter((p) => p.code === 'shared_line');
+
+  it('a file written on one line is read, with one warning where two invoices first share a line', async () => {
+    const text = JSON.stringify([
+      { vendor: 'ACME', invoice_number: 'A-1', line_number: '1' },
+      { vendor: 'ACME', invoice_number: 'A-1', line_number: '2' },
+      { vendor: 'ACME', invoice_number: 'A-2' },
+      { vendor: 'ACME', invoice_number: 'A-3' },
+    ]);
+    const r = await read('b.json', text);
+    expect(r.records.map((x) => x.source.row)).toEqual([1, 1, 1, 1]);
+    const w = warned(r);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatchObject({ row: 1, severity: 'warning' });
+    expect(w[0]!.message).toContain('invoices ACME A-1 and ACME A-2 both start on line 1');
+  });
+
+  it("one invoice's lines and funds on one line, or pretty-printed rows: no warning", async () => {
+    const nested = JSON.stringify({
+      number: 'A-1',
+      vendor: { value: 'ACME' },
+      invoice_lines: { invoice_line: [{ number: '1', fund_distribution: [{ fund_code: { value: 'F1' } }, { fund_code: { value: 'F2' } }] }, { number: '2' }] },
+    });
+    const one = await read('n.json', nested);
+    expect(one.records).toHaveLength(3);
+    expect(warned(one)).toEqual([]);
+    const pretty = await read('p.json', JSON.stringify([{ vendor: 'ACME', invoice_number: 'A-1' }, { vendor: 'ACME', invoice_number: 'A-2' }], null, 2));
+    expect(pretty.records.map((x) => x.source.row)).toEqual([2, 6]);
+    expect(warned(pretty)).toEqual([]);
+  });
+});
+
 describe('JSON: flat rows', () => {
   it('flat.json: rows are the opening-brace lines; numbers keep their exact digits', async () => {
     const r = await read('flat.json', await readFile(fixture('flat.json')));
@@ -225,7 +258,7 @@ describe('JSON: a key twice in one object, an over-long value', () => {
   });
 
   it('the same key in two different objects is fine', async () => {
-    const r = await read('t.json', '[{"vendor": "A"}, {"vendor": "B"}]');
+    const r = await read('t.json', '[{"vendor": "A"},\n{"vendor": "B"}]');
     expect(codes(r)).toEqual([]);
   });
 

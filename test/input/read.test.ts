@@ -92,7 +92,7 @@ describe('empty files', () => {
 
 describe("a Ctrl-Z (0x1A) after the last row, an old DOS end-of-file marker", () => {
   it.each(['x.csv', 'x.jsonl', 'x.json'])('%s: not a row, not a problem', async (name) => {
-    const text = name === 'x.csv' ? 'vendor,invoice_number\r\nGOBI,1\r\nGOBI,2\r\n' : name === 'x.jsonl' ? '{"vendor":"GOBI"}\n{"vendor":"EBSCO"}\n' : '[{"vendor":"GOBI"},{"vendor":"EBSCO"}]\r\n';
+    const text = name === 'x.csv' ? 'vendor,invoice_number\r\nGOBI,1\r\nGOBI,2\r\n' : name === 'x.jsonl' ? '{"vendor":"GOBI"}\n{"vendor":"EBSCO"}\n' : '[{"vendor":"GOBI"},\r\n{"vendor":"EBSCO"}]\r\n';
     const r = await read(name, text + '\u001a');
     expect(r.problems).toEqual([]);
     expect(r.records).toHaveLength(2);

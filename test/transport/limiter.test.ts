@@ -108,11 +108,15 @@ describe('RateLimiter opening: the reads sent before any answer or write', () =>
     for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 1000).length).toBeLessThanOrEqual(10);
   });
 
-  it('at a rate above their number, all of them at once', async () => {
-    const { clock, limiter } = setup({ rate: 50 });
-    const { starts } = reads(limiter, clock, 19);
-    await clock.advance(100);
-    expect(starts).toEqual(Array(19).fill(0));
+  it('at most `openingBurst` (10) at once a window: those beyond are spaced at the rate', async () => {
+    const { clock, limiter } = setup({ rate: 25 });
+    const { starts } = reads(limiter, clock, 13);
+    await clock.advance(1000);
+    expect(starts).toEqual([...Array(10).fill(0), 40, 80, 120]);
+    const wide = setup({ rate: 50, openingBurst: 50 });
+    const all = reads(wide.limiter, wide.clock, 19);
+    await wide.clock.advance(100);
+    expect(all.starts).toEqual(Array(19).fill(0));
   });
 
   it('ends with the first answer: a read that begins waiting after it is spaced, and so is the first write', async () => {
@@ -559,6 +563,13 @@ describe('RateLimiter against a simulated per-second threshold', () => {
 });
 
 describe('RateLimiter opening against a simulated per-second threshold', () => {
+  it('19 reads at once under --rate 25 against 10 a second (50 ms): the burst of 10 draws a 429 or two, not nine', async () => {
+    const run = (limiter: Partial<LimiterOptions>) =>
+      simulate({ rate: 25, threshold: 10, workers: 19, seconds: 3, window: 'sliding', latency: 50, openingReads: true, limiter });
+    expect((await run({})).refused).toBeLessThanOrEqual(2);
+    expect((await run({ openingBurst: 25 })).refused).toBeGreaterThanOrEqual(9);
+  });
+
   it.each([{ window: 'sliding' as const }, { window: 'fixed' as const }])(
     '19 reads at once at the threshold (10/s, $window window, 600 ms, the first 21 ms late) cost no 429',
     async ({ window }) => {
