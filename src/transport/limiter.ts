@@ -4,8 +4,8 @@
  * Pacing: requests start at least `1000 / rate` ms apart, in FIFO order. There is no token
  * bucket, so an idle spell never turns into a burst that would trip Alma's per-second
  * window (PER_SECOND_THRESHOLD, docs/alma.md#requests-hosts-keys-and-thresholds).
- * At most ⌊rate⌋ start in any window and margin (`#earliest()`); the run's first window is
- * `firstStartLateMs` longer, as its first request reaches the API late (see that option).
+ * At most ⌊rate⌋ start in any window and margin (`#earliest()`); the run's first start and the
+ * opening's count `firstStartLateMs` later, as they reach the API late (see that option).
  *
  * The opening: reads that begin waiting before the run's first answer and first write (the
  * checks and look-ups a run sends at once, which the first write must wait for) are not spaced:
@@ -75,10 +75,12 @@ export interface LimiterOptions {
    */
   marginMs?: number | undefined;
   /**
-   * The limiter's first start counts this much later (ms) in the window rule. The first request
-   * of a process is sent late by one-time set-up (the HTTP client's, a fresh connection), so the
-   * API may count it later than its stamp, in one second with the ⌊rate⌋ after it: 21 ms late at
-   * 600 ms of latency, a 429 at 10/s. Costs at most this much, once a run. Default 50.
+   * The limiter's first start, and the opening's, count this much later (ms) in the window rule.
+   * The first request of a process is sent late by one-time set-up (the HTTP client's, a fresh
+   * connection), so the API may count it later than its stamp, in one second with the ⌊rate⌋
+   * after it: 21 ms late at 600 ms of latency, a 429 at 10/s. A burst of fresh connections
+   * arrives spread out the same way: under --rate 25 against 10 a second, a retry 1010 ms after
+   * it drew a 429, then a cut to 6 a second (86 % of the threshold). Default 50.
    */
   firstStartLateMs?: number | undefined;
   /**
@@ -169,8 +171,14 @@ export class RateLimiter implements Limiter {
   #marginMs: number;
   readonly #baseMarginMs: number;
   readonly #firstStartLateMs: number;
-  /** No start has left `#starts` yet, so `#starts[0]`, if any, is the limiter's first start. */
-  #firstInLog = true;
+  /**
+   * For each of `#starts`: how much later (ms) it counts in the window rule — `firstStartLateMs`
+   * for the run's first start and the opening's (a burst of fresh connections reaches the API
+   * spread out, the last of them later than its stamp), else 0.
+   */
+  #late: number[] = [];
+  /** Nothing has started yet: the next start is the run's first. */
+  #firstTaken = true;
   /** When the margin last changed: it halves back toward its base after a quiet spell. */
   #marginSetAt = -Infinity;
   /** Quiet windows before a widened margin halves: doubled when halving it brought a 429 back. */
@@ -464,9 +472,11 @@ export class RateLimiter implements Limiter {
     this.#next = (now - at <= Math.max(interval, this.#windowMs / 10) ? at : now) + interval;
     this.#starts.push(now);
     this.#backlog.push(this.#busySince ?? NaN);
+    this.#late.push(opening || this.#firstTaken ? this.#firstStartLateMs : 0);
+    this.#firstTaken = false;
     const dropped = trim(this.#starts, now - 3 * this.#windowMs);
     this.#backlog.splice(0, dropped);
-    if (dropped > 0) this.#firstInLog = false;
+    this.#late.splice(0, dropped);
   }
 
   /**
@@ -480,8 +490,7 @@ export class RateLimiter implements Limiter {
     // ⌊rate⌋ starts already in the last window (plus margin): wait until the oldest leaves it.
     if (Number.isFinite(this.#rate) && this.#starts.length >= keep) {
       const oldest = this.#starts.length - keep;
-      const late = oldest === 0 && this.#firstInLog ? this.#firstStartLateMs : 0;
-      at = Math.max(at, this.#starts[oldest]! + this.#windowMs + this.#marginMs + late);
+      at = Math.max(at, this.#starts[oldest]! + this.#windowMs + this.#marginMs + this.#late[oldest]!);
     }
     return at;
   }

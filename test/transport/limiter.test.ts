@@ -139,6 +139,22 @@ describe('RateLimiter opening: the reads sent before any answer or write', () =>
     expect(starts).toEqual([100, 200, 300]);
   });
 
+  it("counts each of the opening's starts 50 ms later in the window rule, not only the run's first: a burst reaches the API spread out", async () => {
+    // As traced under --rate 25 against 10 a second: the burst, two refused, the cut to 10; the
+    // retry went 1010 ms after the burst and drew a second 429 (and a cut to 6 a second).
+    const { clock, limiter } = setup({ rate: 25, pauseMs: 250 });
+    const { starts } = reads(limiter, clock, 12);
+    await clock.advance(100);
+    expect(starts).toEqual([...Array(10).fill(0), 40, 80]);
+    for (let i = 0; i < 10; i++) limiter.success(0);
+    limiter.throttled(40);
+    expect(limiter.rate).toBe(10);
+    let retry: number | undefined;
+    void limiter.acquire(undefined, { priority: true }).then((t) => (retry = t));
+    await clock.advance(2000);
+    expect(retry).toBe(1000 + 10 + 50);
+  });
+
   it('ends with a 429: the reads still waiting then are spaced, after the pause', async () => {
     const { clock, limiter } = setup({ rate: 10, pauseMs: 250 });
     const { starts } = reads(limiter, clock, 13);
