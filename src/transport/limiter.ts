@@ -9,8 +9,8 @@
  *
  * The opening: reads that begin waiting before the run's first answer and first write (the
  * checks and look-ups a run sends at once, which the first write must wait for) are not spaced:
- * up to `openingBurst` of them start at once in a window (the window rule still holds), those
- * beyond are spaced as any request. Spaced, 19 of them kept the first write waiting 0.38 s longer
+ * up to `openingBurst` of them start at once in a window (the window rule still holds); those
+ * beyond wait for their slot, or for the next window when ⌊rate⌋ have gone. Spaced, 19 of them kept the first write waiting 0.38 s longer
  * at 50/s and 1.8 s at 10/s (bench/RESULTS.md). Any request that begins waiting after an
  * answer, a write or a 429 is spaced.
  *
@@ -260,7 +260,8 @@ export class RateLimiter implements Limiter {
   acquire(signal?: AbortSignal, opts?: AcquireOptions): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.#now();
-    if (opts?.read !== true) this.#opening = false;
+    // A retry follows an attempt that ended (a 5xx, a lost connection): the opening is over.
+    if (opts?.read !== true || opts.priority === true) this.#opening = false;
     const opening = this.#opening;
     if (this.#queue.length === 0 && now >= this.#earliest(opening)) {
       this.#busySince = undefined;
@@ -484,7 +485,9 @@ export class RateLimiter implements Limiter {
    * fewer than `openingBurst` of them went early in the last window), any pause, and the window.
    */
   #earliest(opening = false): number {
-    const early = opening && countIn(this.#openingStarts, this.#now() - this.#windowMs - this.#marginMs, Infinity) < this.#openingBurst;
+    // Under 1 a second the window rule alone (one a window) would outrun the rate: spaced.
+    const burst = Math.min(this.#openingBurst, Math.floor(this.#rate));
+    const early = opening && countIn(this.#openingStarts, this.#now() - this.#windowMs - this.#marginMs, Infinity) < burst;
     let at = early ? this.#pausedUntil : Math.max(this.#next, this.#pausedUntil);
     const keep = Math.max(1, Math.floor(this.#rate));
     // ⌊rate⌋ starts already in the last window (plus margin): wait until the oldest leaves it.

@@ -139,6 +139,25 @@ describe('RateLimiter opening: the reads sent before any answer or write', () =>
     expect(starts).toEqual([100, 200, 300]);
   });
 
+  it('a retry (its first attempt failed: a 5xx, a lost connection) ends the opening: it and later reads are spaced', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    const first = reads(limiter, clock, 2);
+    await clock.advance(0);
+    expect(first.starts).toEqual([0, 0]);
+    let retry: number | undefined;
+    void limiter.acquire(undefined, { read: true, priority: true }).then((t) => (retry = t));
+    const later = reads(limiter, clock, 2);
+    await clock.advance(1000);
+    expect([retry, ...later.starts]).toEqual([100, 200, 300]);
+  });
+
+  it('under 1 a second, the opening is spaced at the rate too (the window rule alone would let one go each second)', async () => {
+    const { clock, limiter } = setup({ rate: 0.5 });
+    const { starts } = reads(limiter, clock, 3);
+    await clock.advance(5000);
+    expect(starts).toEqual([0, 2000, 4000]);
+  });
+
   it("counts each of the opening's starts 50 ms later in the window rule, not only the run's first: a burst reaches the API spread out", async () => {
     // As traced under --rate 25 against 10 a second: the burst, two refused, the cut to 10; the
     // retry went 1010 ms after the burst and drew a second 429 (and a cut to 6 a second).
