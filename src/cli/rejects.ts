@@ -12,7 +12,7 @@ import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
-import { csvLine, REJECT_COLUMNS, rejectedRows, rowKey, rowKeyFile, rowKeyRow, type RejectReason } from '../report/rejects.js';
+import { csvLine, REJECT_COLUMNS, rejectedRowOwners, rejectedRows, rowKey, rowKeyFile, rowKeyRow, type RejectReason } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { cellText } from '../domain/cells.js';
@@ -53,7 +53,7 @@ export async function writeRejects(report: ReportDocument, opts: RejectsOptions)
   const wanted = rejectedRows(report);
   const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;
   const found = new Set<string>();
-  const written = await writeRejectsOf(wanted, opts, found, acceptedInvoices(report));
+  const written = await writeRejectsOf(wanted, opts, found, rejectedRowOwners(report, wanted));
   // Rows the reader cannot give back — a CSV record its syntax broke (`csv_syntax`) was never a
   // record — are named, so a count of rejected rows does not pass for all of them.
   const unread = [...wanted.keys()].filter((k) => rowKeyFile(k) !== '-' && !found.has(k)).map((k) => `${rowKeyFile(k)} row ${rowKeyRow(k)}`);
@@ -64,7 +64,7 @@ async function writeRejectsOf(
   wanted: ReadonlyMap<string, RejectReason>,
   opts: RejectsOptions,
   found: Set<string>,
-  accepted: ReadonlySet<string>,
+  owners: ReadonlyMap<string, 'all' | ReadonlyMap<string, RejectReason>>,
 ): Promise<{ rows: number; canonical: boolean }> {
   const filesWithRows = new Set([...wanted.keys()].map(rowKeyFile));
   // A CSV file's own layout when every rejected row comes from CSV files with one header.
@@ -101,7 +101,7 @@ async function writeRejectsOf(
     return { rows: n, canonical: false };
   }
   found.clear();
-  return { rows: await writeCanonical(wanted, opts, found, accepted), canonical: true };
+  return { rows: await writeCanonical(wanted, opts, found, owners), canonical: true };
 }
 
 const isCsv = (file: string): boolean => detectFormat(file) === 'csv' && !/\.xls[xm]?$/i.test(file);
@@ -160,20 +160,19 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
   return out;
 }
 
-/** The invoices of the report that are not rejected (`keyString`): loaded, in review, found loaded, planned. */
-function acceptedInvoices(report: ReportDocument): Set<string> {
-  const out = new Set<string>();
-  for (const inv of report.invoices) if (inv.status !== 'invalid' && inv.status !== 'failed') out.add(keyString({ vendor: inv.vendor, number: inv.number }));
-  return out;
-}
-
 /**
  * Excel, JSON, or mixed input: the canonical columns the rejected rows use, read as the load read
  * them. A row is its file and line, and in JSON written on one line (`JSON.stringify`'s way)
- * every object is line 1: of the records on a rejected line, those of an invoice the run
- * accepted are not rejects (the whole file came back, loaded invoices too).
+ * every object is line 1: where several records share a rejected row, each is taken as
+ * `owners` says — the rejected invoices' own, each with its own reason, or all of them for a
+ * batch error's row (the whole file came back, loaded invoices too, under one reason).
  */
-async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: RejectsOptions, found: Set<string>, accepted: ReadonlySet<string>): Promise<number> {
+async function writeCanonical(
+  wanted: ReadonlyMap<string, RejectReason>,
+  opts: RejectsOptions,
+  found: Set<string>,
+  owners: ReadonlyMap<string, 'all' | ReadonlyMap<string, RejectReason>>,
+): Promise<number> {
   const candidates: { key: string; invoice: string | undefined; fields: Record<string, string | undefined>; reason: RejectReason }[] = [];
   const perKey = new Map<string, number>();
   for (const file of opts.files) {
@@ -192,7 +191,12 @@ async function writeCanonical(wanted: ReadonlyMap<string, RejectReason>, opts: R
       }
     }
   }
-  const rows = candidates.filter((c) => !(perKey.get(c.key)! > 1 && c.invoice !== undefined && accepted.has(c.invoice)));
+  const rows: typeof candidates = [];
+  for (const c of candidates) {
+    const own = perKey.get(c.key)! > 1 ? owners.get(c.key) : undefined;
+    if (own === undefined || own === 'all') rows.push(c);
+    else if (c.invoice !== undefined && own.has(c.invoice)) rows.push({ ...c, reason: own.get(c.invoice)! });
+  }
   const used = new Set<string>();
   for (const r of rows) {
     found.add(r.key);

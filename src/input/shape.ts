@@ -278,10 +278,16 @@ export class Shaper {
   }
 
   private emit(row: number, fields: Fields): void {
-    const invoice = `${cellText(fields['vendor']) ?? ''} ${cellText(fields['invoice_number']) ?? ''}`.trim();
+    if (!this.warnedSharedLine) this.sharedLine(row, fields);
+    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
+  }
+
+  private sharedLine(row: number, fields: Fields): void {
+    const [vendor, number] = [cellText(fields['vendor']), cellText(fields['invoice_number'])];
+    const invoice = vendor !== undefined && number !== undefined ? `${vendor} ${number}` : '';
     const last = this.last;
     this.last = { row, invoice };
-    if (last !== undefined && last.row === row && last.invoice !== invoice && !this.warnedSharedLine) {
+    if (last !== undefined && last.row === row && last.invoice !== invoice) {
       // A row is a line (the report's contract), and JSON.stringify writes every object on line
       // 1: problems then name one row for all. Said once, where it first happens.
       this.warnedSharedLine = true;
@@ -296,7 +302,6 @@ export class Shaper {
         ),
       });
     }
-    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
   }
 }
 

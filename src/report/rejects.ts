@@ -6,6 +6,7 @@
  * input's own layout; the CLI re-reads the rows, src/cli/rejects.ts).
  */
 import type { ReportDocument, ReportInvoice } from './report.js';
+import { keyString } from '../domain/model.js';
 
 export const REJECT_COLUMNS = ['error_code', 'error_message'] as const;
 
@@ -46,6 +47,32 @@ export function rejectedRows(report: ReportDocument): Map<string, RejectReason> 
     for (const r of inv.rows) {
       const k = rowKey(r.file, r.row);
       if (!out.has(k)) out.set(k, { code: reason.code, message: `row ${row}${r.file !== file ? ` of ${file}` : ''}: ${reason.message}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Whose records a rejected row wants, where one row holds several records (JSON written on one
+ * line: every object is line 1): `all` for a row a batch error names (which record it is in
+ * cannot be told), else the rejected invoices with a row there (`keyString` of the report's
+ * vendor and number), each with its own reason.
+ */
+export function rejectedRowOwners(report: ReportDocument, wanted: ReadonlyMap<string, RejectReason>): Map<string, 'all' | Map<string, RejectReason>> {
+  const out = new Map<string, 'all' | Map<string, RejectReason>>();
+  for (const p of report.issues) if (p.severity === 'error' && p.row !== undefined) out.set(rowKey(p.file, p.row), 'all');
+  for (const inv of report.invoices) {
+    const rejected = inv.status === 'invalid' || inv.status === 'failed';
+    for (const r of inv.rows) {
+      const key = rowKey(r.file, r.row);
+      const had = out.get(key);
+      if (had === 'all' || !wanted.has(key)) continue;
+      // A row of an accepted invoice is wanted only as the rest of a batch error's invoice: that
+      // error's row is `all`; on a shared line the invoice's own rows stay out otherwise.
+      if (!rejected) continue;
+      const m = had ?? new Map<string, RejectReason>();
+      m.set(keyString({ vendor: inv.vendor, number: inv.number }), reasonFor(inv, r.file, r.row));
+      out.set(key, m);
     }
   }
   return out;

@@ -116,9 +116,10 @@ describe('--rejects', () => {
     expect(readRejects(rejects)).toBe('error_code,error_message\n');
   });
 
-  it("JSON written on one line (every object is line 1): only the rejected invoice's objects, not the whole file", async () => {
+  it("JSON written on one line (every object is line 1): only the rejected invoices' objects, each with its own reason, not the whole file", async () => {
     w = await world();
-    const objects = parse(SAMPLE.replace('HARRAS-EUR,EUR,BANKTRANSFER,884.40', 'HARRAS-EUR,EUR,BANKTRANSFER,884.41'), { columns: true }) as Record<string, string>[];
+    const broken = SAMPLE.replace('HARRAS-EUR,EUR,BANKTRANSFER,884.40', 'HARRAS-EUR,EUR,BANKTRANSFER,884.41').replace('BW/77120,2025-03-12', 'BW/77120,2025-02-30');
+    const objects = parse(broken, { columns: true }) as Record<string, string>[];
     const input = join(w.dir, 'b.json');
     writeFileSync(input, JSON.stringify(objects));
     const rejects = join(w.dir, 'r.csv');
@@ -128,7 +129,10 @@ describe('--rejects', () => {
     expect(rows.map((r) => [r.invoice_number, r.total_amount, r.error_code])).toEqual([
       ['HA-2025-00412', '884.41', 'total_mismatch'],
       ['HA-2025-00412', '', 'total_mismatch'],
+      ['BW/77120', '178.24', 'invalid_date'],
+      ['BW/77120', '', 'invalid_date'],
     ]);
+    expect(res.stdout + res.stderr).toContain('shared_line');
   });
 
   it('rows rejected from standard input, which cannot be read again, are said to be missing from the file', async () => {

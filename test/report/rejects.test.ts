@@ -1,9 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { csvLine, rejectedRows, rowKey } from '../../src/report/rejects.js';
+import { csvLine, rejectedRowOwners, rejectedRows, rowKey } from '../../src/report/rejects.js';
 import type { ReportDocument, ReportInvoice } from '../../src/report/report.js';
 
 const inv = (o: Partial<ReportInvoice>): ReportInvoice => ({ vendor: 'V', number: 'N', status: 'loaded', alerts: [], lines: [], issues: [], rows: [], ...o });
 const doc = (invoices: ReportInvoice[], issues: ReportDocument['issues'] = []) => ({ invoices, issues }) as unknown as ReportDocument;
+
+describe('rejectedRowOwners: rows several records share (JSON on one line)', () => {
+  it("the rejected invoices' own records, each with its own reason; a loaded one's stay out; a batch error's row takes all", () => {
+    const one = [{ file: 'b.json', row: 1 }];
+    const report = doc(
+      [
+        inv({ number: 'A-1', status: 'loaded', rows: one }),
+        inv({ number: 'A-2', status: 'invalid', rows: one, issues: [{ file: 'b.json', row: 1, code: 'total_mismatch', message: 'the lines add up to 10', severity: 'error' }] }),
+        inv({ number: 'A-3', status: 'failed', rows: one, error: { step: 'create', http_status: 400, code: '60237', message: 'Invoice vendor account not valid.' } }),
+        inv({ number: 'B-1', status: 'planned', rows: [{ file: 'c.json', row: 1 }] }),
+      ],
+      [{ file: 'c.json', row: 1, code: 'invalid_value', message: 'column line_note must be a single value', severity: 'error' }],
+    );
+    const owners = rejectedRowOwners(report, rejectedRows(report));
+    const b = owners.get(rowKey('b.json', 1));
+    expect(b).toBeInstanceOf(Map);
+    expect(Object.fromEntries(b as Map<string, unknown>)).toEqual({
+      'V\u0000A-2': { code: 'total_mismatch', message: 'the lines add up to 10' },
+      'V\u0000A-3': { code: '60237', message: 'Invoice vendor account not valid.' },
+    });
+    expect(owners.get(rowKey('c.json', 1))).toBe('all');
+  });
+});
 
 describe('rejectedRows', () => {
   it('every row of invalid and failed invoices; a row its own errors, else the invoice errors; failures with the tracking id', () => {
