@@ -17,6 +17,8 @@
  * - each mark is the operations runner's: read first (already marked → `already_done`), journal
  *   intent and outcome, and after a lost answer read again before sending again.
  */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { InvoiceKey } from '../domain/model.js';
@@ -37,6 +39,8 @@ export interface ExportOptions {
   status: string;
   format?: 'csv' | 'json' | undefined;
   markInErp: boolean;
+  /** Replace a file that still holds the invoices an earlier run marked (`--replace`). */
+  replace?: boolean | undefined;
 }
 
 /** The journal's op for "in a written file, to be marked". */
@@ -52,6 +56,9 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   checkReportPath({ reportPath: cfg.reportPath, files: [] }, [['--output', o.output]]);
   return withSession(cfg, term, async (session) => {
     const { erp } = session;
+    // One journal per place, status and output file: a re-run of the same command resumes it.
+    const journal = cfg.dryRun ? undefined : session.journal('export', shortHash(`${o.status}\u0000${output}`));
+    if (journal !== undefined && o.replace !== true) refuseToReplace(journal.lastFile, output, o.output);
     const listed = await erp.listByStatus(o.status);
     const base = (s: InvoiceState, status: LifecycleInvoice['status']): LifecycleInvoice => ({
       vendor: s.vendor,
@@ -74,14 +81,12 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       issues: [],
       invoices,
     });
-    if (cfg.dryRun) {
+    if (journal === undefined) {
       const doc = report(listed.map((s) => base(s, 'planned')), false);
       emitLifecycleReport(cfg, term, doc);
       return exitCodeForReport(doc, { sent: false });
     }
 
-    // One journal per place, status and output file: a re-run of the same command resumes it.
-    const journal = session.journal('export', shortHash(`${o.status}\u0000${output}`));
     // This run's name in the journal: its file's invoices are recorded under it.
     const batch = new Date().toISOString();
     // Invoices of an earlier run's file that go into this one too: those whose mark is not
@@ -108,7 +113,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     for (const s of [...listed, ...carried]) full.push(hasLines(s) ? s : ((await erp.readFull(s.id)) ?? s));
 
     const rows = exportRows(full.map((s) => s.raw));
-    writeFileAtomic(output, format === 'csv' ? toCsv(rows) : toJsonRows(rows));
+    const content = format === 'csv' ? toCsv(rows) : toJsonRows(rows);
+    writeFileAtomic(output, content);
     // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
     // without marks carries nothing over to the next run.
     const journaled = new Set(inFile.map((e) => e.id));
@@ -140,7 +146,13 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     );
     // Every mark this run began is settled: its file, and those of the cut-short runs it took
     // over, need not be carried into the next one.
-    if (outcome.stopped === undefined) for (const b of [batch, ...interrupted]) journal.append({ t: 'batch_done', batch: b });
+    // This run's own entry, last, says which file it left: the next run does not replace it
+    // while it is there as written (refuseToReplace).
+    if (outcome.stopped === undefined) {
+      for (const b of interrupted) journal.append({ t: 'batch_done', batch: b });
+      const marked = outcome.results.filter((r) => r.status === 'done' || r.status === 'already_done').length;
+      journal.append({ t: 'batch_done', batch, sha256: sha256(content), invoices: marked });
+    }
     const invoices = full.map((s, i): LifecycleInvoice => {
       const r = outcome.results[i]!;
       const status = r.status === 'done' ? 'marked' : r.status === 'not_started' ? 'failed' : r.status;
@@ -150,6 +162,29 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     emitLifecycleReport(cfg, term, doc);
     return exitCodeForReport(doc, { sent: true });
   });
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * The file a finished `--mark-in-erp` run left is the hand-over: its invoices are marked in Alma
+ * and no later export lists them. While it is in place exactly as written, the finance system
+ * has not taken it (or reads it in place): replacing it would lose them from the hand-over, so
+ * that takes `--replace`. Checked before anything is read from Alma.
+ */
+function refuseToReplace(last: { batch: string; sha256: string; invoices: number } | undefined, path: string, shown: string): void {
+  if (last === undefined || last.invoices === 0 || !existsSync(path)) return;
+  let now: string;
+  try {
+    now = createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return; // unreadable: the write below says why, as before
+  }
+  if (now !== last.sha256) return;
+  const n = last.invoices === 1 ? 'the invoice' : `the ${last.invoices} invoices`;
+  throw new UsageError(
+    `${shown} still holds, unchanged, ${n} that the export of ${last.batch} marked in Alma and handed over to finance: if the finance system has not taken it, replacing it loses them. Move it away, or pass --replace if the finance system reads it where it is`,
+  );
 }
 
 /**

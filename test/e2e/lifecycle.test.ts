@@ -4,7 +4,7 @@
  * or rejected at most once, under every fault kind on the new writes and under kills.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closedPort, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
@@ -60,11 +60,36 @@ describe('export', () => {
     expect(res.doc).toMatchObject({ command: 'export', output: out, inputs: [], version: expect.any(String) });
     expect(maxPerOp(w!)).toBe(1);
     expect(byNumber(w!, 'HA-2025-00520').status).toBe('Ready to be Paid');
-    // a re-run finds nothing waiting, writes an empty file, marks nothing
-    const again = await cli(['export', '--mark-in-erp', '-o', out]);
-    expect(again.code).toBe(0);
+    // The file is the hand-over: while it is there as written, a re-run does not replace it (its
+    // invoices are marked, so no later export lists them again) — exit 2, no report.
+    const handed = readFileSync(out, 'utf8');
+    const refused = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^invoice-load: .*to-finance\.csv still holds, unchanged, the 5 invoices that the export of \S+ marked in Alma .*--replace/);
+    expect(readFileSync(out, 'utf8')).toBe(handed);
+    expect(refused.stdout).toBe('');
+    // a plain export (no marks) must not replace it either
+    expect((await cli(['export', '-o', out])).code).toBe(2);
+    // --replace (the finance system reads it in place): nothing waiting, an empty file, no mark
+    const again = await cli(['export', '--mark-in-erp', '--replace', '-o', out]);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.doc!.summary.invoices).toBe(0);
     expect(maxPerOp(w!)).toBe(1);
+    // that file holds no marked invoice: the next run replaces it without being asked
+    expect((await cli(['export', '--mark-in-erp', '-o', out])).code).toBe(0);
+  });
+
+  it('a hand-over file the finance system changed (a status column it added) or took (moved away) is no reason to stop', async () => {
+    await loaded();
+    const out = join(w!.dir, 'to-finance.csv');
+    expect((await cli(['export', '--mark-in-erp', '-o', out])).code).toBe(0);
+    writeFileSync(out, readFileSync(out, 'utf8') + 'taken\r\n');
+    const changed = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.doc!.summary.invoices).toBe(0);
+    // that run's file holds no marked invoice: moved away or not, the next goes ahead
+    renameSync(out, `${out}.taken`);
+    expect((await cli(['export', '--mark-in-erp', '-o', out])).code).toBe(0);
   });
 
   it('--status takes a code in any case or a UI label; one Alma does not have is exit 2, nothing asked or written', async () => {
@@ -130,7 +155,8 @@ describe('export', () => {
     expect(again.doc!.summary).toMatchObject({ invoices: 5, failed: 0 });
     expect(again.doc!.summary.already_done).toBeGreaterThanOrEqual(2);
     expect(maxPerOp(w!)).toBe(1);
-    // that run ended whole: the next one carries nothing over
+    // that run ended whole: once the finance system took its file, the next carries nothing over
+    renameSync(out, `${out}.taken`);
     const third = await cli(['export', '--mark-in-erp', '-o', out]);
     expect(third.code).toBe(0);
     expect(third.doc!.summary.invoices).toBe(0);
@@ -153,6 +179,7 @@ describe('export', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.doc!.summary).toMatchObject({ invoices: 6, marked: 6 });
     for (const t of twins) expect(ops(w!)[t.id]?.['mark_in_erp']).toBe(1);
+    renameSync(out, `${out}.taken`);
     const again = await cli(['export', '--mark-in-erp', '-o', out]);
     expect(again.doc!.summary.invoices).toBe(0);
     expect(maxPerOp(w!)).toBe(1);
@@ -374,7 +401,13 @@ describe('kills', () => {
         run.child.kill('SIGKILL');
         await run.done;
       }
-      const fin = await runCli([...args, '--rate', '200', '--json'], { env });
+      let fin = await runCli([...args, '--rate', '200', '--json'], { env });
+      if (fin.code === 2 && args[0] === 'export') {
+        // A killed export ended first and left its file as the hand-over: the finance system takes it.
+        expect(fin.stderr).toMatch(/still holds, unchanged/);
+        renameSync(out, `${out}.taken`);
+        fin = await runCli([...args, '--rate', '200', '--json'], { env });
+      }
       expect(fin.code, fin.stderr).toBe(0);
     }
     expect(maxPerOp(w!)).toBe(1);
