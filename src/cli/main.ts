@@ -133,10 +133,12 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
   return program;
 }
 
-/** Options `payments` and `export` share with a load: where Alma is, pace, state, output. */
+/**
+ * Options `payments`, `verify` and `export` share with a load: where Alma is, pace, state,
+ * output. `--dry-run` is each writing command's own (`verify` only reads).
+ */
 function lifecycleOptions(c: Command): Command {
   return c
-    .option('-n, --dry-run', 'check only: nothing is changed')
     .option('--json', 'print the report document (JSON) on stdout instead of the summary')
     .option('--report <path>', 'also write the report document to this file (atomically)')
     .option('--config <path>', `settings file (default: ./${CONFIG_FILE_NAME} when present)`)
@@ -167,6 +169,7 @@ function addLifecycleCommands(program: Command): void {
       .description("load the finance system's payment confirmations back into Alma: op=paid or op=rejected, each invoice exactly once")
       .argument('<files...>', 'CSV, Excel (.xlsx), JSON or JSON Lines: invoice_id or vendor + invoice_number, payment_status (paid|rejected), voucher_number, voucher_date, voucher_amount, voucher_currency, note'),
   )
+    .option('-n, --dry-run', 'check only: nothing is changed')
     .option('--online', 'with --dry-run: also find each invoice in Alma and check its status takes the answer (read-only)')
     .option('--skip-invalid', 'send the valid rows even when others are invalid')
     .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
@@ -194,10 +197,12 @@ function addLifecycleCommands(program: Command): void {
       .description('write the invoices waiting to be sent to the finance system to a CSV or JSON file, and optionally mark each in Alma (op=mark_in_erp), exactly once'),
   )
     .requiredOption('-o, --output <file>', 'the file to write (.csv or .json; see --format)')
+    .option('-n, --dry-run', 'check only: nothing is changed')
     .option('--status <status>', "the workflow status to export (Alma's code)", 'Waiting to be Sent')
     .addOption(new Option('--format <format>', 'csv or json (default: by the file extension)').choices(['csv', 'json']))
     .option('--mark-in-erp', 'after the file is safely written, mark each exported invoice in Alma (op=mark_in_erp)')
-    .action(async (opts: RawOptions & { output: string; status: string; format?: 'csv' | 'json'; markInErp?: boolean }) => {
+    .option('--replace', 'replace an output file that still holds the invoices an earlier --mark-in-erp run marked (the finance system reads it in place)')
+    .action(async (opts: RawOptions & { output: string; status: string; format?: 'csv' | 'json'; markInErp?: boolean; replace?: boolean }) => {
       const { runExport } = await import('./export.js');
       const { workflowStatusCode } = await import('../targets/alma/erp.js');
       const status = workflowStatusCode(opts.status);
@@ -208,6 +213,7 @@ function addLifecycleCommands(program: Command): void {
         status,
         format: opts.format,
         markInErp: opts.markInErp === true,
+        replace: opts.replace === true,
       });
     });
 }
@@ -257,7 +263,8 @@ export async function main(argv: string[]): Promise<number> {
     c.configureOutput({
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(term.errStyle.red(s)),
+      // Commander says `error: …`; every other message of the tool begins with its name.
+      outputError: (s, write) => write(term.errStyle.red(s.replace(/^error: /, 'invoice-load: '))),
     });
   }
   try {

@@ -131,6 +131,8 @@ describe('invoice-load --dry-run', () => {
 describe('usage errors: one line, exit 2, no stack trace', () => {
   it.each([
     [['--dry-run', '--frobnicate', 'x.csv'], /unknown option '--frobnicate'/],
+    // verify only reads: a --dry-run it would ignore is refused, not taken as a promise.
+    [['verify', '--dry-run', 'fixtures/sample-batch.csv'], /unknown option '--dry-run'/],
     [['--dry-run', 'no/such/file.csv'], /cannot read 'no\/such\/file\.csv': no such file/],
     [['--dry-run', '--rate', 'fast', 'fixtures/sample-batch.csv'], /--rate must be a number/],
     [['--dry-run', '--encoding', 'ebcdic', 'fixtures/sample-batch.csv'], /--encoding must be one of/],
@@ -141,6 +143,8 @@ describe('usage errors: one line, exit 2, no stack trace', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(message);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    // Commander's own errors too begin with the tool's name, not `error:`.
+    expect(res.stderr).toMatch(/^invoice-load: /);
     expect(res.stdout).toBe('');
     noStack(res.stderr);
   });
