@@ -58,7 +58,9 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const { erp } = session;
     // One journal per place, status and output file: a re-run of the same command resumes it.
     const journal = cfg.dryRun ? undefined : session.journal('export', shortHash(`${o.status}\u0000${output}`));
-    if (journal !== undefined && o.replace !== true) refuseToReplace(journal.lastFile, output, o.output);
+    // And one per place and output file whatever the status: the file it last handed over.
+    const handover = cfg.dryRun ? undefined : session.journal('handover', shortHash(output));
+    if (handover !== undefined && o.replace !== true) refuseToReplace(handover.lastFile, output, o.output);
     const listed = await erp.listByStatus(o.status);
     const base = (s: InvoiceState, status: LifecycleInvoice['status']): LifecycleInvoice => ({
       vendor: s.vendor,
@@ -81,7 +83,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       issues: [],
       invoices,
     });
-    if (journal === undefined) {
+    if (journal === undefined || handover === undefined) {
       const doc = report(listed.map((s) => base(s, 'planned')), false);
       emitLifecycleReport(cfg, term, doc);
       return exitCodeForReport(doc, { sent: false });
@@ -146,12 +148,12 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     );
     // Every mark this run began is settled: its file, and those of the cut-short runs it took
     // over, need not be carried into the next one.
-    // This run's own entry, last, says which file it left: the next run does not replace it
-    // while it is there as written (refuseToReplace).
+    // The hand-over journal says which file this run left: the next export to that path, of
+    // any status, does not replace it while it is there as written (refuseToReplace).
     if (outcome.stopped === undefined) {
-      for (const b of interrupted) journal.append({ t: 'batch_done', batch: b });
+      for (const b of [batch, ...interrupted]) journal.append({ t: 'batch_done', batch: b });
       const marked = outcome.results.filter((r) => r.status === 'done' || r.status === 'already_done').length;
-      journal.append({ t: 'batch_done', batch, sha256: sha256(content), invoices: marked });
+      handover.append({ t: 'batch_done', batch, sha256: sha256(content), invoices: marked });
     }
     const invoices = full.map((s, i): LifecycleInvoice => {
       const r = outcome.results[i]!;

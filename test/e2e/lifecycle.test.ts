@@ -68,8 +68,9 @@ describe('export', () => {
     expect(refused.stderr).toMatch(/^invoice-load: .*to-finance\.csv still holds, unchanged, the 5 invoices that the export of \S+ marked in Alma .*--replace/);
     expect(readFileSync(out, 'utf8')).toBe(handed);
     expect(refused.stdout).toBe('');
-    // a plain export (no marks) must not replace it either
+    // a plain export (no marks) must not replace it either, nor one of another status
     expect((await cli(['export', '-o', out])).code).toBe(2);
+    expect((await cli(['export', '--status', 'In Review', '-o', out])).code).toBe(2);
     // --replace (the finance system reads it in place): nothing waiting, an empty file, no mark
     const again = await cli(['export', '--mark-in-erp', '--replace', '-o', out]);
     expect(again.code, again.stderr).toBe(0);
