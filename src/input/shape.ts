@@ -56,11 +56,11 @@ export class Shaper {
   constructor(
     private readonly file: string,
     private readonly out: InputEvent[],
-  ) {}
+  ) {
+    this.sharedLine = new SharedLineWatch(file, out);
+  }
 
-  /** The last record's line and invoice (vendor and number as read), and whether `shared_line` was said. */
-  private last: { row: number; invoice: string } | undefined;
-  private warnedSharedLine = false;
+  private readonly sharedLine: SharedLineWatch;
 
   /** The file line of an object or array of the element being shaped. */
   private lineOf: (v: object) => number = () => 0;
@@ -278,30 +278,44 @@ export class Shaper {
   }
 
   private emit(row: number, fields: Fields): void {
-    if (!this.warnedSharedLine) this.sharedLine(row, fields);
+    this.sharedLine.see(row, fields);
     this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
   }
+}
 
-  private sharedLine(row: number, fields: Fields): void {
+/**
+ * `shared_line`, once a file: records of two invoices that start on one line. A row is a line
+ * (the report's contract), and `JSON.stringify` writes every object on line 1: problems then name
+ * one row for all. Said where it first happens; it only looks until then.
+ */
+export class SharedLineWatch {
+  private last: { row: number; invoice: string } | undefined;
+  private said = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly out: InputEvent[],
+  ) {}
+
+  /** Before the record at `row` with these canonical `fields` is emitted. */
+  see(row: number, fields: Readonly<Record<string, string | undefined>>): void {
+    if (this.said) return;
     const [vendor, number] = [cellText(fields['vendor']), cellText(fields['invoice_number'])];
     const invoice = vendor !== undefined && number !== undefined ? `${vendor} ${number}` : '';
     const last = this.last;
     this.last = { row, invoice };
-    if (last !== undefined && last.row === row && last.invoice !== invoice) {
-      // A row is a line (the report's contract), and JSON.stringify writes every object on line
-      // 1: problems then name one row for all. Said once, where it first happens.
-      this.warnedSharedLine = true;
-      const both = last.invoice !== '' && invoice !== '' ? `invoices ${last.invoice} and ${invoice} both start` : 'rows of two invoices start';
-      this.out.push({
-        kind: 'problem',
-        problem: problem(
-          { file: this.file, row },
-          'shared_line',
-          `${both} on line ${row}: in this file a row number does not say which object a problem is in. Write one object per line (JSON Lines, or the file pretty-printed) and each row has its own`,
-          { severity: 'warning' },
-        ),
-      });
-    }
+    if (last === undefined || last.row !== row || last.invoice === invoice) return;
+    this.said = true;
+    const both = last.invoice !== '' && invoice !== '' ? `invoices ${last.invoice} and ${invoice} both start` : 'rows of two invoices start';
+    this.out.push({
+      kind: 'problem',
+      problem: problem(
+        { file: this.file, row },
+        'shared_line',
+        `${both} on line ${row}: in this file a row number does not say which object a problem is in. Write one object per line (JSON Lines, or the file pretty-printed) and each row has its own`,
+        { severity: 'warning' },
+      ),
+    });
   }
 }
 

@@ -276,5 +276,9 @@ describe('nested vendor JSON through paths', () => {
       [2, { invoice_number: 'B', total_amount: '12.5', vendor: 'V' }],
       [2, { invoice_number: 'C', total_amount: '1250', vendor: 'V' }],
     ]);
+    // B and C start on one line: said once, by the invoices as mapped (the vendor is a constant)
+    expect(r.problems.filter((x) => x.code === 'shared_line')).toEqual([
+      expect.objectContaining({ row: 2, severity: 'warning', message: expect.stringContaining('invoices V B and V C both start on line 2') }),
+    ]);
   });
 });

@@ -12,6 +12,7 @@ import { FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, type CanonicalColumn 
 import { COLUMN_KIND, quote } from '../../domain/cells.js';
 import { problem, type Problem } from '../../domain/problem.js';
 import type { InputEvent } from '../event.js';
+import { SharedLineWatch } from '../shape.js';
 import type { Provenance } from '../record.js';
 import { DialectError, parseDate, parseNumber } from './dialect.js';
 import { canonicalByHeader, headerKey, valueKey } from './names.js';
@@ -44,6 +45,7 @@ export class RecordMapper {
   private readonly reported = new Set<string>();
   /** `scope \u0001 column` of default columns that have a value in that invoice or line. */
   private readonly filled = new Set<string>();
+  private readonly sharedLine: SharedLineWatch;
 
   constructor(
     private readonly profile: MappingProfile,
@@ -53,7 +55,9 @@ export class RecordMapper {
     private readonly keyed: 'columns' | 'canonical',
     /** CSV: every record has every header column, so the header can be checked on the first. */
     private readonly hasHeader: boolean,
-  ) {}
+  ) {
+    this.sharedLine = new SharedLineWatch(file, out);
+  }
 
   map(input: VendorRecord): void {
     const fields: Record<string, string | undefined> = {};
@@ -86,6 +90,8 @@ export class RecordMapper {
     }
     for (const [column, value] of this.profile.constants) fields[column] = value;
     if (this.profile.defaults.size > 0) this.fillDefaults(fields);
+    // Rows of CSV and workbooks each have their own line: only JSON's can share one.
+    this.sharedLine.see(input.source.row, fields);
     this.out.push({
       kind: 'record',
       record: problems.length > 0 ? { source: input.source, fields, problems } : { source: input.source, fields },
