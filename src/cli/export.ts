@@ -184,8 +184,10 @@ function refuseToReplace(last: { batch: string; sha256: string; invoices: number
   }
   if (now !== last.sha256) return;
   const n = last.invoices === 1 ? 'the invoice' : `the ${last.invoices} invoices`;
+  // The batch is the run's start as an ISO time: shown to the minute.
+  const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(last.batch) ? `${last.batch.slice(0, 10)} ${last.batch.slice(11, 16)} UTC` : last.batch;
   throw new UsageError(
-    `${shown} still holds, unchanged, ${n} that the export of ${last.batch} marked in Alma and handed over to finance: if the finance system has not taken it, replacing it loses them. Move it away, or pass --replace if the finance system reads it where it is`,
+    `${shown} still holds, unchanged, ${n} that the export of ${when} marked in Alma and handed over to finance: if the finance system has not taken it, replacing it loses them. Move it away, or pass --replace if the finance system reads it where it is`,
   );
 }
 

@@ -65,7 +65,7 @@ describe('export', () => {
     const handed = readFileSync(out, 'utf8');
     const refused = await cli(['export', '--mark-in-erp', '-o', out]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^invoice-load: .*to-finance\.csv still holds, unchanged, the 5 invoices that the export of \S+ marked in Alma .*--replace/);
+    expect(refused.stderr).toMatch(/^invoice-load: .*to-finance\.csv still holds, unchanged, the 5 invoices that the export of \d{4}-\d\d-\d\d \d\d:\d\d UTC marked in Alma .*--replace/);
     expect(readFileSync(out, 'utf8')).toBe(handed);
     expect(refused.stdout).toBe('');
     // a plain export (no marks) must not replace it either, nor one of another status
