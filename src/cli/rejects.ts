@@ -12,7 +12,7 @@ import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
-import { csvLine, REJECT_COLUMNS, rejectedRowOwners, rejectedRows, rowKey, rowKeyFile, rowKeyRow, type RejectReason } from '../report/rejects.js';
+import { both, csvLine, REJECT_COLUMNS, rejectedRowOwners, rejectedRows, rowKey, rowKeyFile, rowKeyRow, type RejectReason, type RowOwners } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { cellText } from '../domain/cells.js';
@@ -53,7 +53,7 @@ export async function writeRejects(report: ReportDocument, opts: RejectsOptions)
   const wanted = rejectedRows(report);
   const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;
   const found = new Set<string>();
-  const written = await writeRejectsOf(wanted, opts, found, rejectedRowOwners(report, wanted));
+  const written = await writeRejectsOf(wanted, opts, found, rejectedRowOwners(report));
   // Rows the reader cannot give back — a CSV record its syntax broke (`csv_syntax`) was never a
   // record — are named, so a count of rejected rows does not pass for all of them.
   const unread = [...wanted.keys()].filter((k) => rowKeyFile(k) !== '-' && !found.has(k)).map((k) => `${rowKeyFile(k)} row ${rowKeyRow(k)}`);
@@ -64,7 +64,7 @@ async function writeRejectsOf(
   wanted: ReadonlyMap<string, RejectReason>,
   opts: RejectsOptions,
   found: Set<string>,
-  owners: ReadonlyMap<string, 'all' | ReadonlyMap<string, RejectReason>>,
+  owners: ReadonlyMap<string, RowOwners>,
 ): Promise<{ rows: number; canonical: boolean }> {
   const filesWithRows = new Set([...wanted.keys()].map(rowKeyFile));
   // A CSV file's own layout when every rejected row comes from CSV files with one header.
@@ -164,14 +164,14 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
  * Excel, JSON, or mixed input: the canonical columns the rejected rows use, read as the load read
  * them. A row is its file and line, and in JSON written on one line (`JSON.stringify`'s way)
  * every object is line 1: where several records share a rejected row, each is taken as
- * `owners` says — the rejected invoices' own, each with its own reason, or all of them for a
- * batch error's row (the whole file came back, loaded invoices too, under one reason).
+ * `owners` says, with its own invoice's reason (the whole file came back, loaded invoices too,
+ * under one reason).
  */
 async function writeCanonical(
   wanted: ReadonlyMap<string, RejectReason>,
   opts: RejectsOptions,
   found: Set<string>,
-  owners: ReadonlyMap<string, 'all' | ReadonlyMap<string, RejectReason>>,
+  owners: ReadonlyMap<string, RowOwners>,
 ): Promise<number> {
   const candidates: { key: string; invoice: string | undefined; fields: Record<string, string | undefined>; reason: RejectReason }[] = [];
   const perKey = new Map<string, number>();
@@ -194,8 +194,13 @@ async function writeCanonical(
   const rows: typeof candidates = [];
   for (const c of candidates) {
     const own = perKey.get(c.key)! > 1 ? owners.get(c.key) : undefined;
-    if (own === undefined || own === 'all') rows.push(c);
-    else if (c.invoice !== undefined && own.has(c.invoice)) rows.push({ ...c, reason: own.get(c.invoice)! });
+    if (own === undefined) {
+      rows.push(c);
+      continue;
+    }
+    const mine = c.invoice !== undefined ? own.invoices.get(c.invoice) : undefined;
+    if (own.batch !== undefined) rows.push({ ...c, reason: mine !== undefined ? both(own.batch, mine) : own.batch });
+    else if (mine !== undefined) rows.push({ ...c, reason: mine });
   }
   const used = new Set<string>();
   for (const r of rows) {

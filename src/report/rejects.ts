@@ -26,13 +26,7 @@ export function rejectedRows(report: ReportDocument): Map<string, RejectReason> 
     if (inv.status !== 'invalid' && inv.status !== 'failed') continue;
     for (const r of inv.rows) out.set(rowKey(r.file, r.row), reasonFor(inv, r.file, r.row));
   }
-  const own = new Map<string, RejectReason>();
-  for (const p of report.issues) {
-    if (p.severity !== 'error' || p.row === undefined) continue;
-    const key = rowKey(p.file, p.row);
-    const had = own.get(key);
-    own.set(key, had === undefined ? { code: p.code, message: p.message } : { code: had.code.split(' ').includes(p.code) ? had.code : `${had.code} ${p.code}`, message: `${had.message}; ${p.message}` });
-  }
+  const own = batchReasons(report);
   // The row's own error first: its invoice's (if it has one) follow. A row of an invoice that
   // is otherwise valid (an extra cell, the file cut inside it) brings that invoice's other rows:
   // loaded alone once corrected, it would be an invoice short of lines.
@@ -40,39 +34,72 @@ export function rejectedRows(report: ReportDocument): Map<string, RejectReason> 
   for (const inv of report.invoices) for (const r of inv.rows) invoiceOf.set(rowKey(r.file, r.row), inv);
   for (const [key, reason] of own) {
     const had = out.get(key);
-    out.set(key, had === undefined ? reason : { code: `${reason.code} ${had.code}`, message: `${reason.message}; ${had.message}` });
+    out.set(key, had === undefined ? reason : both(reason, had));
     const inv = invoiceOf.get(key);
     if (inv === undefined) continue;
-    const [file, row] = [rowKeyFile(key), rowKeyRow(key)];
     for (const r of inv.rows) {
       const k = rowKey(r.file, r.row);
-      if (!out.has(k)) out.set(k, { code: reason.code, message: `row ${row}${r.file !== file ? ` of ${file}` : ''}: ${reason.message}` });
+      if (!out.has(k)) out.set(k, fromRow(key, reason, r.file));
     }
   }
   return out;
 }
 
+/** The batch's own errors (not an invoice's) by row: one reason a row, codes and messages joined. */
+function batchReasons(report: ReportDocument): Map<string, RejectReason> {
+  const own = new Map<string, RejectReason>();
+  for (const p of report.issues) {
+    if (p.severity !== 'error' || p.row === undefined) continue;
+    const key = rowKey(p.file, p.row);
+    const had = own.get(key);
+    own.set(key, had === undefined ? { code: p.code, message: p.message } : { code: had.code.split(' ').includes(p.code) ? had.code : `${had.code} ${p.code}`, message: `${had.message}; ${p.message}` });
+  }
+  return own;
+}
+
+/** Two reasons of one row, the first first. */
+export const both = (a: RejectReason, b: RejectReason): RejectReason => ({ code: `${a.code} ${b.code}`, message: `${a.message}; ${b.message}` });
+
+/** The reason an invoice's other rows get from a batch error on its row `key`. */
+function fromRow(key: string, reason: RejectReason, file: string): RejectReason {
+  const [at, row] = [rowKeyFile(key), rowKeyRow(key)];
+  return { code: reason.code, message: `row ${row}${file !== at ? ` of ${at}` : ''}: ${reason.message}` };
+}
+
+/** Whose records a rejected row shared by several records wants (`rejectedRowOwners`). */
+export interface RowOwners {
+  /** The batch's own errors on the row: every record on it goes back (which one they are in cannot be told). */
+  batch?: RejectReason | undefined;
+  /** The invoices (`keyString` of the report's vendor and number) whose records on the row go back, each with its reason. */
+  invoices: Map<string, RejectReason>;
+}
+
 /**
- * Whose records a rejected row wants, where one row holds several records (JSON written on one
- * line: every object is line 1): `all` for a row a batch error names (which record it is in
- * cannot be told), else the rejected invoices with a row there (`keyString` of the report's
- * vendor and number), each with its own reason.
+ * Where one row holds several records (JSON written on one line: every object is line 1), whose
+ * records each rejected row wants, and why: the rejected invoices' own (each with its own
+ * reason), an accepted invoice's when a batch error names one of its rows (so it comes back
+ * whole, as `rejectedRows` brings it), and every record of a row a batch error names.
  */
-export function rejectedRowOwners(report: ReportDocument, wanted: ReadonlyMap<string, RejectReason>): Map<string, 'all' | Map<string, RejectReason>> {
-  const out = new Map<string, 'all' | Map<string, RejectReason>>();
-  for (const p of report.issues) if (p.severity === 'error' && p.row !== undefined) out.set(rowKey(p.file, p.row), 'all');
+export function rejectedRowOwners(report: ReportDocument): Map<string, RowOwners> {
+  const out = new Map<string, RowOwners>();
+  const at = (key: string): RowOwners => {
+    let o = out.get(key);
+    if (o === undefined) out.set(key, (o = { invoices: new Map() }));
+    return o;
+  };
+  const batch = batchReasons(report);
+  for (const [key, reason] of batch) at(key).batch = reason;
   for (const inv of report.invoices) {
-    const rejected = inv.status === 'invalid' || inv.status === 'failed';
+    const id = keyString({ vendor: inv.vendor, number: inv.number });
+    if (inv.status === 'invalid' || inv.status === 'failed') {
+      for (const r of inv.rows) at(rowKey(r.file, r.row)).invoices.set(id, reasonFor(inv, r.file, r.row));
+      continue;
+    }
+    const named = inv.rows.map((r) => rowKey(r.file, r.row)).find((k) => batch.has(k));
+    if (named === undefined) continue;
     for (const r of inv.rows) {
-      const key = rowKey(r.file, r.row);
-      const had = out.get(key);
-      if (had === 'all' || !wanted.has(key)) continue;
-      // A row of an accepted invoice is wanted only as the rest of a batch error's invoice: that
-      // error's row is `all`; on a shared line the invoice's own rows stay out otherwise.
-      if (!rejected) continue;
-      const m = had ?? new Map<string, RejectReason>();
-      m.set(keyString({ vendor: inv.vendor, number: inv.number }), reasonFor(inv, r.file, r.row));
-      out.set(key, m);
+      const k = rowKey(r.file, r.row);
+      if (k !== named && !batch.has(k)) at(k).invoices.set(id, fromRow(named, batch.get(named)!, r.file));
     }
   }
   return out;

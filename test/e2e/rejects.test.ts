@@ -133,6 +133,17 @@ describe('--rejects', () => {
       ['BW/77120', '', 'invalid_date'],
     ]);
     expect(res.stdout + res.stderr).toContain('shared_line');
+
+    // An object the reader skips (a key twice) is an error of the file on line 1: which object it
+    // was cannot be told, so every object of the line comes back, a rejected one with its own
+    // reason after the file's.
+    writeFileSync(input, JSON.stringify(objects).replace(/\]$/, ',{"vendor":"X","vendor":"Y"}]'));
+    const skipped = await w.load(['--dry-run', '--rejects', rejects, input]);
+    expect(skipped.code, skipped.stderr).toBe(3);
+    const all = parse(readRejects(rejects), { columns: true }) as Record<string, string>[];
+    expect(all).toHaveLength(objects.length);
+    expect(all.find((r) => r.invoice_number === 'G-24118')!.error_code).toBe('duplicate_key');
+    expect(all.find((r) => r.invoice_number === 'BW/77120')!.error_code).toBe('duplicate_key invalid_date');
   });
 
   it('rows rejected from standard input, which cannot be read again, are said to be missing from the file', async () => {

@@ -6,25 +6,53 @@ const inv = (o: Partial<ReportInvoice>): ReportInvoice => ({ vendor: 'V', number
 const doc = (invoices: ReportInvoice[], issues: ReportDocument['issues'] = []) => ({ invoices, issues }) as unknown as ReportDocument;
 
 describe('rejectedRowOwners: rows several records share (JSON on one line)', () => {
-  it("the rejected invoices' own records, each with its own reason; a loaded one's stay out; a batch error's row takes all", () => {
-    const one = [{ file: 'b.json', row: 1 }];
+  const one = [{ file: 'b.json', row: 1 }];
+  const owned = (o: { batch?: unknown; invoices: Map<string, unknown> } | undefined) => ({ batch: o?.batch, invoices: Object.fromEntries(o?.invoices ?? []) });
+
+  it("the rejected invoices' own records, each with its own reason; a loaded one's stay out", () => {
+    const report = doc([
+      inv({ number: 'A-1', status: 'loaded', rows: one }),
+      inv({ number: 'A-2', status: 'invalid', rows: one, issues: [{ file: 'b.json', row: 1, code: 'total_mismatch', message: 'the lines add up to 10', severity: 'error' }] }),
+      inv({ number: 'A-3', status: 'failed', rows: one, error: { step: 'create', http_status: 400, code: '60237', message: 'Invoice vendor account not valid.' } }),
+    ]);
+    expect(owned(rejectedRowOwners(report).get(rowKey('b.json', 1)))).toEqual({
+      batch: undefined,
+      invoices: {
+        'V\u0000A-2': { code: 'total_mismatch', message: 'the lines add up to 10' },
+        'V\u0000A-3': { code: '60237', message: 'Invoice vendor account not valid.' },
+      },
+    });
+  });
+
+  it("a row a batch error names takes every record under that reason, a rejected invoice's with its own after it", () => {
     const report = doc(
       [
-        inv({ number: 'A-1', status: 'loaded', rows: one }),
-        inv({ number: 'A-2', status: 'invalid', rows: one, issues: [{ file: 'b.json', row: 1, code: 'total_mismatch', message: 'the lines add up to 10', severity: 'error' }] }),
-        inv({ number: 'A-3', status: 'failed', rows: one, error: { step: 'create', http_status: 400, code: '60237', message: 'Invoice vendor account not valid.' } }),
-        inv({ number: 'B-1', status: 'planned', rows: [{ file: 'c.json', row: 1 }] }),
+        inv({ number: 'A-1', status: 'planned', rows: one }),
+        inv({ number: 'A-2', status: 'invalid', rows: one, issues: [{ file: 'b.json', row: 1, code: 'invalid_date', message: 'bad date', severity: 'error' }] }),
       ],
-      [{ file: 'c.json', row: 1, code: 'invalid_value', message: 'column line_note must be a single value', severity: 'error' }],
+      [{ file: 'b.json', row: 1, code: 'duplicate_key', message: 'a key twice', severity: 'error' }],
     );
-    const owners = rejectedRowOwners(report, rejectedRows(report));
-    const b = owners.get(rowKey('b.json', 1));
-    expect(b).toBeInstanceOf(Map);
-    expect(Object.fromEntries(b as Map<string, unknown>)).toEqual({
-      'V\u0000A-2': { code: 'total_mismatch', message: 'the lines add up to 10' },
-      'V\u0000A-3': { code: '60237', message: 'Invoice vendor account not valid.' },
+    expect(owned(rejectedRowOwners(report).get(rowKey('b.json', 1)))).toEqual({
+      batch: { code: 'duplicate_key', message: 'a key twice' },
+      invoices: { 'V\u0000A-2': { code: 'invalid_date', message: 'bad date' } },
     });
-    expect(owners.get(rowKey('c.json', 1))).toBe('all');
+  });
+
+  it("an accepted invoice a batch error names on one of its rows comes back whole: its rows on a shared line too", () => {
+    const report = doc(
+      [
+        inv({ number: 'A-1', status: 'planned', rows: [{ file: 'b.json', row: 1 }, { file: 'b.json', row: 2 }] }),
+        inv({ number: 'B-1', status: 'invalid', rows: one, issues: [{ file: 'b.json', row: 1, code: 'total_mismatch', message: 'off', severity: 'error' }] }),
+      ],
+      [{ file: 'b.json', row: 2, code: 'invalid_value', message: 'not a single value', severity: 'error' }],
+    );
+    expect(owned(rejectedRowOwners(report).get(rowKey('b.json', 1)))).toEqual({
+      batch: undefined,
+      invoices: {
+        'V\u0000A-1': { code: 'invalid_value', message: 'row 2: not a single value' },
+        'V\u0000B-1': { code: 'total_mismatch', message: 'off' },
+      },
+    });
   });
 });
 
