@@ -150,10 +150,12 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // over, need not be carried into the next one.
     // The hand-over journal says which file this run left: the next export to that path, of
     // any status, does not replace it while it is there as written (refuseToReplace).
+    // First: killed between the two, the file is kept (refused while unchanged) and, once moved
+    // away, its invoices are carried into the next file, not lost.
     if (outcome.stopped === undefined) {
-      for (const b of [batch, ...interrupted]) journal.append({ t: 'batch_done', batch: b });
       const marked = outcome.results.filter((r) => r.status === 'done' || r.status === 'already_done').length;
       handover.append({ t: 'batch_done', batch, sha256: sha256(content), invoices: marked });
+      for (const b of [batch, ...interrupted]) journal.append({ t: 'batch_done', batch: b });
     }
     const invoices = full.map((s, i): LifecycleInvoice => {
       const r = outcome.results[i]!;
