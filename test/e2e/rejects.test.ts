@@ -144,6 +144,8 @@ describe('--rejects', () => {
     expect(all).toHaveLength(objects.length);
     expect(all.find((r) => r.invoice_number === 'G-24118')!.error_code).toBe('duplicate_key');
     expect(all.find((r) => r.invoice_number === 'BW/77120')!.error_code).toBe('duplicate_key invalid_date');
+    // the skipped object itself is not in the file, and the run says so
+    expect(skipped.stderr).toMatch(/not in it: .*b\.json row 1, which could not be read as a row/);
   });
 
   it('rows rejected from standard input, which cannot be read again, are said to be missing from the file', async () => {
