@@ -22,6 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { InvoiceKey } from '../domain/model.js';
+import type { JournalEntry } from '../engine/journal.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun } from './outputs.js';
@@ -60,7 +61,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const journal = cfg.dryRun ? undefined : session.journal('export', shortHash(`${o.status}\u0000${output}`));
     // And one per place and output file whatever the status: the file it last handed over.
     const handover = cfg.dryRun ? undefined : session.journal('handover', shortHash(output));
-    if (handover !== undefined && o.replace !== true) refuseToReplace(handover.lastFile, output, o.output);
+    if (handover !== undefined && o.replace !== true) refuseToReplace(handover.lastFile, output, o);
     const listed = await erp.listByStatus(o.status);
     const base = (s: InvoiceState, status: LifecycleInvoice['status']): LifecycleInvoice => ({
       vendor: s.vendor,
@@ -117,6 +118,10 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const rows = exportRows(full.map((s) => s.raw));
     const content = format === 'csv' ? toCsv(rows) : toJsonRows(rows);
     writeFileAtomic(output, content);
+    const file = { t: 'file' as const, batch, sha256: sha256(content), status: o.status };
+    // Before the first mark: a run cut short leaves a file of invoices that may be marked, which
+    // only the same command (it carries them into its file) may replace.
+    if (o.markInErp && full.length > 0) handover.append({ ...file, invoices: full.length, ended: false });
     // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
     // without marks carries nothing over to the next run.
     const journaled = new Set(inFile.map((e) => e.id));
@@ -154,7 +159,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // away, its invoices are carried into the next file, not lost.
     if (outcome.stopped === undefined) {
       const marked = outcome.results.filter((r) => r.status === 'done' || r.status === 'already_done').length;
-      handover.append({ t: 'batch_done', batch, sha256: sha256(content), invoices: marked });
+      handover.append({ ...file, invoices: marked, ended: true });
       for (const b of [batch, ...interrupted]) journal.append({ t: 'batch_done', batch: b });
     }
     const invoices = full.map((s, i): LifecycleInvoice => {
@@ -171,13 +176,15 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
- * The file a finished `--mark-in-erp` run left is the hand-over: its invoices are marked in Alma
- * and no later export lists them. While it is in place exactly as written, the finance system
- * has not taken it (or reads it in place): replacing it would lose them from the hand-over, so
- * that takes `--replace`. Checked before anything is read from Alma.
+ * The file a `--mark-in-erp` run left is the hand-over: its invoices are marked in Alma (or may
+ * be, when the run was cut short) and no later export lists them. While it is in place exactly as
+ * written, the finance system has not taken it (or reads it in place): replacing it would lose
+ * them from the hand-over, so that takes `--replace` — but for the same command after a run cut
+ * short, which carries every invoice of that file into its own. Checked before Alma is asked.
  */
-function refuseToReplace(last: { batch: string; sha256: string; invoices: number } | undefined, path: string, shown: string): void {
+function refuseToReplace(last: Extract<JournalEntry, { t: 'file' }> | undefined, path: string, o: ExportOptions): void {
   if (last === undefined || last.invoices === 0 || !existsSync(path)) return;
+  if (!last.ended && o.markInErp && o.status === last.status) return;
   let now: string;
   try {
     now = createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -188,8 +195,11 @@ function refuseToReplace(last: { batch: string; sha256: string; invoices: number
   const n = last.invoices === 1 ? 'the invoice' : `the ${last.invoices} invoices`;
   // The batch is the run's start as an ISO time: shown to the minute.
   const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(last.batch) ? `${last.batch.slice(0, 10)} ${last.batch.slice(11, 16)} UTC` : last.batch;
+  const what = last.ended
+    ? `${n} that the export of ${when} marked in Alma and handed over to finance`
+    : `${n} that the export of ${when} (status ${last.status}) was marking in Alma when it was cut short — run it again to finish it`;
   throw new UsageError(
-    `${shown} still holds, unchanged, ${n} that the export of ${when} marked in Alma and handed over to finance: if the finance system has not taken it, replacing it loses them. Move it away, or pass --replace if the finance system reads it where it is`,
+    `${o.output} still holds, unchanged, ${what}: if the finance system has not taken it, replacing it loses them. Move it away, or pass --replace if the finance system reads it where it is`,
   );
 }
 

@@ -86,12 +86,14 @@ export type JournalEntry =
       alerts?: Alert[] | undefined;
       batch?: string | undefined;
     }
+  /** The run named `batch` ended with every operation it began settled (cli/export.ts). */
+  | { t: 'batch_done'; batch: string }
   /**
-   * The run named `batch` ended with every operation it began settled (cli/export.ts); with
-   * `sha256`, the file it wrote (and left for the finance system) and how many marked invoices
-   * it holds.
+   * An export file handed over (cli/export.ts, the `handover` journal of an output path): its
+   * SHA-256, how many invoices in it are marked or to be marked, the status exported, and
+   * whether the run that wrote it ended (`ended` false: written, its marks under way).
    */
-  | { t: 'batch_done'; batch: string; sha256?: string | undefined; invoices?: number | undefined }
+  | { t: 'file'; batch: string; sha256: string; invoices: number; status: string; ended: boolean }
   /** The invoice exists in the target with this id (created by us, or found by a look-up). */
   | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean }
   /** A child item exists (Alma: a line, `line` its number; Exsited: the note, `line` its note key). */
@@ -169,7 +171,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     for (const s of states.values()) if (s.processPending && s.processSentBefore === undefined) s.processSentBefore = e.at;
     return;
   }
-  if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done') return;
+  if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done' || e.t === 'file') return;
   const k = stateKey(e.vendor, e.number);
   let s = states.get(k);
   if (!s) {
@@ -321,8 +323,8 @@ export class Journal {
   settleWindowMs: number | undefined;
   /** The runs recorded as ended with every operation they began settled (`batch_done`). */
   readonly doneBatches = new Set<string>();
-  /** The file the last run that ended wrote, when it said (`batch_done` with `sha256`). */
-  lastFile: { batch: string; sha256: string; invoices: number } | undefined;
+  /** The last export file handed over (`file`). */
+  lastFile: Extract<JournalEntry, { t: 'file' }> | undefined;
 
   readonly #writeSync: NonNullable<JournalOptions['write']>;
   /** The file's size after the last whole entry: a failed write is cut back to it. */
@@ -511,10 +513,8 @@ export class Journal {
   /** What an entry about the run rather than an invoice says. */
   #foldRunLevel(entry: JournalEntry): void {
     if (entry.t === 'settle') this.settleWindowMs = entry.window_ms;
-    else if (entry.t === 'batch_done') {
-      this.doneBatches.add(entry.batch);
-      if (entry.sha256 !== undefined) this.lastFile = { batch: entry.batch, sha256: entry.sha256, invoices: entry.invoices ?? 0 };
-    }
+    else if (entry.t === 'batch_done') this.doneBatches.add(entry.batch);
+    else if (entry.t === 'file') this.lastFile = entry;
   }
 
   close(): void {

@@ -149,6 +149,12 @@ describe('export', () => {
     const marked = Object.values(ops(w!)).filter((o) => o['mark_in_erp'] === 1).length;
     expect(marked).toBeGreaterThanOrEqual(2);
     expect(marked).toBeLessThan(5);
+    // Its file holds invoices already marked: another export to that path (here a plain one) may
+    // not replace it; the same command may, as it carries them into its own file.
+    const other = await cli(['export', '-o', out]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/cut\.csv still holds, unchanged, the 5 invoices that the export of .* \(status Waiting to be Sent\) was marking in Alma when it was cut short/);
+    expect(inFile()).toEqual(first);
     const again = await cli(['export', '--mark-in-erp', '-o', out]);
     expect(again.code, again.stderr).toBe(0);
     // the file in place still holds the two marked before the kill (finance has them, whichever file it took)
