@@ -63,7 +63,9 @@ export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<voi
   mkdirSync(join(at.stateDir, 'journals'), { recursive: true });
   const path = journalPath(at.stateDir, at.name, at.endpoint, at.batch);
   if (at.voids !== undefined) voidJournal(journalPath(at.stateDir, at.voids, at.endpoint, at.batch));
-  const lock = acquireLock(path + '.lock');
+  // A load's journal is its batch's; `export` keeps one per output file (and status), `payments` one per file.
+  const what = at.name === 'export' || at.name === 'handover' ? 'this export file' : at.name === 'payments' ? 'these payment confirmations' : 'this batch';
+  const lock = acquireLock(path + '.lock', undefined, what);
   cleanups.push(lock);
   const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync });
   cleanups.push(() => journal.close());

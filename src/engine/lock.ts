@@ -66,7 +66,7 @@ export function lockHolder(path: string, now: Date = new Date()): LockInfo | und
 export type HeldLock = (() => void) & { held: LockInfo; tookOver?: LockInfo & { silentMs: number } };
 
 /** Takes the lock at `path` or throws `JournalError`; returns the function that releases it, with what the lock says (`held`). */
-export function acquireLock(path: string, now: () => Date = () => new Date()): HeldLock {
+export function acquireLock(path: string, now: () => Date = () => new Date(), what = 'this batch'): HeldLock {
   const mine: LockInfo = { pid: process.pid, host: hostname(), started: now().toISOString() };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(mine) + '\n');
@@ -116,7 +116,7 @@ export function acquireLock(path: string, now: () => Date = () => new Date()): H
       }
       if (held && held.host === mine.host && isAlive(held.pid)) {
         throw new JournalError(
-          `another invoice-load run (pid ${held.pid}, started ${held.started}) is working on this batch; ` +
+          `another invoice-load run (pid ${held.pid}, started ${held.started}) is working on ${what}; ` +
             `wait for it to finish, then run again.`,
         );
       }

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claimInvoices, journalPath, readOtherJournals, shortHash } from '../../src/cli/journals.js';
+import { claimInvoices, journalPath, openLockedJournal, readOtherJournals, shortHash } from '../../src/cli/journals.js';
 import { JournalError } from '../../src/common/errors.js';
 import { keyString } from '../../src/domain/model.js';
 
@@ -120,5 +120,19 @@ describe('claimInvoices: two runs loading one invoice at the same time', () => {
     expect(readdirSync(join(state, 'journals')).filter((n) => n.includes('.tmp'))).toEqual([]);
     for (const c of cleanups) void c();
     expect(existsSync(own)).toBe(false);
+  });
+});
+
+describe('openLockedJournal: a journal another live run holds', () => {
+  it.each([
+    ['alma', 'this batch'],
+    ['export', 'this export file'],
+    ['handover', 'this export file'],
+    ['payments', 'these payment confirmations'],
+  ])('%s: says what that run is working on (%s)', (name, what) => {
+    const at = { stateDir: state, name, endpoint: ENDPOINT, batch: 'b', target: 'alma', fsync: false };
+    // A live process other than us holds it: our parent.
+    writeFileSync(`${journalPath(state, name, ENDPOINT, 'b')}.lock`, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'then' }));
+    expect(() => openLockedJournal(at, [])).toThrow(new RegExp(`is working on ${what}; wait for it`));
   });
 });

@@ -282,7 +282,9 @@ describe('lock', () => {
     const release = acquireLock(path);
     // A live process other than us holds it: simulate with our parent's pid.
     writeFileSync(path, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'then' }));
-    expect(() => acquireLock(path)).toThrow(/another invoice-load run \(pid \d+/);
+    expect(() => acquireLock(path)).toThrow(/another invoice-load run \(pid \d+, started then\) is working on this batch/);
+    // an export's journal is its file's, not a batch's
+    expect(() => acquireLock(path, undefined, 'this export file')).toThrow(/is working on this export file; wait for it/);
     release(); // not ours any more: must not remove the other holder's lock
     expect(() => acquireLock(path)).toThrow(JournalError);
   });
