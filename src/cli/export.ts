@@ -34,6 +34,7 @@ import { runOperations } from '../engine/operations.js';
 import { exportRows, toCsv, toJsonRows } from '../report/export-file.js';
 import { writeFileAtomic } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
+import { utcMinute } from '../common/time.js';
 
 export interface ExportOptions {
   output: string;
@@ -194,7 +195,8 @@ function refuseToReplace(last: Extract<JournalEntry, { t: 'file' }> | undefined,
   if (now !== last.sha256) return;
   const n = last.invoices === 1 ? 'the invoice' : `the ${last.invoices} invoices`;
   // The batch is the run's start as an ISO time: shown to the minute.
-  const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(last.batch) ? `${last.batch.slice(0, 10)} ${last.batch.slice(11, 16)} UTC` : last.batch;
+  const started = new Date(last.batch);
+  const when = Number.isNaN(started.getTime()) ? last.batch : utcMinute(started);
   const what = last.ended
     ? `${n} that the export of ${when} marked in Alma and handed over to finance`
     : `${n} that the export of ${when} (status ${last.status}) was marking in Alma when it was cut short — run it again to finish it`;

@@ -7,6 +7,7 @@
  * outside input, and a page that runs `<script>` from one would run it in the librarian's
  * browser.
  */
+import { utcMinute } from '../common/time.js';
 import type { Problem } from '../domain/problem.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
@@ -238,10 +239,6 @@ function cards(report: ReportDocument): string {
   return `<div class="cards">${items.join('')}</div>`;
 }
 
-const pad = (n: number): string => String(n).padStart(2, '0');
-const formatDate = (d: Date): string =>
-  `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
-
 export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): string {
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   const sentence = summaryLine(report, problems, plainStyle);
@@ -250,7 +247,7 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
   const target = report.sandbox === true ? `the ${system} sandbox` : system;
   const title = report.dry_run ? `Invoice check (dry run${report.sandbox === true ? ', sandbox' : ''})` : `Invoice load into ${target}`;
   const meta = [
-    opts.generatedAt ? formatDate(opts.generatedAt) : '',
+    opts.generatedAt ? utcMinute(opts.generatedAt) : '',
     opts.files && opts.files.length > 0 ? `files: ${opts.files.map((f) => `<code>${esc(f)}</code>`).join(', ')}` : '',
     report.duration_s !== undefined ? `took ${esc(formatDuration(report.duration_s))}` : '',
     report.version !== undefined ? `invoice-load ${esc(report.version)}` : '',
