@@ -174,7 +174,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   });
 }
 
-const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+/** Of the text as written (UTF-8), or of the bytes read back: the same digest for the same file. */
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /**
  * The file a `--mark-in-erp` run left is the hand-over: its invoices are marked in Alma (or may
@@ -188,7 +189,7 @@ function refuseToReplace(last: Extract<JournalEntry, { t: 'file' }> | undefined,
   if (!last.ended && o.markInErp && o.status === last.status) return;
   let now: string;
   try {
-    now = createHash('sha256').update(readFileSync(path)).digest('hex');
+    now = sha256(readFileSync(path));
   } catch {
     return; // unreadable: the write below says why, as before
   }
