@@ -10,9 +10,9 @@
  * The opening: reads that begin waiting before the run's first answer and first write (the
  * checks and look-ups a run sends at once, which the first write must wait for) are not spaced:
  * up to `openingBurst` of them start at once in a window (the window rule still holds); those
- * beyond wait for their slot, or for the next window when ⌊rate⌋ have gone. Spaced, 19 of them kept the first write waiting 0.38 s longer
- * at 50/s and 1.8 s at 10/s (bench/RESULTS.md). Any request that begins waiting after an
- * answer, a write or a 429 is spaced.
+ * beyond wait for their slot, or for the next window when ⌊rate⌋ have gone. Spaced, 19 of them
+ * kept the first write waiting 0.36 s longer at 50/s and 1.8 s at 10/s (bench/RESULTS.md). Any
+ * request that begins waiting after an answer, a write, a retry or a 429 is spaced.
  *
  * Adaptation: a 429 PER_SECOND_THRESHOLD pauses EVERY caller for `pauseMs` (or the server's
  * Retry-After), not only the one refused: the window is full for everyone (octokit
