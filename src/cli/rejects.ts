@@ -12,7 +12,7 @@ import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
-import { both, csvLine, REJECT_COLUMNS, rejectedRowOwners, rejectedRows, rowKey, rowKeyFile, rowKeyRow, type RejectReason, type RowOwners } from '../report/rejects.js';
+import { both, csvLine, REJECT_COLUMNS, rejectedRowOwners, rowKey, rowReasons, rowKeyFile, rowKeyRow, type RejectReason, type RowOwners } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { cellText } from '../domain/cells.js';
@@ -50,10 +50,10 @@ const BOM = '\uFEFF';
  * and cannot be read again for them (`fromStdin`: they are not in the file).
  */
 export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number; unread: string[] }> {
-  const wanted = rejectedRows(report);
+  const owners = rejectedRowOwners(report);
+  const wanted = rowReasons(owners);
   const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;
   const found = new Set<string>();
-  const owners = rejectedRowOwners(report);
   const written = await writeRejectsOf(wanted, opts, found, owners);
   // Rows the reader cannot give back — a CSV record its syntax broke (`csv_syntax`) was never a
   // record — are named, so a count of rejected rows does not pass for all of them. So is a line

@@ -21,26 +21,20 @@ export interface RejectReason {
  * out, its invoice came back without it, and once corrected and loaded lacked that line).
  */
 export function rejectedRows(report: ReportDocument): Map<string, RejectReason> {
+  return rowReasons(rejectedRowOwners(report));
+}
+
+/**
+ * One reason a row, from its owners: the row's own error first, its invoice's (if it has one)
+ * after. Where several invoices share the row (JSON on one line) the last one's: the rejects
+ * read each record's own from the owners.
+ */
+export function rowReasons(owners: ReadonlyMap<string, RowOwners>): Map<string, RejectReason> {
   const out = new Map<string, RejectReason>();
-  for (const inv of report.invoices) {
-    if (inv.status !== 'invalid' && inv.status !== 'failed') continue;
-    for (const r of inv.rows) out.set(rowKey(r.file, r.row), reasonFor(inv, r.file, r.row));
-  }
-  const own = batchReasons(report);
-  // The row's own error first: its invoice's (if it has one) follow. A row of an invoice that
-  // is otherwise valid (an extra cell, the file cut inside it) brings that invoice's other rows:
-  // loaded alone once corrected, it would be an invoice short of lines.
-  const invoiceOf = new Map<string, ReportInvoice>();
-  for (const inv of report.invoices) for (const r of inv.rows) invoiceOf.set(rowKey(r.file, r.row), inv);
-  for (const [key, reason] of own) {
-    const had = out.get(key);
-    out.set(key, had === undefined ? reason : both(reason, had));
-    const inv = invoiceOf.get(key);
-    if (inv === undefined) continue;
-    for (const r of inv.rows) {
-      const k = rowKey(r.file, r.row);
-      if (!out.has(k)) out.set(k, fromRow(key, reason, r.file));
-    }
+  for (const [key, o] of owners) {
+    const inv = [...o.invoices.values()].at(-1);
+    const reason = o.batch === undefined ? inv : inv === undefined ? o.batch : both(o.batch, inv);
+    if (reason !== undefined) out.set(key, reason);
   }
   return out;
 }
@@ -75,10 +69,12 @@ export interface RowOwners {
 }
 
 /**
- * Where one row holds several records (JSON written on one line: every object is line 1), whose
- * records each rejected row wants, and why: the rejected invoices' own (each with its own
- * reason), an accepted invoice's when a batch error names one of its rows (so it comes back
- * whole, as `rejectedRows` brings it), and every record of a row a batch error names.
+ * Whose records each rejected row wants, and why — the one walk of the report that `rejectedRows`
+ * and the rejects file both read. Every row of an invalid or failed invoice (its own reason), and
+ * every row an error of the batch names (`batch`: where one row holds several records, as in JSON
+ * written on one line, which record the error is in cannot be told, so all go back). A row of an
+ * invoice that is otherwise valid (an extra cell, the file cut inside it) brings that invoice's
+ * other rows: loaded alone once corrected, it would be an invoice short of lines.
  */
 export function rejectedRowOwners(report: ReportDocument): Map<string, RowOwners> {
   const out = new Map<string, RowOwners>();
@@ -87,19 +83,29 @@ export function rejectedRowOwners(report: ReportDocument): Map<string, RowOwners
     if (o === undefined) out.set(key, (o = { invoices: new Map() }));
     return o;
   };
-  const batch = batchReasons(report);
-  for (const [key, reason] of batch) at(key).batch = reason;
+  const rejected = (inv: ReportInvoice): boolean => inv.status === 'invalid' || inv.status === 'failed';
+  const idOf = (inv: ReportInvoice): string => keyString({ vendor: inv.vendor, number: inv.number });
+  const invoicesAt = new Map<string, ReportInvoice[]>();
   for (const inv of report.invoices) {
-    const id = keyString({ vendor: inv.vendor, number: inv.number });
-    if (inv.status === 'invalid' || inv.status === 'failed') {
-      for (const r of inv.rows) at(rowKey(r.file, r.row)).invoices.set(id, reasonFor(inv, r.file, r.row));
-      continue;
-    }
-    const named = inv.rows.map((r) => rowKey(r.file, r.row)).find((k) => batch.has(k));
-    if (named === undefined) continue;
     for (const r of inv.rows) {
-      const k = rowKey(r.file, r.row);
-      if (k !== named && !batch.has(k)) at(k).invoices.set(id, fromRow(named, batch.get(named)!, r.file));
+      const key = rowKey(r.file, r.row);
+      let here = invoicesAt.get(key);
+      if (here === undefined) invoicesAt.set(key, (here = []));
+      here.push(inv);
+      if (rejected(inv)) at(key).invoices.set(idOf(inv), reasonFor(inv, r.file, r.row));
+    }
+  }
+  const batch = batchReasons(report);
+  const pulled = new Set<ReportInvoice>();
+  for (const [key, reason] of batch) {
+    at(key).batch = reason;
+    for (const inv of invoicesAt.get(key) ?? []) {
+      if (rejected(inv) || pulled.has(inv)) continue;
+      pulled.add(inv);
+      for (const r of inv.rows) {
+        const k = rowKey(r.file, r.row);
+        if (!batch.has(k)) at(k).invoices.set(idOf(inv), fromRow(key, reason, r.file));
+      }
     }
   }
   return out;
