@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeForError, pathError } from './exit.js';
+import { distance } from '../input/mapping/names.js';
 import { runLoadCommand } from './load.js';
 import { terminal } from './terminal.js';
 import { addConfigCommand, runConfigCommand } from './config-command.js';
@@ -227,20 +228,10 @@ export function closestCommand(word: string, names: readonly string[]): string |
   const w = word.toLowerCase();
   let best: { name: string; d: number } | undefined;
   for (const name of names) {
-    const d = name.startsWith(w) ? 1 : editDistance(w, name);
+    const d = name.startsWith(w) ? 1 : distance(w, name);
     if (d <= 2 && (best === undefined || d < best.d)) best = { name, d };
   }
   return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
 }
 
 export async function main(argv: string[]): Promise<number> {
