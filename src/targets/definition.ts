@@ -172,11 +172,16 @@ export interface TargetDefinition<S extends TargetSettings = TargetSettings> {
   /** The client, or the embedded sandbox in-process (`kind: 'sandbox'`). */
   open(settings: S, run: OpenRun): Promise<OpenedTarget>;
   /**
-   * `--dry-run --online` for a target other than Alma (whose preflight is src/cli/preflight.ts's
-   * own): read-only look-ups of the valid invoices, as problems per invoice (keyed by
-   * `keyString`) and the report's `preflight` object. Absent: the target refuses `--online`.
+   * `--dry-run --online`: read-only look-ups of the valid invoices, as problems per invoice
+   * (keyed by `keyString`) and the report's `preflight` object. It throws what a load's checks
+   * would stop on (a refused key, a spent daily threshold, an unreachable target: `runStopOf`).
+   * Absent: the target refuses `--online`.
    */
-  preflight?(settings: S, invoices: readonly Invoice[], run: OpenRun & { rate: number }): Promise<{ problems: Map<string, Problem[]>; report: PreflightReport }>;
+  preflight?(
+    settings: S,
+    invoices: readonly Invoice[],
+    run: OpenRun & { rate: number; pollTimeoutMs: number },
+  ): Promise<{ problems: Map<string, Problem[]>; report: PreflightReport }>;
   /** `invoice-load sandbox --target <name>`: its embedded sandbox on a port, and a command line that loads into it. */
   serveSandbox?(opts: SandboxOptions): Promise<{ url: string; hint: string; close(): Promise<void> }>;
   /**

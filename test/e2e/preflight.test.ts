@@ -146,4 +146,19 @@ describe('--online usage errors: exit 2', () => {
       await sandbox.close();
     }
   });
+
+  it('a spent daily threshold ends the online checks with exit 4 and when to run them again', async () => {
+    const { startSandbox } = await import('../../src/sandbox/index.js');
+    const sandbox = await startSandbox({ port: 0, latencyMs: 0, daily: 2 });
+    try {
+      const res = await runCli(['--dry-run', '--online', 'fixtures/sample-batch.csv'], {
+        env: { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'any', INVOICE_LOAD_STATE_DIR: join(fresh(), 'state') },
+      });
+      expect(res.code, res.stderr).toBe(4);
+      expect(res.stderr).toMatch(/daily API threshold is used up; run the online checks again after midnight/);
+      expect(res.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await sandbox.close();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
 import { ALMA_PROFILE } from './profile.js';
 import type { OpenRun, TargetDefinition } from '../definition.js';
+import type { TargetEventSink } from '../target.js';
 import { openedTarget } from '../settings.js';
 import type { AlmaRegion } from './regions.js';
 
@@ -78,6 +79,32 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
         return runPreflight(invoices, { http: alma.http, rate: run.transport.rate ?? 10, pollTimeoutMs: 60_000, checks: which, lookupInvoices: false });
       },
     };
+  },
+
+  // `--dry-run --online`: the load's checks, all of them, plus the invoice look-ups, through a
+  // client paced as a load's (its look-ups count against --rate) into the same place a load goes
+  // (the sandbox's state, so it sees what earlier runs created).
+  async preflight(settings, invoices, run) {
+    const [{ runPreflight }, { createAlmaHttpClient }, { limiterFor }] = await Promise.all([
+      import('./preflight.js'),
+      import('./client.js'),
+      import('../../transport/http.js'),
+    ]);
+    const place = await almaPlace(settings, run, 'check');
+    // The budget left after the preflight's own requests: the smallest value any answer carried.
+    let remaining: number | undefined;
+    const onEvent: TargetEventSink = (event) => {
+      if (event.type === 'remaining') remaining = remaining === undefined ? event.remaining : Math.min(remaining, event.remaining);
+      run.transport.onEvent(event);
+    };
+    const http = createAlmaHttpClient({ ...run.transport, ...place.client, limiter: limiterFor({ rate: run.rate, onEvent }), onEvent });
+    try {
+      if (invoices.length > 0) run.info(`checking ${invoices.length} invoice${invoices.length === 1 ? '' : 's'} (read-only) against ${place.where}`);
+      return await runPreflight(invoices, { http, rate: run.rate, pollTimeoutMs: run.pollTimeoutMs, remaining: () => remaining });
+    } finally {
+      await http.close().catch(() => undefined);
+      await place.close();
+    }
   },
 
   async serveSandbox(o) {
