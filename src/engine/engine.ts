@@ -268,7 +268,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       }
       return;
     }
-    const label = labelOf(opts.target);
+    const label = opts.target.label;
     let message: string;
     if (refusalKind(e) === 'business') {
       transient = 0;
@@ -303,7 +303,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
     if (stopped) return;
     const verdict = canary.verdict!;
     const inv = invoices.find((i) => keyString(i.key) === keyString(verdict.key));
-    const message = canaryMessage(verdict, labelOf(opts.target), {
+    const message = canaryMessage(verdict, opts.target.label, {
       added: journal.state(verdict.key).lines.size,
       total: inv === undefined ? journal.state(verdict.key).lines.size : opts.target.childKeys(inv).length,
     });
@@ -324,7 +324,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       lineSlots,
       linesOneAtATime: () => {
         if (!linesAlone) {
-          const message = `${labelOf(opts.target)} refused a line sent while others of its invoice were on their way: it is sent again alone, and lines go one at a time for the rest of the run`;
+          const message = `${opts.target.label} refused a line sent while others of its invoice were on their way: it is sent again alone, and lines go one at a time for the rest of the run`;
           emit({ type: 'notice', message });
         }
         linesAlone = true;
@@ -357,7 +357,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           // stop says what the canary found either way.
           if (reason === 'canary' && canary.verdict !== undefined) stopForCanary();
           if (!stopped) {
-            const message = stopMessage(reason, err, labelOf(opts.target));
+            const message = stopMessage(reason, err, opts.target.label);
             stopped = { reason, error: err instanceof StopRun ? undefined : (err as Error), message };
             if (stopped.error !== undefined) opts.halt?.(stopped.error);
             emit({ type: 'stopping', reason, message });
@@ -567,9 +567,6 @@ function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason
   };
 }
 
-/** How messages name the target: `Alma` unless the target says otherwise. */
-const labelOf = (target: Target): string => target.label ?? (target.name === 'alma' ? 'Alma' : target.name);
-
 /**
  * Picks our invoice among the target's matches; refuses one that is plainly a different invoice
  * (existing.ts: a load finds that before its first write; here for look-ups after it — a fresh
@@ -734,7 +731,7 @@ class InvoiceSaga {
     this.#ctx = ctx;
     this.#key = inv.key;
     this.#who = { vendor: inv.key.vendor, number: inv.key.number };
-    this.#label = labelOf(opts.target);
+    this.#label = opts.target.label;
     this.#wallNow = opts.wallNow ?? Date.now;
     this.#clock = { wallNow: this.#wallNow, sleep: opts.sleep, checkpoint: () => this.#checkpoint() };
     this.#st = opts.journal.state(inv.key);
@@ -1301,7 +1298,7 @@ async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkp
 function unattached(inv: Invoice, st: InvoiceJournalState, target: Target): LoadWarning[] {
   const missing = (target.attachments?.files(inv) ?? []).filter((f) => !st.attachments.has(f.name)).map((f) => f.name);
   if (missing.length === 0) return [];
-  const label = labelOf(target);
+  const label = target.label;
   const names = missing.join(', ');
   return [
     {
@@ -1412,7 +1409,7 @@ async function waitForProcessing(
 /** The same words for every such invoice (its row and number are the report's): the terminal says them once for all. */
 const notFinished = (target: Target, limitMs: number): LoadWarning => ({
   code: 'not_finished',
-  message: `${labelOf(target)} had not finished processing the invoice after ${limitMs / 1000} s (--poll-timeout): its status and alerts may still change, and running the same command again reads them (sending nothing)`,
+  message: `${target.label} had not finished processing the invoice after ${limitMs / 1000} s (--poll-timeout): its status and alerts may still change, and running the same command again reads them (sending nothing)`,
 });
 
 /**

@@ -111,8 +111,8 @@ export interface AttachmentSeam {
 export interface Target {
   /** `alma`, `exsited`, `alguna` — the report's `target`. */
   readonly name: string;
-  /** How messages name the target (`Alma`, `Exsited`, `Alguna`); default: `name`. */
-  readonly label?: string | undefined;
+  /** How messages name the target (`Alma`, `Exsited`, `Alguna`, `FOLIO`). */
+  readonly label: string;
   /**
    * Identity of the place invoices go (scheme, host and port, or the sandbox's state file),
    * never the key. The journal is keyed by it, so two institutions never share a journal.

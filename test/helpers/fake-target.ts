@@ -118,6 +118,7 @@ export class FakeAlma {
     };
     return {
       name: 'alma',
+      label: 'Alma',
       endpoint: 'fake://alma',
       payloads: () => ({ invoice: {}, lines: [] }),
       prepareLookups: async () => undefined,
