@@ -294,6 +294,21 @@ export class InvoiceGrouper<I = Invoice> {
       else if (spec.index === 1) fundPercent = kept;
       else fundAmount = kept;
     }
+    if (record.problems !== undefined) {
+      // A line or fund cell the input refused (a mapping profile's number dialect, say) was left
+      // out of the record: it is INVALID, as a cell the codec refuses, so the rules do not also
+      // call it missing (price_missing) or count the line without it (total_mismatch).
+      for (const p of record.problems) {
+        const spec = isError(p) && p.column !== undefined ? SPECS.get(p.column) : undefined;
+        if (spec === undefined) continue;
+        if (spec.level === LEVEL_LINE && !pendingHas(pending, np, spec.index)) {
+          pending[np++] = spec.index;
+          pending[np++] = INVALID;
+          pending[np++] = row;
+        } else if (spec === FUND_PERCENT) fundPercent ??= INVALID;
+        else if (spec === FUND_AMOUNT) fundAmount ??= INVALID;
+      }
+    }
     const hasFund = fundCode !== undefined || fundPercent !== undefined || fundAmount !== undefined;
     if (lineText === undefined && np === 0 && !hasFund) return; // header row
 
@@ -518,8 +533,8 @@ function isBlankRow(fields: Record<string, string | undefined>): boolean {
 /**
  * Problems the input layer found in a row's cells (a mapping refused a date, say) belong to the
  * row's invoice. A cell refused (an error) is left out of the record; an invoice-level one is
- * marked INVALID so the rules do not also call it missing. A warning's cell was read (an Excel
- * amount rounded to the currency, `amount_rounded`) and stays.
+ * marked INVALID so the rules do not also call it missing (a line or fund one is, in `add`). A
+ * warning's cell was read (an Excel amount rounded to the currency, `amount_rounded`) and stays.
  */
 function adoptProblems(inv: InvoiceAcc, problems: readonly Problem[], row: number): void {
   for (const p of problems) {
@@ -530,6 +545,12 @@ function adoptProblems(inv: InvoiceAcc, problems: readonly Problem[], row: numbe
       inv.head.push(spec.index, INVALID, row);
     }
   }
+}
+
+/** True when the row's pending line cells (`np` entries of triples) hold the column. */
+function pendingHas(pending: readonly (number | Kept)[], np: number, index: number): boolean {
+  for (let p = 0; p < np; p += 3) if (pending[p] === index) return true;
+  return false;
 }
 
 /** Runs the column's codec: the text when accepted, else INVALID after reporting the problem. */

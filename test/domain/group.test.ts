@@ -228,6 +228,21 @@ describe('grouping rows into invoices', () => {
     expect(bad.invoices[0]?.invoice).toBeUndefined();
   });
 
+  it('a line or fund cell the input refused (a workbook error cell, a cell too long) is not also missing or left out of the sums', () => {
+    const at = (row: number) => ({ file: 'b.xlsx:B', row });
+    const refused = (row: number, column: string) => ({ ...at(row), column, code: 'cell_error', message: 'the cell shows the error #N/A; fix the formula or type the value', severity: 'error' as const });
+    const codes = (rows: { row: number; fields: Row; refused?: string }[]) =>
+      found(validateRecords(rows.map((r) => ({ source: at(r.row), fields: r.fields, ...(r.refused !== undefined ? { problems: [refused(r.row, r.refused)] } : {}) }))));
+    expect(codes([{ row: 2, fields: { ...BASE, price: undefined }, refused: 'price' }])).toEqual(['2:price:cell_error']);
+    expect(codes([{ row: 2, fields: { ...BASE, price: undefined, po_line: 'POL-1' }, refused: 'price' }])).toEqual(['2:price:cell_error']);
+    expect(codes([{ row: 2, fields: { ...BASE, total_amount: '200.00' }, refused: 'quantity' }])).toEqual(['2:quantity:cell_error']);
+    // A split line: the second fund's share was given, and refused.
+    const split = { ...BASE, line_number: '1', fund_percent: '50' };
+    expect(codes([{ row: 2, fields: split }, { row: 3, fields: { ...split, fund_code: 'F2', fund_percent: undefined }, refused: 'fund_percent' }])).toEqual(['3:fund_percent:cell_error']);
+    // A cell really empty is still missing.
+    expect(codes([{ row: 2, fields: { ...BASE, price: undefined } }])).toEqual(['2:price:price_missing']);
+  });
+
   it('a declared header with no row under it: without vendor and invoice_number an error for the file; a canonical one is nothing to do', () => {
     const g = new InvoiceGrouper();
     g.declareColumns('cover.csv', ['Vendor summary']);

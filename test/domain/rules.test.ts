@@ -68,6 +68,10 @@ describe('fund distributions', () => {
     ['po_line, no fund (the PO line has them)', [{ fund_code: undefined, po_line: 'POL-1' }], []],
     ['no po_line, no price', [{ price: undefined }], ['2:price:price_missing']],
     ['po_line, no price', [{ price: undefined, po_line: 'POL-1' }], ['2:total_amount:total_not_checked']],
+    // A refused cell is INVALID, not missing: its refusal alone is said.
+    ['no po_line, price refused', [{ price: '1O.00' }], ['2:price:invalid_number']],
+    ['po_line, price refused', [{ price: '1O.00', po_line: 'POL-1' }], ['2:price:invalid_number']],
+    ['quantity refused (the line is not counted as one copy)', [{ total_amount: '200.00', quantity: '2x' }], ['2:quantity:invalid_quantity']],
   ])('%s', (_, rows, expected) => expect(check(rows)).toEqual(expected));
 
   it('gives a single fund without a share 100 percent', () => {

@@ -156,6 +156,31 @@ describe('dialects in the input layer: canonical text out, problems on the row a
   });
 });
 
+describe('a line or fund cell the dialect refuses is there, not missing', () => {
+  const p = profileOf({
+    columns: { Nr: 'invoice_number', Betrag: 'total_amount', Pos: 'line_number', Bestellung: 'po_line', Preis: 'price', Menge: 'quantity', Etat: 'fund_code', Anteil: 'fund_percent', Summe: 'fund_amount' },
+    constants: { vendor: 'V', invoice_date: '2025-03-14', currency: 'EUR' },
+    numbers: { decimal: ',', thousands: '.' },
+  });
+  const head = 'Nr;Betrag;Pos;Bestellung;Preis;Menge;Etat;Anteil;Summe\n';
+
+  // Only the refusal is said: not what the rules say of a line without the cell (the price was
+  // given, just not in the profile's number format). A cell really absent is still reported.
+  it.each([
+    ['a refused price of a line without po_line: no price_missing', 'R-1;10,00;1;;10.00;1;F;;', ['invalid_number@2:price']],
+    ['a refused price of a line with po_line: no "takes the price from the PO line"', 'R-1;10,00;1;POL-1;10.00;1;F;;', ['invalid_number@2:price']],
+    ['a refused quantity: the line is not counted as one copy (no total_mismatch)', 'R-1;20,00;1;;10,00;2x;F;;', ['invalid_number@2:quantity']],
+    ['a refused fund_percent of a split line: no fund_share_missing', 'R-1;10,00;1;;10,00;1;F;50;\nR-1;;1;;;;G;5O;', ['invalid_number@3:fund_percent']],
+    ['a refused fund_amount of a split line: no fund_share_missing', 'R-1;10,00;1;;10,00;1;F;;4,00\nR-1;;1;;;;G;;6.00', ['invalid_number@3:fund_amount']],
+    ['a price really absent is still price_missing', 'R-1;10,00;1;;;1;F;;', ['price_missing@2:price']],
+    ['a fund share really absent is still fund_share_missing', 'R-1;10,00;1;;10,00;1;F;50;\nR-1;;1;;;;G;;', ['fund_share_missing@3:fund_percent']],
+  ])('%s', async (_, rows, codes) => {
+    const g = await groupMapped('a.csv', `${head}${rows}\n`, p);
+    expect(g.codes).toEqual(codes);
+    expect(g.invoices[0]!.invoice).toBeUndefined();
+  });
+});
+
 describe('the title block above the header', () => {
   const title = ['ACME Books Ltd — Invoice export', 'Run: 03/18/2025', '', 'Customer "DSU", 01DEMO'];
   const p = profileOf({ csv: { skip_lines: 4 }, columns: { 'Invoice #': 'invoice_number' }, constants: { vendor: 'ACME' } });
