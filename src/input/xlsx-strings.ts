@@ -137,7 +137,8 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
  *   runs' texts are joined into one `<t>`, phonetic runs (`<rPh>`) left out as for shared strings;
  * - a date cell stored as an ISO 8601 text (`t="d"`, ECMA-376 Part 1, 18.18.11 ST_CellType; Excel's
  *   "save dates as ISO 8601" option, openpyxl's `iso_dates`) was read as a number: 2025-03-04 as
- *   the year 2025, or shown in a date format as 1905-07-17. It becomes the text of its day.
+ *   the year 2025, or shown in a date format as 1905-07-17. It becomes the text of its day, and
+ *   its place goes in `SheetMarks.isoDates`: the reader takes it for the date cell it is.
  * - a formula whose saved value is an error (`#N/A`) was read as an empty cell: its formula is
  *   dropped, so it is read as the error it shows;
  * - rows and cells without their `r` attribute (optional: a row or cell without one follows the
@@ -149,8 +150,10 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
 export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: SheetMarks): AsyncGenerator<string, void, undefined> {
   let held = '';
   const places = new Places();
+  const isoDate = seen !== undefined ? (ref: string) => void seen.isoDates.add(ref) : undefined;
   const out = (xml: string): string => {
-    const numbered = places.number(fixCells(xml));
+    // Numbered first: an ISO date cell is marked by its place.
+    const numbered = fixCells(places.number(xml), isoDate);
     if (seen !== undefined) {
       hiddenRows(numbered, (row) => seen.hidden.add(row));
       if (numbered.includes('<mergeCell ')) for (const m of numbered.matchAll(MERGE)) seen.merged.push(m[1]!);
@@ -175,6 +178,8 @@ export interface SheetMarks {
   hidden: Set<number>;
   /** The `ref`s of `<mergeCell>` (ECMA-376 Part 1, 18.3.1.55), e.g. `D4:D6`. */
   merged: string[];
+  /** Cells (`C3`) that were ISO 8601 date cells, now the text of their day; the reader deletes each as it reads it. */
+  isoDates: Set<string>;
 }
 
 const MERGE = /<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"/g;
@@ -241,8 +246,8 @@ const ISO_DATE_CELL = /<c\b([^>]*?)\st="d"([^>]*)>([\s\S]*?)<\/c>/g;
 const ERROR_CELL = /(<c\b[^>]*\st="e"[^>]*>)([\s\S]*?)<\/c>/g;
 const FORMULA = /<f\b[^>]*\/>|<f\b[^>]*>[\s\S]*?<\/f>/;
 
-/** The rewrites of `fixSheetCells` on text made of whole cells. */
-export function fixCells(xml: string): string {
+/** The rewrites of `fixSheetCells` on text made of whole cells; `isoDate` is told the place of each ISO date cell. */
+export function fixCells(xml: string, isoDate?: (ref: string) => void): string {
   let out = xml;
   if (out.includes('<is>')) {
     out = out.replace(INLINE, (_, inner: string) => {
@@ -258,7 +263,10 @@ export function fixCells(xml: string): string {
   if (out.includes('t="d"')) {
     out = out.replace(ISO_DATE_CELL, (whole, before: string, after: string, inner: string) => {
       const day = /<v>\s*(\d{4}-\d{2}-\d{2})[^<]*<\/v>/.exec(inner);
-      return day === null ? whole : `<c${before} t="str"${after}>${inner.replace(/<v>[^<]*<\/v>/, `<v>${day[1]}</v>`)}</c>`;
+      if (day === null) return whole;
+      const ref = /\sr="([A-Z]+\d+)"/.exec(before + after);
+      if (ref !== null) isoDate?.(ref[1]!);
+      return `<c${before} t="str"${after}>${inner.replace(/<v>[^<]*<\/v>/, `<v>${day[1]}</v>`)}</c>`;
     });
   }
   return out;

@@ -83,6 +83,13 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 /** A date as `YYYY-MM-DD`; exceljs makes dates at UTC midnight (the time of day is dropped). */
 const isoDate = (d: Date): string => `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 
+/** The text of an ISO date cell's day as a date; a day that is no real date (`2025-02-30`) stays text, and is refused as such. */
+function isoDay(value: CellValue): CellValue {
+  if (typeof value !== 'string') return value;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && isoDate(d) === value ? d : value;
+}
+
 /** First bytes that are text: printable ASCII, line breaks, tabs, a UTF-8 byte-order mark or bytes of UTF-8 characters. */
 function looksLikeText(head: Uint8Array): boolean {
   for (const b of head) if (b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f) return false;
@@ -215,7 +222,7 @@ async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderC
   // date cells rewritten into what exceljs reads right (xlsx-strings.ts fixSheetCells).
   const parseWorksheet = (excel.stream.xlsx.WorkbookReader.prototype as unknown as { _parseWorksheet: (iterator: unknown, sheetNo: unknown) => unknown })._parseWorksheet;
   define('_parseWorksheet', function* (this: object, iterator: AsyncIterable<unknown>, sheetNo: unknown) {
-    const marks: SheetMarks = { hidden: new Set(), merged: [] };
+    const marks: SheetMarks = { hidden: new Set(), merged: [], isoDates: new Set() };
     // Kept with the sheet reader it yields: `sheetNo` is the part's file number (sheet2.xml),
     // which after sheets are moved or deleted is not the `sheetId` the reader is then given.
     for (const event of parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES), marks), sheetNo) as Iterable<{ value?: unknown }>) {
@@ -342,13 +349,17 @@ export class WorkbookReader {
         yield { sheet: name };
         const marks = SHEET_MARKS.get(sheet as object);
         const hidden = marks?.hidden;
+        const isoDates = marks?.isoDates;
         this.merged = marks?.merged ?? [];
         for await (const row of sheet) {
           const cells: (Cell | undefined)[] = [];
           const problems: Problem[] = [];
           let filled = 0;
           row.eachCell({ includeEmpty: false }, (cell, col) => {
-            const c = this.cell(cell.value, cell.numFmt, row.number, col, problems);
+            // An ISO 8601 date cell comes as the text of its day (xlsx-strings.ts fixCells): it is
+            // a date cell, read as one (no mapping profile's date format applies to it).
+            const iso = isoDates !== undefined && isoDates.size > 0 && isoDates.delete(cell.address);
+            const c = this.cell(iso ? isoDay(cell.value) : cell.value, cell.numFmt, row.number, col, problems);
             if (c !== undefined && c.text.trim() !== '') {
               cells[col] = c;
               filled++;

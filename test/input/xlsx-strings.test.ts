@@ -81,6 +81,15 @@ describe('fixSheetCells: cells exceljs misreads, rewritten whole', () => {
       expect(out, String(cut)).toBe('<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve">G-1</t></is></c><c r="B2" t="str"><v>2025-03-04</v></c></row></sheetData>');
     }
   });
+
+  it('names the place of each ISO date cell it rewrote, in a sheet without r attributes too (numbered first)', async () => {
+    const marks = { hidden: new Set<number>(), merged: [], isoDates: new Set<string>() };
+    const xml = '<sheetData><row><c t="s"><v>0</v></c><c t="d"><v>2025-03-04T00:00:00</v></c><c t="d"><v>x</v></c></row><row r="5"><c r="B5" s="1" t="d"><v>2025-04-01</v></c></row></sheetData>';
+    let out = '';
+    for await (const t of fixSheetCells((async function* () { yield xml; })(), marks)) out += t;
+    expect(out).toContain('<c r="B1" t="str"><v>2025-03-04</v></c>');
+    expect([...marks.isoDates]).toEqual(['B1', 'B5']);
+  });
 });
 
 describe('fixSheetCells: rows and cells without their r attribute', () => {

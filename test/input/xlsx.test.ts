@@ -357,6 +357,29 @@ describe('xlsx cells by type', () => {
     expect(r.records[0]!.source.row).toBe(3);
   });
 
+  it('under a DD/MM/YYYY profile a date cell is its date, an ISO 8601 date cell (t="d") too; text is read in the profile\'s format, as in CSV', async () => {
+    const profile = profileOf({ dates: { format: 'DD/MM/YYYY' }, columns: { Nr: 'invoice_number', Datum: 'invoice_date', Lieferant: 'vendor' } });
+    const path = join(dir, 'dates-dmy.xlsx');
+    const day = new Date(Date.UTC(2026, 10, 30));
+    await writeWorkbook(path, [{ name: 'R', rows: [['Nr', 'Lieferant', 'Datum'], ['R-1', 'V', day], ['R-2', 'V', day], ['R-3', 'V', '30/11/2026'], ['R-4', 'V', '2026-11-30']], formats: { 3: 'dd/mm/yyyy' } }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const xml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    // R-2's date as Excel's "save dates as ISO 8601" and openpyxl's iso_dates write it.
+    const patched = xml.replace(/<c r="C3"([^>]*)>[\s\S]*?<\/c>/, '<c r="C3"$1 t="d"><v>2026-11-30T00:00:00</v></c>');
+    expect(patched).toContain('t="d"');
+    zip.file('xl/worksheets/sheet1.xml', patched);
+    writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    const r = await readPath(path, { mapping: profile });
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => [x.fields.invoice_number, x.fields.invoice_date, x.problems?.map((p) => `${p.code}: ${p.message}`)])).toEqual([
+      ['R-1', '2026-11-30', undefined],
+      ['R-2', '2026-11-30', undefined],
+      ['R-3', '2026-11-30', undefined],
+      // A text cell is the vendor's writing: the declared format applies, as to the same text in a CSV file.
+      ['R-4', undefined, ['invalid_date: invoice_date "2026-11-30" (vendor column "Datum") is not a date in the format DD/MM/YYYY']],
+    ]);
+  });
+
   it('under a profile, a mapped column empty on the first row is in the header, not missing; one the header lacks is', async () => {
     const profile = profileOf({ columns: { 'Rechnung Nr': 'invoice_number', Lieferant: 'vendor', Gebühr: 'overhead', Versand: 'shipment' } });
     const r = await readBook([{ name: 'R', rows: [['Rechnung Nr', 'Lieferant', 'Gebühr'], ['R-1', 'HARRAS', null], ['R-2', 'HARRAS', 8]] }], { mapping: profile });
