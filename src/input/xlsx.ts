@@ -523,7 +523,9 @@ export class WorkbookReader {
 
   /** One cell's value as text, by its type; problems for error cells and formulas with no value. */
   private cell(value: CellValue, numFmt: string | undefined, row: number, col: number, problems: Problem[]): Cell | undefined {
-    const column = this.names?.[col] || undefined;
+    // The canonical column where known: under a profile the header names the vendor's column
+    // (`Preis`), and the grouper must know a refused price for one, not a missing one.
+    const column = this.kinds[col] ?? (this.names?.[col] || undefined);
     const fail = (code: string, message: string): undefined => {
       problems.push(this.problem(row, code, message, column));
       return undefined;

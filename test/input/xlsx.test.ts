@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import JSZip from 'jszip';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { InvoiceGrouper } from '../../src/domain/group.js';
 import { openInputFile, readRecords, type InputEvent } from '../../src/input/read.js';
 import { hiddenMessage, isDateFormat, mergedMessage, numberText } from '../../src/input/xlsx.js';
 import { hiddenRows } from '../../src/input/xlsx-strings.js';
@@ -378,6 +379,15 @@ describe('xlsx cells by type', () => {
       // A text cell is the vendor's writing: the declared format applies, as to the same text in a CSV file.
       ['R-4', undefined, ['invalid_date: invoice_date "2026-11-30" (vendor column "Datum") is not a date in the format DD/MM/YYYY']],
     ]);
+  });
+
+  it('under a profile, an error cell in a mapped column is a problem of the canonical column: a refused price, not a missing one', async () => {
+    const profile = profileOf({ columns: { Nr: 'invoice_number', Lieferant: 'vendor', Datum: 'invoice_date', Betrag: 'total_amount', Preis: 'price', Etat: 'fund_code' } });
+    const r = await readBook([{ name: 'R', rows: [['Nr', 'Lieferant', 'Datum', 'Betrag', 'Preis', 'Etat'], ['R-1', 'V', new Date(Date.UTC(2026, 10, 30)), 10, { error: '#N/A' }, 'F']] }], { mapping: profile });
+    expect(r.records[0]!.problems!.map((p) => [p.code, p.column])).toEqual([['cell_error', 'price']]);
+    const g = new InvoiceGrouper();
+    for (const record of r.records) g.add(record);
+    expect(g.finish().invoices[0]!.problems.map((p) => `${p.code}@${p.row}:${p.column}`)).toEqual(['cell_error@2:price']);
   });
 
   it('under a profile, a mapped column empty on the first row is in the header, not missing; one the header lacks is', async () => {
