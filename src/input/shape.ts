@@ -8,7 +8,7 @@
  * OpenAPI and the real bodies listed in docs/alma.md#sources. Fields Alma only writes (id, link,
  * status, alert, total_price, …) are ignored.
  */
-import { problem } from '../domain/problem.js';
+import { problem, type Problem } from '../domain/problem.js';
 import { cellText } from '../domain/cells.js';
 import { canonicalHeaderName, isCanonicalColumn } from '../domain/columns.js';
 import { Decimal } from 'decimal.js';
@@ -78,18 +78,25 @@ export class Shaper {
     if ('invoice_lines' in value || 'number' in value) this.invoice(value);
     else if ('invoice' in value || 'total_record_count' in value) this.list(value);
     else this.flat(value, line);
+    for (const p of this.pending) this.out.push({ kind: 'problem', problem: p });
+    this.pending = [];
   }
 
   private shape(row: number, message: string): void {
     this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, 'json_shape', message) });
   }
 
+  /**
+   * A value that is not a single value goes with the next record made (`emit`): the grouper
+   * then files it under that record's invoice and takes the cell as refused, not missing — the
+   * invoice is INVALID (skippable with --skip-invalid), and no rule also says "no price". Left
+   * over when the element makes no record, it is the file's (`element`).
+   */
   private invalid(row: number, column: string, v: JsonValue): void {
-    this.out.push({
-      kind: 'problem',
-      problem: problem({ file: this.file, row }, 'invalid_value', `column ${column} must be a single value, not ${kindOf(v)}`, { column }),
-    });
+    this.pending.push(problem({ file: this.file, row }, 'invalid_value', `column ${column} must be a single value, not ${kindOf(v)}`, { column }));
   }
+
+  private pending: Problem[] = [];
 
   private flat(obj: JsonObject, row: number): void {
     const fields: Fields = {};
@@ -279,7 +286,9 @@ export class Shaper {
 
   private emit(row: number, fields: Fields): void {
     this.sharedLine.see(row, fields);
-    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields } });
+    const problems = this.pending.length > 0 ? this.pending : undefined;
+    if (problems !== undefined) this.pending = [];
+    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields, ...(problems !== undefined ? { problems } : {}) } });
   }
 }
 

@@ -90,3 +90,24 @@ describe('dry run: every value checked against what Alma accepts and can store',
     expect(r.report.invoices.map((i) => i.status)).toEqual(['invalid', 'invalid', 'planned']);
   });
 });
+
+describe('dry run: a JSON value that is not a single value belongs to its invoice', () => {
+  it('the invoice is invalid on its own (not the whole batch), and no rule also calls the price missing', async () => {
+    const file = join(dir, 'not-single.json');
+    const line = (number: string, price: unknown): Record<string, unknown> => ({
+      invoice_number: number, invoice_date: '2025-03-03', vendor: 'GOBI', currency: 'USD', total_amount: '10.00',
+      line_number: 1, po_line: 'POL-1002', price, quantity: 1, fund_code: 'BIO', fund_percent: 100,
+    });
+    // Alma's nested shape: the refused total is the invoice's, given on another line than its line's record.
+    const nested = { number: 'N-1', invoice_date: '2025-03-03', vendor: 'GOBI', currency: 'USD', total_amount: { sum: '10.00' }, invoice_lines: [{ number: '1', po_line: 'POL-1002', price: '10.00', quantity: 1, fund_distribution: [{ fund_code: 'BIO', percent: 100 }] }] };
+    writeFileSync(file, JSON.stringify([line('J-1', {}), line('J-2', '10.00'), nested], null, 1));
+    const res = await runCli(['--dry-run', '--json', file], { env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state') } });
+    expect(res.code, res.stderr).toBe(3);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.issues).toEqual([]);
+    expect(report.invoices.map((i) => [i.number, i.status])).toEqual([['J-1', 'invalid'], ['J-2', 'planned'], ['N-1', 'invalid']]);
+    const codesOf = (n: string): string[] => report.invoices.find((i) => i.number === n)!.issues.map((p) => `${p.column}:${p.code}`);
+    expect(codesOf('J-1')).toEqual(['price:invalid_value']);
+    expect(codesOf('N-1')).toEqual(['total_amount:invalid_value']);
+  });
+});

@@ -39,7 +39,8 @@ export async function read(
   return {
     events,
     records: events.flatMap((e) => (e.kind === 'record' ? [e.record] : [])),
-    problems: events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : [])),
+    // A record's own problems (a JSON value that is not a single value) come just before it.
+    problems: events.flatMap((e) => (e.kind === 'problem' ? [e.problem] : (e.record.problems ?? []))),
   };
 }
 
