@@ -112,7 +112,18 @@ export const COLUMN_KIND = {
 export type ColumnKind<C extends CanonicalColumn> = (typeof COLUMN_KIND)[C];
 
 /** `"value"` with quotes and escapes, so blanks and odd characters are visible in messages. */
-export const quote = (text: string): string => JSON.stringify(text);
+/**
+ * A cell's text in a message, quoted. A long one is cut, its length said: a 40,000-character
+ * cell made a 40,000-character message, in the terminal and in every report.
+ */
+export const quote = (text: string): string => {
+  if (text.length <= QUOTE_MAX) return JSON.stringify(text);
+  // Not between the two halves of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text[QUOTE_HEAD - 1]!) ? QUOTE_HEAD - 1 : QUOTE_HEAD;
+  return `${JSON.stringify(text.slice(0, end))}… (${text.length.toLocaleString('en-US')} characters)`;
+};
+const QUOTE_MAX = 120;
+const QUOTE_HEAD = 80;
 
 /** The unknown columns one warning names, the rest counted (a load's and `payments`'). */
 export const UNKNOWN_LISTED = 20;

@@ -197,10 +197,9 @@ export function textError(column: string, text: string): CellError | undefined {
   const cp = m[0].codePointAt(0)!;
   const name = NAMES[cp] ?? (cp >= 0xd800 && cp <= 0xdfff ? 'half of a surrogate pair, not a character' : cp < 0x20 ? 'a control character' : 'a noncharacter');
   const at = [...text.slice(0, m.index)].length + 1;
-  const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
   return new CellError(
     'invalid_character',
-    `${column} ${quote(shown)} contains ${codePoint(cp)} ${name} at position ${at}, which Alma's XML cannot hold; ` +
+    `${column} ${quote(text)} contains ${codePoint(cp)} ${name} at position ${at}, which Alma's XML cannot hold; ` +
       `remove it${cp === 0x0b ? ' (Word writes a manual line break so: use a plain line break)' : ''}`,
   );
 }

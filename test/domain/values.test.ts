@@ -189,3 +189,18 @@ describe('key values past the length limit are refused before anything slower is
     expect(keyError('invoice_number', 'é'.repeat(100_000) + 'e\u0301')?.code).toBe('too_long');
   });
 });
+
+describe('a long value in a message is cut, its length said', () => {
+  it('a 40,000-digit amount gives a message of a line, not 40,000 characters', () => {
+    const e = parseCell('price', '9'.repeat(40_000)) as { code: string; message: string };
+    expect(e.code).toBe('amount_out_of_range');
+    expect(e.message.length).toBeLessThan(300);
+    expect(e.message).toContain(`"${'9'.repeat(80)}"… (40,000 characters)`);
+  });
+
+  it('a short value is quoted whole; the cut never splits a character in two', () => {
+    expect((parseCell('price', '12.345x') as { message: string }).message).toContain('"12.345x"');
+    const e = textError('line_note', `${'a'.repeat(79)}😀${'b'.repeat(100)}\u0001`);
+    expect(e?.message).toContain(`"${'a'.repeat(79)}"… (182 characters)`);
+  });
+});
