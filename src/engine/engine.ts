@@ -838,7 +838,11 @@ class InvoiceSaga {
         return this.#findAcrossWindow(sentAt);
       },
     );
-    this.#remote = remote;
+    // An invoice our own create made has not been through processing, whatever it shows: an
+    // alert may stand from its creation (sample 03: In Review with NOT_READY_LINES), and without
+    // `number_of_lines` nothing else would tell it from a processed one — it would never be
+    // processed. One made by someone else (`late`) is read as any found invoice is.
+    this.#remote = late ? remote : { ...remote, processed: false };
     // Only an answer to our own create: one found after a lost answer or a duplicate refusal has none.
     if (answer !== undefined && this.#ctx.canary.isCanary(key)) this.#answers = { created: answer, lines: new Map() };
     this.#recordInvoice(remote, late);

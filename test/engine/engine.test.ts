@@ -486,6 +486,20 @@ describe('engine: the step an invoice the run stopped on was at', () => {
   });
 });
 
+describe('engine: a create answered In Review with an alert (as sample 03 shows a new invoice)', () => {
+  it.each([true, false])('is still processed, once: an invoice this run created has not been through processing, whatever it shows (number_of_lines shown: %s)', async (shown) => {
+    const alma = new FakeAlma();
+    alma.alertsShowEarly = true;
+    alma.lineCountShown = shown;
+    alma.alertsOnCreate = [{ code: 'NOT_READY_LINES', description: 'lines not ready' }];
+    const invs = [makeInvoice('ACME', 'INV-1', 2), makeInvoice('ACME', 'INV-2', 1)];
+    const { outcome } = await run(alma, invs, { path: join(dir, `alert-on-create-${shown}.jsonl`) });
+    expect(alma.invoices.map((i) => i.processCount)).toEqual([1, 1]);
+    expect(outcome.results.map((r) => r.status)).not.toContain('already_loaded');
+    expectExactlyOnce(alma, invs);
+  });
+});
+
 describe('engine: an invoice found In Review with an alert but fewer lines than the file', () => {
   it('is not taken as processed: its missing lines are added and it is processed, once (a journal lost after a kill)', async () => {
     const alma = new FakeAlma();

@@ -53,6 +53,10 @@ export class FakeAlma {
    * an alert counts as processed, targets/alma/remote.ts): sample 03 is In Review with an alert.
    */
   alertsShowEarly = false;
+  /** Alerts a new invoice has from its create (sample 03: a new invoice In Review with NOT_READY_LINES). */
+  alertsOnCreate: { code: string; description: string }[] = [];
+  /** Answers carry `number_of_lines` (an implementation may leave it out: nothing says it must). */
+  lineCountShown = true;
 
   newId(): string {
     this.nextId += 1000n;
@@ -72,7 +76,7 @@ export class FakeAlma {
       alerts: processed ? s.alerts : [],
       processed,
       inReview,
-      lineCount: s.lines.length,
+      lineCount: this.lineCountShown ? s.lines.length : undefined,
     };
   }
 
@@ -137,7 +141,7 @@ export class FakeAlma {
             processCount: 0,
             settlesAfterReads: 0,
             state: 'new',
-            alerts: [],
+            alerts: self.alertsOnCreate.map((a) => ({ ...a })),
           };
           self.invoices.push(s);
           const k = `${s.vendor}/${s.number}`;
