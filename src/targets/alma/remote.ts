@@ -48,9 +48,24 @@ function withoutLines(v: JsonObject): JsonObject {
 /** `held`: keep the answer on the result, to compare with the batch's line (Target.heldDifferences). */
 export function toRemoteLine(v: JsonValue | undefined, opts: { held?: boolean } = {}): RemoteLine | undefined {
   if (!isJsonObject(v)) return undefined;
+  const number = jsonText(v['number']) ?? '';
+  // A line is found again by its number: one shown without an id (sample 04 has none) is still
+  // there, its id unknown (''), not absent — absent, it would be sent again.
+  const id = idOf(v) ?? (number !== '' ? '' : undefined);
+  if (id === undefined) return undefined;
+  return { id, number, ...(opts.held === true ? { held: v } : {}) };
+}
+
+/**
+ * An object's id: its `id`, else the last part of its `link` when that is a number (a listing
+ * may give only the link: sample 02's lines; Ex Libris' attachment example reads `link`).
+ */
+export function idOf(v: JsonObject): string | undefined {
   const id = jsonText(v['id']);
-  if (id === undefined || id === '') return undefined;
-  return { id, number: jsonText(v['number']) ?? '', ...(opts.held === true ? { held: v } : {}) };
+  if (id !== undefined && id !== '') return id;
+  const link = jsonText(v['link']);
+  const last = link?.replace(/[?#].*$/, '').replace(/\/+$/, '').split('/').pop();
+  return last !== undefined && /^\d+$/.test(last) ? last : undefined;
 }
 
 /**
@@ -102,8 +117,8 @@ export function toInt(v: JsonValue | undefined): number | undefined {
  */
 export function toRemoteAttachment(v: JsonValue | undefined): RemoteAttachment | undefined {
   if (!isJsonObject(v)) return undefined;
-  const id = jsonText(v['id']);
-  if (id === undefined || id === '') return undefined;
+  const id = idOf(v);
+  if (id === undefined) return undefined;
   const content = jsonText(v['content']);
   const size = toInt(v['size']) ?? (content !== undefined && content !== '' ? Buffer.from(content, 'base64').length : undefined);
   return { id, name: jsonText(v['file_name']) ?? '', size };

@@ -140,7 +140,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     async addLine(invoiceId: string, line: InvoiceLine): Promise<RemoteLine> {
       const answer = await http.json({ method: 'POST', path: `${idPath(invoiceId)}/lines`, body: linePayload(line) });
       const remote = toRemoteLine(answer);
-      if (remote === undefined) throw unreadable(`POST /acq/invoices/${invoiceId}/lines`, 'has no line id');
+      if (remote === undefined) throw unreadable(`POST /acq/invoices/${invoiceId}/lines`, 'has no line id or number');
       return { id: remote.id, number: remote.number || line.number, answer };
     },
 

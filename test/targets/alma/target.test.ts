@@ -72,6 +72,29 @@ describe('createAlmaTarget', () => {
     expect(api!.calls()[0]?.body).toBe(stringifyJson(linePayload(inv.lines[0]!)));
   });
 
+  it('a line answered or listed without an id is there, found by its number (its id from its link, or unknown), never absent', async () => {
+    const t = target();
+    const inv = fullInvoice();
+    api!.script(
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: { number: '1', price: 10 } },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: { link: 'https://api/almaws/v1/acq/invoices/77/lines/502', number: '2' } },
+      {
+        path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=0',
+        body: { total_record_count: 3, invoice_line: [{ number: '1' }, { link: 'https://api/almaws/v1/acq/invoices/77/lines/502/', number: '2' }, { link: 'string', number: '10' }] },
+      },
+    );
+    await expect(t.addLine('77', inv.lines[0]!, inv)).resolves.toMatchObject({ id: '', number: '1' });
+    await expect(t.addLine('77', inv.lines[0]!, inv)).resolves.toMatchObject({ id: '502', number: '2' });
+    expect((await t.listLines('77')).map((l) => [l.id, l.number])).toEqual([['', '1'], ['502', '2'], ['', '10']]);
+  });
+
+  it('a line answered with neither id nor number is an unknown outcome (settled by listing the lines)', async () => {
+    const t = target();
+    const inv = fullInvoice();
+    api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: { price: 10 } });
+    await expect(t.addLine('77', inv.lines[0]!, inv)).rejects.toBeInstanceOf(UnknownOutcomeError);
+  });
+
   it('lists lines across pages', async () => {
     const t = target();
     const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `L${from + i}`, number: String(from + i) }));
