@@ -181,6 +181,11 @@ export class CsvReader implements FormatReader {
   /** The cells of the last line read, data or not (cut_short). */
   private lastLine: readonly string[] | undefined;
   /**
+   * The short_row warning of the last data row, held until a later row comes: the file's last
+   * row, short and without a line break after it, is cut_short instead (see `end`).
+   */
+  private heldShort: Problem | undefined;
+  /**
    * The delimiter an Excel `sep=` first line named (see `excelSeparator`), when the file began
    * with one: `--rejects` writes the line back, so Excel opens that file as it opened this one.
    */
@@ -251,7 +256,9 @@ export class CsvReader implements FormatReader {
     const held = this.titles.end();
     if (held !== undefined) this.readHeld(held);
     if (this.names === undefined) return;
-    if (!ended) this.checkLastRow();
+    const cut = !ended && this.checkLastRow();
+    if (this.heldShort !== undefined && !cut) this.out.push({ kind: 'problem', problem: this.heldShort });
+    this.heldShort = undefined;
     // Unnamed and empty throughout: one warning for all of them. A spreadsheet saved as CSV
     // often ends every row in a run of empty cells; one line each said the same thing 30 times.
     const empty = this.blankCols.filter((i) => !this.blankReported.has(i)).map((i) => i + 1);
@@ -274,7 +281,7 @@ export class CsvReader implements FormatReader {
    * only the two together are said. An error for the file: a cron job that picks up a vendor's
    * upload still in progress must not load half of it.
    */
-  private checkLastRow(): void {
+  private checkLastRow(): boolean {
     const cells = this.lastCells;
     // The header's named width: a header ending in a delimiter (an unnamed last column) over rows
     // without one is a whole file.
@@ -282,7 +289,7 @@ export class CsvReader implements FormatReader {
     while (named > 0 && this.blankCols.includes(named - 1)) named--;
     // The last data row must be the file's last line: a line after it (blank, or delimiters only)
     // ended it. Compared by identity, as rows held for a title are read again at the end.
-    if (cells === undefined || cells !== this.lastLine || cells.length >= named) return;
+    if (cells === undefined || cells !== this.lastLine || cells.length >= named) return false;
     let last = cells.length - 1;
     while (last >= 0 && cells[last]!.trim() === '') last--;
     const value = last >= 0 ? `; its last value ${JSON.stringify(cells[last]!.trim().slice(0, 60))} may be incomplete` : '';
@@ -292,6 +299,7 @@ export class CsvReader implements FormatReader {
       `the file ends inside this row, with no line break after it and ${cells.length} of the header's ${named} cells: it looks cut short (was it still being copied or downloaded?)${value}; ` +
         `if the file is whole, save it again from the spreadsheet or end it with a line break`,
     );
+    return true;
   }
 
   private crlfToLf(chunk: string): string {
@@ -444,6 +452,11 @@ export class CsvReader implements FormatReader {
     if ((cells[0] === this.firstHeaderCell || cells[0] === this.firstHeaderCellBom) && this.repeatsHeader(cells, row)) return;
     if (this.blankCols.length > 0) this.checkBlankColumns(cells, row);
     if (n > width) this.extraCells(cells, row);
+    if (this.heldShort !== undefined) {
+      this.out.push({ kind: 'problem', problem: this.heldShort });
+      this.heldShort = undefined;
+    }
+    if (n < width) this.heldShort = this.shortRow(n, row);
     this.lastRow = row;
     this.lastCells = cells;
     const source = { file: this.file, row };
@@ -525,6 +538,30 @@ export class CsvReader implements FormatReader {
       this.blankReported.add(i);
       this.problem(row, 'blank_column', `column ${i + 1} has no name in the header (line ${this.headerRow}) but this row has a value under it; name the column or delete its values`);
     }
+  }
+
+  /**
+   * A row with fewer cells than the header: the cells it lacks are read as empty, which is what
+   * a program that leaves out a row's trailing empty cells means. But a line break inside a cell
+   * that is not quoted (a note typed over two lines, written by a program that does not quote)
+   * splits one row into two short ones, which then load with their later columns empty or
+   * shifted. A warning on each, naming the columns it lacks: the same words on rows that lack the
+   * same columns, so the report says them once for all those rows (report/human.ts
+   * `foldWarnings`). Columns without a name are not read anyway and are not counted.
+   */
+  private shortRow(n: number, row: number): Problem | undefined {
+    const names = this.names!;
+    const lacking: number[] = [];
+    for (let i = n; i < this.width; i++) if (names[i] !== '') lacking.push(i);
+    if (lacking.length === 0) return undefined;
+    // As the header writes them (a profile's vendor names too): what the person finds in the file.
+    const named = lacking.map((i) => JSON.stringify(this.headerCells![i]!.trim()));
+    const list = named.length <= 4 ? `${named.slice(0, -1).join(', ')}${named.length > 1 ? ' and ' : ''}${named.at(-1)!}` : `${named.slice(0, 3).join(', ')} … ${named.at(-1)!}`;
+    const cols = runLabels(lacking.map((i) => i + 1));
+    const message =
+      `this row has ${n} cell${n === 1 ? '' : 's'} but the header has ${this.width} columns; ${list} (column${lacking.length === 1 ? '' : 's'} ${cols.join(', ')}) ${lacking.length === 1 ? 'is' : 'are'} read as empty. ` +
+      `A line break in a cell without quotes (a note over two lines) splits a row in two: if this line and the one before or after it are one row, join them or put the cell in quotes; if the cells are empty on purpose, nothing is missing`;
+    return problem({ file: this.file, row }, 'short_row', message, { severity: 'warning' });
   }
 
   private extraCells(cells: string[], row: number): void {

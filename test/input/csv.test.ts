@@ -97,9 +97,10 @@ describe('CSV: header and cells', () => {
     expect(r.records[0]?.fields).toEqual({ invoice_number: 'INV-1', vendor: 'ACME' });
   });
 
-  it('a short row leaves the missing cells undefined (spreadsheets drop trailing empty cells)', async () => {
+  it('a short row leaves the missing cells undefined, with a short_row warning (see "a row with fewer cells")', async () => {
     const r = await read('t.csv', 'a,b,c\n1\n');
-    expect(r.problems).toEqual([]);
+    expect(codes(r)).toEqual(['short_row@2']);
+    expect(r.problems[0]?.severity).toBe('warning');
     expect(r.records[0]?.fields).toEqual({ a: '1', b: undefined, c: undefined });
   });
 
@@ -339,15 +340,15 @@ describe('CSV: a file that stops inside a row', () => {
     }
   });
   it.each([
-    ['a line break after the short row', 'a,b,c\n1,2,3\n4,POL-10\n'],
-    ['a CRLF after it', 'a,b,c\r\n1,2,3\r\n4,POL-10\r\n'],
-    ['an old Mac CR after it', 'a,b,c\r1,2,3\r4,POL-10\r'],
-    ['a whole last row without a line break', 'a,b,c\n1,2,3\n4,5,6'],
-    ['a last row with its empty cells written', 'a,b,c\n1,2,3\n4,5,'],
-    ['a short row ended, then a line of blanks without a break', 'a,b,c\n1,2,3\n4,POL-10\n   '],
-    ['a short row ended, then a line of delimiters', 'a,b,c\n1,2,3\n4,POL-10\n,,'],
-  ])('is not said with %s', async (_name, text) => {
-    expect((await read('t.csv', text)).problems).toEqual([]);
+    ['a line break after the short row', 'a,b,c\n1,2,3\n4,POL-10\n', ['short_row@3']],
+    ['a CRLF after it', 'a,b,c\r\n1,2,3\r\n4,POL-10\r\n', ['short_row@3']],
+    ['an old Mac CR after it', 'a,b,c\r1,2,3\r4,POL-10\r', ['short_row@3']],
+    ['a whole last row without a line break', 'a,b,c\n1,2,3\n4,5,6', []],
+    ['a last row with its empty cells written', 'a,b,c\n1,2,3\n4,5,', []],
+    ['a short row ended, then a line of blanks without a break', 'a,b,c\n1,2,3\n4,POL-10\n   ', ['short_row@3']],
+    ['a short row ended, then a line of delimiters', 'a,b,c\n1,2,3\n4,POL-10\n,,', ['short_row@3']],
+  ])('is not said with %s (a short row is then short_row, a warning)', async (_name, text, expected) => {
+    expect(codes(await read('t.csv', text))).toEqual(expected);
   });
   it('a header ending in a delimiter (an unnamed last column) over rows without one is whole', async () => {
     const r = await read('t.csv', 'a,b,c,\n1,2,3\n4,5,6');
@@ -357,6 +358,49 @@ describe('CSV: a file that stops inside a row', () => {
       ['cut_short', "2 of the header's 3 cells"],
       ['blank_column', undefined],
     ]);
+  });
+});
+
+describe('CSV: a row with fewer cells than the header', () => {
+  const TAIL =
+    'A line break in a cell without quotes (a note over two lines) splits a row in two: if this line and the one before or after it are one row, join them or put the cell in quotes; ' +
+    'if the cells are empty on purpose, nothing is missing';
+  // A note with a line break, written without quotes: one row became lines 2 and 3.
+  const SPLIT = 'invoice_number,vendor,invoice_note,price,fund_code\nA-1,GOBI,March\napproval plan,10.00,BIO\nA-2,GOBI,,5.00,HIST\n';
+
+  it('is a short_row warning on each half of a row split by an unquoted line break, naming the columns it lacks, however the chunks fall', async () => {
+    for (let cut = 0; cut <= SPLIT.length; cut++) {
+      const r = await read('t.csv', SPLIT, { cuts: [cut] });
+      expect(r.problems.map((p) => [p.file, p.row, p.code, p.severity, p.message])).toEqual([
+        ['t.csv', 2, 'short_row', 'warning', `this row has 3 cells but the header has 5 columns; "price" and "fund_code" (columns 4–5) are read as empty. ${TAIL}`],
+        ['t.csv', 3, 'short_row', 'warning', `this row has 3 cells but the header has 5 columns; "price" and "fund_code" (columns 4–5) are read as empty. ${TAIL}`],
+      ]);
+      // Still read, as before: the rules judge what the cells hold.
+      expect(rows(r)).toEqual([2, 3, 4]);
+    }
+  });
+
+  it('in csv-parse\'s lane too (after a quoted value over two lines), with the row it starts on', async () => {
+    const r = await read('t.csv', 'a,b,c\n1,"x\ny",3\n4,5\n6,7,8\n');
+    expect(codes(r)).toEqual(['short_row@4']);
+    expect(r.problems[0]?.message).toMatch(/^this row has 2 cells but the header has 3 columns; "c" \(column 3\) is read as empty\. /);
+  });
+
+  it('names the columns as the header writes them, the first three and the last when there are more than four', async () => {
+    const r = await read('t.csv', 'Invoice Number,Vendor,Invoice Date,Total Amount,Price,Fund Code\nA-1\n');
+    expect(r.problems[0]?.message).toMatch(/^this row has 1 cell but the header has 6 columns; "Vendor", "Invoice Date", "Total Amount" … "Fund Code" \(columns 2–6\) are read as empty\. /);
+  });
+
+  it('does not count columns without a name (they are not read); lacking only those is no short row', async () => {
+    expect((await read('t.csv', 'a,,b,\n1\n')).problems.map((p) => [p.code, p.message])).toEqual([
+      ['short_row', 'this row has 1 cell but the header has 4 columns; "b" (column 3) is read as empty. ' + TAIL],
+      ['blank_column', 'columns 2, 4 have no name in the header and no values; they are ignored'],
+    ]);
+    expect(codes(await read('t.csv', 'a,b,\n1,2\n'))).toEqual(['blank_column@1']);
+  });
+
+  it('is not said of whole rows, empty rows (only delimiters) or trailing empty lines', async () => {
+    expect((await read('t.csv', 'a,b,c\n1,2,3\n,,\n\n4,5,6\n,,\n,\n\n\n')).problems).toEqual([]);
   });
 });
 

@@ -207,6 +207,16 @@ describe('the title block above the header', () => {
     const g = await groupMapped('a.csv', 'Title\n\ninvoice_number,invoice_date,total_amount,price,fund_code,fund_percent\nA-1,13/01/2025,1,1,F,100\n', q);
     expect(g.codes).toEqual(['invalid_date@4:invoice_date']);
   });
+
+  it('a row split by an unquoted line break below it is short_row on its editor lines, naming the vendor\'s columns as written', async () => {
+    const q = profileOf({ csv: { skip_lines: 2, delimiter: ';' }, columns: { 'Rechnung Nr.': 'invoice_number', Bemerkung: 'invoice_note', 'Betrag (netto, EUR)': 'price' }, constants: { vendor: 'V' } });
+    const r = await readMapped('a.csv', 'Rechnungen\n\nRechnung Nr.;Bemerkung;Betrag (netto, EUR)\nR-1;Lieferung\nMärz;10,00\nR-2;;5,00\n', q);
+    expect(r.problems.map((x) => [x.row, x.code, x.severity, x.message.replace(/\. A line break.*/s, '')])).toEqual([
+      [4, 'short_row', 'warning', 'this row has 2 cells but the header has 3 columns; "Betrag (netto, EUR)" (column 3) is read as empty'],
+      [5, 'short_row', 'warning', 'this row has 2 cells but the header has 3 columns; "Betrag (netto, EUR)" (column 3) is read as empty'],
+    ]);
+    expect(r.records.map((x) => x.source.row)).toEqual([4, 5, 6]);
+  });
 });
 
 describe('CSV dialect', () => {
