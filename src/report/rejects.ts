@@ -108,6 +108,18 @@ export function rejectedRowOwners(report: ReportDocument): Map<string, RowOwners
       }
     }
   }
+  // A rejected row short of cells (`short_row`, a warning that rejects nothing by itself:
+  // input/csv.ts) says so first: a row split in two by a line break in an unquoted note is why
+  // its cells stand where they do, and its errors read as nonsense without it.
+  for (const p of report.issues) {
+    if (p.code !== 'short_row' || p.row === undefined) continue;
+    const o = out.get(rowKey(p.file, p.row));
+    if (o === undefined) continue;
+    const short = { code: p.code, message: p.message };
+    // Said once: the batch's reason goes before the invoice's wherever both are read.
+    if (o.batch !== undefined) o.batch = both(short, o.batch);
+    else for (const [id, reason] of o.invoices) o.invoices.set(id, both(short, reason));
+  }
   return out;
 }
 

@@ -109,6 +109,24 @@ describe('rejectedRows', () => {
     });
   });
 
+  it('a rejected row short of cells (short_row, a warning) gives that reason first; a short row of an accepted invoice stays out', () => {
+    const short = (row: number) => ({ file: 'b.csv', row, code: 'short_row', message: 'this row has 3 cells', severity: 'warning' as const });
+    const m = rejectedRows(
+      doc(
+        [
+          inv({ number: 'A', status: 'invalid', rows: [{ file: 'b.csv', row: 2 }, { file: 'b.csv', row: 3 }], issues: [{ file: 'b.csv', row: 3, code: 'invalid_date', message: 'bad date', severity: 'error' }] }),
+          inv({ number: 'B', status: 'planned', rows: [{ file: 'b.csv', row: 6 }] }),
+        ],
+        [short(2), short(3), { file: 'b.csv', row: 4, column: 'vendor', code: 'missing_value', message: 'vendor is empty', severity: 'error' }, short(4), short(6)],
+      ),
+    );
+    expect(Object.fromEntries([...m].map(([k, v]) => [k.replace('\u0000', ':'), v]))).toEqual({
+      'b.csv:2': { code: 'short_row invalid_date', message: 'this row has 3 cells; row 3: bad date' },
+      'b.csv:3': { code: 'short_row invalid_date', message: 'this row has 3 cells; bad date' },
+      'b.csv:4': { code: 'short_row missing_value', message: 'this row has 3 cells; vendor is empty' },
+    });
+  });
+
   it('csvLine quotes only what needs it, with any delimiter', () => {
     expect(csvLine(['a', 'b,c', 'say "hi"', 'x\ny'])).toBe('a,"b,c","say ""hi""","x\ny"\n');
     expect(csvLine(['a;b', 'c,d'], ';')).toBe('"a;b";c,d\n');
