@@ -23,6 +23,26 @@ function syntax(file: string, line: number, column: number, message: string, cod
 }
 
 /**
+ * Text chunks with every line end as LF: a CRLF, and a lone CR too — the line end of classic
+ * Mac OS, which some exporters still write, and which editors show as a line break. A JSON
+ * Lines file so written was one long line 1 ("unexpected text after the JSON value"), a JSON
+ * file one where every object shared line 1. Safe in JSON: a raw CR cannot be inside a string
+ * (RFC 8259 §7: control characters are escaped there, `\r`), so outside one it is whitespace
+ * like LF, and between two JSON Lines values it can only end a line. As the CSV reader reads
+ * CR (input/csv.ts `start`).
+ */
+export class LfLines {
+  private cr = false; // the last chunk ended with a CR, given as LF: an LF first in the next one is its CRLF's
+
+  push(chunk: string): string {
+    if (this.cr && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
+    if (chunk.length === 0) return chunk;
+    this.cr = chunk.charCodeAt(chunk.length - 1) === 13;
+    return chunk.includes('\r') ? chunk.replace(/\r\n?/g, '\n') : chunk;
+  }
+}
+
+/**
  * A JSON file: a top-level array of rows or invoices, one invoice or list-response object, or
  * several such values one after another. Streams element by element; a syntax error stops the
  * file, since nothing after it can be trusted to be where it seems.
@@ -33,13 +53,14 @@ export class JsonReader implements FormatReader {
   private readonly items: ScanItem[] = [];
   private readonly splitter = new JsonSplitter(this.items);
   private readonly shaper: Shaper;
+  private readonly lf = new LfLines();
 
   constructor(private readonly file: string) {
     this.shaper = new Shaper(file, this.out);
   }
 
   write(chunk: string): void {
-    this.splitter.push(chunk);
+    this.splitter.push(this.lf.push(chunk));
     this.take();
   }
 
@@ -91,7 +112,8 @@ export class JsonReader implements FormatReader {
 
 /**
  * JSON Lines (jsonlines.org): one value per line, blank lines skipped. A bad line is reported
- * and reading goes on with the next, since lines do not depend on each other.
+ * and reading goes on with the next, since lines do not depend on each other. A line ends at
+ * LF, CRLF or a lone CR (`LfLines`).
  */
 export class JsonLinesReader implements FormatReader {
   readonly out: InputEvent[] = [];
@@ -100,12 +122,14 @@ export class JsonLinesReader implements FormatReader {
   private lineNo = 0;
   private partial = '';
   private skipping = false; // inside a line that was too long, until its line break
+  private readonly lf = new LfLines();
 
   constructor(private readonly file: string) {
     this.shaper = new Shaper(file, this.out);
   }
 
   write(chunk: string): void {
+    chunk = this.lf.push(chunk);
     let from = 0;
     for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', from)) {
       if (this.skipping) {
@@ -134,9 +158,8 @@ export class JsonLinesReader implements FormatReader {
     this.partial = '';
   }
 
-  private line(raw: string): void {
+  private line(line: string): void {
     const at = ++this.lineNo;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     let i = 0;
     while (i < line.length && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
     if (i === line.length) return;

@@ -352,4 +352,39 @@ describe('JSON Lines', () => {
     expect(rows(r)).toEqual([1, 1]);
     expect(codes(r)).toEqual(['json_shape@2']);
   });
+
+  // Lines ended by a lone CR (classic Mac OS) were one line 1: "unexpected text after the JSON value".
+  it.each([
+    ['lone CR', '\r'],
+    ['CRLF', '\r\n'],
+    ['LF', '\n'],
+  ])('a line ends at %s, however the chunks fall; rows are the lines an editor shows', async (_name, eol) => {
+    const text = ['{"invoice_number": "A-1"}', '', '{"invoice_number": "A-2"}', '{"invoice_number": "A-3", }', '{"invoice_number": "A-4"}'].join(eol) + eol;
+    for (let cut = 0; cut <= text.length; cut++) {
+      const r = await read('t.jsonl', text, { cuts: [cut] });
+      expect(r.records.map((x) => [x.source.row, x.fields.invoice_number])).toEqual([
+        [1, 'A-1'],
+        [3, 'A-2'],
+        [5, 'A-4'],
+      ]);
+      expect(codes(r)).toEqual(['json_syntax@4']);
+    }
+  });
+
+  it('lone CRs and LFs mixed in one file each end a line', async () => {
+    const r = await read('t.jsonl', '{"invoice_number": "A-1"}\r{"invoice_number": "A-2"}\n{"invoice_number": "A-3"}\r\n{"invoice_number": "A-4"}');
+    expect(r.problems).toEqual([]);
+    expect(rows(r)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('JSON: a file whose lines end in a lone CR', () => {
+  it('gives each object the line an editor shows (all were line 1, with a shared_line warning)', async () => {
+    const text = JSON.stringify([{ invoice_number: 'A-1', vendor: 'V' }, { invoice_number: 'A-2', vendor: 'V' }], null, 2).replaceAll('\n', '\r');
+    for (let cut = 0; cut <= text.length; cut += 7) {
+      const r = await read('t.json', text, { cuts: [cut] });
+      expect(r.problems).toEqual([]);
+      expect(rows(r)).toEqual([2, 6]);
+    }
+  });
 });

@@ -188,8 +188,8 @@ describe('mapping init on other JSON shapes', () => {
     expect(got.records.every((x) => x.problems === undefined)).toBe(true);
   });
 
-  it('JSON Lines of nested invoices: the row path starts inside each line', () => {
-    const { raw } = written('n.jsonl', utf8('{"invoiceNumber":"A","vendor":"V","lines":[{"price":"12.50","fund":"F"}]}\n{"invoiceNumber":"B","vendor":"V","lines":[]}\n'));
+  it.each(['\n', '\r'])('JSON Lines of nested invoices (lines ending %j): the row path starts inside each line', (eol) => {
+    const { raw } = written('n.jsonl', utf8(`{"invoiceNumber":"A","vendor":"V","lines":[{"price":"12.50","fund":"F"}]}${eol}{"invoiceNumber":"B","vendor":"V","lines":[]}${eol}`));
     expect(raw.json.rows).toBe('lines[*]');
     expect(raw.json.columns).toMatchObject({ invoice_number: 'invoiceNumber', vendor: 'vendor', price: 'lines[*].price', fund_code: 'lines[*].fund' });
   });

@@ -303,6 +303,23 @@ describe('nested vendor JSON through paths', () => {
     ]);
   });
 
+  it('JSON Lines whose lines end in a lone CR (or CRLF cut between its CR and LF) have the same rows; the nested document keeps its lines', async () => {
+    const q = profileOf({ json: { rows: 'lines[*]', columns: { invoice_number: 'no', vendor: 'v', price: 'lines[*].p' } } });
+    for (const eol of ['\r', '\r\n']) {
+      const text = ['{"no":"A","v":"V","lines":[{"p":1}]}', '', '{"no":"B","v":"V","lines":[{"p":3}]}', ''].join(eol);
+      for (let cut = 0; cut <= text.length; cut++) {
+        const r = await readMapped('v.jsonl', text, q, { cuts: [cut] });
+        expect(r.problems).toEqual([]);
+        expect(r.records.map((x) => [x.source.row, x.fields.invoice_number])).toEqual([
+          [1, 'A'],
+          [3, 'B'],
+        ]);
+      }
+    }
+    const doc = await readMapped('v.json', '{"no":"A","v":"V",\r"lines":[\r{"p":1},\r{"p":2}]}', q);
+    expect(doc.records.map((x) => x.source.row)).toEqual([3, 4]);
+  });
+
   it('flat vendor JSON is renamed like CSV columns', async () => {
     const q = profileOf({ columns: { InvoiceNo: 'invoice_number', Amount: 'total_amount' }, constants: { vendor: 'V' }, numbers: { decimal: ',', thousands: '.' } });
     const r = await readMapped('v.json', '[{"InvoiceNo": "A", "Amount": "1.000,00"},\n {"InvoiceNo": "B", "Amount": 12.5}, {"InvoiceNo": "C", "Amount": 1.25e3}]', q);

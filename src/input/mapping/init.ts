@@ -460,7 +460,7 @@ function jsonProfile(text: string, jsonLines: boolean): { profile: Record<string
   try {
     doc = jsonLines
       ? text
-          .split('\n')
+          .split(/\r\n|\n|\r/)
           .filter((l) => l.trim() !== '')
           .slice(0, SAMPLE_ROWS)
           .map((l) => parseJson(l))

@@ -9,7 +9,7 @@ import { problem, type Problem } from '../../domain/problem.js';
 import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../common/json.js';
 import { CsvReader } from '../csv.js';
 import type { FormatReader, InputEvent } from '../event.js';
-import { INPUT_JSON } from '../json.js';
+import { INPUT_JSON, LfLines } from '../json.js';
 import { formatLimit, MAX_JSON_DOCUMENT_CHARS, MAX_JSON_VALUE_CHARS } from '../limits.js';
 import type { Format } from '../read.js';
 import { headerKey } from './names.js';
@@ -124,6 +124,8 @@ class MappedJsonReader implements FormatReader {
   private size = 0;
   private lineNo = 0;
   private partial = '';
+  /** Line ends as LF, a lone CR's too (`LfLines`): JSON Lines' lines, and a document's line numbers. */
+  private readonly lf = new LfLines();
 
   constructor(
     private readonly profile: MappingProfile,
@@ -135,6 +137,7 @@ class MappedJsonReader implements FormatReader {
 
   write(chunk: string): void {
     if (this.stopped) return;
+    chunk = this.lf.push(chunk);
     if (this.jsonLines) {
       const lines = (this.partial + chunk).split('\n');
       this.partial = lines.pop() ?? '';
@@ -173,9 +176,8 @@ class MappedJsonReader implements FormatReader {
     this.document(doc, (o) => lines.get(o) ?? 1);
   }
 
-  private line(raw: string): void {
+  private line(text: string): void {
     const at = ++this.lineNo;
-    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (text.trim() === '') return;
     let doc: JsonValue;
     try {
