@@ -24,7 +24,12 @@ export class InvalidEncodingError extends Error {
     readonly encoding: 'utf-8' | 'utf-16le',
     /** The file ended in the middle of a character. */
     readonly atEnd: boolean,
-    message = invalidEncodingMessage(line, byte, encoding, atEnd),
+    /**
+     * UTF-16LE: the code unit that is invalid (an unpaired surrogate); undefined for a lone last
+     * byte. Its first byte (`byte`) is its low half, which says nothing (0x00 for U+DC00).
+     */
+    readonly unit?: number | undefined,
+    message = invalidEncodingMessage(line, byte, encoding, atEnd, unit),
   ) {
     super(message);
     this.name = 'InvalidEncodingError';
@@ -97,13 +102,28 @@ function isOpenDocument(head: Uint8Array): boolean {
   return ascii(data, data + 46).startsWith('application/vnd.oasis.opendocument.spreadsheet');
 }
 
-function invalidEncodingMessage(line: number, byte: number, encoding: 'utf-8' | 'utf-16le', atEnd: boolean): string {
-  const hex = '0x' + byte.toString(16).toUpperCase().padStart(2, '0');
-  if (encoding === 'utf-16le') {
-    return `the bytes starting with ${hex} on line ${line} are not valid UTF-16LE (an unpaired surrogate or an odd number of bytes); check the --encoding option`;
-  }
-  const what = atEnd ? `the file ends in the middle of a character (byte ${hex} on line ${line})` : `byte ${hex} on line ${line} is not valid UTF-8`;
+const hex = (n: number, digits: number): string => '0x' + n.toString(16).toUpperCase().padStart(digits, '0');
+
+function invalidEncodingMessage(line: number, byte: number, encoding: 'utf-8' | 'utf-16le', atEnd: boolean, unit: number | undefined): string {
+  if (encoding === 'utf-16le') return invalidUtf16leMessage(line, byte, atEnd, unit);
+  const what = atEnd ? `the file ends in the middle of a character (byte ${hex(byte, 2)} on line ${line})` : `byte ${hex(byte, 2)} on line ${line} is not valid UTF-8`;
   return `${what}; if the file was saved by Excel on Windows, run again with --encoding windows-1252`;
+}
+
+/**
+ * UTF-16LE goes wrong in two ways: a code unit that is half of a surrogate pair without the other
+ * half (a character beyond U+FFFF, an emoji or a rare CJK letter, cut in two where the file was
+ * written, or text that is not UTF-16LE at all), or a last byte without its pair. The code unit
+ * is named as a number (0xDC00), its bytes in file order after it: the first byte alone (0x00)
+ * named nothing a person could look for.
+ */
+function invalidUtf16leMessage(line: number, byte: number, atEnd: boolean, unit: number | undefined): string {
+  const hint = 'check the --encoding option (the file may not be UTF-16LE)';
+  if (unit === undefined) return `the file ends in the middle of a character (one byte, ${hex(byte, 2)}, after the last two-byte unit on line ${line}): it may be cut short; ${hint}`;
+  const units = `code unit ${hex(unit, 4)} (bytes ${hex(unit & 0xff, 2)} ${hex(unit >> 8, 2)})`;
+  const half = unit >= 0xdc00 ? 'the second half of a surrogate pair without the first half before it' : 'the first half of a surrogate pair without the second half after it';
+  if (atEnd) return `the file ends in the middle of a character: ${units} on line ${line} is ${half}; it may be cut short; ${hint}`;
+  return `${units} on line ${line} is ${half}, which is not valid UTF-16LE (a character such as an emoji cut in two where the file was written?); correct that character and save the file again, or ${hint}`;
 }
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
@@ -210,7 +230,7 @@ async function* decodeChunks(
     if (signature !== undefined) throw new NotTextError(signature);
     if (head[0] === 0xfe && head[1] === 0xff) {
       // Read as UTF-8 it fails on its first byte, and the usual advice (windows-1252) is wrong.
-      throw new InvalidEncodingError(1, 0xfe, 'utf-8', false, 'the file starts with a UTF-16BE byte-order mark (bytes 0xFE 0xFF), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")');
+      throw new InvalidEncodingError(1, 0xfe, 'utf-8', false, undefined, 'the file starts with a UTF-16BE byte-order mark (bytes 0xFE 0xFF), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")');
     }
     const enc = sniffBom(head, encoding);
     if (enc === 'utf-8' || enc === 'utf-16le') {
@@ -289,6 +309,7 @@ class Utf8Watch {
       bytes[0]!,
       'utf-8',
       false,
+      undefined,
       `the file is read as ${enc}, but it is UTF-8: "${char}" (line ${line}) would be loaded as "${asRead}", and so every such letter; ` +
         `run again with --encoding utf-8 (or set the mapping profile's "encoding" to "utf-8")`,
     );
@@ -373,7 +394,9 @@ async function* decodeStrict(
       yield carry + prefix;
       carry = '';
     }
-    const err = new InvalidEncodingError(lines + lfs + 1, bytes[bad] ?? 0, enc, final);
+    // UTF-16LE: the code unit at `bad` (absent for a last odd byte), little end first.
+    const codeUnit = enc === 'utf-16le' && bad + 1 < bytes.length ? bytes[bad]! | (bytes[bad + 1]! << 8) : undefined;
+    const err = new InvalidEncodingError(lines + lfs + 1, bytes[bad] ?? 0, enc, final, codeUnit);
     if (onInvalid === undefined) throw err;
     onInvalid(err);
     // The rest, each bad sequence as U+FFFD (WHATWG's replacement), the line breaks where they are.

@@ -9,7 +9,7 @@ const bytes = (...parts: (string | number[])[]): Uint8Array =>
 
 interface Decoded {
   text: string;
-  error?: { line: number; byte: number; atEnd: boolean; message: string };
+  error?: { line: number; byte: number; atEnd: boolean; message: string; unit: number | undefined };
 }
 
 async function decode(input: Uint8Array, encoding: Encoding = 'utf-8', cuts: number[] = []): Promise<Decoded> {
@@ -18,7 +18,7 @@ async function decode(input: Uint8Array, encoding: Encoding = 'utf-8', cuts: num
     for await (const t of decodeText(pieces(input, cuts), encoding)) text += t;
   } catch (err) {
     if (!(err instanceof InvalidEncodingError)) throw err;
-    return { text, error: { line: err.line, byte: err.byte, atEnd: err.atEnd, message: err.message } };
+    return { text, error: { line: err.line, byte: err.byte, atEnd: err.atEnd, message: err.message, unit: err.unit } };
   }
   return { text };
 }
@@ -129,11 +129,40 @@ describe('decodeText: invalid UTF-8 stops with the byte and its line', () => {
     expect(r.error?.message).toBe('byte 0xE9 on line 4 is not valid UTF-8; if the file was saved by Excel on Windows, run again with --encoding windows-1252');
   });
 
-  it('reports unpaired surrogates and an odd byte count in UTF-16LE', async () => {
-    const lone = Uint8Array.from([...Buffer.from('\ufeffa\nb', 'utf16le'), 0x00, 0xdc, 0x41, 0x00]);
-    expect((await decode(lone, 'utf-16le')).error).toMatchObject({ line: 2, byte: 0x00 });
-    const odd = Uint8Array.from([...Buffer.from('ab', 'utf16le'), 0x41]);
-    expect((await decode(odd, 'utf-16le')).error).toMatchObject({ line: 1, byte: 0x41, atEnd: true });
+  // The first byte of U+DC00 is 0x00: the message said "the bytes starting with 0x00", naming nothing.
+  const le = (text: string, ...tail: number[][]): Uint8Array => Uint8Array.from([...Buffer.from(text, 'utf16le'), ...tail.flat()]);
+  const HINT = 'check the --encoding option (the file may not be UTF-16LE)';
+  it.each([
+    [
+      'a second half without the first',
+      le('\ufeffa\nb', [0x00, 0xdc], [0x41, 0x00, 0x0a, 0x00]),
+      2,
+      0xdc00,
+      false,
+      `code unit 0xDC00 (bytes 0x00 0xDC) on line 2 is the second half of a surrogate pair without the first half before it, which is not valid UTF-16LE (a character such as an emoji cut in two where the file was written?); correct that character and save the file again, or ${HINT}`,
+    ],
+    [
+      'a first half followed by a letter',
+      le('\ufeffinvoice_number\nA-1\nGO', [0x3d, 0xd8], 'BI\n'.split('').flatMap((c) => [c.charCodeAt(0), 0])),
+      3,
+      0xd83d,
+      false,
+      `code unit 0xD83D (bytes 0x3D 0xD8) on line 3 is the first half of a surrogate pair without the second half after it, which is not valid UTF-16LE (a character such as an emoji cut in two where the file was written?); correct that character and save the file again, or ${HINT}`,
+    ],
+    [
+      'a first half at the end of the file',
+      le('\ufeffa\nb', [0x3d, 0xd8]),
+      2,
+      0xd83d,
+      true,
+      `the file ends in the middle of a character: code unit 0xD83D (bytes 0x3D 0xD8) on line 2 is the first half of a surrogate pair without the second half after it; it may be cut short; ${HINT}`,
+    ],
+    ['an odd last byte', le('ab', [0x41]), 1, undefined, true, `the file ends in the middle of a character (one byte, 0x41, after the last two-byte unit on line 1): it may be cut short; ${HINT}`],
+  ])('UTF-16LE: %s is named by its code unit and line, however the chunks fall', async (_name, input, line, unit, atEnd, message) => {
+    for (let cut = 0; cut <= input.length; cut++) {
+      const r = await decode(input, 'utf-16le', [cut]);
+      expect(r.error).toMatchObject({ line, atEnd, message, unit });
+    }
   });
 });
 
