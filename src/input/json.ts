@@ -35,8 +35,8 @@ export class LfLines {
   private cr = false; // the last chunk ended with a CR, given as LF: an LF first in the next one is its CRLF's
 
   push(chunk: string): string {
-    if (this.cr && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
     if (chunk.length === 0) return chunk;
+    if (this.cr && chunk.charCodeAt(0) === 10) chunk = chunk.slice(1);
     this.cr = chunk.charCodeAt(chunk.length - 1) === 13;
     return chunk.includes('\r') ? chunk.replace(/\r\n?/g, '\n') : chunk;
   }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { JsonNumber, JsonSyntaxError, parseJson } from '../../src/common/json.js';
+import { LfLines } from '../../src/input/json.js';
 import { codes, fixture, read, rows } from './helpers.js';
 import { samplePath } from '../helpers/samples.js';
 
@@ -358,7 +359,7 @@ describe('JSON Lines', () => {
     ['lone CR', '\r'],
     ['CRLF', '\r\n'],
     ['LF', '\n'],
-  ])('a line ends at %s, however the chunks fall; rows are the lines an editor shows', async (_name, eol) => {
+  ])('a line ends at %s; rows are the lines an editor shows', async (_name, eol) => {
     const text = ['{"invoice_number": "A-1"}', '', '{"invoice_number": "A-2"}', '{"invoice_number": "A-3", }', '{"invoice_number": "A-4"}'].join(eol) + eol;
     for (let cut = 0; cut <= text.length; cut++) {
       const r = await read('t.jsonl', text, { cuts: [cut] });
@@ -369,6 +370,19 @@ describe('JSON Lines', () => {
       ]);
       expect(codes(r)).toEqual(['json_syntax@4']);
     }
+  });
+
+  // The decoder hands on whole lines (input/decode.ts), so a reader sees these splits only from
+  // standard input or a large chunk's edge: LfLines is given them directly.
+  it.each([
+    ['a CRLF cut between its CR and LF', ['a\r', '\nb'], 'a\nb'],
+    ['the LF of a cut CRLF alone, then another LF', ['a\r', '\n', '\nb'], 'a\n\nb'],
+    ['an empty chunk between CR and LF', ['a\r', '', '\nb'], 'a\nb'],
+    ['a lone CR at a chunk end', ['a\r', 'b\r\r', 'c'], 'a\nb\n\nc'],
+    ['CRLF, CR and LF in one chunk', ['a\r\nb\rc\nd'], 'a\nb\nc\nd'],
+  ])('LfLines: %s', (_name, chunks, expected) => {
+    const lf = new LfLines();
+    expect(chunks.map((c) => lf.push(c)).join('')).toBe(expected);
   });
 
   it('lone CRs and LFs mixed in one file each end a line', async () => {

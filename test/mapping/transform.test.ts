@@ -303,7 +303,7 @@ describe('nested vendor JSON through paths', () => {
     ]);
   });
 
-  it('JSON Lines whose lines end in a lone CR (or CRLF cut between its CR and LF) have the same rows; the nested document keeps its lines', async () => {
+  it('JSON Lines whose lines end in a lone CR (or CRLF) have the same rows; a document so written keeps its lines', async () => {
     const q = profileOf({ json: { rows: 'lines[*]', columns: { invoice_number: 'no', vendor: 'v', price: 'lines[*].p' } } });
     for (const eol of ['\r', '\r\n']) {
       const text = ['{"no":"A","v":"V","lines":[{"p":1}]}', '', '{"no":"B","v":"V","lines":[{"p":3}]}', ''].join(eol);
