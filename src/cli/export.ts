@@ -28,6 +28,7 @@ import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
 import { shortHash } from './journals.js';
+import { outputIdentity } from './output-identity.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
 import { CLOSED, WAITING_FOR_PAYMENT, type InvoiceState } from '../targets/alma/erp.js';
 import { runOperations } from '../engine/operations.js';
@@ -53,15 +54,18 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   const format = o.format ?? (ext === '.json' ? 'json' : ext === '.csv' ? 'csv' : undefined);
   if (format === undefined) throw new UsageError(`cannot tell the format of ${o.output}: name it .csv or .json, or pass --format csv|json`);
   const output = resolve(o.output);
+  // The journals' key: one for every spelling of the file's path (a symlinked folder, another
+  // letter case on a case-insensitive disk), or the guard below would not see the other's.
+  const identity = outputIdentity(output);
   // Before Alma is read or marked (--mark-in-erp): the export file and --report, writable and apart.
   // It reads no file (its `files` only stand in for the list a load checks): no input to protect.
   checkReportPath({ reportPath: cfg.reportPath, files: [] }, [['--output', o.output]]);
   return withSession(cfg, term, async (session) => {
     const { erp } = session;
     // One journal per place, status and output file: a re-run of the same command resumes it.
-    const journal = cfg.dryRun ? undefined : session.journal('export', shortHash(`${o.status}\u0000${output}`));
+    const journal = cfg.dryRun ? undefined : session.journal('export', exportKey(o.status, identity));
     // And one per place and output file whatever the status: the file it last handed over.
-    const handover = cfg.dryRun ? undefined : session.journal('handover', shortHash(output));
+    const handover = cfg.dryRun ? undefined : session.journal('handover', shortHash(identity));
     if (handover !== undefined && o.replace !== true) refuseToReplace(handover.lastFile, output, o);
     const listed = await erp.listByStatus(o.status);
     const base = (s: InvoiceState, status: LifecycleInvoice['status']): LifecycleInvoice => ({
@@ -174,6 +178,11 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   });
 }
 
+/** The name of the export journal of a status and an output file. */
+const exportKey = (status: string, file: string): string => shortHash(`${status}\u0000${file}`);
+
+type FileEntry = Extract<JournalEntry, { t: 'file' }>;
+
 /** Of the text as written (UTF-8), or of the bytes read back: the same digest for the same file. */
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -184,7 +193,7 @@ const sha256 = (data: string | Buffer): string => createHash('sha256').update(da
  * them from the hand-over, so that takes `--replace` — but for the same command after a run cut
  * short, which carries every invoice of that file into its own. Checked before Alma is asked.
  */
-function refuseToReplace(last: Extract<JournalEntry, { t: 'file' }> | undefined, path: string, o: ExportOptions): void {
+function refuseToReplace(last: FileEntry | undefined, path: string, o: ExportOptions): void {
   if (last === undefined || last.invoices === 0 || !existsSync(path)) return;
   if (!last.ended && o.markInErp && o.status === last.status) return;
   let now: string;

@@ -4,7 +4,7 @@
  * or rejected at most once, under every fault kind on the new writes and under kills.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closedPort, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
@@ -43,6 +43,16 @@ const ops = (w: World): Record<string, Record<string, number>> => w.sandbox.stat
 const maxPerOp = (w: World): number => Math.max(0, ...Object.values(ops(w)).flatMap((o) => Object.values(o)));
 const byNumber = (w: World, n: string) => w.sandbox.state().invoices.find((i) => i.number === n)!;
 
+/**
+ * A folder `finance` in the world's folder and a symlink `share` to it: the export file by the
+ * folder's path (`out`) and through the link (`via`), and the file's identity (cli/output-identity.ts).
+ */
+function symlinkedFolder(w: World): { out: string; via: string; identity: string } {
+  mkdirSync(join(w.dir, 'finance'));
+  symlinkSync(join(w.dir, 'finance'), join(w.dir, 'share'));
+  return { out: join(w.dir, 'finance', 'to-finance.csv'), via: join(w.dir, 'share', 'to-finance.csv'), identity: join(realpathSync(join(w.dir, 'finance')), 'to-finance.csv') };
+}
+
 describe('export', () => {
   it('writes one CSV row per line and fund distribution with invoice_id and line_id, then marks each invoice once', async () => {
     await loaded();
@@ -78,6 +88,23 @@ describe('export', () => {
     expect(maxPerOp(w!)).toBe(1);
     // that file holds no marked invoice: the next run replaces it without being asked
     expect((await cli(['export', '--mark-in-erp', '-o', out])).code).toBe(0);
+  });
+
+  it.each([
+    ['by the folder, then through a symlink to it', 'out', 'via'],
+    ['through the symlink, then by the folder', 'via', 'out'],
+  ] as const)('the hand-over is one file however its folder is reached: written %s, refused as well, unchanged', async (_name, first, then) => {
+    await loaded();
+    const paths = symlinkedFolder(w!);
+    expect((await cli(['export', '--mark-in-erp', '-o', paths[first]])).code).toBe(0);
+    const handed = readFileSync(paths.out, 'utf8');
+    const refused = await cli(['export', '--mark-in-erp', '-o', paths[then]]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^invoice-load: .*\/to-finance\.csv still holds, unchanged, the 5 invoices that the export of .* marked in Alma .*--replace/);
+    expect(refused.stderr).toContain(`${paths[then]} still holds`);
+    expect((await cli(['export', '-o', paths[then]])).code).toBe(2);
+    expect(readFileSync(paths.out, 'utf8')).toBe(handed);
+    expect(maxPerOp(w!)).toBe(1);
   });
 
   it('a hand-over file the finance system changed (a status column it added) or took (moved away) is no reason to stop', async () => {
