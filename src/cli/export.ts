@@ -22,12 +22,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { InvoiceKey } from '../domain/model.js';
-import type { JournalEntry } from '../engine/journal.js';
+import { foldJournal, type JournalEntry } from '../engine/journal.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
-import { shortHash } from './journals.js';
+import { readLockedJournal, shortHash } from './journals.js';
 import { outputIdentity } from './output-identity.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
 import { CLOSED, WAITING_FOR_PAYMENT, type InvoiceState } from '../targets/alma/erp.js';
@@ -66,7 +66,17 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const journal = cfg.dryRun ? undefined : session.journal('export', exportKey(o.status, identity));
     // And one per place and output file whatever the status: the file it last handed over.
     const handover = cfg.dryRun ? undefined : session.journal('handover', shortHash(identity));
-    if (handover !== undefined && o.replace !== true) refuseToReplace(handover.lastFile, output, o);
+    let lastFile = handover?.lastFile;
+    if (journal !== undefined && identity !== output) {
+      // Loaders before the identity named these journals by the path as resolved (`output`): read
+      // those of this spelling too, so that a file handed over before an upgrade is still guarded
+      // and the invoices of a run cut short before it are still carried into the next file.
+      const legacy = (name: string, batch: string): JournalEntry[] => readLockedJournal({ stateDir: cfg.stateDir, name, endpoint: session.endpoint, batch }) ?? [];
+      const journaled = new Set(journal.opRecords(IN_FILE).map((e) => e.id));
+      for (const e of legacyCarried(legacy('export', exportKey(o.status, output)), journaled)) journal.append(e);
+      lastFile = latestFile(lastFile, lastFileOf(legacy('handover', shortHash(output))));
+    }
+    if (handover !== undefined && o.replace !== true) refuseToReplace(lastFile, output, o);
     const listed = await erp.listByStatus(o.status);
     const base = (s: InvoiceState, status: LifecycleInvoice['status']): LifecycleInvoice => ({
       vendor: s.vendor,
@@ -178,10 +188,45 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   });
 }
 
-/** The name of the export journal of a status and an output file. */
+/** The name of the export journal of a status and an output file (its identity, or the path as resolved by loaders before it). */
 const exportKey = (status: string, file: string): string => shortHash(`${status}\u0000${file}`);
 
 type FileEntry = Extract<JournalEntry, { t: 'file' }>;
+
+/** The last file a hand-over journal records. */
+export const lastFileOf = (entries: readonly JournalEntry[]): FileEntry | undefined => entries.findLast((e): e is FileEntry => e.t === 'file');
+
+/** Of two hand-overs, the later run's (a batch is the run's start as an ISO time). */
+export const latestFile = (a: FileEntry | undefined, b: FileEntry | undefined): FileEntry | undefined =>
+  a === undefined ? b : b === undefined ? a : b.batch > a.batch ? b : a;
+
+/**
+ * Of an export journal named the old way (by the path as resolved), what the journal named by the
+ * file's identity must hold for the next run to carry what that one would have: each invoice not
+ * yet marked, or of a run cut short, with its `export` record, its mark if any, and its run's
+ * `batch_done` if that run ended — as runExport reads them. None already in the new journal
+ * (`journaled`, by id): read again, it adds nothing.
+ */
+export function legacyCarried(entries: readonly JournalEntry[], journaled: ReadonlySet<string>): JournalEntry[] {
+  const states = [...foldJournal(entries).values()];
+  const done = new Set(entries.flatMap((e) => (e.t === 'batch_done' ? [e.batch] : [])));
+  const marked = new Set(states.flatMap((s) => s.ops.get('mark_in_erp')?.id ?? []));
+  const out: JournalEntry[] = [];
+  const ended = new Set<string>();
+  for (const s of states) {
+    const e = s.ops.get(IN_FILE);
+    if (e === undefined || journaled.has(e.id)) continue;
+    if (marked.has(e.id) && (e.batch === undefined || done.has(e.batch))) continue;
+    out.push(e);
+    const mark = s.ops.get('mark_in_erp');
+    if (mark !== undefined) out.push(mark);
+    if (e.batch !== undefined && done.has(e.batch) && !ended.has(e.batch)) {
+      ended.add(e.batch);
+      out.push({ t: 'batch_done', batch: e.batch });
+    }
+  }
+  return out;
+}
 
 /** Of the text as written (UTF-8), or of the bytes read back: the same digest for the same file. */
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');

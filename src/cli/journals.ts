@@ -4,12 +4,12 @@
  * journal. The load, `export` and `payments` all name and open their journals here.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { namedList } from '../domain/cells.js';
 import { keyString, type InvoiceKey } from '../domain/model.js';
-import { Journal, JOURNAL_KIND, type JournalEntry } from '../engine/journal.js';
+import { Journal, JOURNAL_KIND, parseJournal, type JournalEntry } from '../engine/journal.js';
 import { acquireLock, lockHolder, type HeldLock, type LockInfo } from '../engine/lock.js';
 import { JournalError } from '../common/errors.js';
 
@@ -42,6 +42,9 @@ export function voidJournal(path: string): void {
   }
 }
 
+/** What a journal's lock names in its refusal: a load's journal is its batch's; `export` keeps one per output file (and status), `payments` one per file. */
+const lockSubject = (name: string): string => (name === 'export' || name === 'handover' ? 'this export file' : name === 'payments' ? 'these payment confirmations' : 'this batch');
+
 export interface JournalPlace {
   stateDir: string;
   /** First part of the file name (journalPath). */
@@ -63,13 +66,36 @@ export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<voi
   mkdirSync(join(at.stateDir, 'journals'), { recursive: true });
   const path = journalPath(at.stateDir, at.name, at.endpoint, at.batch);
   if (at.voids !== undefined) voidJournal(journalPath(at.stateDir, at.voids, at.endpoint, at.batch));
-  // A load's journal is its batch's; `export` keeps one per output file (and status), `payments` one per file.
-  const what = at.name === 'export' || at.name === 'handover' ? 'this export file' : at.name === 'payments' ? 'these payment confirmations' : 'this batch';
-  const lock = acquireLock(path + '.lock', undefined, what);
+  const lock = acquireLock(path + '.lock', undefined, lockSubject(at.name));
   cleanups.push(lock);
   const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync });
   cleanups.push(() => journal.close());
   return { journal, path, held: lock.held, ...(lock.tookOver !== undefined ? { tookOver: lock.tookOver } : {}) };
+}
+
+/**
+ * The entries of a journal that is read, not written to: read whole under its lock (a run using
+ * it finishes first), its torn last line, if any, left out. Undefined when there is none.
+ * `export` reads the journals that an earlier version named by another key (cli/export.ts).
+ */
+export function readLockedJournal(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint' | 'batch'>): JournalEntry[] | undefined {
+  const path = journalPath(at.stateDir, at.name, at.endpoint, at.batch);
+  if (!existsSync(path)) return undefined;
+  const release = acquireLock(path + '.lock', undefined, lockSubject(at.name));
+  try {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    // As Journal.open: empty, or a header torn by a kill, is a journal with nothing in it.
+    if (text.length === 0 || (!text.includes('\n') && text.startsWith('{"t":"begin"'))) return undefined;
+    return parseJournal(text, at, path).entries;
+  } finally {
+    release();
+  }
 }
 
 /**

@@ -4,8 +4,9 @@
  * or rejected at most once, under every fault kind on the new writes and under kills.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { shortHash } from '../../src/cli/journals.js';
 import { closedPort, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
@@ -51,6 +52,27 @@ function symlinkedFolder(w: World): { out: string; via: string; identity: string
   mkdirSync(join(w.dir, 'finance'));
   symlinkSync(join(w.dir, 'finance'), join(w.dir, 'share'));
   return { out: join(w.dir, 'finance', 'to-finance.csv'), via: join(w.dir, 'share', 'to-finance.csv'), identity: join(realpathSync(join(w.dir, 'finance')), 'to-finance.csv') };
+}
+
+/**
+ * The export journals of `identity` renamed as a loader before it named them — by the path as
+ * resolved (`spelled`) — and their headers with it: what an upgrade finds in the state folder.
+ */
+function asBeforeIdentity(w: World, spelled: string, identity: string): void {
+  const dir = join(w.stateDir, 'journals');
+  const names: [string, string][] = [[shortHash(identity), shortHash(resolve(spelled))]];
+  for (const status of ['Waiting to be Sent']) names.push([shortHash(`${status}\u0000${identity}`), shortHash(`${status}\u0000${resolve(spelled)}`)]);
+  let renamed = 0;
+  for (const file of readdirSync(dir)) {
+    for (const [now, before] of names) {
+      if (!file.endsWith(`-${now}.jsonl`)) continue;
+      const text = readFileSync(join(dir, file), 'utf8').replace(`"batch":"${now}"`, `"batch":"${before}"`);
+      writeFileSync(join(dir, file.replace(now, before)), text);
+      rmSync(join(dir, file));
+      renamed++;
+    }
+  }
+  expect(renamed).toBe(2);
 }
 
 describe('export', () => {
@@ -105,6 +127,16 @@ describe('export', () => {
     expect((await cli(['export', '-o', paths[then]])).code).toBe(2);
     expect(readFileSync(paths.out, 'utf8')).toBe(handed);
     expect(maxPerOp(w!)).toBe(1);
+  });
+
+  it('a hand-over journaled by a loader that named it by the path as given (before an upgrade) is still guarded', async () => {
+    await loaded();
+    const { via, identity } = symlinkedFolder(w!);
+    expect((await cli(['export', '--mark-in-erp', '-o', via])).code).toBe(0);
+    asBeforeIdentity(w!, via, identity);
+    const refused = await cli(['export', '--mark-in-erp', '-o', via]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/share\/to-finance\.csv still holds, unchanged, the 5 invoices that the export of .* marked in Alma/);
   });
 
   it('a hand-over file the finance system changed (a status column it added) or took (moved away) is no reason to stop', async () => {
@@ -192,6 +224,39 @@ describe('export', () => {
     // that run ended whole: once the finance system took its file, the next carries nothing over
     renameSync(out, `${out}.taken`);
     const third = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(third.code).toBe(0);
+    expect(third.doc!.summary.invoices).toBe(0);
+  });
+
+  it('a run cut short before an upgrade: the next run, under the new journal names, still carries every invoice of its file', async () => {
+    await loaded({ latencyMs: 100 });
+    const { via, identity } = symlinkedFolder(w!);
+    const env = { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w!.stateDir };
+    const run = spawnCli(['export', '--mark-in-erp', '--concurrency', '1', '--rate', '200', '-o', via], { env });
+    let err = '';
+    await new Promise<void>((resolve) =>
+      run.child.stderr.on('data', (d: Buffer) => {
+        err += String(d);
+        if ((err.match(/: marked/g) ?? []).length >= 2) resolve();
+      }),
+    );
+    run.child.kill('SIGKILL');
+    await run.done;
+    const inFile = (): string[] => [...new Set(readFileSync(via, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[1]!))].sort();
+    const first = inFile();
+    expect(first).toHaveLength(5);
+    asBeforeIdentity(w!, via, identity);
+    // another export to that file is refused (the old hand-over journal is read) ...
+    expect((await cli(['export', '-o', via])).code).toBe(2);
+    // ... and the same command, which may replace it, carries every invoice of it (the old export journal is read)
+    const again = await cli(['export', '--mark-in-erp', '-o', via]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(inFile()).toEqual(first);
+    expect(again.doc!.summary).toMatchObject({ invoices: 5, failed: 0 });
+    expect(maxPerOp(w!)).toBe(1);
+    // read once: that run ended whole, so once its file is taken the next carries nothing over
+    renameSync(via, `${via}.taken`);
+    const third = await cli(['export', '--mark-in-erp', '-o', via]);
     expect(third.code).toBe(0);
     expect(third.doc!.summary.invoices).toBe(0);
   });
