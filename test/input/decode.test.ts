@@ -277,6 +277,24 @@ describe('fileSignature: a file that is not text says what it is instead', () =>
     expect(fileSignature(head)).toMatch(message);
   });
 
+  // Word for word, as people read them: a refactor of how the kind is told must not touch them.
+  it.each([
+    ['PDF', bytes('%PDF-1.7\n'), 'this is a PDF document, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them (an invoice\'s PDF is attached through the batch\'s attachment column)'],
+    ['zip', bytes('PK', [3, 4, 20, 0, 6, 0]), 'this is a zip archive, as an Excel workbook is: if it is one, name it .xlsx; otherwise unpack it and give the CSV, Excel or JSON file inside'],
+    [
+      'OpenDocument spreadsheet',
+      bytes('PK', [3, 4], new Array<number>(22).fill(0), [8, 0, 0, 0], 'mimetypeapplication/vnd.oasis.opendocument.spreadsheet'),
+      'this is an OpenDocument spreadsheet (.ods, as LibreOffice saves by default), which is not read: save it as "Excel 2007-365 (.xlsx)" or as "Text CSV" (UTF-8) and give that file',
+    ],
+    ['old Office', bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), 'this is an old Office file (an .xls workbook or a .doc): save the workbook as .xlsx (Excel Workbook) or as CSV UTF-8 and give that file'],
+    ['gzip', bytes([0x1f, 0x8b, 8, 0]), 'this is a gzip-compressed file: decompress it (gunzip, or zcat FILE | invoice-load -) and give the file inside'],
+    ['PNG', bytes([0x89], 'PNG\r\n', [0x1a, 0x0a]), 'this is a PNG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them'],
+    ['JPEG', bytes([0xff, 0xd8, 0xff, 0xe0]), 'this is a JPEG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them'],
+  ])('%s: the message in full', async (_name, head, message) => {
+    expect(fileSignature(head)).toBe(message);
+    await expect(decode(head)).rejects.toMatchObject({ name: 'NotTextError', message });
+  });
+
   it.each([
     ['canonical CSV', bytes('invoice_number,vendor\n')],
     ['UTF-8 BOM', bytes([0xef, 0xbb, 0xbf], 'invoice_number\n')],

@@ -70,6 +70,13 @@ describe('an OpenDocument spreadsheet, and a workbook on standard input', () => 
     const r = await read('letter.odt', await openDocument('application/vnd.oasis.opendocument.text'));
     expect(r.problems[0]!.message).toMatch(/^this is a zip archive, as an Excel workbook is: if it is one, name it \.xlsx/);
   });
+  it.each([
+    ['an OpenDocument text', (z: JSZip) => z.file('mimetype', 'application/vnd.oasis.opendocument.text', { compression: 'STORE' }).file('content.xml', '<x/>')],
+    ['any other archive', (z: JSZip) => z.file('notes.txt', 'hello')],
+  ])('a zip that holds no workbook, named .xlsx (%s), is a workbook without sheets, not told to be named .xlsx', async (_name, fill) => {
+    const r = await read('batch.xlsx', await fill(new JSZip()).generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    expect(r.problems.map((p) => [p.code, p.message])).toEqual([['sheet_not_found', 'the workbook has no sheets']]);
+  });
   it('a zip on standard input is not told to be named .xlsx, but to be given by its path', async () => {
     const r = await read('-', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00]));
     expect(r.problems.map((p) => [p.code, p.message])).toEqual([
