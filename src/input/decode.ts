@@ -36,11 +36,14 @@ export class InvalidEncodingError extends Error {
   }
 }
 
-/** The file's first bytes say it is a known kind of file that is not text (`fileSignature`). */
+/** The file's first bytes say it is a known kind of file that is not text (`signatureOf`). */
 export class NotTextError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** What the file is: callers tell a case apart by it, never by the message's words. */
+  readonly kind: FileKind;
+  constructor(signature: FileSignature) {
+    super(signature.message);
     this.name = 'NotTextError';
+    this.kind = signature.kind;
   }
 }
 
@@ -53,9 +56,19 @@ export const ZIP_SIGNATURE: readonly number[] = [0x50, 0x4b, 0x03, 0x04];
 /** An OLE2 compound file: the old Office formats, and an encrypted .xlsx (xlsx.ts notAWorkbook). */
 export const OLE2_SIGNATURE: readonly number[] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
-const ZIP_MESSAGE = 'this is a zip archive, as an Excel workbook is: if it is one, name it .xlsx; otherwise unpack it and give the CSV, Excel or JSON file inside';
-const ODS_MESSAGE =
-  'this is an OpenDocument spreadsheet (.ods, as LibreOffice saves by default), which is not read: save it as "Excel 2007-365 (.xlsx)" or as "Text CSV" (UTF-8) and give that file';
+/** The kinds of file `signatureOf` knows by their first bytes. */
+export type FileKind = 'pdf' | 'zip' | 'ods' | 'old_office' | 'gzip' | 'png' | 'jpeg';
+
+/** What a file's first bytes say it is, and the sentence that says so to a person. */
+export interface FileSignature {
+  readonly kind: FileKind;
+  readonly message: string;
+}
+
+const ODS: FileSignature = {
+  kind: 'ods',
+  message: 'this is an OpenDocument spreadsheet (.ods, as LibreOffice saves by default), which is not read: save it as "Excel 2007-365 (.xlsx)" or as "Text CSV" (UTF-8) and give that file',
+};
 
 /**
  * Files people give by mistake, by their first bytes (each format's published magic number):
@@ -64,27 +77,27 @@ const ODS_MESSAGE =
  * gave 848 CSV errors; each is one sentence naming what the file is instead.
  * https://en.wikipedia.org/wiki/List_of_file_signatures
  */
-const SIGNATURES: readonly [readonly number[], string][] = [
-  [[0x25, 0x50, 0x44, 0x46, 0x2d], 'this is a PDF document, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them (an invoice\'s PDF is attached through the batch\'s attachment column)'],
-  [ZIP_SIGNATURE, ZIP_MESSAGE],
-  [OLE2_SIGNATURE, 'this is an old Office file (an .xls workbook or a .doc): save the workbook as .xlsx (Excel Workbook) or as CSV UTF-8 and give that file'],
-  [[0x1f, 0x8b], 'this is a gzip-compressed file: decompress it (gunzip, or zcat FILE | invoice-load -) and give the file inside'],
-  [[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'this is a PNG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them'],
-  [[0xff, 0xd8, 0xff], 'this is a JPEG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them'],
+const SIGNATURES: readonly [readonly number[], FileSignature][] = [
+  [[0x25, 0x50, 0x44, 0x46, 0x2d], { kind: 'pdf', message: 'this is a PDF document, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them (an invoice\'s PDF is attached through the batch\'s attachment column)' }],
+  [ZIP_SIGNATURE, { kind: 'zip', message: 'this is a zip archive, as an Excel workbook is: if it is one, name it .xlsx; otherwise unpack it and give the CSV, Excel or JSON file inside' }],
+  [OLE2_SIGNATURE, { kind: 'old_office', message: 'this is an old Office file (an .xls workbook or a .doc): save the workbook as .xlsx (Excel Workbook) or as CSV UTF-8 and give that file' }],
+  [[0x1f, 0x8b], { kind: 'gzip', message: 'this is a gzip-compressed file: decompress it (gunzip, or zcat FILE | invoice-load -) and give the file inside' }],
+  [[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], { kind: 'png', message: 'this is a PNG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them' }],
+  [[0xff, 0xd8, 0xff], { kind: 'jpeg', message: 'this is a JPEG image, not a batch of invoices: give the CSV, Excel (.xlsx) or JSON file that lists them' }],
 ];
 
 /** What a file's first bytes say it is, when that is a kind of file that is not a batch's text (`SIGNATURES`). */
-export function fileSignature(head: Uint8Array): string | undefined {
-  if (isOpenDocument(head)) return ODS_MESSAGE;
-  for (const [sig, message] of SIGNATURES) if (startsWith(head, sig)) return message;
+export function signatureOf(head: Uint8Array): FileSignature | undefined {
+  if (isOpenDocument(head)) return ODS;
+  for (const [sig, signature] of SIGNATURES) if (startsWith(head, sig)) return signature;
   return undefined;
 }
 
+/** `signatureOf`'s sentence alone, for a caller that only says it. */
+export const fileSignature = (head: Uint8Array): string | undefined => signatureOf(head)?.message;
+
 /** Said of a zip archive given on standard input, where no file name tells a workbook. */
 export const STDIN_ZIP_MESSAGE = 'this is a zip archive, as an Excel workbook is: a workbook is read from its file, not from standard input; give its path (invoice-load batch.xlsx)';
-
-/** Whether `message` is the one for a zip archive (`fileSignature`). */
-export const isZipMessage = (message: string): boolean => message === ZIP_MESSAGE;
 
 /**
  * An OpenDocument file starts with a zip entry named `mimetype`, stored uncompressed, holding its
@@ -226,7 +239,7 @@ async function* decodeChunks(
       head = concat(head, r.value);
     }
     if (head.length === 0) return;
-    const signature = fileSignature(head);
+    const signature = signatureOf(head);
     if (signature !== undefined) throw new NotTextError(signature);
     if (head[0] === 0xfe && head[1] === 0xff) {
       // Read as UTF-8 it fails on its first byte, and the usual advice (windows-1252) is wrong.

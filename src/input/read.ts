@@ -9,7 +9,7 @@ import { problem } from '../domain/problem.js';
 import { UsageError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
 import { CsvReader } from './csv.js';
-import { decodeText, InvalidEncodingError, isZipMessage, NotTextError, nulHint, STDIN_ZIP_MESSAGE, type Encoding } from './decode.js';
+import { decodeText, InvalidEncodingError, NotTextError, nulHint, STDIN_ZIP_MESSAGE, type Encoding } from './decode.js';
 import type { FormatReader, InputEvent } from './event.js';
 import { JsonLinesReader, JsonReader } from './json.js';
 import { createMappedReader } from './mapping/reader.js';
@@ -152,7 +152,7 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
     if (out.length > 0) yield out;
   } catch (err) {
     if (err instanceof NotTextError) {
-      yield [{ kind: 'problem', problem: problem({ file }, 'binary_file', file === '-' && isZipMessage(err.message) ? STDIN_ZIP_MESSAGE : err.message) }];
+      yield [{ kind: 'problem', problem: problem({ file }, 'binary_file', file === '-' && err.kind === 'zip' ? STDIN_ZIP_MESSAGE : err.message) }];
       return;
     }
     if (!(err instanceof InvalidEncodingError)) throw err;

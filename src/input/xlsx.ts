@@ -14,7 +14,7 @@
  */
 import { formatLimit, MAX_CELL_CHARS } from './limits.js';
 import { Readable } from 'node:stream';
-import { fileSignature, isZipMessage, OLE2_SIGNATURE, startsWith, ZIP_SIGNATURE } from './decode.js';
+import { fileSignature, OLE2_SIGNATURE, signatureOf, startsWith, ZIP_SIGNATURE } from './decode.js';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND, namedList } from '../domain/cells.js';
@@ -376,9 +376,9 @@ export class WorkbookReader {
     }
     if (!found) {
       // A zip that is another kind of document (an .ods named .xlsx) has no sheets Excel's way.
-      const other = seen.length === 0 && head !== undefined ? fileSignature(head) : undefined;
-      if (other !== undefined && !isZipMessage(other)) {
-        this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'unsupported_format', other) });
+      const other = seen.length === 0 && head !== undefined ? signatureOf(head) : undefined;
+      if (other !== undefined && other.kind !== 'zip') {
+        this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'unsupported_format', other.message) });
         return;
       }
       const message =

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeText, fileSignature, InvalidEncodingError, NotTextError, nulHint, type Encoding } from '../../src/input/decode.js';
+import { decodeText, fileSignature, InvalidEncodingError, NotTextError, nulHint, signatureOf, type Encoding, type FileKind } from '../../src/input/decode.js';
 import { findInvalidUtf16le, findInvalidUtf8 } from '../../src/input/unicode.js';
 import { pieces, utf8 } from './helpers.js';
 
@@ -293,6 +293,22 @@ describe('fileSignature: a file that is not text says what it is instead', () =>
   ])('%s: the message in full', async (_name, head, message) => {
     expect(fileSignature(head)).toBe(message);
     await expect(decode(head)).rejects.toMatchObject({ name: 'NotTextError', message });
+  });
+
+  // What callers tell cases apart by (read.ts a zip on standard input, xlsx.ts a zip without sheets):
+  // the kind, and the error decodeText throws carries it.
+  it.each<[FileKind, Uint8Array]>([
+    ['pdf', bytes('%PDF-1.7\n')],
+    ['zip', bytes('PK', [3, 4, 20, 0, 6, 0])],
+    ['ods', bytes('PK', [3, 4], new Array<number>(22).fill(0), [8, 0, 0, 0], 'mimetypeapplication/vnd.oasis.opendocument.spreadsheet')],
+    ['zip', bytes('PK', [3, 4], new Array<number>(22).fill(0), [8, 0, 0, 0], 'mimetypeapplication/vnd.oasis.opendocument.text')],
+    ['old_office', bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])],
+    ['gzip', bytes([0x1f, 0x8b, 8, 0])],
+    ['png', bytes([0x89], 'PNG\r\n', [0x1a, 0x0a])],
+    ['jpeg', bytes([0xff, 0xd8, 0xff, 0xe0])],
+  ])('kind %s', async (kind, head) => {
+    expect(signatureOf(head)).toEqual({ kind, message: fileSignature(head) });
+    await expect(decode(head)).rejects.toMatchObject({ name: 'NotTextError', kind });
   });
 
   it.each([

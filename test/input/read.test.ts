@@ -77,6 +77,11 @@ describe('an OpenDocument spreadsheet, and a workbook on standard input', () => 
     const r = await read('batch.xlsx', await fill(new JSZip()).generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
     expect(r.problems.map((p) => [p.code, p.message])).toEqual([['sheet_not_found', 'the workbook has no sheets']]);
   });
+  it('an OpenDocument spreadsheet on standard input is named as one: it is not a zip archive to be given by its path', async () => {
+    const r = await read('-', await openDocument('application/vnd.oasis.opendocument.spreadsheet'));
+    expect(r.problems.map((p) => p.code)).toEqual(['binary_file']);
+    expect(r.problems[0]!.message).toMatch(ODS);
+  });
   it('a zip on standard input is not told to be named .xlsx, but to be given by its path', async () => {
     const r = await read('-', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00, 0x08, 0x00]));
     expect(r.problems.map((p) => [p.code, p.message])).toEqual([
