@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claimInvoices, journalPath, openLockedJournal, readOtherJournals, shortHash } from '../../src/cli/journals.js';
+import { claimInvoices, journalPath, openLockedJournal, readLockedJournal, readOtherJournals, shortHash } from '../../src/cli/journals.js';
 import { JournalError } from '../../src/common/errors.js';
 import { keyString } from '../../src/domain/model.js';
 
@@ -134,5 +134,32 @@ describe('openLockedJournal: a journal another live run holds', () => {
     // A live process other than us holds it: our parent.
     writeFileSync(`${journalPath(state, name, ENDPOINT, 'b')}.lock`, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'then' }));
     expect(() => openLockedJournal(at, [])).toThrow(new RegExp(`is working on ${what}; wait for it`));
+  });
+});
+
+describe('readLockedJournal: a journal read, not written to', () => {
+  const at = { stateDir: '', name: 'handover', endpoint: ENDPOINT, batch: 'b' };
+  const begin = JSON.stringify({ t: 'begin', kind: 'invoice-load-journal', v: 1, target: 'alma', endpoint: ENDPOINT, batch: 'b', at: 'then' });
+  const entry = JSON.stringify({ t: 'batch_done', batch: 'r1' });
+
+  it.each([
+    ['none', undefined, undefined],
+    ['empty', '', undefined],
+    ['a header torn by a kill', begin.slice(0, 20), undefined],
+    ['whole', `${begin}\n${entry}\n`, 2],
+    ['a torn last line left out', `${begin}\n${entry}\n{"t":"ba`, 2],
+  ])('%s', (_name, text, entries) => {
+    const path = journalPath(state, at.name, ENDPOINT, at.batch);
+    if (text !== undefined) writeFileSync(path, text);
+    expect(readLockedJournal({ ...at, stateDir: state })?.length).toBe(entries);
+    // read as it was, and its lock let go
+    expect(readdirSync(join(state, 'journals')).sort()).toEqual(text === undefined ? [] : [`handover-${shortHash(ENDPOINT)}-b.jsonl`]);
+  });
+
+  it('one another live run holds is not read from under it', () => {
+    const path = journalPath(state, at.name, ENDPOINT, at.batch);
+    writeFileSync(path, `${begin}\n`);
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'then' }));
+    expect(() => readLockedJournal({ ...at, stateDir: state })).toThrow(/is working on this export file; wait for it/);
   });
 });
