@@ -5,7 +5,7 @@
  */
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
 import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
-import type { JsonValue } from '../../common/json.js';
+import { parseJson, type JsonValue } from '../../common/json.js';
 import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { AttachmentToSend, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
@@ -146,10 +146,20 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
 
     async processInvoice(invoiceId: string): Promise<RemoteInvoice> {
       // "An empty invoice object should be sent as a payload" (BLOG-CREATE; MIT-LLAMA sends "{}").
-      const answer = await http.json({ method: 'POST', path: idPath(invoiceId), query: { op: 'process_invoice' }, body: {} });
-      const remote = toRemoteInvoice(answer);
-      if (remote === undefined) throw unreadable(`POST /acq/invoices/${invoiceId}?op=process_invoice`, 'has no invoice');
-      return remote;
+      const res = await http.request({ method: 'POST', path: idPath(invoiceId), query: { op: 'process_invoice' }, body: {} });
+      // Processing is asynchronous: "the response for POST action might not include status and
+      // alerts" (the invoice XSD; docs/alma.md#processing-and-workflow-statuses). A 2xx answer is
+      // the request accepted, with or without an invoice in it (empty, `{}`): the outcome is read
+      // as for any processed invoice. Sending it again would process it twice.
+      if (res.text.trim() === '') return accepted(invoiceId);
+      let answer: JsonValue;
+      try {
+        answer = parseJson(res.text);
+      } catch {
+        // Not JSON (a proxy's page?): whether Alma took it is unknown, as before.
+        throw unreadable(`POST /acq/invoices/${invoiceId}?op=process_invoice`, 'is not JSON');
+      }
+      return toRemoteInvoice(answer) ?? accepted(invoiceId);
     },
 
     readCost: (vendor: string, count: number) => lookup.readCost(vendor, count),
@@ -228,6 +238,11 @@ function countByVendor(wanted: readonly { key: InvoiceKey }[]): Map<string, numb
   const counts = new Map<string, number>();
   for (const w of wanted) counts.set(w.key.vendor, (counts.get(w.key.vendor) ?? 0) + 1);
   return counts;
+}
+
+/** A process request accepted without the invoice in its answer: its outcome is yet to be read. */
+function accepted(id: string): RemoteInvoice {
+  return { id, number: '', vendor: '', workflowStatus: undefined, approvalStatus: undefined, alerts: [], totalAmount: undefined, lineCount: undefined, processed: false, inReview: false };
 }
 
 function unreadable(what: string, why: string): UnknownOutcomeError {

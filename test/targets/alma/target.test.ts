@@ -95,6 +95,17 @@ describe('createAlmaTarget', () => {
     await expect(t.addLine('77', inv.lines[0]!, inv)).rejects.toBeInstanceOf(UnknownOutcomeError);
   });
 
+  it('a process request answered 2xx without the invoice (empty, 204, {}) was accepted: its outcome is read, it is not sent again', async () => {
+    const t = target();
+    const path = '/almaws/v1/acq/invoices/77?op=process_invoice';
+    api!.script({ method: 'POST', path, status: 204, body: '' }, { method: 'POST', path, body: '' }, { method: 'POST', path, body: {} });
+    for (let i = 0; i < 3; i++) await expect(t.processInvoice('77')).resolves.toMatchObject({ id: '77', processed: false, alerts: [] });
+    // Not JSON at all (a proxy's page?): whether Alma took it is unknown, and settled as such.
+    api!.script({ method: 'POST', path, body: '<html>gateway</html>', headers: { 'content-type': 'text/html' } });
+    await expect(t.processInvoice('77')).rejects.toBeInstanceOf(UnknownOutcomeError);
+    api!.agent.assertNoPendingInterceptors();
+  });
+
   it('lists lines across pages', async () => {
     const t = target();
     const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `L${from + i}`, number: String(from + i) }));
