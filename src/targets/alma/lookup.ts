@@ -26,6 +26,7 @@
  * total is reported with the other problems, before anything is sent. The listings cost what they did when each waited for its vendor's
  * first invoice; only their time moved, into the wave before the first write.
  */
+import { isRefusal } from './errors.js';
 import { ApiError, runStopOf } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
@@ -203,7 +204,7 @@ export class InvoiceLookup {
           query: { q: `invoice_number~${key.number}`, limit: PAGE_SIZE, offset, view: 'brief' },
         });
       } catch (err) {
-        if (err instanceof ApiError && err.httpStatus === 400 && err.code === SEARCH_FOUND_NOTHING) return {}; // no item: none found
+        if (err instanceof ApiError && isRefusal(err) && err.code === SEARCH_FOUND_NOTHING) return {}; // no item: none found
         throw err;
       }
     }, 'invoice');

@@ -19,6 +19,7 @@
  * the documented codes count as proof of absence; any other refusal leaves the fact unknown. An
  * `AuthError` or `DailyLimitError` ends the preflight (the caller maps it to the exit code).
  */
+import { isRefusal } from './errors.js';
 import { keyString, type Invoice } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
 import { DEFAULT_POLL } from '../target.js';
@@ -224,7 +225,7 @@ function once<T>(
 
 function classify(err: unknown, notFound: ReadonlySet<string>): { kind: 'not_found' } | { kind: 'unknown'; reason: string } {
   if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
-  if (err.httpStatus === 400 && notFound.has(err.code)) return NOT_FOUND;
+  if (isRefusal(err) && notFound.has(err.code)) return NOT_FOUND;
   const where = err.httpStatus > 0 ? `HTTP ${err.httpStatus} ` : '';
   return { kind: 'unknown', reason: `${where}${err.code}: ${err.message}` };
 }

@@ -3,6 +3,7 @@
  * (docs/alma.md#processing-and-workflow-statuses), plus the look-ups the engine needs to load
  * exactly once.
  */
+import { isRefusal } from './errors.js';
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
 import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
 import { parseJson, type JsonValue } from '../../common/json.js';
@@ -79,7 +80,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     // (docs/alma.md#errors-error-codes-and-alerts; which code Alma really sends is not
     // documented), so a create refused in words that say the number exists counts too: the
     // engine then looks the invoice up, and reports the refusal as it was if it finds nothing.
-    isDuplicateRefusal: (err: ApiError) => err.httpStatus === 400 && (err.code === '60288' || DUPLICATE_WORDS.test(err.message)),
+    isDuplicateRefusal: (err: ApiError) => isRefusal(err) && (err.code === '60288' || DUPLICATE_WORDS.test(err.message)),
 
     // The seam's children are Alma's lines, keyed by their explicit numbers; finalize is
     // op=process_invoice (docs/alma.md#processing-and-workflow-statuses: create → lines → process).

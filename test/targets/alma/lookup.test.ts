@@ -62,6 +62,12 @@ describe('findInvoices by word search', () => {
     expect(api.log()).toHaveLength(2);
   });
 
+  it('takes 412400 for no match under a 404 too (the OAS gives no status per code)', async () => {
+    const t = target();
+    api.script({ status: 404, body: almaError('412400', 'Invoice X not found.') });
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'X' }, { fresh: true })).resolves.toEqual([]);
+  });
+
   it('returns every exact match (institutions with invoice_not_unique=true)', async () => {
     const t = target();
     api.script({ body: { total_record_count: 2, invoice: [inv('1', 'D', 'ACME'), inv('2', 'D', 'ACME')] } });

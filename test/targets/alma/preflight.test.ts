@@ -102,7 +102,7 @@ describe('runPreflight: each entity fetched once', () => {
 });
 
 describe('runPreflight: Alma\'s "not found" is a 400 with an errorCode', () => {
-  it('vendor 402880 (MIT) and 401871 (OAS), PO line 401871, fund absent from both fund searches', async () => {
+  it('vendor 402880 (MIT) and 401871 (OAS; under a 404 too), PO line 401871, fund absent from both fund searches', async () => {
     const { http, script } = client();
     const invoices = [
       invoice('X-1', 'NOPE', 2, [line('1', 2, { poLine: 'POL-404', funds: [{ fundCode: 'GHOST', percent: d('100'), source: at(2) }] })]),
@@ -110,7 +110,7 @@ describe('runPreflight: Alma\'s "not found" is a 400 with an errorCode', () => {
     ];
     script(
       { path: '/almaws/v1/acq/vendors/NOPE', status: 400, body: almaError('402880', 'Vendor NOPE not found.') },
-      { path: '/almaws/v1/acq/vendors/GONE', status: 400, body: almaError('401871', 'Vendor GONE not found.') },
+      { path: '/almaws/v1/acq/vendors/GONE', status: 404, body: almaError('401871', 'Vendor GONE not found.') },
       // word search: GHOST-2 matches the word, not the code; the post-filter must drop it
       { path: funds('GHOST', 'POL'), body: { total_record_count: 1, fund: [fundBody('GHOST-2')] } },
       { path: funds('GHOST', 'ALL'), body: { total_record_count: 0 } },

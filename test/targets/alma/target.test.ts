@@ -205,6 +205,10 @@ describe('a create refused because the number is taken', () => {
     [400, '40166411', 'Duplicate invoice number', true],
     [400, '60237', 'Invoice vendor account not valid', false],
     [500, '60288', 'Invoice number not unique in payload', false],
+    // The OAS gives no status per code: an implementation may refuse with 409 or 422.
+    [409, '60288', 'Invoice number not unique in payload', true],
+    [422, 'CONFLICT', 'Invoice number already exists', true],
+    [429, 'PER_SECOND_THRESHOLD', 'Invoice number already exists', false],
   ])('%i %s "%s": %s', (httpStatus, code, message, duplicate) => {
     expect(target().isDuplicateRefusal!(new ApiError({ httpStatus, code, message }))).toBe(duplicate);
   });
