@@ -257,7 +257,8 @@ function vendorProblems(inv: Invoice, v: VendorFacts, head: Provenance): Problem
     add('currency', 'vendor_currency', `${name} does not take currency ${quote(h.currency)} in Alma (it takes ${v.currencies.join(', ')})`);
   }
   // 60237 "Invoice vendor account not valid". No account given: Alma uses the vendor's default (HARVARD).
-  if (h.vendorAccount !== undefined && h.vendorAccount !== '') {
+  // A vendor answer without accounts says nothing (an Alma vendor has at least one): not checked.
+  if (h.vendorAccount !== undefined && h.vendorAccount !== '' && v.accounts.length > 0) {
     const account = v.accounts.find((a) => a.code === h.vendorAccount);
     if (account === undefined) {
       const known = v.accounts.map((a) => a.code);

@@ -132,6 +132,7 @@ describe('preflightProblems: vendor', () => {
     ['no currency given: not checked', baseInvoice({ currency: undefined }), facts(), []],
     ['vendor lists no currency: not checked', baseInvoice({ currency: 'GBP' }), facts({ vendors: new Map([['GOBI', ok(vendor({ currencies: [] }))]]) }), []],
     ['unknown account', baseInvoice({ vendorAccount: 'GOBI-X' }), facts(), ['vendor_account_unknown@2:vendor_account'], /no account "GOBI-X" .*GOBI-MAIN, GOBI-OLD/],
+    ['vendor shows no account: not checked', baseInvoice({ vendorAccount: 'GOBI-X' }), facts({ vendors: new Map([['GOBI', ok(vendor({ accounts: [] }))]]) }), ['po_line_other_account@2:po_line:warning']],
     ['inactive account', baseInvoice({ vendorAccount: 'GOBI-OLD' }), facts(), ['vendor_account_inactive@2:vendor_account', 'po_line_other_account@2:po_line:warning'], /"GOBI-OLD" .* inactive/],
     ['no account given: Alma uses the default', baseInvoice({ vendorAccount: undefined }), facts(), []],
     ['payment method the account does not list', baseInvoice({ paymentMethod: 'CASH' }), facts(), ['vendor_payment_method@2:payment_method:warning'], /payment method "CASH"/],
