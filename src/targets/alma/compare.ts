@@ -18,7 +18,7 @@
 import { Decimal } from 'decimal.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { AlmaBody, AlmaBodyValue } from './payload.js';
-import { codeOf, items } from './remote.js';
+import { codeOf, items, listOf } from './remote.js';
 import type { FieldDifference } from '../target.js';
 
 /**
@@ -109,11 +109,9 @@ export function heldLineDifferences(sent: readonly AlmaBody[], held: readonly Js
   return out;
 }
 
-/** The lines inside a full invoice answer (`invoice_lines.invoice_line`), when it carries them. */
+/** The lines inside a full invoice answer (`invoice_lines.invoice_line`, or another naming of the list: `listOf`), when it carries them. */
 export function linesOf(inv: JsonValue): JsonValue[] {
-  if (!isJsonObject(inv)) return [];
-  const wrapper = inv['invoice_lines'];
-  return isJsonObject(wrapper) ? items(wrapper['invoice_line']) : [];
+  return isJsonObject(inv) ? listOf(inv, 'invoice_lines', 'invoice_line') : [];
 }
 
 /** Whether a full answer shows every one of these lines (else they are read from the line list). */
@@ -204,9 +202,9 @@ function compareValue(field: string, sent: AlmaBodyValue, stored: JsonValue | un
   for (const k of keys) compareValue(`${field}.${k}`, sent[k]!, inner[k], out);
 }
 
-/** Each note sent must be among the notes stored, under `notes` or `note`, as `content` (or `note_text`). */
+/** Each note sent must be among the notes stored, under `notes` or `note` (`listOf`), as `content` (or `note_text`). */
 function compareNotes(sent: AlmaBodyValue, inv: JsonObject, out: FieldDifference[]): void {
-  const held = [...items(inv['notes']), ...items(inv['note'])].map(noteText).filter((t): t is string => t !== undefined && t !== '');
+  const held = listOf(inv, 'notes', 'note').map(noteText).filter((t): t is string => t !== undefined && t !== '');
   for (const n of Array.isArray(sent) ? sent : [sent]) {
     const text = isObject(n) && typeof n['content'] === 'string' ? n['content'] : undefined;
     if (text === undefined || held.includes(text)) continue;

@@ -11,7 +11,7 @@ import { limiterFor } from '../../transport/http.js';
 import type { Alert } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
-import { codeOf, items } from './remote.js';
+import { alertsOf, codeOf } from './remote.js';
 
 /** Workflow status codes (docs/alma.md#processing-and-workflow-statuses). */
 export const WAITING_TO_BE_SENT = 'Waiting to be Sent';
@@ -166,11 +166,7 @@ export function toInvoiceState(v: JsonValue | undefined): InvoiceState | undefin
   if (id === undefined || id === '') return undefined;
   const p = isJsonObject(v['payment']) ? v['payment'] : {};
   const blank = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
-  const alerts: Alert[] = [];
-  for (const a of items(v['alert'] ?? (isJsonObject(v['alerts']) ? v['alerts']['alert'] : undefined))) {
-    const code = codeOf(a);
-    if (code !== undefined) alerts.push({ code, description: (isJsonObject(a) ? jsonText(a['desc']) : undefined) ?? '' });
-  }
+  const alerts = alertsOf(v);
   return {
     id,
     number: jsonText(v['number']) ?? '',

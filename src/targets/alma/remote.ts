@@ -78,10 +78,9 @@ export function codeOf(v: JsonValue | undefined): string | undefined {
 }
 
 /** Sample 01: top-level `alert: [{value, desc}]`; the XSD names the list `alerts` with `alert` inside. */
-function alertsOf(v: JsonObject): Alert[] {
-  const nested = isJsonObject(v['alerts']) ? v['alerts']['alert'] : undefined;
+export function alertsOf(v: JsonObject): Alert[] {
   const out: Alert[] = [];
-  for (const a of items(v['alert'] ?? nested)) {
+  for (const a of listOf(v, 'alerts', 'alert')) {
     const code = codeOf(a);
     if (code === undefined) continue;
     const desc = isJsonObject(a) ? jsonText(a['desc']) : undefined;
@@ -96,6 +95,21 @@ function lineCountOf(v: JsonObject): number | undefined {
   if (fromCount !== undefined) return fromCount;
   const lines = v['invoice_lines'];
   return isJsonObject(lines) ? toInt(lines['total_record_count']) : undefined;
+}
+
+/**
+ * A list in an answer, however it is named (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts):
+ * under its item's name (`alert: [...]` or one `alert: {...}`, as real answers have it), or under
+ * the XSD's wrapper name, plain (`alerts: [...]`) or with the items inside, as XML has them
+ * (`alerts: {alert: [...]}`, as answers wrap `invoice_lines: {invoice_line: [...]}`). Items under
+ * both names are all taken. A wrapper object without the item key is empty (`{}`, or
+ * `{total_record_count: 0}` as a zero-hit list) unless it has fields of its own: then it is the
+ * one item.
+ */
+export function listOf(v: JsonObject, wrapper: string, item: string): JsonValue[] {
+  const w = v[wrapper];
+  const wrapped = !isJsonObject(w) ? items(w) : item in w ? items(w[item]) : Object.keys(w).some((k) => k !== 'total_record_count') ? [w] : [];
+  return [...wrapped, ...items(v[item])];
 }
 
 /** A repeated element: an array, one object, or nothing. */

@@ -54,6 +54,24 @@ describe('compareStored (the canary and verify)', () => {
       },
       expected: [],
     },
+    {
+      name: 'the note inside its wrapper, as XML has it (notes: {note: [...]}) is the same note',
+      change: (a) => {
+        a['notes'] = { note: a['note']! };
+        delete a['note'];
+      },
+      expected: [],
+    },
+    {
+      name: 'one note inside its wrapper (notes: {note: {...}}) is the same note',
+      change: (a) => {
+        a['notes'] = { note: (a['note'] as Obj[])[0]! };
+        delete a['note'];
+      },
+      expected: [],
+    },
+    { name: 'another note text inside the wrapper', change: (a) => (a['notes'] = { note: [{ content: 'Batch 7' }] }) && delete a['note'], expected: [{ field: 'note', sent: '"Batch 7 \\"spring\\""', stored: '"Batch 7"' }] },
+    { name: 'the lines as a plain array under the wrapper name (invoice_lines: [...])', change: (a) => (a['invoice_lines'] = (a['invoice_lines'] as Obj)['invoice_line']!), expected: [] },
     { name: 'another note text', change: (a) => (a['note'] = [{ content: 'Batch 7' }]), expected: [{ field: 'note', sent: '"Batch 7 \\"spring\\""', stored: '"Batch 7"' }] },
     { name: 'a total that differs as a decimal', change: (a) => (a['total_amount'] = '1234.11'), expected: [{ field: 'total_amount', sent: '1234.1', stored: '"1234.11"' }] },
     { name: 'a total written as a JSON number with trailing zeros is the same', change: (a) => (a['total_amount'] = parseJson('1234.100')), expected: [] },
@@ -153,6 +171,8 @@ describe('heldDifferences (an invoice Alma already holds, against the file)', ()
   it.each<[string, (a: Obj) => void, { field: string; sent: string; stored: string }[]]>([
     ['the same invoice, in Alma\'s notation', () => undefined, []],
     ['another note', (a) => (a['note'] = [{ content: 'Batch 6' }]), [{ field: 'note', sent: '"Batch 7 \\"spring\\""', stored: '"Batch 6"' }]],
+    ['the note inside its wrapper (notes: {note: [...]})', (a) => (a['notes'] = { note: a['note']! }) && delete a['note'], []],
+    ['another note inside its wrapper', (a) => (a['notes'] = { note: [{ content: 'Batch 6' }] }) && delete a['note'], [{ field: 'note', sent: '"Batch 7 \\"spring\\""', stored: '"Batch 6"' }]],
     ['the note among others added in Alma', (a) => (a['note'] = [{ content: 'checked by JS' }, ...(a['note'] as Obj[])]), []],
     ['another invoice date', (a) => (a['invoice_date'] = '2026-01-16Z'), [{ field: 'invoice_date', sent: '"2026-01-15Z"', stored: '"2026-01-16Z"' }]],
     ['another reference number', (a) => (a['reference_number'] = 'REF 41'), [{ field: 'reference_number', sent: '"REF 42"', stored: '"REF 41"' }]],

@@ -154,6 +154,25 @@ describe('createAlmaTarget', () => {
     });
   });
 
+  it('reads alerts under the wrapper name (`alerts: [...]`): an invoice In Review with alerts has been processed', async () => {
+    const t = target();
+    api!.script({
+      path: '/almaws/v1/acq/invoices/77?view=brief',
+      body: { id: '77', number: 'A-1', invoice_workflow_status: { value: 'InReview' }, alerts: [{ value: 'NOT_LINKED_LINES', desc: 'Lines not linked' }] },
+    });
+    await expect(t.getInvoice('77')).resolves.toMatchObject({ alerts: [{ code: 'NOT_LINKED_LINES', description: 'Lines not linked' }], processed: true, inReview: true });
+  });
+
+  it('reads back an invoice whose lists are wrapped as XML has them (notes.note, invoice_lines as a plain array): no difference, no line list read', async () => {
+    const t = target();
+    const inv = fullInvoice();
+    const { notes, ...rest } = parseJson(stringifyJson(invoicePayload(inv))) as { [k: string]: JsonValue };
+    const lines = inv.lines.map((l) => parseJson(stringifyJson(linePayload(l))));
+    api!.script({ path: '/almaws/v1/acq/invoices/77', body: { ...rest, id: '77', notes: { note: notes! }, invoice_lines: lines } });
+    await expect(t.readBack!('77', inv)).resolves.toEqual([]);
+    expect(api!.log()).toEqual(['GET /almaws/v1/acq/invoices/77']);
+  });
+
   it('counts every request, retries included, and offers the payloads', async () => {
     const t = target();
     api!.script({ status: 503 }, { body: { id: '1', invoice_workflow_status: { value: 'InReview' } } });
