@@ -27,7 +27,8 @@ const sameStoredAmount = (theirs: string, ours: string): boolean =>
 
 /** The match holds another total than the batch's invoice: it is some other invoice. */
 export function holdsOtherTotal(match: RemoteInvoice, inv: Invoice): boolean {
-  if (match.totalAmount === undefined) return false;
+  // A blank total is unknown, not another one: nothing to compare (as with none at all).
+  if (match.totalAmount === undefined || match.totalAmount.trim() === '') return false;
   try {
     return !sameStoredAmount(match.totalAmount, inv.header.totalAmount.toString());
   } catch {

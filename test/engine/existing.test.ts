@@ -36,6 +36,11 @@ describe('holdsOtherTotal', () => {
   it('no total in the answer: nothing to compare, so not another invoice', () => {
     expect(holdsOtherTotal(remote('1'), inv)).toBe(false);
   });
+
+  it('a blank total (an answer with "total_amount": "") is unknown, not another invoice', () => {
+    expect(holdsOtherTotal(remote('1', ''), inv)).toBe(false);
+    expect(holdsOtherTotal(remote('1', ' '), inv)).toBe(false);
+  });
 });
 
 describe('existingProblems', () => {
@@ -45,6 +50,10 @@ describe('existingProblems', () => {
     expect(existingProblems([inv], found(), 'Alma').size).toBe(0);
     expect(existingProblems([inv], found(remote('1', '114')), 'Alma').size).toBe(0);
     expect(existingProblems([inv], new Map(), 'Alma').size).toBe(0);
+  });
+
+  it('nothing for an invoice found with a blank total: unknown is not another total', () => {
+    expect(existingProblems([inv], found(remote('1', '')), 'Alma').size).toBe(0);
   });
 
   it('one error at the invoice\'s first row and invoice_number, saying both totals, the id and what happens', () => {

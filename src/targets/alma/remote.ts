@@ -29,7 +29,8 @@ export function toRemoteInvoice(v: JsonValue | undefined, opts: { held?: boolean
     workflowStatus,
     approvalStatus: codeOf(v['invoice_approval_status']),
     alerts,
-    totalAmount: jsonText(v['total_amount']),
+    // Blank (`""`, as sample 01 answers `voucher_amount`) is unknown, not another total (matches.ts holdsOtherTotal).
+    totalAmount: blankIsNothing(jsonText(v['total_amount'])),
     lineCount: lineCountOf(v),
     // Alma has no "processed" flag (target.ts): an invoice out of In Review, or with alerts,
     // has been through processing. A missing status proves nothing, so only alerts count then.
@@ -110,6 +111,11 @@ export function listOf(v: JsonObject, wrapper: string, item: string): JsonValue[
   const w = v[wrapper];
   const wrapped = !isJsonObject(w) ? items(w) : item in w ? items(w[item]) : Object.keys(w).some((k) => k !== 'total_record_count') ? [w] : [];
   return [...wrapped, ...items(v[item])];
+}
+
+/** Text with nothing in it (`""`, blanks) as absent: a blank field in an answer says nothing. */
+function blankIsNothing(t: string | undefined): string | undefined {
+  return t === undefined || t.trim() === '' ? undefined : t;
 }
 
 /** A repeated element: an array, one object, or nothing. */

@@ -43,6 +43,13 @@ describe('findInvoices by word search', () => {
     api.agent.assertNoPendingInterceptors();
   });
 
+  it('a found invoice answered with a blank total ("total_amount": "") has no known total, not another one', async () => {
+    const t = target();
+    api.script({ body: { total_record_count: 1, invoice: [{ ...inv('4', 'INV-1', 'ACME'), total_amount: '' }] } });
+    const found = await t.findInvoices({ vendor: 'ACME', number: 'INV-1' }, { fresh: true });
+    expect(found.map((f) => [f.id, f.totalAmount])).toEqual([['4', undefined]]);
+  });
+
   it('tolerates a zero-hit list without an invoice key (sample 10), and an empty array', async () => {
     const t = target();
     api.script({ body: { total_record_count: 0 } }, { body: { total_record_count: 0, invoice: [] } });

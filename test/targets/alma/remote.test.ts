@@ -51,6 +51,19 @@ describe('alerts in an invoice answer, however the list is named', () => {
   });
 });
 
+describe('the total of a found invoice', () => {
+  it.each<[string, string, string | undefined]>([
+    ['a JSON number', '4056.07', '4056.07'],
+    ['a string', '"120"', '120'],
+    // Sample 01 answers "voucher_amount": "", sample 03 "total_record_count": "": blank is unknown, not another total.
+    ['blank', '""', undefined],
+    ['only spaces', '"  "', undefined],
+    ['null', 'null', undefined],
+  ])('%s', (_name, total, expected) => {
+    expect(toRemoteInvoice(json(`{"id": "77", "number": "A-1", "total_amount": ${total}}`))?.totalAmount).toBe(expected);
+  });
+});
+
 describe('payments: the finance system\'s rejection, read under the wrapper name', () => {
   it('an invoice answered with alerts: [...] shows INVOICE_WAS_REJECTED_BY_ERP', async () => {
     const api = mockApi();
