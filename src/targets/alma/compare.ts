@@ -10,6 +10,7 @@
  * - dates by their `YYYY-MM-DD` (Alma adds a `Z`);
  * - codes by their `value` (answers wrap them `{value, desc}`);
  * - the invoice note under `notes` or `note` (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts), by its text;
+ * - text with line breaks as LF and Unicode in NFC on both sides (`sameText`);
  * - lines matched by their number; fund distributions by fund code, on the share that was sent
  *   (answers carry both percent and amount).
  * A field Alma does not show at all counts as a difference: Alma ignores keys it does not know,
@@ -178,7 +179,7 @@ function compareValue(field: string, sent: AlmaBodyValue, stored: JsonValue | un
   }
   if (typeof sent === 'string') {
     const theirs = isJsonObject(stored) ? codeOf(stored) : jsonText(stored);
-    const same = /_date$/.test(field) ? dayOf(theirs) !== undefined && dayOf(theirs) === dayOf(sent) : theirs === sent;
+    const same = /_date$/.test(field) ? dayOf(theirs) !== undefined && dayOf(theirs) === dayOf(sent) : sameText(theirs, sent);
     if (!same) out.push({ field, sent: JSON.stringify(sent), stored: shown(stored) });
     return;
   }
@@ -207,7 +208,7 @@ function compareNotes(sent: AlmaBodyValue, inv: JsonObject, out: FieldDifference
   const held = listOf(inv, 'notes', 'note').map(noteText).filter((t): t is string => t !== undefined && t !== '');
   for (const n of Array.isArray(sent) ? sent : [sent]) {
     const text = isObject(n) && typeof n['content'] === 'string' ? n['content'] : undefined;
-    if (text === undefined || held.includes(text)) continue;
+    if (text === undefined || held.some((h) => sameText(h, text))) continue;
     out.push({ field: 'note', sent: JSON.stringify(text), stored: held.length === 0 ? NOTHING : held.map((h) => JSON.stringify(h)).join(', ') });
   }
 }
@@ -256,6 +257,14 @@ function numberOf(v: JsonValue | undefined): Decimal | undefined {
     return undefined;
   }
 }
+
+/**
+ * Text as stored: line breaks as LF (an XML parser turns CRLF and a lone CR into LF,
+ * https://www.w3.org/TR/xml/#sec-line-ends) and Unicode in NFC (the composed form a server may
+ * store), on both sides; any other change to the text is a difference.
+ */
+const sameText = (theirs: string | undefined, ours: string): boolean => theirs !== undefined && storedText(theirs) === storedText(ours);
+const storedText = (t: string): string => t.replace(/\r\n?/g, '\n').normalize('NFC');
 
 const dayOf = (v: string | undefined): string | undefined => (v === undefined ? undefined : /^\d{4}-\d{2}-\d{2}/.exec(v)?.[0]);
 

@@ -6,9 +6,8 @@ import { fullInvoice } from './fixtures.js';
 
 type Obj = { [k: string]: JsonValue };
 
-/** What Alma answers for the full invoice, built from what was sent, the way Alma writes it back. */
-function storedAnswer(): Obj {
-  const inv = fullInvoice();
+/** What Alma answers for the full invoice (or `inv`), built from what was sent, the way Alma writes it back. */
+function storedAnswer(inv = fullInvoice()): Obj {
   const sent = parseJson(stringifyJson(invoicePayload(inv))) as Obj;
   const lines = inv.lines.map((l) => parseJson(stringifyJson(linePayload(l))) as Obj);
   // Alma's ways: dates with Z, codes wrapped with desc, notes with more fields, both fund shares, amounts as strings.
@@ -123,6 +122,32 @@ describe('compareStored (the canary and verify)', () => {
       { field: 'line 1', sent: 'line 1', stored: NOTHING },
       { field: 'line 2', sent: 'line 2', stored: NOTHING },
     ]);
+  });
+});
+
+describe('text as a server stores it: line breaks and Unicode form are no difference, other changes are', () => {
+  it.each<[string, string, string, boolean]>([
+    ['CRLF stored as LF (as an XML parser reads it)', 'Batch 7\r\nspring', 'Batch 7\nspring', false],
+    ['a lone CR stored as LF', 'Batch 7\rspring', 'Batch 7\nspring', false],
+    ['LF sent, CRLF answered', 'Batch 7\nspring', 'Batch 7\r\nspring', false],
+    ['a decomposed é stored composed (NFC)', 'Cafe\u0301 7', 'Caf\u00e9 7', false],
+    ['a composed é answered decomposed', 'Caf\u00e9 7', 'Cafe\u0301 7', false],
+    ['a line break dropped', 'Batch 7\r\nspring', 'Batch 7 spring', true],
+    ['an accent dropped', 'Caf\u00e9 7', 'Cafe 7', true],
+    ['the text really changed', 'Batch 7', 'Batch 8', true],
+  ])('%s', (_name, ours, theirs, differs) => {
+    const inv = fullInvoice();
+    inv.header.note = ours;
+    inv.header.referenceNumber = ours;
+    inv.lines[0]!.note = ours;
+    const a = storedAnswer(inv);
+    (a['note'] as Obj[])[0]!['content'] = theirs;
+    a['reference_number'] = theirs;
+    lineOf(a, 0)['note'] = theirs;
+    const diffs = compareStored({ invoice: invoicePayload(inv), lines: inv.lines.map(linePayload) }, a);
+    expect(diffs.map((d) => d.field)).toEqual(differs ? ['reference_number', 'note', 'line 1 note'] : []);
+    // A difference shows the texts as they are, not normalised.
+    if (differs) expect(diffs[1]).toEqual({ field: 'note', sent: JSON.stringify(ours), stored: JSON.stringify(theirs) });
   });
 });
 
