@@ -14,7 +14,8 @@
  * - lines matched by their number; fund distributions by fund code, on the share that was sent
  *   (answers carry both percent and amount).
  * A field Alma does not show at all counts as a difference: Alma ignores keys it does not know,
- * and a silently dropped field is exactly what this is for.
+ * and a silently dropped field is exactly what this is for — unless it is one real answers leave
+ * out (NOT_ALWAYS_SHOWN), or what was sent is its default (DEFAULTS).
  */
 import { Decimal } from 'decimal.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
@@ -42,7 +43,7 @@ export function compareStored(sent: { invoice: AlmaBody; lines: readonly AlmaBod
   const inv = isJsonObject(stored) ? stored : {};
   for (const [key, value] of Object.entries(sent.invoice)) {
     if (key === 'notes') compareNotes(value, inv, out);
-    else compareValue(key, value, inv[key], out);
+    else compareValue(key, key, value, inv[key], out);
   }
   const lines = storedLines ?? linesOf(inv);
   const byNumber = new Map<string, JsonObject>();
@@ -56,7 +57,7 @@ export function compareStored(sent: { invoice: AlmaBody; lines: readonly AlmaBod
     }
     for (const [key, value] of Object.entries(line)) {
       if (key === 'fund_distribution') compareFunds(`line ${number} fund_distribution`, value, held[key], out);
-      else compareValue(`line ${number} ${key}`, value, held[key], out);
+      else compareValue(`line ${number} ${key}`, `invoice_line.${key}`, value, held[key], out);
     }
   }
   return out;
@@ -163,8 +164,55 @@ export function fieldPaths(body: AlmaBody): string[] {
  */
 const NOT_ALWAYS_SHOWN: ReadonlySet<string> = new Set(['vendor_account', 'payment.export_to_erp']);
 
-function compareValue(field: string, sent: AlmaBodyValue, stored: JsonValue | undefined, out: FieldDifference[]): void {
-  if (stored === undefined && NOT_ALWAYS_SHOWN.has(field)) return;
+/**
+ * Alma's defaults for the flags and figures the loader may send, by path (a line's fields under
+ * `invoice_line.`). An answer that leaves such a field out (no key, `null` or blank) while what was
+ * sent is its default shows nothing other than what was sent: a server may leave out a flag that
+ * is off or a charge of 0, and a field Alma dropped holds its default, which is what was sent. A
+ * value other than the default is still a difference, shown or not. Documented: fully_invoiced
+ * "Default false", check_subscription_date_overlap "Default true" (XSD-LINE,
+ * docs/alma.md#reading-the-first-invoice-back-the-canary-verify); the other flags are taken as off
+ * and the charges and VAT figures as 0 when not given (inferred, the same section).
+ */
+const DEFAULTS: ReadonlyMap<string, boolean | number> = new Map<string, boolean | number>([
+  ['additional_charges.use_pro_rata', false],
+  ['additional_charges.shipment', 0],
+  ['additional_charges.overhead', 0],
+  ['additional_charges.insurance', 0],
+  ['additional_charges.discount', 0],
+  ['invoice_vat.report_tax', false],
+  ['invoice_vat.vat_per_invoice_line', false],
+  ['invoice_vat.expended_from_fund', false],
+  ['invoice_vat.percentage', 0],
+  ['invoice_vat.vat_amount', 0],
+  ['payment.prepaid', false],
+  ['payment.internal_copy', false],
+  ['payment.export_to_erp', false],
+  ['invoice_line.fully_invoiced', false],
+  ['invoice_line.release_remaining_encumbrance', false],
+  ['invoice_line.check_subscription_date_overlap', true],
+  ['invoice_line.invoice_line_vat.percentage', 0],
+  ['invoice_line.invoice_line_vat.vat_amount', 0],
+]);
+
+/** Whether `sent` is the default of the field at `path` (DEFAULTS). */
+function isDefault(path: string, sent: AlmaBodyValue): boolean {
+  const d = DEFAULTS.get(path);
+  if (typeof d === 'boolean') return sent === d;
+  if (typeof d === 'number') return (Decimal.isDecimal(sent) || typeof sent === 'number') && new Decimal(sent).equals(d);
+  return false;
+}
+
+/** A field an answer leaves out: no key, `null`, or blank text (sample 01's `"voucher_amount": ""`). */
+const notShown = (v: JsonValue | undefined): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/**
+ * `field` names the field in a difference (`line 2 price`); `path` is its place in the schema
+ * (`invoice_line.price`), which the rules above are keyed by.
+ */
+function compareValue(field: string, path: string, sent: AlmaBodyValue, stored: JsonValue | undefined, out: FieldDifference[]): void {
+  if (stored === undefined && NOT_ALWAYS_SHOWN.has(path)) return;
+  if (notShown(stored) && isDefault(path, sent)) return;
   if (Decimal.isDecimal(sent) || typeof sent === 'number') {
     const theirs = numberOf(stored);
     const ours = new Decimal(sent);
@@ -185,7 +233,7 @@ function compareValue(field: string, sent: AlmaBodyValue, stored: JsonValue | un
   }
   if (Array.isArray(sent)) {
     const theirs = items(stored);
-    sent.forEach((item, i) => compareValue(`${field}[${i}]`, item, theirs[i], out));
+    sent.forEach((item, i) => compareValue(`${field}[${i}]`, `${path}[]`, item, theirs[i], out));
     return;
   }
   const keys = Object.keys(sent);
@@ -195,12 +243,15 @@ function compareValue(field: string, sent: AlmaBodyValue, stored: JsonValue | un
     if (theirs !== sent['value']) out.push({ field, sent: JSON.stringify(sent['value']), stored: shown(stored) });
     return;
   }
-  const inner = isJsonObject(stored) ? stored : {};
-  if (!isJsonObject(stored) && keys.length > 0) {
-    out.push({ field, sent: 'set', stored: shown(stored) });
+  if (!isJsonObject(stored)) {
+    if (keys.length === 0) return;
+    // An object left out is no difference when every field sent in it is one an answer may leave out.
+    const inside: FieldDifference[] = [];
+    if (notShown(stored)) for (const k of keys) compareValue(`${field}.${k}`, `${path}.${k}`, sent[k]!, undefined, inside);
+    if (!notShown(stored) || inside.length > 0) out.push({ field, sent: 'set', stored: shown(stored) });
     return;
   }
-  for (const k of keys) compareValue(`${field}.${k}`, sent[k]!, inner[k], out);
+  for (const k of keys) compareValue(`${field}.${k}`, `${path}.${k}`, sent[k]!, stored[k], out);
 }
 
 /** Each note sent must be among the notes stored, under `notes` or `note` (`listOf`), as `content` (or `note_text`). */
@@ -233,7 +284,7 @@ function compareFunds(field: string, sent: AlmaBodyValue, stored: JsonValue | un
     }
     for (const share of ['percent', 'amount'] as const) {
       const v = f[share];
-      if (v !== undefined) compareValue(`${field} ${code} ${share}`, v, held[share], out);
+      if (v !== undefined) compareValue(`${field} ${code} ${share}`, `invoice_line.fund_distribution[].${share}`, v, held[share], out);
     }
   }
   const extra = theirs.filter((t) => !ours.some((f) => codeOfFund(f) === codeOfFund(t)));

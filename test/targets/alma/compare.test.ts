@@ -1,3 +1,4 @@
+import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson, type JsonValue } from '../../../src/common/json.js';
 import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
@@ -122,6 +123,49 @@ describe('compareStored (the canary and verify)', () => {
       { field: 'line 1', sent: 'line 1', stored: NOTHING },
       { field: 'line 2', sent: 'line 2', stored: NOTHING },
     ]);
+  });
+});
+
+describe('a field the answer leaves out: no difference when what was sent is its default, a difference otherwise', () => {
+  type Case = [string, (inv: ReturnType<typeof fullInvoice>) => void, (a: Obj) => void, { field: string; sent: string; stored: string }[]];
+  const pay = (a: Obj): Obj => a['payment'] as Obj;
+  const vat = (a: Obj): Obj => a['invoice_vat'] as Obj;
+  const charges = (a: Obj): Obj => a['additional_charges'] as Obj;
+  const keep = (): void => undefined;
+  it.each<Case>([
+    // Defaults sent, left out (no key, null, blank): the invoice holds what was sent.
+    ['prepaid false, no key', keep, (a) => delete pay(a)['prepaid'], []],
+    ['internal_copy false, null', keep, (a) => (pay(a)['internal_copy'] = null), []],
+    ['report_tax and vat_per_invoice_line false, no keys', keep, (a) => delete vat(a)['report_tax'] && delete vat(a)['vat_per_invoice_line'], []],
+    ['a charge of 0, no key', keep, (a) => delete charges(a)['overhead'], []],
+    ['a charge of 0, blank', keep, (a) => (charges(a)['overhead'] = ''), []],
+    ['line fully_invoiced false, no key', keep, (a) => delete lineOf(a, 1)['fully_invoiced'], []],
+    ['line check_subscription_date_overlap true (its documented default), no key', keep, (a) => delete lineOf(a, 0)['check_subscription_date_overlap'], []],
+    ['a line VAT percentage of 0, no key', (inv) => (inv.lines[1]!.vat = { percentage: new Decimal('0') }), (a) => delete (lineOf(a, 1)['invoice_line_vat'] as Obj)['percentage'], []],
+    ['the whole payment left out: flags off, export_to_erp not always shown', keep, (a) => delete a['payment'], []],
+    // Not the default: left out is a difference.
+    ['expended_from_fund true, no key', keep, (a) => delete vat(a)['expended_from_fund'], [{ field: 'invoice_vat.expended_from_fund', sent: 'true', stored: NOTHING }]],
+    ['use_pro_rata true, null', keep, (a) => (charges(a)['use_pro_rata'] = null), [{ field: 'additional_charges.use_pro_rata', sent: 'true', stored: NOTHING }]],
+    ['a charge of 12.5, blank', keep, (a) => (charges(a)['shipment'] = ''), [{ field: 'additional_charges.shipment', sent: '12.5', stored: NOTHING }]],
+    ['line release_remaining_encumbrance true, no key', keep, (a) => delete lineOf(a, 1)['release_remaining_encumbrance'], [{ field: 'line 2 release_remaining_encumbrance', sent: 'true', stored: NOTHING }]],
+    [
+      'line check_subscription_date_overlap false (not its default), no key',
+      (inv) => (inv.lines[0]!.checkSubscriptionDateOverlap = false),
+      (a) => delete lineOf(a, 0)['check_subscription_date_overlap'],
+      [{ field: 'line 1 check_subscription_date_overlap', sent: 'false', stored: NOTHING }],
+    ],
+    ['the whole additional_charges left out, with charges other than 0', keep, (a) => delete a['additional_charges'], [{ field: 'additional_charges', sent: 'set', stored: NOTHING }]],
+    // Shown otherwise: a difference, default or not.
+    ['prepaid false sent, true stored', keep, (a) => (pay(a)['prepaid'] = true), [{ field: 'payment.prepaid', sent: 'false', stored: 'true' }]],
+    ['use_pro_rata true sent, false stored', keep, (a) => (charges(a)['use_pro_rata'] = false), [{ field: 'additional_charges.use_pro_rata', sent: 'true', stored: 'false' }]],
+    ['a charge of 0 sent, 5 stored', keep, (a) => (charges(a)['overhead'] = '5'), [{ field: 'additional_charges.overhead', sent: '0', stored: '"5"' }]],
+    ['line fully_invoiced false sent, true stored', keep, (a) => (lineOf(a, 1)['fully_invoiced'] = true), [{ field: 'line 2 fully_invoiced', sent: 'false', stored: 'true' }]],
+  ])('%s', (_name, changeSent, changeAnswer, expected) => {
+    const inv = fullInvoice();
+    changeSent(inv);
+    const a = storedAnswer(inv);
+    changeAnswer(a);
+    expect(compareStored({ invoice: invoicePayload(inv), lines: inv.lines.map(linePayload) }, a)).toEqual(expected);
   });
 });
 
