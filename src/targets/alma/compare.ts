@@ -12,7 +12,7 @@
  * - the invoice note under `notes` or `note` (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts), by its text;
  * - text with line breaks as LF and Unicode in NFC on both sides (`sameText`);
  * - lines matched by their number; fund distributions by fund code, on the share that was sent
- *   (answers carry both percent and amount).
+ *   (answers carry both percent and amount, or the other one as null: sample 04).
  * A field Alma does not show at all counts as a difference: Alma ignores keys it does not know,
  * and a silently dropped field is exactly what this is for — unless it is one real answers leave
  * out (NOT_ALWAYS_SHOWN), or what was sent is its default (DEFAULTS).
@@ -291,11 +291,12 @@ function compareFunds(field: string, sent: AlmaBodyValue, stored: JsonValue | un
   for (const t of extra) out.push({ field: `${field} ${codeOfFund(t) ?? ''}`, sent: NOTHING, stored: fundShown(t) });
 }
 
+/** A fund as `CODE 40%` or `CODE 0.2`: its percent, else its amount (an answer may give either as null, sample 04). */
 function fundShown(f: JsonObject | AlmaBody): string {
   const code = codeOf(f['fund_code'] as JsonValue) ?? '?';
   const pct = f['percent'];
   const amt = f['amount'];
-  const part = pct !== undefined ? `${String(pct)}%` : amt !== undefined ? String(amt) : '';
+  const part = pct !== undefined && pct !== null ? `${String(pct)}%` : amt !== undefined && amt !== null ? String(amt) : '';
   return `${code} ${part}`.trim();
 }
 

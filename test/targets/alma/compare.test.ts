@@ -169,6 +169,30 @@ describe('a field the answer leaves out: no difference when what was sent is its
   });
 });
 
+describe('fund distributions: the share sent is what counts (sample 04 answers "percent": null beside the amount)', () => {
+  const funds = (a: Obj, line: number): Obj[] => lineOf(a, line)['fund_distribution'] as Obj[];
+  it.each<[string, (a: Obj) => void, { field: string; sent: string; stored: string }[]]>([
+    ['sent as an amount, answered with percent null and the amount', (a) => (funds(a, 1)[0]!['percent'] = null), []],
+    ['sent as a percent, answered with amount null and the percent', (a) => (funds(a, 0)[0]!['amount'] = null), []],
+    ['sent as a percent, answered with neither key but the amount', (a) => delete funds(a, 0)[0]!['percent'], [{ field: 'line 1 fund_distribution BOOKS percent', sent: '60', stored: NOTHING }]],
+    ['sent as a percent, answered with percent null', (a) => (funds(a, 0)[0]!['percent'] = null), [{ field: 'line 1 fund_distribution BOOKS percent', sent: '60', stored: NOTHING }]],
+    ['sent as an amount, answered with amount null', (a) => (funds(a, 1)[0]!['amount'] = null), [{ field: 'line 2 fund_distribution BOOKS amount', sent: '0.2', stored: NOTHING }]],
+    ['sent as an amount, another amount answered beside percent null', (a) => Object.assign(funds(a, 1)[0]!, { percent: null, amount: '0.3' }), [{ field: 'line 2 fund_distribution BOOKS amount', sent: '0.2', stored: '"0.3"' }]],
+    [
+      'another fund in its place, answered with percent null: shown by its amount',
+      (a) => (funds(a, 1)[0] = { fund_code: { value: 'HIST' }, percent: null, amount: '0.2' }),
+      [
+        { field: 'line 2 fund_distribution BOOKS', sent: 'BOOKS 0.2', stored: 'HIST 0.2' },
+        { field: 'line 2 fund_distribution HIST', sent: NOTHING, stored: 'HIST 0.2' },
+      ],
+    ],
+  ])('%s', (_name, change, expected) => {
+    const a = storedAnswer();
+    change(a);
+    expect(compareStored(sent(), a)).toEqual(expected);
+  });
+});
+
 describe('text as a server stores it: line breaks and Unicode form are no difference, other changes are', () => {
   it.each<[string, string, string, boolean]>([
     ['CRLF stored as LF (as an XML parser reads it)', 'Batch 7\r\nspring', 'Batch 7\nspring', false],
