@@ -117,7 +117,7 @@ export type ColumnKind<C extends CanonicalColumn> = (typeof COLUMN_KIND)[C];
  * cell made a 40,000-character message, in the terminal and in every report.
  */
 export const quote = (text: string): string => {
-  if (text.length <= QUOTE_MAX) return JSON.stringify(text);
+  if (typeof text !== 'string' || text.length <= QUOTE_MAX) return JSON.stringify(text);
   // Not between the two halves of a surrogate pair.
   const end = /[\uD800-\uDBFF]/.test(text[QUOTE_HEAD - 1]!) ? QUOTE_HEAD - 1 : QUOTE_HEAD;
   return `${JSON.stringify(text.slice(0, end))}… (${text.length.toLocaleString('en-US')} characters)`;

@@ -267,7 +267,7 @@ export class InvoiceGrouper<I = Invoice> {
     // the line's cells, and a cell repeated word for word was checked on the line's first row.
     const lineText = cellText(fields !== undefined ? fields.line_number : cellAt(cells!, keyAt![2]));
     const line = lineText === undefined ? undefined : existingLine(inv, lineText);
-    let fundCode: string | undefined;
+    let fundCode: Kept | undefined;
     let fundPercent: Kept | undefined;
     let fundAmount: Kept | undefined;
     const pass = file.pass ?? PASS;
@@ -290,7 +290,8 @@ export class InvoiceGrouper<I = Invoice> {
         pending[np++] = kept;
         pending[np++] = row;
       }
-      else if (spec.index === 0) fundCode = kept as string; // fund_code is text: never invalid
+      // INVALID when its text was refused (a control character: values.ts textError).
+      else if (spec.index === 0) fundCode = kept;
       else if (spec.index === 1) fundPercent = kept;
       else fundAmount = kept;
     }
@@ -687,8 +688,9 @@ function mergeLineCells(inv: InvoiceAcc, line: LineAcc, pending: (number | Kept)
 }
 
 /** True (and reported) when the line already has a fund with this code. */
-function duplicateFund(inv: InvoiceAcc, line: LineAcc, code: string | undefined, row: number): boolean {
-  if (code === undefined) return false;
+function duplicateFund(inv: InvoiceAcc, line: LineAcc, code: Kept | undefined, row: number): boolean {
+  // A refused code (INVALID) was said already: two of them are not the same fund.
+  if (code === undefined || code === INVALID) return false;
   const rows = line.rows;
   for (let r = 0; r < rows.length; r += ROW_FIELDS) {
     if (rows[r + 1] !== code) continue;
@@ -712,7 +714,7 @@ function duplicateFund(inv: InvoiceAcc, line: LineAcc, code: string | undefined,
 function appendRow(
   rows: (number | Kept | undefined)[],
   row: number,
-  code: string | undefined,
+  code: Kept | undefined,
   percent: Kept | undefined,
   amount: Kept | undefined,
 ): (number | Kept | undefined)[] {

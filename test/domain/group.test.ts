@@ -143,6 +143,12 @@ describe('grouping rows into invoices', () => {
     expect(r.invoices[0]?.problems[0]?.message).toContain('"F1" appears twice on line "1" (rows 2 and 3)');
   });
 
+  it('two fund codes refused for a control character on one line are each refused, not a duplicated row', () => {
+    const r = run(withBase({ line_number: '1', fund_code: 'F\u00071', fund_percent: '50' }, { line_number: '1', fund_code: 'F\u00072', fund_percent: '50' }));
+    expect(found(r).sort()).toEqual(['2:fund_code:invalid_character', '3:fund_code:invalid_character']);
+    expect(r.invoices[0]?.problems.map((p) => p.message).join('\n')).not.toContain('undefined');
+  });
+
   it('keeps a header-only row in the invoice without making a line of it', () => {
     const header = { vendor: 'ACME', invoice_number: 'INV-1', invoice_date: '2026-01-15', total_amount: '100', currency: 'USD' };
     const r = run([header, { vendor: 'ACME', invoice_number: 'INV-1', price: '100', fund_code: 'F1' }]);
