@@ -136,6 +136,8 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
       const all = await readAllPages(
         (offset) => http.json({ method: 'GET', path: '/acq/invoices/', query: { invoice_workflow_status: status, limit: PAGE_SIZE, offset } }),
         'invoice',
+        undefined,
+        `GET /acq/invoices/?invoice_workflow_status=${status}`,
       );
       return all.map(toInvoiceState).filter((s): s is InvoiceState => s !== undefined);
     },

@@ -28,7 +28,7 @@
  */
 import { isRefusal } from './errors.js';
 import { ApiError, runStopOf } from '../../common/errors.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
+import { isJsonObject, jsonText, stringifyJson, type JsonValue } from '../../common/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
 import type { JsonClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
@@ -47,21 +47,52 @@ const VENDOR_NOT_FOUND = new Set(['401871', '402880']);
  * Reads every page of a list answer. Pages advance by the items received and stop at
  * `total_record_count` or at an empty page (a zero-hit page has no item key at all,
  * docs/alma.md#the-json-shape-list-naming-amounts-dates).
+ *
+ * A listing cut short makes a line, an attachment or an invoice that exists look absent, and it
+ * is then sent again; so a listing that cannot be read whole fails instead
+ * (docs/alma.md#look-ups-and-how-fresh-they-are):
+ * - a page without items while `total_record_count` says more are left (items under another key,
+ *   a server that stops early) is an unreadable answer (`BAD_RESPONSE`);
+ * - without a usable total ("", absent), paging goes on to an empty page, not to the first short
+ *   one: a server that gives fewer than `limit` a page (its own cap, or the OAS default of 10 for
+ *   a `limit` it ignores) would otherwise end the listing after its first page. That costs one
+ *   request more, only for such a listing; a page that repeats the one before (an `offset` it
+ *   ignores) fails rather than paging forever.
+ * `what` names the request in the message (`GET /acq/invoices/{id}/lines`).
  */
 export async function readAllPages(
   fetchPage: (offset: number) => Promise<JsonValue>,
   itemKey: string,
   first?: JsonValue,
+  what?: string,
 ): Promise<JsonValue[]> {
   const out: JsonValue[] = [];
+  const named = what ?? `the list of ${itemKey}`;
   let page = first ?? (await fetchPage(0));
+  let before: string | undefined;
   for (;;) {
     const got = isJsonObject(page) ? items(page[itemKey]) : [];
-    out.push(...got);
     const total = isJsonObject(page) ? toInt(page['total_record_count']) : undefined;
-    if (got.length === 0 || (total !== undefined ? out.length >= total : got.length < PAGE_SIZE)) return out;
+    if (got.length === 0) {
+      if (total !== undefined && out.length < total) {
+        throw cutShort(`${named}: the page at offset ${out.length} has no "${itemKey}" entries, but total_record_count is ${total} and ${out.length} were read`);
+      }
+      return out;
+    }
+    if (total === undefined) {
+      const text = stringifyJson(got);
+      if (text === before) throw cutShort(`${named}: the page at offset ${out.length} repeats the one before it (offset not applied), so the list cannot be read whole`);
+      before = text;
+    } else before = undefined;
+    out.push(...got);
+    if (total !== undefined && out.length >= total) return out;
     page = await fetchPage(out.length);
   }
+}
+
+/** A list answer that cannot be read whole: unreadable, as an answer that is not JSON is (transport/http.ts). */
+function cutShort(message: string): ApiError {
+  return new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message });
 }
 
 /** The search's "Invoice X not found" (OAS, `GET /acq/invoices/`). */
@@ -175,7 +206,7 @@ export class InvoiceLookup {
     const path = `/acq/vendors/${encodeURIComponent(vendor)}/invoices`;
     let all: JsonValue[];
     try {
-      all = await readAllPages((offset) => this.#http.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset } }), 'invoice');
+      all = await readAllPages((offset) => this.#http.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset } }), 'invoice', undefined, `GET ${path}`);
     } catch (err) {
       if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
       return undefined;
@@ -207,7 +238,7 @@ export class InvoiceLookup {
         if (err instanceof ApiError && isRefusal(err) && err.code === SEARCH_FOUND_NOTHING) return {}; // no item: none found
         throw err;
       }
-    }, 'invoice');
+    }, 'invoice', undefined, `GET /acq/invoices/?q=invoice_number~${key.number}`);
     return exactMatches(all, key);
   }
 
@@ -221,7 +252,7 @@ export class InvoiceLookup {
       if (total === undefined) return; // cannot tell the cost: search instead
       this.#totals.set(vendor, total);
       if (Math.ceil(total / PAGE_SIZE) > invoicesInBatch) return; // searching is cheaper
-      const all = await readAllPages(fetchPage, 'invoice', first);
+      const all = await readAllPages(fetchPage, 'invoice', first, `GET ${path}`);
       // A snapshot must be complete to prove absence; a short read means search instead.
       if (all.length >= total) this.#remember(vendor, all);
     } catch (err) {

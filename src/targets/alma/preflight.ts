@@ -97,7 +97,7 @@ export class AlmaFacts {
       const first = await fetchPage(0);
       const total = isJsonObject(first) ? Number(jsonText(first['total_record_count']) ?? NaN) : NaN;
       if (!Number.isFinite(total) || Math.ceil(total / PAGE_SIZE) >= wanted.size) return;
-      for (const v of await readAllPages(fetchPage, 'po_line', first)) {
+      for (const v of await readAllPages(fetchPage, 'po_line', first, `GET /acq/po-lines?q=vendor_code~${vendor}`)) {
         if (!isJsonObject(v)) continue;
         const facts = toPoLine(jsonText(v['number']) ?? '', v);
         if (wanted.has(facts.number) && (facts.vendor === undefined || facts.vendor === vendor)) this.#poLines.set(facts.number, Promise.resolve(found(facts)));
@@ -120,7 +120,7 @@ export class AlmaFacts {
     if (wanted.size <= 2) return;
     try {
       const list = async (mode: 'POL' | 'ALL'): Promise<Map<string, { [key: string]: JsonValue }>> => {
-        const all = await readAllPages((offset) => this.#http.json({ method: 'GET', path: '/acq/funds', query: { mode, limit: PAGE_SIZE, offset } }), 'fund');
+        const all = await readAllPages((offset) => this.#http.json({ method: 'GET', path: '/acq/funds', query: { mode, limit: PAGE_SIZE, offset } }), 'fund', undefined, `GET /acq/funds?mode=${mode}`);
         return new Map(all.filter(isJsonObject).flatMap((f) => (jsonText(f['code']) !== undefined ? [[jsonText(f['code'])!, f] as const] : [])));
       };
       const usable = await list('POL');
@@ -191,6 +191,8 @@ export class AlmaFacts {
     const all = await readAllPages(
       (offset) => this.#http.json({ method: 'GET', path: '/acq/funds', query: { q: `fund_code~${code}`, mode, limit: PAGE_SIZE, offset } }),
       'fund',
+      undefined,
+      `GET /acq/funds?q=fund_code~${code}`,
     );
     return all.filter(isJsonObject).find((f) => jsonText(f['code']) === code);
   }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../../../src/common/errors.js';
 import { unlimited } from '../../../src/transport/limiter.js';
 import { createAlmaTarget } from '../../../src/targets/alma/target.js';
 import { ORIGIN, almaError, mockApi } from '../helpers/mock-api.js';
@@ -260,6 +261,67 @@ describe('readInvoices: many invoices of a vendor in one listing, when that is c
     expect(got.get('11')).toMatchObject({ processed: true, workflowStatus: 'Waiting to be Sent' });
     expect(got.get('12')).toMatchObject({ processed: false });
     expect(api.log().slice(1).sort()).toEqual(['GET /almaws/v1/acq/invoices/21?view=brief', 'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0']);
+    api.agent.assertNoPendingInterceptors();
+  });
+});
+
+describe('readAllPages: a listing cut short fails instead of hiding what exists', () => {
+  const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `L${from + i}`, number: String(from + i) }));
+
+  it('a page without items while total_record_count says more are left is an unreadable answer, naming the request', async () => {
+    const t = target();
+    api.script(
+      { path: /offset=0/, body: { total_record_count: 150, invoice: noise(100) } },
+      // the rest under a key the loader does not read: INV-1 may be among them
+      { path: /offset=100/, body: { total_record_count: 150, invoices: [inv('4', 'INV-1', 'ACME'), ...noise(49, 100)] } },
+    );
+    const err = await t.findInvoices({ vendor: 'ACME', number: 'INV-1' }, { fresh: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({
+      code: 'BAD_RESPONSE',
+      message: 'GET /acq/invoices/?q=invoice_number~INV-1: the page at offset 100 has no "invoice" entries, but total_record_count is 150 and 100 were read',
+    });
+    expect(api.log()).toHaveLength(2);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it("an invoice's lines under another key fail the listing: the lines it holds are not taken as absent (and sent again)", async () => {
+    const t = target();
+    api.script({ path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=0', body: { total_record_count: 2, invoice_lines: lines(1, 2) } });
+    await expect(t.listLines('77')).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringMatching(/has no "invoice_line" entries, but total_record_count is 2 and 0 were read$/) });
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('without a usable total, pages on past a short page (a server that gives 10 a page) to an empty one', async () => {
+    const t = target();
+    api.script(
+      { path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=0', body: { total_record_count: '', invoice_line: lines(1, 10) } },
+      { path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=10', body: { invoice_line: lines(11, 5) } },
+      { path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=15', body: { total_record_count: '' } },
+    );
+    const got = await t.listLines('77');
+    expect(got.map((l) => l.number)).toEqual(lines(1, 15).map((l) => l.number));
+    expect(api.log()).toHaveLength(3);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('without a usable total, a page that repeats the one before (offset not applied) fails instead of paging forever', async () => {
+    const t = target();
+    const page = { invoice_line: lines(1, 3) };
+    api.script({ path: /lines\?limit=100&offset=0$/, body: page }, { path: /lines\?limit=100&offset=3$/, body: page });
+    await expect(t.listLines('77')).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringMatching(/the page at offset 3 repeats the one before it/) });
+    expect(api.log()).toHaveLength(2);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('a known total and full pages cost no request more than the pages', async () => {
+    const t = target();
+    api.script(
+      { path: /offset=0$/, body: { total_record_count: 200, invoice_line: lines(1, 100) } },
+      { path: /offset=100$/, body: { total_record_count: 200, invoice_line: lines(101, 100) } },
+    );
+    expect(await t.listLines('77')).toHaveLength(200);
+    expect(api.log()).toHaveLength(2);
     api.agent.assertNoPendingInterceptors();
   });
 });
