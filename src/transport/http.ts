@@ -206,6 +206,8 @@ export class HttpClient {
   readonly #retryWaits: AbortSignal | undefined;
   readonly #onEvent: TargetEventSink | undefined;
   readonly #remainingHeader: string;
+  /** The API's remaining daily budget as the last answer carrying it said (`remainingHeader`). */
+  #remaining: number | undefined;
   #requests = 0;
   /** Some request of this client got an answer (any status): the address is right. */
   #answered = false;
@@ -340,6 +342,8 @@ export class HttpClient {
           code: parsed.code,
           message: parsed.message,
           retryAfter: headerValue(resHeaders['retry-after']),
+          // A 429 once nothing is left is the daily threshold, whatever its body says (retry.ts classify).
+          remaining: this.#remaining,
         };
       } catch (err) {
         if (this.#signal?.aborted) throw this.#aborted(req, traits.idempotent, probe, err);
@@ -487,7 +491,8 @@ export class HttpClient {
   #emitRemaining(headers: ResponseHeaders): void {
     const raw = headerValue(headers[this.#remainingHeader]);
     if (raw === undefined || !/^\s*-?\d+\s*$/.test(raw)) return;
-    this.#emit({ type: 'remaining', remaining: Number.parseInt(raw, 10) });
+    this.#remaining = Number.parseInt(raw, 10);
+    this.#emit({ type: 'remaining', remaining: this.#remaining });
   }
 }
 

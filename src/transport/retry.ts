@@ -52,6 +52,11 @@ export type Outcome =
       message?: string | undefined;
       /** Raw `Retry-After` header value, when present. */
       retryAfter?: string | undefined;
+      /**
+       * The API's remaining daily budget as last known (Alma's `X-Exl-Api-Remaining`, declared
+       * on its answers by the OAS): this answer's header, else the last answer's that had one.
+       */
+      remaining?: number | undefined;
     }
   | {
       kind: 'network';
@@ -83,7 +88,7 @@ export type Classification =
   | { kind: 'retry'; reason: string; throttled: boolean }
   | { kind: 'api'; reason: string }
   | { kind: 'auth'; reason: string }
-  | { kind: 'daily'; reason: string }
+  | { kind: 'daily'; reason: string; note?: string }
   | { kind: 'unknown'; reason: string };
 
 /**
@@ -150,6 +155,12 @@ export function classify(req: RequestTraits, outcome: Outcome): Classification {
   // 429 must not be mistaken for the per-second one.
   if (code === DAILY || (status === 429 && DAILY_MESSAGE.test(outcome.message ?? ''))) {
     return { kind: 'daily', reason };
+  }
+  // A 429 that does not say which threshold, once the budget left is nothing: the daily one
+  // (its code and words are unverified, above). A 429 that says PER_SECOND_THRESHOLD is
+  // taken at its word.
+  if (status === 429 && code !== PER_SECOND && outcome.remaining !== undefined && outcome.remaining <= 0) {
+    return { kind: 'daily', reason, note: `X-Exl-Api-Remaining was ${outcome.remaining}` };
   }
   // Key refused or lacking rights. Alma answers these in XML with errorCode UNAUTHORIZED
   // (github.com/ugent-library/exlibris-alma-sdk src/errors.ts); octokit and Stripe never retry 401/403.
@@ -254,7 +265,7 @@ export function decide(
 ): Decision {
   const opts = { ...DEFAULT_RETRY, ...ctx.options };
   const c = classify(req, outcome);
-  if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason };
+  if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason, ...(c.kind === 'daily' && c.note !== undefined ? { note: c.note } : {}) };
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs) : undefined;
   const limit = opts.maxRetries + (c.throttled ? opts.throttleRetries : 0);
   if (attempt >= limit) {

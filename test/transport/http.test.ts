@@ -199,6 +199,49 @@ describe('HttpClient retries (MockAgent)', () => {
     expect((limiter as RateLimiter).rate).toBe(1000); // not a per-second throttle
   });
 
+  it('a 429 once X-Exl-Api-Remaining said nothing is left is a DailyLimitError, not retried', async () => {
+    const { api, clock, client, limiter } = setup();
+    current = api;
+    api.script(
+      { body: {}, headers: { 'x-exl-api-remaining': '0' } },
+      // a 429 that does not say which threshold (no Alma error document)
+      { status: 429, body: 'Too Many Requests', headers: { 'content-type': 'text/plain' } },
+    );
+    await clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }));
+    const err = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DailyLimitError);
+    expect(err).toMatchObject({ httpStatus: 429, message: expect.stringMatching(/\(X-Exl-Api-Remaining was 0\)$/) });
+    expect(api.log()).toHaveLength(2);
+    expect((limiter as RateLimiter).rate).toBe(1000); // not a per-second throttle
+  });
+
+  it("a 429 whose own X-Exl-Api-Remaining says nothing is left is a DailyLimitError, not retried", async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ status: 429, body: almaError('TOO_MANY', 'Too many requests'), headers: { 'x-exl-api-remaining': '-1' } });
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).rejects.toBeInstanceOf(DailyLimitError);
+    expect(api.log()).toHaveLength(1);
+  });
+
+  it('a per-second 429 is retried as before, whatever X-Exl-Api-Remaining said; a 429 with budget left in its own header is too', async () => {
+    const { api, clock, events, client } = setup();
+    current = api;
+    api.script(
+      { body: {}, headers: { 'x-exl-api-remaining': '0' } },
+      { status: 429, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') },
+      { body: { id: '1' } },
+      // after midnight: the budget is back, so a 429 that does not say which is the per-second one
+      { status: 429, body: 'Too Many Requests', headers: { 'content-type': 'text/plain', 'x-exl-api-remaining': '49999' } },
+      { body: { id: '2' } },
+    );
+    await clock.run(client.json({ method: 'GET', path: '/acq/invoices/0' }));
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).resolves.toEqual({ id: '1' });
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/2' }))).resolves.toEqual({ id: '2' });
+    expect(retries(events).map((e) => e.type === 'retry' && e.reason)).toEqual(['429 PER_SECOND_THRESHOLD', '429 HTTP_429']);
+    expect(api.log()).toHaveLength(5);
+    api.agent.assertNoPendingInterceptors();
+  });
+
   it('surfaces X-Exl-Api-Remaining from every answer, errors included', async () => {
     const { api, clock, events, client } = setup();
     current = api;

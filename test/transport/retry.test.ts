@@ -35,6 +35,12 @@ describe('classify', () => {
     ['429 with the daily message in other words', GET, res(429, 'X', 'Daily API Request Threshold has been reached'), 'daily', undefined],
     ['429 naming a daily quota', GET, res(429, 'X', 'Your daily request quota is spent'), 'daily', undefined],
     ['DAILY_THRESHOLD on another status', GET, res(400, 'DAILY_THRESHOLD'), 'daily', undefined],
+    // X-Exl-Api-Remaining (OAS, on every answer) as last known: nothing left makes a 429 the daily one
+    ['429 without a code, nothing left', GET, { ...res(429), remaining: 0 }, 'daily', undefined],
+    ['POST 429 of another code, less than nothing left', POST, { ...res(429, 'HTTP_429', 'Too Many Requests'), remaining: -3 }, 'daily', undefined],
+    ['429 without a code, one left', GET, { ...res(429), remaining: 1 }, 'retry', true],
+    ['429 PER_SECOND_THRESHOLD is taken at its word, nothing left or not', GET, { ...res(429, 'PER_SECOND_THRESHOLD'), remaining: 0 }, 'retry', true],
+    ['a 503 with nothing left is no threshold', GET, { ...res(503), remaining: 0 }, 'retry', false],
     ['GET ECONNRESET', GET, net('ECONNRESET'), 'retry', false],
     ['GET UND_ERR_HEADERS_TIMEOUT', GET, net('UND_ERR_HEADERS_TIMEOUT'), 'retry', false],
     ['GET UND_ERR_SOCKET', GET, net('UND_ERR_SOCKET'), 'retry', false],
