@@ -35,6 +35,8 @@ import { runOperations } from '../engine/operations.js';
 import { exportRows, toCsv, toJsonRows } from '../report/export-file.js';
 import { writeFileAtomic } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
+import { problem, type Problem } from '../domain/problem.js';
+import { namedList } from '../domain/cells.js';
 import { utcMinute } from '../common/time.js';
 
 export interface ExportOptions {
@@ -77,7 +79,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       lastFile = latestFile(lastFile, lastFileOf(legacy('handover', shortHash(output))));
     }
     if (handover !== undefined && o.replace !== true) refuseToReplace(lastFile, output, o);
-    const listed = await erp.listByStatus(o.status);
+    const { invoices: listed, others } = await erp.listByStatus(o.status);
     const base = (s: InvoiceState, status: LifecycleInvoice['status']): LifecycleInvoice => ({
       vendor: s.vendor,
       number: s.number,
@@ -88,7 +90,14 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       issues: [],
       rows: [],
     });
-    const report = (invoices: LifecycleInvoice[], written: boolean, stopped?: string): LifecycleReport => ({
+    // Listed in another status (the server did not apply the filter): not handed over, and said.
+    // One carried from an earlier file (below) is in the file after all.
+    const issues = (carried: readonly InvoiceState[] = []): Problem[] => {
+      const handedOver = new Set(carried.map((s) => s.id));
+      const w = otherStatusWarning(others.filter((s) => !handedOver.has(s.id)), o.status, o.output);
+      return w === undefined ? [] : [w];
+    };
+    const report = (invoices: LifecycleInvoice[], written: boolean, stopped?: string, problems: Problem[] = issues()): LifecycleReport => ({
       target: 'alma',
       sandbox: isSandboxRun(cfg),
       command: 'export',
@@ -96,7 +105,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       ...(stopped !== undefined ? { stopped } : {}),
       ...(written ? { output: o.output } : {}),
       summary: lifecycleSummary(invoices, erp.requestCount()),
-      issues: [],
+      issues: problems,
       invoices,
     });
     if (journal === undefined || handover === undefined) {
@@ -182,10 +191,27 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const status = r.status === 'done' ? 'marked' : r.status === 'not_started' ? 'failed' : r.status;
       return { ...base(s, status), workflow_status: r.workflowStatus ?? s.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
-    const doc = report(invoices, true, outcome.stopped);
+    const doc = report(invoices, true, outcome.stopped, issues(carried));
     emitLifecycleReport(cfg, term, doc);
     return exitCodeForReport(doc, { sent: true });
   });
+}
+
+/** How many invoices left out a warning names; the rest are counted. */
+const OTHERS_NAMED = 20;
+
+/**
+ * The warning for invoices a listing by workflow status gave in another status, which are not
+ * exported (`file`: the hand-over they are left out of). Undefined when there are none.
+ */
+export function otherStatusWarning(others: readonly InvoiceState[], status: string, file: string): Problem | undefined {
+  if (others.length === 0) return undefined;
+  const n = others.length === 1 ? '1 invoice' : `${others.length.toLocaleString('en-US')} invoices`;
+  const named = namedList(
+    others.map((s) => `${s.vendor} ${s.number} (id ${s.id}) is ${s.workflowStatus ?? 'in no workflow status'}`),
+    OTHERS_NAMED,
+  );
+  return problem({ file }, 'other_status', `Alma listed ${n} not in ${status} when asked for ${status} only; not exported: ${named}`, { severity: 'warning' });
 }
 
 /** The name of the export journal of a status and an output file (its identity, or the path as resolved by loaders before it). */

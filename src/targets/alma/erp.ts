@@ -80,8 +80,12 @@ export interface AlmaErp {
   readFull(id: string): Promise<InvoiceState | undefined>;
   /** Invoices with exactly this vendor and number (a fresh look-up; several where numbers repeat). */
   find(key: InvoiceKey): Promise<InvoiceState[]>;
-  /** Every invoice in a workflow status, full view (lines and fund distributions), every page. */
-  listByStatus(status: string): Promise<InvoiceState[]>;
+  /**
+   * Every invoice in a workflow status, full view (lines and fund distributions), every page; and
+   * apart, those the listing gave in another status (`others`: a server that did not apply the
+   * filter), which are not to be handed over.
+   */
+  listByStatus(status: string): Promise<{ invoices: InvoiceState[]; others: InvoiceState[] }>;
   markInErp(id: string): Promise<InvoiceState>;
   paid(id: string, payment: PaymentBody): Promise<InvoiceState>;
   rejected(id: string, note: string): Promise<InvoiceState>;
@@ -139,7 +143,7 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
         undefined,
         `GET /acq/invoices/?invoice_workflow_status=${status}`,
       );
-      return all.map(toInvoiceState).filter((s): s is InvoiceState => s !== undefined);
+      return byWorkflowStatus(all.map(toInvoiceState).filter((s): s is InvoiceState => s !== undefined), status);
     },
     // "An empty invoice object" (BLOG-ERP).
     markInErp: (id) => op(id, 'mark_in_erp', {}),
@@ -160,6 +164,18 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
     close: () => http.close().catch(() => undefined),
   };
   return erp;
+}
+
+/**
+ * The invoices whose `invoice_workflow_status` code (`{value}` or a plain string) is `status`, and
+ * the others. The filter is the server's: one that ignored it would hand invoices In Review,
+ * Closed or paid to finance.
+ */
+export function byWorkflowStatus(states: readonly InvoiceState[], status: string): { invoices: InvoiceState[]; others: InvoiceState[] } {
+  const invoices: InvoiceState[] = [];
+  const others: InvoiceState[] = [];
+  for (const s of states) (s.workflowStatus === status ? invoices : others).push(s);
+  return { invoices, others };
 }
 
 export function toInvoiceState(v: JsonValue | undefined): InvoiceState | undefined {
