@@ -126,6 +126,8 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       const all = await readAllPages(
         (offset) => http.json({ method: 'GET', path: `${idPath(invoiceId)}/attachments`, query: { limit: PAGE_SIZE, offset } }),
         'attachment',
+        undefined,
+        `GET /acq/invoices/${invoiceId}/attachments`,
       );
       return all.map(toRemoteAttachment).filter((a): a is RemoteAttachment => a !== undefined);
     },
@@ -134,6 +136,8 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       const all = await readAllPages(
         (offset) => http.json({ method: 'GET', path: `${idPath(invoiceId)}/lines`, query: { limit: PAGE_SIZE, offset } }),
         'invoice_line',
+        undefined,
+        `GET /acq/invoices/${invoiceId}/lines`,
       );
       return all.map((l) => toRemoteLine(l, { held: true })).filter((l): l is RemoteLine => l !== undefined);
     },
@@ -199,7 +203,12 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       const answer: JsonValue = await http.json({ method: 'GET', path: idPath(invoiceId) });
       const lines = hasLines(answer, sent.map((l) => l.number))
         ? undefined
-        : await readAllPages((offset) => http.json({ method: 'GET', path: `${idPath(invoiceId)}/lines`, query: { limit: PAGE_SIZE, offset } }), 'invoice_line');
+        : await readAllPages(
+            (offset) => http.json({ method: 'GET', path: `${idPath(invoiceId)}/lines`, query: { limit: PAGE_SIZE, offset } }),
+            'invoice_line',
+            undefined,
+            `GET /acq/invoices/${invoiceId}/lines`,
+          );
       return compareStored({ invoice: invoicePayload(invoice), lines: sent.map(linePayload) }, answer, lines);
     },
 
