@@ -75,6 +75,26 @@ function asBeforeIdentity(w: World, spelled: string, identity: string): void {
   expect(renamed).toBe(2);
 }
 
+
+/**
+ * `export --mark-in-erp` to `out`, killed once two invoices are marked; reads the invoice
+ * numbers its file holds.
+ */
+async function exportKilledAfterTwoMarks(world: World, out: string): Promise<() => string[]> {
+  const env = { ALMA_API_URL: world.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: world.stateDir };
+  const run = spawnCli(['export', '--mark-in-erp', '--concurrency', '1', '--rate', '200', '-o', out], { env });
+  let err = '';
+  await new Promise<void>((resolve) =>
+    run.child.stderr.on('data', (d: Buffer) => {
+      err += String(d);
+      if ((err.match(/: marked/g) ?? []).length >= 2) resolve();
+    }),
+  );
+  run.child.kill('SIGKILL');
+  await run.done;
+  return () => [...new Set(readFileSync(out, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[1]!))].sort();
+}
+
 describe('export', () => {
   it('writes one CSV row per line and fund distribution with invoice_id and line_id, then marks each invoice once', async () => {
     await loaded();
@@ -191,18 +211,7 @@ describe('export', () => {
   it('a run killed after some marks: the next run\'s file holds every invoice of the cut-short one, marked or not, each marked once', async () => {
     await loaded({ latencyMs: 100 });
     const out = join(w!.dir, 'cut.csv');
-    const env = { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w!.stateDir };
-    const run = spawnCli(['export', '--mark-in-erp', '--concurrency', '1', '--rate', '200', '-o', out], { env });
-    let err = '';
-    await new Promise<void>((resolve) =>
-      run.child.stderr.on('data', (d: Buffer) => {
-        err += String(d);
-        if ((err.match(/: marked/g) ?? []).length >= 2) resolve();
-      }),
-    );
-    run.child.kill('SIGKILL');
-    await run.done;
-    const inFile = (): string[] => [...new Set(readFileSync(out, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[1]!))].sort();
+    const inFile = await exportKilledAfterTwoMarks(w!, out);
     const first = inFile();
     expect(first).toHaveLength(5);
     const marked = Object.values(ops(w!)).filter((o) => o['mark_in_erp'] === 1).length;
@@ -231,18 +240,7 @@ describe('export', () => {
   it('a run cut short before an upgrade: the next run, under the new journal names, still carries every invoice of its file', async () => {
     await loaded({ latencyMs: 100 });
     const { via, identity } = symlinkedFolder(w!);
-    const env = { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w!.stateDir };
-    const run = spawnCli(['export', '--mark-in-erp', '--concurrency', '1', '--rate', '200', '-o', via], { env });
-    let err = '';
-    await new Promise<void>((resolve) =>
-      run.child.stderr.on('data', (d: Buffer) => {
-        err += String(d);
-        if ((err.match(/: marked/g) ?? []).length >= 2) resolve();
-      }),
-    );
-    run.child.kill('SIGKILL');
-    await run.done;
-    const inFile = (): string[] => [...new Set(readFileSync(via, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[1]!))].sort();
+    const inFile = await exportKilledAfterTwoMarks(w!, via);
     const first = inFile();
     expect(first).toHaveLength(5);
     asBeforeIdentity(w!, via, identity);
