@@ -88,8 +88,11 @@ export class ExsitedClient {
    * `POST /api/v1/oauth2/token` with a JSON body
    * (https://developer.exsited.com/exsited-api-authentication): client_credentials, or
    * refresh_token when the last grant had one; a refused refresh falls back to client credentials
-   * (exsited-php `renewAccessToken`). Sent as idempotent: a token request has no effect beyond the
-   * token, and a lost answer is replaced by the next grant anyway.
+   * (exsited-php `renewAccessToken`). Refused is any 4xx, not only the SDKs' 400: OAuth answers a
+   * refused grant 400 or, for the client, 401 `invalid_client` (RFC 6749 §5.2,
+   * https://www.rfc-editor.org/rfc/rfc6749#section-5.2), and whether the client credentials are
+   * refused too is for their own grant to say. Sent as idempotent: a token request has no effect
+   * beyond the token, and a lost answer is replaced by the next grant anyway.
    */
   async #grant(refreshToken: string | undefined, now: () => number): Promise<TokenGrant> {
     const c = this.#credentials;
@@ -102,7 +105,7 @@ export class ExsitedClient {
         try {
           answer = await send({ grant_type: 'refresh_token', refresh_token: refreshToken, ...base });
         } catch (err) {
-          if (!(err instanceof ApiError) || err instanceof AuthError || err.httpStatus !== 400) throw err;
+          if (!(err instanceof ApiError) || err.httpStatus < 400 || err.httpStatus >= 500) throw err;
           answer = await send({ grant_type: 'client_credentials', ...base });
         }
       } else {

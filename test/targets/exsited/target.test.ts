@@ -111,6 +111,42 @@ describe('Exsited target', () => {
     expect(JSON.parse(bodyText(api!.calls()[3]))).toMatchObject({ grant_type: 'client_credentials' });
   });
 
+  // RFC 6749 §5.2: a refused grant is 400, or 401 invalid_client; any 4xx of the refresh grant is
+  // "refresh refused", and the client credentials' own grant decides whether the run can go on.
+  it.each([
+    [400, { error: 'invalid_grant', error_description: 'refresh token expired' }],
+    [401, { error: 'invalid_client', error_description: 'client authentication failed' }],
+    [403, { errors: [{ code: 403, message: 'refresh not allowed' }] }],
+  ])('a refresh refused with %i falls back to client credentials instead of stopping the run', async (status, body) => {
+    const t = target();
+    api!.script(
+      token(1),
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', status: 401, body: { errors: [{ code: 401, message: 'token expired' }] } },
+      { method: 'POST', path: '/api/v1/oauth2/token', status, body },
+      { method: 'POST', path: '/api/v1/oauth2/token', body: { access_token: 'at3', refresh_token: 'rt3', expires_in: 3600 } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-1') } },
+    );
+    await expect(t.getInvoice('PI-1')).resolves.toMatchObject({ id: 'PI-1' });
+    const calls = api!.calls();
+    expect(JSON.parse(bodyText(calls[2]))).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'rt1' });
+    expect(JSON.parse(bodyText(calls[3]))).toMatchObject({ grant_type: 'client_credentials' });
+    expect(header(calls[4], 'authorization')).toBe('Bearer at3');
+  });
+
+  it('a refused refresh whose client credentials are refused too still stops the run (AuthError)', async () => {
+    const t = target();
+    api!.script(
+      token(1),
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', status: 401, body: { errors: [{ code: 401, message: 'token expired' }] } },
+      { method: 'POST', path: '/api/v1/oauth2/token', status: 401, body: { error: 'invalid_client' } },
+      { method: 'POST', path: '/api/v1/oauth2/token', status: 401, body: { error: 'invalid_client' } },
+    );
+    const err = await t.getInvoice('PI-1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).toMatch(/credentials were refused/);
+    expect(JSON.parse(bodyText(api!.calls()[3]))).toMatchObject({ grant_type: 'client_credentials' });
+  });
+
   it('refused credentials stop the run (AuthError, exit 5) and the secret appears nowhere', async () => {
     const t = target();
     api!.script({ method: 'POST', path: '/api/v1/oauth2/token', status: 401, body: { errors: [{ code: 401, message: `invalid client ${SECRET}` }] } });
