@@ -13,8 +13,11 @@
  *   echoes the key. A 5xx or 429 that was not applied carries `Transient-Error: true` and releases
  *   the key; an injected `error_after` (applied, then 500) keeps it bound, so a retry replays the
  *   invoice.
- * - `GET /invoices?page&limit[&accountId]` → `{"items": […]}` (legacy list, limit 5/10/25/50/100)
- *   and `GET /invoices/{id}`.
+ * - `GET /invoices?page&limit[&accountId]` → `{"items": […]}` (legacy list, limit 5/10/25/50/100);
+ *   with v2's `offset` (and `customer_id`), `{"data": […], "pagination": {per_page, total_pages}}`
+ *   (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/list-invoices); a page holds at
+ *   most `listPageCap` whatever `limit` asks, when set (a server with its own page size [I]). And
+ *   `GET /invoices/{id}`.
  * - `Authorization: Bearer <key>` (401 `{"status":401,"detail":…}`); errors `{"status","detail"}`
  *   (https://alguna.com/docs/api-reference/v2/overview).
  * Accounts (currency, tax rate, payment terms) and products come from the seed.
@@ -40,9 +43,11 @@ export interface AlgunaSandboxConfig extends SiblingConfig {
    * https://alguna.com/docs/api-reference/v2/idempotency).
    */
   idempotencyTtlHours: number;
+  /** The most invoices a list page holds, whatever `limit` asks; 0: as many as asked. [I] */
+  listPageCap: number;
 }
 
-export const ALGUNA_SANDBOX_DEFAULTS: AlgunaSandboxConfig = { ...SIBLING_DEFAULTS, createDelayMs: 0, idempotencyTtlHours: 24 };
+export const ALGUNA_SANDBOX_DEFAULTS: AlgunaSandboxConfig = { ...SIBLING_DEFAULTS, createDelayMs: 0, idempotencyTtlHours: 24, listPageCap: 0 };
 
 export interface AlgunaSandboxOptions extends SiblingOptions<AlgunaSeed>, Partial<AlgunaSandboxConfig> {
   /** Accepted API keys; unset: any non-empty key. */
@@ -320,7 +325,7 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
         if (res === 'invoices' && extra === undefined) {
           if (id === undefined && m === 'POST') return { step: 'create', auth: a, subject: subjectOfBody(req), run: () => create(req) };
           if (id === undefined && m === 'GET') {
-            const account = req.url.searchParams.get('accountId') ?? undefined;
+            const account = req.url.searchParams.get('accountId') ?? req.url.searchParams.get('customer_id') ?? undefined;
             return {
               step: 'lookup',
               auth: a,
@@ -328,10 +333,15 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
               run: () => {
                 const page = Number(req.url.searchParams.get('page') ?? '1');
                 const limit = Number(req.url.searchParams.get('limit') ?? '25');
+                const offset = req.url.searchParams.get('offset');
                 if (!Number.isInteger(page) || page < 1) return problem(400, 'page must be 1 or more');
                 if (!LIMITS.has(limit)) return problem(400, 'limit must be one of 5, 10, 25, 50, 100');
                 const all = data.invoices.filter((i) => account === undefined || i.accountId === account);
-                return { status: 200, body: { items: all.slice((page - 1) * limit, page * limit) } };
+                const size = config.listPageCap > 0 ? Math.min(limit, config.listPageCap) : limit;
+                if (offset === null) return { status: 200, body: { items: all.slice((page - 1) * size, page * size) } };
+                const from = Number(offset);
+                if (!Number.isInteger(from) || from < 0) return problem(400, 'offset must be 0 or more');
+                return { status: 200, body: { data: all.slice(from, from + size), pagination: { per_page: size, total_pages: Math.ceil(all.length / size) } } };
               },
             };
           }

@@ -72,6 +72,19 @@ describe('load into Alguna', () => {
     expect(res.report!.invoices.map((i) => [i.id, i.lines])).toEqual(first.report!.invoices.map((i) => [i.id, i.lines]));
   });
 
+  it('a server holding list pages below the limit asked: a run a day later, with an empty state dir, creates nothing again', async () => {
+    // One invoice a page (acc_city_library holds two), and keys already expired: only the
+    // look-up stands between a later run and a second invoice.
+    w = await algunaWorld({ listPageCap: 1, idempotencyTtlHours: 0 });
+    expect((await w.load([ALGUNA_SAMPLE])).code).toBe(0);
+    const res = await w.load([ALGUNA_SAMPLE], { stateDir: join(w.dir, 'a-day-later') });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.report!.summary.already_loaded).toBe(3);
+    const state = w.sandbox.state();
+    expect(state.counters.requests['POST create']).toBe(3);
+    expectAlgunaOnce(state, res.report!);
+  });
+
   it('killed (kill -9) while creates are in flight, the re-run finishes: each invoice exactly once', async () => {
     w = await algunaWorld({ latencyMs: 300 });
     const child = w.spawn([ALGUNA_SAMPLE, '--concurrency', '3']);

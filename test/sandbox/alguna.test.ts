@@ -132,4 +132,17 @@ describe('Alguna sandbox: Idempotency-Key (other-targets.md §2.7)', () => {
     expect(body.items.map((i) => i.id)).toEqual(['inv_00000001']);
     expect((await fetch(`${sb!.url}/invoices?limit=7`, { headers: { authorization: 'Bearer k' } })).status).toBe(400);
   });
+
+  it('lists v2 style with offset: {data, pagination: {per_page, total_pages}}, a page held to listPageCap when set', async () => {
+    await start({ listPageCap: 2 });
+    for (const n of ['DIG-1', 'DIG-2', 'DIG-3']) await post(invoice(n), n);
+    await post(invoice('DIG-4', { accountId: 'acc_law_library' }), 'law');
+    const list = async (query: string) => (await (await fetch(`${sb!.url}/invoices?${query}`, { headers: { authorization: 'Bearer k' } })).json()) as Record<string, any>;
+    const first = await list('customer_id=acc_city_library&limit=100&offset=0');
+    expect(first['data'].map((i: { id: string }) => i.id)).toEqual(['inv_00000001', 'inv_00000002']);
+    expect(first['pagination']).toEqual({ per_page: 2, total_pages: 2 });
+    expect((await list('customer_id=acc_city_library&limit=100&offset=2'))['data'].map((i: { id: string }) => i.id)).toEqual(['inv_00000003']);
+    // The legacy list is held to the same page size.
+    expect((await list('accountId=acc_city_library&limit=100&page=2'))['items'].map((i: { id: string }) => i.id)).toEqual(['inv_00000003']);
+  });
 });

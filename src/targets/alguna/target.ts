@@ -85,15 +85,17 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     // Legacy list: `?page=1&limit=25` → `{"items": […]}`; v2 pages by `limit` and `offset`, both
     // required, filters by `customer_id` and answers `{"data": […], "pagination": {per_page,
     // total_pages}}` (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/list-invoices).
-    // Both generations' names are sent, as each ignores the other's. No total is given, so pages
-    // are read until a short one or the last of `total_pages`. The account is checked on every
-    // item anyway.
+    // Both generations' names are sent, as each ignores the other's. A short page is not the end:
+    // a server may hold a page to fewer than the `limit` asked, and a listing that stopped there
+    // would hide the older invoices from the look-up, which then creates them again. So with
+    // `total_pages` every page is read, each `per_page` on from the last; without it, until an
+    // empty page. The account is checked on every item anyway.
     const repeated = repeatedPageCheck();
-    for (let page = 1; ; page++) {
+    for (let page = 1, offset = 0; ; page++) {
       const answer = await http.json({
         method: 'GET',
         path: '/invoices',
-        query: { accountId: account, customer_id: account, page, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE },
+        query: { accountId: account, customer_id: account, page, offset, limit: PAGE_SIZE },
       });
       const items = isJsonObject(answer) ? (Array.isArray(answer['items']) ? answer['items'] : Array.isArray(answer['data']) ? answer['data'] : []) : [];
       // Every page answered with the first: it pages by neither name (pages.ts).
@@ -102,8 +104,9 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
       }
       for (const item of items) if (isJsonObject(item) && text(item, 'accountId', 'account_id', 'customer_id') === account) out.push(item);
       const pagination = isJsonObject(answer) && isJsonObject(answer['pagination']) ? answer['pagination'] : undefined;
-      const pages = pagination !== undefined ? Number(jsonText(pagination['total_pages']) ?? NaN) : NaN;
-      if (items.length < PAGE_SIZE || (Number.isInteger(pages) && page >= pages)) return out;
+      const pages = count(pagination?.['total_pages']);
+      if (items.length === 0 || (pages !== undefined && page >= pages)) return out;
+      offset += count(pagination?.['per_page']) || items.length;
     }
   };
 
@@ -193,6 +196,12 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
 }
 
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** A whole number from a pagination field (`total_pages`, `per_page`), else undefined. */
+function count(v: JsonValue | undefined): number | undefined {
+  const t = jsonText(v)?.trim();
+  return t !== undefined && /^\d+$/.test(t) ? Number(t) : undefined;
+}
 
 /** A create's 2xx body; unreadable, the create did happen but its result is unknown. */
 function parseAnswer(body: string, what: string): JsonValue {

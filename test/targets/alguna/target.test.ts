@@ -141,6 +141,8 @@ describe('Alguna target', () => {
         path: /accountId=acc_city_library.*page=2(&|$)/,
         body: { items: [answer('inv_x', 'Invoice DIG-70 from DIGILAB'), answer('inv_7', 'Invoice DIG-7 from DIGILAB — March'), { ...answer('inv_z', 'Invoice DIG-7 from DIGILAB'), accountId: 'acc_other' }] },
       },
+      // No total_pages: a short page may be a server's cap, so only an empty page ends the list.
+      { method: 'GET', path: /accountId=acc_city_library.*page=3(&|$)/, body: { items: [] } },
     );
     const found = await t.findInvoices(inv!.key, { fresh: false, invoice: inv });
     expect(found.map((r) => r.id)).toEqual(['inv_7']);
@@ -159,6 +161,42 @@ describe('Alguna target', () => {
     expect(found.map((r) => r.id)).toEqual(['inv_7']);
     // Two full pages and total_pages 2: no third request.
     api!.agent.assertNoPendingInterceptors();
+  });
+
+  it('a server that holds pages below the limit asked: every page total_pages counts is read, each per_page on', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    const page = (n: number) => Array.from({ length: 20 }, (_, i) => answer(`inv_p${n}_${i}`, `Invoice OTHER-${n}-${i} from DIGILAB`));
+    api!.script(
+      { method: 'GET', path: /limit=100&offset=0&page=1$/, body: { data: page(1), pagination: { per_page: 20, total_pages: 3 } } },
+      { method: 'GET', path: /limit=100&offset=20&page=2$/, body: { data: page(2), pagination: { per_page: 20, total_pages: 3 } } },
+      { method: 'GET', path: /limit=100&offset=40&page=3$/, body: { data: [answer('inv_7', 'Invoice DIG-7 from DIGILAB')], pagination: { per_page: 20, total_pages: 3 } } },
+    );
+    // The oldest invoice is on the last page: stopping at the first short page hid it, and the
+    // look-up's miss created it a second time once the idempotency key had expired (24 h).
+    expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['inv_7']);
+    expect(api!.calls()).toHaveLength(3);
+  });
+
+  it('without total_pages, a short page is read past until an empty one (legacy {items}, a server holding 25 a page)', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    const page = Array.from({ length: 25 }, (_, i) => answer(`inv_f${i}`, `Invoice OTHER-${i} from DIGILAB`));
+    api!.script(
+      { method: 'GET', path: /offset=0&page=1$/, body: { items: page } },
+      { method: 'GET', path: /offset=25&page=2$/, body: { items: [answer('inv_7', 'Invoice DIG-7 from DIGILAB')] } },
+      { method: 'GET', path: /offset=26&page=3$/, body: { items: [] } },
+    );
+    expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['inv_7']);
+    api!.agent.assertNoPendingInterceptors();
+  });
+
+  it('a v2 list of one page (total_pages 1) is read in one request, as before', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    api!.script({ method: 'GET', path: /offset=0&page=1$/, body: { data: [answer('inv_7', 'Invoice DIG-7 from DIGILAB')], pagination: { per_page: 100, total_pages: 1 } } });
+    expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['inv_7']);
+    expect(api!.calls()).toHaveLength(1);
   });
 
   it('a list that answers every page with the first fails the look-up instead of reading forever', async () => {
