@@ -162,8 +162,13 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       action === undefined
         ? undefined
         : async (invoiceId: string): Promise<RemoteInvoice> => {
-            // "Cancel Purchase Invoice": {"purchase-invoice": {"effective_date": "YYYY-MM-DD"}} →
-            // 202 {"event_uuid"}.
+            // "Cancel"/"Reactivate Purchase Invoice" as the API's own page documents them
+            // (https://developer.exsited.com/purchase-invoice-post-api-documentation):
+            // {"purchase-invoice": {"effective_date": "YYYY-MM-DD"}} → 202 {"event_uuid"}, with a
+            // hyphen. The sources disagree — the v3 Python SDK's PurchaseInvoiceCancelDTO would
+            // send `purchase_invoice`, the PHP SDK sends no body, the v4 KB an empty object
+            // (https://github.com/shuvo-webalive/exsited-docs-kb article 06) — so the page that
+            // documents this endpoint is followed.
             const answer = await client.json({
               method: 'POST',
               path: client.path(action.kind, { id: invoiceId }),
