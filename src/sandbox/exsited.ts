@@ -52,6 +52,11 @@ export const EXSITED_SANDBOX_DEFAULTS: ExsitedSandboxConfig = { ...SIBLING_DEFAU
 export interface ExsitedSandboxOptions extends SiblingOptions<ExsitedSeed>, Partial<ExsitedSandboxConfig> {
   /** Accepted credentials; unset: any non-empty client id and secret. */
   clients?: { clientId: string; clientSecret: string }[] | undefined;
+  /**
+   * The custom attributes defined in this Exsited: a create's others are dropped without a word,
+   * as an instance may drop attributes it does not define [I]. Unset: every one is kept.
+   */
+  customAttributes?: string[] | undefined;
 }
 
 export const DEFAULT_EXSITED_SEED_PATH = defaultSeedPath('exsited');
@@ -103,7 +108,7 @@ interface Data {
 export interface ExsitedSandboxState {
   invoices: (Omit<PurchaseInvoice, 'pending'> & { vendor: string; number: string; pending_event?: string | undefined })[];
   counters: {
-    /** Purchase invoices created through the API, per vendor, per number (from the loader's custom attributes). */
+    /** Purchase invoices created through the API, per vendor, per number (from the loader's custom attributes as sent). */
     created: Record<string, Record<string, number>>;
     /** Notes added, per purchase invoice id. */
     notePosts: Record<string, number>;
@@ -131,6 +136,7 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
   const seed = readSeed<ExsitedSeed>(opts.seed, DEFAULT_EXSITED_SEED_PATH);
   const orders = new Map(seed.purchase_orders.map((po) => [po.id, po]));
   const clients = opts.clients === undefined ? undefined : new Map(opts.clients.map((c) => [c.clientId, c.clientSecret]));
+  const defined = opts.customAttributes === undefined ? undefined : new Set(opts.customAttributes);
   const uuid = (): string => randomUUID();
 
   let data: Data = emptyData();
@@ -299,7 +305,7 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
       issue_date: (e['issue_date'] as string | undefined) ?? today,
       due_date: (e['due_date'] as string | undefined) ?? (e['issue_date'] as string | undefined) ?? today,
       purchase_order_note: (e['purchase_order_note'] as string | undefined) ?? '',
-      custom_attributes: (attrs as { name: string; value: string }[]).map((a) => ({ name: a.name, value: a.value })),
+      custom_attributes: (attrs as { name: string; value: string }[]).filter((a) => defined === undefined || defined.has(a.name)).map((a) => ({ name: a.name, value: a.value })),
       subtotal: money2(subtotal),
       tax: money2(tax),
       total: money2(subtotal.plus(tax)),
@@ -309,8 +315,10 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
       events: [],
     };
     data.invoices.push(pi);
-    const v = vendorOf(pi) ?? '';
-    const n = numberOf(pi) ?? '';
+    // Counted by the attributes sent, which a create keeps only when they are defined.
+    const sent = attrs as { name: string; value: string }[];
+    const v = sent.find((a) => a.name === VENDOR_ATTR)?.value ?? '';
+    const n = sent.find((a) => a.name === NUMBER_ATTR)?.value ?? '';
     data.created[v] ??= {};
     data.created[v][n] = (data.created[v][n] ?? 0) + 1;
     // [I] 201 for a create; the seed only says "Upon successful creation, the API returns …".

@@ -65,12 +65,32 @@ describe('load into Exsited', () => {
       note: 'Approval plan invoice for March; scanned invoice attached',
       file: { name: 'HA-2025-00412.pdf', type: 'application/pdf', size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') },
     });
+    // The first invoice's create answered with both of the loader's custom attributes: the
+    // canary's verdict, without a request more.
+    expect(report.canary).toMatchObject({ status: 'passed', compared: 'answers', differences: [] });
     // One token for the whole run: a second would have revoked the first (KB 01).
     expect(state.counters.tokensIssued).toBe(1);
     expect(state.counters.unauthorized).toBe(0);
 
     const again = await w.load([EXSITED_SAMPLE]);
     expect(again.report!.summary).toMatchObject({ already_loaded: 4, requests: 0 });
+  });
+
+  it('an Exsited that drops the custom attributes it does not define: the run stops at its first invoice and says what to define', async () => {
+    // vendor_invoice_number and vendor not defined: every invoice would be stored without them,
+    // and found by no later look-up (a lost answer, another state dir: a second invoice each).
+    w = await exsitedWorld({ customAttributes: ['cost_centre', 'fiscal_year'] });
+    const res = await w.load([EXSITED_SAMPLE, '--concurrency', '1']);
+    expect(res.code).toBe(4);
+    const report = res.report!;
+    expect(report.stopped).toBe('canary');
+    expect(report.canary).toMatchObject({ number: 'HA-2025-00412', status: 'failed', compared: 'read_back', differences: [{ sent: '"HA-2025-00412", "HARRAS"', stored: 'nothing' }] });
+    expect(report.invoices.find((i) => i.number === 'HA-2025-00412')).toMatchObject({ status: 'failed', error: { code: 'CANARY_MISMATCH' } });
+    expect(report.invoices.filter((i) => i.number !== 'HA-2025-00412').map((i) => i.error?.code)).toEqual(['NOT_STARTED', 'NOT_STARTED', 'NOT_STARTED']);
+    expect(res.stderr).toMatch(/custom attributes vendor_invoice_number and vendor \(how a later run finds this invoice; Exsited keeps only custom attributes defined in it: define both in Exsited as text attributes of purchase invoices, set them on this invoice, then run again\): sent "HA-2025-00412", "HARRAS", stored nothing/);
+    const state = w.sandbox.state();
+    expect(state.counters.requests['POST create']).toBe(1);
+    expect(state.invoices).toHaveLength(1);
   });
 
   it('with an empty state dir the look-ups find every invoice and its note: nothing is written', async () => {

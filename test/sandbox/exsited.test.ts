@@ -75,6 +75,17 @@ describe('Exsited sandbox: OAuth2 tokens', () => {
 });
 
 describe('Exsited sandbox: purchase invoices', () => {
+  it('with customAttributes set, a create keeps only the defined ones, without a word; counted by the ones sent', async () => {
+    await start({ customAttributes: ['cost_centre'] });
+    const { access_token: token } = await grant();
+    const body = piBody('HA-1');
+    body.purchase_invoice.custom_attributes.push({ name: 'cost_centre', value: 'LIB' });
+    const res = await call('POST', PO, { token, json: body });
+    expect(res.status).toBe(201);
+    expect(res.body!['purchase_invoice'].custom_attributes).toEqual([{ name: 'cost_centre', value: 'LIB' }]);
+    expect(sb!.state().counters.created).toEqual({ HARRAS: { 'HA-1': 1 } });
+  });
+
   it('creates a PI from the purchase order (lines and totals copied, ACTIVE), lists it with v3 pagination', async () => {
     await start();
     const { access_token: t } = await grant();

@@ -9,7 +9,8 @@
  */
 import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from './rules.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
-import type { RemoteInvoice } from '../target.js';
+import type { InvoiceKey } from '../../domain/model.js';
+import type { FieldDifference, RemoteInvoice } from '../target.js';
 
 type JsonObject = { [key: string]: JsonValue };
 
@@ -56,6 +57,38 @@ export function attribute(pi: JsonObject, name: string): string | undefined {
   if (!Array.isArray(list)) return undefined;
   for (const a of list) if (isJsonObject(a) && jsonText(a['name']) === name) return jsonText(a['value']);
   return undefined;
+}
+
+/**
+ * The canary's field (engine/canary.ts): the loader's own two custom attributes, by which every
+ * later look-up finds the invoice. A custom attribute is defined in Exsited first ("Create a
+ * custom attribute with name, display_name and a type",
+ * https://github.com/shuvo-webalive/exsited-docs-kb article 10); one it does not know may be
+ * dropped without a word [I], and then a lost answer or another state directory makes the
+ * look-up miss and a second invoice is created. So the field says what to do.
+ */
+export const IDENTITY_FIELD =
+  `custom attributes ${EXSITED_NUMBER_ATTRIBUTE} and ${EXSITED_VENDOR_ATTRIBUTE} (how a later run finds this invoice; Exsited keeps only ` +
+  `custom attributes defined in it: define both in Exsited as text attributes of purchase invoices, set them on this invoice, then run again)`;
+
+/**
+ * How a purchase invoice as Exsited answered it (a create's answer, or a read) differs from the
+ * key sent in the loader's two custom attributes: none when it shows both with the values sent,
+ * else one difference naming both. Compared exactly, as the look-up matches them.
+ */
+export function identityDifferences(v: JsonValue | undefined, key: InvoiceKey): FieldDifference[] {
+  const pi = envelope(v);
+  const sent = [key.number, key.vendor];
+  const stored = pi === undefined ? [undefined, undefined] : [attribute(pi, EXSITED_NUMBER_ATTRIBUTE), attribute(pi, EXSITED_VENDOR_ATTRIBUTE)];
+  if (stored[0] === sent[0] && stored[1] === sent[1]) return [];
+  const shown = (t: string | undefined): string => (t === undefined ? 'nothing' : JSON.stringify(t));
+  return [
+    {
+      field: IDENTITY_FIELD,
+      sent: sent.map(shown).join(', '),
+      stored: stored.every((t) => t === undefined) ? 'nothing' : stored.map(shown).join(', '),
+    },
+  ];
 }
 
 /**

@@ -13,7 +13,9 @@
  * (https://developer.exsited.com/purchase-order-get-api-documentation), finds a purchase order by
  * the vendor's number; here the purchase order is known (it is in the batch), so its invoices are
  * read directly. A purchase order listed once answers every invoice of the batch made from it,
- * until a `fresh` look-up (after an unknown outcome) reads it again.
+ * until a `fresh` look-up (after an unknown outcome) reads it again. Those custom attributes are
+ * kept only when defined in Exsited, so the run's first create is the canary (engine/canary.ts):
+ * it must show both as sent before any other invoice is written.
  *
  * The same target does the batch actions (`--action cancel|reactivate`, "Cancel"/"Reactivate
  * Purchase Invoice"): then the invoice must already exist, there is no child, and the action is the
@@ -28,7 +30,7 @@ import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
 import { hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
-import { createdNoteId, hasNextPage, isActive, isCancelled, listItems, nextCursor, notesOf, toRemoteInvoice } from './remote.js';
+import { createdNoteId, hasNextPage, identityDifferences, isActive, isCancelled, listItems, nextCursor, notesOf, toRemoteInvoice } from './remote.js';
 
 export type ExsitedAction = 'cancel' | 'reactivate';
 
@@ -137,7 +139,9 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       const r = toRemoteInvoice(answer, done);
       // Created (2xx) but no id to go on with: like Alma, the engine must look it up.
       if (r === undefined) throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: 'the answer to the purchase invoice create has no id' });
-      return { ...r, number: r.number || invoice.key.number, vendor: r.vendor || invoice.key.vendor };
+      // Number and vendor as the answer shows them, never the key's: an answer without them is
+      // what the canary (answerDifferences) stops the run on.
+      return { ...r, answer };
     },
 
     childKeys: (invoice: Invoice) => (action === undefined && hasNote(invoice) ? [NOTE_KEY] : []),
@@ -183,6 +187,22 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       const answer = await client.json({ method: 'GET', path: client.path('purchaseInvoice', { id: invoiceId }) });
       return remoteOf(answer, `GET purchase invoice ${invoiceId}`);
     },
+
+    // The canary (engine/canary.ts) of a load: the look-up finds an invoice by the loader's own
+    // custom attributes only, so the run's first create must show them as sent — in its answer,
+    // else in the invoice read back — before any other invoice is written. The note carries
+    // nothing compared, so the verdict waits for no child's answer (it comes once the note, if
+    // any, is added: the engine's order).
+    answerDifferences: action === undefined ? (invoice: Invoice, created: JsonValue) => identityDifferences(created, invoice.key) : undefined,
+    readBack:
+      action === undefined
+        ? async (invoiceId: string, invoice: Invoice) => {
+            const answer = await client.json({ method: 'GET', path: client.path('purchaseInvoice', { id: invoiceId }) });
+            remoteOf(answer, `GET purchase invoice ${invoiceId}`);
+            return identityDifferences(answer, invoice.key);
+          }
+        : undefined,
+    canaryChildren: action === undefined ? () => [] : undefined,
 
     requestCount: () => client.http.requests,
     tokenRequests: () => client.tokens.fetches,

@@ -8,6 +8,7 @@ import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/common/er
 import { parseExsitedError } from '../../../src/targets/exsited/errors.js';
 import { purchaseInvoicePayload } from '../../../src/targets/exsited/payload.js';
 import { createExsitedTarget, type ExsitedTargetOptions } from '../../../src/targets/exsited/target.js';
+import { IDENTITY_FIELD, identityDifferences } from '../../../src/targets/exsited/remote.js';
 import { mockApi } from '../helpers/mock-api.js';
 import { exsitedRow, invoicesFrom } from '../helpers/invoices.js';
 
@@ -81,6 +82,37 @@ describe('Exsited target', () => {
     });
     expect(remote).toMatchObject({ id: 'PI-HARRAS01-0001', number: 'HA-1', vendor: 'HARRAS', workflowStatus: 'ACTIVE', processed: false, totalAmount: undefined });
     expect(remote.amounts).toEqual({ subtotal: '1200.00', tax: '120.00', total: '1320.00' });
+  });
+
+  it('a create answered without the loader\'s custom attributes keeps number and vendor empty, and the canary names them with what to do', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow()]);
+    const dropped = { ...pi('PI-HARRAS01-0001', 'HA-1'), custom_attributes: [] };
+    api!.script(token(), { method: 'POST', path: /purchase-invoices$/, status: 201, body: { purchase_invoice: dropped } });
+    const remote = await t.createInvoice(inv!);
+    // Never the key's: an invoice Exsited holds without them is one no look-up finds again.
+    expect(remote).toMatchObject({ id: 'PI-HARRAS01-0001', number: '', vendor: '' });
+    expect(t.answerDifferences!(inv!, remote.answer!, new Map())).toEqual([{ field: IDENTITY_FIELD, sent: '"HA-1", "HARRAS"', stored: 'nothing' }]);
+    expect(IDENTITY_FIELD).toMatch(/define both in Exsited as text attributes of purchase invoices, set them on this invoice, then run again/);
+    // The first invoice waits for no note: the verdict comes with the create's answer.
+    expect(t.canaryChildren!(inv!)).toEqual([]);
+  });
+
+  it('the canary reads the invoice back when the answer did not show the attributes: stored is what counts', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow()]);
+    api!.script(
+      token(),
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-1') } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-2', body: { purchase_invoice: { ...pi('PI-2', 'HA-1'), custom_attributes: [{ name: 'vendor_invoice_number', value: 'HA-1' }] } } },
+    );
+    await expect(t.readBack!('PI-1', inv!)).resolves.toEqual([]);
+    await expect(t.readBack!('PI-2', inv!)).resolves.toEqual([{ field: IDENTITY_FIELD, sent: '"HA-1", "HARRAS"', stored: '"HA-1", nothing' }]);
+  });
+
+  it('a batch action has no canary: nothing is written that a read-back could check', () => {
+    const t = target({ action: { kind: 'cancel', effectiveDate: '2025-04-01' } });
+    expect([t.readBack, t.answerDifferences, t.canaryChildren]).toEqual([undefined, undefined, undefined]);
   });
 
   it('a 401 renews the token with the refresh token and sends the call again; one token for concurrent calls', async () => {
@@ -257,6 +289,22 @@ describe('Exsited target', () => {
     api!.script(token(), { method: 'GET', path: '/api/v4/purchase_invoices/PI%2F1', body: { purchase_invoice: pi('PI/1', 'HA-1') } });
     await t.getInvoice('PI/1');
     expect(api!.log()[1]).toBe('GET /api/v4/purchase_invoices/PI%2F1');
+  });
+});
+
+describe('Exsited: the loader\'s custom attributes as an answer shows them', () => {
+  const key = { vendor: 'HARRAS', number: 'HA-1' };
+  const withAttrs = (attrs: { name: string; value: string }[] | undefined) => ({ purchase_invoice: { id: 'PI-1', ...(attrs !== undefined ? { custom_attributes: attrs } : {}) } });
+  it.each([
+    ['both as sent, among others (v3 envelope)', withAttrs([{ name: 'cost_centre', value: 'X' }, { name: 'vendor', value: 'HARRAS' }, { name: 'vendor_invoice_number', value: 'HA-1' }]), undefined],
+    ['both as sent, the note answer\'s hyphenated envelope', { 'purchase-invoice': { id: 'PI-1', custom_attributes: [{ name: 'vendor_invoice_number', value: 'HA-1' }, { name: 'vendor', value: 'HARRAS' }] } }, undefined],
+    ['none listed', withAttrs([]), 'nothing'],
+    ['no custom_attributes at all', withAttrs(undefined), 'nothing'],
+    ['the vendor missing', withAttrs([{ name: 'vendor_invoice_number', value: 'HA-1' }]), '"HA-1", nothing'],
+    ['a value changed (trimmed, cased): the look-up matches exactly', withAttrs([{ name: 'vendor_invoice_number', value: 'ha-1' }, { name: 'vendor', value: 'HARRAS' }]), '"ha-1", "HARRAS"'],
+    ['not an object', 'created', 'nothing'],
+  ] as const)('%s', (_name, answer, stored) => {
+    expect(identityDifferences(answer as never, key)).toEqual(stored === undefined ? [] : [{ field: IDENTITY_FIELD, sent: '"HA-1", "HARRAS"', stored }]);
   });
 });
 
