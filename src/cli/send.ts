@@ -123,7 +123,7 @@ export async function sendPlan(
     action: cfg.action?.kind,
     alertPrediction: profile.alertPrediction,
     ...(outcome.canary !== undefined
-      ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences, compared: outcome.canary.compared } }
+      ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences.map(({ field, sent, stored }) => ({ field, sent, stored })), compared: outcome.canary.compared } }
       : {}),
   });
   await deps.emitReport(cfg, term, report, plan);

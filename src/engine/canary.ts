@@ -112,6 +112,7 @@ export function canaryMessage(verdict: CanaryVerdict, label: string, lines?: { a
   const held = lines === undefined || lines.added >= lines.total ? 'its lines' : `${lines.added} of its ${lines.total} lines (the rest are added when the run is resumed)`;
   return (
     `the first invoice did not read back as sent — ${verdict.key.vendor} ${verdict.key.number} (id ${verdict.id}) ${differenceText(verdict)}. ` +
+    (verdict.differences[0]?.advice !== undefined ? `${verdict.differences[0].advice}. ` : '') +
     `No other invoice was sent: every one would be stored the same way. This one is in ${label} with ${held}, not processed. ` +
     `Check it and the field in ${label}; once the cause is fixed, or if the difference does not matter, run the same command again (--no-canary skips this check)`
   );

@@ -79,6 +79,8 @@ export interface FieldDifference {
   field: string;
   sent: string;
   stored: string;
+  /** What to do about it, when the target knows (Exsited: define its custom attributes); said in the canary's message, not in the report. */
+  advice?: string | undefined;
 }
 
 /** What happens below the target interface that the terminal may want to show (src/transport/events.ts). */

@@ -65,11 +65,12 @@ export function attribute(pi: JsonObject, name: string): string | undefined {
  * custom attribute with name, display_name and a type",
  * https://github.com/shuvo-webalive/exsited-docs-kb article 10); one it does not know may be
  * dropped without a word [I], and then a lost answer or another state directory makes the
- * look-up miss and a second invoice is created. So the field says what to do.
+ * look-up miss and a second invoice is created. So the difference says what to do (`IDENTITY_ADVICE`).
  */
-export const IDENTITY_FIELD =
-  `custom attributes ${EXSITED_NUMBER_ATTRIBUTE} and ${EXSITED_VENDOR_ATTRIBUTE} (how a later run finds this invoice; Exsited keeps only ` +
-  `custom attributes defined in it: define both in Exsited as text attributes of purchase invoices, set them on this invoice, then run again)`;
+export const IDENTITY_FIELD = `custom attributes ${EXSITED_NUMBER_ATTRIBUTE} and ${EXSITED_VENDOR_ATTRIBUTE}`;
+export const IDENTITY_ADVICE =
+  `They are how a later run finds this invoice, and Exsited keeps only custom attributes defined in it: ` +
+  `define both in Exsited as text attributes of purchase invoices, set them on this invoice, then run again`;
 
 /**
  * How a purchase invoice as Exsited answered it (a create's answer, or a read) differs from the
@@ -85,6 +86,7 @@ export function identityDifferences(v: JsonValue | undefined, key: InvoiceKey): 
   return [
     {
       field: IDENTITY_FIELD,
+      advice: IDENTITY_ADVICE,
       sent: sent.map(shown).join(', '),
       stored: stored.every((t) => t === undefined) ? 'nothing' : stored.map(shown).join(', '),
     },

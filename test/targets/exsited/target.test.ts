@@ -8,7 +8,7 @@ import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/common/er
 import { parseExsitedError } from '../../../src/targets/exsited/errors.js';
 import { purchaseInvoicePayload } from '../../../src/targets/exsited/payload.js';
 import { createExsitedTarget, type ExsitedTargetOptions } from '../../../src/targets/exsited/target.js';
-import { IDENTITY_FIELD, identityDifferences } from '../../../src/targets/exsited/remote.js';
+import { IDENTITY_ADVICE, IDENTITY_FIELD, identityDifferences } from '../../../src/targets/exsited/remote.js';
 import { mockApi } from '../helpers/mock-api.js';
 import { exsitedRow, invoicesFrom } from '../helpers/invoices.js';
 
@@ -92,8 +92,8 @@ describe('Exsited target', () => {
     const remote = await t.createInvoice(inv!);
     // Never the key's: an invoice Exsited holds without them is one no look-up finds again.
     expect(remote).toMatchObject({ id: 'PI-HARRAS01-0001', number: '', vendor: '' });
-    expect(t.answerDifferences!(inv!, remote.answer!, new Map())).toEqual([{ field: IDENTITY_FIELD, sent: '"HA-1", "HARRAS"', stored: 'nothing' }]);
-    expect(IDENTITY_FIELD).toMatch(/define both in Exsited as text attributes of purchase invoices, set them on this invoice, then run again/);
+    expect(t.answerDifferences!(inv!, remote.answer!, new Map())).toEqual([{ field: IDENTITY_FIELD, advice: IDENTITY_ADVICE, sent: '"HA-1", "HARRAS"', stored: 'nothing' }]);
+    expect(IDENTITY_ADVICE).toMatch(/define both in Exsited as text attributes of purchase invoices, set them on this invoice, then run again/);
     // The first invoice waits for no note: the verdict comes with the create's answer.
     expect(t.canaryChildren!(inv!)).toEqual([]);
   });
@@ -107,7 +107,7 @@ describe('Exsited target', () => {
       { method: 'GET', path: '/api/v3/purchase-invoices/PI-2', body: { purchase_invoice: { ...pi('PI-2', 'HA-1'), custom_attributes: [{ name: 'vendor_invoice_number', value: 'HA-1' }] } } },
     );
     await expect(t.readBack!('PI-1', inv!)).resolves.toEqual([]);
-    await expect(t.readBack!('PI-2', inv!)).resolves.toEqual([{ field: IDENTITY_FIELD, sent: '"HA-1", "HARRAS"', stored: '"HA-1", nothing' }]);
+    await expect(t.readBack!('PI-2', inv!)).resolves.toEqual([{ field: IDENTITY_FIELD, advice: IDENTITY_ADVICE, sent: '"HA-1", "HARRAS"', stored: '"HA-1", nothing' }]);
   });
 
   it('a batch action has no canary: nothing is written that a read-back could check', () => {
@@ -304,7 +304,7 @@ describe('Exsited: the loader\'s custom attributes as an answer shows them', () 
     ['a value changed (trimmed, cased): the look-up matches exactly', withAttrs([{ name: 'vendor_invoice_number', value: 'ha-1' }, { name: 'vendor', value: 'HARRAS' }]), '"ha-1", "HARRAS"'],
     ['not an object', 'created', 'nothing'],
   ] as const)('%s', (_name, answer, stored) => {
-    expect(identityDifferences(answer as never, key)).toEqual(stored === undefined ? [] : [{ field: IDENTITY_FIELD, sent: '"HA-1", "HARRAS"', stored }]);
+    expect(identityDifferences(answer as never, key)).toEqual(stored === undefined ? [] : [{ field: IDENTITY_FIELD, advice: IDENTITY_ADVICE, sent: '"HA-1", "HARRAS"', stored }]);
   });
 });
 
