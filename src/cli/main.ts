@@ -89,7 +89,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--poll-timeout <seconds>', 'how long to wait for Alma to finish processing an invoice (default 60)')
     .option('--settle <seconds>', "how long Alma's searches may take to show a new invoice (default: measured on the first invoice created, 2 to 30)")
     .option('--check <which>', "Alma's read-only checks a load runs before the first write: default (each kind within 0.5 requests per invoice, or within 20), all, none")
-    .option('--no-canary', 'do not read the first invoice back from Alma and compare it with what was sent before sending the others')
+    .option('--no-canary', 'do not compare the first invoice as the target stored it with what was sent before sending the others')
     .option('--max-errors <n>', 'after n refusals by Alma with the same code in a row, or n invoices in a row failing without a definite answer, start no new invoice (default 10; 0 = no limit)')
     .addOption(new Option('--no-fsync', 'do not fsync the journal after each entry (benchmarks only)').hideHelp())
     .option('-v, --verbose', 'show retries, pacing and every invoice')
