@@ -16,7 +16,7 @@ import { keyRefusedText, runStopOf, unreachableText, type ApiError } from '../co
 import { DEFAULT_POLL, resultsBeforeSending, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
 import { gatherElsewhere } from '../engine/elsewhere.js';
-import { existingProblems } from '../engine/existing.js';
+import { existingProblems, onlyNotOurs } from '../engine/existing.js';
 import { estimateWithout, type PreflightReport } from '../report/preflight.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { isError, type Problem } from '../domain/problem.js';
@@ -217,7 +217,7 @@ async function checkBeforeSending(
     if (code === undefined) throw err;
     return code;
   }
-  // An invoice the target holds with another total is one of the problems (engine/existing.ts).
+  // An invoice the target holds with another total, or that the loader did not make, is one of the problems (engine/existing.ts).
   const found = await lookups;
   if (found.failed !== undefined) {
     // Any other failure is the engine's to report, before it writes anything.
@@ -234,7 +234,8 @@ async function checkBeforeSending(
   if (notSent.length === 0) return checkedPlan;
   // Held back only for what the look-ups found: a check's error counts first.
   const heldOnly = notSent.filter((inv) => !(checked?.problems.get(keyString(inv.key)) ?? []).some(isError));
-  const why = notSentWhy(notSent.length - heldOnly.length, heldOnly.length, profile.label);
+  const notOurs = heldOnly.filter((inv) => onlyNotOurs(found.found.get(keyString(inv.key)) ?? [])).length;
+  const why = notSentWhy(notSent.length - heldOnly.length, heldOnly.length - notOurs, notOurs, profile.label);
   if (!cfg.skipInvalid || stillValid.size === 0) {
     progress.stop();
     const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, heldOnly, opened.requestCount());
@@ -258,12 +259,16 @@ function checksWithLookups(report: PreflightReport, lookedUp: number, held: read
   return { ...report, requests, checked: { ...report.checked, invoices: lookedUp }, estimate: estimateWithout(report.estimate, { invoices: held.length, lines }) };
 }
 
-/** Why invoices are held back, in one clause: the target's foreseen refusals, then invoices it holds with another total. */
-function notSentWhy(refusedByChecks: number, heldByLookups: number, label: string): string {
+/**
+ * Why invoices are held back, in one clause: the target's foreseen refusals, then invoices it
+ * holds with another total, then invoices it holds that invoice-load did not create.
+ */
+function notSentWhy(refusedByChecks: number, otherTotal: number, notOurs: number, label: string): string {
   const n = (k: number): string => `${k} invoice${k === 1 ? '' : 's'}`;
   const parts: string[] = [];
   if (refusedByChecks > 0) parts.push(`${label} would refuse ${n(refusedByChecks)}`);
-  if (heldByLookups > 0) parts.push(`${label} already holds ${n(heldByLookups)} with another total`);
+  if (otherTotal > 0) parts.push(`${label} already holds ${n(otherTotal)} with another total`);
+  if (notOurs > 0) parts.push(`${label} already holds ${n(notOurs)} that invoice-load did not create`);
   return parts.join(', and ');
 }
 

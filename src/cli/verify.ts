@@ -18,7 +18,7 @@ import { foldJournal, parseJournal } from '../engine/journal.js';
 import { stopMessage } from '../engine/events.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { targetNamed } from '../targets/registry.js';
-import { oldestFirst } from '../targets/matches.js';
+import { adoptable } from '../targets/matches.js';
 import { ApiError, runStopOf, UsageError } from '../common/errors.js';
 import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
 import { writeFileAtomic } from '../common/fs.js';
@@ -61,7 +61,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
         if (id === undefined) {
           const found = await target.findInvoices(inv.key, { fresh: true, invoice: inv });
           // The one a load adopts (targets/matches.ts).
-          id = oldestFirst(found)[0]?.id;
+          id = adoptable(found)[0]?.id;
         }
         if (id === undefined) return { ...base, status: 'not_found' };
         const differences = await readBack(id, inv);

@@ -30,7 +30,7 @@ import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } fr
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
 import { NOT_STARTED, refusalKind, STOP_CODE, stoppedOn } from './result.js';
-import { heldText, holdsOtherTotal, oldestFirst } from '../targets/matches.js';
+import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, notOursText } from '../targets/matches.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -570,15 +570,23 @@ function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason
 /**
  * Picks our invoice among the target's matches; refuses one that is plainly a different invoice
  * (existing.ts: a load finds that before its first write; here for look-ups after it — a fresh
- * one after an unknown write — and for callers that pass no look-ups).
+ * one after an unknown write — and for callers that pass no look-ups): one with another total, or
+ * matches that are all invoices the loader did not make (`RemoteInvoice.notOurs`), which get
+ * neither lines nor a finalize from it.
  */
 function adopt(matches: readonly RemoteInvoice[], inv: Invoice, warnings: LoadWarning[], label = 'Alma'): RemoteInvoice {
-  const sorted = oldestFirst(matches);
+  const sorted = adoptable(matches);
+  // Only invoices the loader did not make (FOLIO: ids not its own): never continued, never finalized.
+  if (sorted.length === 0) throw new InvoiceFailure({ step: 'lookup', http_status: 0, code: EXISTS_NOT_OURS, message: notOursText(inv, matches, label) });
   const first = sorted[0]!;
-  if (sorted.length > 1) {
+  if (matches.length > 1) {
+    const others = matches.filter((m) => m.notOurs === true);
     warnings.push({
       code: 'several_found',
-      message: `${label} holds ${sorted.length} invoices numbered ${inv.key.number} from ${inv.key.vendor} (ids ${sorted.map((m) => m.id).join(', ')}); used the oldest, ${first.id}`,
+      message:
+        others.length > 0
+          ? `${label} holds ${matches.length} invoices numbered ${inv.key.number} from ${inv.key.vendor} (ids ${matches.map((m) => m.id).join(', ')}); used ${first.id}, the one invoice-load made; ${others.length === 1 ? 'the other was' : 'the others were'} left as ${others.length === 1 ? 'it is' : 'they are'}`
+          : `${label} holds ${sorted.length} invoices numbered ${inv.key.number} from ${inv.key.vendor} (ids ${sorted.map((m) => m.id).join(', ')}); used the oldest, ${first.id}`,
     });
   }
   if (holdsOtherTotal(first, inv)) {
@@ -1135,7 +1143,7 @@ class InvoiceSaga {
         key,
         'process',
         async () => {
-          return sendJournaled(journal, { t: 'intent', ...this.#who, step: 'process', id }, () => finalize(id));
+          return sendJournaled(journal, { t: 'intent', ...this.#who, step: 'process', id }, () => finalize(id, inv));
         },
         async () => {
           const seen = await parkedWait(id, this.#opts, ctx, this.#opts.poll.unknownMs);

@@ -2,6 +2,7 @@ import type { InvoiceKey } from '../domain/model.js';
 import type { Alert } from '../targets/target.js';
 import type { ErrorRecord } from './journal.js';
 import type { StopReason } from './events.js';
+import { EXISTS_NOT_OURS } from '../targets/matches.js';
 
 /**
  * How one invoice ended in this run. `not_started` is an invoice the run never reached
@@ -82,13 +83,14 @@ export function refusalKind(e: Pick<ErrorRecord, 'http_status' | 'code'>): 'busi
  * says no, so the rule above would call them transient): the same command again meets the same
  * state and refuses again, so the advice is to fix the file or the target, not to re-run.
  * The canary's read-back differed (engine/canary.ts); the target holds the invoice with another
- * total (engine.ts `adopt`); a FOLIO code the batch names is missing (targets/folio/target.ts);
+ * total, or only under invoices the loader did not make (engine.ts `adopt`); a FOLIO code the batch names is missing (targets/folio/target.ts);
  * an Exsited action on an invoice never loaded; a payment row's invoice missing, ambiguous or
  * in the wrong status (cli/payments.ts, cli/export.ts).
  */
 const DECIDED = new Set([
   'CANARY_MISMATCH',
   'EXISTS_DIFFERENT',
+  EXISTS_NOT_OURS,
   'vendor_not_found',
   'fund_not_found',
   'po_line_not_found',

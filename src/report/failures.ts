@@ -51,6 +51,10 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: 'Alma already holds an invoice with this vendor and number but another total; it was left unchanged and no second one was created',
     fix: 'check that invoice in Alma: if it is this one, correct the total in Alma or in the file; if it is another invoice, correct the number in the file',
   },
+  EXISTS_NOT_OURS: {
+    means: 'Alma already holds an invoice with this vendor and number that invoice-load did not create (keyed in by hand, or sent by another tool); it was left as it is: nothing was added to it, nothing approved, and no second one was created',
+    fix: 'check that invoice in Alma: if it is this one, take it out of the file; if it is another invoice, correct the number in the file',
+  },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },
 };
 
@@ -65,7 +69,7 @@ export function failureKind(e: ReportError | undefined): FailureKind {
 /**
  * What a code means, in the words of the report's target (`label`): Alma's numbered codes only
  * in an Alma report (another API may use the same number for something else); the loader's own
- * codes (CANARY_MISMATCH, EXISTS_DIFFERENT) in any, naming the target.
+ * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS) in any, naming the target.
  */
 function explain(code: string, report: Pick<ReportDocument, 'target'>, label: string): FailureGroup['explanation'] {
   const t = ERROR_TEXT[code];

@@ -18,6 +18,36 @@ export function oldestFirst(matches: readonly RemoteInvoice[]): RemoteInvoice[] 
 }
 
 /**
+ * The code of an invoice the target holds under its vendor and number that the loader did not
+ * make (FOLIO: its id is not the loader's, RemoteInvoice.notOurs): left as it is, never continued.
+ */
+export const EXISTS_NOT_OURS = 'EXISTS_NOT_OURS';
+
+/**
+ * The matches a load may adopt, the one it adopts first: every match the target does not mark
+ * `notOurs`, oldest first. Empty while there are matches: the target holds the number only under
+ * invoices the loader did not make, and the load leaves them as they are (`notOursText`).
+ */
+export function adoptable(matches: readonly RemoteInvoice[]): RemoteInvoice[] {
+  return oldestFirst(matches.filter((m) => m.notOurs !== true));
+}
+
+/**
+ * What a load does about an invoice the target holds that the loader did not make (keyed in by
+ * hand, another tool): the message of its `invoice_exists` problem before the first write, and
+ * of its `EXISTS_NOT_OURS` failure after it — the same in the dry run and in the load.
+ */
+export function notOursText(inv: Invoice, matches: readonly RemoteInvoice[], label: string): string {
+  const them = matches.map((m) => `${m.id}${m.workflowStatus !== undefined ? `, ${m.workflowStatus}` : ''}`).join('; ');
+  const one = matches.length === 1;
+  return (
+    `${one ? 'an invoice' : `${matches.length} invoices`} ${inv.key.number} of vendor ${inv.key.vendor} already exist${one ? 's' : ''} in ${label} (id ${them}) that invoice-load did not create; ` +
+    `${one ? 'it was' : 'they were'} left as ${one ? 'it is' : 'they are'}, and this one was not sent (EXISTS_NOT_OURS) — check ${one ? 'it' : 'them'} in ${label}: ` +
+    `if it is this invoice, take it out of the file; if not, correct the number in the file`
+  );
+}
+
+/**
  * Alma keeps amounts as doubles and answers with a double's digits, so an amount is compared
  * at the 15 significant digits a double keeps exactly (the dry run refuses amounts with more:
  * domain/values.ts), never beyond: a loaded invoice is always recognised.

@@ -27,6 +27,14 @@ export interface RemoteInvoice {
   /** Number of lines the target reports, when it says. */
   lineCount?: number | undefined;
   /**
+   * Set on a look-up match the loader can tell it did not make (FOLIO: its id is not the
+   * name-based id the loader gives this invoice, targets/folio/ids.ts): keyed in by hand, or sent
+   * by another tool. A load never adds lines to it nor finalizes it: it is reported and left as it
+   * is (`EXISTS_NOT_OURS`, targets/matches.ts `notOursText`). Absent: the target cannot tell
+   * (Alma), and any match may be adopted.
+   */
+  notOurs?: true | undefined;
+  /**
    * Whether processing has visibly run. Alma has no flag for it: an invoice that left
    * "In Review", or carries alerts, has been processed; one "In Review" with no alert has not
    * (or its asynchronous processing has not finished yet).
@@ -167,7 +175,7 @@ export interface Target {
    * The answer may predate the outcome: the engine then reads the invoice until `processed`.
    * Targets without one (Exsited, Alguna) are settled once the children exist.
    */
-  finalize?: ((invoiceId: string) => Promise<RemoteInvoice>) | undefined;
+  finalize?: ((invoiceId: string, invoice: Invoice) => Promise<RemoteInvoice>) | undefined;
   /** Optional: files to attach once the children exist, before finalize (Alma). */
   attachments?: AttachmentSeam | undefined;
   getInvoice(invoiceId: string): Promise<RemoteInvoice>;

@@ -11,6 +11,7 @@ import { runCli } from '../helpers/cli.js';
 import { world, type TargetWorld } from '../helpers/target-worlds.js';
 import type { ReportDocument } from '../../src/report/report.js';
 import { startFolioSandbox, type FolioSandbox, type FolioSandboxOptions, type FolioSandboxState } from '../../src/sandbox/folio/server.js';
+import { folioInvoices, keyInByHand, sampleRows } from '../targets/folio/helpers.js';
 
 const SAMPLE = 'fixtures/folio-sample.csv';
 const PASSWORD = 'e2e-Folio-pw-7c1d';
@@ -137,6 +138,33 @@ X-4,2026-11-02,GOBI,10.00,USD,EFT,1,10001-1,10.00,1,HIST,100
     });
     expect(res.report!.preflight).toMatchObject({ target: 'folio', estimate: { invoices: 1 } });
     expect(w.sandbox.state().counters.requests['POST create']).toBeUndefined();
+  });
+});
+
+describe('an invoice in FOLIO with the batch\'s vendor and number that invoice-load did not create', () => {
+  it('is a problem before the first write (exit 3, nothing sent); with --skip-invalid the others load and it is left as it is', async () => {
+    w = await folioWorld();
+    const gobi = folioInvoices(sampleRows()).find((i) => i.key.number === 'G-50101')!;
+    // Keyed in by hand with the same lock total: only its id says it is not ours.
+    const theirs = await keyInByHand(w.sandbox.url, gobi, { lockTotal: 110 });
+    const res = await w.load([SAMPLE]);
+    expect(res.code, res.stderr).toBe(3);
+    expect(res.stderr).toContain('Nothing was sent: FOLIO already holds 1 invoice that invoice-load did not create (above)');
+    const issue = res.report!.invoices.find((i) => i.number === 'G-50101')!.issues[0]!;
+    expect(issue).toMatchObject({ code: 'invoice_exists', column: 'invoice_number', row: 2 });
+    expect(issue.message).toContain(`already exists in FOLIO (id ${theirs}, Open) that invoice-load did not create; it was left as it is`);
+    expect(w.sandbox.state().counters.requests['POST create']).toBe(1);
+    expect(w.sandbox.state().counters.requests['POST line']).toBe(1);
+
+    const skip = await w.load([SAMPLE, '--skip-invalid']);
+    expect(skip.code, skip.stderr).toBe(4);
+    expect(skip.stderr).toContain('1 invoice will not be sent: FOLIO already holds 1 invoice that invoice-load did not create (--skip-invalid)');
+    expect(skip.report!.summary).toMatchObject({ loaded: 3 });
+    const state = w.sandbox.state();
+    expect(state.invoices.find((i) => i.id === theirs)!.status).toBe('Open');
+    expect(state.lines.filter((l) => l.invoiceId === theirs)).toHaveLength(1);
+    expect(state.counters.approvals[theirs]).toBeUndefined();
+    expect(state.counters.created['GOBI']?.['G-50101']).toBe(1);
   });
 });
 

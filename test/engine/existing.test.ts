@@ -72,6 +72,30 @@ describe('existingProblems', () => {
     ]);
   });
 
+  it('matches the target marks as not made by the loader (FOLIO: not its id) are held back whatever their total; beside ours, ours decides', () => {
+    const theirs = (id: string, total?: string): RemoteInvoice => ({ ...remote(id, total, 'Open'), notOurs: true });
+    const one = existingProblems([inv], found(theirs('00000000-0000-4000-8000-000000000001')), 'FOLIO').get(keyString(inv.key));
+    expect(one).toEqual([
+      expect.objectContaining({
+        row: 2,
+        column: 'invoice_number',
+        code: 'invoice_exists',
+        severity: 'error',
+        message:
+          'an invoice INV-1 of vendor ACME already exists in FOLIO (id 00000000-0000-4000-8000-000000000001, Open) that invoice-load did not create; ' +
+          'it was left as it is, and this one was not sent (EXISTS_NOT_OURS) — check it in FOLIO: if it is this invoice, take it out of the file; if not, correct the number in the file',
+      }),
+    ]);
+    // The same total changes nothing: only the id tells ours.
+    expect(existingProblems([inv], found(theirs('a', '114')), 'FOLIO').get(keyString(inv.key))![0]!.message).toMatch(/^an invoice INV-1 .* did not create/);
+    expect(existingProblems([inv], found(theirs('a', '114'), theirs('b')), 'FOLIO').get(keyString(inv.key))![0]!.message).toMatch(
+      /^2 invoices INV-1 of vendor ACME already exist in FOLIO \(id a, Open; b, Open\) that invoice-load did not create; they were left as they are/,
+    );
+    // Ours beside theirs: ours is adopted, theirs left alone (the load warns several_found).
+    expect(existingProblems([inv], found(theirs('0', '95'), remote('z', '114')), 'FOLIO').size).toBe(0);
+    expect(existingProblems([inv], found(theirs('0', '114'), remote('z', '95')), 'FOLIO').get(keyString(inv.key))![0]!.message).toMatch(/\(id z\) with total 95\.00/);
+  });
+
   it('among several matches (invoice_not_unique), the oldest decides, as the load adopts it', () => {
     // 9… is older than 10…: ids compare by length, then text, never as numbers.
     expect(existingProblems([inv], found(remote('10000000000000000002', '95'), remote('9000000000000000001', '114')), 'Alma').size).toBe(0);

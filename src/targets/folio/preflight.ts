@@ -22,6 +22,7 @@ import { problem, type Problem } from '../../domain/problem.js';
 import type { PreflightReport } from '../../report/preflight.js';
 import { ApiError, runStopOf } from '../../common/errors.js';
 import type { FolioTarget } from './target.js';
+import { adoptable, notOursText } from '../matches.js';
 
 export interface FolioPreflightOutcome {
   problems: Map<string, Problem[]>;
@@ -98,10 +99,14 @@ export async function runFolioPreflight(invoices: readonly Invoice[], t: FolioTa
     }
     const found = existing.get(keyString(inv.key));
     if (found !== undefined && found !== 'unknown' && found.length > 0) {
-      const r = found[0]!;
-      const other = r.totalAmount !== undefined && !new Decimal(r.totalAmount).eq(inv.header.totalAmount);
-      const would = other ? `refuse it (EXISTS_DIFFERENT: FOLIO's lock total is ${r.totalAmount})` : 'skip it as already loaded';
-      out.push(problem(at, 'invoice_exists', `FOLIO already holds invoice ${inv.key.number} from ${inv.key.vendor} (id ${r.id}, ${r.workflowStatus ?? 'status unknown'}); a load would ${would}`, { column: 'invoice_number' }));
+      // The match a load adopts (its own id), as the load picks it (targets/matches.ts); none: the load leaves them as they are.
+      const r = adoptable(found)[0];
+      if (r === undefined) out.push(problem(at, 'invoice_exists', notOursText(inv, found, 'FOLIO'), { column: 'invoice_number' }));
+      else {
+        const other = r.totalAmount !== undefined && !new Decimal(r.totalAmount).eq(inv.header.totalAmount);
+        const would = other ? `refuse it (EXISTS_DIFFERENT: FOLIO's lock total is ${r.totalAmount})` : 'skip it as already loaded';
+        out.push(problem(at, 'invoice_exists', `FOLIO already holds invoice ${inv.key.number} from ${inv.key.vendor} (id ${r.id}, ${r.workflowStatus ?? 'status unknown'}); a load would ${would}`, { column: 'invoice_number' }));
+      }
     }
     problems.set(keyString(inv.key), out);
     if (!out.some((p) => p.severity === 'error')) passing.push(inv);

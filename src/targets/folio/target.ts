@@ -23,6 +23,7 @@ import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { FolioClient, type FolioClientOptions } from './client.js';
 import { chunks, cqlAnyOf, cqlString, invoiceIdOf, lineIdOf } from './ids.js';
+import { EXISTS_NOT_OURS } from '../matches.js';
 import { invoicePayload, linePayload, previewPayloads, type Resolved } from './payload.js';
 import { FolioRefs } from './refs.js';
 
@@ -82,7 +83,12 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     }
   };
 
-  /** The invoices of one vendor with these numbers (exact matches only). */
+  /**
+   * The invoices of one vendor with these numbers (exact matches only). FOLIO does not keep
+   * `vendorInvoiceNo` unique, so a match may be an invoice someone keyed in by hand: one whose id
+   * is not the name-based one the loader gives this invoice is marked `notOurs`, and the engine
+   * never adds lines to it nor approves it.
+   */
   const searchInvoices = async (vendorCode: string, numbers: readonly string[]): Promise<Map<string, RemoteInvoice[]>> => {
     const out = new Map<string, RemoteInvoice[]>(numbers.map((n) => [n, []]));
     const org = await refs.organization(vendorCode);
@@ -93,7 +99,9 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
       for (const item of found) {
         const no = jsonText(item['vendorInvoiceNo']);
         if (no === undefined || !out.has(no) || jsonText(item['vendorId']) !== org.id) continue;
-        out.get(no)?.push(remoteOf(item, { vendor: vendorCode, number: no }, 'the invoice search'));
+        const key = { vendor: vendorCode, number: no };
+        const r = remoteOf(item, key, 'the invoice search');
+        out.get(no)?.push(r.id === invoiceIdOf(client.tenant, key) ? r : { ...r, notOurs: true });
       }
     }
     return out;
@@ -158,6 +166,19 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     }
   };
 
+  /**
+   * Lines and the approval go only to the invoice with the loader's own id: not to one found by
+   * number that someone else made (a journal written before the look-up marked those `notOurs`
+   * may still name one). Refused before any request.
+   */
+  const ownInvoice = (invoiceId: string, invoice: Invoice): void => {
+    if (invoiceId === invoiceIdOf(client.tenant, invoice.key)) return;
+    throw refused(
+      EXISTS_NOT_OURS,
+      `invoice ${invoice.key.number} of vendor ${invoice.key.vendor} in FOLIO (id ${invoiceId}) is not one invoice-load created; it was left as it is, and nothing was added to it or approved`,
+    );
+  };
+
   const readById = async (path: string, id: string): Promise<JsonValue | undefined> => {
     try {
       return await client.json({ method: 'GET', path: `${path}/${encodeURIComponent(id)}` });
@@ -201,7 +222,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
       // An approved invoice is complete as found: its lines are read once, so the report (and the
       // journal) name them by their ids as a run that made them would.
       return Promise.all(
-        found.map(async (r) => (r.processed && o.invoice !== undefined ? { ...r, children: await target.listChildren(r.id, o.invoice) } : r)),
+        found.map(async (r) => (r.processed && r.notOurs !== true && o.invoice !== undefined ? { ...r, children: await target.listChildren(r.id, o.invoice) } : r)),
       );
     },
 
@@ -229,6 +250,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     },
 
     async addChild(invoiceId: string, number: string, invoice: Invoice): Promise<RemoteLine> {
+      ownInvoice(invoiceId, invoice);
       const line = invoice.lines.find((l) => l.number === number);
       if (line === undefined) throw new Error(`internal: invoice ${invoice.key.number} has no line ${number}`);
       const r = await resolve(invoice);
@@ -240,7 +262,8 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     },
 
     finalize: approve
-      ? async (invoiceId: string): Promise<RemoteInvoice> => {
+      ? async (invoiceId: string, invoice: Invoice): Promise<RemoteInvoice> => {
+          ownInvoice(invoiceId, invoice);
           for (let attempt = 1; ; attempt++) {
             // Read first: the PUT sends the whole record back with its `_version`, and an invoice
             // already approved (an earlier run, or by hand) is never approved again.

@@ -278,7 +278,7 @@ describe('Exsited target', () => {
       { method: 'POST', path: '/api/v3/purchase-invoices/PI-1/cancel', status: 202, body: { event_uuid: 'ev-1' } },
       { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-1', 'HARRAS', 'INACTIVE') } },
     );
-    const accepted = await t.finalize!('PI-1');
+    const accepted = await t.finalize!('PI-1', inv!);
     expect(accepted.processed).toBe(false);
     expect(JSON.parse(bodyText(api!.calls()[1]))).toEqual({ 'purchase-invoice': { effective_date: '2025-04-01' } });
     await expect(t.getInvoice('PI-1')).resolves.toMatchObject({ processed: true, workflowStatus: 'INACTIVE' });

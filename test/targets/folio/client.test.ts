@@ -8,10 +8,10 @@ import { unlimited } from '../../../src/transport/limiter.js';
 import { ApiError, AuthError } from '../../../src/common/errors.js';
 import { FolioClient } from '../../../src/targets/folio/client.js';
 import { parseFolioError } from '../../../src/targets/folio/errors.js';
-import { cqlAnyOf, cqlString, UUID_PATTERN, uuidV5 } from '../../../src/targets/folio/ids.js';
+import { cqlAnyOf, cqlString, invoiceIdOf, UUID_PATTERN, uuidV5 } from '../../../src/targets/folio/ids.js';
 import { createFolioTarget } from '../../../src/targets/folio/target.js';
 import { mockApi } from '../helpers/mock-api.js';
-import { CREDENTIALS } from './helpers.js';
+import { CREDENTIALS, folioInvoices, sampleRows } from './helpers.js';
 
 const ORIGIN = 'https://folio-okapi.test';
 let api: ReturnType<typeof mockApi> | undefined;
@@ -131,13 +131,16 @@ describe('FOLIO error bodies', () => {
 });
 
 describe('FOLIO approval on scripted answers', () => {
-  const record = (version: number, status = 'Open') => ({ id: 'd39a279f-c2d2-599e-a89f-c3742023d6f7', vendorInvoiceNo: 'G-1', status, lockTotal: 10.5, total: 10.5, _version: version });
+  // The sample's first invoice, under the id the loader gives it (ids.ts): approval goes only to that one.
+  const inv = folioInvoices(sampleRows())[0]!;
+  const ID = invoiceIdOf(CREDENTIALS.tenant, inv.key);
+  const record = (version: number, status = 'Open') => ({ id: ID, vendorInvoiceNo: inv.key.number, status, lockTotal: 10.5, total: 10.5, _version: version });
 
   it('reads, PUTs the whole record as Approved; a 409 (the _version moved on) reads again and retries', async () => {
     const m = mockApi(ORIGIN);
     api = m;
     const t = createFolioTarget({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 });
-    const path = '/invoice/invoices/d39a279f-c2d2-599e-a89f-c3742023d6f7';
+    const path = `/invoice/invoices/${ID}`;
     m.script(
       loginAnswer('at-1', 'rt-1', Date.now() + 600_000),
       { method: 'GET', path, body: record(3) },
@@ -146,7 +149,7 @@ describe('FOLIO approval on scripted answers', () => {
       { method: 'PUT', path, status: 204, body: '' },
       { method: 'GET', path, body: record(5, 'Approved') },
     );
-    const r = await t.finalize!('d39a279f-c2d2-599e-a89f-c3742023d6f7');
+    const r = await t.finalize!(ID, inv);
     expect(r).toMatchObject({ processed: true, workflowStatus: 'Approved' });
     const puts = m.calls().filter((c) => c.method === 'PUT');
     expect(puts.map((c) => JSON.parse(String(c.body)) as { _version: number; status: string })).toMatchObject([
@@ -155,12 +158,23 @@ describe('FOLIO approval on scripted answers', () => {
     ]);
   });
 
+  it('lines and the approval go to the invoice with the loader\'s own id only: another id is refused before any request', async () => {
+    const m = mockApi(ORIGIN);
+    api = m;
+    const t = createFolioTarget({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 });
+    // An id a journal may hold from a run that adopted an invoice keyed in by hand.
+    const theirs = '00000000-0000-4000-8000-000000000001';
+    await expect(t.addChild(theirs, '1', inv)).rejects.toMatchObject({ code: 'EXISTS_NOT_OURS', message: expect.stringMatching(/is not one invoice-load created; it was left as it is/) });
+    await expect(t.finalize!(theirs, inv)).rejects.toMatchObject({ code: 'EXISTS_NOT_OURS' });
+    expect(m.calls()).toEqual([]);
+  });
+
   it('an invoice already approved is never approved again', async () => {
     const m = mockApi(ORIGIN);
     api = m;
     const t = createFolioTarget({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 });
     m.script(loginAnswer('at-1', 'rt-1', Date.now() + 600_000), { method: 'GET', path: /invoices/, body: record(2, 'Approved') });
-    expect(await t.finalize!('d39a279f-c2d2-599e-a89f-c3742023d6f7')).toMatchObject({ processed: true });
+    expect(await t.finalize!(ID, inv)).toMatchObject({ processed: true });
     expect(m.log().filter((l) => l.startsWith('PUT'))).toEqual([]);
   });
 
@@ -173,7 +187,7 @@ describe('FOLIO approval on scripted answers', () => {
       { method: 'GET', path: /invoices/, body: record(1) },
       { method: 'PUT', path: /invoices/, status: 422, body: { errors: [{ message: 'Fund distribution total must add to 100% or totalPrice', code: 'incorrectFundDistributionTotal', parameters: [{ key: 'invoiceLineId', value: 'x' }] }] } },
     );
-    const err = await t.finalize!('d39a279f-c2d2-599e-a89f-c3742023d6f7').catch((e: unknown) => e);
+    const err = await t.finalize!(ID, inv).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ httpStatus: 422, code: 'incorrectFundDistributionTotal', message: 'Fund distribution total must add to 100% or totalPrice (invoiceLineId=x)' });
   });

@@ -4,7 +4,7 @@ import { keyString } from '../../../src/domain/model.js';
 import { startFolioSandbox, type FolioSandbox } from '../../../src/sandbox/folio/server.js';
 import { runFolioPreflight } from '../../../src/targets/folio/preflight.js';
 import { createFolioTarget } from '../../../src/targets/folio/target.js';
-import { CREDENTIALS, folioInvoices, sampleRows } from './helpers.js';
+import { CREDENTIALS, folioInvoices, keyInByHand, sampleRows } from './helpers.js';
 
 let sb: FolioSandbox | undefined;
 afterEach(async () => {
@@ -56,6 +56,24 @@ describe('FOLIO preflight', () => {
     expect(codes('G-50102')).toEqual(['invoice_exists']);
     expect(out.problems.get(keyString(invoices.find((i) => i.key.number === 'G-50102')!.key))![0]!.message).toMatch(/a load would skip it as already loaded/);
     expect(out.report.estimate.requests.process).toBe(0);
+    await t.close();
+  });
+
+  it('an invoice invoice-load did not create (not its id) is said as the load says it: left as it is, this one not sent', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const invoices = folioInvoices(sampleRows());
+    const gobi = invoices.find((i) => i.key.number === 'G-50101')!;
+    const theirs = await keyInByHand(sb.url, gobi, { lockTotal: 110 });
+    const t = target();
+    const out = await runFolioPreflight(invoices, t, { rate: 10, approve: true });
+    expect(out.problems.get(keyString(gobi.key))).toEqual([
+      expect.objectContaining({
+        code: 'invoice_exists',
+        column: 'invoice_number',
+        message: `an invoice G-50101 of vendor GOBI already exists in FOLIO (id ${theirs}, Open) that invoice-load did not create; it was left as it is, and this one was not sent (EXISTS_NOT_OURS) — check it in FOLIO: if it is this invoice, take it out of the file; if not, correct the number in the file`,
+      }),
+    ]);
+    expect(out.report.estimate.invoices).toBe(3);
     await t.close();
   });
 });

@@ -12,7 +12,8 @@ import { Journal } from '../../../src/engine/journal.js';
 import type { Invoice } from '../../../src/domain/model.js';
 import { startFolioSandbox, type FolioSandbox, type FolioSandboxOptions, type FolioSandboxState } from '../../../src/sandbox/folio/server.js';
 import { createFolioTarget, type FolioTargetOptions } from '../../../src/targets/folio/target.js';
-import { CREDENTIALS, folioInvoices, sampleRows } from './helpers.js';
+import { invoiceIdOf } from '../../../src/targets/folio/ids.js';
+import { CREDENTIALS, folioInvoices, keyInByHand, sampleRows } from './helpers.js';
 
 let sb: FolioSandbox | undefined;
 const dirs: string[] = [];
@@ -125,6 +126,50 @@ describe('FOLIO target with the engine', () => {
     expect(byNo.get('G-50101')!.error).toMatchObject({ step: 'create', code: 'po_line_not_found' });
     expect(byNo.get('EBS-7001')!.status).toBe('loaded');
     expect(sb.state().counters.created['GOBI']).toBeUndefined();
+  });
+});
+
+describe('FOLIO: an invoice with the same vendor and number that invoice-load did not create', () => {
+  it('is left as it is: no line added, not approved; the invoice fails EXISTS_NOT_OURS and the others load', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const invoices = folioInvoices(sampleRows());
+    const gobi = invoices.find((i) => i.key.number === 'G-50101')!;
+    // No lock total (it is optional): nothing in the look-up's answer tells it from ours but its id.
+    const theirs = await keyInByHand(sb.url, gobi);
+    const out = await run(invoices);
+    const byNo = new Map(out.results.map((r) => [r.key.number, r]));
+    expect(byNo.get('G-50101')).toMatchObject({ status: 'failed', error: { step: 'lookup', code: 'EXISTS_NOT_OURS' } });
+    expect(byNo.get('G-50101')!.error!.message).toBe(
+      `an invoice G-50101 of vendor GOBI already exists in FOLIO (id ${theirs}, Open) that invoice-load did not create; it was left as it is, and this one was not sent (EXISTS_NOT_OURS) — ` +
+        'check it in FOLIO: if it is this invoice, take it out of the file; if not, correct the number in the file',
+    );
+    expect([...byNo.values()].filter((r) => r.status === 'loaded').map((r) => r.key.number)).toEqual(['HA-2025-00512', 'EBS-7001', 'G-50102']);
+    const state = sb.state();
+    const held = state.invoices.find((i) => i.id === theirs)!;
+    expect(held.status).toBe('Open');
+    expect(state.lines.filter((l) => l.invoiceId === theirs)).toHaveLength(1);
+    expect(state.counters.approvals[theirs]).toBeUndefined();
+    expect(state.counters.created['GOBI']?.['G-50101']).toBe(1);
+  });
+
+  it('beside the one invoice-load made, ours is the one used, whatever the ids\' order; theirs is left as it is', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const invoices = folioInvoices(sampleRows());
+    await run(invoices, { approve: false });
+    const gobi = invoices.find((i) => i.key.number === 'G-50101')!;
+    // An id that sorts before any other: the oldest by text, had the ids' order decided.
+    const theirs = await keyInByHand(sb.url, gobi, { id: '00000000-0000-4000-8000-000000000001', lockTotal: 110 });
+    const out = await run(invoices);
+    const r = out.results.find((x) => x.key.number === 'G-50101')!;
+    expect(r).toMatchObject({ status: 'loaded', workflowStatus: 'Approved', id: invoiceIdOf(CREDENTIALS.tenant, gobi.key) });
+    expect(r.warnings).toEqual([
+      expect.objectContaining({ code: 'several_found', message: expect.stringMatching(/^FOLIO holds 2 invoices numbered G-50101 from GOBI .*; used [0-9a-f-]{36}, the one invoice-load made; the other was left as it is$/) }),
+    ]);
+    const state = sb.state();
+    expect(state.invoices.find((i) => i.id === theirs)!.status).toBe('Open');
+    expect(state.lines.filter((l) => l.invoiceId === theirs)).toHaveLength(1);
+    expect(state.counters.approvals[theirs]).toBeUndefined();
+    expect(state.counters.reapprovals).toBe(0);
   });
 });
 
