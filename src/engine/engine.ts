@@ -29,7 +29,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
-import { NOT_STARTED, refusalKind, STOP_CODE, stoppedOn } from './result.js';
+import { NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn } from './result.js';
 import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, notOursText } from '../targets/matches.js';
 
 export interface PollOptions {
@@ -1127,32 +1127,58 @@ class InvoiceSaga {
     let remote = this.#remote;
     // A process request may have been sent by an earlier run, or someone processed it by hand: look first.
     if (remote === undefined && (st.processPending || st.found)) remote = await target.getInvoice(id);
-    if (remote !== undefined && !remote.processed && st.processPending) {
+    // How long a process request whose outcome is unknown is watched for before anything is concluded.
+    const once = target.finalizeOnce;
+    const watchMs = Math.max(this.#opts.poll.unknownMs, once?.watchMs ?? 0);
+    // An earlier run watched it whole and ended the invoice (OUTCOME_UNKNOWN): the read above decides.
+    if (remote !== undefined && !remote.processed && st.processPending && !st.processWatched) {
       // Waiting to learn whether an earlier request took effect holds no slot (else a few
       // such invoices, first in the batch, stall everything behind them), and the time
       // already passed since an earlier run sent it counts, so killed runs still progress.
-      remote = await parkedWait(id, this.#opts, ctx, this.#opts.poll.unknownMs - journal.pendingProcessAgeMs(key));
+      remote = await parkedWait(id, this.#opts, ctx, watchMs - journal.pendingProcessAgeMs(key));
     }
     if (!remote?.processed) {
       await ctx.reacquire();
       this.#checkpoint();
       emit({ type: 'step', key, step: 'process' });
       this.#wrote = true;
-      remote = await writeOnce(
-        this.#opts,
-        key,
-        'process',
-        async () => {
-          return sendJournaled(journal, { t: 'intent', ...this.#who, step: 'process', id }, () => finalize(id, inv));
-        },
-        async () => {
-          const seen = await parkedWait(id, this.#opts, ctx, this.#opts.poll.unknownMs);
-          if (seen.processed) return seen;
-          await ctx.reacquire();
-          this.#checkpoint();
-          return undefined;
-        },
-      );
+      let watched: RemoteInvoice | undefined;
+      try {
+        remote = await writeOnce(
+          this.#opts,
+          key,
+          'process',
+          async () => {
+            return sendJournaled(journal, { t: 'intent', ...this.#who, step: 'process', id }, () => finalize(id, inv));
+          },
+          async () => {
+            const seen = await parkedWait(id, this.#opts, ctx, watchMs);
+            if (seen.processed) return seen;
+            watched = seen;
+            // Never twice in a run (Target.finalizeOnce): writeOnce gives up after this one send.
+            if (once !== undefined) return undefined;
+            await ctx.reacquire();
+            this.#checkpoint();
+            return undefined;
+          },
+          once !== undefined ? 1 : this.#opts.maxWriteAttempts,
+        );
+      } catch (err) {
+        if (once === undefined || watched === undefined || !(err instanceof UnknownOutcomeError)) throw err;
+        // Still not shown after the watch: it may yet be at work in the target. The intent stays
+        // pending in the journal, so a re-run reads the invoice first and decides.
+        const shown = watched.workflowStatus !== undefined ? `still showed ${watched.workflowStatus}` : 'did not show it done';
+        throw new InvoiceFailure({
+          step: 'process',
+          http_status: err.httpStatus,
+          code: OUTCOME_UNKNOWN,
+          message:
+            `${once.what} outcome unknown: ${this.#label} did not answer the ${once.what} (${err.code}: ${err.message}), and the invoice ${shown} ` +
+            `${Math.round(watchMs / 1000)} s later; it was not sent again, as a second ${once.what} could be a second financial transaction — ` +
+            'run the same command again to check it: it reads the invoice first',
+          ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+        });
+      }
     }
     this.#remote = remote;
     journal.append({ t: 'processed', ...this.#who, id });
@@ -1359,7 +1385,8 @@ async function sendJournaled<T>(
 
 /**
  * Sends a write; if its outcome is unknown, asks the target what exists (`reconcile`) and only
- * sends again when the write is provably absent. Never more than `maxWriteAttempts` sends.
+ * sends again when the write is provably absent. Never more than `maxAttempts` sends
+ * (`maxWriteAttempts`; 1 for a finalize the target never lets go twice in a run).
  */
 async function writeOnce<T>(
   opts: EngineOptions,
@@ -1367,6 +1394,7 @@ async function writeOnce<T>(
   step: Step,
   send: () => Promise<T>,
   reconcile: () => Promise<T | undefined>,
+  maxAttempts = opts.maxWriteAttempts,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -1379,7 +1407,7 @@ async function writeOnce<T>(
       opts.emit({ type: 'reconcile', key, step, reason: `${err.code}: ${err.message}` });
       const existing = await reconcile();
       if (existing !== undefined) return existing;
-      if (attempt >= opts.maxWriteAttempts) throw err;
+      if (attempt >= maxAttempts) throw err;
     }
   }
 }

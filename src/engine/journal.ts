@@ -15,6 +15,7 @@ import { JournalError, JournalWriteError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
 import type { InvoiceKey } from '../domain/model.js';
 import type { Alert } from '../targets/target.js';
+import { OUTCOME_UNKNOWN } from './result.js';
 
 export const JOURNAL_KIND = 'invoice-load-journal';
 export const JOURNAL_VERSION = 1;
@@ -145,6 +146,13 @@ export interface InvoiceJournalState {
    */
   processSentBefore?: string | undefined;
   processed: boolean;
+  /**
+   * The pending process request went without an answer and was watched for the whole of the
+   * target's watch (`Target.finalizeOnce`) without showing done: the run ended the invoice with
+   * OUTCOME_UNKNOWN instead of sending it again. A re-run reads the invoice and decides at once.
+   * A newer process intent clears it.
+   */
+  processWatched?: boolean | undefined;
   settled?: Extract<JournalEntry, { t: 'settled' }> | undefined;
   lastError?: ErrorRecord | undefined;
 }
@@ -191,6 +199,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       else if (e.step === 'process') {
         s.processPending = true;
         s.processSentBefore = undefined;
+        s.processWatched = false;
       }
       break;
     case 'refused':
@@ -234,6 +243,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       break;
     case 'failed':
       s.lastError = e.error;
+      if (e.error.step === 'process' && e.error.code === OUTCOME_UNKNOWN && s.processPending) s.processWatched = true;
       break;
   }
 }

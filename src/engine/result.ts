@@ -60,6 +60,12 @@ export const STOP_CODE: Readonly<Record<StopReason, string>> = {
   unreachable: 'UNREACHABLE',
   journal: 'JOURNAL_UNWRITABLE',
 };
+/**
+ * The code of an invoice whose last step (FOLIO's approval: `Target.finalizeOnce`) went without
+ * an answer and did not show done while the run watched: not sent again in the run, a re-run
+ * reads the invoice first and decides. Transient: the same command finishes it.
+ */
+export const OUTCOME_UNKNOWN = 'OUTCOME_UNKNOWN';
 /** The code of an invoice (or a step of one) the run never reached. */
 export const NOT_STARTED = 'NOT_STARTED';
 export const STOP_CODES: ReadonlySet<string> = new Set([...Object.values(STOP_CODE), NOT_STARTED]);

@@ -55,6 +55,10 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: 'Alma already holds an invoice with this vendor and number that invoice-load did not create (keyed in by hand, or sent by another tool); it was left as it is: nothing was added to it, nothing approved, and no second one was created',
     fix: 'check that invoice in Alma: if it is this one, take it out of the file; if it is another invoice, correct the number in the file',
   },
+  OUTCOME_UNKNOWN: {
+    means: "Alma did not answer the invoice's last step (FOLIO: its approval), and the invoice did not show it done while the loader watched; it was not sent a second time, which could have been a second financial transaction",
+    fix: 'run the same command again: it reads the invoice first, and sends the step again only if Alma still does not show it done',
+  },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },
 };
 
@@ -69,7 +73,7 @@ export function failureKind(e: ReportError | undefined): FailureKind {
 /**
  * What a code means, in the words of the report's target (`label`): Alma's numbered codes only
  * in an Alma report (another API may use the same number for something else); the loader's own
- * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS) in any, naming the target.
+ * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS, OUTCOME_UNKNOWN) in any, naming the target.
  */
 function explain(code: string, report: Pick<ReportDocument, 'target'>, label: string): FailureGroup['explanation'] {
   const t = ERROR_TEXT[code];

@@ -176,6 +176,18 @@ export interface Target {
    * Targets without one (Exsited, Alguna) are settled once the children exist.
    */
   finalize?: ((invoiceId: string, invoice: Invoice) => Promise<RemoteInvoice>) | undefined;
+  /**
+   * Optional, with `finalize`: it is never sent twice in one run, and an unknown outcome of it is
+   * watched for `watchMs` (at least the poll's `unknownMs`). FOLIO: an approval is a financial
+   * transaction, and mod-invoice keeps the invoice Open until its finance work (pending
+   * payments, the voucher) is done, so a slow approval whose answer was lost reads as not
+   * approved for a while. Still not processed after the watch, the invoice fails with
+   * `OUTCOME_UNKNOWN` (`what` names the step: "approval outcome unknown: …"); the intent stays
+   * pending in the journal, so a re-run reads the invoice first, waits out what is left of
+   * `watchMs`, and only then sends it again. Absent (Alma): after `unknownMs` without it showing,
+   * the engine sends it again, up to `maxWriteAttempts` sends.
+   */
+  finalizeOnce?: { watchMs: number; what: string } | undefined;
   /** Optional: files to attach once the children exist, before finalize (Alma). */
   attachments?: AttachmentSeam | undefined;
   getInvoice(invoiceId: string): Promise<RemoteInvoice>;

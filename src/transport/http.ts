@@ -162,6 +162,9 @@ export interface HttpRequest {
 /** The part of the client that reads and writes JSON: what the look-ups and checks need. */
 export type JsonClient = Pick<HttpClient, 'json'>;
 
+/** A request's timeout when none is given (`--timeout`'s default). */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
 /**
  * `http` with a count of its own: the attempts (retries included) of the requests sent through
  * this view, however many other callers share the client at the same moment. A difference of
@@ -223,7 +226,7 @@ export class HttpClient {
     this.#headers = { ...opts.headers };
     this.#secrets = [...(opts.secrets ?? []), ...proxySecrets(opts.proxy)].filter((s) => s.length > 0);
     this.#parseError = opts.parseError;
-    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#ownsDispatcher = opts.dispatcher === undefined;
     const agent: Agent.Options = {
       connect: { timeout: opts.connectTimeoutMs ?? 10_000 },

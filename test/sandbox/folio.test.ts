@@ -159,4 +159,22 @@ describe('FOLIO sandbox', () => {
     expect(state.counters).toMatchObject({ conflicts: 1, approvals: { [INV]: 1 }, reapprovals: 0 });
     expect(state.lines[0]).toMatchObject({ invoiceLineStatus: 'Approved', invoiceLineNumber: '10001-1' });
   });
+
+  it('approvalMs: an accepted approval reads Open until its finance work is done; another one meanwhile is a double approval', async () => {
+    let clock = 5_000_000;
+    const { call } = await start({ now: () => clock, approvalMs: 60_000 });
+    await call('POST', '/invoice/invoices', invoice());
+    await call('POST', '/invoice/invoice-lines', line());
+    const v = (await call('GET', `/invoice/invoices/${INV}`)).json;
+    expect((await call('PUT', `/invoice/invoices/${INV}`, { ...v, status: 'Approved' })).status).toBe(204);
+    clock += 59_999;
+    const still = (await call('GET', `/invoice/invoices/${INV}`)).json;
+    expect([still.status, still._version]).toEqual(['Open', v._version]);
+    // Sent again on what it reads (Open, the same _version): FOLIO takes it, a second approval.
+    expect((await call('PUT', `/invoice/invoices/${INV}`, { ...still, status: 'Approved' })).status).toBe(204);
+    expect(sb!.state().counters).toMatchObject({ approvals: { [INV]: 2 }, reapprovals: 1 });
+    clock += 1;
+    const done = (await call('GET', `/invoice/invoices/${INV}`)).json;
+    expect([done.status, done._version]).toEqual(['Approved', v._version + 1]);
+  });
 });

@@ -17,7 +17,10 @@
  *   recalculated on every line (and `_version` bumped, as the recalculation rewrites the invoice).
  * - `PUT /invoice/invoices/{id}` → 204; `_version` checked (409 on a stale one); Open → Approved
  *   runs mod-invoice's approval checks in its order: lock total, lines present, fund
- *   distributions present and totalling 100 % or the line's amount, an active vendor.
+ *   distributions present and totalling 100 % or the line's amount, an active vendor. With
+ *   `approvalMs`, the invoice reads Open for that long after an approval was accepted, as
+ *   mod-invoice stores the new status only once its finance work (pending payments, the voucher)
+ *   is done; another approval meanwhile is a second one (counted as a double approval).
  * - Lines cannot be added to an approved invoice (500 `prohibitedInvoiceLineCreation`, sic).
  * Errors are `{"errors":[{"message","code","parameters"}],"total_records"}`.
  * Where the public record is silent the code is marked [I]: the duplicate-id code and message,
@@ -43,9 +46,14 @@ export interface FolioSandboxConfig extends SiblingConfig {
   /** Life of an access token (mod-login's example: Max-Age=600). */
   accessTokenSeconds: number;
   refreshTokenSeconds: number;
+  /**
+   * How long (by the sandbox's clock) an accepted approval's finance work takes: the invoice
+   * reads Open until then. 0: at once.
+   */
+  approvalMs: number;
 }
 
-export const FOLIO_SANDBOX_DEFAULTS: FolioSandboxConfig = { ...SIBLING_DEFAULTS, accessTokenSeconds: 600, refreshTokenSeconds: 604_800 };
+export const FOLIO_SANDBOX_DEFAULTS: FolioSandboxConfig = { ...SIBLING_DEFAULTS, accessTokenSeconds: 600, refreshTokenSeconds: 604_800, approvalMs: 0 };
 
 export type FolioSandboxOptions = SiblingOptions<FolioSeed> & Partial<FolioSandboxConfig>;
 
@@ -61,8 +69,10 @@ interface Data {
   created: Record<string, Record<string, number>>;
   /** Line POSTs stored per invoice id, per line id. */
   linesPosted: Record<string, Record<string, number>>;
-  /** Open → Approved transitions per invoice id. */
+  /** Open → Approved transitions per invoice id (a second one while the first is at work counts too). */
   approvals: Record<string, number>;
+  /** Approvals at work: invoice id → when its status becomes Approved (sandbox clock, ms). */
+  approving: Record<string, number>;
 }
 
 export interface FolioSandboxState {
@@ -73,7 +83,7 @@ export interface FolioSandboxState {
     created: Record<string, Record<string, number>>;
     linesPosted: Record<string, Record<string, number>>;
     approvals: Record<string, number>;
-    /** PUTs asking for Approved on an invoice that already was: a double approval. */
+    /** PUTs asking for Approved on an invoice that already was, or whose approval was still at work: a double approval. */
     reapprovals: number;
     duplicateIds: number;
     conflicts: number;
@@ -345,6 +355,22 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     return undefined;
   };
 
+  /** The approval's outcome stored: status, approval fields, lines, a new `_version`. */
+  const approve = (inv: Rec): void => {
+    Object.assign(inv, { status: 'Approved', approvalDate: new Date(now()).toISOString(), approvedBy: '00000000-0000-4000-8000-000000000000', _version: (inv._version as number) + 1 });
+    for (const l of linesOf(inv.id as string)) l.invoiceLineStatus = 'Approved';
+  };
+
+  /** Approvals whose finance work is done by now are stored (`approvalMs`). */
+  const finishApprovals = (): void => {
+    for (const [id, until] of Object.entries(data.approving)) {
+      if (now() < until) continue;
+      delete data.approving[id];
+      const inv = invoiceById(id);
+      if (inv !== undefined) approve(inv);
+    }
+  };
+
   const updateInvoice = (req: SiblingRequest, id: string): SiblingAnswer => {
     const inv = invoiceById(id);
     if (inv === undefined) return errors(404, 'Invoice not found', 'notFound', [{ key: 'id', value: id }]);
@@ -358,16 +384,21 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     }
     const from = inv.status as string;
     const to = body.status as string;
-    if (to === 'Approved' && from === 'Approved') counters.reapprovals++;
+    if (to === 'Approved' && (from === 'Approved' || data.approving[id] !== undefined)) counters.reapprovals++;
     if (from === 'Paid' && to !== 'Paid' && to !== 'Cancelled') return errors(422, 'Cannot transition invoice to any other statuses when it is in Paid status', 'invalidInvoiceStatusTransitionOnPaidStatus');
     if (from !== 'Approved' && from !== 'Paid' && to === 'Approved') {
       const merged = { ...inv, ...body, subTotal: inv.subTotal, total: inv.total, adjustmentsTotal: inv.adjustmentsTotal };
       recalc(merged);
       const refusal = approvalRefusal(merged);
       if (refusal !== undefined) return refusal;
-      Object.assign(inv, merged, { approvalDate: new Date(now()).toISOString(), approvedBy: '00000000-0000-4000-8000-000000000000', _version: (inv._version as number) + 1 });
-      for (const l of linesOf(id)) l.invoiceLineStatus = 'Approved';
       data.approvals[id] = (data.approvals[id] ?? 0) + 1;
+      // The finance work takes a while: the record keeps its status (and `_version`) until it is done.
+      if (config.approvalMs > 0) {
+        data.approving[id] ??= now() + config.approvalMs;
+        return { status: 204 };
+      }
+      Object.assign(inv, merged);
+      approve(inv);
       return { status: 204 };
     }
     if (from === 'Approved' && to === 'Open') return errors(422, 'Field can\'t be modified', 'protectedFieldChanging', [{ key: 'status', value: to }]);
@@ -405,6 +436,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
   };
 
   const route = (req: SiblingRequest): SiblingRoute | SiblingAnswer => {
+    finishApprovals();
     const m = req.method;
     const path = req.segs.join('/');
     const a = auth(req);
@@ -486,6 +518,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
       notFound: (method, path) => text(404, `No suitable module found for path ${path} (${method})`),
       configure: (current, patch) => (config = patchConfig(FOLIO_SANDBOX_DEFAULTS, current, patch, { accessTokenSeconds: 0.001, refreshTokenSeconds: 0.001 })),
       state: (cfg, extra) => {
+        finishApprovals();
         const created: Record<string, Record<string, number>> = {};
         for (const [vendorId, byNumber] of Object.entries(data.created)) created[orgById.get(vendorId)?.code ?? vendorId] = { ...byNumber };
         return {
@@ -518,5 +551,5 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
 }
 
 function emptyData(): Data {
-  return { invoices: [], lines: [], seq: 0, created: {}, linesPosted: {}, approvals: {} };
+  return { invoices: [], lines: [], seq: 0, created: {}, linesPosted: {}, approvals: {}, approving: {} };
 }

@@ -12,12 +12,13 @@
  * is found before anything is created.
  *
  * Approval is a financial transaction and is never sent blind: the invoice is read first, and a
- * 409 (its `_version` changed under us: RMB's optimistic locking) re-reads it and tries again; a
- * PUT whose answer was lost is reconciled by the engine, which reads the invoice before sending
- * it again.
+ * 409 (its `_version` changed under us: RMB's optimistic locking) re-reads it and tries again. A
+ * PUT whose answer was lost is never sent again in the run (`finalizeOnce`): mod-invoice keeps
+ * the invoice Open until its finance work is done, so the engine reads it for the request's
+ * timeout and a margin, and else reports the approval's outcome unknown; a re-run reads first.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../../domain/model.js';
-import { limiterFor } from '../../transport/http.js';
+import { DEFAULT_TIMEOUT_MS, limiterFor } from '../../transport/http.js';
 import { ApiError, AuthError, UnknownOutcomeError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
@@ -47,6 +48,13 @@ export interface FolioTarget extends Target {
 /** Invoice numbers per look-up query, and the page size of lists. */
 const NUMBERS_PER_QUERY = 40;
 export const PAGE_SIZE = 200;
+
+/**
+ * How long an approval whose answer was lost is watched for: the request's timeout (FOLIO may
+ * have worked on it that long) and as long again, at least 10 s more (its answer lost on the
+ * way back). A judgement: mod-invoice documents no duration for its finance work.
+ */
+export const approvalWatchMs = (timeoutMs: number): number => timeoutMs + Math.max(10_000, timeoutMs);
 
 /** FOLIO statuses after which nothing more is done to an invoice (lines cannot be added: prohibitedInvoiceLineCreation). */
 const FINAL = new Set(['Approved', 'Paid', 'Cancelled']);
@@ -282,6 +290,8 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
           }
         }
       : undefined,
+    // An approval whose answer was lost may still be at work in FOLIO: watched, never sent twice in a run.
+    finalizeOnce: approve ? { watchMs: approvalWatchMs(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS), what: 'approval' } : undefined,
 
     async getInvoice(invoiceId: string): Promise<RemoteInvoice> {
       const answer = await client.json({ method: 'GET', path: `/invoice/invoices/${encodeURIComponent(invoiceId)}` });

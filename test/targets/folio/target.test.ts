@@ -182,11 +182,60 @@ describe('FOLIO: a fault at each write step, of each kind — exactly once', () 
         const opts: FolioSandboxOptions = { port: 0, timeoutHoldMs: 1_500, faults: [{ step, kind, match: 'EBS-7001' }] };
         sb = await startFolioSandbox(opts);
         const invoices = folioInvoices(sampleRows());
-        const out = await run(invoices);
+        const dir = mkdtempSync(join(tmpdir(), 'folio-target-'));
+        dirs.push(dir);
+        const out = await run(invoices, {}, dir);
         expect(sb.state().counters.faults[kind], 'the fault was injected').toBe(1);
-        expect(out.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded', 'loaded']);
+        // An approval answered by a 5xx or a dropped connection that FOLIO did not apply reads
+        // Open however long it is watched: never sent again in the run, it is the re-run's to send.
+        const unknown = step === 'process' && (kind === 'error_before' || kind === 'drop_before');
+        expect(out.results.map((r) => (r.status === 'failed' ? r.error?.code : r.status))).toEqual(['loaded', 'loaded', unknown ? 'OUTCOME_UNKNOWN' : 'loaded', 'loaded']);
+        const last = unknown ? await run(invoices, {}, dir) : out;
+        expect(last.results.map((r) => r.status)).toEqual(unknown ? ['already_loaded', 'already_loaded', 'loaded', 'already_loaded'] : ['loaded', 'loaded', 'loaded', 'loaded']);
         expectOnce(sb.state(), invoices, true);
       });
     }
   }
+});
+
+describe('FOLIO: an approval whose answer was lost is never sent twice in a run', () => {
+  it('a slow approval (FOLIO keeps the invoice Open while its finance work runs) is watched, not sent again; a re-run finds it approved', async () => {
+    let clock = 1_000_000;
+    sb = await startFolioSandbox({ port: 0, now: () => clock, approvalMs: 120_000, faults: [{ step: 'process', kind: 'lost_after', match: 'EBS-7001' }] });
+    const invoices = folioInvoices(sampleRows()).filter((i) => i.key.number === 'EBS-7001');
+    const dir = mkdtempSync(join(tmpdir(), 'folio-target-'));
+    dirs.push(dir);
+    const first = await run(invoices, {}, dir);
+    const id = invoiceIdOf(CREDENTIALS.tenant, invoices[0]!.key);
+    expect(first.results[0]).toMatchObject({ status: 'failed', error: { step: 'process', code: 'OUTCOME_UNKNOWN' } });
+    // The run's request timeout is 1 s: watched 1 + 10 s.
+    expect(first.results[0]!.error!.message).toMatch(
+      /^approval outcome unknown: FOLIO did not answer the approval \(.+\), and the invoice still showed Open 11 s later; it was not sent again, as a second approval could be a second financial transaction — run the same command again to check it: it reads the invoice first$/,
+    );
+    expect(sb.state().counters.approvals[id]).toBe(1);
+    expect(sb.state().counters.reapprovals).toBe(0);
+    // FOLIO finishes its work; the same command again reads the invoice and sends nothing.
+    clock += 120_000;
+    const again = await run(invoices, {}, dir);
+    expect(again.results[0]).toMatchObject({ status: 'loaded', workflowStatus: 'Approved' });
+    expect(sb.state().counters.requests['PUT process']).toBe(1);
+    expectOnce(sb.state(), invoices, true);
+  });
+
+  it('an approval answered 5xx that FOLIO did not apply is not sent again in the run; the re-run reads it once and sends it, once', async () => {
+    sb = await startFolioSandbox({ port: 0, faults: [{ step: 'process', kind: 'error_before', match: 'EBS-7001' }] });
+    const invoices = folioInvoices(sampleRows()).filter((i) => i.key.number === 'EBS-7001');
+    const dir = mkdtempSync(join(tmpdir(), 'folio-target-'));
+    dirs.push(dir);
+    const first = await run(invoices, {}, dir);
+    expect(first.results[0]!.error).toMatchObject({ step: 'process', code: 'OUTCOME_UNKNOWN', http_status: 500 });
+    expect(sb.state().counters.requests['PUT process']).toBe(1);
+    const reads = sb.state().counters.requests['GET poll'] ?? 0;
+    const again = await run(invoices, {}, dir);
+    expect(again.results[0]).toMatchObject({ status: 'loaded', workflowStatus: 'Approved' });
+    // The first run watched it whole: the re-run reads it once, then approval's own read, PUT and read — no second watch.
+    expect((sb.state().counters.requests['GET poll'] ?? 0) - reads).toBe(3);
+    expect(sb.state().counters.requests['PUT process']).toBe(2);
+    expectOnce(sb.state(), invoices, true);
+  });
 });
