@@ -58,6 +58,28 @@ export class ApiError extends Error implements ApiErrorDetail {
   }
 }
 
+/** The code of an invoice whose record (or line) the target made under another id than the loader gave it. */
+export const ID_NOT_KEPT = 'ID_NOT_KEPT';
+
+/**
+ * The target made a record under another id than the one the loader gave it (FOLIO: a create's
+ * answer carries its own `id`). Exactly-once rests on the target keeping the loader's ids
+ * (docs/folio.md "Exactly once"), so the run stops before anything else is written (engine.ts);
+ * the invoice it happened to (`key`) fails with ID_NOT_KEPT.
+ */
+export class IdNotKeptError extends ApiError {
+  constructor(
+    detail: { httpStatus: number; message: string },
+    readonly key: { vendor: string; number: string },
+    readonly sent: string,
+    readonly held: string,
+    /** The line number, when it was a line's id. */
+    readonly line?: string | undefined,
+  ) {
+    super({ ...detail, code: ID_NOT_KEPT });
+  }
+}
+
 /**
  * What the client knew when the key was refused: whether the refused request was a write, and
  * whether the same client had read with the key before (a 2xx to a GET or HEAD). Both: the key works,

@@ -18,7 +18,7 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
+import { ApiError, IdNotKeptError, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
@@ -29,7 +29,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
-import { NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn } from './result.js';
+import { ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn } from './result.js';
 import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, notOursText } from '../targets/matches.js';
 
 export interface PollOptions {
@@ -182,6 +182,16 @@ class StopRun extends Error {
 /** The canary read back differently from what was sent: the invoice fails and the run stops. */
 class CanaryStop extends Error {
   constructor(readonly record: ErrorRecord) {
+    super(record.message);
+  }
+}
+
+/** The target made this invoice's record under another id than the loader gave it: the invoice fails and the run stops. */
+class IdsStop extends Error {
+  constructor(
+    readonly record: ErrorRecord,
+    readonly error: IdNotKeptError,
+  ) {
     super(record.message);
   }
 }
@@ -350,8 +360,17 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
         if (err instanceof CanaryStop) {
           stopForCanary();
           result = { ...settledResult(item.inv.key, journal.state(item.inv.key), 'failed'), error: err.record, warnings: [] };
+        } else if (err instanceof IdsStop) {
+          // Exactly-once rests on the target keeping the loader's ids: nothing more is sent.
+          if (!stopped) {
+            stopped = { reason: 'ids_not_kept', error: err.error, message: stopMessage('ids_not_kept', err.error) };
+            opts.halt?.(err.error);
+            emit({ type: 'stopping', reason: 'ids_not_kept', message: stopped.message! });
+          }
+          result = { ...settledResult(item.inv.key, journal.state(item.inv.key), 'failed'), error: err.record, warnings: [] };
         } else {
-          const reason = err instanceof StopRun ? err.reason : stopFor(err)?.reason;
+          // Another invoice's record kept no id (IdNotKeptError): this one stops with the run.
+          const reason = err instanceof StopRun ? err.reason : err instanceof IdNotKeptError ? 'ids_not_kept' : stopFor(err)?.reason;
           if (!reason) throw err;
           // An invoice turned back at the gate may get there before the canary's own stop: the
           // stop says what the canary found either way.
@@ -543,6 +562,7 @@ const STOP_WORDS: Record<StopReason, string> = {
   max_errors: 'too many refusals in a row (--max-errors)',
   unreachable: 'the target could not be reached',
   journal: 'the journal could not be written',
+  ids_not_kept: 'the target did not keep the id invoice-load gave a record',
 };
 
 /**
@@ -1213,7 +1233,8 @@ class InvoiceSaga {
    * unknown ends this invoice, journaled as failed under the step it happened in.
    */
   failed(err: unknown): InvoiceResult {
-    if (err instanceof StopRun || err instanceof CanaryStop || runStopOf(err) !== undefined) throw err;
+    if (err instanceof IdNotKeptError && keyString(err.key) === keyString(this.#key)) throw this.#idNotKept(err);
+    if (err instanceof StopRun || err instanceof CanaryStop || err instanceof IdNotKeptError || runStopOf(err) !== undefined) throw err;
     // Cut off by the hard stop: nothing is journaled as failed, so a re-run takes it up where it was.
     if (this.#stopNow() && isAbort(err)) throw new StopRun('interrupted');
     let record: ErrorRecord;
@@ -1224,6 +1245,21 @@ class InvoiceSaga {
     journal.append({ t: 'failed', ...this.#who, error: record });
     const st = journal.state(this.#key);
     return { ...settledResult(this.#key, st, 'failed'), error: record, warnings: this.#warnings };
+  }
+
+  /**
+   * The target made this invoice's record, or one of its lines, under its own id: journaled as
+   * failed. A line is journaled under the id it holds, so no run adds it again; the invoice's
+   * create stays without an outcome, and a re-run's look-up finds it and leaves it alone (its id
+   * is not the loader's: EXISTS_NOT_OURS).
+   */
+  #idNotKept(err: IdNotKeptError): IdsStop {
+    const { journal } = this.#opts;
+    if (err.line !== undefined) journal.append({ t: 'line', ...this.#who, line: err.line, id: err.held });
+    const line = err.line !== undefined ? refusedLine(this.#inv, err.line) : undefined;
+    const record: ErrorRecord = { step: err.line !== undefined ? 'lines' : 'create', http_status: err.httpStatus, code: ID_NOT_KEPT, message: err.message, ...(line !== undefined ? { line } : {}) };
+    journal.append({ t: 'failed', ...this.#who, error: record });
+    return new IdsStop(record, err);
   }
 
   #checkpoint(): void {

@@ -30,7 +30,7 @@ export type EngineEvent =
  * Why a run stopped early: Ctrl-C, the daily threshold, a refused key, the canary's read-back
  * differed, `--max-errors` refusals in a row, or a target that cannot be reached at all.
  */
-export type StopReason = 'interrupted' | 'daily_limit' | 'auth' | 'canary' | 'max_errors' | 'unreachable' | 'journal';
+export type StopReason = 'interrupted' | 'daily_limit' | 'auth' | 'canary' | 'max_errors' | 'unreachable' | 'journal' | 'ids_not_kept';
 
 /** The one line a stop says, for the load and for the operations on loaded invoices alike. */
 export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): string {
@@ -39,6 +39,7 @@ export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): s
       return `${unreachableText(err as ApiError, label)}; nothing more will be sent`;
     case 'canary':
     case 'max_errors':
+    case 'ids_not_kept':
       return (err as Error).message;
     case 'auth':
       return `${keyRefusedText(err as ApiError, label)}; nothing more will be sent`;

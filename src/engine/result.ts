@@ -3,6 +3,7 @@ import type { Alert } from '../targets/target.js';
 import type { ErrorRecord } from './journal.js';
 import type { StopReason } from './events.js';
 import { EXISTS_NOT_OURS } from '../targets/matches.js';
+import { ID_NOT_KEPT } from '../common/errors.js';
 
 /**
  * How one invoice ended in this run. `not_started` is an invoice the run never reached
@@ -59,7 +60,10 @@ export const STOP_CODE: Readonly<Record<StopReason, string>> = {
   auth: 'UNAUTHORIZED',
   unreachable: 'UNREACHABLE',
   journal: 'JOURNAL_UNWRITABLE',
+  ids_not_kept: 'INTERRUPTED',
 };
+/** The code of the invoice whose record the target made under another id than the loader gave it (common/errors.ts IdNotKeptError). */
+export { ID_NOT_KEPT };
 /**
  * The code of an invoice whose last step (FOLIO's approval: `Target.finalizeOnce`) went without
  * an answer and did not show done while the run watched: not sent again in the run, a re-run
@@ -97,6 +101,7 @@ const DECIDED = new Set([
   'CANARY_MISMATCH',
   'EXISTS_DIFFERENT',
   EXISTS_NOT_OURS,
+  ID_NOT_KEPT,
   'vendor_not_found',
   'fund_not_found',
   'po_line_not_found',

@@ -59,6 +59,10 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: "Alma did not answer the invoice's last step (FOLIO: its approval), and the invoice did not show it done while the loader watched; it was not sent a second time, which could have been a second financial transaction",
     fix: 'run the same command again: it reads the invoice first, and sends the step again only if Alma still does not show it done',
   },
+  ID_NOT_KEPT: {
+    means: 'Alma made the record under an id of its own, not the one invoice-load gave it; invoice-load relies on its ids to never send anything twice, so the run stopped and nothing more was sent',
+    fix: 'ask the administrators of Alma why a new record does not keep the id it is sent with; the error above says what was made under the other id and what to do about it before loading again',
+  },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },
 };
 
@@ -73,7 +77,7 @@ export function failureKind(e: ReportError | undefined): FailureKind {
 /**
  * What a code means, in the words of the report's target (`label`): Alma's numbered codes only
  * in an Alma report (another API may use the same number for something else); the loader's own
- * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS, OUTCOME_UNKNOWN) in any, naming the target.
+ * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS, OUTCOME_UNKNOWN, ID_NOT_KEPT) in any, naming the target.
  */
 function explain(code: string, report: Pick<ReportDocument, 'target'>, label: string): FailureGroup['explanation'] {
   const t = ERROR_TEXT[code];

@@ -66,6 +66,7 @@ const stoppedText = (stopped: string, system: string): string =>
     canary: `The first invoice did not read back from ${system} as it was sent (see its error below), so no other invoice was sent.`,
     max_errors: `Too many invoices in a row were refused by ${system} with the same code, or failed without a definite answer (--max-errors), so no new invoice was started. Fix the cause, then run the same command again.`,
     unreachable: 'The target could not be reached at all (no such host, nothing listening, or a TLS error). Check the address and the network, then run the same command again.',
+    ids_not_kept: `${system} did not keep the id invoice-load gave a new record (see the invoice's error below), so it cannot guarantee that nothing is sent twice: nothing more was sent.`,
   })[stopped] ?? stopped;
 
 const CSS = `

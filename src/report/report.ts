@@ -75,8 +75,9 @@ export interface ReportDocument {
   dry_run: boolean;
   /**
    * Set when the run stopped early: `interrupted`, `daily_limit`, `auth`, `canary` (the first
-   * invoice did not read back as sent), `max_errors` (`--max-errors` refusals in a row) or
-   * `unreachable` (the target could not be reached at all).
+   * invoice did not read back as sent), `max_errors` (`--max-errors` refusals in a row),
+   * `unreachable` (the target could not be reached at all) or `ids_not_kept` (FOLIO made a
+   * record under its own id, not the one the loader gave it).
    */
   stopped?: string | undefined;
   summary: ReportSummary;

@@ -168,6 +168,22 @@ describe('an invoice in FOLIO with the batch\'s vendor and number that invoice-l
   });
 });
 
+describe('a FOLIO that does not keep the ids invoice-load gives', () => {
+  it('stops the run after the first create, saying so and what to do (exit 4); nothing else is written', async () => {
+    w = await folioWorld({ serverIds: true });
+    const res = await w.load([SAMPLE]);
+    expect(res.code, res.stderr).toBe(4);
+    expect(res.stderr).toContain('FOLIO did not keep the id invoice-load gave invoice');
+    expect(res.stderr).toContain('nothing more will be sent');
+    expect(res.report!.stopped).toBe('ids_not_kept');
+    expect(res.report!.invoices.filter((i) => i.error?.code === 'ID_NOT_KEPT')).toHaveLength(1);
+    const state = w.sandbox.state();
+    expect(state.invoices).toHaveLength(1);
+    expect(state.lines).toHaveLength(0);
+    expect(state.counters.approvals).toEqual({});
+  });
+});
+
 const KINDS = ['error_before', 'drop_before', 'lost_after', 'error_after', 'timeout', 'throttle', 'business'] as const;
 const BUSINESS = {
   lookup: { code: 'badRequest', http_status: 400 },

@@ -12,7 +12,7 @@
  *   `/invoice/invoices`, `/invoice/invoice-lines` with `query` (a CQL subset: cql.ts), `offset`,
  *   `limit` (default 10) → `{<collection>: […], totalRecords}`.
  * - `POST /invoice/invoices` and `/invoice/invoice-lines`: strict schemas (unknown fields 422),
- *   client-supplied ids kept, a second record with the same id refused (422), 201 with the
+ *   client-supplied ids kept (unless `serverIds`), a second record with the same id refused (422), 201 with the
  *   record and `Location`; `folioInvoiceNo` and `invoiceLineNumber` sequences; invoice totals
  *   recalculated on every line (and `_version` bumped, as the recalculation rewrites the invoice).
  * - `PUT /invoice/invoices/{id}` → 204; `_version` checked (409 on a stale one); Open → Approved
@@ -55,7 +55,14 @@ export interface FolioSandboxConfig extends SiblingConfig {
 
 export const FOLIO_SANDBOX_DEFAULTS: FolioSandboxConfig = { ...SIBLING_DEFAULTS, accessTokenSeconds: 600, refreshTokenSeconds: 604_800, approvalMs: 0 };
 
-export type FolioSandboxOptions = SiblingOptions<FolioSeed> & Partial<FolioSandboxConfig>;
+export type FolioSandboxOptions = SiblingOptions<FolioSeed> &
+  Partial<FolioSandboxConfig> & {
+    /**
+     * Make invoices and lines under ids of its own, whatever id a create carries: what the RAML
+     * allows ("server-controlled fields like 'id'"), and what the loader must notice.
+     */
+    serverIds?: boolean | undefined;
+  };
 
 export const DEFAULT_FOLIO_SEED_PATH = defaultSeedPath('folio');
 
@@ -277,7 +284,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     if (org === undefined) return errors(422, 'Organization is not exist', 'organizationIsNotExist', [{ key: 'vendorId', value: String(body.vendorId) }]);
     if (!org.isVendor) return errors(422, 'Organization is not vendor', 'organizationIsNotVendor', [{ key: 'vendorId', value: org.id }]);
     if (!batchGroupIds.has(body.batchGroupId as string)) return errors(422, 'Batch group not found', 'batchGroupNotFound', [{ key: 'batchGroupId', value: String(body.batchGroupId) }]);
-    const id = (body.id as string | undefined) ?? crypto.randomUUID();
+    const id = opts.serverIds === true ? crypto.randomUUID() : ((body.id as string | undefined) ?? crypto.randomUUID());
     if (invoiceById(id) !== undefined) {
       counters.duplicateIds++;
       // [I] RMB's unique-violation refusal; mod-invoice passes the 422 through.
@@ -312,7 +319,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
       }
       if (!fundById.has(fd.fundId)) return errors(404, 'Fund records are not found', 'fundsNotFound', [{ key: 'fundIds', value: fd.fundId }]);
     }
-    const id = (body.id as string | undefined) ?? crypto.randomUUID();
+    const id = opts.serverIds === true ? crypto.randomUUID() : ((body.id as string | undefined) ?? crypto.randomUUID());
     if (data.lines.some((l) => l.id === id)) {
       counters.duplicateIds++;
       return errors(422, `id value already exists in table invoice_lines: ${id}`, 'duplicateId', [{ key: 'id', value: id }]);

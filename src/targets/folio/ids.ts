@@ -33,6 +33,9 @@ export const invoiceIdOf = (tenant: string, key: { vendor: string; number: strin
 /** A line's id: the invoice's id and the line number. */
 export const lineIdOf = (invoiceId: string, lineNumber: string): string => uuidV5(JSON.stringify(['line', invoiceId, lineNumber]));
 
+/** Whether two UUIDs are the same (their hex digits compare without regard to case: RFC 9562 §4). */
+export const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
 /** The pattern acq-models puts on every UUID field (versions 1–5, RFC 4122 variant). */
 export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/;
 

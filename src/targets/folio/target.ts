@@ -19,11 +19,11 @@
  */
 import { keyString, type Invoice, type InvoiceKey } from '../../domain/model.js';
 import { DEFAULT_TIMEOUT_MS, limiterFor } from '../../transport/http.js';
-import { ApiError, AuthError, UnknownOutcomeError } from '../../common/errors.js';
+import { ApiError, AuthError, IdNotKeptError, UnknownOutcomeError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { FolioClient, type FolioClientOptions } from './client.js';
-import { chunks, cqlAnyOf, cqlString, invoiceIdOf, lineIdOf } from './ids.js';
+import { chunks, cqlAnyOf, cqlString, invoiceIdOf, lineIdOf, sameId } from './ids.js';
 import { EXISTS_NOT_OURS } from '../matches.js';
 import { invoicePayload, linePayload, previewPayloads, type Resolved } from './payload.js';
 import { FolioRefs } from './refs.js';
@@ -109,7 +109,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
         if (no === undefined || !out.has(no) || jsonText(item['vendorId']) !== org.id) continue;
         const key = { vendor: vendorCode, number: no };
         const r = remoteOf(item, key, 'the invoice search');
-        out.get(no)?.push(r.id === invoiceIdOf(client.tenant, key) ? r : { ...r, notOurs: true });
+        out.get(no)?.push(sameId(r.id, invoiceIdOf(client.tenant, key)) ? r : { ...r, notOurs: true });
       }
     }
     return out;
@@ -180,12 +180,44 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
    * may still name one). Refused before any request.
    */
   const ownInvoice = (invoiceId: string, invoice: Invoice): void => {
-    if (invoiceId === invoiceIdOf(client.tenant, invoice.key)) return;
+    if (sameId(invoiceId, invoiceIdOf(client.tenant, invoice.key))) return;
     throw refused(
       EXISTS_NOT_OURS,
       `invoice ${invoice.key.number} of vendor ${invoice.key.vendor} in FOLIO (id ${invoiceId}) is not one invoice-load created; it was left as it is, and nothing was added to it or approved`,
     );
   };
+
+  /**
+   * The answer to a create, when FOLIO made the record under the id sent (or does not say: an
+   * empty answer, or one without an id). An answer with another id means FOLIO assigns its own
+   * (the RAML allows it: "server-controlled fields like 'id'"), and then nothing the loader does
+   * is safe to send twice: IdNotKeptError stops the run (engine.ts).
+   */
+  const kept = (answer: JsonValue, sent: string, key: InvoiceKey, line?: string): JsonValue => {
+    const answered = isJsonObject(answer) ? jsonText(answer['id']) : undefined;
+    if (answered === undefined || answered === '' || sameId(answered, sent)) return answer;
+    const what = line === undefined ? `invoice ${key.number} of vendor ${key.vendor}` : `line ${line} of invoice ${key.number} of vendor ${key.vendor}`;
+    const left =
+      line === undefined
+        ? `The invoice was made in FOLIO as ${answered}, without lines, and left as it is: delete it there before loading this file again (a re-run would leave it alone and report it).`
+        : `The line was made in FOLIO as ${answered} and is recorded under that id, so no run adds it again; the invoice was not approved.`;
+    throw new IdNotKeptError(
+      {
+        httpStatus: 201,
+        message:
+          `FOLIO did not keep the id invoice-load gave ${what}: it sent ${sent}, FOLIO answered ${answered}. invoice-load relies on FOLIO keeping its ids ` +
+          `to never create, add or approve anything twice, so it cannot guarantee that with this FOLIO: nothing more will be sent. ${left} ` +
+          'Ask your FOLIO administrators why mod-invoice does not keep the id of a new record',
+      },
+      key,
+      sent,
+      answered,
+      line,
+    );
+  };
+  /** The first create of each kind goes alone: no other is sent until one shows FOLIO kept the id sent. */
+  const firstInvoice = firstAlone();
+  const firstLine = firstAlone();
 
   const readById = async (path: string, id: string): Promise<JsonValue | undefined> => {
     try {
@@ -237,11 +269,10 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       const r = await resolve(invoice);
       const id = invoiceIdOf(client.tenant, invoice.key);
-      const answer = await postOnce('/invoice/invoices', id, invoicePayload(invoice, id, r));
-      const remote = toRemoteInvoice(answer);
-      // Created but no id in the answer: the engine must look it up.
-      if (remote === undefined) throw new UnknownOutcomeError({ httpStatus: 201, code: 'BAD_RESPONSE', message: 'the answer to POST /invoice/invoices has no invoice id' });
-      if (remote.id !== id || remote.number !== invoice.key.number) {
+      const answer = await firstInvoice.send(async () => kept(await postOnce('/invoice/invoices', id, invoicePayload(invoice, id, r)), id, invoice.key));
+      // Created (2xx) with an empty answer, or one without an id: made under the id sent.
+      const remote = toRemoteInvoice(answer) ?? { id, number: invoice.key.number, vendor: invoice.key.vendor, workflowStatus: 'Open', alerts: [], totalAmount: invoice.header.totalAmount.toString(), processed: false, inReview: false };
+      if (remote.number !== invoice.key.number) {
         throw refused('idConflict', `FOLIO holds another record under the id ${id} (invoice ${remote.number}); it was left unchanged`);
       }
       return { ...remote, vendor: invoice.key.vendor };
@@ -263,10 +294,10 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
       if (line === undefined) throw new Error(`internal: invoice ${invoice.key.number} has no line ${number}`);
       const r = await resolve(invoice);
       const body = linePayload(line, invoiceId, r);
-      const answer = await postOnce('/invoice/invoice-lines', body['id'] as string, body);
-      const id = isJsonObject(answer) ? jsonText(answer['id']) : undefined;
-      if (id === undefined) throw new UnknownOutcomeError({ httpStatus: 201, code: 'BAD_RESPONSE', message: 'the answer to POST /invoice/invoice-lines has no id' });
-      return { id, number };
+      const sent = body['id'] as string;
+      const answer = await firstLine.send(async () => kept(await postOnce('/invoice/invoice-lines', sent, body), sent, invoice.key, number));
+      // Created (2xx) with an empty answer, or one without an id: made under the id sent.
+      return { id: (isJsonObject(answer) ? jsonText(answer['id']) : undefined) ?? sent, number };
     },
 
     finalize: approve
@@ -334,5 +365,40 @@ export function toRemoteInvoice(v: JsonValue | undefined): RemoteInvoice | undef
     processed: status !== undefined && FINAL.has(status),
     inReview: false,
     ...(Object.keys(amounts).length > 0 ? { amounts } : {}),
+  };
+}
+
+/**
+ * A gate for the first create of a kind: it is sent alone, and the others wait until one comes
+ * back with FOLIO keeping the id sent (then all go as they come). One that fails otherwise (a
+ * refusal, an answer lost) lets the next one try alone. One that shows FOLIO assigns its own ids
+ * closes the gate: every create waiting, and every later one, fails with the same error, unsent
+ * (the engine stops the run on it), so at most one record is made under FOLIO's id.
+ */
+export function firstAlone(): { send<T>(write: () => Promise<T>): Promise<T> } {
+  let proven = false;
+  let trying: Promise<unknown> | undefined;
+  let broken: IdNotKeptError | undefined;
+  return {
+    async send<T>(write: () => Promise<T>): Promise<T> {
+      for (;;) {
+        if (broken !== undefined) throw broken;
+        if (proven) return write();
+        if (trying === undefined) break;
+        await trying.catch(() => undefined);
+      }
+      const attempt = write();
+      trying = attempt;
+      try {
+        const out = await attempt;
+        proven = true;
+        return out;
+      } catch (err) {
+        if (err instanceof IdNotKeptError) broken = err;
+        throw err;
+      } finally {
+        if (trying === attempt) trying = undefined;
+      }
+    },
   };
 }

@@ -5,10 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
-import { ApiError, AuthError } from '../../../src/common/errors.js';
+import { ApiError, AuthError, IdNotKeptError } from '../../../src/common/errors.js';
 import { FolioClient } from '../../../src/targets/folio/client.js';
 import { parseFolioError } from '../../../src/targets/folio/errors.js';
-import { cqlAnyOf, cqlString, invoiceIdOf, UUID_PATTERN, uuidV5 } from '../../../src/targets/folio/ids.js';
+import { cqlAnyOf, cqlString, invoiceIdOf, lineIdOf, UUID_PATTERN, uuidV5 } from '../../../src/targets/folio/ids.js';
 import { createFolioTarget } from '../../../src/targets/folio/target.js';
 import { mockApi } from '../helpers/mock-api.js';
 import { CREDENTIALS, folioInvoices, sampleRows } from './helpers.js';
@@ -190,5 +190,66 @@ describe('FOLIO approval on scripted answers', () => {
     const err = await t.finalize!(ID, inv).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ httpStatus: 422, code: 'incorrectFundDistributionTotal', message: 'Fund distribution total must add to 100% or totalPrice (invoiceLineId=x)' });
+  });
+});
+
+describe('FOLIO creates: the id sent must be the id kept', () => {
+  const row = (number: string) => ({ invoice_number: number, invoice_date: '2026-11-02', vendor: 'GOBI', total_amount: '10.00', currency: 'USD', payment_method: 'EFT', line_number: '1', price: '10.00', quantity: '1', fund_code: 'GENRL', fund_percent: '100' });
+  const [g1, g2] = folioInvoices([row('G-1'), row('G-2')]);
+  const OTHER = '0f0f0f0f-0000-4000-8000-000000000001';
+  const refs = [
+    { method: 'GET', path: /^\/organizations\/organizations\?/, body: { organizations: [{ id: '3c2b6a41-6c1f-4d7e-9f0a-1b2c3d4e5f01', code: 'GOBI', status: 'Active', isVendor: true }], totalRecords: 1 } },
+    { method: 'GET', path: /^\/finance\/funds\?/, body: { funds: [{ id: '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d404', code: 'GENRL', fundStatus: 'Active' }], totalRecords: 1 } },
+  ];
+  const target = () => {
+    const m = mockApi(ORIGIN);
+    api = m;
+    m.script(loginAnswer('at-1', 'rt-1', Date.now() + 600_000), ...refs);
+    return { m, t: createFolioTarget({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 }) };
+  };
+
+  it('a 201 with an empty body is the invoice, or the line, under the id sent', async () => {
+    const { m, t } = target();
+    const id = invoiceIdOf(CREDENTIALS.tenant, g1!.key);
+    m.script({ method: 'POST', path: '/invoice/invoices', status: 201, body: '' }, { method: 'POST', path: '/invoice/invoice-lines', status: 201, body: '' });
+    expect(await t.createInvoice(g1!)).toMatchObject({ id, number: 'G-1', vendor: 'GOBI', processed: false });
+    expect(await t.addChild(id, '1', g1!)).toEqual({ id: lineIdOf(id, '1'), number: '1' });
+  });
+
+  it('an answer with another invoice id stops everything: IdNotKeptError, and a create waiting for it is never sent', async () => {
+    const { m, t } = target();
+    m.script({ method: 'POST', path: '/invoice/invoices', status: 201, body: { id: OTHER, vendorInvoiceNo: 'G-1', status: 'Open' } }, { method: 'POST', path: '/invoice/invoices', status: 201, body: '' });
+    const [first, second] = await Promise.allSettled([t.createInvoice(g1!), t.createInvoice(g2!)]);
+    expect(first.status === 'rejected' && first.reason).toBeInstanceOf(IdNotKeptError);
+    expect(first.status === 'rejected' && first.reason).toMatchObject({
+      code: 'ID_NOT_KEPT',
+      key: g1!.key,
+      held: OTHER,
+      message: expect.stringMatching(
+        new RegExp(`^FOLIO did not keep the id invoice-load gave invoice G-1 of vendor GOBI: it sent ${invoiceIdOf(CREDENTIALS.tenant, g1!.key)}, FOLIO answered ${OTHER}\\. .*nothing more will be sent\\. The invoice was made in FOLIO as ${OTHER}, without lines, and left as it is: delete it there`),
+      ),
+    });
+    // The second waited for the first, then met the same stop without a request.
+    expect(second.status === 'rejected' && second.reason).toBe(first.status === 'rejected' && first.reason);
+    expect(m.log().filter((l) => l.startsWith('POST /invoice'))).toEqual(['POST /invoice/invoices']);
+  });
+
+  it('creates wait for the first until FOLIO shows it kept the id (in any case of its hex digits); then they go at once', async () => {
+    const { m, t } = target();
+    const id1 = invoiceIdOf(CREDENTIALS.tenant, g1!.key);
+    const id2 = invoiceIdOf(CREDENTIALS.tenant, g2!.key);
+    m.script({ method: 'POST', path: '/invoice/invoices', status: 201, body: { id: id1.toUpperCase(), vendorInvoiceNo: 'G-1', status: 'Open' } }, { method: 'POST', path: '/invoice/invoices', status: 201, body: { id: id2, vendorInvoiceNo: 'G-2', status: 'Open' } });
+    const out = await Promise.all([t.createInvoice(g1!), t.createInvoice(g2!)]);
+    expect(out.map((r) => r.id)).toEqual([id1.toUpperCase(), id2]);
+  });
+
+  it('a line answered with another id stops everything too, naming the line', async () => {
+    const { m, t } = target();
+    const id = invoiceIdOf(CREDENTIALS.tenant, g1!.key);
+    m.script({ method: 'POST', path: '/invoice/invoice-lines', status: 201, body: { id: OTHER, invoiceId: id } });
+    const err = await t.addChild(id, '1', g1!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IdNotKeptError);
+    expect(err).toMatchObject({ code: 'ID_NOT_KEPT', line: '1', held: OTHER, message: expect.stringMatching(/^FOLIO did not keep the id invoice-load gave line 1 of invoice G-1 of vendor GOBI: .* The line was made in FOLIO as /) });
+    await expect(t.addChild(id, '1', g1!)).rejects.toBe(err);
   });
 });

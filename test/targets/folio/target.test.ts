@@ -198,6 +198,25 @@ describe('FOLIO: a fault at each write step, of each kind — exactly once', () 
   }
 });
 
+describe('FOLIO: a create answered with another id than the one sent', () => {
+  it('stops the run before anything else is written: one invoice made under FOLIO\'s id, no line, no approval', async () => {
+    sb = await startFolioSandbox({ port: 0, serverIds: true });
+    const invoices = folioInvoices(sampleRows());
+    const out = await run(invoices);
+    expect(out.stopped).toMatchObject({ reason: 'ids_not_kept', message: expect.stringMatching(/^FOLIO did not keep the id invoice-load gave invoice .* nothing more will be sent\./) });
+    const failed = out.results.filter((r) => r.error?.code === 'ID_NOT_KEPT');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ status: 'failed', error: { step: 'create', code: 'ID_NOT_KEPT', http_status: 201 } });
+    expect(failed[0]!.error!.message).toBe(out.stopped!.message);
+    expect(out.results.filter((r) => r !== failed[0]).every((r) => r.status === 'failed' || r.status === 'not_started')).toBe(true);
+    const state = sb.state();
+    expect(state.invoices).toHaveLength(1);
+    expect(state.lines).toHaveLength(0);
+    expect(state.counters.approvals).toEqual({});
+    expect(state.counters.requests['PUT process']).toBeUndefined();
+  });
+});
+
 describe('FOLIO: an approval whose answer was lost is never sent twice in a run', () => {
   it('a slow approval (FOLIO keeps the invoice Open while its finance work runs) is watched, not sent again; a re-run finds it approved', async () => {
     let clock = 1_000_000;
