@@ -48,7 +48,7 @@ const invoice = (over: Record<string, unknown> = {}) => ({
   id: INV,
   batchGroupId: '2a2cb998-1437-41d1-88ad-01930aaeadd5',
   currency: 'USD',
-  invoiceDate: '2026-11-02T00:00:00.000+0000',
+  invoiceDate: '2026-11-02T00:00:00.000Z',
   paymentMethod: 'EFT',
   status: 'Open',
   source: 'API',
@@ -96,9 +96,14 @@ describe('FOLIO sandbox', () => {
 
   it('answers CQL any-of look-ups by code; refuses a query it cannot read', async () => {
     const { call } = await start();
-    const r = await call('GET', `/organizations/organizations?query=${encodeURIComponent('code==("GOBI" or "HARRAS" or "NOPE")')}&limit=10`);
+    const r = await call('GET', `/organizations/organizations?query=${encodeURIComponent('(code=="GOBI" or code=="HARRAS" or code=="NOPE")')}&limit=10`);
     expect(r.json.organizations.map((o: { code: string }) => o.code).sort()).toEqual(['GOBI', 'HARRAS']);
     expect(r.json.totalRecords).toBe(2);
+    // A group is one clause of an `and`.
+    const both = await call('GET', `/organizations/organizations?query=${encodeURIComponent('isVendor==true and (code=="GOBI" or code=="CAMPUS")')}`);
+    expect(both.json.organizations.map((o: { code: string }) => o.code)).toEqual(['GOBI']);
+    // Not CQL: a relation takes one search term.
+    expect((await call('GET', `/organizations/organizations?query=${encodeURIComponent('code==("GOBI" or "HARRAS")')}`)).status).toBe(400);
     expect((await call('GET', `/finance/funds?query=${encodeURIComponent('code=HIST sortby name')}`)).status).toBe(400);
   });
 

@@ -46,10 +46,15 @@ export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-
  */
 export const cqlString = (value: string): string => `"${value.replace(/[\\"*?^]/g, (c) => `\\${c}`)}"`;
 
-/** `field==("A" or "B")`: one request for many codes (FOLIO's CQL accepts boolean `or` inside parentheses). */
+/**
+ * `(field=="A" or field=="B")`: one request for many codes. A boolean `or` joins whole search
+ * clauses, and a parenthesised query is one clause (CQL 1.2's grammar: `searchClause ::= '('
+ * cqlQuery ')' | index relation searchTerm`), so the group can stand in an `and`.
+ */
 export function cqlAnyOf(field: string, values: readonly string[]): string {
   if (values.length === 0) throw new Error('internal: a CQL any-of needs at least one value');
-  return values.length === 1 ? `${field}==${cqlString(values[0] as string)}` : `${field}==(${values.map(cqlString).join(' or ')})`;
+  const clauses = values.map((v) => `${field}==${cqlString(v)}`);
+  return clauses.length === 1 ? (clauses[0] as string) : `(${clauses.join(' or ')})`;
 }
 
 /** Splits `values` into chunks of at most `size`, so no query URL grows without bound. */

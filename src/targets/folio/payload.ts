@@ -7,7 +7,7 @@
  * |-----------------------------------------|-------------------------------------------------------------|
  * | invoice_number                          | `vendorInvoiceNo`                                           |
  * | vendor (organization code)              | `vendorId` (the organization's id)                          |
- * | invoice_date, invoice_due_date          | `invoiceDate`, `paymentDue` (date-time, midnight UTC)       |
+ * | invoice_date, invoice_due_date          | `invoiceDate`, `paymentDue` (date-time, midnight UTC, `…T00:00:00.000Z`) |
  * | total_amount                            | `lockTotal`: FOLIO refuses approval unless its total equals it |
  * | currency, payment_method, vendor_account | `currency`, `paymentMethod` (else the organization's), `accountNo` |
  * | shipment, overhead, insurance, discount | `adjustments[]`, Amount, prorated by line, in addition to the total (discount negative) |
@@ -38,8 +38,12 @@ export interface Resolved {
   poLines: ReadonlyMap<string, { id: string; title?: string | undefined }>;
 }
 
-/** A `date-time` as the samples write it (acq-models `invoice.sample`: `2018-07-20T00:00:00.000+0000`). */
-export const folioDate = (d: string): string => `${d}T00:00:00.000+0000`;
+/**
+ * A `date-time` (acq-models `invoice.json`): midnight UTC in RFC 3339 (§5.6: the offset is `Z` or
+ * `±hh:mm`). The samples' `+0000` has no colon: RFC 3339 does not allow it, and a strict parser
+ * refuses it.
+ */
+export const folioDate = (d: string): string => `${d}T00:00:00.000Z`;
 
 /** The invoice-level charges, as FOLIO adjustments. */
 export const ADJUSTMENTS = [

@@ -5,11 +5,11 @@
  *
  * | code | checked with | why it matters |
  * |---|---|---|
- * | `vendor_not_found` | `GET /organizations/organizations?query=code==(…)` | the create needs the organization's id |
+ * | `vendor_not_found` | `GET /organizations/organizations?query=(code==… or …)` | the create needs the organization's id |
  * | `vendor_not_vendor`, `vendor_inactive` | the organization's `isVendor`, `status` | `organizationIsNotVendor`; approval of an inactive vendor's invoice |
  * | `payment_method_missing` | the batch, else the organization's `paymentMethod` | FOLIO requires `paymentMethod` |
- * | `fund_not_found`, `fund_inactive` | `GET /finance/funds?query=code==(…)` | the line needs the fund's id; an inactive fund cannot be paid from |
- * | `po_line_not_found` | `GET /orders/order-lines?query=poLineNumber==(…)` | the line needs the PO line's id |
+ * | `fund_not_found`, `fund_inactive` | `GET /finance/funds?query=(code==… or …)` | the line needs the fund's id; an inactive fund cannot be paid from |
+ * | `po_line_not_found` | `GET /orders/order-lines?query=(poLineNumber==… or …)` | the line needs the PO line's id |
  * | `batch_group_not_found` | `GET /batch-groups?query=name==…` (FOLIO_BATCH_GROUP only) | the create needs its id |
  * | `invoice_exists` | the load's look-up (`vendorId` and `vendorInvoiceNo`) | a dry run answers "can these be created?" |
  *

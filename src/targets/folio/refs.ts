@@ -2,7 +2,7 @@
  * FOLIO's reference records, looked up by the codes a batch carries: organizations by `code`
  * (the canonical `vendor`), funds by `code` (`fund_code`), purchase order lines by
  * `poLineNumber` (`po_line`), and the batch group (a setting). Each is fetched once per run,
- * and many at a time: one `GET …?query=code==("A" or "B" …)` per 40 codes (a CQL any-of,
+ * and many at a time: one `GET …?query=(code=="A" or code=="B" …)` per 40 codes (a CQL any-of,
  * docs/folio.md "Look-ups"), so a batch with 30 vendors costs one request, not 30.
  *
  * Endpoints and collection keys: `GET /organizations/organizations` → `organizations[]`,

@@ -237,7 +237,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
 
     payloads: (invoice: Invoice) => previewPayloads(invoice, invoiceIdOf(client.tenant, invoice.key)),
 
-    /** One search per vendor and 40 numbers (`vendorId==… and vendorInvoiceNo==("A" or …)`), organizations first, all at once. */
+    /** One search per vendor and 40 numbers (`vendorId==… and (vendorInvoiceNo=="A" or …)`), organizations first, all at once. */
     async prepareLookups(keys: InvoiceKey[]): Promise<void> {
       const byVendor = new Map<string, string[]>();
       for (const k of keys) byVendor.set(k.vendor, [...(byVendor.get(k.vendor) ?? []), k.number]);

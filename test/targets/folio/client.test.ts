@@ -50,10 +50,11 @@ describe('FOLIO ids and CQL', () => {
     expect(UUID_PATTERN.test(uuidV5('anything'))).toBe(true);
   });
 
-  it('CQL strings are quoted with \\ " * ? ^ escaped; many codes go in one any-of', () => {
+  it('CQL strings are quoted with \\ " * ? ^ escaped; many codes go in one any-of, standard CQL: a parenthesised or of whole clauses', () => {
     expect(cqlString('A"B*C?D^E\\F')).toBe('"A\\"B\\*C\\?D\\^E\\\\F"');
     expect(cqlAnyOf('code', ['GOBI'])).toBe('code=="GOBI"');
-    expect(cqlAnyOf('code', ['GOBI', 'HARRAS'])).toBe('code==("GOBI" or "HARRAS")');
+    expect(cqlAnyOf('code', ['GOBI', 'HARRAS'])).toBe('(code=="GOBI" or code=="HARRAS")');
+    expect(cqlAnyOf('code', ['A*', 'B"'])).toBe('(code=="A\\*" or code=="B\\"")');
   });
 });
 

@@ -76,7 +76,8 @@ describe('FOLIO target with the engine', () => {
     expect(split).toMatchObject({
       poLineId: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70004',
       description: 'Journal of Library History (2027)',
-      subscriptionStart: '2027-01-01T00:00:00.000+0000',
+      // RFC 3339 (§5.6): `Z`, not the samples' `+0000`.
+      subscriptionStart: '2027-01-01T00:00:00.000Z',
       // Percentages on an invoice with a discount: FOLIO checks amounts against the line's total with its share of the charges.
       fundDistributions: [
         { fundId: '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d404', code: 'GENRL', distributionType: 'percentage', value: 60 },
