@@ -9,8 +9,9 @@
  * shortly before it expires — with `POST /authn/refresh` and the refresh cookie, or a new login
  * when the refresh is refused — and once more when a call is answered 401. One login or refresh
  * at a time, however many requests wait for it (the token cache of the Exsited target, which
- * does exactly this: token.ts). The deprecated `POST /authn/login` (a token that never expires)
- * is not used.
+ * does exactly this: token.ts). The deprecated `POST /authn/login` (a token that never expires,
+ * in the `x-okapi-token` header) is used only where `login-with-expiry` is not found (404: a
+ * mod-login older than the expiring tokens, before FOLIO's Poppy release).
  *
  * The password is sent only in the login body, and masked in every message the client builds.
  */
@@ -36,6 +37,8 @@ export interface FolioClientOptions extends TransportOptions {
 const AUTH_TRIES = 3;
 /** The access token's life when the answer does not say (mod-login's example: Max-Age=600). */
 const DEFAULT_ACCESS_SECONDS = 600;
+/** How long a token of the older, non-expiring login is kept before another login (a 401 ends it sooner). */
+const LEGACY_TOKEN_MS = 12 * 3_600_000;
 
 export class FolioClient {
   readonly http: HttpClient;
@@ -122,7 +125,7 @@ export class FolioClient {
       }
     }
     this.#logins++;
-    const { username, password, tenant } = this.#credentials;
+    const { username, password } = this.#credentials;
     let res;
     try {
       res = await this.http.request({
@@ -133,12 +136,36 @@ export class FolioClient {
         idempotent: true,
       });
     } catch (err) {
-      if (err instanceof ApiError && err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429) {
-        throw new AuthError({ ...err.detail, message: `FOLIO refused the login of ${username} on tenant ${tenant}: ${err.message}` });
-      }
-      throw err;
+      // No expiring login on this FOLIO: the older one (mod-login `login.raml`, `/authn/login`).
+      if (err instanceof ApiError && err.httpStatus === 404) return this.#legacyLogin();
+      throw this.#refused(err);
     }
     return this.#grantOf(res);
+  }
+
+  async #legacyLogin(): Promise<TokenGrant> {
+    const { username, password } = this.#credentials;
+    let res;
+    try {
+      res = await this.http.request({ method: 'POST', path: '/authn/login', body: { username, password }, headers: { 'content-type': 'application/json' }, idempotent: true });
+    } catch (err) {
+      throw this.#refused(err);
+    }
+    const header = res.headers['x-okapi-token'];
+    const token = Array.isArray(header) ? header[0] : header;
+    if (token === undefined || token === '') return this.#grantOf(res);
+    // The token does not expire; a 401 still drops it and logs in again.
+    const now = this.#now();
+    return { accessToken: token, refreshToken: undefined, expiresAtMs: now + LEGACY_TOKEN_MS, issuedAtMs: now };
+  }
+
+  /** A 4xx to a login is refused credentials (exit 5), in FOLIO's words. */
+  #refused(err: unknown): unknown {
+    const { username, tenant } = this.#credentials;
+    if (err instanceof ApiError && err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429) {
+      return new AuthError({ ...err.detail, message: `FOLIO refused the login of ${username} on tenant ${tenant}: ${err.message}` });
+    }
+    return err;
   }
 
   #grantOf(res: { headers: ResponseHeaders; text: string }): TokenGrant {

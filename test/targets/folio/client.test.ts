@@ -109,6 +109,26 @@ describe('FOLIO client', () => {
     expect(c.logins).toBe(2);
   });
 
+  it('a FOLIO without the expiring login (404) is logged in with the older /authn/login and its x-okapi-token header', async () => {
+    const c = client();
+    api!.script(
+      { method: 'POST', path: '/authn/login-with-expiry', status: 404, body: 'No suitable module found for path /authn/login-with-expiry', headers: { 'content-type': 'text/plain' } },
+      { method: 'POST', path: '/authn/login', status: 201, body: { username: 'diku_admin' }, headers: { 'x-okapi-token': 'legacy-1' } },
+      { method: 'GET', path: /funds/, body: { funds: [] } },
+    );
+    await c.json({ method: 'GET', path: '/finance/funds' });
+    const calls = api!.calls();
+    expect(calls.map((x) => new URL(x.fullUrl).pathname)).toEqual(['/authn/login-with-expiry', '/authn/login', '/finance/funds']);
+    expect(header(calls[2], 'x-okapi-token')).toBe('legacy-1');
+    // refused there too: refused credentials, as before
+    const d = client();
+    api!.script(
+      { method: 'POST', path: '/authn/login-with-expiry', status: 404, body: 'No suitable module found', headers: { 'content-type': 'text/plain' } },
+      { method: 'POST', path: '/authn/login', status: 422, body: { errors: [{ message: 'Password does not match', code: 'password.incorrect' }] } },
+    );
+    await expect(d.json({ method: 'GET', path: '/finance/funds' })).rejects.toBeInstanceOf(AuthError);
+  });
+
   it('refused credentials stop the run (AuthError, exit 5) with FOLIO\'s words and never the password', async () => {
     const c = client();
     api!.script({ method: 'POST', path: '/authn/login-with-expiry', status: 422, body: { errors: [{ message: 'Password does not match', code: 'password.incorrect' }] } });
