@@ -36,6 +36,11 @@ export interface ApiErrorDetail {
    * empty body): its status is all there is, and it may not come from the API at all.
    */
   bare?: boolean | undefined;
+  /**
+   * The answer is the one an earlier request under the same idempotency key got, replayed
+   * (Alguna's `Idempotent-Replayed: true`): a refusal so replayed is not this request's verdict.
+   */
+  replayed?: boolean | undefined;
 }
 
 /** An answer from the API that is an error (parsed from any of Alma's three error shapes). */
@@ -44,6 +49,7 @@ export class ApiError extends Error implements ApiErrorDetail {
   readonly code: string;
   readonly trackingId: string | undefined;
   readonly bare: boolean;
+  readonly replayed: boolean;
   constructor(detail: ApiErrorDetail) {
     super(detail.message);
     // The class's own name (AuthError, DailyLimitError, …): subclasses need no constructor for it.
@@ -52,9 +58,17 @@ export class ApiError extends Error implements ApiErrorDetail {
     this.code = detail.code;
     this.trackingId = detail.trackingId;
     this.bare = detail.bare === true;
+    this.replayed = detail.replayed === true;
   }
   get detail(): ApiErrorDetail {
-    return { httpStatus: this.httpStatus, code: this.code, message: this.message, trackingId: this.trackingId, ...(this.bare ? { bare: true } : {}) };
+    return {
+      httpStatus: this.httpStatus,
+      code: this.code,
+      message: this.message,
+      trackingId: this.trackingId,
+      ...(this.bare ? { bare: true } : {}),
+      ...(this.replayed ? { replayed: true } : {}),
+    };
   }
 }
 

@@ -445,6 +445,7 @@ export class HttpClient {
         message: this.#redact(parsed.message) + tries,
         ...(parsed.trackingId !== undefined ? { trackingId: this.#redact(parsed.trackingId) } : {}),
         ...(parsed.bare ? { bare: true } : {}),
+        ...(parsed.replayed ? { replayed: true } : {}),
       };
     }
     const tunnel = outcome.kind === 'network' && (outcome.code === PROXY_REFUSED || outcome.code === PROXY_UPSTREAM) ? PROXY_TUNNEL.exec(cause instanceof Error ? cause.message : '') : null;

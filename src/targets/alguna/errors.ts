@@ -25,7 +25,15 @@ const NAMES: Record<number, string> = {
   504: 'gateway_timeout',
 };
 
-export function parseAlgunaError(status: number, _headers: ResponseHeaders, bodyText: string): ApiError {
+export function parseAlgunaError(status: number, headers: ResponseHeaders, bodyText: string): ApiError {
+  const e = parseBody(status, bodyText);
+  // A cached answer under the same Idempotency-Key carries `Idempotent-Replayed: true`
+  // (https://alguna.com/docs/api-reference/v2/idempotency).
+  const replayed = headers['idempotent-replayed'];
+  return /^true$/i.test(String(Array.isArray(replayed) ? replayed[0] : (replayed ?? ''))) ? new ApiError({ ...e.detail, replayed: true }) : e;
+}
+
+function parseBody(status: number, bodyText: string): ApiError {
   const doc = errorBodyObject(bodyText);
   const name = NAMES[status] ?? `HTTP_${status}`;
   if (doc !== undefined) {

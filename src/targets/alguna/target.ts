@@ -19,6 +19,7 @@
  * https://alguna.com/docs/api-reference/v2/overview).
  */
 import type { Invoice } from '../../domain/model.js';
+import { randomUUID } from 'node:crypto';
 import { ApiError, UnknownOutcomeError, UsageError } from '../../common/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import { HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
@@ -77,6 +78,34 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
 
   /** Whether an answer has echoed a create's Idempotency-Key: then a create may be sent again as it is. */
   let keysHonoured = false;
+
+  /** One `POST /invoices` under this Idempotency-Key: its answer. */
+  const postInvoice = async (body: Record<string, unknown>, key: string): Promise<JsonValue> => {
+    try {
+      const res = await http.request({
+        method: 'POST',
+        path: '/invoices',
+        body,
+        headers: { 'idempotency-key': key },
+        // Safe to send again with the same key once Alguna is seen to honour keys (below): lost
+        // answers, timeouts and 5xx are then retried. Before that, such a create is an
+        // unknown outcome, looked for before it is sent again.
+        idempotent: keysHonoured,
+      });
+      // v2 echoes the key on the answers of a request that carried one
+      // (https://alguna.com/docs/api-reference/v2/idempotency). The legacy create, whose body
+      // this is (https://docs.alguna.io/api-reference/invoices/create), documents no key: an
+      // API that does not echo it may not honour it, and a blind resend could create twice.
+      if (headerValue(res.headers['idempotency-key']) === key) keysHonoured = true;
+      return parseAnswer(res.text, 'POST /invoices');
+    } catch (err) {
+      // 409: "request currently being processed" under this key
+      // (https://alguna.com/docs/api-reference/v2/idempotency). It may yet succeed: the engine
+      // looks it up, then sends the same request (same key) again.
+      if (err instanceof ApiError && err.httpStatus === 409) throw new UnknownOutcomeError(err.detail, { cause: err });
+      throw err;
+    }
+  };
 
   /** account id → its invoices, read once (a promise, so concurrent look-ups share one read). */
   const listed = new Map<string, Promise<JsonObject[]>>();
@@ -146,28 +175,15 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
       const key = idempotencyKey(invoice, body);
       let answer: JsonValue;
       try {
-        const res = await http.request({
-          method: 'POST',
-          path: '/invoices',
-          body,
-          headers: { 'idempotency-key': key },
-          // Safe to send again with the same key once Alguna is seen to honour keys (below): lost
-          // answers, timeouts and 5xx are then retried. Before that, such a create is an
-          // unknown outcome, looked for before it is sent again.
-          idempotent: keysHonoured,
-        });
-        // v2 echoes the key on the answers of a request that carried one
-        // (https://alguna.com/docs/api-reference/v2/idempotency). The legacy create, whose body
-        // this is (https://docs.alguna.io/api-reference/invoices/create), documents no key: an
-        // API that does not echo it may not honour it, and a blind resend could create twice.
-        if (headerValue(res.headers['idempotency-key']) === key) keysHonoured = true;
-        answer = parseAnswer(res.text, 'POST /invoices');
+        answer = await postInvoice(body, key);
       } catch (err) {
-        // 409: "request currently being processed" under this key
-        // (https://alguna.com/docs/api-reference/v2/idempotency). It may yet succeed: the engine
-        // looks it up, then sends the same request (same key) again.
-        if (err instanceof ApiError && err.httpStatus === 409) throw new UnknownOutcomeError(err.detail, { cause: err });
-        throw err;
+        // A refusal replayed from Alguna's cache is an earlier request's (a key lasts 24 h): it
+        // proves that request made nothing, and says nothing of this one — the cause may have
+        // been mended in Alguna since. Sent once more under a key of its own; a lost answer to
+        // that one is looked up as any other.
+        const replayedRefusal = err instanceof ApiError && err.replayed && err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 409 && err.httpStatus !== 429;
+        if (!replayedRefusal) throw err;
+        answer = await postInvoice(body, `${key}-${randomUUID().slice(0, 8)}`);
       }
       const r = toRemote(answer, invoice);
       if (r === undefined) throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: 'the answer to POST /invoices has no invoice id' });

@@ -130,6 +130,27 @@ describe('Alguna target', () => {
     expect(err).toMatchObject({ httpStatus: 422, code: 'validation_failed', message: 'Idempotency-Key already used with different parameters' });
   });
 
+  it('a refusal replayed from the key\'s cache (Idempotent-Replayed) is an earlier request\'s: sent once more under a key of its own', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows());
+    const refusal = { status: 422, detail: 'account acc_city_library not found' };
+    api!.script(
+      { method: 'POST', path: '/invoices', status: 422, body: refusal, headers: { 'idempotent-replayed': 'true' } },
+      { method: 'POST', path: '/invoices', status: 201, body: answer('inv_9') },
+    );
+    await expect(t.createInvoice(inv!)).resolves.toMatchObject({ id: 'inv_9' });
+    const [first = '', second = ''] = api!.calls().map((c) => header(c, 'idempotency-key') ?? '');
+    expect(first).toBe(idempotencyKey(inv!));
+    expect(second).not.toBe(first);
+    expect(second.startsWith(`${first}-`)).toBe(true);
+    expect(second.length).toBeLessThanOrEqual(255);
+    // this request's own refusal (not replayed) is the verdict: one request, the refusal as it came
+    const u = target();
+    api!.script({ method: 'POST', path: '/invoices', status: 422, body: refusal });
+    await expect(u.createInvoice(inv!)).rejects.toMatchObject({ httpStatus: 422, message: 'account acc_city_library not found', replayed: false });
+    expect(api!.calls()).toHaveLength(1);
+  });
+
   it('looks up by listing the account\'s invoices page by page and matching the identity that starts the description', async () => {
     const t = target();
     const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
