@@ -247,7 +247,7 @@ export function createProgress(o: ProgressOptions): Progress {
           break;
         case 'reconcile':
           if (o.verbose || !o.interactive) {
-            write(o.style.yellow(`  ${safe(e.key.number)}: ${e.step} answer lost (${safe(e.reason)}); asking ${o.targetLabel ?? 'Alma'} what exists before sending again`));
+            write(o.style.yellow(`  ${safe(e.key.number)}: ${e.step} answer lost (${safe(e.reason)}); asking ${o.targetLabel ?? 'Alma'} whether it took effect before anything is sent again`));
           }
           break;
         case 'notice':
