@@ -43,6 +43,13 @@ export interface ApiErrorDetail {
   replayed?: boolean | undefined;
 }
 
+/**
+ * A refusal of this request (a 4xx but 429, which asks to slow down): read by its code whatever
+ * its 4xx status — Alma's OAS gives no status per code, and an implementation may say "not
+ * found" with 404 or "exists" with 409 (docs/alma.md#errors-error-codes-and-alerts).
+ */
+export const isRefusal = (err: ApiError): boolean => err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429;
+
 /** An answer from the API that is an error (parsed from any of Alma's three error shapes). */
 export class ApiError extends Error implements ApiErrorDetail {
   readonly httpStatus: number;

@@ -508,7 +508,8 @@ function mergeHeaders(base: Record<string, string>, extra: Record<string, string
   return { ...out, ...extra };
 }
 
-function headerValue(v: string | string[] | undefined): string | undefined {
+/** A header's value, the first when it came more than once. */
+export function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 

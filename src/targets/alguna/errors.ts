@@ -9,7 +9,7 @@
  */
 import { ApiError } from '../../common/errors.js';
 import { errorBodyObject, jsonText } from '../../common/json.js';
-import type { ResponseHeaders } from '../../transport/http.js';
+import { headerValue, type ResponseHeaders } from '../../transport/http.js';
 
 const NAMES: Record<number, string> = {
   400: 'bad_request',
@@ -29,8 +29,7 @@ export function parseAlgunaError(status: number, headers: ResponseHeaders, bodyT
   const e = parseBody(status, bodyText);
   // A cached answer under the same Idempotency-Key carries `Idempotent-Replayed: true`
   // (https://alguna.com/docs/api-reference/v2/idempotency).
-  const replayed = headers['idempotent-replayed'];
-  return /^true$/i.test(String(Array.isArray(replayed) ? replayed[0] : (replayed ?? ''))) ? new ApiError({ ...e.detail, replayed: true }) : e;
+  return /^true$/i.test(headerValue(headers['idempotent-replayed']) ?? '') ? new ApiError({ ...e.detail, replayed: true }) : e;
 }
 
 function parseBody(status: number, bodyText: string): ApiError {

@@ -20,9 +20,9 @@
  */
 import type { Invoice } from '../../domain/model.js';
 import { randomUUID } from 'node:crypto';
-import { ApiError, UnknownOutcomeError, UsageError } from '../../common/errors.js';
+import { ApiError, isRefusal, UnknownOutcomeError, UsageError } from '../../common/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
-import { HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
+import { headerValue, HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
 import { parseAlgunaError } from './errors.js';
@@ -181,7 +181,7 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
         // proves that request made nothing, and says nothing of this one — the cause may have
         // been mended in Alguna since. Sent once more under a key of its own; a lost answer to
         // that one is looked up as any other.
-        const replayedRefusal = err instanceof ApiError && err.replayed && err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 409 && err.httpStatus !== 429;
+        const replayedRefusal = err instanceof ApiError && err.replayed && isRefusal(err) && err.httpStatus !== 409;
         if (!replayedRefusal) throw err;
         answer = await postInvoice(body, `${key}-${randomUUID().slice(0, 8)}`);
       }
@@ -211,7 +211,6 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
   return target;
 }
 
-const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /** A whole number from a pagination field (`total_pages`, `per_page`), else undefined. */
 function count(v: JsonValue | undefined): number | undefined {

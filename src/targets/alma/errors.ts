@@ -16,13 +16,6 @@ interface AlmaErrorEntry {
   trackingId?: string | undefined;
 }
 
-/**
- * A refusal that carries an Alma error code is read by its code, whatever its 4xx status: Alma
- * answers its codes with 400, but the OAS gives no status per code, and an implementation may
- * say "not found" with 404 or "exists" with 409 (docs/alma.md#errors-error-codes-and-alerts).
- */
-export const isRefusal = (err: ApiError): boolean => err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429;
-
 export function parseAlmaError(status: number, headers: ResponseHeaders, bodyText: string): ApiError {
   const contentType = String(headers['content-type'] ?? '').toLowerCase();
   const trimmed = bodyText.trim();

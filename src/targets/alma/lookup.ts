@@ -26,8 +26,7 @@
  * total is reported with the other problems, before anything is sent. The listings cost what they did when each waited for its vendor's
  * first invoice; only their time moved, into the wave before the first write.
  */
-import { isRefusal } from './errors.js';
-import { ApiError, runStopOf } from '../../common/errors.js';
+import { ApiError, isRefusal, runStopOf } from '../../common/errors.js';
 import { isJsonObject, jsonText, stringifyJson, type JsonValue } from '../../common/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
 import type { JsonClient } from '../../transport/http.js';

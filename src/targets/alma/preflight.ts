@@ -19,12 +19,11 @@
  * the documented codes count as proof of absence; any other refusal leaves the fact unknown. An
  * `AuthError` or `DailyLimitError` ends the preflight (the caller maps it to the exit code).
  */
-import { isRefusal } from './errors.js';
 import { keyString, type Invoice } from '../../domain/model.js';
 import type { Problem } from '../../domain/problem.js';
 import { DEFAULT_POLL } from '../target.js';
 import type { PreflightReport } from '../../report/preflight.js';
-import { ApiError, AuthError, runStopOf } from '../../common/errors.js';
+import { ApiError, AuthError, isRefusal, runStopOf } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { countingView, type JsonClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';

@@ -3,9 +3,8 @@
  * (docs/alma.md#processing-and-workflow-statuses), plus the look-ups the engine needs to load
  * exactly once.
  */
-import { isRefusal } from './errors.js';
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
-import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
+import { ApiError, isRefusal, UnknownOutcomeError } from '../../common/errors.js';
 import { parseJson, type JsonValue } from '../../common/json.js';
 import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { AttachmentToSend, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';

@@ -15,9 +15,9 @@
  *
  * The password is sent only in the login body, and masked in every message the client builds.
  */
-import { ApiError, AuthError, UnknownOutcomeError, UsageError } from '../../common/errors.js';
+import { ApiError, AuthError, isRefusal, UnknownOutcomeError, UsageError } from '../../common/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
-import { HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../../transport/http.js';
+import { headerValue, HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../../transport/http.js';
 import { TokenCache, type TokenGrant } from '../../transport/token.js';
 import { parseFolioError } from './errors.js';
 
@@ -151,8 +151,7 @@ export class FolioClient {
     } catch (err) {
       throw this.#refused(err);
     }
-    const header = res.headers['x-okapi-token'];
-    const token = Array.isArray(header) ? header[0] : header;
+    const token = headerValue(res.headers['x-okapi-token']);
     if (token === undefined || token === '') return this.#grantOf(res);
     // The token does not expire; a 401 still drops it and logs in again.
     const now = this.#now();
@@ -162,7 +161,7 @@ export class FolioClient {
   /** A 4xx to a login is refused credentials (exit 5), in FOLIO's words. */
   #refused(err: unknown): unknown {
     const { username, tenant } = this.#credentials;
-    if (err instanceof ApiError && err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429) {
+    if (err instanceof ApiError && isRefusal(err)) {
       return new AuthError({ ...err.detail, message: `FOLIO refused the login of ${username} on tenant ${tenant}: ${err.message}` });
     }
     return err;
