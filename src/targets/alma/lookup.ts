@@ -31,7 +31,7 @@ import { isJsonObject, jsonText, stringifyJson, type JsonValue } from '../../com
 import { keyString, type InvoiceKey } from '../../domain/model.js';
 import type { JsonClient } from '../../transport/http.js';
 import type { RemoteInvoice } from '../target.js';
-import { items, toInt, toRemoteInvoice } from './remote.js';
+import { listOf, toInt, toRemoteInvoice } from './remote.js';
 
 /** Alma's largest page (`limit` 0-100, OAS). */
 export const PAGE_SIZE = 100;
@@ -45,7 +45,11 @@ const VENDOR_NOT_FOUND = new Set(['401871', '402880']);
 /**
  * Reads every page of a list answer. Pages advance by the items received and stop at
  * `total_record_count` or at an empty page (a zero-hit page has no item key at all,
- * docs/alma.md#the-json-shape-list-naming-amounts-dates).
+ * docs/alma.md#the-json-shape-list-naming-amounts-dates). A page's items are read as any list in
+ * an answer is (`listOf`): under the item's name (`invoice`, an array or one object) or under the
+ * list's own name, which Alma's XSDs make the item's plural (`invoices`, `invoice_lines`,
+ * `attachments`, `funds`, `po_lines`), plain or with the items inside
+ * (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts).
  *
  * A listing cut short makes a line, an attachment or an invoice that exists look absent, and it
  * is then sent again; so a listing that cannot be read whole fails instead
@@ -70,7 +74,7 @@ export async function readAllPages(
   let page = first ?? (await fetchPage(0));
   let before: string | undefined;
   for (;;) {
-    const got = isJsonObject(page) ? items(page[itemKey]) : [];
+    const got = isJsonObject(page) ? listOf(page, `${itemKey}s`, itemKey) : [];
     const total = isJsonObject(page) ? toInt(page['total_record_count']) : undefined;
     if (got.length === 0) {
       if (total !== undefined && out.length < total) {

@@ -273,7 +273,7 @@ describe('readAllPages: a listing cut short fails instead of hiding what exists'
     api.script(
       { path: /offset=0/, body: { total_record_count: 150, invoice: noise(100) } },
       // the rest under a key the loader does not read: INV-1 may be among them
-      { path: /offset=100/, body: { total_record_count: 150, invoices: [inv('4', 'INV-1', 'ACME'), ...noise(49, 100)] } },
+      { path: /offset=100/, body: { total_record_count: 150, results: [inv('4', 'INV-1', 'ACME'), ...noise(49, 100)] } },
     );
     const err = await t.findInvoices({ vendor: 'ACME', number: 'INV-1' }, { fresh: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
@@ -287,8 +287,27 @@ describe('readAllPages: a listing cut short fails instead of hiding what exists'
 
   it("an invoice's lines under another key fail the listing: the lines it holds are not taken as absent (and sent again)", async () => {
     const t = target();
-    api.script({ path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=0', body: { total_record_count: 2, invoice_lines: lines(1, 2) } });
+    api.script({ path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=0', body: { total_record_count: 2, lines: lines(1, 2) } });
     await expect(t.listLines('77')).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringMatching(/has no "invoice_line" entries, but total_record_count is 2 and 0 were read$/) });
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  // However a list is named in an answer (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts):
+  // read by the item's name only, a wrapped list was a failed listing, or with no usable total
+  // (`""`) an empty one — its lines taken as absent and sent again.
+  it.each<[string, number | string, { [k: string]: unknown }]>([
+    ['an array under the item name', 2, { invoice_line: lines(1, 2) }],
+    ['one object under the item name', 1, { invoice_line: lines(1, 1)[0] }],
+    ['an array under the list name', 2, { invoice_lines: lines(1, 2) }],
+    ['the items inside the list name, as a full invoice has them', 2, { invoice_lines: { invoice_line: lines(1, 2) } }],
+    ['one object inside the list name', 1, { invoice_lines: { invoice_line: lines(1, 1)[0] } }],
+    ['the items inside the list name, without a usable total', '', { invoice_lines: { invoice_line: lines(1, 2) } }],
+  ])("reads a page's items however the list is named: %s", async (_name, total, shape) => {
+    const t = target();
+    const n = typeof total === 'number' ? total : 2;
+    api.script({ path: /lines\?limit=100&offset=0$/, body: { total_record_count: total, ...shape } });
+    if (total === '') api.script({ path: new RegExp(`lines\\?limit=100&offset=${n}$`), body: { total_record_count: '' } });
+    expect((await t.listLines('77')).map((l) => l.number)).toEqual(lines(1, n).map((l) => l.number));
     api.agent.assertNoPendingInterceptors();
   });
 
