@@ -1,18 +1,41 @@
 /**
- * Lists read page by page, guarded against an API that pages by neither of the names the loader
- * sends (Alguna's legacy `page` and v2 `offset`, Exsited's v3 `offset` and v4 `cursor`): such an
- * API answers the same page again, and read on, the loop would never end nor show the rest. A
- * listing that proves an invoice absent must be whole, so the caller fails the look-up instead.
+ * Lists read page by page, guarded against an API that pages by none of the names the loader
+ * sends (Alguna's legacy `page` and v2 `offset`, Exsited's v3 `offset` and v4 `cursor`, Alma's
+ * `offset`): such an API answers the same page again, and read on, the loop would never end nor
+ * show the rest, or with a total to stop at, would count the same entries twice and leave the
+ * rest unread. A listing that proves an invoice or a line absent must be whole, so the caller
+ * fails the listing instead. One rule for every target.
  */
-import { isJsonObject, jsonText, type JsonValue } from '../common/json.js';
+import { isJsonObject, jsonText, stringifyJson, type JsonValue } from '../common/json.js';
 
-/** A check to call with each page's items in turn: true when a page holds the same ids as the one before. */
+/**
+ * An entry as the repeat check tells it apart: its `id`, else (a line listed without one, an
+ * entry in an envelope) its whole text. By ids, a page answered again with a field changed in
+ * between is still the same page; by text alone, entries without ids are not all alike.
+ */
+function entryKey(item: JsonValue): string {
+  const id = isJsonObject(item) ? jsonText(item['id']) : undefined;
+  return id !== undefined && id !== '' ? `id ${id}` : `text ${stringifyJson(item)}`;
+}
+
+/**
+ * Whether `items` repeats the page before it: the same entries, in any order (a server that
+ * ignores the offset need not sort the same way twice). An empty page is never a repeat: the
+ * list ends there anyway.
+ */
+export function repeatsPage(previous: readonly JsonValue[] | undefined, items: readonly JsonValue[]): boolean {
+  if (previous === undefined || items.length === 0 || items.length !== previous.length) return false;
+  const a = previous.map(entryKey).sort();
+  const b = items.map(entryKey).sort();
+  return a.every((k, i) => k === b[i]);
+}
+
+/** A check to call with each page's items in turn: true when a page repeats the one before (`repeatsPage`). */
 export function repeatedPageCheck(): (items: readonly JsonValue[]) => boolean {
-  let previous: string | undefined;
+  let previous: readonly JsonValue[] | undefined;
   return (items) => {
-    const ids = items.map((i) => (isJsonObject(i) ? (jsonText(i['id']) ?? '') : '')).join('\u0000');
-    const again = items.length > 0 && ids === previous;
-    previous = ids;
+    const again = repeatsPage(previous, items);
+    previous = items;
     return again;
   };
 }

@@ -27,9 +27,10 @@
  * first invoice; only their time moved, into the wave before the first write.
  */
 import { ApiError, isRefusal, runStopOf } from '../../common/errors.js';
-import { isJsonObject, jsonText, stringifyJson, type JsonValue } from '../../common/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
 import type { JsonClient } from '../../transport/http.js';
+import { repeatedPageCheck } from '../pages.js';
 import type { RemoteInvoice } from '../target.js';
 import { listOf, toInt, toRemoteInvoice } from './remote.js';
 
@@ -59,8 +60,10 @@ const VENDOR_NOT_FOUND = new Set(['401871', '402880']);
  * - without a usable total ("", absent), paging goes on to an empty page, not to the first short
  *   one: a server that gives fewer than `limit` a page (its own cap, or the OAS default of 10 for
  *   a `limit` it ignores) would otherwise end the listing after its first page. That costs one
- *   request more, only for such a listing; a page that repeats the one before (an `offset` it
- *   ignores) fails rather than paging forever.
+ *   request more, only for such a listing;
+ * - a page that repeats the one before (an `offset` the server ignores; the rule of every
+ *   target, pages.ts `repeatsPage`) fails: without a total it would page forever, with one it
+ *   would reach the total by counting the same entries twice and leave the rest unread.
  * `what` names the request in the message (`GET /acq/invoices/{id}/lines`).
  */
 export async function readAllPages(
@@ -72,7 +75,7 @@ export async function readAllPages(
   const out: JsonValue[] = [];
   const named = what ?? `the list of ${itemKey}`;
   let page = first ?? (await fetchPage(0));
-  let before: string | undefined;
+  const repeated = repeatedPageCheck();
   for (;;) {
     const got = isJsonObject(page) ? listOf(page, `${itemKey}s`, itemKey) : [];
     const total = isJsonObject(page) ? toInt(page['total_record_count']) : undefined;
@@ -82,11 +85,8 @@ export async function readAllPages(
       }
       return out;
     }
-    if (total === undefined) {
-      const text = stringifyJson(got);
-      if (text === before) throw cutShort(`${named}: the page at offset ${out.length} repeats the one before it (offset not applied), so the list cannot be read whole`);
-      before = text;
-    } else before = undefined;
+    // With a total too: the same page again would reach it with entries counted twice, the rest unread.
+    if (repeated(got)) throw cutShort(`${named}: the page at offset ${out.length} repeats the one before it (offset not applied), so the list cannot be read whole`);
     out.push(...got);
     if (total !== undefined && out.length >= total) return out;
     page = await fetchPage(out.length);

@@ -333,6 +333,27 @@ describe('readAllPages: a listing cut short fails instead of hiding what exists'
     api.agent.assertNoPendingInterceptors();
   });
 
+  it('with a known total, a page that repeats the one before fails instead of reaching the total with entries counted twice', async () => {
+    const t = target();
+    // 150 lines; the server ignores the offset: the total is reached with lines 1-100 twice, 101-150 unread
+    const page = { total_record_count: 150, invoice_line: lines(1, 100) };
+    api.script({ path: /lines\?limit=100&offset=0$/, body: page }, { path: /lines\?limit=100&offset=100$/, body: page });
+    await expect(t.listLines('77')).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: 'GET /acq/invoices/77/lines: the page at offset 100 repeats the one before it (offset not applied), so the list cannot be read whole' });
+    expect(api.log()).toHaveLength(2);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('pages of lines listed without ids (sample 04 has none) are told apart by their text', async () => {
+    const t = target();
+    const numbered = (from: number, n: number) => lines(from, n).map((l) => ({ number: l.number }));
+    api.script(
+      { path: /offset=0$/, body: { total_record_count: 200, invoice_line: numbered(1, 100) } },
+      { path: /offset=100$/, body: { total_record_count: 200, invoice_line: numbered(101, 100) } },
+    );
+    expect(await t.listLines('77')).toHaveLength(200);
+    api.agent.assertNoPendingInterceptors();
+  });
+
   it('a known total and full pages cost no request more than the pages', async () => {
     const t = target();
     api.script(
