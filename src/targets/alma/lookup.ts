@@ -13,7 +13,8 @@
  *
  * Trade-off (serves the "≤ 2 extra requests per invoice, look-ups and status polls included"
  * budget): for a vendor with k ≥ 2 invoices in the batch, the first listing page tells how
- * many pages p the vendor has. If p ≤ k, listing costs p requests instead of k searches, so
+ * many pages p the vendor has (counting the empty one read after a full last page: the listing
+ * ends on a short page, `wholeListingStep`). If p ≤ k, listing costs p requests instead of k searches, so
  * the rest is listed and the snapshot answers non-fresh look-ups. If p > k, searching is
  * cheaper and the one page read is the price of finding out. A vendor with one invoice is
  * always searched (a listing can never beat one search). `fresh` look-ups, used after a
@@ -64,6 +65,8 @@ const VENDOR_NOT_FOUND = new Set(['401871', '402880']);
  * - a page that repeats the one before (an `offset` the server ignores; the rule of every
  *   target, pages.ts `repeatsPage`) fails: without a total it would page forever, with one it
  *   would reach the total by counting the same entries twice and leave the rest unread.
+ * A listing that proves an invoice absent (`provesAbsence`, the vendor listing) is read by a
+ * stricter rule, `wholeListingStep`, and any disagreement between its pages and its count fails it.
  * `what` names the request in the message (`GET /acq/invoices/{id}/lines`).
  */
 export async function readAllPages(
@@ -71,14 +74,26 @@ export async function readAllPages(
   itemKey: string,
   first?: JsonValue,
   what?: string,
+  opts: { provesAbsence?: { limit: number } } = {},
 ): Promise<JsonValue[]> {
   const out: JsonValue[] = [];
   const named = what ?? `the list of ${itemKey}`;
   let page = first ?? (await fetchPage(0));
   const repeated = repeatedPageCheck();
+  let firstTotal: number | undefined;
   for (;;) {
     const got = isJsonObject(page) ? listOf(page, `${itemKey}s`, itemKey) : [];
     const total = isJsonObject(page) ? toInt(page['total_record_count']) : undefined;
+    if (opts.provesAbsence !== undefined) {
+      if (repeated(got)) throw cutShort(`${named}: the page at offset ${out.length} repeats the one before it (offset not applied), so the list cannot be read whole`);
+      firstTotal ??= total;
+      const step = wholeListingStep({ read: out.length, got: got.length, total, firstTotal, limit: opts.provesAbsence.limit });
+      if (typeof step === 'object') throw cutShort(`${named}: ${step.disagree}, so the list cannot be trusted whole`);
+      out.push(...got);
+      if (step === 'end') return out;
+      page = await fetchPage(out.length);
+      continue;
+    }
     if (got.length === 0) {
       if (total !== undefined && out.length < total) {
         throw cutShort(`${named}: the page at offset ${out.length} has no "${itemKey}" entries, but total_record_count is ${total} and ${out.length} were read`);
@@ -91,6 +106,27 @@ export async function readAllPages(
     if (total !== undefined && out.length >= total) return out;
     page = await fetchPage(out.length);
   }
+}
+
+/**
+ * The end of a listing that proves absence (the vendor listing), as a careful client reads it:
+ * it ends on a page shorter than `limit` (after a full page, the next one, empty), and only
+ * there, with exactly `total_record_count` entries read, every page giving the first page's
+ * total. Where the pages and the count disagree — more entries than the total, a short page
+ * before it, a full page that reaches it followed by more, a total that changed or went
+ * missing between pages (an invoice added or deleted meanwhile shifts another across a page
+ * boundary unread) — the listing proves nothing (docs/alma.md#look-ups-and-how-fresh-they-are).
+ * `read` counts the entries before this page, `got` this page's.
+ */
+export function wholeListingStep(p: { read: number; got: number; total: number | undefined; firstTotal: number | undefined; limit: number }): 'more' | 'end' | { disagree: string } {
+  const at = `the page at offset ${p.read}`;
+  if (p.total === undefined) return { disagree: `${at} has no usable total_record_count` };
+  if (p.total !== p.firstTotal) return { disagree: `${at} gives total_record_count ${p.total}, the first page ${p.firstTotal ?? 'none'}` };
+  const read = p.read + p.got;
+  if (read > p.total) return { disagree: `${read} entries were read by ${at}, more than total_record_count ${p.total}` };
+  if (p.got >= p.limit) return 'more';
+  if (read < p.total) return { disagree: `${at} holds ${p.got} entries, fewer than the ${p.limit} asked, but total_record_count is ${p.total} and ${read} were read` };
+  return 'end';
 }
 
 /** A list answer that cannot be read whole: unreadable, as an answer that is not JSON is (transport/http.ts). */
@@ -254,15 +290,17 @@ export class InvoiceLookup {
       const total = isJsonObject(first) ? toInt(first['total_record_count']) : undefined;
       if (total === undefined) return; // cannot tell the cost: search instead
       this.#totals.set(vendor, total);
-      if (Math.ceil(total / PAGE_SIZE) > invoicesInBatch) return; // searching is cheaper
-      const all = await readAllPages(fetchPage, 'invoice', first, `GET ${path}`);
-      // A snapshot must be complete to prove absence; a short read means search instead.
-      if (all.length >= total) this.#remember(vendor, all);
+      // The read ends on a page shorter than the limit (`wholeListingStep`): after a full last
+      // page, one request more.
+      if (Math.floor(total / PAGE_SIZE) + 1 > invoicesInBatch) return; // searching is cheaper
+      // A snapshot must be complete to prove absence: pages and count that disagree fail the
+      // read (BAD_RESPONSE), and each invoice is searched instead.
+      this.#remember(vendor, await readAllPages(fetchPage, 'invoice', first, `GET ${path}`, { provesAbsence: { limit: PAGE_SIZE } }));
     } catch (err) {
       if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
       // A vendor Alma does not know has no invoices; creating one will fail on its own.
       if (VENDOR_NOT_FOUND.has(err.code)) this.#remember(vendor, []);
-      // Any other refusal: fall back to searching each invoice.
+      // Any other refusal, or a listing that cannot be trusted whole: fall back to searching each invoice.
     }
   }
 

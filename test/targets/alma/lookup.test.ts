@@ -228,6 +228,71 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
   });
 });
 
+describe('prepareLookups: a vendor listing whose count and pages disagree is not trusted, and the invoices are searched', () => {
+  const two = [{ vendor: 'ACME', number: 'A1' }, { vendor: 'ACME', number: 'A2' }];
+  const listing = (offset: number) => new RegExp(`vendors/ACME/invoices\\?limit=100&offset=${offset}$`);
+  const searchA2 = { path: /invoice_number%7EA2/, body: { total_record_count: 1, invoice: [inv('12', 'A2', 'ACME')] } };
+  const a2 = async (t: ReturnType<typeof target>) => (await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false })).map((f) => f.id);
+
+  it('a total smaller than the entries of a full first page: the rest is not read as absent', async () => {
+    const t = target();
+    api.script({ path: listing(0), body: { total_record_count: 3, invoice: [inv('11', 'A1', 'ACME'), ...noise(99)] } }, searchA2);
+    await t.prepareLookups(two);
+    expect(await a2(t)).toEqual(['12']);
+    expect(api.log().filter((l) => l.includes('vendors/'))).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0']);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('a full page that reaches the total is followed by one more request, and entries there fail the listing', async () => {
+    const t = target();
+    api.script(
+      { path: listing(0), body: { total_record_count: 100, invoice: [inv('11', 'A1', 'ACME'), ...noise(99)] } },
+      { path: listing(100), body: { total_record_count: 100, invoice: noise(50, 200) } },
+      searchA2,
+    );
+    await t.prepareLookups(two);
+    expect(await a2(t)).toEqual(['12']);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('a page shorter than the limit before the total is reached ends the read: the listing is not trusted', async () => {
+    const t = target();
+    api.script(
+      { path: listing(0), body: { total_record_count: 150, invoice: [inv('11', 'A1', 'ACME'), ...noise(99)] } },
+      { path: listing(100), body: { total_record_count: 150, invoice: noise(20, 200) } },
+      // read on, the count would agree, and A2 (that a search finds) would be taken as absent
+      { path: listing(120), body: { total_record_count: 150, invoice: noise(30, 300) } },
+      searchA2,
+    );
+    await t.prepareLookups(two);
+    expect(await a2(t)).toEqual(['12']);
+    expect(api.log().filter((l) => l.includes('vendors/'))).toEqual([
+      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0',
+      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=100',
+    ]);
+  });
+
+  it('a full last page and an empty one after it: trusted, at the price of that one request', async () => {
+    const t = target();
+    api.script(
+      { path: listing(0), body: { total_record_count: 100, invoice: [inv('11', 'A1', 'ACME'), ...noise(99)] } },
+      { path: listing(100), body: { total_record_count: 100 } },
+    );
+    await t.prepareLookups(two);
+    expect(await a2(t)).toEqual([]);
+    expect(api.log()).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0', 'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=100']);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('counts that request in the choice: 200 invoices cost 3 requests, more than searching 2', async () => {
+    const t = target();
+    api.script({ path: listing(0), body: { total_record_count: 200, invoice: noise(100) } }, searchA2);
+    await t.prepareLookups(two);
+    expect(await a2(t)).toEqual(['12']);
+    expect(api.log().filter((l) => l.includes('vendors/'))).toHaveLength(1);
+  });
+});
+
 describe('readInvoices: many invoices of a vendor in one listing, when that is cheaper', () => {
   const processed = (id: string, number: string, vendor: string) => ({
     ...inv(id, number, vendor),
