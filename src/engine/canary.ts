@@ -109,7 +109,13 @@ export function differenceText(verdict: CanaryVerdict): string {
 
 /** The one message a failed canary gives: the invoice, the field, what was sent, what was stored, what to do. */
 export function canaryMessage(verdict: CanaryVerdict, label: string, lines?: { added: number; total: number }): string {
-  const held = lines === undefined || lines.added >= lines.total ? 'its lines' : `${lines.added} of its ${lines.total} lines (the rest are added when the run is resumed)`;
+  // None added: a canary judged before its first child (Exsited's note), which comes once it reads back as sent.
+  const held =
+    lines === undefined || lines.added >= lines.total
+      ? 'its lines'
+      : lines.added === 0
+        ? 'nothing added under it yet (that is done once it reads back as sent)'
+        : `${lines.added} of its ${lines.total} lines (the rest are added when the run is resumed)`;
   return (
     `the first invoice did not read back as sent — ${verdict.key.vendor} ${verdict.key.number} (id ${verdict.id}) ${differenceText(verdict)}. ` +
     (verdict.differences[0]?.advice !== undefined ? `${verdict.differences[0].advice}. ` : '') +

@@ -1012,6 +1012,7 @@ class InvoiceSaga {
     }
     this.#checkpoint();
     await this.#throughGate();
+    await this.#readBackBeforeChildren();
     emit({ type: 'step', key, step: 'lines', detail: number });
     this.#wrote = true;
     let lineSentAt = this.#wallNow();
@@ -1037,6 +1038,19 @@ class InvoiceSaga {
     this.#knownLines!.set(number, added.id);
     if (this.#answers !== undefined && added.answer !== undefined) this.#answers.lines.set(number, added.answer);
     await this.#readBackEarly();
+  }
+
+  /**
+   * The canary whose verdict needs none of its children (Target.canaryChildren empty: Exsited's
+   * note carries nothing compared) is judged before its first child is written, not after: a
+   * canary that stops the run leaves no child behind (a note under an invoice that no later
+   * look-up can find), on its first run and on the run after a difference alike.
+   */
+  async #readBackBeforeChildren(): Promise<void> {
+    const { target } = this.#opts;
+    if (target.readBack === undefined || target.canaryChildren === undefined || !this.#ctx.canary.isCanary(this.#key)) return;
+    if (target.canaryChildren(this.#inv).length > 0) return;
+    await this.#canaryVerdict([]);
   }
 
   /**

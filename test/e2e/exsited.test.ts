@@ -90,9 +90,20 @@ describe('load into Exsited', () => {
     expect(res.stderr).toMatch(/custom attributes vendor_invoice_number and vendor: sent "HA-2025-00412", "HARRAS", stored nothing\. They are how a later run finds this invoice, and Exsited keeps only custom attributes defined in it: define both in Exsited as text attributes of purchase invoices, set them on this invoice, then run again\./);
     // The report's difference is a field, not advice (its shape is the report's contract).
     expect(report.canary!.differences).toEqual([{ field: 'custom attributes vendor_invoice_number and vendor', sent: '"HA-2025-00412", "HARRAS"', stored: 'nothing' }]);
-    const state = w.sandbox.state();
+    let state = w.sandbox.state();
     expect(state.counters.requests['POST create']).toBe(1);
     expect(state.invoices).toHaveLength(1);
+    // Judged before its note: the stopped run wrote no note under an invoice no look-up can find.
+    expect(state.invoices[0]!.notes).toEqual([]);
+    expect(state.counters.requests['POST line'] ?? 0).toBe(0);
+    expect(res.stderr).toMatch(/This one is in Exsited with nothing added under it yet \(that is done once it reads back as sent\), not processed/);
+
+    // The same command before the fix: read back again before the note, and stopped again.
+    const again = await w.load([EXSITED_SAMPLE, '--concurrency', '1']);
+    expect(again.report!.stopped).toBe('canary');
+    state = w.sandbox.state();
+    expect(state.invoices).toHaveLength(1);
+    expect(state.invoices[0]!.notes).toEqual([]);
   });
 
   it('with an empty state dir the look-ups find every invoice and its note: nothing is written', async () => {

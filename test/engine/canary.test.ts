@@ -213,6 +213,44 @@ describe('the canary read back after the lines that carry every field (Target.ca
   });
 });
 
+describe('the canary whose read-back needs no line (Target.canaryChildren empty: Exsited\'s note)', () => {
+  const twoLines = (n = 3): Invoice[] => Array.from({ length: n }, (_, i) => makeInvoice('ACME', `INV-${i + 1}`, 2));
+
+  it('is judged before its first line is written; passed, its lines and the others follow', async () => {
+    const alma = new FakeAlma();
+    // One invoice at a time: the log is the order of INV-1's own steps, then the others'.
+    const { outcome } = await run(withEarlyReadBack(alma, 0), twoLines(), { concurrency: 1 });
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+    expect(outcome.canary).toMatchObject({ key: { number: 'INV-1' }, status: 'passed' });
+    expect(writes(alma).slice(0, 5)).toEqual(['createInvoice INV-1', 'readBack INV-1 lines ', 'addLine #1', 'addLine #2', expect.stringMatching(/^processInvoice /)]);
+    expect(writes(alma).filter((l) => l.startsWith('readBack'))).toHaveLength(1);
+  });
+
+  it('a difference stops the run with no line written; the same command reads it back before any line and stops again; fixed, every line once', async () => {
+    const alma = new FakeAlma();
+    const first = await run(withEarlyReadBack(alma, 0, () => [NOTE]), twoLines());
+    expect(first.outcome.stopped?.reason).toBe('canary');
+    expect(writes(alma)).toEqual(['createInvoice INV-1', 'readBack INV-1 lines ']);
+    expect(first.outcome.stopped?.message).toMatch(/This one is in Alma with nothing added under it yet \(that is done once it reads back as sent\), not processed/);
+    expect(first.outcome.results.map((r) => r.error?.code)).toEqual(['CANARY_MISMATCH', 'NOT_STARTED', 'NOT_STARTED']);
+
+    alma.log = [];
+    const again = await run(withEarlyReadBack(alma, 0, () => [NOTE]), twoLines());
+    expect(again.outcome.stopped?.reason).toBe('canary');
+    expect(writes(alma)).toEqual(['readBack INV-1 lines ']);
+
+    alma.log = [];
+    const fixed = await run(withEarlyReadBack(alma, 0), twoLines(), { concurrency: 1 });
+    expect(fixed.outcome.results.every((r) => r.status === 'loaded')).toBe(true);
+    expect(writes(alma).slice(0, 3)).toEqual(['readBack INV-1 lines ', 'addLine #1', 'addLine #2']);
+    expect(alma.invoices.map((i) => [i.lines.map((l) => l.number), i.processCount])).toEqual([
+      [['1', '2'], 1],
+      [['1', '2'], 1],
+      [['1', '2'], 1],
+    ]);
+  });
+});
+
 describe("the canary compared on the answers to its own writes (Target.answerDifferences)", () => {
   const threeLines = (n = 3): Invoice[] => Array.from({ length: n }, (_, i) => makeInvoice('ACME', `INV-${i + 1}`, 3));
 

@@ -191,8 +191,8 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
     // The canary (engine/canary.ts) of a load: the look-up finds an invoice by the loader's own
     // custom attributes only, so the run's first create must show them as sent — in its answer,
     // else in the invoice read back — before any other invoice is written. The note carries
-    // nothing compared, so the verdict waits for no child's answer (it comes once the note, if
-    // any, is added: the engine's order).
+    // nothing compared, so the verdict needs no child and comes before the note is written
+    // (engine.ts #readBackBeforeChildren): a canary that stops the run leaves no note behind.
     answerDifferences: action === undefined ? (invoice: Invoice, created: JsonValue) => identityDifferences(created, invoice.key) : undefined,
     readBack:
       action === undefined
