@@ -182,9 +182,13 @@ function addLifecycleCommands(program: Command): void {
   lifecycleOptions(
     program
       .command('verify')
-      .description('read only: compare what Alma holds for a batch already loaded with the batch, field by field (exit 0 when everything matches, 4 when something differs or is missing)')
+      .description('read only: compare what Alma (or the --target) holds for a batch already loaded with the batch, field by field (exit 0 when everything matches, 4 when something differs or is missing)')
       .argument('<files...>', 'the batch files as loaded (CSV, Excel, JSON, JSON Lines)'),
   )
+    // Where the batch was loaded, as the load command takes it: the journal and the look-up are the target's own.
+    .addOption(new Option('--target <name>', `where the batch was loaded: ${describeTargets(false)}`).choices([...TARGET_NAMES]))
+    .option('--api-url <url>', apiUrlHelp())
+    .option('--credentials-file <path>', credentialsFileHelp())
     .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
     .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
     .option('--mapping <file>', "the vendor layout's profile the batch was loaded with")

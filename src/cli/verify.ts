@@ -2,8 +2,9 @@
  * `invoice-load verify <files...>`: reads only. For each invoice of a batch already loaded, finds
  * it in the target (the id this batch's journal recorded, else a look-up by vendor and number),
  * reads it back in full and compares it with what the batch says — the canary's comparison
- * (engine/canary.ts, targets/alma/compare.ts), for every invoice. Nothing is written: not even
- * the journal, which is only read.
+ * (engine/canary.ts; Alma's targets/alma/compare.ts, Exsited's custom attributes), for every
+ * invoice. `--target` as for a load; a target without `readBack` cannot be verified. Nothing is
+ * written: not even the journal, which is only read.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
@@ -46,7 +47,9 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   try {
     const target = opened.target;
     const readBack = target.readBack;
-    if (readBack === undefined) throw new UsageError(`${profile.label} has no read-back: verify compares what Alma stored with the batch (see the README, "The canary")`);
+    if (readBack === undefined) {
+      throw new UsageError(`verify cannot check ${profile.label}: it reads each invoice back to compare it with the batch, and the ${profile.label} target has no read-back (see the README, "invoice-load verify")`);
+    }
     // The ids this batch's journal recorded, read only (a run in progress may hold its lock).
     const journalPath = journalPathOf(cfg.stateDir, opened.journalName, opened.endpoint, plan.batchId);
     const ids = new Map<string, string>();

@@ -188,6 +188,50 @@ describe('load into Exsited', () => {
   });
 });
 
+describe('invoice-load verify --target exsited: the canary\'s comparison for a batch already loaded, reads only', () => {
+  type Verified = { target: string; command: string; summary: Record<string, number>; invoices: { number: string; status: string; id?: string; differences: { field: string; stored: string }[] }[] };
+  const verify = async (world: TargetWorld<ExsitedSandbox>, stateDir = world.stateDir) => {
+    const res = await runCli(['verify', '--target', 'exsited', '--json', EXSITED_SAMPLE], { env: world.env({ stateDir }) });
+    return { ...res, report: JSON.parse(res.stdout || 'null') as Verified };
+  };
+
+  it('after a clean load every invoice matches, by the journal and by look-ups without it; not one write', async () => {
+    w = await exsitedWorld();
+    expect((await w.load([EXSITED_SAMPLE])).code).toBe(0);
+    const before = writes(w.sandbox);
+    for (const stateDir of [w.stateDir, join(w.dir, 'no-journal')]) {
+      const res = await verify(w, stateDir);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.report).toMatchObject({ target: 'exsited', command: 'verify', summary: { invoices: 4, matches: 4, differs: 0, not_found: 0 } });
+      expect(res.report.invoices.find((i) => i.number === 'HA-2025-00412')?.id).toBe('PI-HARRAS01-0001');
+    }
+    expect(writes(w.sandbox)).toBe(before);
+  });
+
+  it('custom attributes Exsited dropped (loaded with --no-canary) are named on every invoice by the journal; without it, none can be found (exit 4)', async () => {
+    w = await exsitedWorld({ customAttributes: ['cost_centre', 'fiscal_year'] });
+    expect((await w.load([EXSITED_SAMPLE, '--no-canary'])).code).toBe(0);
+    const res = await verify(w);
+    expect(res.code, res.stderr).toBe(4);
+    expect(res.report.summary).toMatchObject({ invoices: 4, differs: 4 });
+    expect(res.report.invoices[0]!.differences).toEqual([expect.objectContaining({ field: 'custom attributes vendor_invoice_number and vendor', stored: 'nothing' })]);
+    const lost = await verify(w, join(w.dir, 'no-journal'));
+    expect(lost.code).toBe(4);
+    expect(lost.report.summary).toMatchObject({ invoices: 4, not_found: 4 });
+  });
+
+  it('a target without a read-back (Alguna) is refused with exit 2, in words that name it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verify-alguna-'));
+    try {
+      const res = await runCli(['verify', '--sandbox', '--target', 'alguna', 'fixtures/alguna-sample.csv'], { env: { INVOICE_LOAD_STATE_DIR: dir } });
+      expect(res.code).toBe(2);
+      expect(res.stderr).toMatch(/verify cannot check Alguna: it reads each invoice back to compare it with the batch, and the Alguna target has no read-back/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Exsited batch actions: cancel and reactivate', () => {
   it('cancel waits for each 202 event to run; a second cancel sends nothing; reactivate, then cancel again, work', async () => {
     w = await exsitedWorld();
