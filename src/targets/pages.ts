@@ -1,20 +1,22 @@
 /**
  * Lists read page by page, guarded against an API that pages by none of the names the loader
- * sends (Alguna's legacy `page` and v2 `offset`, Exsited's v3 `offset` and v4 `cursor`, Alma's
- * `offset`): such an API answers the same page again, and read on, the loop would never end nor
- * show the rest, or with a total to stop at, would count the same entries twice and leave the
- * rest unread. A listing that proves an invoice or a line absent must be whole, so the caller
- * fails the listing instead. One rule for every target.
+ * sends (Alguna's legacy `page` and v2 `offset`, Exsited's v3 `offset` and v4 `cursor` for its
+ * purchase orders' invoices and an invoice's notes, Alma's `offset`): such an API answers the
+ * same page again, and read on, the loop would never end nor show the rest, or with a total to
+ * stop at, would count the same entries twice and leave the rest unread. A listing that proves an
+ * invoice or a line absent must be whole, so the caller fails the listing instead. One rule for
+ * every target.
  */
 import { isJsonObject, jsonText, stringifyJson, type JsonValue } from '../common/json.js';
 
 /**
- * An entry as the repeat check tells it apart: its `id`, else (a line listed without one, an
- * entry in an envelope) its whole text. By ids, a page answered again with a field changed in
- * between is still the same page; by text alone, entries without ids are not all alike.
+ * An entry as the repeat check tells it apart: its `id`, else its `uuid` (Exsited's notes have
+ * only a uuid), else (a line listed without one, an entry in an envelope) its whole text. By ids,
+ * a page answered again with a field changed in between is still the same page; by text alone,
+ * entries without ids are not all alike.
  */
 function entryKey(item: JsonValue): string {
-  const id = isJsonObject(item) ? jsonText(item['id']) : undefined;
+  const id = isJsonObject(item) ? jsonText(item['id']) || jsonText(item['uuid']) : undefined;
   return id !== undefined && id !== '' ? `id ${id}` : `text ${stringifyJson(item)}`;
 }
 

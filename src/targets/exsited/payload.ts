@@ -45,6 +45,14 @@ export function noteText(inv: Invoice): string {
   return `Invoice ${inv.key.number} from ${inv.key.vendor}: ${basename(inv.header.attachment ?? '')}`;
 }
 
+/**
+ * A note's text as compared when a re-run looks for the note it made: Unicode NFC, every run of
+ * white space (line ends, tabs, non-breaking spaces) one space, the ends trimmed. The text comes
+ * back as Exsited stored it, which need not be byte for byte what was sent (a form's CRLF line
+ * ends as LF, say); missed, the note would be written a second time.
+ */
+export const comparableNote = (text: string): string => text.normalize('NFC').replace(/\s+/g, ' ').trim();
+
 /** Where the invoice's (first) file is: see `resolveAttachment`. */
 export function attachmentPath(inv: Invoice, cwd = process.cwd()): string | undefined {
   const a = inv.header.attachment;

@@ -134,12 +134,19 @@ export function toRemoteInvoice(v: JsonValue | undefined, processed: (status: st
   };
 }
 
-/** The notes of a PI's notes answer: `uuid` and text (`note`, as the create form names it, or `content`/`text`). */
-export function notesOf(v: JsonValue | undefined): { id: string; text: string }[] {
+/** The entries of one page of a PI's notes answer, as sent: under `notes` in the envelope, or v4's `data`. */
+export function noteItems(v: JsonValue | undefined): JsonValue[] {
   const root = envelope(v);
   if (root === undefined) return [];
   const raw = root['notes'] ?? (isJsonObject(v) ? v['data'] : undefined);
-  const items = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+}
+
+/**
+ * The notes among a notes answer's entries: `uuid` and text (`note`, as the create form names it,
+ * or `content`/`text`); one without a uuid (or id) is left out.
+ */
+export function notesIn(items: readonly JsonValue[]): { id: string; text: string }[] {
   const out: { id: string; text: string }[] = [];
   for (const n of items) {
     if (!isJsonObject(n)) continue;

@@ -29,8 +29,8 @@ import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
-import { hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
-import { createdNoteId, hasNextPage, identityDifferences, isActive, isCancelled, listItems, nextCursor, notesOf, toRemoteInvoice } from './remote.js';
+import { comparableNote, hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
+import { createdNoteId, hasNextPage, identityDifferences, isActive, isCancelled, listItems, nextCursor, noteItems, notesIn, toRemoteInvoice } from './remote.js';
 
 export type ExsitedAction = 'cancel' | 'reactivate';
 
@@ -50,8 +50,8 @@ export interface ExsitedTarget extends Target {
 }
 
 /**
- * Page size of the list (v3 `limit`, default 20,
- * https://developer.exsited.com/purchase-invoice-get-api-documentation).
+ * Page size of the lists, a purchase order's invoices and an invoice's notes (v3 `limit`, default
+ * 20, https://developer.exsited.com/purchase-invoice-get-api-documentation).
  */
 export const PAGE_SIZE = 100;
 
@@ -67,32 +67,39 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
     return r;
   };
 
-  /** purchase order id → its invoices, read once (a promise, so concurrent look-ups share one read). */
-  const listed = new Map<string, Promise<RemoteInvoice[]>>();
-  const listPurchaseOrder = async (po: string): Promise<RemoteInvoice[]> => {
-    const path = client.path('purchaseOrderInvoices', { po });
-    const out: RemoteInvoice[] = [];
-    // v3 pages by offset; v4 by the cursor its last page gave (both are sent, each API reads its own).
+  /**
+   * Every entry of a list, page after page: v3 pages by offset, v4 by the cursor its last page
+   * gave (both are sent, each API reads its own). A listing that proves something absent must be
+   * whole, so the same page again (an API that pages by neither, pages.ts) refuses it.
+   */
+  const readAllPages = async (path: string, itemsOf: (page: JsonValue) => JsonValue[], what: string): Promise<JsonValue[]> => {
+    const out: JsonValue[] = [];
     let cursor: string | undefined;
     const repeated = repeatedPageCheck();
     for (let offset = 0; ; ) {
       const page = await client.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset, ...(cursor !== undefined ? { cursor } : {}) } });
-      const items = listItems(page);
-      // The same page again: it pages by neither (pages.ts).
+      const items = itemsOf(page);
       if (repeated(items)) {
-        throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the invoices of purchase order ${po} came back the same on the next page: the list pages neither by offset nor by cursor` });
+        throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `${what} came back the same on the next page: the list pages neither by offset nor by cursor` });
       }
-      for (const item of items) {
-        const r = toRemoteInvoice(item, done);
-        // An entry without an id cannot be ours to adopt, and a listing trusted to prove
-        // absence must not drop one silently: refuse the listing instead.
-        if (r === undefined) throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `an invoice listed for purchase order ${po} has no id` });
-        out.push(r);
-      }
+      out.push(...items);
       if (items.length === 0 || !hasNextPage(page, items.length, PAGE_SIZE)) return out;
       offset += items.length;
       cursor = nextCursor(page);
     }
+  };
+
+  /** purchase order id → its invoices, read once (a promise, so concurrent look-ups share one read). */
+  const listed = new Map<string, Promise<RemoteInvoice[]>>();
+  const listPurchaseOrder = async (po: string): Promise<RemoteInvoice[]> => {
+    const items = await readAllPages(client.path('purchaseOrderInvoices', { po }), listItems, `the invoices of purchase order ${po}`);
+    return items.map((item) => {
+      const r = toRemoteInvoice(item, done);
+      // An entry without an id cannot be ours to adopt, and a listing trusted to prove
+      // absence must not drop one silently: refuse the listing instead.
+      if (r === undefined) throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `an invoice listed for purchase order ${po} has no id` });
+      return r;
+    });
   };
   const purchaseOrderOf = (invoice: Invoice | undefined, key: InvoiceKey): string => {
     const po = invoice?.header.purchaseOrderId;
@@ -147,9 +154,13 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
     childKeys: (invoice: Invoice) => (action === undefined && hasNote(invoice) ? [NOTE_KEY] : []),
 
     async listChildren(invoiceId: string, invoice: Invoice): Promise<RemoteLine[]> {
-      const answer = await client.json({ method: 'GET', path: client.path('notes', { id: invoiceId }) });
-      // The note we make has a deterministic text: that is how it is told from notes people add.
-      const ours = notesOf(answer).find((n) => n.text.trim() === noteText(invoice));
+      // Every page: people add notes too, and ours may be past the first page. A note missed here
+      // is written again.
+      const items = await readAllPages(client.path('notes', { id: invoiceId }), noteItems, `the notes of purchase invoice ${invoiceId}`);
+      // The note we make has a deterministic text: that is how it is told from notes people add,
+      // compared as Exsited may have stored it (comparableNote).
+      const text = comparableNote(noteText(invoice));
+      const ours = notesIn(items).find((n) => comparableNote(n.text) === text);
       return ours === undefined ? [] : [{ id: ours.id, number: NOTE_KEY }];
     },
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
 import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/common/errors.js';
 import { parseExsitedError } from '../../../src/targets/exsited/errors.js';
-import { purchaseInvoicePayload } from '../../../src/targets/exsited/payload.js';
+import { comparableNote, purchaseInvoicePayload } from '../../../src/targets/exsited/payload.js';
 import { createExsitedTarget, type ExsitedTargetOptions } from '../../../src/targets/exsited/target.js';
 import { IDENTITY_ADVICE, IDENTITY_FIELD, identityDifferences } from '../../../src/targets/exsited/remote.js';
 import { mockApi } from '../helpers/mock-api.js';
@@ -249,7 +249,7 @@ describe('Exsited target', () => {
     api!.script(
       token(),
       { method: 'POST', path: '/api/v3/purchase-invoices/PI-1/notes', status: 201, body: { 'purchase-invoice': { notes: { uuid: 'n-1' } } } },
-      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1/notes', body: { purchase_invoice: { notes: [{ uuid: 'n-0', note: 'someone else' }, { uuid: 'n-1', note: 'Checked by J.' }] } } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1/notes?limit=100&offset=0', body: { purchase_invoice: { notes: [{ uuid: 'n-0', note: 'someone else' }, { uuid: 'n-1', note: 'Checked by J.' }] } } },
     );
     await expect(t.addChild('PI-1', 'note', inv!)).resolves.toEqual({ id: 'n-1', number: 'note' });
     const post = api!.calls()[1];
@@ -258,6 +258,39 @@ describe('Exsited target', () => {
     expect(text).toMatch(/name="note"\r\n\r\nChecked by J\./);
     expect(text).toMatch(/name="file"; filename="slip.txt"\r\nContent-Type: text\/plain\r\n\r\nPACKING SLIP 42/);
     await expect(t.listChildren('PI-1', inv!)).resolves.toEqual([{ id: 'n-1', number: 'note' }]);
+  });
+
+  // People's notes, full pages of them: each with a uuid only, as the note create answers.
+  const othersNotes = (prefix: string, n = 100) => Array.from({ length: n }, (_, i) => ({ uuid: `${prefix}-${i}`, note: `a note by someone, ${prefix} ${i}` }));
+  const notesPath = (offset: number) => `/api/v3/purchase-invoices/PI-1/notes?limit=100&offset=${offset}`;
+
+  it('finds its note past the first pages of notes people added: every page is read', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_note: 'Checked by J.' })]);
+    api!.script(
+      token(),
+      { method: 'GET', path: notesPath(0), body: { purchase_invoice: { notes: othersNotes('a') }, pagination: { records: 201, limit: 100, offset: 0, next_page: '/next' } } },
+      // As many notes as the page before, other uuids: a page of its own, not the same page again.
+      { method: 'GET', path: notesPath(100), body: { purchase_invoice: { notes: othersNotes('b') }, pagination: { records: 201, limit: 100, offset: 100, next_page: '/next' } } },
+      { method: 'GET', path: notesPath(200), body: { purchase_invoice: { notes: [{ uuid: 'n-ours', note: 'Checked by J.' }] }, pagination: { records: 201, limit: 100, offset: 200, next_page: '' } } },
+    );
+    await expect(t.listChildren('PI-1', inv!)).resolves.toEqual([{ id: 'n-ours', number: 'note' }]);
+    expect(api!.log().slice(1)).toEqual([`GET ${notesPath(0)}`, `GET ${notesPath(100)}`, `GET ${notesPath(200)}`]);
+  });
+
+  it('finds its note as Exsited stored it, line ends and spaces changed: not written a second time', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_note: 'Checked by J.\r\nShelf  4, box 2' })]);
+    api!.script(token(), { method: 'GET', path: notesPath(0), body: { purchase_invoice: { notes: [{ uuid: 'n-0', note: 'someone else' }, { uuid: 'n-1', note: 'Checked by J.\nShelf 4, box 2\n' }] } } });
+    await expect(t.listChildren('PI-1', inv!)).resolves.toEqual([{ id: 'n-1', number: 'note' }]);
+  });
+
+  it('a notes list that answers the next page with the same notes fails the listing instead of missing the note', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_note: 'Checked by J.' })]);
+    const same = { purchase_invoice: { notes: othersNotes('a') }, pagination: { has_more: true } };
+    api!.script(token(), { method: 'GET', path: notesPath(0), body: same }, { method: 'GET', path: notesPath(100), body: same });
+    await expect(t.listChildren('PI-1', inv!)).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringContaining('the notes of purchase invoice PI-1 came back the same on the next page') });
   });
 
   it('a create answered 500 is an unknown outcome, never sent again by the client', async () => {
@@ -305,6 +338,23 @@ describe('Exsited: the loader\'s custom attributes as an answer shows them', () 
     ['not an object', 'created', 'nothing'],
   ] as const)('%s', (_name, answer, stored) => {
     expect(identityDifferences(answer as never, key)).toEqual(stored === undefined ? [] : [{ field: IDENTITY_FIELD, advice: IDENTITY_ADVICE, sent: '"HA-1", "HARRAS"', stored }]);
+  });
+});
+
+describe('Exsited: a note\'s text as a re-run compares it with the notes Exsited holds', () => {
+  it.each([
+    ['the same text', 'Checked by J.', 'Checked by J.', true],
+    ['CRLF line ends stored as LF', 'Checked\r\nby J.', 'Checked\nby J.', true],
+    ['a line end stored as a space', 'Checked\nby J.', 'Checked by J.', true],
+    ['runs of spaces and tabs as one space', 'Shelf  4,\tbox 2', 'Shelf 4, box 2', true],
+    ['a trailing line end added', 'Checked by J.', 'Checked by J.\n', true],
+    ['a non-breaking space', 'Shelf\u00a04', 'Shelf 4', true],
+    ['é decomposed (NFD) and composed (NFC)', 'Caf\u0065\u0301 order', 'Caf\u00e9 order', true],
+    ['other words', 'Checked by J.', 'Checked by K.', false],
+    ['another case', 'checked by j.', 'Checked by J.', false],
+    ['a space inside a word', 'Checked', 'Chec ked', false],
+  ] as const)('%s', (_name, sent, stored, same) => {
+    expect(comparableNote(sent) === comparableNote(stored)).toBe(same);
   });
 });
 
