@@ -95,6 +95,7 @@ export interface FieldDifference {
 export type { TargetEvent, TargetEventSink } from '../transport/events.js';
 /** A file the target holds under an invoice: its id, its name, and its size when the listing says. */
 export interface RemoteAttachment {
+  /** `''` when the target listed it without one. */
   id: string;
   name: string;
   size?: number | undefined;

@@ -131,15 +131,16 @@ export function toInt(v: JsonValue | undefined): number | undefined {
 }
 
 /**
- * An attachment of the list or of a create's answer: `id` and `file_name` (the names Ex Libris'
- * attachments blog reads). A `size` is taken when the answer carries one (the public record
- * shows none); otherwise the caller measures `content` (`expand=content`, base64).
+ * An attachment of the list or of a create's answer: `id` (or its `link`) and `file_name` (the
+ * names Ex Libris' attachments blog reads). A `size` is taken when the answer carries one (the
+ * public record shows none); otherwise the caller measures `content` (`expand=content`, base64).
+ * Either may be missing (`''`): the blog's script takes the name from the one attachment, read by
+ * its link, not from the list, so an entry shown without it is read before anything is concluded
+ * (target.ts `attachments.find`). Undefined for an answer that is not an object.
  */
 export function toRemoteAttachment(v: JsonValue | undefined): RemoteAttachment | undefined {
   if (!isJsonObject(v)) return undefined;
-  const id = idOf(v);
-  if (id === undefined) return undefined;
   const content = jsonText(v['content']);
   const size = toInt(v['size']) ?? (content !== undefined && content !== '' ? Buffer.from(content, 'base64').length : undefined);
-  return { id, name: jsonText(v['file_name']) ?? '', size };
+  return { id: idOf(v) ?? '', name: jsonText(v['file_name']) ?? '', size };
 }

@@ -27,7 +27,10 @@ export interface AlmaTarget extends Target {
   listLines(invoiceId: string): Promise<RemoteLine[]>;
   addLine(invoiceId: string, line: InvoiceLine, invoice?: Invoice): Promise<RemoteLine>;
   processInvoice(invoiceId: string): Promise<RemoteInvoice>;
-  /** The invoice's attachments (`GET /acq/invoices/{id}/attachments`, every page). */
+  /**
+   * The invoice's attachments (`GET /acq/invoices/{id}/attachments`, every page), each entry: its
+   * id or name `''` when the entry does not give it.
+   */
   listAttachments(invoiceId: string): Promise<RemoteAttachment[]>;
   /** Requests sent so far, retries included (the report's `summary.requests`). */
   requestCount(): number;
@@ -48,7 +51,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
   const lookupAnswers = new AnswerWatch('look-ups');
   const lookup = new InvoiceLookup(lookupAnswers.watch(http));
   const idPath = (id: string): string => `/acq/invoices/${encodeURIComponent(id)}`;
-  const attachmentSize = (invoiceId: string, attachmentId: string) => attachmentSizeOf(http, invoiceId, attachmentId);
+  const readOne = (invoiceId: string, attachmentId: string) => attachmentOf(http, invoiceId, attachmentId);
 
   const target: AlmaTarget = {
     name: 'alma',
@@ -101,11 +104,32 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       files: (invoice: Invoice) => attachmentFiles(invoice, opts.cwd).map((f) => ({ name: f.name, path: f.path })),
       async find(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment | undefined> {
         const size = readAttachment(file.path).length;
-        for (const a of await target.listAttachments(invoiceId)) {
+        const listed = await target.listAttachments(invoiceId);
+        let untold: number | undefined;
+        for (const [i, entry] of listed.entries()) {
+          // An entry shown without its file name is read on its own for it (Ex Libris' example takes
+          // the name from the one attachment, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments):
+          // skipped as another file, it could be this one, and it would be attached twice.
+          const a = entry.name === '' && entry.id !== '' ? await readOne(invoiceId, entry.id) : entry;
+          if (a.name === '') {
+            untold ??= i + 1;
+            continue;
+          }
           if (a.name !== file.name) continue;
           // The listing may not say the size: read that one attachment's content to measure it.
-          const measured = a.size ?? (await attachmentSize(invoiceId, a.id));
+          const measured = a.size ?? (a === entry && a.id !== '' ? (await readOne(invoiceId, a.id)).size : undefined);
           if (measured === size) return a;
+        }
+        // An entry that says neither its name nor where to read it may be this file: not absent.
+        if (untold !== undefined) {
+          throw new UnknownOutcomeError({
+            httpStatus: 200,
+            code: 'BAD_RESPONSE',
+            message:
+              `the answer to GET /acq/invoices/${invoiceId}/attachments has an attachment whose file name Alma does not give (entry ${untold} of ${listed.length}), ` +
+              `so whether ${file.name} is attached already cannot be told: it was not sent, as a file is never attached twice. ` +
+              `Check the invoice's attachments in Alma, attach ${file.name} there by hand if it is missing, then take it out of the attachment column and run the same command again`,
+          });
         }
         return undefined;
       },
@@ -116,7 +140,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
           body: attachmentPayload(file.name, readAttachment(file.path)),
         });
         const remote = toRemoteAttachment(answer);
-        if (remote === undefined) throw unreadable(`POST /acq/invoices/${invoiceId}/attachments`, 'has no attachment id');
+        if (remote === undefined || remote.id === '') throw unreadable(`POST /acq/invoices/${invoiceId}/attachments`, 'has no attachment id');
         return { ...remote, name: remote.name || file.name };
       },
     },
@@ -128,7 +152,8 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
         undefined,
         `GET /acq/invoices/${invoiceId}/attachments`,
       );
-      return all.map(toRemoteAttachment).filter((a): a is RemoteAttachment => a !== undefined);
+      // Every entry, even one that is not an object: each must be told apart from the file sought (`find`).
+      return all.map((v) => toRemoteAttachment(v) ?? { id: '', name: '' });
     },
 
     async listLines(invoiceId: string): Promise<RemoteLine[]> {
@@ -233,14 +258,18 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
   return target;
 }
 
-/** Bytes of one attachment, from its base64 content (`expand=content`, OpenAPI "Get Invoice Attachment"). */
-async function attachmentSizeOf(http: HttpClient, invoiceId: string, attachmentId: string): Promise<number | undefined> {
+/**
+ * One attachment with its base64 content (`expand=content`, OpenAPI "Get Invoice Attachment"):
+ * its name, and its size measured from the content. The id asked for when the answer has none.
+ */
+async function attachmentOf(http: HttpClient, invoiceId: string, attachmentId: string): Promise<RemoteAttachment> {
   const answer = await http.json({
     method: 'GET',
     path: `/acq/invoices/${encodeURIComponent(invoiceId)}/attachments/${encodeURIComponent(attachmentId)}`,
     query: { expand: 'content' },
   });
-  return toRemoteAttachment(answer)?.size;
+  const a = toRemoteAttachment(answer) ?? { id: '', name: '' };
+  return { ...a, id: a.id || attachmentId };
 }
 
 function countByVendor(wanted: readonly { key: InvoiceKey }[]): Map<string, number> {

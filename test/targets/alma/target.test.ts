@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
@@ -273,5 +275,52 @@ describe('the API key never leaks', () => {
 
   it('is trimmed, and refused when empty', () => {
     expect(() => createAlmaTarget({ apiKey: ' \n', baseUrl: ORIGIN })).toThrow(/no Alma API key/);
+  });
+});
+
+describe('attachments: a file Alma may hold already is looked for, never sent twice', () => {
+  const PDF = Buffer.from('%PDF-1.4 the vendor invoice');
+  const LIST = '/almaws/v1/acq/invoices/77/attachments?limit=100&offset=0';
+  const ONE = (id: string) => `/almaws/v1/acq/invoices/77/attachments/${id}?expand=content`;
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  const file = () => {
+    dir = mkdtempSync(join(tmpdir(), 'alma-attach-'));
+    const path = join(dir, 'a.pdf');
+    writeFileSync(path, PDF);
+    return { name: 'a.pdf', path };
+  };
+  const list = (...entries: unknown[]) => ({ attachment: entries, total_record_count: entries.length });
+
+  it('an entry listed without its file name is read on its own (by its link, as Ex Libris\' example does): found there by name and size', async () => {
+    const t = target();
+    api!.script(
+      { path: LIST, body: list({ id: '900', file_name: 'other.pdf', size: 5 }, { link: `${ORIGIN}/almaws/v1/acq/invoices/77/attachments/901` }) },
+      { path: ONE('901'), body: { file_name: 'a.pdf', content: PDF.toString('base64') } },
+    );
+    await expect(t.attachments!.find('77', file())).resolves.toEqual({ id: '901', name: 'a.pdf', size: PDF.length });
+    expect(api!.log()).toEqual([`GET ${LIST}`, `GET ${ONE('901')}`]);
+  });
+
+  it.each([
+    ['says neither its name nor its id or link', [{ type: { value: 'PDF' } }], []],
+    ['is not an object', ['a.pdf'], []],
+    ['has an id, but reading it gives no name either', [{ id: '901' }], [{ path: ONE('901'), body: { id: '901', content: PDF.toString('base64') } }]],
+  ])('an entry that %s may be this file: the outcome is unknown, nothing is sent', async (_, entries, more) => {
+    const t = target();
+    api!.script({ path: LIST, body: list({ id: '900', file_name: 'other.pdf', size: 5 }, ...entries) }, ...more);
+    const err = await t.attachments!.find('77', file()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect((err as UnknownOutcomeError).message).toMatch(/attachment whose file name Alma does not give \(entry 2 of 2\), so whether a\.pdf is attached already cannot be told: it was not sent/);
+    expect(api!.log().filter((l) => !l.startsWith('GET'))).toEqual([]);
+  });
+
+  it('an entry of another name, or of this name with another size, is another file: absent', async () => {
+    const t = target();
+    api!.script({ path: LIST, body: list({ id: '900', file_name: 'other.pdf' }, { id: '901', file_name: 'a.pdf', size: PDF.length + 1 }) });
+    await expect(t.attachments!.find('77', file())).resolves.toBeUndefined();
   });
 });
