@@ -1116,7 +1116,7 @@ class InvoiceSaga {
     if (this.#opts.target.attachments === undefined) return;
     if (this.#st.processed) return this.#sayUnattached();
     this.#step = 'attachments';
-    this.#wrote = (await attachFiles(this.#inv, this.#id, this.#opts, () => this.#checkpoint())) || this.#wrote;
+    this.#wrote = (await attachFiles(this.#inv, this.#id, this.#opts, () => this.#checkpoint(), this.#warnings)) || this.#wrote;
     this.#st = this.#opts.journal.state(this.#key);
   }
 
@@ -1132,7 +1132,9 @@ class InvoiceSaga {
         if (!(err instanceof ApiError) || runStopOf(err) !== undefined) throw err;
         return undefined;
       });
-      if (held !== undefined) this.#opts.journal.append({ t: 'attachment', ...this.#who, file: file.name, id: held.id });
+      if (held === undefined) continue;
+      this.#opts.journal.append({ t: 'attachment', ...this.#who, file: file.name, id: held.id });
+      if (held.unmeasured === true) this.#warnings.push(notCompared(file.name, this.#opts.target.label));
     }
     this.#st = this.#opts.journal.state(this.#key);
     this.#warnings.push(...unattached(this.#inv, this.#st, this.#opts.target));
@@ -1342,10 +1344,11 @@ class InvoiceSaga {
 /**
  * Adds each of the invoice's files the journal does not record as attached. The journal is exact
  * for an invoice this loader created, unless a file's send has no recorded outcome; then, and for
- * an invoice found in the target, the target is asked (name and size) before anything is sent.
+ * an invoice found in the target, the target is asked (name and size) before anything is sent;
+ * a file it holds under the name without a size to compare is taken, and `warnings` say so.
  * Returns whether anything was sent.
  */
-async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkpoint: () => void): Promise<boolean> {
+async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkpoint: () => void, warnings: LoadWarning[]): Promise<boolean> {
   const { target, journal, emit } = opts;
   const seam = target.attachments!;
   const key = inv.key;
@@ -1358,6 +1361,7 @@ async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkp
       const held = await seam.find(id, file);
       if (held !== undefined) {
         journal.append({ t: 'attachment', ...who, file: file.name, id: held.id });
+        if (held.unmeasured === true) warnings.push(notCompared(file.name, target.label));
         continue;
       }
     }
@@ -1374,9 +1378,19 @@ async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkp
       () => seam.find(id, file),
     );
     journal.append({ t: 'attachment', ...who, file: file.name, id: added.id });
+    // Found after a lost answer, by its name only.
+    if (added.unmeasured === true) warnings.push(notCompared(file.name, target.label));
   }
   return sent;
 }
+
+/** A file the target holds under its name, taken without its content compared (RemoteAttachment.unmeasured). */
+const notCompared = (name: string, label: string): LoadWarning => ({
+  code: 'attachment_not_compared',
+  message:
+    `${name}: ${label} holds a file of that name on this invoice, but gave neither its size nor its content, so the two could not be compared; ` +
+    `it was taken as this file and not sent (a file is never attached twice) — check in ${label} that it is the right one`,
+});
 
 /**
  * The files named for an invoice processed before this loader attached them (loaded earlier

@@ -40,10 +40,12 @@ export interface InvoiceResult {
  * oldest is used), `held_different` (an invoice found in the target holds other values than the
  * file, which a load does not change), `not_finished` (processing had not shown by
  * `--poll-timeout`), `status_unknown` (the run stopped while the invoice was being processed),
- * `attachment_not_added` (a file named for an invoice already processed: not sent).
+ * `attachment_not_added` (a file named for an invoice already processed: not sent),
+ * `attachment_not_compared` (a file the target holds under the name, taken without its size
+ * compared: not sent).
  */
 export interface LoadWarning {
-  code: 'several_found' | 'held_different' | 'not_finished' | 'status_unknown' | 'attachment_not_added';
+  code: 'several_found' | 'held_different' | 'not_finished' | 'status_unknown' | 'attachment_not_added' | 'attachment_not_compared';
   message: string;
 }
 

@@ -99,6 +99,12 @@ export interface RemoteAttachment {
   id: string;
   name: string;
   size?: number | undefined;
+  /**
+   * Held under the file's name, but its size could not be measured (the target gave neither it
+   * nor the content): taken as the file all the same, so it is never sent twice, and the load
+   * says so (`attachment_not_compared`).
+   */
+  unmeasured?: true | undefined;
 }
 
 /** A file of the batch to attach: its name (unique per invoice) and where it is. */
@@ -109,7 +115,8 @@ export interface AttachmentToSend {
 
 /**
  * Files attached to an invoice after its children and before finalize (Alma's invoice
- * attachments). A re-run recognises a file the target already holds by name and size.
+ * attachments). A re-run recognises a file the target already holds by name and size (by name
+ * alone, with a warning, when the target does not let its size be measured).
  */
 export interface AttachmentSeam {
   /** The invoice's files, in order. */

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInvoices, stoppedStep, type EngineOptions } from '../../src/engine/engine.js';
 import type { Invoice } from '../../src/domain/model.js';
-import type { Target } from '../../src/targets/target.js';
-import { ApiError } from '../../src/common/errors.js';
+import type { AttachmentSeam, Target } from '../../src/targets/target.js';
+import { ApiError, UnknownOutcomeError } from '../../src/common/errors.js';
 import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
 
@@ -530,5 +530,63 @@ describe('engine: an invoice found In Review with an alert but fewer lines than 
     const { outcome } = await run(alma, [inv!], { path: join(dir, 'fresh2.jsonl') });
     expect(outcome.results[0]!.status).toBe('already_loaded');
     expect(alma.log.filter((l) => l.startsWith('addLine') || l.startsWith('processInvoice'))).toEqual([]);
+  });
+});
+
+describe('engine: a file the target holds under its name, its size not measurable', () => {
+  /**
+   * FakeAlma with one file per invoice: once added, the target holds it and shows it by name
+   * only, its size unknown (RemoteAttachment.unmeasured). `fail`: the first add's answer is lost
+   * (the file kept), or the run dies while it is sent.
+   */
+  function withFile(alma: FakeAlma, fail?: 'lost' | 'crash'): { target: Target; adds: string[] } {
+    const held = new Map<string, string>();
+    const adds: string[] = [];
+    const seam: AttachmentSeam = {
+      files: () => [{ name: 'a.pdf', path: '/nowhere/a.pdf' }],
+      find: async (id) => (held.has(id) ? { id: held.get(id)!, name: 'a.pdf', unmeasured: true } : undefined),
+      async add(id) {
+        adds.push(id);
+        held.set(id, `A${adds.length}`);
+        if (adds.length === 1 && fail === 'lost') throw new UnknownOutcomeError({ httpStatus: 0, code: 'ETIMEDOUT', message: 'timed out' });
+        if (adds.length === 1 && fail === 'crash') throw new Crash();
+        return { id: `A${adds.length}`, name: 'a.pdf' };
+      },
+    };
+    return { target: { ...alma.target(), attachments: seam }, adds };
+  }
+  const compared = (r: { warnings?: { code: string; message: string }[] | undefined }) => (r.warnings ?? []).filter((w) => w.code === 'attachment_not_compared').map((w) => w.message);
+  const WARNING = /^a\.pdf: Alma holds a file of that name on this invoice, but gave neither its size nor its content, so the two could not be compared; it was taken as this file and not sent/;
+
+  it('its answer lost: found by name, taken, not sent again, and the load says so', async () => {
+    const alma = new FakeAlma();
+    const { target, adds } = withFile(alma, 'lost');
+    const { outcome } = await runEngine(target, [makeInvoice('ACME', 'INV-1', 1)], join(dir, 'j.jsonl'));
+    expect(outcome.results[0]).toMatchObject({ status: 'loaded', attachments: [{ file: 'a.pdf', id: 'A1' }] });
+    expect(adds).toHaveLength(1);
+    expect(compared(outcome.results[0]!)).toEqual([expect.stringMatching(WARNING)]);
+  });
+
+  it('the run killed while it was sent: the re-run finds it by name before sending, and says so', async () => {
+    const alma = new FakeAlma();
+    const { target, adds } = withFile(alma, 'crash');
+    const inv = makeInvoice('ACME', 'INV-1', 1);
+    await expect(runEngine(target, [inv], join(dir, 'j.jsonl'))).rejects.toBeInstanceOf(Crash);
+    const { outcome } = await runEngine(target, [inv], join(dir, 'j.jsonl'));
+    expect(outcome.results[0]).toMatchObject({ status: 'loaded', attachments: [{ file: 'a.pdf', id: 'A1' }] });
+    expect(adds).toHaveLength(1);
+    expect(compared(outcome.results[0]!)).toEqual([expect.stringMatching(WARNING)]);
+  });
+
+  it('the journal lost, the invoice found processed: the file is taken as held, not said missing, and the load says so', async () => {
+    const alma = new FakeAlma();
+    const { target, adds } = withFile(alma);
+    const inv = makeInvoice('ACME', 'INV-1', 1);
+    await runEngine(target, [inv], join(dir, 'first.jsonl'));
+    const { outcome } = await runEngine(target, [inv], join(dir, 'second.jsonl'));
+    expect(outcome.results[0]).toMatchObject({ status: 'already_loaded', attachments: [{ file: 'a.pdf', id: 'A1' }] });
+    expect(adds).toHaveLength(1);
+    expect(compared(outcome.results[0]!)).toEqual([expect.stringMatching(WARNING)]);
+    expect((outcome.results[0]!.warnings ?? []).map((w) => w.code)).not.toContain('attachment_not_added');
   });
 });

@@ -106,6 +106,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
         const size = readAttachment(file.path).length;
         const listed = await target.listAttachments(invoiceId);
         let untold: number | undefined;
+        let unmeasured: RemoteAttachment | undefined;
         for (const [i, entry] of listed.entries()) {
           // An entry shown without its file name is read on its own for it (Ex Libris' example takes
           // the name from the one attachment, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments):
@@ -119,7 +120,12 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
           // The listing may not say the size: read that one attachment's content to measure it.
           const measured = a.size ?? (a === entry && a.id !== '' ? (await readOne(invoiceId, a.id)).size : undefined);
           if (measured === size) return a;
+          unmeasured ??= measured === undefined ? a : undefined;
         }
+        // Its name, but no size nor content to measure (nothing public lists the fields of the
+        // answer): taken as the file, with a warning. Sent again, a lost answer would attach it
+        // twice; failed as unknown, the invoice could not be loaded against such an Alma at all.
+        if (unmeasured !== undefined) return { ...unmeasured, unmeasured: true };
         // An entry that says neither its name nor where to read it may be this file: not absent.
         if (untold !== undefined) {
           throw new UnknownOutcomeError({

@@ -318,6 +318,23 @@ describe('attachments: a file Alma may hold already is looked for, never sent tw
     expect(api!.log().filter((l) => !l.startsWith('GET'))).toEqual([]);
   });
 
+  it.each([
+    ['its own answer has no content', [{ id: '901', file_name: 'a.pdf' }], [{ path: ONE('901'), body: { id: '901', file_name: 'a.pdf' } }], { id: '901', name: 'a.pdf', size: undefined, unmeasured: true }],
+    ['it is listed without an id or link to read it by', [{ file_name: 'a.pdf' }], [], { id: '', name: 'a.pdf', size: undefined, unmeasured: true }],
+    ['read on its own for its name, it comes without content', [{ id: '901' }], [{ path: ONE('901'), body: { id: '901', file_name: 'a.pdf' } }], { id: '901', name: 'a.pdf', size: undefined, unmeasured: true }],
+  ])('an entry of this name whose size cannot be measured (%s) is taken as the file, marked unmeasured: never sent twice', async (_, entries, more, found) => {
+    const t = target();
+    api!.script({ path: LIST, body: list({ id: '900', file_name: 'other.pdf', size: 5 }, ...entries) }, ...more);
+    await expect(t.attachments!.find('77', file())).resolves.toEqual(found);
+    expect(api!.log().filter((l) => !l.startsWith('GET'))).toEqual([]);
+  });
+
+  it('an entry of this name and size is the file, even beside one whose size cannot be measured', async () => {
+    const t = target();
+    api!.script({ path: LIST, body: list({ file_name: 'a.pdf' }, { id: '902', file_name: 'a.pdf', size: PDF.length }) });
+    await expect(t.attachments!.find('77', file())).resolves.toEqual({ id: '902', name: 'a.pdf', size: PDF.length });
+  });
+
   it('an entry of another name, or of this name with another size, is another file: absent', async () => {
     const t = target();
     api!.script({ path: LIST, body: list({ id: '900', file_name: 'other.pdf' }, { id: '901', file_name: 'a.pdf', size: PDF.length + 1 }) });
