@@ -39,8 +39,14 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
   return { entries: checked.entries, issues: [...issues, ...checked.issues] };
 }
 
-/** Statuses that accept the finance system's answer: handed over, or (leniently) not yet. */
-const PAYABLE = new Set([WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT]);
+/**
+ * Only an invoice handed over to finance and waiting for its answer (Waiting for Payment, code
+ * `Ready to be Paid`) takes `paid` or `rejected`: Ex Libris' payment import checks for Waiting
+ * for Payment or Closed, moves the first to Closed (paid) or back to In Review with the alert
+ * (rejected), and on a Closed invoice only adds the alert (KB-ERPREJ,
+ * docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
+ */
+const PAYABLE = new Set([WAITING_FOR_PAYMENT]);
 
 /** The invoice a row names: by id, or by vendor and number (exactly one match). */
 async function locate(erp: AlmaErp, req: PaymentRequest): Promise<InvoiceState | ErrorRecord> {
@@ -55,24 +61,34 @@ async function locate(erp: AlmaErp, req: PaymentRequest): Promise<InvoiceState |
   return found[0]!;
 }
 
-/** The operation's effect is visible: closed with this voucher, or back in review rejected by the ERP. */
+/** The invoice's workflow status for a message: the code, and the UI's label where it differs. */
+const statusShown = (s: InvoiceState): string =>
+  s.workflowStatus === WAITING_TO_BE_SENT ? `${WAITING_TO_BE_SENT} (the UI's Ready to be Paid)` : (s.workflowStatus ?? 'in an unknown status');
+
+/**
+ * The operation's effect is visible: closed with this voucher; or rejected by the ERP — the alert,
+ * on an invoice back In Review, or on a Closed one (where the import only adds the alert, KB-ERPREJ).
+ */
 export function paymentDone(req: PaymentRequest, s: InvoiceState): boolean {
   if (req.status === 'paid') return s.workflowStatus === CLOSED && s.payment.voucherNumber === req.voucherNumber;
-  return s.workflowStatus === IN_REVIEW && s.alerts.some((a) => a.code === REJECTED_ALERT);
+  return (s.workflowStatus === IN_REVIEW || s.workflowStatus === CLOSED) && s.alerts.some((a) => a.code === REJECTED_ALERT);
 }
 
 /** Why the invoice's status does not take the answer (checked before anything is sent). */
 export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecord | undefined {
   if (PAYABLE.has(s.workflowStatus ?? '')) return undefined;
-  const closedOther = req.status === 'paid' && s.workflowStatus === CLOSED;
-  return {
-    step: 'erp',
-    http_status: 0,
-    code: closedOther ? 'CLOSED_OTHER_VOUCHER' : 'WRONG_STATUS',
-    message: closedOther
-      ? `invoice ${s.number} is already closed with voucher ${s.payment.voucherNumber ?? '(none)'}, not ${req.voucherNumber ?? ''}; left unchanged`
-      : `invoice ${s.number} is ${s.workflowStatus ?? 'in an unknown status'}; only an invoice waiting for payment (Ready to be Paid) or ready to be sent can be ${req.status}`,
-  };
+  const refusal = (code: string, message: string): ErrorRecord => ({ step: 'erp', http_status: 0, code, message });
+  if (req.status === 'paid' && s.workflowStatus === CLOSED) {
+    return refusal('CLOSED_OTHER_VOUCHER', `invoice ${s.number} is already closed with voucher ${s.payment.voucherNumber ?? '(none)'}, not ${req.voucherNumber ?? ''}; left unchanged`);
+  }
+  if (req.status === 'rejected' && s.workflowStatus === CLOSED) {
+    // Alma would add the alert and leave it Closed (KB-ERPREJ): a rejection that reopens nothing.
+    return refusal('WRONG_STATUS', `invoice ${s.number} is already closed (voucher ${s.payment.voucherNumber ?? '(none)'}); a rejection would not reopen it, only add an alert; left unchanged`);
+  }
+  if (s.workflowStatus === WAITING_TO_BE_SENT) {
+    return refusal('WRONG_STATUS', `invoice ${s.number} is ${statusShown(s)}, not yet handed over to finance; hand it over first: invoice-load export --mark-in-erp`);
+  }
+  return refusal('WRONG_STATUS', `invoice ${s.number} is ${statusShown(s)}; only an invoice waiting for payment (code Ready to be Paid) can be ${req.status}`);
 }
 
 export async function runPayments(cfg: Config, term: Terminal): Promise<number> {

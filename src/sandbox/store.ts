@@ -410,7 +410,9 @@ export class Store {
         }
         break;
       case 'paid': {
-        if (inv.workflow !== WF_READY_TO_BE_PAID && inv.workflow !== WF_WAITING_FOR_PAYMENT) {
+        // As Ex Libris' payment import (KB-ERPREJ): only an invoice waiting for payment is paid.
+        if (inv.workflow === WF_READY_TO_BE_PAID) throw refuse('60267', 'Failed to process invoice in ERP.');
+        if (inv.workflow !== WF_WAITING_FOR_PAYMENT) {
           // AAPITK's documentation: "402459 … Must approve invoice before paying", one of three
           // readings of the code (docs/alma.md#errors-error-codes-and-alerts).
           throw refuse('402459', `Error while trying to retrieve invoice ${id}: must approve invoice before paying.`);
@@ -430,13 +432,17 @@ export class Store {
         const b = body !== undefined && body !== null ? asObject(body, 'invoice') : {};
         const notes = [field(b, 'notes'), field(b, 'note')].flatMap((n) => (Array.isArray(n) ? n : []));
         if (notes.length === 0) throw refuse('60268', 'The invoice note is mandatory.');
-        if (inv.workflow !== WF_READY_TO_BE_PAID && inv.workflow !== WF_WAITING_FOR_PAYMENT) {
+        // KB-ERPREJ: waiting for payment → In Review with the alert; Closed → only the alert.
+        if (inv.workflow === WF_WAITING_FOR_PAYMENT) {
+          inv.workflow = WF_IN_REVIEW;
+          inv.approval = 'PENDING';
+          inv.alerts = ['INVOICE_WAS_REJECTED_BY_ERP'];
+          inv.processRequested = false;
+        } else if (inv.workflow === 'CLOSED') {
+          if (!inv.alerts.includes('INVOICE_WAS_REJECTED_BY_ERP')) inv.alerts = [...inv.alerts, 'INVOICE_WAS_REJECTED_BY_ERP'].sort();
+        } else {
           throw refuse('60267', 'Failed to process invoice in ERP.');
         }
-        inv.workflow = WF_IN_REVIEW;
-        inv.approval = 'PENDING';
-        inv.alerts = ['INVOICE_WAS_REJECTED_BY_ERP'];
-        inv.processRequested = false;
         inv.notes.push(...notes.map((n) => (typeof n === 'string' ? n : (text(field(asNote(n), 'content')) ?? text(field(asNote(n), 'note_text')) ?? ''))));
         break;
       }

@@ -335,6 +335,7 @@ describe('payments', () => {
 
   it('every row against Alma before anything is sent: an unknown invoice, one invoice named twice (by id and by number), sub-cent amounts in the invoice\'s currency; a total that differs is a warning', async () => {
     await loaded();
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
     const ha = byNumber(w!, 'HA-2025-00520');
     const path = join(w!.dir, 'against.csv');
     const rows = (extra: string[]): void =>
@@ -419,11 +420,26 @@ describe('payments', () => {
     expect(Object.keys(ops(w!))).toEqual([]);
   });
 
-  it('an invoice not waiting for payment fails with the reason, and nothing is sent for it', async () => {
+  it('an invoice not waiting for payment fails with the reason, and nothing is sent for it; the dry run says so too', async () => {
     await loaded();
-    const res = await cli(['payments', PAYMENTS]);
-    // Not handed over yet, the sandbox still accepts an answer in Waiting to be Sent; mark G-25301 by paying it twice with another voucher.
-    expect(res.code).toBe(0);
+    // Not handed over yet (Waiting to be Sent): each row fails, saying how to hand it over.
+    const hint = /not yet handed over to finance; hand it over first: invoice-load export --mark-in-erp$/;
+    const dry = await cli(['payments', '--dry-run', '--online', PAYMENTS]);
+    expect(dry.code, dry.stderr).toBe(3);
+    const early = await cli(['payments', PAYMENTS]);
+    expect(early.code, early.stderr).toBe(4);
+    for (const doc of [dry.doc!, early.doc!]) {
+      expect(doc.invoices.map((i) => [i.status, i.error?.code])).toEqual([
+        ['failed', 'WRONG_STATUS'],
+        ['failed', 'WRONG_STATUS'],
+        ['failed', 'WRONG_STATUS'],
+      ]);
+      for (const i of doc.invoices) expect(i.error!.message).toMatch(hint);
+    }
+    expect(Object.keys(ops(w!))).toEqual([]);
+    // Handed over and paid; the same invoice paid again with another voucher is refused.
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    expect((await cli(['payments', PAYMENTS])).code).toBe(0);
     const path = join(w!.dir, 'other.csv');
     writeFileSync(path, 'vendor,invoice_number,payment_status,voucher_number,voucher_date,voucher_amount\nHARRAS,HA-2025-00520,paid,V-OTHER,2025-05-01,876.40\n');
     const other = await cli(['payments', path]);

@@ -319,4 +319,19 @@ describe('shapes', () => {
     });
     expect(paid.json).toMatchObject({ invoice_status: { value: 'CLOSED' }, payment: { payment_status: { value: 'PAID' }, voucher_number: 'V-9' } });
   });
+
+  it('paid and rejected as Ex Libris\' payment import takes them: only once handed over; a Closed invoice rejected only gets the alert', async () => {
+    const s = await start();
+    const id = await createInvoice(s, 'E-2');
+    await call(s, 'POST', `/acq/invoices/${id}/lines`, { body: lineBody() });
+    await call(s, 'POST', `/acq/invoices/${id}?op=process_invoice`, { body: {} });
+    const payment = { payment: { voucher_date: '2025-03-20', voucher_amount: 45, voucher_number: 'V-9' } };
+    // Waiting to be Sent (the UI's Ready to be Paid): not handed over yet, so neither is taken.
+    expect(errorCode(await call(s, 'POST', `/acq/invoices/${id}?op=paid`, { body: payment }))).toBe('60267');
+    expect(errorCode(await call(s, 'POST', `/acq/invoices/${id}?op=rejected`, { body: { notes: [{ content: 'no' }] } }))).toBe('60267');
+    await call(s, 'POST', `/acq/invoices/${id}?op=mark_in_erp`, { body: {} });
+    expect((await call(s, 'POST', `/acq/invoices/${id}?op=paid`, { body: payment })).json.invoice_workflow_status.value).toBe('CLOSED');
+    const rejected = await call(s, 'POST', `/acq/invoices/${id}?op=rejected`, { body: { notes: [{ content: 'paid twice' }] } });
+    expect(rejected.json).toMatchObject({ invoice_workflow_status: { value: 'CLOSED' }, alert: [{ value: 'INVOICE_WAS_REJECTED_BY_ERP' }] });
+  });
 });

@@ -1,0 +1,67 @@
+/**
+ * Which invoices take the finance system's answer, and when it already shows (cli/payments.ts):
+ * the rules of Ex Libris' payment import (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
+ */
+import { describe, expect, it } from 'vitest';
+import { Decimal } from 'decimal.js';
+import { paymentDone, paymentRefusal } from '../../src/cli/payments.js';
+import type { PaymentRequest } from '../../src/domain/payments.js';
+import type { InvoiceState } from '../../src/targets/alma/erp.js';
+
+const PAID: PaymentRequest = { invoiceId: '1', status: 'paid', voucherNumber: 'V-1', voucherDate: '2025-05-01', voucherAmount: new Decimal('10') };
+const REJECTED: PaymentRequest = { invoiceId: '1', status: 'rejected', note: 'no bank details' };
+const REJECTED_ALERT = { code: 'INVOICE_WAS_REJECTED_BY_ERP', description: 'Invoice was rejected by external finance system' };
+
+const inv = (workflowStatus: string, more: Partial<InvoiceState> = {}): InvoiceState => ({
+  id: '1',
+  number: 'N-1',
+  vendor: 'ACME',
+  workflowStatus,
+  alerts: [],
+  payment: {},
+  raw: {},
+  ...more,
+});
+
+/** `done`, `send`, or the refusal's code and message. */
+const verdict = (req: PaymentRequest, s: InvoiceState): string => {
+  if (paymentDone(req, s)) return 'done';
+  const why = paymentRefusal(req, s);
+  return why === undefined ? 'send' : `${why.code}: ${why.message}`;
+};
+
+describe('the statuses that take paid and rejected', () => {
+  it.each([
+    ['paid, waiting for payment', PAID, inv('Ready to be Paid'), 'send'],
+    ['rejected, waiting for payment', REJECTED, inv('Ready to be Paid'), 'send'],
+    [
+      'paid, not handed over yet',
+      PAID,
+      inv('Waiting to be Sent'),
+      "WRONG_STATUS: invoice N-1 is Waiting to be Sent (the UI's Ready to be Paid), not yet handed over to finance; hand it over first: invoice-load export --mark-in-erp",
+    ],
+    [
+      'rejected, not handed over yet',
+      REJECTED,
+      inv('Waiting to be Sent'),
+      "WRONG_STATUS: invoice N-1 is Waiting to be Sent (the UI's Ready to be Paid), not yet handed over to finance; hand it over first: invoice-load export --mark-in-erp",
+    ],
+    ['paid, in review', PAID, inv('InReview'), 'WRONG_STATUS: invoice N-1 is InReview; only an invoice waiting for payment (code Ready to be Paid) can be paid'],
+    ['paid, closed with this voucher', PAID, inv('CLOSED', { payment: { voucherNumber: 'V-1' } }), 'done'],
+    ['paid, closed with another voucher', PAID, inv('CLOSED', { payment: { voucherNumber: 'V-0' } }), 'CLOSED_OTHER_VOUCHER: invoice N-1 is already closed with voucher V-0, not V-1; left unchanged'],
+    ['rejected, back in review with the alert', REJECTED, inv('InReview', { alerts: [REJECTED_ALERT] }), 'done'],
+    // The import only adds the alert to a Closed invoice (KB-ERPREJ): that is the rejection done.
+    ['rejected, closed with the alert', REJECTED, inv('CLOSED', { alerts: [REJECTED_ALERT], payment: { voucherNumber: 'V-0' } }), 'done'],
+    [
+      'rejected, closed without the alert',
+      REJECTED,
+      inv('CLOSED', { payment: { voucherNumber: 'V-0' } }),
+      'WRONG_STATUS: invoice N-1 is already closed (voucher V-0); a rejection would not reopen it, only add an alert; left unchanged',
+    ],
+    // A stale alert on an invoice handed over again is not this rejection.
+    ['rejected, waiting for payment with an old alert', REJECTED, inv('Ready to be Paid', { alerts: [REJECTED_ALERT] }), 'send'],
+    ['rejected, in review without the alert', REJECTED, inv('InReview'), 'WRONG_STATUS: invoice N-1 is InReview; only an invoice waiting for payment (code Ready to be Paid) can be rejected'],
+  ] as const)('%s', (_name, req, state, want) => {
+    expect(verdict(req, state)).toBe(want);
+  });
+});
