@@ -5,7 +5,7 @@
  */
 import type { Decimal } from 'decimal.js';
 import type { InvoiceKey } from '../../domain/model.js';
-import { ApiError, UnknownOutcomeError, UsageError } from '../../common/errors.js';
+import { ApiError, isRefusal, UnknownOutcomeError, UsageError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { limiterFor } from '../../transport/http.js';
 import type { Alert } from '../target.js';
@@ -94,6 +94,8 @@ export interface AlmaErp {
 }
 
 const NOT_FOUND = new Set(['412400', '402401']);
+/** "The invoice note is mandatory" (OAS, for op=rejected). */
+const NOTE_MANDATORY = '60268';
 
 export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
   const http = createAlmaHttpClient({ ...opts, limiter: limiterFor(opts) });
@@ -104,6 +106,8 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
     if (s === undefined) throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the answer to ${what} has no invoice id` });
     return s;
   };
+  /** The list key a rejection's note goes under: the one Alma took last in this run. */
+  let noteKey: 'notes' | 'note' = 'notes';
   const op = async (id: string, name: ErpOp, body: JsonValue | Record<string, unknown>): Promise<InvoiceState> =>
     state(await http.json({ method: 'POST', path: idPath(id), query: { op: name }, body }), `POST ${idPath(id)}?op=${name}`);
 
@@ -157,9 +161,23 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
           ...(p.voucherCurrency !== undefined ? { voucher_currency: { value: p.voucherCurrency } } : {}),
         },
       }),
-    // The reason as the invoice's note; without one Alma answers 60268 (OAS). The list's key is
-    // the one the load sends notes with (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts).
-    rejected: (id, note) => op(id, 'rejected', { notes: [{ content: note }] }),
+    // The reason as the invoice's note; without one Alma answers 60268 (OAS). Which list key a
+    // POST takes is documented nowhere, and Alma ignores keys it does not know: sent as `notes`
+    // (the documented sample), a 60268 refusal — definite, nothing applied — is sent once more as
+    // `note` (a real answer's name), or the other way round, and the key that worked is kept for
+    // the run (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts).
+    async rejected(id, note) {
+      const key = noteKey;
+      try {
+        return await op(id, 'rejected', { [key]: [{ content: note }] });
+      } catch (err) {
+        if (!(err instanceof ApiError) || err instanceof UnknownOutcomeError || !isRefusal(err) || err.code !== NOTE_MANDATORY) throw err;
+        const other = key === 'notes' ? 'note' : 'notes';
+        const s = await op(id, 'rejected', { [other]: [{ content: note }] });
+        noteKey = other;
+        return s;
+      }
+    },
     requestCount: () => http.requests,
     close: () => http.close().catch(() => undefined),
   };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
 import { createAlmaErp } from '../../../src/targets/alma/erp.js';
-import { ORIGIN, mockApi } from '../helpers/mock-api.js';
+import { ORIGIN, almaError, mockApi } from '../helpers/mock-api.js';
 
 let api: ReturnType<typeof mockApi> | undefined;
 afterEach(async () => {
@@ -42,5 +42,48 @@ describe('listByStatus', () => {
       ['6', undefined],
     ]);
     api!.agent.assertNoPendingInterceptors();
+  });
+});
+
+/**
+ * An Alma that reads a rejection's note under one list key only (`takes`): any other body is
+ * refused with 60268, as a server that ignores the unknown key sees no note. Every POST's body
+ * is kept in `bodies`.
+ */
+function takesNoteAs(takes: 'note' | 'notes' | 'neither') {
+  const e = erp();
+  const bodies: Record<string, unknown>[] = [];
+  api!.agent
+    .get(ORIGIN)
+    .intercept({ path: (p: string) => p.includes('op=rejected'), method: 'POST' })
+    .reply((opts) => {
+      const body = JSON.parse(String(opts.body)) as Record<string, unknown>;
+      bodies.push(body);
+      const headers = { 'content-type': 'application/json' };
+      if (!(takes in body)) return { statusCode: 400, data: JSON.stringify(almaError('60268', 'The invoice note is mandatory.')), responseOptions: { headers } };
+      const id = /invoices\/(\d+)/.exec(opts.path)![1]!;
+      return { statusCode: 200, data: JSON.stringify({ id, number: `N-${id}`, invoice_workflow_status: { value: 'InReview' }, alert: [{ value: 'INVOICE_WAS_REJECTED_BY_ERP' }] }), responseOptions: { headers } };
+    })
+    .persist();
+  return { e, bodies };
+}
+
+describe('rejected: the note\'s list key', () => {
+  it('refused with 60268 under `notes`, sent once more under `note`; the rest of the run sends `note` at once', async () => {
+    const { e, bodies } = takesNoteAs('note');
+    expect((await e.rejected('1', 'no bank details')).workflowStatus).toBe('InReview');
+    expect((await e.rejected('2', 'wrong total')).alerts.map((a) => a.code)).toEqual(['INVOICE_WAS_REJECTED_BY_ERP']);
+    expect(bodies).toEqual([{ notes: [{ content: 'no bank details' }] }, { note: [{ content: 'no bank details' }] }, { note: [{ content: 'wrong total' }] }]);
+  });
+  it('an Alma that takes `notes` is sent it once per rejection', async () => {
+    const { e, bodies } = takesNoteAs('notes');
+    await e.rejected('1', 'a');
+    await e.rejected('2', 'b');
+    expect(bodies.map((b) => Object.keys(b))).toEqual([['notes'], ['notes']]);
+  });
+  it('refused under both keys: Alma\'s refusal, after one request with each', async () => {
+    const { e, bodies } = takesNoteAs('neither');
+    await expect(e.rejected('1', 'a')).rejects.toMatchObject({ code: '60268', httpStatus: 400 });
+    expect(bodies.map((b) => Object.keys(b))).toEqual([['notes'], ['note']]);
   });
 });
