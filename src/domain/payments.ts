@@ -172,7 +172,7 @@ function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): Pa
   let voucherAmount: Decimal | undefined;
   if (amountText !== undefined) {
     voucherAmount = new Decimal(amountText);
-    if (voucherAmount.isNegative()) err('voucher_amount', 'negative_amount', `voucher_amount ${quote(f.voucher_amount ?? '')} is below zero`);
+    // A negative voucher is a credit note's: checked against the invoice's total once it is found (checkLocated).
     const places = currency !== undefined ? minorUnits(currency) : undefined;
     if (places !== undefined && voucherAmount.decimalPlaces() > places) {
       err('voucher_amount', 'too_many_decimals', `voucher_amount ${quote(f.voucher_amount ?? '')} has more decimals than ${currency} has (${places})`);
@@ -211,6 +211,7 @@ export type LocatedInvoice = { id: string; number: string; vendor: string; curre
  * The rows against the invoices they name, found before anything is sent (every problem before
  * the first write): an invoice not found or found twice is an error on its row; two rows that
  * name one invoice — by id on one, by vendor and number on the other — are `duplicate_payment`;
+ * a voucher below zero is `negative_amount` unless the invoice's total is too (a credit note);
  * a voucher in the invoice's currency (or with none given) may not have more decimals than that
  * currency, and one whose amount is not the invoice's total is said (a warning: a bank's charge
  * or a discount can make them differ). Returns the problems by entry; pure.
@@ -239,6 +240,13 @@ export function checkLocated(entries: readonly PaymentEntry[], located: Readonly
     }
     byId.set(inv.id, e);
     const amount = req.voucherAmount;
+    // Loads take negative totals (credit notes): only such an invoice's payment is below zero.
+    const invoiceTotal = decimalOrUndefined(inv.totalAmount);
+    if (amount !== undefined && amount.isNegative() && !(invoiceTotal?.isNegative() ?? false)) {
+      const shown = invoiceTotal !== undefined ? invoiceTotal.toFixed() : 'not given';
+      add(e, problem(e.source, 'negative_amount', `voucher_amount ${amount.toFixed()} is below zero, and the invoice's total (${shown}) is not: only a credit note's payment is negative`, { column: 'voucher_amount' }));
+      continue;
+    }
     const currency = inv.currency;
     if (req.status !== 'paid' || amount === undefined || currency === undefined) continue;
     if (req.voucherCurrency !== undefined && req.voucherCurrency !== currency) continue;
@@ -247,7 +255,7 @@ export function checkLocated(entries: readonly PaymentEntry[], located: Readonly
       add(e, problem(e.source, 'too_many_decimals', `voucher_amount ${amount.toFixed()} has more decimals than ${currency}, the invoice's currency, has (${places})`, { column: 'voucher_amount' }));
       continue;
     }
-    const total = decimalOrUndefined(inv.totalAmount);
+    const total = invoiceTotal;
     if (total !== undefined && !amount.equals(total)) {
       add(
         e,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPayments } from '../../src/domain/payments.js';
+import { checkLocated, checkPayments, type LocatedInvoice } from '../../src/domain/payments.js';
 
 const rec = (row: number, fields: Record<string, string>) => ({ source: { file: 'p.csv', row }, fields });
 const PAID = { vendor: 'V', invoice_number: 'N1', payment_status: 'paid', voucher_number: 'X', voucher_date: '2025-01-02', voucher_amount: '10.00', voucher_currency: 'USD' };
@@ -14,7 +14,6 @@ describe('payment rows', () => {
     expect(entries[0]!.key).toEqual({ vendor: 'V', number: 'N1' });
   });
   it.each([
-    [{ ...PAID, voucher_amount: '-1' }, 'voucher_amount:negative_amount'],
     [{ ...PAID, voucher_amount: '1.234' }, 'voucher_amount:too_many_decimals'],
     [{ ...PAID, voucher_amount: '1,00' }, 'voucher_amount:invalid_number'],
     [{ ...PAID, voucher_date: '2025-13-01' }, 'voucher_date:invalid_date'],
@@ -51,5 +50,29 @@ describe('payment rows', () => {
     // With a payment_status column, even empty, it is a payments file with extra columns.
     const r2 = checkPayments([{ source: { file: 'batch.csv', row: 2 }, fields: { ...line, payment_status: '' } }]);
     expect(r2.issues.map((p) => p.code)).toEqual(['unknown_columns']);
+  });
+});
+
+describe('payment rows against the invoices they name', () => {
+  /** The codes checkLocated finds on one row paying an invoice with this total. */
+  const against = (fields: Record<string, string>, totalAmount: string | undefined): string[] => {
+    const { entries } = checkPayments([rec(2, fields)]);
+    expect(entries[0]!.problems).toEqual([]);
+    const inv: LocatedInvoice = { id: '7', number: 'N1', vendor: 'V', currency: 'USD', totalAmount };
+    return (checkLocated(entries, new Map([[entries[0]!, inv]])).get(entries[0]!) ?? []).map((p) => `${p.column}:${p.code}:${p.severity}`);
+  };
+  it.each([
+    ['a credit note paid with its negative total', '-10.00', '-10.00', []],
+    ['a credit note paid with a smaller refund', '-9.50', '-10.00', ['voucher_amount:amount_differs:warning']],
+    ['a negative voucher for an invoice', '-10.00', '10.00', ['voucher_amount:negative_amount:error']],
+    ['a negative voucher for an invoice without a total', '-10.00', undefined, ['voucher_amount:negative_amount:error']],
+    ['an invoice paid with its total', '10.00', '10.00', []],
+  ] as const)('%s', (_name, amount, total, codes) => {
+    expect(against({ ...PAID, voucher_amount: amount }, total)).toEqual(codes);
+  });
+  it('says why a negative voucher is refused', () => {
+    const { entries } = checkPayments([rec(2, { ...PAID, voucher_amount: '-1' })]);
+    const found = checkLocated(entries, new Map([[entries[0]!, { id: '7', number: 'N1', vendor: 'V', currency: 'USD', totalAmount: '120' }]]));
+    expect(found.get(entries[0]!)!.map((p) => p.message)).toEqual(["voucher_amount -1 is below zero, and the invoice's total (120) is not: only a credit note's payment is negative"]);
   });
 });
