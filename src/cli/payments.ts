@@ -183,6 +183,9 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         const req = e.request!;
         // The first read is the one made above, before anything was sent; later ones ask again.
         let first: InvoiceState | ErrorRecord | undefined = located.get(e);
+        // A voucher given no currency is in the invoice's, sent as such: an unset voucher currency
+        // reads back empty (sample 01, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
+        const currency = req.voucherCurrency ?? (first !== undefined && 'id' in first ? first.currency : undefined);
         return {
           key: e.key,
           op: req.status,
@@ -195,7 +198,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
           refuse: (s: InvoiceState) => paymentRefusal(req, s),
           send: (id: string) =>
             req.status === 'paid'
-              ? erp.paid(id, { voucherNumber: req.voucherNumber!, voucherDate: req.voucherDate!, voucherAmount: req.voucherAmount!, voucherCurrency: req.voucherCurrency })
+              ? erp.paid(id, { voucherNumber: req.voucherNumber!, voucherDate: req.voucherDate!, voucherAmount: req.voucherAmount!, voucherCurrency: currency })
               : erp.rejected(id, req.note!),
         };
       }),

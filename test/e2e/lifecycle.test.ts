@@ -401,6 +401,17 @@ describe('payments', () => {
     expect(maxPerOp(w!)).toBe(1);
   });
 
+  it('a voucher given no currency is sent in the invoice\'s', async () => {
+    await loaded();
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    const path = join(w!.dir, 'no-currency.csv');
+    writeFileSync(path, 'vendor,invoice_number,payment_status,voucher_number,voucher_date,voucher_amount,voucher_currency\nHARRAS,HA-2025-00520,paid,V-1,2025-05-01,876.40,\n');
+    const res = await cli(['payments', path]);
+    expect(res.code, res.stderr).toBe(0);
+    const ha = byNumber(w!, 'HA-2025-00520');
+    expect([ha.currency, ha.payment.voucher_currency]).toEqual(['EUR', 'EUR']);
+  });
+
   it('a --report that cannot be written, or names another kind of file, stops payments and export before anything is sent (exit 2)', async () => {
     await loaded();
     const before = w!.sandbox.state().counters.requestsTotal;
