@@ -47,6 +47,8 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
  * docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
  */
 const PAYABLE = new Set([WAITING_FOR_PAYMENT]);
+/** `payment_status` of a paid invoice (the PaymentStatus table: PAID, NOT_PAID). */
+const PAID = 'PAID';
 
 /** The invoice a row names: by id, or by vendor and number (exactly one match). */
 async function locate(erp: AlmaErp, req: PaymentRequest): Promise<InvoiceState | ErrorRecord> {
@@ -66,11 +68,12 @@ const statusShown = (s: InvoiceState): string =>
   s.workflowStatus === WAITING_TO_BE_SENT ? `${WAITING_TO_BE_SENT} (the UI's Ready to be Paid)` : (s.workflowStatus ?? 'in an unknown status');
 
 /**
- * The operation's effect is visible: closed with this voucher; or rejected by the ERP — the alert,
- * on an invoice back In Review, or on a Closed one (where the import only adds the alert, KB-ERPREJ).
+ * The operation's effect is visible: closed, paid (`payment_status` PAID, not NOT_PAID) with this
+ * voucher; or rejected by the ERP — the alert, on an invoice back In Review, or on a Closed one
+ * (where the import only adds the alert, KB-ERPREJ; docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
  */
 export function paymentDone(req: PaymentRequest, s: InvoiceState): boolean {
-  if (req.status === 'paid') return s.workflowStatus === CLOSED && s.payment.voucherNumber === req.voucherNumber;
+  if (req.status === 'paid') return s.workflowStatus === CLOSED && s.payment.status === PAID && s.payment.voucherNumber === req.voucherNumber;
   return (s.workflowStatus === IN_REVIEW || s.workflowStatus === CLOSED) && s.alerts.some((a) => a.code === REJECTED_ALERT);
 }
 
@@ -78,6 +81,9 @@ export function paymentDone(req: PaymentRequest, s: InvoiceState): boolean {
 export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecord | undefined {
   if (PAYABLE.has(s.workflowStatus ?? '')) return undefined;
   const refusal = (code: string, message: string): ErrorRecord => ({ step: 'erp', http_status: 0, code, message });
+  if (req.status === 'paid' && s.workflowStatus === CLOSED && s.payment.voucherNumber === req.voucherNumber) {
+    return refusal('WRONG_STATUS', `invoice ${s.number} is closed with voucher ${req.voucherNumber ?? ''} but not paid (payment status ${s.payment.status ?? 'not given'}); left unchanged`);
+  }
   if (req.status === 'paid' && s.workflowStatus === CLOSED) {
     return refusal('CLOSED_OTHER_VOUCHER', `invoice ${s.number} is already closed with voucher ${s.payment.voucherNumber ?? '(none)'}, not ${req.voucherNumber ?? ''}; left unchanged`);
   }

@@ -47,8 +47,15 @@ describe('the statuses that take paid and rejected', () => {
       "WRONG_STATUS: invoice N-1 is Waiting to be Sent (the UI's Ready to be Paid), not yet handed over to finance; hand it over first: invoice-load export --mark-in-erp",
     ],
     ['paid, in review', PAID, inv('InReview'), 'WRONG_STATUS: invoice N-1 is InReview; only an invoice waiting for payment (code Ready to be Paid) can be paid'],
-    ['paid, closed with this voucher', PAID, inv('CLOSED', { payment: { voucherNumber: 'V-1' } }), 'done'],
-    ['paid, closed with another voucher', PAID, inv('CLOSED', { payment: { voucherNumber: 'V-0' } }), 'CLOSED_OTHER_VOUCHER: invoice N-1 is already closed with voucher V-0, not V-1; left unchanged'],
+    ['paid, closed and paid with this voucher', PAID, inv('CLOSED', { payment: { status: 'PAID', voucherNumber: 'V-1' } }), 'done'],
+    // Closed by the hand-over (handle_invoice_payment off) and given the voucher by hand: not paid.
+    [
+      'paid, closed with this voucher but not paid',
+      PAID,
+      inv('CLOSED', { payment: { status: 'NOT_PAID', voucherNumber: 'V-1' } }),
+      'WRONG_STATUS: invoice N-1 is closed with voucher V-1 but not paid (payment status NOT_PAID); left unchanged',
+    ],
+    ['paid, closed with another voucher', PAID, inv('CLOSED', { payment: { status: 'PAID', voucherNumber: 'V-0' } }), 'CLOSED_OTHER_VOUCHER: invoice N-1 is already closed with voucher V-0, not V-1; left unchanged'],
     ['rejected, back in review with the alert', REJECTED, inv('InReview', { alerts: [REJECTED_ALERT] }), 'done'],
     // The import only adds the alert to a Closed invoice (KB-ERPREJ): that is the rejection done.
     ['rejected, closed with the alert', REJECTED, inv('CLOSED', { alerts: [REJECTED_ALERT], payment: { voucherNumber: 'V-0' } }), 'done'],
