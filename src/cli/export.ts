@@ -30,7 +30,7 @@ import { emitLifecycleReport, withSession } from './lifecycle.js';
 import { readLockedJournal, shortHash } from './journals.js';
 import { outputIdentity } from './output-identity.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
-import { CLOSED, WAITING_FOR_PAYMENT, type InvoiceState } from '../targets/alma/erp.js';
+import { CLOSED, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT, type InvoiceState } from '../targets/alma/erp.js';
 import { runOperations } from '../engine/operations.js';
 import { exportRows, toCsv, toJsonRows } from '../report/export-file.js';
 import { writeFileAtomic } from '../common/fs.js';
@@ -55,6 +55,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   const ext = extname(o.output).toLowerCase();
   const format = o.format ?? (ext === '.json' ? 'json' : ext === '.csv' ? 'csv' : undefined);
   if (format === undefined) throw new UsageError(`cannot tell the format of ${o.output}: name it .csv or .json, or pass --format csv|json`);
+  const notMarkable = o.markInErp ? markInErpRefusal(o.status) : undefined;
+  if (notMarkable !== undefined) throw new UsageError(notMarkable);
   const output = resolve(o.output);
   // The journals' key: one for every spelling of the file's path (a symlinked folder, another
   // letter case on a case-insensitive disk), or the guard below would not see the other's.
@@ -195,6 +197,23 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     emitLifecycleReport(cfg, term, doc);
     return exitCodeForReport(doc, { sent: true });
   });
+}
+
+/**
+ * Why `--mark-in-erp` cannot go with this `--status`, or undefined when it can. The mark is the
+ * hand-over of an invoice waiting to be sent (BLOG-ERP, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments):
+ * Alma refuses it for an invoice In Review or In Approval, and one waiting for payment or closed
+ * was handed over already — its "mark" would be recorded as a hand-over that never happened.
+ */
+export function markInErpRefusal(status: string): string | undefined {
+  if (status === WAITING_TO_BE_SENT) return undefined;
+  const why =
+    status === WAITING_FOR_PAYMENT
+      ? 'those wait for payment (the UI\'s Waiting for Payment): they were marked already'
+      : status === CLOSED
+        ? 'those are closed: marked or paid already'
+        : 'Alma does not mark an invoice that is not approved yet';
+  return `--mark-in-erp marks invoices waiting to be sent ("${WAITING_TO_BE_SENT}", the UI's Ready to be Paid), not ${status}: ${why}. Leave out --mark-in-erp to export them only`;
 }
 
 /** How many invoices left out a warning names; the rest are counted. */

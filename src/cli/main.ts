@@ -205,7 +205,7 @@ function addLifecycleCommands(program: Command): void {
     .option('-n, --dry-run', 'check only: nothing is changed')
     .option('--status <status>', "the workflow status to export (Alma's code)", 'Waiting to be Sent')
     .addOption(new Option('--format <format>', 'csv or json (default: by the file extension)').choices(['csv', 'json']))
-    .option('--mark-in-erp', 'after the file is safely written, mark each exported invoice in Alma (op=mark_in_erp)')
+    .option('--mark-in-erp', 'after the file is safely written, mark each exported invoice in Alma (op=mark_in_erp); only with the default --status')
     .option('--replace', 'replace an output file that still holds the invoices an earlier --mark-in-erp run marked (the finance system reads it in place)')
     .action(async (opts: RawOptions & { output: string; status: string; format?: 'csv' | 'json'; markInErp?: boolean; replace?: boolean }) => {
       const { runExport } = await import('./export.js');
