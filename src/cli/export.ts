@@ -30,9 +30,10 @@ import { emitLifecycleReport, withSession } from './lifecycle.js';
 import { readLockedJournal, shortHash } from './journals.js';
 import { outputIdentity } from './output-identity.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
-import { CLOSED, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT, type InvoiceState } from '../targets/alma/erp.js';
+import { CLOSED, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT, type AlmaErp, type InvoiceState } from '../targets/alma/erp.js';
 import { runOperations } from '../engine/operations.js';
-import { exportRows, toCsv, toJsonRows } from '../report/export-file.js';
+import { exportRows, lineCounts, toCsv, toJsonRows, withLines } from '../report/export-file.js';
+import type { ReportError } from '../report/report.js';
 import { writeFileAtomic } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
 import { problem, type Problem } from '../domain/problem.js';
@@ -137,9 +138,17 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
         else session.info(`${e.vendor} ${s?.number ?? numberOf(e.number)} (id ${e.id}) was in an earlier export but is now ${s?.workflowStatus ?? 'gone'}; not exported again`);
       }
     }
-    // A listing may leave the lines out: read those invoices whole.
+    // A listing may leave the lines out, or carry only some: each invoice goes into the file with
+    // every line it has, or not at all (nor is it marked).
     const full: InvoiceState[] = [];
-    for (const s of [...listed, ...carried]) full.push(hasLines(s) ? s : ((await erp.readFull(s.id)) ?? s));
+    const partial: LifecycleInvoice[] = [];
+    for (const s of [...listed, ...carried]) {
+      const whole = await everyLine(erp, s);
+      if ('short' in whole) partial.push({ ...base(s, 'failed'), error: whole.short });
+      else full.push(whole);
+    }
+    // A carried invoice left out may be marked already: its run's file is not settled by this one.
+    const carriedLeftOut = partial.some((p) => carried.some((c) => c.id === p.id));
 
     const rows = exportRows(full.map((s) => s.raw));
     const content = format === 'csv' ? toCsv(rows) : toJsonRows(rows);
@@ -156,7 +165,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       journal.append({ t: 'op', ...journalKeyOf(s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
     }
     if (!o.markInErp) {
-      const doc = report(full.map((s) => base(s, 'exported')), true);
+      const doc = report([...full.map((s) => base(s, 'exported')), ...partial], true);
       emitLifecycleReport(cfg, term, doc);
       return exitCodeForReport(doc, { sent: true });
     }
@@ -186,14 +195,14 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     if (outcome.stopped === undefined) {
       const marked = outcome.results.filter((r) => r.status === 'done' || r.status === 'already_done').length;
       handover.append({ ...file, invoices: marked, ended: true });
-      for (const b of [batch, ...interrupted]) journal.append({ t: 'batch_done', batch: b });
+      for (const b of [batch, ...(carriedLeftOut ? [] : interrupted)]) journal.append({ t: 'batch_done', batch: b });
     }
     const invoices = full.map((s, i): LifecycleInvoice => {
       const r = outcome.results[i]!;
       const status = r.status === 'done' ? 'marked' : r.status === 'not_started' ? 'failed' : r.status;
       return { ...base(s, status), workflow_status: r.workflowStatus ?? s.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
-    const doc = report(invoices, true, outcome.stopped, issues(carried));
+    const doc = report([...invoices, ...partial], true, outcome.stopped, issues(carried));
     emitLifecycleReport(cfg, term, doc);
     return exitCodeForReport(doc, { sent: true });
   });
@@ -314,7 +323,30 @@ const journalKeyOf = (s: InvoiceState): InvoiceKey => ({ vendor: s.vendor, numbe
 /** The invoice number of a journal key (journalKeyOf; a journal written before it has the number alone). */
 const numberOf = (key: string): string => key.replace(/ #\d+$/, '');
 
-const hasLines = (s: InvoiceState): boolean => {
-  const raw = s.raw as { invoice_lines?: unknown; number_of_lines?: { value?: unknown } };
-  return raw.invoice_lines !== undefined && raw.invoice_lines !== null;
-};
+/**
+ * The invoice with every line it has (export-file.ts `lineCounts`): as listed when the listing
+ * carries them all; read by id when it carries none (a brief listing); its lines listed apart
+ * (`GET /acq/invoices/{id}/lines`, every page) when it carries fewer than it says it has. Still
+ * fewer: `short`, the reason it is neither written nor marked — a file with part of an invoice
+ * would have finance pay part of it, and the mark would take the rest out of every later export.
+ */
+async function everyLine(erp: AlmaErp, listed: InvoiceState): Promise<InvoiceState | { short: ReportError }> {
+  let s = listed;
+  let { stated, inline } = lineCounts(s.raw);
+  if (inline === undefined) {
+    s = (await erp.readFull(s.id)) ?? s;
+    ({ stated, inline } = lineCounts(s.raw));
+  }
+  if (stated === undefined || (inline ?? 0) >= stated) return s;
+  const lines = await erp.listLines(s.id);
+  if (lines.length >= stated) return { ...s, raw: withLines(s.raw, lines) };
+  const got = Math.max(inline ?? 0, lines.length);
+  return {
+    short: {
+      step: 'lookup',
+      http_status: 0,
+      code: 'LINES_INCOMPLETE',
+      message: `the invoice has ${stated} lines by Alma's count, but Alma gave ${got}, also when asked for its lines alone (GET /acq/invoices/${s.id}/lines): not written to the file nor marked, so that finance is not handed part of it; the next run tries again`,
+    },
+  };
+}

@@ -4,7 +4,7 @@
  * `invoice_id` and `line_id`, values as Alma gives them (amounts exact, dates `YYYY-MM-DD`).
  * Pure: Alma's invoice JSON in, text out.
  */
-import { isJsonObject, jsonText, type JsonValue } from '../common/json.js';
+import { isJsonObject, jsonText, JsonNumber, type JsonValue } from '../common/json.js';
 
 export const EXPORT_COLUMNS = [
   'invoice_id',
@@ -77,6 +77,31 @@ const pick = (source: Obj, fields: ReadonlyArray<readonly [Column, string, Read]
 const blank = (fields: ReadonlyArray<readonly [Column, string, Read]>): Part => Object.fromEntries(fields.map(([column]) => [column, '']));
 const EMPTY_LINE: Part = { ...blank(LINE_FIELDS), ...blank(FUND_FIELDS) };
 const EMPTY_FUND: Part = blank(FUND_FIELDS);
+
+/** A count as a number or a numeric string (Alma gives both; sample 03 has `"total_record_count": ""`). */
+const count = (v: JsonValue | undefined): number | undefined => {
+  const t = jsonText(v)?.trim();
+  return t !== undefined && /^\d+$/.test(t) ? Number.parseInt(t, 10) : undefined;
+};
+
+/**
+ * How many lines an invoice of Alma's says it has, and how many it carries: `number_of_lines.value`
+ * (sample 01), else the inline list's `total_record_count`. A listing may carry fewer lines than
+ * that (docs/alma.md's sample 02 lists an invoice with `total_record_count` 999 and one line),
+ * and a file written from it would hand finance part of the invoice. `inline` is undefined when
+ * the answer has no `invoice_lines` at all (a brief view); `stated` when it says no count.
+ */
+export function lineCounts(raw: JsonValue): { stated?: number | undefined; inline?: number | undefined } {
+  const inv = obj(raw);
+  const held = inv['invoice_lines'];
+  const stated = count(obj(inv['number_of_lines'])['value']) ?? count(obj(held)['total_record_count']);
+  return { stated, inline: held === undefined || held === null ? undefined : list(obj(held)['invoice_line']).length };
+}
+
+/** The invoice with these lines in place of those it carried (read apart, `GET /acq/invoices/{id}/lines`). */
+export function withLines(raw: JsonValue, lines: readonly JsonValue[]): JsonValue {
+  return { ...obj(raw), invoice_lines: { total_record_count: new JsonNumber(String(lines.length)), invoice_line: [...lines] } };
+}
 
 export function exportRows(invoices: readonly JsonValue[]): ExportRow[] {
   const rows: ExportRow[] = [];

@@ -4,11 +4,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { runCli } from '../helpers/cli.js';
+import type { LifecycleReport } from '../../src/report/lifecycle.js';
 
 let server: Server | undefined;
 let dir: string | undefined;
@@ -61,5 +62,129 @@ describe('export --mark-in-erp', () => {
     }
     expect(api.seen).toEqual([]);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+const ACME = { value: 'ACME', desc: 'ACME Inc.' };
+const WAITING = { value: 'Waiting to be Sent', desc: 'Ready to be Paid' };
+const MARKED = { value: 'Ready to be Paid', desc: 'Waiting for Payment' };
+const line = (id: string, n: number) => ({ id: `${id}-L${n}`, number: String(n), type: { value: 'REGULAR' }, price: 10, quantity: 1, fund_distribution: [{ fund_code: { value: 'F' }, percent: 100 }] });
+const lines = (id: string, n: number) => Array.from({ length: n }, (_, i) => line(id, i + 1));
+const head = (id: string) => ({ id, number: `N-${id}`, vendor: ACME, total_amount: 10, currency: { value: 'USD' }, invoice_workflow_status: WAITING });
+const rows = (out: string): string[] =>
+  readFileSync(out, 'utf8')
+    .trimEnd()
+    .split('\r\n')
+    .slice(1)
+    .map((r) => r.split(',').filter((_, i) => i === 0 || i === 11).join(' '));
+
+describe('export: every line of an invoice, or none of it', () => {
+  it('lines a listing leaves out are read apart, page by page; an invoice Alma gives fewer lines of than it has is neither written nor marked', async () => {
+    // What Alma holds: 1 has 3 lines, 2 has 1 (though its listing says 999, as sample 02 does),
+    // 3 has 2 (its number_of_lines says so; its list's total says 999), 4 has 1.
+    const held = new Map<string, Record<string, unknown>>([
+      ['1', { ...head('1'), number_of_lines: { value: 3 }, invoice_lines: { total_record_count: 3, invoice_line: lines('1', 3) } }],
+      ['2', { ...head('2'), invoice_lines: { total_record_count: 1, invoice_line: lines('2', 1) } }],
+      ['3', { ...head('3'), number_of_lines: { value: 2 }, invoice_lines: { total_record_count: 999, invoice_line: lines('3', 2) } }],
+      ['4', { ...head('4'), number_of_lines: { value: 1 }, invoice_lines: { total_record_count: 1, invoice_line: lines('4', 1) } }],
+    ]);
+    // The listing: 1 with one of its 3 lines, 2 with its one line under a total of 999, 3 whole, 4 brief.
+    const listing = [
+      { ...head('1'), invoice_lines: { total_record_count: 3, invoice_line: lines('1', 1) } },
+      { ...head('2'), invoice_lines: { total_record_count: 999, invoice_line: lines('2', 1) } },
+      held.get('3'),
+      head('4'),
+    ];
+    const api = await scripted((req, url, send) => {
+      if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
+        return send(200, Number(url.searchParams.get('offset')) === 0 ? { total_record_count: 4, invoice: listing } : { total_record_count: 4 });
+      }
+      const m = /^\/almaws\/v1\/acq\/invoices\/(\d+)(\/lines)?$/.exec(url.pathname);
+      const inv = m === null ? undefined : held.get(m[1]!);
+      if (inv === undefined) return send(400, generalError);
+      if (m![2] !== undefined) {
+        // Two a page, whatever the limit: read page by page.
+        const all = (inv['invoice_lines'] as { invoice_line: unknown[] }).invoice_line;
+        const offset = Number(url.searchParams.get('offset') ?? 0);
+        return send(200, { total_record_count: all.length, invoice_line: all.slice(offset, offset + 2) });
+      }
+      if (req.method === 'POST' && url.searchParams.get('op') === 'mark_in_erp') inv['invoice_workflow_status'] = MARKED;
+      return send(200, inv);
+    });
+    const out = join(dir!, 'to-finance.csv');
+    const res = await runCli(['export', '--mark-in-erp', '--json', '--rate', '200', '-o', out], { env: api.env });
+    expect(res.code, res.stderr).toBe(4);
+    expect(rows(out)).toEqual(['1 1-L1', '1 1-L2', '1 1-L3', '3 3-L1', '3 3-L2', '4 4-L1']);
+    expect(api.seen.filter((r) => r.startsWith('POST')).sort()).toEqual(['1', '3', '4'].map((id) => `POST /almaws/v1/acq/invoices/${id}?op=mark_in_erp`));
+    // 1's lines were listed apart, over two pages; 3's were all in the listing; 4 was read by id.
+    expect(api.seen.filter((r) => r.includes('/lines'))).toEqual([
+      'GET /almaws/v1/acq/invoices/1/lines?limit=100&offset=0',
+      'GET /almaws/v1/acq/invoices/1/lines?limit=100&offset=2',
+      'GET /almaws/v1/acq/invoices/2/lines?limit=100&offset=0',
+    ]);
+    const doc = JSON.parse(res.stdout) as LifecycleReport;
+    expect(doc.summary).toMatchObject({ invoices: 4, marked: 3, failed: 1 });
+    expect(doc.invoices.find((i) => i.id === '2')).toMatchObject({
+      number: 'N-2',
+      status: 'failed',
+      workflow_status: 'Waiting to be Sent',
+      error: {
+        code: 'LINES_INCOMPLETE',
+        message:
+          "the invoice has 999 lines by Alma's count, but Alma gave 1, also when asked for its lines alone (GET /acq/invoices/2/lines): " +
+          'not written to the file nor marked, so that finance is not handed part of it; the next run tries again',
+      },
+    });
+  });
+
+  it('an invoice of a run cut short, marked then, that cannot be read whole now stays to be carried into the next file', async () => {
+    const held = new Map<string, Record<string, unknown>>(
+      ['1', '3'].map((id) => [id, { ...head(id), number_of_lines: { value: 2 }, invoice_lines: { total_record_count: 2, invoice_line: lines(id, 2) } }]),
+    );
+    let marks = 0;
+    let shortOf1 = false;
+    const api = await scripted((req, url, send) => {
+      if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
+        const waiting = [...held.values()].filter((i) => i['invoice_workflow_status'] === WAITING);
+        return send(200, Number(url.searchParams.get('offset')) === 0 && waiting.length > 0 ? { total_record_count: waiting.length, invoice: waiting } : { total_record_count: waiting.length });
+      }
+      const m = /^\/almaws\/v1\/acq\/invoices\/(\d+)(\/lines)?$/.exec(url.pathname);
+      const inv = m === null ? undefined : held.get(m[1]!);
+      if (inv === undefined) return send(400, generalError);
+      const cut = shortOf1 && m![1] === '1';
+      if (m![2] !== undefined) return send(200, { total_record_count: cut ? 1 : 2, invoice_line: lines(m![1]!, cut ? 1 : 2) });
+      if (req.method === 'POST' && url.searchParams.get('op') === 'mark_in_erp') {
+        // The second mark of the first run is refused for the daily threshold: that run stops.
+        if (++marks === 2) return send(429, { errorsExist: true, errorList: { error: [{ errorCode: 'DAILY_THRESHOLD', errorMessage: 'Daily threshold exceeded' }] } });
+        inv['invoice_workflow_status'] = MARKED;
+      }
+      return send(200, cut ? { ...inv, invoice_lines: { total_record_count: 2, invoice_line: lines('1', 1) } } : inv);
+    });
+    const out = join(dir!, 'to-finance.csv');
+    const args = ['export', '--mark-in-erp', '--json', '--rate', '200', '--concurrency', '1', '-o', out];
+    const cut = await runCli(args, { env: api.env });
+    expect((JSON.parse(cut.stdout) as LifecycleReport).stopped, cut.stderr).toBe('daily_limit');
+    // 1 is marked; the next run carries it into its file, but Alma gives one of its two lines now.
+    shortOf1 = true;
+    const next = await runCli(args, { env: api.env });
+    expect(next.code, next.stderr).toBe(4);
+    expect((JSON.parse(next.stdout) as LifecycleReport).invoices.map((i) => [i.id, i.status, i.error?.code])).toEqual([
+      ['3', 'marked', undefined],
+      ['1', 'failed', 'LINES_INCOMPLETE'],
+    ]);
+    expect(rows(out)).toEqual(['3 3-L1', '3 3-L2']);
+    // Read whole again, 1 goes into the next file: it was handed over in no file that stayed (and
+    // 3 with it, as every invoice of that cut-short run is until one run writes them all).
+    shortOf1 = false;
+    renameSync(out, `${out}.taken`);
+    const last = await runCli(args, { env: api.env });
+    expect(last.code, last.stderr).toBe(0);
+    expect(rows(out)).toEqual(['1 1-L1', '1 1-L2', '3 3-L1', '3 3-L2']);
+    expect((JSON.parse(last.stdout) as LifecycleReport).summary).toMatchObject({ already_done: 2, failed: 0 });
+    // ...and that run settles it: the next has nothing to carry.
+    renameSync(out, `${out}.taken`);
+    const after = await runCli(args, { env: api.env });
+    expect((JSON.parse(after.stdout) as LifecycleReport).summary.invoices, after.stderr).toBe(0);
+    expect(api.seen.filter((r) => r.startsWith('POST'))).toEqual(['1', '3', '3'].map((id) => `POST /almaws/v1/acq/invoices/${id}?op=mark_in_erp`));
   });
 });

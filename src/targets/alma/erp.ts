@@ -86,6 +86,8 @@ export interface AlmaErp {
    * filter), which are not to be handed over.
    */
   listByStatus(status: string): Promise<{ invoices: InvoiceState[]; others: InvoiceState[] }>;
+  /** Every line of the invoice, every page (`GET /acq/invoices/{id}/lines`): for one whose answer carried fewer than it has. */
+  listLines(id: string): Promise<JsonValue[]>;
   markInErp(id: string): Promise<InvoiceState>;
   paid(id: string, payment: PaymentBody): Promise<InvoiceState>;
   rejected(id: string, note: string): Promise<InvoiceState>;
@@ -149,6 +151,13 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
       );
       return byWorkflowStatus(all.map(toInvoiceState).filter((s): s is InvoiceState => s !== undefined), status);
     },
+    listLines: (id) =>
+      readAllPages(
+        (offset) => http.json({ method: 'GET', path: `${idPath(id)}/lines`, query: { limit: PAGE_SIZE, offset } }),
+        'invoice_line',
+        undefined,
+        `GET /acq/invoices/${id}/lines`,
+      ),
     // "An empty invoice object" (BLOG-ERP).
     markInErp: (id) => op(id, 'mark_in_erp', {}),
     // The payment object of GIST-ERP (its voucher_date as YYYY-MM-DD).
