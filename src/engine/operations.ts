@@ -79,9 +79,22 @@ export interface OpRunOutcome<S extends OpState> {
 
 export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>[], opts: OpRunOptions): Promise<OpRunOutcome<S>> {
   let finished = 0;
+  // One operation per journal key in a run: items run side by side, so a key given twice (an
+  // invoice listed twice) would be read twice before either is journaled, and sent twice. The
+  // later one waits for the first and is what the first became, sending nothing of its own.
+  const firsts = new Map<string, Promise<OpResult<S>>>();
+  const once = (spec: OpSpec<S>): Promise<OpResult<S>> => {
+    const jk = spec.journalKey ?? spec.key;
+    const k = `${spec.op}\u0000${jk.vendor}\u0000${jk.number}`;
+    const first = firsts.get(k);
+    if (first !== undefined) return first.then((r) => ({ ...r, key: spec.key, status: r.status === 'done' ? 'already_done' : r.status }));
+    const p = runOne(spec, opts);
+    firsts.set(k, p);
+    return p;
+  };
   const { results, stopped } = await eachUntilStopped<OpSpec<S>, OpResult<S>>(
     specs,
-    (spec) => runOne(spec, opts),
+    once,
     // The invoice that met an unreachable Alma keeps its own error, as it did when that was no stop.
     (spec, reason, err) => (reason === 'unreachable' ? { key: spec.key, status: 'failed', alerts: [], error: apiErrorRecord(err as ApiError) } : notStarted(spec, reason)),
     opts,

@@ -188,3 +188,28 @@ describe('export: every line of an invoice, or none of it', () => {
     expect(api.seen.filter((r) => r.startsWith('POST'))).toEqual(['1', '3', '3'].map((id) => `POST /almaws/v1/acq/invoices/${id}?op=mark_in_erp`));
   });
 });
+
+describe('export: an invoice listed on two pages', () => {
+  it('is written once and marked once', async () => {
+    const held = new Map<string, Record<string, unknown>>(
+      ['1', '2', '3'].map((id) => [id, { ...head(id), number_of_lines: { value: 1 }, invoice_lines: { total_record_count: 1, invoice_line: lines(id, 1) } }]),
+    );
+    const api = await scripted((req, url, send) => {
+      if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
+        // Two a page; between the pages one more was approved, and 2 moved down onto the second.
+        const page = Number(url.searchParams.get('offset')) === 0 ? ['1', '2'] : ['2', '3'];
+        return send(200, { total_record_count: 4, invoice: page.map((id) => held.get(id)) });
+      }
+      const inv = held.get(/^\/almaws\/v1\/acq\/invoices\/(\d+)$/.exec(url.pathname)?.[1] ?? '');
+      if (inv === undefined) return send(400, generalError);
+      if (req.method === 'POST' && url.searchParams.get('op') === 'mark_in_erp') inv['invoice_workflow_status'] = MARKED;
+      return send(200, inv);
+    });
+    const out = join(dir!, 'to-finance.csv');
+    const res = await runCli(['export', '--mark-in-erp', '--json', '--rate', '200', '-o', out], { env: api.env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(rows(out)).toEqual(['1 1-L1', '2 2-L1', '3 3-L1']);
+    expect(api.seen.filter((r) => r.startsWith('POST')).sort()).toEqual(['1', '2', '3'].map((id) => `POST /almaws/v1/acq/invoices/${id}?op=mark_in_erp`));
+    expect((JSON.parse(res.stdout) as LifecycleReport).summary).toMatchObject({ invoices: 3, marked: 3 });
+  });
+});

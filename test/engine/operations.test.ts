@@ -92,6 +92,23 @@ describe('runOperations', () => {
     expect(w.sent).toEqual(['INV-1', 'INV-2']);
   });
 
+  it('one invoice given twice (the same journal key) is sent once, however many run at once; two keys of one number are two invoices', async () => {
+    const w = world(2);
+    const twice = [w.specs[0]!, w.specs[1]!, { ...w.specs[0]! }];
+    const { outcome } = await run(twice, { concurrency: 3 });
+    expect(w.sent).toEqual(['INV-1', 'INV-2']);
+    expect(outcome.results.map((r) => [r.key.number, r.status])).toEqual([
+      ['INV-1', 'done'],
+      ['INV-2', 'done'],
+      ['INV-1', 'already_done'],
+    ]);
+    // invoice_not_unique=true: one number, two invoices told apart by the journal key (cli/export.ts).
+    const v = world(1);
+    const two = [0, 1].map((i) => ({ ...v.specs[0]!, journalKey: { vendor: 'ACME', number: `INV-1 #${i}` } }));
+    await run(two, { concurrency: 2 });
+    expect(v.sent).toEqual(['INV-1', 'INV-1']);
+  });
+
   it('an API refusal fails that invoice only; the run goes on and nothing is halted', async () => {
     const w = world(3, (n, step) => (n === 'INV-2' && step === 'send' ? new ApiError({ httpStatus: 400, code: '402459', message: 'not allowed' }) : undefined));
     const { outcome, stops, halts } = await run(w.specs);

@@ -149,7 +149,7 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
         undefined,
         `GET /acq/invoices/?invoice_workflow_status=${status}`,
       );
-      return byWorkflowStatus(all.map(toInvoiceState).filter((s): s is InvoiceState => s !== undefined), status);
+      return byWorkflowStatus(once(all.map(toInvoiceState).filter((s): s is InvoiceState => s !== undefined)), status);
     },
     listLines: (id) =>
       readAllPages(
@@ -203,6 +203,16 @@ export function byWorkflowStatus(states: readonly InvoiceState[], status: string
   const others: InvoiceState[] = [];
   for (const s of states) (s.workflowStatus === status ? invoices : others).push(s);
   return { invoices, others };
+}
+
+/**
+ * Each invoice once, where it was first listed: paging by offset while invoices change (one
+ * newly approved moves the rest down a place) lists the last of a page again at the top of the
+ * next, and it would be written to the hand-over twice and marked twice.
+ */
+function once(states: readonly InvoiceState[]): InvoiceState[] {
+  const seen = new Set<string>();
+  return states.filter((s) => !seen.has(s.id) && seen.add(s.id));
 }
 
 export function toInvoiceState(v: JsonValue | undefined): InvoiceState | undefined {

@@ -87,3 +87,20 @@ describe('rejected: the note\'s list key', () => {
     expect(bodies.map((b) => Object.keys(b))).toEqual([['notes'], ['note']]);
   });
 });
+
+describe('listByStatus across pages', () => {
+  it('lists an invoice repeated on the next page (offset paging while invoices change) once', async () => {
+    const e = erp();
+    const waiting = { value: 'Waiting to be Sent' };
+    const path = (offset: number) => `/almaws/v1/acq/invoices/?invoice_workflow_status=Waiting+to+be+Sent&limit=100&offset=${offset}`;
+    // A server giving two a page: one newly approved moved the others down a place between the pages.
+    api!.script(
+      { path: path(0), body: { total_record_count: 4, invoice: [listed('1', waiting), listed('2', waiting)] } },
+      { path: path(2), body: { total_record_count: 4, invoice: [listed('2', waiting), listed('3', waiting)] } },
+    );
+    const { invoices, others } = await e.listByStatus('Waiting to be Sent');
+    expect(invoices.map((s) => s.id)).toEqual(['1', '2', '3']);
+    expect(others).toEqual([]);
+    api!.agent.assertNoPendingInterceptors();
+  });
+});
