@@ -15,7 +15,8 @@
  * - the journal's key is the invoice's id as well as its number: an institution with
  *   `invoice_not_unique=true` holds one number twice, and each is marked;
  * - each mark is the operations runner's: read first (already marked → `already_done`), journal
- *   intent and outcome, and after a lost answer read again before sending again.
+ *   intent and outcome, after a lost answer read again before sending again, and after an answer
+ *   that does not show the mark (accepted: Alma marks asynchronously) read until it shows.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';

@@ -2,6 +2,7 @@
  * What `payments` and `export` share at the edge: the Alma client (or the embedded sandbox) with
  * the load's transport settings, a journal under its lock, Ctrl-C, and the report's output.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from './config.js';
 import { readKeyFile } from './load.js';
 import type { Journal } from '../engine/journal.js';
@@ -68,6 +69,8 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
       ...readOptions,
       journal: j,
       maxWriteAttempts: 3,
+      // An operation Alma accepted is read until it shows, as long as a load waits for processing (--poll-timeout).
+      confirm: { timeoutMs: cfg.pollTimeoutMs, sleep: (ms) => sleep(ms, undefined, { signal: signals.soft }) },
       onResult: (r, n, total) => {
         const word = r.status === 'done' ? done(r) : r.status.replace('_', ' ');
         if (!cfg.quiet) process.stderr.write(resultLine(term, `[${n}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${safe(word)}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));

@@ -87,6 +87,13 @@ export type JournalEntry =
       alerts?: Alert[] | undefined;
       batch?: string | undefined;
     }
+  /**
+   * The write of an `op` intent was answered 2xx without showing its effect: Alma processes these
+   * actions asynchronously (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments),
+   * so it was accepted and is never sent again; the invoice is read for the outcome
+   * (engine/operations.ts). Older loaders ignore the entry and reconcile the intent as before.
+   */
+  | { t: 'accepted'; vendor: string; number: string; op: string; id: string }
   /** The run named `batch` ended with every operation it began settled (cli/export.ts). */
   | { t: 'batch_done'; batch: string }
   /**
@@ -138,6 +145,8 @@ export interface InvoiceJournalState {
   ops: Map<string, Extract<JournalEntry, { t: 'op' }>>;
   /** Operations sent without a recorded outcome. */
   opsPending: Set<string>;
+  /** Operations Alma accepted (a 2xx answer) whose effect was not shown yet: not to be sent again. */
+  opsAccepted: Set<string>;
   processPending: boolean;
   /**
    * For a pending process intent written by an earlier run: the start of the first run after it.
@@ -167,6 +176,7 @@ const emptyState = (): InvoiceJournalState => ({
   attachmentsPending: new Set(),
   ops: new Map(),
   opsPending: new Set(),
+  opsAccepted: new Set(),
   processPending: false,
   processed: false,
 });
@@ -220,6 +230,11 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     case 'line':
       s.lines.set(e.line, e.id);
       s.linesPending.delete(e.line);
+      break;
+    case 'accepted':
+      s.opsAccepted.add(e.op);
+      s.opsPending.delete(e.op);
+      s.id ??= e.id;
       break;
     case 'op':
       s.ops.set(e.op, e);

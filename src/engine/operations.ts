@@ -7,9 +7,13 @@
  * - the invoice is always read before it is changed: one that already shows the operation's
  *   effect is `already_done` (an earlier run whose answer was lost, or someone in the UI), one in
  *   a status that does not accept it fails with the reason, and nothing is sent for either;
- * - a request whose outcome is unknown is followed by a read, and sent again only when the read
- *   shows it did not take effect (Alma applies these operations before it answers; a read by id
- *   is not stale: docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
+ * - a request Alma answers (2xx) was accepted, whatever its answer holds: Alma processes these
+ *   actions asynchronously, and the answer "might not include status and alerts" (the invoice
+ *   XSD, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments). Unless the answer
+ *   shows the effect, it is journaled as accepted — never to be sent again — and the invoice is
+ *   read until it shows the effect, a bounded series of reads (`confirm`);
+ * - a request whose outcome is unknown (no answer at all) is followed by a read, and sent again
+ *   only when the read shows it did not take effect (a read by id is not stale).
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
@@ -41,7 +45,8 @@ export interface OpSpec<S extends OpState> {
   done(state: S): boolean;
   /** Why the invoice's status does not accept the operation, or undefined when it does. */
   refuse(state: S): ErrorRecord | undefined;
-  send(id: string): Promise<S>;
+  /** The invoice as the answer shows it; undefined when the answer (2xx) shows none: accepted. */
+  send(id: string): Promise<S | undefined>;
 }
 
 export type OpStatus = 'done' | 'already_done' | 'failed' | 'not_started';
@@ -62,6 +67,12 @@ export interface OpRunOptions {
   stopSignal?: AbortSignal | undefined;
   /** Sends of one write at most, while its outcome stays unknown. */
   maxWriteAttempts: number;
+  /**
+   * How an accepted write is confirmed: reads `sleep`ing `initialMs` (default 300) before the
+   * first, each wait twice the one before up to `maxIntervalMs` (default 5 s), for at most
+   * `timeoutMs` in all. Without it, one read at once.
+   */
+  confirm?: { timeoutMs: number; sleep: (ms: number) => Promise<void>; initialMs?: number | undefined; maxIntervalMs?: number | undefined } | undefined;
   onResult?: ((r: OpResult<OpState>, done: number, total: number) => void) | undefined;
   /** Told once when the run stops for Alma's sake (unreachable, key refused, daily threshold): the line to show. */
   onStop?: ((reason: StopReason, message: string) => void) | undefined;
@@ -168,7 +179,8 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
   const { journal } = opts;
   const jk = spec.journalKey ?? spec.key;
   const who = { vendor: jk.vendor, number: jk.number };
-  const recorded = journal.state(jk).ops.get(spec.op);
+  const st = journal.state(jk);
+  const recorded = st.ops.get(spec.op);
   // Done in an earlier run: nothing to send or read.
   if (recorded !== undefined) {
     return { key: spec.key, status: 'already_done', id: recorded.id, workflowStatus: recorded.workflow_status, alerts: recorded.alerts ?? [] };
@@ -184,22 +196,33 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
       journal.append({ t: 'op', ...who, op: spec.op, id: state.id, outcome, workflow_status: state.workflowStatus, alerts: state.alerts });
       return { key: spec.key, status: outcome, id: state.id, state, workflowStatus: state.workflowStatus, alerts: state.alerts };
     };
-    if (spec.done(found)) return finish(found, 'already_done');
+    // Accepted by an earlier run: its effect shows now (done by that request), or it is not sent again.
+    const accepted = st.opsAccepted.has(spec.op);
+    if (spec.done(found)) return finish(found, accepted ? 'done' : 'already_done');
     const refused = spec.refuse(found);
     if (refused !== undefined) return fail(refused, found.id);
+    if (accepted) return fail(notShown(spec.op, found, 'an earlier run'), found.id);
     if (opts.stopSignal?.aborted === true) throw new ApiError({ httpStatus: 0, code: 'ABORTED', message: 'stopped' });
+    let answered: S | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         journal.append({ t: 'intent', ...who, step: 'op', op: spec.op, id: found.id });
-        return finish(await spec.send(found.id), 'done');
+        answered = await spec.send(found.id);
+        break;
       } catch (err) {
         if (!(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
-        // Did it take effect? Read before sending again.
+        // No answer: did it take effect? Read before sending again.
         const now = await spec.read();
         if ('id' in now && spec.done(now)) return finish(now, 'done');
         if (attempt >= opts.maxWriteAttempts) throw err;
       }
     }
+    if (answered !== undefined && spec.done(answered)) return finish(answered, 'done');
+    // Answered, its effect not in the answer: accepted, never sent again; read until it shows.
+    journal.append({ t: 'accepted', ...who, op: spec.op, id: found.id });
+    const seen = await confirm(spec, opts);
+    if ('id' in seen && spec.done(seen)) return finish(seen, 'done');
+    return fail('id' in seen ? notShown(spec.op, seen, 'this run', opts.confirm?.timeoutMs) : seen, found.id);
   } catch (err) {
     // A refused key, a spent threshold, an Alma that cannot be reached: the run stops (above).
     if (runStopOf(err) !== undefined) throw err;
@@ -208,6 +231,40 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     return fail(apiErrorRecord(err));
   }
 }
+
+/**
+ * Reads the invoice after an accepted write until it shows the effect, as `opts.confirm` says;
+ * the last read (an `ErrorRecord` ends it: the invoice cannot be found).
+ */
+async function confirm<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): Promise<S | ErrorRecord> {
+  const c = opts.confirm;
+  let waited = 0;
+  let interval = c?.initialMs ?? 300;
+  for (;;) {
+    if (c !== undefined) {
+      await c.sleep(interval);
+      waited += interval;
+    }
+    if (opts.stopSignal?.aborted === true) throw new ApiError({ httpStatus: 0, code: 'ABORTED', message: 'stopped' });
+    const now = await spec.read();
+    if (!('id' in now) || spec.done(now) || c === undefined || waited >= c.timeoutMs) return now;
+    interval = Math.min(interval * 2, c.maxIntervalMs ?? 5_000, Math.max(1, c.timeoutMs - waited));
+  }
+}
+
+/** An accepted write whose effect the invoice does not show (`by`: the run that sent it). */
+const notShown = (op: string, now: OpState, by: string, waitedMs?: number): ErrorRecord => ({
+  step: 'erp',
+  http_status: 0,
+  code: NOT_CONFIRMED,
+  message:
+    `Alma accepted op=${op} (sent by ${by}), but the invoice still shows ${now.workflowStatus ?? 'no workflow status'}` +
+    (waitedMs !== undefined ? ` ${Math.round(waitedMs / 1000)} s later` : '') +
+    ': it is not sent again, as Alma may still be at work on it and a second could be done twice; the next run reads it again — check the invoice in Alma if it stays so',
+});
+
+/** The loader's code for an accepted write whose effect did not show (runOne). */
+export const NOT_CONFIRMED = 'NOT_CONFIRMED';
 
 const apiErrorRecord = (err: ApiError): ErrorRecord => ({
   step: 'erp',

@@ -213,3 +213,41 @@ describe('export: an invoice listed on two pages', () => {
     expect((JSON.parse(res.stdout) as LifecycleReport).summary).toMatchObject({ invoices: 3, marked: 3 });
   });
 });
+
+describe('export: a mark Alma accepts without showing it (asynchronous)', () => {
+  it('answered 200 with an empty body and applied later: each invoice marked once, read until it shows', async () => {
+    const held = new Map<string, Record<string, unknown>>(
+      ['1', '2', '3'].map((id) => [id, { ...head(id), number_of_lines: { value: 1 }, invoice_lines: { total_record_count: 1, invoice_line: lines(id, 1) } }]),
+    );
+    // Reads of each invoice since its mark was accepted: the second shows it marked.
+    const since = new Map<string, number>();
+    const api = await scripted((req, url, send) => {
+      if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
+        const waiting = [...held.values()].filter((i) => i['invoice_workflow_status'] === WAITING);
+        return send(200, { total_record_count: waiting.length, ...(waiting.length > 0 ? { invoice: waiting } : {}) });
+      }
+      const id = /^\/almaws\/v1\/acq\/invoices\/(\d+)$/.exec(url.pathname)?.[1] ?? '';
+      const inv = held.get(id);
+      if (inv === undefined) return send(400, generalError);
+      if (req.method === 'POST' && url.searchParams.get('op') === 'mark_in_erp') {
+        // Once: a mark of an invoice already marked (or being marked) is refused, as Alma refuses a wrong status.
+        if (since.has(id)) return send(400, { errorsExist: true, errorList: { error: [{ errorCode: '60267', errorMessage: 'Failed to process invoice in ERP.' }] } });
+        since.set(id, 0);
+        return send(200);
+      }
+      if (since.has(id)) {
+        since.set(id, since.get(id)! + 1);
+        if (since.get(id)! >= 2) inv['invoice_workflow_status'] = MARKED;
+      }
+      return send(200, inv);
+    });
+    const out = join(dir!, 'to-finance.csv');
+    const res = await runCli(['export', '--mark-in-erp', '--json', '--rate', '200', '--poll-timeout', '10', '-o', out], { env: api.env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(api.seen.filter((r) => r.startsWith('POST')).sort()).toEqual(['1', '2', '3'].map((id) => `POST /almaws/v1/acq/invoices/${id}?op=mark_in_erp`));
+    const doc = JSON.parse(res.stdout) as LifecycleReport;
+    expect(doc.summary).toMatchObject({ invoices: 3, marked: 3, failed: 0 });
+    expect(doc.invoices.map((i) => i.workflow_status)).toEqual(['Ready to be Paid', 'Ready to be Paid', 'Ready to be Paid']);
+    expect(rows(out)).toEqual(['1 1-L1', '2 2-L1', '3 3-L1']);
+  });
+});

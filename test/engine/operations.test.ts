@@ -144,3 +144,83 @@ describe('runOperations', () => {
     expect(outcome.results.filter((r) => r.status === 'not_started')).toHaveLength(8);
   });
 });
+
+/**
+ * Invoices INV-1..n, unpaid, on an Alma that answers the write 2xx without the invoice (empty,
+ * `{}`: `send` resolves undefined) and applies it asynchronously: shown by the `after`th read
+ * after it was sent (never, for `Infinity`). `answer`: the invoice as the answer shows it instead
+ * (not paid yet).
+ */
+function accepting(n: number, after: number, answer = false) {
+  const sent: string[] = [];
+  const readsSince = new Map<string, number>();
+  const specs: OpSpec<Paid>[] = Array.from({ length: n }, (_, i) => {
+    const number = `INV-${i + 1}`;
+    const id = `91000000000000${i}`;
+    const paid = (): boolean => (readsSince.get(id) ?? -1) >= after;
+    return {
+      key: { vendor: 'ACME', number },
+      op: 'paid',
+      read: async () => {
+        if (readsSince.has(id)) readsSince.set(id, readsSince.get(id)! + 1);
+        return { id, paid: paid(), alerts: [] };
+      },
+      done: (s) => s.paid,
+      refuse: () => undefined,
+      send: async (sid) => {
+        sent.push(number);
+        if (!readsSince.has(sid)) readsSince.set(sid, 0);
+        return answer ? { id: sid, paid: false, alerts: [] } : undefined;
+      },
+    };
+  });
+  return { specs, sent, readsSince };
+}
+
+describe('runOperations: a write answered without its effect (Alma processes it asynchronously)', () => {
+  const clock = () => {
+    const waits: number[] = [];
+    return { waits, confirm: { timeoutMs: 10_000, sleep: async (ms: number) => void waits.push(ms) } };
+  };
+
+  it.each([
+    ['an answer without the invoice', false],
+    ['an answer with the invoice as it was', true],
+  ])('%s was accepted: sent once, then read until it shows — done; a re-run sends nothing', async (_what, answer) => {
+    const w = accepting(3, 2, answer);
+    const c = clock();
+    const { outcome } = await run(w.specs, { confirm: c.confirm });
+    expect(w.sent).toEqual(['INV-1', 'INV-2', 'INV-3']);
+    expect(outcome.results.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+    // Two reads each after the send, the waits growing (the clock is the test's).
+    expect(c.waits).toEqual([300, 600, 300, 600, 300, 600]);
+    const again = await run(w.specs, { confirm: c.confirm });
+    expect(again.outcome.results.map((r) => r.status)).toEqual(['already_done', 'already_done', 'already_done']);
+    expect(w.sent).toHaveLength(3);
+  });
+
+  it('not shown within the time: failed NOT_CONFIRMED and never sent again; shown later, a re-run finds it done', async () => {
+    const w = accepting(1, Infinity);
+    const c = clock();
+    const { outcome } = await run(w.specs, { confirm: { ...c.confirm, timeoutMs: 4_000 } });
+    expect(w.sent).toEqual(['INV-1']);
+    expect(c.waits).toEqual([300, 600, 1200, 1900]);
+    expect(outcome.results[0]).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'NOT_CONFIRMED',
+        message:
+          'Alma accepted op=paid (sent by this run), but the invoice still shows no workflow status 4 s later: it is not sent again, ' +
+          'as Alma may still be at work on it and a second could be done twice; the next run reads it again — check the invoice in Alma if it stays so',
+      },
+    });
+    const again = await run(w.specs, { confirm: c.confirm });
+    expect(w.sent).toEqual(['INV-1']);
+    expect(again.outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'NOT_CONFIRMED', message: expect.stringContaining('(sent by an earlier run)') } });
+    // Alma shows it at last.
+    w.readsSince.set('910000000000000', Infinity);
+    const last = await run(w.specs, { confirm: c.confirm });
+    expect(last.outcome.results[0]!.status).toBe('done');
+    expect(w.sent).toEqual(['INV-1']);
+  });
+});

@@ -6,7 +6,7 @@
 import type { Decimal } from 'decimal.js';
 import type { InvoiceKey } from '../../domain/model.js';
 import { ApiError, isRefusal, UnknownOutcomeError, UsageError } from '../../common/errors.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
+import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import { limiterFor } from '../../transport/http.js';
 import type { Alert } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
@@ -88,9 +88,10 @@ export interface AlmaErp {
   listByStatus(status: string): Promise<{ invoices: InvoiceState[]; others: InvoiceState[] }>;
   /** Every line of the invoice, every page (`GET /acq/invoices/{id}/lines`): for one whose answer carried fewer than it has. */
   listLines(id: string): Promise<JsonValue[]>;
-  markInErp(id: string): Promise<InvoiceState>;
-  paid(id: string, payment: PaymentBody): Promise<InvoiceState>;
-  rejected(id: string, note: string): Promise<InvoiceState>;
+  /** Each answers the invoice as Alma's answer shows it, or undefined when the answer (2xx) shows none: accepted. */
+  markInErp(id: string): Promise<InvoiceState | undefined>;
+  paid(id: string, payment: PaymentBody): Promise<InvoiceState | undefined>;
+  rejected(id: string, note: string): Promise<InvoiceState | undefined>;
   requestCount(): number;
   close(): Promise<void>;
 }
@@ -103,15 +104,22 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
   const http = createAlmaHttpClient({ ...opts, limiter: limiterFor(opts) });
   const lookup = new InvoiceLookup(http);
   const idPath = (id: string): string => `/acq/invoices/${encodeURIComponent(id)}`;
-  const state = (v: JsonValue, what: string): InvoiceState => {
-    const s = toInvoiceState(v);
-    if (s === undefined) throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the answer to ${what} has no invoice id` });
-    return s;
+  // As process_invoice (target.ts): these POST actions are asynchronous in Alma — "the response
+  // for POST action might not include status and alerts" (the invoice XSD,
+  // docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments). A 2xx answer is the
+  // request accepted, with the invoice or without (empty, 204, `{}`: undefined); only an answer
+  // that is not JSON leaves unknown whether Alma took it.
+  const op = async (id: string, name: ErpOp, body: JsonValue | Record<string, unknown>): Promise<InvoiceState | undefined> => {
+    const res = await http.request({ method: 'POST', path: idPath(id), query: { op: name }, body });
+    if (res.text.trim() === '') return undefined;
+    try {
+      return toInvoiceState(parseJson(res.text));
+    } catch {
+      throw new UnknownOutcomeError({ httpStatus: res.status, code: 'BAD_RESPONSE', message: `the answer to POST ${idPath(id)}?op=${name} is not JSON` });
+    }
   };
   /** The list key a rejection's note goes under: the one Alma took last in this run. */
   let noteKey: 'notes' | 'note' = 'notes';
-  const op = async (id: string, name: ErpOp, body: JsonValue | Record<string, unknown>): Promise<InvoiceState> =>
-    state(await http.json({ method: 'POST', path: idPath(id), query: { op: name }, body }), `POST ${idPath(id)}?op=${name}`);
 
   const erp: AlmaErp = {
     endpoint: new URL(http.baseUrl).origin,

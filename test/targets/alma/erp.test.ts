@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Decimal } from 'decimal.js';
+import { UnknownOutcomeError } from '../../../src/common/errors.js';
 import { unlimited } from '../../../src/transport/limiter.js';
 import { createAlmaErp } from '../../../src/targets/alma/erp.js';
 import { ORIGIN, almaError, mockApi } from '../helpers/mock-api.js';
@@ -71,8 +73,8 @@ function takesNoteAs(takes: 'note' | 'notes' | 'neither') {
 describe('rejected: the note\'s list key', () => {
   it('refused with 60268 under `notes`, sent once more under `note`; the rest of the run sends `note` at once', async () => {
     const { e, bodies } = takesNoteAs('note');
-    expect((await e.rejected('1', 'no bank details')).workflowStatus).toBe('InReview');
-    expect((await e.rejected('2', 'wrong total')).alerts.map((a) => a.code)).toEqual(['INVOICE_WAS_REJECTED_BY_ERP']);
+    expect((await e.rejected('1', 'no bank details'))?.workflowStatus).toBe('InReview');
+    expect((await e.rejected('2', 'wrong total'))?.alerts.map((a) => a.code)).toEqual(['INVOICE_WAS_REJECTED_BY_ERP']);
     expect(bodies).toEqual([{ notes: [{ content: 'no bank details' }] }, { note: [{ content: 'no bank details' }] }, { note: [{ content: 'wrong total' }] }]);
   });
   it('an Alma that takes `notes` is sent it once per rejection', async () => {
@@ -102,5 +104,32 @@ describe('listByStatus across pages', () => {
     expect(invoices.map((s) => s.id)).toEqual(['1', '2', '3']);
     expect(others).toEqual([]);
     api!.agent.assertNoPendingInterceptors();
+  });
+});
+
+describe('mark_in_erp, paid, rejected', () => {
+  it('a 2xx answer without the invoice (204, empty, {}) is the request accepted: undefined, not an unknown outcome; one with it is read', async () => {
+    const e = erp();
+    const path = '/almaws/v1/acq/invoices/77?op=mark_in_erp';
+    api!.script(
+      { method: 'POST', path, status: 204, body: '' },
+      { method: 'POST', path, body: '' },
+      { method: 'POST', path, body: {} },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77?op=paid', body: '' },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77?op=rejected', body: {} },
+      { method: 'POST', path, body: listed('77', { value: 'Ready to be Paid' }) },
+    );
+    for (let i = 0; i < 3; i++) await expect(e.markInErp('77')).resolves.toBeUndefined();
+    await expect(e.paid('77', { voucherNumber: 'V', voucherDate: '2026-01-02', voucherAmount: new Decimal('10') })).resolves.toBeUndefined();
+    await expect(e.rejected('77', 'no')).resolves.toBeUndefined();
+    await expect(e.markInErp('77')).resolves.toMatchObject({ id: '77', workflowStatus: 'Ready to be Paid' });
+    expect(api!.calls()).toHaveLength(6);
+    api!.agent.assertNoPendingInterceptors();
+  });
+
+  it('an answer that is not JSON (a proxy page?) leaves unknown whether Alma took it', async () => {
+    const e = erp();
+    api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77?op=mark_in_erp', body: '<html>gateway</html>', headers: { 'content-type': 'text/html' } });
+    await expect(e.markInErp('77')).rejects.toBeInstanceOf(UnknownOutcomeError);
   });
 });
