@@ -25,6 +25,7 @@ import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { FolioClient, type FolioClientOptions } from './client.js';
 import { chunks, cqlAnyOf, cqlString, invoiceIdOf, lineIdOf, sameId } from './ids.js';
 import { EXISTS_NOT_OURS } from '../matches.js';
+import { repeatedPageCheck } from '../pages.js';
 import { invoicePayload, linePayload, previewPayloads, type Resolved } from './payload.js';
 import { FolioRefs } from './refs.js';
 
@@ -78,16 +79,33 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     return key === undefined ? r : { ...r, vendor: key.vendor };
   };
 
-  /** Every page of a CQL query on a collection. */
+  /**
+   * Every page of a CQL query on a collection. FOLIO pages by `offset` and `limit` and says how
+   * many records match (`totalRecords`: folio-org/raml `traits/pageable.raml`, docs/folio.md
+   * "Look-ups"); a page shorter than the `limit` asked is not the end while `totalRecords` says
+   * more (a module or gateway may hold a page to fewer records), and a listing that stopped there
+   * would hide an invoice or a line from the look-up, which then sends it again. So pages are read
+   * on to `totalRecords`; without it, until an empty page. An empty page ends it early (a total
+   * that was an estimate, or records gone meanwhile); a page that repeats the one before means the
+   * server does not page by `offset` at all, and the listing fails rather than pass for whole (pages.ts).
+   */
   const listAll = async (path: string, list: string, query: string): Promise<JsonObject[]> => {
     const out: JsonObject[] = [];
+    const repeated = repeatedPageCheck();
     for (let offset = 0; ; ) {
       const answer = await client.json({ method: 'GET', path, query: { query, offset, limit: PAGE_SIZE } });
       const items = isJsonObject(answer) && Array.isArray(answer[list]) ? answer[list] : [];
+      if (repeated(items)) {
+        throw new ApiError({
+          httpStatus: 200,
+          code: 'BAD_RESPONSE',
+          message: `GET ${path} answered offset ${offset} with the records it gave before: it does not page by offset, so they cannot all be read`,
+        });
+      }
       for (const item of items) if (isJsonObject(item)) out.push(item);
       const total = isJsonObject(answer) ? Number(jsonText(answer['totalRecords']) ?? NaN) : NaN;
       offset += items.length;
-      if (items.length < PAGE_SIZE || (Number.isFinite(total) && offset >= total)) return out;
+      if (items.length === 0 || (Number.isFinite(total) && offset >= total)) return out;
     }
   };
 

@@ -274,3 +274,43 @@ describe('FOLIO creates: the id sent must be the id kept', () => {
     await expect(t.addChild(id, '1', g1!)).rejects.toBe(err);
   });
 });
+
+describe('FOLIO listings read on to totalRecords', () => {
+  const row = (line: string) => ({ invoice_number: 'L-1', invoice_date: '2026-11-02', vendor: 'GOBI', total_amount: '30.00', currency: 'USD', payment_method: 'EFT', line_number: line, price: '10.00', quantity: '1', fund_code: 'GENRL', fund_percent: '100' });
+  const [inv] = folioInvoices([row('1'), row('2'), row('3')]);
+  const id = invoiceIdOf(CREDENTIALS.tenant, inv!.key);
+  const line = (n: string) => ({ id: lineIdOf(id, n), invoiceId: id });
+  const target = () => {
+    const m = mockApi(ORIGIN);
+    api = m;
+    m.script(loginAnswer('at-1', 'rt-1', Date.now() + 600_000));
+    return { m, t: createFolioTarget({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 }) };
+  };
+
+  it('a page shorter than the limit is not the end while totalRecords says more', async () => {
+    const { m, t } = target();
+    m.script(
+      { method: 'GET', path: /^\/invoice\/invoice-lines\?.*offset=0/, body: { invoiceLines: [line('1'), line('2')], totalRecords: 3 } },
+      { method: 'GET', path: /^\/invoice\/invoice-lines\?.*offset=2/, body: { invoiceLines: [line('3')], totalRecords: 3 } },
+    );
+    expect((await t.listChildren(id, inv!)).map((l) => l.number)).toEqual(['1', '2', '3']);
+    expect(m.log().filter((l) => l.startsWith('GET /invoice'))).toHaveLength(2);
+  });
+
+  it('an empty page ends the listing early; a page that repeats the one before fails it (no paging by offset)', async () => {
+    const first = target();
+    first.m.script(
+      { method: 'GET', path: /^\/invoice\/invoice-lines\?.*offset=0/, body: { invoiceLines: [line('1')], totalRecords: 5 } },
+      { method: 'GET', path: /^\/invoice\/invoice-lines\?.*offset=1/, body: { invoiceLines: [], totalRecords: 5 } },
+    );
+    expect((await first.t.listChildren(id, inv!)).map((l) => l.number)).toEqual(['1']);
+    await first.m.agent.close();
+    const second = target();
+    second.m.script(
+      { method: 'GET', path: /^\/invoice\/invoice-lines\?.*offset=0/, body: { invoiceLines: [line('1')], totalRecords: 3 } },
+      { method: 'GET', path: /^\/invoice\/invoice-lines\?.*offset=1/, body: { invoiceLines: [line('1')], totalRecords: 3 } },
+    );
+    await expect(second.t.listChildren(id, inv!)).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringMatching(/does not page by offset/) });
+    expect(second.m.log().filter((l) => l.startsWith('GET /invoice'))).toHaveLength(2);
+  });
+});
