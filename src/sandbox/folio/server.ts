@@ -14,7 +14,8 @@
  * - `POST /invoice/invoices` and `/invoice/invoice-lines`: strict schemas (unknown fields 422),
  *   client-supplied ids kept (unless `serverIds`), a second record with the same id refused (422), 201 with the
  *   record and `Location`; `folioInvoiceNo` and `invoiceLineNumber` sequences; invoice totals
- *   recalculated on every line (and `_version` bumped, as the recalculation rewrites the invoice).
+ *   recalculated on every line (and `_version` bumped: [I] FOLIO's invoice has no `_version`,
+ *   docs/folio.md "Approval"; the sandbox keeps one only to answer a 409 the loader must retry).
  * - `PUT /invoice/invoices/{id}` → 204; `_version` checked (409 on a stale one); Open → Approved
  *   runs mod-invoice's approval checks in its order: lock total, lines present, fund
  *   distributions present and totalling 100 % or the line's amount, an active vendor. With
@@ -113,7 +114,11 @@ const text = (status: number, body: string): SiblingAnswer => ({ status, body })
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** The writable fields of acq-models `invoice.json` (plus `_version`, RMB's optimistic-locking field). */
+/**
+ * The writable fields of acq-models `invoice.json`, plus `_version`: [I] not in `invoice.json`
+ * (RMB's optimistic locking needs it in the schema, docs/folio.md "Approval"); the sandbox's own,
+ * to answer a stale approval 409.
+ */
 const INVOICE_FIELDS: Record<string, 'string' | 'number' | 'boolean' | 'uuid' | 'date' | 'array' | 'object' | 'integer'> = {
   id: 'uuid', accountingCode: 'string', adjustments: 'array', adjustmentsTotal: 'number', approvedBy: 'uuid', approvalDate: 'date',
   batchGroupId: 'uuid', billTo: 'uuid', chkSubscriptionOverlap: 'boolean', cancellationNote: 'string', currency: 'string',

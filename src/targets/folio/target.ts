@@ -12,7 +12,8 @@
  * is found before anything is created.
  *
  * Approval is a financial transaction and is never sent blind: the invoice is read first, and a
- * 409 (its `_version` changed under us: RMB's optimistic locking) re-reads it and tries again. A
+ * 409 (a conflict FOLIO refused, not a stale invoice: `invoice.json` has no `_version`;
+ * docs/folio.md "Approval") re-reads it and tries again. A
  * PUT whose answer was lost is never sent again in the run (`finalizeOnce`): mod-invoice keeps
  * the invoice Open until its finance work is done, so the engine reads it for the request's
  * timeout and a margin, and else reports the approval's outcome unknown; a re-run reads first.
@@ -34,7 +35,7 @@ export interface FolioTargetOptions extends FolioClientOptions {
   approve?: boolean | undefined;
   /** The batch group's name or id (FOLIO_BATCH_GROUP); unset: FOLIO's default group. */
   batchGroup?: string | undefined;
-  /** Tries of the approval when its `_version` keeps changing under us. Default 5. */
+  /** Tries of the approval while FOLIO keeps answering it 409 (a conflict: docs/folio.md "Approval"). Default 5. */
   approveTries?: number | undefined;
 }
 
@@ -322,7 +323,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
       ? async (invoiceId: string, invoice: Invoice): Promise<RemoteInvoice> => {
           ownInvoice(invoiceId, invoice);
           for (let attempt = 1; ; attempt++) {
-            // Read first: the PUT sends the whole record back with its `_version`, and an invoice
+            // Read first: the PUT sends the whole record back as read, and an invoice
             // already approved (an earlier run, or by hand) is never approved again.
             const record = await client.json({ method: 'GET', path: `/invoice/invoices/${encodeURIComponent(invoiceId)}` });
             const before = remoteOf(record, undefined, `GET /invoice/invoices/${invoiceId}`);
@@ -330,7 +331,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
             try {
               await client.request({ method: 'PUT', path: `/invoice/invoices/${encodeURIComponent(invoiceId)}`, body: { ...record, status: 'Approved' } });
             } catch (err) {
-              // 409: the record changed since we read it (optimistic locking): read it again.
+              // 409: a conflict FOLIO refused, nothing done (docs/folio.md "Approval"): read it again.
               if (err instanceof ApiError && !(err instanceof UnknownOutcomeError) && err.httpStatus === 409 && attempt < approveTries) continue;
               throw err;
             }
