@@ -168,6 +168,19 @@ describe('an invoice in FOLIO with the batch\'s vendor and number that invoice-l
   });
 });
 
+describe('an invoice FOLIO\'s acquisitions units keep the user from approving', () => {
+  it('fails alone with FOLIO\'s code (exit 4, not 5 as refused credentials); the others load', async () => {
+    w = await folioWorld({ acqRestricted: ['EBS-7001'] });
+    const res = await w.load([SAMPLE]);
+    expect(res.code, res.stderr).toBe(4);
+    expect(res.report!.stopped).toBeUndefined();
+    expect(res.report!.summary).toMatchObject({ loaded: 3, failed: 1 });
+    expect(res.report!.invoices.find((i) => i.number === 'EBS-7001')!.error).toMatchObject({ step: 'process', http_status: 403, code: 'userHasNoPermission' });
+    expect(res.stdout + res.stderr).toContain("FOLIO's acquisitions units do not allow user diku_admin to change this record");
+    expectFolioOnce(w.sandbox.state(), res.report!);
+  });
+});
+
 describe('a FOLIO that does not keep the ids invoice-load gives', () => {
   it('stops the run after the first create, saying so and what to do (exit 4); nothing else is written', async () => {
     w = await folioWorld({ serverIds: true });

@@ -23,6 +23,8 @@
  *   mod-invoice stores the new status only once its finance work (pending payments, the voucher)
  *   is done; another approval meanwhile is a second one (counted as a double approval).
  * - Lines cannot be added to an approved invoice (500 `prohibitedInvoiceLineCreation`, sic).
+ * - With `acqRestricted`, those invoices' approval is refused 403 `userHasNoPermission`: the
+ *   acquisitions units' refusal of one record (mod-invoice `ProtectionHelper`).
  * Errors are `{"errors":[{"message","code","parameters"}],"total_records"}`.
  * Where the public record is silent the code is marked [I]: the duplicate-id code and message,
  * the inactive-vendor code, the no-lines code, the login refusal's code.
@@ -63,6 +65,13 @@ export type FolioSandboxOptions = SiblingOptions<FolioSeed> &
      * allows ("server-controlled fields like 'id'"), and what the loader must notice.
      */
     serverIds?: boolean | undefined;
+    /**
+     * Invoices (by `vendorInvoiceNo`) in an acquisitions unit that protects updates and that the
+     * user is not a member of: their approval (any PUT) is refused 403 `userHasNoPermission`, as
+     * mod-invoice's ProtectionHelper refuses it; reads and every other invoice are not affected.
+     * [I] The sandbox gives the unit no other effect (lines, searches).
+     */
+    acqRestricted?: readonly string[] | undefined;
   };
 
 export const DEFAULT_FOLIO_SEED_PATH = defaultSeedPath('folio');
@@ -386,6 +395,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
   const updateInvoice = (req: SiblingRequest, id: string): SiblingAnswer => {
     const inv = invoiceById(id);
     if (inv === undefined) return errors(404, 'Invoice not found', 'notFound', [{ key: 'id', value: id }]);
+    if (opts.acqRestricted?.includes(inv.vendorInvoiceNo as string) === true) return errors(403, 'User does not have permissions - operation is restricted', 'userHasNoPermission');
     const v = bodyOf(req, INVOICE_FIELDS, INVOICE_REQUIRED);
     if ('refused' in v) return v.refused;
     const body = v.body;

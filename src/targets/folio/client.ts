@@ -19,7 +19,8 @@ import { ApiError, AuthError, isRefusal, UnknownOutcomeError, UsageError } from 
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import { headerValue, HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../../transport/http.js';
 import { TokenCache, type TokenGrant } from '../../transport/token.js';
-import { parseFolioError } from './errors.js';
+import { ACQ_UNIT_REFUSALS, parseFolioError } from './errors.js';
+import { UUID_PATTERN } from './ids.js';
 
 export interface FolioCredentials {
   tenant: string;
@@ -48,6 +49,8 @@ export class FolioClient {
   readonly #now: () => number;
   #logins = 0;
   #refreshes = 0;
+  /** A call with the token was answered 2xx: the login and the user's permissions work. */
+  #accepted = false;
 
   constructor(opts: FolioClientOptions) {
     const tenant = opts.credentials.tenant.trim();
@@ -77,21 +80,50 @@ export class FolioClient {
     return this.#refreshes;
   }
 
-  /** Sends a call with the current token; a 401 drops that token (once per token) and tries again. */
+  /**
+   * Sends a call with the current token; a 401 drops that token (once per token) and tries again.
+   * A 403 stops the run as refused credentials (AuthError, exit 5), but one FOLIO's acquisitions
+   * units answer for one record (`recordRefusal`) fails that record's invoice only.
+   */
   async request(req: HttpRequest): Promise<{ status: number; headers: ResponseHeaders; text: string }> {
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.get();
       try {
-        return await this.http.request({ ...req, headers: { ...req.headers, 'x-okapi-token': token } });
+        const res = await this.http.request({ ...req, headers: { ...req.headers, 'x-okapi-token': token } });
+        this.#accepted = true;
+        return res;
       } catch (err) {
         // A 401 is the gateway refusing the token before the module saw the call: safe to send again.
         if (err instanceof AuthError && err.httpStatus === 401 && attempt < AUTH_TRIES) {
           this.tokens.invalidate(token);
           continue;
         }
-        throw err;
+        throw this.#recordRefusal(req, err);
       }
     }
+  }
+
+  /**
+   * A 403 with one of the acquisitions units' codes (errors.ts ACQ_UNIT_REFUSALS) to a request
+   * about one record — a write (one record per call in mod-invoice) or a read by id — once
+   * calls with this login have been answered: that record's refusal, a plain ApiError with
+   * FOLIO's code and words, which fails its invoice and lets the others load. Any other 403, and
+   * one before any call was answered (the login's first requests), stays the AuthError that
+   * stops the run: a refusal of the user, not of a record.
+   */
+  #recordRefusal(req: HttpRequest, err: unknown): unknown {
+    if (!(err instanceof AuthError) || err.httpStatus !== 403 || !this.#accepted || !ACQ_UNIT_REFUSALS.has(err.code)) return err;
+    const last = req.path.split('/').pop() ?? '';
+    if (req.method === 'GET' && !UUID_PATTERN.test(last)) return err;
+    const doing = req.method === 'GET' ? 'read' : req.method === 'POST' ? 'write' : 'change';
+    const { username } = this.#credentials;
+    return new ApiError({
+      ...err.detail,
+      message:
+        `FOLIO's acquisitions units do not allow user ${username} to ${doing} this record (${req.method} ${req.path}): it, or an order it names, ` +
+        `belongs to a unit the user is not a member of; FOLIO said "${err.message}". Only this invoice was held back — ` +
+        'a FOLIO administrator can add the user to that acquisitions unit, then run the same command again',
+    });
   }
 
   /** `request`, with the 2xx answer read as lossless JSON (an empty 204 body is `null`). */

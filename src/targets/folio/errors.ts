@@ -56,6 +56,18 @@ const describe = (e: FolioErrorItem): string => {
   return params.length === 0 ? e.message : `${e.message} (${params.join(', ')})`;
 };
 
+/**
+ * The codes FOLIO's acquisitions units refuse one record with, 403: the record (an invoice, or
+ * the order of a PO line) belongs to units that protect the operation, and the user is a member
+ * of none of them (folio-org/mod-invoice `ProtectionHelper.verifyUserIsMemberOfAcqUnits` and
+ * `ErrorCodes`: `userHasNoPermission`, "User does not have permissions - operation is
+ * restricted"; mod-orders `ErrorCodes` the same, and `userNotAMemberOfTheAcq`). Other records
+ * stay open to the same user, so it is that record's refusal, not the login's (docs/folio.md
+ * "Errors"). Not the user-wide ones (`userHasNoInvoiceApprovePermission`, the gateway's
+ * text/plain "requires permission"): those refuse every invoice alike.
+ */
+export const ACQ_UNIT_REFUSALS: ReadonlySet<string> = new Set(['userHasNoPermission', 'userNotAMemberOfTheAcq']);
+
 export function parseFolioError(status: number, _headers: ResponseHeaders, bodyText: string): ApiError {
   const doc = errorBodyObject(bodyText);
   const errors = folioErrors(doc);

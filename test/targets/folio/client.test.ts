@@ -314,3 +314,39 @@ describe('FOLIO listings read on to totalRecords', () => {
     expect(second.m.log().filter((l) => l.startsWith('GET /invoice'))).toHaveLength(2);
   });
 });
+
+describe('FOLIO: a 403 of the acquisitions units is one record\'s refusal, any other 403 refused credentials', () => {
+  const ID = '1b2c3d4e-5f60-4172-8394-a5b6c7d8e9f0';
+  const acq = (code: string) => ({ errors: [{ message: 'User does not have permissions - operation is restricted', code, parameters: [] }], total_records: 1 });
+  // [case, a call answered before it, method, path, body of the 403, refusal of the record?]
+  const CASES: [string, boolean, 'GET' | 'PUT' | 'POST', string, unknown, boolean][] = [
+    ['an approval (PUT) refused userHasNoPermission, after calls were answered', true, 'PUT', `/invoice/invoices/${ID}`, acq('userHasNoPermission'), true],
+    ['a line (POST) refused userNotAMemberOfTheAcq', true, 'POST', '/invoice/invoice-lines', acq('userNotAMemberOfTheAcq'), true],
+    ['a read by id refused userHasNoPermission', true, 'GET', `/invoice/invoices/${ID}`, acq('userHasNoPermission'), true],
+    ['the same 403 to the first call after the login', false, 'PUT', `/invoice/invoices/${ID}`, acq('userHasNoPermission'), false],
+    ['the same 403 to a search (not one record)', true, 'GET', '/orders/order-lines', acq('userHasNoPermission'), false],
+    ['the gateway\'s text/plain refusal of a permission the user lacks', true, 'PUT', `/invoice/invoices/${ID}`, 'Access requires permission: invoice.invoices.item.put', false],
+    ['a permission the user lacks for every invoice (userHasNoInvoiceApprovePermission)', true, 'PUT', `/invoice/invoices/${ID}`, acq('userHasNoInvoiceApprovePermission'), false],
+  ];
+  for (const [name, answeredBefore, method, path, body, record] of CASES) {
+    it(`${name}: ${record ? 'that record\'s refusal (ApiError, FOLIO\'s code kept)' : 'refused credentials (AuthError, the run stops)'}`, async () => {
+      const c = client();
+      api!.script(loginAnswer('at-1', 'rt-1', Date.now() + 600_000));
+      if (answeredBefore) {
+        api!.script({ method: 'GET', path: /^\/finance\/funds/, body: { funds: [], totalRecords: 0 } });
+        await c.json({ method: 'GET', path: '/finance/funds' });
+      }
+      api!.script({ method, path: new RegExp(`^${path}(\\?|$)`), status: 403, body, headers: typeof body === 'string' ? { 'content-type': 'text/plain' } : {} });
+      const err = await c.json({ method, path, ...(method === 'GET' ? {} : { body: {} }) }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err instanceof AuthError).toBe(!record);
+      expect(err).toMatchObject({ httpStatus: 403 });
+      if (record) {
+        expect(err).toMatchObject({
+          code: (body as { errors: { code: string }[] }).errors[0]!.code,
+          message: expect.stringMatching(/^FOLIO's acquisitions units do not allow user diku_admin to .* this record .*FOLIO said "User does not have permissions - operation is restricted"\. Only this invoice was held back/),
+        });
+      }
+    });
+  }
+});

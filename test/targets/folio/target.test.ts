@@ -199,6 +199,30 @@ describe('FOLIO: a fault at each write step, of each kind — exactly once', () 
   }
 });
 
+describe('FOLIO: an invoice its acquisitions units keep the user from approving (403 for that record only)', () => {
+  it('fails that invoice with FOLIO\'s code and words; the run goes on and the others are approved', async () => {
+    sb = await startFolioSandbox({ port: 0, acqRestricted: ['EBS-7001'] });
+    const invoices = folioInvoices(sampleRows());
+    const out = await run(invoices);
+    expect(out.stopped).toBeUndefined();
+    expect(out.results.map((r) => [r.key.number, r.status, r.workflowStatus])).toEqual([
+      ['G-50101', 'loaded', 'Approved'],
+      ['HA-2025-00512', 'loaded', 'Approved'],
+      ['EBS-7001', 'failed', undefined],
+      ['G-50102', 'loaded', 'Approved'],
+    ]);
+    const ebsco = out.results.find((r) => r.key.number === 'EBS-7001')!;
+    expect(ebsco.error).toMatchObject({ step: 'process', http_status: 403, code: 'userHasNoPermission' });
+    expect(ebsco.error!.message).toMatch(
+      /^FOLIO's acquisitions units do not allow user diku_admin to change this record \(PUT \/invoice\/invoices\/[0-9a-f-]{36}\): .*FOLIO said "User does not have permissions - operation is restricted"\./,
+    );
+    const state = sb.state();
+    const held = state.invoices.find((i) => i.vendorInvoiceNo === 'EBS-7001')!;
+    expect(held.status).toBe('Open');
+    expect(state.counters.approvals[held.id as string]).toBeUndefined();
+  });
+});
+
 describe('FOLIO: a create answered with another id than the one sent', () => {
   it('stops the run before anything else is written: one invoice made under FOLIO\'s id, no line, no approval', async () => {
     sb = await startFolioSandbox({ port: 0, serverIds: true });
