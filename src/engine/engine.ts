@@ -30,7 +30,7 @@ import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } fr
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
 import { ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn } from './result.js';
-import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, notOursText } from '../targets/matches.js';
+import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, notOursText, settledLineText } from '../targets/matches.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -746,6 +746,8 @@ class InvoiceSaga {
   #remote: RemoteInvoice | undefined;
   /** Lines known to exist remotely; undefined = unknown, must be listed before adding any. */
   #knownLines: Map<string, string> | undefined;
+  /** The lines as the target last listed them, by number (for `Target.settledChildDifferences`). */
+  #listedLines = new Map<string, RemoteLine>();
   /**
    * The canary's own answers, kept until its verdict: its create's (when this run made it) and
    * its lines', by number (Target.answerDifferences).
@@ -913,6 +915,7 @@ class InvoiceSaga {
     const { target } = this.#opts;
     const lines = await target.listChildren(this.#id, this.#inv);
     if (this.#st.found) this.#sayHeld(target.heldChildDifferences?.(lines, this.#inv) ?? [], `lines of invoice ${this.#key.number}`);
+    this.#listedLines = new Map(lines.map((l) => [l.number, l]));
     return withListed(this.#st, lines);
   }
 
@@ -1002,7 +1005,13 @@ class InvoiceSaga {
     // A line an earlier run sent without an answer may not show in the listing yet.
     if (listed === undefined && st.linesPending.has(number)) {
       emit({ type: 'reconcile', key, step: 'lines', reason: `line ${number}: an earlier run stopped before it came` });
-      listed = await lookAcrossWindow(async () => (await listLineMap(target, id, st, inv)).get(number), st.lineSentAt.get(number) ?? 0, this.#ctx.settle, this.#clock);
+      const line = await lookAcrossWindow(() => listedLine(target, id, st, inv, number), st.lineSentAt.get(number) ?? 0, this.#ctx.settle, this.#clock);
+      if (line !== undefined) await this.#settledAsSent(line);
+      listed = line?.id;
+    } else if (listed !== undefined && st.linesPending.has(number)) {
+      // Listed before any line was sent, but its own send went unanswered: is it the line sent?
+      const line = this.#listedLines.get(number);
+      if (line !== undefined) await this.#settledAsSent(line);
     }
     if (listed !== undefined) {
       // Found by listing (an earlier answer was lost): journal it, or its id is missing from
@@ -1025,13 +1034,10 @@ class InvoiceSaga {
         return sendJournaled(journal, { t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt }, () => target.addChild(id, number, inv));
       },
       async () => {
-        const lineId = await lookAcrossWindow(
-          async () => (await listLineMap(target, id, journal.state(key), inv)).get(number),
-          lineSentAt,
-          this.#ctx.settle,
-          this.#clock,
-        );
-        return lineId === undefined ? undefined : { id: lineId, number };
+        const line = await lookAcrossWindow(() => listedLine(target, id, journal.state(key), inv, number), lineSentAt, this.#ctx.settle, this.#clock);
+        if (line === undefined) return undefined;
+        await this.#settledAsSent(line);
+        return { id: line.id, number };
       },
     );
     journal.append({ t: 'line', ...this.#who, line: number, id: added.id });
@@ -1051,6 +1057,24 @@ class InvoiceSaga {
     if (target.readBack === undefined || target.canaryChildren === undefined || !this.#ctx.canary.isCanary(this.#key)) return;
     if (target.canaryChildren(this.#inv).length > 0) return;
     await this.#canaryVerdict([]);
+  }
+
+  /**
+   * A line found after its send went unanswered is taken as that line only when the target holds
+   * it as sent (Target.settledChildDifferences): else the invoice fails EXISTS_DIFFERENT, its
+   * intent left pending for a re-run to look again, and nothing more is sent for it.
+   */
+  async #settledAsSent(line: RemoteLine): Promise<void> {
+    const differences = (await this.#opts.target.settledChildDifferences?.(this.#id, line, this.#inv)) ?? [];
+    if (differences.length === 0) return;
+    const refused = refusedLine(this.#inv, line.number);
+    throw new InvoiceFailure({
+      step: 'lines',
+      http_status: 0,
+      code: 'EXISTS_DIFFERENT',
+      message: settledLineText(this.#inv, line.number, line.id, differences, this.#label),
+      ...(refused !== undefined ? { line: refused } : {}),
+    });
   }
 
   /**
@@ -1410,8 +1434,12 @@ function unattached(inv: Invoice, st: InvoiceJournalState, target: Target): Load
   ];
 }
 
-async function listLineMap(target: Target, id: string, st: InvoiceJournalState, inv: Invoice): Promise<Map<string, string>> {
-  return withListed(st, await target.listChildren(id, inv));
+/** The line with this number as the target lists it, else as the journal knows it (an id only). */
+async function listedLine(target: Target, id: string, st: InvoiceJournalState, inv: Invoice, number: string): Promise<RemoteLine | undefined> {
+  const listed = (await target.listChildren(id, inv)).find((l) => l.number === number);
+  if (listed !== undefined) return listed;
+  const known = st.lines.get(number);
+  return known === undefined ? undefined : { id: known, number };
 }
 
 /** The journal's lines by number, with the ones the target listed. */

@@ -51,6 +51,11 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: 'Alma already holds an invoice with this vendor and number but another total; it was left unchanged and no second one was created',
     fix: 'check that invoice in Alma: if it is this one, correct the total in Alma or in the file; if it is another invoice, correct the number in the file',
   },
+  // A line, not the invoice: found after its send went unanswered, held otherwise than sent (engine.ts `#settledAsSent`).
+  'lines:EXISTS_DIFFERENT': {
+    means: "Alma holds a line of the invoice that a send of it made, with other values than the file (the message above names them): Alma may have stored it and failed before finishing it; it was not taken as the file's line, and nothing more was sent for the invoice",
+    fix: 'check that line in Alma: correct it there, or delete it, then run the same command again (it then takes the line, or sends it anew)',
+  },
   EXISTS_NOT_OURS: {
     means: 'Alma already holds an invoice with this vendor and number that invoice-load did not create (keyed in by hand, or sent by another tool); it was left as it is: nothing was added to it, nothing approved, and no second one was created',
     fix: 'check that invoice in Alma: if it is this one, take it out of the file; if it is another invoice, correct the number in the file',
@@ -79,8 +84,9 @@ export function failureKind(e: ReportError | undefined): FailureKind {
  * in an Alma report (another API may use the same number for something else); the loader's own
  * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS, OUTCOME_UNKNOWN, ID_NOT_KEPT) in any, naming the target.
  */
-function explain(code: string, report: Pick<ReportDocument, 'target'>, label: string): FailureGroup['explanation'] {
-  const t = ERROR_TEXT[code];
+function explain(code: string, step: string, report: Pick<ReportDocument, 'target'>, label: string): FailureGroup['explanation'] {
+  // A step's own words for a code first (`lines:EXISTS_DIFFERENT`), then the code's.
+  const t = ERROR_TEXT[`${step}:${code}`] ?? ERROR_TEXT[code];
   if (t === undefined) return undefined;
   if (/^\d+$/.test(code)) return report.target === 'alma' ? t : undefined;
   return { means: t.means.replaceAll('Alma', label), fix: t.fix.replaceAll('Alma', label) };
@@ -96,7 +102,7 @@ export function groupFailures(report: ReportDocument, label = 'Alma'): FailureGr
     const key = `${e?.step ?? ''}\u0000${code}`;
     let g = groups.get(key);
     if (g === undefined) {
-      g = { step: e?.step ?? 'create', code, message: e?.message ?? 'the invoice did not finish', kind: failureKind(e), invoices: [], rows: [], explanation: explain(code, report, label) };
+      g = { step: e?.step ?? 'create', code, message: e?.message ?? 'the invoice did not finish', kind: failureKind(e), invoices: [], rows: [], explanation: explain(code, e?.step ?? 'create', report, label) };
       groups.set(key, g);
     }
     g.invoices.push(inv);

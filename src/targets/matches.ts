@@ -89,3 +89,17 @@ export function otherTotalText(inv: Invoice, match: RemoteInvoice, label: string
 export function heldText(differences: readonly FieldDifference[], label: string): string {
   return differences.map((d) => `${d.field}: ${d.stored} in ${label}, ${d.sent} in the file`).join('; ');
 }
+
+/**
+ * Why a line found after a send of it went unanswered (an error, or no answer) is not taken as
+ * that line (Target.settledChildDifferences): the target holds it otherwise than sent — it may
+ * have stored the line and failed before finishing the request. The invoice fails
+ * `EXISTS_DIFFERENT`; nothing more is sent for it.
+ */
+export function settledLineText(inv: Invoice, number: string, id: string, differences: readonly FieldDifference[], label: string): string {
+  return (
+    `${label} holds line ${number} of invoice ${inv.key.number} of vendor ${inv.key.vendor} (id ${id}), made by a send of it that was not answered as done, ` +
+    `with other values than the file: ${heldText(differences, label)}. It was not taken as this line, and nothing more was sent for the invoice (EXISTS_DIFFERENT) — ` +
+    `${label} may have stored the line and failed before finishing it: check it in ${label}, correct it there or delete it, then run the same command again`
+  );
+}

@@ -221,6 +221,16 @@ export interface Target {
    */
   heldChildDifferences?: ((children: readonly RemoteLine[], invoice: Invoice) => FieldDifference[]) | undefined;
   /**
+   * Optional: how a child found after a send of it that went unanswered (a 5xx, a timeout, a run
+   * that stopped before the answer: its intent pending in the journal) differs from the child the
+   * batch sends, from its `held` as `listChildren` gave it. Anything in it, and the child is not
+   * taken as the one sent: the invoice fails `EXISTS_DIFFERENT` (targets/matches.ts
+   * `settledLineText`), nothing more is sent for it, and the intent stays pending, so a re-run
+   * looks again. FOLIO: mod-invoice may store a line and then fail the rest of the request
+   * (docs/folio.md "Exactly once"). Absent: a child found is taken as it is.
+   */
+  settledChildDifferences?: ((invoiceId: string, child: RemoteLine, invoice: Invoice) => Promise<FieldDifference[]>) | undefined;
+  /**
    * Optional, with `readBack`: the children the canary needs before its read-back — the fewest
    * leading ones whose bodies between them carry every field any child of the invoice carries
    * (usually the first). Read back with only those (`readBack(id, invoice, children)`), the

@@ -104,11 +104,11 @@ class Fake {
   }
 }
 
-async function run(fake: Fake, invoices: Invoice[], path = join(dir, 'j.jsonl')) {
+async function run(fake: Fake, invoices: Invoice[], path = join(dir, 'j.jsonl'), extra: Partial<Target> = {}) {
   const journal = Journal.open({ path, target: fake.target().name, endpoint: 'fake://x', batch: 'b', sync: false });
   try {
     return await runInvoices(invoices, {
-      target: fake.target(),
+      target: { ...fake.target(), ...extra },
       journal,
       concurrency: 1,
       emit: () => undefined,
@@ -202,6 +202,64 @@ describe('engine, a target whose line items go inline in the create (Alguna)', (
     expect(results[0]).toMatchObject({ status: 'loaded', lines: [{ number: '1', id: 'li-1-1' }, { number: '2', id: 'li-1-2' }] });
     const fresh = await run(fake, invs, join(dir, 'lost.jsonl'));
     expect(fresh.results[0]).toMatchObject({ status: 'already_loaded', lines: [{ number: '1', id: 'li-1-1' }, { number: '2', id: 'li-1-2' }] });
+    once(fake, invs);
+  });
+});
+
+describe('engine, a child found after its send went unanswered, held otherwise than sent (Target.settledChildDifferences)', () => {
+  // The target made the note and failed the rest of the request: it holds it, but not as sent.
+  const half = new Set<string>();
+  const compare: Partial<Target> = {
+    settledChildDifferences: async (_id, child) => (half.has(child.id) ? [{ field: 'note text', sent: '"as sent"', stored: 'nothing' }] : []),
+  };
+  beforeEach(() => half.clear());
+
+  it('found by the look-up that settles the lost answer: not taken as the note; the invoice fails EXISTS_DIFFERENT, and so does a re-run', async () => {
+    const fake = new Fake('note');
+    fake.faults.set('addChild ID-1#note', 'lost');
+    half.add('N-ID-1');
+    const invs = [makeInvoice('V', 'A', 1)];
+    const { results } = await run(fake, invs, join(dir, 'j.jsonl'), compare);
+    expect(fake.log).toEqual(['find A', 'create A', 'addChild ID-1#note', 'listChildren ID-1']);
+    expect(results[0]).toMatchObject({ status: 'failed', lines: [], error: { step: 'lines', code: 'EXISTS_DIFFERENT', http_status: 0 } });
+    expect(results[0]!.error!.message).toBe(
+      'Exsited holds line note of invoice A of vendor V (id N-ID-1), made by a send of it that was not answered as done, with other values than the file: ' +
+        'note text: nothing in Exsited, "as sent" in the file. It was not taken as this line, and nothing more was sent for the invoice (EXISTS_DIFFERENT) — ' +
+        'Exsited may have stored the line and failed before finishing it: check it in Exsited, correct it there or delete it, then run the same command again',
+    );
+    // Its send still has no outcome in the journal: the re-run lists the note, and finds it as it was.
+    fake.log = [];
+    const again = await run(fake, invs, join(dir, 'j.jsonl'), compare);
+    expect(fake.log).toEqual(['listChildren ID-1']);
+    expect(again.results[0]).toMatchObject({ status: 'failed', error: { code: 'EXISTS_DIFFERENT' } });
+    // Once held as sent (corrected in the target), it is taken, and nothing is sent again.
+    half.clear();
+    fake.log = [];
+    const fixed = await run(fake, invs, join(dir, 'j.jsonl'), compare);
+    expect(fixed.results[0]).toMatchObject({ status: 'loaded', lines: [{ number: 'note', id: 'N-ID-1' }] });
+    expect(fake.log).toEqual(['listChildren ID-1', 'get ID-1']);
+  });
+
+  it('killed before the answer: the re-run lists the note and does not take it', async () => {
+    const fake = new Fake('note');
+    fake.faults.set('addChild ID-1#note', 'kill');
+    half.add('N-ID-1');
+    const invs = [makeInvoice('V', 'A', 1)];
+    await expect(run(fake, invs, join(dir, 'j.jsonl'), compare)).rejects.toThrow('killed');
+    fake.dead = false;
+    fake.log = [];
+    const { results } = await run(fake, invs, join(dir, 'j.jsonl'), compare);
+    expect(fake.log).toEqual(['listChildren ID-1']);
+    expect(results[0]).toMatchObject({ status: 'failed', error: { step: 'lines', code: 'EXISTS_DIFFERENT' } });
+    once(fake, invs);
+  });
+
+  it('held as sent: taken, as before', async () => {
+    const fake = new Fake('note');
+    fake.faults.set('addChild ID-1#note', 'lost');
+    const invs = [makeInvoice('V', 'A', 1)];
+    const { results } = await run(fake, invs, join(dir, 'j.jsonl'), compare);
+    expect(results[0]).toMatchObject({ status: 'loaded', lines: [{ number: 'note', id: 'N-ID-1' }] });
     once(fake, invs);
   });
 });

@@ -90,5 +90,15 @@ describe('failures grouped with what to do', () => {
     const groups = groupFailures(doc([failed('A', 2, exists)]));
     expect(groups[0]!.kind).toBe('business');
     expect(failureAdvice(groups)).toMatch(/^Next: fix the file.*Running the same command again would be refused the same way\.$/);
+    expect(groups[0]!.explanation!.means).toMatch(/^Alma already holds an invoice with this vendor and number but another total/);
+  });
+
+  it('a line held otherwise than sent (EXISTS_DIFFERENT at the lines step) is explained as a line, in the target\'s name', () => {
+    const line = { step: 'lines' as const, http_status: 0, code: 'EXISTS_DIFFERENT', message: 'FOLIO holds line 1 of invoice A …' };
+    const groups = groupFailures({ ...doc([failed('A', 2, line)]), target: 'folio' }, 'FOLIO');
+    expect(groups[0]!.explanation).toEqual({
+      means: "FOLIO holds a line of the invoice that a send of it made, with other values than the file (the message above names them): FOLIO may have stored it and failed before finishing it; it was not taken as the file's line, and nothing more was sent for the invoice",
+      fix: 'check that line in FOLIO: correct it there, or delete it, then run the same command again (it then takes the line, or sends it anew)',
+    });
   });
 });

@@ -25,6 +25,8 @@
  * - Lines cannot be added to an approved invoice (500 `prohibitedInvoiceLineCreation`, sic).
  * - With `acqRestricted`, those invoices' approval is refused 403 `userHasNoPermission`: the
  *   acquisitions units' refusal of one record (mod-invoice `ProtectionHelper`).
+ * - With `halfDoneLines`, those invoices' first line naming a PO line is stored without its
+ *   `poLineId` and answered 500: a line half done.
  * Errors are `{"errors":[{"message","code","parameters"}],"total_records"}`.
  * Where the public record is silent the code is marked [I]: the duplicate-id code and message,
  * the inactive-vendor code, the no-lines code, the login refusal's code.
@@ -72,6 +74,13 @@ export type FolioSandboxOptions = SiblingOptions<FolioSeed> &
      * [I] The sandbox gives the unit no other effect (lines, searches).
      */
     acqRestricted?: readonly string[] | undefined;
+    /**
+     * Invoices (by `vendorInvoiceNo`) whose first line naming a PO line mod-invoice half does: it
+     * stores the line without its PO line link, then fails the request with a 500 (once per
+     * invoice). [I] A model of a request that fails after its first write; mod-invoice documents
+     * no such order.
+     */
+    halfDoneLines?: readonly string[] | undefined;
   };
 
 export const DEFAULT_FOLIO_SEED_PATH = defaultSeedPath('folio');
@@ -187,6 +196,8 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
   const access = new Map<string, number>();
   const refresh = new Map<string, number>();
   let counters = { reapprovals: 0, duplicateIds: 0, conflicts: 0, logins: 0, refreshes: 0, unauthorized: 0 };
+  /** Invoices (ids) whose line `halfDoneLines` half did already. */
+  const halfDone = new Set<string>();
 
   const issue = (): SiblingAnswer => {
     const a = randomBytes(18).toString('base64url');
@@ -347,6 +358,11 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     inv.nextInvoiceLineNumber = number + 1;
     inv._version = (inv._version as number) + 1;
     recalc(inv);
+    if (line.poLineId !== undefined && opts.halfDoneLines?.includes(inv.vendorInvoiceNo as string) === true && !halfDone.has(inv.id as string)) {
+      halfDone.add(inv.id as string);
+      delete line.poLineId;
+      return errors(500, 'Failed to update the invoice and other lines', 'failedToUpdateInvoiceAndOtherLines');
+    }
     return { status: 201, body: line, headers: { Location: `/invoice/invoice-lines/${id}` } };
   };
 

@@ -22,10 +22,11 @@ import { keyString, type Invoice, type InvoiceKey } from '../../domain/model.js'
 import { DEFAULT_TIMEOUT_MS, limiterFor } from '../../transport/http.js';
 import { ApiError, AuthError, IdNotKeptError, UnknownOutcomeError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
-import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
+import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { FolioClient, type FolioClientOptions } from './client.js';
 import { chunks, cqlAnyOf, cqlString, invoiceIdOf, lineIdOf, sameId } from './ids.js';
-import { EXISTS_NOT_OURS } from '../matches.js';
+import { EXISTS_NOT_OURS, settledLineText } from '../matches.js';
+import { lineDifferences } from './compare.js';
 import { repeatedPageCheck } from '../pages.js';
 import { invoicePayload, linePayload, previewPayloads, type Resolved } from './payload.js';
 import { FolioRefs } from './refs.js';
@@ -179,18 +180,33 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
    * read by its id and adopted; otherwise the refusal stands. A send whose retries ran out leaves
    * the outcome unknown, and the engine looks before sending it again.
    */
-  const postOnce = async (path: string, id: string, body: unknown): Promise<JsonValue> => {
+  const postOnce = async (path: string, id: string, body: unknown, asSent?: (there: JsonValue) => Promise<void>): Promise<JsonValue> => {
     try {
       return await client.json({ method: 'POST', path, body, idempotent: true });
     } catch (err) {
       if (!(err instanceof ApiError) || err instanceof AuthError || err instanceof UnknownOutcomeError) throw err;
       const there = await readById(path, id);
-      if (there !== undefined) return there;
+      if (there !== undefined) {
+        // What a send of ours made may be half done (a 5xx after storing it): adopted only as sent.
+        await asSent?.(there);
+        return there;
+      }
       // Retries ran out without an answer we can read (no answer, 5xx, 429): it may exist later
       // (the engine looks, then sends again); a 4xx is FOLIO's refusal and stands.
       if (err.httpStatus === 0 || err.httpStatus >= 500 || err.httpStatus === 429) throw new UnknownOutcomeError(err.detail, { cause: err });
       throw err;
     }
+  };
+
+  /**
+   * How line `number` as FOLIO holds it (`stored`) differs from the line the loader sends
+   * (compare.ts): a line made by a send of ours whose answer was an error may be half done
+   * (docs/folio.md "Exactly once").
+   */
+  const lineAsSent = async (invoiceId: string, number: string, invoice: Invoice, stored: JsonValue): Promise<FieldDifference[]> => {
+    const line = invoice.lines.find((l) => l.number === number);
+    if (line === undefined) return [];
+    return lineDifferences(number, linePayload(line, invoiceId, await resolve(invoice)), stored);
   };
 
   /**
@@ -300,12 +316,19 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     childKeys: (invoice: Invoice) => invoice.lines.map((l) => l.number),
 
     async listChildren(invoiceId: string, invoice: Invoice): Promise<RemoteLine[]> {
-      const listed = new Set(
-        (await listAll('/invoice/invoice-lines', 'invoiceLines', `invoiceId==${cqlString(invoiceId)}`)).map((l) => jsonText(l['id'])),
+      const listed = new Map(
+        (await listAll('/invoice/invoice-lines', 'invoiceLines', `invoiceId==${cqlString(invoiceId)}`)).map((l) => [jsonText(l['id'])?.toLowerCase(), l] as const),
       );
       // Our lines are the ones with our ids: lines someone added by hand are not ours to count.
-      return invoice.lines.map((l) => ({ id: lineIdOf(invoiceId, l.number), number: l.number })).filter((l) => listed.has(l.id));
+      return invoice.lines.flatMap((l) => {
+        const id = lineIdOf(invoiceId, l.number);
+        const held = listed.get(id);
+        return held === undefined ? [] : [{ id, number: l.number, held }];
+      });
     },
+
+    /** A line found after its send went unanswered is ours only as sent: a 5xx may have left it half done. */
+    settledChildDifferences: async (invoiceId, child, invoice) => (child.held === undefined ? [] : lineAsSent(invoiceId, child.number, invoice, child.held)),
 
     async addChild(invoiceId: string, number: string, invoice: Invoice): Promise<RemoteLine> {
       ownInvoice(invoiceId, invoice);
@@ -314,7 +337,13 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
       const r = await resolve(invoice);
       const body = linePayload(line, invoiceId, r);
       const sent = body['id'] as string;
-      const answer = await firstLine.send(async () => kept(await postOnce('/invoice/invoice-lines', sent, body), sent, invoice.key, number));
+      // A line already there (the repeated send refused) is this line only as sent: else EXISTS_DIFFERENT.
+      const asSent = async (there: JsonValue): Promise<void> => {
+        const differences = await lineAsSent(invoiceId, number, invoice, there);
+        const id = (isJsonObject(there) ? jsonText(there['id']) : undefined) ?? sent;
+        if (differences.length > 0) throw refused('EXISTS_DIFFERENT', settledLineText(invoice, number, id, differences, 'FOLIO'));
+      };
+      const answer = await firstLine.send(async () => kept(await postOnce('/invoice/invoice-lines', sent, body, asSent), sent, invoice.key, number));
       // Created (2xx) with an empty answer, or one without an id: made under the id sent.
       return { id: (isJsonObject(answer) ? jsonText(answer['id']) : undefined) ?? sent, number };
     },

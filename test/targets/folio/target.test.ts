@@ -3,7 +3,7 @@
  * is approved; look-ups are batched; each fault kind at each write step leaves every invoice
  * once, every line once, and no invoice approved twice; `--no-approve` leaves them Open.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -220,6 +220,56 @@ describe('FOLIO: an invoice its acquisitions units keep the user from approving 
     const held = state.invoices.find((i) => i.vendorInvoiceNo === 'EBS-7001')!;
     expect(held.status).toBe('Open');
     expect(state.counters.approvals[held.id as string]).toBeUndefined();
+  });
+});
+
+describe('FOLIO: a line answered 5xx that mod-invoice half did (stored without its PO line link)', () => {
+  const DIFFERS = new RegExp(
+    '^FOLIO holds line 1 of invoice EBS-7001 of vendor EBSCO \\(id [0-9a-f-]{36}\\), made by a send of it that was not answered as done, ' +
+      'with other values than the file: line 1 poLineId: nothing in FOLIO, "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70004" in the file\\. ' +
+      'It was not taken as this line, and nothing more was sent for the invoice \\(EXISTS_DIFFERENT\\)',
+  );
+  const ebscoOnly = (out: Awaited<ReturnType<typeof run>>) => out.results.map((r) => [r.key.number, r.status === 'failed' ? r.error?.code : r.status]);
+
+  it('found by its id when the repeated send is refused: not adopted, the invoice fails EXISTS_DIFFERENT and is not approved; the others load', async () => {
+    sb = await startFolioSandbox({ port: 0, halfDoneLines: ['EBS-7001'] });
+    const invoices = folioInvoices(sampleRows());
+    const out = await run(invoices);
+    expect(ebscoOnly(out)).toEqual([
+      ['G-50101', 'loaded'],
+      ['HA-2025-00512', 'loaded'],
+      ['EBS-7001', 'EXISTS_DIFFERENT'],
+      ['G-50102', 'loaded'],
+    ]);
+    const ebsco = out.results.find((r) => r.key.number === 'EBS-7001')!;
+    expect(ebsco.error).toMatchObject({ step: 'lines', line: { number: '1', po_line: '10003-1' } });
+    expect(ebsco.error!.message).toMatch(DIFFERS);
+    const state = sb.state();
+    const held = state.invoices.find((i) => i.vendorInvoiceNo === 'EBS-7001')!;
+    expect(held.status).toBe('Open');
+    expect(state.counters.approvals[held.id as string]).toBeUndefined();
+  });
+
+  it('found by the listing of a re-run, after a run that stopped before the line\'s answer: not adopted either', async () => {
+    sb = await startFolioSandbox({ port: 0, halfDoneLines: ['EBS-7001'] });
+    const invoices = folioInvoices(sampleRows()).filter((i) => i.key.number === 'EBS-7001');
+    const dir = mkdtempSync(join(tmpdir(), 'folio-target-'));
+    dirs.push(dir);
+    const first = await run(invoices, {}, dir);
+    expect(ebscoOnly(first)).toEqual([['EBS-7001', 'EXISTS_DIFFERENT']]);
+    // As if a later run had sent line 1 again and stopped before its answer: its send is without an outcome.
+    const file = join(dir, 'journal.jsonl');
+    const header = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as { endpoint: string };
+    const journal = Journal.open({ path: file, target: 'folio', endpoint: header.endpoint, batch: 'b', sync: false });
+    journal.append({ t: 'intent', vendor: 'EBSCO', number: 'EBS-7001', step: 'line', line: '1', id: first.results[0]!.id!, at: 0 });
+    journal.close();
+    const again = await run(invoices, {}, dir);
+    expect(ebscoOnly(again)).toEqual([['EBS-7001', 'EXISTS_DIFFERENT']]);
+    expect(again.results[0]!.error!.message).toMatch(DIFFERS);
+    expect(sb.state().counters.requests['POST line']).toBe(2);
+    const state = sb.state();
+    expect(state.counters.requests['PUT process']).toBeUndefined();
+    expect(state.lines.filter((l) => l.invoiceId === state.invoices[0]!.id)).toHaveLength(1);
   });
 });
 
