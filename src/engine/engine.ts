@@ -30,7 +30,7 @@ import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } fr
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
 import { ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn } from './result.js';
-import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, notOursText, settledLineText } from '../targets/matches.js';
+import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, madeNotKept, notOursText, settledLineText } from '../targets/matches.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -592,12 +592,16 @@ function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason
  * (existing.ts: a load finds that before its first write; here for look-ups after it — a fresh
  * one after an unknown write — and for callers that pass no look-ups): one with another total, or
  * matches that are all invoices the loader did not make (`RemoteInvoice.notOurs`), which get
- * neither lines nor a finalize from it.
+ * neither lines nor a finalize from it. `notKept`: ids an earlier run's create got from the target
+ * instead of the loader's (the journal's `id_not_kept`): left alone the same, but said as what they are.
  */
-function adopt(matches: readonly RemoteInvoice[], inv: Invoice, warnings: LoadWarning[], label = 'Alma'): RemoteInvoice {
+function adopt(matches: readonly RemoteInvoice[], inv: Invoice, warnings: LoadWarning[], label = 'Alma', notKept: ReadonlySet<string> = new Set()): RemoteInvoice {
   const sorted = adoptable(matches);
   // Only invoices the loader did not make (FOLIO: ids not its own): never continued, never finalized.
-  if (sorted.length === 0) throw new InvoiceFailure({ step: 'lookup', http_status: 0, code: EXISTS_NOT_OURS, message: notOursText(inv, matches, label) });
+  if (sorted.length === 0) {
+    const code = matches.some((m) => madeNotKept(m, notKept)) ? ID_NOT_KEPT : EXISTS_NOT_OURS;
+    throw new InvoiceFailure({ step: 'lookup', http_status: 0, code, message: notOursText(inv, matches, label, notKept) });
+  }
   const first = sorted[0]!;
   if (matches.length > 1) {
     const others = matches.filter((m) => m.notOurs === true);
@@ -800,7 +804,7 @@ class InvoiceSaga {
     }
     let found = matches.length > 0;
     if (found) {
-      this.#remote = pending ?? adopt(matches, inv, this.#warnings, this.#label);
+      this.#remote = pending ?? adopt(matches, inv, this.#warnings, this.#label, st.notKept);
       this.#recordInvoice(this.#remote, true);
       this.#compareHeld(this.#remote);
     } else {
@@ -1291,11 +1295,12 @@ class InvoiceSaga {
    * The target made this invoice's record, or one of its lines, under its own id: journaled as
    * failed. A line is journaled under the id it holds, so no run adds it again; the invoice's
    * create stays without an outcome, and a re-run's look-up finds it and leaves it alone (its id
-   * is not the loader's: EXISTS_NOT_OURS).
+   * is not the loader's), saying it is the one this create made (`id_not_kept`).
    */
   #idNotKept(err: IdNotKeptError): IdsStop {
     const { journal } = this.#opts;
     if (err.line !== undefined) journal.append({ t: 'line', ...this.#who, line: err.line, id: err.held });
+    else journal.append({ t: 'id_not_kept', ...this.#who, id: err.held });
     const line = err.line !== undefined ? refusedLine(this.#inv, err.line) : undefined;
     const record: ErrorRecord = { step: err.line !== undefined ? 'lines' : 'create', http_status: err.httpStatus, code: ID_NOT_KEPT, message: err.message, ...(line !== undefined ? { line } : {}) };
     journal.append({ t: 'failed', ...this.#who, error: record });
@@ -1356,7 +1361,7 @@ class InvoiceSaga {
     return lookAcrossWindow(
       async () => {
         const again = await this.#opts.target.findInvoices(this.#key, { fresh: true, invoice: this.#inv });
-        return again.length > 0 ? adopt(again, this.#inv, this.#warnings, this.#label) : undefined;
+        return again.length > 0 ? adopt(again, this.#inv, this.#warnings, this.#label, this.#opts.journal.state(this.#key).notKept) : undefined;
       },
       sentAt ?? 0,
       this.#ctx.settle,

@@ -104,6 +104,13 @@ export type JournalEntry =
   | { t: 'file'; batch: string; sha256: string; invoices: number; status: string; ended: boolean }
   /** The invoice exists in the target with this id (created by us, or found by a look-up). */
   | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean }
+  /**
+   * A create of the invoice made it in the target under this id of the target's own, not the
+   * loader's (common/errors.ts IdNotKeptError): the record is the loader's doing, but is never
+   * continued (docs/folio.md "Exactly once"). Said so when a later run finds it. Older loaders
+   * ignore the entry.
+   */
+  | { t: 'id_not_kept'; vendor: string; number: string; id: string }
   /** A child item exists (Alma: a line, `line` its number; Exsited: the note, `line` its note key). */
   | { t: 'line'; vendor: string; number: string; line: string; id: string }
   /** A file is attached to the invoice (`file` its name, the key within the invoice). */
@@ -164,6 +171,8 @@ export interface InvoiceJournalState {
   processWatched?: boolean | undefined;
   settled?: Extract<JournalEntry, { t: 'settled' }> | undefined;
   lastError?: ErrorRecord | undefined;
+  /** Ids the target made the invoice under instead of the loader's (`id_not_kept`): an earlier run's, never continued. */
+  notKept: Set<string>;
 }
 
 const emptyState = (): InvoiceJournalState => ({
@@ -179,6 +188,7 @@ const emptyState = (): InvoiceJournalState => ({
   opsAccepted: new Set(),
   processPending: false,
   processed: false,
+  notKept: new Set(),
 });
 
 const stateKey = (vendor: string, number: string): string => `${vendor}\u0000${number}`;
@@ -226,6 +236,9 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       s.id = e.id;
       s.found = s.found || e.found;
       s.createPending = false;
+      break;
+    case 'id_not_kept':
+      s.notKept.add(e.id.toLowerCase());
       break;
     case 'line':
       s.lines.set(e.line, e.id);

@@ -65,7 +65,7 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     fix: 'run the same command again: it reads the invoice first, and sends the step again only if Alma still does not show it done',
   },
   ID_NOT_KEPT: {
-    means: 'Alma made the record under an id of its own, not the one invoice-load gave it; invoice-load relies on its ids to never send anything twice, so the run stopped and nothing more was sent',
+    means: 'Alma made the record under an id of its own, not the one invoice-load gave it (in this run, which then stopped and sent nothing more, or in an earlier one); invoice-load relies on its ids to never send anything twice, so it continues no such record: nothing was added to it, nothing approved',
     fix: 'ask the administrators of Alma why a new record does not keep the id it is sent with; the error above says what was made under the other id and what to do about it before loading again',
   },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },

@@ -37,13 +37,36 @@ export function adoptable(matches: readonly RemoteInvoice[]): RemoteInvoice[] {
  * hand, another tool): the message of its `invoice_exists` problem before the first write, and
  * of its `EXISTS_NOT_OURS` failure after it — the same in the dry run and in the load.
  */
-export function notOursText(inv: Invoice, matches: readonly RemoteInvoice[], label: string): string {
+export function notOursText(inv: Invoice, matches: readonly RemoteInvoice[], label: string, notKept: ReadonlySet<string> = new Set()): string {
+  const made = matches.filter((m) => madeNotKept(m, notKept));
+  if (made.length > 0) return notKeptText(inv, made, matches.length - made.length, label);
   const them = matches.map((m) => `${m.id}${m.workflowStatus !== undefined ? `, ${m.workflowStatus}` : ''}`).join('; ');
   const one = matches.length === 1;
   return (
     `${one ? 'an invoice' : `${matches.length} invoices`} ${inv.key.number} of vendor ${inv.key.vendor} already exist${one ? 's' : ''} in ${label} (id ${them}) that invoice-load did not create; ` +
     `${one ? 'it was' : 'they were'} left as ${one ? 'it is' : 'they are'}, and this one was not sent (EXISTS_NOT_OURS) — check ${one ? 'it' : 'them'} in ${label}: ` +
     `if it is this invoice, take it out of the file; if not, correct the number in the file`
+  );
+}
+
+/** A match an earlier run's create made under the target's own id (the journal's `id_not_kept`, lower case). */
+export const madeNotKept = (m: RemoteInvoice, notKept: ReadonlySet<string>): boolean => notKept.has(m.id.toLowerCase());
+
+/**
+ * What a load does about invoices an earlier run of this batch created that the target made
+ * under ids of its own (ID_NOT_KEPT; the journal's `id_not_kept`): they are the loader's doing,
+ * not someone else's, but never continued — the guard on the loader's own ids stands
+ * (docs/folio.md "Exactly once"). `others`: further matches the loader did not make.
+ */
+function notKeptText(inv: Invoice, made: readonly RemoteInvoice[], others: number, label: string): string {
+  const one = made.length === 1;
+  const them = made.map((m) => `${m.id}${m.workflowStatus !== undefined ? `, ${m.workflowStatus}` : ''}`).join('; ');
+  const more = others === 0 ? '' : ` (and ${others} more that invoice-load did not create)`;
+  return (
+    `${one ? 'invoice' : `${made.length} invoices`} ${inv.key.number} of vendor ${inv.key.vendor} in ${label} (id ${them})${more} ${one ? 'was' : 'were'} created by an earlier run of invoice-load, ` +
+    `but ${label} made ${one ? 'it' : 'them'} under an id of its own, not the one invoice-load gave (ID_NOT_KEPT); invoice-load continues only invoices under its own ids, ` +
+    `so ${one ? 'it was' : 'they were'} left as ${one ? 'it is' : 'they are'} — nothing added, nothing approved — and this one was not sent: ` +
+    `ask your ${label} administrators why a new record does not keep the id it is sent with; once it does, delete ${one ? 'it' : 'them'} in ${label} and load this file again`
   );
 }
 

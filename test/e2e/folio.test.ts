@@ -194,6 +194,21 @@ describe('a FOLIO that does not keep the ids invoice-load gives', () => {
     expect(state.invoices).toHaveLength(1);
     expect(state.lines).toHaveLength(0);
     expect(state.counters.approvals).toEqual({});
+
+    // The same command again: that invoice is the loader's, made under FOLIO's id — said so, and
+    // still left alone (--settle 0: the others' creates, never sent, are not looked for across a window).
+    const again = await w.load([SAMPLE, '--settle', '0']);
+    expect(again.code, again.stderr).toBe(4);
+    const made = res.report!.invoices.find((i) => i.error?.code === 'ID_NOT_KEPT')!;
+    const r = again.report!.invoices.find((i) => i.number === made.number)!;
+    // (The report names the look-up step `create`.)
+    expect(r.error).toMatchObject({ step: 'create', code: 'ID_NOT_KEPT', http_status: 0 });
+    expect(r.error!.message).toContain(`(id ${state.invoices[0]!.id as string}, Open) was created by an earlier run of invoice-load, but FOLIO made it under an id of its own`);
+    expect(again.stderr).toContain('was created by an earlier run of invoice-load');
+    expect(again.stderr).not.toContain('did not create');
+    const after = w.sandbox.state();
+    expect(after.lines).toHaveLength(0);
+    expect(after.counters.approvals).toEqual({});
   });
 });
 

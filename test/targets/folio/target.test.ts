@@ -290,6 +290,30 @@ describe('FOLIO: a create answered with another id than the one sent', () => {
     expect(state.counters.approvals).toEqual({});
     expect(state.counters.requests['PUT process']).toBeUndefined();
   });
+
+  it('a re-run finds that invoice and leaves it alone, saying an earlier run made it under FOLIO\'s id (not that invoice-load did not)', async () => {
+    sb = await startFolioSandbox({ port: 0, serverIds: true });
+    const invoices = folioInvoices(sampleRows());
+    const dir = mkdtempSync(join(tmpdir(), 'folio-target-'));
+    dirs.push(dir);
+    const first = await run(invoices, {}, dir);
+    const made = first.results.find((r) => r.error?.code === 'ID_NOT_KEPT')!;
+    const held = sb.state().invoices[0]!;
+    // That invoice alone (the others' creates wait for the look-ups' settle window).
+    const again = await run(invoices.filter((i) => i.key.number === made.key.number), {}, dir);
+    const r = again.results[0]!;
+    expect(r).toMatchObject({ status: 'failed', error: { step: 'lookup', code: 'ID_NOT_KEPT' } });
+    expect(r.error!.message).toBe(
+      `invoice ${made.key.number} of vendor ${made.key.vendor} in FOLIO (id ${held.id as string}, Open) was created by an earlier run of invoice-load, ` +
+        'but FOLIO made it under an id of its own, not the one invoice-load gave (ID_NOT_KEPT); invoice-load continues only invoices under its own ids, ' +
+        'so it was left as it is — nothing added, nothing approved — and this one was not sent: ' +
+        'ask your FOLIO administrators why a new record does not keep the id it is sent with; once it does, delete it in FOLIO and load this file again',
+    );
+    // The guard stands: nothing was added to it, nor approved.
+    const state = sb.state();
+    expect(state.lines.filter((l) => l.invoiceId === held.id)).toHaveLength(0);
+    expect(state.counters.approvals[held.id as string]).toBeUndefined();
+  });
 });
 
 describe('FOLIO: an approval whose answer was lost is never sent twice in a run', () => {
