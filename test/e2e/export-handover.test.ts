@@ -2,30 +2,23 @@
  * `export` against a scripted Alma (a loopback server answering as each test says): what is
  * handed over to finance, and what is marked.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { runCli } from '../helpers/cli.js';
+import { loopbackPerTest } from '../helpers/loopback.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
 
-let server: Server | undefined;
+const loop = loopbackPerTest();
 let dir: string | undefined;
-afterEach(async () => {
-  await new Promise((r) => (server ? server.close(r) : r(undefined)));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  server = undefined;
-  dir = undefined;
-});
 
 type Send = (status: number, body?: unknown) => void;
 
 /** A server answering with `answer`; every request it saw, as `METHOD /path?query`. */
 async function scripted(answer: (req: IncomingMessage, url: URL, send: Send) => void): Promise<{ env: Record<string, string>; seen: string[] }> {
   const seen: string[] = [];
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const origin = await loop.listen((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     seen.push(`${req.method} ${url.pathname}${url.search}`);
     req.resume();
@@ -35,10 +28,8 @@ async function scripted(answer: (req: IncomingMessage, url: URL, send: Send) => 
     };
     answer(req, url, send);
   });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  dir = mkdtempSync(join(tmpdir(), 'invoice-load-export-handover-'));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { env: { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') }, seen };
+  dir = loop.tempDir('invoice-load-export-handover-');
+  return { env: { ALMA_API_URL: origin, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') }, seen };
 }
 
 const generalError = { errorsExist: true, errorList: { error: [{ errorCode: '402119', errorMessage: 'General error.' }] } };

@@ -4,23 +4,14 @@
  * Review, Closed, already waiting for payment — are not written to the hand-over nor marked, and
  * the report says which were left out.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { runCli } from '../helpers/cli.js';
+import { loopbackPerTest } from '../helpers/loopback.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
 
-let server: Server | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await new Promise((r) => (server ? server.close(r) : r(undefined)));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  server = undefined;
-  dir = undefined;
-});
+const loop = loopbackPerTest();
 
 const invoice = (id: string, number: string, status: unknown) => ({
   id,
@@ -48,7 +39,7 @@ async function unfiltered(dailyAtMark?: number): Promise<{ url: string; seen: st
     ].map((i) => [i.id, i]),
   );
   const seen: string[] = [];
-  server = createServer((req, res) => {
+  const url = await loop.listen((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     seen.push(`${req.method} ${url.pathname}${url.search}`);
     req.resume();
@@ -71,14 +62,13 @@ async function unfiltered(dailyAtMark?: number): Promise<{ url: string; seen: st
     }
     return send(400, { errorsExist: true, errorList: { error: [{ errorCode: '402119', errorMessage: 'General error.' }] } });
   });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url, seen };
 }
 
 describe('export when the listing ignores the status filter', () => {
   it('hands over and marks only the invoices in the status asked for, and warns of the others', async () => {
     const api = await unfiltered();
-    dir = mkdtempSync(join(tmpdir(), 'invoice-load-export-status-'));
+    const dir = loop.tempDir('invoice-load-export-status-');
     const env = { ALMA_API_URL: api.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
     const out = join(dir, 'to-finance.json');
 
@@ -108,7 +98,7 @@ describe('export when the listing ignores the status filter', () => {
 
   it('a run cut short: its marked invoice, listed now in another status, is carried into the next file and not warned of', async () => {
     const api = await unfiltered(2);
-    dir = mkdtempSync(join(tmpdir(), 'invoice-load-export-status-'));
+    const dir = loop.tempDir('invoice-load-export-status-');
     const env = { ALMA_API_URL: api.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
     const out = join(dir, 'to-finance.json');
     const args = ['export', '--mark-in-erp', '--json', '--rate', '200', '--concurrency', '1', '-o', out];

@@ -4,34 +4,22 @@
  * the checks before sending, with one message saying what came back and what to check, and sends
  * nothing (before, every invoice failed at its look-up, one by one, with advice to fix the file).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { loopbackPerTest } from '../helpers/loopback.js';
 import type { ReportDocument } from '../../src/report/report.js';
 
-let server: Server | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await new Promise((r) => (server ? server.close(r) : r(undefined)));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  server = undefined;
-  dir = undefined;
-});
+const loop = loopbackPerTest();
 
 /** A web server that answers every request with an HTML page; the methods it saw. */
 async function webPage(status: number): Promise<{ url: string; methods: string[] }> {
   const methods: string[] = [];
-  server = createServer((req, res) => {
+  const url = await loop.listen((req, res) => {
     methods.push(req.method ?? '');
     res.writeHead(status, { 'content-type': 'text/html' });
     res.end('<html><body><h1>Library services</h1></body></html>');
   });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, methods };
+  return { url, methods };
 }
 
 /**
@@ -40,7 +28,7 @@ async function webPage(status: number): Promise<{ url: string; methods: string[]
  */
 async function expectOneStop(status: number, extra: string[], asked: RegExp): Promise<void> {
   const page = await webPage(status);
-  dir = mkdtempSync(join(tmpdir(), 'invoice-load-wrong-'));
+  const dir = loop.tempDir('invoice-load-wrong-');
   const res = await runCli(['--json', '--rate', '200', ...extra, 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir } });
   expect(res.code, res.stderr).toBe(4);
   expect(res.stderr).not.toMatch(/FAILED/);
