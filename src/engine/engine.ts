@@ -1460,7 +1460,8 @@ function withListed(st: InvoiceJournalState, lines: readonly RemoteLine[]): Map<
  * unknown outcome) — never an `UnknownOutcomeError`. Without it, a re-run after a refused create
  * (the vendor's account fixed in Alma, say) said its answer was lost and waited out the settle
  * window, up to 30 s, looking for an invoice the refusal had not made. A write a Ctrl-C stopped
- * before it left (`NotSentError`) is journaled `unsent` for the same reason.
+ * before it left (`NotSentError`) is journaled `unsent` for the same reason, and so is one that
+ * ended on another write's `IdNotKeptError` (`notItsOwn`).
  */
 async function sendJournaled<T>(
   journal: Journal,
@@ -1472,12 +1473,28 @@ async function sendJournaled<T>(
     return await send();
   } catch (err) {
     const refused = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || err.httpStatus >= 400);
-    if (refused || err instanceof NotSentError) {
+    if (refused || err instanceof NotSentError || notItsOwn(err, intent)) {
       const { vendor, number, step, line, file } = intent;
       journal.append({ t: refused ? 'refused' : 'unsent', vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });
     }
     throw err;
   }
+}
+
+/**
+ * An `IdNotKeptError` a write ended on that is about another write: it never left. Only the
+ * create or line the target answered under its own id gets its own; every other write gets it
+ * unsent — held back until a first create showed the ids kept (targets/folio/target.ts
+ * `firstAlone`), or waiting for its turn when the run halted the transport on it (which then ends
+ * only requests not yet attempted with the halt's reason, transport/http.ts `#halted`). Its
+ * status (the create's 2xx) is no refusal, so without this the intent stayed pending and a re-run
+ * looked across the settle window for a record no request had made.
+ */
+export function notItsOwn(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): boolean {
+  if (!(err instanceof IdNotKeptError)) return false;
+  const same = err.key.vendor === intent.vendor && err.key.number === intent.number;
+  const own = same && (err.line === undefined ? intent.step === 'create' : intent.step === 'line' && intent.line === err.line);
+  return !own;
 }
 
 /**

@@ -66,7 +66,8 @@ export type JournalEntry =
   | { t: 'refused'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; line?: string; file?: string }
   /**
    * The write of the intent before it never left: a Ctrl-C ended it while it waited for its turn
-   * (common/errors.ts `NotSentError`). Settled as a refusal is. Older loaders ignore the entry and
+   * (common/errors.ts `NotSentError`), or it ended on another write's `IdNotKeptError` (a create
+   * the target made under its own id: nothing more is sent). Settled as a refusal is. Older loaders ignore the entry and
    * reconcile the intent as before.
    */
   | { t: 'unsent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; line?: string; file?: string }

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { world, type TargetWorld } from '../helpers/target-worlds.js';
 import type { ReportDocument } from '../../src/report/report.js';
+import { foldJournal, type JournalEntry } from '../../src/engine/journal.js';
 import { startFolioSandbox, type FolioSandbox, type FolioSandboxOptions, type FolioSandboxState } from '../../src/sandbox/folio/server.js';
 import { folioInvoices, keyInByHand, sampleRows } from '../targets/folio/helpers.js';
 
@@ -195,11 +196,23 @@ describe('a FOLIO that does not keep the ids invoice-load gives', () => {
     expect(state.lines).toHaveLength(0);
     expect(state.counters.approvals).toEqual({});
 
-    // The same command again: that invoice is the loader's, made under FOLIO's id — said so, and
-    // still left alone (--settle 0: the others' creates, never sent, are not looked for across a window).
-    const again = await w.load([SAMPLE, '--settle', '0']);
-    expect(again.code, again.stderr).toBe(4);
+    // The others' creates, held back behind it, never left: journaled so (`unsent`), not pending,
+    // so a re-run does not look for them across the settle window. Only the one FOLIO answered is.
+    const dir = join(w.stateDir, 'journals');
+    const entries = readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .flatMap((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as JournalEntry));
+    const pending = [...foldJournal(entries).entries()].filter(([, st]) => st.createPending).map(([k]) => k.split('\u0000')[1]);
     const made = res.report!.invoices.find((i) => i.error?.code === 'ID_NOT_KEPT')!;
+    expect(pending).toEqual([made.number]);
+    expect(entries.filter((e) => e.t === 'unsent').length).toBeGreaterThan(0);
+
+    // The same command again: that invoice is the loader's, made under FOLIO's id — said so, and
+    // still left alone. Only its create is taken for one whose answer was lost (its look-up finds
+    // it at once): none of the others is looked for across the settle window.
+    const again = await w.load([SAMPLE]);
+    expect(again.stderr.split('\n').filter((l) => l.includes('create answer lost'))).toEqual([expect.stringContaining(` ${made.number}: create answer lost`)]);
+    expect(again.code, again.stderr).toBe(4);
     const r = again.report!.invoices.find((i) => i.number === made.number)!;
     // (The report names the look-up step `create`.)
     expect(r.error).toMatchObject({ step: 'create', code: 'ID_NOT_KEPT', http_status: 0 });

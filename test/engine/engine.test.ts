@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInvoices, stoppedStep, type EngineOptions } from '../../src/engine/engine.js';
+import { notItsOwn, runInvoices, stoppedStep, type EngineOptions } from '../../src/engine/engine.js';
 import type { Invoice } from '../../src/domain/model.js';
 import type { AttachmentSeam, Target } from '../../src/targets/target.js';
-import { ApiError, UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, IdNotKeptError, UnknownOutcomeError } from '../../src/common/errors.js';
 import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
 
@@ -483,6 +483,26 @@ describe('engine: the step an invoice the run stopped on was at', () => {
     [{ processed: false, processPending: false, id: undefined }, 'create'],
   ] as const)('%j → %s', (st, step) => {
     expect(stoppedStep(st)).toBe(step);
+  });
+});
+
+describe('engine: a write that ended on the IdNotKeptError of another write never left (journaled unsent)', () => {
+  const notKept = (number: string, line?: string) => new IdNotKeptError({ httpStatus: 201, message: 'not kept' }, { vendor: 'V', number }, 'sent-id', 'held-id', line);
+  const intent = (number: string, step: 'create' | 'line' | 'attachment' | 'process', line?: string) => ({ t: 'intent' as const, vendor: 'V', number, step, ...(line !== undefined ? { line } : {}) });
+  it.each([
+    // The write FOLIO answered under its own id: its own error, not unsent.
+    ['the create it happened to', notKept('A'), intent('A', 'create'), false],
+    ['the line it happened to', notKept('A', '1'), intent('A', 'line', '1'), false],
+    // Held back behind it, or ended by the halt before its turn.
+    ["another invoice's create", notKept('A'), intent('B', 'create'), true],
+    ['another line of the same invoice', notKept('A', '1'), intent('A', 'line', '2'), true],
+    ["another invoice's line of the same number", notKept('A', '1'), intent('B', 'line', '1'), true],
+    ['a line of the invoice whose create it was', notKept('A'), intent('A', 'line', '1'), true],
+    ['the create of the invoice whose line it was', notKept('A', '1'), intent('A', 'create'), true],
+    ['a process request', notKept('A'), intent('B', 'process'), true],
+    ['any other error', new ApiError({ httpStatus: 201, code: 'X', message: 'x' }), intent('B', 'create'), false],
+  ] as const)('%s → unsent: %s', (_what, err, i, unsent) => {
+    expect(notItsOwn(err, i)).toBe(unsent);
   });
 });
 

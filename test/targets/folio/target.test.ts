@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_POLL, runInvoices } from '../../../src/engine/engine.js';
-import { Journal } from '../../../src/engine/journal.js';
+import { DEFAULT_POLL, runInvoices, type EngineOptions } from '../../../src/engine/engine.js';
+import { foldJournal, Journal, type JournalEntry } from '../../../src/engine/journal.js';
 import type { Invoice } from '../../../src/domain/model.js';
 import { startFolioSandbox, type FolioSandbox, type FolioSandboxOptions, type FolioSandboxState } from '../../../src/sandbox/folio/server.js';
 import { createFolioTarget, type FolioTargetOptions } from '../../../src/targets/folio/target.js';
@@ -23,13 +23,13 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function run(invoices: Invoice[], o: Partial<FolioTargetOptions> = {}, dir?: string) {
+async function run(invoices: Invoice[], o: Partial<FolioTargetOptions> = {}, dir?: string, engine: Partial<EngineOptions> = {}) {
   const target = createFolioTarget({ baseUrl: sb!.url, credentials: CREDENTIALS, rate: 2000, timeoutMs: 1_000, sleep: async () => {}, ...o });
   const d = dir ?? mkdtempSync(join(tmpdir(), 'folio-target-'));
   if (dir === undefined) dirs.push(d);
   const journal = Journal.open({ path: join(d, 'journal.jsonl'), target: 'folio', endpoint: target.endpoint, batch: 'b', sync: false });
   try {
-    const out = await runInvoices(invoices, { target, journal, concurrency: 3, emit: () => {}, sleep: async () => {}, poll: { ...DEFAULT_POLL, initialMs: 1 }, maxWriteAttempts: 3 });
+    const out = await runInvoices(invoices, { target, journal, concurrency: 3, emit: () => {}, sleep: async () => {}, poll: { ...DEFAULT_POLL, initialMs: 1 }, maxWriteAttempts: 3, ...engine });
     return { ...out, requests: target.requestCount(), target };
   } finally {
     journal.close();
@@ -299,9 +299,8 @@ describe('FOLIO: a create answered with another id than the one sent', () => {
     const first = await run(invoices, {}, dir);
     const made = first.results.find((r) => r.error?.code === 'ID_NOT_KEPT')!;
     const held = sb.state().invoices[0]!;
-    // That invoice alone (the others' creates wait for the look-ups' settle window).
-    const again = await run(invoices.filter((i) => i.key.number === made.key.number), {}, dir);
-    const r = again.results[0]!;
+    const again = await run(invoices, {}, dir);
+    const r = again.results.find((x) => x.key.number === made.key.number)!;
     expect(r).toMatchObject({ status: 'failed', error: { step: 'lookup', code: 'ID_NOT_KEPT' } });
     expect(r.error!.message).toBe(
       `invoice ${made.key.number} of vendor ${made.key.vendor} in FOLIO (id ${held.id as string}, Open) was created by an earlier run of invoice-load, ` +
@@ -313,6 +312,44 @@ describe('FOLIO: a create answered with another id than the one sent', () => {
     const state = sb.state();
     expect(state.lines.filter((l) => l.invoiceId === held.id)).toHaveLength(0);
     expect(state.counters.approvals[held.id as string]).toBeUndefined();
+  });
+});
+
+describe('FOLIO: the creates held back behind one whose id FOLIO did not keep', () => {
+  it('are journaled unsent, not pending: a re-run of the whole batch does not wait the settle window for them', async () => {
+    sb = await startFolioSandbox({ port: 0, serverIds: true });
+    const invoices = folioInvoices(sampleRows());
+    const dir = mkdtempSync(join(tmpdir(), 'folio-target-'));
+    dirs.push(dir);
+    // A fake wall clock that only the engine's sleeps move: every settle wait is counted.
+    let wall = 1_700_000_000_000;
+    const sleeps: number[] = [];
+    const clock: Partial<EngineOptions> = {
+      wallNow: () => wall,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        wall += ms;
+      },
+    };
+    const first = await run(invoices, {}, dir, clock);
+    expect(first.stopped?.reason).toBe('ids_not_kept');
+    const made = first.results.find((r) => r.error?.code === 'ID_NOT_KEPT')!;
+    const entries = readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as JournalEntry);
+    const numbers = (t: JournalEntry['t']): string[] =>
+      entries.flatMap((e) => (e.t === t && (e as { step?: string }).step === 'create' ? [(e as { number: string }).number] : [])).sort();
+    // The invoices in flight beside it (concurrency 3) wrote their create's intent, then waited their turn.
+    const held = numbers('intent').filter((n) => n !== made.key.number);
+    expect(held).toHaveLength(2);
+    expect(numbers('unsent')).toEqual(held);
+    // Only the create FOLIO answered is without an outcome (a re-run's look-up finds it at once).
+    const pending = [...foldJournal(entries)].filter(([, st]) => st.createPending).map(([k]) => k.split('\u0000')[1]);
+    expect(pending).toEqual([made.key.number]);
+    expect(sb.state().invoices).toHaveLength(1);
+
+    sleeps.length = 0;
+    const again = await run(invoices, {}, dir, clock);
+    expect(again.results.find((r) => r.key.number === made.key.number)).toMatchObject({ status: 'failed', error: { step: 'lookup', code: 'ID_NOT_KEPT' } });
+    expect(sleeps, 'no settle wait for a create that was never sent').toEqual([]);
   });
 });
 
