@@ -152,7 +152,7 @@ function lifecycleOptions(c: Command): Command {
     .option('--concurrency <n>', 'most invoices in flight at once')
     .option('--timeout <seconds>', 'time to wait for one answer, and for an Alma that answered before to come back (default 30)')
     .option('--max-retries <n>', 'retries of one safe request (default 4)')
-    .option('--poll-timeout <seconds>', 'how long to read an invoice for the effect of an operation Alma accepted without showing it (default 60)')
+    .option('--poll-timeout <seconds>', 'how long to read an invoice for the effect of an operation Alma accepted without showing it (default 60), and of one whose answer was lost (at most 10)')
     .addOption(new Option('--no-fsync', 'do not fsync the journal after each entry (benchmarks only)').hideHelp())
     .option('-v, --verbose', 'say more')
     .option('-q, --quiet', 'no progress; only the summary and errors')

@@ -12,13 +12,17 @@
  *   XSD, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments). Unless the answer
  *   shows the effect, it is journaled as accepted — never to be sent again — and the invoice is
  *   read until it shows the effect, a bounded series of reads (`confirm`);
- * - a request whose outcome is unknown (no answer at all) is followed by a read, and sent again
- *   only when the read shows it did not take effect (a read by id is not stale).
+ * - a request whose outcome is unknown (no answer at all) is followed by reads: at once, then as
+ *   an accepted one's for a bounded time (`confirm.unknownMs`, as a load watches a lost
+ *   process_invoice), since the request may have reached Alma and still be at work there; it is
+ *   sent again only when they never show its effect. A send again refused (a 4xx: Alma's codes
+ *   for an invoice in the wrong status are not documented, docs/alma.md "Inferred, not
+ *   documented") is read once more: the first may have taken effect meanwhile, and then it is done.
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { ApiError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
-import type { Alert } from '../targets/target.js';
+import { ApiError, isRefusal, runStopOf, UnknownOutcomeError } from '../common/errors.js';
+import { DEFAULT_POLL, type Alert } from '../targets/target.js';
 import { stopMessage, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
 import { NOT_STARTED } from './result.js';
@@ -70,9 +74,13 @@ export interface OpRunOptions {
   /**
    * How an accepted write is confirmed: reads `sleep`ing `initialMs` (default 300) before the
    * first, each wait twice the one before up to `maxIntervalMs` (default 5 s), for at most
-   * `timeoutMs` in all. Without it, one read at once.
+   * `timeoutMs` in all. A write whose answer was lost is read at once, then the same way for at
+   * most `unknownMs` (default the load's: 10 s, at most `timeoutMs`) before it is sent again.
+   * Without it, one read at once.
    */
-  confirm?: { timeoutMs: number; sleep: (ms: number) => Promise<void>; initialMs?: number | undefined; maxIntervalMs?: number | undefined } | undefined;
+  confirm?:
+    | { timeoutMs: number; sleep: (ms: number) => Promise<void>; initialMs?: number | undefined; maxIntervalMs?: number | undefined; unknownMs?: number | undefined }
+    | undefined;
   onResult?: ((r: OpResult<OpState>, done: number, total: number) => void) | undefined;
   /** Told once when the run stops for Alma's sake (unreachable, key refused, daily threshold): the line to show. */
   onStop?: ((reason: StopReason, message: string) => void) | undefined;
@@ -210,9 +218,18 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         answered = await spec.send(found.id);
         break;
       } catch (err) {
+        if (attempt > 1 && err instanceof ApiError && !(err instanceof UnknownOutcomeError) && isRefusal(err) && runStopOf(err) === undefined) {
+          // Sent again after a lost answer, and refused: for the status the first send left it in
+          // (Alma works on these asynchronously), or a refusal that stands. (A refused key, the
+          // daily threshold: the run stops, below.)
+          const now = await spec.read();
+          if ('id' in now && spec.done(now)) return finish(now, 'done');
+          throw err;
+        }
         if (!(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
-        // No answer: did it take effect? Read before sending again.
-        const now = await spec.read();
+        // No answer: it may have reached Alma and be at work there. Read, for a while, before sending again.
+        const c = opts.confirm;
+        const now = await confirm(spec, opts, Math.min(c?.unknownMs ?? DEFAULT_POLL.unknownMs, c?.timeoutMs ?? 0), true);
         if ('id' in now && spec.done(now)) return finish(now, 'done');
         if (attempt >= opts.maxWriteAttempts) throw err;
       }
@@ -233,22 +250,24 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
 }
 
 /**
- * Reads the invoice after an accepted write until it shows the effect, as `opts.confirm` says;
- * the last read (an `ErrorRecord` ends it: the invoice cannot be found).
+ * Reads the invoice after a write until it shows the effect, as `opts.confirm` says, for at most
+ * `limitMs` (an accepted write: `timeoutMs`); `atOnce`, the first read without a wait (a lost
+ * answer: the write may have been done long before it was lost). The last read (an
+ * `ErrorRecord` ends it: the invoice cannot be found).
  */
-async function confirm<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): Promise<S | ErrorRecord> {
+async function confirm<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions, limitMs = opts.confirm?.timeoutMs ?? 0, atOnce = false): Promise<S | ErrorRecord> {
   const c = opts.confirm;
   let waited = 0;
-  let interval = c?.initialMs ?? 300;
-  for (;;) {
-    if (c !== undefined) {
+  let interval = Math.min(c?.initialMs ?? 300, Math.max(1, limitMs));
+  for (let reads = 0; ; reads++) {
+    if (c !== undefined && (reads > 0 || !atOnce)) {
       await c.sleep(interval);
       waited += interval;
+      interval = Math.min(interval * 2, c.maxIntervalMs ?? 5_000, Math.max(1, limitMs - waited));
     }
     if (opts.stopSignal?.aborted === true) throw new ApiError({ httpStatus: 0, code: 'ABORTED', message: 'stopped' });
     const now = await spec.read();
-    if (!('id' in now) || spec.done(now) || c === undefined || waited >= c.timeoutMs) return now;
-    interval = Math.min(interval * 2, c.maxIntervalMs ?? 5_000, Math.max(1, c.timeoutMs - waited));
+    if (!('id' in now) || spec.done(now) || c === undefined || waited >= limitMs) return now;
   }
 }
 

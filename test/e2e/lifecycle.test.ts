@@ -286,7 +286,9 @@ describe('export', () => {
     it(`a mark whose answer is lost (${kind}) is read back, never sent twice`, async () => {
       await loaded({ timeoutHoldMs: 2_000 });
       w!.sandbox.setFaults({ faults: [{ step: 'erp', kind, match: 'EBS-9107-25', times: 1 }] });
-      const res = await cli(['export', '--mark-in-erp', '--timeout', '1', '-o', join(w!.dir, 'e.csv')]);
+      // --poll-timeout bounds the reads after a lost answer too (10 s at most): short here, so a
+      // mark that never reached Alma (error_before, drop_before) is sent again at once.
+      const res = await cli(['export', '--mark-in-erp', '--timeout', '1', '--poll-timeout', '0.5', '-o', join(w!.dir, 'e.csv')]);
       expect(res.code, res.stderr).toBe(0);
       expect(w!.sandbox.state().counters.faults[kind]).toBe(1);
       expect(maxPerOp(w!)).toBe(1);
@@ -464,7 +466,7 @@ describe('payments', () => {
       await loaded({ timeoutHoldMs: 2_000 });
       expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
       w!.sandbox.setFaults({ faults: [{ step: 'erp', kind, match: 'HA-2025-00520', times: 1 }, { step: 'erp', kind, match: 'BW/77305', times: 1 }] });
-      const res = await cli(['payments', '--timeout', '1', PAYMENTS]);
+      const res = await cli(['payments', '--timeout', '1', '--poll-timeout', '0.5', PAYMENTS]);
       expect(res.code, res.stderr).toBe(0);
       expect(w!.sandbox.state().counters.faults[kind]).toBe(2);
       expect(maxPerOp(w!)).toBe(1);

@@ -224,3 +224,92 @@ describe('runOperations: a write answered without its effect (Alma processes it 
     expect(w.sent).toEqual(['INV-1']);
   });
 });
+
+/**
+ * Invoices INV-1..n, unpaid, on an Alma that takes the first send and applies it asynchronously
+ * while its answer is lost: the effect shows from the `after`th read after it (never, for
+ * `Infinity`; nor when the send never reached Alma, `reached` false). A send again is
+ * refused 60267 (the wrong status) once the first reached Alma, else applied at once.
+ */
+function lostWhileAtWork(n: number, after: number, reached = true) {
+  const sent: string[] = [];
+  const readsSince = new Map<string, number>();
+  const paidNow = new Set<string>();
+  const specs: OpSpec<Paid>[] = Array.from({ length: n }, (_, i) => {
+    const number = `INV-${i + 1}`;
+    const id = `92000000000000${i}`;
+    const paid = (): boolean => paidNow.has(id) || (readsSince.get(id) ?? -1) >= after;
+    return {
+      key: { vendor: 'ACME', number },
+      op: 'paid',
+      read: async () => {
+        if (readsSince.has(id)) readsSince.set(id, readsSince.get(id)! + 1);
+        return { id, paid: paid(), alerts: [] };
+      },
+      done: (s) => s.paid,
+      refuse: () => undefined,
+      send: async (sid) => {
+        sent.push(number);
+        if (sent.filter((s) => s === number).length === 1) {
+          if (reached) readsSince.set(sid, 0);
+          throw new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+        }
+        if (reached) throw new ApiError({ httpStatus: 400, code: '60267', message: 'Failed to process invoice in ERP.' });
+        paidNow.add(sid);
+        return { id: sid, paid: true, alerts: [] };
+      },
+    };
+  });
+  return { specs, sent, readsSince };
+}
+
+describe('runOperations: a write whose answer was lost while Alma was at work on it', () => {
+  const clock = (timeoutMs = 10_000, unknownMs?: number) => {
+    const waits: number[] = [];
+    return { waits, confirm: { timeoutMs, sleep: async (ms: number) => void waits.push(ms), ...(unknownMs !== undefined ? { unknownMs } : {}) } };
+  };
+
+  it('is read at once, then for a while: shown on the third read, it is done and never sent again', async () => {
+    const w = lostWhileAtWork(1, 3);
+    const c = clock();
+    const { outcome } = await run(w.specs, { confirm: c.confirm });
+    expect(outcome.results[0]).toMatchObject({ status: 'done' });
+    expect(w.sent).toEqual(['INV-1']);
+    // The first read without a wait; then as an accepted write's (the clock is the test's).
+    expect(c.waits).toEqual([300, 600]);
+  });
+
+  it('not shown in the watch (10 s by default, at most --poll-timeout): sent again; that refused for the status the first left, a read shows it done', async () => {
+    // Seven reads in the watch; the eighth, after the refusal, shows it.
+    const w = lostWhileAtWork(1, 8);
+    const c = clock(20_000);
+    const { outcome } = await run(w.specs, { confirm: c.confirm });
+    expect(w.sent).toEqual(['INV-1', 'INV-1']);
+    expect(c.waits).toEqual([300, 600, 1200, 2400, 4800, 700]);
+    expect(outcome.results[0]).toMatchObject({ status: 'done' });
+  });
+
+  it('the watch is no longer than the confirm of an accepted write (--poll-timeout) when that is shorter', async () => {
+    const c = clock(1_000);
+    await run(lostWhileAtWork(1, Infinity).specs, { confirm: c.confirm });
+    // The watch after the lost answer; the send again, refused, is read once at once.
+    expect(c.waits).toEqual([300, 600, 100]);
+  });
+
+  it('sent again and refused, still not shown: the refusal stands', async () => {
+    const w = lostWhileAtWork(1, Infinity);
+    const c = clock(10_000, 1_000);
+    const { outcome } = await run(w.specs, { confirm: c.confirm });
+    expect(w.sent).toEqual(['INV-1', 'INV-1']);
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: '60267', http_status: 400 } });
+  });
+
+  it('never reached Alma: sent again after the watch, once, and done', async () => {
+    const w = lostWhileAtWork(1, Infinity, false);
+    const c = clock(10_000, 1_000);
+    const { outcome } = await run(w.specs, { confirm: c.confirm });
+    expect(w.sent).toEqual(['INV-1', 'INV-1']);
+    expect(c.waits).toEqual([300, 600, 100]);
+    expect(outcome.results[0]).toMatchObject({ status: 'done' });
+  });
+});
