@@ -58,7 +58,17 @@ export interface InvoiceState {
   alerts: Alert[];
   totalAmount?: string | undefined;
   currency?: string | undefined;
-  payment: { status?: string | undefined; voucherNumber?: string | undefined; voucherDate?: string | undefined; voucherAmount?: string | undefined; voucherCurrency?: string | undefined };
+  payment: {
+    status?: string | undefined;
+    voucherNumber?: string | undefined;
+    voucherDate?: string | undefined;
+    voucherAmount?: string | undefined;
+    voucherCurrency?: string | undefined;
+    /** The invoice's flags (`prepaid`, `internal_copy`, `export_to_erp`): undefined when the answer has none, or neither true nor false. */
+    prepaid?: boolean | undefined;
+    internalCopy?: boolean | undefined;
+    exportToErp?: boolean | undefined;
+  };
   /** The whole answer, for the export (lines, funds). */
   raw: JsonValue;
 }
@@ -213,6 +223,29 @@ export function byWorkflowStatus(states: readonly InvoiceState[], status: string
   return { invoices, others };
 }
 
+/** Why Alma's finance export leaves an invoice out (notForErp). */
+export type NotForErp = 'internal_copy' | 'prepaid';
+
+/**
+ * Why Alma's own finance export would leave the invoice out, or undefined when it would hand it
+ * over: an internal copy, or a prepaid invoice not marked "Export to ERP" (FIN-EXPORT,
+ * docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments). An `internal_copy` or
+ * `prepaid` the answer does not show (or shows as neither true nor false) is false: the invoice
+ * is handed over, as before this rule. A prepaid invoice's `export_to_erp` not shown is not
+ * "marked Export to ERP": it is left out, since finance would pay a prepaid invoice again.
+ */
+export function notForErp(s: InvoiceState): NotForErp | undefined {
+  if (s.payment.internalCopy === true) return 'internal_copy';
+  if (s.payment.prepaid === true && s.payment.exportToErp !== true) return 'prepaid';
+  return undefined;
+}
+
+/** A flag as Alma answers it: a JSON boolean, or `"true"` / `"false"` (docs/alma.md, "Booleans"); anything else unknown. */
+function flagOf(v: JsonValue | undefined): boolean | undefined {
+  const t = jsonText(v)?.trim().toLowerCase();
+  return t === 'true' ? true : t === 'false' ? false : undefined;
+}
+
 /**
  * Each invoice once, where it was first listed: paging by offset while invoices change (one
  * newly approved moves the rest down a place) lists the last of a page again at the top of the
@@ -246,6 +279,9 @@ export function toInvoiceState(v: JsonValue | undefined): InvoiceState | undefin
       voucherDate: blank(jsonText(p['voucher_date']))?.replace(/Z$/, '').slice(0, 10),
       voucherAmount: blank(jsonText(p['voucher_amount'])),
       voucherCurrency: codeOf(p['voucher_currency']),
+      prepaid: flagOf(p['prepaid']),
+      internalCopy: flagOf(p['internal_copy']),
+      exportToErp: flagOf(p['export_to_erp']),
     },
     raw: v,
   };
