@@ -31,7 +31,7 @@ import { emitLifecycleReport, withSession } from './lifecycle.js';
 import { readLockedJournal, shortHash } from './journals.js';
 import { outputIdentity } from './output-identity.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
-import { CLOSED, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT, type AlmaErp, type InvoiceState } from '../targets/alma/erp.js';
+import { CLOSED, notForErp, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT, type AlmaErp, type InvoiceState } from '../targets/alma/erp.js';
 import { runOperations } from '../engine/operations.js';
 import { exportRows, lineCounts, toCsv, toJsonRows, withLines } from '../report/export-file.js';
 import type { ReportError } from '../report/report.js';
@@ -95,13 +95,20 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       rows: [],
     });
     // Listed in another status (the server did not apply the filter): not handed over, and said.
-    // One carried from an earlier file (below) is in the file after all.
-    const issues = (carried: readonly InvoiceState[] = []): Problem[] => {
+    // One carried from an earlier file (below) is in the file after all. And those left out as
+    // not for the ERP (`leftOut`, below), said in one warning too.
+    const issues = (carried: readonly InvoiceState[], leftOut: readonly InvoiceState[]): Problem[] => {
       const handedOver = new Set(carried.map((s) => s.id));
-      const w = otherStatusWarning(others.filter((s) => !handedOver.has(s.id)), o.status, o.output);
-      return w === undefined ? [] : [w];
+      const ws = [otherStatusWarning(others.filter((s) => !handedOver.has(s.id)), o.status, o.output), notForErpWarning(leftOut, o.output, o.markInErp)];
+      return ws.filter((w): w is Problem => w !== undefined);
     };
-    const report = (invoices: LifecycleInvoice[], written: boolean, stopped?: string, problems: Problem[] = issues()): LifecycleReport => ({
+    // Alma's own finance export leaves out internal copies and prepaid invoices not marked Export
+    // to ERP (FIN-EXPORT, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments):
+    // so does this one, and it never marks them — marked, an internal copy would wait for a
+    // payment the finance system never confirms. Not one carried already marked (by a loader
+    // before this rule): handed over, it stays in the file that replaces its run's.
+    const leaveOut = (s: InvoiceState): boolean => s.workflowStatus === o.status && notForErp(s) !== undefined;
+    const report = (invoices: LifecycleInvoice[], written: boolean, problems: Problem[], stopped?: string): LifecycleReport => ({
       target: 'alma',
       sandbox: isSandboxRun(cfg),
       command: 'export',
@@ -113,7 +120,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       invoices,
     });
     if (journal === undefined || handover === undefined) {
-      const doc = report(listed.map((s) => base(s, 'planned')), false);
+      const doc = report(listed.filter((s) => !leaveOut(s)).map((s) => base(s, 'planned')), false, issues([], listed.filter(leaveOut)));
       emitLifecycleReport(cfg, term, doc);
       return exitCodeForReport(doc, { sent: false });
     }
@@ -143,9 +150,16 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // every line it has, or not at all (nor is it marked).
     const full: InvoiceState[] = [];
     const partial: LifecycleInvoice[] = [];
+    const leftOut: InvoiceState[] = [];
     for (const s of [...listed, ...carried]) {
+      if (leaveOut(s)) {
+        leftOut.push(s);
+        continue;
+      }
       const whole = await everyLine(erp, s);
       if ('short' in whole) partial.push({ ...base(s, 'failed'), error: whole.short });
+      // Read by id for its lines, it may show the flags the listing did not.
+      else if (leaveOut(whole)) leftOut.push(whole);
       else full.push(whole);
     }
     // A carried invoice left out may be marked already: its run's file is not settled by this one.
@@ -166,7 +180,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       journal.append({ t: 'op', ...journalKeyOf(s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
     }
     if (!o.markInErp) {
-      const doc = report([...full.map((s) => base(s, 'exported')), ...partial], true);
+      const doc = report([...full.map((s) => base(s, 'exported')), ...partial], true, issues([], leftOut));
       emitLifecycleReport(cfg, term, doc);
       return exitCodeForReport(doc, { sent: true });
     }
@@ -203,7 +217,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const status = r.status === 'done' ? 'marked' : r.status === 'not_started' ? 'failed' : r.status;
       return { ...base(s, status), workflow_status: r.workflowStatus ?? s.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
-    const doc = report([...invoices, ...partial], true, outcome.stopped, issues(carried));
+    const doc = report([...invoices, ...partial], true, issues(carried, leftOut), outcome.stopped);
     emitLifecycleReport(cfg, term, doc);
     return exitCodeForReport(doc, { sent: true });
   });
@@ -241,6 +255,26 @@ export function otherStatusWarning(others: readonly InvoiceState[], status: stri
     OTHERS_NAMED,
   );
   return problem({ file }, 'other_status', `Alma listed ${n} not in ${status} when asked for ${status} only; not exported: ${named}`, { severity: 'warning' });
+}
+
+/**
+ * The warning for invoices left out as not for the ERP (notForErp: an internal copy, or prepaid
+ * and not marked Export to ERP), which are not exported, nor marked when `marking`. Undefined when
+ * there are none.
+ */
+export function notForErpWarning(leftOut: readonly InvoiceState[], file: string, marking: boolean): Problem | undefined {
+  if (leftOut.length === 0) return undefined;
+  const n = leftOut.length === 1 ? '1 invoice is' : `${leftOut.length.toLocaleString('en-US')} invoices are`;
+  const named = namedList(
+    leftOut.map((s) => `${s.vendor} ${s.number} (id ${s.id}) is ${notForErp(s) === 'internal_copy' ? 'an internal copy' : 'prepaid, not marked Export to ERP'}`),
+    OTHERS_NAMED,
+  );
+  return problem(
+    { file },
+    'not_for_erp',
+    `${n} not for the ERP (Alma's own finance export leaves out internal copies and prepaid invoices not marked Export to ERP); not exported${marking ? ' nor marked' : ''}: ${named}`,
+    { severity: 'warning' },
+  );
 }
 
 /** The name of the export journal of a status and an output file (its identity, or the path as resolved by loaders before it). */
