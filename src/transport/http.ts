@@ -267,25 +267,23 @@ export class HttpClient {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
-  /** Sends the request and parses a 2xx answer as lossless JSON. */
+  /**
+   * Sends the request and parses a 2xx answer as lossless JSON. JSON cut short is a failed
+   * attempt: a read is tried again as a read that timed out is (same retries, same backoff). An
+   * answer that is not JSON at all ends a read at once (`BAD_RESPONSE`). A write that was answered
+   * 2xx did happen, and without its body its result is unknown (`UnknownOutcomeError`).
+   */
   async json(req: HttpRequest): Promise<JsonValue> {
-    const res = await this.request(req);
-    try {
-      return parseJson(res.text);
-    } catch (err) {
-      const detail: ApiErrorDetail = {
-        httpStatus: res.status,
-        code: 'BAD_RESPONSE',
-        message: `unreadable answer to ${req.method} ${req.path}: ${err instanceof Error ? err.message : String(err)}`,
-      };
-      // A write that was answered 2xx did happen; without its body we do not know the result.
-      if (!this.#idempotent(req)) throw new UnknownOutcomeError(detail, { cause: err });
-      throw new ApiError(detail);
-    }
+    return this.#send(req, (res) => parseJson(res.text));
   }
 
   /** Sends the request with pacing and retries. Resolves with a 2xx answer; throws otherwise. */
   async request(req: HttpRequest): Promise<HttpResponse> {
+    return this.#send(req, (res) => res);
+  }
+
+  /** `request`, with `read` turning a 2xx answer into the result; a `read` that throws fails the attempt. */
+  async #send<T>(req: HttpRequest, read: (res: HttpResponse) => T): Promise<T> {
     const traits = { method: req.method, idempotent: this.#idempotent(req) };
     const url = this.#url(req);
     const shown = url.pathname + url.search;
@@ -312,6 +310,8 @@ export class HttpClient {
       let outcome: Outcome;
       let parsed: ApiError | undefined;
       let cause: unknown;
+      /** A read answered 2xx with a body that is not JSON at all: it ends with this. */
+      let notJson: ApiError | undefined;
       try {
         const res = await (probe ?? this.#dispatcher).request({
           origin: url.origin,
@@ -336,18 +336,34 @@ export class HttpClient {
         if (status >= 200 && status < 300) {
           if (isSafeMethod(req.method)) this.#readsAccepted = true;
           this.#limiter.success(startedAt);
-          return { status, headers: resHeaders, text };
+          try {
+            return read({ status, headers: resHeaders, text });
+          } catch (err) {
+            cause = err;
+            parsed = new ApiError({
+              httpStatus: status,
+              code: BAD_RESPONSE,
+              message: `unreadable answer to ${req.method} ${req.path}: ${err instanceof Error ? err.message : String(err)}`,
+            });
+            // Not JSON at all (an HTML page, nothing): what a wrong address answers every time, so a
+            // read ends at once (targets/alma/answers.ts says so). JSON that does not parse was cut
+            // short on the way: retried, or unknown for a write, as a reset after sending is
+            // (retry.ts classifyNetwork), with the answer's status and what was wrong kept.
+            if (traits.idempotent && !LOOKS_JSON.test(text)) notJson = parsed;
+            outcome = { kind: 'network', code: BAD_RESPONSE, sent: true };
+          }
+        } else {
+          parsed = this.#parseError(status, resHeaders, text);
+          outcome = {
+            kind: 'response',
+            status,
+            code: parsed.code,
+            message: parsed.message,
+            retryAfter: headerValue(resHeaders['retry-after']),
+            // A 429 once nothing is left is the daily threshold, whatever its body says (retry.ts classify).
+            remaining: this.#remaining,
+          };
         }
-        parsed = this.#parseError(status, resHeaders, text);
-        outcome = {
-          kind: 'response',
-          status,
-          code: parsed.code,
-          message: parsed.message,
-          retryAfter: headerValue(resHeaders['retry-after']),
-          // A 429 once nothing is left is the daily threshold, whatever its body says (retry.ts classify).
-          remaining: this.#remaining,
-        };
       } catch (err) {
         if (this.#signal?.aborted) throw this.#aborted(req, traits.idempotent, probe, err);
         cause = err;
@@ -363,9 +379,10 @@ export class HttpClient {
         this.#emit({ type: 'request', method: req.method, path: shown, status: 0, ms: this.#now() - t0, attempt: attempt + 1, ...(unsent ? { unsent: true as const } : {}) });
       }
 
+      if (notJson !== undefined) throw notJson;
       // A target that answered earlier and is now out of reach gets time to come back (`outageMs`);
       // any answer (above) ends the outage.
-      if (outcome.kind === 'network' && this.#answered) this.#downSince ??= t0;
+      if (outcome.kind === 'network' && outcome.code !== BAD_RESPONSE && this.#answered) this.#downSince ??= t0;
       const outage = this.#downSince !== undefined ? { downForMs: this.#now() - this.#downSince } : undefined;
       const d = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: this.#retry, outage });
       // A per-second refusal slows every caller down, whether or not this one is retried.
@@ -437,9 +454,9 @@ export class HttpClient {
 
   #detail(req: HttpRequest, outcome: Outcome, parsed: ApiError | undefined, cause: unknown, attempts: number, note?: string): ApiErrorDetail {
     const tries = (attempts > 1 ? ` (after ${attempts} attempts)` : '') + (note !== undefined ? ` (${note})` : '');
-    if (outcome.kind === 'response' && parsed !== undefined) {
+    if (parsed !== undefined) {
       return {
-        httpStatus: outcome.status,
+        httpStatus: outcome.kind === 'response' ? outcome.status : parsed.httpStatus,
         // Every field the server wrote is masked, not only the message: a gateway may echo the key anywhere.
         code: this.#redact(parsed.code),
         message: this.#redact(parsed.message) + tries,
@@ -529,6 +546,11 @@ async function bodyWithin(body: Dispatcher.ResponseData['body'], ms: number): Pr
     clearTimeout(timer);
   }
 }
+
+/** A 2xx answer whose body could not be read (cut short, not JSON). */
+const BAD_RESPONSE = 'BAD_RESPONSE';
+/** A body that begins as a JSON object or array does. */
+const LOOKS_JSON = /^\s*[[{]/;
 
 /** undici's words when a proxy answers the CONNECT that opens an https tunnel with anything but 200. */
 const PROXY_TUNNEL = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;

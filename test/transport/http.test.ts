@@ -296,14 +296,51 @@ describe('HttpClient retries (MockAgent)', () => {
     api.agent.assertNoPendingInterceptors();
   });
 
-  it('a write answered 200 with an unreadable body has an unknown outcome', async () => {
+  it('a write answered 200 with an unreadable body has an unknown outcome, after one attempt', async () => {
     const { api, clock, client } = setup();
     current = api;
-    api.script({ body: '<html>proxy</html>' }, { body: '<html>proxy</html>' });
-    await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).rejects.toBeInstanceOf(UnknownOutcomeError);
-    const get = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
-    expect(get).toBeInstanceOf(ApiError);
-    expect(get).not.toBeInstanceOf(UnknownOutcomeError);
+    api.script({ body: '{"id":"1","number":"INV-' }, { body: { id: '1' } });
+    const err = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: expect.stringMatching(/^unreadable answer to POST \/acq\/invoices: unterminated string/) });
+    expect(api.log()).toHaveLength(1);
+  });
+
+  it('a read answered 200 with its JSON cut short is tried again, as a read that timed out is', async () => {
+    const { api, clock, events, client } = setup();
+    current = api;
+    api.script({ body: '{"id":"1","number":"INV-' }, { body: '{"id":"1",' }, { body: { id: '1' } });
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).resolves.toEqual({ id: '1' });
+    expect(api.log()).toHaveLength(3);
+    // The same backoff as any retried read: 0.5 × 500, then 0.5 × 1000.
+    expect(retries(events).map((e) => e.type === 'retry' && [e.delayMs, e.reason])).toEqual([
+      [250, 'BAD_RESPONSE'],
+      [500, 'BAD_RESPONSE'],
+    ]);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('a read whose answer stays unreadable fails after the usual attempts, keeping the status and what was wrong', async () => {
+    const { api, clock, client } = setup({ maxRetries: 2 });
+    current = api;
+    api.script({ body: '[{"id":"1"},' }, { body: '{"id":"1' }, { body: '{"id":' });
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: 'unreadable answer to GET /acq/invoices: unexpected end of input at line 1, column 7 (after 3 attempts)' });
+    expect(api.log()).toHaveLength(3);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('a read answered 200 with something that is not JSON at all (a wrong address\'s page) ends at once', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ body: '<html>proxy</html>' }, { body: { id: '1' } });
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: "unreadable answer to GET /acq/invoices: unexpected character '<' at line 1, column 1" });
+    expect(api.log()).toHaveLength(1);
   });
 
   it('Ctrl-C during a backoff stops at once, without another attempt', async () => {
