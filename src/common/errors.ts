@@ -193,8 +193,16 @@ const UNREACHABLE = new Set([
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
   'EPROTO',
 ]);
+
+/**
+ * The codes Node gives when the server's first bytes are not a TLS record — an https:// address
+ * on a plain-HTTP port: OpenSSL's "wrong version number", or "packet length too long" when the
+ * bytes read as a record of impossible size.
+ */
+const TLS_MISMATCH = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
 
 /**
  * The requests before the first write were answered, but never as Alma's API answers
@@ -238,6 +246,9 @@ export function keyRefusedText(err: ApiError, label: string): string {
  */
 export function unreachableText(err: ApiError, label: string): string {
   if (err.code === NOT_ALMA_API) return err.message;
+  if (TLS_MISMATCH.has(err.code)) {
+    return `cannot reach ${label}: ${err.code} (${err.message}) — the port speaks plain HTTP, not TLS: use http:// or the TLS port in the address (--alma-url, --region, --api-url), then run the same command again`;
+  }
   return `cannot reach ${label}: ${err.code} (${err.message}) — check the address (--alma-url, --region, --api-url), the network, proxy and certificates, then run the same command again`;
 }
 

@@ -468,9 +468,8 @@ export class HttpClient {
     const tunnel = outcome.kind === 'network' && (outcome.code === PROXY_REFUSED || outcome.code === PROXY_UPSTREAM) ? PROXY_TUNNEL.exec(cause instanceof Error ? cause.message : '') : null;
     const what =
       tunnel === null
-        ? cause instanceof Error
-          ? cause.message
-          : String(cause)
+        ? // One line, whatever the cause wrote: OpenSSL's messages end in a line break, and a log is grepped line by line.
+          (cause instanceof Error ? cause.message : String(cause)).replace(/\s*[\r\n]+\s*/g, ' ').trim()
         : outcome.kind === 'network' && outcome.code === PROXY_UPSTREAM
           ? `the proxy could not reach the API (it answered ${tunnel[1]} to CONNECT)`
           : `the proxy refused to open a tunnel to the API (it answered ${tunnel[1]} to CONNECT; check https_proxy and its user and password)`;

@@ -128,6 +128,10 @@ const FATAL_LOCAL_CODES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'CERT_HAS_EXPIRED',
+  // An https:// address on a port that does not speak TLS (plain HTTP answers the handshake):
+  // the codes OpenSSL gives, as Node names them (common/errors.ts TLS_MISMATCH).
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
 ]);
 
 /**

@@ -1,6 +1,6 @@
 /** Which failures stop a whole run (runStopOf), the one place the engine, operations, verify and the checks ask. */
 import { describe, expect, it } from 'vitest';
-import { ApiError, AuthError, DailyLimitError, keyRefusedText, NOT_ALMA_API, runStopOf, UnknownOutcomeError, type KeyUse } from '../../src/common/errors.js';
+import { ApiError, AuthError, DailyLimitError, keyRefusedText, NOT_ALMA_API, runStopOf, unreachableText, UnknownOutcomeError, type KeyUse } from '../../src/common/errors.js';
 
 const api = (httpStatus: number, code: string) => new ApiError({ httpStatus, code, message: 'm' });
 
@@ -11,6 +11,8 @@ describe('runStopOf', () => {
     ['nothing listening', api(0, 'ECONNREFUSED'), 'unreachable'],
     ['no such host', api(0, 'ENOTFOUND'), 'unreachable'],
     ['an expired certificate', api(0, 'CERT_HAS_EXPIRED'), 'unreachable'],
+    ['https:// on a plain-HTTP port', api(0, 'ERR_SSL_WRONG_VERSION_NUMBER'), 'unreachable'],
+    ['https:// on a port whose bytes read as a TLS record too long', api(0, 'ERR_SSL_PACKET_LENGTH_TOO_LONG'), 'unreachable'],
     ['an address that is not Alma\'s API', api(0, NOT_ALMA_API), 'unreachable'],
     // One request's trouble, not the run's:
     ['a reset', api(0, 'ECONNRESET'), undefined],
@@ -20,6 +22,16 @@ describe('runStopOf', () => {
     ['a bug', new TypeError('x'), undefined],
   ] as const)('%s', (_what, err, expected) => {
     expect(runStopOf(err)).toBe(expected);
+  });
+});
+
+describe('unreachableText: what to check', () => {
+  it.each([
+    ['nothing listening', 'ECONNREFUSED', / — check the address \(--alma-url, --region, --api-url\), the network, proxy and certificates, then run the same command again$/],
+    ['https:// on a plain-HTTP port', 'ERR_SSL_WRONG_VERSION_NUMBER', / — the port speaks plain HTTP, not TLS: use http:\/\/ or the TLS port in the address \(--alma-url, --region, --api-url\), then run the same command again$/],
+    ['a record too long', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', / — the port speaks plain HTTP, not TLS: use http:\/\/ or the TLS port/],
+  ] as const)('%s', (_what, code, expected) => {
+    expect(unreachableText(api(0, code), 'Alma')).toMatch(new RegExp(`^cannot reach Alma: ${code} \\(m\\)${expected.source}`));
   });
 });
 

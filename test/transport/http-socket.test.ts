@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Dispatcher } from 'undici';
-import { ApiError, UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, isUnreachable, unreachableText, UnknownOutcomeError } from '../../src/common/errors.js';
 import { HttpClient } from '../../src/transport/http.js';
 import { parseAlmaError } from '../../src/targets/alma/errors.js';
 
@@ -67,6 +67,33 @@ describe('HttpClient over real sockets', () => {
     // Three attempts (the message says so), none of which reached a server: no request the API saw.
     expect((err as ApiError).message).toContain('(after 3 attempts)');
     expect(c.requests).toBe(0);
+  });
+});
+
+/** A plain-HTTP server that answers everything 200, counting the connections made to it. */
+async function plainServer(): Promise<{ port: number; connections: () => number }> {
+  let connections = 0;
+  const server = createServer((_req, res) => res.end('{}'));
+  server.on('connection', () => connections++);
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as AddressInfo).port, connections: () => connections };
+}
+
+describe('HttpClient on an https:// address whose port speaks plain HTTP', () => {
+  it('fails at once, on one line, saying the port is not TLS', async () => {
+    const srv = await plainServer();
+    const err = await client(`https://127.0.0.1:${srv.port}`).json({ method: 'GET', path: '/acq/invoices' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    const e = err as ApiError;
+    expect(e).toMatchObject({ httpStatus: 0, code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    // No retry changes what the port speaks: one handshake, not one per attempt.
+    expect(srv.connections()).toBe(1);
+    expect(e.message).toMatch(/^GET \/acq\/invoices: .*wrong version number\S*$/);
+    expect(isUnreachable(e)).toBe(true);
+    const said = unreachableText(e, 'Alma');
+    expect(said).not.toMatch(/[\r\n]/);
+    expect(said).toMatch(/^cannot reach Alma: ERR_SSL_WRONG_VERSION_NUMBER \(GET \/acq\/invoices: .*\) — the port speaks plain HTTP, not TLS: use http:\/\/ or the TLS port/);
   });
 });
 
