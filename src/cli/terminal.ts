@@ -1,8 +1,8 @@
 /**
  * Colour and interactivity decisions, made once from the environment and the streams.
  * chalk 5 does not honour NO_COLOR (chalk#547), so it is handled here: colour is off when
- * NO_COLOR is set and non-empty, TERM=dumb, --no-color, or the stream is not a terminal;
- * FORCE_COLOR turns it on (clig.dev). Each stream is judged on its own.
+ * NO_COLOR is set and non-empty, FORCE_COLOR is 0 or false, TERM=dumb, --no-color, or the stream
+ * is not a terminal; any other FORCE_COLOR turns it on (clig.dev). Each stream is judged on its own.
  */
 import { Chalk } from 'chalk';
 import type { Style } from '../report/human.js';
@@ -33,7 +33,10 @@ const styleOf = (chalk: InstanceType<typeof Chalk>): Style => ({
 export function colourLevel(env: Record<string, string | undefined>, isTTY: boolean, noColorFlag: boolean): 0 | 1 {
   if (noColorFlag) return 0;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return 1;
+  // FORCE_COLOR=0 or false forces colour off, on a terminal too, as Node and chalk read it
+  // (https://nodejs.org/api/cli.html#force_color1-2-3).
+  if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return 0;
+  if (env.FORCE_COLOR !== undefined) return 1;
   if (env.TERM === 'dumb') return 0;
   return isTTY ? 1 : 0;
 }

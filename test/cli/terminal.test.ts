@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { terminalOf, type StreamShape } from '../../src/cli/terminal.js';
+import { colourLevel, terminalOf, type StreamShape } from '../../src/cli/terminal.js';
 
 const tty = (columns: number | undefined): StreamShape => ({ isTTY: true, columns });
 const pipe: StreamShape = { isTTY: false, columns: undefined };
@@ -45,5 +45,28 @@ describe('terminalOf: the spinner takes colour as stderr does', () => {
     ['TERM=dumb', { TERM: 'dumb' }, false, false],
   ] as [string, Record<string, string>, boolean, boolean][])('%s', (_name, env, flag, colour) => {
     expect(terminalOf(env, flag, tty(120), tty(120)).errColour).toBe(colour);
+  });
+});
+
+describe('colourLevel: FORCE_COLOR as Node and chalk read it', () => {
+  it.each([
+    ['a terminal', {}, true, 1],
+    ['a pipe', {}, false, 0],
+    ['FORCE_COLOR=1 on a pipe', { FORCE_COLOR: '1' }, false, 1],
+    ['FORCE_COLOR=true on a pipe', { FORCE_COLOR: 'true' }, false, 1],
+    ['FORCE_COLOR=3 on a pipe', { FORCE_COLOR: '3' }, false, 1],
+    ['FORCE_COLOR empty on a pipe', { FORCE_COLOR: '' }, false, 1],
+    ['FORCE_COLOR=0 on a terminal', { FORCE_COLOR: '0' }, true, 0],
+    ['FORCE_COLOR=false on a terminal', { FORCE_COLOR: 'false' }, true, 0],
+    ['FORCE_COLOR=0 on a pipe', { FORCE_COLOR: '0' }, false, 0],
+    ['NO_COLOR wins over FORCE_COLOR=1', { NO_COLOR: '1', FORCE_COLOR: '1' }, true, 0],
+  ] as [string, Record<string, string>, boolean, 0 | 1][])('%s', (_name, env, isTTY, level) => {
+    expect(colourLevel(env, isTTY, false)).toBe(level);
+  });
+
+  it('FORCE_COLOR=0 on a terminal: neither the summary nor the spinner is coloured', () => {
+    const t = terminalOf({ FORCE_COLOR: '0' }, false, tty(120), tty(120));
+    expect(t.outStyle.green('ok')).toBe('ok');
+    expect(t.errColour).toBe(false);
   });
 });
