@@ -173,10 +173,12 @@ export const PROXY_REFUSED = 'PROXY_REFUSED';
 export const PROXY_UPSTREAM = 'PROXY_UPSTREAM';
 
 /**
- * Errors that say the target cannot be reached at all — no such host, nothing listening, a TLS
- * handshake that fails, a proxy that refuses the tunnel — whatever is sent: one stop, not one
- * failure per invoice. (A reset or a timeout on one request is not among them: the next may
- * well get through.)
+ * Errors that say the target cannot be reached at all — no such host, nothing listening, a
+ * connection or TLS handshake that fails or never completes, a proxy that refuses the tunnel —
+ * whatever is sent: one stop, not one failure per invoice. Like a refusal, a connect timeout
+ * sent nothing (transport/retry.ts retries it so, with an outage's patience once the target has
+ * answered). (A reset, or a timeout waiting for an answer, on one request is not among them: the
+ * next may well get through; targets/alma/answers.ts says when none was answered at all.)
  */
 const UNREACHABLE = new Set([
   PROXY_REFUSED,
@@ -186,6 +188,7 @@ const UNREACHABLE = new Set([
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
   'CERT_HAS_EXPIRED',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',

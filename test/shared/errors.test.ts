@@ -10,12 +10,15 @@ describe('runStopOf', () => {
     ['the daily threshold', new DailyLimitError({ httpStatus: 429, code: 'DAILY_THRESHOLD', message: 'm' }), 'daily_limit'],
     ['nothing listening', api(0, 'ECONNREFUSED'), 'unreachable'],
     ['no such host', api(0, 'ENOTFOUND'), 'unreachable'],
+    // A host that takes no connection, or a TLS handshake that never ends: nothing was sent, as with a refusal.
+    ['a connect timeout', api(0, 'UND_ERR_CONNECT_TIMEOUT'), 'unreachable'],
     ['an expired certificate', api(0, 'CERT_HAS_EXPIRED'), 'unreachable'],
     ['https:// on a plain-HTTP port', api(0, 'ERR_SSL_WRONG_VERSION_NUMBER'), 'unreachable'],
     ['https:// on a port whose bytes read as a TLS record too long', api(0, 'ERR_SSL_PACKET_LENGTH_TOO_LONG'), 'unreachable'],
     ['an address that is not Alma\'s API', api(0, NOT_ALMA_API), 'unreachable'],
     // One request's trouble, not the run's:
     ['a reset', api(0, 'ECONNRESET'), undefined],
+    ['a request that got no answer in time (Alma may answer the next)', api(0, 'UND_ERR_HEADERS_TIMEOUT'), undefined],
     ['a business refusal', api(400, '402459'), undefined],
     ['a refused code that looks like a network one, with a status', api(502, 'ECONNREFUSED'), undefined],
     ['a write with an unknown outcome', new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'm' }), undefined],
