@@ -214,8 +214,15 @@ const TLS_MISMATCH = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LE
  */
 export const NOT_ALMA_API = 'NOT_ALMA_API';
 
+/**
+ * The requests before the first write were sent, and every one that ended timed out before any
+ * was answered (targets/alma/answers.ts): a host that takes connections but does not answer.
+ * Stops the run as an unreachable target does.
+ */
+export const NO_ANSWER = 'NO_ANSWER';
+
 export function isUnreachable(err: unknown): boolean {
-  return err instanceof ApiError && err.httpStatus === 0 && (UNREACHABLE.has(err.code) || err.code === NOT_ALMA_API);
+  return err instanceof ApiError && err.httpStatus === 0 && (UNREACHABLE.has(err.code) || err.code === NOT_ALMA_API || err.code === NO_ANSWER);
 }
 
 /**
@@ -251,6 +258,9 @@ export function unreachableText(err: ApiError, label: string): string {
   if (err.code === NOT_ALMA_API) return err.message;
   if (TLS_MISMATCH.has(err.code)) {
     return `cannot reach ${label}: ${err.code} (${err.message}) — the port speaks plain HTTP, not TLS: use http:// or the TLS port in the address (--alma-url, --region, --api-url), then run the same command again`;
+  }
+  if (err.code === NO_ANSWER) {
+    return `cannot reach ${label}: ${err.message} — check the address (--alma-url, --region, --api-url), the network and proxy, or, if ${label} is only slow, give it a longer --timeout; then run the same command again`;
   }
   return `cannot reach ${label}: ${err.code} (${err.message}) — check the address (--alma-url, --region, --api-url), the network, proxy and certificates, then run the same command again`;
 }

@@ -1,4 +1,4 @@
-import { ApiError, NOT_ALMA_API } from '../../common/errors.js';
+import { ApiError, NO_ANSWER, NOT_ALMA_API } from '../../common/errors.js';
 import type { JsonClient } from '../../transport/http.js';
 
 /**
@@ -9,12 +9,20 @@ import type { JsonClient } from '../../transport/http.js';
  * gives — the Alma web interface's address instead of the API gateway's, a missing
  * `/almaws/v1`, a proxy's page. Without this, every check became a "could not check" warning, and then every invoice
  * failed at its look-up, one by one, with advice to fix the file or to run again.
+ *
+ * And whether anything answered at all: a host that takes the connection but never answers
+ * (a dead backend behind a live port) timed out every check, five attempts each, then every
+ * look-up, before one failure per invoice. A request whose attempts all timed out before any
+ * request on the same client was answered stops the run as unreachable (`NO_ANSWER`). Only
+ * before the verdict, and only before any answer: a slow Alma that answers some requests, or
+ * a timeout after Alma has answered once, is one request's trouble, retried and reported as such.
  */
 export class AnswerWatch {
   readonly #what: string;
   #alma = 0;
   #other = 0;
   #first: string | undefined;
+  #judged = false;
 
   /** `what` names the requests in the message: `checks`, `look-ups`. */
   constructor(what: string) {
@@ -22,17 +30,27 @@ export class AnswerWatch {
   }
 
   watch(http: JsonClient): JsonClient {
+    const heard = heardOn(http);
     return {
       json: async (req) => {
         try {
           const v = await http.json(req);
           this.#alma++;
+          heard.answered = true;
           return v;
         } catch (err) {
           if (err instanceof ApiError && (err.code === 'BAD_RESPONSE' || /^HTTP_\d+$/.test(err.code))) {
             this.#other++;
             this.#first ??= `${req.method} ${req.path}: ${err.code === 'BAD_RESPONSE' ? `not JSON (${err.message.replace(/^unreadable answer to \S+ \S+: /, '')})` : err.message}`;
           } else if (err instanceof ApiError && err.httpStatus > 0) this.#alma++;
+          if (err instanceof ApiError && err.httpStatus > 0) heard.answered = true;
+          else if (err instanceof ApiError && err.code === HEADERS_TIMEOUT && !heard.answered && !this.#judged) {
+            throw new ApiError({
+              httpStatus: 0,
+              code: NO_ANSWER,
+              message: `nothing answered the ${this.#what} (${err.code}: ${err.message}): the host takes the connection but does not answer`,
+            });
+          }
           throw err;
         }
       },
@@ -41,6 +59,7 @@ export class AnswerWatch {
 
   /** Throws when no request was answered as Alma's API answers and at least one was answered otherwise. */
   verdict(): void {
+    this.#judged = true;
     if (this.#alma > 0 || this.#other === 0) return;
     throw new ApiError({
       httpStatus: 0,
@@ -50,4 +69,20 @@ export class AnswerWatch {
         "check that it is Alma's API gateway (https://api-<region>.hosted.exlibrisgroup.com, or --region), not the Alma web page",
     });
   }
+}
+
+/** undici's timeout waiting for an answer's headers (`--timeout`): connected, sent, no answer. */
+const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
+
+/**
+ * Whether any request watched on a client was answered, shared by every watch on it: a load's
+ * checks and its look-ups run beside each other on one client, and an answer to either says the
+ * target is there.
+ */
+const heardBy = new WeakMap<JsonClient, { answered: boolean }>();
+
+function heardOn(http: JsonClient): { answered: boolean } {
+  let heard = heardBy.get(http);
+  if (heard === undefined) heardBy.set(http, (heard = { answered: false }));
+  return heard;
 }
