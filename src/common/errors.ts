@@ -221,8 +221,17 @@ export const NOT_ALMA_API = 'NOT_ALMA_API';
  */
 export const NO_ANSWER = 'NO_ANSWER';
 
+/**
+ * The requests before the first write were answered, but each only with a bare 5xx (a gateway
+ * or proxy: targets/alma/answers.ts): Alma, or the way to it, is down. Stops the run as an
+ * unreachable target does.
+ */
+export const GATEWAY_DOWN = 'GATEWAY_DOWN';
+
+const UNREACHABLE_VERDICTS = new Set([NOT_ALMA_API, NO_ANSWER, GATEWAY_DOWN]);
+
 export function isUnreachable(err: unknown): boolean {
-  return err instanceof ApiError && err.httpStatus === 0 && (UNREACHABLE.has(err.code) || err.code === NOT_ALMA_API || err.code === NO_ANSWER);
+  return err instanceof ApiError && err.httpStatus === 0 && (UNREACHABLE.has(err.code) || UNREACHABLE_VERDICTS.has(err.code));
 }
 
 /**
@@ -259,6 +268,7 @@ export function unreachableText(err: ApiError, label: string): string {
   if (TLS_MISMATCH.has(err.code)) {
     return `cannot reach ${label}: ${err.code} (${err.message}) — the port speaks plain HTTP, not TLS: use http:// or the TLS port in the address (--alma-url, --region, --api-url), then run the same command again`;
   }
+  if (err.code === GATEWAY_DOWN) return `cannot reach ${label}: ${err.message}`;
   if (err.code === NO_ANSWER) {
     return `cannot reach ${label}: ${err.message} — check the address (--alma-url, --region, --api-url), the network and proxy, or, if ${label} is only slow, give it a longer --timeout; then run the same command again`;
   }

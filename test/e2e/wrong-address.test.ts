@@ -26,7 +26,7 @@ async function webPage(status: number): Promise<{ url: string; methods: string[]
  * The sample batch against an HTML page: one stop naming what was asked (`checks`, or with
  * `--check none` the `look-ups`), only GETs sent, every invoice failed as not started (exit 4).
  */
-async function expectOneStop(status: number, extra: string[], asked: RegExp): Promise<void> {
+async function expectOneStop(status: number, extra: string[], asked: RegExp, ends = /not the Alma web page; nothing was sent$/): Promise<void> {
   const page = await webPage(status);
   const dir = loop.tempDir('invoice-load-wrong-');
   const res = await runCli(['--json', '--rate', '200', ...extra, 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir } });
@@ -35,7 +35,7 @@ async function expectOneStop(status: number, extra: string[], asked: RegExp): Pr
   const message = res.stderr.split('\n').filter((l) => l.startsWith('invoice-load:'));
   expect(message, res.stderr).toHaveLength(1);
   expect(message[0]).toMatch(asked);
-  expect(message[0]).toMatch(/not the Alma web page; nothing was sent$/);
+  expect(message[0]).toMatch(ends);
   expect(page.methods.length).toBeGreaterThan(0);
   expect(page.methods.every((m) => m === 'GET')).toBe(true);
   const report = JSON.parse(res.stdout) as ReportDocument;
@@ -52,5 +52,25 @@ describe('an address that is not Alma\'s API', () => {
 
   it('with --check none, the look-ups before the first write tell it: the same one stop, each invoice not started, nothing written (exit 4)', async () => {
     await expectOneStop(404, ['--check', 'none'], /the address does not answer as Alma's API: none of the \d+ look-ups got JSON or Alma's error document \(GET \/acq\//);
+  });
+});
+
+/**
+ * A gateway or proxy answering a bare 502/503/504 page to everything is not a wrong address: what
+ * stands behind it is down. The same one stop, saying so and to run again later (before, it
+ * said to check that the address was not the Alma web page).
+ */
+describe('a gateway or proxy whose Alma is down', () => {
+  it.each([502, 503, 504])('HTML with HTTP %i to everything: one stop saying Alma or the way to it is down, nothing written (exit 4)', async (status) => {
+    await expectOneStop(
+      status,
+      ['--max-retries', '0'],
+      new RegExp(`^invoice-load: cannot reach Alma: the gateway or proxy in front of Alma answered ${status} to every one of the \\d+ checks \\(GET /acq/vendors/.*: HTTP ${status}: `),
+      /: Alma, or the way to it, is down — run the same command again later; nothing was sent$/,
+    );
+  });
+
+  it('with --check none, the look-ups tell it the same way', async () => {
+    await expectOneStop(502, ['--max-retries', '0', '--check', 'none'], /^invoice-load: cannot reach Alma: the gateway or proxy in front of Alma answered 502 to every one of the \d+ look-ups/, /is down — run the same command again later; nothing was sent$/);
   });
 });

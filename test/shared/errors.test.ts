@@ -16,6 +16,8 @@ describe('runStopOf', () => {
     ['https:// on a plain-HTTP port', api(0, 'ERR_SSL_WRONG_VERSION_NUMBER'), 'unreachable'],
     ['https:// on a port whose bytes read as a TLS record too long', api(0, 'ERR_SSL_PACKET_LENGTH_TOO_LONG'), 'unreachable'],
     ['an address that is not Alma\'s API', api(0, NOT_ALMA_API), 'unreachable'],
+    ['a gateway that answered only 502/503/504', api(0, 'GATEWAY_DOWN'), 'unreachable'],
+    ['nothing answered at all', api(0, 'NO_ANSWER'), 'unreachable'],
     // One request's trouble, not the run's:
     ['a reset', api(0, 'ECONNRESET'), undefined],
     ['a request that got no answer in time (Alma may answer the next)', api(0, 'UND_ERR_HEADERS_TIMEOUT'), undefined],

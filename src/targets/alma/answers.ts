@@ -1,4 +1,4 @@
-import { ApiError, NO_ANSWER, NOT_ALMA_API } from '../../common/errors.js';
+import { ApiError, GATEWAY_DOWN, NO_ANSWER, NOT_ALMA_API } from '../../common/errors.js';
 import type { JsonClient } from '../../transport/http.js';
 
 /**
@@ -16,12 +16,20 @@ import type { JsonClient } from '../../transport/http.js';
  * request on the same client was answered stops the run as unreachable (`NO_ANSWER`). Only
  * before the verdict, and only before any answer: a slow Alma that answers some requests, or
  * a timeout after Alma has answered once, is one request's trouble, retried and reported as such.
+ *
+ * A bare 5xx is not a wrong address: it is a gateway or proxy saying that what stands behind it
+ * (Alma, or the way to it) is down (RFC 9110 §15.6.3–5: 502, 503, 504). When every request
+ * answered was answered so, the stop says that, and to run again later — not to check the address.
  */
 export class AnswerWatch {
   readonly #what: string;
   #alma = 0;
   #other = 0;
   #first: string | undefined;
+  /** Bare 5xx answers (`HTTP_5xx`): a gateway or proxy, not Alma's API. */
+  #down = 0;
+  #downStatuses = new Set<number>();
+  #firstDown: string | undefined;
   #judged = false;
 
   /** `what` names the requests in the message: `checks`, `look-ups`. */
@@ -39,7 +47,11 @@ export class AnswerWatch {
           heard.answered = true;
           return v;
         } catch (err) {
-          if (err instanceof ApiError && (err.code === 'BAD_RESPONSE' || /^HTTP_\d+$/.test(err.code))) {
+          if (err instanceof ApiError && /^HTTP_5\d\d$/.test(err.code)) {
+            this.#down++;
+            this.#downStatuses.add(err.httpStatus);
+            this.#firstDown ??= `${req.method} ${req.path}: ${err.message}`;
+          } else if (err instanceof ApiError && (err.code === 'BAD_RESPONSE' || /^HTTP_\d+$/.test(err.code))) {
             this.#other++;
             this.#first ??= `${req.method} ${req.path}: ${err.code === 'BAD_RESPONSE' ? `not JSON (${err.message.replace(/^unreadable answer to \S+ \S+: /, '')})` : err.message}`;
           } else if (err instanceof ApiError && err.httpStatus > 0) this.#alma++;
@@ -57,10 +69,24 @@ export class AnswerWatch {
     };
   }
 
-  /** Throws when no request was answered as Alma's API answers and at least one was answered otherwise. */
+  /**
+   * Throws when no request was answered as Alma's API answers and at least one was answered
+   * otherwise: by a gateway's 5xx only (`GATEWAY_DOWN`), or by anything else (`NOT_ALMA_API`).
+   */
   verdict(): void {
     this.#judged = true;
-    if (this.#alma > 0 || this.#other === 0) return;
+    if (this.#alma > 0) return;
+    if (this.#other === 0 && this.#down > 0) {
+      const statuses = [...this.#downStatuses].sort((a, b) => a - b).join('/');
+      throw new ApiError({
+        httpStatus: 0,
+        code: GATEWAY_DOWN,
+        message:
+          `the gateway or proxy in front of Alma answered ${statuses} to every one of the ${this.#down} ${this.#what} (${this.#firstDown ?? ''}): ` +
+          'Alma, or the way to it, is down — run the same command again later',
+      });
+    }
+    if (this.#other === 0) return;
     throw new ApiError({
       httpStatus: 0,
       code: NOT_ALMA_API,
