@@ -14,8 +14,10 @@ import type { JsonClient } from '../../transport/http.js';
  * (a dead backend behind a live port) timed out every check, five attempts each, then every
  * look-up, before one failure per invoice. A request whose attempts all timed out before any
  * request on the same client was answered stops the run as unreachable (`NO_ANSWER`). Only
- * before the verdict, and only before any answer: a slow Alma that answers some requests, or
+ * in the first round (while the watch is open: from its creation, or `open()`, until its
+ * verdict or `close()`), and only before any answer: a slow Alma that answers some requests, or
  * a timeout after Alma has answered once, is one request's trouble, retried and reported as such.
+ * (Requests outside the watches, the writes, are not heard: hence the round, before any write.)
  *
  * A bare 5xx is not a wrong address: it is a gateway or proxy saying that what stands behind it
  * (Alma, or the way to it) is down (RFC 9110 §15.6.3–5: 502, 503, 504). When every request
@@ -30,11 +32,22 @@ export class AnswerWatch {
   #down = 0;
   #downStatuses = new Set<number>();
   #firstDown: string | undefined;
-  #judged = false;
+  #open: boolean;
 
-  /** `what` names the requests in the message: `checks`, `look-ups`. */
-  constructor(what: string) {
+  /** `what` names the requests in the message: `checks`, `look-ups`; `open`: whether the first round starts now (default). */
+  constructor(what: string, opts: { open?: boolean } = {}) {
     this.#what = what;
+    this.#open = opts.open ?? true;
+  }
+
+  /** The first round starts: a timeout before any answer is a host that does not answer. */
+  open(): void {
+    this.#open = true;
+  }
+
+  /** The first round is over, with or without a verdict. */
+  close(): void {
+    this.#open = false;
   }
 
   watch(http: JsonClient): JsonClient {
@@ -56,7 +69,7 @@ export class AnswerWatch {
             this.#first ??= `${req.method} ${req.path}: ${err.code === 'BAD_RESPONSE' ? `not JSON (${err.message.replace(/^unreadable answer to \S+ \S+: /, '')})` : err.message}`;
           } else if (err instanceof ApiError && err.httpStatus > 0) this.#alma++;
           if (err instanceof ApiError && err.httpStatus > 0) heard.answered = true;
-          else if (err instanceof ApiError && err.code === HEADERS_TIMEOUT && !heard.answered && !this.#judged) {
+          else if (err instanceof ApiError && err.code === HEADERS_TIMEOUT && !heard.answered && this.#open) {
             throw new ApiError({
               httpStatus: 0,
               code: NO_ANSWER,
@@ -74,7 +87,7 @@ export class AnswerWatch {
    * otherwise: by a gateway's 5xx only (`GATEWAY_DOWN`), or by anything else (`NOT_ALMA_API`).
    */
   verdict(): void {
-    this.#judged = true;
+    this.#open = false;
     if (this.#alma > 0) return;
     if (this.#other === 0 && this.#down > 0) {
       const statuses = [...this.#downStatuses].sort((a, b) => a - b).join('/');

@@ -52,6 +52,17 @@ describe('AnswerWatch: nothing answered at all', () => {
     expect((err as ApiError).code).toBe('UND_ERR_HEADERS_TIMEOUT');
   });
 
+  it('a watch opened closed (the load\'s look-ups) judges only between open() and close(): later look-ups, after writes it does not hear, stay timeouts', async () => {
+    const http = scripted({ '/slow': timeout() });
+    const watch = new AnswerWatch('look-ups', { open: false });
+    const json = watch.watch(http);
+    expect(((await failure(json.json({ method: 'GET', path: '/slow' }))) as ApiError).code).toBe('UND_ERR_HEADERS_TIMEOUT');
+    watch.open();
+    expect(((await failure(json.json({ method: 'GET', path: '/slow' }))) as ApiError).code).toBe('NO_ANSWER');
+    watch.close();
+    expect(((await failure(json.json({ method: 'GET', path: '/slow' }))) as ApiError).code).toBe('UND_ERR_HEADERS_TIMEOUT');
+  });
+
   it('another client\'s answers say nothing of this one', async () => {
     await new AnswerWatch('checks').watch(scripted({ '/a': { ok: true } })).json({ method: 'GET', path: '/a' });
     const err = await failure(new AnswerWatch('checks').watch(scripted({ '/a': timeout() })).json({ method: 'GET', path: '/a' }));

@@ -341,3 +341,21 @@ describe('attachments: a file Alma may hold already is looked for, never sent tw
     await expect(t.attachments!.find('77', file())).resolves.toBeUndefined();
   });
 });
+
+describe('createAlmaTarget: look-ups that get no answer (answers.ts)', () => {
+  const timeouts = (n: number) => Array.from({ length: n }, () => ({ error: 'UND_ERR_HEADERS_TIMEOUT', errorMessage: 'Headers Timeout Error' }));
+
+  it('in prepareLookups, before any answer: the run stops as unreachable (NO_ANSWER)', async () => {
+    const t = target();
+    api!.script(...timeouts(20));
+    const err = await t.prepareLookups(['A-1', 'A-2', 'A-3'].map((n) => invoice(n).key)).then(() => undefined, (e: unknown) => e);
+    expect((err as ApiError).code).toBe('NO_ANSWER');
+  });
+
+  it('a look-up after that round (after writes the look-ups do not hear, or in verify) stays one timeout', async () => {
+    const t = target();
+    api!.script(...timeouts(20));
+    const err = await t.findInvoices(invoice('A-1').key, { fresh: true }).then(() => undefined, (e: unknown) => e);
+    expect((err as ApiError).code).toBe('UND_ERR_HEADERS_TIMEOUT');
+  });
+});
