@@ -1258,13 +1258,24 @@ class InvoiceSaga {
     let remote = this.#remote;
     if (!remote?.processed) {
       emit({ type: 'step', key: this.#key, step: 'poll' });
-      if (ctx.watch !== undefined) {
-        // Nothing more to send for this invoice: its worker takes the next one while it waits.
-        ctx.release();
-        const seen = await ctx.watch.wait({ id, key: this.#key }, this.#opts.poll.timeoutMs);
-        remote = seen.remote;
-        if (!seen.settled) this.#warnings.push(notFinished(this.#opts.target, this.#opts.poll.timeoutMs));
-      } else remote = await waitForProcessing(id, this.#opts, this.#opts.poll.timeoutMs, this.#warnings);
+      try {
+        if (ctx.watch !== undefined) {
+          // Nothing more to send for this invoice: its worker takes the next one while it waits.
+          ctx.release();
+          const seen = await ctx.watch.wait({ id, key: this.#key }, this.#opts.poll.timeoutMs);
+          remote = seen.remote;
+          if (!seen.settled) this.#warnings.push(notFinished(this.#opts.target, this.#opts.poll.timeoutMs));
+        } else remote = await waitForProcessing(id, this.#opts, this.#opts.poll.timeoutMs, this.#warnings);
+      } catch (err) {
+        // A read of its status that failed (an answer cut short, a timeout) is no failure of an
+        // invoice whose processing was accepted: it is loaded, as when processing has not shown
+        // by --poll-timeout, and a re-run reads the status (sending nothing). A stop of the run
+        // (refused key, daily threshold, unreachable, Ctrl-C) still stops it (`failed`).
+        if (!(err instanceof ApiError) || err instanceof IdNotKeptError || runStopOf(err) !== undefined || (this.#stopNow() && isAbort(err))) throw err;
+        this.#warnings.push(statusUnread(this.#opts.target, err));
+        if (remote !== undefined) return settle(this.#inv, remote, 'loaded', this.#opts, this.#warnings, true);
+        return { ...settledResult(this.#key, this.#opts.journal.state(this.#key), 'loaded'), unfinished: true, warnings: this.#warnings };
+      }
     }
     // Processing not shown by the time limit: loaded (created, every line added, processing
     // accepted) with its warning — `in_review` says Alma processed it and sent it to review,
@@ -1564,6 +1575,12 @@ async function waitForProcessing(
 const notFinished = (target: Target, limitMs: number): LoadWarning => ({
   code: 'not_finished',
   message: `${target.label} had not finished processing the invoice after ${limitMs / 1000} s (--poll-timeout): its status and alerts may still change, and running the same command again reads them (sending nothing)`,
+});
+
+/** Processing was accepted, but the invoice's status could not be read afterwards: `not_finished`, with why (the target's code kept). */
+const statusUnread = (target: Target, err: ApiError): LoadWarning => ({
+  code: 'not_finished',
+  message: `${target.label} accepted the request to process the invoice, but its status could not be read afterwards (${err.code}: ${err.message}${err.trackingId !== undefined ? `, tracking id ${err.trackingId}` : ''}): it is loaded; its status and alerts are not known yet, and running the same command again reads them (sending nothing)`,
 });
 
 /**

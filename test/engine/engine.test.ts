@@ -336,6 +336,44 @@ describe('engine: processing that has not shown by the time limit', () => {
   });
 });
 
+describe('engine: the status read after processing fails', () => {
+  const poll = { initialMs: 1, maxIntervalMs: 1, timeoutMs: 3, unknownMs: 3 };
+
+  it('an answer cut short (BAD_RESPONSE): loaded with not_finished saying why, not failed; a re-run reads the status and sends nothing', async () => {
+    const alma = new FakeAlma();
+    alma.faults = [{ method: 'getInvoice', call: 1, kind: 'bad-response' }];
+    const invoices = [makeInvoice('ACME', 'INV-1', 1)];
+    const path = join(dir, 'j.jsonl');
+    const first = (await run(alma, invoices, { poll, path })).outcome.results;
+    const id = alma.invoices[0]!.id;
+    expect(first.map((r) => [r.status, r.id, r.unfinished, r.error])).toEqual([['loaded', id, true, undefined]]);
+    expect(first[0]!.warnings).toEqual([
+      {
+        code: 'not_finished',
+        message: `Alma accepted the request to process the invoice, but its status could not be read afterwards (BAD_RESPONSE: unreadable answer to GET /acq/invoices/${id}: Unexpected end of JSON input): it is loaded; its status and alerts are not known yet, and running the same command again reads them (sending nothing)`,
+      },
+    ]);
+    const j = journalAt(path);
+    expect(j.state(invoices[0]!.key).lastError).toBeUndefined();
+    j.close();
+    expectExactlyOnce(alma, invoices);
+
+    alma.log = [];
+    const again = (await run(alma, invoices, { poll, path })).outcome.results;
+    expect(again.map((r) => [r.status, r.workflowStatus, r.warnings])).toEqual([['loaded', 'Waiting to be Sent', []]]);
+    expect(alma.log).toEqual([`getInvoice ${id}`]);
+    expectExactlyOnce(alma, invoices);
+  });
+
+  it('a refused key at that read still stops the run', async () => {
+    const alma = new FakeAlma();
+    alma.faults = [{ method: 'getInvoice', call: 1, kind: 'auth' }];
+    const { outcome } = await run(alma, [makeInvoice('ACME', 'INV-1', 1)], { poll });
+    expect(outcome.stopped?.reason).toBe('auth');
+    expect(outcome.results[0]!.warnings.map((w) => w.code)).not.toContain('not_finished');
+  });
+});
+
 describe('engine: a create refused because the number exists (someone made it after the look-up)', () => {
   /**
    * The look-ups found nothing; by the time the create is sent, another run (another batch with

@@ -27,8 +27,11 @@ export type Method = 'findInvoices' | 'createInvoice' | 'listLines' | 'addLine' 
 export interface Fault {
   call: number;
   method?: Method;
-  /** crash: the process dies (not an ApiError); lost: applied, answer lost; before: not applied, 500; business: 400; auth: 401. */
-  kind: 'crash-before' | 'crash-after' | 'lost' | 'before' | 'business' | 'auth';
+  /**
+   * crash: the process dies (not an ApiError); lost: applied, answer lost; before: not applied, 500; business: 400; auth: 401;
+   * bad-response: a read's 2xx answer cut short (transport/http.ts `json`: BAD_RESPONSE).
+   */
+  kind: 'crash-before' | 'crash-after' | 'lost' | 'before' | 'business' | 'auth' | 'bad-response';
 }
 
 export class Crash extends Error {
@@ -106,6 +109,8 @@ export class FakeAlma {
         throw new ApiError({ httpStatus: 500, code: 'INTERNAL', message: 'read failed' });
       case 'business':
         throw new ApiError({ httpStatus: 400, code: '60237', message: 'Invoice vendor account not valid', trackingId: 'E02-TRACK' });
+      case 'bad-response':
+        throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `unreadable answer to GET /acq/invoices/${detail}: Unexpected end of JSON input` });
       case 'auth':
         throw new AuthError({ httpStatus: 401, code: 'UNAUTHORIZED', message: 'API-key not defined' });
       default:
