@@ -39,7 +39,7 @@ export interface InvoiceResult {
  * (`issues[].code`): `several_found` (the target holds more than one invoice of the number; the
  * oldest is used), `held_different` (an invoice found in the target holds other values than the
  * file, which a load does not change), `not_finished` (processing had not shown by
- * `--poll-timeout`), `status_unknown` (the run stopped while the invoice was being processed),
+ * `--poll-timeout`, or its status could not be read after processing was accepted), `status_unknown` (the run stopped while the invoice was being processed),
  * `attachment_not_added` (a file named for an invoice already processed: not sent),
  * `attachment_not_compared` (a file the target holds under the name, taken without its size
  * compared: not sent).
