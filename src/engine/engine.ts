@@ -1580,7 +1580,7 @@ const notFinished = (target: Target, limitMs: number): LoadWarning => ({
 /** Processing was accepted, but the invoice's status could not be read afterwards: `not_finished`, with why (the target's code kept). */
 const statusUnread = (target: Target, err: ApiError): LoadWarning => ({
   code: 'not_finished',
-  message: `${target.label} accepted the request to process the invoice, but its status could not be read afterwards (${err.code}: ${err.message}${err.trackingId !== undefined ? `, tracking id ${err.trackingId}` : ''}): it is loaded; its status and alerts are not known yet, and running the same command again reads them (sending nothing)`,
+  message: `${target.label} accepted the request to process the invoice, but its status could not be read afterwards (${err.code}: ${err.message}${err.trackingId !== undefined ? `, tracking id ${err.trackingId}` : ''}): its status and alerts are not known yet, and running the same command again reads them (sending nothing)`,
 });
 
 /**

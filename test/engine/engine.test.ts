@@ -350,7 +350,7 @@ describe('engine: the status read after processing fails', () => {
     expect(first[0]!.warnings).toEqual([
       {
         code: 'not_finished',
-        message: `Alma accepted the request to process the invoice, but its status could not be read afterwards (BAD_RESPONSE: unreadable answer to GET /acq/invoices/${id}: Unexpected end of JSON input): it is loaded; its status and alerts are not known yet, and running the same command again reads them (sending nothing)`,
+        message: `Alma accepted the request to process the invoice, but its status could not be read afterwards (BAD_RESPONSE: unreadable answer to GET /acq/invoices/${id}: Unexpected end of JSON input): its status and alerts are not known yet, and running the same command again reads them (sending nothing)`,
       },
     ]);
     const j = journalAt(path);
