@@ -53,8 +53,9 @@ export interface TransportOptions {
    */
   halt?: AbortSignal | undefined;
   /**
-   * The first Ctrl-C: requests in flight and those already waiting for their turn are sent and
-   * answered, but none is tried again after it — a retry's wait ends at once with an abort. A
+   * The first Ctrl-C: requests in flight are answered, but nothing not yet on the wire is sent
+   * after it — a request waiting for its turn (a write ends `NotSentError`: none of it left) and a
+   * retry's wait end at once with an abort, and a request asked for later is not sent. A
    * request is retried only when its earlier attempt provably did nothing (a refusal before the
    * work, a connection never made) or when repeating is harmless, so nothing is left uncertain;
    * without this, a run whose target went away would go on retrying for as long as an outage
@@ -203,9 +204,9 @@ export class HttpClient {
   readonly #signal: AbortSignal | undefined;
   readonly #halt: AbortSignal | undefined;
   readonly #stop: AbortSignal | undefined;
-  /** What the limiter's queue and the retries' waits end on: Ctrl-C or the halt. */
+  /** Ctrl-C or the halt. */
   readonly #waits: AbortSignal | undefined;
-  /** What a retry's wait ends on: those and the first Ctrl-C (`stop`). */
+  /** What the limiter's queue and a retry's wait end on: those and the first Ctrl-C (`stop`). */
   readonly #retryWaits: AbortSignal | undefined;
   readonly #onEvent: TargetEventSink | undefined;
   readonly #remainingHeader: string;
@@ -299,7 +300,8 @@ export class HttpClient {
       let startedAt: number;
       try {
         if (this.#halt?.aborted === true) throw this.#halt.reason;
-        startedAt = await this.#limiter.acquire(this.#waits, { priority: attempt > 0, read: req.method === 'GET' });
+        // The first Ctrl-C too: nothing not yet on the wire is sent after it, a first attempt or a retry (`stop`).
+        startedAt = await this.#limiter.acquire(this.#retryWaits, { priority: attempt > 0, read: req.method === 'GET' });
       } catch (err) {
         throw this.#halted(req, traits.idempotent, err, ending);
       }

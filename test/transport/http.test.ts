@@ -382,7 +382,7 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(client.requests).toBe(0);
   });
 
-  it('the first Ctrl-C (stop) while Alma is out of reach: the retry wait ends at once with an abort; a request in flight and a new one still go', async () => {
+  it('the first Ctrl-C (stop) while Alma is out of reach: the retry wait ends at once with an abort, and a request asked for later is not sent', async () => {
     const stop = new AbortController();
     const { api, clock, client } = setup({ stop: stop.signal });
     current = api;
@@ -404,8 +404,27 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(await p).toMatchObject({ name: 'AbortError' });
     expect(await p).toBeInstanceOf(NotSentError);
     expect(api.log()).toHaveLength(2);
-    // Not a halt: a request started after it is still sent and answered (what was in flight finishes).
-    await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).resolves.toEqual({ id: '9' });
+    // Nothing not yet on the wire goes after it: a write asked for later ends as not sent.
+    await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).rejects.toBeInstanceOf(NotSentError);
+    expect(api.log()).toHaveLength(2);
+  });
+
+  it('the first Ctrl-C (stop) while requests wait for their turn: none is sent — a write ends as not sent, a read with the abort; the one in flight is answered', async () => {
+    const stop = new AbortController();
+    const { api, clock, client } = setup({ rate: 1, stop: stop.signal });
+    current = api;
+    api.script({ body: { id: '1' } }, { body: { id: '2' } }, { body: {} });
+    await clock.run(client.json({ method: 'GET', path: '/acq/vendors/GOBI' }));
+    // One request a second: the one just sent holds this second's turn, so these two wait.
+    const write = client.json({ method: 'POST', path: '/acq/invoices/9/lines', body: {} }).catch((e: unknown) => e);
+    const read = client.json({ method: 'GET', path: '/acq/invoices/9' }).catch((e: unknown) => e);
+    await clock.flush();
+    stop.abort();
+    const [w, r] = await clock.run(Promise.all([write, read]));
+    expect(w).toBeInstanceOf(NotSentError);
+    expect(w).toMatchObject({ name: 'AbortError', message: 'POST /acq/invoices/9/lines was not sent: the run was stopped before its turn' });
+    expect(r).toMatchObject({ name: 'AbortError' });
+    expect(api.log()).toEqual(['GET /almaws/v1/acq/vendors/GOBI']);
   });
 
   it('the second Ctrl-C while requests wait for their turn: a write ends as not sent, a read with the abort', async () => {
