@@ -4,7 +4,7 @@
  * 4 some invoices failed (a re-run finishes them) · 5 key refused · 130 interrupted.
  */
 import { CommanderError } from 'commander';
-import { ExitCode, UsageError, AuthError, DailyLimitError, InterruptedError, isUnreachable } from '../common/errors.js';
+import { ExitCode, UsageError, AuthError, DailyLimitError, InterruptedError, isUnreachable, RetryAfterError } from '../common/errors.js';
 import type { ReportDocument } from '../report/report.js';
 import { pathReason } from '../common/path-reasons.js';
 
@@ -28,7 +28,7 @@ export function exitCodeForError(err: unknown): ExitCode {
   }
   if (err instanceof UsageError) return ExitCode.usage;
   if (err instanceof AuthError) return ExitCode.auth;
-  if (err instanceof DailyLimitError) return ExitCode.someFailed;
+  if (err instanceof DailyLimitError || err instanceof RetryAfterError) return ExitCode.someFailed;
   // A target that cannot be reached at all (no such host, nothing listening, TLS) outside the engine.
   if (isUnreachable(err)) return ExitCode.someFailed;
   if (err instanceof InterruptedError) return ExitCode.interrupted;

@@ -13,6 +13,7 @@ import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
 import type { TargetEvent } from '../targets/target.js';
 import { ExitCode, keyRefusedText, runStopOf, UsageError, type ApiError } from '../common/errors.js';
+import { retryAfterText, retryAfterUntil } from '../engine/events.js';
 import { targetNamed } from '../targets/registry.js';
 
 export interface OnlineDeps {
@@ -48,6 +49,10 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
     }
     if (stop === 'daily_limit') {
       process.stderr.write(term.errStyle.red("invoice-load: the institution's daily API threshold is used up; run the online checks again after midnight") + '\n');
+      return ExitCode.someFailed;
+    }
+    if (stop === 'retry_after') {
+      process.stderr.write(term.errStyle.red(`invoice-load: ${retryAfterText(err, def.label)}; run the online checks again after ${retryAfterUntil(err)}`) + '\n');
       return ExitCode.someFailed;
     }
     throw err;

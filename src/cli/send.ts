@@ -22,7 +22,7 @@ import { keyString, type Invoice } from '../domain/model.js';
 import { isError, type Problem } from '../domain/problem.js';
 import type { Journal } from '../engine/journal.js';
 import { InFlightSizer } from '../engine/inflight.js';
-import type { EngineEvent } from '../engine/events.js';
+import { retryAfterText, retryAfterUntil, type EngineEvent } from '../engine/events.js';
 import type { TargetEvent } from '../targets/target.js';
 import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, type OpenedRun } from './open-target.js';
@@ -199,11 +199,13 @@ async function checkBeforeSending(
         ? keyRefusedText(err as ApiError, profile.label)
         : stoppedBy === 'daily_limit'
           ? "the institution's daily API threshold is used up"
-          : stoppedBy === 'unreachable'
+          : stoppedBy === 'retry_after'
+            ? retryAfterText(err, profile.label)
+            : stoppedBy === 'unreachable'
             ? unreachableText(err as ApiError, profile.label)
             : 'interrupted before sending';
     // The daily threshold resets at the institution's midnight: say so, as the engine's stop does.
-    const then = stoppedBy === 'daily_limit' ? ' — re-run after midnight (the institution\'s time)' : '';
+    const then = stoppedBy === 'daily_limit' ? ' — re-run after midnight (the institution\'s time)' : stoppedBy === 'retry_after' ? `; run again after ${retryAfterUntil(err)}` : '';
     process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent${then}`) + '\n');
     const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy);
     const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy });

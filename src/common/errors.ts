@@ -124,6 +124,23 @@ export class AuthError extends ApiError {
 export class DailyLimitError extends ApiError {}
 
 /**
+ * The API refused a request (429) asking to wait longer (Retry-After) than the loader waits
+ * (`RetryOptions.maxWaitMs`): every other request would be refused the same way, so the run
+ * stops cleanly, as at the daily threshold. A refusal: nothing of the request was applied. Exit 4.
+ */
+export class RetryAfterError extends ApiError {
+  /** How long the API asked to wait, ms. */
+  readonly waitMs: number;
+  /** When that wait ends (ms since the epoch, on the transport's clock). */
+  readonly until: number;
+  constructor(detail: ApiErrorDetail, waitMs: number, until: number) {
+    super(detail);
+    this.waitMs = waitMs;
+    this.until = until;
+  }
+}
+
+/**
  * The request may or may not have taken effect: the connection was lost after the request was
  * sent, the answer timed out, or a 5xx came back. A POST that ends like this is never sent
  * again before the target has been asked what exists.
@@ -296,13 +313,15 @@ export class JournalWriteError extends UsageError {
 
 /**
  * The stop a failure means for the whole run, not for one request: a refused key (`auth`), the
- * daily threshold spent (`daily_limit`), a target that cannot be reached (`unreachable`), a
+ * daily threshold spent (`daily_limit`), a Retry-After longer than the loader waits
+ * (`retry_after`), a target that cannot be reached (`unreachable`), a
  * journal that cannot be written (`journal`). After any of them nothing more can be sent, or
  * succeed. Undefined for every other failure.
  */
-export function runStopOf(err: unknown): 'auth' | 'daily_limit' | 'unreachable' | 'journal' | undefined {
+export function runStopOf(err: unknown): 'auth' | 'daily_limit' | 'retry_after' | 'unreachable' | 'journal' | undefined {
   if (err instanceof JournalWriteError) return 'journal';
   if (err instanceof AuthError) return 'auth';
   if (err instanceof DailyLimitError) return 'daily_limit';
+  if (err instanceof RetryAfterError) return 'retry_after';
   return isUnreachable(err) ? 'unreachable' : undefined;
 }

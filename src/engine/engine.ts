@@ -557,6 +557,7 @@ function stoppedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopRea
 const STOP_WORDS: Record<StopReason, string> = {
   interrupted: 'it was interrupted',
   daily_limit: "the daily API threshold was reached",
+  retry_after: 'the API asked to wait longer than the loader waits (Retry-After)',
   auth: 'the API key was refused',
   canary: 'the first invoice did not read back as sent',
   max_errors: 'too many refusals in a row (--max-errors)',

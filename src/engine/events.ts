@@ -3,7 +3,7 @@
  * lines and the tests subscribe to these; the engine itself never prints.
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { keyRefusedText, unreachableText, type ApiError } from '../common/errors.js';
+import { keyRefusedText, RetryAfterError, unreachableText, type ApiError } from '../common/errors.js';
 import type { TargetEvent } from '../targets/target.js';
 import type { InvoiceResult } from './result.js';
 import type { Step } from './journal.js';
@@ -27,10 +27,11 @@ export type EngineEvent =
   | { type: 'notice'; message: string };
 
 /**
- * Why a run stopped early: Ctrl-C, the daily threshold, a refused key, the canary's read-back
- * differed, `--max-errors` refusals in a row, or a target that cannot be reached at all.
+ * Why a run stopped early: Ctrl-C, the daily threshold, a Retry-After longer than the loader
+ * waits, a refused key, the canary's read-back differed, `--max-errors` refusals in a row, or a
+ * target that cannot be reached at all.
  */
-export type StopReason = 'interrupted' | 'daily_limit' | 'auth' | 'canary' | 'max_errors' | 'unreachable' | 'journal' | 'ids_not_kept';
+export type StopReason = 'interrupted' | 'daily_limit' | 'retry_after' | 'auth' | 'canary' | 'max_errors' | 'unreachable' | 'journal' | 'ids_not_kept';
 
 /** The one line a stop says, for the load and for the operations on loaded invoices alike. */
 export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): string {
@@ -45,11 +46,26 @@ export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): s
       return `${keyRefusedText(err as ApiError, label)}; nothing more will be sent`;
     case 'daily_limit':
       return "the institution's daily API threshold is used up; the journal is saved — re-run after midnight (the institution's time) to finish";
+    case 'retry_after':
+      return `${retryAfterText(err, label)}; nothing more is sent; run again after ${retryAfterUntil(err)}`;
     case 'interrupted':
       return 'interrupted: finishing the requests in flight, then stopping (press Ctrl-C again to stop at once)';
     case 'journal':
       return `${(err as Error).message}; nothing more will be sent. What was sent is in the journal up to that moment: free space (or fix the state dir), then run the same command again`;
   }
+}
+
+/** "Alma asked to wait 60 min (Retry-After)": a `RetryAfterError`'s wait, in whole minutes (rounded up). */
+export function retryAfterText(err: unknown, label = 'Alma'): string {
+  const ms = err instanceof RetryAfterError ? err.waitMs : 0;
+  return `${label} asked to wait ${Math.max(1, Math.ceil(ms / 60_000))} min (Retry-After)`;
+}
+
+/** When the wait a `RetryAfterError` asked for ends: HH:MM local time, the minute after it (never too early). */
+export function retryAfterUntil(err: unknown): string {
+  const until = err instanceof RetryAfterError ? err.until : Date.now();
+  const at = new Date(Math.ceil(until / 60_000) * 60_000);
+  return `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
 }
 
 export type EngineEventSink = (event: EngineEvent) => void;

@@ -59,6 +59,7 @@ export const STOP_CODE: Readonly<Record<StopReason, string>> = {
   canary: 'INTERRUPTED',
   max_errors: 'INTERRUPTED',
   daily_limit: 'DAILY_THRESHOLD',
+  retry_after: 'RETRY_AFTER',
   auth: 'UNAUTHORIZED',
   unreachable: 'UNREACHABLE',
   journal: 'JOURNAL_UNWRITABLE',

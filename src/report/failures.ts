@@ -119,6 +119,7 @@ const RERUN_WHEN: Record<string, string> = {
   unreachable: 'once the address or the network is put right (above), ',
   auth: 'once the API key is put right (above), ',
   daily_limit: "after the institution's midnight, ",
+  retry_after: 'after the wait the API asked for (above), ',
 };
 
 /** When to run again after a run that stopped this way: a clause to put before "run", or nothing. */

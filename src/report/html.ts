@@ -59,6 +59,7 @@ const stoppedText = (stopped: string, system: string): string =>
   ({
     interrupted: 'The run was interrupted. Everything done so far is recorded: run the same command again to finish.',
     daily_limit: "The institution's daily API limit was reached. Run the same command again after midnight (when the limit resets) to finish.",
+    retry_after: `${system} asked to wait longer than invoice-load waits (Retry-After), so nothing more was sent. Run the same command again after that wait to finish.`,
     auth:
       system === 'Alma'
         ? 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.'

@@ -74,7 +74,8 @@ export interface ReportDocument {
   action?: string | undefined;
   dry_run: boolean;
   /**
-   * Set when the run stopped early: `interrupted`, `daily_limit`, `auth`, `canary` (the first
+   * Set when the run stopped early: `interrupted`, `daily_limit`, `retry_after` (the API asked
+   * to wait longer than the loader waits: Retry-After), `auth`, `canary` (the first
    * invoice did not read back as sent), `max_errors` (`--max-errors` refusals in a row),
    * `unreachable` (the target could not be reached at all) or `ids_not_kept` (FOLIO made a
    * record under its own id, not the one the loader gave it).

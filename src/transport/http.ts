@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { decide, DEFAULT_RETRY, isSafeMethod, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
-import { ApiError, AuthError, DailyLimitError, NotSentError, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
+import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import type { TargetEventSink } from './events.js';
 
@@ -202,12 +202,19 @@ export class HttpClient {
   readonly #random: () => number;
   readonly #now: () => number;
   readonly #signal: AbortSignal | undefined;
-  readonly #halt: AbortSignal | undefined;
+  /** The caller's halt, and this client's own after a Retry-After longer than it waits (`#giveUp`). */
+  readonly #halt: AbortSignal;
+  /**
+   * Aborted with the `RetryAfterError` a request ended on: every other request would be told to
+   * wait as long, so none waiting for its turn (the limiter holds them for up to `maxWaitMs`) or
+   * asked for later is sent; each ends at once, as on the caller's halt, and the run stops on it.
+   */
+  readonly #giveUp = new AbortController();
   readonly #stop: AbortSignal | undefined;
   /** Ctrl-C or the halt. */
-  readonly #waits: AbortSignal | undefined;
+  readonly #waits: AbortSignal;
   /** What the limiter's queue and a retry's wait end on: those and the first Ctrl-C (`stop`). */
-  readonly #retryWaits: AbortSignal | undefined;
+  readonly #retryWaits: AbortSignal;
   readonly #onEvent: TargetEventSink | undefined;
   readonly #remainingHeader: string;
   /** The API's remaining daily budget as the last answer carrying it said (`remainingHeader`). */
@@ -243,13 +250,14 @@ export class HttpClient {
     this.#random = opts.random ?? Math.random;
     this.#now = opts.now ?? Date.now;
     this.#signal = opts.signal;
-    this.#halt = opts.halt;
+    this.#halt = opts.halt !== undefined ? AbortSignal.any([opts.halt, this.#giveUp.signal]) : this.#giveUp.signal;
     this.#stop = opts.stop;
-    this.#waits = opts.signal !== undefined && opts.halt !== undefined ? AbortSignal.any([opts.signal, opts.halt]) : (opts.signal ?? opts.halt);
+    this.#waits = opts.signal !== undefined ? AbortSignal.any([opts.signal, this.#halt]) : this.#halt;
     // Every request waiting at the limiter or in a backoff listens to it: hundreds, by design.
-    if (this.#waits !== undefined && this.#waits !== opts.signal) setMaxListeners(0, this.#waits);
-    this.#retryWaits = opts.stop === undefined ? this.#waits : this.#waits === undefined ? opts.stop : AbortSignal.any([this.#waits, opts.stop]);
-    if (this.#retryWaits !== undefined && this.#retryWaits !== this.#waits && this.#retryWaits !== opts.stop) setMaxListeners(0, this.#retryWaits);
+    setMaxListeners(0, this.#halt, this.#giveUp.signal);
+    if (this.#waits !== this.#halt) setMaxListeners(0, this.#waits);
+    this.#retryWaits = opts.stop === undefined ? this.#waits : AbortSignal.any([this.#waits, opts.stop]);
+    if (this.#retryWaits !== this.#waits) setMaxListeners(0, this.#retryWaits);
     this.#onEvent = opts.onEvent;
     this.#remainingHeader = (opts.remainingHeader ?? 'x-exl-api-remaining').toLowerCase();
   }
@@ -299,7 +307,7 @@ export class HttpClient {
     for (let attempt = 0; ; attempt++) {
       let startedAt: number;
       try {
-        if (this.#halt?.aborted === true) throw this.#halt.reason;
+        if (this.#halt.aborted) throw this.#halt.reason;
         // The first Ctrl-C too: nothing not yet on the wire is sent after it, a first attempt or a retry (`stop`).
         startedAt = await this.#limiter.acquire(this.#retryWaits, { priority: attempt > 0, read: req.method === 'GET' });
       } catch (err) {
@@ -407,7 +415,9 @@ export class HttpClient {
         continue;
       }
       if (outcome.kind === 'response' && d.throttled !== true && outcome.status !== 429) this.#limiter.success(startedAt);
-      throw this.#failure(req, d, outcome, parsed, cause, attempt + 1);
+      const failure = this.#failure(req, d, outcome, parsed, cause, attempt + 1);
+      if (failure instanceof RetryAfterError) this.#giveUp.abort(failure);
+      throw failure;
     }
   }
 
@@ -419,6 +429,8 @@ export class HttpClient {
         return new AuthError(detail, { write: !isSafeMethod(req.method), readsAccepted: this.#readsAccepted });
       case 'daily':
         return new DailyLimitError(detail);
+      case 'retry_after':
+        return new RetryAfterError(detail, d.waitMs ?? 0, this.#now() + (d.waitMs ?? 0));
       case 'unknown':
         return new UnknownOutcomeError(detail, { cause: this.#safeCause(cause) });
       default:
@@ -434,7 +446,7 @@ export class HttpClient {
    * attempt.
    */
   #halted(req: HttpRequest, idempotent: boolean, err: unknown, ending: Error | undefined): unknown {
-    if (this.#signal?.aborted !== true && this.#halt?.aborted === true) return ending ?? this.#halt.reason;
+    if (this.#signal?.aborted !== true && this.#halt.aborted) return ending ?? this.#halt.reason;
     const ctrlC = this.#signal?.aborted === true || this.#stop?.aborted === true;
     return idempotent || !ctrlC ? err : this.#notSent(req, err);
   }

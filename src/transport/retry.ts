@@ -241,9 +241,12 @@ export type Decision =
     }
   | {
       action: 'fail';
-      kind: 'api' | 'auth' | 'daily' | 'unknown' | 'exhausted';
+      /** `retry_after`: the server asked to wait longer than `maxWaitMs` (`waitMs`): the run stops. */
+      kind: 'api' | 'auth' | 'daily' | 'unknown' | 'exhausted' | 'retry_after';
       reason: string;
       note?: string;
+      /** What the server asked to wait (ms), for `retry_after`. */
+      waitMs?: number;
       /** A rate-limit refusal we gave up on: the limiter must still slow down. */
       throttled?: boolean;
       retryAfterMs?: number | undefined;
@@ -252,7 +255,7 @@ export type Decision =
 /**
  * The whole policy for one finished attempt (`attempt` counted from 0). The server's Retry-After is
  * a floor on our own backoff (never retry sooner than asked), and a ceiling on patience: beyond
- * `maxWaitMs` the request fails instead of hanging. Alma does not document Retry-After
+ * `maxWaitMs` the request fails (`retry_after`) and the run stops instead of hanging. Alma does not document Retry-After
  * (docs/alma.md#requests-hosts-keys-and-thresholds), so it is honoured only when present.
  */
 export function decide(
@@ -271,6 +274,14 @@ export function decide(
   const c = classify(req, outcome);
   if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason, ...(c.kind === 'daily' && c.note !== undefined ? { note: c.note } : {}) };
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs) : undefined;
+  if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
+    const note = `the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;
+    // Every other request would be told the same: the run stops (`retry_after`), as at the daily
+    // threshold, instead of each request failing on its own and holding the others for
+    // `maxWaitMs` (an hour's Retry-After kept a batch of 7 going for 50 minutes). The pause every
+    // other request takes meanwhile is held to the same bound.
+    return { action: 'fail', kind: 'retry_after', reason: c.reason, note, throttled: c.throttled, retryAfterMs: opts.maxWaitMs, waitMs: retryAfterMs };
+  }
   const limit = opts.maxRetries + (c.throttled ? opts.throttleRetries : 0);
   if (attempt >= limit) {
     // Patience for what provably never reached the server: a refused connection, and a reset
@@ -283,12 +294,6 @@ export function decide(
     }
     const note = out !== undefined && opts.outageMs > 0 ? `out of reach for ${Math.round(out.downForMs / 1000)} s` : undefined;
     return { action: 'fail', kind: 'exhausted', reason: c.reason, throttled: c.throttled, retryAfterMs, ...(note !== undefined ? { note } : {}) };
-  }
-  if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
-    const note = `the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;
-    // The request fails instead of hanging; the pause every other request takes is held to the
-    // same bound (a Retry-After of an hour froze the whole run for the hour).
-    return { action: 'fail', kind: 'exhausted', reason: c.reason, note, throttled: c.throttled, retryAfterMs: opts.maxWaitMs };
   }
   const delayMs = Math.max(backoffMs(attempt, ctx.random, opts), retryAfterMs ?? 0);
   return { action: 'retry', delayMs, reason: c.reason, throttled: c.throttled, retryAfterMs };

@@ -1,6 +1,7 @@
 /** Which failures stop a whole run (runStopOf), the one place the engine, operations, verify and the checks ask. */
 import { describe, expect, it } from 'vitest';
-import { ApiError, AuthError, DailyLimitError, keyRefusedText, NOT_ALMA_API, runStopOf, unreachableText, UnknownOutcomeError, type KeyUse } from '../../src/common/errors.js';
+import { ApiError, AuthError, DailyLimitError, keyRefusedText, NOT_ALMA_API, RetryAfterError, runStopOf, unreachableText, UnknownOutcomeError, type KeyUse } from '../../src/common/errors.js';
+import { stopMessage } from '../../src/engine/events.js';
 
 const api = (httpStatus: number, code: string) => new ApiError({ httpStatus, code, message: 'm' });
 
@@ -8,6 +9,7 @@ describe('runStopOf', () => {
   it.each([
     ['a refused key', new AuthError({ httpStatus: 401, code: 'UNAUTHORIZED', message: 'm' }), 'auth'],
     ['the daily threshold', new DailyLimitError({ httpStatus: 429, code: 'DAILY_THRESHOLD', message: 'm' }), 'daily_limit'],
+    ['a Retry-After longer than the loader waits', new RetryAfterError({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD', message: 'm' }, 3_600_000, 0), 'retry_after'],
     ['nothing listening', api(0, 'ECONNREFUSED'), 'unreachable'],
     ['no such host', api(0, 'ENOTFOUND'), 'unreachable'],
     // A host that takes no connection, or a TLS handshake that never ends: nothing was sent, as with a refusal.
@@ -37,6 +39,19 @@ describe('unreachableText: what to check', () => {
     ['a record too long', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', / — the port speaks plain HTTP, not TLS: use http:\/\/ or the TLS port/],
   ] as const)('%s', (_what, code, expected) => {
     expect(unreachableText(api(0, code), 'Alma')).toMatch(new RegExp(`^cannot reach Alma: ${code} \\(m\\)${expected.source}`));
+  });
+});
+
+describe("the stop on a Retry-After longer than the loader waits", () => {
+  // Local times built locally, so the test holds in any time zone.
+  const at = (h: number, m: number, s = 0) => new Date(2026, 11, 6, h, m, s).getTime();
+  const stop = (waitMs: number, until: number) => new RetryAfterError({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD', message: 'm' }, waitMs, until);
+  it.each([
+    ['an hour, ending on the minute', stop(3_600_000, at(19, 5)), 'Alma asked to wait 60 min (Retry-After); nothing more is sent; run again after 19:05'],
+    ['ending within a minute: the minute after, never too early', stop(3_600_000, at(19, 5, 1)), 'Alma asked to wait 60 min (Retry-After); nothing more is sent; run again after 19:06'],
+    ['90.5 s: whole minutes, rounded up', stop(90_500, at(8, 0, 30)), 'Alma asked to wait 2 min (Retry-After); nothing more is sent; run again after 08:01'],
+  ] as const)('%s', (_what, err, expected) => {
+    expect(stopMessage('retry_after', err)).toBe(expected);
   });
 });
 

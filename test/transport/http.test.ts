@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setMaxListeners } from 'node:events';
 import { RateLimiter, type Limiter } from '../../src/transport/limiter.js';
-import { ApiError, AuthError, DailyLimitError, NotSentError, UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, runStopOf, UnknownOutcomeError } from '../../src/common/errors.js';
 import { errorCode } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';
@@ -264,11 +264,11 @@ describe('HttpClient retries (MockAgent)', () => {
     await clock.run(client.json({ method: 'GET', path: '/a' }));
     expect(retries(events).map((e) => e.type === 'retry' && e.delayMs)).toEqual([3000]);
     const err = await clock.run(client.json({ method: 'GET', path: '/b' })).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toBeInstanceOf(RetryAfterError);
     expect((err as ApiError).message).toMatch(/asked to wait 7200 s \(Retry-After\), longer than the 60 s allowed/);
   });
 
-  it('a 429 asking for longer than the maximum wait fails its request, and holds the others back no longer than that maximum', async () => {
+  it('a 429 asking for longer than the maximum wait: a stop of the run (retry_after) saying until when, a refusal (nothing applied); nothing more is sent', async () => {
     const { clock, starts, limiter } = recordingLimiter();
     const { api, client } = setup({ limiter, clock });
     current = api;
@@ -278,10 +278,21 @@ describe('HttpClient retries (MockAgent)', () => {
     );
     const post = client.json({ method: 'POST', path: '/acq/invoices', body: {} }).catch((e: unknown) => e);
     await clock.flush();
-    const get = client.json({ method: 'GET', path: '/acq/invoices/2' });
-    const [err] = await clock.run(Promise.all([post, get]));
+    const get = client.json({ method: 'GET', path: '/acq/invoices/2' }).catch((e: unknown) => e);
+    const [err, read] = await clock.run(Promise.all([post, get]));
     expect((err as ApiError).message).toMatch(/asked to wait 3600 s \(Retry-After\), longer than the 60 s allowed/);
-    expect(starts).toEqual(['0', '60000']);
+    expect(err).toBeInstanceOf(RetryAfterError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(runStopOf(err)).toBe('retry_after');
+    // The wait from the clock the transport was given (the answer came at 0), and the 429 the journal settles as refused.
+    expect(err).toMatchObject({ waitMs: 3_600_000, until: 3_600_000, httpStatus: 429, code: 'PER_SECOND_THRESHOLD' });
+    // The read waiting for its turn (the limiter's pause) ends at once on the same stop, unsent, and so does one asked for later.
+    expect(read).toBe(err);
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/3' }))).rejects.toBe(err);
+    expect(starts).toEqual(['0']);
+    // Not held for the limiter's pause of up to a minute.
+    expect(clock.t).toBeLessThan(60_000);
+    expect(api.log()).toEqual(['POST /almaws/v1/acq/invoices']);
   });
 
   it('stops after maxRetries and reports the last answer', async () => {

@@ -115,8 +115,14 @@ describe('decide', () => {
     expect(decide(GET, res(503, undefined, undefined, '0'), 3, ctx)).toMatchObject({ action: 'retry', delayMs: 2000 });
   });
 
-  it('gives up instead of waiting longer than maxWaitMs', () => {
-    expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, '3600'), 0, ctx)).toMatchObject({ action: 'fail', kind: 'exhausted' });
+  it('gives up instead of waiting longer than maxWaitMs: the run stops (retry_after), with the wait asked for', () => {
+    // The others' pause is held to maxWaitMs; what the server asked for is kept for the stop's message.
+    expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, '3600'), 0, ctx)).toMatchObject({ action: 'fail', kind: 'retry_after', throttled: true, retryAfterMs: 60_000, waitMs: 3_600_000 });
+    expect(decide(POST, res(429, 'PER_SECOND_THRESHOLD', undefined, '3600'), 0, ctx)).toMatchObject({ action: 'fail', kind: 'retry_after', waitMs: 3_600_000 });
+    // On the last attempt too: the wait asked for, not the retries spent, is what stops it.
+    expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, '3600'), DEFAULT_RETRY.maxRetries + DEFAULT_RETRY.throttleRetries, ctx)).toMatchObject({ action: 'fail', kind: 'retry_after' });
+    // A write's 5xx is not a refusal: its outcome stays unknown, whatever it asks.
+    expect(decide(POST, res(503, undefined, undefined, '3600'), 0, ctx)).toMatchObject({ action: 'fail', kind: 'unknown' });
     expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, '3600'), 0, { ...ctx, options: { maxWaitMs: 4_000_000 } })).toMatchObject({
       action: 'retry',
       delayMs: 3_600_000,
