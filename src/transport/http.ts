@@ -53,9 +53,10 @@ export interface TransportOptions {
    */
   halt?: AbortSignal | undefined;
   /**
-   * The first Ctrl-C: requests in flight are answered, but nothing not yet on the wire is sent
-   * after it — a request waiting for its turn (a write ends `NotSentError`: none of it left) and a
-   * retry's wait end at once with an abort, and a request asked for later is not sent. A
+   * The first Ctrl-C: requests in flight are answered, but nothing waiting is sent after it — a
+   * request waiting for its turn (a write ends `NotSentError`: none of it left) and a retry's wait
+   * end at once with an abort, and a write asked for later is not sent (a read asked for later is:
+   * the run's last look at what it processed, engine/watch.ts). A
    * request is retried only when its earlier attempt provably did nothing (a refusal before the
    * work, a connection never made) or when repeating is harmless, so nothing is left uncertain;
    * without this, a run whose target went away would go on retrying for as long as an outage
@@ -302,14 +303,20 @@ export class HttpClient {
     const hasType = Object.keys(own).some((k) => k.toLowerCase() === 'content-type');
     const headers = body === undefined || hasType ? own : { ...own, 'content-type': 'application/json' };
 
+    /**
+     * What its turn at the limiter ends on. After the first Ctrl-C nothing waiting is sent, but
+     * a read asked for after it is: the run's last look at the invoices it had processed
+     * (engine/watch.ts), so the report gives their workflow status (README, Interrupts).
+     */
+    const turn = this.#stop?.aborted === true && isSafeMethod(req.method) ? this.#waits : this.#retryWaits;
     /** How the request ends if no attempt follows the last one (see `halt`). */
     let ending: Error | undefined;
     for (let attempt = 0; ; attempt++) {
       let startedAt: number;
       try {
         if (this.#halt.aborted) throw this.#halt.reason;
-        // The first Ctrl-C too: nothing not yet on the wire is sent after it, a first attempt or a retry (`stop`).
-        startedAt = await this.#limiter.acquire(this.#retryWaits, { priority: attempt > 0, read: req.method === 'GET' });
+        // The first Ctrl-C too (`stop`): what waits for its turn when it comes is not sent.
+        startedAt = await this.#limiter.acquire(attempt > 0 ? this.#retryWaits : turn, { priority: attempt > 0, read: req.method === 'GET' });
       } catch (err) {
         throw this.#halted(req, traits.idempotent, err, ending);
       }

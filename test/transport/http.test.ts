@@ -393,7 +393,7 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(client.requests).toBe(0);
   });
 
-  it('the first Ctrl-C (stop) while Alma is out of reach: the retry wait ends at once with an abort, and a request asked for later is not sent', async () => {
+  it('the first Ctrl-C (stop) while Alma is out of reach: the retry wait ends at once with an abort; a write asked for later is not sent, a read is (the last look)', async () => {
     const stop = new AbortController();
     const { api, clock, client } = setup({ stop: stop.signal });
     current = api;
@@ -418,6 +418,9 @@ describe('HttpClient retries (MockAgent)', () => {
     // Nothing not yet on the wire goes after it: a write asked for later ends as not sent.
     await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).rejects.toBeInstanceOf(NotSentError);
     expect(api.log()).toHaveLength(2);
+    // A read asked for later is sent: the run's last look at the invoices it processed (engine/watch.ts).
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/9' }))).resolves.toEqual({ id: '9' });
+    expect(api.log()).toHaveLength(3);
   });
 
   it('the first Ctrl-C (stop) while requests wait for their turn: none is sent — a write ends as not sent, a read with the abort; the one in flight is answered', async () => {
