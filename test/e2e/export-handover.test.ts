@@ -3,7 +3,6 @@
  * handed over to finance, and what is marked.
  */
 import { describe, expect, it } from 'vitest';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
@@ -13,23 +12,11 @@ import type { LifecycleReport } from '../../src/report/lifecycle.js';
 const loop = loopbackPerTest();
 let dir: string | undefined;
 
-type Send = (status: number, body?: unknown) => void;
-
-/** A server answering with `answer`; every request it saw, as `METHOD /path?query`. */
-async function scripted(answer: (req: IncomingMessage, url: URL, send: Send) => void): Promise<{ env: Record<string, string>; seen: string[] }> {
-  const seen: string[] = [];
-  const origin = await loop.listen((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    seen.push(`${req.method} ${url.pathname}${url.search}`);
-    req.resume();
-    const send: Send = (status, body) => {
-      res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
-      res.end(body === undefined ? '' : JSON.stringify(body));
-    };
-    answer(req, url, send);
-  });
+/** A server answering with `answer` (helpers/loopback.ts `scripted`); the CLI's environment for it, every request it saw. */
+async function scripted(answer: Parameters<typeof loop.scripted>[0]): Promise<{ env: Record<string, string>; seen: string[] }> {
+  const { url, seen } = await loop.scripted(answer);
   dir = loop.tempDir('invoice-load-export-handover-');
-  return { env: { ALMA_API_URL: origin, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') }, seen };
+  return { env: { ALMA_API_URL: url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') }, seen };
 }
 
 const generalError = { errorsExist: true, errorList: { error: [{ errorCode: '402119', errorMessage: 'General error.' }] } };

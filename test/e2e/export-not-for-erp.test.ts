@@ -46,15 +46,7 @@ async function alma(): Promise<{ url: string; seen: string[] }> {
     ].map((i) => [i.id, i]),
   );
   const brief = new Set(['8']);
-  const seen: string[] = [];
-  const url = await loop.listen((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    seen.push(`${req.method} ${url.pathname}${url.search}`);
-    req.resume();
-    const send = (status: number, body: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
+  return loop.scripted((req, url, send) => {
     const one = /^\/almaws\/v1\/acq\/invoices\/(\d+)$/.exec(url.pathname);
     if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
       const offset = Number(url.searchParams.get('offset') ?? 0);
@@ -67,7 +59,6 @@ async function alma(): Promise<{ url: string; seen: string[] }> {
     }
     return send(400, { errorsExist: true, errorList: { error: [{ errorCode: '402119', errorMessage: 'General error.' }] } });
   });
-  return { url, seen };
 }
 
 const LEFT_OUT =

@@ -38,15 +38,7 @@ async function unfiltered(dailyAtMark?: number): Promise<{ url: string; seen: st
       invoice('5', 'P-5', { value: 'Ready to be Paid', desc: 'Waiting for Payment' }),
     ].map((i) => [i.id, i]),
   );
-  const seen: string[] = [];
-  const url = await loop.listen((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    seen.push(`${req.method} ${url.pathname}${url.search}`);
-    req.resume();
-    const send = (status: number, body: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
+  return loop.scripted((req, url, send) => {
     const one = /^\/almaws\/v1\/acq\/invoices\/(\d+)$/.exec(url.pathname);
     if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
       const offset = Number(url.searchParams.get('offset') ?? 0);
@@ -62,7 +54,6 @@ async function unfiltered(dailyAtMark?: number): Promise<{ url: string; seen: st
     }
     return send(400, { errorsExist: true, errorList: { error: [{ errorCode: '402119', errorMessage: 'General error.' }] } });
   });
-  return { url, seen };
 }
 
 describe('export when the listing ignores the status filter', () => {
