@@ -21,6 +21,7 @@ import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
 import { ApiError, IdNotKeptError, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
+import { nextPollWait } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLine, Step } from './journal.js';
 import type { InvoiceResult, LoadWarning } from './result.js';
@@ -1568,7 +1569,7 @@ async function waitForProcessing(
       if (warnings) warnings.push(notFinished(opts.target, limitMs));
       return remote;
     }
-    interval = Math.min(interval * 2, opts.poll.maxIntervalMs, Math.max(1, limitMs - waited));
+    interval = nextPollWait(interval, opts.poll.maxIntervalMs, limitMs, waited);
   }
 }
 

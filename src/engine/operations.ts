@@ -22,7 +22,7 @@
  */
 import type { InvoiceKey } from '../domain/model.js';
 import { ApiError, isRefusal, runStopOf, UnknownOutcomeError } from '../common/errors.js';
-import { DEFAULT_POLL, type Alert } from '../targets/target.js';
+import { DEFAULT_POLL, nextPollWait, type Alert } from '../targets/target.js';
 import { stopMessage, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
 import { NOT_STARTED } from './result.js';
@@ -258,12 +258,12 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
 async function confirm<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions, limitMs = opts.confirm?.timeoutMs ?? 0, atOnce = false): Promise<S | ErrorRecord> {
   const c = opts.confirm;
   let waited = 0;
-  let interval = Math.min(c?.initialMs ?? 300, Math.max(1, limitMs));
+  let interval = Math.min(c?.initialMs ?? DEFAULT_POLL.initialMs, Math.max(1, limitMs));
   for (let reads = 0; ; reads++) {
     if (c !== undefined && (reads > 0 || !atOnce)) {
       await c.sleep(interval);
       waited += interval;
-      interval = Math.min(interval * 2, c.maxIntervalMs ?? 5_000, Math.max(1, limitMs - waited));
+      interval = nextPollWait(interval, c.maxIntervalMs ?? DEFAULT_POLL.maxIntervalMs, limitMs, waited);
     }
     if (opts.stopSignal?.aborted === true) throw new ApiError({ httpStatus: 0, code: 'ABORTED', message: 'stopped' });
     const now = await spec.read();

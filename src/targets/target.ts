@@ -262,3 +262,8 @@ export interface Target {
  * (engine/watch.ts `PollOptions`); a target's preflight estimates its requests on the same one.
  */
 export const DEFAULT_POLL = { initialMs: 300, maxIntervalMs: 5_000, timeoutMs: 60_000, unknownMs: 10_000 };
+
+/** The wait after `interval` in a poll: twice it, at most `maxIntervalMs` and what `limitMs` leaves after `waited` (≥ 1 ms). */
+export function nextPollWait(interval: number, maxIntervalMs: number, limitMs: number, waited: number): number {
+  return Math.min(interval * 2, maxIntervalMs, Math.max(1, limitMs - waited));
+}
