@@ -10,6 +10,7 @@ import { runLabels } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { NOT_STARTED, STOP_CODES, stoppedOn } from '../engine/result.js';
+import { countStopped, rerunsAtOnce, stoppedAt } from './stopped.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
@@ -93,19 +94,11 @@ export function table(rows: string[][], style: Style, colour: ((s: string) => st
   );
 }
 
-/** Where an invoice the run stopped on was, by its step. */
-const STOPPED_AT: Record<string, string> = {
-  create: 'not created yet',
-  lines: 'stopped while its lines were added',
-  process: 'stopped as it was sent for processing',
-  poll: 'stopped while its processing was awaited',
-};
-
 function detail(inv: ReportInvoice, stopped?: string): string {
   // The run's stop, not the invoice's failure: where it was, and that the same command finishes it.
   // A re-run finishes it after a Ctrl-C; after a refused key or the daily threshold only once
   // that is put right, which the advice below says.
-  if (inv.error && stoppedOn(inv)) return `${STOPPED_AT[inv.error.step] ?? `stopped at ${inv.error.step}`}; ${stopped === undefined || stopped === 'interrupted' ? 'a re-run finishes it' : 'see below'}`;
+  if (inv.error && stoppedOn(inv)) return `${stoppedAt(inv)}; ${rerunsAtOnce(stopped) ? 'a re-run finishes it' : 'see below'}`;
   if (inv.error) {
     const tracking = inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : '';
     return `${inv.error.step}: ${inv.error.code} ${inv.error.message}${tracking}`;
@@ -327,7 +320,7 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   add(s.planned, report.dry_run ? 'planned' : 'not sent, as the batch was refused', report.dry_run ? style.green : style.yellow);
   // Invoices the run stopped on (a Ctrl-C, the daily threshold) are counted apart: nothing
   // refused them, and the same command finishes them.
-  const stopped = report.invoices.filter(stoppedOn).length;
+  const stopped = countStopped(report.invoices);
   add(s.failed - stopped, 'failed', style.red);
   add(stopped, 'stopped before done', style.yellow);
   add(s.invalid, 'invalid', style.red);

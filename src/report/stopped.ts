@@ -1,0 +1,70 @@
+/**
+ * The invoices a run stopped on (engine/result.ts `stoppedOn`: `failed` in the report with the
+ * stop's code — INTERRUPTED, NOT_STARTED, DAILY_THRESHOLD, RETRY_AFTER, UNREACHABLE …): nothing
+ * about them was refused, the run ended first, and the same command finishes them. Their words,
+ * in one place for the terminal (human.ts), the HTML report (html.ts) and the CSV report
+ * (csv.ts) — pure. The report's `status` stays `failed` (README "The report document").
+ */
+import { NOT_STARTED, stoppedOn } from '../engine/result.js';
+import { rerunWhen } from './failures.js';
+
+type Stoppable = { status: string; id?: string | undefined; error?: { code: string; step: string } | undefined };
+
+export { stoppedOn };
+
+/** Where an invoice the run stopped on was, by its step. */
+const STOPPED_AT: Record<string, string> = {
+  create: 'not created yet',
+  lines: 'stopped while its lines were added',
+  process: 'stopped as it was sent for processing',
+  poll: 'stopped while its processing was awaited',
+};
+
+/** Where the run left an invoice it stopped on: `stopped while its lines were added`. */
+export const stoppedAt = (inv: Stoppable): string => {
+  const step = inv.error?.step ?? 'create';
+  return STOPPED_AT[step] ?? `stopped at ${step}`;
+};
+
+/**
+ * Whether the same command, run at once, finishes a run that stopped this way: after a Ctrl-C
+ * (or a report that names no stop), yes; after the daily threshold, a Retry-After, a refused key,
+ * an unreachable target … only later, or once the cause is put right.
+ */
+export const rerunsAtOnce = (stopped: string | undefined): boolean => stopped === undefined || stopped === 'interrupted';
+
+/** The target holds the invoice already, without all of it (created; lines, processing or its outcome missing). */
+export const existsIncomplete = (inv: Stoppable): boolean => inv.id !== undefined && inv.error !== undefined && inv.error.step !== 'create';
+
+/** The invoices of a report the run stopped on. */
+export const countStopped = (invoices: readonly Stoppable[]): number => invoices.filter(stoppedOn).length;
+
+/** A short status for an invoice the run stopped on: `Stopped — re-run to finish`, `Not started — re-run later`. */
+export function stoppedStatus(inv: Stoppable, stopped: string | undefined): string {
+  if (rerunsAtOnce(stopped)) return 'Stopped — re-run to finish';
+  return inv.error?.code === NOT_STARTED && !existsIncomplete(inv) ? 'Not started — re-run later' : 'Stopped — re-run later';
+}
+
+/** Who finishes an invoice a run stopped on: `the re-run`, `a re-run after the institution's midnight`. */
+export function whoFinishes(stopped: string | undefined): string {
+  if (rerunsAtOnce(stopped)) return 'the re-run';
+  // failures.ts's clause for the stop ("after the institution's midnight, "), without its
+  // pointer to the terminal's line above: a CSV cell has no "above".
+  const when = rerunWhen(stopped).replace(/ \(above\)/g, '').replace(/,\s*$/, '');
+  return when !== '' ? `a re-run ${when}` : 'a re-run, once what stopped the run is put right,';
+}
+
+/**
+ * One plain sentence for an invoice the run stopped on — where it was and what to do, no codes:
+ * `Exists in Alma, incomplete (stopped while its lines were added) — don't edit or delete it; the
+ * re-run completes it.` A person who "tidies up" a half-built invoice in the target makes the
+ * re-run's work harder, so that one says to leave it alone.
+ */
+export function stoppedSentence(inv: Stoppable, stopped: string | undefined, label = 'Alma'): string {
+  const who = whoFinishes(stopped);
+  if (existsIncomplete(inv)) return `Exists in ${label}, incomplete (${stoppedAt(inv)}) — don't edit or delete it; ${who} completes it.`;
+  if (inv.error?.code === NOT_STARTED) return `Not started: the run stopped before reaching it; ${who} loads it.`;
+  // As the terminal says it: the journal, not the report, knows whether a create went unanswered
+  // (a second Ctrl-C); the re-run looks for the invoice first either way.
+  return `Not created yet: the run stopped first; ${who} loads it.`;
+}
