@@ -19,6 +19,6 @@ export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtml
       throw new UsageError(`cannot write the ${what} report to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   };
-  if (cfg.reportCsvPath) write(cfg.reportCsvPath, 'CSV', renderCsv(report));
+  if (cfg.reportCsvPath) write(cfg.reportCsvPath, 'CSV', renderCsv(report, targetNamed(report.target).label));
   if (cfg.reportHtmlPath) write(cfg.reportHtmlPath, 'HTML', renderHtml(report, { generatedAt: now, files: cfg.files, label: targetNamed(report.target).label }));
 }

@@ -21,7 +21,8 @@
  */
 import type { Problem } from '../domain/problem.js';
 import { placeOf, type Provenance } from '../input/record.js';
-import type { ReportDocument, ReportInvoice } from './report.js';
+import { systemLabel, type ReportDocument, type ReportInvoice } from './report.js';
+import { stoppedOn, stoppedSentence } from './stopped.js';
 import { runLabels } from '../common/runs.js';
 
 export const CSV_COLUMNS = [
@@ -88,13 +89,19 @@ const problemText = (p: Problem): string => {
   return `${where ? where + ': ' : ''}${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
 };
 
-/** The one sentence a person reads first: Alma's error, or the input problems, or nothing. */
-function message(inv: ReportInvoice): string {
+/**
+ * The one sentence a person reads first: Alma's error, or the input problems, or nothing. An
+ * invoice the run stopped on (`status` stays `failed`, `error_code` says the stop) says so in
+ * plain words, as the terminal and the HTML report do (stopped.ts).
+ */
+function message(inv: ReportInvoice, stopped: string | undefined, label: string): string {
+  if (stoppedOn(inv)) return stoppedSentence(inv, stopped, label);
   if (inv.error) return `${inv.error.step}: ${inv.error.message}`;
   return inv.issues.map(problemText).join(' | ');
 }
 
-export function invoiceCells(inv: ReportInvoice): Record<(typeof CSV_COLUMNS)[number], string> {
+/** `stopped`: the report's (why the run stopped, if it did); `label`: the target's name for people. */
+export function invoiceCells(inv: ReportInvoice, stopped?: string, label = 'Alma'): Record<(typeof CSV_COLUMNS)[number], string> {
   return {
     rows: formatRows(inv.rows),
     vendor: inv.vendor,
@@ -109,14 +116,16 @@ export function invoiceCells(inv: ReportInvoice): Record<(typeof CSV_COLUMNS)[nu
     alerts: inv.alerts.map((a) => (a.description ? `${a.code}: ${a.description}` : a.code)).join('; '),
     error_code: inv.error?.code ?? '',
     tracking_id: inv.error?.tracking_id ?? '',
-    message: message(inv),
+    message: message(inv, stopped, label),
   };
 }
 
-export function renderCsv(report: ReportDocument): string {
+/** `label`: the target's name for people (`Alma`, `FOLIO`); default the report's `target`. */
+export function renderCsv(report: ReportDocument, label?: string): string {
   const out = [CSV_COLUMNS.map((c) => quoteCell(defuseCell(c))).join(',')];
+  const system = systemLabel(report, label);
   for (const inv of report.invoices) {
-    const cells = invoiceCells(inv);
+    const cells = invoiceCells(inv, report.stopped, system);
     out.push(CSV_COLUMNS.map((c) => quoteCell(TEXT_COLUMNS.has(c) ? keepText(cells[c]) : defuseCell(cells[c]))).join(','));
   }
   return '\uFEFF' + out.join('\r\n') + '\r\n';

@@ -12,7 +12,8 @@ import type { Problem } from '../domain/problem.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
 import { explainAlert } from './alerts.js';
-import { failureAdvice, groupFailures } from './failures.js';
+import { failureAdvice, groupFailures, rerunWhen } from './failures.js';
+import { countStopped, existsIncomplete, rerunsAtOnce, stoppedOn, stoppedSentence, stoppedStatus, whoFinishes } from './stopped.js';
 import { formatDuration, summaryLine, plainStyle } from './human.js';
 
 export interface HtmlOptions {
@@ -70,6 +71,9 @@ const stoppedText = (stopped: string, system: string): string =>
     ids_not_kept: `${system} did not keep the id invoice-load gave a new record (see the invoice's error below), so it cannot guarantee that nothing is sent twice: nothing more was sent.`,
   })[stopped] ?? stopped;
 
+/** Stops that need nothing put right, only the same command (now, or after a wait): amber, not red. */
+const CALM_STOPS: ReadonlySet<string> = new Set(['interrupted', 'daily_limit', 'retry_after']);
+
 const CSS = `
 :root{--ok:#1a7f37;--ok-bg:#dafbe1;--warn:#9a6700;--warn-bg:#fff8c5;--bad:#cf222e;--bad-bg:#ffebe9;--info:#0969da;--info-bg:#ddf4ff;--muted:#57606a;--line:#d0d7de}
 *{box-sizing:border-box}
@@ -91,17 +95,17 @@ p{margin:6px 0}
 .card span{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
 .card.loaded{border-left:5px solid var(--ok)}.card.in_review{border-left:5px solid var(--warn)}
 .card.already_loaded{border-left:5px solid var(--info)}.card.failed,.card.invalid{border-left:5px solid var(--bad)}
-.card.planned{border-left:5px solid var(--muted)}
+.card.planned{border-left:5px solid var(--muted)}.card.stopped{border-left:5px solid #d4a72c}
 table{border-collapse:collapse;width:100%;margin:6px 0}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:baseline}
 th{background:#f6f8fa;font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:var(--muted)}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.id,td.rows,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 tr.failed td,tr.invalid td{background:#fff5f5}
-tr.in_review td{background:#fffdf0}
+tr.in_review td,tr.stopped td{background:#fffdf0}
 .status{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;border:1px solid}
 .status.loaded{color:var(--ok);background:var(--ok-bg);border-color:var(--ok)}
-.status.in_review{color:var(--warn);background:var(--warn-bg);border-color:#d4a72c}
+.status.in_review,.status.stopped{color:var(--warn);background:var(--warn-bg);border-color:#d4a72c}
 .status.already_loaded{color:var(--info);background:var(--info-bg);border-color:var(--info)}
 .status.failed,.status.invalid{color:var(--bad);background:var(--bad-bg);border-color:var(--bad)}
 .status.planned{color:var(--muted);background:#f6f8fa;border-color:var(--line)}
@@ -121,10 +125,19 @@ footer{margin-top:32px;color:var(--muted);font-size:12px}
 const statusText = (report: Pick<ReportDocument, 'dry_run'>, s: ReportStatus): string => (s === 'planned' && !report.dry_run ? NOT_SENT : STATUS_TEXT[s]);
 const NOT_SENT = 'Not sent (the batch was refused)';
 const statusBadge = (report: Pick<ReportDocument, 'dry_run'>, s: ReportStatus): string => `<span class="status ${s}">${esc(statusText(report, s))}</span>`;
+/**
+ * An invoice the run stopped on (a Ctrl-C, the daily threshold …: stopped.ts) is `failed` in the
+ * document, but nothing refused it: amber, "Stopped — re-run to finish", not a red "Failed".
+ */
+const rowClass = (inv: ReportInvoice): string => (stoppedOn(inv) ? 'stopped' : inv.status);
+const invoiceBadge = (report: ReportDocument, inv: ReportInvoice): string =>
+  stoppedOn(inv) ? `<span class="status stopped">${esc(stoppedStatus(inv, report.stopped))}</span>` : statusBadge(report, inv.status);
 
 const invoiceName = (inv: ReportInvoice): string => `${esc(inv.vendor)} <b>${esc(inv.number)}</b>`;
 
-function note(inv: ReportInvoice): string {
+function note(inv: ReportInvoice, report: ReportDocument, system: string): string {
+  // The stop's code stays, small, for whoever searches the JSON report for it; the prose is plain.
+  if (inv.error && stoppedOn(inv)) return `${esc(stoppedSentence(inv, report.stopped, system))} <code>${esc(inv.error.code)}</code>`;
   if (inv.error) return `<code>${esc(inv.error.code)}</code> ${esc(inv.error.message)}`;
   if (inv.alerts.length > 0) return inv.alerts.map((a) => `<code>${esc(a.code)}</code>`).join(', ');
   const errors = inv.issues.filter((p) => p.severity === 'error').length;
@@ -146,11 +159,11 @@ function invoiceTable(report: ReportDocument, system: string): string {
       `<td><b>${esc(inv.number)}</b></td>`,
       `<td class="num">${total}</td>`,
       `<td class="num">${inv.lines.length}</td>`,
-      `<td>${statusBadge(report, inv.status)}</td>`,
+      `<td>${invoiceBadge(report, inv)}</td>`,
       ...(report.dry_run ? [] : [`<td class="id">${esc(inv.id)}</td>`, `<td>${esc(inv.workflow_status)}</td>`]),
-      `<td>${note(inv)}</td>`,
+      `<td>${note(inv, report, system)}</td>`,
     ];
-    return `<tr class="${inv.status}" data-status="${inv.status}">${cells.join('')}</tr>`;
+    return `<tr class="${rowClass(inv)}" data-status="${inv.status}">${cells.join('')}</tr>`;
   });
   return `<table id="invoices"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
@@ -185,7 +198,8 @@ const GROUP_NAMES = 20;
  * with how many, Alma's words, what it means and the fix, the rows — not one card per invoice.
  */
 function errorsSection(report: ReportDocument, system: string): string {
-  const groups = groupFailures(report, system);
+  // The invoices the run stopped on are not errors: stoppedSection says what they wait for.
+  const groups = groupFailures(report, system).filter((g) => !g.invoices.every(stoppedOn));
   if (groups.length === 0) return '';
   const blocks = groups.map((g) => {
     const n = g.invoices.length;
@@ -202,6 +216,38 @@ function errorsSection(report: ReportDocument, system: string): string {
   const advice = failureAdvice(groups, report.stopped, system) ?? '';
   return `<h2 id="errors">Errors</h2><p>These invoices did not finish; identical failures are one group. ${esc(advice)}</p>\n${blocks.join('\n')}`;
 }
+
+/**
+ * The invoices the run stopped on: not refused, waiting for the same command. Each has its own
+ * sentence in the table; here, how many, what to do, and by name the ones the target holds half
+ * built — the ones a person could be tempted to tidy up by hand.
+ */
+function stoppedSection(report: ReportDocument, system: string): string {
+  const stopped = report.invoices.filter(stoppedOn);
+  if (stopped.length === 0) return '';
+  const n = stopped.length;
+  const half = stopped.filter(existsIncomplete);
+  const names = half
+    .slice(0, GROUP_NAMES)
+    .map((inv) => `${invoiceName(inv)} <span class="muted">(${esc(system)} id <code>${esc(inv.id)}</code>)</span>`)
+    .join('; ');
+  const more = half.length > GROUP_NAMES ? ` <span class="muted">and ${half.length - GROUP_NAMES} more</span>` : '';
+  const incomplete =
+    half.length === 0
+      ? ''
+      : `<p><b>${esc(`In ${system}, incomplete — don't edit or delete ${half.length === 1 ? 'it' : 'them'}; ${whoFinishes(report.stopped)} completes ${half.length === 1 ? 'it' : 'them'}:`)}</b> ${names}${more}</p>`;
+  return `<h2 id="stopped-invoices">Stopped before done</h2><p>${n === 1 ? 'This invoice' : `These ${n} invoices`} did not finish because the run stopped first; nothing about ${n === 1 ? 'it' : 'them'} was refused. ${esc(sentenceCase(rerunAdvice(report.stopped, ': the journal resumes where the run stopped')))}</p>\n${incomplete}`;
+}
+
+/**
+ * What to do about the invoices a run stopped on: `run the same command again; nothing is
+ * doubled`, after failures.ts's clause for the stop (`after the institution's midnight, `).
+ */
+function rerunAdvice(stopped: string | undefined, why = ''): string {
+  const when = rerunWhen(stopped) || (rerunsAtOnce(stopped) ? '' : 'once what stopped the run is put right (above), ');
+  return `${when}run the same command again${why}; nothing is doubled`;
+}
+const sentenceCase = (t: string): string => `${t.charAt(0).toUpperCase()}${t.slice(1)}.`;
 
 function problemsSection(report: ReportDocument): string {
   const problems: Problem[] = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
@@ -227,15 +273,17 @@ function problemsSection(report: ReportDocument): string {
 
 function cards(report: ReportDocument): string {
   const s = report.summary;
+  const stopped = countStopped(report.invoices);
   const counts: [ReportStatus, number][] = [
     ['loaded', s.loaded],
     ['in_review', s.in_review],
     ['already_loaded', s.already_loaded],
-    ['failed', s.failed],
+    ['failed', s.failed - stopped],
     ['invalid', s.invalid],
     ['planned', s.planned],
   ];
   const items = counts.filter(([, n]) => n > 0).map(([k, n]) => `<div class="card ${k}" data-count="${k}"><b>${n}</b><span>${esc(statusText(report, k))}</span></div>`);
+  if (stopped > 0) items.push(`<div class="card stopped" data-count="stopped"><b>${stopped}</b><span>Stopped before done</span></div>`);
   items.unshift(`<div class="card"><b>${s.invoices}</b><span>invoices</span></div>`, `<div class="card"><b>${s.lines}</b><span>lines</span></div>`);
   if (!report.dry_run) items.push(`<div class="card"><b>${s.requests}</b><span>requests to ${esc(report.sandbox === true ? `${report.target} sandbox` : report.target)}</span></div>`);
   return `<div class="cards">${items.join('')}</div>`;
@@ -257,16 +305,22 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
   const s = report.summary;
   const allGood = !report.dry_run && !report.stopped && s.failed === 0 && s.invalid === 0 && s.in_review === 0;
   const plural = (n: number): string => `${n} invoice${n === 1 ? '' : 's'}`;
+  // Invoices the run stopped on are `failed` in the document but not failures (stopped.ts).
+  const stopped = countStopped(report.invoices);
+  const failed = s.failed - stopped;
   const attention = [
-    s.failed > 0 ? `${plural(s.failed)} failed — <a href="#errors">errors</a>` : '',
+    failed > 0 ? `${plural(failed)} failed — <a href="#errors">errors</a>` : '',
     s.invalid > 0 ? `${plural(s.invalid)} not sent because of <a href="#problems">input problems</a>` : '',
     // A load refused before its first write: the valid ones were not sent either.
     !report.dry_run && s.planned > 0 ? `${plural(s.planned)} valid but not sent: the batch was refused for the <a href="#problems">input problems</a>` : '',
     s.in_review > 0 ? `${plural(s.in_review)} waiting in review in ${esc(target)} — <a href="#alerts">alerts</a>` : '',
   ].filter(Boolean);
   const banner = [
-    report.stopped ? `<div class="banner bad" id="stopped"><b>The run stopped early.</b> ${esc(stoppedText(report.stopped, system))}</div>` : '',
-    attention.length > 0 ? `<div class="banner ${s.failed + s.invalid > 0 ? 'bad' : 'warn'}" id="attention"><b>Needs attention:</b> ${attention.join('; ')}.</div>` : '',
+    report.stopped ? `<div class="banner ${CALM_STOPS.has(report.stopped) ? 'warn' : 'bad'}" id="stopped"><b>The run stopped early.</b> ${esc(stoppedText(report.stopped, system))}</div>` : '',
+    stopped > 0
+      ? `<div class="banner warn" id="not-finished"><b>Stopped before done:</b> ${plural(stopped)} — ${esc(rerunAdvice(report.stopped))} (<a href="#stopped-invoices">details</a>).</div>`
+      : '',
+    attention.length > 0 ? `<div class="banner ${failed + s.invalid > 0 ? 'bad' : 'warn'}" id="attention"><b>Needs attention:</b> ${attention.join('; ')}.</div>` : '',
     allGood && s.invoices > 0 ? `<div class="banner ok">Every invoice is in ${esc(target)}; nothing needs attention.</div>` : '',
   ].join('');
   const body = [
@@ -278,8 +332,9 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
     report.invoices.length > 0 ? `<h2>Invoices</h2>${invoiceTable(report, system)}` : '',
     alertsSection(report),
     errorsSection(report, system),
+    stoppedSection(report, system),
     problemsSection(report),
-    `<footer>Written by invoice-load. Statuses: Loaded — in ${esc(target)} and processed; In review — processed, ${esc(system)} sent it to review (see the alerts); Already loaded — found complete from an earlier run, nothing sent; Failed — did not finish, a re-run resumes it; Invalid — not sent, fix the file.</footer>`,
+    `<footer>Written by invoice-load. Statuses: Loaded — in ${esc(target)} and processed; In review — processed, ${esc(system)} sent it to review (see the alerts); Already loaded — found complete from an earlier run, nothing sent; Failed — did not finish, a re-run resumes it; Stopped — the run ended before it finished, nothing refused it, the same command finishes it; Invalid — not sent, fix the file.</footer>`,
   ].filter(Boolean);
   return `<!doctype html>
 <html lang="en">
