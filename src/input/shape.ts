@@ -328,8 +328,11 @@ export class SharedLineWatch {
   }
 }
 
-/** The first note's text: `note` or `notes`, each a list (or one) of `{content}`, `{note_text}` or strings. */
-function firstNote(inv: JsonObject): string | undefined {
+/**
+ * The first note's text: `note` or `notes`, each a list (or one) of `{content}`, `{note_text}` or
+ * strings. The canonical `invoice_note`, read so here and by `export` (src/report/export-file.ts).
+ */
+export function firstNote(inv: JsonObject): string | undefined {
   for (const key of ['note', 'notes']) {
     const v = inv[key];
     if (v === undefined || v === null) continue;

@@ -1,10 +1,14 @@
 /**
  * The file `invoice-load export` writes for the finance system: one row per invoice line and
  * fund distribution (an invoice without lines is one row), the canonical column names plus
- * `invoice_id` and `line_id`, values as Alma gives them (amounts exact, dates `YYYY-MM-DD`).
+ * `invoice_id`, `line_id` and `line_total_price`, values as Alma gives them (amounts exact, dates
+ * `YYYY-MM-DD`, codes by their `value`, flags `true`/`false`). Each canonical column is read from
+ * the field of Alma's JSON that the loader reads it from in an Alma-shaped input
+ * (src/input/shape.ts), so an exported row reads back as the same canonical values.
  * Pure: Alma's invoice JSON in, text out.
  */
 import { isJsonObject, jsonText, JsonNumber, type JsonValue } from '../common/json.js';
+import { firstNote } from '../input/shape.js';
 
 export const EXPORT_COLUMNS = [
   'invoice_id',
@@ -28,6 +32,41 @@ export const EXPORT_COLUMNS = [
   'fund_code',
   'fund_percent',
   'fund_amount',
+  // Appended after the columns of the first layout, so a consumer that reads by header name or
+  // by position keeps working: what reconciles the rows with total_amount (charges and VAT), the
+  // payment flags, and the rest of each line's canonical fields.
+  'vat_type',
+  'vat_percentage',
+  'vat_amount',
+  'vat_code',
+  'vat_per_invoice_line',
+  'expended_from_fund',
+  'report_tax',
+  'use_pro_rata',
+  'shipment',
+  'overhead',
+  'insurance',
+  'discount',
+  'prepaid',
+  'internal_copy',
+  'export_to_erp',
+  'invoice_note',
+  'price_note',
+  'subscription_from_date',
+  'subscription_to_date',
+  'additional_info',
+  'fully_invoiced',
+  'release_remaining_encumbrance',
+  'reporting_code',
+  'secondary_reporting_code',
+  'tertiary_reporting_code',
+  'line_vat_code',
+  'line_vat_percentage',
+  'line_vat_amount',
+  'line_vat_note',
+  // Alma's `total_price` of the line (output only; the loader never sends it). Not a canonical
+  // column: a file read back as input names it an unknown column and ignores it.
+  'line_total_price',
 ] as const;
 export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string>;
 
@@ -39,11 +78,22 @@ const text = (v: JsonValue | undefined): string => jsonText(v) ?? '';
 const code = (v: JsonValue | undefined): string => (isJsonObject(v) ? text(v['value']) : text(v));
 /** Alma writes dates with a zone (`2025-04-02Z`): the canonical layout has none. */
 const day = (v: JsonValue | undefined): string => text(v).replace(/Z$/, '');
+/**
+ * A flag as the canonical layout spells it: Alma gives JSON booleans or `"true"`/`"false"`
+ * (docs/alma.md, the JSON shape), both written `true`/`false`; anything else as it is.
+ */
+const flag = (v: JsonValue | undefined): string => {
+  const t = text(v);
+  const lower = t.toLowerCase();
+  return lower === 'true' || lower === 'false' ? lower : t;
+};
 
 type Column = (typeof EXPORT_COLUMNS)[number];
 type Read = (v: JsonValue | undefined) => string;
+/** A column, the field of Alma's JSON it comes from (`a.b` inside an object), and how it is read. */
+type Field = readonly [Column, string, Read];
 /** Where each exported column comes from in Alma's JSON, and how its value is read. */
-const INVOICE_FIELDS: ReadonlyArray<readonly [Column, string, Read]> = [
+const INVOICE_FIELDS: readonly Field[] = [
   ['invoice_id', 'id', text],
   ['invoice_number', 'number', text],
   ['invoice_date', 'invoice_date', day],
@@ -55,8 +105,23 @@ const INVOICE_FIELDS: ReadonlyArray<readonly [Column, string, Read]> = [
   ['payment_method', 'payment_method', code],
   ['reference_number', 'reference_number', text],
   ['owner', 'owner', code],
+  ['vat_type', 'invoice_vat.type', code],
+  ['vat_percentage', 'invoice_vat.percentage', text],
+  ['vat_amount', 'invoice_vat.vat_amount', text],
+  ['vat_code', 'invoice_vat.vat_code', code],
+  ['vat_per_invoice_line', 'invoice_vat.vat_per_invoice_line', flag],
+  ['expended_from_fund', 'invoice_vat.expended_from_fund', flag],
+  ['report_tax', 'invoice_vat.report_tax', flag],
+  ['use_pro_rata', 'additional_charges.use_pro_rata', flag],
+  ['shipment', 'additional_charges.shipment', text],
+  ['overhead', 'additional_charges.overhead', text],
+  ['insurance', 'additional_charges.insurance', text],
+  ['discount', 'additional_charges.discount', text],
+  ['prepaid', 'payment.prepaid', flag],
+  ['internal_copy', 'payment.internal_copy', flag],
+  ['export_to_erp', 'payment.export_to_erp', flag],
 ];
-const LINE_FIELDS: ReadonlyArray<readonly [Column, string, Read]> = [
+const LINE_FIELDS: readonly Field[] = [
   ['line_id', 'id', text],
   ['line_number', 'number', text],
   ['line_type', 'type', code],
@@ -64,19 +129,40 @@ const LINE_FIELDS: ReadonlyArray<readonly [Column, string, Read]> = [
   ['price', 'price', text],
   ['quantity', 'quantity', text],
   ['line_note', 'note', text],
+  ['price_note', 'price_note', text],
+  ['subscription_from_date', 'subscription_from_date', day],
+  ['subscription_to_date', 'subscription_to_date', day],
+  ['additional_info', 'additional_info', text],
+  ['fully_invoiced', 'fully_invoiced', flag],
+  ['release_remaining_encumbrance', 'release_remaining_encumbrance', flag],
+  ['reporting_code', 'reporting_code', code],
+  ['secondary_reporting_code', 'secondary_reporting_code', code],
+  ['tertiary_reporting_code', 'tertiary_reporting_code', code],
+  ['line_vat_code', 'invoice_line_vat.vat_code', code],
+  ['line_vat_percentage', 'invoice_line_vat.percentage', text],
+  ['line_vat_amount', 'invoice_line_vat.vat_amount', text],
+  ['line_vat_note', 'vat_note', text],
+  ['line_total_price', 'total_price', text],
 ];
-const FUND_FIELDS: ReadonlyArray<readonly [Column, string, Read]> = [
+const FUND_FIELDS: readonly Field[] = [
   ['fund_code', 'fund_code', code],
   ['fund_percent', 'percent', text],
   ['fund_amount', 'amount', text],
 ];
 
 type Part = Partial<ExportRow>;
-const pick = (source: Obj, fields: ReadonlyArray<readonly [Column, string, Read]>): Part =>
-  Object.fromEntries(fields.map(([column, key, read]) => [column, read(source[key])]));
-const blank = (fields: ReadonlyArray<readonly [Column, string, Read]>): Part => Object.fromEntries(fields.map(([column]) => [column, '']));
+/** The value at `path` (`invoice_vat.type`): undefined where an object on the way is missing. */
+const at = (source: Obj, path: string): JsonValue | undefined => {
+  let v: JsonValue | undefined = source;
+  for (const key of path.split('.')) v = isJsonObject(v) ? v[key] : undefined;
+  return v;
+};
+const pick = (source: Obj, fields: readonly Field[]): Part => Object.fromEntries(fields.map(([column, path, read]) => [column, read(at(source, path))]));
+const blank = (fields: readonly Field[]): Part => Object.fromEntries(fields.map(([column]) => [column, '']));
 const EMPTY_LINE: Part = { ...blank(LINE_FIELDS), ...blank(FUND_FIELDS) };
 const EMPTY_FUND: Part = blank(FUND_FIELDS);
+/** The first note, as the loader reads `invoice_note` from an Alma-shaped invoice. */
+const invoiceNote = (inv: Obj): string => firstNote(inv) ?? '';
 
 /** A count as a number or a numeric string (Alma gives both; sample 03 has `"total_record_count": ""`). */
 const count = (v: JsonValue | undefined): number | undefined => {
@@ -105,10 +191,14 @@ export function withLines(raw: JsonValue, lines: readonly JsonValue[]): JsonValu
 
 export function exportRows(invoices: readonly JsonValue[]): ExportRow[] {
   const rows: ExportRow[] = [];
-  const row = (...parts: Part[]): number => rows.push(Object.assign({}, ...parts) as ExportRow);
+  // Keys in the order of EXPORT_COLUMNS, which the JSON form keeps.
+  const row = (...parts: Part[]): number => {
+    const all: Part = Object.assign({}, ...parts);
+    return rows.push(Object.fromEntries(EXPORT_COLUMNS.map((c) => [c, all[c] ?? ''])) as ExportRow);
+  };
   for (const raw of invoices) {
     const inv = obj(raw);
-    const head = pick(inv, INVOICE_FIELDS);
+    const head: Part = { ...pick(inv, INVOICE_FIELDS), invoice_note: invoiceNote(inv) };
     const lines = list(obj(inv['invoice_lines'])['invoice_line']).map(obj);
     if (lines.length === 0) row(head, EMPTY_LINE);
     for (const l of lines) {
