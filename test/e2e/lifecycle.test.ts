@@ -10,6 +10,7 @@ import { shortHash } from '../../src/cli/journals.js';
 import { closedPort, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
+import { EXPORT_COLUMNS } from '../../src/report/export-file.js';
 
 const BATCH = 'fixtures/round-trip/batch.csv';
 const PAYMENTS = 'fixtures/round-trip/payments.csv';
@@ -102,12 +103,14 @@ describe('export', () => {
     const res = await cli(['export', '--mark-in-erp', '-o', out]);
     expect(res.code, res.stderr).toBe(0);
     const lines = readFileSync(out, 'utf8').trimEnd().split('\r\n');
-    expect(lines[0]).toBe(
-      'invoice_id,invoice_number,invoice_date,invoice_due_date,vendor,vendor_account,total_amount,currency,payment_method,reference_number,owner,line_id,line_number,line_type,po_line,price,quantity,line_note,fund_code,fund_percent,fund_amount',
+    // The first layout's columns first; the charges, VAT and line fields after them (README, export).
+    expect(lines[0]).toBe(EXPORT_COLUMNS.join(','));
+    expect(lines[0]).toMatch(
+      /^invoice_id,invoice_number,invoice_date,invoice_due_date,vendor,vendor_account,total_amount,currency,payment_method,reference_number,owner,line_id,line_number,line_type,po_line,price,quantity,line_note,fund_code,fund_percent,fund_amount,vat_type,/,
     );
     const ha = lines.filter((l) => l.includes(',HA-2025-00520,'));
     expect(ha).toHaveLength(2);
-    expect(ha[0]).toMatch(/^\d+,HA-2025-00520,2025-04-03,,HARRAS,HARRAS-EUR,876.4,EUR,BANKTRANSFER,,\w+,\d+,1,REGULAR,POL-1006,780,1,,CHEM,100,780$/);
+    expect(ha[0]).toMatch(/^\d+,HA-2025-00520,2025-04-03,,HARRAS,HARRAS-EUR,876.4,EUR,BANKTRANSFER,,\w+,\d+,1,REGULAR,POL-1006,780,1,,CHEM,100,780,INCLUSIVE,/);
     expect(res.doc!.summary).toMatchObject({ invoices: 5, marked: 5, failed: 0 });
     expect(res.doc).toMatchObject({ command: 'export', output: out, inputs: [], version: expect.any(String) });
     expect(maxPerOp(w!)).toBe(1);
