@@ -188,6 +188,13 @@ export interface HttpResponse {
   text: string;
 }
 
+/** A 2xx answer read as JSON (`HttpClient.answer`): undefined `value` only for an empty body taken as such. */
+export interface JsonAnswer {
+  status: number;
+  headers: ResponseHeaders;
+  value: JsonValue | undefined;
+}
+
 export class HttpClient {
   readonly baseUrl: string;
   readonly #headers: Record<string, string>;
@@ -287,6 +294,22 @@ export class HttpClient {
     return this.#send(req, (res) => parseJson(res.text));
   }
 
+  /**
+   * `json`, with the answer's status and headers, for a caller that needs them (an echoed
+   * Idempotency-Key, a login's cookies) or that takes an empty body (`empty: true`: a 204, or a
+   * 2xx with nothing, is `value` undefined — Alma's POST actions may answer so). Every other body
+   * is read as `json` reads it: JSON cut short is retried on a read and is an unknown outcome on a
+   * write, and an answer that is not JSON ends a read at once. Callers use this instead of parsing
+   * `request`'s text themselves, which retried nothing and lost the host and status.
+   */
+  async answer(req: HttpRequest, opts: { empty?: boolean } = {}): Promise<JsonAnswer> {
+    return this.#send(req, (res) => ({
+      status: res.status,
+      headers: res.headers,
+      value: opts.empty === true && res.text.trim() === '' ? undefined : parseJson(res.text),
+    }));
+  }
+
   /** Sends the request with pacing and retries. Resolves with a 2xx answer; throws otherwise. */
   async request(req: HttpRequest): Promise<HttpResponse> {
     return this.#send(req, (res) => res);
@@ -357,10 +380,13 @@ export class HttpClient {
             return read({ status, headers: resHeaders, text });
           } catch (err) {
             cause = err;
+            // One message whoever asked: the request, the host that answered and its status, and
+            // whether the body was cut short or is not JSON at all (a wrong address's page).
+            const what = err instanceof Error ? err.message : String(err);
             parsed = new ApiError({
               httpStatus: status,
               code: BAD_RESPONSE,
-              message: `unreadable answer to ${req.method} ${req.path}: ${err instanceof Error ? err.message : String(err)}`,
+              message: `unreadable answer to ${req.method} ${req.path} (HTTP ${status} from ${url.host}): ${text.trim() === '' ? 'an empty body' : LOOKS_JSON.test(text) ? 'JSON cut short or broken' : 'not JSON'} (${what})`,
             });
             // Not JSON at all (an HTML page, nothing): what a wrong address answers every time, so a
             // read ends at once (targets/alma/answers.ts says so). JSON that does not parse was cut

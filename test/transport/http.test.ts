@@ -313,7 +313,7 @@ describe('HttpClient retries (MockAgent)', () => {
     api.script({ body: '{"id":"1","number":"INV-' }, { body: { id: '1' } });
     const err = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnknownOutcomeError);
-    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: expect.stringMatching(/^unreadable answer to POST \/acq\/invoices: unterminated string/) });
+    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: expect.stringMatching(/^unreadable answer to POST \/acq\/invoices \(HTTP 200 from alma\.test\): JSON cut short or broken \(unterminated string/) });
     expect(api.log()).toHaveLength(1);
   });
 
@@ -338,7 +338,7 @@ describe('HttpClient retries (MockAgent)', () => {
     const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).not.toBeInstanceOf(UnknownOutcomeError);
-    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: 'unreadable answer to GET /acq/invoices: unexpected end of input at line 1, column 7 (after 3 attempts)' });
+    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: 'unreadable answer to GET /acq/invoices (HTTP 200 from alma.test): JSON cut short or broken (unexpected end of input at line 1, column 7) (after 3 attempts)' });
     expect(api.log()).toHaveLength(3);
     api.agent.assertNoPendingInterceptors();
   });
@@ -350,8 +350,21 @@ describe('HttpClient retries (MockAgent)', () => {
     const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).not.toBeInstanceOf(UnknownOutcomeError);
-    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: "unreadable answer to GET /acq/invoices: unexpected character '<' at line 1, column 1" });
+    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: "unreadable answer to GET /acq/invoices (HTTP 200 from alma.test): not JSON (unexpected character '<' at line 1, column 1)" });
     expect(api.log()).toHaveLength(1);
+  });
+
+  it('answer(): a read cut short is tried again and its status and headers come with the JSON; an empty body is taken only when asked', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ body: '{"id":"1","number":"INV-' }, { body: { id: '1' }, headers: { 'x-echo': 'k' } }, { status: 204, body: '' }, { status: 204, body: '' });
+    const got = await clock.run(client.answer({ method: 'GET', path: '/acq/invoices/1' }));
+    expect(got).toMatchObject({ status: 200, value: { id: '1' }, headers: { 'x-echo': 'k' } });
+    await expect(clock.run(client.answer({ method: 'POST', path: '/acq/invoices/1', query: { op: 'paid' }, body: {} }, { empty: true }))).resolves.toMatchObject({ status: 204, value: undefined });
+    const err = await clock.run(client.answer({ method: 'POST', path: '/acq/invoices/1', query: { op: 'paid' }, body: {} })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ httpStatus: 204, code: 'BAD_RESPONSE', message: expect.stringContaining('(HTTP 204 from alma.test): an empty body') });
+    expect(api.log()).toHaveLength(4);
   });
 
   it('Ctrl-C during a backoff stops at once, without another attempt', async () => {

@@ -66,7 +66,7 @@ export class AnswerWatch {
             this.#firstDown ??= `${req.method} ${req.path}: ${err.message}`;
           } else if (err instanceof ApiError && (err.code === 'BAD_RESPONSE' || /^HTTP_\d+$/.test(err.code))) {
             this.#other++;
-            this.#first ??= `${req.method} ${req.path}: ${err.code === 'BAD_RESPONSE' ? `not JSON (${err.message.replace(/^unreadable answer to \S+ \S+: /, '')})` : err.message}`;
+            this.#first ??= `${req.method} ${req.path}: ${err.code === 'BAD_RESPONSE' ? err.message.replace(/^unreadable answer to \S+ \S+ \([^)]*\): /, '') : err.message}`;
           } else if (err instanceof ApiError && err.httpStatus > 0) this.#alma++;
           if (err instanceof ApiError && err.httpStatus > 0) heard.answered = true;
           else if (err instanceof ApiError && err.code === HEADERS_TIMEOUT && !heard.answered && this.#open) {
