@@ -3,7 +3,7 @@
  * removed after it (registered with `afterEach` by `loopbackPerTest`, called at a file's top).
  */
 import { afterEach } from 'vitest';
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,4 +54,13 @@ export function loopbackPerTest(): Loopback {
       return d;
     },
   };
+}
+
+/**
+ * Answers `status` with `body` cut short after `at` characters, as a connection dropped mid-body
+ * leaves it: the answer has no length, so its end is the connection's close (RFC 9112 §6.3) and
+ * the client reads a whole, shorter text — JSON that stops mid-value — instead of a socket error.
+ */
+export function cutShort(res: ServerResponse, body: string, at = Math.floor(body.length / 2), status = 200): void {
+  res.socket?.end(`HTTP/1.1 ${status} OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${body.slice(0, at)}`);
 }

@@ -15,7 +15,7 @@
  *
  * The password is sent only in the login body, and masked in every message the client builds.
  */
-import { ApiError, AuthError, isRefusal, UnknownOutcomeError, UsageError } from '../../common/errors.js';
+import { ApiError, AuthError, isRefusal, UsageError } from '../../common/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import { headerValue, HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../../transport/http.js';
 import { TokenCache, type TokenGrant } from '../../transport/token.js';
@@ -86,10 +86,25 @@ export class FolioClient {
    * units answer for one record (`recordRefusal`) fails that record's invoice only.
    */
   async request(req: HttpRequest): Promise<{ status: number; headers: ResponseHeaders; text: string }> {
+    return this.#call(req, (r) => this.http.request(r));
+  }
+
+  /**
+   * `request`, with the 2xx answer read as lossless JSON by the transport (an empty 204 body is
+   * `null`): JSON cut short is retried on a read (and on a write sent as idempotent), an unknown
+   * outcome on any other write; an answer that is not JSON ends a read with one message naming the
+   * request, the host and the status (transport/http.ts `answer`).
+   */
+  async json(req: HttpRequest): Promise<JsonValue> {
+    return (await this.#call(req, (r) => this.http.answer(r, { empty: true }))).value ?? null;
+  }
+
+  /** One call with the current token, `send` doing it; a 401 drops that token (once per token) and tries again. */
+  async #call<T>(req: HttpRequest, send: (req: HttpRequest) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.get();
       try {
-        const res = await this.http.request({ ...req, headers: { ...req.headers, 'x-okapi-token': token } });
+        const res = await send({ ...req, headers: { ...req.headers, 'x-okapi-token': token } });
         this.#accepted = true;
         return res;
       } catch (err) {
@@ -124,20 +139,6 @@ export class FolioClient {
         `belongs to a unit the user is not a member of; FOLIO said "${err.message}". Only this invoice was held back — ` +
         'a FOLIO administrator can add the user to that acquisitions unit, then run the same command again',
     });
-  }
-
-  /** `request`, with the 2xx answer read as lossless JSON (an empty 204 body is `null`). */
-  async json(req: HttpRequest): Promise<JsonValue> {
-    const res = await this.request(req);
-    if (res.text.trim() === '') return null;
-    try {
-      return parseJson(res.text);
-    } catch (err) {
-      const detail = { httpStatus: res.status, code: 'BAD_RESPONSE', message: `unreadable answer to ${req.method} ${req.path}: ${(err as Error).message}` };
-      // A write answered 2xx did happen; without its body the result is unknown (as in http.ts).
-      if (req.idempotent !== true && req.method !== 'GET') throw new UnknownOutcomeError(detail, { cause: err });
-      throw new ApiError(detail);
-    }
   }
 
   /**
