@@ -351,7 +351,7 @@ export class HttpClient {
       let parsed: ApiError | undefined;
       let cause: unknown;
       /** A read answered 2xx with a body that is not JSON at all: it ends with this. */
-      let notJson: ApiError | undefined;
+      let notJson: Error | undefined;
       try {
         const res = await (probe ?? this.#dispatcher).request({
           origin: url.origin,
@@ -389,11 +389,15 @@ export class HttpClient {
               message: `unreadable answer to ${req.method} ${req.path} (HTTP ${status} from ${url.host}): ${text.trim() === '' ? 'an empty body' : LOOKS_JSON.test(text) ? 'JSON cut short or broken' : 'not JSON'} (${what})`,
             });
             // Not JSON at all (an HTML page, nothing): what a wrong address answers every time, so a
-            // read ends at once (targets/alma/answers.ts says so). JSON that does not parse was cut
-            // short on the way: retried, or unknown for a write, as a reset after sending is
+            // read ends at once (targets/alma/answers.ts says so), and so does a write — answered
+            // 2xx, it did happen: its result is unknown (`#failure`), even when it was sent as
+            // idempotent. JSON that does not parse was cut short on the way: retried when
+            // repeating is harmless, or unknown for a write, as a reset after sending is
             // (retry.ts classifyNetwork), with the answer's status and what was wrong kept.
-            if (traits.idempotent && !LOOKS_JSON.test(text)) notJson = parsed;
             outcome = { kind: 'network', code: BAD_RESPONSE, sent: true };
+            if (!LOOKS_JSON.test(text)) {
+              notJson = isSafeMethod(req.method) ? parsed : this.#failure(req, { action: 'fail', kind: 'unknown', reason: BAD_RESPONSE }, outcome, parsed, err, attempt + 1);
+            }
           }
         } else {
           parsed = this.#parseError(status, resHeaders, text);
@@ -457,6 +461,12 @@ export class HttpClient {
   /** The error a request ends with after this decision not to retry. */
   #failure(req: HttpRequest, d: Extract<Decision, { action: 'fail' }>, outcome: Outcome, parsed: ApiError | undefined, cause: unknown, attempts: number): Error {
     const detail = this.#detail(req, outcome, parsed, cause, attempts, d.note);
+    // A write answered 2xx whose body could not be read, retried because repeating it is harmless
+    // (idempotent) until the retries ran out: it happened, and its result is unknown — never a
+    // plain failure the engine would take for a write that did nothing.
+    if (outcome.kind === 'network' && outcome.code === BAD_RESPONSE && !isSafeMethod(req.method)) {
+      return new UnknownOutcomeError(detail, { cause: this.#safeCause(cause) });
+    }
     switch (d.kind) {
       case 'auth':
         return new AuthError(detail, { write: !isSafeMethod(req.method), readsAccepted: this.#readsAccepted });

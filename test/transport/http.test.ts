@@ -367,6 +367,21 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(api.log()).toHaveLength(4);
   });
 
+  it('a write sent as idempotent (a de-duplicating key) answered 2xx unreadably: cut short, sent again; its outcome unknown once the retries run out, or at once when not JSON', async () => {
+    const { api, clock, client } = setup({ maxRetries: 1 });
+    current = api;
+    api.script({ body: '{"id":"1","num' }, { body: { id: '1' } }, { body: '{"id":' }, { body: '{"id":"1' }, { body: '<html>proxy</html>' });
+    const post = () => client.json({ method: 'POST', path: '/invoices', body: {}, idempotent: true });
+    await expect(clock.run(post())).resolves.toEqual({ id: '1' });
+    const cut = await clock.run(post()).catch((e: unknown) => e);
+    expect(cut).toBeInstanceOf(UnknownOutcomeError);
+    expect(cut).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: expect.stringMatching(/JSON cut short or broken .* \(after 2 attempts\)$/) });
+    const page = await clock.run(post()).catch((e: unknown) => e);
+    expect(page).toBeInstanceOf(UnknownOutcomeError);
+    expect(page).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: expect.stringContaining('(HTTP 200 from alma.test): not JSON') });
+    expect(api.log()).toHaveLength(5);
+  });
+
   it('Ctrl-C during a backoff stops at once, without another attempt', async () => {
     const ac = new AbortController();
     const { api, clock, client } = setup({ signal: ac.signal });
