@@ -21,7 +21,7 @@
 import type { Invoice } from '../../domain/model.js';
 import { randomUUID } from 'node:crypto';
 import { ApiError, isRefusal, UnknownOutcomeError, UsageError } from '../../common/errors.js';
-import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { headerValue, HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
@@ -82,7 +82,9 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
   /** One `POST /invoices` under this Idempotency-Key: its answer. */
   const postInvoice = async (body: Record<string, unknown>, key: string): Promise<JsonValue> => {
     try {
-      const res = await http.request({
+      // Read by the transport (`answer`): an answer cut short mid-JSON is sent again under the same
+      // key once keys are honoured, and is an unknown outcome before that, as a lost answer is.
+      const res = await http.answer({
         method: 'POST',
         path: '/invoices',
         body,
@@ -97,7 +99,7 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
       // this is (https://docs.alguna.io/api-reference/invoices/create), documents no key: an
       // API that does not echo it may not honour it, and a blind resend could create twice.
       if (headerValue(res.headers['idempotency-key']) === key) keysHonoured = true;
-      return parseAnswer(res.text, 'POST /invoices');
+      return res.value ?? null;
     } catch (err) {
       // 409: "request currently being processed" under this key
       // (https://alguna.com/docs/api-reference/v2/idempotency). It may yet succeed: the engine
@@ -216,15 +218,6 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
 function count(v: JsonValue | undefined): number | undefined {
   const t = jsonText(v)?.trim();
   return t !== undefined && /^\d+$/.test(t) ? Number(t) : undefined;
-}
-
-/** A create's 2xx body; unreadable, the create did happen but its result is unknown. */
-function parseAnswer(body: string, what: string): JsonValue {
-  try {
-    return parseJson(body);
-  } catch (err) {
-    throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `unreadable answer to ${what}: ${err instanceof Error ? err.message : String(err)}` }, { cause: err });
-  }
 }
 
 function text(o: JsonObject, ...names: string[]): string | undefined {
