@@ -6,7 +6,7 @@
 import type { Decimal } from 'decimal.js';
 import type { InvoiceKey } from '../../domain/model.js';
 import { ApiError, isRefusal, UnknownOutcomeError, UsageError } from '../../common/errors.js';
-import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
+import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { limiterFor } from '../../transport/http.js';
 import type { Alert } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
@@ -118,15 +118,11 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
   // for POST action might not include status and alerts" (the invoice XSD,
   // docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments). A 2xx answer is the
   // request accepted, with the invoice or without (empty, 204, `{}`: undefined); only an answer
-  // that is not JSON leaves unknown whether Alma took it.
+  // that is not JSON, or JSON cut short, leaves unknown whether Alma took it — the transport's
+  // `answer` says so (UnknownOutcomeError naming the request, host and status), never sending it again.
   const op = async (id: string, name: ErpOp, body: JsonValue | Record<string, unknown>): Promise<InvoiceState | undefined> => {
-    const res = await http.request({ method: 'POST', path: idPath(id), query: { op: name }, body });
-    if (res.text.trim() === '') return undefined;
-    try {
-      return toInvoiceState(parseJson(res.text));
-    } catch {
-      throw new UnknownOutcomeError({ httpStatus: res.status, code: 'BAD_RESPONSE', message: `the answer to POST ${idPath(id)}?op=${name} is not JSON` });
-    }
+    const res = await http.answer({ method: 'POST', path: idPath(id), query: { op: name }, body }, { empty: true });
+    return toInvoiceState(res.value);
   };
   /** The list key a rejection's note goes under: the one Alma took last in this run. */
   let noteKey: 'notes' | 'note' = 'notes';

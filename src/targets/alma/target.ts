@@ -5,7 +5,7 @@
  */
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
 import { ApiError, isRefusal, UnknownOutcomeError } from '../../common/errors.js';
-import { parseJson, type JsonValue } from '../../common/json.js';
+import type { JsonValue } from '../../common/json.js';
 import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { AttachmentToSend, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
@@ -188,20 +188,14 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
 
     async processInvoice(invoiceId: string): Promise<RemoteInvoice> {
       // "An empty invoice object should be sent as a payload" (BLOG-CREATE; MIT-LLAMA sends "{}").
-      const res = await http.request({ method: 'POST', path: idPath(invoiceId), query: { op: 'process_invoice' }, body: {} });
       // Processing is asynchronous: "the response for POST action might not include status and
       // alerts" (the invoice XSD; docs/alma.md#processing-and-workflow-statuses). A 2xx answer is
       // the request accepted, with or without an invoice in it (empty, `{}`): the outcome is read
-      // as for any processed invoice. Sending it again would process it twice.
-      if (res.text.trim() === '') return accepted(invoiceId);
-      let answer: JsonValue;
-      try {
-        answer = parseJson(res.text);
-      } catch {
-        // Not JSON (a proxy's page?): whether Alma took it is unknown, as before.
-        throw unreadable(`POST /acq/invoices/${invoiceId}?op=process_invoice`, 'is not JSON');
-      }
-      return toRemoteInvoice(answer) ?? accepted(invoiceId);
+      // as for any processed invoice. Sending it again would process it twice: an answer that is
+      // not JSON (a proxy's page?) or JSON cut short leaves unknown whether Alma took it, as the
+      // transport's `answer` says (UnknownOutcomeError naming the request, host and status).
+      const res = await http.answer({ method: 'POST', path: idPath(invoiceId), query: { op: 'process_invoice' }, body: {} }, { empty: true });
+      return (res.value !== undefined ? toRemoteInvoice(res.value) : undefined) ?? accepted(invoiceId);
     },
 
     readCost: (vendor: string, count: number) => lookup.readCost(vendor, count),
