@@ -9,7 +9,8 @@
  */
 import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from './rules.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
-import type { InvoiceKey } from '../../domain/model.js';
+import type { Invoice, InvoiceKey } from '../../domain/model.js';
+import { comparableNote } from './payload.js';
 import type { FieldDifference, RemoteInvoice } from '../target.js';
 
 type JsonObject = { [key: string]: JsonValue };
@@ -91,6 +92,33 @@ export function identityDifferences(v: JsonValue | undefined, key: InvoiceKey): 
       stored: stored.every((t) => t === undefined) ? 'nothing' : stored.map(shown).join(', '),
     },
   ];
+}
+
+/**
+ * Every field the create sent (payload.ts `purchaseInvoicePayload`) against the purchase invoice
+ * as Exsited holds it — the read-back of the canary and of `invoice-load verify`, as Alma's
+ * (targets/alma/compare.ts): the key's two custom attributes (`identityDifferences`), then
+ * `issue_date` and `due_date` by their `YYYY-MM-DD`, `purchase_order_note` as a note is compared
+ * (`comparableNote`), and each of the batch's own custom attributes exactly. A field sent that
+ * the answer does not show is a difference (`nothing`), as in Alma's comparison. Lines and
+ * amounts are not compared: the loader sends none — they come from the purchase order.
+ */
+export function sentDifferences(v: JsonValue | undefined, invoice: Invoice): FieldDifference[] {
+  const out = identityDifferences(v, invoice.key);
+  const pi = envelope(v);
+  const shown = (t: string | undefined): string => (t === undefined ? 'nothing' : JSON.stringify(t));
+  const compare = (field: string, sent: string | undefined, stored: string | undefined, same: (a: string, b: string) => boolean): void => {
+    if (sent === undefined) return;
+    if (stored === undefined || !same(sent, stored)) out.push({ field, sent: shown(sent), stored: shown(stored) });
+  };
+  const day = (a: string, b: string): boolean => a.slice(0, 10) === b.slice(0, 10);
+  const h = invoice.header;
+  compare('issue_date', h.date, pi && jsonText(pi['issue_date']), day);
+  compare('due_date', h.dueDate, pi && jsonText(pi['due_date']), day);
+  const note = h.purchaseOrderNote !== undefined && h.purchaseOrderNote !== '' ? h.purchaseOrderNote : undefined;
+  compare('purchase_order_note', note, pi && jsonText(pi['purchase_order_note']), (a, b) => comparableNote(a) === comparableNote(b));
+  for (const a of h.customAttributes ?? []) compare(`custom attribute ${a.name}`, a.value, pi && attribute(pi, a.name), (x, y) => x === y);
+  return out;
 }
 
 /**

@@ -30,7 +30,7 @@ import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
 import { comparableNote, hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
-import { createdNoteId, hasNextPage, identityDifferences, isActive, isCancelled, listItems, nextCursor, noteItems, notesIn, toRemoteInvoice } from './remote.js';
+import { createdNoteId, hasNextPage, identityDifferences, isActive, sentDifferences, isCancelled, listItems, nextCursor, noteItems, notesIn, toRemoteInvoice } from './remote.js';
 
 export type ExsitedAction = 'cancel' | 'reactivate';
 
@@ -210,7 +210,7 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
         ? async (invoiceId: string, invoice: Invoice) => {
             const answer = await client.json({ method: 'GET', path: client.path('purchaseInvoice', { id: invoiceId }) });
             remoteOf(answer, `GET purchase invoice ${invoiceId}`);
-            return identityDifferences(answer, invoice.key);
+            return sentDifferences(answer, invoice);
           }
         : undefined,
     canaryChildren: action === undefined ? () => [] : undefined,

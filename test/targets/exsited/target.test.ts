@@ -35,6 +35,8 @@ function target(over: Partial<ExsitedTargetOptions> = {}) {
 }
 
 const token = (n = 1) => ({ method: 'POST', path: '/api/v1/oauth2/token', body: { access_token: `at${n}`, refresh_token: `rt${n}`, expires_in: 3600 } });
+/** The dates `exsitedRow` sends, as Exsited shows them. */
+const DATES = { issue_date: '2025-03-03', due_date: '2025-04-02' };
 const pi = (id: string, number: string, vendor = 'HARRAS', status = 'ACTIVE') => ({
   id,
   status,
@@ -98,13 +100,30 @@ describe('Exsited target', () => {
     expect(t.canaryChildren!(inv!)).toEqual([]);
   });
 
+  it('the read-back (canary, verify) compares every field the create sent, as Alma\'s does: dates by day, the PO note as a note, each custom attribute; not lines or amounts, which come from the PO', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ custom_attributes: 'cost_centre=LIB-ACQ', purchase_order_note: 'March  order' })]);
+    const stored = { ...pi('PI-1', 'HA-1'), issue_date: '2025-03-03T00:00:00Z', due_date: '2025-04-02', purchase_order_note: 'March order' };
+    api!.script(
+      token(),
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: { ...stored, custom_attributes: [...stored.custom_attributes, { name: 'cost_centre', value: 'LIB-ACQ' }] } } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: { ...stored, due_date: '2025-05-01', purchase_order_note: undefined, total: '9.99' } } },
+    );
+    await expect(t.readBack!('PI-1', inv!)).resolves.toEqual([]);
+    await expect(t.readBack!('PI-1', inv!)).resolves.toEqual([
+      { field: 'due_date', sent: '"2025-04-02"', stored: '"2025-05-01"' },
+      { field: 'purchase_order_note', sent: '"March  order"', stored: 'nothing' },
+      { field: 'custom attribute cost_centre', sent: '"LIB-ACQ"', stored: 'nothing' },
+    ]);
+  });
+
   it('the canary reads the invoice back when the answer did not show the attributes: stored is what counts', async () => {
     const t = target();
     const [inv] = invoicesFrom('exsited', [exsitedRow()]);
     api!.script(
       token(),
-      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-1') } },
-      { method: 'GET', path: '/api/v3/purchase-invoices/PI-2', body: { purchase_invoice: { ...pi('PI-2', 'HA-1'), custom_attributes: [{ name: 'vendor_invoice_number', value: 'HA-1' }] } } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: { ...pi('PI-1', 'HA-1'), ...DATES } } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-2', body: { purchase_invoice: { ...pi('PI-2', 'HA-1'), ...DATES, custom_attributes: [{ name: 'vendor_invoice_number', value: 'HA-1' }] } } },
     );
     await expect(t.readBack!('PI-1', inv!)).resolves.toEqual([]);
     await expect(t.readBack!('PI-2', inv!)).resolves.toEqual([{ field: IDENTITY_FIELD, advice: IDENTITY_ADVICE, sent: '"HA-1", "HARRAS"', stored: '"HA-1", nothing' }]);
