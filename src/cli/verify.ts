@@ -26,6 +26,29 @@ import { writeFileAtomic } from '../common/fs.js';
 import { writeJson } from '../common/json.js';
 import { checkReportPath } from './outputs.js';
 
+/**
+ * What verify says of an invoice whose read failed with `err`. Not found — Alma's 412400, a 400
+ * with a code (docs/alma.md#errors-error-codes-and-alerts); the other targets' 404 — for the id
+ * this batch's journal recorded: `missing`, the invoice the journal says was loaded is not in the
+ * target now (deleted there, or the journal is of another environment). For an id a look-up just
+ * gave: `not_found`. Anything else: `failed`, with the target's code and words.
+ */
+export function unreadInvoice(err: ApiError, target: string, label: string, journaled: string | undefined, id: string | undefined): Pick<VerifyInvoice, 'status' | 'id' | 'error'> {
+  const notFound = target === 'alma' ? err.code === '412400' : err.httpStatus === 404;
+  if (notFound && journaled !== undefined && id === journaled) {
+    return {
+      status: 'missing',
+      id,
+      error: {
+        code: err.code,
+        message: `missing in ${label}: this batch's journal recorded it as loaded (id ${id}), but ${label} holds no such invoice now (${err.code}: ${err.message}) — deleted there, or the journal is of another ${label}; load the batch again to create it anew`,
+      },
+    };
+  }
+  if (notFound) return { status: 'not_found' };
+  return { status: 'failed', ...(id !== undefined ? { id } : {}), error: { code: err.code, message: err.message } };
+}
+
 export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   checkReportPath(cfg);
   const definition = targetNamed(cfg.targetName);
@@ -59,8 +82,9 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     }
     const one = async (inv: Invoice): Promise<VerifyInvoice> => {
       const base = { vendor: inv.key.vendor, number: inv.key.number, differences: [], issues: [], rows: inv.rows };
+      const journaled = ids.get(keyString(inv.key));
+      let id = journaled;
       try {
-        let id = ids.get(keyString(inv.key));
         if (id === undefined) {
           const found = await target.findInvoices(inv.key, { fresh: true, invoice: inv });
           // The one a load adopts (targets/matches.ts).
@@ -71,9 +95,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
         return { ...base, id, status: differences.length === 0 ? 'matches' : 'differs', differences };
       } catch (err) {
         if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
-        // "Not found" is a 400 with a code (docs/alma.md#errors-error-codes-and-alerts): an id the journal kept for an invoice since deleted.
-        if (err.code === '412400') return { ...base, status: 'not_found' };
-        return { ...base, status: 'failed', error: { code: err.code, message: err.message } };
+        return { ...base, ...unreadInvoice(err, profile.name, profile.label, journaled, id) };
       }
     };
     const entries = plan.entries;

@@ -2,7 +2,8 @@
  * The report of `invoice-load verify`: for each invoice of a batch already loaded, whether what
  * the target holds is what the batch says (the canary's comparison, targets/alma/compare.ts) —
  * pure. Statuses: `matches`, `differs` (each field named with both values), `not_found` (the
- * target holds no such invoice), `failed` (it could not be read), `invalid` (the file's own
+ * target holds no such invoice), `missing` (the journal recorded it as loaded, with its id, and the
+ * target holds no invoice by that id now), `failed` (it could not be read), `invalid` (the file's own
  * problems; not looked up).
  */
 import type { Problem } from '../domain/problem.js';
@@ -11,7 +12,7 @@ import type { FieldDifference } from '../targets/target.js';
 import { safe, table, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
 
-export type VerifyStatus = 'matches' | 'differs' | 'not_found' | 'failed' | 'invalid';
+export type VerifyStatus = 'matches' | 'differs' | 'not_found' | 'missing' | 'failed' | 'invalid';
 
 export interface VerifyInvoice {
   vendor: string;
@@ -29,13 +30,13 @@ export interface VerifyReport {
   command: 'verify';
   sandbox?: boolean | undefined;
   stopped?: string | undefined;
-  summary: { invoices: number; matches: number; differs: number; not_found: number; failed: number; invalid: number; requests: number };
+  summary: { invoices: number; matches: number; differs: number; not_found: number; missing: number; failed: number; invalid: number; requests: number };
   issues: Problem[];
   invoices: VerifyInvoice[];
 }
 
 export function buildVerifyReport(target: string, invoices: VerifyInvoice[], issues: Problem[], requests: number, stopped?: string): VerifyReport {
-  const summary = { invoices: invoices.length, matches: 0, differs: 0, not_found: 0, failed: 0, invalid: 0, requests };
+  const summary = { invoices: invoices.length, matches: 0, differs: 0, not_found: 0, missing: 0, failed: 0, invalid: 0, requests };
   for (const i of invoices) summary[i.status]++;
   return { target, command: 'verify', ...(stopped !== undefined ? { stopped } : {}), summary, issues, invoices };
 }
@@ -44,10 +45,10 @@ export function buildVerifyReport(target: string, invoices: VerifyInvoice[], iss
 export function verifyExitCode(r: VerifyReport): number {
   if (r.issues.some((p) => p.severity === 'error') && r.summary.invoices === r.summary.invalid) return 3;
   const s = r.summary;
-  return s.differs + s.not_found + s.failed > 0 || r.stopped !== undefined ? 4 : s.invalid > 0 ? 3 : 0;
+  return s.differs + s.not_found + s.missing + s.failed > 0 || r.stopped !== undefined ? 4 : s.invalid > 0 ? 3 : 0;
 }
 
-const WORD: Record<VerifyStatus, string> = { matches: 'matches', differs: 'DIFFERS', not_found: 'NOT FOUND', failed: 'FAILED', invalid: 'invalid' };
+const WORD: Record<VerifyStatus, string> = { matches: 'matches', differs: 'DIFFERS', not_found: 'NOT FOUND', missing: 'MISSING', failed: 'FAILED', invalid: 'invalid' };
 
 export function renderVerify(r: VerifyReport, style: Style): string {
   const rows: string[][] = [['status', 'vendor', 'number', `${r.target} id`, 'what differs']];
@@ -66,12 +67,13 @@ export function renderVerify(r: VerifyReport, style: Style): string {
   const parts = [`${s.matches} match${s.matches === 1 ? 'es' : ''}`];
   if (s.differs > 0) parts.push(`${s.differs} differ${s.differs === 1 ? 's' : ''}`);
   if (s.not_found > 0) parts.push(`${s.not_found} not found`);
+  if (s.missing > 0) parts.push(`${s.missing} missing (loaded, by the journal, and gone)`);
   if (s.failed > 0) parts.push(`${s.failed} could not be read`);
   if (s.invalid > 0) parts.push(`${s.invalid} invalid (not looked up)`);
   // A run that stopped before reading any invoice has no table, not a header alone.
   const out = r.invoices.length > 0 ? [...table(rows, style, colours), ''] : [];
   out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}: ${parts.join(', ')}. ${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${r.sandbox === true ? `the ${r.target} sandbox` : r.target}.`);
-  if (s.differs + s.not_found > 0) out.push(style.yellow(`Next: check the invoices named above in ${r.target}; what differs is what ${r.target} stored against what the batch says.`));
+  if (s.differs + s.not_found + s.missing > 0) out.push(style.yellow(`Next: check the invoices named above in ${r.target}; what differs is what ${r.target} stored against what the batch says.`));
   // As the load and payments say it (report/failures.ts): the invoices above are those read before the stop.
   if (r.stopped !== undefined) {
     const read = r.invoices.length > 0 ? 'only the invoices above were read' : 'no invoice was read';

@@ -220,6 +220,20 @@ describe('invoice-load verify --target exsited: the canary\'s comparison for a b
     expect(lost.report.summary).toMatchObject({ invoices: 4, not_found: 4 });
   });
 
+  it('an invoice the journal says was loaded and Exsited no longer holds (404) is missing, in words that say so; without the journal, not found (exit 4)', async () => {
+    w = await exsitedWorld();
+    expect((await w.load([EXSITED_SAMPLE])).code).toBe(0);
+    w.sandbox.reset();
+    const res = await verify(w);
+    expect(res.code, res.stderr).toBe(4);
+    expect(res.report.summary).toMatchObject({ invoices: 4, missing: 4, not_found: 0, failed: 0 });
+    const ha = res.report.invoices.find((i) => i.number === 'HA-2025-00412') as unknown as { status: string; id: string; error: { message: string } };
+    expect(ha).toMatchObject({ status: 'missing', id: 'PI-HARRAS01-0001' });
+    expect(ha.error.message).toMatch(/^missing in Exsited: this batch's journal recorded it as loaded \(id PI-HARRAS01-0001\), but Exsited holds no such invoice now/);
+    const lost = await verify(w, join(w.dir, 'no-journal'));
+    expect(lost.report.summary).toMatchObject({ invoices: 4, not_found: 4, missing: 0 });
+  });
+
   it('a target without a read-back (Alguna) is refused with exit 2, in words that name it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'verify-alguna-'));
     try {
