@@ -72,6 +72,11 @@ export class FolioClient {
     this.tokens = new TokenCache({ fetch: (refresh) => this.#grant(refresh), now: this.#now });
   }
 
+  /** The user the client logs in as (named in messages about what FOLIO lets that user see). */
+  get username(): string {
+    return this.#credentials.username;
+  }
+
   /** Logins and refreshes sent so far (tests keep an eye on single flight). */
   get logins(): number {
     return this.#logins;

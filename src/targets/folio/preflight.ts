@@ -53,6 +53,8 @@ export async function runFolioPreflight(invoices: readonly Invoice[], t: FolioTa
   const orgs = new Map(await Promise.all(vendorCodes.map(async (c) => [c, await tryFetch(`organization ${c}`, () => t.refs.organization(c))] as const)));
   const funds = new Map(await Promise.all(fundCodes.map(async (c) => [c, await tryFetch(`fund ${c}`, () => t.refs.fund(c))] as const)));
   const pols = new Map(await Promise.all(poNumbers.map(async (n) => [n, await tryFetch(`PO line ${n}`, () => t.refs.poLine(n))] as const)));
+  // Why a line is not found: acquisitions units may hide it (refs.ts poLinesMissing).
+  const polMissing = new Map(await Promise.all(poNumbers.filter((n) => pols.get(n) === undefined).map(async (n) => [n, await t.refs.poLinesMissing([n])] as const)));
   let batchGroup: string | undefined;
   try {
     await t.refs.batchGroupId();
@@ -87,7 +89,7 @@ export async function runFolioPreflight(invoices: readonly Invoice[], t: FolioTa
     for (const line of inv.lines) {
       const lineAt = line.rows[0] ?? at;
       if (line.poLine !== undefined && pols.get(line.poLine) === undefined) {
-        out.push(problem(lineAt, 'po_line_not_found', `FOLIO has no purchase order line numbered "${line.poLine}"`, { column: 'po_line' }));
+        out.push(problem(lineAt, 'po_line_not_found', polMissing.get(line.poLine) ?? `FOLIO has no purchase order line numbered "${line.poLine}"`, { column: 'po_line' }));
       }
       for (const f of line.funds) {
         const fund = funds.get(f.fundCode);

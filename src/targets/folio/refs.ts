@@ -60,6 +60,7 @@ export class FolioRefs {
   readonly #queued: Record<Kind, Set<string>> = { organization: new Set(), fund: new Set(), poLine: new Set() };
   readonly #flushing: Partial<Record<Kind, Promise<void>>> = {};
   #batchGroupId: Promise<string> | undefined;
+  #protectedUnits: Promise<number | undefined> | undefined;
   #queries = 0;
 
   /** `batchGroup`: a batch group's name or id (a setting); unset: FOLIO's default one. */
@@ -92,6 +93,45 @@ export class FolioRefs {
 
   async poLine(number: string): Promise<PoLine | undefined> {
     return toPoLine(await this.#one('poLine', number));
+  }
+
+  /**
+   * Why FOLIO shows no PO line with these numbers, in words. mod-orders answers a search with only
+   * the records the user may read — none in an acquisitions unit that protects reading
+   * (`protectRead`) unless the user is a member of it — so a line hidden by a unit is left out,
+   * not refused: it reads as "not found" (mod-orders `AcquisitionsUnitsService`
+   * `buildAcqUnitsCqlExprToSearchRecords`, https://github.com/folio-org/mod-orders; docs/folio.md
+   * "Acquisitions units"). The two cannot be told apart from the search; so, once a run, the
+   * units that protect reading are counted (`GET /acquisitions-units/units?query=protectRead==true`):
+   * with any, the message names acquisitions units as the likely cause; with none, or when the
+   * count cannot be read (the user may lack the right to list units), it says only "no line".
+   */
+  async poLinesMissing(numbers: readonly string[]): Promise<string> {
+    const listed = numbers.map((n) => `"${n}"`).join(', ');
+    const units = await this.protectedUnits();
+    if (units === undefined || units === 0) return `FOLIO has no purchase order line numbered ${listed}`;
+    const user = this.#client.username;
+    return (
+      `FOLIO shows user ${user} no purchase order line numbered ${listed}: the number is wrong, or the line's order belongs to an acquisitions unit ` +
+      `that hides its records from users who are not members (FOLIO has ${units} unit${units === 1 ? '' : 's'} that protect reading, and its searches leave such lines out instead of refusing them) — ` +
+      `check the number in FOLIO, or ask a FOLIO administrator to add ${user} to the order's acquisitions unit, then run the same command again`
+    );
+  }
+
+  /** How many acquisitions units protect reading (`protectRead`), read once; undefined when FOLIO would not say. */
+  protectedUnits(): Promise<number | undefined> {
+    this.#protectedUnits ??= (async () => {
+      this.#queries++;
+      try {
+        const answer = await this.#client.json({ method: 'GET', path: '/acquisitions-units/units', query: { query: 'protectRead==true', limit: 0 } });
+        const total = isJsonObject(answer) ? jsonText(answer['totalRecords']) : undefined;
+        return total !== undefined && /^\d+$/.test(total) ? Number(total) : undefined;
+      } catch {
+        // No right to list units (403), an older FOLIO without them (404): the cause stays open.
+        return undefined;
+      }
+    })();
+    return this.#protectedUnits;
   }
 
   /**

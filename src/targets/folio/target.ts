@@ -155,7 +155,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
         const missingFunds = funds.filter(([, f]) => f === undefined).map(([c]) => c);
         if (missingFunds.length > 0) throw refused('fund_not_found', `FOLIO has no fund with code ${missingFunds.map((c) => `"${c}"`).join(', ')}`);
         const missingPo = poLines.filter(([, p]) => p === undefined).map(([n]) => n);
-        if (missingPo.length > 0) throw refused('po_line_not_found', `FOLIO has no purchase order line numbered ${missingPo.map((n) => `"${n}"`).join(', ')}`);
+        if (missingPo.length > 0) throw refused('po_line_not_found', await refs.poLinesMissing(missingPo));
         const paymentMethod = inv.header.paymentMethod ?? org.paymentMethod;
         if (paymentMethod === undefined || paymentMethod === '') {
           throw refused('payment_method_missing', `the batch gives no payment_method and organization "${org.code}" has none in FOLIO; FOLIO requires one`);

@@ -10,6 +10,7 @@ import { FolioClient } from '../../../src/targets/folio/client.js';
 import { parseFolioError } from '../../../src/targets/folio/errors.js';
 import { cqlAnyOf, cqlString, invoiceIdOf, lineIdOf, UUID_PATTERN, uuidV5 } from '../../../src/targets/folio/ids.js';
 import { createFolioTarget } from '../../../src/targets/folio/target.js';
+import { FolioRefs } from '../../../src/targets/folio/refs.js';
 import { mockApi } from '../helpers/mock-api.js';
 import { CREDENTIALS, folioInvoices, sampleRows } from './helpers.js';
 
@@ -349,4 +350,29 @@ describe('FOLIO: a 403 of the acquisitions units is one record\'s refusal, any o
       }
     });
   }
+});
+
+describe('FOLIO: a PO line not found, where acquisitions units may hide it', () => {
+  const units = (total: number) => ({ method: 'GET', path: /^\/acquisitions-units\/units\?/, body: { acquisitionsUnits: [], totalRecords: total } });
+  it('with units that protect reading, the message names them as the likely cause and the user; counted once a run', async () => {
+    const c = client();
+    api!.script(loginAnswer('at-1', 'rt-1', Date.now() + 600_000), units(2));
+    const refs = new FolioRefs(c);
+    const text = await refs.poLinesMissing(['POL-1']);
+    expect(text).toMatch(/^FOLIO shows user diku_admin no purchase order line numbered "POL-1": the number is wrong, or the line's order belongs to an acquisitions unit that hides its records/);
+    expect(text).toMatch(/FOLIO has 2 units that protect reading/);
+    expect(text).toMatch(/ask a FOLIO administrator to add diku_admin to the order's acquisitions unit/);
+    await refs.poLinesMissing(['POL-2']);
+    const asked = api!.calls().filter((x) => x.path.startsWith('/acquisitions-units'));
+    expect(asked).toHaveLength(1);
+    expect(new URL(asked[0]!.fullUrl).searchParams.get('query')).toBe('protectRead==true');
+  });
+
+  it('with none, or when FOLIO will not list them (403), a plain "no line"', async () => {
+    const c = client();
+    api!.script(loginAnswer('at-1', 'rt-1', Date.now() + 600_000), units(0));
+    await expect(new FolioRefs(c).poLinesMissing(['POL-1', 'POL-2'])).resolves.toBe('FOLIO has no purchase order line numbered "POL-1", "POL-2"');
+    api!.script({ method: 'GET', path: /^\/acquisitions-units/, status: 403, body: 'Access requires permission: acquisitions-units.units.collection.get', headers: { 'content-type': 'text/plain' } });
+    await expect(new FolioRefs(c).poLinesMissing(['POL-1'])).resolves.toBe('FOLIO has no purchase order line numbered "POL-1"');
+  });
 });
