@@ -383,10 +383,11 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
             emit({ type: 'stopping', reason, message });
           }
           const st = journal.state(item.inv.key);
-          // Stopped by the canary or an unreachable target before anything was written for it (at
-          // the gate, or in its look-up): not started, like the invoices the run never reached.
+          // Stopped by the canary, an unreachable target or a record kept under another id before
+          // anything was written for it (at the gate, in its look-up, or its create held back by
+          // the stop): not started, like the invoices the run never reached.
           const why = stopped?.reason ?? reason;
-          const untouched = (err instanceof StopRun && err.beforeWrites) || ((why === 'canary' || why === 'unreachable') && st.id === undefined && !st.createPending);
+          const untouched = (err instanceof StopRun && err.beforeWrites) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
           result = untouched ? notStarted(item.inv.key, st, why) : interruptedResult(item.inv.key, st, why);
         }
       }
@@ -440,6 +441,12 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   }
   return { results, stopped, ...(canary.verdict !== undefined ? { canary: canary.verdict } : {}) };
 }
+
+/**
+ * Stops after which an invoice with nothing written for it (no id, no create without its answer)
+ * is reported not started: nothing of it reached the target.
+ */
+const BEFORE_ANY_WRITE: ReadonlySet<StopReason> = new Set(['canary', 'unreachable', 'ids_not_kept']);
 
 /** An invoice the stop left unfinished: not done, or done without its workflow status known. */
 const cutShort = (r: InvoiceResult): boolean => stoppedOn(r) || r.status === 'not_started' || r.warnings.some((w) => w.code === 'status_unknown');
