@@ -75,9 +75,18 @@ export function withoutNotStarted<T extends { status: string; error?: { code: st
   return { listed, notStarted: invoices.length - listed.length };
 }
 
-export function notStartedLine(n: number, style: Style): string {
+/**
+ * The line for `n` invoices never reached. Under a table it goes on from the rows ("… and 7
+ * not started"); with no table above (`listed` 0: the run stopped before its first invoice, or
+ * --quiet left out the rest) it stands alone, and says "none" when they are all of the `total`.
+ */
+export function notStartedLine(n: number, style: Style, at: { listed: number; total: number } = { listed: 1, total: n }): string {
   const them = n === 1 ? 'it' : 'them';
-  return style.yellow(`… and ${n} invoice${n === 1 ? '' : 's'} not started: the run stopped before reaching ${them} (--json and --report list ${them})`);
+  const where = `the run stopped before reaching ${them} (--json and --report list ${them})`;
+  const invoices = `invoice${n === 1 ? '' : 's'}`;
+  if (at.listed > 0) return style.yellow(`… and ${n} ${invoices} not started: ${where}`);
+  if (n < at.total) return style.yellow(`${n} ${invoices} not started: ${where}`);
+  return style.yellow(n === 1 ? `The invoice was not started: ${where}` : `None of the ${n} invoices was started: ${where}`);
 }
 
 export function table(rows: string[][], style: Style, colour: ((s: string) => string)[] = []): string[] {
@@ -277,7 +286,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   // The table is fitted above; every other line is prose, broken at words below.
   const tableEnd = out.length;
   for (const line of under) out.push(line);
-  if (notStarted > 0) out.push(notStartedLine(notStarted, style));
+  if (notStarted > 0) out.push(notStartedLine(notStarted, style, { listed: shown.length, total: report.invoices.length }));
 
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   const listed = opts.quiet ? problems.filter((p) => p.severity === 'error') : problems;

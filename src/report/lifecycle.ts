@@ -108,7 +108,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
     tableEnd = out.length;
     for (const line of under) out.push(line);
   }
-  if (notStarted > 0) out.push(notStartedLine(notStarted, style));
+  if (notStarted > 0) out.push(notStartedLine(notStarted, style, { listed: shown.length, total: report.invoices.length }));
   if (shown.length > 0 || notStarted > 0) out.push('');
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   if (problems.length > 0) {

@@ -50,6 +50,13 @@ describe('failures grouped with what to do', () => {
     expect(lines).toContain('  3 invoices: create NOT_STARTED not started: the run stopped first (the target could not be reached); a re-run loads it');
     // --quiet: only failures, the same way.
     expect(renderHuman(report, plainStyle, { quiet: true })).toContain('… and 3 invoices not started');
+    // Stopped before its first invoice: no table, and the line says none was started, not "… and".
+    const none = { ...doc(['A', 'B', 'C', 'D', 'E', 'F', 'G'].map((n, i) => failed(n, 2 + i, notStarted))), stopped: 'unreachable' };
+    expect(renderHuman(none, plainStyle, {}).split('\n')[0]).toBe('None of the 7 invoices was started: the run stopped before reaching them (--json and --report list them)');
+    expect(renderHuman({ ...none, invoices: none.invoices.slice(0, 1) }, plainStyle, {}).split('\n')[0]).toBe('The invoice was not started: the run stopped before reaching it (--json and --report list it)');
+    // --quiet with only the loaded one left out: no table either, and not "none" (one was loaded).
+    const rest = { ...report, invoices: report.invoices.filter((i) => i.number !== 'A') };
+    expect(renderHuman(rest, plainStyle, { quiet: true }).split('\n')[0]).toBe('3 invoices not started: the run stopped before reaching them (--json and --report list them)');
     // A dry run lists every invoice it was given.
     expect(renderHuman({ ...report, dry_run: true }, plainStyle, {})).not.toContain('not started: the run stopped before');
   });

@@ -36,7 +36,10 @@ describe('renderLifecycle', () => {
       '… and 2 invoices not started: the run stopped before reaching them (--json and --report list them)',
     ]);
     const none = renderLifecycle({ ...report([notStarted('P-2')]), stopped: 'unreachable' }, plainStyle).split('\n');
-    expect(none[0]).toBe('… and 1 invoice not started: the run stopped before reaching it (--json and --report list it)');
+    // No table above: the line stands alone, not as the rest of one ("… and").
+    expect(none[0]).toBe('The invoice was not started: the run stopped before reaching it (--json and --report list it)');
+    const allThree = renderLifecycle({ ...report(['P-1', 'P-2', 'P-3'].map(notStarted)), stopped: 'unreachable' }, plainStyle).split('\n');
+    expect(allThree[0]).toBe('None of the 3 invoices was started: the run stopped before reaching them (--json and --report list them)');
   });
 
   it('lays out columns by their longest cell', () => {
