@@ -25,7 +25,7 @@ import { ApiError, isRefusal, runStopOf, UnknownOutcomeError } from '../common/e
 import { DEFAULT_POLL, nextPollWait, type Alert } from '../targets/target.js';
 import { stopMessage, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
-import { NOT_STARTED } from './result.js';
+import { NOT_STARTED, OUTCOME_UNKNOWN } from './result.js';
 
 /** What an operation needs to know of an invoice's current state. */
 export interface OpState {
@@ -197,6 +197,9 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     journal.append({ t: 'failed', ...who, error });
     return { key: spec.key, status: 'failed', id, alerts: [], error };
   };
+  // What this run sent and got no verdict on (accepted, or its answer lost), for a Ctrl-C while
+  // it reads the invoice after the send: not "not started" then (the journal holds the send).
+  let sent: { id: string; accepted: boolean } | undefined;
   try {
     const found = await spec.read();
     if (!('id' in found)) return fail(found);
@@ -228,6 +231,7 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         }
         if (!(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
         // No answer: it may have reached Alma and be at work there. Read, for a while, before sending again.
+        sent ??= { id: found.id, accepted: false };
         const c = opts.confirm;
         const now = await confirm(spec, opts, Math.min(c?.unknownMs ?? DEFAULT_POLL.unknownMs, c?.timeoutMs ?? 0), true);
         if ('id' in now && spec.done(now)) return finish(now, 'done');
@@ -237,12 +241,16 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     if (answered !== undefined && spec.done(answered)) return finish(answered, 'done');
     // Answered, its effect not in the answer: accepted, never sent again; read until it shows.
     journal.append({ t: 'accepted', ...who, op: spec.op, id: found.id });
+    sent = { id: found.id, accepted: true };
     const seen = await confirm(spec, opts);
     if ('id' in seen && spec.done(seen)) return finish(seen, 'done');
     return fail('id' in seen ? notShown(spec.op, seen, 'this run', opts.confirm?.timeoutMs) : seen, found.id);
   } catch (err) {
     // A refused key, a spent threshold, an Alma that cannot be reached: the run stops (above).
     if (runStopOf(err) !== undefined) throw err;
+    // Stopped while the invoice was read after its send: sent (accepted, or its answer lost), not
+    // "not started"; nothing is journaled as failed, and the next run reads it first (above).
+    if (opts.stopSignal?.aborted === true && sent !== undefined && isAbort(err)) return stoppedAfterSend(spec, sent);
     if (opts.stopSignal?.aborted === true) throw err;
     if (!(err instanceof ApiError)) throw err;
     return fail(apiErrorRecord(err));
@@ -281,6 +289,32 @@ const notShown = (op: string, now: OpState, by: string, waitedMs?: number): Erro
     (waitedMs !== undefined ? ` ${Math.round(waitedMs / 1000)} s later` : '') +
     ': it is not sent again, as Alma may still be at work on it and a second could be done twice; the next run reads it again — check the invoice in Alma if it stays so',
 });
+
+/** A Ctrl-C (or the aborted signal's ABORTED) ended the request or the reads after it. */
+const isAbort = (err: unknown): boolean => (err instanceof ApiError && err.code === 'ABORTED') || (err instanceof Error && err.name === 'AbortError');
+
+/**
+ * An operation the run was stopped on after its send (runOne): accepted by Alma and not shown yet
+ * (NOT_CONFIRMED), or sent without an answer (OUTCOME_UNKNOWN). Never sent again without a read:
+ * the same command reads the invoice and confirms it, or (a lost answer) sends it only if Alma
+ * does not show it.
+ */
+function stoppedAfterSend<S extends OpState>(spec: OpSpec<S>, sent: { id: string; accepted: boolean }): OpResult<S> {
+  const error: ErrorRecord = sent.accepted
+    ? {
+        step: 'erp',
+        http_status: 0,
+        code: NOT_CONFIRMED,
+        message: `Alma accepted op=${spec.op} (sent by this run); the run was stopped before the invoice showed it: it is not sent again — the same command reads the invoice and confirms it`,
+      }
+    : {
+        step: 'erp',
+        http_status: 0,
+        code: OUTCOME_UNKNOWN,
+        message: `op=${spec.op} was sent, and the run was stopped before its answer or the invoice showed it done: the same command reads the invoice first, and sends it again only if Alma does not show it`,
+      };
+  return { key: spec.key, status: 'failed', id: sent.id, alerts: [], error };
+}
 
 /** The loader's code for an accepted write whose effect did not show (runOne). */
 export const NOT_CONFIRMED = 'NOT_CONFIRMED';

@@ -313,3 +313,47 @@ describe('runOperations: a write whose answer was lost while Alma was at work on
     expect(outcome.results[0]).toMatchObject({ status: 'done' });
   });
 });
+
+describe('runOperations: a Ctrl-C while the invoice is read after its send', () => {
+  /** A confirm whose second wait is cut by a Ctrl-C (the clock is the test's). */
+  const ctrlC = () => {
+    const stop = new AbortController();
+    let waits = 0;
+    return { stop, confirm: { timeoutMs: 10_000, sleep: async () => void (++waits === 2 && stop.abort()) } };
+  };
+
+  it('accepted, not shown yet: failed NOT_CONFIRMED ("accepted … the same command confirms it"), not not_started; the rest not started; a re-run confirms it without sending', async () => {
+    const w = accepting(3, Infinity);
+    const c = ctrlC();
+    const { outcome } = await run(w.specs, { confirm: c.confirm, stopSignal: c.stop.signal });
+    expect(w.sent).toEqual(['INV-1']);
+    expect(outcome.stopped).toBe('interrupted');
+    expect(outcome.results.map((r) => [r.status, r.error?.code])).toEqual([
+      ['failed', 'NOT_CONFIRMED'],
+      ['not_started', 'NOT_STARTED'],
+      ['not_started', 'NOT_STARTED'],
+    ]);
+    expect(outcome.results[0]!.error!.message).toBe(
+      'Alma accepted op=paid (sent by this run); the run was stopped before the invoice showed it: it is not sent again — the same command reads the invoice and confirms it',
+    );
+    // Alma shows it now: the same command confirms it and sends the two never started, nothing twice.
+    w.readsSince.set('910000000000000', Infinity);
+    const again = await run(w.specs, { confirm: { timeoutMs: 0, sleep: async () => {} } });
+    expect(again.outcome.results[0]!.status).toBe('done');
+    expect(w.sent).toEqual(['INV-1', 'INV-2', 'INV-3']);
+  });
+
+  it('its answer lost: failed OUTCOME_UNKNOWN, not not_started; a re-run reads it first and sends nothing again', async () => {
+    const w = lostWhileAtWork(1, Infinity);
+    const c = ctrlC();
+    const { outcome } = await run(w.specs, { confirm: c.confirm, stopSignal: c.stop.signal });
+    expect(w.sent).toEqual(['INV-1']);
+    expect(outcome.stopped).toBe('interrupted');
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', message: expect.stringMatching(/^op=paid was sent, and the run was stopped before its answer/) } });
+    w.readsSince.set('920000000000000', Infinity);
+    const again = await run(w.specs);
+    // Found done by the read: whose send did it, the journal cannot say (as for any lost answer).
+    expect(again.outcome.results[0]!.status).toBe('already_done');
+    expect(w.sent).toEqual(['INV-1']);
+  });
+});
