@@ -33,6 +33,7 @@ import { outputIdentity } from './output-identity.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
 import { CLOSED, notForErp, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT, type AlmaErp, type InvoiceState } from '../targets/alma/erp.js';
 import { runOperations } from '../engine/operations.js';
+import type { StopDetail } from '../engine/events.js';
 import { exportRows, lineCounts, toCsv, toJsonRows, withLines } from '../report/export-file.js';
 import type { ReportError } from '../report/report.js';
 import { writeFileAtomic } from '../common/fs.js';
@@ -108,12 +109,13 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // payment the finance system never confirms. Not one carried already marked (by a loader
     // before this rule): handed over, it stays in the file that replaces its run's.
     const leaveOut = (s: InvoiceState): boolean => s.workflowStatus === o.status && notForErp(s) !== undefined;
-    const report = (invoices: LifecycleInvoice[], written: boolean, problems: Problem[], stopped?: string): LifecycleReport => ({
+    const report = (invoices: LifecycleInvoice[], written: boolean, problems: Problem[], stopped?: string, detail?: StopDetail): LifecycleReport => ({
       target: 'alma',
       sandbox: isSandboxRun(cfg),
       command: 'export',
       dry_run: cfg.dryRun,
       ...(stopped !== undefined ? { stopped } : {}),
+      ...(stopped !== undefined && detail !== undefined ? { stop_detail: detail } : {}),
       ...(written ? { output: o.output } : {}),
       summary: lifecycleSummary(invoices, erp.requestCount()),
       issues: problems,
@@ -217,7 +219,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const status = r.status === 'done' ? 'marked' : r.status === 'not_started' ? 'failed' : r.status;
       return { ...base(s, status), workflow_status: r.workflowStatus ?? s.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
-    const doc = report([...invoices, ...partial], true, issues(carried, leftOut), outcome.stopped);
+    const doc = report([...invoices, ...partial], true, issues(carried, leftOut), outcome.stopped, outcome.detail);
     emitLifecycleReport(cfg, term, doc);
     return exitCodeForReport(doc, { sent: true });
   });

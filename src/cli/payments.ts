@@ -14,6 +14,7 @@ import { openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource 
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import type { Problem } from '../domain/problem.js';
 import type { ErrorRecord } from '../engine/journal.js';
+import type { StopDetail } from '../engine/events.js';
 import { NOT_STARTED } from '../engine/result.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
 import type { AlmaErp, InvoiceState } from '../targets/alma/erp.js';
@@ -115,12 +116,13 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     rows: [e.source],
   });
   const { emitLifecycleReport } = await import('./lifecycle.js');
-  const report = (invoices: LifecycleInvoice[], requests: number, dryRun: boolean, stopped?: string): LifecycleReport => ({
+  const report = (invoices: LifecycleInvoice[], requests: number, dryRun: boolean, stopped?: string, detail?: StopDetail): LifecycleReport => ({
     target: 'alma',
     sandbox: isSandboxRun(cfg),
     command: 'payments',
     dry_run: dryRun,
     ...(stopped !== undefined ? { stopped } : {}),
+    ...(stopped !== undefined && detail !== undefined ? { stop_detail: detail } : {}),
     summary: lifecycleSummary(invoices, requests),
     issues,
     invoices,
@@ -150,7 +152,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         const r = readOf.get(e);
         return { ...base(e), status: 'failed', error: r !== undefined && !('id' in r) ? r : notStarted };
       });
-      const doc = report(invoices, erp.requestCount(), cfg.dryRun, read.stopped);
+      const doc = report(invoices, erp.requestCount(), cfg.dryRun, read.stopped, read.detail);
       emitLifecycleReport(cfg, term, doc);
       return exitCodeForReport(doc, { sent: true });
     }
@@ -218,7 +220,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       const status = r.status === 'done' ? e.request!.status : r.status === 'not_started' ? 'failed' : r.status;
       return { ...b, status, id: r.id ?? b.id, workflow_status: r.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
-    const doc = report(invoices, erp.requestCount(), false, outcome.stopped);
+    const doc = report(invoices, erp.requestCount(), false, outcome.stopped, outcome.detail);
     emitLifecycleReport(cfg, term, doc);
     return exitCodeForReport(doc, { sent: true });
   });

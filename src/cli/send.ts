@@ -22,7 +22,7 @@ import { keyString, type Invoice } from '../domain/model.js';
 import { isError, type Problem } from '../domain/problem.js';
 import type { Journal } from '../engine/journal.js';
 import { InFlightSizer } from '../engine/inflight.js';
-import { retryAfterText, retryAfterUntil, type EngineEvent } from '../engine/events.js';
+import { retryAfterText, retryAfterUntil, stopDetail, type EngineEvent } from '../engine/events.js';
 import type { TargetEvent } from '../targets/target.js';
 import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, type OpenedRun } from './open-target.js';
@@ -118,6 +118,7 @@ export async function sendPlan(
     results: outcome.results,
     requests: opened?.requestCount() ?? 0,
     stopped: outcome.stopped?.reason,
+    stopDetail: stopDetail(outcome.stopped?.reason, outcome.stopped?.error),
     lineKeys: profile.lineKeys,
     invalidLines: profile.invalidLines,
     action: cfg.action?.kind,
@@ -208,7 +209,7 @@ async function checkBeforeSending(
     const then = stoppedBy === 'daily_limit' ? ' — re-run after midnight (the institution\'s time)' : stoppedBy === 'retry_after' ? `; run again after ${retryAfterUntil(err)}` : '';
     process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent${then}`) + '\n');
     const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy);
-    const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy });
+    const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy, stopDetail: stopDetail(stoppedBy, err) });
     await deps.emitReport(cfg, term, report, plan);
     return exitCodeForReport(report, { sent: true });
   };

@@ -3,7 +3,7 @@
  * lines and the tests subscribe to these; the engine itself never prints.
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { keyRefusedText, RetryAfterError, unreachableText, type ApiError } from '../common/errors.js';
+import { ApiError, keyRefusedText, RetryAfterError, unreachableText } from '../common/errors.js';
 import type { TargetEvent } from '../targets/target.js';
 import type { InvoiceResult } from './result.js';
 import type { Step } from './journal.js';
@@ -66,6 +66,23 @@ export function retryAfterUntil(err: unknown): string {
   const until = err instanceof RetryAfterError ? err.until : Date.now();
   const at = new Date(Math.ceil(until / 60_000) * 60_000);
   return `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+}
+
+/**
+ * What the report keeps of a stop beyond its reason (`stop_detail`), for the next step it advises
+ * (report/failures.ts `STOP_NEXT`): the code behind `unreachable` (`GATEWAY_DOWN`: run again
+ * later; `NO_ANSWER`; `NOT_ALMA_API`; the network's, such as `ECONNREFUSED`), and until when
+ * `retry_after` asked to wait (HH:MM, as the stop's line says it).
+ */
+export interface StopDetail {
+  code?: string | undefined;
+  until?: string | undefined;
+}
+
+export function stopDetail(reason: StopReason | undefined, err: unknown): StopDetail | undefined {
+  if (reason === 'unreachable' && err instanceof ApiError) return { code: err.code };
+  if (reason === 'retry_after' && err instanceof RetryAfterError) return { until: retryAfterUntil(err) };
+  return undefined;
 }
 
 export type EngineEventSink = (event: EngineEvent) => void;

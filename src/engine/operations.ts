@@ -23,7 +23,7 @@
 import type { InvoiceKey } from '../domain/model.js';
 import { ApiError, isRefusal, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import { DEFAULT_POLL, nextPollWait, type Alert } from '../targets/target.js';
-import { stopMessage, type StopReason } from './events.js';
+import { stopDetail, stopMessage, type StopDetail, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
 import { NOT_STARTED, OUTCOME_UNKNOWN } from './result.js';
 
@@ -94,6 +94,8 @@ export interface OpRunOptions {
 export interface OpRunOutcome<S extends OpState> {
   results: OpResult<S>[];
   stopped?: StopReason | undefined;
+  /** More of the stop, for the report's next step (events.ts `stopDetail`). */
+  detail?: StopDetail | undefined;
 }
 
 export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>[], opts: OpRunOptions): Promise<OpRunOutcome<S>> {
@@ -111,7 +113,7 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
     firsts.set(k, p);
     return p;
   };
-  const { results, stopped } = await eachUntilStopped<OpSpec<S>, OpResult<S>>(
+  const { results, stopped, detail } = await eachUntilStopped<OpSpec<S>, OpResult<S>>(
     specs,
     once,
     // The invoice that met an unreachable Alma keeps its own error, as it did when that was no stop.
@@ -119,7 +121,7 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
     opts,
     (r) => opts.onResult?.(r, ++finished, specs.length),
   );
-  return { results: specs.map((spec, i) => results[i] ?? notStarted(spec, stopped ?? 'interrupted')), stopped };
+  return { results: specs.map((spec, i) => results[i] ?? notStarted(spec, stopped ?? 'interrupted')), stopped, ...(detail !== undefined ? { detail } : {}) };
 }
 
 /**
@@ -132,7 +134,7 @@ export async function readEach<T, R>(
   items: readonly T[],
   read: (item: T) => Promise<R | ErrorRecord>,
   opts: Pick<OpRunOptions, 'concurrency' | 'stopSignal' | 'onStop' | 'halt'>,
-): Promise<{ results: (R | ErrorRecord | undefined)[]; stopped?: StopReason | undefined }> {
+): Promise<{ results: (R | ErrorRecord | undefined)[]; stopped?: StopReason | undefined; detail?: StopDetail | undefined }> {
   return eachUntilStopped<T, R | ErrorRecord | undefined>(items, read, (_item, reason, err) => (reason === 'unreachable' ? apiErrorRecord(err as ApiError) : undefined), opts);
 }
 
@@ -143,9 +145,10 @@ async function eachUntilStopped<T, R>(
   onStop: (item: T, reason: StopReason, err: unknown) => R,
   opts: Pick<OpRunOptions, 'concurrency' | 'stopSignal' | 'onStop' | 'halt'>,
   onResult?: (r: R) => void,
-): Promise<{ results: (R | undefined)[]; stopped?: StopReason | undefined }> {
+): Promise<{ results: (R | undefined)[]; stopped?: StopReason | undefined; detail?: StopDetail | undefined }> {
   const results = new Array<R | undefined>(items.length);
   let stopped: StopReason | undefined;
+  let detail: StopDetail | undefined;
   let next = 0;
   const aborted = (): boolean => opts.stopSignal?.aborted === true;
   const worker = async (): Promise<void> => {
@@ -161,6 +164,7 @@ async function eachUntilStopped<T, R>(
         const reason = runStopOf(err) ?? (aborted() ? 'interrupted' : undefined);
         if (reason === undefined) throw err;
         if (stopped === undefined && reason !== 'interrupted') {
+          detail = stopDetail(reason, err);
           opts.halt?.(err as Error);
           opts.onStop?.(reason, stopMessage(reason, err));
         }
@@ -173,7 +177,7 @@ async function eachUntilStopped<T, R>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, items.length)) }, worker));
   if (stopped === undefined && aborted()) stopped = 'interrupted';
-  return { results, stopped };
+  return { results, stopped, ...(detail !== undefined ? { detail } : {}) };
 }
 
 const notStarted = <S extends OpState>(spec: OpSpec<S>, reason: StopReason): OpResult<S> => ({

@@ -87,7 +87,7 @@ export const stoppedOn = (inv: { status: string; error?: { code: string } | unde
  * separates the two (report/failures.ts).
  */
 export function refusalKind(e: Pick<ErrorRecord, 'http_status' | 'code'>): 'business' | 'transient' {
-  if (DECIDED.has(e.code)) return 'business';
+  if (DECIDED_CODES.has(e.code)) return 'business';
   return e.http_status >= 400 && e.http_status < 500 && e.http_status !== 408 && e.http_status !== 429 ? 'business' : 'transient';
 }
 
@@ -100,7 +100,7 @@ export function refusalKind(e: Pick<ErrorRecord, 'http_status' | 'code'>): 'busi
  * an Exsited action on an invoice never loaded; a payment row's invoice missing, ambiguous or
  * in the wrong status (cli/payments.ts, cli/export.ts).
  */
-const DECIDED = new Set([
+export const DECIDED_CODES: ReadonlySet<string> = new Set([
   'CANARY_MISMATCH',
   'EXISTS_DIFFERENT',
   EXISTS_NOT_OURS,

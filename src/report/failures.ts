@@ -8,7 +8,9 @@
  * docs/alma.md.
  */
 import type { Provenance } from '../input/record.js';
-import { refusalKind } from '../engine/result.js';
+import { NOT_STARTED, refusalKind, STOP_CODE, STOP_CODES } from '../engine/result.js';
+import type { StopDetail, StopReason } from '../engine/events.js';
+import { GATEWAY_DOWN, NO_ANSWER, NOT_ALMA_API } from '../common/errors.js';
 import type { ReportDocument, ReportError, ReportInvoice } from './report.js';
 
 export type FailureKind = 'business' | 'transient';
@@ -69,6 +71,58 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     fix: 'ask the administrators of Alma why a new record does not keep the id it is sent with; the error above says what was made under the other id and what to do about it before loading again',
   },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },
+  // The run's stop, not the invoice's failure (src/engine/result.ts STOP_CODE, NOT_STARTED): the
+  // fix begins with when running again helps, by why the run stopped (`explain`, STOP_NEXT).
+  ...Object.fromEntries(
+    [...new Set(Object.values(STOP_CODE))].map((code) => [
+      code,
+      {
+        means: 'the run stopped (why is said above) while this invoice was under way; the journal holds how far it got',
+        fix: 'run the same command again: it finishes the invoice from where it was, and nothing is sent twice',
+      },
+    ]),
+  ),
+  [NOT_STARTED]: {
+    means: 'the run stopped (why is said above) before it reached this invoice: nothing of it was sent',
+    fix: 'run the same command again: it sends it, and nothing is sent twice',
+  },
+  // Operations on loaded invoices (export --mark-in-erp, payments: src/engine/operations.ts, src/cli/export.ts, src/cli/payments.ts).
+  NOT_CONFIRMED: {
+    means: 'Alma accepted the request, but the invoice did not show it done while the loader watched (or the run was stopped first); it was not sent again, as Alma may still be at work on it and a second could be done twice',
+    fix: 'run the same command again later: it reads the invoice and confirms it, sending nothing; if Alma keeps showing the old status, check the invoice in Alma',
+  },
+  LINES_INCOMPLETE: {
+    means: 'Alma gave fewer lines of the invoice than it counts, also when asked for its lines alone; it was neither written to the file nor marked, so that finance is not handed part of it',
+    fix: "run the same command again later: it tries again; if it stays so, check the invoice's lines in Alma",
+  },
+  NOT_FOUND: { means: 'Alma holds no such invoice (any more)', fix: 'check the invoice id or the vendor and number in the file against Alma, and correct the row or take it out' },
+  AMBIGUOUS: { means: 'Alma holds more than one invoice with this vendor and number, so the row does not say which', fix: 'give the invoice_id of the one meant in the file' },
+  WRONG_STATUS: {
+    means: "the invoice's status in Alma does not take this action (the message says which it is in); it was left unchanged",
+    fix: 'check the invoice in Alma: once it is in the status the action needs, run the same command again; if it was done another way, take the row out of the file',
+  },
+  CLOSED_OTHER_VOUCHER: {
+    means: 'the invoice is already closed with another voucher number; it was left unchanged',
+    fix: 'check which payment closed it: correct the voucher number in the file, or take the row out',
+  },
+  NOT_LOADED: { means: 'Alma holds no such invoice to act on: it was never loaded', fix: 'load the batch first, or correct the vendor, number or purchase order in the file' },
+  // What the loader checks before a create (FOLIO: src/targets/folio/target.ts); "Alma" reads as the report's target.
+  vendor_not_found: { means: 'the vendor code is not an organization code Alma has', fix: "use the organization's code as Alma has it" },
+  fund_not_found: { means: 'a fund code is not one Alma has', fix: 'use the code of an active fund in Alma' },
+  po_line_not_found: { means: 'a PO line number is not one Alma has', fix: 'check the po_line value against the purchase order lines in Alma' },
+  payment_method_missing: { means: "the file gives no payment method and the vendor's organization in Alma has none; Alma requires one", fix: "fill payment_method, or give the organization one in Alma" },
+  batchGroupNotFound: { means: 'the batch group invoices go into was not found in Alma', fix: "give a batch group Alma has (the target's configuration), or ask Alma's administrators for one" },
+  idConflict: {
+    means: 'Alma holds another record under the id invoice-load gives this invoice; it was left unchanged and nothing was sent for the invoice',
+    fix: "check that record in Alma (its number is in the message): ask Alma's administrators about it before loading this invoice again",
+  },
+  // The target could not be reached (src/common/errors.ts): the code an operation on a loaded invoice keeps.
+  [GATEWAY_DOWN]: { means: 'Alma, or the way to it, is down: only a gateway or proxy answered, with 502/503/504', fix: 'run the same command again later: nothing is sent twice' },
+  [NO_ANSWER]: {
+    means: "nothing answered at Alma's address in time: the host takes connections but does not answer",
+    fix: 'check the address, the network and proxy — or, if Alma is only slow, give it a longer --timeout — then run the same command again',
+  },
+  [NOT_ALMA_API]: { means: "the address answered, but not as Alma's API answers: it leads somewhere else", fix: 'put the address right (--alma-url, --region, --api-url), then run the same command again' },
 };
 
 /** A business refusal: Alma answered 4xx with its own code. Anything else (5xx, timeout, network) passes. */
@@ -84,12 +138,14 @@ export function failureKind(e: ReportError | undefined): FailureKind {
  * in an Alma report (another API may use the same number for something else); the loader's own
  * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS, OUTCOME_UNKNOWN, ID_NOT_KEPT) in any, naming the target.
  */
-function explain(code: string, step: string, report: Pick<ReportDocument, 'target'>, label: string): FailureGroup['explanation'] {
+function explain(code: string, step: string, report: Pick<ReportDocument, 'target' | 'stopped' | 'stop_detail'>, label: string): FailureGroup['explanation'] {
   // A step's own words for a code first (`lines:EXISTS_DIFFERENT`), then the code's.
   const t = ERROR_TEXT[`${step}:${code}`] ?? ERROR_TEXT[code];
   if (t === undefined) return undefined;
   if (/^\d+$/.test(code)) return report.target === 'alma' ? t : undefined;
-  return { means: t.means.replaceAll('Alma', label), fix: t.fix.replaceAll('Alma', label) };
+  // The run's stop: when running again helps, by why it stopped.
+  const when = STOP_CODES.has(code) ? rerunWhen(report.stopped, report.stop_detail, label) : '';
+  return { means: t.means.replaceAll('Alma', label), fix: `${when}${t.fix.replaceAll('Alma', label)}` };
 }
 
 /** Failed invoices grouped by step and code, largest group first (then in input order); `label`: the target's name for people. */
@@ -112,28 +168,103 @@ export function groupFailures(report: ReportDocument, label = 'Alma'): FailureGr
 }
 
 /**
- * When running again can finish a run that stopped (the report's `stopped`): the same command at
- * once cannot reach an address that is wrong, nor pass a refused key or a spent daily threshold.
+ * What a stop means and when running again helps, by the report's `stopped` (and, for
+ * `unreachable`, the code behind it: `stop_detail.code`), in one table for every report: the
+ * HTML page's banner (`said`), and the clause the terminal, the payments/export and the verify
+ * summaries put before "run the same command again" (`when`: empty when at once is right).
+ * Texts of the stops' own lines: src/engine/events.ts `stopMessage`, src/common/errors.ts
+ * `unreachableText`.
  */
-const RERUN_WHEN: Record<string, string> = {
-  unreachable: 'once the address or the network is put right (above), ',
-  auth: 'once the API key is put right (above), ',
-  daily_limit: "after the institution's midnight, ",
-  retry_after: 'after the wait the API asked for (above), ',
+interface StopNext {
+  said: (label: string, detail: StopDetail | undefined) => string;
+  when: (label: string, detail: StopDetail | undefined) => string;
+}
+
+const AGAIN = 'run the same command again to finish: what was done is in the journal, and nothing is sent twice';
+
+/** The stop reasons of src/engine/events.ts `StopReason`, each with its next step. */
+export const STOP_NEXT: Readonly<Record<StopReason, StopNext>> = {
+  interrupted: {
+    said: () => `The run was interrupted. Everything done so far is recorded: ${AGAIN}.`,
+    when: () => '',
+  },
+  daily_limit: {
+    said: () => "The institution's daily API limit was reached, so nothing more was sent. Run the same command again after midnight (the institution's time, when the limit resets) to finish: what was done is in the journal, and nothing is sent twice.",
+    when: () => "after the institution's midnight, ",
+  },
+  retry_after: {
+    said: (label, d) =>
+      `${label} asked to wait longer than invoice-load waits (Retry-After), so nothing more was sent. ${d?.until !== undefined ? `After ${d.until}` : 'After that wait'}, ${AGAIN}.`,
+    when: (label, d) => (d?.until !== undefined ? `after ${d.until} (the wait ${label} asked for), ` : `after the wait ${label} asked for (above), `),
+  },
+  auth: {
+    said: (label) =>
+      label === 'Alma'
+        ? 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.'
+        : `${label} refused the credentials. Check them and their permissions, then run the same command again.`,
+    when: () => 'once the API key is put right (above), ',
+  },
+  canary: {
+    said: (label) =>
+      `The first invoice did not read back from ${label} as it was sent (see its error below), so no other invoice was sent. Check that invoice and the field named; once the cause is fixed, or if the difference does not matter, run the same command again (--no-canary skips the check).`,
+    when: () => 'once the difference the first invoice showed is looked into (above), ',
+  },
+  max_errors: {
+    said: (label) =>
+      `Too many invoices in a row were refused by ${label} with the same code, or failed without a definite answer (--max-errors), so no new invoice was started. Fix the cause (see the errors below), then run the same command again.`,
+    when: () => 'once the cause of the failures in a row is fixed (below), ',
+  },
+  unreachable: {
+    said: (label, d) => {
+      switch (d?.code) {
+        case GATEWAY_DOWN:
+          return `${label}, or the way to it, is down: only a gateway or proxy answered, with 502/503/504. Nothing more was sent. Later, ${AGAIN}.`;
+        case NO_ANSWER:
+          return `Nothing answered at ${label}'s address in time: the host takes connections but does not answer. Check the address, the network and proxy — or, if ${label} is only slow, give it a longer --timeout — then run the same command again.`;
+        case NOT_ALMA_API:
+          return `The address answered, but not as ${label}'s API answers: it leads somewhere else. Put the address right (--alma-url, --region, --api-url), then run the same command again.`;
+        default:
+          return 'The target could not be reached at all (no such host, nothing listening, or a TLS error). Check the address and the network, then run the same command again.';
+      }
+    },
+    when: (label, d) =>
+      d?.code === GATEWAY_DOWN
+        ? `later, once ${label} is up again, `
+        : d?.code === NO_ANSWER
+          ? `once the address and the network are checked (or with a longer --timeout, if ${label} is only slow), `
+          : 'once the address or the network is put right (above), ',
+  },
+  journal: {
+    said: () =>
+      'The journal could not be written (a full disk, or a state dir that cannot be written), so nothing more was sent. Free space or fix the state dir, then run the same command again: the journal as written lets it settle what was sent.',
+    when: () => 'once the journal can be written again (free space, or fix the state dir), ',
+  },
+  ids_not_kept: {
+    said: (label) =>
+      `${label} did not keep the id invoice-load gave a new record (see the invoice's error below), so it cannot guarantee that nothing is sent twice: nothing more was sent. Ask the administrators of ${label} why, and load again only once it keeps the ids it is sent.`,
+    when: (label) => `once ${label} keeps the ids it is sent (ask its administrators), `,
+  },
 };
 
+const stopNext = (stopped: string | undefined): StopNext | undefined => (stopped !== undefined && Object.hasOwn(STOP_NEXT, stopped) ? STOP_NEXT[stopped as StopReason] : undefined);
+
 /** When to run again after a run that stopped this way: a clause to put before "run", or nothing. */
-export function rerunWhen(stopped: string | undefined): string {
-  return (stopped !== undefined ? RERUN_WHEN[stopped] : undefined) ?? '';
+export function rerunWhen(stopped: string | undefined, detail?: StopDetail, label = 'Alma'): string {
+  return stopNext(stopped)?.when(label, detail) ?? '';
+}
+
+/** What a stop means and what to do, in sentences (the HTML page's banner); the reason itself for one unknown. */
+export function stopText(stopped: string, detail: StopDetail | undefined, label = 'Alma'): string {
+  return stopNext(stopped)?.said(label, detail) ?? stopped;
 }
 
 /** What to do after a run with failures, by their kinds and by why the run stopped, if it did. */
-export function failureAdvice(groups: readonly FailureGroup[], stopped?: string, label = 'Alma'): string | undefined {
+export function failureAdvice(groups: readonly FailureGroup[], stopped?: string, label = 'Alma', detail?: StopDetail): string | undefined {
   if (groups.length === 0) return undefined;
   const business = groups.some((g) => g.kind === 'business');
   const transient = groups.some((g) => g.kind === 'transient');
   const fix = `fix the file (or the setting in ${label}) as each group says and load it again — --rejects <file> writes just those rows, with the reason`;
-  const rerun = (which: string): string => `${rerunWhen(stopped)}run the same command again to finish ${which}: the journal resumes them, nothing is sent twice`;
+  const rerun = (which: string): string => `${rerunWhen(stopped, detail, label)}run the same command again to finish ${which}: the journal resumes them, nothing is sent twice`;
   if (business && transient) return `Next: ${fix}; ${rerun('the others')}.`;
   return business ? `Next: ${fix}. Running the same command again would be refused the same way.` : `Next: ${rerun('them')}.`;
 }

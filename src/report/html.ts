@@ -12,9 +12,10 @@ import type { Problem } from '../domain/problem.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
 import { explainAlert } from './alerts.js';
-import { failureAdvice, groupFailures, rerunWhen } from './failures.js';
+import { failureAdvice, groupFailures, rerunWhen, stopText } from './failures.js';
 import { countStopped, existsIncomplete, rerunsAtOnce, stoppedOn, stoppedSentence, stoppedStatus, whoFinishes } from './stopped.js';
 import { formatDuration, summaryLine, plainStyle } from './human.js';
+import type { StopDetail } from '../engine/events.js';
 
 export interface HtmlOptions {
   /** When the run ended; shown in the heading. Absent in tests that compare whole pages. */
@@ -55,21 +56,6 @@ const stepText = (step: string, system: string): string =>
     poll: `waiting for ${system} to finish processing`,
     erp: 'exporting the invoice to the ERP',
   })[step] ?? step;
-
-const stoppedText = (stopped: string, system: string): string =>
-  ({
-    interrupted: 'The run was interrupted. Everything done so far is recorded: run the same command again to finish.',
-    daily_limit: "The institution's daily API limit was reached. Run the same command again after midnight (when the limit resets) to finish.",
-    retry_after: `${system} asked to wait longer than invoice-load waits (Retry-After), so nothing more was sent. Run the same command again after that wait to finish.`,
-    auth:
-      system === 'Alma'
-        ? 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.'
-        : `${system} refused the credentials. Check them and their permissions, then run the same command again.`,
-    canary: `The first invoice did not read back from ${system} as it was sent (see its error below), so no other invoice was sent.`,
-    max_errors: `Too many invoices in a row were refused by ${system} with the same code, or failed without a definite answer (--max-errors), so no new invoice was started. Fix the cause, then run the same command again.`,
-    unreachable: 'The target could not be reached at all (no such host, nothing listening, or a TLS error). Check the address and the network, then run the same command again.',
-    ids_not_kept: `${system} did not keep the id invoice-load gave a new record (see the invoice's error below), so it cannot guarantee that nothing is sent twice: nothing more was sent.`,
-  })[stopped] ?? stopped;
 
 /** Stops that need nothing put right, only the same command (now, or after a wait): amber, not red. */
 const CALM_STOPS: ReadonlySet<string> = new Set(['interrupted', 'daily_limit', 'retry_after']);
@@ -213,7 +199,7 @@ function errorsSection(report: ReportDocument, system: string): string {
     const tracking = ids.length === 0 ? '' : `<p><b>Tracking id${ids.length === 1 ? '' : 's'}:</b> ${ids.slice(0, 3).map((t) => `<code>${esc(t)}</code>`).join(', ')}${ids.length > 3 ? ` <span class="muted">and ${ids.length - 3} more (the JSON and CSV reports have each)</span>` : ''} <span class="muted">— give this to Ex Libris support if you open a case.</span></p>`;
     return `<div class="alert error" data-error="${esc(g.code)}" data-count="${n}"><h3>${who}: <code>${esc(g.code)}</code> ${esc(g.explanation?.means ?? g.message)}</h3><p>Failed while ${esc(stepText(g.step, system))}: <code>${esc(g.code)}</code>${http} ${esc(g.message)}${kind}</p>${means}<p><b>Rows:</b> <span class="rows">${esc(formatRows(g.rows))}</span></p>${names}${tracking}</div>`;
   });
-  const advice = failureAdvice(groups, report.stopped, system) ?? '';
+  const advice = failureAdvice(groups, report.stopped, system, report.stop_detail) ?? '';
   return `<h2 id="errors">Errors</h2><p>These invoices did not finish; identical failures are one group. ${esc(advice)}</p>\n${blocks.join('\n')}`;
 }
 
@@ -236,15 +222,15 @@ function stoppedSection(report: ReportDocument, system: string): string {
     half.length === 0
       ? ''
       : `<p><b>${esc(`In ${system}, incomplete — don't edit or delete ${half.length === 1 ? 'it' : 'them'}; ${whoFinishes(report.stopped)} completes ${half.length === 1 ? 'it' : 'them'}:`)}</b> ${names}${more}</p>`;
-  return `<h2 id="stopped-invoices">Stopped before done</h2><p>${n === 1 ? 'This invoice' : `These ${n} invoices`} did not finish because the run stopped first; nothing about ${n === 1 ? 'it' : 'them'} was refused. ${esc(sentenceCase(rerunAdvice(report.stopped, ': the journal resumes where the run stopped')))}</p>\n${incomplete}`;
+  return `<h2 id="stopped-invoices">Stopped before done</h2><p>${n === 1 ? 'This invoice' : `These ${n} invoices`} did not finish because the run stopped first; nothing about ${n === 1 ? 'it' : 'them'} was refused. ${esc(sentenceCase(rerunAdvice(report.stopped, report.stop_detail, ': the journal resumes where the run stopped')))}</p>\n${incomplete}`;
 }
 
 /**
  * What to do about the invoices a run stopped on: `run the same command again; nothing is
  * doubled`, after failures.ts's clause for the stop (`after the institution's midnight, `).
  */
-function rerunAdvice(stopped: string | undefined, why = ''): string {
-  const when = rerunWhen(stopped) || (rerunsAtOnce(stopped) ? '' : 'once what stopped the run is put right (above), ');
+function rerunAdvice(stopped: string | undefined, detail: StopDetail | undefined, why = ''): string {
+  const when = rerunWhen(stopped, detail) || (rerunsAtOnce(stopped) ? '' : 'once what stopped the run is put right (above), ');
   return `${when}run the same command again${why}; nothing is doubled`;
 }
 const sentenceCase = (t: string): string => `${t.charAt(0).toUpperCase()}${t.slice(1)}.`;
@@ -316,9 +302,9 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
     s.in_review > 0 ? `${plural(s.in_review)} waiting in review in ${esc(target)} — <a href="#alerts">alerts</a>` : '',
   ].filter(Boolean);
   const banner = [
-    report.stopped ? `<div class="banner ${CALM_STOPS.has(report.stopped) ? 'warn' : 'bad'}" id="stopped"><b>The run stopped early.</b> ${esc(stoppedText(report.stopped, system))}</div>` : '',
+    report.stopped ? `<div class="banner ${CALM_STOPS.has(report.stopped) ? 'warn' : 'bad'}" id="stopped"><b>The run stopped early.</b> ${esc(stopText(report.stopped, report.stop_detail, system))}</div>` : '',
     stopped > 0
-      ? `<div class="banner warn" id="not-finished"><b>Stopped before done:</b> ${plural(stopped)} — ${esc(rerunAdvice(report.stopped))} (<a href="#stopped-invoices">details</a>).</div>`
+      ? `<div class="banner warn" id="not-finished"><b>Stopped before done:</b> ${plural(stopped)} — ${esc(rerunAdvice(report.stopped, report.stop_detail))} (<a href="#stopped-invoices">details</a>).</div>`
       : '',
     attention.length > 0 ? `<div class="banner ${failed + s.invalid > 0 ? 'bad' : 'warn'}" id="attention"><b>Needs attention:</b> ${attention.join('; ')}.</div>` : '',
     allGood && s.invoices > 0 ? `<div class="banner ok">Every invoice is in ${esc(target)}; nothing needs attention.</div>` : '',

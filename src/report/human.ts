@@ -11,6 +11,7 @@ import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { NOT_STARTED, STOP_CODES, stoppedOn } from '../engine/result.js';
 import { countStopped, rerunsAtOnce, stoppedAt } from './stopped.js';
+import type { StopDetail } from '../engine/events.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
 
@@ -307,7 +308,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     out.push('', off.length === 0 ? `The alerts foreseen before sending held for all ${predicted.length} invoices processed.` : style.yellow(`The alerts foreseen before sending held for ${predicted.length - off.length} of ${predicted.length} invoices processed; not for ${off.map(how).join('; ')}.`));
   }
   const groups = groupFailures(report, system);
-  if (groups.length > 0) out.push('', ...renderFailures(groups, style, report.stopped, system));
+  if (groups.length > 0) out.push('', ...renderFailures(groups, style, report.stopped, system, report.stop_detail));
   out.push('');
   out.push(summaryLine(report, problems, style));
   // On a terminal, a problem's message that runs past the window's edge is broken between words,
@@ -350,7 +351,7 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
  * words, what it means and the fix (for the codes the loader knows), the rows; then what to do
  * next, by the kind of failure.
  */
-export function renderFailures(groups: readonly FailureGroup[], style: Style, stopped?: string, label = 'Alma'): string[] {
+export function renderFailures(groups: readonly FailureGroup[], style: Style, stopped?: string, label = 'Alma', detail?: StopDetail): string[] {
   const failed = groups.reduce((n, g) => n + g.invoices.length, 0);
   // Only the run's stop (a Ctrl-C, the daily threshold): nothing failed, the invoices wait.
   const onlyStopped = groups.every((g) => STOP_CODES.has(g.code));
@@ -368,7 +369,7 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style, st
     const rows = formatRows(g.rows.slice(0, 12));
     out.push(`    rows: ${safe(rows)}${g.rows.length > 12 ? `, … (${g.rows.length} rows)` : ''}`);
   }
-  const advice = failureAdvice(groups, stopped, label);
+  const advice = failureAdvice(groups, stopped, label, detail);
   if (advice !== undefined) out.push(style.yellow(advice));
   return out;
 }

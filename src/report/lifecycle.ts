@@ -6,6 +6,7 @@
 import type { Problem, Provenance } from '../domain/problem.js';
 import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
+import type { StopDetail } from '../engine/events.js';
 import { columnWidths, padToWidth, proseText } from './fit.js';
 import { fitOutcomeTable, notStartedLine, renderProblems, safe, targetName, withoutNotStarted, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
@@ -55,6 +56,8 @@ export interface LifecycleReport {
   command: 'payments' | 'export';
   dry_run: boolean;
   stopped?: string | undefined;
+  /** More of the stop, as a load's report has it (report.ts ReportDocument `stop_detail`). */
+  stop_detail?: StopDetail | undefined;
   /** `export`: the file written (absent when nothing was written). */
   output?: string | undefined;
   summary: LifecycleSummary;
@@ -123,6 +126,6 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   const tail = report.dry_run ? 'Dry run: nothing was sent.' : `${s.requests} requests to ${targetName(report)}.`;
   const file = report.output !== undefined ? ` Written to ${report.output}.` : '';
   out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.${file} ${tail}`);
-  if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; ${rerunWhen(report.stopped)}re-run the same command to finish`));
+  if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; ${rerunWhen(report.stopped, report.stop_detail)}re-run the same command to finish`));
   return proseText(out, opts.width, tableEnd);
 }

@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { keyString, type Invoice, type InvoiceOutline } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import type { InvoiceResult } from '../engine/result.js';
+import type { StopDetail } from '../engine/events.js';
 import type { Provenance } from '../input/record.js';
 import type { Plan, PlanEntry } from '../plan/plan.js';
 import type { Alert } from '../targets/target.js';
@@ -81,6 +82,13 @@ export interface ReportDocument {
    * record under its own id, not the one the loader gave it).
    */
   stopped?: string | undefined;
+  /**
+   * More of the stop, when the next step depends on it: `code`, the code behind `unreachable`
+   * (`GATEWAY_DOWN`: the target or the way to it is down, run again later; `NO_ANSWER`;
+   * `NOT_ALMA_API`; the network's, such as `ECONNREFUSED`); `until`, when the wait `retry_after`
+   * asked for ends (HH:MM, local time).
+   */
+  stop_detail?: StopDetail | undefined;
   summary: ReportSummary;
   /**
    * The canary: the first invoice the run wrote, compared with what was sent — in the answers to
@@ -119,6 +127,7 @@ export interface ReportInput {
   results?: readonly InvoiceResult[] | undefined;
   requests: number;
   stopped?: string | undefined;
+  stopDetail?: StopDetail | undefined;
   preflight?: PreflightReport | undefined;
   /** The keys listed under an invoice's `lines` (the target's child items); default its line numbers. */
   lineKeys?: LineKeys | undefined;
@@ -156,6 +165,7 @@ export function buildReport(input: ReportInput): ReportDocument {
     ...(input.action !== undefined ? { action: input.action } : {}),
     dry_run: input.dryRun,
     ...(input.stopped !== undefined ? { stopped: input.stopped } : {}),
+    ...(input.stopped !== undefined && input.stopDetail !== undefined ? { stop_detail: input.stopDetail } : {}),
     summary,
     ...(input.canary !== undefined ? { canary: input.canary } : {}),
     ...(input.preflight !== undefined ? { preflight: input.preflight } : {}),

@@ -5,6 +5,8 @@
  * nothing (before, every invoice failed at its look-up, one by one, with advice to fix the file).
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { loopbackPerTest } from '../helpers/loopback.js';
 import type { ReportDocument } from '../../src/report/report.js';
@@ -72,5 +74,32 @@ describe('a gateway or proxy whose Alma is down', () => {
 
   it('with --check none, the look-ups tell it the same way', async () => {
     await expectOneStop(502, ['--max-retries', '0', '--check', 'none'], /^invoice-load: cannot reach Alma: the gateway or proxy in front of Alma answered 502 to every one of the \d+ look-ups/, /is down — run the same command again later; nothing was sent$/);
+  });
+});
+
+/**
+ * What the reports say next after that stop: run again later (nothing is sent twice) — not to put
+ * the address right — on the terminal, in the HTML page and in the JSON's `stop_detail`.
+ */
+describe('a gateway or proxy whose Alma is down: the reports\' next step', () => {
+  it('terminal, HTML and JSON say Alma is down and to run the same command again later', async () => {
+    const page = await webPage(503);
+    const dir = loop.tempDir('invoice-load-down-');
+    const html = join(dir, 'report.html');
+    const json = join(dir, 'report.json');
+    const res = await runCli(['--rate', '200', '--max-retries', '0', '--report', json, '--report-html', html, 'fixtures/sample-batch.csv'], {
+      env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir },
+    });
+    expect(res.code, res.stderr).toBe(4);
+    // No table above it: the line says none was started.
+    expect(res.stdout.split('\n')[0]).toBe('None of the 7 invoices was started: the run stopped before reaching them (--json and --report list them)');
+    expect(res.stdout).toContain('Next: later, once Alma is up again, run the same command again to finish them: the journal resumes them, nothing is sent twice.');
+    expect(res.stdout).toContain('    fix: later, once Alma is up again, run the same command again: it sends it, and nothing is sent twice');
+    expect(res.stdout).not.toMatch(/address or the network/);
+    const page_ = readFileSync(html, 'utf8');
+    expect(page_).toContain('<b>The run stopped early.</b> Alma, or the way to it, is down: only a gateway or proxy answered, with 502/503/504. Nothing more was sent. Later, run the same command again to finish');
+    expect(page_).not.toMatch(/address or the network|no such host/);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as ReportDocument;
+    expect(report).toMatchObject({ stopped: 'unreachable', stop_detail: { code: 'GATEWAY_DOWN' } });
   });
 });
