@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { loopbackPerTest } from '../helpers/loopback.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
 
@@ -227,5 +227,55 @@ describe('export: a mark Alma accepts without showing it (asynchronous)', () => 
     expect(doc.summary).toMatchObject({ invoices: 3, marked: 3, failed: 0 });
     expect(doc.invoices.map((i) => i.workflow_status)).toEqual(['Ready to be Paid', 'Ready to be Paid', 'Ready to be Paid']);
     expect(rows(out)).toEqual(['1 1-L1', '2 2-L1', '3 3-L1']);
+  });
+});
+
+/**
+ * A Ctrl-C while the hand-over is being confirmed: Alma accepted the mark (an answer without the
+ * invoice) and had not shown it when the run was stopped. The journal holds the mark accepted, so
+ * the report says so — NOT_CONFIRMED, "accepted" — not that the invoice was never started; the
+ * same command then reads it, finds it marked and sends nothing again.
+ */
+describe('export --mark-in-erp: a Ctrl-C while the mark is confirmed', () => {
+  it('reports the mark accepted and not confirmed (not not started); the same command confirms it without a second mark', async () => {
+    let marked = false;
+    let shown = false;
+    let sigint: (() => void) | undefined;
+    const whole = { ...head('1'), number_of_lines: { value: 1 }, invoice_lines: { total_record_count: 1, invoice_line: lines('1', 1) } };
+    const api = await scripted((req, url, send) => {
+      if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
+        if (shown) return send(200, { total_record_count: 0 });
+        return send(200, Number(url.searchParams.get('offset')) === 0 ? { total_record_count: 1, invoice: [whole] } : { total_record_count: 1 });
+      }
+      if (req.method === 'POST' && url.searchParams.get('op') === 'mark_in_erp') {
+        marked = true;
+        return send(200, {});
+      }
+      // The first read after the accepted mark: the Ctrl-C comes while the run confirms it.
+      if (marked && sigint !== undefined) {
+        sigint();
+        sigint = undefined;
+      }
+      return send(200, { ...whole, invoice_workflow_status: shown ? MARKED : WAITING });
+    });
+    const out = join(dir!, 'to-finance.csv');
+    const run = spawnCli(['export', '--mark-in-erp', '--json', '--rate', '200', '-o', out], { env: api.env });
+    sigint = () => run.child.kill('SIGINT');
+    const res = await run.done;
+    expect(res.code, res.stderr).toBe(130);
+    const report = JSON.parse(res.stdout) as LifecycleReport;
+    expect(report.stopped).toBe('interrupted');
+    expect(report.invoices).toHaveLength(1);
+    expect(report.invoices[0]).toMatchObject({ status: 'failed', error: { code: 'NOT_CONFIRMED' } });
+    expect(report.invoices[0]!.error!.message).toBe(
+      'Alma accepted op=mark_in_erp (sent by this run); the run was stopped before the invoice showed it: it is not sent again — the same command reads the invoice and confirms it',
+    );
+    expect(api.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
+    // Alma shows it marked now: the same command confirms it, and marks nothing again.
+    shown = true;
+    const again = await runCli(['export', '--mark-in-erp', '--json', '--rate', '200', '-o', out], { env: api.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as LifecycleReport).invoices).toMatchObject([{ id: '1', status: 'marked' }]);
+    expect(api.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
   });
 });
