@@ -49,6 +49,11 @@ export interface DraftInvoice {
   lines: DraftLine[];
   /** Every distinct `attachment` cell of the invoice, in row order (`fields.attachment` is the first). */
   attachments?: Field<string>[] | undefined;
+  /**
+   * Rows of the same file with this invoice's invoice_number and an empty vendor: in no invoice
+   * (`missing_value` on each), so the invoice lacks them. A total that does not match says so.
+   */
+  leftOut?: number[] | undefined;
 }
 
 /** The valid value of a field, or undefined when it is absent or invalid. */

@@ -10,6 +10,7 @@ import { quote } from './cells.js';
 import { minorUnits } from './currencies.js';
 import { valueOf, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import { problem, type Problem, type Severity } from './problem.js';
+import { runLabels } from '../common/runs.js';
 
 export class Findings {
   readonly list: Problem[] = [];
@@ -51,3 +52,23 @@ export function tooManyDecimals(p: Findings, currency: string, places: number, c
 
 /** A line as messages name it: its number as the file gives it, or the number the grouper gave it. */
 export const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);
+
+/** Rows as people read them: `row 4`, `rows 2–3`, `rows 11–12 and 17` (runs of consecutive rows). */
+export function rowsText(rows: readonly number[]): string {
+  const runs = runLabels(rows);
+  // Past 6 runs (an invoice of many scattered rows), the first 5 and the count.
+  const listed =
+    runs.length === 1 ? runs[0] : runs.length > 6 ? `${runs.slice(0, 5).join(', ')}, … (${rows.length} in all)` : `${runs.slice(0, -1).join(', ')} and ${runs.at(-1)}`;
+  return `${rows.length === 1 ? 'row' : 'rows'} ${listed}`;
+}
+
+/**
+ * For a total that does not match: the rows with the invoice's number and no vendor, which are
+ * in no invoice (`DraftInvoice.leftOut`), so the difference is theirs — `` (row 4, invoice
+ * number "G-24118" without a vendor, was left out)``; empty when there are none.
+ */
+export function leftOutNote(d: DraftInvoice): string {
+  const rows = d.leftOut;
+  if (rows === undefined || rows.length === 0) return '';
+  return ` (${rowsText(rows)}, invoice number ${quote(d.key.number)} without a vendor, ${rows.length === 1 ? 'was' : 'were'} left out)`;
+}

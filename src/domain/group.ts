@@ -55,6 +55,7 @@ import { keyString, type GroupedInvoice, type Invoice, type InvoiceKey } from '.
 import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
 import { keyError, lineNumberError, lookAlike, visibleName } from './values.js';
+import { rowsText } from './findings.js';
 import { fileArgs, newStyleTally, styleOf, styleProblem, tallyStyle, type StyleTally } from './style.js';
 import { paymentColumnsOf, paymentsFileProblem } from './payments.js';
 
@@ -184,6 +185,8 @@ export class InvoiceGrouper<I = Invoice> {
   readonly #pending: (number | Kept)[] = [];
   /** The invoice of the previous row: rows of an invoice are usually adjacent. */
   #last: InvoiceAcc | undefined;
+  /** Rows with an invoice_number and an empty vendor (see `NoVendor`), by file and number. */
+  readonly #noVendor = new Map<string, NoVendor[]>();
 
   constructor(opts: GrouperOptions<I> = {}) {
     this.#rules = opts.rules ?? checkInvoice;
@@ -352,7 +355,7 @@ export class InvoiceGrouper<I = Invoice> {
     this.#last = undefined;
     // Streaming, only the last invoice is still held here.
     for (const acc of this.#invoices.values()) {
-      const done = finishInvoice(acc, fileOrder, this.#rules, this.#build);
+      const done = finishInvoice(acc, fileOrder, this.#rules, this.#build, this.#leftOut(acc));
       // Its content is released at once; the map itself is emptied at the end, since deleting
       // 100k entries one by one from a map that size cost ~60 ms of cache misses (issue #5).
       release(acc);
@@ -364,6 +367,13 @@ export class InvoiceGrouper<I = Invoice> {
   /** Problems not tied to an invoice: rows that cannot be grouped, unknown columns (one per file). */
   issues(): Problem[] {
     const issues = [...this.#issues];
+    for (const list of this.#noVendor.values()) {
+      for (const entry of list) {
+        // Invoices not finished yet (`issues()` before `invoices()`) are looked at as they stand.
+        const matches = entry.matches.length > 0 ? entry.matches : this.#liveMatches(entry.problem.file, entry.number);
+        issues.push(matches.length === 0 ? entry.problem : { ...entry.problem, message: `${entry.problem.message}; ${vendorHint(entry.number, matches)}` });
+      }
+    }
     for (const f of this.#files.values()) {
       const lacking: (0 | 1)[] = [];
       for (const i of [0, 1] as const) {
@@ -390,6 +400,27 @@ export class InvoiceGrouper<I = Invoice> {
     return sortProblems(issues, this.#fileOrder());
   }
 
+  /**
+   * The rows of the invoice's file with its invoice_number and no vendor (in no invoice), each
+   * told the invoice's vendor and rows for its own message; undefined when there are none.
+   */
+  #leftOut(acc: InvoiceAcc): number[] | undefined {
+    if (this.#noVendor.size === 0) return undefined;
+    const list = this.#noVendor.get(`${acc.file.name}\u0000${acc.key.number}`);
+    if (list === undefined) return undefined;
+    for (const entry of list) entry.matches.push({ vendor: acc.key.vendor, rows: acc.rows.slice() });
+    return list.map((e) => e.problem.row as number);
+  }
+
+  /** The unfinished invoices of the file with that number, as `NoVendor.matches`. */
+  #liveMatches(file: string, number: string): NoVendor['matches'] {
+    const out: NoVendor['matches'] = [];
+    for (const acc of this.#invoices.values()) {
+      if (acc.file.name === file && acc.key.number === number && acc.rows.length > 0) out.push({ vendor: acc.key.vendor, rows: acc.rows.slice() });
+    }
+    return out;
+  }
+
   #fileOrder(): Map<string, number> {
     if (this.#order !== undefined) return this.#order;
     const order = new Map<string, number>();
@@ -408,7 +439,7 @@ export class InvoiceGrouper<I = Invoice> {
     this.#handedOn.add(keyString(last.key));
     this.#invoices.clear();
     this.#last = undefined;
-    const done = finishInvoice(last, this.#fileOrder(), this.#rules, this.#build);
+    const done = finishInvoice(last, this.#fileOrder(), this.#rules, this.#build, this.#leftOut(last));
     release(last);
     this.#onInvoice!(done);
   }
@@ -468,6 +499,15 @@ export class InvoiceGrouper<I = Invoice> {
       const p = problem(at, 'missing_value', `${column} is empty, so the row cannot be grouped into an invoice`, { column });
       if (has(i)) {
         if (file.keyAt === undefined) file.carried[i] = true;
+        const number = values[1];
+        if (i === 0 && number !== undefined) {
+          // Said in `issues()`, with the vendor of the file's rows of that number, if any.
+          const key = `${file.name}\u0000${number}`;
+          let list = this.#noVendor.get(key);
+          if (list === undefined) this.#noVendor.set(key, (list = []));
+          list.push({ problem: p, number, matches: [] });
+          continue;
+        }
         this.#issues.push(p);
         continue;
       }
@@ -476,6 +516,26 @@ export class InvoiceGrouper<I = Invoice> {
       if (file.keyAt === undefined) file.absentRows[i].push(p);
     }
   }
+}
+
+/**
+ * A row with an invoice_number and an empty vendor: its `missing_value`, said in `issues()` with
+ * the invoices of the same file and number (`matches`, filled as they are finished), whose totals
+ * then say the row was left out (`DraftInvoice.leftOut`). A lone missing vendor otherwise left a
+ * `total_mismatch` on another row whose difference was this row's price, and no word why.
+ */
+interface NoVendor {
+  problem: Problem;
+  number: string;
+  matches: { vendor: string; rows: number[] }[];
+}
+
+/** `rows 2–3 with invoice number "G-24118" are vendor "GOBI" — fill in GOBI?` */
+function vendorHint(number: string, matches: NoVendor['matches']): string {
+  const [one] = matches;
+  if (matches.length === 1) return `${rowsText(one!.rows)} with invoice number ${quote(number)} ${one!.rows.length === 1 ? 'is' : 'are'} vendor ${quote(one!.vendor)} — fill in ${one!.vendor}?`;
+  const said = matches.map((m) => `vendor ${quote(m.vendor)} on ${rowsText(m.rows)}`);
+  return `invoice number ${quote(number)} is ${said.slice(0, -1).join(', ')} and ${said.at(-1)} — fill in the vendor of its invoice`;
 }
 
 /** The canonical column a header name is read as, if any (for `lookAlike`). */
@@ -824,8 +884,15 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
   return { key: acc.key, file: acc.file.name, rows: acc.rows, fields, lines, ...(attachments !== undefined ? { attachments } : {}) };
 }
 
-function finishInvoice<I>(acc: InvoiceAcc, fileOrder: ReadonlyMap<string, number>, rules: InvoiceRules, build: InvoiceBuilder<I>): GroupedInvoice<I> {
+function finishInvoice<I>(
+  acc: InvoiceAcc,
+  fileOrder: ReadonlyMap<string, number>,
+  rules: InvoiceRules,
+  build: InvoiceBuilder<I>,
+  leftOut: number[] | undefined,
+): GroupedInvoice<I> {
   const draft = toDraft(acc);
+  if (leftOut !== undefined) draft.leftOut = leftOut;
   // concat, not spreads: an array spread walks the iterator protocol, per invoice of the batch.
   const problems = sortProblems(acc.problems.concat(rules(draft)), fileOrder);
   // One Provenance object per row, shared by the invoice, its lines and its funds. Rows are

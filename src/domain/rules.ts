@@ -13,7 +13,7 @@ import { minorUnits } from './currencies.js';
 import { isInvalid, valueOf, type DraftFund, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import type { FundDistribution, Invoice, InvoiceHeader, InvoiceLine, InvoiceOutline } from './model.js';
 import { ExactSum, HUNDRED, ZERO, formatDecimal, roundMoney } from './money.js';
-import { Findings, lineName, tooManyDecimals } from './findings.js';
+import { Findings, leftOutNote, lineName, tooManyDecimals } from './findings.js';
 import type { Problem } from './problem.js';
 
 /** Alma's default payment method ("Default is 'Accounting Department'", rest_invoice `payment_method`). */
@@ -329,12 +329,15 @@ function checkTotal(p: Findings): void {
     if (v !== undefined) parts.push(`${name === 'discount' ? '−' : '+'} ${name} ${fmt(v)}`);
   }
   if (vatType === 'LINEEXCLUSIVE') parts.push(`+ VAT ${fmt(vat)}`);
+  // The VAT type only when the invoice gives one: Alma's default said of a file without VAT
+  // columns read as something the file set.
+  const vatTypeText = f.vat_type === undefined ? '' : `, VAT type ${vatType}`;
   p.add(
     totalF.row,
     'total_amount',
     'total_mismatch',
-    `total_amount ${fmt(total)} does not match the lines and charges: ${fmt(expected)} (${parts.join(' ')}, VAT type ${vatType}); ` +
-      `difference ${fmt(total.minus(expected))}. Alma would send the invoice to review`,
+    `total_amount ${fmt(total)} does not match the lines and charges: ${fmt(expected)} (${parts.join(' ')}${vatTypeText}); ` +
+      `difference ${fmt(total.minus(expected))}${leftOutNote(p.d)}. Alma would send the invoice to review`,
   );
 }
 

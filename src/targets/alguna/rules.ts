@@ -16,7 +16,7 @@ import { quote } from '../../domain/cells.js';
 import { isInvalid, valueOf, type DraftInvoice } from '../../domain/draft.js';
 import { ZERO } from '../../domain/money.js';
 import type { Problem } from '../../domain/problem.js';
-import { checkDecimals, checkMandatory, Findings, lineName } from '../../domain/findings.js';
+import { checkDecimals, checkMandatory, Findings, leftOutNote, lineName } from '../../domain/findings.js';
 import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
 
 /** The columns Alguna sends besides the common ones: the one-off invoice's account and period, its line items. */
@@ -71,7 +71,7 @@ export function checkAlgunaInvoice(d: DraftInvoice): Problem[] {
       'total_amount',
       'total_mismatch',
       `total_amount ${total.toFixed(places)} does not match the line items: ${sum.toFixed(places)} (Σ quantity × unit_price); ` +
-        `difference ${total.minus(sum).toFixed(places)}. Alguna computes the invoice from its line items, so it would not be the vendor's invoice`,
+        `difference ${total.minus(sum).toFixed(places)}${leftOutNote(d)}. Alguna computes the invoice from its line items, so it would not be the vendor's invoice`,
     );
   }
   return p.list.concat(unusedColumns(d, ALGUNA_COLUMNS));

@@ -17,7 +17,7 @@ import { isInvalid, valueOf, type DraftInvoice } from '../../domain/draft.js';
 import { ZERO, formatDecimal } from '../../domain/money.js';
 import type { Problem } from '../../domain/problem.js';
 import { checkFunds, lineTotalOf } from '../../domain/rules.js';
-import { checkDecimals, checkMandatory, Findings, lineName } from '../../domain/findings.js';
+import { checkDecimals, checkMandatory, Findings, leftOutNote, lineName } from '../../domain/findings.js';
 import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
 
 /** The columns FOLIO sends (payload.ts): the Alma layout's invoice, line and fund columns FOLIO has a field for, and line_description. */
@@ -103,7 +103,7 @@ export function checkFolioInvoice(d: DraftInvoice): Problem[] {
       'total_amount',
       'total_mismatch',
       `total_amount ${formatDecimal(total)} does not match the lines and charges: ${formatDecimal(sum)} (Σ price × quantity + shipment + overhead + insurance − discount); ` +
-        `difference ${formatDecimal(total.minus(sum))}. FOLIO refuses to approve an invoice whose total differs from its lock total (lockCalculatedTotalsMismatch)`,
+        `difference ${formatDecimal(total.minus(sum))}${leftOutNote(d)}. FOLIO refuses to approve an invoice whose total differs from its lock total (lockCalculatedTotalsMismatch)`,
     );
   }
   return p.list.concat(unusedColumns(d, FOLIO_COLUMNS));

@@ -1,0 +1,56 @@
+/**
+ * A row with an invoice_number and no vendor is in no invoice: its own `missing_value` names the
+ * vendor of the file's rows with that number, and that invoice's total mismatch names the row
+ * (README "What is checked before anything is sent").
+ */
+import { describe, expect, it } from 'vitest';
+import { InvoiceGrouper } from '../../src/domain/group.js';
+import { allProblems, records, run, withBase, type Row } from './helpers.js';
+
+/** Three lines of G-1 (total 60.00 = 10 + 20 + 30), then another invoice. */
+const G1: Row[] = [
+  { vendor: 'GOBI', invoice_number: 'G-1', total_amount: '60.00', line_number: '1', price: '10.00' },
+  { vendor: 'GOBI', invoice_number: 'G-1', total_amount: undefined, line_number: '2', price: '20.00' },
+  { vendor: 'GOBI', invoice_number: 'G-1', total_amount: undefined, line_number: '3', price: '30.00' },
+  { vendor: 'EBSCO', invoice_number: 'E-1', total_amount: '5.00', price: '5.00' },
+].map((r) => ({ ...withBase({})[0], ...r }));
+
+const without = (rows: Row[], at: number): Row[] => rows.map((r, i) => (i === at ? { ...r, vendor: undefined } : r));
+const messages = (rows: Row[]): string[] => allProblems(run(rows)).map((p) => `${p.row}:${p.code}: ${p.message}`);
+
+describe('a row without a vendor among rows of its invoice number', () => {
+  it.each<[string, Row[], string[]]>([
+    [
+      'the third line without a vendor: both problems say why (a number no other row has: the plain message)',
+      [...without(G1, 2), { ...G1[3]!, vendor: undefined, invoice_number: 'X-9' }],
+      [
+        '4:missing_value: vendor is empty, so the row cannot be grouped into an invoice; rows 2–3 with invoice number "G-1" are vendor "GOBI" — fill in GOBI?',
+        '6:missing_value: vendor is empty, so the row cannot be grouped into an invoice',
+        '2:total_mismatch: total_amount 60.00 does not match the lines and charges: 30.00 (lines 30.00); difference 30.00 (row 4, invoice number "G-1" without a vendor, was left out). Alma would send the invoice to review',
+      ],
+    ],
+    [
+      'the number under two vendors: both named',
+      [...without(G1, 2), { ...G1[3]!, invoice_number: 'G-1', total_amount: '30.00', price: '30.00' }],
+      [
+        '4:missing_value: vendor is empty, so the row cannot be grouped into an invoice; invoice number "G-1" is vendor "GOBI" on rows 2–3 and vendor "EBSCO" on row 6 — fill in the vendor of its invoice',
+        '2:total_mismatch: total_amount 60.00 does not match the lines and charges: 30.00 (lines 30.00); difference 30.00 (row 4, invoice number "G-1" without a vendor, was left out). Alma would send the invoice to review',
+      ],
+    ],
+  ])('%s', (_, rows, expected) => expect(messages(rows)).toEqual(expected));
+
+  it('names the VAT type only when the invoice gives one', () => {
+    const [plain, typed] = [{}, { vat_type: 'INCLUSIVE' }].map((extra) => allProblems(run(withBase({ total_amount: '110.00', ...extra })))[0]?.message);
+    expect(plain).toBe('total_amount 110.00 does not match the lines and charges: 100.00 (lines 100.00); difference 10.00. Alma would send the invoice to review');
+    expect(typed).toContain('(lines 100.00, VAT type INCLUSIVE); difference 10.00');
+  });
+
+  it('streaming, as the row comes before the invoice is handed on', () => {
+    const handed: string[] = [];
+    const s = new InvoiceGrouper({ onInvoice: (inv) => handed.push(...inv.problems.map((p) => p.message)) });
+    for (const r of records(without(G1, 2))) s.add(r);
+    [...s.invoices()];
+    expect(handed.join('\n')).toContain('(row 4, invoice number "G-1" without a vendor, was left out)');
+    expect(s.issues().map((p) => p.message)[0]).toContain('fill in GOBI?');
+  });
+});
