@@ -559,7 +559,7 @@ export class CsvReader implements FormatReader {
     const list = named.length <= 4 ? `${named.slice(0, -1).join(', ')}${named.length > 1 ? ' and ' : ''}${named.at(-1)!}` : `${named.slice(0, 3).join(', ')} … ${named.at(-1)!}`;
     const cols = runLabels(lacking.map((i) => i + 1));
     const message =
-      `this row has ${n} cell${n === 1 ? '' : 's'} but the header has ${this.width} columns; ${list} (column${lacking.length === 1 ? '' : 's'} ${cols.join(', ')}) ${lacking.length === 1 ? 'is' : 'are'} read as empty. ` +
+      `this row has ${n} cell${n === 1 ? '' : 's'} but the header has ${this.width} column${this.width === 1 ? '' : 's'}; ${list} (column${lacking.length === 1 ? '' : 's'} ${cols.join(', ')}) ${lacking.length === 1 ? 'is' : 'are'} read as empty. ` +
       `A line break in a cell without quotes (a note over two lines) splits a row in two: if this line and the one before or after it are one row, join them or put the cell in quotes; if the cells are empty on purpose, nothing is missing`;
     return problem({ file: this.file, row }, 'short_row', message, { severity: 'warning' });
   }
@@ -568,7 +568,7 @@ export class CsvReader implements FormatReader {
     // Empty extra cells (a trailing delimiter) carry nothing and are ignored.
     for (let i = this.width; i < cells.length; i++) {
       if (cells[i]!.length === 0) continue;
-      this.problem(row, 'extra_cells', `this row has ${cells.length} cells but the header has ${this.width} columns; the cells after column ${this.width} are not read`);
+      this.problem(row, 'extra_cells', `this row has ${cells.length} cells but the header has ${this.width} column${this.width === 1 ? '' : 's'}; the cells after column ${this.width} are not read`);
       return;
     }
   }

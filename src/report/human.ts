@@ -135,16 +135,45 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
     // who scrolled past hundreds of them reads it.
     list.sort((a, b) => lastOf(a) - lastOf(b) || (a.row ?? 0) - (b.row ?? 0));
     const folded = foldWarnings(list);
+    const shape = shapeAfterHeader(list);
     for (const p of list) {
+      if (shape?.hidden.has(p) === true) continue;
       const rows = folded.get(p);
       if (rows === null) continue; // said with the first of its kind
       const where = rows !== undefined ? rowRanges(rows) : p.row !== undefined ? `row ${p.row}` : 'file';
       const col = p.column ? ` ${p.column}` : '';
       const sev = p.severity === 'error' ? style.red('error') : style.yellow('warning');
       out.push(`  ${where}${col}: ${sev} ${safe(p.message)} ${style.dim(`[${p.code}]`)}`);
+      if (shape?.shown === p) out.push(`  ${shape.line}`);
     }
   }
   return out;
+}
+
+/** The input reader's problems with a row's shape: its cell count, its CSV syntax. */
+const SHAPE_CODES: Readonly<Record<string, string>> = {
+  extra_cells: 'the wrong number of cells',
+  short_row: 'the wrong number of cells',
+  csv_syntax: 'a CSV syntax error',
+};
+
+/**
+ * A file whose header lacks vendor or invoice_number (`missing_column`, an error for the whole
+ * file: another kind of file, or a vendor's layout without its profile) has no row read as an
+ * invoice, and its rows' shape problems are the same news a row: README.md given as a batch
+ * said "this row has 4 cells but the header has 1 column" on 1,053 rows, and the one message
+ * that said what to do scrolled off. The first is shown, the rest folded into one line after
+ * it; `--json` and `--report` keep each one. Undefined when there is nothing to fold.
+ */
+function shapeAfterHeader(list: readonly Problem[]): { shown: Problem; hidden: Set<Problem>; line: string } | undefined {
+  if (!list.some((p) => p.code === 'missing_column' && p.row === undefined && p.severity === 'error')) return undefined;
+  const shape = list.filter((p) => p.row !== undefined && SHAPE_CODES[p.code] !== undefined);
+  if (shape.length < 2) return undefined;
+  const [shown, ...rest] = shape as [Problem, ...Problem[]];
+  const kinds = [...new Set(rest.map((p) => SHAPE_CODES[p.code]!))];
+  const n = rest.length;
+  const line = `… and ${n.toLocaleString('en-US')} more row${n === 1 ? '' : 's'} with ${kinds.join(' or ')} (not shown; --json and --report list each)`;
+  return { shown, hidden: new Set(rest), line };
 }
 
 /** 1 for the file's `mapping_needed` hint (domain/style.ts), said after the rows; 0 for the rest. */

@@ -111,6 +111,13 @@ describe('CSV: header and cells', () => {
     expect(r.records.map((x) => x.fields)).toEqual([{ a: '1', b: '2' }, { a: '5', b: '6' }]);
   });
 
+  it('a header of one column is "1 column", not "1 columns"', async () => {
+    const r = await read('t.csv', 'a\n1,2\n');
+    expect(r.problems[0]?.message).toBe('this row has 2 cells but the header has 1 column; the cells after column 1 are not read');
+    const short = await read('t.csv', 'a,b\n1\n');
+    expect(short.problems[0]?.message).toContain('this row has 1 cell but the header has 2 columns;');
+  });
+
   it('empty extra cells (a trailing delimiter) are ignored', async () => {
     const r = await read('t.csv', 'a,b\n1,2,\n');
     expect(r.problems).toEqual([]);

@@ -1,0 +1,34 @@
+/**
+ * Input messages as a librarian reads them on the terminal (README "What is checked before
+ * anything is sent", "Exit codes"): the built CLI, a dry run, no target.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import type { ReportDocument } from '../../src/report/report.js';
+
+const dir = (): string => mkdtempSync(join(tmpdir(), 'il-input-messages-'));
+
+describe('the wrong kind of file', () => {
+  // A Markdown file, as `invoice-load README.md` reads it: one header cell, rows of several.
+  const notes = ['# Notes', '', ...Array.from({ length: 400 }, (_, i) => `- item ${i}, with a comma, and another`)].join('\n') + '\n';
+
+  it('says the header problem, one row of the rest, and folds the others into one line; --json keeps each', async () => {
+    const file = join(dir(), 'notes.md');
+    writeFileSync(file, notes);
+    const res = await runCli(['--dry-run', file]);
+    expect(res.code).toBe(3);
+    const lines = res.stdout.split('\n');
+    expect(lines.filter((l) => l.includes('[missing_column]'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('[extra_cells]'))).toEqual([
+      '  row 3: error this row has 3 cells but the header has 1 column; the cells after column 1 are not read [extra_cells]',
+    ]);
+    expect(lines).toContain('  … and 399 more rows with the wrong number of cells (not shown; --json and --report list each)');
+    expect(lines.length).toBeLessThan(15);
+    const json = await runCli(['--dry-run', '--json', file]);
+    const doc = JSON.parse(json.stdout) as ReportDocument;
+    expect(doc.issues.filter((p) => p.code === 'extra_cells')).toHaveLength(400);
+  });
+});
