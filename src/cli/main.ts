@@ -239,6 +239,28 @@ export function closestCommand(word: string, names: readonly string[]): string |
   return best?.name;
 }
 
+/**
+ * The first word of `args` that is neither an option nor an option's value: where commander
+ * looks for a command, which may follow the program's options (`--sandbox verify x.csv`). A
+ * value written apart (`--report out.json`) is skipped for an option that takes one; `--` ends
+ * the options. Undefined when there is no such word.
+ */
+export function firstOperand(args: readonly string[], options: readonly Pick<Option, 'long' | 'short' | 'required' | 'optional'>[]): string | undefined {
+  const takesValue = new Set<string>();
+  for (const o of options) {
+    if (!o.required && !o.optional) continue;
+    if (o.long !== undefined) takesValue.add(o.long);
+    if (o.short !== undefined) takesValue.add(o.short);
+  }
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args[i + 1];
+    if (a === '-' || !a.startsWith('-')) return a;
+    if (!a.includes('=') && takesValue.has(a)) i++;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const term = terminal(process.env);
   const startedAt = new Date();
@@ -266,8 +288,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // A mistyped command name (`sandbx --port 8080`) was taken for an input file, and the error
     // was about its options or a missing file: said as what it is.
-    const first = argv[2];
-    if (first !== undefined && !first.startsWith('-') && !existsSync(first)) {
+    const first = firstOperand(argv.slice(2), program.options);
+    if (first !== undefined && !existsSync(first)) {
       const meant = closestCommand(first, program.commands.map((c) => c.name()));
       if (meant !== undefined) throw new UsageError(`'${first}' is neither a command nor a file: did you mean \`invoice-load ${meant}\`? (invoice-load --help lists the commands)`);
     }

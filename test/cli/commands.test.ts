@@ -3,7 +3,8 @@
  * whose options or absence the error was then about.
  */
 import { describe, expect, it } from 'vitest';
-import { closestCommand } from '../../src/cli/main.js';
+import { Option } from 'commander';
+import { closestCommand, firstOperand } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 
 const COMMANDS = ['sandbox', 'payments', 'verify', 'export', 'config', 'mapping'];
@@ -20,6 +21,18 @@ describe('closestCommand', () => {
   it.each(['sandbox', 'payments', 'batch', 'invoices', 'x', 'ex', 'sandbox.csv', './verify', 'data/export', 'gobi-march'])('%s is a command or no command', (word) =>
     expect(closestCommand(word, COMMANDS)).toBeUndefined(),
   );
+});
+
+describe('firstOperand: where commander looks for a command, after the program\'s options', () => {
+  const options = [new Option('--sandbox'), new Option('-n, --dry-run'), new Option('--report <path>'), new Option('--encoding <name>')];
+  it.each<[string[], string | undefined]>([
+    [['--sandbox', 'verfy', 'x.csv'], 'verfy'],
+    [['--report', 'out.json', 'verfy', 'x.csv'], 'verfy'],
+    [['--report=out.json', '-n', 'verfy'], 'verfy'],
+    [['--encoding', 'latin1', '--', 'verfy'], 'verfy'],
+    [['-', 'x.csv'], '-'],
+    [['--sandbox', '--report', 'out.json'], undefined],
+  ])('%j → %s', (args, first) => expect(firstOperand(args, options)).toBe(first));
 });
 
 describe('the CLI with a mistyped command', () => {

@@ -32,3 +32,11 @@ describe('the wrong kind of file', () => {
     expect(doc.issues.filter((p) => p.code === 'extra_cells')).toHaveLength(400);
   });
 });
+
+describe('a misspelt command', () => {
+  it('after the program\'s options too: named as the command meant, not read as a file (exit 2)', async () => {
+    const res = await runCli(['--dry-run', '--encoding', 'latin1', 'verfy', 'x.csv']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe("invoice-load: 'verfy' is neither a command nor a file: did you mean `invoice-load verify`? (invoice-load --help lists the commands)\n");
+  });
+});
