@@ -383,6 +383,11 @@ export class InvoiceGrouper<I = Invoice> {
       }
       if (lacking.length > 0) issues.push(missingColumns(f, lacking));
       else if (f.rows === 0 && f.keyAt !== undefined && f.keyAt[0] === -1 && f.keyAt[1] === -1) issues.push(missingColumns(f, [0, 1]));
+      else if (f.rows === 0 && f.declared) {
+        // A warning, not an error: an empty drop is a batch with nothing to do (exit 0, which a
+        // nightly job may rely on), but a person who gave the wrong export should hear of it.
+        issues.push(problem({ file: f.name }, 'no_rows', `${f.name} has a header and no rows, so it holds no invoice (an export that found nothing, or the wrong file?)`, { severity: 'warning' }));
+      }
       const payments = f.lines === 0 ? paymentColumnsOf(f.unknown) : undefined;
       if (payments !== undefined) issues.push(paymentsFileProblem(f.name, payments));
       else if (f.unknown.length > 0) {

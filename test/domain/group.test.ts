@@ -250,14 +250,17 @@ describe('grouping rows into invoices', () => {
     expect(codes([{ row: 2, fields: { ...BASE, price: undefined } }])).toEqual(['2:price:price_missing']);
   });
 
-  it('a declared header with no row under it: without vendor and invoice_number an error for the file; a canonical one is nothing to do', () => {
+  it('a declared header with no row under it: without vendor and invoice_number an error for the file; a canonical one is a no_rows warning', () => {
     const g = new InvoiceGrouper();
     g.declareColumns('cover.csv', ['Vendor summary']);
     g.declareColumns('empty.csv', ['vendor', 'invoice_number', 'price']);
-    expect(g.finish().issues.map((p) => [p.file, p.code, p.severity])).toEqual([
+    const issues = g.finish().issues;
+    expect(issues.map((p) => [p.file, p.code, p.severity])).toEqual([
       ['cover.csv', 'missing_column', 'error'],
       ['cover.csv', 'unknown_columns', 'warning'],
+      ['empty.csv', 'no_rows', 'warning'],
     ]);
+    expect(issues[2]?.message).toBe('empty.csv has a header and no rows, so it holds no invoice (an export that found nothing, or the wrong file?)');
   });
 
   it('a key cell the input refused is said once by its problem, not also as a missing column or an empty cell', () => {

@@ -3,10 +3,10 @@
  * anything is sent", "Exit codes"): the built CLI, a dry run, no target.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import type { ReportDocument } from '../../src/report/report.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'il-input-messages-'));
@@ -38,5 +38,16 @@ describe('a misspelt command', () => {
     const res = await runCli(['--dry-run', '--encoding', 'latin1', 'verfy', 'x.csv']);
     expect(res.code).toBe(2);
     expect(res.stderr).toBe("invoice-load: 'verfy' is neither a command nor a file: did you mean `invoice-load verify`? (invoice-load --help lists the commands)\n");
+  });
+});
+
+describe('a file with a header and no rows', () => {
+  it('is still nothing to do (exit 0, as a nightly job on an empty drop expects), with a warning naming it', async () => {
+    const file = join(dir(), 'x.csv');
+    copyFileSync(join(ROOT, 'fixtures/input/header-only.csv'), file);
+    const res = await runCli(['--dry-run', file]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`  file: warning ${file} has a header and no rows, so it holds no invoice (an export that found nothing, or the wrong file?) [no_rows]`);
+    expect(res.stdout).toContain('0 invoices, 0 lines: nothing to do (0 errors, 1 warning).');
   });
 });
