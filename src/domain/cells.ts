@@ -11,7 +11,8 @@
  */
 import type { Decimal } from 'decimal.js';
 import type { CanonicalColumn } from './columns.js';
-import { isCurrencyCode } from './currencies.js';
+import { closeCurrency, isCurrencyCode } from './currencies.js';
+import { DATE_ORDER } from './style.js';
 import { canonicalDecimalText, isDecimalText } from './money.js';
 import { amountDigitsError, MAX_QUANTITY, textError } from './values.js';
 
@@ -163,9 +164,21 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
+/**
+ * For a date written day or month first: that a mapping profile reads it (README "Vendor
+ * layouts: mapping profiles", `dates.format`), with the two layouts it could be, in its separator.
+ */
+function dayMonthHint(t: string): string {
+  const m = DATE_ORDER.exec(t);
+  if (m === null) return '';
+  const sep = m[1]!;
+  const year = t.length - t.lastIndexOf(sep) - 1 === 2 ? 'YY' : 'YYYY';
+  return `; a --mapping profile reads dates written day or month first ("dates": {"format": "DD${sep}MM${sep}${year}"} or "MM${sep}DD${sep}${year}"; \`invoice-load mapping init\` writes one)`;
+}
+
 /** `YYYY-MM-DD` (ISO 8601 calendar date, Gregorian leap rule) that exists: 2024-02-29 yes, 2026-02-29 no. */
 const date: Codec = (t, column) => {
-  if (!DATE.test(t)) return new CellError('invalid_date', `${column} ${quote(t)} is not a date (expected YYYY-MM-DD)`);
+  if (!DATE.test(t)) return new CellError('invalid_date', `${column} ${quote(t)} is not a date (expected YYYY-MM-DD)${dayMonthHint(t)}`);
   const digit = (i: number) => t.charCodeAt(i) - 48; // no substrings: this runs on every date cell
   const y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
   const mo = digit(5) * 10 + digit(6);
@@ -199,7 +212,10 @@ const quantity: Codec = (t, column) => {
 
 const currency: Codec = (t, column) => {
   const up = t.toUpperCase();
-  return isCurrencyCode(up) ? up : new CellError('invalid_currency', `${column} ${quote(t)} is not an ISO 4217 currency code (e.g. USD, EUR)`);
+  if (isCurrencyCode(up)) return up;
+  const meant = closeCurrency(up);
+  const hint = meant === undefined ? ' (e.g. USD, EUR)' : `: did you mean ${meant}?`;
+  return new CellError('invalid_currency', `${column} ${quote(t)} is not an ISO 4217 currency code${hint}`);
 };
 
 /** Alma's invoice VAT types (`invoice_vat.type`); Inclusive is Alma's default. */

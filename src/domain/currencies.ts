@@ -48,3 +48,22 @@ export const isCurrencyCode = (code: string): code is CurrencyCode => CURRENCY_M
 
 /** Decimal places of a currency's amounts, or undefined for an unknown code. */
 export const minorUnits = (code: string): number | undefined => CURRENCY_MINOR_UNITS.get(code);
+
+/**
+ * The one code a mistyped one was probably meant to be: two neighbouring letters swapped
+ * (`GPB` → GBP) or one letter wrong (`EUE` → EUR). Undefined unless exactly one code is that
+ * close (`USS` could be USD or USN).
+ */
+export function closeCurrency(code: string): string | undefined {
+  const up = code.toUpperCase();
+  if (up.length !== 3 || isCurrencyCode(up)) return undefined;
+  const near = new Set<string>();
+  for (const known of CURRENCY_MINOR_UNITS.keys()) {
+    let differ = 0;
+    for (let i = 0; i < 3; i++) if (known[i] !== up[i]) differ++;
+    const swapped =
+      (up[0] === known[1] && up[1] === known[0] && up[2] === known[2]) || (up[0] === known[0] && up[1] === known[2] && up[2] === known[1]);
+    if (differ === 1 || swapped) near.add(known);
+  }
+  return near.size === 1 ? [...near][0] : undefined;
+}

@@ -15,7 +15,7 @@ const DECIMAL_COMMA = /^[-+]?(?:\d{1,3}(?:[. ]\d{3})+|\d+),\d{1,2}$/;
 /** `1,212.50`, `12,000`: commas grouping thousands. */
 const THOUSANDS = /^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
 /** `03.03.2025`, `3/3/2025`, `03-03-25`: day and month first, in one order or the other. */
-const DATE_ORDER = /^\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})$/;
+export const DATE_ORDER = /^\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})$/;
 
 /** Which style a cell the canonical codecs refused is written in, if it looks like one a profile reads. */
 export function styleOf(code: string, text: string): StyleKind | undefined {

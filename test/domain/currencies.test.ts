@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CURRENCY_MINOR_UNITS, isCurrencyCode, minorUnits } from '../../src/domain/currencies.js';
+import { CURRENCY_MINOR_UNITS, isCurrencyCode, minorUnits, closeCurrency } from '../../src/domain/currencies.js';
 
 /**
  * ISO 4217 codes that ICU (Node's Intl) does not list: the fund codes and VED. Every other code
@@ -34,4 +34,19 @@ describe('currency table', () => {
     expect(isCurrencyCode(code)).toBe(false);
     expect(minorUnits(code)).toBeUndefined();
   });
+});
+
+describe('closeCurrency: the one code a mistyped one was meant to be', () => {
+  it.each<[string, string | undefined]>([
+    ['GPB', 'GBP'], // two neighbours swapped
+    ['CFH', 'CHF'],
+    ['JYP', undefined], // JPY swapped, or SYP with one letter wrong
+    ['UDS', undefined], // USD swapped, or UZS with one letter wrong
+    ['EUE', 'EUR'], // one letter wrong
+    ['gpb', 'GBP'],
+    ['USS', undefined], // USD or USN
+    ['GBP', undefined], // a code
+    ['XYZQ', undefined],
+    ['QQQ', undefined],
+  ])('%s → %s', (code, meant) => expect(closeCurrency(code)).toBe(meant));
 });

@@ -172,3 +172,16 @@ describe('invoice total', () => {
 it('BASE is a valid invoice (the tables above depend on it)', () => {
   expect(found(run([BASE]))).toEqual([]);
 });
+
+describe('suggestions in cell messages', () => {
+  const message = (cells: Row): string | undefined => run(withBase(cells)).invoices[0]?.problems[0]?.message;
+  it.each<[string, Row, string]>([
+    ['a currency with two letters swapped: the code meant', { currency: 'GPB' }, 'currency "GPB" is not an ISO 4217 currency code: did you mean GBP?'],
+    [
+      'a date written day or month first: the profile that reads it',
+      { invoice_date: '05/03/2025' },
+      'invoice_date "05/03/2025" is not a date (expected YYYY-MM-DD); a --mapping profile reads dates written day or month first ("dates": {"format": "DD/MM/YYYY"} or "MM/DD/YYYY"; `invoice-load mapping init` writes one)',
+    ],
+    ['the same with dots and a two-digit year', { invoice_date: '5.3.25' }, 'invoice_date "5.3.25" is not a date (expected YYYY-MM-DD); a --mapping profile reads dates written day or month first ("dates": {"format": "DD.MM.YY"} or "MM.DD.YY"; `invoice-load mapping init` writes one)'],
+  ])('%s', (_, cells, expected) => expect(message(cells)).toBe(expected));
+});
