@@ -898,6 +898,8 @@ function finishInvoice<I>(
 ): GroupedInvoice<I> {
   const draft = toDraft(acc);
   if (leftOut !== undefined) draft.leftOut = leftOut;
+  const reused = reusedNumber(acc);
+  if (reused !== undefined) acc.problems.push(reused);
   // concat, not spreads: an array spread walks the iterator protocol, per invoice of the batch.
   const problems = sortProblems(acc.problems.concat(rules(draft)), fileOrder);
   // One Provenance object per row, shared by the invoice, its lines and its funds. Rows are
@@ -922,6 +924,29 @@ function finishInvoice<I>(
     return { key: acc.key, rows, invoice: undefined, problems, written };
   }
   return { key: acc.key, rows, invoice: build(draft, at), problems };
+}
+
+/** The invoice-level columns that tell one invoice from another: two values are two invoices. */
+const TELLING: readonly (readonly [string, string])[] = [
+  ['invoice_date', 'dates'],
+  ['total_amount', 'totals'],
+];
+
+/**
+ * One warning on the invoice's first row when its rows give two dates or two totals: each
+ * `invoice_field_conflict` says one cell, and four of them did not say the likely cause — one
+ * invoice number used for two invoices. Undefined otherwise.
+ */
+function reusedNumber(acc: InvoiceAcc): Problem | undefined {
+  const differ = TELLING.filter(([column]) => acc.problems.some((p) => p.code === 'invoice_field_conflict' && p.column === column)).map(([, what]) => what);
+  if (differ.length === 0) return undefined;
+  return problem(
+    { file: acc.file.name, row: acc.rows[0] },
+    'invoice_number_reused',
+    `invoice number ${quote(acc.key.number)} of vendor ${quote(acc.key.vendor)} appears on ${rowsText(acc.rows)} with different ${differ.join(' and ')} — two different invoices? ` +
+      `Give each its own invoice number, or repeat the same values`,
+    { column: 'invoice_number', severity: 'warning' },
+  );
 }
 
 /** Sorts by file (in the order files were read), then row (file-level problems first); stable. */

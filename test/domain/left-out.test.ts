@@ -54,3 +54,26 @@ describe('a row without a vendor among rows of its invoice number', () => {
     expect(s.issues().map((p) => p.message)[0]).toContain('fill in GOBI?');
   });
 });
+
+describe('one invoice number on rows with different dates or totals', () => {
+  const ebs: Row = { ...withBase({})[0], vendor: 'EBSCO', invoice_number: 'EBS-9001-25', invoice_date: '2025-01-28', total_amount: '1590.00', line_number: '1', price: '1250.00' };
+  const second: Row = { vendor: 'EBSCO', invoice_number: 'EBS-9001-25', line_number: '2', price: '340.00', fund_code: 'F1' };
+  const other: Row = { ...withBase({})[0], invoice_number: 'INV-7' };
+  it.each<[string, Row, string | undefined]>([
+    [
+      'date and total: one warning naming the rows, before the conflicts',
+      { ...ebs, invoice_date: '2025-04-01', total_amount: '310.00', line_number: '3', price: '310.00' },
+      'invoice number "EBS-9001-25" of vendor "EBSCO" appears on rows 2–3 and 5 with different dates and totals — two different invoices? Give each its own invoice number, or repeat the same values',
+    ],
+    [
+      'the total only',
+      { ...ebs, invoice_date: undefined, total_amount: '310.00', line_number: '3', price: '310.00' },
+      'invoice number "EBS-9001-25" of vendor "EBSCO" appears on rows 2–3 and 5 with different totals — two different invoices? Give each its own invoice number, or repeat the same values',
+    ],
+  ])('%s', (_, late, expected) => {
+    const r = run([ebs, second, other, late]);
+    const problems = r.invoices[0]!.problems;
+    expect(problems[0]).toMatchObject({ row: 2, column: 'invoice_number', code: 'invoice_number_reused', severity: 'warning', message: expected });
+    expect(problems.filter((p) => p.code === 'invoice_number_reused')).toHaveLength(1);
+  });
+});
