@@ -23,6 +23,7 @@ import type { Problem } from '../domain/problem.js';
 import { placeOf, type Provenance } from '../input/record.js';
 import { systemLabel, type ReportDocument, type ReportInvoice } from './report.js';
 import { stoppedOn, stoppedSentence } from './stopped.js';
+import type { StopDetail } from '../engine/events.js';
 import { runLabels } from '../common/runs.js';
 
 export const CSV_COLUMNS = [
@@ -94,14 +95,14 @@ const problemText = (p: Problem): string => {
  * invoice the run stopped on (`status` stays `failed`, `error_code` says the stop) says so in
  * plain words, as the terminal and the HTML report do (stopped.ts).
  */
-function message(inv: ReportInvoice, stopped: string | undefined, label: string): string {
-  if (stoppedOn(inv)) return stoppedSentence(inv, stopped, label);
+function message(inv: ReportInvoice, stopped: string | undefined, label: string, detail?: StopDetail): string {
+  if (stoppedOn(inv)) return stoppedSentence(inv, stopped, label, detail);
   if (inv.error) return `${inv.error.step}: ${inv.error.message}`;
   return inv.issues.map(problemText).join(' | ');
 }
 
 /** `stopped`: the report's (why the run stopped, if it did); `label`: the target's name for people. */
-export function invoiceCells(inv: ReportInvoice, stopped?: string, label = 'Alma'): Record<(typeof CSV_COLUMNS)[number], string> {
+export function invoiceCells(inv: ReportInvoice, stopped?: string, label = 'Alma', detail?: StopDetail): Record<(typeof CSV_COLUMNS)[number], string> {
   return {
     rows: formatRows(inv.rows),
     vendor: inv.vendor,
@@ -116,7 +117,7 @@ export function invoiceCells(inv: ReportInvoice, stopped?: string, label = 'Alma
     alerts: inv.alerts.map((a) => (a.description ? `${a.code}: ${a.description}` : a.code)).join('; '),
     error_code: inv.error?.code ?? '',
     tracking_id: inv.error?.tracking_id ?? '',
-    message: message(inv, stopped, label),
+    message: message(inv, stopped, label, detail),
   };
 }
 
@@ -125,7 +126,7 @@ export function renderCsv(report: ReportDocument, label?: string): string {
   const out = [CSV_COLUMNS.map((c) => quoteCell(defuseCell(c))).join(',')];
   const system = systemLabel(report, label);
   for (const inv of report.invoices) {
-    const cells = invoiceCells(inv, report.stopped, system);
+    const cells = invoiceCells(inv, report.stopped, system, report.stop_detail);
     out.push(CSV_COLUMNS.map((c) => quoteCell(TEXT_COLUMNS.has(c) ? keepText(cells[c]) : defuseCell(cells[c]))).join(','));
   }
   return '\uFEFF' + out.join('\r\n') + '\r\n';

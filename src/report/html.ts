@@ -123,7 +123,7 @@ const invoiceName = (inv: ReportInvoice): string => `${esc(inv.vendor)} <b>${esc
 
 function note(inv: ReportInvoice, report: ReportDocument, system: string): string {
   // The stop's code stays, small, for whoever searches the JSON report for it; the prose is plain.
-  if (inv.error && stoppedOn(inv)) return `${esc(stoppedSentence(inv, report.stopped, system))} <code>${esc(inv.error.code)}</code>`;
+  if (inv.error && stoppedOn(inv)) return `${esc(stoppedSentence(inv, report.stopped, system, report.stop_detail))} <code>${esc(inv.error.code)}</code>`;
   if (inv.error) return `<code>${esc(inv.error.code)}</code> ${esc(inv.error.message)}`;
   if (inv.alerts.length > 0) return inv.alerts.map((a) => `<code>${esc(a.code)}</code>`).join(', ');
   const errors = inv.issues.filter((p) => p.severity === 'error').length;
@@ -221,16 +221,16 @@ function stoppedSection(report: ReportDocument, system: string): string {
   const incomplete =
     half.length === 0
       ? ''
-      : `<p><b>${esc(`In ${system}, incomplete — don't edit or delete ${half.length === 1 ? 'it' : 'them'}; ${whoFinishes(report.stopped)} completes ${half.length === 1 ? 'it' : 'them'}:`)}</b> ${names}${more}</p>`;
-  return `<h2 id="stopped-invoices">Stopped before done</h2><p>${n === 1 ? 'This invoice' : `These ${n} invoices`} did not finish because the run stopped first; nothing about ${n === 1 ? 'it' : 'them'} was refused. ${esc(sentenceCase(rerunAdvice(report.stopped, report.stop_detail, ': the journal resumes where the run stopped')))}</p>\n${incomplete}`;
+      : `<p><b>${esc(`In ${system}, incomplete — don't edit or delete ${half.length === 1 ? 'it' : 'them'}; ${whoFinishes(report.stopped, report.stop_detail, system)} completes ${half.length === 1 ? 'it' : 'them'}:`)}</b> ${names}${more}</p>`;
+  return `<h2 id="stopped-invoices">Stopped before done</h2><p>${n === 1 ? 'This invoice' : `These ${n} invoices`} did not finish because the run stopped first; nothing about ${n === 1 ? 'it' : 'them'} was refused. ${esc(sentenceCase(rerunAdvice(report.stopped, report.stop_detail, system, ': the journal resumes where the run stopped')))}</p>\n${incomplete}`;
 }
 
 /**
  * What to do about the invoices a run stopped on: `run the same command again; nothing is
  * doubled`, after failures.ts's clause for the stop (`after the institution's midnight, `).
  */
-function rerunAdvice(stopped: string | undefined, detail: StopDetail | undefined, why = ''): string {
-  const when = rerunWhen(stopped, detail) || (rerunsAtOnce(stopped) ? '' : 'once what stopped the run is put right (above), ');
+function rerunAdvice(stopped: string | undefined, detail: StopDetail | undefined, system: string, why = ''): string {
+  const when = rerunWhen(stopped, detail, system) || (rerunsAtOnce(stopped) ? '' : 'once what stopped the run is put right (above), ');
   return `${when}run the same command again${why}; nothing is doubled`;
 }
 const sentenceCase = (t: string): string => `${t.charAt(0).toUpperCase()}${t.slice(1)}.`;
@@ -304,7 +304,7 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
   const banner = [
     report.stopped ? `<div class="banner ${CALM_STOPS.has(report.stopped) ? 'warn' : 'bad'}" id="stopped"><b>The run stopped early.</b> ${esc(stopText(report.stopped, report.stop_detail, system))}</div>` : '',
     stopped > 0
-      ? `<div class="banner warn" id="not-finished"><b>Stopped before done:</b> ${plural(stopped)} — ${esc(rerunAdvice(report.stopped, report.stop_detail))} (<a href="#stopped-invoices">details</a>).</div>`
+      ? `<div class="banner warn" id="not-finished"><b>Stopped before done:</b> ${plural(stopped)} — ${esc(rerunAdvice(report.stopped, report.stop_detail, system))} (<a href="#stopped-invoices">details</a>).</div>`
       : '',
     attention.length > 0 ? `<div class="banner ${failed + s.invalid > 0 ? 'bad' : 'warn'}" id="attention"><b>Needs attention:</b> ${attention.join('; ')}.</div>` : '',
     allGood && s.invoices > 0 ? `<div class="banner ok">Every invoice is in ${esc(target)}; nothing needs attention.</div>` : '',

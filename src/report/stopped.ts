@@ -7,6 +7,7 @@
  */
 import { NOT_STARTED, stoppedOn } from '../engine/result.js';
 import { rerunWhen } from './failures.js';
+import type { StopDetail } from '../engine/events.js';
 
 type Stoppable = { status: string; id?: string | undefined; error?: { code: string; step: string } | undefined };
 
@@ -46,11 +47,11 @@ export function stoppedStatus(inv: Stoppable, stopped: string | undefined): stri
 }
 
 /** Who finishes an invoice a run stopped on: `the re-run`, `a re-run after the institution's midnight`. */
-export function whoFinishes(stopped: string | undefined): string {
+export function whoFinishes(stopped: string | undefined, detail?: StopDetail, label = 'Alma'): string {
   if (rerunsAtOnce(stopped)) return 'the re-run';
   // failures.ts's clause for the stop ("after the institution's midnight, "), without its
   // pointer to the terminal's line above: a CSV cell has no "above".
-  const when = rerunWhen(stopped).replace(/ \(above\)/g, '').replace(/,\s*$/, '');
+  const when = rerunWhen(stopped, detail, label).replace(/ \(above\)/g, '').replace(/,\s*$/, '');
   return when !== '' ? `a re-run ${when}` : 'a re-run, once what stopped the run is put right,';
 }
 
@@ -60,8 +61,8 @@ export function whoFinishes(stopped: string | undefined): string {
  * re-run completes it.` A person who "tidies up" a half-built invoice in the target makes the
  * re-run's work harder, so that one says to leave it alone.
  */
-export function stoppedSentence(inv: Stoppable, stopped: string | undefined, label = 'Alma'): string {
-  const who = whoFinishes(stopped);
+export function stoppedSentence(inv: Stoppable, stopped: string | undefined, label = 'Alma', detail?: StopDetail): string {
+  const who = whoFinishes(stopped, detail, label);
   if (existsIncomplete(inv)) return `Exists in ${label}, incomplete (${stoppedAt(inv)}) — don't edit or delete it; ${who} completes it.`;
   if (inv.error?.code === NOT_STARTED) return `Not started: the run stopped before reaching it; ${who} loads it.`;
   // As the terminal says it: the journal, not the report, knows whether a create went unanswered

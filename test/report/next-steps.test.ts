@@ -83,7 +83,9 @@ describe('the next step after every stop', () => {
     expect(text).toContain('Next: later, once Alma is up again, run the same command again to finish them: the journal resumes them, nothing is sent twice.');
     const html = renderHtml(report);
     expect(html).toContain('Alma, or the way to it, is down');
-    expect(html).toContain('Next: later, once Alma is up again, run the same command again');
+    // All its invoices were stopped, not refused: the HTML's advice is in its stopped section.
+    expect(html).toContain('Later, once Alma is up again, run the same command again');
+    expect(html).toContain('a re-run later, once Alma is up again loads it');
     const lifecycle = renderLifecycle({ target: 'alma', command: 'export', dry_run: false, stopped: 'unreachable', stop_detail: { code: GATEWAY_DOWN }, summary: lifecycleSummary([], 3), issues: [], invoices: [] }, plainStyle);
     expect(lifecycle.trimEnd().split('\n').pop()).toBe('stopped: unreachable; later, once Alma is up again, re-run the same command to finish');
   });

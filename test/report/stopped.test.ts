@@ -97,7 +97,7 @@ describe('HTML report of a stopped run', () => {
 
   it.each([
     ['daily_limit', 'DAILY_THRESHOLD', "a re-run after the institution's midnight"],
-    ['retry_after', 'RETRY_AFTER', 'a re-run after the wait the API asked for'],
+    ['retry_after', 'RETRY_AFTER', 'a re-run after the wait Alma asked for'],
     ['unreachable', 'UNREACHABLE', 'a re-run once the address or the network is put right'],
     ['auth', 'UNAUTHORIZED', 'a re-run once the API key is put right'],
   ])('a run stopped for another reason (%s): never attempted is "Not started — re-run later", not a failure', (stopped, code, who) => {
