@@ -14,7 +14,7 @@ import { openLockedJournal } from './journals.js';
 import { createAlmaErp, type AlmaErp } from '../targets/alma/erp.js';
 import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { renderLifecycle, type LifecycleReport } from '../report/lifecycle.js';
-import { writeFileAtomic } from '../common/fs.js';
+import { writeOutputFile } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
 import { withRunFields } from './outputs.js';
 
@@ -88,7 +88,7 @@ export function emitLifecycleReport(cfg: Config, term: Terminal, bare: Lifecycle
   const report = withRunFields(bare, bare.command === 'export' ? { ...cfg, files: [] } : cfg, cfg.startedAt ?? new Date(), new Date());
   if (cfg.reportPath !== undefined) {
     try {
-      writeFileAtomic(cfg.reportPath, JSON.stringify(report, null, 2) + '\n');
+      writeOutputFile(cfg.reportPath, JSON.stringify(report, null, 2) + '\n');
     } catch (err) {
       throw new UsageError(`cannot write the report to ${cfg.reportPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }

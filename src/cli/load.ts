@@ -18,7 +18,7 @@ import { buildPlan, hasErrors, validInvoices, type Plan } from '../plan/plan.js'
 import { targetNamed } from '../targets/registry.js';
 import type { TargetProfile } from '../targets/definition.js';
 import type { OnlineDeps } from './preflight.js';
-import { readSecretFile, secretFileExposure, writeFileAtomic } from '../common/fs.js';
+import { readSecretFile, secretFileExposure, writeOutputFile } from '../common/fs.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
 import { checkOutputPaths, withRunFields } from './outputs.js';
@@ -173,7 +173,7 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
       try {
         // In pieces, like --json: the same text as JSON.stringify(report, null, 2) (report documents
         // are plain data), without one string of the whole report.
-        writeFileAtomic(cfg.reportPath!, (write) => {
+        writeOutputFile(cfg.reportPath!, (write) => {
           writeJson(report, 2, write, { plain: true });
           write('\n');
         });

@@ -4,18 +4,18 @@
  * the run with exit 2 and nothing sent — found after a load, it would leave a cron job
  * believing nothing happened. And the fields every report document carries about its run.
  */
-import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { outputTarget } from '../common/fs.js';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
-import { PATH_REASONS, pathReason } from '../common/path-reasons.js';
+import { pathReason } from '../common/path-reasons.js';
 import { version } from './version.js';
 
-/** What an error means while creating the output's folder and a probe file in it (else PATH_REASONS). */
+/** What an error means while making a probe file in the output's folder (else PATH_REASONS). */
 const WRITE_REASONS: Record<string, string> = {
   EEXIST: 'a part of the path is a file, not a folder',
-  ENOENT: 'the folder cannot be created',
 };
 const why = (err: unknown): string => {
   const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -130,21 +130,30 @@ function fileId(path: string): { dev: number; ino: number } | undefined {
   }
 }
 
-/** Why `path` cannot be written (atomically: a temp file beside it, then a rename), or undefined. */
+/**
+ * Why `path` cannot be written (common/fs.ts `outputTarget`: a file or nothing yet atomically,
+ * a temp file beside the end of its links; a pipe or a terminal in place), or undefined. A
+ * missing folder is refused, not made: `/nonexistent/x.html` made `/nonexistent`.
+ */
 function unwritable(path: string): string | undefined {
+  let target;
   try {
-    if (statSync(path).isDirectory()) return PATH_REASONS['EISDIR'];
+    target = outputTarget(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return why(err);
+    return why(err);
   }
-  const dir = dirname(path);
+  if (target.kind === 'refused') return target.reason;
+  // A pipe is not opened here: opening it for writing waits for its reader.
+  if (target.kind === 'through') return undefined;
+  const dir = dirname(target.path);
   try {
-    mkdirSync(dir, { recursive: true });
-    const probe = join(dir, `.${basename(path)}.${process.pid}.check`);
+    const probe = join(dir, `.${basename(target.path)}.${process.pid}.check`);
     closeSync(openSync(probe, 'w'));
     unlinkSync(probe);
     return undefined;
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `the folder ${target.path === resolve(path) ? dirname(path) : dir} does not exist (it is not made: create it first)`;
     return why(err);
   }
 }

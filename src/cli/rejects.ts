@@ -17,7 +17,7 @@ import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { cellText } from '../domain/cells.js';
 import { keyString } from '../domain/model.js';
-import { writeFileAtomic } from '../common/fs.js';
+import { writeOutputFile } from '../common/fs.js';
 
 export interface RejectsOptions {
   path: string;
@@ -117,7 +117,7 @@ const sameHeader = (a: RawFile, b: RawFile): boolean => a.delimiter === b.delimi
 
 function write(path: string, lines: readonly string[]): void {
   try {
-    writeFileAtomic(path, (w) => {
+    writeOutputFile(path, (w) => {
       for (const l of lines) w(l);
     });
   } catch (err) {

@@ -6,14 +6,14 @@ import type { Config } from './config.js';
 import type { ReportDocument } from '../report/report.js';
 import { renderCsv } from '../report/csv.js';
 import { renderHtml } from '../report/html.js';
-import { writeFileAtomic } from '../common/fs.js';
+import { writeOutputFile } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
 import { targetNamed } from '../targets/registry.js';
 
 export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtmlPath' | 'files'>, report: ReportDocument, now: Date = new Date()): void {
   const write = (path: string, what: string, text: string): void => {
     try {
-      writeFileAtomic(path, text);
+      writeOutputFile(path, text);
     } catch (err) {
       // A path mistake, not a bug; the journal already holds what was done, so a re-run only writes the file.
       throw new UsageError(`cannot write the ${what} report to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

@@ -22,7 +22,7 @@ import { targetNamed } from '../targets/registry.js';
 import { adoptable } from '../targets/matches.js';
 import { ApiError, runStopOf, UsageError } from '../common/errors.js';
 import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
-import { writeFileAtomic } from '../common/fs.js';
+import { writeOutputFile } from '../common/fs.js';
 import { writeJson } from '../common/json.js';
 import { checkReportPath } from './outputs.js';
 
@@ -124,7 +124,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   }
   const report: VerifyReport = { ...buildVerifyReport(profile.name, out, plan.issues, opened.requestCount(), stopped), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) };
   if (cfg.reportPath !== undefined) {
-    writeFileAtomic(cfg.reportPath, (write) => {
+    writeOutputFile(cfg.reportPath, (write) => {
       writeJson(report, 2, write, { plain: true });
       write('\n');
     });

@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, basename, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
 /**
@@ -9,8 +9,8 @@ import { UsageError } from './errors.js';
  * is more text than one JavaScript string may hold). `fsync: false` skips the flush: the file is
  * still whole or absent after a kill, but may be lost in a power cut (the sandboxes' state).
  */
-export function writeFileAtomic(path: string, content: string | ((write: (piece: string) => void) => void), opts: { fsync?: boolean } = {}): void {
-  mkdirSync(dirname(path), { recursive: true });
+export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean } = {}): void {
+  if (opts.mkdir !== false) mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
@@ -28,6 +28,75 @@ export function writeFileAtomic(path: string, content: string | ((write: (piece:
     // Leave no half-written temporary file behind (e.g. when `path` is a directory or the disk is full).
     rmSync(tmp, { force: true });
     throw err;
+  }
+}
+
+type Content = string | ((write: (piece: string) => void) => void);
+
+/**
+ * How a file the user named (`--report`, `--report-csv`, `--report-html`, `--rejects`) is
+ * written, decided from what is at the path (README "Output files"):
+ * - `atomic`: nothing there, or a regular file: a temporary file beside `path`, then a rename.
+ *   `path` is the end of any symbolic links, so the link stays and its target is replaced (a
+ *   rename over the link itself turned it into a plain file). Its folder must exist.
+ * - `through`: a named pipe, a terminal or another character device (`/dev/stdout`, a FIFO a
+ *   mail job reads): written in place, as a shell's `>` does; a rename would put a plain file
+ *   in its stead. So is a path that goes through a descriptor link (`/dev/stdout`, `/dev/fd/1`,
+ *   `/proc/self/fd/1`), opened for appending, whatever the descriptor is: a cron job's
+ *   `>> log` keeps its log.
+ * - `refused`: a folder, a block device (a disk: its first bytes would be the report), a socket.
+ */
+export type OutputTarget = { kind: 'atomic' | 'through'; path: string; append?: boolean } | { kind: 'refused'; path: string; code: string; reason: string };
+
+/** A link into these names an open descriptor, not a file (proc(5), `/proc/[pid]/fd/`). */
+const DESCRIPTOR_LINK = /^\/(proc\/|dev\/fd\/)/;
+
+export function outputTarget(path: string): OutputTarget {
+  let at = resolve(path);
+  for (let hops = 0; ; hops++) {
+    if (DESCRIPTOR_LINK.test(at)) return { kind: 'through', path, append: true };
+    let link: boolean;
+    try {
+      link = lstatSync(at).isSymbolicLink();
+    } catch {
+      break; // nothing there (a missing file, or a link that points nowhere yet: the file is made there)
+    }
+    if (!link) break;
+    if (hops >= 40) return { kind: 'refused', path: at, code: 'ELOOP', reason: 'too many symbolic links (a link that points back to itself?)' };
+    at = resolve(dirname(at), readlinkSync(at));
+  }
+  let st;
+  try {
+    st = statSync(at);
+  } catch {
+    return { kind: 'atomic', path: at };
+  }
+  if (st.isFile()) return { kind: 'atomic', path: at };
+  if (st.isDirectory()) return { kind: 'refused', path: at, code: 'EISDIR', reason: 'it is a folder' };
+  if (st.isFIFO() || st.isCharacterDevice()) return { kind: 'through', path: at };
+  if (st.isBlockDevice()) return { kind: 'refused', path: at, code: 'EBLOCKDEV', reason: 'it is a block device (a disk), not a file' };
+  return { kind: 'refused', path: at, code: 'ENXIO', reason: 'it cannot be opened as a file (a socket, or a device nothing is attached to)' };
+}
+
+/**
+ * Writes a file the user named (`outputTarget`): atomically where it is a file or nothing yet,
+ * in place where it is a pipe or a device. The folder is never made: the outputs were checked
+ * before the run (cli/outputs.ts), and a folder that went missing since is an error, not a new
+ * folder made where a typo said.
+ */
+export function writeOutputFile(path: string, content: Content): void {
+  const target = outputTarget(path);
+  if (target.kind === 'refused') throw Object.assign(new Error(`${target.path}: ${target.reason}`), { code: target.code });
+  if (target.kind === 'atomic') {
+    writeFileAtomic(target.path, content, { mkdir: false });
+    return;
+  }
+  const fd = openSync(target.path, target.append === true ? 'a' : 'w');
+  try {
+    if (typeof content === 'string') writeFileSync(fd, content);
+    else content((piece) => writeFileSync(fd, piece));
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -3,7 +3,7 @@
  * (`--report-csv`, `--report-html`), --quiet, --help and --version.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -26,6 +26,7 @@ describe('the config file', () => {
   it('supplies the target, pace, state dir and report paths; the key stays in the environment', async () => {
     w = await world();
     const cwd = tempDir();
+    mkdirSync(join(cwd, 'out')); // an output's folder is not made (README "The report")
     writeFileSync(
       join(cwd, 'invoice-load.config.json'),
       JSON.stringify({ alma_url: w.sandbox.url, rate: 200, poll_timeout: 5, state_dir: 'state', report_csv: 'out/invoices.csv', report_html: 'out/invoices.html' }),

@@ -4,7 +4,8 @@
  * the report's run fields (started, finished, duration_s, version, inputs).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/cli.js';
@@ -37,6 +38,61 @@ describe('output paths are checked before the first request', () => {
   });
 });
 
+describe('what is at an output path is kept: a link, a pipe; a missing folder is refused', () => {
+  it('a missing folder stops the load with exit 2, nothing sent, and is not made', async () => {
+    w = await world();
+    const missing = join(w.dir, 'nonexistent');
+    for (const flag of ['--report', '--report-csv', '--report-html', '--rejects']) {
+      const file = join(missing, flag === '--report' ? 'r.json' : flag === '--report-html' ? 'x.html' : 'x.csv');
+      const res = await w.load([flag, file, SAMPLE]);
+      expect(res.code, flag).toBe(2);
+      expect(res.stderr).toContain(`cannot write ${flag} ${file}: the folder ${missing} does not exist`);
+      expect(existsSync(missing), flag).toBe(false);
+    }
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+  });
+
+  it('a symbolic link stays a link: the file it points to gets the report', async () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'real'));
+    const outputs = ['--report', '--report-csv', '--report-html', '--rejects'].map((flag, i) => {
+      const name = ['r.json', 'r.csv', 'r.html', 'rejects.csv'][i]!;
+      writeFileSync(join(cwd, 'real', name), 'old');
+      symlinkSync(join('real', name), join(cwd, name));
+      return [flag, name] as const;
+    });
+    const res = await runCli(['--dry-run', ...outputs.flat(), SAMPLE], { cwd, env: { HOME: cwd } });
+    expect(res.code, res.stderr).toBe(0);
+    for (const [flag, name] of outputs) {
+      expect(lstatSync(join(cwd, name)).isSymbolicLink(), flag).toBe(true);
+      expect(readlinkSync(join(cwd, name))).toBe(join('real', name));
+      expect(readFileSync(join(cwd, 'real', name), 'utf8'), flag).not.toBe('old');
+    }
+    expect(JSON.parse(readFileSync(join(cwd, 'real/r.json'), 'utf8')).dry_run).toBe(true);
+    expect(readFileSync(join(cwd, 'real/rejects.csv'), 'utf8')).toContain('error_code');
+  });
+
+  it('a named pipe stays a pipe: its reader gets the report', async () => {
+    const cwd = tempDir();
+    const fifo = join(cwd, 'rep.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let got = '';
+    reader.stdout.setEncoding('utf8').on('data', (d: string) => (got += d));
+    const read = new Promise<void>((done) => reader.on('close', () => done()));
+    try {
+      const res = await runCli(['--dry-run', '--report', fifo, SAMPLE], { cwd, env: { HOME: cwd } });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toContain('Written: ');
+      expect(lstatSync(fifo).isFIFO(), 'the pipe was replaced by a file').toBe(true);
+      await read;
+      expect(JSON.parse(got).dry_run).toBe(true);
+    } finally {
+      reader.kill();
+    }
+  });
+});
+
 describe('a sandbox run says so', () => {
   it('in the JSON (sandbox: true), the HTML title and the summary; the config file\'s report paths are not used', async () => {
     const cwd = tempDir();
@@ -55,6 +111,7 @@ describe('a sandbox run says so', () => {
     expect(existsSync(join(cwd, 'real/last-load.csv'))).toBe(false);
     const human = await runCli(['--sandbox', SAMPLE], { cwd, env });
     expect(human.stdout).toMatch(/0 requests to the alma sandbox in \d+\.\d s\.\n$/);
+    mkdirSync(join(cwd, 'out'));
     const files = await runCli(['--sandbox', '--report', 'out/r.json', '--rejects', 'out/rj.csv', SAMPLE], { cwd, env });
     expect(files.stdout).toMatch(/ in \d+\.\d s\.\nWritten: out\/r\.json \(the report\), out\/rj\.csv \(no rejected rows\)\.\n$/);
     expect((await runCli(['--sandbox', '--quiet', '--report', 'out/r.json', SAMPLE], { cwd, env })).stdout).not.toContain('Written');
