@@ -12,7 +12,7 @@ import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
-import { both, csvLine, REJECT_COLUMNS, rejectedRowOwners, rowKey, rowReasons, rowKeyFile, rowKeyRow, type RejectReason, type RowOwners } from '../report/rejects.js';
+import { both, csvLine, REJECT_COLUMNS, rejectsLine, rejectedRowOwners, rowKey, rowReasons, rowKeyFile, rowKeyRow, type RejectReason, type RowOwners } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { cellText } from '../domain/cells.js';
@@ -97,7 +97,7 @@ async function writeRejectsOf(
     for (const f of raw) {
       for (const r of f.rows) {
         const cells = Array.from({ length: header.length }, (_, i) => r.cells[i] ?? '');
-        lines.push(csvLine([...cells, r.reason.code, r.reason.message], delimiter));
+        lines.push(rejectsLine([...cells, r.reason.code, r.reason.message], delimiter));
         n++;
       }
     }
@@ -216,7 +216,7 @@ async function writeCanonical(
   }
   const columns = CANONICAL_COLUMNS.filter((c) => used.has(c));
   const lines = [BOM + csvLine([...columns, ...REJECT_COLUMNS])];
-  for (const r of rows) lines.push(csvLine([...columns.map((c) => r.fields[c] ?? ''), r.reason.code, r.reason.message]));
+  for (const r of rows) lines.push(rejectsLine([...columns.map((c) => r.fields[c] ?? ''), r.reason.code, r.reason.message]));
   write(opts.path, lines);
   return rows.length;
 }

@@ -16,6 +16,7 @@ import type { Provenance, SourceRecord } from './record.js';
 
 import { formatLimit, MAX_CELL_CHARS, MAX_RECORD_CHARS } from './limits.js';
 import { runLabels } from '../common/runs.js';
+import { REJECT_COLUMNS, unquoteRejectCell } from '../common/reject-cells.js';
 
 // A record longer than MAX_RECORD_CHARS (csv-parse counts UTF-8 bytes) is almost surely an
 // unclosed quote swallowing the file, or no text at all. csv-parse's guard (`max_record_size`)
@@ -165,6 +166,8 @@ export class CsvReader implements FormatReader {
   /** The header's first cell as written, and with a byte-order mark before it (see `record`). */
   private firstHeaderCell: string | undefined;
   private firstHeaderCellBom: string | undefined;
+  /** The header names a rejects file's columns: its cells' formula guard comes off (`unquoteRejectCell`). */
+  private rejectsFile = false;
   /** The header's cells as written (not trimmed or lower-cased): `--rejects` writes them back. */
   headerCells: readonly string[] | undefined;
   private readonly blankCols: number[] = [];
@@ -459,6 +462,7 @@ export class CsvReader implements FormatReader {
     if (n < width) this.heldShort = this.shortRow(n, row);
     this.lastRow = row;
     this.lastCells = cells;
+    if (this.rejectsFile) for (let i = 0; i < n; i++) cells[i] = unquoteRejectCell(cells[i]!);
     const source = { file: this.file, row };
     // Cells by position for a consumer that was told the columns (record.ts `cells`).
     const record: SourceRecord = this.onColumns !== undefined ? new CellRecord(source, cells, this.fieldsOf!) : { source, fields: this.fieldsOf!(cells) };
@@ -500,6 +504,9 @@ export class CsvReader implements FormatReader {
     // `fields.__proto__ = v` would set the prototype instead of a property; no canonical column
     // has that name, so it is dropped here rather than slowing every row down.
     for (let i = 0; i < width; i++) if (names[i] === '__proto__') names[i] = '';
+    // A rejects file (its `error_code` and `error_message` columns): the apostrophe its writer
+    // put before a formula-like cell is taken off again (report/rejects.ts quoteRejectCell).
+    this.rejectsFile = REJECT_COLUMNS.every((c) => names.includes(c));
     this.fieldsOf = fieldsBuilder(names);
     // By position, '' for a column that is not read: records carry their cells in this order.
     this.onColumns?.(this.file, names);

@@ -8,7 +8,9 @@
 import type { ReportDocument, ReportInvoice } from './report.js';
 import { keyString } from '../domain/model.js';
 
-export const REJECT_COLUMNS = ['error_code', 'error_message'] as const;
+import { quoteRejectCell, REJECT_COLUMNS } from '../common/reject-cells.js';
+
+export { REJECT_COLUMNS };
 
 export interface RejectReason {
   code: string;
@@ -156,3 +158,6 @@ export function csvLine(cells: readonly string[], delimiter = ','): string {
       .join(delimiter) + '\n'
   );
 }
+
+/** One line of the rejects file: each cell defused (`quoteRejectCell`), then quoted as `csvLine` does. */
+export const rejectsLine = (cells: readonly string[], delimiter = ','): string => csvLine(cells.map(quoteRejectCell), delimiter);

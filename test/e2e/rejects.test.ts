@@ -4,10 +4,12 @@
  * codes; the corrected file then loads and the batch is complete, each invoice exactly once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { openInputFile, readRecords } from '../../src/input/read.js';
 import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
 import { workbookFromCsv } from '../helpers/workbook.js';
 
@@ -254,5 +256,37 @@ describe('--rejects', () => {
     expect(res.code).toBe(3);
     expect(res.stderr).toContain(`Written: ${rejects} (2 rejected rows; not in it: ${input} row 3, which could not be read as a row (see its error above) — fix it in the input).`);
     expect((parse(readRejects(rejects)) as string[][]).slice(1).map((r) => r[r.length - 2])).toEqual(['total_mismatch', 'total_mismatch']);
+  });
+
+  it('cells a spreadsheet would run as formulas are defused in the file, and read back as they were; a credit stays a number', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-rejects-'));
+    try {
+      const input = join(dir, 'vendor.csv');
+      // The total does not add up: the invoice is invalid, both rows go into the rejects.
+      const text =
+        'invoice_number,invoice_date,vendor,total_amount,currency,line_number,price,fund_code,invoice_note,line_note,price_note,reference_number\n' +
+        'F-1,2025-01-01,GOBI,999.00,USD,1,-12.50,MAIN,"=HYPERLINK(""http://evil"",""click"")",=1+1,+evil,-cmd\n' +
+        "F-1,,,,,2,10.00,MAIN,,@SUM(A1),\"\tlead\",'=already quoted\n";
+      writeFileSync(input, text);
+      const rejects = join(dir, 'r.csv');
+      const res = await runCli(['--dry-run', '--rejects', rejects, input], { cwd: dir, env: { HOME: dir } });
+      expect(res.code, res.stderr).toBe(3);
+      const written = parse(readRejects(rejects)) as string[][];
+      const col = (name: string): string[] => written.slice(1).map((r) => r[written[0]!.indexOf(name)]!);
+      // As a spreadsheet sees them: no cell starts a formula; the credit is still a number.
+      expect(col('invoice_note')[0]).toBe('\'=HYPERLINK("http://evil","click")');
+      expect(col('line_note')).toEqual(["'=1+1", "'@SUM(A1)"]);
+      expect(col('price_note')).toEqual(["'+evil", "'\tlead"]);
+      expect(col('reference_number')).toEqual(["'-cmd", "''=already quoted"]);
+      expect(col('price')).toEqual(['-12.50', '10.00']);
+      // Read back through the loader's input: every cell as the vendor's file had it.
+      const original = (parse(text) as string[][]).slice(1);
+      const names = (parse(text) as string[][])[0]!;
+      const back: Record<string, string | undefined>[] = [];
+      for await (const e of readRecords(await openInputFile(rejects), { encoding: 'utf-8' })) if (e.kind === 'record') back.push(e.record.fields);
+      expect(back.map((f) => names.map((n) => f[n] ?? ''))).toEqual(original);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
