@@ -26,7 +26,8 @@
  *   for the file instead of one problem per row: a vendor's own layout read without a mapping
  *   profile otherwise buried its one cause under two errors a row.
  * - The same (vendor, invoice_number) in a second file → `duplicate_invoice` (an error on the
- *   invoice, so neither copy is loaded); the second file's rows are not merged.
+ *   invoice, so neither copy is loaded); the second file's rows are not merged, but are listed
+ *   after the first file's in the invoice's `rows`.
  * - Columns outside the canonical layout → one `unknown_columns` warning per file.
  * The table of columns it reads (level, codec, interning) is column-specs.ts.
  */
@@ -162,6 +163,8 @@ interface InvoiceAcc {
   byText: Map<string, LineAcc> | undefined;
   problems: Problem[];
   otherFiles: Set<string> | undefined;
+  /** The rows of its copies in other files (`duplicate_invoice`): not merged, but the invoice's, for the report and `--rejects`. */
+  otherRows: Provenance[] | undefined;
 }
 
 export interface GroupResult<I = Invoice> {
@@ -258,6 +261,7 @@ export class InvoiceGrouper<I = Invoice> {
     if (record.problems !== undefined) adoptProblems(inv, record.problems, row);
     if (inv.file !== file) {
       duplicateInFile(inv, file.name, row);
+      (inv.otherRows ??= []).push({ file: file.name, row });
       return;
     }
     inv.rows.push(row);
@@ -636,6 +640,7 @@ function release(acc: InvoiceAcc): void {
   acc.lines = [];
   acc.byText = undefined;
   acc.problems = [];
+  acc.otherRows = undefined;
 }
 
 function newInvoice(key: InvoiceKey, file: FileState, row: number): InvoiceAcc {
@@ -648,6 +653,7 @@ function newInvoice(key: InvoiceKey, file: FileState, row: number): InvoiceAcc {
     byText: undefined,
     problems: [],
     otherFiles: undefined,
+    otherRows: undefined,
   };
 }
 
@@ -921,7 +927,9 @@ function finishInvoice<I>(
     // Not built: the report still shows what the file gives (its lines, the total as written).
     const f = draft.fields;
     const written = { lines: draft.lines.map((l) => l.number), total: f.total_amount?.text, currency: f.currency?.text };
-    return { key: acc.key, rows, invoice: undefined, problems, written };
+    // A copy in another file (an error, so never built) brings its rows: both copies' rows are
+    // the report's and go back in `--rejects`, each with its own reason.
+    return { key: acc.key, rows: acc.otherRows === undefined ? rows : rows.concat(acc.otherRows), invoice: undefined, problems, written };
   }
   return { key: acc.key, rows, invoice: build(draft, at), problems };
 }

@@ -4,7 +4,7 @@
  * decides about TTYs and NO_COLOR and tests read plain text.
  */
 import type { Problem } from '../domain/problem.js';
-import { placeOf } from '../input/record.js';
+import { placeOf, type Provenance } from '../input/record.js';
 import { formatRows } from './csv.js';
 import { runLabels } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
@@ -285,8 +285,8 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   for (const inv of shown) {
     // An invalid total is no amount: its currency alone would read " USD".
     const total = inv.total !== undefined && inv.total !== '' ? `${inv.total}${inv.currency ? ' ' + inv.currency : ''}` : '';
-    const firstRow = inv.rows[0];
-    const where = firstRow ? safe(placeOf(firstRow.file, firstRow.row)) : '';
+    // Where it starts in each file: a copy of the invoice in another file (duplicate_invoice) is named too.
+    const where = safe(firstRowPerFile(inv.rows).map((r) => placeOf(r.file, r.row)).join('; '));
     rows.push(
       report.dry_run
         ? [statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), String(inv.lines.length || ''), total, where]
@@ -422,4 +422,11 @@ export function formatDuration(seconds: number): string {
   const m = Math.floor((total % 3600) / 60);
   const sec = total % 60;
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(sec).padStart(2, '0')} s`;
+}
+
+/** The first of an invoice's rows in each file it has rows in, in order. */
+function firstRowPerFile(rows: readonly Provenance[]): Provenance[] {
+  const out: Provenance[] = [];
+  for (const r of rows) if (!out.some((o) => o.file === r.file)) out.push(r);
+  return out;
 }

@@ -146,7 +146,8 @@ function reasonFor(inv: ReportInvoice, file: string, row: number): RejectReason 
   if (chosen.length === 0) return { code: 'invalid', message: 'the invoice is invalid' };
   return {
     code: [...new Set(chosen.map((p) => p.code))].join(' '),
-    message: chosen.map((p) => (p.row !== undefined && (p.file !== file || p.row !== row) ? `row ${p.row}: ${p.message}` : p.message)).join('; '),
+    // Another file's row is named with its file (a copy of the invoice in another file: row 2 of that file, not of this one).
+    message: chosen.map((p) => (p.row !== undefined && (p.file !== file || p.row !== row) ? `row ${p.row}${p.file !== file ? ` of ${p.file}` : ''}: ${p.message}` : p.message)).join('; '),
   };
 }
 

@@ -179,7 +179,8 @@ describe('grouping rows into invoices', () => {
     expect(foundWithFile(r)).toEqual(['b.csv:3:invoice_number:duplicate_invoice']);
     const inv1 = r.invoices.find((i) => i.key.number === 'INV-1');
     expect(inv1?.invoice).toBeUndefined();
-    expect(inv1?.rows).toEqual([{ file: 'a.csv', row: 2 }]);
+    // Both copies' rows are the invoice's (the report's rows, --rejects), the first file's first.
+    expect(inv1?.rows).toEqual([{ file: 'a.csv', row: 2 }, { file: 'b.csv', row: 3 }, { file: 'b.csv', row: 4 }]);
     expect(inv1?.problems[0]?.message).toContain('also in a.csv (row 2)');
     expect(inv1?.problems[0]?.message).toContain('rows in b.csv are not merged');
     expect(r.invoices.filter((i) => i.invoice !== undefined).map((i) => i.key.number)).toEqual(['INV-2', 'INV-3']);

@@ -289,4 +289,30 @@ describe('--rejects', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('an invoice in two files: both copies\' rows go into the file, each with its own reason, and the table names both', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-rejects-'));
+    try {
+      const head = 'invoice_number,invoice_date,vendor,total_amount,currency,price,fund_code\n';
+      writeFileSync(join(dir, 'a.csv'), `${head}G-1,2025-01-01,GOBI,100.00,USD,100.00,MAIN\n`);
+      writeFileSync(join(dir, 'b.csv'), `${head}G-0,2025-01-01,GOBI,5.00,USD,5.00,MAIN\nG-1,2025-01-01,GOBI,200.00,USD,200.00,MAIN\n`);
+      const res = await runCli(['--dry-run', '--rejects', 'r.csv', 'a.csv', 'b.csv'], { cwd: dir, env: { HOME: dir } });
+      expect(res.code, res.stderr).toBe(3);
+      expect(res.stdout).toContain('neither copy is loaded');
+      expect(res.stdout).toMatch(/^INVALID +GOBI +G-1 .* a\.csv:2; b\.csv:3$/m);
+      expect(res.stdout).toContain('Written: r.csv (2 rejected rows)');
+      const rows = parse(readRejects(join(dir, 'r.csv'))) as string[][];
+      expect(rows.slice(1).map((r) => [r[3], r[7]])).toEqual([
+        ['100.00', 'duplicate_invoice'],
+        ['200.00', 'duplicate_invoice'],
+      ]);
+      // a.csv's row names the row of b.csv the error is on; b.csv's row carries it as its own.
+      expect(rows[1]![8]).toMatch(/^row 3 of b\.csv: invoice "G-1" of vendor "GOBI" is also in a\.csv \(row 2\)/);
+      expect(rows[2]![8]).toMatch(/^invoice "G-1" of vendor "GOBI" is also in a\.csv \(row 2\)/);
+      const report = JSON.parse((await runCli(['--dry-run', '--json', 'a.csv', 'b.csv'], { cwd: dir, env: { HOME: dir } })).stdout) as { invoices: { number: string; rows: unknown[] }[] };
+      expect(report.invoices.find((i) => i.number === 'G-1')!.rows).toEqual([{ file: 'a.csv', row: 2 }, { file: 'b.csv', row: 3 }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
