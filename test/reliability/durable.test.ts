@@ -124,7 +124,9 @@ describe('the report file', () => {
     expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(readdirSync(s.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(s.sb.state().counters.requestsTotal).toBe(0);
-    // With a good path the same command loads, each invoice once, and writes the report.
+    // With a good path the same command loads, each invoice once, and writes the report (an
+    // output's folder is not made: README "The report").
+    mkdirSync(join(s.dir, 'out'));
     const good = join(s.dir, 'out', 'report.json');
     const again = await spawnCli([...s.args, '--report', good], { env: s.env }).done;
     expect(again.code, again.stderr).toBe(0);
