@@ -141,14 +141,19 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
  *   its place goes in `SheetMarks.isoDates`: the reader takes it for the date cell it is.
  * - a formula whose saved value is an error (`#N/A`) was read as an empty cell: its formula is
  *   dropped, so it is read as the error it shows;
- * - rows and cells without their `r` attribute (optional: a row or cell without one follows the
- *   one before it, ECMA-376 Part 1, 18.3.1.73 and 18.3.1.4), as some generators write them:
- *   exceljs failed on the first ("Cannot read properties of undefined (reading 'length')"). They
- *   are numbered — only in a sheet whose first cell has none.
- * Only whole cells are rewritten: the text after a chunk's last `</c>` waits for the next chunk.
+ * - rows and cells without their `r` attribute (optional: a row without one follows the row before
+ *   it, a cell without one the cell before it in its row, ECMA-376 Part 1, 18.3.1.73 and 18.3.1.4),
+ *   as some generators write them: exceljs failed on the first ("Cannot read properties of
+ *   undefined (reading 'length')"). Each one without is numbered from its place, whatever the
+ *   others carry.
+ * Only whole cells are rewritten: text is handed on up to the last point outside a cell — after a
+ * chunk's last `</c>`, self-closing `<c/>` or other tag outside a cell, or before the start of a
+ * cell not yet closed — and the rest waits for the next chunk. Only the new chunk is searched for
+ * that point, so a long stretch without one (a sheet of a million `<row/>`, or of empty cells
+ * written `<c r="A5" s="1"/>` as Excel writes a formatted empty range) costs its length once,
+ * not once a chunk.
  */
-export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: SheetMarks): AsyncGenerator<string, void, undefined> {
-  let held = '';
+export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: SheetMarks, scanned?: { chars: number }): AsyncGenerator<string, void, undefined> {
   const places = new Places();
   const isoDate = seen !== undefined ? (ref: string) => void seen.isoDates.add(ref) : undefined;
   const out = (xml: string): string => {
@@ -160,17 +165,66 @@ export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: Sheet
     }
     return numbered;
   };
+  /** Text not yet handed on, in pieces: joined once, when it is. */
+  let held: string[] = [];
+  let heldChars = 0;
+  /** The held text is inside a cell (it begins with that cell's `<c`). */
+  let inCell = false;
   for await (const chunk of chunks) {
-    const text = held.length > 0 ? held + chunk : chunk;
-    const end = text.lastIndexOf('</c>');
-    if (end === -1) {
-      held = text;
+    if (chunk.length === 0) continue;
+    // The new chunk, with the held text before it when that is short (a tag cut by the chunk's
+    // end: its `<c` is found again), else the few characters a `<c ` or `</c>` may begin in.
+    const back = heldChars <= SHORT_HELD ? heldChars : 3;
+    const tail = back > 0 ? tailOf(held, back) : '';
+    const text = tail + chunk;
+    if (scanned !== undefined) scanned.chars += text.length;
+    const cut = safeEnd(text, inCell);
+    if (cut === undefined) {
+      held.push(chunk);
+      heldChars += chunk.length;
       continue;
     }
-    held = text.slice(end + 4);
-    yield out(text.slice(0, end + 4));
+    // Cut inside `text`: at `heldChars - back + cut.at` of the held text and the chunk.
+    const whole = held.length > 0 ? held.join('') + chunk : chunk;
+    const at = heldChars - back + cut.at;
+    inCell = cut.inCell;
+    if (at > 0) yield out(whole.slice(0, at));
+    const rest = whole.slice(at);
+    held = rest.length > 0 ? [rest] : [];
+    heldChars = rest.length;
   }
-  if (held.length > 0) yield out(held);
+  if (heldChars > 0) yield out(held.join(''));
+}
+
+/** Held text searched again with each chunk: a tag cut by a chunk's end, or a little more. */
+const SHORT_HELD = 4096;
+
+/** The last `n` characters of the pieces' text. */
+function tailOf(pieces: readonly string[], n: number): string {
+  let s = '';
+  for (let i = pieces.length - 1; i >= 0 && s.length < n; i--) s = pieces[i]! + s;
+  return s.slice(-n);
+}
+
+/**
+ * The last point of `text` where no cell is open and no tag is cut, searched from the end:
+ * after the last `>` when the last cell is closed (`</c>`, or a self-closing `<c/>`), before the
+ * last cell's `<c` when it is not; `inCell` says whether the text before `text` ends inside a
+ * cell. Undefined when there is none (inside one cell, or no tag has ended).
+ */
+function safeEnd(text: string, inCell: boolean): { at: number; inCell: boolean } | undefined {
+  const open = lastTag(text, '<c', text.length);
+  const close = text.lastIndexOf('</c>');
+  let outside: boolean;
+  if (open > close) {
+    const gt = text.indexOf('>', open);
+    // A cell begun and not yet closed (or its tag not yet whole): cut before it.
+    if (gt === -1 || text.charCodeAt(gt - 1) !== 0x2f) return { at: open, inCell: true };
+    outside = true; // `<c …/>`
+  } else outside = close !== -1 || !inCell;
+  if (!outside) return undefined;
+  const end = text.lastIndexOf('>');
+  return end === -1 ? undefined : { at: end + 1, inCell: false };
 }
 
 /** What exceljs's stream reader drops of a sheet and the reader reports: rows Excel hides, merged ranges. */
@@ -199,36 +253,61 @@ export function hiddenRows(xml: string, found: (row: number) => void): void {
 }
 
 const ROW_OR_CELL = /<(row|c)\b([^>]*?)(\/?)>/g;
+/** A row or cell tag without its `r`. */
+const NO_PLACE = /<(?:row|c)\b(?![^>]*\sr\s*=)[^>]*>/;
+const PLACE = /\sr\s*=\s*(?:"([^"]*)"|'([^']*)')/;
 
-/** Numbers rows and cells that have no `r`, in a sheet whose first cell has none (fixSheetCells). */
+/**
+ * Numbers each row and cell that has no `r` from its place (fixSheetCells): a row after the row
+ * before it, a cell after the cell before it in its row (the first of a row in column A).
+ */
 class Places {
-  #needed: boolean | undefined;
   #row = 0;
   #col = 0;
 
   number(xml: string): string {
-    if (this.#needed === false) return xml;
-    if (this.#needed === undefined) {
-      const first = /<c\b([^>]*)>/.exec(xml);
-      if (first === null) return xml;
-      this.#needed = !/\sr="/.test(first[1]!);
-      if (!this.#needed) return xml;
+    if (!NO_PLACE.test(xml)) {
+      this.#skip(xml);
+      return xml;
     }
     return xml.replace(ROW_OR_CELL, (whole, tag: string, attrs: string, close: string) => {
-      const r = /\sr="([^"]*)"/.exec(attrs);
+      const m = PLACE.exec(attrs);
+      const r = m === null ? undefined : (m[1] ?? m[2]!);
       if (tag === 'row') {
-        this.#row = r !== null ? Number(r[1]) : this.#row + 1;
+        this.#row = r !== undefined && /^\d+$/.test(r) ? Number(r) : this.#row + 1;
         this.#col = 0;
-        return r !== null ? whole : `<row r="${this.#row}"${attrs}${close}>`;
+        return r !== undefined ? whole : `<row r="${this.#row}"${attrs}${close}>`;
       }
-      if (r !== null) {
-        this.#col = columnNumber(r[1]!.replace(/\d+$/, ''));
+      if (r !== undefined) {
+        this.#col = columnNumber(/^[A-Za-z]*/.exec(r)![0]);
         return whole;
       }
       this.#col++;
       return `<c r="${columnLetters(this.#col)}${this.#row}"${attrs}${close}>`;
     });
   }
+
+  /** Text whose rows and cells all carry `r`: where it ends, for one without after it. */
+  #skip(xml: string): void {
+    const row = lastTag(xml, '<row', xml.length);
+    if (row !== -1) {
+      const r = PLACE.exec(xml.slice(row, xml.indexOf('>', row)));
+      const n = r === null ? NaN : Number(r[1] ?? r[2]);
+      this.#row = Number.isInteger(n) ? n : this.#row + 1;
+      this.#col = 0;
+    }
+    const cell = lastTag(xml, '<c', xml.length);
+    if (cell === -1 || cell < row) return;
+    const r = PLACE.exec(xml.slice(cell, xml.indexOf('>', cell)));
+    if (r !== null) this.#col = columnNumber(/^[A-Za-z]*/.exec(r[1] ?? r[2]!)![0]);
+  }
+}
+
+/** Where the last tag `open` (`<c`, `<row`; not `<col`, `<rowBreaks`) before `end` starts, or -1. */
+function lastTag(text: string, open: string, end: number): number {
+  let at = text.lastIndexOf(open, end);
+  while (at !== -1 && !/[\s/>]/.test(text.charAt(at + open.length))) at = at > 0 ? text.lastIndexOf(open, at - 1) : -1;
+  return at;
 }
 
 const columnNumber = (letters: string): number => [...letters.toUpperCase()].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);

@@ -106,6 +106,16 @@ describe('fixSheetCells: rows and cells without their r attribute', () => {
     expect(await run([xml.slice(0, 40), xml.slice(40, 90), xml.slice(90)])).toBe(numbered);
   });
 
+  it.each([
+    // x_emptyc.xlsx and x_c_nor.xlsx of the hostile-input review: "Cannot read properties of undefined (reading 'length')", no rows read.
+    ['a row without r after rows with it', '<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row><row><c/></row><row><c><v>5</v></c></row>', '<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row><row r="3"><c r="A3"/></row><row r="4"><c r="A4"><v>5</v></c></row>'],
+    ['a cell without r after cells with it', '<row r="2"><c r="C2"><v>1</v></c><c><v>2</v></c><c s="1"/></row>', '<row r="2"><c r="C2"><v>1</v></c><c r="D2"><v>2</v></c><c r="E2" s="1"/></row>'],
+    ['a row with r between rows without', '<row><c><v>1</v></c></row><row r="9"><c r="B9"/></row><row><c/></row>', '<row r="1"><c r="A1"><v>1</v></c></row><row r="9"><c r="B9"/></row><row r="10"><c r="A10"/></row>'],
+  ])('%s: each one without is numbered from its place', async (_what, xml, numbered) => {
+    expect(await run([xml])).toBe(numbered);
+    for (let cut = 1; cut < xml.length; cut++) expect(await run([xml.slice(0, cut), xml.slice(cut)]), String(cut)).toBe(numbered);
+  });
+
   it('a sheet whose cells carry r is handed on as it is', async () => {
     const xml = '<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>2</v></c></row><row r="2"><c r="B2"><v>3</v></c></row></sheetData>';
     expect(await run([xml])).toBe(xml);
@@ -114,6 +124,63 @@ describe('fixSheetCells: rows and cells without their r attribute', () => {
   it.each([[1, 'A'], [26, 'Z'], [27, 'AA'], [702, 'ZZ'], [703, 'AAA'], [16384, 'XFD']])('column %i is %s', async (n, letters) => {
     const cells = '<c><v>0</v></c>'.repeat(n);
     expect(await run([`<row>${cells}</row>`])).toContain(`<c r="${letters}1"><v>0</v></c></row>`);
+  });
+});
+
+describe('fixSheetCells: text without a closed cell is handed on as it comes', () => {
+  /** Feeds `chunks`, and notes at each piece handed on how much text had come in and not gone out. */
+  async function feed(chunks: string[], scanned?: { chars: number }) {
+    let taken = 0;
+    let given = 0;
+    let mostHeld = 0;
+    let out = '';
+    const source = (async function* () {
+      for (const c of chunks) {
+        taken += c.length;
+        yield c;
+      }
+    })();
+    for await (const t of fixSheetCells(source, undefined, scanned)) {
+      mostHeld = Math.max(mostHeld, taken - given);
+      given += t.length;
+      out += t;
+    }
+    return { out, mostHeld };
+  }
+  const chunked = (xml: string, size: number): string[] => Array.from({ length: Math.ceil(xml.length / size) }, (_, i) => xml.slice(i * size, (i + 1) * size));
+
+  it.each([
+    ['empty rows', '<row/>'],
+    ['rows of an empty cell', '<row><c/></row>'],
+    ['formatted empty cells (Excel\'s self-closing form)', '<row r="R"><c r="AR" s="1"/><c r="LR" s="1"/></row>'],
+  ])('%s: at most about a chunk is held, and each chunk is searched once', async (_what, row) => {
+    const xml = `<sheetData>${Array.from({ length: 20_000 }, (_, i) => row.replaceAll('R', String(i + 1))).join('')}</sheetData>`;
+    const chunks = chunked(xml, 1000);
+    const scanned = { chars: 0 };
+    const { out, mostHeld } = await feed(chunks, scanned);
+    expect(out.length).toBeGreaterThanOrEqual(xml.length);
+    // Held: the chunk just come in, and the tag its end cut. Before, all of it until the end (no `</c>`).
+    expect(mostHeld).toBeLessThan(2 * 1000);
+    // Searched: each chunk with at most the short held text before it — not the whole held text again and again.
+    expect(scanned.chars).toBeGreaterThanOrEqual(xml.length);
+    expect(scanned.chars).toBeLessThan(xml.length + chunks.length * 1000);
+  });
+
+  it('self-closing and open cells cut at every place between two chunks come out whole and numbered', async () => {
+    const xml = '<sheetData><row r="4"><c r="A4" s="1"/><c s="2"/><c t="inlineStr"><is><r><t>G-</t></r><r><t>1</t></r></is></c><c r="E4" s="1"/></row><row><c/><c t="d"><v>2025-03-04</v></c></row></sheetData>';
+    const fixed = '<sheetData><row r="4"><c r="A4" s="1"/><c r="B4" s="2"/><c r="C4" t="inlineStr"><is><t xml:space="preserve">G-1</t></is></c><c r="E4" s="1"/></row><row r="5"><c r="A5"/><c r="B5" t="str"><v>2025-03-04</v></c></row></sheetData>';
+    for (let cut = 1; cut < xml.length; cut++) {
+      for (const third of [cut + 1, cut + 7, xml.length]) {
+        expect((await feed([xml.slice(0, cut), xml.slice(cut, third), xml.slice(third)].filter((c) => c !== ''))).out, `${cut}/${third}`).toBe(fixed);
+      }
+    }
+  });
+
+  it('a cell longer than a chunk is held until it is closed, then rewritten whole', async () => {
+    const runs = Array.from({ length: 300 }, (_, i) => `<r><t>${i},</t></r>`).join('');
+    const xml = `<row r="2"><c r="A2" s="1"/><c r="B2" t="inlineStr"><is>${runs}</is></c></row><row r="3"/>`;
+    const { out } = await feed(chunked(xml, 64));
+    expect(out).toBe(`<row r="2"><c r="A2" s="1"/><c r="B2" t="inlineStr"><is><t xml:space="preserve">${Array.from({ length: 300 }, (_, i) => `${i},`).join('')}</t></is></c></row><row r="3"/>`);
   });
 });
 
