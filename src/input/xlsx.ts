@@ -257,6 +257,8 @@ export class WorkbookReader {
   private merged: string[] = [];
   /** Columns whose header repeats an earlier name (`duplicate_column`, said once on the header). */
   private readonly duplicateCols = new Set<number>();
+  /** The workbook could not be read to its end (one `invalid_workbook` said so): no "the sheet is empty" after it. */
+  private failed = false;
   /** The workbook counts days from 1904 (`workbookPr date1904`), for formulas' cached dates. */
   private date1904 = false;
 
@@ -287,7 +289,7 @@ export class WorkbookReader {
     // Only title-like rows: the first was the header after all (a sheet without rows).
     const held = this.titles.end();
     if (held !== undefined) this.readHeld(held);
-    if (this.names === undefined && this.file !== this.path) {
+    if (this.names === undefined && this.file !== this.path && !this.failed) {
       this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'empty_file', 'the sheet is empty') });
     }
     if (this.hidden.length > 0) this.out.push({ kind: 'problem', problem: this.problem(this.hidden[0], 'hidden_rows', hiddenMessage(this.hidden), undefined, 'warning') });
@@ -370,7 +372,8 @@ export class WorkbookReader {
       }
     } catch (err) {
       // A file that is not a workbook (or a damaged one): one problem for the file, like bad CSV.
-      const message = notAWorkbook(head, err) ?? `cannot read the workbook: ${(err as Error).message}; is it an .xlsx file saved by a spreadsheet program?`;
+      const message = notAWorkbook(head, err) ?? unreadable(err);
+      this.failed = true;
       this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message) });
       return;
     }
@@ -610,6 +613,19 @@ export async function sampleWorkbook(path: string, bytes: Readable, sheet: strin
   const failed = reader.out.find((e) => e.kind === 'problem');
   if (failed?.kind === 'problem') throw new Error(failed.problem.message);
   return out;
+}
+
+/**
+ * The message for a workbook the reader failed on. The library's own words about the file (a zip
+ * or XML error) are kept; a failure of the program itself (a TypeError such as "Cannot read
+ * properties of undefined") says nothing to a person, and is said plainly.
+ */
+export function unreadable(err: unknown): string {
+  const internal = !(err instanceof Error) || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
+  if (internal) {
+    return 'this workbook could not be read (the spreadsheet reader failed on something in it it does not understand); open it in Excel and save it again as Excel Workbook (.xlsx), or save the sheet as CSV UTF-8';
+  }
+  return `cannot read the workbook: ${err.message}; is it an .xlsx file saved by a spreadsheet program?`;
 }
 
 /**

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { InvoiceGrouper } from '../../src/domain/group.js';
 import { openInputFile, readRecords, type InputEvent } from '../../src/input/read.js';
-import { hiddenMessage, isDateFormat, mergedMessage, numberText } from '../../src/input/xlsx.js';
+import { hiddenMessage, isDateFormat, mergedMessage, numberText, unreadable } from '../../src/input/xlsx.js';
 import { hiddenRows } from '../../src/input/xlsx-strings.js';
 import { placeOf } from '../../src/input/record.js';
 import { formatLimit, MAX_CELL_CHARS } from '../../src/input/limits.js';
@@ -436,6 +436,44 @@ describe('xlsx cells by type', () => {
     const { problems } = await readPath(path);
     expect(problems.map((p) => p.code)).toEqual(['invalid_workbook']);
     expect(problems[0]!.message).toMatch(message);
+  });
+});
+
+describe('xlsx: a sheet where only some rows and cells carry r, and a workbook the reader fails on', () => {
+  /** A one-sheet workbook whose sheet1.xml is `sheetData` (inside <sheetData>). */
+  async function rawSheet(name: string, sheetData: string): Promise<string> {
+    const path = join(dir, name);
+    await writeWorkbook(path, [{ name: 'Invoices', rows: [['x']] }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const xml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    zip.file('xl/worksheets/sheet1.xml', xml.replace(/<sheetData[\s\S]*<\/sheetData>|<sheetData\/>/, `<sheetData>${sheetData}</sheetData>`));
+    writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    return path;
+  }
+  const str = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+  const head = `<row r="1">${str('A1', 'invoice_number')}${str('B1', 'vendor')}${str('C1', 'total_amount')}</row><row r="2">${str('A2', 'G-1')}${str('B2', 'GOBI')}<c r="C2"><v>10</v></c></row>`;
+
+  it.each([
+    // x_emptyc.xlsx and x_c_nor.xlsx of the hostile-input review: "cannot read the workbook: Cannot read properties of undefined (reading 'length')", no rows.
+    ['an empty cell without r', '<row><c/></row>', []],
+    ['a cell without r holding a value', '<row><c t="inlineStr"><is><t>G-2</t></is></c><c t="inlineStr"><is><t>GOBI</t></is></c><c><v>5</v></c></row>', [['G-2', 'GOBI', '5', 3]]],
+  ])('rows with r, then a row without (%s): every row read, each in its place', async (_what, last, more) => {
+    const { records, problems } = await readPath(await rawSheet(`mixed-r-${more.length}.xlsx`, head + last));
+    expect(problems).toEqual([]);
+    expect(records.map((r) => [r.fields.invoice_number, r.fields.vendor, r.fields.total_amount, r.source.row])).toEqual([['G-1', 'GOBI', '10', 2], ...more]);
+  });
+
+  it('a workbook the reader fails on is one invalid_workbook problem without "the sheet is empty" after it', async () => {
+    const { records, problems } = await readPath(await rawSheet('broken-xml.xlsx', '<row></c>'));
+    expect(records).toEqual([]);
+    expect(problems.map((p) => p.code)).toEqual(['invalid_workbook']);
+  });
+
+  it('a failure of the program itself is said plainly, without JavaScript\'s words; the library\'s words about the file are kept', () => {
+    const plain = unreadable(new TypeError("Cannot read properties of undefined (reading 'length')"));
+    expect(plain).toMatch(/^this workbook could not be read \(.*\); open it in Excel and save it again/);
+    expect(plain).not.toMatch(/undefined|properties|TypeError/);
+    expect(unreadable(new Error('invalid signature: 0x4034b50'))).toBe('cannot read the workbook: invalid signature: 0x4034b50; is it an .xlsx file saved by a spreadsheet program?');
   });
 });
 
