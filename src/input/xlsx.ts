@@ -103,6 +103,9 @@ function looksLikeText(head: Uint8Array): boolean {
  */
 const serialDate = (serial: number, date1904: boolean): Date => new Date(Math.round((serial - (date1904 ? 24107 : 25569)) * 86400000));
 
+/** Whole numbers read as Excel day numbers in a date column: 1954-10-03 to 2119-01-10 in the 1900 date system. */
+const SERIAL_DAYS = { from: 20_000, to: 80_000 };
+
 /** What exceljs's stream reader knows of the workbook once `xl/workbook.xml` is read: its sheets in tab order, and its date system. */
 interface WorkbookModel {
   model?: { sheets?: { name?: string; state?: string }[] };
@@ -551,6 +554,12 @@ export class WorkbookReader {
       if (cellKind === 'text' && Math.abs(value) >= 1e15) {
         return fail('number_precision', `${kind} ${numberText(value)} is a number in the workbook, with more digits than the 15 Excel keeps: its last digits may be lost already; format the column as Text and type the value again`);
       }
+      // A date typed where the column has no date format is kept as Excel's day number (45719):
+      // said so, with the day it stands for, rather than only "not a date".
+      if (cellKind === 'date' && Number.isInteger(value) && value >= SERIAL_DAYS.from && value <= SERIAL_DAYS.to) {
+        const day = isoDate(serialDate(value, this.date1904));
+        return fail('invalid_date', `${kind} ${value} is a number in the workbook, not a date: it looks like an Excel date number (${day}); format the column as a date in Excel, or as text YYYY-MM-DD`);
+      }
       // A percentage cell (`0%`, `0.00%`) stores the fraction: 100% is 1. A percent column reads
       // what the sheet shows, so the 100 typed into it is 100, not 1.
       if (cellKind === 'percent' && isPercentFormat(numFmt)) {
@@ -558,7 +567,14 @@ export class WorkbookReader {
       }
       return { text: numberText(value), native: true, float: Number.isInteger(value) ? undefined : value };
     }
-    if (typeof value === 'boolean') return { text: value ? 'true' : 'false', native: false };
+    if (typeof value === 'boolean') {
+      // Excel's TRUE or FALSE (a logical cell, `t="b"`) is no invoice number or vendor code: loaded as the text "true" it would name another.
+      const kind = this.kinds[col];
+      if (kind !== undefined && (KEY_COLUMNS as readonly string[]).includes(kind)) {
+        return fail('boolean_cell', `${kind} is the logical value ${value ? 'TRUE' : 'FALSE'} in the workbook, not a text: type the ${kind.replace(/_/g, ' ')} in the cell (format the column as Text first)`);
+      }
+      return { text: value ? 'true' : 'false', native: false };
+    }
     if (value instanceof Date) {
       if (Number.isNaN(value.getTime())) return undefined;
       // Excel turns an identifier typed like 03-04 into a date; loaded as 2025-03-04 it would

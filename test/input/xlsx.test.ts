@@ -223,6 +223,24 @@ describe('xlsx cells by type', () => {
     expect(r.records[0]!.problems![0]!.message).toMatch(/^invoice_number is a date in the workbook \(2025-03-04\).*format the column as Text/);
   });
 
+  it('a whole number in a date column is named as an Excel date number, with its day; a small one is left to the date check', async () => {
+    const r = await readBook([{ name: 'B', rows: [['invoice_number', 'vendor', 'invoice_date', 'invoice_due_date'], ['G-1', 'V', 45719, 12]] }]);
+    expect(r.records[0]!.fields.invoice_due_date).toBe('12');
+    expect(r.records[0]!.problems!.map((p) => [p.column, p.code, p.message])).toEqual([
+      ['invoice_date', 'invalid_date', 'invoice_date 45719 is a number in the workbook, not a date: it looks like an Excel date number (2025-03-03); format the column as a date in Excel, or as text YYYY-MM-DD'],
+    ]);
+  });
+
+  it('a TRUE or FALSE cell in an identifier column is refused on its row; in a note it is its text', async () => {
+    const r = await readBook([{ name: 'B', rows: [['invoice_number', 'vendor', 'line_note'], [true, false, true]] }]);
+    expect(r.records[0]!.fields.line_note).toBe('true');
+    expect(r.records[0]!.problems!.map((p) => [p.column, p.code])).toEqual([
+      ['invoice_number', 'boolean_cell'],
+      ['vendor', 'boolean_cell'],
+    ]);
+    expect(r.records[0]!.problems![0]!.message).toBe('invoice_number is the logical value TRUE in the workbook, not a text: type the invoice number in the cell (format the column as Text first)');
+  });
+
   it('by default the first sheet a person sees: hidden and very hidden sheets before it are passed over', async () => {
     const lists: SheetInput = { name: 'Lists', state: 'hidden', rows: [HEADER, ['HIDDEN-1', '2025-01-01', 'V', 'USD', 1, 1, 1]] };
     const old: SheetInput = { name: 'Old', state: 'veryHidden', rows: [HEADER, ['OLD-1', '2025-01-01', 'V', 'USD', 1, 1, 1]] };
