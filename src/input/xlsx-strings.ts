@@ -153,7 +153,7 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
  * written `<c r="A5" s="1"/>` as Excel writes a formatted empty range) costs its length once,
  * not once a chunk.
  */
-export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: SheetMarks, scanned?: { chars: number }): AsyncGenerator<string, void, undefined> {
+export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: SheetMarks, work?: SheetWork): AsyncGenerator<string, void, undefined> {
   const places = new Places();
   const isoDate = seen !== undefined ? (ref: string) => void seen.isoDates.add(ref) : undefined;
   const out = (xml: string): string => {
@@ -163,7 +163,10 @@ export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: Sheet
       hiddenRows(numbered, (row) => seen.hidden.add(row));
       if (numbered.includes('<mergeCell ')) for (const m of numbered.matchAll(MERGE)) seen.merged.push(m[1]!);
     }
-    return numbered;
+    // Rows with no value — `<row r="9"/>`, or only empty cells `<c r="A9" s="1"/>` (a formatted
+    // range Excel keeps) — are dropped: the reader skips them anyway, and the library built an
+    // object for each (a million `<row/>` took 14 s). Every row and cell has its `r` by now.
+    return numbered.includes('/>') ? numbered.replace(EMPTY_ROW, '') : numbered;
   };
   /** Text not yet handed on, in pieces: joined once, when it is. */
   let held: string[] = [];
@@ -177,23 +180,33 @@ export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: Sheet
     const back = heldChars <= SHORT_HELD ? heldChars : 3;
     const tail = back > 0 ? tailOf(held, back) : '';
     const text = tail + chunk;
-    if (scanned !== undefined) scanned.chars += text.length;
+    if (work !== undefined) work.searched += text.length;
     const cut = safeEnd(text, inCell);
     if (cut === undefined) {
       held.push(chunk);
       heldChars += chunk.length;
+      if (work !== undefined) work.mostHeld = Math.max(work.mostHeld, heldChars);
       continue;
     }
     // Cut inside `text`: at `heldChars - back + cut.at` of the held text and the chunk.
     const whole = held.length > 0 ? held.join('') + chunk : chunk;
     const at = heldChars - back + cut.at;
     inCell = cut.inCell;
-    if (at > 0) yield out(whole.slice(0, at));
+    const fixed = at > 0 ? out(whole.slice(0, at)) : '';
     const rest = whole.slice(at);
     held = rest.length > 0 ? [rest] : [];
     heldChars = rest.length;
+    if (work !== undefined) work.mostHeld = Math.max(work.mostHeld, heldChars);
+    if (fixed.length > 0) yield fixed;
   }
-  if (heldChars > 0) yield out(held.join(''));
+  const last = heldChars > 0 ? out(held.join('')) : '';
+  if (last.length > 0) yield last;
+}
+
+/** What `fixSheetCells` did, for tests: characters searched for a place to cut, most characters held at once. */
+export interface SheetWork {
+  searched: number;
+  mostHeld: number;
 }
 
 /** Held text searched again with each chunk: a tag cut by a chunk's end, or a little more. */
@@ -236,6 +249,7 @@ export interface SheetMarks {
   isoDates: Set<string>;
 }
 
+const EMPTY_ROW = /<row\b[^>]*\/>|<row\b[^>]*>(?:\s*<c\b[^>]*\/>)*\s*<\/row>/g;
 const MERGE = /<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"/g;
 const ROW_TAG = /<row\b([^>]*)>/g;
 
