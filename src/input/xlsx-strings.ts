@@ -335,8 +335,9 @@ function columnLetters(n: number): string {
 const INLINE = /<is>([\s\S]*?)<\/is>/g;
 const PHONETIC = /<rPh\b[\s\S]*?<\/rPh>/g;
 const RUN_TEXT = /<t(?:\s[^>]*)?>([\s\S]*?)<\/t>/g;
-const ISO_DATE_CELL = /<c\b([^>]*?)\st="d"([^>]*)>([\s\S]*?)<\/c>/g;
-const ERROR_CELL = /(<c\b[^>]*\st="e"[^>]*>)([\s\S]*?)<\/c>/g;
+// Not a self-closing cell (`<c r="A2" t="d"/>`, empty): matched, it took in the next cell up to its `</c>`.
+const ISO_DATE_CELL = /<c\b([^>]*?)\st="d"([^>]*?)(?<!\/)>([\s\S]*?)<\/c>/g;
+const ERROR_CELL = /(<c\b[^>]*\st="e"[^>]*(?<!\/)>)([\s\S]*?)<\/c>/g;
 const FORMULA = /<f\b[^>]*\/>|<f\b[^>]*>[\s\S]*?<\/f>/;
 
 /** The rewrites of `fixSheetCells` on text made of whole cells; `isoDate` is told the place of each ISO date cell. */
