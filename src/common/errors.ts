@@ -188,6 +188,11 @@ export class JournalError extends UsageError {
 export const PROXY_REFUSED = 'PROXY_REFUSED';
 /** The outbound proxy could not reach the API (a 502/503/504 to CONNECT): as a refused connection. */
 export const PROXY_UPSTREAM = 'PROXY_UPSTREAM';
+/**
+ * The outbound proxy closed the connection without answering the CONNECT that opens a tunnel to
+ * the API (transport/http.ts `proxyLeg`): nothing reached the API; retried as a refused connection.
+ */
+export const PROXY_CLOSED = 'PROXY_CLOSED';
 
 /**
  * Errors that say the target cannot be reached at all — no such host, nothing listening, a
@@ -200,6 +205,7 @@ export const PROXY_UPSTREAM = 'PROXY_UPSTREAM';
 const UNREACHABLE = new Set([
   PROXY_REFUSED,
   PROXY_UPSTREAM,
+  PROXY_CLOSED,
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',

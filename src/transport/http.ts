@@ -7,10 +7,10 @@
  * error body (https://github.com/nodejs/undici/issues/4080 and /3837). One explicit loop instead.
  */
 import { setMaxListeners } from 'node:events';
-import { Agent, Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { Agent, Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
 import { decide, DEFAULT_RETRY, isSafeMethod, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
-import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
+import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_CLOSED, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import type { TargetEventSink } from './events.js';
 
@@ -96,9 +96,57 @@ const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
  * https://github.com/nodejs/undici/blob/main/docs/docs/api/EnvHttpProxyAgent.md
  * https://github.com/nodejs/undici/blob/main/docs/docs/api/ProxyAgent.md
  */
-function proxyDispatcher(proxy: ProxySettings, agent: Agent.Options): Dispatcher {
+function proxyDispatcher(proxy: ProxySettings, agent: Agent.Options, connectTimeoutMs: number): Dispatcher {
   const noProxy = [proxy.noProxy, ...LOOPBACK].filter((x) => x !== '').join(',');
-  return new EnvHttpProxyAgent({ ...agent, proxyTunnel: false, httpProxy: proxy.httpProxy, httpsProxy: proxy.httpsProxy, noProxy });
+  return new EnvHttpProxyAgent({
+    ...agent,
+    proxyTunnel: false,
+    httpProxy: proxy.httpProxy,
+    httpsProxy: proxy.httpsProxy,
+    noProxy,
+    // The proxy's own leg, which the agent's timeouts do not reach: ProxyAgent makes the client
+    // that sends CONNECT with connect options only (proxy-agent.js `clientFactory(url, { connect })`),
+    // so a proxy that takes the connection and never answers CONNECT held every attempt for
+    // undici's default headersTimeout, 300 s, whatever --timeout said — and a SIGTERM with it.
+    // The CONNECT gets the same limit as any answer, and the connections to the proxy and, through
+    // the tunnel, to the API the same connect timeout as a direct one.
+    clientFactory: (origin: URL, opts: object) => proxyLeg(origin, { ...opts, headersTimeout: agent.headersTimeout, bodyTimeout: agent.bodyTimeout }),
+    proxyTls: { timeout: connectTimeoutMs },
+    requestTls: { timeout: connectTimeoutMs },
+  });
+}
+
+/**
+ * The client that talks to the proxy itself. A CONNECT it times out on keeps undici's code
+ * (UND_ERR_HEADERS_TIMEOUT: what a host that takes the connection and never answers gives, and
+ * the stop the checks make of it, targets/alma/answers.ts), with words that name the proxy.
+ * One the proxy drops without an answer becomes PROXY_CLOSED: undici's own error for it
+ * (UND_ERR_SOCKET, "other side closed") is one its client takes for a passing socket error while
+ * connecting, and connects again at once with the request still queued (client.js `onError`) —
+ * a loop of a thousand connections a second that never ended the request.
+ */
+function proxyLeg(origin: URL, opts: Pool.Options): Dispatcher {
+  const pool = new Pool(origin, opts);
+  const connect = pool.connect.bind(pool) as (o: Dispatcher.ConnectOptions) => Promise<Dispatcher.ConnectData>;
+  const seconds = Math.round((opts.headersTimeout ?? 300_000) / 100) / 10;
+  Object.assign(pool, {
+    connect: async (o: Dispatcher.ConnectOptions) => {
+      try {
+        return await connect(o);
+      } catch (err) {
+        const code = errorCode(err);
+        if (code === 'UND_ERR_HEADERS_TIMEOUT' && err instanceof Error) {
+          err.message = `the proxy ${origin.host} took the connection but did not answer CONNECT ${o.path} within ${seconds} s`;
+        }
+        if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') {
+          const said = err instanceof Error ? `: ${err.message}` : '';
+          throw Object.assign(new Error(`the proxy ${origin.host} closed the connection without answering CONNECT ${o.path}${said}`, { cause: err }), { code: PROXY_CLOSED });
+        }
+        throw err;
+      }
+    },
+  });
+  return pool;
 }
 
 /** The password of a proxy URL (`http://user:secret@proxy:3128`), to be masked in messages like the key. */
@@ -232,6 +280,8 @@ export class HttpClient {
   #answered = false;
   /** A read (GET, HEAD) of this client got a 2xx: the key works for reading (a later refused write is about its access, `KeyUse`). */
   #readsAccepted = false;
+  /** An attempt was given up while undici still held it (`#endWhileUnsent`): `close` destroys. */
+  #abandoned = false;
   /** When a request of this client first failed to reach the target since its last answer. */
   #downSince: number | undefined;
   /** The start of the outage an `outage` event announced, until the target answers again. */
@@ -249,7 +299,7 @@ export class HttpClient {
       headersTimeout: this.#timeoutMs,
       bodyTimeout: this.#timeoutMs,
     };
-    this.#dispatcher = opts.dispatcher ?? (opts.proxy !== undefined ? proxyDispatcher(opts.proxy, agent) : new Agent(agent));
+    this.#dispatcher = opts.dispatcher ?? (opts.proxy !== undefined ? proxyDispatcher(opts.proxy, agent, opts.connectTimeoutMs ?? 10_000) : new Agent(agent));
     this.#reportsSent = opts.reportsRequestSent ?? this.#ownsDispatcher;
     this.#limiter = opts.limiter ?? unlimited;
     // An outage may last as long as one answer may take (`--timeout`), unless the caller says otherwise.
@@ -281,7 +331,64 @@ export class HttpClient {
 
   /** Closes the default Agent; an injected dispatcher belongs to the caller. */
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    if (!this.#ownsDispatcher) return;
+    // An attempt given up while it waited for its connection is still queued in undici (below,
+    // `#endWhileUnsent`): a graceful close would wait for that connection as the attempt would have.
+    if (this.#abandoned) await this.#dispatcher.destroy();
+    else await this.#dispatcher.close();
+  }
+
+  /**
+   * An attempt's signal for undici, and its wait. Ctrl-C (`signal`) ends the wait at once, and so
+   * does the first Ctrl-C or SIGTERM (`stop`) while none of the attempt has left (`SentProbe`):
+   * then it is a request waiting for its turn, as at the limiter, and nothing of it is uncertain.
+   * Needed because undici keeps an aborted request queued until its connection is made
+   * (api-request.js keeps the abort's reason until `onConnect`): a connection, or a proxy's
+   * CONNECT, that takes `--timeout` to fail held the stop that long — with undici's default,
+   * 300 s, past a service manager's patience (systemd's 90 s). undici still aborts the request
+   * when its connection comes, before writing it; the client is destroyed, not closed, at the end.
+   */
+  #endWhileUnsent(probe: SentProbe | undefined): { signal: AbortSignal | undefined; wait<T>(p: Promise<T>): Promise<T>; readonly ended: boolean; dispose(): void } {
+    const hard = this.#signal;
+    // A request asked for after the first Ctrl-C goes (the last look): only those already going are ended.
+    const soft = this.#stop !== undefined && !this.#stop.aborted && probe !== undefined ? this.#stop : undefined;
+    if (hard === undefined && soft === undefined) return { signal: undefined, wait: (p) => p, ended: false, dispose: () => undefined };
+    const ctl = new AbortController();
+    let ended = false;
+    let fail: ((err: unknown) => void) | undefined;
+    const end = (reason: unknown): void => {
+      if (ended) return;
+      ended = true;
+      this.#abandoned = true;
+      ctl.abort(reason);
+      fail?.(reason);
+    };
+    const onHard = (): void => end(hard!.reason);
+    const onSoft = (): void => {
+      if (probe?.supported === true && !probe.sent) end(soft!.reason);
+    };
+    const dispose = (): void => {
+      hard?.removeEventListener('abort', onHard);
+      soft?.removeEventListener('abort', onSoft);
+    };
+    if (hard?.aborted === true) ctl.abort(hard.reason);
+    else hard?.addEventListener('abort', onHard, { once: true });
+    soft?.addEventListener('abort', onSoft, { once: true });
+    return {
+      signal: ctl.signal,
+      wait: <T>(p: Promise<T>): Promise<T> =>
+        new Promise<T>((resolve, reject) => {
+          fail = reject;
+          // undici's own end of an abandoned attempt comes later, and is nobody's to hear.
+          p.then(resolve, (err: unknown) => {
+            if (!ended) reject(err);
+          });
+        }).finally(dispose),
+      get ended() {
+        return ended;
+      },
+      dispose,
+    };
   }
 
   /**
@@ -352,17 +459,20 @@ export class HttpClient {
       let cause: unknown;
       /** A read answered 2xx with a body that is not JSON at all: it ends with this. */
       let notJson: Error | undefined;
+      const waiting = this.#endWhileUnsent(probe);
       try {
-        const res = await (probe ?? this.#dispatcher).request({
-          origin: url.origin,
-          path: shown,
-          method: req.method,
-          headers,
-          body,
-          signal: this.#signal,
-          headersTimeout: this.#timeoutMs,
-          bodyTimeout: this.#timeoutMs,
-        });
+        const res = await waiting.wait(
+          (probe ?? this.#dispatcher).request({
+            origin: url.origin,
+            path: shown,
+            method: req.method,
+            headers,
+            body,
+            signal: waiting.signal,
+            headersTimeout: this.#timeoutMs,
+            bodyTimeout: this.#timeoutMs,
+          }),
+        );
         // Always read the body to the end: an unread body holds its connection (undici README).
         const text = await bodyWithin(res.body, this.#timeoutMs);
         const status = res.statusCode;
@@ -412,6 +522,14 @@ export class HttpClient {
           };
         }
       } catch (err) {
+        if (waiting.ended) {
+          if (probe?.supported === true && !probe.sent) {
+            // Ended by Ctrl-C or SIGTERM before any of it left: not a request the API saw.
+            this.#requests--;
+            for (const t of req.tallies ?? []) t.count--;
+          }
+          throw this.#signal?.aborted === true ? this.#aborted(req, traits.idempotent, probe, err) : this.#halted(req, traits.idempotent, err, ending);
+        }
         if (this.#signal?.aborted) throw this.#aborted(req, traits.idempotent, probe, err);
         cause = err;
         const code = proxyRefusal(err) ?? errorCode(err);
@@ -426,6 +544,7 @@ export class HttpClient {
         this.#emit({ type: 'request', method: req.method, path: shown, status: 0, ms: this.#now() - t0, attempt: attempt + 1, ...(unsent ? { unsent: true as const } : {}) });
       }
 
+      waiting.dispose();
       if (notJson !== undefined) throw notJson;
       // A target that answered earlier and is now out of reach gets time to come back (`outageMs`);
       // any answer (above) ends the outage.

@@ -8,7 +8,7 @@
  * was not processed. Any other failed POST ends as `unknown`, and the engine asks Alma what exists
  * before sending it again.
  */
-import { PROXY_REFUSED, PROXY_UPSTREAM } from '../common/errors.js';
+import { PROXY_CLOSED, PROXY_REFUSED, PROXY_UPSTREAM } from '../common/errors.js';
 
 export interface RetryOptions {
   /** Base of the exponential backoff, in ms (AWS full jitter uses 500 ms for throttling). */
@@ -100,6 +100,7 @@ export type Classification =
 const PRE_SEND_CODES = new Set([
   // The proxy's tunnel to the API never opened: nothing was sent (transport/http.ts proxyRefusal).
   PROXY_UPSTREAM,
+  PROXY_CLOSED,
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
