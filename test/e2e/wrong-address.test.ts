@@ -67,13 +67,29 @@ describe('a gateway or proxy whose Alma is down', () => {
     await expectOneStop(
       status,
       ['--max-retries', '0'],
-      new RegExp(`^invoice-load: cannot reach Alma: the gateway or proxy in front of Alma answered ${status} to every one of the \\d+ checks \\(GET /acq/vendors/.*: HTTP ${status}: `),
+      new RegExp(`^invoice-load: cannot reach Alma: the gateway or proxy in front of Alma answered ${status} to every attempt of the checks \\(the first (\\d+ )?to end\\), and nothing answered otherwise \\(GET /\\S+: HTTP ${status}: `),
       /: Alma, or the way to it, is down — run the same command again later; nothing was sent$/,
     );
   });
 
   it('with --check none, the look-ups tell it the same way', async () => {
-    await expectOneStop(502, ['--max-retries', '0', '--check', 'none'], /^invoice-load: cannot reach Alma: the gateway or proxy in front of Alma answered 502 to every one of the \d+ look-ups/, /is down — run the same command again later; nothing was sent$/);
+    await expectOneStop(502, ['--max-retries', '0', '--check', 'none'], /^invoice-load: cannot reach Alma: the gateway or proxy in front of Alma answered 502 to every attempt of the look-ups \(the first (\d+ )?to end\)/, /is down — run the same command again later; nothing was sent$/);
+  });
+
+  it('the first request to spend its retries on 502s stops the run: the others do not each spend theirs (170 requests and 21 s before)', async () => {
+    const page = await webPage(502);
+    const dir = loop.tempDir('invoice-load-gateway-');
+    // The default retries (4): 34 checks and look-ups at 5 attempts each were 170 requests.
+    const res = await runCli(['--json', 'fixtures/sample-batch.csv'], { env: { ALMA_API_URL: page.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: dir } });
+    expect(res.code, res.stderr).toBe(4);
+    expect(res.stderr).toMatch(/cannot reach Alma: the gateway or proxy in front of Alma answered 502 to every attempt of the (checks|look-ups) \(the first (\d+ )?to end\), and nothing answered otherwise \(GET \/\S+: HTTP 502: .*\(after 5 attempts\)\): Alma, or the way to it, is down/);
+    // The first request's five attempts, and what the others sent meanwhile at --rate 10 (its
+    // backoffs add up to 7.5 s at most): well under the 170 of every request's retries.
+    expect(page.methods.length).toBeLessThan(100);
+    expect(page.methods.every((m) => m === 'GET')).toBe(true);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.stopped).toBe('unreachable');
+    expect(report.summary.requests).toBe(page.methods.length);
   });
 });
 

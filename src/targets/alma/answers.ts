@@ -58,6 +58,7 @@ export class AnswerWatch {
           const v = await http.json(req);
           this.#alma++;
           heard.answered = true;
+          heard.otherwise = true;
           return v;
         } catch (err) {
           if (err instanceof ApiError && /^HTTP_5\d\d$/.test(err.code)) {
@@ -68,8 +69,15 @@ export class AnswerWatch {
             this.#other++;
             this.#first ??= `${req.method} ${req.path}: ${err.code === 'BAD_RESPONSE' ? err.message.replace(/^unreadable answer to \S+ \S+ \([^)]*\): /, '') : err.message}`;
           } else if (err instanceof ApiError && err.httpStatus > 0) this.#alma++;
-          if (err instanceof ApiError && err.httpStatus > 0) heard.answered = true;
-          else if (err instanceof ApiError && err.code === HEADERS_TIMEOUT && !heard.answered && this.#open) {
+          if (err instanceof ApiError && err.httpStatus > 0) {
+            heard.answered = true;
+            if (!GATEWAY.test(err.code)) heard.otherwise = true;
+            // All of its attempts spent on a gateway's answer, and nothing on this client answered
+            // otherwise, in the first round (before any write): every other request of the round
+            // would spend as many (the sample batch's checks: 170 attempts, 21 s) only to end in
+            // the same verdict. The stop halts them (cli/send.ts), as NO_ANSWER's does.
+            else if (!heard.otherwise && this.#open) throw this.#gatewayDown(true);
+          } else if (err instanceof ApiError && err.code === HEADERS_TIMEOUT && !heard.answered && this.#open) {
             throw new ApiError({
               httpStatus: 0,
               code: NO_ANSWER,
@@ -82,6 +90,19 @@ export class AnswerWatch {
     };
   }
 
+  /** GATEWAY_DOWN: the requests that ended were each answered a bare 5xx only; `early`: before the others ended. */
+  #gatewayDown(early: boolean): ApiError {
+    const statuses = [...this.#downStatuses].sort((a, b) => a - b).join('/');
+    const which = early
+      ? `every attempt of the ${this.#what} (${this.#down === 1 ? 'the first to end' : `the first ${this.#down} to end`}), and nothing answered otherwise`
+      : `every one of the ${this.#down} ${this.#what}`;
+    return new ApiError({
+      httpStatus: 0,
+      code: GATEWAY_DOWN,
+      message: `the gateway or proxy in front of Alma answered ${statuses} to ${which} (${this.#firstDown ?? ''}): Alma, or the way to it, is down — run the same command again later`,
+    });
+  }
+
   /**
    * Throws when no request was answered as Alma's API answers and at least one was answered
    * otherwise: by a gateway's 5xx only (`GATEWAY_DOWN`), or by anything else (`NOT_ALMA_API`).
@@ -89,16 +110,7 @@ export class AnswerWatch {
   verdict(): void {
     this.#open = false;
     if (this.#alma > 0) return;
-    if (this.#other === 0 && this.#down > 0) {
-      const statuses = [...this.#downStatuses].sort((a, b) => a - b).join('/');
-      throw new ApiError({
-        httpStatus: 0,
-        code: GATEWAY_DOWN,
-        message:
-          `the gateway or proxy in front of Alma answered ${statuses} to every one of the ${this.#down} ${this.#what} (${this.#firstDown ?? ''}): ` +
-          'Alma, or the way to it, is down — run the same command again later',
-      });
-    }
+    if (this.#other === 0 && this.#down > 0) throw this.#gatewayDown(false);
     if (this.#other === 0) return;
     throw new ApiError({
       httpStatus: 0,
@@ -110,6 +122,9 @@ export class AnswerWatch {
   }
 }
 
+/** A bare 502, 503 or 504 (no Alma error document): a gateway or proxy saying what is behind it is down. */
+const GATEWAY = /^HTTP_50[234]$/;
+
 /** undici's timeout waiting for an answer's headers (`--timeout`): connected, sent, no answer. */
 const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
 
@@ -118,10 +133,17 @@ const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
  * checks and its look-ups run beside each other on one client, and an answer to either says the
  * target is there.
  */
-const heardBy = new WeakMap<JsonClient, { answered: boolean }>();
+const heardBy = new WeakMap<JsonClient, Heard>();
 
-function heardOn(http: JsonClient): { answered: boolean } {
+interface Heard {
+  /** Some request was answered, a gateway's 5xx included. */
+  answered: boolean;
+  /** Some request was answered other than by a gateway's bare 502–504 (`GATEWAY`). */
+  otherwise: boolean;
+}
+
+function heardOn(http: JsonClient): Heard {
   let heard = heardBy.get(http);
-  if (heard === undefined) heardBy.set(http, (heard = { answered: false }));
+  if (heard === undefined) heardBy.set(http, (heard = { answered: false, otherwise: false }));
   return heard;
 }
