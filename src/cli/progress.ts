@@ -139,6 +139,22 @@ export function fitStatus(parts: readonly StatusPart[], room: number | undefined
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
+/** How long requests meet trouble before the first "still trying" line, and the least time between two. */
+export const TROUBLE_QUIET_MS = 10_000;
+export const TROUBLE_EVERY_MS = 30_000;
+
+/** `Alma has not answered for 40 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 2 of 5)`. */
+export function troubleLine(label: string, trouble: 'timeout' | 'unreachable' | 'gateway', forMs: number, reason: string, next: number, of: number | undefined): string {
+  const secs = `${Math.round(forMs / 1000)} s`;
+  const what =
+    trouble === 'timeout'
+      ? `${label} has not answered for ${secs}`
+      : trouble === 'unreachable'
+        ? `${label} has been out of reach for ${secs}`
+        : `the gateway in front of ${label} has answered only with errors for ${secs}`;
+  return `${what} (${safe(reason)}); still trying (attempt ${next}${of !== undefined ? ` of ${of}` : ''})`;
+}
+
 export function createProgress(o: ProgressOptions): Progress {
   const now = o.now ?? Date.now;
   let spinner: Ora | undefined;
@@ -151,6 +167,12 @@ export function createProgress(o: ProgressOptions): Progress {
   let requests = 0;
   let remaining: number | undefined;
   let current: string | undefined;
+  /**
+   * Since when requests have met trouble (a timeout, no connection, a gateway's 502–504) with no
+   * proper answer between, on `now`'s clock; and when the last "still trying" line was written.
+   */
+  let troubleSince: number | undefined;
+  let troubleSaid: number | undefined;
   /**
    * Invoices whose writes are all done and whose outcome the engine waits to read from the
    * target (the `poll` step) — confirmed together, so for much of a run many are here while
@@ -303,11 +325,23 @@ export function createProgress(o: ProgressOptions): Progress {
           if (t.type === 'request') {
             // As the summary counts them: an attempt that never reached Alma is no request.
             if (t.unsent !== true) requests++;
+            // The trouble began when the attempt that met it did (a timeout took --timeout to say so).
+            if (t.status === 0 || (t.status >= 502 && t.status <= 504)) troubleSince ??= now() - t.ms;
+            else troubleSince = troubleSaid = undefined;
             if (spinner) spinner.text = spinText();
           } else if (t.type === 'remaining') {
             remaining = t.remaining;
           } else if (t.type === 'retry' && o.verbose) {
             write(o.style.dim(`  retry ${t.method} ${t.path} in ${Math.round(t.delayMs)} ms (attempt ${t.attempt}): ${safe(t.reason)}`));
+          } else if (t.type === 'retry' && t.trouble !== undefined) {
+            // Without -v the retries are silent, and a run that waits for Alma looked frozen for
+            // minutes: one plain line now and then, never while answers come (README, Pace and retries).
+            const at = now();
+            troubleSince ??= at;
+            if (at - troubleSince >= TROUBLE_QUIET_MS && (troubleSaid === undefined || at - troubleSaid >= TROUBLE_EVERY_MS)) {
+              troubleSaid = at;
+              write(o.style.yellow(troubleLine(o.targetLabel ?? 'Alma', t.trouble, at - troubleSince, t.reason, t.attempt + 1, t.of)));
+            }
           } else if (t.type === 'outage') {
             write(
               t.state === 'down'

@@ -562,7 +562,9 @@ export class HttpClient {
         // Were this attempt the last: the retry options leave no attempt after it.
         const last = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: { ...this.#retry, maxRetries: attempt, throttleRetries: 0, outageMs: 0 } });
         ending = last.action === 'fail' ? this.#failure(req, last, outcome, parsed, cause, attempt + 1) : undefined;
-        this.#emit({ type: 'retry', method: req.method, path: shown, attempt: attempt + 1, delayMs: d.delayMs, reason: d.reason });
+        const trouble = troubleOf(outcome);
+        const of = d.outage === true || d.throttled === true ? undefined : (this.#retry.maxRetries ?? DEFAULT_RETRY.maxRetries) + 1;
+        this.#emit({ type: 'retry', method: req.method, path: shown, attempt: attempt + 1, delayMs: d.delayMs, reason: d.reason, ...(trouble !== undefined ? { trouble } : {}), ...(of !== undefined ? { of } : {}) });
         try {
           await this.#sleep(d.delayMs, this.#retryWaits);
         } catch (err) {
@@ -720,6 +722,13 @@ async function bodyWithin(body: Dispatcher.ResponseData['body'], ms: number): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What kind of trouble a retried attempt met, for the progress's "still trying" line (events.ts). */
+function troubleOf(outcome: Outcome): 'timeout' | 'unreachable' | 'gateway' | undefined {
+  if (outcome.kind === 'response') return outcome.status >= 502 && outcome.status <= 504 ? 'gateway' : undefined;
+  if (outcome.code === BAD_RESPONSE) return undefined;
+  return /TIMEOUT/.test(outcome.code) ? 'timeout' : 'unreachable';
 }
 
 /** A 2xx answer whose body could not be read (cut short, not JSON). */

@@ -321,3 +321,88 @@ describe('the checks before sending', () => {
     expect(log).toBe('');
   });
 });
+
+describe('requests retried without -v: a "still trying" line now and then, not a silent wait', () => {
+  /** A cron log (a pipe) fed `target` events on a clock the test moves. */
+  function cronLog(opts: { verbose?: boolean; quiet?: boolean; interactive?: boolean } = {}) {
+    let at = 0;
+    let out = '';
+    const stream = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: opts.interactive ?? false, quiet: opts.quiet ?? false, verbose: opts.verbose ?? false, style: plainStyle, now: () => at });
+    const target = (event: Extract<EngineEvent, { type: 'target' }>['event']): void => p.onEvent({ type: 'target', event });
+    return {
+      at: (ms: number) => void (at = ms),
+      answered: (status: number, ms = 200) => target({ type: 'request', method: 'GET', path: '/acq/vendors/GOBI', status, ms, attempt: 1 }),
+      /** An attempt that met `trouble` after `ms`, and its retry. */
+      failed: (trouble: 'timeout' | 'unreachable' | 'gateway', reason: string, ms: number, attempt: number, of?: number) => {
+        target({ type: 'request', method: 'GET', path: '/acq/vendors/GOBI', status: trouble === 'gateway' ? 502 : 0, ms, attempt });
+        target({ type: 'retry', method: 'GET', path: '/acq/vendors/GOBI', attempt, delayMs: 300, reason, trouble, ...(of !== undefined ? { of } : {}) });
+      },
+      lines: () => out.split('\n').filter((l) => l !== '').map((l) => l.replace(/^\d\d:\d\d:\d\d /, '')),
+      raw: () => out,
+    };
+  }
+
+  it('timeouts: a line once the trouble has lasted 10 s, then at most one every 30 s; none while answers come', () => {
+    const log = cronLog();
+    log.answered(200);
+    // The first attempt timed out after --timeout (30 s): the trouble began when it was sent.
+    log.at(30_000);
+    log.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 30_000, 1, 5);
+    log.at(31_000);
+    log.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 30_000, 1, 5);
+    log.at(60_500);
+    log.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 29_000, 2, 5);
+    log.at(61_000);
+    log.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 30_000, 2, 5);
+    expect(log.lines()).toEqual([
+      'Alma has not answered for 30 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 2 of 5)',
+      'Alma has not answered for 61 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 3 of 5)',
+    ]);
+    // A cron log's line has its time of day, as every other line.
+    expect(log.raw()).toMatch(/^\d\d:\d\d:\d\d Alma has not answered/);
+    // An answer ends the trouble: a blip after it is not said (0.5 s), nor are answers.
+    log.at(62_000);
+    log.answered(200);
+    log.at(63_000);
+    log.failed('unreachable', 'ECONNREFUSED', 500, 1, 5);
+    log.answered(404);
+    expect(log.lines()).toHaveLength(2);
+  });
+
+  it('out of reach and a gateway\'s 502s are said in their own words; past the retries, the attempt without "of"', () => {
+    const log = cronLog();
+    log.failed('unreachable', 'ECONNREFUSED', 5, 1, 5);
+    log.at(12_000);
+    log.failed('unreachable', 'ECONNREFUSED (out of reach for 12 s)', 5, 7);
+    log.at(12_100);
+    log.answered(200);
+    log.failed('gateway', 'HTTP 502', 100, 1, 5);
+    log.at(40_000);
+    log.failed('gateway', 'HTTP 502', 100, 4, 5);
+    expect(log.lines()).toEqual([
+      'Alma has been out of reach for 12 s (ECONNREFUSED (out of reach for 12 s)); still trying (attempt 8)',
+      'the gateway in front of Alma has answered only with errors for 28 s (HTTP 502); still trying (attempt 5 of 5)',
+    ]);
+  });
+
+  it('a throttle\'s retry is no trouble; -v has its own retry lines; --quiet says nothing; a terminal gets the line too', () => {
+    const throttled = cronLog();
+    throttled.at(60_000);
+    throttled.answered(429, 100);
+    throttled.answered(200);
+    expect(throttled.lines()).toEqual([]);
+    const verbose = cronLog({ verbose: true });
+    verbose.at(40_000);
+    verbose.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 30_000, 1, 5);
+    expect(verbose.lines()).toEqual(['  retry GET /acq/vendors/GOBI in 300 ms (attempt 1): UND_ERR_HEADERS_TIMEOUT']);
+    const quiet = cronLog({ quiet: true });
+    quiet.at(40_000);
+    quiet.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 30_000, 1, 5);
+    expect(quiet.lines()).toEqual([]);
+    const tty = cronLog({ interactive: true });
+    tty.at(40_000);
+    tty.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 30_000, 1, 5);
+    expect(tty.raw()).toBe('Alma has not answered for 30 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 2 of 5)\n');
+  });
+});

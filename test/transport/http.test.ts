@@ -89,7 +89,8 @@ describe('HttpClient retries (MockAgent)', () => {
     api.script({ error: 'ECONNREFUSED' }, { body: { id: '9' } });
     await expect(clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} }))).resolves.toEqual({ id: expect.anything() });
     expect(api.log()).toHaveLength(2);
-    expect(retries(events)).toEqual([{ type: 'retry', method: 'POST', path: '/almaws/v1/acq/invoices', attempt: 1, delayMs: 250, reason: 'ECONNREFUSED' }]);
+    // trouble and of: the progress's "still trying" line without -v (cli/progress.ts).
+    expect(retries(events)).toEqual([{ type: 'retry', method: 'POST', path: '/almaws/v1/acq/invoices', attempt: 1, delayMs: 250, reason: 'ECONNREFUSED', trouble: 'unreachable', of: 5 }]);
     api.agent.assertNoPendingInterceptors();
   });
 
