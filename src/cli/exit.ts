@@ -48,3 +48,13 @@ export function exitCodeForReport(report: ExitShape, opts: { sent: boolean }): E
   if (report.stopped !== undefined || s.failed > 0 || s.invalid > 0) return ExitCode.someFailed;
   return ExitCode.ok;
 }
+
+/**
+ * A run that may have sent something, and then could not write a report file (`--report`,
+ * `--report-csv`, `--report-html`, `--rejects`): its own code stands (4, 5, 130), and a success
+ * becomes 1, as when standard output cannot be written (README "Exit codes"). Never 2, which
+ * says nothing was sent.
+ */
+export function exitCodeWithUnwrittenOutputs(code: ExitCode): ExitCode {
+  return code === ExitCode.ok ? ExitCode.internal : code;
+}

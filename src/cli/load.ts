@@ -21,7 +21,7 @@ import type { OnlineDeps } from './preflight.js';
 import { readSecretFile, secretFileExposure, writeOutputFile } from '../common/fs.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
-import { checkOutputPaths, withRunFields } from './outputs.js';
+import { checkOutputPaths, exitAfterOutputs, unwrittenReason, withRunFields } from './outputs.js';
 import { stringifyJson, writeJson } from '../common/json.js';
 import { UsageError } from '../common/errors.js';
 
@@ -69,8 +69,8 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
     process.stderr.write(term.errStyle.red('invoice-load: interrupted while the batch was read; nothing was sent') + '\n');
     const none = buildPlan([], []);
     const report = buildReport({ target: targetName, dryRun: false, plan: none, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind, stopped: 'interrupted' });
-    await emit(cfg, term, report, none);
-    return exitCodeForReport(report, { sent: false });
+    const unwritten = await emit(cfg, term, report, none);
+    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
   } finally {
     reading = false;
   }
@@ -85,7 +85,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
     // Nothing is sent: a signal from here on ends Node as usual.
     interrupts?.dispose();
     const report = buildReport({ target: targetName, dryRun: cfg.dryRun, plan, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind });
-    await emit(cfg, term, report, plan);
+    const unwritten = await emit(cfg, term, report, plan);
     if (!cfg.dryRun && blocked) {
       // Which of the problems above stop everything: `row 11 vendor`, `file` (of a file).
       const batchErrors = plan.issues
@@ -98,7 +98,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
           : ', or pass --skip-invalid to load the valid invoices only.');
       process.stderr.write(resultLine(term, why, ''));
     }
-    return exitCodeForReport(report, { sent: false });
+    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
   }
   // The sending half (engine, journal, HTTP client, sandbox) is loaded only when something is
   // sent: a dry run then starts in a fraction of the time (~0.2 s less, issue #5).
@@ -118,8 +118,8 @@ async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfil
     reportInvoice(g, undefined, true, profile.lineKeys, profile.invalidLines),
   );
   const report = dryRunReport(profile.name, entries, issues, cfg.action?.kind);
-  await emitReport(cfg, term, report);
-  return exitCodeForReport(report, { sent: false });
+  const unwritten = await emitReport(cfg, term, report);
+  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
 }
 
 /**
@@ -134,9 +134,10 @@ function waitNotice(cfg: Config, term: Terminal): ((path: string) => void) | und
  * Writes the run's files and prints the report. `shown` (the plan and the target's profile) is
  * needed for `--show-payloads` only.
  * A file that cannot be written (checked before the run, so only if something changed since)
- * does not hide the summary: it is printed, then the run ends with exit 2 naming the file.
+ * does not hide the summary: it is printed, and the files' lines are returned, one each, for
+ * exitAfterOutputs (outputs.ts) to end the run with.
  */
-export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): Promise<void> {
+export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): Promise<string[]> {
   const report = withRunFields(bare, cfg, cfg.startedAt ?? new Date(), new Date());
   const failures: string[] = [];
   /** The files written, as `what: path`, said after the summary (a path from the config file is not on the command line). */
@@ -178,9 +179,8 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
           write('\n');
         });
       } catch (err) {
-        // A path mistake (a directory, a missing or read-only folder), not a bug: exit 2. The journal
-        // already holds what was done, so a re-run sends nothing and only writes the file.
-        throw new UsageError(`cannot write the report to ${cfg.reportPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        // A path mistake (a folder made a file, a full disk), not a bug: exitAfterOutputs says so.
+        throw new UsageError(`cannot write the report to ${cfg.reportPath}: ${unwrittenReason(cfg.reportPath!, err)}`);
       }
       filesWritten.push(`${shownPath(cfg.reportPath!)} (the report)`);
     });
@@ -198,7 +198,7 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
     if (cfg.json) process.stderr.write(term.errStyle.dim(line) + '\n');
     else process.stdout.write(term.outStyle.dim(line) + '\n');
   }
-  if (failures.length > 0) throw new UsageError(failures.join('\n'));
+  return failures;
 }
 
 function printReport(cfg: Config, term: Terminal, report: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): void {

@@ -12,6 +12,8 @@ import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
 import { version } from './version.js';
+import { exitCodeWithUnwrittenOutputs } from './exit.js';
+import type { Terminal } from './terminal.js';
 
 /** What an error means while making a probe file in the output's folder (else PATH_REASONS). */
 const WRITE_REASONS: Record<string, string> = {
@@ -156,6 +158,50 @@ function unwritable(path: string): string | undefined {
     if (code === 'ENOENT') return `the folder ${target.path === resolve(path) ? dirname(path) : dir} does not exist (it is not made: create it first)`;
     return why(err);
   }
+}
+
+/**
+ * Why a file could not be written at `path` after the run, in words: the path's first part that
+ * is a file where a folder is needed (`/var/reports/late is not a folder`), "the disk is full",
+ * rather than a bare `ENOTDIR` or `ENOSPC`.
+ */
+export function unwrittenReason(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return 'the disk is full';
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    // mkdir of the folder met a file: name it.
+    for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+      try {
+        if (!statSync(dir).isDirectory()) return `${dir} is not a folder`;
+      } catch {
+        // not there (or not readable): look further up
+      }
+    }
+  }
+  if (code === 'ENOENT') return `the folder ${dirname(path)} does not exist`;
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied (the folder ${dirname(path)}, or the file)`;
+  return pathReason(err) ?? code ?? (err as Error).message;
+}
+
+/**
+ * The end of a run whose report files (`unwritten`: one line each) could not all be written.
+ * Nothing sent: the usage error (exit 2) it always was. Once something may have been sent, the
+ * exit code stays the run's own (README "Exit codes": a success becomes 1, as for standard
+ * output), with the lines said on stderr and what the run did: the journal and the output
+ * above hold it.
+ */
+export function exitAfterOutputs(term: Terminal, cfg: Pick<Config, 'json'>, code: number, unwritten: readonly string[], opts: { sent: boolean }): number {
+  if (unwritten.length === 0) return code;
+  if (!opts.sent) throw new UsageError(unwritten.join('\n'));
+  const record = cfg.json ? 'the JSON document on standard output' : 'the summary above';
+  for (const line of unwritten) process.stderr.write(term.errStyle.red(`invoice-load: ${line}`) + '\n');
+  process.stderr.write(
+    term.errStyle.red(
+      `The run itself went ahead: what it sent is in the journal, and ${record} is its record. ` +
+        'To have the file, fix that and run the same command again: it writes the reports, and sends nothing for the invoices this run finished (they show as already_loaded).',
+    ) + '\n',
+  );
+  return exitCodeWithUnwrittenOutputs(code as Parameters<typeof exitCodeWithUnwrittenOutputs>[0]);
 }
 
 /** Where the run went: an embedded sandbox is said so in every report. */

@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { createProgress } from './progress.js';
 import { exitCodeForReport } from './exit.js';
+import { exitAfterOutputs } from './outputs.js';
 import { buildReport, type ReportDocument } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
@@ -17,7 +18,8 @@ import { retryAfterText, retryAfterUntil } from '../engine/events.js';
 import { targetNamed } from '../targets/registry.js';
 
 export interface OnlineDeps {
-  emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan: Plan): Promise<void>;
+  /** Writes the run's files and prints the report; the lines of the files it could not write. */
+  emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan: Plan): Promise<string[]>;
   readKeyFile(path: string): string;
 }
 
@@ -61,6 +63,6 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
   }
   const plan = applyPreflight(offline, outcome.problems);
   const report = buildReport({ target: def.name, dryRun: true, plan, requests: outcome.report.requests, preflight: outcome.report });
-  await deps.emitReport(cfg, term, report, plan);
-  return exitCodeForReport(report, { sent: false });
+  const unwritten = await deps.emitReport(cfg, term, report, plan);
+  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
 }

@@ -15,6 +15,7 @@ import { detectFormat, openInputFile, readEventBatches, type Encoding } from '..
 import { both, csvLine, REJECT_COLUMNS, rejectsLine, rejectedRowOwners, rowKey, rowReasons, rowKeyFile, rowKeyRow, type RejectReason, type RowOwners } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
+import { unwrittenReason } from './outputs.js';
 import { cellText } from '../domain/cells.js';
 import { keyString } from '../domain/model.js';
 import { writeOutputFile } from '../common/fs.js';
@@ -121,7 +122,7 @@ function write(path: string, lines: readonly string[]): void {
       for (const l of lines) w(l);
     });
   } catch (err) {
-    throw new UsageError(`cannot write the rejects to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`cannot write the rejects to ${path}: ${unwrittenReason(path, err)}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { renderCsv } from '../report/csv.js';
 import { renderHtml } from '../report/html.js';
 import { writeOutputFile } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
+import { unwrittenReason } from './outputs.js';
 import { targetNamed } from '../targets/registry.js';
 
 export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtmlPath' | 'files'>, report: ReportDocument, now: Date = new Date()): void {
@@ -16,7 +17,7 @@ export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtml
       writeOutputFile(path, text);
     } catch (err) {
       // A path mistake, not a bug; the journal already holds what was done, so a re-run only writes the file.
-      throw new UsageError(`cannot write the ${what} report to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`cannot write the ${what} report to ${path}: ${unwrittenReason(path, err)}`);
     }
   };
   if (cfg.reportCsvPath) write(cfg.reportCsvPath, 'CSV', renderCsv(report, targetNamed(report.target).label));

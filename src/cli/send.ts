@@ -9,6 +9,7 @@ import type { Terminal } from './terminal.js';
 import type { OnlineDeps } from './preflight.js';
 import { createProgress } from './progress.js';
 import { exitCodeForReport } from './exit.js';
+import { exitAfterOutputs } from './outputs.js';
 import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
@@ -127,8 +128,7 @@ export async function sendPlan(
       ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences.map(({ field, sent, stored }) => ({ field, sent, stored })), compared: outcome.canary.compared } }
       : {}),
   });
-  await deps.emitReport(cfg, term, report, plan);
-  return exitCodeForReport(report, { sent: true });
+  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan), { sent: true });
 }
 
 /**
@@ -210,8 +210,7 @@ async function checkBeforeSending(
     process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent${then}`) + '\n');
     const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy);
     const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy, stopDetail: stopDetail(stoppedBy, err) });
-    await deps.emitReport(cfg, term, report, plan);
-    return exitCodeForReport(report, { sent: true });
+    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan), { sent: true });
   };
   try {
     if (opened.check !== undefined && check !== undefined) checked = await opened.check(sending, check);
@@ -243,9 +242,9 @@ async function checkBeforeSending(
     progress.stop();
     const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, heldOnly, opened.requestCount());
     const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, ...(preflight !== undefined ? { preflight } : {}) });
-    await deps.emitReport(cfg, term, report, checkedPlan);
+    const unwritten = await deps.emitReport(cfg, term, report, checkedPlan);
     process.stderr.write(term.errStyle.red(`Nothing was sent: ${why} (above)`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
-    return exitCodeForReport(report, { sent: false });
+    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
   }
   progress.info(term.errStyle.yellow(`${notSent.length} invoice${notSent.length === 1 ? '' : 's'} will not be sent: ${why} (--skip-invalid)`));
   return checkedPlan;
