@@ -4,7 +4,8 @@
  * config file, then defaults.
  */
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import { UsageError } from '../common/errors.js';
 import { isWorkbook, type Encoding } from '../input/read.js';
 import type { ProxySettings } from '../transport/http.js';
@@ -162,7 +163,7 @@ export function defaultStateDir(env: Record<string, string | undefined>): string
   return join(base, 'invoice-load');
 }
 
-export function resolveConfig(files: string[], flags: RawOptions, env: Record<string, string | undefined>, cwd: string, file?: ConfigFile): Config {
+export function resolveConfig(files: string[], flags: RawOptions, env: Record<string, string | undefined>, cwd: string, file?: ConfigFile, now: Date = new Date()): Config {
   // Flags, then environment, then the config file (its values fill only what both left open), then defaults.
   const o = applyConfigFile(flags, env, file).options;
   if (files.length === 0) throw new UsageError('no input files: give one or more CSV, Excel (.xlsx), JSON or JSON Lines files (or - for standard input)');
@@ -185,7 +186,7 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
   const stateDir = resolve(cwd, o.stateDir ?? env.INVOICE_LOAD_STATE_DIR ?? defaultStateDir(env));
   // Each target resolves its own settings; another target's options never change how an Alma command is read.
   const choice = resolveTargetChoice({ flags: { ...flags, sandbox: o.sandbox, dryRun: o.dryRun }, merged: o, env, cwd, stateDir });
-  return { ...baseConfig(files, o, cwd, stateDir, encoding), proxy: proxyFromEnv(env), targetName: choice.name, target: choice.target, action: choice.action };
+  return { ...baseConfig(files, o, cwd, stateDir, encoding, now), proxy: proxyFromEnv(env), targetName: choice.name, target: choice.target, action: choice.action };
 }
 
 /**
@@ -207,22 +208,53 @@ export function proxyVariable(env: Record<string, string | undefined>, lower: st
   return { name, value: (env[name] ?? '').trim() };
 }
 
+/** The ending of the file each output writes when it is given a folder. */
+const FOLDER_FILE_ENDING: Record<string, string> = { '--report': '.json', '--report-csv': '.csv', '--report-html': '.html', '--rejects': '-rejects.csv' };
+
+/**
+ * An output's path, relative to `cwd`. A folder — one that exists, or a path ending in `/` —
+ * gets a file named for the run inside it: `invoice-load-<first input's name>-<UTC
+ * YYYYMMDDTHHMMSSZ>.json` (README "The report"). A path ending in `/` whose folder does not
+ * exist is refused before anything is read or sent, rather than written as a file of that name.
+ */
+export function outputPath(flag: string, given: string, cwd: string, files: readonly string[], now: Date): string {
+  const path = resolve(cwd, given);
+  const slash = given.endsWith('/');
+  let folder = false;
+  try {
+    folder = statSync(path).isDirectory();
+  } catch (err) {
+    // Any other error is the output check's to say (outputs.ts checkOutputPaths).
+    if (slash && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UsageError(`${flag} ${given}: the folder ${path} does not exist (a path ending in / names a folder); create it, or name a file; nothing was sent`);
+    }
+  }
+  if (!folder) {
+    if (slash) throw new UsageError(`${flag} ${given}: ${path} is not a folder (a path ending in / names a folder); nothing was sent`);
+    return path;
+  }
+  const first = files[0];
+  const stem = first === undefined ? '' : first === '-' ? 'stdin-' : `${basename(first, extname(first))}-`;
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  return join(path, `invoice-load-${stem}${stamp}${FOLDER_FILE_ENDING[flag] ?? ''}`);
+}
+
 /** Everything of the Config that does not depend on the target. */
-function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: string, encoding: Encoding): Omit<Config, 'targetName'> {
+function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: string, encoding: Encoding, now: Date): Omit<Config, 'targetName'> {
   return {
     files,
     dryRun: o.dryRun ?? false,
     online: o.online ?? false,
     json: o.json ?? false,
-    reportPath: o.report !== undefined ? resolve(cwd, o.report) : undefined,
-    reportCsvPath: o.reportCsv !== undefined ? resolve(cwd, o.reportCsv) : undefined,
-    reportHtmlPath: o.reportHtml !== undefined ? resolve(cwd, o.reportHtml) : undefined,
+    reportPath: o.report !== undefined ? outputPath('--report', o.report, cwd, files, now) : undefined,
+    reportCsvPath: o.reportCsv !== undefined ? outputPath('--report-csv', o.reportCsv, cwd, files, now) : undefined,
+    reportHtmlPath: o.reportHtml !== undefined ? outputPath('--report-html', o.reportHtml, cwd, files, now) : undefined,
     showPayloads: o.showPayloads ?? false,
     skipInvalid: o.skipInvalid ?? false,
     encoding,
     mappingPath: o.mapping !== undefined ? resolve(cwd, o.mapping) : undefined,
     sheet: o.sheet,
-    rejectsPath: o.rejects !== undefined ? resolve(cwd, o.rejects) : undefined,
+    rejectsPath: o.rejects !== undefined ? outputPath('--rejects', o.rejects, cwd, files, now) : undefined,
     stateDir,
     rate: numberOption('--rate', o.rate, DEFAULT_RATE, 'above zero'),
     concurrency: numberOption('--concurrency', o.concurrency, DEFAULT_CONCURRENCY, 'whole, at least 1'),

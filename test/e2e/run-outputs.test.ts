@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/cli.js';
@@ -28,13 +28,38 @@ describe('output paths are checked before the first request', () => {
     w = await world();
     const blocker = join(w.dir, 'hostname');
     writeFileSync(blocker, 'x');
-    const res = await w.load(['--report-csv', join(blocker, 'r.csv'), '--rejects', join(blocker, 'rej.csv'), '--report', w.dir, SAMPLE]);
+    const res = await w.load(['--report-csv', join(blocker, 'r.csv'), '--rejects', join(blocker, 'rej.csv'), '--report', join(blocker, 'r.json'), SAMPLE]);
     expect(res.code).toBe(2);
     expect(w.sandbox.state().counters.requestsTotal).toBe(0);
     expect(res.stderr).toContain('nothing was sent');
     expect(res.stderr).toContain(`--report-csv ${join(blocker, 'r.csv')}: a part of the path is a file, not a folder`);
     expect(res.stderr).toContain(`--rejects ${join(blocker, 'rej.csv')}: a part of the path is a file, not a folder`);
-    expect(res.stderr).toContain(`--report ${w.dir}: it is a folder`);
+    expect(res.stderr).toContain(`--report ${join(blocker, 'r.json')}: a part of the path is a file, not a folder`);
+  });
+});
+
+describe('a folder given as an output (review: cron, item 2)', () => {
+  it('a path ending in / whose folder is missing: exit 2 before anything is read or sent, and no file of its name', async () => {
+    w = await world();
+    const missing = join(w.dir, 'reports');
+    const res = await w.load(['--report', `${missing}/`, SAMPLE]);
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toContain(`--report ${missing}/: the folder ${missing} does not exist`);
+    expect(existsSync(missing)).toBe(false);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+  });
+
+  it.each([['with', '/'], ['without', '']])('an existing folder %s the slash: each report inside it, named for the batch and the time', async (_w, slash) => {
+    const out = join(tempDir(), 'out');
+    mkdirSync(out);
+    const res = await runCli(['--dry-run', '--report', out + slash, '--report-csv', out + slash, '--report-html', out + slash, '--rejects', out + slash, SAMPLE], { env: { HOME: dir } });
+    expect(res.code, res.stderr).toBe(0);
+    const names = readdirSync(out).sort();
+    expect(names).toHaveLength(4);
+    for (const ending of ['.csv', '.html', '.json', '-rejects.csv']) expect(names.some((n) => new RegExp(`^invoice-load-sample-batch-\\d{8}T\\d{6}Z${ending}$`).test(n)), `${ending} in ${names.join(', ')}`).toBe(true);
+    const json = names.find((n) => n.endsWith('.json'))!;
+    expect((JSON.parse(readFileSync(join(out, json), 'utf8')) as ReportDocument).summary.invoices).toBe(7);
   });
 });
 

@@ -115,12 +115,13 @@ describe('the report file', () => {
 
   it('a report path that cannot be written is a usage error (exit 2), with no temporary file left and nothing lost', async () => {
     const s = await setup(2);
-    const blocked = join(s.dir, 'is-a-directory');
-    mkdirSync(blocked);
-    const res = await spawnCli([...s.args, '--report', blocked], { env: s.env }).done;
+    // (A folder is written into, under a name of the run's: a file where the folder should be is refused.)
+    const blocked = join(s.dir, 'is-a-file');
+    writeFileSync(blocked, 'x');
+    const res = await spawnCli([...s.args, '--report', join(blocked, 'report.json')], { env: s.env }).done;
     expect(res.code, res.stderr).toBe(2);
     // Checked before the first request (issue 15): nothing is sent, the path is named.
-    expect(res.stderr.trim().split('\n').at(-1)).toMatch(/cannot write --report .*is-a-directory: it is a folder; nothing was sent/);
+    expect(res.stderr.trim().split('\n').at(-1)).toMatch(/cannot write --report .*is-a-file\/report.json: a part of the path is a file, not a folder; nothing was sent/);
     expect(res.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(readdirSync(s.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(s.sb.state().counters.requestsTotal).toBe(0);
