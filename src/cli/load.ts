@@ -92,7 +92,8 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
         .filter((p) => p.severity === 'error')
         .map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
       const why =
-        term.errStyle.red('Nothing was sent: fix the problems above') +
+        // With --json the problems are in the document on stdout, not above on the terminal.
+        term.errStyle.red(cfg.json ? "Nothing was sent: fix the problems listed in the report's issues" : 'Nothing was sent: fix the problems above') +
         (batchErrors.length > 0
           ? ` (${batchErrors.length === 1 ? `one problem — ${batchErrors[0]} — is the file's, not one invoice's, and stops` : `${batchErrors.length} problems — ${batchErrors.slice(0, 3).join(', ')}${batchErrors.length > 3 ? ', …' : ''} — are the file's, not one invoice's, and stop`} the whole batch, even with --skip-invalid).`
           : ', or pass --skip-invalid to load the valid invoices only.');
@@ -190,7 +191,9 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
     if (cfg.reportCsvPath) filesWritten.push(`${shownPath(cfg.reportCsvPath)} (the report as CSV)`);
     if (cfg.reportHtmlPath) filesWritten.push(`${shownPath(cfg.reportHtmlPath)} (the report as HTML)`);
   });
-  printReport(cfg, term, report, shown);
+  // --quiet, for cron's mail-on-output: a load that went well has nothing to say (the exit code
+  // says it). A file not written is a problem: the summary is then the run's record.
+  if (!(cfg.quiet && !cfg.json && failures.length === 0 && wentWell(report))) printReport(cfg, term, report, shown);
   if (rejectsWritten !== undefined) filesWritten.push(rejectsWritten);
   if (filesWritten.length > 0 && !cfg.quiet) {
     const line = `Written: ${filesWritten.join(', ')}.`;
@@ -199,6 +202,25 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
     else process.stdout.write(term.outStyle.dim(line) + '\n');
   }
   return failures;
+}
+
+/**
+ * A load with nothing needing attention: every invoice loaded (or already), none in review,
+ * no warning anywhere, not stopped (README: `--quiet`).
+ */
+function wentWell(report: ReportDocument): boolean {
+  const s = report.summary;
+  return (
+    !report.dry_run &&
+    report.stopped === undefined &&
+    s.failed === 0 &&
+    s.invalid === 0 &&
+    s.in_review === 0 &&
+    s.planned === 0 &&
+    report.issues.length === 0 &&
+    report.invoices.every((i) => i.issues.length === 0) &&
+    report.canary?.status !== 'failed'
+  );
 }
 
 function printReport(cfg: Config, term: Terminal, report: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): void {

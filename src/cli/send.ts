@@ -243,7 +243,7 @@ async function checkBeforeSending(
     const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, heldOnly, opened.requestCount());
     const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, ...(preflight !== undefined ? { preflight } : {}) });
     const unwritten = await deps.emitReport(cfg, term, report, checkedPlan);
-    process.stderr.write(term.errStyle.red(`Nothing was sent: ${why} (above)`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
+    process.stderr.write(term.errStyle.red(`Nothing was sent: ${why} (${cfg.json ? "listed in the report's invoices' issues" : 'above'})`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
     return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
   }
   progress.info(term.errStyle.yellow(`${notSent.length} invoice${notSent.length === 1 ? '' : 's'} will not be sent: ${why} (--skip-invalid)`));

@@ -338,7 +338,8 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   }
   const groups = groupFailures(report, system);
   if (groups.length > 0) out.push('', ...renderFailures(groups, style, report.stopped, system, report.stop_detail));
-  out.push('');
+  // The blank line parts the summary from what is above it; --quiet may leave nothing above.
+  if (out.length > 0 || !opts.quiet) out.push('');
   out.push(summaryLine(report, problems, style));
   // On a terminal, a problem's message that runs past the window's edge is broken between words,
   // under its own start ("row 21 currency: error currency "XYZ" is not an ISO 4217 c|urrency")

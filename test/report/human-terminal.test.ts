@@ -137,7 +137,8 @@ describe('renderHuman on a terminal', () => {
     const r = mixedReport();
     r.invoices = r.invoices.filter((i) => i.status === 'loaded');
     r.issues = [];
-    expect(renderHuman(r, undefined, { quiet: true })).toBe('\n5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid. 17 requests to alma.\n');
+    // No blank line first: nothing is above it (review: cron, item 3).
+    expect(renderHuman(r, undefined, { quiet: true })).toBe('5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid. 17 requests to alma.\n');
   });
 });
 
