@@ -214,6 +214,10 @@ export async function openInputFile(path: string, opts: OpenOptions = {}): Promi
   const fail = (err: unknown): never => {
     const reason = pathReason(err);
     if (reason === undefined) throw err;
+    // A glob that matched nothing: sh and bash pass the pattern on as it is (README, cron recipe).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && /[*?[]/.test(path)) {
+      throw new UsageError(`no file matches ${path} (the shell passed the pattern on unexpanded)`, { cause: err });
+    }
     throw new UsageError(`cannot read '${path}': ${reason}`, { cause: err });
   };
   // A stat that fails is left to open(), whose error is the one reported.

@@ -199,6 +199,13 @@ describe('openInputFile', () => {
     await expect(openInputFile(missing)).rejects.toBeInstanceOf(UsageError);
   });
 
+  it('a glob that matched nothing, passed on by the shell: said as such (review: cron, item 4)', async () => {
+    const pattern = join(dir, 'empty', '*.csv');
+    await expect(openInputFile(pattern)).rejects.toThrow(new UsageError(`no file matches ${pattern} (the shell passed the pattern on unexpanded)`));
+    // A plain missing file keeps its words.
+    await expect(openInputFile(join(dir, 'gone.csv'))).rejects.toThrow(new UsageError(`cannot read '${join(dir, 'gone.csv')}': no such file or folder`));
+  });
+
   it('a directory is a UsageError', async () => {
     await expect(openInputFile(dir)).rejects.toThrow(new UsageError(`cannot read '${dir}': it is a folder`));
   });
