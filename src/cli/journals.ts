@@ -63,7 +63,9 @@ export interface JournalPlace {
  * `held`: what the lock says of this run (claimInvoices names it).
  */
 export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<void> | void)[]): { journal: Journal; path: string; held: LockInfo; tookOver?: HeldLock['tookOver'] } {
-  mkdirSync(join(at.stateDir, 'journals'), { recursive: true });
+  // The state dir holds invoice data: made for its owner alone (0700), as are the files in it (0600).
+  // One that exists keeps its mode.
+  mkdirSync(join(at.stateDir, 'journals'), { recursive: true, mode: 0o700 });
   const path = journalPath(at.stateDir, at.name, at.endpoint, at.batch);
   if (at.voids !== undefined) voidJournal(journalPath(at.stateDir, at.voids, at.endpoint, at.batch));
   const lock = acquireLock(path + '.lock', undefined, lockSubject(at.name));
@@ -149,7 +151,7 @@ export function claimInvoices(
   const own = journalPath(at.stateDir, at.name, at.endpoint, at.batch) + '.claims';
   const mine = new Map(keys.map((k) => [shortHash(keyString(k)), k]));
   const tmp = `${own}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ pid: held.pid, started: held.started, keys: [...mine.keys()] } satisfies Claims) + '\n');
+  writeFileSync(tmp, JSON.stringify({ pid: held.pid, started: held.started, keys: [...mine.keys()] } satisfies Claims) + '\n', { mode: 0o600 });
   renameSync(tmp, own);
   cleanups.push(() => {
     try {

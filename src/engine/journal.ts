@@ -397,7 +397,8 @@ export class Journal {
 
   static open(opts: JournalOptions): Journal {
     const now = opts.now ?? (() => new Date());
-    mkdirSync(dirname(opts.path), { recursive: true });
+    // Invoice data: the folder and the file for their owner alone, when made here.
+    mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
     const sync = opts.sync ?? true;
     if (existsSync(opts.path)) {
       const text = readFileSync(opts.path, 'utf8');
@@ -414,7 +415,7 @@ export class Journal {
         return journal;
       }
     }
-    const journal = new Journal(openSync(opts.path, 'w'), opts.path, new Map(), false, sync, now, opts.fdatasync, opts.write);
+    const journal = new Journal(openSync(opts.path, 'w', 0o600), opts.path, new Map(), false, sync, now, opts.fdatasync, opts.write);
     journal.append({
       t: 'begin',
       kind: JOURNAL_KIND,

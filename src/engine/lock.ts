@@ -69,7 +69,7 @@ export type HeldLock = (() => void) & { held: LockInfo; tookOver?: LockInfo & { 
 export function acquireLock(path: string, now: () => Date = () => new Date(), what = 'this batch'): HeldLock {
   const mine: LockInfo = { pid: process.pid, host: hostname(), started: now().toISOString() };
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(mine) + '\n');
+  writeFileSync(tmp, JSON.stringify(mine) + '\n', { mode: 0o600 });
   let tookOver: (LockInfo & { silentMs: number }) | undefined;
   try {
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -3,7 +3,8 @@
  * invoices survive between runs. Whole-state JSON, written atomically (temp file + rename)
  * after every change: cheap for demo-sized data, and a kill never leaves a torn file.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../common/fs.js';
 import type { PersistedState } from './records.js';
 
@@ -38,5 +39,7 @@ export function saveState(path: string, state: PersistedState): void {
  * demo's state is not worth a disk flush per request, and a kill still leaves a whole file.
  */
 export function saveJson(path: string, value: unknown): void {
+  // Its folder may be the first of the state dir made: for its owner alone, as the journals' is.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileAtomic(path, JSON.stringify(value), { fsync: false });
 }

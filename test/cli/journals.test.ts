@@ -4,7 +4,7 @@
  * And the claims of the runs loading into the same place at the moment (claimInvoices).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { claimInvoices, journalPath, openLockedJournal, readLockedJournal, readOtherJournals, shortHash } from '../../src/cli/journals.js';
@@ -162,4 +162,31 @@ describe('readLockedJournal: a journal read, not written to', () => {
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'then' }));
     expect(() => readLockedJournal({ ...at, stateDir: state })).toThrow(/is working on this export file; wait for it/);
   });
+});
+
+describe.skipIf(process.platform === 'win32')('the state dir and its files are for their owner alone (review: cron, item 6)', () => {
+  const modeOf = (path: string): number => statSync(path).mode & 0o777;
+  it('a state dir made by the run is 0700, its journal, lock and claims 0600; an existing one keeps its mode', async () => {
+    const fresh = join(state, 'new-state');
+    const at = { stateDir: fresh, name: 'alma', endpoint: ENDPOINT, batch: 'b', target: 'alma', fsync: false };
+    const cleanups: (() => void | Promise<void>)[] = [];
+    const { path, held } = openLockedJournal(at, cleanups);
+    claimInvoices(at, held, [{ vendor: 'GOBI', number: 'G-1' }], cleanups);
+    try {
+      expect(modeOf(fresh)).toBe(0o700);
+      expect(modeOf(join(fresh, 'journals'))).toBe(0o700);
+      expect(modeOf(path)).toBe(0o600);
+      expect(modeOf(path + '.lock')).toBe(0o600);
+      expect(modeOf(path + '.claims')).toBe(0o600);
+    } finally {
+      for (const c of cleanups.reverse()) await c();
+    }
+    // One that exists keeps its mode: only what the run makes is made 0700.
+    chmodSync(fresh, 0o755);
+    const again: (() => void | Promise<void>)[] = [];
+    openLockedJournal(at, again);
+    for (const c of again.reverse()) await c();
+    expect(modeOf(fresh)).toBe(0o755);
+  });
+
 });
