@@ -11,6 +11,7 @@ import { safe } from '../report/human.js';
 import { keyString } from '../domain/model.js';
 import { cutToWidth, visibleWidth } from '../report/fit.js';
 import { resultLine } from './terminal.js';
+import { localIso } from '../common/time.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WriteStream;
@@ -137,8 +138,6 @@ export function fitStatus(parts: readonly StatusPart[], room: number | undefined
   return cutToWidth(line(kept), room);
 }
 
-const pad2 = (n: number): string => String(n).padStart(2, '0');
-
 /** How long requests meet trouble before the first "still trying" line, and the least time between two. */
 export const TROUBLE_QUIET_MS = 10_000;
 export const TROUBLE_EVERY_MS = 30_000;
@@ -179,12 +178,8 @@ export function createProgress(o: ProgressOptions): Progress {
    * the count of finished ones stands still; they count toward the pace and the time left.
    */
   const waiting = new Set<string>();
-  // Plain lines (a cron log) start with the local time of day.
-  const stamp = (line: string): string => {
-    if (o.interactive) return line;
-    const d = new Date(now());
-    return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${line}`;
-  };
+  // Plain lines (a cron log, kept for days) start with the ISO 8601 local time and its offset.
+  const stamp = (line: string): string => (o.interactive ? line : `${localIso(new Date(now()))} ${line}`);
   // On a terminal a line longer than the window is broken between words (its rest indented);
   // a cron log keeps one line per event.
   const lineOut = (line: string): string => resultLine({ errColumns: o.interactive && o.stream.isTTY === true ? o.stream.columns : undefined }, line);

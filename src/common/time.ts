@@ -3,3 +3,29 @@ export function utcMinute(d: Date): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
 }
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** The local zone's offset at `d`: `UTC`, `UTC+01:00`, `UTC-05:00`. */
+export function zoneOf(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  if (off === 0) return 'UTC';
+  return `UTC${off > 0 ? '+' : '-'}${pad2(Math.floor(Math.abs(off) / 60))}:${pad2(Math.abs(off) % 60)}`;
+}
+
+/**
+ * ISO 8601 local time with its offset, to the second: `2026-12-06T19:47:52+01:00`, or `…Z` in
+ * UTC (https://www.rfc-editor.org/rfc/rfc3339#section-5.6). A log line's stamp: days apart, and zones.
+ */
+export function localIso(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const zone = off === 0 ? 'Z' : `${off > 0 ? '+' : '-'}${pad2(Math.floor(Math.abs(off) / 60))}:${pad2(Math.abs(off) % 60)}`;
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}${zone}`;
+}
+
+/** A local minute for a person: `19:05 UTC+01:00` today (as of `now`), `2026-12-07 00:05 UTC+01:00` on another day. */
+export function localMinute(d: Date, now: Date = new Date()): string {
+  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  const day = sameDay ? '' : `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} `;
+  return `${day}${pad2(d.getHours())}:${pad2(d.getMinutes())} ${zoneOf(d)}`;
+}

@@ -7,6 +7,7 @@ import { ApiError, keyRefusedText, RetryAfterError, unreachableText } from '../c
 import type { TargetEvent } from '../targets/target.js';
 import type { InvoiceResult } from './result.js';
 import type { Step } from './journal.js';
+import { localMinute } from '../common/time.js';
 
 export type EngineEvent =
   /**
@@ -61,11 +62,13 @@ export function retryAfterText(err: unknown, label = 'Alma'): string {
   return `${label} asked to wait ${Math.max(1, Math.ceil(ms / 60_000))} min (Retry-After)`;
 }
 
-/** When the wait a `RetryAfterError` asked for ends: HH:MM local time, the minute after it (never too early). */
-export function retryAfterUntil(err: unknown): string {
+/**
+ * When the wait a `RetryAfterError` asked for ends: the minute after it (never too early), local
+ * time with its zone, and its date when it is not today (`19:05 UTC+01:00`, `2026-12-07 00:05 UTC`).
+ */
+export function retryAfterUntil(err: unknown, now: Date = new Date()): string {
   const until = err instanceof RetryAfterError ? err.until : Date.now();
-  const at = new Date(Math.ceil(until / 60_000) * 60_000);
-  return `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  return localMinute(new Date(Math.ceil(until / 60_000) * 60_000), now);
 }
 
 /**

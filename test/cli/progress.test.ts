@@ -70,7 +70,7 @@ describe('time on the terminal', () => {
     let log = '';
     const pipe = { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WriteStream;
     createProgress({ stream: pipe, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 }).onEvent({ type: 'notice', message });
-    expect(log).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${message}\n$`));
+    expect(log).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:Z|[+-]\\d\\d:\\d\\d) ${message}\n$`));
   });
 
   it("the canary's pass is one line in a cron log, saying what showed it; a difference is left to the stop's line; nothing on a quiet terminal", () => {
@@ -83,20 +83,20 @@ describe('time on the terminal', () => {
       return log;
     };
     const passed = (compared: 'answers' | 'read_back'): EngineEvent => ({ type: 'canary', key, id: '531', passed: true, differences: 0, compared });
-    expect(run(false, false, [passed('answers')])).toMatch(/^\d\d:\d\d:\d\d GOBI G-24118 is stored as sent \(as Alma's answers to its create and lines show\); the other invoices go now\n$/);
+    expect(run(false, false, [passed('answers')])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) GOBI G-24118 is stored as sent \(as Alma's answers to its create and lines show\); the other invoices go now\n$/);
     expect(run(false, false, [passed('read_back')])).toMatch(/G-24118 is stored as sent \(as its read-back shows\)/);
     expect(run(false, false, [{ type: 'canary', key, id: '531', passed: false, differences: 1, compared: 'read_back' }])).toBe('');
     expect(run(true, false, [passed('answers')])).toBe('');
     expect(run(true, true, [passed('answers')])).toMatch(/G-24118 is stored as sent/);
   });
 
-  it('plain progress lines start with the time of day (a cron log)', () => {
+  it('plain progress lines start with the ISO 8601 local time and its offset (a cron log kept for days)', () => {
     let out = '';
     const stream = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
     const at = new Date(2026, 2, 4, 9, 5, 7).getTime();
     const p = createProgress({ stream, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => at });
     p.info('loading into the embedded sandbox');
-    expect(out).toBe('09:05:07 loading into the embedded sandbox\n');
+    expect(out).toMatch(/^2026-03-04T09:05:07(?:Z|[+-]\d\d:\d\d) loading into the embedded sandbox\n$/);
   });
 });
 
@@ -315,7 +315,7 @@ describe('the checks before sending', () => {
     const pipe = { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WriteStream;
     const at = new Date(2026, 2, 4, 9, 5, 7).getTime();
     createProgress({ stream: pipe, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => at }).phase('checking 7 invoices against Alma before sending');
-    expect(log).toBe('09:05:07 checking 7 invoices against Alma before sending\n');
+    expect(log).toMatch(/^2026-03-04T09:05:07(?:Z|[+-]\d\d:\d\d) checking 7 invoices against Alma before sending\n$/);
     log = '';
     createProgress({ stream: pipe, interactive: false, quiet: true, verbose: false, style: plainStyle, now: () => at }).phase('checking');
     expect(log).toBe('');

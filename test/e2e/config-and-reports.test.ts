@@ -148,7 +148,7 @@ describe('reports and the terminal', () => {
     const res = await runCli(['--quiet', '--rate', '200', SAMPLE], { env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: KEY, INVOICE_LOAD_STATE_DIR: w.stateDir } });
     expect(res.code, res.stderr).toBe(0);
     // no progress of ours (a Node runtime warning, should one appear, is not the CLI's to hide)
-    expect(res.stderr).not.toMatch(/^(\d\d:\d\d:\d\d )?\[\d\/7\]|loading into|resuming|journal:/m);
+    expect(res.stderr).not.toMatch(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) )?\[\d\/7\]|loading into|resuming|journal:/m);
     expect(res.stdout.trim()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\.$/);
   });
 
@@ -165,9 +165,9 @@ describe('reports and the terminal', () => {
     w = await world();
     const res = await runCli(['--verbose', '--rate', '200', SAMPLE], { env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: KEY, INVOICE_LOAD_STATE_DIR: w.stateDir } });
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toMatch(/^\d\d:\d\d:\d\d journal: .*\.jsonl$/m);
+    expect(res.stderr).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) journal: .*\.jsonl$/m);
     // Each plain line starts with the time of day, for a cron log.
-    expect(res.stderr.split('\n').filter((l) => /^\d\d:\d\d:\d\d \[\d\/7\] /.test(l))).toHaveLength(7);
+    expect(res.stderr.split('\n').filter((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) \[\d\/7\] /.test(l))).toHaveLength(7);
   });
 
   it('--help shows the new flags and an example for each common task; --version the version', async () => {

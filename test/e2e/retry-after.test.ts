@@ -47,8 +47,8 @@ describe('a Retry-After longer than the loader waits', () => {
     expect(res.code, res.stderr).toBe(4);
     const line = res.stderr.split('\n').filter((l) => l.startsWith('invoice-load:'));
     expect(line, res.stderr).toHaveLength(1);
-    expect(line[0]).toMatch(/^invoice-load: Alma asked to wait 60 min \(Retry-After\); nothing was sent; run again after (\d\d:\d\d)$/);
-    expect([hhmm(from, 3_600_000), hhmm(to, 3_600_000)]).toContain(/(\d\d:\d\d)$/.exec(line[0]!)![1]);
+    expect(line[0]).toMatch(/^invoice-load: Alma asked to wait 60 min \(Retry-After\); nothing was sent; run again after (?:\d{4}-\d\d-\d\d )?(\d\d:\d\d) UTC$/);
+    expect([hhmm(from, 3_600_000), hhmm(to, 3_600_000)]).toContain(/(\d\d:\d\d) UTC$/.exec(line[0]!)![1]);
     const report = JSON.parse(res.stdout) as ReportDocument;
     expect(report.stopped).toBe('retry_after');
     expect(report.summary).toMatchObject({ failed: 7, planned: 0 });

@@ -1,7 +1,7 @@
 /** Which failures stop a whole run (runStopOf), the one place the engine, operations, verify and the checks ask. */
 import { describe, expect, it } from 'vitest';
 import { ApiError, AuthError, DailyLimitError, keyRefusedText, NOT_ALMA_API, RetryAfterError, runStopOf, unreachableText, UnknownOutcomeError, type KeyUse } from '../../src/common/errors.js';
-import { stopMessage } from '../../src/engine/events.js';
+import { retryAfterUntil, stopMessage } from '../../src/engine/events.js';
 
 const api = (httpStatus: number, code: string) => new ApiError({ httpStatus, code, message: 'm' });
 
@@ -45,13 +45,29 @@ describe('unreachableText: what to check', () => {
 describe("the stop on a Retry-After longer than the loader waits", () => {
   // Local times built locally, so the test holds in any time zone.
   const at = (h: number, m: number, s = 0) => new Date(2026, 11, 6, h, m, s).getTime();
+  // The local minute with its zone (`UTC`, `UTC+01:00`), and the date unless it is today.
+  const when = (h: number, m: number): string => {
+    const d = new Date(2026, 11, 6, h, m);
+    const p = (n: number) => String(n).padStart(2, '0');
+    const off = -d.getTimezoneOffset();
+    const zone = off === 0 ? 'UTC' : `UTC${off > 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}:${p(Math.abs(off) % 60)}`;
+    return `${d.toDateString() === new Date().toDateString() ? '' : '2026-12-06 '}${p(h)}:${p(m)} ${zone}`;
+  };
   const stop = (waitMs: number, until: number) => new RetryAfterError({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD', message: 'm' }, waitMs, until);
   it.each([
-    ['an hour, ending on the minute', stop(3_600_000, at(19, 5)), 'Alma asked to wait 60 min (Retry-After); nothing more is sent; run again after 19:05'],
-    ['ending within a minute: the minute after, never too early', stop(3_600_000, at(19, 5, 1)), 'Alma asked to wait 60 min (Retry-After); nothing more is sent; run again after 19:06'],
-    ['90.5 s: whole minutes, rounded up', stop(90_500, at(8, 0, 30)), 'Alma asked to wait 2 min (Retry-After); nothing more is sent; run again after 08:01'],
+    ['an hour, ending on the minute', stop(3_600_000, at(19, 5)), `Alma asked to wait 60 min (Retry-After); nothing more is sent; run again after ${when(19, 5)}`],
+    ['ending within a minute: the minute after, never too early', stop(3_600_000, at(19, 5, 1)), `Alma asked to wait 60 min (Retry-After); nothing more is sent; run again after ${when(19, 6)}`],
+    ['90.5 s: whole minutes, rounded up', stop(90_500, at(8, 0, 30)), `Alma asked to wait 2 min (Retry-After); nothing more is sent; run again after ${when(8, 1)}`],
   ] as const)('%s', (_what, err, expected) => {
     expect(stopMessage('retry_after', err)).toBe(expected);
+  });
+});
+
+describe('retryAfterUntil: the date when it is not today, and the zone (review: cron, item 5)', () => {
+  const err = new RetryAfterError({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD', message: 'm' }, 3_600_000, new Date(2026, 11, 7, 0, 5).getTime());
+  it('today: the time and the zone; another day: its date too', () => {
+    expect(retryAfterUntil(err, new Date(2026, 11, 7, 0, 1))).toMatch(/^00:05 UTC([+-]\d\d:\d\d)?$/);
+    expect(retryAfterUntil(err, new Date(2026, 11, 6, 23, 30))).toMatch(/^2026-12-07 00:05 UTC([+-]\d\d:\d\d)?$/);
   });
 });
 

@@ -208,7 +208,7 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     expect(exitOf(end)).toBe(0);
     expect(end).not.toMatch(SPINNER);
     expect(end).not.toMatch(SGR);
-    expect(end).toMatch(/^\d\d:\d\d:\d\d \[7\/7\] /m);
+    expect(end).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) \[7\/7\] /m);
     expect(end).toContain('7 invoices, 14 lines: 6 loaded, 1 in review.');
   }, 60_000);
 });
@@ -231,7 +231,7 @@ describe('through pipes (as cron runs it)', () => {
       expect(out).not.toMatch(ANY_ESCAPE);
       expect(out).not.toMatch(SPINNER);
     }
-    expect(stderr.trimEnd().split('\n').filter((l) => /^\d\d:\d\d:\d\d \[\d\/7\] /.test(l))).toHaveLength(7);
+    expect(stderr.trimEnd().split('\n').filter((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) \[\d\/7\] /.test(l))).toHaveLength(7);
     expect(stdout).toMatch(/^loaded +GOBI +G-24118 +\d{15,} +3 +Waiting to be Sent$/m);
     expect(stdout.trimEnd().split('\n').pop()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\.$/);
   }, 60_000);
@@ -261,7 +261,7 @@ describe.skipIf(!SCRIPT)('on a terminal that reports no width (script from cron,
     const text = raw.replace(/\x1b\[[0-9;]*m/g, '');
     expect(text).not.toMatch(ANY_ESCAPE);
     expect(text).not.toMatch(SPINNER);
-    expect(text).toMatch(/\d\d:\d\d:\d\d \[7\/7\] /);
+    expect(text).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) \[7\/7\] /);
     expect(text).toMatch(/7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\./);
   }, 60_000);
 });
