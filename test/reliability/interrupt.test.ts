@@ -7,7 +7,7 @@
  * and a re-run afterwards loads everything exactly once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
@@ -36,6 +36,8 @@ async function setup(opts: SandboxOptions, invoices: number) {
   const file = join(dir, 'batch.csv');
   writeFileSync(file, batch.csv);
   const stateDir = join(dir, 'state');
+  // The report's folder is made first: invoice-load does not make a missing one (README, reports).
+  mkdirSync(join(dir, 'out'));
   const reportPath = join(dir, 'out', 'report.json');
   const env = { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'interrupt-test-key', INVOICE_LOAD_STATE_DIR: stateDir };
   const args = [file, '--json', '--report', reportPath, '--rate', '100', '--timeout', '5', '--poll-timeout', '20'];

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -53,6 +53,8 @@ describe.skipIf(CHROMIUM === undefined)('the HTML report in headless Chromium', 
     );
     const batch = join(w.dir, 'batch.csv');
     writeFileSync(batch, [...sample, row.join(',')].join('\n') + '\n');
+    // The reports' folder is made first: invoice-load does not make a missing one (README, reports).
+    mkdirSync(join(w.dir, 'out'));
     htmlPath = join(w.dir, 'out', 'report.html');
     csvPath = join(w.dir, 'out', 'report.csv');
     const res = await w.load(['--skip-invalid', '--report-html', htmlPath, '--report-csv', csvPath, batch]);
