@@ -123,8 +123,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     });
     if (journal === undefined || handover === undefined) {
       const doc = report(listed.filter((s) => !leaveOut(s)).map((s) => base(s, 'planned')), false, issues([], listed.filter(leaveOut)));
-      emitLifecycleReport(cfg, term, doc);
-      return exitCodeForReport(doc, { sent: false });
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false });
     }
 
     // This run's name in the journal: its file's invoices are recorded under it.
@@ -183,8 +182,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     }
     if (!o.markInErp) {
       const doc = report([...full.map((s) => base(s, 'exported')), ...partial], true, issues([], leftOut));
-      emitLifecycleReport(cfg, term, doc);
-      return exitCodeForReport(doc, { sent: true });
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), { sent: true });
     }
     const outcome = await runOperations(
       full.map((s) => ({
@@ -220,8 +218,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       return { ...base(s, status), workflow_status: r.workflowStatus ?? s.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
     const doc = report([...invoices, ...partial], true, issues(carried, leftOut), outcome.stopped, outcome.detail);
-    emitLifecycleReport(cfg, term, doc);
-    return exitCodeForReport(doc, { sent: true });
+    return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), { sent: true });
   });
 }
 

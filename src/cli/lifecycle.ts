@@ -16,7 +16,7 @@ import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { renderLifecycle, type LifecycleReport } from '../report/lifecycle.js';
 import { writeOutputFile } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
-import { withRunFields } from './outputs.js';
+import { exitAfterOutputs, unwrittenReason, withRunFields } from './outputs.js';
 
 export interface Session {
   erp: AlmaErp;
@@ -82,17 +82,27 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
   }
 }
 
-export function emitLifecycleReport(cfg: Config, term: Terminal, bare: LifecycleReport): void {
+/**
+ * Writes the report file (`--report`) and prints the summary or `--json` document; returns the
+ * exit code to end with. A report file that cannot be written is exit 2 only while nothing was
+ * sent; once marks or payments went to Alma the run's own code stands (outputs.ts
+ * exitAfterOutputs, README "Exit codes"), as for a load.
+ */
+export function emitLifecycleReport(cfg: Config, term: Terminal, bare: LifecycleReport, code: number, opts: { sent: boolean }): number {
   // The run's fields a load's report has too (version, started, finished, duration_s, inputs).
   // export reads no file (its output stands in cfg.files for the checks of paths).
   const report = withRunFields(bare, bare.command === 'export' ? { ...cfg, files: [] } : cfg, cfg.startedAt ?? new Date(), new Date());
+  const unwritten: string[] = [];
   if (cfg.reportPath !== undefined) {
     try {
       writeOutputFile(cfg.reportPath, JSON.stringify(report, null, 2) + '\n');
     } catch (err) {
-      throw new UsageError(`cannot write the report to ${cfg.reportPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      unwritten.push(`cannot write the report to ${cfg.reportPath}: ${unwrittenReason(cfg.reportPath, err)}`);
     }
   }
+  // Nothing sent: exit 2, and (as the exit code table says) nothing on standard output.
+  if (!opts.sent && unwritten.length > 0) return exitAfterOutputs(term, cfg, code, unwritten, opts);
   if (cfg.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(renderLifecycle(report, term.outStyle, { quiet: cfg.quiet, width: term.outColumns }));
+  return exitAfterOutputs(term, cfg, code, unwritten, opts);
 }

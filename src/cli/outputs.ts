@@ -198,7 +198,7 @@ export function exitAfterOutputs(term: Terminal, cfg: Pick<Config, 'json'>, code
   process.stderr.write(
     term.errStyle.red(
       `The run itself went ahead: what it sent is in the journal, and ${record} is its record. ` +
-        'To have the file, fix that and run the same command again: it writes the reports, and sends nothing for the invoices this run finished (they show as already_loaded).',
+        'To have the file, fix that and run the same command again: it writes the reports, and sends nothing again for what this run finished (it shows as already loaded, or already done).',
     ) + '\n',
   );
   return exitCodeWithUnwrittenOutputs(code as Parameters<typeof exitCodeWithUnwrittenOutputs>[0]);

@@ -129,9 +129,9 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   });
   if ((cfg.dryRun && cfg.online !== true) || blocked || entries.every((e) => e.request === undefined)) {
     const doc = report(entries.map(base), 0, cfg.dryRun);
-    emitLifecycleReport(cfg, term, doc);
+    const code = emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false });
     if (!cfg.dryRun && blocked) process.stderr.write(resultLine(term, term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.'), ''));
-    return exitCodeForReport(doc, { sent: false });
+    return code;
   }
 
   const { withSession } = await import('./lifecycle.js');
@@ -153,8 +153,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         return { ...base(e), status: 'failed', error: r !== undefined && !('id' in r) ? r : notStarted };
       });
       const doc = report(invoices, erp.requestCount(), cfg.dryRun, read.stopped, read.detail);
-      emitLifecycleReport(cfg, term, doc);
-      return exitCodeForReport(doc, { sent: true });
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), { sent: true });
     }
     const located = new Map(named.map((e, i) => [e, read.results[i]!]));
     for (const [e, st] of located) if (e.request?.invoiceId !== undefined && 'id' in st) shownAs.set(e, { vendor: st.vendor, number: st.number });
@@ -165,9 +164,9 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     const valid = entries.filter((e) => e.request !== undefined);
     if (!cfg.dryRun && !cfg.skipInvalid && valid.length < named.length) {
       const doc = report(entries.map(base), erp.requestCount(), false);
-      emitLifecycleReport(cfg, term, doc);
+      const code = emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false });
       process.stderr.write(resultLine(term, term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.'), ''));
-      return exitCodeForReport(doc, { sent: false });
+      return code;
     }
     if (cfg.dryRun) {
       // --online: each invoice found and in a status that takes the answer; nothing is changed.
@@ -180,8 +179,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         return { ...b, id: s.id, workflow_status: s.workflowStatus, alerts: s.alerts, ...(why !== undefined ? { status: 'failed', error: why } : {}) };
       });
       const doc = report(invoices, erp.requestCount(), true);
-      emitLifecycleReport(cfg, term, doc);
-      return exitCodeForReport({ ...doc, summary: { ...doc.summary, invalid: doc.summary.invalid + doc.summary.failed } }, { sent: false });
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport({ ...doc, summary: { ...doc.summary, invalid: doc.summary.invalid + doc.summary.failed } }, { sent: false }), { sent: false });
     }
     // One journal per (place, content of the valid rows): a re-run of the same file resumes it.
     const identity = shortHash(JSON.stringify(valid.map((e) => [e.key, e.request])));
@@ -221,7 +219,6 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       return { ...b, status, id: r.id ?? b.id, workflow_status: r.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
     const doc = report(invoices, erp.requestCount(), false, outcome.stopped, outcome.detail);
-    emitLifecycleReport(cfg, term, doc);
-    return exitCodeForReport(doc, { sent: true });
+    return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), { sent: true });
   });
 }

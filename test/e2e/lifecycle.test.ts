@@ -436,6 +436,34 @@ describe('payments', () => {
     expect(Object.keys(ops(w!))).toEqual([]);
   });
 
+  it('a --report that cannot be written once payments were sent is not exit 2 (which says nothing was sent): the run\'s own code, a success becoming 1', async () => {
+    // Slow answers, so the report's folder can be made a file after the paths were checked and
+    // the first payment went, while the others are still on their way.
+    await loaded({ latencyMs: 150 });
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    const late = join(w!.dir, 'late');
+    mkdirSync(late);
+    const run = spawnCli(['payments', PAYMENTS, '--json', '--rate', '200', '--report', join(late, 'paid.json')], {
+      env: { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: w!.stateDir },
+    });
+    const paidOps = (): number => Object.values(ops(w!)).reduce((n, o) => n + (o['paid'] ?? 0) + (o['rejected'] ?? 0), 0);
+    while (paidOps() === 0) await new Promise((r) => setTimeout(r, 5));
+    rmSync(late, { recursive: true });
+    writeFileSync(late, 'not a folder');
+    const res = await run.done;
+    expect(res.code, res.stderr).toBe(1);
+    expect(res.stderr).toContain(`cannot write the report to ${join(late, 'paid.json')}: ${late} is not a folder`);
+    expect(res.stderr).toContain('what it sent is in the journal, and the JSON document on standard output is its record');
+    expect((JSON.parse(res.stdout) as LifecycleReport).summary).toMatchObject({ paid: 2, rejected: 1, failed: 0 });
+    // The same command, the folder put back: nothing sent again, the report written.
+    rmSync(late);
+    mkdirSync(late);
+    const again = await cli(['payments', PAYMENTS, '--report', join(late, 'paid.json')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(late, 'paid.json'))).toBe(true);
+    expect(maxPerOp(w!)).toBe(1);
+  });
+
   it('an invoice not waiting for payment fails with the reason, and nothing is sent for it; the dry run says so too', async () => {
     await loaded();
     // Not handed over yet (Waiting to be Sent): each row fails, saying how to hand it over.
