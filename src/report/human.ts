@@ -220,6 +220,10 @@ export interface HumanOptions {
   quiet?: boolean | undefined;
   /** The target's name for people (`Alma`, `FOLIO`); default the report's `target`. */
   label?: string | undefined;
+  /** The target can check a batch online (`--dry-run --online`, README "Online preflight"): a dry run without it says what it left unchecked. */
+  online?: boolean | undefined;
+  /** --verbose: a load's online checks show their counts and the request estimate too. */
+  verbose?: boolean | undefined;
 }
 
 /** A batch action's words for "done" and "already so" (Exsited cancel / reactivate, issue #6). */
@@ -341,6 +345,11 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   // The blank line parts the summary from what is above it; --quiet may leave nothing above.
   if (out.length > 0 || !opts.quiet) out.push('');
   out.push(summaryLine(report, problems, style));
+  // A clean offline dry run is no promise that the load goes through: the vendors, funds and PO
+  // lines are only looked up by --online (README "Online preflight").
+  if (report.dry_run && report.preflight === undefined && opts.online === true) {
+    out.push(`Checked the file only; vendors, funds and PO lines were not looked up in ${system} — add --online to check them.`);
+  }
   // On a terminal, a problem's message that runs past the window's edge is broken between words,
   // under its own start ("row 21 currency: error currency "XYZ" is not an ISO 4217 c|urrency")
   // would otherwise split words at the edge. Files and pipes keep one problem a line, for grep.

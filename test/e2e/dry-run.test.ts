@@ -16,6 +16,8 @@ describe('invoice-load --dry-run', () => {
     expect(res.stdout).toMatch(/^status\s+vendor\s+number\s+lines\s+total/m);
     expect(res.stdout).toMatch(/planned\s+HARRAS\s+HA-2025-00412\s+2\s+884\.40 EUR\s+fixtures\/sample-batch\.csv:7/);
     expect(res.stdout).toMatch(/7 invoices, 14 lines: 7 planned\. Dry run: nothing was sent\./);
+    // Clean offline is not clean in Alma: the last line says what was not looked up, and how to.
+    expect(res.stdout).toMatch(/Checked the file only; vendors, funds and PO lines were not looked up in Alma — add --online to check them\.\n$/);
     expect(res.stderr).toBe('');
   });
 
