@@ -8,6 +8,7 @@ import type { EngineEvent } from '../engine/events.js';
 import { stoppedOn } from '../engine/result.js';
 import type { Style } from '../report/human.js';
 import { safe } from '../report/human.js';
+import { workflowLabel } from '../report/alerts.js';
 import { keyString } from '../domain/model.js';
 import { cutToWidth, visibleWidth } from '../report/fit.js';
 import { resultLine } from './terminal.js';
@@ -303,7 +304,7 @@ export function createProgress(o: ProgressOptions): Progress {
           const extra = r.error
             ? ` — ${r.error.step}: ${safe(r.error.code)} ${safe(r.error.message)}${r.error.tracking_id ? ` (tracking id ${r.error.tracking_id})` : ''}`
             : r.id
-              ? ` (id ${r.id}${r.workflowStatus ? `, ${r.workflowStatus}` : ''})`
+              ? ` (id ${r.id}${r.workflowStatus ? `, ${workflowLabel(r.workflowStatus)}` : ''})`
               : '';
           if (!o.interactive || o.verbose || r.status === 'failed') {
             write(`[${e.done}/${e.total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${colour(word)}${extra}`);

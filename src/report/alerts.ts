@@ -48,3 +48,14 @@ export const ALERT_EXPLANATIONS: Readonly<Record<string, AlertExplanation>> = {
 export function explainAlert(code: string): AlertExplanation | undefined {
   return Object.hasOwn(ALERT_EXPLANATIONS, code) ? ALERT_EXPLANATIONS[code] : undefined;
 }
+
+/**
+ * A workflow status as a person reads it: Alma's `InReview` (and `InApproval`) is "In Review"
+ * ("In Approval"), as Alma's own screens show it; a status with spaces already ("Waiting to be
+ * Sent") or in one word ("Approved", FOLIO's "Open") is left as it is. The report document and
+ * the CSV keep Alma's code.
+ */
+export function workflowLabel(status: string | undefined): string {
+  if (status === undefined) return '';
+  return /^[A-Z][a-z]+(?:[A-Z][a-z]+)+$/.test(status) ? status.replace(/([a-z])([A-Z])/g, '$1 $2') : status;
+}

@@ -11,7 +11,7 @@ import { utcMinute } from '../common/time.js';
 import type { Problem } from '../domain/problem.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
-import { explainAlert } from './alerts.js';
+import { explainAlert, workflowLabel } from './alerts.js';
 import { failureAdvice, groupFailures, rerunWhen, stopText } from './failures.js';
 import { countStopped, existsIncomplete, rerunsAtOnce, stoppedOn, stoppedSentence, stoppedStatus, whoFinishes } from './stopped.js';
 import { formatDuration, summaryLine, plainStyle } from './human.js';
@@ -146,7 +146,7 @@ function invoiceTable(report: ReportDocument, system: string): string {
       `<td class="num">${total}</td>`,
       `<td class="num">${inv.lines.length}</td>`,
       `<td>${invoiceBadge(report, inv)}</td>`,
-      ...(report.dry_run ? [] : [`<td class="id">${esc(inv.id)}</td>`, `<td>${esc(inv.workflow_status)}</td>`]),
+      ...(report.dry_run ? [] : [`<td class="id">${esc(inv.id)}</td>`, `<td>${esc(workflowLabel(inv.workflow_status))}</td>`]),
       `<td>${note(inv, report, system)}</td>`,
     ];
     return `<tr class="${rowClass(inv)}" data-status="${inv.status}">${cells.join('')}</tr>`;

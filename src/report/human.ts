@@ -14,6 +14,7 @@ import { countStopped, rerunsAtOnce, stoppedAt } from './stopped.js';
 import type { StopDetail } from '../engine/events.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
+import { explainAlert, workflowLabel } from './alerts.js';
 
 export interface Style {
   green(s: string): string;
@@ -117,8 +118,8 @@ function detail(inv: ReportInvoice, stopped?: string): string {
     const errors = inv.issues.filter((p) => p.severity === 'error').length;
     return `${errors} error${errors === 1 ? '' : 's'}, see below`;
   }
-  if (inv.alerts.length > 0) return `${inv.workflow_status ?? ''}: ${inv.alerts.map((a) => `${a.code} (${a.description})`).join(', ')}`;
-  return inv.workflow_status ?? '';
+  if (inv.alerts.length > 0) return `${workflowLabel(inv.workflow_status)}: ${inv.alerts.map((a) => `${a.code} (${a.description})`).join(', ')}`;
+  return workflowLabel(inv.workflow_status);
 }
 
 export function renderProblems(problems: readonly Problem[], style: Style): string[] {
@@ -321,6 +322,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   const tableEnd = out.length;
   for (const line of under) out.push(line);
   if (notStarted > 0) out.push(notStartedLine(notStarted, style, { listed: shown.length, total: report.invoices.length }));
+  if (!opts.quiet) for (const line of renderAlerts(report.invoices, style, system)) out.push(line);
 
   const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
   const listed = opts.quiet ? problems.filter((p) => p.severity === 'error') : problems;
@@ -332,13 +334,13 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     out.push('');
     for (const line of renderPreflight(report.preflight, style)) out.push(line);
   }
-  // Said when an alert was foreseen or one was not: a batch without alerts needs no line about them.
-  const predicted = report.invoices.filter((i) => i.prediction !== undefined);
-  if (!opts.quiet && predicted.some((i) => i.prediction!.alerts.length > 0 || !i.prediction!.held)) {
-    const off = predicted.filter((i) => i.prediction?.held === false);
-    const how = (i: ReportInvoice): string =>
-      `${safe(i.vendor)} ${safe(i.number)}: foreseen ${i.prediction!.alerts.join(', ') || 'no alert'}, ${system} raised ${[...(i.prediction!.alerts.filter((a) => !(i.prediction!.missed ?? []).includes(a))), ...(i.prediction!.unexpected ?? [])].join(', ') || 'none'}`;
-    out.push('', off.length === 0 ? `The alerts foreseen before sending held for all ${predicted.length} invoices processed.` : style.yellow(`The alerts foreseen before sending held for ${predicted.length - off.length} of ${predicted.length} invoices processed; not for ${off.map(how).join('; ')}.`));
+  // Said only when the alerts foreseen before sending were not the ones the target raised: when
+  // they were, the alerts above say all a person needs.
+  const off = report.invoices.filter((i) => i.prediction?.held === false);
+  if (!opts.quiet && off.length > 0) {
+    const raised = (i: ReportInvoice): string[] => [...i.prediction!.alerts.filter((a) => !(i.prediction!.missed ?? []).includes(a)), ...(i.prediction!.unexpected ?? [])];
+    const how = (i: ReportInvoice): string => `${safe(i.vendor)} ${safe(i.number)} (expected ${i.prediction!.alerts.join(', ') || 'no alert'}, ${system} raised ${raised(i).join(', ') || 'none'})`;
+    out.push('', style.yellow(`${system}'s alerts were not the ones expected before sending for ${off.length === 1 ? '1 invoice' : `${off.length} invoices`}: ${off.map(how).join('; ')}. Each invoice is as ${system} shows it above.`));
   }
   const groups = groupFailures(report, system);
   if (groups.length > 0) out.push('', ...renderFailures(groups, style, report.stopped, system, report.stop_detail));
@@ -354,6 +356,36 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   // under its own start ("row 21 currency: error currency "XYZ" is not an ISO 4217 c|urrency")
   // would otherwise split words at the edge. Files and pipes keep one problem a line, for grep.
   return proseText(out, opts.width, tableEnd);
+}
+
+/** Invoices named in an alert's heading before the rest are counted. */
+const ALERT_NAMES = 5;
+
+/**
+ * The invoices in review, once per kind of alert: which invoices, Alma's words, what it means
+ * and what to do (alerts.ts, the HTML report's words). Empty when none is in review.
+ */
+export function renderAlerts(invoices: readonly ReportInvoice[], style: Style, system = 'Alma'): string[] {
+  const byCode = new Map<string, { description: string; invoices: ReportInvoice[] }>();
+  for (const inv of invoices) {
+    if (inv.status !== 'in_review') continue;
+    for (const a of inv.alerts) {
+      const entry = byCode.get(a.code) ?? { description: a.description, invoices: [] };
+      entry.invoices.push(inv);
+      byCode.set(a.code, entry);
+    }
+  }
+  if (byCode.size === 0) return [];
+  const out: string[] = [''];
+  for (const [code, { description, invoices: list }] of byCode) {
+    const names = list.slice(0, ALERT_NAMES).map((i) => `${safe(i.vendor)} ${safe(i.number)}`).join(', ');
+    const more = list.length > ALERT_NAMES ? ` and ${list.length - ALERT_NAMES} more` : '';
+    const which = list.length === 1 ? names : `${list.length} invoices (${names}${more})`;
+    out.push(`${style.yellow(`In review in ${system}`)} — ${which}: ${safe(description)} ${style.dim(`[${safe(code)}]`)}`);
+    const ex = explainAlert(code);
+    if (ex !== undefined) out.push(`  ${ex.meaning}`, `  What to do: ${ex.action}`);
+  }
+  return out;
 }
 
 export function summaryLine(report: ReportDocument, problems: readonly Problem[], style: Style): string {

@@ -35,7 +35,7 @@ describe('renderHuman on a terminal', () => {
     expect(lines[6]).toBe('(alma ids left out to fit this window: --json and --report show them)');
     expect(narrow).not.toContain('53100000050004146');
     // what is still cut follows whole
-    expect(narrow).toContain('HA-2025-00411 (GOBI): InReview: NOT_LINKED_LINES (Lines not linked)');
+    expect(narrow).toContain('HA-2025-00411 (GOBI): In Review: NOT_LINKED_LINES (Lines not linked)');
     // With room, the ids stay.
     const wide = renderHuman(r, undefined, { width: 120 });
     expect(wide.split('\n')[0]).toMatch(/^status +vendor +number +alma id +lines +outcome$/);
@@ -57,7 +57,7 @@ describe('renderHuman on a terminal', () => {
     const joined = lines.join(' ');
     expect(joined).toContain('(alma ids left out and outcomes listed below, to fit this window: --json and --report show the ids)');
     expect(joined).toContain('HA-2025-00410 (GOBI): Waiting to be Sent');
-    expect(joined).toContain('HA-2025-00411 (GOBI): InReview: NOT_LINKED_LINES (Lines not linked)');
+    expect(joined).toContain('HA-2025-00411 (GOBI): In Review: NOT_LINKED_LINES (Lines not linked)');
     for (const l of lines) if (!/\S{50}/.test(l)) expect([...l].length, l).toBeLessThanOrEqual(50);
     // At 80 columns the outcomes stay in the table (the test above).
     expect(renderHuman(r, undefined, { width: 80 }).split('\n')[0]).toMatch(/outcome$/);

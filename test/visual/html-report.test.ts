@@ -94,7 +94,7 @@ describe.skipIf(CHROMIUM === undefined)('the HTML report in headless Chromium', 
     expect(rows.map((m) => m[1])).toEqual(['loaded', 'loaded', 'loaded', 'loaded', 'loaded', 'loaded', 'in_review', 'invalid']);
     const byNumber = new Map(rows.map((m) => [/<td><b>(.*?)<\/b><\/td>/.exec(m[2]!)![1], m[2]!]));
     expect(byNumber.get('G-24118')).toMatch(/<span class="status loaded">Loaded<\/span>.*<td class="id">\d{15,}<\/td><td>Waiting to be Sent<\/td>/);
-    expect(byNumber.get('G-24140')).toMatch(/<span class="status in_review">In review<\/span>.*InReview.*NOT_LINKED_LINES/);
+    expect(byNumber.get('G-24140')).toMatch(/<span class="status in_review">In review<\/span>.*In Review.*NOT_LINKED_LINES/);
     expect(dom).toContain('data-alert="NOT_LINKED_LINES"');
     expect(dom).toContain('Some invoice lines are not linked to a PO line');
     expect(dom).toMatch(/<td class="sev-error">error<\/td><td>invoice_date "2025-02-30" is not a real date/);

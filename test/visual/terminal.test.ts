@@ -195,8 +195,8 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     expect(table).toHaveLength(7);
     for (const l of table) expect([...l.trimEnd()].length).toBeLessThanOrEqual(90);
     // 68 columns before the outcome leave 22 of 90: cut with …, and the whole text below the table
-    expect(plain).toMatch(/^already loaded +GOBI +G-24140 +\d+ +2 +InReview: NOT_LINKED_…$/m);
-    expect(plain).toContain('G-24140 (GOBI): InReview: NOT_LINKED_LINES (Lines not linked)');
+    expect(plain).toMatch(/^already loaded +GOBI +G-24140 +\d+ +2 +In Review: NOT_LINKED…$/m);
+    expect(plain).toContain('G-24140 (GOBI): In Review: NOT_LINKED_LINES (Lines not linked)');
   }, 60_000);
 
   it('with stdout and stderr piped, the same terminal shows plain lines: no spinner, no colour', async () => {
