@@ -275,14 +275,14 @@ export function createProgress(o: ProgressOptions): Progress {
           if (o.verbose || !o.interactive) {
             const window = `${Number((e.windowMs / 1000).toFixed(1))} s`; // 3.028 s read as a precision it does not have
             const seen = e.lagMs !== undefined ? `showed invoice ${safe(e.key.number)} after ${(e.lagMs / 1000).toFixed(1)} s` : `did not show invoice ${safe(e.key.number)} within ${window}`;
-            write(o.style.dim(`${o.targetLabel ?? 'Alma'}'s search ${seen}; a lost answer is settled by looking again for ${window}`));
+            write(o.style.dim(`${o.targetLabel ?? 'Alma'}'s search ${seen}; should an answer be lost, the invoice is searched for up to ${window} before it is sent again`));
           }
           break;
         case 'canary':
           // A difference is the run's stop, said by `stopping`; a pass is one line for the log.
           if (e.passed && (o.verbose || !o.interactive)) {
-            const how = e.compared === 'answers' ? `as ${o.targetLabel ?? 'Alma'}'s answers to its create and lines show` : 'as its read-back shows';
-            write(o.style.dim(`${safe(e.key.vendor)} ${safe(e.key.number)} is stored as sent (${how}); the other invoices go now`));
+            const how = e.compared === 'answers' ? `as ${o.targetLabel ?? 'Alma'}'s answers to its create and lines show` : `read back from ${o.targetLabel ?? 'Alma'}`;
+            write(o.style.dim(`${safe(e.key.vendor)} ${safe(e.key.number)} is in ${o.targetLabel ?? 'Alma'} as in the file (${how}); loading the other invoices now`));
           }
           break;
         case 'invoice': {

@@ -557,7 +557,7 @@ function stoppedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopRea
       step: stoppedStep(st),
       http_status: 0,
       code: STOP_CODE[reason],
-      message: 'the run stopped before this invoice was finished; the journal lets a re-run complete it',
+      message: "the run stopped before this invoice was finished; the run's record (kept so a re-run never sends twice) lets a re-run complete it",
     },
   };
 }

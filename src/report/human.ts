@@ -10,7 +10,7 @@ import { runLabels } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { NOT_STARTED, STOP_CODES, stoppedOn } from '../engine/result.js';
-import { countStopped, rerunsAtOnce, stoppedAt } from './stopped.js';
+import { countStopped, rerunsAtOnce, stoppedAt, stoppedSentence } from './stopped.js';
 import type { StopDetail } from '../engine/events.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
@@ -332,7 +332,9 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   }
   if (report.preflight !== undefined) {
     out.push('');
-    for (const line of renderPreflight(report.preflight, style)) out.push(line);
+    // A load's own checks (the batch refused): their counts and the request estimate are for
+    // --verbose; a dry run --online asked for them.
+    for (const line of renderPreflight(report.preflight, style, { label: system, brief: !report.dry_run && opts.verbose !== true })) out.push(line);
   }
   // Said only when the alerts foreseen before sending were not the ones the target raised: when
   // they were, the alerts above say all a person needs.
@@ -431,7 +433,10 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style, st
     const n = g.invoices.length;
     const which = n === 1 ? `${safe(g.invoices[0]!.vendor)} ${safe(g.invoices[0]!.number)}` : `${n} invoices`;
     const colour = STOP_CODES.has(g.code) ? style.yellow : style.red;
-    out.push(`  ${colour(which)}: ${g.step} ${safe(g.code)} ${safe(g.message)}${g.kind === 'transient' && !STOP_CODES.has(g.code) ? ' (transient)' : ''}`);
+    // The run's stop is said in words, without the step and the stop's code (`lines INTERRUPTED`):
+    // where the invoice was left and what finishes it (stopped.ts); the codes stay in --json.
+    if (STOP_CODES.has(g.code)) out.push(`  ${colour(which)}: ${g.code === NOT_STARTED ? safe(g.message) : `${n === 1 ? '' : 'each '}${lowerFirst(stoppedSentence(g.invoices[0]!, stopped, label, detail))}`}`);
+    else out.push(`  ${colour(which)}: ${g.step} ${safe(g.code)} ${safe(g.message)}${g.kind === 'transient' ? ' (transient)' : ''}`);
     if (g.explanation !== undefined) out.push(`    means: ${g.explanation.means}`, `    fix: ${g.explanation.fix}`);
     // A refused line is named: its number, the row it came from, its PO line and fund.
     const refused = g.invoices.filter((i) => i.error?.line !== undefined);
@@ -444,6 +449,8 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style, st
   if (advice !== undefined) out.push(style.yellow(advice));
   return out;
 }
+
+const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
 /** `line 2 of GOBI G-24118 (row b.csv:3, PO line POL-1004, fund HIST)`. */
 export function refusedLineText(inv: Pick<ReportInvoice, 'vendor' | 'number' | 'error'>): string {

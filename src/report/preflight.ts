@@ -69,13 +69,24 @@ export function formatShare(share: number): string {
   return `${Number(pct.toPrecision(2))} %`;
 }
 
-export function renderPreflight(p: PreflightReport, style: Style): string[] {
+/**
+ * `label`: the target's name for people (`Alma`). `brief`: a load's own checks, not a dry run's:
+ * what was looked up, in a librarian's words, and what could not be; the code tables and the
+ * request estimate are for --verbose.
+ */
+export function renderPreflight(p: PreflightReport, style: Style, opts: { label?: string | undefined; brief?: boolean | undefined } = {}): string[] {
   const c = p.checked;
   const e = p.estimate;
   const r = e.requests;
   const out: string[] = [];
+  const label = opts.label ?? p.target;
+  if (opts.brief === true) {
+    out.push(`Looked up in ${label}: ${plural(c.vendors, 'vendor')}, ${plural(c.funds, 'fund')}, ${plural(c.po_lines, 'PO line')}, ${plural(c.invoices, 'invoice')}.`);
+    for (const u of p.unchecked) out.push(`  ${style.yellow('not checked')} ${u.what}: ${u.reason}`);
+    return out;
+  }
   out.push(
-    style.bold(`Online checks against ${p.target}`) +
+    style.bold(`Online checks against ${label}`) +
       `: ${plural(c.vendors, 'vendor')}, ${plural(c.funds, 'fund')}, ${plural(c.po_lines, 'PO line')}, ` +
       `${plural(c.code_tables, 'code table')}, ${plural(c.invoices, 'invoice')} looked up; ${plural(p.requests, 'read-only request')}.`,
   );

@@ -16,12 +16,12 @@ export { stoppedOn };
 /** Where an invoice the run stopped on was, by its step. */
 const STOPPED_AT: Record<string, string> = {
   create: 'not created yet',
-  lines: 'stopped while its lines were added',
+  lines: 'stopped while its lines were being added',
   process: 'stopped as it was sent for processing',
   poll: 'stopped while its processing was awaited',
 };
 
-/** Where the run left an invoice it stopped on: `stopped while its lines were added`. */
+/** Where the run left an invoice it stopped on: `stopped while its lines were being added`. */
 export const stoppedAt = (inv: Stoppable): string => {
   const step = inv.error?.step ?? 'create';
   return STOPPED_AT[step] ?? `stopped at ${step}`;
@@ -57,7 +57,7 @@ export function whoFinishes(stopped: string | undefined, detail?: StopDetail, la
 
 /**
  * One plain sentence for an invoice the run stopped on — where it was and what to do, no codes:
- * `Exists in Alma, incomplete (stopped while its lines were added) — don't edit or delete it; the
+ * `Exists in Alma, incomplete (stopped while its lines were being added) — don't edit or delete it; the
  * re-run completes it.` A person who "tidies up" a half-built invoice in the target makes the
  * re-run's work harder, so that one says to leave it alone.
  */

@@ -83,11 +83,11 @@ describe('time on the terminal', () => {
       return log;
     };
     const passed = (compared: 'answers' | 'read_back'): EngineEvent => ({ type: 'canary', key, id: '531', passed: true, differences: 0, compared });
-    expect(run(false, false, [passed('answers')])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) GOBI G-24118 is stored as sent \(as Alma's answers to its create and lines show\); the other invoices go now\n$/);
-    expect(run(false, false, [passed('read_back')])).toMatch(/G-24118 is stored as sent \(as its read-back shows\)/);
+    expect(run(false, false, [passed('answers')])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) GOBI G-24118 is in Alma as in the file \(as Alma's answers to its create and lines show\); loading the other invoices now\n$/);
+    expect(run(false, false, [passed('read_back')])).toMatch(/G-24118 is in Alma as in the file \(read back from Alma\)/);
     expect(run(false, false, [{ type: 'canary', key, id: '531', passed: false, differences: 1, compared: 'read_back' }])).toBe('');
     expect(run(true, false, [passed('answers')])).toBe('');
-    expect(run(true, true, [passed('answers')])).toMatch(/G-24118 is stored as sent/);
+    expect(run(true, true, [passed('answers')])).toMatch(/G-24118 is in Alma as in the file/);
   });
 
   it('plain progress lines start with the ISO 8601 local time and its offset (a cron log kept for days)', () => {
@@ -237,7 +237,7 @@ describe('the settle window in a cron log', () => {
     const stream = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
     const p = createProgress({ stream, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 });
     p.onEvent({ type: 'settle', key: { vendor: 'GOBI', number: 'G-1' }, lagMs: 1234, windowMs: 3028 } as unknown as EngineEvent);
-    expect(out.replace(/^\S+ /, '')).toBe("Alma's search showed invoice G-1 after 1.2 s; a lost answer is settled by looking again for 3 s\n");
+    expect(out.replace(/^\S+ /, '')).toBe("Alma's search showed invoice G-1 after 1.2 s; should an answer be lost, the invoice is searched for up to 3 s before it is sent again\n");
   });
 });
 

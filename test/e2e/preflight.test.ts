@@ -79,7 +79,7 @@ describe('invoice-load --dry-run --online --sandbox', () => {
     const res = await runCli(['--dry-run', '--online', '--sandbox', '--rate', '100', 'fixtures/sample-batch.csv'], { env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state') } });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/7 invoices, 14 lines: 7 planned\. Dry run: nothing was written/);
-    expect(res.stdout).toMatch(/Online checks against alma: 4 vendors, 7 funds, 13 PO lines, 3 code tables, 7 invoices looked up; \d+ read-only requests\./);
+    expect(res.stdout).toMatch(/Online checks against Alma: 4 vendors, 7 funds, 13 PO lines, 3 code tables, 7 invoices looked up; \d+ read-only requests\./);
     // the README's sample load: 4 look-ups + 7 create + 14 lines + 7 process + 7 reads = 39 requests
     expect(res.stdout).toMatch(
       /Estimated load of the 7 invoices that passed: 39 requests \(4 look-ups \+ 7 create \+ 14 lines \+ 7 process \+ 7 status reads; up to \d+ if Alma is slow to process\), at least 0\.4 s at 100 requests\/s; [\d.]+ % of the [\d,]+ API requests left today\./,

@@ -55,6 +55,6 @@ describe('the reports of an interrupted load', () => {
     const rows = readFileSync(csv, 'utf8').split('\r\n').slice(1, -1);
     expect(rows).toHaveLength(7);
     for (const row of rows) expect(row).toMatch(/,failed,.*,(INTERRUPTED|NOT_STARTED),,"?(Exists in Alma|Not created yet|Not started)/);
-    expect(rows.find((r) => r.includes(',G-24118,'))).toContain("Exists in Alma, incomplete (stopped while its lines were added) — don't edit or delete it; the re-run completes it.");
+    expect(rows.find((r) => r.includes(',G-24118,'))).toContain("Exists in Alma, incomplete (stopped while its lines were being added) — don't edit or delete it; the re-run completes it.");
   });
 });

@@ -47,7 +47,7 @@ describe('failures grouped with what to do', () => {
     expect(lines.filter((l) => l !== '').at(-1)).toMatch(/, 4 stopped before done\. /);
     expect(tableRows[2]).toBe('… and 3 invoices not started: the run stopped before reaching them (--json and --report list them)');
     expect(lines).toContain('Not finished (4 invoices):');
-    expect(lines).toContain('  3 invoices: create NOT_STARTED not started: the run stopped first (the target could not be reached); a re-run loads it');
+    expect(lines).toContain('  3 invoices: not started: the run stopped first (the target could not be reached); a re-run loads it');
     // --quiet: only failures, the same way.
     expect(renderHuman(report, plainStyle, { quiet: true })).toContain('… and 3 invoices not started');
     // Stopped before its first invoice: no table, and the line says none was started, not "… and".

@@ -55,3 +55,38 @@ describe('invoices in review on the terminal', () => {
     expect(html).not.toContain('<td>InReview</td>');
   });
 });
+
+describe('a stopped run and a refused load, in plain words', () => {
+  it('names where each invoice the run stopped on was, without the step and the stop code', () => {
+    const msg = "the run stopped before this invoice was finished; the run's record (kept so a re-run never sends twice) lets a re-run complete it";
+    const halfBuilt = invoice({ number: 'G-24118', status: 'failed', workflow_status: undefined, error: { step: 'lines', http_status: 0, code: 'INTERRUPTED', message: msg } });
+    const r: ReportDocument = {
+      target: 'alma',
+      dry_run: false,
+      stopped: 'interrupted',
+      summary: { invoices: 1, loaded: 0, in_review: 0, failed: 1, invalid: 0, already_loaded: 0, planned: 0, lines: 1, requests: 3 },
+      issues: [],
+      invoices: [halfBuilt],
+    };
+    const text = renderHuman(r, undefined, { label: 'Alma' });
+    expect(text).toContain("  GOBI G-24118: exists in Alma, incomplete (stopped while its lines were being added) — don't edit or delete it; the re-run completes it.");
+    expect(text).not.toMatch(/INTERRUPTED|lines: /);
+  });
+
+  it("keeps a refused load's request estimate and code tables for --verbose", () => {
+    const r = mixedReport();
+    r.preflight = {
+      target: 'alma',
+      requests: 21,
+      checked: { vendors: 4, funds: 7, po_lines: 13, code_tables: 3, invoices: 7 },
+      unchecked: [],
+      estimate: { invoices: 4, lines: 8, requests: { lookups: 0, create: 4, lines: 8, process: 4, polls: 4, total: 20 }, requests_if_slow: 79, rate: 10, seconds: 2 },
+    };
+    const text = renderHuman(r, undefined, { label: 'Alma' });
+    expect(text).toContain('Looked up in Alma: 4 vendors, 7 funds, 13 PO lines, 7 invoices.');
+    expect(text).not.toMatch(/Estimated load|code table/);
+    expect(renderHuman(r, undefined, { label: 'Alma', verbose: true })).toMatch(/Online checks against Alma: .*3 code tables.*\nEstimated load of the 4 invoices that passed: 20 requests/);
+    // A dry run --online asked for the estimate.
+    expect(renderHuman({ ...r, dry_run: true }, undefined, { label: 'Alma' })).toContain('Estimated load of the 4 invoices');
+  });
+});

@@ -71,7 +71,7 @@ describe('HTML report of a stopped run', () => {
   it('one clean sentence per invoice, the code only in a small code element; the half-built one is to be left alone', () => {
     const html = renderHtml(interrupted());
     expect(rowOf(html, 'G-24118')).toContain(
-      "<td>Exists in Alma, incomplete (stopped while its lines were added) — don&#39;t edit or delete it; the re-run completes it. <code>INTERRUPTED</code></td>",
+      "<td>Exists in Alma, incomplete (stopped while its lines were being added) — don&#39;t edit or delete it; the re-run completes it. <code>INTERRUPTED</code></td>",
     );
     expect(rowOf(html, 'G-24131')).toContain('<td>Not created yet: the run stopped first; the re-run loads it. <code>INTERRUPTED</code></td>');
     expect(rowOf(html, 'H-0')).toContain('<td>Not started: the run stopped before reaching it; the re-run loads it. <code>NOT_STARTED</code></td>');
@@ -110,7 +110,7 @@ describe('HTML report of a stopped run', () => {
     expect(rowOf(html, 'H-0')).toContain(`<span class="status stopped">Not started — re-run later</span>`);
     expect(rowOf(html, 'H-0')).toContain(esc(`Not started: the run stopped before reaching it; ${who} loads it.`));
     expect(rowOf(html, 'G-24118')).toContain('<span class="status stopped">Stopped — re-run later</span>');
-    expect(rowOf(html, 'G-24118')).toContain(esc(`Exists in Alma, incomplete (stopped while its lines were added) — don't edit or delete it; ${who} completes it.`));
+    expect(rowOf(html, 'G-24118')).toContain(esc(`Exists in Alma, incomplete (stopped while its lines were being added) — don't edit or delete it; ${who} completes it.`));
     expect(html).toContain(esc(`In Alma, incomplete — don't edit or delete it; ${who} completes it:`));
     // The banners point up to why the run stopped; a row's sentence (a CSV cell too) has no "above".
     for (const number of ['G-24118', 'G-24131', 'H-0']) expect(rowOf(html, number)).not.toContain('(above)');
@@ -122,7 +122,7 @@ describe('HTML report of a stopped run', () => {
     r.invoices[2] = { ...r.invoices[2]!, id: '53100000990004146', error: { step: 'lines', http_status: 0, code: 'NOT_STARTED', message: notStartedMsg } };
     const html = renderHtml(r);
     expect(rowOf(html, 'H-0')).toContain('<span class="status stopped">Stopped — re-run later</span>');
-    expect(rowOf(html, 'H-0')).toContain('Exists in Alma, incomplete (stopped while its lines were added)');
+    expect(rowOf(html, 'H-0')).toContain('Exists in Alma, incomplete (stopped while its lines were being added)');
   });
 });
 
@@ -131,7 +131,7 @@ describe('CSV report of a stopped run', () => {
     const rows = csvRows(renderCsv(interrupted()));
     expect(rows.map((r) => r.status)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
     expect(rows.map((r) => r.error_code)).toEqual(['INTERRUPTED', 'INTERRUPTED', 'NOT_STARTED', 'NOT_STARTED', 'NOT_STARTED']);
-    expect(rows[0]!.message).toBe("Exists in Alma, incomplete (stopped while its lines were added) — don't edit or delete it; the re-run completes it.");
+    expect(rows[0]!.message).toBe("Exists in Alma, incomplete (stopped while its lines were being added) — don't edit or delete it; the re-run completes it.");
     expect(rows[1]!.message).toBe('Not created yet: the run stopped first; the re-run loads it.');
     expect(rows[2]!.message).toBe('Not started: the run stopped before reaching it; the re-run loads it.');
   });
@@ -156,8 +156,8 @@ describe('the terminal and the reports agree', () => {
     const r = interrupted();
     const terminal = renderHuman(r, plainStyle, {});
     const html = renderHtml(r);
-    expect(terminal).toMatch(/^stopped +GOBI +G-24118 .* stopped while its lines were added; a re-run finishes it$/m);
-    expect(html).toContain('(stopped while its lines were added)');
+    expect(terminal).toMatch(/^stopped +GOBI +G-24118 .* stopped while its lines were being added; a re-run finishes it$/m);
+    expect(html).toContain('(stopped while its lines were being added)');
     expect(terminal).toContain('5 stopped before done');
     expect(html).toContain('5 stopped before done');
   });
