@@ -254,7 +254,13 @@ export function createProgress(o: ProgressOptions): Progress {
           if (e.resumed) {
             // Sent in full without their outcome seen: not finished, and nothing left to send.
             const read = e.awaiting !== undefined ? `; ${e.awaiting} more were sent and processed, and their outcome is read now` : '';
-            write(`resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run${read}`);
+            const partly = e.partly ?? 0;
+            if (partly > 0) {
+              // What the re-run does first: the invoices an earlier run left half-sent, then the rest.
+              const rest = e.invoices - e.alreadyDone - partly - (e.awaiting ?? 0);
+              const finished = e.alreadyDone > 0 ? `; ${e.alreadyDone} ${e.alreadyDone === 1 ? 'was' : 'were'} finished by an earlier run` : '';
+              write(`resuming: ${partly} invoice${partly === 1 ? ' was' : 's were'} partly sent; finishing ${partly === 1 ? 'it' : 'them'}${rest > 0 ? ` and loading the other ${rest}` : ''}${finished}${read}`);
+            } else write(`resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run${read}`);
           }
           showSpinner();
           break;

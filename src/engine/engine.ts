@@ -215,7 +215,12 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   let stopped: RunOutcome['stopped'];
   const alreadyDone = invoices.filter((inv) => journal.state(inv.key).settled !== undefined).length;
   const awaiting = invoices.filter((inv) => journal.state(inv.key).settled === undefined && journal.state(inv.key).processed).length;
-  emit({ type: 'start', invoices: invoices.length, alreadyDone, resumed: journal.resumed, ...(awaiting > 0 ? { awaiting } : {}) });
+  // Created (or a create sent unanswered) by an earlier run, and not sent in full: a re-run finishes them.
+  const partly = invoices.filter((inv) => {
+    const st = journal.state(inv.key);
+    return st.settled === undefined && !st.processed && (st.id !== undefined || st.createPending);
+  }).length;
+  emit({ type: 'start', invoices: invoices.length, alreadyDone, resumed: journal.resumed, ...(awaiting > 0 ? { awaiting } : {}), ...(partly > 0 ? { partly } : {}) });
 
   const stopNow = (): boolean => stopped !== undefined || opts.stopSignal?.aborted === true;
   const pending = invoices

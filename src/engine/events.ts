@@ -14,7 +14,7 @@ export type EngineEvent =
    * `awaiting`: invoices an earlier run sent in full (processing requested) whose outcome it did
    * not see (`--poll-timeout`, or stopped while waiting): this run only reads them.
    */
-  | { type: 'start'; invoices: number; alreadyDone: number; resumed: boolean; awaiting?: number | undefined }
+  | { type: 'start'; invoices: number; alreadyDone: number; resumed: boolean; awaiting?: number | undefined; partly?: number | undefined }
   | { type: 'step'; key: InvoiceKey; step: Step; detail?: string }
   | { type: 'reconcile'; key: InvoiceKey; step: Step; reason: string }
   /** The settle window was measured on a new invoice (engine/settle.ts); `lagMs` undefined: never seen within the ceiling. */

@@ -10,7 +10,7 @@ import { runLabels } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { NOT_STARTED, STOP_CODES, stoppedOn } from '../engine/result.js';
-import { countStopped, rerunsAtOnce, stoppedAt, stoppedSentence } from './stopped.js';
+import { countStopped, existsIncomplete, rerunsAtOnce, stoppedAt, stoppedSentence } from './stopped.js';
 import type { StopDetail } from '../engine/events.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
 import { renderPreflight } from './preflight.js';
@@ -105,10 +105,12 @@ export function table(rows: string[][], style: Style, colour: ((s: string) => st
   );
 }
 
-function detail(inv: ReportInvoice, stopped?: string): string {
+function detail(inv: ReportInvoice, stopped?: string, label = 'Alma'): string {
   // The run's stop, not the invoice's failure: where it was, and that the same command finishes it.
   // A re-run finishes it after a Ctrl-C; after a refused key or the daily threshold only once
   // that is put right, which the advice below says.
+  // One half-built in the target is to be left alone (stopped.ts's sentence, as the HTML report says it).
+  if (inv.error && stoppedOn(inv) && existsIncomplete(inv)) return lowerFirst(stoppedSentence(inv, stopped, label, undefined, false)).replace(/\.$/, '');
   if (inv.error && stoppedOn(inv)) return `${stoppedAt(inv)}; ${rerunsAtOnce(stopped) ? 'a re-run finishes it' : 'see below'}`;
   if (inv.error) {
     const tracking = inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : '';
@@ -295,7 +297,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     rows.push(
       report.dry_run
         ? [statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), String(inv.lines.length || ''), total, where]
-        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped))],
+        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped, system))],
     );
     colours.push(stoppedOn(inv) ? style.yellow : colourStatus(inv.status, style));
   }

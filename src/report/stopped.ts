@@ -61,9 +61,10 @@ export function whoFinishes(stopped: string | undefined, detail?: StopDetail, la
  * re-run completes it.` A person who "tidies up" a half-built invoice in the target makes the
  * re-run's work harder, so that one says to leave it alone.
  */
-export function stoppedSentence(inv: Stoppable, stopped: string | undefined, label = 'Alma', detail?: StopDetail): string {
+export function stoppedSentence(inv: Stoppable, stopped: string | undefined, label = 'Alma', detail?: StopDetail, where = true): string {
   const who = whoFinishes(stopped, detail, label);
-  if (existsIncomplete(inv)) return `Exists in ${label}, incomplete (${stoppedAt(inv)}) — don't edit or delete it; ${who} completes it.`;
+  // `where` false: without the step, for a table's cell (the terminal's section below says it).
+  if (existsIncomplete(inv)) return `Exists in ${label}, incomplete${where ? ` (${stoppedAt(inv)})` : ''} — don't edit or delete it; ${who} completes it.`;
   if (inv.error?.code === NOT_STARTED) return `Not started: the run stopped before reaching it; ${who} loads it.`;
   // As the terminal says it: the journal, not the report, knows whether a create went unanswered
   // (a second Ctrl-C); the re-run looks for the invoice first either way.

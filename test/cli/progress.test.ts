@@ -209,6 +209,21 @@ describe('resuming', () => {
   });
 });
 
+describe('resuming after a stop', () => {
+  it('says how many were partly sent and are finished first, then how many are loaded after them', () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => lines.push(s) > 0 } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 });
+    p.onEvent({ type: 'start', invoices: 7, alreadyDone: 0, resumed: true, partly: 3 } as EngineEvent);
+    p.onEvent({ type: 'start', invoices: 7, alreadyDone: 2, resumed: true, partly: 1 } as EngineEvent);
+    p.stop();
+    expect(lines.map((l) => l.replace(/^\S+ /, '').trimEnd())).toEqual([
+      'resuming: 3 invoices were partly sent; finishing them and loading the other 4',
+      'resuming: 1 invoice was partly sent; finishing it and loading the other 4; 2 were finished by an earlier run',
+    ]);
+  });
+});
+
 describe('invoices found already loaded', () => {
   it('are done without a write, so they do not make the pace or the time left', () => {
     const { ora, texts } = recordingOra();

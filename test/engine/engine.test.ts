@@ -238,6 +238,24 @@ describe('engine: the three-step flow', () => {
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'not_started', 'not_started']);
   });
 
+  it('a re-run after a stop says how many invoices the earlier run left partly sent', async () => {
+    const alma = new FakeAlma();
+    const stop = new AbortController();
+    const invoices = batch();
+    const path = join(dir, 'partly.jsonl');
+    const { outcome } = await run(alma, invoices, {
+      path,
+      concurrency: 1,
+      stopSignal: stop.signal,
+      emit: (e) => {
+        if (e.type === 'step' && e.step === 'lines') stop.abort();
+      },
+    });
+    expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'not_started', 'not_started']);
+    const again = await run(alma, invoices, { path });
+    expect(again.events.find((e) => e.type === 'start')).toEqual({ type: 'start', invoices: 3, alreadyDone: 0, resumed: true, partly: 1 });
+  });
+
   it('a soft stop after the last invoice finished leaves the run whole: not reported as stopped', async () => {
     const alma = new FakeAlma();
     const stop = new AbortController();

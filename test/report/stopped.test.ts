@@ -156,7 +156,10 @@ describe('the terminal and the reports agree', () => {
     const r = interrupted();
     const terminal = renderHuman(r, plainStyle, {});
     const html = renderHtml(r);
-    expect(terminal).toMatch(/^stopped +GOBI +G-24118 .* stopped while its lines were being added; a re-run finishes it$/m);
+    // The half-built one's row says to leave it alone, as the reports do; the section below says where it stopped.
+    expect(terminal).toMatch(/^stopped +GOBI +G-24118 .* exists in Alma, incomplete — don't edit or delete it; the re-run completes it$/m);
+    expect(terminal).toContain("  GOBI G-24118: exists in Alma, incomplete (stopped while its lines were being added) — don't edit or delete it; the re-run completes it.");
+    expect(terminal).toMatch(/^stopped +GOBI +G-24131 .* not created yet; a re-run finishes it$/m);
     expect(html).toContain('(stopped while its lines were being added)');
     expect(terminal).toContain('5 stopped before done');
     expect(html).toContain('5 stopped before done');
