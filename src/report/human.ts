@@ -316,7 +316,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
         under.push(style.dim(`(${wide ? 'the line counts and ' : ''}where each invoice starts ${wide ? 'are' : 'is'} left out to fit this window: --json and --report show ${wide ? 'them' : 'it'})`));
       } else fitLastColumn(rows, opts.width, 2, 'end');
     }
-    else under = fitOutcomeTable(rows, opts.width, report.target, style);
+    else under = fitOutcomeTable(rows, opts.width, peopleName(report.target), style);
   }
   // Appended line by line: spreading a million lines into one push overflows the call stack.
   if (shown.length > 0) for (const line of table(rows, style, colours)) out.push(line);
@@ -417,7 +417,9 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
     ? report.preflight !== undefined
       ? ` Dry run: nothing was written (${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${targetName(report)}).`
       : ' Dry run: nothing was sent.'
-    : ` ${s.requests} request${s.requests === 1 ? '' : 's'} to ${targetName(report)}${report.duration_s !== undefined ? ` in ${formatDuration(report.duration_s)}` : ''}.`;
+    : s.requests === 0
+      ? '' // nothing was sent: no count of nothing, and no time to send it
+      : ` ${s.requests} request${s.requests === 1 ? '' : 's'} to ${targetName(report)}${report.duration_s !== undefined ? ` in ${formatDuration(report.duration_s)}` : ''}.`;
   return `${counts}: ${parts.join(', ') || 'nothing to do'}${probs}.${tail}`;
 }
 
@@ -462,8 +464,14 @@ export function refusedLineText(inv: Pick<ReportInvoice, 'vendor' | 'number' | '
   return `line ${l.number} of ${inv.vendor} ${inv.number} (${parts.join(', ')})`;
 }
 
-/** The target as a person reads it: `alma`, or `the alma sandbox` for an embedded sandbox. */
-export const targetName = (report: Pick<ReportDocument, 'target' | 'sandbox'>): string => (report.sandbox === true ? `the ${report.target} sandbox` : report.target);
+/** The targets' names for people, as their definitions' `label` (each target's index.ts) says them. */
+const PEOPLE_NAMES: Readonly<Record<string, string>> = { alma: 'Alma', exsited: 'Exsited', alguna: 'Alguna', folio: 'FOLIO' };
+
+/** A target as a person reads it in a sentence: `Alma`, `FOLIO`; another name as it is. */
+export const peopleName = (target: string): string => (Object.hasOwn(PEOPLE_NAMES, target) ? PEOPLE_NAMES[target]! : target);
+
+/** The target as a person reads it: `Alma`, or `the Alma sandbox` for an embedded sandbox. */
+export const targetName = (report: Pick<ReportDocument, 'target' | 'sandbox'>): string => (report.sandbox === true ? `the ${peopleName(report.target)} sandbox` : peopleName(report.target));
 
 /** Seconds as `4.2 s`, `3 min 05 s`, `1 h 02 min`. */
 export function formatDuration(seconds: number): string {

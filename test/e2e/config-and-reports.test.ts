@@ -149,7 +149,7 @@ describe('reports and the terminal', () => {
     expect(res.code, res.stderr).toBe(0);
     // no progress of ours (a Node runtime warning, should one appear, is not the CLI's to hide)
     expect(res.stderr).not.toMatch(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) )?\[\d\/7\]|loading into|resuming|journal:/m);
-    expect(res.stdout.trim()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\.$/);
+    expect(res.stdout.trim()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to Alma in \d+\.\d s\.$/);
   });
 
   it('--quiet still shows every error of an invalid file', async () => {

@@ -150,11 +150,11 @@ describe('export and payments into the embedded sandbox', () => {
     const e = { INVOICE_LOAD_STATE_DIR: join(dir, 'lifecycle-state') };
     const exp = await runCli(['export', '--sandbox', '-o', join(dir, 'to-finance.csv')], { env: e });
     expect(exp.code, exp.stderr).toBe(0);
-    expect(exp.stdout.trimEnd().split('\n').pop()).toMatch(/ \d+ requests? to the alma sandbox\.$/);
+    expect(exp.stdout.trimEnd().split('\n').pop()).toMatch(/ \d+ requests? to the Alma sandbox\.$/);
     const pay = await runCli(['payments', '--sandbox', '--json', 'fixtures/round-trip/payments.csv'], { env: e });
     expect(JSON.parse(pay.stdout)).toMatchObject({ target: 'alma', sandbox: true, command: 'payments' });
     const payHuman = await runCli(['payments', '--sandbox', 'fixtures/round-trip/payments.csv'], { env: e });
-    expect(payHuman.stdout.trimEnd().split('\n').pop()).toMatch(/ \d+ requests? to the alma sandbox\.$/);
+    expect(payHuman.stdout.trimEnd().split('\n').pop()).toMatch(/ \d+ requests? to the Alma sandbox\.$/);
   });
 });
 

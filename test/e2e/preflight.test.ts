@@ -58,7 +58,7 @@ describe('invoice-load --dry-run --online --sandbox', () => {
     expect(human.stdout).toMatch(/row 6 vendor: error vendor "JSTOR" is not a material supplier .*\[vendor_not_material_supplier\]/);
     expect(human.stdout).toMatch(/row 6 line_type: error line_type "FREIGHT" is not in Alma's InvoiceLinesTypes code table.*\[code_not_in_table\]/);
     expect(human.stdout).toMatch(/planned\s+GOBI\s+G-30004/);
-    expect(human.stdout).toMatch(/6 invoices, 6 lines: 1 planned, 5 invalid \(6 errors, 0 warnings\)\. Dry run: nothing was written \(\d+ read-only requests to the alma sandbox\)\./);
+    expect(human.stdout).toMatch(/6 invoices, 6 lines: 1 planned, 5 invalid \(6 errors, 0 warnings\)\. Dry run: nothing was written \(\d+ read-only requests to the Alma sandbox\)\./);
 
     const json = await runCli(['--dry-run', '--online', '--sandbox', '--rate', '100', '--json', batch], { env });
     expect(json.code).toBe(3);

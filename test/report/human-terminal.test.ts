@@ -32,7 +32,7 @@ describe('renderHuman on a terminal', () => {
     for (const l of lines.slice(0, 6)) expect([...l].length, l).toBeLessThanOrEqual(80);
     expect(narrow).toMatch(/^loaded +GOBI +HA-2025-00410 +1 +Waiting to be Sent$/m);
     expect(narrow).toMatch(/^INVALID +HARRAS +HA-2025-00413 +0 +1 error, see below$/m);
-    expect(lines[6]).toBe('(alma ids left out to fit this window: --json and --report show them)');
+    expect(lines[6]).toBe('(Alma ids left out to fit this window: --json and --report show them)');
     expect(narrow).not.toContain('53100000050004146');
     // what is still cut follows whole
     expect(narrow).toContain('HA-2025-00411 (GOBI): In Review: NOT_LINKED_LINES (Lines not linked)');
@@ -55,7 +55,7 @@ describe('renderHuman on a terminal', () => {
     expect(text).not.toContain('53100000050004146');
     // The outcomes follow, one an invoice, broken between words to the window.
     const joined = lines.join(' ');
-    expect(joined).toContain('(alma ids left out and outcomes listed below, to fit this window: --json and --report show the ids)');
+    expect(joined).toContain('(Alma ids left out and outcomes listed below, to fit this window: --json and --report show the ids)');
     expect(joined).toContain('HA-2025-00410 (GOBI): Waiting to be Sent');
     expect(joined).toContain('HA-2025-00411 (GOBI): In Review: NOT_LINKED_LINES (Lines not linked)');
     for (const l of lines) if (!/\S{50}/.test(l)) expect([...l].length, l).toBeLessThanOrEqual(50);
@@ -130,7 +130,7 @@ describe('renderHuman on a terminal', () => {
     expect(text).not.toContain('[unknown_column]');
     expect(text).not.toContain('[long_note]');
     // the summary still counts everything
-    expect(text.trimEnd().split('\n').pop()).toBe('5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid (1 error, 2 warnings). 17 requests to alma.');
+    expect(text.trimEnd().split('\n').pop()).toBe('5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid (1 error, 2 warnings). 17 requests to Alma.');
   });
 
   it('--quiet after a clean run is the summary line alone', () => {
@@ -138,7 +138,7 @@ describe('renderHuman on a terminal', () => {
     r.invoices = r.invoices.filter((i) => i.status === 'loaded');
     r.issues = [];
     // No blank line first: nothing is above it (review: cron, item 3).
-    expect(renderHuman(r, undefined, { quiet: true })).toBe('5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid. 17 requests to alma.\n');
+    expect(renderHuman(r, undefined, { quiet: true })).toBe('5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid. 17 requests to Alma.\n');
   });
 });
 

@@ -90,3 +90,16 @@ describe('a stopped run and a refused load, in plain words', () => {
     expect(renderHuman({ ...r, dry_run: true }, undefined, { label: 'Alma' })).toContain('Estimated load of the 4 invoices');
   });
 });
+
+describe('the summary line', () => {
+  it('names the target as people do, and leaves the request count out when nothing was sent', () => {
+    const r = mixedReport();
+    r.sandbox = true;
+    r.duration_s = 1.23;
+    expect(renderHuman(r).trimEnd().split('\n').at(-1)).toMatch(/\. 17 requests to the Alma sandbox in 1\.2 s\.$/);
+    r.target = 'folio';
+    expect(renderHuman(r)).toContain('17 requests to the FOLIO sandbox');
+    r.summary.requests = 0;
+    expect(renderHuman(r).trimEnd().split('\n').at(-1)).toBe('5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid (1 error, 2 warnings).');
+  });
+});

@@ -86,7 +86,7 @@ describe('renderLifecycle', () => {
     expect(lines[4]).toBe('(alma ids left out to fit this window: --json and --report show them)');
     expect(lines).toContain('BW/77305 (BLACKWELL): NOT_FOUND Alma holds no invoice BW/77305 from BLACKWELL');
     expect(lines).toContain('(tracking id E01-0412)');
-    expect(lines.join(' ')).toContain('3 invoices: 1 paid, 2 failed. Written to /srv/acquisitions/outgoing/2026-12/payments-confirmed.csv. 3 requests to alma.');
+    expect(lines.join(' ')).toContain('3 invoices: 1 paid, 2 failed. Written to /srv/acquisitions/outgoing/2026-12/payments-confirmed.csv. 3 requests to Alma.');
     // In a pipe: every cell, one line each.
     expect(renderLifecycle(r, plainStyle)).toMatch(/^paid +HARRAS +HA-2025-00412 +53100000090004146 +Closed$/m);
   });
@@ -108,6 +108,6 @@ describe('renderLifecycle', () => {
     const lines = text.split('\n');
     expect(lines.filter((l) => l.startsWith('INVALID')).length).toBe(N);
     expect(lines.filter((l) => l.includes('[invalid_date]')).length).toBe(N);
-    expect(lines.at(-2)).toBe(`${N} invoices: ${N} invalid. ${N} requests to alma.`);
+    expect(lines.at(-2)).toBe(`${N} invoices: ${N} invalid. ${N} requests to Alma.`);
   }, 60_000);
 });

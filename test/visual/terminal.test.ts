@@ -132,7 +132,7 @@ describe.skipIf(!TMUX)('in a terminal (tmux)', () => {
     // the status column is coloured on a terminal: green for loaded, yellow for in review
     expect(end).toMatch(/\x1b\[32mloaded/);
     expect(end).toMatch(/\x1b\[33min review/);
-    expect(end).toMatch(/7 invoices, 14 lines: \x1b\[32m6 loaded\x1b\[39m, \x1b\[33m1 in review\x1b\[39m\. \d+ requests to alma in \d+\.\d s\./);
+    expect(end).toMatch(/7 invoices, 14 lines: \x1b\[32m6 loaded\x1b\[39m, \x1b\[33m1 in review\x1b\[39m\. \d+ requests to Alma in \d+\.\d s\./);
   }, 60_000);
 
   it('keeps the spinner on one row of a narrow terminal', async () => {
@@ -233,7 +233,7 @@ describe('through pipes (as cron runs it)', () => {
     }
     expect(stderr.trimEnd().split('\n').filter((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) \[\d\/7\] /.test(l))).toHaveLength(7);
     expect(stdout).toMatch(/^loaded +GOBI +G-24118 +\d{15,} +3 +Waiting to be Sent$/m);
-    expect(stdout.trimEnd().split('\n').pop()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\.$/);
+    expect(stdout.trimEnd().split('\n').pop()).toMatch(/^7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to Alma in \d+\.\d s\.$/);
   }, 60_000);
 });
 
@@ -262,6 +262,6 @@ describe.skipIf(!SCRIPT)('on a terminal that reports no width (script from cron,
     expect(text).not.toMatch(ANY_ESCAPE);
     expect(text).not.toMatch(SPINNER);
     expect(text).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) \[7\/7\] /);
-    expect(text).toMatch(/7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to alma in \d+\.\d s\./);
+    expect(text).toMatch(/7 invoices, 14 lines: 6 loaded, 1 in review\. \d+ requests to Alma in \d+\.\d s\./);
   }, 60_000);
 });
