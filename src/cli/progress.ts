@@ -181,9 +181,10 @@ export function createProgress(o: ProgressOptions): Progress {
   const waiting = new Set<string>();
   // Plain lines (a cron log, kept for days) start with the ISO 8601 local time and its offset.
   const stamp = (line: string): string => (o.interactive ? line : `${localIso(new Date(now()))} ${line}`);
-  // On a terminal a line longer than the window is broken between words (its rest indented);
-  // a cron log keeps one line per event.
-  const lineOut = (line: string): string => resultLine({ errColumns: o.interactive && o.stream.isTTY === true ? o.stream.columns : undefined }, line);
+  // On a terminal a line longer than the window is broken between words (its rest indented) —
+  // one without a spinner too (TERM=dumb), where the terminal split words at its edge; a cron
+  // log keeps one line per event.
+  const lineOut = (line: string): string => resultLine({ errColumns: o.stream.isTTY === true ? o.stream.columns : undefined }, line);
   const write = (line: string): void => {
     if (spinner?.isSpinning) {
       spinner.clear();

@@ -256,7 +256,7 @@ const ID_COLUMN = 3;
  * Returns the lines to print under the table: a note that the ids were left out, and every
  * cut outcome whole (an Alma message or tracking id is never lost to a narrow window).
  */
-export function fitOutcomeTable(rows: string[][], width: number, target: string, style: Style): string[] {
+export function fitOutcomeTable(rows: string[][], width: number, target: string, style: Style, saidBelow: (row: number) => boolean = () => false): string[] {
   const under: string[] = [];
   const last = rows[0]!.length - 1;
   if (rows.length > 1 && !lastColumnFits(rows.map((r) => r.filter((_, i) => i !== ID_COLUMN)), width)) {
@@ -270,8 +270,10 @@ export function fitOutcomeTable(rows: string[][], width: number, target: string,
     return under;
   }
   if (rows.length > 1 && leaveOutIfNarrow(rows, ID_COLUMN, width)) under.push(style.dim(`(${target} ids left out to fit this window: --json and --report show them)`));
-  const cut = fitLastColumn(rows, width);
-  if (cut.size > 0) {
+  // A cut outcome that a section below says in full anyway (`saidBelow`: an alert explained, a
+  // stopped invoice under "Not finished") is not printed twice.
+  const cut = [...fitLastColumn(rows, width)].filter(([ri]) => !saidBelow(ri));
+  if (cut.length > 0) {
     under.push('');
     for (const [ri, full] of cut) under.push(`${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`);
   }
@@ -316,7 +318,14 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
         under.push(style.dim(`(${wide ? 'the line counts and ' : ''}where each invoice starts ${wide ? 'are' : 'is'} left out to fit this window: --json and --report show ${wide ? 'them' : 'it'})`));
       } else fitLastColumn(rows, opts.width, 2, 'end');
     }
-    else under = fitOutcomeTable(rows, opts.width, peopleName(report.target), style);
+    else {
+      // Row 0 is the header; each invoice's row is 1 + its place in `shown`.
+      const saidBelow = (ri: number): boolean => {
+        const inv = shown[ri - 1];
+        return inv !== undefined && (stoppedOn(inv) || (inv.status === 'in_review' && inv.alerts.length > 0 && !opts.quiet));
+      };
+      under = fitOutcomeTable(rows, opts.width, peopleName(report.target), style, saidBelow);
+    }
   }
   // Appended line by line: spreading a million lines into one push overflows the call stack.
   if (shown.length > 0) for (const line of table(rows, style, colours)) out.push(line);

@@ -353,7 +353,7 @@ describe('requests retried without -v: a "still trying" line now and then, not a
         target({ type: 'request', method: 'GET', path: '/acq/vendors/GOBI', status: trouble === 'gateway' ? 502 : 0, ms, attempt });
         target({ type: 'retry', method: 'GET', path: '/acq/vendors/GOBI', attempt, delayMs: 300, reason, trouble, ...(of !== undefined ? { of } : {}) });
       },
-      lines: () => out.split('\n').filter((l) => l !== '').map((l) => l.replace(/^\d\d:\d\d:\d\d /, '')),
+      lines: () => out.split('\n').filter((l) => l !== '').map((l) => l.replace(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) /, '')),
       raw: () => out,
     };
   }
@@ -374,8 +374,8 @@ describe('requests retried without -v: a "still trying" line now and then, not a
       'Alma has not answered for 30 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 2 of 5)',
       'Alma has not answered for 61 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 3 of 5)',
     ]);
-    // A cron log's line has its time of day, as every other line.
-    expect(log.raw()).toMatch(/^\d\d:\d\d:\d\d Alma has not answered/);
+    // A cron log's line has its time stamp, as every other line.
+    expect(log.raw()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) Alma has not answered/);
     // An answer ends the trouble: a blip after it is not said (0.5 s), nor are answers.
     log.at(62_000);
     log.answered(200);
@@ -419,5 +419,19 @@ describe('requests retried without -v: a "still trying" line now and then, not a
     tty.at(40_000);
     tty.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 30_000, 1, 5);
     expect(tty.raw()).toBe('Alma has not answered for 30 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 2 of 5)\n');
+  });
+});
+
+describe('plain progress lines on a terminal without a spinner (TERM=dumb)', () => {
+  it('are broken between words at the window, not split mid-word by the terminal', () => {
+    const lines: string[] = [];
+    const stream = { isTTY: true, columns: 60, write: (s: string) => lines.push(s) > 0 } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 });
+    p.info('loading into the embedded sandbox: every invoice is checked against the vendor file first, then sent');
+    p.stop();
+    const out = lines.join('').replace(/^\S+ /, '');
+    for (const row of out.trimEnd().split('\n')) expect(row.length, row).toBeLessThanOrEqual(60);
+    expect(out.split('\n')[1]).toMatch(/^  \S/);
+    expect(out.replace(/\n +/g, ' ')).toContain('loading into the embedded sandbox: every invoice is checked against the vendor file first, then sent');
   });
 });

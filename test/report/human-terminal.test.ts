@@ -34,8 +34,9 @@ describe('renderHuman on a terminal', () => {
     expect(narrow).toMatch(/^INVALID +HARRAS +HA-2025-00413 +0 +1 error, see below$/m);
     expect(lines[6]).toBe('(Alma ids left out to fit this window: --json and --report show them)');
     expect(narrow).not.toContain('53100000050004146');
-    // what is still cut follows whole
-    expect(narrow).toContain('HA-2025-00411 (GOBI): In Review: NOT_LINKED_LINES (Lines not linked)');
+    // what is still cut follows whole, unless a section below says it: the alert is explained there
+    expect(narrow).not.toContain('HA-2025-00411 (GOBI): In Review: NOT_LINKED_LINES (Lines not linked)');
+    expect(narrow).toContain('In review in Alma — GOBI HA-2025-00411: Lines not linked [NOT_LINKED_LINES]');
     // With room, the ids stay.
     const wide = renderHuman(r, undefined, { width: 120 });
     expect(wide.split('\n')[0]).toMatch(/^status +vendor +number +alma id +lines +outcome$/);
