@@ -172,8 +172,22 @@ export class Shaper {
       const at = this.lineOf(payment);
       for (const k of ['prepaid', 'internal_copy', 'export_to_erp']) put(k, payment[k], at);
     }
-    const note = firstNote(inv);
-    if (note !== undefined) f['invoice_note'] = note;
+    const notes = invoiceNotes(inv);
+    if (notes.texts.length > 0) f['invoice_note'] = notes.texts.join(NOTE_SEPARATOR);
+    const number = typeof f['invoice_number'] === 'string' ? `invoice ${f['invoice_number']}` : 'this invoice';
+    if (notes.texts.length > 1)
+      this.pending.push(
+        problem({ file: this.file, row }, 'notes_joined', `${number} has ${notes.texts.length} notes: they are sent as one note, one per line (invoice_note is one column)`, {
+          column: 'invoice_note',
+          severity: 'warning',
+        }),
+      );
+    if (notes.unread.length > 0) {
+      const which = notes.unread.length === 1 ? `note ${notes.unread[0]} holds` : `notes ${notes.unread.join(', ')} hold`;
+      this.pending.push(
+        problem({ file: this.file, row }, 'invalid_value', `${which} no text: a note is a text, or an object with "content" (or "note_text")`, { column: 'invoice_note' }),
+      );
+    }
 
     const lines = this.lines(inv, row);
     if (lines.length === 0) {
@@ -328,18 +342,38 @@ export class SharedLineWatch {
   }
 }
 
+/** Between the notes of one invoice in its `invoice_note` (README "Alma's invoice shape"). */
+export const NOTE_SEPARATOR = '\n';
+
 /**
- * The first note's text: `note` or `notes`, each a list (or one) of `{content}`, `{note_text}` or
- * strings. The canonical `invoice_note`, read so here and by `export` (src/report/export-file.ts).
+ * The invoice's notes: `note` or `notes` (docs/alma.md#how-a-list-is-named-note-or-notes-alert-or-alerts),
+ * each a list (or one) of `{content}`, `{note_text}` or strings, as `texts`; empty ones left out.
+ * `unread` holds the 1-based place of each item that holds no text there (`{"text": …}`, a list):
+ * the caller says so rather than drop it unseen.
  */
-export function firstNote(inv: JsonObject): string | undefined {
+export function invoiceNotes(inv: JsonObject): { texts: string[]; unread: number[] } {
+  const texts: string[] = [];
+  const unread: number[] = [];
+  let place = 0;
   for (const key of ['note', 'notes']) {
     const v = inv[key];
     if (v === undefined || v === null) continue;
     for (const item of Array.isArray(v) ? v : [v]) {
-      const c = cell(isObject(item) ? (item['content'] ?? item['note_text']) : item);
-      if (typeof c === 'string') return c;
+      place++;
+      const c = isObject(item) ? cell(item['content'] ?? item['note_text']) : cell(item);
+      if (typeof c === 'string') texts.push(c);
+      else if (c === NOT_SCALAR || (isObject(item) && !('content' in item) && !('note_text' in item))) unread.push(place);
     }
   }
-  return undefined;
+  return { texts, unread };
+}
+
+/**
+ * The canonical `invoice_note` of an Alma-shaped invoice: every note's text, one per line
+ * (NOTE_SEPARATOR) — the layout has one note column, and Alma's invoice note list is sent as
+ * one note. Read so here and by `export` (src/report/export-file.ts).
+ */
+export function noteText(inv: JsonObject): string | undefined {
+  const { texts } = invoiceNotes(inv);
+  return texts.length > 0 ? texts.join(NOTE_SEPARATOR) : undefined;
 }

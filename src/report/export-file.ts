@@ -8,7 +8,7 @@
  * Pure: Alma's invoice JSON in, text out.
  */
 import { isJsonObject, jsonText, JsonNumber, type JsonValue } from '../common/json.js';
-import { firstNote } from '../input/shape.js';
+import { noteText } from '../input/shape.js';
 
 export const EXPORT_COLUMNS = [
   'invoice_id',
@@ -161,8 +161,8 @@ const pick = (source: Obj, fields: readonly Field[]): Part => Object.fromEntries
 const blank = (fields: readonly Field[]): Part => Object.fromEntries(fields.map(([column]) => [column, '']));
 const EMPTY_LINE: Part = { ...blank(LINE_FIELDS), ...blank(FUND_FIELDS) };
 const EMPTY_FUND: Part = blank(FUND_FIELDS);
-/** The first note, as the loader reads `invoice_note` from an Alma-shaped invoice. */
-const invoiceNote = (inv: Obj): string => firstNote(inv) ?? '';
+/** Every note, one per line, as the loader reads `invoice_note` from an Alma-shaped invoice. */
+const invoiceNote = (inv: Obj): string => noteText(inv) ?? '';
 
 /** A count as a number or a numeric string (Alma gives both; sample 03 has `"total_record_count": ""`). */
 const count = (v: JsonValue | undefined): number | undefined => {

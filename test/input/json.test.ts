@@ -402,3 +402,26 @@ describe('JSON: a file whose lines end in a lone CR', () => {
     }
   });
 });
+
+describe('JSON: an Alma invoice with several notes', () => {
+  const inv = (notes: string) => `{"number": "INV-2", "vendor": "ACME", "notes": ${notes}, "invoice_lines": [{"number": "1", "price": "5"}]}`;
+
+  it('keeps every note, one per line, and warns that they go as one', async () => {
+    const r = await read('n.json', `[${inv('[{"content": "a"}, {"note_text": "b"}, "c", {"content": 5}, {"content": ""}]')}]`);
+    expect(r.records[0]?.fields['invoice_note']).toBe('a\nb\nc\n5');
+    expect(r.problems.map((p) => [p.code, p.severity, p.row, p.column])).toEqual([['notes_joined', 'warning', 1, 'invoice_note']]);
+    expect(r.problems[0]?.message).toContain('invoice INV-2 has 4 notes');
+  });
+
+  it('says which note holds no text it reads, not drops it unseen', async () => {
+    const r = await read('n.json', `[${inv('[{"content": "a"}, {"text": "c"}, ["d"]]')}]`);
+    expect(r.records[0]?.fields['invoice_note']).toBe('a');
+    expect(r.problems.map((p) => [p.code, p.message])).toEqual([['invalid_value', 'notes 2, 3 hold no text: a note is a text, or an object with "content" (or "note_text")']]);
+  });
+
+  it('one note: no warning', async () => {
+    const r = await read('n.json', `[${inv('{"content": "single"}')}]`);
+    expect(r.records[0]?.fields['invoice_note']).toBe('single');
+    expect(r.problems).toEqual([]);
+  });
+});

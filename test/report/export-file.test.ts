@@ -94,7 +94,7 @@ describe('exportRows: charges and VAT', () => {
         prepaid: 'false',
         internal_copy: 'false',
         export_to_erp: 'false',
-        invoice_note: 'shipped in two boxes, 1 of 2',
+        invoice_note: 'shipped in two boxes, 1 of 2\nsecond note',
       });
     }
     const lineCells = (r: Record<string, string>) => [
@@ -144,7 +144,7 @@ describe('exportRows: charges and VAT', () => {
       return rest;
     });
     expect(want).toHaveLength(3);
-    expect(want[0]).toMatchObject({ vat_amount: '14.5', shipment: '10', report_tax: true, line_vat_code: 'R7', invoice_note: 'shipped in two boxes, 1 of 2' });
+    expect(want[0]).toMatchObject({ vat_amount: '14.5', shipment: '10', report_tax: true, line_vat_code: 'R7', invoice_note: 'shipped in two boxes, 1 of 2\nsecond note' });
     for (const [name, text] of [['export.csv', toCsv(rows)], ['export.json', toJsonRows(rows)]] as const) {
       const back = await read(name, text);
       expect(back.records.map((r) => canonical(r.fields)), name).toEqual(want);
