@@ -3,6 +3,7 @@
  * (`send.ts`) → report. This is the I/O edge: files, stdin, the terminal; signals and the
  * journal's lock are `send.ts`'s.
  */
+import { oneLine } from '../common/shown.js';
 import { unsendableReason } from '../common/header-value.js';
 import { isAbsolute, relative } from 'node:path';
 import type { Config } from './config.js';
@@ -56,7 +57,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
             process.kill(process.pid, 'SIGINT');
           }
         });
-        if (cfg.verbose) process.stderr.write(term.errStyle.dim(`reading ${cfg.files.map((f) => (f === '-' ? 'standard input' : f)).join(', ')}`) + '\n');
+        if (cfg.verbose) process.stderr.write(term.errStyle.dim(`reading ${cfg.files.map((f) => (f === '-' ? 'standard input' : oneLine(f))).join(', ')}`) + '\n');
         return listening.soft;
       };
   let plan: Plan;
@@ -128,7 +129,7 @@ async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfil
  * otherwise, until something writes to it (a FIFO without a writer is allowed).
  */
 function waitNotice(cfg: Config, term: Terminal): ((path: string) => void) | undefined {
-  return cfg.verbose ? (path) => void process.stderr.write(term.errStyle.dim(`waiting for a writer on ${path}`) + '\n') : undefined;
+  return cfg.verbose ? (path) => void process.stderr.write(term.errStyle.dim(`waiting for a writer on ${oneLine(path)}`) + '\n') : undefined;
 }
 
 /**
@@ -268,7 +269,7 @@ export function readKeyFile(path: string, warn: (line: string) => void = (line) 
 /** A path as the user probably typed it: relative when under the working directory. */
 function shownPath(path: string): string {
   const rel = relative(process.cwd(), path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+  return oneLine(rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path);
 }
 
 /** The `--mapping` profile; its validation (zod) is imported only by a run that has one. */

@@ -31,6 +31,7 @@
  * - Columns outside the canonical layout → one `unknown_columns` warning per file.
  * The table of columns it reads (level, codec, interning) is column-specs.ts.
  */
+import { oneLine } from '../common/shown.js';
 import type { Provenance, SourceRecord } from '../input/record.js';
 import { canonicalHeaderName, INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
 import { CellError, cellText, namedList, quote, UNKNOWN_LISTED } from './cells.js';
@@ -678,8 +679,8 @@ function duplicateInFile(inv: InvoiceAcc, file: string, row: number): void {
     problem(
       { file, row },
       'duplicate_invoice',
-      `invoice ${quote(inv.key.number)} of vendor ${quote(inv.key.vendor)} is also in ${inv.file.name} (row ${inv.rows[0]}); ` +
-        `the rows in ${file} are not merged and neither copy is loaded — an invoice must come from one file`,
+      `invoice ${quote(inv.key.number)} of vendor ${quote(inv.key.vendor)} is also in ${oneLine(inv.file.name)} (row ${inv.rows[0]}); ` +
+        `the rows in ${oneLine(file)} are not merged and neither copy is loaded — an invoice must come from one file`,
       { column: 'invoice_number' },
     ),
   );

@@ -3,6 +3,7 @@
  * then one line that says what happened. Pure — colours come in as functions, so the CLI
  * decides about TTYs and NO_COLOR and tests read plain text.
  */
+import { capped, oneLine } from '../common/shown.js';
 import type { Problem } from '../domain/problem.js';
 import { placeOf, type Provenance } from '../input/record.js';
 import { formatRows } from './csv.js';
@@ -62,9 +63,11 @@ function colourStatus(status: ReportStatus, style: Style): (s: string) => string
  * Text that came from a file or an API, made safe to print: terminal control characters (C0, C1:
  * escape sequences, a bell, a carriage return that overwrites the line) and the bidirectional
  * embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069), which reorder how the
- * rest of the line reads in a terminal that applies them (https://trojansource.codes), become `?`.
+ * rest of the line reads in a terminal that applies them (https://trojansource.codes), become `?`;
+ * a line feed, which would start a line that looks like the program's own, shows as `\n`. File
+ * names are shown with every such character escaped (`oneLine`, src/common/shown.ts).
  */
-export const safe = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
+export const safe = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?').replace(/\n/g, '\\n');
 
 /**
  * The invoices a stopped run never reached (engine.ts and operations.ts give them this code)
@@ -133,7 +136,7 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
     byFile.set(p.file, list);
   }
   for (const [file, list] of byFile) {
-    out.push(style.bold(safe(file)));
+    out.push(style.bold(oneLine(file)));
     // The way out for the whole file (a mapping profile) comes after its rows, where a person
     // who scrolled past hundreds of them reads it.
     list.sort((a, b) => lastOf(a) - lastOf(b) || (a.row ?? 0) - (b.row ?? 0));
@@ -295,11 +298,11 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     // An invalid total is no amount: its currency alone would read " USD".
     const total = inv.total !== undefined && inv.total !== '' ? `${inv.total}${inv.currency ? ' ' + inv.currency : ''}` : '';
     // Where it starts in each file: a copy of the invoice in another file (duplicate_invoice) is named too.
-    const where = safe(firstRowPerFile(inv.rows).map((r) => placeOf(r.file, r.row)).join('; '));
+    const where = oneLine(firstRowPerFile(inv.rows).map((r) => placeOf(r.file, r.row)).join('; '));
     rows.push(
       report.dry_run
-        ? [statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), String(inv.lines.length || ''), total, where]
-        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(inv.vendor), safe(inv.number), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped, system))],
+        ? [statusLabel(report, inv.status), safe(capped(inv.vendor)), safe(capped(inv.number)), String(inv.lines.length || ''), total, where]
+        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(capped(inv.vendor)), safe(capped(inv.number)), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped, system))],
     );
     colours.push(stoppedOn(inv) ? style.yellow : colourStatus(inv.status, style));
   }

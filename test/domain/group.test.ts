@@ -488,3 +488,13 @@ describe('grouping rows into invoices', () => {
     expect(await validateBatch((async function* () { yield* records(rows); })())).toEqual(run(rows));
   });
 });
+
+describe('duplicate_invoice names the files on one line', () => {
+  it('a file name with a line break or an escape code is shown escaped in the message', () => {
+    const evil = 'x\u001b[31m\nrow 9 fake.csv';
+    const r = validateRecords([...records([{ ...BASE }], evil), ...records([{ ...BASE }], 'b.csv')]);
+    const dup = r.invoices.flatMap((i) => i.problems).find((p) => p.code === 'duplicate_invoice');
+    expect(dup?.message).toContain('is also in x\\u001b[31m\\nrow 9 fake.csv (row 2)');
+    expect(dup?.message).not.toMatch(/[\n\u001b]/);
+  });
+});

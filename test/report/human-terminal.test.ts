@@ -178,3 +178,26 @@ describe('renderProblems: a warning in the same words on many rows is said once'
     expect(rowRanges([2, 4, 6, 8, 10, 12, 14, 16, 18, 20])).toBe('rows 2, 4, 6, 8, 10, 12, 14, 16, … (10 in all)');
   });
 });
+
+describe('a file name or value from outside, printed', () => {
+  const evil = 'esc\u001b[31mRED\u001b[0m\nrow 9 fake.csv';
+
+  it('shows a file name on one line, its escape codes and line break as \\u001b and \\n', () => {
+    const r = mixedReport();
+    r.dry_run = true;
+    r.invoices.forEach((inv) => (inv.rows = [{ file: evil, row: 2 }]));
+    const problems: Problem[] = [{ file: evil, row: 2, column: 'price', code: 'invalid_number', message: 'bad', severity: 'error' }];
+    const text = [renderHuman(r), ...renderProblems(problems, plainStyle)].join('\n');
+    expect(text).not.toMatch(/[\u001b]|\nrow 9/);
+    expect(text).toContain('esc\\u001b[31mRED\\u001b[0m\\nrow 9 fake.csv:2');
+    expect(renderProblems(problems, plainStyle)[0]).toBe('esc\\u001b[31mRED\\u001b[0m\\nrow 9 fake.csv');
+  });
+
+  it('cuts a value too long for a table cell, saying its length (a 5,000,000-digit number was printed whole)', () => {
+    const r = mixedReport();
+    r.invoices[0]!.number = '9'.repeat(5_000_000);
+    const text = renderHuman(r);
+    expect(text.length).toBeLessThan(20_000);
+    expect(text).toContain(`${'9'.repeat(200)}… (5,000,000 characters)`);
+  });
+});
