@@ -256,17 +256,21 @@ async function* decodeChunks(
     // decodes without a complaint into "CafÃ©": it is watched for.
     const dec = new TextDecoder(enc);
     const utf8 = new Utf8Watch();
+    const unmapped = new UnmappedByteWatch();
     utf8.see(head);
+    unmapped.see(head);
     let text = dec.decode(head, { stream: true });
     if (text.length > 0) yield text;
     for (let r = await source.next(); !r.done; r = await source.next()) {
       utf8.see(r.value);
+      unmapped.see(r.value);
       text = dec.decode(r.value, { stream: true });
       if (text.length > 0) yield text;
     }
     text = dec.decode();
     if (text.length > 0) yield text;
-    const err = utf8.verdict(enc);
+    // UTF-8 after all says more than its bytes 0x81 …: a UTF-8 letter may hold one ("Á" is C3 81).
+    const err = utf8.verdict(enc) ?? unmapped.verdict(enc);
     if (err !== undefined) {
       if (onInvalid === undefined) throw err;
       onInvalid(err);
@@ -274,6 +278,45 @@ async function* decodeChunks(
   } finally {
     // Closes the file when the reader stops early (an error, or the consumer breaks off).
     await source.return?.();
+  }
+}
+
+/** The five bytes windows-1252 assigns no character (WHATWG Encoding's index-windows-1252 maps them to the C1 controls U+0081 …). */
+const UNMAPPED_1252 = [0x81, 0x8d, 0x8f, 0x90, 0x9d] as const;
+
+/**
+ * The first byte of UNMAPPED_1252 in a file read as windows-1252 (or latin1, the same decoder):
+ * such a byte never stands for a character in real Windows text, and decoded it is an invisible
+ * control character that would be loaded into a note (`a\u0081b`). It says the file is in
+ * another encoding (a Cyrillic or Central European code page, Mac Roman, …).
+ */
+class UnmappedByteWatch {
+  #lines = 0;
+  #first: { line: number; byte: number } | undefined;
+
+  see(chunk: Uint8Array): void {
+    if (this.#first !== undefined) return;
+    let at = -1;
+    for (const b of UNMAPPED_1252) {
+      const i = chunk.indexOf(b);
+      if (i !== -1 && (at === -1 || i < at)) at = i;
+    }
+    const upTo = at === -1 ? chunk.length : at;
+    for (let i = chunk.indexOf(10); i !== -1 && i < upTo; i = chunk.indexOf(10, i + 1)) this.#lines++;
+    if (at !== -1) this.#first = { line: this.#lines + 1, byte: chunk[at]! };
+  }
+
+  verdict(enc: string): InvalidEncodingError | undefined {
+    if (this.#first === undefined) return undefined;
+    const { line, byte } = this.#first;
+    return new InvalidEncodingError(
+      line,
+      byte,
+      'utf-8',
+      false,
+      undefined,
+      `byte ${hex(byte, 2)} on line ${line} is not a ${enc} character (windows-1252 has none at 0x81, 0x8D, 0x8F, 0x90 and 0x9D): is the file in another encoding? Save it as "CSV UTF-8" and run again with --encoding utf-8`,
+    );
   }
 }
 

@@ -330,3 +330,23 @@ describe('fileSignature: a file that is not text says what it is instead', () =>
     await expect(decode(pdf, 'windows-1252')).rejects.toThrow(/PDF document/);
   });
 });
+
+describe('decodeText: bytes windows-1252 has no character for', () => {
+  it.each([0x81, 0x8d, 0x8f, 0x90, 0x9d].map((b) => [b.toString(16).toUpperCase(), b] as const))('byte 0x%s is refused after the text, with its line', async (_hex, b) => {
+    const input = bytes('vendor,note\nACME,plain\nACME,a', [b], 'b\n');
+    for (const enc of ['windows-1252', 'latin1'] as const) {
+      for (const cuts of [[], [24], [26], [1, 25]]) {
+        const r = await decode(input, enc, cuts);
+        expect(r.text).toBe(`vendor,note\nACME,plain\nACME,a${String.fromCharCode(b)}b\n`);
+        expect(r.error).toMatchObject({ line: 3, byte: b });
+        expect(r.error?.message).toBe(
+          `byte 0x${b.toString(16).toUpperCase()} on line 3 is not a ${enc} character (windows-1252 has none at 0x81, 0x8D, 0x8F, 0x90 and 0x9D): is the file in another encoding? Save it as "CSV UTF-8" and run again with --encoding utf-8`,
+        );
+      }
+    }
+  });
+
+  it('the other bytes of 0x80–0x9F are characters (€, ‚, …) and pass', async () => {
+    expect(await decode(bytes('a', [0x80, 0x82, 0x8e, 0x9f], '\n'), 'windows-1252')).toEqual({ text: 'a€‚Žŷ\n'.replace('ŷ', 'Ÿ') });
+  });
+});
