@@ -180,6 +180,27 @@ export function nulHint(text: string): string | undefined {
   return 'the file is full of NUL bytes: it is not a text file (a spreadsheet, a PDF, an archive?); save it as CSV or JSON';
 }
 
+/**
+ * Advice for text read as UTF-16LE that is not: a UTF-8 or windows-1252 file so read pairs its
+ * bytes into characters such as "湩潶捩" (U+2000–U+7E7E, both bytes printable ASCII) and has
+ * no line break, comma or other ASCII character, which every CSV or JSON file in UTF-16LE has
+ * (its ASCII characters are a byte and a 0x00). Undefined when the text has an ASCII character
+ * among its first 4,096, or fewer than 8 characters.
+ */
+export function notUtf16leHint(text: string): string | undefined {
+  const n = Math.min(text.length, 4096);
+  if (n < 8) return undefined;
+  let paired = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) return undefined;
+    const [hi, lo] = [c >> 8, c & 0xff];
+    if (hi >= 0x09 && hi <= 0x7e && lo >= 0x09 && lo <= 0x7e) paired++;
+  }
+  if (paired * 10 < n * 9) return undefined;
+  return `read as UTF-16LE the file has no line break, comma or other ASCII character, only characters such as "${text.slice(0, 4)}" made of two ASCII bytes each: it is not UTF-16LE (UTF-8 or windows-1252?); run again without --encoding utf-16le (or without the mapping profile's "encoding": "utf-16le")`;
+}
+
 /** Counts LF characters in `text` (the line number of later text is this + 1). */
 function countLf(text: string): number {
   let n = 0;
@@ -241,6 +262,13 @@ async function* decodeChunks(
     if (head.length === 0) return;
     const signature = signatureOf(head);
     if (signature !== undefined) throw new NotTextError(signature);
+    const utf32 = startsWith(head, [0xff, 0xfe, 0x00, 0x00]) ? 'UTF-32LE' : startsWith(head, [0x00, 0x00, 0xfe, 0xff]) ? 'UTF-32BE' : undefined;
+    if (utf32 !== undefined) {
+      // Before the UTF-16 marks: FF FE also starts UTF-32LE's, and read as UTF-16 its text was
+      // every other character NUL, named UTF-16BE. No CSV or JSON starts with a NUL character.
+      const bytes = utf32 === 'UTF-32LE' ? '0xFF 0xFE 0x00 0x00' : '0x00 0x00 0xFE 0xFF';
+      throw new InvalidEncodingError(1, head[0]!, 'utf-8', false, undefined, `the file starts with a ${utf32} byte-order mark (bytes ${bytes}), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")`);
+    }
     if (head[0] === 0xfe && head[1] === 0xff) {
       // Read as UTF-8 it fails on its first byte, and the usual advice (windows-1252) is wrong.
       throw new InvalidEncodingError(1, 0xfe, 'utf-8', false, undefined, 'the file starts with a UTF-16BE byte-order mark (bytes 0xFE 0xFF), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")');

@@ -9,7 +9,7 @@ import { problem } from '../domain/problem.js';
 import { UsageError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
 import { CsvReader } from './csv.js';
-import { decodeText, InvalidEncodingError, NotTextError, nulHint, STDIN_ZIP_MESSAGE, type Encoding } from './decode.js';
+import { decodeText, InvalidEncodingError, NotTextError, notUtf16leHint, nulHint, STDIN_ZIP_MESSAGE, type Encoding } from './decode.js';
 import type { FormatReader, InputEvent } from './event.js';
 import { JsonLinesReader, JsonReader } from './json.js';
 import { createMappedReader } from './mapping/reader.js';
@@ -121,7 +121,7 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
       head += r.value;
       if (!isBlank(r.value)) break;
     }
-    const binary = nulHint(head);
+    const binary = nulHint(head) ?? ((opts.mapping?.encoding ?? opts.encoding) === 'utf-16le' ? notUtf16leHint(head) : undefined);
     if (binary !== undefined) {
       yield [{ kind: 'problem', problem: problem({ file, row: 1 }, binary.includes('UTF-16') ? 'invalid_encoding' : 'binary_file', binary) }];
       return;

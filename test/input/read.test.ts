@@ -314,3 +314,30 @@ describe('records are streamed', () => {
     await it.return(undefined);
   });
 });
+
+describe('a file in an encoding other than the one it is read as', () => {
+  const csv = 'invoice_number,vendor,price\nG-1,GOBI,10.00\n';
+  const le16 = (s: string): Uint8Array => Uint8Array.from([...s].flatMap((c) => [c.charCodeAt(0) & 0xff, c.charCodeAt(0) >> 8]));
+  const le32 = (s: string): Uint8Array => Uint8Array.from([...s].flatMap((c) => [c.charCodeAt(0), 0, 0, 0]));
+
+  it('UTF-8 read with --encoding utf-16le: one invalid_encoding error saying it is not UTF-16LE, not a missing vendor column', async () => {
+    const r = await read('a.csv', csv, { encoding: 'utf-16le' });
+    expect(codes(r)).toEqual(['invalid_encoding@1']);
+    expect(r.problems[0]?.message).toMatch(/^read as UTF-16LE the file has no line break, comma or other ASCII character, only characters such as "湩潶捩彥" made of two ASCII bytes each: it is not UTF-16LE \(UTF-8 or windows-1252\?\); run again without --encoding utf-16le/);
+    // Real UTF-16LE text, Chinese included, is read as before.
+    const real = await read('a.csv', le16('invoice_number,vendor,price,line_note\nG-1,GOBI,10.00,中文\n'), { encoding: 'utf-16le' });
+    expect(real.records.map((x) => x.fields['line_note'])).toEqual(['中文']);
+    expect(codes(real).filter((c) => c.startsWith('invalid_encoding'))).toEqual([]);
+  });
+
+  it.each([
+    ['UTF-32LE', [0xff, 0xfe, 0, 0], le32(csv), '0xFF 0xFE 0x00 0x00'],
+    ['UTF-32BE', [0, 0, 0xfe, 0xff], Uint8Array.from([...le32(csv)].reverse()), '0x00 0x00 0xFE 0xFF'],
+  ])('a %s byte-order mark is named UTF-32, not UTF-16BE', async (name, bom, body, shown) => {
+    for (const encoding of ['utf-8', 'utf-16le'] as const) {
+      const r = await read('a.csv', Uint8Array.from([...bom, ...body]), { encoding });
+      expect(codes(r)).toEqual(['invalid_encoding@1']);
+      expect(r.problems[0]?.message).toBe(`the file starts with a ${name} byte-order mark (bytes ${shown}), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")`);
+    }
+  });
+});
