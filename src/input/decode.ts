@@ -141,6 +141,21 @@ function invalidUtf16leMessage(line: number, byte: number, atEnd: boolean, unit:
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
 
+/**
+ * What a byte-order mark of an encoding this tool does not read says (the load's and `mapping
+ * init`'s words): UTF-32 (FF FE 00 00, 00 00 FE FF) — checked before UTF-16's, as FF FE also
+ * starts UTF-32LE's, whose text read as UTF-16 was every other character NUL and was called
+ * UTF-16BE — and UTF-16BE (FE FF), which read as UTF-8 failed on its first byte with the
+ * windows-1252 advice. Undefined for any other start.
+ */
+export function unreadBom(head: Uint8Array): string | undefined {
+  const utf32 = startsWith(head, [0xff, 0xfe, 0x00, 0x00]) ? 'UTF-32LE' : startsWith(head, [0x00, 0x00, 0xfe, 0xff]) ? 'UTF-32BE' : undefined;
+  const [name, bytes] =
+    utf32 !== undefined ? [utf32, utf32 === 'UTF-32LE' ? '0xFF 0xFE 0x00 0x00' : '0x00 0x00 0xFE 0xFF'] : head[0] === 0xfe && head[1] === 0xff ? ['UTF-16BE', '0xFE 0xFF'] : [];
+  if (name === undefined) return undefined;
+  return `the file starts with a ${name} byte-order mark (bytes ${bytes}), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")`;
+}
+
 /** Longest unfinished line held back between chunks (characters). */
 const MAX_CARRY = 1 << 20;
 
@@ -262,17 +277,8 @@ async function* decodeChunks(
     if (head.length === 0) return;
     const signature = signatureOf(head);
     if (signature !== undefined) throw new NotTextError(signature);
-    const utf32 = startsWith(head, [0xff, 0xfe, 0x00, 0x00]) ? 'UTF-32LE' : startsWith(head, [0x00, 0x00, 0xfe, 0xff]) ? 'UTF-32BE' : undefined;
-    if (utf32 !== undefined) {
-      // Before the UTF-16 marks: FF FE also starts UTF-32LE's, and read as UTF-16 its text was
-      // every other character NUL, named UTF-16BE. No CSV or JSON starts with a NUL character.
-      const bytes = utf32 === 'UTF-32LE' ? '0xFF 0xFE 0x00 0x00' : '0x00 0x00 0xFE 0xFF';
-      throw new InvalidEncodingError(1, head[0]!, 'utf-8', false, undefined, `the file starts with a ${utf32} byte-order mark (bytes ${bytes}), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")`);
-    }
-    if (head[0] === 0xfe && head[1] === 0xff) {
-      // Read as UTF-8 it fails on its first byte, and the usual advice (windows-1252) is wrong.
-      throw new InvalidEncodingError(1, 0xfe, 'utf-8', false, undefined, 'the file starts with a UTF-16BE byte-order mark (bytes 0xFE 0xFF), an encoding this tool does not read; save it as "CSV UTF-8" (or as UTF-16LE, "Unicode Text")');
-    }
+    const unread = unreadBom(head);
+    if (unread !== undefined) throw new InvalidEncodingError(1, head[0]!, 'utf-8', false, undefined, unread);
     const enc = sniffBom(head, encoding);
     if (enc === 'utf-8' || enc === 'utf-16le') {
       yield* decodeStrict(head, source, enc, onInvalid);

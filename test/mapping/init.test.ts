@@ -194,3 +194,24 @@ describe('mapping init on other JSON shapes', () => {
     expect(raw.json.columns).toMatchObject({ invoice_number: 'invoiceNumber', vendor: 'vendor', price: 'lines[*].price', fund_code: 'lines[*].fund' });
   });
 });
+
+describe('mapping init refuses what the load refuses', () => {
+  const csv = 'invoice_number,vendor,price\nG-1,GOBI,10.00\n';
+  it.each([
+    ['NUL bytes', new Uint8Array(600_000), /^z\.csv: the file is full of NUL bytes: it is not a text file/],
+    ['UTF-16BE without a byte-order mark', Uint8Array.from([...csv].flatMap((c) => [0, c.charCodeAt(0)])), /^z\.csv: every other character is NUL: the file looks like UTF-16BE/],
+    ['UTF-16BE with its byte-order mark', Uint8Array.from([0xfe, 0xff, ...[...csv].flatMap((c) => [0, c.charCodeAt(0)])]), /^z\.csv: the file starts with a UTF-16BE byte-order mark/],
+    ['UTF-32LE', Uint8Array.from([0xff, 0xfe, 0, 0, ...[...csv].flatMap((c) => [c.charCodeAt(0), 0, 0, 0])]), /^z\.csv: the file starts with a UTF-32LE byte-order mark/],
+    ['a byte windows-1252 has no character for', Uint8Array.from([...utf8(csv), 0xe9, 0x81, 0x0a]), /^z\.csv: the file is not UTF-8 \(near line 3\), and byte 0x81 on line 3 is not a windows-1252 character/],
+  ])('%s', (_name, bytes, message) => {
+    expect(() => initProfile('z.csv', bytes, true)).toThrow(message);
+  });
+
+  it('lists at most 20 ignored columns in the summary, the rest counted; the profile keeps them all', () => {
+    const header = ['invoice_number', 'vendor', ...Array.from({ length: 500 }, (_, i) => `c${i}`)];
+    const r = initProfile('w.csv', utf8(`${header.join(',')}\n${header.map(() => 'x').join(',')}\n`), true);
+    const line = r.summary.find((l) => l.startsWith('columns:'))!;
+    expect(line).toBe(`columns: 2 of 502 mapped by name, ignored: ${Array.from({ length: 20 }, (_, i) => `c${i}`).join(', ')}, … and 480 more`);
+    expect((r.profile as Obj).ignore ?? Object.keys((r.profile as Obj).columns._guess)).toHaveLength(500);
+  });
+});

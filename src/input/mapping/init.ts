@@ -7,11 +7,11 @@
  * which refuses ambiguous values rather than guess them.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import { COLUMN_KIND, type CellKind } from '../../domain/cells.js';
+import { COLUMN_KIND, UNKNOWN_LISTED, type CellKind } from '../../domain/cells.js';
 import { FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, type CanonicalColumn } from '../../domain/columns.js';
 import { JsonSyntaxError, parseJson, type JsonValue } from '../../common/json.js';
 import { excelSeparator } from '../csv.js';
-import { fileSignature } from '../decode.js';
+import { fileSignature, nulHint, unreadBom } from '../decode.js';
 import { detectFormat } from '../read.js';
 import { canonicalByHeader, guessColumn } from './names.js';
 import { formatPath, isObject, type PathToken } from './paths.js';
@@ -32,10 +32,14 @@ export class InitError extends Error {}
 
 /** A starting profile for the file `name` whose first bytes are `sample`. */
 export function initProfile(name: string, sample: Uint8Array, complete: boolean): InitResult {
-  const signature = fileSignature(sample);
-  if (signature !== undefined) throw new InitError(`${name}: ${signature}`);
-  const { text, encoding, note: encodingNote } = decodeSample(sample, complete);
+  // The load's checks (src/input/decode.ts, read.ts), so that a profile is never guessed from a
+  // file the load refuses: NUL bytes made a 6 MB profile and printed 512 KB of NULs.
+  const refused = fileSignature(sample) ?? unreadBom(sample);
+  if (refused !== undefined) throw new InitError(`${name}: ${refused}`);
+  const { text, encoding, note: encodingNote } = decodeSample(name, sample, complete);
   if (text.trim() === '') throw new InitError(`${name} is empty: nothing to guess a profile from`);
+  const notText = nulHint(text.slice(text.search(/\S/)));
+  if (notText !== undefined) throw new InitError(`${name}: ${notText}`);
   const format = detectFormat(name, text);
   const base: Record<string, unknown> = {
     version: PROFILE_VERSION,
@@ -49,7 +53,7 @@ export function initProfile(name: string, sample: Uint8Array, complete: boolean)
   return { profile, summary: [...(encodingNote !== undefined ? [`encoding: ${encoding} (${encodingNote})`] : [`encoding: ${encoding}`]), ...body.summary] };
 }
 
-function decodeSample(sample: Uint8Array, complete: boolean): { text: string; encoding: string; note?: string } {
+function decodeSample(name: string, sample: Uint8Array, complete: boolean): { text: string; encoding: string; note?: string } {
   if (sample[0] === 0xff && sample[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(sample), encoding: 'utf-16le', note: 'byte-order mark' };
   // A sample cut mid-file may end inside a character: judge the complete lines only.
   let bytes = sample;
@@ -76,6 +80,15 @@ function decodeSample(sample: Uint8Array, complete: boolean): { text: string; en
     }
     // Streaming decode: Node 20's one-shot windows-1252 decode reads 0x80-0x9F as Latin-1
     // controls (0x80 as U+0080, not €); the streaming path, which decode.ts uses, is right.
+    const unmapped = [0x81, 0x8d, 0x8f, 0x90, 0x9d].map((b) => bytes.indexOf(b)).filter((i) => i !== -1);
+    if (unmapped.length > 0) {
+      // The load would refuse the guess (decode.ts): a byte windows-1252 has no character for.
+      const at = Math.min(...unmapped);
+      const on = bytes.subarray(0, at).filter((b) => b === 10).length + 1;
+      throw new InitError(
+        `${name}: the file is not UTF-8 (near line ${line}), and byte 0x${bytes[at]!.toString(16).toUpperCase()} on line ${on} is not a windows-1252 character: is it in another encoding? Save it as "CSV UTF-8" and run again`,
+      );
+    }
     const cp1252 = new TextDecoder('windows-1252');
     return {
       text: cp1252.decode(bytes, { stream: true }) + cp1252.decode(),
@@ -117,6 +130,10 @@ const looksLikeHeader = (line: string, d: string, width: number): boolean => {
   const f = fields(line, d);
   return f.length === width && f.filter((x) => x.trim() !== '').length * 2 >= width;
 };
+
+/** Names for the terminal: the first UNKNOWN_LISTED, the rest counted (76,479 ignored columns were all printed). The profile keeps every one. */
+const listed = (names: readonly string[]): string =>
+  names.length <= UNKNOWN_LISTED ? names.join(', ') : `${names.slice(0, UNKNOWN_LISTED).join(', ')}, … and ${(names.length - UNKNOWN_LISTED).toLocaleString('en-US')} more`;
 
 function mode(xs: readonly number[]): number {
   const counts = new Map<number, number>();
@@ -220,7 +237,7 @@ function columnsProfile(rows: string[][], typed: string[][]): { profile: Record<
         : 'ignored: no canonical column recognised; map it in "columns" if it matters';
   });
   if (Object.keys(columnNotes).length > 0) columns._guess = columnNotes;
-  summary.push(`columns: ${taken.size} of ${header.filter((h) => h !== '').length} mapped by name${ignore.length > 0 ? `, ignored: ${ignore.join(', ')}` : ''}`);
+  summary.push(`columns: ${taken.size} of ${header.filter((h) => h !== '').length} mapped by name${ignore.length > 0 ? `, ignored: ${listed(ignore)}` : ''}`);
 
   const cellsOf = (pred: (k: CellKind) => boolean): string[] =>
     [...byIndex].filter(([, c]) => pred(COLUMN_KIND[c])).flatMap(([i]) => textData.map((r) => (r[i] ?? '').trim()).filter((v) => v !== ''));
