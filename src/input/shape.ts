@@ -31,13 +31,19 @@ const NOT_SCALAR = Symbol('not scalar');
  * A JSON scalar as cell text: strings as they are (an empty string is an empty cell, as in
  * CSV), numbers by their exact source digits, booleans as "true"/"false", null as absent.
  */
-function cell(v: JsonValue | undefined): string | undefined | typeof NOT_SCALAR {
+function cell(v: JsonValue | undefined, whole = false): string | undefined | typeof NOT_SCALAR {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v.length > 0 ? v : undefined;
-  if (v instanceof JsonNumber) return plainNumber(v.text);
+  if (v instanceof JsonNumber) return whole ? v.text : plainNumber(v.text);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return NOT_SCALAR;
 }
+
+/**
+ * Columns of whole numbers written with digits only (src/domain/values.ts, cells.ts): a JSON
+ * number in them is taken as written, so `1e0` is refused as `1.0` is (it was read as `1`).
+ */
+const WHOLE_COLUMNS: ReadonlySet<string> = new Set(['line_number', 'quantity']);
 
 /**
  * A JSON number in exponent notation (`1e1`, `2.5E-2`, as some JSON writers put numbers) as the
@@ -62,6 +68,9 @@ export class Shaper {
 
   private readonly sharedLine: SharedLineWatch;
 
+  /** Top-level elements shaped so far: an object's place in the file, for people. */
+  private elements = 0;
+
   /** The file line of an object or array of the element being shaped. */
   private lineOf: (v: object) => number = () => 0;
 
@@ -71,8 +80,25 @@ export class Shaper {
    */
   element(value: JsonValue, line: number, lineOf: (v: object) => number): void {
     this.lineOf = lineOf;
+    this.elements++;
     if (!isObject(value)) {
       this.shape(line, `expected an object (an invoice row or an invoice), found ${kindOf(value)}`);
+      return;
+    }
+    const keys = Object.keys(value);
+    if (keys.length === 0) {
+      const p = problem({ file: this.file, row: line }, 'empty_object', `object ${this.elements} is empty ({}): it holds no invoice row, and is skipped`, { severity: 'warning' });
+      this.out.push({ kind: 'problem', problem: p });
+      return;
+    }
+    // `{"invoices": [...]}` (or `data`, `rows`): a wrapper this reader does not know, with no column of its own.
+    const alma = 'invoice_lines' in value || 'number' in value || 'invoice' in value || 'total_record_count' in value;
+    const wrapper = alma ? undefined : keys.find((k) => Array.isArray(value[k]));
+    if (wrapper !== undefined && !keys.some((k) => isCanonicalColumn(canonicalHeaderName(k)))) {
+      this.shape(
+        line,
+        `an object holding the list ${JSON.stringify(wrapper)} is not a layout invoice-load reads: give the invoices as a list (a top-level array [...]), as Alma's list answer {"invoice": [...]}, or as JSON Lines (one object per line)`,
+      );
       return;
     }
     if ('invoice_lines' in value || 'number' in value) this.invoice(value);
@@ -115,7 +141,7 @@ export class Shaper {
       }
       named.set(column, key);
       const v = obj[key]!;
-      const c = cell(v);
+      const c = cell(v, WHOLE_COLUMNS.has(column));
       if (c === NOT_SCALAR) this.invalid(row, column, v);
       else fields[column] = c;
     }
@@ -221,7 +247,7 @@ export class Shaper {
     const row = this.lineOf(line);
     const f: Fields = { ...invoiceFields };
     const put = (col: string, v: JsonValue | undefined, at = row): void => {
-      const c = cell(v);
+      const c = cell(v, WHOLE_COLUMNS.has(col));
       if (c === NOT_SCALAR) this.invalid(at, col, v!);
       else if (c !== undefined) f[col] = c;
     };

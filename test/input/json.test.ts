@@ -425,3 +425,29 @@ describe('JSON: an Alma invoice with several notes', () => {
     expect(r.problems).toEqual([]);
   });
 });
+
+describe('JSON: shapes that hold no invoice, and whole numbers in exponent notation', () => {
+  it('{"invoices": [...]} is one json_shape error naming the layouts read, not "column invoices must be a single value"', async () => {
+    const r = await read('w.json', '{"invoices": [{"invoice_number": "1", "vendor": "A"}]}');
+    expect(codes(r)).toEqual(['json_shape@1']);
+    expect(r.problems[0]?.message).toBe(
+      'an object holding the list "invoices" is not a layout invoice-load reads: give the invoices as a list (a top-level array [...]), as Alma\'s list answer {"invoice": [...]}, or as JSON Lines (one object per line)',
+    );
+  });
+
+  it('an empty object is a warning naming its place, not skipped unsaid', async () => {
+    const r = await read('e.json', '[\n{},\n{"invoice_number": "1", "vendor": "A"},\n{}\n]');
+    expect(r.problems.map((p) => [p.code, p.severity, p.row, p.message])).toEqual([
+      ['empty_object', 'warning', 2, 'object 1 is empty ({}): it holds no invoice row, and is skipped'],
+      ['empty_object', 'warning', 4, 'object 3 is empty ({}): it holds no invoice row, and is skipped'],
+    ]);
+    expect(r.records).toHaveLength(1);
+  });
+
+  it('line_number and quantity 1e0 are kept as written (refused as 1.0 is); a price 1e1 is still 10', async () => {
+    const r = await read('x.json', '[{"invoice_number": "1", "vendor": "A", "line_number": 1e0, "quantity": 2E0, "price": 1e1}]');
+    expect(r.records[0]?.fields).toMatchObject({ line_number: '1e0', quantity: '2E0', price: '10' });
+    const alma = await read('a.json', '[{"number": "1", "vendor": "A", "invoice_lines": [{"number": 1e0, "quantity": 1e0, "price": 1}]}]');
+    expect(alma.records[0]?.fields).toMatchObject({ line_number: '1e0', quantity: '1e0' });
+  });
+});
