@@ -11,6 +11,7 @@
 import { problem, type Problem } from '../domain/problem.js';
 import { cellText } from '../domain/cells.js';
 import { canonicalHeaderName, isCanonicalColumn } from '../domain/columns.js';
+import { KEY_COLUMNS } from '../domain/values.js';
 import { Decimal } from 'decimal.js';
 import { JsonNumber, type JsonValue } from '../common/json.js';
 import type { InputEvent } from './event.js';
@@ -27,17 +28,46 @@ const kindOf = (v: JsonValue): string =>
 /** Marks a value that cannot be a cell. */
 const NOT_SCALAR = Symbol('not scalar');
 
+/** A scalar refused as the cell of its column: the problem's code and message. */
+class Refused {
+  constructor(
+    readonly code: string,
+    readonly message: string,
+  ) {}
+}
+
 /**
- * A JSON scalar as cell text: strings as they are (an empty string is an empty cell, as in
- * CSV), numbers by their exact source digits, booleans as "true"/"false", null as absent.
+ * A JSON scalar as the cell text of `column`: strings as they are (an empty string is an empty
+ * cell, as in CSV), numbers by their exact source digits, booleans as "true"/"false", null as
+ * absent. In an identifier column (KEY_COLUMNS) only a text or a number written as a whole
+ * number is a value (README "The input: canonical layout"): `true` is refused with the xlsx
+ * reader's code (`boolean_cell`; it was loaded as the text "true"), and a number written with
+ * an exponent or a fraction (`1e5`, `12.0`) as `number_cell` — an id is never a computed number,
+ * and `1e5` was loaded as the invoice number "100000".
  */
-function cell(v: JsonValue | undefined, whole = false): string | undefined | typeof NOT_SCALAR {
+function cell(v: JsonValue | undefined, column?: string): string | undefined | typeof NOT_SCALAR | Refused {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v.length > 0 ? v : undefined;
-  if (v instanceof JsonNumber) return whole ? v.text : plainNumber(v.text);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  const key = column !== undefined && KEY_SET.has(column);
+  if (v instanceof JsonNumber) {
+    if (!key) return column !== undefined && WHOLE_COLUMNS.has(column) ? v.text : plainNumber(v.text);
+    if (!/[.eE]/.test(v.text)) return v.text;
+    const how = /[eE]/.test(v.text) ? 'with an exponent' : 'with a fraction';
+    const plain = plainNumber(v.text);
+    const as = /[eE]/.test(plain) ? 'in quotes' : `"${plain}"`;
+    return new Refused(
+      'number_cell',
+      `${column} ${v.text} is a number written ${how} in the file, not a text: an id is never a computed number, so this may not be the vendor's; write ${column.replace(/_/g, ' ')}s as text: ${as}`,
+    );
+  }
+  if (typeof v === 'boolean') {
+    if (key) return new Refused('boolean_cell', `${column} is the JSON value ${v ? 'true' : 'false'}, not a text: write the ${column.replace(/_/g, ' ')} as text, in quotes`);
+    return v ? 'true' : 'false';
+  }
   return NOT_SCALAR;
 }
+
+const KEY_SET: ReadonlySet<string> = new Set(KEY_COLUMNS);
 
 /**
  * Columns of whole numbers written with digits only (src/domain/values.ts, cells.ts): a JSON
@@ -122,6 +152,20 @@ export class Shaper {
     this.pending.push(problem({ file: this.file, row }, 'invalid_value', `column ${column} must be a single value, not ${kindOf(v)}`, { column }));
   }
 
+  /** A scalar refused in its column (`cell`): with the next record made, as `invalid` is. */
+  private refuse(row: number, column: string, r: Refused): void {
+    this.pending.push(problem({ file: this.file, row }, r.code, r.message, { column }));
+  }
+
+  /** `v` as the cell of `col`, or undefined with the problem of a value that is none (`invalid`, `refuse`). */
+  private take(at: number, col: string, v: JsonValue | undefined): string | undefined {
+    const c = cell(v, col);
+    if (c === NOT_SCALAR) this.invalid(at, col, v!);
+    else if (c instanceof Refused) this.refuse(at, col, c);
+    else return c;
+    return undefined;
+  }
+
   private pending: Problem[] = [];
 
   private flat(obj: JsonObject, row: number): void {
@@ -141,8 +185,9 @@ export class Shaper {
       }
       named.set(column, key);
       const v = obj[key]!;
-      const c = cell(v, WHOLE_COLUMNS.has(column));
+      const c = cell(v, column);
       if (c === NOT_SCALAR) this.invalid(row, column, v);
+      else if (c instanceof Refused) this.refuse(row, column, c);
       else fields[column] = c;
     }
     this.emit(row, fields);
@@ -163,9 +208,8 @@ export class Shaper {
     const row = this.lineOf(inv);
     const f: Fields = {};
     const put = (col: string, v: JsonValue | undefined, at = row): void => {
-      const c = cell(v);
-      if (c === NOT_SCALAR) this.invalid(at, col, v!);
-      else if (c !== undefined) f[col] = c;
+      const c = this.take(at, col, v);
+      if (c !== undefined) f[col] = c;
     };
     put('invoice_number', inv['number']);
     this.date(f, 'invoice_date', inv['invoice_date'], row);
@@ -247,9 +291,8 @@ export class Shaper {
     const row = this.lineOf(line);
     const f: Fields = { ...invoiceFields };
     const put = (col: string, v: JsonValue | undefined, at = row): void => {
-      const c = cell(v, WHOLE_COLUMNS.has(col));
-      if (c === NOT_SCALAR) this.invalid(at, col, v!);
-      else if (c !== undefined) f[col] = c;
+      const c = this.take(at, col, v);
+      if (c !== undefined) f[col] = c;
     };
     put('line_number', line['number']);
     this.code(f, 'line_type', line['type'], row);
@@ -289,12 +332,10 @@ export class Shaper {
       const at = this.lineOf(fund);
       const r: Fields = { ...f };
       this.code(r, 'fund_code', fund['fund_code'], at);
-      const percent = cell(fund['percent']);
-      if (percent === NOT_SCALAR) this.invalid(at, 'fund_percent', fund['percent']!);
-      else if (percent !== undefined) r['fund_percent'] = percent;
-      const amount = cell(fund['amount']);
-      if (amount === NOT_SCALAR) this.invalid(at, 'fund_amount', fund['amount']!);
-      else if (amount !== undefined) r['fund_amount'] = amount;
+      const percent = this.take(at, 'fund_percent', fund['percent']);
+      if (percent !== undefined) r['fund_percent'] = percent;
+      const amount = this.take(at, 'fund_amount', fund['amount']);
+      if (amount !== undefined) r['fund_amount'] = amount;
       this.emit(at, r);
       emitted = true;
     }
@@ -312,16 +353,14 @@ export class Shaper {
 
   /** Code fields come as Alma's `{"value": "X", "desc": "…"}` or as a plain "X". */
   private code(f: Fields, col: string, v: JsonValue | undefined, row: number): void {
-    const c = cell(isObject(v) ? v['value'] : v);
-    if (c === NOT_SCALAR) this.invalid(row, col, v!);
-    else if (c !== undefined) f[col] = c;
+    const c = this.take(row, col, isObject(v) ? v['value'] : v);
+    if (c !== undefined) f[col] = c;
   }
 
   /** Alma writes dates as `2022-01-12Z` (a date with a zone); the canonical form has no zone. */
   private date(f: Fields, col: string, v: JsonValue | undefined, row: number): void {
-    const c = cell(v);
-    if (c === NOT_SCALAR) this.invalid(row, col, v!);
-    else if (c !== undefined) f[col] = c.endsWith('Z') ? c.slice(0, -1) : c;
+    const c = this.take(row, col, v);
+    if (c !== undefined) f[col] = c.endsWith('Z') ? c.slice(0, -1) : c;
   }
 
   private emit(row: number, fields: Fields): void {

@@ -451,3 +451,69 @@ describe('JSON: shapes that hold no invoice, and whole numbers in exponent notat
     expect(alma.records[0]?.fields).toMatchObject({ line_number: '1e0', quantity: '1e0' });
   });
 });
+
+describe('JSON: a value that is not a text in an identifier column', () => {
+  const one = async (column: string, value: string) => {
+    const base: Record<string, string> = { invoice_number: '"A-1"', vendor: '"V"', [column]: value };
+    const r = await read('k.json', `[{${Object.entries(base).map(([k, v]) => `"${k}": ${v}`).join(', ')}}]`);
+    return { problems: r.problems.map((p) => [p.code, p.row, p.column, p.message]), fields: r.records[0]?.fields ?? {} };
+  };
+
+  it.each([
+    ['invoice_number', 'true', 'invoice_number is the JSON value true, not a text: write the invoice number as text, in quotes'],
+    ['vendor', 'false', 'vendor is the JSON value false, not a text: write the vendor as text, in quotes'],
+    ['vendor_account', 'true', 'vendor_account is the JSON value true, not a text: write the vendor account as text, in quotes'],
+    ['fund_code', 'true', 'fund_code is the JSON value true, not a text: write the fund code as text, in quotes'],
+    ['po_line', 'false', 'po_line is the JSON value false, not a text: write the po line as text, in quotes'],
+  ])('%s %s is boolean_cell, as in a workbook (it was loaded as the text "true")', async (column, value, message) => {
+    const r = await one(column, value);
+    expect(r.problems).toEqual([['boolean_cell', 1, column, message]]);
+    expect(column in r.fields).toBe(false);
+  });
+
+  it.each([
+    ['invoice_number', '1e5', 'with an exponent', '"100000"'],
+    ['invoice_number', '1.5E3', 'with an exponent', '"1500"'],
+    ['invoice_number', '12.0', 'with a fraction', '"12.0"'],
+    ['vendor', '2e400', 'with an exponent', 'in quotes'],
+    ['po_line', '1.25e3', 'with an exponent', '"1250"'],
+    ['fund_code', '3.5', 'with a fraction', '"3.5"'],
+  ])('%s %s is number_cell: an id is never a computed number', async (column, value, how, as) => {
+    const r = await one(column, value);
+    expect(r.problems).toEqual([
+      ['number_cell', 1, column, `${column} ${value} is a number written ${how} in the file, not a text: an id is never a computed number, so this may not be the vendor's; write ${column.replace(/_/g, ' ')}s as text: ${as}`],
+    ]);
+  });
+
+  it.each([
+    ['invoice_number', '100000', '100000'],
+    ['vendor_account', '15334101100001021', '15334101100001021'],
+    ['invoice_number', '-7', '-7'],
+  ])('%s %s, a whole number, is kept exactly as written', async (column, value, text) => {
+    const r = await one(column, value);
+    expect(r.problems).toEqual([]);
+    expect(r.fields[column]).toBe(text);
+  });
+
+  it('other columns are as before: a boolean is "true", an amount 1e1 is 10', async () => {
+    const r = await read('o.json', '[{"invoice_number": "A-1", "vendor": "V", "prepaid": true, "price": 1e1, "invoice_note": 12.0}]');
+    expect(r.problems).toEqual([]);
+    expect(r.records[0]?.fields).toMatchObject({ prepaid: 'true', price: '10', invoice_note: '12.0' });
+  });
+
+  it("Alma's nested invoice: number, vendor, vendor_account, po_line and fund_code alike, each at its object's line", async () => {
+    const r = await read(
+      'n.json',
+      '{"number": 1e5, "vendor": {"value": true}, "vendor_account": 42,\n "invoice_lines": [\n {"number": "1", "po_line": 1.0,\n "fund_distribution": [\n {"fund_code": {"value": false}, "percent": 100}]}]}',
+    );
+    expect(r.problems.map((p) => [p.code, p.row, p.column])).toEqual([
+      ['number_cell', 1, 'invoice_number'],
+      ['boolean_cell', 1, 'vendor'],
+      ['number_cell', 3, 'po_line'],
+      ['boolean_cell', 5, 'fund_code'],
+    ]);
+    expect(r.records).toHaveLength(1);
+    expect(r.records[0]?.fields).toMatchObject({ vendor_account: '42', line_number: '1', fund_percent: '100' });
+    expect(r.records[0]?.fields['invoice_number']).toBeUndefined();
+  });
+});
