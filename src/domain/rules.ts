@@ -296,28 +296,36 @@ function checkTotal(p: Findings): void {
 
   let vat = ZERO;
   if (vatType === 'LINEEXCLUSIVE') {
-    if (valueOf(f.vat_per_invoice_line) === true) {
-      for (const line of p.d.lines) {
-        const lf = line.fields;
-        if (isInvalid(lf.line_vat_amount) || isInvalid(lf.line_vat_percentage)) return;
-        const amount = valueOf(lf.line_vat_amount);
-        const pct = valueOf(lf.line_vat_percentage);
-        if (amount !== undefined) vat = vat.plus(amount);
-        else if (pct !== undefined) vat = vat.plus(roundMoney((lineTotalOf(line) as Decimal).times(pct).div(100), places));
-        else if (lf.line_vat_code !== undefined) {
-          return notChecked(`${lineName(line)} has line_vat_code ${quote(lf.line_vat_code.text)} without an amount or percentage; Alma computes that VAT from its VAT code table`);
-        }
+    const perLine = valueOf(f.vat_per_invoice_line) === true;
+    const invalid = perLine
+      ? p.d.lines.some((l) => isInvalid(l.fields.line_vat_amount) || isInvalid(l.fields.line_vat_percentage))
+      : isInvalid(f.vat_amount) || isInvalid(f.vat_percentage);
+    if (invalid) return;
+    const added = addedVat(
+      {
+        type: vatType,
+        perLine,
+        amount: valueOf(f.vat_amount),
+        percentage: valueOf(f.vat_percentage),
+        code: f.vat_code !== undefined,
+        lines: p.d.lines.map((l) => ({
+          total: lineTotalOf(l) as Decimal, // defined: a line without one returned above
+          amount: valueOf(l.fields.line_vat_amount),
+          percentage: valueOf(l.fields.line_vat_percentage),
+          code: l.fields.line_vat_code !== undefined,
+        })),
+      },
+      lines.plus(chargeSum),
+      places,
+    );
+    if (added.byCode !== undefined) {
+      if (added.byCode === 'invoice') {
+        return notChecked(`vat_code ${quote(f.vat_code!.text)} has no amount or percentage; Alma computes that VAT from its VAT code table`);
       }
-    } else {
-      if (isInvalid(f.vat_amount) || isInvalid(f.vat_percentage)) return;
-      const amount = valueOf(f.vat_amount);
-      const pct = valueOf(f.vat_percentage);
-      if (amount !== undefined) vat = amount;
-      else if (pct !== undefined) vat = roundMoney(lines.plus(chargeSum).times(pct).div(100), places);
-      else if (f.vat_code !== undefined) {
-        return notChecked(`vat_code ${quote(f.vat_code.text)} has no amount or percentage; Alma computes that VAT from its VAT code table`);
-      }
+      const line = p.d.lines[added.byCode]!;
+      return notChecked(`${lineName(line)} has line_vat_code ${quote(line.fields.line_vat_code!.text)} without an amount or percentage; Alma computes that VAT from its VAT code table`);
     }
+    vat = added.vat;
   }
 
   const expected = lines.plus(chargeSum).plus(vat);
@@ -339,6 +347,46 @@ function checkTotal(p: Findings): void {
     `total_amount ${fmt(total)} does not match the lines and charges: ${fmt(expected)} (${parts.join(' ')}${vatTypeText}); ` +
       `difference ${fmt(total.minus(expected))}${leftOutNote(p.d)}. Alma would send the invoice to review`,
   );
+}
+
+/** What `addedVat` reads of an invoice's VAT: absent values undefined; `code` when a VAT code is given. */
+export interface VatTerms {
+  /** invoice_vat.type: INCLUSIVE (Alma's default), EXCLUSIVE or LINEEXCLUSIVE. */
+  type: string;
+  /** vat_per_invoice_line. */
+  perLine: boolean;
+  amount: Decimal | undefined;
+  percentage: Decimal | undefined;
+  code: boolean;
+  /** Each line's price × quantity and its own VAT. */
+  lines: readonly { total: Decimal; amount: Decimal | undefined; percentage: Decimal | undefined; code: boolean }[];
+}
+
+/**
+ * The VAT an invoice's total holds beyond its lines and charges (`base`), by the total rule
+ * above (`checkTotal`; README "What is checked before anything is sent", the invoice total):
+ * none unless the type is LINEEXCLUSIVE; then vat_amount, or vat_percentage × base rounded half
+ * even to `places`; with vat_per_invoice_line the sum over lines of line_vat_amount or
+ * line_vat_percentage × the line's total, rounded likewise. `byCode` names the first VAT (the
+ * invoice's, or a line's index) given by a VAT code only: Alma computes it from its VAT code
+ * table, which this function does not know. The embedded sandbox checks totals with it too
+ * (src/sandbox/store.ts), so the loader and its test double follow one rule.
+ */
+export function addedVat(t: VatTerms, base: Decimal, places: number): { vat: Decimal; byCode?: undefined } | { vat?: undefined; byCode: number | 'invoice' } {
+  if (t.type !== 'LINEEXCLUSIVE') return { vat: ZERO };
+  let vat = ZERO;
+  if (t.perLine) {
+    for (const [i, l] of t.lines.entries()) {
+      if (l.amount !== undefined) vat = vat.plus(l.amount);
+      else if (l.percentage !== undefined) vat = vat.plus(roundMoney(l.total.times(l.percentage).div(100), places));
+      else if (l.code) return { byCode: i };
+    }
+    return { vat };
+  }
+  if (t.amount !== undefined) return { vat: t.amount };
+  if (t.percentage !== undefined) return { vat: roundMoney(base.times(t.percentage).div(100), places) };
+  if (t.code) return { byCode: 'invoice' };
+  return { vat };
 }
 
 /**

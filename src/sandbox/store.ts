@@ -4,6 +4,9 @@
  * is passed in, and `dirty` tells the server when to persist.
  */
 import { JsonNumber, type JsonValue } from '../common/json.js';
+import type { Decimal } from 'decimal.js';
+import { minorUnits } from '../domain/currencies.js';
+import { addedVat } from '../domain/rules.js';
 import { AlmaError, ALERTS, refuse } from './alma-shapes.js';
 import { asObject, bool, D, date, field, money, norm, sub, text, wrapped, type JsonObject } from './body.js';
 import type { Catalog } from './catalog.js';
@@ -332,13 +335,37 @@ export class Store {
     const alerts = new Set<string>();
     if (inv.lines.some((l) => l.poLine === '')) alerts.add('NOT_LINKED_LINES');
     const c = inv.charges;
-    const expected = inv.lines
+    const base = inv.lines
       .reduce((s, l) => s.plus(l.totalPrice), new D(0))
       .plus(c.shipment)
       .plus(c.overhead)
       .plus(c.insurance)
       .minus(c.discount);
-    if (!expected.eq(inv.totalAmount)) alerts.add('TOTAL_AMOUNT_MISMATCH');
+    // The total holds VAT by invoice_vat.type, by the loader's own total rule (addedVat,
+    // src/domain/rules.ts; README "What is checked before anything is sent"): a Line Exclusive
+    // total includes it. A VAT given by its code only is the code's percentage, as Alma computes it
+    // from its VAT code table; 0 is how the store keeps an amount or percentage not sent.
+    const given = (v: string): Decimal | undefined => (new D(v).isZero() ? undefined : new D(v));
+    const byCode = (code: string): Decimal | undefined => {
+      const pct = code === '' ? undefined : this.cat.vatCodes.get(code)?.percentage;
+      return pct === undefined ? undefined : new D(pct);
+    };
+    const terms = (amount: string, percentage: string, code: string) => {
+      const a = given(amount);
+      const p = given(percentage);
+      return { amount: a, percentage: a === undefined && p === undefined ? byCode(code) : p, code: false };
+    };
+    const vat = addedVat(
+      {
+        type: inv.vat.type,
+        perLine: inv.vat.perLine,
+        ...terms(inv.vat.amount, inv.vat.percentage, inv.vat.code),
+        lines: inv.lines.map((l) => ({ total: new D(l.totalPrice), ...terms(l.vat.amount, l.vat.percentage, l.vat.code) })),
+      },
+      base,
+      minorUnits(inv.currency) ?? 2,
+    ).vat;
+    if (vat === undefined || !base.plus(vat).eq(inv.totalAmount)) alerts.add('TOTAL_AMOUNT_MISMATCH');
     for (const l of inv.lines) {
       const pol = l.poLine === '' ? undefined : this.cat.poLines.get(l.poLine);
       if (pol && !new D(pol.price).eq(l.price)) alerts.add('DIFF_PRICE_THAN_POLINE');

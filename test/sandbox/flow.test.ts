@@ -101,6 +101,27 @@ describe('create → lines → process → poll', () => {
     expect(g.json.invoice_workflow_status.value).toBe('InReview');
   });
 
+  // README "What is checked before anything is sent" (the invoice total): a Line Exclusive
+  // total includes VAT, as the loader's own rule (src/domain/rules.ts, addedVat) requires.
+  const lineExclusive = (vat: Record<string, unknown>) => ({ vat_per_invoice_line: false, type: { value: 'LINEEXCLUSIVE' }, expended_from_fund: false, percentage: 0, vat_amount: 0, ...vat });
+  it.each([
+    ['vat_amount 4.50, total 49.50', lineExclusive({ vat_amount: 4.5 }), {}, '49.50', []],
+    ['vat_percentage 10, total 49.50', lineExclusive({ percentage: 10 }), {}, '49.50', []],
+    ['vat_code STANDARD (7% in the seed), total 48.15', lineExclusive({ vat_code: { value: 'STANDARD' } }), {}, '48.15', []],
+    ['per line: line_vat_amount 4.50, total 49.50', lineExclusive({ vat_per_invoice_line: true }), { invoice_line_vat: { vat_amount: 4.5 } }, '49.50', []],
+    ['vat_amount 4.50, total 45 (without the VAT)', lineExclusive({ vat_amount: 4.5 }), {}, '45', ['TOTAL_AMOUNT_MISMATCH']],
+    ['vat_percentage 10, total 49.60', lineExclusive({ percentage: 10 }), {}, '49.60', ['TOTAL_AMOUNT_MISMATCH']],
+    ['INCLUSIVE with vat_amount 4.50, total 49.50', { ...lineExclusive({ vat_amount: 4.5 }), type: { value: 'INCLUSIVE' } }, {}, '49.50', ['TOTAL_AMOUNT_MISMATCH']],
+  ])('Line Exclusive VAT is in the total: %s', async (_name, vat, line, total, alerts) => {
+    const s = await start();
+    const id = await createInvoice(s, 'T-V', { total_amount: total, invoice_vat: vat });
+    expect((await call(s, 'POST', `/acq/invoices/${id}/lines`, { body: lineBody(line) })).status).toBe(200);
+    await call(s, 'POST', `/acq/invoices/${id}?op=process_invoice`, { body: {} });
+    const inv = s.state().invoices.find((i) => i.id === id);
+    expect(inv?.alerts).toEqual(alerts);
+    expect(inv?.status).toBe(alerts.length === 0 ? 'Waiting to be Sent' : 'InReview');
+  });
+
   it('adds exactly: total = Σ price × quantity + shipment + overhead + insurance − discount', async () => {
     const s = await start();
     const id = await createInvoice(s, 'T-4', {
