@@ -12,7 +12,7 @@ import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
-import { both, csvLine, REJECT_COLUMNS, rejectsLine, rejectedRowOwners, rowKey, rowReasons, rowKeyFile, rowKeyRow, type RejectReason, type RowOwners } from '../report/rejects.js';
+import { both, csvLine, REJECT_COLUMNS, rejectsLayout, rejectsLine, rejectsRow, rejectedRowOwners, rowKey, rowReasons, rowKeyFile, rowKeyRow, type RejectReason, type RowOwners } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { unwrittenReason } from './outputs.js';
@@ -86,9 +86,10 @@ async function writeRejectsOf(
   }
   const first = raw[0];
   if (!canonical && raw.every((r) => sameHeader(r, first!))) {
-    const header = first?.header ?? [];
+    // A rejects file loaded again keeps its one error_code/error_message pair, with new reasons.
+    const layout = rejectsLayout(first?.header ?? []);
     const delimiter = first?.delimiter ?? ',';
-    const lines = [csvLine([...header, ...REJECT_COLUMNS], delimiter)];
+    const lines = [csvLine(layout.header, delimiter)];
     // The title block a profile skips comes back, so the same --mapping finds the header.
     if (first !== undefined && first.preamble !== '') lines.unshift(/[\r\n]$/.test(first.preamble) ? first.preamble : `${first.preamble}\n`);
     // Excel's `sep=` line comes back too, so the rejects open in Excel as the input did.
@@ -97,8 +98,7 @@ async function writeRejectsOf(
     let n = 0;
     for (const f of raw) {
       for (const r of f.rows) {
-        const cells = Array.from({ length: header.length }, (_, i) => r.cells[i] ?? '');
-        lines.push(rejectsLine([...cells, r.reason.code, r.reason.message], delimiter));
+        lines.push(rejectsLine(rejectsRow(layout, r.cells, r.reason), delimiter));
         n++;
       }
     }

@@ -151,6 +151,32 @@ function reasonFor(inv: ReportInvoice, file: string, row: number): RejectReason 
   };
 }
 
+/**
+ * The rejects file's header from a CSV input's own: REJECT_COLUMNS appended — or, where the input
+ * is itself a rejects file (one corrected and loaded again), its own `error_code` and
+ * `error_message` columns, named as the CSV reader names them (input/csv.ts: trimmed, any case),
+ * whose cells the new reason replaces: a second pair made the next load a `duplicate_column`.
+ * `at` is where the code and the message go in a row (`rejectsRow`).
+ */
+export function rejectsLayout(header: readonly string[]): { header: string[]; at: readonly number[] } {
+  const out = [...header];
+  const at = REJECT_COLUMNS.map((c) => {
+    const i = header.findIndex((h) => h.trim().toLowerCase() === c);
+    if (i !== -1) return i;
+    out.push(c);
+    return out.length - 1;
+  });
+  return { header: out, at };
+}
+
+/** A rejected row's cells as written, laid out by `rejectsLayout`, with its reason. */
+export function rejectsRow(layout: { header: readonly string[]; at: readonly number[] }, cells: readonly string[], reason: RejectReason): string[] {
+  const out = Array.from({ length: layout.header.length }, (_, i) => cells[i] ?? '');
+  out[layout.at[0]!] = reason.code;
+  out[layout.at[1]!] = reason.message;
+  return out;
+}
+
 /** One CSV line (LF-terminated) with `delimiter`; a cell is quoted when it must be (RFC 4180). */
 export function csvLine(cells: readonly string[], delimiter = ','): string {
   return (

@@ -316,3 +316,32 @@ describe('--rejects', () => {
     }
   });
 });
+
+describe('--rejects of a rejects file', () => {
+  it('round trip twice: the file keeps one error_code/error_message pair with the new reasons, and loads again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-rejects-'));
+    try {
+      // The total does not add up (total_mismatch); each load of the rejects is refused again.
+      writeFileSync(join(dir, 'in.csv'), 'invoice_number,invoice_date,vendor,total_amount,currency,price,fund_code\nR-1,2025-01-01,GOBI,999.00,USD,10.00,MAIN\n');
+      const env = { HOME: dir };
+      expect((await runCli(['--dry-run', '--rejects', 'r1.csv', 'in.csv'], { cwd: dir, env })).code).toBe(3);
+      // The person corrects the total, but to another wrong one; the old reason is still in the row.
+      writeFileSync(join(dir, 'r1.csv'), readRejects(join(dir, 'r1.csv')).replace('999.00', '998.00'));
+      const second = await runCli(['--dry-run', '--rejects', 'r2.csv', 'r1.csv'], { cwd: dir, env });
+      expect(second.code, second.stderr).toBe(3);
+      const r2 = parse(readRejects(join(dir, 'r2.csv'))) as string[][];
+      expect(r2[0]).toEqual(['invoice_number', 'invoice_date', 'vendor', 'total_amount', 'currency', 'price', 'fund_code', 'error_code', 'error_message']);
+      expect(r2).toHaveLength(2);
+      expect(r2[1]!.slice(0, 7)).toEqual(['R-1', '2025-01-01', 'GOBI', '998.00', 'USD', '10.00', 'MAIN']);
+      expect(r2[1]![7]).toBe('total_mismatch');
+      expect(r2[1]![8]).toContain('total_amount 998.00 does not match');
+      // And once more: still one pair, no duplicate_column.
+      const third = await runCli(['--dry-run', '--json', '--rejects', 'r3.csv', 'r2.csv'], { cwd: dir, env });
+      expect(third.code, third.stderr).toBe(3);
+      expect(third.stdout).not.toContain('duplicate_column');
+      expect((parse(readRejects(join(dir, 'r3.csv'))) as string[][])[0]).toEqual(r2[0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

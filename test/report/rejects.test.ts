@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvLine, rejectedRowOwners, rejectedRows, rowKey } from '../../src/report/rejects.js';
+import { csvLine, rejectedRowOwners, rejectedRows, rejectsLayout, rejectsRow, rowKey } from '../../src/report/rejects.js';
 import type { ReportDocument, ReportInvoice } from '../../src/report/report.js';
 
 const inv = (o: Partial<ReportInvoice>): ReportInvoice => ({ vendor: 'V', number: 'N', status: 'loaded', alerts: [], lines: [], issues: [], rows: [], ...o });
@@ -130,5 +130,21 @@ describe('rejectedRows', () => {
   it('csvLine quotes only what needs it, with any delimiter', () => {
     expect(csvLine(['a', 'b,c', 'say "hi"', 'x\ny'])).toBe('a,"b,c","say ""hi""","x\ny"\n');
     expect(csvLine(['a;b', 'c,d'], ';')).toBe('"a;b";c,d\n');
+  });
+});
+
+describe('rejectsLayout: the header of a rejects file', () => {
+  it.each([
+    [['a', 'b'], ['a', 'b', 'error_code', 'error_message'], [2, 3]],
+    [['a', 'error_code', 'error_message', 'b'], ['a', 'error_code', 'error_message', 'b'], [1, 2]],
+    [['a', ' Error_Message', 'ERROR_CODE'], ['a', ' Error_Message', 'ERROR_CODE'], [2, 1]],
+    [['a', 'error_code'], ['a', 'error_code', 'error_message'], [1, 2]],
+    [[], ['error_code', 'error_message'], [0, 1]],
+  ])('%j → %j', (header, out, at) => {
+    const layout = rejectsLayout(header);
+    expect(layout).toEqual({ header: out, at });
+    const row = rejectsRow(layout, header.map((_, i) => `v${i}`), { code: 'c', message: 'm' });
+    expect(row).toHaveLength(out.length);
+    expect([row[at[0]!], row[at[1]!]]).toEqual(['c', 'm']);
   });
 });
