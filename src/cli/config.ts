@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { UsageError } from '../common/errors.js';
+import { oneLine } from '../common/shown.js';
 import { isWorkbook, type Encoding } from '../input/read.js';
 import type { ProxySettings } from '../transport/http.js';
 import { applyConfigFile, type ConfigFile } from './config-file.js';
@@ -177,7 +178,7 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
   // A sheet given on the command line with no workbook to pick it from would be ignored
   // silently: the person meant another file. (A config file's sheet serves its workbooks only.)
   if (flags.sheet !== undefined && !files.some(isWorkbook)) {
-    const named = files.length <= 3 ? files.join(', ') : `${files.slice(0, 3).join(', ')}, …`;
+    const named = files.length <= 3 ? files.map(oneLine).join(', ') : `${files.slice(0, 3).map(oneLine).join(', ')}, …`;
     throw new UsageError(`--sheet ${JSON.stringify(flags.sheet)} picks a sheet of an Excel workbook (.xlsx), and no input is one (${named}); give the workbook, or leave --sheet out`);
   }
   if (o.online && !o.dryRun) {

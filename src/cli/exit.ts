@@ -5,6 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { ExitCode, UsageError, AuthError, DailyLimitError, InterruptedError, isUnreachable, RetryAfterError } from '../common/errors.js';
+import { oneLine } from '../common/shown.js';
 import type { ReportDocument } from '../report/report.js';
 import { pathReason } from '../common/path-reasons.js';
 
@@ -18,7 +19,7 @@ export function pathError(err: unknown): UsageError | undefined {
   const { path, dest } = err as NodeJS.ErrnoException & { dest?: string };
   const reason = pathReason(err);
   if (typeof path !== 'string' || reason === undefined) return undefined;
-  return new UsageError(`cannot use '${dest ?? path}': ${reason}`, { cause: err });
+  return new UsageError(`cannot use '${oneLine(dest ?? path)}': ${reason}`, { cause: err });
 }
 
 export function exitCodeForError(err: unknown): ExitCode {

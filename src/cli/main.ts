@@ -14,6 +14,7 @@ import { addMappingCommand } from './mapping-cli.js';
 import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
 import { ApiError, isUnreachable, unreachableText, UsageError } from '../common/errors.js';
+import { oneLine } from '../common/shown.js';
 import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
 import { ACTIONS, apiUrlHelp, credentialsFileHelp, sandboxExamples, targetOptions } from './target-options.js';
 
@@ -291,7 +292,7 @@ export async function main(argv: string[]): Promise<number> {
     const first = firstOperand(argv.slice(2), program.options);
     if (first !== undefined && !existsSync(first)) {
       const meant = closestCommand(first, program.commands.map((c) => c.name()));
-      if (meant !== undefined) throw new UsageError(`'${first}' is neither a command nor a file: did you mean \`invoice-load ${meant}\`? (invoice-load --help lists the commands)`);
+      if (meant !== undefined) throw new UsageError(`'${oneLine(first)}' is neither a command nor a file: did you mean \`invoice-load ${meant}\`? (invoice-load --help lists the commands)`);
     }
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -10,6 +10,7 @@ import { openInputFile } from '../input/read.js';
 import { sampleWorkbook } from '../input/xlsx.js';
 import { loadMappingProfile, todoNotes, type MappingProfile } from '../input/mapping/profile.js';
 import { UsageError } from '../common/errors.js';
+import { oneLine } from '../common/shown.js';
 import { pathReason } from '../common/path-reasons.js';
 import { writeFileAtomic } from '../common/fs.js';
 import type { Terminal } from './terminal.js';
@@ -38,7 +39,7 @@ function readSample(path: string): { bytes: Uint8Array; complete: boolean } {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new UsageError(`cannot read '${path}': ${reason(err)}`, { cause: err });
+    throw new UsageError(`cannot read '${oneLine(path)}': ${reason(err)}`, { cause: err });
   }
   try {
     const buf = new Uint8Array(SAMPLE_BYTES + 1);
@@ -48,7 +49,7 @@ function readSample(path: string): { bytes: Uint8Array; complete: boolean } {
       try {
         got = readSync(fd, buf, n, buf.length - n, null);
       } catch (err) {
-        throw new UsageError(`cannot read '${path}': ${reason(err)}`, { cause: err });
+        throw new UsageError(`cannot read '${oneLine(path)}': ${reason(err)}`, { cause: err });
       }
       if (got === 0) break;
       n += got;

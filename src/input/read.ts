@@ -7,6 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { problem } from '../domain/problem.js';
 import { UsageError } from '../common/errors.js';
+import { oneLine } from '../common/shown.js';
 import { pathReason } from '../common/path-reasons.js';
 import { CsvReader } from './csv.js';
 import { decodeText, InvalidEncodingError, NotTextError, notUtf16leHint, nulHint, STDIN_ZIP_MESSAGE, type Encoding } from './decode.js';
@@ -203,7 +204,7 @@ export async function refuseRepeatedFiles(files: readonly string[]): Promise<voi
     }
     const first = seen.get(id);
     if (first !== undefined) {
-      throw new UsageError(first === f ? `${f === '-' ? 'standard input (-)' : f} is named twice: name each file once` : `${first} and ${f} are the same file: name each file once`);
+      throw new UsageError(first === f ? `${f === '-' ? 'standard input (-)' : oneLine(f)} is named twice: name each file once` : `${oneLine(first)} and ${oneLine(f)} are the same file: name each file once`);
     }
     seen.set(id, f);
   }
@@ -216,9 +217,9 @@ export async function openInputFile(path: string, opts: OpenOptions = {}): Promi
     if (reason === undefined) throw err;
     // A glob that matched nothing: sh and bash pass the pattern on as it is (README, cron recipe).
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && /[*?[]/.test(path)) {
-      throw new UsageError(`no file matches ${path} (the shell passed the pattern on unexpanded)`, { cause: err });
+      throw new UsageError(`no file matches ${oneLine(path)} (the shell passed the pattern on unexpanded)`, { cause: err });
     }
-    throw new UsageError(`cannot read '${path}': ${reason}`, { cause: err });
+    throw new UsageError(`cannot read '${oneLine(path)}': ${reason}`, { cause: err });
   };
   // A stat that fails is left to open(), whose error is the one reported.
   if (opts.onWait !== undefined && (await stat(path).catch(() => undefined))?.isFIFO()) opts.onWait(path);

@@ -51,3 +51,24 @@ describe('a file with a header and no rows', () => {
     expect(res.stdout).toContain('0 invoices, 0 lines: nothing to do (0 errors, 1 warning).');
   });
 });
+
+describe('a file name with control characters in an error message', () => {
+  // A name with a line feed and an escape sequence (a colour): printed raw, the terminal would
+  // colour the rest and the message would break into a fake second line.
+  const name = 'a\n\u001b[31mb.csv';
+
+  it('is printed on one line, escaped (src/common/shown.ts oneLine): the same file twice, a file that cannot be read', async () => {
+    const d = dir();
+    writeFileSync(join(d, name), 'invoice_number,vendor\n');
+    const twice = await runCli(['--dry-run', name, `./${name}`], { cwd: d, env: { HOME: d } });
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe('invoice-load: a\\n\\u001b[31mb.csv and ./a\\n\\u001b[31mb.csv are the same file: name each file once\n');
+    const missing = await runCli(['--dry-run', `no-${name}`], { cwd: d, env: { HOME: d } });
+    expect(missing.code).toBe(2);
+    // The `[` makes it a pattern the shell left unexpanded.
+    expect(missing.stderr).toBe('invoice-load: no file matches no-a\\n\\u001b[31mb.csv (the shell passed the pattern on unexpanded)\n');
+    const unread = await runCli(['--dry-run', 'c\u0007\rd.csv'], { cwd: d, env: { HOME: d } });
+    expect(unread.code).toBe(2);
+    expect(unread.stderr).toMatch(/^invoice-load: cannot read 'c\\u0007\\rd\.csv': [^\n\r\u0007]*\n$/);
+  });
+});
