@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { exitCodeForError, pathError } from './exit.js';
 import { distance } from '../input/mapping/names.js';
 import { runLoadCommand } from './load.js';
-import { terminal } from './terminal.js';
+import { terminal, type Terminal } from './terminal.js';
 import { addConfigCommand, runConfigCommand } from './config-command.js';
 import { addMappingCommand } from './mapping-cli.js';
 import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
@@ -16,9 +16,22 @@ import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOpti
 import { ApiError, isUnreachable, unreachableText, UsageError } from '../common/errors.js';
 import { oneLine } from '../common/shown.js';
 import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
-import { ACTIONS, apiUrlHelp, credentialsFileHelp, sandboxExamples, targetOptions } from './target-options.js';
+import { ACTIONS, apiUrlHelp, credentialsFileHelp, otherSystems, sandboxExamples, targetOptions } from './target-options.js';
 
 import { version } from './version.js';
+
+/**
+ * The headings `--help` lists the options under, in this order: what a run needs every day, then
+ * where Alma is, the other targets, the tuning few need, and the rest. A subcommand lists its own
+ * options first, under commander's `Options:`.
+ */
+export const HELP_GROUPS = {
+  everyday: 'Everyday:',
+  alma: 'Connecting to Alma:',
+  otherSystems: `Other systems (${otherSystems()}):`,
+  tuning: 'Tuning (advanced):',
+  other: 'Other options:',
+} as const;
 
 const EXAMPLES = `
 Examples:
@@ -55,25 +68,30 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     // `sandbox` has options of the same name as the load command's (--api-key-file): each command parses its own
     .enablePositionalOptions()
     .description('Load vendor invoice batch files (CSV, Excel, JSON, JSON Lines) into Ex Libris Alma, exactly once.')
-    .version(version, '-V, --version')
     .argument('[files...]', 'CSV, Excel (.xlsx), JSON or JSON Lines files; - reads standard input')
+    // The help lists the options in groups, what a librarian needs on every run first (commander's
+    // option help groups, https://github.com/tj/commander.js#help-groups); the names are unchanged.
+    .optionsGroup(HELP_GROUPS.everyday)
+    .option('--sandbox', 'load into the embedded Alma sandbox (no account or key needed)')
     .option('-n, --dry-run', 'check and plan only: nothing is sent')
     .option('--online', 'with --dry-run: also check vendors, funds, PO lines, codes and existing invoices in Alma (read-only) and estimate the cost')
+    .option('--show-payloads', 'show the exact JSON that would be sent for each invoice')
+    .option('--skip-invalid', 'load the valid invoices even when others are invalid')
+    .option('--mapping <file>', "a vendor layout's profile: column names, constants, value maps, number and date style (start one with: invoice-load mapping init <file>)")
+    .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
+    .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
     .option('--json', 'print the report document (JSON) on stdout instead of the summary')
     .option('--report <path>', 'also write the report document to this file (atomically)')
     .option('--report-csv <path>', 'also write the report as CSV, one row per invoice, for a spreadsheet')
     .option('--report-html <path>', 'also write the report as a self-contained web page to open or mail')
-    .option('--config <path>', `settings file (default: ./${CONFIG_FILE_NAME} when present); flags and environment win over it`)
-    .option('--show-payloads', 'show the exact JSON that would be sent for each invoice')
-    .option('--skip-invalid', 'load the valid invoices even when others are invalid')
-    .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
-    .option('--mapping <file>', "a vendor layout's profile: column names, constants, value maps, number and date style (start one with: invoice-load mapping init <file>)")
-    .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
     .option('--rejects <path>', "write the rows of invalid and failed invoices here, in the input's layout with error_code and error_message, to correct and load again")
-    .option('--sandbox', 'load into the embedded Alma sandbox (no account or key needed)')
+    .option('-q, --quiet', 'no progress; only the summary and errors')
+    .option('-v, --verbose', 'show retries, pacing and every invoice')
+    .optionsGroup(HELP_GROUPS.alma)
     .option('--alma-url <url>', 'Alma API base URL, scheme and host (/almaws/v1 is added); or ALMA_API_URL')
     .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))
     .option('--api-key-file <path>', 'read the API key from this file (otherwise ALMA_API_KEY)')
+    .optionsGroup(HELP_GROUPS.otherSystems)
     .addOption(new Option('--target <name>', `where invoices go: ${describeTargets(true)}`).choices([...TARGET_NAMES]))
     .option('--api-url <url>', apiUrlHelp())
     .option('--credentials-file <path>', credentialsFileHelp());
@@ -82,7 +100,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
   program
     .addOption(new Option('--action <action>', 'Exsited batch action on invoices already loaded, instead of a load').choices([...ACTIONS]))
     .option('--effective-date <date>', 'the action\'s effective date, YYYY-MM-DD (default today)')
-    .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR; default: XDG state dir)')
+    .optionsGroup(HELP_GROUPS.tuning)
     .option('--rate <n>', `most requests per second (default ${DEFAULT_RATE})`)
     .option('--concurrency <n>', `most invoices in flight at once (default ${DEFAULT_CONCURRENCY}); below it, as many as --rate × the observed latency needs`)
     .option('--timeout <seconds>', 'time to wait for one answer, and for an Alma that answered before to come back (default 30)')
@@ -93,9 +111,11 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--no-canary', 'do not compare the first invoice as the target stored it with what was sent before sending the others')
     .option('--max-errors <n>', 'after n refusals by Alma with the same code in a row, or n invoices in a row failing without a definite answer, start no new invoice (default 10; 0 = no limit)')
     .addOption(new Option('--no-fsync', 'do not fsync the journal after each entry (benchmarks only)').hideHelp())
-    .option('-v, --verbose', 'show retries, pacing and every invoice')
-    .option('-q, --quiet', 'no progress; only the summary and errors')
+    .optionsGroup(HELP_GROUPS.other)
+    .option('--config <path>', `settings file (default: ./${CONFIG_FILE_NAME} when present); flags and environment win over it`)
+    .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR; default: XDG state dir)')
     .option('--no-color', 'no colour in the output (also NO_COLOR)')
+    .version(version, '-V, --version')
     .addHelpText('after', EXAMPLES)
     // `invoice-load help [command]`: commander adds it by itself only to a program without an
     // action, and this one's action takes files, so `help` was read as a file to load.
@@ -137,27 +157,35 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
 
 /**
  * Options `payments`, `verify` and `export` share with a load: where Alma is, pace, state,
- * output. `--dry-run` is each writing command's own (`verify` only reads).
+ * output. `--dry-run` is each writing command's own (`verify` only reads). Added after the
+ * command's own options, which its help lists first; `targets` adds options about the other
+ * targets, under their heading.
  */
-function lifecycleOptions(c: Command): Command {
-  return c
+function lifecycleOptions(c: Command, targets?: (c: Command) => Command): Command {
+  c.optionsGroup(HELP_GROUPS.everyday)
+    .option('--sandbox', 'use the embedded Alma sandbox (no account or key needed)')
     .option('--json', 'print the report document (JSON) on stdout instead of the summary')
     .option('--report <path>', 'also write the report document to this file (atomically)')
-    .option('--config <path>', `settings file (default: ./${CONFIG_FILE_NAME} when present)`)
-    .option('--sandbox', 'use the embedded Alma sandbox (no account or key needed)')
+    .option('-q, --quiet', 'no progress; only the summary and errors')
+    .option('-v, --verbose', 'say more')
+    .optionsGroup(HELP_GROUPS.alma)
     .option('--alma-url <url>', 'Alma API base URL, scheme and host (/almaws/v1 is added); or ALMA_API_URL')
     .addOption(new Option('--region <region>', 'hosted Alma region').choices([...REGIONS]))
-    .option('--api-key-file <path>', 'read the API key from this file (otherwise ALMA_API_KEY)')
-    .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR)')
+    .option('--api-key-file <path>', 'read the API key from this file (otherwise ALMA_API_KEY)');
+  if (targets !== undefined) targets(c.optionsGroup(HELP_GROUPS.otherSystems));
+  return c
+    .optionsGroup(HELP_GROUPS.tuning)
     .option('--rate <n>', `most requests per second (default ${DEFAULT_RATE})`)
     .option('--concurrency <n>', 'most invoices in flight at once')
     .option('--timeout <seconds>', 'time to wait for one answer, and for an Alma that answered before to come back (default 30)')
     .option('--max-retries <n>', 'retries of one safe request (default 4)')
     .option('--poll-timeout <seconds>', 'how long to read an invoice for the effect of an operation Alma accepted without showing it (default 60), and of one whose answer was lost (at most 10)')
     .addOption(new Option('--no-fsync', 'do not fsync the journal after each entry (benchmarks only)').hideHelp())
-    .option('-v, --verbose', 'say more')
-    .option('-q, --quiet', 'no progress; only the summary and errors')
-    .option('--no-color', 'no colour in the output (also NO_COLOR)');
+    .optionsGroup(HELP_GROUPS.other)
+    .option('--config <path>', `settings file (default: ./${CONFIG_FILE_NAME} when present)`)
+    .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR)')
+    .option('--no-color', 'no colour in the output (also NO_COLOR)')
+    .helpOption('-h, --help', 'display help for command');
 }
 
 function addLifecycleCommands(program: Command): void {
@@ -170,59 +198,58 @@ function addLifecycleCommands(program: Command): void {
     program
       .command('payments')
       .description("load the finance system's payment confirmations back into Alma: op=paid or op=rejected, each invoice exactly once")
-      .argument('<files...>', 'CSV, Excel (.xlsx), JSON or JSON Lines: invoice_id or vendor + invoice_number, payment_status (paid|rejected), voucher_number, voucher_date, voucher_amount, voucher_currency, note'),
-  )
-    .option('-n, --dry-run', 'check only: nothing is changed')
-    .option('--online', 'with --dry-run: also find each invoice in Alma and check its status takes the answer (read-only)')
-    .option('--skip-invalid', 'send the valid rows even when others are invalid')
-    .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
-    .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
-    .action(async (files: string[], opts: RawOptions) => {
-      const { runPayments } = await import('./payments.js');
-      process.exitCode = await runPayments(config(files, opts), terminal(process.env, opts.color === false));
-    });
+      .argument('<files...>', 'CSV, Excel (.xlsx), JSON or JSON Lines: invoice_id or vendor + invoice_number, payment_status (paid|rejected), voucher_number, voucher_date, voucher_amount, voucher_currency, note')
+      .option('-n, --dry-run', 'check only: nothing is changed')
+      .option('--online', 'with --dry-run: also find each invoice in Alma and check its status takes the answer (read-only)')
+      .option('--skip-invalid', 'send the valid rows even when others are invalid')
+      .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
+      .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)'),
+  ).action(async (files: string[], opts: RawOptions) => {
+    const { runPayments } = await import('./payments.js');
+    process.exitCode = await runPayments(config(files, opts), terminal(process.env, opts.color === false));
+  });
   lifecycleOptions(
     program
       .command('verify')
       .description('read only: compare what Alma (or the --target) holds for a batch already loaded with the batch, field by field (exit 0 when everything matches, 4 when something differs or is missing)')
-      .argument('<files...>', 'the batch files as loaded (CSV, Excel, JSON, JSON Lines)'),
-  )
+      .argument('<files...>', 'the batch files as loaded (CSV, Excel, JSON, JSON Lines)')
+      .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
+      .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
+      .option('--mapping <file>', "the vendor layout's profile the batch was loaded with"),
     // Where the batch was loaded, as the load command takes it: the journal and the look-up are the target's own.
-    .addOption(new Option('--target <name>', `where the batch was loaded: ${describeTargets(false)}`).choices([...TARGET_NAMES]))
-    .option('--api-url <url>', apiUrlHelp())
-    .option('--credentials-file <path>', credentialsFileHelp())
-    .option('--encoding <name>', 'input encoding: utf-8, windows-1252, latin1, utf-16le', 'utf-8')
-    .option('--sheet <name>', 'the sheet of an .xlsx workbook to read (default: the first)')
-    .option('--mapping <file>', "the vendor layout's profile the batch was loaded with")
-    .action(async (files: string[], opts: RawOptions) => {
-      const { runVerify } = await import('./verify.js');
-      process.exitCode = await runVerify(config(files, opts), terminal(process.env, opts.color === false));
-    });
+    (c) =>
+      c
+        .addOption(new Option('--target <name>', `where the batch was loaded: ${describeTargets(false)}`).choices([...TARGET_NAMES]))
+        .option('--api-url <url>', apiUrlHelp())
+        .option('--credentials-file <path>', credentialsFileHelp()),
+  ).action(async (files: string[], opts: RawOptions) => {
+    const { runVerify } = await import('./verify.js');
+    process.exitCode = await runVerify(config(files, opts), terminal(process.env, opts.color === false));
+  });
   lifecycleOptions(
     program
       .command('export')
-      .description('write the invoices waiting to be sent to the finance system to a CSV or JSON file, and optionally mark each in Alma (op=mark_in_erp), exactly once'),
-  )
-    .requiredOption('-o, --output <file>', 'the file to write (.csv or .json; see --format)')
-    .option('-n, --dry-run', 'check only: nothing is changed')
-    .option('--status <status>', "the workflow status to export (Alma's code)", 'Waiting to be Sent')
-    .addOption(new Option('--format <format>', 'csv or json (default: by the file extension)').choices(['csv', 'json']))
-    .option('--mark-in-erp', 'after the file is safely written, mark each exported invoice in Alma (op=mark_in_erp); only with the default --status')
-    .option('--replace', 'replace an output file that still holds the invoices an earlier --mark-in-erp run marked (the finance system reads it in place)')
-    .action(async (opts: RawOptions & { output: string; status: string; format?: 'csv' | 'json'; markInErp?: boolean; replace?: boolean }) => {
-      const { runExport } = await import('./export.js');
-      const { workflowStatusCode } = await import('../targets/alma/erp.js');
-      const status = workflowStatusCode(opts.status);
-      // Nothing is read: the output stands in for the input list resolveConfig checks.
-      const cfg = config([opts.output], opts);
-      process.exitCode = await runExport(cfg, terminal(process.env, opts.color === false), {
-        output: opts.output,
-        status,
-        format: opts.format,
-        markInErp: opts.markInErp === true,
-        replace: opts.replace === true,
-      });
+      .description('write the invoices waiting to be sent to the finance system to a CSV or JSON file, and optionally mark each in Alma (op=mark_in_erp), exactly once')
+      .requiredOption('-o, --output <file>', 'the file to write (.csv or .json; see --format)')
+      .option('-n, --dry-run', 'check only: nothing is changed')
+      .option('--status <status>', "the workflow status to export (Alma's code)", 'Waiting to be Sent')
+      .addOption(new Option('--format <format>', 'csv or json (default: by the file extension)').choices(['csv', 'json']))
+      .option('--mark-in-erp', 'after the file is safely written, mark each exported invoice in Alma (op=mark_in_erp); only with the default --status')
+      .option('--replace', 'replace an output file that still holds the invoices an earlier --mark-in-erp run marked (the finance system reads it in place)'),
+  ).action(async (opts: RawOptions & { output: string; status: string; format?: 'csv' | 'json'; markInErp?: boolean; replace?: boolean }) => {
+    const { runExport } = await import('./export.js');
+    const { workflowStatusCode } = await import('../targets/alma/erp.js');
+    const status = workflowStatusCode(opts.status);
+    // Nothing is read: the output stands in for the input list resolveConfig checks.
+    const cfg = config([opts.output], opts);
+    process.exitCode = await runExport(cfg, terminal(process.env, opts.color === false), {
+      output: opts.output,
+      status,
+      format: opts.format,
+      markInErp: opts.markInErp === true,
+      replace: opts.replace === true,
     });
+  });
 }
 
 /**
@@ -262,9 +289,8 @@ export function firstOperand(args: readonly string[], options: readonly Pick<Opt
   return undefined;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const term = terminal(process.env);
-  const startedAt = new Date();
+/** The program with every command, as `main` runs it. */
+export function fullProgram(term: Terminal, startedAt: Date): Command {
   const program = buildProgram(
     (files, opts) =>
       runLoadCommand({ ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), startedAt }, terminal(process.env, opts.color === false)),
@@ -274,6 +300,15 @@ export async function main(argv: string[]): Promise<number> {
   addLifecycleCommands(program);
   addConfigCommand(program, (opts) => runConfigCommand(opts, term));
   addMappingCommand(program, term);
+  // The program's --help with the other options at the end; set after its subcommands are made,
+  // which would take it over, so theirs stays under their own options.
+  program.addHelpOption(new Option('-h, --help', 'display help for command').helpGroup(HELP_GROUPS.other));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const term = terminal(process.env);
+  const program = fullProgram(term, new Date());
   // Every command, subcommands included, throws instead of exiting, so the catch below is the
   // one place that decides the exit code (an unknown flag of `sandbox` is a usage error too).
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];

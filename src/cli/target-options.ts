@@ -43,6 +43,9 @@ export function targetOptions(): { option: Option; owners: TargetDefinition[] }[
 
 const connected = (): TargetDefinition[] => TARGETS.filter((t) => t.connection !== undefined);
 
+/** The targets reached by `--api-url` and `--credentials-file`, named for a help heading: `Exsited, Alguna, FOLIO`. */
+export const otherSystems = (): string => connected().map((t) => t.label).join(', ');
+
 /** `--api-url`'s help: the targets reached by it and their variables. */
 export const apiUrlHelp = (): string =>
   `${listed(connected().map((t) => t.label))} API base URL (or ${connected().map((t) => `${t.name.toUpperCase()}_API_URL`).join(' / ')})`;
