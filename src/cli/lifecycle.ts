@@ -103,6 +103,6 @@ export function emitLifecycleReport(cfg: Config, term: Terminal, bare: Lifecycle
   // Nothing sent: exit 2, and (as the exit code table says) nothing on standard output.
   if (!opts.sent && unwritten.length > 0) return exitAfterOutputs(term, cfg, code, unwritten, opts);
   if (cfg.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else process.stdout.write(renderLifecycle(report, term.outStyle, { quiet: cfg.quiet, width: term.outColumns }));
+  else process.stdout.write(renderLifecycle(report, term.outStyle, { quiet: cfg.quiet, width: term.outColumns, ascii: term.ascii }));
   return exitAfterOutputs(term, cfg, code, unwritten, opts);
 }

@@ -233,7 +233,7 @@ function printReport(cfg: Config, term: Terminal, report: ReportDocument, shown?
     process.stdout.write('\n');
     return;
   }
-  process.stdout.write(renderHuman(report, term.outStyle, { width: term.outColumns, quiet: cfg.quiet, label: targetNamed(report.target).label, online: targetNamed(report.target).preflight !== undefined, verbose: cfg.verbose }));
+  process.stdout.write(renderHuman(report, term.outStyle, { width: term.outColumns, ascii: term.ascii, quiet: cfg.quiet, label: targetNamed(report.target).label, online: targetNamed(report.target).preflight !== undefined, verbose: cfg.verbose }));
   if (cfg.showPayloads && shown !== undefined) {
     for (const inv of validInvoices(shown.plan)) {
       shown.profile.preview(inv).forEach((p, i) => {

@@ -20,6 +20,8 @@ export interface ProgressOptions {
   quiet: boolean;
   verbose: boolean;
   style: Style;
+  /** Cut the spinner's line with `...`, not `…` (`Terminal.ascii`). */
+  ascii?: boolean | undefined;
   /** How messages name the target (default `Alma`), and its words for statuses (an Exsited cancel is "cancelled"). */
   targetLabel?: string | undefined;
   statusWords?: Record<string, string> | undefined;
@@ -117,9 +119,9 @@ const MIN_SHRUNK = 12;
  * down a row at every change of length and splits a word across rows. Whole parts are dropped,
  * least needed first, until the line fits; a part that may shrink is cut to the room left
  * instead, while that room is worth it. If the parts that are never dropped are still too wide,
- * the line is cut with `…`. `room` undefined (not a terminal that says its width): whole.
+ * the line is cut with `…` (`...` when `ascii`). `room` undefined (not a terminal that says its width): whole.
  */
-export function fitStatus(parts: readonly StatusPart[], room: number | undefined): string {
+export function fitStatus(parts: readonly StatusPart[], room: number | undefined, ascii = false): string {
   const SEP = ' · ';
   const line = (ps: readonly StatusPart[]): string => ps.map((p) => p.text).join(SEP);
   let kept = parts.filter((p) => p.text !== '');
@@ -132,11 +134,11 @@ export function fitStatus(parts: readonly StatusPart[], room: number | undefined
     const others = kept.filter((p) => p !== next);
     if (next.shrink === true) {
       const left = room - visibleWidth(line(others)) - (others.length > 0 ? SEP.length : 0);
-      if (left >= MIN_SHRUNK) return line(kept.map((p) => (p === next ? { ...p, text: cutToWidth(p.text, left) } : p)));
+      if (left >= MIN_SHRUNK) return line(kept.map((p) => (p === next ? { ...p, text: cutToWidth(p.text, left, 'start', ascii) } : p)));
     }
     kept = others;
   }
-  return cutToWidth(line(kept), room);
+  return cutToWidth(line(kept), room, 'start', ascii);
 }
 
 /** How long requests meet trouble before the first "still trying" line, and the least time between two. */
@@ -206,7 +208,7 @@ export function createProgress(o: ProgressOptions): Progress {
         { text: `${requests} requests`, drop: 2 },
         { text: `${clockDuration(now() - since)} elapsed`, drop: 1 },
       ];
-      return fitStatus(phase, room);
+      return fitStatus(phase, room, o.ascii === true);
     }
     const t = timeParts(now() - startedAt, done + waiting.size, total, startDone, now() - since);
     // In the order shown; on a narrow terminal the daily count goes first, then the requests,
@@ -224,7 +226,7 @@ export function createProgress(o: ProgressOptions): Progress {
     ];
     // ora draws its frame and a space before the text (room: columns - 3); the last column is
     // left free, as a character there makes some terminals wrap.
-    return fitStatus(parts, room);
+    return fitStatus(parts, room, o.ascii === true);
   };
   /** Starts the spinner on an interactive run, or shows the current text on the one running. */
   const showSpinner = (): void => {

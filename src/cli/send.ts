@@ -55,6 +55,7 @@ export async function sendPlan(
     quiet: cfg.quiet,
     verbose: cfg.verbose,
     style: term.errStyle,
+    ascii: term.ascii,
     // The spinner's clock counts from the command's start, as the summary's time does.
     since: cfg.startedAt?.getTime(),
     targetLabel: profile.label,

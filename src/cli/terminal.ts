@@ -19,6 +19,23 @@ export interface Terminal {
   outColumns?: number | undefined;
   /** Width of stderr when it is a terminal (long messages there are broken at words); undefined otherwise. */
   errColumns?: number | undefined;
+  /**
+   * Text is cut with `...` rather than `…` (a table's cells, the spinner's line): TERM=dumb, or a
+   * locale that is not UTF-8 (`asciiOnly`). The JSON, CSV and HTML outputs are not the terminal's.
+   */
+  ascii?: boolean | undefined;
+}
+
+/**
+ * Whether the terminal may not show `…`: TERM=dumb, or a locale that names no UTF-8 (`C`,
+ * `POSIX`, `en_US.ISO-8859-1`). The locale is the first of LC_ALL, LC_CTYPE and LANG that is set
+ * and not empty, as POSIX reads the character type
+ * (https://pubs.opengroup.org/onlinepubs/9799919799/basedefs/V1_chap08.html); none set: UTF-8 is assumed.
+ */
+export function asciiOnly(env: Record<string, string | undefined>): boolean {
+  if (env.TERM === 'dumb') return true;
+  const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((v) => v !== undefined && v !== '');
+  return locale !== undefined && !/utf-?8/i.test(locale);
 }
 
 const styleOf = (chalk: InstanceType<typeof Chalk>): Style => ({
@@ -83,6 +100,7 @@ export function terminalOf(env: Record<string, string | undefined>, noColorFlag:
     errStyle: styleOf(new Chalk({ level: errLevel })),
     interactive: width(err) !== undefined && env.TERM !== 'dumb' && !env.CI,
     errColour: errLevel > 0,
+    ascii: asciiOnly(env),
     // As the streams say now (see `terminal`).
     get outColumns() {
       return width(out);

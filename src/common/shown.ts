@@ -23,10 +23,11 @@ export const CELL_MAX = 200;
 /**
  * A value as a table shows it: whole up to CELL_MAX characters, else its start and its length
  * (`123…… (5,000,000 characters)`): a 5,000,000-digit invoice number was printed whole, 10 MB.
+ * `ascii`: `...` for `…`, on a terminal that may not show it (cli/terminal.ts `asciiOnly`).
  */
-export function capped(text: string, max = CELL_MAX): string {
+export function capped(text: string, max = CELL_MAX, ascii = false): string {
   if (text.length <= max) return text;
   // Not between the two halves of a surrogate pair.
   const end = /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max;
-  return `${text.slice(0, end)}… (${text.length.toLocaleString('en-US')} characters)`;
+  return `${text.slice(0, end)}${ascii ? '...' : '…'} (${text.length.toLocaleString('en-US')} characters)`;
 }

@@ -63,9 +63,10 @@ export function rowsNotWhole(rows: readonly (readonly string[])[], width: number
  * Cuts the last cell of each row (not the header, row 0) so that the row, laid out with
  * `gap`-wide separators and the widths of the other columns, fits in `width` columns.
  * `keep: 'end'` keeps a cell's end instead of its start (`…ple-batch.csv:15`: a place, whose
- * row number is at the end). Mutates `rows`; returns the full text of every cell it cut, by row index.
+ * row number is at the end). `ascii`: cut with `...` (see `cutToWidth`). Mutates `rows`; returns
+ * the full text of every cell it cut, by row index.
  */
-export function fitLastColumn(rows: string[][], width: number, gap = 2, keep: 'start' | 'end' = 'start'): Map<number, string> {
+export function fitLastColumn(rows: string[][], width: number, gap = 2, keep: 'start' | 'end' = 'start', ascii = false): Map<number, string> {
   const cut = new Map<number, string>();
   // Loops, not Math.max(...rows): a million rows spread into one call overflow the stack.
   let columns = 0;
@@ -78,7 +79,7 @@ export function fitLastColumn(rows: string[][], width: number, gap = 2, keep: 's
     if (ri === 0 || last === undefined) return;
     if (visibleWidth(last) <= room) return;
     cut.set(ri, last);
-    r[columns - 1] = cutToWidth(last, room, keep);
+    r[columns - 1] = cutToWidth(last, room, keep, ascii);
   });
   return cut;
 }
@@ -87,11 +88,13 @@ export function fitLastColumn(rows: string[][], width: number, gap = 2, keep: 's
  * `text` in at most `width` columns: whole when it fits, else its start (or, `keep: 'end'`, its
  * end) with `…` where the rest was. Cut between graphemes, never inside one (a surrogate pair,
  * a letter and its accent, an emoji sequence); a wide character that would straddle the edge
- * goes with the rest.
+ * goes with the rest. `ascii`: `...` instead of `…`, for a terminal that may not show it
+ * (`Terminal.ascii`: TERM=dumb, a locale that is not UTF-8).
  */
-export function cutToWidth(text: string, width: number, keep: 'start' | 'end' = 'start'): string {
+export function cutToWidth(text: string, width: number, keep: 'start' | 'end' = 'start', ascii = false): string {
   if (visibleWidth(text) <= width) return text;
-  const room = Math.max(0, width - 1);
+  const mark = ellipsis(ascii);
+  const room = Math.max(0, width - mark.length);
   const parts = Array.from(graphemes.segment(text), (g) => g.segment);
   if (keep === 'end') parts.reverse();
   const kept: string[] = [];
@@ -102,8 +105,11 @@ export function cutToWidth(text: string, width: number, keep: 'start' | 'end' = 
     kept.push(g);
     used += w;
   }
-  return keep === 'end' ? '…' + kept.reverse().join('').trimStart() : kept.join('').trimEnd() + '…';
+  return keep === 'end' ? mark + kept.reverse().join('').trimStart() : kept.join('').trimEnd() + mark;
 }
+
+/** The mark where text was cut: `…`, or `...` where the terminal may not show it (`ascii`). */
+export const ellipsis = (ascii = false): string => (ascii ? '...' : '…');
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 

@@ -3,7 +3,7 @@
  * then one line that says what happened. Pure — colours come in as functions, so the CLI
  * decides about TTYs and NO_COLOR and tests read plain text.
  */
-import { capped, oneLine } from '../common/shown.js';
+import { capped, CELL_MAX, oneLine } from '../common/shown.js';
 import type { Problem } from '../domain/problem.js';
 import { placeOf, type Provenance } from '../input/record.js';
 import { formatRows } from './csv.js';
@@ -222,6 +222,8 @@ export function rowRanges(rows: readonly number[]): string {
 export interface HumanOptions {
   /** Terminal width: the outcome column is cut to fit, and what was cut follows in full. Absent for files and pipes. */
   width?: number | undefined;
+  /** Cells cut to fit `width` end in `...`, not `…` (a terminal that may not show it: cli/terminal.ts `asciiOnly`). */
+  ascii?: boolean | undefined;
   /** --quiet: only the invoices and problems that are errors, then the summary line. */
   quiet?: boolean | undefined;
   /** The target's name for people (`Alma`, `FOLIO`); default the report's `target`. */
@@ -259,7 +261,7 @@ const ID_COLUMN = 3;
  * Returns the lines to print under the table: a note that the ids were left out, and every
  * cut outcome whole (an Alma message or tracking id is never lost to a narrow window).
  */
-export function fitOutcomeTable(rows: string[][], width: number, target: string, style: Style, saidBelow: (row: number) => boolean = () => false): string[] {
+export function fitOutcomeTable(rows: string[][], width: number, target: string, style: Style, saidBelow: (row: number) => boolean = () => false, ascii = false): string[] {
   const under: string[] = [];
   const last = rows[0]!.length - 1;
   if (rows.length > 1 && !lastColumnFits(rows.map((r) => r.filter((_, i) => i !== ID_COLUMN)), width)) {
@@ -275,7 +277,7 @@ export function fitOutcomeTable(rows: string[][], width: number, target: string,
   if (rows.length > 1 && leaveOutIfNarrow(rows, ID_COLUMN, width)) under.push(style.dim(`(${target} ids left out to fit this window: --json and --report show them)`));
   // A cut outcome that a section below says in full anyway (`saidBelow`: an alert explained, a
   // stopped invoice under "Not finished") is not printed twice.
-  const cut = [...fitLastColumn(rows, width)].filter(([ri]) => !saidBelow(ri));
+  const cut = [...fitLastColumn(rows, width, 2, 'start', ascii)].filter(([ri]) => !saidBelow(ri));
   if (cut.length > 0) {
     under.push('');
     for (const [ri, full] of cut) under.push(`${rows[ri]?.[2] ?? ''} (${rows[ri]?.[1] ?? ''}): ${full}`);
@@ -301,8 +303,8 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     const where = oneLine(firstRowPerFile(inv.rows).map((r) => placeOf(r.file, r.row)).join('; '));
     rows.push(
       report.dry_run
-        ? [statusLabel(report, inv.status), safe(capped(inv.vendor)), safe(capped(inv.number)), String(inv.lines.length || ''), total, where]
-        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(capped(inv.vendor)), safe(capped(inv.number)), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped, system))],
+        ? [statusLabel(report, inv.status), safe(capped(inv.vendor, CELL_MAX, opts.ascii)), safe(capped(inv.number, CELL_MAX, opts.ascii)), String(inv.lines.length || ''), total, where]
+        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(capped(inv.vendor, CELL_MAX, opts.ascii)), safe(capped(inv.number, CELL_MAX, opts.ascii)), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped, system))],
     );
     colours.push(stoppedOn(inv) ? style.yellow : colourStatus(inv.status, style));
   }
@@ -319,7 +321,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
         const wide = columnWidths(rows).reduce((a, b) => a + b + 2, -2) > opts.width;
         if (wide) for (let i = 0; i < rows.length; i++) rows[i]!.splice(3, 1);
         under.push(style.dim(`(${wide ? 'the line counts and ' : ''}where each invoice starts ${wide ? 'are' : 'is'} left out to fit this window: --json and --report show ${wide ? 'them' : 'it'})`));
-      } else fitLastColumn(rows, opts.width, 2, 'end');
+      } else fitLastColumn(rows, opts.width, 2, 'end', opts.ascii);
     }
     else {
       // Row 0 is the header; each invoice's row is 1 + its place in `shown`.
@@ -327,7 +329,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
         const inv = shown[ri - 1];
         return inv !== undefined && (stoppedOn(inv) || (inv.status === 'in_review' && inv.alerts.length > 0 && !opts.quiet));
       };
-      under = fitOutcomeTable(rows, opts.width, peopleName(report.target), style, saidBelow);
+      under = fitOutcomeTable(rows, opts.width, peopleName(report.target), style, saidBelow, opts.ascii);
     }
   }
   // Appended line by line: spreading a million lines into one push overflows the call stack.

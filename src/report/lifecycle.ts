@@ -86,7 +86,7 @@ const LABEL: Record<LifecycleStatus, string> = {
  * `width` (stdout is a terminal): the table fits the window as the load's summary does
  * (`fitOutcomeTable`) and the other lines are broken between words.
  */
-export function renderLifecycle(report: LifecycleReport, style: Style, opts: { quiet?: boolean | undefined; width?: number | undefined } = {}): string {
+export function renderLifecycle(report: LifecycleReport, style: Style, opts: { quiet?: boolean | undefined; width?: number | undefined; ascii?: boolean | undefined } = {}): string {
   const out: string[] = [];
   let tableEnd = 0;
   const all = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
@@ -101,7 +101,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
           : `${inv.workflow_status ?? ''}${inv.alerts.length > 0 ? `: ${inv.alerts.map((a) => a.code).join(', ')}` : ''}`;
       rows.push([LABEL[inv.status], safe(inv.vendor), safe(inv.number), inv.id ?? '', safe(outcome)]);
     }
-    const under = opts.width !== undefined ? fitOutcomeTable(rows, opts.width, report.target, style) : [];
+    const under = opts.width !== undefined ? fitOutcomeTable(rows, opts.width, report.target, style, undefined, opts.ascii) : [];
     const widths = columnWidths(rows);
     for (const [ri, r] of rows.entries()) {
       const line = r.map((c, i) => (i === r.length - 1 ? c : padToWidth(c, widths[i]!))).join('  ').trimEnd();
