@@ -1,12 +1,15 @@
 /**
  * `--rejects`: which input rows go back to the user, and why — pure. Every row of every invoice
- * that ended `invalid` or `failed`, and every row an error of the batch names, each with an
+ * that ended `invalid` or `failed` — not one the run stopped on (`stoppedOn`: Ctrl-C, the daily
+ * threshold, an unreachable target …), which has nothing to correct and which the same command
+ * finishes — and every row an error of the batch names, each with an
  * `error_code` and `error_message`, so the file
  * can be corrected and loaded again as it is (Salesforce Data Loader's error file, in the
  * input's own layout; the CLI re-reads the rows, src/cli/rejects.ts).
  */
 import type { ReportDocument, ReportInvoice } from './report.js';
 import { keyString } from '../domain/model.js';
+import { stoppedOn } from '../engine/result.js';
 
 import { quoteRejectCell, REJECT_COLUMNS } from '../common/reject-cells.js';
 
@@ -72,7 +75,8 @@ export interface RowOwners {
 
 /**
  * Whose records each rejected row wants, and why — the one walk of the report that `rejectedRows`
- * and the rejects file both read. Every row of an invalid or failed invoice (its own reason), and
+ * and the rejects file both read. Every row of an invalid or failed invoice (its own reason) but
+ * one the run stopped on (`stoppedLeftOut`), and
  * every row an error of the batch names (`batch`: where one row holds several records, as in JSON
  * written on one line, which record the error is in cannot be told, so all go back). A row of an
  * invoice that is otherwise valid (an extra cell, the file cut inside it) brings that invoice's
@@ -85,7 +89,7 @@ export function rejectedRowOwners(report: ReportDocument): Map<string, RowOwners
     if (o === undefined) out.set(key, (o = { invoices: new Map() }));
     return o;
   };
-  const rejected = (inv: ReportInvoice): boolean => inv.status === 'invalid' || inv.status === 'failed';
+  const rejected = (inv: ReportInvoice): boolean => inv.status === 'invalid' || (inv.status === 'failed' && !stoppedOn(inv));
   const idOf = (inv: ReportInvoice): string => keyString({ vendor: inv.vendor, number: inv.number });
   const invoicesAt = new Map<string, ReportInvoice[]>();
   for (const inv of report.invoices) {
@@ -126,6 +130,15 @@ export function rejectedRowOwners(report: ReportDocument): Map<string, RowOwners
 }
 
 export const rowKey = (file: string, row: number): string => `${file}\u0000${row}`;
+
+/**
+ * The invoices the run stopped on (`stoppedOn`) that have no row in the rejects: nothing about
+ * them is to correct, and the same command finishes them — said beside the file's name, so
+ * their absence does not read as "loaded". (One whose row an error of the batch names is in it.)
+ */
+export function stoppedLeftOut(report: ReportDocument, wanted: ReadonlyMap<string, unknown>): number {
+  return report.invoices.filter((inv) => stoppedOn(inv) && inv.rows.every((r) => !wanted.has(rowKey(r.file, r.row)))).length;
+}
 
 /** The file part of a `rowKey`. */
 export const rowKeyFile = (key: string): string => key.slice(0, key.indexOf('\u0000'));

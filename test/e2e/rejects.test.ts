@@ -12,6 +12,7 @@ import { ROOT, runCli } from '../helpers/cli.js';
 import { openInputFile, readRecords } from '../../src/input/read.js';
 import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
 import { workbookFromCsv } from '../helpers/workbook.js';
+import { STOP_CODES } from '../../src/engine/result.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -75,6 +76,26 @@ describe('--rejects', () => {
     const numbers = all.report!.invoices.map((i) => i.number);
     expect(w.sandbox.state().invoices.filter((i) => numbers.includes(i.number)).map((i) => i.number).sort()).toEqual([...numbers].sort());
     expectExactlyOnce(w.sandbox.state(), all.report!);
+  });
+
+  it('a load the daily threshold stops: the invoices it stopped on are not in the file (nothing to correct), and the line naming the file says so', async () => {
+    // 30: past the checks before sending, within the load (test/e2e/load.test.ts).
+    w = await world({ daily: 30 });
+    const input = join(w.dir, 'vendor.csv');
+    writeFileSync(input, broken);
+    const rejects = join(w.dir, 'r.csv');
+    const first = await w.load(['--skip-invalid', '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(4);
+    expect(first.report!.stopped).toBe('daily_limit');
+    const stopped = first.report!.invoices.filter((i) => i.status === 'failed' && STOP_CODES.has(i.error?.code ?? ''));
+    expect(stopped.length).toBeGreaterThan(0);
+    // Only the two invoices with something to correct.
+    const rows = parse(readRejects(rejects), { delimiter: ';' }) as string[][];
+    const at = (name: string) => rows[0]!.indexOf(name);
+    expect(rows.slice(1).map((r) => r[at('Invoice_Number')])).toEqual(['G-24118', 'G-24118', 'G-24118', 'HA-2025-00412', 'HA-2025-00412']);
+    expect(rows.slice(1).map((r) => r[at('error_code')])).toEqual(['vendor_account_unknown', 'vendor_account_unknown', 'vendor_account_unknown', 'total_mismatch', 'total_mismatch']);
+    const n = stopped.length;
+    expect(first.stderr).toContain(`r.csv (5 rejected rows; ${n === 1 ? '1 invoice' : `${n} invoices`} the run stopped on ${n === 1 ? 'is' : 'are'} not in it: the same command finishes ${n === 1 ? 'it' : 'them'})`);
   });
 
   it('with the checks before sending, the refused account is caught before any write and its rows go into the file with the check\'s code', async () => {
