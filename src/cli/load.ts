@@ -22,6 +22,7 @@ import type { OnlineDeps } from './preflight.js';
 import { readSecretFile, secretFileExposure, writeOutputFile } from '../common/fs.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
+import { leftOutClause } from '../report/rejects.js';
 import { checkOutputPaths, exitAfterOutputs, unwrittenReason, withRunFields } from './outputs.js';
 import { stringifyJson, writeJson } from '../common/json.js';
 import { UsageError } from '../common/errors.js';
@@ -159,9 +160,8 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
       const written = await writeRejects(report, { path: cfg.rejectsPath!, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet });
       const n = written.unread.length;
       const unread = n === 0 ? '' : `; not in it: ${written.unread.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}, which could not be read as ${n === 1 ? 'a row' : 'rows'} (see ${n === 1 ? 'its error' : 'their errors'} above) — fix ${n === 1 ? 'it' : 'them'} in the input`;
-      // An invoice the run stopped on has nothing to correct: the same command finishes it.
-      const m = written.stopped;
-      const stopped = m === 0 ? '' : `; ${m === 1 ? '1 invoice' : `${m.toLocaleString('en-US')} invoices`} the run stopped on ${m === 1 ? 'is' : 'are'} not in it: the same command finishes ${m === 1 ? 'it' : 'them'}`;
+      // An invoice the run stopped on, or one that failed for a transient cause, has nothing to correct: the same command finishes it.
+      const stopped = leftOutClause(written.stopped);
       rejectsWritten = `${shownPath(cfg.rejectsPath!)} (${written.rows === 0 ? 'no rejected rows' : written.rows === 1 ? '1 rejected row' : `${written.rows.toLocaleString('en-US')} rejected rows`}${unread}${stopped})`;
       // The profile reads the vendor's layout, and these rows are in the canonical one.
       if (written.canonical && written.rows > 0 && mapping !== undefined && !cfg.quiet) {

@@ -1,6 +1,6 @@
 /**
- * `--rejects <path>`: the rows of every invalid or failed invoice (not one the run stopped on:
- * report/rejects.ts), re-read from the input files
+ * `--rejects <path>`: the rows of every invalid or failed invoice (not one the run stopped on, nor
+ * one that failed for a transient cause: report/rejects.ts), re-read from the input files
  * and written atomically, with `error_code` and `error_message` appended, so the user corrects
  * the file and loads it again as it is. CSV input keeps its own layout (its header as written,
  * its column order and delimiter); Excel or JSON input, or CSV files with different headers,
@@ -50,9 +50,10 @@ const BOM = '\uFEFF';
  * Writes the rejects file: how many rows it holds, whether in the canonical columns rather than
  * the input's layout, and how many rejected rows came from standard input, which is read once
  * and cannot be read again for them (`fromStdin`: they are not in the file), and how many
- * invoices the run stopped on are left out (`stopped`: the same command finishes them).
+ * invoices the run stopped on or that failed for a transient cause are left out (`stopped`: the
+ * same command finishes them).
  */
-export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number; unread: string[]; stopped: number }> {
+export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number; unread: string[]; stopped: { stopped: number; transient: number } }> {
   const owners = rejectedRowOwners(report);
   const wanted = rowReasons(owners);
   const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;

@@ -1,8 +1,9 @@
 /**
  * `--rejects`: which input rows go back to the user, and why — pure. Every row of every invoice
  * that ended `invalid` or `failed` — not one the run stopped on (`stoppedOn`: Ctrl-C, the daily
- * threshold, an unreachable target …), which has nothing to correct and which the same command
- * finishes — and every row an error of the batch names, each with an
+ * threshold, an unreachable target …) nor one that failed for a transient cause (a timeout, a
+ * 5xx, a lost answer: report/failures.ts `failureKind`), which have nothing to correct and which
+ * the same command finishes (README, exit code 4) — and every row an error of the batch names, each with an
  * `error_code` and `error_message`, so the file
  * can be corrected and loaded again as it is (Salesforce Data Loader's error file, in the
  * input's own layout; the CLI re-reads the rows, src/cli/rejects.ts).
@@ -10,6 +11,7 @@
 import type { ReportDocument, ReportInvoice } from './report.js';
 import { keyString } from '../domain/model.js';
 import { stoppedOn } from '../engine/result.js';
+import { failureKind } from './failures.js';
 
 import { quoteRejectCell, REJECT_COLUMNS } from '../common/reject-cells.js';
 
@@ -76,7 +78,8 @@ export interface RowOwners {
 /**
  * Whose records each rejected row wants, and why — the one walk of the report that `rejectedRows`
  * and the rejects file both read. Every row of an invalid or failed invoice (its own reason) but
- * one the run stopped on (`stoppedLeftOut`), and
+ * one the same command finishes (`rerunFinishes`: the run stopped on it, or it failed for a
+ * transient cause), and
  * every row an error of the batch names (`batch`: where one row holds several records, as in JSON
  * written on one line, which record the error is in cannot be told, so all go back). A row of an
  * invoice that is otherwise valid (an extra cell, the file cut inside it) brings that invoice's
@@ -89,7 +92,7 @@ export function rejectedRowOwners(report: ReportDocument): Map<string, RowOwners
     if (o === undefined) out.set(key, (o = { invoices: new Map() }));
     return o;
   };
-  const rejected = (inv: ReportInvoice): boolean => inv.status === 'invalid' || (inv.status === 'failed' && !stoppedOn(inv));
+  const rejected = (inv: ReportInvoice): boolean => inv.status === 'invalid' || (inv.status === 'failed' && !rerunFinishes(inv));
   const idOf = (inv: ReportInvoice): string => keyString({ vendor: inv.vendor, number: inv.number });
   const invoicesAt = new Map<string, ReportInvoice[]>();
   for (const inv of report.invoices) {
@@ -132,12 +135,41 @@ export function rejectedRowOwners(report: ReportDocument): Map<string, RowOwners
 export const rowKey = (file: string, row: number): string => `${file}\u0000${row}`;
 
 /**
- * The invoices the run stopped on (`stoppedOn`) that have no row in the rejects: nothing about
- * them is to correct, and the same command finishes them — said beside the file's name, so
- * their absence does not read as "loaded". (One whose row an error of the batch names is in it.)
+ * A failed invoice with nothing to correct, which the same command finishes: the run stopped on
+ * it (`stoppedOn`), or it failed for a transient cause — a timeout, a 5xx, a lost answer
+ * (`OUTCOME_UNKNOWN`) — that report/failures.ts `failureKind` tells from a business refusal.
  */
-export function stoppedLeftOut(report: ReportDocument, wanted: ReadonlyMap<string, unknown>): number {
-  return report.invoices.filter((inv) => stoppedOn(inv) && inv.rows.every((r) => !wanted.has(rowKey(r.file, r.row)))).length;
+export const rerunFinishes = (inv: ReportInvoice): boolean => inv.status === 'failed' && (stoppedOn(inv) || failureKind(inv.error) === 'transient');
+
+/**
+ * The invoices the same command finishes (`rerunFinishes`) that have no row in the rejects, by
+ * why: the run stopped on them (`stopped`), or they failed for a transient cause (`transient`) —
+ * said beside the file's name, so their absence does not read as "loaded". (One whose row an
+ * error of the batch names is in it.)
+ */
+export function stoppedLeftOut(report: ReportDocument, wanted: ReadonlyMap<string, unknown>): { stopped: number; transient: number } {
+  const out = { stopped: 0, transient: 0 };
+  for (const inv of report.invoices) {
+    if (!rerunFinishes(inv) || inv.rows.some((r) => wanted.has(rowKey(r.file, r.row)))) continue;
+    if (stoppedOn(inv)) out.stopped++;
+    else out.transient++;
+  }
+  return out;
+}
+
+/** The clause the Written: line adds after the rejects file's count for `stoppedLeftOut` (empty for none). */
+export function leftOutClause(left: { stopped: number; transient: number }): string {
+  const { stopped, transient } = left;
+  const n = stopped + transient;
+  if (n === 0) return '';
+  const count = (m: number): string => (m === 1 ? '1 invoice' : `${m.toLocaleString('en-US')} invoices`);
+  const why =
+    transient === 0
+      ? `${count(stopped)} the run stopped on`
+      : stopped === 0
+        ? `${count(transient)} that failed for a passing cause (a timeout, a 5xx, no answer)`
+        : `${count(stopped)} the run stopped on and ${transient.toLocaleString('en-US')} that failed for a passing cause (a timeout, a 5xx, no answer)`;
+  return `; ${why} ${n === 1 ? 'is' : 'are'} not in it: the same command finishes ${n === 1 ? 'it' : 'them'}`;
 }
 
 /** The file part of a `rowKey`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvLine, rejectedRowOwners, rejectedRows, rejectsLayout, rejectsRow, rowKey } from '../../src/report/rejects.js';
+import { csvLine, leftOutClause, rejectedRowOwners, rejectedRows, rejectsLayout, rejectsRow, rowKey, stoppedLeftOut } from '../../src/report/rejects.js';
 import type { ReportDocument, ReportInvoice } from '../../src/report/report.js';
 
 const inv = (o: Partial<ReportInvoice>): ReportInvoice => ({ vendor: 'V', number: 'N', status: 'loaded', alerts: [], lines: [], issues: [], rows: [], ...o });
@@ -76,6 +76,24 @@ describe('rejectedRows', () => {
     expect(m.get(rowKey('b.csv', 3))).toEqual({ code: 'invalid_date', message: 'row 4: bad date' });
     expect(m.get(rowKey('b.csv', 4))).toEqual({ code: 'invalid_date', message: 'bad date' });
     expect(m.get(rowKey('b.csv', 5))).toEqual({ code: '60237', message: 'Invoice vendor account not valid. (tracking id E01-1)' });
+  });
+
+  it('a transient failure (a timeout, a 5xx, a lost answer) is not a row to correct: left out and counted as finished by the same command; a refusal and an invalid invoice stay', () => {
+    const report = doc([
+      inv({ number: 'T-1', status: 'failed', rows: [{ file: 'b.csv', row: 2 }], error: { step: 'create', http_status: 503, code: 'HTTP_503', message: 'Service Unavailable' } }),
+      inv({ number: 'T-2', status: 'failed', rows: [{ file: 'b.csv', row: 3 }], error: { step: 'process', http_status: 0, code: 'OUTCOME_UNKNOWN', message: 'process outcome unknown' } }),
+      inv({ number: 'B-1', status: 'failed', rows: [{ file: 'b.csv', row: 4 }], error: { step: 'create', http_status: 400, code: '60237', message: 'Invoice vendor account not valid.' } }),
+      inv({ number: 'I-1', status: 'invalid', rows: [{ file: 'b.csv', row: 5 }], issues: [{ file: 'b.csv', row: 5, code: 'invalid_date', message: 'bad date', severity: 'error' }] }),
+      inv({ number: 'S-1', status: 'failed', rows: [{ file: 'b.csv', row: 6 }], error: { step: 'create', http_status: 0, code: 'NOT_STARTED', message: 'not started' } }),
+    ]);
+    const m = rejectedRows(report);
+    expect([...m.keys()]).toEqual([rowKey('b.csv', 4), rowKey('b.csv', 5)]);
+    const left = stoppedLeftOut(report, m);
+    expect(left).toEqual({ stopped: 1, transient: 2 });
+    expect(leftOutClause(left)).toBe('; 1 invoice the run stopped on and 2 that failed for a passing cause (a timeout, a 5xx, no answer) are not in it: the same command finishes them');
+    expect(leftOutClause({ stopped: 0, transient: 1 })).toBe('; 1 invoice that failed for a passing cause (a timeout, a 5xx, no answer) is not in it: the same command finishes it');
+    expect(leftOutClause({ stopped: 2, transient: 0 })).toBe('; 2 invoices the run stopped on are not in it: the same command finishes them');
+    expect(leftOutClause({ stopped: 0, transient: 0 })).toBe('');
   });
 
   it("a row the batch's own errors name (no vendor: in no invoice) is rejected too, its own error first", () => {
