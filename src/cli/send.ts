@@ -211,7 +211,8 @@ async function checkBeforeSending(
     process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent${then}`) + '\n');
     const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy);
     const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy, stopDetail: stopDetail(stoppedBy, err) });
-    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan), { sent: true });
+    // Only look-ups were sent: the exit code is the stop's, and the message says nothing was written.
+    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan), { sent: true, wrote: false, label: profile.label });
   };
   try {
     if (opened.check !== undefined && check !== undefined) checked = await opened.check(sending, check);

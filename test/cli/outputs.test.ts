@@ -1,8 +1,9 @@
 import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkOutputPaths, checkReportPath, misnamedOutputs } from '../../src/cli/outputs.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { checkOutputPaths, checkReportPath, exitAfterOutputs, misnamedOutputs } from '../../src/cli/outputs.js';
+import { terminalOf } from '../../src/cli/terminal.js';
 import { usageMessage } from '../helpers/usage.js';
 
 describe('output paths that name another kind of file, or one file twice', () => {
@@ -68,5 +69,27 @@ describe('an output path that is an input file of the run', () => {
     writeFileSync(paid, 'x\n');
     expect(message(() => checkReportPath({ reportPath: undefined, files: [paid] }, [['--output', paid]]))).toContain(`--output ${paid} is an input file of this run`);
     expect(() => checkOutputPaths({ rejectsPath: join(dir, 'rejects.csv'), files: [paid, join(dir, 'missing.csv')] })).not.toThrow();
+  });
+});
+
+describe('exitAfterOutputs: what the run did, after a report file could not be written', () => {
+  const said = (opts: Parameters<typeof exitAfterOutputs>[4]): string => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    try {
+      exitAfterOutputs(terminalOf({ NO_COLOR: '1' }, true, { isTTY: false, columns: undefined }, { isTTY: false, columns: undefined }), { json: false }, 4, ['cannot write the report to r.json: the disk is full'], opts);
+    } finally {
+      spy.mockRestore();
+    }
+    return lines.join('');
+  };
+
+  it('a run that stopped during the checks before sending (only look-ups sent) says nothing was written, not that the journal holds what it sent', () => {
+    const text = said({ sent: true, wrote: false, label: 'Alma' });
+    expect(text).toContain('invoice-load: cannot write the report to r.json: the disk is full');
+    expect(text).toContain('nothing was written to Alma (only look-ups were sent), and the summary above is its record');
+    expect(text).not.toContain('what it sent is in the journal');
+    // A run that sent keeps its words.
+    expect(said({ sent: true })).toContain('The run itself went ahead: what it sent is in the journal, and the summary above is its record');
   });
 });
