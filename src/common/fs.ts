@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -8,13 +8,16 @@ import { UsageError } from './errors.js';
  * `content` is the text, or a function that hands it out in pieces (a report of a million rows
  * is more text than one JavaScript string may hold). `fsync: false` skips the flush: the file is
  * still whole or absent after a kill, but may be lost in a power cut (the sandboxes' state).
+ * `mode`: the file's permission bits, set on the temporary file before a byte is written (a
+ * temporary file left by a kill keeps its old mode, so it is set, not only asked for at open).
  */
-export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean } = {}): void {
+export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean; mode?: number } = {}): void {
   if (opts.mkdir !== false) mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
+  const fd = opts.mode === undefined ? openSync(tmp, 'w') : openSync(tmp, 'w', opts.mode);
   try {
     try {
+      if (opts.mode !== undefined) fchmodSync(fd, opts.mode);
       // writeFileSync loops until every byte is written (one writeSync may write fewer), at the
       // descriptor's position, so pieces follow one another.
       if (typeof content === 'string') writeFileSync(fd, content);

@@ -3,7 +3,7 @@
  * invoices survive between runs. Whole-state JSON, written atomically (temp file + rename)
  * after every change: cheap for demo-sized data, and a kill never leaves a torn file.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../common/fs.js';
 import type { PersistedState } from './records.js';
@@ -35,11 +35,19 @@ export function saveState(path: string, state: PersistedState): void {
 }
 
 /**
- * Every sandbox's state file, written whole and atomically (shared/fs.ts) without fsync: a
+ * Every sandbox's state file, written whole and atomically (common/fs.ts) without fsync: a
  * demo's state is not worth a disk flush per request, and a kill still leaves a whole file.
+ * It holds invoice data: made for its owner alone (0600, as its folder is 0700); a file already
+ * there keeps the mode it has (the rename would otherwise give it the umask's).
  */
 export function saveJson(path: string, value: unknown): void {
   // Its folder may be the first of the state dir made: for its owner alone, as the journals' is.
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileAtomic(path, JSON.stringify(value), { fsync: false });
+  let mode = 0o600;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    // Not there yet: made 0600.
+  }
+  writeFileAtomic(path, JSON.stringify(value), { fsync: false, mode });
 }

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSeed, startSandbox } from '../../src/sandbox/index.js';
+import { saveJson } from '../../src/sandbox/persist.js';
 import { call, createInvoice, invoiceBody, lineBody, manualClock, start } from './helpers.js';
 
 const dirs: string[] = [];
@@ -16,6 +17,20 @@ const tempDir = (): string => {
 };
 
 describe('persistence (statePath)', () => {
+  it.skipIf(process.platform === 'win32')('the state file holds invoice data: made 0600 (its folder is 0700); one already there keeps its mode', () => {
+    const dir = tempDir();
+    const path = join(dir, 'state', 'state.json');
+    saveJson(path, { version: 1 });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'state')).mode & 0o777).toBe(0o700);
+    saveJson(path, { version: 1, again: true });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    chmodSync(path, 0o640);
+    saveJson(path, { version: 1, third: true });
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ version: 1, third: true });
+  });
+
   it('keeps invoices, lines, statuses, counters and the id counter between runs', async () => {
     const dir = tempDir();
     const statePath = join(dir, 'nested', 'state.json');
