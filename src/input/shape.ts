@@ -29,7 +29,7 @@ const kindOf = (v: JsonValue): string =>
 const NOT_SCALAR = Symbol('not scalar');
 
 /** A scalar refused as the cell of its column: the problem's code and message. */
-class Refused {
+export class Refused {
   constructor(
     readonly code: string,
     readonly message: string,
@@ -49,25 +49,42 @@ function cell(v: JsonValue | undefined, column?: string): string | undefined | t
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v.length > 0 ? v : undefined;
   const key = column !== undefined && KEY_SET.has(column);
+  if (key && column !== undefined && (v instanceof JsonNumber || typeof v === 'boolean')) {
+    const r = keyScalarRefusal(column, v);
+    if (r !== undefined) return r;
+  }
   if (v instanceof JsonNumber) {
-    if (!key) return column !== undefined && WHOLE_COLUMNS.has(column) ? v.text : plainNumber(v.text);
-    if (!/[.eE]/.test(v.text)) return v.text;
+    if (key) return v.text;
+    return column !== undefined && WHOLE_COLUMNS.has(column) ? v.text : plainNumber(v.text);
+  }
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return NOT_SCALAR;
+}
+
+const KEY_SET: ReadonlySet<string> = new Set(KEY_COLUMNS);
+
+/** Whether `column` is an identifier column (KEY_COLUMNS), where only a text or a whole number is a value. */
+export const isKeyColumn = (column: string): boolean => KEY_SET.has(column);
+
+/**
+ * Why a JSON number or boolean is refused as the cell of the identifier column `column`, or
+ * undefined when it is a value (a number written as a whole number): see `cell`. `from` follows
+ * the column name, to say where the value came from (a mapping profile's vendor column or JSON
+ * path, src/input/mapping/transform.ts).
+ */
+export function keyScalarRefusal(column: string, v: JsonNumber | boolean, from = ''): Refused | undefined {
+  if (v instanceof JsonNumber) {
+    if (!/[.eE]/.test(v.text)) return undefined;
     const how = /[eE]/.test(v.text) ? 'with an exponent' : 'with a fraction';
     const plain = plainNumber(v.text);
     const as = /[eE]/.test(plain) ? 'in quotes' : `"${plain}"`;
     return new Refused(
       'number_cell',
-      `${column} ${v.text} is a number written ${how} in the file, not a text: an id is never a computed number, so this may not be the vendor's; write ${column.replace(/_/g, ' ')}s as text: ${as}`,
+      `${column} ${v.text}${from} is a number written ${how} in the file, not a text: an id is never a computed number, so this may not be the vendor's; write ${column.replace(/_/g, ' ')}s as text: ${as}`,
     );
   }
-  if (typeof v === 'boolean') {
-    if (key) return new Refused('boolean_cell', `${column} is the JSON value ${v ? 'true' : 'false'}, not a text: write the ${column.replace(/_/g, ' ')} as text, in quotes`);
-    return v ? 'true' : 'false';
-  }
-  return NOT_SCALAR;
+  return new Refused('boolean_cell', `${column}${from} is the JSON value ${v ? 'true' : 'false'}, not a text: write the ${column.replace(/_/g, ' ')} as text, in quotes`);
 }
-
-const KEY_SET: ReadonlySet<string> = new Set(KEY_COLUMNS);
 
 /**
  * Columns of whole numbers written with digits only (src/domain/values.ts, cells.ts): a JSON

@@ -334,3 +334,59 @@ describe('nested vendor JSON through paths', () => {
     ]);
   });
 });
+
+describe('JSON through a profile: a value that is not a text in an identifier column', () => {
+  const flat = profileOf({
+    columns: { Rechnungsnr: 'invoice_number', Lieferant: 'vendor', Konto: 'vendor_account', Etat: 'fund_code', Bestellung: 'po_line', Bezahlt: 'prepaid', Betrag: 'total_amount' },
+  });
+  const one = async (column: string, vendorColumn: string, value: string) => {
+    const base: Record<string, string> = { Rechnungsnr: '"A-1"', Lieferant: '"V"', [vendorColumn]: value };
+    const r = await readMapped('v.json', `[{${Object.entries(base).map(([k, v]) => `"${k}": ${v}`).join(', ')}}]`, flat);
+    const rec = r.records[0]!;
+    return { problems: [...r.problems, ...(rec.problems ?? [])].map((p) => [p.code, p.row, p.column, p.message]), fields: rec.fields, column };
+  };
+
+  it.each([
+    ['invoice_number', 'Rechnungsnr', 'true'],
+    ['vendor', 'Lieferant', 'false'],
+    ['vendor_account', 'Konto', 'true'],
+    ['fund_code', 'Etat', 'true'],
+    ['po_line', 'Bestellung', 'false'],
+  ])('%s (vendor column %s) %s is boolean_cell, as without a profile (it was loaded as the text "true")', async (column, vendorColumn, value) => {
+    const r = await one(column, vendorColumn, value);
+    expect(r.problems).toEqual([
+      ['boolean_cell', 1, column, `${column} (vendor column "${vendorColumn}") is the JSON value ${value}, not a text: write the ${column.replace(/_/g, ' ')} as text, in quotes`],
+    ]);
+    expect(column in r.fields).toBe(false);
+  });
+
+  it.each([
+    ['invoice_number', 'Rechnungsnr', '1e5', 'with an exponent', '"100000"'],
+    ['invoice_number', 'Rechnungsnr', '12.0', 'with a fraction', '"12.0"'],
+    ['vendor', 'Lieferant', '2e400', 'with an exponent', 'in quotes'],
+    ['po_line', 'Bestellung', '1.25e3', 'with an exponent', '"1250"'],
+    ['fund_code', 'Etat', '3.5', 'with a fraction', '"3.5"'],
+  ])('%s (vendor column %s) %s is number_cell: an id is never a computed number', async (column, vendorColumn, value, how, as) => {
+    const r = await one(column, vendorColumn, value);
+    expect(r.problems).toEqual([
+      [
+        'number_cell',
+        1,
+        column,
+        `${column} ${value} (vendor column "${vendorColumn}") is a number written ${how} in the file, not a text: an id is never a computed number, so this may not be the vendor's; write ${column.replace(/_/g, ' ')}s as text: ${as}`,
+      ],
+    ]);
+    expect(column in r.fields).toBe(false);
+  });
+
+  it('nested JSON paths: refused on the row, the JSON path named', async () => {
+    const q = profileOf({ json: { rows: 'lines[*]', columns: { invoice_number: 'no', vendor: 'v', po_line: 'lines[*].po', price: 'lines[*].p' } } });
+    const r = await readMapped('v.json', '{"no": 1e5, "v": "V", "lines": [\n{"po": true, "p": 1}]}', q);
+    const rec = r.records[0]!;
+    expect(rec.problems?.map((p) => [p.code, p.row, p.column, p.message])).toEqual([
+      ['number_cell', 2, 'invoice_number', `invoice_number 1e5 (JSON path no) is a number written with an exponent in the file, not a text: an id is never a computed number, so this may not be the vendor's; write invoice numbers as text: "100000"`],
+      ['boolean_cell', 2, 'po_line', 'po_line (JSON path lines[*].po) is the JSON value true, not a text: write the po line as text, in quotes'],
+    ]);
+    expect(rec.fields).toEqual({ vendor: 'V', price: '1' });
+  });
+});

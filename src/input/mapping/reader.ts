@@ -225,6 +225,7 @@ class MappedJsonReader implements FormatReader {
       const source = { file: this.file, row: typeof last === 'object' && last !== null ? lineOf(last) : 1 };
       const fields: Record<string, string | undefined> = {};
       const native = new Set<string>();
+      const scalars = new Map<string, JsonNumber | boolean>();
       const origin = new Map<string, string>();
       const problems: Problem[] = [];
       for (const c of json.columns) {
@@ -236,10 +237,14 @@ class MappedJsonReader implements FormatReader {
         else if (v instanceof JsonNumber) {
           fields[c.column] = plainNumber(v.text);
           native.add(c.column);
-        } else if (typeof v === 'boolean') fields[c.column] = v ? 'true' : 'false';
+          scalars.set(c.column, v);
+        } else if (typeof v === 'boolean') {
+          fields[c.column] = v ? 'true' : 'false';
+          scalars.set(c.column, v);
+        }
         else problems.push(problem(source, 'invalid_value', `${c.column} (JSON path ${c.path}) must be a single value, not ${kindOf(v)}`, { column: c.column }));
       }
-      this.mapper.map({ source, fields, native, origin, problems });
+      this.mapper.map({ source, fields, native, scalars, origin, problems });
     };
     const walk = (k: number, bound: JsonValue[]): void => {
       if (k === depth) {
@@ -264,7 +269,9 @@ class MappedJsonReader implements FormatReader {
   }
 
   private flat(obj: JsonObject, row: number): void {
-    const rec: VendorRecord = { source: { file: this.file, row }, fields: {}, native: new Set() };
+    const native = new Set<string>();
+    const scalars = new Map<string, JsonNumber | boolean>();
+    const rec: VendorRecord = { source: { file: this.file, row }, fields: {}, native, scalars };
     const problems: Problem[] = [];
     for (const key of Object.keys(obj)) {
       if (key === '__proto__') continue;
@@ -273,8 +280,12 @@ class MappedJsonReader implements FormatReader {
       else if (typeof v === 'string') rec.fields[key] = v.length > 0 ? v : undefined;
       else if (v instanceof JsonNumber) {
         rec.fields[key] = plainNumber(v.text);
-        (rec.native as Set<string>).add(key);
-      } else if (typeof v === 'boolean') rec.fields[key] = v ? 'true' : 'false';
+        native.add(key);
+        scalars.set(key, v);
+      } else if (typeof v === 'boolean') {
+        rec.fields[key] = v ? 'true' : 'false';
+        scalars.set(key, v);
+      }
       else if (!this.profile.ignore.has(headerKey(key))) {
         problems.push(problem(rec.source, 'invalid_value', `column ${key} must be a single value, not ${kindOf(v)} (ignore it in the profile, or read it with a "json" section)`, { column: key }));
       }

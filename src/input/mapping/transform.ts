@@ -12,7 +12,8 @@ import { FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, type CanonicalColumn 
 import { COLUMN_KIND, quote } from '../../domain/cells.js';
 import { problem, type Problem } from '../../domain/problem.js';
 import type { InputEvent } from '../event.js';
-import { SharedLineWatch } from '../shape.js';
+import type { JsonNumber } from '../../common/json.js';
+import { isKeyColumn, keyScalarRefusal, SharedLineWatch } from '../shape.js';
 import type { Provenance } from '../record.js';
 import { DialectError, parseDate, parseNumber } from './dialect.js';
 import { canonicalByHeader, headerKey, valueKey } from './names.js';
@@ -27,6 +28,11 @@ export interface VendorRecord {
   native?: ReadonlySet<string> | undefined;
   /** Where each canonical column came from (a JSON path), for messages; else the vendor column. */
   origin?: ReadonlyMap<string, string> | undefined;
+  /**
+   * The JSON number or boolean each column held (keyed as `fields`): in an identifier column
+   * the mapped value is refused as the canonical layout's JSON is (src/input/shape.ts `cell`).
+   */
+  scalars?: ReadonlyMap<string, JsonNumber | boolean> | undefined;
   /** Problems the reader found in this record (a JSON value that is not a single value). */
   problems?: Problem[] | undefined;
 }
@@ -63,17 +69,32 @@ export class RecordMapper {
     const fields: Record<string, string | undefined> = {};
     const origin = new Map<string, string>();
     let native = input.native;
+    let scalars = input.scalars;
     if (this.keyed === 'canonical') {
       Object.assign(fields, input.fields);
       if (input.origin !== undefined) for (const [c, o] of input.origin) origin.set(c, o);
     } else {
       if (!this.headerChecked && this.hasHeader) this.checkHeader(Object.keys(input.fields));
       this.headerChecked = true;
-      native = this.rename(input, fields, origin);
+      ({ native, scalars } = this.rename(input, fields, origin));
     }
     const problems: Problem[] = input.problems !== undefined ? [...input.problems] : [];
+    const from = (key: string): string => {
+      const where = origin.get(key);
+      return where === undefined ? '' : this.keyed === 'canonical' ? ` (JSON path ${where})` : ` (vendor column ${quote(where)})`;
+    };
     for (const key in fields) {
       if (!isCanonicalColumn(key)) continue;
+      // `true` or `1e5` mapped to an identifier column: refused, and left out, as in the canonical layout's JSON.
+      const scalar = scalars?.get(key);
+      if (scalar !== undefined && isKeyColumn(key)) {
+        const refused = keyScalarRefusal(key, scalar, from(key));
+        if (refused !== undefined) {
+          problems.push(problem(input.source, refused.code, refused.message, { column: key }));
+          delete fields[key];
+          continue;
+        }
+      }
       const raw = fields[key];
       if (raw === undefined || raw.trim() === '') continue;
       const r = this.cell(key, raw, native?.has(key) === true);
@@ -81,9 +102,7 @@ export class RecordMapper {
         fields[key] = r;
         continue;
       }
-      const where = origin.get(key);
-      const from = where === undefined ? '' : this.keyed === 'canonical' ? ` (JSON path ${where})` : ` (vendor column ${quote(where)})`;
-      problems.push(problem(input.source, r.code, `${key} ${quote(raw.trim())}${from} ${r.reason}`, { column: key }));
+      problems.push(problem(input.source, r.code, `${key} ${quote(raw.trim())}${from(key)} ${r.reason}`, { column: key }));
       // A refused code keeps its text (the row still groups under its vendor and number); a
       // refused amount or date is left out, so the domain does not report it again.
       if (COLUMN_KIND[key] !== 'text') delete fields[key];
@@ -113,9 +132,17 @@ export class RecordMapper {
     return r;
   }
 
-  /** Renames vendor columns into `fields`; returns the canonical columns that hold JSON numbers. */
-  private rename(input: VendorRecord, fields: Record<string, string | undefined>, origin: Map<string, string>): Set<string> | undefined {
+  /**
+   * Renames vendor columns into `fields`; returns the canonical columns that hold JSON numbers,
+   * and the JSON numbers and booleans by canonical column.
+   */
+  private rename(
+    input: VendorRecord,
+    fields: Record<string, string | undefined>,
+    origin: Map<string, string>,
+  ): { native: Set<string> | undefined; scalars: Map<string, JsonNumber | boolean> | undefined } {
     let native: Set<string> | undefined;
+    let scalars: Map<string, JsonNumber | boolean> | undefined;
     for (const key in input.fields) {
       const r = this.resolve(key);
       if (r === IGNORED) continue;
@@ -137,8 +164,10 @@ export class RecordMapper {
       origin.set(column, r.header);
       fields[column] = value;
       if (input.native?.has(key) === true) (native ??= new Set()).add(column);
+      const scalar = input.scalars?.get(key);
+      if (scalar !== undefined) (scalars ??= new Map()).set(column, scalar);
     }
-    return native;
+    return { native, scalars };
   }
 
   /**
