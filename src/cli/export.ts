@@ -36,6 +36,7 @@ import { runOperations } from '../engine/operations.js';
 import type { StopDetail } from '../engine/events.js';
 import { exportRows, lineCounts, toCsv, toJsonRows, withLines } from '../report/export-file.js';
 import type { ReportError } from '../report/report.js';
+import { workflowLabel } from '../report/alerts.js';
 import { writeFileAtomic } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
 import { problem, type Problem } from '../domain/problem.js';
@@ -144,7 +145,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
         const s = await erp.readFull(e.id);
         // Still to be marked, or marked (by this loader, or by a request whose answer was lost): in the file.
         if (s !== undefined && (s.workflowStatus === o.status || s.workflowStatus === WAITING_FOR_PAYMENT || s.workflowStatus === CLOSED)) carried.push(s);
-        else session.info(`${e.vendor} ${s?.number ?? numberOf(e.number)} (id ${e.id}) was in an earlier export but is now ${s?.workflowStatus ?? 'gone'}; not exported again`);
+        else session.info(`${e.vendor} ${s?.number ?? numberOf(e.number)} (id ${e.id}) was in an earlier export but is now ${s?.workflowStatus !== undefined ? workflowLabel(s.workflowStatus) : 'gone'}; not exported again`);
       }
     }
     // A listing may leave the lines out, or carry only some: each invoice goes into the file with
@@ -196,7 +197,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
         refuse: (now: InvoiceState) =>
           now.workflowStatus === o.status
             ? undefined
-            : { step: 'erp' as const, http_status: 0, code: 'WRONG_STATUS', message: `invoice ${now.number} is now ${now.workflowStatus ?? 'in an unknown status'}, not ${o.status}; not marked` },
+            : { step: 'erp' as const, http_status: 0, code: 'WRONG_STATUS', message: `invoice ${now.number} is now ${now.workflowStatus !== undefined ? workflowLabel(now.workflowStatus) : 'in an unknown status'}, not ${workflowLabel(o.status)}; not marked` },
         send: (id: string) => erp.markInErp(id),
       })),
       session.runOptions(journal, () => 'marked'),
@@ -250,10 +251,10 @@ export function otherStatusWarning(others: readonly InvoiceState[], status: stri
   if (others.length === 0) return undefined;
   const n = others.length === 1 ? '1 invoice' : `${others.length.toLocaleString('en-US')} invoices`;
   const named = namedList(
-    others.map((s) => `${s.vendor} ${s.number} (id ${s.id}) is ${s.workflowStatus ?? 'in no workflow status'}`),
+    others.map((s) => `${s.vendor} ${s.number} (id ${s.id}) is ${s.workflowStatus !== undefined ? workflowLabel(s.workflowStatus) : 'in no workflow status'}`),
     OTHERS_NAMED,
   );
-  return problem({ file }, 'other_status', `Alma listed ${n} not in ${status} when asked for ${status} only; not exported: ${named}`, { severity: 'warning' });
+  return problem({ file }, 'other_status', `Alma listed ${n} not in ${workflowLabel(status)} when asked for ${workflowLabel(status)} only; not exported: ${named}`, { severity: 'warning' });
 }
 
 /**

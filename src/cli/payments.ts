@@ -20,6 +20,7 @@ import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '.
 import type { AlmaErp, InvoiceState } from '../targets/alma/erp.js';
 import { CLOSED, IN_REVIEW, REJECTED_ALERT, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT } from '../targets/alma/erp.js';
 import { checkReportPath } from './outputs.js';
+import { workflowLabel } from '../report/alerts.js';
 
 /** Reads the files through the input layer and checks every row. */
 export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[] }> {
@@ -64,9 +65,13 @@ async function locate(erp: AlmaErp, req: PaymentRequest): Promise<InvoiceState |
   return found[0]!;
 }
 
-/** The invoice's workflow status for a message: the code, and the UI's label where it differs. */
+/**
+ * The invoice's workflow status for a message, as a person reads it (report/alerts.ts
+ * workflowLabel: `InReview` is "In Review"), and the UI's label where it differs. The report's
+ * `workflow_status` keeps Alma's code.
+ */
 const statusShown = (s: InvoiceState): string =>
-  s.workflowStatus === WAITING_TO_BE_SENT ? `${WAITING_TO_BE_SENT} (the UI's Ready to be Paid)` : (s.workflowStatus ?? 'in an unknown status');
+  s.workflowStatus === WAITING_TO_BE_SENT ? `${WAITING_TO_BE_SENT} (the UI's Ready to be Paid)` : s.workflowStatus !== undefined ? workflowLabel(s.workflowStatus) : 'in an unknown status';
 
 /**
  * The operation's effect is visible: closed, paid (`payment_status` PAID, not NOT_PAID) with this

@@ -10,6 +10,7 @@ import type { StopDetail } from '../engine/events.js';
 import { columnWidths, padToWidth, proseText } from './fit.js';
 import { fitOutcomeTable, notStartedLine, renderProblems, safe, targetName, withoutNotStarted, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
+import { workflowLabel } from './alerts.js';
 
 /**
  * `paid`, `rejected`: this run confirmed it; `marked`: handed over (`export --mark-in-erp`);
@@ -98,7 +99,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
         ? `${inv.error.code} ${inv.error.message}${inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : ''}`
         : inv.status === 'invalid'
           ? 'see below'
-          : `${inv.workflow_status ?? ''}${inv.alerts.length > 0 ? `: ${inv.alerts.map((a) => a.code).join(', ')}` : ''}`;
+          : `${workflowLabel(inv.workflow_status)}${inv.alerts.length > 0 ? `: ${inv.alerts.map((a) => a.code).join(', ')}` : ''}`;
       rows.push([LABEL[inv.status], safe(inv.vendor), safe(inv.number), inv.id ?? '', safe(outcome)]);
     }
     const under = opts.width !== undefined ? fitOutcomeTable(rows, opts.width, report.target, style, undefined, opts.ascii) : [];

@@ -46,7 +46,7 @@ describe('the statuses that take paid and rejected', () => {
       inv('Waiting to be Sent'),
       "WRONG_STATUS: invoice N-1 is Waiting to be Sent (the UI's Ready to be Paid), not yet handed over to finance; hand it over first: invoice-load export --mark-in-erp",
     ],
-    ['paid, in review', PAID, inv('InReview'), 'WRONG_STATUS: invoice N-1 is InReview; only an invoice waiting for payment (code Ready to be Paid) can be paid'],
+    ['paid, in review', PAID, inv('InReview'), 'WRONG_STATUS: invoice N-1 is In Review; only an invoice waiting for payment (code Ready to be Paid) can be paid'],
     ['paid, closed and paid with this voucher', PAID, inv('CLOSED', { payment: { status: 'PAID', voucherNumber: 'V-1' } }), 'done'],
     // Closed by the hand-over (handle_invoice_payment off) and given the voucher by hand: not paid.
     [
@@ -67,7 +67,7 @@ describe('the statuses that take paid and rejected', () => {
     ],
     // A stale alert on an invoice handed over again is not this rejection.
     ['rejected, waiting for payment with an old alert', REJECTED, inv('Ready to be Paid', { alerts: [REJECTED_ALERT] }), 'send'],
-    ['rejected, in review without the alert', REJECTED, inv('InReview'), 'WRONG_STATUS: invoice N-1 is InReview; only an invoice waiting for payment (code Ready to be Paid) can be rejected'],
+    ['rejected, in review without the alert', REJECTED, inv('InReview'), 'WRONG_STATUS: invoice N-1 is In Review; only an invoice waiting for payment (code Ready to be Paid) can be rejected'],
   ] as const)('%s', (_name, req, state, want) => {
     expect(verdict(req, state)).toBe(want);
   });

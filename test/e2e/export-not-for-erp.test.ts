@@ -99,7 +99,7 @@ describe('export leaves out the invoices Alma\'s finance export leaves out', () 
         file: out,
         code: 'other_status',
         severity: 'warning',
-        message: 'Alma listed 1 invoice not in Waiting to be Sent when asked for Waiting to be Sent only; not exported: ACME R-7 (id 7) is InReview',
+        message: 'Alma listed 1 invoice not in Waiting to be Sent when asked for Waiting to be Sent only; not exported: ACME R-7 (id 7) is In Review',
       },
       {
         file: out,

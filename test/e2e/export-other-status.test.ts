@@ -77,14 +77,14 @@ describe('export when the listing ignores the status filter', () => {
         severity: 'warning',
         message:
           'Alma listed 3 invoices not in Waiting to be Sent when asked for Waiting to be Sent only; not exported: ' +
-          'ACME R-2 (id 2) is InReview, ACME C-4 (id 4) is CLOSED, ACME P-5 (id 5) is Ready to be Paid',
+          'ACME R-2 (id 2) is In Review, ACME C-4 (id 4) is CLOSED, ACME P-5 (id 5) is Ready to be Paid',
       },
     ]);
 
     // Said as a warning line in the summary too (a dry run: nothing written or marked).
     const dry = await runCli(['export', '--dry-run', '--status', 'In Review', '--rate', '200', '-o', join(dir, 'x.csv')], { env });
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/warning Alma listed 4 invoices not in InReview when asked for InReview only; not exported: ACME W-1 \(id 1\) is Ready to be Paid, .* \[other_status\]/);
+    expect(dry.stdout).toMatch(/warning Alma listed 4 invoices not in In Review when asked for In Review only; not exported: ACME W-1 \(id 1\) is Ready to be Paid, .* \[other_status\]/);
   });
 
   it('a run cut short: its marked invoice, listed now in another status, is carried into the next file and not warned of', async () => {
@@ -108,7 +108,7 @@ describe('export when the listing ignores the status filter', () => {
     ]);
     expect(doc.issues.map((p) => p.message)).toEqual([
       'Alma listed 3 invoices not in Waiting to be Sent when asked for Waiting to be Sent only; not exported: ' +
-        'ACME R-2 (id 2) is InReview, ACME C-4 (id 4) is CLOSED, ACME P-5 (id 5) is Ready to be Paid',
+        'ACME R-2 (id 2) is In Review, ACME C-4 (id 4) is CLOSED, ACME P-5 (id 5) is Ready to be Paid',
     ]);
   });
 });

@@ -5,6 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { lifecycleSummary, renderLifecycle, type LifecycleInvoice, type LifecycleReport } from '../../src/report/lifecycle.js';
 import { plainStyle } from '../../src/report/human.js';
+import { otherStatusWarning } from '../../src/cli/export.js';
+import { paymentRefusal } from '../../src/cli/payments.js';
+import type { InvoiceState } from '../../src/targets/alma/erp.js';
 
 const report = (invoices: LifecycleInvoice[]): LifecycleReport => ({
   target: 'alma',
@@ -110,4 +113,27 @@ describe('renderLifecycle', () => {
     expect(lines.filter((l) => l.includes('[invalid_date]')).length).toBe(N);
     expect(lines.at(-2)).toBe(`${N} invoices: ${N} invalid. ${N} requests to Alma.`);
   }, 60_000);
+});
+
+describe("export's and payments' words for Alma's workflow status", () => {
+  it("say InReview as In Review (report/alerts.ts workflowLabel); the report's workflow_status keeps Alma's code", () => {
+    const back: LifecycleInvoice = {
+      vendor: 'ACME', number: 'R-1', status: 'rejected', id: '7', workflow_status: 'InReview', issues: [], rows: [],
+      alerts: [{ code: 'INVOICE_WAS_REJECTED_BY_ERP', description: 'Invoice was rejected by external finance system' }],
+    };
+    const doc = report([back]);
+    expect(renderLifecycle(doc, plainStyle).split('\n')[1]).toBe('rejected  ACME    R-1     7        In Review: INVOICE_WAS_REJECTED_BY_ERP');
+    expect(doc.invoices[0]!.workflow_status).toBe('InReview');
+  });
+
+  it('the warning of invoices listed in another status, and the refusal of a payment, name the status as a person reads it', () => {
+    const state = (workflowStatus: string): InvoiceState => ({ id: '7', number: 'R-7', vendor: 'ACME', workflowStatus, alerts: [], payment: {}, raw: {} });
+    expect(otherStatusWarning([state('InReview'), state('InApproval')], 'Waiting to be Sent', 'out.csv')!.message).toBe(
+      'Alma listed 2 invoices not in Waiting to be Sent when asked for Waiting to be Sent only; not exported: ACME R-7 (id 7) is In Review, ACME R-7 (id 7) is In Approval',
+    );
+    expect(otherStatusWarning([state('CLOSED')], 'InReview', 'out.csv')!.message).toBe('Alma listed 1 invoice not in In Review when asked for In Review only; not exported: ACME R-7 (id 7) is CLOSED');
+    expect(paymentRefusal({ invoiceId: '7', status: 'rejected', note: 'no bank details' }, state('InApproval'))?.message).toBe(
+      'invoice R-7 is In Approval; only an invoice waiting for payment (code Ready to be Paid) can be rejected',
+    );
+  });
 });
