@@ -9,7 +9,7 @@
 import type { Problem } from '../domain/problem.js';
 import type { Provenance } from '../input/record.js';
 import type { FieldDifference } from '../targets/target.js';
-import { safe, table, type Style } from './human.js';
+import { peopleName, safe, table, targetName, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
 
 export type VerifyStatus = 'matches' | 'differs' | 'not_found' | 'missing' | 'failed' | 'invalid';
@@ -58,7 +58,7 @@ export function renderVerify(r: VerifyReport, style: Style): string {
       i.status === 'differs'
         ? i.differences.map((d) => `${d.field}: sent ${d.sent}, stored ${d.stored}`).join('; ')
         : i.status === 'not_found'
-          ? `${r.target} holds no invoice ${i.number} from ${i.vendor}`
+          ? `${peopleName(r.target)} holds no invoice ${i.number} from ${i.vendor}`
           : (i.error?.message ?? '');
     rows.push([WORD[i.status], safe(i.vendor), safe(i.number), i.id ?? '', safe(what)]);
     colours.push(i.status === 'matches' ? style.green : i.status === 'invalid' ? style.yellow : style.red);
@@ -72,8 +72,9 @@ export function renderVerify(r: VerifyReport, style: Style): string {
   if (s.invalid > 0) parts.push(`${s.invalid} invalid (not looked up)`);
   // A run that stopped before reading any invoice has no table, not a header alone.
   const out = r.invoices.length > 0 ? [...table(rows, style, colours), ''] : [];
-  out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}: ${parts.join(', ')}. ${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${r.sandbox === true ? `the ${r.target} sandbox` : r.target}.`);
-  if (s.differs + s.not_found + s.missing > 0) out.push(style.yellow(`Next: check the invoices named above in ${r.target}; what differs is what ${r.target} stored against what the batch says.`));
+  // The target named as the load's summary names it (human.ts targetName): "the Alma sandbox", "FOLIO".
+  out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}: ${parts.join(', ')}. ${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${targetName(r)}.`);
+  if (s.differs + s.not_found + s.missing > 0) out.push(style.yellow(`Next: check the invoices named above in ${peopleName(r.target)}; what differs is what ${peopleName(r.target)} stored against what the batch says.`));
   // As the load and payments say it (report/failures.ts): the invoices above are those read before the stop.
   if (r.stopped !== undefined) {
     const read = r.invoices.length > 0 ? 'only the invoices above were read' : 'no invoice was read';

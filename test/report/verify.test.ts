@@ -13,20 +13,29 @@ describe('renderVerify', () => {
     const lines = renderVerify(report, plainStyle).trimEnd().split('\n');
     expect(lines[0]).toMatch(/^status\s+vendor\s+number\s+alma id\s+what differs$/);
     expect(lines[2]).toMatch(/note: sent "spring", stored nothing$/);
-    expect(lines).toContain('2 invoices: 1 matches, 1 differs. 4 read-only requests to alma.');
-    expect(lines.at(-1)).toMatch(/^Next: check the invoices named above in alma/);
+    expect(lines).toContain('2 invoices: 1 matches, 1 differs. 4 read-only requests to Alma.');
+    expect(lines.at(-1)).toMatch(/^Next: check the invoices named above in Alma/);
     expect(verifyExitCode(report)).toBe(4);
   });
 
   it('stopped before any invoice was read: no empty table, and the stop with when to run it again', () => {
     const report = buildVerifyReport('alma', [], [], 0, 'unreachable');
     expect(renderVerify(report, plainStyle).trimEnd().split('\n')).toEqual([
-      '0 invoices: 0 match. 0 read-only requests to alma.',
+      '0 invoices: 0 match. 0 read-only requests to Alma.',
       'stopped: unreachable; no invoice was read; once the address or the network is put right (above), run the same command again to verify the others',
     ]);
     expect(verifyExitCode(report)).toBe(4);
     // Some read before the stop: those are the table.
     const some = renderVerify(buildVerifyReport('alma', [inv('G-1', 'matches')], [], 1, 'unreachable'), plainStyle);
-    expect(some).toMatch(/^status .*\nmatches .*G-1.*\n\n1 invoice: 1 matches\. 1 read-only request to alma\.\nstopped: unreachable; only the invoices above were read; /);
+    expect(some).toMatch(/^status .*\nmatches .*G-1.*\n\n1 invoice: 1 matches\. 1 read-only request to Alma\.\nstopped: unreachable; only the invoices above were read; /);
+  });
+
+  it("names the target as the load's summary does: the Alma sandbox, FOLIO", () => {
+    const sandbox = { ...buildVerifyReport('alma', [inv('G-1', 'not_found')], [], 2), sandbox: true };
+    const lines = renderVerify(sandbox, plainStyle).trimEnd().split('\n');
+    expect(lines).toContain('1 invoice: 0 match, 1 not found. 2 read-only requests to the Alma sandbox.');
+    expect(lines[1]).toMatch(/Alma holds no invoice G-1 from GOBI$/);
+    expect(lines.at(-1)).toBe('Next: check the invoices named above in Alma; what differs is what Alma stored against what the batch says.');
+    expect(renderVerify(buildVerifyReport('folio', [], [], 1), plainStyle)).toBe('0 invoices: 0 match. 1 read-only request to FOLIO.\n');
   });
 });
