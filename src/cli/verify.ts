@@ -16,7 +16,7 @@ import { journalPath as journalPathOf } from './journals.js';
 import { readMappingProfile } from './mapping-command.js';
 import { openTarget } from './open-target.js';
 import { foldJournal, parseJournal } from '../engine/journal.js';
-import { stopMessage } from '../engine/events.js';
+import { stopDetail, stopMessage, type StopDetail } from '../engine/events.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { targetNamed } from '../targets/registry.js';
 import { adoptable } from '../targets/matches.js';
@@ -67,6 +67,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   const opened = await openTarget(definition, cfg, { signal: hard.signal, halt: halt.signal, onEvent: () => undefined, info, env: process.env, readKeyFile });
   const out: VerifyInvoice[] = [];
   let stopped: string | undefined;
+  let detail: StopDetail | undefined;
   try {
     const target = opened.target;
     const readBack = target.readBack;
@@ -113,6 +114,8 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
       const reason = runStopOf(err);
       if (reason === undefined) throw err;
       stopped = reason;
+      // What the load's report keeps of the stop (`stop_detail`): a gateway down is "later", not "the address".
+      detail = stopDetail(reason, err);
       halt.abort(err);
       // The load's words for the same stop (engine/events.ts).
       process.stderr.write(term.errStyle.red(`invoice-load verify: ${stopMessage(reason, err, profile.label)}`) + '\n');
@@ -122,7 +125,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     process.off('SIGINT', onSignal);
     await opened.close();
   }
-  const report: VerifyReport = { ...buildVerifyReport(profile.name, out, plan.issues, opened.requestCount(), stopped), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) };
+  const report: VerifyReport = { ...buildVerifyReport(profile.name, out, plan.issues, opened.requestCount(), stopped, detail), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) };
   if (cfg.reportPath !== undefined) {
     writeOutputFile(cfg.reportPath, (write) => {
       writeJson(report, 2, write, { plain: true });

@@ -11,6 +11,7 @@ import type { Provenance } from '../input/record.js';
 import type { FieldDifference } from '../targets/target.js';
 import { peopleName, safe, table, targetName, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
+import type { StopDetail } from '../engine/events.js';
 
 export type VerifyStatus = 'matches' | 'differs' | 'not_found' | 'missing' | 'failed' | 'invalid';
 
@@ -30,15 +31,17 @@ export interface VerifyReport {
   command: 'verify';
   sandbox?: boolean | undefined;
   stopped?: string | undefined;
+  /** More of the stop, as a load's report has it (report.ts ReportDocument `stop_detail`): the code behind `unreachable`, as `GATEWAY_DOWN`. */
+  stop_detail?: StopDetail | undefined;
   summary: { invoices: number; matches: number; differs: number; not_found: number; missing: number; failed: number; invalid: number; requests: number };
   issues: Problem[];
   invoices: VerifyInvoice[];
 }
 
-export function buildVerifyReport(target: string, invoices: VerifyInvoice[], issues: Problem[], requests: number, stopped?: string): VerifyReport {
+export function buildVerifyReport(target: string, invoices: VerifyInvoice[], issues: Problem[], requests: number, stopped?: string, detail?: StopDetail): VerifyReport {
   const summary = { invoices: invoices.length, matches: 0, differs: 0, not_found: 0, missing: 0, failed: 0, invalid: 0, requests };
   for (const i of invoices) summary[i.status]++;
-  return { target, command: 'verify', ...(stopped !== undefined ? { stopped } : {}), summary, issues, invoices };
+  return { target, command: 'verify', ...(stopped !== undefined ? { stopped } : {}), ...(stopped !== undefined && detail !== undefined ? { stop_detail: detail } : {}), summary, issues, invoices };
 }
 
 /** 0 when every invoice matches; 3 when the file itself is wrong; 4 when anything differs, is missing or could not be read. */
@@ -78,7 +81,7 @@ export function renderVerify(r: VerifyReport, style: Style): string {
   // As the load and payments say it (report/failures.ts): the invoices above are those read before the stop.
   if (r.stopped !== undefined) {
     const read = r.invoices.length > 0 ? 'only the invoices above were read' : 'no invoice was read';
-    out.push(style.yellow(`stopped: ${r.stopped}; ${read}; ${rerunWhen(r.stopped)}run the same command again to verify the others`));
+    out.push(style.yellow(`stopped: ${r.stopped}; ${read}; ${rerunWhen(r.stopped, r.stop_detail, peopleName(r.target))}run the same command again to verify the others`));
   }
   return out.join('\n') + '\n';
 }

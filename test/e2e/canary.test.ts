@@ -164,7 +164,10 @@ describe('invoice-load verify: the same comparison for a batch already loaded, r
       expect(res.code, res.stderr).toBe(4);
       expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^invoice-load verify: cannot reach Alma: ECONNREFUSED \(.*\) — check the address .*; nothing more will be sent$/)]);
       // 4 invoices at once, 2 attempts each at most; no invoice taken up after the stop.
-      expect((JSON.parse(res.stdout) as { summary: { requests: number } }).summary.requests).toBeLessThanOrEqual(8);
+      const doc = JSON.parse(res.stdout) as { summary: { requests: number }; stopped?: string; stop_detail?: unknown };
+      expect(doc.summary.requests).toBeLessThanOrEqual(8);
+      // The code behind the stop, as a load's report keeps it (stop_detail): the summary's advice follows it.
+      expect(doc).toMatchObject({ stopped: 'unreachable', stop_detail: { code: 'ECONNREFUSED' } });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -38,4 +38,17 @@ describe('renderVerify', () => {
     expect(lines.at(-1)).toBe('Next: check the invoices named above in Alma; what differs is what Alma stored against what the batch says.');
     expect(renderVerify(buildVerifyReport('folio', [], [], 1), plainStyle)).toBe('0 invoices: 0 match. 1 read-only request to FOLIO.\n');
   });
+
+  it("after a stop, carries the stop's detail (stop_detail, as the load's report does) into when to run it again", () => {
+    const down = buildVerifyReport('alma', [inv('G-1', 'matches')], [], 3, 'unreachable', { code: 'GATEWAY_DOWN' });
+    expect(down.stop_detail).toEqual({ code: 'GATEWAY_DOWN' });
+    expect(renderVerify(down, plainStyle).trimEnd().split('\n').at(-1)).toBe(
+      'stopped: unreachable; only the invoices above were read; later, once Alma is up again, run the same command again to verify the others',
+    );
+    // The target's own name in the advice; no stop, no detail kept.
+    expect(renderVerify(buildVerifyReport('folio', [], [], 1, 'unreachable', { code: 'NO_ANSWER' }), plainStyle)).toContain(
+      'once the address and the network are checked (or with a longer --timeout, if FOLIO is only slow), run the same command again',
+    );
+    expect(buildVerifyReport('alma', [], [], 1, undefined, { code: 'GATEWAY_DOWN' })).not.toHaveProperty('stop_detail');
+  });
 });
