@@ -161,8 +161,8 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
       const n = written.unread.length;
       const unread = n === 0 ? '' : `; not in it: ${written.unread.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}, which could not be read as ${n === 1 ? 'a row' : 'rows'} (see ${n === 1 ? 'its error' : 'their errors'} above) — fix ${n === 1 ? 'it' : 'them'} in the input`;
       // An invoice the run stopped on, or one that failed for a transient cause, has nothing to correct: the same command finishes it.
-      const stopped = leftOutClause(written.stopped);
-      rejectsWritten = `${shownPath(cfg.rejectsPath!)} (${written.rows === 0 ? 'no rejected rows' : written.rows === 1 ? '1 rejected row' : `${written.rows.toLocaleString('en-US')} rejected rows`}${unread}${stopped})`;
+      const leftOut = leftOutClause(written.leftOut);
+      rejectsWritten = `${shownPath(cfg.rejectsPath!)} (${written.rows === 0 ? 'no rejected rows' : written.rows === 1 ? '1 rejected row' : `${written.rows.toLocaleString('en-US')} rejected rows`}${unread}${leftOut})`;
       // The profile reads the vendor's layout, and these rows are in the canonical one.
       if (written.canonical && written.rows > 0 && mapping !== undefined && !cfg.quiet) {
         process.stderr.write(term.errStyle.dim(`${cfg.rejectsPath} has the canonical columns (the input was not one CSV layout): load it without --mapping`) + '\n');

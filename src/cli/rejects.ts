@@ -13,7 +13,7 @@ import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
-import { both, csvLine, REJECT_COLUMNS, rejectsLayout, rejectsLine, rejectsRow, rejectedRowOwners, rowKey, rowReasons, rowKeyFile, rowKeyRow, stoppedLeftOut, type RejectReason, type RowOwners } from '../report/rejects.js';
+import { both, csvLine, REJECT_COLUMNS, rejectsLayout, rejectsLine, rejectsRow, rejectedRowOwners, rowKey, rowReasons, rowKeyFile, rowKeyRow, rerunLeftOut, type RejectReason, type RowOwners } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { unwrittenReason } from './outputs.js';
@@ -50,10 +50,10 @@ const BOM = '\uFEFF';
  * Writes the rejects file: how many rows it holds, whether in the canonical columns rather than
  * the input's layout, and how many rejected rows came from standard input, which is read once
  * and cannot be read again for them (`fromStdin`: they are not in the file), and how many
- * invoices the run stopped on or that failed for a transient cause are left out (`stopped`: the
+ * invoices the run stopped on or that failed for a transient cause are left out (`leftOut`: the
  * same command finishes them).
  */
-export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number; unread: string[]; stopped: { stopped: number; transient: number } }> {
+export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number; unread: string[]; leftOut: { stopped: number; transient: number } }> {
   const owners = rejectedRowOwners(report);
   const wanted = rowReasons(owners);
   const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;
@@ -65,7 +65,7 @@ export async function writeRejects(report: ReportDocument, opts: RejectsOptions)
   // was not: JSON written on one line.
   const skipped = (k: string): boolean => found.has(k) && (owners.get(k)?.batch?.code.split(' ').some((c) => SKIPPED.has(c)) ?? false);
   const unread = [...wanted.keys()].filter((k) => rowKeyFile(k) !== '-' && (!found.has(k) || skipped(k))).map((k) => `${rowKeyFile(k)} row ${rowKeyRow(k)}`);
-  return { ...written, fromStdin, unread, stopped: stoppedLeftOut(report, wanted) };
+  return { ...written, fromStdin, unread, leftOut: rerunLeftOut(report, wanted) };
 }
 
 async function writeRejectsOf(

@@ -147,7 +147,7 @@ export const rerunFinishes = (inv: ReportInvoice): boolean => inv.status === 'fa
  * said beside the file's name, so their absence does not read as "loaded". (One whose row an
  * error of the batch names is in it.)
  */
-export function stoppedLeftOut(report: ReportDocument, wanted: ReadonlyMap<string, unknown>): { stopped: number; transient: number } {
+export function rerunLeftOut(report: ReportDocument, wanted: ReadonlyMap<string, unknown>): { stopped: number; transient: number } {
   const out = { stopped: 0, transient: 0 };
   for (const inv of report.invoices) {
     if (!rerunFinishes(inv) || inv.rows.some((r) => wanted.has(rowKey(r.file, r.row)))) continue;
@@ -157,7 +157,7 @@ export function stoppedLeftOut(report: ReportDocument, wanted: ReadonlyMap<strin
   return out;
 }
 
-/** The clause the Written: line adds after the rejects file's count for `stoppedLeftOut` (empty for none). */
+/** The clause the Written: line adds after the rejects file's count for `rerunLeftOut` (empty for none). */
 export function leftOutClause(left: { stopped: number; transient: number }): string {
   const { stopped, transient } = left;
   const n = stopped + transient;

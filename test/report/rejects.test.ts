@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvLine, leftOutClause, rejectedRowOwners, rejectedRows, rejectsLayout, rejectsRow, rowKey, stoppedLeftOut } from '../../src/report/rejects.js';
+import { csvLine, leftOutClause, rejectedRowOwners, rejectedRows, rejectsLayout, rejectsRow, rowKey, rerunLeftOut } from '../../src/report/rejects.js';
 import type { ReportDocument, ReportInvoice } from '../../src/report/report.js';
 
 const inv = (o: Partial<ReportInvoice>): ReportInvoice => ({ vendor: 'V', number: 'N', status: 'loaded', alerts: [], lines: [], issues: [], rows: [], ...o });
@@ -88,7 +88,7 @@ describe('rejectedRows', () => {
     ]);
     const m = rejectedRows(report);
     expect([...m.keys()]).toEqual([rowKey('b.csv', 4), rowKey('b.csv', 5)]);
-    const left = stoppedLeftOut(report, m);
+    const left = rerunLeftOut(report, m);
     expect(left).toEqual({ stopped: 1, transient: 2 });
     expect(leftOutClause(left)).toBe('; 1 invoice the run stopped on and 2 that failed for a passing cause (a timeout, a 5xx, no answer) are not in it: the same command finishes them');
     expect(leftOutClause({ stopped: 0, transient: 1 })).toBe('; 1 invoice that failed for a passing cause (a timeout, a 5xx, no answer) is not in it: the same command finishes it');
