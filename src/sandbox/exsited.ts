@@ -12,6 +12,9 @@
  *   `pagination`) and create from the purchase order, which must exist (seeded). The body must
  *   be `{"purchase_invoice": {issue_date?, due_date?, purchase_order_note?, custom_attributes?}}`
  *   and nothing else; the PI copies the PO's lines and totals and is ACTIVE (the same page).
+ * - `GET /api/{v}/purchase-invoices`: every purchase invoice, limit/offset, v3 `pagination`, and the
+ *   simple filters `account_id` and `status` ("Retrieve Purchase Invoice List",
+ *   https://developer.exsited.com/purchase-invoice-get-api-documentation).
  * - `GET /api/{v}/purchase-invoices/{id}`; `GET|POST …/{id}/notes` (multipart `note` + `file`,
  *   answered `{"purchase-invoice": {"notes": {"uuid"}}}`, "Create Purchase Invoice Note").
  * - `POST …/{id}/cancel` and `…/reactivate` with `{"purchase-invoice": {"effective_date"}}` → 202
@@ -372,13 +375,17 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
     return { status: 202, body: { event_uuid: ev.uuid } };
   };
 
-  const list = (po: string, url: URL): SiblingAnswer => {
+  const list = (po: string | undefined, url: URL): SiblingAnswer => {
     const limit = Number(url.searchParams.get('limit') ?? '20');
     const offset = Number(url.searchParams.get('offset') ?? '0');
     if (!Number.isInteger(limit) || limit < 1 || limit > 100 || !Number.isInteger(offset) || offset < 0) {
       return error(400, 400, 'Validation Errors: limit is 1 to 100 and offset at least 0');
     }
-    const all = data.invoices.filter((p) => p.purchase_order_id === po);
+    const account = url.searchParams.get('account_id');
+    const status = url.searchParams.get('status');
+    const all = data.invoices.filter(
+      (p) => (po === undefined || p.purchase_order_id === po) && (account === null || p.account_id === account) && (status === null || p.status.toUpperCase() === status.toUpperCase()),
+    );
     const page = all.slice(offset, offset + limit);
     const base = url.pathname;
     const next = offset + limit < all.length ? `${base}?limit=${limit}&offset=${offset + limit}` : '';
@@ -435,6 +442,9 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
               },
             };
           }
+        }
+        if (res === 'purchase-invoices' && id === undefined && m === 'GET') {
+          return { step: 'lookup', auth: a, subject: () => ({}), run: () => list(undefined, req.url) };
         }
         if (res === 'purchase-invoices' && id !== undefined) {
           const piId = req.segs[3] as string;

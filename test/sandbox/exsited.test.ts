@@ -102,6 +102,19 @@ describe('Exsited sandbox: purchase invoices', () => {
     expect(sb!.state().counters.created).toEqual({ HARRAS: { 'HA-1': 1, 'HA-2': 1 } });
   });
 
+  it('lists every purchase invoice at GET /purchase-invoices, as Exsited documents it (limit/offset, account_id, status)', async () => {
+    await start();
+    const { access_token: t } = await grant();
+    await call('POST', PO, { token: t, json: piBody('HA-1') });
+    await call('POST', PO, { token: t, json: piBody('HA-2') });
+    const page = await call('GET', '/api/v3/purchase-invoices?limit=1&offset=1', { token: t });
+    expect(page.status).toBe(200);
+    expect(page.body!.purchase_invoices.map((p: { id: string }) => p.id)).toEqual(['PI-HARRAS01-0002']);
+    expect(page.body!.pagination).toMatchObject({ records: 2, limit: 1, offset: 1, next_page: '' });
+    expect((await call('GET', '/api/v3/purchase-invoices?account_id=NOBODY', { token: t })).body!.purchase_invoices).toEqual([]);
+    expect((await call('GET', '/api/v3/purchase-invoices?status=active', { token: t })).body!.purchase_invoices).toHaveLength(2);
+  });
+
   it('is strict about the envelope, fields and dates, and about unknown purchase orders', async () => {
     await start();
     const { access_token: t } = await grant();

@@ -16,6 +16,12 @@ export interface ExsitedPaths {
    * `getPurchaseOrderPurchaseInvoices`).
    */
   purchaseOrderInvoices: string;
+  /**
+   * "Retrieve Purchase Invoice List" (`GET /api/v3/purchase-invoices`, limit/offset,
+   * https://developer.exsited.com/purchase-invoice-get-api-documentation): the look-up's fallback
+   * when an instance does not answer the purchase order's own list (target.ts).
+   */
+  purchaseInvoices: string;
   purchaseInvoice: string;
   /**
    * "Create Purchase Invoice Note" (multipart); GET lists the notes
@@ -36,6 +42,7 @@ export const DEFAULT_EXSITED_VERSION = 'v3';
 export const DEFAULT_EXSITED_PATHS: ExsitedPaths = {
   token: '/api/v1/oauth2/token',
   purchaseOrderInvoices: '/api/{v}/purchase-orders/{po}/purchase-invoices',
+  purchaseInvoices: '/api/{v}/purchase-invoices',
   purchaseInvoice: '/api/{v}/purchase-invoices/{id}',
   notes: '/api/{v}/purchase-invoices/{id}/notes',
   cancel: '/api/{v}/purchase-invoices/{id}/cancel',

@@ -53,6 +53,19 @@ export function nextCursor(v: JsonValue | undefined): string | undefined {
   return c !== undefined && c !== '' && c !== 'null' ? c : undefined;
 }
 
+/**
+ * The purchase order a listed purchase invoice was made from: v3 `purchase_order_id`
+ * (https://developer.exsited.com/purchase-invoice-get-api-documentation), v4 `purchase_order.id`
+ * (pub.dev/packages/exsited `PurchaseOrderPurchaseInvoices`); undefined when it names none.
+ */
+export function purchaseOrderIdOf(v: JsonValue | undefined): string | undefined {
+  const pi = envelope(v);
+  if (pi === undefined) return undefined;
+  const link = pi['purchase_order'];
+  const id = jsonText(pi['purchase_order_id']) ?? (isJsonObject(link) ? jsonText(link['id']) : undefined);
+  return id === undefined || id === '' ? undefined : id;
+}
+
 export function attribute(pi: JsonObject, name: string): string | undefined {
   const list = pi['custom_attributes'];
   if (!Array.isArray(list)) return undefined;

@@ -30,7 +30,7 @@ import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
 import { comparableNote, hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
-import { createdNoteId, hasNextPage, identityDifferences, isActive, sentDifferences, isCancelled, listItems, nextCursor, noteItems, notesIn, toRemoteInvoice } from './remote.js';
+import { createdNoteId, hasNextPage, identityDifferences, isActive, sentDifferences, isCancelled, listItems, nextCursor, noteItems, notesIn, purchaseOrderIdOf, toRemoteInvoice } from './remote.js';
 
 export type ExsitedAction = 'cancel' | 'reactivate';
 
@@ -89,17 +89,55 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
     }
   };
 
-  /** purchase order id → its invoices, read once (a promise, so concurrent look-ups share one read). */
-  const listed = new Map<string, Promise<RemoteInvoice[]>>();
-  const listPurchaseOrder = async (po: string): Promise<RemoteInvoice[]> => {
-    const items = await readAllPages(client.path('purchaseOrderInvoices', { po }), listItems, `the invoices of purchase order ${po}`);
-    return items.map((item) => {
+  const remotesOf = (items: JsonValue[], what: string): RemoteInvoice[] =>
+    items.map((item) => {
       const r = toRemoteInvoice(item, done);
       // An entry without an id cannot be ours to adopt, and a listing trusted to prove
       // absence must not drop one silently: refuse the listing instead.
-      if (r === undefined) throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `an invoice listed for purchase order ${po} has no id` });
+      if (r === undefined) throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `an invoice listed ${what} has no id` });
       return r;
     });
+  /** purchase order id → its invoices, read once (a promise, so concurrent look-ups share one read). */
+  const listed = new Map<string, Promise<RemoteInvoice[]>>();
+  /** The whole list of the fallback below, read once for every purchase order (until a fresh look-up). */
+  let whole: Promise<JsonValue[]> | undefined;
+  /**
+   * Whether this instance answered the purchase order's own list 404 or 405. That list
+   * (`GET /purchase-orders/{id}/purchase-invoices`) is shown only by the v4 SDKs
+   * (pub.dev/packages/exsited `getPurchaseOrderPurchaseInvoices`); Exsited's API pages document
+   * the whole list, `GET /purchase-invoices` with limit/offset, each entry with its
+   * `purchase_order_id` (https://developer.exsited.com/purchase-invoice-get-api-documentation).
+   * So a 404/405 there is taken as "not served here" — it may also be a purchase order that does
+   * not exist, whose create then fails with Exsited's own message — and the look-up reads the
+   * documented list instead, for the rest of the run, keeping the purchase order's entries.
+   */
+  let scopedListMissing = false;
+  const listWhole = (fresh: boolean): Promise<JsonValue[]> => {
+    if (fresh || whole === undefined) {
+      const pending = readAllPages(client.path('purchaseInvoices'), listItems, 'the purchase invoices');
+      whole = pending;
+      pending.catch(() => {
+        if (whole === pending) whole = undefined;
+      });
+    }
+    return whole;
+  };
+  const listPurchaseOrder = async (po: string, fresh: boolean): Promise<RemoteInvoice[]> => {
+    if (!scopedListMissing) {
+      try {
+        const items = await readAllPages(client.path('purchaseOrderInvoices', { po }), listItems, `the invoices of purchase order ${po}`);
+        return remotesOf(items, `for purchase order ${po}`);
+      } catch (err) {
+        if (!(err instanceof ApiError) || (err.httpStatus !== 404 && err.httpStatus !== 405)) throw err;
+        scopedListMissing = true;
+      }
+    }
+    // An entry that names no purchase order is kept: the custom attributes still decide.
+    const items = (await listWhole(fresh)).filter((item) => {
+      const of = purchaseOrderIdOf(item);
+      return of === undefined || of === po;
+    });
+    return remotesOf(items, `for purchase order ${po}`);
   };
   const purchaseOrderOf = (invoice: Invoice | undefined, key: InvoiceKey): string => {
     const po = invoice?.header.purchaseOrderId;
@@ -124,7 +162,7 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       const po = purchaseOrderOf(o.invoice, key);
       let pending = o.fresh ? undefined : listed.get(po);
       if (pending === undefined) {
-        pending = listPurchaseOrder(po);
+        pending = listPurchaseOrder(po, o.fresh);
         listed.set(po, pending);
         // A failed read is not kept: the next look-up tries again.
         pending.catch(() => listed.delete(po));

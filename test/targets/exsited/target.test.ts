@@ -259,6 +259,28 @@ describe('Exsited target', () => {
     await expect(t.findInvoices(inv!.key, { fresh: false, invoice: inv })).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringContaining('pages neither by offset nor by cursor') });
   });
 
+  it("an instance that does not serve the purchase order's own list (404) is looked up in the documented GET /purchase-invoices, once for the run", async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    const other = { ...pi('PI-7', 'HA-2'), purchase_order_id: 'PO-OTHER-0001' };
+    api!.script(
+      token(),
+      { method: 'GET', path: '/api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices?limit=100&offset=0', status: 404, body: { errors: [{ code: 404, message: 'Not Found' }] } },
+      // As https://developer.exsited.com/purchase-invoice-get-api-documentation shows it: purchase_invoices[] and v3 pagination.
+      {
+        method: 'GET',
+        path: '/api/v3/purchase-invoices?limit=100&offset=0',
+        body: { purchase_invoices: [pi('PI-1', 'HA-1'), other, pi('PI-2', 'HA-2')], pagination: { records: 3, limit: 100, offset: 0, previous_page: '', next_page: '' } },
+      },
+    );
+    // The invoice of another purchase order with the same number is not this one.
+    expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['PI-2']);
+    // Another purchase order's look-up reads the same whole list: no request, no second 404.
+    const [second] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2', purchase_order_id: 'PO-OTHER-0001' })]);
+    expect((await t.findInvoices(second!.key, { fresh: false, invoice: second })).map((r) => r.id)).toEqual(['PI-7']);
+    expect(api!.log()).toEqual(['POST /api/v1/oauth2/token', 'GET /api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices?limit=100&offset=0', 'GET /api/v3/purchase-invoices?limit=100&offset=0']);
+  });
+
   it('sends the note as multipart/form-data with the text and the attached file, and recognises it by its text', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exsited-note-'));
     writeFileSync(join(dir, 'slip.txt'), 'PACKING SLIP 42');
