@@ -4,7 +4,9 @@
  *
  * - `POST /invoices` with the legacy camelCase body (`accountId`, `billingPeriodStart`/`End`
  *   RFC 3339, `description`, `lineItems[] {description, quantity, unitPrice, productId?}` as
- *   decimal strings, `issueDate`, `autoIssue`), checked strictly; answers the invoice with its
+ *   decimal strings, `issueDate`, `autoIssue`), or v2's snake_case one (`customer_id`,
+ *   `currency`, `billing_period_*`, `issue_date`, `line_items[] {description, quantity,
+ *   unit_price, product_id?}`, `status`), checked strictly; answers the invoice with its
  *   computed `subtotal`, `tax`, `total` as decimal strings and `status` `issued` or `draft`.
  * - Idempotency exactly as documented (https://alguna.com/docs/api-reference/v2/idempotency): an
  *   `Idempotency-Key` binds to the request's body for `idempotencyTtlHours` (24); the same key and
@@ -159,9 +161,48 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
     return problem(401, 'Unauthorized');
   };
 
+  /**
+   * v2's create body (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/create-an-invoice:
+   * `customer_id`, `currency`, `billing_period_start`/`_end`, `description`, `issue_date`,
+   * `line_items`, `purchase_order_number`, `status` draft | issued; a line item's request names are
+   * [I], those of its answers) in the legacy names, checked by the same rules; a `currency` other
+   * than the account's is refused [I]. Undefined: not a v2 body.
+   */
+  const fromV2 = (o: Record<string, unknown>): string | Record<string, unknown> | undefined => {
+    if (!('customer_id' in o) && !('line_items' in o)) return undefined;
+    const allowed = ['customer_id', 'currency', 'billing_period_start', 'billing_period_end', 'description', 'issue_date', 'line_items', 'purchase_order_number', 'status'];
+    const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
+    if (unknown.length > 0) return `Validation failed: unknown field ${unknown.join(', ')}`;
+    if (typeof o['customer_id'] !== 'string' || o['customer_id'] === '') return 'Validation failed: customer_id is required';
+    const account = accounts.get(o['customer_id']);
+    if (o['currency'] !== undefined && account !== undefined && o['currency'] !== account.currency) return `Validation failed: currency ${String(o['currency'])} is not the customer's (${account.currency})`;
+    if (o['status'] !== undefined && o['status'] !== 'draft' && o['status'] !== 'issued') return 'Validation failed: status must be draft or issued';
+    const raw = o['line_items'] ?? [];
+    if (!Array.isArray(raw)) return 'Validation failed: line_items must be a list';
+    const lineItems: unknown[] = [];
+    for (const [i, li] of raw.entries()) {
+      if (typeof li !== 'object' || li === null) return `Validation failed: line_items[${i}] must be an object`;
+      const l = li as Record<string, unknown>;
+      const extra = Object.keys(l).filter((k) => !['description', 'quantity', 'unit_price', 'product_id'].includes(k));
+      if (extra.length > 0) return `Validation failed: line_items[${i}] has unknown field ${extra.join(', ')}`;
+      lineItems.push({ description: l['description'], quantity: l['quantity'], unitPrice: l['unit_price'], ...(l['product_id'] !== undefined ? { productId: l['product_id'] } : {}) });
+    }
+    return {
+      accountId: o['customer_id'],
+      billingPeriodStart: o['billing_period_start'],
+      billingPeriodEnd: o['billing_period_end'],
+      ...(o['description'] !== undefined ? { description: o['description'] } : {}),
+      lineItems,
+      ...(o['issue_date'] !== undefined ? { issueDate: o['issue_date'] } : {}),
+      autoIssue: o['status'] === 'issued',
+    };
+  };
+
   const validate = (b: unknown): string | AlgunaInvoice => {
     if (typeof b !== 'object' || b === null || Array.isArray(b)) return 'Validation failed: the body must be a JSON object';
-    const o = b as Record<string, unknown>;
+    const v2 = fromV2(b as Record<string, unknown>);
+    if (typeof v2 === 'string') return v2;
+    const o = v2 ?? (b as Record<string, unknown>);
     const allowed = ['accountId', 'billingPeriodStart', 'billingPeriodEnd', 'description', 'lineItems', 'issueDate', 'autoIssue'];
     const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
     if (unknown.length > 0) return `Validation failed: unknown field ${unknown.join(', ')}`;

@@ -49,6 +49,28 @@ describe('Alguna sandbox: one-off invoices', () => {
     expect(draft.body).toMatchObject({ status: 'draft', tax: '100.00', total: '1350.00' });
   });
 
+  it("takes v2's snake_case create too (customer_id, currency, line_items, status), with the same rules and amounts", async () => {
+    await start();
+    const v2 = {
+      customer_id: 'acc_city_library',
+      currency: 'USD',
+      billing_period_start: '2025-03-01T00:00:00Z',
+      billing_period_end: '2025-03-31T23:59:59Z',
+      description: 'Invoice DIG-9 from DIGILAB',
+      issue_date: '2025-03-31T00:00:00Z',
+      line_items: [
+        { description: 'Scanning', quantity: '2000.00', unit_price: '0.50', product_id: 'prod_scanning' },
+        { description: 'Metadata', quantity: '50.00', unit_price: '5.00' },
+      ],
+      status: 'draft',
+    };
+    const r = await post(v2, 'k-v2');
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ accountId: 'acc_city_library', status: 'draft', subtotal: '1250.00', total: '1250.00', description: 'Invoice DIG-9 from DIGILAB' });
+    expect((await post({ ...v2, currency: 'EUR' }, 'k-v2-eur')).status).toBe(422);
+    expect((await post({ ...v2, line_items: [{ description: 'x', quantity: '1.00', unitPrice: '1.00' }] }, 'k-v2-mixed')).body.detail).toMatch(/line_items\[0\] has unknown field unitPrice/);
+  });
+
   it('is strict: money as decimal strings, required fields, known accounts and products, no unknown fields', async () => {
     await start();
     const cases: [unknown, number, RegExp][] = [

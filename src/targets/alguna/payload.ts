@@ -44,14 +44,47 @@ export function describes(description: string, key: { vendor: string; number: st
   return description === id || description.startsWith(`${id} — `);
 }
 
-export function invoicePayload(inv: Invoice): Record<string, unknown> {
+/**
+ * Which of Alguna's two documented APIs the invoice is written for: the legacy camelCase one
+ * (https://docs.alguna.io/api-reference/invoices/create, the default) or v2, date-versioned by
+ * `Alguna-Version` and snake_case
+ * (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/create-an-invoice). The target
+ * learns it from the look-up's list answer (target.ts).
+ */
+export type AlgunaGeneration = 'legacy' | 'v2';
+
+export function invoicePayload(inv: Invoice, generation: AlgunaGeneration = 'legacy'): Record<string, unknown> {
   const h = inv.header;
   const note = h.note?.trim();
+  const description = note !== undefined && note !== '' ? `${identityOf(inv)} — ${note}` : identityOf(inv);
+  if (generation === 'v2') {
+    // v2's create: `customer_id`, `currency` (ISO 4217), `billing_period_start`/`_end` and
+    // `issue_date` (date-time), `description`, `line_items`, and `status` draft | issued
+    // (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/create-an-invoice). The page
+    // does not spell a line item's request fields; these are the names its answers use
+    // (description, quantity, unit_price, product_id:
+    // https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/update-an-invoice-line-item).
+    return {
+      customer_id: h.accountId,
+      ...(h.currency !== undefined && h.currency !== '' ? { currency: h.currency } : {}),
+      billing_period_start: rfc3339(h.billingPeriodStart ?? ''),
+      billing_period_end: rfc3339(h.billingPeriodEnd ?? ''),
+      description,
+      issue_date: rfc3339(h.date),
+      line_items: inv.lines.map((l) => ({
+        description: l.description,
+        quantity: String(l.quantity ?? 1) + '.00',
+        unit_price: l.unitPrice === undefined ? undefined : money(l.unitPrice),
+        ...(l.productId !== undefined ? { product_id: l.productId } : {}),
+      })),
+      status: h.autoIssue === true ? 'issued' : 'draft',
+    };
+  }
   return {
     accountId: h.accountId,
     billingPeriodStart: rfc3339(h.billingPeriodStart ?? ''),
     billingPeriodEnd: rfc3339(h.billingPeriodEnd ?? ''),
-    description: note !== undefined && note !== '' ? `${identityOf(inv)} — ${note}` : identityOf(inv),
+    description,
     lineItems: inv.lines.map((l) => ({
       description: l.description,
       quantity: String(l.quantity ?? 1) + '.00',

@@ -26,7 +26,7 @@ import { headerValue, HttpClient, limiterFor, type TransportOptions } from '../.
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
 import { parseAlgunaError } from './errors.js';
-import { describes, idempotencyKey, invoicePayload } from './payload.js';
+import { describes, idempotencyKey, invoicePayload, type AlgunaGeneration } from './payload.js';
 
 export const DEFAULT_ALGUNA_URL = 'https://api.alguna.io';
 export const DEFAULT_ALGUNA_VERSION = '2026-04-01';
@@ -75,6 +75,17 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     parseError: parseAlgunaError,
     limiter: limiterFor(opts),
   });
+
+  /**
+   * The API generation the list answered in: v2's `{"data", "pagination"}`
+   * (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/list-invoices) or the legacy
+   * `{"items"}` (https://alguna-20.mintlify.dev/docs/api-reference/invoices/list). Every create
+   * comes after its account's look-up, so a create is written in the generation that answered:
+   * a v2 API reads `customer_id` and `line_items`, not the legacy `accountId` and `lineItems`.
+   * Unknown (nothing listed yet, or neither shape): the legacy body.
+   */
+  let generation: AlgunaGeneration | undefined;
+  const bodyOf = (invoice: Invoice): Record<string, unknown> => invoicePayload(invoice, generation ?? 'legacy');
 
   /** Whether an answer has echoed a create's Idempotency-Key: then a create may be sent again as it is. */
   let keysHonoured = false;
@@ -129,6 +140,10 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
         query: { accountId: account, customer_id: account, page, offset, limit: PAGE_SIZE },
       });
       const items = isJsonObject(answer) ? (Array.isArray(answer['items']) ? answer['items'] : Array.isArray(answer['data']) ? answer['data'] : []) : [];
+      if (isJsonObject(answer)) {
+        if (Array.isArray(answer['data'])) generation = 'v2';
+        else if ('items' in answer) generation = 'legacy';
+      }
       // Every page answered with the first: it pages by neither name (pages.ts).
       if (repeated(items)) {
         throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `GET /invoices answered page ${page} with the invoices of page ${page - 1}: it does not page by page or offset, so the account's invoices cannot all be read` });
@@ -152,7 +167,7 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     label: 'Alguna',
     endpoint: new URL(http.baseUrl).origin + new URL(http.baseUrl).pathname.replace(/\/+$/, ''),
 
-    payloads: (invoice: Invoice) => ({ invoice: invoicePayload(invoice), lines: [] }),
+    payloads: (invoice: Invoice) => ({ invoice: bodyOf(invoice), lines: [] }),
 
     prepareLookups: async () => undefined,
 
@@ -173,7 +188,7 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     },
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
-      const body = invoicePayload(invoice);
+      const body = bodyOf(invoice);
       const key = idempotencyKey(invoice, body);
       let answer: JsonValue;
       try {

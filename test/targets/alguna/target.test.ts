@@ -70,6 +70,35 @@ describe('Alguna target', () => {
     expect(t.childKeys(inv!)).toEqual([]);
   });
 
+  it("writes the create in the generation the look-up's list answered in: after v2's {data}, v2's snake_case body", async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-1', { invoice_note: 'March', auto_issue: 'yes' }));
+    api!.script(
+      // As https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/list-invoices shows it.
+      { method: 'GET', path: /^\/invoices\?/, body: { data: [], pagination: { per_page: 100, total_pages: 0 } } },
+      { method: 'POST', path: '/invoices', status: 201, body: answer() },
+    );
+    expect(await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).toEqual([]);
+    await t.createInvoice(inv!);
+    const call = api!.calls()[1];
+    const sent = JSON.parse(String(call?.body)) as Record<string, unknown>;
+    expect(sent).toEqual({
+      customer_id: 'acc_city_library',
+      currency: 'USD',
+      billing_period_start: '2025-03-01T00:00:00Z',
+      billing_period_end: '2025-03-31T23:59:59Z',
+      description: 'Invoice DIG-1 from DIGILAB — March',
+      issue_date: '2025-03-31T00:00:00Z',
+      line_items: [
+        { description: 'Scanning (pages)', quantity: '2000.00', unit_price: '0.50', product_id: 'prod_scanning' },
+        { description: 'Metadata records', quantity: '50.00', unit_price: '5.00' },
+      ],
+      status: 'issued',
+    });
+    expect(header(call, 'idempotency-key')).toBe(idempotencyKey(inv!, sent));
+    expect(t.payloads(inv!).invoice).toEqual(sent);
+  });
+
   it('the key is derived from target and content: the same invoice always gets the same key, a changed one another', () => {
     const [a] = invoicesFrom('alguna', algunaRows('DIG-1'));
     const [again] = invoicesFrom('alguna', algunaRows('DIG-1'), 'renamed.csv');
