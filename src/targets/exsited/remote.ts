@@ -141,6 +141,8 @@ export function sentDifferences(v: JsonValue | undefined, invoice: Invoice): Fie
  */
 export const isCancelled = (status: string | undefined): boolean => /^(inactive|cancell?ed)$/i.test(status ?? '');
 export const isActive = (status: string | undefined): boolean => /^active$/i.test(status ?? '');
+/** `DELETED`, one of the statuses the PI list filters by (PI GET docs). */
+export const isDeleted = (status: string | undefined): boolean => /^deleted$/i.test(status ?? '');
 
 /**
  * A PI as the seam sees it. `processed` is decided by the caller's mode: a load never calls a

@@ -281,6 +281,17 @@ describe('Exsited target', () => {
     expect(api!.log()).toEqual(['POST /api/v1/oauth2/token', 'GET /api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices?limit=100&offset=0', 'GET /api/v3/purchase-invoices?limit=100&offset=0']);
   });
 
+  it('a purchase invoice listed as DELETED is not the invoice any more: the look-up leaves it out, so a re-run creates it again', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    api!.script(token(), {
+      method: 'GET',
+      path: /purchase-invoices\?limit=100&offset=0$/,
+      body: { purchase_invoices: [pi('PI-1', 'HA-2', 'HARRAS', 'DELETED'), pi('PI-2', 'HA-2', 'HARRAS', 'INACTIVE')], pagination: { records: 2, limit: 100, offset: 0, previous_page: '', next_page: '' } },
+    });
+    expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['PI-2']);
+  });
+
   it('sends the note as multipart/form-data with the text and the attached file, and recognises it by its text', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exsited-note-'));
     writeFileSync(join(dir, 'slip.txt'), 'PACKING SLIP 42');
