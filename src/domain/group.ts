@@ -25,6 +25,9 @@
  *   (its header lacks it, or none of its records carries the field) gets one `missing_column`
  *   for the file instead of one problem per row: a vendor's own layout read without a mapping
  *   profile otherwise buried its one cause under two errors a row.
+ * - A row with an invoice_number and no vendor makes every invoice of that number (in any file)
+ *   invalid, with a `row_without_vendor` error on that row: it may be one of its lines, and the
+ *   invoice is not loaded without it (not with `--skip-invalid` either).
  * - The same (vendor, invoice_number) in a second file → `duplicate_invoice` (an error on the
  *   invoice, so neither copy is loaded); the second file's rows are not merged, but are listed
  *   after the first file's in the invoice's `rows`.
@@ -191,6 +194,14 @@ export class InvoiceGrouper<I = Invoice> {
   #last: InvoiceAcc | undefined;
   /** Rows with an invoice_number and an empty vendor (see `NoVendor`), by file and number. */
   readonly #noVendor = new Map<string, NoVendor[]>();
+  /**
+   * Rows with an invoice_number and no vendor (empty, refused, or no such field), by number, in
+   * any file: every invoice with that number is held back (`heldBack`), since the row may be one
+   * of its lines and the invoice would otherwise be loaded without it.
+   */
+  readonly #orphans = new Map<string, Orphans[]>();
+  /** Streaming: the invoice numbers handed on, so that a later row without a vendor re-reads the batch. */
+  readonly #handedOnNumbers = new Set<string>();
 
   constructor(opts: GrouperOptions<I> = {}) {
     this.#rules = opts.rules ?? checkInvoice;
@@ -360,7 +371,7 @@ export class InvoiceGrouper<I = Invoice> {
     this.#last = undefined;
     // Streaming, only the last invoice is still held here.
     for (const acc of this.#invoices.values()) {
-      const done = finishInvoice(acc, fileOrder, this.#rules, this.#build, this.#leftOut(acc));
+      const done = finishInvoice(acc, fileOrder, this.#rules, this.#build, this.#leftOut(acc), this.#orphans.get(acc.key.number));
       // Its content is released at once; the map itself is emptied at the end, since deleting
       // 100k entries one by one from a map that size cost ~60 ms of cache misses (issue #5).
       release(acc);
@@ -431,6 +442,21 @@ export class InvoiceGrouper<I = Invoice> {
     return out;
   }
 
+  /**
+   * Notes a row with an invoice number and no vendor. Streaming, an invoice of that number
+   * already handed on could no longer be held back: the batch is read again, holding every
+   * invoice to the end (`InvoiceResumed`).
+   */
+  #orphan(file: string, row: number, number: string): void {
+    if (this.#onInvoice !== undefined && this.#handedOnNumbers.has(number)) throw new InvoiceResumed({ vendor: '', number }, row);
+    let list = this.#orphans.get(number);
+    if (list === undefined) this.#orphans.set(number, (list = []));
+    let here = list.find((o) => o.file === file);
+    if (here === undefined) list.push((here = { file, rows: [], count: 0 }));
+    here.count++;
+    if (here.rows.length < ORPHAN_ROWS) here.rows.push(row);
+  }
+
   #fileOrder(): Map<string, number> {
     if (this.#order !== undefined) return this.#order;
     const order = new Map<string, number>();
@@ -447,9 +473,10 @@ export class InvoiceGrouper<I = Invoice> {
     const last = this.#last;
     if (last === undefined) return;
     this.#handedOn.add(keyString(last.key));
+    this.#handedOnNumbers.add(last.key.number);
     this.#invoices.clear();
     this.#last = undefined;
-    const done = finishInvoice(last, this.#fileOrder(), this.#rules, this.#build, this.#leftOut(last));
+    const done = finishInvoice(last, this.#fileOrder(), this.#rules, this.#build, this.#leftOut(last), this.#orphans.get(last.key.number));
     release(last);
     this.#onInvoice!(done);
   }
@@ -487,6 +514,7 @@ export class InvoiceGrouper<I = Invoice> {
     values: readonly [string | undefined, string | undefined],
     refused: readonly (string | undefined)[] = [],
   ): void {
+    if (values[0] === undefined && values[1] !== undefined) this.#orphan(file.name, at.row, values[1]);
     if (refused.some((c) => c === KEY_COLUMNS[0] || c === KEY_COLUMNS[1])) {
       // Said by the input's problem on that cell; the file has the column.
       for (const i of [0, 1] as const) if (refused.includes(KEY_COLUMNS[i])) file.carried[i] = true;
@@ -538,6 +566,45 @@ interface NoVendor {
   problem: Problem;
   number: string;
   matches: { vendor: string; rows: number[] }[];
+}
+
+/** The rows of one file with an invoice number and no vendor (`#orphan`): the first `ORPHAN_ROWS`, and how many. */
+interface Orphans {
+  file: string;
+  rows: number[];
+  count: number;
+}
+
+/** Rows without a vendor named one by one on each invoice of their number; the rest are counted. */
+const ORPHAN_ROWS = 10;
+
+/**
+ * An invoice's errors for the rows with its invoice number and no vendor (in any file): one on
+ * each such row, so the invoice is invalid and not loaded — with `--skip-invalid` too — instead
+ * of loaded without what may be one of its lines (a line of price 0, or a total that still
+ * matches). README "What is checked before anything is sent".
+ */
+function heldBack(key: InvoiceKey, rows: readonly number[], orphans: readonly Orphans[]): Problem[] {
+  const out: Problem[] = [];
+  for (const o of orphans) {
+    for (const row of o.rows) {
+      out.push(
+        problem(
+          { file: o.file, row },
+          'row_without_vendor',
+          `invoice number ${quote(key.number)} with no vendor: the row is in no invoice, and may be a line of invoice ${quote(key.number)} of vendor ${quote(key.vendor)} ` +
+            `(${rowsText(rows)}), which is therefore not loaded without it — fill in the row's vendor, or delete the row if it belongs to no invoice of that number, and load again`,
+          { column: 'vendor' },
+        ),
+      );
+    }
+    const more = o.count - o.rows.length;
+    if (more > 0) {
+      const last = out[out.length - 1]!;
+      out[out.length - 1] = { ...last, message: `${last.message} (so too ${more.toLocaleString('en-US')} more row${more === 1 ? '' : 's'} of ${oneLine(o.file)} with that number and no vendor)` };
+    }
+  }
+  return out;
 }
 
 /** `rows 2–3 with invoice number "G-24118" are vendor "GOBI" — fill in GOBI?` */
@@ -902,11 +969,13 @@ function finishInvoice<I>(
   rules: InvoiceRules,
   build: InvoiceBuilder<I>,
   leftOut: number[] | undefined,
+  orphans: readonly Orphans[] | undefined,
 ): GroupedInvoice<I> {
   const draft = toDraft(acc);
   if (leftOut !== undefined) draft.leftOut = leftOut;
   const reused = reusedNumber(acc);
   if (reused !== undefined) acc.problems.push(reused);
+  if (orphans !== undefined) for (const p of heldBack(acc.key, acc.rows, orphans)) acc.problems.push(p);
   // concat, not spreads: an array spread walks the iterator protocol, per invoice of the batch.
   const problems = sortProblems(acc.problems.concat(rules(draft)), fileOrder);
   // One Provenance object per row, shared by the invoice, its lines and its funds. Rows are

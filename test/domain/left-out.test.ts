@@ -1,7 +1,8 @@
 /**
  * A row with an invoice_number and no vendor is in no invoice: its own `missing_value` names the
- * vendor of the file's rows with that number, and that invoice's total mismatch names the row
- * (README "What is checked before anything is sent").
+ * vendor of the file's rows with that number, that invoice's total mismatch names the row, and
+ * the invoice is held back (`row_without_vendor`, test/domain/held-back.test.ts) (README "What
+ * is checked before anything is sent").
  */
 import { describe, expect, it } from 'vitest';
 import { InvoiceGrouper } from '../../src/domain/group.js';
@@ -27,6 +28,7 @@ describe('a row without a vendor among rows of its invoice number', () => {
         '4:missing_value: vendor is empty, so the row cannot be grouped into an invoice; rows 2–3 with invoice number "G-1" are vendor "GOBI" — fill in GOBI?',
         '6:missing_value: vendor is empty, so the row cannot be grouped into an invoice',
         '2:total_mismatch: total_amount 60.00 does not match the lines and charges: 30.00 (lines 30.00); difference 30.00 (row 4, invoice number "G-1" without a vendor, was left out). Alma would send the invoice to review',
+        '4:row_without_vendor: invoice number "G-1" with no vendor: the row is in no invoice, and may be a line of invoice "G-1" of vendor "GOBI" (rows 2–3), which is therefore not loaded without it — fill in the row\'s vendor, or delete the row if it belongs to no invoice of that number, and load again',
       ],
     ],
     [
@@ -35,6 +37,8 @@ describe('a row without a vendor among rows of its invoice number', () => {
       [
         '4:missing_value: vendor is empty, so the row cannot be grouped into an invoice; invoice number "G-1" is vendor "GOBI" on rows 2–3 and vendor "EBSCO" on row 6 — fill in the vendor of its invoice',
         '2:total_mismatch: total_amount 60.00 does not match the lines and charges: 30.00 (lines 30.00); difference 30.00 (row 4, invoice number "G-1" without a vendor, was left out). Alma would send the invoice to review',
+        '4:row_without_vendor: invoice number "G-1" with no vendor: the row is in no invoice, and may be a line of invoice "G-1" of vendor "GOBI" (rows 2–3), which is therefore not loaded without it — fill in the row\'s vendor, or delete the row if it belongs to no invoice of that number, and load again',
+        '4:row_without_vendor: invoice number "G-1" with no vendor: the row is in no invoice, and may be a line of invoice "G-1" of vendor "EBSCO" (row 6), which is therefore not loaded without it — fill in the row\'s vendor, or delete the row if it belongs to no invoice of that number, and load again',
       ],
     ],
   ])('%s', (_, rows, expected) => expect(messages(rows)).toEqual(expected));

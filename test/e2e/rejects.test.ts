@@ -268,6 +268,43 @@ describe('--rejects', () => {
     expect(fixed.report!.summary).toMatchObject({ invoices: 1, planned: 1, lines: 2 });
   });
 
+  it('a row without a vendor whose invoice adds up without it: with --skip-invalid that invoice is held back (invalid, in the dry run too), and its rows go into the file with the row, so the corrected file loads the whole invoice', async () => {
+    w = await world();
+    const input = join(w.dir, 'orphan.csv');
+    // G-1's second line costs 0.00, so its total matches without it; G-2 has nothing to do with it.
+    writeFileSync(
+      input,
+      [
+        'vendor,invoice_number,invoice_date,currency,total_amount,line_number,price,quantity,fund_code',
+        'GOBI,G-1,2025-03-01,USD,50.00,1,50.00,1,HIST',
+        ',G-1,2025-03-01,USD,50.00,2,0.00,1,HIST',
+        'GOBI,G-2,2025-03-01,USD,20.00,1,20.00,1,HIST',
+      ].join('\n') + '\n',
+    );
+    const rejects = join(w.dir, 'r.csv');
+    const dry = await w.load(['--dry-run', '--skip-invalid', input]);
+    const load = await w.load(['--skip-invalid', '--rejects', rejects, input]);
+    for (const run of [dry, load]) {
+      expect(run.code, run.stderr).toBe(3);
+      expect(run.report!.invoices.map((i) => [i.number, i.status])).toEqual([['G-1', 'invalid'], ['G-2', 'planned']]);
+      expect(run.report!.invoices[0]!.issues.map((p) => `${p.file}:${p.row}:${p.column}:${p.code}`)).toEqual([`${input}:3:vendor:row_without_vendor`]);
+      expect(run.report!.invoices[0]!.issues[0]!.message).toContain('may be a line of invoice "G-1" of vendor "GOBI" (row 2), which is therefore not loaded without it');
+    }
+    expect(w.sandbox.state().invoices.filter((i) => i.number === 'G-1')).toEqual([]);
+    const rows = parse(readRejects(rejects)) as string[][];
+    const at = (name: string) => rows[0]!.indexOf(name);
+    expect(rows.slice(1).map((r) => [r[at('vendor')], r[at('line_number')], r[at('error_code')]])).toEqual([
+      ['GOBI', '1', 'row_without_vendor'],
+      ['', '2', 'missing_value'],
+    ]);
+    writeFileSync(rejects, readRejects(rejects).replace(/^,G-1,/m, 'GOBI,G-1,'));
+    const fixed = await w.load([rejects]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    // Loaded with both lines (Alma sends a line without a PO line to review: in_review is loaded too).
+    expect(fixed.report!.invoices.map((i) => [i.number, i.lines.length])).toEqual([['G-1', 2]]);
+    expect(w.sandbox.state().invoices.filter((i) => i.number === 'G-1').map((i) => i.lines.length)).toEqual([2]);
+  });
+
   it('a row its syntax broke (no cells to write back) is named as missing from the file, not counted as if there', async () => {
     w = await world();
     const input = join(w.dir, 'badquote.csv');
