@@ -188,22 +188,35 @@ export function unwrittenReason(path: string, err: unknown): string {
  * Nothing sent: the usage error (exit 2) it always was. Once something may have been sent, the
  * exit code stays the run's own (README "Exit codes": a success becomes 1, as for standard
  * output), with the lines said on stderr and what the run did: the journal and the output
- * above hold it. A run that stopped during the checks before sending (`wrote: false`: a refused
- * key, the daily threshold …) sent only look-ups, and is said to have written nothing to the
- * target (`label`).
+ * above hold it. A run that wrote nothing to the target (`wrote: false`, `label` its name) is
+ * said to have written nothing, not that the journal holds what it sent: one that stopped
+ * (`stopped`, the default: a refused key, the daily threshold, Ctrl-C …) before its first write,
+ * or one that found nothing to write (`stopped: false`: every invoice done already, or held back
+ * by what the look-ups found). `requests`: how many reached the target (0: not even a look-up).
  */
-export function exitAfterOutputs(term: Terminal, cfg: Pick<Config, 'json'>, code: number, unwritten: readonly string[], opts: { sent: boolean; wrote?: boolean; label?: string }): number {
+export function exitAfterOutputs(
+  term: Terminal,
+  cfg: Pick<Config, 'json'>,
+  code: number,
+  unwritten: readonly string[],
+  opts: { sent: boolean; wrote?: boolean; stopped?: boolean; label?: string; requests?: number },
+): number {
   if (unwritten.length === 0) return code;
   if (!opts.sent) throw new UsageError(unwritten.join('\n'));
   const record = cfg.json ? 'the JSON document on standard output' : 'the summary above';
+  const label = opts.label ?? 'Alma';
+  const reads = opts.requests === 0 ? 'no request reached it' : 'only look-ups were sent';
   for (const line of unwritten) process.stderr.write(term.errStyle.red(`invoice-load: ${line}`) + '\n');
   process.stderr.write(
     term.errStyle.red(
-      opts.wrote === false
-        ? `The run stopped before writing anything: nothing was written to ${opts.label ?? 'Alma'} (only look-ups were sent), and ${record} is its record. ` +
+      opts.wrote !== false
+        ? `The run itself went ahead: what it sent is in the journal, and ${record} is its record. ` +
+            'To have the file, fix that and run the same command again: it writes the reports, and sends nothing again for what this run finished (it shows as already loaded, or already done).'
+        : opts.stopped !== false
+          ? `The run stopped before writing anything: nothing was written to ${label} (${reads}), and ${record} is its record. ` +
             'To have the file, fix that and run the same command again (once what stopped the run, above, allows): it checks the batch again and sends it.'
-        : `The run itself went ahead: what it sent is in the journal, and ${record} is its record. ` +
-            'To have the file, fix that and run the same command again: it writes the reports, and sends nothing again for what this run finished (it shows as already loaded, or already done).',
+          : `The run wrote nothing to ${label} (${reads}): its invoices were done already or held back, and ${record} is its record. ` +
+            'To have the file, fix that and run the same command again: it writes the reports, and sends nothing for what is done already.',
     ) + '\n',
   );
   return exitCodeWithUnwrittenOutputs(code as Parameters<typeof exitCodeWithUnwrittenOutputs>[0]);

@@ -21,7 +21,7 @@ import { existingProblems, onlyNotOurs } from '../engine/existing.js';
 import { estimateWithout, type PreflightReport } from '../report/preflight.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { isError, type Problem } from '../domain/problem.js';
-import type { Journal } from '../engine/journal.js';
+import type { Journal, Step } from '../engine/journal.js';
 import { InFlightSizer } from '../engine/inflight.js';
 import { retryAfterText, retryAfterUntil, stopDetail, type EngineEvent } from '../engine/events.js';
 import type { TargetEvent } from '../targets/target.js';
@@ -69,8 +69,14 @@ export async function sendPlan(
   let plan = givenPlan;
   let opened: OpenedRun | undefined;
   let outcome!: RunOutcome; // assigned in the try; an exception skips every use below
+  // Whether the engine began a write (a create, a line, a file, processing): the step is said
+  // just before its request. Without one the run wrote nothing, and an unwritable report says so.
+  let wrote = false;
   try {
-    const emit = (e: EngineEvent): void => progress.onEvent(e);
+    const emit = (e: EngineEvent): void => {
+      if (e.type === 'step' && WRITE_STEPS.has(e.step)) wrote = true;
+      progress.onEvent(e);
+    };
     // Invoices in flight follow --rate × the latency the answers show; --concurrency caps them.
     const inFlight = new InFlightSizer({ rate: cfg.rate, max: cfg.concurrency });
     // Once the run stops on an unreachable target, a refused key or a spent daily threshold,
@@ -129,7 +135,23 @@ export async function sendPlan(
       ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences.map(({ field, sent, stored }) => ({ field, sent, stored })), compared: outcome.canary.compared } }
       : {}),
   });
-  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan), { sent: true });
+  const unwritten = await deps.emitReport(cfg, term, report, plan);
+  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), unwritten, sentOpts(wrote, outcome.stopped !== undefined, report.summary.requests, profile.label));
+}
+
+/** The steps whose request writes to the target (engine/journal.ts `Step`); the others read. */
+const WRITE_STEPS: ReadonlySet<Step> = new Set(['create', 'lines', 'attachments', 'process']);
+
+/**
+ * What an engine run sent, for `exitAfterOutputs`: something written (the run went ahead); a
+ * stop before the first write (the stop's exit code stands, and nothing was written); look-ups
+ * only (every invoice done already or held back: the run's code stands); or no request at all
+ * (a re-run its journal finished: nothing sent, the usage error).
+ */
+export function sentOpts(wrote: boolean, stopped: boolean, requests: number, label: string): Parameters<typeof exitAfterOutputs>[4] {
+  if (wrote) return { sent: true };
+  if (!stopped && requests === 0) return { sent: false };
+  return { sent: true, wrote: false, stopped, label, requests };
 }
 
 /**
@@ -212,7 +234,7 @@ async function checkBeforeSending(
     const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy);
     const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy, stopDetail: stopDetail(stoppedBy, err) });
     // Only look-ups were sent: the exit code is the stop's, and the message says nothing was written.
-    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan), { sent: true, wrote: false, label: profile.label });
+    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan), sentOpts(false, true, report.summary.requests, profile.label));
   };
   try {
     if (opened.check !== undefined && check !== undefined) checked = await opened.check(sending, check);

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkOutputPaths, checkReportPath, exitAfterOutputs, misnamedOutputs } from '../../src/cli/outputs.js';
 import { terminalOf } from '../../src/cli/terminal.js';
+import { sentOpts } from '../../src/cli/send.js';
 import { usageMessage } from '../helpers/usage.js';
 
 describe('output paths that name another kind of file, or one file twice', () => {
@@ -92,4 +93,25 @@ describe('exitAfterOutputs: what the run did, after a report file could not be w
     // A run that sent keeps its words.
     expect(said({ sent: true })).toContain('The run itself went ahead: what it sent is in the journal, and the summary above is its record');
   });
+
+  it('an engine run that wrote nothing says so: stopped before its first write, or with nothing to write; a run with no request at all is the usage error', () => {
+    // A stop before any look-up reached the target does not claim look-ups.
+    expect(said({ sent: true, wrote: false, label: 'FOLIO', requests: 0 })).toContain('The run stopped before writing anything: nothing was written to FOLIO (no request reached it)');
+    const none = said({ sent: true, wrote: false, stopped: false, label: 'Alma', requests: 3 });
+    expect(none).toContain('The run wrote nothing to Alma (only look-ups were sent): its invoices were done already or held back, and the summary above is its record');
+    expect(none).not.toContain('what it sent is in the journal');
+    expect(none).not.toContain('stopped');
+    expect(() => said({ sent: false })).toThrow('cannot write the report to r.json: the disk is full');
+  });
+});
+
+describe('sentOpts: what an engine run sent, for exitAfterOutputs', () => {
+  it.each<[string, Parameters<typeof sentOpts>, ReturnType<typeof sentOpts>]>([
+    ['a write began: the run went ahead', [true, false, 12, 'Alma'], { sent: true }],
+    ['a write began, then the run stopped: still went ahead', [true, true, 12, 'Alma'], { sent: true }],
+    ['stopped before the first write: the stop\'s code stands, nothing written', [false, true, 4, 'Alma'], { sent: true, wrote: false, stopped: true, label: 'Alma', requests: 4 }],
+    ['stopped before any request', [false, true, 0, 'Alma'], { sent: true, wrote: false, stopped: true, label: 'Alma', requests: 0 }],
+    ['look-ups only, not stopped (every invoice done already)', [false, false, 7, 'FOLIO'], { sent: true, wrote: false, stopped: false, label: 'FOLIO', requests: 7 }],
+    ['no request at all (a re-run its journal finished): nothing sent', [false, false, 0, 'Alma'], { sent: false }],
+  ])('%s', (_, args, expected) => expect(sentOpts(...args)).toEqual(expected));
 });

@@ -29,7 +29,7 @@ const until = async (read: () => string, what: string): Promise<void> => {
 };
 
 /** A --json load of `vendor`'s rows of the sample batch through a FIFO whose report folder becomes a file once the paths were checked. */
-async function loadWithReportFolderGone(name: string, vendor: string) {
+async function loadWithReportFolderGone(name: string, vendor: string, state = `${name}-state`) {
   const file = sampleSubset(w.dir, [vendor], `${name}-rows.csv`);
   const fifo = join(w.dir, `${name}.csv`);
   execFileSync('mkfifo', [fifo]);
@@ -38,7 +38,7 @@ async function loadWithReportFolderGone(name: string, vendor: string) {
   const report = join(late, 'r.json');
   let stderr = '';
   const run = spawnCli(['--json', '--verbose', '--rate', '200', '--poll-timeout', '5', '--report', report, fifo], {
-    env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: join(w.dir, `${name}-state`) },
+    env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: join(w.dir, state) },
     timeoutMs: 40_000,
   });
   run.child.stderr.on('data', (d: string) => (stderr += d));
@@ -59,6 +59,25 @@ describe('the report cannot be written after the load (review: cron, item 1)', (
     expect(r.stderr).toContain(`invoice-load: cannot write the report to ${r.report}: ${r.late} is not a folder`);
     expect(r.stderr).toContain('what it sent is in the journal, and the JSON document on standard output is its record');
     expect(r.stderr).not.toMatch(/ENOTDIR|EEXIST/);
+  });
+
+  it('a re-run that writes nothing says so: look-ups only, the run\'s code (0 becomes 1); its journal finished, no request at all: the usage error, exit 2', async () => {
+    const first = await w.load([sampleSubset(w.dir, ['BLACKWELL'], 'first-rows.csv')], { stateDir: join(w.dir, 'first-state') });
+    expect(first.code, first.stderr).toBe(0);
+    // Another journal: the look-ups find every invoice loaded, and nothing is written.
+    const looked = await loadWithReportFolderGone('looked', 'BLACKWELL');
+    expect(looked.code, looked.stderr).toBe(1);
+    expect(looked.doc.summary).toMatchObject({ already_loaded: looked.doc.summary.invoices });
+    expect(looked.doc.summary.requests).toBeGreaterThan(0);
+    expect(looked.stderr).toContain(`invoice-load: cannot write the report to ${looked.report}: ${looked.late} is not a folder`);
+    expect(looked.stderr).toContain('The run wrote nothing to Alma (only look-ups were sent): its invoices were done already or held back, and the JSON document on standard output is its record');
+    expect(looked.stderr).not.toContain('what it sent is in the journal');
+    // The first run's journal: every invoice finished there, so not even a look-up is sent.
+    const finished = await loadWithReportFolderGone('finished', 'BLACKWELL', 'first-state');
+    expect(finished.doc.summary).toMatchObject({ already_loaded: finished.doc.summary.invoices, requests: 0 });
+    expect(finished.code, finished.stderr).toBe(2);
+    expect(finished.stderr).toContain(`cannot write the report to ${finished.report}: ${finished.late} is not a folder`);
+    expect(finished.stderr).not.toContain('what it sent is in the journal');
   });
 
   it('a load whose every create is refused: exit 4 as without the report, not 2', async () => {
