@@ -12,8 +12,8 @@ import type { Problem } from '../domain/problem.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
 import { explainAlert, workflowLabel } from './alerts.js';
-import { failureAdvice, groupFailures, rerunWhen, stopText } from './failures.js';
-import { countStopped, existsIncomplete, rerunsAtOnce, stoppedOn, stoppedSentence, stoppedStatus, whoFinishes } from './stopped.js';
+import { failureAdvice, groupFailures, stopText } from './failures.js';
+import { countStopped, existsIncomplete, rerunClause, stoppedOn, stoppedSentence, stoppedStatus, whoFinishes } from './stopped.js';
 import { formatDuration, summaryLine, plainStyle } from './human.js';
 import type { StopDetail } from '../engine/events.js';
 
@@ -227,11 +227,10 @@ function stoppedSection(report: ReportDocument, system: string): string {
 
 /**
  * What to do about the invoices a run stopped on: `run the same command again; nothing is
- * doubled`, after failures.ts's clause for the stop (`after the institution's midnight, `).
+ * doubled`, after stopped.ts's clause for the stop (`after the institution's midnight, `).
  */
 function rerunAdvice(stopped: string | undefined, detail: StopDetail | undefined, system: string, why = ''): string {
-  const when = rerunWhen(stopped, detail, system) || (rerunsAtOnce(stopped) ? '' : 'once what stopped the run is put right (above), ');
-  return `${when}run the same command again${why}; nothing is doubled`;
+  return `${rerunClause(stopped, detail, system)}run the same command again${why}; nothing is doubled`;
 }
 const sentenceCase = (t: string): string => `${t.charAt(0).toUpperCase()}${t.slice(1)}.`;
 

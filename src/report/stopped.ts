@@ -46,13 +46,28 @@ export function stoppedStatus(inv: Stoppable, stopped: string | undefined): stri
   return inv.error?.code === NOT_STARTED && !existsIncomplete(inv) ? 'Not started — re-run later' : 'Stopped — re-run later';
 }
 
+/** For a stop failures.ts has no words for (a report of another version): what to wait for. */
+const PUT_RIGHT = 'once what stopped the run is put right';
+
+/**
+ * When to re-run after a run that stopped this way, as a clause to put before "run": failures.ts
+ * `rerunWhen` (`after the institution's midnight, `), empty when at once is right, and for a stop
+ * it has no words for, `once what stopped the run is put right (above), `. `above` false: without
+ * the pointer to the stop's line above the advice, for text that has nothing above it (a CSV cell).
+ */
+export function rerunClause(stopped: string | undefined, detail?: StopDetail, label = 'Alma', above = true): string {
+  const when = rerunWhen(stopped, detail, label);
+  if (when !== '') return above ? when : when.replace(/ \(above\)/g, '');
+  return rerunsAtOnce(stopped) ? '' : `${PUT_RIGHT}${above ? ' (above)' : ''}, `;
+}
+
 /** Who finishes an invoice a run stopped on: `the re-run`, `a re-run after the institution's midnight`. */
 export function whoFinishes(stopped: string | undefined, detail?: StopDetail, label = 'Alma'): string {
   if (rerunsAtOnce(stopped)) return 'the re-run';
-  // failures.ts's clause for the stop ("after the institution's midnight, "), without its
-  // pointer to the terminal's line above: a CSV cell has no "above".
-  const when = rerunWhen(stopped, detail, label).replace(/ \(above\)/g, '').replace(/,\s*$/, '');
-  return when !== '' ? `a re-run ${when}` : 'a re-run, once what stopped the run is put right,';
+  // The clause for the stop, without its pointer to the terminal's line above: a CSV cell has no "above".
+  const when = rerunClause(stopped, detail, label, false).replace(/,\s*$/, '');
+  // The fallback, a clause of its own, stands between commas: `a re-run, once …, completes it`.
+  return when === PUT_RIGHT ? `a re-run, ${when},` : `a re-run ${when}`;
 }
 
 /**
