@@ -8,7 +8,29 @@
  * Pure: Alma's invoice JSON in, text out.
  */
 import { isJsonObject, jsonText, JsonNumber, type JsonValue } from '../common/json.js';
+import { INVOICE_COLUMNS, LINE_COLUMNS } from '../domain/columns.js';
 import { noteText } from '../input/shape.js';
+
+/** The members of `T` from `First` to `Last`, both included, in `T`'s order; never when there is no such run. */
+type Run<T extends readonly string[], First, Last, Acc extends readonly string[] = []> = T extends readonly [infer H extends string, ...infer R extends readonly string[]]
+  ? Acc extends readonly []
+    ? H extends First
+      ? H extends Last
+        ? [H]
+        : Run<R, First, Last, [H]>
+      : Run<R, First, Last, []>
+    : H extends Last
+      ? [...Acc, H]
+      : Run<R, First, Last, [...Acc, H]>
+  : never;
+
+/** The canonical columns from `first` to `last` in the canonical order (src/domain/columns.ts), typed as the tuple they are. */
+function canonicalRun<const T extends readonly string[], F extends T[number], L extends T[number]>(list: T, first: F, last: L): Run<T, F, L> {
+  const from = list.indexOf(first);
+  const to = list.indexOf(last);
+  if (from < 0 || to < from) throw new Error(`no run of columns from ${first} to ${last}`);
+  return list.slice(from, to + 1) as readonly string[] as Run<T, F, L>;
+}
 
 export const EXPORT_COLUMNS = [
   'invoice_id',
@@ -34,36 +56,15 @@ export const EXPORT_COLUMNS = [
   'fund_amount',
   // Appended after the columns of the first layout, so a consumer that reads by header name or
   // by position keeps working: what reconciles the rows with total_amount (charges and VAT), the
-  // payment flags, and the rest of each line's canonical fields.
-  'vat_type',
-  'vat_percentage',
-  'vat_amount',
-  'vat_code',
-  'vat_per_invoice_line',
-  'expended_from_fund',
-  'report_tax',
-  'use_pro_rata',
-  'shipment',
-  'overhead',
-  'insurance',
-  'discount',
-  'prepaid',
-  'internal_copy',
-  'export_to_erp',
-  'invoice_note',
+  // payment flags, and the rest of each line's canonical fields, in the canonical order, taken from
+  // src/domain/columns.ts so the two cannot drift apart. The order is the file's contract:
+  // test/report/export-file.test.ts spells it out, so a change to the canonical lists that would
+  // move an exported column fails there. Of the line's, line_note is in the first layout, and
+  // check_subscription_date_overlap is a load-time instruction, not the invoice's (README, export).
+  ...canonicalRun(INVOICE_COLUMNS, 'vat_type', 'invoice_note'),
   'price_note',
-  'subscription_from_date',
-  'subscription_to_date',
-  'additional_info',
-  'fully_invoiced',
-  'release_remaining_encumbrance',
-  'reporting_code',
-  'secondary_reporting_code',
-  'tertiary_reporting_code',
-  'line_vat_code',
-  'line_vat_percentage',
-  'line_vat_amount',
-  'line_vat_note',
+  ...canonicalRun(LINE_COLUMNS, 'subscription_from_date', 'release_remaining_encumbrance'),
+  ...canonicalRun(LINE_COLUMNS, 'reporting_code', 'line_vat_note'),
   // Alma's `total_price` of the line (output only; the loader never sends it). Not a canonical
   // column: a file read back as input names it an unknown column and ignores it.
   'line_total_price',
