@@ -4,33 +4,23 @@
  * built CLI's pages say "stopped", as its terminal does, not "failed"; the invoice Alma holds
  * half built is named as one to leave alone. test/report/stopped.test.ts has the words.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import { spawnCli } from '../helpers/cli.js';
+import { loopbackPerTest } from '../helpers/loopback.js';
 import type { ReportDocument } from '../../src/report/report.js';
 
-let sandbox: SandboxHandle | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const loop = loopbackPerTest();
 
 describe('the reports of an interrupted load', () => {
   it('Ctrl-C after the first create: HTML and CSV say stopped, not failed; the half-built invoice is to be left alone', async () => {
     // Slow answers, so the first create is still on its way when the Ctrl-C comes: the run
     // lets it finish (an invoice with an Alma id and no lines) and starts nothing more.
-    sandbox = await startSandbox({ port: 0, latencyMs: 400, processDelayMs: 20, perSecond: 1000 });
-    dir = mkdtempSync(join(tmpdir(), 'invoice-load-stopped-'));
+    const { sb: sandbox, dir, env } = await loop.almaSandbox({ latencyMs: 400, processDelayMs: 20, perSecond: 1000 }, 'invoice-load-stopped-', 'k');
     const html = join(dir, 'r.html');
     const csv = join(dir, 'r.csv');
-    const env = { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
     const run = spawnCli(['--json', '--report-html', html, '--report-csv', csv, 'fixtures/sample-batch.csv'], { env, timeoutMs: 60_000 });
     while ((sandbox.state().counters.requests['POST create'] ?? 0) < 1) await delay(5);
     run.child.kill('SIGINT');

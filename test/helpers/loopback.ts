@@ -1,6 +1,7 @@
 /**
- * A loopback HTTP server and a temporary directory for the test that asks for them, closed and
- * removed after it (registered with `afterEach` by `loopbackPerTest`, called at a file's top).
+ * A loopback HTTP server, the embedded Alma sandbox and a temporary directory for the test that
+ * asks for them, closed and removed after it (registered with `afterEach` by `loopbackPerTest`,
+ * called at a file's top).
  */
 import { afterEach } from 'vitest';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
@@ -8,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
 
 /** Answers with `status` and `body` as JSON (no body: an empty answer). */
 export type Send = (status: number, body?: unknown) => void;
@@ -19,13 +21,28 @@ export interface Loopback {
   scripted(answer: (req: IncomingMessage, url: URL, send: Send) => void): Promise<{ url: string; seen: string[] }>;
   /** A new temporary directory named after `prefix`. */
   tempDir(prefix: string): string;
+  /**
+   * The Alma sandbox on a free loopback port (`opts` over `port: 0`), a new temporary directory
+   * named after `prefix`, and the environment that points the CLI at them: `ALMA_API_URL`,
+   * `ALMA_API_KEY` (`key`) and `INVOICE_LOAD_STATE_DIR` (`state` inside the directory).
+   */
+  almaSandbox(opts: SandboxOptions, prefix: string, key: string): Promise<AlmaSandbox>;
+}
+
+export interface AlmaSandbox {
+  sb: SandboxHandle;
+  dir: string;
+  stateDir: string;
+  env: { ALMA_API_URL: string; ALMA_API_KEY: string; INVOICE_LOAD_STATE_DIR: string };
 }
 
 export function loopbackPerTest(): Loopback {
   const servers: Server[] = [];
+  const sandboxes: SandboxHandle[] = [];
   const dirs: string[] = [];
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+    await Promise.all(sandboxes.splice(0).map((s) => s.close()));
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
   return {
@@ -52,6 +69,13 @@ export function loopbackPerTest(): Loopback {
       const d = mkdtempSync(join(tmpdir(), prefix));
       dirs.push(d);
       return d;
+    },
+    async almaSandbox(opts, prefix, key) {
+      const sb = await startSandbox({ port: 0, ...opts });
+      sandboxes.push(sb);
+      const dir = this.tempDir(prefix);
+      const stateDir = join(dir, 'state');
+      return { sb, dir, stateDir, env: { ALMA_API_URL: sb.url, ALMA_API_KEY: key, INVOICE_LOAD_STATE_DIR: stateDir } };
     },
   };
 }

@@ -3,42 +3,31 @@
  * never a torn mix, and a failed write leaves no temporary file); a journal the loader cannot
  * trust is refused untouched with one clear line (exit 2), and the run goes on once it is put back.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
 import type { ReportDocument } from '../../src/report/report.js';
 import { ROOT, spawnCli } from '../helpers/cli.js';
+import { loopbackPerTest } from '../helpers/loopback.js';
 import { expectExactlyOnce } from '../helpers/sandbox.js';
 import { generateBatch } from './generate.js';
 import { mulberry32, recordFigures, waitForRequests } from './harness.js';
 
-let sandbox: SandboxHandle | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const loop = loopbackPerTest();
 
 async function setup(invoices: number) {
-  sandbox = await startSandbox({ port: 0, perSecond: 1000, processDelayMs: 40 });
-  dir = mkdtempSync(join(tmpdir(), 'invoice-load-durable-'));
+  const { sb, dir, stateDir, env } = await loop.almaSandbox({ perSecond: 1000, processDelayMs: 40 }, 'invoice-load-durable-', 'durable-test-key');
   const batch = generateBatch({ seed: 99, invoices, prefix: 'D' });
   const file = join(dir, 'batch.csv');
   writeFileSync(file, batch.csv);
-  const stateDir = join(dir, 'state');
-  const env = { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'durable-test-key', INVOICE_LOAD_STATE_DIR: stateDir };
-  return { sb: sandbox, dir, batch, file, env, stateDir, args: [file, '--json', '--rate', '200', '--poll-timeout', '5'] };
+  return { sb, dir, batch, file, env, stateDir, args: [file, '--json', '--rate', '200', '--poll-timeout', '5'] };
 }
 
 describe('the report file', () => {
   it('is replaced atomically: SIGKILL while rewriting it leaves a whole old or new version', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'invoice-load-atomic-'));
+    const dir = loop.tempDir('invoice-load-atomic-');
     const fsModule = pathToFileURL(join(ROOT, 'dist/common/fs.js')).href;
     // The writer says on stdout when each version is in place ("done v"); asked to (argv: a version
     // and a piece), it stops inside that version's write, its temporary file half written ("paused v").
@@ -69,7 +58,7 @@ describe('the report file', () => {
     const versions = new Set<number>();
     /** One writer in its own folder, killed as `k` says; checks what the kill left. */
     const killOne = async (k: { i: number; paused: boolean; version: number; pieceAt: number; delayMs: number }): Promise<void> => {
-      const own = join(dir!, `w${k.i}`);
+      const own = join(dir, `w${k.i}`);
       mkdirSync(own);
       const target = join(own, 'report.json');
       const child = spawn(process.execPath, ['--input-type=module', '-e', script, target, String(k.paused ? k.version : 0), String(k.pieceAt)], { stdio: ['ignore', 'pipe', 'inherit'] });

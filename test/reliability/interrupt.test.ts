@@ -6,42 +6,32 @@
  * - a stop while Alma is still processing does not sit out the poll timeout;
  * and a re-run afterwards loads everything exactly once.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
+import type { SandboxOptions } from '../../src/sandbox/index.js';
 import type { ReportDocument } from '../../src/report/report.js';
 import type { JournalEntry } from '../../src/engine/journal.js';
 import { spawnCli, type CliResult } from '../helpers/cli.js';
+import { loopbackPerTest } from '../helpers/loopback.js';
 import { expectExactlyOnce } from '../helpers/sandbox.js';
 import { generateBatch } from './generate.js';
 import { audit, expectReportMatchesSandbox, recordFigures, waitForRequests } from './harness.js';
 
-let sandbox: SandboxHandle | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await sandbox?.close();
-  sandbox = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const loop = loopbackPerTest();
 
 const figures: Record<string, unknown> = {};
 
 async function setup(opts: SandboxOptions, invoices: number) {
-  sandbox = await startSandbox({ port: 0, perSecond: 1000, processDelayMs: 40, ...opts });
-  dir = mkdtempSync(join(tmpdir(), 'invoice-load-int-'));
+  const { sb, dir, stateDir, env } = await loop.almaSandbox({ perSecond: 1000, processDelayMs: 40, ...opts }, 'invoice-load-int-', 'interrupt-test-key');
   const batch = generateBatch({ seed: 7 + invoices, invoices, prefix: 'I' });
   const file = join(dir, 'batch.csv');
   writeFileSync(file, batch.csv);
-  const stateDir = join(dir, 'state');
   // The report's folder is made first: invoice-load does not make a missing one (README, reports).
   mkdirSync(join(dir, 'out'));
   const reportPath = join(dir, 'out', 'report.json');
-  const env = { ALMA_API_URL: sandbox.url, ALMA_API_KEY: 'interrupt-test-key', INVOICE_LOAD_STATE_DIR: stateDir };
   const args = [file, '--json', '--report', reportPath, '--rate', '100', '--timeout', '5', '--poll-timeout', '20'];
-  return { sb: sandbox, dir, batch, env, args, stateDir, reportPath };
+  return { sb, dir, batch, env, args, stateDir, reportPath };
 }
 
 function journalOf(stateDir: string): { text: string; entries: JournalEntry[] } {
