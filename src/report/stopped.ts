@@ -53,11 +53,13 @@ const PUT_RIGHT = 'once what stopped the run is put right';
  * When to re-run after a run that stopped this way, as a clause to put before "run": failures.ts
  * `rerunWhen` (`after the institution's midnight, `), empty when at once is right, and for a stop
  * it has no words for, `once what stopped the run is put right (above), `. `above` false: without
- * the pointer to the stop's line above the advice, for text that has nothing above it (a CSV cell).
+ * the pointer to the stop's line above (or the errors below) the advice, for text that has nothing
+ * around it (a CSV cell, a table's row).
  */
 export function rerunClause(stopped: string | undefined, detail?: StopDetail, label = 'Alma', above = true): string {
   const when = rerunWhen(stopped, detail, label);
-  if (when !== '') return above ? when : when.replace(/ \(above\)/g, '');
+  // Both pointers go: max_errors' "(below)" points at the terminal's errors, which a cell lacks too.
+  if (when !== '') return above ? when : when.replace(/ \((?:above|below)\)/g, '');
   return rerunsAtOnce(stopped) ? '' : `${PUT_RIGHT}${above ? ' (above)' : ''}, `;
 }
 
