@@ -38,6 +38,28 @@ export function parseAlmaError(status: number, headers: ResponseHeaders, bodyTex
   });
 }
 
+/**
+ * An answer read as a success (2xx) that is Alma's error document, `errorsExist` true (sample 07's
+ * shape, or wrapped in `web_service_result`): the error it carries, with the server's code,
+ * message and tracking id, or undefined for any other answer. A list page read without this
+ * check has no entries and no `total_record_count`, and would say "none": an invoice that
+ * exists would look absent and be created again (docs/alma.md#errors-error-codes-and-alerts).
+ */
+export function errorInAnswer(status: number, doc: JsonValue): ApiError | undefined {
+  if (!isJsonObject(doc)) return undefined;
+  const root = isJsonObject(doc['web_service_result']) ? doc['web_service_result'] : doc;
+  if (jsonText(root['errorsExist'])?.trim().toLowerCase() !== 'true') return undefined;
+  const entries = entriesOf(doc);
+  const first = entries.find((e) => e.code !== undefined || e.message !== undefined);
+  const messages = entries.map((e) => e.message).filter((m): m is string => m !== undefined && m !== '');
+  return new ApiError({
+    httpStatus: status,
+    code: first?.code ?? 'BAD_RESPONSE',
+    message: `an error answered with HTTP ${status}: ${messages.length > 0 ? messages.join('; ') : 'errorsExist is true, with no error details'}`,
+    trackingId: first?.trackingId,
+  });
+}
+
 function fromJson(text: string): AlmaErrorEntry[] {
   let doc: JsonValue;
   try {
@@ -45,6 +67,10 @@ function fromJson(text: string): AlmaErrorEntry[] {
   } catch {
     return [];
   }
+  return entriesOf(doc);
+}
+
+function entriesOf(doc: JsonValue): AlmaErrorEntry[] {
   if (!isJsonObject(doc)) return [];
   const root = isJsonObject(doc['web_service_result']) ? doc['web_service_result'] : doc;
   const list = root['errorList'];

@@ -70,6 +70,25 @@ describe('findInvoices by word search', () => {
     expect(api.log()).toHaveLength(2);
   });
 
+  it("Alma's error document answered as a success (errorsExist, HTTP 200) fails the look-up with its code and tracking id, never reads as no match", async () => {
+    const t = target();
+    api.script(
+      // sample 07's body, and the 5xx shape (web_service_result, one error object), under a 200
+      { body: almaError('402119', 'General error.', 'E02-2706205445-WZJWP-AWAE1632347523') },
+      { body: { web_service_result: { errorsExist: 'true', errorList: { error: { errorCode: '401873', errorMessage: 'Request failed: X' } } } } },
+      // an invoice's lines: a line that exists must not look absent (it would be sent again)
+      { path: /\/lines/, body: almaError('412400', 'Invoice 77 not found.') },
+    );
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'X' }, { fresh: true })).rejects.toMatchObject({
+      code: '402119',
+      trackingId: 'E02-2706205445-WZJWP-AWAE1632347523',
+      message: expect.stringContaining('General error.'),
+    });
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'Y' }, { fresh: true })).rejects.toMatchObject({ code: '401873' });
+    await expect(t.listLines('77')).rejects.toMatchObject({ code: '412400' });
+    api.agent.assertNoPendingInterceptors();
+  });
+
   it('takes 412400 for no match under a 404 too (the OAS gives no status per code)', async () => {
     const t = target();
     api.script({ status: 404, body: almaError('412400', 'Invoice X not found.') });
