@@ -10,6 +10,7 @@
 import { isJsonObject, jsonText, JsonNumber, type JsonValue } from '../common/json.js';
 import { INVOICE_COLUMNS, LINE_COLUMNS } from '../domain/columns.js';
 import { noteText } from '../input/shape.js';
+import { Money } from '../domain/money.js';
 
 /** The members of `T` from `First` to `Last`, both included, in `T`'s order; never when there is no such run. */
 type Run<T extends readonly string[], First, Last, Acc extends readonly string[] = []> = T extends readonly [infer H extends string, ...infer R extends readonly string[]]
@@ -75,6 +76,20 @@ type Obj = { [key: string]: JsonValue };
 const obj = (v: JsonValue | undefined): Obj => (isJsonObject(v) ? v : {});
 const list = (v: JsonValue | undefined): JsonValue[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 const text = (v: JsonValue | undefined): string => jsonText(v) ?? '';
+/**
+ * An amount as Alma gives it, but never in exponent form: a JSON number may be written `1.0E7`
+ * (RFC 8259 §6), which is how Java writes a double from 10^7 up
+ * (https://docs.oracle.com/javase/8/docs/api/java/lang/Double.html#toString-double-). Alma's API
+ * is Java (docs/alma.md#errors-error-codes-and-alerts: `[Ljava.lang.Object;@…` in its messages),
+ * and sample 01's `"percent": 100.0` looks like a double written so. A finance system, or this
+ * loader reading the file back (no exponent, src/domain/money.ts), would not take `1.0E7`: the
+ * same value, exactly, in plain digits (`10000000`); any other text as it is.
+ */
+const amount = (v: JsonValue | undefined): string => {
+  const t = text(v);
+  return EXPONENT.test(t.trim()) ? new Money(t.trim()).toFixed() : t;
+};
+const EXPONENT = /^-?\d+(?:\.\d+)?[eE][+-]?\d+$/;
 /** `{value, desc}` → value; a bare string as it is. */
 const code = (v: JsonValue | undefined): string => (isJsonObject(v) ? text(v['value']) : text(v));
 /** Alma writes dates with a zone (`2025-04-02Z`): the canonical layout has none. */
@@ -101,23 +116,23 @@ const INVOICE_FIELDS: readonly Field[] = [
   ['invoice_due_date', 'invoice_due_date', day],
   ['vendor', 'vendor', code],
   ['vendor_account', 'vendor_account', text],
-  ['total_amount', 'total_amount', text],
+  ['total_amount', 'total_amount', amount],
   ['currency', 'currency', code],
   ['payment_method', 'payment_method', code],
   ['reference_number', 'reference_number', text],
   ['owner', 'owner', code],
   ['vat_type', 'invoice_vat.type', code],
-  ['vat_percentage', 'invoice_vat.percentage', text],
-  ['vat_amount', 'invoice_vat.vat_amount', text],
+  ['vat_percentage', 'invoice_vat.percentage', amount],
+  ['vat_amount', 'invoice_vat.vat_amount', amount],
   ['vat_code', 'invoice_vat.vat_code', code],
   ['vat_per_invoice_line', 'invoice_vat.vat_per_invoice_line', flag],
   ['expended_from_fund', 'invoice_vat.expended_from_fund', flag],
   ['report_tax', 'invoice_vat.report_tax', flag],
   ['use_pro_rata', 'additional_charges.use_pro_rata', flag],
-  ['shipment', 'additional_charges.shipment', text],
-  ['overhead', 'additional_charges.overhead', text],
-  ['insurance', 'additional_charges.insurance', text],
-  ['discount', 'additional_charges.discount', text],
+  ['shipment', 'additional_charges.shipment', amount],
+  ['overhead', 'additional_charges.overhead', amount],
+  ['insurance', 'additional_charges.insurance', amount],
+  ['discount', 'additional_charges.discount', amount],
   ['prepaid', 'payment.prepaid', flag],
   ['internal_copy', 'payment.internal_copy', flag],
   ['export_to_erp', 'payment.export_to_erp', flag],
@@ -127,8 +142,8 @@ const LINE_FIELDS: readonly Field[] = [
   ['line_number', 'number', text],
   ['line_type', 'type', code],
   ['po_line', 'po_line', text],
-  ['price', 'price', text],
-  ['quantity', 'quantity', text],
+  ['price', 'price', amount],
+  ['quantity', 'quantity', amount],
   ['line_note', 'note', text],
   ['price_note', 'price_note', text],
   ['subscription_from_date', 'subscription_from_date', day],
@@ -140,15 +155,15 @@ const LINE_FIELDS: readonly Field[] = [
   ['secondary_reporting_code', 'secondary_reporting_code', code],
   ['tertiary_reporting_code', 'tertiary_reporting_code', code],
   ['line_vat_code', 'invoice_line_vat.vat_code', code],
-  ['line_vat_percentage', 'invoice_line_vat.percentage', text],
-  ['line_vat_amount', 'invoice_line_vat.vat_amount', text],
+  ['line_vat_percentage', 'invoice_line_vat.percentage', amount],
+  ['line_vat_amount', 'invoice_line_vat.vat_amount', amount],
   ['line_vat_note', 'vat_note', text],
-  ['line_total_price', 'total_price', text],
+  ['line_total_price', 'total_price', amount],
 ];
 const FUND_FIELDS: readonly Field[] = [
   ['fund_code', 'fund_code', code],
-  ['fund_percent', 'percent', text],
-  ['fund_amount', 'amount', text],
+  ['fund_percent', 'percent', amount],
+  ['fund_amount', 'amount', amount],
 ];
 
 type Part = Partial<ExportRow>;

@@ -37,6 +37,27 @@ describe('exportRows', () => {
     expect(rows[0]).toMatchObject({ invoice_id: '35917564380004146', invoice_date: '2025-04-02', vendor: 'EBSCO', currency: 'USD', total_amount: '150.50' });
   });
 
+  it('writes an amount Alma answers in exponent form (a Java double from 10^7 up: 1.2345678E7) in plain digits, exactly', () => {
+    const big: JsonValue = {
+      id: '1',
+      number: 'JPY-1',
+      total_amount: n('1.2345678E7'),
+      additional_charges: { shipment: n('1.0E7'), discount: n('0.0') },
+      invoice_vat: { vat_amount: n('1.5E-4') },
+      invoice_lines: { invoice_line: [{ id: 'L1', number: '1', price: n('2.345678E6'), total_price: n('1.0000001E7'), fund_distribution: [{ fund_code: { value: 'F' }, amount: n('-1.25E7') }] }] },
+    };
+    const [row] = exportRows([big]);
+    expect(row).toMatchObject({
+      total_amount: '12345678',
+      shipment: '10000000',
+      discount: '0.0',
+      vat_amount: '0.00015',
+      price: '2345678',
+      line_total_price: '10000001',
+      fund_amount: '-12500000',
+    });
+  });
+
   it('writes RFC 4180 CSV with a header', () => {
     const csv = toCsv(exportRows([{ id: '1', number: 'A,"B"' }]));
     expect(csv.split('\r\n')[0]).toBe(EXPORT_COLUMNS.join(','));
