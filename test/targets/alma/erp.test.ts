@@ -127,6 +127,15 @@ describe('mark_in_erp, paid, rejected', () => {
     api!.agent.assertNoPendingInterceptors();
   });
 
+  it("Alma's error document answered 2xx (errorsExist) is no acceptance: an unknown outcome with Alma's code, message and tracking id, not sent again", async () => {
+    const e = erp();
+    api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77?op=paid', body: almaError('60267', 'Failed to process invoice in ERP.', 'E01-ERP') });
+    const err = await e.paid('77', { voucherNumber: 'V', voucherDate: '2026-01-02', voucherAmount: new Decimal('10') }).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ code: '60267', trackingId: 'E01-ERP', message: expect.stringContaining('Failed to process invoice in ERP.') });
+    expect(api!.calls()).toHaveLength(1);
+  });
+
   it('an answer that is not JSON (a proxy page?) leaves unknown whether Alma took it', async () => {
     const e = erp();
     api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77?op=mark_in_erp', body: '<html>gateway</html>', headers: { 'content-type': 'text/html' } });

@@ -108,6 +108,23 @@ describe('createAlmaTarget', () => {
     api!.agent.assertNoPendingInterceptors();
   });
 
+  it("a write answered 2xx with Alma's error document (errorsExist) is an unknown outcome that keeps Alma's code, message and tracking id; a process so answered is not accepted", async () => {
+    const t = target();
+    const inv = fullInvoice();
+    api!.script(
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77?op=process_invoice', body: almaError('60260', 'Failed to start invoice process and workflow.', 'E01-PROC') },
+      { method: 'POST', path: '/almaws/v1/acq/invoices', body: almaError('60256', 'Invoice not created.', 'E01-CREATE') },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: almaServerError('60255', 'Invoice line not created.', 'E01-LINE') },
+    );
+    const outcome = (p: Promise<unknown>) => p.catch((x: unknown) => x);
+    const processed = await outcome(t.processInvoice('77'));
+    expect(processed).toBeInstanceOf(UnknownOutcomeError);
+    expect(processed).toMatchObject({ code: '60260', trackingId: 'E01-PROC', message: expect.stringContaining('Failed to start invoice process and workflow.') });
+    await expect(t.createInvoice(inv)).rejects.toMatchObject({ name: 'UnknownOutcomeError', code: '60256', trackingId: 'E01-CREATE' });
+    await expect(t.addLine('77', inv.lines[0]!, inv)).rejects.toMatchObject({ name: 'UnknownOutcomeError', code: '60255', trackingId: 'E01-LINE' });
+    expect(api!.calls()).toHaveLength(3);
+  });
+
   it('lists lines across pages', async () => {
     const t = target();
     const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `L${from + i}`, number: String(from + i) }));
