@@ -282,7 +282,33 @@ export class InvoiceLookup {
         throw err;
       }
     }, 'invoice', undefined, `GET /acq/invoices/?q=invoice_number~${key.number}`);
-    return exactMatches(all, key);
+    return this.#exactMatches(all, key);
+  }
+
+  /**
+   * The search's entries with exactly this number and vendor. An entry with the number that says
+   * no vendor (a brief answer need not carry every field, docs/alma.md#look-ups-and-how-fresh-they-are)
+   * is read by its id to learn it, and one that gives no id at all (neither `id` nor a `link`
+   * ending in one) fails the look-up: skipped, it would make the invoice look absent, and it would
+   * be created a second time.
+   */
+  async #exactMatches(all: JsonValue[], key: InvoiceKey): Promise<RemoteInvoice[]> {
+    const out: RemoteInvoice[] = [];
+    for (const v of all) {
+      if (!isJsonObject(v) || jsonText(v['number']) !== key.number) continue;
+      const inv = toRemoteInvoice(v, { held: true });
+      if (inv === undefined) {
+        throw cutShort(`GET /acq/invoices/?q=invoice_number~${key.number}: an entry with number ${key.number} has no id, so whether it is vendor ${key.vendor}'s invoice cannot be told`);
+      }
+      if (inv.vendor === key.vendor) out.push(inv);
+      else if (inv.vendor === '') {
+        const read = toRemoteInvoice(await this.#http.json({ method: 'GET', path: `/acq/invoices/${encodeURIComponent(inv.id)}`, query: { view: 'brief' } }), { held: true });
+        if (read === undefined) throw cutShort(`GET /acq/invoices/${inv.id}: the answer has no invoice id`);
+        if (read.vendor === '') throw cutShort(`GET /acq/invoices/${inv.id}: invoice ${key.number} is shown without its vendor, so whether it is vendor ${key.vendor}'s cannot be told`);
+        if (read.vendor === key.vendor && read.number === key.number) out.push(read);
+      }
+    }
+    return out;
   }
 
   async #listVendor(vendor: string, invoicesInBatch: number): Promise<void> {
@@ -334,11 +360,3 @@ export class InvoiceLookup {
   }
 }
 
-function exactMatches(all: JsonValue[], key: InvoiceKey): RemoteInvoice[] {
-  const out: RemoteInvoice[] = [];
-  for (const v of all) {
-    const inv = toRemoteInvoice(v, { held: true });
-    if (inv !== undefined && inv.number === key.number && inv.vendor === key.vendor) out.push(inv);
-  }
-  return out;
-}

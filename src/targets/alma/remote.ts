@@ -18,8 +18,9 @@ export const IN_REVIEW = 'InReview';
 /** `held`: keep the answer (without its lines) on the result, to compare with the batch (Target.heldDifferences). */
 export function toRemoteInvoice(v: JsonValue | undefined, opts: { held?: boolean } = {}): RemoteInvoice | undefined {
   if (!isJsonObject(v)) return undefined;
-  const id = jsonText(v['id']);
-  if (id === undefined || id === '') return undefined;
+  // Its `id`, else the id its `link` ends in (`idOf`), as for lines.
+  const id = idOf(v);
+  if (id === undefined) return undefined;
   const workflowStatus = codeOf(v['invoice_workflow_status']);
   const alerts = alertsOf(v);
   return {

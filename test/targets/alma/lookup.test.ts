@@ -89,6 +89,25 @@ describe('findInvoices by word search', () => {
     api.agent.assertNoPendingInterceptors();
   });
 
+  it('an entry with the number is never skipped as absent for a field it does not show: its id from its link, its vendor read by id, and no id at all fails the look-up', async () => {
+    const t = target();
+    const { id: _id, vendor: _vendor, ...bare } = inv('0', 'INV-1', 'ACME');
+    api.script(
+      // no `id`, only the link (as sample 02's lines are listed)
+      { path: /INV-1&/, body: { total_record_count: 1, invoice: [{ ...bare, vendor: { value: 'ACME' }, link: 'https://api-eu.hosted.exlibrisgroup.com/almaws/v1/acq/invoices/15334101100001021' }] } },
+      // no vendor: read by id to learn it — ACME's (kept) and OTHER's (not this one)
+      { path: /INV-2&/, body: { total_record_count: 2, invoice: [{ ...bare, number: 'INV-2', id: '21' }, { ...bare, number: 'INV-2', id: '22' }] } },
+      { path: '/almaws/v1/acq/invoices/21?view=brief', body: inv('21', 'INV-2', 'ACME') },
+      { path: '/almaws/v1/acq/invoices/22?view=brief', body: inv('22', 'INV-2', 'OTHER') },
+      // neither id nor link: whether it is this invoice cannot be told
+      { path: /INV-3&/, body: { total_record_count: 1, invoice: [{ ...bare, number: 'INV-3', vendor: { value: 'ACME' } }] } },
+    );
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'INV-1' }, { fresh: true })).resolves.toMatchObject([{ id: '15334101100001021', number: 'INV-1', vendor: 'ACME' }]);
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'INV-2' }, { fresh: true })).map((f) => f.id)).toEqual(['21']);
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'INV-3' }, { fresh: true })).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    api.agent.assertNoPendingInterceptors();
+  });
+
   it('takes 412400 for no match under a 404 too (the OAS gives no status per code)', async () => {
     const t = target();
     api.script({ status: 404, body: almaError('412400', 'Invoice X not found.') });
