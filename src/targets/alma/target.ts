@@ -156,7 +156,9 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
           body: attachmentPayload(file.name, readAttachment(file.path)),
         });
         const remote = toRemoteAttachment(answer);
-        if (remote === undefined || remote.id === '') throw unreadable(`POST /acq/invoices/${invoiceId}/attachments`, 'has no attachment id');
+        if (remote === undefined || remote.id === '') {
+          throw writeAnsweredWithError(`POST /acq/invoices/${invoiceId}/attachments`, 200, answer) ?? unreadable(`POST /acq/invoices/${invoiceId}/attachments`, 'has no attachment id');
+        }
         return { ...remote, name: remote.name || file.name };
       },
     },
