@@ -11,7 +11,7 @@ import { limiterFor } from '../../transport/http.js';
 import type { Alert } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
-import { alertsOf, codeOf } from './remote.js';
+import { alertsOf, codeOf, idOf } from './remote.js';
 import { writeAnsweredWithError } from './errors.js';
 
 /** Workflow status codes (docs/alma.md#processing-and-workflow-statuses). */
@@ -167,7 +167,19 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
         undefined,
         `GET /acq/invoices/?invoice_workflow_status=${status}`,
       );
-      return byWorkflowStatus(once(all.map(toInvoiceState).filter((s): s is InvoiceState => s !== undefined)), status);
+      // Every entry, or none: one left out unread would not be handed to finance, and nothing would say so.
+      const states = all.map((v, i) => {
+        const s = toInvoiceState(v);
+        if (s === undefined) {
+          throw new ApiError({
+            httpStatus: 200,
+            code: 'BAD_RESPONSE',
+            message: `GET /acq/invoices/?invoice_workflow_status=${status}: entry ${i + 1} of ${all.length} has no invoice id (neither id nor a link ending in one), so it could not be handed over`,
+          });
+        }
+        return s;
+      });
+      return byWorkflowStatus(once(states), status);
     },
     listLines: (id) =>
       readAllPages(
@@ -258,8 +270,9 @@ function once(states: readonly InvoiceState[]): InvoiceState[] {
 
 export function toInvoiceState(v: JsonValue | undefined): InvoiceState | undefined {
   if (!isJsonObject(v)) return undefined;
-  const id = jsonText(v['id']);
-  if (id === undefined || id === '') return undefined;
+  // Its `id`, else the id its `link` ends in (remote.ts idOf).
+  const id = idOf(v);
+  if (id === undefined) return undefined;
   const p = isJsonObject(v['payment']) ? v['payment'] : {};
   const blank = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
   const alerts = alertsOf(v);

@@ -107,6 +107,21 @@ describe('listByStatus across pages', () => {
   });
 });
 
+describe('listByStatus: every invoice waiting is handed over, or the listing fails', () => {
+  it('an entry listed with only its link is read by the id the link ends in; an entry with no id at all fails the listing rather than being left out', async () => {
+    const e = erp();
+    const path = '/almaws/v1/acq/invoices/?invoice_workflow_status=Waiting+to+be+Sent&limit=100&offset=0';
+    const { id: _id, ...noId } = listed('0', { value: 'Waiting to be Sent' });
+    api!.script(
+      { path, body: { total_record_count: 2, invoice: [listed('1', { value: 'Waiting to be Sent' }), { ...noId, link: `${ORIGIN}/almaws/v1/acq/invoices/15334101100001021` }] } },
+      { path, body: { total_record_count: 2, invoice: [listed('1', { value: 'Waiting to be Sent' }), noId] } },
+    );
+    const { invoices } = await e.listByStatus('Waiting to be Sent');
+    expect(invoices.map((s) => s.id)).toEqual(['1', '15334101100001021']);
+    await expect(e.listByStatus('Waiting to be Sent')).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringContaining('entry 2 of 2 has no invoice id') });
+  });
+});
+
 describe('mark_in_erp, paid, rejected', () => {
   it('a 2xx answer without the invoice (204, empty, {}) is the request accepted: undefined, not an unknown outcome; one with it is read', async () => {
     const e = erp();
