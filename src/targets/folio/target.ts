@@ -126,7 +126,9 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
       const found = await listAll('/invoice/invoices', 'invoices', `vendorId==${cqlString(org.id)} and ${cqlAnyOf('vendorInvoiceNo', part)}`);
       for (const item of found) {
         const no = jsonText(item['vendorInvoiceNo']);
-        if (no === undefined || !out.has(no) || jsonText(item['vendorId']) !== org.id) continue;
+        // UUIDs compare without regard to case (RFC 9562 §4): a FOLIO may answer in either.
+        const vendorId = jsonText(item['vendorId']);
+        if (no === undefined || !out.has(no) || vendorId === undefined || !sameId(vendorId, org.id)) continue;
         const key = { vendor: vendorCode, number: no };
         const r = remoteOf(item, key, 'the invoice search');
         out.get(no)?.push(sameId(r.id, invoiceIdOf(client.tenant, key)) ? r : { ...r, notOurs: true });
