@@ -309,10 +309,12 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
       const answer = await firstInvoice.send(async () => kept(await postOnce('/invoice/invoices', id, invoicePayload(invoice, id, r)), id, invoice.key));
       // Created (2xx) with an empty answer, or one without an id: made under the id sent.
       const remote = toRemoteInvoice(answer) ?? { id, number: invoice.key.number, vendor: invoice.key.vendor, workflowStatus: 'Open', alerts: [], totalAmount: invoice.header.totalAmount.toString(), processed: false, inReview: false };
-      if (remote.number !== invoice.key.number) {
+      // An answer that names another number is another record under our id; one that names none
+      // (the RAML's 201 promises "a newly created item", not every field of it) is the one sent.
+      if (remote.number !== '' && remote.number !== invoice.key.number) {
         throw refused('idConflict', `FOLIO holds another record under the id ${id} (invoice ${remote.number}); it was left unchanged`);
       }
-      return { ...remote, vendor: invoice.key.vendor };
+      return { ...remote, number: invoice.key.number, vendor: invoice.key.vendor };
     },
 
     childKeys: (invoice: Invoice) => invoice.lines.map((l) => l.number),

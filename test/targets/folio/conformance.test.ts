@@ -49,3 +49,11 @@ describe('FOLIO: a re-run finds the invoice whatever the case of the UUIDs FOLIO
     expect(found[0]!.notOurs).toBeUndefined();
   });
 });
+
+describe('FOLIO: a create answered with less than the whole record', () => {
+  it('a 201 whose body gives the id but not vendorInvoiceNo is the invoice made under the id sent, not another record', async () => {
+    const { m, t } = target();
+    m.script({ method: 'POST', path: '/invoice/invoices', status: 201, body: { id: ID, status: 'Open' } });
+    expect(await t.createInvoice(inv!)).toMatchObject({ id: ID, number: 'C-1', vendor: 'GOBI', processed: false });
+  });
+});
