@@ -23,6 +23,10 @@
  *   mod-invoice stores the new status only once its finance work (pending payments, the voucher)
  *   is done; another approval meanwhile is a second one (counted as a double approval).
  * - Lines cannot be added to an approved invoice (500 `prohibitedInvoiceLineCreation`, sic).
+ * - `POST /invoice/invoices/{id}/documents` with `{documentMetadata: {id?, name, invoiceId},
+ *   contents: {data}}` (acq-models `document.json`; strict, the id kept as for invoices) → 201 with
+ *   the document; `GET …/documents` → `{documents: [metadata…], totalRecords}`; `GET
+ *   …/documents/{documentId}` → the document with its contents. [I] The refusal's codes.
  * - With `acqRestricted`, those invoices' approval is refused 403 `userHasNoPermission`: the
  *   acquisitions units' refusal of one record (mod-invoice `ProtectionHelper`).
  * - With `halfDoneLines`, those invoices' first line naming a PO line is stored without its
@@ -99,11 +103,15 @@ interface Data {
   approvals: Record<string, number>;
   /** Approvals at work: invoice id → when its status becomes Approved (sandbox clock, ms). */
   approving: Record<string, number>;
+  /** Invoice documents: the metadata (`id`, `name`, `invoiceId`) and the base64 `data`. */
+  documents: Rec[];
 }
 
 export interface FolioSandboxState {
   invoices: (Rec & { vendorCode: string })[];
   lines: Rec[];
+  /** Documents attached: their metadata and size in bytes. */
+  documents: { id: string; name: string; invoiceId: string; size: number }[];
   counters: {
     /** Invoices stored, per vendor code, per vendor invoice number. */
     created: Record<string, Record<string, number>>;
@@ -366,6 +374,41 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     return { status: 201, body: line, headers: { Location: `/invoice/invoice-lines/${id}` } };
   };
 
+  const documentOf = (d: Rec, withContents: boolean): Rec => ({
+    documentMetadata: { id: d.id, name: d.name, invoiceId: d.invoiceId },
+    ...(withContents ? { contents: { data: d.data } } : {}),
+  });
+
+  /** A document attached to invoice `invoiceId` (mod-invoice's `POST /invoice/invoices/{id}/documents`). */
+  const createDocument = (req: SiblingRequest, invoiceId: string): SiblingAnswer => {
+    const v = bodyOf(req);
+    if ('refused' in v) return v.refused;
+    const body = v.body;
+    const extra = Object.keys(body).find((k) => k !== 'documentMetadata' && k !== 'contents');
+    if (extra !== undefined) return errors(422, `Unrecognized field "${extra}"`, 'jakarta.validation.constraints.Null.message', [{ key: extra, value: '' }]);
+    const meta = body.documentMetadata as Rec | undefined;
+    const contents = body.contents as Rec | undefined;
+    if (typeof meta !== 'object' || meta === null || typeof meta.name !== 'string' || meta.name === '' || typeof meta.invoiceId !== 'string') {
+      return errors(422, 'documentMetadata needs name and invoiceId', 'jakarta.validation.constraints.NotNull.message', [{ key: 'documentMetadata', value: JSON.stringify(meta ?? null) }]);
+    }
+    const metaExtra = Object.keys(meta).find((k) => !['id', 'name', 'invoiceId', 'url'].includes(k));
+    if (metaExtra !== undefined) return errors(422, `Unrecognized field "${metaExtra}"`, 'jakarta.validation.constraints.Null.message', [{ key: `documentMetadata.${metaExtra}`, value: '' }]);
+    if (contents !== undefined && (typeof contents !== 'object' || contents === null || typeof contents.data !== 'string')) {
+      return errors(422, 'contents needs data (base64)', 'jakarta.validation.constraints.NotNull.message', [{ key: 'contents', value: '' }]);
+    }
+    // [I] the code: mod-invoice refuses a document whose invoiceId is not the path's.
+    if (meta.invoiceId !== invoiceId) return errors(422, 'The invoice id in the document does not match the path', 'invoiceIdMismatch', [{ key: 'invoiceId', value: meta.invoiceId }]);
+    if (invoiceById(invoiceId) === undefined) return errors(404, 'Invoice not found', 'notFound', [{ key: 'id', value: invoiceId }]);
+    const id = opts.serverIds === true ? crypto.randomUUID() : ((meta.id as string | undefined) ?? crypto.randomUUID());
+    if (data.documents.some((d) => d.id === id)) {
+      counters.duplicateIds++;
+      return errors(422, `id value already exists in table documents: ${id}`, 'duplicateId', [{ key: 'id', value: id }]);
+    }
+    const doc: Rec = { id, name: meta.name, invoiceId, data: (contents?.data as string | undefined) ?? '' };
+    data.documents.push(doc);
+    return { status: 201, body: documentOf(doc, true), headers: { Location: `/invoice/invoices/${invoiceId}/documents/${id}` } };
+  };
+
   /** mod-invoice's approval checks (InvoiceValidator.validateBeforeApproval), in its order; then the vendor. */
   const approvalRefusal = (inv: Rec): SiblingAnswer | undefined => {
     if (inv.exportToAccounting === true && (inv.accountingCode === undefined || inv.accountingCode === '')) return errors(400, 'Invoice can not be approved, because it requires an accounting code to be export to accounting', 'accountingCodeNotPresent');
@@ -451,8 +494,8 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     lookup: errors(400, 'CQL: unsupported query', 'badRequest'),
     poll: errors(404, 'Invoice not found', 'notFound'),
     read: errors(404, 'not found', 'notFound'),
-    // FOLIO has no attachment or ERP step in this loader: these fault steps never reach it.
-    attachment: errors(400, 'bad request', 'badRequest'),
+    attachment: errors(422, 'Document is too large', 'documentIsTooLarge'),
+    // FOLIO has no ERP step in this loader: this fault step never reaches it.
     erp: errors(400, 'bad request', 'badRequest'),
     other: errors(400, 'bad request', 'badRequest'),
   };
@@ -529,7 +572,19 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
       if (m === 'GET') return r('read', () => search(req, data.lines, 'invoiceLines'));
       if (m === 'POST') return r('line', () => createLine(req), subjectOf(req, 'line'));
     }
-    const [s0, s1, id, extra] = req.segs;
+    const [s0, s1, id, extra, documentId] = req.segs;
+    if (s0 === 'invoice' && s1 === 'invoices' && id !== undefined && extra === 'documents' && req.segs.length <= 5) {
+      if (documentId === undefined && m === 'POST') return r('attachment', () => createDocument(req, id), subjectOf(req, 'invoice', id));
+      if (documentId === undefined && m === 'GET') {
+        return r('read', () => search(req, data.documents.filter((d) => d.invoiceId === id).map((d) => documentOf(d, false).documentMetadata as Rec), 'documents'));
+      }
+      if (documentId !== undefined && m === 'GET') {
+        return r('read', () => {
+          const d = data.documents.find((x) => x.invoiceId === id && x.id === documentId);
+          return d === undefined ? errors(404, 'Document not found', 'notFound', [{ key: 'id', value: documentId }]) : { status: 200, body: documentOf(d, true) };
+        });
+      }
+    }
     if (s0 === 'invoice' && id !== undefined && extra === undefined) {
       if (s1 === 'invoices' && m === 'GET') return r('poll', () => {
         const inv = invoiceById(id);
@@ -562,6 +617,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
         return {
           invoices: data.invoices.map((i) => ({ ...structuredClone(i), vendorCode: orgById.get(i.vendorId as string)?.code ?? '' })),
           lines: structuredClone(data.lines),
+          documents: (data.documents ?? []).map((d) => ({ id: d.id as string, name: d.name as string, invoiceId: d.invoiceId as string, size: Buffer.from(d.data as string, 'base64').length })),
           counters: {
             created,
             linesPosted: structuredClone(data.linesPosted),
@@ -589,5 +645,5 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
 }
 
 function emptyData(): Data {
-  return { invoices: [], lines: [], seq: 0, created: {}, linesPosted: {}, approvals: {}, approving: {} };
+  return { invoices: [], lines: [], seq: 0, created: {}, linesPosted: {}, approvals: {}, approving: {}, documents: [] };
 }

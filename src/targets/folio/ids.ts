@@ -33,6 +33,9 @@ export const invoiceIdOf = (tenant: string, key: { vendor: string; number: strin
 /** A line's id: the invoice's id and the line number. */
 export const lineIdOf = (invoiceId: string, lineNumber: string): string => uuidV5(JSON.stringify(['line', invoiceId, lineNumber]));
 
+/** A document's id (an invoice's attached file): the invoice's id and the file's name, unique per invoice. */
+export const documentIdOf = (invoiceId: string, fileName: string): string => uuidV5(JSON.stringify(['document', invoiceId, fileName]));
+
 /** Whether two UUIDs are the same (their hex digits compare without regard to case: RFC 9562 §4). */
 export const sameId = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 

@@ -5,13 +5,14 @@
  */
 import type { Invoice } from '../../domain/model.js';
 import { checkFolioInvoice } from './rules.js';
+import { attachmentFiles, withAttachments } from '../attachments.js';
 import type { TargetProfile } from '../definition.js';
 import { previewPayloads } from './payload.js';
 
 export const FOLIO_PROFILE: TargetProfile = {
   name: 'folio',
   label: 'FOLIO',
-  rules: () => checkFolioInvoice,
+  rules: withAttachments(checkFolioInvoice, Infinity, 'FOLIO'),
   lineKeys: (inv) => inv.lines.map((l) => l.number),
   payloads: (inv: Invoice) => previewPayloads(inv),
   preview: (inv: Invoice) => {
@@ -19,6 +20,10 @@ export const FOLIO_PROFILE: TargetProfile = {
     return [
       { heading: 'POST /invoice/invoices', body: p.invoice },
       ...p.lines.map((body, i) => ({ heading: `line ${inv.lines[i]?.number ?? i + 1}: POST /invoice/invoice-lines`, body })),
+      ...attachmentFiles(inv).map((f) => ({
+        heading: `attachment ${f.name}: POST /invoice/invoices/{id}/documents`,
+        body: { documentMetadata: { id: `{document id of ${f.name}}`, name: f.name, invoiceId: '{invoice id}' }, contents: { data: `{${f.path}, base64}` } },
+      })),
       { heading: 'approve (unless --no-approve): PUT /invoice/invoices/{id} — the record as FOLIO holds it, with', body: { status: 'Approved' } },
     ];
   },

@@ -28,6 +28,7 @@ export const FOLIO_COLUMNS = columnUse(
     'vendor_account', 'invoice_due_date', 'payment_method', 'shipment', 'overhead', 'insurance', 'discount',
     'line_number', 'po_line', 'price', 'quantity', 'line_description', 'line_note', 'price_note',
     'fund_code', 'fund_percent', 'fund_amount', 'subscription_from_date', 'subscription_to_date', 'release_remaining_encumbrance',
+    'attachment',
   ],
   'FOLIO has no field for them (no VAT, reporting codes or ERP flags on its invoices), or they belong to the Exsited or Alguna targets',
 );

@@ -22,9 +22,10 @@ import { keyString, type Invoice, type InvoiceKey } from '../../domain/model.js'
 import { DEFAULT_TIMEOUT_MS, limiterFor } from '../../transport/http.js';
 import { ApiError, AuthError, IdNotKeptError, UnknownOutcomeError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
-import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../target.js';
+import type { AttachmentToSend, FieldDifference, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
+import { attachmentFiles, readAttachment } from '../attachments.js';
 import { FolioClient, type FolioClientOptions } from './client.js';
-import { chunks, cqlAnyOf, cqlString, invoiceIdOf, lineIdOf, sameId } from './ids.js';
+import { chunks, cqlAnyOf, cqlString, documentIdOf, invoiceIdOf, lineIdOf, sameId } from './ids.js';
 import { EXISTS_NOT_OURS, settledLineText } from '../matches.js';
 import { lineDifferences } from './compare.js';
 import { repeatedPageCheck } from '../pages.js';
@@ -38,6 +39,8 @@ export interface FolioTargetOptions extends FolioClientOptions {
   batchGroup?: string | undefined;
   /** Tries of the approval while FOLIO keeps answering it 409 (a conflict: docs/folio.md "Approval"). Default 5. */
   approveTries?: number | undefined;
+  /** Where relative attachment paths of standard input are resolved (default: the working directory). */
+  cwd?: string | undefined;
 }
 
 export interface FolioTarget extends Target {
@@ -91,11 +94,11 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
    * that was an estimate, or records gone meanwhile); a page that repeats the one before means the
    * server does not page by `offset` at all, and the listing fails rather than pass for whole (pages.ts).
    */
-  const listAll = async (path: string, list: string, query: string): Promise<JsonObject[]> => {
+  const listAll = async (path: string, list: string, query: string | undefined): Promise<JsonObject[]> => {
     const out: JsonObject[] = [];
     const repeated = repeatedPageCheck();
     for (let offset = 0; ; ) {
-      const answer = await client.json({ method: 'GET', path, query: { query, offset, limit: PAGE_SIZE } });
+      const answer = await client.json({ method: 'GET', path, query: { ...(query !== undefined ? { query } : {}), offset, limit: PAGE_SIZE } });
       const items = isJsonObject(answer) && Array.isArray(answer[list]) ? answer[list] : [];
       if (repeated(items)) {
         throw new ApiError({
@@ -265,6 +268,23 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     }
   };
 
+  /**
+   * An invoice's documents (mod-invoice `GET /invoice/invoices/{id}/documents`, every page:
+   * `documents[]` of `document_metadata.json`, `totalRecords`) and one document with its
+   * `contents.data` (base64), by which a file's size is measured: the listing gives names only.
+   */
+  const documentsPath = (invoiceId: string): string => `/invoice/invoices/${encodeURIComponent(invoiceId)}/documents`;
+  const documentSize = async (invoiceId: string, documentId: string): Promise<number | undefined> => {
+    const doc = await readById(documentsPath(invoiceId), documentId);
+    const contents = isJsonObject(doc) ? doc['contents'] : undefined;
+    const data = isJsonObject(contents) ? jsonText(contents['data']) : undefined;
+    return data === undefined ? undefined : Buffer.from(data, 'base64').length;
+  };
+  const documentOf = (v: JsonValue): { id?: string | undefined; name?: string | undefined } => {
+    const meta = isJsonObject(v) && isJsonObject(v['documentMetadata']) ? v['documentMetadata'] : v;
+    return isJsonObject(meta) ? { id: jsonText(meta['id']), name: jsonText(meta['name']) } : {};
+  };
+
   const target: FolioTarget = {
     name: 'folio',
     label: 'FOLIO',
@@ -379,6 +399,43 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     async getInvoice(invoiceId: string): Promise<RemoteInvoice> {
       const answer = await client.json({ method: 'GET', path: `/invoice/invoices/${encodeURIComponent(invoiceId)}` });
       return remoteOf(answer, undefined, `GET /invoice/invoices/${invoiceId}`);
+    },
+
+    /**
+     * The batch's files, as the invoice's documents (docs/folio.md "Documents"): after the lines,
+     * before the approval, each `POST /invoice/invoices/{id}/documents` with
+     * `{"documentMetadata": {"id", "name", "invoiceId"}, "contents": {"data": base64}}`
+     * (acq-models `document.json`). The document's id is name-based (ids.ts), so a send repeated
+     * after a lost answer meets the one it made; a file FOLIO already holds is recognised by name
+     * and size, the size measured from the document's contents.
+     */
+    attachments: {
+      files: (invoice: Invoice): AttachmentToSend[] => attachmentFiles(invoice, opts.cwd).map((f) => ({ name: f.name, path: f.path })),
+      async find(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment | undefined> {
+        const size = readAttachment(file.path).length;
+        let unmeasured: RemoteAttachment | undefined;
+        for (const entry of await listAll(documentsPath(invoiceId), 'documents', undefined)) {
+          const doc = documentOf(entry);
+          if (doc.name !== file.name || doc.id === undefined) continue;
+          const measured = await documentSize(invoiceId, doc.id);
+          if (measured === size) return { id: doc.id, name: file.name, size };
+          // A link (a document with a URL and no contents): its size cannot be told.
+          if (measured === undefined) unmeasured ??= { id: doc.id, name: file.name, unmeasured: true };
+        }
+        return unmeasured;
+      },
+      async add(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment> {
+        const bytes = readAttachment(file.path);
+        const id = documentIdOf(invoiceId, file.name);
+        const body = { documentMetadata: { id, name: file.name, invoiceId }, contents: { data: bytes.toString('base64') } };
+        const answer = await postOnce(documentsPath(invoiceId), id, body);
+        const made = documentOf(answer);
+        // A document found under our id with another name is not this file.
+        if (made.name !== undefined && made.name !== file.name) {
+          throw refused('idConflict', `FOLIO holds another document under the id ${id} (${made.name}); ${file.name} was not attached`);
+        }
+        return { id: made.id ?? id, name: file.name, size: bytes.length };
+      },
     },
 
     requestCount: () => client.http.requests,

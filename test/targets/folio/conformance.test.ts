@@ -3,9 +3,12 @@
  * (folio-org/acq-models `invoice.json`, `invoice_collection.json`; docs/folio.md), where the
  * sandbox answers one way only.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
-import { invoiceIdOf } from '../../../src/targets/folio/ids.js';
+import { documentIdOf, invoiceIdOf } from '../../../src/targets/folio/ids.js';
 import { createFolioTarget } from '../../../src/targets/folio/target.js';
 import { mockApi } from '../helpers/mock-api.js';
 import { CREDENTIALS, folioInvoices } from './helpers.js';
@@ -55,5 +58,35 @@ describe('FOLIO: a create answered with less than the whole record', () => {
     const { m, t } = target();
     m.script({ method: 'POST', path: '/invoice/invoices', status: 201, body: { id: ID, status: 'Open' } });
     expect(await t.createInvoice(inv!)).toMatchObject({ id: ID, number: 'C-1', vendor: 'GOBI', processed: false });
+  });
+});
+
+describe('FOLIO: the batch\'s files as the invoice\'s documents (mod-invoice /invoice/invoices/{id}/documents)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'folio-docs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const pdf = join(dir, 'C-1.pdf');
+  writeFileSync(pdf, '%PDF-1.4 the vendor invoice');
+  const [withFile] = folioInvoices([{ ...row('C-1'), attachment: pdf }]);
+  const DOC = documentIdOf(ID, 'C-1.pdf');
+  const data = Buffer.from('%PDF-1.4 the vendor invoice').toString('base64');
+
+  it('adds each file with a POST of documentMetadata (a name-based id, the name, the invoice) and base64 contents', async () => {
+    const { m, t } = target();
+    expect(t.attachments!.files(withFile!)).toEqual([{ name: 'C-1.pdf', path: pdf }]);
+    m.script({ method: 'POST', path: `/invoice/invoices/${ID}/documents`, status: 201, body: { documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID }, contents: { data } } });
+    expect(await t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf })).toEqual({ id: DOC, name: 'C-1.pdf', size: 27 });
+    const post = m.calls().find((c) => c.method === 'POST' && c.path.endsWith('/documents'));
+    expect(JSON.parse(String(post?.body))).toEqual({ documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID }, contents: { data } });
+  });
+
+  it('finds a file FOLIO holds by its name and the size of its contents; another size, or another name, is not it', async () => {
+    const { m, t } = target();
+    const other = '5d0c3a1e-0000-4000-8000-000000000002';
+    m.script(
+      { method: 'GET', path: new RegExp(`^/invoice/invoices/${ID}/documents\\?`), body: { documents: [{ id: other, name: 'C-1.pdf', invoiceId: ID }, { id: DOC, name: 'C-1.pdf', invoiceId: ID }, { id: DOC, name: 'x.pdf', invoiceId: ID }], totalRecords: 3 } },
+      { method: 'GET', path: `/invoice/invoices/${ID}/documents/${other}`, body: { documentMetadata: { id: other, name: 'C-1.pdf', invoiceId: ID }, contents: { data: Buffer.from('shorter').toString('base64') } } },
+      { method: 'GET', path: `/invoice/invoices/${ID}/documents/${DOC}`, body: { documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID }, contents: { data } } },
+    );
+    expect(await t.attachments!.find(ID, { name: 'C-1.pdf', path: pdf })).toEqual({ id: DOC, name: 'C-1.pdf', size: 27 });
   });
 });

@@ -3,7 +3,7 @@
  * is approved; look-ups are batched; each fault kind at each write step leaves every invoice
  * once, every line once, and no invoice approved twice; `--no-approve` leaves them Open.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -107,6 +107,36 @@ describe('FOLIO target with the engine', () => {
     expect(second.results.every((r) => r.status === 'already_loaded')).toBe(true);
     expect(sb.state().counters.requests['POST create']).toBe(4);
     expectOnce(sb.state(), invoices, true);
+  });
+
+  it('attaches the batch\'s files as documents, once; re-runs without the journal find them by name and size and send none', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'folio-docs-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'G-50101.pdf'), '%PDF-1.4 G-50101');
+    writeFileSync(join(dir, 'G-50101-note.pdf'), '%PDF-1.4 delivery note');
+    const rows = sampleRows();
+    const first = rows.findIndex((r) => r['invoice_number'] === 'G-50101');
+    rows[first] = { ...rows[first]!, attachment: join(dir, 'G-50101.pdf') };
+    rows.splice(first + 1, 0, { invoice_number: 'G-50101', vendor: rows[first]!['vendor']!, attachment: join(dir, 'G-50101-note.pdf') });
+    const invoices = folioInvoices(rows);
+    const out = await run(invoices, { approve: false });
+    expect(out.results.every((r) => r.status === 'loaded' && r.workflowStatus === 'Open')).toBe(true);
+    const id = invoiceIdOf(CREDENTIALS.tenant, invoices[0]!.key);
+    expect(sb.state().documents.map((d) => [d.name, d.invoiceId, d.size])).toEqual([
+      ['G-50101.pdf', id, 16],
+      ['G-50101-note.pdf', id, 22],
+    ]);
+    expect(out.results[0]!.attachments?.map((a) => a.file)).toEqual(['G-50101.pdf', 'G-50101-note.pdf']);
+    expect(sb.state().counters.requests['POST attachment']).toBe(2);
+    // Without the journal, the Open invoice is found and its documents listed: each file is there under its name and size.
+    await run(invoices, { approve: false });
+    expect(sb.state().counters.requests['POST attachment']).toBe(2);
+    // The approving run finds them too, and approves without sending a file.
+    const approved = await run(invoices);
+    expect(approved.results.every((r) => r.workflowStatus === 'Approved')).toBe(true);
+    expect(sb.state().counters.requests['POST attachment']).toBe(2);
+    expect(sb.state().documents).toHaveLength(2);
   });
 
   it('no-approve leaves the invoices Open with all their lines', async () => {
