@@ -14,7 +14,7 @@
  * | invoice_note                            | `note`                                                      |
  * | line: price × quantity, quantity        | `subTotal`, `quantity` (an integer)                         |
  * | po_line (PO line number)                | `poLineId`                                                  |
- * | fund_code + fund_percent / fund_amount  | `fundDistributions[]`: `fundId`, `code`, `distributionType` percentage / amount, `value` |
+ * | fund_code + fund_percent / fund_amount  | `fundDistributions[]`: `fundId`, `code`, `distributionType` percentage / amount, `value`; `encumbrance`: the PO line's on that fund |
  * | subscription_from/to_date               | `subscriptionStart`, `subscriptionEnd`                      |
  * | line_description (else the PO line's title) | `description`; line_note → `comment`                    |
  * | release_remaining_encumbrance           | `releaseEncumbrance` (default true, as the schema's)        |
@@ -34,8 +34,8 @@ export interface Resolved {
   batchGroupId: string;
   /** fund code → fund id */
   funds: ReadonlyMap<string, string>;
-  /** PO line number → its id and title */
-  poLines: ReadonlyMap<string, { id: string; title?: string | undefined }>;
+  /** PO line number → its id, title, and its encumbrance per fund id (lower case) */
+  poLines: ReadonlyMap<string, { id: string; title?: string | undefined; encumbrances?: ReadonlyMap<string, string> | undefined }>;
 }
 
 /**
@@ -113,12 +113,20 @@ export function linePayload(l: InvoiceLine, invoiceId: string, r: Resolved): Rec
     quantity: l.quantity ?? 1,
     releaseEncumbrance: l.releaseRemainingEncumbrance ?? true,
     ...(po !== undefined ? { poLineId: po.id } : {}),
-    fundDistributions: l.funds.map((f) => ({
-      fundId: r.funds.get(f.fundCode),
-      code: f.fundCode,
-      distributionType: f.amount !== undefined ? 'amount' : 'percentage',
-      value: f.amount ?? f.percent,
-    })),
+    fundDistributions: l.funds.map((f) => {
+      const fundId = r.funds.get(f.fundCode);
+      // The order's encumbrance on this fund: mod-invoice pays against an encumbrance only when
+      // the invoice line's distribution names it (InvoiceWorkflowDataHolderBuilder
+      // `withEncumbrances`, docs/folio.md "Invoice and lines").
+      const encumbrance = fundId === undefined ? undefined : po?.encumbrances?.get(fundId.toLowerCase());
+      return {
+        fundId,
+        code: f.fundCode,
+        ...(encumbrance !== undefined ? { encumbrance } : {}),
+        distributionType: f.amount !== undefined ? 'amount' : 'percentage',
+        value: f.amount ?? f.percent,
+      };
+    }),
     ...(l.subscriptionFromDate !== undefined ? { subscriptionStart: folioDate(l.subscriptionFromDate) } : {}),
     ...(l.subscriptionToDate !== undefined ? { subscriptionEnd: folioDate(l.subscriptionToDate) } : {}),
     ...(comment !== '' ? { comment } : {}),

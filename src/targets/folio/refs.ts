@@ -37,6 +37,12 @@ export interface PoLine {
   /** The title, which an invoice line linked to it takes as its description when the batch gives none. */
   titleOrPackage?: string | undefined;
   paymentStatus?: string | undefined;
+  /**
+   * fund id (lower case) → the id of the encumbrance the order holds on that fund for this line
+   * (mod-orders `po_line.json` `fundDistribution[].encumbrance`); a fund the line names twice
+   * (two expense classes) is left out, as which encumbrance an invoice line pays is then not known.
+   */
+  encumbrances?: ReadonlyMap<string, string> | undefined;
 }
 
 /** FOLIO's default batch group, which every tenant has (acq-models `invoice.json`: the `batchGroupId` default). */
@@ -237,5 +243,25 @@ export function toFund(v: JsonValue | undefined): Fund | undefined {
 export function toPoLine(v: JsonValue | undefined): PoLine | undefined {
   if (!isJsonObject(v)) return undefined;
   const id = str(v, 'id');
-  return id === undefined ? undefined : { id, poLineNumber: str(v, 'poLineNumber') ?? '', titleOrPackage: str(v, 'titleOrPackage'), paymentStatus: str(v, 'paymentStatus') };
+  if (id === undefined) return undefined;
+  const encumbrances = new Map<string, string>();
+  const twice = new Set<string>();
+  for (const fd of Array.isArray(v['fundDistribution']) ? v['fundDistribution'] : []) {
+    if (!isJsonObject(fd)) continue;
+    const fundId = str(fd, 'fundId')?.toLowerCase();
+    const encumbrance = str(fd, 'encumbrance');
+    if (fundId === undefined) continue;
+    if (encumbrances.has(fundId) || twice.has(fundId)) {
+      twice.add(fundId);
+      encumbrances.delete(fundId);
+    } else if (encumbrance !== undefined && encumbrance !== '') encumbrances.set(fundId, encumbrance);
+    else twice.add(fundId);
+  }
+  return {
+    id,
+    poLineNumber: str(v, 'poLineNumber') ?? '',
+    titleOrPackage: str(v, 'titleOrPackage'),
+    paymentStatus: str(v, 'paymentStatus'),
+    ...(encumbrances.size > 0 ? { encumbrances } : {}),
+  };
 }

@@ -170,7 +170,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
           paymentMethod,
           batchGroupId,
           funds: new Map(funds.map(([c, f]) => [c, (f as { id: string }).id])),
-          poLines: new Map(poLines.map(([n, p]) => [n, { id: (p as { id: string }).id, title: p?.titleOrPackage }])),
+          poLines: new Map(poLines.map(([n, p]) => [n, { id: (p as { id: string }).id, title: p?.titleOrPackage, encumbrances: p?.encumbrances }])),
         };
       })();
       resolved.set(k, r);

@@ -90,3 +90,42 @@ describe('FOLIO: the batch\'s files as the invoice\'s documents (mod-invoice /in
     expect(await t.attachments!.find(ID, { name: 'C-1.pdf', path: pdf })).toEqual({ id: DOC, name: 'C-1.pdf', size: 27 });
   });
 });
+
+describe('FOLIO: a line on a PO line pays against the order\'s encumbrance', () => {
+  const GENRL = '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d404';
+  const HIST = '7b1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d405';
+  const ENC = '9a8b7c6d-0000-4000-8000-00000000e001';
+  const POL = '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f70001';
+  it('each fund distribution names the encumbrance the PO line holds on that fund (po_line fundDistribution[].encumbrance); a fund the PO line does not name gets none', async () => {
+    const rows = [
+      { ...row('E-1'), total_amount: '10.00', po_line: '10001-1', fund_code: 'GENRL', fund_percent: '60' },
+      { ...row('E-1'), total_amount: '10.00', po_line: '10001-1', fund_code: 'HIST', fund_percent: '40' },
+    ];
+    const [e1] = folioInvoices(rows);
+    const id = invoiceIdOf(CREDENTIALS.tenant, e1!.key);
+    const m = mockApi(ORIGIN);
+    api = m;
+    m.script(
+      login,
+      { method: 'GET', path: /^\/organizations\/organizations\?/, body: { organizations: [{ id: ORG_ID, code: 'GOBI', status: 'Active', isVendor: true }], totalRecords: 1 } },
+      { method: 'GET', path: /^\/finance\/funds\?/, body: { funds: [{ id: GENRL, code: 'GENRL', fundStatus: 'Active' }, { id: HIST, code: 'HIST', fundStatus: 'Active' }], totalRecords: 2 } },
+      {
+        method: 'GET',
+        path: /^\/orders\/order-lines\?/,
+        body: { poLines: [{ id: POL, poLineNumber: '10001-1', titleOrPackage: 'A history of the book', fundDistribution: [{ fundId: GENRL.toUpperCase(), code: 'GENRL', encumbrance: ENC, distributionType: 'percentage', value: 100 }] }], totalRecords: 1 },
+      },
+      { method: 'POST', path: '/invoice/invoice-lines', status: 201, body: '' },
+    );
+    const t = createFolioTarget({ baseUrl: ORIGIN, credentials: CREDENTIALS, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0 });
+    await t.addChild(id, '1', e1!);
+    const post = m.calls().find((c) => c.method === 'POST' && c.path === '/invoice/invoice-lines');
+    expect((JSON.parse(String(post?.body)) as { poLineId: string; fundDistributions: unknown[] })).toMatchObject({
+      poLineId: POL,
+      fundDistributions: [
+        { fundId: GENRL, code: 'GENRL', encumbrance: ENC, distributionType: 'percentage', value: 60 },
+        { fundId: HIST, code: 'HIST', distributionType: 'percentage', value: 40 },
+      ],
+    });
+    expect((JSON.parse(String(post?.body)) as { fundDistributions: Record<string, unknown>[] }).fundDistributions[1]).not.toHaveProperty('encumbrance');
+  });
+});
