@@ -91,7 +91,7 @@ export const mediaType = (path: string): string => TYPES[extname(path).toLowerCa
  * a readable file (not a folder) within the size limit, and no two share a file name: the name
  * (with the size) is how a re-run recognises a file the target already holds.
  */
-export function checkAttachments(d: DraftInvoice, cwd: string, most: number, label: string): Problem[] {
+export function checkAttachments(d: DraftInvoice, cwd: string, most: number, label: string, max = MAX_ATTACHMENT_BYTES): Problem[] {
   const found: Problem[] = [];
   const names = new Map<string, number>();
   const files = d.attachments ?? [];
@@ -102,7 +102,7 @@ export function checkAttachments(d: DraftInvoice, cwd: string, most: number, lab
       return;
     }
     const path = resolveAttachment(f.text, d.file, cwd);
-    const why = attachmentProblem(path);
+    const why = attachmentProblem(path, max);
     if (why !== undefined) found.push(problem(at, 'attachment_unreadable', `attachment ${why}`, { column: 'attachment' }));
     const name = basename(path);
     const first = names.get(name);
@@ -117,11 +117,11 @@ export function checkAttachments(d: DraftInvoice, cwd: string, most: number, lab
   return found;
 }
 
-/** A target's invoice rules, then the files' checks (which need the file system). */
+/** A target's invoice rules, then the files' checks (which need the file system); `max`: the target's own size limit, when lower. */
 export const withAttachments =
-  (base: InvoiceRules, most: number, label: string) =>
+  (base: InvoiceRules, most: number, label: string, max = MAX_ATTACHMENT_BYTES) =>
   (cwd: string): InvoiceRules =>
   (d) => {
     const found = base(d);
-    return d.attachments === undefined ? found : found.concat(checkAttachments(d, cwd, most, label));
+    return d.attachments === undefined ? found : found.concat(checkAttachments(d, cwd, most, label, max));
   };

@@ -24,7 +24,8 @@
  *   is done; another approval meanwhile is a second one (counted as a double approval).
  * - Lines cannot be added to an approved invoice (500 `prohibitedInvoiceLineCreation`, sic).
  * - `POST /invoice/invoices/{id}/documents` with `{documentMetadata: {id?, name, invoiceId},
- *   contents: {data}}` (acq-models `document.json`; strict, the id kept as for invoices) → 201 with
+ *   contents: {data}}` as `application/octet-stream` (acq-models `document.json`; strict, the id
+ *   kept as for invoices; a body of 7 MB or more 413 `documentIsTooLarge`) → 201 with
  *   the document; `GET …/documents` → `{documents: [metadata…], totalRecords}`; `GET
  *   …/documents/{documentId}` → the document with its contents. [I] The refusal's codes.
  * - With `acqRestricted`, those invoices' approval is refused 403 `userHasNoPermission`: the
@@ -381,6 +382,11 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
 
   /** A document attached to invoice `invoiceId` (mod-invoice's `POST /invoice/invoices/{id}/documents`). */
   const createDocument = (req: SiblingRequest, invoiceId: string): SiblingAnswer => {
+    // mod-invoice takes this body as a stream of bytes (RAML: application/octet-stream); [I] RMB's words for another type.
+    const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/octet-stream') return text(400, `Content-type header must be ["application/octet-stream"] but it is "${type ?? ''}"`);
+    // mod-invoice InvoicesImpl: a body of 7 MB or more is refused 413 documentIsTooLarge.
+    if (req.body.length >= 7 * 1024 * 1024) return errors(413, 'Document size is too large', 'documentIsTooLarge');
     const v = bodyOf(req);
     if ('refused' in v) return v.refused;
     const body = v.body;
@@ -494,7 +500,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     lookup: errors(400, 'CQL: unsupported query', 'badRequest'),
     poll: errors(404, 'Invoice not found', 'notFound'),
     read: errors(404, 'not found', 'notFound'),
-    attachment: errors(422, 'Document is too large', 'documentIsTooLarge'),
+    attachment: errors(413, 'Document size is too large', 'documentIsTooLarge'),
     // FOLIO has no ERP step in this loader: this fault step never reaches it.
     erp: errors(400, 'bad request', 'badRequest'),
     other: errors(400, 'bad request', 'badRequest'),

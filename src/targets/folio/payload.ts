@@ -98,6 +98,14 @@ export function invoicePayload(inv: Invoice, id: string, r: Resolved): Record<st
   };
 }
 
+/**
+ * The largest file FOLIO takes as a document: mod-invoice refuses a documents POST whose body
+ * (the JSON with the file in base64, a third larger than the file) reaches 7 MB with 413
+ * `documentIsTooLarge` (folio-org/mod-invoice `InvoicesImpl.MAX_DOCUMENT_SIZE = 7 * ONE_MB`).
+ * 5 MiB of file is 6,990,508 characters of base64, which leaves room for the metadata.
+ */
+export const FOLIO_DOCUMENT_MAX_BYTES = 5 * 1024 * 1024;
+
 /** price × quantity (quantity 1 when not given). */
 export const subTotalOf = (l: InvoiceLine): Decimal | undefined => (l.price === undefined ? undefined : l.price.times(l.quantity ?? 1));
 

@@ -7,12 +7,12 @@ import type { Invoice } from '../../domain/model.js';
 import { checkFolioInvoice } from './rules.js';
 import { attachmentFiles, withAttachments } from '../attachments.js';
 import type { TargetProfile } from '../definition.js';
-import { previewPayloads } from './payload.js';
+import { FOLIO_DOCUMENT_MAX_BYTES, previewPayloads } from './payload.js';
 
 export const FOLIO_PROFILE: TargetProfile = {
   name: 'folio',
   label: 'FOLIO',
-  rules: withAttachments(checkFolioInvoice, Infinity, 'FOLIO'),
+  rules: withAttachments(checkFolioInvoice, Infinity, 'FOLIO', FOLIO_DOCUMENT_MAX_BYTES),
   lineKeys: (inv) => inv.lines.map((l) => l.number),
   payloads: (inv: Invoice) => previewPayloads(inv),
   preview: (inv: Invoice) => {

@@ -185,9 +185,9 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
    * read by its id and adopted; otherwise the refusal stands. A send whose retries ran out leaves
    * the outcome unknown, and the engine looks before sending it again.
    */
-  const postOnce = async (path: string, id: string, body: unknown, asSent?: (there: JsonValue) => Promise<void>): Promise<JsonValue> => {
+  const postOnce = async (path: string, id: string, body: unknown, asSent?: (there: JsonValue) => Promise<void>, headers?: Record<string, string>): Promise<JsonValue> => {
     try {
-      return await client.json({ method: 'POST', path, body, idempotent: true });
+      return await client.json({ method: 'POST', path, body, idempotent: true, ...(headers !== undefined ? { headers } : {}) });
     } catch (err) {
       if (!(err instanceof ApiError) || err instanceof AuthError || err instanceof UnknownOutcomeError) throw err;
       const there = await readById(path, id);
@@ -404,7 +404,8 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     /**
      * The batch's files, as the invoice's documents (docs/folio.md "Documents"): after the lines,
      * before the approval, each `POST /invoice/invoices/{id}/documents` with
-     * `{"documentMetadata": {"id", "name", "invoiceId"}, "contents": {"data": base64}}`
+     * `{"documentMetadata": {"id", "name", "invoiceId"}, "contents": {"data": base64}}`, sent as
+     * `application/octet-stream`
      * (acq-models `document.json`). The document's id is name-based (ids.ts), so a send repeated
      * after a lost answer meets the one it made; a file FOLIO already holds is recognised by name
      * and size, the size measured from the document's contents.
@@ -428,7 +429,10 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
         const bytes = readAttachment(file.path);
         const id = documentIdOf(invoiceId, file.name);
         const body = { documentMetadata: { id, name: file.name, invoiceId }, contents: { data: bytes.toString('base64') } };
-        const answer = await postOnce(documentsPath(invoiceId), id, body);
+        // The JSON document goes as a stream (`application/octet-stream`): mod-invoice reads this
+        // POST's body as bytes (`@Stream` in InvoicesImpl.postInvoiceInvoicesDocumentsById) and
+        // parses the JSON itself; its RAML declares no JSON body for it.
+        const answer = await postOnce(documentsPath(invoiceId), id, body, undefined, { 'content-type': 'application/octet-stream' });
         const made = documentOf(answer);
         // A document found under our id with another name is not this file.
         if (made.name !== undefined && made.name !== file.name) {

@@ -11,6 +11,8 @@ import { unlimited } from '../../../src/transport/limiter.js';
 import { documentIdOf, invoiceIdOf } from '../../../src/targets/folio/ids.js';
 import { createFolioTarget } from '../../../src/targets/folio/target.js';
 import { mockApi } from '../helpers/mock-api.js';
+import { InvoiceGrouper } from '../../../src/domain/group.js';
+import { FOLIO_PROFILE } from '../../../src/targets/folio/profile.js';
 import { CREDENTIALS, folioInvoices } from './helpers.js';
 
 const ORIGIN = 'https://folio-okapi.test';
@@ -77,6 +79,25 @@ describe('FOLIO: the batch\'s files as the invoice\'s documents (mod-invoice /in
     expect(await t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf })).toEqual({ id: DOC, name: 'C-1.pdf', size: 27 });
     const post = m.calls().find((c) => c.method === 'POST' && c.path.endsWith('/documents'));
     expect(JSON.parse(String(post?.body))).toEqual({ documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID }, contents: { data } });
+  });
+
+  it('sends the document as application/octet-stream, as mod-invoice reads that POST (a stream of bytes, not a JSON body)', async () => {
+    const { m, t } = target();
+    m.script({ method: 'POST', path: `/invoice/invoices/${ID}/documents`, status: 201, body: { documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID } } });
+    await t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf });
+    const post = m.calls().find((c) => c.method === 'POST' && c.path.endsWith('/documents'));
+    const type = Object.entries((post?.headers ?? {}) as Record<string, string>).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+    expect(type).toBe('application/octet-stream');
+  });
+
+  it('a file over 5 MiB is refused before anything is sent: mod-invoice refuses a documents body of 7 MB (the file in base64)', () => {
+    const big = join(dir, 'big.pdf');
+    writeFileSync(big, Buffer.alloc(5 * 1024 * 1024 + 1, 0x25));
+    const g = new InvoiceGrouper({ rules: FOLIO_PROFILE.rules(dir) });
+    g.add({ source: { file: join(dir, 'batch.csv'), row: 2 }, fields: { ...row('C-9'), attachment: 'big.pdf' } });
+    const [out] = g.finish().invoices;
+    expect(out!.invoice).toBeUndefined();
+    expect(out!.problems).toMatchObject([{ code: 'attachment_unreadable', column: 'attachment', message: expect.stringMatching(/is 5242881 bytes; the loader sends files of at most 5242880 bytes/) }]);
   });
 
   it('finds a file FOLIO holds by its name and the size of its contents; another size, or another name, is not it', async () => {
