@@ -432,7 +432,20 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
         // The JSON document goes as a stream (`application/octet-stream`): mod-invoice reads this
         // POST's body as bytes (`@Stream` in InvoicesImpl.postInvoiceInvoicesDocumentsById) and
         // parses the JSON itself; its RAML declares no JSON body for it.
-        const answer = await postOnce(documentsPath(invoiceId), id, body, undefined, { 'content-type': 'application/octet-stream' });
+        // A document already under this id (the repeated send refused) is this file only with its
+        // size: one of the same name and other contents (the file replaced since) is left as it is.
+        const asSent = async (there: JsonValue): Promise<void> => {
+          const contents = isJsonObject(there) ? there['contents'] : undefined;
+          const data = isJsonObject(contents) ? jsonText(contents['data']) : undefined;
+          const held = data === undefined ? undefined : Buffer.from(data, 'base64').length;
+          if (held !== undefined && held !== bytes.length) {
+            throw refused(
+              'EXISTS_DIFFERENT',
+              `FOLIO holds a document named ${file.name} on this invoice (id ${id}) of ${held} bytes, and the file is ${bytes.length} bytes: it was left as it is and the file was not attached — delete the document in FOLIO to attach this file, then run the same command again`,
+            );
+          }
+        };
+        const answer = await postOnce(documentsPath(invoiceId), id, body, asSent, { 'content-type': 'application/octet-stream' });
         const made = documentOf(answer);
         // A document found under our id with another name is not this file.
         if (made.name !== undefined && made.name !== file.name) {

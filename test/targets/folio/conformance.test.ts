@@ -100,6 +100,19 @@ describe('FOLIO: the batch\'s files as the invoice\'s documents (mod-invoice /in
     expect(out!.problems).toMatchObject([{ code: 'attachment_unreadable', column: 'attachment', message: expect.stringMatching(/is 5242881 bytes; the loader sends files of at most 5242880 bytes/) }]);
   });
 
+  it('a document already under the file\'s id with other contents (the file replaced since) is not taken for it: EXISTS_DIFFERENT, nothing more sent', async () => {
+    const { m, t } = target();
+    m.script(
+      { method: 'POST', path: `/invoice/invoices/${ID}/documents`, status: 422, body: { errors: [{ message: `id value already exists in table documents: ${DOC}`, code: 'duplicateId' }] } },
+      { method: 'GET', path: `/invoice/invoices/${ID}/documents/${DOC}`, body: { documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID }, contents: { data: Buffer.from('an older version').toString('base64') } } },
+    );
+    await expect(t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf })).rejects.toMatchObject({
+      code: 'EXISTS_DIFFERENT',
+      message: expect.stringMatching(/^FOLIO holds a document named C-1\.pdf on this invoice \(id .*\) of 16 bytes, and the file is 27 bytes: it was left as it is/),
+    });
+    expect(m.log().filter((l) => l.startsWith('POST /invoice'))).toHaveLength(1);
+  });
+
   it('finds a file FOLIO holds by its name and the size of its contents; another size, or another name, is not it', async () => {
     const { m, t } = target();
     const other = '5d0c3a1e-0000-4000-8000-000000000002';
