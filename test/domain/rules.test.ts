@@ -116,6 +116,8 @@ describe('invoice total', () => {
     ['charges added, discount subtracted', [{ total_amount: '115', shipment: '10', overhead: '5', insurance: '2.5', discount: '2.5' }], []],
     ['discount', [{ total_amount: '90', discount: '10' }], []],
     ['discount forgotten in the total', [{ discount: '10' }], ['2:total_amount:total_mismatch']],
+    // Both the quick integer sum and the Decimal check must subtract it: added, it is a mismatch.
+    ['discount added to the total instead of subtracted', [{ total_amount: '110', discount: '10' }], ['2:total_amount:total_mismatch']],
     ['INCLUSIVE (default): VAT not added', [{ vat_amount: '20' }], []],
     ['INCLUSIVE: VAT added by mistake', [{ vat_type: 'INCLUSIVE', total_amount: '120', vat_amount: '20' }], ['2:total_amount:total_mismatch']],
     ['EXCLUSIVE: VAT not added', [{ vat_type: 'exclusive', vat_percentage: '20' }], []],
