@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, classify, decide, DEFAULT_RETRY, OUTAGE_STEP_MS, parseRetryAfter, type Outcome } from '../../src/transport/retry.js';
+import { backoffMs, classify, decide, DEFAULT_RETRY, isSafeMethod, OUTAGE_STEP_MS, parseRetryAfter, type Outcome } from '../../src/transport/retry.js';
 
 const GET = { method: 'GET', idempotent: true };
 const POST = { method: 'POST', idempotent: false };
@@ -129,6 +129,14 @@ describe('decide', () => {
     });
   });
 
+  it('waits a Retry-After of exactly maxWaitMs: only a longer one stops the run', () => {
+    const maxWaitMs = DEFAULT_RETRY.maxWaitMs;
+    const asked = String(maxWaitMs / 1000);
+    expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, asked), 0, ctx)).toMatchObject({ action: 'retry', delayMs: maxWaitMs, retryAfterMs: maxWaitMs });
+    const longer = String(maxWaitMs / 1000 + 1);
+    expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, longer), 0, ctx)).toMatchObject({ action: 'fail', kind: 'retry_after', waitMs: maxWaitMs + 1000 });
+  });
+
   it('marks throttles so the limiter slows everyone down', () => {
     expect(decide(POST, res(429, 'PER_SECOND_THRESHOLD'), 0, ctx)).toMatchObject({ action: 'retry', throttled: true });
     expect(decide(GET, net('ECONNRESET'), 0, ctx)).toMatchObject({ action: 'retry', throttled: false });
@@ -189,4 +197,11 @@ describe('decide while a target that answered before is out of reach', () => {
     expect(decide(POST, net('ECONNREFUSED'), 0, ctx(1_000))).toEqual(decide(POST, net('ECONNREFUSED'), 0, ctx()));
     expect(decide(POST, net('ECONNREFUSED'), 0, ctx(1_000))).not.toHaveProperty('outage');
   });
+});
+
+describe('isSafeMethod', () => {
+  // RFC 9110 §9.2.1: only the methods that change nothing; a write is never taken for one
+  // (a safe method's failure is retried and its answer trusted as a read).
+  it.each(['GET', 'HEAD', 'OPTIONS', 'get', 'head'])('%s is safe', (m) => expect(isSafeMethod(m)).toBe(true));
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE', 'post'])('%s is not', (m) => expect(isSafeMethod(m)).toBe(false));
 });
