@@ -222,6 +222,17 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
     api.agent.assertNoPendingInterceptors();
   });
 
+  it("leaves out an entry of another vendor in a vendor's listing (not this vendor's invoice of that number); one without a vendor code is the vendor's", async () => {
+    const t = target();
+    const noVendor = { ...inv('12', 'A2', 'ACME'), vendor: undefined };
+    api.script({ path: /vendors\/ACME/, body: { total_record_count: 2, invoice: [inv('91', 'A1', 'OTHER'), noVendor] } });
+    await t.prepareLookups([keys[0]!, keys[1]!]);
+    // From the snapshot, no request: A1 is held by OTHER only, so ACME has none of it.
+    expect(await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false })).toEqual([]);
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false })).map((f) => [f.id, f.vendor])).toEqual([['12', 'ACME']]);
+    expect(api.log()).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0']);
+  });
+
   it('treats a vendor Alma does not know as having no invoices', async () => {
     const t = target();
     api.script({ status: 400, body: almaError('401871', 'Vendor ACME not found.') });
