@@ -57,6 +57,38 @@ describe('journal', () => {
     },
   );
 
+  it('what an entry settled is not undone by a later one of another kind', () => {
+    const state = (entries: JournalEntry[]) => foldJournal(entries).get('ACME\u0000INV-1')!;
+    // Found by a look-up once is found: a later invoice entry of a run that created nothing does not unsay it.
+    expect(state([{ t: 'invoice', ...who, id: '9', found: true }, { t: 'invoice', ...who, id: '9', found: false }]).found).toBe(true);
+    expect(state([{ t: 'invoice', ...who, id: '9', found: false }]).found).toBe(false);
+    // An accepted op keeps the invoice id already known.
+    expect(state([{ t: 'invoice', ...who, id: '9', found: false }, { t: 'accepted', ...who, op: 'paid', id: '10' }]).id).toBe('9');
+    expect(state([{ t: 'accepted', ...who, op: 'paid', id: '10' }]).id).toBe('10');
+    // Settled: processing is over, nothing of it pending.
+    const settled = state([
+      { t: 'intent', ...who, step: 'process', id: '9' },
+      { t: 'settled', ...who, id: '9', status: 'loaded', alerts: [] },
+    ]);
+    expect([settled.processed, settled.processPending, settled.settled?.status]).toEqual([true, false, 'loaded']);
+  });
+
+  it('a process watched without showing (OUTCOME_UNKNOWN) is marked, another failure is not, and a newer intent clears it', () => {
+    const state = (entries: JournalEntry[]) => foldJournal(entries).get('ACME\u0000INV-1')!;
+    const intent: JournalEntry = { t: 'intent', ...who, step: 'process', id: '9' };
+    const failed = (code: string): JournalEntry => ({ t: 'failed', ...who, error: { step: 'process', http_status: 0, code, message: code } });
+    expect(state([intent, failed('OUTCOME_UNKNOWN')]).processWatched).toBe(true);
+    expect(state([intent, failed('ETIMEDOUT')]).processWatched).not.toBe(true);
+    expect(state([intent, failed('OUTCOME_UNKNOWN'), intent]).processWatched).toBe(false);
+    // Not pending (answered): nothing to watch.
+    expect(state([intent, { t: 'processed', ...who, id: '9' }, failed('OUTCOME_UNKNOWN')]).processWatched).not.toBe(true);
+  });
+
+  it("keeps an id the target made instead of the loader's in lower case (ids are compared so: targets/matches.ts madeNotKept)", () => {
+    const s = foldJournal([{ t: 'id_not_kept', ...who, id: 'AB12-CD' }]).get('ACME\u0000INV-1')!;
+    expect([...s.notKept]).toEqual(['ab12-cd']);
+  });
+
   it('a refused line leaves the other lines pending', () => {
     const s = foldJournal([
       { t: 'intent', ...who, step: 'line', line: '1', id: 'X' },
