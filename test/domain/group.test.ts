@@ -93,6 +93,29 @@ describe('grouping rows into invoices', () => {
     expect(r.invoices[0]?.problems[0]?.message).toMatch(/price "90" on row 3 differs from "100.00" on row 2/);
   });
 
+  it('compares line-level values of one line as values: the same amount written two ways is no conflict', () => {
+    const r = run(withBase({ line_number: '1', fund_percent: '50' }, { line_number: '1', fund_code: 'F2', fund_percent: '50', price: '100' }));
+    expect(found(r)).toEqual([]);
+    expect(r.invoices[0]?.invoice?.lines.map((l) => l.price?.toFixed(2))).toEqual(['100.00']);
+  });
+
+  it('an invalid line-level cell on a later row is its own problem, not a conflict besides', () => {
+    const r = run(withBase({ line_number: '1', fund_percent: '50' }, { line_number: '1', fund_code: 'F2', fund_percent: '50', price: '9O' }));
+    expect(found(r).filter((f) => f.endsWith('line_field_conflict'))).toEqual([]);
+    expect(found(r)).toHaveLength(1);
+    expect(found(r)[0]).toMatch(/^3:price:/);
+  });
+
+  it('keeps rows of the same invoice number at two vendors apart, even one right after the other', () => {
+    const ebsco = { ...BASE, vendor: 'EBSCO', total_amount: '105' };
+    const r = run([{ ...BASE }, { ...ebsco, line_number: '1' }, { ...ebsco, line_number: '2', price: '5' }]);
+    expect(found(r)).toEqual([]);
+    expect(r.invoices.map((i) => [i.key.vendor, i.key.number, i.rows.map((p) => p.row)])).toEqual([
+      ['ACME', 'INV-1', [2]],
+      ['EBSCO', 'INV-1', [3, 4]],
+    ]);
+  });
+
   it('does not compare line-level values across different lines', () => {
     const r = run(withBase({ line_number: '1', price: '40', total_amount: '100' }, { line_number: '2', price: '60' }));
     expect(found(r)).toEqual([]);
