@@ -7,6 +7,8 @@ import {
   moneyOfText,
   canonicalDecimalText,
   decimalPlacesOfText,
+  formatAmount,
+  formatAmountText,
   formatDecimal,
   isDecimalText,
   parseDecimal,
@@ -182,5 +184,26 @@ describe('ExactSum', () => {
     expect(fine.equals('0')).toBe(true);
     expect(fine.equals('-0.000')).toBe(true);
     expect(fine.equals('0.001')).toBe(false);
+  });
+});
+
+describe('formatAmount: an amount as people write it in its currency', () => {
+  it.each([
+    ['114', 'USD', '114.00'],
+    ['114.5', 'USD', '114.50'],
+    ['1000', 'JPY', '1000'],
+    ['10.1', 'BHD', '10.100'],
+    // never fewer digits than given: nothing is rounded away
+    ['114.005', 'USD', '114.005'],
+    ['1000.5', 'JPY', '1000.5'],
+    // no currency (or one without minor units known): two places
+    ['7', undefined, '7.00'],
+  ] as const)('%s %s → %s', (amount, currency, shown) => {
+    expect(formatAmount(new Money(amount), currency)).toBe(shown);
+  });
+
+  it('an amount a target answered as text is shown the same way; not a number, as given', () => {
+    expect(formatAmountText('114', 'USD')).toBe('114.00');
+    expect(formatAmountText('n/a', 'USD')).toBe('n/a');
   });
 });
