@@ -105,7 +105,7 @@ describe('FOLIO client', () => {
       loginAnswer('at-2', 'rt-2', Date.now() + 600_000),
       { method: 'GET', path: /funds/, body: { funds: [] } },
     );
-    expect(await c.json({ method: 'GET', path: '/finance/funds' })).toBeTruthy();
+    expect(await c.json({ method: 'GET', path: '/finance/funds' })).toEqual({ funds: [] });
     expect(header(api!.calls()[4], 'x-okapi-token')).toBe('at-2');
     expect(c.logins).toBe(2);
   });
