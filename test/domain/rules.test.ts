@@ -113,6 +113,7 @@ describe('invoice total', () => {
     ['total ≠ price', [{ total_amount: '110' }], ['2:total_amount:total_mismatch']],
     ['three lines 33.33 + 33.33 + 33.34', lines('100', { price: '33.33' }, { price: '33.33', fund_code: 'F2' }, { price: '33.34' }), []],
     ['price × quantity', [{ total_amount: '300', quantity: '3' }], []],
+    ['price × quantity: a total of one unit is a mismatch', [{ total_amount: '100.00', quantity: '3' }], ['2:total_amount:total_mismatch']],
     ['charges added, discount subtracted', [{ total_amount: '115', shipment: '10', overhead: '5', insurance: '2.5', discount: '2.5' }], []],
     ['discount', [{ total_amount: '90', discount: '10' }], []],
     ['discount forgotten in the total', [{ discount: '10' }], ['2:total_amount:total_mismatch']],
