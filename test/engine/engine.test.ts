@@ -440,9 +440,33 @@ describe('engine: a create refused because the number exists (someone made it af
     const alma = new FakeAlma();
     const inv = makeInvoice('ACME', 'INV-1', 3);
     const { outcome } = await runEngine(lateArrival(alma, { processed: true }), [inv], join(dir, 'j.jsonl'));
+    console.log(JSON.stringify(alma.log), JSON.stringify(outcome.results));
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded']);
     expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1']);
     expect(alma.log.filter((l) => l.startsWith('addLine') || l.startsWith('processInvoice'))).toEqual([]);
+  });
+});
+
+describe('engine: an invoice the look-ups found, processed by hand before a re-run', () => {
+  it('is read first on the re-run and not sent to processing again', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 2);
+    // In Alma before the load, every line there, not processed: the look-up finds it.
+    alma.invoices.push({ id: alma.newId(), vendor: 'ACME', number: 'INV-1', total: '20', lines: [{ number: '1', id: alma.newId() }, { number: '2', id: alma.newId() }], processCount: 0, settlesAfterReads: 0, state: 'new', alerts: [] });
+    // Killed as it listed the lines: the journal holds the invoice found, and nothing sent.
+    alma.faults = [{ call: 1, method: 'listLines', kind: 'crash-before' }];
+    await expect(run(alma, [inv])).rejects.toBeInstanceOf(Crash);
+    // Processed by hand meanwhile.
+    alma.dead = false;
+    alma.faults = [];
+    alma.invoices[0]!.state = 'done';
+    alma.log = [];
+    const { outcome } = await run(alma, [inv]);
+    // Read before anything is asked of it; nothing sent, and its outcome taken from that read.
+    const id = alma.invoices[0]!.id;
+    expect(alma.log).toEqual([`listLines ${id}`, `getInvoice ${id}`]);
+    expect(outcome.results.map((r) => [r.status === 'failed', r.workflowStatus])).toEqual([[false, 'Waiting to be Sent']]);
+    expect(alma.invoices[0]!.processCount).toBe(0);
   });
 });
 
