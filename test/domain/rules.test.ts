@@ -35,6 +35,21 @@ describe('amounts and quantities', () => {
     ['quantity 4 × price 25', [{ quantity: '4', price: '25' }], []],
   ])('%s', (_, rows, expected) => expect(check(rows)).toEqual(expected));
 
+  // Every amount column is held to the currency's places, whatever else is wrong with the row.
+  it.each<[string, Row]>([
+    ['total_amount', { total_amount: '100.005' }],
+    ['vat_amount', { vat_amount: '1.005' }],
+    ['shipment', { shipment: '1.005' }],
+    ['overhead', { overhead: '1.005' }],
+    ['insurance', { insurance: '1.005' }],
+    ['discount', { discount: '1.005' }],
+    ['price', { price: '100.005' }],
+    ['line_vat_amount', { vat_type: 'LINEEXCLUSIVE', vat_per_invoice_line: 'true', line_vat_amount: '1.005' }],
+    ['fund_amount', { fund_amount: '100.005' }],
+  ])('USD %s with 3 decimals is too_many_decimals', (column, row) => {
+    expect(check([row]).filter((c) => c.endsWith(':too_many_decimals'))).toEqual([`2:${column}:too_many_decimals`]);
+  });
+
   it('names the value, the places and the currency', () => {
     const r = run(withBase({ currency: 'JPY', total_amount: '1000.5', price: '1000.5' }));
     expect(r.invoices[0]?.problems[0]?.message).toBe('total_amount "1000.5" has 1 decimal places; JPY has 0');
