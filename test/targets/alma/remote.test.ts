@@ -49,6 +49,17 @@ describe('alerts in an invoice answer, however the list is named', () => {
   it('no alert under either name: In Review is not processed yet', () => {
     expect(toRemoteInvoice(answer('"alerts": {}'))).toMatchObject({ alerts: [], processed: false });
   });
+
+  it('an answer without a workflow status proves nothing by itself: processed only when it carries alerts', () => {
+    const bare = (alerts: string): Obj => json(`{"id": "77", "number": "A-1", ${alerts}}`);
+    expect(toRemoteInvoice(bare('"alert": [{"value": "NOT_LINKED_LINES", "desc": "Lines not linked"}]'))).toMatchObject({ processed: true, inReview: false });
+    expect(toRemoteInvoice(bare('"alerts": {}'))).toMatchObject({ alerts: [], processed: false, inReview: false });
+  });
+
+  it('out of In Review is processed, alerts or not', () => {
+    const waiting = json('{"id": "77", "number": "A-1", "invoice_workflow_status": {"value": "Waiting to be Sent"}}');
+    expect(toRemoteInvoice(waiting)).toMatchObject({ alerts: [], processed: true, inReview: false });
+  });
 });
 
 describe('the total of a found invoice', () => {
