@@ -96,6 +96,16 @@ describe('rejectedRows', () => {
     expect(leftOutClause({ stopped: 0, transient: 0 })).toBe('');
   });
 
+  it('the invoice the run stopped on with its own 4xx (the key refused: 401 UNAUTHORIZED) is the stop, not a row to correct: left out, counted as stopped', () => {
+    const report = doc([
+      inv({ number: 'K-1', status: 'failed', rows: [{ file: 'b.csv', row: 2 }], error: { step: 'create', http_status: 401, code: 'UNAUTHORIZED', message: 'API-key not defined' } }),
+      inv({ number: 'B-1', status: 'failed', rows: [{ file: 'b.csv', row: 3 }], error: { step: 'create', http_status: 400, code: '60237', message: 'Invoice vendor account not valid.' } }),
+    ]);
+    const m = rejectedRows(report);
+    expect([...m.keys()]).toEqual([rowKey('b.csv', 3)]);
+    expect(rerunLeftOut(report, m)).toEqual({ stopped: 1, transient: 0 });
+  });
+
   it("a row the batch's own errors name (no vendor: in no invoice) is rejected too, its own error first", () => {
     const m = rejectedRows(
       doc(
