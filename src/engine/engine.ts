@@ -1293,7 +1293,10 @@ class InvoiceSaga {
     }
     // Processing not shown by the time limit: loaded (created, every line added, processing
     // accepted) with its warning — `in_review` says Alma processed it and sent it to review,
-    // which an invoice still In Review without alerts has not shown.
+    // which an invoice still In Review without alerts has not shown. One the look-ups found and
+    // this run sent nothing for (processed by hand since an earlier run) is already loaded, as
+    // when the first look-up finds it processed (findOrCreate).
+    if (remote.processed && this.#st.found && !this.#wrote) return settle(this.#inv, remote, 'already_loaded', this.#opts, this.#warnings);
     return settle(this.#inv, remote, remote.processed && remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings, !remote.processed);
   }
 
