@@ -13,13 +13,15 @@
  * problem reads `book.xlsx:Invoices!12` — the cell a person finds in Excel.
  */
 import { formatLimit, MAX_CELL_CHARS } from './limits.js';
-import { Readable } from 'node:stream';
+import { createRequire } from 'node:module';
+import { Readable, type Duplex } from 'node:stream';
 import { fileSignature, OLE2_SIGNATURE, signatureOf, startsWith, ZIP_SIGNATURE } from './decode.js';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND, namedList } from '../domain/cells.js';
 import { KEY_COLUMNS } from '../domain/values.js';
 import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader, type SheetMarks } from './xlsx-strings.js';
+import { workbookPartsReader } from './xlsx-zip.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
 import { TitleHold, titleMessage, type NoTitle } from './titles.js';
@@ -209,6 +211,13 @@ async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderC
   }
   class Reader extends excel.stream.xlsx.WorkbookReader {}
   const define = (name: string, value: unknown): void => void Object.defineProperty(Reader.prototype, name, { value, writable: true, configurable: true });
+  // The zip read to its last entry (xlsx-zip.ts): exceljs's own loop lost the entries its zip
+  // reader had parsed ahead when that reader said it had ended, xl/workbook.xml among them.
+  // unzipper and tmp are exceljs's dependencies, loaded as exceljs loads them.
+  const fromExceljs = createRequire(createRequire(import.meta.url).resolve('exceljs'));
+  const unzipper = fromExceljs('unzipper') as { Parse: (opts: { forceStream: boolean }) => Duplex };
+  const tmp = fromExceljs('tmp') as { file: Parameters<typeof workbookPartsReader>[2] };
+  define('parse', workbookPartsReader((opts) => unzipper.Parse(opts), iterateStream, (cb) => tmp.file(cb)));
   define('_parseSharedStrings', sharedStringsReader(parseSax, iterateStream));
   // The number formats with their escaped characters quoted (xlsx-strings.ts quoteEscapes):
   // exceljs drops the backslashes as it reads them, and then takes `#,##0.00\ \D\M` (an amount

@@ -1,0 +1,122 @@
+/**
+ * The parts of a workbook's zip, read as a stream: a replacement for exceljs's
+ * `WorkbookReader.prototype.parse` (exceljs 4.4, lib/stream/xlsx/workbook-reader.js) that hands
+ * on every entry of the zip (src/input/xlsx.ts `workbookReaderClass`).
+ *
+ * exceljs read the entries of unzipper's `Parse` stream with its `iterate-stream` helper, which
+ * stops at the stream's 'end' event. unzipper's Parse emits 'end' itself once it has parsed the
+ * end of the zip (on its own 'finish'), and it parses ahead of the reader: a small entry goes into
+ * its stream's buffer unread, and the next one is parsed. While the reader was busy with one entry
+ * (writing a sheet to its temporary file, reading the styles), the parse could reach the end of the
+ * zip, and the entries it had parsed but not yet handed on were dropped. exceljs's own writer
+ * stores `xl/workbook.xml` last: dropped, the reader failed on the first sheet with "Cannot read
+ * properties of undefined (reading 'sheets')" — an `invalid_workbook` for a valid workbook, now
+ * and then, more often under load (https://github.com/exceljs/exceljs/issues/3064). A dropped
+ * `xl/styles.xml` would have read date cells as numbers.
+ *
+ * Node's own async iterator of the stream (`zipEntries`) takes every entry in its buffer before
+ * it ends. Everything else is exceljs's `parse` as it was.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import type { Duplex, Readable } from 'node:stream';
+
+/** An entry of unzipper's Parse stream (unzipper 0.10, lib/parse.js). */
+export interface ZipEntry extends Readable {
+  path: string;
+  autodrain(): unknown;
+}
+
+type IterateStream = (stream: unknown) => AsyncIterable<unknown>;
+type TmpFile = (cb: (err: Error | null, path: string, fd: number, cleanup: () => void) => void) => void;
+
+/** What `parse` uses of exceljs's WorkbookReader. */
+interface ReaderParts {
+  input: unknown;
+  options: unknown;
+  stream?: unknown;
+  sharedStrings?: unknown;
+  workbookRels?: unknown;
+  _getStream(input: unknown): Readable;
+  _parseRels(entry: ZipEntry): Promise<void>;
+  _parseWorkbook(entry: ZipEntry): Promise<void>;
+  _parseSharedStrings(entry: ZipEntry): AsyncIterable<unknown>;
+  _parseStyles(entry: ZipEntry): Promise<void>;
+  _parseWorksheet(iterator: AsyncIterable<unknown>, sheetNo: string): Iterable<unknown>;
+  _parseHyperlinks(iterator: AsyncIterable<unknown>, sheetNo: string): Iterable<unknown>;
+}
+
+/**
+ * The entries of unzipper's Parse stream, every one, in stored order. Node's async iterator ends
+ * only when the stream's buffer is empty and the stream has ended, so the 'end' unzipper emits
+ * while entries still wait in its buffer loses none of them.
+ */
+export async function* zipEntries(zip: Readable): AsyncGenerator<ZipEntry, void, undefined> {
+  for await (const entry of zip) yield entry as ZipEntry;
+}
+
+const SHEET = /xl\/worksheets\/sheet(\d+)[.]xml/;
+const SHEET_RELS = /xl\/worksheets\/_rels\/sheet(\d+)[.]xml.rels/;
+
+/**
+ * exceljs's `parse`, reading the zip with `zipEntries`. Its helpers are exceljs's own, passed in:
+ * unzipper's `Parse`, its `iterate-stream` (for an entry's bytes: an entry's stream ends as
+ * streams do), and tmp's `file`.
+ */
+export function workbookPartsReader(unzipParse: (opts: { forceStream: boolean }) => Duplex, iterateStream: IterateStream, tmpFile: TmpFile) {
+  return async function* (this: ReaderParts, input?: unknown, options?: unknown): AsyncGenerator<unknown, void, undefined> {
+    if (options) this.options = options;
+    const stream = this._getStream(input || this.input);
+    this.stream = stream;
+    const zip = unzipParse({ forceStream: true });
+    stream.pipe(zip);
+    // Sheets stored before the shared strings (or the workbook's relationships), parked in temporary files until those are read.
+    const waiting: { sheetNo: string; path: string; cleanup: () => void }[] = [];
+    for await (const entry of zipEntries(zip)) {
+      switch (entry.path) {
+        case '_rels/.rels':
+          break;
+        case 'xl/_rels/workbook.xml.rels':
+          await this._parseRels(entry);
+          break;
+        case 'xl/workbook.xml':
+          await this._parseWorkbook(entry);
+          break;
+        case 'xl/sharedStrings.xml':
+          yield* this._parseSharedStrings(entry);
+          break;
+        case 'xl/styles.xml':
+          await this._parseStyles(entry);
+          break;
+        default: {
+          const sheet = SHEET.exec(entry.path);
+          if (sheet !== null) {
+            const sheetNo = sheet[1]!;
+            if (this.sharedStrings && this.workbookRels) {
+              yield* this._parseWorksheet(iterateStream(entry), sheetNo);
+            } else {
+              await new Promise<void>((resolve, reject) => {
+                tmpFile((err, path, _fd, cleanup) => {
+                  if (err) return reject(err);
+                  waiting.push({ sheetNo, path, cleanup });
+                  const file = createWriteStream(path);
+                  file.on('error', reject);
+                  entry.pipe(file);
+                  file.on('finish', resolve);
+                });
+              });
+            }
+            break;
+          }
+          const rels = SHEET_RELS.exec(entry.path);
+          if (rels !== null) yield* this._parseHyperlinks(iterateStream(entry), rels[1]!);
+          break;
+        }
+      }
+      entry.autodrain();
+    }
+    for (const { sheetNo, path, cleanup } of waiting) {
+      yield* this._parseWorksheet(createReadStream(path), sheetNo);
+      cleanup();
+    }
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The workbook's zip read to its last entry (src/input/xlsx-zip.ts): unzipper's Parse stream says
+ * it has ended once it has parsed the end of the zip, while entries it parsed ahead of the reader
+ * still wait in its buffer.
+ */
+import { describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
+// exceljs's own zip library, as the workbooks of the other tests are written.
+import JSZip from 'jszip';
+import { zipEntries } from '../../src/input/xlsx-zip.js';
+
+// unzipper as exceljs loads it (src/input/xlsx.ts).
+const fromExceljs = createRequire(createRequire(import.meta.url).resolve('exceljs'));
+const unzipper = fromExceljs('unzipper') as { Parse: (opts: { forceStream: boolean }) => Duplex };
+
+/** The parts of a workbook in the order exceljs's writer stores them: the sheets first, xl/workbook.xml last. */
+const PARTS = [
+  '[Content_Types].xml',
+  '_rels/.rels',
+  'xl/_rels/workbook.xml.rels',
+  'xl/worksheets/sheet1.xml',
+  'xl/worksheets/sheet2.xml',
+  'xl/sharedStrings.xml',
+  'xl/theme/theme1.xml',
+  'xl/styles.xml',
+  'docProps/app.xml',
+  'docProps/core.xml',
+  'xl/workbook.xml',
+];
+
+async function zipOf(parts: readonly string[]): Promise<{ bytes: Buffer; names: string[] }> {
+  const zip = new JSZip();
+  for (const p of parts) zip.file(p, `<part name="${p}"/>`);
+  return { bytes: await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }), names: Object.keys(zip.files) };
+}
+
+describe('zipEntries', () => {
+  it('hands on every entry, in stored order, when the zip has been parsed to its end while the reader was busy with the first', async () => {
+    const { bytes, names } = await zipOf(PARTS);
+    const zip = unzipper.Parse({ forceStream: true });
+    // unzipper emits 'end' itself (on its 'finish'), whatever is still in its buffer.
+    const parsed = once(zip, 'end');
+    zip.end(bytes);
+    const seen: string[] = [];
+    for await (const entry of zipEntries(zip)) {
+      seen.push(entry.path);
+      entry.autodrain();
+      // The reader busy with one entry (a sheet written to its temporary file) until the parse
+      // has reached the end of the zip: what a slow event loop does now and then.
+      if (seen.length === 1) await parsed;
+    }
+    expect(seen).toEqual(names);
+    expect(seen.at(-1)).toBe('xl/workbook.xml');
+  });
+
+  it('hands on every entry when nothing holds the reader up', async () => {
+    const { bytes, names } = await zipOf(PARTS);
+    const zip = unzipper.Parse({ forceStream: true });
+    zip.end(bytes);
+    const seen: string[] = [];
+    for await (const entry of zipEntries(zip)) {
+      seen.push(entry.path);
+      entry.autodrain();
+    }
+    expect(seen).toEqual(names);
+  });
+});
