@@ -194,7 +194,7 @@ let readerClass: StreamReaderClass | undefined;
  * item's last `<t>`: a Japanese cell's phonetic reading instead of its text) and each sheet's XML
  * mended before it parses it (see below). Made once.
  */
-async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderClass> {
+export async function workbookReaderClass(excel: typeof ExcelJS): Promise<StreamReaderClass> {
   if (readerClass !== undefined) return readerClass;
   const [{ default: parseSax }, { default: iterateStream }, { default: builtIn }] = await Promise.all([
     import('exceljs/lib/utils/parse-sax.js'),

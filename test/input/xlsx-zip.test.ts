@@ -6,9 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
+import ExcelJS from 'exceljs';
 // exceljs's own zip library, as the workbooks of the other tests are written.
 import JSZip from 'jszip';
+import { workbookReaderClass } from '../../src/input/xlsx.js';
 import { zipEntries } from '../../src/input/xlsx-zip.js';
 
 // unzipper as exceljs loads it (src/input/xlsx.ts).
@@ -65,5 +67,49 @@ describe('zipEntries', () => {
       entry.autodrain();
     }
     expect(seen).toEqual(names);
+  });
+});
+
+describe("the workbook reader's zip", () => {
+  it('a workbook stored with xl/workbook.xml last is read whole when the zip is parsed to its end while the reader is on its styles', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Invoices').addRows([['invoice_number', 'total_amount'], ['G-1', 12.5]]);
+    wb.addWorksheet('Notes').addRows([['checked by'], ['A. Librarian']]);
+    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    // As exceljs writes it (the e2e test's workbook too): the sheets, their strings and styles, then the workbook part.
+    expect(Object.keys((await JSZip.loadAsync(bytes)).files).at(-1)).toBe('xl/workbook.xml');
+    const Reader = (await workbookReaderClass(ExcelJS)) as unknown as new (input: Readable, opts: object) => AsyncIterable<{ name: string } & AsyncIterable<{ values: unknown }>>;
+    let parsed: Promise<unknown> | undefined;
+    // The reader held up on the styles (a slow event loop) until the zip has been parsed to its end:
+    // the zip is the stream the input is piped into, its 'end' the one unzipper emits on 'finish'.
+    class Slow extends (Reader as unknown as new (input: Readable, opts: object) => object) {
+      _getStream(input: Readable): Readable {
+        const pipe = input.pipe.bind(input);
+        input.pipe = <T extends NodeJS.WritableStream>(zip: T): T => {
+          parsed = once(zip as unknown as Duplex, 'end');
+          return pipe(zip);
+        };
+        return input;
+      }
+
+      async _parseStyles(entry: unknown): Promise<void> {
+        await parsed;
+        return (Reader.prototype as unknown as { _parseStyles: (e: unknown) => Promise<void> })._parseStyles.call(this, entry);
+      }
+    }
+    const reader = new Slow(Readable.from([bytes]), { sharedStrings: 'cache', styles: 'cache', worksheets: 'emit', hyperlinks: 'ignore', entries: 'ignore' }) as unknown as AsyncIterable<
+      { name: string } & AsyncIterable<{ values: unknown }>
+    >;
+    const sheets: [string, unknown[]][] = [];
+    for await (const sheet of reader) {
+      const rows: unknown[] = [];
+      for await (const row of sheet) rows.push(row.values);
+      sheets.push([sheet.name, rows]);
+    }
+    expect(parsed).toBeDefined();
+    expect(sheets).toEqual([
+      ['Invoices', [[undefined, 'invoice_number', 'total_amount'], [undefined, 'G-1', 12.5]]],
+      ['Notes', [[undefined, 'checked by'], [undefined, 'A. Librarian']]],
+    ]);
   });
 });
