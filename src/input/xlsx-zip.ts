@@ -68,10 +68,19 @@ export function workbookPartsReader(unzipParse: (opts: { forceStream: boolean })
     const stream = this._getStream(input || this.input);
     this.stream = stream;
     const zip = unzipParse({ forceStream: true });
+    // A read error of the file (EIO) ends the entry being read and the zip with it: `pipe` does not
+    // pass it on, so the zip waited for bytes that never came, and the error, heard by no one,
+    // ended the process (exit 1, no report).
+    let reading: ZipEntry | undefined;
+    stream.on('error', (err) => {
+      reading?.destroy(err);
+      zip.destroy(err);
+    });
     stream.pipe(zip);
     // Sheets stored before the shared strings (or the workbook's relationships), parked in temporary files until those are read.
     const waiting: { sheetNo: string; path: string; cleanup: () => void }[] = [];
     for await (const entry of zipEntries(zip)) {
+      reading = entry;
       switch (entry.path) {
         case '_rels/.rels':
           break;
@@ -100,6 +109,7 @@ export function workbookPartsReader(unzipParse: (opts: { forceStream: boolean })
                   waiting.push({ sheetNo, path, cleanup });
                   const file = createWriteStream(path);
                   file.on('error', reject);
+                  entry.on('error', reject);
                   entry.pipe(file);
                   file.on('finish', resolve);
                 });
@@ -114,6 +124,7 @@ export function workbookPartsReader(unzipParse: (opts: { forceStream: boolean })
       }
       entry.autodrain();
     }
+    reading = undefined;
     for (const { sheetNo, path, cleanup } of waiting) {
       yield* this._parseWorksheet(createReadStream(path), sheetNo);
       cleanup();

@@ -321,11 +321,18 @@ export class WorkbookReader {
     const Reader = await workbookReaderClass(excel);
     // The first bytes, to say what a file that is not a workbook is (decode.ts fileSignature).
     let head: Uint8Array | undefined;
+    // A read error of the file is no fault of the workbook: thrown, as a CSV file's is.
+    let readError: { err: unknown } | undefined;
     const tapped = Readable.from(
       (async function* () {
-        for await (const chunk of bytes) {
-          head ??= chunk.subarray(0, 128); // an OpenDocument file's type is at byte 38 on (decode.ts)
-          yield chunk;
+        try {
+          for await (const chunk of bytes) {
+            head ??= chunk.subarray(0, 128); // an OpenDocument file's type is at byte 38 on (decode.ts)
+            yield chunk;
+          }
+        } catch (err) {
+          readError = { err };
+          throw err;
         }
       })(),
       { objectMode: false },
@@ -383,6 +390,7 @@ export class WorkbookReader {
         }
       }
     } catch (err) {
+      if (readError !== undefined) throw readError.err;
       // A file that is not a workbook (or a damaged one): one problem for the file, like bad CSV.
       const message = notAWorkbook(head, err) ?? unreadable(err);
       this.failed = true;

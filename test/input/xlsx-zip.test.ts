@@ -10,7 +10,7 @@ import { Readable, type Duplex } from 'node:stream';
 import ExcelJS from 'exceljs';
 // exceljs's own zip library, as the workbooks of the other tests are written.
 import JSZip from 'jszip';
-import { workbookReaderClass } from '../../src/input/xlsx.js';
+import { WorkbookReader, workbookReaderClass } from '../../src/input/xlsx.js';
 import { zipEntries } from '../../src/input/xlsx-zip.js';
 
 // unzipper as exceljs loads it (src/input/xlsx.ts).
@@ -111,5 +111,41 @@ describe("the workbook reader's zip", () => {
       ['Invoices', [[undefined, 'invoice_number', 'total_amount'], [undefined, 'G-1', 12.5]]],
       ['Notes', [[undefined, 'checked by'], [undefined, 'A. Librarian']]],
     ]);
+  });
+});
+
+describe('a read error of the workbook file', () => {
+  /** A workbook of 300 rows, its parts in exceljs's order, or with the sheets after every other part (read straight from the zip, not parked in a file). */
+  async function book(sheetsLast: boolean): Promise<Buffer> {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('Invoices');
+    ws.addRow(['invoice_number', 'vendor', 'total_amount']);
+    for (let i = 1; i <= 300; i++) ws.addRow([`G-${i}`, `V${i % 7}`, i * 1.25]);
+    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    if (!sheetsLast) return bytes;
+    const src = await JSZip.loadAsync(bytes);
+    const names = Object.keys(src.files).filter((n) => !src.files[n]!.dir);
+    const out = new JSZip();
+    for (const n of [...names.filter((n) => !n.startsWith('xl/worksheets/')), ...names.filter((n) => n.startsWith('xl/worksheets/'))]) out.file(n, await src.files[n]!.async('uint8array'));
+    return out.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+  }
+
+  it.each([
+    ['while the sheet is parked in its temporary file', false],
+    ['in the middle of a sheet read straight from the zip', true],
+  ])('%s is thrown, as a CSV file\'s is: no invalid_workbook, and no error heard by no one that ends the process', async (_, sheetsLast) => {
+    const bytes = await book(sheetsLast);
+    // Into the sheet's compressed bytes.
+    const cut = bytes.indexOf('xl/worksheets/sheet1.xml') + 400;
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < cut; at += 1024) yield bytes.subarray(at, Math.min(at + 1024, cut));
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    }
+    const events: string[] = [];
+    const reading = (async () => {
+      for await (const batch of new WorkbookReader('book.xlsx', {}).read(failing())) for (const e of batch) events.push(e.kind === 'problem' ? e.problem.code : e.kind);
+    })();
+    await expect(reading).rejects.toMatchObject({ code: 'EIO' });
+    expect(events).toEqual([]);
   });
 });
