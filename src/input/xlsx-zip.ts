@@ -11,8 +11,9 @@
  * zip, and the entries it had parsed but not yet handed on were dropped. exceljs's own writer
  * stores `xl/workbook.xml` last: dropped, the reader failed on the first sheet with "Cannot read
  * properties of undefined (reading 'sheets')" — an `invalid_workbook` for a valid workbook, now
- * and then, more often under load (https://github.com/exceljs/exceljs/issues/3064). A dropped
- * `xl/styles.xml` would have read date cells as numbers.
+ * and then, more often under load (https://github.com/exceljs/exceljs/issues/3064). LibreOffice
+ * stores the workbook's relationships and shared strings after the sheets: dropped, its workbook
+ * read as "the workbook has no sheets".
  *
  * Node's own async iterator of the stream (`zipEntries`) takes every entry in its buffer before
  * it ends. Everything else is exceljs's `parse` as it was.
