@@ -30,6 +30,13 @@ export interface BatchOptions {
   listen?: (() => AbortSignal) | undefined;
 }
 
+/** What `scanBatch` kept of each invoice, the file-level issues, and which of them `--skip-invalid` may leave behind (`InvoiceGrouper.skippable`). */
+export interface ScannedBatch<T> {
+  entries: T[];
+  issues: Problem[];
+  skippable: Problem[];
+}
+
 /** The batch was not read to its end: a signal came while it was read. */
 export class ReadInterrupted extends Error {
   constructor() {
@@ -39,8 +46,8 @@ export class ReadInterrupted extends Error {
 }
 
 export async function readBatch(files: readonly string[], opts: BatchOptions): Promise<Plan> {
-  const { entries, issues } = await scanBatch(files, opts, (g) => g);
-  return buildPlan(entries, issues);
+  const { entries, issues, skippable } = await scanBatch(files, opts, (g) => g);
+  return buildPlan(entries, issues, skippable);
 }
 
 /**
@@ -58,7 +65,7 @@ export async function scanBatch<T, I = Invoice>(
   files: readonly string[],
   opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
   each: (invoice: GroupedInvoice<I>) => T,
-): Promise<{ entries: T[]; issues: Problem[] }> {
+): Promise<ScannedBatch<T>> {
   await refuseRepeatedFiles(files);
   // Open every file first, so a missing path fails at once (exit 2) before anything is read.
   const sources: InputSource[] = [];
@@ -106,7 +113,7 @@ async function scanSources<T, I>(
   each: (invoice: GroupedInvoice<I>) => T,
   streaming: boolean,
   signal?: AbortSignal,
-): Promise<{ entries: T[]; issues: Problem[] }> {
+): Promise<ScannedBatch<T>> {
   const entries: T[] = [];
   const grouper = new InvoiceGrouper<I>({ rules: opts.rules, build: opts.build, onInvoice: streaming ? (g) => entries.push(each(g)) : undefined });
   const issues: Problem[] = [];
@@ -137,5 +144,7 @@ async function scanSources<T, I>(
     header = undefined;
   }
   for (const invoice of grouper.invoices()) entries.push(each(invoice));
-  return { entries, issues: [...issues, ...grouper.issues()] };
+  const own = grouper.issues();
+  // Only the grouper's own: a reader's problem at a row (its syntax) is not the row's vendor.
+  return { entries, issues: [...issues, ...own], skippable: grouper.skippable(own) };
 }

@@ -46,7 +46,9 @@ export function exitCodeForReport(report: ExitShape, opts: { sent: boolean }): E
   const s = report.summary;
   const fileErrors = report.issues.some((p) => p.severity === 'error');
   if (!opts.sent) return s.invalid > 0 || fileErrors ? ExitCode.invalidInput : ExitCode.ok;
-  if (report.stopped !== undefined || s.failed > 0 || s.invalid > 0) return ExitCode.someFailed;
+  // A row --skip-invalid left behind (one with an invoice number and no vendor, whose number no
+  // invoice has) is an error of `issues` alone: the run did not load all of the batch.
+  if (report.stopped !== undefined || s.failed > 0 || s.invalid > 0 || fileErrors) return ExitCode.someFailed;
   return ExitCode.ok;
 }
 

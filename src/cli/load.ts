@@ -15,7 +15,7 @@ import { outlineInvoice } from '../domain/rules.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { buildReport, dryRunReport, reportInvoice, type ReportDocument } from '../report/report.js';
 import { renderHuman } from '../report/human.js';
-import { buildPlan, hasErrors, validInvoices, type Plan } from '../plan/plan.js';
+import { batchStoppers, buildPlan, hasErrors, validInvoices, type Plan } from '../plan/plan.js';
 import { targetNamed } from '../targets/registry.js';
 import type { TargetProfile } from '../targets/definition.js';
 import type { OnlineDeps } from './preflight.js';
@@ -82,7 +82,10 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
     const { runOnlineDryRun } = await import('./preflight.js');
     return runOnlineDryRun(cfg, term, plan, { emitReport: emit, readKeyFile });
   }
-  const blocked = hasErrors(plan) && (!cfg.skipInvalid || plan.issues.some((p) => p.severity === 'error'));
+  // A row with an invoice number and no vendor is not one of these: its invoices are held back
+  // (invalid), and --skip-invalid loads the others (Plan.skippable).
+  const stoppers = batchStoppers(plan);
+  const blocked = hasErrors(plan) && (!cfg.skipInvalid || stoppers.length > 0);
   if (cfg.dryRun || blocked || validInvoices(plan).length === 0) {
     // Nothing is sent: a signal from here on ends Node as usual.
     interrupts?.dispose();
@@ -90,9 +93,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
     const unwritten = await emit(cfg, term, report, plan);
     if (!cfg.dryRun && blocked) {
       // Which of the problems above stop everything: `row 11 vendor`, `file` (of a file).
-      const batchErrors = plan.issues
-        .filter((p) => p.severity === 'error')
-        .map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
+      const batchErrors = stoppers.map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
       const why =
         // With --json the problems are in the document on stdout, not above on the terminal.
         term.errStyle.red(cfg.json ? "Nothing was sent: fix the problems listed in the report's issues" : 'Nothing was sent: fix the problems above') +

@@ -27,7 +27,8 @@
  *   profile otherwise buried its one cause under two errors a row.
  * - A row with an invoice_number and no vendor makes every invoice of that number (in any file)
  *   invalid, with a `row_without_vendor` error on that row: it may be one of its lines, and the
- *   invoice is not loaded without it (not with `--skip-invalid` either).
+ *   invoice is not loaded without it (not with `--skip-invalid` either). The row's own errors
+ *   in `issues` are then `skippable`: `--skip-invalid` loads the other invoices without it.
  * - The same (vendor, invoice_number) in a second file → `duplicate_invoice` (an error on the
  *   invoice, so neither copy is loaded); the second file's rows are not merged, but are listed
  *   after the first file's in the invoice's `rows`.
@@ -202,6 +203,8 @@ export class InvoiceGrouper<I = Invoice> {
   readonly #orphans = new Map<string, Orphans[]>();
   /** Streaming: the invoice numbers handed on, so that a later row without a vendor re-reads the batch. */
   readonly #handedOnNumbers = new Set<string>();
+  /** The same rows (every one, not only those named on the invoices), as `file\u0000row`: `skippable`. */
+  readonly #orphanRows = new Set<string>();
 
   constructor(opts: GrouperOptions<I> = {}) {
     this.#rules = opts.rules ?? checkInvoice;
@@ -422,6 +425,21 @@ export class InvoiceGrouper<I = Invoice> {
   }
 
   /**
+   * Of `issues` (this grouper's own, from `issues()`), the errors of rows with an invoice_number
+   * and no vendor: its `missing_value` (or the input's refusal of its vendor cell) and the row's
+   * other cells' problems. Such a row is in no invoice, and every invoice of its number is held
+   * back (`row_without_vendor`), so `--skip-invalid` may load the other invoices without it and
+   * without them: the row and the held invoices go to `--rejects` together. A row with neither
+   * vendor nor invoice_number cannot be tied to any invoice, and a file's own problems (a
+   * missing column, an unreadable file) are not a row's: those still stop the whole batch
+   * (README "What is checked before anything is sent").
+   */
+  skippable(issues: readonly Problem[]): Problem[] {
+    if (this.#orphanRows.size === 0) return [];
+    return issues.filter((p) => isError(p) && p.row !== undefined && this.#orphanRows.has(`${p.file}\u0000${p.row}`));
+  }
+
+  /**
    * The rows of the invoice's file with its invoice_number and no vendor (in no invoice), each
    * told the invoice's vendor and rows for its own message; undefined when there are none.
    */
@@ -449,6 +467,7 @@ export class InvoiceGrouper<I = Invoice> {
    */
   #orphan(file: string, row: number, number: string): void {
     if (this.#onInvoice !== undefined && this.#handedOnNumbers.has(number)) throw new InvoiceResumed({ vendor: '', number }, row);
+    this.#orphanRows.add(`${file}\u0000${row}`);
     let list = this.#orphans.get(number);
     if (list === undefined) this.#orphans.set(number, (list = []));
     let here = list.find((o) => o.file === file);

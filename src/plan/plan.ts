@@ -31,11 +31,26 @@ export interface Plan {
   entries: PlanEntry[];
   /** Problems not tied to one invoice: unreadable files, rows that cannot be grouped, unknown columns. */
   issues: Problem[];
+  /**
+   * The errors of `issues` that `--skip-invalid` may leave behind, the others being loaded: those
+   * of rows with an invoice_number and no vendor, whose invoices are held back
+   * (`InvoiceGrouper.skippable`). Every other error of `issues` stops the whole batch.
+   */
+  skippable?: Problem[] | undefined;
 }
 
-export function buildPlan(grouped: readonly GroupedInvoice[], issues: readonly Problem[]): Plan {
+export function buildPlan(grouped: readonly GroupedInvoice[], issues: readonly Problem[], skippable: readonly Problem[] = []): Plan {
   const entries: PlanEntry[] = grouped.map((g) => ({ key: g.key, rows: g.rows, problems: g.problems, invoice: g.invoice, ...(g.written !== undefined ? { written: g.written } : {}) }));
-  return { version: 1, batchId: batchId(entries), entries, issues: [...issues] };
+  return { version: 1, batchId: batchId(entries), entries, issues: [...issues], ...(skippable.length > 0 ? { skippable: [...skippable] } : {}) };
+}
+
+/**
+ * The file-level errors that stop the whole batch, with `--skip-invalid` too: every error of
+ * `issues` but the `skippable` ones (README "What is checked before anything is sent").
+ */
+export function batchStoppers(plan: Pick<Plan, 'issues' | 'skippable'>): Problem[] {
+  const skippable = new Set(plan.skippable ?? []);
+  return plan.issues.filter((p) => p.severity === 'error' && !skippable.has(p));
 }
 
 export function batchId(entries: readonly PlanEntry[]): string {

@@ -284,9 +284,12 @@ describe('--rejects', () => {
     const rejects = join(w.dir, 'r.csv');
     const dry = await w.load(['--dry-run', '--skip-invalid', input]);
     const load = await w.load(['--skip-invalid', '--rejects', rejects, input]);
-    for (const run of [dry, load]) {
-      expect(run.code, run.stderr).toBe(3);
-      expect(run.report!.invoices.map((i) => [i.number, i.status])).toEqual([['G-1', 'invalid'], ['G-2', 'planned']]);
+    // The dry run plans G-2; the load sends it (exit 4: an invalid invoice was left out).
+    for (const [run, code, g2] of [[dry, 3, ['planned']], [load, 4, ['loaded', 'in_review']]] as const) {
+      expect(run.code, run.stderr).toBe(code);
+      expect(run.report!.invoices.map((i) => i.number)).toEqual(['G-1', 'G-2']);
+      expect(run.report!.invoices[0]!.status).toBe('invalid');
+      expect(g2).toContain(run.report!.invoices[1]!.status);
       expect(run.report!.invoices[0]!.issues.map((p) => `${p.file}:${p.row}:${p.column}:${p.code}`)).toEqual([`${input}:3:vendor:row_without_vendor`]);
       expect(run.report!.invoices[0]!.issues[0]!.message).toContain('may be a line of invoice "G-1" of vendor "GOBI" (row 2), which is therefore not loaded without it');
     }
@@ -303,6 +306,63 @@ describe('--rejects', () => {
     // Loaded with both lines (Alma sends a line without a PO line to review: in_review is loaded too).
     expect(fixed.report!.invoices.map((i) => [i.number, i.lines.length])).toEqual([['G-1', 2]]);
     expect(w.sandbox.state().invoices.filter((i) => i.number === 'G-1').map((i) => i.lines.length)).toEqual([2]);
+  });
+
+  it('a row without a vendor, with --skip-invalid: the invoices of its number are held back, the others load, and the rejects file holds the held invoice with the row', async () => {
+    w = await world();
+    const input = join(w.dir, 'three.csv');
+    const lines = [
+      'vendor,invoice_number,invoice_date,currency,total_amount,line_number,price,quantity,fund_code',
+      'GOBI,G-1,2025-03-01,USD,50.00,1,50.00,1,HIST',
+      ',G-1,2025-03-01,USD,50.00,2,0.00,1,HIST',
+      'GOBI,G-2,2025-03-01,USD,20.00,1,20.00,1,HIST',
+      'EBSCO,E-3,2025-03-01,USD,30.00,1,30.00,1,HIST',
+    ];
+    writeFileSync(input, lines.join('\n') + '\n');
+    const place = (p: { file: string; row?: number | undefined; column?: string | undefined; code: string; severity: string }) => `${p.file}:${p.row}:${p.column}:${p.code}:${p.severity}`;
+
+    // Without --skip-invalid nothing is sent (exit 3), and the line says --skip-invalid loads the others.
+    const plain = await w.load([input]);
+    expect(plain.code, plain.stderr).toBe(3);
+    expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+    expect(plain.stderr).toContain("Nothing was sent: fix the problems listed in the report's issues, or pass --skip-invalid to load the valid invoices only.");
+    expect(plain.stderr).not.toContain('even with --skip-invalid');
+
+    const rejects = join(w.dir, 'r.csv');
+    const dry = await w.load(['--dry-run', '--skip-invalid', input]);
+    const load = await w.load(['--skip-invalid', '--rejects', rejects, input]);
+    expect(dry.code, dry.stderr).toBe(3);
+    expect(dry.report!.invoices.map((i) => [i.number, i.status])).toEqual([['G-1', 'invalid'], ['G-2', 'planned'], ['E-3', 'planned']]);
+    // Exit 4, as for any invalid invoice --skip-invalid left out (README "Exit codes").
+    expect(load.code, load.stderr).toBe(4);
+    expect(load.report!.invoices.map((i) => [i.number, i.status === 'in_review' ? 'loaded' : i.status])).toEqual([['G-1', 'invalid'], ['G-2', 'loaded'], ['E-3', 'loaded']]);
+    expect(load.report!.summary).toMatchObject({ invoices: 3, invalid: 1, failed: 0 });
+    for (const run of [dry, load]) {
+      // The row's own problem is still the file's, with its code, and the held invoice names the row.
+      expect(run.report!.issues.map(place)).toEqual([`${input}:3:vendor:missing_value:error`]);
+      expect(run.report!.invoices[0]!.issues.map(place)).toEqual([`${input}:3:vendor:row_without_vendor:error`]);
+    }
+    const ours = (state: ReturnType<World['sandbox']['state']>) => state.invoices.map((i) => i.number).filter((n) => ['G-1', 'G-2', 'E-3'].includes(n));
+    expect(ours(w.sandbox.state()).sort()).toEqual(['E-3', 'G-2']);
+    const rows = parse(readRejects(rejects)) as string[][];
+    const at = (name: string) => rows[0]!.indexOf(name);
+    expect(rows.slice(1).map((r) => [r[at('vendor')], r[at('invoice_number')], r[at('line_number')], r[at('error_code')]])).toEqual([
+      ['GOBI', 'G-1', '1', 'row_without_vendor'],
+      ['', 'G-1', '2', 'missing_value'],
+    ]);
+
+    // A row with neither vendor nor invoice number belongs to no invoice it could hold back: it still stops the whole batch.
+    const w2 = await world();
+    try {
+      const neither = join(w2.dir, 'neither.csv');
+      writeFileSync(neither, [...lines, ',,2025-03-01,USD,5.00,1,5.00,1,HIST'].join('\n') + '\n');
+      const stopped = await w2.load(['--skip-invalid', neither]);
+      expect(stopped.code, stopped.stderr).toBe(3);
+      expect(w2.sandbox.state().counters.requestsTotal).toBe(0);
+      expect(stopped.stderr).toContain(`one problem — ${neither} row 6 vendor [missing_value] — is the file's, not one invoice's, and stops the whole batch, even with --skip-invalid`);
+    } finally {
+      await w2.close();
+    }
   });
 
   it('a row its syntax broke (no cells to write back) is named as missing from the file, not counted as if there', async () => {
