@@ -423,6 +423,12 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   add(s.failed - stopped, 'failed', style.red);
   add(stopped, 'stopped before done', style.yellow);
   add(s.invalid, 'invalid', style.red);
+  // A run that sent, with rows of the file's own errors: --skip-invalid left them behind (a row
+  // with an invoice number and no vendor, Plan.skippable), and no invoice above counts them.
+  if (!report.dry_run && s.requests > 0) {
+    const rows = rowsInNoInvoice(report.issues);
+    add(rows, `row${rows === 1 ? '' : 's'} in no invoice, not loaded`, style.red);
+  }
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const counts = `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}, ${s.lines} ${childNoun(report)}${s.lines === 1 ? '' : 's'}`;
@@ -435,6 +441,13 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
       ? '' // nothing was sent: no count of nothing, and no time to send it
       : ` ${s.requests} request${s.requests === 1 ? '' : 's'} to ${targetName(report)}${report.duration_s !== undefined ? ` in ${formatDuration(report.duration_s)}` : ''}.`;
   return `${counts}: ${parts.join(', ') || 'nothing to do'}${probs}.${tail}`;
+}
+
+/** How many rows of `issues` have an error (each row once). */
+function rowsInNoInvoice(issues: readonly Problem[]): number {
+  const rows = new Set<string>();
+  for (const p of issues) if (p.severity === 'error' && p.row !== undefined) rows.add(`${p.file}\u0000${p.row}`);
+  return rows.size;
 }
 
 /**

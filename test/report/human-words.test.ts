@@ -103,3 +103,29 @@ describe('the summary line', () => {
     expect(renderHuman(r).trimEnd().split('\n').at(-1)).toBe('5 invoices, 4 lines: 1 loaded, 1 in review, 1 already loaded, 1 failed, 1 invalid (1 error, 2 warnings).');
   });
 });
+
+describe('the end-of-run line of a load that left rows behind (--skip-invalid)', () => {
+  // Row 3 has an invoice number and no vendor: its G-1 is held back, G-2 was loaded (Plan.skippable).
+  const orphan = { file: 'b.csv', row: 3, column: 'vendor', code: 'missing_value', message: 'vendor is empty, so the row cannot be grouped into an invoice', severity: 'error' as const };
+  const report = (over: Partial<ReportDocument> = {}): ReportDocument => ({
+    target: 'alma',
+    dry_run: false,
+    summary: { invoices: 2, loaded: 1, in_review: 0, failed: 0, invalid: 1, already_loaded: 0, planned: 0, lines: 2, requests: 9 },
+    issues: [orphan],
+    invoices: [
+      invoice({ number: 'G-1', status: 'invalid', id: undefined, workflow_status: undefined, approval_status: undefined, issues: [{ ...orphan, code: 'row_without_vendor', message: 'held back' }] }),
+      invoice({ number: 'G-2', rows: [{ file: 'b.csv', row: 4 }] }),
+    ],
+    ...over,
+  });
+  const last = (r: ReportDocument): string => renderHuman(r).trimEnd().split('\n').at(-1)!;
+
+  it('counts the rows in no invoice, which no invoice of the table counts', () => {
+    expect(last(report())).toBe('2 invoices, 2 lines: 1 loaded, 1 invalid, 1 row in no invoice, not loaded (2 errors, 0 warnings). 9 requests to Alma.');
+  });
+
+  it('not in a dry run, nor when nothing was sent (the batch refused): the other words say it there', () => {
+    expect(last(report({ dry_run: true, summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe('2 invoices, 2 lines: 1 planned, 1 invalid (2 errors, 0 warnings). Dry run: nothing was sent.');
+    expect(last(report({ summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe('2 invoices, 2 lines: 1 not sent, as the batch was refused, 1 invalid (2 errors, 0 warnings).');
+  });
+});
