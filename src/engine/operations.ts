@@ -21,7 +21,7 @@
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { ApiError, isRefusal, runStopOf, UnknownOutcomeError } from '../common/errors.js';
+import { ApiError, isRefusal, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import { DEFAULT_POLL, nextPollWait, type Alert } from '../targets/target.js';
 import { stopDetail, stopMessage, type StopDetail, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
@@ -93,6 +93,13 @@ export interface OpRunOptions {
 
 export interface OpRunOutcome<S extends OpState> {
   results: OpResult<S>[];
+  /**
+   * What this run's writes did: `wrote`, one may have changed an invoice (Alma accepted it, or
+   * its outcome is unknown: no answer, Ctrl-C during it); `refused`, Alma answered one with an
+   * error (a refused key, a 4xx, the daily threshold), which changed nothing. Neither: no write
+   * was sent — every invoice done already, refused before sending, or a stop before the first.
+   */
+  writes: { wrote: boolean; refused: boolean };
   stopped?: StopReason | undefined;
   /** More of the stop, for the report's next step (events.ts `stopDetail`). */
   detail?: StopDetail | undefined;
@@ -104,12 +111,13 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
   // invoice listed twice) would be read twice before either is journaled, and sent twice. The
   // later one waits for the first and is what the first became, sending nothing of its own.
   const firsts = new Map<string, Promise<OpResult<S>>>();
+  const writes = { wrote: false, refused: false };
   const once = (spec: OpSpec<S>): Promise<OpResult<S>> => {
     const jk = spec.journalKey ?? spec.key;
     const k = `${spec.op}\u0000${jk.vendor}\u0000${jk.number}`;
     const first = firsts.get(k);
     if (first !== undefined) return first.then((r) => ({ ...r, key: spec.key, status: r.status === 'done' ? 'already_done' : r.status }));
-    const p = runOne(spec, opts);
+    const p = runOne({ ...spec, send: watchedSend(spec.send, writes) }, opts);
     firsts.set(k, p);
     return p;
   };
@@ -121,7 +129,28 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
     opts,
     (r) => opts.onResult?.(r, ++finished, specs.length),
   );
-  return { results: specs.map((spec, i) => results[i] ?? notStarted(spec, stopped ?? 'interrupted')), stopped, ...(detail !== undefined ? { detail } : {}) };
+  return { results: specs.map((spec, i) => results[i] ?? notStarted(spec, stopped ?? 'interrupted')), writes, stopped, ...(detail !== undefined ? { detail } : {}) };
+}
+
+/**
+ * `send`, telling `writes` what each request did (transport/retry.ts: a POST is sent again only
+ * after an attempt that provably did nothing): answered 2xx, or its outcome unknown
+ * (`UnknownOutcomeError`: no answer, a 5xx, Ctrl-C during it) — it may have changed the invoice;
+ * any other error answered by Alma (a 4xx, a refused key, the daily threshold) — refused, nothing
+ * changed; not sent, or never reaching Alma (`NotSentError`, an unreachable Alma) — neither.
+ */
+function watchedSend<S>(send: (id: string) => Promise<S | undefined>, writes: { wrote: boolean; refused: boolean }): (id: string) => Promise<S | undefined> {
+  return async (id) => {
+    try {
+      const answered = await send(id);
+      writes.wrote = true;
+      return answered;
+    } catch (err) {
+      if (err instanceof UnknownOutcomeError || !(err instanceof ApiError || err instanceof NotSentError)) writes.wrote = true;
+      else if (err instanceof ApiError && err.httpStatus > 0) writes.refused = true;
+      throw err;
+    }
+  };
 }
 
 /**

@@ -134,6 +134,20 @@ describe('runOperations', () => {
     expect(w.sent).toEqual(['INV-1']);
   });
 
+  it.each<[string, (() => Error | undefined) | 'again', { wrote: boolean; refused: boolean }]>([
+    ['sent and answered', () => undefined, { wrote: true, refused: false }],
+    ['every invoice done already (a re-run): none sent', 'again', { wrote: false, refused: false }],
+    ['refused by Alma (a 4xx): nothing changed', () => new ApiError({ httpStatus: 400, code: '402459', message: 'not allowed' }), { wrote: false, refused: true }],
+    ['the key refused on the first write: the run stops, nothing changed', () => new AuthError({ httpStatus: 403, code: 'UNAUTHORIZED', message: 'read-only key' }), { wrote: false, refused: true }],
+    ['its answer lost: it may have been done', () => new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' }), { wrote: true, refused: false }],
+    ['never reaching Alma: neither', () => refused('ECONNREFUSED'), { wrote: false, refused: false }],
+  ])('writes says what the sends did: %s', async (_, fault, writes) => {
+    const w = world(2, (_n, step): Error | undefined => (step === 'send' && typeof fault === 'function' ? fault() : undefined));
+    if (fault === 'again') await run(w.specs);
+    const { outcome } = await run(w.specs);
+    expect(outcome.writes).toEqual(writes);
+  });
+
   it('every invoice in flight meeting the same unreachable Alma: still one stop, one halt', async () => {
     const w = world(12, () => refused('ECONNREFUSED'));
     const { outcome, stops, halts } = await run(w.specs, { concurrency: 4 });
