@@ -26,7 +26,7 @@ import type { InvoiceKey } from '../domain/model.js';
 import { foldJournal, type JournalEntry } from '../engine/journal.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
-import { checkReportPath, isSandboxRun } from './outputs.js';
+import { checkReportPath, isSandboxRun, sentOpts } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
 import { readLockedJournal, shortHash } from './journals.js';
 import { outputIdentity } from './output-identity.js';
@@ -183,7 +183,9 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     }
     if (!o.markInErp) {
       const doc = report([...full.map((s) => base(s, 'exported')), ...partial], true, issues([], leftOut));
-      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), { sent: true });
+      // Alma was only read: an unwritable report says so, not that the journal holds what it sent.
+      const read = { ...sentOpts(false, false, erp.requestCount(), 'Alma'), why: 'without --mark-in-erp an export marks none' };
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), read);
     }
     const outcome = await runOperations(
       full.map((s) => ({
@@ -219,7 +221,10 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       return { ...base(s, status), workflow_status: r.workflowStatus ?? s.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
     const doc = report([...invoices, ...partial], true, issues(carried, leftOut), outcome.stopped, outcome.detail);
-    return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), { sent: true });
+    // What the marks did: none sent (every invoice marked already, a stop first) or each refused
+    // is said as nothing written to Alma, when the report cannot be written.
+    const sent = sentOpts(outcome.writes.wrote, outcome.stopped !== undefined, erp.requestCount(), 'Alma', outcome.writes.refused);
+    return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), sent);
   });
 }
 

@@ -16,7 +16,7 @@ import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { renderLifecycle, type LifecycleReport } from '../report/lifecycle.js';
 import { writeOutputFile } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
-import { exitAfterOutputs, unwrittenReason, withRunFields } from './outputs.js';
+import { exitAfterOutputs, unwrittenReason, withRunFields, type ExitAfterOutputsOpts } from './outputs.js';
 
 export interface Session {
   erp: AlmaErp;
@@ -85,10 +85,11 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
 /**
  * Writes the report file (`--report`) and prints the summary or `--json` document; returns the
  * exit code to end with. A report file that cannot be written is exit 2 only while nothing was
- * sent; once marks or payments went to Alma the run's own code stands (outputs.ts
- * exitAfterOutputs, README "Exit codes"), as for a load.
+ * sent; once Alma was asked, the run's own code stands (outputs.ts exitAfterOutputs, README
+ * "Exit codes"), as for a load, and `opts` (outputs.ts `sentOpts`) says whether marks or
+ * payments were written or none.
  */
-export function emitLifecycleReport(cfg: Config, term: Terminal, bare: LifecycleReport, code: number, opts: { sent: boolean }): number {
+export function emitLifecycleReport(cfg: Config, term: Terminal, bare: LifecycleReport, code: number, opts: ExitAfterOutputsOpts): number {
   // The run's fields a load's report has too (version, started, finished, duration_s, inputs).
   // export reads no file (its output stands in cfg.files for the checks of paths).
   const report = withRunFields(bare, bare.command === 'export' ? { ...cfg, files: [] } : cfg, cfg.startedAt ?? new Date(), new Date());

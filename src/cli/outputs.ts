@@ -183,6 +183,18 @@ export function unwrittenReason(path: string, err: unknown): string {
   return pathReason(err) ?? code ?? (err as Error).message;
 }
 
+/** What the run sent, for `exitAfterOutputs` (below; `sentOpts` gives it for a run that wrote or not). */
+export interface ExitAfterOutputsOpts {
+  sent: boolean;
+  wrote?: boolean;
+  stopped?: boolean;
+  label?: string;
+  requests?: number;
+  refused?: boolean;
+  /** Why a run that did not stop wrote nothing (`stopped: false`); by default a load's. */
+  why?: string;
+}
+
 /**
  * The end of a run whose report files (`unwritten`: one line each) could not all be written.
  * Nothing sent: the usage error (exit 2) it always was. Once something may have been sent, the
@@ -192,20 +204,21 @@ export function unwrittenReason(path: string, err: unknown): string {
  * said to have written nothing, not that the journal holds what it sent: one that stopped
  * (`stopped`, the default: a refused key, the daily threshold, Ctrl-C …) before its first write,
  * or one that found nothing to write (`stopped: false`: every invoice done already, or held back
- * by what the look-ups found). `requests`: how many reached the target (0: not even a look-up).
+ * by what the look-ups found). `requests`: how many reached the target (0: not even a look-up);
+ * `refused`: besides the look-ups, writes were sent and the target refused each (a read-only key).
  */
 export function exitAfterOutputs(
   term: Terminal,
   cfg: Pick<Config, 'json'>,
   code: number,
   unwritten: readonly string[],
-  opts: { sent: boolean; wrote?: boolean; stopped?: boolean; label?: string; requests?: number },
+  opts: ExitAfterOutputsOpts,
 ): number {
   if (unwritten.length === 0) return code;
   if (!opts.sent) throw new UsageError(unwritten.join('\n'));
   const record = cfg.json ? 'the JSON document on standard output' : 'the summary above';
   const label = opts.label ?? 'Alma';
-  const reads = opts.requests === 0 ? 'no request reached it' : 'only look-ups were sent';
+  const reads = opts.requests === 0 ? 'no request reached it' : opts.refused === true ? 'it refused the writes sent, besides the look-ups' : 'only look-ups were sent';
   for (const line of unwritten) process.stderr.write(term.errStyle.red(`invoice-load: ${line}`) + '\n');
   process.stderr.write(
     term.errStyle.red(
@@ -215,11 +228,25 @@ export function exitAfterOutputs(
         : opts.stopped !== false
           ? `The run stopped before writing anything: nothing was written to ${label} (${reads}), and ${record} is its record. ` +
             'To have the file, fix that and run the same command again (once what stopped the run, above, allows): it checks the batch again and sends it.'
-          : `The run wrote nothing to ${label} (${reads}): its invoices were done already or held back, and ${record} is its record. ` +
+          : `The run wrote nothing to ${label} (${reads}): ${opts.why ?? 'its invoices were done already or held back'}, and ${record} is its record. ` +
             'To have the file, fix that and run the same command again: it writes the reports, and sends nothing for what is done already.',
     ) + '\n',
   );
   return exitCodeWithUnwrittenOutputs(code as Parameters<typeof exitCodeWithUnwrittenOutputs>[0]);
+}
+
+/**
+ * What a run sent, for `exitAfterOutputs`: something written (the run went ahead); a stop
+ * before the first write (the stop's exit code stands, and nothing was written); look-ups only
+ * (every invoice done already or held back: the run's code stands); or no request at all (a
+ * re-run its journal finished: nothing sent, the usage error). `refused`: writes were sent and
+ * each refused, so nothing was written. For a load (send.ts: a write step began), and for export
+ * and payments (engine/operations.ts `writes`).
+ */
+export function sentOpts(wrote: boolean, stopped: boolean, requests: number, label: string, refused = false): ExitAfterOutputsOpts {
+  if (wrote) return { sent: true };
+  if (!stopped && requests === 0) return { sent: false };
+  return { sent: true, wrote: false, stopped, label, requests, ...(refused ? { refused } : {}) };
 }
 
 /** Where the run went: an embedded sandbox is said so in every report. */

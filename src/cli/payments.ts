@@ -19,7 +19,7 @@ import { NOT_STARTED } from '../engine/result.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
 import type { AlmaErp, InvoiceState } from '../targets/alma/erp.js';
 import { CLOSED, IN_REVIEW, REJECTED_ALERT, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT } from '../targets/alma/erp.js';
-import { checkReportPath } from './outputs.js';
+import { checkReportPath, sentOpts } from './outputs.js';
 import { workflowLabel } from '../report/alerts.js';
 
 /** Reads the files through the input layer and checks every row. */
@@ -158,7 +158,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         return { ...base(e), status: 'failed', error: r !== undefined && !('id' in r) ? r : notStarted };
       });
       const doc = report(invoices, erp.requestCount(), cfg.dryRun, read.stopped, read.detail);
-      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), { sent: true });
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), sentOpts(false, true, erp.requestCount(), 'Alma'));
     }
     const located = new Map(named.map((e, i) => [e, read.results[i]!]));
     for (const [e, st] of located) if (e.request?.invoiceId !== undefined && 'id' in st) shownAs.set(e, { vendor: st.vendor, number: st.number });
@@ -224,6 +224,9 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       return { ...b, status, id: r.id ?? b.id, workflow_status: r.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
     const doc = report(invoices, erp.requestCount(), false, outcome.stopped, outcome.detail);
-    return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), { sent: true });
+    // None sent (every invoice paid or rejected already, a stop first) or each refused: said as
+    // nothing written to Alma, when the report cannot be written.
+    const sent = sentOpts(outcome.writes.wrote, outcome.stopped !== undefined, erp.requestCount(), 'Alma', outcome.writes.refused);
+    return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), sent);
   });
 }

@@ -9,7 +9,7 @@ import type { Terminal } from './terminal.js';
 import type { OnlineDeps } from './preflight.js';
 import { createProgress } from './progress.js';
 import { exitCodeForReport } from './exit.js';
-import { exitAfterOutputs } from './outputs.js';
+import { exitAfterOutputs, sentOpts } from './outputs.js';
 import { buildReport } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
@@ -141,18 +141,6 @@ export async function sendPlan(
 
 /** The steps whose request writes to the target (engine/journal.ts `Step`); the others read. */
 const WRITE_STEPS: ReadonlySet<Step> = new Set(['create', 'lines', 'attachments', 'process']);
-
-/**
- * What an engine run sent, for `exitAfterOutputs`: something written (the run went ahead); a
- * stop before the first write (the stop's exit code stands, and nothing was written); look-ups
- * only (every invoice done already or held back: the run's code stands); or no request at all
- * (a re-run its journal finished: nothing sent, the usage error).
- */
-export function sentOpts(wrote: boolean, stopped: boolean, requests: number, label: string): Parameters<typeof exitAfterOutputs>[4] {
-  if (wrote) return { sent: true };
-  if (!stopped && requests === 0) return { sent: false };
-  return { sent: true, wrote: false, stopped, label, requests };
-}
 
 /**
  * The target of this run (its client, or its sandbox in-process): its requests abandoned on

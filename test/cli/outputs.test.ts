@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkOutputPaths, checkReportPath, exitAfterOutputs, misnamedOutputs } from '../../src/cli/outputs.js';
 import { terminalOf } from '../../src/cli/terminal.js';
-import { sentOpts } from '../../src/cli/send.js';
+import { sentOpts } from '../../src/cli/outputs.js';
 import { usageMessage } from '../helpers/usage.js';
 
 describe('output paths that name another kind of file, or one file twice', () => {
@@ -103,6 +103,14 @@ describe('exitAfterOutputs: what the run did, after a report file could not be w
     expect(none).not.toContain('stopped');
     expect(() => said({ sent: false })).toThrow('cannot write the report to r.json: the disk is full');
   });
+
+  it('export and payments: writes sent and each refused (a read-only key) are said as such; a reason of their own for writing nothing', () => {
+    const refused = said({ sent: true, wrote: false, stopped: true, label: 'Alma', requests: 5, refused: true });
+    expect(refused).toContain('The run stopped before writing anything: nothing was written to Alma (it refused the writes sent, besides the look-ups)');
+    expect(refused).not.toContain('only look-ups were sent');
+    const plain = said({ sent: true, wrote: false, stopped: false, label: 'Alma', requests: 1, why: 'without --mark-in-erp an export marks none' });
+    expect(plain).toContain('The run wrote nothing to Alma (only look-ups were sent): without --mark-in-erp an export marks none, and the summary above is its record');
+  });
 });
 
 describe('sentOpts: what an engine run sent, for exitAfterOutputs', () => {
@@ -113,5 +121,7 @@ describe('sentOpts: what an engine run sent, for exitAfterOutputs', () => {
     ['stopped before any request', [false, true, 0, 'Alma'], { sent: true, wrote: false, stopped: true, label: 'Alma', requests: 0 }],
     ['look-ups only, not stopped (every invoice done already)', [false, false, 7, 'FOLIO'], { sent: true, wrote: false, stopped: false, label: 'FOLIO', requests: 7 }],
     ['no request at all (a re-run its journal finished): nothing sent', [false, false, 0, 'Alma'], { sent: false }],
+    ['writes sent and each refused, the run stopped (a read-only key)', [false, true, 5, 'Alma', true], { sent: true, wrote: false, stopped: true, label: 'Alma', requests: 5, refused: true }],
+    ['writes refused, yet one went through: went ahead', [true, false, 5, 'Alma', true], { sent: true }],
   ])('%s', (_, args, expected) => expect(sentOpts(...args)).toEqual(expected));
 });

@@ -1,0 +1,119 @@
+/**
+ * `export` and `payments` whose report file cannot be written once Alma was asked (README "Exit
+ * codes"): the run's own code stands, and the line after it says what the run wrote — marks or
+ * payments sent ("what it sent is in the journal"), or nothing written to Alma (every invoice
+ * marked or paid already, only read, or each write refused) — not that the journal holds what it
+ * sent. The report's folder is made a file while the command waits on its API key file, a FIFO:
+ * after the output paths were checked, before the first request.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { world, type World } from '../helpers/sandbox.js';
+import type { LifecycleReport } from '../../src/report/lifecycle.js';
+
+const BATCH = 'fixtures/round-trip/batch.csv';
+const PAYMENTS = 'fixtures/round-trip/payments.csv';
+const KEY = 'e2e-test-key';
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+/** The round-trip batch loaded: four invoices waiting to be sent (and the seed's one). */
+async function loaded(opts: Parameters<typeof world>[0] = {}): Promise<World> {
+  w = await world(opts);
+  const res = await w.load([BATCH]);
+  expect(res.code, res.stderr).toBe(0);
+  return w;
+}
+
+/** Runs `args` against the sandbox, its report written as usual. */
+const cli = (args: string[]) =>
+  runCli([...args, '--json', '--rate', '200'], { env: { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: KEY, INVOICE_LOAD_STATE_DIR: w!.stateDir } });
+
+let runs = 0;
+/** Runs `args` (--json) with the report's folder made a file while the key is read from a FIFO. */
+async function reportGone(args: string[], key = KEY) {
+  const n = ++runs;
+  const fifo = join(w!.dir, `key-${n}`);
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  const late = join(w!.dir, `late-${n}`);
+  mkdirSync(late);
+  const report = join(late, 'r.json');
+  const run = spawnCli([...args, '--json', '--rate', '200', '--poll-timeout', '5', '--api-key-file', fifo, '--report', report], {
+    env: { ALMA_API_URL: w!.sandbox.url, INVOICE_LOAD_STATE_DIR: w!.stateDir },
+    timeoutMs: 40_000,
+  });
+  // Opened for writing once the command opened it to read the key: its paths were checked.
+  const writer = await open(fifo, 'w');
+  rmSync(late, { recursive: true });
+  writeFileSync(late, 'not a folder');
+  await writer.writeFile(key);
+  await writer.close();
+  const r = await run.done;
+  return { ...r, doc: JSON.parse(r.stdout) as LifecycleReport, unwritten: `cannot write the report to ${report}: ${late} is not a folder` };
+}
+
+const wentAhead = 'The run itself went ahead: what it sent is in the journal, and the JSON document on standard output is its record';
+
+describe('export: the report cannot be written after the run', () => {
+  it('marks sent: exit 1, the run went ahead; every invoice marked already (a second export): exit 1, nothing written to Alma', async () => {
+    await loaded();
+    const marked = await reportGone(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')]);
+    expect(marked.code, marked.stderr).toBe(1);
+    expect(marked.doc.summary).toMatchObject({ marked: 5, failed: 0 });
+    expect(marked.stderr).toContain(marked.unwritten);
+    expect(marked.stderr).toContain(wentAhead);
+
+    const again = await reportGone(['export', '--mark-in-erp', '-o', join(w!.dir, 'e2.csv')]);
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.doc.summary).toMatchObject({ marked: 0, failed: 0 });
+    expect(again.stderr).toContain(again.unwritten);
+    expect(again.stderr).toContain('The run wrote nothing to Alma (only look-ups were sent): its invoices were done already or held back, and the JSON document on standard output is its record');
+    expect(again.stderr).not.toContain('what it sent is in the journal');
+  });
+
+  it('without --mark-in-erp: exit 1, Alma only read', async () => {
+    await loaded();
+    const r = await reportGone(['export', '-o', join(w!.dir, 'e.csv')]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.doc.summary).toMatchObject({ exported: 5 });
+    expect(r.stderr).toContain(r.unwritten);
+    expect(r.stderr).toContain('The run wrote nothing to Alma (only look-ups were sent): without --mark-in-erp an export marks none');
+    expect(r.stderr).not.toContain('what it sent is in the journal');
+  });
+});
+
+describe('payments: the report cannot be written after the run', () => {
+  it('every invoice paid or rejected already (the same file again): exit 1, nothing written to Alma', async () => {
+    await loaded();
+    const exported = await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const first = await cli(['payments', PAYMENTS]);
+    expect(first.code, first.stderr).toBe(0);
+    // The same file again: its journal holds every answer, and the reads find them in Alma.
+    const again = await reportGone(['payments', PAYMENTS]);
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.doc.summary).toMatchObject({ already_done: 3, failed: 0 });
+    expect(again.stderr).toContain(again.unwritten);
+    expect(again.stderr).toContain('The run wrote nothing to Alma (only look-ups were sent): its invoices were done already or held back');
+    expect(again.stderr).not.toContain('what it sent is in the journal');
+  });
+
+  it('a read-only key, its first payment refused: exit 5, the run stopped before writing anything', async () => {
+    await loaded({ readOnlyKeys: ['read-only-key'] });
+    const exported = await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const r = await reportGone(['payments', PAYMENTS], 'read-only-key');
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(r.unwritten);
+    expect(r.stderr).toContain('The run stopped before writing anything: nothing was written to Alma (it refused the writes sent, besides the look-ups)');
+    expect(r.stderr).not.toContain('what it sent is in the journal');
+    expect(w!.sandbox.state().invoices.filter((i) => i.payment.voucher_number !== '')).toEqual([]);
+  });
+});
