@@ -101,8 +101,9 @@ export function emitLifecycleReport(cfg: Config, term: Terminal, bare: Lifecycle
       unwritten.push(`cannot write the report to ${cfg.reportPath}: ${unwrittenReason(cfg.reportPath, err)}`);
     }
   }
-  // Nothing sent: exit 2, and (as the exit code table says) nothing on standard output.
-  if (!opts.sent && unwritten.length > 0) return exitAfterOutputs(term, cfg, code, unwritten, opts);
+  // Nothing sent (a dry run): exit 2 all the same (exitAfterOutputs), with the document on
+  // standard output as usual, as README "Exit codes" says of a report found unwritable only after
+  // the checks and a load's dry run does.
   if (cfg.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(renderLifecycle(report, term.outStyle, { quiet: cfg.quiet, width: term.outColumns, ascii: term.ascii }));
   return exitAfterOutputs(term, cfg, code, unwritten, opts);

@@ -117,3 +117,18 @@ describe('payments: the report cannot be written after the run', () => {
     expect(w!.sandbox.state().invoices.filter((i) => i.payment.voucher_number !== '')).toEqual([]);
   });
 });
+
+describe('a dry run whose report cannot be written after its reads', () => {
+  it('export --dry-run and payments --dry-run --online: exit 2 (nothing sent), the --json document on standard output as usual', async () => {
+    await loaded();
+    const exp = await reportGone(['export', '--mark-in-erp', '--dry-run', '-o', join(w!.dir, 'e.csv')]);
+    expect(exp.code, exp.stderr).toBe(2);
+    expect(exp.doc).toMatchObject({ command: 'export', dry_run: true, summary: { planned: 5 } });
+    expect(exp.stderr).toContain(exp.unwritten);
+    const pay = await reportGone(['payments', '--dry-run', '--online', PAYMENTS]);
+    expect(pay.code, pay.stderr).toBe(2);
+    expect(pay.doc).toMatchObject({ command: 'payments', dry_run: true });
+    expect(pay.stderr).toContain(pay.unwritten);
+    for (const r of [exp, pay]) expect(r.stderr).not.toContain('went ahead');
+  });
+});
