@@ -111,6 +111,12 @@ describe('findWithElsewhere', () => {
     expect(await findWithElsewhere(t, inv, recorded('gone', 'moved'))).toEqual([]);
   });
 
+  it('one the target reads back as deleted (RemoteInvoice.deleted) is left out as a 404 is', async () => {
+    const t = target([], (id) => ({ ...remote(id), deleted: true }));
+    expect(await findWithElsewhere(t, inv, recorded('I1'))).toEqual([]);
+    expect(t.reads).toEqual(['I1']);
+  });
+
   it('any other failure is the look-up\'s', async () => {
     const t = target([], () => {
       throw new ApiError({ httpStatus: 503, code: 'UNAVAILABLE', message: 'try later' });

@@ -30,7 +30,7 @@ import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
 import { comparableNote, hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
-import { createdNoteId, hasNextPage, identityDifferences, isActive, isDeleted, sentDifferences, isCancelled, listItems, nextCursor, noteItems, notesIn, purchaseOrderIdOf, toRemoteInvoice } from './remote.js';
+import { createdNoteId, hasNextPage, identityDifferences, isActive, sentDifferences, isCancelled, listItems, nextCursor, noteItems, notesIn, purchaseOrderIdOf, toRemoteInvoice } from './remote.js';
 
 export type ExsitedAction = 'cancel' | 'reactivate';
 
@@ -171,7 +171,7 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       // A deleted purchase invoice may still be listed (the list filters by status DELETED,
       // https://developer.exsited.com/purchase-invoice-get-api-documentation), but it is no
       // longer the vendor's invoice in Exsited: left out, so a re-run creates it again.
-      return all.filter((r) => r.number === key.number && r.vendor === key.vendor && !isDeleted(r.workflowStatus));
+      return all.filter((r) => r.number === key.number && r.vendor === key.vendor && r.deleted !== true);
     },
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {

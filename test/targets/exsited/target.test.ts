@@ -9,6 +9,7 @@ import { parseExsitedError } from '../../../src/targets/exsited/errors.js';
 import { comparableNote, purchaseInvoicePayload } from '../../../src/targets/exsited/payload.js';
 import { createExsitedTarget, type ExsitedTargetOptions } from '../../../src/targets/exsited/target.js';
 import { IDENTITY_ADVICE, IDENTITY_FIELD, identityDifferences } from '../../../src/targets/exsited/remote.js';
+import { findWithElsewhere } from '../../../src/engine/elsewhere.js';
 import { mockApi } from '../helpers/mock-api.js';
 import { exsitedRow, invoicesFrom } from '../helpers/invoices.js';
 
@@ -290,6 +291,20 @@ describe('Exsited target', () => {
       body: { purchase_invoices: [pi('PI-1', 'HA-2', 'HARRAS', 'DELETED'), pi('PI-2', 'HA-2', 'HARRAS', 'INACTIVE')], pagination: { records: 2, limit: 100, offset: 0, previous_page: '', next_page: '' } },
     });
     expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['PI-2']);
+  });
+
+  it('one another journal recorded, deleted since, is left out when read by id too: a re-run creates it again, not adopts it', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    const list = { purchase_invoices: [pi('PI-1', 'HA-2', 'HARRAS', 'DELETED')], pagination: { records: 1, limit: 100, offset: 0, previous_page: '', next_page: '' } };
+    api!.script(
+      token(),
+      { method: 'GET', path: /purchase-invoices\?limit=100&offset=0$/, body: list },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-2', 'HARRAS', 'DELETED') } },
+    );
+    const recorded = { ids: new Map([['PI-1', { lines: new Map<string, string>(), linesPending: new Map<string, number>() }]]) };
+    await expect(findWithElsewhere(t, inv!, recorded)).resolves.toEqual([]);
+    expect(api!.log()).toContain('GET /api/v3/purchase-invoices/PI-1');
   });
 
   it('sends the note as multipart/form-data with the text and the attached file, and recognises it by its text', async () => {
