@@ -182,6 +182,13 @@ export interface HttpClientOptions extends TransportOptions {
   secrets?: readonly string[] | undefined;
   /** Turns an error answer into an `ApiError` with the API's own code and message. */
   parseError: (status: number, headers: ResponseHeaders, bodyText: string) => ApiError;
+  /**
+   * Optional: whether an error answer says, in itself, that the request did nothing (Alguna's
+   * `Transient-Error: true`, https://alguna.com/docs/api-reference/v2/idempotency). Such a 5xx
+   * to a write is sent again at once, as a 429 is, instead of ending as an unknown outcome
+   * (retry.ts `classify`); given up on, it is a definite failure.
+   */
+  notApplied?: ((status: number, headers: ResponseHeaders) => boolean) | undefined;
   /** Connect timeout of the default Agent, ms. Default 10 000. */
   connectTimeoutMs?: number | undefined;
   /** Header carrying the API's remaining daily budget. Default Alma's `x-exl-api-remaining`. */
@@ -248,6 +255,7 @@ export class HttpClient {
   readonly #headers: Record<string, string>;
   readonly #secrets: readonly string[];
   readonly #parseError: HttpClientOptions['parseError'];
+  readonly #notApplied: HttpClientOptions['notApplied'];
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #reportsSent: boolean;
@@ -292,6 +300,7 @@ export class HttpClient {
     this.#headers = { ...opts.headers };
     this.#secrets = [...(opts.secrets ?? []), ...proxySecrets(opts.proxy)].filter((s) => s.length > 0);
     this.#parseError = opts.parseError;
+    this.#notApplied = opts.notApplied;
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#ownsDispatcher = opts.dispatcher === undefined;
     const agent: Agent.Options = {
@@ -519,6 +528,7 @@ export class HttpClient {
             retryAfter: headerValue(resHeaders['retry-after']),
             // A 429 once nothing is left is the daily threshold, whatever its body says (retry.ts classify).
             remaining: this.#remaining,
+            ...(this.#notApplied?.(status, resHeaders) === true ? { notApplied: true } : {}),
           };
         }
       } catch (err) {

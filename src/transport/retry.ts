@@ -57,6 +57,13 @@ export type Outcome =
        * on its answers by the OAS): this answer's header, else the last answer's that had one.
        */
       remaining?: number | undefined;
+      /**
+       * The answer itself says the request did nothing and may be sent again as it is (Alguna's
+       * `Transient-Error: true` on a 5xx or 429 to a keyed request: "the idempotency key has been
+       * released", https://alguna.com/docs/api-reference/v2/idempotency). Set by the target's
+       * `notApplied` hook (transport/http.ts), never guessed from a status alone.
+       */
+      notApplied?: boolean | undefined;
     }
   | {
       kind: 'network';
@@ -177,6 +184,8 @@ export function classify(req: RequestTraits, outcome: Outcome): Classification {
   // when repeating is harmless (undici RetryHandler and gaxios skip POST; Salesforce
   // Data Loader PR #1545: "retry may result in duplicate inserts").
   if (status >= 500 || status === 408) {
+    // Unless the answer says it did nothing: then it is as safe to send again as a 429.
+    if (outcome.notApplied === true) return { kind: 'retry', reason: `${reason} (not applied)`, throttled: false };
     return req.idempotent ? { kind: 'retry', reason, throttled: false } : { kind: 'unknown', reason };
   }
   // Everything else is a definite answer: 400 business errors (Alma reports "not found" as

@@ -59,6 +59,9 @@ describe('classify', () => {
     ['GET certificate error (fatal)', GET, net('CERT_HAS_EXPIRED'), 'api', undefined],
     ['POST closed dispatcher (fatal, unsent)', POST, net('UND_ERR_CLOSED'), 'api', undefined],
     ['idempotent POST (Idempotency-Key) 500', { method: 'POST', idempotent: true }, res(500), 'retry', false],
+    // Alguna's Transient-Error: true — the answer says the request did nothing.
+    ['POST 500 that says it did nothing (notApplied)', POST, { ...res(500), notApplied: true }, 'retry', false],
+    ['POST 503 that says it did nothing (notApplied)', POST, { ...res(503), notApplied: true }, 'retry', false],
   ] as const)('%s', (_name, req, outcome, kind, throttled) => {
     const c = classify(req, outcome);
     expect(c.kind).toBe(kind);

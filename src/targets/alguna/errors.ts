@@ -49,3 +49,12 @@ function parseBody(status: number, bodyText: string): ApiError {
  * (https://alguna.com/docs/api-reference/v2/idempotency): a definite refusal, never retried.
  */
 export const isKeyMismatch = (err: ApiError): boolean => err.httpStatus === 422 && /idempot/i.test(err.message);
+
+/**
+ * `Transient-Error: true` on a 5xx or 429 to a keyed request: "the idempotency key has been
+ * released and you can safely retry with the same key"
+ * (https://alguna.com/docs/api-reference/v2/idempotency). The request did nothing: the transport
+ * sends it again as it is (retry.ts `classify`). Without the header, a 5xx stays an unknown outcome.
+ */
+export const isTransientError = (status: number, headers: ResponseHeaders): boolean =>
+  (status >= 500 || status === 429) && /^true$/i.test(headerValue(headers['transient-error'])?.trim() ?? '');

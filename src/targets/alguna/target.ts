@@ -25,7 +25,7 @@ import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { headerValue, HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
-import { parseAlgunaError } from './errors.js';
+import { isTransientError, parseAlgunaError } from './errors.js';
 import { describes, idempotencyKey, invoicePayload, type AlgunaGeneration } from './payload.js';
 
 export const DEFAULT_ALGUNA_URL = 'https://api.alguna.io';
@@ -73,6 +73,8 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     },
     secrets: [key],
     parseError: parseAlgunaError,
+    // A 5xx that says it did nothing (Transient-Error) is sent again at once, same key, same bytes.
+    notApplied: isTransientError,
     limiter: limiterFor(opts),
   });
 
@@ -102,7 +104,8 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
         headers: { 'idempotency-key': key },
         // Safe to send again with the same key once Alguna is seen to honour keys (below): lost
         // answers, timeouts and 5xx are then retried. Before that, such a create is an
-        // unknown outcome, looked for before it is sent again.
+        // unknown outcome, looked for before it is sent again — but for a 5xx carrying
+        // `Transient-Error: true`, which says itself that nothing was done (`notApplied` above).
         idempotent: keysHonoured,
       });
       // v2 echoes the key on the answers of a request that carried one

@@ -140,6 +140,26 @@ describe('Alguna target', () => {
     expect(api!.calls()).toHaveLength(2);
   });
 
+  it('a 5xx with Transient-Error: true did nothing: sent again at once with the same key and bytes, before any key was echoed; one without it stays unknown', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows());
+    const [other] = invoicesFrom('alguna', algunaRows('DIG-1'));
+    api!.script(
+      { method: 'POST', path: '/invoices', status: 503, body: { status: 503, detail: 'unavailable' }, headers: { 'transient-error': 'true' } },
+      { method: 'POST', path: '/invoices', status: 500, body: { status: 500, detail: 'Internal server error' }, headers: { 'Transient-Error': 'True' } },
+      { method: 'POST', path: '/invoices', status: 201, body: answer() },
+      // No key echoed yet: a 5xx that does not say it did nothing is looked for, never re-sent blindly.
+      { method: 'POST', path: '/invoices', status: 500, body: { status: 500, detail: 'Internal server error' } },
+    );
+    await expect(t.createInvoice(inv!)).resolves.toMatchObject({ id: 'inv_1' });
+    const posts = api!.calls();
+    expect(posts.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /invoices', 'POST /invoices', 'POST /invoices']);
+    expect(new Set(posts.map((c) => header(c, 'idempotency-key'))).size).toBe(1);
+    expect(new Set(posts.map((c) => String(c.body))).size).toBe(1);
+    await expect(t.createInvoice(other!)).rejects.toBeInstanceOf(UnknownOutcomeError);
+    expect(api!.calls()).toHaveLength(4);
+  });
+
   it('409 (the key still being processed) is an unknown outcome: the engine looks up, then sends it again', async () => {
     const t = target();
     const [inv] = invoicesFrom('alguna', algunaRows());
