@@ -7,7 +7,8 @@
  *   decimal strings, `issueDate`, `autoIssue`), or v2's snake_case one (`customer_id`,
  *   `currency`, `billing_period_*`, `issue_date`, `line_items[] {description, quantity,
  *   unit_price, product_id?}`, `status`), checked strictly; answers the invoice with its
- *   computed `subtotal`, `tax`, `total` as decimal strings and `status` `issued` or `draft`.
+ *   computed `subtotal`, `tax`, `total` as decimal strings and `status` `issued` or `draft`, in
+ *   the generation it was asked in (a v2 body: v2's snake_case, `v2Invoice`).
  * - Idempotency exactly as documented (https://alguna.com/docs/api-reference/v2/idempotency): an
  *   `Idempotency-Key` binds to the request's body for `idempotencyTtlHours` (24); the same key and
  *   body again → the stored answer with `Idempotent-Replayed: true`; the same key with another body
@@ -18,8 +19,9 @@
  * - `GET /invoices?page&limit[&accountId]` → `{"items": […]}` (legacy list, limit 5/10/25/50/100);
  *   with v2's `offset` (and `customer_id`), `{"data": […], "pagination": {per_page, total_pages}}`
  *   (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/list-invoices); a page holds at
- *   most `listPageCap` whatever `limit` asks, when set (a server with its own page size [I]). And
- *   `GET /invoices/{id}`.
+ *   most `listPageCap` whatever `limit` asks, when set (a server with its own page size [I]), its
+ *   entries in snake_case. And `GET /invoices/{id}`: v2's snake_case when asked with the
+ *   `Alguna-Version` header, else the legacy camelCase.
  * - `Authorization: Bearer <key>` (401 `{"status":401,"detail":…}`); errors `{"status","detail"}`
  *   (https://alguna.com/docs/api-reference/v2/overview).
  * Accounts (currency, tax rate, payment terms) and products come from the seed.
@@ -283,6 +285,7 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
     }
     const v = validate(b);
     if (typeof v === 'string') return problem(/not found$/.test(v) && !v.startsWith('Validation') ? 404 : 422, v);
+    const asV2 = isV2Body(b);
     data.seq++;
     v.id = `inv_${String(data.seq).padStart(8, '0')}`;
     v.lineItems.forEach((l, i) => (l.id = `li_${String(data.seq).padStart(8, '0')}_${i + 1}`));
@@ -292,8 +295,9 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
     const number = who?.number ?? v.description;
     data.created[vendor] ??= {};
     data.created[vendor][number] = (data.created[vendor][number] ?? 0) + 1;
-    // [I] 201 for a create; the legacy page only lists the response fields.
-    return { status: 201, body: v };
+    // [I] 201 for a create; the legacy page only lists the response fields. Answered in the
+    // generation it was asked in: a v2 body gets v2's snake_case invoice.
+    return { status: 201, body: asV2 ? v2Invoice(v) : v };
   };
 
   const create = async (req: SiblingRequest): Promise<SiblingAnswer> => {
@@ -382,7 +386,7 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
                 if (offset === null) return { status: 200, body: { items: all.slice((page - 1) * size, page * size) } };
                 const from = Number(offset);
                 if (!Number.isInteger(from) || from < 0) return problem(400, 'offset must be 0 or more');
-                return { status: 200, body: { data: all.slice(from, from + size), pagination: { per_page: size, total_pages: Math.ceil(all.length / size) } } };
+                return { status: 200, body: { data: all.slice(from, from + size).map(v2Invoice), pagination: { per_page: size, total_pages: Math.ceil(all.length / size) } } };
               },
             };
           }
@@ -393,7 +397,8 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
               step: 'poll',
               auth: a,
               subject: () => (inv === undefined ? {} : { invoiceNumber: who?.number, invoiceKey: inv.id }),
-              run: () => (inv === undefined ? problem(404, `invoice ${id} not found`) : { status: 200, body: inv }),
+              // v2 when asked with its `Alguna-Version` header (V2: required on every v2 request), else legacy.
+              run: () => (inv === undefined ? problem(404, `invoice ${id} not found`) : { status: 200, body: req.headers['alguna-version'] !== undefined ? v2Invoice(inv) : inv }),
             };
           }
         }
@@ -432,6 +437,55 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
     config,
     opts,
   );
+}
+
+/** Whether a create body is v2's (`customer_id` or `line_items`, as `fromV2` reads it). */
+function isV2Body(b: unknown): boolean {
+  return typeof b === 'object' && b !== null && !Array.isArray(b) && ('customer_id' in b || 'line_items' in b);
+}
+
+/**
+ * An invoice as v2 answers it, in snake_case: `amount_paid`, `amount_remaining`, `billing_period`,
+ * `created_at`, `currency`, `customer_id`, `description`, `id`, `line_items[]`, `status`,
+ * `subtotal`, `tax`, `total`, `updated_at`, and `billing_period_start`/`_end`, `due_date`,
+ * `external_*`, `issue_date`, `purchase_order_number`
+ * (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/create-an-invoice); a line item
+ * `{id, description, quantity, unit_price, total_price, product_id}`
+ * (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/update-an-invoice-line-item).
+ * The legacy answer is the stored invoice itself, in camelCase.
+ */
+function v2Invoice(i: AlgunaInvoice): Record<string, unknown> {
+  return {
+    id: i.id,
+    customer_id: i.accountId,
+    status: i.status,
+    currency: i.currency,
+    description: i.description,
+    billing_period: i.billingPeriod,
+    billing_period_start: i.billingPeriodStart,
+    billing_period_end: i.billingPeriodEnd,
+    issue_date: i.issueDate,
+    due_date: i.dueDate,
+    line_items: i.lineItems.map((l) => ({
+      id: l.id,
+      description: l.description,
+      quantity: l.quantity,
+      unit_price: l.unitPrice,
+      total_price: l.totalPrice,
+      ...(l.productId !== undefined ? { product_id: l.productId } : {}),
+    })),
+    subtotal: i.subtotal,
+    tax: i.tax,
+    total: i.total,
+    amount_paid: i.amountPaid,
+    amount_remaining: i.amountRemaining,
+    external_id: i.externalId,
+    external_provider: i.externalProvider,
+    external_url: i.externalUrl,
+    purchase_order_number: i.purchaseOrderNumber,
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+  };
 }
 
 function emptyData(): Data {

@@ -66,7 +66,17 @@ describe('Alguna sandbox: one-off invoices', () => {
     };
     const r = await post(v2, 'k-v2');
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ accountId: 'acc_city_library', status: 'draft', subtotal: '1250.00', total: '1250.00', description: 'Invoice DIG-9 from DIGILAB' });
+    // Answered as a v2 server answers: snake_case, no legacy name.
+    expect(r.body).toMatchObject({ customer_id: 'acc_city_library', status: 'draft', subtotal: '1250.00', total: '1250.00', amount_remaining: '1250.00', description: 'Invoice DIG-9 from DIGILAB' });
+    expect(r.body.line_items).toEqual([
+      { id: 'li_00000001_1', description: 'Scanning', quantity: '2000.00', unit_price: '0.50', total_price: '1000.00', product_id: 'prod_scanning' },
+      { id: 'li_00000001_2', description: 'Metadata', quantity: '50.00', unit_price: '5.00', total_price: '250.00' },
+    ]);
+    expect(Object.keys(r.body).filter((k) => /[A-Z]/.test(k))).toEqual([]);
+    // Read by id with the v2 header: the same; without it, the legacy camelCase.
+    const read = async (headers: Record<string, string>) => (await (await fetch(`${sb!.url}/invoices/${String(r.body.id)}`, { headers: { authorization: 'Bearer k', ...headers } })).json()) as Record<string, any>;
+    expect(await read({ 'alguna-version': '2026-04-01' })).toEqual(r.body);
+    expect(await read({})).toMatchObject({ accountId: 'acc_city_library', lineItems: [{ unitPrice: '0.50' }, { unitPrice: '5.00' }] });
     expect((await post({ ...v2, currency: 'EUR' }, 'k-v2-eur')).status).toBe(422);
     expect((await post({ ...v2, line_items: [{ description: 'x', quantity: '1.00', unitPrice: '1.00' }] }, 'k-v2-mixed')).body.detail).toMatch(/line_items\[0\] has unknown field unitPrice/);
   });
@@ -162,6 +172,9 @@ describe('Alguna sandbox: Idempotency-Key (other-targets.md §2.7)', () => {
     const list = async (query: string) => (await (await fetch(`${sb!.url}/invoices?${query}`, { headers: { authorization: 'Bearer k' } })).json()) as Record<string, any>;
     const first = await list('customer_id=acc_city_library&limit=100&offset=0');
     expect(first['data'].map((i: { id: string }) => i.id)).toEqual(['inv_00000001', 'inv_00000002']);
+    // v2's entries are snake_case too.
+    expect(first['data'][0]).toMatchObject({ customer_id: 'acc_city_library', line_items: [{ unit_price: '0.50' }, { unit_price: '5.00' }], amount_remaining: '1250.00' });
+    expect(first['data'][0]).not.toHaveProperty('accountId');
     expect(first['pagination']).toEqual({ per_page: 2, total_pages: 2 });
     expect((await list('customer_id=acc_city_library&limit=100&offset=2'))['data'].map((i: { id: string }) => i.id)).toEqual(['inv_00000003']);
     // The legacy list is held to the same page size.
