@@ -74,8 +74,8 @@ export function gatherElsewhere(journals: readonly (readonly JournalEntry[])[], 
 /**
  * The look-up, and every invoice another journal recorded for this key that it did not show,
  * read by id. One the target no longer holds (deleted since: a 4xx refusal, or read back as
- * deleted, `RemoteInvoice.deleted`) or that now has another vendor or number is left out; any
- * other failure is the look-up's.
+ * deleted or withdrawn, `RemoteInvoice.withdrawn`) or that now has another vendor or number is
+ * left out; any other failure is the look-up's.
  */
 export async function findWithElsewhere(target: Target, inv: Invoice, elsewhere: Elsewhere | undefined): Promise<RemoteInvoice[]> {
   const matches = await target.findInvoices(inv.key, { fresh: false, invoice: inv });
@@ -88,8 +88,8 @@ export async function findWithElsewhere(target: Target, inv: Invoice, elsewhere:
       if (err instanceof ApiError && (err.httpStatus === 400 || err.httpStatus === 404 || err.httpStatus === 410)) continue;
       throw err;
     }
-    // Held only as deleted (RemoteInvoice.deleted): no longer the invoice, as for a 404.
-    if (read.deleted === true) continue;
+    // Held only as deleted or withdrawn (RemoteInvoice.withdrawn): no longer the invoice, as for a 404.
+    if (read.withdrawn === true) continue;
     if (read.number === inv.key.number && (read.vendor === '' || read.vendor === inv.key.vendor)) matches.push(read);
   }
   return matches;

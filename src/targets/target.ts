@@ -35,12 +35,12 @@ export interface RemoteInvoice {
    */
   notOurs?: true | undefined;
   /**
-   * The target holds the record only as deleted (Exsited: status `DELETED`): it is no longer the
-   * vendor's invoice there. A look-up leaves it out, and a read by id of one another journal
-   * recorded (engine/elsewhere.ts `findWithElsewhere`) leaves it out as it would a 404, so a
-   * re-run creates the invoice again instead of adopting it.
+   * The target holds the record only as deleted or withdrawn (Exsited: status `DELETED`; Alguna:
+   * `void` or `canceled`): it is no longer the vendor's invoice there. A look-up leaves it out,
+   * and a read by id of one another journal recorded (engine/elsewhere.ts `findWithElsewhere`)
+   * leaves it out as it would a 404, so a re-run creates the invoice again instead of adopting it.
    */
-  deleted?: true | undefined;
+  withdrawn?: true | undefined;
   /**
    * Whether processing has visibly run. Alma has no flag for it: an invoice that left
    * "In Review", or carries alerts, has been processed; one "In Review" with no alert has not

@@ -111,8 +111,8 @@ describe('findWithElsewhere', () => {
     expect(await findWithElsewhere(t, inv, recorded('gone', 'moved'))).toEqual([]);
   });
 
-  it('one the target reads back as deleted (RemoteInvoice.deleted) is left out as a 404 is', async () => {
-    const t = target([], (id) => ({ ...remote(id), deleted: true }));
+  it('one the target reads back as deleted (RemoteInvoice.withdrawn) is left out as a 404 is', async () => {
+    const t = target([], (id) => ({ ...remote(id), withdrawn: true }));
     expect(await findWithElsewhere(t, inv, recorded('I1'))).toEqual([]);
     expect(t.reads).toEqual(['I1']);
   });

@@ -174,7 +174,7 @@ export function toRemoteInvoice(v: JsonValue | undefined, processed: (status: st
     processed: processed(status),
     inReview: false,
     // Listed or read as DELETED: no longer the vendor's invoice in Exsited (docs/exsited.md).
-    ...(isDeleted(status) ? { deleted: true as const } : {}),
+    ...(isDeleted(status) ? { withdrawn: true as const } : {}),
     ...(Object.keys(amounts).length > 0 ? { amounts } : {}),
   };
 }

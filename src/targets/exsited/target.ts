@@ -171,7 +171,7 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       // A deleted purchase invoice may still be listed (the list filters by status DELETED,
       // https://developer.exsited.com/purchase-invoice-get-api-documentation), but it is no
       // longer the vendor's invoice in Exsited: left out, so a re-run creates it again.
-      return all.filter((r) => r.number === key.number && r.vendor === key.vendor && r.deleted !== true);
+      return all.filter((r) => r.number === key.number && r.vendor === key.vendor && r.withdrawn !== true);
     },
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
