@@ -18,8 +18,8 @@
  * (default `2026-04-01`, which the v2 API requires and the SDKs pin,
  * https://alguna.com/docs/api-reference/v2/overview).
  */
-import type { Invoice } from '../../domain/model.js';
-import { randomUUID } from 'node:crypto';
+import { keyString, type Invoice } from '../../domain/model.js';
+import { createHash, randomUUID } from 'node:crypto';
 import { ApiError, isRefusal, UnknownOutcomeError, UsageError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { headerValue, HttpClient, limiterFor, type TransportOptions } from '../../transport/http.js';
@@ -123,6 +123,14 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     }
   };
 
+  /**
+   * Invoice key (`keyString`) → the ids of the void or canceled invoices its last look-up left
+   * out. Within the 24 hours a key lasts, the create that made such an invoice would be replayed
+   * for the same key and body (V2-IDEM): the voided invoice's answer taken for a new one. So a
+   * create sent after one is left out carries a key of its own, derived from those ids: the same
+   * in every run that sees the same ones, so a lost answer is still replayed, not created twice.
+   */
+  const withdrawnFor = new Map<string, string[]>();
   /** account id → its invoices, read once (a promise, so concurrent look-ups share one read). */
   const listed = new Map<string, Promise<JsonObject[]>>();
   const listAccount = async (account: string): Promise<JsonObject[]> => {
@@ -184,15 +192,21 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
         pending.catch(() => listed.delete(account));
       }
       const all = await pending;
-      return all
+      const found = all
         .filter((item) => describes(text(item, 'description') ?? '', k))
         .map((item) => remoteOf(item, o.invoice, 'the invoice list'))
         .map((r) => ({ ...r, number: k.number, vendor: k.vendor }));
+      // A void invoice is "issued but withdrawn", a canceled one was never issued
+      // (https://docs.alguna.io/docs/invoices/invoicing-config,
+      // https://docs.alguna.io/docs/invoices/recurring-invoices): neither is the vendor's invoice
+      // in Alguna any more. Left out, as Exsited's DELETED, so a re-run creates it again.
+      withdrawnFor.set(keyString(k), found.filter((r) => r.withdrawn === true).map((r) => r.id));
+      return found.filter((r) => r.withdrawn !== true);
     },
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       const body = bodyOf(invoice);
-      const key = idempotencyKey(invoice, body);
+      const key = keyAfter(idempotencyKey(invoice, body), withdrawnFor.get(keyString(invoice.key)) ?? []);
       let answer: JsonValue;
       try {
         answer = await postInvoice(body, key);
@@ -231,6 +245,19 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
   return target;
 }
 
+
+/**
+ * The create's key after the look-up left out these void or canceled invoices: the key itself
+ * when none, else one of its own (`<key>-w<digest of their ids>`, well under 255 characters).
+ */
+export function keyAfter(key: string, withdrawn: readonly string[]): string {
+  if (withdrawn.length === 0) return key;
+  const digest = createHash('sha256').update(JSON.stringify([...withdrawn].sort())).digest('hex');
+  return `${key}-w${digest.slice(0, 16)}`;
+}
+
+/** Alguna's `void` and `canceled` (v2 status enum, https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/get-an-invoice), either spelling, any case. */
+export const isWithdrawn = (status: string | undefined): boolean => /^(void|voided|cancell?ed)$/i.test(status ?? '');
 
 /** A whole number from a pagination field (`total_pages`, `per_page`), else undefined. */
 function count(v: JsonValue | undefined): number | undefined {
@@ -291,6 +318,7 @@ function toRemote(v: JsonValue, inv: Invoice | undefined): RemoteInvoice | undef
     processed: true,
     inReview: false,
     children: children.length > 0 ? children : undefined,
+    ...(isWithdrawn(text(o, 'status')) ? { withdrawn: true as const } : {}),
     ...(Object.keys(amounts).length > 0 ? { amounts } : {}),
   };
 }

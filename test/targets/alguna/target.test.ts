@@ -219,6 +219,35 @@ describe('Alguna target', () => {
     expect(found[0]).toMatchObject({ number: 'DIG-7', vendor: 'DIGILAB', processed: true });
   });
 
+  it('a void or canceled invoice is not the invoice any more: left out, and the create after it carries a key of its own, the same in every run', async () => {
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    const listing = {
+      data: [
+        { ...answer('inv_v', 'Invoice DIG-7 from DIGILAB — March'), status: 'void' },
+        { ...answer('inv_c', 'Invoice DIG-7 from DIGILAB — March'), status: 'canceled' },
+      ],
+      pagination: { per_page: 100, total_pages: 1 },
+    };
+    const keys: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      const t = target();
+      api!.script({ method: 'GET', path: /^\/invoices\?/, body: listing }, { method: 'POST', path: '/invoices', status: 201, body: answer('inv_new') });
+      expect(await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).toEqual([]);
+      await expect(t.createInvoice(inv!)).resolves.toMatchObject({ id: 'inv_new' });
+      keys.push(header(api!.calls()[1], 'idempotency-key') ?? '');
+      await api!.agent.close();
+    }
+    // Not the key of the create that made the voided invoice: Alguna would replay its answer for 24 h.
+    const sent = invoicePayload(inv!, 'v2');
+    expect(keys[0]).not.toBe(idempotencyKey(inv!, sent));
+    expect(keys[0]!.startsWith(`${idempotencyKey(inv!, sent)}-w`)).toBe(true);
+    expect(keys[1]).toBe(keys[0]);
+    // A paid one is still the invoice: found, and nothing is created.
+    const t = target();
+    api!.script({ method: 'GET', path: /^\/invoices\?/, body: { ...listing, data: [{ ...answer('inv_p', 'Invoice DIG-7 from DIGILAB — March'), status: 'paid' }] } });
+    expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['inv_p']);
+  });
+
   it('pages a v2 list by offset (data, pagination.total_pages), sending both generations\' names', async () => {
     const t = target();
     const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
