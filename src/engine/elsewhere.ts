@@ -83,7 +83,7 @@ export async function findWithElsewhere(target: Target, inv: Invoice, elsewhere:
     if (matches.some((m) => m.id === id)) continue;
     let read: RemoteInvoice;
     try {
-      read = await target.getInvoice(id);
+      read = await target.getInvoice(id, inv);
     } catch (err) {
       if (err instanceof ApiError && (err.httpStatus === 400 || err.httpStatus === 404 || err.httpStatus === 410)) continue;
       throw err;

@@ -205,7 +205,13 @@ export interface Target {
   finalizeOnce?: { watchMs: number; what: string } | undefined;
   /** Optional: files to attach once the children exist, before finalize (Alma). */
   attachments?: AttachmentSeam | undefined;
-  getInvoice(invoiceId: string): Promise<RemoteInvoice>;
+  /**
+   * Reads one invoice by id. `invoice`: the batch's invoice it is read for, when the caller is
+   * deciding whether the record is that invoice (engine/elsewhere.ts): a target whose record
+   * does not carry the vendor and number as fields of their own (Alguna: they start the
+   * description) sets them from it when they match, and leaves them `''` otherwise.
+   */
+  getInvoice(invoiceId: string, invoice?: Invoice | undefined): Promise<RemoteInvoice>;
   /**
    * Optional: reads the invoice back in full and names every field sent that the target did not
    * store as sent (engine/canary.ts, `invoice-load verify`); with `children`, only those children

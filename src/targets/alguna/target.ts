@@ -233,10 +233,17 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
       throw new Error(`internal: Alguna line items are created with the invoice (asked to add ${k} to ${invoiceId})`);
     },
 
-    getInvoice: (invoiceId: string) => target.getInvoiceFor(invoiceId, undefined),
+    getInvoice: (invoiceId: string, invoice?: Invoice) => target.getInvoiceFor(invoiceId, invoice),
     async getInvoiceFor(invoiceId: string, invoice: Invoice | undefined): Promise<RemoteInvoice> {
       const answer = await http.json({ method: 'GET', path: `/invoices/${encodeURIComponent(invoiceId)}` });
-      return remoteOf(answer, invoice, `GET /invoices/${invoiceId}`);
+      const r = remoteOf(answer, invoice, `GET /invoices/${invoiceId}`);
+      // The vendor and number are only in the description the loader wrote (payload.ts): read for
+      // a batch's invoice, an answer that starts with its identity is that invoice, so one another
+      // journal recorded is adopted (engine/elsewhere.ts), not created a second time.
+      const o = isJsonObject(answer) ? (isJsonObject(answer['invoice']) ? answer['invoice'] : answer) : undefined;
+      const description = o !== undefined ? text(o, 'description') : undefined;
+      if (invoice !== undefined && description !== undefined && describes(description, invoice.key)) return { ...r, number: invoice.key.number, vendor: invoice.key.vendor };
+      return r;
     },
 
     requestCount: () => http.requests,

@@ -5,6 +5,7 @@ import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/common/er
 import { parseAlgunaError } from '../../../src/targets/alguna/errors.js';
 import { idempotencyKey, invoicePayload } from '../../../src/targets/alguna/payload.js';
 import { createAlgunaTarget } from '../../../src/targets/alguna/target.js';
+import { findWithElsewhere } from '../../../src/engine/elsewhere.js';
 import { mockApi } from '../helpers/mock-api.js';
 import { algunaRows, invoicesFrom } from '../helpers/invoices.js';
 
@@ -246,6 +247,24 @@ describe('Alguna target', () => {
     const t = target();
     api!.script({ method: 'GET', path: /^\/invoices\?/, body: { ...listing, data: [{ ...answer('inv_p', 'Invoice DIG-7 from DIGILAB — March'), status: 'paid' }] } });
     expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['inv_p']);
+  });
+
+  it('an invoice another journal recorded is read by id and known by its description: adopted, not created again; one voided since is left out', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    api!.script(
+      // The list does not show it yet (a lagging index), nor the one voided since.
+      { method: 'GET', path: /^\/invoices\?/, body: { data: [], pagination: { per_page: 100, total_pages: 0 } } },
+      { method: 'GET', path: '/invoices/inv_7', body: answer('inv_7', 'Invoice DIG-7 from DIGILAB — March') },
+      { method: 'GET', path: '/invoices/inv_v', body: { ...answer('inv_v', 'Invoice DIG-7 from DIGILAB — March'), status: 'void' } },
+      { method: 'GET', path: '/invoices/inv_o', body: answer('inv_o', 'Invoice DIG-70 from DIGILAB') },
+    );
+    const none = { lines: new Map<string, string>(), linesPending: new Map<string, number>() };
+    const recorded = { ids: new Map([['inv_7', none], ['inv_v', none], ['inv_o', none]]) };
+    const found = await findWithElsewhere(t, inv!, recorded);
+    expect(found.map((r) => r.id)).toEqual(['inv_7']);
+    expect(found[0]).toMatchObject({ number: 'DIG-7', vendor: 'DIGILAB', processed: true });
+    expect(found[0]!.children).toEqual([{ id: 'li_1', number: '1' }, { id: 'li_2', number: '2' }]);
   });
 
   it('pages a v2 list by offset (data, pagination.total_pages), sending both generations\' names', async () => {
