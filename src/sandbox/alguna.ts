@@ -338,9 +338,10 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
 
   const subjectOfBody = (req: SiblingRequest) => () => {
     try {
-      const b = JSON.parse(req.body.toString('utf8')) as { description?: string; accountId?: string };
+      const b = JSON.parse(req.body.toString('utf8')) as { description?: string; accountId?: string; customer_id?: string };
       const who = identityOfDescription(b.description ?? '');
-      return who === undefined ? {} : { invoiceNumber: who.number, invoiceKey: `${b.accountId ?? ''}|${who.vendor}|${who.number}` };
+      // The account as either generation names it (legacy `accountId`, v2 `customer_id`).
+      return who === undefined ? {} : { invoiceNumber: who.number, invoiceKey: `${b.accountId ?? b.customer_id ?? ''}|${who.vendor}|${who.number}` };
     } catch {
       return {};
     }

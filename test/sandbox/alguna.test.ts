@@ -138,6 +138,22 @@ describe('Alguna sandbox: Idempotency-Key (other-targets.md §2.7)', () => {
     expect(sb!.state().invoices).toHaveLength(1);
   });
 
+  it('a business refusal is permanent for its invoice of its account, a v2 body (customer_id) too', async () => {
+    await start({ faults: [{ step: 'create', kind: 'business', match: 'DIG-5' }] });
+    const v2 = (account: string) => ({
+      customer_id: account,
+      billing_period_start: '2025-03-01T00:00:00Z',
+      billing_period_end: '2025-03-31T23:59:59Z',
+      description: 'Invoice DIG-5 from DIGILAB',
+      line_items: [{ description: 'Scanning', quantity: '1.00', unit_price: '1.00' }],
+    });
+    expect((await post(v2('acc_city_library'), 'a1')).status).toBe(422);
+    // Permanent for that account's invoice ...
+    expect((await post(v2('acc_city_library'), 'a2')).status).toBe(422);
+    // ... not for the same vendor and number invoiced to another account.
+    expect((await post(v2('acc_law_library'), 'b1')).status).toBe(201);
+  });
+
   it('a 5xx that was not applied carries Transient-Error and releases the key; one that was applied replays on retry', async () => {
     await start({ faults: [{ step: 'create', kind: 'error_before', match: 'DIG-1' }, { step: 'create', kind: 'error_after', match: 'DIG-2' }] });
     const before = await post(invoice('DIG-1'), 'k-1');
