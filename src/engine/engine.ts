@@ -753,6 +753,12 @@ class InvoiceSaga {
   readonly #clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; checkpoint: () => void };
   /** Whether this run sent a write for the invoice: one found complete costs none (already_loaded). */
   #wrote = false;
+  /**
+   * The invoice was found (not created) by the loader, no run sent it a line or processing, and
+   * the read before processing showed it processed: someone finished it by hand. Nothing of this
+   * loader's went into it, so it is `already_loaded`.
+   */
+  #finishedByOthers = false;
   /** The canary's gate is passed once, before this invoice's first data write (engine/canary.ts). */
   #gated = false;
   /** The step a failure is reported under. */
@@ -1205,6 +1211,7 @@ class InvoiceSaga {
     let remote = this.#remote;
     // A process request may have been sent by an earlier run, or someone processed it by hand: look first.
     if (remote === undefined && (st.processPending || st.found)) remote = await target.getInvoice(id);
+    this.#finishedByOthers = remote?.processed === true && st.found && !st.processPending && st.lineSentAt.size === 0 && st.attachmentsPending.size === 0 && !this.#wrote;
     // How long a process request whose outcome is unknown is watched for before anything is concluded.
     const once = target.finalizeOnce;
     const watchMs = Math.max(this.#opts.poll.unknownMs, once?.watchMs ?? 0);
@@ -1293,10 +1300,10 @@ class InvoiceSaga {
     }
     // Processing not shown by the time limit: loaded (created, every line added, processing
     // accepted) with its warning — `in_review` says Alma processed it and sent it to review,
-    // which an invoice still In Review without alerts has not shown. One the look-ups found and
-    // this run sent nothing for (processed by hand since an earlier run) is already loaded, as
-    // when the first look-up finds it processed (findOrCreate).
-    if (remote.processed && this.#st.found && !this.#wrote) return settle(this.#inv, remote, 'already_loaded', this.#opts, this.#warnings);
+    // which an invoice still In Review without alerts has not shown. One the look-ups found and no
+    // run sent anything (processed by hand since an earlier run) is already loaded, as when the
+    // first look-up finds it processed (findOrCreate).
+    if (remote.processed && this.#finishedByOthers && !this.#wrote) return settle(this.#inv, remote, 'already_loaded', this.#opts, this.#warnings);
     return settle(this.#inv, remote, remote.processed && remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings, !remote.processed);
   }
 

@@ -468,6 +468,22 @@ describe('engine: an invoice the look-ups found, processed by hand before a re-r
     expect(outcome.results.map((r) => [r.status, r.workflowStatus])).toEqual([['already_loaded', 'Waiting to be Sent']]);
     expect(alma.invoices[0]!.processCount).toBe(0);
   });
+
+  it('one an earlier run added a line to is loaded (the loader put part of it in), not already loaded', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 2);
+    // In Alma before the load with line 1 only: the first run adds line 2, then is killed before processing.
+    alma.invoices.push({ id: alma.newId(), vendor: 'ACME', number: 'INV-1', total: '20', lines: [{ number: '1', id: alma.newId() }], processCount: 0, settlesAfterReads: 0, state: 'new', alerts: [] });
+    alma.faults = [{ call: 1, method: 'processInvoice', kind: 'crash-before' }];
+    await expect(run(alma, [inv])).rejects.toBeInstanceOf(Crash);
+    expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1', '2']);
+    alma.dead = false;
+    alma.faults = [];
+    alma.invoices[0]!.state = 'done';
+    const { outcome } = await run(alma, [inv]);
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded']);
+    expect(alma.invoices[0]!.processCount).toBe(0);
+  });
 });
 
 describe('engine: a write that provably never left (status 0, not an unknown outcome)', () => {
