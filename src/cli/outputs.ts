@@ -246,7 +246,8 @@ export function exitAfterOutputs(
 export function sentOpts(wrote: boolean, stopped: boolean, requests: number, label: string, refused = false): ExitAfterOutputsOpts {
   if (wrote) return { sent: true };
   if (!stopped && requests === 0) return { sent: false };
-  return { sent: true, wrote: false, stopped, label, requests, ...(refused ? { refused } : {}) };
+  // Not stopped, its writes refused (each create answered 4xx, say): not "done already" only.
+  return { sent: true, wrote: false, stopped, label, requests, ...(refused ? { refused, ...(stopped ? {} : { why: 'what it did not refuse was done already or held back' }) } : {}) };
 }
 
 /** Where the run went: an embedded sandbox is said so in every report. */

@@ -21,7 +21,7 @@ import { existingProblems, onlyNotOurs } from '../engine/existing.js';
 import { estimateWithout, type PreflightReport } from '../report/preflight.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { isError, type Problem } from '../domain/problem.js';
-import type { Journal, Step } from '../engine/journal.js';
+import type { Journal } from '../engine/journal.js';
 import { InFlightSizer } from '../engine/inflight.js';
 import { retryAfterText, retryAfterUntil, stopDetail, type EngineEvent } from '../engine/events.js';
 import type { TargetEvent } from '../targets/target.js';
@@ -69,12 +69,17 @@ export async function sendPlan(
   let plan = givenPlan;
   let opened: OpenedRun | undefined;
   let outcome!: RunOutcome; // assigned in the try; an exception skips every use below
-  // Whether the engine began a write (a create, a line, a file, processing): the step is said
-  // just before its request. Without one the run wrote nothing, and an unwritable report says so.
+  // What the engine's writes (a create, a line, a file, processing) did, as engine/operations.ts
+  // `writes` says for export and payments: `wrote`, one was accepted or its outcome is unknown;
+  // `refused`, the target answered one with an error (a read-only key's 403). Neither: nothing
+  // was written, and an unwritable report says so. Said once each request ended (the `write`
+  // event), not when its step began: a refused first create wrote nothing.
   let wrote = false;
+  let refused = false;
   try {
     const emit = (e: EngineEvent): void => {
-      if (e.type === 'step' && WRITE_STEPS.has(e.step)) wrote = true;
+      if (e.type === 'write' && (e.outcome === 'accepted' || e.outcome === 'unknown')) wrote = true;
+      if (e.type === 'write' && e.outcome === 'refused') refused = true;
       progress.onEvent(e);
     };
     // Invoices in flight follow --rate × the latency the answers show; --concurrency caps them.
@@ -136,11 +141,8 @@ export async function sendPlan(
       : {}),
   });
   const unwritten = await deps.emitReport(cfg, term, report, plan);
-  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), unwritten, sentOpts(wrote, outcome.stopped !== undefined, report.summary.requests, profile.label));
+  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), unwritten, sentOpts(wrote, outcome.stopped !== undefined, report.summary.requests, profile.label, refused));
 }
-
-/** The steps whose request writes to the target (engine/journal.ts `Step`); the others read. */
-const WRITE_STEPS: ReadonlySet<Step> = new Set(['create', 'lines', 'attachments', 'process']);
 
 /**
  * The target of this run (its client, or its sandbox in-process): its requests abandoned on

@@ -22,7 +22,7 @@ import { ApiError, IdNotKeptError, NotSentError, runStopOf, UnknownOutcomeError 
 import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { nextPollWait } from '../targets/target.js';
-import { stopMessage, type EngineEventSink, type StopReason } from './events.js';
+import { stopMessage, type EngineEventSink, type StopReason, type WriteOutcome } from './events.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLine, Step } from './journal.js';
 import type { InvoiceResult, LoadWarning } from './result.js';
 import { runWithPriority } from '../common/priority.js';
@@ -853,7 +853,7 @@ class InvoiceSaga {
    * exists: the invoice found then may be someone else's (see below).
    */
   async #create(): Promise<boolean> {
-    const { target, journal, emit } = this.#opts;
+    const { target, emit } = this.#opts;
     const key = this.#key;
     const inv = this.#inv;
     this.#checkpoint();
@@ -871,7 +871,7 @@ class InvoiceSaga {
       async () => {
         sentAt = this.#wallNow();
         try {
-          return await sendJournaled(journal, { t: 'intent', ...this.#who, step: 'create', at: sentAt }, () => target.createInvoice(inv));
+          return await sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'create', at: sentAt }, () => target.createInvoice(inv));
         } catch (err) {
           // "This number already exists for this vendor" proves the invoice is there: find it.
           if (!(err instanceof ApiError) || target.isDuplicateRefusal?.(err) !== true) throw err;
@@ -1055,7 +1055,7 @@ class InvoiceSaga {
       'lines',
       async () => {
         lineSentAt = this.#wallNow();
-        return sendJournaled(journal, { t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt }, () => target.addChild(id, number, inv));
+        return sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt }, () => target.addChild(id, number, inv));
       },
       async () => {
         const line = await lookAcrossWindow(() => listedLine(target, id, journal.state(key), inv, number), lineSentAt, this.#ctx.settle, this.#clock);
@@ -1234,7 +1234,7 @@ class InvoiceSaga {
           key,
           'process',
           async () => {
-            return sendJournaled(journal, { t: 'intent', ...this.#who, step: 'process', id }, () => finalize(id, inv));
+            return sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'process', id }, () => finalize(id, inv));
           },
           async () => {
             const seen = await parkedWait(id, this.#opts, ctx, watchMs);
@@ -1437,7 +1437,7 @@ async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkp
       key,
       'attachments',
       async () => {
-        return sendJournaled(journal, { t: 'intent', ...who, step: 'attachment', id, file: file.name }, () => seam.add(id, file));
+        return sendJournaled(opts, { t: 'intent', ...who, step: 'attachment', id, file: file.name }, () => seam.add(id, file));
       },
       () => seam.find(id, file),
     );
@@ -1499,21 +1499,45 @@ function withListed(st: InvoiceJournalState, lines: readonly RemoteLine[]): Map<
  * ended on another write's `IdNotKeptError` (`notItsOwn`).
  */
 async function sendJournaled<T>(
-  journal: Journal,
+  opts: Pick<EngineOptions, 'journal' | 'emit'>,
   intent: Extract<JournalEntry, { t: 'intent' }> & { step: Extract<JournalEntry, { t: 'refused' }>['step'] },
   send: () => Promise<T>,
 ): Promise<T> {
+  const { journal, emit } = opts;
+  const written = (outcome: WriteOutcome): void => emit({ type: 'write', key: { vendor: intent.vendor, number: intent.number }, step: STEP_OF[intent.step], outcome });
   await journal.appendBeforeSend(intent);
+  let answered: T;
   try {
-    return await send();
+    answered = await send();
   } catch (err) {
     const refused = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || err.httpStatus >= 400);
     if (refused || err instanceof NotSentError || notItsOwn(err, intent)) {
       const { vendor, number, step, line, file } = intent;
       journal.append({ t: refused ? 'refused' : 'unsent', vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });
     }
+    written(writeOutcome(err, intent));
     throw err;
   }
+  written('accepted');
+  return answered;
+}
+
+/** The engine's step of a journaled write (journal.ts names them singular). */
+const STEP_OF = { create: 'create', line: 'lines', attachment: 'attachments', process: 'process' } as const satisfies Record<string, Step>;
+
+/**
+ * How a write that threw ended, for the `write` event: never left (Ctrl-C before its turn,
+ * another write's `IdNotKeptError`, status 0 without an unknown outcome: an unreachable target);
+ * refused (answered 400 or more, not an unknown outcome: transport/http.ts makes a write's 5xx or
+ * lost answer an `UnknownOutcomeError`); else it may have changed the target — an unknown
+ * outcome, or an answer below 400 the loader could not use (its own `IdNotKeptError`: the target
+ * made the record under another id).
+ */
+function writeOutcome(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): WriteOutcome {
+  if (err instanceof NotSentError || notItsOwn(err, intent)) return 'unsent';
+  if (!(err instanceof ApiError) || err instanceof UnknownOutcomeError) return 'unknown';
+  if (err.httpStatus === 0) return 'unsent';
+  return err.httpStatus >= 400 ? 'refused' : 'unknown';
 }
 
 /**

@@ -17,6 +17,14 @@ export type EngineEvent =
   | { type: 'start'; invoices: number; alreadyDone: number; resumed: boolean; awaiting?: number | undefined; partly?: number | undefined }
   | { type: 'step'; key: InvoiceKey; step: Step; detail?: string }
   | { type: 'reconcile'; key: InvoiceKey; step: Step; reason: string }
+  /**
+   * A write's request ended (engine.ts `sendJournaled`): `accepted`, answered 2xx; `unknown`, no
+   * answer, a 5xx, Ctrl-C during it — it may have changed the target; `refused`, answered with
+   * an error (a 4xx, a refused key, the daily threshold), which changed nothing; `unsent`, it
+   * never left (Ctrl-C before its turn, an unreachable target). Only the invoice writes are said,
+   * not a target's own requests (a login, a token).
+   */
+  | { type: 'write'; key: InvoiceKey; step: Step; outcome: WriteOutcome }
   /** The settle window was measured on a new invoice (engine/settle.ts); `lagMs` undefined: never seen within the ceiling. */
   | { type: 'settle'; key: InvoiceKey; lagMs: number | undefined; windowMs: number; probes: number }
   | { type: 'invoice'; result: InvoiceResult; done: number; total: number }
@@ -26,6 +34,9 @@ export type EngineEvent =
   | { type: 'target'; event: TargetEvent }
   /** Something about the whole run worth one line (the run switched how it sends). */
   | { type: 'notice'; message: string };
+
+/** How a write's request ended (the `write` event). */
+export type WriteOutcome = 'accepted' | 'unknown' | 'refused' | 'unsent';
 
 /**
  * Why a run stopped early: Ctrl-C, the daily threshold, a Retry-After longer than the loader

@@ -123,5 +123,6 @@ describe('sentOpts: what an engine run sent, for exitAfterOutputs', () => {
     ['no request at all (a re-run its journal finished): nothing sent', [false, false, 0, 'Alma'], { sent: false }],
     ['writes sent and each refused, the run stopped (a read-only key)', [false, true, 5, 'Alma', true], { sent: true, wrote: false, stopped: true, label: 'Alma', requests: 5, refused: true }],
     ['writes refused, yet one went through: went ahead', [true, false, 5, 'Alma', true], { sent: true }],
+    ['writes sent and each refused, not stopped (every create answered 4xx): not "done already" only', [false, false, 5, 'Alma', true], { sent: true, wrote: false, stopped: false, label: 'Alma', requests: 5, refused: true, why: 'what it did not refuse was done already or held back' }],
   ])('%s', (_, args, expected) => expect(sentOpts(...args)).toEqual(expected));
 });

@@ -15,7 +15,7 @@ import type { ReportDocument } from '../../src/report/report.js';
 
 let w: World;
 beforeAll(async () => {
-  w = await world();
+  w = await world({ readOnlyKeys: ['read-only-key'] });
 });
 afterAll(async () => w?.close());
 
@@ -29,7 +29,7 @@ const until = async (read: () => string, what: string): Promise<void> => {
 };
 
 /** A --json load of `vendor`'s rows of the sample batch through a FIFO whose report folder becomes a file once the paths were checked. */
-async function loadWithReportFolderGone(name: string, vendor: string, state = `${name}-state`) {
+async function loadWithReportFolderGone(name: string, vendor: string, state = `${name}-state`, key = 'e2e-test-key') {
   const file = sampleSubset(w.dir, [vendor], `${name}-rows.csv`);
   const fifo = join(w.dir, `${name}.csv`);
   execFileSync('mkfifo', [fifo]);
@@ -38,7 +38,7 @@ async function loadWithReportFolderGone(name: string, vendor: string, state = `$
   const report = join(late, 'r.json');
   let stderr = '';
   const run = spawnCli(['--json', '--verbose', '--rate', '200', '--poll-timeout', '5', '--report', report, fifo], {
-    env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: join(w.dir, state) },
+    env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: key, INVOICE_LOAD_STATE_DIR: join(w.dir, state) },
     timeoutMs: 40_000,
   });
   run.child.stderr.on('data', (d: string) => (stderr += d));
@@ -87,8 +87,21 @@ describe('the report cannot be written after the load (review: cron, item 1)', (
       expect(r.code, r.stderr).toBe(4);
       expect(r.doc.summary.failed).toBe(r.doc.summary.invoices);
       expect(r.stderr).toContain(`cannot write the report to ${r.report}: ${r.late} is not a folder`);
+      // Each create was answered 4xx: nothing was written, and the line says so.
+      expect(r.stderr).toContain('The run wrote nothing to Alma (it refused the writes sent, besides the look-ups): what it did not refuse was done already or held back');
+      expect(r.stderr).not.toContain('what it sent is in the journal');
     } finally {
       w.sandbox.setFaults({ faults: [] });
     }
+  });
+
+  it('a read-only key, its first create refused: exit 5, the run stopped before writing anything (README "Exit codes", row 5)', async () => {
+    const before = w.sandbox.state().invoices.length;
+    const r = await loadWithReportFolderGone('read-only', 'HARRAS', 'read-only-state', 'read-only-key');
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toContain(`invoice-load: cannot write the report to ${r.report}: ${r.late} is not a folder`);
+    expect(r.stderr).toContain('The run stopped before writing anything: nothing was written to Alma (it refused the writes sent, besides the look-ups), and the JSON document on standard output is its record');
+    expect(r.stderr).not.toContain('what it sent is in the journal');
+    expect(w.sandbox.state().invoices.length).toBe(before);
   });
 });

@@ -8,6 +8,7 @@ import type { AttachmentSeam, Target } from '../../src/targets/target.js';
 import { ApiError, IdNotKeptError, UnknownOutcomeError } from '../../src/common/errors.js';
 import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
+import type { EngineEvent } from '../../src/engine/events.js';
 
 let dir: string;
 beforeEach(() => {
@@ -270,6 +271,24 @@ describe('engine: the three-step flow', () => {
     expect(stop.signal.aborted).toBe(true);
     expect(outcome.stopped).toBeUndefined();
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded']);
+  });
+});
+
+describe('engine: the write event says how each write request ended (cli/send.ts: what an unwritable report says)', () => {
+  const writes = (events: EngineEvent[]): string[] => events.flatMap((e) => (e.type === 'write' ? [`${e.key.number} ${e.step} ${e.outcome}`] : []));
+
+  it.each<[string, Fault[], string[]]>([
+    ['each answered: accepted', [], ['INV-1 create accepted', 'INV-1 lines accepted', 'INV-1 process accepted']],
+    ['the first create refused by the key (a read-only key): refused, the run stops, nothing else sent', [{ method: 'createInvoice', call: 1, kind: 'auth' }], ['INV-1 create refused']],
+    ['a create answered 400: refused', [{ method: 'createInvoice', call: 1, kind: 'business' }], ['INV-1 create refused']],
+    ['a create whose answer was lost: unknown (it may have been made), then its lines', [{ method: 'createInvoice', call: 1, kind: 'lost' }], ['INV-1 create unknown', 'INV-1 lines accepted', 'INV-1 process accepted']],
+  ])('%s', async (_, faults, expected) => {
+    const alma = new FakeAlma();
+    alma.faults = faults;
+    const { events } = await run(alma, [makeInvoice('ACME', 'INV-1', 1)]);
+    expect(writes(events)).toEqual(expected);
+    // The look-up and the read-backs are no writes.
+    expect(events.some((e) => e.type === 'write' && (e.step === 'lookup' || e.step === 'poll'))).toBe(false);
   });
 });
 
