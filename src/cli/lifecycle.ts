@@ -87,9 +87,11 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
  * exit code to end with. A report file that cannot be written is exit 2 only while nothing was
  * sent; once Alma was asked, the run's own code stands (outputs.ts exitAfterOutputs, README
  * "Exit codes"), as for a load, and `opts` (outputs.ts `sentOpts`) says whether marks or
- * payments were written or none.
+ * payments were written or none. `closing`: a line said on stderr after the summary or document
+ * (payments: why nothing was sent), before an unwritable report ends the run — whose usage
+ * error (nothing sent) would otherwise leave it unsaid.
  */
-export function emitLifecycleReport(cfg: Config, term: Terminal, bare: LifecycleReport, code: number, opts: ExitAfterOutputsOpts): number {
+export function emitLifecycleReport(cfg: Config, term: Terminal, bare: LifecycleReport, code: number, opts: ExitAfterOutputsOpts, closing?: string): number {
   // The run's fields a load's report has too (version, started, finished, duration_s, inputs).
   // export reads no file (its output stands in cfg.files for the checks of paths).
   const report = withRunFields(bare, bare.command === 'export' ? { ...cfg, files: [] } : cfg, cfg.startedAt ?? new Date(), new Date());
@@ -106,5 +108,6 @@ export function emitLifecycleReport(cfg: Config, term: Terminal, bare: Lifecycle
   // the checks and a load's dry run does.
   if (cfg.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else process.stdout.write(renderLifecycle(report, term.outStyle, { quiet: cfg.quiet, width: term.outColumns, ascii: term.ascii }));
+  if (closing !== undefined) process.stderr.write(closing);
   return exitAfterOutputs(term, cfg, code, unwritten, opts);
 }

@@ -121,6 +121,9 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     rows: [e.source],
   });
   const { emitLifecycleReport } = await import('./lifecycle.js');
+  // Why nothing was paid: the problems are above on a terminal, in the document with --json (as load.ts says it).
+  const notSentLine = (what: string): string =>
+    resultLine(term, term.errStyle.red(`${what}: ${cfg.json ? "fix the problems listed in the report's issues" : 'fix the problems above'}, or pass --skip-invalid to send the valid rows only.`), '');
   const report = (invoices: LifecycleInvoice[], requests: number, dryRun: boolean, stopped?: string, detail?: StopDetail): LifecycleReport => ({
     target: 'alma',
     sandbox: isSandboxRun(cfg),
@@ -134,9 +137,8 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   });
   if ((cfg.dryRun && cfg.online !== true) || blocked || entries.every((e) => e.request === undefined)) {
     const doc = report(entries.map(base), 0, cfg.dryRun);
-    const code = emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false });
-    if (!cfg.dryRun && blocked) process.stderr.write(resultLine(term, term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.'), ''));
-    return code;
+    // Said before the report's end: an unwritable report ends the run there (lifecycle.ts).
+    return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, !cfg.dryRun && blocked ? notSentLine('Nothing was sent') : undefined);
   }
 
   const { withSession } = await import('./lifecycle.js');
@@ -169,9 +171,8 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     const valid = entries.filter((e) => e.request !== undefined);
     if (!cfg.dryRun && !cfg.skipInvalid && valid.length < named.length) {
       const doc = report(entries.map(base), erp.requestCount(), false);
-      const code = emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false });
-      process.stderr.write(resultLine(term, term.errStyle.red('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.'), ''));
-      return code;
+      // Look-ups were sent (the invoices found): nothing was written, not nothing sent.
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, notSentLine('Nothing was written to Alma (only look-ups were sent)'));
     }
     if (cfg.dryRun) {
       // --online: each invoice found and in a status that takes the answer; nothing is changed.

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, spawnCli } from '../helpers/cli.js';
@@ -114,6 +114,21 @@ describe('payments: the report cannot be written after the run', () => {
     expect(r.stderr).toContain(r.unwritten);
     expect(r.stderr).toContain('The run stopped before writing anything: nothing was written to Alma (it refused the writes sent, besides the look-ups)');
     expect(r.stderr).not.toContain('what it sent is in the journal');
+    expect(w!.sandbox.state().invoices.filter((i) => i.payment.voucher_number !== '')).toEqual([]);
+  });
+});
+
+describe('payments held back by what the look-ups found, the report unwritable', () => {
+  it('an invoice Alma does not hold: exit 2 (nothing written), the line why nothing was written said, and true: look-ups were sent', async () => {
+    await loaded();
+    const file = join(w!.dir, 'unknown.csv');
+    writeFileSync(file, readFileSync(PAYMENTS, 'utf8').trimEnd() + '\nHARRAS,NO-SUCH-INVOICE,paid,V-2025-0499,2025-04-20,10.00,EUR,\n');
+    const r = await reportGone(['payments', file]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.doc).toMatchObject({ command: 'payments', dry_run: false });
+    expect(r.stderr).toContain(r.unwritten);
+    expect(r.stderr).toContain("Nothing was written to Alma (only look-ups were sent): fix the problems listed in the report's issues, or pass --skip-invalid to send the valid rows only.");
+    expect(r.stderr).not.toContain('Nothing was sent');
     expect(w!.sandbox.state().invoices.filter((i) => i.payment.voucher_number !== '')).toEqual([]);
   });
 });

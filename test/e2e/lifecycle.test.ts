@@ -367,7 +367,7 @@ describe('payments', () => {
     );
     // the row by id is shown by the vendor and number Alma holds
     expect(res.doc!.invoices.find((i) => i.rows[0]!.row === 4)).toMatchObject({ vendor: 'HARRAS', number: 'HA-2025-00520' });
-    expect(res.stderr).toContain('Nothing was sent');
+    expect(res.stderr).toContain('Nothing was written to Alma (only look-ups were sent)');
     expect(Object.values(ops(w!)).some((o) => 'paid' in o || 'rejected' in o)).toBe(false);
     // an amount that is not the invoice's total: said, and sent as given
     rows([]);
