@@ -17,7 +17,9 @@ import { buildReport, dryRunReport, reportInvoice, type ReportDocument } from '.
 import { renderHuman } from '../report/human.js';
 import { batchStoppers, buildPlan, hasErrors, validInvoices, type Plan } from '../plan/plan.js';
 import { targetNamed } from '../targets/registry.js';
-import type { TargetProfile } from '../targets/definition.js';
+import type { Invoice } from '../domain/model.js';
+import type { PayloadPreview, ShownPayloads, TargetProfile } from '../targets/definition.js';
+import type { Target } from '../targets/target.js';
 import type { OnlineDeps } from './preflight.js';
 import { readSecretFile, secretFileExposure, writeOutputFile } from '../common/fs.js';
 import { writeReportFiles } from './report-files.js';
@@ -33,7 +35,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   const definition = targetNamed(cfg.targetName);
   const profile = definition.profile(cfg.action);
   const targetName = profile.name;
-  const emit: OnlineDeps['emitReport'] = (c, t, report, plan) => emitReport(c, t, report, { plan, profile });
+  const emit: OnlineDeps['emitReport'] = (c, t, report, plan, target) => emitReport(c, t, report, { plan, profile, target });
   const rules = profile.rules(process.cwd());
   // A bad profile stops the run before any input file is read (exit 2, every problem listed).
   const mapping = cfg.mappingPath !== undefined ? await readMapping(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
@@ -135,13 +137,27 @@ function waitNotice(cfg: Config, term: Terminal): ((path: string) => void) | und
 }
 
 /**
- * Writes the run's files and prints the report. `shown` (the plan and the target's profile) is
- * needed for `--show-payloads` only.
+ * What `--show-payloads` shows: the plan, the target's profile and, on a run that opened the
+ * target, the target itself, whose bodies are the ones it sent (or would send, after its
+ * look-ups) — Alguna's generation and Idempotency-Key are known only then.
+ */
+interface Shown {
+  plan: Plan;
+  profile: TargetProfile;
+  target?: Target | undefined;
+}
+
+const shownPayloads = (shown: Shown, inv: Invoice): ShownPayloads => (shown.target ?? shown.profile).payloads(inv);
+const shownPreview = (shown: Shown, inv: Invoice): PayloadPreview[] => shown.target?.preview?.(inv) ?? shown.profile.preview(inv);
+
+/**
+ * Writes the run's files and prints the report. `shown` (the plan, the target's profile, the
+ * opened target) is needed for `--show-payloads` only.
  * A file that cannot be written (checked before the run, so only if something changed since)
  * does not hide the summary: it is printed, and the files' lines are returned, one each, for
  * exitAfterOutputs (outputs.ts) to end the run with.
  */
-export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): Promise<string[]> {
+export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocument, shown?: Shown): Promise<string[]> {
   const report = withRunFields(bare, cfg, cfg.startedAt ?? new Date(), new Date());
   const failures: string[] = [];
   /** The files written, as `what: path`, said after the summary (a path from the config file is not on the command line). */
@@ -228,9 +244,9 @@ function wentWell(report: ReportDocument): boolean {
   );
 }
 
-function printReport(cfg: Config, term: Terminal, report: ReportDocument, shown?: { plan: Plan; profile: TargetProfile }): void {
+function printReport(cfg: Config, term: Terminal, report: ReportDocument, shown?: Shown): void {
   if (cfg.json) {
-    const doc = cfg.showPayloads && shown !== undefined ? withPayloads(report, shown.plan, shown.profile) : report;
+    const doc = cfg.showPayloads && shown !== undefined ? withPayloads(report, shown) : report;
     // In pieces: the report of a million-row file is 100+ MB of JSON.
     // Report documents are plain data (test/shared/write-json.test.ts); payloads are not.
     writeJson(doc, 2, (text) => process.stdout.write(text), { plain: doc === report });
@@ -240,7 +256,7 @@ function printReport(cfg: Config, term: Terminal, report: ReportDocument, shown?
   process.stdout.write(renderHuman(report, term.outStyle, { width: term.outColumns, ascii: term.ascii, quiet: cfg.quiet, label: targetNamed(report.target).label, online: targetNamed(report.target).preflight !== undefined, verbose: cfg.verbose }));
   if (cfg.showPayloads && shown !== undefined) {
     for (const inv of validInvoices(shown.plan)) {
-      shown.profile.preview(inv).forEach((p, i) => {
+      shownPreview(shown, inv).forEach((p, i) => {
         const heading = i === 0 ? `\n# ${inv.key.vendor} ${inv.key.number}: ${p.heading}` : `# ${p.heading}`;
         process.stdout.write(`${heading}\n${stringifyJson(p.body, 2)}\n`);
       });
@@ -248,13 +264,13 @@ function printReport(cfg: Config, term: Terminal, report: ReportDocument, shown?
   }
 }
 
-function withPayloads(report: ReportDocument, plan: Plan, profile: TargetProfile): unknown {
-  const byKey = new Map(validInvoices(plan).map((inv) => [`${inv.key.vendor}\u0000${inv.key.number}`, inv]));
+function withPayloads(report: ReportDocument, shown: Shown): unknown {
+  const byKey = new Map(validInvoices(shown.plan).map((inv) => [`${inv.key.vendor}\u0000${inv.key.number}`, inv]));
   return {
     ...report,
     invoices: report.invoices.map((r) => {
       const inv = byKey.get(`${r.vendor}\u0000${r.number}`);
-      return inv ? { ...r, payload: profile.payloads(inv) } : r;
+      return inv ? { ...r, payload: shownPayloads(shown, inv) } : r;
     }),
   };
 }

@@ -12,14 +12,17 @@ import { exitAfterOutputs } from './outputs.js';
 import { buildReport, type ReportDocument } from '../report/report.js';
 import { validInvoices, type Plan } from '../plan/plan.js';
 import { applyPreflight } from '../plan/preflight.js';
-import type { TargetEvent } from '../targets/target.js';
+import type { Target, TargetEvent } from '../targets/target.js';
 import { ExitCode, keyRefusedText, runStopOf, UsageError, type ApiError } from '../common/errors.js';
 import { retryAfterText, retryAfterUntil } from '../engine/events.js';
 import { targetNamed } from '../targets/registry.js';
 
 export interface OnlineDeps {
-  /** Writes the run's files and prints the report; the lines of the files it could not write. */
-  emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan: Plan): Promise<string[]>;
+  /**
+   * Writes the run's files and prints the report; the lines of the files it could not write.
+   * `target`: the run's opened target, whose bodies `--show-payloads` then shows (load.ts).
+   */
+  emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan: Plan, target?: Target): Promise<string[]>;
   readKeyFile(path: string): string;
 }
 

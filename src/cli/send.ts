@@ -140,7 +140,7 @@ export async function sendPlan(
       ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences.map(({ field, sent, stored }) => ({ field, sent, stored })), compared: outcome.canary.compared } }
       : {}),
   });
-  const unwritten = await deps.emitReport(cfg, term, report, plan);
+  const unwritten = await deps.emitReport(cfg, term, report, plan, opened?.target);
   return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), unwritten, sentOpts(wrote, outcome.stopped !== undefined, report.summary.requests, profile.label, refused));
 }
 
@@ -224,7 +224,7 @@ async function checkBeforeSending(
     const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy);
     const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy, stopDetail: stopDetail(stoppedBy, err) });
     // Only look-ups were sent: the exit code is the stop's, and the message says nothing was written.
-    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan), sentOpts(false, true, report.summary.requests, profile.label));
+    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan, opened.target), sentOpts(false, true, report.summary.requests, profile.label));
   };
   try {
     if (opened.check !== undefined && check !== undefined) checked = await opened.check(sending, check);
@@ -256,7 +256,7 @@ async function checkBeforeSending(
     progress.stop();
     const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, heldOnly, opened.requestCount());
     const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, ...(preflight !== undefined ? { preflight } : {}) });
-    const unwritten = await deps.emitReport(cfg, term, report, checkedPlan);
+    const unwritten = await deps.emitReport(cfg, term, report, checkedPlan, opened.target);
     process.stderr.write(term.errStyle.red(`Nothing was sent: ${why} (${cfg.json ? "listed in the report's invoices' issues" : 'above'})`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
     return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
   }

@@ -27,6 +27,13 @@ export interface PayloadPreview {
   body: unknown;
 }
 
+/** The report's `payload`: the bodies, and what else a target's request carries (Alguna's key). */
+export interface ShownPayloads {
+  invoice: unknown;
+  lines: unknown[];
+  [more: string]: unknown;
+}
+
 export interface AlertPrediction {
   predict(invoice: Invoice, problems: readonly Problem[]): string[];
   /** Codes `predict` can name: an alert outside them is neither predicted nor missed. */
@@ -42,8 +49,8 @@ export interface TargetProfile {
   lineKeys(invoice: InvoiceOutline): string[];
   /** False when those are not the file's lines (Exsited's note): the report then lists none for an invalid invoice. */
   invalidLines?: false;
-  /** The bodies in the report's `payload` (`--json --show-payloads`). */
-  payloads(invoice: Invoice): { invoice: unknown; lines: unknown[] };
+  /** The bodies in the report's `payload` (`--json --show-payloads`) when nothing is sent. */
+  payloads(invoice: Invoice): ShownPayloads;
   /** The requests `--show-payloads` prints, in the order they are sent. */
   preview(invoice: Invoice): PayloadPreview[];
   /**

@@ -5,6 +5,7 @@
  * have happened), `AuthError` or `DailyLimitError`. Retries of safe requests, pacing and
  * 429 handling happen below this interface (see `src/transport/http.ts`).
  */
+import type { PayloadPreview, ShownPayloads } from './definition.js';
 import type { Invoice, InvoiceKey } from '../domain/model.js';
 import type { ApiError } from '../common/errors.js';
 import type { JsonValue } from '../common/json.js';
@@ -144,8 +145,14 @@ export interface Target {
    */
   readonly endpoint: string;
 
-  /** The exact bodies that would be sent, for `--show-payloads`. */
-  payloads(invoice: Invoice): { invoice: unknown; lines: unknown[] };
+  /**
+   * The exact bodies that would be sent, for `--show-payloads` on a real run: once the invoice
+   * was sent in this run, the bodies sent (Alguna's generation is chosen by the look-up). May
+   * add what else the request carries (Alguna's `idempotency_key`).
+   */
+  payloads(invoice: Invoice): ShownPayloads;
+  /** Optional: the requests `--show-payloads` prints on a real run; the profile's otherwise. */
+  preview?(invoice: Invoice): PayloadPreview[];
 
   /**
    * Called once with every key of the run before any write, so the target can choose a

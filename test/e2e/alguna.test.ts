@@ -3,7 +3,7 @@
  * re-runs, a lost journal, a kill, the Idempotency-Key at work, and every fault kind at every
  * step — exactly once throughout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +28,40 @@ describe('load into Alguna', () => {
       expect(res.stdout).toMatch(/loaded\s+DIGILAB\s+DIG-2025-031\s+inv_00000001\s+2\s+issued/);
       const again = await runCli(['--sandbox', '--target', 'alguna', ALGUNA_SAMPLE], { env });
       expect(again.stdout).toMatch(/3 already loaded\.\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--show-payloads on a real run shows the body and Idempotency-Key sent (v2, as the sandbox lists v2-style); a dry run says its legacy body is not what a v2 account gets, and names the v2 key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alguna-payloads-'));
+    try {
+      const env = { INVOICE_LOAD_STATE_DIR: dir };
+      const dry = await runCli(['--dry-run', '--target', 'alguna', '--json', '--show-payloads', ALGUNA_SAMPLE], { env });
+      expect(dry.code, dry.stderr).toBe(0);
+      const res = await runCli(['--sandbox', '--target', 'alguna', '--json', '--show-payloads', ALGUNA_SAMPLE], { env });
+      expect(res.code, res.stderr).toBe(0);
+      type Shown = { number: string; payload: { invoice: Record<string, unknown>; generation: string; idempotency_key: string; idempotency_key_v2?: string; note?: string; sent?: boolean } };
+      const shown = (JSON.parse(res.stdout) as { invoices: Shown[] }).invoices;
+      const keysSent = Object.keys((JSON.parse(readFileSync(join(dir, 'sandbox', 'alguna-state.json'), 'utf8')) as { data: { keys: Record<string, unknown> } }).data.keys);
+      expect(shown).toHaveLength(3);
+      for (const inv of shown) {
+        expect(inv.payload.invoice).toHaveProperty('customer_id');
+        expect(inv.payload.invoice).toHaveProperty('line_items');
+        expect(inv.payload.invoice).not.toHaveProperty('accountId');
+        expect(inv.payload).toMatchObject({ generation: 'v2', sent: true });
+        expect(keysSent).toContain(inv.payload.idempotency_key);
+      }
+      const dryShown = (JSON.parse(dry.stdout) as { invoices: Shown[] }).invoices;
+      for (const inv of dryShown) {
+        expect(inv.payload.invoice).toHaveProperty('accountId');
+        expect(inv.payload.generation).toBe('legacy');
+        expect(inv.payload.note).toMatch(/v2's snake_case body/);
+        // The v2 key a dry run names is the one the v2 account was sent.
+        expect(inv.payload.idempotency_key_v2).toBe(shown.find((s) => s.number === inv.number)!.payload.idempotency_key);
+      }
+      const human = await runCli(['--dry-run', '--target', 'alguna', '--show-payloads', ALGUNA_SAMPLE], { env });
+      expect(human.stdout).toMatch(/POST \/invoices \(Idempotency-Key: il-alguna-\w+\) — the legacy camelCase body; an account Alguna lists v2-style is sent v2's snake_case body/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -131,6 +131,14 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
    * in every run that sees the same ones, so a lost answer is still replayed, not created twice.
    */
   const withdrawnFor = new Map<string, string[]>();
+  /** Invoice key (`keyString`) → the last create sent for it in this run: its body, generation and key. */
+  const sentFor = new Map<string, { body: Record<string, unknown>; generation: AlgunaGeneration; key: string }>();
+  const shownFor = (invoice: Invoice): { body: Record<string, unknown>; generation: AlgunaGeneration; key: string; sent: boolean } => {
+    const sent = sentFor.get(keyString(invoice.key));
+    if (sent !== undefined) return { ...sent, sent: true };
+    const body = bodyOf(invoice);
+    return { body, generation: generation ?? 'legacy', key: keyAfter(idempotencyKey(invoice, body), withdrawnFor.get(keyString(invoice.key)) ?? []), sent: false };
+  };
   /** account id → its invoices, read once (a promise, so concurrent look-ups share one read). */
   const listed = new Map<string, Promise<JsonObject[]>>();
   const listAccount = async (account: string): Promise<JsonObject[]> => {
@@ -178,7 +186,17 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     label: 'Alguna',
     endpoint: new URL(http.baseUrl).origin + new URL(http.baseUrl).pathname.replace(/\/+$/, ''),
 
-    payloads: (invoice: Invoice) => ({ invoice: bodyOf(invoice), lines: [] }),
+    // What `--show-payloads` shows on a real run: the body and key sent in this run, else those
+    // the next create would carry, in the generation the look-up learned.
+    payloads: (invoice: Invoice) => {
+      const s = shownFor(invoice);
+      return { invoice: s.body, lines: [], generation: s.generation, idempotency_key: s.key, sent: s.sent };
+    },
+    preview: (invoice: Invoice) => {
+      const s = shownFor(invoice);
+      const what = `${s.generation === 'v2' ? "v2's snake_case body" : 'the legacy camelCase body'}, ${s.sent ? 'as sent' : 'not sent in this run'}`;
+      return [{ heading: `POST /invoices (Idempotency-Key: ${s.key}; ${what})`, body: s.body }];
+    },
 
     prepareLookups: async () => undefined,
 
@@ -206,7 +224,9 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       const body = bodyOf(invoice);
+      const sentAs = generation ?? 'legacy';
       const key = keyAfter(idempotencyKey(invoice, body), withdrawnFor.get(keyString(invoice.key)) ?? []);
+      sentFor.set(keyString(invoice.key), { body, generation: sentAs, key });
       let answer: JsonValue;
       try {
         answer = await postInvoice(body, key);
@@ -217,7 +237,9 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
         // that one is looked up as any other.
         const replayedRefusal = err instanceof ApiError && err.replayed && isRefusal(err) && err.httpStatus !== 409;
         if (!replayedRefusal) throw err;
-        answer = await postInvoice(body, `${key}-${randomUUID().slice(0, 8)}`);
+        const fresh = `${key}-${randomUUID().slice(0, 8)}`;
+        sentFor.set(keyString(invoice.key), { body, generation: sentAs, key: fresh });
+        answer = await postInvoice(body, fresh);
       }
       const r = toRemote(answer, invoice);
       if (r === undefined) throw new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: 'the answer to POST /invoices has no invoice id' });
