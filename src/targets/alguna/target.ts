@@ -261,10 +261,14 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
       const r = remoteOf(answer, invoice, `GET /invoices/${invoiceId}`);
       // The vendor and number are only in the description the loader wrote (payload.ts): read for
       // a batch's invoice, an answer that starts with its identity is that invoice, so one another
-      // journal recorded is adopted (engine/elsewhere.ts), not created a second time.
+      // journal recorded is adopted (engine/elsewhere.ts), not created a second time — if it is on
+      // the batch invoice's account, as the list keeps only the account's own entries. One on
+      // another account (a file first loaded with the wrong account_id, then corrected) is not.
       const o = isJsonObject(answer) ? (isJsonObject(answer['invoice']) ? answer['invoice'] : answer) : undefined;
       const description = o !== undefined ? text(o, 'description') : undefined;
-      if (invoice !== undefined && description !== undefined && describes(description, invoice.key)) return { ...r, number: invoice.key.number, vendor: invoice.key.vendor };
+      const account = o !== undefined ? text(o, 'accountId', 'account_id', 'customer_id') : undefined;
+      const sameAccount = account === undefined || account === invoice?.header.accountId;
+      if (invoice !== undefined && description !== undefined && describes(description, invoice.key) && sameAccount) return { ...r, number: invoice.key.number, vendor: invoice.key.vendor };
       return r;
     },
 

@@ -267,6 +267,20 @@ describe('Alguna target', () => {
     expect(found[0]!.children).toEqual([{ id: 'li_1', number: '1' }, { id: 'li_2', number: '2' }]);
   });
 
+  it('an invoice another journal recorded on another account (a file loaded with the wrong account_id, then corrected) is not adopted, whichever spelling names the account', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    const wrong = answer('inv_w', 'Invoice DIG-7 from DIGILAB — March');
+    api!.script(
+      { method: 'GET', path: /^\/invoices\?/, body: { data: [], pagination: { per_page: 100, total_pages: 0 } } },
+      { method: 'GET', path: '/invoices/inv_w', body: { ...wrong, accountId: 'acc_wrong' } },
+      { method: 'GET', path: '/invoices/inv_s', body: { ...wrong, id: 'inv_s', accountId: undefined, customer_id: 'acc_wrong' } },
+    );
+    const none = { lines: new Map<string, string>(), linesPending: new Map<string, number>() };
+    const found = await findWithElsewhere(t, inv!, { ids: new Map([['inv_w', none], ['inv_s', none]]) });
+    expect(found).toEqual([]);
+  });
+
   it('pages a v2 list by offset (data, pagination.total_pages), sending both generations\' names', async () => {
     const t = target();
     const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
