@@ -99,17 +99,24 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
     });
   /** purchase order id → its invoices, read once (a promise, so concurrent look-ups share one read). */
   const listed = new Map<string, Promise<RemoteInvoice[]>>();
-  /** The whole list of the fallback below, read once for every purchase order (until a fresh look-up). */
+  /**
+   * The whole list of the fallback below: read once and shared by every purchase order's
+   * look-up, and read again only by a fresh look-up (after an unknown outcome), which must see
+   * an invoice created since.
+   */
   let whole: Promise<JsonValue[]> | undefined;
   /**
-   * Whether this instance answered the purchase order's own list 404 or 405. That list
-   * (`GET /purchase-orders/{id}/purchase-invoices`) is shown only by the v4 SDKs
-   * (pub.dev/packages/exsited `getPurchaseOrderPurchaseInvoices`); Exsited's API pages document
-   * the whole list, `GET /purchase-invoices` with limit/offset, each entry with its
-   * `purchase_order_id` (https://developer.exsited.com/purchase-invoice-get-api-documentation).
-   * So a 404/405 there is taken as "not served here" — it may also be a purchase order that does
-   * not exist, whose create then fails with Exsited's own message — and the look-up reads the
-   * documented list instead, for the rest of the run, keeping the purchase order's entries.
+   * Whether this instance does not serve the purchase order's own list. That list
+   * (`GET /purchase-orders/{id}/purchase-invoices`) is shown only by Exsited's v4 SDKs
+   * (`getPurchaseOrderPurchaseInvoices`); Exsited's API pages document the whole list,
+   * `GET /purchase-invoices` with limit/offset, each entry with its `purchase_order_id`
+   * (https://developer.exsited.com/purchase-invoice-get-api-documentation). So a purchase order
+   * whose own list answers 404 or 405 is looked up in the documented list instead, keeping its
+   * entries. A 405 (the method not allowed on that path) says the path is not served: the rest of
+   * the run reads the whole list at once. A 404 may also be a purchase order that does not exist
+   * (its create then fails with Exsited's own message): the run switches only when the whole list
+   * names that purchase order, so it exists and the 404 was the path's; otherwise the next
+   * purchase order tries its own list again.
    */
   let scopedListMissing = false;
   const listWhole = (fresh: boolean): Promise<JsonValue[]> => {
@@ -123,17 +130,21 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
     return whole;
   };
   const listPurchaseOrder = async (po: string, fresh: boolean): Promise<RemoteInvoice[]> => {
+    let status: number | undefined;
     if (!scopedListMissing) {
       try {
         const items = await readAllPages(client.path('purchaseOrderInvoices', { po }), listItems, `the invoices of purchase order ${po}`);
         return remotesOf(items, `for purchase order ${po}`);
       } catch (err) {
         if (!(err instanceof ApiError) || (err.httpStatus !== 404 && err.httpStatus !== 405)) throw err;
-        scopedListMissing = true;
+        status = err.httpStatus;
+        if (status === 405) scopedListMissing = true;
       }
     }
+    const all = await listWhole(fresh);
+    if (status === 404 && all.some((item) => purchaseOrderIdOf(item) === po)) scopedListMissing = true;
     // An entry that names no purchase order is kept: the custom attributes still decide.
-    const items = (await listWhole(fresh)).filter((item) => {
+    const items = all.filter((item) => {
       const of = purchaseOrderIdOf(item);
       return of === undefined || of === po;
     });

@@ -282,6 +282,31 @@ describe('Exsited target', () => {
     expect(api!.log()).toEqual(['POST /api/v1/oauth2/token', 'GET /api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices?limit=100&offset=0', 'GET /api/v3/purchase-invoices?limit=100&offset=0']);
   });
 
+  it("a 404 on the purchase order's own list of a purchase order the whole list does not name (it may not exist) switches only that look-up; a 405 switches the run", async () => {
+    const t = target();
+    const [missing] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2', purchase_order_id: 'PO-NONE-0001' })]);
+    const [second] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    const [third] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-3', purchase_order_id: 'PO-OTHER-0001' })]);
+    const wholeList = { purchase_invoices: [pi('PI-1', 'HA-1')], pagination: { records: 1, limit: 100, offset: 0, previous_page: '', next_page: '' } };
+    api!.script(
+      token(),
+      { method: 'GET', path: '/api/v3/purchase-orders/PO-NONE-0001/purchase-invoices?limit=100&offset=0', status: 404, body: { errors: [{ code: 404, message: 'Not Found' }] } },
+      { method: 'GET', path: '/api/v3/purchase-invoices?limit=100&offset=0', body: wholeList },
+      { method: 'GET', path: '/api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices?limit=100&offset=0', status: 405, body: { errors: [{ code: 405, message: 'Method Not Allowed' }] } },
+    );
+    expect(await t.findInvoices(missing!.key, { fresh: false, invoice: missing })).toEqual([]);
+    // Another purchase order still asks its own list first (here 405: not served), then the whole list, read once.
+    expect((await t.findInvoices(second!.key, { fresh: false, invoice: second })).map((r) => r.id)).toEqual([]);
+    // After the 405, the run reads only the whole list (already read): no request.
+    expect(await t.findInvoices(third!.key, { fresh: false, invoice: third })).toEqual([]);
+    expect(api!.log()).toEqual([
+      'POST /api/v1/oauth2/token',
+      'GET /api/v3/purchase-orders/PO-NONE-0001/purchase-invoices?limit=100&offset=0',
+      'GET /api/v3/purchase-invoices?limit=100&offset=0',
+      'GET /api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices?limit=100&offset=0',
+    ]);
+  });
+
   it('a purchase invoice listed as DELETED is not the invoice any more: the look-up leaves it out, so a re-run creates it again', async () => {
     const t = target();
     const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
