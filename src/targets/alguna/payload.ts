@@ -13,7 +13,8 @@
  * recognises the invoice.
  *
  * The `Idempotency-Key` is derived from the target and the request itself (vendor, number and
- * body): the same invoice gets the same key in every run, so a request whose answer was lost can be
+ * body): the same invoice gets the same key in every run that writes the same API generation (a
+ * v2 body is another body, so another key; docs/alguna.md, "Idempotency"), so a request whose answer was lost can be
  * sent again and Alguna answers with the invoice it already made
  * (https://alguna.com/docs/api-reference/v2/idempotency: "replay with the same params returns the
  * cached response"); a changed invoice gets another key, and is first found by the look-up.

@@ -109,9 +109,10 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
         idempotent: keysHonoured,
       });
       // v2 echoes the key on the answers of a request that carried one
-      // (https://alguna.com/docs/api-reference/v2/idempotency). The legacy create, whose body
-      // this is (https://docs.alguna.io/api-reference/invoices/create), documents no key: an
-      // API that does not echo it may not honour it, and a blind resend could create twice.
+      // (https://alguna.com/docs/api-reference/v2/idempotency). The legacy create
+      // (https://docs.alguna.io/api-reference/invoices/create), whose body is sent after a legacy
+      // list or none, documents no key: an API that does not echo it may not honour it, and a
+      // blind resend could create twice.
       if (headerValue(res.headers['idempotency-key']) === key) keysHonoured = true;
       return res.value ?? null;
     } catch (err) {

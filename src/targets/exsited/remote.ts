@@ -4,8 +4,7 @@
  * `purchase-invoice` with a hyphen ("Create Purchase Invoice Note",
  * https://developer.exsited.com/purchase-invoice-post-api-documentation). Both spellings are
  * accepted everywhere, and v4's `data` list, since the generations differ
- * (https://developer.exsited.com/purchase-invoice-get-api-documentation; the v4 SDKs on
- * pub.dev/packages/exsited).
+ * (https://developer.exsited.com/purchase-invoice-get-api-documentation; Exsited's v4 Dart SDK).
  */
 import { EXSITED_NUMBER_ATTRIBUTE, EXSITED_VENDOR_ATTRIBUTE } from './rules.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
@@ -56,7 +55,7 @@ export function nextCursor(v: JsonValue | undefined): string | undefined {
 /**
  * The purchase order a listed purchase invoice was made from: v3 `purchase_order_id`
  * (https://developer.exsited.com/purchase-invoice-get-api-documentation), v4 `purchase_order.id`
- * (pub.dev/packages/exsited `PurchaseOrderPurchaseInvoices`); undefined when it names none.
+ * (Exsited's v4 Dart SDK, `PurchaseOrderPurchaseInvoices`); undefined when it names none.
  */
 export function purchaseOrderIdOf(v: JsonValue | undefined): string | undefined {
   const pi = envelope(v);
