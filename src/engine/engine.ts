@@ -30,7 +30,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
-import { ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn } from './result.js';
+import { ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn, WITHDRAWN } from './result.js';
 import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, madeNotKept, notOursText, settledLineText } from '../targets/matches.js';
 
 export interface PollOptions {
@@ -1203,14 +1203,14 @@ class InvoiceSaga {
     if (finalize === undefined && !st.processed) {
       this.#step = 'poll';
       // Resumed from the journal: read the invoice once, for the statuses the report shows.
-      if (this.#remote === undefined) this.#remote = await target.getInvoice(id);
+      if (this.#remote === undefined) this.#remote = this.#notWithdrawn(await target.getInvoice(id));
       return settle(inv, this.#remote, st.found && !this.#wrote ? 'already_loaded' : 'loaded', this.#opts, this.#warnings);
     }
     if (st.processed || finalize === undefined) return undefined;
     this.#step = 'process';
     let remote = this.#remote;
     // A process request may have been sent by an earlier run, or someone processed it by hand: look first.
-    if (remote === undefined && (st.processPending || st.found)) remote = await target.getInvoice(id);
+    if (remote === undefined && (st.processPending || st.found)) remote = this.#notWithdrawn(await target.getInvoice(id));
     this.#finishedByOthers = remote?.processed === true && st.found && !st.processPending && st.lineSentAt.size === 0 && st.attachmentsPending.size === 0 && !this.#wrote;
     // How long a process request whose outcome is unknown is watched for before anything is concluded.
     const once = target.finalizeOnce;
@@ -1340,6 +1340,29 @@ class InvoiceSaga {
     const record: ErrorRecord = { step: err.line !== undefined ? 'lines' : 'create', http_status: err.httpStatus, code: ID_NOT_KEPT, message: err.message, ...(line !== undefined ? { line } : {}) };
     journal.append({ t: 'failed', ...this.#who, error: record });
     return new IdsStop(record, err);
+  }
+
+  /**
+   * The invoice this batch's journal records as its own, read by id: one the target now holds only
+   * as deleted or withdrawn (`RemoteInvoice.withdrawn`: Exsited `DELETED`, Alguna `void` or
+   * `canceled`) is neither reported loaded nor created again blindly — it fails WITHDRAWN, and so
+   * does every re-run of this batch. A new batch (an edited file) or this batch's journal deleted
+   * creates it again: its look-up leaves the withdrawn one out (README, Exsited and Alguna).
+   */
+  #notWithdrawn(remote: RemoteInvoice): RemoteInvoice {
+    if (remote.withdrawn !== true) return remote;
+    const label = this.#label;
+    const as = remote.workflowStatus !== undefined && remote.workflowStatus !== '' ? ` (${label} shows it ${remote.workflowStatus})` : '';
+    throw new InvoiceFailure({
+      step: this.#step,
+      http_status: 0,
+      code: WITHDRAWN,
+      message:
+        `invoice ${this.#key.number} of vendor ${this.#key.vendor} (id ${remote.id}) was deleted or withdrawn in ${label} since an earlier run of this file created it${as}; ` +
+        `it was not reported loaded, and not created again (${WITHDRAWN}) — this file's journal records it as loaded, so the same command fails it again. ` +
+        `To load it again, load an edited file, or delete this file's journal and run the same command (the invoices it finished are then found by look-up, and this one is created anew); ` +
+        'if it stays withdrawn, take it out of the file',
+    });
   }
 
   #checkpoint(): void {

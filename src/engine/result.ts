@@ -73,6 +73,12 @@ export { ID_NOT_KEPT };
  * reads the invoice first and decides. Transient: the same command finishes it.
  */
 export const OUTCOME_UNKNOWN = 'OUTCOME_UNKNOWN';
+/**
+ * The code of an invoice this batch's journal records as loaded that the target, read by id,
+ * now holds only as deleted or withdrawn (`RemoteInvoice.withdrawn`): neither reported loaded nor
+ * created again (engine.ts `#notWithdrawn`). Decided: the same command meets the same state.
+ */
+export const WITHDRAWN = 'WITHDRAWN';
 /** The code of an invoice (or a step of one) the run never reached. */
 export const NOT_STARTED = 'NOT_STARTED';
 export const STOP_CODES: ReadonlySet<string> = new Set([...Object.values(STOP_CODE), NOT_STARTED]);
@@ -105,6 +111,7 @@ export const DECIDED_CODES: ReadonlySet<string> = new Set([
   'EXISTS_DIFFERENT',
   EXISTS_NOT_OURS,
   ID_NOT_KEPT,
+  WITHDRAWN,
   'vendor_not_found',
   'fund_not_found',
   'po_line_not_found',

@@ -70,6 +70,11 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: 'Alma made the record under an id of its own, not the one invoice-load gave it (in this run, which then stopped and sent nothing more, or in an earlier one); invoice-load relies on its ids to never send anything twice, so it continues no such record: nothing was added to it, nothing approved',
     fix: 'ask the administrators of Alma why a new record does not keep the id it is sent with; the error above says what was made under the other id and what to do about it before loading again',
   },
+  // The journal's invoice, read by id, held only as deleted or withdrawn (src/engine/engine.ts `#notWithdrawn`).
+  WITHDRAWN: {
+    means: "Alma now holds the invoice only as deleted or withdrawn (Exsited: DELETED; Alguna: void or canceled), though this file's journal records it as loaded by invoice-load: it was neither reported loaded nor created again",
+    fix: "to load it again, load an edited file, or delete this file's journal and run the same command (it is then created anew, and the invoices already loaded are found by look-up); if it stays withdrawn, take it out of the file",
+  },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },
   // The run's stop, not the invoice's failure (src/engine/result.ts STOP_CODE, NOT_STARTED): the
   // fix begins with when running again helps, by why the run stopped (`explain`, STOP_NEXT).
@@ -136,7 +141,7 @@ export function failureKind(e: ReportError | undefined): FailureKind {
 /**
  * What a code means, in the words of the report's target (`label`): Alma's numbered codes only
  * in an Alma report (another API may use the same number for something else); the loader's own
- * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS, OUTCOME_UNKNOWN, ID_NOT_KEPT) in any, naming the target.
+ * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS, OUTCOME_UNKNOWN, ID_NOT_KEPT, WITHDRAWN) in any, naming the target.
  */
 function explain(code: string, step: string, report: Pick<ReportDocument, 'target' | 'stopped' | 'stop_detail'>, label: string): FailureGroup['explanation'] {
   // A step's own words for a code first (`lines:EXISTS_DIFFERENT`), then the code's.

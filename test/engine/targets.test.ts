@@ -27,6 +27,8 @@ interface Stored {
   vendor: string;
   number: string;
   children: RemoteLine[];
+  /** Deleted or voided by hand in the target (RemoteInvoice.withdrawn). */
+  withdrawn?: true;
 }
 
 /** An in-memory target of either shape; `faults` fail a call by name: lost (applied, answer lost) or kill (applied, process dies). */
@@ -50,6 +52,7 @@ class Fake {
       inReview: false,
       amounts: { total: '10.00' },
       children: withChildren && this.shape === 'inline' ? s.children : undefined,
+      ...(s.withdrawn === true ? { workflowStatus: 'DELETED', withdrawn: true as const } : {}),
     };
   }
 
@@ -178,6 +181,42 @@ describe('engine, a target with a note and no finalize step (Exsited)', () => {
     expect(results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
     expect(fake.log).toEqual(['find A', 'find B', 'listChildren ID-1', 'listChildren ID-2', 'addChild ID-2#note']);
     once(fake, invs);
+  });
+});
+
+describe('engine, an invoice of the journal the target holds as withdrawn (RemoteInvoice.withdrawn: Exsited DELETED, Alguna void)', () => {
+  it('read by id on a re-run of the same file: fails WITHDRAWN, neither loaded nor created again; a settled one is answered from the journal alone', async () => {
+    const fake = new Fake('note');
+    fake.faults.set('addChild ID-1#note', 'kill');
+    const invs = [makeInvoice('V', 'A', 1)];
+    await expect(run(fake, invs)).rejects.toThrow('killed');
+    fake.dead = false;
+    fake.stored[0]!.withdrawn = true; // deleted by hand before the re-run
+    fake.log = [];
+    const { results } = await run(fake, invs);
+    expect(fake.log).toEqual(['listChildren ID-1', 'get ID-1']);
+    expect(results[0]).toMatchObject({ status: 'failed', id: 'ID-1', error: { step: 'poll', code: 'WITHDRAWN', http_status: 0 } });
+    expect(results[0]!.error!.message).toBe(
+      'invoice A of vendor V (id ID-1) was deleted or withdrawn in Exsited since an earlier run of this file created it (Exsited shows it DELETED); ' +
+        "it was not reported loaded, and not created again (WITHDRAWN) — this file's journal records it as loaded, so the same command fails it again. " +
+        "To load it again, load an edited file, or delete this file's journal and run the same command (the invoices it finished are then found by look-up, and this one is created anew); " +
+        'if it stays withdrawn, take it out of the file',
+    );
+    // The same command again: the same read, the same failure, nothing sent.
+    fake.log = [];
+    const again = await run(fake, invs);
+    expect(fake.log).toEqual(['get ID-1']);
+    expect(again.results[0]).toMatchObject({ status: 'failed', error: { code: 'WITHDRAWN' } });
+    expect(fake.stored).toHaveLength(1);
+
+    // Settled by its run: the journal answers alone (no request), as README says.
+    const settled = [makeInvoice('V', 'B', 1)];
+    await run(fake, settled, join(dir, 'b.jsonl'));
+    fake.stored[1]!.withdrawn = true;
+    fake.log = [];
+    const trusted = await run(fake, settled, join(dir, 'b.jsonl'));
+    expect(fake.log).toEqual([]);
+    expect(trusted.results[0]!.status).toBe('already_loaded');
   });
 });
 
