@@ -96,6 +96,8 @@ export class IdNotKeptError extends ApiError {
     readonly held: string,
     /** The line number, when it was a line's id. */
     readonly line?: string | undefined,
+    /** The file's name, when it was a document's id (FOLIO: the invoice's documents). */
+    readonly file?: string | undefined,
   ) {
     super({ ...detail, code: ID_NOT_KEPT });
   }

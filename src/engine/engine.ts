@@ -1334,10 +1334,13 @@ class InvoiceSaga {
    */
   #idNotKept(err: IdNotKeptError): IdsStop {
     const { journal } = this.#opts;
-    if (err.line !== undefined) journal.append({ t: 'line', ...this.#who, line: err.line, id: err.held });
+    // A document (FOLIO) likewise under the id it holds, so no run attaches the file again.
+    if (err.file !== undefined) journal.append({ t: 'attachment', ...this.#who, file: err.file, id: err.held });
+    else if (err.line !== undefined) journal.append({ t: 'line', ...this.#who, line: err.line, id: err.held });
     else journal.append({ t: 'id_not_kept', ...this.#who, id: err.held });
     const line = err.line !== undefined ? refusedLine(this.#inv, err.line) : undefined;
-    const record: ErrorRecord = { step: err.line !== undefined ? 'lines' : 'create', http_status: err.httpStatus, code: ID_NOT_KEPT, message: err.message, ...(line !== undefined ? { line } : {}) };
+    const step = err.file !== undefined ? 'attachments' : err.line !== undefined ? 'lines' : 'create';
+    const record: ErrorRecord = { step, http_status: err.httpStatus, code: ID_NOT_KEPT, message: err.message, ...(line !== undefined ? { line } : {}) };
     journal.append({ t: 'failed', ...this.#who, error: record });
     return new IdsStop(record, err);
   }
@@ -1460,7 +1463,7 @@ async function attachFiles(inv: Invoice, id: string, opts: EngineOptions, checkp
       key,
       'attachments',
       async () => {
-        return sendJournaled(opts, { t: 'intent', ...who, step: 'attachment', id, file: file.name }, () => seam.add(id, file));
+        return sendJournaled(opts, { t: 'intent', ...who, step: 'attachment', id, file: file.name }, () => seam.add(id, file, who));
       },
       () => seam.find(id, file),
     );
@@ -1575,7 +1578,13 @@ function writeOutcome(err: unknown, intent: Extract<JournalEntry, { t: 'intent' 
 export function notItsOwn(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): boolean {
   if (!(err instanceof IdNotKeptError)) return false;
   const same = err.key.vendor === intent.vendor && err.key.number === intent.number;
-  const own = same && (err.line === undefined ? intent.step === 'create' : intent.step === 'line' && intent.line === err.line);
+  const own =
+    same &&
+    (err.file !== undefined
+      ? intent.step === 'attachment' && intent.file === err.file
+      : err.line === undefined
+        ? intent.step === 'create'
+        : intent.step === 'line' && intent.line === err.line);
   return !own;
 }
 

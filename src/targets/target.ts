@@ -131,7 +131,8 @@ export interface AttachmentSeam {
   files(invoice: Invoice): AttachmentToSend[];
   /** The target's attachment with this file's name and size, or undefined (after a lost answer, or for an invoice found). */
   find(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment | undefined>;
-  add(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment>;
+  /** `invoice`: whose file it is (FOLIO names it when a document is not kept under the id sent: IdNotKeptError). */
+  add(invoiceId: string, file: AttachmentToSend, invoice: { vendor: string; number: string }): Promise<RemoteAttachment>;
 }
 
 export interface Target {

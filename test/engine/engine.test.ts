@@ -603,6 +603,7 @@ describe('engine: the step an invoice the run stopped on was at', () => {
 
 describe('engine: a write that ended on the IdNotKeptError of another write never left (journaled unsent)', () => {
   const notKept = (number: string, line?: string) => new IdNotKeptError({ httpStatus: 201, message: 'not kept' }, { vendor: 'V', number }, 'sent-id', 'held-id', line);
+  const docNotKept = (number: string, file: string) => new IdNotKeptError({ httpStatus: 201, message: 'not kept' }, { vendor: 'V', number }, 'sent-id', 'held-id', undefined, file);
   const intent = (number: string, step: 'create' | 'line' | 'attachment' | 'process', line?: string) => ({ t: 'intent' as const, vendor: 'V', number, step, ...(line !== undefined ? { line } : {}) });
   it.each([
     // The write FOLIO answered under its own id: its own error, not unsent.
@@ -615,6 +616,9 @@ describe('engine: a write that ended on the IdNotKeptError of another write neve
     ['a line of the invoice whose create it was', notKept('A'), intent('A', 'line', '1'), true],
     ['the create of the invoice whose line it was', notKept('A', '1'), intent('A', 'create'), true],
     ['a process request', notKept('A'), intent('B', 'process'), true],
+    // A document (FOLIO) answered under its own id: its own send is not unsent; the invoice's create is.
+    ['the document it happened to', docNotKept('A', 'a.pdf'), { ...intent('A', 'attachment'), file: 'a.pdf' }, false],
+    ['the create of the invoice whose document it was', docNotKept('A', 'a.pdf'), intent('A', 'create'), true],
     ['any other error', new ApiError({ httpStatus: 201, code: 'X', message: 'x' }), intent('B', 'create'), false],
   ] as const)('%s → unsent: %s', (_what, err, i, unsent) => {
     expect(notItsOwn(err, i)).toBe(unsent);
@@ -711,6 +715,30 @@ describe('engine: a file the target holds under its name, its size not measurabl
     expect(outcome.results[0]).toMatchObject({ status: 'loaded', attachments: [{ file: 'a.pdf', id: 'A1' }] });
     expect(adds).toHaveLength(1);
     expect(compared(outcome.results[0]!)).toEqual([expect.stringMatching(WARNING)]);
+  });
+
+  it('made under an id of the target\'s own (IdNotKeptError with the file): the invoice fails ID_NOT_KEPT at attachments, the run stops, and the file is journaled under that id, never sent again', async () => {
+    const alma = new FakeAlma();
+    const adds: string[] = [];
+    const seam: AttachmentSeam = {
+      files: () => [{ name: 'a.pdf', path: '/nowhere/a.pdf' }],
+      find: async () => undefined,
+      async add(id, file, who) {
+        adds.push(id);
+        throw new IdNotKeptError({ httpStatus: 201, message: 'not kept' }, who, 'sent-doc', 'their-doc', undefined, file.name);
+      },
+    };
+    const target: Target = { ...alma.target(), attachments: seam };
+    const invs = [makeInvoice('ACME', 'INV-1', 1), makeInvoice('ACME', 'INV-2', 1)];
+    const { outcome } = await runEngine(target, invs, join(dir, 'j.jsonl'), { concurrency: 1 });
+    expect(outcome.stopped).toMatchObject({ reason: 'ids_not_kept' });
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { step: 'attachments', code: 'ID_NOT_KEPT' }, attachments: [{ file: 'a.pdf', id: 'their-doc' }] });
+    expect(adds).toHaveLength(1);
+    expect(alma.invoices[0]!.processCount).toBe(0);
+    // The re-run sends the file nothing more: the journal holds it under FOLIO's id.
+    const again = await runEngine(target, invs.slice(0, 1), join(dir, 'j.jsonl'));
+    expect(adds).toHaveLength(1);
+    expect(again.outcome.results[0]!.attachments).toEqual([{ file: 'a.pdf', id: 'their-doc' }]);
   });
 
   it('the journal lost, the invoice found processed: the file is taken as held, not said missing, and the load says so', async () => {

@@ -181,13 +181,22 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
 
   /**
    * A POST of a record with our own id. Sent as idempotent (safe to repeat: the id makes a second
-   * send a refusal, not a copy). A 4xx may be that refusal — the record exists — so the record is
+   * send a refusal, not a copy) unless `idempotent` is false (a document, until FOLIO has shown it
+   * keeps a document's id): then a lost answer is an unknown outcome at once, never sent blindly
+   * again. A 4xx may be that refusal — the record exists — so the record is
    * read by its id and adopted; otherwise the refusal stands. A send whose retries ran out leaves
    * the outcome unknown, and the engine looks before sending it again.
    */
-  const postOnce = async (path: string, id: string, body: unknown, asSent?: (there: JsonValue) => Promise<void>, headers?: Record<string, string>): Promise<JsonValue> => {
+  const postOnce = async (
+    path: string,
+    id: string,
+    body: unknown,
+    asSent?: (there: JsonValue) => Promise<void>,
+    headers?: Record<string, string>,
+    idempotent = true,
+  ): Promise<JsonValue> => {
     try {
-      return await client.json({ method: 'POST', path, body, idempotent: true, ...(headers !== undefined ? { headers } : {}) });
+      return await client.json({ method: 'POST', path, body, idempotent, ...(headers !== undefined ? { headers } : {}) });
     } catch (err) {
       if (!(err instanceof ApiError) || err instanceof AuthError || err instanceof UnknownOutcomeError) throw err;
       const there = await readById(path, id);
@@ -233,14 +242,18 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
    * (the RAML allows it: "server-controlled fields like 'id'"), and then nothing the loader does
    * is safe to send twice: IdNotKeptError stops the run (engine.ts).
    */
-  const kept = (answer: JsonValue, sent: string, key: InvoiceKey, line?: string): JsonValue => {
-    const answered = isJsonObject(answer) ? jsonText(answer['id']) : undefined;
+  const kept = (answer: JsonValue, sent: string, key: { vendor: string; number: string }, line?: string, file?: string): JsonValue => {
+    // A document's answer carries its id in its documentMetadata (ACQ-DOC `document.json`).
+    const answered = file !== undefined ? documentOf(answer).id : isJsonObject(answer) ? jsonText(answer['id']) : undefined;
     if (answered === undefined || answered === '' || sameId(answered, sent)) return answer;
-    const what = line === undefined ? `invoice ${key.number} of vendor ${key.vendor}` : `line ${line} of invoice ${key.number} of vendor ${key.vendor}`;
+    const invoiceText = `invoice ${key.number} of vendor ${key.vendor}`;
+    const what = file !== undefined ? `document ${file} of ${invoiceText}` : line === undefined ? invoiceText : `line ${line} of ${invoiceText}`;
     const left =
-      line === undefined
-        ? `The invoice was made in FOLIO as ${answered}, without lines, and left as it is: delete it there before loading this file again (a re-run would leave it alone and report it).`
-        : `The line was made in FOLIO as ${answered} and is recorded under that id, so no run adds it again; the invoice was not approved.`;
+      file !== undefined
+        ? `The document was made in FOLIO as ${answered} and is recorded under that id, so no run attaches it again; the invoice was not approved.`
+        : line === undefined
+          ? `The invoice was made in FOLIO as ${answered}, without lines, and left as it is: delete it there before loading this file again (a re-run would leave it alone and report it).`
+          : `The line was made in FOLIO as ${answered} and is recorded under that id, so no run adds it again; the invoice was not approved.`;
     throw new IdNotKeptError(
       {
         httpStatus: 201,
@@ -253,11 +266,20 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
       sent,
       answered,
       line,
+      file,
     );
   };
   /** The first create of each kind goes alone: no other is sent until one shows FOLIO kept the id sent. */
   const firstInvoice = firstAlone();
   const firstLine = firstAlone();
+  /**
+   * Documents the same, and more: that mod-invoice keeps a document's id is inferred
+   * (docs/folio.md "Documents", [I]), so until an answer has named the id sent, a document POST
+   * goes as not idempotent — a lost answer is an unknown outcome, settled by listing the
+   * invoice's documents by name (engine.ts `attachFiles`), never by a blind second send.
+   */
+  const firstDocument = firstAlone();
+  let documentIdsKept = false;
 
   const readById = async (path: string, id: string): Promise<JsonValue | undefined> => {
     try {
@@ -425,7 +447,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
         }
         return unmeasured;
       },
-      async add(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment> {
+      async add(invoiceId: string, file: AttachmentToSend, who: { vendor: string; number: string }): Promise<RemoteAttachment> {
         const bytes = readAttachment(file.path);
         const id = documentIdOf(invoiceId, file.name);
         const body = { documentMetadata: { id, name: file.name, invoiceId }, contents: { data: bytes.toString('base64') } };
@@ -445,13 +467,23 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
             );
           }
         };
-        const answer = await postOnce(documentsPath(invoiceId), id, body, asSent, { 'content-type': 'application/octet-stream' });
+        const answer = await firstDocument.send(async () => {
+          const a = kept(
+            await postOnce(documentsPath(invoiceId), id, body, asSent, { 'content-type': 'application/octet-stream' }, documentIdsKept),
+            id,
+            who,
+            undefined,
+            file.name,
+          );
+          if (documentOf(a).id !== undefined) documentIdsKept = true;
+          return a;
+        });
         const made = documentOf(answer);
         // A document found under our id with another name is not this file.
         if (made.name !== undefined && made.name !== file.name) {
           throw refused('idConflict', `FOLIO holds another document under the id ${id} (${made.name}); ${file.name} was not attached`);
         }
-        return { id: made.id ?? id, name: file.name, size: bytes.length };
+        return { id, name: file.name, size: bytes.length };
       },
     },
 

@@ -355,7 +355,7 @@ describe('attachments: a file Alma may hold already is looked for, never sent tw
   it("an attachment answered 2xx with Alma's error document (errorsExist) is an unknown outcome that keeps Alma's code and tracking id", async () => {
     const t = target();
     api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77/attachments', body: almaError('60322', 'Attachment content could not be processed.', 'E01-ATT') });
-    await expect(t.attachments!.add('77', file())).rejects.toMatchObject({ name: 'UnknownOutcomeError', code: '60322', trackingId: 'E01-ATT' });
+    await expect(t.attachments!.add('77', file(), { vendor: 'V', number: '1' })).rejects.toMatchObject({ name: 'UnknownOutcomeError', code: '60322', trackingId: 'E01-ATT' });
   });
 
   it('an entry of another name, or of this name with another size, is another file: absent', async () => {

@@ -76,7 +76,7 @@ describe('FOLIO: the batch\'s files as the invoice\'s documents (mod-invoice /in
     const { m, t } = target();
     expect(t.attachments!.files(withFile!)).toEqual([{ name: 'C-1.pdf', path: pdf }]);
     m.script({ method: 'POST', path: `/invoice/invoices/${ID}/documents`, status: 201, body: { documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID }, contents: { data } } });
-    expect(await t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf })).toEqual({ id: DOC, name: 'C-1.pdf', size: 27 });
+    expect(await t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf }, withFile!.key)).toEqual({ id: DOC, name: 'C-1.pdf', size: 27 });
     const post = m.calls().find((c) => c.method === 'POST' && c.path.endsWith('/documents'));
     expect(JSON.parse(String(post?.body))).toEqual({ documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID }, contents: { data } });
   });
@@ -84,7 +84,7 @@ describe('FOLIO: the batch\'s files as the invoice\'s documents (mod-invoice /in
   it('sends the document as application/octet-stream, as mod-invoice reads that POST (a stream of bytes, not a JSON body)', async () => {
     const { m, t } = target();
     m.script({ method: 'POST', path: `/invoice/invoices/${ID}/documents`, status: 201, body: { documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID } } });
-    await t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf });
+    await t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf }, withFile!.key);
     const post = m.calls().find((c) => c.method === 'POST' && c.path.endsWith('/documents'));
     const type = Object.entries((post?.headers ?? {}) as Record<string, string>).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
     expect(type).toBe('application/octet-stream');
@@ -106,11 +106,52 @@ describe('FOLIO: the batch\'s files as the invoice\'s documents (mod-invoice /in
       { method: 'POST', path: `/invoice/invoices/${ID}/documents`, status: 422, body: { errors: [{ message: `id value already exists in table documents: ${DOC}`, code: 'duplicateId' }] } },
       { method: 'GET', path: `/invoice/invoices/${ID}/documents/${DOC}`, body: { documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID }, contents: { data: Buffer.from('an older version').toString('base64') } } },
     );
-    await expect(t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf })).rejects.toMatchObject({
+    await expect(t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf }, withFile!.key)).rejects.toMatchObject({
       code: 'EXISTS_DIFFERENT',
       message: expect.stringMatching(/^FOLIO holds a document named C-1\.pdf on this invoice \(id .*\) of 16 bytes, and the file is 27 bytes: it was left as it is/),
     });
     expect(m.log().filter((l) => l.startsWith('POST /invoice'))).toHaveLength(1);
+  });
+
+  it('a document FOLIO answers under another id than the one sent is not taken for the file: IdNotKeptError (ID_NOT_KEPT) naming the document and both ids', async () => {
+    const { m, t } = target();
+    const theirs = '5d0c3a1e-0000-4000-8000-0000000000f1';
+    m.script({ method: 'POST', path: `/invoice/invoices/${ID}/documents`, status: 201, body: { documentMetadata: { id: theirs, name: 'C-1.pdf', invoiceId: ID }, contents: { data } } });
+    await expect(t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf }, withFile!.key)).rejects.toMatchObject({
+      name: 'IdNotKeptError',
+      code: 'ID_NOT_KEPT',
+      sent: DOC,
+      held: theirs,
+      file: 'C-1.pdf',
+      key: withFile!.key,
+      message: expect.stringMatching(
+        new RegExp(`^FOLIO did not keep the id invoice-load gave document C-1\\.pdf of invoice C-1 of vendor GOBI: it sent ${DOC}, FOLIO answered ${theirs}\\. .*The document was made in FOLIO as ${theirs} and is recorded under that id, so no run attaches it again`),
+      ),
+    });
+    // The first document goes alone, and the gate closes: the next is not sent.
+    await expect(t.attachments!.add(ID, { name: 'C-2.pdf', path: pdf }, withFile!.key)).rejects.toMatchObject({ code: 'ID_NOT_KEPT', held: theirs });
+    expect(m.log().filter((l) => l.startsWith('POST /invoice'))).toHaveLength(1);
+  });
+
+  it('until an answer has shown FOLIO keeps a document\'s id, a lost answer is an unknown outcome, not sent again blindly; after it, a lost answer is sent again', async () => {
+    const { m, t } = target();
+    m.script(
+      { method: 'POST', path: `/invoice/invoices/${ID}/documents`, error: 'ECONNRESET' },
+      // What a blind second send would meet (and, on a FOLIO that assigns its own ids, a second document).
+      { method: 'POST', path: `/invoice/invoices/${ID}/documents`, status: 201, body: { documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID } } },
+    );
+    await expect(t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf }, withFile!.key)).rejects.toMatchObject({ name: 'UnknownOutcomeError' });
+    expect(m.log().filter((l) => l.startsWith('POST /invoice'))).toHaveLength(1);
+    // The engine lists the invoice's documents by name (attachFiles) and, not there, sends it again: kept this time.
+    expect(await t.attachments!.add(ID, { name: 'C-1.pdf', path: pdf }, withFile!.key)).toEqual({ id: DOC, name: 'C-1.pdf', size: 27 });
+    // Shown kept: a document's lost answer is sent again as the invoices' and lines' are.
+    const DOC2 = documentIdOf(ID, 'C-2.pdf');
+    m.script(
+      { method: 'POST', path: `/invoice/invoices/${ID}/documents`, error: 'ECONNRESET' },
+      { method: 'POST', path: `/invoice/invoices/${ID}/documents`, status: 201, body: { documentMetadata: { id: DOC2, name: 'C-2.pdf', invoiceId: ID } } },
+    );
+    expect(await t.attachments!.add(ID, { name: 'C-2.pdf', path: pdf }, withFile!.key)).toEqual({ id: DOC2, name: 'C-2.pdf', size: 27 });
+    expect(m.log().filter((l) => l.startsWith('POST /invoice'))).toHaveLength(4);
   });
 
   it('finds a file FOLIO holds by its name and the size of its contents; another size, or another name, is not it', async () => {
