@@ -625,6 +625,23 @@ describe('engine: a write that ended on the IdNotKeptError of another write neve
   });
 });
 
+describe('engine: an invoice of the journal read by id before its finalize, held as withdrawn (RemoteInvoice.withdrawn)', () => {
+  it('fails WITHDRAWN at process: not processed, not reported loaded', async () => {
+    const alma = new FakeAlma();
+    alma.faults = [{ method: 'processInvoice', call: 1, kind: 'crash-before' }];
+    const inv = makeInvoice('ACME', 'INV-1', 1);
+    await expect(run(alma, [inv])).rejects.toBeInstanceOf(Crash);
+    alma.dead = false;
+    alma.faults = [];
+    const plain = alma.target();
+    const target: Target = { ...plain, getInvoice: async (id) => ({ ...(await plain.getInvoice(id)), withdrawn: true }) };
+    const { outcome } = await runEngine(target, [inv], join(dir, 'j.jsonl'));
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { step: 'process', code: 'WITHDRAWN' } });
+    expect(alma.log.filter((l) => l.startsWith('processInvoice'))).toEqual([`processInvoice ${alma.invoices[0]!.id} !crash-before`]);
+    expect(alma.invoices[0]!.processCount).toBe(0);
+  });
+});
+
 describe('engine: a create answered In Review with an alert (as sample 03 shows a new invoice)', () => {
   it.each([true, false])('is still processed, once: an invoice this run created has not been through processing, whatever it shows (number_of_lines shown: %s)', async (shown) => {
     const alma = new FakeAlma();
