@@ -1362,7 +1362,7 @@ class InvoiceSaga {
       code: WITHDRAWN,
       message:
         `invoice ${this.#key.number} of vendor ${this.#key.vendor} (id ${remote.id}) was deleted or withdrawn in ${label} since an earlier run of this file created it${as}; ` +
-        `it was not reported loaded, and not created again (${WITHDRAWN}) — this file's journal records it as loaded, so the same command fails it again. ` +
+        `it was not reported loaded, and not created again (${WITHDRAWN}) — this file's journal records that invoice-load created it, so the same command fails it again. ` +
         `To load it again, load an edited file, or delete this file's journal and run the same command (the invoices it finished are then found by look-up, and this one is created anew); ` +
         'if it stays withdrawn, take it out of the file',
     });

@@ -72,7 +72,7 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
   },
   // The journal's invoice, read by id, held only as deleted or withdrawn (src/engine/engine.ts `#notWithdrawn`).
   WITHDRAWN: {
-    means: "Alma now holds the invoice only as deleted or withdrawn (Exsited: DELETED; Alguna: void or canceled), though this file's journal records it as loaded by invoice-load: it was neither reported loaded nor created again",
+    means: "Alma now holds the invoice only as deleted or withdrawn (Exsited: DELETED; Alguna: void or canceled), though this file's journal records that invoice-load created it: it was neither reported loaded nor created again",
     fix: "to load it again, load an edited file, or delete this file's journal and run the same command (it is then created anew, and the invoices already loaded are found by look-up); if it stays withdrawn, take it out of the file",
   },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },

@@ -198,7 +198,7 @@ describe('engine, an invoice of the journal the target holds as withdrawn (Remot
     expect(results[0]).toMatchObject({ status: 'failed', id: 'ID-1', error: { step: 'poll', code: 'WITHDRAWN', http_status: 0 } });
     expect(results[0]!.error!.message).toBe(
       'invoice A of vendor V (id ID-1) was deleted or withdrawn in Exsited since an earlier run of this file created it (Exsited shows it DELETED); ' +
-        "it was not reported loaded, and not created again (WITHDRAWN) — this file's journal records it as loaded, so the same command fails it again. " +
+        "it was not reported loaded, and not created again (WITHDRAWN) — this file's journal records that invoice-load created it, so the same command fails it again. " +
         "To load it again, load an edited file, or delete this file's journal and run the same command (the invoices it finished are then found by look-up, and this one is created anew); " +
         'if it stays withdrawn, take it out of the file',
     );
