@@ -41,14 +41,20 @@ export interface ApiErrorDetail {
    * (Alguna's `Idempotent-Replayed: true`): a refusal so replayed is not this request's verdict.
    */
   replayed?: boolean | undefined;
+  /**
+   * The API's own error document came under a 2xx status (Alma's `errorsExist: true`,
+   * docs/alma.md#errors-error-codes-and-alerts): a refusal as its 4xx twin is, not an acceptance.
+   */
+  inSuccess?: boolean | undefined;
 }
 
 /**
- * A refusal of this request (a 4xx but 429, which asks to slow down): read by its code whatever
+ * A refusal of this request (a 4xx but 429, which asks to slow down, or the API's error document
+ * under a 2xx, `inSuccess`): read by its code whatever
  * its 4xx status — Alma's OAS gives no status per code, and an implementation may say "not
  * found" with 404 or "exists" with 409 (docs/alma.md#errors-error-codes-and-alerts).
  */
-export const isRefusal = (err: ApiError): boolean => err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429;
+export const isRefusal = (err: ApiError): boolean => err.inSuccess || (err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429);
 
 /** An answer from the API that is an error (parsed from any of Alma's three error shapes). */
 export class ApiError extends Error implements ApiErrorDetail {
@@ -57,6 +63,7 @@ export class ApiError extends Error implements ApiErrorDetail {
   readonly trackingId: string | undefined;
   readonly bare: boolean;
   readonly replayed: boolean;
+  readonly inSuccess: boolean;
   constructor(detail: ApiErrorDetail) {
     super(detail.message);
     // The class's own name (AuthError, DailyLimitError, …): subclasses need no constructor for it.
@@ -66,6 +73,7 @@ export class ApiError extends Error implements ApiErrorDetail {
     this.trackingId = detail.trackingId;
     this.bare = detail.bare === true;
     this.replayed = detail.replayed === true;
+    this.inSuccess = detail.inSuccess === true;
   }
   get detail(): ApiErrorDetail {
     return {
@@ -75,6 +83,7 @@ export class ApiError extends Error implements ApiErrorDetail {
       trackingId: this.trackingId,
       ...(this.bare ? { bare: true } : {}),
       ...(this.replayed ? { replayed: true } : {}),
+      ...(this.inSuccess ? { inSuccess: true } : {}),
     };
   }
 }

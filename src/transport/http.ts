@@ -183,6 +183,14 @@ export interface HttpClientOptions extends TransportOptions {
   /** Turns an error answer into an `ApiError` with the API's own code and message. */
   parseError: (status: number, headers: ResponseHeaders, bodyText: string) => ApiError;
   /**
+   * Optional: the API's error document found in a 2xx answer read as JSON (Alma's
+   * `errorsExist: true`, docs/alma.md#errors-error-codes-and-alerts), or undefined. Such an
+   * answer is then handled as an error answer of that status: classified by its code (retry.ts
+   * `classify`: a business code is a definite refusal), and every field the server wrote masked
+   * as any error answer's is (`#detail`) — a gateway may echo the key in it.
+   */
+  errorInAnswer?: ((status: number, value: JsonValue) => ApiError | undefined) | undefined;
+  /**
    * Optional: whether an error answer says, in itself, that the request did nothing (Alguna's
    * `Transient-Error: true`, https://alguna.com/docs/api-reference/v2/idempotency). Such a 5xx
    * to a write is sent again at once, as a 429 is, instead of ending as an unknown outcome
@@ -256,6 +264,7 @@ export class HttpClient {
   readonly #secrets: readonly string[];
   readonly #parseError: HttpClientOptions['parseError'];
   readonly #notApplied: HttpClientOptions['notApplied'];
+  readonly #errorInAnswer: HttpClientOptions['errorInAnswer'];
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #reportsSent: boolean;
@@ -301,6 +310,7 @@ export class HttpClient {
     this.#secrets = [...(opts.secrets ?? []), ...proxySecrets(opts.proxy)].filter((s) => s.length > 0);
     this.#parseError = opts.parseError;
     this.#notApplied = opts.notApplied;
+    this.#errorInAnswer = opts.errorInAnswer;
     this.#timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#ownsDispatcher = opts.dispatcher === undefined;
     const agent: Agent.Options = {
@@ -407,7 +417,14 @@ export class HttpClient {
    * 2xx did happen, and without its body its result is unknown (`UnknownOutcomeError`).
    */
   async json(req: HttpRequest): Promise<JsonValue> {
-    return this.#send(req, (res) => parseJson(res.text));
+    return this.#send(req, (res) => this.#checked(res.status, parseJson(res.text)));
+  }
+
+  /** `value` unless it is the API's error document (`errorInAnswer`): then `#send` fails the attempt with it. */
+  #checked<V extends JsonValue | undefined>(status: number, value: V): V {
+    const error = value === undefined ? undefined : this.#errorInAnswer?.(status, value);
+    if (error !== undefined) throw new ErrorInAnswer(new ApiError({ ...error.detail, inSuccess: true }));
+    return value;
   }
 
   /**
@@ -422,7 +439,7 @@ export class HttpClient {
     return this.#send(req, (res) => ({
       status: res.status,
       headers: res.headers,
-      value: opts.empty === true && res.text.trim() === '' ? undefined : parseJson(res.text),
+      value: this.#checked(res.status, opts.empty === true && res.text.trim() === '' ? undefined : parseJson(res.text)),
     }));
   }
 
@@ -498,24 +515,31 @@ export class HttpClient {
           try {
             return read({ status, headers: resHeaders, text });
           } catch (err) {
-            cause = err;
-            // One message whoever asked: the request, the host that answered and its status, and
-            // whether the body was cut short or is not JSON at all (a wrong address's page).
-            const what = err instanceof Error ? err.message : String(err);
-            parsed = new ApiError({
-              httpStatus: status,
-              code: BAD_RESPONSE,
-              message: `unreadable answer to ${req.method} ${req.path} (HTTP ${status} from ${url.host}): ${text.trim() === '' ? 'an empty body' : LOOKS_JSON.test(text) ? 'JSON cut short or broken' : 'not JSON'} (${what})`,
-            });
-            // Not JSON at all (an HTML page, nothing): what a wrong address answers every time, so a
-            // read ends at once (targets/alma/answers.ts says so), and so does a write — answered
-            // 2xx, it did happen: its result is unknown (`#failure`), even when it was sent as
-            // idempotent. JSON that does not parse was cut short on the way: retried when
-            // repeating is harmless, or unknown for a write, as a reset after sending is
-            // (retry.ts classifyNetwork), with the answer's status and what was wrong kept.
-            outcome = { kind: 'network', code: BAD_RESPONSE, sent: true };
-            if (!LOOKS_JSON.test(text)) {
-              notJson = isSafeMethod(req.method) ? parsed : this.#failure(req, { action: 'fail', kind: 'unknown', reason: BAD_RESPONSE }, outcome, parsed, err, attempt + 1);
+            if (err instanceof ErrorInAnswer) {
+              // The API's error document under a 2xx: an error answer of this status (`errorInAnswer`),
+              // classified by its code as its 4xx twin is, its fields masked by `#detail`.
+              parsed = err.error;
+              outcome = { kind: 'response', status, code: parsed.code, message: parsed.message, remaining: this.#remaining };
+            } else {
+              cause = err;
+              // One message whoever asked: the request, the host that answered and its status, and
+              // whether the body was cut short or is not JSON at all (a wrong address's page).
+              const what = err instanceof Error ? err.message : String(err);
+              parsed = new ApiError({
+                httpStatus: status,
+                code: BAD_RESPONSE,
+                message: `unreadable answer to ${req.method} ${req.path} (HTTP ${status} from ${url.host}): ${text.trim() === '' ? 'an empty body' : LOOKS_JSON.test(text) ? 'JSON cut short or broken' : 'not JSON'} (${what})`,
+              });
+              // Not JSON at all (an HTML page, nothing): what a wrong address answers every time, so a
+              // read ends at once (targets/alma/answers.ts says so), and so does a write — answered
+              // 2xx, it did happen: its result is unknown (`#failure`), even when it was sent as
+              // idempotent. JSON that does not parse was cut short on the way: retried when
+              // repeating is harmless, or unknown for a write, as a reset after sending is
+              // (retry.ts classifyNetwork), with the answer's status and what was wrong kept.
+              outcome = { kind: 'network', code: BAD_RESPONSE, sent: true };
+              if (!LOOKS_JSON.test(text)) {
+                notJson = isSafeMethod(req.method) ? parsed : this.#failure(req, { action: 'fail', kind: 'unknown', reason: BAD_RESPONSE }, outcome, parsed, err, attempt + 1);
+              }
             }
           }
         } else {
@@ -651,6 +675,7 @@ export class HttpClient {
         ...(parsed.trackingId !== undefined ? { trackingId: this.#redact(parsed.trackingId) } : {}),
         ...(parsed.bare ? { bare: true } : {}),
         ...(parsed.replayed ? { replayed: true } : {}),
+        ...(parsed.inSuccess ? { inSuccess: true } : {}),
       };
     }
     const tunnel = outcome.kind === 'network' && (outcome.code === PROXY_REFUSED || outcome.code === PROXY_UPSTREAM) ? PROXY_TUNNEL.exec(cause instanceof Error ? cause.message : '') : null;
@@ -739,6 +764,13 @@ function troubleOf(outcome: Outcome): 'timeout' | 'unreachable' | 'gateway' | un
   if (outcome.kind === 'response') return outcome.status >= 502 && outcome.status <= 504 ? 'gateway' : undefined;
   if (outcome.code === BAD_RESPONSE) return undefined;
   return /TIMEOUT/.test(outcome.code) ? 'timeout' : 'unreachable';
+}
+
+/** Thrown by `#checked` inside `#send`'s read: the API's error document found in a 2xx answer. */
+class ErrorInAnswer extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+  }
 }
 
 /** A 2xx answer whose body could not be read (cut short, not JSON). */

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../../common/errors.js';
 import { HttpClient, type TransportOptions } from '../../transport/http.js';
-import { parseAlmaError } from './errors.js';
+import { errorInAnswer, parseAlmaError } from './errors.js';
 import { almaBaseUrl } from './regions.js';
 
 export interface AlmaClientOptions extends TransportOptions {
@@ -33,5 +33,7 @@ export function createAlmaHttpClient(opts: AlmaClientOptions): HttpClient {
     },
     secrets: [key],
     parseError: parseAlmaError,
+    // Alma's error document under a 2xx is its error, masked as any error answer is (docs/alma.md#errors-error-codes-and-alerts).
+    errorInAnswer,
   });
 }

@@ -12,7 +12,6 @@ import type { Alert } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { alertsOf, codeOf, idOf } from './remote.js';
-import { writeAnsweredWithError } from './errors.js';
 
 /** Workflow status codes (docs/alma.md#processing-and-workflow-statuses). */
 export const WAITING_TO_BE_SENT = 'Waiting to be Sent';
@@ -123,9 +122,6 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
   // `answer` says so (UnknownOutcomeError naming the request, host and status), never sending it again.
   const op = async (id: string, name: ErpOp, body: JsonValue | Record<string, unknown>): Promise<InvoiceState | undefined> => {
     const res = await http.answer({ method: 'POST', path: idPath(id), query: { op: name }, body }, { empty: true });
-    // Alma's error document under a 2xx (errorsExist) is no acceptance: its error, the outcome unknown.
-    const error = writeAnsweredWithError(`POST /acq/invoices/${id}?op=${name}`, res.status, res.value);
-    if (error !== undefined) throw error;
     return toInvoiceState(res.value);
   };
   /** The list key a rejection's note goes under: the one Alma took last in this run. */

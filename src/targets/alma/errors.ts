@@ -6,7 +6,7 @@
  *   when JSON was asked for (github.com/ugent-library/exlibris-alma-sdk src/client.ts), so the body is sniffed, not trusted to match Accept.
  * `errorCode` is kept as a string even when Alma sends a number (AAPITK normalises it to str).
  */
-import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
+import { ApiError } from '../../common/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import type { ResponseHeaders } from '../../transport/http.js';
 
@@ -44,6 +44,8 @@ export function parseAlmaError(status: number, headers: ResponseHeaders, bodyTex
  * message and tracking id, or undefined for any other answer. A list page read without this
  * check has no entries and no `total_record_count`, and would say "none": an invoice that
  * exists would look absent and be created again (docs/alma.md#errors-error-codes-and-alerts).
+ * The transport calls it on every 2xx JSON answer (client.ts, `HttpClientOptions.errorInAnswer`),
+ * so the fields are masked for the key and the error classified by its code as any error answer's.
  */
 export function errorInAnswer(status: number, doc: JsonValue): ApiError | undefined {
   if (!isJsonObject(doc)) return undefined;
@@ -58,18 +60,6 @@ export function errorInAnswer(status: number, doc: JsonValue): ApiError | undefi
     message: `an error answered with HTTP ${status}: ${messages.length > 0 ? messages.join('; ') : 'errorsExist is true, with no error details'}`,
     trackingId: first?.trackingId,
   });
-}
-
-/**
- * A write (`what`: `POST /acq/invoices/1?op=process_invoice`) answered 2xx with Alma's error
- * document: whether Alma applied it is unknown — never sent again blindly, and never taken as
- * accepted — and the error is kept with its code, message and tracking id; undefined for any
- * other answer.
- */
-export function writeAnsweredWithError(what: string, status: number, doc: JsonValue | undefined): UnknownOutcomeError | undefined {
-  const error = doc === undefined ? undefined : errorInAnswer(status, doc);
-  if (error === undefined) return undefined;
-  return new UnknownOutcomeError({ ...error.detail, message: `${what}: ${error.message}; whether Alma applied it is unknown` });
 }
 
 function fromJson(text: string): AlmaErrorEntry[] {

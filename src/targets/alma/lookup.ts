@@ -33,7 +33,6 @@ import { keyString, type InvoiceKey } from '../../domain/model.js';
 import type { JsonClient } from '../../transport/http.js';
 import { repeatedPageCheck } from '../pages.js';
 import type { RemoteInvoice } from '../target.js';
-import { errorInAnswer } from './errors.js';
 import { listOf, toInt, toRemoteInvoice } from './remote.js';
 
 /** Alma's largest page (`limit` 0-100, OAS). */
@@ -83,9 +82,6 @@ export async function readAllPages(
   const repeated = repeatedPageCheck();
   let firstTotal: number | undefined;
   for (;;) {
-    // Alma's error document answered as a success: its error, never an empty page.
-    const error = errorInAnswer(200, page);
-    if (error !== undefined) throw new ApiError({ ...error.detail, message: `${named}: ${error.message}` });
     const got = isJsonObject(page) ? listOf(page, `${itemKey}s`, itemKey) : [];
     const total = isJsonObject(page) ? toInt(page['total_record_count']) : undefined;
     if (opts.provesAbsence !== undefined) {

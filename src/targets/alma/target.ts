@@ -10,7 +10,6 @@ import { limiterFor, type HttpClient } from '../../transport/http.js';
 import type { AttachmentToSend, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { AnswerWatch } from './answers.js';
-import { writeAnsweredWithError } from './errors.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { attachmentFiles, readAttachment } from '../attachments.js';
 import { attachmentPayload, invoicePayload, linePayload } from './payload.js';
@@ -79,8 +78,6 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       const answer = await http.json({ method: 'POST', path: '/acq/invoices', body: invoicePayload(invoice) });
       const remote = toRemoteInvoice(answer);
-      const error = remote === undefined ? writeAnsweredWithError('POST /acq/invoices', 200, answer) : undefined;
-      if (error !== undefined) throw error;
       // Alma answered 200, so the invoice exists, but without its id we cannot go on: the
       // engine must look it up like any other unknown outcome.
       if (remote === undefined) throw unreadable('POST /acq/invoices', 'has no invoice id');
@@ -157,7 +154,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
         });
         const remote = toRemoteAttachment(answer);
         if (remote === undefined || remote.id === '') {
-          throw writeAnsweredWithError(`POST /acq/invoices/${invoiceId}/attachments`, 200, answer) ?? unreadable(`POST /acq/invoices/${invoiceId}/attachments`, 'has no attachment id');
+          throw unreadable(`POST /acq/invoices/${invoiceId}/attachments`, 'has no attachment id');
         }
         return { ...remote, name: remote.name || file.name };
       },
@@ -187,7 +184,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     async addLine(invoiceId: string, line: InvoiceLine): Promise<RemoteLine> {
       const answer = await http.json({ method: 'POST', path: `${idPath(invoiceId)}/lines`, body: linePayload(line) });
       const remote = toRemoteLine(answer);
-      if (remote === undefined) throw writeAnsweredWithError(`POST /acq/invoices/${invoiceId}/lines`, 200, answer) ?? unreadable(`POST /acq/invoices/${invoiceId}/lines`, 'has no line id or number');
+      if (remote === undefined) throw unreadable(`POST /acq/invoices/${invoiceId}/lines`, 'has no line id or number');
       return { id: remote.id, number: remote.number || line.number, answer };
     },
 
@@ -200,9 +197,6 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       // not JSON (a proxy's page?) or JSON cut short leaves unknown whether Alma took it, as the
       // transport's `answer` says (UnknownOutcomeError naming the request, host and status).
       const res = await http.answer({ method: 'POST', path: idPath(invoiceId), query: { op: 'process_invoice' }, body: {} }, { empty: true });
-      // Alma's error document under a 2xx (errorsExist, docs/alma.md#errors-error-codes-and-alerts) is no acceptance.
-      const error = writeAnsweredWithError(`POST /acq/invoices/${invoiceId}?op=process_invoice`, res.status, res.value);
-      if (error !== undefined) throw error;
       return (res.value !== undefined ? toRemoteInvoice(res.value) : undefined) ?? accepted(invoiceId);
     },
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { UnknownOutcomeError } from '../../../src/common/errors.js';
+import { ApiError, UnknownOutcomeError } from '../../../src/common/errors.js';
 import { unlimited } from '../../../src/transport/limiter.js';
 import { createAlmaErp } from '../../../src/targets/alma/erp.js';
 import { ORIGIN, almaError, mockApi } from '../helpers/mock-api.js';
@@ -142,12 +142,13 @@ describe('mark_in_erp, paid, rejected', () => {
     api!.agent.assertNoPendingInterceptors();
   });
 
-  it("Alma's error document answered 2xx (errorsExist) is no acceptance: an unknown outcome with Alma's code, message and tracking id, not sent again", async () => {
+  it("Alma's error document answered 2xx (errorsExist) is no acceptance: refused as its 4xx twin, with Alma's code, message and tracking id, not sent again", async () => {
     const e = erp();
     api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77?op=paid', body: almaError('60267', 'Failed to process invoice in ERP.', 'E01-ERP') });
     const err = await e.paid('77', { voucherNumber: 'V', voucherDate: '2026-01-02', voucherAmount: new Decimal('10') }).catch((x: unknown) => x);
-    expect(err).toBeInstanceOf(UnknownOutcomeError);
-    expect(err).toMatchObject({ code: '60267', trackingId: 'E01-ERP', message: expect.stringContaining('Failed to process invoice in ERP.') });
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject({ inSuccess: true, code: '60267', trackingId: 'E01-ERP', message: expect.stringContaining('Failed to process invoice in ERP.') });
     expect(api!.calls()).toHaveLength(1);
   });
 

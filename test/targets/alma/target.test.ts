@@ -108,8 +108,9 @@ describe('createAlmaTarget', () => {
     api!.agent.assertNoPendingInterceptors();
   });
 
-  it("a write answered 2xx with Alma's error document (errorsExist) is an unknown outcome that keeps Alma's code, message and tracking id; a process so answered is not accepted", async () => {
-    const t = target();
+  it("a write answered 2xx with Alma's error document (errorsExist) is refused as its 4xx twin, with Alma's code, message and tracking id; a process so answered is not accepted, nothing sent again", async () => {
+    // A key no message contains: every field the server wrote is masked for it.
+    const t = target('l7xx-test-key');
     const inv = fullInvoice();
     api!.script(
       { method: 'POST', path: '/almaws/v1/acq/invoices/77?op=process_invoice', body: almaError('60260', 'Failed to start invoice process and workflow.', 'E01-PROC') },
@@ -118,11 +119,22 @@ describe('createAlmaTarget', () => {
     );
     const outcome = (p: Promise<unknown>) => p.catch((x: unknown) => x);
     const processed = await outcome(t.processInvoice('77'));
-    expect(processed).toBeInstanceOf(UnknownOutcomeError);
-    expect(processed).toMatchObject({ code: '60260', trackingId: 'E01-PROC', message: expect.stringContaining('Failed to start invoice process and workflow.') });
-    await expect(t.createInvoice(inv)).rejects.toMatchObject({ name: 'UnknownOutcomeError', code: '60256', trackingId: 'E01-CREATE' });
-    await expect(t.addLine('77', inv.lines[0]!, inv)).rejects.toMatchObject({ name: 'UnknownOutcomeError', code: '60255', trackingId: 'E01-LINE' });
+    expect(processed).toBeInstanceOf(ApiError);
+    expect(processed).toMatchObject({ name: 'ApiError', httpStatus: 200, inSuccess: true, code: '60260', trackingId: 'E01-PROC' });
+    expect((processed as Error).message).toContain('Failed to start invoice process and workflow.');
+    await expect(t.createInvoice(inv)).rejects.toMatchObject({ name: 'ApiError', code: '60256', trackingId: 'E01-CREATE' });
+    await expect(t.addLine('77', inv.lines[0]!, inv)).rejects.toMatchObject({ name: 'ApiError', code: '60255', trackingId: 'E01-LINE' });
     expect(api!.calls()).toHaveLength(3);
+  });
+
+  it("a create answered 200 with Alma's 60288 (the number exists) is the duplicate refusal its 4xx twin is, sent once", async () => {
+    const t = target();
+    api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices', body: almaError('60288', 'Invoice number INV-2026/001 already exists for vendor ACME.', 'E01-DUP') });
+    const err = await t.createInvoice(fullInvoice()).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(t.isDuplicateRefusal!(err as ApiError)).toBe(true);
+    expect(api!.calls()).toHaveLength(1);
   });
 
   it('lists lines across pages', async () => {
@@ -290,6 +302,35 @@ describe('the API key never leaks', () => {
     expect(api!.calls()[0]?.headers).toMatchObject({ authorization: `apikey ${KEY}` });
   });
 
+  it("in Alma's error document answered 2xx (errorsExist) that echoes it in its code, message and tracking id, on a read or a write", async () => {
+    const events: TargetEvent[] = [];
+    const t = target(KEY, events);
+    // A gateway echoing the Authorization header into every field of an error document under a 200.
+    const echo = () => ({ errorsExist: true, errorList: { error: [{ errorCode: `401652 apikey ${KEY}`, errorMessage: `General Error: apikey ${KEY}`, trackingId: `E01-${KEY}` }] } });
+    api!.script(
+      { method: 'GET', body: echo() },
+      { method: 'POST', path: '/almaws/v1/acq/invoices', body: echo() },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: echo() },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77?op=process_invoice', body: echo() },
+      { method: 'GET', body: echo() },
+    );
+    const inv = fullInvoice();
+    const errors = [
+      await t.findInvoices({ vendor: 'ACME', number: 'X' }, { fresh: true }).catch((e: unknown) => e),
+      await t.createInvoice(inv).catch((e: unknown) => e),
+      await t.addLine('77', inv.lines[0]!, inv).catch((e: unknown) => e),
+      await t.processInvoice('77').catch((e: unknown) => e),
+      await t.listLines('77').catch((e: unknown) => e),
+    ];
+    for (const e of errors) {
+      expect(e).toBeInstanceOf(ApiError);
+      expect(e).toMatchObject({ httpStatus: 200, code: '401652 apikey ***', trackingId: 'E01-***', message: expect.stringContaining('General Error: apikey ***') });
+      expect(leaks(e)).toBe(false);
+    }
+    expect(leaks(events)).toBe(false);
+    api!.agent.assertNoPendingInterceptors();
+  });
+
   it('is trimmed, and refused when empty', () => {
     expect(() => createAlmaTarget({ apiKey: ' \n', baseUrl: ORIGIN })).toThrow(/no Alma API key/);
   });
@@ -352,10 +393,10 @@ describe('attachments: a file Alma may hold already is looked for, never sent tw
     await expect(t.attachments!.find('77', file())).resolves.toEqual({ id: '902', name: 'a.pdf', size: PDF.length });
   });
 
-  it("an attachment answered 2xx with Alma's error document (errorsExist) is an unknown outcome that keeps Alma's code and tracking id", async () => {
+  it("an attachment answered 2xx with Alma's error document (errorsExist) is refused as its 4xx twin, keeping Alma's code and tracking id", async () => {
     const t = target();
     api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77/attachments', body: almaError('60322', 'Attachment content could not be processed.', 'E01-ATT') });
-    await expect(t.attachments!.add('77', file(), { vendor: 'V', number: '1' })).rejects.toMatchObject({ name: 'UnknownOutcomeError', code: '60322', trackingId: 'E01-ATT' });
+    await expect(t.attachments!.add('77', file(), { vendor: 'V', number: '1' })).rejects.toMatchObject({ name: 'ApiError', inSuccess: true, code: '60322', trackingId: 'E01-ATT' });
   });
 
   it('an entry of another name, or of this name with another size, is another file: absent', async () => {
