@@ -770,6 +770,12 @@ class InvoiceSaga {
   #remote: RemoteInvoice | undefined;
   /** Lines known to exist remotely; undefined = unknown, must be listed before adding any. */
   #knownLines: Map<string, string> | undefined;
+  /**
+   * This run's create was settled by a look-up, not by its answer (lost, or unclear): the invoice
+   * found is the one our create made only as far as its key tells, and someone may have made it
+   * with lines meanwhile, so its lines are listed before any is added (#create, addLines).
+   */
+  #createReconciled = false;
   /** The lines as the target last listed them, by number (for `Target.settledChildDifferences`). */
   #listedLines = new Map<string, RemoteLine>();
   /**
@@ -903,9 +909,11 @@ class InvoiceSaga {
     if (late) this.#compareHeld(remote);
     if (!reconciled && this.#ctx.settle.wantsMeasurement) this.#startMeasurement(remote.id, sentAt);
     // A clean create leaves an invoice with no lines (or the ones it made inline). After a
-    // reconciled create of ours the journal still knows every line we ever sent (none yet), and
-    // the check in addLines trusts it; an invoice made by someone else (`late`) is listed there.
+    // create settled by a look-up, the invoice found may be someone else's made meanwhile, with
+    // lines: addLines lists them before adding any (one request more, only on this path), as it
+    // does for an invoice made by someone else (`late`) — the journal knows only our own lines.
     if (!reconciled) this.#knownLines = new Map((remote.children ?? []).map((c) => [c.number, c.id]));
+    else this.#createReconciled = true;
     return late;
   }
 
@@ -951,7 +959,7 @@ class InvoiceSaga {
     const st = this.#st;
     if (st.processed) return;
     this.#step = 'lines';
-    if (this.#knownLines === undefined && !st.found && !st.createPending && st.linesPending.size === 0) {
+    if (this.#knownLines === undefined && !st.found && !st.createPending && st.linesPending.size === 0 && !this.#createReconciled) {
       // We created it and every line we ever sent has a recorded outcome: the journal is exact.
       this.#knownLines = new Map(st.lines);
     }

@@ -7,6 +7,7 @@ import type { Invoice } from '../../src/domain/model.js';
 import type { AttachmentSeam, Target } from '../../src/targets/target.js';
 import { ApiError, IdNotKeptError, UnknownOutcomeError } from '../../src/common/errors.js';
 import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
+import { createAlmaTarget } from '../../src/targets/alma/target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 
@@ -462,6 +463,50 @@ describe('engine: a create refused because the number exists (someone made it af
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded']);
     expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1']);
     expect(alma.log.filter((l) => l.startsWith('addLine') || l.startsWith('processInvoice'))).toEqual([]);
+  });
+});
+
+describe('engine: a create whose outcome a look-up settled, on an invoice someone else made with a line', () => {
+  /**
+   * The look-ups found nothing; the create's answer says nothing sure (lost, or Alma's error
+   * document under a 200), and by then someone has made the invoice and added line 1. What the
+   * engine finds is not known to be an empty invoice of its own create: its lines are listed
+   * before any is added, and line 1 is not sent a second time.
+   */
+  function madeMeanwhile(alma: FakeAlma, answer: () => Error, isDuplicateRefusal?: Target['isDuplicateRefusal']): Target {
+    const base = alma.target();
+    let hidden = true;
+    return {
+      ...base,
+      ...(isDuplicateRefusal !== undefined ? { isDuplicateRefusal } : {}),
+      findInvoices: (key, o) => (hidden ? Promise.resolve([]) : base.findInvoices(key, o)),
+      createInvoice: async (inv) => {
+        alma.invoices.push({ id: alma.newId(), vendor: inv.key.vendor, number: inv.key.number, total: '30', lines: [{ number: '1', id: alma.newId() }], processCount: 0, settlesAfterReads: 0, state: 'new', alerts: [] });
+        hidden = false;
+        throw answer();
+      },
+    };
+  }
+
+  it('its answer lost (unknown outcome): the lines are listed first, line 1 is not added twice', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 3);
+    const target = madeMeanwhile(alma, () => new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' }));
+    const { outcome } = await runEngine(target, [inv], join(dir, 'j.jsonl'));
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded']);
+    expectExactlyOnce(alma, [inv]);
+    expect(alma.log.filter((l) => l.startsWith('listLines'))).not.toEqual([]);
+  });
+
+  it("Alma's 60288 under a 200 (errorsExist) is the duplicate refusal: found late, line 1 not added twice, nothing created again", async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 3);
+    const alma200 = createAlmaTarget({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9' });
+    const refusal = () => new ApiError({ httpStatus: 200, inSuccess: true, code: '60288', message: 'an error answered with HTTP 200: Invoice number INV-1 already exists for vendor ACME.', trackingId: 'E01-DUP' });
+    const { outcome } = await runEngine(madeMeanwhile(alma, refusal, alma200.isDuplicateRefusal), [inv], join(dir, 'j.jsonl'));
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded']);
+    expectExactlyOnce(alma, [inv]);
+    expect(alma.invoices).toHaveLength(1);
   });
 });
 
