@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -100,6 +100,41 @@ describe('an outbound HTTP proxy from the environment', () => {
     const created = w.sandbox.state().counters.created;
     expect(Object.values(created).flatMap((byNumber) => Object.values(byNumber))).toEqual(Array(7).fill(1));
     expectExactlyOnce(w.sandbox.state(), res.report!);
+  });
+
+  it("a gateway echoing the key inside Alma's error document under a 200: the key is in no output, report or journal", async () => {
+    w = await world();
+    const KEY = 'l7xx-e2e-echoed-KEY-5b6c';
+    const target = new URL(w.sandbox.url);
+    // Every op=process_invoice answered 200 with Alma's error body, every field echoing the Authorization header.
+    let echoed = 0;
+    proxy = http.createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname + new URL(req.url ?? '/', 'http://x').search;
+      if (req.method === 'POST' && path.includes('op=process_invoice')) {
+        echoed++;
+        req.resume();
+        const auth = String(req.headers.authorization);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errorsExist: true, errorList: { error: [{ errorCode: `402119 ${auth}`, errorMessage: `General Error - request ${auth} rejected`, trackingId: `E01-${auth}` }] } }));
+        return;
+      }
+      const out = http.request({ host: target.hostname, port: target.port, method: req.method, path, headers: { ...req.headers, host: target.host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', () => res.writeHead(502).end());
+      req.pipe(out);
+    });
+    await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const reportFile = join(w.dir, 'report.json');
+    const res = await w.load(['fixtures/sample-batch.csv', '--report', reportFile], { key: KEY, env: { ALMA_API_URL: 'http://alma.test', http_proxy: url } });
+    expect(echoed).toBeGreaterThan(0);
+    expect(res.report!.invoices.some((i) => i.error?.code === '402119 apikey ***'), res.stderr).toBe(true);
+    const files = readdirSync(w.stateDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(files.length).toBeGreaterThan(0);
+    const everything = [res.stdout, res.stderr, readFileSync(reportFile, 'utf8'), ...files.map((f) => readFileSync(f, 'utf8'))];
+    for (const text of everything) expect(text).not.toContain(KEY);
   });
 
   it.skipIf(!OPENSSL)('https_proxy: an https API is reached through a CONNECT tunnel, TLS end to end', async () => {
