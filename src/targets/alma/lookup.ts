@@ -274,7 +274,10 @@ export class InvoiceLookup {
           query: { q: `invoice_number~${key.number}`, limit: PAGE_SIZE, offset, view: 'brief' },
         });
       } catch (err) {
-        if (err instanceof ApiError && isRefusal(err) && err.code === SEARCH_FOUND_NOTHING) return {}; // no item: none found
+        // No item: none found. Not from an error document under a 2xx (`inSuccess`): nothing shows
+        // Alma answering so, and absence read from it would create an invoice that exists again
+        // (docs/alma.md#errors-error-codes-and-alerts).
+        if (err instanceof ApiError && isRefusal(err) && !err.inSuccess && err.code === SEARCH_FOUND_NOTHING) return {};
         throw err;
       }
     }, 'invoice', undefined, `GET /acq/invoices/?q=invoice_number~${key.number}`);

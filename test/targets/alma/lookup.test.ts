@@ -108,6 +108,13 @@ describe('findInvoices by word search', () => {
     api.agent.assertNoPendingInterceptors();
   });
 
+  it('takes no absence from 412400 in an error document under a 200: the look-up fails, nothing reads as no match', async () => {
+    const t = target();
+    api.script({ body: almaError('412400', 'Invoice X not found.') });
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'X' }, { fresh: true })).rejects.toMatchObject({ code: '412400', httpStatus: 200 });
+    api.agent.assertNoPendingInterceptors();
+  });
+
   it('takes 412400 for no match under a 404 too (the OAS gives no status per code)', async () => {
     const t = target();
     api.script({ status: 404, body: almaError('412400', 'Invoice X not found.') });
