@@ -200,7 +200,7 @@ describe('engine, an invoice of the journal the target holds as withdrawn (Remot
     expect(results[0]!.error!.message).toBe(
       'invoice A of vendor V (id ID-1) was deleted or withdrawn in Exsited since an earlier run of this file created it (Exsited shows it DELETED); ' +
         "it was not reported loaded, and not created again (WITHDRAWN) — this file's journal records that invoice-load created it, so the same command fails it again. " +
-        "To load it again, load an edited file, or delete this file's journal and run the same command (the invoices it finished are then found by look-up, and this one is created anew); " +
+        "To load it again, load its rows from another file — the --rejects file, or an edited copy: another file has a journal of its own, so this one is looked for and created anew (deleting this file's journal would also drop what it knows of the batch's unfinished invoices); " +
         'if it stays withdrawn, take it out of the file',
     );
     // The same command again: the same read, the same failure, nothing sent.

@@ -105,7 +105,7 @@ const LOADER_CODES: Record<string, [means: RegExp, fix: RegExp]> = {
   [EXISTS_NOT_OURS]: [/did not create/, /take it out of the file/],
   [OUTCOME_UNKNOWN]: [/did not answer/, /run the same command again: it reads the invoice first/],
   [ID_NOT_KEPT]: [/an id of its own/, /ask the administrators/],
-  WITHDRAWN: [/only as deleted or withdrawn .* neither reported loaded nor created again/, /load an edited file, or delete this file's journal/],
+  WITHDRAWN: [/only as deleted or withdrawn .* neither reported loaded nor created again/, /load its rows from another file — the --rejects file, or an edited copy/],
   [NOT_CONFIRMED]: [/accepted the request/, /run the same command again later: it reads the invoice and confirms it/],
   LINES_INCOMPLETE: [/fewer lines/, /run the same command again later/],
   NOT_FOUND: [/holds no such invoice/, /check the invoice id/],
