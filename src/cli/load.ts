@@ -157,7 +157,10 @@ const shownPreview = (shown: Shown, inv: Invoice): PayloadPreview[] => shown.tar
  * does not hide the summary: it is printed, and the files' lines are returned, one each, for
  * exitAfterOutputs (outputs.ts) to end the run with.
  */
-export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocument, shown?: Shown): Promise<string[]> {
+export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocument, givenShown?: Shown): Promise<string[]> {
+  // A batch action (Exsited's cancel/reactivate) sends the action profile's request, not the
+  // create the target's own bodies describe: its profile says what was sent.
+  const shown = givenShown !== undefined && cfg.action !== undefined ? { ...givenShown, target: undefined } : givenShown;
   const report = withRunFields(bare, cfg, cfg.startedAt ?? new Date(), new Date());
   const failures: string[] = [];
   /** The files written, as `what: path`, said after the summary (a path from the config file is not on the command line). */

@@ -270,6 +270,14 @@ describe('Exsited batch actions: cancel and reactivate', () => {
     expect(state.invoices.every((i) => i.status === 'INACTIVE')).toBe(true);
   });
 
+  it('--show-payloads on a cancel shows the cancel request sent, not the create', async () => {
+    w = await exsitedWorld();
+    await w.load([EXSITED_SAMPLE]);
+    const cancel = await w.load([EXSITED_SAMPLE, '--action', 'cancel', '--effective-date', '2025-04-01', '--show-payloads']);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    for (const inv of cancel.report!.invoices as unknown as { payload: unknown }[]) expect(inv.payload).toEqual({ invoice: { 'purchase-invoice': { effective_date: '2025-04-01' } }, lines: [] });
+  });
+
   it('an invoice that was never loaded is reported, not created', async () => {
     w = await exsitedWorld();
     const res = await w.load([EXSITED_SAMPLE, '--action', 'cancel']);
