@@ -770,12 +770,6 @@ class InvoiceSaga {
   #remote: RemoteInvoice | undefined;
   /** Lines known to exist remotely; undefined = unknown, must be listed before adding any. */
   #knownLines: Map<string, string> | undefined;
-  /**
-   * This run's create was settled by a look-up, not by its answer (lost, or unclear): the invoice
-   * found is the one our create made only as far as its key tells, and someone may have made it
-   * with lines meanwhile, so its lines are listed before any is added (#create, addLines).
-   */
-  #createReconciled = false;
   /** The lines as the target last listed them, by number (for `Target.settledChildDifferences`). */
   #listedLines = new Map<string, RemoteLine>();
   /**
@@ -905,15 +899,15 @@ class InvoiceSaga {
     this.#remote = late ? remote : { ...remote, processed: false };
     // Only an answer to our own create: one found after a lost answer or a duplicate refusal has none.
     if (answer !== undefined && this.#ctx.canary.isCanary(key)) this.#answers = { created: answer, lines: new Map() };
-    this.#recordInvoice(remote, late);
+    this.#recordInvoice(remote, late, reconciled);
     if (late) this.#compareHeld(remote);
     if (!reconciled && this.#ctx.settle.wantsMeasurement) this.#startMeasurement(remote.id, sentAt);
     // A clean create leaves an invoice with no lines (or the ones it made inline). After a
     // create settled by a look-up, the invoice found may be someone else's made meanwhile, with
     // lines: addLines lists them before adding any (one request more, only on this path), as it
     // does for an invoice made by someone else (`late`) — the journal knows only our own lines.
+    // The journal says so (`reconciled`), so a run that resumes the invoice lists them too.
     if (!reconciled) this.#knownLines = new Map((remote.children ?? []).map((c) => [c.number, c.id]));
-    else this.#createReconciled = true;
     return late;
   }
 
@@ -959,8 +953,10 @@ class InvoiceSaga {
     const st = this.#st;
     if (st.processed) return;
     this.#step = 'lines';
-    if (this.#knownLines === undefined && !st.found && !st.createPending && st.linesPending.size === 0 && !this.#createReconciled) {
-      // We created it and every line we ever sent has a recorded outcome: the journal is exact.
+    if (this.#knownLines === undefined && !st.found && !st.createPending && st.linesPending.size === 0 && !st.reconciled) {
+      // We created it, its create answered (not settled by a look-up: `reconciled`), and every
+      // line we ever sent has a recorded outcome: the journal is exact. One `reconciled` has its
+      // lines listed on every run that adds any, as a found one has: the listing is not journaled.
       this.#knownLines = new Map(st.lines);
     }
     const childKeys = target.childKeys(inv);
@@ -1389,9 +1385,9 @@ class InvoiceSaga {
   }
 
   /** Journals the invoice's id, and the children the target created inline with it (Alguna). */
-  #recordInvoice(r: RemoteInvoice, found: boolean): void {
+  #recordInvoice(r: RemoteInvoice, found: boolean, reconciled = false): void {
     const journal = this.#opts.journal;
-    journal.append({ t: 'invoice', ...this.#who, id: r.id, found });
+    journal.append({ t: 'invoice', ...this.#who, id: r.id, found, ...(reconciled ? { reconciled } : {}) });
     for (const c of r.children ?? []) if (!journal.state(this.#key).lines.has(c.number)) journal.append({ t: 'line', ...this.#who, line: c.number, id: c.id });
     // Lines another journal sent to this invoice (engine/elsewhere.ts): the listing may not show
     // them yet, so they become this journal's — recorded ones known, unanswered ones looked for

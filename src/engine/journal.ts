@@ -103,8 +103,13 @@ export type JournalEntry =
    * whether the run that wrote it ended (`ended` false: written, its marks under way).
    */
   | { t: 'file'; batch: string; sha256: string; invoices: number; status: string; ended: boolean }
-  /** The invoice exists in the target with this id (created by us, or found by a look-up). */
-  | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean }
+  /**
+   * The invoice exists in the target with this id (created by us, or found by a look-up).
+   * `reconciled`: our create's answer said nothing sure and a look-up settled it, so the invoice
+   * may be someone else's made meanwhile, with lines: they are listed before any is added, in
+   * this run and every later one (engine.ts addLines). Absent (journals written before it): false.
+   */
+  | { t: 'invoice'; vendor: string; number: string; id: string; found: boolean; reconciled?: boolean | undefined }
   /**
    * A create of the invoice made it in the target under this id of the target's own, not the
    * loader's (common/errors.ts IdNotKeptError): the record is the loader's doing, but is never
@@ -136,6 +141,11 @@ export type JournalEntry =
 export interface InvoiceJournalState {
   id?: string | undefined;
   found: boolean;
+  /**
+   * Our create was settled by a look-up (`invoice` entry's `reconciled`): the journal does not
+   * know the invoice's lines, so they are listed before any is added.
+   */
+  reconciled: boolean;
   /** A create was sent and no outcome was recorded: it may exist in the target. */
   createPending: boolean;
   /** When the last create was sent (wall ms), if the journal says. */
@@ -178,6 +188,7 @@ export interface InvoiceJournalState {
 
 const emptyState = (): InvoiceJournalState => ({
   found: false,
+  reconciled: false,
   createPending: false,
   lineSentAt: new Map(),
   lines: new Map(),
@@ -236,6 +247,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     case 'invoice':
       s.id = e.id;
       s.found = s.found || e.found;
+      s.reconciled = s.reconciled || e.reconciled === true;
       s.createPending = false;
       break;
     case 'id_not_kept':

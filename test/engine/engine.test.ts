@@ -498,6 +498,24 @@ describe('engine: a create whose outcome a look-up settled, on an invoice someon
     expect(alma.log.filter((l) => l.startsWith('listLines'))).not.toEqual([]);
   });
 
+  it('its answer lost, then killed before the lines were listed: the next run lists them first, line 1 is not added twice', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 3);
+    const path = join(dir, 'j.jsonl');
+    const target = madeMeanwhile(alma, () => new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' }));
+    // The create is settled by the look-up (someone's invoice, with line 1), then the run dies as it lists the lines.
+    alma.faults = [{ call: 1, method: 'listLines', kind: 'crash-before' }];
+    await expect(runEngine(target, [inv], path)).rejects.toBeInstanceOf(Crash);
+    expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1']);
+    alma.dead = false;
+    alma.faults = [];
+    // The journal alone says the create was settled by a look-up: the next run lists the lines before adding any.
+    const { outcome } = await runEngine(alma.target(), [inv], path);
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded']);
+    expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1', '2', '3']);
+    expectExactlyOnce(alma, [inv]);
+  });
+
   it("Alma's 60288 under a 200 (errorsExist) is the duplicate refusal: found late, line 1 not added twice, nothing created again", async () => {
     const alma = new FakeAlma();
     const inv = makeInvoice('ACME', 'INV-1', 3);

@@ -84,6 +84,13 @@ describe('journal', () => {
     expect(state([intent, { t: 'processed', ...who, id: '9' }, failed('OUTCOME_UNKNOWN')]).processWatched).not.toBe(true);
   });
 
+  it("keeps a create settled by a look-up (`reconciled`); an entry without the field (an older journal's) reads as a clean create", () => {
+    const state = (entries: JournalEntry[]) => foldJournal(entries).get('ACME\u0000INV-1')!;
+    expect(state([{ t: 'invoice', ...who, id: 'X', found: false }]).reconciled).toBe(false);
+    const s = state([{ t: 'intent', ...who, step: 'create' }, { t: 'invoice', ...who, id: 'X', found: false, reconciled: true }]);
+    expect([s.reconciled, s.found, s.createPending]).toEqual([true, false, false]);
+  });
+
   it("keeps an id the target made instead of the loader's in lower case (ids are compared so: targets/matches.ts madeNotKept)", () => {
     const s = foldJournal([{ t: 'id_not_kept', ...who, id: 'AB12-CD' }]).get('ACME\u0000INV-1')!;
     expect([...s.notKept]).toEqual(['ab12-cd']);
