@@ -488,11 +488,19 @@ const isAbort = (err: unknown): boolean =>
 
 
 /**
- * A line the target refused with a definite answer (4xx: nothing was added), as opposed to a
+ * A line the target refused with a definite answer (4xx, or its error document under a 2xx with
+ * a code, `inSuccess`: nothing was added), as opposed to a
  * stop of the run, an interruption or an outcome left unknown.
  */
 const isLineRefusal = (err: unknown): boolean =>
-  err instanceof ApiError && !(err instanceof UnknownOutcomeError) && runStopOf(err) === undefined && err.httpStatus >= 400 && err.httpStatus < 500;
+  err instanceof ApiError && !(err instanceof UnknownOutcomeError) && runStopOf(err) === undefined && (err.inSuccess || (err.httpStatus >= 400 && err.httpStatus < 500));
+
+/**
+ * A write the target answered with a definite refusal: 400 or more, or its error document under a
+ * 2xx (`inSuccess`, refused by its code as its 4xx twin: docs/alma.md#errors-error-codes-and-alerts).
+ * Not an unknown outcome (the caller checks).
+ */
+const answeredRefusal = (err: ApiError): boolean => err.inSuccess || err.httpStatus >= 400;
 
 const errorRecord = (step: Step, err: ApiError, line?: RefusedLine): ErrorRecord => ({
   step,
@@ -500,6 +508,7 @@ const errorRecord = (step: Step, err: ApiError, line?: RefusedLine): ErrorRecord
   code: err.code,
   message: err.message,
   ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+  ...(err.inSuccess ? { in_success: true as const } : {}),
   ...(line !== undefined ? { line } : {}),
 });
 
@@ -1540,7 +1549,7 @@ async function sendJournaled<T>(
   try {
     answered = await send();
   } catch (err) {
-    const refused = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || err.httpStatus >= 400);
+    const refused = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || answeredRefusal(err));
     if (refused || err instanceof NotSentError || notItsOwn(err, intent)) {
       const { vendor, number, step, line, file } = intent;
       journal.append({ t: refused ? 'refused' : 'unsent', vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });
@@ -1558,7 +1567,8 @@ const STEP_OF = { create: 'create', line: 'lines', attachment: 'attachments', pr
 /**
  * How a write that threw ended, for the `write` event: never left (Ctrl-C before its turn,
  * another write's `IdNotKeptError`, status 0 without an unknown outcome: an unreachable target);
- * refused (answered 400 or more, not an unknown outcome: transport/http.ts makes a write's 5xx or
+ * refused (answered 400 or more, or the target's error document under a 2xx — `inSuccess`,
+ * docs/alma.md#errors-error-codes-and-alerts — not an unknown outcome: transport/http.ts makes a write's 5xx or
  * lost answer an `UnknownOutcomeError`); else it may have changed the target — an unknown
  * outcome, or an answer below 400 the loader could not use (its own `IdNotKeptError`: the target
  * made the record under another id).
@@ -1567,7 +1577,7 @@ function writeOutcome(err: unknown, intent: Extract<JournalEntry, { t: 'intent' 
   if (err instanceof NotSentError || notItsOwn(err, intent)) return 'unsent';
   if (!(err instanceof ApiError) || err instanceof UnknownOutcomeError) return 'unknown';
   if (err.httpStatus === 0) return 'unsent';
-  return err.httpStatus >= 400 ? 'refused' : 'unknown';
+  return answeredRefusal(err) ? 'refused' : 'unknown';
 }
 
 /**

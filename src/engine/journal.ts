@@ -38,6 +38,11 @@ export interface ErrorRecord {
   code: string;
   message: string;
   tracking_id?: string | undefined;
+  /**
+   * The target's error document came under a 2xx (`ApiError.inSuccess`, Alma's `errorsExist`):
+   * a refusal as its 4xx twin is (docs/alma.md#errors-error-codes-and-alerts).
+   */
+  in_success?: true | undefined;
   /** A line the target refused: its number, PO line, fund codes and the rows it came from. */
   line?: RefusedLine | undefined;
 }

@@ -358,4 +358,5 @@ const apiErrorRecord = (err: ApiError): ErrorRecord => ({
   code: err.code,
   message: err.message,
   ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+  ...(err.inSuccess ? { in_success: true as const } : {}),
 });

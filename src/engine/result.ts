@@ -92,8 +92,10 @@ export const stoppedOn = (inv: { status: string; error?: { code: string } | unde
  * command again finishes it). `--max-errors` counts the first kind; the report's advice
  * separates the two (report/failures.ts).
  */
-export function refusalKind(e: Pick<ErrorRecord, 'http_status' | 'code'>): 'business' | 'transient' {
+export function refusalKind(e: Pick<ErrorRecord, 'http_status' | 'code' | 'in_success'>): 'business' | 'transient' {
   if (DECIDED_CODES.has(e.code)) return 'business';
+  // The target's error document under a 2xx: refused by its code as its 4xx twin (docs/alma.md#errors-error-codes-and-alerts).
+  if (e.in_success === true) return 'business';
   return e.http_status >= 400 && e.http_status < 500 && e.http_status !== 408 && e.http_status !== 429 ? 'business' : 'transient';
 }
 

@@ -24,6 +24,8 @@ export interface ReportError {
   code: string;
   message: string;
   tracking_id?: string | undefined;
+  /** Alma's error document came under a 2xx: a refusal as its 4xx twin is (docs/alma.md#errors-error-codes-and-alerts). */
+  in_success?: true | undefined;
   /** A line Alma refused: its number, PO line, fund codes and rows. */
   line?: { number: string; po_line?: string | undefined; funds: string[]; rows: { file: string; row: number }[] } | undefined;
 }

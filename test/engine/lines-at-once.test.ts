@@ -28,7 +28,12 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
  * a turn later; it records the most lines of one invoice on their way together, and refuses
  * the lines `refuse` says (with the number of that line's attempt).
  */
-function wrapped(alma: FakeAlma, atOnce: number | undefined, refuse: (number: string, attempt: number) => boolean = () => false) {
+function wrapped(
+  alma: FakeAlma,
+  atOnce: number | undefined,
+  refuse: (number: string, attempt: number) => boolean = () => false,
+  refusal: () => ApiError = () => new ApiError({ httpStatus: 400, code: '60255', message: 'Invoice line not created', trackingId: 'E01-LINE' }),
+) {
   const base = alma.target();
   const inFlight = new Map<string, number>();
   const attempts = new Map<string, number>();
@@ -48,7 +53,7 @@ function wrapped(alma: FakeAlma, atOnce: number | undefined, refuse: (number: st
         attempts.set(k, attempt);
         if (refuse(number, attempt)) {
           seen.refused = true;
-          throw new ApiError({ httpStatus: 400, code: '60255', message: 'Invoice line not created', trackingId: 'E01-LINE' });
+          throw refusal();
         }
         return await base.addChild(id, number, inv);
       } finally {
@@ -141,6 +146,17 @@ describe('the lines of an invoice at once', () => {
     expect(events.filter((e) => e.type === 'notice').map((e) => e.type === 'notice' && e.message)).toEqual([
       'Alma refused a line sent while others of its invoice were on their way: it is sent again alone, and lines go one at a time for the rest of the run',
     ]);
+    expectEachLineOnce(alma, invoices);
+  });
+
+  it("a line refused among others with Alma's error document under a 200 (inSuccess, with a code) is sent again alone too", async () => {
+    const alma = new FakeAlma();
+    const invoices = [makeInvoice('ACME', 'BIG-1', 10), makeInvoice('BETA', 'BIG-2', 10)];
+    const inSuccess = () => new ApiError({ httpStatus: 200, inSuccess: true, code: '402459', message: 'an error answered with HTTP 200: Invoice line not valid' });
+    const { target, seen } = wrapped(alma, 4, (number, attempt) => number === '3' && attempt === 1, inSuccess);
+    const { outcome } = await run(target, invoices, { concurrency: 8 });
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+    expect(seen.mostAfterRefusal).toBe(1);
     expectEachLineOnce(alma, invoices);
   });
 
