@@ -31,10 +31,12 @@ import { checkReportPath } from './outputs.js';
  * with a code (docs/alma.md#errors-error-codes-and-alerts); the other targets' 404 — for the id
  * this batch's journal recorded: `missing`, the invoice the journal says was loaded is not in the
  * target now (deleted there, or the journal is of another environment). For an id a look-up just
- * gave: `not_found`. Anything else: `failed`, with the target's code and words.
+ * gave: `not_found`. Anything else — 412400 in Alma's error document under a 2xx too — `failed`,
+ * with the target's code and words.
  */
 export function unreadInvoice(err: ApiError, target: string, label: string, journaled: string | undefined, id: string | undefined): Pick<VerifyInvoice, 'status' | 'id' | 'error'> {
-  const notFound = target === 'alma' ? err.code === '412400' : err.httpStatus === 404;
+  // Never from an error document under a 2xx (`inSuccess`): no proof of absence, the read failed (docs/alma.md#errors-error-codes-and-alerts).
+  const notFound = !err.inSuccess && (target === 'alma' ? err.code === '412400' : err.httpStatus === 404);
   if (notFound && journaled !== undefined && id === journaled) {
     return {
       status: 'missing',

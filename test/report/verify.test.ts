@@ -52,3 +52,16 @@ describe('renderVerify', () => {
     expect(buildVerifyReport('alma', [], [], 1, undefined, { code: 'GATEWAY_DOWN' })).not.toHaveProperty('stop_detail');
   });
 });
+
+describe('unreadInvoice (cli/verify.ts): what a failed read by id says', () => {
+  it("412400 under a 400 is not found; in Alma's error document under a 200 it is no proof of absence: the read failed", async () => {
+    const { unreadInvoice } = await import('../../src/cli/verify.js');
+    const { ApiError } = await import('../../src/common/errors.js');
+    const real = new ApiError({ httpStatus: 400, code: '412400', message: 'Invoice 77 not found.' });
+    expect(unreadInvoice(real, 'alma', 'Alma', undefined, '77').status).toBe('not_found');
+    expect(unreadInvoice(real, 'alma', 'Alma', '77', '77').status).toBe('missing');
+    const inSuccess = new ApiError({ httpStatus: 200, inSuccess: true, code: '412400', message: 'an error answered with HTTP 200: Invoice 77 not found.' });
+    expect(unreadInvoice(inSuccess, 'alma', 'Alma', undefined, '77')).toMatchObject({ status: 'failed', id: '77', error: { code: '412400' } });
+    expect(unreadInvoice(inSuccess, 'alma', 'Alma', '77', '77').status).toBe('failed');
+  });
+});

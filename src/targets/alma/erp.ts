@@ -107,6 +107,12 @@ export interface AlmaErp {
 }
 
 const NOT_FOUND = new Set(['412400', '402401']);
+/**
+ * A read by id refused as not found: the invoice is gone. Not from Alma's error document under a
+ * 2xx (`inSuccess`): nothing shows Alma answering so, and no such answer is proof of absence — the
+ * read fails with it instead (docs/alma.md#errors-error-codes-and-alerts).
+ */
+const provesGone = (err: ApiError): boolean => !err.inSuccess && NOT_FOUND.has(err.code);
 /** "The invoice note is mandatory" (OAS, for op=rejected). */
 const NOTE_MANDATORY = '60268';
 
@@ -133,7 +139,7 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
       try {
         return toInvoiceState(await http.json({ method: 'GET', path: idPath(id), query: { view: 'brief' } }));
       } catch (err) {
-        if (err instanceof ApiError && NOT_FOUND.has(err.code)) return undefined;
+        if (err instanceof ApiError && provesGone(err)) return undefined;
         throw err;
       }
     },
@@ -141,7 +147,7 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
       try {
         return toInvoiceState(await http.json({ method: 'GET', path: idPath(id) }));
       } catch (err) {
-        if (err instanceof ApiError && NOT_FOUND.has(err.code)) return undefined;
+        if (err instanceof ApiError && provesGone(err)) return undefined;
         throw err;
       }
     },

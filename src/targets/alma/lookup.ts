@@ -327,8 +327,10 @@ export class InvoiceLookup {
       this.#remember(vendor, await readAllPages(fetchPage, 'invoice', first, `GET ${path}`, { provesAbsence: { limit: PAGE_SIZE } }));
     } catch (err) {
       if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
-      // A vendor Alma does not know has no invoices; creating one will fail on its own.
-      if (VENDOR_NOT_FOUND.has(err.code)) this.#remember(vendor, []);
+      // A vendor Alma does not know has no invoices; creating one will fail on its own. Not from an
+      // error document under a 2xx (`inSuccess`): no proof of absence, so each invoice is searched
+      // (docs/alma.md#errors-error-codes-and-alerts).
+      if (VENDOR_NOT_FOUND.has(err.code) && !err.inSuccess) this.#remember(vendor, []);
       // Any other refusal, or a listing that cannot be trusted whole: fall back to searching each invoice.
     }
   }

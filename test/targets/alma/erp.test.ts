@@ -18,6 +18,29 @@ function erp() {
 
 const listed = (id: string, status: unknown) => ({ id, number: `N-${id}`, vendor: { value: 'ACME' }, ...(status !== undefined ? { invoice_workflow_status: status } : {}) });
 
+describe('read and readFull by id', () => {
+  it('take 412400 under a 400 for an invoice Alma no longer holds', async () => {
+    const e = erp();
+    api!.script(
+      { method: 'GET', path: '/almaws/v1/acq/invoices/77?view=brief', status: 400, body: almaError('412400', 'Invoice 77 not found.') },
+      { method: 'GET', path: '/almaws/v1/acq/invoices/77', status: 400, body: almaError('412400', 'Invoice 77 not found.') },
+    );
+    await expect(e.read('77')).resolves.toBeUndefined();
+    await expect(e.readFull('77')).resolves.toBeUndefined();
+  });
+
+  it("take no absence from 412400 in Alma's error document under a 200: the read fails with it, nothing reads as gone", async () => {
+    const e = erp();
+    api!.script(
+      { method: 'GET', path: '/almaws/v1/acq/invoices/77?view=brief', body: almaError('412400', 'Invoice 77 not found.') },
+      { method: 'GET', path: '/almaws/v1/acq/invoices/77', body: almaError('412400', 'Invoice 77 not found.') },
+    );
+    await expect(e.read('77')).rejects.toMatchObject({ code: '412400', httpStatus: 200, inSuccess: true });
+    await expect(e.readFull('77')).rejects.toMatchObject({ code: '412400', httpStatus: 200, inSuccess: true });
+    api!.agent.assertNoPendingInterceptors();
+  });
+});
+
 describe('listByStatus', () => {
   it('keeps only the invoices in the status asked for, as {value} or a plain string; a listing that ignored the filter gives the others apart', async () => {
     const e = erp();

@@ -248,6 +248,17 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
     expect(api.log()).toHaveLength(1);
   });
 
+  it("takes no absence from 401871 in Alma's error document under a 200: each invoice is searched instead", async () => {
+    const t = target();
+    api.script(
+      { path: /vendors/, body: almaError('401871', 'Vendor ACME not found.') },
+      { path: /invoice_number%7EA1/, body: { total_record_count: 1, invoice: [inv('11', 'A1', 'ACME')] } },
+    );
+    await t.prepareLookups(keys.slice(0, 2));
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false })).map((f) => f.id)).toEqual(['11']);
+    api.agent.assertNoPendingInterceptors();
+  });
+
   it('does not trust a listing with an entry it cannot read, and searches instead', async () => {
     const t = target();
     api.script(
