@@ -520,6 +520,14 @@ export class HttpClient {
               // classified by its code as its 4xx twin is, its fields masked by `#detail`.
               parsed = err.error;
               outcome = { kind: 'response', status, code: parsed.code, message: parsed.message, remaining: this.#remaining };
+              if (parsed.code === BAD_RESPONSE && !isSafeMethod(req.method)) {
+                // The error document with no code (`errorInAnswer` gives BAD_RESPONSE): nothing in it
+                // says what the API did, and nothing proves it did nothing — a write so answered has
+                // an unknown outcome, settled by a look-up, never a refusal (no `inSuccess`)
+                // (docs/alma.md#errors-error-codes-and-alerts).
+                parsed = new ApiError({ ...parsed.detail, inSuccess: false });
+                notJson = this.#failure(req, { action: 'fail', kind: 'unknown', reason: BAD_RESPONSE }, outcome, parsed, undefined, attempt + 1);
+              }
             } else {
               cause = err;
               // One message whoever asked: the request, the host that answered and its status, and

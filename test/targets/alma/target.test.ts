@@ -127,6 +127,28 @@ describe('createAlmaTarget', () => {
     expect(api!.calls()).toHaveLength(3);
   });
 
+  it("a write answered 2xx with Alma's error document without a code is an unknown outcome (nothing proves nothing was done), sent once; a read so answered fails", async () => {
+    const t = target();
+    const inv = fullInvoice();
+    const bare = { errorsExist: true };
+    api!.script(
+      { method: 'POST', path: '/almaws/v1/acq/invoices', body: bare },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: { web_service_result: { errorsExist: 'true', errorList: { error: [] } } } },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77?op=process_invoice', body: bare },
+    );
+    for (const p of [t.createInvoice(inv), t.addLine('77', inv.lines[0]!, inv), t.processInvoice('77')]) {
+      const err = await p.catch((x: unknown) => x);
+      expect(err).toBeInstanceOf(UnknownOutcomeError);
+      expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', inSuccess: false });
+    }
+    expect(api!.calls()).toHaveLength(3);
+    api!.script({ method: 'GET', body: bare });
+    const read = await t.listLines('77').catch((x: unknown) => x);
+    expect(read).toBeInstanceOf(ApiError);
+    expect(read).not.toBeInstanceOf(UnknownOutcomeError);
+    api!.agent.assertNoPendingInterceptors();
+  });
+
   it("a create answered 200 with Alma's 60288 (the number exists) is the duplicate refusal its 4xx twin is, sent once", async () => {
     const t = target();
     api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices', body: almaError('60288', 'Invoice number INV-2026/001 already exists for vendor ACME.', 'E01-DUP') });
