@@ -137,6 +137,47 @@ describe('an outbound HTTP proxy from the environment', () => {
     for (const text of everything) expect(text).not.toContain(KEY);
   });
 
+  it("a gateway answering every line 200 with Alma's error document 402459: refusals counted by --max-errors, in --rejects, journaled refused", async () => {
+    w = await world();
+    const target = new URL(w.sandbox.url);
+    let refused = 0;
+    proxy = http.createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname + new URL(req.url ?? '/', 'http://x').search;
+      if (req.method === 'POST' && /\/lines(\?|$)/.test(path)) {
+        refused++;
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errorsExist: true, errorList: { error: [{ errorCode: '402459', errorMessage: 'Invoice line is not valid.', trackingId: 'E01-LINE' }] } }));
+        return;
+      }
+      const out = http.request({ host: target.hostname, port: target.port, method: req.method, path, headers: { ...req.headers, host: target.host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      out.on('error', () => res.writeHead(502).end());
+      req.pipe(out);
+    });
+    await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const rejects = join(w.dir, 'rejects.csv');
+    const res = await w.load(['fixtures/sample-batch.csv', '--json', '--concurrency', '1', '--no-canary', '--max-errors', '2', '--rejects', rejects], {
+      env: { ALMA_API_URL: 'http://alma.test', http_proxy: url },
+    });
+    expect(refused).toBeGreaterThan(0);
+    const failed = res.report!.invoices.filter((i) => i.error?.code === '402459');
+    expect(failed.length, res.stderr).toBe(2);
+    for (const i of failed) expect(i.error).toMatchObject({ step: 'lines', http_status: 200, code: '402459', in_success: true });
+    expect(res.report!.stopped).toBe('max_errors');
+    expect(res.stderr).toMatch(/refused 2 invoices in a row with 402459/);
+    expect(res.stdout + res.stderr).not.toMatch(/without a definite answer|passing cause/);
+    expect(readFileSync(rejects, 'utf8')).toContain('402459');
+    const journal = readdirSync(w.stateDir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'))
+      .join('\n');
+    expect(journal.match(/"t":"refused"[^\n]*"step":"line"/g) ?? []).toHaveLength(2);
+  });
+
   it.skipIf(!OPENSSL)('https_proxy: an https API is reached through a CONNECT tunnel, TLS end to end', async () => {
     w = await world();
     const p = await startProxy(w.sandbox.url);
