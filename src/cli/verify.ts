@@ -20,6 +20,7 @@ import { stopDetail, stopMessage, type StopDetail } from '../engine/events.js';
 import { keyString, type Invoice } from '../domain/model.js';
 import { targetNamed } from '../targets/registry.js';
 import { adoptable } from '../targets/matches.js';
+import { WithdrawnInvoiceError } from '../targets/target.js';
 import { ApiError, runStopOf, UsageError } from '../common/errors.js';
 import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
 import { writeOutputFile } from '../common/fs.js';
@@ -49,6 +50,24 @@ export function unreadInvoice(err: ApiError, target: string, label: string, jour
   }
   if (notFound) return { status: 'not_found' };
   return { status: 'failed', ...(id !== undefined ? { id } : {}), error: { code: err.code, message: err.message } };
+}
+
+/**
+ * What verify says of an invoice the target holds only as deleted or withdrawn
+ * (`RemoteInvoice.withdrawn`: Exsited `DELETED`, Alguna `void` or `canceled`): `missing`, as one
+ * gone altogether — it was loaded and is no longer the vendor's invoice there — with a message
+ * that says it was deleted or voided in the target, not compared field by field.
+ */
+export function withdrawnInvoice(err: WithdrawnInvoiceError, label: string, id: string): Pick<VerifyInvoice, 'status' | 'id' | 'error'> {
+  const shown = err.status !== undefined ? ` (${label} shows it ${err.status})` : '';
+  return {
+    status: 'missing',
+    id,
+    error: {
+      code: 'WITHDRAWN',
+      message: `withdrawn in ${label}: the invoice (id ${id}) was deleted or voided in ${label} since it was loaded${shown}; its fields were not compared — load the batch again to create it anew, or take it out of the file`,
+    },
+  };
 }
 
 export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
@@ -97,6 +116,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
         const differences = await readBack(id, inv);
         return { ...base, id, status: differences.length === 0 ? 'matches' : 'differs', differences };
       } catch (err) {
+        if (err instanceof WithdrawnInvoiceError && id !== undefined) return { ...base, ...withdrawnInvoice(err, profile.label, id) };
         if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
         return { ...base, ...unreadInvoice(err, profile.name, profile.label, journaled, id) };
       }

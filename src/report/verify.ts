@@ -3,7 +3,8 @@
  * the target holds is what the batch says (the canary's comparison, targets/alma/compare.ts) —
  * pure. Statuses: `matches`, `differs` (each field named with both values), `not_found` (the
  * target holds no such invoice), `missing` (the journal recorded it as loaded, with its id, and the
- * target holds no invoice by that id now), `failed` (it could not be read), `invalid` (the file's own
+ * target holds no invoice by that id now, or holds it only as deleted or withdrawn — code
+ * `WITHDRAWN`, cli/verify.ts `withdrawnInvoice`), `failed` (it could not be read), `invalid` (the file's own
  * problems; not looked up).
  */
 import type { Problem } from '../domain/problem.js';

@@ -16,6 +16,21 @@ export interface Alert {
 }
 
 /** What the target holds for one invoice. */
+/**
+ * Thrown by a target's `readBack` when the invoice read by id is held only as deleted or
+ * withdrawn (`RemoteInvoice.withdrawn`): its fields are not compared as a live invoice's.
+ * `invoice-load verify` reports it `missing` (README, "invoice-load verify").
+ */
+export class WithdrawnInvoiceError extends Error {
+  constructor(
+    readonly invoice: RemoteInvoice,
+    readonly status: string | undefined,
+  ) {
+    super(`invoice ${invoice.id} is held only as deleted or withdrawn${status !== undefined ? ` (status ${status})` : ''}`);
+    this.name = 'WithdrawnInvoiceError';
+  }
+}
+
 export interface RemoteInvoice {
   id: string;
   number: string;

@@ -26,7 +26,7 @@ import type { Invoice, InvoiceKey } from '../../domain/model.js';
 import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { limiterFor, type HttpClient } from '../../transport/http.js';
-import type { RemoteInvoice, RemoteLine, Target } from '../target.js';
+import { WithdrawnInvoiceError, type RemoteInvoice, type RemoteLine, type Target } from '../target.js';
 import { repeatedPageCheck } from '../pages.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
 import { comparableNote, hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
@@ -261,7 +261,9 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       action === undefined
         ? async (invoiceId: string, invoice: Invoice) => {
             const answer = await client.json({ method: 'GET', path: client.path('purchaseInvoice', { id: invoiceId }) });
-            remoteOf(answer, `GET purchase invoice ${invoiceId}`);
+            const remote = remoteOf(answer, `GET purchase invoice ${invoiceId}`);
+            // DELETED: no longer the vendor's invoice in Exsited (docs/exsited.md), not compared as a live one.
+            if (remote.withdrawn === true) throw new WithdrawnInvoiceError(remote, remote.workflowStatus);
             return sentDifferences(answer, invoice);
           }
         : undefined,

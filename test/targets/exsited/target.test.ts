@@ -10,6 +10,9 @@ import { comparableNote, purchaseInvoicePayload } from '../../../src/targets/exs
 import { createExsitedTarget, type ExsitedTargetOptions } from '../../../src/targets/exsited/target.js';
 import { IDENTITY_ADVICE, IDENTITY_FIELD, identityDifferences } from '../../../src/targets/exsited/remote.js';
 import { findWithElsewhere } from '../../../src/engine/elsewhere.js';
+import { WithdrawnInvoiceError } from '../../../src/targets/target.js';
+import { withdrawnInvoice } from '../../../src/cli/verify.js';
+import { buildVerifyReport, verifyExitCode } from '../../../src/report/verify.js';
 import { mockApi } from '../helpers/mock-api.js';
 import { exsitedRow, invoicesFrom } from '../helpers/invoices.js';
 
@@ -99,6 +102,23 @@ describe('Exsited target', () => {
     expect(IDENTITY_ADVICE).toMatch(/define both in Exsited as text attributes of purchase invoices, set them on this invoice, then run again/);
     // The first invoice waits for no note: the verdict comes with the create's answer.
     expect(t.canaryChildren!(inv!)).toEqual([]);
+  });
+
+  it('the read-back of a purchase invoice read as DELETED compares nothing: it says the invoice is withdrawn, and verify reports it missing (exit 4), not as a live invoice', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    api!.script(token(), { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-2', 'HARRAS', 'DELETED') } });
+    const err = await t.readBack!('PI-1', inv!).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WithdrawnInvoiceError);
+    const said = withdrawnInvoice(err as WithdrawnInvoiceError, 'Exsited', 'PI-1');
+    expect(said).toMatchObject({ status: 'missing', id: 'PI-1', error: { code: 'WITHDRAWN' } });
+    expect(said.error!.message).toMatch(/^withdrawn in Exsited: the invoice \(id PI-1\) was deleted or voided in Exsited since it was loaded \(Exsited shows it DELETED\)/);
+    const report = buildVerifyReport('exsited', [{ vendor: 'HARRAS', number: 'HA-2', differences: [], issues: [], rows: [], ...said }], [], 2);
+    expect(report.summary).toMatchObject({ missing: 1, matches: 0, differs: 0 });
+    expect(verifyExitCode(report)).toBe(4);
   });
 
   it('the read-back (canary, verify) compares every field the create sent, as Alma\'s does: dates by day, the PO note as a note, each custom attribute; not lines or amounts, which come from the PO', async () => {
