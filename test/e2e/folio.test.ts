@@ -49,6 +49,24 @@ export function expectFolioOnce(state: FolioSandboxState, report: ReportDocument
 }
 
 describe('load into FOLIO', () => {
+  it('--show-payloads on a real run prints, without --json, the invoice id its JSON shows (the one sent), not the dry run\'s placeholder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'folio-payloads-'));
+    try {
+      const json = await runCli(['--sandbox', '--target', 'folio', '--json', '--show-payloads', SAMPLE], { env: { INVOICE_LOAD_STATE_DIR: join(dir, 'a') } });
+      expect(json.code, json.stderr).toBe(0);
+      const shown = (JSON.parse(json.stdout) as { invoices: { number: string; payload: { invoice: { id: string } } }[] }).invoices;
+      const id = shown.find((i) => i.number === 'EBS-7001')!.payload.invoice.id;
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      const human = await runCli(['--sandbox', '--target', 'folio', '--show-payloads', SAMPLE], { env: { INVOICE_LOAD_STATE_DIR: join(dir, 'b') } });
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toContain(`"id": "${id}"`);
+      expect(human.stdout).toContain(`PUT /invoice/invoices/${id}`);
+      expect(human.stdout).not.toContain('{invoice id}');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('the README command loads and approves the sample in the embedded sandbox; a re-run sends nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'folio-readme-'));
     try {

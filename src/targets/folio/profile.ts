@@ -6,7 +6,7 @@
 import type { Invoice } from '../../domain/model.js';
 import { checkFolioInvoice } from './rules.js';
 import { attachmentFiles, withAttachments } from '../attachments.js';
-import type { TargetProfile } from '../definition.js';
+import type { PayloadPreview, TargetProfile } from '../definition.js';
 import { FOLIO_DOCUMENT_MAX_BYTES, previewPayloads } from './payload.js';
 
 export const FOLIO_PROFILE: TargetProfile = {
@@ -15,16 +15,24 @@ export const FOLIO_PROFILE: TargetProfile = {
   rules: withAttachments(checkFolioInvoice, Infinity, 'FOLIO', FOLIO_DOCUMENT_MAX_BYTES),
   lineKeys: (inv) => inv.lines.map((l) => l.number),
   payloads: (inv: Invoice) => previewPayloads(inv),
-  preview: (inv: Invoice) => {
-    const p = previewPayloads(inv);
-    return [
-      { heading: 'POST /invoice/invoices', body: p.invoice },
-      ...p.lines.map((body, i) => ({ heading: `line ${inv.lines[i]?.number ?? i + 1}: POST /invoice/invoice-lines`, body })),
-      ...attachmentFiles(inv).map((f) => ({
-        heading: `attachment ${f.name}: POST /invoice/invoices/{id}/documents`,
-        body: { documentMetadata: { id: `{document id of ${f.name}}`, name: f.name, invoiceId: '{invoice id}' }, contents: { data: `{${f.path}, base64}` } },
-      })),
-      { heading: 'approve (unless --no-approve): PUT /invoice/invoices/{id} — the record as FOLIO holds it, with', body: { status: 'Approved' } },
-    ];
-  },
+  preview: (inv: Invoice) => folioPreview(inv),
 };
+
+/**
+ * The bodies `--show-payloads` prints for FOLIO: a dry run's, with the invoice id a placeholder;
+ * a real run's (the opened target's `preview`, targets/folio/target.ts) with the id the load
+ * sends, the same bodies its JSON report shows (`Target.payloads`).
+ */
+export function folioPreview(inv: Invoice, invoiceId?: string): PayloadPreview[] {
+  const p = previewPayloads(inv, invoiceId);
+  const id = invoiceId ?? '{id}';
+  return [
+    { heading: 'POST /invoice/invoices', body: p.invoice },
+    ...p.lines.map((body, i) => ({ heading: `line ${inv.lines[i]?.number ?? i + 1}: POST /invoice/invoice-lines`, body })),
+    ...attachmentFiles(inv).map((f) => ({
+      heading: `attachment ${f.name}: POST /invoice/invoices/${id}/documents`,
+      body: { documentMetadata: { id: `{document id of ${f.name}}`, name: f.name, invoiceId: invoiceId ?? '{invoice id}' }, contents: { data: `{${f.path}, base64}` } },
+    })),
+    { heading: `approve (unless --no-approve): PUT /invoice/invoices/${id} — the record as FOLIO holds it, with`, body: { status: 'Approved' } },
+  ];
+}

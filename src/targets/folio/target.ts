@@ -30,6 +30,7 @@ import { EXISTS_NOT_OURS, settledLineText } from '../matches.js';
 import { lineDifferences } from './compare.js';
 import { repeatedPageCheck } from '../pages.js';
 import { invoicePayload, linePayload, previewPayloads, type Resolved } from './payload.js';
+import { folioPreview } from './profile.js';
 import { FolioRefs } from './refs.js';
 
 export interface FolioTargetOptions extends FolioClientOptions {
@@ -315,6 +316,8 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     client,
 
     payloads: (invoice: Invoice) => previewPayloads(invoice, invoiceIdOf(client.tenant, invoice.key)),
+    // The human preview from the same bodies as the JSON's `payloads`: the id the load sends.
+    preview: (invoice: Invoice) => folioPreview(invoice, invoiceIdOf(client.tenant, invoice.key)),
 
     /** One search per vendor and 40 numbers (`vendorId==… and (vendorInvoiceNo=="A" or …)`), organizations first, all at once. */
     async prepareLookups(keys: InvoiceKey[]): Promise<void> {
