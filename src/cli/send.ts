@@ -257,7 +257,10 @@ async function checkBeforeSending(
     const preflight = checked === undefined ? undefined : checksWithLookups(checked.report, found.found.size, heldOnly, opened.requestCount());
     const report = buildReport({ target: profile.name, dryRun: false, plan: checkedPlan, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, ...(preflight !== undefined ? { preflight } : {}) });
     const unwritten = await deps.emitReport(cfg, term, report, checkedPlan, opened.target);
-    process.stderr.write(term.errStyle.red(`Nothing was sent: ${why} (${cfg.json ? "listed in the report's invoices' issues" : 'above'})`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
+    // Checks and look-ups were sent (reads only): nothing was written, as payments says it (payments.ts).
+    // "Nothing was sent" only where no request went out at all.
+    const said = opened.requestCount() > 0 ? `Nothing was written to ${profile.label}: ${notSentWhy(notSent.length - heldOnly.length, heldOnly.length - notOurs, notOurs, 'it')}` : `Nothing was sent: ${why}`;
+    process.stderr.write(term.errStyle.red(`${said} (${cfg.json ? "listed in the report's invoices' issues" : 'above'})`) + (cfg.skipInvalid ? '.\n' : '; fix them, or pass --skip-invalid to load the others.\n'));
     return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
   }
   progress.info(term.errStyle.yellow(`${notSent.length} invoice${notSent.length === 1 ? '' : 's'} will not be sent: ${why} (--skip-invalid)`));

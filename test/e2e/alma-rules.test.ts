@@ -70,7 +70,7 @@ describe('Alma rules: the prediction is what the sandbox does', () => {
   it('a load with the default checks refuses the batch before any write (exit 3)', async () => {
     const res = await w.load([BATCH]);
     expect(res.code, res.stderr).toBe(3);
-    expect(res.stderr).toMatch(/Nothing was sent: Alma would refuse 7 invoices/);
+    expect(res.stderr).toMatch(/Nothing was written to Alma: it would refuse 7 invoices/);
     const cont = res.report!.invoices.find((i) => i.number === 'R-CONT')!;
     expect(cont.issues.map((p) => [p.code, p.row, p.column])).toEqual([['po_line_subscription_dates', 2, 'subscription_from_date']]);
     expect(w.sandbox.state().counters.created).toEqual({});

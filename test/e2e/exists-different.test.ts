@@ -31,7 +31,7 @@ describe('an invoice Alma holds with another total', () => {
       const { file, row } = batchWithConflict(w.dir);
       const res = await w.load(['--check', check, file]);
       expect(res.code, res.stderr).toBe(3);
-      expect(res.stderr).toContain('Nothing was sent: Alma already holds 1 invoice with another total');
+      expect(res.stderr).toContain('Nothing was written to Alma: it already holds 1 invoice with another total');
       const bad = res.report!.invoices.find((i) => i.number === 'EBS-8841-24')!;
       expect(bad.status).toBe('invalid');
       expect(bad.issues).toEqual([expect.objectContaining({ severity: 'error', row, column: 'invoice_number', code: 'invoice_exists' })]);

@@ -168,7 +168,7 @@ describe('an invoice in FOLIO with the batch\'s vendor and number that invoice-l
     const theirs = await keyInByHand(w.sandbox.url, gobi, { lockTotal: 110 });
     const res = await w.load([SAMPLE]);
     expect(res.code, res.stderr).toBe(3);
-    expect(res.stderr).toContain("Nothing was sent: FOLIO already holds 1 invoice that invoice-load did not create (listed in the report's invoices' issues)");
+    expect(res.stderr).toContain("Nothing was written to FOLIO: it already holds 1 invoice that invoice-load did not create (listed in the report's invoices' issues)");
     const issue = res.report!.invoices.find((i) => i.number === 'G-50101')!.issues[0]!;
     expect(issue).toMatchObject({ code: 'invoice_exists', column: 'invoice_number', row: 2 });
     expect(issue.message).toContain(`already exists in FOLIO (id ${theirs}, Open) that invoice-load did not create; it was left as it is`);
