@@ -18,7 +18,7 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, IdNotKeptError, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
+import { ApiError, IdNotKeptError, isRefusal, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
 import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { nextPollWait } from '../targets/target.js';
@@ -493,7 +493,8 @@ const isAbort = (err: unknown): boolean =>
  * stop of the run, an interruption or an outcome left unknown.
  */
 const isLineRefusal = (err: unknown): boolean =>
-  err instanceof ApiError && !(err instanceof UnknownOutcomeError) && runStopOf(err) === undefined && (err.inSuccess || (err.httpStatus >= 400 && err.httpStatus < 500));
+  // common/errors.ts `isRefusal` (a 4xx, or the error document under a 2xx), and a 429 that is no stop of the run.
+  err instanceof ApiError && !(err instanceof UnknownOutcomeError) && runStopOf(err) === undefined && (isRefusal(err) || err.httpStatus === 429);
 
 /**
  * A write the target answered with a definite refusal: 400 or more, or its error document under a
@@ -1316,7 +1317,7 @@ class InvoiceSaga {
     // which an invoice still In Review without alerts has not shown. One the look-ups found and no
     // run sent anything (processed by hand since an earlier run) is already loaded, as when the
     // first look-up finds it processed (findOrCreate).
-    if (remote.processed && this.#finishedByOthers && !this.#wrote) return settle(this.#inv, remote, 'already_loaded', this.#opts, this.#warnings);
+    if (this.#finishedByOthers) return settle(this.#inv, remote, 'already_loaded', this.#opts, this.#warnings);
     return settle(this.#inv, remote, remote.processed && remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings, !remote.processed);
   }
 
