@@ -145,3 +145,51 @@ describe('HttpClient tells an unsent request from a sent one (onRequestSent)', (
     expect(t.calls).toBe(1);
   });
 });
+
+describe('HttpClient and the first Ctrl-C (stop) with requests on the wire', () => {
+  /** A server that reads each request, counts it, and answers only when told to. */
+  async function holdingServer(): Promise<{ url: string; seen: () => string[]; answerAll: () => void }> {
+    const seen: string[] = [];
+    const held: Array<() => void> = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url}`);
+        held.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"1"}'));
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen: () => seen, answerAll: () => held.splice(0).forEach((f) => f()) };
+  }
+  const until = async (ok: () => boolean): Promise<void> => {
+    while (!ok()) await new Promise((r) => setImmediate(r));
+  };
+
+  it('ends a read in flight at once (its answer changes nothing), but waits for a write in flight (its answer is journaled)', async () => {
+    const srv = await holdingServer();
+    const stop = new AbortController();
+    // A long --timeout: were the read waited for, the test would hang on it, not pass.
+    const c = new HttpClient({ baseUrl: srv.url, parseError: parseAlmaError, sleep: async () => {}, timeoutMs: 600_000, stop: stop.signal });
+    clients.push(c);
+    const read = c.json({ method: 'GET', path: '/acq/invoices' }).then(
+      () => 'answered',
+      (e: unknown) => e,
+    );
+    const write = c.json({ method: 'POST', path: '/acq/invoices', body: { number: '1' } }).then(
+      (v) => v,
+      (e: unknown) => e,
+    );
+    await until(() => srv.seen().length === 2);
+    stop.abort();
+    expect(await read).toMatchObject({ name: 'AbortError' });
+    let writeEnded = false;
+    void write.then(() => (writeEnded = true));
+    await new Promise((r) => setImmediate(r));
+    expect(writeEnded).toBe(false);
+    srv.answerAll();
+    expect(await write).toEqual({ id: '1' });
+    // The read reached the server: it stays counted.
+    expect(c.requests).toBe(2);
+  });
+});
