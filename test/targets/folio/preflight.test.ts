@@ -1,4 +1,7 @@
 /** FOLIO's online preflight against its sandbox: unknown vendor, fund and PO line, an inactive vendor, existing invoices, and the estimate. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyString } from '../../../src/domain/model.js';
 import { startFolioSandbox, type FolioSandbox } from '../../../src/sandbox/folio/server.js';
@@ -75,5 +78,37 @@ describe('FOLIO preflight', () => {
     ]);
     expect(out.report.estimate.invoices).toBe(3);
     await t.close();
+  });
+
+  it('a found invoice whose lock total is blank or no number is compared as the load compares it: reported, never an internal error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'folio-lock-'));
+    try {
+      const statePath = join(dir, 'state.json');
+      sb = await startFolioSandbox({ port: 0, statePath });
+      const invoices = folioInvoices(sampleRows());
+      const blank = invoices.find((i) => i.key.number === 'G-50102')!;
+      const odd = invoices.find((i) => i.key.number === 'G-50101')!;
+      const loader = target();
+      await loader.createInvoice(blank);
+      await loader.createInvoice(odd);
+      await loader.close();
+      await sb.close();
+      // FOLIO answering a lock total that is blank, or not a number (a scripted answer: the sandbox's schema would refuse both on a create).
+      const saved = JSON.parse(readFileSync(statePath, 'utf8')) as { data: { invoices: { vendorInvoiceNo: string; lockTotal?: unknown }[] } };
+      for (const i of saved.data.invoices) i.lockTotal = i.vendorInvoiceNo === blank.key.number ? '' : 'n/a';
+      writeFileSync(statePath, JSON.stringify(saved));
+      sb = await startFolioSandbox({ port: 0, statePath });
+      const t = target();
+      const out = await runFolioPreflight(invoices, t, { rate: 10, approve: true });
+      // Blank: unknown, not another total — the load adopts it and skips it (matches.ts holdsOtherTotal).
+      expect(out.problems.get(keyString(blank.key))).toEqual([expect.objectContaining({ code: 'invoice_exists', message: expect.stringMatching(/a load would skip it as already loaded$/) })]);
+      // No number: another invoice, in the words the load uses before its first write.
+      expect(out.problems.get(keyString(odd.key))).toEqual([
+        expect.objectContaining({ code: 'invoice_exists', column: 'invoice_number', message: expect.stringMatching(/^FOLIO already holds invoice G-50101 of vendor GOBI \(id [^)]+\) with total n\/a, this file says .*\(EXISTS_DIFFERENT\)/) }),
+      ]);
+      await t.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
