@@ -107,6 +107,19 @@ describe('FOLIO sandbox', () => {
     expect((await call('GET', `/finance/funds?query=${encodeURIComponent('code=HIST sortby name')}`)).status).toBe(400);
   });
 
+  it('answers a query ending in sortBy in that order (the loader pages its look-ups by sortBy id); refuses a sort it does not know', async () => {
+    const { call } = await start();
+    const get = async (q: string) => call('GET', `/organizations/organizations?query=${encodeURIComponent(q)}&limit=100`);
+    const all = (await get('cql.allRecords=1')).json.organizations as { id: string; code: string; isVendor: boolean }[];
+    const codes = all.map((o) => o.code);
+    expect((await get('cql.allRecords=1 sortBy code')).json.organizations.map((o: { code: string }) => o.code)).toEqual([...codes].sort());
+    expect((await get('cql.allRecords=1 sortBy code/sort.descending')).json.organizations.map((o: { code: string }) => o.code)).toEqual([...codes].sort().reverse());
+    const vendors = all.filter((o) => o.isVendor).map((o) => o.id);
+    expect((await get('isVendor==true sortBy id')).json.organizations.map((o: { id: string }) => o.id)).toEqual([...vendors].sort());
+    expect((await get('isVendor==true sortBy id/sort.nonsense')).status).toBe(400);
+    expect((await get('isVendor==true sortBy')).status).toBe(400);
+  });
+
   it('keeps the client id, refuses a second record with it and any unknown field (422)', async () => {
     const { call } = await start();
     const created = await call('POST', '/invoice/invoices', invoice());

@@ -9,8 +9,8 @@
  *   call needs `X-Okapi-Tenant` (the seed's tenant) and a live `X-Okapi-Token`, else a
  *   text/plain 400 or 401, as the gateway answers.
  * - `GET /organizations/organizations`, `/finance/funds`, `/orders/order-lines`, `/batch-groups`,
- *   `/invoice/invoices`, `/invoice/invoice-lines` with `query` (a CQL subset: cql.ts), `offset`,
- *   `limit` (default 10) → `{<collection>: […], totalRecords}`.
+ *   `/invoice/invoices`, `/invoice/invoice-lines` with `query` (a CQL subset: cql.ts, `sortBy`
+ *   sorting), `offset`, `limit` (default 10) → `{<collection>: […], totalRecords}`.
  * - `POST /invoice/invoices` and `/invoice/invoice-lines`: strict schemas (unknown fields 422),
  *   client-supplied ids kept (unless `serverIds`), a second record with the same id refused (422), 201 with the
  *   record and `Location`; `folioInvoiceNo` and `invoiceLineNumber` sequences; invoice totals
@@ -40,7 +40,7 @@ import { randomBytes } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { defaultSeedPath, initialConfig, patchConfig, readSeed, SIBLING_DEFAULTS, startSibling, type SiblingAnswer, type SiblingConfig, type SiblingCounters, type SiblingHandle, type SiblingOptions, type SiblingRequest, type SiblingRoute } from '../sibling.js';
 import type { Step } from '../types.js';
-import { CqlError, matches, parseCql } from './cql.js';
+import { CqlError, matches, parseCql, sortRecords } from './cql.js';
 
 export interface FolioSeed {
   tenant: string;
@@ -265,10 +265,13 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
     const limit = Number(req.url.searchParams.get('limit') ?? '10');
     if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 0 || limit > 2_147_483_647) return errors(400, 'offset and limit must be whole numbers', 'badRequest');
     let found = list;
-    if (q !== null && q.trim() !== '' && q.trim() !== 'cql.allRecords=1') {
+    if (q !== null && q.trim() !== '') {
       try {
-        const terms = parseCql(q);
-        found = list.filter((r) => matches(r, terms));
+        const query = parseCql(q);
+        found = sortRecords(
+          list.filter((r) => matches(r, query.clauses)),
+          query.sortBy,
+        );
       } catch (e) {
         if (e instanceof CqlError) return errors(400, e.message, 'badRequest', [{ key: 'query', value: q }]);
         throw e;

@@ -52,6 +52,16 @@ export interface FolioTarget extends Target {
   close(): Promise<void>;
 }
 
+/**
+ * A CQL query in a stable order for paging: `… sortBy id`. Offset and limit page a result in the
+ * order the query asks for, and without one PostgreSQL promises none from page to page, so a
+ * listing read by pages could skip an invoice, and the loader would create it again. RMB pages
+ * its own chunked reads by `sortBy id` (folio-org/raml-module-builder README, "Implement chunked
+ * bulk download"), and mod-invoice keeps a trailing `sortBy` at the end when it adds its
+ * acquisitions-unit clause (mod-invoice `HelperUtils.combineCqlExpressions`); docs/folio.md "Look-ups".
+ */
+export const sortedById = (query: string): string => `${query} sortBy id`;
+
 /** Invoice numbers per look-up query, and the page size of lists. */
 const NUMBERS_PER_QUERY = 40;
 export const PAGE_SIZE = 200;
@@ -94,12 +104,15 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
    * on to `totalRecords`; without it, until an empty page. An empty page ends it early (a total
    * that was an estimate, or records gone meanwhile); a page that repeats the one before means the
    * server does not page by `offset` at all, and the listing fails rather than pass for whole (pages.ts).
+   * A CQL query is sent sorted by id (`sortedById`): pages by offset of an unordered result may
+   * skip a record or show one twice.
    */
   const listAll = async (path: string, list: string, query: string | undefined): Promise<JsonObject[]> => {
     const out: JsonObject[] = [];
     const repeated = repeatedPageCheck();
+    const sorted = query !== undefined ? sortedById(query) : undefined;
     for (let offset = 0; ; ) {
-      const answer = await client.json({ method: 'GET', path, query: { ...(query !== undefined ? { query } : {}), offset, limit: PAGE_SIZE } });
+      const answer = await client.json({ method: 'GET', path, query: { ...(sorted !== undefined ? { query: sorted } : {}), offset, limit: PAGE_SIZE } });
       const items = isJsonObject(answer) && Array.isArray(answer[list]) ? answer[list] : [];
       if (repeated(items)) {
         throw new ApiError({

@@ -314,6 +314,31 @@ describe('FOLIO listings read on to totalRecords', () => {
     await expect(second.t.listChildren(id, inv!)).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringMatching(/does not page by offset/) });
     expect(second.m.log().filter((l) => l.startsWith('GET /invoice'))).toHaveLength(2);
   });
+  it('every page of a look-up asks for one order, sortBy id: pages by offset of an unordered result may skip a record', async () => {
+    const { m, t } = target();
+    const GOBI = '3c2b6a41-6c1f-4d7e-9f0a-1b2c3d4e5f01';
+    const found = (n: number) => ({ id: `0f0f0f0f-0000-4000-8000-00000000000${n}`, vendorId: GOBI, vendorInvoiceNo: 'L-1', status: 'Open' });
+    m.script(
+      { method: 'GET', path: /^\/organizations\/organizations\?/, body: { organizations: [{ id: GOBI, code: 'GOBI', status: 'Active', isVendor: true }], totalRecords: 1 } },
+      { method: 'GET', path: /^\/invoice\/invoices\?.*offset=0/, body: { invoices: [found(1)], totalRecords: 2 } },
+      { method: 'GET', path: /^\/invoice\/invoices\?.*offset=1/, body: { invoices: [found(2)], totalRecords: 2 } },
+      { method: 'GET', path: /^\/invoice\/invoice-lines\?.*offset=0/, body: { invoiceLines: [line('1'), line('2')], totalRecords: 3 } },
+      { method: 'GET', path: /^\/invoice\/invoice-lines\?.*offset=2/, body: { invoiceLines: [line('3')], totalRecords: 3 } },
+    );
+    expect(await t.findInvoices(inv!.key, { fresh: true })).toHaveLength(2);
+    expect(await t.listChildren(id, inv!)).toHaveLength(3);
+    const queries = m
+      .calls()
+      .map((c) => new URL(c.fullUrl))
+      .filter((u) => u.pathname.startsWith('/invoice/'))
+      .map((u) => [u.pathname, u.searchParams.get('offset'), u.searchParams.get('query')]);
+    expect(queries).toEqual([
+      ['/invoice/invoices', '0', `vendorId=="${GOBI}" and vendorInvoiceNo=="L-1" sortBy id`],
+      ['/invoice/invoices', '1', `vendorId=="${GOBI}" and vendorInvoiceNo=="L-1" sortBy id`],
+      ['/invoice/invoice-lines', '0', `invoiceId=="${id}" sortBy id`],
+      ['/invoice/invoice-lines', '2', `invoiceId=="${id}" sortBy id`],
+    ]);
+  });
 });
 
 describe('FOLIO: a 403 of the acquisitions units is one record\'s refusal, any other 403 refused credentials', () => {
