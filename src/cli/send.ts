@@ -275,7 +275,8 @@ async function checkBeforeSending(
  */
 function checksWithLookups(report: PreflightReport, lookedUp: number, held: readonly Invoice[], requests: number): PreflightReport {
   const lines = held.reduce((n, inv) => n + inv.lines.length, 0);
-  return { ...report, requests, checked: { ...report.checked, invoices: lookedUp }, estimate: estimateWithout(report.estimate, { invoices: held.length, lines }) };
+  const attachments = held.reduce((n, inv) => n + (inv.header.attachments?.length ?? 0), 0);
+  return { ...report, requests, checked: { ...report.checked, invoices: lookedUp }, estimate: estimateWithout(report.estimate, { invoices: held.length, lines, attachments }) };
 }
 
 /**

@@ -16,6 +16,8 @@ export interface PreflightEstimate {
     process: number;
     /** Expected reads of the invoice after `op=process_invoice` (one each; see `requests_if_slow`). */
     polls: number;
+    /** Files sent with the invoices (FOLIO's documents: one POST each); absent where the estimate does not count them. */
+    attachments?: number | undefined;
     total: number;
   };
   /** The total if Alma took the whole `--poll-timeout` to process every invoice. */
@@ -43,15 +45,19 @@ export interface PreflightReport {
 
 /**
  * The estimate without invoices held back after it was made (a load's own look-ups found them in
- * the target with another total, engine/existing.ts): each takes its create, lines, process and
- * status reads with it, and its share of the slow-processing reads. Pure.
+ * the target with another total, engine/existing.ts): each takes its create, lines, files, process
+ * and status reads with it, and its share of the slow-processing reads. Pure.
  */
-export function estimateWithout(e: PreflightEstimate, removed: { invoices: number; lines: number }): PreflightEstimate {
+export function estimateWithout(e: PreflightEstimate, removed: { invoices: number; lines: number; attachments?: number | undefined }): PreflightEstimate {
   if (removed.invoices === 0 || e.invoices === 0) return e;
   const n = Math.min(removed.invoices, e.invoices);
   const r = e.requests;
-  const requests = { ...r, create: r.create - n, lines: r.lines - removed.lines, process: r.process - n, polls: r.polls - n };
-  requests.total = requests.lookups + requests.create + requests.lines + requests.process + requests.polls;
+  // Process and status reads are the same for every invoice, but not one each for every target
+  // (FOLIO: read + PUT + read when approving, none with --no-approve, and no status reads).
+  const each = (count: number): number => Math.round((count / e.invoices) * n);
+  const requests = { ...r, create: r.create - n, lines: r.lines - removed.lines, process: r.process - each(r.process), polls: r.polls - each(r.polls) };
+  if (r.attachments !== undefined) requests.attachments = r.attachments - (removed.attachments ?? 0);
+  requests.total = requests.lookups + requests.create + requests.lines + (requests.attachments ?? 0) + requests.process + requests.polls;
   // The reads beyond one an invoice if Alma took the whole --poll-timeout, the same for each.
   const slowExtra = Math.round(((e.requests_if_slow - r.total) / e.invoices) * (e.invoices - n));
   const out: PreflightEstimate = { ...e, invoices: e.invoices - n, lines: e.lines - removed.lines, requests, requests_if_slow: requests.total + slowExtra, seconds: requests.total / e.rate };
@@ -98,6 +104,7 @@ export function renderPreflight(p: PreflightReport, style: Style, opts: { label?
   out.push(
     `Estimated load of the ${plural(e.invoices, 'invoice')} that passed: ${plural(r.total, 'request')} ` +
       `(${r.lookups} look-up${r.lookups === 1 ? '' : 's'} + ${r.create} create + ${r.lines} line${r.lines === 1 ? '' : 's'} + ` +
+      (r.attachments !== undefined && r.attachments > 0 ? `${plural(r.attachments, 'file')} + ` : '') +
       `${r.process} process + ${r.polls} status read${r.polls === 1 ? '' : 's'}; up to ${e.requests_if_slow} if Alma is slow to process), ` +
       `at least ${formatSeconds(e.seconds)} at ${e.rate} requests/s` +
       (e.api_remaining !== undefined && e.share_of_remaining !== undefined

@@ -3,7 +3,8 @@
  * estimateWithout), against the estimate made from the invoices that remain.
  */
 import { describe, expect, it } from 'vitest';
-import { estimateWithout } from '../../src/report/preflight.js';
+import { estimateWithout, renderPreflight, type PreflightEstimate } from '../../src/report/preflight.js';
+import { plainStyle } from '../../src/report/human.js';
 import { estimateLoad } from '../../src/targets/alma/preflight-rules.js';
 import { DEFAULT_POLL } from '../../src/targets/target.js';
 import { makeInvoice } from '../helpers/fake-target.js';
@@ -27,5 +28,23 @@ describe('estimateWithout', () => {
   it('nothing held back: the same estimate', () => {
     const e = estimate(invoices);
     expect(estimateWithout(e, { invoices: 0, lines: 0 })).toBe(e);
+  });
+
+  it('files sent with the invoices (FOLIO documents) are counted, said, and go with the invoices held back', () => {
+    const e: PreflightEstimate = {
+      invoices: 2,
+      lines: 3,
+      requests: { lookups: 2, create: 2, lines: 3, attachments: 3, process: 0, polls: 0, total: 10 },
+      requests_if_slow: 10,
+      rate: 10,
+      seconds: 1,
+    };
+    const without = estimateWithout(e, { invoices: 1, lines: 1, attachments: 2 });
+    expect(without.requests).toEqual({ lookups: 2, create: 1, lines: 2, attachments: 1, process: 0, polls: 0, total: 6 });
+    // Approving, FOLIO's process is read + PUT + read an invoice, and it has no status reads.
+    const approving = estimateWithout({ ...e, requests: { ...e.requests, process: 6, total: 16 }, requests_if_slow: 16 }, { invoices: 1, lines: 1, attachments: 2 });
+    expect(approving.requests).toMatchObject({ process: 3, polls: 0, total: 9 });
+    const text = renderPreflight({ target: 'folio', requests: 4, checked: { vendors: 1, funds: 1, po_lines: 0, code_tables: 0, invoices: 2 }, unchecked: [], estimate: e }, plainStyle, { label: 'FOLIO' }).join('\n');
+    expect(text).toContain('(2 look-ups + 2 create + 3 lines + 3 files + 0 process');
   });
 });

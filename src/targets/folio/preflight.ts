@@ -28,7 +28,7 @@ export interface FolioPreflightOutcome {
   report: PreflightReport;
 }
 
-/** The load's requests per invoice beyond look-ups: create, one per line, and when approving read + PUT + read. */
+/** The load's requests per invoice beyond look-ups: create, one per line, one per file, and when approving read + PUT + read. */
 export const approveRequests = (approve: boolean): number => (approve ? 3 : 0);
 
 export async function runFolioPreflight(invoices: readonly Invoice[], t: FolioTarget, opts: { rate: number; approve: boolean }): Promise<FolioPreflightOutcome> {
@@ -120,8 +120,10 @@ export async function runFolioPreflight(invoices: readonly Invoice[], t: FolioTa
   }
 
   const lines = passing.reduce((n, i) => n + i.lines.length, 0);
+  // One POST per file, as the load sends the invoice's documents (target.ts attachments).
+  const attachments = passing.reduce((n, i) => n + (t.attachments?.files(i).length ?? 0), 0);
   const process = passing.length * approveRequests(opts.approve);
-  const total = lookups + passing.length + lines + process;
+  const total = lookups + passing.length + lines + attachments + process;
   return {
     problems,
     report: {
@@ -132,7 +134,7 @@ export async function runFolioPreflight(invoices: readonly Invoice[], t: FolioTa
       estimate: {
         invoices: passing.length,
         lines,
-        requests: { lookups, create: passing.length, lines, process, polls: 0, total },
+        requests: { lookups, create: passing.length, lines, attachments, process, polls: 0, total },
         // Approval is synchronous in FOLIO: nothing to wait for.
         requests_if_slow: total,
         rate: opts.rate,

@@ -111,4 +111,17 @@ describe('FOLIO preflight', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("counts a POST for each file the load would send as the invoice's documents", async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const rows = sampleRows().map((r) => (r.invoice_number === 'G-50102' ? { ...r, attachment: 'g-50102.pdf' } : r.invoice_number === 'G-50101' && r.line_number === '2' ? { ...r, attachment: 'g-50101.pdf' } : r));
+    const invoices = folioInvoices(rows);
+    const t = target();
+    const out = await runFolioPreflight(invoices, t, { rate: 10, approve: false });
+    const r = out.report.estimate.requests;
+    expect(out.report.estimate.invoices).toBe(4);
+    expect(r.attachments).toBe(2);
+    expect(r.total).toBe(r.lookups + r.create + r.lines + 2 + r.process);
+    await t.close();
+  });
 });
