@@ -6,7 +6,7 @@
  * | code | checked with | why it matters |
  * |---|---|---|
  * | `vendor_not_found` | `GET /organizations/organizations?query=(code==… or …)` | the create needs the organization's id |
- * | `vendor_not_vendor`, `vendor_inactive` | the organization's `isVendor`, `status` | `organizationIsNotVendor`; approval of an inactive vendor's invoice |
+ * | `vendor_not_vendor`, `vendor_inactive` | the organization's `isVendor`, `status` | `organizationIsNotVendor`; approval of an inactive vendor's invoice (a warning with `--no-approve`) |
  * | `payment_method_missing` | the batch, else the organization's `paymentMethod` | FOLIO requires `paymentMethod` |
  * | `fund_not_found`, `fund_inactive` | `GET /finance/funds?query=(code==… or …)` | the line needs the fund's id; an inactive fund cannot be paid from |
  * | `po_line_not_found` | `GET /orders/order-lines?query=(poLineNumber==… or …)` | the line needs the PO line's id |
@@ -79,7 +79,17 @@ export async function runFolioPreflight(invoices: readonly Invoice[], t: FolioTa
     if (org === undefined) out.push(problem(at, 'vendor_not_found', `FOLIO has no organization with code "${inv.key.vendor}"`, { column: 'vendor' }));
     else if (org !== 'unknown') {
       if (!org.isVendor) out.push(problem(at, 'vendor_not_vendor', `organization "${org.code}" (${org.name}) is not a vendor in FOLIO (organizationIsNotVendor)`, { column: 'vendor' }));
-      if (org.status !== 'Active') out.push(problem(at, 'vendor_inactive', `organization "${org.code}" is ${org.status || 'not active'} in FOLIO; an invoice of it cannot be approved`, { column: 'vendor' }));
+      if (org.status !== 'Active') {
+        // Only the approval is in doubt: nothing public says FOLIO refuses to create an inactive
+        // vendor's invoice, so with --no-approve (nothing approved) it is a warning, as the load
+        // sends it (docs/folio.md "Approval").
+        const inactive = `organization "${org.code}" is ${org.status || 'not active'} in FOLIO`;
+        out.push(
+          opts.approve
+            ? problem(at, 'vendor_inactive', `${inactive}; an invoice of it cannot be approved`, { column: 'vendor' })
+            : problem(at, 'vendor_inactive', `${inactive}; a load with --no-approve creates the invoice, but it cannot be approved until the organization is active`, { column: 'vendor', severity: 'warning' }),
+        );
+      }
       if ((inv.header.paymentMethod ?? org.paymentMethod ?? '') === '') {
         out.push(problem(at, 'payment_method_missing', `no payment_method, and organization "${org.code}" has none in FOLIO; FOLIO requires one`, { column: 'payment_method' }));
       }

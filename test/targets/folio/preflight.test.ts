@@ -43,7 +43,7 @@ describe('FOLIO preflight', () => {
     await t.close();
   });
 
-  it('an inactive or non-vendor organization is an error; an invoice already in FOLIO is an error', async () => {
+  it('with --no-approve an inactive organization is a warning, a non-vendor an error; an invoice already in FOLIO is an error', async () => {
     sb = await startFolioSandbox({ port: 0 });
     const sample = folioInvoices(sampleRows());
     const loader = target();
@@ -55,6 +55,16 @@ describe('FOLIO preflight', () => {
     const out = await runFolioPreflight(invoices, t, { rate: 10, approve: false });
     const codes = (n: string) => out.problems.get(keyString(invoices.find((i) => i.key.number === n)!.key))!.map((p) => p.code);
     expect(codes('HA-2025-00512')).toEqual(['vendor_inactive']);
+    // Nothing approved (--no-approve): an inactive vendor's invoice is created, so only a warning.
+    expect(out.problems.get(keyString(invoices.find((i) => i.key.number === 'HA-2025-00512')!.key))![0]).toMatchObject({
+      severity: 'warning',
+      message: expect.stringMatching(/is Inactive in FOLIO; a load with --no-approve creates the invoice, but it cannot be approved until the organization is active/),
+    });
+    // Approving, it stays an error: the invoice would be created, then refused approval.
+    const approving = await runFolioPreflight(invoices, t, { rate: 10, approve: true });
+    expect(approving.problems.get(keyString(invoices.find((i) => i.key.number === 'HA-2025-00512')!.key))).toEqual([
+      expect.objectContaining({ code: 'vendor_inactive', severity: 'error', column: 'vendor', message: 'organization "OLDVEN" is Inactive in FOLIO; an invoice of it cannot be approved' }),
+    ]);
     expect(codes('EBS-7001')).toEqual(['vendor_not_vendor']);
     expect(codes('G-50102')).toEqual(['invoice_exists']);
     expect(out.problems.get(keyString(invoices.find((i) => i.key.number === 'G-50102')!.key))![0]!.message).toMatch(/a load would skip it as already loaded/);
