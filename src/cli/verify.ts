@@ -54,7 +54,7 @@ export function unreadInvoice(err: ApiError, target: string, label: string, jour
 
 /**
  * What verify says of an invoice the target holds only as deleted or withdrawn
- * (`RemoteInvoice.withdrawn`: Exsited `DELETED`, Alguna `void` or `canceled`): `missing`, as one
+ * (`RemoteInvoice.withdrawn`: Exsited `DELETED` or `VOID`, Alguna `void` or `canceled`): `missing`, as one
  * gone altogether — it was loaded and is no longer the vendor's invoice there — with a message
  * that says it was deleted or voided in the target, not compared field by field.
  */

@@ -134,14 +134,22 @@ export function sentDifferences(v: JsonValue | undefined, invoice: Invoice): Fie
 }
 
 /**
- * Statuses the PI list filter accepts are ACTIVE, VOID, DRAFT (PI GET docs); cancel "sets status
- * inactive" and reactivate "back to active" (https://github.com/shuvo-webalive/exsited-docs-kb
- * article 06). Compared case-insensitively, since the documents write them both ways.
+ * Purchase invoice statuses, as https://developer.exsited.com/purchase-invoice-get-api-documentation
+ * names them in two tables that disagree: its filter table ACTIVE, INACTIVE, DELETED, DRAFT, its
+ * simple `status` parameter ACTIVE, VOID, DRAFT (docs/exsited.md, "Money, dates, statuses").
+ * Cancel "sets status inactive" and reactivate "back to active"
+ * (https://github.com/shuvo-webalive/exsited-docs-kb article 06). Compared case-insensitively,
+ * since the documents write them both ways.
  */
 export const isCancelled = (status: string | undefined): boolean => /^(inactive|cancell?ed)$/i.test(status ?? '');
 export const isActive = (status: string | undefined): boolean => /^active$/i.test(status ?? '');
-/** `DELETED`, one of the statuses the PI list filters by (PI GET docs). */
-export const isDeleted = (status: string | undefined): boolean => /^deleted$/i.test(status ?? '');
+/**
+ * `DELETED` (the filter table) or `VOID` (the simple table): the purchase invoice is withdrawn,
+ * no longer the vendor's invoice in Exsited — never adopted as the batch's invoice. VOID was
+ * once read as a live invoice, so a voided one was taken as loaded and never made again.
+ * INACTIVE is not withdrawn: it is what the loader's own cancel makes, and reactivate undoes it.
+ */
+export const isWithdrawnStatus = (status: string | undefined): boolean => /^(deleted|void|voided)$/i.test(status ?? '');
 
 /**
  * A PI as the seam sees it. `processed` is decided by the caller's mode: a load never calls a
@@ -172,8 +180,8 @@ export function toRemoteInvoice(v: JsonValue | undefined, processed: (status: st
     totalAmount: undefined,
     processed: processed(status),
     inReview: false,
-    // Listed or read as DELETED: no longer the vendor's invoice in Exsited (docs/exsited.md).
-    ...(isDeleted(status) ? { withdrawn: true as const } : {}),
+    // Listed or read as DELETED or VOID: no longer the vendor's invoice in Exsited (docs/exsited.md).
+    ...(isWithdrawnStatus(status) ? { withdrawn: true as const } : {}),
     ...(Object.keys(amounts).length > 0 ? { amounts } : {}),
   };
 }

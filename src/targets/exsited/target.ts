@@ -179,9 +179,9 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
         pending.catch(() => listed.delete(po));
       }
       const all = await pending;
-      // A deleted purchase invoice may still be listed (the list filters by status DELETED,
-      // https://developer.exsited.com/purchase-invoice-get-api-documentation), but it is no
-      // longer the vendor's invoice in Exsited: left out, so a re-run creates it again.
+      // A deleted or voided purchase invoice may still be listed (the list filters by status
+      // DELETED and VOID, https://developer.exsited.com/purchase-invoice-get-api-documentation),
+      // but it is no longer the vendor's invoice in Exsited: left out, so a re-run creates it again.
       return all.filter((r) => r.number === key.number && r.vendor === key.vendor && r.withdrawn !== true);
     },
 
@@ -262,7 +262,7 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
         ? async (invoiceId: string, invoice: Invoice) => {
             const answer = await client.json({ method: 'GET', path: client.path('purchaseInvoice', { id: invoiceId }) });
             const remote = remoteOf(answer, `GET purchase invoice ${invoiceId}`);
-            // DELETED: no longer the vendor's invoice in Exsited (docs/exsited.md), not compared as a live one.
+            // DELETED or VOID: no longer the vendor's invoice in Exsited (docs/exsited.md), not compared as a live one.
             if (remote.withdrawn === true) throw new WithdrawnInvoiceError(remote, remote.workflowStatus);
             return sentDifferences(answer, invoice);
           }

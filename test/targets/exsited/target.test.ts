@@ -352,6 +352,33 @@ describe('Exsited target', () => {
     expect(api!.log()).toContain('GET /api/v3/purchase-invoices/PI-1');
   });
 
+  it('a purchase invoice listed as VOID (the simple status table) is withdrawn as DELETED is: the look-up leaves it out, so a re-run creates it again', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    api!.script(token(), {
+      method: 'GET',
+      path: /purchase-invoices\?limit=100&offset=0$/,
+      body: { purchase_invoices: [pi('PI-1', 'HA-2', 'HARRAS', 'VOID'), pi('PI-3', 'HA-2', 'HARRAS', 'void')], pagination: { records: 2, limit: 100, offset: 0, previous_page: '', next_page: '' } },
+    });
+    expect(await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).toEqual([]);
+  });
+
+  it('a purchase invoice read by id as VOID is withdrawn: not adopted for another journal, and the engine sees RemoteInvoice.withdrawn', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    const list = { purchase_invoices: [], pagination: { records: 0, limit: 100, offset: 0, previous_page: '', next_page: '' } };
+    api!.script(
+      token(),
+      { method: 'GET', path: /purchase-invoices\?limit=100&offset=0$/, body: list },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-2', 'HARRAS', 'VOID') } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-2', 'HARRAS', 'VOID') } },
+    );
+    const recorded = { ids: new Map([['PI-1', { lines: new Map<string, string>(), linesPending: new Map<string, number>() }]]) };
+    await expect(findWithElsewhere(t, inv!, recorded)).resolves.toEqual([]);
+    expect(api!.log()).toContain('GET /api/v3/purchase-invoices/PI-1');
+    await expect(t.getInvoice('PI-1')).resolves.toMatchObject({ id: 'PI-1', workflowStatus: 'VOID', withdrawn: true });
+  });
+
   it('sends the note as multipart/form-data with the text and the attached file, and recognises it by its text', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exsited-note-'));
     writeFileSync(join(dir, 'slip.txt'), 'PACKING SLIP 42');
