@@ -962,6 +962,15 @@ class InvoiceSaga {
     const inv = this.#inv;
     const st = this.#st;
     if (st.processed) return;
+    // Resumed from the journal, nothing read yet, on a target with no finalize step (Exsited,
+    // Alguna): the read process() makes to settle it comes first, so an invoice withdrawn since
+    // an earlier run (RemoteInvoice.withdrawn) fails WITHDRAWN before anything is listed or sent
+    // to it — no note posted to a deleted or voided purchase invoice (docs/exsited.md, "Money,
+    // dates, statuses"). The same one read, earlier: process() uses it.
+    if (this.#remote === undefined && target.finalize === undefined) {
+      this.#step = 'lookup';
+      this.#remote = this.#notWithdrawn(await target.getInvoice(this.#id));
+    }
     this.#step = 'lines';
     if (this.#knownLines === undefined && !st.found && !st.createPending && st.linesPending.size === 0 && !st.reconciled) {
       // We created it, its create answered (not settled by a look-up: `reconciled`), and every
@@ -1216,7 +1225,8 @@ class InvoiceSaga {
     const finalize = target.finalize;
     if (finalize === undefined && !st.processed) {
       this.#step = 'poll';
-      // Resumed from the journal: read the invoice once, for the statuses the report shows.
+      // Resumed from the journal: read the invoice once, for the statuses the report shows
+      // (addLines has read it already, before any child was listed or sent).
       if (this.#remote === undefined) this.#remote = this.#notWithdrawn(await target.getInvoice(id));
       return settle(inv, this.#remote, st.found && !this.#wrote ? 'already_loaded' : 'loaded', this.#opts, this.#warnings);
     }

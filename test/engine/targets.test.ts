@@ -31,11 +31,14 @@ interface Stored {
   withdrawn?: true;
 }
 
-/** An in-memory target of either shape; `faults` fail a call by name: lost (applied, answer lost) or kill (applied, process dies). */
+/**
+ * An in-memory target of either shape; `faults` fail a call by name: lost (applied, answer lost),
+ * kill (applied, process dies) or down (the process dies before the request leaves: not applied).
+ */
 class Fake {
   stored: Stored[] = [];
   log: string[] = [];
-  faults = new Map<string, 'lost' | 'kill'>();
+  faults = new Map<string, 'lost' | 'kill' | 'down'>();
   dead = false;
   #n = 0;
   constructor(readonly shape: 'note' | 'inline') {}
@@ -62,6 +65,10 @@ class Fake {
     this.log.push(name);
     const f = this.faults.get(name);
     this.faults.delete(name);
+    if (f === 'down') {
+      this.dead = true;
+      throw new Kill('killed');
+    }
     const out = apply();
     if (f === 'lost') throw new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'lost' });
     if (f === 'kill') {
@@ -159,7 +166,7 @@ describe('engine, a target with a note and no finalize step (Exsited)', () => {
     once(fake, invs);
   });
 
-  it('killed after the note was made: the re-run finds it by listing, sends nothing, and reads the invoice once', async () => {
+  it('killed after the note was made: the re-run reads the invoice once (first), finds the note by listing, sends nothing', async () => {
     const fake = new Fake('note');
     fake.faults.set('addChild ID-1#note', 'kill');
     const invs = [makeInvoice('V', 'A', 1)];
@@ -167,7 +174,7 @@ describe('engine, a target with a note and no finalize step (Exsited)', () => {
     fake.dead = false;
     fake.log = [];
     const { results } = await run(fake, invs);
-    expect(fake.log).toEqual(['listChildren ID-1', 'get ID-1']);
+    expect(fake.log).toEqual(['get ID-1', 'listChildren ID-1']);
     expect(results[0]).toMatchObject({ status: 'loaded', lines: [{ number: 'note', id: 'N-ID-1' }] });
     once(fake, invs);
   });
@@ -195,8 +202,9 @@ describe('engine, an invoice of the journal the target holds as withdrawn (Remot
     fake.stored[0]!.withdrawn = true; // deleted by hand before the re-run
     fake.log = [];
     const { results } = await run(fake, invs);
-    expect(fake.log).toEqual(['listChildren ID-1', 'get ID-1']);
-    expect(results[0]).toMatchObject({ status: 'failed', id: 'ID-1', error: { step: 'poll', code: 'WITHDRAWN', http_status: 0 } });
+    // Read before its note is listed (addLines): nothing more is asked of a withdrawn invoice.
+    expect(fake.log).toEqual(['get ID-1']);
+    expect(results[0]).toMatchObject({ status: 'failed', id: 'ID-1', error: { step: 'lookup', code: 'WITHDRAWN', http_status: 0 } });
     expect(results[0]!.error!.message).toBe(
       'invoice A of vendor V (id ID-1) was deleted or withdrawn in Exsited since an earlier run of this file created it (Exsited shows it DELETED); ' +
         "it was not reported loaded, and not created again (WITHDRAWN) — this file's journal records that invoice-load created it, so the same command fails it again. " +
@@ -218,6 +226,20 @@ describe('engine, an invoice of the journal the target holds as withdrawn (Remot
     const trusted = await run(fake, settled, join(dir, 'b.jsonl'));
     expect(fake.log).toEqual([]);
     expect(trusted.results[0]!.status).toBe('already_loaded');
+  });
+  it('an unfinished one is read before its note is listed or sent: one withdrawn since is written nothing', async () => {
+    const fake = new Fake('note');
+    fake.faults.set('addChild ID-1#note', 'down'); // the run dies as the note is sent: not applied
+    const invs = [makeInvoice('V', 'A', 1)];
+    await expect(run(fake, invs)).rejects.toThrow('killed');
+    fake.dead = false;
+    fake.stored[0]!.withdrawn = true; // deleted (or voided) by hand before the re-run
+    fake.log = [];
+    const { results } = await run(fake, invs);
+    // The read comes first and ends it: no note listed, none sent to the withdrawn invoice.
+    expect(fake.log).toEqual(['get ID-1']);
+    expect(fake.stored[0]!.children).toEqual([]);
+    expect(results[0]).toMatchObject({ status: 'failed', id: 'ID-1', error: { code: 'WITHDRAWN' } });
   });
 });
 
@@ -267,17 +289,18 @@ describe('engine, a child found after its send went unanswered, held otherwise t
         'note text: nothing in Exsited, "as sent" in the file. It was not taken as this line, and nothing more was sent for the invoice (EXISTS_DIFFERENT) — ' +
         'Exsited may have stored the line and failed before finishing it: check it in Exsited, correct it there or delete it, then run the same command again',
     );
-    // Its send still has no outcome in the journal: the re-run lists the note, and finds it as it was.
+    // Its send still has no outcome in the journal: the re-run reads the invoice (not withdrawn),
+    // lists the note, and finds it as it was.
     fake.log = [];
     const again = await run(fake, invs, join(dir, 'j.jsonl'), compare);
-    expect(fake.log).toEqual(['listChildren ID-1']);
+    expect(fake.log).toEqual(['get ID-1', 'listChildren ID-1']);
     expect(again.results[0]).toMatchObject({ status: 'failed', error: { code: 'EXISTS_DIFFERENT' } });
     // Once held as sent (corrected in the target), it is taken, and nothing is sent again.
     half.clear();
     fake.log = [];
     const fixed = await run(fake, invs, join(dir, 'j.jsonl'), compare);
     expect(fixed.results[0]).toMatchObject({ status: 'loaded', lines: [{ number: 'note', id: 'N-ID-1' }] });
-    expect(fake.log).toEqual(['listChildren ID-1', 'get ID-1']);
+    expect(fake.log).toEqual(['get ID-1', 'listChildren ID-1']);
   });
 
   it('killed before the answer: the re-run lists the note and does not take it', async () => {
@@ -289,7 +312,7 @@ describe('engine, a child found after its send went unanswered, held otherwise t
     fake.dead = false;
     fake.log = [];
     const { results } = await run(fake, invs, join(dir, 'j.jsonl'), compare);
-    expect(fake.log).toEqual(['listChildren ID-1']);
+    expect(fake.log).toEqual(['get ID-1', 'listChildren ID-1']);
     expect(results[0]).toMatchObject({ status: 'failed', error: { step: 'lines', code: 'EXISTS_DIFFERENT' } });
     once(fake, invs);
   });
