@@ -182,6 +182,14 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     return r;
   };
 
+  /** `GET /invoices/{id}`: the invoice, with the description and the account its answer names. */
+  const readInvoice = async (invoiceId: string, invoice: Invoice | undefined): Promise<{ remote: RemoteInvoice; description: string | undefined; account: string | undefined }> => {
+    const answer = await http.json({ method: 'GET', path: `/invoices/${encodeURIComponent(invoiceId)}` });
+    const remote = remoteOf(answer, invoice, `GET /invoices/${invoiceId}`);
+    const o = isJsonObject(answer) ? (isJsonObject(answer['invoice']) ? answer['invoice'] : answer) : undefined;
+    return { remote, description: o !== undefined ? text(o, 'description') : undefined, account: o !== undefined ? text(o, 'accountId', 'account_id', 'customer_id') : undefined };
+  };
+
   const target: AlgunaTarget = {
     name: 'alguna',
     label: 'Alguna',
@@ -250,7 +258,7 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     // Line items go inline in the create and come back in its answer (`children`).
     childKeys: () => [],
     async listChildren(invoiceId: string, invoice: Invoice): Promise<RemoteLine[]> {
-      return (await target.getInvoiceFor(invoiceId, invoice)).children ?? [];
+      return (await readInvoice(invoiceId, invoice)).remote.children ?? [];
     },
     addChild: async (invoiceId: string, k: string) => {
       throw new Error(`internal: Alguna line items are created with the invoice (asked to add ${k} to ${invoiceId})`);
@@ -258,19 +266,34 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
 
     getInvoice: (invoiceId: string, invoice?: Invoice) => target.getInvoiceFor(invoiceId, invoice),
     async getInvoiceFor(invoiceId: string, invoice: Invoice | undefined): Promise<RemoteInvoice> {
-      const answer = await http.json({ method: 'GET', path: `/invoices/${encodeURIComponent(invoiceId)}` });
-      const r = remoteOf(answer, invoice, `GET /invoices/${invoiceId}`);
+      const { remote: r, description, account: named } = await readInvoice(invoiceId, invoice);
+      const account = named === '' ? undefined : named;
       // The vendor and number are only in the description the loader wrote (payload.ts): read for
       // a batch's invoice, an answer that starts with its identity is that invoice, so one another
       // journal recorded is adopted (engine/elsewhere.ts), not created a second time — if it is on
       // the batch invoice's account, as the list keeps only the account's own entries. One on
       // another account (a file first loaded with the wrong account_id, then corrected) is not.
-      const o = isJsonObject(answer) ? (isJsonObject(answer['invoice']) ? answer['invoice'] : answer) : undefined;
-      const description = o !== undefined ? text(o, 'description') : undefined;
-      const account = o !== undefined ? text(o, 'accountId', 'account_id', 'customer_id') : undefined;
-      const sameAccount = account === undefined || account === invoice?.header.accountId;
-      if (invoice !== undefined && description !== undefined && describes(description, invoice.key) && sameAccount) return { ...r, number: invoice.key.number, vendor: invoice.key.vendor };
-      return r;
+      // A void or canceled one is left out whatever it names (RemoteInvoice.withdrawn).
+      if (invoice === undefined || description === undefined || !describes(description, invoice.key) || r.withdrawn === true) return r;
+      const own = invoice.header.accountId;
+      if (account === own) return { ...r, number: invoice.key.number, vendor: invoice.key.vendor };
+      if (account !== undefined) return r;
+      // No account named at all. Every invoice answer carries its account (v2 `customer_id` is a
+      // required field of the invoice object, V2-GET; legacy `accountId`, L-GET; docs/alguna.md,
+      // "Fields"), so this answer is not proof the invoice is on this account: adopted, one on the
+      // wrong account (an earlier load with the wrong account_id) is reported loaded and the
+      // vendor's invoice is never made on the right one — lost; left out, one that is on this
+      // account is made a second time — doubled. Either guess breaks "exactly once", so the
+      // invoice is refused, nothing sent, for a person to decide (docs/alguna.md).
+      throw new ApiError({
+        httpStatus: 200,
+        code: 'BAD_RESPONSE',
+        message:
+          `Alguna's answer to GET /invoices/${invoiceId} names no account (accountId, account_id or customer_id), so invoice-load cannot tell whether that invoice, ` +
+          `which an earlier run of this file recorded as ${invoice.key.number} of vendor ${invoice.key.vendor}, is on account ${own ?? ''}: ` +
+          `it was not taken as this invoice and no other was created — check invoice ${invoiceId} in Alguna: if it is on account ${own ?? ''}, this invoice is loaded (take it out of the file); ` +
+          `if not, void it in Alguna and run the same command again`,
+      });
     },
 
     requestCount: () => http.requests,

@@ -281,6 +281,31 @@ describe('Alguna target', () => {
     expect(found).toEqual([]);
   });
 
+  it('an invoice another journal recorded whose answer names no account is neither adopted nor left out to be created again: the look-up fails, naming it', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
+    const { accountId: _, ...accountless } = answer('inv_n', 'Invoice DIG-7 from DIGILAB — March');
+    // Read first, and left out as before without a failure: a void one and another invoice, neither naming an account.
+    const { accountId: _v, ...voided } = { ...answer('inv_v', 'Invoice DIG-7 from DIGILAB — March'), status: 'void' };
+    const { accountId: _o, ...other } = answer('inv_o', 'Invoice DIG-70 from DIGILAB');
+    api!.script(
+      { method: 'GET', path: /^\/invoices\?/, body: { data: [], pagination: { per_page: 100, total_pages: 0 } } },
+      { method: 'GET', path: '/invoices/inv_v', body: voided },
+      { method: 'GET', path: '/invoices/inv_o', body: other },
+      { method: 'GET', path: '/invoices/inv_n', body: accountless },
+    );
+    const none = { lines: new Map<string, string>(), linesPending: new Map<string, number>() };
+    const err = await findWithElsewhere(t, inv!, { ids: new Map([['inv_v', none], ['inv_o', none], ['inv_n', none]]) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE' });
+    expect((err as ApiError).message).toMatch(
+      /^Alguna's answer to GET \/invoices\/inv_n names no account \(accountId, account_id or customer_id\), so invoice-load cannot tell whether that invoice, which an earlier run of this file recorded as DIG-7 of vendor DIGILAB, is on account acc_city_library: it was not taken as this invoice and no other was created — check invoice inv_n in Alguna/,
+    );
+  });
+
   it('pages a v2 list by offset (data, pagination.total_pages), sending both generations\' names', async () => {
     const t = target();
     const [inv] = invoicesFrom('alguna', algunaRows('DIG-7'));
