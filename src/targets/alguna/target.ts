@@ -132,13 +132,15 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
    * in every run that sees the same ones, so a lost answer is still replayed, not created twice.
    */
   const withdrawnFor = new Map<string, string[]>();
+  /** The Idempotency-Key a create of this body carries now: the invoice's own, or one of its own after a left-out void one. */
+  const createKey = (invoice: Invoice, body: Record<string, unknown>): string => keyAfter(idempotencyKey(invoice, body), withdrawnFor.get(keyString(invoice.key)) ?? []);
   /** Invoice key (`keyString`) → the last create sent for it in this run: its body, generation and key. */
   const sentFor = new Map<string, { body: Record<string, unknown>; generation: AlgunaGeneration; key: string }>();
   const shownFor = (invoice: Invoice): { body: Record<string, unknown>; generation: AlgunaGeneration; key: string; sent: boolean } => {
     const sent = sentFor.get(keyString(invoice.key));
     if (sent !== undefined) return { ...sent, sent: true };
     const body = bodyOf(invoice);
-    return { body, generation: generation ?? 'legacy', key: keyAfter(idempotencyKey(invoice, body), withdrawnFor.get(keyString(invoice.key)) ?? []), sent: false };
+    return { body, generation: generation ?? 'legacy', key: createKey(invoice, body), sent: false };
   };
   /** account id → its invoices, read once (a promise, so concurrent look-ups share one read). */
   const listed = new Map<string, Promise<JsonObject[]>>();
@@ -234,7 +236,7 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       const body = bodyOf(invoice);
       const sentAs = generation ?? 'legacy';
-      const key = keyAfter(idempotencyKey(invoice, body), withdrawnFor.get(keyString(invoice.key)) ?? []);
+      const key = createKey(invoice, body);
       sentFor.set(keyString(invoice.key), { body, generation: sentAs, key });
       let answer: JsonValue;
       try {
