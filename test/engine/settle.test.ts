@@ -45,10 +45,21 @@ describe('SettleWindow', () => {
     const w = new SettleWindow(BOUNDS);
     const needless = new AbortController();
     let probes = 0;
-    // Real time here: the sleep is the one a run would be in when its last invoice ends.
-    const measured = w.measure(0, async () => (probes++, false), { wallNow: () => 0, sleep: (ms) => new Promise((r) => setTimeout(r, ms * 1_000)), stopped: () => false, needless: needless.signal });
-    await new Promise((r) => setTimeout(r, 20));
+    // A sleep that never ends and takes no signal (the race in measure() must end it): the test
+    // waits for the measurement to be in it, not for some real time to pass.
+    let asleep!: () => void;
+    const sleeping = new Promise<void>((r) => (asleep = r));
+    const measured = w.measure(0, async () => (probes++, false), { wallNow: () => 0, sleep: () => (asleep(), new Promise<void>(() => undefined)), stopped: () => false, needless: needless.signal });
+    let ended = false;
+    void measured.then(() => (ended = true));
+    // setImmediate runs once every promise callback already queued has: no timing involved.
+    const settled = () => new Promise((r) => setImmediate(r));
+    await sleeping;
+    await settled();
+    expect(ended).toBe(false);
     needless.abort();
+    await settled();
+    expect(ended).toBe(true);
     expect(await measured).toBeUndefined();
     expect(probes).toBe(1);
     expect(w.known).toBeUndefined();
