@@ -4,7 +4,8 @@
  * payments sent ("what it sent is in the journal"), or nothing written to Alma (every invoice
  * marked or paid already, only read, or each write refused) — not that the journal holds what it
  * sent. The report's folder is made a file while the command waits on its API key file, a FIFO:
- * after the output paths were checked, before the first request.
+ * after the output paths were checked, before the first request. Payments held back by their
+ * own rows read no key: there the rows are the FIFO, and the line says nothing was sent.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -130,6 +131,39 @@ describe('payments held back by what the look-ups found, the report unwritable',
     expect(r.stderr).toContain("Nothing was written to Alma (only look-ups were sent): fix the problems listed in the report's issues, or pass --skip-invalid to send the valid rows only.");
     expect(r.stderr).not.toContain('Nothing was sent');
     expect(w!.sandbox.state().invoices.filter((i) => i.payment.voucher_number !== '')).toEqual([]);
+  });
+});
+
+describe('payments held back by their own rows, the report unwritable', () => {
+  it('a paid row without its voucher: exit 2, the line why nothing was sent said, and true: no request reached Alma', async () => {
+    w = await world();
+    // The rows come through a FIFO, so the report's folder is made a file after the output paths
+    // were checked and before the rows are: the key is never read on this path (nothing is sent).
+    const input = join(w.dir, 'rows.csv');
+    execFileSync('mkfifo', ['-m', '600', input]);
+    const late = join(w.dir, 'late-rows');
+    mkdirSync(late);
+    const report = join(late, 'r.json');
+    const before = w.sandbox.state().counters.requestsTotal;
+    const run = spawnCli(['payments', '--json', '--report', report, input], {
+      env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: KEY, INVOICE_LOAD_STATE_DIR: w.stateDir },
+      timeoutMs: 40_000,
+    });
+    // Opened for writing once the command opened the rows to read them: its paths were checked.
+    const writer = await open(input, 'w');
+    rmSync(late, { recursive: true });
+    writeFileSync(late, 'not a folder');
+    const rows = readFileSync(PAYMENTS, 'utf8').split('\n');
+    await writer.writeFile([...rows.slice(0, 2), 'EBSCO,EBS-9107-25,paid,,2025-04-20,340.00,USD,', ''].join('\n'));
+    await writer.close();
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(2);
+    const doc = JSON.parse(r.stdout) as LifecycleReport;
+    expect(doc).toMatchObject({ command: 'payments', dry_run: false, summary: { invalid: 1, planned: 1, requests: 0 } });
+    expect(r.stderr).toContain("Nothing was sent: fix the problems listed in the report's issues, or pass --skip-invalid to send the valid rows only.");
+    expect(r.stderr).toContain(`invoice-load: cannot write the report to ${report}: ${late} is not a folder`);
+    expect(r.stderr).not.toContain('look-ups were sent');
+    expect(w.sandbox.state().counters.requestsTotal).toBe(before);
   });
 });
 
