@@ -169,14 +169,18 @@ describe('seeded random faults', () => {
 
 describe('held connections', () => {
   it('close() ends a connection held by a timeout fault at once', async () => {
-    const s = await start({ faults: [{ step: 'read', kind: 'timeout' }] });
-    const pending = outcome(call(s, 'GET', '/acq/vendors/GOBI', { timeoutMs: 30_000 }));
+    // Held for an hour, and the client gives up after 20 s: only close() can end the call sooner.
+    // How the call ended (the server closed it, not the client's timeout) is the assertion, not
+    // how long close() took, which a busy machine stretches.
+    const s = await start({ faults: [{ step: 'read', kind: 'timeout' }], timeoutHoldMs: 3_600_000 });
+    const pending = call(s, 'GET', '/acq/vendors/GOBI', { timeoutMs: 20_000 }).then(
+      () => 'answered',
+      (e: Error) => `${e.name}: ${e.message}`,
+    );
     // Closed once the sandbox holds the request, however late: closed before, the call would fail to
     // connect and say 'lost' without testing anything.
     while (s.state().counters.faults.timeout === 0) await new Promise((r) => setTimeout(r, 5));
-    const t0 = Date.now();
     await s.close();
-    expect(await pending).toBe('lost');
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(await pending).toBe('SocketError: other side closed');
   });
 });
