@@ -130,7 +130,12 @@ describe('load into Exsited', () => {
   it('another app taking a token for the same credentials revokes ours: the run renews and goes on', async () => {
     w = await exsitedWorld({ latencyMs: 150 });
     const child = w.spawn([EXSITED_SAMPLE, '--concurrency', '1']);
-    for (let i = 0; i < 200 && w.sandbox.state().counters.tokensIssued === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    let exited = false;
+    void child.done.then(() => (exited = true));
+    // Once the run holds its token, however long a busy machine takes to start it (a loop capped
+    // at 4 s went on regardless, and our token then came first and theirs revoked nothing).
+    while (!exited && w.sandbox.state().counters.tokensIssued === 0) await new Promise((r) => setTimeout(r, 20));
+    expect(exited, 'the run ended before it took a token').toBe(false);
     // "A new access token for the same credentials ends the previous one" (KB 01).
     const res = await fetch(`${w.sandbox.url}/api/v1/oauth2/token`, {
       method: 'POST',
