@@ -18,6 +18,7 @@ import { renderHuman } from '../report/human.js';
 import { batchStoppers, buildPlan, hasErrors, validInvoices, type Plan } from '../plan/plan.js';
 import { targetNamed } from '../targets/registry.js';
 import type { Invoice } from '../domain/model.js';
+import type { Problem } from '../domain/problem.js';
 import type { PayloadPreview, ShownPayloads, TargetProfile } from '../targets/definition.js';
 import type { Target } from '../targets/target.js';
 import type { OnlineDeps } from './preflight.js';
@@ -88,28 +89,44 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   // (invalid), and --skip-invalid loads the others (Plan.skippable).
   const stoppers = batchStoppers(plan);
   const blocked = hasErrors(plan) && (!cfg.skipInvalid || stoppers.length > 0);
-  if (cfg.dryRun || blocked || validInvoices(plan).length === 0) {
+  const valid = validInvoices(plan).length;
+  if (cfg.dryRun || blocked || valid === 0) {
     // Nothing is sent: a signal from here on ends Node as usual.
     interrupts?.dispose();
     const report = buildReport({ target: targetName, dryRun: cfg.dryRun, plan, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind });
     const unwritten = await emit(cfg, term, report, plan);
-    if (!cfg.dryRun && blocked) {
-      // Which of the problems above stop everything: `row 11 vendor`, `file` (of a file).
-      const batchErrors = stoppers.map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
-      const why =
-        // With --json the problems are in the document on stdout, not above on the terminal.
-        term.errStyle.red(cfg.json ? "Nothing was sent: fix the problems listed in the report's issues" : 'Nothing was sent: fix the problems above') +
-        (batchErrors.length > 0
-          ? ` (${batchErrors.length === 1 ? `one problem — ${batchErrors[0]} — is the file's, not one invoice's, and stops` : `${batchErrors.length} problems — ${batchErrors.slice(0, 3).join(', ')}${batchErrors.length > 3 ? ', …' : ''} — are the file's, not one invoice's, and stop`} the whole batch, even with --skip-invalid).`
-          : ', or pass --skip-invalid to load the valid invoices only.');
-      process.stderr.write(resultLine(term, why, ''));
-    }
+    // Why nothing was sent, whenever the file's problems are the reason (README "Exit codes
+    // (for cron)", 3): a cron log holds this line and the exit code. An empty batch (a header
+    // and no rows) is not refused: exit 0, no line.
+    if (!cfg.dryRun && hasErrors(plan)) process.stderr.write(resultLine(term, term.errStyle.red(nothingSent(cfg, stoppers, valid)), ''));
     return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
   }
   // The sending half (engine, journal, HTTP client, sandbox) is loaded only when something is
   // sent: a dry run then starts in a fraction of the time (~0.2 s less, issue #5).
   const { sendPlan } = await import('./send.js');
   return sendPlan(cfg, term, plan, { emitReport: emit, readKeyFile }, definition, profile, interrupts);
+}
+
+/**
+ * The line after the summary of a load refused by the file's own problems. It suggests
+ * --skip-invalid only when that would load something (how many): with every invoice invalid
+ * the suggestion was no way out, and with --skip-invalid given the run said nothing at all.
+ */
+function nothingSent(cfg: Config, stoppers: readonly Problem[], valid: number): string {
+  // With --json the problems are in the document on stdout, not above on the terminal.
+  const fix = cfg.json ? "fix the problems listed in the report's issues" : 'fix the problems above';
+  if (stoppers.length > 0) {
+    // Which of the problems stop everything: `row 11 vendor`, `file` (of a file).
+    const batchErrors = stoppers.map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
+    const which =
+      batchErrors.length === 1
+        ? `one problem — ${batchErrors[0]} — is the file's, not one invoice's, and stops`
+        : `${batchErrors.length} problems — ${batchErrors.slice(0, 3).join(', ')}${batchErrors.length > 3 ? ', …' : ''} — are the file's, not one invoice's, and stop`;
+    return `Nothing was sent: ${fix} (${which} the whole batch, even with --skip-invalid).`;
+  }
+  if (valid === 0) return `Nothing was sent: no invoice in the ${cfg.files.length === 1 ? 'file' : 'files'} is valid; ${fix}.`;
+  if (cfg.skipInvalid) return `Nothing was sent: ${fix}.`;
+  return `Nothing was sent: ${fix}, or pass --skip-invalid to load the ${valid === 1 ? 'one valid invoice' : `${valid.toLocaleString('en-US')} valid invoices`} only.`;
 }
 
 /**

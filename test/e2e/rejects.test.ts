@@ -321,11 +321,11 @@ describe('--rejects', () => {
     writeFileSync(input, lines.join('\n') + '\n');
     const place = (p: { file: string; row?: number | undefined; column?: string | undefined; code: string; severity: string }) => `${p.file}:${p.row}:${p.column}:${p.code}:${p.severity}`;
 
-    // Without --skip-invalid nothing is sent (exit 3), and the line says --skip-invalid loads the others.
+    // Without --skip-invalid nothing is sent (exit 3), and the line says --skip-invalid loads the other two.
     const plain = await w.load([input]);
     expect(plain.code, plain.stderr).toBe(3);
     expect(w.sandbox.state().counters.requestsTotal).toBe(0);
-    expect(plain.stderr).toContain("Nothing was sent: fix the problems listed in the report's issues, or pass --skip-invalid to load the valid invoices only.");
+    expect(plain.stderr).toContain("Nothing was sent: fix the problems listed in the report's issues, or pass --skip-invalid to load the 2 valid invoices only.");
     expect(plain.stderr).not.toContain('even with --skip-invalid');
 
     const rejects = join(w.dir, 'r.csv');
