@@ -14,7 +14,7 @@ import { formatRows } from './csv.js';
 import { explainAlert, workflowLabel } from './alerts.js';
 import { failureAdvice, groupFailures, stopText } from './failures.js';
 import { countStopped, existsIncomplete, rerunClause, stoppedOn, stoppedSentence, stoppedStatus, whoFinishes } from './stopped.js';
-import { formatDuration, summaryLine, plainStyle } from './human.js';
+import { formatDuration, summaryLine, plainStyle, saidOnce } from './human.js';
 import type { StopDetail } from '../engine/events.js';
 
 export interface HtmlOptions {
@@ -235,7 +235,8 @@ function rerunAdvice(stopped: string | undefined, detail: StopDetail | undefined
 const sentenceCase = (t: string): string => `${t.charAt(0).toUpperCase()}${t.slice(1)}.`;
 
 function problemsSection(report: ReportDocument): string {
-  const problems: Problem[] = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
+  // A row's news once, as the terminal says it (human.ts saidOnce).
+  const problems: Problem[] = saidOnce([...report.issues, ...report.invoices.flatMap((i) => i.issues)]);
   if (problems.length === 0) return '';
   const byFile = new Map<string, Problem[]>();
   for (const p of problems) {
@@ -275,7 +276,7 @@ function cards(report: ReportDocument): string {
 }
 
 export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): string {
-  const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
+  const problems = saidOnce([...report.issues, ...report.invoices.flatMap((i) => i.issues)]);
   const sentence = summaryLine(report, problems, plainStyle);
   const system = systemLabel(report, opts.label);
   // A trial run must not pass for a production one when the page is forwarded.

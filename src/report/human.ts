@@ -156,6 +156,22 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
   return out;
 }
 
+/**
+ * The problems to show and count, without the ones another on the same row says in full. A row
+ * with an invoice number and no vendor has its `missing_value` (the file's, in `issues`, with
+ * "fill in GOBI?") and, on each invoice of its number, a `row_without_vendor` error — no vendor,
+ * in no invoice, which invoice and rows it holds back, fill in the vendor — the same news twice
+ * on one row. The terminal and the HTML report say the row once, by its `row_without_vendor`;
+ * --json, --report and --rejects keep both, with their codes (README "What is checked before
+ * anything is sent").
+ */
+export function saidOnce(problems: readonly Problem[]): Problem[] {
+  let held: Set<string> | undefined;
+  for (const p of problems) if (p.code === 'row_without_vendor' && p.row !== undefined) (held ??= new Set()).add(`${p.file}\u0000${p.row}`);
+  if (held === undefined) return problems as Problem[];
+  return problems.filter((p) => !(p.code === 'missing_value' && p.column === 'vendor' && p.row !== undefined && held.has(`${p.file}\u0000${p.row}`)));
+}
+
 /** The input reader's problems with a row's shape: its cell count, its CSV syntax. */
 const SHAPE_CODES: Readonly<Record<string, string>> = {
   extra_cells: 'the wrong number of cells',
@@ -340,7 +356,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   if (notStarted > 0) out.push(notStartedLine(notStarted, style, { listed: shown.length, total: report.invoices.length }));
   if (!opts.quiet) for (const line of renderAlerts(report.invoices, style, system)) out.push(line);
 
-  const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
+  const problems = saidOnce([...report.issues, ...report.invoices.flatMap((i) => i.issues)]);
   const listed = opts.quiet ? problems.filter((p) => p.severity === 'error') : problems;
   if (listed.length > 0) {
     out.push('');

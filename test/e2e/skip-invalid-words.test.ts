@@ -65,3 +65,21 @@ describe('nothing was sent: what the last line says', () => {
     expect(nothingSent(res.stderr)).toEqual([]);
   });
 });
+
+describe('a row with an invoice number and no vendor', () => {
+  it('is said once on the terminal, by its row_without_vendor; --json keeps its missing_value too', async () => {
+    const path = file('orphan.csv', ['GOBI,G-1,2025-03-01,USD,50.00,1,50.00,1,HIST', ',G-1,2025-03-01,USD,50.00,2,0.00,1,HIST', ...GOOD]);
+    const res = await load(['--dry-run', path]);
+    expect(res.code, res.stderr).toBe(3);
+    const row3 = res.stdout.split('\n').filter((l) => l.startsWith('  row 3'));
+    expect(row3).toHaveLength(1);
+    expect(row3[0]).toMatch(/^ {2}row 3 vendor: error invoice number "G-1" with no vendor: .* of vendor "GOBI" \(row 2\), .*fill in the row's vendor.* \[row_without_vendor\]$/);
+    expect(res.stdout).not.toContain('fill in GOBI?');
+    expect(res.stdout).toContain('(1 error, 0 warnings)');
+    const json = await load(['--dry-run', '--json', path]);
+    const doc = JSON.parse(json.stdout) as { issues: { row: number; code: string; message: string }[]; invoices: { issues: { row: number; code: string }[] }[] };
+    expect(doc.issues.map((p) => [p.row, p.code])).toEqual([[3, 'missing_value']]);
+    expect(doc.issues[0]!.message).toContain('fill in GOBI?');
+    expect(doc.invoices.flatMap((i) => i.issues).map((p) => [p.row, p.code])).toEqual([[3, 'row_without_vendor']]);
+  });
+});

@@ -121,11 +121,27 @@ describe('the end-of-run line of a load that left rows behind (--skip-invalid)',
   const last = (r: ReportDocument): string => renderHuman(r).trimEnd().split('\n').at(-1)!;
 
   it('counts the rows in no invoice, which no invoice of the table counts', () => {
-    expect(last(report())).toBe('2 invoices, 2 lines: 1 loaded, 1 invalid, 1 row in no invoice, not loaded (2 errors, 0 warnings). 9 requests to Alma.');
+    // One error: the row's missing_value is said by its row_without_vendor (saidOnce).
+    expect(last(report())).toBe('2 invoices, 2 lines: 1 loaded, 1 invalid, 1 row in no invoice, not loaded (1 error, 0 warnings). 9 requests to Alma.');
+  });
+
+  it("says the row once, by its row_without_vendor, on the terminal and in the HTML report; another row's missing_value stays", () => {
+    const other = { ...orphan, row: 7, message: 'vendor is empty, another row' };
+    const r = report({ issues: [orphan, other] });
+    const text = renderHuman(r);
+    expect(text.split('\n').filter((l) => l.startsWith('  row 3'))).toEqual(['  row 3 vendor: error held back [row_without_vendor]']);
+    expect(text).toContain('  row 7 vendor: error vendor is empty, another row [missing_value]');
+    expect(last(r)).toContain('(2 errors, 0 warnings)');
+    const html = renderHtml(r);
+    expect(html).not.toContain('vendor is empty, so the row cannot be grouped');
+    expect(html).toContain('held back');
+    expect(html).toContain('vendor is empty, another row');
+    // The document keeps both, with their codes.
+    expect(r.issues.map((p) => p.code)).toEqual(['missing_value', 'missing_value']);
   });
 
   it('not in a dry run, nor when nothing was sent (the batch refused): the other words say it there', () => {
-    expect(last(report({ dry_run: true, summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe('2 invoices, 2 lines: 1 planned, 1 invalid (2 errors, 0 warnings). Dry run: nothing was sent.');
-    expect(last(report({ summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe('2 invoices, 2 lines: 1 not sent, as the batch was refused, 1 invalid (2 errors, 0 warnings).');
+    expect(last(report({ dry_run: true, summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe('2 invoices, 2 lines: 1 planned, 1 invalid (1 error, 0 warnings). Dry run: nothing was sent.');
+    expect(last(report({ summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe('2 invoices, 2 lines: 1 not sent, as the batch was refused, 1 invalid (1 error, 0 warnings).');
   });
 });
