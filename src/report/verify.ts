@@ -10,7 +10,7 @@
 import type { Problem } from '../domain/problem.js';
 import type { Provenance } from '../input/record.js';
 import type { FieldDifference } from '../targets/target.js';
-import { peopleName, safe, table, targetName, type Style } from './human.js';
+import { peopleName, renderProblems, safe, saidOnce, table, targetName, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
 import type { StopDetail } from '../engine/events.js';
 
@@ -45,14 +45,26 @@ export function buildVerifyReport(target: string, invoices: VerifyInvoice[], iss
   return { target, command: 'verify', ...(stopped !== undefined ? { stopped } : {}), ...(stopped !== undefined && detail !== undefined ? { stop_detail: detail } : {}), summary, issues, invoices };
 }
 
-/** 0 when every invoice matches; 3 when the file itself is wrong; 4 when anything differs, is missing or could not be read. */
+/**
+ * 0 when every invoice matches; 3 when the file itself is wrong; 4 when anything differs, is
+ * missing or could not be read (README "invoice-load verify"). An error of the file's own (a row
+ * in no invoice) is 3 too when every invoice looked up matches: that row was not verified.
+ * Warnings are no reason.
+ */
 export function verifyExitCode(r: VerifyReport): number {
-  if (r.issues.some((p) => p.severity === 'error') && r.summary.invoices === r.summary.invalid) return 3;
+  const fileErrors = r.issues.some((p) => p.severity === 'error');
+  if (fileErrors && r.summary.invoices === r.summary.invalid) return 3;
   const s = r.summary;
-  return s.differs + s.not_found + s.missing + s.failed > 0 || r.stopped !== undefined ? 4 : s.invalid > 0 ? 3 : 0;
+  return s.differs + s.not_found + s.missing + s.failed > 0 || r.stopped !== undefined ? 4 : s.invalid > 0 || fileErrors ? 3 : 0;
 }
 
 const WORD: Record<VerifyStatus, string> = { matches: 'matches', differs: 'DIFFERS', not_found: 'NOT FOUND', missing: 'MISSING', failed: 'FAILED', invalid: 'invalid' };
+
+/** An invalid invoice's outcome: how many errors, listed below the table (as a load's table says it). */
+function seeBelow(issues: readonly Problem[]): string {
+  const errors = issues.filter((p) => p.severity === 'error').length;
+  return `${errors} error${errors === 1 ? '' : 's'}, see below`;
+}
 
 export function renderVerify(r: VerifyReport, style: Style): string {
   const rows: string[][] = [['status', 'vendor', 'number', `${r.target} id`, 'what differs']];
@@ -63,7 +75,9 @@ export function renderVerify(r: VerifyReport, style: Style): string {
         ? i.differences.map((d) => `${d.field}: sent ${d.sent}, stored ${d.stored}`).join('; ')
         : i.status === 'not_found'
           ? `${peopleName(r.target)} holds no invoice ${i.number} from ${i.vendor}`
-          : (i.error?.message ?? '');
+          : i.status === 'invalid'
+            ? seeBelow(i.issues)
+            : (i.error?.message ?? '');
     rows.push([WORD[i.status], safe(i.vendor), safe(i.number), i.id ?? '', safe(what)]);
     colours.push(i.status === 'matches' ? style.green : i.status === 'invalid' ? style.yellow : style.red);
   }
@@ -76,8 +90,16 @@ export function renderVerify(r: VerifyReport, style: Style): string {
   if (s.invalid > 0) parts.push(`${s.invalid} invalid (not looked up)`);
   // A run that stopped before reading any invoice has no table, not a header alone.
   const out = r.invoices.length > 0 ? [...table(rows, style, colours), ''] : [];
+  // The file's problems, as a load lists them (human.ts renderProblems): an invalid invoice, or a
+  // row in no invoice, said nothing of why, and a file of such rows printed only "0 invoices".
+  // Each problem once (saidOnce), and counted once below.
+  const problems = saidOnce([...r.issues, ...r.invoices.flatMap((i) => i.issues)]);
+  if (problems.length > 0) out.push(...renderProblems(problems, style), '');
   // The target named as the load's summary names it (human.ts targetName): "the Alma sandbox", "FOLIO".
-  out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}: ${parts.join(', ')}. ${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${targetName(r)}.`);
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const probs = problems.length > 0 ? `; ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in the file` : '';
+  out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}: ${parts.join(', ')}${probs}. ${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${targetName(r)}.`);
   if (s.differs + s.not_found + s.missing > 0) out.push(style.yellow(`Next: check the invoices named above in ${peopleName(r.target)}; what differs is what ${peopleName(r.target)} stored against what the batch says.`));
   // As the load and payments say it (report/failures.ts): the invoices above are those read before the stop.
   if (r.stopped !== undefined) {

@@ -53,6 +53,45 @@ describe('renderVerify', () => {
   });
 });
 
+describe("renderVerify: the file's own problems", () => {
+  const problem = (row: number, code: string, message: string, severity: 'error' | 'warning' = 'error') => ({ file: 'b.csv', row, column: 'vendor', code, message, severity });
+
+  it('an invalid invoice says why: its errors below the table, each once, and counted once', () => {
+    // Row 3 has an invoice number and no vendor: its missing_value (the file's) and the held
+    // invoice's row_without_vendor are one piece of news (human.ts saidOnce).
+    const orphan = problem(3, 'missing_value', 'vendor is empty; fill in GOBI?');
+    const held = problem(3, 'row_without_vendor', 'invoice number "G-1" with no vendor: held back');
+    const warning = { ...problem(2, 'unknown_columns', 'columns not in the canonical layout are ignored: x', 'warning'), row: undefined, column: undefined };
+    const report = buildVerifyReport('alma', [inv('G-1', 'invalid', { id: undefined, issues: [held] }), inv('G-2', 'matches')], [orphan, warning], 1);
+    const lines = renderVerify(report, plainStyle).trimEnd().split('\n');
+    expect(lines[1]).toMatch(/^invalid +GOBI +G-1 +1 error, see below$/);
+    expect(lines).toContain('  row 3 vendor: error invoice number "G-1" with no vendor: held back [row_without_vendor]');
+    expect(lines).toContain('  file: warning columns not in the canonical layout are ignored: x [unknown_columns]');
+    expect(lines.join('\n')).not.toContain('fill in GOBI?');
+    expect(lines).toContain('2 invoices: 1 matches, 1 invalid (not looked up); 1 error, 1 warning in the file. 1 read-only request to Alma.');
+    expect(verifyExitCode(report)).toBe(3);
+  });
+
+  it('a file of rows in no invoice says which, not only "0 invoices"', () => {
+    const report = buildVerifyReport('alma', [], [problem(2, 'missing_value', 'vendor and invoice_number are both empty')], 0);
+    expect(renderVerify(report, plainStyle).trimEnd().split('\n')).toEqual([
+      'b.csv',
+      '  row 2 vendor: error vendor and invoice_number are both empty [missing_value]',
+      '',
+      '0 invoices: 0 match; 1 error, 0 warnings in the file. 0 read-only requests to Alma.',
+    ]);
+    expect(verifyExitCode(report)).toBe(3);
+  });
+
+  it("exit 3 for a row in no invoice even when every invoice looked up matches (that row was not verified); a warning is no reason", () => {
+    const row = problem(9, 'missing_value', 'invoice_number is empty, so the row cannot be grouped into an invoice');
+    expect(verifyExitCode(buildVerifyReport('alma', [inv('G-1', 'matches')], [row], 1))).toBe(3);
+    expect(verifyExitCode(buildVerifyReport('alma', [inv('G-1', 'matches')], [{ ...row, severity: 'warning' }], 1))).toBe(0);
+    // Something differs: 4 says more than 3.
+    expect(verifyExitCode(buildVerifyReport('alma', [inv('G-1', 'differs')], [row], 1))).toBe(4);
+  });
+});
+
 describe('unreadInvoice (cli/verify.ts): what a failed read by id says', () => {
   it("412400 under a 400 is not found; in Alma's error document under a 200 it is no proof of absence: the read failed", async () => {
     const { unreadInvoice } = await import('../../src/cli/verify.js');
