@@ -114,7 +114,8 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
  */
 function nothingSent(cfg: Config, stoppers: readonly Problem[], valid: number): string {
   // With --json the problems are in the document on stdout, not above on the terminal.
-  const fix = cfg.json ? "fix the problems listed in the report's issues" : 'fix the problems above';
+  // The file's own problems are in the document's `issues`, an invoice's in its `invoices[].issues`.
+  const fix = cfg.json ? "fix the problems listed in the report (its issues and each invoice's issues)" : 'fix the problems above';
   if (stoppers.length > 0) {
     // Which of the problems stop everything: `row 11 vendor`, `file` (of a file).
     const batchErrors = stoppers.map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);

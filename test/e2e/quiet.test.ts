@@ -49,6 +49,6 @@ it('--json with an invalid batch: the stderr line points at the report, not at p
   const load = await runCli(['--json', bad], { env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: w.stateDir } });
   expect(load.code, load.stderr).toBe(3);
   // Its one row has no vendor, so no invoice is valid (and --skip-invalid is not suggested).
-  expect(load.stderr).toContain("Nothing was sent: no invoice in the file is valid; fix the problems listed in the report's issues.");
+  expect(load.stderr).toContain("Nothing was sent: no invoice in the file is valid; fix the problems listed in the report (its issues and each invoice's issues).");
   expect(load.stderr).not.toContain('problems above');
 });

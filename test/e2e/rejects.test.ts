@@ -325,7 +325,7 @@ describe('--rejects', () => {
     const plain = await w.load([input]);
     expect(plain.code, plain.stderr).toBe(3);
     expect(w.sandbox.state().counters.requestsTotal).toBe(0);
-    expect(plain.stderr).toContain("Nothing was sent: fix the problems listed in the report's issues, or pass --skip-invalid to load the 2 valid invoices only.");
+    expect(plain.stderr).toContain("Nothing was sent: fix the problems listed in the report (its issues and each invoice's issues), or pass --skip-invalid to load the 2 valid invoices only.");
     expect(plain.stderr).not.toContain('even with --skip-invalid');
 
     const rejects = join(w.dir, 'r.csv');

@@ -55,7 +55,7 @@ describe('nothing was sent: what the last line says', () => {
     // With --json the problems are in the document, not above.
     const json = await load(['--json', '--skip-invalid', join(w.dir, 'none-skip.csv')]);
     expect(json.code, json.stderr).toBe(3);
-    expect(nothingSent(json.stderr)).toEqual(["Nothing was sent: no invoice in the file is valid; fix the problems listed in the report's issues."]);
+    expect(nothingSent(json.stderr)).toEqual(["Nothing was sent: no invoice in the file is valid; fix the problems listed in the report (its issues and each invoice's issues)."]);
     expect(w.sandbox.state().counters.requestsTotal).toBe(0);
   });
 
