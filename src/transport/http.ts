@@ -187,9 +187,11 @@ export interface HttpClientOptions extends TransportOptions {
    * `errorsExist: true`, docs/alma.md#errors-error-codes-and-alerts), or undefined. Such an
    * answer is then handled as an error answer of that status: classified by its code (retry.ts
    * `classify`: a business code is a definite refusal), and every field the server wrote masked
-   * as any error answer's is (`#detail`) — a gateway may echo the key in it.
+   * as any error answer's is (`#detail`) — a gateway may echo the key in it. A document that
+   * carries no code says so with `code` undefined, never with a code of ours: a server's own
+   * code could be spelled the same (`ErrorDocument`).
    */
-  errorInAnswer?: ((status: number, value: JsonValue) => ApiError | undefined) | undefined;
+  errorInAnswer?: ((status: number, value: JsonValue) => ErrorDocument | undefined) | undefined;
   /**
    * Optional: whether an error answer says, in itself, that the request did nothing (Alguna's
    * `Transient-Error: true`, https://alguna.com/docs/api-reference/v2/idempotency). Such a 5xx
@@ -201,6 +203,16 @@ export interface HttpClientOptions extends TransportOptions {
   connectTimeoutMs?: number | undefined;
   /** Header carrying the API's remaining daily budget. Default Alma's `x-exl-api-remaining`. */
   remainingHeader?: string | undefined;
+}
+
+/**
+ * The API's error document found in a 2xx answer (`HttpClientOptions.errorInAnswer`): its code,
+ * or undefined when it carries none, its message and tracking id as the server wrote them.
+ */
+export interface ErrorDocument {
+  code: string | undefined;
+  message: string;
+  trackingId?: string | undefined;
 }
 
 export interface HttpRequest {
@@ -426,8 +438,8 @@ export class HttpClient {
 
   /** `value` unless it is the API's error document (`errorInAnswer`): then `#send` fails the attempt with it. */
   #checked<V extends JsonValue | undefined>(status: number, value: V): V {
-    const error = value === undefined ? undefined : this.#errorInAnswer?.(status, value);
-    if (error !== undefined) throw new ErrorInAnswer(new ApiError({ ...error.detail, inSuccess: true }));
+    const doc = value === undefined ? undefined : this.#errorInAnswer?.(status, value);
+    if (doc !== undefined) throw new ErrorInAnswer(doc);
     return value;
   }
 
@@ -522,13 +534,16 @@ export class HttpClient {
             if (err instanceof ErrorInAnswer) {
               // The API's error document under a 2xx: an error answer of this status (`errorInAnswer`),
               // classified by its code as its 4xx twin is, its fields masked by `#detail`.
-              parsed = err.error;
+              const doc = err.doc;
+              // Without a code of its own it is shown as an unreadable answer (BAD_RESPONSE); told
+              // apart by `doc.code`, never by that code, which a server may send as its own.
+              const codeless = doc.code === undefined;
+              parsed = new ApiError({ httpStatus: status, code: doc.code ?? BAD_RESPONSE, message: doc.message, trackingId: doc.trackingId, inSuccess: true });
               outcome = { kind: 'response', status, code: parsed.code, message: parsed.message, remaining: this.#remaining };
-              if (parsed.code === BAD_RESPONSE && !isSafeMethod(req.method)) {
-                // The error document with no code (`errorInAnswer` gives BAD_RESPONSE): nothing in it
-                // says what the API did, and nothing proves it did nothing — a write so answered has
-                // an unknown outcome, settled by a look-up, never a refusal (no `inSuccess`)
-                // (docs/alma.md#errors-error-codes-and-alerts).
+              if (codeless && !isSafeMethod(req.method)) {
+                // The error document with no code: nothing in it says what the API did, and nothing
+                // proves it did nothing — a write so answered has an unknown outcome, settled by a
+                // look-up, never a refusal (no `inSuccess`) (docs/alma.md#errors-error-codes-and-alerts).
                 parsed = new ApiError({ ...parsed.detail, inSuccess: false });
                 notJson = this.#failure(req, { action: 'fail', kind: 'unknown', reason: BAD_RESPONSE }, outcome, parsed, undefined, attempt + 1);
               }
@@ -780,8 +795,8 @@ function troubleOf(outcome: Outcome): 'timeout' | 'unreachable' | 'gateway' | un
 
 /** Thrown by `#checked` inside `#send`'s read: the API's error document found in a 2xx answer. */
 class ErrorInAnswer extends Error {
-  constructor(readonly error: ApiError) {
-    super(error.message);
+  constructor(readonly doc: ErrorDocument) {
+    super(doc.message);
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import { ApiError } from '../../common/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
-import type { ResponseHeaders } from '../../transport/http.js';
+import type { ErrorDocument, ResponseHeaders } from '../../transport/http.js';
 
 interface AlmaErrorEntry {
   code?: string | undefined;
@@ -47,19 +47,20 @@ export function parseAlmaError(status: number, headers: ResponseHeaders, bodyTex
  * The transport calls it on every 2xx JSON answer (client.ts, `HttpClientOptions.errorInAnswer`),
  * so the fields are masked for the key and the error classified by its code as any error answer's.
  */
-export function errorInAnswer(status: number, doc: JsonValue): ApiError | undefined {
+export function errorInAnswer(status: number, doc: JsonValue): ErrorDocument | undefined {
   if (!isJsonObject(doc)) return undefined;
   const root = isJsonObject(doc['web_service_result']) ? doc['web_service_result'] : doc;
   if (jsonText(root['errorsExist'])?.trim().toLowerCase() !== 'true') return undefined;
   const entries = entriesOf(doc);
   const first = entries.find((e) => e.code !== undefined || e.message !== undefined);
   const messages = entries.map((e) => e.message).filter((m): m is string => m !== undefined && m !== '');
-  return new ApiError({
-    httpStatus: status,
-    code: first?.code ?? 'BAD_RESPONSE',
+  return {
+    // Undefined when the document carries no code: the transport tells that apart by this, not by a
+    // code of its own a server might also send (transport/http.ts `ErrorDocument`).
+    code: first?.code,
     message: `an error answered with HTTP ${status}: ${messages.length > 0 ? messages.join('; ') : 'errorsExist is true, with no error details'}`,
     trackingId: first?.trackingId,
-  });
+  };
 }
 
 function fromJson(text: string): AlmaErrorEntry[] {

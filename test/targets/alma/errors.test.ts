@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseAlmaError } from '../../../src/targets/alma/errors.js';
+import { errorInAnswer, parseAlmaError } from '../../../src/targets/alma/errors.js';
 import { UNAUTHORIZED_XML } from '../helpers/mock-api.js';
 import { hasSample, samplePath } from '../../helpers/samples.js';
 
@@ -73,5 +73,17 @@ describe('parseAlmaError', () => {
     });
     expect(parseAlmaError(503, {}, '')).toMatchObject({ code: 'HTTP_503', message: 'HTTP 503 with no error details', bare: true });
     expect(parseAlmaError(500, JSON_CT, '{"broken"')).toMatchObject({ code: 'HTTP_500', bare: true });
+  });
+});
+
+describe('errorInAnswer', () => {
+  it('gives a document without a code no code (undefined), and one whose code is BAD_RESPONSE that code: the two are not confused', () => {
+    expect(errorInAnswer(200, { errorsExist: true })).toEqual({ code: undefined, message: 'an error answered with HTTP 200: errorsExist is true, with no error details', trackingId: undefined });
+    expect(errorInAnswer(200, { errorsExist: true, errorList: { error: [{ errorCode: 'BAD_RESPONSE', errorMessage: 'x', trackingId: 'E01-1' }] } })).toEqual({
+      code: 'BAD_RESPONSE',
+      message: 'an error answered with HTTP 200: x',
+      trackingId: 'E01-1',
+    });
+    expect(errorInAnswer(200, { total_record_count: '0' })).toBeUndefined();
   });
 });

@@ -149,6 +149,25 @@ describe('createAlmaTarget', () => {
     api!.agent.assertNoPendingInterceptors();
   });
 
+  it("a write answered 2xx with an error document whose own code is BAD_RESPONSE is refused by that code, not read as one without a code", async () => {
+    // The transport's name for an unreadable answer is a string a server may send too: a document
+    // that carries it has a code, so it refuses the write as any coded one does (docs/alma.md#errors-error-codes-and-alerts).
+    const t = target();
+    const inv = fullInvoice();
+    api!.script(
+      { method: 'POST', path: '/almaws/v1/acq/invoices', body: almaError('BAD_RESPONSE', 'Bad request body.', 'E01-BR') },
+      { method: 'POST', path: '/almaws/v1/acq/invoices/77/lines', body: almaServerError('BAD_RESPONSE', 'Bad line.', 'E01-BRL') },
+    );
+    for (const p of [t.createInvoice(inv), t.addLine('77', inv.lines[0]!, inv)]) {
+      const err = await p.catch((x: unknown) => x);
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+      expect(err).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', inSuccess: true, trackingId: expect.stringMatching(/^E01-BR/) });
+    }
+    expect(api!.calls()).toHaveLength(2);
+    api!.agent.assertNoPendingInterceptors();
+  });
+
   it("a create answered 200 with Alma's 60288 (the number exists) is the duplicate refusal its 4xx twin is, sent once", async () => {
     const t = target();
     api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices', body: almaError('60288', 'Invoice number INV-2026/001 already exists for vendor ACME.', 'E01-DUP') });
