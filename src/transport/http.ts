@@ -236,6 +236,12 @@ export interface HttpRequest {
   tallies?: readonly { count: number }[] | undefined;
 }
 
+/**
+ * A client whose every answer is looked at for the API's error document under a 2xx
+ * (`errorInAnswer`): `json` and `answer` do, the raw `request` does not, so it has none.
+ */
+export type CheckedClient = Omit<HttpClient, 'request'>;
+
 /** The part of the client that reads and writes JSON: what the look-ups and checks need. */
 export type JsonClient = Pick<HttpClient, 'json'>;
 
@@ -459,8 +465,16 @@ export class HttpClient {
     }));
   }
 
-  /** Sends the request with pacing and retries. Resolves with a 2xx answer; throws otherwise. */
+  /**
+   * Sends the request with pacing and retries. Resolves with a 2xx answer, its text unread;
+   * throws otherwise. Not for a client with `errorInAnswer`: the API's error document under a 2xx
+   * would come back as a success (FOLIO's client is its only caller; an Alma client is typed
+   * without it, `CheckedClient`), so it is refused before anything is sent.
+   */
   async request(req: HttpRequest): Promise<HttpResponse> {
+    if (this.#errorInAnswer !== undefined) {
+      throw new Error(`${req.method} ${req.path}: request() reads no error document under a 2xx; a client with errorInAnswer reads answers through json() or answer()`);
+    }
     return this.#send(req, (res) => res);
   }
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setMaxListeners } from 'node:events';
 import { RateLimiter, type Limiter } from '../../src/transport/limiter.js';
 import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, runStopOf, UnknownOutcomeError } from '../../src/common/errors.js';
-import { errorCode } from '../../src/transport/http.js';
+import { errorCode, type HttpClient } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';
 import { FakeClock } from '../targets/helpers/clock.js';
@@ -588,6 +588,24 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(call.headers).toMatchObject({ authorization: `apikey ${KEY}`, accept: 'application/json', 'content-type': 'application/json' });
     expect(call.body).toBe('{"total_amount":12345678901234567890.123}');
     expect(api.log()).toEqual(['POST /almaws/v1/acq/invoices?op=x+y']);
+  });
+});
+
+describe('the raw request() and the error document under a 2xx', () => {
+  it("an Alma client has no request(): its raw text would skip Alma's error document under a 2xx, so it is not typed, and refused before anything is sent", async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    api.script({ body: almaError('402119', 'General error.') });
+    // @ts-expect-error -- createAlmaHttpClient gives a CheckedClient, typed without request()
+    expect(client.request).toBeTypeOf('function');
+    const raw = client as unknown as HttpClient;
+    const err = await clock.run(raw.request({ method: 'GET', path: '/acq/invoices' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('GET /acq/invoices: request() reads no error document under a 2xx; a client with errorInAnswer reads answers through json() or answer()');
+    expect(api.log()).toEqual([]);
+    expect(client.requests).toBe(0);
+    // json() reads the same answer as the error it is.
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices' }))).rejects.toMatchObject({ code: '402119', inSuccess: true });
   });
 });
 

@@ -3,7 +3,7 @@
  * `Authorization: apikey` header, JSON both ways, and Alma's error parser.
  */
 import { UsageError } from '../../common/errors.js';
-import { HttpClient, type TransportOptions } from '../../transport/http.js';
+import { HttpClient, type CheckedClient, type TransportOptions } from '../../transport/http.js';
 import { errorInAnswer, parseAlmaError } from './errors.js';
 import { almaBaseUrl } from './regions.js';
 
@@ -17,7 +17,11 @@ export interface AlmaClientOptions extends TransportOptions {
   connectTimeoutMs?: number | undefined;
 }
 
-export function createAlmaHttpClient(opts: AlmaClientOptions): HttpClient {
+/**
+ * Typed without `request`: its raw text would skip the look for Alma's error document under a 2xx
+ * (docs/alma.md#errors-error-codes-and-alerts), so every Alma call reads through `json` or `answer`.
+ */
+export function createAlmaHttpClient(opts: AlmaClientOptions): CheckedClient {
   // Keys read from a file often end with a newline; a header value cannot carry one.
   const key = opts.apiKey.trim();
   if (key === '') throw new UsageError('no Alma API key: set ALMA_API_KEY or pass --api-key-file');

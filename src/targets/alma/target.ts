@@ -6,7 +6,7 @@
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../domain/model.js';
 import { ApiError, isRefusal, UnknownOutcomeError } from '../../common/errors.js';
 import type { JsonValue } from '../../common/json.js';
-import { limiterFor, type HttpClient } from '../../transport/http.js';
+import { limiterFor, type CheckedClient } from '../../transport/http.js';
 import type { AttachmentToSend, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { AnswerWatch } from './answers.js';
@@ -35,7 +35,7 @@ export interface AlmaTarget extends Target {
   /** Requests sent so far, retries included (the report's `summary.requests`). */
   requestCount(): number;
   /** The client, for the read-only checks a load runs before its first write (preflight.ts). */
-  readonly http: HttpClient;
+  readonly http: CheckedClient;
   /** Releases the connection pool (only when this target created it). */
   close(): Promise<void>;
 }
@@ -271,7 +271,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
  * One attachment with its base64 content (`expand=content`, OpenAPI "Get Invoice Attachment"):
  * its name, and its size measured from the content. The id asked for when the answer has none.
  */
-async function attachmentOf(http: HttpClient, invoiceId: string, attachmentId: string): Promise<RemoteAttachment> {
+async function attachmentOf(http: CheckedClient, invoiceId: string, attachmentId: string): Promise<RemoteAttachment> {
   const answer = await http.json({
     method: 'GET',
     path: `/acq/invoices/${encodeURIComponent(invoiceId)}/attachments/${encodeURIComponent(attachmentId)}`,
@@ -296,6 +296,6 @@ function unreadable(what: string, why: string): UnknownOutcomeError {
   return new UnknownOutcomeError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `the answer to ${what} ${why}` });
 }
 
-async function closeQuietly(http: HttpClient): Promise<void> {
+async function closeQuietly(http: CheckedClient): Promise<void> {
   await http.close().catch(() => undefined);
 }
