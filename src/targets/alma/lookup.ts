@@ -28,7 +28,7 @@
  * first invoice; only their time moved, into the wave before the first write.
  */
 import { ApiError, isRefusal, runStopOf } from '../../common/errors.js';
-import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
+import { isJsonObject, JsonNumber, jsonText, stringifyJson, type JsonValue } from '../../common/json.js';
 import { keyString, type InvoiceKey } from '../../domain/model.js';
 import type { JsonClient } from '../../transport/http.js';
 import { repeatedPageCheck } from '../pages.js';
@@ -57,7 +57,8 @@ const VENDOR_NOT_FOUND = new Set(['401871', '402880']);
  * is then sent again; so a listing that cannot be read whole fails instead
  * (docs/alma.md#look-ups-and-how-fresh-they-are):
  * - a page without items while `total_record_count` says more are left (items under another key,
- *   a server that stops early) is an unreadable answer (`BAD_RESPONSE`);
+ *   a server that stops early) is an unreadable answer (`BAD_RESPONSE`), and so is a page with
+ *   neither entries nor a `total_record_count` key (`{}`), which no source shows as an empty list;
  * - without a usable total ("", absent), paging goes on to an empty page, not to the first short
  *   one: a server that gives fewer than `limit` a page (its own cap, or the OAS default of 10 for
  *   a `limit` it ignores) would otherwise end the listing after its first page. That costs one
@@ -95,6 +96,12 @@ export async function readAllPages(
       continue;
     }
     if (got.length === 0) {
+      // `{}` (or no object at all) is no documented empty answer: a zero-hit page says
+      // `{"total_record_count": 0}` (sample 10, docs/alma.md#the-json-shape-list-naming-amounts-dates).
+      // Read as the end, it would make an invoice that exists look absent, and it would be created again.
+      if (!isJsonObject(page) || !('total_record_count' in page || itemKey in page || `${itemKey}s` in page)) {
+        throw cutShort(`${named}: the page at offset ${out.length} holds neither "${itemKey}" entries nor a total_record_count (it is ${shortText(page)}), so whether the list ends there cannot be told`);
+      }
       if (total !== undefined && out.length < total) {
         throw cutShort(`${named}: the page at offset ${out.length} has no "${itemKey}" entries, but total_record_count is ${total} and ${out.length} were read`);
       }
@@ -127,6 +134,12 @@ export function wholeListingStep(p: { read: number; got: number; total: number |
   if (p.got >= p.limit) return 'more';
   if (read < p.total) return { disagree: `${at} holds ${p.got} entries, fewer than the ${p.limit} asked, but total_record_count is ${p.total} and ${read} were read` };
   return 'end';
+}
+
+/** An answer as a message shows it: its JSON, cut to 80 characters. */
+function shortText(v: JsonValue): string {
+  const t = stringifyJson(v);
+  return t.length > 80 ? `${t.slice(0, 77)}…` : t;
 }
 
 /** A list answer that cannot be read whole: unreadable, as an answer that is not JSON is (transport/http.ts). */
@@ -277,7 +290,7 @@ export class InvoiceLookup {
         // No item: none found. Not from an error document under a 2xx (`inSuccess`): nothing shows
         // Alma answering so, and absence read from it would create an invoice that exists again
         // (docs/alma.md#errors-error-codes-and-alerts).
-        if (err instanceof ApiError && isRefusal(err) && !err.inSuccess && err.code === SEARCH_FOUND_NOTHING) return {};
+        if (err instanceof ApiError && isRefusal(err) && !err.inSuccess && err.code === SEARCH_FOUND_NOTHING) return { total_record_count: new JsonNumber('0') };
         throw err;
       }
     }, 'invoice', undefined, `GET /acq/invoices/?q=invoice_number~${key.number}`);

@@ -3,6 +3,11 @@ import { ApiError } from '../../../src/common/errors.js';
 import { unlimited } from '../../../src/transport/limiter.js';
 import { createAlmaTarget } from '../../../src/targets/alma/target.js';
 import { ORIGIN, almaError, mockApi } from '../helpers/mock-api.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runEngine } from '../../helpers/engine-run.js';
+import { makeInvoice } from '../../helpers/fake-target.js';
 
 /** An invoice as Alma lists it (brief). */
 const inv = (id: string, number: string, vendor: string) => ({
@@ -57,6 +62,42 @@ describe('findInvoices by word search', () => {
     await expect(t.findInvoices({ vendor: 'ACME', number: 'X' }, { fresh: true })).resolves.toEqual([]);
     await expect(t.findInvoices({ vendor: 'ACME', number: 'Y' }, { fresh: true })).resolves.toEqual([]);
     expect(api.log()).toHaveLength(2);
+  });
+
+  it('a page that is {} (neither entries nor total_record_count) is no empty list: the look-up fails naming the request, never reads as absent', async () => {
+    // The documented empty answer is {"total_record_count": 0} (sample 10, docs/alma.md#the-json-shape-list-naming-amounts-dates).
+    const t = target();
+    api.script(
+      { path: /INV-X&/, body: {} },
+      // after a full page, an empty object is no end either: the rest of the list would go unread
+      { path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=0', body: { total_record_count: 150, invoice_line: Array.from({ length: 100 }, (_, i) => ({ id: `L${i}`, number: String(i + 1) })) } },
+      { path: '/almaws/v1/acq/invoices/77/lines?limit=100&offset=100', body: {} },
+      // an explicit empty list without a total is still read as empty
+      { path: /INV-Y&/, body: { invoice: [] } },
+    );
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'INV-X' }, { fresh: true })).rejects.toMatchObject({
+      code: 'BAD_RESPONSE',
+      message: 'GET /acq/invoices/?q=invoice_number~INV-X: the page at offset 0 holds neither "invoice" entries nor a total_record_count (it is {}), so whether the list ends there cannot be told',
+    });
+    await expect(t.listLines('77')).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringMatching(/^GET \/acq\/invoices\/77\/lines: the page at offset 100 holds neither "invoice_line" entries nor a total_record_count/) });
+    await expect(t.findInvoices({ vendor: 'ACME', number: 'INV-Y' }, { fresh: true })).resolves.toEqual([]);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('a load whose look-up is answered {} stops that invoice before its create: nothing is written', async () => {
+    const t = target();
+    const dir = mkdtempSync(join(tmpdir(), 'lookup-empty-'));
+    try {
+      // Every search answered so (a look-up that fails may be asked again), and nothing else scripted.
+      for (let i = 0; i < 4; i++) api.script({ method: 'GET', path: /invoice_number%7EINV-1&/, body: {} });
+      const { outcome } = await runEngine(t, [makeInvoice('ACME', 'INV-1', 1)], join(dir, 'j.jsonl'));
+      expect(outcome.results.map((r) => r.status)).toEqual(['failed']);
+      expect(outcome.results[0]!.error).toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringContaining('GET /acq/invoices/?q=invoice_number~INV-1: the page at offset 0 holds neither') });
+      // Only the search, asked again once; no create, no line.
+      expect(new Set(api.log())).toEqual(new Set(['GET /almaws/v1/acq/invoices/?q=invoice_number%7EINV-1&limit=100&offset=0&view=brief']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("takes the search's 412400 \"Invoice X not found\" (OAS) for no match; another refusal still fails the look-up", async () => {
