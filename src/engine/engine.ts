@@ -1163,7 +1163,13 @@ class InvoiceSaga {
     // The answers showing every field as sent are the verdict; anything else is read back, as
     // an answer may carry less than the target stored.
     const compared = answered?.length === 0 ? 'answers' : 'read_back';
-    const differences = compared === 'answers' ? [] : await target.readBack!(id, this.#inv, lines);
+    const found = compared === 'answers' ? [] : await target.readBack!(id, this.#inv, lines);
+    // A field the target may write its own text into (FieldDifference.tolerated: Alma's line
+    // vat_note) is said on the invoice, not a stop: the run would otherwise stop on the target's own
+    // wording (docs/alma.md#reading-the-first-invoice-back-the-canary-verify).
+    const tolerated = found.filter((d) => d.tolerated === true);
+    if (tolerated.length > 0) this.#warnings.push(storedOtherwise(tolerated, this.#label));
+    const differences = found.filter((d) => d.tolerated !== true);
     const verdict: CanaryVerdict = { key, id, status: differences.length === 0 ? 'passed' : 'failed', differences, compared };
     emit({ type: 'canary', key, id, passed: differences.length === 0, differences: differences.length, compared });
     this.#ctx.canary.settle(verdict);
@@ -1729,3 +1735,11 @@ function settle(
   return { ...settledResult(inv.key, st, status), warnings };
 }
 
+/** The canary's read-back differs only where the target may write its own text (FieldDifference.tolerated): said, the run goes on. */
+function storedOtherwise(differences: readonly FieldDifference[], label: string): LoadWarning {
+  const what = differences.map((d) => `${d.field}: sent ${d.sent}, stored ${d.stored}`).join('; ');
+  return {
+    code: 'stored_otherwise',
+    message: `${label} stored ${what}. ${label} may write its own text there, so the run went on; if the file's text matters, check it in ${label}`,
+  };
+}

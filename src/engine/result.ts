@@ -42,10 +42,11 @@ export interface InvoiceResult {
  * `--poll-timeout`, or its status could not be read after processing was accepted), `status_unknown` (the run stopped while the invoice was being processed),
  * `attachment_not_added` (a file named for an invoice already processed: not sent),
  * `attachment_not_compared` (a file the target holds under the name, taken without its size
- * compared: not sent).
+ * compared: not sent), `stored_otherwise` (the canary read back a field the target may write its
+ * own text into, Alma's line vat_note, otherwise than sent: no stop).
  */
 export interface LoadWarning {
-  code: 'several_found' | 'held_different' | 'not_finished' | 'status_unknown' | 'attachment_not_added' | 'attachment_not_compared';
+  code: 'several_found' | 'held_different' | 'not_finished' | 'status_unknown' | 'attachment_not_added' | 'attachment_not_compared' | 'stored_otherwise';
   message: string;
 }
 

@@ -112,6 +112,11 @@ export interface FieldDifference {
   stored: string;
   /** What to do about it, when the target knows (Exsited: define its custom attributes); said in the canary's message, not in the report. */
   advice?: string | undefined;
+  /**
+   * A field the target may write its own text into (Alma's line `vat_note`): a difference there is
+   * said as a warning (`stored_otherwise`), never a canary stop (docs/alma.md#reading-the-first-invoice-back-the-canary-verify).
+   */
+  tolerated?: true | undefined;
 }
 
 /** What happens below the target interface that the terminal may want to show (src/transport/events.ts). */

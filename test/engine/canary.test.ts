@@ -64,6 +64,28 @@ describe('the canary gate', () => {
     expect(creates(alma)).toHaveLength(4);
   });
 
+  it("a difference only where the target may write its own text (tolerated: Alma's line vat_note) is a warning on the canary, not a stop", async () => {
+    const alma = new FakeAlma();
+    const VAT_NOTE: FieldDifference = { field: 'line 1 vat_note', sent: '"VAT included"', stored: '"Approximately 0.00 included in line Total Price."', tolerated: true };
+    const { outcome } = await run(withReadBack(alma, (n) => (n === 'INV-1' ? [VAT_NOTE] : [])), batch());
+    expect(outcome.stopped).toBeUndefined();
+    expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded', 'loaded', 'loaded']);
+    expect(outcome.canary).toMatchObject({ key: { number: 'INV-1' }, status: 'passed', differences: [] });
+    expect(outcome.results[0]!.warnings).toEqual([
+      {
+        code: 'stored_otherwise',
+        message: 'Alma stored line 1 vat_note: sent "VAT included", stored "Approximately 0.00 included in line Total Price.". Alma may write its own text there, so the run went on; if the file\'s text matters, check it in Alma',
+      },
+    ]);
+    expect(creates(alma)).toHaveLength(4);
+    // Beside another difference it still stops, on that one.
+    const other = new FakeAlma();
+    const stopped = await runEngine(withReadBack(other, () => [VAT_NOTE, NOTE]), batch(), join(dir, 'k.jsonl'), { concurrency: 8 });
+    expect(stopped.outcome.stopped?.reason).toBe('canary');
+    expect(stopped.outcome.canary?.differences).toEqual([NOTE]);
+    expect(creates(other)).toEqual(['createInvoice INV-1']);
+  });
+
   it('a difference stops the run before a second invoice is created: the canary fails, the rest are not started', async () => {
     const alma = new FakeAlma();
     const { outcome, events } = await run(withReadBack(alma, () => [NOTE]), batch());
