@@ -22,7 +22,7 @@ import { targetNamed } from '../targets/registry.js';
 import { adoptable } from '../targets/matches.js';
 import { WithdrawnInvoiceError } from '../targets/target.js';
 import { ApiError, runStopOf, UsageError } from '../common/errors.js';
-import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
+import { buildVerifyReport, readBackStatus, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
 import { writeOutputFile } from '../common/fs.js';
 import { writeJson } from '../common/json.js';
 import { checkReportPath } from './outputs.js';
@@ -114,7 +114,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
         }
         if (id === undefined) return { ...base, status: 'not_found' };
         const differences = await readBack(id, inv);
-        return { ...base, id, status: differences.length === 0 ? 'matches' : 'differs', differences };
+        return { ...base, id, status: readBackStatus(differences), differences };
       } catch (err) {
         if (err instanceof WithdrawnInvoiceError && id !== undefined) return { ...base, ...withdrawnInvoice(err, profile.label, id) };
         if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;

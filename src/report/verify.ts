@@ -39,6 +39,15 @@ export interface VerifyReport {
   invoices: VerifyInvoice[];
 }
 
+/**
+ * What the target holds against the batch: `matches` when nothing differs but where the target
+ * may write its own text (`FieldDifference.tolerated`: Alma's line vat_note, docs/alma.md) — those
+ * are listed, as the canary says them, not a reason to check the invoice in the target.
+ */
+export function readBackStatus(differences: readonly FieldDifference[]): 'matches' | 'differs' {
+  return differences.some((d) => d.tolerated !== true) ? 'differs' : 'matches';
+}
+
 export function buildVerifyReport(target: string, invoices: VerifyInvoice[], issues: Problem[], requests: number, stopped?: string, detail?: StopDetail): VerifyReport {
   const summary = { invoices: invoices.length, matches: 0, differs: 0, not_found: 0, missing: 0, failed: 0, invalid: 0, requests };
   for (const i of invoices) summary[i.status]++;
@@ -71,8 +80,8 @@ export function renderVerify(r: VerifyReport, style: Style): string {
   const colours: ((s: string) => string)[] = [(s) => s];
   for (const i of r.invoices) {
     const what =
-      i.status === 'differs'
-        ? i.differences.map((d) => `${d.field}: sent ${d.sent}, stored ${d.stored}`).join('; ')
+      i.status === 'differs' || i.differences.length > 0
+        ? i.differences.map((d) => `${d.field}: sent ${d.sent}, stored ${d.stored}${d.tolerated === true ? ` (${peopleName(r.target)}'s own words)` : ''}`).join('; ')
         : i.status === 'not_found'
           ? `${peopleName(r.target)} holds no invoice ${i.number} from ${i.vendor}`
           : i.status === 'invalid'

@@ -1,6 +1,6 @@
 /** The verify command's summary as a person reads it, pure: the table, the counts, and a stop. */
 import { describe, expect, it } from 'vitest';
-import { buildVerifyReport, renderVerify, verifyExitCode, type VerifyInvoice } from '../../src/report/verify.js';
+import { buildVerifyReport, readBackStatus, renderVerify, verifyExitCode, type VerifyInvoice } from '../../src/report/verify.js';
 import { plainStyle } from '../../src/report/human.js';
 
 const inv = (number: string, status: VerifyInvoice['status'], extra: Partial<VerifyInvoice> = {}): VerifyInvoice => ({
@@ -16,6 +16,19 @@ describe('renderVerify', () => {
     expect(lines).toContain('2 invoices: 1 matches, 1 differs. 4 read-only requests to Alma.');
     expect(lines.at(-1)).toMatch(/^Next: check the invoices named above in Alma/);
     expect(verifyExitCode(report)).toBe(4);
+  });
+
+  it("a difference only where Alma writes its own text (a line vat_note, tolerated) matches: listed, exit 0; any other difference differs", () => {
+    const vat = { field: 'line 1 vat_note', sent: '"VAT included"', stored: '"Approximately 0.00 included in line Total Price."', tolerated: true as const };
+    const note = { field: 'note', sent: '"spring"', stored: 'nothing' };
+    expect(readBackStatus([])).toBe('matches');
+    expect(readBackStatus([vat])).toBe('matches');
+    expect(readBackStatus([vat, note])).toBe('differs');
+    expect(readBackStatus([note])).toBe('differs');
+    const report = buildVerifyReport('alma', [inv('G-1', readBackStatus([vat]), { differences: [vat] })], [], 1);
+    const lines = renderVerify(report, plainStyle).trimEnd().split('\n');
+    expect(lines[1]).toMatch(/^matches .*line 1 vat_note: sent "VAT included", stored "Approximately 0\.00 included in line Total Price\." \(Alma's own words\)$/);
+    expect(verifyExitCode(report)).toBe(0);
   });
 
   it('stopped before any invoice was read: no empty table, and the stop with when to run it again', () => {
