@@ -492,7 +492,7 @@ const isAbort = (err: unknown): boolean =>
  * a code, `inSuccess`: nothing was added), as opposed to a
  * stop of the run, an interruption or an outcome left unknown.
  */
-const isLineRefusal = (err: unknown): boolean =>
+export const isLineRefusal = (err: unknown): boolean =>
   // common/errors.ts `isRefusal` (a 4xx, or the error document under a 2xx), and a 429 that is no stop of the run.
   err instanceof ApiError && !(err instanceof UnknownOutcomeError) && runStopOf(err) === undefined && (isRefusal(err) || err.httpStatus === 429);
 
@@ -1566,16 +1566,26 @@ async function sendJournaled<T>(
   try {
     answered = await send();
   } catch (err) {
-    const refused = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || answeredRefusal(err));
-    if (refused || err instanceof NotSentError || notItsOwn(err, intent)) {
+    const settled = journaledAs(err, intent);
+    if (settled !== undefined) {
       const { vendor, number, step, line, file } = intent;
-      journal.append({ t: refused ? 'refused' : 'unsent', vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });
+      journal.append({ t: settled, vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });
     }
     written(writeOutcome(err, intent));
     throw err;
   }
   written('accepted');
   return answered;
+}
+
+/**
+ * The journal entry that settles the intent of a write that threw (`sendJournaled`): `refused`,
+ * `unsent`, or undefined — the intent stays pending and a re-run looks for what it made.
+ */
+export function journaledAs(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): 'refused' | 'unsent' | undefined {
+  const refused = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || answeredRefusal(err));
+  if (refused) return 'refused';
+  return err instanceof NotSentError || notItsOwn(err, intent) ? 'unsent' : undefined;
 }
 
 /** The engine's step of a journaled write (journal.ts names them singular). */
@@ -1590,7 +1600,7 @@ const STEP_OF = { create: 'create', line: 'lines', attachment: 'attachments', pr
  * outcome, or an answer below 400 the loader could not use (its own `IdNotKeptError`: the target
  * made the record under another id).
  */
-function writeOutcome(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): WriteOutcome {
+export function writeOutcome(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): WriteOutcome {
   if (err instanceof NotSentError || notItsOwn(err, intent)) return 'unsent';
   if (!(err instanceof ApiError) || err instanceof UnknownOutcomeError) return 'unknown';
   if (err.httpStatus === 0) return 'unsent';

@@ -139,7 +139,7 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
  * any other error answered by Alma (a 4xx, a refused key, the daily threshold) — refused, nothing
  * changed; not sent, or never reaching Alma (`NotSentError`, an unreachable Alma) — neither.
  */
-function watchedSend<S>(send: (id: string) => Promise<S | undefined>, writes: { wrote: boolean; refused: boolean }): (id: string) => Promise<S | undefined> {
+export function watchedSend<S>(send: (id: string) => Promise<S | undefined>, writes: { wrote: boolean; refused: boolean }): (id: string) => Promise<S | undefined> {
   return async (id) => {
     try {
       const answered = await send(id);
