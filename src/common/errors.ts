@@ -46,15 +46,52 @@ export interface ApiErrorDetail {
    * docs/alma.md#errors-error-codes-and-alerts): a refusal as its 4xx twin is, not an acceptance.
    */
   inSuccess?: boolean | undefined;
+  /**
+   * An earlier attempt of this write may have reached the API and been applied (a reset or a
+   * timeout after sending, a 5xx): a write sent as idempotent (an idempotency key, an id of our
+   * own) is retried past such an attempt, and this error, its last attempt's, is not all that
+   * happened (transport/http.ts). Its outcome is unknown whatever this attempt says (`writeVerdict`).
+   */
+  reached?: boolean | undefined;
 }
 
 /**
- * A refusal of this request (a 4xx but 429, which asks to slow down, or the API's error document
- * under a 2xx, `inSuccess`): read by its code whatever
- * its 4xx status — Alma's OAS gives no status per code, and an implementation may say "not
- * found" with 404 or "exists" with 409 (docs/alma.md#errors-error-codes-and-alerts).
+ * What a failed write did to the target, read from its error alone: the one rule the journal, the
+ * `write` event (engine.ts `sendJournaled`) and the operations' `writes` (operations.ts) share, so
+ * that the journal never says "refused, send it again at once" where the report says "may have been
+ * written", or the other way round. Unknown wins wherever a byte may have reached the target: a
+ * re-run sends a refused or unsent write again without looking for what it made, and sends an
+ * unknown one only once a look-up shows it absent (README "Unknown outcomes are reconciled").
+ * - `unsent`: it never left — a Ctrl-C before its turn (`NotSentError`), or a status 0 that is no
+ *   unknown outcome (a connection refused or a name not found before any byte; a target's own
+ *   refusal before sending, such as FOLIO's unknown vendor);
+ * - `refused`: the API answered a definite refusal, and applied nothing — its error document under a
+ *   2xx (`inSuccess`, docs/alma.md#errors-error-codes-and-alerts) or a 4xx, a 429 included (it
+ *   asks to slow down: transport/retry.ts);
+ * - `unknown`: it may have been written — `UnknownOutcomeError`, an earlier attempt that `reached`
+ *   the API, a 5xx or a 408 (the server may have done the work first: transport/retry.ts
+ *   `classify`), a 2xx the loader could not use (an `IdNotKeptError`, an answer without an id),
+ *   and anything that is not the API's answer at all.
  */
-export const isRefusal = (err: ApiError): boolean => err.inSuccess || (err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 429);
+export type WriteVerdict = 'refused' | 'unsent' | 'unknown';
+
+export function writeVerdict(err: unknown): WriteVerdict {
+  if (err instanceof NotSentError) return 'unsent';
+  if (!(err instanceof ApiError) || err instanceof UnknownOutcomeError || err.reached) return 'unknown';
+  if (err.inSuccess) return 'refused';
+  if (err.httpStatus === 0) return 'unsent';
+  return err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 408 ? 'refused' : 'unknown';
+}
+
+/**
+ * A refusal of this request (`writeVerdict` refused, but a 429, which asks to slow down rather
+ * than refusing what was sent): a 4xx or the API's error document under a 2xx, `inSuccess`, read
+ * by its code whatever its 4xx status — Alma's OAS gives no status per code, and an
+ * implementation may say "not found" with 404 or "exists" with 409
+ * (docs/alma.md#errors-error-codes-and-alerts). Never an unknown outcome (`UnknownOutcomeError`,
+ * a 408, an earlier attempt that `reached` the API): a refusal that may not be all that happened.
+ */
+export const isRefusal = (err: ApiError): boolean => writeVerdict(err) === 'refused' && err.httpStatus !== 429;
 
 /** An answer from the API that is an error (parsed from any of Alma's three error shapes). */
 export class ApiError extends Error implements ApiErrorDetail {
@@ -64,6 +101,7 @@ export class ApiError extends Error implements ApiErrorDetail {
   readonly bare: boolean;
   readonly replayed: boolean;
   readonly inSuccess: boolean;
+  readonly reached: boolean;
   constructor(detail: ApiErrorDetail) {
     super(detail.message);
     // The class's own name (AuthError, DailyLimitError, …): subclasses need no constructor for it.
@@ -74,6 +112,7 @@ export class ApiError extends Error implements ApiErrorDetail {
     this.bare = detail.bare === true;
     this.replayed = detail.replayed === true;
     this.inSuccess = detail.inSuccess === true;
+    this.reached = detail.reached === true;
   }
   get detail(): ApiErrorDetail {
     return {
@@ -84,6 +123,7 @@ export class ApiError extends Error implements ApiErrorDetail {
       ...(this.bare ? { bare: true } : {}),
       ...(this.replayed ? { replayed: true } : {}),
       ...(this.inSuccess ? { inSuccess: true } : {}),
+      ...(this.reached ? { reached: true } : {}),
     };
   }
 }

@@ -18,7 +18,7 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, IdNotKeptError, isRefusal, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
+import { ApiError, IdNotKeptError, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
 import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { nextPollWait } from '../targets/target.js';
@@ -488,20 +488,12 @@ const isAbort = (err: unknown): boolean =>
 
 
 /**
- * A line the target refused with a definite answer (4xx, or its error document under a 2xx with
- * a code, `inSuccess`: nothing was added), as opposed to a
- * stop of the run, an interruption or an outcome left unknown.
+ * A line the target refused with a definite answer (common/errors.ts `writeVerdict` refused: a
+ * 4xx, a 429 that is no stop of the run, or its error document under a 2xx with a code,
+ * `inSuccess`: nothing was added), as opposed to a stop of the run, an interruption or an outcome
+ * left unknown.
  */
-export const isLineRefusal = (err: unknown): boolean =>
-  // common/errors.ts `isRefusal` (a 4xx, or the error document under a 2xx), and a 429 that is no stop of the run.
-  err instanceof ApiError && !(err instanceof UnknownOutcomeError) && runStopOf(err) === undefined && (isRefusal(err) || err.httpStatus === 429);
-
-/**
- * A write the target answered with a definite refusal: 400 or more, or its error document under a
- * 2xx (`inSuccess`, refused by its code as its 4xx twin: docs/alma.md#errors-error-codes-and-alerts).
- * Not an unknown outcome (the caller checks).
- */
-const answeredRefusal = (err: ApiError): boolean => err.inSuccess || err.httpStatus >= 400;
+export const isLineRefusal = (err: unknown): boolean => runStopOf(err) === undefined && writeVerdict(err) === 'refused';
 
 const errorRecord = (step: Step, err: ApiError, line?: RefusedLine): ErrorRecord => ({
   step,
@@ -1547,9 +1539,10 @@ function withListed(st: InvoiceJournalState, lines: readonly RemoteLine[]): Map<
 
 /**
  * Appends a write's intent, sends the write, and journals a definite refusal (journal.ts
- * `refused`): an answer of 400 or more, or a request that provably never left (status 0 without an
- * unknown outcome) — never an `UnknownOutcomeError`. Without it, a re-run after a refused create
- * (the vendor's account fixed in Alma, say) said its answer was lost and waited out the settle
+ * `refused`) or a request that provably never left (`unsent`), as common/errors.ts `writeVerdict`
+ * says — never an outcome that may have written (an `UnknownOutcomeError`, a 5xx). Without it, a
+ * re-run after a refused create (the vendor's account fixed in Alma, say) said its answer was
+ * lost and waited out the settle
  * window, up to 30 s, looking for an invoice the refusal had not made. A write a Ctrl-C stopped
  * before it left (`NotSentError`) is journaled `unsent` for the same reason, and so is one that
  * ended on another write's `IdNotKeptError` (`notItsOwn`).
@@ -1583,28 +1576,20 @@ async function sendJournaled<T>(
  * `unsent`, or undefined — the intent stays pending and a re-run looks for what it made.
  */
 export function journaledAs(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): 'refused' | 'unsent' | undefined {
-  const refused = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && (err.httpStatus === 0 || answeredRefusal(err));
-  if (refused) return 'refused';
-  return err instanceof NotSentError || notItsOwn(err, intent) ? 'unsent' : undefined;
+  const outcome = writeOutcome(err, intent);
+  return outcome === 'refused' || outcome === 'unsent' ? outcome : undefined;
 }
 
 /** The engine's step of a journaled write (journal.ts names them singular). */
 const STEP_OF = { create: 'create', line: 'lines', attachment: 'attachments', process: 'process' } as const satisfies Record<string, Step>;
 
 /**
- * How a write that threw ended, for the `write` event: never left (Ctrl-C before its turn,
- * another write's `IdNotKeptError`, status 0 without an unknown outcome: an unreachable target);
- * refused (answered 400 or more, or the target's error document under a 2xx — `inSuccess`,
- * docs/alma.md#errors-error-codes-and-alerts — not an unknown outcome: transport/http.ts makes a write's 5xx or
- * lost answer an `UnknownOutcomeError`); else it may have changed the target — an unknown
- * outcome, or an answer below 400 the loader could not use (its own `IdNotKeptError`: the target
- * made the record under another id).
+ * How a write that threw ended, for the `write` event and the journal (`journaledAs`): common/errors.ts
+ * `writeVerdict`, the rule the operations share, but for another write's `IdNotKeptError`, which
+ * never left (`notItsOwn`: only the load knows which write an error is about).
  */
 export function writeOutcome(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): WriteOutcome {
-  if (err instanceof NotSentError || notItsOwn(err, intent)) return 'unsent';
-  if (!(err instanceof ApiError) || err instanceof UnknownOutcomeError) return 'unknown';
-  if (err.httpStatus === 0) return 'unsent';
-  return answeredRefusal(err) ? 'refused' : 'unknown';
+  return notItsOwn(err, intent) ? 'unsent' : writeVerdict(err);
 }
 
 /**

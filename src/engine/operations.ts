@@ -21,7 +21,7 @@
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { ApiError, isRefusal, NotSentError, runStopOf, UnknownOutcomeError } from '../common/errors.js';
+import { ApiError, isRefusal, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
 import { DEFAULT_POLL, nextPollWait, type Alert } from '../targets/target.js';
 import { stopDetail, stopMessage, type StopDetail, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
@@ -133,11 +133,11 @@ export async function runOperations<S extends OpState>(specs: readonly OpSpec<S>
 }
 
 /**
- * `send`, telling `writes` what each request did (transport/retry.ts: a POST is sent again only
- * after an attempt that provably did nothing): answered 2xx, or its outcome unknown
- * (`UnknownOutcomeError`: no answer, a 5xx, Ctrl-C during it) — it may have changed the invoice;
- * any other error answered by Alma (a 4xx, a refused key, the daily threshold) — refused, nothing
- * changed; not sent, or never reaching Alma (`NotSentError`, an unreachable Alma) — neither.
+ * `send`, telling `writes` what each request did, as the load's journal says it
+ * (common/errors.ts `writeVerdict`): answered 2xx, or its outcome unknown (no answer, a 5xx,
+ * Ctrl-C during it, a 2xx the loader could not use) — it may have changed the invoice; refused
+ * (a 4xx, a refused key, the daily threshold) — nothing changed; never sent (`NotSentError`, an
+ * unreachable Alma) — neither.
  */
 export function watchedSend<S>(send: (id: string) => Promise<S | undefined>, writes: { wrote: boolean; refused: boolean }): (id: string) => Promise<S | undefined> {
   return async (id) => {
@@ -146,8 +146,9 @@ export function watchedSend<S>(send: (id: string) => Promise<S | undefined>, wri
       writes.wrote = true;
       return answered;
     } catch (err) {
-      if (err instanceof UnknownOutcomeError || !(err instanceof ApiError || err instanceof NotSentError)) writes.wrote = true;
-      else if (err instanceof ApiError && err.httpStatus > 0) writes.refused = true;
+      const verdict = writeVerdict(err);
+      if (verdict === 'unknown') writes.wrote = true;
+      else if (verdict === 'refused') writes.refused = true;
       throw err;
     }
   };

@@ -8,7 +8,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
-import { decide, DEFAULT_RETRY, isSafeMethod, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
+import { decide, DEFAULT_RETRY, isSafeMethod, mayHaveApplied, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_CLOSED, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
@@ -497,6 +497,11 @@ export class HttpClient {
     const turn = this.#stop?.aborted === true && isSafeMethod(req.method) ? this.#waits : this.#retryWaits;
     /** How the request ends if no attempt follows the last one (see `halt`). */
     let ending: Error | undefined;
+    /**
+     * A write's attempt so far may have been applied (retry.ts `mayHaveApplied`): one sent as
+     * idempotent is retried past it, and whatever it ends on says so (`ApiErrorDetail.reached`).
+     */
+    let reached = false;
     for (let attempt = 0; ; attempt++) {
       let startedAt: number;
       try {
@@ -620,6 +625,7 @@ export class HttpClient {
       }
 
       waiting.dispose();
+      if (!isSafeMethod(req.method) && mayHaveApplied(outcome)) reached = true;
       if (notJson !== undefined) throw notJson;
       // A target that answered earlier and is now out of reach gets time to come back (`outageMs`);
       // any answer (above) ends the outage.
@@ -636,7 +642,7 @@ export class HttpClient {
       if (d.action === 'retry') {
         // Were this attempt the last: the retry options leave no attempt after it.
         const last = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: { ...this.#retry, maxRetries: attempt, throttleRetries: 0, outageMs: 0 } });
-        ending = last.action === 'fail' ? this.#failure(req, last, outcome, parsed, cause, attempt + 1) : undefined;
+        ending = last.action === 'fail' ? this.#failure(req, last, outcome, parsed, cause, attempt + 1, reached) : undefined;
         const trouble = troubleOf(outcome);
         const of = d.outage === true || d.throttled === true ? undefined : (this.#retry.maxRetries ?? DEFAULT_RETRY.maxRetries) + 1;
         this.#emit({ type: 'retry', method: req.method, path: shown, attempt: attempt + 1, delayMs: d.delayMs, reason: d.reason, ...(trouble !== undefined ? { trouble } : {}), ...(of !== undefined ? { of } : {}) });
@@ -648,15 +654,15 @@ export class HttpClient {
         continue;
       }
       if (outcome.kind === 'response' && d.throttled !== true && outcome.status !== 429) this.#limiter.success(startedAt);
-      const failure = this.#failure(req, d, outcome, parsed, cause, attempt + 1);
+      const failure = this.#failure(req, d, outcome, parsed, cause, attempt + 1, reached);
       if (failure instanceof RetryAfterError) this.#giveUp.abort(failure);
       throw failure;
     }
   }
 
   /** The error a request ends with after this decision not to retry. */
-  #failure(req: HttpRequest, d: Extract<Decision, { action: 'fail' }>, outcome: Outcome, parsed: ApiError | undefined, cause: unknown, attempts: number): Error {
-    const detail = this.#detail(req, outcome, parsed, cause, attempts, d.note);
+  #failure(req: HttpRequest, d: Extract<Decision, { action: 'fail' }>, outcome: Outcome, parsed: ApiError | undefined, cause: unknown, attempts: number, reached = false): Error {
+    const detail = { ...this.#detail(req, outcome, parsed, cause, attempts, d.note), ...(reached ? { reached: true } : {}) };
     // A write answered 2xx whose body could not be read, retried because repeating it is harmless
     // (idempotent) until the retries ran out: it happened, and its result is unknown — never a
     // plain failure the engine would take for a write that did nothing.

@@ -208,6 +208,18 @@ export function neverSent(outcome: Outcome): boolean {
   return outcome.kind === 'network' && (PRE_SEND_CODES.has(outcome.code) || outcome.sent === false);
 }
 
+/**
+ * The attempt may have reached the server and been applied: a network failure not proven to have
+ * sent nothing (a reset, a timeout after sending), or a 5xx or 408 that does not say it did nothing
+ * (`notApplied`) — what `classify` calls `unknown` for a write that is not idempotent. A write sent
+ * as idempotent is retried past such an attempt, and its error then says so (common/errors.ts
+ * `ApiErrorDetail.reached`).
+ */
+export function mayHaveApplied(outcome: Outcome): boolean {
+  if (outcome.kind === 'network') return !neverSent(outcome) && !FATAL_LOCAL_CODES.has(outcome.code);
+  return (outcome.status >= 500 || outcome.status === 408) && outcome.notApplied !== true;
+}
+
 /** GET and HEAD never change anything (RFC 9110 §9.2.1); everything else is assumed to. */
 export function isSafeMethod(method: string): boolean {
   const m = method.toUpperCase();

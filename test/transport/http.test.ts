@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setMaxListeners } from 'node:events';
 import { RateLimiter, type Limiter } from '../../src/transport/limiter.js';
-import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, runStopOf, UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, runStopOf, UnknownOutcomeError, writeVerdict } from '../../src/common/errors.js';
 import { errorCode, type HttpClient } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';
@@ -381,6 +381,23 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(page).toBeInstanceOf(UnknownOutcomeError);
     expect(page).toMatchObject({ httpStatus: 200, code: 'BAD_RESPONSE', message: expect.stringContaining('(HTTP 200 from alma.test): not JSON') });
     expect(api.log()).toHaveLength(5);
+  });
+
+  it.each([
+    ['a reset after sending, then a refused connection', [{ error: 'ECONNRESET' }, { error: 'ECONNREFUSED' }], { httpStatus: 0, code: 'ECONNREFUSED', reached: true }, 'unknown'],
+    ['a 503, then a 422 (the first may have made it)', [{ status: 503 }, { status: 422, body: almaError('60288', 'exists', 'E01-1') }], { httpStatus: 422, reached: true }, 'unknown'],
+    ['a refused connection twice: nothing left', [{ error: 'ECONNREFUSED' }, { error: 'ECONNREFUSED' }], { httpStatus: 0, code: 'ECONNREFUSED', reached: false }, 'unsent'],
+    ['a 429, then a 400: refused', [{ status: 429 }, { status: 400, body: almaError('402459', 'bad', 'E01-2') }], { httpStatus: 400, reached: false }, 'refused'],
+  ] as const)('a write sent as idempotent, retried: %s — its error says whether an attempt may have been applied', async (_, script, fields, verdict) => {
+    const { api, clock, client } = setup({ maxRetries: 1 });
+    current = api;
+    api.script(...script);
+    const err = await clock.run(client.json({ method: 'POST', path: '/invoices', body: {}, idempotent: true })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(err).toMatchObject(fields);
+    expect(writeVerdict(err)).toBe(verdict);
+    expect(api.log()).toHaveLength(2);
   });
 
   it('Ctrl-C during a backoff stops at once, without another attempt', async () => {
