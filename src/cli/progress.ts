@@ -274,7 +274,14 @@ export function createProgress(o: ProgressOptions): Progress {
           break;
         case 'reconcile':
           if (o.verbose || !o.interactive) {
-            write(o.style.yellow(`  ${safe(e.key.number)}: ${e.step} answer lost (${safe(e.reason)}); asking ${o.targetLabel ?? 'Alma'} whether it took effect before anything is sent again`));
+            // A duplicate refusal is an answer, not a lost one: it says the number is taken, and the invoice holding it is looked for.
+            write(
+              o.style.yellow(
+                e.duplicate === true
+                  ? `  ${safe(e.key.number)}: ${e.step} refused, the number exists already (${safe(e.reason)}); looking in ${o.targetLabel ?? 'Alma'} for the invoice that holds it before anything else is sent`
+                  : `  ${safe(e.key.number)}: ${e.step} answer lost (${safe(e.reason)}); asking ${o.targetLabel ?? 'Alma'} whether it took effect before anything is sent again`,
+              ),
+            );
           }
           break;
         case 'notice':

@@ -883,7 +883,7 @@ class InvoiceSaga {
           // it, its answer lost, the listing finds no lines: one request more, nothing sent twice.)
           late = true;
           reconciled = true;
-          this.#opts.emit({ type: 'reconcile', key, step: 'create', reason: `${err.code}: ${err.message}` });
+          this.#opts.emit({ type: 'reconcile', key, step: 'create', reason: `${err.code}: ${err.message}`, duplicate: true });
           const existing = await this.#findAcrossWindow(sentAt);
           if (existing === undefined) throw err;
           return existing;

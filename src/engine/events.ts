@@ -16,7 +16,13 @@ export type EngineEvent =
    */
   | { type: 'start'; invoices: number; alreadyDone: number; resumed: boolean; awaiting?: number | undefined; partly?: number | undefined }
   | { type: 'step'; key: InvoiceKey; step: Step; detail?: string }
-  | { type: 'reconcile'; key: InvoiceKey; step: Step; reason: string }
+  /**
+   * A write's outcome is looked for in the target before anything is sent again: its answer was
+   * lost, or an earlier run stopped before it came. `duplicate`: no answer was lost — the target
+   * refused the create because the number exists (Target.isDuplicateRefusal), and the invoice that
+   * holds it is looked for (engine.ts `#create`); `reason` is the refusal.
+   */
+  | { type: 'reconcile'; key: InvoiceKey; step: Step; reason: string; duplicate?: true }
   /**
    * A write's request ended (engine.ts `sendJournaled`): `accepted`, answered 2xx; `unknown`, no
    * answer, a 5xx, Ctrl-C during it — it may have changed the target; `refused`, answered with

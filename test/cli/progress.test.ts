@@ -73,6 +73,20 @@ describe('time on the terminal', () => {
     expect(log).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:Z|[+-]\\d\\d:\\d\\d) ${message}\n$`));
   });
 
+  it('a create refused as a duplicate says so, not that its answer was lost; a lost answer still says lost', () => {
+    const key = { vendor: 'ACME', number: 'INV-1' };
+    const said = (e: EngineEvent): string => {
+      let log = '';
+      const pipe = { write: (s: string) => ((log += s), true) } as unknown as NodeJS.WriteStream;
+      createProgress({ stream: pipe, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 }).onEvent(e);
+      return log;
+    };
+    const dup = said({ type: 'reconcile', key, step: 'create', reason: '60288: Invoice number not unique', duplicate: true });
+    expect(dup).toMatch(/ {2}INV-1: create refused, the number exists already \(60288: Invoice number not unique\); looking in Alma for the invoice that holds it before anything else is sent\n$/);
+    expect(dup).not.toMatch(/answer lost/);
+    expect(said({ type: 'reconcile', key, step: 'create', reason: 'ECONNRESET: socket hang up' })).toMatch(/INV-1: create answer lost \(ECONNRESET: socket hang up\); asking Alma whether it took effect/);
+  });
+
   it("the canary's pass is one line in a cron log, saying what showed it; a difference is left to the stop's line; nothing on a quiet terminal", () => {
     const key = { vendor: 'GOBI', number: 'G-24118' };
     const run = (interactive: boolean, verbose: boolean, events: EngineEvent[]): string => {

@@ -456,6 +456,14 @@ describe('engine: a create refused because the number exists (someone made it af
     expect(outcome.results[0]!.warnings.map((w) => w.code)).toContain('held_different');
   });
 
+  it('the reconcile it says is the duplicate refusal, not a lost answer', async () => {
+    const alma = new FakeAlma();
+    const { events } = await runEngine(lateArrival(alma), [makeInvoice('ACME', 'INV-1', 3)], join(dir, 'j.jsonl'));
+    expect(events.filter((e) => e.type === 'reconcile')).toEqual([
+      { type: 'reconcile', key: { vendor: 'ACME', number: 'INV-1' }, step: 'create', reason: '60288: Invoice number not unique', duplicate: true },
+    ]);
+  });
+
   it('processed already: left as it is (already loaded), nothing added to it', async () => {
     const alma = new FakeAlma();
     const inv = makeInvoice('ACME', 'INV-1', 3);
