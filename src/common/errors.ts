@@ -76,8 +76,13 @@ export interface ApiErrorDetail {
 export type WriteVerdict = 'refused' | 'unsent' | 'unknown';
 
 export function writeVerdict(err: unknown): WriteVerdict {
+  return err instanceof ApiError && err.reached && !(err instanceof NotSentError) ? 'unknown' : answerVerdict(err);
+}
+
+/** `writeVerdict` of the last answer alone, whatever an earlier attempt may have done (`reached`). */
+function answerVerdict(err: unknown): WriteVerdict {
   if (err instanceof NotSentError) return 'unsent';
-  if (!(err instanceof ApiError) || err instanceof UnknownOutcomeError || err.reached) return 'unknown';
+  if (!(err instanceof ApiError) || err instanceof UnknownOutcomeError) return 'unknown';
   if (err.inSuccess) return 'refused';
   if (err.httpStatus === 0) return 'unsent';
   return err.httpStatus >= 400 && err.httpStatus < 500 && err.httpStatus !== 408 ? 'refused' : 'unknown';
@@ -92,6 +97,13 @@ export function writeVerdict(err: unknown): WriteVerdict {
  * a 408, an earlier attempt that `reached` the API): a refusal that may not be all that happened.
  */
 export const isRefusal = (err: ApiError): boolean => writeVerdict(err) === 'refused' && err.httpStatus !== 429;
+
+/**
+ * The last answer itself refused (as `isRefusal`), whatever an earlier attempt may have done
+ * (`reached`): for a request whose earlier attempts change nothing the refusal says — a login
+ * refused for its password is refused however many 502s came before it (folio/client.ts).
+ */
+export const answerRefused = (err: ApiError): boolean => answerVerdict(err) === 'refused' && err.httpStatus !== 429;
 
 /** An answer from the API that is an error (parsed from any of Alma's three error shapes). */
 export class ApiError extends Error implements ApiErrorDetail {

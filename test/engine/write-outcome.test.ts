@@ -137,7 +137,8 @@ describe('one verdict for a failed write, whoever asks', () => {
         expect(writeVerdict(err), 'writeVerdict').toBe(row.right);
       }
       // A refusal of the content (no 429) is a refusal of the write: nothing was written.
-      if (err instanceof ApiError && isRefusal(err)) expect(row.right, 'isRefusal').toBe('refused');
+      // Both ways: every refused write but a 429 (it asks to slow down) is a refusal, and nothing else is.
+      if (err instanceof ApiError) expect(isRefusal(err), 'isRefusal').toBe(row.right === 'refused' && err.httpStatus !== 429);
       // A line refused (sent again alone) is a refused write; run stops are not its business.
       if (runStopOf(err) === undefined) expect(isLineRefusal(err), 'isLineRefusal').toBe(row.right === 'refused');
     });

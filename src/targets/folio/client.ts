@@ -15,7 +15,7 @@
  *
  * The password is sent only in the login body, and masked in every message the client builds.
  */
-import { ApiError, AuthError, isRefusal, UsageError } from '../../common/errors.js';
+import { ApiError, AuthError, answerRefused, UsageError } from '../../common/errors.js';
 import { isJsonObject, jsonText, parseJson, type JsonValue } from '../../common/json.js';
 import { headerValue, HttpClient, type HttpRequest, type ResponseHeaders, type TransportOptions } from '../../transport/http.js';
 import { TokenCache, type TokenGrant } from '../../transport/token.js';
@@ -199,7 +199,8 @@ export class FolioClient {
   /** A 4xx to a login is refused credentials (exit 5), in FOLIO's words. */
   #refused(err: unknown): unknown {
     const { username, tenant } = this.#credentials;
-    if (err instanceof ApiError && isRefusal(err)) {
+    // The answer, not what came before it: a 422 after a 502 is still the password refused.
+    if (err instanceof ApiError && answerRefused(err)) {
       return new AuthError({ ...err.detail, message: `FOLIO refused the login of ${username} on tenant ${tenant}: ${err.message}` });
     }
     return err;

@@ -138,6 +138,17 @@ describe('FOLIO client', () => {
     expect((err as AuthError).message).toMatch(/refused the login of diku_admin on tenant diku: Password does not match/);
     expect(JSON.stringify(err) + (err as Error).message).not.toContain('Pass-w0rd');
   });
+
+  it('credentials refused after a gateway 502 are still refused credentials (AuthError, exit 5): the earlier attempt changes nothing the 422 says', async () => {
+    const c = client();
+    api!.script(
+      { method: 'POST', path: '/authn/login-with-expiry', status: 502, body: 'Bad Gateway' },
+      { method: 'POST', path: '/authn/login-with-expiry', status: 422, body: { errors: [{ message: 'Password does not match', code: 'password.incorrect' }] } },
+    );
+    const err = await c.json({ method: 'GET', path: '/finance/funds' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as AuthError).message).toMatch(/refused the login of diku_admin on tenant diku: Password does not match/);
+  });
 });
 
 describe('FOLIO error bodies', () => {
