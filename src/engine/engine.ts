@@ -756,9 +756,10 @@ class InvoiceSaga {
   /** Whether this run sent a write for the invoice: one found complete costs none (already_loaded). */
   #wrote = false;
   /**
-   * The invoice was found (not created) by the loader, no run sent it a line or processing, and
-   * the read before processing showed it processed: someone finished it by hand. Nothing of this
-   * loader's went into it, so it is `already_loaded`.
+   * The invoice was found (not created) by the loader, no run sent it a line, a file or
+   * processing (a file sent and answered leaves no pending intent: the journal's
+   * `attachmentsSent` says), and the read before processing showed it processed: someone
+   * finished it by hand. Nothing of this loader's went into it, so it is `already_loaded`.
    */
   #finishedByOthers = false;
   /** The canary's gate is passed once, before this invoice's first data write (engine/canary.ts). */
@@ -1255,7 +1256,7 @@ class InvoiceSaga {
     let remote = this.#remote;
     // A process request may have been sent by an earlier run, or someone processed it by hand: look first.
     if (remote === undefined && (st.processPending || st.found)) remote = this.#notWithdrawn(await target.getInvoice(id));
-    this.#finishedByOthers = remote?.processed === true && st.found && !st.processPending && st.lineSentAt.size === 0 && st.attachmentsPending.size === 0 && !this.#wrote;
+    this.#finishedByOthers = remote?.processed === true && st.found && !st.processPending && st.lineSentAt.size === 0 && st.attachmentsSent.size === 0 && !this.#wrote;
     // How long a process request whose outcome is unknown is watched for before anything is concluded.
     const once = target.finalizeOnce;
     const watchMs = Math.max(this.#opts.poll.unknownMs, once?.watchMs ?? 0);

@@ -164,6 +164,8 @@ export interface InvoiceJournalState {
   attachments: Map<string, string>;
   /** File names sent without a recorded outcome. */
   attachmentsPending: Set<string>;
+  /** File names a run sent (an intent written), whatever came of it: the invoice holds something of ours. */
+  attachmentsSent: Set<string>;
   /** Operations on the invoice that took effect (or were found done), by name. */
   ops: Map<string, Extract<JournalEntry, { t: 'op' }>>;
   /** Operations sent without a recorded outcome. */
@@ -200,6 +202,7 @@ const emptyState = (): InvoiceJournalState => ({
   linesPending: new Set(),
   attachments: new Map(),
   attachmentsPending: new Set(),
+  attachmentsSent: new Set(),
   ops: new Map(),
   opsPending: new Set(),
   opsAccepted: new Set(),
@@ -231,8 +234,10 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       } else if (e.step === 'line' && e.line !== undefined) {
         s.linesPending.add(e.line);
         if (e.at !== undefined) s.lineSentAt.set(e.line, e.at);
-      } else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.add(e.file);
-      else if (e.step === 'op' && e.op !== undefined) s.opsPending.add(e.op);
+      } else if (e.step === 'attachment' && e.file !== undefined) {
+        s.attachmentsPending.add(e.file);
+        s.attachmentsSent.add(e.file);
+      } else if (e.step === 'op' && e.op !== undefined) s.opsPending.add(e.op);
       else if (e.step === 'process') {
         s.processPending = true;
         s.processSentBefore = undefined;
