@@ -1572,7 +1572,7 @@ function withListed(st: InvoiceJournalState, lines: readonly RemoteLine[]): Map<
  */
 async function sendJournaled<T>(
   opts: Pick<EngineOptions, 'journal' | 'emit'>,
-  intent: Extract<JournalEntry, { t: 'intent' }> & { step: Extract<JournalEntry, { t: 'refused' }>['step'] },
+  intent: Extract<JournalEntry, { t: 'intent' }> & { step: keyof typeof STEP_OF },
   send: () => Promise<T>,
 ): Promise<T> {
   const { journal, emit } = opts;

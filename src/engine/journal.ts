@@ -66,9 +66,10 @@ export type JournalEntry =
    * The write of the intent before it was refused with a definite answer (a 4xx: a business error,
    * a refused key, the daily threshold; `UnknownOutcomeError` never): nothing was done, so the
    * intent is settled and a later run sends it again without first looking for what it made.
-   * Absent in journals written before it: their refused intents stay pending, as then.
+   * Absent in journals written before it: their refused intents stay pending, as then. `op`: an
+   * operation's (engine/operations.ts), so a re-run does not wait for its outcome first.
    */
-  | { t: 'refused'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; line?: string; file?: string }
+  | { t: 'refused'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process' | 'op'; line?: string; file?: string; op?: string }
   /**
    * The write of the intent before it never left: a Ctrl-C ended it while it waited for its turn
    * (common/errors.ts `NotSentError`), or it ended on another write's `IdNotKeptError` (a create
@@ -170,6 +171,11 @@ export interface InvoiceJournalState {
   ops: Map<string, Extract<JournalEntry, { t: 'op' }>>;
   /** Operations sent without a recorded outcome. */
   opsPending: Set<string>;
+  /**
+   * For each pending operation an earlier run sent: the start of the first run after it (as
+   * `processSentBefore`), so the wait for its outcome adds up across killed runs.
+   */
+  opsSentBefore: Map<string, string>;
   /** Operations Alma accepted (a 2xx answer) whose effect was not shown yet: not to be sent again. */
   opsAccepted: Set<string>;
   processPending: boolean;
@@ -205,6 +211,7 @@ const emptyState = (): InvoiceJournalState => ({
   attachmentsSent: new Set(),
   ops: new Map(),
   opsPending: new Set(),
+  opsSentBefore: new Map(),
   opsAccepted: new Set(),
   processPending: false,
   processed: false,
@@ -216,7 +223,10 @@ const stateKey = (vendor: string, number: string): string => `${vendor}\u0000${n
 /** Applies one entry to per-invoice state: the single definition of what an entry means. */
 export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalEntry): void {
   if (e.t === 'run') {
-    for (const s of states.values()) if (s.processPending && s.processSentBefore === undefined) s.processSentBefore = e.at;
+    for (const s of states.values()) {
+      if (s.processPending && s.processSentBefore === undefined) s.processSentBefore = e.at;
+      for (const op of s.opsPending) if (!s.opsSentBefore.has(op)) s.opsSentBefore.set(op, e.at);
+    }
     return;
   }
   if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done' || e.t === 'file') return;
@@ -237,7 +247,10 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       } else if (e.step === 'attachment' && e.file !== undefined) {
         s.attachmentsPending.add(e.file);
         s.attachmentsSent.add(e.file);
-      } else if (e.step === 'op' && e.op !== undefined) s.opsPending.add(e.op);
+      } else if (e.step === 'op' && e.op !== undefined) {
+        s.opsPending.add(e.op);
+        s.opsSentBefore.delete(e.op);
+      }
       else if (e.step === 'process') {
         s.processPending = true;
         s.processSentBefore = undefined;
@@ -249,7 +262,10 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       if (e.step === 'create') s.createPending = false;
       else if (e.step === 'line' && e.line !== undefined) s.linesPending.delete(e.line);
       else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.delete(e.file);
-      else if (e.step === 'process') {
+      else if (e.step === 'op' && e.op !== undefined) {
+        s.opsPending.delete(e.op);
+        s.opsSentBefore.delete(e.op);
+      } else if (e.step === 'process') {
         s.processPending = false;
         s.processSentBefore = undefined;
       }
@@ -270,11 +286,13 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     case 'accepted':
       s.opsAccepted.add(e.op);
       s.opsPending.delete(e.op);
+      s.opsSentBefore.delete(e.op);
       s.id ??= e.id;
       break;
     case 'op':
       s.ops.set(e.op, e);
       s.opsPending.delete(e.op);
+      s.opsSentBefore.delete(e.op);
       if (e.id !== undefined) s.id ??= e.id;
       break;
     case 'attachment':
@@ -461,6 +479,14 @@ export class Journal {
    */
   pendingProcessAgeMs(key: InvoiceKey): number {
     const since = this.state(key).processSentBefore;
+    if (since === undefined) return 0;
+    // A clock set back counts as no time passed.
+    return Math.max(0, this.now().getTime() - Date.parse(since)) || 0;
+  }
+
+  /** `pendingProcessAgeMs` for the invoice's pending operation `op` (engine/operations.ts). */
+  pendingOpAgeMs(key: InvoiceKey, op: string): number {
+    const since = this.state(key).opsSentBefore.get(op);
     if (since === undefined) return 0;
     // A clock set back counts as no time passed.
     return Math.max(0, this.now().getTime() - Date.parse(since)) || 0;

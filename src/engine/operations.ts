@@ -15,9 +15,13 @@
  * - a request whose outcome is unknown (no answer at all) is followed by reads: at once, then as
  *   an accepted one's for a bounded time (`confirm.unknownMs`, as a load watches a lost
  *   process_invoice), since the request may have reached Alma and still be at work there; it is
- *   sent again only when they never show its effect. A send again refused (a 4xx: Alma's codes
+ *   sent again only when they never show its effect. A request a killed run sent without an
+ *   answer (its intent pending in the journal) is watched the same way on the re-run, for what
+ *   is left of that time since the run after it began, so killed runs do not send it again at
+ *   once. A send again refused (a 4xx: Alma's codes
  *   for an invoice in the wrong status are not documented, docs/alma.md "Inferred, not
- *   documented") is read once more: the first may have taken effect meanwhile, and then it is done.
+ *   documented") is read once more: the first may have taken effect meanwhile, and then it is
+ *   done. A refusal is journaled (`refused`): nothing was done, so a re-run does not wait for it.
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
@@ -247,6 +251,24 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     const refused = spec.refuse(found);
     if (refused !== undefined) return fail(refused, found.id);
     if (accepted) return fail(notShown(spec.op, found, 'an earlier run'), found.id);
+    const c = opts.confirm;
+    const unknownMs = Math.min(c?.unknownMs ?? DEFAULT_POLL.unknownMs, c?.timeoutMs ?? 0);
+    // Sent by an earlier run, its answer never came (a kill): it may have reached Alma and be at
+    // work there. Watched as a lost answer is within a run, for what is left of that wait since
+    // the run after it began (as a load's pending process_invoice, engine.ts pendingProcessAgeMs),
+    // before it is sent again.
+    const pending = st.opsPending.has(spec.op);
+    if (pending) {
+      const left = unknownMs - journal.pendingOpAgeMs(jk, spec.op);
+      if (left > 0) {
+        sent = { id: found.id, accepted: false };
+        const now = await confirm(spec, opts, left);
+        if (!('id' in now)) return fail(now, found.id);
+        if (spec.done(now)) return finish(now, 'done');
+        const refusedNow = spec.refuse(now);
+        if (refusedNow !== undefined) return fail(refusedNow, now.id);
+      }
+    }
     if (opts.stopSignal?.aborted === true) throw new ApiError({ httpStatus: 0, code: 'ABORTED', message: 'stopped' });
     let answered: S | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -255,7 +277,10 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         answered = await spec.send(found.id);
         break;
       } catch (err) {
-        if (attempt > 1 && err instanceof ApiError && !(err instanceof UnknownOutcomeError) && isRefusal(err) && runStopOf(err) === undefined) {
+        const definite = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && isRefusal(err);
+        // A definite refusal did nothing: the re-run does not wait for it (journal.ts `refused`).
+        if (definite) journal.append({ t: 'refused', ...who, step: 'op', op: spec.op });
+        if ((attempt > 1 || pending) && definite && runStopOf(err) === undefined) {
           // Sent again after a lost answer, and refused: for the status the first send left it in
           // (Alma works on these asynchronously), or a refusal that stands. (A refused key, the
           // daily threshold: the run stops, below.)
@@ -266,8 +291,7 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         if (!(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
         // No answer: it may have reached Alma and be at work there. Read, for a while, before sending again.
         sent ??= { id: found.id, accepted: false };
-        const c = opts.confirm;
-        const now = await confirm(spec, opts, Math.min(c?.unknownMs ?? DEFAULT_POLL.unknownMs, c?.timeoutMs ?? 0), true);
+        const now = await confirm(spec, opts, unknownMs, true);
         if ('id' in now && spec.done(now)) return finish(now, 'done');
         if (attempt >= opts.maxWriteAttempts) throw err;
       }

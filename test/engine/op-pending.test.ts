@@ -1,0 +1,157 @@
+/**
+ * An operation (export --mark-in-erp, payments op=paid) whose request left and whose run was
+ * killed before the answer: the re-run watches the invoice for what is left of the wait a lost
+ * answer gets within a run, counted since the run after the intent began, before it sends the
+ * operation again — as a load's pending process_invoice (engine.ts pendingProcessAgeMs).
+ * Virtual time: the journal's clock and the reads' sleeps are the test's.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runOperations, type OpSpec, type OpState } from '../../src/engine/operations.js';
+import { ApiError } from '../../src/common/errors.js';
+import type { JournalEntry } from '../../src/engine/journal.js';
+import { journalAt } from '../helpers/engine-run.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'op-pending-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+class Kill extends Error {}
+
+interface Paid extends OpState {
+  paid: boolean;
+}
+
+/**
+ * Alma-like: a paid request is queued and takes effect `lag` reads later (asynchronous
+ * processing); `answer(n)` is what the n-th send meets: a Kill (the run dies as it waits for
+ * the answer), a refusal, or nothing (a 2xx without the effect: accepted).
+ */
+function world(lag: number, answer: (n: number) => Error | undefined) {
+  let sends = 0;
+  let paid = false;
+  let readsLeft = -1;
+  const id = '9000000000000000001';
+  const state = (): Paid => ({ id, paid, alerts: [], workflowStatus: paid ? 'CLOSED' : 'Ready to be Paid' });
+  const spec: OpSpec<Paid> = {
+    key: { vendor: 'ACME', number: 'INV-1' },
+    op: 'paid',
+    read: async () => {
+      if (readsLeft > 0 && --readsLeft === 0) paid = true;
+      return state();
+    },
+    done: (s) => s.paid,
+    refuse: () => undefined,
+    send: async () => {
+      sends++;
+      const err = answer(sends);
+      if (err instanceof ApiError) throw err;
+      if (!paid && readsLeft < 0) readsLeft = lag;
+      if (err !== undefined) throw err;
+      return undefined;
+    },
+  };
+  return { spec, sends: () => sends };
+}
+
+/** A run at `clock.t` (ms): the journal's clock, and sleeps that add up in `slept`. */
+function runAt(path: string, clock: { t: number }) {
+  const journal = journalAt(path, { now: () => new Date(clock.t) });
+  const slept: number[] = [];
+  const opts = {
+    journal,
+    concurrency: 1,
+    maxWriteAttempts: 3,
+    confirm: { timeoutMs: 60_000, unknownMs: 10_000, initialMs: 300, sleep: async (ms: number) => void slept.push(ms) },
+  };
+  return { opts, slept, close: () => journal.close() };
+}
+
+const sum = (ms: number[]): number => ms.reduce((a, b) => a + b, 0);
+
+/** Run 1 sends the operation and is killed before the answer; the invoice shows it `lag` reads later. */
+async function killedAfterSend(path: string, clock: { t: number }, lag: number, later: (n: number) => Error | undefined = () => undefined) {
+  const w = world(lag, (n) => (n === 1 ? new Kill('killed') : later(n)));
+  const first = runAt(path, clock);
+  await expect(runOperations([w.spec], first.opts)).rejects.toBeInstanceOf(Kill);
+  first.close();
+  return w;
+}
+
+describe('operations: an operation sent by a run killed before its answer', () => {
+  it('the re-run watches the invoice before sending again: shown done, it is not sent a second time', async () => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    // Alma carries the first request out three reads later; the first run is gone by then.
+    const w = await killedAfterSend(path, clock, 3);
+    clock.t += 100;
+    const second = runAt(path, clock);
+    const out = await runOperations([w.spec], second.opts);
+    second.close();
+    expect(w.sends()).toBe(1);
+    expect(out.results[0]!.status).toBe('done');
+  });
+
+  it('the wait counts from the run after the intent: 6 s into a 10 s wait, it watches about 4 s more, then sends', async () => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    // The first request never takes effect (lost on its way): sent again after the wait.
+    const waitedAtSend: number[] = [];
+    let slept: number[] = [];
+    const w = await killedAfterSend(path, clock, Number.POSITIVE_INFINITY, () => void waitedAtSend.push(sum(slept)));
+    const second = runAt(path, clock);
+    slept = second.slept;
+    clock.t += 6_000;
+    await runOperations([w.spec], second.opts);
+    second.close();
+    expect(w.sends()).toBe(2);
+    // The reads before the send waited what was left of the 10 s, not the whole of it again.
+    expect(waitedAtSend).toHaveLength(1);
+    expect(waitedAtSend[0]).toBeGreaterThanOrEqual(4_000);
+    expect(waitedAtSend[0]).toBeLessThan(10_000);
+  });
+
+  it('sent again once the wait is over and refused: read once more, done when the first took effect meanwhile', async () => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    // Alma shows the first request's effect only after the second is refused (60267: its status no longer takes it).
+    const refusal = new ApiError({ httpStatus: 400, code: '60267', message: 'Invoice status is not valid for this action' });
+    const w = await killedAfterSend(path, clock, 2, (n) => (n === 2 ? refusal : undefined));
+    const second = runAt(path, clock);
+    // The whole wait passed since the run after the intent: no watching, the re-run sends at once.
+    clock.t += 60_000;
+    const out = await runOperations([w.spec], second.opts);
+    second.close();
+    expect(w.sends()).toBe(2);
+    expect(out.results[0]!.status).toBe('done');
+  });
+});
+
+describe('operations: an operation Alma refused', () => {
+  it('is journaled refused: the re-run sends it again at once, without watching for a lost answer', async () => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    const refusal = new ApiError({ httpStatus: 400, code: '402459', message: 'Invoice is not in the right status' });
+    const w = world(1, (n) => (n === 1 ? refusal : undefined));
+    const first = runAt(path, clock);
+    const failed = await runOperations([w.spec], first.opts);
+    first.close();
+    expect(failed.results[0]!.status).toBe('failed');
+    const entries = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as JournalEntry);
+    expect(entries.filter((e) => e.t === 'refused')).toEqual([{ t: 'refused', vendor: 'ACME', number: 'INV-1', step: 'op', op: 'paid' }]);
+    const second = runAt(path, clock);
+    const out = await runOperations([w.spec], second.opts);
+    second.close();
+    expect(w.sends()).toBe(2);
+    expect(out.results[0]!.status).toBe('done');
+    // Sent at once: the only waits are the reads after the accepted send.
+    expect(second.slept.length).toBeLessThanOrEqual(1);
+  });
+});
