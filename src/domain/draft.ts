@@ -17,6 +17,11 @@ export interface Field<T> {
   row: number;
   /** The cell text as written (trimmed), for messages. */
   text: string;
+  /**
+   * The vendor's own text when a `--mapping` number or date format rewrote the cell (`1,234`
+   * for `text` 1.234): what a message quotes (`shownText`). Absent otherwise.
+   */
+  written?: string | undefined;
 }
 
 export type InvoiceFields = { [C in InvoiceColumn]?: Field<KindValue[ColumnKind<C>]> };

@@ -47,8 +47,16 @@ export function checkDecimals(p: Findings, columns: readonly [string, Field<Deci
 export function tooManyDecimals(p: Findings, currency: string, places: number, column: string, f: Field<Decimal> | undefined): void {
   const v = valueOf(f);
   if (f === undefined || v === undefined || v.decimalPlaces() <= places) return;
-  p.add(f.row, column, 'too_many_decimals', `${column} ${quote(f.text)} has ${v.decimalPlaces()} decimal places; ${currency} has ${places}`);
+  p.add(f.row, column, 'too_many_decimals', `${column} ${shownText(f)} has ${v.decimalPlaces()} decimal places; ${currency} has ${places}`);
 }
+
+/**
+ * A cell as a message quotes it: as the row has it, with the value it was read as when a
+ * `--mapping` number format rewrote it (`"1,234" (read as 1.234)`), so the message never quotes
+ * a text that is another row's cell.
+ */
+export const shownText = (f: Field<unknown>): string =>
+  f.written === undefined || f.written === f.text ? quote(f.text) : `${quote(f.written)} (read as ${f.text})`;
 
 /** A line as messages name it: its number as the file gives it, or the number the grouper gave it. */
 export const lineName = (line: DraftLine): string => (line.explicit ? `line ${quote(line.number)}` : `line ${line.number} (numbered automatically)`);

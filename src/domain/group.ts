@@ -170,6 +170,11 @@ interface InvoiceAcc {
   otherFiles: Set<string> | undefined;
   /** The rows of its copies in other files (`duplicate_invoice`): not merged, but the invoice's, for the report and `--rejects`. */
   otherRows: Provenance[] | undefined;
+  /**
+   * The vendor's text of kept cells a `--mapping` format rewrote (`SourceRecord.written`), by
+   * `row \u0000 column`: becomes `Field.written`. Undefined without a mapping (nearly always).
+   */
+  written: Map<string, string> | undefined;
 }
 
 export interface GroupResult<I = Invoice> {
@@ -294,6 +299,7 @@ export class InvoiceGrouper<I = Invoice> {
     let fundAmount: Kept | undefined;
     const pass = file.pass ?? PASS;
     const at = file.at;
+    const written = record.written;
     for (let s = 0; s < pass.length; s++) {
       const spec = pass[s] as Spec;
       const raw = cells !== undefined ? cells[at![s] as number] : fields![spec.column];
@@ -302,10 +308,14 @@ export class InvoiceGrouper<I = Invoice> {
       if (text === undefined) continue;
       if (spec.level === LEVEL_INVOICE) {
         // Fast path: the same text as the invoice already has is valid and equal.
-        if (headText(inv, spec.index) !== text) mergeInvoiceCell(inv, spec, text, row);
+        if (headText(inv, spec.index) !== text) {
+          if (written !== undefined) noteWritten(inv, written, spec.column, row);
+          mergeInvoiceCell(inv, spec, text, row);
+        }
         continue;
       }
       if (spec.level === LEVEL_LINE && line !== undefined && lineCellText(line, spec.index) === text) continue;
+      if (written !== undefined) noteWritten(inv, written, spec.column, row);
       const kept = check(inv, spec, spec.intern ? intern(spec, text) : text, row);
       if (spec.level === LEVEL_LINE) {
         pending[np++] = spec.index;
@@ -741,7 +751,21 @@ function newInvoice(key: InvoiceKey, file: FileState, row: number): InvoiceAcc {
     problems: [],
     otherFiles: undefined,
     otherRows: undefined,
+    written: undefined,
   };
+}
+
+/** Keeps the vendor's text of a cell the mapping rewrote, for the field `toDraft` makes of it. */
+function noteWritten(inv: InvoiceAcc, written: Readonly<Record<string, string>>, column: string, row: number): void {
+  const w = written[column];
+  if (w !== undefined) (inv.written ??= new Map()).set(`${row}\u0000${column}`, w);
+}
+
+/** Sets `Field.written` from the invoice's `written` (the mapping's rewritten cells). */
+function withWritten<F extends Field<unknown> | undefined>(acc: InvoiceAcc, column: string, f: F): F {
+  const w = f === undefined || acc.written === undefined ? undefined : acc.written.get(`${f.row}\u0000${column}`);
+  if (w !== undefined) f!.written = w;
+  return f;
 }
 
 /** Position of the column's triple in `inv.head`, or -1. */
@@ -912,7 +936,7 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
   let attachments: Field<string>[] | undefined;
   for (const h of order) {
     const column = INVOICE_COLUMNS[acc.head[h] as number] as string;
-    const f = field(specOf(column), acc.head[h + 1] as Kept, acc.head[h + 2] as number);
+    const f = withWritten(acc, column, field(specOf(column), acc.head[h + 1] as Kept, acc.head[h + 2] as number));
     if (acc.head[h] === ATTACHMENT) {
       (attachments ??= []).push(f as Field<string>);
       if (fields[column] !== undefined) continue; // the field keeps the first file
@@ -951,7 +975,7 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
     const lf: Record<string, Field<unknown>> = {};
     for (let c = 0; c < l.cells.length; c += 3) {
       const column = LINE_COLUMNS[l.cells[c] as number] as string;
-      lf[column] = field(specOf(column), l.cells[c + 1] as Kept, l.cells[c + 2] as number);
+      lf[column] = withWritten(acc, column, field(specOf(column), l.cells[c + 1] as Kept, l.cells[c + 2] as number));
     }
     // The line's rows, and its funds in row order: the rows that give any fund cell. Both
     // arrays at their exact size: a first push would make room for 17.
@@ -973,8 +997,8 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
       funds[nf++] = {
         row,
         code: code === undefined ? undefined : { value: code, row, text: code },
-        percent: percent === undefined ? undefined : (field(FUND_PERCENT, percent, row) as DraftFund['percent']),
-        amount: amount === undefined ? undefined : (field(FUND_AMOUNT, amount, row) as DraftFund['amount']),
+        percent: percent === undefined ? undefined : (withWritten(acc, 'fund_percent', field(FUND_PERCENT, percent, row)) as DraftFund['percent']),
+        amount: amount === undefined ? undefined : (withWritten(acc, 'fund_amount', field(FUND_AMOUNT, amount, row)) as DraftFund['amount']),
       };
     }
     return { number, explicit: l.number !== undefined, rows, fields: lf, funds };

@@ -22,6 +22,12 @@ export interface SourceRecord {
    * ambiguous date, say): the grouper files them under the record's invoice. Usually absent.
    */
   problems?: Problem[] | undefined;
+  /**
+   * The vendor's own text of the cells a `--mapping` profile's number or date format rewrote
+   * (`1,234` → `1.234`), by canonical column: messages quote the cell as the file has it, since
+   * the canonical text may be another row's cell word for word. Absent without such a cell.
+   */
+  written?: Readonly<Record<string, string>> | undefined;
 }
 
 /** True for a workbook sheet's source name (`book.xlsx:Invoices`, xlsx.ts `sheetSource`). */

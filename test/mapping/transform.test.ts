@@ -150,6 +150,21 @@ describe('dialects in the input layer: canonical text out, problems on the row a
     expect(g.codes).toEqual(['ambiguous_number@2:total_amount']);
   });
 
+  it("too many decimals quotes the row's own cell as the vendor wrote it, not the canonical text (which another row may hold)", async () => {
+    const cur = profileOf({
+      columns: { Nr: 'invoice_number', Betrag: 'total_amount', Preis: 'price', Etat: 'fund_code' },
+      constants: { vendor: 'V', invoice_date: '2025-03-14', currency: 'EUR' },
+      numbers: { decimal: ',', thousands: '.' },
+    });
+    // Row 2's "1,234" reads as 1.234; row 3 writes "1.234" (1234), the text the message used to quote.
+    const g = await groupMapped('a.csv', 'Nr;Betrag;Preis;Etat\nA-1;1,234;1,234;F\nA-2;1.234;1.234;F\n', cur);
+    const tooMany = g.problems.filter((x) => x.code === 'too_many_decimals');
+    expect(tooMany.map((x) => [x.row, x.column, x.message])).toEqual([
+      [2, 'total_amount', 'total_amount "1,234" (read as 1.234) has 3 decimal places; EUR has 2'],
+      [2, 'price', 'price "1,234" (read as 1.234) has 3 decimal places; EUR has 2'],
+    ]);
+  });
+
   it('a refused invoice date is not also reported missing', async () => {
     const g = await groupMapped('a.csv', `${HEADER}\nR-1;31.02.2025;5,00;F;5,00;1\n`, p);
     expect(g.codes).toEqual(['invalid_date@2:invoice_date']);

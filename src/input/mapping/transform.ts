@@ -14,7 +14,7 @@ import { problem, type Problem } from '../../domain/problem.js';
 import type { InputEvent } from '../event.js';
 import type { JsonNumber } from '../../common/json.js';
 import { isKeyColumn, keyScalarRefusal, SharedLineWatch } from '../shape.js';
-import type { Provenance } from '../record.js';
+import type { Provenance, SourceRecord } from '../record.js';
 import { DialectError, parseDate, parseNumber } from './dialect.js';
 import { canonicalByHeader, headerKey, valueKey } from './names.js';
 import type { MappingProfile } from './profile.js';
@@ -79,6 +79,7 @@ export class RecordMapper {
       ({ native, scalars } = this.rename(input, fields, origin));
     }
     const problems: Problem[] = input.problems !== undefined ? [...input.problems] : [];
+    let written: Record<string, string> | undefined;
     const from = (key: string): string => {
       const where = origin.get(key);
       return where === undefined ? '' : this.keyed === 'canonical' ? ` (JSON path ${where})` : ` (vendor column ${quote(where)})`;
@@ -100,6 +101,8 @@ export class RecordMapper {
       const r = this.cell(key, raw, native?.has(key) === true);
       if (typeof r === 'string') {
         fields[key] = r;
+        // A number or date the dialect rewrote: messages quote the vendor's text (SourceRecord.written).
+        if (r !== raw.trim() && COLUMN_KIND[key] !== 'text') (written ??= {})[key] = raw.trim();
         continue;
       }
       problems.push(problem(input.source, r.code, `${key} ${quote(raw.trim())}${from(key)} ${r.reason}`, { column: key }));
@@ -111,10 +114,10 @@ export class RecordMapper {
     if (this.profile.defaults.size > 0) this.fillDefaults(fields);
     // Rows of CSV and workbooks each have their own line: only JSON's can share one.
     this.sharedLine.see(input.source.row, fields);
-    this.out.push({
-      kind: 'record',
-      record: problems.length > 0 ? { source: input.source, fields, problems } : { source: input.source, fields },
-    });
+    const record: SourceRecord = { source: input.source, fields };
+    if (problems.length > 0) record.problems = problems;
+    if (written !== undefined) record.written = written;
+    this.out.push({ kind: 'record', record });
   }
 
   private resolve(key: string): Resolved {
