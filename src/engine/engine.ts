@@ -393,7 +393,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           // the stop): not started, like the invoices the run never reached.
           const why = stopped?.reason ?? reason;
           const untouched = (err instanceof StopRun && err.beforeWrites) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
-          result = untouched ? notStarted(item.inv.key, st, why) : interruptedResult(item.inv.key, st, why);
+          result = untouched ? notStarted(item.inv.key, st, why) : interruptedResult(item.inv.key, st, why, pastLinesStep(opts.target, item.inv, st));
         }
       }
     } finally {
@@ -533,7 +533,7 @@ function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: Invoice
   };
 }
 
-function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
+function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step): InvoiceResult {
   if (st.processed && st.id !== undefined) {
     // Created, every line added and processing accepted: only the wait for the target's
     // workflow was cut short. Loaded, as when the poll times out; nothing is journaled as
@@ -545,23 +545,38 @@ function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: Sto
       warnings: [{ code: 'status_unknown', message: 'the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)' }],
     };
   }
-  return stoppedResult(key, st, reason);
+  return stoppedResult(key, st, reason, pastLines);
 }
 
 /**
  * The step an invoice the run stopped on was at, by its journal: waiting for processing (`poll`),
- * its process request sent without an answer (`process`), not created (`create`), else `lines`.
+ * its process request sent without an answer (`process`), not created (`create`), else `lines`
+ * — or `pastLines`, the step after them (engine `pastLinesStep`) when every line is added.
  */
-export function stoppedStep(st: Pick<InvoiceJournalState, 'processed' | 'processPending' | 'id'>): Step {
-  return st.processed ? 'poll' : st.processPending ? 'process' : st.id === undefined ? 'create' : 'lines';
+export function stoppedStep(st: Pick<InvoiceJournalState, 'processed' | 'processPending' | 'id'>, pastLines?: Step): Step {
+  return st.processed ? 'poll' : st.processPending ? 'process' : st.id === undefined ? 'create' : (pastLines ?? 'lines');
 }
 
-function stoppedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
+/**
+ * For a created invoice the run stopped on: the step after its lines when the journal holds every
+ * line as added (its files to attach, else processing), undefined while one is missing or
+ * unanswered. A daily threshold met by the process request left it at `process`, not `lines`
+ * (README "The report document": `error.step` is where it stopped).
+ */
+function pastLinesStep(target: Target, inv: Invoice, st: InvoiceJournalState): Step | undefined {
+  if (st.linesPending.size > 0) return undefined;
+  for (const k of target.childKeys(inv)) if (!st.lines.has(k)) return undefined;
+  const seam = target.attachments;
+  if (seam !== undefined && (st.attachmentsPending.size > 0 || seam.files(inv).some((f) => !st.attachments.has(f.name)))) return 'attachments';
+  return target.finalize !== undefined ? 'process' : 'poll';
+}
+
+function stoppedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step): InvoiceResult {
   const base = settledResult(key, st, 'failed');
   return {
     ...base,
     error: {
-      step: stoppedStep(st),
+      step: stoppedStep(st, pastLines),
       http_status: 0,
       code: STOP_CODE[reason],
       message: "the run stopped before this invoice was finished; the run's record (kept so a re-run never sends twice) lets a re-run complete it",

@@ -13,11 +13,16 @@ type Stoppable = { status: string; id?: string | undefined; error?: { code: stri
 
 export { stoppedOn };
 
-/** Where an invoice the run stopped on was, by its step. */
+/**
+ * Where an invoice the run stopped on was, by its step (engine.ts `stoppedStep`). `process`: every
+ * line added, and its process request either not sent (the daily threshold met first) or sent
+ * without an answer — so "before its processing was confirmed" is true of both.
+ */
 const STOPPED_AT: Record<string, string> = {
   create: 'not created yet',
   lines: 'stopped while its lines were being added',
-  process: 'stopped as it was sent for processing',
+  attachments: 'every line added; stopped while its files were being attached',
+  process: 'every line added; stopped before its processing was confirmed',
   poll: 'stopped while its processing was awaited',
 };
 

@@ -676,6 +676,22 @@ describe('engine: the step an invoice the run stopped on was at', () => {
   });
 });
 
+describe('engine: the daily threshold met on an invoice whose every line was added', () => {
+  it("is reported at the process step, not 'lines'; one met while adding its lines stays at 'lines'", async () => {
+    const alma = new FakeAlma();
+    // A's process request, then B's second line, meet the daily threshold (one at a time).
+    alma.faults = [{ method: 'processInvoice', call: 1, kind: 'daily' }];
+    const a = await run(alma, [makeInvoice('ACME', 'A-1', 2)], { concurrency: 1 });
+    expect(a.outcome.stopped?.reason).toBe('daily_limit');
+    expect(a.outcome.results[0]).toMatchObject({ status: 'failed', error: { step: 'process', code: 'DAILY_THRESHOLD' } });
+
+    const other = new FakeAlma();
+    other.faults = [{ method: 'addLine', call: 2, kind: 'daily' }];
+    const b = await run(other, [makeInvoice('ACME', 'B-1', 2)], { concurrency: 1, path: join(dir, 'b.jsonl') });
+    expect(b.outcome.results[0]).toMatchObject({ status: 'failed', error: { step: 'lines', code: 'DAILY_THRESHOLD' } });
+  });
+});
+
 describe('engine: a write that ended on the IdNotKeptError of another write never left (journaled unsent)', () => {
   const notKept = (number: string, line?: string) => new IdNotKeptError({ httpStatus: 201, message: 'not kept' }, { vendor: 'V', number }, 'sent-id', 'held-id', line);
   const docNotKept = (number: string, file: string) => new IdNotKeptError({ httpStatus: 201, message: 'not kept' }, { vendor: 'V', number }, 'sent-id', 'held-id', undefined, file);

@@ -6,7 +6,7 @@
 import { Decimal } from 'decimal.js';
 import type { Invoice, InvoiceKey, InvoiceLine } from '../../src/domain/model.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../../src/targets/target.js';
-import { ApiError, AuthError, UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, AuthError, DailyLimitError, UnknownOutcomeError } from '../../src/common/errors.js';
 
 export interface StoredInvoice {
   id: string;
@@ -29,9 +29,9 @@ export interface Fault {
   method?: Method;
   /**
    * crash: the process dies (not an ApiError); lost: applied, answer lost; before: not applied, 500; business: 400; auth: 401;
-   * bad-response: a read's 2xx answer cut short (transport/http.ts `json`: BAD_RESPONSE).
+   * bad-response: a read's 2xx answer cut short (transport/http.ts `json`: BAD_RESPONSE); daily: not applied, the daily threshold (429).
    */
-  kind: 'crash-before' | 'crash-after' | 'lost' | 'before' | 'business' | 'auth' | 'bad-response';
+  kind: 'crash-before' | 'crash-after' | 'lost' | 'before' | 'business' | 'auth' | 'bad-response' | 'daily';
 }
 
 export class Crash extends Error {
@@ -111,6 +111,8 @@ export class FakeAlma {
         throw new ApiError({ httpStatus: 400, code: '60237', message: 'Invoice vendor account not valid', trackingId: 'E02-TRACK' });
       case 'bad-response':
         throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `unreadable answer to GET /acq/invoices/${detail}: Unexpected end of JSON input` });
+      case 'daily':
+        throw new DailyLimitError({ httpStatus: 429, code: 'DAILY_THRESHOLD', message: 'Daily API threshold reached' });
       case 'auth':
         throw new AuthError({ httpStatus: 401, code: 'UNAUTHORIZED', message: 'API-key not defined' });
       default:

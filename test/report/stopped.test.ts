@@ -148,6 +148,14 @@ describe('CSV report of a stopped run', () => {
     expect(rows[2]!.message).toBe("Not started: the run stopped before reaching it; a re-run after the institution's midnight loads it.");
   });
 
+  it('an invoice stopped with every line added says the stop came before its processing, not while its lines were added', () => {
+    const r = interrupted();
+    r.stopped = 'daily_limit';
+    r.invoices[0] = { ...r.invoices[0]!, error: { ...r.invoices[0]!.error!, step: 'process', code: 'DAILY_THRESHOLD' } };
+    const message = csvRows(renderCsv(r))[0]!.message;
+    expect(message).toMatch(/^Exists in Alma, incomplete \(every line added; stopped before its processing was confirmed\)/);
+  });
+
   it('names the target by its label', () => {
     const r = { ...interrupted(), target: 'folio' };
     expect(csvRows(renderCsv(r, 'FOLIO'))[0]!.message).toMatch(/^Exists in FOLIO, incomplete/);
