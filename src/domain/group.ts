@@ -400,7 +400,10 @@ export class InvoiceGrouper<I = Invoice> {
       for (const entry of list) {
         // Invoices not finished yet (`issues()` before `invoices()`) are looked at as they stand.
         const matches = entry.matches.length > 0 ? entry.matches : this.#liveMatches(entry.problem.file, entry.number);
-        issues.push(matches.length === 0 ? entry.problem : { ...entry.problem, message: `${entry.problem.message}; ${vendorHint(entry.number, matches)}` });
+        // With no other row of its number, the row's invoice number is named here or nowhere:
+        // the invoice is in no table of the report.
+        const hint = matches.length === 0 ? `no other row of the file has its invoice number ${quote(entry.number)} — fill in the vendor` : vendorHint(entry.number, matches);
+        issues.push({ ...entry.problem, message: `${entry.problem.message}; ${hint}` });
       }
     }
     for (const f of this.#files.values()) {

@@ -439,12 +439,11 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   add(s.failed - stopped, 'failed', style.red);
   add(stopped, 'stopped before done', style.yellow);
   add(s.invalid, 'invalid', style.red);
-  // A run that sent, with rows of the file's own errors: --skip-invalid left them behind (a row
-  // with an invoice number and no vendor, Plan.skippable), and no invoice above counts them.
-  if (!report.dry_run && s.requests > 0) {
-    const rows = rowsInNoInvoice(report.issues);
-    add(rows, `row${rows === 1 ? '' : 's'} in no invoice, not loaded`, style.red);
-  }
+  // Rows of the file's own errors that no invoice above counts (a row with an invoice number and
+  // no vendor, Plan.skippable): counted in every run — dry, refused or sent — or the invoice of
+  // such a row is named nowhere in the summary (README "Checks before sending").
+  const rows = rowsInNoInvoice(report.issues);
+  add(rows, `row${rows === 1 ? '' : 's'} in no invoice${report.dry_run ? '' : ', not loaded'}`, style.red);
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const counts = `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}, ${s.lines} ${childNoun(report)}${s.lines === 1 ? '' : 's'}`;

@@ -367,7 +367,7 @@ describe('grouping rows into invoices', () => {
         'both columns there, one cell empty: the row\'s own problem, as before',
         ['vendor', 'invoice_number'],
         [{ vendor: 'ACME', invoice_number: 'X1' }, { vendor: '', invoice_number: 'X2' }],
-        ['v.csv:3:vendor:missing_value:vendor is empty, so the row cannot be grouped into an invoice'],
+        ['v.csv:3:vendor:missing_value:vendor is empty, so the row cannot be grouped into an invoice; no other row of the file has its invoice number "X2" — fill in the vendor'],
       ],
     ] as [string, string[], Row[], string[]][])('%s', (_name, columns, rows, errors) => {
       expect(messages(byHeader(columns, rows))).toEqual(errors);

@@ -22,11 +22,11 @@ const messages = (rows: Row[]): string[] => allProblems(run(rows)).map((p) => `$
 describe('a row without a vendor among rows of its invoice number', () => {
   it.each<[string, Row[], string[]]>([
     [
-      'the third line without a vendor: both problems say why (a number no other row has: the plain message)',
+      'the third line without a vendor: both problems say why (a number no other row has: named, as nothing else names it)',
       [...without(G1, 2), { ...G1[3]!, vendor: undefined, invoice_number: 'X-9' }],
       [
         '4:missing_value: vendor is empty, so the row cannot be grouped into an invoice; rows 2–3 with invoice number "G-1" are vendor "GOBI" — fill in GOBI?',
-        '6:missing_value: vendor is empty, so the row cannot be grouped into an invoice',
+        '6:missing_value: vendor is empty, so the row cannot be grouped into an invoice; no other row of the file has its invoice number "X-9" — fill in the vendor',
         '2:total_mismatch: total_amount 60.00 does not match the lines and charges: 30.00 (lines 30.00); difference 30.00 (row 4, invoice number "G-1" without a vendor, was left out). Alma would send the invoice to review',
         '4:row_without_vendor: invoice number "G-1" with no vendor: the row is in no invoice, and may be a line of invoice "G-1" of vendor "GOBI" (rows 2–3), which is therefore not loaded without it — fill in the row\'s vendor, or delete the row if it belongs to no invoice of that number, and load again',
       ],

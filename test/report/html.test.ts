@@ -148,7 +148,7 @@ describe('renderHtml: a load refused before its first write', () => {
     expect(html).toContain('<span class="status planned">Not sent (the batch was refused)</span>');
     expect(html).toContain('<b>1</b><span>Not sent (the batch was refused)</span>');
     expect(html).toContain('<b>Needs attention:</b> 1 invoice not sent because of <a href="#problems">input problems</a>; 1 invoice valid but not sent: the batch was refused for the <a href="#problems">input problems</a>.');
-    expect(html).toContain('2 invoices, 2 lines: 1 not sent, as the batch was refused, 1 invalid (1 error, 0 warnings).');
+    expect(html).toContain('2 invoices, 2 lines: 1 not sent, as the batch was refused, 1 invalid, 1 row in no invoice, not loaded (1 error, 0 warnings).');
     // The terminal says the same.
     const text = renderHuman(r, plainStyle, {});
     expect(text.split('\n')[1]).toMatch(/^not sent {2}/);

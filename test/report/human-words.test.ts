@@ -140,8 +140,12 @@ describe('the end-of-run line of a load that left rows behind (--skip-invalid)',
     expect(r.issues.map((p) => p.code)).toEqual(['missing_value', 'missing_value']);
   });
 
-  it('not in a dry run, nor when nothing was sent (the batch refused): the other words say it there', () => {
-    expect(last(report({ dry_run: true, summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe('2 invoices, 2 lines: 1 planned, 1 invalid (1 error, 0 warnings). Dry run: nothing was sent.');
-    expect(last(report({ summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe('2 invoices, 2 lines: 1 not sent, as the batch was refused, 1 invalid (1 error, 0 warnings).');
+  it('in a dry run and when nothing was sent (the batch refused) too: no invoice of the table counts the row there either', () => {
+    expect(last(report({ dry_run: true, summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe(
+      '2 invoices, 2 lines: 1 planned, 1 invalid, 1 row in no invoice (1 error, 0 warnings). Dry run: nothing was sent.',
+    );
+    expect(last(report({ summary: { ...report().summary, loaded: 0, planned: 1, requests: 0 } }))).toBe(
+      '2 invoices, 2 lines: 1 not sent, as the batch was refused, 1 invalid, 1 row in no invoice, not loaded (1 error, 0 warnings).',
+    );
   });
 });
