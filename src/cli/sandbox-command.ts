@@ -23,8 +23,17 @@ const fieldList = (v: string): string[] =>
     .map((f) => f.trim())
     .filter((f) => f !== '');
 
+/** A TCP port: Node refuses anything else with a RangeError that read as a bug (exit 1). */
+function port(opts: Opts): number | undefined {
+  const v = opts.port;
+  if (v === undefined || typeof v === 'boolean') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535 (0 picks a free one), not "${v}"`);
+  return n;
+}
+
 export function sandboxOptions(opts: Opts): SandboxOptions {
-  const o: SandboxOptions = { port: num(opts, 'port', '--port') ?? 8080, host: typeof opts.host === 'string' ? opts.host : '127.0.0.1' };
+  const o: SandboxOptions = { port: port(opts) ?? 8080, host: typeof opts.host === 'string' ? opts.host : '127.0.0.1' };
   if (typeof opts.seed === 'string') o.seed = opts.seed;
   if (typeof opts.state === 'string') o.statePath = opts.state;
   const set = <K extends keyof SandboxOptions>(k: K, v: SandboxOptions[K] | undefined): void => {

@@ -7,6 +7,13 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../common/fs.js';
 import type { PersistedState } from './records.js';
+import { UsageError } from '../common/errors.js';
+
+/**
+ * A state file that cannot be read back is the user's to move away (`--state`, or the state
+ * dir's `sandbox/state.json`): a configuration error, exit 2 (README "Exit codes"), not a bug.
+ */
+const STATE_FIX = 'move it away or delete it to start the sandbox afresh (it holds only sandbox data)';
 
 /** The saved state, or undefined when the file does not exist. A foreign or broken file throws. */
 export function loadState(path: string): PersistedState | undefined {
@@ -21,11 +28,11 @@ export function loadState(path: string): PersistedState | undefined {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`sandbox state file ${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
+    throw new UsageError(`the sandbox state file ${path} is not valid JSON (${(e as Error).message}): ${STATE_FIX}`, { cause: e });
   }
   const s = data as Partial<PersistedState> | null;
   if (s === null || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.invoices) || typeof s.counter !== 'number') {
-    throw new Error(`sandbox state file ${path} is not a sandbox state (version 1)`);
+    throw new UsageError(`the sandbox state file ${path} is not a sandbox state (version 1): ${STATE_FIX}`);
   }
   return s as PersistedState;
 }

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { JsonNumber, parseJson, type JsonValue } from '../common/json.js';
+import { UsageError } from '../common/errors.js';
+import { pathReason } from '../common/path-reasons.js';
 
 /** `fixtures/sandbox-seed.json` of the package: the same depth from `src/sandbox` and `dist/sandbox`. */
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('../../fixtures/sandbox-seed.json', import.meta.url));
@@ -148,21 +150,40 @@ export const REQUIRED_CODE_TABLES = [
 export function loadSeed(seed?: SandboxSeed | string): Seed {
   const path = seed === undefined ? DEFAULT_SEED_PATH : typeof seed === 'string' ? seed : undefined;
   let raw: unknown = seed;
+  // A seed file is the user's (`sandbox --seed`): a missing or broken one is a configuration
+  // error, exit 2 (README "Exit codes"), naming the file and what to do — not a bug.
   if (path !== undefined) {
+    let text: string;
     try {
-      raw = parseJson(readFileSync(path, 'utf8'));
+      text = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new Error(`cannot read sandbox seed ${path}: ${(e as Error).message}`, { cause: e });
+      throw new UsageError(`cannot read the sandbox seed ${path}: ${pathReason(e) ?? (e as Error).message}; ${SEED_FIX}`, { cause: e });
+    }
+    try {
+      raw = parseJson(text);
+    } catch (e) {
+      throw new UsageError(`cannot read the sandbox seed ${path}: it is not valid JSON (${(e as Error).message}); ${SEED_FIX}`, { cause: e });
     }
   }
   const r = seedSchema.safeParse(raw);
-  if (!r.success) throw new Error(`invalid sandbox seed${path ? ` ${path}` : ''}: ${z.prettifyError(r.error)}`);
-  checkReferences(r.data);
+  if (!r.success) throw new UsageError(`the sandbox seed${path ? ` ${path}` : ''} is not a valid seed: ${oneLineIssues(z.prettifyError(r.error))}; ${SEED_FIX}`);
+  checkReferences(r.data, path);
   return r.data;
 }
 
+/** What to do about a seed refused: the seed the package ships is the one to start from. */
+const SEED_FIX = 'give --seed a seed file like fixtures/sandbox-seed.json, or leave --seed out for that one';
+
+/** zod's pretty report (`✖ message\n  → at path` per issue) on one line, for a one-line error. */
+const oneLineIssues = (pretty: string): string =>
+  pretty
+    .split('✖')
+    .map((issue) => issue.replace(/\s+/g, ' ').trim())
+    .filter((issue) => issue !== '')
+    .join('; ');
+
 /** Cross-references zod cannot see: a PO line's vendor and fund exist, the code tables are there. */
-function checkReferences(seed: Seed): void {
+function checkReferences(seed: Seed, path: string | undefined): void {
   const problems: string[] = [];
   for (const t of REQUIRED_CODE_TABLES) if (!seed.code_tables[t]) problems.push(`code table ${t} is missing`);
   const vendors = new Set(seed.vendors.map((v) => v.code));
@@ -171,7 +192,7 @@ function checkReferences(seed: Seed): void {
     if (!vendors.has(p.vendor)) problems.push(`PO line ${p.number}: unknown vendor ${p.vendor}`);
     if (!funds.has(p.fund_code)) problems.push(`PO line ${p.number}: unknown fund ${p.fund_code}`);
   }
-  if (problems.length > 0) throw new Error(`invalid sandbox seed: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new UsageError(`the sandbox seed${path ? ` ${path}` : ''} is not a valid seed: ${problems.join('; ')}; ${SEED_FIX}`);
 }
 
 type JsonObject = { [key: string]: JsonValue };

@@ -94,6 +94,6 @@ describe('seed loading', () => {
     expect(s.state().invoices).toEqual([]);
     const broken = { ...seed, po_lines: [{ ...seed.po_lines[0]!, fund_code: 'NOPE' }] };
     await expect(startSandbox({ seed: broken })).rejects.toThrow(/unknown fund NOPE/);
-    await expect(startSandbox({ seed: join(tempDir(), 'missing.json') })).rejects.toThrow(/cannot read sandbox seed/);
+    await expect(startSandbox({ seed: join(tempDir(), 'missing.json') })).rejects.toThrow(/cannot read the sandbox seed/);
   });
 });
