@@ -18,12 +18,22 @@ export interface OpenedRun extends OpenedTarget {
 export async function openTarget(
   definition: TargetDefinition,
   cfg: Config,
-  io: { signal: AbortSignal; halt?: AbortSignal | undefined; stop?: AbortSignal | undefined; onEvent: TargetEventSink; info: (line: string) => void; env: Record<string, string | undefined>; readKeyFile: OpenRun['readKeyFile'] },
+  io: {
+    signal: AbortSignal;
+    halt?: AbortSignal | undefined;
+    stop?: AbortSignal | undefined;
+    onEvent: TargetEventSink;
+    info: (line: string) => void;
+    env: Record<string, string | undefined>;
+    readKeyFile: OpenRun['readKeyFile'];
+    purpose?: OpenRun['purpose'];
+  },
 ): Promise<OpenedRun> {
   if (cfg.target === undefined) throw new Error('internal: no target settings for a load');
   const opened = await definition.open(cfg.target, {
     transport: { rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: io.signal, halt: io.halt, stop: io.stop, onEvent: io.onEvent, proxy: cfg.proxy },
     action: cfg.action,
+    purpose: io.purpose,
     info: io.info,
     env: io.env,
     readKeyFile: io.readKeyFile,

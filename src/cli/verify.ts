@@ -85,7 +85,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   };
   // A stop (unreachable, key refused, daily threshold) ends the other invoices' retries too.
   const halt = new AbortController();
-  const opened = await openTarget(definition, cfg, { signal: hard.signal, halt: halt.signal, onEvent: () => undefined, info, env: process.env, readKeyFile });
+  const opened = await openTarget(definition, cfg, { signal: hard.signal, halt: halt.signal, onEvent: () => undefined, info, env: process.env, readKeyFile, purpose: 'verify' });
   const out: VerifyInvoice[] = [];
   let stopped: string | undefined;
   let detail: StopDetail | undefined;

@@ -136,6 +136,8 @@ export type TargetSettings = { kind: 'sandbox'; statePath: string } | { kind: st
 export interface OpenRun {
   transport: TransportOptions & { signal: AbortSignal; onEvent: TargetEventSink };
   action?: RunAction | undefined;
+  /** What the run does with the target: `verify` only reads (its line says so); a load by default. */
+  purpose?: 'load' | 'verify' | undefined;
   /** A line for the terminal (which sandbox, where its state is). */
   info(line: string): void;
   env: Record<string, string | undefined>;

@@ -86,16 +86,23 @@ export function readCredentialsFile(path: string, names: readonly string[] = [],
   return out;
 }
 
+/**
+ * The run's first line about its in-process sandbox, in the words of what the run does with it:
+ * `verify` only reads, and "loading into" read as if it wrote.
+ */
+export const sandboxLine = (sandbox: string, statePath: string, purpose: OpenRun['purpose']): string =>
+  purpose === 'verify' ? `verifying against ${sandbox} (read-only; state in ${statePath})` : `loading into ${sandbox} (state in ${statePath})`;
+
 /** A target's embedded sandbox started in-process for a run: its URL, the journal's identity for it, and its closing. */
 export async function startRunSandbox(
   name: string,
   label: string,
   statePath: string,
   start: (opts: { port: number; statePath: string }) => Promise<{ url: string; close(): Promise<void> }>,
-  run: Pick<OpenRun, 'info'>,
+  run: Pick<OpenRun, 'info' | 'purpose'>,
 ): Promise<{ url: string; endpoint: string; close(): Promise<void> }> {
   const sandbox = await start({ port: 0, statePath });
-  run.info(`loading into the embedded ${label} sandbox (state in ${statePath})`);
+  run.info(sandboxLine(`the embedded ${label} sandbox`, statePath, run.purpose));
   // A new port each run: the sandbox's identity is its state file.
   return { url: sandbox.url, endpoint: `sandbox-${name}:${statePath}`, close: () => sandbox.close() };
 }

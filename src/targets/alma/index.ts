@@ -9,7 +9,7 @@ import { UsageError } from '../../common/errors.js';
 import { ALMA_PROFILE } from './profile.js';
 import type { OpenRun, TargetDefinition } from '../definition.js';
 import type { TargetEventSink } from '../target.js';
-import { openedTarget } from '../settings.js';
+import { openedTarget, sandboxLine } from '../settings.js';
 import type { AlmaRegion } from './regions.js';
 
 export type AlmaSettings =
@@ -68,7 +68,7 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
 
   async open(settings, run) {
     const { createAlmaTarget } = await import('./target.js');
-    const where = await almaPlace(settings, run, 'load');
+    const where = await almaPlace(settings, run, run.purpose ?? 'load');
     const alma = createAlmaTarget({ ...run.transport, ...where.client });
     // The in-process sandbox listens on a new port each run; its identity is its state file.
     return {
@@ -122,12 +122,13 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
 export async function almaPlace(
   settings: AlmaSettings,
   run: Pick<OpenRun, 'info' | 'env' | 'readKeyFile'>,
-  purpose: 'load' | 'check',
+  purpose: 'load' | 'verify' | 'check',
 ): Promise<{ client: { baseUrl?: string; region?: string; apiKey: string }; where: string; close(): Promise<void> }> {
   if (settings.kind === 'sandbox') {
     const { startSandbox } = await import('../../sandbox/server.js');
     const sandbox = await startSandbox({ port: 0, statePath: settings.statePath, latencyMs: 0 });
-    if (purpose === 'load') run.info(`loading into the embedded sandbox (state in ${settings.statePath})`);
+    // A check's caller says what it does itself (preflight, export, payments).
+    if (purpose !== 'check') run.info(sandboxLine('the embedded sandbox', settings.statePath, purpose));
     return { client: { baseUrl: sandbox.url, apiKey: 'sandbox' }, where: `the embedded sandbox (state in ${settings.statePath})`, close: () => sandbox.close() };
   }
   const apiKey = 'file' in settings.apiKeySource ? run.readKeyFile(settings.apiKeySource.file) : (run.env.ALMA_API_KEY ?? '');
