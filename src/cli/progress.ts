@@ -141,6 +141,43 @@ export function fitStatus(parts: readonly StatusPart[], room: number | undefined
   return cutToWidth(line(kept), room, 'start', ascii);
 }
 
+/** What the spinner's line says while the engine runs (`runningStatus`). */
+export interface RunningState {
+  done: number;
+  total: number;
+  /** Invoices sent in full whose outcome is awaited (the `poll` step). */
+  waiting: number;
+  /** The target, as `waiting for Alma` names it. */
+  label: string;
+  requests: number;
+  time: { elapsed: string; pace?: string | undefined; left?: string | undefined };
+  remaining?: number | undefined;
+  /** The current invoice's step (`HARRAS HA-2025-00412: line 2`). */
+  current?: string | undefined;
+}
+
+/**
+ * The spinner's line while the engine runs, fitted to `room` columns (`fitStatus`). In the order
+ * shown; on a narrow terminal the daily count goes first, then the pace, then the current step
+ * (cut short while it can still name the invoice), then the requests and the invoices waiting:
+ * those two move while nothing finishes, so on a slow network they are what shows the run is
+ * alive — a step text cut mid-word over a still count looked frozen. The counts, the time taken
+ * and the time left stay.
+ */
+export function runningStatus(s: RunningState, room: number | undefined, ascii = false): string {
+  const parts: StatusPart[] = [
+    { text: `${s.done}/${s.total} invoices`, drop: 0 },
+    { text: s.waiting > 0 ? `${s.waiting} waiting for ${s.label}` : '', drop: 2 },
+    { text: `${s.requests} requests`, drop: 3 },
+    { text: s.time.elapsed, drop: 0 },
+    { text: s.time.pace ?? '', drop: 5 },
+    { text: s.time.left ?? '', drop: 1 },
+    { text: s.remaining !== undefined ? `${s.remaining.toLocaleString('en-US')} API calls left today` : '', drop: 6 },
+    { text: s.current ?? '', drop: 4, shrink: true },
+  ];
+  return fitStatus(parts, room, ascii);
+}
+
 /** How long requests meet trouble before the first "still trying" line, and the least time between two. */
 export const TROUBLE_QUIET_MS = 10_000;
 export const TROUBLE_EVERY_MS = 30_000;
@@ -210,23 +247,10 @@ export function createProgress(o: ProgressOptions): Progress {
       ];
       return fitStatus(phase, room, o.ascii === true);
     }
-    const t = timeParts(now() - startedAt, done + waiting.size, total, startDone, now() - since);
-    // In the order shown; on a narrow terminal the daily count goes first, then the requests,
-    // the pace, the invoices waiting and the current step (cut short while it can still name
-    // the invoice): the counts, the time taken and the time left stay.
-    const parts: StatusPart[] = [
-      { text: `${done}/${total} invoices`, drop: 0 },
-      { text: waiting.size > 0 ? `${waiting.size} waiting for ${o.targetLabel ?? 'Alma'}` : '', drop: 3 },
-      { text: `${requests} requests`, drop: 5 },
-      { text: t.elapsed, drop: 0 },
-      { text: t.pace ?? '', drop: 4 },
-      { text: t.left ?? '', drop: 1 },
-      { text: remaining !== undefined ? `${remaining.toLocaleString('en-US')} API calls left today` : '', drop: 6 },
-      { text: current ?? '', drop: 2, shrink: true },
-    ];
+    const time = timeParts(now() - startedAt, done + waiting.size, total, startDone, now() - since);
     // ora draws its frame and a space before the text (room: columns - 3); the last column is
     // left free, as a character there makes some terminals wrap.
-    return fitStatus(parts, room, o.ascii === true);
+    return runningStatus({ done, total, waiting: waiting.size, label: o.targetLabel ?? 'Alma', requests, time, remaining, current }, room, o.ascii === true);
   };
   /** Starts the spinner on an interactive run, or shows the current text on the one running. */
   const showSpinner = (): void => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockDuration, createProgress, fitStatus, timeText, type StatusPart } from '../../src/cli/progress.js';
+import { clockDuration, createProgress, fitStatus, runningStatus, timeText, type StatusPart } from '../../src/cli/progress.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { resultLine } from '../../src/cli/terminal.js';
 import { plainStyle } from '../../src/report/human.js';
@@ -172,6 +172,35 @@ describe('the spinner line fits the terminal', () => {
     q.onEvent({ type: 'step', key, step: 'lines', detail: '3' } as EngineEvent);
     q.stop();
     expect(texts.at(-1)).toBe('0/200 invoices · 0 requests · 0:00 elapsed · time left: estimating · 999,880 API calls left today · HARRASSOWITZ HA-2025-00412: line 3');
+  });
+});
+
+describe('the running line at 80 columns (room 77) keeps what shows the run is alive', () => {
+  const state = {
+    done: 0,
+    total: 56,
+    label: 'Alma',
+    requests: 41,
+    time: { elapsed: '0:08 elapsed', pace: '0.5 invoices/s', left: 'about 0:39 left' },
+    current: 'HARRAS HA-2025-00412-B1: line 2',
+  };
+
+  it('the invoices waiting stay; the step text goes before them (it used to be cut mid-word in their place)', () => {
+    const got = runningStatus({ ...state, waiting: 4 }, 77);
+    expect(got).toBe('0/56 invoices · 4 waiting for Alma · 0:08 elapsed · about 0:39 left');
+    expect([...got].length).toBeLessThanOrEqual(77);
+  });
+
+  it('with none waiting, the requests stay and the step text is cut to the room left', () => {
+    const got = runningStatus({ ...state, waiting: 0 }, 77);
+    expect(got).toBe('0/56 invoices · 41 requests · 0:08 elapsed · about 0:39 left · HARRAS HA-202…');
+    expect([...got].length).toBeLessThanOrEqual(77);
+  });
+
+  it('all of it where there is room', () => {
+    expect(runningStatus({ ...state, waiting: 4 }, 200)).toBe(
+      '0/56 invoices · 4 waiting for Alma · 41 requests · 0:08 elapsed · 0.5 invoices/s · about 0:39 left · HARRAS HA-2025-00412-B1: line 2',
+    );
   });
 });
 
