@@ -24,17 +24,25 @@ export function loadState(path: string): PersistedState | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  let data: unknown;
+  const s = parseStateFile(path, text) as Partial<PersistedState> | null;
+  if (s === null || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.invoices) || typeof s.counter !== 'number') {
+    throw notAState(path, 'a sandbox state (version 1)');
+  }
+  return s as PersistedState;
+}
+
+/** A state file's JSON; one that is not JSON is a configuration error naming it (every sandbox's). */
+export function parseStateFile(path: string, text: string): unknown {
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new UsageError(`the sandbox state file ${path} is not valid JSON (${(e as Error).message}): ${STATE_FIX}`, { cause: e });
   }
-  const s = data as Partial<PersistedState> | null;
-  if (s === null || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.invoices) || typeof s.counter !== 'number') {
-    throw new UsageError(`the sandbox state file ${path} is not a sandbox state (version 1): ${STATE_FIX}`);
-  }
-  return s as PersistedState;
+}
+
+/** A state file of another sandbox, or of no sandbox: a configuration error naming it. */
+export function notAState(path: string, what: string): UsageError {
+  return new UsageError(`the sandbox state file ${path} is not ${what}: ${STATE_FIX}`);
 }
 
 export function saveState(path: string, state: PersistedState): void {

@@ -16,7 +16,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Connections, dispatch, faultAfter, faultBefore, listen } from './http.js';
-import { saveJson } from './persist.js';
+import { notAState, parseStateFile, saveJson } from './persist.js';
+import { UsageError } from '../common/errors.js';
+import { pathReason } from '../common/path-reasons.js';
 import { FaultEngine, type FaultSubject } from './faults.js';
 import { parseFaultConfig } from './config.js';
 import { SlidingWindow } from './throttle.js';
@@ -99,7 +101,20 @@ export const defaultSeedPath = (target: string): string => fileURLToPath(new URL
 
 /** The seed a sandbox starts from: the object given, else the JSON file at the path given or at `defaultPath`. */
 export function readSeed<Seed extends object>(seed: Seed | string | undefined, defaultPath: string): Seed {
-  return typeof seed === 'object' ? seed : (JSON.parse(readFileSync(seed ?? defaultPath, 'utf8')) as Seed);
+  if (typeof seed === 'object') return seed;
+  const path = seed ?? defaultPath;
+  // A seed file is the user's (`sandbox --seed`): missing or not JSON is a configuration error, exit 2.
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the sandbox seed ${path}: ${pathReason(e) ?? (e as Error).message}; give --seed a seed file like ${defaultPath}, or leave --seed out for that one`, { cause: e });
+  }
+  try {
+    return JSON.parse(text) as Seed;
+  } catch (e) {
+    throw new UsageError(`cannot read the sandbox seed ${path}: it is not valid JSON (${(e as Error).message}); give --seed a seed file like ${defaultPath}, or leave --seed out for that one`, { cause: e });
+  }
 }
 
 /** The starting config: the target's defaults, each overridden by an option of the same name. */
@@ -169,8 +184,8 @@ export async function startSibling<C extends SiblingConfig, S>(
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     if (text !== undefined) {
-      const saved = JSON.parse(text) as { version?: number; target?: string; data?: unknown };
-      if (saved.version !== 1 || saved.target !== spec.name) throw new Error(`sandbox state file ${opts.statePath} is not a ${spec.name} sandbox state (version 1)`);
+      const saved = (parseStateFile(opts.statePath, text) ?? {}) as { version?: number; target?: string; data?: unknown };
+      if (saved.version !== 1 || saved.target !== spec.name) throw notAState(opts.statePath, `a ${spec.name} sandbox state (version 1)`);
       spec.restore(saved.data);
     } else spec.reset();
   } else spec.reset();

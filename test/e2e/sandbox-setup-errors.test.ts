@@ -36,6 +36,13 @@ describe('invoice-load sandbox: set-up mistakes are configuration errors (exit 2
     expect(r.stderr).toMatch(/--seed/);
   });
 
+  it("another target's sandbox (--target exsited): --seed naming no file is the same configuration error", async () => {
+    const r = await runCli(['sandbox', '--target', 'exsited', '--port', '0', '--seed', join(dir, 'nonexistent.json')]);
+    expect(r.code, r.stderr).toBe(2);
+    notABug(r);
+    expect(r.stderr).toContain(`invoice-load: cannot read the sandbox seed ${join(dir, 'nonexistent.json')}: no such file or folder`);
+  });
+
   it('a seed that is not JSON, or not a seed, names the file', async () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{"vendors": [');
@@ -63,5 +70,16 @@ describe('invoice-load --sandbox: a corrupt sandbox state file is a configuratio
     notABug(r);
     expect(r.stderr).toContain(`invoice-load: the sandbox state file ${state} is not valid JSON`);
     expect(r.stderr).toMatch(/move it away or delete it/);
+  });
+
+  it("another target's sandbox (--target exsited) says the same of its state file", async () => {
+    const stateDir = join(dir, 'exsited-state');
+    mkdirSync(join(stateDir, 'sandbox'), { recursive: true });
+    const state = join(stateDir, 'sandbox', 'exsited-state.json');
+    writeFileSync(state, '{"version": 1, "tar');
+    const r = await runCli(['--sandbox', '--target', 'exsited', 'fixtures/exsited-sample.csv'], { env: { INVOICE_LOAD_STATE_DIR: stateDir } });
+    expect(r.code, r.stderr).toBe(2);
+    notABug(r);
+    expect(r.stderr).toContain(`invoice-load: the sandbox state file ${state} is not valid JSON`);
   });
 });
