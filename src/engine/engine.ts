@@ -393,7 +393,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           // the stop): not started, like the invoices the run never reached.
           const why = stopped?.reason ?? reason;
           const untouched = (err instanceof StopRun && err.beforeWrites) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
-          result = untouched ? notStarted(item.inv.key, st, why) : interruptedResult(item.inv.key, st, why, pastLinesStep(opts.target, item.inv, st));
+          const pastLines = pastLinesStep(opts.target, item.inv, st);
+          result = untouched ? notStarted(item.inv.key, st, why, pastLines) : interruptedResult(item.inv.key, st, why, pastLines);
         }
       }
     } finally {
@@ -602,15 +603,16 @@ const STOP_WORDS: Record<StopReason, string> = {
  * journal holds as finished is already loaded, every other invoice is not started — failed with
  * `NOT_STARTED`, as when the engine stops, never `planned`, which is a dry run's.
  */
-export function resultsBeforeSending(invoices: readonly Invoice[], journal: Journal, reason: StopReason): InvoiceResult[] {
+export function resultsBeforeSending(invoices: readonly Invoice[], journal: Journal, reason: StopReason, target?: Target): InvoiceResult[] {
   return invoices.map((inv) => {
     const st = journal.state(inv.key);
-    return st.settled !== undefined ? settledResult(inv.key, st, 'already_loaded') : notStarted(inv.key, st, reason);
+    if (st.settled !== undefined) return settledResult(inv.key, st, 'already_loaded');
+    return notStarted(inv.key, st, reason, target === undefined ? undefined : pastLinesStep(target, inv, st));
   });
 }
 
-function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason): InvoiceResult {
-  const r = stoppedResult(key, st, reason);
+function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step): InvoiceResult {
+  const r = stoppedResult(key, st, reason, pastLines);
   return {
     ...r,
     status: 'not_started',

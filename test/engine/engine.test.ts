@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { notItsOwn, runInvoices, stoppedStep, type EngineOptions } from '../../src/engine/engine.js';
+import { notItsOwn, resultsBeforeSending, runInvoices, stoppedStep, type EngineOptions } from '../../src/engine/engine.js';
 import type { Invoice } from '../../src/domain/model.js';
 import type { AttachmentSeam, Target } from '../../src/targets/target.js';
 import { ApiError, IdNotKeptError, UnknownOutcomeError } from '../../src/common/errors.js';
@@ -689,6 +689,21 @@ describe('engine: the daily threshold met on an invoice whose every line was add
     other.faults = [{ method: 'addLine', call: 2, kind: 'daily' }];
     const b = await run(other, [makeInvoice('ACME', 'B-1', 2)], { concurrency: 1, path: join(dir, 'b.jsonl') });
     expect(b.outcome.results[0]).toMatchObject({ status: 'failed', error: { step: 'lines', code: 'DAILY_THRESHOLD' } });
+  });
+
+  it('a re-run stopped before its first write (the checks met the threshold) says the same step of it', async () => {
+    const alma = new FakeAlma();
+    alma.faults = [{ method: 'processInvoice', call: 1, kind: 'daily' }];
+    const path = join(dir, 'again.jsonl');
+    const invoices = [makeInvoice('ACME', 'A-1', 2)];
+    await run(alma, invoices, { concurrency: 1, path });
+    const journal = journalAt(path);
+    try {
+      const [r] = resultsBeforeSending(invoices, journal, 'daily_limit', alma.target());
+      expect(r).toMatchObject({ status: 'not_started', error: { step: 'process', code: 'NOT_STARTED' } });
+    } finally {
+      journal.close();
+    }
   });
 });
 
