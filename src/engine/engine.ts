@@ -828,35 +828,25 @@ class InvoiceSaga {
     if (st.id !== undefined) return undefined;
     emit({ type: 'step', key, step: 'lookup' });
     // A create an earlier run sent without an answer may not show in the look-ups yet: look across the window.
-    // `own`: the invoice such a create made (this journal's, or another's of this file); `adopted`: one found.
-    let own: RemoteInvoice | undefined;
-    let adopted: RemoteInvoice | undefined;
+    let pending: RemoteInvoice | undefined;
+    let matches: readonly RemoteInvoice[];
     if (st.createPending) {
-      own = await this.#findPendingCreate(st.createSentAt, 'an earlier run stopped before it came');
+      pending = await this.#findPendingCreate(st.createSentAt, 'an earlier run stopped before it came');
+      matches = pending !== undefined ? [pending] : [];
     } else {
       const elsewhere = this.#opts.elsewhere?.get(keyString(key));
-      const matches = this.#ctx.found.get(keyString(key)) ?? (await findWithElsewhere(target, inv, elsewhere));
+      matches = this.#ctx.found.get(keyString(key)) ?? (await findWithElsewhere(target, inv, elsewhere));
       // The same for one another journal sent (an earlier run of this file before it was edited).
       if (matches.length === 0 && elsewhere?.createSentAt !== undefined) {
-        own = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run, of this file before an edit, stopped before it came');
-      } else if (matches.length > 0) {
-        adopted = adopt(matches, inv, this.#warnings, this.#label, st.notKept);
-        // Shown by the look-up already, under an id no journal recorded: that unanswered create's.
-        if (elsewhere?.createSentAt !== undefined && !elsewhere.ids.has(adopted.id)) [own, adopted] = [adopted, undefined];
+        pending = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run, of this file before an edit, stopped before it came');
+        if (pending !== undefined) matches = [pending];
       }
     }
-    let found = adopted !== undefined;
-    if (own !== undefined) {
-      // The loader's own create, its answer lost: journaled as a create settled by a look-up (its
-      // lines listed before any is added), and processed whatever it shows — an alert may stand
-      // from its creation (docs/alma.md "Processing and workflow statuses"; see #create).
-      this.#remote = { ...own, processed: false };
-      this.#recordInvoice(own, false, true);
-      this.#compareHeld(own);
-    } else if (adopted !== undefined) {
-      this.#remote = adopted;
-      this.#recordInvoice(adopted, true);
-      this.#compareHeld(adopted);
+    let found = matches.length > 0;
+    if (found) {
+      this.#remote = pending ?? adopt(matches, inv, this.#warnings, this.#label, st.notKept);
+      this.#recordInvoice(this.#remote, true);
+      this.#compareHeld(this.#remote);
     } else {
       // Refused because the number exists: found late, and treated as found (see #create).
       found = await this.#create();
@@ -892,10 +882,6 @@ class InvoiceSaga {
     emit({ type: 'step', key, step: 'create' });
     let reconciled = false;
     let late = false;
-    // A create of ours went before without an answer: an earlier run's (the look-up across the
-    // window did not show it), another journal's of this file, or this run's own lost one.
-    let sentBefore = this.#st.createPending || this.#opts.elsewhere?.get(keyString(key))?.createSentAt !== undefined;
-    let sends = 0;
     let sentAt = this.#wallNow();
     this.#wrote = true;
     const { answer, ...remote } = await writeOnce(
@@ -904,8 +890,6 @@ class InvoiceSaga {
       'create',
       async () => {
         sentAt = this.#wallNow();
-        // writeOnce sends again only after an answer that never came (UnknownOutcomeError).
-        if (sends++ > 0) sentBefore = true;
         try {
           return await sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'create', at: sentAt }, () => target.createInvoice(inv));
         } catch (err) {
@@ -928,9 +912,6 @@ class InvoiceSaga {
         return this.#findAcrossWindow(sentAt);
       },
     );
-    // A duplicate refusal after a create of ours went unanswered is that create's doing (Alma
-    // refuses a second invoice of the number for the vendor): the invoice is ours, not found.
-    if (late && sentBefore) late = false;
     // An invoice our own create made has not been through processing, whatever it shows: an
     // alert may stand from its creation (sample 03: In Review with NOT_READY_LINES), and without
     // `number_of_lines` nothing else would tell it from a processed one — it would never be
@@ -1450,7 +1431,7 @@ class InvoiceSaga {
     // Lines another journal sent to this invoice (engine/elsewhere.ts): the listing may not show
     // them yet, so they become this journal's — recorded ones known, unanswered ones looked for
     // across the window before any is sent.
-    const there = found || reconciled ? this.#opts.elsewhere?.get(keyString(this.#key))?.ids.get(r.id) : undefined;
+    const there = found ? this.#opts.elsewhere?.get(keyString(this.#key))?.ids.get(r.id) : undefined;
     if (there === undefined) return;
     const st = journal.state(this.#key);
     for (const [line, id] of there.lines) if (!st.lines.has(line)) journal.append({ t: 'line', ...this.#who, line, id });
