@@ -856,7 +856,12 @@ class InvoiceSaga {
     // stand before processing too (sample 03: In Review, NOT_READY_LINES). One holding fewer
     // lines than the file was left half-loaded (the loader processes only once every line is
     // in): its lines are added and it is processed, not reported complete without them.
-    const partial = remote.inReview && remote.lineCount !== undefined && remote.lineCount < inv.lines.length;
+    // A search answer may leave `number_of_lines` out (view=brief): then the lines it holds are
+    // listed (one request, only for one In Review with an alert) — else a create of ours whose
+    // answer a kill lost, In Review with NOT_READY_LINES from its creation, read as complete and
+    // was never given its lines nor processed.
+    const held = found && remote.processed && remote.inReview && remote.lineCount === undefined ? (await target.listChildren(remote.id, inv)).length : remote.lineCount;
+    const partial = remote.inReview && held !== undefined && held < inv.lines.length;
     if (found && remote.processed && !partial) {
       journal.append({ t: 'processed', ...this.#who, id: remote.id });
       this.#st = journal.state(key);
