@@ -29,7 +29,7 @@ export function listenForInterrupts(first: (line: string) => void): Interrupts {
       soft.abort();
       // The person at the terminal pressed Ctrl-C; a service manager or `timeout` sent the others.
       const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-      notice(`${how}: stopping once the writes already sent are answered (${how} again stops at once); nothing is lost: the same command run again finishes the batch`);
+      notice(`${how}: stopping once the requests already sent are answered (${how} again stops at once); nothing is lost: the same command run again finishes the batch`);
     } else {
       hard.abort();
     }

@@ -385,20 +385,9 @@ export class ProcessingWatch {
 
   async #read(group: Entry[], sentAt: number): Promise<void> {
     let got: Map<string, RemoteInvoice>;
-    // Started before the stop: the first Ctrl-C ends a read on the wire (transport/http.ts
-    // #endWhileUnsent), so one that fails once the run is stopping is not yet the last look.
-    const beforeStop = this.#final === undefined;
     try {
       got = await this.#reader.readInvoices(group.map((e) => e.item));
     } catch (err) {
-      if (beforeStop && (this.#final ?? this.#opts.stopping()) !== undefined) {
-        // Read once more in the last look (after the stop, so not ended by it); its failure ends the waits.
-        for (const e of group) {
-          e.reading = false;
-          e.finalRead = false;
-        }
-        return;
-      }
       for (const e of group) {
         this.#entries.delete(e);
         e.reject(err);

@@ -103,7 +103,7 @@ describe('Alma goes away in the middle of a load', () => {
     const res = await run.done;
     const tookMs = performance.now() - at;
     expect(res.code, res.stderr).toBe(130);
-    expect(res.stderr).toMatch(/Ctrl-C: stopping once the writes already sent are answered \(Ctrl-C again stops at once\)/);
+    expect(res.stderr).toMatch(/Ctrl-C: stopping once the requests already sent are answered \(Ctrl-C again stops at once\)/);
     // Seconds at most (a loaded CI machine), not the minute of patience a retry would have waited.
     expect(tookMs).toBeLessThan(15_000);
     const report = JSON.parse(res.stdout) as ReportDocument;

@@ -216,42 +216,6 @@ describe('ProcessingWatch', () => {
   });
 });
 
-describe('ProcessingWatch: a read ended by the stop itself', () => {
-  // The first Ctrl-C ends a read on the wire (transport/http.ts #endWhileUnsent): one started
-  // before the stop is not the last look; the invoice is read once more after it.
-  function abortedThenRead(second: 'processed' | 'fails') {
-    let stopped = false;
-    const reads: string[][] = [];
-    const reader: InvoiceReader = {
-      readCost: (_v, n) => n,
-      readInvoices: async (w) => {
-        reads.push(w.map((x) => x.id));
-        if (reads.length === 1) {
-          stopped = true;
-          throw new DOMException('This operation was aborted', 'AbortError');
-        }
-        if (second === 'fails') throw new Error('unreachable');
-        return new Map(w.map((x) => [x.id, remote(x.id, true)]));
-      },
-    };
-    const clock = { t: 0 };
-    return { reads, watch: setup(reader, clock, () => (stopped ? new Error('stopping') : undefined)) };
-  }
-
-  it('an invoice whose read the stop ended is read once more: processed, it ends as processed', async () => {
-    const { reads, watch } = abortedThenRead('processed');
-    const r = await watch.wait(item(1), 60_000);
-    expect(r).toMatchObject({ settled: true, remote: { processed: true, workflowStatus: 'Waiting to be Sent' } });
-    expect(reads).toEqual([['id1'], ['id1']]);
-  });
-
-  it('the read after the stop is the last: its failure ends the wait, no third read', async () => {
-    const { reads, watch } = abortedThenRead('fails');
-    await expect(watch.wait(item(1), 60_000)).rejects.toThrow('unreachable');
-    expect(reads).toEqual([['id1'], ['id1']]);
-  });
-});
-
 describe('ProcessingWatch at the end of a run', () => {
   /** A watch on a clock the test moves (the other tests' clock runs ahead on its own). */
   function onClock(reader: InvoiceReader) {

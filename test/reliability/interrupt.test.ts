@@ -91,7 +91,7 @@ describe('interrupts', () => {
       const res = await run.done;
       const ms = Date.now() - t0;
       const report = expectCleanInterrupt(res, s.reportPath);
-      expect(res.stderr).toContain(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping once the writes already sent are answered`);
+      expect(res.stderr).toContain(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping once the requests already sent are answered`);
       expect(report.summary.failed).toBeGreaterThan(0);
       // In-flight requests were let finish: every write the sandbox applied has its outcome in
       // the journal, so the re-run has nothing to reconcile.
