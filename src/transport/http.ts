@@ -379,20 +379,16 @@ export class HttpClient {
    * An attempt's signal for undici, and its wait. Ctrl-C (`signal`) ends the wait at once, and so
    * does the first Ctrl-C or SIGTERM (`stop`) while none of the attempt has left (`SentProbe`):
    * then it is a request waiting for its turn, as at the limiter, and nothing of it is uncertain.
-   * A read (`safe`) already on the wire is ended by the first one too: its answer changes nothing
-   * in the target, so waiting for it only held the stop — up to `--timeout` (30 s) on a network
-   * that hangs, the person told "stopping" meanwhile. Only writes in flight are waited for (their
-   * answers are journaled); a read the run needs after the stop (the last look) starts after it.
    * Needed because undici keeps an aborted request queued until its connection is made
    * (api-request.js keeps the abort's reason until `onConnect`): a connection, or a proxy's
    * CONNECT, that takes `--timeout` to fail held the stop that long — with undici's default,
    * 300 s, past a service manager's patience (systemd's 90 s). undici still aborts the request
    * when its connection comes, before writing it; the client is destroyed, not closed, at the end.
    */
-  #endWhileUnsent(probe: SentProbe | undefined, safe: boolean): { signal: AbortSignal | undefined; wait<T>(p: Promise<T>): Promise<T>; readonly ended: boolean; dispose(): void } {
+  #endWhileUnsent(probe: SentProbe | undefined): { signal: AbortSignal | undefined; wait<T>(p: Promise<T>): Promise<T>; readonly ended: boolean; dispose(): void } {
     const hard = this.#signal;
     // A request asked for after the first Ctrl-C goes (the last look): only those already going are ended.
-    const soft = this.#stop !== undefined && !this.#stop.aborted && (probe !== undefined || safe) ? this.#stop : undefined;
+    const soft = this.#stop !== undefined && !this.#stop.aborted && probe !== undefined ? this.#stop : undefined;
     if (hard === undefined && soft === undefined) return { signal: undefined, wait: (p) => p, ended: false, dispose: () => undefined };
     const ctl = new AbortController();
     let ended = false;
@@ -406,7 +402,7 @@ export class HttpClient {
     };
     const onHard = (): void => end(hard!.reason);
     const onSoft = (): void => {
-      if (safe || (probe?.supported === true && !probe.sent)) end(soft!.reason);
+      if (probe?.supported === true && !probe.sent) end(soft!.reason);
     };
     const dispose = (): void => {
       hard?.removeEventListener('abort', onHard);
@@ -520,7 +516,7 @@ export class HttpClient {
       let cause: unknown;
       /** A read answered 2xx with a body that is not JSON at all: it ends with this. */
       let notJson: Error | undefined;
-      const waiting = this.#endWhileUnsent(probe, isSafeMethod(req.method));
+      const waiting = this.#endWhileUnsent(probe);
       try {
         const res = await waiting.wait(
           (probe ?? this.#dispatcher).request({
