@@ -3,6 +3,7 @@
  * engine with journal and lock, signals and progress, then the report. `load.ts` imports it
  * only when a batch is sent, so a dry run never loads the engine, the HTTP client or the sandbox.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
@@ -87,7 +88,18 @@ export async function sendPlan(
     // Once the run stops on an unreachable target, a refused key or a spent daily threshold,
     // the transport sends nothing more, not even a retry (HttpClient's `halt`).
     const halt = new AbortController();
-    opened = await openRunTarget(definition, cfg, term, deps, progress, { hard: signals.hard, soft: signals.soft, halt: halt.signal }, (event) => {
+    // Before the first write nothing sent can be left uncertain, so the first Ctrl-C ends the reads
+    // in flight at once, as only the second does later: a check or look-up on a network that hangs
+    // held the stop for --timeout (30 s) while the terminal said "stopping". Listened to until
+    // the engine starts (below).
+    const beforeWrites = new AbortController();
+    const endReads = (): void => beforeWrites.abort(signals.soft.reason);
+    signals.soft.addEventListener('abort', endReads, { once: true });
+    cleanups.push(() => signals.soft.removeEventListener('abort', endReads));
+    const hard = AbortSignal.any([signals.hard, beforeWrites.signal]);
+    // Every request in flight listens on it, as on the signals it follows (cli/interrupts.ts).
+    setMaxListeners(0, hard);
+    opened = await openRunTarget(definition, cfg, term, deps, progress, { hard, soft: signals.soft, halt: halt.signal }, (event) => {
       if (event.type === 'request' && event.status !== 0) inFlight.observe(event.ms);
       emit({ type: 'target', event });
     });
@@ -118,6 +130,8 @@ export async function sendPlan(
     const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups, stopSending);
     if (typeof checked === 'number') return checked;
     plan = checked;
+    // From here writes go: the first Ctrl-C waits for the requests in flight (README "Interrupts").
+    signals.soft.removeEventListener('abort', endReads);
 
     outcome = await runInvoices(validInvoices(plan), { ...engineOptions(cfg, opened, journal, inFlight, emit, signals.soft), lookups, elsewhere, halt: stopSending });
   } finally {
