@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { writeFileAtomic } from '../common/fs.js';
 import type { PersistedState } from './records.js';
 import { UsageError } from '../common/errors.js';
+import { pathReason } from '../common/path-reasons.js';
 
 /**
  * A state file that cannot be read back is the user's to move away (`--state`, or the state
@@ -15,15 +16,23 @@ import { UsageError } from '../common/errors.js';
  */
 const STATE_FIX = 'move it away or delete it to start the sandbox afresh (it holds only sandbox data)';
 
-/** The saved state, or undefined when the file does not exist. A foreign or broken file throws. */
-export function loadState(path: string): PersistedState | undefined {
-  let text: string;
+/**
+ * A state file's text, or undefined when there is none yet. One that cannot be read (a folder
+ * given as `--state`, no permission) is a configuration error naming it, as a broken one is.
+ */
+export function readStateFile(path: string): string | undefined {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    throw new UsageError(`cannot read the sandbox state file ${path}: ${pathReason(e) ?? (e as Error).message}; ${STATE_FIX}`, { cause: e });
   }
+}
+
+/** The saved state, or undefined when the file does not exist. A foreign or broken file throws. */
+export function loadState(path: string): PersistedState | undefined {
+  const text = readStateFile(path);
+  if (text === undefined) return undefined;
   const s = parseStateFile(path, text) as Partial<PersistedState> | null;
   if (s === null || typeof s !== 'object' || s.version !== 1 || !Array.isArray(s.invoices) || typeof s.counter !== 'number') {
     throw notAState(path, 'a sandbox state (version 1)');

@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Connections, dispatch, faultAfter, faultBefore, listen } from './http.js';
-import { notAState, parseStateFile, saveJson } from './persist.js';
+import { notAState, parseStateFile, readStateFile, saveJson } from './persist.js';
 import { UsageError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
 import { FaultEngine, type FaultSubject } from './faults.js';
@@ -177,12 +177,7 @@ export async function startSibling<C extends SiblingConfig, S>(
 
   // ---- persistence: whole state as JSON, written atomically after every write request ----------
   if (opts.statePath !== undefined) {
-    let text: string | undefined;
-    try {
-      text = readFileSync(opts.statePath, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    const text = readStateFile(opts.statePath);
     if (text !== undefined) {
       const saved = (parseStateFile(opts.statePath, text) ?? {}) as { version?: number; target?: string; data?: unknown };
       if (saved.version !== 1 || saved.target !== spec.name) throw notAState(opts.statePath, `a ${spec.name} sandbox state (version 1)`);

@@ -72,6 +72,23 @@ describe('invoice-load --sandbox: a corrupt sandbox state file is a configuratio
     expect(r.stderr).toMatch(/move it away or delete it/);
   });
 
+  it('a state file that cannot be read (a folder where the file should be) names it too, for Alma and another target', async () => {
+    const stateDir = join(dir, 'folder-state');
+    const state = join(stateDir, 'sandbox', 'state.json');
+    mkdirSync(state, { recursive: true });
+    const r = await runCli(['--sandbox', 'fixtures/valid-small.csv'], { env: { INVOICE_LOAD_STATE_DIR: stateDir } });
+    expect(r.code, r.stderr).toBe(2);
+    notABug(r);
+    expect(r.stderr).toContain(`invoice-load: cannot read the sandbox state file ${state}:`);
+    expect(r.stderr).toMatch(/move it away or delete it/);
+    const other = join(stateDir, 'sandbox', 'exsited-state.json');
+    mkdirSync(other, { recursive: true });
+    const e = await runCli(['--sandbox', '--target', 'exsited', 'fixtures/exsited-sample.csv'], { env: { INVOICE_LOAD_STATE_DIR: stateDir } });
+    expect(e.code, e.stderr).toBe(2);
+    notABug(e);
+    expect(e.stderr).toContain(`invoice-load: cannot read the sandbox state file ${other}:`);
+  });
+
   it("another target's sandbox (--target exsited) says the same of its state file", async () => {
     const stateDir = join(dir, 'exsited-state');
     mkdirSync(join(stateDir, 'sandbox'), { recursive: true });
