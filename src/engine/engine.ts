@@ -1259,6 +1259,11 @@ class InvoiceSaga {
     let remote = this.#remote;
     // A process request may have been sent by an earlier run, or someone processed it by hand: look first.
     if (remote === undefined && (st.processPending || st.found)) remote = this.#notWithdrawn(await target.getInvoice(id));
+    // A found invoice still In Review with an alert, to which this loader sent lines and never a
+    // process request, has not been processed since: the alert may stand from its creation
+    // (sample 03: NOT_READY_LINES; docs/alma.md "Processing and workflow statuses") — a half-loaded
+    // invoice, or a create of ours whose answer a kill lost, resumed after its lines were listed.
+    if (remote?.processed === true && remote.inReview && st.found && !st.processPending && journal.state(key).lineSentAt.size > 0) remote = { ...remote, processed: false };
     this.#finishedByOthers = remote?.processed === true && st.found && !st.processPending && st.lineSentAt.size === 0 && st.attachmentsSent.size === 0 && !this.#wrote;
     // How long a process request whose outcome is unknown is watched for before anything is concluded.
     const once = target.finalizeOnce;

@@ -56,6 +56,29 @@ describe('engine: a create of ours whose answer a kill lost, found on the next r
     expect(alma.invoices[0]!.processCount).toBe(1);
   });
 
+  it.each([
+    ['its line listing failed (a 5xx) after it was journaled found', { method: 'listLines', call: 1, kind: 'before' }],
+    ['a kill came as its first line was added', { method: 'addLine', call: 1, kind: 'crash-after' }],
+  ] as const)('resumed after %s: a later run still adds its lines and processes it once', async (_what, fault) => {
+    const alma = sample03(false);
+    const inv = makeInvoice('ACME', 'INV-1', 2);
+    const path = join(dir, 'j.jsonl');
+    alma.faults = [{ method: 'createInvoice', call: 1, kind: 'crash-after' }];
+    await expect(runEngine(alma.target(), [inv], path)).rejects.toBeInstanceOf(Crash);
+    alma.dead = false;
+    alma.faults = [{ ...fault }];
+    await runEngine(alma.target(), [inv], path).catch((e: unknown) => {
+      if (!(e instanceof Crash)) throw e;
+    });
+    alma.dead = false;
+    alma.faults = [];
+    const { outcome } = await runEngine(alma.target(), [inv], path);
+    expect(outcome.results[0]!.status).not.toBe('already_loaded');
+    expect(alma.invoices).toHaveLength(1);
+    expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1', '2']);
+    expect(alma.invoices[0]!.processCount).toBe(1);
+  });
+
   it('finished meanwhile by a run of an edited copy of the file (its own journal): already loaded, not processed again', async () => {
     const alma = sample03(true);
     const v1 = makeInvoice('ACME', 'INV-1', 2);
