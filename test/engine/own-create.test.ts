@@ -36,20 +36,31 @@ const entries = (path: string): JournalEntry[] =>
     .split('\n')
     .map((l) => JSON.parse(l) as JournalEntry);
 
+/** Run 1: INV-1 (2 lines) created, the answer lost to a kill. */
+async function createAnswerLost(alma: FakeAlma): Promise<{ inv: ReturnType<typeof makeInvoice>; path: string }> {
+  const inv = makeInvoice('ACME', 'INV-1', 2);
+  const path = join(dir, 'j.jsonl');
+  alma.faults = [{ method: 'createInvoice', call: 1, kind: 'crash-after' }];
+  await expect(runEngine(alma.target(), [inv], path)).rejects.toBeInstanceOf(Crash);
+  alma.dead = false;
+  return { inv, path };
+}
+
+/** One invoice in Alma, with both lines, processed once, and not reported as found complete. */
+function expectLinesAndProcessedOnce(alma: FakeAlma, status: string): void {
+  expect(status).not.toBe('already_loaded');
+  expect(alma.invoices).toHaveLength(1);
+  expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1', '2']);
+  expect(alma.invoices[0]!.processCount).toBe(1);
+}
+
 describe('engine: a create of ours whose answer a kill lost, found on the next run', () => {
   it.each([false, true])('is given its lines and processed once (number_of_lines shown: %s)', async (shown) => {
     const alma = sample03(shown);
-    const inv = makeInvoice('ACME', 'INV-1', 2);
-    const path = join(dir, 'j.jsonl');
-    alma.faults = [{ method: 'createInvoice', call: 1, kind: 'crash-after' }];
-    await expect(runEngine(alma.target(), [inv], path)).rejects.toBeInstanceOf(Crash);
-    alma.dead = false;
+    const { inv, path } = await createAnswerLost(alma);
     alma.faults = [];
     const { outcome } = await runEngine(alma.target(), [inv], path);
-    expect(outcome.results[0]!.status).not.toBe('already_loaded');
-    expect(alma.invoices).toHaveLength(1);
-    expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1', '2']);
-    expect(alma.invoices[0]!.processCount).toBe(1);
+    expectLinesAndProcessedOnce(alma, outcome.results[0]!.status);
     // A third run finds it complete: nothing sent again.
     const again = await runEngine(alma.target(), [inv], path);
     expect(again.outcome.results[0]!.status).toBe('already_loaded');
@@ -61,11 +72,7 @@ describe('engine: a create of ours whose answer a kill lost, found on the next r
     ['a kill came as its first line was added', { method: 'addLine', call: 1, kind: 'crash-after' }],
   ] as const)('resumed after %s: a later run still adds its lines and processes it once', async (_what, fault) => {
     const alma = sample03(false);
-    const inv = makeInvoice('ACME', 'INV-1', 2);
-    const path = join(dir, 'j.jsonl');
-    alma.faults = [{ method: 'createInvoice', call: 1, kind: 'crash-after' }];
-    await expect(runEngine(alma.target(), [inv], path)).rejects.toBeInstanceOf(Crash);
-    alma.dead = false;
+    const { inv, path } = await createAnswerLost(alma);
     alma.faults = [{ ...fault }];
     await runEngine(alma.target(), [inv], path).catch((e: unknown) => {
       if (!(e instanceof Crash)) throw e;
@@ -73,10 +80,7 @@ describe('engine: a create of ours whose answer a kill lost, found on the next r
     alma.dead = false;
     alma.faults = [];
     const { outcome } = await runEngine(alma.target(), [inv], path);
-    expect(outcome.results[0]!.status).not.toBe('already_loaded');
-    expect(alma.invoices).toHaveLength(1);
-    expect(alma.invoices[0]!.lines.map((l) => l.number)).toEqual(['1', '2']);
-    expect(alma.invoices[0]!.processCount).toBe(1);
+    expectLinesAndProcessedOnce(alma, outcome.results[0]!.status);
   });
 
   it('finished meanwhile by a run of an edited copy of the file (its own journal): already loaded, not processed again', async () => {
