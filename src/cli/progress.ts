@@ -182,7 +182,11 @@ export function runningStatus(s: RunningState, room: number | undefined, ascii =
 export const TROUBLE_QUIET_MS = 10_000;
 export const TROUBLE_EVERY_MS = 30_000;
 
-/** `Alma has not answered for 40 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 2 of 5)`. */
+/**
+ * `Alma has not answered for 40 s; still trying (attempt 2 of 5)`, `Alma has been out of reach for
+ * 12 s (ECONNREFUSED); …`. A timeout's own code (undici's `UND_ERR_HEADERS_TIMEOUT`) says only what
+ * the sentence says, in words a librarian does not read: left out (`-v` shows it on each retry).
+ */
 export function troubleLine(label: string, trouble: 'timeout' | 'unreachable' | 'gateway', forMs: number, reason: string, next: number, of: number | undefined): string {
   const secs = `${Math.round(forMs / 1000)} s`;
   const what =
@@ -191,7 +195,8 @@ export function troubleLine(label: string, trouble: 'timeout' | 'unreachable' | 
       : trouble === 'unreachable'
         ? `${label} has been out of reach for ${secs}`
         : `the gateway in front of ${label} has answered only with errors for ${secs}`;
-  return `${what} (${safe(reason)}); still trying (attempt ${next}${of !== undefined ? ` of ${of}` : ''})`;
+  const why = trouble === 'timeout' && /^UND_ERR_[A-Z_]*TIMEOUT$/.test(reason) ? '' : ` (${safe(reason)})`;
+  return `${what}${why}; still trying (attempt ${next}${of !== undefined ? ` of ${of}` : ''})`;
 }
 
 export function createProgress(o: ProgressOptions): Progress {

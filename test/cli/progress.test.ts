@@ -414,8 +414,8 @@ describe('requests retried without -v: a "still trying" line now and then, not a
     log.at(61_000);
     log.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 30_000, 2, 5);
     expect(log.lines()).toEqual([
-      'Alma has not answered for 30 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 2 of 5)',
-      'Alma has not answered for 61 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 3 of 5)',
+      'Alma has not answered for 30 s; still trying (attempt 2 of 5)',
+      'Alma has not answered for 61 s; still trying (attempt 3 of 5)',
     ]);
     // A cron log's line has its time stamp, as every other line.
     expect(log.raw()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d) Alma has not answered/);
@@ -461,7 +461,7 @@ describe('requests retried without -v: a "still trying" line now and then, not a
     const tty = cronLog({ interactive: true });
     tty.at(40_000);
     tty.failed('timeout', 'UND_ERR_HEADERS_TIMEOUT', 30_000, 1, 5);
-    expect(tty.raw()).toBe('Alma has not answered for 30 s (UND_ERR_HEADERS_TIMEOUT); still trying (attempt 2 of 5)\n');
+    expect(tty.raw()).toBe('Alma has not answered for 30 s; still trying (attempt 2 of 5)\n');
   });
 });
 
