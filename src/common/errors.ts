@@ -76,7 +76,7 @@ export interface ApiErrorDetail {
 export type WriteVerdict = 'refused' | 'unsent' | 'unknown';
 
 export function writeVerdict(err: unknown): WriteVerdict {
-  return err instanceof ApiError && err.reached && !(err instanceof NotSentError) ? 'unknown' : answerVerdict(err);
+  return err instanceof ApiError && err.reached ? 'unknown' : answerVerdict(err);
 }
 
 /** `writeVerdict` of the last answer alone, whatever an earlier attempt may have done (`reached`). */

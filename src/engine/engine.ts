@@ -1590,12 +1590,13 @@ async function sendJournaled<T>(
   try {
     answered = await send();
   } catch (err) {
-    const settled = journaledAs(err, intent);
+    const outcome = writeOutcome(err, intent);
+    const settled = settlingEntry(outcome);
     if (settled !== undefined) {
       const { vendor, number, step, line, file } = intent;
       journal.append({ t: settled, vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });
     }
-    written(writeOutcome(err, intent));
+    written(outcome);
     throw err;
   }
   written('accepted');
@@ -1607,9 +1608,10 @@ async function sendJournaled<T>(
  * `unsent`, or undefined — the intent stays pending and a re-run looks for what it made.
  */
 export function journaledAs(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): 'refused' | 'unsent' | undefined {
-  const outcome = writeOutcome(err, intent);
-  return outcome === 'refused' || outcome === 'unsent' ? outcome : undefined;
+  return settlingEntry(writeOutcome(err, intent));
 }
+
+const settlingEntry = (outcome: WriteOutcome): 'refused' | 'unsent' | undefined => (outcome === 'refused' || outcome === 'unsent' ? outcome : undefined);
 
 /** The engine's step of a journaled write (journal.ts names them singular). */
 const STEP_OF = { create: 'create', line: 'lines', attachment: 'attachments', process: 'process' } as const satisfies Record<string, Step>;

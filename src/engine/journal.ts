@@ -478,18 +478,17 @@ export class Journal {
    * Lets waits for an unknown outcome add up across killed runs instead of starting over.
    */
   pendingProcessAgeMs(key: InvoiceKey): number {
-    const since = this.state(key).processSentBefore;
-    if (since === undefined) return 0;
-    // A clock set back counts as no time passed.
-    return Math.max(0, this.now().getTime() - Date.parse(since)) || 0;
+    return this.#ageMs(this.state(key).processSentBefore);
   }
 
   /** `pendingProcessAgeMs` for the invoice's pending operation `op` (engine/operations.ts). */
   pendingOpAgeMs(key: InvoiceKey, op: string): number {
-    const since = this.state(key).opsSentBefore.get(op);
-    if (since === undefined) return 0;
-    // A clock set back counts as no time passed.
-    return Math.max(0, this.now().getTime() - Date.parse(since)) || 0;
+    return this.#ageMs(this.state(key).opsSentBefore.get(op));
+  }
+
+  /** How long ago `since` (an ISO time) was, 0 when unknown; a clock set back counts as no time passed. */
+  #ageMs(since: string | undefined): number {
+    return since === undefined ? 0 : Math.max(0, this.now().getTime() - Date.parse(since)) || 0;
   }
 
   /** Every invoice with operation `op` recorded: its entry, in journal order. */

@@ -277,7 +277,8 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         answered = await spec.send(found.id);
         break;
       } catch (err) {
-        const definite = err instanceof ApiError && !(err instanceof UnknownOutcomeError) && isRefusal(err);
+        // isRefusal is never an unknown outcome (common/errors.ts writeVerdict).
+        const definite = err instanceof ApiError && isRefusal(err);
         // A definite refusal did nothing: the re-run does not wait for it (journal.ts `refused`).
         if (definite) journal.append({ t: 'refused', ...who, step: 'op', op: spec.op });
         if ((attempt > 1 || pending) && definite && runStopOf(err) === undefined) {
