@@ -119,10 +119,7 @@ function detail(inv: ReportInvoice, stopped?: string, label = 'Alma'): string {
     const tracking = inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : '';
     return `${inv.error.step}: ${inv.error.code} ${inv.error.message}${tracking}`;
   }
-  if (inv.status === 'invalid') {
-    const errors = inv.issues.filter((p) => p.severity === 'error').length;
-    return `${errors} error${errors === 1 ? '' : 's'}, see below`;
-  }
+  if (inv.status === 'invalid') return errorsSeeBelow(inv.issues);
   if (inv.alerts.length > 0) return `${workflowLabel(inv.workflow_status)}: ${inv.alerts.map((a) => `${a.code} (${a.description})`).join(', ')}`;
   return workflowLabel(inv.workflow_status);
 }
@@ -154,6 +151,19 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
     }
   }
   return out;
+}
+
+/** An invalid invoice's outcome in a table: `2 errors, see below` (the problems are listed under it). */
+export function errorsSeeBelow(issues: readonly Problem[]): string {
+  const errors = issues.filter((p) => p.severity === 'error').length;
+  return `${errors} error${errors === 1 ? '' : 's'}, see below`;
+}
+
+/** `1 error, 0 warnings`: the problems a summary line counts. */
+export function problemCounts(problems: readonly Problem[]): string {
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
 }
 
 /**
@@ -444,10 +454,8 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   // such a row is named nowhere in the summary (README "Checks before sending").
   const rows = rowsInNoInvoice(report.issues);
   add(rows, `row${rows === 1 ? '' : 's'} in no invoice${report.dry_run ? '' : ', not loaded'}`, style.red);
-  const errors = problems.filter((p) => p.severity === 'error').length;
-  const warnings = problems.length - errors;
   const counts = `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}, ${s.lines} ${childNoun(report)}${s.lines === 1 ? '' : 's'}`;
-  const probs = errors + warnings > 0 ? ` (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})` : '';
+  const probs = problems.length > 0 ? ` (${problemCounts(problems)})` : '';
   const tail = report.dry_run
     ? report.preflight !== undefined
       ? ` Dry run: nothing was written (${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${targetName(report)}).`

@@ -10,7 +10,7 @@
 import type { Problem } from '../domain/problem.js';
 import type { Provenance } from '../input/record.js';
 import type { FieldDifference } from '../targets/target.js';
-import { peopleName, renderProblems, safe, saidOnce, table, targetName, type Style } from './human.js';
+import { errorsSeeBelow, peopleName, problemCounts, renderProblems, safe, saidOnce, table, targetName, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
 import type { StopDetail } from '../engine/events.js';
 
@@ -69,12 +69,6 @@ export function verifyExitCode(r: VerifyReport): number {
 
 const WORD: Record<VerifyStatus, string> = { matches: 'matches', differs: 'DIFFERS', not_found: 'NOT FOUND', missing: 'MISSING', failed: 'FAILED', invalid: 'invalid' };
 
-/** An invalid invoice's outcome: how many errors, listed below the table (as a load's table says it). */
-function seeBelow(issues: readonly Problem[]): string {
-  const errors = issues.filter((p) => p.severity === 'error').length;
-  return `${errors} error${errors === 1 ? '' : 's'}, see below`;
-}
-
 export function renderVerify(r: VerifyReport, style: Style): string {
   const rows: string[][] = [['status', 'vendor', 'number', `${r.target} id`, 'what differs']];
   const colours: ((s: string) => string)[] = [(s) => s];
@@ -85,7 +79,7 @@ export function renderVerify(r: VerifyReport, style: Style): string {
         : i.status === 'not_found'
           ? `${peopleName(r.target)} holds no invoice ${i.number} from ${i.vendor}`
           : i.status === 'invalid'
-            ? seeBelow(i.issues)
+            ? errorsSeeBelow(i.issues)
             : (i.error?.message ?? '');
     rows.push([WORD[i.status], safe(i.vendor), safe(i.number), i.id ?? '', safe(what)]);
     colours.push(i.status === 'matches' ? style.green : i.status === 'invalid' ? style.yellow : style.red);
@@ -105,9 +99,7 @@ export function renderVerify(r: VerifyReport, style: Style): string {
   const problems = saidOnce([...r.issues, ...r.invoices.flatMap((i) => i.issues)]);
   if (problems.length > 0) out.push(...renderProblems(problems, style), '');
   // The target named as the load's summary names it (human.ts targetName): "the Alma sandbox", "FOLIO".
-  const errors = problems.filter((p) => p.severity === 'error').length;
-  const warnings = problems.length - errors;
-  const probs = problems.length > 0 ? `; ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in the file` : '';
+  const probs = problems.length > 0 ? `; ${problemCounts(problems)} in the file` : '';
   out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}: ${parts.join(', ')}${probs}. ${s.requests} read-only request${s.requests === 1 ? '' : 's'} to ${targetName(r)}.`);
   if (s.differs + s.not_found + s.missing > 0) out.push(style.yellow(`Next: check the invoices named above in ${peopleName(r.target)}; what differs is what ${peopleName(r.target)} stored against what the batch says.`));
   // As the load and payments say it (report/failures.ts): the invoices above are those read before the stop.
