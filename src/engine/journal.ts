@@ -72,11 +72,12 @@ export type JournalEntry =
   | { t: 'refused'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process' | 'op'; line?: string; file?: string; op?: string }
   /**
    * The write of the intent before it never left: a Ctrl-C ended it while it waited for its turn
-   * (common/errors.ts `NotSentError`), or it ended on another write's `IdNotKeptError` (a create
-   * the target made under its own id: nothing more is sent). Settled as a refusal is. Older loaders ignore the entry and
-   * reconcile the intent as before.
+   * (common/errors.ts `NotSentError`), a status 0 before any byte (a connection refused), or it
+   * ended on another write's `IdNotKeptError` (a create the target made under its own id: nothing
+   * more is sent). Settled as a refusal is. Older loaders ignore the entry and reconcile the intent
+   * as before. `op`: an operation's (engine/operations.ts), as for `refused`.
    */
-  | { t: 'unsent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process'; line?: string; file?: string }
+  | { t: 'unsent'; vendor: string; number: string; step: 'create' | 'line' | 'attachment' | 'process' | 'op'; line?: string; file?: string; op?: string }
   /** The settle window measured in a run (engine/settle.ts), kept for the runs that resume it. */
   | { t: 'settle'; window_ms: number; lag_ms?: number | undefined; probes: number }
   /**

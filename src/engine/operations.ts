@@ -21,7 +21,9 @@
  *   once. A send again refused (a 4xx: Alma's codes
  *   for an invoice in the wrong status are not documented, docs/alma.md "Inferred, not
  *   documented") is read once more: the first may have taken effect meanwhile, and then it is
- *   done. A refusal is journaled (`refused`): nothing was done, so a re-run does not wait for it.
+ *   done. A send that did nothing is journaled as the load's writes are (engine.ts `journaledAs`):
+ *   `refused` (a 4xx, a 429 included), `unsent` (it never left: a Ctrl-C before its turn, a
+ *   connection refused before any byte), so a re-run does not wait for an answer there was none of.
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
@@ -29,6 +31,7 @@ import { ApiError, isRefusal, runStopOf, UnknownOutcomeError, writeVerdict } fro
 import { DEFAULT_POLL, nextPollWait, type Alert } from '../targets/target.js';
 import { stopDetail, stopMessage, type StopDetail, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
+import { journaledAs } from './engine.js';
 import { NOT_STARTED, OUTCOME_UNKNOWN } from './result.js';
 
 /** What an operation needs to know of an invoice's current state. */
@@ -272,15 +275,20 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     if (opts.stopSignal?.aborted === true) throw new ApiError({ httpStatus: 0, code: 'ABORTED', message: 'stopped' });
     let answered: S | undefined;
     for (let attempt = 1; ; attempt++) {
+      const intent = { t: 'intent', ...who, step: 'op', op: spec.op, id: found.id } as const;
       try {
-        journal.append({ t: 'intent', ...who, step: 'op', op: spec.op, id: found.id });
+        journal.append(intent);
         answered = await spec.send(found.id);
         break;
       } catch (err) {
+        // A write that did nothing — refused (a 4xx, a 429 included), or never sent (a Ctrl-C
+        // before its turn, a connection refused before any byte) — is settled as the load's writes
+        // are, by the one rule (engine.ts journaledAs, common/errors.ts writeVerdict): the re-run
+        // reads once and sends at once instead of waiting for a lost answer there was none of.
+        const settled = journaledAs(err, intent);
+        if (settled !== undefined) journal.append({ t: settled, ...who, step: 'op', op: spec.op });
         // isRefusal is never an unknown outcome (common/errors.ts writeVerdict).
         const definite = err instanceof ApiError && isRefusal(err);
-        // A definite refusal did nothing: the re-run does not wait for it (journal.ts `refused`).
-        if (definite) journal.append({ t: 'refused', ...who, step: 'op', op: spec.op });
         if ((attempt > 1 || pending) && definite && runStopOf(err) === undefined) {
           // Sent again after a lost answer, and refused: for the status the first send left it in
           // (Alma works on these asynchronously), or a refusal that stands. (A refused key, the

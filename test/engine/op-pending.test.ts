@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOperations, type OpSpec, type OpState } from '../../src/engine/operations.js';
-import { ApiError } from '../../src/common/errors.js';
+import { ApiError, NotSentError } from '../../src/common/errors.js';
 import type { JournalEntry } from '../../src/engine/journal.js';
 import { journalAt } from '../helpers/engine-run.js';
 
@@ -33,6 +33,7 @@ interface Paid extends OpState {
  */
 function world(lag: number, answer: (n: number) => Error | undefined) {
   let sends = 0;
+  let reads = 0;
   let paid = false;
   let readsLeft = -1;
   const id = '9000000000000000001';
@@ -41,6 +42,7 @@ function world(lag: number, answer: (n: number) => Error | undefined) {
     key: { vendor: 'ACME', number: 'INV-1' },
     op: 'paid',
     read: async () => {
+      reads++;
       if (readsLeft > 0 && --readsLeft === 0) paid = true;
       return state();
     },
@@ -49,21 +51,23 @@ function world(lag: number, answer: (n: number) => Error | undefined) {
     send: async () => {
       sends++;
       const err = answer(sends);
-      if (err instanceof ApiError) throw err;
+      // A refusal, or a request that never left: nothing reaches Alma.
+      if (err instanceof ApiError || err instanceof NotSentError) throw err;
       if (!paid && readsLeft < 0) readsLeft = lag;
       if (err !== undefined) throw err;
       return undefined;
     },
   };
-  return { spec, sends: () => sends };
+  return { spec, sends: () => sends, reads: () => reads, applyLate: () => void (paid = true) };
 }
 
 /** A run at `clock.t` (ms): the journal's clock, and sleeps that add up in `slept`. */
-function runAt(path: string, clock: { t: number }) {
+function runAt(path: string, clock: { t: number }, stopSignal?: AbortSignal) {
   const journal = journalAt(path, { now: () => new Date(clock.t) });
   const slept: number[] = [];
   const opts = {
     journal,
+    stopSignal,
     concurrency: 1,
     maxWriteAttempts: 3,
     confirm: { timeoutMs: 60_000, unknownMs: 10_000, initialMs: 300, sleep: async (ms: number) => void slept.push(ms) },
@@ -153,5 +157,51 @@ describe('operations: an operation Alma refused', () => {
     expect(out.results[0]!.status).toBe('done');
     // Sent at once: the only waits are the reads after the accepted send.
     expect(second.slept.length).toBeLessThanOrEqual(1);
+  });
+});
+
+const journaled = (path: string): JournalEntry[] =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as JournalEntry);
+
+describe('operations: a send that did nothing (never left, or a 429) is settled, not left pending', () => {
+  const stop = new AbortController();
+  it.each<[string, 'unsent' | 'refused', () => Error, AbortSignal | undefined]>([
+    // A Ctrl-C while it waited for its turn (transport/http.ts): the run stops, nothing went out.
+    ['a Ctrl-C before its turn (NotSentError)', 'unsent', () => (stop.abort(), new NotSentError('POST /acq/invoices/9000000000000000001')), stop.signal],
+    // Connection refused before any byte: the run stops (unreachable), nothing went out.
+    ['a connection refused before any byte', 'unsent', () => new ApiError({ httpStatus: 0, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }), undefined],
+    // Alma refused it for rate, past the retries: not applied.
+    ['a 429 past the retries', 'refused', () => new ApiError({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD', message: 'too many requests' }), undefined],
+  ])('%s: journaled %s; the re-run reads once and sends at once', async (_what, entry, fault, signal) => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    let readsAtSend = -1;
+    let sleptAtSend = -1;
+    let slept: number[] = [];
+    const w = world(1, (n) => {
+      if (n === 1) return fault();
+      readsAtSend = w.reads();
+      sleptAtSend = sum(slept);
+      return undefined;
+    });
+    const first = runAt(path, clock, signal);
+    const failed = await runOperations([w.spec], first.opts);
+    first.close();
+    expect(failed.results[0]!.status).not.toBe('done');
+    expect(journaled(path).filter((e) => e.t === 'unsent' || e.t === 'refused')).toEqual([{ t: entry, vendor: 'ACME', number: 'INV-1', step: 'op', op: 'paid' }]);
+    // The next run, at once: the window of a lost answer is not waited, there was none.
+    clock.t += 100;
+    const second = runAt(path, clock);
+    slept = second.slept;
+    const before = w.reads();
+    const out = await runOperations([w.spec], second.opts);
+    second.close();
+    expect(w.sends()).toBe(2);
+    expect(readsAtSend - before).toBe(1);
+    expect(sleptAtSend).toBe(0);
+    expect(out.results[0]!.status).toBe('done');
   });
 });
