@@ -5,7 +5,8 @@
  * - the journal records the intent before the request and the outcome after it; an operation
  *   with an outcome is never sent again;
  * - the invoice is always read before it is changed: one that already shows the operation's
- *   effect is `already_done` (an earlier run whose answer was lost, or someone in the UI), one in
+ *   effect is `already_done` (someone in the UI, say) — `done` when this loader sent it in an
+ *   earlier run whose answer was lost (its intent pending in the journal) — one in
  *   a status that does not accept it fails with the reason, and nothing is sent for either;
  * - a request Alma answers (2xx) was accepted, whatever its answer holds: Alma processes these
  *   actions asynchronously, and the answer "might not include status and alerts" (the invoice
@@ -250,7 +251,11 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     };
     // Accepted by an earlier run: its effect shows now (done by that request), or it is not sent again.
     const accepted = st.opsAccepted.has(spec.op);
-    if (spec.done(found)) return finish(found, accepted ? 'done' : 'already_done');
+    // Sent by an earlier run whose answer was lost (its intent pending): an effect shown now is
+    // most likely that send's, so it is done by this loader and journaled as its own, not
+    // `already_done` (recorded by an earlier run, or done by someone else).
+    const pending = st.opsPending.has(spec.op);
+    if (spec.done(found)) return finish(found, accepted || pending ? 'done' : 'already_done');
     const refused = spec.refuse(found);
     if (refused !== undefined) return fail(refused, found.id);
     if (accepted) return fail(notShown(spec.op, found, 'an earlier run'), found.id);
@@ -260,7 +265,6 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     // work there. Watched as a lost answer is within a run, for what is left of that wait since
     // the run after it began (as a load's pending process_invoice, engine.ts pendingProcessAgeMs),
     // before it is sent again.
-    const pending = st.opsPending.has(spec.op);
     if (pending) {
       const left = unknownMs - journal.pendingOpAgeMs(jk, spec.op);
       if (left > 0) {

@@ -14,8 +14,10 @@ import { workflowLabel } from './alerts.js';
 
 /**
  * `paid`, `rejected`: this run confirmed it; `marked`: handed over (`export --mark-in-erp`);
- * `exported`: written to the file, not marked; `already_done`: found done (an earlier run, or by
- * hand), nothing sent; `failed`; `invalid`: not sent; `planned`: dry run.
+ * `exported`: written to the file, not marked; `already_done`: found done (recorded by an earlier
+ * run, or by hand), nothing sent — one an earlier run sent and lost the answer of, found done, is
+ * the loader's own (`paid`, `rejected`, `marked`: engine/operations.ts); `failed`; `invalid`: not
+ * sent; `planned`: dry run.
  */
 export type LifecycleStatus = 'paid' | 'rejected' | 'marked' | 'exported' | 'already_done' | 'failed' | 'invalid' | 'planned';
 

@@ -205,3 +205,21 @@ describe('operations: a send that did nothing (never left, or a 429) is settled,
     expect(out.results[0]!.status).toBe('done');
   });
 });
+
+describe('operations: an operation an earlier run sent without an answer, found done', () => {
+  it('by the first read of the re-run: done by this loader and journaled as its own, not already_done', async () => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    // Alma carried the first request out before the re-run's first read.
+    const w = await killedAfterSend(path, clock, 1);
+    clock.t += 100;
+    const second = runAt(path, clock);
+    const before = w.reads();
+    const out = await runOperations([w.spec], second.opts);
+    second.close();
+    expect(w.sends()).toBe(1);
+    expect(w.reads() - before).toBe(1);
+    expect(out.results[0]!.status).toBe('done');
+    expect(journaled(path).filter((e) => e.t === 'op')).toMatchObject([{ op: 'paid', outcome: 'done' }]);
+  });
+});
