@@ -173,6 +173,13 @@ export interface InvoiceJournalState {
   /** Operations sent without a recorded outcome. */
   opsPending: Set<string>;
   /**
+   * Operations sent again while an earlier send of theirs was still pending (its answer lost):
+   * that send may have taken effect late, whatever came of the later one (refused, never sent,
+   * which settles `opsPending`), so the invoice found showing the operation is this loader's
+   * doing, not someone else's (engine/operations.ts).
+   */
+  opsLost: Set<string>;
+  /**
    * For each pending operation an earlier run sent: the start of the first run after it (as
    * `processSentBefore`), so the wait for its outcome adds up across killed runs.
    */
@@ -212,6 +219,7 @@ const emptyState = (): InvoiceJournalState => ({
   attachmentsSent: new Set(),
   ops: new Map(),
   opsPending: new Set(),
+  opsLost: new Set(),
   opsSentBefore: new Map(),
   opsAccepted: new Set(),
   processPending: false,
@@ -249,6 +257,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
         s.attachmentsPending.add(e.file);
         s.attachmentsSent.add(e.file);
       } else if (e.step === 'op' && e.op !== undefined) {
+        if (s.opsPending.has(e.op)) s.opsLost.add(e.op);
         s.opsPending.add(e.op);
         s.opsSentBefore.delete(e.op);
       }

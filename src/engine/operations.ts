@@ -6,7 +6,7 @@
  *   with an outcome is never sent again;
  * - the invoice is always read before it is changed: one that already shows the operation's
  *   effect is `already_done` (someone in the UI, say) — `done` when this loader sent it in an
- *   earlier run whose answer was lost (its intent pending in the journal) — one in
+ *   earlier run whose answer was lost (its intent pending, or `opsLost`, in the journal) — one in
  *   a status that does not accept it fails with the reason, and nothing is sent for either;
  * - a request Alma answers (2xx) was accepted, whatever its answer holds: Alma processes these
  *   actions asynchronously, and the answer "might not include status and alerts" (the invoice
@@ -22,9 +22,11 @@
  *   once. A send again refused (a 4xx: Alma's codes
  *   for an invoice in the wrong status are not documented, docs/alma.md "Inferred, not
  *   documented") is read once more: the first may have taken effect meanwhile, and then it is
- *   done. A send that did nothing is journaled as the load's writes are (engine.ts `journaledAs`):
- *   `refused` (a 4xx, a 429 included), `unsent` (it never left: a Ctrl-C before its turn, a
- *   connection refused before any byte), so a re-run does not wait for an answer there was none of.
+ *   done; if not, the journal still holds the first as lost (journal.ts `opsLost`), so a later
+ *   run that finds the effect reports it done, not `already_done`. A send that did nothing is
+ *   journaled as the load's writes are (engine.ts `journaledAs`): `refused` (a 4xx, a 429
+ *   included), `unsent` (it never left: a Ctrl-C before its turn, a connection refused before
+ *   any byte), so a re-run does not wait for an answer there was none of.
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
@@ -251,11 +253,13 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     };
     // Accepted by an earlier run: its effect shows now (done by that request), or it is not sent again.
     const accepted = st.opsAccepted.has(spec.op);
-    // Sent by an earlier run whose answer was lost (its intent pending): an effect shown now is
-    // most likely that send's, so it is done by this loader and journaled as its own, not
-    // `already_done` (recorded by an earlier run, or done by someone else).
+    // Sent by an earlier run whose answer was lost (its intent pending, or `opsLost`: sent again
+    // since, and that refused or never sent — which settles the intent, not the first send): an
+    // effect shown now is most likely that send's, so it is done by this loader and journaled as
+    // its own, not `already_done` (recorded by an earlier run, or done by someone else).
     const pending = st.opsPending.has(spec.op);
-    if (spec.done(found)) return finish(found, accepted || pending ? 'done' : 'already_done');
+    const lost = pending || st.opsLost.has(spec.op);
+    if (spec.done(found)) return finish(found, accepted || lost ? 'done' : 'already_done');
     const refused = spec.refuse(found);
     if (refused !== undefined) return fail(refused, found.id);
     if (accepted) return fail(notShown(spec.op, found, 'an earlier run'), found.id);

@@ -222,4 +222,28 @@ describe('operations: an operation an earlier run sent without an answer, found 
     expect(out.results[0]!.status).toBe('done');
     expect(journaled(path).filter((e) => e.t === 'op')).toMatchObject([{ op: 'paid', outcome: 'done' }]);
   });
+
+  it('sent again and refused (pending settled), the first taking effect late: the next run reads it and reports it done, no wait, nothing sent', async () => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    const refusal = new ApiError({ httpStatus: 400, code: '60267', message: 'Invoice status is not valid for this action' });
+    const w = await killedAfterSend(path, clock, Number.POSITIVE_INFINITY, (n) => (n === 2 ? refusal : undefined));
+    clock.t += 60_000;
+    const second = runAt(path, clock);
+    const failed = await runOperations([w.spec], second.opts);
+    second.close();
+    expect(w.sends()).toBe(2);
+    expect(failed.results[0]).toMatchObject({ status: 'failed', error: { code: '60267' } });
+    expect(journaled(path).filter((e) => e.t === 'refused')).toHaveLength(1);
+    // The first request, lost in run 1, takes effect at last.
+    w.applyLate();
+    clock.t += 60_000;
+    const third = runAt(path, clock);
+    const out = await runOperations([w.spec], third.opts);
+    third.close();
+    expect(w.sends()).toBe(2);
+    expect(third.slept).toEqual([]);
+    expect(out.results[0]!.status).toBe('done');
+    expect(journaled(path).filter((e) => e.t === 'op')).toMatchObject([{ op: 'paid', outcome: 'done' }]);
+  });
 });

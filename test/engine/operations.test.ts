@@ -318,6 +318,18 @@ describe('runOperations: a write whose answer was lost while Alma was at work on
     expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: '60267', http_status: 400 } });
   });
 
+  it('sent again and refused, still not shown — the first shown later: the next run reads it and reports it done, nothing sent', async () => {
+    const w = lostWhileAtWork(1, Infinity);
+    const c = clock(10_000, 1_000);
+    const { outcome } = await run(w.specs, { confirm: c.confirm });
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: '60267' } });
+    // The refusal settled the second send's intent; the first, whose answer was lost, takes effect late.
+    w.readsSince.set('920000000000000', Infinity);
+    const again = await run(w.specs, { confirm: c.confirm });
+    expect(again.outcome.results[0]!.status).toBe('done');
+    expect(w.sent).toEqual(['INV-1', 'INV-1']);
+  });
+
   it('never reached Alma: sent again after the watch, once, and done', async () => {
     const w = lostWhileAtWork(1, Infinity, false);
     const c = clock(10_000, 1_000);
