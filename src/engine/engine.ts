@@ -462,6 +462,16 @@ function awaitsAnswer(st: InvoiceJournalState): boolean {
   return st.createPending || st.linesPending.size > 0 || st.processPending || st.attachmentsPending.size > 0 || st.opsPending.size > 0;
 }
 
+/**
+ * Whether any run of the loader sent the invoice a line, a file or its processing (an intent in the
+ * journal, answered or not): a found invoice it did is `loaded`, never `already_loaded` — "found
+ * complete, nothing sent" (README "The report") holds only when no run of this journal sent it
+ * anything, not merely this one.
+ */
+function sentByLoader(st: InvoiceJournalState): boolean {
+  return st.lineSentAt.size > 0 || st.linesPending.size > 0 || st.attachmentsSent.size > 0 || st.processPending;
+}
+
 /** Requests the invoice still needs to send as the journal knows it: create, each child, finalize. */
 function stepsLeft(target: Target, inv: Invoice, journal: Journal): number {
   const st = journal.state(inv.key);
@@ -1252,7 +1262,9 @@ class InvoiceSaga {
       // Resumed from the journal: read the invoice once, for the statuses the report shows
       // (addLines has read it already, before any child was listed or sent).
       if (this.#remote === undefined) this.#remote = this.#notWithdrawn(await target.getInvoice(id));
-      return settle(inv, this.#remote, st.found && !this.#wrote ? 'already_loaded' : 'loaded', this.#opts, this.#warnings);
+      // One an earlier run sent a child or a file to is loaded too, as for #finishedByOthers.
+      const untouched = st.found && !this.#wrote && !sentByLoader(journal.state(key));
+      return settle(inv, this.#remote, untouched ? 'already_loaded' : 'loaded', this.#opts, this.#warnings);
     }
     if (st.processed || finalize === undefined) return undefined;
     this.#step = 'process';
@@ -1264,7 +1276,7 @@ class InvoiceSaga {
     // (sample 03: NOT_READY_LINES; docs/alma.md "Processing and workflow statuses") — a half-loaded
     // invoice, or a create of ours whose answer a kill lost, resumed after its lines were listed.
     if (remote?.processed === true && remote.inReview && st.found && !st.processPending && journal.state(key).lineSentAt.size > 0) remote = { ...remote, processed: false };
-    this.#finishedByOthers = remote?.processed === true && st.found && !st.processPending && st.lineSentAt.size === 0 && st.attachmentsSent.size === 0 && !this.#wrote;
+    this.#finishedByOthers = remote?.processed === true && st.found && !sentByLoader(st) && !this.#wrote;
     // How long a process request whose outcome is unknown is watched for before anything is concluded.
     const once = target.finalizeOnce;
     const watchMs = Math.max(this.#opts.poll.unknownMs, once?.watchMs ?? 0);

@@ -192,6 +192,23 @@ describe('engine, a target with a note and no finalize step (Exsited)', () => {
   });
 });
 
+describe('engine, a found invoice an earlier run sent its note to (no finalize step)', () => {
+  it('is loaded on the re-run (the loader put its note in), not already loaded', async () => {
+    const fake = new Fake('note');
+    // Made by hand without its note: the look-up finds it, and the first run sends the note, then dies.
+    fake.stored.push({ id: 'ID-9', vendor: 'V', number: 'A', children: [] });
+    fake.faults.set('addChild ID-9#note', 'kill');
+    const invs = [makeInvoice('V', 'A', 1)];
+    await expect(run(fake, invs)).rejects.toThrow('killed');
+    fake.dead = false;
+    fake.log = [];
+    const { results } = await run(fake, invs);
+    expect(fake.log).toEqual(['get ID-9', 'listChildren ID-9']);
+    expect(results[0]).toMatchObject({ status: 'loaded', lines: [{ number: 'note', id: 'N-ID-9' }] });
+    once(fake, invs);
+  });
+});
+
 describe('engine, an invoice of the journal the target holds as withdrawn (RemoteInvoice.withdrawn: Exsited DELETED, Alguna void)', () => {
   it('read by id on a re-run of the same file: fails WITHDRAWN, neither loaded nor created again; a settled one is answered from the journal alone', async () => {
     const fake = new Fake('note');
