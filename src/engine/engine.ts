@@ -1235,6 +1235,10 @@ class InvoiceSaga {
       // A listing refused is no failure of an invoice already loaded: the warning says the rest.
       const held = await seam.find(this.#id, file).catch((err: unknown) => {
         if (!(err instanceof ApiError) || runStopOf(err) !== undefined) throw err;
+        // Unless the run is stopping (a Ctrl-C, another invoice's stop): a read cut by it may end
+        // with its last attempt's error, an ApiError of no stop (transport/http.ts `#halted`), and
+        // the file may be there — the run stops, as at a checkpoint, and a re-run lists it again.
+        if (this.#stopNow()) throw new StopRun('interrupted');
         return undefined;
       });
       if (held === undefined) continue;

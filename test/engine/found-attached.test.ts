@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttachmentSeam, Target } from '../../src/targets/target.js';
+import { ApiError } from '../../src/common/errors.js';
 import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
 import { runEngine } from '../helpers/engine-run.js';
 
@@ -46,5 +47,30 @@ describe('engine: a found invoice a run attached a file to, stopped before proce
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded']);
     expect(held.size).toBe(1);
     expect(alma.log.filter((l) => l.startsWith('processInvoice'))).toEqual([]);
+  });
+});
+
+describe('engine: a found processed invoice whose file listing the run stop cut short', () => {
+  it('stops with the run; its file is not said to be missing (the listing never answered)', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 1);
+    // Processed by hand before the load: the look-up finds it done, and its file is looked for.
+    alma.invoices.push({ id: alma.newId(), vendor: 'ACME', number: 'INV-1', total: inv.header.totalAmount.toFixed(2), lines: [{ number: '1', id: alma.newId() }], processCount: 1, settlesAfterReads: 0, state: 'done', alerts: [] });
+    // Ctrl-C as the listing waits for a retry: the transport ends it with its last attempt's error
+    // (an ApiError of no stop, transport/http.ts `#halted`).
+    const ctrl = new AbortController();
+    const seam: AttachmentSeam = {
+      files: () => [{ name: 'a.pdf', path: '/nowhere/a.pdf' }],
+      find: async () => {
+        ctrl.abort();
+        throw new ApiError({ httpStatus: 503, code: 'SERVICE_UNAVAILABLE', message: 'GET /acq/invoices/1/attachments: 503 (after 2 attempts)' });
+      },
+      add: async () => {
+        throw new Error('nothing is attached to a processed invoice');
+      },
+    };
+    const { outcome } = await runEngine({ ...alma.target(), attachments: seam }, [inv], join(dir, 'j.jsonl'), { stopSignal: ctrl.signal });
+    expect(outcome.stopped?.reason).toBe('interrupted');
+    expect(outcome.results[0]!.warnings.map((w) => w.code)).not.toContain('attachment_not_added');
   });
 });
