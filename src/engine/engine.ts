@@ -870,7 +870,11 @@ class InvoiceSaga {
     // listed (one request, only for one In Review with an alert) — else a create of ours whose
     // answer a kill lost, In Review with NOT_READY_LINES from its creation, read as complete and
     // was never given its lines nor processed.
-    const held = found && remote.processed && remote.inReview && remote.lineCount === undefined ? (await target.listChildren(remote.id, inv)).length : remote.lineCount;
+    // The listing is part of finding it: a failure is the look-up's, also on the path where a
+    // create refused as a duplicate found it (#create left the step at `create`).
+    const countUnshown = found && remote.processed && remote.inReview && remote.lineCount === undefined;
+    if (countUnshown) this.#step = 'lookup';
+    const held = countUnshown ? (await target.listChildren(remote.id, inv)).length : remote.lineCount;
     const partial = remote.inReview && held !== undefined && held < inv.lines.length;
     if (found && remote.processed && !partial) {
       journal.append({ t: 'processed', ...this.#who, id: remote.id });

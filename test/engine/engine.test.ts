@@ -6,7 +6,7 @@ import { notItsOwn, resultsBeforeSending, runInvoices, stoppedStep, type EngineO
 import type { Invoice } from '../../src/domain/model.js';
 import type { AttachmentSeam, Target } from '../../src/targets/target.js';
 import { ApiError, IdNotKeptError, UnknownOutcomeError } from '../../src/common/errors.js';
-import { Crash, FakeAlma, makeInvoice, type Fault } from '../helpers/fake-target.js';
+import { Crash, FakeAlma, makeInvoice, type Fault, type StoredInvoice } from '../helpers/fake-target.js';
 import { createAlmaTarget } from '../../src/targets/alma/target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
 import type { EngineEvent } from '../../src/engine/events.js';
@@ -423,7 +423,7 @@ describe('engine: a create refused because the number exists (someone made it af
    * the create (60288); the invoice found then is not one this run made, so its lines are listed
    * before any is added, as for an invoice the look-ups found.
    */
-  function lateArrival(alma: FakeAlma, opts: { processed?: boolean } = {}): Target {
+  function lateArrival(alma: FakeAlma, opts: { processed?: boolean; alerts?: StoredInvoice['alerts'] } = {}): Target {
     const base = alma.target();
     let hidden = true;
     return {
@@ -431,7 +431,7 @@ describe('engine: a create refused because the number exists (someone made it af
       isDuplicateRefusal: (err: ApiError) => err.httpStatus === 400 && err.code === '60288',
       findInvoices: (key, o) => (hidden ? Promise.resolve([]) : base.findInvoices(key, o)),
       createInvoice: async (inv) => {
-        alma.invoices.push({ id: alma.newId(), vendor: inv.key.vendor, number: inv.key.number, total: '30', lines: [{ number: '1', id: alma.newId() }], processCount: opts.processed ? 1 : 0, settlesAfterReads: 0, state: opts.processed ? 'done' : 'new', alerts: [] });
+        alma.invoices.push({ id: alma.newId(), vendor: inv.key.vendor, number: inv.key.number, total: '30', lines: [{ number: '1', id: alma.newId() }], processCount: opts.processed ? 1 : 0, settlesAfterReads: 0, state: opts.processed ? 'done' : 'new', alerts: opts.alerts ?? [] });
         hidden = false;
         throw new ApiError({ httpStatus: 400, code: '60288', message: 'Invoice number not unique', trackingId: 'E01-DUP' });
       },
@@ -466,6 +466,16 @@ describe('engine: a create refused because the number exists (someone made it af
     expect(events.filter((e) => e.type === 'reconcile')).toEqual([
       { type: 'reconcile', key: { vendor: 'ACME', number: 'INV-1' }, step: 'create', reason: '60288: Invoice number not unique', duplicate: true },
     ]);
+  });
+
+  it('In Review with an alert, no number_of_lines, and its line listing fails: the failure is at the look-up step, not the create', async () => {
+    const alma = new FakeAlma();
+    alma.alertsShowEarly = true;
+    alma.lineCountShown = false;
+    alma.faults = [{ method: 'listLines', call: 1, kind: 'before' }];
+    const inv = makeInvoice('ACME', 'INV-1', 3);
+    const { outcome } = await runEngine(lateArrival(alma, { alerts: [{ code: 'NOT_READY_LINES', description: 'lines not ready' }] }), [inv], join(dir, 'j.jsonl'));
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { step: 'lookup', http_status: 500, code: 'INTERNAL' } });
   });
 
   it('processed already: left as it is (already loaded), nothing added to it', async () => {
