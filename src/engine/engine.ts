@@ -800,6 +800,11 @@ class InvoiceSaga {
   #remote: RemoteInvoice | undefined;
   /** Lines known to exist remotely; undefined = unknown, must be listed before adding any. */
   #knownLines: Map<string, string> | undefined;
+  /**
+   * The lines findOrCreate listed to count them (an invoice In Review with an alert, its
+   * `number_of_lines` not shown), for #listHeldLines to use once instead of asking again.
+   */
+  #heldAtLookup: readonly RemoteLine[] | undefined;
   /** The lines as the target last listed them, by number (for `Target.settledChildDifferences`). */
   #listedLines = new Map<string, RemoteLine>();
   /**
@@ -874,7 +879,8 @@ class InvoiceSaga {
     // create refused as a duplicate found it (#create left the step at `create`).
     const countUnshown = found && remote.processed && remote.inReview && remote.lineCount === undefined;
     if (countUnshown) this.#step = 'lookup';
-    const held = countUnshown ? (await target.listChildren(remote.id, inv)).length : remote.lineCount;
+    const listed = countUnshown ? await target.listChildren(remote.id, inv) : undefined;
+    const held = listed?.length ?? remote.lineCount;
     const partial = remote.inReview && held !== undefined && held < inv.lines.length;
     if (found && remote.processed && !partial) {
       journal.append({ t: 'processed', ...this.#who, id: remote.id });
@@ -883,6 +889,8 @@ class InvoiceSaga {
       return settle(inv, remote, 'already_loaded', this.#opts, this.#warnings);
     }
     if (partial && remote.processed) this.#remote = { ...remote, processed: false };
+    // Nothing is sent to it before addLines lists its lines: that listing is this one.
+    this.#heldAtLookup = listed;
     this.#st = journal.state(key);
     return undefined;
   }
@@ -981,7 +989,8 @@ class InvoiceSaga {
    */
   async #listHeldLines(): Promise<Map<string, string>> {
     const { target } = this.#opts;
-    const lines = await target.listChildren(this.#id, this.#inv);
+    const lines = this.#heldAtLookup ?? (await target.listChildren(this.#id, this.#inv));
+    this.#heldAtLookup = undefined;
     if (this.#st.found) this.#sayHeld(target.heldChildDifferences?.(lines, this.#inv) ?? [], `lines of invoice ${this.#key.number}`);
     this.#listedLines = new Map(lines.map((l) => [l.number, l]));
     return withListed(this.#st, lines);

@@ -67,6 +67,16 @@ describe('engine: a create of ours whose answer a kill lost, found on the next r
     expect(alma.invoices[0]!.processCount).toBe(1);
   });
 
+  it('its lines are listed once: the listing that counts them at the look-up is the one adding them uses', async () => {
+    const alma = sample03(false);
+    const { inv, path } = await createAnswerLost(alma);
+    alma.faults = [];
+    alma.log = [];
+    const { outcome } = await runEngine(alma.target(), [inv], path);
+    expectLinesAndProcessedOnce(alma, outcome.results[0]!.status);
+    expect(alma.log.filter((l) => l.startsWith('listLines'))).toEqual([`listLines ${alma.invoices[0]!.id}`]);
+  });
+
   it.each([
     ['its line listing failed (a 5xx) after it was journaled found', { method: 'listLines', call: 1, kind: 'before' }],
     ['a kill came as its first line was added', { method: 'addLine', call: 1, kind: 'crash-after' }],
