@@ -846,14 +846,14 @@ class InvoiceSaga {
     let pending: RemoteInvoice | undefined;
     let matches: readonly RemoteInvoice[];
     if (st.createPending) {
-      pending = await this.#findPendingCreate(st.createSentAt, 'an earlier run stopped before it came');
+      pending = await this.#findPendingCreate(st.createSentAt, 'an earlier run stopped before its create was answered');
       matches = pending !== undefined ? [pending] : [];
     } else {
       const elsewhere = this.#opts.elsewhere?.get(keyString(key));
       matches = this.#ctx.found.get(keyString(key)) ?? (await findWithElsewhere(target, inv, elsewhere));
       // The same for one another journal sent (an earlier run of this file before it was edited).
       if (matches.length === 0 && elsewhere?.createSentAt !== undefined) {
-        pending = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run, of this file before an edit, stopped before it came');
+        pending = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run, of this file before an edit, stopped before its create was answered');
         if (pending !== undefined) matches = [pending];
       }
     }
@@ -1092,7 +1092,7 @@ class InvoiceSaga {
     let listed = this.#knownLines!.get(number);
     // A line an earlier run sent without an answer may not show in the listing yet.
     if (listed === undefined && st.linesPending.has(number)) {
-      emit({ type: 'reconcile', key, step: 'lines', reason: `line ${number}: an earlier run stopped before it came` });
+      emit({ type: 'reconcile', key, step: 'lines', reason: `an earlier run stopped before its line ${number} was answered`, earlier: true });
       const line = await lookAcrossWindow(() => listedLine(target, id, st, inv, number), st.lineSentAt.get(number) ?? 0, this.#ctx.settle, this.#clock);
       if (line !== undefined) await this.#settledAsSent(line);
       listed = line?.id;
@@ -1495,7 +1495,7 @@ class InvoiceSaga {
 
   /** A create sent by an earlier run without an answer: the wait is said, then the invoice looked for across the window. */
   #findPendingCreate(sentAt: number | undefined, why: string): Promise<RemoteInvoice | undefined> {
-    this.#opts.emit({ type: 'reconcile', key: this.#key, step: 'create', reason: why });
+    this.#opts.emit({ type: 'reconcile', key: this.#key, step: 'create', reason: why, earlier: true });
     return this.#findAcrossWindow(sentAt);
   }
 

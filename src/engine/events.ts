@@ -18,11 +18,13 @@ export type EngineEvent =
   | { type: 'step'; key: InvoiceKey; step: Step; detail?: string }
   /**
    * A write's outcome is looked for in the target before anything is sent again: its answer was
-   * lost, or an earlier run stopped before it came. `duplicate`: no answer was lost — the target
+   * lost (`reason`: the error it ended on), or `earlier`: an earlier run stopped before its answer
+   * came — nothing was lost in this run, and `reason` says which write, as a clause ("an earlier
+   * run stopped before its create was answered"). `duplicate`: no answer was lost — the target
    * refused the create because the number exists (Target.isDuplicateRefusal), and the invoice that
    * holds it is looked for (engine.ts `#create`); `reason` is the refusal.
    */
-  | { type: 'reconcile'; key: InvoiceKey; step: Step; reason: string; duplicate?: true }
+  | { type: 'reconcile'; key: InvoiceKey; step: Step; reason: string; duplicate?: true; earlier?: true }
   /**
    * A write's request ended (engine.ts `sendJournaled`): `accepted`, answered 2xx; `unknown`, no
    * answer, a 5xx, Ctrl-C during it — it may have changed the target; `refused`, answered with

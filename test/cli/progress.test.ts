@@ -73,7 +73,7 @@ describe('time on the terminal', () => {
     expect(log).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(?:Z|[+-]\\d\\d:\\d\\d) ${message}\n$`));
   });
 
-  it('a create refused as a duplicate says so, not that its answer was lost; a lost answer still says lost', () => {
+  it("a create refused as a duplicate says so, not that its answer was lost; a lost answer still says lost; an earlier run's unanswered write says that", () => {
     const key = { vendor: 'ACME', number: 'INV-1' };
     const said = (e: EngineEvent): string => {
       let log = '';
@@ -85,6 +85,10 @@ describe('time on the terminal', () => {
     expect(dup).toMatch(/ {2}INV-1: create refused, the number exists already \(60288: Invoice number not unique\); looking in Alma for the invoice that holds it before anything else is sent\n$/);
     expect(dup).not.toMatch(/answer lost/);
     expect(said({ type: 'reconcile', key, step: 'create', reason: 'ECONNRESET: socket hang up' })).toMatch(/INV-1: create answer lost \(ECONNRESET: socket hang up\); asking Alma whether it took effect/);
+    // Nothing was lost in this run: an earlier one stopped before the answer came.
+    const earlier = said({ type: 'reconcile', key, step: 'lines', reason: 'an earlier run stopped before its line 2 was answered', earlier: true });
+    expect(earlier).toMatch(/ {2}INV-1: an earlier run stopped before its line 2 was answered; asking Alma whether it took effect before anything is sent again\n$/);
+    expect(earlier).not.toMatch(/answer lost/);
   });
 
   it("the canary's pass is one line in a cron log, saying what showed it; a difference is left to the stop's line; nothing on a quiet terminal", () => {
