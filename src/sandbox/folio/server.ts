@@ -26,7 +26,7 @@
  * - `POST /invoice/invoices/{id}/documents` with `{documentMetadata: {id?, name, invoiceId},
  *   contents: {data}}` as `application/octet-stream` (acq-models `document.json`; strict, the id
  *   kept as for invoices; a body of 7 MB or more 413 `documentIsTooLarge`) → 201 with
- *   the document; `GET …/documents` → `{documents: [metadata…], totalRecords}`; `GET
+ *   the document; `GET …/documents` (`query`, `offset`, `limit`, as the collections) → `{documents: [metadata…], totalRecords}`; `GET
  *   …/documents/{documentId}` → the document with its contents. [I] The refusal's codes.
  * - With `acqRestricted`, those invoices' approval is refused 403 `userHasNoPermission`: the
  *   acquisitions units' refusal of one record (mod-invoice `ProtectionHelper`).

@@ -104,15 +104,16 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
    * on to `totalRecords`; without it, until an empty page. An empty page ends it early (a total
    * that was an estimate, or records gone meanwhile); a page that repeats the one before means the
    * server does not page by `offset` at all, and the listing fails rather than pass for whole (pages.ts).
-   * A CQL query is sent sorted by id (`sortedById`): pages by offset of an unordered result may
-   * skip a record or show one twice.
+   * Every query is sent sorted by id (`sortedById`), the documents listing's too
+   * (`cql.allRecords=1 sortBy id`): pages by offset of an unordered result may skip a record or
+   * show one twice.
    */
-  const listAll = async (path: string, list: string, query: string | undefined): Promise<JsonObject[]> => {
+  const listAll = async (path: string, list: string, query: string): Promise<JsonObject[]> => {
     const out: JsonObject[] = [];
     const repeated = repeatedPageCheck();
-    const sorted = query !== undefined ? sortedById(query) : undefined;
+    const sorted = sortedById(query);
     for (let offset = 0; ; ) {
-      const answer = await client.json({ method: 'GET', path, query: { ...(sorted !== undefined ? { query: sorted } : {}), offset, limit: PAGE_SIZE } });
+      const answer = await client.json({ method: 'GET', path, query: { query: sorted, offset, limit: PAGE_SIZE } });
       const items = isJsonObject(answer) && Array.isArray(answer[list]) ? answer[list] : [];
       if (repeated(items)) {
         throw new ApiError({
@@ -453,7 +454,11 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
       async find(invoiceId: string, file: AttachmentToSend): Promise<RemoteAttachment | undefined> {
         const size = readAttachment(file.path).length;
         let unmeasured: RemoteAttachment | undefined;
-        for (const entry of await listAll(documentsPath(invoiceId), 'documents', undefined)) {
+        // Every document, sorted by id like the other paged look-ups: storage ANDs this query to
+        // the invoice's id and keeps its trailing sortBy (mod-invoice-storage
+        // InvoiceStorageService.getInvoiceStorageInvoicesDocumentsById; docs/folio.md "Look-ups"),
+        // and unsorted pages could hide a document, which would then be sent twice.
+        for (const entry of await listAll(documentsPath(invoiceId), 'documents', 'cql.allRecords=1')) {
           const doc = documentOf(entry);
           if (doc.name !== file.name || doc.id === undefined) continue;
           const measured = await documentSize(invoiceId, doc.id);

@@ -164,6 +164,26 @@ describe('FOLIO: the batch\'s files as the invoice\'s documents (mod-invoice /in
     );
     expect(await t.attachments!.find(ID, { name: 'C-1.pdf', path: pdf })).toEqual({ id: DOC, name: 'C-1.pdf', size: 27 });
   });
+
+  it('every page of the documents listing asks for one order (cql.allRecords=1 sortBy id): unsorted pages may hide a document, which would be sent twice', async () => {
+    const { m, t } = target();
+    const other = '5d0c3a1e-0000-4000-8000-000000000002';
+    m.script(
+      { method: 'GET', path: new RegExp(`^/invoice/invoices/${ID}/documents\\?.*offset=0`), body: { documents: [{ id: other, name: 'x.pdf', invoiceId: ID }], totalRecords: 2 } },
+      { method: 'GET', path: new RegExp(`^/invoice/invoices/${ID}/documents\\?.*offset=1`), body: { documents: [{ id: DOC, name: 'C-1.pdf', invoiceId: ID }], totalRecords: 2 } },
+      { method: 'GET', path: `/invoice/invoices/${ID}/documents/${DOC}`, body: { documentMetadata: { id: DOC, name: 'C-1.pdf', invoiceId: ID }, contents: { data } } },
+    );
+    expect(await t.attachments!.find(ID, { name: 'C-1.pdf', path: pdf })).toEqual({ id: DOC, name: 'C-1.pdf', size: 27 });
+    const listed = m
+      .calls()
+      .map((c) => new URL(c.fullUrl))
+      .filter((u) => u.pathname === `/invoice/invoices/${ID}/documents`)
+      .map((u) => [u.searchParams.get('offset'), u.searchParams.get('query')]);
+    expect(listed).toEqual([
+      ['0', 'cql.allRecords=1 sortBy id'],
+      ['1', 'cql.allRecords=1 sortBy id'],
+    ]);
+  });
 });
 
 describe('FOLIO: a line on a PO line pays against the order\'s encumbrance', () => {
