@@ -22,7 +22,7 @@
  * finalize step, answered 202 with an `event_uuid` and done asynchronously — the engine reads the
  * invoice until its status shows it, exactly as it waits for Alma's processing.
  */
-import type { Invoice, InvoiceKey } from '../../domain/model.js';
+import { keyString, type Invoice, type InvoiceKey } from '../../domain/model.js';
 import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { limiterFor, type HttpClient } from '../../transport/http.js';
@@ -99,6 +99,8 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
     });
   /** purchase order id → its invoices, read once (a promise, so concurrent look-ups share one read). */
   const listed = new Map<string, Promise<RemoteInvoice[]>>();
+  /** The DELETED or VOID purchase invoices the look-up found and left out, by key: an action names them. */
+  const withdrawnFound = new Map<string, RemoteInvoice[]>();
   /**
    * The whole list of the fallback below: read once and shared by every purchase order's
    * look-up, and read again only by a fresh look-up (after an unknown outcome), which must see
@@ -182,11 +184,24 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       // A deleted or voided purchase invoice may still be listed (the list filters by status
       // DELETED and VOID, https://developer.exsited.com/purchase-invoice-get-api-documentation),
       // but it is no longer the vendor's invoice in Exsited: left out, so a re-run creates it again.
-      return all.filter((r) => r.number === key.number && r.vendor === key.vendor && r.withdrawn !== true);
+      const matching = all.filter((r) => r.number === key.number && r.vendor === key.vendor);
+      withdrawnFound.set(keyString(key), matching.filter((r) => r.withdrawn === true));
+      return matching.filter((r) => r.withdrawn !== true);
     },
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       if (action !== undefined) {
+        // Found only as DELETED or VOID: it was loaded, and is no longer the vendor's invoice in
+        // Exsited (docs/exsited.md "Statuses") — "never loaded" would send the user to load it.
+        const gone = withdrawnFound.get(keyString(invoice.key)) ?? [];
+        if (gone.length > 0) {
+          const shown = gone.map((r) => `${r.id} ${r.workflowStatus ?? ''}`.trim()).join(', ');
+          throw new ApiError({
+            httpStatus: 0,
+            code: 'WRONG_STATUS',
+            message: `Exsited holds purchase invoice ${invoice.key.number} from ${invoice.key.vendor} on purchase order ${invoice.header.purchaseOrderId ?? ''} only as deleted or void (${shown}): there is no live invoice to ${action.kind}, and nothing was sent`,
+          });
+        }
         throw new ApiError({
           httpStatus: 0,
           code: 'NOT_LOADED',

@@ -456,6 +456,30 @@ describe('Exsited target', () => {
     await expect(t.getInvoice('PI-1')).resolves.toMatchObject({ processed: true, workflowStatus: 'INACTIVE' });
   });
 
+  it.each([
+    ['cancel', 'DELETED'],
+    ['cancel', 'VOID'],
+    ['reactivate', 'DELETED'],
+    ['reactivate', 'VOID'],
+  ] as const)('%s of a purchase invoice found only as %s says it is deleted or void in Exsited and sends nothing, not "load the batch first"', async (kind, status) => {
+    const t = target({ action: { kind, effectiveDate: '2025-04-01' } });
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    api!.script(token(), {
+      method: 'GET',
+      path: /purchase-invoices\?limit=100&offset=0$/,
+      body: { purchase_invoices: [pi('PI-1', 'HA-2', 'HARRAS', status)], pagination: { records: 1, limit: 100, offset: 0, previous_page: '', next_page: '' } },
+    });
+    expect(await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).toEqual([]);
+    const err = await t.createInvoice(inv!).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(err?.code).toBe('WRONG_STATUS');
+    expect(err?.message).toMatch(new RegExp(`^Exsited holds purchase invoice HA-2 from HARRAS on purchase order \\S+ only as deleted or void \\(PI-1 ${status}\\): there is no live invoice to ${kind}, and nothing was sent$`));
+    expect(err?.message).not.toMatch(/load the batch/);
+    expect(api!.log().filter((l) => l.startsWith('POST /api/v3'))).toEqual([]);
+  });
+
   it('keeps paths and version configurable (v4 spells resources with underscores, other-targets.md §1.1)', async () => {
     const t = target({ apiVersion: 'v4', paths: { purchaseInvoice: '/api/{v}/purchase_invoices/{id}' } });
     api!.script(token(), { method: 'GET', path: '/api/v4/purchase_invoices/PI%2F1', body: { purchase_invoice: pi('PI/1', 'HA-1') } });
