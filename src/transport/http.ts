@@ -571,6 +571,9 @@ export class HttpClient {
                 httpStatus: status,
                 code: BAD_RESPONSE,
                 message: `unreadable answer to ${req.method} ${req.path} (HTTP ${status} from ${url.host}): ${text.trim() === '' ? 'an empty body' : LOOKS_JSON.test(text) ? 'JSON cut short or broken' : 'not JSON'} (${what})`,
+                // Not JSON at all (an HTML page, an empty body): nothing of the API's in it (`bare`),
+                // unlike JSON cut short on the way (targets/alma/answers.ts tells them apart by this).
+                ...(LOOKS_JSON.test(text) ? {} : { bare: true }),
               });
               // Not JSON at all (an HTML page, nothing): what a wrong address answers every time, so a
               // read ends at once (targets/alma/answers.ts says so), and so does a write — answered

@@ -7,7 +7,10 @@ import type { JsonClient } from '../../transport/http.js';
  * JSON, and a refusal with its error document (docs/alma.md#errors-error-codes-and-alerts); a
  * bare HTTP status ("HTTP 404 with no error details") or an HTML page is what a wrong address
  * gives — the Alma web interface's address instead of the API gateway's, a missing
- * `/almaws/v1`, a proxy's page. Without this, every check became a "could not check" warning, and then every invoice
+ * `/almaws/v1`, a proxy's page. Only a body Alma could never send counts against the address
+ * (`ApiError.bare`: a page, an empty body, a status alone); Alma's error document with a field
+ * missing (no `errorCode`) is Alma answering badly, and JSON cut short on the way counts for
+ * neither. Without this, every check became a "could not check" warning, and then every invoice
  * failed at its look-up, one by one, with advice to fix the file or to run again.
  *
  * And whether anything answered at all: a host that takes the connection but never answers
@@ -65,10 +68,19 @@ export class AnswerWatch {
             this.#down++;
             this.#downStatuses.add(err.httpStatus);
             this.#firstDown ??= `${req.method} ${req.path}: ${err.message}`;
-          } else if (err instanceof ApiError && (err.code === 'BAD_RESPONSE' || /^HTTP_\d+$/.test(err.code))) {
+          } else if (err instanceof ApiError && err.bare) {
+            // Nothing of Alma's in it (an HTML page, a login or proxy page, an empty body, a bare
+            // status): what a wrong address answers, never Alma's API.
             this.#other++;
             this.#first ??= `${req.method} ${req.path}: ${err.code === 'BAD_RESPONSE' ? err.message.replace(/^unreadable answer to \S+ \S+ \([^)]*\): /, '') : err.message}`;
-          } else if (err instanceof ApiError && err.httpStatus > 0) this.#alma++;
+          } else if (err instanceof ApiError && err.code === 'BAD_RESPONSE' && !err.inSuccess) {
+            // JSON cut short or broken on the way: it says neither that Alma answered nor that
+            // something else did, so it counts for neither (the request fails on its own).
+          } else if (err instanceof ApiError && err.httpStatus > 0) {
+            // Alma's refusal, or its error document with a field missing (no errorCode, under a 2xx
+            // or a 4xx): a bad answer from Alma, not a wrong address (docs/alma.md#errors-error-codes-and-alerts).
+            this.#alma++;
+          }
           if (err instanceof ApiError && err.httpStatus > 0) {
             heard.answered = true;
             if (!GATEWAY.test(err.code)) heard.otherwise = true;

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, isUnreachable } from '../../../src/common/errors.js';
 import { AnswerWatch } from '../../../src/targets/alma/answers.js';
 import type { JsonClient } from '../../../src/transport/http.js';
+import { createAlmaHttpClient } from '../../../src/targets/alma/client.js';
+import { unlimited } from '../../../src/transport/limiter.js';
+import { ORIGIN, mockApi } from '../helpers/mock-api.js';
 
 const timeout = (): ApiError => new ApiError({ httpStatus: 0, code: 'UND_ERR_HEADERS_TIMEOUT', message: 'GET /acq/vendors/X: Headers Timeout Error' });
 
@@ -67,5 +70,52 @@ describe('AnswerWatch: nothing answered at all', () => {
     await new AnswerWatch('checks').watch(scripted({ '/a': { ok: true } })).json({ method: 'GET', path: '/a' });
     const err = await failure(new AnswerWatch('checks').watch(scripted({ '/a': timeout() })).json({ method: 'GET', path: '/a' }));
     expect((err as ApiError).code).toBe('NO_ANSWER');
+  });
+});
+
+describe('AnswerWatch: which answer bodies say the address is not Alma\'s API', () => {
+  /**
+   * One read per case through Alma's own client (its error parser and the look for its error
+   * document under a 2xx), then the verdict: a body Alma could never send (a page, a login or
+   * proxy page, an empty body) is not Alma (NOT_ALMA_API); Alma's error document with a field
+   * missing is Alma answering badly, and JSON cut short counts for neither — no verdict, the
+   * request's own error stands.
+   */
+  const html = { 'content-type': 'text/html' };
+  const cases: { what: string; status: number; body: string; headers?: Record<string, string>; verdict: 'NOT_ALMA_API' | 'none'; error: string }[] = [
+    { what: 'an HTML login page with 200', status: 200, body: '<!DOCTYPE html><html><body><form action="/login">Sign in</form></body></html>', headers: html, verdict: 'NOT_ALMA_API', error: 'BAD_RESPONSE' },
+    { what: "a proxy's page with 404", status: 404, body: '<html><body><h1>Not Found</h1>nginx</body></html>', headers: html, verdict: 'NOT_ALMA_API', error: 'HTTP_404' },
+    { what: 'an empty body with 200', status: 200, body: '', verdict: 'NOT_ALMA_API', error: 'BAD_RESPONSE' },
+    { what: 'plain text with 200', status: 200, body: 'OK', headers: { 'content-type': 'text/plain' }, verdict: 'NOT_ALMA_API', error: 'BAD_RESPONSE' },
+    { what: "Alma's error document under a 200 with no errorCode", status: 200, body: JSON.stringify({ errorsExist: true, errorList: { error: [{ errorMessage: 'General Error' }] } }), verdict: 'none', error: 'BAD_RESPONSE' },
+    { what: "Alma's error document with a 400 and no errorCode", status: 400, body: JSON.stringify({ errorsExist: true, errorList: { error: [{ errorMessage: 'Invalid request' }] }, result: null }), verdict: 'none', error: 'HTTP_400' },
+    { what: "Alma's error document with a 400 and its errorCode", status: 400, body: JSON.stringify({ errorsExist: true, errorList: { error: [{ errorCode: '402459', errorMessage: 'No vendor found' }] } }), verdict: 'none', error: '402459' },
+    { what: 'JSON cut short (every attempt)', status: 200, body: '{"code":"ACME","name":"Acme', verdict: 'none', error: 'BAD_RESPONSE' },
+  ];
+
+  it('a page, a login page, an empty body: not Alma; Alma\'s error document with a field missing, or JSON cut short: no verdict against the address', async () => {
+    const seen: { what: string; verdict: string; error: string }[] = [];
+    for (const c of cases) {
+      const m = mockApi();
+      try {
+        // Enough answers for every retry of a read (JSON cut short is retried).
+        m.script(...Array.from({ length: 10 }, () => ({ path: '/almaws/v1/acq/vendors/ACME', status: c.status, body: c.body, headers: c.headers ?? {} })));
+        const http = createAlmaHttpClient({ apiKey: 'k', baseUrl: ORIGIN, dispatcher: m.agent, limiter: unlimited, sleep: async () => {}, random: () => 0.5 });
+        const watch = new AnswerWatch('checks');
+        const err = (await failure(watch.watch(http).json({ method: 'GET', path: '/acq/vendors/ACME' }))) as ApiError;
+        const verdict = (() => {
+          try {
+            watch.verdict();
+            return 'none';
+          } catch (e) {
+            return (e as ApiError).code;
+          }
+        })();
+        seen.push({ what: c.what, verdict, error: err.code });
+      } finally {
+        await m.agent.close();
+      }
+    }
+    expect(seen).toEqual(cases.map((c) => ({ what: c.what, verdict: c.verdict, error: c.error })));
   });
 });
