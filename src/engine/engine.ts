@@ -1430,7 +1430,7 @@ class InvoiceSaga {
   /**
    * The invoice this batch's journal records as its own, read by id: one the target now holds only
    * as deleted or withdrawn (`RemoteInvoice.withdrawn`: Exsited `DELETED` or `VOID`, Alguna `void` or
-   * `canceled`) is neither reported loaded nor created again blindly — it fails WITHDRAWN, and so
+   * `canceled`, FOLIO `Cancelled`) is neither reported loaded nor created again blindly — it fails WITHDRAWN, and so
    * does every re-run of this batch. A new batch (an edited file) or this batch's journal deleted
    * creates it again: its look-up leaves the withdrawn one out (README, Exsited and Alguna).
    */

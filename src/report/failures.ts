@@ -72,7 +72,7 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
   },
   // The journal's invoice, read by id, held only as deleted or withdrawn (src/engine/engine.ts `#notWithdrawn`).
   WITHDRAWN: {
-    means: "Alma now holds the invoice only as deleted or withdrawn (Exsited: DELETED or VOID; Alguna: void or canceled), though this file's journal records that invoice-load created it: it was neither reported loaded nor created again",
+    means: "Alma now holds the invoice only as deleted or withdrawn (Exsited: DELETED or VOID; Alguna: void or canceled; FOLIO: Cancelled), though this file's journal records that invoice-load created it: it was neither reported loaded nor created again",
     fix: "to load it again, load its rows from another file — the --rejects file, or an edited copy (a journal of its own: it is looked for and created anew); not by deleting this file's journal, which also holds what the batch's unfinished invoices need; if it stays withdrawn, take it out of the file",
   },
   '60288': { means: 'an invoice with this vendor and number already exists and Alma does not allow duplicates', fix: 'check the invoice in Alma; if it is another invoice, correct the number in the file' },

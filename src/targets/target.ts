@@ -52,7 +52,7 @@ export interface RemoteInvoice {
   notOurs?: true | undefined;
   /**
    * The target holds the record only as deleted or withdrawn (Exsited: status `DELETED` or `VOID`; Alguna:
-   * `void` or `canceled`): it is no longer the vendor's invoice there. A look-up leaves it out,
+   * `void` or `canceled`; FOLIO: `Cancelled`): it is no longer the vendor's invoice there. A look-up leaves it out,
    * and a read by id of one another journal recorded (engine/elsewhere.ts `findWithElsewhere`)
    * leaves it out as it would a 404, so a re-run creates the invoice again instead of adopting it.
    */

@@ -30,6 +30,28 @@ export function uuidV5(name: string, namespace: string = FOLIO_NAMESPACE): strin
 export const invoiceIdOf = (tenant: string, key: { vendor: string; number: string }): string =>
   uuidV5(JSON.stringify(['invoice', tenant, key.vendor, key.number]));
 
+/**
+ * How many times one vendor's invoice may be created again after FOLIO holds it as Cancelled:
+ * past that the loader refuses instead of trying further ids (a judgement, not FOLIO's limit).
+ */
+export const MAX_RECREATIONS = 20;
+
+/**
+ * The ids the loader may give one invoice, in order: `invoiceIdOf`, then one derived from each
+ * before it. A cancelled invoice keeps its id in FOLIO (storage refuses a second record under it),
+ * and it is not the vendor's invoice loaded (docs/folio.md "Cancelled"), so the invoice is created
+ * again under the next id; every run derives the same ones, so each stays name-based — a send
+ * repeated after a lost answer meets the record it made — and is told from one keyed in by hand.
+ */
+export function ownInvoiceIds(tenant: string, key: { vendor: string; number: string }): string[] {
+  const ids = [invoiceIdOf(tenant, key)];
+  while (ids.length <= MAX_RECREATIONS) ids.push(uuidV5(JSON.stringify(['invoice-after-cancelled', (ids.at(-1) as string).toLowerCase()])));
+  return ids;
+}
+
+/** Whether `id` is one the loader gives this invoice (`ownInvoiceIds`). */
+export const isOwnInvoiceId = (tenant: string, key: { vendor: string; number: string }, id: string): boolean => ownInvoiceIds(tenant, key).some((own) => sameId(own, id));
+
 /** A line's id: the invoice's id and the line number. */
 export const lineIdOf = (invoiceId: string, lineNumber: string): string => uuidV5(JSON.stringify(['line', invoiceId, lineNumber]));
 

@@ -25,7 +25,7 @@ import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { AttachmentToSend, FieldDifference, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { attachmentFiles, readAttachment } from '../attachments.js';
 import { FolioClient, type FolioClientOptions } from './client.js';
-import { chunks, cqlAnyOf, cqlString, documentIdOf, invoiceIdOf, lineIdOf, sameId } from './ids.js';
+import { chunks, cqlAnyOf, cqlString, documentIdOf, invoiceIdOf, isOwnInvoiceId, lineIdOf, MAX_RECREATIONS, ownInvoiceIds, sameId } from './ids.js';
 import { EXISTS_NOT_OURS, settledLineText } from '../matches.js';
 import { lineDifferences } from './compare.js';
 import { repeatedPageCheck } from '../pages.js';
@@ -132,8 +132,10 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
   /**
    * The invoices of one vendor with these numbers (exact matches only). FOLIO does not keep
    * `vendorInvoiceNo` unique, so a match may be an invoice someone keyed in by hand: one whose id
-   * is not the name-based one the loader gives this invoice is marked `notOurs`, and the engine
-   * never adds lines to it nor approves it.
+   * is not a name-based one the loader gives this invoice (`ownInvoiceIds`) is marked `notOurs`,
+   * and the engine never adds lines to it nor approves it. A Cancelled one is left out
+   * (`RemoteInvoice.withdrawn`): it is not the vendor's invoice loaded, and a re-run creates the
+   * invoice again (docs/folio.md "Cancelled").
    */
   const searchInvoices = async (vendorCode: string, numbers: readonly string[]): Promise<Map<string, RemoteInvoice[]>> => {
     const out = new Map<string, RemoteInvoice[]>(numbers.map((n) => [n, []]));
@@ -149,7 +151,8 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
         if (no === undefined || !out.has(no) || vendorId === undefined || !sameId(vendorId, org.id)) continue;
         const key = { vendor: vendorCode, number: no };
         const r = remoteOf(item, key, 'the invoice search');
-        out.get(no)?.push(sameId(r.id, invoiceIdOf(client.tenant, key)) ? r : { ...r, notOurs: true });
+        if (r.withdrawn === true) continue;
+        out.get(no)?.push(isOwnInvoiceId(client.tenant, key, r.id) ? r : { ...r, notOurs: true });
       }
     }
     return out;
@@ -244,7 +247,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
    * may still name one). Refused before any request.
    */
   const ownInvoice = (invoiceId: string, invoice: Invoice): void => {
-    if (sameId(invoiceId, invoiceIdOf(client.tenant, invoice.key))) return;
+    if (isOwnInvoiceId(client.tenant, invoice.key, invoiceId)) return;
     throw refused(
       EXISTS_NOT_OURS,
       `invoice ${invoice.key.number} of vendor ${invoice.key.vendor} in FOLIO (id ${invoiceId}) is not one invoice-load created; it was left as it is, and nothing was added to it or approved`,
@@ -364,16 +367,28 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       const r = await resolve(invoice);
-      const id = invoiceIdOf(client.tenant, invoice.key);
-      const answer = await firstInvoice.send(async () => kept(await postOnce('/invoice/invoices', id, invoicePayload(invoice, id, r)), id, invoice.key));
-      // Created (2xx) with an empty answer, or one without an id: made under the id sent.
-      const remote = toRemoteInvoice(answer) ?? { id, number: invoice.key.number, vendor: invoice.key.vendor, workflowStatus: 'Open', alerts: [], totalAmount: invoice.header.totalAmount.toString(), processed: false, inReview: false };
-      // An answer that names another number is another record under our id; one that names none
-      // (the RAML's 201 promises "a newly created item", not every field of it) is the one sent.
-      if (remote.number !== '' && remote.number !== invoice.key.number) {
-        throw refused('idConflict', `FOLIO holds another record under the id ${id} (invoice ${remote.number}); it was left unchanged`);
+      const cancelled: string[] = [];
+      for (const id of ownInvoiceIds(client.tenant, invoice.key)) {
+        const answer = await firstInvoice.send(async () => kept(await postOnce('/invoice/invoices', id, invoicePayload(invoice, id, r)), id, invoice.key));
+        // Created (2xx) with an empty answer, or one without an id: made under the id sent.
+        const remote = toRemoteInvoice(answer) ?? { id, number: invoice.key.number, vendor: invoice.key.vendor, workflowStatus: 'Open', alerts: [], totalAmount: invoice.header.totalAmount.toString(), processed: false, inReview: false };
+        // An answer that names another number is another record under our id; one that names none
+        // (the RAML's 201 promises "a newly created item", not every field of it) is the one sent.
+        if (remote.number !== '' && remote.number !== invoice.key.number) {
+          throw refused('idConflict', `FOLIO holds another record under the id ${id} (invoice ${remote.number}); it was left unchanged`);
+        }
+        // The id is held by this invoice, cancelled since (the POST was refused and the record read):
+        // it is not the invoice loaded, and FOLIO will not reopen it, so the next id is tried.
+        if (remote.withdrawn === true) {
+          cancelled.push(id);
+          continue;
+        }
+        return { ...remote, number: invoice.key.number, vendor: invoice.key.vendor };
       }
-      return { ...remote, number: invoice.key.number, vendor: invoice.key.vendor };
+      throw refused(
+        'idConflict',
+        `FOLIO holds invoice ${invoice.key.number} of vendor ${invoice.key.vendor} as Cancelled under each of the ${MAX_RECREATIONS + 1} ids invoice-load gives it (${cancelled[0] ?? ''} and on); nothing was created`,
+      );
     },
 
     childKeys: (invoice: Invoice) => invoice.lines.map((l) => l.number),
@@ -517,7 +532,8 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
 /**
  * A FOLIO invoice as the seam sees it. `processed` means nothing more is to be done: approved
  * (or paid, or cancelled) when the load approves; with `--no-approve` only those too — an Open
- * invoice found by a look-up still has its lines checked.
+ * invoice found by a look-up still has its lines checked. A Cancelled one is `withdrawn`: no
+ * longer the vendor's invoice in FOLIO (docs/folio.md "Cancelled"), never reported loaded.
  */
 export function toRemoteInvoice(v: JsonValue | undefined): RemoteInvoice | undefined {
   if (!isJsonObject(v)) return undefined;
@@ -543,6 +559,7 @@ export function toRemoteInvoice(v: JsonValue | undefined): RemoteInvoice | undef
     totalAmount: jsonText(v['lockTotal']),
     processed: status !== undefined && FINAL.has(status),
     inReview: false,
+    ...(status === 'Cancelled' ? { withdrawn: true as const } : {}),
     ...(Object.keys(amounts).length > 0 ? { amounts } : {}),
   };
 }

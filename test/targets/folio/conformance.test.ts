@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { unlimited } from '../../../src/transport/limiter.js';
 import { documentIdOf, invoiceIdOf } from '../../../src/targets/folio/ids.js';
-import { createFolioTarget } from '../../../src/targets/folio/target.js';
+import { createFolioTarget, toRemoteInvoice } from '../../../src/targets/folio/target.js';
 import { mockApi } from '../helpers/mock-api.js';
 import { InvoiceGrouper } from '../../../src/domain/group.js';
 import { FOLIO_PROFILE } from '../../../src/targets/folio/profile.js';
@@ -222,5 +222,13 @@ describe('FOLIO: a line on a PO line pays against the order\'s encumbrance', () 
       ],
     });
     expect((JSON.parse(String(post?.body)) as { fundDistributions: Record<string, unknown>[] }).fundDistributions[1]).not.toHaveProperty('encumbrance');
+  });
+});
+
+describe('FOLIO: a Cancelled invoice is withdrawn (acq-models invoice.json status)', () => {
+  it('read as Cancelled it is withdrawn, not the vendor\'s invoice loaded; Open, Approved and Paid are not', () => {
+    const read = (status: string) => toRemoteInvoice({ id: ID, vendorInvoiceNo: 'C-1', status });
+    expect(read('Cancelled')).toMatchObject({ id: ID, workflowStatus: 'Cancelled', withdrawn: true });
+    for (const status of ['Open', 'Reviewed', 'Approved', 'Paid']) expect(read(status)!.withdrawn, status).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import { foldJournal, Journal, type JournalEntry } from '../../../src/engine/jou
 import type { Invoice } from '../../../src/domain/model.js';
 import { startFolioSandbox, type FolioSandbox, type FolioSandboxOptions, type FolioSandboxState } from '../../../src/sandbox/folio/server.js';
 import { createFolioTarget, type FolioTargetOptions } from '../../../src/targets/folio/target.js';
-import { invoiceIdOf } from '../../../src/targets/folio/ids.js';
+import { invoiceIdOf, ownInvoiceIds } from '../../../src/targets/folio/ids.js';
 import { CREDENTIALS, folioInvoices, keyInByHand, sampleRows } from './helpers.js';
 
 let sb: FolioSandbox | undefined;
@@ -107,6 +107,35 @@ describe('FOLIO target with the engine', () => {
     expect(second.results.every((r) => r.status === 'already_loaded')).toBe(true);
     expect(sb.state().counters.requests['POST create']).toBe(4);
     expectOnce(sb.state(), invoices, true);
+  });
+
+  it('an invoice cancelled in FOLIO is not the invoice loaded: a run without the journal creates it anew under the next own id, approves it, and leaves the cancelled one as it is; the run after finds the new one', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const invoices = folioInvoices(sampleRows());
+    const gobi = invoices.find((i) => i.key.number === 'G-50101')!;
+    await run(invoices);
+    const [first, next] = ownInvoiceIds(CREDENTIALS.tenant, gobi.key);
+    // Cancelled in FOLIO (by a person: Approved → Cancelled, a whole-record PUT as the approval's).
+    const hand = createFolioTarget({ baseUrl: sb.url, credentials: CREDENTIALS, rate: 2000, timeoutMs: 1_000, sleep: async () => {} });
+    try {
+      const record = (await hand.client.json({ method: 'GET', path: `/invoice/invoices/${first!}` })) as Record<string, unknown>;
+      await hand.client.request({ method: 'PUT', path: `/invoice/invoices/${first!}`, body: { ...record, status: 'Cancelled' } });
+    } finally {
+      await hand.close();
+    }
+    const again = await run(invoices);
+    const r = again.results.find((x) => x.key.number === 'G-50101')!;
+    expect(r).toMatchObject({ status: 'loaded', workflowStatus: 'Approved', id: next });
+    expect(again.results.filter((x) => x.key.number !== 'G-50101').every((x) => x.status === 'already_loaded')).toBe(true);
+    const state = sb.state();
+    expect(state.invoices.filter((i) => i.vendorInvoiceNo === 'G-50101').map((i) => [i.id, i.status])).toEqual([
+      [first, 'Cancelled'],
+      [next, 'Approved'],
+    ]);
+    expect(state.lines.filter((l) => l.invoiceId === next)).toHaveLength(gobi.lines.length);
+    const third = await run(invoices);
+    expect(third.results.every((x) => x.status === 'already_loaded')).toBe(true);
+    expect(third.results.find((x) => x.key.number === 'G-50101')!.id).toBe(next);
   });
 
   it('attaches the batch\'s files as documents, once; re-runs without the journal find them by name and size and send none', async () => {
