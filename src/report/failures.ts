@@ -91,6 +91,7 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: 'the run stopped (why is said above) before it reached this invoice: nothing of it was sent',
     fix: 'run the same command again: it sends it, and nothing is sent twice',
   },
+  // More than one invoice under one group line is said in the plural (MANY_TEXT below).
   // Operations on loaded invoices (export --mark-in-erp, payments: src/engine/operations.ts, src/cli/export.ts, src/cli/payments.ts).
   NOT_CONFIRMED: {
     means: 'Alma accepted the request, but the invoice did not show it done while the loader watched (or the run was stopped first); it was not sent again, as Alma may still be at work on it and a second could be done twice',
@@ -130,6 +131,27 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
   [NOT_ALMA_API]: { means: "the address answered, but not as Alma's API answers: it leads somewhere else", fix: 'put the address right (--alma-url, --region, --api-url), then run the same command again' },
 };
 
+/**
+ * The words of ERROR_TEXT for a group of more than one invoice, where its singular ("this
+ * invoice", "it sends it") would not agree with the group's line ("33 invoices: …"): the run's
+ * stop, whose explanation speaks of the invoice in hand.
+ */
+const MANY_TEXT: Record<string, { means: string; fix: string }> = {
+  ...Object.fromEntries(
+    [...new Set(Object.values(STOP_CODE))].map((code) => [
+      code,
+      {
+        means: 'the run stopped (why is said above) while these invoices were under way; the journal holds how far each got',
+        fix: 'run the same command again: it finishes each invoice from where it was, and nothing is sent twice',
+      },
+    ]),
+  ),
+  [NOT_STARTED]: {
+    means: 'the run stopped (why is said above) before it reached these invoices: nothing of them was sent',
+    fix: 'run the same command again: it sends them, and nothing is sent twice',
+  },
+};
+
 /** A business refusal: Alma answered 4xx with its own code. Anything else (5xx, timeout, network) passes. */
 export function failureKind(e: ReportError | undefined): FailureKind {
   if (e === undefined) return 'transient';
@@ -143,9 +165,9 @@ export function failureKind(e: ReportError | undefined): FailureKind {
  * in an Alma report (another API may use the same number for something else); the loader's own
  * codes (CANARY_MISMATCH, EXISTS_DIFFERENT, EXISTS_NOT_OURS, OUTCOME_UNKNOWN, ID_NOT_KEPT, WITHDRAWN) in any, naming the target.
  */
-function explain(code: string, step: string, report: Pick<ReportDocument, 'target' | 'stopped' | 'stop_detail'>, label: string): FailureGroup['explanation'] {
-  // A step's own words for a code first (`lines:EXISTS_DIFFERENT`), then the code's.
-  const t = ERROR_TEXT[`${step}:${code}`] ?? ERROR_TEXT[code];
+function explain(code: string, step: string, report: Pick<ReportDocument, 'target' | 'stopped' | 'stop_detail'>, label: string, many = false): FailureGroup['explanation'] {
+  // A step's own words for a code first (`lines:EXISTS_DIFFERENT`), then the code's; a group's plural, if it has one.
+  const t = (many ? MANY_TEXT[code] : undefined) ?? ERROR_TEXT[`${step}:${code}`] ?? ERROR_TEXT[code];
   if (t === undefined) return undefined;
   if (/^\d+$/.test(code)) return report.target === 'alma' ? t : undefined;
   // The run's stop: when running again helps, by why it stopped.
@@ -169,6 +191,7 @@ export function groupFailures(report: ReportDocument, label = 'Alma'): FailureGr
     g.invoices.push(inv);
     for (const r of inv.rows) g.rows.push(r);
   }
+  for (const g of groups.values()) if (g.invoices.length > 1) g.explanation = explain(g.code, g.step, report, label, true);
   return [...groups.values()].sort((a, b) => b.invoices.length - a.invoices.length);
 }
 

@@ -489,7 +489,7 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style, st
     const colour = STOP_CODES.has(g.code) ? style.yellow : style.red;
     // The run's stop is said in words, without the step and the stop's code (`lines INTERRUPTED`):
     // where the invoice was left and what finishes it (stopped.ts); the codes stay in --json.
-    if (STOP_CODES.has(g.code)) out.push(`  ${colour(which)}: ${g.code === NOT_STARTED ? safe(g.message) : `${n === 1 ? '' : 'each '}${lowerFirst(stoppedSentence(g.invoices[0]!, stopped, label, detail))}`}`);
+    if (STOP_CODES.has(g.code)) out.push(`  ${colour(which)}: ${g.code === NOT_STARTED ? safe(n === 1 ? g.message : forMany(g.message)) : `${n === 1 ? '' : 'each '}${lowerFirst(stoppedSentence(g.invoices[0]!, stopped, label, detail))}`}`);
     else out.push(`  ${colour(which)}: ${g.step} ${safe(g.code)} ${safe(g.message)}${g.kind === 'transient' ? ' (transient)' : ''}`);
     if (g.explanation !== undefined) out.push(`    means: ${g.explanation.means}`, `    fix: ${g.explanation.fix}`);
     // A refused line is named: its number, the row it came from, its PO line and fund.
@@ -503,6 +503,12 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style, st
   if (advice !== undefined) out.push(style.yellow(advice));
   return out;
 }
+
+/**
+ * A NOT_STARTED message, written for one invoice by the engine ("…; a re-run loads it",
+ * engine.ts; "a re-run does it", operations.ts), said of a group of them: "… loads them".
+ */
+const forMany = (message: string): string => message.replace(/; (a re-run \w+) it$/, '; $1 them');
 
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 

@@ -110,7 +110,7 @@ describe('a gateway or proxy whose Alma is down: the reports\' next step', () =>
     // No table above it: the line says none was started.
     expect(res.stdout.split('\n')[0]).toBe('None of the 7 invoices was started: the run stopped before reaching them (--json and --report list them)');
     expect(res.stdout).toContain('Next: later, once Alma is up again, run the same command again to finish them: the journal resumes them, nothing is sent twice.');
-    expect(res.stdout).toContain('    fix: later, once Alma is up again, run the same command again: it sends it, and nothing is sent twice');
+    expect(res.stdout).toContain('    fix: later, once Alma is up again, run the same command again: it sends them, and nothing is sent twice');
     expect(res.stdout).not.toMatch(/address or the network/);
     const page_ = readFileSync(html, 'utf8');
     expect(page_).toContain('<b>The run stopped early.</b> Alma, or the way to it, is down: only a gateway or proxy answered, with 502/503/504. Nothing more was sent. Later, run the same command again to finish');

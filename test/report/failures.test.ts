@@ -47,7 +47,18 @@ describe('failures grouped with what to do', () => {
     expect(lines.filter((l) => l !== '').at(-1)).toMatch(/, 4 stopped before done\. /);
     expect(tableRows[2]).toBe('… and 3 invoices not started: the run stopped before reaching them (--json and --report list them)');
     expect(lines).toContain('Not finished (4 invoices):');
-    expect(lines).toContain('  3 invoices: not started: the run stopped first (the target could not be reached); a re-run loads it');
+    // A group of many is said in the plural, its line, what it means and the fix alike.
+    expect(lines).toContain('  3 invoices: not started: the run stopped first (the target could not be reached); a re-run loads them');
+    const after = lines.slice(lines.indexOf('  3 invoices: not started: the run stopped first (the target could not be reached); a re-run loads them') + 1);
+    expect(after[0]).toBe('    means: the run stopped (why is said above) before it reached these invoices: nothing of them was sent');
+    expect(after[1]).toBe('    fix: once the address or the network is put right (above), run the same command again: it sends them, and nothing is sent twice');
+    // One invoice keeps the singular.
+    const one = renderHuman({ ...report, invoices: report.invoices.slice(0, 3) }, plainStyle, {}).split('\n');
+    expect(one).toContain('  GOBI B: not started: the run stopped first (the target could not be reached); a re-run loads it');
+    expect(one).toContain('    means: the run stopped (why is said above) before it reached this invoice: nothing of it was sent');
+    // Several the run stopped on while under way: each invoice, not "this invoice".
+    const underWay = renderHuman({ ...report, invoices: ['E', 'F'].map((n, i) => failed(n, 9 + i, gone)) }, plainStyle, {}).split('\n');
+    expect(underWay).toContain('    means: the run stopped (why is said above) while these invoices were under way; the journal holds how far each got');
     // --quiet: only failures, the same way.
     expect(renderHuman(report, plainStyle, { quiet: true })).toContain('… and 3 invoices not started');
     // Stopped before its first invoice: no table, and the line says none was started, not "… and".
