@@ -184,7 +184,7 @@ export const TROUBLE_EVERY_MS = 30_000;
 
 /**
  * `Alma has not answered for 40 s; still trying (attempt 2 of 5)`, `Alma has been out of reach for
- * 12 s (ECONNREFUSED); …`. A timeout's own code (undici's `UND_ERR_HEADERS_TIMEOUT`) says only what
+ * 12 s (connection refused, ECONNREFUSED); …`. A timeout's own code (undici's `UND_ERR_HEADERS_TIMEOUT`) says only what
  * the sentence says, in words a librarian does not read: left out (`-v` shows it on each retry).
  */
 export function troubleLine(label: string, trouble: 'timeout' | 'unreachable' | 'gateway', forMs: number, reason: string, next: number, of: number | undefined): string {
@@ -195,9 +195,30 @@ export function troubleLine(label: string, trouble: 'timeout' | 'unreachable' | 
       : trouble === 'unreachable'
         ? `${label} has been out of reach for ${secs}`
         : `the gateway in front of ${label} has answered only with errors for ${secs}`;
-  const why = trouble === 'timeout' && /^UND_ERR_[A-Z_]*TIMEOUT$/.test(reason) ? '' : ` (${safe(reason)})`;
+  // The transport's reason past the usual retries carries its own "(out of reach for 12 s)"
+  // (transport/retry.ts `decide`), which the sentence says already: the time is said once.
+  const code = trouble === 'unreachable' ? reason.replace(/ \(out of reach for \d+ s\)$/, '') : reason;
+  const why = trouble === 'timeout' && /^UND_ERR_[A-Z_]*TIMEOUT$/.test(code) ? '' : ` (${networkWords(code)})`;
   return `${what}${why}; still trying (attempt ${next}${of !== undefined ? ` of ${of}` : ''})`;
 }
+
+/**
+ * The system's network codes a run meets most, in words, before the code an engineer greps for
+ * (Node's common system errors: https://nodejs.org/api/errors.html#common-system-errors); any
+ * other code as it is.
+ */
+const NETWORK_WORDS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be looked up',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'no route to the host',
+  ENETUNREACH: 'no route to the network',
+};
+
+/** `connection refused, ECONNREFUSED`; a code without words (`HTTP 502`) as it is. */
+export const networkWords = (code: string): string => (Object.hasOwn(NETWORK_WORDS, code) ? `${NETWORK_WORDS[code]}, ${code}` : safe(code));
 
 export function createProgress(o: ProgressOptions): Progress {
   const now = o.now ?? Date.now;
@@ -390,7 +411,7 @@ export function createProgress(o: ProgressOptions): Progress {
           } else if (t.type === 'outage') {
             write(
               t.state === 'down'
-                ? o.style.yellow(`${o.targetLabel ?? 'Alma'} is out of reach (${safe(t.code)}): waiting up to ${Math.round(t.patienceMs / 1000)} s for it to come back (--timeout)`)
+                ? o.style.yellow(`${o.targetLabel ?? 'Alma'} is out of reach (${networkWords(t.code)}): waiting up to ${Math.round(t.patienceMs / 1000)} s for it to come back (--timeout)`)
                 : o.style.dim(`${o.targetLabel ?? 'Alma'} answers again after ${Math.max(1, Math.round(t.forMs / 1000))} s out of reach`),
             );
           } else if (t.type === 'throttle' && (o.verbose || !o.interactive)) {

@@ -443,9 +443,18 @@ describe('requests retried without -v: a "still trying" line now and then, not a
     log.at(40_000);
     log.failed('gateway', 'HTTP 502', 100, 4, 5);
     expect(log.lines()).toEqual([
-      'Alma has been out of reach for 12 s (ECONNREFUSED (out of reach for 12 s)); still trying (attempt 8)',
+      // The time once: the transport's own "(out of reach for 12 s)" is not repeated inside.
+      'Alma has been out of reach for 12 s (connection refused, ECONNREFUSED); still trying (attempt 8)',
       'the gateway in front of Alma has answered only with errors for 28 s (HTTP 502); still trying (attempt 5 of 5)',
     ]);
+  });
+
+  it('an Alma that answered before and is out of reach: the code in words too', () => {
+    let out = '';
+    const stream = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 });
+    p.onEvent({ type: 'target', event: { type: 'outage', state: 'down', code: 'ECONNREFUSED', patienceMs: 30_000 } });
+    expect(out).toMatch(/ Alma is out of reach \(connection refused, ECONNREFUSED\): waiting up to 30 s for it to come back \(--timeout\)\n$/);
   });
 
   it('a throttle\'s retry is no trouble; -v has its own retry lines; --quiet says nothing; a terminal gets the line too', () => {
