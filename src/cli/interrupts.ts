@@ -6,6 +6,7 @@
  * answers in flight unjournaled and no --report for the job that waits for one.
  */
 import { setMaxListeners } from 'node:events';
+import { stoppingNowLine } from './terminal.js';
 
 export interface Interrupts {
   soft: AbortSignal;
@@ -31,6 +32,7 @@ export function listenForInterrupts(first: (line: string) => void): Interrupts {
       const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
       notice(`${how}: stopping once the requests already sent are answered (${how} again stops at once); nothing is lost: the same command run again finishes the batch`);
     } else {
+      if (!hard.signal.aborted) notice(stoppingNowLine(signal));
       hard.abort();
     }
   };
