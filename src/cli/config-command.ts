@@ -247,10 +247,10 @@ export function addConfigCommand(program: Command, onConfig: (opts: RawOptions) 
     'after',
     `
 Examples:
-  $ invoice-load config                      # what a load in this folder would use
-  $ invoice-load config --json               # the same, for scripts
+  $ invoice-load config                    # what a load here would use
+  $ invoice-load config --json             # the same, for scripts
   $ invoice-load config --config /etc/invoice-load/config.json --region na
-  $ invoice-load config --target exsited     # where an Exsited load would go, and with what
+  $ invoice-load config --target exsited   # where an Exsited load goes, how
 `,
   );
   cmd.action(async (_opts: RawOptions, c: Command) => {

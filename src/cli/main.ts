@@ -15,6 +15,7 @@ import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
 import { ApiError, isUnreachable, unreachableText, UsageError } from '../common/errors.js';
 import { oneLine } from '../common/shown.js';
+import { wrapLine } from '../report/fit.js';
 import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
 import { ACTIONS, apiUrlHelp, credentialsFileHelp, otherSystems, sandboxExamples, targetOptions } from './target-options.js';
 
@@ -33,6 +34,11 @@ export const HELP_GROUPS = {
   other: 'Other options:',
 } as const;
 
+/**
+ * The load command's examples and exit codes, after its options. Each line fits 80 columns, as
+ * the options commander wraps do (clig.dev, "Help"): a command too long for one is continued
+ * with a backslash, as a shell takes it; prose is broken at words (`fitHelpText`).
+ */
 const EXAMPLES = `
 Examples:
   Check a vendor file without sending anything:
@@ -43,11 +49,14 @@ ${sandboxExamples()}  Try the whole flow in the embedded Alma sandbox (no accoun
     $ invoice-load --sandbox fixtures/sample-batch.csv
   Load into Alma (key from the environment or a file, never a flag):
     $ ALMA_API_KEY=... invoice-load --region eu batch.csv
-    $ invoice-load --region na --api-key-file ~/.config/alma.key --report out/report.json batch.csv
+    $ invoice-load --region na --api-key-file ~/.config/alma.key \\
+        --report out/report.json batch.csv
   From cron: machine-readable report on stdout, progress lines on stderr:
-    $ invoice-load --region eu --json --api-key-file /etc/invoice-load/key nightly/*.csv > report.json
+    $ invoice-load --region eu --json --api-key-file /etc/invoice-load/key \\
+        nightly/*.csv > report.json
   Reports for people: a spreadsheet and a web page to open or mail:
-    $ invoice-load --sandbox --report-csv out/report.csv --report-html out/report.html fixtures/sample-batch.csv
+    $ invoice-load --sandbox --report-csv out/report.csv \\
+        --report-html out/report.html fixtures/sample-batch.csv
   A vendor's own layout (other column names, decimal commas, DD.MM.YYYY): write a profile once, then use it:
     $ invoice-load mapping init vendor-export.csv -o vendor.json
     $ invoice-load --dry-run --mapping vendor.json vendor-export.csv
@@ -58,9 +67,31 @@ ${sandboxExamples()}  Try the whole flow in the embedded Alma sandbox (no accoun
     $ invoice-load config
     $ invoice-load --config /etc/invoice-load/config.json nightly/*.csv
 
-Exit codes: 0 all loaded · 1 internal error · 2 usage or configuration · 3 invalid input, nothing sent ·
-4 some invoices failed (the summary says what to do: fix the file, or re-run the same command) · 5 API key refused · 130 interrupted.
+Exit codes:
+  0    all loaded
+  1    internal error
+  2    usage or configuration
+  3    invalid input, nothing sent
+  4    some invoices failed (the summary says what to do: fix the file, or re-run the same command)
+  5    API key refused
+  130  interrupted
 `;
+
+/**
+ * Help text after the options, each line broken at words to `width` columns under its own
+ * indent (an exit code's words under its words, not under the code); a command line (`$ …`) is
+ * left as written, continued by hand.
+ */
+export function fitHelpText(text: string, width = 80): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      if (/^\s*\$ /.test(line)) return [line];
+      const hang = /^ *(?:\d+ +)?/.exec(line)![0];
+      return wrapLine(line, width, ' '.repeat(hang.length));
+    })
+    .join('\n');
+}
 
 export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Promise<number>, onSandbox: (opts: Record<string, string | boolean | undefined>) => Promise<number>): Command {
   const program = new Command('invoice-load');
@@ -116,7 +147,7 @@ export function buildProgram(onLoad: (files: string[], opts: RawOptions) => Prom
     .option('--state-dir <dir>', 'where journals live (or INVOICE_LOAD_STATE_DIR; default: XDG state dir)')
     .option('--no-color', 'no colour in the output (also NO_COLOR)')
     .version(version, '-V, --version')
-    .addHelpText('after', EXAMPLES)
+    .addHelpText('after', fitHelpText(EXAMPLES))
     // `invoice-load help [command]`: commander adds it by itself only to a program without an
     // action, and this one's action takes files, so `help` was read as a file to load.
     .helpCommand(true)
