@@ -17,6 +17,15 @@ export function oneLine(text: string): string {
   });
 }
 
+/** The name a run's inputs give standard input (`invoice-load -`), in the report's `file` fields too. */
+export const STDIN_FILE = '-';
+
+/**
+ * A file's name as people read it: standard input, which has no name, as `standard input` (its
+ * `-` read as `-:2` in a row's place, README "The input: canonical layout"); any other `oneLine`.
+ */
+export const shownFile = (file: string): string => (file === STDIN_FILE ? 'standard input' : oneLine(file));
+
 /** How much of a value a table cell shows. */
 export const CELL_MAX = 200;
 

@@ -35,7 +35,7 @@
  * - Columns outside the canonical layout → one `unknown_columns` warning per file.
  * The table of columns it reads (level, codec, interning) is column-specs.ts.
  */
-import { oneLine } from '../common/shown.js';
+import { shownFile } from '../common/shown.js';
 import type { Provenance, SourceRecord } from '../input/record.js';
 import { canonicalHeaderName, INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
 import { CellError, cellText, namedList, quote, UNKNOWN_LISTED } from './cells.js';
@@ -633,7 +633,7 @@ function heldBack(key: InvoiceKey, rows: readonly number[], orphans: readonly Or
     const more = o.count - o.rows.length;
     if (more > 0) {
       const last = out[out.length - 1]!;
-      out[out.length - 1] = { ...last, message: `${last.message} (so too ${more.toLocaleString('en-US')} more row${more === 1 ? '' : 's'} of ${oneLine(o.file)} with that number and no vendor)` };
+      out[out.length - 1] = { ...last, message: `${last.message} (so too ${more.toLocaleString('en-US')} more row${more === 1 ? '' : 's'} of ${shownFile(o.file)} with that number and no vendor)` };
     }
   }
   return out;
@@ -792,8 +792,8 @@ function duplicateInFile(inv: InvoiceAcc, file: string, row: number): void {
     problem(
       { file, row },
       'duplicate_invoice',
-      `invoice ${quote(inv.key.number)} of vendor ${quote(inv.key.vendor)} is also in ${oneLine(inv.file.name)} (row ${inv.rows[0]}); ` +
-        `the rows in ${oneLine(file)} are not merged and neither copy is loaded — an invoice must come from one file`,
+      `invoice ${quote(inv.key.number)} of vendor ${quote(inv.key.vendor)} is also in ${shownFile(inv.file.name)} (row ${inv.rows[0]}); ` +
+        `the rows in ${shownFile(file)} are not merged and neither copy is loaded — an invoice must come from one file`,
       { column: 'invoice_number' },
     ),
   );

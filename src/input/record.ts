@@ -1,4 +1,5 @@
 import type { Problem, Provenance } from '../domain/problem.js';
+import { STDIN_FILE } from '../common/shown.js';
 
 export type { Provenance } from '../domain/problem.js';
 
@@ -33,5 +34,10 @@ export interface SourceRecord {
 /** True for a workbook sheet's source name (`book.xlsx:Invoices`, xlsx.ts `sheetSource`). */
 export const isSheetSource = (file: string): boolean => /\.xls[xm]:[^/\\]*$/i.test(file);
 
-/** A row's place as a person looks for it: `b.csv:4`, or in a workbook `book.xlsx:Invoices!12`. */
-export const placeOf = (file: string, row: number | string): string => `${file}${isSheetSource(file) ? '!' : ':'}${row}`;
+/**
+ * A row's place as a person looks for it: `b.csv:4`, or in a workbook `book.xlsx:Invoices!12`;
+ * standard input, which has no name to put before the row, `standard input, row 4` (`rows 4-6,9`
+ * for several, as `formatRows` gives them).
+ */
+export const placeOf = (file: string, row: number | string): string =>
+  file === STDIN_FILE ? `standard input, row${/[-,]/.test(String(row)) ? 's' : ''} ${row}` : `${file}${isSheetSource(file) ? '!' : ':'}${row}`;

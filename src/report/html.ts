@@ -8,6 +8,7 @@
  * browser.
  */
 import { utcMinute } from '../common/time.js';
+import { shownFile } from '../common/shown.js';
 import type { Problem } from '../domain/problem.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
@@ -252,7 +253,7 @@ function problemsSection(report: ReportDocument): string {
         (p) =>
           `<tr><td class="num">${p.row ?? 'file'}</td><td><code>${esc(p.column)}</code></td><td class="sev-${p.severity}">${p.severity}</td><td>${esc(p.message)}</td><td><code>${esc(p.code)}</code></td></tr>`,
       );
-    return `<h3><code>${esc(file)}</code></h3><table class="problems"><thead><tr><th>Row</th><th>Column</th><th>Severity</th><th>Problem</th><th>Code</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+    return `<h3><code>${esc(shownFile(file))}</code></h3><table class="problems"><thead><tr><th>Row</th><th>Column</th><th>Severity</th><th>Problem</th><th>Code</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
   });
   return `<h2 id="problems">Input problems</h2><p>Rows are the line numbers an editor shows (the header is line 1).</p>\n${tables.join('\n')}`;
 }
@@ -284,7 +285,7 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
   const title = report.dry_run ? `Invoice check (dry run${report.sandbox === true ? ', sandbox' : ''})` : `Invoice load into ${target}`;
   const meta = [
     opts.generatedAt ? utcMinute(opts.generatedAt) : '',
-    opts.files && opts.files.length > 0 ? `files: ${opts.files.map((f) => `<code>${esc(f)}</code>`).join(', ')}` : '',
+    opts.files && opts.files.length > 0 ? `files: ${opts.files.map((f) => `<code>${esc(shownFile(f))}</code>`).join(', ')}` : '',
     report.duration_s !== undefined ? `took ${esc(formatDuration(report.duration_s))}` : '',
     report.version !== undefined ? `invoice-load ${esc(report.version)}` : '',
   ].filter(Boolean);

@@ -3,7 +3,7 @@
  * then one line that says what happened. Pure — colours come in as functions, so the CLI
  * decides about TTYs and NO_COLOR and tests read plain text.
  */
-import { capped, CELL_MAX, oneLine } from '../common/shown.js';
+import { capped, CELL_MAX, oneLine, shownFile, STDIN_FILE } from '../common/shown.js';
 import type { Problem } from '../domain/problem.js';
 import { placeOf, type Provenance } from '../input/record.js';
 import { formatRows } from './csv.js';
@@ -133,7 +133,7 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
     byFile.set(p.file, list);
   }
   for (const [file, list] of byFile) {
-    out.push(style.bold(oneLine(file)));
+    out.push(style.bold(shownFile(file)));
     // The way out for the whole file (a mapping profile) comes after its rows, where a person
     // who scrolled past hundreds of them reads it.
     list.sort((a, b) => lastOf(a) - lastOf(b) || (a.row ?? 0) - (b.row ?? 0));
@@ -516,7 +516,9 @@ const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1)
 export function refusedLineText(inv: Pick<ReportInvoice, 'vendor' | 'number' | 'error'>): string {
   const l = inv.error?.line;
   if (l === undefined) return '';
-  const parts = [l.rows.length > 0 ? `row ${formatRows(l.rows)}` : '', l.po_line !== undefined ? `PO line ${l.po_line}` : 'no PO line', l.funds.length > 0 ? `fund ${l.funds.join(', ')}` : ''].filter((p) => p !== '');
+  // Standard input's place names its rows itself (`standard input, row 3`).
+  const place = l.rows.length === 0 ? '' : l.rows.every((r) => r.file === STDIN_FILE) ? formatRows(l.rows) : `row ${formatRows(l.rows)}`;
+  const parts = [place, l.po_line !== undefined ? `PO line ${l.po_line}` : 'no PO line', l.funds.length > 0 ? `fund ${l.funds.join(', ')}` : ''].filter((p) => p !== '');
   return `line ${l.number} of ${inv.vendor} ${inv.number} (${parts.join(', ')})`;
 }
 

@@ -522,4 +522,10 @@ describe('duplicate_invoice names the files on one line', () => {
     expect(dup?.message).toContain('is also in x\\u001b[31m\\nrow 9 fake.csv (row 2)');
     expect(dup?.message).not.toMatch(/[\n\u001b]/);
   });
+
+  it('standard input is named in words, not as its "-"', () => {
+    const r = validateRecords([...records([{ ...BASE }], '-'), ...records([{ ...BASE }], 'b.csv')]);
+    const dup = r.invoices.flatMap((i) => i.problems).find((p) => p.code === 'duplicate_invoice');
+    expect(dup?.message).toContain('is also in standard input (row 2); the rows in b.csv are not merged');
+  });
 });

@@ -60,7 +60,7 @@ describe('invoice-load --dry-run', () => {
   it('reads standard input with -', async () => {
     const res = await runCli(['--dry-run', '-'], { input: readFileSync('fixtures/sample-batch.csv') });
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/planned\s+GOBI\s+G-24118\s+3\s+265\.45 USD\s+-:2/);
+    expect(res.stdout).toMatch(/planned\s+GOBI\s+G-24118\s+3\s+265\.45 USD\s+standard input, row 2/);
   });
 
   it('reads nested Alma-shaped JSON and JSON Lines', async () => {
