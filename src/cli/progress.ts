@@ -220,6 +220,29 @@ const NETWORK_WORDS: Readonly<Record<string, string>> = {
 /** `connection refused, ECONNREFUSED`; a code without words (`HTTP 502`) as it is. */
 export const networkWords = (code: string): string => (Object.hasOwn(NETWORK_WORDS, code) ? `${NETWORK_WORDS[code]}, ${code}` : safe(code));
 
+/** Invoices named in the resume line before the rest are counted. */
+const RESUME_NAMES = 5;
+
+/**
+ * The line a re-run starts with: what an earlier run left, and what this one does first —
+ * `resuming: 2 invoices were partly sent (GOBI G-1, HARRAS H-4); finishing them and loading the
+ * other 42; …`. The partly sent ones are named (the first few), so a cron log, which has no
+ * spinner showing each, says which they are before the `[18/56] …` lines.
+ */
+export function resumeLine(e: Extract<EngineEvent, { type: 'start' }>): string {
+  // Sent in full without their outcome seen: not finished, and nothing left to send.
+  const read = e.awaiting !== undefined ? `; ${e.awaiting} more were sent and processed, and their outcome is read now` : '';
+  const partly = e.partly ?? 0;
+  if (partly === 0) return `resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run${read}`;
+  // What the re-run does first: the invoices an earlier run left half-sent, then the rest.
+  const rest = e.invoices - e.alreadyDone - partly - (e.awaiting ?? 0);
+  const finished = e.alreadyDone > 0 ? `; ${e.alreadyDone} ${e.alreadyDone === 1 ? 'was' : 'were'} finished by an earlier run` : '';
+  const keys = e.partlyKeys ?? [];
+  const more = partly - Math.min(keys.length, RESUME_NAMES);
+  const names = keys.length === 0 ? '' : ` (${keys.slice(0, RESUME_NAMES).map((k) => `${safe(k.vendor)} ${safe(k.number)}`).join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
+  return `resuming: ${partly} invoice${partly === 1 ? ' was' : 's were'} partly sent${names}; finishing ${partly === 1 ? 'it' : 'them'}${rest > 0 ? ` and loading the other ${rest}` : ''}${finished}${read}`;
+}
+
 export function createProgress(o: ProgressOptions): Progress {
   const now = o.now ?? Date.now;
   let spinner: Ora | undefined;
@@ -304,17 +327,7 @@ export function createProgress(o: ProgressOptions): Progress {
           startDone = e.alreadyDone;
           startedAt = now();
           phaseLabel = undefined;
-          if (e.resumed) {
-            // Sent in full without their outcome seen: not finished, and nothing left to send.
-            const read = e.awaiting !== undefined ? `; ${e.awaiting} more were sent and processed, and their outcome is read now` : '';
-            const partly = e.partly ?? 0;
-            if (partly > 0) {
-              // What the re-run does first: the invoices an earlier run left half-sent, then the rest.
-              const rest = e.invoices - e.alreadyDone - partly - (e.awaiting ?? 0);
-              const finished = e.alreadyDone > 0 ? `; ${e.alreadyDone} ${e.alreadyDone === 1 ? 'was' : 'were'} finished by an earlier run` : '';
-              write(`resuming: ${partly} invoice${partly === 1 ? ' was' : 's were'} partly sent; finishing ${partly === 1 ? 'it' : 'them'}${rest > 0 ? ` and loading the other ${rest}` : ''}${finished}${read}`);
-            } else write(`resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run${read}`);
-          }
+          if (e.resumed) write(resumeLine(e));
           showSpinner();
           break;
         case 'step':

@@ -219,8 +219,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   const partly = invoices.filter((inv) => {
     const st = journal.state(inv.key);
     return st.settled === undefined && !st.processed && (st.id !== undefined || st.createPending);
-  }).length;
-  emit({ type: 'start', invoices: invoices.length, alreadyDone, resumed: journal.resumed, ...(awaiting > 0 ? { awaiting } : {}), ...(partly > 0 ? { partly } : {}) });
+  });
+  emit({ type: 'start', invoices: invoices.length, alreadyDone, resumed: journal.resumed, ...(awaiting > 0 ? { awaiting } : {}), ...(partly.length > 0 ? { partly: partly.length, partlyKeys: partly.map((inv) => inv.key) } : {}) });
 
   const stopNow = (): boolean => stopped !== undefined || opts.stopSignal?.aborted === true;
   const pending = invoices

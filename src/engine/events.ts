@@ -12,9 +12,11 @@ import { localMinute } from '../common/time.js';
 export type EngineEvent =
   /**
    * `awaiting`: invoices an earlier run sent in full (processing requested) whose outcome it did
-   * not see (`--poll-timeout`, or stopped while waiting): this run only reads them.
+   * not see (`--poll-timeout`, or stopped while waiting): this run only reads them. `partly`:
+   * invoices an earlier run created (or sent a create for) and did not send in full, which this
+   * run finishes first; `partlyKeys` names them, for the log that says so.
    */
-  | { type: 'start'; invoices: number; alreadyDone: number; resumed: boolean; awaiting?: number | undefined; partly?: number | undefined }
+  | { type: 'start'; invoices: number; alreadyDone: number; resumed: boolean; awaiting?: number | undefined; partly?: number | undefined; partlyKeys?: readonly InvoiceKey[] | undefined }
   | { type: 'step'; key: InvoiceKey; step: Step; detail?: string }
   /**
    * A write's outcome is looked for in the target before anything is sent again: its answer was

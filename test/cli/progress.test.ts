@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockDuration, createProgress, fitStatus, runningStatus, timeText, type StatusPart } from '../../src/cli/progress.js';
+import { clockDuration, createProgress, fitStatus, resumeLine, runningStatus, timeText, type StatusPart } from '../../src/cli/progress.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { resultLine } from '../../src/cli/terminal.js';
 import { plainStyle } from '../../src/report/human.js';
@@ -268,6 +268,21 @@ describe('resuming after a stop', () => {
       'resuming: 3 invoices were partly sent; finishing them and loading the other 4',
       'resuming: 1 invoice was partly sent; finishing it and loading the other 4; 2 were finished by an earlier run',
     ]);
+  });
+
+  it('names the partly sent ones, the first five, so a cron log says which before their [n/N] lines', () => {
+    const key = (number: string) => ({ vendor: 'GOBI', number });
+    const start = (partlyKeys: { vendor: string; number: string }[]) =>
+      resumeLine({ type: 'start', invoices: 56, alreadyDone: 12, resumed: true, partly: partlyKeys.length, partlyKeys });
+    expect(start([key('G-1'), { vendor: 'HARRAS', number: 'H-4' }])).toBe(
+      'resuming: 2 invoices were partly sent (GOBI G-1, HARRAS H-4); finishing them and loading the other 42; 12 were finished by an earlier run',
+    );
+    expect(start([key('G-1')])).toBe('resuming: 1 invoice was partly sent (GOBI G-1); finishing it and loading the other 43; 12 were finished by an earlier run');
+    expect(start(['1', '2', '3', '4', '5', '6', '7'].map((n) => key(`G-${n}`)))).toBe(
+      'resuming: 7 invoices were partly sent (GOBI G-1, GOBI G-2, GOBI G-3, GOBI G-4, GOBI G-5 and 2 more); finishing them and loading the other 37; 12 were finished by an earlier run',
+    );
+    // A name from the file is printed safe.
+    expect(start([key('G-1\u001b[2J')])).toContain('(GOBI G-1?[2J)');
   });
 });
 

@@ -259,7 +259,8 @@ describe('engine: the three-step flow', () => {
     });
     expect(outcome.results.map((r) => r.status)).toEqual(['failed', 'not_started', 'not_started']);
     const again = await run(alma, invoices, { path });
-    expect(again.events.find((e) => e.type === 'start')).toEqual({ type: 'start', invoices: 3, alreadyDone: 0, resumed: true, partly: 1 });
+    // Named too, for the cron log's line (cli/progress.ts resumeLine).
+    expect(again.events.find((e) => e.type === 'start')).toEqual({ type: 'start', invoices: 3, alreadyDone: 0, resumed: true, partly: 1, partlyKeys: [invoices[0]!.key] });
   });
 
   it('a soft stop after the last invoice finished leaves the run whole: not reported as stopped', async () => {
