@@ -126,7 +126,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   const parts = (['paid', 'rejected', 'marked', 'exported', 'already_done', 'failed', 'invalid', 'planned'] as const)
     .filter((k) => s[k] > 0)
     .map((k) => `${s[k]} ${k === 'marked' ? 'marked' : LABEL[k].toLowerCase()}`);
-  const tail = report.dry_run ? 'Dry run: nothing was sent.' : `${s.requests} requests to ${targetName(report)}.`;
+  const tail = report.dry_run ? 'Dry run: nothing was sent.' : `${s.requests} request${s.requests === 1 ? '' : 's'} to ${targetName(report)}.`;
   const file = report.output !== undefined ? ` Written to ${report.output}.` : '';
   out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.${file} ${tail}`);
   if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; ${rerunWhen(report.stopped, report.stop_detail)}re-run the same command to finish`));

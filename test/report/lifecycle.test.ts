@@ -19,6 +19,11 @@ const report = (invoices: LifecycleInvoice[]): LifecycleReport => ({
 });
 
 describe('renderLifecycle', () => {
+  it('one request is said in the singular', () => {
+    const paid: LifecycleInvoice = { vendor: 'GOBI', number: 'P-1', status: 'paid', alerts: [], issues: [], rows: [] };
+    expect(renderLifecycle(report([paid]), plainStyle).trimEnd().split('\n').pop()).toBe('1 invoice: 1 paid. 1 request to Alma.');
+  });
+
   it('after a stop says when running again can help, as the load\'s advice does', () => {
     const stopped = (why: string): string => renderLifecycle({ ...report([]), stopped: why }, plainStyle).trimEnd().split('\n').pop()!;
     expect(stopped('unreachable')).toBe('stopped: unreachable; once the address or the network is put right (above), re-run the same command to finish');
