@@ -2,7 +2,7 @@
  * Ctrl-C, SIGTERM and SIGHUP on the built CLI, against a slow sandbox:
  * - the first signal takes no new work, lets the requests in flight finish, journals their
  *   outcomes, writes the partial report (stdout and --report agree) and exits 130;
- * - a second Ctrl-C stops at once (exit 130, quickly), the journal still whole;
+ * - a second Ctrl-C stops at once (exit 130 with answers still held by the sandbox), the journal still whole;
  * - a stop while Alma is still processing does not sit out the poll timeout;
  * and a re-run afterwards loads everything exactly once.
  */
@@ -124,25 +124,39 @@ describe('interrupts', () => {
     await rerunToTheEnd(s);
   });
 
-  it('a second SIGINT stops at once: exit 130 quickly, journal whole; a re-run finishes exactly once', async () => {
-    // Answers take 1.5 s, so "at once" is plainly not "when the requests in flight are answered".
-    const s = await setup({ latencyMs: 1500 }, 12);
+  it('a second SIGINT stops at once: exit 130 with the answers in flight never received, journal whole; a re-run finishes exactly once', async () => {
+    // Every create after the canary's is applied and its answer held for an hour (a `timeout`
+    // fault): only a stop that abandons the requests in flight can end this run. --timeout 600
+    // keeps the loader's own request timeout from ending them instead, so a second SIGINT that
+    // did not stop at once would leave the run to the spawn's fail-safe kill (20 s, well inside the test's 30 s).
+    // Nothing here depends on how fast the machine is.
+    const s = await setup({ latencyMs: 0, timeoutHoldMs: 3_600_000, faults: [{ step: 'create', kind: 'timeout', after: 1, times: 1000 }] }, 12);
     // --check none: the interrupts land among the writes (the checks before sending have their own test).
-    const run = spawnCli([...s.args, '--check', 'none'], { env: s.env, timeoutMs: 30_000 });
+    const run = spawnCli([...s.args, '--check', 'none', '--timeout', '600'], { env: s.env, timeoutMs: 20_000 });
     let exited = false;
     void run.done.then(() => (exited = true));
-    await waitForRequests(s.sb, 0, 8, () => false);
+    let stderr = '';
+    run.child.stderr.on('data', (d: string) => (stderr += d));
+    const created = (): string[] => Object.values(s.sb.state().counters.created).flatMap((byNumber) => Object.keys(byNumber));
+    // The canary's create answered, and at least two more applied with their answers held.
+    while (created().length < 3) await new Promise((r) => setTimeout(r, 20));
     run.child.kill('SIGINT');
+    while (!stderr.includes('Ctrl-C: stopping once')) await new Promise((r) => setTimeout(r, 20));
+    // The held answers never come: a run that stopped on the first SIGINT would be gone by now;
+    // one that waits as it should is still there, however long this wait.
     await new Promise((r) => setTimeout(r, 300));
     expect(exited, 'the first SIGINT waits for the requests in flight').toBe(false);
-    const t0 = Date.now();
     run.child.kill('SIGINT');
     const res = await run.done;
-    const ms = Date.now() - t0;
+    expect(res.signal, 'ended by itself, not by the fail-safe kill').toBeNull();
     expectCleanInterrupt(res, s.reportPath);
-    expect(ms, 'exit after the second SIGINT').toBeLessThan(1000);
-    expectJournalWhole(s.stateDir);
-    figures.second_sigint_exit_ms = ms;
+    const entries = expectJournalWhole(s.stateDir);
+    // The exit came before the answers: each held create has its intent and no outcome.
+    const answered = new Set(entries.flatMap((e) => (e.t === 'invoice' ? [e.number] : [])));
+    const held = created().filter((n) => !answered.has(n));
+    expect(held.length, 'creates applied whose answers were still held at the exit').toBeGreaterThanOrEqual(2);
+    for (const n of held) expect(entries.some((e) => e.t === 'intent' && e.step === 'create' && e.number === n), `${n}'s create intent`).toBe(true);
+    s.sb.setFaults({});
     await rerunToTheEnd(s);
   });
 
@@ -196,17 +210,21 @@ describe('interrupts', () => {
   });
 
   it('a SIGINT while Alma is still processing ends the waiting at once; the re-run does not process again', async () => {
-    const s = await setup({ latencyMs: 0, processDelayMs: 5000 }, 3);
-    const run = spawnCli(s.args, { env: s.env, timeoutMs: 30_000 });
-    // Wait until every invoice has been sent for processing, then a little into the polling.
+    // Processing takes an hour of the sandbox's clock and --poll-timeout is 600 s: a run that sat
+    // out the poll wait after the SIGINT would be ended by the spawn's fail-safe kill (no exit
+    // code), not exit 130 by itself. The clock is moved on before the re-run, which then finds
+    // every invoice processed. Nothing here depends on how fast the machine is.
+    const HOUR = 3_600_000;
+    let ahead = 0;
+    const s = await setup({ latencyMs: 0, processDelayMs: HOUR, now: () => Date.now() + ahead }, 3);
+    const run = spawnCli([...s.args, '--poll-timeout', '600'], { env: s.env, timeoutMs: 20_000 });
+    // Every invoice sent for processing, then one more request: the loader reading to see whether it is done.
     while (Object.keys(s.sb.state().counters.processCount).length < s.batch.invoices) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 400));
-    const t0 = Date.now();
+    await waitForRequests(s.sb, s.sb.state().counters.requestsTotal, 1, () => false);
     run.child.kill('SIGINT');
     const res = await run.done;
-    const ms = Date.now() - t0;
+    expect(res.signal, 'ended by itself, not by the fail-safe kill').toBeNull();
     const report = expectCleanInterrupt(res, s.reportPath);
-    expect(ms, 'the poll wait is cut short, not sat out').toBeLessThan(2000);
     // Processed already: loaded, not failed; only the final workflow status is not known yet.
     expect(report.invoices.map((i) => [i.status, i.error])).toEqual(report.invoices.map(() => ['loaded', undefined]));
     expect(report.summary).toMatchObject({ loaded: 3, failed: 0 });
@@ -217,7 +235,7 @@ describe('interrupts', () => {
       ]);
     }
     expectJournalWhole(s.stateDir);
-    figures.sigint_while_polling_exit_ms = ms;
+    ahead = HOUR;
     const res2 = await spawnCli(s.args, { env: s.env, timeoutMs: 60_000 }).done;
     expect(res2.code, res2.stderr).toBe(0);
     expect((JSON.parse(res2.stdout) as ReportDocument).invoices.every((i) => i.workflow_status !== undefined)).toBe(true);
