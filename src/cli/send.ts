@@ -285,9 +285,9 @@ async function checkBeforeSending(
  * The checks' report as the load's look-ups left it: the invoices looked up (the load's own, not
  * the checks'), the requests of both (every one sent so far, all reads: nothing was written),
  * and the estimate without the invoices only the look-ups held back (found in the target with
- * another total; one with a check's error is out of the estimate already).
+ * another total; one with a check's error is out of the estimate already). Exported for its test.
  */
-function checksWithLookups(report: PreflightReport, lookedUp: number, held: readonly Invoice[], requests: number): PreflightReport {
+export function checksWithLookups(report: PreflightReport, lookedUp: number, held: readonly Invoice[], requests: number): PreflightReport {
   const lines = held.reduce((n, inv) => n + inv.lines.length, 0);
   const attachments = held.reduce((n, inv) => n + (inv.header.attachments?.length ?? 0), 0);
   return { ...report, requests, checked: { ...report.checked, invoices: lookedUp }, estimate: estimateWithout(report.estimate, { invoices: held.length, lines, attachments }) };
