@@ -126,7 +126,7 @@ function nothingSent(cfg: Config, stoppers: readonly Problem[], valid: number): 
     return `Nothing was sent: ${fix} (${which} the whole batch, even with --skip-invalid).`;
   }
   if (valid === 0) return `Nothing was sent: no invoice in the ${cfg.files.length === 1 ? 'file' : 'files'} is valid; ${fix}.`;
-  if (cfg.skipInvalid) return `Nothing was sent: ${fix}.`;
+  // Here --skip-invalid was not given: with it, no stopper and a valid invoice, the load is sent (load() above).
   return `Nothing was sent: ${fix}, or pass --skip-invalid to load the ${valid === 1 ? 'one valid invoice' : `${valid.toLocaleString('en-US')} valid invoices`} only.`;
 }
 
