@@ -56,13 +56,14 @@ export function buildVerifyReport(target: string, invoices: VerifyInvoice[], iss
 
 /**
  * 0 when every invoice matches; 3 when the file itself is wrong; 4 when anything differs, is
- * missing or could not be read (README "invoice-load verify"). An error of the file's own (a row
- * in no invoice) is 3 too when every invoice looked up matches: that row was not verified.
- * Warnings are no reason.
+ * missing or could not be read, or the run stopped (README "invoice-load verify" and "Exit codes
+ * (for cron)"). An error of the file's own (a row in no invoice) is 3 too when every invoice
+ * looked up matches: that row was not verified. A stop is 4 even when every invoice read before
+ * it was invalid: the valid ones were not verified, and the same command, not a fixed file, is
+ * what verifies them. Warnings are no reason.
  */
 export function verifyExitCode(r: VerifyReport): number {
   const fileErrors = r.issues.some((p) => p.severity === 'error');
-  if (fileErrors && r.summary.invoices === r.summary.invalid) return 3;
   const s = r.summary;
   return s.differs + s.not_found + s.missing + s.failed > 0 || r.stopped !== undefined ? 4 : s.invalid > 0 || fileErrors ? 3 : 0;
 }

@@ -103,6 +103,16 @@ describe("renderVerify: the file's own problems", () => {
     // Something differs: 4 says more than 3.
     expect(verifyExitCode(buildVerifyReport('alma', [inv('G-1', 'differs')], [row], 1))).toBe(4);
   });
+
+  it('a stop is exit 4 even when every invoice read before it was invalid and the file has an error of its own: the others were not verified', () => {
+    const row = problem(9, 'missing_value', 'invoice_number is empty, so the row cannot be grouped into an invoice');
+    const held = problem(3, 'row_without_vendor', 'invoice number "G-1" with no vendor: held back');
+    expect(verifyExitCode(buildVerifyReport('alma', [inv('G-1', 'invalid', { id: undefined, issues: [held] })], [row], 1, 'unreachable'))).toBe(4);
+    // Stopped before any invoice was read at all.
+    expect(verifyExitCode(buildVerifyReport('alma', [], [row], 1, 'daily_limit'))).toBe(4);
+    // Without a stop the same file is 3.
+    expect(verifyExitCode(buildVerifyReport('alma', [inv('G-1', 'invalid', { id: undefined, issues: [held] })], [row], 0))).toBe(3);
+  });
 });
 
 describe('unreadInvoice (cli/verify.ts): what a failed read by id says', () => {
