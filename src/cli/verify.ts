@@ -133,14 +133,22 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     try {
       await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.concurrency, 8)) }, worker));
     } catch (err) {
-      const reason = runStopOf(err);
-      if (reason === undefined) throw err;
-      stopped = reason;
-      // What the load's report keeps of the stop (`stop_detail`): a gateway down is "later", not "the address".
-      detail = stopDetail(reason, err);
-      halt.abort(err);
-      // The load's words for the same stop (engine/events.ts).
-      process.stderr.write(term.errStyle.red(`invoice-load verify: ${stopMessage(reason, err, profile.label)}`) + '\n');
+      // Ctrl-C aborts the reads in flight (`hard`): a stop like the others, exit 130 (README "Exit
+      // codes (for cron)"), not an internal error for the abort it caused.
+      if (hard.signal.aborted && runStopOf(err) === undefined) {
+        stopped = 'interrupted';
+        halt.abort(err);
+        process.stderr.write(term.errStyle.red('invoice-load verify: interrupted (Ctrl-C)') + '\n');
+      } else {
+        const reason = runStopOf(err);
+        if (reason === undefined) throw err;
+        stopped = reason;
+        // What the load's report keeps of the stop (`stop_detail`): a gateway down is "later", not "the address".
+        detail = stopDetail(reason, err);
+        halt.abort(err);
+        // The load's words for the same stop (engine/events.ts).
+        process.stderr.write(term.errStyle.red(`invoice-load verify: ${stopMessage(reason, err, profile.label)}`) + '\n');
+      }
     }
     for (let i = 0; i < entries.length; i++) if (results[i] !== undefined) out.push(results[i]!);
   } finally {

@@ -60,9 +60,11 @@ export function buildVerifyReport(target: string, invoices: VerifyInvoice[], iss
  * (for cron)"). An error of the file's own (a row in no invoice) is 3 too when every invoice
  * looked up matches: that row was not verified. A stop is 4 even when every invoice read before
  * it was invalid: the valid ones were not verified, and the same command, not a fixed file, is
- * what verifies them. Warnings are no reason.
+ * what verifies them. Interrupted (Ctrl-C): 130. Warnings are no reason.
  */
 export function verifyExitCode(r: VerifyReport): number {
+  // Ctrl-C: 130, as every command's (README "Exit codes (for cron)").
+  if (r.stopped === 'interrupted') return 130;
   const fileErrors = r.issues.some((p) => p.severity === 'error');
   const s = r.summary;
   return s.differs + s.not_found + s.missing + s.failed > 0 || r.stopped !== undefined ? 4 : s.invalid > 0 || fileErrors ? 3 : 0;

@@ -113,6 +113,11 @@ describe("renderVerify: the file's own problems", () => {
     // Without a stop the same file is 3.
     expect(verifyExitCode(buildVerifyReport('alma', [inv('G-1', 'invalid', { id: undefined, issues: [held] })], [row], 0))).toBe(3);
   });
+
+  it('interrupted (Ctrl-C) is exit 130, as every command\'s, whatever was read before it', () => {
+    expect(verifyExitCode(buildVerifyReport('alma', [inv('G-1', 'matches')], [], 1, 'interrupted'))).toBe(130);
+    expect(verifyExitCode(buildVerifyReport('alma', [inv('G-1', 'differs')], [], 1, 'interrupted'))).toBe(130);
+  });
 });
 
 describe('unreadInvoice (cli/verify.ts): what a failed read by id says', () => {
