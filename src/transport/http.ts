@@ -234,6 +234,14 @@ export interface HttpRequest {
   idempotent?: boolean | undefined;
   /** Callers' own counts (`countingView`): each attempt, retries included, adds one to each. */
   tallies?: readonly { count: number }[] | undefined;
+  /**
+   * A read's own end (GET or HEAD only; a write is refused with it): once aborted, the read ends
+   * at once with the signal's reason — waiting for its turn, waiting to retry, or on the wire —
+   * as the second Ctrl-C ends every request. The engine gives it to the look-up of an invoice
+   * nothing was sent to (engine.ts `#lookUp`): its answer changes nothing in the target, so the
+   * first Ctrl-C need not wait for it (README "Interrupts"); every other read is answered.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -385,8 +393,9 @@ export class HttpClient {
    * 300 s, past a service manager's patience (systemd's 90 s). undici still aborts the request
    * when its connection comes, before writing it; the client is destroyed, not closed, at the end.
    */
-  #endWhileUnsent(probe: SentProbe | undefined): { signal: AbortSignal | undefined; wait<T>(p: Promise<T>): Promise<T>; readonly ended: boolean; dispose(): void } {
-    const hard = this.#signal;
+  #endWhileUnsent(probe: SentProbe | undefined, own?: AbortSignal): { signal: AbortSignal | undefined; wait<T>(p: Promise<T>): Promise<T>; readonly ended: boolean; dispose(): void } {
+    // A read's own signal (`HttpRequest.signal`) ends it as the second Ctrl-C does.
+    const hard = own === undefined ? this.#signal : this.#signal === undefined ? own : AbortSignal.any([this.#signal, own]);
     // A request asked for after the first Ctrl-C goes (the last look): only those already going are ended.
     const soft = this.#stop !== undefined && !this.#stop.aborted && probe !== undefined ? this.#stop : undefined;
     if (hard === undefined && soft === undefined) return { signal: undefined, wait: (p) => p, ended: false, dispose: () => undefined };
@@ -490,7 +499,14 @@ export class HttpClient {
      * a read asked for after it is: the run's last look at the invoices it had processed
      * (engine/watch.ts), so the report gives their workflow status (README, Interrupts).
      */
-    const turn = this.#stop?.aborted === true && isSafeMethod(req.method) ? this.#waits : this.#retryWaits;
+    const shared = this.#stop?.aborted === true && isSafeMethod(req.method) ? this.#waits : this.#retryWaits;
+    const readEnd = req.signal;
+    if (readEnd !== undefined && !isSafeMethod(req.method)) throw new Error(`internal: ${req.method} ${req.path} was given a read's signal; a write is never ended on the wire by it`);
+    // A function: the compiler would keep `aborted` narrowed to false after the check below.
+    const readEnded = (): boolean => readEnd?.aborted === true;
+    if (readEnded()) throw readEnd!.reason;
+    const turn = readEnd === undefined ? shared : AbortSignal.any([shared, readEnd]);
+    const retryWaits = readEnd === undefined ? this.#retryWaits : AbortSignal.any([this.#retryWaits, readEnd]);
     /** How the request ends if no attempt follows the last one (see `halt`). */
     let ending: Error | undefined;
     /**
@@ -503,9 +519,9 @@ export class HttpClient {
       try {
         if (this.#halt.aborted) throw this.#halt.reason;
         // The first Ctrl-C too (`stop`): what waits for its turn when it comes is not sent.
-        startedAt = await this.#limiter.acquire(attempt > 0 ? this.#retryWaits : turn, { priority: attempt > 0, read: req.method === 'GET' });
+        startedAt = await this.#limiter.acquire(attempt > 0 ? retryWaits : turn, { priority: attempt > 0, read: req.method === 'GET' });
       } catch (err) {
-        throw this.#halted(req, traits.idempotent, err, ending);
+        throw readEnded() ? readEnd!.reason : this.#halted(req, traits.idempotent, err, ending);
       }
       this.#requests++;
       for (const t of req.tallies ?? []) t.count++;
@@ -516,7 +532,7 @@ export class HttpClient {
       let cause: unknown;
       /** A read answered 2xx with a body that is not JSON at all: it ends with this. */
       let notJson: Error | undefined;
-      const waiting = this.#endWhileUnsent(probe);
+      const waiting = this.#endWhileUnsent(probe, readEnd);
       try {
         const res = await waiting.wait(
           (probe ?? this.#dispatcher).request({
@@ -607,7 +623,7 @@ export class HttpClient {
             this.#requests--;
             for (const t of req.tallies ?? []) t.count--;
           }
-          throw this.#signal?.aborted === true ? this.#aborted(req, traits.idempotent, probe, err) : this.#halted(req, traits.idempotent, err, ending);
+          throw this.#signal?.aborted === true ? this.#aborted(req, traits.idempotent, probe, err) : readEnded() ? readEnd!.reason : this.#halted(req, traits.idempotent, err, ending);
         }
         if (this.#signal?.aborted) throw this.#aborted(req, traits.idempotent, probe, err);
         cause = err;
@@ -646,9 +662,9 @@ export class HttpClient {
         const of = d.outage === true || d.throttled === true ? undefined : (this.#retry.maxRetries ?? DEFAULT_RETRY.maxRetries) + 1;
         this.#emit({ type: 'retry', method: req.method, path: shown, attempt: attempt + 1, delayMs: d.delayMs, reason: d.reason, ...(trouble !== undefined ? { trouble } : {}), ...(of !== undefined ? { of } : {}) });
         try {
-          await this.#sleep(d.delayMs, this.#retryWaits);
+          await this.#sleep(d.delayMs, retryWaits);
         } catch (err) {
-          throw this.#halted(req, traits.idempotent, err, ending);
+          throw readEnded() ? readEnd!.reason : this.#halted(req, traits.idempotent, err, ending);
         }
         continue;
       }

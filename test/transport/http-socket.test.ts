@@ -145,3 +145,49 @@ describe('HttpClient tells an unsent request from a sent one (onRequestSent)', (
     expect(t.calls).toBe(1);
   });
 });
+
+describe("HttpClient: a read's own signal (HttpRequest.signal, the engine's look-up of an invoice nothing was sent to)", () => {
+  /** A server that reads each request, counts it, and answers only when told to. */
+  async function holdingServer(): Promise<{ url: string; seen: () => string[]; answerAll: () => void }> {
+    const seen: string[] = [];
+    const held: Array<() => void> = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push(`${req.method} ${req.url}`);
+        held.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"1"}'));
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen: () => seen, answerAll: () => held.splice(0).forEach((f) => f()) };
+  }
+  const until = async (ok: () => boolean): Promise<void> => {
+    while (!ok()) await new Promise((r) => setImmediate(r));
+  };
+
+  it('ends that read on the wire at once with its reason; a write in flight beside it is answered', async () => {
+    const srv = await holdingServer();
+    // A long --timeout: were the read waited for, the test would hang on it, not pass.
+    const c = new HttpClient({ baseUrl: srv.url, parseError: parseAlmaError, sleep: async () => {}, timeoutMs: 600_000 });
+    clients.push(c);
+    const lookUp = new AbortController();
+    const read = c.json({ method: 'GET', path: '/acq/invoices/', signal: lookUp.signal }).then(
+      () => 'answered',
+      (e: unknown) => e,
+    );
+    const write = c.json({ method: 'POST', path: '/acq/invoices', body: { number: '1' } });
+    await until(() => srv.seen().length === 2);
+    lookUp.abort();
+    expect(await read).toMatchObject({ name: 'AbortError' });
+    srv.answerAll();
+    expect(await write).toEqual({ id: '1' });
+  });
+
+  it('is refused on a write (a write on the wire is never ended by it): nothing sent', async () => {
+    const srv = await holdingServer();
+    const c = client(srv.url);
+    await expect(c.json({ method: 'POST', path: '/acq/invoices', body: {}, signal: new AbortController().signal })).rejects.toThrow(/internal: POST \/acq\/invoices was given a read's signal/);
+    expect(srv.seen()).toEqual([]);
+  });
+});
