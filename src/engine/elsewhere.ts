@@ -77,8 +77,9 @@ export function gatherElsewhere(journals: readonly (readonly JournalEntry[])[], 
  * deleted or withdrawn, `RemoteInvoice.withdrawn`) or that now has another vendor or number is
  * left out; any other failure is the look-up's.
  */
-export async function findWithElsewhere(target: Target, inv: Invoice, elsewhere: Elsewhere | undefined): Promise<RemoteInvoice[]> {
-  const matches = await target.findInvoices(inv.key, { fresh: false, invoice: inv });
+export async function findWithElsewhere(target: Target, inv: Invoice, elsewhere: Elsewhere | undefined, signal?: AbortSignal): Promise<RemoteInvoice[]> {
+  // `signal`: only for an invoice no journal knows (engine.ts `#lookUp`), so never with reads by id below.
+  const matches = await target.findInvoices(inv.key, { fresh: false, invoice: inv, ...(signal !== undefined ? { signal } : {}) });
   for (const id of elsewhere?.ids.keys() ?? []) {
     if (matches.some((m) => m.id === id)) continue;
     let read: RemoteInvoice;

@@ -850,7 +850,7 @@ class InvoiceSaga {
       matches = pending !== undefined ? [pending] : [];
     } else {
       const elsewhere = this.#opts.elsewhere?.get(keyString(key));
-      matches = this.#ctx.found.get(keyString(key)) ?? (await findWithElsewhere(target, inv, elsewhere));
+      matches = this.#ctx.found.get(keyString(key)) ?? (await this.#lookUp(elsewhere));
       // The same for one another journal sent (an earlier run of this file before it was edited).
       if (matches.length === 0 && elsewhere?.createSentAt !== undefined) {
         pending = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run, of this file before an edit, stopped before its create was answered');
@@ -893,6 +893,33 @@ class InvoiceSaga {
     this.#heldAtLookup = listed;
     this.#st = journal.state(key);
     return undefined;
+  }
+
+  /**
+   * The invoice's own look-up, when the look-ups before the first write did not answer for it
+   * (one failed without stopping the run). For an invoice nothing was sent to — by this run or
+   * any earlier one: no id, no create in this journal nor in another (`elsewhere`) — the first
+   * Ctrl-C ends it at once (`Target.findInvoices` `signal`): before, a look-up on an Alma that
+   * took the connection and never answered held the stop for --timeout (30 s). The invoice then
+   * ends not started, as one the stop came before; an ended look-up is never read as "absent"
+   * (whatever a target made of the abort, it is the stop here) and nothing of it is journaled.
+   * Any other invoice's reads are answered as before (README "Interrupts").
+   */
+  async #lookUp(elsewhere: Elsewhere | undefined): Promise<RemoteInvoice[]> {
+    const st = this.#st;
+    const signal = this.#opts.stopSignal;
+    const untouched = signal !== undefined && elsewhere === undefined && st.id === undefined && !st.createPending && st.createSentAt === undefined && st.notKept.size === 0;
+    if (!untouched) return findWithElsewhere(this.#opts.target, this.#inv, elsewhere);
+    let matches: RemoteInvoice[];
+    try {
+      matches = await findWithElsewhere(this.#opts.target, this.#inv, undefined, signal);
+    } catch (err) {
+      if (signal.aborted) throw new StopRun('interrupted', true);
+      throw err;
+    }
+    // Answered after the stop, or a target that made an answer of its end: not gone on with.
+    if (signal.aborted) throw new StopRun('interrupted', true);
+    return matches;
   }
 
   /**

@@ -189,8 +189,12 @@ export interface Target {
    * batch's invoice, for targets whose look-up needs more than the key (Exsited: its purchase
    * order; Alguna: its account).
    * More than one match (institutions with invoice_not_unique=true) returns all of them.
+   * `signal`: the engine's, for the look-up of an invoice nothing was sent to (engine.ts
+   * `#lookUp`): aborted at the first Ctrl-C, and a target that passes it to its reads
+   * (`HttpRequest.signal`; Alma does) ends the look-up at once with its reason — never with an
+   * answer that says the invoice is absent. A target that does not is answered as before.
    */
-  findInvoices(key: InvoiceKey, opts: { fresh: boolean; invoice?: Invoice | undefined }): Promise<RemoteInvoice[]>;
+  findInvoices(key: InvoiceKey, opts: { fresh: boolean; invoice?: Invoice | undefined; signal?: AbortSignal | undefined }): Promise<RemoteInvoice[]>;
   createInvoice(invoice: Invoice): Promise<RemoteInvoice>;
   /**
    * Optional: whether a refused create says "this number already exists for this vendor" — proof

@@ -201,18 +201,26 @@ export class InvoiceLookup {
     await Promise.all([...[...this.#deferred.keys()].map((vendor) => this.#listed(vendor)), ...searches]);
   }
 
-  async find(key: InvoiceKey, opts: { fresh: boolean }): Promise<RemoteInvoice[]> {
-    if (opts.fresh) return this.search(key);
+  /**
+   * `signal` (the engine's, for an invoice nothing was sent to) ends this look-up's own reads at
+   * once when aborted, with its reason. Such a look-up does not start a vendor's listing, which
+   * other look-ups would share and lose with it: it searches its invoice instead, and waits for
+   * a listing already going only until the signal.
+   */
+  async find(key: InvoiceKey, opts: { fresh: boolean; signal?: AbortSignal | undefined }): Promise<RemoteInvoice[]> {
+    const signal = opts.signal;
+    if (opts.fresh) return this.search(key, signal);
     // Searched by `prepare`: answered once from that search (a later look-up asks again).
     const searched = this.#searches.get(keyString(key));
     if (searched !== undefined) {
       this.#searches.delete(keyString(key));
-      return searched;
+      return signal === undefined ? searched : untilAborted(searched, signal);
     }
-    await this.#listed(key.vendor);
+    if (signal === undefined) await this.#listed(key.vendor);
+    else if (this.#listings.has(key.vendor)) await untilAborted(this.#listings.get(key.vendor)!, signal);
     const snapshot = this.#snapshots.get(key.vendor);
     if (snapshot !== undefined) return [...(snapshot.get(keyString(key)) ?? [])];
-    return this.search(key);
+    return this.search(key, signal);
   }
 
   /** Lists a vendor `prepare` chose for a listing, once, however many ask at the same time. */
@@ -277,7 +285,7 @@ export class InvoiceLookup {
    * "Invoice X not found" among this search's errors: a search that finds nothing may say so
    * that way rather than with `{"total_record_count": 0}` (sample 10), and it means no match.
    */
-  async search(key: InvoiceKey): Promise<RemoteInvoice[]> {
+  async search(key: InvoiceKey, signal?: AbortSignal): Promise<RemoteInvoice[]> {
     const all = await readAllPages(async (offset) => {
       try {
         return await this.#http.json({
@@ -285,6 +293,7 @@ export class InvoiceLookup {
           // The search as the OAS declares it, with the trailing slash (the create is declared without).
           path: '/acq/invoices/',
           query: { q: `invoice_number~${key.number}`, limit: PAGE_SIZE, offset, view: 'brief' },
+          signal,
         });
       } catch (err) {
         // No item: none found. Not from an error document under a 2xx (`inSuccess`): nothing shows
@@ -294,7 +303,7 @@ export class InvoiceLookup {
         throw err;
       }
     }, 'invoice', undefined, `GET /acq/invoices/?q=invoice_number~${key.number}`);
-    return this.#exactMatches(all, key);
+    return this.#exactMatches(all, key, signal);
   }
 
   /**
@@ -304,7 +313,7 @@ export class InvoiceLookup {
    * ending in one) fails the look-up: skipped, it would make the invoice look absent, and it would
    * be created a second time.
    */
-  async #exactMatches(all: JsonValue[], key: InvoiceKey): Promise<RemoteInvoice[]> {
+  async #exactMatches(all: JsonValue[], key: InvoiceKey, signal: AbortSignal | undefined): Promise<RemoteInvoice[]> {
     const out: RemoteInvoice[] = [];
     for (const v of all) {
       if (!isJsonObject(v) || jsonText(v['number']) !== key.number) continue;
@@ -314,7 +323,7 @@ export class InvoiceLookup {
       }
       if (inv.vendor === key.vendor) out.push(inv);
       else if (inv.vendor === '') {
-        const read = toRemoteInvoice(await this.#http.json({ method: 'GET', path: `/acq/invoices/${encodeURIComponent(inv.id)}`, query: { view: 'brief' } }), { held: true });
+        const read = toRemoteInvoice(await this.#http.json({ method: 'GET', path: `/acq/invoices/${encodeURIComponent(inv.id)}`, query: { view: 'brief' }, signal }), { held: true });
         if (read === undefined) throw cutShort(`GET /acq/invoices/${inv.id}: the answer has no invoice id`);
         if (read.vendor === '') throw cutShort(`GET /acq/invoices/${inv.id}: invoice ${key.number} is shown without its vendor, so whether it is vendor ${key.vendor}'s cannot be told`);
         if (read.vendor === key.vendor && read.number === key.number) out.push(read);
@@ -374,3 +383,15 @@ export class InvoiceLookup {
   }
 }
 
+/**
+ * `p`, or the signal's reason once it is aborted: for a read another look-up started and shares
+ * (a listing, `prepare`'s search), which goes on for it — only this look-up stops waiting.
+ */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -73,7 +73,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       lookupAnswers.verdict();
     },
 
-    findInvoices: (key: InvoiceKey, o: { fresh: boolean }) => lookup.find(key, o),
+    findInvoices: (key: InvoiceKey, o: { fresh: boolean; signal?: AbortSignal | undefined }) => lookup.find(key, o),
 
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       const answer = await http.json({ method: 'POST', path: '/acq/invoices', body: invoicePayload(invoice) });
