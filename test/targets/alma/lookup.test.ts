@@ -270,6 +270,21 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
     api.agent.assertNoPendingInterceptors();
   });
 
+  it('a look-up the first Ctrl-C may end (its `signal`, engine.ts #lookUp) starts no listing other look-ups would share: it searches its invoice', async () => {
+    const t = target();
+    api.script(
+      { path: /vendors\/ACME/, body: { total_record_count: 0 } },
+      { path: /vendors\/BIG/, status: 401, body: '<web_service_result><errorList><error><errorCode>UNAUTHORIZED</errorCode><errorMessage>no</errorMessage></error></errorList></web_service_result>' },
+    );
+    await expect(t.prepareLookups([keys[0]!, keys[1]!, { vendor: 'BIG', number: 'B1' }, { vendor: 'BIG', number: 'B2' }])).rejects.toMatchObject({ name: 'AuthError' });
+    api.script({ path: /invoice_number%7EB2/, body: { total_record_count: 1, invoice: [inv('22', 'B2', 'BIG')] } });
+    const signal = new AbortController().signal;
+    expect((await t.findInvoices({ vendor: 'BIG', number: 'B2' }, { fresh: false, signal })).map((r) => r.id)).toEqual(['22']);
+    expect(api.log().slice(-1)).toEqual(['GET /almaws/v1/acq/invoices/?q=invoice_number%7EB2&limit=100&offset=0&view=brief']);
+    expect(api.log().filter((l) => l.includes('vendors/BIG'))).toHaveLength(1);
+    api.agent.assertNoPendingInterceptors();
+  });
+
   it("leaves out an entry of another vendor in a vendor's listing (not this vendor's invoice of that number); one without a vendor code is the vendor's", async () => {
     const t = target();
     const noVendor = { ...inv('12', 'A2', 'ACME'), vendor: undefined };
