@@ -77,10 +77,25 @@ export function workbookPartsReader(unzipParse: (opts: { forceStream: boolean })
       reading?.destroy(err);
       zip.destroy(err);
     });
+    // A zip that ends in the middle of an entry (a file still being copied): unzipper emits
+    // FILE_ENDED on the zip but never ends the entry, so whoever reads the entry (a sheet's
+    // parse, its copy to a temporary file) waited for ever and the process exited 13 with no
+    // report. The entry is ended with the error: the workbook is then "cut short", as a cut
+    // between entries already was (xlsx.ts notAWorkbook).
+    let ended: Error | undefined;
+    zip.on('error', (err: Error) => {
+      ended ??= err;
+      if (reading === undefined || reading.readableEnded || reading.destroyed) return;
+      // Its reader hears the error (a listener is there whoever reads it): none is thrown unheard.
+      reading.on('error', () => {});
+      reading.destroy(err);
+    });
     stream.pipe(zip);
     // Sheets stored before the shared strings (or the workbook's relationships), parked in temporary files until those are read.
     const waiting: { sheetNo: string; path: string; cleanup: () => void }[] = [];
     for await (const entry of zipEntries(zip)) {
+      // An entry handed on after the zip failed is one whose bytes were still coming: it never ends.
+      if (ended !== undefined) throw ended;
       reading = entry;
       switch (entry.path) {
         case '_rels/.rels':
@@ -111,6 +126,8 @@ export function workbookPartsReader(unzipParse: (opts: { forceStream: boolean })
                   const file = createWriteStream(path);
                   file.on('error', reject);
                   entry.on('error', reject);
+                  // Failed while the temporary file was being made (a zip cut short): its error is past.
+                  if (entry.errored !== null) return reject(entry.errored);
                   entry.pipe(file);
                   file.on('finish', resolve);
                 });

@@ -122,3 +122,25 @@ describe('Excel input end to end', () => {
     expect(report.invoices[0]!.rows[0]).toEqual({ file: `${book}:Export`, row: 4 });
   });
 });
+
+describe('a workbook cut short in the middle of a part (a copy still running)', () => {
+  it('is the invalid_workbook "cut short" error with exit 3 at every cut, never a silent exit 13', async () => {
+    // 3,000 rows with distinct notes: the shared strings come after the sheet, which is parked in
+    // a temporary file; cuts land inside that sheet, inside the strings, and at the very start.
+    const rows: (string | number)[][] = [['invoice_number', 'invoice_date', 'vendor', 'currency', 'total_amount', 'line_number', 'po_line', 'price', 'quantity', 'line_note']];
+    for (let i = 0; i < 3000; i++) rows.push([`B-${i}`, '2025-03-03', 'GOBI', 'USD', 10, 1, 'POL-1001', 10, 1, `note ${i * 7919}`]);
+    const whole = join(dir, 'big.xlsx');
+    await writeWorkbook(whole, [{ name: 'S', rows }]);
+    const bytes = readFileSync(whole);
+    const cuts = [1000, 2000, ...[0.1, 0.3, 0.5, 0.7, 0.9].map((f) => Math.floor(bytes.length * f))];
+    for (const cut of cuts) {
+      const path = join(dir, `cut-${cut}.xlsx`);
+      writeFileSync(path, bytes.subarray(0, cut));
+      const r = await runCli(['--dry-run', path]);
+      expect([r.code, r.stdout + r.stderr], `cut at ${cut} of ${bytes.length}`).toEqual([
+        3,
+        expect.stringContaining('the workbook is cut short: the file ends before its last part (was it still being copied or downloaded?); give the whole file [invalid_workbook]'),
+      ]);
+    }
+  });
+});
