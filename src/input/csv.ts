@@ -8,8 +8,8 @@
  * in order with the `on_skip` errors, so records and problems come out in file order.
  */
 import { Parser, type CsvError, type Options } from 'csv-parse';
-import { canonicalHeaderName, isHeaderLine } from '../domain/columns.js';
-import { TitleHold, titleMessage, type NoTitle } from './titles.js';
+import { canonicalHeaderName, isCanonicalColumn, isHeaderLine } from '../domain/columns.js';
+import { isSecondHeader, secondHeaderMessage, TitleHold, titleMessage, type NoTitle } from './titles.js';
 import { problem, type Problem } from '../domain/problem.js';
 import type { FormatReader, InputEvent } from './event.js';
 import type { Provenance, SourceRecord } from './record.js';
@@ -166,6 +166,8 @@ export class CsvReader implements FormatReader {
   /** The header's first cell as written, and with a byte-order mark before it (see `record`). */
   private firstHeaderCell: string | undefined;
   private firstHeaderCellBom: string | undefined;
+  /** Whether a trimmed, lower-cased cell names a column (the header's, or a canonical one): a second header (titles.ts isSecondHeader). */
+  private knownName: (cell: string) => boolean = () => false;
   /** The header names a rejects file's columns: its cells' formula guard comes off (`unquoteRejectCell`). */
   private rejectsFile = false;
   /** The header's cells as written (not trimmed or lower-cased): `--rejects` writes them back. */
@@ -453,6 +455,15 @@ export class CsvReader implements FormatReader {
     // Two exports joined into one (`cat`, a copy and paste) bring the second one's header along.
     // Its first cell as written is compared first: one length check for every other row.
     if ((cells[0] === this.firstHeaderCell || cells[0] === this.firstHeaderCellBom) && this.repeatsHeader(cells, row)) return;
+    // The same with the columns in another order: an error for the file, the rows under it cannot be read right.
+    if (isSecondHeader(cells, this.knownName)) {
+      // The header's names in its order, written otherwise ("Vendor" for "vendor"): read right either way.
+      const norm = (c: string) => (this.canonical ? canonicalHeaderName(c.replace(/^\ufeff/, '')) : c.replace(/^\ufeff/, '').trim().toLowerCase());
+      if (cells.every((c, i) => c.trim() === '' || norm(c) === this.names![i])) {
+        this.problem(row, 'repeated_header', `this row repeats the header (line ${this.headerRow}), as when two files are joined into one; it is not read`, undefined, 'warning');
+      } else this.problem(row, 'second_header', secondHeaderMessage('line', this.headerRow));
+      return;
+    }
     if (this.blankCols.length > 0) this.checkBlankColumns(cells, row);
     if (n > width) this.extraCells(cells, row);
     if (this.heldShort !== undefined) {
@@ -508,6 +519,8 @@ export class CsvReader implements FormatReader {
     // put before a formula-like cell is taken off again (report/rejects.ts quoteRejectCell).
     this.rejectsFile = REJECT_COLUMNS.every((c) => names.includes(c));
     this.fieldsOf = fieldsBuilder(names);
+    const known = new Set(names.filter((n) => n !== ''));
+    this.knownName = (cell) => known.has(this.canonical ? canonicalHeaderName(cell) : cell) || (this.canonical && isCanonicalColumn(canonicalHeaderName(cell)));
     // By position, '' for a column that is not read: records carry their cells in this order.
     this.onColumns?.(this.file, names);
   }

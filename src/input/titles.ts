@@ -62,3 +62,30 @@ export function titleMessage(unit: 'line' | 'row', skipped: { first: number; las
   const which = skipped.first === skipped.last ? `${unit} ${skipped.first} is` : `${unit}s ${skipped.first}–${skipped.last} are`;
   return `${which} above the header (${unit} ${headerRow}), a title rather than rows; not read`;
 }
+
+/**
+ * A row after the header whose cells are all column names, in another order or with other
+ * columns than the header: a second file's header, as when two exports are joined with `cat`.
+ * Read as a row it was an invalid row, and the rows under it were read in the first header's
+ * columns — price and quantity swapped, and loaded with --skip-invalid. Two names at least: one
+ * cell that happens to read "price" is no header. `known` says whether a trimmed, lower-cased
+ * cell names a column (of the header in use, or of the layout).
+ */
+export function isSecondHeader(texts: readonly string[], known: (name: string) => boolean): boolean {
+  let names = 0;
+  for (const t of texts) {
+    const cell = t.trim();
+    if (cell === '') continue;
+    if (!known(cell.replace(/^\ufeff/, '').toLowerCase())) return false;
+    names++;
+  }
+  return names >= 2;
+}
+
+/** The `second_header` error: a file-level one, as the rows after it cannot be read right. */
+export function secondHeaderMessage(unit: 'line' | 'row', headerRow: number): string {
+  return (
+    `this ${unit} is a second header (its cells are column names, in another order or with other columns than the header on ${unit} ${headerRow}), as when two files are joined into one; ` +
+    `the ${unit}s under it would be read in the first header's columns: load the files one by one, or put their rows in one header's column order`
+  );
+}

@@ -24,7 +24,7 @@ import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedString
 import { workbookPartsReader } from './xlsx-zip.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
-import { TitleHold, titleMessage, type NoTitle } from './titles.js';
+import { isSecondHeader, secondHeaderMessage, TitleHold, titleMessage, type NoTitle } from './titles.js';
 import { problem, type Problem } from '../domain/problem.js';
 import type { InputEvent } from './event.js';
 import { canonicalByHeader, headerKey } from './mapping/names.js';
@@ -271,6 +271,8 @@ export class WorkbookReader {
   private readonly duplicateCols = new Set<number>();
   /** The workbook could not be read to its end (one `invalid_workbook` said so): no "the sheet is empty" after it. */
   private failed = false;
+  /** Whether a trimmed, lower-cased cell names a column (the header's, the profile's or a canonical one): a second header. */
+  private knownName: (cell: string) => boolean = () => false;
   /** The workbook counts days from 1904 (`workbookPr date1904`), for formulas' cached dates. */
   private date1904 = false;
 
@@ -448,6 +450,18 @@ export class WorkbookReader {
     // Read like any other (the file is what is loaded), and named in one warning at the end.
     if (hidden) this.hidden.push(r);
     const names = this.names!;
+    // Two sheets' rows pasted one under the other bring the second one's header along: a row of
+    // column names (titles.ts isSecondHeader). The header's own names in its order are read
+    // right whatever follows (a warning, as CSV's repeated_header); in another order, an error
+    // for the sheet: the rows under it would be read in the first header's columns.
+    const texts = Array.from(cells, (c) => (c === undefined || c.native ? '' : c.text));
+    if (isSecondHeader(texts, this.knownName)) {
+      const key = (t: string) => (this.opts.mapping !== undefined ? t.trim().toLowerCase() : canonicalHeaderName(t));
+      if (texts.every((t, col) => t.trim() === '' || key(t) === names[col]?.toLowerCase())) {
+        this.out.push({ kind: 'problem', problem: this.problem(r, 'repeated_header', `this row repeats the header (row ${this.headerRow}), as when two sheets are joined into one; it is not read`, undefined, 'warning') });
+      } else this.out.push({ kind: 'problem', problem: this.problem(r, 'second_header', secondHeaderMessage('row', this.headerRow)) });
+      return;
+    }
     const fields: Record<string, string | undefined> = {};
     const native = new Set<string>();
     for (let col = 1; col < cells.length; col++) {
@@ -502,6 +516,8 @@ export class WorkbookReader {
       else if (canonical === 'vendor') this.vendorCol = col;
       else if (canonical === 'invoice_number') this.numberCol = col;
     }
+    const known = new Set(names.filter((n) => n !== '').map((n) => n.toLowerCase()));
+    this.knownName = (cell) => known.has(cell) || (mapping !== undefined ? mapping.columns.has(headerKey(cell)) : isCanonicalColumn(canonicalHeaderName(cell)) || known.has(canonicalHeaderName(cell)));
     // A header of width 0 still marks the header as read.
     if (names.length === 0) names[0] = '';
     this.names = names;

@@ -176,10 +176,32 @@ describe('CSV: header and cells', () => {
     expect(r.records).toHaveLength(2);
   });
 
+  it('a header in another case is a repeated header too', async () => {
+    expect(codes(await read('t.csv', 'a,b\n1,2\nA,B\n'))).toEqual(['repeated_header@3']);
+  });
+
   it.each([
-    ['the same names in another order', 'a,b\n1,2\nb,a\n'],
+    ['the same names in another order', 'a,b\n1,2\nb,a\n3,4\n', 3],
+    ['canonical names in another order (cat2.csv: price and quantity swapped)', 'invoice_number,vendor,price,quantity\nC-1,GOBI,10,1\ninvoice_number,vendor,quantity,price\nC-2,GOBI,1,20\n', 3],
+    ['canonical names the first header lacks', 'vendor,invoice_number\nGOBI,1\n\ufeffVendor,Invoice Number,Price\nGOBI,2,5\n', 3],
+  ])('a second header with %s is a file error naming its line, not a row', async (_name, text, line) => {
+    const r = await read('t.csv', text);
+    // (The rows under it keep their own errors: a wider row is extra_cells.)
+    expect(r.problems.filter((p) => p.code !== 'extra_cells')).toEqual([
+      {
+        file: 't.csv',
+        row: line,
+        code: 'second_header',
+        severity: 'error',
+        message: `this line is a second header (its cells are column names, in another order or with other columns than the header on line 1), as when two files are joined into one; the lines under it would be read in the first header's columns: load the files one by one, or put their rows in one header's column order`,
+      },
+    ]);
+    expect(r.records.map((x) => x.source.row)).not.toContain(line);
+  });
+
+  it.each([
     ['its first cell only', 'a,b\n1,2\na,3\n'],
-    ['another case', 'a,b\n1,2\nA,B\n'],
+    ['one name alone', 'vendor,note\nGOBI,x\n,price\n'],
   ])('a row with %s is a row', async (_name, text) => {
     const r = await read('t.csv', text);
     expect(r.problems).toEqual([]);

@@ -600,3 +600,29 @@ describe('xlsx helpers', () => {
     [-12.5, '-12.5'],
   ])('numberText(%s) = %s', (n, t) => expect(numberText(n)).toBe(t));
 });
+
+describe('xlsx: a second header under the first (two sheets pasted one under the other)', () => {
+  const day = new Date(Date.UTC(2025, 2, 4));
+  it('in another column order is a sheet error naming its row, and is not read as a row', async () => {
+    const r = await readBook([
+      {
+        name: 'Batch',
+        rows: [HEADER, ['A-1', day, 'GOBI', 'USD', 10, 10, 1], ['invoice_number', 'invoice_date', 'vendor', 'currency', 'total_amount', 'quantity', 'price'], ['A-2', day, 'GOBI', 'USD', 20, 1, 20]],
+      },
+    ]);
+    expect(r.problems.map((p) => [placeOf(p.file, p.row!), p.code, p.severity, p.message])).toEqual([
+      [
+        expect.stringMatching(/:Batch!3$/),
+        'second_header',
+        'error',
+        "this row is a second header (its cells are column names, in another order or with other columns than the header on row 1), as when two files are joined into one; the rows under it would be read in the first header's columns: load the files one by one, or put their rows in one header's column order",
+      ],
+    ]);
+    expect(r.records.map((x) => x.source.row)).toEqual([2, 4]);
+  });
+  it('repeated as it is (or in another case) is a warning and is not read; one name alone is a row', async () => {
+    const r = await readBook([{ name: 'Batch', rows: [HEADER, ['A-1', day, 'GOBI', 'USD', 10, 10, 1], HEADER.map((h) => h.toUpperCase()), ['A-2', day, 'GOBI', 'USD', 20, 20, 1], [null, null, 'price']] }]);
+    expect(r.problems.map((p) => [p.row, p.code, p.severity])).toEqual([[3, 'repeated_header', 'warning']]);
+    expect(r.records.map((x) => x.source.row)).toEqual([2, 4, 5]);
+  });
+});
