@@ -587,6 +587,12 @@ export class WorkbookReader {
       if (cellKind === 'text' && Math.abs(value) >= 1e15) {
         return fail('number_precision', `${kind} ${numberText(value)} is a number in the workbook, with more digits than the 15 Excel keeps: its last digits may be lost already; format the column as Text and type the value again`);
       }
+      // An identifier is never a fraction: Excel stores the invoice number typed 2025.10 as the
+      // number 2025.1 (and a PO line 0.10 as 0.1), which would load under another id. Refused as
+      // the JSON reader refuses `12.0` in an id column (shape.ts keyScalarRefusal).
+      if (kind !== undefined && (KEY_COLUMNS as readonly string[]).includes(kind) && !Number.isInteger(value)) {
+        return fail('number_cell', `${kind} ${numberText(value)} is a number with a fraction in the workbook, not a text: Excel drops an id's trailing zeros (2025.10 is kept as 2025.1), so this may not be the ${kind.replace(/_/g, ' ')} on the invoice; format the column as Text and type the value again`);
+      }
       // A date typed where the column has no date format is kept as Excel's day number (45719):
       // said so, with the day it stands for, rather than only "not a date".
       if (cellKind === 'date' && Number.isInteger(value) && value >= SERIAL_DAYS.from && value <= SERIAL_DAYS.to) {

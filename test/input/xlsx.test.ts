@@ -626,3 +626,36 @@ describe('xlsx: a second header under the first (two sheets pasted one under the
     expect(r.records.map((x) => x.source.row)).toEqual([2, 4, 5]);
   });
 });
+
+describe('xlsx: a number with a fraction in an id column', () => {
+  it('is number_cell on its row, not the id "2025.1" (typed 2025.10) or "0.1"; whole numbers are ids', async () => {
+    const day = new Date(Date.UTC(2025, 2, 4));
+    const r = await readBook([
+      {
+        name: 'Batch',
+        rows: [
+          [...HEADER, 'po_line'],
+          [2025.1, day, 'GOBI', 'USD', 5, 5, 1, 'POL-1'],
+          ['A-2', day, 'GOBI', 'USD', 5, 5, 1, 0.1],
+          ['A-3', day, 'GOBI', 'USD', 5, 5, 1, { formula: 'A1/3', result: 1 / 3 }],
+          [2025, day, 'GOBI', 'USD', 5, 5, 1, 77],
+        ],
+      },
+    ]);
+    const problems = r.records.flatMap((x) => x.problems ?? []);
+    expect(problems.map((p) => [p.row, p.column, p.code])).toEqual([
+      [2, 'invoice_number', 'number_cell'],
+      [3, 'po_line', 'number_cell'],
+      [4, 'po_line', 'number_cell'],
+    ]);
+    expect(problems[0]!.message).toBe(
+      'invoice_number 2025.1 is a number with a fraction in the workbook, not a text: Excel drops an id\'s trailing zeros (2025.10 is kept as 2025.1), so this may not be the invoice number on the invoice; format the column as Text and type the value again',
+    );
+    expect(r.records.map((x) => [x.fields.invoice_number, x.fields.po_line])).toEqual([
+      [undefined, 'POL-1'],
+      ['A-2', undefined],
+      ['A-3', undefined],
+      ['2025', '77'],
+    ]);
+  });
+});
