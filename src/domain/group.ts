@@ -704,7 +704,7 @@ function isBlankRow(fields: Record<string, string | undefined>): boolean {
  * Problems the input layer found in a row's cells (a mapping refused a date, say) belong to the
  * row's invoice. A cell refused (an error) is left out of the record; an invoice-level one is
  * marked INVALID so the rules do not also call it missing (a line or fund one is, in `add`). A
- * warning's cell was read (an Excel amount rounded to the currency, `amount_rounded`) and stays.
+ * warning's cell was read (a cell the input layer warned about, as a hidden row's) and stays.
  */
 function adoptProblems(inv: InvoiceAcc, problems: readonly Problem[], row: number): void {
   for (const p of problems) {

@@ -6,8 +6,8 @@
  * Cells are read by their type, not by how they are displayed: a date cell is a date whatever
  * its display format (`2025-03-04`), a whole number is written plainly (`77812`, never
  * `77812.0` or `7.7812E4`), a money amount stored as a binary float is taken at the currency's
- * minor units (with a warning where the float does not round cleanly to them), a formula by its
- * cached value. Records are keyed like a CSV's (the header row, trimmed, lower-cased), or go
+ * minor units where its extra decimals are binary noise only (else refused, as in CSV), a
+ * formula by its cached value. Records are keyed like a CSV's (the header row, trimmed, lower-cased), or go
  * through a `--mapping` profile with number and date cells already canonical (no dialect
  * applies to them). Rows are the sheet's own row numbers, and the source is `file:sheet`, so a
  * problem reads `book.xlsx:Invoices!12` — the cell a person finds in Excel.
@@ -116,6 +116,22 @@ interface WorkbookModel {
 
 /** A sheet Excel does not show as a tab (`state` hidden or veryHidden, ECMA-376 Part 1, 18.2.19). */
 const hiddenSheet = (state: string | undefined): boolean => state === 'hidden' || state === 'veryHidden';
+
+/** The spacing of doubles at `x`: the value of its last bit (2^-52 of its power of two). */
+const ulp = (x: number): number => (x === 0 ? Number.MIN_VALUE : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 52));
+
+/**
+ * Whether the double `float` (shortest decimal form `exact`) is the amount `rounded`, of `places`
+ * decimals, but for binary representation: within 1024 units in the last place of the larger of
+ * the two, and never more than a millionth of a minor unit. Each addition or multiplication of
+ * doubles is off by half a unit in the last place at most, so 1024 covers a formula over a
+ * column of several hundred typed amounts (a SUM, a price times a quantity); a person's extra
+ * decimal (19.995, or even 19.99000001 in USD) is millions of units away, and is no noise.
+ */
+export function isFloatNoise(float: number, exact: Decimal, rounded: Decimal, places: number): boolean {
+  const tolerance = Decimal.min(new Decimal(1024 * ulp(Math.max(Math.abs(float), Math.abs(rounded.toNumber())))), new Decimal(10).pow(-places - 6));
+  return exact.minus(rounded).abs().lte(tolerance);
+}
 
 /**
  * A number cell as plain decimal text: an integer exactly (a float that is a whole number is
@@ -481,7 +497,7 @@ export class WorkbookReader {
       fields[name] = c.text;
       if (c.native) native.add(name);
     }
-    this.roundMoney(cells, fields, r, problems);
+    this.roundMoney(cells, fields);
     const source = { file: this.file, row: r };
     if (this.mapper !== undefined) {
       this.mapper.map({ source, fields, native, ...(problems.length > 0 ? { problems } : {}) });
@@ -527,11 +543,14 @@ export class WorkbookReader {
   }
 
   /**
-   * Money cells stored as binary floats (typed 19.99, or a formula's 59.970000000000006) taken
-   * at the currency's minor units: the row's currency, else the invoice's as first seen, else the
-   * profile's constant or default, else 2 places.
+   * Money cells stored as binary floats whose shortest decimal form has more places than the
+   * currency only because of binary arithmetic (a formula's 59.970000000000006, 0.1+0.2's
+   * 0.30000000000000004) taken at the currency's minor units: the row's currency, else the
+   * invoice's as first seen, else the profile's constant or default, else 2 places. Any other
+   * amount with more places (19.995 USD, 1000.4 JPY) is left as it is, and refused as CSV refuses
+   * it (`too_many_decimals`, domain/findings.ts): rounding it loaded an amount no one typed.
    */
-  private roundMoney(cells: (Cell | undefined)[], fields: Record<string, string | undefined>, row: number, problems: Problem[]): void {
+  private roundMoney(cells: (Cell | undefined)[], fields: Record<string, string | undefined>): void {
     const text = (col: number): string => (col > 0 ? (cells[col]?.text.trim() ?? '') : '');
     const key = `${text(this.vendorCol)}\u0000${text(this.numberCol)}`;
     let currency = text(this.currencyCol).toUpperCase();
@@ -547,16 +566,7 @@ export class WorkbookReader {
       const exact = new Decimal(c.text);
       if (exact.decimalPlaces() <= places) continue;
       const rounded = exact.toDecimalPlaces(places, Decimal.ROUND_HALF_UP);
-      const taken = rounded.toFixed(places);
-      fields[names[col]!] = taken;
-      // A float within a millionth of a minor unit is that amount, typed or computed; further off,
-      // the cell really holds more decimals than the currency has, and a person should look.
-      const noise = exact.minus(rounded).abs().lte(new Decimal(10).pow(-places - 6));
-      if (!noise) {
-        problems.push(
-          this.problem(row, 'amount_rounded', `${column} ${c.text} has more decimals than ${currency || 'the currency'} (${places}); taken as ${taken}: check the cell`, column, 'warning'),
-        );
-      }
+      if (isFloatNoise(c.float, exact, rounded, places)) fields[names[col]!] = rounded.toFixed(places);
     }
   }
 

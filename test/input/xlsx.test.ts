@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { InvoiceGrouper } from '../../src/domain/group.js';
 import { openInputFile, readRecords, type InputEvent } from '../../src/input/read.js';
-import { hiddenMessage, isDateFormat, mergedMessage, numberText, unreadable } from '../../src/input/xlsx.js';
+import { hiddenMessage, isDateFormat, isFloatNoise, mergedMessage, numberText, unreadable } from '../../src/input/xlsx.js';
+import { Decimal } from 'decimal.js';
 import { hiddenRows } from '../../src/input/xlsx-strings.js';
 import { placeOf } from '../../src/input/record.js';
 import { formatLimit, MAX_CELL_CHARS } from '../../src/input/limits.js';
@@ -94,7 +95,7 @@ describe('xlsx cells by type', () => {
     expect(placeOf('b.csv', 3)).toBe('b.csv:3');
   });
 
-  it("money floats are taken at the currency's minor units; a float that does not round cleanly warns", async () => {
+  it("money floats are taken at the currency's minor units where the extra decimals are binary noise; others are too_many_decimals, as in CSV", async () => {
     const r = await readBook([
       {
         name: 'B',
@@ -105,27 +106,48 @@ describe('xlsx cells by type', () => {
           ['C', '2025-01-01', 'V', 'USD', 19.995, 33.333333, 1],
           ['C', '', 'V', '', '', 1.005, 1],
           ['D', '2025-01-01', 'V', 'BHD', 1.2345, 1.2345, 1],
+          ['E', '2025-01-01', 'V', 'JPY', 1000.4, 1000.4, 1],
+          ['F', '2025-01-01', 'V', 'USD', 19.99000001, { formula: 'F9*3', result: 59.970000000000006 }, 1],
         ],
       },
     ]);
     expect(r.records.map((x) => [x.fields.total_amount, x.fields.price])).toEqual([
       ['0.30', '0.30'],
       ['1000', '1000'],
-      ['20.00', '33.33'],
-      [undefined, '1.01'],
-      ['1.235', '1.235'],
+      ['19.995', '33.333333'],
+      [undefined, '1.005'],
+      ['1.2345', '1.2345'],
+      ['1000.4', '1000.4'],
+      ['19.99000001', '59.97'],
     ]);
-    const warned = r.records.flatMap((x) => x.problems ?? []);
-    expect(warned.map((p) => [p.row, p.column, p.code, p.severity])).toEqual([
-      [4, 'total_amount', 'amount_rounded', 'warning'],
-      [4, 'price', 'amount_rounded', 'warning'],
-      [5, 'price', 'amount_rounded', 'warning'],
-      [6, 'total_amount', 'amount_rounded', 'warning'],
-      [6, 'price', 'amount_rounded', 'warning'],
+    expect(r.records.flatMap((x) => x.problems ?? [])).toEqual([]);
+    // Refused where CSV refuses them: every invoice but A and B (noise only) is too_many_decimals.
+    const g = new InvoiceGrouper();
+    for (const record of r.records) g.add(record);
+    const found = g.finish().invoices.flatMap((i) => i.problems.filter((p) => p.code === 'too_many_decimals').map((p) => `${p.code}@${p.row}:${p.column}`));
+    expect(found).toEqual([
+      'too_many_decimals@4:total_amount',
+      'too_many_decimals@4:price',
+      'too_many_decimals@5:price',
+      'too_many_decimals@6:total_amount',
+      'too_many_decimals@6:price',
+      'too_many_decimals@7:total_amount',
+      'too_many_decimals@7:price',
+      'too_many_decimals@8:total_amount',
     ]);
-    expect(warned[0]!.message).toContain('19.995');
-    expect(warned[0]!.message).toContain('20.00');
-    // The invoice's currency (row 4) applies to its later rows that leave it empty (row 5).
+  });
+
+  it('float noise is 1024 units in the last place at most, and never a millionth of a minor unit', () => {
+    const at = (x: number, places: number) => {
+      const exact = new Decimal(numberText(x));
+      return isFloatNoise(x, exact, exact.toDecimalPlaces(places, Decimal.ROUND_HALF_UP), places);
+    };
+    expect(at(0.1 + 0.2, 2)).toBe(true);
+    expect(at(59.970000000000006, 2)).toBe(true);
+    expect(at(19.99 + 1e-12, 2)).toBe(true); // about 280 units in the last place
+    expect(at(19.99 + 1e-11, 2)).toBe(false); // about 2800
+    expect(at(19.995, 2)).toBe(false);
+    expect(at(1000.4, 0)).toBe(false);
   });
 
   it('formulas by their cached value, a formula date by its format; error cells and formulas without a value are problems', async () => {
