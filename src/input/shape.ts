@@ -104,6 +104,23 @@ export function plainNumber(text: string): string {
   return new Decimal(text).toFixed();
 }
 
+/**
+ * The keys of an Alma-shaped invoice and line that `Shaper` reads, and Alma's output-only ones
+ * (its GET answer's ids, links, statuses and totals: nothing to load), per docs/alma.md.
+ */
+const INVOICE_KEYS: ReadonlySet<string> = new Set([
+  'number', 'invoice_date', 'vendor', 'vendor_account', 'total_amount', 'currency', 'invoice_due_date', 'payment_method', 'reference_number', 'owner',
+  'invoice_vat', 'additional_charges', 'payment', 'note', 'notes', 'invoice_lines',
+  'id', 'link', 'total_invoice_lines_amount', 'vendor_contact_person', 'creation_form', 'invoice_status', 'invoice_workflow_status', 'invoice_approval_status',
+  'approved_by', 'approval_date', 'alert', 'alerts', 'number_of_lines',
+]);
+const LINE_KEYS: ReadonlySet<string> = new Set([
+  'number', 'type', 'po_line', 'price', 'quantity', 'price_note', 'note', 'subscription_from_date', 'subscription_to_date', 'additional_info', 'fully_invoiced',
+  'release_remaining_encumbrance', 'check_subscription_date_overlap', 'reporting_code', 'secondary_reporting_code', 'tertiary_reporting_code', 'invoice_line_vat',
+  'vat_note', 'fund_distribution',
+  'id', 'link', 'status', 'total_price',
+]);
+
 /** Turns parsed values into record and problem events for one file. */
 export class Shaper {
   constructor(
@@ -215,6 +232,21 @@ export class Shaper {
     const invoices = obj['invoice'];
     if (invoices === undefined || invoices === null) return;
     const items = Array.isArray(invoices) ? invoices : [invoices];
+    // One page of Alma's list (`limit` 10 by default, 100 at most) says how many there are in all:
+    // loaded without a word, the other pages' invoices were simply not there.
+    const total = obj['total_record_count'];
+    const count = total instanceof JsonNumber ? Number(total.text) : typeof total === 'string' ? Number(total) : NaN;
+    if (Number.isFinite(count) && count > items.length) {
+      this.out.push({
+        kind: 'problem',
+        problem: problem(
+          { file: this.file, row: this.lineOf(obj) },
+          'partial_list',
+          `the file holds one page of Alma's invoice list: ${items.length} of the ${count} invoices its total_record_count gives; the others are not in the file and are not loaded (fetch every page: offset and limit)`,
+          { severity: 'warning' },
+        ),
+      });
+    }
     for (const inv of items) {
       if (isObject(inv)) this.invoice(inv);
       else this.shape(this.lineOf(items), `"invoice" must hold invoice objects, found ${kindOf(inv)}`);
@@ -261,6 +293,7 @@ export class Shaper {
     }
     const notes = invoiceNotes(inv);
     if (notes.texts.length > 0) f['invoice_note'] = notes.texts.join(NOTE_SEPARATOR);
+    this.extraKeys(inv, INVOICE_KEYS, f, 'invoice', row);
     const number = typeof f['invoice_number'] === 'string' ? `invoice ${f['invoice_number']}` : 'this invoice';
     if (notes.texts.length > 1)
       this.pending.push(
@@ -335,6 +368,19 @@ export class Shaper {
       put('line_vat_amount', vat['vat_amount'], at);
     }
     put('line_vat_note', line['vat_note']);
+    // Columns of this line's own keys only (a line-level invoice column would override the invoice's).
+    const own: Fields = {};
+    for (const k of Object.keys(f)) if (f[k] !== invoiceFields[k]) own[k] = f[k];
+    this.extraKeys(line, LINE_KEYS, own, 'invoice line', row);
+    Object.assign(f, own);
+    // A fund written in the flat form on a nested line (`"fund_code": "BIO"`) is the line's fund;
+    // beside a fund_distribution it is ambiguous, and refused rather than one of them dropped.
+    if (own['fund_code'] !== undefined && line['fund_distribution'] !== undefined && line['fund_distribution'] !== null) {
+      this.pending.push(
+        problem({ file: this.file, row }, 'duplicate_column', `this invoice line has both "fund_code" and "fund_distribution": give its funds in one of them`, { column: 'fund_code' }),
+      );
+      for (const k of ['fund_code', 'fund_percent', 'fund_amount']) delete f[k];
+    }
 
     let funds = line['fund_distribution'];
     if (isObject(funds)) funds = funds['fund_distribution'] ?? null; // XML-style wrapper
@@ -357,6 +403,48 @@ export class Shaper {
       emitted = true;
     }
     if (!emitted) this.emit(row, f);
+  }
+
+  /** Keys of nested objects not read, said once a file each (`unknown_keys`), by level. */
+  private readonly unknownSaid = new Set<string>();
+
+  /**
+   * The keys of a nested invoice or line that its shape does not read. A canonical column name
+   * (`fund_code`, `shipment`, `invoice_note`, as in the flat layout) is read as that column
+   * (`fields`, the columns this level read so far: the same column twice is `duplicate_column`);
+   * Alma's output-only keys (`id`, `link`, statuses) are left out as the export reads them; any
+   * other is an `unknown_keys` warning naming it and where it first is — it was dropped without a
+   * word, a line's flat fund_code with it.
+   */
+  private extraKeys(obj: JsonObject, known: ReadonlySet<string>, fields: Fields, level: 'invoice' | 'invoice line', row: number): void {
+    const unknown: string[] = [];
+    for (const key of Object.keys(obj)) {
+      if (known.has(key) || key === '__proto__') continue;
+      const v = obj[key]!;
+      if (key === 'explicit_ratio' && Array.isArray(v) && v.length === 0) continue; // Alma's GET gives [] when none is set
+      const canonical = canonicalHeaderName(key);
+      if (isCanonicalColumn(canonical)) {
+        if (fields[canonical] !== undefined) {
+          this.pending.push(problem({ file: this.file, row }, 'duplicate_column', `this ${level} gives ${canonical} twice: in its nested form and as the key "${key}"; keep one`, { column: canonical }));
+          continue;
+        }
+        this.code(fields, canonical, v, row);
+        continue;
+      }
+      if (!this.unknownSaid.has(`${level}\u0000${key}`)) unknown.push(key);
+    }
+    if (unknown.length === 0) return;
+    for (const key of unknown) this.unknownSaid.add(`${level}\u0000${key}`);
+    const keys = unknown.map((k) => JSON.stringify(k)).join(', ');
+    this.out.push({
+      kind: 'problem',
+      problem: problem(
+        { file: this.file, row },
+        'unknown_keys',
+        `${unknown.length === 1 ? 'the key' : 'the keys'} ${keys} of this ${level} ${unknown.length === 1 ? 'is' : 'are'} not read (invoice-load does not load ${unknown.length === 1 ? 'it' : 'them'}); said once for the file`,
+        { severity: 'warning' },
+      ),
+    });
   }
 
   /** A nested object such as `invoice_vat`; anything else is reported and skipped. */
