@@ -201,6 +201,28 @@ const columnIndex = (letters: string): number => [...letters].reduce((n, ch) => 
 
 type StreamReaderClass = typeof ExcelJS.stream.xlsx.WorkbookReader;
 
+/**
+ * The rows under a sheet's header when its first row with something in it is a batch's header
+ * (two column names at least, every cell one: the canonical layout's, or the profile's); else 0.
+ * A notes or look-up sheet is no batch. Reads the sheet to its end, as a skipped sheet must be.
+ */
+async function batchRows(sheet: AsyncIterable<ExcelJS.Row>, mapping: MappingProfile | undefined): Promise<number> {
+  let header: boolean | undefined;
+  let rows = 0;
+  const known = (cell: string): boolean => (mapping !== undefined ? mapping.columns.has(headerKey(cell)) : isCanonicalColumn(canonicalHeaderName(cell)));
+  for await (const row of sheet) {
+    const texts: string[] = [];
+    row.eachCell({ includeEmpty: false }, (cell) => {
+      const v = cell.value;
+      texts.push(typeof v === 'string' ? v : v === null || v === undefined ? '' : typeof v === 'object' && !(v instanceof Date) ? '\u0000' : String(v));
+    });
+    if (texts.every((t) => t.trim() === '')) continue;
+    if (header === undefined) header = isSecondHeader(texts, known);
+    else if (header) rows++;
+  }
+  return rows;
+}
+
 /** For each of exceljs's sheet readers, what its sheet's XML marked (hidden rows, merged ranges). */
 const SHEET_MARKS = new WeakMap<object, SheetMarks>();
 let readerClass: StreamReaderClass | undefined;
@@ -363,6 +385,10 @@ export class WorkbookReader {
       entries: 'ignore',
     });
     const seen: string[] = [];
+    const mapping = this.opts.mapping;
+    /** Sheets not read that hold a batch's rows, with how many. */
+    const unread: { name: string; rows: number }[] = [];
+    let chosenName: string | undefined;
     let found = false;
     // Without --sheet: the first tab a person sees — the first sheet in the workbook's own order
     // that is not hidden — whatever order the file stores the sheets in.
@@ -381,10 +407,18 @@ export class WorkbookReader {
           // after the sheets, exceljs parks each sheet in a temporary file and deletes it once we
           // move on, and a sheet left unread then fails to open that file (ENOENT) with no one
           // listening, which ends the process.
+          // Without --sheet, a visible sheet laid out as a batch (a header of column names, rows
+          // under it) is said to be unread: a workbook of a month per sheet loaded only its first.
+          if (wanted === undefined && !hiddenSheet(state)) {
+            const rows = await batchRows(sheet as unknown as AsyncIterable<ExcelJS.Row>, mapping);
+            if (rows > 0) unread.push({ name, rows });
+            continue;
+          }
           for await (const _ of sheet) void _;
           continue;
         }
         found = true;
+        chosenName = name;
         yield { sheet: name };
         const marks = SHEET_MARKS.get(sheet as object);
         const hidden = marks?.hidden;
@@ -414,6 +448,13 @@ export class WorkbookReader {
       this.failed = true;
       this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message) });
       return;
+    }
+    if (found && unread.length > 0) {
+      const listed = namedList(unread.map((u) => `"${u.name}" (${u.rows} ${u.rows === 1 ? 'row' : 'rows'})`), 10);
+      const message =
+        `only the first sheet, "${chosenName}", is read; ${unread.length === 1 ? 'the sheet' : 'the sheets'} ${listed} ${unread.length === 1 ? 'holds' : 'hold'} invoice rows too, and ${unread.length === 1 ? 'is' : 'are'} not read: ` +
+        `load ${unread.length === 1 ? 'it' : 'each'} with --sheet "${unread[0]!.name}" (one sheet a run)`;
+      this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'unread_sheets', message, { severity: 'warning' }) });
     }
     if (!found) {
       // A zip that is another kind of document (an .ods named .xlsx) has no sheets Excel's way.
@@ -675,7 +716,7 @@ export async function sampleWorkbook(path: string, bytes: Readable, sheet: strin
       break;
     }
   }
-  const failed = reader.out.find((e) => e.kind === 'problem');
+  const failed = reader.out.find((e) => e.kind === 'problem' && e.problem.severity === 'error');
   if (failed?.kind === 'problem') throw new Error(failed.problem.message);
   return out;
 }

@@ -681,3 +681,31 @@ describe('xlsx: a number with a fraction in an id column', () => {
     ]);
   });
 });
+
+describe('xlsx: sheets not read', () => {
+  const row = (n: string) => [n, new Date(Date.UTC(2025, 2, 4)), 'GOBI', 'USD', 5, 5, 1];
+  it('without --sheet, the other visible sheets laid out as a batch are named in one warning pointing to --sheet', async () => {
+    const r = await readBook([
+      { name: 'March', rows: [HEADER, row('M-1')] },
+      { name: 'Notes', rows: [['checked by'], ['A. Librarian']] },
+      { name: 'April', rows: [HEADER, row('A-1'), row('A-2')] },
+      { name: 'May', rows: [HEADER] },
+      { name: 'June', rows: [['Invoice Number', 'Vendor'], ['J-1', 'GOBI']] },
+    ]);
+    expect(r.records.map((x) => x.fields.invoice_number)).toEqual(['M-1']);
+    expect(r.problems.map((p) => [p.file, p.row, p.code, p.severity, p.message])).toEqual([
+      [
+        r.path,
+        undefined,
+        'unread_sheets',
+        'warning',
+        'only the first sheet, "March", is read; the sheets "April" (2 rows), "June" (1 row) hold invoice rows too, and are not read: load each with --sheet "April" (one sheet a run)',
+      ],
+    ]);
+  });
+  it('with --sheet, nothing is said of the others', async () => {
+    const r = await readBook([{ name: 'March', rows: [HEADER, row('M-1')] }, { name: 'April', rows: [HEADER, row('A-1')] }], { sheet: 'April' });
+    expect(r.problems).toEqual([]);
+    expect(r.records.map((x) => x.fields.invoice_number)).toEqual(['A-1']);
+  });
+});
