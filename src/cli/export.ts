@@ -11,7 +11,10 @@
  *   mark; a re-run writes those not yet marked into its file again (with the ones newly
  *   waiting), and every invoice of a run that did not end (killed, stopped) — marked or not —
  *   since its file is replaced: the file in place always holds every invoice whose mark may
- *   have been sent, and none a finished run handed over;
+ *   have been sent, and none a finished run handed over (a run is finished when its hand-over
+ *   record says `ended`, which comes before its `batch_done`);
+ * - the hand-over record of a file is journaled before the file is renamed into place: a kill at
+ *   any point leaves the file in place named by a record (refuseToReplace reads them all);
  * - the journal's key is the invoice's id as well as its number: an institution with
  *   `invoice_not_unique=true` holds one number twice, and each is marked;
  * - each mark is the operations runner's: read first (already marked → `already_done`), journal
@@ -74,7 +77,9 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const journal = cfg.dryRun ? undefined : session.journal('export', exportKey(o.status, identity));
     // And one per place and output file whatever the status: the file it last handed over.
     const handover = cfg.dryRun ? undefined : session.journal('handover', shortHash(identity));
-    let lastFile = handover?.lastFile;
+    // Every file this path was given, oldest first: the one in place may be an earlier run's
+    // than the last recorded (a kill between a record and its rename, below).
+    let files: FileEntry[] = [...(handover?.files ?? [])];
     if (journal !== undefined && identity !== output) {
       // Loaders before the identity named these journals by the path as resolved (`output`): read
       // those of this spelling too, so that a file handed over before an upgrade is still guarded
@@ -82,9 +87,9 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const legacy = (name: string, batch: string): JournalEntry[] => readLockedJournal({ stateDir: cfg.stateDir, name, endpoint: session.endpoint, batch }) ?? [];
       const journaled = new Set(journal.opRecords(IN_FILE).map((e) => e.id));
       for (const e of legacyCarried(legacy('export', exportKey(o.status, output)), journaled)) journal.append(e);
-      lastFile = latestFile(lastFile, lastFileOf(legacy('handover', shortHash(output))));
+      files = byBatch([...legacy('handover', shortHash(output)).filter((e): e is FileEntry => e.t === 'file'), ...files]);
     }
-    if (handover !== undefined && o.replace !== true) refuseToReplace(lastFile, output, o);
+    if (handover !== undefined && o.replace !== true) refuseToReplace(files, output, o);
     const { invoices: listed, others } = await erp.listByStatus(o.status);
     const base = (s: InvoiceState, status: LifecycleInvoice['status']): LifecycleInvoice => ({
       vendor: s.vendor,
@@ -136,9 +141,12 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const seen = new Set(listed.map((s) => s.id));
     const interrupted = new Set<string>();
     const inFile = journal.opRecords(IN_FILE);
+    // A run ended when its hand-over record says so, batch_done or not: killed between the two,
+    // its file is settled all the same, and carrying its invoices again would hand them over twice.
+    const ended = new Set(files.filter((f) => f.ended).map((f) => f.batch));
     if (o.markInErp) {
       const marked = new Set(journal.opRecords('mark_in_erp').map((e) => e.id));
-      for (const e of inFile) if (e.batch !== undefined && !journal.doneBatches.has(e.batch)) interrupted.add(e.batch);
+      for (const e of inFile) if (e.batch !== undefined && !journal.doneBatches.has(e.batch) && !ended.has(e.batch)) interrupted.add(e.batch);
       for (const e of inFile) {
         if (seen.has(e.id) || (marked.has(e.id) && (e.batch === undefined || !interrupted.has(e.batch)))) continue;
         seen.add(e.id);
@@ -169,15 +177,23 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
 
     const rows = exportRows(full.map((s) => s.raw));
     const content = format === 'csv' ? toCsv(rows) : toJsonRows(rows);
-    writeFileAtomic(output, content);
     const file = { t: 'file' as const, batch, sha256: sha256(content), status: o.status };
-    // Before the first mark: a run cut short leaves a file of invoices that may be marked, which
-    // only the same command (it carries them into its file) may replace.
-    if (o.markInErp && full.length > 0) handover.append({ ...file, invoices: full.length, ended: false });
+    // Recorded before the file takes its place, not after: killed between the rename and the
+    // record, the file in place (holding invoices marked by a run cut short) would match no
+    // record and the next export of any kind would replace it. Killed before the rename, the
+    // file in place is still the one an earlier record names (refuseToReplace reads them all).
+    // A run cut short leaves a file of invoices that may be marked, which only the same command
+    // (it carries them into its file) may replace.
+    writeFileAtomic(output, content, {
+      beforeRename: () => {
+        if (o.markInErp && full.length > 0) handover.append({ ...file, invoices: full.length, ended: false });
+      },
+    });
     // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
-    // without marks carries nothing over to the next run.
-    const journaled = new Set(inFile.map((e) => e.id));
-    const toJournal = o.markInErp ? full.filter((s) => !journaled.has(s.id)) : [];
+    // without marks carries nothing over to the next run. Every invoice of the file is journaled
+    // under this run, those an earlier run's file held too: they are in this run's file now, so
+    // this run's end settles them (`ended`, above) even if it is killed before batch_done.
+    const toJournal = o.markInErp ? full : [];
     for (const s of toJournal) {
       journal.append({ t: 'op', ...journalKeyOf(s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
     }
@@ -208,11 +224,19 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // over, need not be carried into the next one.
     // The hand-over journal says which file this run left: the next export to that path, of
     // any status, does not replace it while it is there as written (refuseToReplace).
-    // First: killed between the two, the file is kept (refused while unchanged) and, once moved
-    // away, its invoices are carried into the next file, not lost.
+    // First: killed between the two, the record's `ended` settles the run all the same (every
+    // invoice of its file is journaled under it), so its file is neither replaced nor handed over again.
     if (outcome.stopped === undefined) {
-      const marked = outcome.results.filter((r) => r.status === 'done' || r.status === 'already_done').length;
-      handover.append({ ...file, invoices: marked, ended: true });
+      // Every invoice whose mark may have been sent counts, not only those seen marked: one whose
+      // answer was lost and whose read then failed may be marked in Alma, and a file said to
+      // hold none would be replaced by the next export, losing it from the hand-over.
+      const mayBeMarked = full.filter((s, i) => {
+        const r = outcome.results[i]!;
+        if (r.status === 'done' || r.status === 'already_done') return true;
+        const st = journal.state(journalKeyOf(s));
+        return st.ops.has('mark_in_erp') || st.opsPending.has('mark_in_erp') || st.opsAccepted.has('mark_in_erp');
+      }).length;
+      handover.append({ ...file, invoices: mayBeMarked, ended: true });
       for (const b of [batch, ...(carriedLeftOut ? [] : interrupted)]) journal.append({ t: 'batch_done', batch: b });
     }
     const invoices = full.map((s, i): LifecycleInvoice => {
@@ -287,6 +311,9 @@ const exportKey = (status: string, file: string): string => shortHash(`${status}
 
 type FileEntry = Extract<JournalEntry, { t: 'file' }>;
 
+/** File records ordered by their run (a batch is the run's start as an ISO time), each run's in journal order. */
+const byBatch = (files: FileEntry[]): FileEntry[] => files.sort((a, b) => (a.batch < b.batch ? -1 : a.batch > b.batch ? 1 : 0));
+
 /** The last file a hand-over journal records. */
 export const lastFileOf = (entries: readonly JournalEntry[]): FileEntry | undefined => entries.findLast((e): e is FileEntry => e.t === 'file');
 
@@ -332,16 +359,19 @@ const sha256 = (data: string | Buffer): string => createHash('sha256').update(da
  * them from the hand-over, so that takes `--replace` — but for the same command after a run cut
  * short, which carries every invoice of that file into its own. Checked before Alma is asked.
  */
-function refuseToReplace(last: FileEntry | undefined, path: string, o: ExportOptions): void {
-  if (last === undefined || last.invoices === 0 || !existsSync(path)) return;
-  if (!last.ended && o.markInErp && o.status === last.status) return;
+function refuseToReplace(files: readonly FileEntry[], path: string, o: ExportOptions): void {
+  if (files.length === 0 || !existsSync(path)) return;
   let now: string;
   try {
     now = sha256(readFileSync(path));
   } catch {
     return; // unreadable: the write below says why, as before
   }
-  if (now !== last.sha256) return;
+  // The record of the file in place: the latest with its digest. Not always the last record: a
+  // run killed after recording its file and before renaming it into place left the one before.
+  const last = files.findLast((f) => f.sha256 === now);
+  if (last === undefined || last.invoices === 0) return;
+  if (!last.ended && o.markInErp && o.status === last.status) return;
   const n = last.invoices === 1 ? 'the invoice' : `the ${last.invoices} invoices`;
   // The batch is the run's start as an ISO time: shown to the minute.
   const started = new Date(last.batch);

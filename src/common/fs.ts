@@ -11,7 +11,7 @@ import { UsageError } from './errors.js';
  * `mode`: the file's permission bits, set on the temporary file before a byte is written (a
  * temporary file left by a kill keeps its old mode, so it is set, not only asked for at open).
  */
-export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean; mode?: number } = {}): void {
+export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean; mode?: number; beforeRename?: () => void } = {}): void {
   if (opts.mkdir !== false) mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = opts.mode === undefined ? openSync(tmp, 'w') : openSync(tmp, 'w', opts.mode);
@@ -26,6 +26,9 @@ export function writeFileAtomic(path: string, content: Content, opts: { fsync?: 
     } finally {
       closeSync(fd);
     }
+    // What must be durable before the file takes its place (export's hand-over record): a kill
+    // between the two then finds the record, never the file without it.
+    opts.beforeRename?.();
     renameSync(tmp, path);
   } catch (err) {
     // Leave no half-written temporary file behind (e.g. when `path` is a directory or the disk is full).

@@ -414,6 +414,8 @@ export class Journal {
   readonly doneBatches = new Set<string>();
   /** The last export file handed over (`file`). */
   lastFile: Extract<JournalEntry, { t: 'file' }> | undefined;
+  /** Every export file recorded (`file`), in journal order: the one in place may not be the last (cli/export.ts). */
+  readonly files: Extract<JournalEntry, { t: 'file' }>[] = [];
 
   readonly #writeSync: NonNullable<JournalOptions['write']>;
   /** The file's size after the last whole entry: a failed write is cut back to it. */
@@ -611,7 +613,10 @@ export class Journal {
   #foldRunLevel(entry: JournalEntry): void {
     if (entry.t === 'settle') this.settleWindowMs = entry.window_ms;
     else if (entry.t === 'batch_done') this.doneBatches.add(entry.batch);
-    else if (entry.t === 'file') this.lastFile = entry;
+    else if (entry.t === 'file') {
+      this.lastFile = entry;
+      this.files.push(entry);
+    }
   }
 
   close(): void {

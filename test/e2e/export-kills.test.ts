@@ -1,0 +1,105 @@
+/**
+ * `export --mark-in-erp` killed at the points between writing its file and settling its run
+ * (test/helpers/kill-preload.cjs: SIGKILL right after a chosen journal write or rename), against
+ * the sandbox: no hand-over lost (a file of marked invoices replaced), none doubled (invoices of
+ * an ended run handed over again).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { world, type World } from '../helpers/sandbox.js';
+import type { LifecycleReport } from '../../src/report/lifecycle.js';
+
+const BATCH = 'fixtures/round-trip/batch.csv';
+const KILL = fileURLToPath(new URL('../helpers/kill-preload.cjs', import.meta.url));
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+/** The CLI against the sandbox; `kill`: where the preload kills it (KILL_PAT, KILL_N, KILL_RENAME). */
+async function cli(args: string[], kill?: Record<string, string>): Promise<CliResult & { doc?: LifecycleReport }> {
+  const res = await runCli([...args, '--json', '--rate', '200', '--concurrency', '1'], {
+    env: { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w!.stateDir, ...(kill !== undefined ? { NODE_OPTIONS: `--require ${KILL}`, ...kill } : {}) },
+  });
+  let doc: LifecycleReport | undefined;
+  try {
+    doc = JSON.parse(res.stdout) as LifecycleReport;
+  } catch {
+    doc = undefined;
+  }
+  return { ...res, doc };
+}
+
+/** Loads the round-trip batch: four invoices waiting to be sent (plus the seed's one). */
+async function loaded(): Promise<World> {
+  w = await world();
+  const res = await w.load([BATCH]);
+  expect(res.code, res.stderr).toBe(0);
+  return w;
+}
+
+const marks = (w: World): number[] => Object.values(w.sandbox.state().counters.erpOps).map((o) => o['mark_in_erp'] ?? 0);
+/** The invoice ids a CSV export file holds. */
+const idsIn = (file: string): string[] => [...new Set(readFileSync(file, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[0]!))].sort();
+
+/** The journal entry of a mark seen done (the sandbox marks to Ready to be Paid, the UI's Waiting for Payment). */
+const MARK_DONE = '"workflow_status":"Ready to be Paid"';
+
+describe('export --mark-in-erp killed after its run ended, before the journal says batch_done', () => {
+  it.each([
+    ['of its own', false],
+    ['that carried the invoices of a run cut short before it', true],
+  ])('a run %s is done: its file is guarded, and once taken nothing of it is handed over again', async (_what, cutShortBefore) => {
+    await loaded();
+    const out = join(w!.dir, 'k4.csv');
+    if (cutShortBefore) {
+      const cut = await cli(['export', '--mark-in-erp', '-o', out], { KILL_PAT: MARK_DONE, KILL_N: '2' });
+      expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    }
+    const killed = await cli(['export', '--mark-in-erp', '-o', out], { KILL_PAT: '"ended":true' });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(idsIn(out)).toHaveLength(5);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+    // Its file is the hand-over: not replaced, not even by the same command.
+    const again = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/k4\.csv still holds, unchanged, the 5 invoices that the export of .* marked in Alma and handed over to finance/);
+    // Taken by finance: the next run hands over nothing of it again.
+    renameSync(out, `${out}.taken`);
+    const next = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.doc!.summary.invoices).toBe(0);
+    expect(idsIn(out)).toEqual([]);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+  });
+});
+
+describe('export --mark-in-erp killed between writing its file and putting it in place, after a run cut short', () => {
+  it.each([
+    ['right after the rename', { KILL_RENAME: 'r5.csv' }],
+    ['after recording the file, before the rename', { KILL_PAT: '"ended":false' }],
+  ])('killed %s: the file in place still holds the marked invoices, and a plain export does not replace it', async (_when, kill) => {
+    await loaded();
+    const out = join(w!.dir, 'r5.csv');
+    const first = await cli(['export', '--mark-in-erp', '-o', out], { KILL_PAT: MARK_DONE, KILL_N: '2' });
+    expect(first.signal, first.stderr).toBe('SIGKILL');
+    expect(marks(w!).filter((n) => n === 1)).toHaveLength(2);
+    const second = await cli(['export', '--mark-in-erp', '-o', out], kill);
+    expect(second.signal, second.stderr).toBe('SIGKILL');
+    expect(idsIn(out)).toHaveLength(5);
+    // A plain export to that path would replace a file holding two invoices marked in Alma.
+    const plain = await cli(['export', '-o', out]);
+    expect(plain.code, plain.stderr).toBe(2);
+    expect(plain.stderr).toMatch(/r5\.csv still holds, unchanged, the 5 invoices that the export of .* was marking in Alma when it was cut short/);
+    expect(idsIn(out)).toHaveLength(5);
+    // The same command finishes it: all five in its file, each marked once.
+    const done = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(idsIn(out)).toHaveLength(5);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+  });
+});
