@@ -15,6 +15,8 @@
  *   record says `ended`, which comes before its `batch_done`);
  * - the hand-over record of a file is journaled before the file is renamed into place: a kill at
  *   any point leaves the file in place named by a record (refuseToReplace reads them all);
+ * - two runs to two files (two journals, two locks) are kept apart by claims, as two loads are
+ *   (README "One run per invoice at a time"): an invoice a live run claims is left to it;
  * - the journal's key is the invoice's id as well as its number: an institution with
  *   `invoice_not_unique=true` holds one number twice, and each is marked;
  * - each mark is the operations runner's: read first (already marked → `already_done`), journal
@@ -31,7 +33,8 @@ import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun, sentOpts } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
-import { readLockedJournal, shortHash } from './journals.js';
+import { readLockedJournal, shortHash, type ClaimedElsewhere } from './journals.js';
+import { hostname } from 'node:os';
 import { outputIdentity } from './output-identity.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
 import { CLOSED, notForErp, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT, type AlmaErp, type InvoiceState } from '../targets/alma/erp.js';
@@ -172,8 +175,16 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       else if (leaveOut(whole)) leftOut.push(whole);
       else full.push(whole);
     }
+    // Another --mark-in-erp run to another file handing some of these over at this moment: each
+    // journal's lock covers one file, so both files would hold them and both runs mark them.
+    // Claimed before the file is written (journals.ts claimedElsewhere, as a load claims its
+    // invoices), those a live run claims are left out of this file, not marked, and said.
+    const claims = o.markInErp ? session.claim('export', exportKey(o.status, identity), full.map(journalKeyOf)) : [];
+    const claimed = new Set(claims.flatMap((c) => c.shared.map(keyOf)));
+    const held = full.filter((s) => claimed.has(keyOf(journalKeyOf(s))));
+    for (const s of held) full.splice(full.indexOf(s), 1);
     // A carried invoice left out may be marked already: its run's file is not settled by this one.
-    const carriedLeftOut = partial.some((p) => carried.some((c) => c.id === p.id));
+    const carriedLeftOut = [...partial, ...held].some((p) => carried.some((c) => c.id === p.id));
 
     const rows = exportRows(full.map((s) => s.raw));
     const content = format === 'csv' ? toCsv(rows) : toJsonRows(rows);
@@ -244,7 +255,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const status = r.status === 'done' ? 'marked' : r.status === 'not_started' ? 'failed' : r.status;
       return { ...base(s, status), workflow_status: r.workflowStatus ?? s.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
-    const doc = report([...invoices, ...partial], true, issues(carried, leftOut), outcome.stopped, outcome.detail);
+    const heldWarning = heldElsewhereWarning(held, claims, o.output);
+    const doc = report([...invoices, ...partial], true, [...issues(carried, leftOut), ...(heldWarning !== undefined ? [heldWarning] : [])], outcome.stopped, outcome.detail);
     // What the marks did: none sent (every invoice marked already, a stop first) or each refused
     // is said as nothing written to Alma, when the report cannot be written.
     const sent = sentOpts(outcome.writes.wrote, outcome.stopped !== undefined, erp.requestCount(), 'Alma', outcome.writes.refused);
@@ -305,6 +317,26 @@ export function notForErpWarning(leftOut: readonly InvoiceState[], file: string,
     { severity: 'warning' },
   );
 }
+
+/**
+ * The warning for invoices left out because another live `export --mark-in-erp` run (to another
+ * file) claims them: that run hands them over. Undefined when there are none.
+ */
+export function heldElsewhereWarning(held: readonly InvoiceState[], claims: readonly ClaimedElsewhere[], file: string): Problem | undefined {
+  if (held.length === 0) return undefined;
+  const n = held.length === 1 ? '1 invoice is' : `${held.length.toLocaleString('en-US')} invoices are`;
+  const runs = claims.map((c) => `pid ${c.holder.pid}, started ${c.holder.started}${c.holder.host !== hostname() ? ` on host ${c.holder.host}` : ''}`).join('; ');
+  const named = namedList(held.map((s) => `${s.vendor} ${s.number} (id ${s.id})`), OTHERS_NAMED);
+  return problem(
+    { file },
+    'held_by_other_run',
+    `${n} being handed over by another invoice-load export running now (${runs}); not exported nor marked here, so that no invoice is in two files or marked twice: ${named}. Those it does not hand over are listed by the next run`,
+    { severity: 'warning' },
+  );
+}
+
+/** A journal key as claims name it. */
+const keyOf = (k: InvoiceKey): string => `${k.vendor}\u0000${k.number}`;
 
 /** The name of the export journal of a status and an output file (its identity, or the path as resolved by loaders before it). */
 const exportKey = (status: string, file: string): string => shortHash(`${status}\u0000${file}`);

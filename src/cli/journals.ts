@@ -148,6 +148,36 @@ export function claimInvoices(
   keys: readonly InvoiceKey[],
   cleanups: (() => Promise<void> | void)[],
 ): void {
+  const [first] = claimedElsewhere(at, held, keys, cleanups);
+  if (first === undefined) return;
+  const { holder, shared } = first;
+  const named = namedList(shared.map((k) => `${k.vendor} ${k.number}`), CLAIMS_NAMED);
+  const where = holder.host !== hostname() ? ` on host ${holder.host}` : '';
+  throw new JournalError(
+    `another invoice-load run${where} (pid ${holder.pid}, started ${holder.started}) is loading ${shared.length === 1 ? 'an invoice' : `${shared.length.toLocaleString('en-US')} invoices`} of this batch into the same place now (${named}); ` +
+      `two runs sending one invoice at once could both create it: wait for it to finish, then run again.`,
+  );
+}
+
+/** Invoices another live run has claimed (claimedElsewhere), and that run's lock. */
+export interface ClaimedElsewhere {
+  holder: LockInfo;
+  shared: InvoiceKey[];
+}
+
+/**
+ * claimInvoices' claim, without its refusal: writes this run's claims (`keys`), then gives the
+ * invoices of them that a live run of another journal of this place claims, by that run. `export`
+ * and `payments` leave those out and say so (one file's invoices are another's too), where a
+ * load stops.
+ */
+export function claimedElsewhere(
+  at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint' | 'batch'>,
+  held: Pick<LockInfo, 'pid' | 'started'>,
+  keys: readonly InvoiceKey[],
+  cleanups: (() => Promise<void> | void)[],
+): ClaimedElsewhere[] {
+  const found: ClaimedElsewhere[] = [];
   const own = journalPath(at.stateDir, at.name, at.endpoint, at.batch) + '.claims';
   const mine = new Map(keys.map((k) => [shortHash(keyString(k)), k]));
   const tmp = `${own}.${process.pid}.tmp`;
@@ -171,14 +201,9 @@ export function claimInvoices(
     }
     if (theirs.pid !== holder.pid || theirs.started !== holder.started) continue; // left by an earlier run of that journal
     const shared = theirs.keys.flatMap((h) => mine.get(h) ?? []);
-    if (shared.length === 0) continue;
-    const named = namedList(shared.map((k) => `${k.vendor} ${k.number}`), CLAIMS_NAMED);
-    const where = holder.host !== hostname() ? ` on host ${holder.host}` : '';
-    throw new JournalError(
-      `another invoice-load run${where} (pid ${holder.pid}, started ${holder.started}) is loading ${shared.length === 1 ? 'an invoice' : `${shared.length.toLocaleString('en-US')} invoices`} of this batch into the same place now (${named}); ` +
-        `two runs sending one invoice at once could both create it: wait for it to finish, then run again.`,
-    );
+    if (shared.length > 0) found.push({ holder, shared });
   }
+  return found;
 }
 
 /**

@@ -10,7 +10,9 @@ import type { OpResult, OpRunOptions, OpState } from '../engine/operations.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { safe } from '../report/human.js';
 import { listenForInterrupts } from './interrupts.js';
-import { openLockedJournal } from './journals.js';
+import { claimedElsewhere, openLockedJournal, type ClaimedElsewhere } from './journals.js';
+import type { InvoiceKey } from '../domain/model.js';
+import type { LockInfo } from '../engine/lock.js';
 import { createAlmaErp, type AlmaErp } from '../targets/alma/erp.js';
 import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { renderLifecycle, type LifecycleReport } from '../report/lifecycle.js';
@@ -34,6 +36,13 @@ export interface Session {
   info(line: string): void;
   /** Opens this command's journal (one per endpoint and `name`), under its lock. */
   journal(kind: string, name: string): Journal;
+  /**
+   * Claims `keys` for the journal `kind`/`name` this run opened, against the live runs of the
+   * other journals of that kind at this place (another export file, another payments file):
+   * the invoices of `keys` one of them claims, by run (journals.ts claimedElsewhere). Each
+   * journal's lock covers one file only; this keeps two files naming one invoice apart.
+   */
+  claim(kind: string, name: string, keys: readonly InvoiceKey[]): ClaimedElsewhere[];
 }
 
 /** Runs `fn` with the client open, then closes everything, whatever happens. */
@@ -54,8 +63,10 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
     const erp = createAlmaErp({ ...place.client, rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: signals.hard, stop: signals.soft, halt: halt.signal, proxy: cfg.proxy });
     cleanups.push(() => erp.close());
     const endpoint = target.kind === 'sandbox' ? `sandbox:${target.statePath}` : erp.endpoint;
+    const heldLocks = new Map<string, LockInfo>();
     const journal = (kind: string, name: string): Journal => {
-      const { journal: j, path } = openLockedJournal({ stateDir: cfg.stateDir, name: kind, endpoint, batch: name, target: 'alma', fsync: cfg.fsync }, cleanups);
+      const { journal: j, path, held } = openLockedJournal({ stateDir: cfg.stateDir, name: kind, endpoint, batch: name, target: 'alma', fsync: cfg.fsync }, cleanups);
+      heldLocks.set(`${kind}\u0000${name}`, held);
       if (cfg.verbose) info(`journal: ${path}`);
       return j;
     };
@@ -76,7 +87,12 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
         if (!cfg.quiet) process.stderr.write(resultLine(term, `[${n}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${safe(word)}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));
       },
     });
-    return await fn({ erp, endpoint, runOptions, readOptions, info, journal });
+    const claim: Session['claim'] = (kind, name, keys) => {
+      const held = heldLocks.get(`${kind}\u0000${name}`);
+      if (held === undefined) throw new Error(`claim before the journal ${kind} ${name} is open`);
+      return claimedElsewhere({ stateDir: cfg.stateDir, name: kind, endpoint, batch: name }, held, keys, cleanups);
+    };
+    return await fn({ erp, endpoint, runOptions, readOptions, info, journal, claim });
   } finally {
     for (const c of cleanups.reverse()) await c();
   }

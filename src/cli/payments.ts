@@ -5,7 +5,10 @@
  * (domain/payments.ts) → plan → (dry run: stop; `--online`: find each invoice, read-only) →
  * each invoice read, then changed once (engine/operations.ts) → report, exit code as a load's.
  */
-import { shortHash } from './journals.js';
+import { shortHash, type ClaimedElsewhere } from './journals.js';
+import { hostname } from 'node:os';
+import type { InvoiceKey } from '../domain/model.js';
+import { problem } from '../domain/problem.js';
 import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
@@ -103,6 +106,21 @@ export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecor
   return refusal('WRONG_STATUS', `invoice ${s.number} is ${statusShown(s)}; only an invoice waiting for payment (code Ready to be Paid) can be ${req.status}`);
 }
 
+/**
+ * The warning on a row whose invoice another live `payments` run (another file naming it)
+ * claims: that run answers it; this one sent nothing for it.
+ */
+export function heldPaymentWarning(e: PaymentEntry, s: InvoiceState, claims: readonly ClaimedElsewhere[]): Problem {
+  const by = claims.find((c) => c.shared.some((k) => k.vendor === s.vendor && k.number === `${s.number} #${s.id}`)) ?? claims[0]!;
+  const where = by.holder.host !== hostname() ? ` on host ${by.holder.host}` : '';
+  return problem(
+    e.source,
+    'held_by_other_run',
+    `invoice ${s.number} (id ${s.id}) is being paid or rejected by another invoice-load payments run now (pid ${by.holder.pid}, started ${by.holder.started}${where}); nothing sent for it here, so that it is not sent twice. Run this file again once that run ends: it is then already done, or sent`,
+    { severity: 'warning' },
+  );
+}
+
 export async function runPayments(cfg: Config, term: Terminal): Promise<number> {
   // Before anything is sent: a report that cannot be written, found after Alma took the
   // payments, would end the run with a usage error over work that was done.
@@ -190,8 +208,24 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     // One journal per (place, content of the valid rows): a re-run of the same file resumes it.
     const identity = shortHash(JSON.stringify(valid.map((e) => [e.key, e.request])));
     const journal = session.journal('payments', identity);
+    // Another payments run (another file naming one of these invoices) at work now: each
+    // journal's lock covers one file, so both would send op=paid. Claimed by the invoice Alma
+    // holds (journals.ts claimedElsewhere, as a load claims its invoices), a row whose invoice a
+    // live run claims is held: nothing sent for it here, and said.
+    const invoiceKey = (e: PaymentEntry): InvoiceKey | undefined => {
+      const s = located.get(e);
+      return s !== undefined && 'id' in s ? { vendor: s.vendor, number: `${s.number} #${s.id}` } : undefined;
+    };
+    const claims = session.claim('payments', identity, valid.flatMap((e) => invoiceKey(e) ?? []));
+    const claimed = new Set(claims.flatMap((c) => c.shared.map((k) => `${k.vendor}\u0000${k.number}`)));
+    const held = new Set(valid.filter((e) => {
+      const k = invoiceKey(e);
+      return k !== undefined && claimed.has(`${k.vendor}\u0000${k.number}`);
+    }));
+    for (const e of held) e.problems.push(heldPaymentWarning(e, located.get(e) as InvoiceState, claims));
+    const toSend = valid.filter((e) => !held.has(e));
     const outcome = await runOperations(
-      valid.map((e) => {
+      toSend.map((e) => {
         const req = e.request!;
         // The first read is the one made above, before anything was sent; later ones ask again.
         let first: InvoiceState | ErrorRecord | undefined = located.get(e);
@@ -216,9 +250,11 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       }),
       session.runOptions(journal, (r) => valid.find((e) => e.key === r.key)?.request?.status ?? 'done'),
     );
-    const byEntry = new Map(valid.map((e, i) => [e, outcome.results[i]!]));
+    const byEntry = new Map(toSend.map((e, i) => [e, outcome.results[i]!]));
     const invoices = entries.map((e): LifecycleInvoice => {
       const b = base(e);
+      const st = located.get(e);
+      if (held.has(e) && st !== undefined && 'id' in st) return { ...b, status: 'held', id: st.id, workflow_status: st.workflowStatus, alerts: st.alerts };
       const r = byEntry.get(e);
       if (r === undefined) return b;
       const status = r.status === 'done' ? e.request!.status : r.status === 'not_started' ? 'failed' : r.status;

@@ -3,7 +3,7 @@
  * handed over to finance, and what is marked.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { loopbackPerTest } from '../helpers/loopback.js';
@@ -313,5 +313,106 @@ describe('export --mark-in-erp: a mark sent without an answer, its invoice then 
     expect(plain.code, plain.stderr).toBe(2);
     expect(plain.stderr).toMatch(/z\.csv still holds, unchanged, the invoice that the export of .* marked in Alma and handed over to finance/);
     expect(rows(out)).toEqual(['1 1-L1']);
+  });
+});
+
+/**
+ * Two `export --mark-in-erp` runs at once, to two files: each journal's lock covers one file, so
+ * the claims (cli/journals.ts claimedElsewhere) keep them apart. The first is held inside its first
+ * mark (the server answers it only once the second has ended): no timing.
+ */
+describe('export --mark-in-erp: two runs at once, to two files', () => {
+  it('the second leaves out every invoice the first is handing over, marks none, and says so; each invoice is marked once', async () => {
+    const held = new Map<string, Record<string, unknown>>(
+      ['1', '2', '3'].map((id) => [id, { ...head(id), number_of_lines: { value: 1 }, invoice_lines: { total_record_count: 1, invoice_line: lines(id, 1) } }]),
+    );
+    let inFirstMark: () => void = () => undefined;
+    const firstMark = new Promise<void>((resolve) => (inFirstMark = resolve));
+    let release: (() => void) | undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let posts = 0;
+    const api = await scripted((req, url, send) => {
+      if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
+        const waiting = [...held.values()].filter((i) => i['invoice_workflow_status'] === WAITING);
+        return send(200, Number(url.searchParams.get('offset')) === 0 && waiting.length > 0 ? { total_record_count: waiting.length, invoice: waiting } : { total_record_count: waiting.length });
+      }
+      const id = /^\/almaws\/v1\/acq\/invoices\/(\d+)$/.exec(url.pathname)?.[1] ?? '';
+      const inv = held.get(id);
+      if (inv === undefined) return send(400, generalError);
+      if (req.method === 'POST' && url.searchParams.get('op') === 'mark_in_erp') {
+        const mark = () => {
+          inv['invoice_workflow_status'] = MARKED;
+          send(200, inv);
+        };
+        if (++posts > 1) return mark();
+        inFirstMark();
+        void released.then(mark);
+        return;
+      }
+      return send(200, inv);
+    });
+    const a = join(dir!, 'a.csv');
+    const b = join(dir!, 'b.csv');
+    const first = spawnCli(['export', '--mark-in-erp', '--json', '--rate', '200', '--concurrency', '1', '-o', a], { env: api.env });
+    await firstMark;
+    const second = await runCli(['export', '--mark-in-erp', '--json', '--rate', '200', '-o', b], { env: api.env });
+    release!();
+    const firstDone = await first.done;
+    expect(second.code, second.stderr).toBe(0);
+    const doc = JSON.parse(second.stdout) as LifecycleReport;
+    expect(doc.summary.invoices).toBe(0);
+    expect(doc.issues.map((p) => [p.code, p.severity])).toEqual([['held_by_other_run', 'warning']]);
+    expect(doc.issues[0]!.message).toMatch(/^3 invoices are being handed over by another invoice-load export running now \(pid \d+, started .*\); not exported nor marked here/);
+    expect(rows(b)).toEqual([]);
+    expect(firstDone.code, firstDone.stderr).toBe(0);
+    expect(rows(a)).toEqual(['1 1-L1', '2 2-L1', '3 3-L1']);
+    expect(api.seen.filter((r) => r.startsWith('POST')).sort()).toEqual(['1', '2', '3'].map((id) => `POST /almaws/v1/acq/invoices/${id}?op=mark_in_erp`));
+  });
+});
+
+/**
+ * Two `payments` runs at once, of two files naming one invoice: each journal's lock covers one
+ * file, so the claims keep them apart. The first is held inside its op=paid (answered once the
+ * second has ended): no timing.
+ */
+describe('payments: two files naming one invoice, run at once', () => {
+  it('the second holds the row (status held, a warning on it), sends nothing for it; the invoice is paid once', async () => {
+    const inv: Record<string, unknown> = { ...head('1'), invoice_workflow_status: MARKED, payment: { payment_status: { value: 'NOT_PAID' } } };
+    let inPay: () => void = () => undefined;
+    const paying = new Promise<void>((resolve) => (inPay = resolve));
+    let release: (() => void) | undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const api = await scripted((req, url, send) => {
+      if (url.pathname !== '/almaws/v1/acq/invoices/1') return send(400, generalError);
+      if (req.method === 'POST' && url.searchParams.get('op') === 'paid') {
+        inPay();
+        void released.then(() => {
+          inv['invoice_workflow_status'] = { value: 'CLOSED' };
+          inv['payment'] = { payment_status: { value: 'PAID' }, voucher_number: 'V-1' };
+          send(200, inv);
+        });
+        return;
+      }
+      return send(200, inv);
+    });
+    // Two confirmations of one invoice (finance sent it twice, with another voucher): two journals.
+    const file = (name: string, voucher: string): string => {
+      const p = join(dir!, name);
+      writeFileSync(p, `invoice_id,payment_status,voucher_number,voucher_date,voucher_amount\n1,paid,${voucher},2026-12-01,10\n`);
+      return p;
+    };
+    const first = spawnCli(['payments', '--json', '--rate', '200', file('p1.csv', 'V-1')], { env: api.env });
+    await paying;
+    const second = await runCli(['payments', '--json', '--rate', '200', file('p2.csv', 'V-2')], { env: api.env });
+    release!();
+    const firstDone = await first.done;
+    expect(second.code, second.stderr).toBe(0);
+    const doc = JSON.parse(second.stdout) as LifecycleReport;
+    expect(doc.invoices).toMatchObject([{ id: '1', status: 'held' }]);
+    expect(doc.invoices[0]!.issues.map((p) => [p.code, p.severity, p.row])).toEqual([['held_by_other_run', 'warning', 2]]);
+    expect(doc.invoices[0]!.issues[0]!.message).toMatch(/^invoice N-1 \(id 1\) is being paid or rejected by another invoice-load payments run now \(pid \d+, started .*\); nothing sent for it here/);
+    expect(firstDone.code, firstDone.stderr).toBe(0);
+    expect((JSON.parse(firstDone.stdout) as LifecycleReport).invoices).toMatchObject([{ id: '1', status: 'paid' }]);
+    expect(api.seen.filter((r) => r.startsWith('POST'))).toEqual(['POST /almaws/v1/acq/invoices/1?op=paid']);
   });
 });
