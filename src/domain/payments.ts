@@ -212,8 +212,8 @@ export type LocatedInvoice = { id: string; number: string; vendor: string; curre
  * the first write): an invoice not found or found twice is an error on its row; two rows that
  * name one invoice — by id on one, by vendor and number on the other — are `duplicate_payment`;
  * a voucher below zero is `negative_amount` unless the invoice's total is too (a credit note);
- * a voucher in the invoice's currency (or with none given) may not have more decimals than that
- * currency, and one whose amount is not the invoice's total is said (a warning: a bank's charge
+ * a voucher in another currency than the invoice's is `currency_differs`; one in the invoice's
+ * currency (or with none given) may not have more decimals than that currency, and one whose amount is not the invoice's total is said (a warning: a bank's charge
  * or a discount can make them differ). Returns the problems by entry; pure.
  */
 export function checkLocated(entries: readonly PaymentEntry[], located: ReadonlyMap<PaymentEntry, LocatedInvoice>): Map<PaymentEntry, Problem[]> {
@@ -249,7 +249,18 @@ export function checkLocated(entries: readonly PaymentEntry[], located: Readonly
     }
     const currency = inv.currency;
     if (req.status !== 'paid' || amount === undefined || currency === undefined) continue;
-    if (req.voucherCurrency !== undefined && req.voucherCurrency !== currency) continue;
+    // op=paid carries the voucher's amount and currency as given (the payment object of
+    // docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments), and no source says
+    // Alma converts it: JPY 340 on a USD invoice would close it paid with the wrong money.
+    if (req.voucherCurrency !== undefined && req.voucherCurrency !== currency) {
+      add(
+        e,
+        problem(e.source, 'currency_differs', `voucher_currency ${req.voucherCurrency} is not the invoice's currency, ${currency}: a payment is in the invoice's currency; nothing is sent for this row`, {
+          column: 'voucher_currency',
+        }),
+      );
+      continue;
+    }
     const places = minorUnits(currency);
     if (places !== undefined && amount.decimalPlaces() > places) {
       add(e, problem(e.source, 'too_many_decimals', `voucher_amount ${amount.toFixed()} has more decimals than ${currency}, the invoice's currency, has (${places})`, { column: 'voucher_amount' }));

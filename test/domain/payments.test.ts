@@ -76,3 +76,14 @@ describe('payment rows against the invoices they name', () => {
     expect(found.get(entries[0]!)!.map((p) => p.message)).toEqual(["voucher_amount -1 is below zero, and the invoice's total (120) is not: only a credit note's payment is negative"]);
   });
 });
+
+describe('a payment in another currency than the invoice\'s', () => {
+  it('is an error on its voucher_currency, naming both currencies; nothing is sent for the row', () => {
+    const { entries } = checkPayments([rec(2, { ...PAID, voucher_amount: '340.00', voucher_currency: 'JPY' })]);
+    expect(entries[0]!.problems).toEqual([]);
+    const found = checkLocated(entries, new Map([[entries[0]!, { id: '7', number: 'N1', vendor: 'V', currency: 'USD', totalAmount: '340.00' }]]));
+    expect(found.get(entries[0]!)!.map((p) => [p.file, p.row, p.column, p.code, p.severity, p.message])).toEqual([
+      ['p.csv', 2, 'voucher_currency', 'currency_differs', 'error', "voucher_currency JPY is not the invoice's currency, USD: a payment is in the invoice's currency; nothing is sent for this row"],
+    ]);
+  });
+});
