@@ -10,6 +10,7 @@ import { Decimal } from 'decimal.js';
 import { CellError, CODECS, namedList, quote, UNKNOWN_LISTED } from './cells.js';
 import { FUND_COLUMNS, INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
 import { minorUnits } from './currencies.js';
+import { formatAmount } from './money.js';
 import { problem, type Problem, type Provenance } from './problem.js';
 import { fileArgs } from './style.js';
 
@@ -270,7 +271,8 @@ export function checkLocated(entries: readonly PaymentEntry[], located: Readonly
     if (total !== undefined && !amount.equals(total)) {
       add(
         e,
-        problem(e.source, 'amount_differs', `voucher_amount ${amount.toFixed()} ${currency} is not the invoice's total, ${total.toFixed()} ${currency}; sent as given`, {
+        // With the currency's decimals (876.40 EUR, not 876.4): Alma answers a total as a JSON number, which drops them.
+        problem(e.source, 'amount_differs', `voucher_amount ${formatAmount(amount, currency)} ${currency} is not the invoice's total, ${formatAmount(total, currency)} ${currency}; sent as given`, {
           column: 'voucher_amount',
           severity: 'warning',
         }),

@@ -87,3 +87,15 @@ describe('a payment in another currency than the invoice\'s', () => {
     ]);
   });
 });
+
+describe('a payment that is not the invoice\'s total', () => {
+  it.each([
+    ['EUR', '1.00', '876.4', "voucher_amount 1.00 EUR is not the invoice's total, 876.40 EUR; sent as given"],
+    ['JPY', '300', '340', "voucher_amount 300 JPY is not the invoice's total, 340 JPY; sent as given"],
+    ['BHD', '1.5', '2.125', "voucher_amount 1.500 BHD is not the invoice's total, 2.125 BHD; sent as given"],
+  ])('is a warning showing both amounts with the decimals of %s', (currency, amount, total, message) => {
+    const { entries } = checkPayments([rec(2, { ...PAID, voucher_amount: amount, voucher_currency: currency })]);
+    const found = checkLocated(entries, new Map([[entries[0]!, { id: '7', number: 'N1', vendor: 'V', currency, totalAmount: total }]]));
+    expect(found.get(entries[0]!)!.map((p) => [p.code, p.severity, p.message])).toEqual([['amount_differs', 'warning', message]]);
+  });
+});

@@ -375,7 +375,7 @@ describe('payments', () => {
     const differs = await cli(['payments', path]);
     expect(differs.code, differs.stderr).toBe(0);
     expect(differs.doc!.invoices[0]!.issues.map((p) => [p.code, p.severity, p.message])).toEqual([
-      ['amount_differs', 'warning', "voucher_amount 339.5 USD is not the invoice's total, 340 USD; sent as given"],
+      ['amount_differs', 'warning', "voucher_amount 339.50 USD is not the invoice's total, 340.00 USD; sent as given"],
     ]);
     expect(differs.doc!.summary.paid).toBe(1);
   });
