@@ -244,6 +244,9 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
   // What this run sent and got no verdict on (accepted, or its answer lost), for a Ctrl-C while
   // it reads the invoice after the send: not "not started" then (the journal holds the send).
   let sent: { id: string; accepted: boolean } | undefined;
+  // The reads after a send: one that fails (a 4xx, a 5xx past the retries) is said as the send's
+  // outcome not known, not as a plain read failure (catch, below).
+  const after: OpSpec<S> = { ...spec, read: () => readAfterSend(spec) };
   try {
     const found = await spec.read();
     if (!('id' in found)) return fail(found);
@@ -273,7 +276,7 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
       const left = unknownMs - journal.pendingOpAgeMs(jk, spec.op);
       if (left > 0) {
         sent = { id: found.id, accepted: false };
-        const now = await confirm(spec, opts, left);
+        const now = await confirm(after, opts, left);
         if (!('id' in now)) return fail(now, found.id);
         if (spec.done(now)) return finish(now, 'done');
         const refusedNow = spec.refuse(now);
@@ -301,14 +304,16 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
           // Sent again after a lost answer, and refused: for the status the first send left it in
           // (Alma works on these asynchronously), or a refusal that stands. (A refused key, the
           // daily threshold: the run stops, below.)
-          const now = await spec.read();
+          // The first send, whose answer was lost, may still be done: a failed read says so.
+          sent ??= { id: found.id, accepted: false };
+          const now = await after.read();
           if ('id' in now && spec.done(now)) return finish(now, 'done');
           throw err;
         }
         if (!(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
         // No answer: it may have reached Alma and be at work there. Read, for a while, before sending again.
         sent ??= { id: found.id, accepted: false };
-        const now = await confirm(spec, opts, unknownMs, true);
+        const now = await confirm(after, opts, unknownMs, true);
         if ('id' in now && spec.done(now)) return finish(now, 'done');
         if (attempt >= opts.maxWriteAttempts) throw err;
       }
@@ -317,7 +322,7 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     // Answered, its effect not in the answer: accepted, never sent again; read until it shows.
     journal.append({ t: 'accepted', ...who, op: spec.op, id: found.id });
     sent = { id: found.id, accepted: true };
-    const seen = await confirm(spec, opts);
+    const seen = await confirm(after, opts);
     if ('id' in seen && spec.done(seen)) return finish(seen, 'done');
     return fail('id' in seen ? notShown(spec.op, seen, 'this run', opts.confirm?.timeoutMs) : seen, found.id);
   } catch (err) {
@@ -326,6 +331,10 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     // Stopped while the invoice was read after its send: sent (accepted, or its answer lost), not
     // "not started"; nothing is journaled as failed, and the next run reads it first (above).
     if (opts.stopSignal?.aborted === true && sent !== undefined && isAbort(err)) return stoppedAfterSend(spec, sent);
+    // The read after a send failed: the send may have been done. OUTCOME_UNKNOWN (or NOT_CONFIRMED,
+    // accepted) with the read's error in it; the journal keeps the send pending (or accepted), so
+    // the same command reads the invoice first (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
+    if (err instanceof ReadAfterSendError && sent !== undefined) return fail(unreadAfterSend(spec, sent, err.error), sent.id);
     if (opts.stopSignal?.aborted === true) throw err;
     if (!(err instanceof ApiError)) throw err;
     return fail(apiErrorRecord(err));
@@ -352,6 +361,41 @@ async function confirm<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions, l
     const now = await spec.read();
     if (!('id' in now) || spec.done(now) || c === undefined || waited >= limitMs) return now;
   }
+}
+
+/** A read after a send that failed with an error of its own (not a run stop, not a Ctrl-C): see readAfterSend. */
+class ReadAfterSendError extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+  }
+}
+
+/** `spec.read()`, its own failure (not a run stop, not a Ctrl-C) wrapped as ReadAfterSendError. */
+async function readAfterSend<S extends OpState>(spec: OpSpec<S>): Promise<S | ErrorRecord> {
+  try {
+    return await spec.read();
+  } catch (err) {
+    if (err instanceof ApiError && runStopOf(err) === undefined && !isAbort(err)) throw new ReadAfterSendError(err);
+    throw err;
+  }
+}
+
+/**
+ * An operation sent (its answer lost, or accepted) whose read afterwards failed: not known to be
+ * done, never a plain read failure, which would hide that it was sent. The read's code, message
+ * and tracking id are kept in it.
+ */
+function unreadAfterSend<S extends OpState>(spec: OpSpec<S>, sent: { id: string; accepted: boolean }, err: ApiError): ErrorRecord {
+  const read = `reading the invoice back then failed (${err.code}: ${err.message})`;
+  return {
+    step: 'erp',
+    http_status: err.httpStatus,
+    code: sent.accepted ? NOT_CONFIRMED : OUTCOME_UNKNOWN,
+    message: sent.accepted
+      ? `Alma accepted op=${spec.op} (sent by this run), but ${read}: it is not sent again — the same command reads the invoice and confirms it`
+      : `op=${spec.op} was sent and its answer lost, and ${read}, so whether Alma did it is not known: it is not sent again now — the same command reads the invoice first, and sends it again only if Alma does not show it`,
+    ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+  };
 }
 
 /** An accepted write whose effect the invoice does not show (`by`: the run that sent it). */

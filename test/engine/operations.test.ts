@@ -383,3 +383,66 @@ describe('runOperations: a Ctrl-C while the invoice is read after its send', () 
     expect(w.sent).toEqual(['INV-1']);
   });
 });
+
+describe('runOperations: a send whose read afterwards fails', () => {
+  const retrieve = new ApiError({ httpStatus: 400, code: '402459', message: 'Error while trying to retrieve invoice', trackingId: 'E01-0712-TRACK' });
+  /** INV-1: the first read finds it; the send takes effect and its answer is lost (or it is accepted, `accepted`); every later read fails while `failing`. */
+  function failingReads(accepted = false) {
+    let reads = 0;
+    let paid = false;
+    const sent: string[] = [];
+    const w = { failing: true };
+    const spec: OpSpec<Paid> = {
+      key: { vendor: 'ACME', number: 'INV-1' },
+      op: 'paid',
+      read: async () => {
+        if (++reads > 1 && w.failing) throw retrieve;
+        return { id: '930000000000000', paid, alerts: [] };
+      },
+      done: (s) => s.paid,
+      refuse: () => undefined,
+      send: async () => {
+        sent.push('INV-1');
+        paid = true;
+        if (accepted) return undefined;
+        throw new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+      },
+    };
+    return { specs: [spec], sent, w };
+  }
+  const confirm = { timeoutMs: 10_000, sleep: async () => {} };
+
+  it('its answer lost: failed OUTCOME_UNKNOWN with the read\'s code, message and tracking id, not a plain read failure; the re-run reads first, finds it done, sends nothing', async () => {
+    const w = failingReads();
+    const { outcome } = await run(w.specs, { confirm });
+    expect(w.sent).toEqual(['INV-1']);
+    expect(outcome.results[0]).toMatchObject({
+      status: 'failed',
+      id: '930000000000000',
+      error: {
+        step: 'erp',
+        code: 'OUTCOME_UNKNOWN',
+        http_status: 400,
+        tracking_id: 'E01-0712-TRACK',
+        message:
+          'op=paid was sent and its answer lost, and reading the invoice back then failed (402459: Error while trying to retrieve invoice), so whether Alma did it is not known: ' +
+          'it is not sent again now — the same command reads the invoice first, and sends it again only if Alma does not show it',
+      },
+    });
+    w.w.failing = false;
+    const again = await run(w.specs, { confirm });
+    // The intent stayed pending: done by this loader, not already_done, and not sent again.
+    expect(again.outcome.results[0]!.status).toBe('done');
+    expect(w.sent).toEqual(['INV-1']);
+  });
+
+  it('accepted: failed NOT_CONFIRMED with the read\'s error, never sent again', async () => {
+    const w = failingReads(true);
+    const { outcome } = await run(w.specs, { confirm });
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'NOT_CONFIRMED', tracking_id: 'E01-0712-TRACK', message: expect.stringContaining('(402459: Error while trying to retrieve invoice)') } });
+    w.w.failing = false;
+    const again = await run(w.specs, { confirm });
+    expect(again.outcome.results[0]!.status).toBe('done');
+    expect(w.sent).toEqual(['INV-1']);
+  });
+});
