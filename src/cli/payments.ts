@@ -24,6 +24,8 @@ import type { AlmaErp, InvoiceState } from '../targets/alma/erp.js';
 import { CLOSED, IN_REVIEW, REJECTED_ALERT, WAITING_FOR_PAYMENT, WAITING_TO_BE_SENT } from '../targets/alma/erp.js';
 import { checkReportPath, sentOpts } from './outputs.js';
 import { workflowLabel } from '../report/alerts.js';
+import { Decimal } from 'decimal.js';
+import { formatAmount, formatAmountText } from '../domain/money.js';
 
 /** Reads the files through the input layer and checks every row. */
 export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[] }> {
@@ -85,6 +87,48 @@ export function paymentDone(req: PaymentRequest, s: InvoiceState): boolean {
   if (req.status === 'paid') return s.workflowStatus === CLOSED && s.payment.status === PAID && s.payment.voucherNumber === req.voucherNumber;
   return (s.workflowStatus === IN_REVIEW || s.workflowStatus === CLOSED) && s.alerts.some((a) => a.code === REJECTED_ALERT);
 }
+
+/**
+ * An invoice already closed and paid with the row's voucher number (`paymentDone`) whose payment,
+ * as Alma shows it, is not the row's: another amount (compared as numbers: Alma answers 876.4 for
+ * 876.40), currency (the row's, or the invoice's that is sent for none) or date — each only where
+ * Alma shows one (an unset voucher field reads back empty, sample 01; the payment's fields,
+ * docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments). A failure naming both
+ * values, as another voucher is (CLOSED_OTHER_VOUCHER): `already_done` would say Alma holds the
+ * row's payment, and a corrected file's amount would be lost without a word. Nothing is sent: a
+ * payment is recorded once, and which of the two is right only a person can tell.
+ */
+export function paymentDiffers(req: PaymentRequest, s: InvoiceState): ErrorRecord | undefined {
+  if (req.status !== 'paid' || !paymentDone(req, s)) return undefined;
+  const p = s.payment;
+  const currency = req.voucherCurrency ?? s.currency;
+  const differs: string[] = [];
+  if (req.voucherAmount !== undefined && p.voucherAmount !== undefined && !sameAmount(p.voucherAmount, req.voucherAmount)) {
+    const shown = p.voucherCurrency ?? s.currency;
+    const unit = (c: string | undefined): string => (c !== undefined ? ` ${c}` : '');
+    differs.push(`voucher_amount ${formatAmountText(p.voucherAmount, shown)}${unit(shown)} where the row has ${formatAmount(req.voucherAmount, currency)}${unit(currency)}`);
+  }
+  if (currency !== undefined && p.voucherCurrency !== undefined && p.voucherCurrency !== currency) differs.push(`voucher_currency ${p.voucherCurrency} where the row has ${currency}`);
+  if (req.voucherDate !== undefined && p.voucherDate !== undefined && p.voucherDate !== req.voucherDate) differs.push(`voucher_date ${p.voucherDate} where the row has ${req.voucherDate}`);
+  if (differs.length === 0) return undefined;
+  return {
+    step: 'erp',
+    http_status: 0,
+    code: PAYMENT_DIFFERS,
+    message: `invoice ${s.number} is already closed and paid with voucher ${req.voucherNumber ?? ''}, but Alma shows ${differs.join(', ')}; left unchanged: correct the payment in Alma, or the row`,
+  };
+}
+
+/** The loader's code for an invoice paid with the row's voucher but another amount, currency or date (paymentDiffers). */
+export const PAYMENT_DIFFERS = 'PAYMENT_DIFFERS';
+
+const sameAmount = (shown: string, amount: Decimal): boolean => {
+  try {
+    return new Decimal(shown).equals(amount);
+  } catch {
+    return false;
+  }
+};
 
 /** Why the invoice's status does not take the answer (checked before anything is sent). */
 export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecord | undefined {
@@ -198,8 +242,9 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         const b = base(e);
         const s = located.get(e);
         if (e.request === undefined || s === undefined || !('id' in s)) return b;
-        if (paymentDone(e.request, s)) return { ...b, id: s.id, status: 'already_done', workflow_status: s.workflowStatus, alerts: s.alerts };
-        const why = paymentRefusal(e.request, s);
+        const other = paymentDiffers(e.request, s);
+        if (paymentDone(e.request, s) && other === undefined) return { ...b, id: s.id, status: 'already_done', workflow_status: s.workflowStatus, alerts: s.alerts };
+        const why = other ?? paymentRefusal(e.request, s);
         return { ...b, id: s.id, workflow_status: s.workflowStatus, alerts: s.alerts, ...(why !== undefined ? { status: 'failed', error: why } : {}) };
       });
       const doc = report(invoices, erp.requestCount(), true);
@@ -242,6 +287,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
           },
           done: (s: InvoiceState) => paymentDone(req, s),
           refuse: (s: InvoiceState) => paymentRefusal(req, s),
+          differs: (s: InvoiceState) => paymentDiffers(req, s),
           send: (id: string) =>
             req.status === 'paid'
               ? erp.paid(id, { voucherNumber: req.voucherNumber!, voucherDate: req.voucherDate!, voucherAmount: req.voucherAmount!, voucherCurrency: currency })

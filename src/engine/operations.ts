@@ -59,6 +59,12 @@ export interface OpSpec<S extends OpState> {
   done(state: S): boolean;
   /** Why the invoice's status does not accept the operation, or undefined when it does. */
   refuse(state: S): ErrorRecord | undefined;
+  /**
+   * The invoice shows the effect (`done`) but not as this operation would leave it (a payment
+   * with the same voucher and another amount): why, and it fails. Asked only when the effect was
+   * there before this loader sent anything (`already_done`); undefined when it is the same.
+   */
+  differs?: ((state: S) => ErrorRecord | undefined) | undefined;
   /** The invoice as the answer shows it; undefined when the answer (2xx) shows none: accepted. */
   send(id: string): Promise<S | undefined>;
 }
@@ -262,7 +268,13 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     // its own, not `already_done` (recorded by an earlier run, or done by someone else).
     const pending = st.opsPending.has(spec.op);
     const lost = pending || st.opsLost.has(spec.op);
-    if (spec.done(found)) return finish(found, accepted || lost ? 'done' : 'already_done');
+    if (spec.done(found)) {
+      // Not sent by this loader: Alma's values may be another's (a corrected file, the UI), and
+      // already_done would say the row's are there. (Sent by it, the journal's file is this one.)
+      const other = accepted || lost ? undefined : spec.differs?.(found);
+      if (other !== undefined) return fail(other, found.id);
+      return finish(found, accepted || lost ? 'done' : 'already_done');
+    }
     const refused = spec.refuse(found);
     if (refused !== undefined) return fail(refused, found.id);
     if (accepted) return fail(notShown(spec.op, found, 'an earlier run'), found.id);

@@ -126,4 +126,5 @@ export const DECIDED_CODES: ReadonlySet<string> = new Set([
   'AMBIGUOUS',
   'WRONG_STATUS',
   'CLOSED_OTHER_VOUCHER',
+  'PAYMENT_DIFFERS',
 ]);

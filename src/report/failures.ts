@@ -111,6 +111,10 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: 'the invoice is already closed with another voucher number; it was left unchanged',
     fix: 'check which payment closed it: correct the voucher number in the file, or take the row out',
   },
+  PAYMENT_DIFFERS: {
+    means: "the invoice is already closed and paid with this voucher, but with another amount, currency or date than the row's (the message names both); it was left unchanged",
+    fix: "check which is right: correct the payment in Alma (its voucher fields), or the row; once they agree, the same command reports it already done",
+  },
   NOT_LOADED: { means: 'Alma holds no such invoice to act on: it was never loaded', fix: 'load the batch first, or correct the vendor, number or purchase order in the file' },
   // What the loader checks before a create (FOLIO: src/targets/folio/target.ts); "Alma" reads as the report's target.
   vendor_not_found: { means: 'the vendor code is not an organization code Alma has', fix: "use the organization's code as Alma has it" },

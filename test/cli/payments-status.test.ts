@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { paymentDone, paymentRefusal } from '../../src/cli/payments.js';
+import { paymentDiffers, paymentDone, paymentRefusal } from '../../src/cli/payments.js';
 import type { PaymentRequest } from '../../src/domain/payments.js';
 import type { InvoiceState } from '../../src/targets/alma/erp.js';
 
@@ -70,5 +70,32 @@ describe('the statuses that take paid and rejected', () => {
     ['rejected, in review without the alert', REJECTED, inv('InReview'), 'WRONG_STATUS: invoice N-1 is In Review; only an invoice waiting for payment (code Ready to be Paid) can be rejected'],
   ] as const)('%s', (_name, req, state, want) => {
     expect(verdict(req, state)).toBe(want);
+  });
+});
+
+describe('an invoice already paid with the row\'s voucher, its payment compared with the row\'s', () => {
+  const CORRECTED: PaymentRequest = { ...PAID, voucherNumber: 'V-2', voucherDate: '2025-05-03', voucherAmount: new Decimal('876.40'), voucherCurrency: 'EUR' };
+  const paid = (payment: InvoiceState['payment']): InvoiceState => inv('CLOSED', { currency: 'EUR', payment: { status: 'PAID', voucherNumber: 'V-2', ...payment } });
+  const said = (req: PaymentRequest, s: InvoiceState): string | undefined => {
+    const d = paymentDiffers(req, s);
+    return d === undefined ? undefined : `${d.code}: ${d.message}`;
+  };
+  it('another amount and date (a corrected file): a failure naming both values, with the currency\'s decimals', () => {
+    expect(said(CORRECTED, paid({ voucherAmount: '1', voucherCurrency: 'EUR', voucherDate: '2025-05-01' }))).toBe(
+      'PAYMENT_DIFFERS: invoice N-1 is already closed and paid with voucher V-2, but Alma shows voucher_amount 1.00 EUR where the row has 876.40 EUR, ' +
+        'voucher_date 2025-05-01 where the row has 2025-05-03; left unchanged: correct the payment in Alma, or the row',
+    );
+  });
+  it('another currency', () => {
+    expect(said(CORRECTED, paid({ voucherAmount: '876.4', voucherCurrency: 'USD', voucherDate: '2025-05-03' }))).toBe(
+      'PAYMENT_DIFFERS: invoice N-1 is already closed and paid with voucher V-2, but Alma shows voucher_currency USD where the row has EUR; left unchanged: correct the payment in Alma, or the row',
+    );
+  });
+  it.each([
+    ['the same payment, the amount as Alma\'s JSON number gives it', { voucherAmount: '876.4', voucherCurrency: 'EUR', voucherDate: '2025-05-03' }, CORRECTED],
+    ['fields Alma does not show are not compared', {}, CORRECTED],
+    ['a row with no currency is the invoice\'s (what was sent)', { voucherAmount: '876.40', voucherCurrency: 'EUR' }, { ...CORRECTED, voucherCurrency: undefined }],
+  ] as const)('%s: nothing to say', (_name, payment, req) => {
+    expect(said(req, paid(payment))).toBeUndefined();
   });
 });

@@ -417,6 +417,27 @@ describe('payments', () => {
     expect([ha.currency, ha.payment.voucher_currency]).toEqual(['EUR', 'EUR']);
   });
 
+  it('a corrected file for an invoice paid already with its voucher (another amount and date) fails PAYMENT_DIFFERS naming both, not already_done; nothing sent', async () => {
+    await loaded();
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    const head = 'vendor,invoice_number,payment_status,voucher_number,voucher_date,voucher_amount,voucher_currency\n';
+    const first = join(w!.dir, 'first.csv');
+    writeFileSync(first, `${head}HARRAS,HA-2025-00520,paid,V-2,2025-05-01,1.00,EUR\n`);
+    expect((await cli(['payments', first])).code).toBe(0);
+    const corrected = join(w!.dir, 'corrected.csv');
+    writeFileSync(corrected, `${head}HARRAS,HA-2025-00520,paid,V-2,2025-05-03,876.40,EUR\n`);
+    const want =
+      'invoice HA-2025-00520 is already closed and paid with voucher V-2, but Alma shows voucher_amount 1.00 EUR where the row has 876.40 EUR, ' +
+      'voucher_date 2025-05-01 where the row has 2025-05-03; left unchanged: correct the payment in Alma, or the row';
+    const dry = await cli(['payments', '--dry-run', '--online', corrected]);
+    expect(dry.code, dry.stderr).toBe(3);
+    const res = await cli(['payments', corrected]);
+    expect(res.code, res.stderr).toBe(4);
+    for (const doc of [dry.doc!, res.doc!]) expect(doc.invoices[0]).toMatchObject({ status: 'failed', error: { code: 'PAYMENT_DIFFERS', message: want } });
+    expect(byNumber(w!, 'HA-2025-00520').payment.voucher_amount).toBe('1');
+    expect(maxPerOp(w!)).toBe(1);
+  });
+
   it('a --report that cannot be written, or names another kind of file, stops payments and export before anything is sent (exit 2)', async () => {
     await loaded();
     const before = w!.sandbox.state().counters.requestsTotal;

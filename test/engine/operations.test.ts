@@ -446,3 +446,30 @@ describe('runOperations: a send whose read afterwards fails', () => {
     expect(w.sent).toEqual(['INV-1']);
   });
 });
+
+describe('runOperations: an invoice showing the effect otherwise than this operation would leave it', () => {
+  const other = { step: 'erp' as const, http_status: 0, code: 'PAYMENT_DIFFERS', message: 'paid with another amount' };
+  it('found so before anything was sent: failed with why (differs), nothing sent, nothing journaled as done; the same once it agrees is already_done; done by this loader, not asked', async () => {
+    const w = world(1);
+    w.paid.set('9000000000000000', true);
+    let differs = true;
+    const specs = w.specs.map((s) => ({ ...s, differs: () => (differs ? other : undefined) }));
+    const { outcome } = await run(specs);
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', id: '9000000000000000', error: other });
+    expect(w.sent).toEqual([]);
+    differs = false;
+    const again = await run(specs);
+    expect(again.outcome.results[0]!.status).toBe('already_done');
+    expect(w.sent).toEqual([]);
+    // Done by this loader (its answer lost): not asked — the journal's file is the one sent.
+    const lost = new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+    const v = world(1, (_n, step) => (step === 'send' ? lost : undefined));
+    const fresh = journalAt(join(dir, 'j2.jsonl'));
+    const mine = await run(
+      v.specs.map((s) => ({ ...s, differs: () => other })),
+      { journal: fresh },
+    ).finally(() => fresh.close());
+    expect(mine.outcome.results[0]!.status).toBe('done');
+    expect(v.sent).toEqual(['INV-1']);
+  });
+});

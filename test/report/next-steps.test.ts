@@ -112,6 +112,7 @@ const LOADER_CODES: Record<string, [means: RegExp, fix: RegExp]> = {
   AMBIGUOUS: [/more than one invoice/, /give the invoice_id/],
   WRONG_STATUS: [/status .* does not take this action/, /once it is in the status/],
   CLOSED_OTHER_VOUCHER: [/another voucher/, /correct the voucher number/],
+  PAYMENT_DIFFERS: [/another amount, currency or date/, /correct the payment in Alma/],
   NOT_LOADED: [/never loaded/, /load the batch first/],
   vendor_not_found: [/vendor code/, /organization's code/],
   fund_not_found: [/fund code/, /active fund/],
