@@ -417,6 +417,22 @@ describe('payments', () => {
     expect([ha.currency, ha.payment.voucher_currency]).toEqual(['EUR', 'EUR']);
   });
 
+  it('a payment whose answer is lost and whose read back then fails (402459) is OUTCOME_UNKNOWN with the read\'s error, not a plain read failure; the same command reads first and sends nothing again', async () => {
+    await loaded();
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    w!.sandbox.setFaults({ faults: [{ step: 'erp', kind: 'lost_after', match: 'HA-2025-00520', times: 1 }, { step: 'poll', kind: 'business', match: 'HA-2025-00520', after: 1 }] });
+    const res = await cli(['payments', '--timeout', '1', '--poll-timeout', '0.5', PAYMENTS]);
+    expect(res.code, res.stderr).toBe(4);
+    const ha = res.doc!.invoices.find((i) => i.number === 'HA-2025-00520')!;
+    expect(ha).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 400, tracking_id: expect.any(String), message: expect.stringContaining('reading the invoice back then failed (402459: Error while trying to retrieve invoice.)') } });
+    expect(ha.error!.message).toMatch(/^op=paid was sent and its answer lost/);
+    w!.sandbox.setFaults({ faults: [] });
+    const again = await cli(['payments', PAYMENTS]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.doc!.invoices.find((i) => i.number === 'HA-2025-00520')!.status).toBe('paid');
+    expect(maxPerOp(w!)).toBe(1);
+  });
+
   it('a corrected file for an invoice paid already with its voucher (another amount and date) fails PAYMENT_DIFFERS naming both, not already_done; nothing sent', async () => {
     await loaded();
     expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
