@@ -417,6 +417,18 @@ describe('payments', () => {
     expect([ha.currency, ha.payment.voucher_currency]).toEqual(['EUR', 'EUR']);
   });
 
+  it('a payment in another currency than the invoice\'s (JPY on a USD invoice) is an error on its row, nothing sent, exit 3', async () => {
+    await loaded();
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    const path = join(w!.dir, 'jpy.csv');
+    writeFileSync(path, 'vendor,invoice_number,payment_status,voucher_number,voucher_date,voucher_amount,voucher_currency\nEBSCO,EBS-9107-25,paid,V-1,2025-05-01,340.00,JPY\n');
+    const res = await cli(['payments', path]);
+    expect(res.code, res.stderr).toBe(3);
+    expect(res.doc!.invoices[0]!.issues.map((p) => [p.file, p.row, p.column, p.code, p.severity])).toEqual([[path, 2, 'voucher_currency', 'currency_differs', 'error']]);
+    expect(byNumber(w!, 'EBS-9107-25').payment.status).toBe('NOT_PAID');
+    expect(Object.values(ops(w!)).some((o) => 'paid' in o)).toBe(false);
+  });
+
   it('a payment whose answer is lost and whose read back then fails (402459) is OUTCOME_UNKNOWN with the read\'s error, not a plain read failure; the same command reads first and sends nothing again', async () => {
     await loaded();
     expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
