@@ -398,10 +398,12 @@ async function readAfterSend<S extends OpState>(spec: OpSpec<S>): Promise<S | Er
  * and tracking id are kept in it.
  */
 function unreadAfterSend<S extends OpState>(spec: OpSpec<S>, sent: { id: string; accepted: boolean }, err: ApiError): ErrorRecord {
-  const read = `reading the invoice back then failed (${err.code}: ${err.message})`;
+  const read = `reading the invoice back then failed (${err.httpStatus > 0 ? `HTTP ${err.httpStatus}, ` : ''}${err.code}: ${err.message})`;
   return {
     step: 'erp',
-    http_status: err.httpStatus,
+    // Not the read's status: a 4xx would make it a business refusal (result.ts refusalKind: fix
+    // the file), where the same command finishes it. The read's status, code and message are in the words.
+    http_status: 0,
     code: sent.accepted ? NOT_CONFIRMED : OUTCOME_UNKNOWN,
     message: sent.accepted
       ? `Alma accepted op=${spec.op} (sent by this run), but ${read}: it is not sent again — the same command reads the invoice and confirms it`

@@ -436,7 +436,7 @@ describe('payments', () => {
     const res = await cli(['payments', '--timeout', '1', '--poll-timeout', '0.5', PAYMENTS]);
     expect(res.code, res.stderr).toBe(4);
     const ha = res.doc!.invoices.find((i) => i.number === 'HA-2025-00520')!;
-    expect(ha).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 400, tracking_id: expect.any(String), message: expect.stringContaining('reading the invoice back then failed (402459: Error while trying to retrieve invoice.)') } });
+    expect(ha).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 0, tracking_id: expect.any(String), message: expect.stringContaining('reading the invoice back then failed (HTTP 400, 402459: Error while trying to retrieve invoice.)') } });
     expect(ha.error!.message).toMatch(/^op=paid was sent and its answer lost/);
     w!.sandbox.setFaults({ faults: [] });
     const again = await cli(['payments', PAYMENTS]);

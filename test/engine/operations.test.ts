@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runOperations, type OpRunOptions, type OpSpec, type OpState } from '../../src/engine/operations.js';
 import { ApiError, AuthError, UnknownOutcomeError } from '../../src/common/errors.js';
 import type { StopReason } from '../../src/engine/events.js';
+import { refusalKind } from '../../src/engine/result.js';
 import { journalAt } from '../helpers/engine-run.js';
 
 let dir: string;
@@ -422,10 +423,11 @@ describe('runOperations: a send whose read afterwards fails', () => {
       error: {
         step: 'erp',
         code: 'OUTCOME_UNKNOWN',
-        http_status: 400,
+        // Not the read's 400: that would make it a business refusal (fix the file), where the same command finishes it.
+        http_status: 0,
         tracking_id: 'E01-0712-TRACK',
         message:
-          'op=paid was sent and its answer lost, and reading the invoice back then failed (402459: Error while trying to retrieve invoice), so whether Alma did it is not known: ' +
+          'op=paid was sent and its answer lost, and reading the invoice back then failed (HTTP 400, 402459: Error while trying to retrieve invoice), so whether Alma did it is not known: ' +
           'it is not sent again now — the same command reads the invoice first, and sends it again only if Alma does not show it',
       },
     });
@@ -439,7 +441,8 @@ describe('runOperations: a send whose read afterwards fails', () => {
   it('accepted: failed NOT_CONFIRMED with the read\'s error, never sent again', async () => {
     const w = failingReads(true);
     const { outcome } = await run(w.specs, { confirm });
-    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'NOT_CONFIRMED', tracking_id: 'E01-0712-TRACK', message: expect.stringContaining('(402459: Error while trying to retrieve invoice)') } });
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'NOT_CONFIRMED', tracking_id: 'E01-0712-TRACK', message: expect.stringContaining('(HTTP 400, 402459: Error while trying to retrieve invoice)') } });
+    expect(refusalKind(outcome.results[0]!.error!)).toBe('transient');
     w.w.failing = false;
     const again = await run(w.specs, { confirm });
     expect(again.outcome.results[0]!.status).toBe('done');
