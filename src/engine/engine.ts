@@ -463,13 +463,14 @@ function awaitsAnswer(st: InvoiceJournalState): boolean {
 }
 
 /**
- * Whether any run of the loader sent the invoice a line, a file or its processing (an intent in the
- * journal, answered or not): a found invoice it did is `loaded`, never `already_loaded` — "found
+ * Whether any run of the loader sent the invoice a line, a file or its processing that may have
+ * taken effect (an intent in the journal, accepted or unanswered, not refused or never sent:
+ * journal.ts `mayHaveSent`): a found invoice it did is `loaded`, never `already_loaded` — "found
  * complete, nothing sent" (README "The report") holds only when no run of this journal sent it
  * anything, not merely this one.
  */
 function sentByLoader(st: InvoiceJournalState): boolean {
-  return st.lineSentAt.size > 0 || st.linesPending.size > 0 || st.attachmentsSent.size > 0 || st.processPending;
+  return st.mayHaveSent.size > 0;
 }
 
 /** Requests the invoice still needs to send as the journal knows it: create, each child, finalize. */
@@ -784,8 +785,7 @@ class InvoiceSaga {
   #wrote = false;
   /**
    * The invoice was found (not created) by the loader, no run sent it a line, a file or
-   * processing (a file sent and answered leaves no pending intent: the journal's
-   * `attachmentsSent` says), and the read before processing showed it processed: someone
+   * processing that may have taken effect (the journal's `mayHaveSent`), and the read before processing showed it processed: someone
    * finished it by hand. Nothing of this loader's went into it, so it is `already_loaded`.
    */
   #finishedByOthers = false;

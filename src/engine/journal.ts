@@ -166,8 +166,14 @@ export interface InvoiceJournalState {
   attachments: Map<string, string>;
   /** File names sent without a recorded outcome. */
   attachmentsPending: Set<string>;
-  /** File names a run sent (an intent written), whatever came of it: the invoice holds something of ours. */
-  attachmentsSent: Set<string>;
+  /**
+   * The writes a run sent the invoice that may have taken effect ('line N', 'file F', 'process'):
+   * an intent written and not settled `refused` or `unsent` since — or sent again while an earlier
+   * send of it was still unanswered (true), which the later send's refusal does not undo. A refused
+   * write added nothing, so an invoice finished by hand after it holds nothing of ours (engine.ts
+   * `sentByLoader`; README "The report": already_loaded is "found complete, nothing sent").
+   */
+  mayHaveSent: Map<string, boolean>;
   /** Operations on the invoice that took effect (or were found done), by name. */
   ops: Map<string, Extract<JournalEntry, { t: 'op' }>>;
   /** Operations sent without a recorded outcome. */
@@ -216,7 +222,7 @@ const emptyState = (): InvoiceJournalState => ({
   linesPending: new Set(),
   attachments: new Map(),
   attachmentsPending: new Set(),
-  attachmentsSent: new Set(),
+  mayHaveSent: new Map(),
   ops: new Map(),
   opsPending: new Set(),
   opsLost: new Set(),
@@ -228,6 +234,22 @@ const emptyState = (): InvoiceJournalState => ({
 });
 
 const stateKey = (vendor: string, number: string): string => `${vendor}\u0000${number}`;
+
+type SentEntry = Extract<JournalEntry, { t: 'intent' | 'refused' | 'unsent' }>;
+
+/** The `mayHaveSent` key of a line, file or process write; undefined for a create or an operation. */
+function sentKey(e: SentEntry): string | undefined {
+  if (e.step === 'line' && e.line !== undefined) return `line ${e.line}`;
+  if (e.step === 'attachment' && e.file !== undefined) return `file ${e.file}`;
+  return e.step === 'process' ? 'process' : undefined;
+}
+
+/** Whether an earlier send of this write is still unanswered as it is sent again. */
+function stillPending(s: InvoiceJournalState, e: SentEntry): boolean {
+  if (e.step === 'line' && e.line !== undefined) return s.linesPending.has(e.line);
+  if (e.step === 'attachment' && e.file !== undefined) return s.attachmentsPending.has(e.file);
+  return e.step === 'process' && s.processPending;
+}
 
 /** Applies one entry to per-invoice state: the single definition of what an entry means. */
 export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalEntry): void {
@@ -246,7 +268,9 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     states.set(k, s);
   }
   switch (e.t) {
-    case 'intent':
+    case 'intent': {
+      const sent = sentKey(e);
+      if (sent !== undefined) s.mayHaveSent.set(sent, s.mayHaveSent.get(sent) === true || stillPending(s, e));
       if (e.step === 'create') {
         s.createPending = true;
         s.createSentAt = e.at;
@@ -255,7 +279,6 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
         if (e.at !== undefined) s.lineSentAt.set(e.line, e.at);
       } else if (e.step === 'attachment' && e.file !== undefined) {
         s.attachmentsPending.add(e.file);
-        s.attachmentsSent.add(e.file);
       } else if (e.step === 'op' && e.op !== undefined) {
         if (s.opsPending.has(e.op)) s.opsLost.add(e.op);
         s.opsPending.add(e.op);
@@ -267,8 +290,11 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
         s.processWatched = false;
       }
       break;
+    }
     case 'refused':
-    case 'unsent':
+    case 'unsent': {
+      const sent = sentKey(e);
+      if (sent !== undefined && s.mayHaveSent.get(sent) === false) s.mayHaveSent.delete(sent);
       if (e.step === 'create') s.createPending = false;
       else if (e.step === 'line' && e.line !== undefined) s.linesPending.delete(e.line);
       else if (e.step === 'attachment' && e.file !== undefined) s.attachmentsPending.delete(e.file);
@@ -280,6 +306,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
         s.processSentBefore = undefined;
       }
       break;
+    }
     case 'invoice':
       s.id = e.id;
       s.found = s.found || e.found;

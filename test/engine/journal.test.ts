@@ -105,6 +105,23 @@ describe('journal', () => {
     expect([...s.linesPending]).toEqual(['1']);
   });
 
+  it('keeps as maybe sent a write accepted or unanswered, not one refused or never sent, unless sent again while unanswered', () => {
+    const s = foldJournal([
+      { t: 'intent', ...who, step: 'line', line: '1', id: 'X' },
+      { t: 'line', ...who, line: '1', id: '7' },
+      { t: 'intent', ...who, step: 'line', line: '2', id: 'X' },
+      { t: 'refused', ...who, step: 'line', line: '2' },
+      { t: 'intent', ...who, step: 'attachment', file: 'a.pdf', id: 'X' },
+      { t: 'unsent', ...who, step: 'attachment', file: 'a.pdf' },
+      // Sent, its answer lost, sent again and refused: the first send may still take effect.
+      { t: 'intent', ...who, step: 'line', line: '3', id: 'X' },
+      { t: 'intent', ...who, step: 'line', line: '3', id: 'X' },
+      { t: 'refused', ...who, step: 'line', line: '3' },
+      { t: 'intent', ...who, step: 'process', id: 'X' },
+    ]).get('ACME\u0000INV-1')!;
+    expect([...s.mayHaveSent.keys()].sort()).toEqual(['line 1', 'line 3', 'process']);
+  });
+
   it('counts the age of a pending process request from the start of the run after the one that sent it', () => {
     const path = join(dir, 'j.jsonl');
     let clock = Date.parse('2026-01-01T00:00:00Z');

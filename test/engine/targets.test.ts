@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runInvoices } from '../../src/engine/engine.js';
 import { Journal } from '../../src/engine/journal.js';
 import type { Invoice } from '../../src/domain/model.js';
-import { UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, UnknownOutcomeError } from '../../src/common/errors.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../../src/targets/target.js';
 import { makeInvoice } from '../helpers/fake-target.js';
 
@@ -206,6 +206,29 @@ describe('engine, a found invoice an earlier run sent its note to (no finalize s
     expect(fake.log).toEqual(['get ID-9', 'listChildren ID-9']);
     expect(results[0]).toMatchObject({ status: 'loaded', lines: [{ number: 'note', id: 'N-ID-9' }] });
     once(fake, invs);
+  });
+});
+
+describe('engine, a found invoice whose note an earlier run sent and the target refused (no finalize step)', () => {
+  it('is already loaded once the note is added by hand: the refused send put nothing in', async () => {
+    const fake = new Fake('note');
+    fake.stored.push({ id: 'ID-9', vendor: 'V', number: 'A', children: [] });
+    const invs = [makeInvoice('V', 'A', 1)];
+    const t = fake.target();
+    let refuse = true;
+    const addChild: Target['addChild'] = async (id, key, inv) => {
+      if (!refuse) return t.addChild(id, key, inv);
+      refuse = false;
+      throw new ApiError({ httpStatus: 400, code: 'BAD', message: 'refused' });
+    };
+    const first = await run(fake, invs, undefined, { addChild });
+    expect(first.results[0]!.status).toBe('failed');
+    // A person adds the note by hand; the re-run finds it there and sends nothing.
+    fake.stored[0]!.children.push({ number: 'note', id: 'HAND' });
+    fake.log = [];
+    const { results } = await run(fake, invs, undefined, { addChild });
+    expect(fake.log.filter((l) => l.startsWith('addChild'))).toEqual([]);
+    expect(results[0]!.status).toBe('already_loaded');
   });
 });
 
