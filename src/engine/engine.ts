@@ -546,6 +546,14 @@ function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: Invoice
 }
 
 function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step): InvoiceResult {
+  // Found processed (journal `processed` after a look-up) and sent nothing by any run: someone
+  // else's doing, already loaded — not "being processed" by this loader (README "The report").
+  if (st.processed && st.id !== undefined && st.found && !sentByLoader(st)) {
+    return {
+      ...settledResult(key, st, 'already_loaded'),
+      warnings: [{ code: 'status_unknown', message: 'the run stopped while reading this invoice: it was found already processed, and nothing was sent to it; its workflow status was not read (a re-run reads it)' }],
+    };
+  }
   if (st.processed && st.id !== undefined) {
     // Created, every line added and processing accepted: only the wait for the target's
     // workflow was cut short. Loaded, as when the poll times out; nothing is journaled as
@@ -1270,15 +1278,25 @@ class InvoiceSaga {
     const seam = this.#opts.target.attachments;
     if (seam === undefined) return;
     this.#step = 'attachments';
+    const unlisted: string[] = [];
     for (const file of seam.files(this.#inv)) {
       if (this.#st.attachments.has(file.name)) continue;
+      if (unlisted.length > 0) {
+        unlisted.push(file.name);
+        continue;
+      }
       // A listing refused is no failure of an invoice already loaded: the warning says the rest.
       const held = await seam.find(this.#id, file).catch((err: unknown) => {
+        // A listing the run's stop cut short (a Ctrl-C, another invoice's stop) may end with its
+        // last attempt's error, an ApiError of no stop (transport/http.ts `#halted`), or the hard
+        // stop's abort: the file may be there. Nothing is left to send to a processed invoice, so
+        // it is not stopped (a stopped one read as "processed by us": loaded) — the files not
+        // listed are said as not known, never as missing (attachment_not_added).
+        if (this.#stopNow() && ((err instanceof ApiError && runStopOf(err) === undefined) || isAbort(err))) {
+          unlisted.push(file.name);
+          return undefined;
+        }
         if (!(err instanceof ApiError) || runStopOf(err) !== undefined) throw err;
-        // Unless the run is stopping (a Ctrl-C, another invoice's stop): a read cut by it may end
-        // with its last attempt's error, an ApiError of no stop (transport/http.ts `#halted`), and
-        // the file may be there — the run stops, as at a checkpoint, and a re-run lists it again.
-        if (this.#stopNow()) throw new StopRun('interrupted');
         return undefined;
       });
       if (held === undefined) continue;
@@ -1286,7 +1304,7 @@ class InvoiceSaga {
       if (held.unmeasured === true) this.#warnings.push(notCompared(file.name, this.#opts.target.label));
     }
     this.#st = this.#opts.journal.state(this.#key);
-    this.#warnings.push(...unattached(this.#inv, this.#st, this.#opts.target));
+    this.#warnings.push(...unattached(this.#inv, this.#st, this.#opts.target, unlisted));
   }
 
   /**
@@ -1310,6 +1328,9 @@ class InvoiceSaga {
       const untouched = st.found && !this.#wrote && !sentByLoader(journal.state(key));
       return settle(inv, this.#remote, untouched ? 'already_loaded' : 'loaded', this.#opts, this.#warnings);
     }
+    // Resumed after an earlier run journaled it found processed and stopped before settling it:
+    // nothing of this loader's went into it, so it is already loaded, as findOrCreate says.
+    if (st.processed && st.found && !sentByLoader(journal.state(key)) && !this.#wrote) this.#finishedByOthers = true;
     if (st.processed || finalize === undefined) return undefined;
     this.#step = 'process';
     let remote = this.#remote;
@@ -1403,8 +1424,9 @@ class InvoiceSaga {
         // (refused key, daily threshold, unreachable, Ctrl-C) still stops it (`failed`).
         if (!(err instanceof ApiError) || err instanceof IdNotKeptError || runStopOf(err) !== undefined || (this.#stopNow() && isAbort(err))) throw err;
         this.#warnings.push(statusUnread(this.#opts.target, err));
-        if (remote !== undefined) return settle(this.#inv, remote, 'loaded', this.#opts, this.#warnings, true);
-        return { ...settledResult(this.#key, this.#opts.journal.state(this.#key), 'loaded'), unfinished: true, warnings: this.#warnings };
+        const status = this.#finishedByOthers ? 'already_loaded' : 'loaded';
+        if (remote !== undefined) return settle(this.#inv, remote, status, this.#opts, this.#warnings, true);
+        return { ...settledResult(this.#key, this.#opts.journal.state(this.#key), status), unfinished: true, warnings: this.#warnings };
       }
     }
     // Processing not shown by the time limit: loaded (created, every line added, processing
@@ -1596,17 +1618,26 @@ const notCompared = (name: string, label: string): LoadWarning => ({
  * without the column, or found processed in the target): a load attaches files before
  * processing only, so they are said, not sent — the target may hold them already (added by hand).
  */
-function unattached(inv: Invoice, st: InvoiceJournalState, target: Target): LoadWarning[] {
-  const missing = (target.attachments?.files(inv) ?? []).filter((f) => !st.attachments.has(f.name)).map((f) => f.name);
-  if (missing.length === 0) return [];
+function unattached(inv: Invoice, st: InvoiceJournalState, target: Target, unlisted: readonly string[] = []): LoadWarning[] {
   const label = target.label;
-  const names = missing.join(', ');
-  return [
-    {
+  const out: LoadWarning[] = [];
+  const missing = (target.attachments?.files(inv) ?? []).filter((f) => !st.attachments.has(f.name) && !unlisted.includes(f.name)).map((f) => f.name);
+  if (missing.length > 0) {
+    out.push({
       code: 'attachment_not_added',
-      message: `${names} not attached by this load: the invoice was already processed in ${label}, and files are attached only before processing; add ${missing.length > 1 ? 'them' : 'it'} in ${label} if ${missing.length > 1 ? 'they are' : 'it is'} not there`,
-    },
-  ];
+      message: `${missing.join(', ')} not attached by this load: the invoice was already processed in ${label}, and files are attached only before processing; add ${missing.length > 1 ? 'them' : 'it'} in ${label} if ${missing.length > 1 ? 'they are' : 'it is'} not there`,
+    });
+  }
+  if (unlisted.length > 0) {
+    const many = unlisted.length > 1;
+    out.push({
+      code: 'attachment_not_listed',
+      message:
+        `${unlisted.join(', ')}: the run stopped before ${label} listed this invoice's files, so whether ${many ? 'they are' : 'it is'} there is not known; ` +
+        `the invoice was already processed, and nothing was sent to it — check in ${label} and add ${many ? 'them' : 'it'} by hand if missing`,
+    });
+  }
+  return out;
 }
 
 /** The line with this number as the target lists it, else as the journal knows it (an id only). */

@@ -41,12 +41,14 @@ export interface InvoiceResult {
  * file, which a load does not change), `not_finished` (processing had not shown by
  * `--poll-timeout`, or its status could not be read after processing was accepted), `status_unknown` (the run stopped while the invoice was being processed),
  * `attachment_not_added` (a file named for an invoice already processed: not sent),
+ * `attachment_not_listed` (the same, but the run stopped before the target listed its files:
+ * whether it is there is not known),
  * `attachment_not_compared` (a file the target holds under the name, taken without its size
  * compared: not sent), `stored_otherwise` (the canary read back a field the target may write its
  * own text into, Alma's line vat_note, otherwise than sent: no stop).
  */
 export interface LoadWarning {
-  code: 'several_found' | 'held_different' | 'not_finished' | 'status_unknown' | 'attachment_not_added' | 'attachment_not_compared' | 'stored_otherwise';
+  code: 'several_found' | 'held_different' | 'not_finished' | 'status_unknown' | 'attachment_not_added' | 'attachment_not_listed' | 'attachment_not_compared' | 'stored_otherwise';
   message: string;
 }
 

@@ -18,6 +18,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+class Kill extends Error {}
+
 describe('engine: a found invoice a run attached a file to, stopped before processing, processed by hand', () => {
   it('is loaded on the re-run (a file of ours went into it), not already loaded, and not processed again', async () => {
     const alma = new FakeAlma();
@@ -51,17 +53,24 @@ describe('engine: a found invoice a run attached a file to, stopped before proce
 });
 
 describe('engine: a found processed invoice whose file listing the run stop cut short', () => {
-  it('stops with the run; its file is not said to be missing (the listing never answered)', async () => {
+  const processedByHand = (alma: FakeAlma, inv: ReturnType<typeof makeInvoice>): void => {
+    alma.invoices.push({ id: alma.newId(), vendor: 'ACME', number: 'INV-1', total: inv.header.totalAmount.toFixed(2), lines: [{ number: '1', id: alma.newId() }], processCount: 1, settlesAfterReads: 0, state: 'done', alerts: [] });
+  };
+
+  it('is already loaded, the file said not known (never missing), and so on the re-run: nothing was sent', async () => {
     const alma = new FakeAlma();
     const inv = makeInvoice('ACME', 'INV-1', 1);
     // Processed by hand before the load: the look-up finds it done, and its file is looked for.
-    alma.invoices.push({ id: alma.newId(), vendor: 'ACME', number: 'INV-1', total: inv.header.totalAmount.toFixed(2), lines: [{ number: '1', id: alma.newId() }], processCount: 1, settlesAfterReads: 0, state: 'done', alerts: [] });
+    processedByHand(alma, inv);
     // Ctrl-C as the listing waits for a retry: the transport ends it with its last attempt's error
     // (an ApiError of no stop, transport/http.ts `#halted`).
     const ctrl = new AbortController();
+    let cut = true;
     const seam: AttachmentSeam = {
       files: () => [{ name: 'a.pdf', path: '/nowhere/a.pdf' }],
       find: async () => {
+        if (!cut) return { id: 'A1', name: 'a.pdf', size: 1 };
+        cut = false;
         ctrl.abort();
         throw new ApiError({ httpStatus: 503, code: 'SERVICE_UNAVAILABLE', message: 'GET /acq/invoices/1/attachments: 503 (after 2 attempts)' });
       },
@@ -69,8 +78,64 @@ describe('engine: a found processed invoice whose file listing the run stop cut 
         throw new Error('nothing is attached to a processed invoice');
       },
     };
-    const { outcome } = await runEngine({ ...alma.target(), attachments: seam }, [inv], join(dir, 'j.jsonl'), { stopSignal: ctrl.signal });
+    const path = join(dir, 'j.jsonl');
+    const first = await runEngine({ ...alma.target(), attachments: seam }, [inv], path, { stopSignal: ctrl.signal });
+    expect(first.outcome.results[0]!.status).toBe('already_loaded');
+    expect(first.outcome.results[0]!.warnings.map((w) => w.code)).toEqual(['attachment_not_listed']);
+    expect(first.outcome.results[0]!.warnings[0]!.message).toContain('whether it is there is not known');
+    const { outcome } = await runEngine({ ...alma.target(), attachments: seam }, [inv], path);
+    expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded']);
+  });
+
+  it('resumed after a kill in the listing, is already loaded (the journal says found processed, not processed by us)', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 1);
+    processedByHand(alma, inv);
+    let kill = true;
+    const seam: AttachmentSeam = {
+      files: () => [{ name: 'a.pdf', path: '/nowhere/a.pdf' }],
+      find: async () => {
+        if (kill) {
+          kill = false;
+          throw new Kill('killed');
+        }
+        return { id: 'A1', name: 'a.pdf', size: 1 };
+      },
+      add: async () => {
+        throw new Error('nothing is attached to a processed invoice');
+      },
+    };
+    const path = join(dir, 'j.jsonl');
+    await expect(runEngine({ ...alma.target(), attachments: seam }, [inv], path)).rejects.toBeInstanceOf(Kill);
+    const { outcome } = await runEngine({ ...alma.target(), attachments: seam }, [inv], path);
+    expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded']);
+    expect(alma.log.filter((l) => l.startsWith('processInvoice'))).toEqual([]);
+  });
+
+  it('resumed after a kill, then stopped again before its status was read, is already loaded, not "being processed"', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 1);
+    processedByHand(alma, inv);
+    const path = join(dir, 'j.jsonl');
+    const ctrl = new AbortController();
+    let calls = 0;
+    const seam: AttachmentSeam = {
+      files: () => [{ name: 'a.pdf', path: '/nowhere/a.pdf' }],
+      find: async () => {
+        calls++;
+        if (calls === 1) throw new Kill('killed');
+        // The re-run's listing answers; Ctrl-C comes with it, before the status is read.
+        ctrl.abort();
+        return { id: 'A1', name: 'a.pdf', size: 1 };
+      },
+      add: async () => {
+        throw new Error('nothing is attached to a processed invoice');
+      },
+    };
+    await expect(runEngine({ ...alma.target(), attachments: seam }, [inv], path)).rejects.toBeInstanceOf(Kill);
+    const { outcome } = await runEngine({ ...alma.target(), attachments: seam }, [inv], path, { stopSignal: ctrl.signal });
     expect(outcome.stopped?.reason).toBe('interrupted');
-    expect(outcome.results[0]!.warnings.map((w) => w.code)).not.toContain('attachment_not_added');
+    expect(outcome.results[0]!.status).toBe('already_loaded');
+    expect(outcome.results[0]!.warnings.map((w) => w.message).join()).not.toContain('being processed');
   });
 });
