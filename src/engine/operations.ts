@@ -21,8 +21,9 @@
  *   is left of that time since the run after it began, so killed runs do not send it again at
  *   once. A send again refused (a 4xx: Alma's codes
  *   for an invoice in the wrong status are not documented, docs/alma.md "Inferred, not
- *   documented") is read once more: the first may have taken effect meanwhile, and then it is
- *   done; if not, the journal still holds the first as lost (journal.ts `opsLost`), so a later
+ *   documented"; or a 429) is read once more: the first may have taken effect meanwhile, and then
+ *   it is done; if not, its outcome is unknown (OUTCOME_UNKNOWN, not the refusal), and the journal
+ *   still holds the first as lost (journal.ts `opsLost`), so a later
  *   run that finds the effect reports it done, not `already_done`. A send that did nothing is
  *   journaled as the load's writes are (engine.ts `journaledAs`): `refused` (a 4xx, a 429
  *   included), `unsent` (it never left: a Ctrl-C before its turn, a connection refused before
@@ -310,17 +311,19 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         // reads once and sends at once instead of waiting for a lost answer there was none of.
         const settled = journaledAs(err, intent);
         if (settled !== undefined) journal.append({ t: settled, ...who, step: 'op', op: spec.op });
-        // isRefusal is never an unknown outcome (common/errors.ts writeVerdict).
-        const definite = err instanceof ApiError && isRefusal(err);
+        // isRefusal is never an unknown outcome (common/errors.ts writeVerdict); a 429 that is no
+        // stop of the run (the per-second threshold, after the client's retries) did nothing either.
+        const definite = err instanceof ApiError && (isRefusal(err) || err.httpStatus === 429);
         if ((attempt > 1 || pending) && definite && runStopOf(err) === undefined) {
-          // Sent again after a lost answer, and refused: for the status the first send left it in
-          // (Alma works on these asynchronously), or a refusal that stands. (A refused key, the
-          // daily threshold: the run stops, below.)
-          // The first send, whose answer was lost, may still be done: a failed read says so.
+          // Sent again after a lost answer, and refused or met by a 429: for the status the first
+          // send left it in (Alma works on these asynchronously). Not shown done, the first send may
+          // still take effect: its outcome is unknown, not the send again's refusal (which would
+          // read as a business refusal: report/failures.ts). (A refused key, the daily threshold:
+          // the run stops, below.) A failed read says so too (readAfterSend).
           sent ??= { id: found.id, accepted: false };
           const now = await after.read();
           if ('id' in now && spec.done(now)) return finish(now, 'done');
-          throw err;
+          return fail(resentUnknown(spec.op, err), found.id);
         }
         if (!(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
         // No answer: it may have reached Alma and be at work there. Read, for a while, before sending again.
@@ -448,6 +451,21 @@ function stoppedAfterSend<S extends OpState>(spec: OpSpec<S>, sent: { id: string
       };
   return { key: spec.key, status: 'failed', id: sent.id, alerts: [], error };
 }
+
+/**
+ * An operation sent before without an answer, sent again and refused (or met by a 429), the
+ * invoice not showing it done: the first send may still take effect (runOne). The send again's
+ * answer is kept in the message, its status and tracking id in the record.
+ */
+const resentUnknown = (op: string, err: ApiError): ErrorRecord => ({
+  step: 'erp',
+  http_status: err.httpStatus,
+  code: OUTCOME_UNKNOWN,
+  message:
+    `op=${op} was sent before and its answer never came; sent again, it was answered ${err.code}: ${err.message}, and the invoice does not show it done — ` +
+    'the first send may still take effect: the same command reads the invoice first, and sends it again only if Alma does not show it',
+  ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+});
 
 /** The loader's code for an accepted write whose effect did not show (runOne). */
 export const NOT_CONFIRMED = 'NOT_CONFIRMED';

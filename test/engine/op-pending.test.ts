@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runOperations, type OpSpec, type OpState } from '../../src/engine/operations.js';
-import { ApiError, NotSentError } from '../../src/common/errors.js';
+import { ApiError, NotSentError, UnknownOutcomeError } from '../../src/common/errors.js';
 import type { JournalEntry } from '../../src/engine/journal.js';
 import { journalAt } from '../helpers/engine-run.js';
 
@@ -233,7 +233,9 @@ describe('operations: an operation an earlier run sent without an answer, found 
     const failed = await runOperations([w.spec], second.opts);
     second.close();
     expect(w.sends()).toBe(2);
-    expect(failed.results[0]).toMatchObject({ status: 'failed', error: { code: '60267' } });
+    // The first send may still take effect: its outcome is unknown, not a business refusal (60267 kept in the message).
+    expect(failed.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 400 } });
+    expect(failed.results[0]!.error!.message).toContain('60267: Invoice status is not valid for this action');
     expect(journaled(path).filter((e) => e.t === 'refused')).toHaveLength(1);
     // The first request, lost in run 1, takes effect at last.
     w.applyLate();
@@ -245,5 +247,57 @@ describe('operations: an operation an earlier run sent without an answer, found 
     expect(third.slept).toEqual([]);
     expect(out.results[0]!.status).toBe('done');
     expect(journaled(path).filter((e) => e.t === 'op')).toMatchObject([{ op: 'paid', outcome: 'done' }]);
+  });
+});
+
+describe('operations: sent again in the same run after a lost answer, and refused or met by a 429', () => {
+  /** The first send's answer is lost; the invoice never shows the effect; the send again meets `again`. */
+  const lostThen = (again: ApiError) => {
+    let sends = 0;
+    let reads = 0;
+    const spec: OpSpec<Paid> = {
+      key: { vendor: 'ACME', number: 'INV-1' },
+      op: 'paid',
+      read: async () => {
+        reads++;
+        return { id: '9000000000000000001', paid: false, alerts: [], workflowStatus: 'Ready to be Paid' };
+      },
+      done: (st) => st.paid,
+      refuse: () => undefined,
+      send: async () => {
+        sends++;
+        if (sends === 1) throw new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+        throw again;
+      },
+    };
+    return { spec, sends: () => sends, reads: () => reads };
+  };
+
+  it('a 429: OUTCOME_UNKNOWN after one read more, not PER_SECOND_THRESHOLD', async () => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    const w = lostThen(new ApiError({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD', message: 'too many requests', trackingId: 'E01-0712' }));
+    const r = runAt(path, clock);
+    let readsAtResend = 0;
+    const send = w.spec.send;
+    const out = await runOperations([{ ...w.spec, send: async (id) => ((readsAtResend = w.reads()), send(id)) }], r.opts);
+    r.close();
+    expect(w.sends()).toBe(2);
+    // Read again after the 429, as after a refusal.
+    expect(w.reads()).toBeGreaterThan(readsAtResend);
+    expect(out.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 429, tracking_id: 'E01-0712' } });
+    expect(out.results[0]!.error!.message).toContain('PER_SECOND_THRESHOLD: too many requests');
+  });
+
+  it('a 4xx: OUTCOME_UNKNOWN, the refusal in its message, not the refusal as a business one', async () => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    const w = lostThen(new ApiError({ httpStatus: 400, code: '60267', message: 'Invoice status is not valid for this action' }));
+    const r = runAt(path, clock);
+    const out = await runOperations([w.spec], r.opts);
+    r.close();
+    expect(w.sends()).toBe(2);
+    expect(out.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 400 } });
+    expect(out.results[0]!.error!.message).toContain('60267');
   });
 });

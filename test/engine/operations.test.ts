@@ -311,19 +311,20 @@ describe('runOperations: a write whose answer was lost while Alma was at work on
     expect(c.waits).toEqual([300, 600, 100]);
   });
 
-  it('sent again and refused, still not shown: the refusal stands', async () => {
+  it('sent again and refused, still not shown: OUTCOME_UNKNOWN (the first may still take effect), the refusal in its message', async () => {
     const w = lostWhileAtWork(1, Infinity);
     const c = clock(10_000, 1_000);
     const { outcome } = await run(w.specs, { confirm: c.confirm });
     expect(w.sent).toEqual(['INV-1', 'INV-1']);
-    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: '60267', http_status: 400 } });
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 400 } });
+    expect(outcome.results[0]!.error!.message).toContain('60267');
   });
 
   it('sent again and refused, still not shown — the first shown later: the next run reads it and reports it done, nothing sent', async () => {
     const w = lostWhileAtWork(1, Infinity);
     const c = clock(10_000, 1_000);
     const { outcome } = await run(w.specs, { confirm: c.confirm });
-    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: '60267' } });
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN' } });
     // The refusal settled the second send's intent; the first, whose answer was lost, takes effect late.
     w.readsSince.set('920000000000000', Infinity);
     const again = await run(w.specs, { confirm: c.confirm });
