@@ -340,12 +340,14 @@ export function createProgress(o: ProgressOptions): Progress {
             // A duplicate refusal is an answer, not a lost one: it says the number is taken, and the invoice holding it is looked for.
             // An earlier run's write whose answer it did not wait for lost nothing in this run: the line says which (events.ts).
             const asking = `asking ${o.targetLabel ?? 'Alma'} whether it took effect before anything is sent again`;
+            // Its reason already says "whether it took effect" (engine.ts): the line does not say it twice.
+            const askingEarlier = `asking ${o.targetLabel ?? 'Alma'} before anything is sent again`;
             write(
               o.style.yellow(
                 e.duplicate === true
                   ? `  ${safe(e.key.number)}: ${e.step} refused, the number exists already (${safe(e.reason)}); looking in ${o.targetLabel ?? 'Alma'} for the invoice that holds it before anything else is sent`
                   : e.earlier === true
-                    ? `  ${safe(e.key.number)}: ${safe(e.reason)}; ${asking}`
+                    ? `  ${safe(e.key.number)}: ${safe(e.reason)}; ${askingEarlier}`
                     : `  ${safe(e.key.number)}: ${e.step} answer lost (${safe(e.reason)}); ${asking}`,
               ),
             );

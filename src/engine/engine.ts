@@ -854,14 +854,14 @@ class InvoiceSaga {
     let pending: RemoteInvoice | undefined;
     let matches: readonly RemoteInvoice[];
     if (st.createPending) {
-      pending = await this.#findPendingCreate(st.createSentAt, 'an earlier run stopped before its create was answered');
+      pending = await this.#findPendingCreate(st.createSentAt, 'an earlier run sent its create and never learned whether it took effect');
       matches = pending !== undefined ? [pending] : [];
     } else {
       const elsewhere = this.#opts.elsewhere?.get(keyString(key));
       matches = this.#ctx.found.get(keyString(key)) ?? (await this.#lookUp(elsewhere));
       // The same for one another journal sent (an earlier run of this file before it was edited).
       if (matches.length === 0 && elsewhere?.createSentAt !== undefined) {
-        pending = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run, of this file before an edit, stopped before its create was answered');
+        pending = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run, of this file before an edit, sent its create and never learned whether it took effect');
         if (pending !== undefined) matches = [pending];
       }
     }
@@ -1127,7 +1127,7 @@ class InvoiceSaga {
     let listed = this.#knownLines!.get(number);
     // A line an earlier run sent without an answer may not show in the listing yet.
     if (listed === undefined && st.linesPending.has(number)) {
-      emit({ type: 'reconcile', key, step: 'lines', reason: `an earlier run stopped before its line ${number} was answered`, earlier: true });
+      emit({ type: 'reconcile', key, step: 'lines', reason: `an earlier run sent its line ${number} and never learned whether it took effect`, earlier: true });
       const line = await lookAcrossWindow(() => listedLine(target, id, st, inv, number), st.lineSentAt.get(number) ?? 0, this.#ctx.settle, this.#clock);
       if (line !== undefined) await this.#settledAsSent(line);
       listed = line?.id;

@@ -20,9 +20,10 @@ export type EngineEvent =
   | { type: 'step'; key: InvoiceKey; step: Step; detail?: string }
   /**
    * A write's outcome is looked for in the target before anything is sent again: its answer was
-   * lost (`reason`: the error it ended on), or `earlier`: an earlier run stopped before its answer
-   * came — nothing was lost in this run, and `reason` says which write, as a clause ("an earlier
-   * run stopped before its create was answered"). `duplicate`: no answer was lost — the target
+   * lost (`reason`: the error it ended on), or `earlier`: an earlier run sent it and never learned
+   * whether it took effect (stopped before its answer, or gave up after its retries; here, or in
+   * another journal of the file) — nothing was lost in this run, and `reason` says which write, as
+   * a clause ("an earlier run sent its create and never learned whether it took effect"). `duplicate`: no answer was lost — the target
    * refused the create because the number exists (Target.isDuplicateRefusal), and the invoice that
    * holds it is looked for (engine.ts `#create`); `reason` is the refusal.
    */

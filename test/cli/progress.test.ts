@@ -86,8 +86,8 @@ describe('time on the terminal', () => {
     expect(dup).not.toMatch(/answer lost/);
     expect(said({ type: 'reconcile', key, step: 'create', reason: 'ECONNRESET: socket hang up' })).toMatch(/INV-1: create answer lost \(ECONNRESET: socket hang up\); asking Alma whether it took effect/);
     // Nothing was lost in this run: an earlier one stopped before the answer came.
-    const earlier = said({ type: 'reconcile', key, step: 'lines', reason: 'an earlier run stopped before its line 2 was answered', earlier: true });
-    expect(earlier).toMatch(/ {2}INV-1: an earlier run stopped before its line 2 was answered; asking Alma whether it took effect before anything is sent again\n$/);
+    const earlier = said({ type: 'reconcile', key, step: 'lines', reason: 'an earlier run sent its line 2 and never learned whether it took effect', earlier: true });
+    expect(earlier).toMatch(/ {2}INV-1: an earlier run sent its line 2 and never learned whether it took effect; asking Alma before anything is sent again\n$/);
     expect(earlier).not.toMatch(/answer lost/);
   });
 

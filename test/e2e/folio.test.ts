@@ -229,7 +229,7 @@ describe('a FOLIO that does not keep the ids invoice-load gives', () => {
     // still left alone. Only its create is taken for one whose answer was lost (its look-up finds
     // it at once): none of the others is looked for across the settle window.
     const again = await w.load([SAMPLE]);
-    expect(again.stderr.split('\n').filter((l) => l.includes('whether it took effect'))).toEqual([expect.stringContaining(` ${made.number}: an earlier run stopped before its create was answered;`)]);
+    expect(again.stderr.split('\n').filter((l) => l.includes('whether it took effect'))).toEqual([expect.stringContaining(` ${made.number}: an earlier run sent its create and never learned whether it took effect;`)]);
     expect(again.code, again.stderr).toBe(4);
     const r = again.report!.invoices.find((i) => i.number === made.number)!;
     // (The report names the look-up step `create`.)

@@ -194,8 +194,8 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
     // Each wait is said. (The killed run had written A-2's create intent as it died: a kill
     // between an intent and its request, which the journal answers for the same way.)
     expect(events.filter((e) => e.type === 'reconcile')).toEqual([
-      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-1' }, step: 'lines', reason: 'an earlier run stopped before its line 2 was answered', earlier: true },
-      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run, of this file before an edit, stopped before its create was answered', earlier: true },
+      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-1' }, step: 'lines', reason: 'an earlier run sent its line 2 and never learned whether it took effect', earlier: true },
+      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run, of this file before an edit, sent its create and never learned whether it took effect', earlier: true },
     ]);
     expect([...alma.created.values()]).toEqual([1, 1]);
     expect(Object.values(once(alma))).toEqual([['1', '2'], ['1']]);
@@ -208,7 +208,7 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
     // The wait is said (the terminal prints it): not a silent pause of up to the window.
     expect(events.filter((e) => e.type === 'reconcile')).toEqual([
-      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run, of this file before an edit, stopped before its create was answered', earlier: true },
+      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run, of this file before an edit, sent its create and never learned whether it took effect', earlier: true },
     ]);
     expect([...alma.created.values()]).toEqual([1, 1]);
     expect(Object.values(once(alma))).toEqual([['1', '2'], ['1']]);
@@ -217,7 +217,7 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
   it('the same file run again (its own journal): the wait for its own unanswered create is said the same way', async () => {
     const { alma, events } = await killedThenEdited({ method: 'createInvoice', call: 2, kind: 'crash-after' }, false, 'old');
     expect([...alma.created.values()]).toEqual([1, 1]);
-    expect(events.filter((e) => e.type === 'reconcile')).toEqual([{ type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run stopped before its create was answered', earlier: true }]);
+    expect(events.filter((e) => e.type === 'reconcile')).toEqual([{ type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run sent its create and never learned whether it took effect', earlier: true }]);
   });
 
   it('the same runs without the other journal create both invoices twice (what the look-ups alone give)', async () => {

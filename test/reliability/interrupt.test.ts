@@ -183,7 +183,7 @@ describe('interrupts', () => {
     s.sb.configure({ latencyMs: 0, processDelayMs: 40 });
     const res = await spawnCli(s.args, { env: s.env, timeoutMs: 60_000 }).done;
     expect(res.code, res.stderr).toBe(0);
-    // Looked for as a write whose answer was lost, or one an earlier run stopped before its answer came.
+    // Looked for as a write whose answer was lost, or one an earlier run sent and never learned the outcome of.
     const lost = res.stderr.split('\n').filter((l) => l.includes('whether it took effect'));
     for (const e of unsent) expect(lost.filter((l) => l.includes(` ${e.number}: `))).toEqual([]);
     expectExactlyOnce(s.sb.state(), JSON.parse(res.stdout) as ReportDocument, { allFromApi: true });
