@@ -87,6 +87,26 @@ describe('engine: a found processed invoice whose file listing the run stop cut 
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded']);
   });
 
+  it('cut by the hard stop (a second Ctrl-C: the read aborted): already loaded, the file said not known', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 1);
+    processedByHand(alma, inv);
+    const ctrl = new AbortController();
+    const seam: AttachmentSeam = {
+      files: () => [{ name: 'a.pdf', path: '/nowhere/a.pdf' }],
+      find: async () => {
+        ctrl.abort();
+        throw new DOMException('This operation was aborted', 'AbortError');
+      },
+      add: async () => {
+        throw new Error('nothing is attached to a processed invoice');
+      },
+    };
+    const { outcome } = await runEngine({ ...alma.target(), attachments: seam }, [inv], join(dir, 'j.jsonl'), { stopSignal: ctrl.signal });
+    expect(outcome.results[0]!.status).toBe('already_loaded');
+    expect(outcome.results[0]!.warnings.map((w) => w.code)).toEqual(['attachment_not_listed']);
+  });
+
   it('resumed after a kill in the listing, is already loaded (the journal says found processed, not processed by us)', async () => {
     const alma = new FakeAlma();
     const inv = makeInvoice('ACME', 'INV-1', 1);
