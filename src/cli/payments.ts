@@ -8,7 +8,6 @@
 import { shortHash, type ClaimedElsewhere } from './journals.js';
 import { hostname } from 'node:os';
 import type { InvoiceKey } from '../domain/model.js';
-import { problem } from '../domain/problem.js';
 import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
@@ -150,19 +149,25 @@ export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecor
   return refusal('WRONG_STATUS', `invoice ${s.number} is ${statusShown(s)}; only an invoice waiting for payment (code Ready to be Paid) can be ${req.status}`);
 }
 
+/** The error code of a row held by another run (README "invoice-load payments"). */
+export const HELD_BY_OTHER_RUN = 'HELD_BY_OTHER_RUN';
+
 /**
- * The warning on a row whose invoice another live `payments` run (another file naming it)
- * claims: that run answers it; this one sent nothing for it.
+ * The error of a row whose invoice another live `payments` run (another file naming it) claims:
+ * that run answers it; this one sent nothing for it. `failed`, not a status of its own: the
+ * report's statuses are the product's contract (README "invoice-load payments"), and a failed
+ * row is what a re-run finishes. The claim records the other run's pid and start, its lock
+ * the host (cli/journals.ts claimedElsewhere), not its file.
  */
-export function heldPaymentWarning(e: PaymentEntry, s: InvoiceState, claims: readonly ClaimedElsewhere[]): Problem {
+export function heldPaymentError(s: InvoiceState, claims: readonly ClaimedElsewhere[]): ErrorRecord {
   const by = claims.find((c) => c.shared.some((k) => k.vendor === s.vendor && k.number === `${s.number} #${s.id}`)) ?? claims[0]!;
   const where = by.holder.host !== hostname() ? ` on host ${by.holder.host}` : '';
-  return problem(
-    e.source,
-    'held_by_other_run',
-    `invoice ${s.number} (id ${s.id}) is being paid or rejected by another invoice-load payments run now (pid ${by.holder.pid}, started ${by.holder.started}${where}); nothing sent for it here, so that it is not sent twice. Run this file again once that run ends: it is then already done, or sent`,
-    { severity: 'warning' },
-  );
+  return {
+    step: 'erp',
+    http_status: 0,
+    code: HELD_BY_OTHER_RUN,
+    message: `another run of invoice-load, of another payments file, is at work on invoice ${s.number} (id ${s.id}) now (pid ${by.holder.pid}, started ${by.holder.started}${where}); nothing was sent for this row, so that it is not paid or rejected twice. Run this file again once that run ends: it reads the invoice again and sends only what is still to do`,
+  };
 }
 
 export async function runPayments(cfg: Config, term: Terminal): Promise<number> {
@@ -256,7 +261,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     // Another payments run (another file naming one of these invoices) at work now: each
     // journal's lock covers one file, so both would send op=paid. Claimed by the invoice Alma
     // holds (journals.ts claimedElsewhere, as a load claims its invoices), a row whose invoice a
-    // live run claims is held: nothing sent for it here, and said.
+    // live run claims is held: nothing sent for it here, and the row fails HELD_BY_OTHER_RUN.
     const invoiceKey = (e: PaymentEntry): InvoiceKey | undefined => {
       const s = located.get(e);
       return s !== undefined && 'id' in s ? { vendor: s.vendor, number: `${s.number} #${s.id}` } : undefined;
@@ -267,7 +272,6 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       const k = invoiceKey(e);
       return k !== undefined && claimed.has(`${k.vendor}\u0000${k.number}`);
     }));
-    for (const e of held) e.problems.push(heldPaymentWarning(e, located.get(e) as InvoiceState, claims));
     const toSend = valid.filter((e) => !held.has(e));
     const outcome = await runOperations(
       toSend.map((e) => {
@@ -300,7 +304,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     const invoices = entries.map((e): LifecycleInvoice => {
       const b = base(e);
       const st = located.get(e);
-      if (held.has(e) && st !== undefined && 'id' in st) return { ...b, status: 'held', id: st.id, workflow_status: st.workflowStatus, alerts: st.alerts };
+      if (held.has(e) && st !== undefined && 'id' in st) return { ...b, status: 'failed', id: st.id, workflow_status: st.workflowStatus, alerts: st.alerts, error: heldPaymentError(st, claims) };
       const r = byEntry.get(e);
       if (r === undefined) return b;
       const status = r.status === 'done' ? e.request!.status : r.status === 'not_started' ? 'failed' : r.status;

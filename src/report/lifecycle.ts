@@ -17,10 +17,10 @@ import { workflowLabel } from './alerts.js';
  * `exported`: written to the file, not marked; `already_done`: found done (recorded by an earlier
  * run, or by hand), nothing sent — one an earlier run sent and lost the answer of, found done, is
  * the loader's own (`paid`, `rejected`, `marked`: engine/operations.ts); `failed`; `invalid`: not
- * sent; `planned`: dry run; `held`: another run (another payments file naming it) is at work on it
- * now, so this one sent nothing for it.
+ * sent; `planned`: dry run. These names are the product's contract (README "invoice-load
+ * payments"): a payments row another run is at work on is `failed`, HELD_BY_OTHER_RUN (cli/payments.ts).
  */
-export type LifecycleStatus = 'paid' | 'rejected' | 'marked' | 'exported' | 'already_done' | 'held' | 'failed' | 'invalid' | 'planned';
+export type LifecycleStatus = 'paid' | 'rejected' | 'marked' | 'exported' | 'already_done' | 'failed' | 'invalid' | 'planned';
 
 export interface LifecycleInvoice {
   vendor: string;
@@ -41,7 +41,6 @@ export interface LifecycleSummary {
   marked: number;
   exported: number;
   already_done: number;
-  held: number;
   failed: number;
   invalid: number;
   planned: number;
@@ -71,7 +70,7 @@ export interface LifecycleReport {
 }
 
 export function lifecycleSummary(invoices: readonly LifecycleInvoice[], requests: number): LifecycleSummary {
-  const s: LifecycleSummary = { invoices: invoices.length, paid: 0, rejected: 0, marked: 0, exported: 0, already_done: 0, held: 0, failed: 0, invalid: 0, planned: 0, requests };
+  const s: LifecycleSummary = { invoices: invoices.length, paid: 0, rejected: 0, marked: 0, exported: 0, already_done: 0, failed: 0, invalid: 0, planned: 0, requests };
   for (const inv of invoices) s[inv.status]++;
   return s;
 }
@@ -82,7 +81,6 @@ const LABEL: Record<LifecycleStatus, string> = {
   marked: 'marked in ERP',
   exported: 'exported',
   already_done: 'already done',
-  held: 'held (another run)',
   failed: 'FAILED',
   invalid: 'INVALID',
   planned: 'planned',
@@ -126,7 +124,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
     out.push('');
   }
   const s = report.summary;
-  const parts = (['paid', 'rejected', 'marked', 'exported', 'already_done', 'held', 'failed', 'invalid', 'planned'] as const)
+  const parts = (['paid', 'rejected', 'marked', 'exported', 'already_done', 'failed', 'invalid', 'planned'] as const)
     .filter((k) => s[k] > 0)
     .map((k) => `${s[k]} ${k === 'marked' ? 'marked' : LABEL[k].toLowerCase()}`);
   const tail = report.dry_run ? 'Dry run: nothing was sent.' : `${s.requests} request${s.requests === 1 ? '' : 's'} to ${targetName(report)}.`;

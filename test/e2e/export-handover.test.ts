@@ -376,7 +376,7 @@ describe('export --mark-in-erp: two runs at once, to two files', () => {
  * second has ended): no timing.
  */
 describe('payments: two files naming one invoice, run at once', () => {
-  it('the second holds the row (status held, a warning on it), sends nothing for it; the invoice is paid once', async () => {
+  it('the second fails the row HELD_BY_OTHER_RUN (a contract status, exit 4), sends nothing for it; the invoice is paid once', async () => {
     const inv: Record<string, unknown> = { ...head('1'), invoice_workflow_status: MARKED, payment: { payment_status: { value: 'NOT_PAID' } } };
     let inPay: () => void = () => undefined;
     const paying = new Promise<void>((resolve) => (inPay = resolve));
@@ -406,11 +406,16 @@ describe('payments: two files naming one invoice, run at once', () => {
     const second = await runCli(['payments', '--json', '--rate', '200', file('p2.csv', 'V-2')], { env: api.env });
     release!();
     const firstDone = await first.done;
-    expect(second.code, second.stderr).toBe(0);
+    // A failed row: exit 4, as any (README "Exit codes").
+    expect(second.code, second.stderr).toBe(4);
     const doc = JSON.parse(second.stdout) as LifecycleReport;
-    expect(doc.invoices).toMatchObject([{ id: '1', status: 'held' }]);
-    expect(doc.invoices[0]!.issues.map((p) => [p.code, p.severity, p.row])).toEqual([['held_by_other_run', 'warning', 2]]);
-    expect(doc.invoices[0]!.issues[0]!.message).toMatch(/^invoice N-1 \(id 1\) is being paid or rejected by another invoice-load payments run now \(pid \d+, started .*\); nothing sent for it here/);
+    expect(doc.invoices).toMatchObject([{ id: '1', status: 'failed', error: { code: 'HELD_BY_OTHER_RUN' }, rows: [{ row: 2 }] }]);
+    expect(doc.invoices[0]!.error!.message).toMatch(
+      /^another run of invoice-load, of another payments file, is at work on invoice N-1 \(id 1\) now \(pid \d+, started .*\); nothing was sent for this row.*Run this file again once that run ends/,
+    );
+    expect(doc.invoices[0]!.issues).toEqual([]);
+    expect(doc.summary).toMatchObject({ invoices: 1, failed: 1 });
+    expect(Object.keys(doc.summary).sort()).toEqual(['already_done', 'exported', 'failed', 'invalid', 'invoices', 'marked', 'paid', 'planned', 'rejected', 'requests']);
     expect(firstDone.code, firstDone.stderr).toBe(0);
     expect((JSON.parse(firstDone.stdout) as LifecycleReport).invoices).toMatchObject([{ id: '1', status: 'paid' }]);
     expect(api.seen.filter((r) => r.startsWith('POST'))).toEqual(['POST /almaws/v1/acq/invoices/1?op=paid']);
