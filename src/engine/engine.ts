@@ -1425,10 +1425,14 @@ class InvoiceSaga {
         if (!(err instanceof ApiError) || err instanceof IdNotKeptError || runStopOf(err) !== undefined || (this.#stopNow() && isAbort(err))) throw err;
         this.#warnings.push(statusUnread(this.#opts.target, err));
         const status = this.#finishedByOthers ? 'already_loaded' : 'loaded';
-        if (remote !== undefined) return settle(this.#inv, remote, status, this.#opts, this.#warnings, true);
+        if (remote !== undefined) return settle(this.#inv, this.#notWithdrawn(remote), status, this.#opts, this.#warnings, true);
         return { ...settledResult(this.#key, this.#opts.journal.state(this.#key), status), unfinished: true, warnings: this.#warnings };
       }
     }
+    // Withdrawn since (FOLIO Cancelled reads as processed): one this file's journal recorded and
+    // had not settled fails WITHDRAWN, as on the other reads (docs/folio.md "Cancelled") — a
+    // resume whose journal shows the approval answered reads it here first.
+    remote = this.#notWithdrawn(remote);
     // Processing not shown by the time limit: loaded (created, every line added, processing
     // accepted) with its warning — `in_review` says Alma processed it and sent it to review,
     // which an invoice still In Review without alerts has not shown. One the look-ups found and no

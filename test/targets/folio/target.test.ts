@@ -138,6 +138,37 @@ describe('FOLIO target with the engine', () => {
     expect(third.results.find((x) => x.key.number === 'G-50101')!.id).toBe(next);
   });
 
+  it('an invoice this journal recorded approved and not settled, cancelled in FOLIO since: the re-run fails it WITHDRAWN, sends nothing, creates nothing anew', async () => {
+    sb = await startFolioSandbox({ port: 0 });
+    const invoices = folioInvoices(sampleRows());
+    const gobi = invoices.find((i) => i.key.number === 'G-50101')!;
+    await run([gobi]);
+    const [first, next] = ownInvoiceIds(CREDENTIALS.tenant, gobi.key);
+    const hand = createFolioTarget({ baseUrl: sb.url, credentials: CREDENTIALS, rate: 2000, timeoutMs: 1_000, sleep: async () => {} });
+    try {
+      const record = (await hand.client.json({ method: 'GET', path: `/invoice/invoices/${first!}` })) as Record<string, unknown>;
+      await hand.client.request({ method: 'PUT', path: `/invoice/invoices/${first!}`, body: { ...record, status: 'Cancelled' } });
+    } finally {
+      await hand.close();
+    }
+    // A run killed after its approval was answered and journaled, before the invoice settled.
+    const dir = mkdtempSync(join(tmpdir(), 'folio-target-'));
+    dirs.push(dir);
+    const pre = Journal.open({ path: join(dir, 'journal.jsonl'), target: 'folio', endpoint: hand.endpoint, batch: 'b', sync: false });
+    pre.append({ t: 'invoice', vendor: gobi.key.vendor, number: gobi.key.number, id: first!, found: false });
+    pre.append({ t: 'processed', vendor: gobi.key.vendor, number: gobi.key.number, id: first! });
+    pre.close();
+    const before = { ...sb.state().counters.requests };
+    const again = await run([gobi], {}, dir);
+    expect(again.results[0]).toMatchObject({ status: 'failed', id: first, error: { code: 'WITHDRAWN' } });
+    const after = sb.state();
+    // No write: the login (`POST other`) and reads only.
+    const writes = ['POST create', 'POST line', 'PUT process', 'POST attachment'];
+    expect(writes.map((k) => after.counters.requests[k] ?? 0)).toEqual(writes.map((k) => before[k] ?? 0));
+    expect(after.invoices.filter((i) => i.vendorInvoiceNo === 'G-50101').map((i) => [i.id, i.status])).toEqual([[first, 'Cancelled']]);
+    expect(after.invoices.some((i) => i.id === next)).toBe(false);
+  });
+
   it('attaches the batch\'s files as documents, once; re-runs without the journal find them by name and size and send none', async () => {
     sb = await startFolioSandbox({ port: 0 });
     const dir = mkdtempSync(join(tmpdir(), 'folio-docs-'));
