@@ -19,6 +19,18 @@ export interface Interrupts {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/**
+ * Calls `handler` on each of the signals a run stops on (README "Exit codes": 130 for Ctrl-C,
+ * SIGTERM or SIGHUP; cron's and `timeout`'s SIGTERM too); gives what stops listening. `verify`,
+ * which only reads, stops at the first.
+ */
+export function onStopSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  for (const signal of SIGNALS) process.on(signal, handler);
+  return () => {
+    for (const signal of SIGNALS) process.off(signal, handler);
+  };
+}
+
 export function listenForInterrupts(first: (line: string) => void): Interrupts {
   let notice = first;
   const soft = new AbortController();
@@ -36,15 +48,13 @@ export function listenForInterrupts(first: (line: string) => void): Interrupts {
       hard.abort();
     }
   };
-  for (const signal of SIGNALS) process.on(signal, onSignal);
+  const dispose = onStopSignals(onSignal);
   return {
     soft: soft.signal,
     hard: hard.signal,
     setNotice: (n) => {
       notice = n;
     },
-    dispose: () => {
-      for (const signal of SIGNALS) process.off(signal, onSignal);
-    },
+    dispose,
   };
 }

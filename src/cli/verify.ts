@@ -15,6 +15,7 @@ import { readKeyFile } from './load.js';
 import { journalPath as journalPathOf } from './journals.js';
 import { readMappingProfile } from './mapping-command.js';
 import { openTarget } from './open-target.js';
+import { onStopSignals } from './interrupts.js';
 import { foldJournal, parseJournal } from '../engine/journal.js';
 import { stopDetail, stopMessage, type StopDetail } from '../engine/events.js';
 import { keyString, type Invoice } from '../domain/model.js';
@@ -78,8 +79,13 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet });
   const hard = new AbortController();
   setMaxListeners(0, hard.signal);
-  const onSignal = (): void => hard.abort();
-  process.on('SIGINT', onSignal);
+  // Ctrl-C, SIGTERM (cron, `timeout`) or SIGHUP: the reads in flight are abandoned at the first —
+  // nothing is written, so nothing is lost — and the report says so, exit 130 (README "Exit codes").
+  let signalled: NodeJS.Signals | undefined;
+  const stopListening = onStopSignals((signal) => {
+    signalled ??= signal;
+    hard.abort();
+  });
   const info = (line: string): void => {
     if (!cfg.quiet) process.stderr.write(term.errStyle.dim(line) + '\n');
   };
@@ -133,12 +139,12 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     try {
       await Promise.all(Array.from({ length: Math.max(1, Math.min(cfg.concurrency, 8)) }, worker));
     } catch (err) {
-      // Ctrl-C aborts the reads in flight (`hard`): a stop like the others, exit 130 (README "Exit
+      // A signal aborts the reads in flight (`hard`): a stop like the others, exit 130 (README "Exit
       // codes (for cron)"), not an internal error for the abort it caused.
       if (hard.signal.aborted && runStopOf(err) === undefined) {
         stopped = 'interrupted';
         halt.abort(err);
-        process.stderr.write(term.errStyle.red('invoice-load verify: interrupted (Ctrl-C)') + '\n');
+        process.stderr.write(term.errStyle.red(`invoice-load verify: interrupted (${signalled === 'SIGINT' || signalled === undefined ? 'Ctrl-C' : signalled})`) + '\n');
       } else {
         const reason = runStopOf(err);
         if (reason === undefined) throw err;
@@ -152,7 +158,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     }
     for (let i = 0; i < entries.length; i++) if (results[i] !== undefined) out.push(results[i]!);
   } finally {
-    process.off('SIGINT', onSignal);
+    stopListening();
     await opened.close();
   }
   const report: VerifyReport = { ...buildVerifyReport(profile.name, out, plan.issues, opened.requestCount(), stopped, detail), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) };
