@@ -52,6 +52,42 @@ export function ownInvoiceIds(tenant: string, key: { vendor: string; number: str
 /** Whether `id` is one the loader gives this invoice (`ownInvoiceIds`). */
 export const isOwnInvoiceId = (tenant: string, key: { vendor: string; number: string }, id: string): boolean => ownInvoiceIds(tenant, key).some((own) => sameId(own, id));
 
+/**
+ * `ownInvoiceIds` and `isOwnInvoiceId`, each invoice's chain derived once: it is 21 UUIDs (21
+ * SHA-1s), asked per search result and twice per line sent. One per target (no state shared
+ * between targets), holding the `limit` invoices asked last: an invoice's questions come close
+ * together (its look-up, then its lines), and a batch of a million invoices stays out of memory.
+ */
+export class OwnInvoiceIds {
+  readonly #memo = new Map<string, { ids: readonly string[]; lower: ReadonlySet<string> }>();
+  constructor(readonly limit = 1024) {}
+
+  #chain(tenant: string, key: { vendor: string; number: string }): { ids: readonly string[]; lower: ReadonlySet<string> } {
+    const k = JSON.stringify([tenant, key.vendor, key.number]);
+    let got = this.#memo.get(k);
+    if (got !== undefined) {
+      // Asked again: the most recent now (a Map keeps insertion order; the oldest goes first).
+      this.#memo.delete(k);
+    } else {
+      const ids = ownInvoiceIds(tenant, key);
+      got = { ids, lower: new Set(ids.map((id) => id.toLowerCase())) };
+      if (this.#memo.size >= this.limit) this.#memo.delete(this.#memo.keys().next().value as string);
+    }
+    this.#memo.set(k, got);
+    return got;
+  }
+
+  /** `ownInvoiceIds(tenant, key)`. */
+  of(tenant: string, key: { vendor: string; number: string }): readonly string[] {
+    return this.#chain(tenant, key).ids;
+  }
+
+  /** `isOwnInvoiceId(tenant, key, id)`: UUIDs compare without regard to case (RFC 9562 §4). */
+  isOwn(tenant: string, key: { vendor: string; number: string }, id: string): boolean {
+    return this.#chain(tenant, key).lower.has(id.toLowerCase());
+  }
+}
+
 /** A line's id: the invoice's id and the line number. */
 export const lineIdOf = (invoiceId: string, lineNumber: string): string => uuidV5(JSON.stringify(['line', invoiceId, lineNumber]));
 

@@ -25,7 +25,7 @@ import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import type { AttachmentToSend, FieldDifference, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { attachmentFiles, readAttachment } from '../attachments.js';
 import { FolioClient, type FolioClientOptions } from './client.js';
-import { chunks, cqlAnyOf, cqlString, documentIdOf, invoiceIdOf, isOwnInvoiceId, lineIdOf, MAX_RECREATIONS, ownInvoiceIds, sameId } from './ids.js';
+import { chunks, cqlAnyOf, cqlString, documentIdOf, invoiceIdOf, lineIdOf, MAX_RECREATIONS, OwnInvoiceIds, sameId } from './ids.js';
 import { EXISTS_NOT_OURS, settledLineText } from '../matches.js';
 import { lineDifferences } from './compare.js';
 import { repeatedPageCheck } from '../pages.js';
@@ -88,6 +88,8 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
   const approveTries = opts.approveTries ?? 5;
   const resolved = new Map<string, Promise<Resolved>>();
   const prepared = new Map<string, Promise<RemoteInvoice[]>>();
+  // Each invoice's own ids derived once, not per search result and per line (ids.ts OwnInvoiceIds).
+  const ownIds = new OwnInvoiceIds();
 
   const remoteOf = (v: JsonValue, key: InvoiceKey | undefined, what: string): RemoteInvoice => {
     const r = toRemoteInvoice(v);
@@ -152,7 +154,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
         const key = { vendor: vendorCode, number: no };
         const r = remoteOf(item, key, 'the invoice search');
         if (r.withdrawn === true) continue;
-        out.get(no)?.push(isOwnInvoiceId(client.tenant, key, r.id) ? r : { ...r, notOurs: true });
+        out.get(no)?.push(ownIds.isOwn(client.tenant, key, r.id) ? r : { ...r, notOurs: true });
       }
     }
     return out;
@@ -247,7 +249,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
    * may still name one). Refused before any request.
    */
   const ownInvoice = (invoiceId: string, invoice: Invoice): void => {
-    if (isOwnInvoiceId(client.tenant, invoice.key, invoiceId)) return;
+    if (ownIds.isOwn(client.tenant, invoice.key, invoiceId)) return;
     throw refused(
       EXISTS_NOT_OURS,
       `invoice ${invoice.key.number} of vendor ${invoice.key.vendor} in FOLIO (id ${invoiceId}) is not one invoice-load created; it was left as it is, and nothing was added to it or approved`,
@@ -368,7 +370,7 @@ export function createFolioTarget(opts: FolioTargetOptions): FolioTarget {
     async createInvoice(invoice: Invoice): Promise<RemoteInvoice> {
       const r = await resolve(invoice);
       const cancelled: string[] = [];
-      for (const id of ownInvoiceIds(client.tenant, invoice.key)) {
+      for (const id of ownIds.of(client.tenant, invoice.key)) {
         const answer = await firstInvoice.send(async () => kept(await postOnce('/invoice/invoices', id, invoicePayload(invoice, id, r)), id, invoice.key));
         // Created (2xx) with an empty answer, or one without an id: made under the id sent.
         const remote = toRemoteInvoice(answer) ?? { id, number: invoice.key.number, vendor: invoice.key.vendor, workflowStatus: 'Open', alerts: [], totalAmount: invoice.header.totalAmount.toString(), processed: false, inReview: false };

@@ -8,7 +8,7 @@ import { unlimited } from '../../../src/transport/limiter.js';
 import { ApiError, AuthError, IdNotKeptError } from '../../../src/common/errors.js';
 import { FolioClient } from '../../../src/targets/folio/client.js';
 import { parseFolioError } from '../../../src/targets/folio/errors.js';
-import { cqlAnyOf, cqlString, invoiceIdOf, lineIdOf, UUID_PATTERN, uuidV5 } from '../../../src/targets/folio/ids.js';
+import { cqlAnyOf, cqlString, invoiceIdOf, isOwnInvoiceId, lineIdOf, ownInvoiceIds, OwnInvoiceIds, UUID_PATTERN, uuidV5 } from '../../../src/targets/folio/ids.js';
 import { createFolioTarget } from '../../../src/targets/folio/target.js';
 import { FolioRefs } from '../../../src/targets/folio/refs.js';
 import { mockApi } from '../helpers/mock-api.js';
@@ -56,6 +56,32 @@ describe('FOLIO ids and CQL', () => {
     expect(cqlAnyOf('code', ['GOBI'])).toBe('code=="GOBI"');
     expect(cqlAnyOf('code', ['GOBI', 'HARRAS'])).toBe('(code=="GOBI" or code=="HARRAS")');
     expect(cqlAnyOf('code', ['A*', 'B"'])).toBe('(code=="A\\*" or code=="B\\"")');
+  });
+
+  it("an invoice's own ids are derived once per target (OwnInvoiceIds), with the answers of ownInvoiceIds and isOwnInvoiceId", () => {
+    const own = new OwnInvoiceIds(2);
+    const a = { vendor: 'GOBI', number: 'G-1' };
+    const b = { vendor: 'GOBI', number: 'G-2' };
+    const chain = own.of('diku', a);
+    expect(chain).toEqual(ownInvoiceIds('diku', a));
+    // The same chain, not derived again.
+    expect(own.of('diku', a)).toBe(chain);
+    // Another tenant is another chain.
+    expect(own.of('other', a)).not.toEqual(chain);
+    for (const id of [chain[0]!, chain[20]!.toUpperCase(), ownInvoiceIds('diku', b)[0]!, invoiceIdOf('other', a), uuidV5('x')]) {
+      expect(own.isOwn('diku', a, id), id).toBe(isOwnInvoiceId('diku', a, id));
+    }
+    expect(own.isOwn('diku', a, chain[20]!.toUpperCase())).toBe(true);
+    // Bounded: the one asked least recently goes first; the recent ones stay.
+    const small = new OwnInvoiceIds(2);
+    const x = small.of('t', a);
+    const y = small.of('t', b);
+    small.of('t', a);
+    small.of('u', a); // b, asked least recently, goes
+    expect(small.of('t', a)).toBe(x);
+    const again = small.of('t', b);
+    expect(again).not.toBe(y);
+    expect(again).toEqual(y);
   });
 });
 
