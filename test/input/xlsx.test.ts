@@ -103,22 +103,22 @@ describe('xlsx cells by type', () => {
           HEADER,
           ['A', '2025-01-01', 'V', 'USD', { formula: 'F2*3', result: 0.1 + 0.2 }, 0.1 + 0.2, 3],
           ['B', '2025-01-01', 'V', 'JPY', 1000, 999.9999999999999, 1],
-          ['C', '2025-01-01', 'V', 'USD', 19.995, 33.333333, 1],
+          ['C', '2025-01-01', 'V', 'USD', 19.995, 33.3333, 1],
           ['C', '', 'V', '', '', 1.005, 1],
           ['D', '2025-01-01', 'V', 'BHD', 1.2345, 1.2345, 1],
           ['E', '2025-01-01', 'V', 'JPY', 1000.4, 1000.4, 1],
-          ['F', '2025-01-01', 'V', 'USD', 19.99000001, { formula: 'F9*3', result: 59.970000000000006 }, 1],
+          ['F', '2025-01-01', 'V', 'USD', 19.9901, { formula: 'F9*3', result: 59.970000000000006 }, 1],
         ],
       },
     ]);
     expect(r.records.map((x) => [x.fields.total_amount, x.fields.price])).toEqual([
       ['0.30', '0.30'],
       ['1000', '1000'],
-      ['19.995', '33.333333'],
+      ['19.995', '33.3333'],
       [undefined, '1.005'],
       ['1.2345', '1.2345'],
       ['1000.4', '1000.4'],
-      ['19.99000001', '59.97'],
+      ['19.9901', '59.97'],
     ]);
     expect(r.records.flatMap((x) => x.problems ?? [])).toEqual([]);
     // Refused where CSV refuses them: every invoice but A and B (noise only) is too_many_decimals.
@@ -137,17 +137,62 @@ describe('xlsx cells by type', () => {
     ]);
   });
 
-  it('float noise is 1024 units in the last place at most, and never a millionth of a minor unit', () => {
-    const at = (x: number, places: number) => {
+  it("a formula's near-zero difference and a large SUM are read at the currency's minor units, not refused", async () => {
+    const r = await readBook([
+      {
+        name: 'B',
+        rows: [
+          ['invoice_number', 'invoice_date', 'vendor', 'currency', 'total_amount', 'shipment', 'price', 'quantity'],
+          ['A-1', '2025-03-03', 'GOBI', 'USD', 1234.56, { formula: 'E2-G2', result: 1234.56 - 1234.55 }, 1234.55, 1],
+          ['A-2', '2025-03-03', 'GOBI', 'USD', 100.3, { formula: 'E3-(40.1+60.2)', result: 100.3 - (40.1 + 60.2) }, 100.3, 1],
+          ['A-3', '2025-03-03', 'GOBI', 'INR', { formula: 'SUM(G4:G1003)', result: 10289958.739999983 }, '', 10289958.74, 1],
+        ],
+      },
+    ]);
+    expect(r.records.map((x) => [x.fields.total_amount, x.fields.shipment])).toEqual([
+      ['1234.56', '0.01'],
+      ['100.3', '0.00'],
+      ['10289958.74', undefined],
+    ]);
+    expect(r.records.flatMap((x) => x.problems ?? [])).toEqual([]);
+  });
+
+  it('float noise is a thousandth of a minor unit of the currency at most, whatever the size of the amount', () => {
+    // The shortest decimal form of a double, as the reader has it, rounded to the currency.
+    const read = (x: number, places: number): string => {
       const exact = new Decimal(numberText(x));
-      return isFloatNoise(x, exact, exact.toDecimalPlaces(places, Decimal.ROUND_HALF_UP), places);
+      if (exact.decimalPlaces() <= places) return exact.toFixed();
+      const rounded = exact.toDecimalPlaces(places, Decimal.ROUND_HALF_UP);
+      return isFloatNoise(exact, rounded, places) ? rounded.abs().toFixed(places) : 'refused';
     };
-    expect(at(0.1 + 0.2, 2)).toBe(true);
-    expect(at(59.970000000000006, 2)).toBe(true);
-    expect(at(19.99 + 1e-12, 2)).toBe(true); // about 280 units in the last place
-    expect(at(19.99 + 1e-11, 2)).toBe(false); // about 2800
-    expect(at(19.995, 2)).toBe(false);
-    expect(at(1000.4, 0)).toBe(false);
+    // A sum of 1,000 seeded amounts up to `max` (2 decimals), as =SUM leaves it.
+    const sum = (max: number, seed: number): number => {
+      let s = 0;
+      for (let i = 0; i < 1000; i++) {
+        seed = (seed * 16807) % 2147483647;
+        s += Math.round((seed / 2147483647) * max * 100) / 100;
+      }
+      return s;
+    };
+    const table: [string, number, number, string][] = [
+      ['0.1 + 0.2', 0.1 + 0.2, 2, '0.30'],
+      ['a formula over a price', 59.970000000000006, 2, '59.97'],
+      ['=E2-J2, 1234.56 − 1234.55', 1234.56 - 1234.55, 2, '0.01'],
+      ['100.3 − (40.1 + 60.2), a zero', 100.3 - (40.1 + 60.2), 2, '0.00'],
+      ['a zero off the other way', 1e-13, 2, '0.00'],
+      ['=SUM of 1,000 INR lines', 10289958.739999983, 2, '10289958.74'],
+      ['=SUM near 10^7', sum(20_000, 3), 2, '9637682.76'],
+      ['=SUM near 10^8', sum(200_000, 3), 2, '96376827.55'],
+      ['=SUM near 10^9', sum(2_000_000, 3), 2, '963768275.99'],
+      ['KWD, 3 places', 0.001 * 3, 3, '0.003'],
+      ['KWD 12.345 × 3', 12.345 * 3, 3, '37.035'],
+      ['a typed third decimal in USD', 19.995, 2, 'refused'],
+      ['a typed fraction of a yen', 1000.4, 0, 'refused'],
+      ['a typed fourth decimal in KWD', 1.2345, 3, 'refused'],
+      ['=1/3 in USD', 1 / 3, 2, 'refused'],
+      ['a ten-thousandth of a cent typed', 19.9901, 2, 'refused'],
+    ];
+    expect(table.map(([what, x, places]) => [what, read(x, places)])).toEqual(table.map(([what, , , want]) => [what, want]));
   });
 
   it('formulas by their cached value, a formula date by its format; error cells and formulas without a value are problems', async () => {
