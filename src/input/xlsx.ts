@@ -19,7 +19,7 @@ import { fileSignature, OLE2_SIGNATURE, signatureOf, startsWith, ZIP_SIGNATURE }
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND, namedList } from '../domain/cells.js';
-import { KEY_COLUMNS } from '../domain/values.js';
+import { KEY_COLUMNS, MAX_AMOUNT_DIGITS } from '../domain/values.js';
 import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader, type SheetMarks } from './xlsx-strings.js';
 import { workbookPartsReader } from './xlsx-zip.js';
 import { minorUnits } from '../domain/currencies.js';
@@ -538,7 +538,7 @@ export class WorkbookReader {
       fields[name] = c.text;
       if (c.native) native.add(name);
     }
-    this.roundMoney(cells, fields);
+    this.roundMoney(cells, fields, problems, r);
     const source = { file: this.file, row: r };
     if (this.mapper !== undefined) {
       this.mapper.map({ source, fields, native, ...(problems.length > 0 ? { problems } : {}) });
@@ -590,8 +590,11 @@ export class WorkbookReader {
    * invoice's as first seen, else the profile's constant or default, else 2 places. Any other
    * amount with more places (19.995 USD, 1000.4 JPY) is left as it is, and refused as CSV refuses
    * it (`too_many_decimals`, domain/findings.ts): rounding it loaded an amount no one typed.
+   * One stored with more significant digits than anyone can type into Excel (15) is a formula's
+   * full result (`=189.95/3` is 63.31666666666666, shown as 63.32): refused here, with words for
+   * it, as the domain only knows its digit count (values.ts amountDigitsError).
    */
-  private roundMoney(cells: (Cell | undefined)[], fields: Record<string, string | undefined>): void {
+  private roundMoney(cells: (Cell | undefined)[], fields: Record<string, string | undefined>, problems: Problem[], row: number): void {
     const text = (col: number): string => (col > 0 ? (cells[col]?.text.trim() ?? '') : '');
     const key = `${text(this.vendorCol)}\u0000${text(this.numberCol)}`;
     let currency = text(this.currencyCol).toUpperCase();
@@ -609,6 +612,19 @@ export class WorkbookReader {
       const rounded = exact.toDecimalPlaces(places, Decimal.ROUND_HALF_UP);
       // A noise-rounded zero of a subtraction (−1.42e-14) is 0.00, not -0.00.
       if (isFloatNoise(exact, rounded, places)) fields[names[col]!] = (rounded.isZero() ? rounded.abs() : rounded).toFixed(places);
+      else if (exact.precision() > MAX_AMOUNT_DIGITS) {
+        delete fields[names[col]!];
+        const has = minorUnits(currency) !== undefined ? `${currency} has (${places})` : `an amount has here (${places})`;
+        problems.push(
+          this.problem(
+            row,
+            'too_many_decimals',
+            `${column} holds ${exact.toFixed()} in the workbook, though Excel may show it as ${rounded.toFixed(places)}: more decimals than ${has}; ` +
+              `round it in the sheet (=ROUND(…, ${places})) or type the amount`,
+            column,
+          ),
+        );
+      }
     }
   }
 

@@ -157,6 +157,28 @@ describe('xlsx cells by type', () => {
     expect(r.records.flatMap((x) => x.problems ?? [])).toEqual([]);
   });
 
+  it("a formula's result with more decimals than shown (=189.95/3) is too_many_decimals, in words for a sheet, not amount_out_of_range", async () => {
+    const r = await readBook([
+      {
+        name: 'B',
+        rows: [
+          HEADER,
+          ['A-1', '2025-03-03', 'GOBI', 'USD', { formula: '189.95/3', result: 189.95 / 3 }, { formula: '1/3', result: 1 / 3 }, 1],
+        ],
+        formats: { 5: '0.00', 6: '0.00' },
+      },
+    ]);
+    expect(r.records[0]!.fields).not.toHaveProperty('total_amount');
+    expect(r.records[0]!.fields).not.toHaveProperty('price');
+    const g = new InvoiceGrouper();
+    for (const record of r.records) g.add(record);
+    const problems = g.finish().invoices.flatMap((i) => i.problems.filter((p) => p.code !== 'fund_missing'));
+    expect(problems.map((p) => `${p.code}@${p.row}:${p.column}`)).toEqual(['too_many_decimals@2:total_amount', 'too_many_decimals@2:price']);
+    expect(problems[0]!.message).toBe(
+      'total_amount holds 63.31666666666666 in the workbook, though Excel may show it as 63.32: more decimals than USD has (2); round it in the sheet (=ROUND(…, 2)) or type the amount',
+    );
+  });
+
   it('float noise is a thousandth of a minor unit of the currency at most, whatever the size of the amount', () => {
     // The shortest decimal form of a double, as the reader has it, rounded to the currency.
     const read = (x: number, places: number): string => {
