@@ -10,7 +10,7 @@
  */
 import { problem, type Problem } from '../domain/problem.js';
 import { cellText } from '../domain/cells.js';
-import { canonicalHeaderName, isCanonicalColumn } from '../domain/columns.js';
+import { canonicalHeaderName, INVOICE_COLUMNS, isCanonicalColumn, LINE_COLUMNS } from '../domain/columns.js';
 import { KEY_COLUMNS } from '../domain/values.js';
 import { Decimal } from 'decimal.js';
 import { JsonNumber, type JsonValue } from '../common/json.js';
@@ -120,6 +120,9 @@ const LINE_KEYS: ReadonlySet<string> = new Set([
   'vat_note', 'fund_distribution',
   'id', 'link', 'status', 'total_price',
 ]);
+
+const INVOICE_COLUMN_SET: ReadonlySet<string> = new Set(INVOICE_COLUMNS);
+const LINE_COLUMN_SET: ReadonlySet<string> = new Set(LINE_COLUMNS);
 
 /** Turns parsed values into record and problem events for one file. */
 export class Shaper {
@@ -418,11 +421,23 @@ export class Shaper {
    */
   private extraKeys(obj: JsonObject, known: ReadonlySet<string>, fields: Fields, level: 'invoice' | 'invoice line', row: number): void {
     const unknown: string[] = [];
+    const invoiceLevel: string[] = [];
     for (const key of Object.keys(obj)) {
       if (known.has(key) || key === '__proto__') continue;
       const v = obj[key]!;
       if (key === 'explicit_ratio' && Array.isArray(v) && v.length === 0) continue; // Alma's GET gives [] when none is set
-      const canonical = canonicalHeaderName(key);
+      let canonical = canonicalHeaderName(key);
+      // On a line, an invoice's column is the line's own where the flat layout has one (a line's
+      // "vat_amount" is its line_vat_amount, as Alma nests it in invoice_line_vat); any other is
+      // not read. Taken as the invoice's, one line's VAT was sent as the whole invoice's.
+      if (level === 'invoice line' && INVOICE_COLUMN_SET.has(canonical)) {
+        const own = `line_${canonical}`;
+        if (!LINE_COLUMN_SET.has(own)) {
+          if (!this.unknownSaid.has(`${level}\u0000${key}`)) invoiceLevel.push(key);
+          continue;
+        }
+        canonical = own;
+      }
       if (isCanonicalColumn(canonical)) {
         if (fields[canonical] !== undefined) {
           this.pending.push(problem({ file: this.file, row }, 'duplicate_column', `this ${level} gives ${canonical} twice: in its nested form and as the key "${key}"; keep one`, { column: canonical }));
@@ -433,18 +448,16 @@ export class Shaper {
       }
       if (!this.unknownSaid.has(`${level}\u0000${key}`)) unknown.push(key);
     }
-    if (unknown.length === 0) return;
-    for (const key of unknown) this.unknownSaid.add(`${level}\u0000${key}`);
-    const keys = unknown.map((k) => JSON.stringify(k)).join(', ');
-    this.out.push({
-      kind: 'problem',
-      problem: problem(
-        { file: this.file, row },
-        'unknown_keys',
-        `${unknown.length === 1 ? 'the key' : 'the keys'} ${keys} of this ${level} ${unknown.length === 1 ? 'is' : 'are'} not read (invoice-load does not load ${unknown.length === 1 ? 'it' : 'them'}); said once for the file`,
-        { severity: 'warning' },
-      ),
-    });
+    for (const key of [...unknown, ...invoiceLevel]) this.unknownSaid.add(`${level}\u0000${key}`);
+    const warn = (message: string): void => void this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, 'unknown_keys', message, { severity: 'warning' }) });
+    const listed = (keys: string[]): string => `${keys.length === 1 ? 'the key' : 'the keys'} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    if (unknown.length > 0) {
+      warn(`${listed(unknown)} of this ${level} ${unknown.length === 1 ? 'is' : 'are'} not read (invoice-load does not load ${unknown.length === 1 ? 'it' : 'them'}); said once for the file`);
+    }
+    if (invoiceLevel.length > 0) {
+      const one = invoiceLevel.length === 1;
+      warn(`${listed(invoiceLevel)} of this invoice line ${one ? 'names a column' : 'name columns'} of the invoice, not of a line: not read here (give ${one ? 'it' : 'them'} on the invoice); said once for the file`);
+    }
   }
 
   /** A nested object such as `invoice_vat`; anything else is reported and skipped. */

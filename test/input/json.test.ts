@@ -555,6 +555,19 @@ describe('JSON: keys of a nested Alma invoice or line that its shape does not re
     ]);
   });
 
+  it("a line's key for an invoice column is the line's own column where there is one (vat_amount is line_vat_amount), else not read: never the invoice's", async () => {
+    const r = await read(
+      'n3.json',
+      `{"invoice":[{"number":"B1","invoice_date":"2025-03-03","vendor":{"value":"GOBI"},"currency":{"value":"USD"},"total_amount":100,
+ "invoice_lines":{"invoice_line":[
+  {"number":"1","type":{"value":"REGULAR"},"po_line":"POL-1","price":100,"quantity":1,"vat_amount":10,"currency":"EUR","fund_distribution":[{"fund_code":{"value":"BIO"},"percent":100}]}]}}]}`,
+    );
+    expect(r.records.map((x) => [x.fields['line_vat_amount'], x.fields['vat_amount'], x.fields['currency']])).toEqual([['10', undefined, 'USD']]);
+    expect(r.problems.map((p) => [p.row, p.code, p.severity, p.message])).toEqual([
+      [3, 'unknown_keys', 'warning', 'the key "currency" of this invoice line names a column of the invoice, not of a line: not read here (give it on the invoice); said once for the file'],
+    ]);
+  });
+
   it("one page of Alma's list (total_record_count above the invoices it holds) is a warning saying so", async () => {
     const page = '{"total_record_count": 57, "invoice":[{"number":"P-1","vendor":"GOBI","invoice_lines":[{"number":"1","price":10}]}]}';
     const r = await read('page.json', page);
