@@ -124,6 +124,12 @@ const LINE_KEYS: ReadonlySet<string> = new Set([
 const INVOICE_COLUMN_SET: ReadonlySet<string> = new Set(INVOICE_COLUMNS);
 const LINE_COLUMN_SET: ReadonlySet<string> = new Set(LINE_COLUMNS);
 
+/** Whether a line's `fund_distribution` gives a fund: an empty list (or wrapper) is none, as absent. */
+function hasFunds(v: JsonValue | undefined): boolean {
+  if (isObject(v)) v = v['fund_distribution'];
+  return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+}
+
 /** Turns parsed values into record and problem events for one file. */
 export class Shaper {
   constructor(
@@ -378,7 +384,7 @@ export class Shaper {
     Object.assign(f, own);
     // A fund written in the flat form on a nested line (`"fund_code": "BIO"`) is the line's fund;
     // beside a fund_distribution it is ambiguous, and refused rather than one of them dropped.
-    if (own['fund_code'] !== undefined && line['fund_distribution'] !== undefined && line['fund_distribution'] !== null) {
+    if (own['fund_code'] !== undefined && hasFunds(line['fund_distribution'])) {
       this.pending.push(
         problem({ file: this.file, row }, 'duplicate_column', `this invoice line has both "fund_code" and "fund_distribution": give its funds in one of them`, { column: 'fund_code' }),
       );

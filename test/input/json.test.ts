@@ -568,6 +568,18 @@ describe('JSON: keys of a nested Alma invoice or line that its shape does not re
     ]);
   });
 
+  it('an empty fund_distribution beside a flat fund_code is no fund distribution: the fund_code is read, nothing refused', async () => {
+    const r = await read(
+      'n1.json',
+      '{"invoice":[{"number":"A1","vendor":"GOBI","currency":"USD","total_amount":10,"invoice_lines":{"invoice_line":[{"number":"1","price":10,"quantity":1,"fund_code":"BIO","fund_distribution":[]},{"number":"2","price":10,"quantity":1,"fund_code":"CHEM","fund_distribution":{"fund_distribution":[]}}]}}]}',
+    );
+    expect(r.records.flatMap((x) => x.problems ?? [])).toEqual([]);
+    expect(r.records.map((x) => [x.fields['line_number'], x.fields['fund_code']])).toEqual([
+      ['1', 'BIO'],
+      ['2', 'CHEM'],
+    ]);
+  });
+
   it("one page of Alma's list (total_record_count above the invoices it holds) is a warning saying so", async () => {
     const page = '{"total_record_count": 57, "invoice":[{"number":"P-1","vendor":"GOBI","invoice_lines":[{"number":"1","price":10}]}]}';
     const r = await read('page.json', page);
