@@ -203,13 +203,20 @@ type StreamReaderClass = typeof ExcelJS.stream.xlsx.WorkbookReader;
 
 /**
  * The rows under a sheet's header when its first row with something in it is a batch's header
- * (two column names at least, every cell one: the canonical layout's, or the profile's); else 0.
- * A notes or look-up sheet is no batch. Reads the sheet to its end, as a skipped sheet must be.
+ * (two column names at least, every cell one: the canonical layout's, or the profile's, with
+ * invoice_number among them); else 0. A notes or look-up sheet is no batch: a summary's "Vendor,
+ * Currency, Total Amount" or a fund list's "Fund Code, Fund Percent" names columns, but no
+ * invoice (its rows could not be grouped, group.ts KEY_COLUMNS), as README "Excel workbooks"
+ * says. Reads the sheet to its end, as a skipped sheet must be.
  */
 async function batchRows(sheet: AsyncIterable<ExcelJS.Row>, mapping: MappingProfile | undefined): Promise<number> {
   let header: boolean | undefined;
   let rows = 0;
+  const column = (cell: string): string | undefined => (mapping !== undefined ? mapping.columns.get(headerKey(cell))?.column : canonicalHeaderName(cell));
   const known = (cell: string): boolean => (mapping !== undefined ? mapping.columns.has(headerKey(cell)) : isCanonicalColumn(canonicalHeaderName(cell)));
+  // A profile may give the invoice number as a constant (a file of one invoice).
+  const numbered = (texts: string[]): boolean =>
+    mapping?.constants.has('invoice_number') === true || mapping?.defaults.has('invoice_number') === true || texts.some((t) => t.trim() !== '' && column(t) === 'invoice_number');
   for await (const row of sheet) {
     const texts: string[] = [];
     row.eachCell({ includeEmpty: false }, (cell) => {
@@ -217,7 +224,7 @@ async function batchRows(sheet: AsyncIterable<ExcelJS.Row>, mapping: MappingProf
       texts.push(typeof v === 'string' ? v : v === null || v === undefined ? '' : typeof v === 'object' && !(v instanceof Date) ? '\u0000' : String(v));
     });
     if (texts.every((t) => t.trim() === '')) continue;
-    if (header === undefined) header = isSecondHeader(texts, known);
+    if (header === undefined) header = isSecondHeader(texts, known) && numbered(texts);
     else if (header) rows++;
   }
   return rows;

@@ -770,6 +770,15 @@ describe('xlsx: sheets not read', () => {
       ],
     ]);
   });
+  it('a summary or look-up sheet (column names, but no invoice_number among them) is no batch: nothing is said of it', async () => {
+    const r = await readBook([
+      { name: 'Invoices', rows: [HEADER, row('A-1')] },
+      { name: 'Summary', rows: [['Vendor', 'Currency', 'Total Amount'], ['GOBI', 'USD', 25]] },
+      { name: 'Funds', rows: [['Fund Code', 'Fund Percent'], ['BIO', 100]] },
+    ]);
+    expect(r.records.map((x) => x.fields.invoice_number)).toEqual(['A-1']);
+    expect(r.problems).toEqual([]);
+  });
   it('with --sheet, nothing is said of the others', async () => {
     const r = await readBook([{ name: 'March', rows: [HEADER, row('M-1')] }, { name: 'April', rows: [HEADER, row('A-1')] }], { sheet: 'April' });
     expect(r.problems).toEqual([]);
