@@ -112,7 +112,7 @@ const INVOICE_KEYS: ReadonlySet<string> = new Set([
   'number', 'invoice_date', 'vendor', 'vendor_account', 'total_amount', 'currency', 'invoice_due_date', 'payment_method', 'reference_number', 'owner',
   'invoice_vat', 'additional_charges', 'payment', 'note', 'notes', 'invoice_lines',
   'id', 'link', 'total_invoice_lines_amount', 'vendor_contact_person', 'creation_form', 'invoice_status', 'invoice_workflow_status', 'invoice_approval_status',
-  'approved_by', 'approval_date', 'alert', 'alerts', 'number_of_lines',
+  'approved_by', 'approval_date', 'alert', 'alerts', 'number_of_lines', 'number_of_attachments',
 ]);
 const LINE_KEYS: ReadonlySet<string> = new Set([
   'number', 'type', 'po_line', 'price', 'quantity', 'price_note', 'note', 'subscription_from_date', 'subscription_to_date', 'additional_info', 'fully_invoiced',
@@ -120,6 +120,12 @@ const LINE_KEYS: ReadonlySet<string> = new Set([
   'vat_note', 'fund_distribution',
   'id', 'link', 'status', 'total_price',
 ]);
+
+/** Keys only an Alma invoice line has (docs/alma.md#sources, sample 04: GET of one line). */
+const LINE_MARKS = ['type', 'po_line', 'invoice_line_vat', 'fund_distribution'] as const;
+
+/** A nested object that is one invoice line, not an invoice: its `number` is the line's. */
+const isLoneLine = (v: JsonObject): boolean => 'number' in v && !('invoice_lines' in v) && !('vendor' in v) && LINE_MARKS.some((k) => k in v);
 
 const INVOICE_COLUMN_SET: ReadonlySet<string> = new Set(INVOICE_COLUMNS);
 const LINE_COLUMN_SET: ReadonlySet<string> = new Set(LINE_COLUMNS);
@@ -171,6 +177,15 @@ export class Shaper {
       this.shape(
         line,
         `an object holding the list ${JSON.stringify(wrapper)} is not a layout invoice-load reads: give the invoices as a list (a top-level array [...]), as Alma's list answer {"invoice": [...]}, or as JSON Lines (one object per line)`,
+      );
+      return;
+    }
+    if (isLoneLine(value)) {
+      const marks = LINE_MARKS.filter((k) => k in value).map((k) => JSON.stringify(k)).join(', ');
+      this.shape(
+        line,
+        `this object is one invoice line (it has ${marks} and no vendor or invoice_lines), as Alma's GET of an invoice line answers, not an invoice: ` +
+          `give the invoice with this line in its invoice_lines, or a flat row with the invoice's columns`,
       );
       return;
     }

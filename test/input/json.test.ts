@@ -239,6 +239,30 @@ describe('JSON: nested Alma invoices', () => {
   });
 });
 
+describe('JSON: Alma samples 03 and 04', () => {
+  it.skipIf(!existsSync(sample('03_invoice_exl_doc_sample_inreview_mit.json')))('sample 03: number_of_attachments is an output-only key, left out without a word', async () => {
+    const r = await read('03.json', await readFile(sample('03_invoice_exl_doc_sample_inreview_mit.json')));
+    expect(r.problems.filter((p) => p.code === 'unknown_keys').map((p) => p.message)).toEqual([
+      'the key "explicit_ratio" of this invoice is not read (invoice-load does not load it); said once for the file',
+    ]);
+  });
+
+  it('one invoice line on its own (as sample 04, the GET of a line) is said to be a line, not read as an invoice', async () => {
+    const line = '{"type":{"value":"REGULAR"},"number":"1","price":100.0,"quantity":1,"invoice_line_vat":{"vat_amount":0},"fund_distribution":[{"fund_code":{"value":"FOO"},"amount":100}]}';
+    const r = await read('04.json', line);
+    expect(r.records).toEqual([]);
+    expect(r.problems.map((p) => [p.row, p.code, p.message])).toEqual([
+      [
+        1,
+        'json_shape',
+        'this object is one invoice line (it has "type", "invoice_line_vat", "fund_distribution" and no vendor or invoice_lines), as Alma\'s GET of an invoice line answers, not an invoice: give the invoice with this line in its invoice_lines, or a flat row with the invoice\'s columns',
+      ],
+    ]);
+    // An invoice without lines is still an invoice.
+    expect((await read('inv.json', '{"number":"A-1","vendor":"GOBI","total_amount":0}')).records).toHaveLength(1);
+  });
+});
+
 describe('JSON: a key twice in one object, an over-long value', () => {
   it.each([
     ['JSON', 't.json', '[\n {"invoice_number": "1", "vendor": "ACME",\n  "vendor": "OTHER"}\n]', 'duplicate_key@3'],
