@@ -82,10 +82,14 @@ export function isSecondHeader(texts: readonly string[], known: (name: string) =
   return names >= 2;
 }
 
-/** The `second_header` error: a file-level one, as the rows after it cannot be read right. */
+/**
+ * The `second_header` error: a file-level one, as the rows after it cannot be read right. The
+ * problem is shown as a row ("row 17: …"), so the message says "this row" and "the rows under
+ * it" in a CSV too, naming the header by its `unit` (a CSV's line, as repeated_header does).
+ */
 export function secondHeaderMessage(unit: 'line' | 'row', headerRow: number): string {
   return (
-    `this ${unit} is a second header (its cells are column names, in another order or with other columns than the header on ${unit} ${headerRow}), as when two files are joined into one; ` +
-    `the ${unit}s under it would be read in the first header's columns: load the files one by one, or put their rows in one header's column order`
+    `this row is a second header (its cells are column names, in another order or with other columns than the header on ${unit} ${headerRow}), as when two files are joined into one; ` +
+    `the rows under it would be read in the first header's columns: load the files one by one, or put their rows in one header's column order`
   );
 }

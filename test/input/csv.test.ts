@@ -184,7 +184,7 @@ describe('CSV: header and cells', () => {
     ['the same names in another order', 'a,b\n1,2\nb,a\n3,4\n', 3],
     ['canonical names in another order (cat2.csv: price and quantity swapped)', 'invoice_number,vendor,price,quantity\nC-1,GOBI,10,1\ninvoice_number,vendor,quantity,price\nC-2,GOBI,1,20\n', 3],
     ['canonical names the first header lacks', 'vendor,invoice_number\nGOBI,1\n\ufeffVendor,Invoice Number,Price\nGOBI,2,5\n', 3],
-  ])('a second header with %s is a file error naming its line, not a row', async (_name, text, line) => {
+  ])('a second header with %s is a file error on its row, said as a row', async (_name, text, line) => {
     const r = await read('t.csv', text);
     // (The rows under it keep their own errors: a wider row is extra_cells.)
     expect(r.problems.filter((p) => p.code !== 'extra_cells')).toEqual([
@@ -193,7 +193,7 @@ describe('CSV: header and cells', () => {
         row: line,
         code: 'second_header',
         severity: 'error',
-        message: `this line is a second header (its cells are column names, in another order or with other columns than the header on line 1), as when two files are joined into one; the lines under it would be read in the first header's columns: load the files one by one, or put their rows in one header's column order`,
+        message: `this row is a second header (its cells are column names, in another order or with other columns than the header on line 1), as when two files are joined into one; the rows under it would be read in the first header's columns: load the files one by one, or put their rows in one header's column order`,
       },
     ]);
     expect(r.records.map((x) => x.source.row)).not.toContain(line);
