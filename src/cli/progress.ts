@@ -191,7 +191,7 @@ export function troubleLine(label: string, trouble: 'timeout' | 'unreachable' | 
   const secs = `${Math.round(forMs / 1000)} s`;
   const what =
     trouble === 'timeout'
-      ? `${label} has not answered for ${secs}`
+      ? `${label} ${reason === 'UND_ERR_BODY_TIMEOUT' ? 'began answering but never finished (for ' + secs + ')' : `has not answered for ${secs}`}`
       : trouble === 'unreachable'
         ? `${label} has been out of reach for ${secs}`
         : `the gateway in front of ${label} has answered only with errors for ${secs}`;

@@ -464,6 +464,13 @@ describe('requests retried without -v: a "still trying" line now and then, not a
     ]);
   });
 
+  it('answers that begin but never end (a body timeout): the line says Alma began answering, not that it has not answered', () => {
+    const log = cronLog();
+    log.at(30_000);
+    log.failed('timeout', 'UND_ERR_BODY_TIMEOUT', 30_000, 1, 5);
+    expect(log.lines()).toEqual(['Alma began answering but never finished (for 30 s); still trying (attempt 2 of 5)']);
+  });
+
   it('an Alma that answered before and is out of reach: the code in words too', () => {
     let out = '';
     const stream = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream;

@@ -16,7 +16,8 @@ import type { JsonClient } from '../../transport/http.js';
  * And whether anything answered at all: a host that takes the connection but never answers
  * (a dead backend behind a live port) timed out every check, five attempts each, then every
  * look-up, before one failure per invoice. A request whose attempts all timed out before any
- * request on the same client was answered stops the run as unreachable (`NO_ANSWER`). Only
+ * request on the same client was answered stops the run as unreachable (`NO_ANSWER`); so does
+ * one whose answers all began but never ended (a body timeout), before any answer came whole. Only
  * in the first round (while the watch is open: from its creation, or `open()`, until its
  * verdict or `close()`), and only before any answer: a slow Alma that answers some requests, or
  * a timeout after Alma has answered once, is one request's trouble, retried and reported as such.
@@ -95,6 +96,16 @@ export class AnswerWatch {
               code: NO_ANSWER,
               message: `nothing answered the ${this.#what} (${err.code}: ${err.message}): the host takes the connection but does not answer`,
             });
+          } else if (err instanceof ApiError && err.code === BODY_TIMEOUT && !heard.answered && this.#open) {
+            // Headers came, the body never ended (an answer trickling forever), and no request has
+            // been answered whole: every check and look-up would spend its five attempts the same
+            // way (230 requests, 101 s at --timeout 3) before one failure per invoice. The same
+            // stop as a host that never answers, in words true of it: Alma did begin to answer.
+            throw new ApiError({
+              httpStatus: 0,
+              code: NO_ANSWER,
+              message: `Alma began answering the ${this.#what} but never finished an answer (${err.code}: ${err.message})`,
+            });
           }
           throw err;
         }
@@ -139,6 +150,9 @@ const GATEWAY = /^HTTP_50[234]$/;
 
 /** undici's timeout waiting for an answer's headers (`--timeout`): connected, sent, no answer. */
 const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
+
+/** The answer's headers came but its body did not end within `--timeout` (transport/http.ts `bodyWithin`, or undici's own). */
+const BODY_TIMEOUT = 'UND_ERR_BODY_TIMEOUT';
 
 /**
  * Whether any request watched on a client was answered, shared by every watch on it: a load's

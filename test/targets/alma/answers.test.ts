@@ -66,6 +66,20 @@ describe('AnswerWatch: nothing answered at all', () => {
     expect(((await failure(json.json({ method: 'GET', path: '/slow' }))) as ApiError).code).toBe('UND_ERR_HEADERS_TIMEOUT');
   });
 
+  it('answers that began but never ended (a body timeout) before any came whole: NO_ANSWER that says Alma began answering', async () => {
+    const trickle = new ApiError({ httpStatus: 0, code: 'UND_ERR_BODY_TIMEOUT', message: 'GET /acq/vendors/X: the answer did not arrive whole within 3 s of its headers (after 5 attempts)' });
+    const err = await failure(new AnswerWatch('checks').watch(scripted({ '/a': trickle })).json({ method: 'GET', path: '/a' }));
+    expect((err as ApiError).code).toBe('NO_ANSWER');
+    expect(isUnreachable(err)).toBe(true);
+    expect((err as ApiError).message).toBe(
+      'Alma began answering the checks but never finished an answer (UND_ERR_BODY_TIMEOUT: GET /acq/vendors/X: the answer did not arrive whole within 3 s of its headers (after 5 attempts))',
+    );
+    // Once one answer came whole, a body timeout is that request's trouble, retried and reported as such.
+    const http = scripted({ '/answered': { ok: true }, '/slow': trickle });
+    await new AnswerWatch('checks').watch(http).json({ method: 'GET', path: '/answered' });
+    expect(((await failure(new AnswerWatch('look-ups').watch(http).json({ method: 'GET', path: '/slow' }))) as ApiError).code).toBe('UND_ERR_BODY_TIMEOUT');
+  });
+
   it('another client\'s answers say nothing of this one', async () => {
     await new AnswerWatch('checks').watch(scripted({ '/a': { ok: true } })).json({ method: 'GET', path: '/a' });
     const err = await failure(new AnswerWatch('checks').watch(scripted({ '/a': timeout() })).json({ method: 'GET', path: '/a' }));
