@@ -523,10 +523,22 @@ export class HttpClient {
       } catch (err) {
         throw readEnded() ? readEnd!.reason : this.#halted(req, traits.idempotent, err, ending);
       }
-      this.#requests++;
-      for (const t of req.tallies ?? []) t.count++;
+      /**
+       * The attempt counts as a request once some of it has left (`SentProbe`): counted at its start,
+       * one that fails in its TLS handshake or connection was still "a request to Alma" for the
+       * report built while it was in flight (the stop on the first of them: "5 requests" where none
+       * had left; README, Retries). Without the probe's word it counts at once, and is taken back
+       * when it provably never left.
+       */
+      let counted = false;
+      const count = (by: 1 | -1): void => {
+        if (counted === (by === 1)) return;
+        counted = by === 1;
+        this.#requests += by;
+        for (const t of req.tallies ?? []) t.count += by;
+      };
       const t0 = this.#now();
-      const probe = this.#reportsSent ? new SentProbe(this.#dispatcher) : undefined;
+      const probe = this.#reportsSent ? new SentProbe(this.#dispatcher, () => count(1)) : undefined;
       let outcome: Outcome;
       let parsed: ApiError | undefined;
       let cause: unknown;
@@ -534,18 +546,20 @@ export class HttpClient {
       let notJson: Error | undefined;
       const waiting = this.#endWhileUnsent(probe, readEnd);
       try {
-        const res = await waiting.wait(
-          (probe ?? this.#dispatcher).request({
-            origin: url.origin,
-            path: shown,
-            method: req.method,
-            headers,
-            body,
-            signal: waiting.signal,
-            headersTimeout: this.#timeoutMs,
-            bodyTimeout: this.#timeoutMs,
-          }),
-        );
+        const sending = (probe ?? this.#dispatcher).request({
+          origin: url.origin,
+          path: shown,
+          method: req.method,
+          headers,
+          body,
+          signal: waiting.signal,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+        });
+        // The probe wraps the handler as the dispatch happens (synchronously): without its word, count now.
+        if (probe?.supported !== true) count(1);
+        const res = await waiting.wait(sending);
+        count(1);
         // Always read the body to the end: an unread body holds its connection (undici README).
         const text = await bodyWithin(res.body, this.#timeoutMs);
         const status = res.statusCode;
@@ -618,11 +632,9 @@ export class HttpClient {
         }
       } catch (err) {
         if (waiting.ended) {
-          if (probe?.supported === true && !probe.sent) {
-            // Ended by Ctrl-C or SIGTERM before any of it left: not a request the API saw.
-            this.#requests--;
-            for (const t of req.tallies ?? []) t.count--;
-          }
+          // Ended by Ctrl-C or SIGTERM before any of it left: not a request the API saw.
+          if (probe?.supported === true && !probe.sent) count(-1);
+          else count(1);
           throw this.#signal?.aborted === true ? this.#aborted(req, traits.idempotent, probe, err) : readEnded() ? readEnd!.reason : this.#halted(req, traits.idempotent, err, ending);
         }
         if (this.#signal?.aborted) throw this.#aborted(req, traits.idempotent, probe, err);
@@ -632,10 +644,7 @@ export class HttpClient {
         // Never reached the server (a connection refused, a name not found, nothing written):
         // not a request the API saw or counted against its budget.
         const unsent = neverSent(outcome);
-        if (unsent) {
-          this.#requests--;
-          for (const t of req.tallies ?? []) t.count--;
-        }
+        count(unsent ? -1 : 1);
         this.#emit({ type: 'request', method: req.method, path: shown, status: 0, ms: this.#now() - t0, attempt: attempt + 1, ...(unsent ? { unsent: true as const } : {}) });
       }
 
@@ -882,10 +891,12 @@ class SentProbe extends Dispatcher {
   sent = false;
   supported = false;
   readonly #inner: Dispatcher;
+  readonly #onSent: (() => void) | undefined;
 
-  constructor(inner: Dispatcher) {
+  constructor(inner: Dispatcher, onSent?: () => void) {
     super();
     this.#inner = inner;
+    this.#onSent = onSent;
   }
 
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
@@ -903,6 +914,7 @@ class SentProbe extends Dispatcher {
       onError: (err) => h.onError?.(err),
       onRequestSent: () => {
         this.sent = true;
+        this.#onSent?.();
       },
     };
     return this.#inner.dispatch(opts, wrapped);

@@ -139,6 +139,42 @@ describe('HttpClient tells an unsent request from a sent one (onRequestSent)', (
     expect(t.calls).toBe(1);
   });
 
+  it('counts an attempt as a request only once some of it has left: one whose TLS handshake fails is never counted, even in flight', async () => {
+    /** Connects, then holds the attempt (the handshake under way) until told to fail it there, or to write it and answer. */
+    class Handshake extends Dispatcher {
+      handler: (Dispatcher.DispatchHandler & { onRequestSent?: () => void }) | undefined;
+      override dispatch(_opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        this.handler = handler as Dispatcher.DispatchHandler & { onRequestSent?: () => void };
+        queueMicrotask(() => this.handler!.onConnect?.(() => {}));
+        return true;
+      }
+    }
+    const until = async (ok: () => boolean): Promise<void> => {
+      while (!ok()) await new Promise((r) => setImmediate(r));
+    };
+    const tls = new Handshake();
+    const c = client('https://alma.invalid', tls, true);
+    const failed = c.json({ method: 'GET', path: '/acq/invoices' }).catch((e: unknown) => e);
+    await until(() => tls.handler !== undefined);
+    // In flight, nothing written yet: what a report built now (the stop on another request) says.
+    expect(c.requests).toBe(0);
+    tls.handler!.onError?.(Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }));
+    expect(await failed).toMatchObject({ code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    expect(c.requests).toBe(0);
+    // Written: counted from then, before its answer.
+    const ok = new Handshake();
+    const d = client('https://alma.invalid', ok, true);
+    const answered = d.json({ method: 'GET', path: '/acq/invoices' });
+    await until(() => ok.handler !== undefined);
+    ok.handler!.onRequestSent?.();
+    expect(d.requests).toBe(1);
+    ok.handler!.onHeaders?.(200, [Buffer.from('content-type'), Buffer.from('application/json')], () => {}, 'OK');
+    ok.handler!.onData?.(Buffer.from('{}'));
+    ok.handler!.onComplete?.([]);
+    await answered;
+    expect(d.requests).toBe(1);
+  });
+
   it('does not trust a transport that does not report sending (MockAgent)', async () => {
     const t = new FlakyTransport(false);
     await expect(client('http://alma.invalid', t, false).json({ method: 'POST', path: '/x', body: {} })).rejects.toBeInstanceOf(UnknownOutcomeError);
