@@ -316,6 +316,15 @@ export const GATEWAY_DOWN = 'GATEWAY_DOWN';
 
 const UNREACHABLE_VERDICTS = new Set([NOT_ALMA_API, NO_ANSWER, GATEWAY_DOWN]);
 
+/**
+ * How a refused connection to the proxy (https_proxy, http_proxy) begins its words, after the
+ * request (transport/http.ts): `the proxy http://proxy.example.edu:3128 (from
+ * https_proxy/HTTPS_PROXY) refused the connection (…)`. The code stays the network's
+ * (ECONNREFUSED, retried as any refused connection is); the stop's advice is the proxy's.
+ */
+export const PROXY_DOWN_WORDS = 'the proxy';
+const PROXY_DOWN = /: the proxy (\S+) \(from (\S+)\) refused the connection/;
+
 export function isUnreachable(err: unknown): boolean {
   return err instanceof ApiError && err.httpStatus === 0 && (UNREACHABLE.has(err.code) || UNREACHABLE_VERDICTS.has(err.code));
 }
@@ -355,6 +364,11 @@ export function unreachableText(err: ApiError, label: string): string {
     return `cannot reach ${label}: ${err.code} (${err.message}) — the port speaks plain HTTP, not TLS: use http:// or the TLS port in the address (--alma-url, --region, --api-url), then run the same command again`;
   }
   if (err.code === GATEWAY_DOWN) return `cannot reach ${label}: ${err.message}`;
+  const proxy = err.code === 'ECONNREFUSED' ? PROXY_DOWN.exec(err.message) : null;
+  if (proxy !== null) {
+    // The proxy refused, not the API: the address given is not what to check (README, Proxies).
+    return `cannot reach ${label}: ${err.code} (${err.message}) — check that the proxy ${proxy[1]} is running and that ${proxy[2]} names it right (or unset it to go direct), then run the same command again`;
+  }
   if (err.code === NO_ANSWER) {
     return `cannot reach ${label}: ${err.message} — check the address (--alma-url, --region, --api-url), the network and proxy, or, if ${label} is only slow, give it a longer --timeout; then run the same command again`;
   }

@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
 import { decide, DEFAULT_RETRY, isSafeMethod, mayHaveApplied, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
-import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_CLOSED, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
+import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_CLOSED, PROXY_DOWN_WORDS, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import type { TargetEventSink } from './events.js';
 
@@ -315,6 +315,7 @@ export class HttpClient {
   /** What the limiter's queue and a retry's wait end on: those and the first Ctrl-C (`stop`). */
   readonly #retryWaits: AbortSignal;
   readonly #onEvent: TargetEventSink | undefined;
+  readonly #proxy: ProxySettings | undefined;
   readonly #remainingHeader: string;
   /** The API's remaining daily budget as the last answer carrying it said (`remainingHeader`). */
   #remaining: number | undefined;
@@ -362,6 +363,7 @@ export class HttpClient {
     this.#retryWaits = opts.stop === undefined ? this.#waits : AbortSignal.any([this.#waits, opts.stop]);
     if (this.#retryWaits !== this.#waits) setMaxListeners(0, this.#retryWaits);
     this.#onEvent = opts.onEvent;
+    this.#proxy = opts.proxy;
     this.#remainingHeader = (opts.remainingHeader ?? 'x-exl-api-remaining').toLowerCase();
   }
 
@@ -750,8 +752,12 @@ export class HttpClient {
       };
     }
     const tunnel = outcome.kind === 'network' && (outcome.code === PROXY_REFUSED || outcome.code === PROXY_UPSTREAM) ? PROXY_TUNNEL.exec(cause instanceof Error ? cause.message : '') : null;
+    const proxy = outcome.kind === 'network' && outcome.code === 'ECONNREFUSED' ? refusingProxy(this.#proxy, cause) : undefined;
     const what =
-      tunnel === null
+      proxy !== undefined
+        ? // The connection refused was the proxy's, not the API's: the address is not what to check (common/errors.ts unreachableText).
+          `${PROXY_DOWN_WORDS} ${proxy} refused the connection (${(cause instanceof Error ? cause.message : String(cause)).replace(/\s*[\r\n]+\s*/g, ' ').trim()})`
+        : tunnel === null
         ? // One line, whatever the cause wrote: OpenSSL's messages end in a line break, and a log is grepped line by line.
           (cause instanceof Error ? cause.message : String(cause)).replace(/\s*[\r\n]+\s*/g, ' ').trim()
         : outcome.kind === 'network' && outcome.code === PROXY_UPSTREAM
@@ -848,6 +854,43 @@ class ErrorInAnswer extends Error {
 const BAD_RESPONSE = 'BAD_RESPONSE';
 /** A body that begins as a JSON object or array does. */
 const LOOKS_JSON = /^\s*[[{]/;
+
+/**
+ * The proxy whose connection was refused, named by its address without user or password, and the
+ * variable it came from (cli/config.ts proxyFromEnv): `http://proxy.example.edu:3128 (from
+ * https_proxy/HTTPS_PROXY)`. Undefined when the refused address is not one of the proxies'.
+ */
+function refusingProxy(proxy: ProxySettings | undefined, cause: unknown): string | undefined {
+  if (proxy === undefined) return undefined;
+  const at = refusedAt(cause);
+  if (at === undefined) return undefined;
+  for (const [value, names] of [
+    [proxy.httpsProxy, 'https_proxy/HTTPS_PROXY'],
+    [proxy.httpProxy, 'http_proxy/HTTP_PROXY'],
+  ] as const) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      continue;
+    }
+    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    if (port === at.port && url.hostname.replace(/^\[|\]$/g, '') === at.address) return `${url.protocol}//${url.host} (from ${names})`;
+  }
+  return undefined;
+}
+
+/** Where a refused connection went: Node's connect error carries `address` and `port` (on it, its cause, or an AggregateError's members). */
+function refusedAt(err: unknown, depth = 0): { address: string; port: number } | undefined {
+  if (depth > 5 || typeof err !== 'object' || err === null) return undefined;
+  const e = err as { address?: unknown; port?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.address === 'string' && typeof e.port === 'number') return { address: e.address.replace(/^::ffff:/, ''), port: e.port };
+  for (const inner of [...(Array.isArray(e.errors) ? (e.errors as unknown[]) : []), e.cause]) {
+    const found = refusedAt(inner, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 /** undici's words when a proxy answers the CONNECT that opens an https tunnel with anything but 200. */
 const PROXY_TUNNEL = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;

@@ -227,3 +227,29 @@ describe("HttpClient: a read's own signal (HttpRequest.signal, the engine's look
     expect(srv.seen()).toEqual([]);
   });
 });
+
+describe('HttpClient through a proxy (https_proxy) that refuses the connection', () => {
+  it('names the proxy, without its user and password, and the stop says to check it, not the address', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const proxyUrl = `http://librarian:s3cret@127.0.0.1:${port}`;
+    const c = new HttpClient({
+      baseUrl: 'https://api-eu.hosted.exlibrisgroup.com/almaws/v1',
+      parseError: parseAlmaError,
+      sleep: async () => {},
+      retry: { maxRetries: 1 },
+      proxy: { httpProxy: '', httpsProxy: proxyUrl, noProxy: '' },
+    });
+    clients.push(c);
+    const err = (await c.json({ method: 'GET', path: '/acq/vendors/GOBI' }).catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.code).toBe('ECONNREFUSED');
+    expect(err.message).toContain(`GET /acq/vendors/GOBI: the proxy http://127.0.0.1:${port} (from https_proxy/HTTPS_PROXY) refused the connection (`);
+    const said = unreachableText(err, 'Alma');
+    expect(said).toContain(`— check that the proxy http://127.0.0.1:${port} is running and that https_proxy/HTTPS_PROXY names it right`);
+    expect(said).not.toContain('check the address');
+    expect(said).not.toMatch(/librarian|s3cret/);
+  });
+});
