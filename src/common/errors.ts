@@ -196,6 +196,11 @@ export class RetryAfterError extends ApiError {
   readonly waitMs: number;
   /** When that wait ends (ms since the epoch, on the transport's clock). */
   readonly until: number;
+  /**
+   * Not a Retry-After: nothing but per-second refusals (429) came for `forMs`, though the loader
+   * slowed to `rate` requests a second (transport/http.ts `REFUSED_STOP_MS`).
+   */
+  refused?: { forMs: number; rate?: number };
   constructor(detail: ApiErrorDetail, waitMs: number, until: number) {
     super(detail);
     this.waitMs = waitMs;

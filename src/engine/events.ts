@@ -81,6 +81,8 @@ export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): s
 /** "Alma asked to wait 60 min (Retry-After)": a `RetryAfterError`'s wait, in whole minutes (rounded up). */
 export function retryAfterText(err: unknown, label = 'Alma'): string {
   const ms = err instanceof RetryAfterError ? err.waitMs : 0;
+  const r = err instanceof RetryAfterError ? err.refused : undefined;
+  if (r !== undefined) return `${label} kept refusing for its per-second threshold (429) for ${Math.round(r.forMs / 1000)} s though the loader slowed to ${r.rate !== undefined ? `${Math.round(r.rate * 100) / 100}/s` : 'its slowest'} — another application may be using the institution's threshold`;
   return `${label} asked to wait ${Math.max(1, Math.ceil(ms / 60_000))} min (Retry-After)`;
 }
 

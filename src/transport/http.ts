@@ -253,6 +253,13 @@ export type CheckedClient = Omit<HttpClient, 'request'>;
 /** The part of the client that reads and writes JSON: what the look-ups and checks need. */
 export type JsonClient = Pick<HttpClient, 'json'>;
 
+/**
+ * How long nothing but per-second refusals (429) may come before the run stops: the longest
+ * Retry-After the loader waits (retry.ts `DEFAULT_RETRY.maxWaitMs`, 60 s), so a threshold used up
+ * by another application is waited out as long as an asked-for wait would be, no longer.
+ */
+export const REFUSED_STOP_MS = DEFAULT_RETRY.maxWaitMs;
+
 /** A request's timeout when none is given (`--timeout`'s default). */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -326,6 +333,12 @@ export class HttpClient {
   #readsAccepted = false;
   /** An attempt was given up while undici still held it (`#endWhileUnsent`): `close` destroys. */
   #abandoned = false;
+  /**
+   * Since when (the client's clock) every answer has been a per-second refusal (429): set by the
+   * first after any other answer, cleared by any other answer. Past `REFUSED_STOP_MS` the run
+   * stops (`#refusedTooLong`).
+   */
+  #refusedSince: number | undefined;
   /** When a request of this client first failed to reach the target since its last answer. */
   #downSince: number | undefined;
   /** The start of the outage an `outage` event announced, until the target answers again. */
@@ -574,6 +587,7 @@ export class HttpClient {
         this.#emitRemaining(resHeaders);
         if (status >= 200 && status < 300) {
           if (isSafeMethod(req.method)) this.#readsAccepted = true;
+          this.#refusedSince = undefined;
           this.#limiter.success(startedAt);
           try {
             return read({ status, headers: resHeaders, text });
@@ -660,6 +674,15 @@ export class HttpClient {
       const d = decide(traits, outcome, attempt, { random: this.#random, nowMs: this.#now(), options: this.#retry, outage });
       // A per-second refusal slows every caller down, whether or not this one is retried.
       if (d.throttled === true) this.#limiter.throttled(startedAt, d.retryAfterMs);
+      if (outcome.kind === 'response') {
+        if (d.throttled === true && outcome.status === 429) this.#refusedSince ??= t0;
+        else this.#refusedSince = undefined;
+      }
+      if (d.action === 'retry' && d.throttled === true && this.#refusedSince !== undefined && this.#now() - this.#refusedSince >= REFUSED_STOP_MS) {
+        const failure = this.#refusedTooLong(req, outcome, parsed, attempt + 1, reached);
+        this.#giveUp.abort(failure);
+        throw failure;
+      }
       if (d.action === 'retry' && d.outage === true && this.#outageSaid === undefined && outcome.kind === 'network') {
         // Past the usual retries only because Alma answered before: said once, so the wait is not silent.
         this.#outageSaid = this.#downSince;
@@ -684,6 +707,23 @@ export class HttpClient {
       if (failure instanceof RetryAfterError) this.#giveUp.abort(failure);
       throw failure;
     }
+  }
+
+  /**
+   * Nothing but per-second refusals for `REFUSED_STOP_MS`, though the limiter slowed every request
+   * down (to its floor, 0.5/s, within seconds): the threshold is being used up by something else —
+   * another application of the same institution (docs/alma.md#requests-hosts-keys-and-thresholds).
+   * Each create spent 17 attempts (about 140 s) before failing; a 7-invoice run passed 200 s. The
+   * run stops as on a Retry-After longer than the loader waits (`RetryAfterError`, the same span:
+   * `maxWaitMs`), a 429 refusal that applied nothing, and every request waiting ends with it.
+   */
+  #refusedTooLong(req: HttpRequest, outcome: Outcome, parsed: ApiError | undefined, attempts: number, reached: boolean): RetryAfterError {
+    const forMs = this.#now() - this.#refusedSince!;
+    const rate = this.#limiter.rate;
+    const note = `refused for the per-second threshold for ${Math.round(forMs / 1000)} s, nothing else answered`;
+    const err = new RetryAfterError({ ...this.#detail(req, outcome, parsed, undefined, attempts, note), ...(reached ? { reached: true } : {}) }, forMs, this.#now() + REFUSED_STOP_MS);
+    err.refused = { forMs, ...(rate !== undefined && Number.isFinite(rate) ? { rate } : {}) };
+    return err;
   }
 
   /** The error a request ends with after this decision not to retry. */

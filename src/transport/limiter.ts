@@ -103,6 +103,8 @@ export interface Limiter {
   success(startedAt: number): void;
   /** The request that started at `startedAt` was refused by the per-second threshold. */
   throttled(startedAt: number, retryAfterMs?: number): void;
+  /** Requests per second it lets go now, when it paces (`RateLimiter.rate`): said when the run stops on refusals. */
+  readonly rate?: number;
 }
 
 export interface AcquireOptions {

@@ -6,6 +6,7 @@ import { errorCode, type HttpClient } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';
 import { FakeClock } from '../targets/helpers/clock.js';
+import { retryAfterText } from '../../src/engine/events.js';
 import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '../targets/helpers/mock-api.js';
 
 const KEY = 'l7xx-SECRET-KEY-0123456789';
@@ -294,6 +295,40 @@ describe('HttpClient retries (MockAgent)', () => {
     // Not held for the limiter's pause of up to a minute.
     expect(clock.t).toBeLessThan(60_000);
     expect(api.log()).toEqual(['POST /almaws/v1/acq/invoices']);
+  });
+
+  it('nothing but per-second 429s (no Retry-After) for 60 s though the pace fell: a stop of the run (retry_after) that says so; a 2xx between them restarts the span', async () => {
+    const clock = new FakeClock();
+    const events: TargetEvent[] = [];
+    const limiter = new RateLimiter({ rate: 3, now: clock.now, sleep: clock.sleep, onEvent: (e) => events.push(e) });
+    const { api, client } = setup({ limiter, clock });
+    current = api;
+    const refusal = { status: 429, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') };
+    // Refused for about 30 s, answered once, refused again: the span starts over at the answer.
+    api.script(...Array.from({ length: 8 }, () => ({ method: 'GET', ...refusal })), { method: 'GET', body: { id: '1' } });
+    await clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }));
+    const answeredAt = clock.t;
+    expect(answeredAt).toBeGreaterThan(30_000);
+    api.script(...Array.from({ length: 17 }, () => ({ method: 'POST', ...refusal })));
+    const err = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryAfterError);
+    expect(err).not.toBeInstanceOf(UnknownOutcomeError);
+    expect(runStopOf(err)).toBe('retry_after');
+    // A 429 applied nothing: the journal settles the write as refused, never as unknown.
+    expect(err).toMatchObject({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD' });
+    const e = err as RetryAfterError;
+    expect(e.refused?.forMs).toBeGreaterThanOrEqual(60_000);
+    // Counted from the first refusal after the answer, not from the refusals before it.
+    expect(e.refused!.forMs).toBeLessThanOrEqual(clock.t - answeredAt);
+    expect(e.refused?.rate).toBe(0.5);
+    expect(retryAfterText(e)).toBe(
+      `Alma kept refusing for its per-second threshold (429) for ${Math.round(e.refused!.forMs / 1000)} s though the loader slowed to 0.5/s — another application may be using the institution's threshold`,
+    );
+    // Fewer than the 17 attempts a create was given, and nothing more is sent after the stop.
+    const posts = api.log().filter((l) => l.startsWith('POST')).length;
+    expect(posts).toBeLessThan(17);
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/3' }))).rejects.toBe(err);
+    expect(api.log().filter((l) => l.startsWith('POST'))).toHaveLength(posts);
   });
 
   it('stops after maxRetries and reports the last answer', async () => {
