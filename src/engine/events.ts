@@ -108,7 +108,8 @@ export interface StopDetail {
 
 export function stopDetail(reason: StopReason | undefined, err: unknown): StopDetail | undefined {
   if (reason === 'unreachable' && err instanceof ApiError) return { code: err.code };
-  if (reason === 'retry_after' && err instanceof RetryAfterError) return { until: retryAfterUntil(err) };
+  // Not a Retry-After but refusals for the per-second threshold that went on (transport/http.ts REFUSED_STOP_MS): the report says which.
+  if (reason === 'retry_after' && err instanceof RetryAfterError) return { until: retryAfterUntil(err), ...(err.refused !== undefined ? { code: err.code } : {}) };
   return undefined;
 }
 

@@ -226,8 +226,15 @@ export const STOP_NEXT: Readonly<Record<StopReason, StopNext>> = {
   },
   retry_after: {
     said: (label, d) =>
-      `${label} asked to wait longer than invoice-load waits (Retry-After), so nothing more was sent. ${d?.until !== undefined ? `After ${d.until}` : 'After that wait'}, ${AGAIN}.`,
-    when: (label, d) => (d?.until !== undefined ? `after ${d.until} (the wait ${label} asked for), ` : `after the wait ${label} asked for (above), `),
+      d?.code !== undefined
+        ? `${label} kept refusing every request for its per-second threshold (${d.code}) though invoice-load slowed down: another application may be using the institution's threshold, so nothing more was sent. ${d.until !== undefined ? `After ${d.until}` : 'Later'}, ${AGAIN}.`
+        : `${label} asked to wait longer than invoice-load waits (Retry-After), so nothing more was sent. ${d?.until !== undefined ? `After ${d.until}` : 'After that wait'}, ${AGAIN}.`,
+    when: (label, d) =>
+      d?.code !== undefined
+        ? `later (after ${d.until ?? 'a few minutes'}, when ${label}'s per-second threshold is free), `
+        : d?.until !== undefined
+          ? `after ${d.until} (the wait ${label} asked for), `
+          : `after the wait ${label} asked for (above), `,
   },
   auth: {
     said: (label) =>

@@ -72,6 +72,14 @@ describe('the next step after every stop', () => {
     expect(stopText('unreachable', { code: 'ECONNREFUSED' })).toMatch(/could not be reached at all/);
   });
 
+  it('retry_after on per-second refusals that went on (stop_detail code): says another application may use the threshold, not a Retry-After', () => {
+    const d = { until: '21:07', code: 'PER_SECOND_THRESHOLD' };
+    expect(stopText('retry_after', d)).toBe(
+      "Alma kept refusing every request for its per-second threshold (PER_SECOND_THRESHOLD) though invoice-load slowed down: another application may be using the institution's threshold, so nothing more was sent. After 21:07, run the same command again to finish: what was done is in the journal, and nothing is sent twice.",
+    );
+    expect(rerunWhen('retry_after', d)).toBe("later (after 21:07, when Alma's per-second threshold is free), ");
+  });
+
   it('retry_after with its end: the time to run again', () => {
     expect(stopText('retry_after', { until: '21:07' })).toMatch(/nothing more was sent\. After 21:07, run the same command again to finish/);
     expect(rerunWhen('retry_after', { until: '21:07' })).toBe('after 21:07 (the wait Alma asked for), ');

@@ -6,7 +6,7 @@ import { errorCode, type HttpClient } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';
 import { FakeClock } from '../targets/helpers/clock.js';
-import { retryAfterText } from '../../src/engine/events.js';
+import { retryAfterText, stopDetail } from '../../src/engine/events.js';
 import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '../targets/helpers/mock-api.js';
 
 const KEY = 'l7xx-SECRET-KEY-0123456789';
@@ -324,6 +324,8 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(retryAfterText(e)).toBe(
       `Alma kept refusing for its per-second threshold (429) for ${Math.round(e.refused!.forMs / 1000)} s though the loader slowed to 0.5/s — another application may be using the institution's threshold`,
     );
+    // The report's stop_detail says which kind of wait it was (report/failures.ts words it).
+    expect(stopDetail('retry_after', e)).toEqual({ until: expect.any(String), code: 'PER_SECOND_THRESHOLD' });
     // Fewer than the 17 attempts a create was given, and nothing more is sent after the stop.
     const posts = api.log().filter((l) => l.startsWith('POST')).length;
     expect(posts).toBeLessThan(17);
