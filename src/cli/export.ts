@@ -10,9 +10,12 @@
  * - the journal records each invoice of a written file, under the run that wrote it, before its
  *   mark; a re-run writes those not yet marked into its file again (with the ones newly
  *   waiting), and every invoice of a run that did not end (killed, stopped) — marked or not —
- *   since its file is replaced: the file in place always holds every invoice whose mark may
- *   have been sent, and none a finished run handed over (a run is finished when its hand-over
- *   record says `ended`, which comes before its `batch_done`);
+ *   whose file is still in place, since its file is replaced: the file in place always holds
+ *   every invoice whose mark may have been sent, and none a finished run handed over (a run is
+ *   finished when its hand-over record says `ended`, which comes before its `batch_done`);
+ * - an invoice counted as handed over in a file that was put in place and is gone since (finance
+ *   took it) — every one of a run cut short, each whose mark may have been sent of one that
+ *   ended — is never written into another file: the next run only confirms its mark;
  * - the hand-over record of a file is journaled before the file is renamed into place: a kill at
  *   any point leaves the file in place named by a record (refuseToReplace reads them all);
  * - two runs to two files (two journals, two locks) are kept apart by claims, as two loads are
@@ -60,6 +63,11 @@ export interface ExportOptions {
 
 /** The journal's op for "in a written file, to be marked". */
 const IN_FILE = 'export';
+/**
+ * The journal's op for "carried from a file that a later run's replaced, and left out of that
+ * run's file": in no file in place, so carried into the next (its `batch`: the replacing run).
+ */
+const CARRY = 'carry';
 
 export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): Promise<number> {
   const ext = extname(o.output).toLowerCase();
@@ -93,6 +101,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       files = byBatch([...legacy('handover', shortHash(output)).filter((e): e is FileEntry => e.t === 'file'), ...files]);
     }
     if (handover !== undefined && o.replace !== true) refuseToReplace(files, output, o);
+    // Which runs' files the one in place stands for (filesInPlace).
+    const placed = handover !== undefined ? filesInPlace(files, output) : { batches: new Set<string>() };
     const { invoices: listed, others } = await erp.listByStatus(o.status);
     const base = (s: InvoiceState, status: LifecycleInvoice['status']): LifecycleInvoice => ({
       vendor: s.vendor,
@@ -137,26 +147,74 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
 
     // This run's name in the journal: its file's invoices are recorded under it.
     const batch = new Date().toISOString();
+    // The order of one run's writes: its file to a temporary name; its hand-over record
+    // (`ended` false); the rename that puts the file in place; each invoice of it journaled
+    // (IN_FILE, under this run); the marks; the record with `ended` true; batch_done. So an
+    // IN_FILE entry says its run's file was put in place. That file may since have been taken by
+    // finance (moved away), or replaced by a later run of the same command, which carried its
+    // invoices into its own file (their IN_FILE then names that run) or recorded those it left
+    // out (CARRY).
     // Invoices of an earlier run's file that go into this one too: those whose mark is not
-    // recorded, and every one of a run that was cut short (no batch_done): its file is replaced
-    // by this one, so the invoices it did mark would otherwise be in no file at all.
+    // recorded, and every one of a run that was cut short (no `ended`) whose file this one
+    // replaces — or would have, but for a run that did and left them out (CARRY) — so that
+    // the invoices it did mark are in a file in place.
     const carried: InvoiceState[] = [];
+    // Invoices handed over in a file that was put in place and is gone (finance took it): never
+    // written into another file; only their marks are confirmed (`confirmOnly`).
+    const confirmOnly: InvoiceState[] = [];
+    const handedOver = new Set<string>();
+    // Invoices carried from the file in place that this run's file must hold: those it leaves
+    // out are recorded as CARRY once its file is in place, for the next run to carry.
+    const fromPlace: Extract<JournalEntry, { t: 'op' }>[] = [];
     const seen = new Set(listed.map((s) => s.id));
     const interrupted = new Set<string>();
     const inFile = journal.opRecords(IN_FILE);
     // A run ended when its hand-over record says so, batch_done or not: killed between the two,
     // its file is settled all the same, and carrying its invoices again would hand them over twice.
     const ended = new Set(files.filter((f) => f.ended).map((f) => f.batch));
+    const recorded = new Set(files.map((f) => f.batch));
+    const inPlace = placed.batches;
     if (o.markInErp) {
-      const marked = new Set(journal.opRecords('mark_in_erp').map((e) => e.id));
-      for (const e of inFile) if (e.batch !== undefined && !journal.doneBatches.has(e.batch) && !ended.has(e.batch)) interrupted.add(e.batch);
+      const M = 'mark_in_erp';
+      const gone: typeof inFile = [];
+      const rest: typeof inFile = [];
       for (const e of inFile) {
-        if (seen.has(e.id) || (marked.has(e.id) && (e.batch === undefined || !interrupted.has(e.batch)))) continue;
+        const st = journal.state({ vendor: e.vendor, number: e.number });
+        const left = st.ops.get(CARRY)?.batch;
+        const outOfFile = left !== undefined && e.batch !== undefined && left > e.batch;
+        // Its run's file was put in place (recorded, and an IN_FILE entry follows the rename)
+        // and is no longer there, nor replaced by a run of ours: finance took it.
+        if (!outOfFile && e.batch !== undefined && recorded.has(e.batch) && !inPlace.has(e.batch)) {
+          // Counted in that file (its record's `invoices`): every invoice of a run cut short;
+          // of one that ended, each whose mark may have been sent (mayBeMarked, below).
+          const counted = !ended.has(e.batch) || st.ops.has(M) || st.opsPending.has(M) || st.opsAccepted.has(M) || st.opsLost.has(M);
+          if (counted) {
+            handedOver.add(e.id);
+            if (!st.ops.has(M)) gone.push(e);
+            continue;
+          }
+        }
+        rest.push(e);
+        if (!outOfFile && e.batch !== undefined && !journal.doneBatches.has(e.batch) && !ended.has(e.batch)) interrupted.add(e.batch);
+      }
+      for (const e of gone) {
+        const s = listed.find((l) => l.id === e.id) ?? (await erp.read(e.id));
+        seen.add(e.id);
+        if (s !== undefined && (s.workflowStatus === o.status || s.workflowStatus === WAITING_FOR_PAYMENT || s.workflowStatus === CLOSED)) confirmOnly.push(s);
+        else session.info(`${e.vendor} ${s?.number ?? numberOf(e.number)} (id ${e.id}) was handed over in an earlier export but is now ${s?.workflowStatus !== undefined ? workflowLabel(s.workflowStatus) : 'gone'}; not exported again`);
+      }
+      for (const e of rest) {
+        const marked = journal.state({ vendor: e.vendor, number: e.number }).ops.has(M);
+        const left = journal.state({ vendor: e.vendor, number: e.number }).ops.get(CARRY)?.batch;
+        const outOfFile = left !== undefined && e.batch !== undefined && left > e.batch;
+        if (seen.has(e.id) || (marked && !outOfFile && (e.batch === undefined || !interrupted.has(e.batch)))) continue;
         seen.add(e.id);
         const s = await erp.readFull(e.id);
         // Still to be marked, or marked (by this loader, or by a request whose answer was lost): in the file.
-        if (s !== undefined && (s.workflowStatus === o.status || s.workflowStatus === WAITING_FOR_PAYMENT || s.workflowStatus === CLOSED)) carried.push(s);
-        else session.info(`${e.vendor} ${s?.number ?? numberOf(e.number)} (id ${e.id}) was in an earlier export but is now ${s?.workflowStatus !== undefined ? workflowLabel(s.workflowStatus) : 'gone'}; not exported again`);
+        if (s !== undefined && (s.workflowStatus === o.status || s.workflowStatus === WAITING_FOR_PAYMENT || s.workflowStatus === CLOSED)) {
+          carried.push(s);
+          fromPlace.push(e);
+        } else session.info(`${e.vendor} ${s?.number ?? numberOf(e.number)} (id ${e.id}) was in an earlier export but is now ${s?.workflowStatus !== undefined ? workflowLabel(s.workflowStatus) : 'gone'}; not exported again`);
       }
     }
     // A listing may leave the lines out, or carry only some: each invoice goes into the file with
@@ -164,7 +222,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const full: InvoiceState[] = [];
     const partial: LifecycleInvoice[] = [];
     const leftOut: InvoiceState[] = [];
-    for (const s of [...listed, ...carried]) {
+    for (const s of [...listed.filter((l) => !handedOver.has(l.id)), ...carried]) {
       if (leaveOut(s)) {
         leftOut.push(s);
         continue;
@@ -179,31 +237,41 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // journal's lock covers one file, so both files would hold them and both runs mark them.
     // Claimed before the file is written (journals.ts claimedElsewhere, as a load claims its
     // invoices), those a live run claims are left out of this file, not marked, and said.
-    const claims = o.markInErp ? session.claim('export', exportKey(o.status, identity), full.map(journalKeyOf)) : [];
+    const claims = o.markInErp ? session.claim('export', exportKey(o.status, identity), [...full, ...confirmOnly].map(journalKeyOf)) : [];
     const claimed = new Set(claims.flatMap((c) => c.shared.map(keyOf)));
     const held = full.filter((s) => claimed.has(keyOf(journalKeyOf(s))));
     for (const s of held) full.splice(full.indexOf(s), 1);
+    // One handed over before that another run marks now: left to it (its mark is confirmed there).
+    for (const s of confirmOnly.filter((c) => claimed.has(keyOf(journalKeyOf(c))))) confirmOnly.splice(confirmOnly.indexOf(s), 1);
     // A carried invoice left out may be marked already: its run's file is not settled by this one.
     const carriedLeftOut = [...partial, ...held].some((p) => carried.some((c) => c.id === p.id));
 
     const rows = exportRows(full.map((s) => s.raw));
     const content = format === 'csv' ? toCsv(rows) : toJsonRows(rows);
-    const file = { t: 'file' as const, batch, sha256: sha256(content), status: o.status };
+    const file = { t: 'file' as const, batch, sha256: sha256(content), status: o.status, ...(placed.head !== undefined ? { replaces: placed.head } : {}) };
     // Recorded before the file takes its place, not after: killed between the rename and the
     // record, the file in place (holding invoices marked by a run cut short) would match no
     // record and the next export of any kind would replace it. Killed before the rename, the
     // file in place is still the one an earlier record names (refuseToReplace reads them all).
     // A run cut short leaves a file of invoices that may be marked, which only the same command
     // (it carries them into its file) may replace.
+    // Recorded when it replaces a file in place too, even empty: a later run then knows that file
+    // was replaced by this one, not taken by finance.
     writeFileAtomic(output, content, {
       beforeRename: () => {
-        if (o.markInErp && full.length > 0) handover.append({ ...file, invoices: full.length, ended: false });
+        if (o.markInErp && (full.length > 0 || placed.head !== undefined)) handover.append({ ...file, invoices: full.length, ended: false });
       },
     });
     // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
     // without marks carries nothing over to the next run. Every invoice of the file is journaled
     // under this run, those an earlier run's file held too: they are in this run's file now, so
     // this run's end settles them (`ended`, above) even if it is killed before batch_done.
+    // Carried from the file this one replaced, and left out of it (lines short, held): in no file
+    // in place now, so the next run carries them, marked or not.
+    const inThisFile = new Set(full.map((s) => s.id));
+    for (const e of o.markInErp ? fromPlace : []) {
+      if (!inThisFile.has(e.id)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: CARRY, id: e.id, outcome: 'done', batch });
+    }
     const toJournal = o.markInErp ? full : [];
     for (const s of toJournal) {
       journal.append({ t: 'op', ...journalKeyOf(s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
@@ -214,8 +282,10 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const read = { ...sentOpts(false, false, erp.requestCount(), 'Alma'), why: 'without --mark-in-erp an export marks none' };
       return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), read);
     }
+    // Handed over in a file finance took: their marks are confirmed (read; sent only per the
+    // operation's rules), and they are in no file of this run's.
     const outcome = await runOperations(
-      full.map((s) => ({
+      [...full, ...confirmOnly].map((s) => ({
         key: { vendor: s.vendor, number: s.number },
         journalKey: journalKeyOf(s),
         op: 'mark_in_erp',
@@ -245,18 +315,20 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
         const r = outcome.results[i]!;
         if (r.status === 'done' || r.status === 'already_done') return true;
         const st = journal.state(journalKeyOf(s));
-        return st.ops.has('mark_in_erp') || st.opsPending.has('mark_in_erp') || st.opsAccepted.has('mark_in_erp');
+        return st.ops.has('mark_in_erp') || st.opsPending.has('mark_in_erp') || st.opsAccepted.has('mark_in_erp') || st.opsLost.has('mark_in_erp');
       }).length;
       handover.append({ ...file, invoices: mayBeMarked, ended: true });
       for (const b of [batch, ...(carriedLeftOut ? [] : interrupted)]) journal.append({ t: 'batch_done', batch: b });
     }
-    const invoices = full.map((s, i): LifecycleInvoice => {
+    const invoices = [...full, ...confirmOnly].map((s, i): LifecycleInvoice => {
       const r = outcome.results[i]!;
       const status = r.status === 'done' ? 'marked' : r.status === 'not_started' ? 'failed' : r.status;
       return { ...base(s, status), workflow_status: r.workflowStatus ?? s.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
     const heldWarning = heldElsewhereWarning(held, claims, o.output);
-    const doc = report([...invoices, ...partial], true, [...issues(carried, leftOut), ...(heldWarning !== undefined ? [heldWarning] : [])], outcome.stopped, outcome.detail);
+    const earlier = handedOverWarning(confirmOnly, o.output);
+    const warnings = [heldWarning, earlier].filter((w): w is Problem => w !== undefined);
+    const doc = report([...invoices, ...partial], true, [...issues([...carried, ...confirmOnly], leftOut), ...warnings], outcome.stopped, outcome.detail);
     // What the marks did: none sent (every invoice marked already, a stop first) or each refused
     // is said as nothing written to Alma, when the report cannot be written.
     const sent = sentOpts(outcome.writes.wrote, outcome.stopped !== undefined, erp.requestCount(), 'Alma', outcome.writes.refused);
@@ -333,6 +405,46 @@ export function heldElsewhereWarning(held: readonly InvoiceState[], claims: read
     `${n} being handed over by another invoice-load export running now (${runs}); not exported nor marked here, so that no invoice is in two files or marked twice: ${named}. Those it does not hand over are listed by the next run`,
     { severity: 'warning' },
   );
+}
+
+/**
+ * The warning for invoices handed over in an earlier run's file that is no longer in place
+ * (finance took it): not written into this file, their marks only confirmed. Undefined when none.
+ */
+export function handedOverWarning(confirmed: readonly InvoiceState[], file: string): Problem | undefined {
+  if (confirmed.length === 0) return undefined;
+  const n = confirmed.length === 1 ? '1 invoice was' : `${confirmed.length.toLocaleString('en-US')} invoices were`;
+  const named = namedList(confirmed.map((s) => `${s.vendor} ${s.number} (id ${s.id})`), OTHERS_NAMED);
+  return problem(
+    { file },
+    'handed_over_before',
+    `${n} handed over in an earlier export's file, taken since; not written into this file again, only marked (or the mark confirmed): ${named}`,
+    { severity: 'warning' },
+  );
+}
+
+/**
+ * The runs whose files the file at `path` stands for: the run whose record has its digest (the
+ * latest such), and each run whose file that one replaced (`replaces`), and so on — a run killed
+ * right after the rename journaled none of its invoices, which are then still those of the
+ * run before. Empty when there is no file, or one no record names. `head`: that first run.
+ */
+function filesInPlace(files: readonly FileEntry[], path: string): { batches: Set<string>; head?: string } {
+  const batches = new Set<string>();
+  let now: string;
+  try {
+    now = sha256(readFileSync(path));
+  } catch {
+    return { batches }; // none there (taken), or unreadable: the write says why
+  }
+  let f = files.findLast((x) => x.sha256 === now);
+  const head = f?.batch;
+  while (f !== undefined && !batches.has(f.batch)) {
+    batches.add(f.batch);
+    const before = files.findLast((x) => x.batch === f!.batch && x.replaces !== undefined)?.replaces;
+    f = before === undefined ? undefined : files.findLast((x) => x.batch === before);
+  }
+  return head !== undefined ? { batches, head } : { batches };
 }
 
 /** A journal key as claims name it. */

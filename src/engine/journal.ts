@@ -108,8 +108,10 @@ export type JournalEntry =
    * An export file handed over (cli/export.ts, the `handover` journal of an output path): its
    * SHA-256, how many invoices in it are marked or to be marked, the status exported, and
    * whether the run that wrote it ended (`ended` false: written, its marks under way).
+   * `replaces`: the run whose file was in place when this one was written, which this file
+   * replaces once renamed (absent: none, or a loader before it).
    */
-  | { t: 'file'; batch: string; sha256: string; invoices: number; status: string; ended: boolean }
+  | { t: 'file'; batch: string; sha256: string; invoices: number; status: string; ended: boolean; replaces?: string | undefined }
   /**
    * The invoice exists in the target with this id (created by us, or found by a look-up).
    * `reconciled`: our create's answer said nothing sure and a look-up settled it, so the invoice

@@ -421,3 +421,52 @@ describe('payments: two files naming one invoice, run at once', () => {
     expect(api.seen.filter((r) => r.startsWith('POST'))).toEqual(['POST /almaws/v1/acq/invoices/1?op=paid']);
   });
 });
+
+/**
+ * A mark whose outcome the run could not learn (its answer lost and the read back failed:
+ * OUTCOME_UNKNOWN), or that Alma accepted without showing it (NOT_CONFIRMED), counts in the
+ * ended run's file as handed over. Once finance took that file, the next run confirms the mark
+ * and writes the invoice into no file again.
+ */
+describe('export --mark-in-erp: a mark not confirmed in a run that ended, its file taken', () => {
+  it.each([
+    ['its answer lost, the read back failed (OUTCOME_UNKNOWN)', 'lost'],
+    ['accepted, not shown before --poll-timeout (NOT_CONFIRMED)', 'accepted'],
+  ])('%s: the next run confirms the mark, sends nothing again and writes the invoice into no file', async (_what, how) => {
+    const whole: Record<string, unknown> = { ...head('1'), number_of_lines: { value: 1 }, invoice_lines: { total_record_count: 1, invoice_line: lines('1', 1) } };
+    let posted = false;
+    let readFails = how === 'lost';
+    const api = await scripted((req, url, send) => {
+      if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
+        if (whole['invoice_workflow_status'] === MARKED) return send(200, { total_record_count: 0 });
+        return send(200, Number(url.searchParams.get('offset')) === 0 ? { total_record_count: 1, invoice: [whole] } : { total_record_count: 1 });
+      }
+      if (req.method === 'POST' && url.searchParams.get('op') === 'mark_in_erp') {
+        posted = true;
+        if (how === 'accepted') return send(200, {});
+        whole['invoice_workflow_status'] = MARKED;
+        req.socket.destroy();
+        return;
+      }
+      if (posted && readFails) return send(400, generalError);
+      return send(200, whole);
+    });
+    const out = join(dir!, 'z.csv');
+    const args = ['export', '--mark-in-erp', '--json', '--rate', '200', '--poll-timeout', '1', '-o', out];
+    const first = await runCli(args, { env: api.env });
+    expect(first.code, first.stderr).toBe(4);
+    expect((JSON.parse(first.stdout) as LifecycleReport).invoices[0]!.error!.code).toBe(how === 'lost' ? 'OUTCOME_UNKNOWN' : 'NOT_CONFIRMED');
+    expect(rows(out)).toEqual(['1 1-L1']);
+    // Alma shows it marked now; finance took the file.
+    readFails = false;
+    whole['invoice_workflow_status'] = MARKED;
+    renameSync(out, join(dir!, 'taken.csv'));
+    const next = await runCli(args, { env: api.env });
+    expect(next.code, next.stderr).toBe(0);
+    const doc = JSON.parse(next.stdout) as LifecycleReport;
+    expect(doc.invoices.map((i) => [i.id, i.status])).toEqual([['1', 'marked']]);
+    expect(doc.issues.map((i) => i.code)).toEqual(['handed_over_before']);
+    expect(rows(out)).toEqual([]);
+    expect(api.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
+  });
+});

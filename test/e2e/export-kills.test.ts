@@ -103,3 +103,27 @@ describe('export --mark-in-erp killed between writing its file and putting it in
     expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
   });
 });
+
+describe('export --mark-in-erp cut short, its file taken by finance before the same command runs again', () => {
+  it('hands over nothing of that file again: those it marked are left alone, the others are marked, none written', async () => {
+    await loaded();
+    const out = join(w!.dir, 'k.csv');
+    const cut = await cli(['export', '--mark-in-erp', '-o', out], { KILL_PAT: MARK_DONE, KILL_N: '2' });
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    const first = idsIn(out);
+    expect(first).toHaveLength(5);
+    renameSync(out, `${out}.taken`);
+    const again = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(idsIn(out)).toEqual([]);
+    // The three not marked when it was cut short are marked now; nothing is marked twice.
+    expect(again.doc!.invoices.map((i) => i.status)).toEqual(['marked', 'marked', 'marked']);
+    expect(again.doc!.issues.map((i) => i.code)).toEqual(['handed_over_before']);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+    // And the run after has nothing left of it.
+    renameSync(out, `${out}.taken2`);
+    const after = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.doc!.summary.invoices).toBe(0);
+  });
+});
