@@ -243,6 +243,24 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     for (const s of held) full.splice(full.indexOf(s), 1);
     // One handed over before that another run marks now: left to it (its mark is confirmed there).
     for (const s of confirmOnly.filter((c) => claimed.has(keyOf(journalKeyOf(c))))) confirmOnly.splice(confirmOnly.indexOf(s), 1);
+    // Claimed only now, after the listing: a run that marked one of these and ended in between
+    // holds no claim any more, and the listing is stale. So each listed invoice is read again
+    // after the claim (one GET each, the mark's first read below): one no longer waiting was
+    // handed over by that run, and goes into neither this file nor a mark. Carried ones are this
+    // journal's own.
+    const fresh = new Map<string, InvoiceState>();
+    if (o.markInErp) {
+      const ours = new Set([...carried, ...confirmOnly].map((s) => s.id));
+      for (const s of full.filter((f) => !ours.has(f.id))) {
+        const now = await erp.read(s.id);
+        if (now !== undefined && now.workflowStatus === o.status) {
+          fresh.set(s.id, now);
+          continue;
+        }
+        full.splice(full.indexOf(s), 1);
+        session.info(`${s.vendor} ${s.number} (id ${s.id}) is now ${now?.workflowStatus !== undefined ? workflowLabel(now.workflowStatus) : 'gone'} (another run handed it over meanwhile?); not exported`);
+      }
+    }
     // A carried invoice left out may be marked already: its run's file is not settled by this one.
     const carriedLeftOut = [...partial, ...held].some((p) => carried.some((c) => c.id === p.id));
 
@@ -289,8 +307,12 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
         key: { vendor: s.vendor, number: s.number },
         journalKey: journalKeyOf(s),
         op: 'mark_in_erp',
-        read: async () =>
-          (await erp.read(s.id)) ?? { step: 'lookup' as const, http_status: 0, code: 'NOT_FOUND', message: `Alma no longer holds invoice ${s.id}` },
+        read: async () => {
+          // The first read: the one after the claim, above; later ones ask again.
+          const first = fresh.get(s.id);
+          fresh.delete(s.id);
+          return first ?? (await erp.read(s.id)) ?? { step: 'lookup' as const, http_status: 0, code: 'NOT_FOUND', message: `Alma no longer holds invoice ${s.id}` };
+        },
         // Marked: it waits for payment, or was closed (handle_invoice_payment, BLOG-ERP).
         done: (now: InvoiceState) => now.workflowStatus === WAITING_FOR_PAYMENT || now.workflowStatus === CLOSED,
         refuse: (now: InvoiceState) =>

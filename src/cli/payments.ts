@@ -276,19 +276,17 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     const outcome = await runOperations(
       toSend.map((e) => {
         const req = e.request!;
-        // The first read is the one made above, before anything was sent; later ones ask again.
-        let first: InvoiceState | ErrorRecord | undefined = located.get(e);
+        const found = located.get(e);
         // A voucher given no currency is in the invoice's, sent as such: an unset voucher currency
         // reads back empty (sample 01, docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
-        const currency = req.voucherCurrency ?? (first !== undefined && 'id' in first ? first.currency : undefined);
+        const currency = req.voucherCurrency ?? (found !== undefined && 'id' in found ? found.currency : undefined);
         return {
           key: e.key,
           op: req.status,
-          read: () => {
-            const s = first;
-            first = undefined;
-            return s !== undefined ? Promise.resolve(s) : locate(erp, req);
-          },
+          // Every read is made now, the first too (one GET more a row): the look-up above came
+          // before the claim, and a run that paid the invoice and ended in between holds no claim
+          // any more — sent on that look-up, a rejection would go to an invoice paid and closed.
+          read: () => locate(erp, req),
           done: (s: InvoiceState) => paymentDone(req, s),
           refuse: (s: InvoiceState) => paymentRefusal(req, s),
           differs: (s: InvoiceState) => paymentDiffers(req, s),

@@ -470,3 +470,90 @@ describe('export --mark-in-erp: a mark not confirmed in a run that ended, its fi
     expect(api.seen.filter((r) => r.startsWith('POST'))).toHaveLength(1);
   });
 });
+
+/**
+ * Claims come after the listing (export) or the look-up (payments): a run that handed over or
+ * paid an invoice and ended in between holds no claim any more. Each invoice is read again after
+ * the claim. The second run is held inside its listing or look-up (the server answers it once
+ * the first has ended): no timing.
+ */
+describe('two runs, the first ending between the second one\'s listing or look-up and its claim', () => {
+  it('export: the second writes none of the invoices the first handed over, and marks none', async () => {
+    const held = new Map<string, Record<string, unknown>>(
+      ['1', '2'].map((id) => [id, { ...head(id), number_of_lines: { value: 1 }, invoice_lines: { total_record_count: 1, invoice_line: lines(id, 1) } }]),
+    );
+    let lists = 0;
+    let arrived: () => void = () => undefined;
+    const bListing = new Promise<void>((r) => (arrived = r));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    const api = await scripted((req, url, send) => {
+      if (req.method === 'GET' && url.pathname === '/almaws/v1/acq/invoices/') {
+        const waiting = [...held.values()].filter((i) => i['invoice_workflow_status'] === WAITING).map((i) => structuredClone(i));
+        const body = Number(url.searchParams.get('offset')) === 0 && waiting.length > 0 ? { total_record_count: waiting.length, invoice: waiting } : { total_record_count: waiting.length };
+        if (++lists === 1) {
+          arrived();
+          void released.then(() => send(200, body));
+          return;
+        }
+        return send(200, body);
+      }
+      const inv = held.get(/^\/almaws\/v1\/acq\/invoices\/(\d+)$/.exec(url.pathname)?.[1] ?? '');
+      if (inv === undefined) return send(400, generalError);
+      if (req.method === 'POST' && url.searchParams.get('op') === 'mark_in_erp') inv['invoice_workflow_status'] = MARKED;
+      return send(200, inv);
+    });
+    const a = join(dir!, 'a.csv');
+    const b = join(dir!, 'b.csv');
+    const second = spawnCli(['export', '--mark-in-erp', '--json', '--rate', '200', '-o', b], { env: api.env });
+    await bListing;
+    const first = await runCli(['export', '--mark-in-erp', '--json', '--rate', '200', '-o', a], { env: api.env });
+    expect(first.code, first.stderr).toBe(0);
+    release();
+    const res = await second.done;
+    expect(res.code, res.stderr).toBe(0);
+    expect(rows(a)).toEqual(['1 1-L1', '2 2-L1']);
+    expect(rows(b)).toEqual([]);
+    expect((JSON.parse(res.stdout) as LifecycleReport).summary.invoices).toBe(0);
+    expect(res.stderr).toMatch(/ACME N-1 \(id 1\) is now .+ \(another run handed it over meanwhile\?\); not exported/);
+    expect(api.seen.filter((r) => r.startsWith('POST')).sort()).toEqual(['1', '2'].map((id) => `POST /almaws/v1/acq/invoices/${id}?op=mark_in_erp`));
+  });
+
+  it('payments: the second reads the invoice again after its claim and sends no rejection to the invoice the first paid', async () => {
+    const inv: Record<string, unknown> = { ...head('1'), invoice_workflow_status: MARKED, payment: { payment_status: { value: 'NOT_PAID' } } };
+    let gets = 0;
+    let arrived: () => void = () => undefined;
+    const bRead = new Promise<void>((r) => (arrived = r));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    const api = await scripted((req, url, send) => {
+      if (url.pathname !== '/almaws/v1/acq/invoices/1') return send(400, generalError);
+      if (req.method === 'POST' && url.searchParams.get('op') === 'paid') {
+        inv['invoice_workflow_status'] = { value: 'CLOSED' };
+        inv['payment'] = { payment_status: { value: 'PAID' }, voucher_number: 'V-1' };
+        return send(200, inv);
+      }
+      if (req.method === 'POST') return send(200, inv);
+      const snap = structuredClone(inv);
+      if (++gets === 1) {
+        arrived();
+        void released.then(() => send(200, snap));
+        return;
+      }
+      return send(200, inv);
+    });
+    const file = (name: string, body: string): string => {
+      const p = join(dir!, name);
+      writeFileSync(p, body);
+      return p;
+    };
+    const second = spawnCli(['payments', '--json', '--rate', '200', file('p2.csv', 'invoice_id,payment_status,note\n1,rejected,duplicate\n')], { env: api.env });
+    await bRead;
+    const first = await runCli(['payments', '--json', '--rate', '200', file('p1.csv', 'invoice_id,payment_status,voucher_number,voucher_date,voucher_amount\n1,paid,V-1,2026-12-01,10\n')], { env: api.env });
+    expect(first.code, first.stderr).toBe(0);
+    release();
+    const res = await second.done;
+    expect((JSON.parse(res.stdout) as LifecycleReport).invoices).toMatchObject([{ id: '1', status: 'failed', error: { code: 'WRONG_STATUS' } }]);
+    expect(api.seen.filter((r) => r.startsWith('POST'))).toEqual(['POST /almaws/v1/acq/invoices/1?op=paid']);
+  });
+});

@@ -432,7 +432,8 @@ describe('payments', () => {
   it('a payment whose answer is lost and whose read back then fails (402459) is OUTCOME_UNKNOWN with the read\'s error, not a plain read failure; the same command reads first and sends nothing again', async () => {
     await loaded();
     expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
-    w!.sandbox.setFaults({ faults: [{ step: 'erp', kind: 'lost_after', match: 'HA-2025-00520', times: 1 }, { step: 'poll', kind: 'business', match: 'HA-2025-00520', after: 1 }] });
+    // Reads before the fault: the look-up, and the first read after the claim (cli/payments.ts).
+    w!.sandbox.setFaults({ faults: [{ step: 'erp', kind: 'lost_after', match: 'HA-2025-00520', times: 1 }, { step: 'poll', kind: 'business', match: 'HA-2025-00520', after: 2 }] });
     const res = await cli(['payments', '--timeout', '1', '--poll-timeout', '0.5', PAYMENTS]);
     expect(res.code, res.stderr).toBe(4);
     const ha = res.doc!.invoices.find((i) => i.number === 'HA-2025-00520')!;
