@@ -1,7 +1,8 @@
 /**
  * One run per journal: a lock file beside the journal, created with link(2) so that creating it
- * is atomic. A lock left by a run that was killed (its pid is gone on this host) is taken over;
- * a live one stops the second run with a clear message (exit 2).
+ * is atomic. A lock left by a run that was killed (its pid is gone on this host, or is another
+ * process's now: `pstart`) is taken over; a live one stops the second run with a clear message
+ * (exit 2).
  *
  * A run on another host cannot be asked whether it lives. Its lock's time says it: the holder
  * touches the file every HEARTBEAT_MS, and one silent for STALE_MS is taken over. A container
@@ -16,6 +17,27 @@ export interface LockInfo {
   pid: number;
   host: string;
   started: string;
+  /**
+   * When the holder's process started, where the system says (Linux: `starttime` of
+   * /proc/<pid>/stat, clock ticks since boot; proc(5)): a live process under that pid that
+   * started at another moment is another process, the pid reused — as in a container, where
+   * each run is the same pid. Absent elsewhere, and in locks of loaders before it.
+   */
+  pstart?: string | undefined;
+}
+
+/** `starttime` of /proc/<pid>/stat (proc(5), field 22), or undefined where there is no such file. */
+export function processStart(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces and parentheses itself:
+  // the fields after its last ')' start with field 3.
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3];
+  return start !== undefined && /^\d+$/.test(start) ? start : undefined;
 }
 
 /** How often a holder touches its lock. */
@@ -36,14 +58,16 @@ function silentFor(path: string, now: Date): number | undefined {
   }
 }
 
-const isAlive = (pid: number): boolean => {
+const isAlive = (pid: number, pstart?: string): boolean => {
   if (pid === process.pid) return false; // our own pid in the lock means a dead run whose pid was reused
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // Alive under that pid: the holder, unless it started at another moment (the pid reused).
+  const now = pstart === undefined ? undefined : processStart(pid);
+  return now === undefined || now === pstart;
 };
 
 /**
@@ -59,7 +83,7 @@ export function lockHolder(path: string, now: Date = new Date()): LockInfo | und
     return undefined;
   }
   if (held.host !== hostname()) return silentFor(path, now) === undefined ? held : undefined;
-  return isAlive(held.pid) ? held : undefined;
+  return isAlive(held.pid, held.pstart) ? held : undefined;
 }
 
 /** What `acquireLock` returns: the release, the lock as written, and the run whose silent lock it took over, if any. */
@@ -67,7 +91,8 @@ export type HeldLock = (() => void) & { held: LockInfo; tookOver?: LockInfo & { 
 
 /** Takes the lock at `path` or throws `JournalError`; returns the function that releases it, with what the lock says (`held`). */
 export function acquireLock(path: string, now: () => Date = () => new Date(), what = 'this batch'): HeldLock {
-  const mine: LockInfo = { pid: process.pid, host: hostname(), started: now().toISOString() };
+  const pstart = processStart(process.pid);
+  const mine: LockInfo = { pid: process.pid, host: hostname(), started: now().toISOString(), ...(pstart !== undefined ? { pstart } : {}) };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(mine) + '\n', { mode: 0o600 });
   let tookOver: (LockInfo & { silentMs: number }) | undefined;
@@ -114,7 +139,7 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
         }
         tookOver = { ...held, silentMs };
       }
-      if (held && held.host === mine.host && isAlive(held.pid)) {
+      if (held && held.host === mine.host && isAlive(held.pid, held.pstart)) {
         throw new JournalError(
           `another invoice-load run (pid ${held.pid}, started ${held.started}) is working on ${what}; ` +
             `wait for it to finish, then run again.`,

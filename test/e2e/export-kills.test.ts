@@ -5,7 +5,7 @@
  * an ended run handed over again).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -125,5 +125,27 @@ describe('export --mark-in-erp cut short, its file taken by finance before the s
     const after = await cli(['export', '--mark-in-erp', '-o', out]);
     expect(after.code, after.stderr).toBe(0);
     expect(after.doc!.summary.invoices).toBe(0);
+  });
+});
+
+describe('export --mark-in-erp killed, its lock and claims left behind under a pid another process has now', () => {
+  // A container gives every run the same pid; where the system says when a process started
+  // (Linux /proc), the lock records it, and a live pid that started at another moment is not its run.
+  it.skipIf(!existsSync('/proc/self/stat'))('the next day\'s export to another file takes over and hands over every invoice, none held', async () => {
+    await loaded();
+    const cut = await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'day1.csv')], { KILL_PAT: '"ended":false' });
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    const journals = join(w!.stateDir, 'journals');
+    const left = readdirSync(journals).filter((f) => f.startsWith('export-') && (f.endsWith('.lock') || f.endsWith('.claims')));
+    expect(left.filter((f) => f.endsWith('.claims'))).toHaveLength(1);
+    // Its pid is a live process's now (pid 1: a container's init, or the system's).
+    for (const f of left) {
+      const p = join(journals, f);
+      writeFileSync(p, JSON.stringify({ ...JSON.parse(readFileSync(p, 'utf8')), pid: 1 }) + '\n');
+    }
+    const day2 = await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'day2.csv')]);
+    expect(day2.code, day2.stderr).toBe(0);
+    expect(day2.doc!.summary).toMatchObject({ invoices: 5, marked: 5, held: 0 });
+    expect(idsIn(join(w!.dir, 'day2.csv'))).toHaveLength(5);
   });
 });

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { Journal, foldJournal, type InvoiceJournalState, type JournalEntry } from '../../src/engine/journal.js';
-import { acquireLock, HEARTBEAT_MS, lockHolder, STALE_MS } from '../../src/engine/lock.js';
+import { acquireLock, HEARTBEAT_MS, lockHolder, processStart, STALE_MS } from '../../src/engine/lock.js';
 import { JournalError, JournalWriteError, runStopOf } from '../../src/common/errors.js';
 
 let dir: string;
@@ -379,6 +379,22 @@ describe('lock', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  // Where the system says when a process started (Linux /proc/<pid>/stat): containers give each run the same pid.
+  it.skipIf(!existsSync('/proc/self/stat'))('a lock whose pid is alive but another process now (started at another moment) is taken over; its own holder\'s is not', () => {
+    const path = join(dir, 'j.lock');
+    const parent = processStart(process.ppid)!;
+    expect(parent).toMatch(/^\d+$/);
+    writeFileSync(path, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'then', pstart: parent }));
+    expect(lockHolder(path)).toMatchObject({ pid: process.ppid });
+    expect(() => acquireLock(path)).toThrow(/another invoice-load run \(pid \d+, started then\)/);
+    const killed = { pid: process.ppid, host: hostname(), started: 'then', pstart: String(Number(parent) + 1) };
+    writeFileSync(path, JSON.stringify(killed));
+    expect(lockHolder(path)).toBeUndefined();
+    const release = acquireLock(path);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid, pstart: processStart(process.pid) });
+    release();
   });
 
   it('takes over a lock whose process is gone (a run killed with SIGKILL)', () => {
