@@ -138,7 +138,7 @@ describe('Alma goes away in the middle of a load', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).not.toMatch(/nothing more will be sent/);
     // One line when the wait begins, one when Alma is back: the person at the terminal, or the cron log, knows why it paused.
-    expect(res.stderr.match(/Alma is out of reach \(ECONNREFUSED\): waiting up to 30 s for it to come back \(--timeout\)/g)).toHaveLength(1);
+    expect(res.stderr.match(/Alma is out of reach \(connection refused, ECONNREFUSED\): waiting up to 30 s for it to come back \(--timeout\)/g)).toHaveLength(1);
     expect(res.stderr).toMatch(/Alma answers again after \d+ s out of reach/);
     const report = JSON.parse(res.stdout) as ReportDocument;
     expect(report.summary.failed).toBe(0);
