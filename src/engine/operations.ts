@@ -455,14 +455,16 @@ function stoppedAfterSend<S extends OpState>(spec: OpSpec<S>, sent: { id: string
 /**
  * An operation sent before without an answer, sent again and refused (or met by a 429), the
  * invoice not showing it done: the first send may still take effect (runOne). The send again's
- * answer is kept in the message, its status and tracking id in the record.
+ * answer (its HTTP status, code and words) is kept in the message, its tracking id in the record.
  */
 const resentUnknown = (op: string, err: ApiError): ErrorRecord => ({
   step: 'erp',
-  http_status: err.httpStatus,
+  // Not the send again's status: a 4xx would make it a business refusal (result.ts refusalKind:
+  // to the rejects, "fix the file"), where the same command finishes it — as unreadAfterSend.
+  http_status: 0,
   code: OUTCOME_UNKNOWN,
   message:
-    `op=${op} was sent before and its answer never came; sent again, it was answered ${err.code}: ${err.message}, and the invoice does not show it done — ` +
+    `op=${op} was sent before and its answer never came; sent again, it was answered ${err.httpStatus > 0 ? `HTTP ${err.httpStatus}, ` : ''}${err.code}: ${err.message}, and the invoice does not show it done — ` +
     'the first send may still take effect: the same command reads the invoice first, and sends it again only if Alma does not show it',
   ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
 });

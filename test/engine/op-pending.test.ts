@@ -13,6 +13,8 @@ import { runOperations, type OpSpec, type OpState } from '../../src/engine/opera
 import { ApiError, NotSentError, UnknownOutcomeError } from '../../src/common/errors.js';
 import type { JournalEntry } from '../../src/engine/journal.js';
 import { journalAt } from '../helpers/engine-run.js';
+import { failureKind } from '../../src/report/failures.js';
+import { rerunFinishes } from '../../src/report/rejects.js';
 
 let dir: string;
 beforeEach(() => {
@@ -234,8 +236,10 @@ describe('operations: an operation an earlier run sent without an answer, found 
     second.close();
     expect(w.sends()).toBe(2);
     // The first send may still take effect: its outcome is unknown, not a business refusal (60267 kept in the message).
-    expect(failed.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 400 } });
-    expect(failed.results[0]!.error!.message).toContain('60267: Invoice status is not valid for this action');
+    // http_status 0, the 400 in its words: a 4xx would group it as a business refusal (to the rejects, "fix the file").
+    expect(failed.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 0 } });
+    expect(failed.results[0]!.error!.message).toContain('HTTP 400, 60267: Invoice status is not valid for this action');
+    expect(failureKind(failed.results[0]!.error)).toBe('transient');
     expect(journaled(path).filter((e) => e.t === 'refused')).toHaveLength(1);
     // The first request, lost in run 1, takes effect at last.
     w.applyLate();
@@ -285,19 +289,23 @@ describe('operations: sent again in the same run after a lost answer, and refuse
     expect(w.sends()).toBe(2);
     // Read again after the 429, as after a refusal.
     expect(w.reads()).toBeGreaterThan(readsAtResend);
-    expect(out.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 429, tracking_id: 'E01-0712' } });
-    expect(out.results[0]!.error!.message).toContain('PER_SECOND_THRESHOLD: too many requests');
+    expect(out.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 0, tracking_id: 'E01-0712' } });
+    expect(out.results[0]!.error!.message).toContain('HTTP 429, PER_SECOND_THRESHOLD: too many requests');
   });
 
   it('a 4xx: OUTCOME_UNKNOWN, the refusal in its message, not the refusal as a business one', async () => {
     const path = join(dir, 'j.jsonl');
     const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
-    const w = lostThen(new ApiError({ httpStatus: 400, code: '60267', message: 'Invoice status is not valid for this action' }));
+    const w = lostThen(new ApiError({ httpStatus: 400, code: '60267', message: 'Invoice status is not valid for this action', trackingId: 'E01-0713' }));
     const r = runAt(path, clock);
     const out = await runOperations([w.spec], r.opts);
     r.close();
     expect(w.sends()).toBe(2);
-    expect(out.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 400 } });
-    expect(out.results[0]!.error!.message).toContain('60267');
+    // The 400 in its words, not its status: the same command finishes it, so it is transient and
+    // not sent to the rejects (report/rejects.ts rerunFinishes), as its message says.
+    expect(out.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 0, tracking_id: 'E01-0713' } });
+    expect(out.results[0]!.error!.message).toContain('HTTP 400, 60267');
+    expect(failureKind(out.results[0]!.error)).toBe('transient');
+    expect(rerunFinishes({ vendor: 'ACME', number: 'INV-1', status: 'failed', error: out.results[0]!.error, rows: [{ file: 'p.csv', row: 2 }] } as never)).toBe(true);
   });
 });

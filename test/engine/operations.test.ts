@@ -316,8 +316,9 @@ describe('runOperations: a write whose answer was lost while Alma was at work on
     const c = clock(10_000, 1_000);
     const { outcome } = await run(w.specs, { confirm: c.confirm });
     expect(w.sent).toEqual(['INV-1', 'INV-1']);
-    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 400 } });
-    expect(outcome.results[0]!.error!.message).toContain('60267');
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN', http_status: 0 } });
+    expect(outcome.results[0]!.error!.message).toContain('HTTP 400, 60267');
+    expect(refusalKind(outcome.results[0]!.error!)).toBe('transient');
   });
 
   it('sent again and refused, still not shown — the first shown later: the next run reads it and reports it done, nothing sent', async () => {
