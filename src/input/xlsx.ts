@@ -117,20 +117,30 @@ interface WorkbookModel {
 /** A sheet Excel does not show as a tab (`state` hidden or veryHidden, ECMA-376 Part 1, 18.2.19). */
 const hiddenSheet = (state: string | undefined): boolean => state === 'hidden' || state === 'veryHidden';
 
+/** The significant digits Excel keeps of a typed number (isFloatNoise). */
+const TYPED_DIGITS = 15;
+
 /**
  * Whether an amount stored as a double (shortest decimal form `exact`) is the amount `rounded`,
- * of `places` decimals (the currency's), but for binary arithmetic: it differs from it by a
- * thousandth of a minor unit at most (0.00001 in USD). The tolerance is absolute, tied to the
- * currency, not to the result's own precision: a subtraction's near-zero result (1234.56 −
- * 1234.55 is 0.009999999999990905) carries the error of its operands, and a sum's error grows
- * with its terms — at most n·ε·Σ|x| for n terms (Higham, "Accuracy and Stability of Numerical
- * Algorithms", 4.2; ε = 2^-53), about 2·10^-6 for 1,000 amounts of 20,000, in practice far
- * less (`=SUM` of 1,000 INR lines stored 10289958.739999983). An extra decimal someone typed is
- * a tenth of a minor unit or more away (19.995 USD is 0.005 from 20.00, 1000.4 JPY 0.4 from
- * 1000): far above the tolerance, and left for `too_many_decimals`.
+ * of `places` decimals (the currency's), but for binary arithmetic. Both must hold:
+ *
+ * - `exact` has 16 significant digits or more. Excel keeps 15 significant digits of what is typed
+ *   (https://learn.microsoft.com/en-us/office/troubleshoot/excel/floating-point-arithmetic-inaccurate-result),
+ *   and any decimal of 15 digits survives a round trip through a double: a typed constant reads
+ *   back in 15 or fewer (19.990001, 0.00001, 1000.001 JPY). It is what someone typed, never
+ *   noise, and left for `too_many_decimals` as CSV refuses it; only arithmetic leaves a 16th or
+ *   17th digit (0.30000000000000004, 999.9999999999999). (A sum whose error lands on a double of
+ *   15 digits, rare, reads as typed and is refused: =ROUND(…) in the sheet reads.)
+ * - it differs from `rounded` by a thousandth of a minor unit at most (0.00001 in USD). Absolute,
+ *   tied to the currency, not to the result's own precision: a subtraction's near-zero result
+ *   (1234.56 − 1234.55 is 0.009999999999990905) carries the error of its operands, and a sum's
+ *   error grows with its terms — at most n·ε·Σ|x| for n terms (Higham, "Accuracy and Stability
+ *   of Numerical Algorithms", 4.2; ε = 2^-53), about 2·10^-6 for 1,000 amounts of 20,000, in
+ *   practice far less (`=SUM` of 1,000 INR lines stored 10289958.739999983). A formula's extra
+ *   decimal (=19.99+0.005) is a tenth of a minor unit or more away: far above it, refused.
  */
 export function isFloatNoise(exact: Decimal, rounded: Decimal, places: number): boolean {
-  return exact.minus(rounded).abs().lte(new Decimal(10).pow(-places - 3));
+  return exact.precision() >= TYPED_DIGITS + 1 && exact.minus(rounded).abs().lte(new Decimal(10).pow(-places - 3));
 }
 
 /**

@@ -103,22 +103,22 @@ describe('xlsx cells by type', () => {
           HEADER,
           ['A', '2025-01-01', 'V', 'USD', { formula: 'F2*3', result: 0.1 + 0.2 }, 0.1 + 0.2, 3],
           ['B', '2025-01-01', 'V', 'JPY', 1000, 999.9999999999999, 1],
-          ['C', '2025-01-01', 'V', 'USD', 19.995, 33.3333, 1],
+          ['C', '2025-01-01', 'V', 'USD', 19.995, 33.333333, 1],
           ['C', '', 'V', '', '', 1.005, 1],
           ['D', '2025-01-01', 'V', 'BHD', 1.2345, 1.2345, 1],
           ['E', '2025-01-01', 'V', 'JPY', 1000.4, 1000.4, 1],
-          ['F', '2025-01-01', 'V', 'USD', 19.9901, { formula: 'F9*3', result: 59.970000000000006 }, 1],
+          ['F', '2025-01-01', 'V', 'USD', 19.99000001, { formula: 'F9*3', result: 59.970000000000006 }, 1],
         ],
       },
     ]);
     expect(r.records.map((x) => [x.fields.total_amount, x.fields.price])).toEqual([
       ['0.30', '0.30'],
       ['1000', '1000'],
-      ['19.995', '33.3333'],
+      ['19.995', '33.333333'],
       [undefined, '1.005'],
       ['1.2345', '1.2345'],
       ['1000.4', '1000.4'],
-      ['19.9901', '59.97'],
+      ['19.99000001', '59.97'],
     ]);
     expect(r.records.flatMap((x) => x.problems ?? [])).toEqual([]);
     // Refused where CSV refuses them: every invoice but A and B (noise only) is too_many_decimals.
@@ -135,6 +135,29 @@ describe('xlsx cells by type', () => {
       'too_many_decimals@7:price',
       'too_many_decimals@8:total_amount',
     ]);
+  });
+
+  it('a typed constant within a thousandth of a minor unit is kept as typed and refused as in CSV, not rounded', async () => {
+    const r = await readBook([
+      {
+        name: 'B',
+        rows: [
+          HEADER,
+          ['A', '2025-01-01', 'V', 'USD', 19.990001, 19.990001, 1],
+          ['B', '2025-01-01', 'V', 'USD', 0.00001, 0.00001, 1],
+          ['C', '2025-01-01', 'V', 'JPY', 1000.001, 1000.001, 1],
+        ],
+      },
+    ]);
+    expect(r.records.map((x) => [x.fields.total_amount, x.fields.price])).toEqual([
+      ['19.990001', '19.990001'],
+      ['0.00001', '0.00001'],
+      ['1000.001', '1000.001'],
+    ]);
+    const g = new InvoiceGrouper();
+    for (const record of r.records) g.add(record);
+    const found = g.finish().invoices.flatMap((i) => i.problems.filter((p) => p.code === 'too_many_decimals').map((p) => `${p.row}:${p.column}`));
+    expect(found).toEqual(['2:total_amount', '2:price', '3:total_amount', '3:price', '4:total_amount', '4:price']);
   });
 
   it("a formula's near-zero difference and a large SUM are read at the currency's minor units, not refused", async () => {
@@ -179,7 +202,7 @@ describe('xlsx cells by type', () => {
     );
   });
 
-  it('float noise is a thousandth of a minor unit of the currency at most, whatever the size of the amount', () => {
+  it('float noise is 16 significant digits or more (never a typed constant) and a thousandth of a minor unit of the currency at most, whatever the size of the amount', () => {
     // The shortest decimal form of a double, as the reader has it, rounded to the currency.
     const read = (x: number, places: number): string => {
       const exact = new Decimal(numberText(x));
@@ -201,7 +224,8 @@ describe('xlsx cells by type', () => {
       ['a formula over a price', 59.970000000000006, 2, '59.97'],
       ['=E2-J2, 1234.56 − 1234.55', 1234.56 - 1234.55, 2, '0.01'],
       ['100.3 − (40.1 + 60.2), a zero', 100.3 - (40.1 + 60.2), 2, '0.00'],
-      ['a zero off the other way', 1e-13, 2, '0.00'],
+      ['0.1 + 0.2 − 0.3, a zero off the other way', 0.1 + 0.2 - 0.3, 2, '0.00'],
+      ['999.9999999999999 in JPY', 999.9999999999999, 0, '1000'],
       ['=SUM of 1,000 INR lines', 10289958.739999983, 2, '10289958.74'],
       ['=SUM near 10^7', sum(20_000, 3), 2, '9637682.76'],
       ['=SUM near 10^8', sum(200_000, 3), 2, '96376827.55'],
@@ -213,6 +237,14 @@ describe('xlsx cells by type', () => {
       ['a typed fourth decimal in KWD', 1.2345, 3, 'refused'],
       ['=1/3 in USD', 1 / 3, 2, 'refused'],
       ['a ten-thousandth of a cent typed', 19.9901, 2, 'refused'],
+      // Typed constants within the tolerance: 15 significant digits or fewer, as typed, never noise.
+      ['a millionth of a dollar typed', 19.990001, 2, 'refused'],
+      ['a hundred-millionth of a dollar typed', 19.99000001, 2, 'refused'],
+      ['a typed 0.00001 in USD', 0.00001, 2, 'refused'],
+      ['a typed 1e-13 in USD', 1e-13, 2, 'refused'],
+      ['a thousandth of a yen typed', 1000.001, 0, 'refused'],
+      ['a typed sixth decimal in KWD', 12.345001, 3, 'refused'],
+      ['15 significant digits typed', 1234567.89000001, 2, 'refused'],
     ];
     expect(table.map(([what, x, places]) => [what, read(x, places)])).toEqual(table.map(([what, , , want]) => [what, want]));
   });
