@@ -799,6 +799,12 @@ class InvoiceSaga {
   #finishedByOthers = false;
   /** The canary's gate is passed once, before this invoice's first data write (engine/canary.ts). */
   #gated = false;
+  /**
+   * The run's stop cut the file listing of this invoice, processed already (#sayUnattached): its
+   * result is not journaled as settled, so a re-run lists its files again (sending nothing) and
+   * says what it finds — a settled one is never listed again, and its files would read as missing.
+   */
+  #listingCut = false;
   /** The step a failure is reported under. */
   #step: Step = 'lookup';
   /** The line being sent, so a refusal names it (number, row, PO line, fund). */
@@ -894,7 +900,7 @@ class InvoiceSaga {
       journal.append({ t: 'processed', ...this.#who, id: remote.id });
       this.#st = journal.state(key);
       await this.#sayUnattached();
-      return settle(inv, remote, 'already_loaded', this.#opts, this.#warnings);
+      return settle(inv, remote, 'already_loaded', this.#opts, this.#warnings, false, this.#listingCut);
     }
     if (partial && remote.processed) this.#remote = { ...remote, processed: false };
     // Nothing is sent to it before addLines lists its lines: that listing is this one.
@@ -1304,6 +1310,7 @@ class InvoiceSaga {
       if (held.unmeasured === true) this.#warnings.push(notCompared(file.name, this.#opts.target.label));
     }
     this.#st = this.#opts.journal.state(this.#key);
+    if (unlisted.length > 0) this.#listingCut = true;
     this.#warnings.push(...unattached(this.#inv, this.#st, this.#opts.target, unlisted));
   }
 
@@ -1438,8 +1445,8 @@ class InvoiceSaga {
     // which an invoice still In Review without alerts has not shown. One the look-ups found and no
     // run sent anything (processed by hand since an earlier run) is already loaded, as when the
     // first look-up finds it processed (findOrCreate).
-    if (this.#finishedByOthers) return settle(this.#inv, remote, 'already_loaded', this.#opts, this.#warnings);
-    return settle(this.#inv, remote, remote.processed && remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings, !remote.processed);
+    if (this.#finishedByOthers) return settle(this.#inv, remote, 'already_loaded', this.#opts, this.#warnings, false, this.#listingCut);
+    return settle(this.#inv, remote, remote.processed && remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings, !remote.processed, !remote.processed || this.#listingCut);
   }
 
   /**
@@ -1818,6 +1825,8 @@ const statusUnread = (target: Target, err: ApiError): LoadWarning => ({
  * limit (`unfinished`): the status read then is not its outcome, so it is not kept; a re-run
  * reads the invoice again (it sends nothing: the journal has the process request) and reports
  * what Alma decided. It was journaled once, and every re-run showed the stale status.
+ * `unkept`: not journaled either, the status being its outcome — the run's stop cut its file
+ * listing (InvoiceSaga #listingCut), and a re-run lists them.
  */
 function settle(
   inv: Invoice,
@@ -1826,9 +1835,10 @@ function settle(
   opts: EngineOptions,
   warnings: LoadWarning[],
   unfinished = false,
+  unkept = unfinished,
 ): InvoiceResult {
   const who = { vendor: inv.key.vendor, number: inv.key.number };
-  if (unfinished) {
+  if (unkept) {
     const st = opts.journal.state(inv.key);
     return {
       ...settledResult(inv.key, st, status),
@@ -1836,7 +1846,7 @@ function settle(
       approvalStatus: remote.approvalStatus,
       alerts: remote.alerts,
       ...(remote.amounts !== undefined ? { amounts: remote.amounts } : {}),
-      unfinished: true,
+      ...(unfinished ? { unfinished: true as const } : {}),
       warnings,
     };
   }

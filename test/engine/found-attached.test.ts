@@ -4,7 +4,7 @@
  * file to, processed by hand since, is `loaded` — the loader put part of it in.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttachmentSeam, Target } from '../../src/targets/target.js';
@@ -85,6 +85,39 @@ describe('engine: a found processed invoice whose file listing the run stop cut 
     expect(first.outcome.results[0]!.warnings[0]!.message).toContain('whether it is there is not known');
     const { outcome } = await runEngine({ ...alma.target(), attachments: seam }, [inv], path);
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded']);
+    // The re-run lists the file (it is there): no warning — not attachment_not_added, which says Alma does not list it.
+    expect(outcome.results[0]!.warnings).toEqual([]);
+  });
+
+  it('is not journaled settled: the re-run lists its files, sending nothing, and says what Alma lists', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'INV-1', 1);
+    processedByHand(alma, inv);
+    const ctrl = new AbortController();
+    let finds = 0;
+    const seam: AttachmentSeam = {
+      files: () => [{ name: 'a.pdf', path: '/nowhere/a.pdf' }],
+      find: async () => {
+        finds++;
+        if (finds > 1) return undefined; // listed: not there
+        ctrl.abort();
+        throw new ApiError({ httpStatus: 503, code: 'SERVICE_UNAVAILABLE', message: 'GET /acq/invoices/1/attachments: 503 (after 2 attempts)' });
+      },
+      add: async () => {
+        throw new Error('nothing is attached to a processed invoice');
+      },
+    };
+    const path = join(dir, 'j.jsonl');
+    await runEngine({ ...alma.target(), attachments: seam }, [inv], path, { stopSignal: ctrl.signal });
+    const journaled = (): string[] => readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { t: string }).t);
+    expect(journaled()).not.toContain('settled');
+    const { outcome } = await runEngine({ ...alma.target(), attachments: seam }, [inv], path);
+    expect(finds).toBe(2);
+    expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded']);
+    // Listed now and not there: attachment_not_added is what Alma showed, not a guess.
+    expect(outcome.results[0]!.warnings.map((w) => w.code)).toEqual(['attachment_not_added']);
+    expect(journaled()).toContain('settled');
+    expect(alma.log.filter((l) => l.startsWith('processInvoice'))).toEqual([]);
   });
 
   it('cut by the hard stop (a second Ctrl-C: the read aborted): already loaded, the file said not known', async () => {
