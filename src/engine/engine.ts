@@ -454,8 +454,12 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
  */
 const BEFORE_ANY_WRITE: ReadonlySet<StopReason> = new Set(['canary', 'unreachable', 'ids_not_kept']);
 
-/** An invoice the stop left unfinished: not done, or done without its workflow status known. */
-const cutShort = (r: InvoiceResult): boolean => stoppedOn(r) || r.status === 'not_started' || r.warnings.some((w) => w.code === 'status_unknown');
+/**
+ * An invoice the stop left unfinished: not done, done without its workflow status known, or one
+ * whose file listing the stop cut (attachment_not_listed: said only when the run stops, and its
+ * warning says "the run stopped" — a Ctrl-C in the last invoice's listing exits 130, not 0).
+ */
+const cutShort = (r: InvoiceResult): boolean => stoppedOn(r) || r.status === 'not_started' || r.warnings.some((w) => w.code === 'status_unknown' || w.code === 'attachment_not_listed');
 
 /** Whether the journal holds a write of the invoice sent without a recorded answer (a later run reconciles it). */
 function awaitsAnswer(st: InvoiceJournalState): boolean {

@@ -80,6 +80,8 @@ describe('engine: a found processed invoice whose file listing the run stop cut 
     };
     const path = join(dir, 'j.jsonl');
     const first = await runEngine({ ...alma.target(), attachments: seam }, [inv], path, { stopSignal: ctrl.signal });
+    // The only invoice: the Ctrl-C still stops the run (exit 130), as its warning says.
+    expect(first.outcome.stopped).toEqual({ reason: 'interrupted' });
     expect(first.outcome.results[0]!.status).toBe('already_loaded');
     expect(first.outcome.results[0]!.warnings.map((w) => w.code)).toEqual(['attachment_not_listed']);
     expect(first.outcome.results[0]!.warnings[0]!.message).toContain('whether it is there is not known');
@@ -136,6 +138,7 @@ describe('engine: a found processed invoice whose file listing the run stop cut 
       },
     };
     const { outcome } = await runEngine({ ...alma.target(), attachments: seam }, [inv], join(dir, 'j.jsonl'), { stopSignal: ctrl.signal });
+    expect(outcome.stopped).toEqual({ reason: 'interrupted' });
     expect(outcome.results[0]!.status).toBe('already_loaded');
     expect(outcome.results[0]!.warnings.map((w) => w.code)).toEqual(['attachment_not_listed']);
   });
