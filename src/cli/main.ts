@@ -13,7 +13,7 @@ import { addConfigCommand, runConfigCommand } from './config-command.js';
 import { addMappingCommand } from './mapping-cli.js';
 import { readConfigFile, CONFIG_FILE_NAME } from './config-file.js';
 import { resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type RawOptions } from './config.js';
-import { ApiError, isUnreachable, unreachableText, UsageError } from '../common/errors.js';
+import { ApiError, InterruptedError, isUnreachable, unreachableText, UsageError } from '../common/errors.js';
 import { oneLine } from '../common/shown.js';
 import { wrapLine } from '../report/fit.js';
 import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
@@ -368,6 +368,8 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return code; // commander already printed its one-line message
     if (err instanceof UsageError) {
       process.stderr.write(term.errStyle.red(`invoice-load: ${err.message}`) + '\n');
+    } else if (err instanceof InterruptedError) {
+      process.stderr.write(term.errStyle.yellow(`invoice-load: ${err.message}`) + '\n');
     } else if (err instanceof ApiError) {
       // A refused key or the daily threshold outside the engine (e.g. during a preflight): Alma's words, its code and tracking id.
       const tracking = err.trackingId ? ` (tracking id ${err.trackingId})` : '';
