@@ -1,15 +1,15 @@
 /**
  * One run per journal: a lock file beside the journal, created with link(2) so that creating it
  * is atomic. A lock left by a run that was killed (its pid is gone on this host, or is another
- * process's now: `pstart`) is taken over; a live one stops the second run with a clear message
- * (exit 2).
+ * process's now: `pstart`, within one pid namespace and boot — `holderLives`) is taken over; a
+ * live one stops the second run with a clear message (exit 2).
  *
  * A run on another host cannot be asked whether it lives. Its lock's time says it: the holder
  * touches the file every HEARTBEAT_MS, and one silent for STALE_MS is taken over. A container
  * restarted under a new name with its state dir kept, as a pod's is, left a lock no later run
  * would take, and every nightly run stopped on it until someone deleted the file.
  */
-import { linkSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, readlinkSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { JournalError } from '../common/errors.js';
 
@@ -21,9 +21,65 @@ export interface LockInfo {
    * When the holder's process started, where the system says (Linux: `starttime` of
    * /proc/<pid>/stat, clock ticks since boot; proc(5)): a live process under that pid that
    * started at another moment is another process, the pid reused — as in a container, where
-   * each run is the same pid. Absent elsewhere, and in locks of loaders before it.
+   * each run is the same pid. Absent elsewhere, and in locks of loaders before it. Compared only
+   * when `pidns` and `boot` are the reader's: a pid (and its start) means nothing in another pid
+   * namespace (two containers of one hostname sharing a state dir) or after a reboot.
    */
   pstart?: string | undefined;
+  /** The holder's pid namespace (Linux: readlink /proc/self/ns/pid), where the system says. */
+  pidns?: string | undefined;
+  /** The boot the holder ran in (Linux: /proc/sys/kernel/random/boot_id), where the system says. */
+  boot?: string | undefined;
+}
+
+/** Where this process runs: its pid namespace and boot, each where the system says. */
+export interface Where {
+  pidns?: string | undefined;
+  boot?: string | undefined;
+}
+
+let here: Where | undefined;
+/** This process's pid namespace and boot (they do not change while it runs). */
+export function whereHere(): Where {
+  if (here !== undefined) return here;
+  let pidns: string | undefined;
+  let boot: string | undefined;
+  try {
+    pidns = readlinkSync('/proc/self/ns/pid');
+  } catch {
+    pidns = undefined;
+  }
+  try {
+    boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    boot = undefined;
+  }
+  here = { pidns, boot };
+  return here;
+}
+
+/**
+ * Whether the run of a lock of this host still holds it, from facts the caller gathered: the
+ * reader's pid and where it runs, and what it sees under the lock's pid (alive, its start).
+ * A pid not alive, or the reader's own pid, is a run gone (as always). A live pid is the holder,
+ * unless the lock and the reader share a pid namespace and a boot and the pid started at another
+ * moment than the lock says (the pid reused). In another namespace or boot the reader's pid is
+ * some other process, so a start there proves nothing: it stays held — taking a live run's lock
+ * would let two runs work one invoice at once. Locks without these fields are read as before.
+ */
+export function holderLives(
+  held: Pick<LockInfo, 'pid' | 'pstart' | 'pidns' | 'boot'>,
+  reader: Where & { pid: number },
+  seen: { alive: boolean; pstart?: string | undefined },
+): boolean {
+  // Our own pid in the lock means a dead run whose pid was reused (as before; in another pid
+  // namespace it could be a live run with the same pid — not told apart here, as before).
+  if (held.pid === reader.pid) return false;
+  if (!seen.alive) return false;
+  const sameView =
+    held.pidns !== undefined && held.boot !== undefined && held.pidns === reader.pidns && held.boot === reader.boot;
+  if (!sameView || held.pstart === undefined || seen.pstart === undefined) return true;
+  return seen.pstart === held.pstart;
 }
 
 /** `starttime` of /proc/<pid>/stat (proc(5), field 22), or undefined where there is no such file. */
@@ -58,16 +114,19 @@ function silentFor(path: string, now: Date): number | undefined {
   }
 }
 
-const isAlive = (pid: number, pstart?: string): boolean => {
-  if (pid === process.pid) return false; // our own pid in the lock means a dead run whose pid was reused
+const pidAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
+    return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-  // Alive under that pid: the holder, unless it started at another moment (the pid reused).
-  const now = pstart === undefined ? undefined : processStart(pid);
-  return now === undefined || now === pstart;
+};
+
+/** holderLives with what this process sees now. */
+const isAlive = (held: LockInfo): boolean => {
+  const alive = pidAlive(held.pid);
+  return holderLives(held, { pid: process.pid, ...whereHere() }, { alive, pstart: alive && held.pstart !== undefined ? processStart(held.pid) : undefined });
 };
 
 /**
@@ -83,7 +142,7 @@ export function lockHolder(path: string, now: Date = new Date()): LockInfo | und
     return undefined;
   }
   if (held.host !== hostname()) return silentFor(path, now) === undefined ? held : undefined;
-  return isAlive(held.pid, held.pstart) ? held : undefined;
+  return isAlive(held) ? held : undefined;
 }
 
 /** What `acquireLock` returns: the release, the lock as written, and the run whose silent lock it took over, if any. */
@@ -92,7 +151,15 @@ export type HeldLock = (() => void) & { held: LockInfo; tookOver?: LockInfo & { 
 /** Takes the lock at `path` or throws `JournalError`; returns the function that releases it, with what the lock says (`held`). */
 export function acquireLock(path: string, now: () => Date = () => new Date(), what = 'this batch'): HeldLock {
   const pstart = processStart(process.pid);
-  const mine: LockInfo = { pid: process.pid, host: hostname(), started: now().toISOString(), ...(pstart !== undefined ? { pstart } : {}) };
+  const { pidns, boot } = whereHere();
+  const mine: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    started: now().toISOString(),
+    ...(pstart !== undefined ? { pstart } : {}),
+    ...(pidns !== undefined ? { pidns } : {}),
+    ...(boot !== undefined ? { boot } : {}),
+  };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(mine) + '\n', { mode: 0o600 });
   let tookOver: (LockInfo & { silentMs: number }) | undefined;
@@ -139,7 +206,7 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
         }
         tookOver = { ...held, silentMs };
       }
-      if (held && held.host === mine.host && isAlive(held.pid, held.pstart)) {
+      if (held && held.host === mine.host && isAlive(held)) {
         throw new JournalError(
           `another invoice-load run (pid ${held.pid}, started ${held.started}) is working on ${what}; ` +
             `wait for it to finish, then run again.`,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { Journal, foldJournal, type InvoiceJournalState, type JournalEntry } from '../../src/engine/journal.js';
-import { acquireLock, HEARTBEAT_MS, lockHolder, processStart, STALE_MS } from '../../src/engine/lock.js';
+import { acquireLock, HEARTBEAT_MS, holderLives, lockHolder, processStart, STALE_MS, whereHere } from '../../src/engine/lock.js';
 import { JournalError, JournalWriteError, runStopOf } from '../../src/common/errors.js';
 
 let dir: string;
@@ -389,12 +389,53 @@ describe('lock', () => {
     writeFileSync(path, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'then', pstart: parent }));
     expect(lockHolder(path)).toMatchObject({ pid: process.ppid });
     expect(() => acquireLock(path)).toThrow(/another invoice-load run \(pid \d+, started then\)/);
-    const killed = { pid: process.ppid, host: hostname(), started: 'then', pstart: String(Number(parent) + 1) };
+    // Written in this pid namespace and boot, as a lock of this loader is: its start is compared.
+    const killed = { pid: process.ppid, host: hostname(), started: 'then', pstart: String(Number(parent) + 1), ...whereHere() };
     writeFileSync(path, JSON.stringify(killed));
     expect(lockHolder(path)).toBeUndefined();
     const release = acquireLock(path);
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid, pstart: processStart(process.pid) });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid, pstart: processStart(process.pid), ...whereHere() });
     release();
+  });
+
+  // Two containers of one hostname, each its own pid namespace, sharing a state dir: the holder's
+  // pid seen from here is some other live process, started at another moment. That run is alive.
+  it.skipIf(!existsSync('/proc/self/stat'))('a lock of another pid namespace (or boot) whose pid is alive here under another start is held, not taken', () => {
+    const path = join(dir, 'j.lock');
+    const other = String(Number(processStart(process.ppid)!) + 1);
+    for (const where of [
+      { pidns: 'pid:[1]', boot: whereHere().boot },
+      { pidns: whereHere().pidns, boot: 'another-boot' },
+      {}, // a lock with a start but no namespace or boot: as before, a live pid holds it
+    ]) {
+      writeFileSync(path, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'then', pstart: other, ...where }));
+      expect(lockHolder(path), JSON.stringify(where)).toMatchObject({ pid: process.ppid });
+      expect(() => acquireLock(path)).toThrow(/another invoice-load run \(pid \d+, started then\)/);
+    }
+  });
+
+  describe('holderLives: whether a lock of this host still has its run, from the facts seen', () => {
+    const here = { pid: 100, pidns: 'pid:[4026531836]', boot: 'b-1' };
+    const lock = { pid: 7, pstart: '5000', pidns: here.pidns, boot: here.boot };
+    it.each([
+      ['same namespace and boot, the same start: held', lock, { alive: true, pstart: '5000' }, true],
+      ['same namespace and boot, another start (the pid reused): gone', lock, { alive: true, pstart: '6000' }, false],
+      ['same namespace and boot, the pid not alive: gone', lock, { alive: false }, false],
+      ['same namespace and boot, the start not readable now: held', lock, { alive: true }, true],
+      ['another pid namespace, another start: held (that pid is another process here)', { ...lock, pidns: 'pid:[4026532176]' }, { alive: true, pstart: '6000' }, true],
+      ['another boot, another start: held', { ...lock, boot: 'b-2' }, { alive: true, pstart: '6000' }, true],
+      ['another pid namespace, the pid not alive here: gone (as before)', { ...lock, pidns: 'pid:[4026532176]' }, { alive: false }, false],
+      ['no namespace recorded: held by a live pid (as before)', { pid: 7, pstart: '5000', boot: 'b-1' }, { alive: true, pstart: '6000' }, true],
+      ['no boot recorded: held by a live pid (as before)', { pid: 7, pstart: '5000', pidns: here.pidns }, { alive: true, pstart: '6000' }, true],
+      ['an old lock (no start): held by a live pid', { pid: 7 }, { alive: true, pstart: '6000' }, true],
+      ['an old lock (no start), the pid not alive: gone', { pid: 7 }, { alive: false }, false],
+      ['the reader\'s own pid: a dead run whose pid was reused (as before)', { ...lock, pid: 100 }, { alive: true, pstart: '5000' }, false],
+    ] as const)('%s', (_name, held, seen, lives) => {
+      expect(holderLives(held, here, seen)).toBe(lives);
+    });
+    it('the reader knowing neither namespace nor boot: as before', () => {
+      expect(holderLives(lock, { pid: 100 }, { alive: true, pstart: '6000' })).toBe(true);
+    });
   });
 
   it('takes over a lock whose process is gone (a run killed with SIGKILL)', () => {
