@@ -18,6 +18,9 @@
  *   ended — is never written into another file: the next run only confirms its mark;
  * - the hand-over record of a file is journaled before the file is renamed into place: a kill at
  *   any point leaves the file in place named by a record (refuseToReplace reads them all);
+ *   it lists the file's invoices and carries, and names the run's own temporary file: killed
+ *   between the rename and their entries (temporary file gone), the next run journals them
+ *   (journalRenamed), so none is written into a second file once finance took the first;
  * - two runs to two files (two journals, two locks) are kept apart by claims, as two loads are
  *   (README "One run per invoice at a time"): an invoice a live run claims is left to it;
  * - the journal's key is the invoice's id as well as its number: an institution with
@@ -28,10 +31,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { InvoiceKey } from '../domain/model.js';
-import { foldJournal, type JournalEntry } from '../engine/journal.js';
+import { foldJournal, type Journal, type JournalEntry } from '../engine/journal.js';
 import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun, sentOpts } from './outputs.js';
@@ -101,6 +104,10 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       files = byBatch([...legacy('handover', shortHash(output)).filter((e): e is FileEntry => e.t === 'file'), ...files]);
     }
     if (handover !== undefined && o.replace !== true) refuseToReplace(files, output, o);
+    // A run killed after renaming its file into place and before journaling its invoices under
+    // it: journaled now, from its record, or the next run would not know they were in a file
+    // that was put in place (and perhaps taken since) and would hand them over again.
+    if (journal !== undefined) journalRenamed(journal, files, o.status);
     // Which runs' files the one in place stands for (filesInPlace).
     const placed = handover !== undefined ? filesInPlace(files, output) : { batches: new Set<string>() };
     const { invoices: listed, others } = await erp.listByStatus(o.status);
@@ -167,6 +174,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // out are recorded as CARRY once its file is in place, for the next run to carry.
     const fromPlace: Extract<JournalEntry, { t: 'op' }>[] = [];
     const seen = new Set(listed.map((s) => s.id));
+    const listedIds = new Set(seen);
     const interrupted = new Set<string>();
     const inFile = journal.opRecords(IN_FILE);
     // A run ended when its hand-over record says so, batch_done or not: killed between the two,
@@ -207,7 +215,14 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
         const marked = journal.state({ vendor: e.vendor, number: e.number }).ops.has(M);
         const left = journal.state({ vendor: e.vendor, number: e.number }).ops.get(CARRY)?.batch;
         const outOfFile = left !== undefined && e.batch !== undefined && left > e.batch;
-        if (seen.has(e.id) || (marked && !outOfFile && (e.batch === undefined || !interrupted.has(e.batch)))) continue;
+        if (marked && !outOfFile && (e.batch === undefined || !interrupted.has(e.batch))) continue;
+        if (seen.has(e.id)) {
+          // Listed, it is in this run's file by the listing; but left out of it (held, lines
+          // short) it must be journaled as carried (CARRY) all the same, or once this run's file
+          // is taken the next would count it handed over in its earlier run's file, replaced.
+          if (listedIds.has(e.id) && !fromPlace.some((f) => f.id === e.id)) fromPlace.push(e);
+          continue;
+        }
         seen.add(e.id);
         const s = await erp.readFull(e.id);
         // Still to be marked, or marked (by this loader, or by a request whose answer was lost): in the file.
@@ -267,6 +282,13 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const rows = exportRows(full.map((s) => s.raw));
     const content = format === 'csv' ? toCsv(rows) : toJsonRows(rows);
     const file = { t: 'file' as const, batch, sha256: sha256(content), status: o.status, ...(placed.head !== undefined ? { replaces: placed.head } : {}) };
+    // Carried from the file this one replaced, and left out of it (lines short, held): in no file
+    // in place once this one is, so the next run carries them, marked or not (CARRY, below).
+    const inThisFile = new Set(full.map((s) => s.id));
+    const carries = o.markInErp ? fromPlace.filter((e) => !inThisFile.has(e.id)) : [];
+    // This run's own temporary name (its pid and start), which no later run writes: still there,
+    // this run died before the rename; gone, the file was put in place (journalRenamed).
+    const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.${batch.replace(/\D/g, '')}.tmp`);
     // Recorded before the file takes its place, not after: killed between the rename and the
     // record, the file in place (holding invoices marked by a run cut short) would match no
     // record and the next export of any kind would replace it. Killed before the rename, the
@@ -275,21 +297,23 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // (it carries them into its file) may replace.
     // Recorded when it replaces a file in place too, even empty: a later run then knows that file
     // was replaced by this one, not taken by finance.
+    // The record holds what the entries after the rename journal (IN_FILE, CARRY) and the
+    // temporary file's name: killed between the rename and those entries, the next run journals
+    // them (journalRenamed). Recorded when it carries some out of every file, too.
     writeFileAtomic(output, content, {
+      tmp,
       beforeRename: () => {
-        if (o.markInErp && (full.length > 0 || placed.head !== undefined)) handover.append({ ...file, invoices: full.length, ended: false });
+        if (o.markInErp && (full.length > 0 || placed.head !== undefined || carries.length > 0)) {
+          const in_file = full.map((s) => ({ ...journalKeyOf(s), id: s.id, workflow_status: s.workflowStatus }));
+          handover.append({ ...file, invoices: full.length, ended: false, tmp, in_file, carries: carries.map((e) => ({ vendor: e.vendor, number: e.number, id: e.id })) });
+        }
       },
     });
     // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
     // without marks carries nothing over to the next run. Every invoice of the file is journaled
     // under this run, those an earlier run's file held too: they are in this run's file now, so
     // this run's end settles them (`ended`, above) even if it is killed before batch_done.
-    // Carried from the file this one replaced, and left out of it (lines short, held): in no file
-    // in place now, so the next run carries them, marked or not.
-    const inThisFile = new Set(full.map((s) => s.id));
-    for (const e of o.markInErp ? fromPlace : []) {
-      if (!inThisFile.has(e.id)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: CARRY, id: e.id, outcome: 'done', batch });
-    }
+    for (const e of carries) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: CARRY, id: e.id, outcome: 'done', batch });
     const toJournal = o.markInErp ? full : [];
     for (const s of toJournal) {
       journal.append({ t: 'op', ...journalKeyOf(s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
@@ -467,6 +491,33 @@ function filesInPlace(files: readonly FileEntry[], path: string): { batches: Set
     f = before === undefined ? undefined : files.findLast((x) => x.batch === before);
   }
   return head !== undefined ? { batches, head } : { batches };
+}
+
+/**
+ * For the last run of this status, when cut short (no record says `ended`) and its record names its temporary
+ * file and that file is gone — the rename happened — the IN_FILE and CARRY entries its record
+ * lists, under that run, for each invoice that has none of that run or a later one: killed
+ * between the rename and those entries, its file was put in place all the same. Its temporary file
+ * still there: killed before the rename, its file was never in place, and nothing is journaled.
+ */
+function journalRenamed(journal: Journal, files: readonly FileEntry[], status: string): void {
+  const ended = new Set(files.filter((f) => f.ended).map((f) => f.batch));
+  const hasSince = (op: string, k: InvoiceKey, batch: string): boolean => {
+    const b = journal.state(k).ops.get(op)?.batch;
+    return b !== undefined && b >= batch;
+  };
+  // A later run of this status recorded its file after journaling this (it calls this first): so
+  // only the runs after the last one recorded are judged, and a temporary file deleted since misleads none.
+  const last = files.filter((f) => f.status === status).reduce((b, f) => (f.batch > b ? f.batch : b), '');
+  for (const f of files) {
+    if (f.batch !== last || ended.has(f.batch) || f.status !== status || f.tmp === undefined || existsSync(f.tmp)) continue;
+    for (const e of f.carries ?? []) {
+      if (!hasSince(CARRY, e, f.batch)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: CARRY, id: e.id, outcome: 'done', batch: f.batch });
+    }
+    for (const e of f.in_file ?? []) {
+      if (!hasSince(IN_FILE, e, f.batch)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: IN_FILE, id: e.id, outcome: 'done', workflow_status: e.workflow_status, batch: f.batch });
+    }
+  }
 }
 
 /** A journal key as claims name it. */

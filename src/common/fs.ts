@@ -11,9 +11,11 @@ import { UsageError } from './errors.js';
  * `mode`: the file's permission bits, set on the temporary file before a byte is written (a
  * temporary file left by a kill keeps its old mode, so it is set, not only asked for at open).
  */
-export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean; mode?: number; beforeRename?: () => void } = {}): void {
+export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean; mode?: number; beforeRename?: () => void; tmp?: string } = {}): void {
   if (opts.mkdir !== false) mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  // `tmp`: a temporary name of the caller's (beside `path`), for one that must tell later whether
+  // the rename happened: it is left behind only by a run that died before it (export's record).
+  const tmp = opts.tmp ?? join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = opts.mode === undefined ? openSync(tmp, 'w') : openSync(tmp, 'w', opts.mode);
   try {
     try {

@@ -111,7 +111,23 @@ export type JournalEntry =
    * `replaces`: the run whose file was in place when this one was written, which this file
    * replaces once renamed (absent: none, or a loader before it).
    */
-  | { t: 'file'; batch: string; sha256: string; invoices: number; status: string; ended: boolean; replaces?: string | undefined }
+  | {
+      t: 'file';
+      batch: string;
+      sha256: string;
+      invoices: number;
+      status: string;
+      ended: boolean;
+      replaces?: string | undefined;
+      /**
+       * Export's record written before its rename (cli/export.ts): the temporary file it renames
+       * (still there: the run died before the rename), and the `export` and `carry` entries it
+       * journals after it, for the next run to journal when the rename happened and they did not.
+       */
+      tmp?: string | undefined;
+      in_file?: { vendor: string; number: string; id: string; workflow_status?: string | undefined }[] | undefined;
+      carries?: { vendor: string; number: string; id: string }[] | undefined;
+    }
   /**
    * The invoice exists in the target with this id (created by us, or found by a look-up).
    * `reconciled`: our create's answer said nothing sure and a look-up settled it, so the invoice

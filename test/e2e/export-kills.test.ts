@@ -5,12 +5,14 @@
  * an ended run handed over again).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
+import { processStart } from '../../src/engine/lock.js';
 
 const BATCH = 'fixtures/round-trip/batch.csv';
 const KILL = fileURLToPath(new URL('../helpers/kill-preload.cjs', import.meta.url));
@@ -147,5 +149,65 @@ describe('export --mark-in-erp killed, its lock and claims left behind under a p
     expect(day2.code, day2.stderr).toBe(0);
     expect(day2.doc!.summary).toMatchObject({ invoices: 5, marked: 5 }); // all five marked: none held (the summary has no 'held' count)
     expect(idsIn(join(w!.dir, 'day2.csv'))).toHaveLength(5);
+  });
+});
+
+describe('export --mark-in-erp killed after putting its file in place, before journaling its invoices; the file taken by finance', () => {
+  // The record written before the rename lists the file's invoices: the next run journals them
+  // when the rename happened (the run's temporary file is gone), so none is written into a second file.
+  it.each([
+    ['right after the rename', { KILL_RENAME: 't1.csv' }],
+    ['after journaling two of its five invoices', { KILL_PAT: '"op":"export"', KILL_N: '2' }],
+  ])('killed %s: the next run writes none of them again, and marks each once', async (_when, kill) => {
+    await loaded();
+    const out = join(w!.dir, 't1.csv');
+    const cut = await cli(['export', '--mark-in-erp', '-o', out], kill);
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    expect(idsIn(out)).toHaveLength(5);
+    expect(marks(w!).filter((n) => n > 0)).toEqual([]);
+    renameSync(out, `${out}.taken`);
+    const again = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(idsIn(out)).toEqual([]);
+    expect(again.doc!.invoices.map((i) => i.status)).toEqual(['marked', 'marked', 'marked', 'marked', 'marked']);
+    expect(again.doc!.issues.map((i) => i.code)).toEqual(['handed_over_before']);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+  });
+});
+
+describe('export --mark-in-erp that left out the invoices of the run cut short before it; its file taken by finance', () => {
+  // Run A is cut short after two marks; run B replaces A's file, but another live run holds A's
+  // five invoices (a claim), so B's file holds none and B journals them as carried out of every
+  // file (CARRY) — the three listed as well as the two marked. Killed right after its rename, B
+  // journaled no CARRY: the next run journals them from B's record.
+  it.each([
+    ['ended', undefined],
+    ['killed right after its rename', { KILL_RENAME: 't3.csv' }],
+  ])('B %s: every invoice marked is in the next run\'s file', async (_what, kill) => {
+    await loaded();
+    const out = join(w!.dir, 't3.csv');
+    const a = await cli(['export', '--mark-in-erp', '-o', out], { KILL_PAT: MARK_DONE, KILL_N: '2' });
+    expect(a.signal, a.stderr).toBe('SIGKILL');
+    const dir = join(w!.stateDir, 'journals');
+    const claims = readdirSync(dir).filter((f) => f.startsWith('export-') && f.endsWith('.jsonl.claims'));
+    expect(claims).toHaveLength(1);
+    // Another live export (this test's process) claims A's invoices.
+    const other = join(dir, claims[0]!.replace(/-[^-]+\.jsonl\.claims$/, '-another1.jsonl'));
+    const started = new Date().toISOString();
+    writeFileSync(`${other}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), started, pstart: processStart(process.pid) }) + '\n');
+    writeFileSync(`${other}.claims`, JSON.stringify({ pid: process.pid, started, keys: JSON.parse(readFileSync(join(dir, claims[0]!), 'utf8')).keys }) + '\n');
+    const b = await cli(['export', '--mark-in-erp', '-o', out], kill);
+    expect(b.signal, b.stderr).toBe(kill !== undefined ? 'SIGKILL' : null);
+    if (kill === undefined) expect(b.doc!.issues.map((i) => i.code)).toContain('held_by_other_run');
+    expect(idsIn(out)).toEqual([]);
+    unlinkSync(`${other}.lock`);
+    unlinkSync(`${other}.claims`);
+    renameSync(out, `${out}.taken`);
+    const c = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(c.code, c.stderr).toBe(0);
+    const marked = Object.entries(w!.sandbox.state().counters.erpOps).filter(([, o]) => (o['mark_in_erp'] ?? 0) > 0).map(([id]) => id).sort();
+    expect(marked).toHaveLength(5);
+    expect(idsIn(out)).toEqual(marked);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
   });
 });
