@@ -17,6 +17,7 @@ export function writeFileAtomic(path: string, content: Content, opts: { fsync?: 
   // the rename happened: it is left behind only by a run that died before it (export's record).
   const tmp = opts.tmp ?? join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = opts.mode === undefined ? openSync(tmp, 'w') : openSync(tmp, 'w', opts.mode);
+  let renaming = false;
   try {
     try {
       if (opts.mode !== undefined) fchmodSync(fd, opts.mode);
@@ -31,10 +32,14 @@ export function writeFileAtomic(path: string, content: Content, opts: { fsync?: 
     // What must be durable before the file takes its place (export's hand-over record): a kill
     // between the two then finds the record, never the file without it.
     opts.beforeRename?.();
+    renaming = true;
     renameSync(tmp, path);
   } catch (err) {
-    // Leave no half-written temporary file behind (e.g. when `path` is a directory or the disk is full).
-    rmSync(tmp, { force: true });
+    // Leave no half-written temporary file behind (e.g. when `path` is a directory or the disk is
+    // full) — except a caller's own `tmp` whose rename failed after `beforeRename` recorded it: its
+    // presence is what tells a later run the file never took its place (a failed rename would
+    // otherwise read as one that happened: export's journalRenamed).
+    if (!(renaming && opts.tmp !== undefined)) rmSync(tmp, { force: true });
     throw err;
   }
 }
