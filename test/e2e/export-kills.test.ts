@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFil
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { jsonDoc, runCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
 import { processStart } from '../../src/engine/lock.js';
@@ -27,13 +27,7 @@ async function cli(args: string[], kill?: Record<string, string>): Promise<CliRe
   const res = await runCli([...args, '--json', '--rate', '200', '--concurrency', '1'], {
     env: { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w!.stateDir, ...(kill !== undefined ? { NODE_OPTIONS: `--require ${KILL}`, ...kill } : {}) },
   });
-  let doc: LifecycleReport | undefined;
-  try {
-    doc = JSON.parse(res.stdout) as LifecycleReport;
-  } catch {
-    doc = undefined;
-  }
-  return { ...res, doc };
+  return { ...res, doc: jsonDoc<LifecycleReport>(res.stdout) };
 }
 
 /** Loads the round-trip batch: four invoices waiting to be sent (plus the seed's one). */

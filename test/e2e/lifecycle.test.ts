@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { shortHash } from '../../src/cli/journals.js';
-import { closedPort, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { closedPort, jsonDoc, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
 import { EXPORT_COLUMNS } from '../../src/report/export-file.js';
@@ -24,13 +24,7 @@ async function cli(args: string[], stateDir?: string): Promise<CliResult & { doc
   const res = await runCli([...args, '--json', '--rate', '200'], {
     env: { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir ?? w!.stateDir },
   });
-  let doc: LifecycleReport | undefined;
-  try {
-    doc = JSON.parse(res.stdout) as LifecycleReport;
-  } catch {
-    doc = undefined;
-  }
-  return { ...res, doc };
+  return { ...res, doc: jsonDoc<LifecycleReport>(res.stdout) };
 }
 
 /** Loads the round-trip batch: four invoices waiting to be sent (plus the seed's one). */

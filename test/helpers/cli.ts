@@ -63,3 +63,12 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/** A command's `--json` document from its standard output, or undefined when there is none (a usage error, a kill). */
+export function jsonDoc<T>(stdout: string): T | undefined {
+  try {
+    return JSON.parse(stdout) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -38,6 +38,21 @@ async function run(invoices: Invoice[], o: Partial<FolioTargetOptions> = {}, dir
 }
 
 /** Every invoice stored once, every line posted once, approved at most once and never approved again. */
+/**
+ * A person cancels invoice `id` in FOLIO: the whole record PUT back with status Cancelled, as the
+ * approval's PUT is. Returns the target's endpoint, as a journal of this place names it.
+ */
+async function cancelByHand(id: string): Promise<string> {
+  const hand = createFolioTarget({ baseUrl: sb!.url, credentials: CREDENTIALS, rate: 2000, timeoutMs: 1_000, sleep: async () => {} });
+  try {
+    const record = (await hand.client.json({ method: 'GET', path: `/invoice/invoices/${id}` })) as Record<string, unknown>;
+    await hand.client.request({ method: 'PUT', path: `/invoice/invoices/${id}`, body: { ...record, status: 'Cancelled' } });
+    return hand.endpoint;
+  } finally {
+    await hand.close();
+  }
+}
+
 function expectOnce(state: FolioSandboxState, invoices: Invoice[], approved: boolean): void {
   for (const inv of invoices) {
     expect(state.counters.created[inv.key.vendor]?.[inv.key.number], `${inv.key.number} stored once`).toBe(1);
@@ -116,13 +131,7 @@ describe('FOLIO target with the engine', () => {
     await run(invoices);
     const [first, next] = ownInvoiceIds(CREDENTIALS.tenant, gobi.key);
     // Cancelled in FOLIO (by a person: Approved → Cancelled, a whole-record PUT as the approval's).
-    const hand = createFolioTarget({ baseUrl: sb.url, credentials: CREDENTIALS, rate: 2000, timeoutMs: 1_000, sleep: async () => {} });
-    try {
-      const record = (await hand.client.json({ method: 'GET', path: `/invoice/invoices/${first!}` })) as Record<string, unknown>;
-      await hand.client.request({ method: 'PUT', path: `/invoice/invoices/${first!}`, body: { ...record, status: 'Cancelled' } });
-    } finally {
-      await hand.close();
-    }
+    await cancelByHand(first!);
     const again = await run(invoices);
     const r = again.results.find((x) => x.key.number === 'G-50101')!;
     expect(r).toMatchObject({ status: 'loaded', workflowStatus: 'Approved', id: next });
@@ -144,17 +153,11 @@ describe('FOLIO target with the engine', () => {
     const gobi = invoices.find((i) => i.key.number === 'G-50101')!;
     await run([gobi]);
     const [first, next] = ownInvoiceIds(CREDENTIALS.tenant, gobi.key);
-    const hand = createFolioTarget({ baseUrl: sb.url, credentials: CREDENTIALS, rate: 2000, timeoutMs: 1_000, sleep: async () => {} });
-    try {
-      const record = (await hand.client.json({ method: 'GET', path: `/invoice/invoices/${first!}` })) as Record<string, unknown>;
-      await hand.client.request({ method: 'PUT', path: `/invoice/invoices/${first!}`, body: { ...record, status: 'Cancelled' } });
-    } finally {
-      await hand.close();
-    }
+    const endpoint = await cancelByHand(first!);
     // A run killed after its approval was answered and journaled, before the invoice settled.
     const dir = mkdtempSync(join(tmpdir(), 'folio-target-'));
     dirs.push(dir);
-    const pre = Journal.open({ path: join(dir, 'journal.jsonl'), target: 'folio', endpoint: hand.endpoint, batch: 'b', sync: false });
+    const pre = Journal.open({ path: join(dir, 'journal.jsonl'), target: 'folio', endpoint, batch: 'b', sync: false });
     pre.append({ t: 'invoice', vendor: gobi.key.vendor, number: gobi.key.number, id: first!, found: false });
     pre.append({ t: 'processed', vendor: gobi.key.vendor, number: gobi.key.number, id: first! });
     pre.close();
