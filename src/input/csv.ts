@@ -520,7 +520,11 @@ export class CsvReader implements FormatReader {
     this.rejectsFile = REJECT_COLUMNS.every((c) => names.includes(c));
     this.fieldsOf = fieldsBuilder(names);
     const known = new Set(names.filter((n) => n !== ''));
-    this.knownName = (cell) => known.has(this.canonical ? canonicalHeaderName(cell) : cell) || (this.canonical && isCanonicalColumn(canonicalHeaderName(cell)));
+    // Asked of every data row's first cell (the second-header check): its canonical name once.
+    this.knownName = (cell) => {
+      const name = this.canonical ? canonicalHeaderName(cell) : cell;
+      return known.has(name) || (this.canonical && isCanonicalColumn(name));
+    };
     // By position, '' for a column that is not read: records carry their cells in this order.
     this.onColumns?.(this.file, names);
   }
