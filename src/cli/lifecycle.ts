@@ -17,7 +17,7 @@ import { createAlmaErp, type AlmaErp } from '../targets/alma/erp.js';
 import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
 import { renderLifecycle, type LifecycleReport } from '../report/lifecycle.js';
 import { writeOutputFile } from '../common/fs.js';
-import { InterruptedError, UsageError } from '../common/errors.js';
+import { InterruptedError, isAbort, UsageError } from '../common/errors.js';
 import { exitAfterOutputs, unwrittenReason, withRunFields, type ExitAfterOutputsOpts } from './outputs.js';
 
 export interface Session {
@@ -99,7 +99,7 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
       // (export's listing and reads before its file, payments' look-ups) then ends in the
       // platform's AbortError, which is the interrupt the person asked for, not a bug (README
       // "Exit codes": 130). Whatever was sent is journaled; the same command finishes it.
-      if (signals.hard.aborted && isAbortError(err)) throw new InterruptedError('stopped at once (Ctrl-C twice) before the report could be made; what was sent is in the journal: run the same command again to finish');
+      if (signals.hard.aborted && isAbort(err)) throw new InterruptedError('stopped at once (Ctrl-C twice) before the report could be made; what was sent is in the journal: run the same command again to finish');
       throw err;
     }
   } finally {
@@ -135,9 +135,4 @@ export function emitLifecycleReport(cfg: Config, term: Terminal, bare: Lifecycle
   else process.stdout.write(renderLifecycle(report, term.outStyle, { quiet: cfg.quiet, width: term.outColumns, ascii: term.ascii }));
   if (closing !== undefined) process.stderr.write(closing);
   return exitAfterOutputs(term, cfg, code, unwritten, opts);
-}
-
-/** The platform's abort (`AbortSignal` fired under a fetch, a timer or a stream): `AbortError`. */
-function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || (err as NodeJS.ErrnoException).code === 'ABORT_ERR');
 }

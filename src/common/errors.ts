@@ -237,6 +237,15 @@ export class NotSentError extends Error {
 }
 
 /** The run was interrupted (SIGINT/SIGTERM) after the journal was flushed. Exit 130. */
+/**
+ * A request or wait cut short by the hard stop (second Ctrl-C): the signal's AbortError from a
+ * read, a wait or the limiter (NotSentError is named so too), or `ABORTED` from a write that may
+ * have gone out. Only ever an interruption (the caller checks that a stop was asked for).
+ */
+export const isAbort = (err: unknown): boolean =>
+  (err instanceof ApiError && err.code === 'ABORTED') ||
+  (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError');
+
 export class InterruptedError extends Error {
   constructor(message = 'interrupted') {
     super(message);

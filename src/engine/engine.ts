@@ -18,7 +18,7 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, IdNotKeptError, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
+import { ApiError, IdNotKeptError, isAbort, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
 import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { nextPollWait } from '../targets/target.js';
@@ -493,14 +493,6 @@ function stopFor(err: unknown): RunOutcome['stopped'] {
 
 
 
-/**
- * A request or wait cut short by the hard stop (second Ctrl-C): the signal's AbortError from a
- * read, a wait or the limiter, or `ABORTED` from a write that may have gone out. Only ever an
- * interruption (the caller checks that a stop was asked for), never the invoice's failure.
- */
-const isAbort = (err: unknown): boolean =>
-  (err instanceof ApiError && err.code === 'ABORTED') ||
-  (typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError');
 
 
 /**

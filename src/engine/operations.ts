@@ -31,7 +31,7 @@
  * Items run `concurrency` at a time; pace and retries are the client's (transport/).
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { ApiError, isRefusal, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
+import { ApiError, isAbort, isRefusal, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
 import { DEFAULT_POLL, nextPollWait, type Alert } from '../targets/target.js';
 import { stopDetail, stopMessage, type StopDetail, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
@@ -427,7 +427,6 @@ const notShown = (op: string, now: OpState, by: string, waitedMs?: number): Erro
 });
 
 /** A Ctrl-C (or the aborted signal's ABORTED) ended the request or the reads after it. */
-const isAbort = (err: unknown): boolean => (err instanceof ApiError && err.code === 'ABORTED') || (err instanceof Error && err.name === 'AbortError');
 
 /**
  * An operation the run was stopped on after its send (runOne): accepted by Alma and not shown yet
