@@ -4,8 +4,9 @@
  * process's now: `pstart`, within one pid namespace and boot — `holderLives`) is taken over; a
  * live one stops the second run with a clear message (exit 2).
  *
- * A run on another host cannot be asked whether it lives. Its lock's time says it: the holder
- * touches the file every HEARTBEAT_MS, and one silent for STALE_MS is taken over. A container
+ * A run on another host cannot be asked whether it lives, nor can one of this host in another pid
+ * namespace or boot (`pidCheckable`). Its lock's time says it: the holder touches the file every
+ * HEARTBEAT_MS, and one silent for STALE_MS is taken over. A container
  * restarted under a new name with its state dir kept, as a pod's is, left a lock no later run
  * would take, and every nightly run stopped on it until someone deleted the file.
  */
@@ -59,21 +60,36 @@ export function whereHere(): Where {
 }
 
 /**
+ * Whether a pid in the lock `held` can be checked from where the reader runs: the lock was written
+ * in the reader's pid namespace and boot. A pid of another namespace (two containers of one
+ * hostname sharing a state dir, each run pid 1 in its own) or of another boot names some other
+ * process here, or none — even when it is the reader's own pid. A lock that does not say (one of
+ * a loader before these fields, or of a system that does not tell them) is read as before: its
+ * pid is checked here.
+ */
+export function pidCheckable(held: Pick<LockInfo, 'pidns' | 'boot'>, reader: Where): boolean {
+  return (held.pidns === undefined || held.pidns === reader.pidns) && (held.boot === undefined || held.boot === reader.boot);
+}
+
+/**
  * Whether the run of a lock of this host still holds it, from facts the caller gathered: the
  * reader's pid and where it runs, and what it sees under the lock's pid (alive, its start).
- * A pid not alive, or the reader's own pid, is a run gone (as always). A live pid is the holder,
- * unless the lock and the reader share a pid namespace and a boot and the pid started at another
- * moment than the lock says (the pid reused). In another namespace or boot the reader's pid is
- * some other process, so a start there proves nothing: it stays held — taking a live run's lock
- * would let two runs work one invoice at once. Locks without these fields are read as before.
+ * A lock whose pid cannot be checked from here (`pidCheckable`) is held as far as its pid tells:
+ * its heartbeat says whether it lives, as for a lock of another host (`acquireLock`, `lockHolder`).
+ * Otherwise a pid not alive, or the reader's own pid, is a run gone (as always). A live pid is the
+ * holder, unless the lock and the reader share a pid namespace and a boot and the pid started at
+ * another moment than the lock says (the pid reused). Locks without these fields are read as before.
  */
 export function holderLives(
   held: Pick<LockInfo, 'pid' | 'pstart' | 'pidns' | 'boot'>,
   reader: Where & { pid: number },
   seen: { alive: boolean; pstart?: string | undefined },
 ): boolean {
-  // Our own pid in the lock means a dead run whose pid was reused (as before; in another pid
-  // namespace it could be a live run with the same pid — not told apart here, as before).
+  // Another namespace or boot: its pid 1 and our pid 1 are two processes, and a pid gone here
+  // may be alive there — taking a live run's lock would have two runs write one journal.
+  if (!pidCheckable(held, reader)) return true;
+  // Our own pid in a lock of our namespace and boot (or of a lock that does not say) means a dead
+  // run whose pid was reused.
   if (held.pid === reader.pid) return false;
   if (!seen.alive) return false;
   const sameView =
@@ -123,6 +139,9 @@ const pidAlive = (pid: number): boolean => {
   }
 };
 
+/** Whether only the lock's heartbeat can tell if its run lives: another host's, or another pid namespace's or boot's. */
+const byHeartbeat = (held: LockInfo): boolean => held.host !== hostname() || !pidCheckable(held, whereHere());
+
 /** holderLives with what this process sees now. */
 const isAlive = (held: LockInfo): boolean => {
   const alive = pidAlive(held.pid);
@@ -130,9 +149,9 @@ const isAlive = (held: LockInfo): boolean => {
 };
 
 /**
- * Who holds the lock at `path`, when a run does: a live pid on this host, or any run on another
- * (which this host cannot check, as `acquireLock` cannot). Undefined when there is no lock, or its
- * run is gone.
+ * Who holds the lock at `path`, when a run does: a live pid on this host, or a run whose pid
+ * cannot be checked from here (another host, pid namespace or boot) whose lock is not silent for
+ * STALE_MS, as `acquireLock` judges. Undefined when there is no lock, or its run is gone.
  */
 export function lockHolder(path: string, now: Date = new Date()): LockInfo | undefined {
   let held: LockInfo;
@@ -141,7 +160,7 @@ export function lockHolder(path: string, now: Date = new Date()): LockInfo | und
   } catch {
     return undefined;
   }
-  if (held.host !== hostname()) return silentFor(path, now) === undefined ? held : undefined;
+  if (byHeartbeat(held)) return silentFor(path, now) === undefined ? held : undefined;
   return isAlive(held) ? held : undefined;
 }
 
@@ -195,8 +214,14 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
       } catch {
         held = undefined; // unreadable lock: a run killed while writing it
       }
-      if (held && held.host !== mine.host) {
+      if (held && byHeartbeat(held)) {
         const silentMs = silentFor(path, now());
+        if (silentMs === undefined && held.host === mine.host) {
+          throw new JournalError(
+            `another invoice-load run (pid ${held.pid}, started ${held.started}) is working on ${what} from another pid namespace or boot of this host, where its pid means another process; ` +
+              `wait for it to finish, then run again — a run keeps its lock fresh every ${HEARTBEAT_MS / 1000} s, and one silent for ${STALE_MS / 60_000} minutes is taken over.`,
+          );
+        }
         if (silentMs === undefined) {
           throw new JournalError(
             `another invoice-load run on host ${held.host} (pid ${held.pid}, started ${held.started}) holds ${path}; ` +
@@ -206,7 +231,7 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
         }
         tookOver = { ...held, silentMs };
       }
-      if (held && held.host === mine.host && isAlive(held)) {
+      if (held && !byHeartbeat(held) && isAlive(held)) {
         throw new JournalError(
           `another invoice-load run (pid ${held.pid}, started ${held.started}) is working on ${what}; ` +
             `wait for it to finish, then run again.`,

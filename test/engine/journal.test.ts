@@ -424,7 +424,7 @@ describe('lock', () => {
       ['same namespace and boot, the start not readable now: held', lock, { alive: true }, true],
       ['another pid namespace, another start: held (that pid is another process here)', { ...lock, pidns: 'pid:[4026532176]' }, { alive: true, pstart: '6000' }, true],
       ['another boot, another start: held', { ...lock, boot: 'b-2' }, { alive: true, pstart: '6000' }, true],
-      ['another pid namespace, the pid not alive here: gone (as before)', { ...lock, pidns: 'pid:[4026532176]' }, { alive: false }, false],
+      ['another pid namespace, the pid not alive here: held (a pid gone here may live there; its heartbeat tells)', { ...lock, pidns: 'pid:[4026532176]' }, { alive: false }, true],
       ['no namespace recorded: held by a live pid (as before)', { pid: 7, pstart: '5000', boot: 'b-1' }, { alive: true, pstart: '6000' }, true],
       ['no boot recorded: held by a live pid (as before)', { pid: 7, pstart: '5000', pidns: here.pidns }, { alive: true, pstart: '6000' }, true],
       ['an old lock (no start): held by a live pid', { pid: 7 }, { alive: true, pstart: '6000' }, true],
