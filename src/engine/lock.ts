@@ -10,6 +10,7 @@
  * restarted under a new name with its state dir kept, as a pod's is, left a lock no later run
  * would take, and every nightly run stopped on it until someone deleted the file.
  */
+import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, readlinkSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { JournalError } from '../common/errors.js';
@@ -179,8 +180,9 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
     ...(pidns !== undefined ? { pidns } : {}),
     ...(boot !== undefined ? { boot } : {}),
   };
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(mine) + '\n', { mode: 0o600 });
+  // Its own name: two runs of one pid (each pid 1 in its container) must not write one file.
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, JSON.stringify(mine) + '\n', { mode: 0o600, flag: 'wx' });
   let tookOver: (LockInfo & { silentMs: number }) | undefined;
   try {
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -48,3 +48,18 @@ describe('acquireLock: a lock of this host in another pid namespace, under the r
     release();
   });
 });
+
+describe('acquireLock: its file before the link', () => {
+  // Each run pid 1 in its own container: the other's lock file, being written beside the lock
+  // under the same pid, must be neither rewritten nor removed by this run.
+  it('is its own, not one another run of the same pid may be writing', () => {
+    const path = join(dir, 'j.lock');
+    const theirs = `${path}.${process.pid}.tmp`;
+    const other = JSON.stringify({ pid: process.pid, host: hostname(), started: '2026-12-05T20:00:00.000Z', pidns: 'pid:[1]' }) + '\n';
+    writeFileSync(theirs, other);
+    const release = acquireLock(path);
+    expect(readFileSync(theirs, 'utf8')).toBe(other);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid, ...whereHere() });
+    release();
+  });
+});
