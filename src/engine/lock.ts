@@ -2,7 +2,8 @@
  * One run per journal: a lock file beside the journal, created with link(2) so that creating it
  * is atomic. A lock left by a run that was killed (its pid is gone on this host, or is another
  * process's now: `pstart`, within one pid namespace and boot — `holderLives`) is taken over; a
- * live one stops the second run with a clear message (exit 2).
+ * live one stops the second run with a clear message (exit 2). Of the runs that judge one lock
+ * stale at once, only one takes it over (`takeOver`).
  *
  * A run on another host cannot be asked whether it lives, nor can one of this host in another pid
  * namespace or boot (`pidCheckable`). Its lock's time says it: the holder touches the file every
@@ -10,8 +11,8 @@
  * restarted under a new name with its state dir kept, as a pod's is, left a lock no later run
  * would take, and every nightly run stopped on it until someone deleted the file.
  */
-import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, readlinkSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, linkSync, openSync, readFileSync, readlinkSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { JournalError } from '../common/errors.js';
 
@@ -165,11 +166,129 @@ export function lockHolder(path: string, now: Date = new Date()): LockInfo | und
   return isAlive(held) ? held : undefined;
 }
 
+/** What was read of a lock file: its bytes, and which file at which heartbeat (all of one open file). */
+interface Seen {
+  raw: string;
+  ino: number;
+  dev: number;
+  mtimeMs: number;
+}
+
+/** The file at `path` as `Seen`; undefined when there is none. */
+function readSeen(path: string): Seen | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    return { raw: readFileSync(fd, 'utf8'), ino: st.ino, dev: st.dev, mtimeMs: st.mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const sameFile = (a: Seen, b: Seen): boolean => a.raw === b.raw && a.ino === b.ino && a.dev === b.dev && a.mtimeMs === b.mtimeMs;
+
+const parseLock = (raw: string): LockInfo | undefined => {
+  try {
+    return JSON.parse(raw) as LockInfo;
+  } catch {
+    return undefined; // unreadable lock: a run killed while writing it
+  }
+};
+
+/**
+ * Points inside `acquireLock` where a test runs what another run does in between: `judged`, the
+ * lock at `path` read and judged stale, nothing done yet; `claimed`, this run's takeover claim
+ * (`file`) made, the lock not yet checked again.
+ */
+export type LockSeam = (step: 'judged' | 'claimed', file: string) => void;
+
+/** How many claims of one stale lock, each left by a run killed while taking it over, are passed. */
+const CLAIMS_PASSED = 64;
+
+/**
+ * Removes the stale lock `judged` from `path` — unless it is not there any more — so that of the
+ * runs that judged it stale only one removes it, and none removes the lock that replaced it.
+ * Says 'taken' (`path` is free for this run's link), or 'again' (`path` holds another lock now,
+ * or none, or another run was done with it: judge again); throws while another live run is
+ * taking it over.
+ *
+ * Why two runs cannot both take it (POSIX link(2), unlink(2)): only the run holding a claim of
+ * `judged` — a file named after that lock's bytes, inode and time, created with link(2), which
+ * fails when the name exists — removes the lock, and only after reading that `path` is still
+ * that very file. A lock never comes back once removed (each run's is its own file with its own
+ * pid and start), and no one else removes it meanwhile (its run is gone, and the other runs that
+ * judged it are held off by the claim), so the check stays true until the unlink. A run that
+ * judged it long ago claims it only after the claim is removed, which is after the lock is:
+ * its check sees another file, or none. A claim left by a run killed while taking over names
+ * that run (the claim is a link of its lock file): once that run is judged gone as a lock's is,
+ * the claim is passed and the next one (`.1`, `.2`, …) made. A claim of another run is removed
+ * only once the lock it claims is seen not at `path`, so two live claimants of one lock never
+ * coexist; a run's own claim goes when it stops, as it then removes nothing.
+ */
+function takeOver(path: string, judged: Seen, tmp: string, now: () => Date, what: string, seam?: LockSeam): 'taken' | 'again' {
+  const name = createHash('sha256').update(`${judged.dev}:${judged.ino}:${judged.mtimeMs}:${judged.raw}`).digest('hex').slice(0, 16);
+  const passed: string[] = [];
+  let own: string | undefined;
+  let lockGone = false;
+  try {
+    for (let n = 0; n < CLAIMS_PASSED; n++) {
+      const claim = `${path}.${name}.${n}.takeover`;
+      try {
+        linkSync(tmp, claim);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const other = readSeen(claim);
+        if (other === undefined) return 'again'; // removed since: its run is done with the lock, or stopped
+        const claimant = parseLock(other.raw);
+        const gone =
+          claimant === undefined ||
+          (byHeartbeat(claimant) ? now().getTime() - other.mtimeMs > STALE_MS : !isAlive(claimant));
+        if (!gone) {
+          throw new JournalError(
+            `another invoice-load run (pid ${claimant.pid}, started ${claimant.started}) is taking over the lock ${path} of a run that is gone, to work on ${what}; ` +
+              `wait for it to finish, then run again.`,
+          );
+        }
+        passed.push(claim); // its run was killed while taking over
+        continue;
+      }
+      own = claim;
+      seam?.('claimed', claim);
+      const there = readSeen(path);
+      if (there === undefined || !sameFile(there, judged)) {
+        lockGone = true;
+        return 'again';
+      }
+      unlinkSync(path);
+      lockGone = true;
+      return 'taken';
+    }
+    throw new JournalError(`could not take the lock ${path}; ${CLAIMS_PASSED} runs were killed while taking it over.`);
+  } finally {
+    for (const claim of [...(own !== undefined ? [own] : []), ...(lockGone ? passed : [])]) {
+      try {
+        unlinkSync(claim);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
 /** What `acquireLock` returns: the release, the lock as written, and the run whose silent lock it took over, if any. */
 export type HeldLock = (() => void) & { held: LockInfo; tookOver?: LockInfo & { silentMs: number } };
 
-/** Takes the lock at `path` or throws `JournalError`; returns the function that releases it, with what the lock says (`held`). */
-export function acquireLock(path: string, now: () => Date = () => new Date(), what = 'this batch'): HeldLock {
+/**
+ * Takes the lock at `path` or throws `JournalError`; returns the function that releases it, with
+ * what the lock says (`held`). `seam`: for tests, see `LockSeam`.
+ */
+export function acquireLock(path: string, now: () => Date = () => new Date(), what = 'this batch', seam?: LockSeam): HeldLock {
   const pstart = processStart(process.pid);
   const { pidns, boot } = whereHere();
   const mine: LockInfo = {
@@ -185,7 +304,7 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
   writeFileSync(tmp, JSON.stringify(mine) + '\n', { mode: 0o600, flag: 'wx' });
   let tookOver: (LockInfo & { silentMs: number }) | undefined;
   try {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(tmp, path);
         const beat = setInterval(() => {
@@ -210,28 +329,26 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      let held: LockInfo | undefined;
-      try {
-        held = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
-      } catch {
-        held = undefined; // unreadable lock: a run killed while writing it
-      }
+      const seen = readSeen(path);
+      if (seen === undefined) continue; // released since
+      const held = parseLock(seen.raw);
+      let silent: (LockInfo & { silentMs: number }) | undefined;
       if (held && byHeartbeat(held)) {
-        const silentMs = silentFor(path, now());
-        if (silentMs === undefined && held.host === mine.host) {
+        const silentMs = now().getTime() - seen.mtimeMs;
+        if (silentMs <= STALE_MS && held.host === mine.host) {
           throw new JournalError(
             `another invoice-load run (pid ${held.pid}, started ${held.started}) is working on ${what} from another pid namespace or boot of this host, where its pid means another process; ` +
               `wait for it to finish, then run again — a run keeps its lock fresh every ${HEARTBEAT_MS / 1000} s, and one silent for ${STALE_MS / 60_000} minutes is taken over.`,
           );
         }
-        if (silentMs === undefined) {
+        if (silentMs <= STALE_MS) {
           throw new JournalError(
             `another invoice-load run on host ${held.host} (pid ${held.pid}, started ${held.started}) holds ${path}; ` +
               `a run keeps its lock fresh every ${HEARTBEAT_MS / 1000} s, and one silent for ${STALE_MS / 60_000} minutes is taken over — ` +
               `if that run is gone (a container restarted under another name), run again then, or delete that file now.`,
           );
         }
-        tookOver = { ...held, silentMs };
+        silent = { ...held, silentMs };
       }
       if (held && !byHeartbeat(held) && isAlive(held)) {
         throw new JournalError(
@@ -239,7 +356,9 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
             `wait for it to finish, then run again.`,
         );
       }
-      unlinkSync(path); // stale: its run is gone
+      // Stale: its run is gone.
+      seam?.('judged', path);
+      if (takeOver(path, seen, tmp, now, what, seam) === 'taken') tookOver = silent;
     }
     throw new JournalError(`could not take the lock ${path}; another run keeps taking it.`);
   } finally {

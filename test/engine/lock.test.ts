@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireLock, holderLives, lockHolder, STALE_MS, whereHere } from '../../src/engine/lock.js';
+import { acquireLock, holderLives, lockHolder, processStart, STALE_MS, whereHere, type LockSeam } from '../../src/engine/lock.js';
 
 let dir: string;
 beforeEach(() => {
@@ -61,5 +62,98 @@ describe('acquireLock: its file before the link', () => {
     expect(readFileSync(theirs, 'utf8')).toBe(other);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid, ...whereHere() });
     release();
+  });
+});
+
+// Two runs that both judge one stale lock gone must not both take it: the first takes it over,
+// the second — its judgement made before — must find the first's lock, not remove it. The other
+// run here is a live process (this test's parent), its steps done by hand at the seam.
+describe('acquireLock: a stale lock taken over by two runs at once', () => {
+  const deadPid = (): number => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+  const stale = (): string => JSON.stringify({ pid: deadPid(), host: hostname(), started: 'killed' }) + '\n';
+  const live = (started: string): string =>
+    JSON.stringify({ pid: process.ppid, host: hostname(), started, pstart: processStart(process.ppid), ...whereHere() }) + '\n';
+  /** What the other run does to take the lock over: the stale file gone, its own linked in its place. */
+  const otherTakesOver = (path: string, started: string): void => {
+    unlinkSync(path);
+    writeFileSync(`${path}.other`, live(started));
+    linkSync(`${path}.other`, path);
+    unlinkSync(`${path}.other`);
+  };
+  const left = (): string[] => readdirSync(dir).filter((f) => f !== 'j.lock');
+
+  it('the other run taking it over after this one judged it stale: this one is refused, the other\'s lock kept', () => {
+    const path = join(dir, 'j.lock');
+    writeFileSync(path, stale());
+    const seam: LockSeam = (step) => {
+      if (step === 'judged') otherTakesOver(path, 'other');
+    };
+    expect(() => acquireLock(path, undefined, 'this batch', seam)).toThrow(/another invoice-load run \(pid \d+, started other\) is working on this batch/);
+    expect(readFileSync(path, 'utf8')).toBe(live('other'));
+    expect(left()).toEqual([]);
+  });
+
+  it('while another live run holds its claim to take it over: refused, the lock left to it', () => {
+    const path = join(dir, 'j.lock');
+    const before = stale();
+    writeFileSync(path, before);
+    let refused: unknown;
+    const seam: LockSeam = (step, claim) => {
+      if (step !== 'claimed') return;
+      // The claim is another live run's (not this process's, which would read as a killed run of our pid).
+      unlinkSync(claim);
+      writeFileSync(claim, live('claimant'));
+      try {
+        acquireLock(path);
+      } catch (err) {
+        refused = err;
+      }
+      expect(readFileSync(path, 'utf8')).toBe(before);
+    };
+    const release = acquireLock(path, undefined, 'this batch', seam);
+    expect(String(refused)).toMatch(/another invoice-load run \(pid \d+, started claimant\) is taking over the lock .* to work on this batch/);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid });
+    expect(left()).toEqual([]);
+    release();
+  });
+
+  it('a claim left by a run killed while taking it over does not keep it forever: once that run is gone, the next takes it over', () => {
+    const path = join(dir, 'j.lock');
+    writeFileSync(path, stale());
+    let claimed: string | undefined;
+    expect(() =>
+      acquireLock(path, undefined, 'this batch', (step, claim) => {
+        if (step !== 'claimed') return;
+        claimed = claim;
+        throw new Error('killed');
+      }),
+    ).toThrow('killed');
+    // A kill leaves the claim (a throw here removed it): put back a claim of a run that is gone.
+    writeFileSync(claimed!, stale());
+    const release = acquireLock(path);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid });
+    expect(left()).toEqual([]);
+    release();
+  });
+
+  it('a claim of a killed run, passed by a run refused for the live claim after it, is kept while the lock may still be there', () => {
+    const path = join(dir, 'j.lock');
+    const before = stale();
+    writeFileSync(path, before);
+    let claimed: string | undefined;
+    expect(() =>
+      acquireLock(path, undefined, 'this batch', (step, claim) => {
+        if (step !== 'claimed') return;
+        claimed = claim;
+        throw new Error('killed');
+      }),
+    ).toThrow('killed');
+    const next = claimed!.replace(/\.0\.takeover$/, '.1.takeover');
+    writeFileSync(claimed!, stale()); // a run killed while taking it over
+    writeFileSync(next, live('claimant')); // the live run taking it over after it
+    expect(() => acquireLock(path)).toThrow(/started claimant\) is taking over/);
+    // Removing the first claim would let a third run claim the lock beside the live claimant.
+    expect(readFileSync(claimed!, 'utf8')).not.toBe('');
+    expect(readFileSync(path, 'utf8')).toBe(before);
   });
 });
