@@ -32,7 +32,7 @@ export class AnswerWatch {
   #alma = 0;
   #other = 0;
   #first: string | undefined;
-  /** Bare 5xx answers (`HTTP_5xx`): a gateway or proxy, not Alma's API. */
+  /** Bare 5xx answers (`gatewayAnswer`): a gateway or proxy, not Alma's API. */
   #down = 0;
   #downStatuses = new Set<number>();
   #firstDown: string | undefined;
@@ -65,7 +65,7 @@ export class AnswerWatch {
           heard.otherwise = true;
           return v;
         } catch (err) {
-          if (err instanceof ApiError && /^HTTP_5\d\d$/.test(err.code)) {
+          if (err instanceof ApiError && gatewayAnswer(err)) {
             this.#down++;
             this.#downStatuses.add(err.httpStatus);
             this.#firstDown ??= `${req.method} ${req.path}: ${err.message}`;
@@ -84,7 +84,7 @@ export class AnswerWatch {
           }
           if (err instanceof ApiError && err.httpStatus > 0) {
             heard.answered = true;
-            if (!GATEWAY.test(err.code)) heard.otherwise = true;
+            if (!(gatewayAnswer(err) && GATEWAY.test(err.code))) heard.otherwise = true;
             // All of its attempts spent on a gateway's answer, and nothing on this client answered
             // otherwise, in the first round (before any write): every other request of the round
             // would spend as many (the sample batch's checks: 170 attempts, 21 s) only to end in
@@ -148,6 +148,16 @@ export class AnswerWatch {
 /** A bare 502, 503 or 504 (no Alma error document): a gateway or proxy saying what is behind it is down. */
 const GATEWAY = /^HTTP_50[234]$/;
 
+/**
+ * A 5xx that carries nothing of Alma's (`bare`: an HTML page, an empty body, a gateway's text):
+ * the gateway or proxy in front of Alma answered. A 5xx with Alma's error document
+ * (`web_service_result`, `errorsExist`), with or without an `errorCode`, is Alma answering
+ * (docs/alma.md#errors-error-codes-and-alerts: Alma wraps its 5xx errors in
+ * `web_service_result`), however the code reads: a document without one is given `HTTP_<status>`
+ * (errors.ts), the same code a bare answer gets.
+ */
+const gatewayAnswer = (err: ApiError): boolean => err.bare && /^HTTP_5\d\d$/.test(err.code);
+
 /** undici's timeout waiting for an answer's headers (`--timeout`): connected, sent, no answer. */
 const HEADERS_TIMEOUT = 'UND_ERR_HEADERS_TIMEOUT';
 
@@ -164,7 +174,7 @@ const heardBy = new WeakMap<JsonClient, Heard>();
 interface Heard {
   /** Some request was answered, a gateway's 5xx included. */
   answered: boolean;
-  /** Some request was answered other than by a gateway's bare 502–504 (`GATEWAY`). */
+  /** Some request was answered other than by a gateway's bare 502–504 (`gatewayAnswer`, `GATEWAY`). */
   otherwise: boolean;
 }
 

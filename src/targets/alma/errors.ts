@@ -23,6 +23,11 @@ export function parseAlmaError(status: number, headers: ResponseHeaders, bodyTex
   if (contentType.includes('xml') || trimmed.startsWith('<')) entries = fromXml(trimmed);
   else if (trimmed.startsWith('{')) entries = fromJson(trimmed);
   const first = entries.find((e) => e.code !== undefined || e.message !== undefined);
+  if (first === undefined && almaDocument(trimmed)) {
+    // Alma's error document with no error in its list: Alma answered, badly — not a gateway's or
+    // a proxy's page (`bare`), which a 5xx so answered would be taken for (answers.ts).
+    return new ApiError({ httpStatus: status, code: `HTTP_${status}`, message: `HTTP ${status}: errorsExist is true, with no error details` });
+  }
   if (first === undefined) {
     // A redirect is followed by no API client here (a POST would be re-sent blindly): say where it points, the address to use.
     const location = status >= 300 && status < 400 ? headers['location'] : undefined;
@@ -61,6 +66,24 @@ export function errorInAnswer(status: number, doc: JsonValue): ErrorDocument | u
     message: `an error answered with HTTP ${status}: ${messages.length > 0 ? messages.join('; ') : 'errorsExist is true, with no error details'}`,
     trackingId: first?.trackingId,
   };
+}
+
+/**
+ * Whether the body is Alma's error document, whatever its list holds: JSON whose root, or its
+ * `web_service_result`, says `errorsExist`, or XML rooted in `web_service_result` (sample 08).
+ */
+function almaDocument(text: string): boolean {
+  if (text.startsWith('<')) return /<(?:[\w.-]+:)?web_service_result[\s>]/.test(text);
+  if (!text.startsWith('{')) return false;
+  let doc: JsonValue;
+  try {
+    doc = parseJson(text);
+  } catch {
+    return false;
+  }
+  if (!isJsonObject(doc)) return false;
+  const root = isJsonObject(doc['web_service_result']) ? doc['web_service_result'] : doc;
+  return jsonText(root['errorsExist'])?.trim().toLowerCase() === 'true';
 }
 
 function fromJson(text: string): AlmaErrorEntry[] {

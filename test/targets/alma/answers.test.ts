@@ -96,7 +96,7 @@ describe('AnswerWatch: which answer bodies say the address is not Alma\'s API', 
    * request's own error stands.
    */
   const html = { 'content-type': 'text/html' };
-  const cases: { what: string; status: number; body: string; headers?: Record<string, string>; verdict: 'NOT_ALMA_API' | 'none'; error: string }[] = [
+  const cases: { what: string; status: number; body: string; headers?: Record<string, string>; verdict: 'NOT_ALMA_API' | 'GATEWAY_DOWN' | 'none'; error: string }[] = [
     { what: 'an HTML login page with 200', status: 200, body: '<!DOCTYPE html><html><body><form action="/login">Sign in</form></body></html>', headers: html, verdict: 'NOT_ALMA_API', error: 'BAD_RESPONSE' },
     { what: "a proxy's page with 404", status: 404, body: '<html><body><h1>Not Found</h1>nginx</body></html>', headers: html, verdict: 'NOT_ALMA_API', error: 'HTTP_404' },
     { what: 'an empty body with 200', status: 200, body: '', verdict: 'NOT_ALMA_API', error: 'BAD_RESPONSE' },
@@ -105,6 +105,12 @@ describe('AnswerWatch: which answer bodies say the address is not Alma\'s API', 
     { what: "Alma's error document with a 400 and no errorCode", status: 400, body: JSON.stringify({ errorsExist: true, errorList: { error: [{ errorMessage: 'Invalid request' }] }, result: null }), verdict: 'none', error: 'HTTP_400' },
     { what: "Alma's error document with a 400 and its errorCode", status: 400, body: JSON.stringify({ errorsExist: true, errorList: { error: [{ errorCode: '402459', errorMessage: 'No vendor found' }] } }), verdict: 'none', error: '402459' },
     { what: 'JSON cut short (every attempt)', status: 200, body: '{"code":"ACME","name":"Acme', verdict: 'none', error: 'BAD_RESPONSE' },
+    // A 5xx: only a body that is not Alma's is the gateway or proxy in front of it saying Alma is down.
+    { what: "a gateway's HTML page with 503", status: 503, body: '<html><body><h1>503 Service Unavailable</h1></body></html>', headers: html, verdict: 'GATEWAY_DOWN', error: 'GATEWAY_DOWN' },
+    { what: "Alma's 5xx document (web_service_result) with a 503 and no errorCode", status: 503, body: JSON.stringify({ web_service_result: { errorsExist: true, errorList: { error: { errorMessage: 'General Error', trackingId: 'E01-1' } } } }), verdict: 'none', error: 'HTTP_503' },
+    { what: "Alma's 5xx document with a 500 and its errorCode", status: 500, body: JSON.stringify({ web_service_result: { errorsExist: true, errorList: { error: { errorCode: '402119', errorMessage: 'General error.' } } } }), verdict: 'none', error: '402119' },
+    { what: "Alma's 5xx document with a 500 and no error in its list", status: 500, body: JSON.stringify({ web_service_result: { errorsExist: true, errorList: {} } }), verdict: 'none', error: 'HTTP_500' },
+    { what: "Alma's XML error document with a 502 and no errorCode", status: 502, body: '<?xml version="1.0"?><web_service_result xmlns="http://com/exlibris/urm/general/xmlbeans"><errorsExist>true</errorsExist><errorList><error><errorMessage>Internal error</errorMessage></error></errorList></web_service_result>', headers: { 'content-type': 'application/xml' }, verdict: 'none', error: 'HTTP_502' },
   ];
 
   it('a page, a login page, an empty body: not Alma; Alma\'s error document with a field missing, or JSON cut short: no verdict against the address', async () => {
