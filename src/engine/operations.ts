@@ -329,7 +329,11 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         // No answer: it may have reached Alma and be at work there. Read, for a while, before sending again.
         sent ??= { id: found.id, accepted: false };
         const now = await confirm(after, opts, unknownMs, true);
-        if ('id' in now && spec.done(now)) return finish(now, 'done');
+        // The invoice cannot be found any more (deleted meanwhile, or its look-up ambiguous): the
+        // read's own failure, as after an earlier run's lost answer (above) — not sent again, which
+        // Alma could only refuse for the missing invoice, read as the first send's unknown outcome.
+        if (!('id' in now)) return fail(now, found.id);
+        if (spec.done(now)) return finish(now, 'done');
         if (attempt >= opts.maxWriteAttempts) throw err;
       }
     }

@@ -333,6 +333,29 @@ describe('runOperations: a write whose answer was lost while Alma was at work on
     expect(w.sent).toEqual(['INV-1', 'INV-1']);
   });
 
+  it('gone when read after the lost answer (deleted meanwhile): failed with the read\'s NOT_FOUND, not sent again', async () => {
+    const sent: string[] = [];
+    let reads = 0;
+    const missing = { step: 'lookup' as const, http_status: 0, code: 'NOT_FOUND', message: 'Alma holds no invoice with id 9300' };
+    const spec: OpSpec<Paid> = {
+      key: { vendor: 'ACME', number: 'INV-1' },
+      op: 'paid',
+      // The read before the send finds it; every read after the lost answer does not.
+      read: async () => (++reads === 1 ? { id: '9300', paid: false, alerts: [] } : missing),
+      done: (s) => s.paid,
+      refuse: () => undefined,
+      send: async () => {
+        sent.push('INV-1');
+        if (sent.length === 1) throw new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+        throw new ApiError({ httpStatus: 400, code: '412400', message: 'Invoice 9300 not found' });
+      },
+    };
+    const c = clock(10_000, 1_000);
+    const { outcome } = await run([spec], { confirm: c.confirm });
+    expect(sent).toEqual(['INV-1']);
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', id: '9300', error: missing });
+  });
+
   it('never reached Alma: sent again after the watch, once, and done', async () => {
     const w = lostWhileAtWork(1, Infinity, false);
     const c = clock(10_000, 1_000);
