@@ -940,7 +940,9 @@ class InvoiceSaga {
     const { target, emit } = this.#opts;
     const key = this.#key;
     const inv = this.#inv;
-    this.#checkpoint();
+    // Stopped before its create (a look-up answered "absent" just after the first Ctrl-C): nothing
+    // was sent for it in this run, so it is not started, as at the gate — never failed INTERRUPTED.
+    if (this.#stopNow()) throw new StopRun('interrupted', !this.#wrote);
     await this.#throughGate();
     this.#step = 'create';
     emit({ type: 'step', key, step: 'create' });

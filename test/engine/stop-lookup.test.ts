@@ -75,4 +75,38 @@ describe('engine: the first Ctrl-C during the look-up of an invoice nothing was 
       after.close();
     }
   });
+
+  it('a look-up answered "absent" just after the first Ctrl-C (an invoice an earlier run’s create was refused for): not started, nothing created', async () => {
+    const alma = new FakeAlma();
+    const t = alma.target();
+    const stop = new AbortController();
+    let looked = 0;
+    const target: Target = {
+      ...t,
+      async findInvoices(key, o) {
+        if (key.number !== 'INV-2') return t.findInvoices(key, o);
+        // The look-ups before the first write: INV-2's fails without stopping the run.
+        if (++looked === 1) throw new ApiError({ httpStatus: 500, code: 'INTERNAL', message: 'read failed' });
+        // Its own look-up (no signal: an earlier run sent its create): the first Ctrl-C comes, then "absent".
+        stop.abort();
+        return [];
+      },
+    };
+    const path = join(dir, 'j.jsonl');
+    const earlier = journalAt(path);
+    earlier.append({ t: 'intent', vendor: 'ACME', number: 'INV-2', step: 'create', at: 100 });
+    earlier.append({ t: 'refused', vendor: 'ACME', number: 'INV-2', step: 'create' });
+    earlier.close();
+    const invoices = [makeInvoice('ACME', 'INV-1', 1), makeInvoice('ACME', 'INV-2', 1)];
+
+    const { outcome } = await runEngine(target, invoices, path, { stopSignal: stop.signal });
+
+    expect(outcome.stopped?.reason).toBe('interrupted');
+    expect(outcome.results.map((r) => [r.key.number, r.status, r.error?.code, r.error?.step])).toEqual([
+      ['INV-1', 'loaded', undefined, undefined],
+      ['INV-2', 'not_started', 'NOT_STARTED', 'create'],
+    ]);
+    expect(outcome.results[1]!.error!.message).toMatch(/^not started: the run stopped first \(it was interrupted\)/);
+    expect(alma.invoices.map((i) => i.number)).toEqual(['INV-1']);
+  });
 });
