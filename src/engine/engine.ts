@@ -18,7 +18,7 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, IdNotKeptError, isAbort, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
+import { ApiError, IdNotKeptError, isAbort, RetryAfterError, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
 import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { nextPollWait } from '../targets/target.js';
@@ -394,7 +394,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           const why = stopped?.reason ?? reason;
           const untouched = (err instanceof StopRun && err.beforeWrites) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
           const pastLines = pastLinesStep(opts.target, item.inv, st);
-          result = untouched ? notStarted(item.inv.key, st, why, pastLines) : interruptedResult(item.inv.key, st, why, pastLines);
+          result = untouched ? notStarted(item.inv.key, st, why, pastLines, stopped?.error) : interruptedResult(item.inv.key, st, why, pastLines);
         }
       }
     } finally {
@@ -443,7 +443,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   if (!stopped && opts.stopSignal?.aborted && pending.some(({ index }) => results[index] === undefined || cutShort(results[index]!))) stopped = { reason: 'interrupted' };
   stopped ??= halted;
   for (const { inv, index } of pending) {
-    if (!results[index]) results[index] = notStarted(inv.key, journal.state(inv.key), stopped?.reason ?? 'interrupted');
+    if (!results[index]) results[index] = notStarted(inv.key, journal.state(inv.key), stopped?.reason ?? 'interrupted', undefined, stopped?.error);
   }
   return { results, stopped, ...(canary.verdict !== undefined ? { canary: canary.verdict } : {}) };
 }
@@ -618,21 +618,33 @@ const STOP_WORDS: Record<StopReason, string> = {
  * journal holds as finished is already loaded, every other invoice is not started — failed with
  * `NOT_STARTED`, as when the engine stops, never `planned`, which is a dry run's.
  */
-export function resultsBeforeSending(invoices: readonly Invoice[], journal: Journal, reason: StopReason, target?: Target): InvoiceResult[] {
+export function resultsBeforeSending(invoices: readonly Invoice[], journal: Journal, reason: StopReason, target?: Target, err?: unknown): InvoiceResult[] {
   return invoices.map((inv) => {
     const st = journal.state(inv.key);
     if (st.settled !== undefined) return settledResult(inv.key, st, 'already_loaded');
-    return notStarted(inv.key, st, reason, target === undefined ? undefined : pastLinesStep(target, inv, st));
+    return notStarted(inv.key, st, reason, target === undefined ? undefined : pastLinesStep(target, inv, st), err);
   });
 }
 
-function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step): InvoiceResult {
+/** `err`: the stop's error, when there is one — it may say more of why than the reason does (`stopWords`). */
+function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step, err?: unknown): InvoiceResult {
   const r = stoppedResult(key, st, reason, pastLines);
   return {
     ...r,
     status: 'not_started',
-    error: r.error && { ...r.error, code: NOT_STARTED, message: `not started: the run stopped first (${STOP_WORDS[reason]}); a re-run loads it` },
+    error: r.error && { ...r.error, code: NOT_STARTED, message: `not started: the run stopped first (${stopWords(reason, err)}); a re-run loads it` },
   };
+}
+
+/**
+ * Why the run stopped, in a few words: `STOP_WORDS`, but for a `retry_after` stop that no
+ * Retry-After asked for — nothing but per-second refusals (429) came for a minute
+ * (transport/http.ts `REFUSED_STOP_MS`, `RetryAfterError.refused`).
+ */
+function stopWords(reason: StopReason, err: unknown): string {
+  const refused = reason === 'retry_after' && err instanceof RetryAfterError ? err.refused : undefined;
+  if (refused !== undefined) return `the API answered nothing but refusals for its per-second threshold (429) for ${Math.round(refused.forMs / 1000)} s, though the loader slowed down`;
+  return STOP_WORDS[reason];
 }
 
 /**

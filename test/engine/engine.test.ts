@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { notItsOwn, resultsBeforeSending, runInvoices, stoppedStep, type EngineOptions } from '../../src/engine/engine.js';
 import type { Invoice } from '../../src/domain/model.js';
 import type { AttachmentSeam, Target } from '../../src/targets/target.js';
-import { ApiError, IdNotKeptError, UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, IdNotKeptError, RetryAfterError, UnknownOutcomeError } from '../../src/common/errors.js';
 import { Crash, FakeAlma, makeInvoice, type Fault, type StoredInvoice } from '../helpers/fake-target.js';
 import { createAlmaTarget } from '../../src/targets/alma/target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
@@ -195,6 +195,38 @@ describe('engine: the three-step flow', () => {
     expect(outcome.results.map((r) => r.status)).toEqual(['loaded', 'failed', 'not_started']);
     // Looked up before the first write, never written.
     expect(alma.log.filter((l) => l.includes('B-7'))).toEqual(['findInvoices B-7']);
+  });
+
+  it('stops on a minute of nothing but per-second refusals: the invoices not started say so, not that a Retry-After asked to wait', async () => {
+    const alma = new FakeAlma();
+    const t = alma.target();
+    let creates = 0;
+    const refused = new RetryAfterError({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD', message: 'HTTP requests are more than allowed per second' }, 60_000, 120_000);
+    refused.refused = { forMs: 61_000, rate: 0.5 };
+    const target: Target = { ...t, createInvoice: (inv) => (++creates === 2 ? Promise.reject(refused) : t.createInvoice(inv)) };
+    const invoices = batch();
+    const { outcome } = await runEngine(target, invoices, join(dir, 'j.jsonl'));
+    expect(outcome.stopped?.reason).toBe('retry_after');
+    // The create the stop met: stopped at it (RETRY_AFTER); the next, never reached.
+    expect(outcome.results.map((r) => [r.status, r.error?.code])).toEqual([
+      ['loaded', undefined],
+      ['failed', 'RETRY_AFTER'],
+      ['not_started', 'NOT_STARTED'],
+    ]);
+    expect(outcome.results[2]!.error?.message).toBe(
+      'not started: the run stopped first (the API answered nothing but refusals for its per-second threshold (429) for 61 s, though the loader slowed down); a re-run loads it',
+    );
+    // Stopped before the checks' first write: the same words.
+    const journal = journalAt(join(dir, 'before.jsonl'));
+    try {
+      const [r] = resultsBeforeSending(invoices, journal, 'retry_after', t, refused);
+      expect(r!.error?.message).toMatch(/^not started: the run stopped first \(the API answered nothing but refusals for its per-second threshold \(429\) for 61 s/);
+      // A Retry-After that asked for longer: the words it always had.
+      const [asked] = resultsBeforeSending(invoices, journal, 'retry_after', t, new RetryAfterError({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD', message: 'wait' }, 3_600_000, 3_600_000));
+      expect(asked!.error?.message).toBe('not started: the run stopped first (the API asked to wait longer than the loader waits (Retry-After)); a re-run loads it');
+    } finally {
+      journal.close();
+    }
   });
 
   it('a journal that cannot be written (a full disk) stops the run before the write whose intent failed; a re-run finishes exactly once', async () => {
