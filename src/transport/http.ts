@@ -256,9 +256,16 @@ export type JsonClient = Pick<HttpClient, 'json'>;
 /**
  * How long nothing but per-second refusals (429) may come before the run stops: the longest
  * Retry-After the loader waits (retry.ts `DEFAULT_RETRY.maxWaitMs`, 60 s), so a threshold used up
- * by another application is waited out as long as an asked-for wait would be, no longer.
+ * by another application is waited out as long as an asked-for wait would be, no longer. A client
+ * whose own waits are set longer (`maxWaitMs`, the backoff's `capMs`) gets as long as its longest:
+ * else one such wait between two refusals would stop the run at the second (`refusedStopMs`).
  */
 export const REFUSED_STOP_MS = DEFAULT_RETRY.maxWaitMs;
+
+/** `REFUSED_STOP_MS`, or the client's longest wait between two attempts when that is longer. */
+function refusedStopMs(retry: Partial<RetryOptions>): number {
+  return Math.max(REFUSED_STOP_MS, retry.maxWaitMs ?? DEFAULT_RETRY.maxWaitMs, retry.capMs ?? DEFAULT_RETRY.capMs);
+}
 
 /** A request's timeout when none is given (`--timeout`'s default). */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -335,10 +342,16 @@ export class HttpClient {
   #abandoned = false;
   /**
    * Since when (the client's clock) every answer has been a per-second refusal (429): set by the
-   * first after any other answer, cleared by any other answer. Past `REFUSED_STOP_MS` the run
-   * stops (`#refusedTooLong`).
+   * first after any other answer, cleared by any other answer — and once no request refused so is
+   * still going (`#refusing`): a refusal that ended its request (its caller gave up, its retries
+   * ran out) says nothing of a 429 a quiet minute later. Past `#refusedStopMs` the run stops
+   * (`#refusedTooLong`).
    */
   #refusedSince: number | undefined;
+  /** Requests of this client going on after a per-second refusal, none of their answers since another. */
+  #refusing = 0;
+  /** How long nothing but per-second refusals may come (`refusedStopMs`). */
+  readonly #refusedStopMs: number;
   /** When a request of this client first failed to reach the target since its last answer. */
   #downSince: number | undefined;
   /** The start of the outage an `outage` event announced, until the target answers again. */
@@ -363,6 +376,7 @@ export class HttpClient {
     this.#limiter = opts.limiter ?? unlimited;
     // An outage may last as long as one answer may take (`--timeout`), unless the caller says otherwise.
     this.#retry = { outageMs: this.#timeoutMs, ...opts.retry, ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}) };
+    this.#refusedStopMs = refusedStopMs(this.#retry);
     this.#sleep = opts.sleep ?? defaultSleep;
     this.#random = opts.random ?? Math.random;
     this.#now = opts.now ?? Date.now;
@@ -500,6 +514,19 @@ export class HttpClient {
 
   /** `request`, with `read` turning a 2xx answer into the result; a `read` that throws fails the attempt. */
   async #send<T>(req: HttpRequest, read: (res: HttpResponse) => T): Promise<T> {
+    /** Whether the request is going on after a per-second refusal (`#refusing`). */
+    const streak = { refused: false };
+    try {
+      return await this.#attempts(req, read, streak);
+    } finally {
+      // Ended however it ended (answered, given up, its caller gone): the last refused request to
+      // end takes the span with it — the next 429 starts one of its own (`#refusedSince`).
+      if (streak.refused && --this.#refusing === 0) this.#refusedSince = undefined;
+    }
+  }
+
+  /** `#send`'s attempts, each paced, classified and retried as `decide` says. */
+  async #attempts<T>(req: HttpRequest, read: (res: HttpResponse) => T, streak: { refused: boolean }): Promise<T> {
     const traits = { method: req.method, idempotent: this.#idempotent(req) };
     const url = this.#url(req);
     const shown = url.pathname + url.search;
@@ -675,10 +702,17 @@ export class HttpClient {
       // A per-second refusal slows every caller down, whether or not this one is retried.
       if (d.throttled === true) this.#limiter.throttled(startedAt, d.retryAfterMs);
       if (outcome.kind === 'response') {
-        if (d.throttled === true && outcome.status === 429) this.#refusedSince ??= t0;
-        else this.#refusedSince = undefined;
+        if (d.throttled === true && outcome.status === 429) {
+          this.#refusedSince ??= t0;
+          if (!streak.refused) this.#refusing++;
+          streak.refused = true;
+        } else {
+          this.#refusedSince = undefined;
+          if (streak.refused) this.#refusing--;
+          streak.refused = false;
+        }
       }
-      if (d.action === 'retry' && d.throttled === true && this.#refusedSince !== undefined && this.#now() - this.#refusedSince >= REFUSED_STOP_MS) {
+      if (d.action === 'retry' && d.throttled === true && this.#refusedSince !== undefined && this.#now() - this.#refusedSince >= this.#refusedStopMs) {
         const failure = this.#refusedTooLong(req, outcome, parsed, attempt + 1, reached);
         this.#giveUp.abort(failure);
         throw failure;
@@ -710,7 +744,7 @@ export class HttpClient {
   }
 
   /**
-   * Nothing but per-second refusals for `REFUSED_STOP_MS`, though the limiter slowed every request
+   * Nothing but per-second refusals for `#refusedStopMs` (`REFUSED_STOP_MS`), though the limiter slowed every request
    * down (to its floor, 0.5/s, within seconds): the threshold is being used up by something else —
    * another application of the same institution (docs/alma.md#requests-hosts-keys-and-thresholds).
    * Each create spent 17 attempts (about 140 s) before failing; a 7-invoice run passed 200 s. The
@@ -721,7 +755,7 @@ export class HttpClient {
     const forMs = this.#now() - this.#refusedSince!;
     const rate = this.#limiter.rate;
     const note = `refused for the per-second threshold for ${Math.round(forMs / 1000)} s, nothing else answered`;
-    const err = new RetryAfterError({ ...this.#detail(req, outcome, parsed, undefined, attempts, note), ...(reached ? { reached: true } : {}) }, forMs, this.#now() + REFUSED_STOP_MS);
+    const err = new RetryAfterError({ ...this.#detail(req, outcome, parsed, undefined, attempts, note), ...(reached ? { reached: true } : {}) }, forMs, this.#now() + this.#refusedStopMs);
     err.refused = { forMs, ...(rate !== undefined && Number.isFinite(rate) ? { rate } : {}) };
     return err;
   }

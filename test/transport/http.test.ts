@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setMaxListeners } from 'node:events';
 import { RateLimiter, type Limiter } from '../../src/transport/limiter.js';
+import type { RetryOptions } from '../../src/transport/retry.js';
 import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, runStopOf, UnknownOutcomeError, writeVerdict } from '../../src/common/errors.js';
 import { errorCode, type HttpClient } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
@@ -11,7 +12,7 @@ import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '.
 
 const KEY = 'l7xx-SECRET-KEY-0123456789';
 
-function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxRetries?: number; signal?: AbortSignal; halt?: AbortSignal; stop?: AbortSignal } = {}) {
+function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxRetries?: number; retry?: Partial<RetryOptions>; signal?: AbortSignal; halt?: AbortSignal; stop?: AbortSignal } = {}) {
   const api = mockApi();
   const clock = opts.clock ?? new FakeClock();
   const events: TargetEvent[] = [];
@@ -25,6 +26,7 @@ function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxR
     now: clock.now,
     random: () => 0.5,
     maxRetries: opts.maxRetries,
+    retry: opts.retry,
     signal: opts.signal,
     halt: opts.halt,
     stop: opts.stop,
@@ -331,6 +333,36 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(posts).toBeLessThan(17);
     await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/3' }))).rejects.toBe(err);
     expect(api.log().filter((l) => l.startsWith('POST'))).toHaveLength(posts);
+  });
+
+  it('a per-second refusal whose request ended without a retry (its caller gave up) starts no span: a 429 a quiet minute later is retried, not a stop', async () => {
+    const { api, clock, client } = setup();
+    current = api;
+    const refusal = { status: 429, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') };
+    api.script({ method: 'GET', ...refusal });
+    // A read with its own end (engine.ts #lookUp): refused, then ended by its caller during the backoff.
+    const gone = new AbortController();
+    const first = client.json({ method: 'GET', path: '/acq/invoices', query: { q: 'invoice_number~1' }, signal: gone.signal }).catch((e: unknown) => e);
+    await clock.flush();
+    expect(api.log()).toHaveLength(1);
+    gone.abort(new Error('the caller gave up'));
+    await expect(first).resolves.toMatchObject({ message: 'the caller gave up' });
+    // Nothing at all for a minute, then one 429 and an answer: the 429 is retried.
+    await clock.advance(61_000);
+    api.script({ method: 'GET', ...refusal }, { method: 'GET', body: { id: '1' } });
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).resolves.toEqual({ id: '1' });
+    expect(api.log()).toHaveLength(3);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('per-second refusals asking for a wait the client allows past 60 s (maxWaitMs 120 s): waited out, not a stop at the second refusal', async () => {
+    const { api, clock, client } = setup({ retry: { maxWaitMs: 120_000 } });
+    current = api;
+    const refusal = { status: 429, headers: { 'retry-after': '90' }, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') };
+    api.script({ method: 'GET', ...refusal }, { method: 'GET', ...refusal }, { method: 'GET', body: { id: '1' } });
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).resolves.toEqual({ id: '1' });
+    expect(api.log()).toHaveLength(3);
+    expect(clock.t).toBeGreaterThanOrEqual(180_000);
   });
 
   it('stops after maxRetries and reports the last answer', async () => {
