@@ -23,6 +23,7 @@ import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { nextPollWait } from '../targets/target.js';
 import { stopMessage, type EngineEventSink, type StopReason, type WriteOutcome } from './events.js';
+import { endedUnsent } from '../transport/http.js';
 import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLine, Step } from './journal.js';
 import type { InvoiceResult, LoadWarning } from './result.js';
 import { runWithPriority } from '../common/priority.js';
@@ -1727,10 +1728,12 @@ const STEP_OF = { create: 'create', line: 'lines', attachment: 'attachments', pr
 /**
  * How a write that threw ended, for the `write` event and the journal (`journaledAs`): common/errors.ts
  * `writeVerdict`, the rule the operations share, but for another write's `IdNotKeptError`, which
- * never left (`notItsOwn`: only the load knows which write an error is about).
+ * never left (`notItsOwn`: only the load knows which write an error is about), and for a write the
+ * transport's halt ended before it left, which carries another request's error (transport/http.ts
+ * `endedUnsent`: the 429 of a Retry-After too long, a refused key).
  */
 export function writeOutcome(err: unknown, intent: Extract<JournalEntry, { t: 'intent' }>): WriteOutcome {
-  return notItsOwn(err, intent) ? 'unsent' : writeVerdict(err);
+  return notItsOwn(err, intent) || endedUnsent(err) ? 'unsent' : writeVerdict(err);
 }
 
 /**

@@ -36,6 +36,7 @@ import { DEFAULT_POLL, nextPollWait, type Alert } from '../targets/target.js';
 import { stopDetail, stopMessage, type StopDetail, type StopReason } from './events.js';
 import type { ErrorRecord, Journal } from './journal.js';
 import { journaledAs } from './engine.js';
+import { endedUnsent } from '../transport/http.js';
 import { NOT_STARTED, OUTCOME_UNKNOWN } from './result.js';
 
 /** What an operation needs to know of an invoice's current state. */
@@ -163,7 +164,8 @@ export function watchedSend<S>(send: (id: string) => Promise<S | undefined>, wri
       writes.wrote = true;
       return answered;
     } catch (err) {
-      const verdict = writeVerdict(err);
+      // A write the halt ended before it left carries another request's error (transport/http.ts `endedUnsent`).
+      const verdict = endedUnsent(err) ? 'unsent' : writeVerdict(err);
       if (verdict === 'unknown') writes.wrote = true;
       else if (verdict === 'refused') writes.refused = true;
       throw err;

@@ -791,7 +791,10 @@ export class HttpClient {
    * attempt.
    */
   #halted(req: HttpRequest, idempotent: boolean, err: unknown, ending: Error | undefined): unknown {
-    if (this.#signal?.aborted !== true && this.#halt.aborted) return ending ?? this.#halt.reason;
+    // Before any attempt (no `ending`), a write ends on the halt's error as a copy that says none of
+    // it left (`endedUnsent`): that error is another request's answer — a 429 asking to wait too
+    // long, a refused key — and journaled as this write's it said `refused`, not `unsent`.
+    if (this.#signal?.aborted !== true && this.#halt.aborted) return ending ?? (isSafeMethod(req.method) ? this.#halt.reason : unsentCopy(this.#halt.reason));
     const ctrlC = this.#signal?.aborted === true || this.#stop?.aborted === true;
     return idempotent || !ctrlC ? err : this.#notSent(req, err);
   }
@@ -878,6 +881,27 @@ export class HttpClient {
     this.#remaining = Number.parseInt(raw, 10);
     this.#emit({ type: 'remaining', remaining: this.#remaining });
   }
+}
+
+/** The copies `unsentCopy` made: writes the halt ended before any attempt of theirs. */
+const UNSENT_ON_HALT = new WeakSet<object>();
+
+/**
+ * Whether a write ended on the run's halt before any attempt of it was made (`HttpClient`
+ * `#halted`): it carries the stop's error — what another request met, for `runStopOf` and the
+ * stop's words — but nothing of it was sent, so it is journaled `unsent`, not by that error's
+ * status (engine.ts `writeOutcome`; common/errors.ts `writeVerdict` would say `refused` of a 429).
+ */
+export function endedUnsent(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && UNSENT_ON_HALT.has(err);
+}
+
+/** The halt's error, copied (same class and fields) for a write that never left, and marked so (`endedUnsent`). */
+function unsentCopy(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const copy = Object.create(Object.getPrototypeOf(err) as object, Object.getOwnPropertyDescriptors(err)) as Error;
+  UNSENT_ON_HALT.add(copy);
+  return copy;
 }
 
 /** Header names are case-insensitive (RFC 9110 §5.1): a request's own header replaces the client's of any case. */

@@ -8,6 +8,8 @@ import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';
 import { FakeClock } from '../targets/helpers/clock.js';
 import { retryAfterText, stopDetail } from '../../src/engine/events.js';
+import { journaledAs, writeOutcome } from '../../src/engine/engine.js';
+import { watchedSend } from '../../src/engine/operations.js';
 import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '../targets/helpers/mock-api.js';
 
 const KEY = 'l7xx-SECRET-KEY-0123456789';
@@ -297,6 +299,38 @@ describe('HttpClient retries (MockAgent)', () => {
     // Not held for the limiter's pause of up to a minute.
     expect(clock.t).toBeLessThan(60_000);
     expect(api.log()).toEqual(['POST /almaws/v1/acq/invoices']);
+  });
+
+  it('a write still waiting for its turn when another request\'s 429 stops the run: the stop\'s error, but journaled unsent (nothing of it left), not refused', async () => {
+    const { clock, starts, limiter } = recordingLimiter();
+    const { api, client } = setup({ limiter, clock });
+    current = api;
+    api.script({ method: 'POST', status: 429, headers: { 'retry-after': '3600' }, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') });
+    const post = client.json({ method: 'POST', path: '/acq/invoices', body: {} }).catch((e: unknown) => e);
+    const waiting = client.json({ method: 'POST', path: '/acq/invoices/9/lines', body: {} }).catch((e: unknown) => e);
+    const [err, other] = await clock.run(Promise.all([post, waiting]));
+    expect(starts).toEqual(['0']);
+    expect(api.log()).toEqual(['POST /almaws/v1/acq/invoices']);
+    const intent = { t: 'intent', vendor: 'ACME', number: 'INV-1', step: 'create', at: 0 } as const;
+    // The request the 429 answered: refused (the API applied nothing, and said so).
+    expect(writeOutcome(err, intent)).toBe('refused');
+    // The one waiting: the same stop (its words, until when), for the run to stop on, but never sent.
+    expect(other).toBeInstanceOf(RetryAfterError);
+    expect(runStopOf(other)).toBe('retry_after');
+    expect(other).toMatchObject({ waitMs: 3_600_000, until: 3_600_000, code: 'PER_SECOND_THRESHOLD', message: (err as Error).message });
+    expect(writeOutcome(other, { ...intent, step: 'line', line: '1' })).toBe('unsent');
+    expect(journaledAs(other, { ...intent, step: 'line', line: '1' })).toBe('unsent');
+    // The operations' tally (export, payments) says the same: no write refused, none made.
+    const writes = { wrote: false, refused: false };
+    await watchedSend(() => Promise.reject(other), writes)('9').catch(() => undefined);
+    expect(writes).toEqual({ wrote: false, refused: false });
+    // A write asked for after the stop: the same.
+    const later = await clock.run(client.json({ method: 'POST', path: '/acq/invoices/9', query: { op: 'process_invoice' }, body: {} })).catch((e: unknown) => e);
+    expect(runStopOf(later)).toBe('retry_after');
+    expect(writeOutcome(later, { ...intent, step: 'process' })).toBe('unsent');
+    // A read keeps the stop's own error.
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/3' }))).rejects.toBe(err);
+    expect(api.log()).toHaveLength(1);
   });
 
   it('nothing but per-second 429s (no Retry-After) for 60 s though the pace fell: a stop of the run (retry_after) that says so; a 2xx between them restarts the span', async () => {
