@@ -744,8 +744,8 @@ export class HttpClient {
   }
 
   /**
-   * Nothing but per-second refusals for `#refusedStopMs` (`REFUSED_STOP_MS`), though the limiter slowed every request
-   * down (to its floor, 0.5/s, within seconds): the threshold is being used up by something else —
+   * Nothing but per-second refusals for `#refusedStopMs` (`REFUSED_STOP_MS`), though the limiter
+   * slowed every request down (to its floor, 0.5/s, within seconds): the threshold is being used up by something else —
    * another application of the same institution (docs/alma.md#requests-hosts-keys-and-thresholds).
    * Each create spent 17 attempts (about 140 s) before failing; a 7-invoice run passed 200 s. The
    * run stops as on a Retry-After longer than the loader waits (`RetryAfterError`, the same span:
