@@ -235,7 +235,7 @@ async function checkBeforeSending(
     // The daily threshold resets at the institution's midnight: say so, as the engine's stop does.
     const then = stoppedBy === 'daily_limit' ? ' — re-run after midnight (the institution\'s time)' : stoppedBy === 'retry_after' ? `; run again after ${retryAfterUntil(err)}` : '';
     process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent${then}`) + '\n');
-    const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy, opened.target);
+    const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy, opened.target, err);
     const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy, stopDetail: stopDetail(stoppedBy, err) });
     // Only look-ups were sent: the exit code is the stop's, and the message says nothing was written.
     return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan, opened.target), sentOpts(false, true, report.summary.requests, profile.label));
