@@ -5,9 +5,10 @@
  * (domain/payments.ts) → plan → (dry run: stop; `--online`: find each invoice, read-only) →
  * each invoice read, then changed once (engine/operations.ts) → report, exit code as a load's.
  */
-import { shortHash, type ClaimedElsewhere } from './journals.js';
+import { journalPath, shortHash, type ClaimedElsewhere } from './journals.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { InvoiceKey } from '../domain/model.js';
+import { keyString, type InvoiceKey } from '../domain/model.js';
 import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
@@ -15,7 +16,7 @@ import { isSandboxRun } from './outputs.js';
 import { openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import type { Problem } from '../domain/problem.js';
-import type { ErrorRecord } from '../engine/journal.js';
+import { foldJournal, parseJournal, type ErrorRecord, type InvoiceJournalState } from '../engine/journal.js';
 import type { StopDetail } from '../engine/events.js';
 import { NOT_STARTED } from '../engine/result.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
@@ -149,6 +150,55 @@ export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecor
   return refusal('WRONG_STATUS', `invoice ${s.number} is ${statusShown(s)}; only an invoice waiting for payment (code Ready to be Paid) can be ${req.status}`);
 }
 
+/** What this file's journal knows of each invoice (by `keyString`), read only: none when there is no journal yet. */
+function readPaymentsJournal(stateDir: string, endpoint: string, identity: string): Map<string, InvoiceJournalState> {
+  const path = journalPath(stateDir, 'payments', endpoint, identity);
+  if (!existsSync(path)) return new Map();
+  const text = readFileSync(path, 'utf8');
+  // As Journal.open: empty, or a header torn by a kill, is a journal with nothing in it.
+  if (text.length === 0 || (!text.includes('\n') && text.startsWith('{"t":"begin"'))) return new Map();
+  return foldJournal(parseJournal(text, { endpoint, batch: identity }, path).entries);
+}
+
+/**
+ * What the real run (engine/operations.ts runOne) would make of a row, for `--dry-run --online`:
+ * an answer this file's journal records as given is `already_done`, nothing read or sent, whatever
+ * Alma shows now; one this loader sent before (accepted, or its answer lost) and Alma shows done is
+ * the loader's own — the run reports it `paid` or `rejected`, so `planned` here — and one Alma
+ * accepted without showing it fails `NOT_CONFIRMED`, never sent again; otherwise, as the invoice
+ * is: done by someone else (`already_done`, unless its payment differs), refused, or `planned`.
+ */
+export function dryRunVerdict(
+  req: PaymentRequest,
+  s: InvoiceState,
+  journaled: Pick<InvoiceJournalState, 'ops' | 'opsAccepted' | 'opsPending' | 'opsLost'> | undefined,
+): { status: 'planned' | 'already_done' | 'failed'; error?: ErrorRecord } {
+  const op = req.status;
+  if (journaled?.ops.has(op) === true) return { status: 'already_done' };
+  const accepted = journaled?.opsAccepted.has(op) === true;
+  const mine = accepted || journaled?.opsPending.has(op) === true || journaled?.opsLost.has(op) === true;
+  if (paymentDone(req, s)) {
+    const other = mine ? undefined : paymentDiffers(req, s);
+    if (other !== undefined) return { status: 'failed', error: other };
+    return { status: mine ? 'planned' : 'already_done' };
+  }
+  const refused = paymentRefusal(req, s);
+  if (refused !== undefined) return { status: 'failed', error: refused };
+  if (accepted) {
+    return {
+      status: 'failed',
+      error: {
+        step: 'erp',
+        http_status: 0,
+        // engine/operations.ts NOT_CONFIRMED, named here: that module is loaded by online runs only.
+        code: 'NOT_CONFIRMED',
+        message: `Alma accepted op=${op} (sent by an earlier run), but the invoice still shows ${s.workflowStatus ?? 'no workflow status'}: it is not sent again, as Alma may still be at work on it and a second could be done twice; the next run reads it again — check the invoice in Alma if it stays so`,
+      },
+    };
+  }
+  return { status: 'planned' };
+}
+
 /** The error code of a row held by another run (README "invoice-load payments"). */
 export const HELD_BY_OTHER_RUN = 'HELD_BY_OTHER_RUN';
 
@@ -241,22 +291,22 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       // Look-ups were sent (the invoices found): nothing was written, not nothing sent.
       return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, notSentLine('Nothing was written to Alma (only look-ups were sent)'));
     }
+    // One journal per (place, content of the valid rows): a re-run of the same file resumes it.
+    const identity = shortHash(JSON.stringify(valid.map((e) => [e.key, e.request])));
     if (cfg.dryRun) {
-      // --online: each invoice found and in a status that takes the answer; nothing is changed.
+      // --online: what the same command would do now, nothing changed — this file's journal at
+      // this place read (not opened: a run at work may hold its lock), each invoice as found.
+      const journaled = readPaymentsJournal(cfg.stateDir, session.endpoint, identity);
       const invoices = entries.map((e): LifecycleInvoice => {
         const b = base(e);
         const s = located.get(e);
         if (e.request === undefined || s === undefined || !('id' in s)) return b;
-        const other = paymentDiffers(e.request, s);
-        if (paymentDone(e.request, s) && other === undefined) return { ...b, id: s.id, status: 'already_done', workflow_status: s.workflowStatus, alerts: s.alerts };
-        const why = other ?? paymentRefusal(e.request, s);
-        return { ...b, id: s.id, workflow_status: s.workflowStatus, alerts: s.alerts, ...(why !== undefined ? { status: 'failed', error: why } : {}) };
+        const v = dryRunVerdict(e.request, s, journaled.get(keyString(e.key)));
+        return { ...b, id: s.id, status: v.status, workflow_status: s.workflowStatus, alerts: s.alerts, ...(v.error !== undefined ? { error: v.error } : {}) };
       });
       const doc = report(invoices, erp.requestCount(), true);
       return emitLifecycleReport(cfg, term, doc, exitCodeForReport({ ...doc, summary: { ...doc.summary, invalid: doc.summary.invalid + doc.summary.failed } }, { sent: false }), { sent: false });
     }
-    // One journal per (place, content of the valid rows): a re-run of the same file resumes it.
-    const identity = shortHash(JSON.stringify(valid.map((e) => [e.key, e.request])));
     const journal = session.journal('payments', identity);
     // Another payments run (another file naming one of these invoices) at work now: each
     // journal's lock covers one file, so both would send op=paid. Claimed by the invoice Alma

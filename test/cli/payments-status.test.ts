@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { paymentDiffers, paymentDone, paymentRefusal } from '../../src/cli/payments.js';
+import { dryRunVerdict, PAYMENT_DIFFERS, paymentDiffers, paymentDone, paymentRefusal } from '../../src/cli/payments.js';
+import { NOT_CONFIRMED } from '../../src/engine/operations.js';
 import type { PaymentRequest } from '../../src/domain/payments.js';
 import type { InvoiceState } from '../../src/targets/alma/erp.js';
 
@@ -97,5 +98,43 @@ describe('an invoice already paid with the row\'s voucher, its payment compared 
     ['a row with no currency is the invoice\'s (what was sent)', { voucherAmount: '876.40', voucherCurrency: 'EUR' }, { ...CORRECTED, voucherCurrency: undefined }],
   ] as const)('%s: nothing to say', (_name, payment, req) => {
     expect(said(req, paid(payment))).toBeUndefined();
+  });
+});
+
+describe('--dry-run --online says what the real run would do (engine/operations.ts runOne): the journal first, then the invoice', () => {
+  type Journaled = Parameters<typeof dryRunVerdict>[2];
+  const none: NonNullable<Journaled> = { ops: new Map(), opsAccepted: new Set<string>(), opsPending: new Set<string>(), opsLost: new Set<string>() };
+  const recorded = (op: string): Journaled => ({ ...none, ops: new Map([[op, { t: 'op', vendor: 'ACME', number: 'N-1', op, id: '1', outcome: 'done' }]]) });
+  const accepted = (op: string): Journaled => ({ ...none, opsAccepted: new Set([op]) });
+  const pending = (op: string): Journaled => ({ ...none, opsPending: new Set([op]) });
+  const lost = (op: string): Journaled => ({ ...none, opsLost: new Set([op]) });
+  const paidHere = inv('CLOSED', { payment: { status: 'PAID', voucherNumber: 'V-1' } });
+  const paidOther = inv('CLOSED', { currency: 'EUR', payment: { status: 'PAID', voucherNumber: 'V-1', voucherAmount: '1', voucherCurrency: 'EUR' } });
+  const waiting = inv('Ready to be Paid');
+  const said = (v: ReturnType<typeof dryRunVerdict>): string => (v.error === undefined ? v.status : `${v.status} ${v.error.code}`);
+  it.each([
+    // Recorded by this file's journal: already_done, nothing read, whatever Alma shows now.
+    ['journal done, Alma paid', PAID, paidHere, recorded('paid'), 'already_done'],
+    ['journal done, Alma shows another amount', PAID, paidOther, recorded('paid'), 'already_done'],
+    ['journal done, invoice handed over again', PAID, waiting, recorded('paid'), 'already_done'],
+    ['journal rejected done, invoice handed over again with its old alert', REJECTED, inv('Ready to be Paid', { alerts: [REJECTED_ALERT] }), recorded('rejected'), 'already_done'],
+    // Not in the journal: as the invoice is.
+    ['no journal, Alma paid', PAID, paidHere, undefined, 'already_done'],
+    ['journal without it, Alma paid', PAID, paidHere, none, 'already_done'],
+    ['no journal, Alma paid with another amount', PAID, paidOther, undefined, `failed ${PAYMENT_DIFFERS}`],
+    ['no journal, waiting for payment', PAID, waiting, undefined, 'planned'],
+    ['no journal, not handed over', PAID, inv('Waiting to be Sent'), undefined, 'failed WRONG_STATUS'],
+    // Sent by this loader before (accepted, or its answer lost) and shown done: the real run's own `paid`.
+    ['sent, answer lost, Alma paid', PAID, paidHere, pending('paid'), 'planned'],
+    ['sent again after a lost answer, Alma paid', PAID, paidOther, lost('paid'), 'planned'],
+    ['accepted, Alma paid', PAID, paidHere, accepted('paid'), 'planned'],
+    ['accepted, rejection shown', REJECTED, inv('InReview', { alerts: [REJECTED_ALERT] }), accepted('rejected'), 'planned'],
+    // Sent before and not shown: a lost answer is sent again (planned), an accepted one never.
+    ['sent, answer lost, still waiting', PAID, waiting, pending('paid'), 'planned'],
+    ['accepted, still waiting', PAID, waiting, accepted('paid'), `failed ${NOT_CONFIRMED}`],
+    // Another op's record is not this one's.
+    ['journal has rejected done, row says paid', PAID, waiting, recorded('rejected'), 'planned'],
+  ] as const)('%s: %s', (_name, req, state, journaled, want) => {
+    expect(said(dryRunVerdict(req, state, journaled))).toBe(want);
   });
 });

@@ -440,6 +440,56 @@ describe('payments', () => {
     expect(maxPerOp(w!)).toBe(1);
   });
 
+  it('--dry-run --online reads the journal as the real run does: a rejection this file gave is already_done, though the invoice was handed over again since', async () => {
+    await loaded({ processDelayMs: 0 });
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    expect((await cli(['payments', PAYMENTS])).doc!.summary).toMatchObject({ paid: 2, rejected: 1 });
+    // The rejected invoice corrected in Alma, processed again and handed over again: waiting for
+    // payment, no alert — the rejection's effect gone from the invoice, not from the journal.
+    const bw = byNumber(w!, 'BW/77305');
+    const res = await fetch(`${w!.sandbox.url}/almaws/v1/acq/invoices/${bw.id}?op=process_invoice`, { method: 'POST', headers: { authorization: 'apikey k', accept: 'application/json', 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(200);
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'again.csv')])).doc!.summary).toMatchObject({ invoices: 1, marked: 1 });
+    expect([byNumber(w!, 'BW/77305').status, byNumber(w!, 'BW/77305').alerts]).toEqual(['Ready to be Paid', []]);
+    const dry = await cli(['payments', '--dry-run', '--online', PAYMENTS]);
+    expect(dry.code, dry.stderr).toBe(0);
+    const real = await cli(['payments', PAYMENTS]);
+    expect(real.code, real.stderr).toBe(0);
+    for (const doc of [dry.doc!, real.doc!]) expect(doc.invoices.map((i) => [i.number, i.status])).toEqual([
+      ['HA-2025-00520', 'already_done'],
+      ['EBS-9107-25', 'already_done'],
+      ['BW/77305', 'already_done'],
+    ]);
+    // Marked twice (handed over again), paid or rejected once each.
+    expect(Object.values(ops(w!)).map((o) => [o['paid'] ?? 0, o['rejected'] ?? 0] as const).filter(([p, r]) => p + r > 0).sort()).toEqual([[0, 1], [1, 0], [1, 0]]);
+  });
+
+  it('--dry-run --online reads the journal as the real run does: a payment sent by an earlier run, its answer lost and Alma showing it, is planned — the real run reports it paid, not already_done', async () => {
+    await loaded();
+    expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
+    // Sent and its answer lost, the read back failing: the journal holds the send pending (OUTCOME_UNKNOWN).
+    w!.sandbox.setFaults({ faults: [{ step: 'erp', kind: 'lost_after', match: 'HA-2025-00520', times: 1 }, { step: 'poll', kind: 'business', match: 'HA-2025-00520', after: 2 }] });
+    const first = await cli(['payments', '--timeout', '1', '--poll-timeout', '0.5', PAYMENTS]);
+    expect(first.doc!.invoices.find((i) => i.number === 'HA-2025-00520')!.error!.code).toBe('OUTCOME_UNKNOWN');
+    w!.sandbox.setFaults({ faults: [] });
+    expect(byNumber(w!, 'HA-2025-00520').payment.status).toBe('PAID');
+    const dry = await cli(['payments', '--dry-run', '--online', PAYMENTS]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.doc!.invoices.map((i) => [i.number, i.status])).toEqual([
+      ['HA-2025-00520', 'planned'],
+      ['EBS-9107-25', 'already_done'],
+      ['BW/77305', 'already_done'],
+    ]);
+    const real = await cli(['payments', PAYMENTS]);
+    expect(real.code, real.stderr).toBe(0);
+    expect(real.doc!.invoices.map((i) => [i.number, i.status])).toEqual([
+      ['HA-2025-00520', 'paid'],
+      ['EBS-9107-25', 'already_done'],
+      ['BW/77305', 'already_done'],
+    ]);
+    expect(maxPerOp(w!)).toBe(1);
+  });
+
   it('a corrected file for an invoice paid already with its voucher (another amount and date) fails PAYMENT_DIFFERS naming both, not already_done; nothing sent', async () => {
     await loaded();
     expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
