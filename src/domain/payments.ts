@@ -244,8 +244,15 @@ export function checkLocated(entries: readonly PaymentEntry[], located: Readonly
     // Loads take negative totals (credit notes): only such an invoice's payment is below zero.
     const invoiceTotal = decimalOrUndefined(inv.totalAmount);
     if (amount !== undefined && amount.isNegative() && !(invoiceTotal?.isNegative() ?? false)) {
-      const shown = invoiceTotal !== undefined ? invoiceTotal.toFixed() : 'not given';
-      add(e, problem(e.source, 'negative_amount', `voucher_amount ${amount.toFixed()} is below zero, and the invoice's total (${shown}) is not: only a credit note's payment is negative`, { column: 'voucher_amount' }));
+      // With the currency's decimals, as amount_differs (-12.50 EUR, not -12.5; 120.00, not Alma's JSON number 120).
+      const money = (d: Decimal, currency: string | undefined): string => `${formatAmount(d, currency)}${currency !== undefined ? ` ${currency}` : ''}`;
+      const shown = invoiceTotal !== undefined ? money(invoiceTotal, inv.currency) : 'not given';
+      add(
+        e,
+        problem(e.source, 'negative_amount', `voucher_amount ${money(amount, req.voucherCurrency ?? inv.currency)} is below zero, and the invoice's total (${shown}) is not: only a credit note's payment is negative`, {
+          column: 'voucher_amount',
+        }),
+      );
       continue;
     }
     const currency = inv.currency;

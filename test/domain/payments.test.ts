@@ -73,7 +73,18 @@ describe('payment rows against the invoices they name', () => {
   it('says why a negative voucher is refused', () => {
     const { entries } = checkPayments([rec(2, { ...PAID, voucher_amount: '-1' })]);
     const found = checkLocated(entries, new Map([[entries[0]!, { id: '7', number: 'N1', vendor: 'V', currency: 'USD', totalAmount: '120' }]]));
-    expect(found.get(entries[0]!)!.map((p) => p.message)).toEqual(["voucher_amount -1 is below zero, and the invoice's total (120) is not: only a credit note's payment is negative"]);
+    expect(found.get(entries[0]!)!.map((p) => p.message)).toEqual(["voucher_amount -1.00 USD is below zero, and the invoice's total (120.00 USD) is not: only a credit note's payment is negative"]);
+  });
+  it.each([
+    // -12.50 as written, not -12.5; Alma's total (a JSON number) with the currency's decimals.
+    ['EUR, two decimals', '-12.50', 'EUR', 'EUR', '876.4', "voucher_amount -12.50 EUR is below zero, and the invoice's total (876.40 EUR) is not: only a credit note's payment is negative"],
+    ['JPY, none', '-1250', 'JPY', 'JPY', '5000', "voucher_amount -1250 JPY is below zero, and the invoice's total (5000 JPY) is not: only a credit note's payment is negative"],
+    ['KWD, three', '-1.5', 'KWD', 'KWD', '20.25', "voucher_amount -1.500 KWD is below zero, and the invoice's total (20.250 KWD) is not: only a credit note's payment is negative"],
+    ['no voucher currency: the invoice\'s', '-12.50', '', 'EUR', undefined, "voucher_amount -12.50 EUR is below zero, and the invoice's total (not given) is not: only a credit note's payment is negative"],
+  ] as const)('a negative voucher is said with the currency\'s decimals: %s', (_name, amount, voucherCurrency, currency, totalAmount, want) => {
+    const { entries } = checkPayments([rec(2, { ...PAID, voucher_amount: amount, voucher_currency: voucherCurrency })]);
+    const found = checkLocated(entries, new Map([[entries[0]!, { id: '7', number: 'N1', vendor: 'V', currency, totalAmount }]]));
+    expect(found.get(entries[0]!)!.map((p) => p.message)).toEqual([want]);
   });
 });
 
