@@ -489,7 +489,7 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style, st
     const colour = STOP_CODES.has(g.code) ? style.yellow : style.red;
     // The run's stop is said in words, without the step and the stop's code (`lines INTERRUPTED`):
     // where the invoice was left and what finishes it (stopped.ts); the codes stay in --json.
-    if (STOP_CODES.has(g.code)) out.push(`  ${colour(which)}: ${g.code === NOT_STARTED ? safe(n === 1 ? g.message : forMany(g.message)) : `${n === 1 ? '' : 'each '}${lowerFirst(stoppedSentence(g.invoices[0]!, stopped, label, detail))}`}`);
+    if (STOP_CODES.has(g.code)) out.push(`  ${colour(which)}: ${g.code === NOT_STARTED ? safe(n === 1 ? g.message : forMany(g.message)) : lowerFirst(stoppedSentence(g.invoices[0]!, stopped, label, detail, true, n > 1))}`);
     else out.push(`  ${colour(which)}: ${g.step} ${safe(g.code)} ${safe(g.message)}${g.kind === 'transient' ? ' (transient)' : ''}`);
     if (g.explanation !== undefined) out.push(`    means: ${g.explanation.means}`, `    fix: ${g.explanation.fix}`);
     // A refused line is named: its number, the row it came from, its PO line and fund.

@@ -16,20 +16,21 @@ export { stoppedOn };
 /**
  * Where an invoice the run stopped on was, by its step (engine.ts `stoppedStep`). `process`: every
  * line added, and its process request either not sent (the daily threshold met first) or sent
- * without an answer — so "before its processing was confirmed" is true of both.
+ * without an answer — so "before its processing was confirmed" is true of both. `its`: the
+ * possessive, `their` for a group of them (human.ts, the failures' lines).
  */
-const STOPPED_AT: Record<string, string> = {
-  create: 'not created yet',
-  lines: 'stopped while its lines were being added',
-  attachments: 'every line added; stopped while its files were being attached',
-  process: 'every line added; stopped before its processing was confirmed',
-  poll: 'stopped while its processing was awaited',
+const STOPPED_AT: Record<string, (its: string) => string> = {
+  create: () => 'not created yet',
+  lines: (its) => `stopped while ${its} lines were being added`,
+  attachments: (its) => `every line added; stopped while ${its} files were being attached`,
+  process: (its) => `every line added; stopped before ${its} processing was confirmed`,
+  poll: (its) => `stopped while ${its} processing was awaited`,
 };
 
-/** Where the run left an invoice it stopped on: `stopped while its lines were being added`. */
-export const stoppedAt = (inv: Stoppable): string => {
+/** Where the run left an invoice it stopped on: `stopped while its lines were being added` (`many`: `their`, of several alike). */
+export const stoppedAt = (inv: Stoppable, many = false): string => {
   const step = inv.error?.step ?? 'create';
-  return STOPPED_AT[step] ?? `stopped at ${step}`;
+  return STOPPED_AT[step]?.(many ? 'their' : 'its') ?? `stopped at ${step}`;
 };
 
 /**
@@ -81,14 +82,17 @@ export function whoFinishes(stopped: string | undefined, detail?: StopDetail, la
  * One plain sentence for an invoice the run stopped on — where it was and what to do, no codes:
  * `Exists in Alma, incomplete (stopped while its lines were being added) — don't edit or delete it; the
  * re-run completes it.` A person who "tidies up" a half-built invoice in the target makes the
- * re-run's work harder, so that one says to leave it alone.
+ * re-run's work harder, so that one says to leave it alone. `many`: said of several invoices left
+ * alike (human.ts, one line for a group): `Exist in Alma, incomplete (stopped while their lines
+ * were being added) — don't edit or delete them; the re-run completes them.`
  */
-export function stoppedSentence(inv: Stoppable, stopped: string | undefined, label = 'Alma', detail?: StopDetail, where = true): string {
+export function stoppedSentence(inv: Stoppable, stopped: string | undefined, label = 'Alma', detail?: StopDetail, where = true, many = false): string {
   const who = whoFinishes(stopped, detail, label);
+  const it = many ? 'them' : 'it';
   // `where` false: without the step, for a table's cell (the terminal's section below says it).
-  if (existsIncomplete(inv)) return `Exists in ${label}, incomplete${where ? ` (${stoppedAt(inv)})` : ''} — don't edit or delete it; ${who} completes it.`;
-  if (inv.error?.code === NOT_STARTED) return `Not started: the run stopped before reaching it; ${who} loads it.`;
+  if (existsIncomplete(inv)) return `${many ? 'Exist' : 'Exists'} in ${label}, incomplete${where ? ` (${stoppedAt(inv, many)})` : ''} — don't edit or delete ${it}; ${who} completes ${it}.`;
+  if (inv.error?.code === NOT_STARTED) return `Not started: the run stopped before reaching ${it}; ${who} loads ${it}.`;
   // As the terminal says it: the journal, not the report, knows whether a create went unanswered
   // (a second Ctrl-C); the re-run looks for the invoice first either way.
-  return `Not created yet: the run stopped first; ${who} loads it.`;
+  return `Not created yet: the run stopped first; ${who} loads ${it}.`;
 }

@@ -176,3 +176,40 @@ describe('the terminal and the reports agree', () => {
     expect(html).toContain('5 stopped before done');
   });
 });
+
+describe('the terminal\'s line for a group of invoices the run stopped on alike', () => {
+  /** `n` invoices the run stopped on with this error (and id), and the failures' line for them. */
+  const groupLine = (n: number, over: Partial<ReportInvoice>, stopped = 'interrupted'): string => {
+    const invoices = Array.from({ length: n }, (_, i) =>
+      invoice({ number: `G-${i}`, status: 'failed', id: undefined, workflow_status: undefined, approval_status: undefined, lines: [{ number: '1' }], rows: [{ file: 'b.csv', row: i + 2 }], ...over }),
+    );
+    const r: ReportDocument = { ...interrupted(), stopped, invoices, summary: { ...interrupted().summary, invoices: n, failed: n } };
+    const lines = renderHuman(r, plainStyle, {}).split('\n');
+    return lines[lines.findIndex((l) => /^Not finished \(/.test(l)) + 1]!;
+  };
+  const created = { error: { step: 'create' as const, http_status: 0, code: 'INTERRUPTED', message: STOPPED_MSG } };
+  const lines = { id: '531', error: { step: 'lines' as const, http_status: 0, code: 'INTERRUPTED', message: STOPPED_MSG } };
+  const processing = { id: '531', error: { step: 'process' as const, http_status: 0, code: 'INTERRUPTED', message: STOPPED_MSG } };
+  it.each([
+    ['not created', 9, created, '  GOBI G-0: not created yet: the run stopped first; the re-run loads it.', '  9 invoices: not created yet: the run stopped first; the re-run loads them.'],
+    [
+      'half-built',
+      3,
+      lines,
+      "  GOBI G-0: exists in Alma, incomplete (stopped while its lines were being added) — don't edit or delete it; the re-run completes it.",
+      "  3 invoices: exist in Alma, incomplete (stopped while their lines were being added) — don't edit or delete them; the re-run completes them.",
+    ],
+    [
+      'processing',
+      2,
+      processing,
+      "  GOBI G-0: exists in Alma, incomplete (every line added; stopped before its processing was confirmed) — don't edit or delete it; the re-run completes it.",
+      "  2 invoices: exist in Alma, incomplete (every line added; stopped before their processing was confirmed) — don't edit or delete them; the re-run completes them.",
+    ],
+  ] as const)('%s: one in the singular, several in the plural (them, not "each … it")', (_name, n, over, one, many) => {
+    expect([groupLine(1, over), groupLine(n, over)]).toEqual([one, many]);
+  });
+  it('a stop whose re-run waits: the clause between commas stays, the group in the plural', () => {
+    expect(groupLine(4, created, 'ids_not_kept')).toBe('  4 invoices: not created yet: the run stopped first; a re-run once Alma keeps the ids it is sent (ask its administrators) loads them.');
+  });
+});
