@@ -91,7 +91,15 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   };
   // A stop (unreachable, key refused, daily threshold) ends the other invoices' retries too.
   const halt = new AbortController();
-  const opened = await openTarget(definition, cfg, { signal: hard.signal, halt: halt.signal, onEvent: () => undefined, info, env: process.env, readKeyFile, purpose: 'verify' });
+  let opened: Awaited<ReturnType<typeof openTarget>>;
+  try {
+    opened = await openTarget(definition, cfg, { signal: hard.signal, halt: halt.signal, onEvent: () => undefined, info, env: process.env, readKeyFile, purpose: 'verify' });
+  } catch (err) {
+    // Not opened (a key file missing, a sandbox's state unreadable): the command ends here, and
+    // its listeners with it, as the finally below removes them once it is open.
+    stopListening();
+    throw err;
+  }
   const out: VerifyInvoice[] = [];
   let stopped: string | undefined;
   let detail: StopDetail | undefined;
