@@ -1,12 +1,12 @@
 /**
  * Ctrl-C (SIGINT), SIGTERM and SIGHUP during a run that writes: the first aborts `soft` (take no
  * new work; requests in flight finish), the second `hard` (requests in flight are abandoned). The
- * load, `export` and `payments` share it; each says the first one's notice its own way. SIGHUP
- * is a closed terminal or a dropped ssh session: by default it ends Node at once, leaving the
- * answers in flight unjournaled and no --report for the job that waits for one.
+ * load, `export` and `payments` share it, and the two lines that say each was heard (built here);
+ * each shows them its own way. SIGHUP is a closed terminal or a dropped ssh session: by default
+ * it ends Node at once, leaving the answers in flight unjournaled and no --report for the job
+ * that waits for one.
  */
 import { setMaxListeners } from 'node:events';
-import { stoppingNowLine } from './terminal.js';
 
 export interface Interrupts {
   soft: AbortSignal;
@@ -31,6 +31,28 @@ export function onStopSignals(handler: (signal: NodeJS.Signals) => void): () => 
   };
 }
 
+/** How a signal is named to the person: Ctrl-C for SIGINT (pressed at the terminal); a service manager or `timeout` sent the others. */
+const signalName = (signal: NodeJS.Signals): string => (signal === 'SIGINT' ? 'Ctrl-C' : signal);
+
+/**
+ * What the terminal or the log says when the first Ctrl-C (SIGTERM, SIGHUP) is taken: no new
+ * work, the requests in flight answered first, and what a second one does (README "Interrupts").
+ */
+export function stoppingLine(signal: NodeJS.Signals): string {
+  const how = signalName(signal);
+  return `${how}: stopping once the requests already sent are answered (${how} again stops at once); nothing is lost: the same command run again finishes the batch`;
+}
+
+/**
+ * What the terminal or the log says when a second Ctrl-C (SIGTERM, SIGHUP) is taken: the run
+ * ends now, without the answers still on their way, and the journal lets a re-run settle them
+ * (README "Interrupts"). Without it the second press showed nothing until the report.
+ */
+export function stoppingNowLine(signal: NodeJS.Signals): string {
+  return `${signalName(signal)} again: stopping now, without waiting for the answers still on their way; nothing is sent twice: the same command run again looks up what they did and finishes the batch`;
+}
+
+/** Listens for the signals (onStopSignals); `first` says the first one's line (stoppingLine) and the second's (stoppingNowLine). */
 export function listenForInterrupts(first: (line: string) => void): Interrupts {
   let notice = first;
   const soft = new AbortController();
@@ -40,9 +62,7 @@ export function listenForInterrupts(first: (line: string) => void): Interrupts {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!soft.signal.aborted) {
       soft.abort();
-      // The person at the terminal pressed Ctrl-C; a service manager or `timeout` sent the others.
-      const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-      notice(`${how}: stopping once the requests already sent are answered (${how} again stops at once); nothing is lost: the same command run again finishes the batch`);
+      notice(stoppingLine(signal));
     } else {
       if (!hard.signal.aborted) notice(stoppingNowLine(signal));
       hard.abort();

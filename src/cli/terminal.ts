@@ -118,13 +118,3 @@ export function terminalOf(env: Record<string, string | undefined>, noColorFlag:
 export function resultLine(term: Pick<Terminal, 'errColumns'>, line: string, indent = '  '): string {
   return wrapLine(line, term.errColumns ?? 0, indent).join('\n') + '\n';
 }
-
-/**
- * What the terminal or the log says when a second Ctrl-C (SIGTERM, SIGHUP) is taken: the run
- * ends now, without the answers still on their way, and the journal lets a re-run settle them
- * (README "Interrupts"). Without it the second press showed nothing until the report.
- */
-export function stoppingNowLine(signal: NodeJS.Signals): string {
-  const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-  return `${how} again: stopping now, without waiting for the answers still on their way; nothing is sent twice: the same command run again looks up what they did and finishes the batch`;
-}

@@ -4,8 +4,7 @@
  * The signals are emitted to this process's listeners, with the test runner's own set aside.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenForInterrupts } from '../../src/cli/interrupts.js';
-import { stoppingNowLine } from '../../src/cli/terminal.js';
+import { listenForInterrupts, stoppingNowLine } from '../../src/cli/interrupts.js';
 
 const SIGNAL = 'SIGHUP' as const;
 let restore: (() => void) | undefined;
