@@ -52,7 +52,12 @@ export function stoppingNowLine(signal: NodeJS.Signals): string {
   return `${signalName(signal)} again: stopping now, without waiting for the answers still on their way; nothing is sent twice: the same command run again looks up what they did and finishes the batch`;
 }
 
-/** Listens for the signals (onStopSignals); `first` says the first one's line (stoppingLine) and the second's (stoppingNowLine). */
+/**
+ * Listens for the signals (onStopSignals); `first` says the first one's line (stoppingLine) and
+ * the second's (stoppingNowLine). Once requests go out the callers show both under --quiet too
+ * (send.ts, lifecycle.ts): quiet hides the progress, not the answer to a person's own Ctrl-C
+ * (README, `--quiet`).
+ */
 export function listenForInterrupts(first: (line: string) => void): Interrupts {
   let notice = first;
   const soft = new AbortController();

@@ -62,7 +62,9 @@ export async function sendPlan(
     targetLabel: profile.label,
     statusWords: cfg.action?.kind === 'cancel' ? { loaded: 'cancelled', already_loaded: 'already cancelled' } : cfg.action?.kind === 'reactivate' ? { loaded: 'reactivated', already_loaded: 'already active' } : undefined,
   });
-  const notice = (line: string): void => progress.info(term.errStyle.yellow(line));
+  // The Ctrl-C lines (cli/interrupts.ts): under --quiet too, which hides the progress, not the
+  // answer to a person's own Ctrl-C (README, `--quiet`). Quiet has no spinner to write above.
+  const notice = (line: string): void => (cfg.quiet ? void process.stderr.write(term.errStyle.yellow(line) + '\n') : progress.info(term.errStyle.yellow(line)));
   const signals = listening ?? listenForInterrupts(notice);
   signals.setNotice(notice);
   const cleanups: (() => Promise<void> | void)[] = [signals.dispose];
