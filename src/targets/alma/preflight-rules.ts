@@ -323,7 +323,12 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
   // DIFF_PRICE_THAN_POLINE: a price other than the PO line's sends the invoice to review.
   if (line.price !== undefined && pol.price !== undefined && !safeEquals(pol.price, line.price)) {
     const money = (d: Decimal): string => formatAmount(d, inv.header.currency);
-    add('po_line_price', `${lineName(line)} costs ${money(line.price)}, ${name} ${formatAmountText(String(pol.price), inv.header.currency)}: will go to review: DIFF_PRICE_THAN_POLINE`, 'warning');
+    // `name` already names the line: said once (`line "1" costs 12.00; its PO line "POL-1" costs 10.00`).
+    add(
+      'po_line_price',
+      `${lineName(line)} costs ${money(line.price)}; its PO line ${quote(pol.number)} costs ${formatAmountText(String(pol.price), inv.header.currency)}: will go to review: DIFF_PRICE_THAN_POLINE`,
+      'warning',
+    );
   }
   // Alma's alert DIFFERENT_VENDOR_ACCOUNT sends the invoice to review (sample 01, docs/alma.md#what-the-samples-show;
   // docs/alma.md#errors-error-codes-and-alerts).

@@ -162,6 +162,14 @@ describe('preflightProblems: funds, PO lines and the invoice', () => {
     ['PO line of another vendor', baseInvoice(), facts({ poLines: new Map([['POL-1', ok(pol({ vendor: 'HARRAS' }))]]) }), ['po_line_other_vendor@2:po_line'], /belongs to vendor "HARRAS", not "GOBI"/],
     ['closed PO line', baseInvoice(), facts({ poLines: new Map([['POL-1', ok(pol({ status: 'CLOSED' }))]]) }), ['po_line_closed@2:po_line'], /is closed/],
     [
+      // The line is named once: the message said 'line "1" costs 50.00, line "1": PO line "POL-1" 45.00'.
+      'PO line of another price: the line named once',
+      baseInvoice(),
+      facts({ poLines: new Map([['POL-1', ok(pol({ price: '45.00' }))]]) }),
+      ['po_line_price@2:po_line:warning'],
+      /^line "1" costs 50\.00; its PO line "POL-1" costs 45\.00: will go to review: DIFF_PRICE_THAN_POLINE$/,
+    ],
+    [
       'PO line on another account of the vendor',
       baseInvoice(),
       facts({ poLines: new Map([['POL-1', ok(pol({ vendorAccount: 'GOBI-OLD' }))]]) }),
