@@ -616,16 +616,18 @@ const ORPHAN_ROWS = 10;
  * of loaded without what may be one of its lines (a line of price 0, or a total that still
  * matches). README "What is checked before anything is sent".
  */
-function heldBack(key: InvoiceKey, rows: readonly number[], orphans: readonly Orphans[]): Problem[] {
+function heldBack(key: InvoiceKey, file: string, rows: readonly number[], orphans: readonly Orphans[]): Problem[] {
   const out: Problem[] = [];
   for (const o of orphans) {
+    // The problem is filed under the row's file: the invoice's rows in another file are named with theirs.
+    const where = o.file === file ? rowsText(rows) : `${shownFile(file)} ${rowsText(rows)}`;
     for (const row of o.rows) {
       out.push(
         problem(
           { file: o.file, row },
           'row_without_vendor',
           `invoice number ${quote(key.number)} with no vendor: the row is in no invoice, and may be a line of invoice ${quote(key.number)} of vendor ${quote(key.vendor)} ` +
-            `(${rowsText(rows)}), which is therefore not loaded without it — fill in the row's vendor, or delete the row if it belongs to no invoice of that number, and load again`,
+            `(${where}), which is therefore not loaded without it — fill in the row's vendor, or delete the row if it belongs to no invoice of that number, and load again`,
           { column: 'vendor' },
         ),
       );
@@ -1021,7 +1023,7 @@ function finishInvoice<I>(
   if (leftOut !== undefined) draft.leftOut = leftOut;
   const reused = reusedNumber(acc);
   if (reused !== undefined) acc.problems.push(reused);
-  if (orphans !== undefined) for (const p of heldBack(acc.key, acc.rows, orphans)) acc.problems.push(p);
+  if (orphans !== undefined) for (const p of heldBack(acc.key, acc.file.name, acc.rows, orphans)) acc.problems.push(p);
   // concat, not spreads: an array spread walks the iterator protocol, per invoice of the batch.
   const problems = sortProblems(acc.problems.concat(rules(draft)), fileOrder);
   // One Provenance object per row, shared by the invoice, its lines and its funds. Rows are

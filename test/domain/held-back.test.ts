@@ -97,6 +97,13 @@ describe('an invoice a row without a vendor may belong to is held back', () => {
     });
   });
 
+  it("names the invoice's rows with their file when the row is in another file", () => {
+    const r = validateRecords(recordsOfFiles(['a.csv', [G1[0]!, OTHER]], ['b.csv', [G1[1]!]]));
+    const held = r.invoices[0]!.problems.find((p) => p.code === 'row_without_vendor');
+    expect([held!.file, held!.row]).toEqual(['b.csv', 2]);
+    expect(held!.message).toMatch(/^invoice number "G-1" with no vendor: the row is in no invoice, and may be a line of invoice "G-1" of vendor "GOBI" \(a\.csv row 2\), which/);
+  });
+
   it('names ten rows one by one and counts the rest', () => {
     const many = Array.from({ length: 12 }, (_, i) => ({ ...G1[1]!, line_number: String(i + 2) }));
     const [g1] = validateRecords(records([G1[0]!, ...many])).invoices;
