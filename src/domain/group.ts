@@ -10,7 +10,10 @@
  *
  * Grouping rules:
  * - Rows belong to the invoice (vendor, invoice_number) wherever they stand; both are compared
- *   exactly after trimming (Alma vendor codes and invoice numbers are case-sensitive strings).
+ *   exactly after trimming. Two numbers of one vendor that differ only in letter case (`CASE-1`,
+ *   `case-1`) are two invoices, with an `invoice_number_case` warning on the later one naming
+ *   both rows: Alma's uniqueness per vendor (docs/alma.md, "Uniqueness") is not documented to
+ *   tell them apart or not, and a number typed twice is the likelier cause.
  * - Invoice-level cells: a blank cell inherits the invoice's value; two different non-blank
  *   values (after normalisation) → `invoice_field_conflict` on the later row.
  * - Rows with the same `line_number` are one line split across funds; line-level cells inherit
@@ -210,6 +213,11 @@ export class InvoiceGrouper<I = Invoice> {
   readonly #handedOnNumbers = new Set<string>();
   /** The same rows (every one, not only those named on the invoices), as `file\u0000row`: `skippable`. */
   readonly #orphanRows = new Set<string>();
+  /**
+   * The first invoice of each vendor and number in lower case, by `vendor \u0000 lower-case
+   * number`, for numbers with a cased letter: `invoice_number_case`. One entry per such invoice.
+   */
+  readonly #caseless = new Map<string, { number: string; file: string; row: number }>();
 
   constructor(opts: GrouperOptions<I> = {}) {
     this.#rules = opts.rules ?? checkInvoice;
@@ -275,6 +283,8 @@ export class InvoiceGrouper<I = Invoice> {
           const bad = keyError(column, text);
           if (bad !== undefined) inv.problems.push(problem({ file: file.name, row }, bad.code, bad.message, { column }));
         }
+        const other = this.#caseVariant(vendor, number, file.name, row);
+        if (other !== undefined) inv.problems.push(caseProblem(vendor, number, file.name, row, other));
       }
       this.#last = inv;
     }
@@ -489,6 +499,20 @@ export class InvoiceGrouper<I = Invoice> {
     if (here.rows.length < ORPHAN_ROWS) here.rows.push(row);
   }
 
+  /** The first invoice of the vendor whose number differs from `number` only in case, if any; notes this one otherwise. */
+  #caseVariant(vendor: string, number: string, file: string, row: number): { number: string; file: string; row: number } | undefined {
+    const lower = number.toLowerCase();
+    // A number without a cased letter (`10442`, `2025-17`) has no other spelling: no entry.
+    if (lower === number.toUpperCase()) return undefined;
+    const key = `${vendor}\u0000${lower}`;
+    const first = this.#caseless.get(key);
+    if (first === undefined) {
+      this.#caseless.set(key, { number, file, row });
+      return undefined;
+    }
+    return first.number === number ? undefined : first;
+  }
+
   #fileOrder(): Map<string, number> {
     if (this.#order !== undefined) return this.#order;
     const order = new Map<string, number>();
@@ -639,6 +663,22 @@ function heldBack(key: InvoiceKey, file: string, rows: readonly number[], orphan
     }
   }
   return out;
+}
+
+/**
+ * The warning on an invoice whose number differs from an earlier invoice's of the same vendor
+ * only in letter case (`invoice_number_case`), naming both rows (the other's with its file when
+ * that is another).
+ */
+function caseProblem(vendor: string, number: string, file: string, row: number, other: { number: string; file: string; row: number }): Problem {
+  const where = other.file === file ? `row ${other.row}` : `${shownFile(other.file)} row ${other.row}`;
+  return problem(
+    { file, row },
+    'invoice_number_case',
+    `invoice number ${quote(number)} (row ${row}) differs from ${quote(other.number)} of the same vendor ${quote(vendor)} (${where}) only in upper and lower case, ` +
+      `so they are loaded as two invoices — the same invoice typed two ways? Write the number the same way on every row (whether Alma tells the two apart is not documented)`,
+    { column: 'invoice_number', severity: 'warning' },
+  );
 }
 
 /** `rows 2–3 with invoice number "G-24118" are vendor "GOBI" — fill in GOBI?` */
