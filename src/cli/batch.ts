@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { openInputFile, readEventBatches, refuseRepeatedFiles, type Encoding, type InputSource } from '../input/read.js';
 import { InvoiceGrouper, InvoiceResumed, type InvoiceBuilder, type InvoiceRules } from '../domain/group.js';
+import { localDate } from '../domain/dates.js';
 import type { GroupedInvoice, Invoice } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
@@ -28,6 +29,8 @@ export interface BatchOptions {
    * `ReadInterrupted` — the inputs' streams are destroyed, so a stalled one ends too.
    */
   listen?: (() => AbortSignal) | undefined;
+  /** Today's date (`YYYY-MM-DD`) for the invoice date check (src/domain/dates.ts); default the local date. */
+  today?: string | undefined;
 }
 
 /** What `scanBatch` kept of each invoice, the file-level issues, and which of them `--skip-invalid` may leave behind (`InvoiceGrouper.skippable`). */
@@ -115,7 +118,9 @@ async function scanSources<T, I>(
   signal?: AbortSignal,
 ): Promise<ScannedBatch<T>> {
   const entries: T[] = [];
-  const grouper = new InvoiceGrouper<I>({ rules: opts.rules, build: opts.build, onInvoice: streaming ? (g) => entries.push(each(g)) : undefined });
+  // Today, read here once: the grouper's date check is pure (src/domain/dates.ts).
+  const today = opts.today ?? localDate(new Date());
+  const grouper = new InvoiceGrouper<I>({ rules: opts.rules, build: opts.build, onInvoice: streaming ? (g) => entries.push(each(g)) : undefined, today });
   const issues: Problem[] = [];
   // A CSV header's columns, declared to the grouper at the file's first record with cells by
   // position (its records then need no scan for unknown keys), or at the file's end when no

@@ -65,6 +65,7 @@ import { isError, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
 import { keyError, lineNumberError, lookAlike, visibleName } from './values.js';
 import { rowsText } from './findings.js';
+import { dateWindow, implausibleDates, type DateWindow } from './dates.js';
 import { fileArgs, newStyleTally, styleOf, styleProblem, tallyStyle, type StyleTally } from './style.js';
 import { paymentColumnsOf, paymentsFileProblem } from './payments.js';
 
@@ -90,6 +91,11 @@ export interface GrouperOptions<I = Invoice> {
    * option (the caller's job; `finish()` gives the same invoices in the same order).
    */
   onInvoice?: ((invoice: GroupedInvoice<I>) => void) | undefined;
+  /**
+   * Today's date (`YYYY-MM-DD`, the CLI's clock): invoice and due dates far from it get an
+   * `implausible_date` warning (dates.ts). Without it, dates are not checked so.
+   */
+  today?: string | undefined;
 }
 
 /** Thrown by a streaming grouper (`onInvoice`) when rows return to an invoice already handed on. */
@@ -190,6 +196,7 @@ export class InvoiceGrouper<I = Invoice> {
   readonly #rules: InvoiceRules;
   readonly #build: InvoiceBuilder<I>;
   readonly #onInvoice: ((invoice: GroupedInvoice<I>) => void) | undefined;
+  readonly #dates: DateWindow | undefined;
   /** Streaming: the keys of the invoices handed on. */
   readonly #handedOn = new Set<string>();
   #order: Map<string, number> | undefined;
@@ -224,6 +231,7 @@ export class InvoiceGrouper<I = Invoice> {
     // Without `build`, I is its default, Invoice.
     this.#build = opts.build ?? (buildInvoice as unknown as InvoiceBuilder<I>);
     this.#onInvoice = opts.onInvoice;
+    this.#dates = opts.today === undefined ? undefined : dateWindow(opts.today);
   }
 
   /**
@@ -394,7 +402,7 @@ export class InvoiceGrouper<I = Invoice> {
     this.#last = undefined;
     // Streaming, only the last invoice is still held here.
     for (const acc of this.#invoices.values()) {
-      const done = finishInvoice(acc, fileOrder, this.#rules, this.#build, this.#leftOut(acc), this.#orphans.get(acc.key.number));
+      const done = finishInvoice(acc, fileOrder, this.#rules, this.#build, this.#leftOut(acc), this.#orphans.get(acc.key.number), this.#dates);
       // Its content is released at once; the map itself is emptied at the end, since deleting
       // 100k entries one by one from a map that size cost ~60 ms of cache misses (issue #5).
       release(acc);
@@ -532,7 +540,7 @@ export class InvoiceGrouper<I = Invoice> {
     this.#handedOnNumbers.add(last.key.number);
     this.#invoices.clear();
     this.#last = undefined;
-    const done = finishInvoice(last, this.#fileOrder(), this.#rules, this.#build, this.#leftOut(last), this.#orphans.get(last.key.number));
+    const done = finishInvoice(last, this.#fileOrder(), this.#rules, this.#build, this.#leftOut(last), this.#orphans.get(last.key.number), this.#dates);
     release(last);
     this.#onInvoice!(done);
   }
@@ -1058,12 +1066,14 @@ function finishInvoice<I>(
   build: InvoiceBuilder<I>,
   leftOut: number[] | undefined,
   orphans: readonly Orphans[] | undefined,
+  dates: DateWindow | undefined,
 ): GroupedInvoice<I> {
   const draft = toDraft(acc);
   if (leftOut !== undefined) draft.leftOut = leftOut;
   const reused = reusedNumber(acc);
   if (reused !== undefined) acc.problems.push(reused);
   if (orphans !== undefined) for (const p of heldBack(acc.key, acc.file.name, acc.rows, orphans)) acc.problems.push(p);
+  if (dates !== undefined) for (const p of implausibleDates(draft, dates)) acc.problems.push(p);
   // concat, not spreads: an array spread walks the iterator protocol, per invoice of the batch.
   const problems = sortProblems(acc.problems.concat(rules(draft)), fileOrder);
   // One Provenance object per row, shared by the invoice, its lines and its funds. Rows are
