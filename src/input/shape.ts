@@ -10,7 +10,7 @@
  */
 import { problem, type Problem } from '../domain/problem.js';
 import { cellText } from '../domain/cells.js';
-import { canonicalHeaderName, INVOICE_COLUMNS, isCanonicalColumn, LINE_COLUMNS } from '../domain/columns.js';
+import { canonicalHeaderName, FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, LINE_COLUMNS } from '../domain/columns.js';
 import { KEY_COLUMNS } from '../domain/values.js';
 import { Decimal } from 'decimal.js';
 import { JsonNumber, type JsonValue } from '../common/json.js';
@@ -129,6 +129,8 @@ const isLoneLine = (v: JsonObject): boolean => 'number' in v && !('invoice_lines
 
 const INVOICE_COLUMN_SET: ReadonlySet<string> = new Set(INVOICE_COLUMNS);
 const LINE_COLUMN_SET: ReadonlySet<string> = new Set(LINE_COLUMNS);
+/** The columns of a line and of its funds: an Alma invoice has none of them (README "The input: canonical layout"). */
+const LINE_OR_FUND_COLUMN_SET: ReadonlySet<string> = new Set([...LINE_COLUMNS, ...FUND_COLUMNS]);
 
 /** Whether a line's `fund_distribution` gives a fund: an empty list (or wrapper) is none, as absent. */
 function hasFunds(v: JsonValue | undefined): boolean {
@@ -443,6 +445,7 @@ export class Shaper {
   private extraKeys(obj: JsonObject, known: ReadonlySet<string>, fields: Fields, level: 'invoice' | 'invoice line', row: number): void {
     const unknown: string[] = [];
     const invoiceLevel: string[] = [];
+    const lineLevel: string[] = [];
     for (const key of Object.keys(obj)) {
       if (known.has(key) || key === '__proto__') continue;
       const v = obj[key]!;
@@ -459,6 +462,14 @@ export class Shaper {
         }
         canonical = own;
       }
+      // On an invoice, a line's or a fund's column (`fund_code`, `price`, `po_line`) is not read:
+      // Alma's invoice has no such field, and taken as every line's, an invoice-level fund_code
+      // overrode the funds of lines that gave none (Alma takes those from the PO line). The
+      // mirror of a line's invoice column above.
+      if (level === 'invoice' && LINE_OR_FUND_COLUMN_SET.has(canonical)) {
+        if (!this.unknownSaid.has(`${level}\u0000${key}`)) lineLevel.push(key);
+        continue;
+      }
       if (isCanonicalColumn(canonical)) {
         if (fields[canonical] !== undefined) {
           this.pending.push(problem({ file: this.file, row }, 'duplicate_column', `this ${level} gives ${canonical} twice: in its nested form and as the key "${key}"; keep one`, { column: canonical }));
@@ -469,7 +480,7 @@ export class Shaper {
       }
       if (!this.unknownSaid.has(`${level}\u0000${key}`)) unknown.push(key);
     }
-    for (const key of [...unknown, ...invoiceLevel]) this.unknownSaid.add(`${level}\u0000${key}`);
+    for (const key of [...unknown, ...invoiceLevel, ...lineLevel]) this.unknownSaid.add(`${level}\u0000${key}`);
     const warn = (message: string): void => void this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, 'unknown_keys', message, { severity: 'warning' }) });
     const listed = (keys: string[]): string => `${keys.length === 1 ? 'the key' : 'the keys'} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
     if (unknown.length > 0) {
@@ -478,6 +489,14 @@ export class Shaper {
     if (invoiceLevel.length > 0) {
       const one = invoiceLevel.length === 1;
       warn(`${listed(invoiceLevel)} of this invoice line ${one ? 'names a column' : 'name columns'} of the invoice, not of a line: not read here (give ${one ? 'it' : 'them'} on the invoice); said once for the file`);
+    }
+    if (lineLevel.length > 0) {
+      const one = lineLevel.length === 1;
+      const funds = lineLevel.some((k) => FUND_COLUMNS.includes(canonicalHeaderName(k) as (typeof FUND_COLUMNS)[number]));
+      warn(
+        `${listed(lineLevel)} of this invoice ${one ? 'names a column' : 'name columns'} of an invoice line, not of the invoice: not read here, and not applied to its lines ` +
+          `(give ${one ? 'it' : 'them'} on each line${funds ? ', a fund in the line\'s fund_distribution' : ''}); said once for the file`,
+      );
     }
   }
 

@@ -592,6 +592,32 @@ describe('JSON: keys of a nested Alma invoice or line that its shape does not re
     ]);
   });
 
+  it("an invoice's key for a line or fund column (fund_code, price) is not read and not applied to its lines: a warning naming it, as a line's invoice column is", async () => {
+    const r = await read(
+      'n4.json',
+      `{"invoice":[{"number":"B1","invoice_date":"2025-03-03","vendor":{"value":"GOBI"},"currency":{"value":"USD"},"total_amount":30,"fund_code":"BOOKS","price":5,
+ "invoice_lines":{"invoice_line":[
+  {"number":"1","po_line":"POL-1","price":10,"quantity":1},
+  {"number":"2","price":20,"quantity":1,"fund_distribution":[{"fund_code":{"value":"BIO"},"percent":100}]}]}},
+ {"number":"B2","invoice_date":"2025-03-03","vendor":{"value":"GOBI"},"total_amount":10,"fund_code":"BOOKS",
+ "invoice_lines":[{"number":"1","po_line":"POL-2","price":10}]}]}`,
+    );
+    expect(r.records.map((x) => [x.fields['invoice_number'], x.fields['line_number'], x.fields['fund_code'], x.fields['price']])).toEqual([
+      ['B1', '1', undefined, '10'],
+      ['B1', '2', 'BIO', '20'],
+      ['B2', '1', undefined, '10'],
+    ]);
+    expect(r.problems.map((p) => [p.row, p.code, p.severity, p.message])).toEqual([
+      [
+        1,
+        'unknown_keys',
+        'warning',
+        'the keys "fund_code", "price" of this invoice name columns of an invoice line, not of the invoice: not read here, and not applied to its lines ' +
+          "(give them on each line, a fund in the line's fund_distribution); said once for the file",
+      ],
+    ]);
+  });
+
   it('an empty fund_distribution beside a flat fund_code is no fund distribution: the fund_code is read, nothing refused', async () => {
     const r = await read(
       'n1.json',
