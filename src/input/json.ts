@@ -78,7 +78,9 @@ export class JsonReader implements FormatReader {
         break;
       }
       if (item.kind === 'shape') {
-        this.out.push({ kind: 'problem', problem: problem({ file, row: item.line }, 'json_shape', item.message) });
+        // The file's top-level value: a problem of the whole file, without a row (domain/problem.ts
+        // `Problem.row`), so no summary counts it as a row in no invoice.
+        this.out.push({ kind: 'problem', problem: problem({ file }, 'json_shape', item.message) });
         this.stopped = true;
         break;
       }

@@ -124,7 +124,8 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
     }
     const binary = nulHint(head) ?? ((opts.mapping?.encoding ?? opts.encoding) === 'utf-16le' ? notUtf16leHint(head) : undefined);
     if (binary !== undefined) {
-      yield [{ kind: 'problem', problem: problem({ file, row: 1 }, binary.includes('UTF-16') ? 'invalid_encoding' : 'binary_file', binary) }];
+      // Said of the whole file, without a row (domain/problem.ts `Problem.row`): no row of it was read.
+      yield [{ kind: 'problem', problem: problem({ file }, binary.includes('UTF-16') ? 'invalid_encoding' : 'binary_file', binary) }];
       return;
     }
     const format = detectFormat(file, head);

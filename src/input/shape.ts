@@ -149,6 +149,9 @@ export class Shaper {
 
   private readonly sharedLine: SharedLineWatch;
 
+  /** The unknown wrapper (`{"invoices": [...]}`) was said: it is the file's layout, said once. */
+  private wrapperSaid = false;
+
   /** Top-level elements shaped so far: an object's place in the file, for people. */
   private elements = 0;
 
@@ -176,10 +179,13 @@ export class Shaper {
     const alma = 'invoice_lines' in value || 'number' in value || 'invoice' in value || 'total_record_count' in value;
     const wrapper = alma ? undefined : keys.find((k) => Array.isArray(value[k]));
     if (wrapper !== undefined && !keys.some((k) => isCanonicalColumn(canonicalHeaderName(k)))) {
-      this.shape(
-        line,
-        `an object holding the list ${JSON.stringify(wrapper)} is not a layout invoice-load reads: give the invoices as a list (a top-level array [...]), as Alma's list answer {"invoice": [...]}, or as JSON Lines (one object per line)`,
-      );
+      // The file's layout, not a row of it: said once for the file, without a row (domain/problem.ts
+      // `Problem.row`), so that no summary counts it as a row in no invoice.
+      if (!this.wrapperSaid) {
+        this.wrapperSaid = true;
+        const message = `an object holding the list ${JSON.stringify(wrapper)} is not a layout invoice-load reads: give the invoices as a list (a top-level array [...]), as Alma's list answer {"invoice": [...]}, or as JSON Lines (one object per line)`;
+        this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'json_shape', message) });
+      }
       return;
     }
     if (isLoneLine(value)) {

@@ -72,6 +72,21 @@ describe('invoice-load --dry-run', () => {
     expect((JSON.parse(lines.stdout) as ReportDocument).issues).toContainEqual(expect.objectContaining({ code: 'json_syntax' }));
   });
 
+  it('a problem of the whole file (its layout, or a binary file) is not counted as a row in no invoice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-whole-file-'));
+    const wrapper = join(dir, 'w.jsonl');
+    writeFileSync(wrapper, '{"invoices": [{"invoice_number": "1", "vendor": "A"}]}\n');
+    const binary = join(dir, 'b.csv');
+    writeFileSync(binary, new Uint8Array(600));
+    for (const file of [wrapper, binary]) {
+      const res = await runCli(['--dry-run', file]);
+      expect(res.code).toBe(3);
+      expect(res.stdout).toMatch(/\n {2}file: error /);
+      expect(res.stdout).toMatch(/^0 invoices, 0 lines: nothing to do \(1 error, 0 warnings\)\./m);
+      expect(res.stdout).not.toContain('in no invoice');
+    }
+  });
+
   it('names the row of bytes that are not UTF-8 and suggests --encoding; with it, the file reads', async () => {
     const bad = await runCli(['--dry-run', 'fixtures/input/windows-1252.csv']);
     expect(bad.code).toBe(3);

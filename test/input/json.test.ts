@@ -339,10 +339,10 @@ describe('JSON: syntax and shape problems', () => {
     expect(r.problems[0]?.message).toContain(message);
   });
 
-  it('a top-level value that is not an array or object is json_shape', async () => {
+  it('a top-level value that is not an array or object is json_shape, for the whole file (no row: it was counted as a row in no invoice)', async () => {
     for (const text of ['"hello"', '42', '-1', 'true', 'null']) {
       const r = await read('t.json', text);
-      expect(codes(r)).toEqual(['json_shape@1']);
+      expect(codes(r)).toEqual(['json_shape@-']);
     }
   });
 
@@ -454,12 +454,18 @@ describe('JSON: an Alma invoice with several notes', () => {
 });
 
 describe('JSON: shapes that hold no invoice, and whole numbers in exponent notation', () => {
-  it('{"invoices": [...]} is one json_shape error naming the layouts read, not "column invoices must be a single value"', async () => {
+  it('{"invoices": [...]} is one json_shape error for the file (no row: it is the layout, not a row in no invoice) naming the layouts read, not "column invoices must be a single value"', async () => {
     const r = await read('w.json', '{"invoices": [{"invoice_number": "1", "vendor": "A"}]}');
-    expect(codes(r)).toEqual(['json_shape@1']);
+    expect(codes(r)).toEqual(['json_shape@-']);
     expect(r.problems[0]?.message).toBe(
       'an object holding the list "invoices" is not a layout invoice-load reads: give the invoices as a list (a top-level array [...]), as Alma\'s list answer {"invoice": [...]}, or as JSON Lines (one object per line)',
     );
+  });
+
+  it('the same lone object on the one line of a .jsonl file, or on several: one json_shape for the file, no row', async () => {
+    const line = '{"invoices": [{"invoice_number": "1", "vendor": "A"}]}';
+    expect(codes(await read('w.jsonl', `${line}\n`))).toEqual(['json_shape@-']);
+    expect(codes(await read('w.jsonl', `${line}\n${line}\n`))).toEqual(['json_shape@-']);
   });
 
   it('an empty object is a warning naming its place, not skipped unsaid', async () => {

@@ -71,7 +71,7 @@ describe('memory bounded by design, whatever one line or value holds', () => {
     figures.dev_zero = { exit: r.code, seconds: Number(r.seconds.toFixed(2)), peak_mb: Math.round(r.peakKb / 1024) };
     expect(r.signal, 'killed by the time limit').toBeNull();
     expect(r.code, r.stdout + r.stderr).toBe(3);
-    expect(r.stdout).toMatch(/\/dev\/zero\n {2}row 1: error the file is full of NUL bytes.*\[binary_file\]/);
+    expect(r.stdout).toMatch(/\/dev\/zero\n {2}file: error the file is full of NUL bytes.*\[binary_file\]/);
     expect(r.peakKb).toBeLessThan(PEAK_LIMIT_KB);
   }, 30_000);
 
