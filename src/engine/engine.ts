@@ -393,7 +393,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           // anything was written for it (at the gate, in its look-up, or its create held back by
           // the stop): not started, like the invoices the run never reached.
           const why = stopped?.reason ?? reason;
-          const untouched = (err instanceof StopRun && err.beforeWrites) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
+          // Never for an invoice an earlier run sent a create for whose answer was lost: it may be in Alma.
+          const untouched = (err instanceof StopRun && err.beforeWrites && !st.createPending) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
           const pastLines = pastLinesStep(opts.target, item.inv, st);
           result = untouched ? notStarted(item.inv.key, st, why, pastLines, stopped?.error) : interruptedResult(item.inv.key, st, why, pastLines);
         }

@@ -109,4 +109,31 @@ describe('engine: the first Ctrl-C during the look-up of an invoice nothing was 
     expect(outcome.results[1]!.error!.message).toMatch(/^not started: the run stopped first \(it was interrupted\)/);
     expect(alma.invoices.map((i) => i.number)).toEqual(['INV-1']);
   });
+  it('the same, for an invoice an earlier run sent a create for whose answer was lost: failed INTERRUPTED, not "not started" — that create may be in Alma', async () => {
+    const alma = new FakeAlma();
+    const t = alma.target();
+    const stop = new AbortController();
+    const target: Target = {
+      ...t,
+      async findInvoices(key, o) {
+        if (key.number !== 'INV-2') return t.findInvoices(key, o);
+        // Its look-up: the first Ctrl-C comes, then "absent" (Alma may not list the create yet).
+        stop.abort();
+        return [];
+      },
+    };
+    const path = join(dir, 'j.jsonl');
+    const earlier = journalAt(path);
+    earlier.append({ t: 'intent', vendor: 'ACME', number: 'INV-2', step: 'create', at: 100 });
+    earlier.close();
+    const invoices = [makeInvoice('ACME', 'INV-1', 1), makeInvoice('ACME', 'INV-2', 1)];
+
+    const { outcome } = await runEngine(target, invoices, path, { stopSignal: stop.signal });
+
+    expect(outcome.stopped?.reason).toBe('interrupted');
+    const r = outcome.results.find((x) => x.key.number === 'INV-2')!;
+    expect([r.status, r.error?.code]).toEqual(['failed', 'INTERRUPTED']);
+    expect(r.error!.message).not.toMatch(/not started/);
+    expect(alma.invoices.map((i) => i.number)).not.toContain('INV-2');
+  });
 });
