@@ -219,7 +219,7 @@ const CLAIMS_PASSED = 64;
  * taking it over.
  *
  * Why two runs cannot both take it (POSIX link(2), unlink(2)): only the run holding a claim of
- * `judged` — a file named after that lock's bytes, inode and time, created with link(2), which
+ * `judged` — a file named after that lock's bytes alone, created with link(2), which
  * fails when the name exists — removes the lock, and only after reading that `path` is still
  * that very file. A lock never comes back once removed (each run's is its own file with its own
  * pid and start), and no one else removes it meanwhile (its run is gone, and the other runs that
@@ -232,7 +232,11 @@ const CLAIMS_PASSED = 64;
  * coexist; a run's own claim goes when it stops, as it then removes nothing.
  */
 function takeOver(path: string, judged: Seen, tmp: string, now: () => Date, what: string, seam?: LockSeam): 'taken' | 'again' {
-  const name = createHash('sha256').update(`${judged.dev}:${judged.ino}:${judged.mtimeMs}:${judged.raw}`).digest('hex').slice(0, 16);
+  // Named by the lock's bytes alone (its run's pid, host, start, namespace and boot: no two locks
+  // share them), never by its device or inode number or time: those are each client's own view of
+  // a state dir shared over NFS or SMB (st_dev differs per mount), and two hosts naming one lock
+  // two ways would each get a claim.
+  const name = createHash('sha256').update(judged.raw).digest('hex').slice(0, 16);
   const passed: string[] = [];
   let own: string | undefined;
   let lockGone = false;
