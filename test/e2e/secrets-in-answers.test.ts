@@ -1,0 +1,101 @@
+/**
+ * The API key echoed in successful answers never leaves the run: a proxy in front of the sandbox
+ * writes it into every code's description (alerts, the workflow status), adds an alert naming it,
+ * and into the stored invoice note. Nothing the run writes — the summary, the progress, the
+ * report (JSON, CSV, HTML), the rejects file, the journal, `verify`'s lines — may hold it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { world, type World } from '../helpers/sandbox.js';
+
+const KEY = 'l7xxSECRETKEY0123456789abcdef';
+const SAMPLE = 'fixtures/sample-batch.csv';
+
+let w: World | undefined;
+let proxy: Server | undefined;
+afterEach(async () => {
+  proxy?.closeAllConnections();
+  await new Promise((r) => (proxy !== undefined ? proxy.close(r) : r(undefined)));
+  proxy = undefined;
+  await w?.close();
+  w = undefined;
+});
+
+/** Every string of a 2xx answer's JSON the loader shows: `desc`s and `note`s get the key; an invoice gets an alert naming it. */
+function tamper(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(tamper);
+  if (v === null || typeof v !== 'object') return v;
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) o[k] = (k === 'desc' || k === 'note') && typeof x === 'string' ? `${x} apikey=${KEY}.` : tamper(x);
+  if ('invoice_workflow_status' in o) o['alert'] = [...((o['alert'] as unknown[] | undefined) ?? []), { value: 'PROXY_ALERT', desc: `checked with ${KEY}` }];
+  return o;
+}
+
+/** A proxy to `target` that rewrites every 2xx JSON answer with `tamper`. */
+async function keyEchoingProxy(target: string): Promise<string> {
+  const to = new URL(target);
+  proxy = createServer((req, res) => {
+    const up = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: { ...req.headers, host: to.host } }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (c: Buffer) => chunks.push(c));
+      answer.on('end', () => {
+        let body = Buffer.concat(chunks).toString('utf8');
+        const status = answer.statusCode ?? 502;
+        if (status >= 200 && status < 300 && /^\s*[[{]/.test(body)) body = JSON.stringify(tamper(JSON.parse(body)));
+        const headers = { ...answer.headers };
+        delete headers['content-length'];
+        delete headers['transfer-encoding'];
+        res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+}
+
+/** Every file under `dir`, with its text. */
+function filesUnder(dir: string): { path: string; text: string }[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((p) => join(dir, p))
+    .filter((p) => statSync(p).isFile())
+    .map((path) => ({ path, text: readFileSync(path, 'utf8') }));
+}
+
+describe('a key echoed in 2xx answers', () => {
+  it('appears nowhere: summary, progress, reports, rejects, journal, verify', async () => {
+    w = await world();
+    const url = await keyEchoingProxy(w.sandbox.url);
+    const out = (name: string) => join(w!.dir, name);
+    const env = { ALMA_API_URL: url, ALMA_API_KEY: KEY, INVOICE_LOAD_STATE_DIR: w.stateDir };
+    const outputs = ['--report', out('r.json'), '--report-csv', out('r.csv'), '--report-html', out('r.html'), '--rejects', out('rej.csv')];
+
+    // The canary reads the first invoice back: its note is stored "with the key", and the run stops on it.
+    const stopped = await runCli(['--rate', '200', '--poll-timeout', '5', '-v', ...outputs, SAMPLE], { env });
+    expect(stopped.code, stopped.stderr).toBe(4);
+    expect(stopped.stderr).toContain('did not read back as sent');
+    expect(stopped.stderr).toContain('apikey=***.');
+    const seen = [stopped.stdout, stopped.stderr, ...filesUnder(w.dir).map((f) => f.text)];
+    expect(readFileSync(out('rej.csv'), 'utf8')).toContain('apikey=***.');
+
+    // Loaded past it: the alerts and the workflow status's description are shown.
+    const loaded = await runCli(['--rate', '200', '--poll-timeout', '5', '-v', '--no-canary', ...outputs, SAMPLE], { env });
+    expect(loaded.stdout).toContain('PROXY_ALERT');
+    expect(loaded.stdout).toContain('checked with ***');
+    const report = readFileSync(out('r.json'), 'utf8');
+    expect(report).toContain('checked with ***');
+
+    const verify = await runCli(['verify', '--rate', '200', SAMPLE], { env });
+    expect(verify.code).toBe(4);
+    expect(verify.stdout + verify.stderr).toContain('apikey=***.');
+
+    seen.push(loaded.stdout, loaded.stderr, verify.stdout, verify.stderr, ...filesUnder(w.dir).map((f) => f.text));
+    for (const text of seen) expect(text).not.toContain(KEY);
+  }, 60_000);
+});
