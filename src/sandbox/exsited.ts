@@ -9,7 +9,10 @@
  *   https://github.com/shuvo-webalive/exsited-docs-kb), and tokens expire after `tokenTtlSeconds`:
  *   a revoked or expired token gets 401.
  * - `GET|POST /api/{v}/purchase-orders/{po}/purchase-invoices`: list (limit/offset, v3
- *   `pagination`) and create from the purchase order, which must exist (seeded). The body must
+ *   `pagination`) and create from the purchase order, which must exist (seeded). The list's
+ *   entries have the v4 SDK's `PurchaseOrderPurchaseInvoice` fields only, so no custom attributes
+ *   (https://pub.dev/documentation/exsited/4.0.0/purchase_orders/PurchaseOrderPurchaseInvoice/PurchaseOrderPurchaseInvoice.html):
+ *   whose invoice an entry is shows only when it is read by id. The create's body must
  *   be `{"purchase_invoice": {issue_date?, due_date?, purchase_order_note?, custom_attributes?}}`
  *   and nothing else; the PI copies the PO's lines and totals and is ACTIVE (the same page).
  * - `GET /api/{v}/purchase-invoices`: every purchase invoice, limit/offset, v3 `pagination`, and the
@@ -254,6 +257,38 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
     },
   });
 
+  /**
+   * An entry of a purchase order's own invoice list, with the fields Exsited's v4 SDK gives it
+   * (`PurchaseOrderPurchaseInvoice`,
+   * https://pub.dev/documentation/exsited/4.0.0/purchase_orders/PurchaseOrderPurchaseInvoice/PurchaseOrderPurchaseInvoice.html):
+   * no custom attributes, no lines, no note — those are read by id.
+   */
+  const renderEntry = (pi: PurchaseInvoice): Record<string, unknown> => ({
+    account: { href: `/api/v3/accounts/${pi.account_id}`, id: pi.account_id, object: 'account' },
+    alternate_due_date: '',
+    alternate_issue_date: '',
+    created_by: 'invoice-load sandbox',
+    created_on: pi.created_on,
+    currency: { id: pi.currency, name: pi.currency },
+    custom_form: null,
+    due_date: pi.due_date,
+    id: pi.id,
+    issue_date: pi.issue_date,
+    last_updated_by: 'invoice-load sandbox',
+    last_updated_on: pi.created_on,
+    object: 'purchase_invoice',
+    origin: '',
+    payment_status: 'UNPAID',
+    price_tax_inclusive: false,
+    purchase_order: { href: `/api/v3/purchase-orders/${pi.purchase_order_id}`, id: pi.purchase_order_id, object: 'purchase_order' },
+    status: pi.status,
+    subtotal: pi.subtotal,
+    tax: pi.tax,
+    total: pi.total,
+    uuid: pi.uuid,
+    version: 1,
+  });
+
   const create = (po: SeedPurchaseOrder, raw: Buffer): SiblingAnswer => {
     let b: unknown;
     try {
@@ -390,7 +425,7 @@ export async function startExsitedSandbox(opts: ExsitedSandboxOptions = {}): Pro
     const base = url.pathname;
     const next = offset + limit < all.length ? `${base}?limit=${limit}&offset=${offset + limit}` : '';
     const previous = offset > 0 ? `${base}?limit=${limit}&offset=${Math.max(0, offset - limit)}` : '';
-    return { status: 200, body: { purchase_invoices: page.map(render), pagination: { records: all.length, limit, offset, previous_page: previous, next_page: next } } };
+    return { status: 200, body: { purchase_invoices: page.map(po === undefined ? render : renderEntry), pagination: { records: all.length, limit, offset, previous_page: previous, next_page: next } } };
   };
 
   const BUSINESS: Record<Step, [number, string, string]> = {

@@ -31,7 +31,9 @@ describe('load into Exsited', () => {
       const env = { INVOICE_LOAD_STATE_DIR: dir };
       const res = await runCli(['--sandbox', '--target', 'exsited', EXSITED_SAMPLE], { env });
       expect(res.code, res.stderr).toBe(0);
-      expect(res.stdout).toMatch(/4 invoices, 3 notes: 4 loaded\. 13 requests to the Exsited sandbox in \d+\.\d s\./);
+      // 14: the probe of how soon a look-up shows the first invoice (a fresh look-up) reads it by id,
+      // as a purchase order's own list shows no custom attributes (docs/exsited.md).
+      expect(res.stdout).toMatch(/4 invoices, 3 notes: 4 loaded\. 14 requests to the Exsited sandbox in \d+\.\d s\./);
       expect(res.stdout).toMatch(/loaded\s+HARRAS\s+HA-2025-00412\s+PI-HARRAS01-0001\s+1\s+ACTIVE/);
       const again = await runCli(['--sandbox', '--target', 'exsited', EXSITED_SAMPLE], { env });
       expect(again.stdout).toMatch(/4 already loaded\.\n$/);
@@ -340,7 +342,10 @@ describe('Exsited: a fault at each step of a cancel, of each kind', () => {
       it(`${kind} at ${step}`, async () => {
         w = await exsitedWorld({ timeoutHoldMs: 3_000 });
         expect((await w.load([EXSITED_SAMPLE])).code).toBe(0);
-        w.sandbox.setFaults({ faults: [{ step, kind, match: MATCH[step], times: kind === 'business' ? 1000 : 1 }] });
+        // A poll fault passes the first read by id, the look-up's (a purchase order's own list shows
+        // no custom attributes, so the look-up reads each invoice by id, docs/exsited.md): it hits the wait.
+        const after = step === 'poll' ? 1 : 0;
+        w.sandbox.setFaults({ faults: [{ step, kind, match: MATCH[step], times: kind === 'business' ? 1000 : 1, after }] });
         const res = await w.load([EXSITED_SAMPLE, '--action', 'cancel', '--timeout', '1'], { timeoutMs: 30_000 });
         const state = w.sandbox.state();
         expect(state.counters.faults[kind], 'the fault was injected').toBeGreaterThan(0);

@@ -102,6 +102,21 @@ describe('Exsited sandbox: purchase invoices', () => {
     expect(sb!.state().counters.created).toEqual({ HARRAS: { 'HA-1': 1, 'HA-2': 1 } });
   });
 
+  it("a purchase order's own list shows the v4 SDK's entry fields only, no custom attributes; the whole list and a read by id show them", async () => {
+    await start();
+    const { access_token: t } = await grant();
+    await call('POST', PO, { token: t, json: piBody('HA-1') });
+    const [entry] = (await call('GET', PO, { token: t })).body!.purchase_invoices;
+    expect(entry).not.toHaveProperty('custom_attributes');
+    expect(Object.keys(entry).sort()).toEqual(
+      ['account', 'alternate_due_date', 'alternate_issue_date', 'created_by', 'created_on', 'currency', 'custom_form', 'due_date', 'id', 'issue_date', 'last_updated_by', 'last_updated_on', 'object', 'origin', 'payment_status', 'price_tax_inclusive', 'purchase_order', 'status', 'subtotal', 'tax', 'total', 'uuid', 'version'],
+    );
+    expect(entry).toMatchObject({ id: 'PI-HARRAS01-0001', purchase_order: { id: 'PO-HARRAS01-0001' } });
+    const attrs = [{ name: 'vendor_invoice_number', value: 'HA-1' }, { name: 'vendor', value: 'HARRAS' }];
+    expect((await call('GET', '/api/v3/purchase-invoices/PI-HARRAS01-0001', { token: t })).body!.purchase_invoice.custom_attributes).toEqual(attrs);
+    expect((await call('GET', '/api/v3/purchase-invoices', { token: t })).body!.purchase_invoices[0].custom_attributes).toEqual(attrs);
+  });
+
   it('lists every purchase invoice at GET /purchase-invoices, as Exsited documents it (limit/offset, account_id, status)', async () => {
     await start();
     const { access_token: t } = await grant();

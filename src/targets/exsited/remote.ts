@@ -65,6 +65,20 @@ export function purchaseOrderIdOf(v: JsonValue | undefined): string | undefined 
   return id === undefined || id === '' ? undefined : id;
 }
 
+/**
+ * Whether an answer shows the purchase invoice's custom attributes at all (a list, maybe empty).
+ * A purchase order's own invoice list does not: its entries (v4 `PurchaseOrderPurchaseInvoice`,
+ * https://pub.dev/documentation/exsited/4.0.0/purchase_orders/PurchaseOrderPurchaseInvoice/PurchaseOrderPurchaseInvoice.html)
+ * carry no `custom_attributes`, while an invoice read by id does (`PurchaseInvoiceRead`,
+ * https://pub.dev/documentation/exsited/latest/purchase_invoices/PurchaseInvoiceRead-class.html).
+ * An entry that does not show them cannot say whose invoice it is (docs/exsited.md, "Looking an
+ * invoice up again").
+ */
+export function showsCustomAttributes(v: JsonValue | undefined): boolean {
+  const pi = envelope(v);
+  return pi !== undefined && Array.isArray(pi['custom_attributes']);
+}
+
 export function attribute(pi: JsonObject, name: string): string | undefined {
   const list = pi['custom_attributes'];
   if (!Array.isArray(list)) return undefined;

@@ -8,7 +8,9 @@
  * create, and after a create whose outcome is unknown, look up again before sending it again. The
  * look-up lists the purchase order's invoices (`GET /purchase-orders/{id}/purchase-invoices`,
  * limit/ offset, https://developer.exsited.com/purchase-invoice-get-api-documentation) and matches
- * the loader's own custom attributes (vendor and invoice number). The other filter,
+ * the loader's own custom attributes (vendor and invoice number). That list's entries do not show
+ * custom attributes (docs/exsited.md, "Looking an invoice up again"): each is read by id before
+ * the look-up decides, and one whose owner cannot be read fails it. The other filter,
  * `purchase-orders/supplier_invoice_id eq '…'`
  * (https://developer.exsited.com/purchase-order-get-api-documentation), finds a purchase order by
  * the vendor's number; here the purchase order is known (it is in the batch), so its invoices are
@@ -30,7 +32,7 @@ import { WithdrawnInvoiceError, type RemoteInvoice, type RemoteLine, type Target
 import { repeatedPageCheck } from '../pages.js';
 import { ExsitedClient, type ExsitedClientOptions } from './client.js';
 import { comparableNote, hasNote, NOTE_KEY, noteBody, notePreview, noteText, purchaseInvoicePayload } from './payload.js';
-import { createdNoteId, hasNextPage, identityDifferences, isActive, sentDifferences, isCancelled, listItems, nextCursor, noteItems, notesIn, purchaseOrderIdOf, toRemoteInvoice } from './remote.js';
+import { createdNoteId, hasNextPage, identityDifferences, isActive, sentDifferences, isCancelled, listItems, nextCursor, noteItems, notesIn, purchaseOrderIdOf, showsCustomAttributes, toRemoteInvoice } from './remote.js';
 
 export type ExsitedAction = 'cancel' | 'reactivate';
 
@@ -89,14 +91,38 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
     }
   };
 
-  const remotesOf = (items: JsonValue[], what: string): RemoteInvoice[] =>
-    items.map((item) => {
+  /**
+   * The listed invoices, each with the custom attributes that say whose it is. An entry that does
+   * not show them at all — a purchase order's own list never does (`showsCustomAttributes`,
+   * docs/exsited.md "Looking an invoice up again") — is read by id (`GET /purchase-invoices/{id}`,
+   * https://developer.exsited.com/purchase-invoice-get-api-documentation), which shows them. One
+   * that does not show them even then cannot be told from ours: the look-up fails (nothing is
+   * sent) rather than call the invoice absent and create it a second time.
+   */
+  const remotesOf = async (items: JsonValue[], what: string): Promise<RemoteInvoice[]> => {
+    const out: RemoteInvoice[] = [];
+    for (const item of items) {
       const r = toRemoteInvoice(item, done);
       // An entry without an id cannot be ours to adopt, and a listing trusted to prove
       // absence must not drop one silently: refuse the listing instead.
       if (r === undefined) throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `an invoice listed ${what} has no id` });
-      return r;
-    });
+      if (showsCustomAttributes(item)) {
+        out.push(r);
+        continue;
+      }
+      const full = await client.json({ method: 'GET', path: client.path('purchaseInvoice', { id: r.id }) });
+      const read = toRemoteInvoice(full, done);
+      if (read === undefined || read.id !== r.id || !showsCustomAttributes(full)) {
+        throw new ApiError({
+          httpStatus: 200,
+          code: 'BAD_RESPONSE',
+          message: `purchase invoice ${r.id}, listed ${what}, shows no custom attributes even when read by id: whether it is this invoice cannot be told, so it is not created (a second one could be)`,
+        });
+      }
+      out.push(read);
+    }
+    return out;
+  };
   /** purchase order id → its invoices, read once (a promise, so concurrent look-ups share one read). */
   const listed = new Map<string, Promise<RemoteInvoice[]>>();
   /** The DELETED or VOID purchase invoices the look-up found and left out, by key: an action names them. */
@@ -134,14 +160,16 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
   const listPurchaseOrder = async (po: string, fresh: boolean): Promise<RemoteInvoice[]> => {
     let status: number | undefined;
     if (!scopedListMissing) {
+      let items: JsonValue[] | undefined;
       try {
-        const items = await readAllPages(client.path('purchaseOrderInvoices', { po }), listItems, `the invoices of purchase order ${po}`);
-        return remotesOf(items, `for purchase order ${po}`);
+        items = await readAllPages(client.path('purchaseOrderInvoices', { po }), listItems, `the invoices of purchase order ${po}`);
       } catch (err) {
         if (!(err instanceof ApiError) || (err.httpStatus !== 404 && err.httpStatus !== 405)) throw err;
         status = err.httpStatus;
         if (status === 405) scopedListMissing = true;
       }
+      // Outside the try: a 404 reading one listed invoice by id is not the list's own 404.
+      if (items !== undefined) return remotesOf(items, `for purchase order ${po}`);
     }
     const all = await listWhole(fresh);
     if (status === 404 && all.some((item) => purchaseOrderIdOf(item) === po)) scopedListMissing = true;

@@ -261,6 +261,35 @@ describe('Exsited target', () => {
     expect(api!.log()).toHaveLength(3);
   });
 
+  it("a purchase order's list whose entries show no custom attributes (v4 PurchaseOrderPurchaseInvoice) is not taken as absence: each entry is read by id, and the one that is ours found", async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    // The fields of https://pub.dev/documentation/exsited/4.0.0/purchase_orders/PurchaseOrderPurchaseInvoice/PurchaseOrderPurchaseInvoice.html
+    const entry = (id: string) => ({ id, status: 'ACTIVE', total: '1320.00', purchase_order: { id: 'PO-HARRAS01-0001' } });
+    api!.script(
+      token(),
+      { method: 'GET', path: '/api/v3/purchase-orders/PO-HARRAS01-0001/purchase-invoices?limit=100&offset=0', body: { purchase_invoices: [entry('PI-1'), entry('PI-2')], pagination: { records: 2, limit: 100, offset: 0, previous_page: '', next_page: '' } } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: pi('PI-1', 'HA-1') } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-2', body: { purchase_invoice: pi('PI-2', 'HA-2') } },
+    );
+    expect((await t.findInvoices(inv!.key, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['PI-2']);
+    // Read once for the purchase order: the next look-up of it sends nothing.
+    expect((await t.findInvoices({ vendor: 'HARRAS', number: 'HA-1' }, { fresh: false, invoice: inv })).map((r) => r.id)).toEqual(['PI-1']);
+    expect(api!.log()).toHaveLength(4);
+  });
+
+  it('a listed invoice that shows no custom attributes even when read by id fails the look-up (nothing sent), never answers "absent"', async () => {
+    const t = target();
+    const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
+    const bare = { id: 'PI-1', status: 'ACTIVE', purchase_order: { id: 'PO-HARRAS01-0001' } };
+    api!.script(
+      token(),
+      { method: 'GET', path: /purchase-orders\/PO-HARRAS01-0001\/purchase-invoices\?limit=100&offset=0$/, body: { purchase_invoices: [bare], pagination: { records: 1, limit: 100, offset: 0, previous_page: '', next_page: '' } } },
+      { method: 'GET', path: '/api/v3/purchase-invoices/PI-1', body: { purchase_invoice: bare } },
+    );
+    await expect(t.findInvoices(inv!.key, { fresh: false, invoice: inv })).rejects.toMatchObject({ code: 'BAD_RESPONSE', message: expect.stringContaining('PI-1') });
+  });
+
   it('pages a v4 list by the cursor it gives (data, has_more, next_cursor)', async () => {
     const t = target();
     const [inv] = invoicesFrom('exsited', [exsitedRow({ invoice_number: 'HA-2' })]);
