@@ -167,7 +167,8 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
    * v2's create body (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/create-an-invoice:
    * `customer_id`, `currency`, `billing_period_start`/`_end`, `description`, `issue_date`,
    * `line_items`, `purchase_order_number`, `status` draft | issued; a line item's request names are
-   * [I], those of its answers) in the legacy names, checked by the same rules; a `currency` other
+   * [I], those of its answers) in the legacy names, checked by the same rules; `currency` and
+   * `customer_id` are required (the page lists them first, as required), and a `currency` other
    * than the account's is refused [I]. Undefined: not a v2 body.
    */
   const fromV2 = (o: Record<string, unknown>): string | Record<string, unknown> | undefined => {
@@ -175,6 +176,8 @@ export async function startAlgunaSandbox(opts: AlgunaSandboxOptions = {}): Promi
     const allowed = ['customer_id', 'currency', 'billing_period_start', 'billing_period_end', 'description', 'issue_date', 'line_items', 'purchase_order_number', 'status'];
     const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
     if (unknown.length > 0) return `Validation failed: unknown field ${unknown.join(', ')}`;
+    // The page lists its required fields first: currency, customer_id.
+    if (typeof o['currency'] !== 'string' || o['currency'] === '') return 'Validation failed: currency is required';
     if (typeof o['customer_id'] !== 'string' || o['customer_id'] === '') return 'Validation failed: customer_id is required';
     const account = accounts.get(o['customer_id']);
     if (o['currency'] !== undefined && account !== undefined && o['currency'] !== account.currency) return `Validation failed: currency ${String(o['currency'])} is not the customer's (${account.currency})`;

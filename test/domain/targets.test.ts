@@ -63,6 +63,14 @@ describe('Alguna rules', () => {
     ]);
   });
 
+  it("requires the currency (v2's create does, and the generation is known only once the run has started): an error at the invoice's first row, before anything is sent", () => {
+    const g = new InvoiceGrouper({ rules: RULES.alguna });
+    algunaRows('X', { currency: '' }).forEach((fields, i) => g.add({ source: { file: 'b.csv', row: i + 2 }, fields }));
+    const [first] = g.finish().invoices;
+    expect(first?.invoice).toBeUndefined();
+    expect(first?.problems.map((p) => [p.severity, p.code, p.file, p.row, p.column])).toEqual([['error', 'missing_value', 'b.csv', 2, 'currency']]);
+  });
+
   it('the total must equal Σ quantity × unit_price (Alguna computes the invoice from its line items)', () => {
     const { codes, invoice } = check('alguna', algunaRows('X', { total_amount: '1200.00' }));
     expect(codes).toEqual(['E:total_mismatch:total_amount']);

@@ -73,6 +73,11 @@ describe('Alguna sandbox: one-off invoices', () => {
       { id: 'li_00000001_2', description: 'Metadata', quantity: '50.00', unit_price: '5.00', total_price: '250.00' },
     ]);
     expect(Object.keys(r.body).filter((k) => /[A-Z]/.test(k))).toEqual([]);
+    // currency is required, as the page lists it (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/create-an-invoice).
+    const { currency: _, ...noCurrency } = v2;
+    const refused = await post({ ...noCurrency, description: 'Invoice DIG-10 from DIGILAB' }, 'k-v2-no-currency');
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ detail: 'Validation failed: currency is required' });
     // Read by id with the v2 header: the same; without it, the legacy camelCase.
     const read = async (headers: Record<string, string>) => (await (await fetch(`${sb!.url}/invoices/${String(r.body.id)}`, { headers: { authorization: 'Bearer k', ...headers } })).json()) as Record<string, any>;
     expect(await read({ 'alguna-version': '2026-04-01' })).toEqual(r.body);
@@ -142,6 +147,7 @@ describe('Alguna sandbox: Idempotency-Key (other-targets.md §2.7)', () => {
     await start({ faults: [{ step: 'create', kind: 'business', match: 'DIG-5' }] });
     const v2 = (account: string) => ({
       customer_id: account,
+      currency: 'USD',
       billing_period_start: '2025-03-01T00:00:00Z',
       billing_period_end: '2025-03-31T23:59:59Z',
       description: 'Invoice DIG-5 from DIGILAB',

@@ -67,7 +67,8 @@ export function invoicePayload(inv: Invoice, generation: AlgunaGeneration = 'leg
     // https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/update-an-invoice-line-item).
     return {
       customer_id: h.accountId,
-      ...(h.currency !== undefined && h.currency !== '' ? { currency: h.currency } : {}),
+      // Required by v2's create; the rules refuse an Alguna invoice without one (rules.ts).
+      currency: h.currency,
       billing_period_start: rfc3339(h.billingPeriodStart ?? ''),
       billing_period_end: rfc3339(h.billingPeriodEnd ?? ''),
       description,

@@ -2,7 +2,9 @@
  * Rules for Alguna one-off invoices ("POST /invoices — Creates a one-off invoice",
  * https://docs.alguna.io/api-reference/invoices/create). One request carries the invoice and its
  * line items, so everything Alguna requires is checked here before anything is sent:
- * - `accountId`, `billingPeriodStart`, `billingPeriodEnd` are "required" (same page);
+ * - `accountId`, `billingPeriodStart`, `billingPeriodEnd` are "required" (same page), and v2's
+ *   create requires `currency` and `customer_id`
+ *   (https://alguna.com/docs/api-reference/v2/2026-04-01/invoices/create-an-invoice);
  * - a line item takes `description`, `quantity` and `unitPrice`
  *   (https://docs.alguna.io/api-reference/invoices/createLineItem: "legacy create-line takes
  *   description (required), quantity (…required), unitPrice (…required)"); a missing quantity is 1,
@@ -29,7 +31,10 @@ export const ALGUNA_COLUMNS = columnUse(
 export function checkAlgunaInvoice(d: DraftInvoice): Problem[] {
   const p = new Findings(d);
   const f = d.fields;
-  checkMandatory(p, ['invoice_number', 'invoice_date', 'vendor', 'total_amount', 'account_id', 'billing_period_start', 'billing_period_end'], 'Alguna', {
+  checkMandatory(p, ['invoice_number', 'invoice_date', 'vendor', 'total_amount', 'currency', 'account_id', 'billing_period_start', 'billing_period_end'], 'Alguna', {
+    // v2's create requires it (docs/alguna.md, "Fields"), and which API an account answers in is
+    // learned only from its first look-up, so every Alguna invoice needs one before anything is sent.
+    currency: "Alguna's v2 create requires currency (ISO 4217), and which API generation answers is known only once the run has started",
     account_id: 'Alguna invoices an account (accountId is required)',
     billing_period_start: 'Alguna requires billingPeriodStart',
     billing_period_end: 'Alguna requires billingPeriodEnd',
