@@ -93,6 +93,19 @@ describe('FOLIO rules', () => {
   it('fund amounts on an invoice with charges are refused before sending: FOLIO checks them against the line\'s total with its share of the charges', () => {
     expect(check('folio', [row(), row({ fund_code: 'ENG', fund_amount: '200.00' })]).codes).toEqual(['E:fund_amount_with_charges:fund_amount']);
   });
+  it("a line's price or fund amount finer than the currency is refused before sending: mod-invoice rounds each line's total to the currency, and approval compares the funds with it", () => {
+    // Two lines of 10.005 add up to the total exactly, so no other check sees them.
+    const fine = (over: Record<string, string>) => row({ discount: '', total_amount: '20.01', price: '10.005', fund_amount: '10.005', ...over });
+    expect(check('folio', [fine({}), fine({ line_number: '2' })]).codes).toEqual([
+      'E:too_many_decimals:price',
+      'E:too_many_decimals:fund_amount',
+      'E:too_many_decimals:price',
+      'E:too_many_decimals:fund_amount',
+    ]);
+    // JPY has none: 100.5 yen is finer than the currency.
+    expect(check('folio', [row({ currency: 'JPY', discount: '', total_amount: '100.5', price: '100.5', fund_amount: '', fund_percent: '100' })]).codes).toEqual(['E:too_many_decimals:total_amount', 'E:too_many_decimals:price']);
+  });
+
   it('percentages with charges, and amounts without charges, pass', () => {
     expect(check('folio', [row({ fund_amount: '', fund_percent: '60' }), row({ fund_code: 'ENG', fund_amount: '', fund_percent: '40' })]).codes).toEqual([]);
     expect(check('folio', [row({ discount: '', total_amount: '500.00' }), row({ discount: '', total_amount: '500.00', fund_code: 'ENG', fund_amount: '200.00' })]).codes).toEqual([]);

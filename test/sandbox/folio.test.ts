@@ -167,6 +167,18 @@ describe('FOLIO sandbox', () => {
     expect(sb!.state().counters.approvals).toEqual({});
   });
 
+  it("rounds a line's total to the invoice's currency (JPY: no decimals), as mod-invoice does: fund amounts finer than it fail the approval after the invoice and its lines exist", async () => {
+    const { call } = await start();
+    await call('POST', '/invoice/invoices', invoice({ currency: 'JPY', lockTotal: 100 }));
+    const posted = await call('POST', '/invoice/invoice-lines', line({ subTotal: 100.5, fundDistributions: [{ fundId: HIST, code: 'HIST', distributionType: 'amount', value: 100.5 }] }));
+    expect(posted.status).toBe(201);
+    // Half to even: 100.5 → 100.
+    expect(posted.json.total).toBe(100);
+    const cur = (await call('GET', `/invoice/invoices/${INV}`)).json;
+    const refused = await call('PUT', `/invoice/invoices/${INV}`, { ...cur, status: 'Approved' });
+    expect(refused.json.errors[0].code).toBe('incorrectFundDistributionTotal');
+  });
+
   it('a stale _version is a 409; an approved invoice takes no more lines (500 prohibitedInvoiceLineCreation)', async () => {
     const { call } = await start();
     await call('POST', '/invoice/invoices', invoice());

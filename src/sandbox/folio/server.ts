@@ -38,6 +38,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Decimal } from 'decimal.js';
+import { minorUnits } from '../../domain/currencies.js';
 import { defaultSeedPath, initialConfig, patchConfig, readSeed, SIBLING_DEFAULTS, startSibling, type SiblingAnswer, type SiblingConfig, type SiblingCounters, type SiblingHandle, type SiblingOptions, type SiblingRequest, type SiblingRoute } from '../sibling.js';
 import type { Step } from '../types.js';
 import { CqlError, matches, parseCql, sortRecords } from './cql.js';
@@ -190,7 +191,16 @@ function schemaErrors(body: Rec, fields: typeof INVOICE_FIELDS, required: string
 }
 
 const dec = (v: unknown): Decimal => new Decimal(typeof v === 'number' || typeof v === 'string' ? v : 0);
-const num2 = (d: Decimal): number => Number(d.toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN).toFixed(2));
+/**
+ * An amount rounded to its currency's decimals (2 when the currency is not known), half to even:
+ * mod-invoice computes a line's total and an invoice's totals as money in the invoice's currency
+ * and rounds them to it (`HelperUtils.calculateInvoiceLineTotals`, `convertToDoubleWithRounding`,
+ * folio-org/mod-invoice; docs/folio.md "Money").
+ */
+const inCurrency = (d: Decimal, currency: unknown): number => {
+  const places = (typeof currency === 'string' ? minorUnits(currency) : undefined) ?? 2;
+  return Number(d.toDecimalPlaces(places, Decimal.ROUND_HALF_EVEN).toFixed(places));
+};
 
 export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise<FolioSandbox> {
   const now = opts.now ?? Date.now;
@@ -283,7 +293,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
   const invoiceById = (id: string): Rec | undefined => data.invoices.find((i) => i.id === id);
   const linesOf = (invoiceId: string): Rec[] => data.lines.filter((l) => l.invoiceId === invoiceId);
 
-  /** subTotal = Σ lines, adjustmentsTotal = Σ invoice adjustments added to the total, total = both (2 decimals). */
+  /** subTotal = Σ lines, adjustmentsTotal = Σ invoice adjustments added to the total, total = both (rounded to the currency). */
   const recalc = (inv: Rec): void => {
     let sub = new Decimal(0);
     for (const l of linesOf(inv.id as string)) sub = sub.plus(dec(l.subTotal));
@@ -292,9 +302,9 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
       if (a.relationToTotal !== 'In addition to') continue;
       adj = adj.plus(a.type === 'Percentage' ? sub.times(dec(a.value)).div(100) : dec(a.value));
     }
-    inv.subTotal = num2(sub);
-    inv.adjustmentsTotal = num2(adj);
-    inv.total = num2(sub.plus(adj));
+    inv.subTotal = inCurrency(sub, inv.currency);
+    inv.adjustmentsTotal = inCurrency(adj, inv.currency);
+    inv.total = inCurrency(sub.plus(adj), inv.currency);
   };
 
   const checkAdjustments = (list: unknown): SiblingAnswer | undefined => {
@@ -362,7 +372,7 @@ export async function startFolioSandbox(opts: FolioSandboxOptions = {}): Promise
       return errors(422, `id value already exists in table invoice_lines: ${id}`, 'duplicateId', [{ key: 'id', value: id }]);
     }
     const number = inv.nextInvoiceLineNumber as number;
-    const line: Rec = { ...body, id, invoiceLineNumber: `${inv.folioInvoiceNo as string}-${number}`, adjustmentsTotal: 0, total: num2(dec(body.subTotal)), _version: 1 };
+    const line: Rec = { ...body, id, invoiceLineNumber: `${inv.folioInvoiceNo as string}-${number}`, adjustmentsTotal: 0, total: inCurrency(dec(body.subTotal), inv.currency), _version: 1 };
     data.lines.push(line);
     const posted = (data.linesPosted[inv.id as string] ??= {});
     posted[id] = (posted[id] ?? 0) + 1;

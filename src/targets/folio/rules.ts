@@ -4,6 +4,8 @@
  * Everything FOLIO would refuse — at the create, at a line, or at approval after the invoice and
  * its lines exist — is checked before anything is sent:
  * - the invoice requires `currency` (invoice.json `required`) besides the identity, date, total;
+ * - no amount has more decimals than the currency, a line's price and fund amounts included:
+ *   mod-invoice rounds line totals to the currency before approval compares them;
  * - a line requires `subTotal` (price × quantity) and an integer `quantity` (invoice_line.json);
  * - approval needs at least one line, fund distributions on every line, totalling 100 % or the
  *   line's amount (fundDistributionsNotPresent, incorrectFundDistributionTotal) — the same fund
@@ -17,7 +19,8 @@ import { isInvalid, valueOf, type DraftInvoice } from '../../domain/draft.js';
 import { ZERO, formatDecimal } from '../../domain/money.js';
 import type { Problem } from '../../domain/problem.js';
 import { checkFunds, lineTotalOf } from '../../domain/rules.js';
-import { checkDecimals, checkMandatory, Findings, leftOutNote, lineName } from '../../domain/findings.js';
+import { checkDecimals, checkMandatory, Findings, leftOutNote, lineName, tooManyDecimals } from '../../domain/findings.js';
+import { minorUnits } from '../../domain/currencies.js';
 import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
 
 /** The columns FOLIO sends (payload.ts): the Alma layout's invoice, line and fund columns FOLIO has a field for, and line_description. */
@@ -46,6 +49,19 @@ export function checkFolioInvoice(d: DraftInvoice): Problem[] {
     ['insurance', f.insurance],
     ['discount', f.discount],
   ]);
+  // mod-invoice rounds each line's total to the invoice's currency (HelperUtils
+  // `calculateInvoiceLineTotals`, docs/folio.md "Money") and approval compares the fund amounts
+  // with that rounded total: a price or fund amount finer than the currency would pass the create
+  // and the lines, then fail the approval with the invoice and its lines in FOLIO. So the line
+  // amounts are held to the currency's decimals too, as the invoice's are.
+  const currency = valueOf(f.currency);
+  const places = currency === undefined ? undefined : minorUnits(currency);
+  if (currency !== undefined && places !== undefined) {
+    for (const line of d.lines) {
+      tooManyDecimals(p, currency, places, 'price', line.fields.price);
+      for (const fund of line.funds) tooManyDecimals(p, currency, places, 'fund_amount', fund.amount);
+    }
+  }
   if (d.lines.length === 0) {
     p.add(p.firstRow, undefined, 'no_lines', `invoice ${quote(d.key.number)} has no lines; FOLIO approves no invoice without lines`);
   }
