@@ -77,6 +77,16 @@ describe('Alguna rules', () => {
     expect(invoice).toBeUndefined();
   });
 
+  it("a billing period's end given as a date is the end of that day: its last day is in the period, in the body of both generations and in the order check", async () => {
+    const { invoicePayload } = await import('../../src/targets/alguna/payload.js');
+    const rows = algunaRows('X', { billing_period_end: '2025-03-31' });
+    const { invoice } = check('alguna', rows);
+    expect(invoicePayload(invoice!, 'legacy')).toMatchObject({ billingPeriodStart: '2025-03-01T00:00:00Z', billingPeriodEnd: '2025-03-31T23:59:59Z' });
+    expect(invoicePayload(invoice!, 'v2')).toMatchObject({ billing_period_start: '2025-03-01T00:00:00Z', billing_period_end: '2025-03-31T23:59:59Z' });
+    // A period that starts and ends on the same day, the start at 10:00: not ended before it starts.
+    expect(check('alguna', algunaRows('X', { billing_period_start: '2025-03-31T10:00:00Z', billing_period_end: '2025-03-31' })).codes).toEqual([]);
+  });
+
   it('the billing period ends after it starts; timestamps are dates or RFC 3339', () => {
     expect(check('alguna', algunaRows('X', { billing_period_start: '2025-04-01T02:00:00+02:00' })).codes).toEqual(['E:billing_period_order:billing_period_end']);
     expect(parseCell('billing_period_start', '2025-03-01t10:00:00z')).toBe('2025-03-01T10:00:00Z');

@@ -1,7 +1,8 @@
 /**
  * Canonical invoice → Alguna's one-off invoice (`POST /invoices`,
  * https://docs.alguna.io/api-reference/invoices/create): `accountId`, `billingPeriodStart`/`End`
- * and `issueDate` as RFC 3339 timestamps (a plain date is sent as midnight UTC), `description` (the
+ * and `issueDate` as RFC 3339 timestamps (a plain date is sent as midnight UTC, but a period's end
+ * as the end of that day, `periodEnd`), `description` (the
  * memo), `lineItems[]` inline, `autoIssue`. Line items follow the legacy create-line fields
  * (https://docs.alguna.io/api-reference/invoices/createLineItem: `description`, `quantity`,
  * `unitPrice` as decimal strings, optional `productId`). Money is decimal text, never a JS number.
@@ -29,6 +30,15 @@ import { stringifyJson } from '../../common/json.js';
  * (https://docs.alguna.io/api-reference/invoices/create): a date is midnight UTC.
  */
 export const rfc3339 = (t: string): string => (t.length === 10 ? `${t}T00:00:00Z` : t);
+
+/**
+ * The end of a billing period as RFC 3339: a plain date is the END of that day (23:59:59 UTC), so
+ * the period's last day is inside it — a period "2025-03-01 to 2025-03-31" ends at
+ * `2025-03-31T23:59:59Z`, not at the first instant of its last day. Alguna takes a timestamp
+ * (https://docs.alguna.io/api-reference/invoices/create) and says nothing of dates, so this is the
+ * loader's reading of a date (docs/alguna.md "Fields"). A timestamp is sent as given.
+ */
+export const periodEnd = (t: string): string => (t.length === 10 ? `${t}T23:59:59Z` : t);
 
 /**
  * Decimal text with at least two decimals, as Alguna writes money ("100.00",
@@ -70,7 +80,7 @@ export function invoicePayload(inv: Invoice, generation: AlgunaGeneration = 'leg
       // Required by v2's create; the rules refuse an Alguna invoice without one (rules.ts).
       currency: h.currency,
       billing_period_start: rfc3339(h.billingPeriodStart ?? ''),
-      billing_period_end: rfc3339(h.billingPeriodEnd ?? ''),
+      billing_period_end: periodEnd(h.billingPeriodEnd ?? ''),
       description,
       issue_date: rfc3339(h.date),
       line_items: inv.lines.map((l) => ({
@@ -85,7 +95,7 @@ export function invoicePayload(inv: Invoice, generation: AlgunaGeneration = 'leg
   return {
     accountId: h.accountId,
     billingPeriodStart: rfc3339(h.billingPeriodStart ?? ''),
-    billingPeriodEnd: rfc3339(h.billingPeriodEnd ?? ''),
+    billingPeriodEnd: periodEnd(h.billingPeriodEnd ?? ''),
     description,
     lineItems: inv.lines.map((l) => ({
       description: l.description,

@@ -20,6 +20,7 @@ import { ZERO } from '../../domain/money.js';
 import type { Problem } from '../../domain/problem.js';
 import { checkDecimals, checkMandatory, Findings, leftOutNote, lineName } from '../../domain/findings.js';
 import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
+import { periodEnd } from './payload.js';
 
 /** The columns Alguna sends besides the common ones: the one-off invoice's account and period, its line items. */
 export const ALGUNA_COLUMNS = columnUse(
@@ -43,7 +44,7 @@ export function checkAlgunaInvoice(d: DraftInvoice): Problem[] {
 
   const start = valueOf(f.billing_period_start);
   const end = valueOf(f.billing_period_end);
-  if (start !== undefined && end !== undefined && f.billing_period_end !== undefined && instant(end) < instant(start)) {
+  if (start !== undefined && end !== undefined && f.billing_period_end !== undefined && instant(periodEnd(end)) < instant(start)) {
     p.add(f.billing_period_end.row, 'billing_period_end', 'billing_period_order', `billing_period_end ${end} is before billing_period_start ${start}`);
   }
 
@@ -82,5 +83,5 @@ export function checkAlgunaInvoice(d: DraftInvoice): Problem[] {
   return p.list.concat(unusedColumns(d, ALGUNA_COLUMNS));
 }
 
-/** ms since the epoch of a `timestamp` cell (a plain date is midnight UTC, as it is sent). */
+/** ms since the epoch of a `timestamp` cell (a plain date is midnight UTC; an end is given to it as sent, `periodEnd`). */
 export const instant = (t: string): number => Date.parse(t.length === 10 ? `${t}T00:00:00Z` : t);
