@@ -33,6 +33,23 @@ describe('Exsited rules', () => {
     expect(check('exsited', [exsitedRow({ invoice_due_date: '2025-03-01' })]).codes).toEqual(['W:due_before_issue:invoice_due_date']);
   });
 
+  it("two invoices of a batch on one purchase order: the second is an error before anything is sent, naming both rows (each purchase invoice would be the whole order)", async () => {
+    const { EXSITED_PROFILE } = await import('../../src/targets/exsited/profile.js');
+    const g = new InvoiceGrouper({ rules: EXSITED_PROFILE.rules(process.cwd()) });
+    const rows = [exsitedRow({ invoice_number: 'HA-1' }), exsitedRow({ invoice_number: 'HA-2', total_amount: '10.00' }), exsitedRow({ invoice_number: 'HA-3', purchase_order_id: 'PO-OTHER-0001' })];
+    rows.forEach((fields, i) => g.add({ source: { file: 'b.csv', row: i + 2 }, fields }));
+    const [one, two, three] = g.finish().invoices;
+    expect(one?.problems).toEqual([]);
+    expect(three?.problems).toEqual([]);
+    expect(two?.invoice).toBeUndefined();
+    expect(two?.problems.map((p) => [p.severity, p.code, p.file, p.row, p.column])).toEqual([['error', 'purchase_order_reused', 'b.csv', 3, 'purchase_order_id']]);
+    expect(two?.problems[0]?.message).toMatch(/^purchase order "PO-HARRAS01-0001" is also that of invoice "HA-1" from HARRAS \(rows 2 and 3\)/);
+    // Each reading of a batch starts afresh: the same rules read again find the same invoice, not a second one.
+    const again = new InvoiceGrouper({ rules: EXSITED_PROFILE.rules(process.cwd()) });
+    again.add({ source: { file: 'b.csv', row: 3 }, fields: rows[1]! });
+    expect(again.finish().invoices[0]?.problems).toEqual([]);
+  });
+
   it('columns Exsited does not send are a warning, once per invoice (it takes the lines from the purchase order)', () => {
     const { codes, invoice } = check('exsited', [exsitedRow({ line_number: '1', price: '10', fund_code: 'F' })]);
     expect(codes).toEqual(['W:column_not_used:']);

@@ -4,7 +4,7 @@
  * cancel/reactivate, and every fault kind at every step — exactly once throughout.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -189,6 +189,33 @@ describe('load into Exsited', () => {
       const codes = bad.report!.invoices.flatMap((i) => i.issues.map((p) => `${i.number}:${p.code}`));
       expect(codes).toEqual(['HA-2025-00412:attachment_unreadable', 'BW/77120:attachment_unreadable']);
       expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Exsited: one invoice per purchase order', () => {
+  it('two invoices of a batch on one purchase order are refused before anything is sent, in a dry run too: each would be a purchase invoice for the whole order', async () => {
+    w = await exsitedWorld();
+    const dir = mkdtempSync(join(tmpdir(), 'exsited-same-po-'));
+    try {
+      const file = join(dir, 'b.csv');
+      writeFileSync(
+        file,
+        'invoice_number,invoice_date,vendor,total_amount,currency,purchase_order_id\n' +
+          'G-1,2025-03-05,GOBI,412.50,AUD,PO-GOBI01-0001\n' +
+          'G-2,2025-03-06,GOBI,100.00,AUD,PO-GOBI01-0001\n',
+      );
+      const res = await w.load([file]);
+      expect(res.code).toBe(3);
+      const g2 = res.report!.invoices.find((i) => i.number === 'G-2')!;
+      expect(g2.status).toBe('invalid');
+      expect(g2.issues.map((p) => [p.code, p.row, p.column])).toEqual([['purchase_order_reused', 3, 'purchase_order_id']]);
+      expect(g2.issues[0]!.message).toContain('(rows 2 and 3)');
+      expect(w.sandbox.state().counters.requestsTotal).toBe(0);
+      const dry = await w.load([file, '--dry-run']);
+      expect(dry.report!.invoices.find((i) => i.number === 'G-2')!.issues.map((p) => p.code)).toEqual(['purchase_order_reused']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 /** Exsited's profile (definition.ts): its rules with the note file's check, the note as the one child, the bodies. */
-import { checkExsitedInvoice } from './rules.js';
+import { checkExsitedInvoice, onePurchaseOrderEach } from './rules.js';
 import { withAttachments } from '../attachments.js';
 import type { TargetProfile } from '../definition.js';
 import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION, fillPath } from './paths.js';
@@ -13,7 +13,8 @@ export const EXSITED_PROFILE: TargetProfile = {
   name: 'exsited',
   label: 'Exsited',
   // Exsited's note carries one file (multipart `note` and `file`, README "Exsited purchase invoices").
-  rules: withAttachments(checkExsitedInvoice, 1, 'an Exsited note'),
+  // A new batch state for each reading: one invoice per purchase order (rules.ts onePurchaseOrderEach).
+  rules: (cwd) => withAttachments(onePurchaseOrderEach(checkExsitedInvoice), 1, 'an Exsited note')(cwd),
   lineKeys: (inv) => (hasNote(inv) ? [NOTE_KEY] : []),
   invalidLines: false,
   payloads: (inv) => ({ invoice: purchaseInvoicePayload(inv), lines: hasNote(inv) ? [notePreview(inv)] : [] }),

@@ -7,7 +7,9 @@
  */
 import { quote } from '../../domain/cells.js';
 import { valueOf, type DraftInvoice } from '../../domain/draft.js';
-import type { Problem } from '../../domain/problem.js';
+import type { InvoiceRules } from '../../domain/group.js';
+import { keyString } from '../../domain/model.js';
+import { problem, type Problem } from '../../domain/problem.js';
 import { checkDecimals, checkMandatory, Findings } from '../../domain/findings.js';
 import { columnUse, COMMON_COLUMNS, unusedColumns } from '../../domain/column-use.js';
 
@@ -65,4 +67,42 @@ export function checkExsitedInvoice(d: DraftInvoice): Problem[] {
     p.add(f.invoice_due_date.row, 'invoice_due_date', 'due_before_issue', `invoice_due_date ${due} is before invoice_date ${issue}`, 'warning');
   }
   return p.list.concat(unusedColumns(d, EXSITED_COLUMNS));
+}
+
+/**
+ * One invoice of a batch per purchase order. An Exsited purchase invoice is created from its
+ * purchase order and takes all of the order's lines and totals
+ * (https://developer.exsited.com/purchase-invoice-post-api-documentation; docs/exsited.md "Money,
+ * dates, statuses"): two vendor invoices on one purchase order would each become a purchase
+ * invoice for the whole order, both reported loaded, the order invoiced twice. So the second
+ * (and every later) invoice naming a purchase order an earlier invoice of the batch named is an
+ * error before anything is sent, naming both rows. The state is the batch's: a new one for each
+ * reading (`profile.rules`), and an invoice read again (a batch read twice) is the same invoice,
+ * not a second one.
+ */
+export function onePurchaseOrderEach(rules: InvoiceRules): InvoiceRules {
+  const first = new Map<string, { id: string; number: string; vendor: string; file: string; row: number }>();
+  return (d: DraftInvoice): Problem[] => {
+    const found = rules(d);
+    const f = d.fields.purchase_order_id;
+    const po = valueOf(f);
+    if (f === undefined || po === undefined || po === '') return found;
+    const id = keyString(d.key);
+    const seen = first.get(po);
+    if (seen === undefined) {
+      first.set(po, { id, number: d.key.number, vendor: d.key.vendor, file: d.file, row: f.row });
+      return found;
+    }
+    if (seen.id === id) return found;
+    const where = seen.file === d.file ? `rows ${seen.row} and ${f.row}` : `${seen.file} row ${seen.row} and ${d.file} row ${f.row}`;
+    return found.concat(
+      problem(
+        { file: d.file, row: f.row },
+        'purchase_order_reused',
+        `purchase order ${quote(po)} is also that of invoice ${quote(seen.number)} from ${seen.vendor} (${where}): ` +
+          `an Exsited purchase invoice takes all of its purchase order's lines and totals, so each would be the whole order, invoiced twice; give each invoice its own purchase order`,
+        { column: 'purchase_order_id' },
+      ),
+    );
+  };
 }
