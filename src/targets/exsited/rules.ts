@@ -38,10 +38,10 @@ export function checkExsitedInvoice(d: DraftInvoice): Problem[] {
   const f = d.fields;
   // invoice_date → issue_date (YYYY-MM-DD, the same page); purchase_order_id is the path parameter.
   // total_amount is not sent (the PI's total comes from the PO): it is the vendor's control
-  // total, shown next to Exsited's own total in the report.
+  // total, given beside Exsited's own total in the --json report; nothing compares the two.
   checkMandatory(p, ['invoice_number', 'invoice_date', 'vendor', 'total_amount', 'purchase_order_id'], 'Exsited', {
     purchase_order_id: 'an Exsited purchase invoice is created from a purchase order (POST /purchase-orders/{purchase_order_id}/purchase-invoices)',
-    total_amount: "the report compares it with Exsited's own total",
+    total_amount: "the report gives it beside Exsited's own total (the purchase order's), for you to compare",
   });
   checkDecimals(p, [['total_amount', f.total_amount]]);
 
