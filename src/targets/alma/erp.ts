@@ -12,6 +12,7 @@ import type { Alert } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { alertsOf, codeOf, idOf } from './remote.js';
+import { almaDate } from './payload.js';
 
 /** Workflow status codes (docs/alma.md#processing-and-workflow-statuses). */
 export const WAITING_TO_BE_SENT = 'Waiting to be Sent';
@@ -192,12 +193,13 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
       ),
     // "An empty invoice object" (BLOG-ERP).
     markInErp: (id) => op(id, 'mark_in_erp', {}),
-    // The payment object of GIST-ERP (its voucher_date as YYYY-MM-DD).
+    // The payment object of GIST-ERP, its voucher_date written like every other date the loader
+    // sends, YYYY-MM-DDZ (docs/alma.md, Payments).
     paid: (id, p) =>
       op(id, 'paid', {
         payment: {
           voucher_number: p.voucherNumber,
-          voucher_date: p.voucherDate,
+          voucher_date: almaDate(p.voucherDate) as string,
           voucher_amount: p.voucherAmount as unknown as JsonValue,
           ...(p.voucherCurrency !== undefined ? { voucher_currency: { value: p.voucherCurrency } } : {}),
         },

@@ -124,7 +124,8 @@ function wrap(value: string | undefined): AlmaBody | undefined {
   return value === undefined || value === '' ? undefined : { value };
 }
 
-function almaDate(date: string | undefined): string | undefined {
+/** A date as Alma writes and takes it, `YYYY-MM-DDZ` (docs/alma.md#the-json-shape-list-naming-amounts-dates). */
+export function almaDate(date: string | undefined): string | undefined {
   if (date === undefined || date === '') return undefined;
   return date.endsWith('Z') ? date : `${date}Z`;
 }

@@ -165,6 +165,15 @@ describe('mark_in_erp, paid, rejected', () => {
     api!.agent.assertNoPendingInterceptors();
   });
 
+  it('op=paid sends voucher_date as YYYY-MM-DDZ, like every other date the loader sends (docs/alma.md)', async () => {
+    const e = erp();
+    api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77?op=paid', body: {} });
+    await e.paid('77', { voucherNumber: 'V-1', voucherDate: '2026-01-02', voucherAmount: new Decimal('10.50'), voucherCurrency: 'USD' });
+    expect(JSON.parse(api!.calls()[0]!.body as string)).toEqual({
+      payment: { voucher_number: 'V-1', voucher_date: '2026-01-02Z', voucher_amount: 10.5, voucher_currency: { value: 'USD' } },
+    });
+  });
+
   it("Alma's error document answered 2xx (errorsExist) is no acceptance: refused as its 4xx twin, with Alma's code, message and tracking id, not sent again", async () => {
     const e = erp();
     api!.script({ method: 'POST', path: '/almaws/v1/acq/invoices/77?op=paid', body: almaError('60267', 'Failed to process invoice in ERP.', 'E01-ERP') });
