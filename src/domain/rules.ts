@@ -152,6 +152,20 @@ function checkLine(p: Findings, line: DraftLine): void {
       p.add(firstRowOf(line), 'price', 'price_missing', `${lineName(line)} has no po_line and no price; a line not linked to a PO line needs a price`);
     }
   }
+  // quantity: "Default is the PO line quantity" (rest_invoice_line; docs/alma.md#what-the-preflight-predicts):
+  // a linked line without one is counted by Alma with the PO line's, which the file does not
+  // show. The total and fund amounts below count 1; the online preflight reads the PO line and
+  // checks them again with its quantity (po_line_quantity). Like `total_not_checked`, a warning.
+  if (f.po_line !== undefined && f.quantity === undefined && f.price !== undefined && !isInvalid(f.price)) {
+    p.add(
+      firstRowOf(line),
+      'quantity',
+      'quantity_from_po_line',
+      `${lineName(line)} has a po_line and no quantity, so Alma takes the PO line's quantity; total_amount and fund amounts were checked with quantity 1 ` +
+        `(give the quantity invoiced, or run --dry-run --online to check them with the PO line's)`,
+      'warning',
+    );
+  }
   checkFunds(p, line);
 }
 

@@ -80,7 +80,11 @@ describe('fund distributions', () => {
     ['amounts 70 + 30 of 25 × 4', [{ line_number: '1', price: '25', quantity: '4', fund_amount: '70' }, { line_number: '1', price: '25', fund_code: 'F2', fund_amount: '30' }], []],
     ['amounts 50 + 50 of 25 × 2 (each fund given the line total)', [{ line_number: '1', price: '25', quantity: '2', total_amount: '50', fund_amount: '50' }, { line_number: '1', price: '25', fund_code: 'F2', fund_amount: '50', total_amount: '50' }], ['2:fund_amount:fund_amount_sum']],
     ['no po_line, no fund', [{ fund_code: undefined }], ['2:fund_code:fund_missing']],
-    ['po_line, no fund (the PO line has them)', [{ fund_code: undefined, po_line: 'POL-1' }], []],
+    ['po_line, no fund (the PO line has them)', [{ fund_code: undefined, po_line: 'POL-1', quantity: '1' }], []],
+    // quantity: "Default is the PO line quantity" (rest_invoice_line): the totals here count 1.
+    ['po_line, no quantity: Alma takes the PO line\'s', [{ po_line: 'POL-1' }], ['2:quantity:quantity_from_po_line']],
+    ['po_line, quantity given', [{ po_line: 'POL-1', quantity: '1' }], []],
+    ['po_line, no quantity, no price: the total is not checked at all', [{ price: undefined, po_line: 'POL-1' }], ['2:total_amount:total_not_checked']],
     ['no po_line, no price', [{ price: undefined }], ['2:price:price_missing']],
     ['po_line, no price', [{ price: undefined, po_line: 'POL-1' }], ['2:total_amount:total_not_checked']],
     // A refused cell is INVALID, not missing: its refusal alone is said.

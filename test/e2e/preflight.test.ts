@@ -121,6 +121,41 @@ describe('invoice-load --dry-run --online --sandbox', () => {
   });
 });
 
+describe('a PO-linked line without quantity: Alma takes the PO line\'s (quantity "Default is the PO line quantity", docs/alma.md)', () => {
+  // POL-1004 in the sandbox seed: price 22.50, quantity 2. Alma would make the line 45.00.
+  const FILE = [
+    'invoice_number,invoice_date,vendor,currency,payment_method,total_amount,line_number,line_type,po_line,price,fund_code,fund_amount',
+    'QTY-1,2025-03-03,GOBI,USD,ACCOUNTINGDEPARTMENT,22.50,1,REGULAR,POL-1004,22.50,HIST,22.50',
+  ].join('\n');
+
+  it('the dry run warns that the totals counted 1; --online and the load refuse it with row and column before the first write: exit 3', async () => {
+    const dir = fresh();
+    const batch = join(dir, 'qty.csv');
+    writeFileSync(batch, FILE + '\n');
+    const env = { INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
+    const codes = (doc: ReportDocument) => doc.invoices.flatMap((i) => i.issues.map((p) => `${p.code}@${p.file.split('/').pop()}:${p.row}:${p.column}:${p.severity}`));
+
+    const offline = await runCli(['--dry-run', '--json', batch], { env });
+    expect(offline.code).toBe(0);
+    expect(codes(JSON.parse(offline.stdout) as ReportDocument)).toEqual(['quantity_from_po_line@qty.csv:2:quantity:warning']);
+
+    const online = await runCli(['--dry-run', '--online', '--sandbox', '--rate', '100', '--json', batch], { env });
+    expect(online.code).toBe(3);
+    expect(codes(JSON.parse(online.stdout) as ReportDocument)).toEqual([
+      'quantity_from_po_line@qty.csv:2:quantity:warning',
+      'po_line_quantity@qty.csv:2:quantity:error',
+      'po_line_quantity@qty.csv:2:quantity:error',
+    ]);
+
+    const load = await runCli(['--sandbox', '--rate', '100', '--json', batch], { env });
+    expect(load.code).toBe(3);
+    const report = JSON.parse(load.stdout) as ReportDocument;
+    expect(report.invoices.map((i) => [i.status, i.id ?? null])).toEqual([['invalid', null]]);
+    const said = report.invoices[0]!.issues.filter((p) => p.code === 'po_line_quantity').map((p) => p.message);
+    expect(said).toEqual([expect.stringMatching(/PO line "POL-1004"'s, 2: its total is 45\.00, and its fund amounts add up to 22\.50/), expect.stringMatching(/PO line "POL-1004"'s, 2: .* not total_amount 22\.50/)]);
+  });
+});
+
 describe('--online usage errors: exit 2', () => {
   it.each([
     [['--online', '--sandbox', 'fixtures/sample-batch.csv'], /--online .* use it with --dry-run/],

@@ -16,6 +16,8 @@ import type { RemoteInvoice } from '../target.js';
 import { heldText, holdsOtherTotal, oldestFirst, otherTotalText } from '../matches.js';
 import { heldDifferences } from './compare.js';
 import { invoicePayload } from './payload.js';
+import { minorUnits } from '../../domain/currencies.js';
+import { addedVat } from '../../domain/rules.js';
 
 /** What a look-up found: the thing, proof that it does not exist, or nothing certain. */
 export type Fetched<T> = { kind: 'found'; value: T } | { kind: 'not_found' } | { kind: 'unknown'; reason: string };
@@ -55,6 +57,11 @@ export interface PoLineFacts {
   /** `price.sum` and `price.currency` of the PO line, exact decimal text. */
   price?: string | undefined;
   currency?: string | undefined;
+  /**
+   * The PO line's quantity, the sum of its locations' `quantity` (docs/alma.md#what-the-preflight-predicts);
+   * absent when the answer shows no location with a whole quantity.
+   */
+  quantity?: number | undefined;
 }
 
 /**
@@ -219,6 +226,8 @@ export function preflightProblems(inv: Invoice, facts: PreflightFacts): Problem[
     }
   }
 
+  out.push(...poLineQuantityProblems(inv, facts));
+
   // ---- code-table values (Alma's own message for a bad code does not name the field,
   // docs/alma.md#errors-error-codes-and-alerts)
   for (const { column, value, at } of codeValues(inv)) {
@@ -341,6 +350,106 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
     );
   }
   return out;
+}
+
+/**
+ * A PO-linked line without a quantity takes the PO line's (rest_invoice_line `quantity`: "Default
+ * is the PO line quantity"; docs/alma.md#what-the-preflight-predicts). The offline rules counted 1
+ * (`quantity_from_po_line`, src/domain/rules.ts); with each such PO line's quantity read, the
+ * invoice total (lines + charges, plus the VAT of a Line Exclusive invoice, as `checkTotal` adds
+ * it) and the line's fund amounts are checked again. Where they no longer add up Alma would send
+ * the invoice to review (or the line's funds would not cover it): an error on the line's row,
+ * column `quantity` — the cell to fill. Anything not known (a PO line not read, no quantity or
+ * price on it, a VAT given by code only) leaves the check to the offline warning.
+ */
+function poLineQuantityProblems(inv: Invoice, facts: PreflightFacts): Problem[] {
+  const polOf = (line: InvoiceLine): PoLineFacts | undefined => {
+    const f = line.poLine === undefined || line.poLine === '' ? undefined : facts.poLines.get(line.poLine);
+    return f?.kind === 'found' ? f.value : undefined;
+  };
+  // The lines whose quantity Alma takes from a PO line other than 1: only they change anything.
+  const taken = inv.lines.filter((l) => l.quantity === undefined && l.poLine !== undefined && l.poLine !== '' && (polOf(l)?.quantity ?? 1) !== 1);
+  if (taken.length === 0) return [];
+  const out: Problem[] = [];
+  const money = (d: Decimal): string => formatAmount(d, inv.header.currency);
+  const quantityOf = (l: InvoiceLine): number | undefined => l.quantity ?? (l.poLine === undefined || l.poLine === '' ? 1 : polOf(l)?.quantity);
+  const priceOf = (l: InvoiceLine): Decimal | undefined => {
+    if (l.price !== undefined) return l.price;
+    const text = polOf(l)?.price;
+    return text === undefined ? undefined : safeDecimal(text);
+  };
+  const totalOf = (l: InvoiceLine): Decimal | undefined => {
+    const price = priceOf(l);
+    const quantity = quantityOf(l);
+    return price === undefined || quantity === undefined ? undefined : price.times(quantity);
+  };
+  const said = (l: InvoiceLine): string => {
+    const pol = polOf(l)!;
+    return `${lineName(l)} has no quantity, so Alma takes PO line ${quote(pol.number)}'s, ${pol.quantity}`;
+  };
+
+  // Each line's fund amounts against its total with the PO line's quantity.
+  for (const l of taken) {
+    const total = totalOf(l);
+    const amounts = l.funds.map((f) => f.amount);
+    if (total === undefined || amounts.length === 0 || amounts.some((a) => a === undefined)) continue;
+    const sum = amounts.reduce((s: Decimal, a) => s.plus(a!), new Decimal(0));
+    if (!sum.eq(total)) {
+      out.push(
+        problem(l.funds[0]!.source, 'po_line_quantity', `${said(l)}: its total is ${money(total)}, and its fund amounts add up to ${money(sum)}; give the quantity invoiced or correct the fund amounts`, {
+          column: 'quantity',
+          severity: 'error',
+        }),
+      );
+    }
+  }
+
+  // The invoice total.
+  const totals = inv.lines.map(totalOf);
+  if (totals.some((t) => t === undefined)) return out;
+  const lines = (totals as Decimal[]).reduce((s, t) => s.plus(t), new Decimal(0));
+  const c = inv.header.charges;
+  const charges = new Decimal(0)
+    .plus(c.shipment ?? 0)
+    .plus(c.overhead ?? 0)
+    .plus(c.insurance ?? 0)
+    .minus(c.discount ?? 0);
+  const h = inv.header;
+  const places = (h.currency === undefined ? undefined : minorUnits(h.currency)) ?? Math.max(2, h.totalAmount.decimalPlaces());
+  const added = addedVat(
+    {
+      type: h.vat.type ?? 'INCLUSIVE',
+      perLine: h.vat.perInvoiceLine === true,
+      amount: h.vat.amount,
+      percentage: h.vat.percentage,
+      code: h.vat.code !== undefined && h.vat.code !== '',
+      lines: inv.lines.map((l, i) => ({ total: totals[i]!, amount: l.vat.amount, percentage: l.vat.percentage, code: l.vat.code !== undefined && l.vat.code !== '' })),
+    },
+    lines.plus(charges),
+    places,
+  );
+  if (added.vat === undefined) return out;
+  const expected = lines.plus(charges).plus(added.vat);
+  if (expected.eq(h.totalAmount)) return out;
+  const first = taken[0]!;
+  out.push(
+    problem(
+      first.rows[0] ?? inv.rows[0] ?? { file: '', row: 0 },
+      'po_line_quantity',
+      `${taken.map(said).join('; ')}: the lines come to ${money(lines)} and the invoice to ${money(expected)}, not total_amount ${money(h.totalAmount)}. ` +
+        `Alma would send the invoice to review; give the quantity invoiced or correct the total`,
+      { column: 'quantity', severity: 'error' },
+    ),
+  );
+  return out;
+}
+
+function safeDecimal(text: string): Decimal | undefined {
+  try {
+    return new Decimal(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function existsMessage(inv: Invoice, found: RemoteInvoice[]): string {

@@ -266,7 +266,24 @@ function toPoLine(number: string, v: { [key: string]: JsonValue }): PoLineFacts 
     // `price: {sum, currency}` on the PO line (rest_po_line).
     price: isJsonObject(v['price']) ? jsonText(v['price']['sum']) : undefined,
     currency: isJsonObject(v['price']) ? codeOf(v['price']['currency']) : undefined,
+    quantity: poLineQuantity(v['location']),
   };
+}
+
+/**
+ * A PO line's quantity: the sum of its locations' `quantity` (`location: [{quantity, library, …}]`,
+ * docs/alma.md#what-the-preflight-predicts). Undefined unless every location gives a whole one.
+ */
+function poLineQuantity(locations: JsonValue | undefined): number | undefined {
+  const all = items(locations);
+  if (all.length === 0) return undefined;
+  let sum = 0;
+  for (const l of all) {
+    const q = isJsonObject(l) ? Number(jsonText(l['quantity']) ?? NaN) : NaN;
+    if (!Number.isSafeInteger(q) || q < 0) return undefined;
+    sum += q;
+  }
+  return sum > 0 ? sum : undefined;
 }
 
 function toFund(code: string, f: { [key: string]: JsonValue }): Omit<FundFacts, 'usable'> {

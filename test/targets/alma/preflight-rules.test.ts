@@ -209,6 +209,53 @@ describe('preflightProblems: funds, PO lines and the invoice', () => {
   });
 });
 
+describe('preflightProblems: a PO-linked line without quantity takes the PO line\'s (quantity_from_po_line, checked again)', () => {
+  /** Line 1 (POL-1, price 50.00) without quantity; the invoice total and line 1's funds as given. */
+  const noQuantity = (total: string, funds?: Invoice['lines'][number]['funds'], over: Partial<Invoice['header']> = {}): Invoice => {
+    const inv = baseInvoice({ totalAmount: d(total), ...over });
+    const line = { ...inv.lines[0]!, quantity: undefined, ...(funds !== undefined ? { funds } : {}) };
+    return { ...inv, lines: [line, inv.lines[1]!] };
+  };
+  const withQuantity = (quantity: number | undefined, price?: string) => facts({ poLines: new Map([['POL-1', ok(pol({ quantity, price }))]]) });
+  const cases: [string, Invoice, PreflightFacts, string[], RegExp?][] = [
+    ['PO line quantity 1: the total as checked', noQuantity('60.00'), withQuantity(1), []],
+    ['PO line quantity unknown: left to the offline warning', noQuantity('60.00'), withQuantity(undefined), []],
+    ['PO line not read: nothing said', noQuantity('60.00'), facts({ poLines: new Map([['POL-1', failed]]) }), ['preflight_lookup_failed@2:po_line:warning']],
+    [
+      'PO line quantity 2: the total no longer adds up',
+      noQuantity('60.00'),
+      withQuantity(2),
+      ['po_line_quantity@2:quantity'],
+      /line "1" has no quantity, so Alma takes PO line "POL-1"'s, 2: the lines come to 110\.00 and the invoice to 110\.00, not total_amount 60\.00\. Alma would send the invoice to review/,
+    ],
+    ['PO line quantity 2, the total counts it', noQuantity('110.00'), withQuantity(2), []],
+    ['the shipment is counted', noQuantity('115.00', undefined, { charges: { shipment: d('5.00') } }), withQuantity(2), []],
+    [
+      'fund amounts of the line against price × the PO line quantity',
+      noQuantity('110.00', [{ fundCode: 'BOOKS', amount: d('50.00'), source: at(2) }]),
+      withQuantity(2),
+      ['po_line_quantity@2:quantity'],
+      /its total is 100\.00, and its fund amounts add up to 50\.00/,
+    ],
+    ['fund amounts that cover price × the PO line quantity', noQuantity('110.00', [{ fundCode: 'BOOKS', amount: d('100.00'), source: at(2) }]), withQuantity(2), []],
+    [
+      'no price either: the PO line gives both',
+      (() => {
+        const inv = noQuantity('60.00');
+        return { ...inv, lines: [{ ...inv.lines[0]!, price: undefined }, inv.lines[1]!] };
+      })(),
+      withQuantity(2, '22.50'),
+      ['po_line_quantity@2:quantity'],
+      /the lines come to 55\.00/,
+    ],
+    ['a quantity given is the file\'s, whatever the PO line has', baseInvoice(), withQuantity(2), []],
+  ];
+  it.each(cases)('%s', (_name, inv, f, expected, message) => {
+    expect(found(inv, f)).toEqual(expected);
+    if (message) expect(messages(inv, f)).toMatch(message);
+  });
+});
+
 describe('preflightProblems: code-table values', () => {
   const cases: [string, Invoice, PreflightFacts, string[], RegExp?][] = [
     ['unknown line type', baseInvoice({}, { type: 'FREIGHT' }), facts(), ['code_not_in_table@2:line_type'], /line_type "FREIGHT" is not in Alma's InvoiceLinesTypes code table; Alma has REGULAR, OTHER, SHIPMENT/],

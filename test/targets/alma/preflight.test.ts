@@ -68,6 +68,29 @@ const count = (re: RegExp): number => paths().filter((p) => re.test(p)).length;
 const codes = (problems: Map<string, { code: string; row?: number | undefined; column?: string | undefined; severity: string }[]>, vendor: string, number: string): string[] =>
   (problems.get(keyString({ vendor, number })) ?? []).map((p) => `${p.code}@${p.row}:${p.column}${p.severity === 'warning' ? ':warning' : ''}`);
 
+describe('runPreflight: the PO line\'s quantity', () => {
+  it('is the sum of its locations\' quantities (numbers or strings); a line without quantity is checked with it, one without locations is not', async () => {
+    const { http, script } = client();
+    const invoices = [
+      invoice('A-1', 'ACME', 2, [line('1', 2, { poLine: 'POL-1', quantity: undefined })]),
+      invoice('A-2', 'ACME', 3, [line('1', 3, { poLine: 'POL-2', quantity: undefined })]),
+    ];
+    script(
+      { path: '/almaws/v1/acq/vendors/ACME', body: vendorBody('ACME') },
+      { path: funds('BOOKS', 'POL'), body: { total_record_count: 1, fund: [fundBody('BOOKS')] } },
+      { path: '/almaws/v1/acq/po-lines/POL-1', body: { ...polBody('POL-1', 'ACME'), location: [{ quantity: 1 }, { quantity: '2' }] } },
+      { path: '/almaws/v1/acq/po-lines/POL-2', body: polBody('POL-2', 'ACME') },
+      { path: LINE_TYPES, body: linesTypes },
+      { path: CURRENCIES, body: currencies },
+      { path: /^\/almaws\/v1\/acq\/vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 0 } },
+    );
+    const out = await runPreflight(invoices, { http, rate: 10, pollTimeoutMs: 60_000 });
+    expect(codes(out.problems, 'ACME', 'A-1')).toEqual(['po_line_quantity@2:quantity']);
+    expect(out.problems.get(keyString({ vendor: 'ACME', number: 'A-1' }))![0]!.message).toMatch(/PO line "POL-1"'s, 3: the lines come to 30\.00/);
+    expect(codes(out.problems, 'ACME', 'A-2')).toEqual([]);
+  });
+});
+
 describe('runPreflight: each entity fetched once', () => {
   it('asks once per vendor, fund, PO line and code table, however many invoices and lines name them', async () => {
     const { http, script } = client();
