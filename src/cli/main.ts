@@ -20,7 +20,6 @@ import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
 import { ACTIONS, apiUrlHelp, credentialsFileHelp, otherSystems, sandboxExamples, targetOptions } from './target-options.js';
 
 import { version } from './version.js';
-import { maskSecretsInOutput } from './secrets.js';
 
 /**
  * The headings `--help` lists the options under, in this order: what a run needs every day, then
@@ -342,25 +341,7 @@ export function fullProgram(term: Terminal, startedAt: Date): Command {
   return program;
 }
 
-/**
- * `--api-key` in any spelling (`--api-key <key>`, `--api-key=<key>`, `--apikey`), before `--`:
- * the key is never a flag value (a command line is seen by every user of the machine, `ps`, and
- * kept in shell history). Said as such, without the value, instead of commander's "unknown option
- * '--api-key=…'" that echoed it and its suggestion of `--api-url`.
- */
-export function apiKeyFlag(args: readonly string[]): string | undefined {
-  for (const a of args) {
-    if (a === '--') return undefined;
-    const m = /^(--api[-_]?key)(?:=|$)/i.exec(a);
-    if (m !== null) return m[1];
-  }
-  return undefined;
-}
-
 export async function main(argv: string[]): Promise<number> {
-  // Before anything is written: no secret of the environment's (or a key file's, once read) is
-  // ever printed or put in a file the user named, whatever echoes it (cli/secrets.ts).
-  maskSecretsInOutput(process.env, argv.slice(2));
   const term = terminal(process.env);
   const program = fullProgram(term, new Date());
   // Every command, subcommands included, throws instead of exiting, so the catch below is the
@@ -378,10 +359,6 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // A mistyped command name (`sandbx --port 8080`) was taken for an input file, and the error
     // was about its options or a missing file: said as what it is.
-    const keyFlag = apiKeyFlag(argv.slice(2));
-    if (keyFlag !== undefined) {
-      throw new UsageError(`${keyFlag} is not an option: the API key is never a flag value; set ALMA_API_KEY, or put the key in a file readable only by you and pass --api-key-file <path>`);
-    }
     const first = firstOperand(argv.slice(2), program.options);
     if (first !== undefined && !existsSync(first)) {
       const meant = closestCommand(first, program.commands.map((c) => c.name()));

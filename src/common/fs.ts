@@ -91,26 +91,13 @@ export function outputTarget(path: string): OutputTarget {
   return { kind: 'refused', path: at, code: 'ENXIO', reason: 'it cannot be opened as a file (a socket, or a device nothing is attached to)' };
 }
 
-let outputFileFilter: ((text: string) => string) | undefined;
-
-/**
- * What every file `writeOutputFile` writes goes through from now on: the command line's masking
- * of the secrets it knows (cli/secrets.ts), set once where the program starts. Undefined: none.
- */
-export function setOutputFileFilter(filter: ((text: string) => string) | undefined): void {
-  outputFileFilter = filter;
-}
-
 /**
  * Writes a file the user named (`outputTarget`): atomically where it is a file or nothing yet,
  * in place where it is a pipe or a device. The folder is never made: the outputs were checked
  * before the run (cli/outputs.ts), and a folder that went missing since is an error, not a new
  * folder made where a typo said.
  */
-export function writeOutputFile(path: string, unfiltered: Content): void {
-  const filter = outputFileFilter;
-  const content: Content =
-    filter === undefined ? unfiltered : typeof unfiltered === 'string' ? filter(unfiltered) : (write) => unfiltered((piece) => write(filter(piece)));
+export function writeOutputFile(path: string, content: Content): void {
   const target = outputTarget(path);
   if (target.kind === 'refused') throw Object.assign(new Error(`${target.path}: ${target.reason}`), { code: target.code });
   if (target.kind === 'atomic') {
