@@ -12,7 +12,6 @@ import { decide, DEFAULT_RETRY, isSafeMethod, mayHaveApplied, neverSent, type De
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_CLOSED, PROXY_DOWN_WORDS, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
-import { maskJson, maskList, maskSecrets } from '../common/mask.js';
 import type { TargetEventSink } from './events.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -179,11 +178,7 @@ export interface HttpClientOptions extends TransportOptions {
   baseUrl: string;
   /** Sent on every request. May hold the key: kept private, never put in errors or events. */
   headers?: Record<string, string> | undefined;
-  /**
-   * Values to mask (`***`) wherever they could be echoed: the API key, a password. Masked in every
-   * answer's body as it is read (2xx and errors alike, `#masked`) and in every message, so nothing
-   * downstream — targets, journal, reports — ever holds one (common/mask.ts: as a token only).
-   */
+  /** Values to mask (`***`) wherever a message could echo them: the API key. */
   secrets?: readonly string[] | undefined;
   /** Turns an error answer into an `ApiError` with the API's own code and message. */
   parseError: (status: number, headers: ResponseHeaders, bodyText: string) => ApiError;
@@ -365,7 +360,7 @@ export class HttpClient {
   constructor(opts: HttpClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.#headers = { ...opts.headers };
-    this.#secrets = maskList([...(opts.secrets ?? []), ...proxySecrets(opts.proxy)]);
+    this.#secrets = [...(opts.secrets ?? []), ...proxySecrets(opts.proxy)].filter((s) => s.length > 0);
     this.#parseError = opts.parseError;
     this.#notApplied = opts.notApplied;
     this.#errorInAnswer = opts.errorInAnswer;
@@ -478,29 +473,7 @@ export class HttpClient {
    * 2xx did happen, and without its body its result is unknown (`UnknownOutcomeError`).
    */
   async json(req: HttpRequest): Promise<JsonValue> {
-    return this.#send(req, (res) => this.#checked(res.status, this.#masked(parseJson(res.text))));
-  }
-
-  /**
-   * An answer's JSON with the secrets masked in every string of it: a gateway or a proxy may echo
-   * the key anywhere, in a 2xx too (an alert's description, a stored note). Numbers are never
-   * touched, so ids and amounts come through whatever the key is.
-   */
-  #masked<V extends JsonValue | undefined>(value: V): V {
-    return maskJson(value, this.#secrets);
-  }
-
-  /** A raw body (`request`): JSON masked as `#masked` does, any other text as a message is. */
-  #maskedText(text: string): string {
-    if (this.#secrets.length === 0 || !LOOKS_JSON.test(text)) return this.#redact(text);
-    let value: JsonValue;
-    try {
-      value = parseJson(text);
-    } catch {
-      return this.#redact(text);
-    }
-    const masked = this.#masked(value);
-    return masked === value ? text : stringifyJson(masked);
+    return this.#send(req, (res) => this.#checked(res.status, parseJson(res.text)));
   }
 
   /** `value` unless it is the API's error document (`errorInAnswer`): then `#send` fails the attempt with it. */
@@ -522,7 +495,7 @@ export class HttpClient {
     return this.#send(req, (res) => ({
       status: res.status,
       headers: res.headers,
-      value: this.#checked(res.status, opts.empty === true && res.text.trim() === '' ? undefined : this.#masked(parseJson(res.text))),
+      value: this.#checked(res.status, opts.empty === true && res.text.trim() === '' ? undefined : parseJson(res.text)),
     }));
   }
 
@@ -536,7 +509,7 @@ export class HttpClient {
     if (this.#errorInAnswer !== undefined) {
       throw new Error(`${req.method} ${req.path}: request() reads no error document under a 2xx; a client with errorInAnswer reads answers through json() or answer()`);
     }
-    return this.#send(req, (res) => ({ ...res, text: this.#maskedText(res.text) }));
+    return this.#send(req, (res) => res);
   }
 
   /** `request`, with `read` turning a 2xx answer into the result; a `read` that throws fails the attempt. */
@@ -670,7 +643,7 @@ export class HttpClient {
               parsed = new ApiError({
                 httpStatus: status,
                 code: BAD_RESPONSE,
-                message: this.#redact(`unreadable answer to ${req.method} ${req.path} (HTTP ${status} from ${url.host}): ${text.trim() === '' ? 'an empty body' : LOOKS_JSON.test(text) ? 'JSON cut short or broken' : 'not JSON'} (${what})`),
+                message: `unreadable answer to ${req.method} ${req.path} (HTTP ${status} from ${url.host}): ${text.trim() === '' ? 'an empty body' : LOOKS_JSON.test(text) ? 'JSON cut short or broken' : 'not JSON'} (${what})`,
                 // Not JSON at all (an HTML page, an empty body): nothing of the API's in it (`bare`),
                 // unlike JSON cut short on the way (targets/alma/answers.ts tells them apart by this).
                 ...(LOOKS_JSON.test(text) ? {} : { bare: true }),
@@ -688,8 +661,7 @@ export class HttpClient {
             }
           }
         } else {
-          // The body masked before the target reads it; `#detail` masks every field made of it again.
-          parsed = this.#parseError(status, resHeaders, this.#maskedText(text));
+          parsed = this.#parseError(status, resHeaders, text);
           outcome = {
             kind: 'response',
             status,
@@ -883,7 +855,9 @@ export class HttpClient {
   }
 
   #redact(text: string): string {
-    return maskSecrets(text, this.#secrets);
+    let out = text;
+    for (const s of this.#secrets) out = out.split(s).join('***');
+    return out;
   }
 
   /** Keeps the transport error as `cause` unless its message would leak a secret. */
