@@ -50,6 +50,15 @@ describe('Exsited rules', () => {
     expect(again.finish().invoices[0]?.problems).toEqual([]);
   });
 
+  it('a cancel or a reactivate of two invoices on one purchase order is not refused: it creates no purchase invoice', async () => {
+    const { EXSITED } = await import('../../src/targets/exsited/index.js');
+    for (const kind of ['cancel', 'reactivate'] as const) {
+      const g = new InvoiceGrouper({ rules: EXSITED.profile({ kind, effectiveDate: '2025-04-01' }).rules(process.cwd()) });
+      [exsitedRow({ invoice_number: 'HA-1' }), exsitedRow({ invoice_number: 'HA-2', total_amount: '10.00' })].forEach((fields, i) => g.add({ source: { file: 'b.csv', row: i + 2 }, fields }));
+      expect(g.finish().invoices.map((i) => i.problems.map((p) => p.code)), kind).toEqual([[], []]);
+    }
+  });
+
   it('columns Exsited does not send are a warning, once per invoice (it takes the lines from the purchase order)', () => {
     const { codes, invoice } = check('exsited', [exsitedRow({ line_number: '1', price: '10', fund_code: 'F' })]);
     expect(codes).toEqual(['W:column_not_used:']);

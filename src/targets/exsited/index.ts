@@ -10,6 +10,8 @@
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
 import { EXSITED_PROFILE } from './profile.js';
+import { checkExsitedInvoice } from './rules.js';
+import { withAttachments } from '../attachments.js';
 import type { RunAction, TargetDefinition, TargetProfile } from '../definition.js';
 import { SIBLING_SANDBOX_TAKES } from '../definition.js';
 import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
@@ -52,6 +54,9 @@ export const EXSITED: TargetDefinition<ExsitedSettings> = {
     const path = DEFAULT_EXSITED_PATHS[action.kind as 'cancel' | 'reactivate'].replace('{v}', DEFAULT_EXSITED_VERSION);
     return {
       ...profile,
+      // A cancel or a reactivate creates no purchase invoice: invoices loaded on one purchase
+      // order (by a loader before purchase_order_reused, or by hand) can still be cancelled.
+      rules: (cwd) => withAttachments(checkExsitedInvoice, 1, 'an Exsited note')(cwd),
       lineKeys: () => [],
       payloads: () => ({ invoice: body, lines: [] }),
       preview: () => [{ heading: `POST ${path}`, body }],
