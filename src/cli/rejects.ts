@@ -197,7 +197,11 @@ async function writeCanonical(
         if (reason === undefined) continue;
         const f = e.record.fields;
         const [vendor, number] = [cellText(f.vendor), cellText(f.invoice_number)];
-        candidates.push({ key, invoice: vendor !== undefined && number !== undefined ? keyString({ vendor, number }) : undefined, fields: f, reason });
+        // A cell the reader refused (an amount or date it does not read) is left out of the
+        // record: its text goes back under its column, for the person to correct.
+        const refused = e.record.refused;
+        const fields = refused === undefined ? f : { ...f, ...Object.fromEntries(Object.entries(refused).filter(([k]) => f[k] === undefined)) };
+        candidates.push({ key, invoice: vendor !== undefined && number !== undefined ? keyString({ vendor, number }) : undefined, fields, reason });
         perKey.set(key, (perKey.get(key) ?? 0) + 1);
       }
     }

@@ -29,6 +29,13 @@ export interface SourceRecord {
    * the canonical text may be another row's cell word for word. Absent without such a cell.
    */
   written?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The text of cells the input layer refused and left out of `fields` (an amount or a date its
+   * dialect does not read, an Excel day number in a date column), by canonical column: the
+   * rejects file writes it back under its column, for the person to correct (README "Rejects").
+   * Absent without such a cell.
+   */
+  refused?: Readonly<Record<string, string>> | undefined;
 }
 
 /** True for a workbook sheet's source name (`book.xlsx:Invoices`, xlsx.ts `sheetSource`). */

@@ -27,6 +27,7 @@ import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '..
 import { isSecondHeader, secondHeaderMessage, TitleHold, titleMessage, type NoTitle } from './titles.js';
 import { problem, type Problem } from '../domain/problem.js';
 import type { InputEvent } from './event.js';
+import type { SourceRecord } from './record.js';
 import { canonicalByHeader, headerKey } from './mapping/names.js';
 import type { MappingProfile } from './mapping/profile.js';
 import { RecordMapper } from './mapping/transform.js';
@@ -66,6 +67,8 @@ interface SheetRow {
   problems: Problem[];
   /** Excel does not show it (hidden, or filtered out). */
   hidden: boolean;
+  /** The text of cells refused and left out (`refusedText`), by column. */
+  refused?: Map<number, string> | undefined;
 }
 
 type CellValue = ExcelJS.CellValue;
@@ -84,6 +87,23 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 /** A date as `YYYY-MM-DD`; exceljs makes dates at UTC midnight (the time of day is dropped). */
 const isoDate = (d: Date): string => `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+
+/**
+ * A refused cell's value as a person reads it in the sheet, for the rejects file: a number's
+ * digits, a date's day, an error's `#DIV/0!`, a formula's result; a text too long to read, or a
+ * formula with no result, has none.
+ */
+function refusedText(value: CellValue): string | undefined {
+  if (typeof value === 'string') return value.length > MAX_CELL_CHARS ? undefined : value;
+  if (typeof value === 'number') return Number.isFinite(value) ? numberText(value) : undefined;
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : isoDate(value);
+  if (value === null || typeof value !== 'object') return undefined;
+  const v = value as unknown as Record<string, unknown>;
+  if ('error' in v) return String(v.error);
+  if ('result' in v) return refusedText(v.result as CellValue);
+  return undefined;
+}
 
 /** The text of an ISO date cell's day as a date; a day that is no real date (`2025-02-30`) stays text, and is refused as such. */
 function isoDay(value: CellValue): CellValue {
@@ -349,7 +369,7 @@ export class WorkbookReader {
         if (this.opts.mapping !== undefined) this.mapper = new RecordMapper(this.opts.mapping, this.file, this.out, 'columns', true);
         continue;
       }
-      this.row(r.row, { cells: r.cells, problems: r.problems, hidden: r.hidden });
+      this.row(r.row, { cells: r.cells, problems: r.problems, hidden: r.hidden, refused: r.refused });
       if (++rows % BATCH_ROWS === 0 && this.out.length > 0) {
         yield this.out;
         this.out.length = 0;
@@ -371,7 +391,7 @@ export class WorkbookReader {
    * The chosen sheet's rows with something in them, as typed cells (1-based columns), after one
    * `{sheet}` naming it. A workbook that cannot be read, or has no such sheet, is a problem in `out`.
    */
-  async *rows(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<{ sheet: string } | { sheet?: undefined; row: number; cells: (Cell | undefined)[]; problems: Problem[]; hidden: boolean }, void, undefined> {
+  async *rows(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<{ sheet: string } | ({ sheet?: undefined; row: number } & SheetRow), void, undefined> {
     const wanted = this.opts.sheet ?? this.opts.mapping?.xlsx.sheet;
     // Loaded on first use: a CSV run does not pay for the library's start-up.
     const { default: excel } = await import('exceljs');
@@ -444,18 +464,23 @@ export class WorkbookReader {
         for await (const row of sheet) {
           const cells: (Cell | undefined)[] = [];
           const problems: Problem[] = [];
+          let refused: Map<number, string> | undefined;
           let filled = 0;
           row.eachCell({ includeEmpty: false }, (cell, col) => {
             // An ISO 8601 date cell comes as the text of its day (xlsx-strings.ts fixCells): it is
             // a date cell, read as one (no mapping profile's date format applies to it).
             const iso = isoDates !== undefined && isoDates.size > 0 && isoDates.delete(cell.address);
+            const had = problems.length;
             const c = this.cell(iso ? isoDay(cell.value) : cell.value, cell.numFmt, row.number, col, problems);
             if (c !== undefined && c.text.trim() !== '') {
               cells[col] = c;
               filled++;
+            } else if (c === undefined && problems.length > had) {
+              const text = refusedText(cell.value);
+              if (text !== undefined) (refused ??= new Map()).set(col, text);
             }
           });
-          if (filled > 0 || problems.length > 0) yield { row: row.number, cells, problems, hidden: hidden?.has(row.number) === true };
+          if (filled > 0 || problems.length > 0) yield { row: row.number, cells, problems, hidden: hidden?.has(row.number) === true, refused };
         }
       }
     } catch (err) {
@@ -520,7 +545,7 @@ export class WorkbookReader {
   }
 
   /** A row after the header. */
-  private data(r: number, { cells, problems, hidden }: SheetRow): void {
+  private data(r: number, { cells, problems, hidden, refused: refusedCols }: SheetRow): void {
     // Read like any other (the file is what is loaded), and named in one warning at the end.
     if (hidden) this.hidden.push(r);
     const names = this.names!;
@@ -555,13 +580,21 @@ export class WorkbookReader {
       fields[name] = c.text;
       if (c.native) native.add(name);
     }
-    this.roundMoney(cells, fields, problems, r);
+    // A refused cell's text, by canonical column, for the rejects file (SourceRecord.refused).
+    let refused: Record<string, string> | undefined;
+    for (const [col, text] of refusedCols ?? []) {
+      const column = this.kinds[col];
+      if (column !== undefined) (refused ??= {})[column] = text;
+    }
+    this.roundMoney(cells, fields, problems, r, (column, text) => ((refused ??= {})[column] = text));
     const source = { file: this.file, row: r };
     if (this.mapper !== undefined) {
-      this.mapper.map({ source, fields, native, ...(problems.length > 0 ? { problems } : {}) });
+      this.mapper.map({ source, fields, native, ...(problems.length > 0 ? { problems } : {}), ...(refused !== undefined ? { refused } : {}) });
       return;
     }
-    this.out.push({ kind: 'record', record: problems.length > 0 ? { source, fields, problems } : { source, fields } });
+    const record: SourceRecord = problems.length > 0 ? { source, fields, problems } : { source, fields };
+    if (refused !== undefined) record.refused = refused;
+    this.out.push({ kind: 'record', record });
   }
 
   private header(cells: (Cell | undefined)[], row: number): void {
@@ -611,7 +644,7 @@ export class WorkbookReader {
    * full result (`=189.95/3` is 63.31666666666666, shown as 63.32): refused here, with words for
    * it, as the domain only knows its digit count (values.ts amountDigitsError).
    */
-  private roundMoney(cells: (Cell | undefined)[], fields: Record<string, string | undefined>, problems: Problem[], row: number): void {
+  private roundMoney(cells: (Cell | undefined)[], fields: Record<string, string | undefined>, problems: Problem[], row: number, refuse: (column: string, text: string) => void): void {
     const text = (col: number): string => (col > 0 ? (cells[col]?.text.trim() ?? '') : '');
     const key = `${text(this.vendorCol)}\u0000${text(this.numberCol)}`;
     let currency = text(this.currencyCol).toUpperCase();
@@ -631,6 +664,7 @@ export class WorkbookReader {
       if (isFloatNoise(exact, rounded, places)) fields[names[col]!] = (rounded.isZero() ? rounded.abs() : rounded).toFixed(places);
       else if (exact.precision() > MAX_AMOUNT_DIGITS) {
         delete fields[names[col]!];
+        refuse(column, exact.toFixed());
         const has = minorUnits(currency) !== undefined ? `${currency} has (${places})` : `an amount has here (${places})`;
         problems.push(
           this.problem(

@@ -35,6 +35,8 @@ export interface VendorRecord {
   scalars?: ReadonlyMap<string, JsonNumber | boolean> | undefined;
   /** Problems the reader found in this record (a JSON value that is not a single value). */
   problems?: Problem[] | undefined;
+  /** The text of cells the reader refused and left out, by canonical column (SourceRecord.refused). */
+  refused?: Readonly<Record<string, string>> | undefined;
 }
 
 const IGNORED = 0;
@@ -80,6 +82,7 @@ export class RecordMapper {
     }
     const problems: Problem[] = input.problems !== undefined ? [...input.problems] : [];
     let written: Record<string, string> | undefined;
+    let refused: Record<string, string> | undefined = input.refused !== undefined ? { ...input.refused } : undefined;
     const from = (key: string): string => {
       const where = origin.get(key);
       return where === undefined ? '' : this.keyed === 'canonical' ? ` (JSON path ${where})` : ` (vendor column ${quote(where)})`;
@@ -108,7 +111,11 @@ export class RecordMapper {
       problems.push(problem(input.source, r.code, `${key} ${quote(raw.trim())}${from(key)} ${r.reason}`, { column: key }));
       // A refused code keeps its text (the row still groups under its vendor and number); a
       // refused amount or date is left out, so the domain does not report it again.
-      if (COLUMN_KIND[key] !== 'text') delete fields[key];
+      // Its text goes back in the rejects file (SourceRecord.refused).
+      if (COLUMN_KIND[key] !== 'text') {
+        delete fields[key];
+        (refused ??= {})[key] = raw.trim();
+      }
     }
     for (const [column, value] of this.profile.constants) fields[column] = value;
     if (this.profile.defaults.size > 0) this.fillDefaults(fields);
@@ -117,6 +124,7 @@ export class RecordMapper {
     const record: SourceRecord = { source: input.source, fields };
     if (problems.length > 0) record.problems = problems;
     if (written !== undefined) record.written = written;
+    if (refused !== undefined) record.refused = refused;
     this.out.push({ kind: 'record', record });
   }
 

@@ -1,0 +1,74 @@
+/**
+ * `--rejects` round trips: the rejects file is written, the person corrects the cell the error
+ * names, and the corrected file loads with the same command (README "Rejects: correct and load
+ * again"). Each case is one where the file used to come back without the cell to correct, or in
+ * a form the same command could not read again.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { ROOT } from '../helpers/cli.js';
+import { world, type World } from '../helpers/sandbox.js';
+import { writeWorkbook, type CellInput } from '../helpers/workbook.js';
+
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+const SAMPLE = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'), 'utf8');
+const PROFILES = join(ROOT, 'fixtures/mappings');
+
+describe('--rejects: a refused cell comes back under its column (canonical rejects)', () => {
+  it('Excel: a date typed as a day number (45720) is in the file under invoice_date; corrected, the file loads', async () => {
+    w = await world();
+    const [header, ...rows] = parse(SAMPLE) as string[][];
+    const at = (c: string): number => header!.indexOf(c);
+    const numbers = new Set(['total_amount', 'shipment', 'price', 'quantity', 'line_number', 'fund_percent']);
+    const typed: CellInput[][] = rows
+      .filter((r) => r[at('invoice_number')] === 'G-24118')
+      .map((r) => r.map((v, i) => (v === '' ? null : numbers.has(header![i]!) ? Number(v) : v)));
+    // The first row's date typed where the column has no date format: Excel keeps the day number.
+    typed[0]![at('invoice_date')] = 45720;
+    const book = join(w.dir, 'x4.xlsx');
+    await writeWorkbook(book, [{ name: 'Invoices', rows: [header!, ...typed] }]);
+    const rejects = join(w.dir, 'x4-rej.csv');
+    const first = await w.load(['--dry-run', '--rejects', rejects, book]);
+    expect(first.code, first.stderr).toBe(3);
+    const text = readFileSync(rejects, 'utf8');
+    const got = parse(text.slice(1), { columns: true }) as Record<string, string>[];
+    expect(got.map((r) => [r.invoice_number, r.invoice_date, r.error_code])).toEqual([
+      ['G-24118', '45720', 'invalid_date'],
+      ['G-24118', '', 'invalid_date'],
+      ['G-24118', '', 'invalid_date'],
+    ]);
+    writeFileSync(rejects, text.replace('G-24118,45720,', 'G-24118,2025-03-04,'));
+    const again = await w.load([rejects]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.report!.summary).toMatchObject({ invoices: 1, loaded: 1 });
+  });
+
+  it('JSON with a profile: an amount the profile does not read ("117,75") is in the file under total_amount; corrected, the file loads', async () => {
+    w = await world();
+    const input = join(w.dir, 'g1.json');
+    writeFileSync(input, readFileSync(join(PROFILES, 'gobi-portal.export.json'), 'utf8').replace('"grandTotal": "117.75"', '"grandTotal": "117,75"'));
+    const rejects = join(w.dir, 'g1-rej.csv');
+    const first = await w.load(['--skip-invalid', '--mapping', join(PROFILES, 'gobi-portal.json'), '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(4);
+    expect(first.report!.summary).toMatchObject({ invoices: 2, loaded: 1, invalid: 1 });
+    const text = readFileSync(rejects, 'utf8');
+    const got = parse(text.slice(1), { columns: true }) as Record<string, string>[];
+    expect(got.map((r) => [r.invoice_number, r.total_amount, r.error_code])).toEqual([
+      ['G-25061', '117,75', 'invalid_number'],
+      ['G-25061', '117,75', 'invalid_number'],
+      ['G-25061', '117,75', 'invalid_number'],
+    ]);
+    // The canonical rejects load without the profile (the run says so).
+    writeFileSync(rejects, text.replaceAll(',"117,75",', ',117.75,'));
+    const again = await w.load([rejects]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.report!.summary).toMatchObject({ invoices: 1, loaded: 1 });
+  });
+});
