@@ -32,6 +32,8 @@ export interface RejectsOptions {
 interface RawFile {
   header: readonly string[];
   delimiter: string;
+  /** The quote character it was read with: `"`, or a `--mapping` profile's `csv.quote`. */
+  quote: string;
   /** The file began with Excel's `sep=` line (see `excelSeparator`). */
   sepLine: boolean;
   /** The lines a profile's `skip_lines` skipped above the header, as they were. */
@@ -92,7 +94,10 @@ async function writeRejectsOf(
     // A rejects file loaded again keeps its one error_code/error_message pair, with new reasons.
     const layout = rejectsLayout(first?.header ?? []);
     const delimiter = first?.delimiter ?? ',';
-    const lines = [csvLine(layout.header, delimiter)];
+    // The profile's quote too: a cell holding it (an apostrophe in a note, where the profile
+    // quotes with `'`) is quoted and the quote doubled, as the same profile reads it.
+    const quote = first?.quote ?? '"';
+    const lines = [csvLine(layout.header, delimiter, quote)];
     // The title block a profile skips comes back, so the same --mapping finds the header.
     if (first !== undefined && first.preamble !== '') lines.unshift(/[\r\n]$/.test(first.preamble) ? first.preamble : `${first.preamble}\n`);
     // Excel's `sep=` line comes back too, so the rejects open in Excel as the input did.
@@ -101,7 +106,7 @@ async function writeRejectsOf(
     let n = 0;
     for (const f of raw) {
       for (const r of f.rows) {
-        lines.push(rejectsLine(rejectsRow(layout, r.cells, r.reason), delimiter));
+        lines.push(rejectsLine(rejectsRow(layout, r.cells, r.reason), delimiter, quote));
         n++;
       }
     }
@@ -117,7 +122,7 @@ const SKIPPED: ReadonlySet<string> = new Set(['duplicate_key', 'too_long']);
 
 const isCsv = (file: string): boolean => detectFormat(file) === 'csv' && !/\.xls[xm]?$/i.test(file);
 
-const sameHeader = (a: RawFile, b: RawFile): boolean => a.delimiter === b.delimiter && a.sepLine === b.sepLine && a.header.length === b.header.length && a.header.every((h, i) => h === b.header[i]);
+const sameHeader = (a: RawFile, b: RawFile): boolean => a.delimiter === b.delimiter && a.quote === b.quote && a.sepLine === b.sepLine && a.header.length === b.header.length && a.header.every((h, i) => h === b.header[i]);
 
 function write(path: string, lines: readonly string[]): void {
   try {
@@ -135,9 +140,10 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
   const delimiter = profile?.csv.delimiter ?? (extname(file).toLowerCase() === '.tsv' ? '\t' : undefined);
   // Without a profile the load read the canonical layout (a title above the header skipped):
   // this reader must find the same header and rows.
-  const reader = new CsvReader(file, delimiter, profile !== undefined && profile.csv.quote !== '"' ? profile.csv.quote : undefined, () => undefined, profile === undefined);
+  const quote = profile?.csv.quote ?? '"';
+  const reader = new CsvReader(file, delimiter, quote !== '"' ? quote : undefined, () => undefined, profile === undefined);
   const preamble = new PreambleBlanker(profile?.csv.skipLines ?? 0);
-  const out: RawFile = { header: [], delimiter: ',', sepLine: false, preamble: '', rows: [] };
+  const out: RawFile = { header: [], delimiter: ',', quote, sepLine: false, preamble: '', rows: [] };
   let left = [...wanted.keys()].filter((k) => k.startsWith(`${file}\u0000`)).length;
   const source = await openInputFile(file);
   const take = (): void => {

@@ -222,14 +222,18 @@ export function rejectsRow(layout: { header: readonly string[]; at: readonly num
   return out;
 }
 
-/** One CSV line (LF-terminated) with `delimiter`; a cell is quoted when it must be (RFC 4180). */
-export function csvLine(cells: readonly string[], delimiter = ','): string {
+/**
+ * One CSV line (LF-terminated) with `delimiter`; a cell is quoted when it must be (RFC 4180), with
+ * `quote` — a `--mapping` profile's own (`csv.quote`, which escapes itself as `"` does), so the
+ * same profile reads the line back.
+ */
+export function csvLine(cells: readonly string[], delimiter = ',', quote = '"'): string {
   return (
     cells
-      .map((c) => (c.includes(delimiter) || c.includes('"') || c.includes('\n') || c.includes('\r') ? `"${c.replaceAll('"', '""')}"` : c))
+      .map((c) => (c.includes(delimiter) || c.includes(quote) || c.includes('\n') || c.includes('\r') ? `${quote}${c.replaceAll(quote, quote + quote)}${quote}` : c))
       .join(delimiter) + '\n'
   );
 }
 
 /** One line of the rejects file: each cell defused (`quoteRejectCell`), then quoted as `csvLine` does. */
-export const rejectsLine = (cells: readonly string[], delimiter = ','): string => csvLine(cells.map(quoteRejectCell), delimiter);
+export const rejectsLine = (cells: readonly string[], delimiter = ',', quote = '"'): string => csvLine(cells.map(quoteRejectCell), delimiter, quote);

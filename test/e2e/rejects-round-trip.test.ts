@@ -72,3 +72,49 @@ describe('--rejects: a refused cell comes back under its column (canonical rejec
     expect(again.report!.summary).toMatchObject({ invoices: 1, loaded: 1 });
   });
 });
+
+describe('--rejects under a profile: written as the same profile reads it', () => {
+  it("a profile quoting with ' and splitting on tabs: cells holding a tab or an apostrophe, and an error_message with one, read back; corrected, the file loads", async () => {
+    w = await world();
+    const profile = join(w.dir, 'q1.json');
+    writeFileSync(
+      profile,
+      JSON.stringify({
+        version: 1,
+        csv: { delimiter: '\t', quote: "'", skip_lines: 0 },
+        numbers: { decimal: '.', thousands: ',' },
+        dates: { format: 'MM/DD/YYYY' },
+        columns: { Inv: 'invoice_number', Date: 'invoice_date', Vend: 'vendor', Note: 'line_note', Total: 'total_amount', Cur: 'currency', PO: 'po_line', Price: 'price', Fund: 'fund_code' },
+        values: { fund_code: { map: { BIO: 'BIO', HIST: 'HIST' }, unmapped: 'error' } },
+      }),
+    );
+    const input = join(w.dir, 'q4.tsv');
+    // Q-4's total is a cent off (total_mismatch); Q-5's fund is not in the map (unmapped_value,
+    // whose message says "the profile's value map"). The notes hold a tab, an apostrophe, a formula.
+    writeFileSync(
+      input,
+      'Inv\tDate\tVend\tNote\tTotal\tCur\tPO\tPrice\tFund\n' +
+        "Q-4\t03/14/2025\tGOBI\t'a\tb'\t189.96\tUSD\tPOL-1002\t189.95\tBIO\n" +
+        "Q-5\t03/14/2025\tGOBI\t'=O''Brien'\t22.50\tUSD\tPOL-1004\t22.50\tHISTO\n",
+    );
+    const rejects = join(w.dir, 'q4-rej.tsv');
+    const first = await w.load(['--mapping', profile, '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(3);
+    const text = readFileSync(rejects, 'utf8').slice(1);
+    const rows = parse(text, { delimiter: '\t', quote: "'", escape: "'" }) as string[][];
+    expect(rows.map((r) => [r[0], r[3], r[9]])).toEqual([
+      ['Inv', 'Note', 'error_code'],
+      ['Q-4', 'a\tb', 'total_mismatch'],
+      ['Q-5', "'=O'Brien", 'unmapped_value'],
+    ]);
+    expect(rows[2]![10]).toContain("profile's value map");
+    writeFileSync(rejects, '\uFEFF' + text.replace('\t189.96\t', '\t189.95\t').replace('\tHISTO\t', '\tHIST\t'));
+    const again = await w.load(['--mapping', profile, rejects]);
+    expect(again.code, again.stderr).not.toBe(3);
+    expect(again.report!.issues.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(again.report!.invoices.map((i) => [i.number, i.status, i.issues.filter((p) => p.severity === 'error')])).toEqual([
+      ['Q-4', 'loaded', []],
+      ['Q-5', expect.stringMatching(/loaded|in_review/), []],
+    ]);
+  });
+});
