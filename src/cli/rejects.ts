@@ -36,6 +36,12 @@ interface RawFile {
   quote: string;
   /** The file began with Excel's `sep=` line (see `excelSeparator`). */
   sepLine: boolean;
+  /**
+   * The encoding the file was read in: its byte-order mark's (`bom`), else the profile's or
+   * --encoding's (input/decode.ts). A rejects file after a `sep=` line is written in it.
+   */
+  encoding: Encoding;
+  bom: boolean;
   /** The lines a profile's `skip_lines` skipped above the header, as they were. */
   preamble: string;
   rows: { row: number; cells: readonly string[]; reason: RejectReason }[];
@@ -100,9 +106,16 @@ async function writeRejectsOf(
     const lines = [csvLine(layout.header, delimiter, quote)];
     // The title block a profile skips comes back, so the same --mapping finds the header.
     if (first !== undefined && first.preamble !== '') lines.unshift(/[\r\n]$/.test(first.preamble) ? first.preamble : `${first.preamble}\n`);
-    // Excel's `sep=` line comes back too, so the rejects open in Excel as the input did.
-    if (first?.sepLine === true) lines.unshift(`sep=${delimiter}\n`);
-    else lines[0] = BOM + lines[0]!;
+    // Excel's `sep=` line comes back too, so the rejects open in Excel as the input did. No BOM
+    // goes before it, so the file is written as the input was — in its encoding, with its own
+    // BOM if it had one — and the same command reads it back (a UTF-8 file read under a
+    // windows-1252 profile was invalid_encoding).
+    let encode: ((text: string) => Uint8Array) | undefined;
+    if (first?.sepLine === true) {
+      lines.unshift(`sep=${delimiter}\n`);
+      encode = encoder(first.encoding);
+      if (first.bom) lines[0] = BOM + lines[0]!;
+    } else lines[0] = BOM + lines[0]!;
     let n = 0;
     for (const f of raw) {
       for (const r of f.rows) {
@@ -110,7 +123,7 @@ async function writeRejectsOf(
         n++;
       }
     }
-    write(opts.path, lines);
+    write(opts.path, lines, encode);
     return { rows: n, canonical: false };
   }
   found.clear();
@@ -122,16 +135,42 @@ const SKIPPED: ReadonlySet<string> = new Set(['duplicate_key', 'too_long']);
 
 const isCsv = (file: string): boolean => detectFormat(file) === 'csv' && !/\.xls[xm]?$/i.test(file);
 
-const sameHeader = (a: RawFile, b: RawFile): boolean => a.delimiter === b.delimiter && a.quote === b.quote && a.sepLine === b.sepLine && a.header.length === b.header.length && a.header.every((h, i) => h === b.header[i]);
+const sameHeader = (a: RawFile, b: RawFile): boolean =>
+  a.delimiter === b.delimiter &&
+  a.quote === b.quote &&
+  a.sepLine === b.sepLine &&
+  (!a.sepLine || (a.encoding === b.encoding && a.bom === b.bom)) && a.header.length === b.header.length && a.header.every((h, i) => h === b.header[i]);
 
-function write(path: string, lines: readonly string[]): void {
+function write(path: string, lines: readonly string[], encode?: (text: string) => Uint8Array): void {
   try {
     writeOutputFile(path, (w) => {
-      for (const l of lines) w(l);
+      for (const l of lines) w(encode !== undefined ? encode(l) : l);
     });
   } catch (err) {
     throw new UsageError(`cannot write the rejects to ${path}: ${unwrittenReason(path, err)}`);
   }
+}
+
+/**
+ * Text as bytes of `encoding`, as input/decode.ts reads them back. windows-1252 (which `latin1`
+ * names too: the WHATWG Encoding Standard, https://encoding.spec.whatwg.org/#names-and-labels)
+ * by its decoder's own table; a character it has none for — only in the error columns, as the
+ * cells were read in it — becomes `?`.
+ */
+function encoder(encoding: Encoding): (text: string) => Uint8Array {
+  if (encoding === 'utf-8') return (text) => Buffer.from(text, 'utf8');
+  if (encoding === 'utf-16le') return (text) => Buffer.from(text, 'utf16le');
+  // All 256 bytes in one streaming decode, one character each: Node 20's decoder drops a lone
+  // 0x80 (€) decoded on its own without `stream`.
+  const dec = new TextDecoder('windows-1252');
+  const table = dec.decode(Uint8Array.from({ length: 256 }, (_, b) => b), { stream: true }) + dec.decode();
+  const byChar = new Map<string, number>();
+  for (let b = 0; b < table.length; b++) byChar.set(table[b]!, b);
+  return (text) => {
+    const out: number[] = [];
+    for (const ch of text) out.push(byChar.get(ch) ?? 0x3f);
+    return Uint8Array.from(out);
+  };
 }
 
 /** The file's header and the wanted rows' cells as written, read as the load read it. */
@@ -143,7 +182,8 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
   const quote = profile?.csv.quote ?? '"';
   const reader = new CsvReader(file, delimiter, quote !== '"' ? quote : undefined, () => undefined, profile === undefined);
   const preamble = new PreambleBlanker(profile?.csv.skipLines ?? 0);
-  const out: RawFile = { header: [], delimiter: ',', quote, sepLine: false, preamble: '', rows: [] };
+  const label = profile?.encoding ?? opts.encoding;
+  const out: RawFile = { header: [], delimiter: ',', quote, sepLine: false, encoding: label, bom: false, preamble: '', rows: [] };
   let left = [...wanted.keys()].filter((k) => k.startsWith(`${file}\u0000`)).length;
   const source = await openInputFile(file);
   const take = (): void => {
@@ -156,7 +196,19 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
     }
     reader.out.length = 0;
   };
-  const text = decodeText(source.bytes, profile?.encoding ?? opts.encoding);
+  // The file's first bytes: a byte-order mark wins over the label (input/decode.ts sniffBom).
+  let head = true;
+  const bytes = async function* (): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source.bytes) {
+      if (head && chunk.length > 0) {
+        head = false;
+        if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) [out.encoding, out.bom] = ['utf-8', true];
+        else if (chunk[0] === 0xff && chunk[1] === 0xfe) [out.encoding, out.bom] = ['utf-16le', true];
+      }
+      yield chunk;
+    }
+  };
+  const text = decodeText(bytes(), label);
   try {
     for await (const chunk of text) {
       await reader.write(preamble.push(chunk));

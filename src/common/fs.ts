@@ -44,7 +44,7 @@ export function writeFileAtomic(path: string, content: Content, opts: { fsync?: 
   }
 }
 
-type Content = string | ((write: (piece: string) => void) => void);
+type Content = string | ((write: (piece: string | Uint8Array) => void) => void);
 
 /**
  * How a file the user named (`--report`, `--report-csv`, `--report-html`, `--rejects`) is

@@ -117,4 +117,28 @@ describe('--rejects under a profile: written as the same profile reads it', () =
       ['Q-5', expect.stringMatching(/loaded|in_review/), []],
     ]);
   });
+
+  it("Excel's sep= line and a windows-1252 profile: the file is written in windows-1252 after the sep= line; corrected, the same --mapping loads it", async () => {
+    w = await world();
+    const profiles = join(ROOT, 'fixtures/mappings');
+    const input = join(w.dir, 'hsep.csv');
+    const latin = readFileSync(join(profiles, 'harrassowitz-de.csv'), 'latin1').replace(';Geschichte;', ';Gesch;');
+    writeFileSync(input, Buffer.from(`sep=;\r\n${latin}`, 'latin1'));
+    const rejects = join(w.dir, 'hsep-rej.csv');
+    const mapping = ['--mapping', join(profiles, 'harrassowitz-de.json')];
+    const first = await w.load(['--skip-invalid', ...mapping, '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(4);
+    const bytes = readFileSync(rejects);
+    // The sep= line stays the file's first bytes; the rest is the input's own encoding.
+    expect(bytes.subarray(0, 6).toString('latin1')).toBe('sep=;\n');
+    // (`stream`: Node 20's windows-1252 decoder stops at a 0x80 decoded without it.)
+    const text = new TextDecoder('windows-1252').decode(bytes, { stream: true });
+    expect(text).toContain('Goethe: Sämtliche Werke');
+    expect(text).toContain(';€;');
+    const at = bytes.indexOf(';Gesch;');
+    writeFileSync(rejects, Buffer.concat([bytes.subarray(0, at), Buffer.from(';Geschichte;'), bytes.subarray(at + ';Gesch;'.length)]));
+    const again = await w.load([...mapping, rejects]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.report!.summary).toMatchObject({ invoices: 1, loaded: 1 });
+  });
 });
