@@ -183,7 +183,15 @@ function reasonFor(inv: ReportInvoice, file: string, row: number): RejectReason 
   if (inv.status === 'failed') {
     const e = inv.error;
     const tracking = e?.tracking_id ? ` (tracking id ${e.tracking_id})` : '';
-    return { code: e?.code ?? 'failed', message: `${e?.message ?? 'the invoice failed'}${tracking}` };
+    const said = `${e?.message ?? 'the invoice failed'}${tracking}`;
+    const line = e?.line;
+    if (line === undefined || line.rows.length === 0) return { code: e?.code ?? 'failed', message: said };
+    // A line the target refused (its POST): the line's rows say so with its number, the
+    // invoice's other rows that they are held back for it — so the person knows which row to fix.
+    const mine = line.rows.some((r) => r.file === file && r.row === row);
+    const rows = line.rows.map((r) => (r.file !== file ? `${r.row} of ${r.file}` : String(r.row)));
+    const at = `line ${line.number} (row${rows.length === 1 ? '' : 's'} ${rows.join(', ')})`;
+    return { code: e!.code, message: mine ? `${at} was refused: ${said}` : `held back with its invoice: ${at} was refused, not this row: ${said}` };
   }
   const errors = inv.issues.filter((p) => p.severity === 'error');
   const own = errors.filter((p) => p.file === file && p.row === row);

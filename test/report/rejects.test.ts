@@ -78,6 +78,30 @@ describe('rejectedRows', () => {
     expect(m.get(rowKey('b.csv', 5))).toEqual({ code: '60237', message: 'Invoice vendor account not valid. (tracking id E01-1)' });
   });
 
+  it("a line the target refused: its rows name the line and say so; the invoice's other rows say they are held back for it", () => {
+    const m = rejectedRows(
+      doc([
+        inv({
+          status: 'failed',
+          rows: [{ file: 'b.csv', row: 2 }, { file: 'b.csv', row: 3 }, { file: 'b.csv', row: 4 }, { file: 'b.csv', row: 5 }],
+          error: {
+            step: 'lines',
+            http_status: 400,
+            code: '60254',
+            message: 'Fund code not valid.',
+            tracking_id: 'E01-2',
+            line: { number: '2', po_line: 'POL-1004', funds: ['NOFUND', 'HIST'], rows: [{ file: 'b.csv', row: 3 }, { file: 'b.csv', row: 4 }] },
+          },
+        }),
+      ]),
+    );
+    expect(m.get(rowKey('b.csv', 3))).toEqual({ code: '60254', message: 'line 2 (rows 3, 4) was refused: Fund code not valid. (tracking id E01-2)' });
+    expect(m.get(rowKey('b.csv', 4))).toEqual(m.get(rowKey('b.csv', 3)));
+    for (const row of [2, 5]) {
+      expect(m.get(rowKey('b.csv', row))).toEqual({ code: '60254', message: 'held back with its invoice: line 2 (rows 3, 4) was refused, not this row: Fund code not valid. (tracking id E01-2)' });
+    }
+  });
+
   it('a transient failure (a timeout, a 5xx, a lost answer) is not a row to correct: left out and counted as finished by the same command; a refusal and an invalid invoice stay', () => {
     const report = doc([
       inv({ number: 'T-1', status: 'failed', rows: [{ file: 'b.csv', row: 2 }], error: { step: 'create', http_status: 503, code: 'HTTP_503', message: 'Service Unavailable' } }),
