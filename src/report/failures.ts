@@ -44,7 +44,12 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
   '60253': { means: 'the VAT code is not one Alma knows', fix: 'use a VAT code from Alma, or give a VAT percentage instead' },
   '60254': { means: "a fund code is not an active fund in Alma's current fiscal period", fix: 'use the code of an active fund (Acquisitions > Funds and Ledgers)' },
   '60257': { means: 'a fund distribution has neither a percentage nor an amount', fix: 'fill fund_percent or fund_amount' },
-  '60260': { means: 'Alma could not start processing the invoice (its workflow)', fix: "open the invoice in Alma to see why, or run the same command again later" },
+  // Refused at the process step: the invoice and its lines are in Alma, and a re-run sends the
+  // process request again (its refused intent is settled: engine/journal.ts `refused`), nothing else.
+  '60260': {
+    means: 'Alma could not start processing the invoice (its workflow); the invoice and its lines are in Alma',
+    fix: 'open the invoice in Alma to see why and put that right, then run the same command again (or just later): it sends only the processing again',
+  },
   CANARY_MISMATCH: {
     means: 'Alma stored the first invoice of the run differently from what was sent (the field, both values and the invoice are named above); every invoice would be stored the same way, so no other was sent',
     fix: 'check that invoice in Alma and the field named; once the cause is fixed, or if the difference does not matter, run the same command again (--no-canary skips the check)',
@@ -309,10 +314,16 @@ export function stopText(stopped: string, detail: StopDetail | undefined, label 
 /** What to do after a run with failures, by their kinds and by why the run stopped, if it did. */
 export function failureAdvice(groups: readonly FailureGroup[], stopped?: string, label = 'Alma', detail?: StopDetail): string | undefined {
   if (groups.length === 0) return undefined;
-  const business = groups.some((g) => g.kind === 'business');
+  // A refusal of the process step is not the file's: the invoice and its lines are in the
+  // target, and the same command sends the process request again (engine/journal.ts `refused`
+  // settles the refused intent), so it is what finishes them once the cause is put right there.
+  const processed = groups.some((g) => g.kind === 'business' && g.step === 'process');
+  const business = groups.some((g) => g.kind === 'business' && g.step !== 'process');
   const transient = groups.some((g) => g.kind === 'transient');
   const fix = `fix the file (or the setting in ${label}) as each group says and load it again — --rejects <file> writes just those rows, with the reason`;
   const rerun = (which: string): string => `${rerunWhen(stopped, detail, label)}run the same command again to finish ${which}: the journal resumes them, nothing is sent twice`;
+  const process = `for the invoices ${label} did not process (they are in ${label} with their lines), put right in ${label} what their group says, then ${rerunWhen(stopped, detail, label)}run the same command again: it sends only their processing again`;
+  if (processed) return `Next: ${[...(business ? [fix] : []), process, ...(transient ? [rerun('the others')] : [])].join('; ')}.`;
   if (business && transient) return `Next: ${fix}; ${rerun('the others')}.`;
   return business ? `Next: ${fix}. Running the same command again would be refused the same way.` : `Next: ${rerun('them')}.`;
 }

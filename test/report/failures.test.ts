@@ -85,6 +85,19 @@ describe('failures grouped with what to do', () => {
     expect(failureKind({ step: 'create', http_status: 429, code: 'PER_SECOND_THRESHOLD', message: '' })).toBe('transient');
   });
 
+  it('a refused process step: the advice and the code\'s fix agree that the same command sends the processing again', () => {
+    const process = { step: 'process' as const, http_status: 400, code: '60260', message: 'Failed to start invoice process and workflow.', tracking_id: 'E01-2' };
+    const groups = groupFailures(doc([failed('A', 2, process)]));
+    const advice = failureAdvice(groups)!;
+    expect(advice).not.toContain('refused the same way');
+    expect(advice).toBe('Next: for the invoices Alma did not process (they are in Alma with their lines), put right in Alma what their group says, then run the same command again: it sends only their processing again.');
+    expect(groups[0]!.explanation!.fix).toContain('run the same command again');
+    // With a refusal of the file and a transient failure beside it: each its own step.
+    const all = failureAdvice(groupFailures(doc([failed('A', 2, process), failed('B', 3, refusal), failed('C', 4, timeout)])))!;
+    expect(all).toMatch(/^Next: fix the file .*; for the invoices Alma did not process .*; run the same command again to finish the others: .*\.$/);
+    expect(all).not.toContain('refused the same way');
+  });
+
   it.each([
     // no answer, or an answer that says try later: a re-run finishes it
     [0, 'TIMEOUT', 'transient'],
