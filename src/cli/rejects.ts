@@ -105,7 +105,9 @@ async function writeRejectsOf(
     const quote = first?.quote ?? '"';
     const lines = [csvLine(layout.header, delimiter, quote)];
     // The title block a profile skips comes back, so the same --mapping finds the header.
-    if (first !== undefined && first.preamble !== '') lines.unshift(/[\r\n]$/.test(first.preamble) ? first.preamble : `${first.preamble}\n`);
+    // Its last line's CR is all of a CRLF the blanker took (input/mapping/reader.ts counts a line
+    // at the CR): the LF is put back, or the header followed a lone CR.
+    if (first !== undefined && first.preamble !== '') lines.unshift(first.preamble.endsWith('\n') ? first.preamble : `${first.preamble}\n`);
     // Excel's `sep=` line comes back too, so the rejects open in Excel as the input did. No BOM
     // goes before it, so the file is written as the input was — in its encoding, with its own
     // BOM if it had one — and the same command reads it back (a UTF-8 file read under a

@@ -142,3 +142,20 @@ describe('--rejects under a profile: written as the same profile reads it', () =
     expect(again.report!.summary).toMatchObject({ invoices: 1, loaded: 1 });
   });
 });
+
+describe('--rejects: the title block a profile skips', () => {
+  it('comes back with its own line breaks: its last line ends in CRLF as the input has it, not in a lone CR; corrected, the file loads', async () => {
+    w = await world();
+    const input = join(w.dir, 'eb.csv');
+    writeFileSync(input, readFileSync(join(PROFILES, 'ebsco-us.csv'), 'utf8').replaceAll('"1,613.85"', '"1,613.86"'));
+    const rejects = join(w.dir, 'eb-rej.csv');
+    const mapping = ['--mapping', join(PROFILES, 'ebsco-us.json')];
+    expect((await w.load(['--dry-run', ...mapping, '--rejects', rejects, input])).code).toBe(3);
+    const text = readFileSync(rejects, 'utf8');
+    expect(text).not.toMatch(/\r(?!\n)/);
+    expect(text.split('\r\n').slice(0, 4)).toEqual(readFileSync(input, 'utf8').replace(/^\uFEFF/, '').split('\r\n').slice(0, 4).map((l, i) => (i === 0 ? `\uFEFF${l}` : l)));
+    writeFileSync(rejects, text.replaceAll('"1,613.86"', '"1,613.85"'));
+    const again = await w.load(['--dry-run', ...mapping, rejects]);
+    expect(again.code, again.stderr).toBe(0);
+  });
+});
