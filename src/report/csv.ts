@@ -101,6 +101,16 @@ function message(inv: ReportInvoice, stopped: string | undefined, label: string,
   return inv.issues.map(problemText).join(' | ');
 }
 
+/**
+ * The target's or the stop's code; for an invalid invoice the codes of its errors (`total_mismatch
+ * invalid_date`), as the rejects file gives them (report/rejects.ts), so the column filters alike.
+ */
+function errorCode(inv: ReportInvoice): string {
+  if (inv.error !== undefined) return inv.error.code;
+  if (inv.status !== 'invalid') return '';
+  return [...new Set(inv.issues.filter((p) => p.severity === 'error').map((p) => p.code))].join(' ');
+}
+
 /** `stopped`: the report's (why the run stopped, if it did); `label`: the target's name for people. */
 export function invoiceCells(inv: ReportInvoice, stopped?: string, label = 'Alma', detail?: StopDetail): Record<(typeof CSV_COLUMNS)[number], string> {
   return {
@@ -115,7 +125,7 @@ export function invoiceCells(inv: ReportInvoice, stopped?: string, label = 'Alma
     workflow_status: inv.workflow_status ?? '',
     approval_status: inv.approval_status ?? '',
     alerts: inv.alerts.map((a) => (a.description ? `${a.code}: ${a.description}` : a.code)).join('; '),
-    error_code: inv.error?.code ?? '',
+    error_code: errorCode(inv),
     tracking_id: inv.error?.tracking_id ?? '',
     message: message(inv, stopped, label, detail),
   };

@@ -71,7 +71,7 @@ describe('renderCsv', () => {
     expect(loaded).toMatchObject({ rows: 'b.csv:2-4', vendor: 'GOBI', total: '10.00', currency: 'USD', lines: '1', status: 'loaded', alma_id: '="53100000050004146"', workflow_status: 'Waiting to be Sent', alerts: '', error_code: '', message: '' });
     expect(review).toMatchObject({ rows: 'b.csv:5-6,9', status: 'in_review', workflow_status: 'InReview', approval_status: 'PENDING', alerts: 'NOT_LINKED_LINES: Lines not linked' });
     expect(failed).toMatchObject({ status: 'failed', alma_id: '', error_code: '="60237"', tracking_id: 'E01-2106115205-AKV2X-AWAE1', message: 'create: Invoice vendor account not valid' });
-    expect(invalid).toMatchObject({ status: 'invalid', message: 'row 8 total_amount: total_amount 250.00 does not match the lines: 220.00 | row 8 invoice_note: warning: note is long' });
+    expect(invalid).toMatchObject({ status: 'invalid', error_code: 'total_mismatch', message: 'row 8 total_amount: total_amount 250.00 does not match the lines: 220.00 | row 8 invoice_note: warning: note is long' });
     expect(already).toMatchObject({ status: 'already_loaded', alma_id: '="53100000090004146"' });
   });
 
