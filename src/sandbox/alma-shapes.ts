@@ -225,8 +225,6 @@ export function renderLine(inv: InvoiceRec, l: LineRec, ctx: RenderContext): Rec
 export const ALERTS: Record<string, string> = {
   DIFF_PRICE_THAN_POLINE: 'Some invoice lines differ in price from their linked PO line.',
   NOT_LINKED_LINES: 'Lines not linked',
-  // Sample 03 carries it with a placeholder desc ("string"): these are the sandbox's own words.
-  NOT_READY_LINES: 'Invoice lines are not ready',
   DIFFERENT_VENDOR_ACCOUNT: 'Invoice holds vendor account different than some of the linked PO lines',
   // The real alert CODE for a total mismatch was not found in public sources
   // (docs/alma.md#errors-error-codes-and-alerts); the description is the UI's wording (KB-TOTAL

@@ -22,7 +22,6 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   // docs/alma.md); waiting is the sandbox's default, so a payments file can follow an export.
   handleInvoicePayment: true,
   attachmentMaxBytes: 8 * 1024 * 1024,
-  alertsBeforeProcessing: false,
   // Everything stored as sent, unless a test asks otherwise (tamper.ts).
   dropFields: [],
   alterFields: [],
@@ -43,7 +42,6 @@ export const configPatchSchema = z.strictObject({
   timeoutHoldMs: z.number().min(0).optional(),
   handleInvoicePayment: z.boolean().optional(),
   attachmentMaxBytes: z.number().int().min(0).optional(),
-  alertsBeforeProcessing: z.boolean().optional(),
   dropFields: z.array(z.string().min(1)).optional(),
   alterFields: z.array(z.string().min(1)).optional(),
 });

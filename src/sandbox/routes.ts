@@ -30,8 +30,6 @@ export interface RouteDeps {
   processDelayMs: () => number;
   allowDuplicates: () => boolean;
   handleInvoicePayment: () => boolean;
-  /** SandboxConfig.alertsBeforeProcessing. */
-  alertsBeforeProcessing: () => boolean;
   attachmentMaxBytes: () => number;
   /** Lists and searches show a new invoice or line only this long after it was written. */
   indexLagMs: () => number;
@@ -100,7 +98,7 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
             subject: () => about(id),
             // The answer is the invoice as it is NOW: processing is asynchronous (XSD-INV,
             // docs/alma.md#processing-and-workflow-statuses).
-            run: () => ok(renderInvoice(d.store.startProcessing(id, d.now(), d.processDelayMs(), d.alertsBeforeProcessing()), d.ctx, true)),
+            run: () => ok(renderInvoice(d.store.startProcessing(id, d.now(), d.processDelayMs()), d.ctx, true)),
           };
         }
         // The hand-over to finance and its answers are writes a loader must send once: faults apply.
@@ -118,7 +116,7 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
           step: 'line',
           subject: () => about(id),
           run: (body) => {
-            const { invoice, line } = d.store.addLine(id, tamper(body, 'line', d.tamper()), d.now(), d.alertsBeforeProcessing());
+            const { invoice, line } = d.store.addLine(id, tamper(body, 'line', d.tamper()), d.now());
             return ok(renderLine(invoice, line, d.ctx));
           },
         };

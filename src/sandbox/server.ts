@@ -97,7 +97,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     processDelayMs: () => config.processDelayMs,
     allowDuplicates: () => config.allowDuplicates,
     handleInvoicePayment: () => config.handleInvoicePayment,
-    alertsBeforeProcessing: () => config.alertsBeforeProcessing,
     attachmentMaxBytes: () => config.attachmentMaxBytes,
     indexLagMs: () => config.indexLagMs,
     tamper: () => config,

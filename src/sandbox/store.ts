@@ -18,8 +18,6 @@ import { wordMatch, type Clause } from './search.js';
 export const WF_IN_REVIEW = 'InReview';
 export const WF_READY_TO_BE_PAID = 'Waiting to be Sent';
 const WF_WAITING_FOR_PAYMENT = 'Ready to be Paid';
-/** The alert of an invoice whose lines are not ready, as one In Review before processing has it (sample 03). */
-const NOT_READY_LINES = 'NOT_READY_LINES';
 
 export interface InvoiceFilter {
   clauses: Clause[];
@@ -282,7 +280,7 @@ export class Store {
 
   // ---- POST /acq/invoices/{id}/lines -----------------------------------------------------
 
-  addLine(invoiceId: string, body: JsonValue | undefined, now?: number, notReady = false): { invoice: InvoiceRec; line: LineRec } {
+  addLine(invoiceId: string, body: JsonValue | undefined, now?: number): { invoice: InvoiceRec; line: LineRec } {
     const inv = this.invoice(invoiceId);
     // Lines go in before processing: once op=process_invoice was accepted (or the invoice left
     // In Review) the sandbox refuses them, so a loader that adds lines late is caught.
@@ -292,8 +290,6 @@ export class Store {
     const line = buildLine(this.cat, inv, body, () => this.nextId());
     if (now !== undefined) line.addedAt = now;
     inv.lines.push(line);
-    // SandboxConfig.alertsBeforeProcessing: lines not ready until processing (sample 03).
-    if (notReady && !inv.alerts.includes(NOT_READY_LINES)) inv.alerts = [...inv.alerts, NOT_READY_LINES].sort();
     bump(this.counters.linePosts, inv.id, line.number);
     this.dirty = true;
     return { invoice: inv, line };
@@ -306,15 +302,13 @@ export class Store {
    * answered at once; the outcome is applied when `settleDue` passes `settleAt` (processing is
    * asynchronous, XSD-INV, docs/alma.md#processing-and-workflow-statuses).
    */
-  startProcessing(id: string, now: number, delayMs: number, keepAlerts = false): InvoiceRec {
+  startProcessing(id: string, now: number, delayMs: number): InvoiceRec {
     const inv = this.invoice(id);
     if (inv.workflow !== WF_IN_REVIEW || inv.baseStatus !== 'ACTIVE') {
       throw refuse('60260', 'Failed to start invoice process and workflow.');
     }
     inv.processRequested = true;
-    // The alerts standing before are replaced when processing settles; kept until then with
-    // SandboxConfig.alertsBeforeProcessing, as Alma's asynchronous processing may show them.
-    if (!keepAlerts) inv.alerts = [];
+    inv.alerts = [];
     inv.settleAt = now + delayMs;
     this.pending.add(inv);
     this.counters.processCount[inv.id] = (this.counters.processCount[inv.id] ?? 0) + 1;

@@ -94,14 +94,6 @@ export interface SandboxConfig {
   /** Largest attachment accepted, in bytes (a larger one is refused with 60322). */
   attachmentMaxBytes: number;
   /**
-   * An invoice given lines shows the alert NOT_READY_LINES while In Review, as Ex Libris' sample
-   * of an invoice In Review, approval PENDING, has it (docs/alma.md#processing-and-workflow-statuses),
-   * and keeps it — in the answer to `op=process_invoice` too — until its processing settles:
-   * processing is asynchronous and that answer "might not include status and alerts" (XSD-INV).
-   * Off by default (alerts appear only when processing settles).
-   */
-  alertsBeforeProcessing: boolean;
-  /**
    * Fields dropped from an invoice or line write before it is stored (`note`, `total_amount`,
    * `line.price`, …; sandbox/tamper.ts), as Alma drops a key it does not know: tests the canary.
    */

@@ -46,18 +46,6 @@ describe('load into the sandbox', () => {
     expect(res.stderr).not.toMatch(/\(node:\d+\)|Warning/);
   });
 
-  it('alerts standing before processing (NOT_READY_LINES, sample 03) in the process answer and early reads are not its outcome: each invoice is read until processing shows', async () => {
-    w = await world({ alertsBeforeProcessing: true });
-    const res = await w.load([SAMPLE]);
-    expect(res.code, res.stderr).toBe(0);
-    const report = res.report!;
-    expect(report.summary).toMatchObject({ invoices: 7, loaded: 6, in_review: 1, failed: 0 });
-    expect(report.invoices.flatMap((i) => i.alerts.map((a) => a.code))).not.toContain('NOT_READY_LINES');
-    expect(report.invoices.find((i) => i.status === 'in_review')!.alerts.map((a) => a.code)).toContain('NOT_LINKED_LINES');
-    for (const inv of report.invoices.filter((i) => i.status === 'loaded')) expect(inv.workflow_status).toBe('Waiting to be Sent');
-    expectExactlyOnce(w.sandbox.state(), report);
-  });
-
   it('a second run of the same command sends no request at all', async () => {
     w = await world();
     await w.load([SAMPLE]);

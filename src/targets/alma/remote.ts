@@ -15,13 +15,6 @@ type JsonObject = { [key: string]: JsonValue };
  */
 export const IN_REVIEW = 'InReview';
 
-/**
- * Alerts that stand on an invoice before it is processed: Ex Libris' sample of an invoice In
- * Review, approval PENDING, carries NOT_READY_LINES (sample 03,
- * docs/alma.md#processing-and-workflow-statuses). They say nothing about whether processing ran.
- */
-export const BEFORE_PROCESSING_ALERTS: ReadonlySet<string> = new Set(['NOT_READY_LINES']);
-
 /** `held`: keep the answer (without its lines) on the result, to compare with the batch (Target.heldDifferences). */
 export function toRemoteInvoice(v: JsonValue | undefined, opts: { held?: boolean } = {}): RemoteInvoice | undefined {
   if (!isJsonObject(v)) return undefined;
@@ -40,13 +33,9 @@ export function toRemoteInvoice(v: JsonValue | undefined, opts: { held?: boolean
     // Blank (`""`, as sample 01 answers `voucher_amount`) is unknown, not another total (matches.ts holdsOtherTotal).
     totalAmount: blankIsNothing(jsonText(v['total_amount'])),
     lineCount: lineCountOf(v),
-    // Alma has no "processed" flag (target.ts). Processing ends with the invoice moved on in
-    // the workflow, or "sent to 'review' with the relevant alerts" (BLOG-CREATE): out of In
-    // Review, or In Review with an alert processing raised. An alert that stands before
-    // processing (BEFORE_PROCESSING_ALERTS) is not one: processing is asynchronous, and the
-    // process answer or an early read may still show it (docs/alma.md#processing-and-workflow-statuses).
-    // A missing status proves nothing, so only those alerts count then.
-    processed: (workflowStatus !== undefined && workflowStatus !== IN_REVIEW) || alerts.some((a) => !BEFORE_PROCESSING_ALERTS.has(a.code)),
+    // Alma has no "processed" flag (target.ts): an invoice out of In Review, or with alerts,
+    // has been through processing. A missing status proves nothing, so only alerts count then.
+    processed: workflowStatus !== undefined ? workflowStatus !== IN_REVIEW || alerts.length > 0 : alerts.length > 0,
     inReview: workflowStatus === IN_REVIEW,
     ...(opts.held === true ? { held: withoutLines(v) } : {}),
   };

@@ -197,13 +197,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       // not JSON (a proxy's page?) or JSON cut short leaves unknown whether Alma took it, as the
       // transport's `answer` says (UnknownOutcomeError naming the request, host and status).
       const res = await http.answer({ method: 'POST', path: idPath(invoiceId), query: { op: 'process_invoice' }, body: {} }, { empty: true });
-      const shown = res.value !== undefined ? toRemoteInvoice(res.value) : undefined;
-      if (shown === undefined) return accepted(invoiceId);
-      // An answer still In Review, alerts or not, may be the invoice as it stood before processing
-      // (alerts standing from before, sample 03): its outcome is read afterwards ("The GET action
-      // can be used afterwards to review the invoice's situation", XSD-INV). One moved forward
-      // shows processing done.
-      return shown.inReview ? { ...shown, processed: false } : shown;
+      return (res.value !== undefined ? toRemoteInvoice(res.value) : undefined) ?? accepted(invoiceId);
     },
 
     readCost: (vendor: string, count: number) => lookup.readCost(vendor, count),

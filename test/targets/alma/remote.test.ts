@@ -56,19 +56,6 @@ describe('alerts in an invoice answer, however the list is named', () => {
     expect(toRemoteInvoice(bare('"alerts": {}'))).toMatchObject({ alerts: [], processed: false, inReview: false });
   });
 
-  // Processing is asynchronous; an alert standing before it (sample 03: In Review, PENDING, NOT_READY_LINES) is no sign it ran.
-  it.each<[string, string | undefined, string[], boolean]>([
-    ['In Review, only NOT_READY_LINES: not processed', 'InReview', ['NOT_READY_LINES'], false],
-    ['In Review, NOT_READY_LINES and an alert processing raised: processed', 'InReview', ['NOT_READY_LINES', 'NOT_LINKED_LINES'], true],
-    ['In Review, an alert processing raised: processed', 'InReview', ['DIFF_PRICE_THAN_POLINE'], true],
-    ['no status, only NOT_READY_LINES: not processed', undefined, ['NOT_READY_LINES'], false],
-    ['out of In Review with NOT_READY_LINES: processed', 'InApproval', ['NOT_READY_LINES'], true],
-  ])('%s', (_name, status, codes, processed) => {
-    const v: Obj = { id: '77', number: 'A-1', alert: codes.map((c) => ({ value: c, desc: c })) };
-    if (status !== undefined) v['invoice_workflow_status'] = { value: status };
-    expect(toRemoteInvoice(v)?.processed).toBe(processed);
-  });
-
   it('out of In Review is processed, alerts or not', () => {
     const waiting = json('{"id": "77", "number": "A-1", "invoice_workflow_status": {"value": "Waiting to be Sent"}}');
     expect(toRemoteInvoice(waiting)).toMatchObject({ alerts: [], processed: true, inReview: false });
