@@ -108,8 +108,8 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
   },
   // An export cut short whose file's fate cannot be told (src/cli/export.ts journalRenamed; README "invoice-load export").
   HANDOVER_UNDECIDED: {
-    means: "an export cut short wrote this invoice into its file, or carried it out of the file before its own, and it cannot be told whether that run's file was put in place (the message names the run and why); it was neither written into this file nor marked, so that finance gets it exactly once",
-    fix: "ask finance whether they received the file that run wrote (the message gives its time and how many invoices it held, possibly none): if so, run the same command again with --handed-over and the run; if not, with --not-handed-over and the run. The message says what each answer does to this invoice (one carried out of the earlier file is not in that run's file)",
+    means: 'an export cut short wrote this invoice into its file, and it cannot be told whether that file reached finance (the message names the run and why); it was neither written into this file nor marked, so that finance gets it exactly once',
+    fix: 'ask finance whether they received a file of that run holding it: if so, run the same command again with --handed-over and the run; if not, with --not-handed-over and the run',
   },
   NOT_FOUND: { means: 'Alma holds no such invoice (any more)', fix: 'check the invoice id or the vendor and number in the file against Alma, and correct the row or take it out' },
   AMBIGUOUS: { means: 'Alma holds more than one invoice with this vendor and number, so the row does not say which', fix: 'give the invoice_id of the one meant in the file' },
@@ -165,8 +165,8 @@ const MANY_TEXT: Record<string, { means: string; fix: string }> = {
     fix: 'run the same command again: it sends them, and nothing is sent twice',
   },
   HANDOVER_UNDECIDED: {
-    means: "an export cut short wrote these invoices into its file, or carried them out of the file before its own, and it cannot be told whether that run's file was put in place (the message names the run and why); they were neither written into this file nor marked, so that finance gets each exactly once",
-    fix: "ask finance whether they received the file that run wrote (the message gives its time and how many invoices it held, possibly none): if so, run the same command again with --handed-over and the run; if not, with --not-handed-over and the run. The message says what each answer does to each invoice (one carried out of the earlier file is not in that run's file)",
+    means: 'an export cut short wrote these invoices into its file, and it cannot be told whether that file reached finance (the message names the run and why); they were neither written into this file nor marked, so that finance gets each exactly once',
+    fix: 'ask finance whether they received a file of that run holding them: if so, run the same command again with --handed-over and the run; if not, with --not-handed-over and the run',
   },
 };
 

@@ -122,7 +122,7 @@ const LOADER_CODES: Record<string, [means: RegExp, fix: RegExp]> = {
   CLOSED_OTHER_VOUCHER: [/another voucher/, /correct the voucher number/],
   PAYMENT_DIFFERS: [/another amount, currency or date/, /correct the payment in Alma/],
   NOT_LOADED: [/never loaded/, /load the batch first/],
-  HANDOVER_UNDECIDED: [/cannot be told whether that run's file was put in place/, /ask finance whether they received the file that run wrote.*--handed-over and the run; if not, with --not-handed-over/],
+  HANDOVER_UNDECIDED: [/cannot be told whether that file reached finance/, /--handed-over and the run; if not, with --not-handed-over/],
   vendor_not_found: [/vendor code/, /organization's code/],
   fund_not_found: [/fund code/, /active fund/],
   po_line_not_found: [/PO line/, /po_line/],
