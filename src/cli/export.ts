@@ -123,27 +123,18 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // rename cannot be told (temporary file gone, file not there as written): undecided, unless
     // the person settles it (--handed-over, --not-handed-over).
     let undecided = journal !== undefined ? journalRenamed(journal, files, o.status, before) : [];
-    // The answer this run settles, recorded in its hand-over record (`settled`).
-    let settled: { run: string; handed_over: boolean } | undefined;
+    let settled = false;
     if (settle !== undefined && handover !== undefined && journal !== undefined) {
       const run = files.find((f) => f.batch === settle.run && f.status === o.status);
       if (run === undefined) {
         throw new UsageError(`${settle.flag} ${settle.run}: no --mark-in-erp export to ${o.output} of that run is recorded; give the run an undecided hand-over names (its message says which)`);
       }
       const open = undecided.find((f) => f.batch === settle.run);
-      if (open === undefined) {
-        // Not undecided: what was decided is said, and an answer against it is refused before
-        // anything is written or marked — the person's answer is never silently overruled.
-        const d = decidedBefore(journal, files, run);
-        const said = `${settle.flag} ${settle.run}: the hand-over of that export is not undecided: ${d.why}`;
-        if (d.placed !== undefined && d.placed !== settle.handedOver) {
-          throw new UsageError(`${said}; ${settle.flag} says otherwise, so nothing is written nor marked. Run the command without ${settle.flag}, or tell what finance received apart from this loader`);
-        }
-        session.info(`${said}; nothing to settle`);
-      } else {
+      if (open === undefined) session.info(`${settle.flag} ${settle.run}: the hand-over of that export is not undecided (settled already, or its file is known to be put in place or not): nothing to settle`);
+      else {
         if (settle.handedOver) journalPlaced(journal, open);
         undecided = undecided.filter((f) => f !== open);
-        settled = { run: settle.run, handed_over: settle.handedOver };
+        settled = true;
       }
     }
     // Their invoices: in no file of this run's, and not marked (finance may hold them, or not).
@@ -348,11 +339,10 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       beforeRename: () => {
         // And when it settles an undecided hand-over or leaves one undecided: the next run judges
         // this run's record, and asks again only about those it names (`undecided`).
-        if (o.markInErp && (full.length > 0 || placed.head !== undefined || carries.length > 0 || settled !== undefined || stillUndecided.length > 0)) {
+        if (o.markInErp && (full.length > 0 || placed.head !== undefined || carries.length > 0 || settled || stillUndecided.length > 0)) {
           const in_file = full.map((s) => ({ ...journalKeyOf(s), id: s.id, workflow_status: s.workflowStatus }));
           const open = stillUndecided.length > 0 ? { undecided: stillUndecided } : {};
-          const answer = settled !== undefined ? { settled: [settled] } : {};
-          handover.append({ ...file, invoices: full.length, ended: false, tmp, in_file, carries: carries.map((e) => ({ vendor: e.vendor, number: e.number, id: e.id })), ...open, ...answer });
+          handover.append({ ...file, invoices: full.length, ended: false, tmp, in_file, carries: carries.map((e) => ({ vendor: e.vendor, number: e.number, id: e.id })), ...open });
         }
       },
     });
@@ -423,11 +413,11 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const asked = new Set<string>();
     const unsettled: LifecycleInvoice[] = [];
     for (const f of o.markInErp ? undecided : []) {
+      const error = undecidedError(f, o.output, before !== undefined);
       const entries: { vendor: string; number: string; id: string; workflow_status?: string | undefined }[] = [...(f.in_file ?? []), ...(f.carries ?? [])];
       for (const e of entries) {
         if (asked.has(e.id)) continue;
         asked.add(e.id);
-        const error = undecidedError(f, o.output, before, !(f.in_file ?? []).some((x) => x.id === e.id));
         const s = listedById.get(e.id);
         const shown: LifecycleInvoice =
           s !== undefined
@@ -563,14 +553,11 @@ function filesInPlace(files: readonly FileEntry[], now: string | undefined): { b
  * path (`now`, its SHA-256) or by the journal:
  * - an entry of its own run's already journaled (only the rename's aftermath writes one, or a
  *   person's `--handed-over`): put in place;
- * - no later run recorded a file, and the file there is as the run wrote it, holding an invoice
- *   row: put in place;
- * - no later run recorded a file, and the file there is as it was before the run (its record's
- *   `over`; or, recorded by a loader before it, that of the run whose file it replaced), holding
- *   an invoice row and not as the run wrote it: the rename never happened;
+ * - the file there as the run wrote it: put in place;
+ * - the file there as it was before the run (its record's `over`; or, recorded by a loader before
+ *   it, that of the run whose file it replaced): the rename never happened;
  * - else — no file (finance took the run's file, or the temporary file was deleted and there
- *   never was one), another (a later write), or one whose digest any export of no invoice row
- *   has (EMPTY_EXPORTS: it may be anyone's) — it cannot be told. Returned, journaling nothing:
+ *   never was one) or another (a later write) — it cannot be told. Returned, journaling nothing:
  *   guessing "put in place" would mark invoices no file holds, and "not" would hand over twice
  *   invoices finance has. A run with no invoice in its record is never undecided: nothing hangs on it.
  */
@@ -588,56 +575,11 @@ function journalRenamed(journal: Journal, files: readonly FileEntry[], status: s
     const entries = [...(f.in_file ?? []).map((e) => [IN_FILE, e] as const), ...(f.carries ?? []).map((e) => [CARRY, e] as const)];
     if (entries.length === 0) continue;
     const journaled = entries.some(([op, e]) => journal.state(e).ops.get(op)?.batch === f.batch);
-    if (journaled) {
-      journalPlaced(journal, f);
-      continue;
-    }
-    // The file at the path says something of this run only when no later run recorded a file
-    // of its own (it may be that one's), and only by a digest no other file shares: an export
-    // with no invoice row (a run that asks, holding back the undecided; a night with nothing
-    // waiting; a run whose invoices were all carried out of its file) is the same header alone.
-    const later = files.some((x) => x.batch > f.batch);
     const over = f.over ?? (f.replaces !== undefined ? files.findLast((x) => x.batch === f.replaces)?.sha256 : undefined);
-    if (!later && now !== undefined && now === f.sha256 && !EMPTY_EXPORTS.has(f.sha256)) journalPlaced(journal, f);
-    else if (!later && now !== undefined && now === over && over !== f.sha256 && !EMPTY_EXPORTS.has(over)) continue;
-    else undecided.push(f);
+    if (journaled || now === f.sha256) journalPlaced(journal, f);
+    else if (now === undefined || now !== over) undecided.push(f);
   }
   return undecided;
-}
-
-/** The SHA-256 of an export with no invoice row (the header alone, or no JSON row), in either format: many files share it. */
-const EMPTY_EXPORTS: ReadonlySet<string> = new Set([toCsv(exportRows([])), toJsonRows(exportRows([]))].map((c) => createHash('sha256').update(c).digest('hex')));
-
-/**
- * What was decided of the hand-over of run `f` (a recorded --mark-in-erp export of this status
- * that is not undecided now), and why: `placed` true (its file was put in place), false (never),
- * undefined (nothing hangs on it). Told from the journals as journalRenamed left them: a
- * person's answer recorded (`settled`, the latest); the run's end; its own entries journaled (the
- * rename's aftermath, its file found there as written, or `--handed-over`); its temporary file
- * still there; else — judged and not undecided, nor journaled — never put in place (the file at
- * the path was the one there before it).
- */
-function decidedBefore(journal: Journal, files: readonly FileEntry[], f: FileEntry): { placed: boolean | undefined; why: string } {
-  const by = files.findLast((x) => (x.settled ?? []).some((a) => a.run === f.batch));
-  const answer = by?.settled?.find((a) => a.run === f.batch);
-  if (by !== undefined && answer !== undefined) {
-    return { placed: answer.handed_over, why: `it was settled with ${answer.handed_over ? '--handed-over' : '--not-handed-over'} by the export of ${whenOf(by.batch)} (run ${by.batch})` };
-  }
-  if (files.some((x) => x.batch === f.batch && x.ended)) return { placed: true, why: 'that run finished, its file put in place' };
-  const entries = [...(f.in_file ?? []).map((e) => [IN_FILE, e] as const), ...(f.carries ?? []).map((e) => [CARRY, e] as const)];
-  if (entries.length === 0) return { placed: undefined, why: 'that run wrote no invoice into its file and carried none out of one: nothing hangs on it' };
-  if (entries.some(([op, e]) => journal.state(e).ops.get(op)?.batch === f.batch)) {
-    return { placed: true, why: 'its file was put in place (its invoices are journaled under it: after its rename, or the file found at the path as it wrote it)' };
-  }
-  if (f.tmp === undefined) return { placed: undefined, why: 'its record, by a loader before records named temporary files, tells nothing of it' };
-  if (existsSync(f.tmp)) return { placed: false, why: `its file was never put in place (its temporary file ${basename(f.tmp)} is still there: it was stopped before the rename)` };
-  return { placed: false, why: 'its file was never put in place (the file at the path was found as it was before that run, holding invoices that run did not write)' };
-}
-
-/** A run's start (its batch) to the minute, as messages give it. */
-function whenOf(batch: string): string {
-  const started = new Date(batch);
-  return Number.isNaN(started.getTime()) ? batch : utcMinute(started);
 }
 
 /** The IN_FILE and CARRY entries of a run whose file was put in place, under it, each that has none of that run or a later one. */
@@ -673,37 +615,23 @@ function settleOption(o: ExportOptions): { run: string; handedOver: boolean; fla
 
 /**
  * Why an invoice of a run whose hand-over is undecided (journalRenamed) is neither in this run's
- * file nor marked, what may have happened, and the command that settles it. The question is of
- * that run's file — did finance receive it — never of the invoice: `carried`, the invoice is not in
- * that file but was carried out of the file before it, and each answer is said for it as it acts
- * (--handed-over: that file replaced the earlier one, so the invoice is in no file, and this
- * run writes it; --not-handed-over: it never did, so the invoice stays in the earlier one).
- * `now`: the SHA-256 of the file at the path (undefined: none).
+ * file nor marked, what may have happened, and the command that settles it. `present`: a file is
+ * at the path (another than that run's).
  */
-function undecidedError(f: FileEntry, output: string, now: string | undefined, carried: boolean): ReportError {
-  const when = whenOf(f.batch);
-  const where =
-    now === undefined ? `${output} is not there` : now === f.sha256 ? `${output} holds a file with no invoice row, as that run's was — and as any export's that writes none is` : `${output} holds another file than the one it wrote`;
-  const n = f.in_file?.length ?? f.invoices;
-  const itsFile = `the file that run wrote at ${when} (${n === 1 ? '1 invoice' : `${n} invoices`}${n === 0 ? ', a header alone' : ''}${carried ? '; not this one' : ''})`;
-  const earlier = f.replaces !== undefined ? `the file of the export of ${whenOf(f.replaces)} (run ${f.replaces})` : 'the file at the path before it';
-  const what = carried
-    ? `the export of ${when} (run ${f.batch}) carried this invoice out of ${earlier}, leaving it out of its own file, and was cut short`
-    : `the export of ${when} (run ${f.batch}) wrote this invoice into its file and was cut short`;
-  const answers = carried
-    ? `If finance received it, run this command again with --handed-over ${f.batch} (that file replaced the earlier one, so this invoice is in no file finance has: it is written into the new file and marked); ` +
-      `if not, with --not-handed-over ${f.batch} (that file never replaced the earlier one, so this invoice stays handed over in it: marked, not written again — unless that earlier file is still at the path, which the new file replaces and holds it)`
-    : `If finance received it, run this command again with --handed-over ${f.batch} (this invoice is marked, not written again); ` +
-      `if not, with --not-handed-over ${f.batch} (it is written into the new file and marked)`;
+function undecidedError(f: FileEntry, output: string, present: boolean): ReportError {
+  const started = new Date(f.batch);
+  const when = Number.isNaN(started.getTime()) ? f.batch : utcMinute(started);
+  const where = present ? `${output} holds another file than the one it wrote` : `${output} is not there`;
   return {
     step: 'erp',
     http_status: 0,
     code: HANDOVER_UNDECIDED,
     message:
-      `${what}; its temporary file (${basename(f.tmp ?? '')}) is gone and ${where}, ` +
+      `the export of ${when} (run ${f.batch}) wrote this invoice into its file and was cut short; its temporary file (${basename(f.tmp ?? '')}) is gone and ${where}, ` +
       `so it cannot be told whether that file was put in place (and finance has taken it) or never was (its temporary file deleted). ` +
       `Not written into this file nor marked, so that finance gets it once. ` +
-      `Did finance receive ${itsFile}? ${answers}`,
+      `If finance received a file of that run holding it, run this command again with --handed-over ${f.batch} (it is marked, not written again); ` +
+      `if not, with --not-handed-over ${f.batch} (it is written into the file and marked)`,
   };
 }
 

@@ -138,12 +138,6 @@ export type JournalEntry =
        * invoices are in no file of this run's, and the next run asks about them again.
        */
       undecided?: string[] | undefined;
-      /**
-       * Earlier runs whose undecided hand-over the person settled in this run (`--handed-over`:
-       * `handed_over` true; `--not-handed-over`: false): a later run given the same option again
-       * says so and goes ahead, one given the other answer refuses (cli/export.ts).
-       */
-      settled?: { run: string; handed_over: boolean }[] | undefined;
     }
   /**
    * The invoice exists in the target with this id (created by us, or found by a look-up).
