@@ -19,12 +19,8 @@
  * - the hand-over record of a file is journaled before the file is renamed into place: a kill at
  *   any point leaves the file in place named by a record (refuseToReplace reads them all);
  *   it lists the file's invoices and carries, and names the run's own temporary file: killed
- *   between the rename and their entries (temporary file gone, the file there as written), the
- *   next run journals them (journalRenamed), so none is written into a second file once finance
- *   took the first; temporary file gone and the file not there as written (taken by finance — or
- *   never put in place, its temporary file deleted), the hand-over is undecided: its invoices are
- *   neither written nor marked (HANDOVER_UNDECIDED) until the person says which
- *   (`--handed-over RUN`, `--not-handed-over RUN`);
+ *   between the rename and their entries (temporary file gone), the next run journals them
+ *   (journalRenamed), so none is written into a second file once finance took the first;
  * - two runs to two files (two journals, two locks) are kept apart by claims, as two loads are
  *   (README "One run per invoice at a time"): an invoice a live run claims is left to it;
  * - the journal's key is the invoice's id as well as its number: an institution with
@@ -66,12 +62,6 @@ export interface ExportOptions {
   markInErp: boolean;
   /** Replace a file that still holds the invoices an earlier run marked (`--replace`). */
   replace?: boolean | undefined;
-  /**
-   * An undecided hand-over settled by the person (`--handed-over RUN`, `--not-handed-over RUN`):
-   * the run (its `batch`, as the failure names it) whose file finance did, or did not, receive.
-   */
-  handedOver?: string | undefined;
-  notHandedOver?: string | undefined;
 }
 
 /** The journal's op for "in a written file, to be marked". */
@@ -88,7 +78,6 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   if (format === undefined) throw new UsageError(`cannot tell the format of ${o.output}: name it .csv or .json, or pass --format csv|json`);
   const notMarkable = o.markInErp ? markInErpRefusal(o.status) : undefined;
   if (notMarkable !== undefined) throw new UsageError(notMarkable);
-  const settle = settleOption(o);
   const output = resolve(o.output);
   // The journals' key: one for every spelling of the file's path (a symlinked folder, another
   // letter case on a case-insensitive disk), or the guard below would not see the other's.
@@ -115,32 +104,12 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       files = byBatch([...legacy('handover', shortHash(output)).filter((e): e is FileEntry => e.t === 'file'), ...files]);
     }
     if (handover !== undefined && o.replace !== true) refuseToReplace(files, output, o);
-    // The file of the path as this run found it: a run killed before its rename left it as it was.
-    const before = fileSha(output);
     // A run killed after renaming its file into place and before journaling its invoices under
     // it: journaled now, from its record, or the next run would not know they were in a file
-    // that was put in place (and perhaps taken since) and would hand them over again. One whose
-    // rename cannot be told (temporary file gone, file not there as written): undecided, unless
-    // the person settles it (--handed-over, --not-handed-over).
-    let undecided = journal !== undefined ? journalRenamed(journal, files, o.status, before) : [];
-    let settled = false;
-    if (settle !== undefined && handover !== undefined && journal !== undefined) {
-      const run = files.find((f) => f.batch === settle.run && f.status === o.status);
-      if (run === undefined) {
-        throw new UsageError(`${settle.flag} ${settle.run}: no --mark-in-erp export to ${o.output} of that run is recorded; give the run an undecided hand-over names (its message says which)`);
-      }
-      const open = undecided.find((f) => f.batch === settle.run);
-      if (open === undefined) session.info(`${settle.flag} ${settle.run}: the hand-over of that export is not undecided (settled already, or its file is known to be put in place or not): nothing to settle`);
-      else {
-        if (settle.handedOver) journalPlaced(journal, open);
-        undecided = undecided.filter((f) => f !== open);
-        settled = true;
-      }
-    }
-    // Their invoices: in no file of this run's, and not marked (finance may hold them, or not).
-    const undecidedIds = new Set(o.markInErp ? undecided.flatMap((f) => [...(f.in_file ?? []), ...(f.carries ?? [])].map((e) => e.id)) : []);
+    // that was put in place (and perhaps taken since) and would hand them over again.
+    if (journal !== undefined) journalRenamed(journal, files, o.status);
     // Which runs' files the one in place stands for (filesInPlace).
-    const placed = handover !== undefined ? filesInPlace(files, before) : { batches: new Set<string>() };
+    const placed = handover !== undefined ? filesInPlace(files, output) : { batches: new Set<string>() };
     const { invoices: listed, others } = await erp.listByStatus(o.status);
     const base = (s: InvoiceState, status: LifecycleInvoice['status']): LifecycleInvoice => ({
       vendor: s.vendor,
@@ -218,7 +187,6 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const gone: typeof inFile = [];
       const rest: typeof inFile = [];
       for (const e of inFile) {
-        if (undecidedIds.has(e.id)) continue;
         const st = journal.state({ vendor: e.vendor, number: e.number });
         const left = st.ops.get(CARRY)?.batch;
         const outOfFile = left !== undefined && e.batch !== undefined && left > e.batch;
@@ -269,7 +237,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const full: InvoiceState[] = [];
     const partial: LifecycleInvoice[] = [];
     const leftOut: InvoiceState[] = [];
-    for (const s of [...listed.filter((l) => !handedOver.has(l.id) && !undecidedIds.has(l.id)), ...carried]) {
+    for (const s of [...listed.filter((l) => !handedOver.has(l.id)), ...carried]) {
       if (leaveOut(s)) {
         leftOut.push(s);
         continue;
@@ -309,19 +277,17 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       }
     }
     // A carried invoice left out may be marked already: its run's file is not settled by this one.
-    // So may one of an undecided hand-over.
-    const carriedLeftOut = [...partial, ...held].some((p) => carried.some((c) => c.id === p.id)) || undecidedIds.size > 0;
+    const carriedLeftOut = [...partial, ...held].some((p) => carried.some((c) => c.id === p.id));
 
     const rows = exportRows(full.map((s) => s.raw));
     const content = format === 'csv' ? toCsv(rows) : toJsonRows(rows);
-    const file = { t: 'file' as const, batch, sha256: sha256(content), status: o.status, ...(placed.head !== undefined ? { replaces: placed.head } : {}), ...(before !== undefined ? { over: before } : {}) };
-    const stillUndecided = o.markInErp ? undecided.map((f) => f.batch) : [];
+    const file = { t: 'file' as const, batch, sha256: sha256(content), status: o.status, ...(placed.head !== undefined ? { replaces: placed.head } : {}) };
     // Carried from the file this one replaced, and left out of it (lines short, held): in no file
     // in place once this one is, so the next run carries them, marked or not (CARRY, below).
     const inThisFile = new Set(full.map((s) => s.id));
     const carries = o.markInErp ? fromPlace.filter((e) => !inThisFile.has(e.id)) : [];
     // This run's own temporary name (its pid and start), which no later run writes: still there,
-    // this run died before the rename; gone, the file at the path tells, or nothing does (journalRenamed).
+    // this run died before the rename; gone, the file was put in place (journalRenamed).
     const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.${batch.replace(/\D/g, '')}.tmp`);
     // Recorded before the file takes its place, not after: killed between the rename and the
     // record, the file in place (holding invoices marked by a run cut short) would match no
@@ -337,12 +303,9 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     writeFileAtomic(output, content, {
       tmp,
       beforeRename: () => {
-        // And when it settles an undecided hand-over or leaves one undecided: the next run judges
-        // this run's record, and asks again only about those it names (`undecided`).
-        if (o.markInErp && (full.length > 0 || placed.head !== undefined || carries.length > 0 || settled || stillUndecided.length > 0)) {
+        if (o.markInErp && (full.length > 0 || placed.head !== undefined || carries.length > 0)) {
           const in_file = full.map((s) => ({ ...journalKeyOf(s), id: s.id, workflow_status: s.workflowStatus }));
-          const open = stillUndecided.length > 0 ? { undecided: stillUndecided } : {};
-          handover.append({ ...file, invoices: full.length, ended: false, tmp, in_file, carries: carries.map((e) => ({ vendor: e.vendor, number: e.number, id: e.id })), ...open });
+          handover.append({ ...file, invoices: full.length, ended: false, tmp, in_file, carries: carries.map((e) => ({ vendor: e.vendor, number: e.number, id: e.id })) });
         }
       },
     });
@@ -408,28 +371,10 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const status = r.status === 'done' ? 'marked' : r.status === 'not_started' ? 'failed' : r.status;
       return { ...base(s, status), workflow_status: r.workflowStatus ?? s.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
-    // Undecided: failed, each saying what happened and what settles it.
-    const listedById = new Map(listed.map((s) => [s.id, s]));
-    const asked = new Set<string>();
-    const unsettled: LifecycleInvoice[] = [];
-    for (const f of o.markInErp ? undecided : []) {
-      const error = undecidedError(f, o.output, before !== undefined);
-      const entries: { vendor: string; number: string; id: string; workflow_status?: string | undefined }[] = [...(f.in_file ?? []), ...(f.carries ?? [])];
-      for (const e of entries) {
-        if (asked.has(e.id)) continue;
-        asked.add(e.id);
-        const s = listedById.get(e.id);
-        const shown: LifecycleInvoice =
-          s !== undefined
-            ? base(s, 'failed')
-            : { vendor: e.vendor, number: numberOf(e.number), status: 'failed', id: e.id, workflow_status: e.workflow_status, alerts: [], issues: [], rows: [] };
-        unsettled.push({ ...shown, error });
-      }
-    }
     const heldWarning = heldElsewhereWarning(held, claims, o.output);
     const earlier = handedOverWarning(confirmOnly, o.output);
     const warnings = [heldWarning, earlier].filter((w): w is Problem => w !== undefined);
-    const doc = report([...invoices, ...partial, ...unsettled], true, [...issues([...carried, ...confirmOnly], leftOut), ...warnings], outcome.stopped, outcome.detail);
+    const doc = report([...invoices, ...partial], true, [...issues([...carried, ...confirmOnly], leftOut), ...warnings], outcome.stopped, outcome.detail);
     // What the marks did: none sent (every invoice marked already, a stop first) or each refused
     // is said as nothing written to Alma, when the report cannot be written.
     const sent = sentOpts(outcome.writes.wrote, outcome.stopped !== undefined, erp.requestCount(), 'Alma', outcome.writes.refused);
@@ -525,14 +470,19 @@ export function handedOverWarning(confirmed: readonly InvoiceState[], file: stri
 }
 
 /**
- * The runs whose files the file at the path stands for (`now`, its SHA-256): the run whose record has its digest (the
+ * The runs whose files the file at `path` stands for: the run whose record has its digest (the
  * latest such), and each run whose file that one replaced (`replaces`), and so on — a run killed
  * right after the rename journaled none of its invoices, which are then still those of the
  * run before. Empty when there is no file, or one no record names. `head`: that first run.
  */
-function filesInPlace(files: readonly FileEntry[], now: string | undefined): { batches: Set<string>; head?: string } {
+function filesInPlace(files: readonly FileEntry[], path: string): { batches: Set<string>; head?: string } {
   const batches = new Set<string>();
-  if (now === undefined) return { batches }; // none there (taken), or unreadable: the write says why
+  let now: string;
+  try {
+    now = sha256(readFileSync(path));
+  } catch {
+    return { batches }; // none there (taken), or unreadable: the write says why
+  }
   let f = files.findLast((x) => x.sha256 === now);
   const head = f?.batch;
   while (f !== undefined && !batches.has(f.batch)) {
@@ -544,99 +494,31 @@ function filesInPlace(files: readonly FileEntry[], now: string | undefined): { b
 }
 
 /**
- * For the last run of this status, when cut short (no record says `ended`) and its record names
- * its temporary file, and for each earlier run that run's record left undecided (`undecided`):
- * whether its file was put in place, and when it was, the IN_FILE and CARRY entries its record
- * lists, under that run (journalPlaced) — killed between the rename and those entries, its file
- * was put in place all the same. Its temporary file still there: killed before the rename, its
- * file was never in place, and nothing is journaled. Gone, the rename is told by the file at the
- * path (`now`, its SHA-256) or by the journal:
- * - an entry of its own run's already journaled (only the rename's aftermath writes one, or a
- *   person's `--handed-over`): put in place;
- * - the file there as the run wrote it: put in place;
- * - the file there as it was before the run (its record's `over`; or, recorded by a loader before
- *   it, that of the run whose file it replaced): the rename never happened;
- * - else — no file (finance took the run's file, or the temporary file was deleted and there
- *   never was one) or another (a later write) — it cannot be told. Returned, journaling nothing:
- *   guessing "put in place" would mark invoices no file holds, and "not" would hand over twice
- *   invoices finance has. A run with no invoice in its record is never undecided: nothing hangs on it.
+ * For the last run of this status, when cut short (no record says `ended`) and its record names its temporary
+ * file and that file is gone — the rename happened — the IN_FILE and CARRY entries its record
+ * lists, under that run, for each invoice that has none of that run or a later one: killed
+ * between the rename and those entries, its file was put in place all the same. Its temporary file
+ * still there: killed before the rename, its file was never in place, and nothing is journaled.
  */
-function journalRenamed(journal: Journal, files: readonly FileEntry[], status: string, now: string | undefined): FileEntry[] {
+function journalRenamed(journal: Journal, files: readonly FileEntry[], status: string): void {
   const ended = new Set(files.filter((f) => f.ended).map((f) => f.batch));
-  // A later run of this status recorded its file after judging this (it calls this first): so
-  // only the runs after the last one recorded are judged, and those it left undecided.
-  const mine = files.filter((f) => f.status === status);
-  const last = mine.reduce((b, f) => (f.batch > b ? f.batch : b), '');
-  const open = new Set(mine.filter((f) => f.batch === last).flatMap((f) => f.undecided ?? []));
-  const undecided: FileEntry[] = [];
-  for (const f of mine) {
-    if ((f.batch !== last && !open.has(f.batch)) || ended.has(f.batch) || f.tmp === undefined || existsSync(f.tmp)) continue;
-    if (undecided.some((u) => u.batch === f.batch)) continue;
-    const entries = [...(f.in_file ?? []).map((e) => [IN_FILE, e] as const), ...(f.carries ?? []).map((e) => [CARRY, e] as const)];
-    if (entries.length === 0) continue;
-    const journaled = entries.some(([op, e]) => journal.state(e).ops.get(op)?.batch === f.batch);
-    const over = f.over ?? (f.replaces !== undefined ? files.findLast((x) => x.batch === f.replaces)?.sha256 : undefined);
-    if (journaled || now === f.sha256) journalPlaced(journal, f);
-    else if (now === undefined || now !== over) undecided.push(f);
-  }
-  return undecided;
-}
-
-/** The IN_FILE and CARRY entries of a run whose file was put in place, under it, each that has none of that run or a later one. */
-function journalPlaced(journal: Journal, f: FileEntry): void {
-  const hasSince = (op: string, k: InvoiceKey): boolean => {
+  const hasSince = (op: string, k: InvoiceKey, batch: string): boolean => {
     const b = journal.state(k).ops.get(op)?.batch;
-    return b !== undefined && b >= f.batch;
+    return b !== undefined && b >= batch;
   };
-  for (const e of f.carries ?? []) {
-    if (!hasSince(CARRY, e)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: CARRY, id: e.id, outcome: 'done', batch: f.batch });
-  }
-  for (const e of f.in_file ?? []) {
-    if (!hasSince(IN_FILE, e)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: IN_FILE, id: e.id, outcome: 'done', workflow_status: e.workflow_status, batch: f.batch });
-  }
-}
-
-/** The SHA-256 of the file at `path`; undefined when there is none, or it cannot be read. */
-function fileSha(path: string): string | undefined {
-  try {
-    return sha256(readFileSync(path));
-  } catch {
-    return undefined;
+  // A later run of this status recorded its file after journaling this (it calls this first): so
+  // only the runs after the last one recorded are judged, and a temporary file deleted since misleads none.
+  const last = files.filter((f) => f.status === status).reduce((b, f) => (f.batch > b ? f.batch : b), '');
+  for (const f of files) {
+    if (f.batch !== last || ended.has(f.batch) || f.status !== status || f.tmp === undefined || existsSync(f.tmp)) continue;
+    for (const e of f.carries ?? []) {
+      if (!hasSince(CARRY, e, f.batch)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: CARRY, id: e.id, outcome: 'done', batch: f.batch });
+    }
+    for (const e of f.in_file ?? []) {
+      if (!hasSince(IN_FILE, e, f.batch)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: IN_FILE, id: e.id, outcome: 'done', workflow_status: e.workflow_status, batch: f.batch });
+    }
   }
 }
-
-/** `--handed-over RUN` or `--not-handed-over RUN`, checked: one of them, with `--mark-in-erp`. */
-function settleOption(o: ExportOptions): { run: string; handedOver: boolean; flag: string } | undefined {
-  if (o.handedOver !== undefined && o.notHandedOver !== undefined) throw new UsageError('--handed-over and --not-handed-over settle one run each way: give one of them');
-  const given = o.handedOver !== undefined ? { run: o.handedOver, handedOver: true, flag: '--handed-over' } : o.notHandedOver !== undefined ? { run: o.notHandedOver, handedOver: false, flag: '--not-handed-over' } : undefined;
-  if (given !== undefined && !o.markInErp) throw new UsageError(`${given.flag} settles the hand-over of an earlier --mark-in-erp run: give it with --mark-in-erp`);
-  return given;
-}
-
-/**
- * Why an invoice of a run whose hand-over is undecided (journalRenamed) is neither in this run's
- * file nor marked, what may have happened, and the command that settles it. `present`: a file is
- * at the path (another than that run's).
- */
-function undecidedError(f: FileEntry, output: string, present: boolean): ReportError {
-  const started = new Date(f.batch);
-  const when = Number.isNaN(started.getTime()) ? f.batch : utcMinute(started);
-  const where = present ? `${output} holds another file than the one it wrote` : `${output} is not there`;
-  return {
-    step: 'erp',
-    http_status: 0,
-    code: HANDOVER_UNDECIDED,
-    message:
-      `the export of ${when} (run ${f.batch}) wrote this invoice into its file and was cut short; its temporary file (${basename(f.tmp ?? '')}) is gone and ${where}, ` +
-      `so it cannot be told whether that file was put in place (and finance has taken it) or never was (its temporary file deleted). ` +
-      `Not written into this file nor marked, so that finance gets it once. ` +
-      `If finance received a file of that run holding it, run this command again with --handed-over ${f.batch} (it is marked, not written again); ` +
-      `if not, with --not-handed-over ${f.batch} (it is written into the file and marked)`,
-  };
-}
-
-/** The code of an invoice whose hand-over cannot be told (undecidedError). */
-export const HANDOVER_UNDECIDED = 'HANDOVER_UNDECIDED';
 
 /** A journal key as claims name it. */
 const keyOf = (k: InvoiceKey): string => `${k.vendor}\u0000${k.number}`;

@@ -266,10 +266,8 @@ function addLifecycleCommands(program: Command): void {
       .option('--status <status>', "the workflow status to export (Alma's code)", 'Waiting to be Sent')
       .addOption(new Option('--format <format>', 'csv or json (default: by the file extension)').choices(['csv', 'json']))
       .option('--mark-in-erp', 'after the file is safely written, mark each exported invoice in Alma (op=mark_in_erp); only with the default --status')
-      .option('--replace', 'replace an output file that still holds the invoices an earlier --mark-in-erp run marked (the finance system reads it in place)')
-      .option('--handed-over <run>', 'settle an undecided hand-over (HANDOVER_UNDECIDED): finance received the file of that cut-short run (its start, as the message gives it); its invoices are marked, not written again')
-      .option('--not-handed-over <run>', 'settle an undecided hand-over (HANDOVER_UNDECIDED): finance did not receive the file of that run; its invoices are written into this file and marked'),
-  ).action(async (opts: RawOptions & { output: string; status: string; format?: 'csv' | 'json'; markInErp?: boolean; replace?: boolean; handedOver?: string; notHandedOver?: string }) => {
+      .option('--replace', 'replace an output file that still holds the invoices an earlier --mark-in-erp run marked (the finance system reads it in place)'),
+  ).action(async (opts: RawOptions & { output: string; status: string; format?: 'csv' | 'json'; markInErp?: boolean; replace?: boolean }) => {
     const { runExport } = await import('./export.js');
     const { workflowStatusCode } = await import('../targets/alma/erp.js');
     const status = workflowStatusCode(opts.status);
@@ -281,8 +279,6 @@ function addLifecycleCommands(program: Command): void {
       format: opts.format,
       markInErp: opts.markInErp === true,
       replace: opts.replace === true,
-      handedOver: opts.handedOver,
-      notHandedOver: opts.notHandedOver,
     });
   });
 }

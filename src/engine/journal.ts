@@ -127,17 +127,6 @@ export type JournalEntry =
       tmp?: string | undefined;
       in_file?: { vendor: string; number: string; id: string; workflow_status?: string | undefined }[] | undefined;
       carries?: { vendor: string; number: string; id: string }[] | undefined;
-      /**
-       * The SHA-256 of the file that was at the path when this one was written (absent: none, or
-       * a loader before it): still there as it was, this run's rename never happened.
-       */
-      over?: string | undefined;
-      /**
-       * Earlier runs (their `batch`) whose file's fate was undecided when this run began and that
-       * it did not settle (cli/export.ts: temporary file gone, file not there as written): their
-       * invoices are in no file of this run's, and the next run asks about them again.
-       */
-      undecided?: string[] | undefined;
     }
   /**
    * The invoice exists in the target with this id (created by us, or found by a look-up).

@@ -106,11 +106,6 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: 'Alma gave fewer lines of the invoice than it counts, also when asked for its lines alone; it was neither written to the file nor marked, so that finance is not handed part of it',
     fix: "run the same command again later: it tries again; if it stays so, check the invoice's lines in Alma",
   },
-  // An export cut short whose file's fate cannot be told (src/cli/export.ts journalRenamed; README "invoice-load export").
-  HANDOVER_UNDECIDED: {
-    means: 'an export cut short wrote this invoice into its file, and it cannot be told whether that file reached finance (the message names the run and why); it was neither written into this file nor marked, so that finance gets it exactly once',
-    fix: 'ask finance whether they received a file of that run holding it: if so, run the same command again with --handed-over and the run; if not, with --not-handed-over and the run',
-  },
   NOT_FOUND: { means: 'Alma holds no such invoice (any more)', fix: 'check the invoice id or the vendor and number in the file against Alma, and correct the row or take it out' },
   AMBIGUOUS: { means: 'Alma holds more than one invoice with this vendor and number, so the row does not say which', fix: 'give the invoice_id of the one meant in the file' },
   WRONG_STATUS: {
@@ -163,10 +158,6 @@ const MANY_TEXT: Record<string, { means: string; fix: string }> = {
   [NOT_STARTED]: {
     means: 'the run stopped (why is said above) before it reached these invoices: nothing of them was sent',
     fix: 'run the same command again: it sends them, and nothing is sent twice',
-  },
-  HANDOVER_UNDECIDED: {
-    means: 'an export cut short wrote these invoices into its file, and it cannot be told whether that file reached finance (the message names the run and why); they were neither written into this file nor marked, so that finance gets each exactly once',
-    fix: 'ask finance whether they received a file of that run holding them: if so, run the same command again with --handed-over and the run; if not, with --not-handed-over and the run',
   },
 };
 

@@ -122,7 +122,6 @@ const LOADER_CODES: Record<string, [means: RegExp, fix: RegExp]> = {
   CLOSED_OTHER_VOUCHER: [/another voucher/, /correct the voucher number/],
   PAYMENT_DIFFERS: [/another amount, currency or date/, /correct the payment in Alma/],
   NOT_LOADED: [/never loaded/, /load the batch first/],
-  HANDOVER_UNDECIDED: [/cannot be told whether that file reached finance/, /--handed-over and the run; if not, with --not-handed-over/],
   vendor_not_found: [/vendor code/, /organization's code/],
   fund_not_found: [/fund code/, /active fund/],
   po_line_not_found: [/PO line/, /po_line/],
@@ -135,7 +134,7 @@ const LOADER_CODES: Record<string, [means: RegExp, fix: RegExp]> = {
 };
 
 describe('what every code the loader gives means, and its fix', () => {
-  const codes = [...new Set([...STOP_CODES, ...DECIDED_CODES, CANARY_MISMATCH, EXISTS_NOT_OURS, OUTCOME_UNKNOWN, ID_NOT_KEPT, NOT_CONFIRMED, 'LINES_INCOMPLETE', 'HANDOVER_UNDECIDED', GATEWAY_DOWN, NO_ANSWER, NOT_ALMA_API])];
+  const codes = [...new Set([...STOP_CODES, ...DECIDED_CODES, CANARY_MISMATCH, EXISTS_NOT_OURS, OUTCOME_UNKNOWN, ID_NOT_KEPT, NOT_CONFIRMED, 'LINES_INCOMPLETE', GATEWAY_DOWN, NO_ANSWER, NOT_ALMA_API])];
   it.each(codes)('%s', (code) => {
     expect(Object.keys(LOADER_CODES), 'a code without its expected words in this test').toContain(code);
     expect(ERROR_TEXT[code], 'a code without a text in ERROR_TEXT').toBeDefined();
