@@ -61,7 +61,7 @@ import {
 } from './column-specs.js';
 import { INVALID, type DraftFund, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import { keyString, type GroupedInvoice, type Invoice, type InvoiceKey } from './model.js';
-import { isError, problem, type Problem } from './problem.js';
+import { isError, MISPLACED_KEY, problem, type Problem } from './problem.js';
 import { buildInvoice, checkInvoice } from './rules.js';
 import { keyError, lineNumberError, lookAlike, visibleName } from './values.js';
 import { rowsText } from './findings.js';
@@ -350,7 +350,7 @@ export class InvoiceGrouper<I = Invoice> {
       // out of the record: it is INVALID, as a cell the codec refuses, so the rules do not also
       // call it missing (price_missing) or count the line without it (total_mismatch).
       for (const p of record.problems) {
-        const spec = isError(p) && p.column !== undefined ? SPECS.get(p.column) : undefined;
+        const spec = isError(p) && p.column !== undefined && p.code !== MISPLACED_KEY ? SPECS.get(p.column) : undefined;
         if (spec === undefined) continue;
         if (spec.level === LEVEL_LINE && !pendingHas(pending, np, spec.index)) {
           pending[np++] = spec.index;

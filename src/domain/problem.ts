@@ -43,3 +43,10 @@ export function problem(
 }
 
 export const isError = (p: Problem): boolean => p.severity === 'error';
+
+/**
+ * A line's or a fund's key on a nested JSON invoice (`fund_code`, `price`: src/input/shape.ts),
+ * not read: an error of the invoice, with the line's column, that the grouper does not take as a
+ * refused cell of the record's line (that line's own cell is not the one refused).
+ */
+export const MISPLACED_KEY = 'misplaced_key';

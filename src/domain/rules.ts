@@ -27,7 +27,7 @@ export function checkInvoice(d: DraftInvoice): Problem[] {
   checkInvoiceVat(p);
   checkPayment(p);
   if (d.lines.length === 0) {
-    p.add(d.rows[0] ?? 0, undefined, 'no_lines', `invoice ${quote(d.key.number)} has no lines (every row of it has invoice-level cells only)`);
+    p.add(d.rows[0] ?? 0, undefined, 'no_lines', `invoice ${quote(d.key.number)} has no lines: none of its rows was read as a line (a row with a line's cells; in an Alma-shaped invoice, an entry of invoice_lines)`);
   }
   // What the quantity 1 of a PO-linked line without quantity failed (quantityFromPoLine below).
   const deferred: string[] = [];

@@ -8,7 +8,7 @@
  * OpenAPI and the real bodies listed in docs/alma.md#sources. Fields Alma only writes (id, link,
  * status, alert, total_price, …) are ignored.
  */
-import { problem, type Problem } from '../domain/problem.js';
+import { MISPLACED_KEY, problem, type Problem } from '../domain/problem.js';
 import { cellText } from '../domain/cells.js';
 import { canonicalHeaderName, FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, LINE_COLUMNS } from '../domain/columns.js';
 import { KEY_COLUMNS } from '../domain/values.js';
@@ -131,6 +131,22 @@ const INVOICE_COLUMN_SET: ReadonlySet<string> = new Set(INVOICE_COLUMNS);
 const LINE_COLUMN_SET: ReadonlySet<string> = new Set(LINE_COLUMNS);
 /** The columns of a line and of its funds: an Alma invoice has none of them (README "The input: canonical layout"). */
 const LINE_OR_FUND_COLUMN_SET: ReadonlySet<string> = new Set([...LINE_COLUMNS, ...FUND_COLUMNS]);
+
+/**
+ * The error for the key `key` (the column `column`) of a line or a fund given on a nested
+ * invoice, at the invoice's `row`: not read, and not applied to its lines. `lines`: whether the
+ * invoice has `invoice_lines` (without them, the key is no line either: README "The input:
+ * canonical layout").
+ */
+function misplacedKey(file: string, row: number, key: string, column: string, number: string | undefined, lines: boolean): Problem {
+  const named = key === column ? `the key ${JSON.stringify(key)}` : `the key ${JSON.stringify(key)} (${column})`;
+  const invoice = number !== undefined ? `invoice ${JSON.stringify(number)}` : 'this invoice';
+  const fund = (FUND_COLUMNS as readonly string[]).includes(column) ? `, a fund in the line's fund_distribution` : '';
+  const message = lines
+    ? `${named} of ${invoice} is a column of an invoice line, not of the invoice: it was not applied to the invoice's lines; give it on each line in invoice_lines${fund}`
+    : `${named} of ${invoice} is a column of an invoice line, not of the invoice, and the invoice has no invoice_lines: it was not read as a line; give each line in invoice_lines, with its ${column} there (or write the invoice as flat rows, its number as invoice_number)`;
+  return problem({ file, row }, MISPLACED_KEY, message, { column });
+}
 
 /** Whether a line's `fund_distribution` gives a fund: an empty list (or wrapper) is none, as absent. */
 function hasFunds(v: JsonValue | undefined): boolean {
@@ -451,7 +467,6 @@ export class Shaper {
   private extraKeys(obj: JsonObject, known: ReadonlySet<string>, fields: Fields, level: 'invoice' | 'invoice line', row: number): void {
     const unknown: string[] = [];
     const invoiceLevel: string[] = [];
-    const lineLevel: string[] = [];
     for (const key of Object.keys(obj)) {
       if (known.has(key) || key === '__proto__') continue;
       const v = obj[key]!;
@@ -470,10 +485,11 @@ export class Shaper {
       }
       // On an invoice, a line's or a fund's column (`fund_code`, `price`, `po_line`) is not read:
       // Alma's invoice has no such field, and taken as every line's, an invoice-level fund_code
-      // overrode the funds of lines that gave none (Alma takes those from the PO line). The
-      // mirror of a line's invoice column above.
+      // overrode the funds of lines that gave none (Alma takes those from the PO line). Dropped
+      // with a warning, those lines were charged to the PO line's funds instead of the fund the
+      // file names: an error of this invoice, each time (README "The input: canonical layout").
       if (level === 'invoice' && LINE_OR_FUND_COLUMN_SET.has(canonical)) {
-        if (!this.unknownSaid.has(`${level}\u0000${key}`)) lineLevel.push(key);
+        this.pending.push(misplacedKey(this.file, row, key, canonical, fields['invoice_number'], 'invoice_lines' in obj));
         continue;
       }
       if (isCanonicalColumn(canonical)) {
@@ -486,7 +502,7 @@ export class Shaper {
       }
       if (!this.unknownSaid.has(`${level}\u0000${key}`)) unknown.push(key);
     }
-    for (const key of [...unknown, ...invoiceLevel, ...lineLevel]) this.unknownSaid.add(`${level}\u0000${key}`);
+    for (const key of [...unknown, ...invoiceLevel]) this.unknownSaid.add(`${level}\u0000${key}`);
     const warn = (message: string): void => void this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, 'unknown_keys', message, { severity: 'warning' }) });
     const listed = (keys: string[]): string => `${keys.length === 1 ? 'the key' : 'the keys'} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
     if (unknown.length > 0) {
@@ -495,14 +511,6 @@ export class Shaper {
     if (invoiceLevel.length > 0) {
       const one = invoiceLevel.length === 1;
       warn(`${listed(invoiceLevel)} of this invoice line ${one ? 'names a column' : 'name columns'} of the invoice, not of a line: not read here (give ${one ? 'it' : 'them'} on the invoice); said once for the file`);
-    }
-    if (lineLevel.length > 0) {
-      const one = lineLevel.length === 1;
-      const funds = lineLevel.some((k) => FUND_COLUMNS.includes(canonicalHeaderName(k) as (typeof FUND_COLUMNS)[number]));
-      warn(
-        `${listed(lineLevel)} of this invoice ${one ? 'names a column' : 'name columns'} of an invoice line, not of the invoice: not read here, and not applied to its lines ` +
-          `(give ${one ? 'it' : 'them'} on each line${funds ? ', a fund in the line\'s fund_distribution' : ''}); said once for the file`,
-      );
     }
   }
 

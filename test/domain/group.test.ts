@@ -276,6 +276,14 @@ describe('grouping rows into invoices', () => {
     expect(codes([{ row: 2, fields: { ...BASE, price: undefined } }])).toEqual(['2:price:price_missing']);
   });
 
+  it("a nested invoice's line key (misplaced_key) makes the invoice INVALID without refusing the first line's own cell: its rules still speak", () => {
+    const at = { file: 'n.json', row: 3 };
+    const misplaced = { file: 'n.json', row: 1, column: 'quantity', code: 'misplaced_key', message: 'the key "quantity" of invoice "INV-1" is a column of an invoice line…', severity: 'error' as const };
+    const r = validateRecords([{ source: at, fields: { ...BASE, line_number: '1', fund_code: undefined, po_line: 'POL-1' }, problems: [misplaced] }]);
+    expect(found(r)).toEqual(['1:quantity:misplaced_key', '3:quantity:quantity_from_po_line']);
+    expect(r.invoices[0]?.invoice).toBeUndefined();
+  });
+
   it('a declared header with no row under it: without vendor and invoice_number an error for the file; a canonical one is a no_rows warning', () => {
     const g = new InvoiceGrouper();
     g.declareColumns('cover.csv', ['Vendor summary']);

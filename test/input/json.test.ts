@@ -598,30 +598,53 @@ describe('JSON: keys of a nested Alma invoice or line that its shape does not re
     ]);
   });
 
-  it("an invoice's key for a line or fund column (fund_code, price) is not read and not applied to its lines: a warning naming it, as a line's invoice column is", async () => {
+  it("an invoice's key for a line or fund column (fund_code, price, quantity) is not read and not applied to its lines: an error of every invoice that has one", async () => {
     const r = await read(
       'n4.json',
       `{"invoice":[{"number":"B1","invoice_date":"2025-03-03","vendor":{"value":"GOBI"},"currency":{"value":"USD"},"total_amount":30,"fund_code":"BOOKS","price":5,
  "invoice_lines":{"invoice_line":[
   {"number":"1","po_line":"POL-1","price":10,"quantity":1},
   {"number":"2","price":20,"quantity":1,"fund_distribution":[{"fund_code":{"value":"BIO"},"percent":100}]}]}},
- {"number":"B2","invoice_date":"2025-03-03","vendor":{"value":"GOBI"},"total_amount":10,"fund_code":"BOOKS",
+ {"number":"B2","invoice_date":"2025-03-03","vendor":{"value":"GOBI"},"total_amount":10,"Fund Code":"BOOKS","quantity":2,
  "invoice_lines":[{"number":"1","po_line":"POL-2","price":10}]}]}`,
     );
-    expect(r.records.map((x) => [x.fields['invoice_number'], x.fields['line_number'], x.fields['fund_code'], x.fields['price']])).toEqual([
-      ['B1', '1', undefined, '10'],
-      ['B1', '2', 'BIO', '20'],
-      ['B2', '1', undefined, '10'],
+    expect(r.records.map((x) => [x.fields['invoice_number'], x.fields['line_number'], x.fields['fund_code'], x.fields['price'], x.fields['quantity']])).toEqual([
+      ['B1', '1', undefined, '10', '1'],
+      ['B1', '2', 'BIO', '20', '1'],
+      ['B2', '1', undefined, '10', undefined],
     ]);
-    expect(r.problems.map((p) => [p.row, p.code, p.severity, p.message])).toEqual([
+    // On the invoice's first record, so in the invoice: each key, with its row and column, each invoice.
+    expect(r.records.map((x) => (x.problems ?? []).map((p) => [p.row, p.column, p.code, p.severity]))).toEqual([
       [
-        1,
-        'unknown_keys',
-        'warning',
-        'the keys "fund_code", "price" of this invoice name columns of an invoice line, not of the invoice: not read here, and not applied to its lines ' +
-          "(give them on each line, a fund in the line's fund_distribution); said once for the file",
+        [1, 'fund_code', 'misplaced_key', 'error'],
+        [1, 'price', 'misplaced_key', 'error'],
+      ],
+      [],
+      [
+        [5, 'fund_code', 'misplaced_key', 'error'],
+        [5, 'quantity', 'misplaced_key', 'error'],
       ],
     ]);
+    expect(r.problems.map((p) => p.message)).toEqual([
+      `the key "fund_code" of invoice "B1" is a column of an invoice line, not of the invoice: it was not applied to the invoice's lines; give it on each line in invoice_lines, a fund in the line's fund_distribution`,
+      `the key "price" of invoice "B1" is a column of an invoice line, not of the invoice: it was not applied to the invoice's lines; give it on each line in invoice_lines`,
+      `the key "Fund Code" (fund_code) of invoice "B2" is a column of an invoice line, not of the invoice: it was not applied to the invoice's lines; give it on each line in invoice_lines, a fund in the line's fund_distribution`,
+      `the key "quantity" of invoice "B2" is a column of an invoice line, not of the invoice: it was not applied to the invoice's lines; give it on each line in invoice_lines`,
+    ]);
+  });
+
+  it("an Alma-shaped invoice (number) without invoice_lines whose line keys sit beside it: not read as a line, an error saying so", async () => {
+    const r = await read('n5.json', '[{"number":"N-3","invoice_date":"2026-11-01","vendor":"ACME","total_amount":"10.00","currency":"USD","line_number":"1","price":"10.00","fund_code":"F1"}]');
+    expect(r.records.map((x) => [x.fields['invoice_number'], x.fields['line_number'], x.fields['price'], x.fields['fund_code']])).toEqual([['N-3', undefined, undefined, undefined]]);
+    expect(r.problems.map((p) => [p.row, p.column, p.code, p.severity])).toEqual([
+      [1, 'line_number', 'misplaced_key', 'error'],
+      [1, 'price', 'misplaced_key', 'error'],
+      [1, 'fund_code', 'misplaced_key', 'error'],
+    ]);
+    expect(r.problems[1]?.message).toBe(
+      'the key "price" of invoice "N-3" is a column of an invoice line, not of the invoice, and the invoice has no invoice_lines: it was not read as a line; ' +
+        'give each line in invoice_lines, with its price there (or write the invoice as flat rows, its number as invoice_number)',
+    );
   });
 
   it('an empty fund_distribution beside a flat fund_code is no fund distribution: the fund_code is read, nothing refused', async () => {
