@@ -9,8 +9,11 @@ import { MAX_JSON_DEPTH } from '../common/json.js';
 import { formatLimit, MAX_JSON_VALUE_CHARS } from './limits.js';
 
 export type ScanItem =
-  /** An element's text, starting at `line`/`column` of the file. */
-  | { kind: 'element'; text: string; line: number; column: number }
+  /**
+   * An element's text, starting at `line`/`column` of the file. `top`: it is a top-level value
+   * of the file, not an element of the top-level array.
+   */
+  | { kind: 'element'; text: string; line: number; column: number; top: boolean }
   /** The file is malformed here; nothing after it is read. */
   | { kind: 'syntax'; message: string; line: number; column: number }
   /** An element longer than `MAX_JSON_VALUE_CHARS`; nothing after it is read. */
@@ -167,7 +170,7 @@ export class JsonSplitter {
   end(): void {
     if (this.mode === Mode.Element && this.scalar) {
       // A bare value may end with the input; it still cannot be inside an unclosed array.
-      this.out.push({ kind: 'element', text: this.parts.join(''), line: this.elemLine, column: this.elemColumn });
+      this.out.push({ kind: 'element', text: this.parts.join(''), line: this.elemLine, column: this.elemColumn, top: !this.inArray });
       this.parts = [];
       this.mode = this.inArray ? Mode.ArrayAfter : Mode.Top;
     }
@@ -206,7 +209,7 @@ export class JsonSplitter {
     const last = chunk.slice(start, end);
     const text = this.parts.length === 0 ? last : this.parts.join('') + last;
     this.parts = [];
-    this.out.push({ kind: 'element', text, line: this.elemLine, column: this.elemColumn });
+    this.out.push({ kind: 'element', text, line: this.elemLine, column: this.elemColumn, top: !this.inArray });
     this.mode = this.inArray ? Mode.ArrayAfter : Mode.Top;
   }
 

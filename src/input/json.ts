@@ -103,10 +103,15 @@ export class JsonReader implements FormatReader {
         break;
       }
       const first = item.line;
-      this.shaper.element(value, first, (o) => {
-        const l = lines.get(o);
-        return l === undefined ? first : first + l - 1;
-      });
+      this.shaper.element(
+        value,
+        first,
+        (o) => {
+          const l = lines.get(o);
+          return l === undefined ? first : first + l - 1;
+        },
+        item.top,
+      );
     }
     this.items.length = 0;
   }

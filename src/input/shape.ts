@@ -176,9 +176,10 @@ export class Shaper {
 
   /**
    * Shapes one top-level element (an element of the top-level array, or a top-level value)
-   * that starts on `line`; events go to `out`.
+   * that starts on `line`; events go to `out`. `whole`: it is the top-level value of a JSON file
+   * (not an element of its array, nor a line of JSON Lines), whose layout is the file's.
    */
-  element(value: JsonValue, line: number, lineOf: (v: object) => number): void {
+  element(value: JsonValue, line: number, lineOf: (v: object) => number, whole = false): void {
     this.lineOf = lineOf;
     this.elements++;
     if (!isObject(value)) {
@@ -195,11 +196,14 @@ export class Shaper {
     const alma = 'invoice_lines' in value || 'number' in value || 'invoice' in value || 'total_record_count' in value;
     const wrapper = alma ? undefined : keys.find((k) => Array.isArray(value[k]));
     if (wrapper !== undefined && !keys.some((k) => isCanonicalColumn(canonicalHeaderName(k)))) {
-      // The file's layout, not a row of it: said once for the file, without a row (domain/problem.ts
-      // `Problem.row`), so that no summary counts it as a row in no invoice.
-      if (!this.wrapperSaid) {
+      const message = `an object holding the list ${JSON.stringify(wrapper)} is not a layout invoice-load reads: give the invoices as a list (a top-level array [...]), as Alma's list answer {"invoice": [...]}, or as JSON Lines (one object per line)`;
+      // The top-level value of a JSON file is the file's layout, not a row of it: said once for the
+      // file, without a row (domain/problem.ts `Problem.row`), so that no summary counts it as a row
+      // in no invoice. An element of an array or a line of JSON Lines is a row: said at its row, each
+      // time, and counted as a row in no invoice.
+      if (!whole) this.shape(line, message);
+      else if (!this.wrapperSaid) {
         this.wrapperSaid = true;
-        const message = `an object holding the list ${JSON.stringify(wrapper)} is not a layout invoice-load reads: give the invoices as a list (a top-level array [...]), as Alma's list answer {"invoice": [...]}, or as JSON Lines (one object per line)`;
         this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'json_shape', message) });
       }
       return;

@@ -74,7 +74,8 @@ describe('invoice-load --dry-run', () => {
 
   it('a problem of the whole file (its layout, or a binary file) is not counted as a row in no invoice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'invoice-load-whole-file-'));
-    const wrapper = join(dir, 'w.jsonl');
+    // The top-level value of a .json file (a line of JSON Lines is a row: test/input/json.test.ts).
+    const wrapper = join(dir, 'w.json');
     writeFileSync(wrapper, '{"invoices": [{"invoice_number": "1", "vendor": "A"}]}\n');
     const binary = join(dir, 'b.csv');
     writeFileSync(binary, new Uint8Array(600));

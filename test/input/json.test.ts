@@ -462,10 +462,17 @@ describe('JSON: shapes that hold no invoice, and whole numbers in exponent notat
     );
   });
 
-  it('the same lone object on the one line of a .jsonl file, or on several: one json_shape for the file, no row', async () => {
+  it('the same object as a line of a .jsonl file or an element of an array is a row: json_shape at its row, each time, among rows that load', async () => {
     const line = '{"invoices": [{"invoice_number": "1", "vendor": "A"}]}';
-    expect(codes(await read('w.jsonl', `${line}\n`))).toEqual(['json_shape@-']);
-    expect(codes(await read('w.jsonl', `${line}\n${line}\n`))).toEqual(['json_shape@-']);
+    const row = '{"invoice_number": "2", "vendor": "A", "price": "1"}';
+    expect(codes(await read('w.jsonl', `${line}\n`))).toEqual(['json_shape@1']);
+    const lines = await read('w.jsonl', `${row}\n${line}\n${row}\n{"lines": [{"invoice_number": "5"}]}\n`);
+    expect(codes(lines)).toEqual(['json_shape@2', 'json_shape@4']);
+    expect(lines.problems[1]?.message).toContain('an object holding the list "lines" is not a layout invoice-load reads');
+    expect(lines.records.map((x) => x.source.row)).toEqual([1, 3]);
+    const array = await read('w.json', `[\n${row},\n${line},\n{"lines": [{"invoice_number": "5"}]}\n]`);
+    expect(codes(array)).toEqual(['json_shape@3', 'json_shape@4']);
+    expect(array.records.map((x) => x.source.row)).toEqual([2]);
   });
 
   it('an empty object is a warning naming its place, not skipped unsaid', async () => {
