@@ -92,8 +92,9 @@ export interface GrouperOptions<I = Invoice> {
    */
   onInvoice?: ((invoice: GroupedInvoice<I>) => void) | undefined;
   /**
-   * Today's date (`YYYY-MM-DD`, the CLI's clock): invoice and due dates far from it get an
-   * `implausible_date` warning (dates.ts). Without it, dates are not checked so.
+   * Today's date (`YYYY-MM-DD`, the CLI's clock): an invoice date far from it, and a due date far
+   * from the invoice date, get an `implausible_date` warning (dates.ts). Without it, dates are not
+   * checked so.
    */
   today?: string | undefined;
 }
