@@ -198,8 +198,11 @@ export class InvoiceGrouper<I = Invoice> {
   readonly #build: InvoiceBuilder<I>;
   readonly #onInvoice: ((invoice: GroupedInvoice<I>) => void) | undefined;
   readonly #dates: DateWindow | undefined;
-  /** Streaming: the keys of the invoices handed on. */
-  readonly #handedOn = new Set<string>();
+  /**
+   * Streaming: the keys of the invoices handed on, each with where its first row is (`placeCode`:
+   * a small integer, no object), for `invoice_number_case` to name it.
+   */
+  readonly #handedOn = new Map<string, number | { row: number; file: number }>();
   #order: Map<string, number> | undefined;
   readonly #invoices = new Map<string, InvoiceAcc>();
   readonly #files = new Map<string, FileState>();
@@ -222,8 +225,10 @@ export class InvoiceGrouper<I = Invoice> {
   /** The same rows (every one, not only those named on the invoices), as `file\u0000row`: `skippable`. */
   readonly #orphanRows = new Set<string>();
   /**
-   * The first invoice of each vendor and number in lower case, by `vendor \u0000 lower-case
-   * number`, for numbers with a cased letter: `invoice_number_case`. One entry per such invoice.
+   * `invoice_number_case`: the first invoice of each vendor and lower-cased number, by `vendor
+   * \u0000 lower-case number`, only for numbers in mixed case (`Case-1`). A number all in upper
+   * or all in lower case (`INV-1`, `inv-1`, as nearly all are) is found by its exact key among
+   * the invoices the grouper keeps anyway (`#invoices`, `#handedOn`): nothing more per invoice.
    */
   readonly #caseless = new Map<string, { number: string; file: string; row: number }>();
 
@@ -508,18 +513,50 @@ export class InvoiceGrouper<I = Invoice> {
     if (here.rows.length < ORPHAN_ROWS) here.rows.push(row);
   }
 
-  /** The first invoice of the vendor whose number differs from `number` only in case, if any; notes this one otherwise. */
+  /**
+   * The first invoice of the vendor whose number differs from `number` only in case, if any;
+   * notes this one otherwise (only a number with a lower-case letter: see `#caseless`). Called
+   * once per new invoice, before it is kept.
+   */
   #caseVariant(vendor: string, number: string, file: string, row: number): { number: string; file: string; row: number } | undefined {
+    const upper = number.toUpperCase();
     const lower = number.toLowerCase();
-    // A number without a cased letter (`10442`, `2025-17`) has no other spelling: no entry.
-    if (lower === number.toUpperCase()) return undefined;
+    // A number without a cased letter (`10442`, `2025-17`) has no other spelling.
+    if (upper === lower) return undefined;
+    let first: { number: string; file: string; row: number } | undefined;
+    const earlier = (other: { number: string; file: string; row: number } | undefined): void => {
+      if (other !== undefined && other.number !== number && (first === undefined || this.#before(other, first))) first = other;
+    };
+    // Its upper- and lower-case spellings, kept by their exact key as every invoice is.
+    for (const spelling of upper === number ? [lower] : lower === number ? [upper] : [upper, lower]) earlier(this.#kept(vendor, spelling));
+    // Spellings in mixed case (`Case-1`), noted here.
     const key = `${vendor}\u0000${lower}`;
-    const first = this.#caseless.get(key);
-    if (first === undefined) {
-      this.#caseless.set(key, { number, file, row });
-      return undefined;
-    }
-    return first.number === number ? undefined : first;
+    const noted = this.#caseless.get(key);
+    if (noted !== undefined) earlier(noted);
+    else if (upper !== number && lower !== number) this.#caseless.set(key, { number, file, row });
+    return first;
+  }
+
+  /** The invoice of `vendor` and exactly `number`, kept (`#invoices`) or handed on (`#handedOn`), with where its first row is. */
+  #kept(vendor: string, number: string): { number: string; file: string; row: number } | undefined {
+    const key = keyString({ vendor, number });
+    const acc = this.#invoices.get(key);
+    if (acc !== undefined) return { number, file: acc.file.name, row: acc.rows[0] ?? 0 };
+    const code = this.#handedOn.get(key);
+    return code === undefined ? undefined : { number, ...this.#place(code) };
+  }
+
+  /** Whether the place `a` comes before `b` in the batch (files in the order read, then rows). */
+  #before(a: { file: string; row: number }, b: { file: string; row: number }): boolean {
+    if (a.file === b.file) return a.row < b.row;
+    return (this.#files.get(a.file)?.index ?? 0) < (this.#files.get(b.file)?.index ?? 0);
+  }
+
+  /** A `placeCode` as the file's name and the row. */
+  #place(code: number | { row: number; file: number }): { file: string; row: number } {
+    const { row, file } = typeof code === 'number' ? { row: Math.floor(code / PLACE_FILES), file: code % PLACE_FILES } : code;
+    for (const f of this.#files.values()) if (f.index === file) return { file: f.name, row };
+    return { file: '', row };
   }
 
   #fileOrder(): Map<string, number> {
@@ -537,7 +574,7 @@ export class InvoiceGrouper<I = Invoice> {
     if (this.#handedOn.has(key)) throw new InvoiceResumed(invoiceKey, row);
     const last = this.#last;
     if (last === undefined) return;
-    this.#handedOn.add(keyString(last.key));
+    this.#handedOn.set(keyString(last.key), placeCode(last.rows[0] ?? 0, last.file.index));
     this.#handedOnNumbers.add(last.key.number);
     this.#invoices.clear();
     this.#last = undefined;
@@ -672,6 +709,17 @@ function heldBack(key: InvoiceKey, file: string, rows: readonly number[], orphan
     }
   }
   return out;
+}
+
+/** Files a `placeCode` tells apart as a small integer; past them (or past 2^20 rows) it is an object. */
+const PLACE_FILES = 1024;
+
+/**
+ * Where an invoice's first row is, as a small integer (a V8 Smi: no object on the heap) in
+ * nearly every batch: kept for each invoice handed on (`#handedOn`).
+ */
+function placeCode(row: number, file: number): number | { row: number; file: number } {
+  return row < 2 ** 20 && file < PLACE_FILES ? row * PLACE_FILES + file : { row, file };
 }
 
 /**
