@@ -732,8 +732,8 @@ function caseProblem(vendor: string, number: string, file: string, row: number, 
   return problem(
     { file, row },
     'invoice_number_case',
-    `invoice number ${quote(number)} (row ${row}) differs from ${quote(other.number)} of the same vendor ${quote(vendor)} (${where}) only in upper and lower case, ` +
-      `so they are loaded as two invoices — the same invoice typed two ways? Write the number the same way on every row (whether Alma tells the two apart is not documented)`,
+    `invoice number ${quote(number)} differs from ${quote(other.number)} of the same vendor ${quote(vendor)} (${where}) only in upper and lower case, ` +
+      `so they are loaded as two invoices — the same invoice typed two ways? Write the number the same way on every row (the system they are loaded into may take them for one number or for two)`,
     { column: 'invoice_number', severity: 'warning' },
   );
 }

@@ -26,7 +26,7 @@ describe('invoice numbers that differ only in case', () => {
     expect(caseWarnings(input)).toEqual(expected);
   });
 
-  it('names both rows, and the other file when it is another', () => {
+  it('names the other row (its own is the problem\'s row), and the other file when it is another, in words true of every target', () => {
     const same = validateRecords(records([row('ACME', 'CASE-1'), row('ACME', 'case-1')]));
     expect(same.invoices.map((g) => [g.key.number, g.invoice !== undefined])).toEqual([
       ['CASE-1', true],
@@ -40,8 +40,8 @@ describe('invoice numbers that differ only in case', () => {
         code: 'invoice_number_case',
         severity: 'warning',
         message:
-          'invoice number "case-1" (row 3) differs from "CASE-1" of the same vendor "ACME" (row 2) only in upper and lower case, so they are loaded as two invoices — ' +
-          'the same invoice typed two ways? Write the number the same way on every row (whether Alma tells the two apart is not documented)',
+          'invoice number "case-1" differs from "CASE-1" of the same vendor "ACME" (row 2) only in upper and lower case, so they are loaded as two invoices — ' +
+          'the same invoice typed two ways? Write the number the same way on every row (the system they are loaded into may take them for one number or for two)',
       },
     ]);
     const two = validateRecords([...records([row('ACME', 'CASE-1')], 'a.csv'), ...records([row('ACME', 'case-1')], 'b.csv')]);
