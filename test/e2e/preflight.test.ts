@@ -166,22 +166,6 @@ describe('a PO-linked line without quantity: Alma takes the PO line\'s (quantity
     const online = await runCli(['--dry-run', '--online', '--sandbox', '--rate', '100', '--json', batch], { env });
     expect(online.code).toBe(0);
     expect((JSON.parse(online.stdout) as ReportDocument).invoices.map((i) => [i.status, i.issues.map((p) => p.code)])).toEqual([['planned', []]]);
-
-    // The load's own checks read the PO line too: loaded, nothing said.
-    const load = await runCli(['--sandbox', '--rate', '100', '--json', batch], { env });
-    expect(load.code).toBe(0);
-    expect((JSON.parse(load.stdout) as ReportDocument).invoices.map((i) => [i.status, i.issues.map((p) => p.code)])).toEqual([['loaded', []]]);
-  });
-
-  it('--check none: the PO line is not read, so the warning stands and the invoice is loaded; Alma\'s review catches the total', async () => {
-    const dir = fresh();
-    const batch = join(dir, 'qty.csv');
-    // POL-1002 has quantity 1: 22.50 a line, not the 45.00 the file says.
-    writeFileSync(batch, FILE.replace('22.50,1,REGULAR,POL-1004,22.50,HIST,22.50', '45.00,1,REGULAR,POL-1002,22.50,HIST,45.00') + '\n');
-    const load = await runCli(['--sandbox', '--check', 'none', '--rate', '100', '--json', batch], { env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state') } });
-    const [inv] = (JSON.parse(load.stdout) as ReportDocument).invoices;
-    expect([inv?.status, inv?.issues.map((p) => `${p.code}:${p.severity}`)]).toEqual(['in_review', ['quantity_from_po_line:warning']]);
-    expect(inv?.alerts?.map((a) => a.code)).toContain('TOTAL_AMOUNT_MISMATCH');
   });
 });
 
