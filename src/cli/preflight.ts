@@ -64,7 +64,7 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
   } finally {
     progress.stop();
   }
-  const plan = applyPreflight(offline, outcome.problems, outcome.settled);
+  const plan = applyPreflight(offline, outcome.problems);
   const report = buildReport({ target: def.name, dryRun: true, plan, requests: outcome.report.requests, preflight: outcome.report });
   const unwritten = await deps.emitReport(cfg, term, report, plan);
   return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });

@@ -259,7 +259,7 @@ async function checkBeforeSending(
   const problems = new Map(checked?.problems ?? []);
   const held = found.failed === undefined ? existingProblems(sending, found.found, profile.label) : new Map<string, Problem[]>();
   for (const [key, list] of held) problems.set(key, [...(problems.get(key) ?? []), ...list]);
-  const checkedPlan = applyPreflight(plan, problems, checked?.settled);
+  const checkedPlan = applyPreflight(plan, problems);
   for (const u of checked?.report.unchecked ?? []) progress.info(term.errStyle.dim(`not checked before sending: ${u.what} (${u.reason})`));
   const stillValid = new Set(validInvoices(checkedPlan));
   const notSent = sending.filter((inv) => !stillValid.has(inv));

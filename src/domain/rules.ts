@@ -29,11 +29,8 @@ export function checkInvoice(d: DraftInvoice): Problem[] {
   if (d.lines.length === 0) {
     p.add(d.rows[0] ?? 0, undefined, 'no_lines', `invoice ${quote(d.key.number)} has no lines: none of its rows was read as a line (a row with a line's cells; in an Alma-shaped invoice, an entry of invoice_lines)`);
   }
-  // What the quantity 1 of a PO-linked line without quantity failed (quantityFromPoLine below).
-  const deferred: string[] = [];
-  for (const line of d.lines) checkLine(p, line, deferred);
-  checkTotal(p, deferred);
-  quantityFromPoLine(p, deferred);
+  for (const line of d.lines) checkLine(p, line);
+  checkTotal(p);
   return p.list;
 }
 
@@ -126,7 +123,7 @@ function checkPayment(p: Findings): void {
 
 const firstRowOf = (line: DraftLine): number => line.rows[0] ?? 0;
 
-function checkLine(p: Findings, line: DraftLine, deferred: string[]): void {
+function checkLine(p: Findings, line: DraftLine): void {
   const f = line.fields;
   checkVatPair(p, f.line_vat_code, f.line_vat_percentage, f.line_vat_amount, {
     code: 'line_vat_code',
@@ -155,7 +152,21 @@ function checkLine(p: Findings, line: DraftLine, deferred: string[]): void {
       p.add(firstRowOf(line), 'price', 'price_missing', `${lineName(line)} has no po_line and no price; a line not linked to a PO line needs a price`);
     }
   }
-  checkFunds(p, line, deferred);
+  // quantity: "Default is the PO line quantity" (rest_invoice_line; docs/alma.md#what-the-preflight-predicts):
+  // a linked line without one is counted by Alma with the PO line's, which the file does not
+  // show. The total and fund amounts below count 1; the online preflight reads the PO line and
+  // checks them again with its quantity (po_line_quantity). Like `total_not_checked`, a warning.
+  if (f.po_line !== undefined && f.quantity === undefined && f.price !== undefined && !isInvalid(f.price)) {
+    p.add(
+      firstRowOf(line),
+      'quantity',
+      'quantity_from_po_line',
+      `${lineName(line)} has a po_line and no quantity, so Alma takes the PO line's quantity; total_amount and fund amounts were checked with quantity 1 ` +
+        `(give the quantity invoiced, or run --dry-run --online to check them with the PO line's)`,
+      'warning',
+    );
+  }
+  checkFunds(p, line);
 }
 
 type Share = 'percent' | 'amount' | 'none' | 'both';
@@ -167,10 +178,8 @@ const shareOf = (f: DraftFund): Share =>
  * Alma error 60257 "Fund percent or amount is required". Our reading, documented for users:
  * a line with a single fund and no share gives that fund 100 percent; with several funds each
  * needs a share, all of one kind, percents adding up to 100 and amounts to price × quantity.
- * With `deferred`, amounts of a PO-linked line without quantity that do not add up to the price
- * (quantity 1) are not refused but said there: Alma takes the PO line's quantity (`quantityFromPoLine`).
  */
-export function checkFunds(p: Findings, line: DraftLine, deferred?: string[]): void {
+export function checkFunds(p: Findings, line: DraftLine): void {
   const funds = line.funds;
   let clean = true;
   for (const fund of funds) {
@@ -213,10 +222,6 @@ export function checkFunds(p: Findings, line: DraftLine, deferred?: string[]): v
     let total = ZERO;
     for (const f of funds) total = total.plus(valueOf(f.amount) as Decimal);
     if (!total.eq(lineTotal)) {
-      if (deferred !== undefined && takesPoQuantity(line)) {
-        deferred.push(`fund amounts of ${lineName(line)} add up to ${formatDecimal(total)}, not ${formatDecimal(lineTotal)} (rows ${rows()})`);
-        return;
-      }
       p.add(
         funds[0]?.row ?? 0,
         'fund_amount',
@@ -267,7 +272,7 @@ export function lineTotalOf(line: DraftLine): Decimal | undefined {
  * line_vat_amount or line_vat_percentage × line total (rounded likewise). Without a currency the
  * rounding uses the decimals of total_amount, at least 2.
  */
-function checkTotal(p: Findings, deferred: string[]): void {
+function checkTotal(p: Findings): void {
   const f = p.d.fields;
   const totalF = f.total_amount;
   const total = valueOf(totalF);
@@ -349,10 +354,6 @@ function checkTotal(p: Findings, deferred: string[]): void {
   // The VAT type only when the invoice gives one: Alma's default said of a file without VAT
   // columns read as something the file set.
   const vatTypeText = f.vat_type === undefined ? '' : `, VAT type ${vatType}`;
-  if (p.d.lines.some(takesPoQuantity)) {
-    deferred.push(`total_amount ${fmt(total)} is not the lines and charges: ${fmt(expected)} (${parts.join(' ')}${vatTypeText}; difference ${fmt(total.minus(expected))})`);
-    return;
-  }
   p.add(
     totalF.row,
     'total_amount',
@@ -360,38 +361,6 @@ function checkTotal(p: Findings, deferred: string[]): void {
     `total_amount ${fmt(total)} does not match the lines and charges: ${fmt(expected)} (${parts.join(' ')}${vatTypeText}); ` +
       `difference ${fmt(total.minus(expected))}${leftOutNote(p.d)}. Alma would send the invoice to review`,
   );
-}
-
-/**
- * A PO-linked line without a quantity: Alma takes the PO line's (rest_invoice_line `quantity`:
- * "Default is the PO line quantity"; docs/alma.md#what-the-preflight-predicts), which the file
- * does not show. The line total and invoice total rules above count 1.
- */
-const takesPoQuantity = (line: DraftLine): boolean =>
-  line.fields.po_line !== undefined && line.fields.quantity === undefined && line.fields.price !== undefined && !isInvalid(line.fields.price);
-
-/**
- * One warning per invoice naming its lines whose quantity Alma takes from the PO line
- * (`quantity_from_po_line`, on the first one's `quantity` cell). The offline rules cannot know
- * that quantity, so a total or fund amounts that do not add up with quantity 1 (`deferred`) are
- * not refused here: they may add up with the PO line's. The online checks (`--dry-run --online`,
- * and a load's checks before the first write) read the PO lines and decide: refused
- * (`po_line_quantity`) when the totals do not add up with their quantities, this warning dropped
- * when they do (src/targets/alma/preflight-rules.ts). Where those checks do not run, Alma's own
- * review catches a mismatch.
- */
-function quantityFromPoLine(p: Findings, deferred: readonly string[]): void {
-  const lines = p.d.lines.filter(takesPoQuantity);
-  if (lines.length === 0) return;
-  const named = lines.map((l) => `${lineName(l)} (row ${firstRowOf(l)})`).join(', ');
-  const which = lines.length === 1 ? `${named} has a po_line and no quantity, so Alma takes its PO line's quantity` : `${named} have a po_line and no quantity, so Alma takes their PO lines' quantities`;
-  const review = 'where that check is skipped, a mismatch sends the invoice to review in Alma (In Review, the total differing from its lines: TOTAL_AMOUNT_MISMATCH in the sandbox)';
-  const said =
-    deferred.length === 0
-      ? `${which}; total_amount and fund amounts add up with quantity 1, and are checked against the PO lines' quantities before sending (give the quantity invoiced to check them here); ${review}`
-      : `${which}: with quantity 1 ${deferred.join('; ')}. The totals add up only if the PO lines' quantities make up the difference; ` +
-        `they are checked against the PO lines' quantities before sending (give the quantity invoiced to check them here); ${review}`;
-  p.add(firstRowOf(lines[0]!), 'quantity', 'quantity_from_po_line', said, 'warning');
 }
 
 /** What `addedVat` reads of an invoice's VAT: absent values undefined; `code` when a VAT code is given. */

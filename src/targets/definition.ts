@@ -182,8 +182,7 @@ export interface TargetDefinition<S extends TargetSettings = TargetSettings> {
   open(settings: S, run: OpenRun): Promise<OpenedTarget>;
   /**
    * `--dry-run --online`: read-only look-ups of the valid invoices, as problems per invoice
-   * (keyed by `keyString`), the report's `preflight` object, and the offline warnings they answered
-   * (`settled`, codes by `keyString`). It throws what a load's checks
+   * (keyed by `keyString`) and the report's `preflight` object. It throws what a load's checks
    * would stop on (a refused key, a spent daily threshold, an unreachable target: `runStopOf`).
    * Absent: the target refuses `--online`.
    */
@@ -191,7 +190,7 @@ export interface TargetDefinition<S extends TargetSettings = TargetSettings> {
     settings: S,
     invoices: readonly Invoice[],
     run: OpenRun & { rate: number; pollTimeoutMs: number },
-  ): Promise<{ problems: Map<string, Problem[]>; report: PreflightReport; settled?: Map<string, string[]> | undefined }>;
+  ): Promise<{ problems: Map<string, Problem[]>; report: PreflightReport }>;
   /** `invoice-load sandbox --target <name>`: its embedded sandbox on a port, and a command line that loads into it. */
   serveSandbox?(opts: SandboxOptions): Promise<{ url: string; hint: string; close(): Promise<void> }>;
   /**

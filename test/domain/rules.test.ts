@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BASE, allProblems, found, run, withBase, type Row } from './helpers.js';
+import { BASE, found, run, withBase, type Row } from './helpers.js';
 
 type Case = [name: string, rows: Row[], expected: string[]];
 
@@ -101,26 +101,6 @@ describe('fund distributions', () => {
   it('says what the percentages add up to', () => {
     const r = run(withBase({ line_number: '1', fund_percent: '50' }, { line_number: '1', fund_code: 'F2', fund_percent: '40' }));
     expect(r.invoices[0]?.problems[0]?.message).toBe('fund percentages of line "1" add up to 90, not 100 (rows 2, 3)');
-  });
-});
-
-// quantity: "Default is the PO line quantity" (rest_invoice_line; docs/alma.md#what-the-preflight-predicts):
-// the offline rules cannot know it, so the totals are the online check's to decide; one warning an invoice.
-describe('PO-linked lines without quantity: Alma takes the PO lines\' quantities', () => {
-  const withSeverity = (rows: Row[]) => allProblems(run(withBase(...rows))).map((p) => `${p.row}:${p.column}:${p.code}:${p.severity}`);
-  it.each<Case>([
-    ['the totals add up with quantity 1: one warning for the invoice, not one a line', lines('200.00', { po_line: 'POL-1' }, { po_line: 'POL-2' }), ['2:quantity:quantity_from_po_line:warning']],
-    ['they add up with a PO line quantity of 2 (22.50, total and fund amount 45.00): a warning, not an error', [{ po_line: 'POL-1004', price: '22.50', total_amount: '45.00', fund_amount: '45.00' }], ['2:quantity:quantity_from_po_line:warning']],
-    ['they add up with no quantity, 1 or other: still a warning, the PO lines decide', [{ po_line: 'POL-1', price: '22.50', total_amount: '50.00', fund_amount: '50.00' }], ['2:quantity:quantity_from_po_line:warning']],
-    ['another line beside, with its quantity: one warning, on the line without', lines('145.00', { quantity: '1' }, { po_line: 'POL-1004', price: '22.50' }), ['3:quantity:quantity_from_po_line:warning']],
-  ])('%s', (_, rows, expected) => expect(withSeverity(rows)).toEqual(expected));
-
-  it('names the lines, and what does not add up with quantity 1', () => {
-    const [p] = allProblems(run(withBase({ line_number: '1', po_line: 'POL-1004', price: '22.50', total_amount: '45.00', fund_amount: '45.00' })));
-    expect(p?.message).toMatch(/^line "1" \(row 2\) has a po_line and no quantity, so Alma takes its PO line's quantity: with quantity 1 /);
-    expect(p?.message).toMatch(/fund amounts of line "1" add up to 45, not 22\.5 .*total_amount 45\.00 is not the lines and charges: 22\.50 .*difference 22\.50/);
-    expect(p?.message).toMatch(/The totals add up only if the PO lines' quantities make up the difference; they are checked against the PO lines' quantities before sending/);
-    expect(p?.message).toMatch(/TOTAL_AMOUNT_MISMATCH/);
   });
 });
 

@@ -226,7 +226,7 @@ export function preflightProblems(inv: Invoice, facts: PreflightFacts): Problem[
     }
   }
 
-  out.push(...poLineQuantities(inv, facts).problems);
+  out.push(...poLineQuantityProblems(inv, facts));
 
   // ---- code-table values (Alma's own message for a bad code does not name the field,
   // docs/alma.md#errors-error-codes-and-alerts)
@@ -354,25 +354,22 @@ function poLineProblems(inv: Invoice, line: InvoiceLine, pol: PoLineFacts, at: P
 
 /**
  * A PO-linked line without a quantity takes the PO line's (rest_invoice_line `quantity`: "Default
- * is the PO line quantity"; docs/alma.md#what-the-preflight-predicts). The offline rules cannot know
- * it and leave the totals to this check (`quantity_from_po_line`, a warning, src/domain/rules.ts);
- * with each such PO line's quantity read, the invoice total (lines + charges, plus the VAT of a
- * Line Exclusive invoice, as `checkTotal` adds it) and the line's fund amounts are checked again.
- * Where they do not add up Alma would send the invoice to review (or the line's funds would not
- * cover it): an error on the line's row, column `quantity` — the cell to fill. Anything not known
- * (a PO line not read, no quantity or price on it, a VAT given by code only) leaves the check to
- * the offline warning. `settled`: the invoice has such lines and both checks ran, so the offline
- * warning has had its answer (`settledOffline`).
+ * is the PO line quantity"; docs/alma.md#what-the-preflight-predicts). The offline rules counted 1
+ * (`quantity_from_po_line`, src/domain/rules.ts); with each such PO line's quantity read, the
+ * invoice total (lines + charges, plus the VAT of a Line Exclusive invoice, as `checkTotal` adds
+ * it) and the line's fund amounts are checked again. Where they no longer add up Alma would send
+ * the invoice to review (or the line's funds would not cover it): an error on the line's row,
+ * column `quantity` — the cell to fill. Anything not known (a PO line not read, no quantity or
+ * price on it, a VAT given by code only) leaves the check to the offline warning.
  */
-export function poLineQuantities(inv: Invoice, facts: PreflightFacts): { problems: Problem[]; settled: boolean } {
+function poLineQuantityProblems(inv: Invoice, facts: PreflightFacts): Problem[] {
   const polOf = (line: InvoiceLine): PoLineFacts | undefined => {
     const f = line.poLine === undefined || line.poLine === '' ? undefined : facts.poLines.get(line.poLine);
     return f?.kind === 'found' ? f.value : undefined;
   };
-  const linked = inv.lines.filter((l) => l.quantity === undefined && l.poLine !== undefined && l.poLine !== '');
-  // The lines whose quantity Alma takes from a PO line, that quantity read.
-  const taken = linked.filter((l) => polOf(l)?.quantity !== undefined);
-  if (taken.length === 0) return { problems: [], settled: false };
+  // The lines whose quantity Alma takes from a PO line other than 1: only they change anything.
+  const taken = inv.lines.filter((l) => l.quantity === undefined && l.poLine !== undefined && l.poLine !== '' && (polOf(l)?.quantity ?? 1) !== 1);
+  if (taken.length === 0) return [];
   const out: Problem[] = [];
   const money = (d: Decimal): string => formatAmount(d, inv.header.currency);
   const quantityOf = (l: InvoiceLine): number | undefined => l.quantity ?? (l.poLine === undefined || l.poLine === '' ? 1 : polOf(l)?.quantity);
@@ -392,11 +389,9 @@ export function poLineQuantities(inv: Invoice, facts: PreflightFacts): { problem
   };
 
   // Each line's fund amounts against its total with the PO line's quantity.
-  let checked = taken.length === linked.length;
   for (const l of taken) {
     const total = totalOf(l);
     const amounts = l.funds.map((f) => f.amount);
-    if (total === undefined) checked = false;
     if (total === undefined || amounts.length === 0 || amounts.some((a) => a === undefined)) continue;
     const sum = amounts.reduce((s: Decimal, a) => s.plus(a!), new Decimal(0));
     if (!sum.eq(total)) {
@@ -411,7 +406,7 @@ export function poLineQuantities(inv: Invoice, facts: PreflightFacts): { problem
 
   // The invoice total.
   const totals = inv.lines.map(totalOf);
-  if (totals.some((t) => t === undefined)) return { problems: out, settled: false };
+  if (totals.some((t) => t === undefined)) return out;
   const lines = (totals as Decimal[]).reduce((s, t) => s.plus(t), new Decimal(0));
   const c = inv.header.charges;
   const charges = new Decimal(0)
@@ -433,9 +428,9 @@ export function poLineQuantities(inv: Invoice, facts: PreflightFacts): { problem
     lines.plus(charges),
     places,
   );
-  if (added.vat === undefined) return { problems: out, settled: false };
+  if (added.vat === undefined) return out;
   const expected = lines.plus(charges).plus(added.vat);
-  if (expected.eq(h.totalAmount)) return { problems: out, settled: checked };
+  if (expected.eq(h.totalAmount)) return out;
   const first = taken[0]!;
   out.push(
     problem(
@@ -446,17 +441,7 @@ export function poLineQuantities(inv: Invoice, facts: PreflightFacts): { problem
       { column: 'quantity', severity: 'error' },
     ),
   );
-  return { problems: out, settled: checked };
-}
-
-/**
- * The offline problems the online checks have answered for this invoice, by code: the warning that
- * the totals were left to the PO lines' quantities (`quantity_from_po_line`) once those were read
- * and the totals checked with them — dropped when they agree, replaced by `po_line_quantity` when
- * not (src/plan/preflight.ts `applyPreflight`).
- */
-export function settledOffline(inv: Invoice, facts: PreflightFacts): string[] {
-  return poLineQuantities(inv, facts).settled ? ['quantity_from_po_line'] : [];
+  return out;
 }
 
 function safeDecimal(text: string): Decimal | undefined {

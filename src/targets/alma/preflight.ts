@@ -34,7 +34,6 @@ import {
   codeValues,
   estimateLoad,
   preflightProblems,
-  settledOffline,
   type CodeTableFacts,
   type Fetched,
   type FundFacts,
@@ -363,8 +362,6 @@ const KIND_WORDS: Record<CheckKind, string> = { code_tables: 'code tables', vend
 export interface PreflightOutcome {
   /** Online problems per invoice, keyed by `keyString(invoice.key)`. */
   problems: Map<string, Problem[]>;
-  /** Codes of offline problems the online checks answered, per invoice (`settledOffline`; src/plan/preflight.ts). */
-  settled: Map<string, string[]>;
   report: PreflightReport;
 }
 
@@ -434,13 +431,10 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
   // 3. Facts → problems; the invoices without an error are what a load would send.
   const all: PreflightFacts = { vendors, funds, poLines: pols, tables, existing };
   const problems = new Map<string, Problem[]>();
-  const settled = new Map<string, string[]>();
   const passing: Invoice[] = [];
   for (const inv of invoices) {
     const found = preflightProblems(inv, all);
     problems.set(keyString(inv.key), found);
-    const answered = settledOffline(inv, all);
-    if (answered.length > 0) settled.set(keyString(inv.key), answered);
     if (!found.some((p) => p.severity === 'error')) passing.push(inv);
   }
 
@@ -463,7 +457,6 @@ export async function runPreflight(invoices: readonly Invoice[], opts: Preflight
   });
   return {
     problems,
-    settled,
     report: {
       target: opts.target ?? 'alma',
       requests: http.requests,

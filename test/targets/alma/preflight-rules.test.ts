@@ -6,7 +6,6 @@ import {
   estimateLoad,
   maxPolls,
   preflightProblems,
-  settledOffline,
   type CodeTableFacts,
   type Fetched,
   type FundFacts,
@@ -250,37 +249,10 @@ describe('preflightProblems: a PO-linked line without quantity takes the PO line
       /the lines come to 55\.00/,
     ],
     ['a quantity given is the file\'s, whatever the PO line has', baseInvoice(), withQuantity(2), []],
-    // The offline rules leave a total that does not add up with quantity 1 to this check (quantity_from_po_line).
-    [
-      'PO line quantity 1, the total counting 2: refused here, the offline rules left it',
-      noQuantity('110.00'),
-      withQuantity(1),
-      ['po_line_quantity@2:quantity'],
-      /PO line "POL-1"'s, 1: the lines come to 60\.00 and the invoice to 60\.00, not total_amount 110\.00/,
-    ],
-    [
-      'PO line quantity 1, fund amounts of price × 2: refused here',
-      noQuantity('60.00', [{ fundCode: 'BOOKS', amount: d('100.00'), source: at(2) }]),
-      withQuantity(1),
-      ['po_line_quantity@2:quantity'],
-      /its total is 50\.00, and its fund amounts add up to 100\.00/,
-    ],
   ];
   it.each(cases)('%s', (_name, inv, f, expected, message) => {
     expect(found(inv, f)).toEqual(expected);
     if (message) expect(messages(inv, f)).toMatch(message);
-  });
-
-  // The offline warning is answered once the PO lines' quantities are read and the totals checked with them.
-  it.each<[string, Invoice, PreflightFacts, string[]]>([
-    ['the totals add up with the PO line quantity: answered (nothing said)', noQuantity('110.00'), withQuantity(2), ['quantity_from_po_line']],
-    ['they do not: answered (by po_line_quantity)', noQuantity('60.00'), withQuantity(2), ['quantity_from_po_line']],
-    ['PO line quantity 1, the total as the offline rules checked it: answered', noQuantity('60.00'), withQuantity(1), ['quantity_from_po_line']],
-    ['PO line quantity unknown: the warning stands', noQuantity('110.00'), withQuantity(undefined), []],
-    ['PO line not read (or its check skipped): the warning stands', noQuantity('110.00'), facts({ poLines: new Map([['POL-1', failed]]) }), []],
-    ['VAT by code alone: the total is not checked, the warning stands', noQuantity('110.00', undefined, { vat: { type: 'LINEEXCLUSIVE', code: 'S' } }), withQuantity(2), []],
-  ])('settledOffline: %s', (_name, inv, f, expected) => {
-    expect(settledOffline(inv, f)).toEqual(expected);
   });
 });
 

@@ -88,8 +88,6 @@ describe('runPreflight: the PO line\'s quantity', () => {
     expect(codes(out.problems, 'ACME', 'A-1')).toEqual(['po_line_quantity@2:quantity']);
     expect(out.problems.get(keyString({ vendor: 'ACME', number: 'A-1' }))![0]!.message).toMatch(/PO line "POL-1"'s, 3: the lines come to 30\.00/);
     expect(codes(out.problems, 'ACME', 'A-2')).toEqual([]);
-    // A-1's PO line quantity was read and its totals checked: the offline warning is answered; A-2's was not.
-    expect([...out.settled]).toEqual([[keyString({ vendor: 'ACME', number: 'A-1' }), ['quantity_from_po_line']]]);
   });
 });
 
@@ -406,22 +404,5 @@ describe('applyPreflight', () => {
     expect(after.entries[1]!.invoice).toBe(b);
     expect(after.entries[1]!.problems.map((p) => p.code)).toEqual(['po_line_closed']);
     expect(after.batchId).toBe(plan.batchId);
-  });
-
-  it('drops an offline warning the online checks answered (settled), on that invoice only', () => {
-    const a = invoice('A-1', 'ACME', 2, [line('1', 2)]);
-    const b = invoice('B-1', 'ACME', 6, [line('1', 6)]);
-    const warning = { file: 'b.csv', row: 2, column: 'quantity', code: 'quantity_from_po_line', message: 'm', severity: 'warning' as const };
-    const plan = buildPlan(
-      [
-        { key: a.key, rows: a.rows, invoice: a, problems: [warning] },
-        { key: b.key, rows: b.rows, invoice: b, problems: [{ ...warning, row: 6 }] },
-      ],
-      [],
-    );
-    const after = applyPreflight(plan, new Map(), new Map([[keyString(a.key), ['quantity_from_po_line']]]));
-    expect(after.entries[0]!.problems).toEqual([]);
-    expect(after.entries[0]!.invoice).toBe(a);
-    expect(after.entries[1]!.problems.map((p) => `${p.code}@${p.row}`)).toEqual(['quantity_from_po_line@6']);
   });
 });
