@@ -20,6 +20,7 @@ import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
 import { ACTIONS, apiUrlHelp, credentialsFileHelp, otherSystems, sandboxExamples, targetOptions } from './target-options.js';
 
 import { version } from './version.js';
+import { apiKeyFlag, knowSecrets, maskShown } from './secrets.js';
 
 /**
  * The headings `--help` lists the options under, in this order: what a run needs every day, then
@@ -338,6 +339,8 @@ export function fullProgram(term: Terminal, startedAt: Date): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The messages of this run never show the current target's secrets (cli/secrets.ts).
+  knowSecrets(process.env, argv.slice(2));
   const term = terminal(process.env);
   const program = fullProgram(term, new Date());
   // Every command, subcommands included, throws instead of exiting, so the catch below is the
@@ -349,10 +352,14 @@ export async function main(argv: string[]): Promise<number> {
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
       // Commander says `error: …`; every other message of the tool begins with its name.
-      outputError: (s, write) => write(term.errStyle.red(s.replace(/^error: /, 'invoice-load: '))),
+      outputError: (s, write) => write(term.errStyle.red(maskShown(s.replace(/^error: /, 'invoice-load: ')))),
     });
   }
   try {
+    const keyFlag = apiKeyFlag(argv.slice(2));
+    if (keyFlag !== undefined) {
+      throw new UsageError(`${keyFlag} is not an option: the API key is never a flag value; set ALMA_API_KEY or use --api-key-file <path>`);
+    }
     // A mistyped command name (`sandbx --port 8080`) was taken for an input file, and the error
     // was about its options or a missing file: said as what it is.
     const first = firstOperand(argv.slice(2), program.options);
@@ -367,22 +374,24 @@ export async function main(argv: string[]): Promise<number> {
     const code = exitCodeForError(err);
     if (err instanceof CommanderError) return code; // commander already printed its one-line message
     if (err instanceof UsageError) {
-      process.stderr.write(term.errStyle.red(`invoice-load: ${err.message}`) + '\n');
+      process.stderr.write(term.errStyle.red(maskShown(`invoice-load: ${err.message}`)) + '\n');
     } else if (err instanceof InterruptedError) {
-      process.stderr.write(term.errStyle.yellow(`invoice-load: ${err.message}`) + '\n');
+      process.stderr.write(term.errStyle.yellow(maskShown(`invoice-load: ${err.message}`)) + '\n');
     } else if (err instanceof ApiError) {
       // A refused key or the daily threshold outside the engine (e.g. during a preflight): Alma's words, its code and tracking id.
       const tracking = err.trackingId ? ` (tracking id ${err.trackingId})` : '';
       const text = isUnreachable(err) ? unreachableText(err, 'the target') : `${err.code}: ${err.message}${tracking}`;
-      process.stderr.write(term.errStyle.red(`invoice-load: ${text}`) + '\n');
+      process.stderr.write(term.errStyle.red(maskShown(`invoice-load: ${text}`)) + '\n');
     } else {
       // A bug, not a user mistake: say so plainly; the trace only on request (changesets' InternalError pattern).
       const e = err as Error;
       const verbose = argv.includes('--verbose') || argv.includes('-v');
       process.stderr.write(
-        term.errStyle.red(`invoice-load: internal error: ${e?.message ?? String(err)}`) +
-          '\nThis is a bug in invoice-load; please report it with the command you ran' +
-          (verbose ? ` and this trace:\n${e?.stack ?? ''}\n` : ' (run again with --verbose to see the trace).\n'),
+        maskShown(
+          term.errStyle.red(`invoice-load: internal error: ${e?.message ?? String(err)}`) +
+            '\nThis is a bug in invoice-load; please report it with the command you ran' +
+            (verbose ? ` and this trace:\n${e?.stack ?? ''}\n` : ' (run again with --verbose to see the trace).\n'),
+        ),
       );
     }
     return code;

@@ -1,0 +1,116 @@
+/**
+ * The secrets of the current run's target that its messages must never show: the Alma key
+ * (ALMA_API_KEY, or the --api-key-file content once read), FOLIO_PASSWORD for FOLIO, the Exsited
+ * and Alguna secrets for theirs (and a --credentials-file's secret values). Only those that can be
+ * told from data (common/mask.ts `maskable`: 8 characters or more, not only digits).
+ *
+ * Used for MESSAGES only — the command line's own errors and commander's, the API's free text the
+ * summary, reports and journal show as words (an error's message, an alert's description) — never
+ * for the values the loader looks up, compares or sends back, nor the invoice's own fields.
+ */
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { maskList, maskSecrets } from '../common/mask.js';
+import { TARGETS } from '../targets/registry.js';
+
+let known: string[] = [];
+
+/** The name of the target a command line is for: `--target`, else INVOICE_LOAD_TARGET, else Alma. */
+export function targetOf(args: readonly string[], env: Record<string, string | undefined>): string {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    if (a === '--target' && i + 1 < args.length) return args[i + 1]!;
+    if (a.startsWith('--target=')) return a.slice('--target='.length);
+  }
+  return env.INVOICE_LOAD_TARGET ?? TARGETS[0]!.name;
+}
+
+/** The environment variables holding the secrets of target `name` (Alma: ALMA_API_KEY). */
+export function secretVariables(name: string): string[] {
+  const t = TARGETS.find((d) => d.name === name);
+  if (t === undefined) return [];
+  if (t === TARGETS[0]) return ['ALMA_API_KEY'];
+  return (t.connection?.env ?? []).filter((s) => s.secret === true).map((s) => s.env);
+}
+
+/** The values of option `flag` on the command line (before `--`), both spellings. */
+export function flagValues(args: readonly string[], flag: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    if (a === flag && i + 1 < args.length) out.push(args[++i]!);
+    else if (a.startsWith(`${flag}=`)) out.push(a.slice(flag.length + 1));
+  }
+  return out;
+}
+
+/** A small regular file's text, for masking only; anything unreadable is the run's to report later. */
+function peek(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > 64 * 1024) return undefined;
+    return readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const SECRET_NAME = /secret|password|api_?key/i;
+
+/** The secret values of a credentials file (JSON or `NAME=value` lines, as targets/settings.ts reads it). */
+export function credentialSecrets(text: string): string[] {
+  const t = text.trim();
+  if (t === '') return [];
+  if (t.startsWith('{')) {
+    try {
+      const obj = JSON.parse(t) as Record<string, unknown>;
+      return Object.entries(obj).flatMap(([k, v]) => (typeof v === 'string' && SECRET_NAME.test(k) ? [v, v.trim()] : []));
+    } catch {
+      return [];
+    }
+  }
+  const out: string[] = [];
+  for (const line of t.split(/\r?\n/)) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m !== null && SECRET_NAME.test(m[1]!)) out.push(m[2]!.replace(/^(['"])(.*)\1$/, '$2'));
+  }
+  return out.length === 0 ? [t] : out; // a bare key (Alguna)
+}
+
+/** From here on, the messages of this run mask the current target's secrets (`maskShown`). */
+export function knowSecrets(env: Record<string, string | undefined>, args: readonly string[]): void {
+  const target = targetOf(args, env);
+  const fromEnv = secretVariables(target).flatMap((v) => (env[v] === undefined ? [] : [env[v], env[v]!.trim()]));
+  const keyFiles = target === TARGETS[0]!.name ? flagValues(args, '--api-key-file').flatMap((p) => [peek(p)?.trim()]) : [];
+  const credentials = target === TARGETS[0]!.name ? [] : flagValues(args, '--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? ''));
+  known = maskList([...fromEnv, ...keyFiles, ...credentials]);
+}
+
+/** Adds a secret read later (an API key file's content, cli/load.ts readKeyFile). */
+export function rememberSecrets(...secrets: (string | undefined)[]): void {
+  known = maskList([...known, ...secrets]);
+}
+
+/** A message with the current target's secrets masked where they stand as a token (common/mask.ts). */
+export function maskShown(text: string): string {
+  return known.length === 0 ? text : maskSecrets(text, known);
+}
+
+/**
+ * `--api-key` in any spelling (`--api-key <key>`, `--api-key=<key>`, `--apikey`), before `--`:
+ * the key is never a flag value (a command line is seen by `ps` and kept in shell history). Said
+ * as such, without the value, instead of commander's "unknown option '--api-key=…'" that echoed it.
+ */
+export function apiKeyFlag(args: readonly string[]): string | undefined {
+  for (const a of args) {
+    if (a === '--') return undefined;
+    const m = /^(--api[-_]?key)(?:=|$)/i.exec(a);
+    if (m !== null) return m[1];
+  }
+  return undefined;
+}
