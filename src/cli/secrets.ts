@@ -9,10 +9,8 @@
  * for the values the loader looks up, compares or sends back, nor the invoice's own fields.
  */
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { maskList, maskSecrets } from '../common/mask.js';
+import { addShownSecrets, maskMessage, setShownSecrets } from '../common/shown-secrets.js';
 import { TARGETS } from '../targets/registry.js';
-
-let known: string[] = [];
 
 /** The name of the target a command line is for: `--target`, else INVOICE_LOAD_TARGET, else Alma. */
 export function targetOf(args: readonly string[], env: Record<string, string | undefined>): string {
@@ -88,17 +86,17 @@ export function knowSecrets(env: Record<string, string | undefined>, args: reado
   const fromEnv = secretVariables(target).flatMap((v) => (env[v] === undefined ? [] : [env[v], env[v]!.trim()]));
   const keyFiles = target === TARGETS[0]!.name ? flagValues(args, '--api-key-file').flatMap((p) => [peek(p)?.trim()]) : [];
   const credentials = target === TARGETS[0]!.name ? [] : flagValues(args, '--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? ''));
-  known = maskList([...fromEnv, ...keyFiles, ...credentials]);
+  setShownSecrets([...fromEnv, ...keyFiles, ...credentials]);
 }
 
 /** Adds a secret read later (an API key file's content, cli/load.ts readKeyFile). */
 export function rememberSecrets(...secrets: (string | undefined)[]): void {
-  known = maskList([...known, ...secrets]);
+  addShownSecrets(...secrets);
 }
 
 /** A message with the current target's secrets masked where they stand as a token (common/mask.ts). */
 export function maskShown(text: string): string {
-  return known.length === 0 ? text : maskSecrets(text, known);
+  return maskMessage(text);
 }
 
 /**

@@ -30,6 +30,7 @@ import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, type OpenedRun } from './open-target.js';
 import { listenForInterrupts, type Interrupts } from './interrupts.js';
 import { claimInvoices, openLockedJournal, readOtherJournals } from './journals.js';
+import { maskMessage } from '../common/shown-secrets.js';
 
 type Progress = ReturnType<typeof createProgress>;
 
@@ -153,7 +154,7 @@ export async function sendPlan(
     action: cfg.action?.kind,
     alertPrediction: profile.alertPrediction,
     ...(outcome.canary !== undefined
-      ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences.map(({ field, sent, stored }) => ({ field, sent, stored })), compared: outcome.canary.compared } }
+      ? { canary: { vendor: outcome.canary.key.vendor, number: outcome.canary.key.number, id: outcome.canary.id, status: outcome.canary.status, differences: outcome.canary.differences.map(({ field, sent, stored }) => ({ field, sent: maskMessage(sent), stored: maskMessage(stored) })), compared: outcome.canary.compared } }
       : {}),
   });
   const unwritten = await deps.emitReport(cfg, term, report, plan, opened?.target);

@@ -15,6 +15,7 @@
 import type { InvoiceKey } from '../domain/model.js';
 import { keyString } from '../domain/model.js';
 import type { FieldDifference } from '../targets/target.js';
+import { maskMessage } from '../common/shown-secrets.js';
 
 export interface CanaryVerdict {
   key: InvoiceKey;
@@ -104,7 +105,8 @@ export function differenceText(verdict: CanaryVerdict): string {
   const [first, ...rest] = verdict.differences;
   if (first === undefined) return 'nothing differs';
   const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((d) => d.field).join(', ')})` : '';
-  return `${first.field}: sent ${clip(first.sent)}, stored ${clip(first.stored)}${more}`;
+  // Shown as words: the run's secrets masked (common/shown-secrets.ts), never in the comparison itself.
+  return maskMessage(`${first.field}: sent ${clip(first.sent)}, stored ${clip(first.stored)}${more}`);
 }
 
 /** The one message a failed canary gives: the invoice, the field, what was sent, what was stored, what to do. */
@@ -118,7 +120,7 @@ export function canaryMessage(verdict: CanaryVerdict, label: string, lines?: { a
         : `${lines.added} of its ${lines.total} lines (the rest are added when the run is resumed)`;
   return (
     `the first invoice did not read back as sent — ${verdict.key.vendor} ${verdict.key.number} (id ${verdict.id}) ${differenceText(verdict)}. ` +
-    (verdict.differences[0]?.advice !== undefined ? `${verdict.differences[0].advice}. ` : '') +
+    (verdict.differences[0]?.advice !== undefined ? `${maskMessage(verdict.differences[0].advice)}. ` : '') +
     `No other invoice was sent: every one would be stored the same way. This one is in ${label} with ${held}, not processed. ` +
     `Check it and the field in ${label}; once the cause is fixed, or if the difference does not matter, run the same command again (--no-canary skips this check)`
   );

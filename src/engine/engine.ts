@@ -33,6 +33,7 @@ import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from '.
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
 import { ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn, WITHDRAWN } from './result.js';
 import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, madeNotKept, notOursText, settledLineText } from '../targets/matches.js';
+import { maskMessage } from '../common/shown-secrets.js';
 
 export interface PollOptions {
   /** First wait after the process request before reading the invoice. */
@@ -1880,7 +1881,8 @@ function settle(
 
 /** The canary's read-back differs only where the target may write its own text (FieldDifference.tolerated): said, the run goes on. */
 function storedOtherwise(differences: readonly FieldDifference[], label: string): LoadWarning {
-  const what = differences.map((d) => `${d.field}: sent ${d.sent}, stored ${d.stored}`).join('; ');
+  // Shown as words: the run's secrets masked (common/shown-secrets.ts).
+  const what = maskMessage(differences.map((d) => `${d.field}: sent ${d.sent}, stored ${d.stored}`).join('; '));
   return {
     code: 'stored_otherwise',
     message: `${label} stored ${what}. ${label} may write its own text there, so the run went on; if the file's text matters, check it in ${label}`,

@@ -16,6 +16,7 @@ import { pathReason } from '../common/path-reasons.js';
 import type { InvoiceKey } from '../domain/model.js';
 import type { Alert } from '../targets/target.js';
 import { OUTCOME_UNKNOWN } from './result.js';
+import { maskMessage } from '../common/shown-secrets.js';
 
 export const JOURNAL_KIND = 'invoice-load-journal';
 export const JOURNAL_VERSION = 1;
@@ -30,6 +31,17 @@ export interface JournalHeader {
   endpoint: string;
   batch: string;
   at: string;
+}
+
+/**
+ * An entry as the journal keeps it: an error's message and alerts' descriptions — the target's
+ * free text — with the run's secrets masked (common/shown-secrets.ts); every other field as is.
+ */
+export function keptEntry(entry: JournalEntry): JournalEntry {
+  let out = entry;
+  if ('error' in entry && entry.error !== undefined) out = { ...entry, error: { ...entry.error, message: maskMessage(entry.error.message) } } as JournalEntry;
+  if ('alerts' in out && Array.isArray(out.alerts)) out = { ...out, alerts: out.alerts.map((a) => ({ ...a, description: maskMessage(a.description) })) } as JournalEntry;
+  return out;
 }
 
 export interface ErrorRecord {
@@ -560,7 +572,7 @@ export class Journal {
 
   /** Writes one entry durably, then folds it into the in-memory state. */
   append(entry: JournalEntry): void {
-    this.#write(JSON.stringify(entry) + '\n');
+    this.#write(JSON.stringify(keptEntry(entry)) + '\n');
     if (this.sync) {
       try {
         fdatasyncSync(this.fd);
@@ -580,7 +592,7 @@ export class Journal {
    */
   appendBeforeSend(entry: JournalEntry): Promise<void> {
     try {
-      this.#write(JSON.stringify(entry) + '\n');
+      this.#write(JSON.stringify(keptEntry(entry)) + '\n');
     } catch (err) {
       return Promise.reject(err as Error);
     }

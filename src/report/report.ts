@@ -13,6 +13,7 @@ import type { Alert } from '../targets/target.js';
 import type { PreflightReport } from './preflight.js';
 import type { AlertPrediction } from '../targets/definition.js';
 import { formatAmount } from '../domain/money.js';
+import { maskMessage } from '../common/shown-secrets.js';
 
 export { formatAmount } from '../domain/money.js';
 
@@ -244,7 +245,7 @@ export function reportInvoice(entry: ReportedEntry, result: InvoiceResult | unde
     file: firstRow?.file ?? '',
     ...(firstRow ? { row: firstRow.row } : {}),
     code,
-    message,
+    message: maskMessage(message),
     severity: 'warning' as const,
   }));
   const ids = new Map(result.lines.map((l) => [l.number, l.id]));
@@ -254,13 +255,14 @@ export function reportInvoice(entry: ReportedEntry, result: InvoiceResult | unde
     id: result.id,
     workflow_status: result.workflowStatus,
     approval_status: result.approvalStatus,
-    alerts: result.alerts,
+    // Free text of the target's, shown as words: masked (common/shown-secrets.ts); codes and ids are data.
+    alerts: result.alerts.map((a) => ({ ...a, description: maskMessage(a.description) })),
     lines: lineKeys(inv).map((number) => ({ number, id: ids.get(number) })),
     ...attachmentList(inv, result.attachments),
     ...(result.amounts !== undefined ? { amounts: result.amounts } : {}),
     // The look-up before a create is the create's step in the report (the contract's steps:
     // create, lines, process, poll, and attachments for the files).
-    error: result.error !== undefined && result.error.step === 'lookup' ? { ...result.error, step: 'create' } : result.error,
+    error: result.error === undefined ? undefined : { ...result.error, message: maskMessage(result.error.message), ...(result.error.step === 'lookup' ? { step: 'create' as const } : {}) },
     issues: [...entry.problems, ...warnings],
   };
 }

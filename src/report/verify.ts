@@ -13,6 +13,7 @@ import type { FieldDifference } from '../targets/target.js';
 import { errorsSeeBelow, peopleName, problemCounts, renderProblems, safe, saidOnce, table, targetName, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
 import type { StopDetail } from '../engine/events.js';
+import { maskMessage } from '../common/shown-secrets.js';
 
 export type VerifyStatus = 'matches' | 'differs' | 'not_found' | 'missing' | 'failed' | 'invalid';
 
@@ -84,7 +85,8 @@ export function renderVerify(r: VerifyReport, style: Style): string {
           : i.status === 'invalid'
             ? errorsSeeBelow(i.issues)
             : (i.error?.message ?? '');
-    rows.push([WORD[i.status], safe(i.vendor), safe(i.number), i.id ?? '', safe(what)]);
+    // The free text shown as words, the run's secrets masked (common/shown-secrets.ts); vendor, number and id are data.
+    rows.push([WORD[i.status], safe(i.vendor), safe(i.number), i.id ?? '', safe(maskMessage(what))]);
     colours.push(i.status === 'matches' ? style.green : i.status === 'invalid' ? style.yellow : style.red);
   }
   const s = r.summary;
