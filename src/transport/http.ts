@@ -12,6 +12,7 @@ import { decide, DEFAULT_RETRY, isSafeMethod, mayHaveApplied, neverSent, type De
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
 import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_CLOSED, PROXY_DOWN_WORDS, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
+import { maskList, maskSecrets } from '../common/mask.js';
 import type { TargetEventSink } from './events.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -360,7 +361,9 @@ export class HttpClient {
   constructor(opts: HttpClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.#headers = { ...opts.headers };
-    this.#secrets = [...(opts.secrets ?? []), ...proxySecrets(opts.proxy)].filter((s) => s.length > 0);
+    // Only secrets that can be told from data (common/mask.ts maskable): a short or digits-only key
+    // masked in an error's code or words changed what the loader decides on (`402459` → `40***459`).
+    this.#secrets = maskList([...(opts.secrets ?? []), ...proxySecrets(opts.proxy)]);
     this.#parseError = opts.parseError;
     this.#notApplied = opts.notApplied;
     this.#errorInAnswer = opts.errorInAnswer;
@@ -855,9 +858,7 @@ export class HttpClient {
   }
 
   #redact(text: string): string {
-    let out = text;
-    for (const s of this.#secrets) out = out.split(s).join('***');
-    return out;
+    return maskSecrets(text, this.#secrets);
   }
 
   /** Keeps the transport error as `cause` unless its message would leak a secret. */
