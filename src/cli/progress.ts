@@ -13,6 +13,7 @@ import { keyString } from '../domain/model.js';
 import { cutToWidth, visibleWidth } from '../report/fit.js';
 import { resultLine } from './terminal.js';
 import { localIso } from '../common/time.js';
+import { maskMessage } from '../common/shown-secrets.js';
 
 export interface ProgressOptions {
   stream: NodeJS.WriteStream;
@@ -354,7 +355,7 @@ export function createProgress(o: ProgressOptions): Progress {
           }
           break;
         case 'notice':
-          write(o.style.yellow(safe(e.message)));
+          write(o.style.yellow(safe(maskMessage(e.message))));
           break;
         case 'settle':
           if (o.verbose || !o.interactive) {
@@ -387,7 +388,7 @@ export function createProgress(o: ProgressOptions): Progress {
           const word = o.statusWords?.[r.status] ?? STATUS_WORD[r.status] ?? r.status;
           const colour = r.status === 'failed' || r.status === 'not_started' ? o.style.red : r.status === 'in_review' ? o.style.yellow : o.style.green;
           const extra = r.error
-            ? ` — ${r.error.step}: ${safe(r.error.code)} ${safe(r.error.message)}${r.error.tracking_id ? ` (tracking id ${r.error.tracking_id})` : ''}`
+            ? ` — ${r.error.step}: ${safe(r.error.code)} ${safe(maskMessage(r.error.message))}${r.error.tracking_id ? ` (tracking id ${r.error.tracking_id})` : ''}`
             : r.id
               ? ` (id ${r.id}${r.workflowStatus ? `, ${workflowLabel(r.workflowStatus)}` : ''})`
               : '';
@@ -399,7 +400,7 @@ export function createProgress(o: ProgressOptions): Progress {
         }
         case 'stopping':
           // Ctrl-C is announced by the CLI the moment it arrives; say only the other reasons here.
-          if (e.reason !== 'interrupted') write(o.style.yellow(e.message));
+          if (e.reason !== 'interrupted') write(o.style.yellow(maskMessage(e.message)));
           break;
         case 'target': {
           const t = e.event;

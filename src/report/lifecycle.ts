@@ -11,6 +11,7 @@ import { columnWidths, padToWidth, proseText } from './fit.js';
 import { fitOutcomeTable, notStartedLine, renderProblems, safe, targetName, withoutNotStarted, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
 import { workflowLabel } from './alerts.js';
+import { maskMessage } from '../common/shown-secrets.js';
 
 /**
  * `paid`, `rejected`: this run confirmed it; `marked`: handed over (`export --mark-in-erp`);
@@ -99,7 +100,7 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
     const rows = [['status', 'vendor', 'number', 'alma id', 'outcome']];
     for (const inv of shown) {
       const outcome = inv.error
-        ? `${inv.error.code} ${inv.error.message}${inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : ''}`
+        ? `${inv.error.code} ${maskMessage(inv.error.message)}${inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : ''}`
         : inv.status === 'invalid'
           ? 'see below'
           : `${workflowLabel(inv.workflow_status)}${inv.alerts.length > 0 ? `: ${inv.alerts.map((a) => a.code).join(', ')}` : ''}`;
