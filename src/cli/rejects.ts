@@ -210,7 +210,9 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
       yield chunk;
     }
   };
-  const text = decodeText(bytes(), label);
+  // A byte the encoding does not hold (the load reports invalid_encoding for the file): the copy
+  // goes on with U+FFFD for it, as the reader does, rather than stopping the rejects file.
+  const text = decodeText(bytes(), label, () => undefined);
   try {
     for await (const chunk of text) {
       await reader.write(preamble.push(chunk));
@@ -258,9 +260,11 @@ async function writeCanonical(
         const f = e.record.fields;
         const [vendor, number] = [cellText(f.vendor), cellText(f.invoice_number)];
         // A cell the reader refused (an amount or date it does not read) is left out of the
-        // record: its text goes back under its column, for the person to correct.
+        // record: its text goes back under its column, for the person to correct. It wins over
+        // what the record holds there: a profile's `defaults` fill the emptied column, and the
+        // default in its place would load as if the vendor had written it.
         const refused = e.record.refused;
-        const fields = refused === undefined ? f : { ...f, ...Object.fromEntries(Object.entries(refused).filter(([k]) => f[k] === undefined)) };
+        const fields = refused === undefined ? f : { ...f, ...refused };
         candidates.push({ key, invoice: vendor !== undefined && number !== undefined ? keyString({ vendor, number }) : undefined, fields, reason });
         perKey.set(key, (perKey.get(key) ?? 0) + 1);
       }

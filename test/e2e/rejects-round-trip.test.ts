@@ -71,6 +71,44 @@ describe('--rejects: a refused cell comes back under its column (canonical rejec
     expect(again.code, again.stderr).toBe(0);
     expect(again.report!.summary).toMatchObject({ invoices: 1, loaded: 1 });
   });
+
+  it("a profile's default for the refused column does not take the refused cell's place: the file has what the vendor wrote", async () => {
+    w = await world();
+    // The GOBI profile with a default freight (shipment): the refused "9,75" would otherwise come
+    // back as the default 0, and the corrected file — the person sees no error there — load freight 0.
+    const profile = join(w.dir, 'gobi-def.json');
+    writeFileSync(profile, JSON.stringify({ ...JSON.parse(readFileSync(join(PROFILES, 'gobi-portal.json'), 'utf8')), defaults: { shipment: '0' } }));
+    const input = join(w.dir, 'g2.json');
+    writeFileSync(input, readFileSync(join(PROFILES, 'gobi-portal.export.json'), 'utf8').replace('"freight": 9.75', '"freight": "9,75"'));
+    const rejects = join(w.dir, 'g2-rej.csv');
+    const first = await w.load(['--dry-run', '--mapping', profile, '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(3);
+    const got = parse(readFileSync(rejects, 'utf8').slice(1), { columns: true }) as Record<string, string>[];
+    expect(got.map((r) => [r.invoice_number, r.shipment, r.error_code])).toEqual([
+      ['G-25061', '9,75', 'invalid_number'],
+      ['G-25061', '9,75', 'invalid_number'],
+      ['G-25061', '9,75', 'invalid_number'],
+    ]);
+  });
+
+  it('a file with a byte its encoding does not hold (invalid_encoding): the rejects file is written all the same, exit 3', async () => {
+    w = await world();
+    const input = join(w.dir, 'enc.csv');
+    writeFileSync(
+      input,
+      Buffer.concat([
+        Buffer.from('vendor,invoice_number,invoice_date,total_amount,currency,line_number,price,quantity,fund_code\nACME,E-1,2026-01-15,10.00,USD,1,10.00,1,B'),
+        Buffer.from([0xe9]),
+        Buffer.from('\nACME,E-2,2026-13-15,10.00,USD,1,10.00,1,B\n'),
+      ]),
+    );
+    const rejects = join(w.dir, 'enc-rej.csv');
+    const first = await w.load(['--dry-run', '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stderr).not.toMatch(/internal error|a bug/);
+    const got = parse(readFileSync(rejects, 'utf8').slice(1), { columns: true }) as Record<string, string>[];
+    expect(got.map((r) => r.invoice_number)).toContain('E-2');
+  });
 });
 
 describe('--rejects under a profile: written as the same profile reads it', () => {
@@ -95,7 +133,7 @@ describe('--rejects under a profile: written as the same profile reads it', () =
       input,
       'Inv\tDate\tVend\tNote\tTotal\tCur\tPO\tPrice\tFund\n' +
         "Q-4\t03/14/2025\tGOBI\t'a\tb'\t189.96\tUSD\tPOL-1002\t189.95\tBIO\n" +
-        "Q-5\t03/14/2025\tGOBI\t'=O''Brien'\t22.50\tUSD\tPOL-1004\t22.50\tHISTO\n",
+        "Q-5\t03/14/2025\tGOBI\t'=O''Brien'\t18.00\tUSD\tPOL-1005\t18.00\tHISTO\n",
     );
     const rejects = join(w.dir, 'q4-rej.tsv');
     const first = await w.load(['--mapping', profile, '--rejects', rejects, input]);
