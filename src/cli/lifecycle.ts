@@ -15,7 +15,8 @@ import type { InvoiceKey } from '../domain/model.js';
 import type { LockInfo } from '../engine/lock.js';
 import { createAlmaErp, type AlmaErp } from '../targets/alma/erp.js';
 import { almaPlace, type AlmaSettings } from '../targets/alma/index.js';
-import { renderLifecycle, type LifecycleReport } from '../report/lifecycle.js';
+import { renderLifecycle, shownLifecycleReport, type LifecycleReport } from '../report/lifecycle.js';
+import { maskMessage } from '../common/shown-secrets.js';
 import { writeOutputFile } from '../common/fs.js';
 import { InterruptedError, isAbort, UsageError } from '../common/errors.js';
 import { exitAfterOutputs, unwrittenReason, withRunFields, type ExitAfterOutputsOpts } from './outputs.js';
@@ -84,7 +85,7 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
       confirm: { timeoutMs: cfg.pollTimeoutMs, sleep: (ms) => sleep(ms, undefined, { signal: signals.soft }) },
       onResult: (r, n, total) => {
         const word = r.status === 'done' ? done(r) : r.status.replace('_', ' ');
-        if (!cfg.quiet) process.stderr.write(resultLine(term, `[${n}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${safe(word)}${r.error ? ` — ${safe(r.error.code)}: ${safe(r.error.message)}` : ''}`));
+        if (!cfg.quiet) process.stderr.write(resultLine(term, `[${n}/${total}] ${safe(r.key.vendor)} ${safe(r.key.number)}: ${safe(word)}${r.error ? ` — ${safe(r.error.code)}: ${safe(maskMessage(r.error.message))}` : ''}`));
       },
     });
     const claim: Session['claim'] = (kind, name, keys) => {
@@ -119,7 +120,7 @@ export async function withSession<T>(cfg: Config, term: Terminal, fn: (s: Sessio
 export function emitLifecycleReport(cfg: Config, term: Terminal, bare: LifecycleReport, code: number, opts: ExitAfterOutputsOpts, closing?: string): number {
   // The run's fields a load's report has too (version, started, finished, duration_s, inputs).
   // export reads no file (its output stands in cfg.files for the checks of paths).
-  const report = withRunFields(bare, bare.command === 'export' ? { ...cfg, files: [] } : cfg, cfg.startedAt ?? new Date(), new Date());
+  const report = shownLifecycleReport(withRunFields(bare, bare.command === 'export' ? { ...cfg, files: [] } : cfg, cfg.startedAt ?? new Date(), new Date()));
   const unwritten: string[] = [];
   if (cfg.reportPath !== undefined) {
     try {

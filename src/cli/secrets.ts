@@ -8,7 +8,7 @@
  * summary, reports and journal show as words (an error's message, an alert's description) — never
  * for the values the loader looks up, compares or sends back, nor the invoice's own fields.
  */
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { addShownSecrets, maskMessage, setShownSecrets } from '../common/shown-secrets.js';
 import { TARGETS } from '../targets/registry.js';
 
@@ -47,6 +47,9 @@ export function flagValues(args: readonly string[], flag: string): string[] {
 function peek(path: string): string | undefined {
   let fd: number | undefined;
   try {
+    // Looked at before it is opened: opening a named pipe would wait for its writer, or take the
+    // one-shot text the run itself must read (the key file is read again by the run, load.ts).
+    if (!statSync(path).isFile()) return undefined;
     fd = openSync(path, 'r');
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > 64 * 1024) return undefined;
@@ -94,7 +97,7 @@ export function rememberSecrets(...secrets: (string | undefined)[]): void {
   addShownSecrets(...secrets);
 }
 
-/** A message with the current target's secrets masked where they stand as a token (common/mask.ts). */
+/** A message with the current target's secrets masked (common/mask.ts). */
 export function maskShown(text: string): string {
   return maskMessage(text);
 }

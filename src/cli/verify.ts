@@ -23,7 +23,7 @@ import { targetNamed } from '../targets/registry.js';
 import { adoptable } from '../targets/matches.js';
 import { WithdrawnInvoiceError } from '../targets/target.js';
 import { ApiError, runStopOf, UsageError } from '../common/errors.js';
-import { buildVerifyReport, readBackStatus, renderVerify, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
+import { buildVerifyReport, readBackStatus, renderVerify, shownVerifyReport, verifyExitCode, type VerifyInvoice, type VerifyReport } from '../report/verify.js';
 import { writeOutputFile } from '../common/fs.js';
 import { writeJson } from '../common/json.js';
 import { checkReportPath } from './outputs.js';
@@ -169,7 +169,7 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     stopListening();
     await opened.close();
   }
-  const report: VerifyReport = { ...buildVerifyReport(profile.name, out, plan.issues, opened.requestCount(), stopped, detail), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) };
+  const report: VerifyReport = shownVerifyReport({ ...buildVerifyReport(profile.name, out, plan.issues, opened.requestCount(), stopped, detail), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) });
   if (cfg.reportPath !== undefined) {
     writeOutputFile(cfg.reportPath, (write) => {
       writeJson(report, 2, write, { plain: true });

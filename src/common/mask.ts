@@ -2,18 +2,15 @@
  * Masking secrets (an API key, a password) in the messages the program shows or keeps. Pure.
  * Only messages: never data the loader reads, compares, sends back or reports as the invoice's.
  *
- * A secret is masked where it stands as a token: not inside a longer run of letters and digits.
- * So `apikey=KEY`, `KEY.`, `key KEY`, `E01-KEY` and `KEY_2` are masked, and a short key
- * (`ALMA_API_KEY=k`, a sandbox's) never turns `workflow` into `wor***flow`. `-` and `_` count as
- * separators, not as part of a word: a gateway that writes `X-KEY` must not show the key, and a
- * short key standing between dashes is masked there too. At an end of the secret that is not a
- * letter or digit (a password ending in `!`) any neighbour will do.
+ * Only secrets that can be told from data are looked for (`maskable`: 8 characters or more, not
+ * all digits), and each is replaced wherever it stands — glued to other text too (`apikey%3DKEY`,
+ * `\nKEY`, `KEY0`): a server that echoes a key does not put spaces round it. A short key (a
+ * sandbox's `ALMA_API_KEY=any`) is not looked for at all, so it never turns `workflow` or a
+ * currency into `***`.
  */
 
 /** What a secret is replaced with. */
 export const MASK = '***';
-
-const KEY_CHAR = /[A-Za-z0-9]/;
 
 /** The shortest secret masked in messages (`maskable`). */
 export const MIN_MASKED = 8;
@@ -35,25 +32,9 @@ export function maskList(secrets: Iterable<string | undefined>): string[] {
   return [...out].sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every secret that stands as a token replaced by `***`. */
+/** `text` with every occurrence of each secret (`maskList`'s, longest first) replaced by `***`. */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) {
-    if (s === '' || !out.includes(s)) continue;
-    const startsKey = KEY_CHAR.test(s[0]!);
-    const endsKey = KEY_CHAR.test(s[s.length - 1]!);
-    let built = '';
-    let from = 0;
-    for (let at = out.indexOf(s); at !== -1; at = out.indexOf(s, at + 1)) {
-      if (at < from) continue;
-      const before = at > 0 ? out[at - 1]! : '';
-      const after = out[at + s.length] ?? '';
-      if (startsKey && before !== '' && KEY_CHAR.test(before)) continue;
-      if (endsKey && after !== '' && KEY_CHAR.test(after)) continue;
-      built += out.slice(from, at) + MASK;
-      from = at + s.length;
-    }
-    out = from === 0 ? out : built + out.slice(from);
-  }
+  for (const s of secrets) if (s !== '' && out.includes(s)) out = out.split(s).join(MASK);
   return out;
 }

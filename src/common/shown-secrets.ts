@@ -19,7 +19,7 @@ export function addShownSecrets(...secrets: (string | undefined)[]): void {
   known = maskList([...known, ...secrets]);
 }
 
-/** A message with the run's secrets masked where they stand as a token. */
+/** A message with the run's secrets masked (common/mask.ts). */
 export function maskMessage(text: string): string {
   return known.length === 0 ? text : maskSecrets(text, known);
 }

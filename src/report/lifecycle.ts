@@ -134,3 +134,19 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; ${rerunWhen(report.stopped, report.stop_detail)}re-run the same command to finish`));
   return proseText(out, opts.width, tableEnd);
 }
+
+/**
+ * The report as it is written or printed (`--json`, `--report`): Alma's alert descriptions and
+ * error messages are text shown as words, with the run's secrets masked (README "the key is never
+ * shown"); codes, ids and statuses are left as they are.
+ */
+export function shownLifecycleReport(r: LifecycleReport): LifecycleReport {
+  return {
+    ...r,
+    invoices: r.invoices.map((i) => ({
+      ...i,
+      alerts: i.alerts.map((a) => (a.description === undefined ? a : { ...a, description: maskMessage(a.description) })),
+      ...(i.error !== undefined ? { error: { ...i.error, message: maskMessage(i.error.message) } } : {}),
+    })),
+  };
+}

@@ -114,3 +114,19 @@ export function renderVerify(r: VerifyReport, style: Style): string {
   }
   return out.join('\n') + '\n';
 }
+
+/**
+ * The report as it is written or printed (`--json`, `--report`): what Alma stored and what was
+ * sent, and error messages, are text shown as words, with the run's secrets masked (README "the
+ * key is never shown"); nothing reads this document back.
+ */
+export function shownVerifyReport(r: VerifyReport): VerifyReport {
+  return {
+    ...r,
+    invoices: r.invoices.map((i) => ({
+      ...i,
+      differences: i.differences.map((d) => ({ ...d, sent: maskMessage(d.sent), stored: maskMessage(d.stored) })),
+      ...(i.error !== undefined ? { error: { ...i.error, message: maskMessage(i.error.message) } } : {}),
+    })),
+  };
+}

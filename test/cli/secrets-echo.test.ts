@@ -5,6 +5,7 @@
  * run's --json report is then byte for byte the one without it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +79,15 @@ describe('usage errors never echo the key', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('***/');
     expect(res.stdout + res.stderr).not.toContain(KEY);
+  });
+
+  it('a named pipe as --api-key-file is not opened to learn what to mask: the run does not wait on it', async () => {
+    const fifo = join(dir, 'key.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // No writer: opening the pipe would wait for ever (the spawn's fail-safe kills it at 10 s).
+    const res = await runCli(['--dry-run', '--api-key-file', fifo, SAMPLE], { cwd: dir, env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state') }, timeoutMs: 10_000 });
+    expect(res.signal).toBeNull();
+    expect(res.code, res.stderr).toBe(0);
   });
 
   it("only the current target's secrets: FOLIO's password is FOLIO's", async () => {

@@ -3,9 +3,9 @@ import { maskable, maskList, maskSecrets } from '../../src/common/mask.js';
 
 const KEY = 'l7xxSECRETKEY0123456789abcdef';
 
-describe('maskSecrets: a secret is masked where it stands as a token', () => {
+describe('maskSecrets: a maskable secret is masked wherever it stands', () => {
   it.each([
-    // [text, secrets, expected]
+    // [text, secrets, expected] — secrets as the run keeps them (maskList)
     [`apikey=${KEY}`, [KEY], 'apikey=***'],
     [`apikey ${KEY}`, [KEY], 'apikey ***'],
     [`key ${KEY}.`, [KEY], 'key ***.'],
@@ -15,32 +15,25 @@ describe('maskSecrets: a secret is masked where it stands as a token', () => {
     [`/tmp/${KEY}`, [KEY], '/tmp/***'],
     [`${KEY} and ${KEY}`, [KEY], '*** and ***'],
     [`Waiting to be Sent ${KEY}`, [KEY], 'Waiting to be Sent ***'],
-    // Inside a longer run of key characters: not this key.
-    [`x${KEY}`, [KEY], `x${KEY}`],
-    [`${KEY}0`, [KEY], `${KEY}0`],
-    [`${KEY}a`, [KEY], `${KEY}a`],
-    // A dash or an underscore is no part of a word: the key beside one is masked.
+    // Glued to other text, as a server echoes it: URL-encoded, after an escape, run on.
+    [`GET /almaws/v1/acq/invoices?apikey%3D${KEY}`, [KEY], 'GET /almaws/v1/acq/invoices?apikey%3D***'],
+    [`\\n${KEY}`, [KEY], '\\n***'],
+    [`x${KEY}`, [KEY], 'x***'],
+    [`${KEY}0`, [KEY], '***0'],
+    [`${KEY}Invalid`, [KEY], '***Invalid'],
     [`E01-${KEY}`, [KEY], 'E01-***'],
-    [`${KEY}-2`, [KEY], '***-2'],
     [`${KEY}_${KEY}`, [KEY], '***_***'],
-    // The short key of a sandbox run: never inside a word.
+    // A short or digits-only key is not looked for: never inside a word, a code or an amount.
     ['workflow', ['k'], 'workflow'],
-    ['Waiting to be Sent', ['e'], 'Waiting to be Sent'],
-    ['apikey=k', ['k'], 'apikey=***'],
-    ['k.', ['k'], '***.'],
-    ['key k', ['k'], 'key ***'],
-    // Ids and amounts stay whole unless they are the key itself.
+    ['Do not pay any late fee', ['any'], 'Do not pay any late fee'],
+    ['Alma error 402459', ['2'], 'Alma error 402459'],
     ['id 15334101100001021, total 12.50', ['1021'], 'id 15334101100001021, total 12.50'],
-    ['vendor 123', ['123'], 'vendor ***'],
-    // An end that is not a key character needs no boundary there.
     ['pw=hunter2!x', ['hunter2!'], 'pw=***x'],
-    ['pw=xhunter2!', ['hunter2!'], 'pw=xhunter2!'],
-    ['pw=x!hunter', ['!hunter'], 'pw=x***'],
     // Longest first: a secret inside a longer one never leaves the rest shown.
-    ['token abcdefgh-abcdefghijk', maskList(['abcdefgh', 'abcdefghijk']), 'token ***-***'],
+    ['token abcdefgh-abcdefghijk', ['abcdefgh', 'abcdefghijk'], 'token ***-***'],
     ['nothing here', [], 'nothing here'],
   ])('%j masking %j → %j', (text, secrets, expected) => {
-    expect(maskSecrets(text, secrets)).toBe(expected);
+    expect(maskSecrets(text, maskList(secrets))).toBe(expected);
   });
 
   it('maskList drops empty, repeated and unmaskable secrets, longest first', () => {
