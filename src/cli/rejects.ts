@@ -7,7 +7,7 @@
  * give a CSV with the canonical columns (the values after any `--mapping` profile).
  */
 import { extname } from 'node:path';
-import { CANONICAL_COLUMNS } from '../domain/columns.js';
+import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/columns.js';
 import { CsvReader } from '../input/csv.js';
 import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
@@ -262,9 +262,11 @@ async function writeCanonical(
         // A cell the reader refused (an amount or date it does not read) is left out of the
         // record: its text goes back under its column, for the person to correct. It wins over
         // what the record holds there: a profile's `defaults` fill the emptied column, and the
-        // default in its place would load as if the vendor had written it.
+        // default in its place would load as if the vendor had written it. Not over a profile's
+        // constant, which is the column's value whatever the file says.
         const refused = e.record.refused;
-        const fields = refused === undefined ? f : { ...f, ...refused };
+        const constants = opts.mapping?.constants;
+        const fields = refused === undefined ? f : { ...f, ...Object.fromEntries(Object.entries(refused).filter(([k]) => constants?.has(k as CanonicalColumn) !== true)) };
         candidates.push({ key, invoice: vendor !== undefined && number !== undefined ? keyString({ vendor, number }) : undefined, fields, reason });
         perKey.set(key, (perKey.get(key) ?? 0) + 1);
       }

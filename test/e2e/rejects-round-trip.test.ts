@@ -91,6 +91,27 @@ describe('--rejects: a refused cell comes back under its column (canonical rejec
     ]);
   });
 
+  it("a profile's constant for the column keeps its place: the refused cell of a workbook column the constant overrides does not come back instead", async () => {
+    w = await world();
+    const profile = join(w.dir, 'p.json');
+    writeFileSync(profile, JSON.stringify({ version: 1, numbers: { decimal: '.', thousands: ',' }, dates: { format: 'YYYY-MM-DD' }, columns: { Inv: 'invoice_number' }, constants: { shipment: '0' } }));
+    const book = join(w.dir, 'c.xlsx');
+    await writeWorkbook(book, [
+      {
+        name: 'S',
+        rows: [
+          ['vendor', 'Inv', 'invoice_date', 'total_amount', 'currency', 'line_number', 'price', 'quantity', 'fund_code', 'shipment'],
+          ['ACME', 'X-1', '2026-01-15', '10.00', 'USD', '1', '10.00', '1', 'B', '9,75'],
+        ],
+      },
+    ]);
+    const rejects = join(w.dir, 'c-rej.csv');
+    const first = await w.load(['--dry-run', '--mapping', profile, '--rejects', rejects, book]);
+    expect(first.code, first.stderr).toBe(3);
+    const got = parse(readFileSync(rejects, 'utf8').slice(1), { columns: true }) as Record<string, string>[];
+    expect(got.map((r) => [r.invoice_number, r.shipment])).toEqual([['X-1', '0']]);
+  });
+
   it('a file with a byte its encoding does not hold (invalid_encoding): the rejects file is written all the same, exit 3', async () => {
     w = await world();
     const input = join(w.dir, 'enc.csv');
