@@ -23,7 +23,7 @@ import type { PayloadPreview, ShownPayloads, TargetProfile } from '../targets/de
 import type { Target } from '../targets/target.js';
 import type { OnlineDeps } from './preflight.js';
 import { readSecretFile, secretFileExposure, writeOutputFile } from '../common/fs.js';
-import { rememberSecrets } from './secrets.js';
+import { addShownSecrets } from '../common/shown-secrets.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
 import { leftOutClause } from '../report/rejects.js';
@@ -301,7 +301,7 @@ export function readKeyFile(path: string, warn: (line: string) => void = (line) 
   const { text, mode } = readSecretFile(path, 'the API key file');
   const key = text.trim();
   // Masked in this run's messages from now on, as ALMA_API_KEY is (cli/secrets.ts).
-  rememberSecrets(key);
+  addShownSecrets(key);
   const exposed = secretFileExposure('the API key file', path, mode);
   if (exposed !== undefined) warn(exposed);
   if (key === '') throw new UsageError(`the API key file ${path} is empty`);

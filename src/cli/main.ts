@@ -20,7 +20,8 @@ import { describeTargets, TARGET_NAMES } from '../targets/registry.js';
 import { ACTIONS, apiUrlHelp, credentialsFileHelp, otherSystems, sandboxExamples, targetOptions } from './target-options.js';
 
 import { version } from './version.js';
-import { apiKeyFlag, knowSecrets, maskShown } from './secrets.js';
+import { apiKeyFlag, knowSecrets } from './secrets.js';
+import { maskMessage } from '../common/shown-secrets.js';
 
 /**
  * The headings `--help` lists the options under, in this order: what a run needs every day, then
@@ -352,7 +353,7 @@ export async function main(argv: string[]): Promise<number> {
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
       // Commander says `error: …`; every other message of the tool begins with its name.
-      outputError: (s, write) => write(term.errStyle.red(maskShown(s.replace(/^error: /, 'invoice-load: ')))),
+      outputError: (s, write) => write(term.errStyle.red(maskMessage(s.replace(/^error: /, 'invoice-load: ')))),
     });
   }
   try {
@@ -374,20 +375,20 @@ export async function main(argv: string[]): Promise<number> {
     const code = exitCodeForError(err);
     if (err instanceof CommanderError) return code; // commander already printed its one-line message
     if (err instanceof UsageError) {
-      process.stderr.write(term.errStyle.red(maskShown(`invoice-load: ${err.message}`)) + '\n');
+      process.stderr.write(term.errStyle.red(maskMessage(`invoice-load: ${err.message}`)) + '\n');
     } else if (err instanceof InterruptedError) {
-      process.stderr.write(term.errStyle.yellow(maskShown(`invoice-load: ${err.message}`)) + '\n');
+      process.stderr.write(term.errStyle.yellow(maskMessage(`invoice-load: ${err.message}`)) + '\n');
     } else if (err instanceof ApiError) {
       // A refused key or the daily threshold outside the engine (e.g. during a preflight): Alma's words, its code and tracking id.
       const tracking = err.trackingId ? ` (tracking id ${err.trackingId})` : '';
       const text = isUnreachable(err) ? unreachableText(err, 'the target') : `${err.code}: ${err.message}${tracking}`;
-      process.stderr.write(term.errStyle.red(maskShown(`invoice-load: ${text}`)) + '\n');
+      process.stderr.write(term.errStyle.red(maskMessage(`invoice-load: ${text}`)) + '\n');
     } else {
       // A bug, not a user mistake: say so plainly; the trace only on request (changesets' InternalError pattern).
       const e = err as Error;
       const verbose = argv.includes('--verbose') || argv.includes('-v');
       process.stderr.write(
-        maskShown(
+        maskMessage(
           term.errStyle.red(`invoice-load: internal error: ${e?.message ?? String(err)}`) +
             '\nThis is a bug in invoice-load; please report it with the command you ran' +
             (verbose ? ` and this trace:\n${e?.stack ?? ''}\n` : ' (run again with --verbose to see the trace).\n'),

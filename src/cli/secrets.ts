@@ -8,8 +8,8 @@
  * summary, reports and journal show as words (an error's message, an alert's description) — never
  * for the values the loader looks up, compares or sends back, nor the invoice's own fields.
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
-import { addShownSecrets, maskMessage, setShownSecrets } from '../common/shown-secrets.js';
+import { readFileSync, statSync } from 'node:fs';
+import { setShownSecrets } from '../common/shown-secrets.js';
 import { TARGETS } from '../targets/registry.js';
 
 /** The name of the target a command line is for: `--target`, else INVOICE_LOAD_TARGET, else Alma. */
@@ -45,19 +45,14 @@ export function flagValues(args: readonly string[], flag: string): string[] {
 
 /** A small regular file's text, for masking only; anything unreadable is the run's to report later. */
 function peek(path: string): string | undefined {
-  let fd: number | undefined;
   try {
     // Looked at before it is opened: opening a named pipe would wait for its writer, or take the
     // one-shot text the run itself must read (the key file is read again by the run, load.ts).
-    if (!statSync(path).isFile()) return undefined;
-    fd = openSync(path, 'r');
-    const st = fstatSync(fd);
+    const st = statSync(path);
     if (!st.isFile() || st.size > 64 * 1024) return undefined;
-    return readFileSync(fd, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -83,23 +78,13 @@ export function credentialSecrets(text: string): string[] {
   return out.length === 0 ? [t] : out; // a bare key (Alguna)
 }
 
-/** From here on, the messages of this run mask the current target's secrets (`maskShown`). */
+/** From here on, the messages of this run mask the current target's secrets (common/shown-secrets.ts `maskMessage`). */
 export function knowSecrets(env: Record<string, string | undefined>, args: readonly string[]): void {
   const target = targetOf(args, env);
   const fromEnv = secretVariables(target).flatMap((v) => (env[v] === undefined ? [] : [env[v], env[v]!.trim()]));
   const keyFiles = target === TARGETS[0]!.name ? flagValues(args, '--api-key-file').flatMap((p) => [peek(p)?.trim()]) : [];
   const credentials = target === TARGETS[0]!.name ? [] : flagValues(args, '--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? ''));
   setShownSecrets([...fromEnv, ...keyFiles, ...credentials]);
-}
-
-/** Adds a secret read later (an API key file's content, cli/load.ts readKeyFile). */
-export function rememberSecrets(...secrets: (string | undefined)[]): void {
-  addShownSecrets(...secrets);
-}
-
-/** A message with the current target's secrets masked (common/mask.ts). */
-export function maskShown(text: string): string {
-  return maskMessage(text);
 }
 
 /**
