@@ -68,6 +68,19 @@ describe('acquireLock: its file before the link', () => {
 // Two runs that both judge one stale lock gone must not both take it: the first takes it over,
 // the second — its judgement made before — must find the first's lock, not remove it. The other
 // run here is a live process (this test's parent), its steps done by hand at the seam.
+
+/** A run that made its takeover claim of the lock at `path` and was killed there: its claim's path. */
+function killedWhileClaiming(path: string): string {
+  let claimed: string | undefined;
+  expect(() =>
+    acquireLock(path, undefined, 'this batch', (step, claim) => {
+      if (step !== 'claimed') return;
+      claimed = claim;
+      throw new Error('killed');
+    }),
+  ).toThrow('killed');
+  return claimed!;
+}
 describe('acquireLock: a stale lock taken over by two runs at once', () => {
   const deadPid = (): number => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
   const stale = (): string => JSON.stringify({ pid: deadPid(), host: hostname(), started: 'killed' }) + '\n';
@@ -120,16 +133,9 @@ describe('acquireLock: a stale lock taken over by two runs at once', () => {
   it('a claim left by a run killed while taking it over does not keep it forever: once that run is gone, the next takes it over', () => {
     const path = join(dir, 'j.lock');
     writeFileSync(path, stale());
-    let claimed: string | undefined;
-    expect(() =>
-      acquireLock(path, undefined, 'this batch', (step, claim) => {
-        if (step !== 'claimed') return;
-        claimed = claim;
-        throw new Error('killed');
-      }),
-    ).toThrow('killed');
+    const claimed = killedWhileClaiming(path);
     // A kill leaves the claim (a throw here removed it): put back a claim of a run that is gone.
-    writeFileSync(claimed!, stale());
+    writeFileSync(claimed, stale());
     const release = acquireLock(path);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid });
     expect(left()).toEqual([]);
@@ -140,20 +146,13 @@ describe('acquireLock: a stale lock taken over by two runs at once', () => {
     const path = join(dir, 'j.lock');
     const before = stale();
     writeFileSync(path, before);
-    let claimed: string | undefined;
-    expect(() =>
-      acquireLock(path, undefined, 'this batch', (step, claim) => {
-        if (step !== 'claimed') return;
-        claimed = claim;
-        throw new Error('killed');
-      }),
-    ).toThrow('killed');
-    const next = claimed!.replace(/\.0\.takeover$/, '.1.takeover');
-    writeFileSync(claimed!, stale()); // a run killed while taking it over
+    const claimed = killedWhileClaiming(path);
+    const next = claimed.replace(/\.0\.takeover$/, '.1.takeover');
+    writeFileSync(claimed, stale()); // a run killed while taking it over
     writeFileSync(next, live('claimant')); // the live run taking it over after it
     expect(() => acquireLock(path)).toThrow(/started claimant\) is taking over/);
     // Removing the first claim would let a third run claim the lock beside the live claimant.
-    expect(readFileSync(claimed!, 'utf8')).not.toBe('');
+    expect(readFileSync(claimed, 'utf8')).not.toBe('');
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 });
