@@ -259,7 +259,9 @@ export type JsonClient = Pick<HttpClient, 'json'>;
  * Retry-After the loader waits (retry.ts `DEFAULT_RETRY.maxWaitMs`, 60 s), so a threshold used up
  * by another application is waited out as long as an asked-for wait would be, no longer. A client
  * whose own waits are set longer (`maxWaitMs`, the backoff's `capMs`) gets as long as its longest:
- * else one such wait between two refusals would stop the run at the second (`refusedStopMs`).
+ * else one such wait between two refusals would stop the run at the second (`refusedStopMs`). The
+ * run stops once the refusals have lasted longer than this (from the first 429's arrival to when
+ * the latest refused attempt was due), so one wait of exactly this long does not stop it.
  */
 export const REFUSED_STOP_MS = DEFAULT_RETRY.maxWaitMs;
 
@@ -342,11 +344,11 @@ export class HttpClient {
   /** An attempt was given up while undici still held it (`#endWhileUnsent`): `close` destroys. */
   #abandoned = false;
   /**
-   * Since when (the client's clock) every answer has been a per-second refusal (429): set by the
-   * first after any other answer, cleared by any other answer — and once no request refused so is
-   * still going (`#refusing`): a refusal that ended its request (its caller gave up, its retries
-   * ran out) says nothing of a 429 a quiet minute later. Past `#refusedStopMs` the run stops
-   * (`#refusedTooLong`).
+   * Since when (the client's clock) every answer has been a per-second refusal (429): set when the
+   * first after any other answer arrives, cleared by any other answer — and once no request refused
+   * so is still going (`#refusing`): a refusal that ended its request (its caller gave up, its
+   * retries ran out) says nothing of a 429 a quiet minute later. A refusal of an attempt due more
+   * than `#refusedStopMs` after it stops the run (`#refusedTooLong`).
    */
   #refusedSince: number | undefined;
   /** Requests of this client going on after a per-second refusal, none of their answers since another. */
@@ -559,6 +561,12 @@ export class HttpClient {
      * idempotent is retried past it, and whatever it ends on says so (`ApiErrorDetail.reached`).
      */
     let reached = false;
+    /**
+     * When the attempt about to go was due: a first one when it was asked for, a retry when its
+     * wait was to end (the wait asked for, not the timer's late firing). A 429 to an attempt due
+     * more than `#refusedStopMs` after the first 429 came stops the run (`#refusedTooLong`).
+     */
+    let due = this.#now();
     for (let attempt = 0; ; attempt++) {
       let startedAt: number;
       try {
@@ -706,7 +714,9 @@ export class HttpClient {
       if (d.throttled === true) this.#limiter.throttled(startedAt, d.retryAfterMs);
       if (outcome.kind === 'response') {
         if (d.throttled === true && outcome.status === 429) {
-          this.#refusedSince ??= t0;
+          // From when this 429 came, not when its attempt left: on a slow network the attempt's own
+          // time on the way would shorten the span.
+          this.#refusedSince ??= this.#now();
           if (!streak.refused) this.#refusing++;
           streak.refused = true;
         } else {
@@ -715,7 +725,11 @@ export class HttpClient {
           streak.refused = false;
         }
       }
-      if (d.action === 'retry' && d.throttled === true && this.#refusedSince !== undefined && this.#now() - this.#refusedSince >= this.#refusedStopMs) {
+      // Longer than the span, not as long: refusals one longest wait apart (a Retry-After of exactly
+      // `maxWaitMs`) are waited out once. Measured to when the refused attempt was due, so neither
+      // its time on the way nor a late timer makes one such wait look longer than the span; each
+      // wait is bounded and time moves on, so a refusal due past the span comes and ends the run.
+      if (d.action === 'retry' && d.throttled === true && this.#refusedSince !== undefined && due - this.#refusedSince > this.#refusedStopMs) {
         const failure = this.#refusedTooLong(req, outcome, parsed, attempt + 1, reached);
         this.#giveUp.abort(failure);
         throw failure;
@@ -732,6 +746,7 @@ export class HttpClient {
         const trouble = troubleOf(outcome);
         const of = d.outage === true || d.throttled === true ? undefined : (this.#retry.maxRetries ?? DEFAULT_RETRY.maxRetries) + 1;
         this.#emit({ type: 'retry', method: req.method, path: shown, attempt: attempt + 1, delayMs: d.delayMs, reason: d.reason, ...(trouble !== undefined ? { trouble } : {}), ...(of !== undefined ? { of } : {}) });
+        due = this.#now() + d.delayMs;
         try {
           await this.#sleep(d.delayMs, retryWaits);
         } catch (err) {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setMaxListeners } from 'node:events';
+import { Dispatcher } from 'undici';
 import { RateLimiter, type Limiter } from '../../src/transport/limiter.js';
-import type { RetryOptions } from '../../src/transport/retry.js';
+import { DEFAULT_RETRY, type RetryOptions } from '../../src/transport/retry.js';
 import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, runStopOf, UnknownOutcomeError, writeVerdict } from '../../src/common/errors.js';
 import { errorCode, type HttpClient } from '../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
@@ -14,17 +15,58 @@ import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '.
 
 const KEY = 'l7xx-SECRET-KEY-0123456789';
 
-function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxRetries?: number; retry?: Partial<RetryOptions>; signal?: AbortSignal; halt?: AbortSignal; stop?: AbortSignal } = {}) {
+/**
+ * A slow network on the fake clock: each request reaches the scripted API `ms` after it is sent,
+ * and its answer comes back at once. Records when each was sent and answered.
+ */
+class SlowNetwork extends Dispatcher {
+  readonly sentAt: number[] = [];
+  readonly answeredAt: number[] = [];
+  constructor(
+    private readonly inner: Dispatcher,
+    private readonly clock: FakeClock,
+    private readonly ms: number,
+  ) {
+    super();
+  }
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    this.sentAt.push(this.clock.t);
+    void this.clock.sleep(this.ms).then(() => {
+      this.answeredAt.push(this.clock.t);
+      this.inner.dispatch(opts, handler);
+    });
+    return true;
+  }
+}
+
+function setup(
+  opts: {
+    limiter?: Limiter;
+    clock?: FakeClock;
+    rate?: number;
+    maxRetries?: number;
+    retry?: Partial<RetryOptions>;
+    signal?: AbortSignal;
+    halt?: AbortSignal;
+    stop?: AbortSignal;
+    /** Each request answered this long after it is sent (`SlowNetwork`). */
+    slowMs?: number;
+    /** The client's waits end this much later than asked (a busy machine's late timers). */
+    lateMs?: number;
+  } = {},
+) {
   const api = mockApi();
   const clock = opts.clock ?? new FakeClock();
+  const network = opts.slowMs !== undefined ? new SlowNetwork(api.agent, clock, opts.slowMs) : undefined;
+  const late = opts.lateMs ?? 0;
   const events: TargetEvent[] = [];
   const limiter = opts.limiter ?? new RateLimiter({ rate: opts.rate ?? 1000, now: clock.now, sleep: clock.sleep, onEvent: (e) => events.push(e) });
   const client = createAlmaHttpClient({
     apiKey: KEY,
     baseUrl: ORIGIN,
-    dispatcher: api.agent,
+    dispatcher: network ?? api.agent,
     limiter,
-    sleep: clock.sleep,
+    sleep: late === 0 ? clock.sleep : (ms, signal) => clock.sleep(ms + late, signal),
     now: clock.now,
     random: () => 0.5,
     maxRetries: opts.maxRetries,
@@ -34,7 +76,7 @@ function setup(opts: { limiter?: Limiter; clock?: FakeClock; rate?: number; maxR
     stop: opts.stop,
     onEvent: (e) => events.push(e),
   });
-  return { api, clock, events, client, limiter };
+  return { api, clock, events, client, limiter, network };
 }
 
 const retries = (events: TargetEvent[]) => events.filter((e) => e.type === 'retry');
@@ -397,6 +439,44 @@ describe('HttpClient retries (MockAgent)', () => {
     await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).resolves.toEqual({ id: '1' });
     expect(api.log()).toHaveLength(3);
     expect(clock.t).toBeGreaterThanOrEqual(180_000);
+  });
+
+  it.each([
+    ['answered at once, waits exact', {}],
+    ['each answer a second on the way, each wait 5 ms late', { slowMs: 1000, lateMs: 5 }],
+  ])('per-second refusals each asking for exactly the longest wait (Retry-After: 60): one such wait is waited out, not a stop at the second refusal; the third stops the run (%s)', async (_, slow) => {
+    const { api, clock, client } = setup(slow);
+    current = api;
+    const refusal = { method: 'GET', status: 429, headers: { 'retry-after': '60' }, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') };
+    api.script(refusal, refusal, { method: 'GET', body: { id: '1' } });
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).resolves.toEqual({ id: '1' });
+    expect(api.log()).toHaveLength(3);
+    // Two such waits in a row are refusals for longer than the span: the run stops at the third.
+    api.script(refusal, refusal, refusal, { method: 'GET', body: { id: '2' } });
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices/2' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryAfterError);
+    expect(runStopOf(err)).toBe('retry_after');
+    expect((err as RetryAfterError).refused?.forMs).toBeGreaterThan(60_000);
+    expect(api.log()).toHaveLength(6);
+  });
+
+  it('per-second refusals on a slow network (each 429 answered 20 s after it was sent): the span starts at the first 429\'s arrival, not when its request left, and still ends the run', async () => {
+    const { api, clock, client, network } = setup({ slowMs: 20_000 });
+    current = api;
+    const refusal = { method: 'POST', status: 429, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') };
+    api.script(...Array.from({ length: 17 }, () => refusal));
+    const err = await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {} })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryAfterError);
+    expect(runStopOf(err)).toBe('retry_after');
+    const firstRefusal = network!.answeredAt[0]!;
+    expect(firstRefusal).toBe(20_000);
+    // The refused attempt the run stopped on left more than 60 s after the first 429 came back:
+    // the attempts' own 20 s on the way did not shorten the span.
+    expect(network!.sentAt.at(-1)! - firstRefusal).toBeGreaterThan(60_000);
+    expect((err as RetryAfterError).refused?.forMs).toBeGreaterThan(60_000);
+    // And it did end, on the span, well before the 17 attempts a create is given.
+    expect(network!.sentAt.length).toBeLessThan(17);
+    expect(clock.t - firstRefusal).toBeLessThan(60_000 + 3 * 20_000 + DEFAULT_RETRY.capMs);
   });
 
   it('stops after maxRetries and reports the last answer', async () => {
