@@ -292,7 +292,7 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
       if (left > 0) {
         sent = { id: found.id, accepted: false };
         const now = await confirm(after, opts, left);
-        if (!('id' in now)) return fail(now, found.id);
+        if (!('id' in now)) return fail(lostUnsettled(spec.op, 'an earlier run', now), found.id);
         if (spec.done(now)) return finish(now, 'done');
         const refusedNow = spec.refuse(now);
         if (refusedNow !== undefined) return fail(refusedNow, now.id);
@@ -332,9 +332,9 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         sent ??= { id: found.id, accepted: false };
         const now = await confirm(after, opts, unknownMs, true);
         // The invoice cannot be found any more (deleted meanwhile, or its look-up ambiguous): the
-        // read's own failure, as after an earlier run's lost answer (above) — not sent again, which
-        // Alma could only refuse for the missing invoice, read as the first send's unknown outcome.
-        if (!('id' in now)) return fail(now, found.id);
+        // send's outcome unknown, with the read's failure in its words, as after an earlier run's
+        // lost answer (above) — not sent again, which Alma could only refuse for the missing invoice.
+        if (!('id' in now)) return fail(lostUnsettled(spec.op, 'this run', now), found.id);
         if (spec.done(now)) return finish(now, 'done');
         if (attempt >= opts.maxWriteAttempts) throw err;
       }
@@ -420,6 +420,23 @@ function unreadAfterSend<S extends OpState>(spec: OpSpec<S>, sent: { id: string;
     ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
   };
 }
+
+/**
+ * A write whose answer was lost (`by`: the run that sent it), and the reads after it could not
+ * settle it — the invoice not found (deleted meanwhile) or its look-up ambiguous: its outcome is
+ * unknown, not the read's NOT_FOUND or AMBIGUOUS, which would read as a business refusal of the
+ * write (result.ts refusalKind: to the rejects, "fix the file"). The journal keeps the send
+ * pending, so the same command reads the invoice first. The read's code and words are in the message.
+ */
+const lostUnsettled = (op: string, by: string, read: ErrorRecord): ErrorRecord => ({
+  step: 'erp',
+  http_status: 0,
+  code: OUTCOME_UNKNOWN,
+  message:
+    `op=${op} was sent by ${by} and its answer lost, and reading the invoice back could not settle it (${read.code}: ${read.message}), so whether Alma did it is not known: ` +
+    'it is not sent again now — the same command reads the invoice first, and sends it again only if Alma shows the invoice without it',
+  ...(read.tracking_id !== undefined ? { tracking_id: read.tracking_id } : {}),
+});
 
 /** An accepted write whose effect the invoice does not show (`by`: the run that sent it). */
 const notShown = (op: string, now: OpState, by: string, waitedMs?: number): ErrorRecord => ({

@@ -309,3 +309,32 @@ describe('operations: sent again in the same run after a lost answer, and refuse
     expect(rerunFinishes({ vendor: 'ACME', number: 'INV-1', status: 'failed', error: out.results[0]!.error, rows: [{ file: 'p.csv', row: 2 }] } as never)).toBe(true);
   });
 });
+
+describe('operations: an earlier run\'s lost answer the re-run cannot settle by reading', () => {
+  it('the invoice gone from the reads while it is watched: OUTCOME_UNKNOWN (the read\'s NOT_FOUND in its words), not a business refusal; not sent, still pending for the next run', async () => {
+    const path = join(dir, 'j.jsonl');
+    const clock = { t: Date.parse('2026-12-07T10:00:00Z') };
+    const w = await killedAfterSend(path, clock, Number.POSITIVE_INFINITY);
+    clock.t += 100;
+    const missing = { step: 'lookup' as const, http_status: 0, code: 'NOT_FOUND', message: 'Alma holds no invoice with id 9000000000000000001' };
+    // The first read of the re-run finds the invoice; the reads of the watch after it do not.
+    let reads = 0;
+    const second = runAt(path, clock);
+    const out = await runOperations([{ ...w.spec, read: async () => (++reads === 1 ? w.spec.read() : missing) }], second.opts);
+    second.close();
+    expect(w.sends()).toBe(1);
+    const error = out.results[0]!.error!;
+    expect(out.results[0]).toMatchObject({ status: 'failed', error: { step: 'erp', code: 'OUTCOME_UNKNOWN', http_status: 0 } });
+    expect(error.message).toContain('an earlier run');
+    expect(error.message).toContain('NOT_FOUND: Alma holds no invoice with id 9000000000000000001');
+    expect(failureKind(error)).toBe('transient');
+    expect(rerunFinishes({ vendor: 'ACME', number: 'INV-1', status: 'failed', error, rows: [{ file: 'p.csv', row: 2 }] } as never)).toBe(true);
+    // Still pending: the next run reads first, and the first send shown, it is done (not already_done), nothing sent.
+    w.applyLate();
+    const third = runAt(path, clock);
+    const again = await runOperations([w.spec], third.opts);
+    third.close();
+    expect(again.results[0]!.status).toBe('done');
+    expect(w.sends()).toBe(1);
+  });
+});

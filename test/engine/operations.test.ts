@@ -10,6 +10,9 @@ import { runOperations, type OpRunOptions, type OpSpec, type OpState } from '../
 import { ApiError, AuthError, UnknownOutcomeError } from '../../src/common/errors.js';
 import type { StopReason } from '../../src/engine/events.js';
 import { refusalKind } from '../../src/engine/result.js';
+import type { ErrorRecord } from '../../src/engine/journal.js';
+import { failureKind } from '../../src/report/failures.js';
+import { rerunFinishes } from '../../src/report/rejects.js';
 import { journalAt } from '../helpers/engine-run.js';
 
 let dir: string;
@@ -333,28 +336,48 @@ describe('runOperations: a write whose answer was lost while Alma was at work on
     expect(w.sent).toEqual(['INV-1', 'INV-1']);
   });
 
-  it('gone when read after the lost answer (deleted meanwhile): failed with the read\'s NOT_FOUND, not sent again', async () => {
-    const sent: string[] = [];
-    let reads = 0;
-    const missing = { step: 'lookup' as const, http_status: 0, code: 'NOT_FOUND', message: 'Alma holds no invoice with id 9300' };
-    const spec: OpSpec<Paid> = {
-      key: { vendor: 'ACME', number: 'INV-1' },
-      op: 'paid',
-      // The read before the send finds it; every read after the lost answer does not.
-      read: async () => (++reads === 1 ? { id: '9300', paid: false, alerts: [] } : missing),
-      done: (s) => s.paid,
-      refuse: () => undefined,
-      send: async () => {
-        sent.push('INV-1');
-        if (sent.length === 1) throw new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
-        throw new ApiError({ httpStatus: 400, code: '412400', message: 'Invoice 9300 not found' });
-      },
-    };
-    const c = clock(10_000, 1_000);
-    const { outcome } = await run([spec], { confirm: c.confirm });
-    expect(sent).toEqual(['INV-1']);
-    expect(outcome.results[0]).toMatchObject({ status: 'failed', id: '9300', error: missing });
-  });
+  it.each<[string, ErrorRecord]>([
+    ['gone (deleted meanwhile)', { step: 'lookup' as const, http_status: 0, code: 'NOT_FOUND', message: 'Alma holds no invoice with id 9300' }],
+    ['its look-up ambiguous', { step: 'lookup' as const, http_status: 0, code: 'AMBIGUOUS', message: 'Alma holds 2 invoices numbered INV-1 of vendor ACME', tracking_id: 'E01-AMB' }],
+  ])(
+    "%s when read after the lost answer: OUTCOME_UNKNOWN (the answer was lost, the read could not settle it), not the read's refusal; not sent again, and the re-run reads first",
+    async (_, unread) => {
+      const sent: string[] = [];
+      let reads = 0;
+      let paid = false;
+      const spec: OpSpec<Paid> = {
+        key: { vendor: 'ACME', number: 'INV-1' },
+        op: 'paid',
+        // The read before the send finds it; every read after the lost answer does not, until `paid` (the next run).
+        read: async () => (++reads === 1 || paid ? { id: '9300', paid, alerts: [] } : unread),
+        done: (s) => s.paid,
+        refuse: () => undefined,
+        send: async () => {
+          sent.push('INV-1');
+          if (sent.length === 1) throw new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' });
+          throw new ApiError({ httpStatus: 400, code: '412400', message: 'Invoice 9300 not found' });
+        },
+      };
+      const c = clock(10_000, 1_000);
+      const { outcome } = await run([spec], { confirm: c.confirm });
+      expect(sent).toEqual(['INV-1']);
+      const error = outcome.results[0]!.error!;
+      expect(outcome.results[0]).toMatchObject({ status: 'failed', id: '9300', error: { step: 'erp', code: 'OUTCOME_UNKNOWN', http_status: 0 } });
+      // Says what happened — the answer lost, the read's own words — and what a re-run does; not a refusal of the write.
+      expect(error.message).toContain('its answer lost');
+      expect(error.message).toContain(`${unread.code}: ${unread.message}`);
+      expect(error.message).toContain('the same command reads the invoice first');
+      expect(error.tracking_id).toBe(unread.tracking_id);
+      expect(refusalKind(error)).toBe('transient');
+      expect(failureKind(error)).toBe('transient');
+      expect(rerunFinishes({ vendor: 'ACME', number: 'INV-1', status: 'failed', error, rows: [{ file: 'p.csv', row: 2 }] } as never)).toBe(true);
+      // The journal keeps the send pending: the re-run reads first and, the first send shown, reports it done (its own), sending nothing.
+      paid = true;
+      const again = await run([spec], { confirm: c.confirm });
+      expect(again.outcome.results[0]).toMatchObject({ status: 'done', id: '9300' });
+      expect(sent).toEqual(['INV-1']);
+    },
+  );
 
   it('never reached Alma: sent again after the watch, once, and done', async () => {
     const w = lostWhileAtWork(1, Infinity, false);
