@@ -38,7 +38,8 @@ interface RawFile {
   sepLine: boolean;
   /**
    * The encoding the file was read in: its byte-order mark's (`bom`), else the profile's or
-   * --encoding's (input/decode.ts). A rejects file after a `sep=` line is written in it.
+   * --encoding's (input/decode.ts). A rejects file after a `sep=` line is written in it, and
+   * one of a file read in windows-1252 or latin1 without a BOM.
    */
   encoding: Encoding;
   bom: boolean;
@@ -50,7 +51,8 @@ interface RawFile {
 /**
  * UTF-8 with a byte-order mark: Excel then shows it as UTF-8, and the input layer reads it as
  * UTF-8 even under a profile that names another encoding (a BOM wins over the label,
- * input/decode.ts). Not before Excel's `sep=` line, which Excel reads only as the file's start.
+ * input/decode.ts). Not before Excel's `sep=` line, which Excel reads only as the file's start,
+ * nor on a copy of a file read in a one-byte encoding, which is written in it.
  */
 const BOM = '\uFEFF';
 
@@ -112,16 +114,30 @@ async function writeRejectsOf(
     // goes before it, so the file is written as the input was — in its encoding, with its own
     // BOM if it had one — and the same command reads it back (a UTF-8 file read under a
     // windows-1252 profile was invalid_encoding).
+    // Without it, a file read in a one-byte encoding (windows-1252 or latin1: `--encoding` or a
+    // profile's, no byte-order mark) is copied back in that encoding too, without a BOM: the
+    // cells were decoded from it, so its bytes come back as they were and the same command
+    // refuses what it refused (a UTF-8 file read as windows-1252 came back as UTF-8 with a BOM
+    // holding its misread "CafÃ©", and loaded). A data cell the encoding cannot hold — only from
+    // another file of the run, read as UTF-8 by its own byte-order mark — puts the whole file in
+    // UTF-8 with a BOM, as before, which holds every cell as it was read. README "Rejects".
+    const oneByte = raw.find((r) => !r.bom && (r.encoding === 'windows-1252' || r.encoding === 'latin1'));
+    const cs = first?.sepLine === true ? charset(first.encoding) : oneByte !== undefined ? charset(oneByte.encoding) : undefined;
+    const data = [...lines, ...raw.flatMap((f) => f.rows.flatMap((r) => r.cells))];
     let encode: ((text: string) => Uint8Array) | undefined;
+    let errorText = (text: string): string => text;
     if (first?.sepLine === true) {
       lines.unshift(`sep=${delimiter}\n`);
-      encode = encoder(first.encoding);
       if (first.bom) lines[0] = BOM + lines[0]!;
-    } else lines[0] = BOM + lines[0]!;
+    } else if (cs === undefined || !data.every(cs.holds)) lines[0] = BOM + lines[0]!;
+    if (cs !== undefined && (first?.sepLine === true || data.every(cs.holds))) {
+      encode = cs.encode;
+      errorText = cs.errorText(data);
+    }
     let n = 0;
     for (const f of raw) {
       for (const r of f.rows) {
-        lines.push(rejectsLine(rejectsRow(layout, r.cells, r.reason), delimiter, quote));
+        lines.push(rejectsLine(rejectsRow(layout, r.cells, { code: errorText(r.reason.code), message: errorText(r.reason.message) }), delimiter, quote));
         n++;
       }
     }
@@ -154,24 +170,54 @@ function write(path: string, lines: readonly string[], encode?: (text: string) =
 }
 
 /**
- * Text as bytes of `encoding`, as input/decode.ts reads them back. windows-1252 (which `latin1`
- * names too: the WHATWG Encoding Standard, https://encoding.spec.whatwg.org/#names-and-labels)
- * by its decoder's own table; a character it has none for — only in the error columns, as the
- * cells were read in it — becomes `?`.
+ * Text as bytes of `encoding`, as input/decode.ts reads them back; whether it holds every
+ * character of a text; and how the error columns are written among the copied cells (`data`).
+ * windows-1252 (which `latin1` names too: the WHATWG Encoding Standard,
+ * https://encoding.spec.whatwg.org/#names-and-labels) by its decoder's own table, one character
+ * for each of the 256 bytes, so a cell decoded in it comes back as its own bytes.
+ *
+ * The error columns are the tool's words (and a target's), not the file's. In windows-1252 a
+ * character it has none for (the rules' `−` and `Σ`, a target's message) becomes `?`, the report
+ * keeping the whole message. But when the copied cells' bytes are UTF-8 with letters beyond
+ * ASCII — a UTF-8 file misread as windows-1252, refused as invalid_encoding — the error columns
+ * are written as UTF-8 bytes: a message's `é` as the one byte 0xE9 was no UTF-8, so the copy
+ * read back under the same command passed for windows-1252 and loaded (input/decode.ts reads a
+ * file as UTF-8 after all only when every byte is).
  */
-function encoder(encoding: Encoding): (text: string) => Uint8Array {
-  if (encoding === 'utf-8') return (text) => Buffer.from(text, 'utf8');
-  if (encoding === 'utf-16le') return (text) => Buffer.from(text, 'utf16le');
+function charset(encoding: Encoding): { encode: (text: string) => Uint8Array; holds: (text: string) => boolean; errorText: (data: readonly string[]) => (text: string) => string } {
+  const same = (): ((text: string) => string) => (text) => text;
+  if (encoding === 'utf-8') return { encode: (text) => Buffer.from(text, 'utf8'), holds: () => true, errorText: same };
+  if (encoding === 'utf-16le') return { encode: (text) => Buffer.from(text, 'utf16le'), holds: () => true, errorText: same };
   // All 256 bytes in one streaming decode, one character each: Node 20's decoder drops a lone
   // 0x80 (€) decoded on its own without `stream`.
   const dec = new TextDecoder('windows-1252');
   const table = dec.decode(Uint8Array.from({ length: 256 }, (_, b) => b), { stream: true }) + dec.decode();
   const byChar = new Map<string, number>();
   for (let b = 0; b < table.length; b++) byChar.set(table[b]!, b);
-  return (text) => {
+  const encode = (text: string): Uint8Array => {
     const out: number[] = [];
     for (const ch of text) out.push(byChar.get(ch) ?? 0x3f);
     return Uint8Array.from(out);
+  };
+  const holds = (text: string): boolean => {
+    for (const ch of text) if (!byChar.has(ch)) return false;
+    return true;
+  };
+  const isUtf8 = (bytes: Uint8Array): boolean => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      return bytes.some((b) => b >= 0x80);
+    } catch {
+      return false;
+    }
+  };
+  return {
+    encode,
+    holds,
+    errorText: (data) =>
+      isUtf8(encode(data.join('\n')))
+        ? (text) => [...Buffer.from(text, 'utf8')].map((b) => table[b]!).join('')
+        : (text) => (holds(text) ? text : [...text].map((ch) => (byChar.has(ch) ? ch : '?')).join('')),
   };
 }
 

@@ -202,6 +202,116 @@ describe('--rejects under a profile: written as the same profile reads it', () =
   });
 });
 
+describe('--rejects: a UTF-8 file read as windows-1252 (invalid_encoding)', () => {
+  // The file's rows as bytes, each line without its line break.
+  const lineBytes = (b: Buffer): Buffer[] => {
+    const out: Buffer[] = [];
+    for (let at = 0, nl = b.indexOf(10); at < b.length; at = nl + 1, nl = b.indexOf(10, at)) out.push(b.subarray(at, nl === -1 ? b.length : nl).filter((x) => x !== 13) as Buffer);
+    return out;
+  };
+
+  it('--encoding windows-1252: the rejects hold the rows as the file had them, without a BOM, and the same command refuses them again; --encoding utf-8 loads them', async () => {
+    w = await world();
+    const input = join(w.dir, 'cafe.csv');
+    writeFileSync(input, SAMPLE.replace('March approval plan', 'Café approval plan'));
+    const rejects = join(w.dir, 'cafe-rej.csv');
+    const cmd = ['--dry-run', '--encoding', 'windows-1252'];
+    const first = await w.load([...cmd, '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.report!.issues.map((p) => p.code)).toContain('invalid_encoding');
+    const bytes = readFileSync(rejects);
+    // No UTF-8 byte-order mark (which made the loader read the misread "CafÃ©" as UTF-8), and the
+    // refused rows' bytes as the input had them, the error columns after them.
+    expect([...bytes.subarray(0, 3)]).not.toEqual([0xef, 0xbb, 0xbf]);
+    const [inHeader, ...inRows] = lineBytes(readFileSync(input));
+    const [outHeader, ...outRows] = lineBytes(bytes);
+    expect(outHeader!.toString('latin1').startsWith(`${inHeader!.toString('latin1')},error_code,error_message`)).toBe(true);
+    expect(outRows.length).toBe(3);
+    outRows.forEach((r, i) => expect(r.subarray(0, inRows[i]!.length).equals(inRows[i]!)).toBe(true));
+    expect(bytes.includes(Buffer.from('Café approval plan', 'utf8'))).toBe(true);
+    // The same command: the same verdict, not a clean load of "CafÃ©".
+    const again = await w.load([...cmd, rejects]);
+    expect(again.code, again.stderr).toBe(3);
+    expect(again.report!.issues.filter((p) => p.severity === 'error').map((p) => p.code)).toEqual(['invalid_encoding']);
+    // The advice taken: read as UTF-8, the rejects load.
+    const fixed = await w.load(['--dry-run', '--encoding', 'utf-8', rejects]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.report!.summary).toMatchObject({ invoices: 1, planned: 1 });
+  });
+
+  it("a profile's windows-1252: the rejects are the file's own bytes (no BOM), so the same --mapping refuses them again", async () => {
+    w = await world();
+    const input = join(w.dir, 'harr-utf8.csv');
+    // Harrassowitz's export saved as UTF-8, read under its windows-1252 profile.
+    const latin = readFileSync(join(PROFILES, 'harrassowitz-de.csv'));
+    writeFileSync(input, new TextDecoder('windows-1252').decode(latin, { stream: true }));
+    const rejects = join(w.dir, 'harr-utf8-rej.csv');
+    const mapping = ['--dry-run', '--mapping', join(PROFILES, 'harrassowitz-de.json')];
+    const first = await w.load([...mapping, '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.report!.issues.map((p) => p.code)).toContain('invalid_encoding');
+    const bytes = readFileSync(rejects);
+    expect([...bytes.subarray(0, 3)]).not.toEqual([0xef, 0xbb, 0xbf]);
+    // The whole copy is UTF-8 (its error columns too), as the input was.
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).not.toThrow();
+    const [inHeader, ...inRows] = lineBytes(readFileSync(input));
+    const [outHeader, ...outRows] = lineBytes(bytes);
+    expect(outHeader!.subarray(0, inHeader!.length).equals(inHeader!)).toBe(true);
+    expect(outRows.length).toBeGreaterThan(0);
+    for (const r of outRows) expect(inRows.some((l) => r.subarray(0, l.length).equals(l) && r[l.length] === 0x3b)).toBe(true);
+    const again = await w.load([...mapping, rejects]);
+    expect(again.code, again.stderr).toBe(3);
+    expect(again.report!.issues.map((p) => p.code)).toContain('invalid_encoding');
+  });
+});
+
+describe('--rejects: a windows-1252 file, and a character of the error columns windows-1252 has none for', () => {
+  it('the file is written in windows-1252 without a BOM, its "ü" one byte; the rule\'s "−" becomes "?"; corrected, the same command loads it', async () => {
+    w = await world();
+    const input = join(w.dir, 'm.csv');
+    const csv = [
+      'vendor,invoice_number,invoice_date,currency,total_amount,discount,line_number,price,quantity,fund_code,invoice_note',
+      'GOBI,G-1,2025-03-01,USD,45.00,1.00,1,50.00,1,HIST,Müller',
+    ].join('\n');
+    writeFileSync(input, Buffer.from(`${csv}\n`, 'latin1'));
+    const rejects = join(w.dir, 'm-rej.csv');
+    const cmd = ['--dry-run', '--encoding', 'windows-1252'];
+    const first = await w.load([...cmd, '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.report!.invoices.flatMap((i) => i.issues).map((p) => p.message).join('\n')).toContain('(lines 50.00 − discount 1.00)');
+    const bytes = readFileSync(rejects);
+    const text = bytes.toString('latin1');
+    expect(text.startsWith(`${csv.split('\n')[0]},error_code,error_message\n`)).toBe(true);
+    expect(text).toContain(',HIST,M\xfcller,total_mismatch,');
+    expect(text).toContain('(lines 50.00 ? discount 1.00)');
+    writeFileSync(rejects, Buffer.from(text.replace('USD,45.00,', 'USD,49.00,'), 'latin1'));
+    const again = await w.load([...cmd, rejects]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.report!.summary).toMatchObject({ invoices: 1, planned: 1 });
+  });
+});
+
+describe("--rejects: Excel's sep= line on a UTF-8 file read as windows-1252", () => {
+  it('the error columns are written as UTF-8 too, so the copy is still UTF-8 and the same command refuses it again', async () => {
+    w = await world();
+    const input = join(w.dir, 'sep-cafe.csv');
+    writeFileSync(input, `sep=,\r\n${SAMPLE.replace('March approval plan', 'Café approval plan')}`);
+    const rejects = join(w.dir, 'sep-cafe-rej.csv');
+    const cmd = ['--dry-run', '--encoding', 'windows-1252'];
+    const first = await w.load([...cmd, '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(3);
+    const bytes = readFileSync(rejects);
+    expect(bytes.subarray(0, 6).toString('latin1')).toBe('sep=,\n');
+    // The message quotes "é": as windows-1252's one byte 0xE9 it made the copy no UTF-8.
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    expect(text).toContain('Café approval plan');
+    expect(text).toContain('would be loaded as ""Ã©""');
+    const again = await w.load([...cmd, rejects]);
+    expect(again.code, again.stderr).toBe(3);
+    expect(again.report!.issues.filter((p) => p.severity === 'error').map((p) => p.code)).toEqual(['invalid_encoding']);
+  });
+});
+
 describe('--rejects: the title block a profile skips', () => {
   it('comes back with its own line breaks: its last line ends in CRLF as the input has it, not in a lone CR; corrected, the file loads', async () => {
     w = await world();
