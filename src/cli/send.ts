@@ -17,7 +17,7 @@ import { applyPreflight } from '../plan/preflight.js';
 import { keyRefusedText, runStopOf, unreachableText, type ApiError } from '../common/errors.js';
 import { DEFAULT_POLL, resultsBeforeSending, runInvoices, startLookups, type EngineOptions, type Lookups, type RunOutcome } from '../engine/engine.js';
 import { DEFAULT_SETTLE } from '../engine/settle.js';
-import { gatherElsewhere } from '../engine/elsewhere.js';
+import { gatherElsewhere, type Elsewhere } from '../engine/elsewhere.js';
 import { existingProblems, onlyNotOurs } from '../engine/existing.js';
 import { estimateWithout, type PreflightReport } from '../report/preflight.js';
 import { keyString, type Invoice } from '../domain/model.js';
@@ -130,7 +130,7 @@ export async function sendPlan(
     const lookups = startLookups(valid, opened.target, journal, { signal: signals.soft, elsewhere });
     cleanups.push(() => lookups.then(() => undefined));
     const stopSending = (reason: Error): void => halt.abort(reason);
-    const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups, stopSending);
+    const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups, stopSending, elsewhere);
     if (typeof checked === 'number') return checked;
     plan = checked;
     // From here writes go: the first Ctrl-C waits for the requests in flight (README "Interrupts").
@@ -203,6 +203,7 @@ async function checkBeforeSending(
   profile: TargetProfile,
   lookups: Promise<Lookups>,
   halt: (reason: Error) => void,
+  elsewhere: ReadonlyMap<string, Elsewhere>,
 ): Promise<Plan | number> {
   const unsent = validInvoices(plan).filter((inv) => journal.state(inv.key).id === undefined);
   if (unsent.length === 0) return plan;
@@ -238,7 +239,7 @@ async function checkBeforeSending(
     // The daily threshold resets at the institution's midnight: say so, as the engine's stop does.
     const then = stoppedBy === 'daily_limit' ? ' — re-run after midnight (the institution\'s time)' : stoppedBy === 'retry_after' ? `; run again after ${retryAfterUntil(err)}` : '';
     process.stderr.write(term.errStyle.red(`invoice-load: ${why}; nothing was sent${then}`) + '\n');
-    const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy, opened.target, err);
+    const results = resultsBeforeSending(validInvoices(plan), journal, stoppedBy, opened.target, err, elsewhere);
     const report = buildReport({ target: profile.name, dryRun: false, plan, results, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, stopped: stoppedBy, stopDetail: stopDetail(stoppedBy, err) });
     // Only look-ups were sent: the exit code is the stop's, and the message says nothing was written.
     return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), await deps.emitReport(cfg, term, report, plan, opened.target), sentOpts(false, true, report.summary.requests, profile.label));

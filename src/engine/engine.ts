@@ -446,7 +446,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   if (!stopped && opts.stopSignal?.aborted && pending.some(({ index }) => results[index] === undefined || cutShort(results[index]!))) stopped = { reason: 'interrupted' };
   stopped ??= halted;
   for (const { inv, index } of pending) {
-    if (!results[index]) results[index] = notStarted(inv.key, journal.state(inv.key), stopped?.reason ?? 'interrupted', undefined, stopped?.error);
+    if (!results[index]) results[index] = unreached(inv.key, journal.state(inv.key), createSentElsewhere(opts.elsewhere, inv.key), stopped?.reason ?? 'interrupted', opts.target.label, undefined, stopped?.error);
   }
   return { results, stopped, ...(canary.verdict !== undefined ? { canary: canary.verdict } : {}) };
 }
@@ -619,14 +619,41 @@ const STOP_WORDS: Record<StopReason, string> = {
  * The results of a run that stopped before its first write (the checks before sending met a
  * refused key, the daily threshold, an unreachable target or a Ctrl-C: cli/send.ts): what the
  * journal holds as finished is already loaded, every other invoice is not started — failed with
- * `NOT_STARTED`, as when the engine stops, never `planned`, which is a dry run's.
+ * `NOT_STARTED`, as when the engine stops, never `planned`, which is a dry run's; one whose
+ * create an earlier run sent without an answer is failed with the stop's code (`unreached`).
  */
-export function resultsBeforeSending(invoices: readonly Invoice[], journal: Journal, reason: StopReason, target?: Target, err?: unknown): InvoiceResult[] {
+export function resultsBeforeSending(invoices: readonly Invoice[], journal: Journal, reason: StopReason, target?: Target, err?: unknown, elsewhere?: ReadonlyMap<string, Elsewhere>): InvoiceResult[] {
   return invoices.map((inv) => {
     const st = journal.state(inv.key);
     if (st.settled !== undefined) return settledResult(inv.key, st, 'already_loaded');
-    return notStarted(inv.key, st, reason, target === undefined ? undefined : pastLinesStep(target, inv, st), err);
+    return unreached(inv.key, st, createSentElsewhere(elsewhere, inv.key), reason, target?.label, target === undefined ? undefined : pastLinesStep(target, inv, st), err);
   });
+}
+
+/** Whether another journal (engine/elsewhere.ts) holds a create of the invoice sent without an answer. */
+const createSentElsewhere = (elsewhere: ReadonlyMap<string, Elsewhere> | undefined, key: InvoiceKey): boolean => elsewhere?.get(keyString(key))?.createSentAt !== undefined;
+
+/**
+ * An invoice the run stopped before reaching. Not started (`NOT_STARTED`: nothing of it reached
+ * the target), but for one whose create an earlier run sent without learning the answer — in
+ * this journal (`createPending`) or another (`createSentElsewhere`): that create may be in the
+ * target, so it is failed with the stop's code, as one stopped after its look-up is (report/failures.ts
+ * explains NOT_STARTED as "nothing of it was sent"; README "Never a storm"). A re-run looks it up
+ * first (across the settle window) and creates it only if it is not there; the words say so, not
+ * "a re-run loads it".
+ */
+function unreached(key: InvoiceKey, st: InvoiceJournalState, sentElsewhere: boolean, reason: StopReason, label = 'Alma', pastLines?: Step, err?: unknown): InvoiceResult {
+  if (st.id !== undefined || (!st.createPending && !sentElsewhere)) return notStarted(key, st, reason, pastLines, err);
+  const r = stoppedResult(key, st, reason, pastLines);
+  return {
+    ...r,
+    error: r.error && {
+      ...r.error,
+      message:
+        `the run stopped before reaching this invoice (${stopWords(reason, err)}); an earlier run sent its create and never got the answer, ` +
+        `so it may already be in ${label}: a re-run looks for it in ${label} first and does not create it twice`,
+    },
+  };
 }
 
 /** `err`: the stop's error, when there is one — it may say more of why than the reason does (`stopWords`). */
