@@ -426,6 +426,8 @@ export class HttpClient {
    * CONNECT, that takes `--timeout` to fail held the stop that long — with undici's default,
    * 300 s, past a service manager's patience (systemd's 90 s). undici still aborts the request
    * when its connection comes, before writing it; the client is destroyed, not closed, at the end.
+   * Ctrl-C stays tied to the attempt until its body is read (`dispose` after): a proxy that sent
+   * the headers and then stalled or trickled the body held the second Ctrl-C for `--timeout`.
    */
   #endWhileUnsent(probe: SentProbe | undefined, own?: AbortSignal): { signal: AbortSignal | undefined; wait<T>(p: Promise<T>): Promise<T>; readonly ended: boolean; dispose(): void } {
     // A read's own signal (`HttpRequest.signal`) ends it as the second Ctrl-C does.
@@ -463,7 +465,7 @@ export class HttpClient {
           p.then(resolve, (err: unknown) => {
             if (!ended) reject(err);
           });
-        }).finally(dispose),
+        }),
       get ended() {
         return ended;
       },
@@ -614,7 +616,10 @@ export class HttpClient {
         const res = await waiting.wait(sending);
         count(1);
         // Always read the body to the end: an unread body holds its connection (undici README).
-        const text = await bodyWithin(res.body, this.#timeoutMs);
+        // The second Ctrl-C still ends it while the body arrives (a proxy stalling or trickling it):
+        // the attempt's signal destroys the body, and the wait ends at once, as before the headers.
+        const text = await waiting.wait(bodyWithin(res.body, this.#timeoutMs, waiting.signal));
+        waiting.dispose();
         const status = res.statusCode;
         const resHeaders = res.headers as ResponseHeaders;
         this.#answered = true;
@@ -686,6 +691,7 @@ export class HttpClient {
         }
       } catch (err) {
         if (waiting.ended) {
+          waiting.dispose();
           // Ended by Ctrl-C or SIGTERM before any of it left: not a request the API saw.
           if (probe?.supported === true && !probe.sent) count(-1);
           else count(1);
@@ -939,14 +945,19 @@ export function headerValue(v: string | string[] | undefined): string | undefine
  * the run forever (`--timeout` is one answer's limit). Past it, the body is destroyed with
  * undici's own code for a body timeout: a read is retried, a write's outcome is unknown.
  */
-async function bodyWithin(body: Dispatcher.ResponseData['body'], ms: number): Promise<string> {
+async function bodyWithin(body: Dispatcher.ResponseData['body'], ms: number, signal?: AbortSignal): Promise<string> {
   const timer = setTimeout(() => {
     body.destroy(Object.assign(new Error(`the answer did not arrive whole within ${Math.round(ms / 100) / 10} s of its headers`), { code: 'UND_ERR_BODY_TIMEOUT' }));
   }, ms);
+  // Ended (the second Ctrl-C): the body goes with it, so neither its connection nor this timer outlives the stop.
+  const onAbort = (): void => void body.destroy(signal?.reason instanceof Error ? signal.reason : undefined);
+  if (signal?.aborted === true) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await body.text();
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
