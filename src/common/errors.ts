@@ -191,6 +191,13 @@ export class DailyLimitError extends ApiError {}
  * (`RetryOptions.maxWaitMs`): every other request would be refused the same way, so the run
  * stops cleanly, as at the daily threshold. A refusal: nothing of the request was applied. Exit 4.
  */
+/**
+ * The longest wait a Retry-After is read as (a year): a larger one — `99999999999999999999`
+ * seconds, a date centuries ahead — still stops the run, said as "a year or more", and until
+ * when stays a real date (transport/retry.ts `parseRetryAfter`, engine/events.ts).
+ */
+export const RETRY_AFTER_CAP_MS = 365 * 24 * 60 * 60 * 1000;
+
 export class RetryAfterError extends ApiError {
   /** How long the API asked to wait, ms. */
   readonly waitMs: number;

@@ -3,7 +3,7 @@
  * lines and the tests subscribe to these; the engine itself never prints.
  */
 import type { InvoiceKey } from '../domain/model.js';
-import { ApiError, keyRefusedText, RetryAfterError, unreachableText } from '../common/errors.js';
+import { ApiError, keyRefusedText, RETRY_AFTER_CAP_MS, RetryAfterError, unreachableText } from '../common/errors.js';
 import type { TargetEvent } from '../targets/target.js';
 import type { InvoiceResult } from './result.js';
 import type { Step } from './journal.js';
@@ -83,6 +83,8 @@ export function retryAfterText(err: unknown, label = 'Alma'): string {
   const ms = err instanceof RetryAfterError ? err.waitMs : 0;
   const r = err instanceof RetryAfterError ? err.refused : undefined;
   if (r !== undefined) return `${label} kept refusing for its per-second threshold (429) for ${Math.round(r.forMs / 1000)} s though the loader slowed to ${r.rate !== undefined ? `${Math.round(r.rate * 100) / 100}/s` : 'its slowest'} — another application may be using the institution's threshold`;
+  // A year or more (`RETRY_AFTER_CAP_MS`): said so, not as a count of minutes no one can read.
+  if (!(ms < RETRY_AFTER_CAP_MS)) return `${label} asked to wait a year or more (Retry-After)`;
   return `${label} asked to wait ${Math.max(1, Math.ceil(ms / 60_000))} min (Retry-After)`;
 }
 
@@ -92,7 +94,9 @@ export function retryAfterText(err: unknown, label = 'Alma'): string {
  */
 export function retryAfterUntil(err: unknown, now: Date = new Date()): string {
   const until = err instanceof RetryAfterError ? err.until : Date.now();
-  return localMinute(new Date(Math.ceil(until / 60_000) * 60_000), now);
+  const at = new Date(Math.ceil(until / 60_000) * 60_000);
+  // Never a date past what a Date holds (NaN-NaN-NaN): at most a year on (`RETRY_AFTER_CAP_MS`).
+  return localMinute(Number.isNaN(at.getTime()) ? new Date(Math.ceil((now.getTime() + RETRY_AFTER_CAP_MS) / 60_000) * 60_000) : at, now);
 }
 
 /**

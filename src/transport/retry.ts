@@ -8,7 +8,7 @@
  * was not processed. Any other failed POST ends as `unknown`, and the engine asks Alma what exists
  * before sending it again.
  */
-import { PROXY_CLOSED, PROXY_REFUSED, PROXY_UPSTREAM } from '../common/errors.js';
+import { PROXY_CLOSED, PROXY_REFUSED, PROXY_UPSTREAM, RETRY_AFTER_CAP_MS } from '../common/errors.js';
 
 export interface RetryOptions {
   /** Base of the exponential backoff, in ms (AWS full jitter uses 500 ms for throttling). */
@@ -239,16 +239,18 @@ export function backoffMs(attempt: number, random: () => number, opts: Pick<Retr
 /**
  * `Retry-After` is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3); undici and
  * smithy parseRetryAfterHeader accept both. Returns ms from `nowMs`, or undefined when the
- * header is absent or unreadable. A date in the past means "now" (0).
+ * header is absent or unreadable. A date in the past means "now" (0). Never more than
+ * `RETRY_AFTER_CAP_MS` (a year): a larger value is a wait that long, never a number past what a
+ * date can hold.
  */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
   const v = value.trim();
   if (v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.min(RETRY_AFTER_CAP_MS, Math.round(Number(v) * 1000));
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
+  return Math.min(RETRY_AFTER_CAP_MS, Math.max(0, at - nowMs));
 }
 
 export type Decision =
@@ -297,7 +299,8 @@ export function decide(
   if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason, ...(c.kind === 'daily' && c.note !== undefined ? { note: c.note } : {}) };
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs) : undefined;
   if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
-    const note = `the server asked to wait ${Math.ceil(retryAfterMs / 1000)} s (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;
+    const asked = retryAfterMs >= RETRY_AFTER_CAP_MS ? 'a year or more' : `${Math.ceil(retryAfterMs / 1000)} s`;
+    const note = `the server asked to wait ${asked} (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;
     // Every other request would be told the same: the run stops (`retry_after`), as at the daily
     // threshold, instead of each request failing on its own and holding the others for
     // `maxWaitMs` (an hour's Retry-After kept a batch of 7 going for 50 minutes). The pause every

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RETRY_AFTER_CAP_MS } from '../../src/common/errors.js';
 import { backoffMs, classify, decide, DEFAULT_RETRY, isSafeMethod, OUTAGE_STEP_MS, parseRetryAfter, type Outcome } from '../../src/transport/retry.js';
 
 const GET = { method: 'GET', idempotent: true };
@@ -101,6 +102,14 @@ describe('parseRetryAfter', () => {
     [undefined, undefined],
   ] as const)('%s → %s', (value, ms) => {
     expect(parseRetryAfter(value, now)).toBe(ms);
+  });
+
+  it.each([
+    ['delta-seconds beyond any date', '99999999999999999999'],
+    ['more digits than a double holds', '9'.repeat(400)],
+    ['an HTTP-date centuries ahead', 'Fri, 31 Dec 9999 23:59:59 GMT'],
+  ] as const)('%s: a year at most (RETRY_AFTER_CAP_MS), never past what a date holds', (_, value) => {
+    expect(parseRetryAfter(value, now)).toBe(RETRY_AFTER_CAP_MS);
   });
 });
 

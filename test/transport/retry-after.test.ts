@@ -1,0 +1,63 @@
+/**
+ * Retry-After values a proxy or a server may really send: one too large for a date.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/transport/limiter.js';
+import { RETRY_AFTER_CAP_MS, RetryAfterError, runStopOf } from '../../src/common/errors.js';
+import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
+import { retryAfterText, retryAfterUntil, stopDetail } from '../../src/engine/events.js';
+import { FakeClock } from '../targets/helpers/clock.js';
+import { ORIGIN, almaError, mockApi } from '../targets/helpers/mock-api.js';
+
+let current: ReturnType<typeof mockApi> | undefined;
+afterEach(async () => {
+  await current?.agent.close();
+  current = undefined;
+});
+
+function setup(startMs = 0) {
+  const api = mockApi();
+  current = api;
+  const clock = new FakeClock();
+  clock.t = startMs;
+  const limiter = new RateLimiter({ rate: 1000, now: clock.now, sleep: clock.sleep });
+  const client = createAlmaHttpClient({ apiKey: 'k', baseUrl: ORIGIN, dispatcher: api.agent, limiter, sleep: clock.sleep, now: clock.now, random: () => 0.5 });
+  return { api, clock, client };
+}
+
+const refusal = (headers: Record<string, string>) => ({ status: 429, headers, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') });
+
+describe('a Retry-After too large to be a date', () => {
+  it.each([
+    ['delta-seconds beyond any date', '99999999999999999999'],
+    ['an HTTP-date centuries ahead', 'Fri, 31 Dec 9999 23:59:59 GMT'],
+  ])('%s: the run stops (retry_after), saying "a year or more" and a real date to run again after, never NaN', async (_, value) => {
+    const start = Date.parse('2026-12-07T12:00:00Z');
+    const { api, clock, client } = setup(start);
+    api.script(refusal({ 'retry-after': value }));
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryAfterError);
+    expect(runStopOf(err)).toBe('retry_after');
+    const e = err as RetryAfterError;
+    expect(e.waitMs).toBe(RETRY_AFTER_CAP_MS);
+    expect(e.until).toBe(start + RETRY_AFTER_CAP_MS);
+    expect(e.message).toContain('the server asked to wait a year or more (Retry-After)');
+    expect(retryAfterText(err)).toBe('Alma asked to wait a year or more (Retry-After)');
+    const now = new Date(start);
+    const until = retryAfterUntil(err, now);
+    expect(until).not.toMatch(/NaN/);
+    expect(until).toMatch(/^2027-12-0[67] \d\d:\d\d UTC/);
+    expect(stopDetail('retry_after', err)?.until).not.toMatch(/NaN/);
+    expect(api.log()).toHaveLength(1);
+  });
+});
+
+describe("the stop's words for a wait past what a date holds", () => {
+  it('a RetryAfterError made elsewhere with such a wait: "a year or more" and a real date, never NaN', () => {
+    const err = new RetryAfterError({ httpStatus: 429, code: 'PER_SECOND_THRESHOLD', message: 'refused' }, 1e23, 1e23);
+    const now = new Date(Date.parse('2026-12-07T12:00:00Z'));
+    expect(retryAfterText(err)).toBe('Alma asked to wait a year or more (Retry-After)');
+    expect(retryAfterUntil(err, now)).not.toMatch(/NaN/);
+    expect(retryAfterUntil(err, now)).toMatch(/^2027-12-0[67] \d\d:\d\d UTC/);
+  });
+});
