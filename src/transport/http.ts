@@ -684,6 +684,8 @@ export class HttpClient {
             code: parsed.code,
             message: parsed.message,
             retryAfter: headerValue(resHeaders['retry-after']),
+            // What an HTTP-date Retry-After is measured from (retry.ts parseRetryAfter).
+            date: headerValue(resHeaders['date']),
             // A 429 once nothing is left is the daily threshold, whatever its body says (retry.ts classify).
             remaining: this.#remaining,
             ...(this.#notApplied?.(status, resHeaders) === true ? { notApplied: true } : {}),

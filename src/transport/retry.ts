@@ -52,6 +52,8 @@ export type Outcome =
       message?: string | undefined;
       /** Raw `Retry-After` header value, when present. */
       retryAfter?: string | undefined;
+      /** Raw `Date` header value of the same answer: what an HTTP-date Retry-After is measured from. */
+      date?: string | undefined;
       /**
        * The API's remaining daily budget as last known (Alma's `X-Exl-Api-Remaining`, declared
        * on its answers by the OAS): this answer's header, else the last answer's that had one.
@@ -239,18 +241,21 @@ export function backoffMs(attempt: number, random: () => number, opts: Pick<Retr
 /**
  * `Retry-After` is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3); undici and
  * smithy parseRetryAfterHeader accept both. Returns ms from `nowMs`, or undefined when the
- * header is absent or unreadable. A date in the past means "now" (0). Never more than
- * `RETRY_AFTER_CAP_MS` (a year): a larger value is a wait that long, never a number past what a
- * date can hold.
+ * header is absent or unreadable. A date in the past means "now" (0). A date is measured from the
+ * answer's own `Date` (`date`) when it has a readable one — RFC 9110 §10.2.3: the delay is
+ * relative to the message's Date — so a server clock minutes ahead of ours does not turn a 5 s
+ * wait into minutes; else from `nowMs`. Never more than `RETRY_AFTER_CAP_MS` (a year): a larger
+ * value is a wait that long, never a number past what a date can hold.
  */
-export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(value: string | undefined, nowMs: number, date?: string): number | undefined {
   if (value === undefined) return undefined;
   const v = value.trim();
   if (v === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(v)) return Math.min(RETRY_AFTER_CAP_MS, Math.round(Number(v) * 1000));
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
-  return Math.min(RETRY_AFTER_CAP_MS, Math.max(0, at - nowMs));
+  const sent = date === undefined ? Number.NaN : Date.parse(date);
+  return Math.min(RETRY_AFTER_CAP_MS, Math.max(0, at - (Number.isNaN(sent) ? nowMs : sent)));
 }
 
 export type Decision =
@@ -297,7 +302,7 @@ export function decide(
   const opts = { ...DEFAULT_RETRY, ...ctx.options };
   const c = classify(req, outcome);
   if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason, ...(c.kind === 'daily' && c.note !== undefined ? { note: c.note } : {}) };
-  const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs) : undefined;
+  const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs, outcome.date) : undefined;
   if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
     const asked = retryAfterMs >= RETRY_AFTER_CAP_MS ? 'a year or more' : `${Math.ceil(retryAfterMs / 1000)} s`;
     const note = `the server asked to wait ${asked} (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;

@@ -1,5 +1,7 @@
 /**
- * Retry-After values a proxy or a server may really send: one too large for a date.
+ * Retry-After values a proxy or a server may really send: one too large for a date, and an
+ * HTTP-date written on a server clock that is not ours (RFC 9110 §10.2.3: the delay is relative
+ * to the answer's own Date).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/transport/limiter.js';
@@ -59,5 +61,19 @@ describe("the stop's words for a wait past what a date holds", () => {
     expect(retryAfterText(err)).toBe('Alma asked to wait a year or more (Retry-After)');
     expect(retryAfterUntil(err, now)).not.toMatch(/NaN/);
     expect(retryAfterUntil(err, now)).toMatch(/^2027-12-0[67] \d\d:\d\d UTC/);
+  });
+});
+
+describe('a Retry-After HTTP-date from a server whose clock is ahead of ours', () => {
+  it("is read against the answer's Date: 2 min ahead, asking for its now + 5 s, the request waits 5 s and is retried — no stop", async () => {
+    const start = Date.parse('2026-12-07T12:00:00Z');
+    const { api, clock, client } = setup(start);
+    const serverNow = start + 120_000;
+    api.script(refusal({ date: new Date(serverNow).toUTCString(), 'retry-after': new Date(serverNow + 5_000).toUTCString() }), { body: { id: '1' } });
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).resolves.toEqual({ id: '1' });
+    expect(api.log()).toHaveLength(2);
+    // The wait asked for, not the 125 s our clock would make of it.
+    expect(clock.sleeps).toContain(5_000);
+    expect(Math.max(...clock.sleeps)).toBeLessThan(60_000);
   });
 });

@@ -111,6 +111,13 @@ describe('parseRetryAfter', () => {
   ] as const)('%s: a year at most (RETRY_AFTER_CAP_MS), never past what a date holds', (_, value) => {
     expect(parseRetryAfter(value, now)).toBe(RETRY_AFTER_CAP_MS);
   });
+
+  it.each([
+    ["the server's clock 2 min ahead: the answer's Date", 'Sat, 21 Nov 2026 10:02:05 GMT', 'Sat, 21 Nov 2026 10:02:00 GMT', 5_000],
+    ["the server's clock 2 min behind", 'Sat, 21 Nov 2026 09:58:05 GMT', 'Sat, 21 Nov 2026 09:58:00 GMT', 5_000],
+  ] as const)('an HTTP-date is measured from %s (RFC 9110 §10.2.3)', (_, value, date, ms) => {
+    expect(parseRetryAfter(value, now, date)).toBe(ms);
+  });
 });
 
 describe('decide', () => {
