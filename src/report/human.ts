@@ -495,7 +495,9 @@ export function renderFailures(groups: readonly FailureGroup[], style: Style, st
     // A refused line is named: its number, the row it came from, its PO line and fund.
     const refused = g.invoices.filter((i) => i.error?.line !== undefined);
     for (const inv of refused.slice(0, 10)) out.push(`    ${safe(refusedLineText(inv))}`);
-    if (refused.length > 10) out.push(`    … (${refused.length} refused lines)`);
+    // The ones not named, counted: `… and 11 more`; a transient failure refused no line (the 502 was the way's, not the target's).
+    const more = refused.length - 10;
+    if (more > 0) out.push(`    … and ${more} more${g.kind === 'transient' ? '' : ` refused line${more === 1 ? '' : 's'}`}`);
     const rows = formatRows(g.rows.slice(0, 12));
     out.push(`    rows: ${safe(rows)}${g.rows.length > 12 ? `, … (${g.rows.length} rows)` : ''}`);
   }

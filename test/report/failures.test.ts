@@ -133,3 +133,17 @@ describe('failures grouped with what to do', () => {
     });
   });
 });
+
+describe('the lines of a group past the tenth', () => {
+  const line = (row: number) => ({ number: '1', po_line: 'POL-1002', funds: ['BIO'], rows: [{ file: 'b.csv', row }] });
+  it('are counted as "and N more": of a transient group without "refused" (a 502 refused no line), of a refusal as refused lines', () => {
+    const gateway = (row: number) => ({ step: 'lines' as const, http_status: 502, code: 'HTTP_502', message: 'HTTP 502: Bad gateway (after 5 attempts)', line: line(row) });
+    const transient = renderHuman(doc(Array.from({ length: 21 }, (_, i) => failed(`W-${i}`, 2 + i, gateway(2 + i)))), plainStyle, {}).split('\n');
+    expect(transient).toContain('  21 invoices: lines HTTP_502 HTTP 502: Bad gateway (after 5 attempts) (transient)');
+    expect(transient.filter((l) => l.startsWith('    line 1 of GOBI W-'))).toHaveLength(10);
+    expect(transient).toContain('    … and 11 more');
+    expect(transient.join('\n')).not.toMatch(/refused lines?\)/);
+    const refused = renderHuman(doc(Array.from({ length: 11 }, (_, i) => failed(`R-${i}`, 2 + i, { ...refusal, line: line(2 + i) }))), plainStyle, {}).split('\n');
+    expect(refused).toContain('    … and 1 more refused line');
+  });
+});
