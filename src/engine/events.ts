@@ -112,6 +112,9 @@ export interface StopDetail {
 
 export function stopDetail(reason: StopReason | undefined, err: unknown): StopDetail | undefined {
   if (reason === 'unreachable' && err instanceof ApiError) return { code: err.code };
+  // A key refused without the API's error document (a proxy's or a firewall's 401/403: common/errors.ts
+  // keyRefusedText): its code, so that the report's next step is the network's, not the key's.
+  if (reason === 'auth' && err instanceof ApiError && err.bare) return { code: err.code };
   // Not a Retry-After but refusals for the per-second threshold that went on (transport/http.ts REFUSED_STOP_MS): the report says which.
   if (reason === 'retry_after' && err instanceof RetryAfterError) return { until: retryAfterUntil(err), ...(err.refused !== undefined ? { code: err.code } : {}) };
   return undefined;

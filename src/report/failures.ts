@@ -242,11 +242,16 @@ export const STOP_NEXT: Readonly<Record<StopReason, StopNext>> = {
           : `after the wait ${label} asked for (above), `,
   },
   auth: {
-    said: (label) =>
-      label === 'Alma'
-        ? 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.'
-        : `${label} refused the credentials. Check them and their permissions, then run the same command again.`,
-    when: () => 'once the API key is put right (above), ',
+    // `code` is set only for a refusal without the API's error document (engine/events.ts
+    // stopDetail): a proxy, a firewall or another server answered, not the target — its key is
+    // not what to put right.
+    said: (label, d) =>
+      d?.code !== undefined
+        ? `A request was refused (${d.code}) without ${label}'s error document: a proxy, a firewall or a server that is not ${label}'s API answered, so nothing more was sent. Check the address and the network or proxy before the key, then run the same command again.`
+        : label === 'Alma'
+          ? 'Alma refused the API key. Check the key and its Acquisitions read/write permission, then run the same command again.'
+          : `${label} refused the credentials. Check them and their permissions, then run the same command again.`,
+    when: (_label, d) => (d?.code !== undefined ? 'once the network or proxy is put right (above), ' : 'once the API key is put right (above), '),
   },
   canary: {
     said: (label) =>

@@ -108,12 +108,12 @@ export function table(rows: string[][], style: Style, colour: ((s: string) => st
   );
 }
 
-function detail(inv: ReportInvoice, stopped?: string, label = 'Alma'): string {
+function detail(inv: ReportInvoice, stopped?: string, label = 'Alma', stopDetail?: StopDetail): string {
   // The run's stop, not the invoice's failure: where it was, and that the same command finishes it.
   // A re-run finishes it after a Ctrl-C; after a refused key or the daily threshold only once
   // that is put right, which the advice below says.
   // One half-built in the target is to be left alone (stopped.ts's sentence, as the HTML report says it).
-  if (inv.error && stoppedOn(inv) && existsIncomplete(inv)) return lowerFirst(stoppedSentence(inv, stopped, label, undefined, false)).replace(/\.$/, '');
+  if (inv.error && stoppedOn(inv) && existsIncomplete(inv)) return lowerFirst(stoppedSentence(inv, stopped, label, stopDetail, false)).replace(/\.$/, '');
   if (inv.error && stoppedOn(inv)) return `${stoppedAt(inv)}; ${rerunsAtOnce(stopped) ? 'a re-run finishes it' : 'see below'}`;
   if (inv.error) {
     const tracking = inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : '';
@@ -330,7 +330,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     rows.push(
       report.dry_run
         ? [statusLabel(report, inv.status), safe(capped(inv.vendor, CELL_MAX, opts.ascii)), safe(capped(inv.number, CELL_MAX, opts.ascii)), String(inv.lines.length || ''), total, where]
-        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(capped(inv.vendor, CELL_MAX, opts.ascii)), safe(capped(inv.number, CELL_MAX, opts.ascii)), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped, system))],
+        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(capped(inv.vendor, CELL_MAX, opts.ascii)), safe(capped(inv.number, CELL_MAX, opts.ascii)), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped, system, report.stop_detail))],
     );
     colours.push(stoppedOn(inv) ? style.yellow : colourStatus(inv.status, style));
   }

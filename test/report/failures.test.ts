@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { failureAdvice, failureKind, groupFailures } from '../../src/report/failures.js';
 import { plainStyle, renderHuman } from '../../src/report/human.js';
 import type { ReportDocument, ReportInvoice } from '../../src/report/report.js';
+import { renderHtml } from '../../src/report/html.js';
+import { stopDetail } from '../../src/engine/events.js';
+import { AuthError } from '../../src/common/errors.js';
 
 const failed = (number: string, row: number, error: ReportInvoice['error']): ReportInvoice => ({
   vendor: 'GOBI', number, status: 'failed', alerts: [], lines: [], issues: [], rows: [{ file: 'b.csv', row }], error,
@@ -145,5 +148,41 @@ describe('the lines of a group past the tenth', () => {
     expect(transient.join('\n')).not.toMatch(/refused lines?\)/);
     const refused = renderHuman(doc(Array.from({ length: 11 }, (_, i) => failed(`R-${i}`, 2 + i, { ...refusal, line: line(2 + i) }))), plainStyle, {}).split('\n');
     expect(refused).toContain('    … and 1 more refused line');
+  });
+});
+
+describe('a run stopped by a 403 that is not Alma\'s (a firewall\'s page, no error document)', () => {
+  const bare = new AuthError({ httpStatus: 403, code: 'HTTP_403', message: 'HTTP 403: 403 Forbidden Request blocked by WAF', bare: true });
+  const keyRefused = new AuthError({ httpStatus: 401, code: 'UNAUTHORIZED', message: 'API-key not defined or not configured to allow this API.' });
+  const stoppedAt = (step: 'create' | 'process', number: string, row: number, id?: string): ReportInvoice => ({
+    ...failed(number, row, { step, http_status: 0, code: 'UNAUTHORIZED', message: 'the run stopped before this invoice was finished' }),
+    ...(id !== undefined ? { id } : {}),
+  });
+  const report = (err: AuthError): ReportDocument => {
+    const r = doc([stoppedAt('process', 'W-4', 5, '531'), stoppedAt('create', 'W-5', 6), stoppedAt('create', 'W-6', 7)]);
+    const detail = stopDetail('auth', err);
+    return { ...r, stopped: 'auth', ...(detail !== undefined ? { stop_detail: detail } : {}) };
+  };
+
+  it('says "once the network or proxy is put right" on every row, the fix and the page, never "once the API key is put right"', () => {
+    expect(stopDetail('auth', bare)).toEqual({ code: 'HTTP_403' });
+    const r = report(bare);
+    const text = renderHuman(r, plainStyle, {});
+    const html = renderHtml(r);
+    for (const out of [text, html]) {
+      expect(out).not.toContain('API key is put right');
+      expect(out).toContain('once the network or proxy is put right');
+    }
+    // The row of the invoice Alma holds half built, in the table.
+    expect(text).toMatch(/W-4 .*a re-run once the network or proxy is put right completes it/);
+    expect(html).toContain('a proxy, a firewall or a server that is not Alma&#39;s API answered');
+    expect(html).not.toContain('Alma refused the API key');
+  });
+
+  it('a key Alma itself refused still says to put the key right', () => {
+    expect(stopDetail('auth', keyRefused)).toBeUndefined();
+    const text = renderHuman(report(keyRefused), plainStyle, {});
+    expect(text).toContain('once the API key is put right');
+    expect(text).not.toContain('network or proxy');
   });
 });
