@@ -27,6 +27,7 @@ import { addShownSecrets } from '../common/shown-secrets.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
 import { leftOutClause } from '../report/rejects.js';
+import { wrapLine } from '../report/fit.js';
 import { checkOutputPaths, exitAfterOutputs, unwrittenReason, withRunFields } from './outputs.js';
 import { stringifyJson, writeJson } from '../common/json.js';
 import { UsageError } from '../common/errors.js';
@@ -239,12 +240,20 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
   if (!(cfg.quiet && !cfg.json && failures.length === 0 && wentWell(report))) printReport(cfg, term, report, shown);
   if (rejectsWritten !== undefined) filesWritten.push(rejectsWritten);
   if (filesWritten.length > 0 && !cfg.quiet) {
-    const line = `Written: ${filesWritten.join(', ')}.`;
     // Beside the summary; with --json, stdout holds the document alone.
-    if (cfg.json) process.stderr.write(term.errStyle.dim(line) + '\n');
-    else process.stdout.write(term.outStyle.dim(line) + '\n');
+    if (cfg.json) process.stderr.write(writtenLines(filesWritten, term.errColumns).map((l) => term.errStyle.dim(l)).join('\n') + '\n');
+    else process.stdout.write(writtenLines(filesWritten, term.outColumns).map((l) => term.outStyle.dim(l)).join('\n') + '\n');
   }
   return failures;
+}
+
+/**
+ * `Written: r.json (the report), r.html (the report as HTML).` — on a terminal `width` wide broken
+ * between words, as the summary's prose above it is (report/fit.ts proseText); in a file or a
+ * pipe (`width` undefined) one line, for grep.
+ */
+export function writtenLines(files: readonly string[], width: number | undefined): string[] {
+  return wrapLine(`Written: ${files.join(', ')}.`, width ?? 0);
 }
 
 /**
