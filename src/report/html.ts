@@ -9,8 +9,8 @@
  */
 import { utcMinute } from '../common/time.js';
 import { shownFile } from '../common/shown.js';
-import type { Problem } from '../domain/problem.js';
-import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
+import { isError, type Problem } from '../domain/problem.js';
+import { isLoadWarning, systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
 import { formatRows } from './csv.js';
 import { explainAlert, workflowLabel } from './alerts.js';
 import { failureAdvice, groupFailures, stopText } from './failures.js';
@@ -88,6 +88,8 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertic
 th{background:#f6f8fa;font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:var(--muted)}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.id,td.rows,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+.number{white-space:nowrap}
+td.rows{overflow-wrap:anywhere;min-width:12ch}
 tr.failed td,tr.invalid td{background:#fff5f5}
 tr.in_review td,tr.stopped td{background:#fffdf0}
 .status{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;border:1px solid}
@@ -120,18 +122,23 @@ const rowClass = (inv: ReportInvoice): string => (stoppedOn(inv) ? 'stopped' : i
 const invoiceBadge = (report: ReportDocument, inv: ReportInvoice): string =>
   stoppedOn(inv) ? `<span class="status stopped">${esc(stoppedStatus(inv, report.stopped))}</span>` : statusBadge(report, inv.status);
 
-const invoiceName = (inv: ReportInvoice): string => `${esc(inv.vendor)} <b>${esc(inv.number)}</b>`;
+// An invoice number is one word: `HA-2025-00412` is not broken at its hyphens (the rows' column wraps instead).
+const invoiceName = (inv: ReportInvoice): string => `${esc(inv.vendor)} <b class="number">${esc(inv.number)}</b>`;
 
 function note(inv: ReportInvoice, report: ReportDocument, system: string): string {
   // The stop's code stays, small, for whoever searches the JSON report for it; the prose is plain.
   if (inv.error && stoppedOn(inv)) return `${esc(stoppedSentence(inv, report.stopped, system, report.stop_detail))} <code>${esc(inv.error.code)}</code>`;
   if (inv.error) return `<code>${esc(inv.error.code)}</code> ${esc(inv.error.message)}`;
-  if (inv.alerts.length > 0) return inv.alerts.map((a) => `<code>${esc(a.code)}</code>`).join(', ');
-  const errors = inv.issues.filter((p) => p.severity === 'error').length;
-  const warnings = inv.issues.length - errors;
+  // What the run found on the invoice in the target, then the file's problems, each pointing at its own section.
+  const found = [...new Set(inv.issues.filter(isLoadWarning).map((p) => p.code))];
+  const load = found.length > 0 ? `${found.map((c) => `<code>${esc(c)}</code>`).join(', ')} — see <a href="#warnings">${esc(`to check in ${system}`)}</a>` : '';
+  if (inv.alerts.length > 0) return [inv.alerts.map((a) => `<code>${esc(a.code)}</code>`).join(', '), load].filter(Boolean).join('; ');
+  const input = inv.issues.filter((p) => !isLoadWarning(p));
+  const errors = input.filter(isError).length;
+  const warnings = input.length - errors;
   const parts = [errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''];
   const text = parts.filter(Boolean).join(', ');
-  return text ? `${text} — see <a href="#problems">input problems</a>` : '';
+  return [text ? `${text} — see <a href="#problems">${errors > 0 ? 'input problems' : 'input warnings'}</a>` : '', load].filter(Boolean).join('; ');
 }
 
 function invoiceTable(report: ReportDocument, system: string): string {
@@ -143,7 +150,7 @@ function invoiceTable(report: ReportDocument, system: string): string {
     const cells = [
       `<td class="rows">${esc(formatRows(inv.rows))}</td>`,
       `<td>${esc(inv.vendor)}</td>`,
-      `<td><b>${esc(inv.number)}</b></td>`,
+      `<td class="number"><b>${esc(inv.number)}</b></td>`,
       `<td class="num">${total}</td>`,
       `<td class="num">${inv.lines.length}</td>`,
       `<td>${invoiceBadge(report, inv)}</td>`,
@@ -235,9 +242,11 @@ function rerunAdvice(stopped: string | undefined, detail: StopDetail | undefined
 }
 const sentenceCase = (t: string): string => `${t.charAt(0).toUpperCase()}${t.slice(1)}.`;
 
-function problemsSection(report: ReportDocument): string {
-  // A row's news once, as the terminal says it (human.ts saidOnce).
-  const problems: Problem[] = saidOnce([...report.issues, ...report.invoices.flatMap((i) => i.issues)]);
+/**
+ * The file's problems, by file and row: errors, and warnings of the input. What the run found on
+ * an invoice in the target (report.ts isLoadWarning) is not the file's: warningsSection has it.
+ */
+function problemsSection(problems: readonly Problem[]): string {
   if (problems.length === 0) return '';
   const byFile = new Map<string, Problem[]>();
   for (const p of problems) {
@@ -255,7 +264,43 @@ function problemsSection(report: ReportDocument): string {
       );
     return `<h3><code>${esc(shownFile(file))}</code></h3><table class="problems"><thead><tr><th>Row</th><th>Column</th><th>Severity</th><th>Problem</th><th>Code</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
   });
-  return `<h2 id="problems">Input problems</h2><p>Rows are the line numbers an editor shows (the header is line 1).</p>\n${tables.join('\n')}`;
+  const heading = problems.some(isError) ? 'Input problems' : 'Input warnings';
+  return `<h2 id="problems">${heading}</h2><p>Rows are the line numbers an editor shows (the header is line 1).</p>\n${tables.join('\n')}`;
+}
+
+/**
+ * What the run found on invoices in the target that a person should look at there (report.ts
+ * isLoadWarning: processing not confirmed by --poll-timeout, an invoice found holding other values
+ * than the file …): not the file's problems, and nothing a re-run of the file changes by itself.
+ */
+function warningsSection(report: ReportDocument, system: string, target: string): string {
+  const found = report.invoices.flatMap((inv) => inv.issues.filter(isLoadWarning).map((p) => ({ inv, p })));
+  if (found.length === 0) return '';
+  const rows = found.map(
+    ({ inv, p }) =>
+      `<tr><td>${esc(inv.vendor)}</td><td class="number"><b>${esc(inv.number)}</b></td><td class="id">${esc(inv.id)}</td><td>${esc(p.message)}</td><td><code>${esc(p.code)}</code></td></tr>`,
+  );
+  const n = new Set(found.map(({ inv }) => inv)).size;
+  return `<h2 id="warnings">${esc(`To check in ${system}`)}</h2><p>${esc(`${n === 1 ? 'This invoice is' : `These ${n} invoices are`} in ${target}, but the run found something to look at there; each warning says what.`)}</p>\n<table class="warnings"><thead><tr><th>Vendor</th><th>Invoice</th><th>${esc(system)} id</th><th>Warning</th><th>Code</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
+/**
+ * The batch refused for the file's own problems (`issues`: a missing column, rows in no
+ * invoice …): nothing reached the target. The problems that are the file's, not one invoice's,
+ * are named, as the terminal's `Nothing was sent` line names them (cli/load.ts).
+ */
+function refusedBanner(report: ReportDocument): string {
+  const fileErrors = report.issues.filter(isError);
+  if (fileErrors.length === 0) return '';
+  if (!report.invoices.every((i) => i.status === 'planned' || i.status === 'invalid')) return '';
+  const named = fileErrors
+    .slice(0, 3)
+    .map((p) => `<code>${esc(shownFile(p.file))}</code>${p.row !== undefined ? ` row ${p.row}` : ''}${p.column !== undefined ? ` <code>${esc(p.column)}</code>` : ''} [${esc(p.code)}]`)
+    .join(', ');
+  const more = fileErrors.length > 3 ? `, and ${fileErrors.length - 3} more` : '';
+  const which = fileErrors.length === 1 ? `One problem is the file's, not one invoice's: ${named}` : `${fileErrors.length} problems are the file's, not one invoice's: ${named}${more}`;
+  const head = report.dry_run ? 'A load would send nothing: the file would be refused.' : 'Nothing was sent: the file was refused.';
+  return `<div class="banner bad" id="refused"><b>${head}</b> ${which} — see <a href="#problems">input problems</a>. Fix ${fileErrors.length === 1 ? 'it' : 'them'} in the file, then run the same command again.</div>`;
 }
 
 function cards(report: ReportDocument): string {
@@ -277,7 +322,9 @@ function cards(report: ReportDocument): string {
 }
 
 export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): string {
+  // A row's news once, as the terminal says it (human.ts saidOnce).
   const problems = saidOnce([...report.issues, ...report.invoices.flatMap((i) => i.issues)]);
+  const inputProblems = problems.filter((p) => !isLoadWarning(p));
   const sentence = summaryLine(report, problems, plainStyle);
   const system = systemLabel(report, opts.label);
   // A trial run must not pass for a production one when the page is forwarded.
@@ -290,7 +337,8 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
     report.version !== undefined ? `invoice-load ${esc(report.version)}` : '',
   ].filter(Boolean);
   const s = report.summary;
-  const allGood = !report.dry_run && !report.stopped && s.failed === 0 && s.invalid === 0 && s.in_review === 0;
+  // As --quiet's rule (cli/load.ts wentWell): any warning, of the file or of the run, is something to look at.
+  const allGood = !report.dry_run && !report.stopped && s.failed === 0 && s.invalid === 0 && s.in_review === 0 && s.planned === 0 && problems.length === 0 && report.canary?.status !== 'failed';
   const plural = (n: number): string => `${n} invoice${n === 1 ? '' : 's'}`;
   // Invoices the run stopped on are `failed` in the document but not failures (stopped.ts).
   const stopped = countStopped(report.invoices);
@@ -302,12 +350,21 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
     !report.dry_run && s.planned > 0 ? `${plural(s.planned)} valid but not sent: the batch was refused for the <a href="#problems">input problems</a>` : '',
     s.in_review > 0 ? `${plural(s.in_review)} waiting in review in ${esc(target)} — <a href="#alerts">alerts</a>` : '',
   ].filter(Boolean);
+  // Warnings: amber, each kind to its own section — the run's on invoices in the target, the file's.
+  const toCheck = new Set(report.invoices.filter((i) => i.issues.some(isLoadWarning))).size;
+  const inputWarnings = inputProblems.filter((p) => !isError(p)).length;
+  const check = [
+    toCheck > 0 ? `${plural(toCheck)} in ${esc(target)} with something to look at there — <a href="#warnings">${esc(`to check in ${system}`)}</a>` : '',
+    inputWarnings > 0 ? `${inputWarnings} warning${inputWarnings === 1 ? '' : 's'} about the file — <a href="#problems">${inputProblems.some(isError) ? 'input problems' : 'input warnings'}</a>` : '',
+  ].filter(Boolean);
   const banner = [
+    refusedBanner(report),
     report.stopped ? `<div class="banner ${CALM_STOPS.has(report.stopped) ? 'warn' : 'bad'}" id="stopped"><b>The run stopped early.</b> ${esc(stopText(report.stopped, report.stop_detail, system))}</div>` : '',
     stopped > 0
       ? `<div class="banner warn" id="not-finished"><b>Stopped before done:</b> ${plural(stopped)} — ${esc(rerunAdvice(report.stopped, report.stop_detail, system))} (<a href="#stopped-invoices">details</a>).</div>`
       : '',
     attention.length > 0 ? `<div class="banner ${failed + s.invalid > 0 ? 'bad' : 'warn'}" id="attention"><b>Needs attention:</b> ${attention.join('; ')}.</div>` : '',
+    check.length > 0 ? `<div class="banner warn" id="check"><b>Check these:</b> ${check.join('; ')}.</div>` : '',
     allGood && s.invoices > 0 ? `<div class="banner ok">Every invoice is in ${esc(target)}; nothing needs attention.</div>` : '',
   ].join('');
   const body = [
@@ -320,7 +377,8 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
     alertsSection(report),
     errorsSection(report, system),
     stoppedSection(report, system),
-    problemsSection(report),
+    warningsSection(report, system, target),
+    problemsSection(inputProblems),
     `<footer>Written by invoice-load. Statuses: Loaded — in ${esc(target)} and processed; In review — processed, ${esc(system)} sent it to review (see the alerts); Already loaded — found complete from an earlier run, nothing sent; Failed — did not finish, a re-run resumes it; Stopped — the run ended before it finished, nothing refused it, the same command finishes it; Invalid — not sent, fix the file.</footer>`,
   ].filter(Boolean);
   return `<!doctype html>

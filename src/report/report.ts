@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { keyString, type Invoice, type InvoiceOutline } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
-import type { InvoiceResult } from '../engine/result.js';
+import type { InvoiceResult, LoadWarning } from '../engine/result.js';
 import type { StopDetail } from '../engine/events.js';
 import type { Provenance } from '../input/record.js';
 import type { Plan, PlanEntry } from '../plan/plan.js';
@@ -16,6 +16,26 @@ import { formatAmount } from '../domain/money.js';
 import { maskMessage } from '../common/shown-secrets.js';
 
 export { formatAmount } from '../domain/money.js';
+
+/**
+ * The codes of the load's own warnings (engine/result.ts `LoadWarning`, README "The report"):
+ * found on the invoice in the target during the run (processing not confirmed, the invoice held
+ * with other values …), not in the file. They are an invoice's `issues` beside its input problems;
+ * a person acts on them in the target, not in the file. Every code of LoadWarning is named here.
+ */
+const LOAD_WARNING_CODES: Readonly<Record<LoadWarning['code'], true>> = {
+  several_found: true,
+  held_different: true,
+  not_finished: true,
+  status_unknown: true,
+  attachment_not_added: true,
+  attachment_not_listed: true,
+  attachment_not_compared: true,
+  stored_otherwise: true,
+};
+
+/** An issue the run found in the target (a LoadWarning's code), not one of the input. */
+export const isLoadWarning = (p: Pick<Problem, 'code'>): boolean => Object.hasOwn(LOAD_WARNING_CODES, p.code);
 
 export type ReportStatus = 'loaded' | 'in_review' | 'failed' | 'invalid' | 'already_loaded' | 'planned';
 

@@ -205,9 +205,9 @@ describe('renderHtml: identical failures are one group', () => {
     expect(group).toContain('Failed while adding an invoice line: <code>60249</code> (HTTP 400) Invoice line subscription from/to dates not found.');
     expect(group).toContain('<b>Fix:</b> fill subscription_from_date and subscription_to_date on those lines.');
     expect(group).toContain('<b>Rows:</b> <span class="rows">b.csv:2-301</span>');
-    expect(group).toContain('GOBI <b>S-20</b> <span class="muted">and 130 more</span></p>');
+    expect(group).toContain('GOBI <b class="number">S-20</b> <span class="muted">and 130 more</span></p>');
     expect(group).toContain('<code>E01-0</code>, <code>E01-1</code>, <code>E01-2</code> <span class="muted">and 147 more');
-    expect(other).toContain('<h3>EBSCO <b>E-9</b>: <code>timeout</code> no answer within 30 s</h3>');
+    expect(other).toContain('<h3>EBSCO <b class="number">E-9</b>: <code>timeout</code> no answer within 30 s</h3>');
     expect(other).toContain('(no answer) no answer within 30 s <span class="muted">(transient');
     expect(other).toContain('<b>Rows:</b> <span class="rows">c.csv:5</span>');
     // One block per group, not one card per invoice
@@ -240,5 +240,67 @@ describe('renderHtml: in the words of the target', () => {
     expect(html).not.toMatch(/Alma/);
     // the same failures in an Alma report keep Alma's explanation of 60249
     expect(body(renderHtml({ ...r, target: 'alma' }))).toContain('Alma needs its period');
+  });
+});
+
+describe('renderHtml: green only when nothing at all is to be looked at', () => {
+  const notFinished = (row: number) => ({ file: 'b.csv', row, code: 'not_finished', message: 'Alma had not finished processing the invoice after 1 s (--poll-timeout): its status and alerts may still change', severity: 'warning' as const });
+  const run = (invoices: ReturnType<typeof invoice>[], issues: ReportDocument['issues'] = []): ReportDocument => ({
+    target: 'alma',
+    dry_run: false,
+    summary: { invoices: invoices.length, loaded: invoices.filter((i) => i.status === 'loaded').length, in_review: 0, failed: 0, invalid: 0, already_loaded: invoices.filter((i) => i.status === 'already_loaded').length, planned: 0, lines: invoices.length, requests: 20 },
+    issues,
+    invoices,
+  });
+  const sectionTitles = (html: string): string[] => [...html.matchAll(/<h2[^>]*>([^<]*)<\/h2>/g)].map((m) => m[1]!);
+
+  it('every invoice not_finished (processing not confirmed): an amber "check these" banner, the warnings under "To check in Alma", not "Input problems"', () => {
+    const html = body(renderHtml(run([invoice({ number: 'A', issues: [notFinished(2)] }), invoice({ number: 'B', issues: [notFinished(3)] })])));
+    expect(html).not.toContain('nothing needs attention');
+    expect(html).not.toContain('class="banner ok"');
+    expect(html).toContain('<div class="banner warn" id="check"><b>Check these:</b> 2 invoices in Alma with something to look at there — <a href="#warnings">to check in Alma</a>.</div>');
+    expect(sectionTitles(html)).toEqual(['Invoices', 'To check in Alma']);
+    const section = html.slice(html.indexOf('id="warnings"'));
+    expect(section).toContain('<td class="number"><b>A</b></td>');
+    expect(section).toContain('<code>not_finished</code>');
+    expect(html).toContain('<code>not_finished</code> — see <a href="#warnings">to check in Alma</a>');
+  });
+
+  it('an invoice held with other values (held_different): amber, and its own words say what to change in Alma', () => {
+    const held = { file: 'b.csv', row: 2, code: 'held_different', message: 'Alma already held invoice A (id 531), with other values than the file: note. A load does not change what Alma holds; if the file is right, change it in Alma', severity: 'warning' as const };
+    const html = body(renderHtml(run([invoice({ number: 'A', status: 'already_loaded', issues: [held] })])));
+    expect(html).not.toContain('class="banner ok"');
+    expect(html).toContain('id="check"');
+    expect(html).toContain('if the file is right, change it in Alma');
+    expect(sectionTitles(html)).not.toContain('Input problems');
+  });
+
+  it('warnings of the file alone: amber, under "Input warnings"; a run with none is green', () => {
+    const price = { file: 'b.csv', row: 2, column: 'po_line', code: 'po_line_price', message: 'line "1" costs 10.00; its PO line costs 189.95', severity: 'warning' as const };
+    const html = body(renderHtml(run([invoice({ issues: [price] })])));
+    expect(html).not.toContain('class="banner ok"');
+    expect(html).toContain('<b>Check these:</b> 1 warning about the file — <a href="#problems">input warnings</a>.');
+    expect(sectionTitles(html)).toEqual(['Invoices', 'Input warnings']);
+    expect(renderHtml(run([invoice({})]))).toContain('<div class="banner ok">');
+  });
+
+  it('a file refused for its own error (no vendor column): a red "Nothing was sent: the file was refused" banner naming it', () => {
+    const missing = { file: 'b.csv', column: 'vendor', code: 'missing_column', message: 'the header has no vendor column', severity: 'error' as const };
+    const r: ReportDocument = { ...run([]), issues: [missing] };
+    const html = body(renderHtml(r));
+    expect(html).toContain(`<div class="banner bad" id="refused"><b>Nothing was sent: the file was refused.</b> One problem is the file's, not one invoice's:`);
+    expect(html).toContain('<code>b.csv</code> <code>vendor</code> [missing_column]');
+    expect(html).not.toContain('class="banner ok"');
+    // A dry run says what a load would do.
+    expect(body(renderHtml({ ...r, dry_run: true }))).toContain('<b>A load would send nothing: the file would be refused.</b>');
+  });
+});
+
+describe('renderHtml: invoice numbers', () => {
+  it('are not broken at their hyphens: the number cell and names do not wrap, the rows column does', () => {
+    const html = renderHtml(mixedReport());
+    expect(html).toMatch(/\.number\{white-space:nowrap\}/);
+    expect(html).toMatch(/td\.rows\{overflow-wrap:anywhere/);
+    expect(html).toContain('<td class="number"><b>G-1</b></td>');
   });
 });

@@ -76,7 +76,7 @@ describe('HTML report of a stopped run', () => {
     expect(rowOf(html, 'G-24131')).toContain('<td>Not created yet: the run stopped first; the re-run loads it. <code>INTERRUPTED</code></td>');
     expect(rowOf(html, 'H-0')).toContain('<td>Not started: the run stopped before reaching it; the re-run loads it. <code>NOT_STARTED</code></td>');
     // Named again under the table, with its Alma id, as the one not to touch.
-    expect(html).toMatch(/In Alma, incomplete — don&#39;t edit or delete it; the re-run completes it:<\/b> GOBI <b>G-24118<\/b> <span class="muted">\(Alma id <code>53100000050004146<\/code>\)/);
+    expect(html).toMatch(/In Alma, incomplete — don&#39;t edit or delete it; the re-run completes it:<\/b> GOBI <b class="number">G-24118<\/b> <span class="muted">\(Alma id <code>53100000050004146<\/code>\)/);
     const text = prose(html);
     for (const raw of ['NOT_STARTED', 'INTERRUPTED', 'Failed while', '(no answer)', 'not started: the run stopped first (it was interrupted)']) expect(text).not.toContain(raw);
   });

@@ -92,7 +92,7 @@ describe.skipIf(CHROMIUM === undefined)('the HTML report in headless Chromium', 
     expect(dom).toContain('&lt;script&gt;document.body.dataset.pwned=1&lt;/script&gt;');
     const rows = [...dom.matchAll(/<tr class="([a-z_]+)" data-status="\1">(.*?)<\/tr>/g)];
     expect(rows.map((m) => m[1])).toEqual(['loaded', 'loaded', 'loaded', 'loaded', 'loaded', 'loaded', 'in_review', 'invalid']);
-    const byNumber = new Map(rows.map((m) => [/<td><b>(.*?)<\/b><\/td>/.exec(m[2]!)![1], m[2]!]));
+    const byNumber = new Map(rows.map((m) => [/<td class="number"><b>(.*?)<\/b><\/td>/.exec(m[2]!)![1], m[2]!]));
     expect(byNumber.get('G-24118')).toMatch(/<span class="status loaded">Loaded<\/span>.*<td class="id">\d{15,}<\/td><td>Waiting to be Sent<\/td>/);
     expect(byNumber.get('G-24140')).toMatch(/<span class="status in_review">In review<\/span>.*In Review.*NOT_LINKED_LINES/);
     expect(dom).toContain('data-alert="NOT_LINKED_LINES"');
