@@ -4,7 +4,7 @@
  *   GET  /_sandbox/state    → SandboxStateDump
  *   POST /_sandbox/faults   {faultRate?, faultKinds?, faults?, randomSeed?}  (replaces the config)
  *   POST /_sandbox/config   {perSecond?, daily?, latencyMs?, processDelayMs?, allowDuplicates?, retryAfter?, timeoutHoldMs?,
- *                            handleInvoicePayment?, attachmentMaxBytes?}
+ *                            handleInvoicePayment?, attachmentMaxBytes?, vendorInvoicesActiveOnly?, …}
  *   POST /_sandbox/reset    back to the seed
  */
 import type { ServerResponse } from 'node:http';

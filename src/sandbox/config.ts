@@ -22,6 +22,8 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   // docs/alma.md); waiting is the sandbox's default, so a payments file can follow an export.
   handleInvoicePayment: true,
   attachmentMaxBytes: 8 * 1024 * 1024,
+  // The vendor's invoice listing holds every invoice of the vendor, unless a test asks otherwise (types.ts).
+  vendorInvoicesActiveOnly: false,
   // Everything stored as sent, unless a test asks otherwise (tamper.ts).
   dropFields: [],
   alterFields: [],
@@ -42,6 +44,7 @@ export const configPatchSchema = z.strictObject({
   timeoutHoldMs: z.number().min(0).optional(),
   handleInvoicePayment: z.boolean().optional(),
   attachmentMaxBytes: z.number().int().min(0).optional(),
+  vendorInvoicesActiveOnly: z.boolean().optional(),
   dropFields: z.array(z.string().min(1)).optional(),
   alterFields: z.array(z.string().min(1)).optional(),
 });

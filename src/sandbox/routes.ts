@@ -33,6 +33,8 @@ export interface RouteDeps {
   attachmentMaxBytes: () => number;
   /** Lists and searches show a new invoice or line only this long after it was written. */
   indexLagMs: () => number;
+  /** The vendor's invoice listing leaves out every invoice not ACTIVE (types.ts `vendorInvoicesActiveOnly`). */
+  vendorInvoicesActiveOnly: () => boolean;
   /** Fields dropped or altered on write (tamper.ts). */
   tamper: () => TamperConfig;
 }
@@ -186,7 +188,7 @@ export function routeFor(method: string, segs: string[], query: URLSearchParams,
         run: () => {
           if (!vendor) throw new AlmaError(400, '401871', `Vendor ${id} not found.`);
           const { limit, offset } = pageParams(query);
-          const list = d.store.search({ clauses: [], vendor: id, visibleBefore: visibleBefore(d) });
+          const list = d.store.search({ clauses: [], vendor: id, baseStatus: d.vendorInvoicesActiveOnly() ? 'ACTIVE' : undefined, visibleBefore: visibleBefore(d) });
           return ok(listBody('invoice', list, limit, offset, (inv) => renderInvoice(inv, d.ctx, true)));
         },
       };

@@ -99,6 +99,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     handleInvoicePayment: () => config.handleInvoicePayment,
     attachmentMaxBytes: () => config.attachmentMaxBytes,
     indexLagMs: () => config.indexLagMs,
+    vendorInvoicesActiveOnly: () => config.vendorInvoicesActiveOnly,
     tamper: () => config,
   };
 

@@ -94,6 +94,14 @@ export interface SandboxConfig {
   /** Largest attachment accepted, in bytes (a larger one is refused with 60322). */
   attachmentMaxBytes: number;
   /**
+   * `GET /acq/vendors/{code}/invoices` lists only the vendor's ACTIVE invoices (a closed one is left
+   * out) when true. The OAS does not say which invoices that listing holds
+   * (docs/alma.md#look-ups-and-how-fresh-they-are), so listing only the active ones is as
+   * conformant as listing all (the default); tests use it to check that no look-up proves an
+   * invoice absent from that listing.
+   */
+  vendorInvoicesActiveOnly: boolean;
+  /**
    * Fields dropped from an invoice or line write before it is stored (`note`, `total_amount`,
    * `line.price`, …; sandbox/tamper.ts), as Alma drops a key it does not know: tests the canary.
    */

@@ -93,6 +93,21 @@ describe('GET /acq/invoices', () => {
     expect((await call(s, 'GET', '/acq/vendors/BLACKWELL/invoices')).json).toEqual({ total_record_count: 0 });
     expect(errorCode(await call(s, 'GET', '/acq/vendors/NOPE/invoices'))).toBe('401871');
   });
+
+  it('vendorInvoicesActiveOnly: the vendor listing leaves out a CLOSED invoice, which the search by vendor_code still finds', async () => {
+    // The OAS says nothing of which invoices the vendor listing holds; the search's base_status is
+    // "All by default" (docs/alma.md#look-ups-and-how-fresh-they-are).
+    const s = await start({ handleInvoicePayment: false });
+    await createInvoice(s, 'VI-1');
+    const [seeded] = (await call(s, 'GET', '/acq/invoices?q=invoice_number~G-23987')).json.invoice as { id: string }[];
+    expect((await call(s, 'POST', `/acq/invoices/${seeded!.id}?op=mark_in_erp`, { body: {} })).status).toBe(200);
+    expect(numbers(await call(s, 'GET', '/acq/vendors/GOBI/invoices?limit=100'))).toEqual(['G-23987', 'VI-1']);
+    expect((await call(s, 'POST', '/_sandbox/config', { body: { vendorInvoicesActiveOnly: true } })).status).toBe(200);
+    const active = await call(s, 'GET', '/acq/vendors/GOBI/invoices?limit=100');
+    expect(numbers(active)).toEqual(['VI-1']);
+    expect(active.json.total_record_count).toBe(1);
+    expect(numbers(await call(s, 'GET', '/acq/invoices?q=vendor_code~GOBI&limit=100&view=brief'))).toEqual(['G-23987', 'VI-1']);
+  });
 });
 
 describe('lists of lines and funds', () => {
