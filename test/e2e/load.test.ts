@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { expectExactlyOnce, sampleSubset, world, writes, type World } from '../helpers/sandbox.js';
 
 const SAMPLE = 'fixtures/sample-batch.csv';
@@ -55,6 +55,29 @@ describe('load into the sandbox', () => {
     expect(w.sandbox.state().counters.requestsTotal).toBe(before);
     expect(res.report!.summary).toMatchObject({ already_loaded: 7, requests: 0 });
     expect(res.report!.invoices.find((i) => i.number === 'G-24140')!.alerts[0]!.code).toBe('NOT_LINKED_LINES');
+  });
+
+  it('a lost journal does not double an invoice Alma has CLOSED, even where the vendor listing shows only ACTIVE ones', async () => {
+    // The OAS says nothing of which invoices GET /acq/vendors/{code}/invoices lists; the search's
+    // base_status is "All by default" (docs/alma.md#look-ups-and-how-fresh-they-are). Exported and
+    // marked with handle_invoice_payment off, every loaded invoice is CLOSED; the journal pruned,
+    // the same file again must find them all.
+    w = await world({ allowDuplicates: true, handleInvoicePayment: false, vendorInvoicesActiveOnly: true });
+    const first = await w.load([SAMPLE]);
+    expect(first.code, first.stderr).toBe(0);
+    const exported = await runCli(['export', '--mark-in-erp', '-o', join(w.dir, 'ex.csv'), '--rate', '200'], {
+      env: { ALMA_API_URL: w.sandbox.url, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: w.stateDir },
+    });
+    expect(exported.code, exported.stderr).toBe(0);
+    const closed = w.sandbox.state().invoices.filter((i) => i.base_status === 'CLOSED').map((i) => `${i.vendor} ${i.number}`);
+    expect(closed).toEqual(expect.arrayContaining(['GOBI G-24118', 'GOBI G-24131', 'HARRAS HA-2025-00412', 'HARRAS HA-2025-00430']));
+    const posts = writes(w.sandbox.state());
+    const res = await w.load([SAMPLE], { stateDir: join(w.dir, 'other-state') });
+    expect(res.code, res.stderr).toBe(0);
+    expect(writes(w.sandbox.state())).toBe(posts);
+    expect(res.report!.summary.already_loaded).toBe(7);
+    expect(res.report!.invoices.map((i) => i.id)).toEqual(first.report!.invoices.map((i) => i.id));
+    expectExactlyOnce(w.sandbox.state(), res.report!);
   });
 
   it('with an empty state dir, look-ups stop every duplicate even where Alma would allow one', async () => {

@@ -2,23 +2,28 @@
  * Finding invoices that already exist in Alma (docs/alma.md#look-ups-and-how-fresh-they-are), for
  * idempotent re-runs.
  *
- * Alma has no exact look-up by vendor + number. Two ways, both post-filtered for an exact
- * `number` AND `vendor.value`:
- * - search: `GET /acq/invoices/?q=invoice_number~N` (the path as the OAS declares it). `~` matches WORDS (OAS "Searching for
- *   words from…"), so `INV-1` also finds `INV-1-B`; one request per invoice, more when the
- *   word is common enough to need paging.
- * - vendor listing: `GET /acq/vendors/{code}/invoices` (MIT-LLAMA get_vendor_invoices), 100
- *   per page. It answers every invoice of that vendor, once read whole and unmoved
- *   (`#listVendor`; docs/alma.md#look-ups-and-how-fresh-they-are).
+ * Alma has no exact look-up by vendor + number. Both ways use the invoice search
+ * `GET /acq/invoices/` (the path as the OAS declares it), whose `base_status`, `invoice_workflow_status`
+ * and `owner` are "All by default" (OAS), so an invoice closed, paid or of another owner is found too;
+ * both are post-filtered for an exact `number` AND `vendor.value`:
+ * - by number: `q=invoice_number~N`. `~` matches WORDS (OAS "Searching for words from…"), so
+ *   `INV-1` also finds `INV-1-B`; one request per invoice, more when the word is common enough
+ *   to need paging.
+ * - by vendor: `q=vendor_code~CODE`, 100 per page: every invoice of that vendor (and those of
+ *   vendors whose code shares its words), once read whole and unmoved (`#listVendor`). Not
+ *   `GET /acq/vendors/{code}/invoices`: the OAS says nothing of which invoices that lists (statuses?
+ *   owners?), and a listing that leaves out a closed invoice would have it created a second time
+ *   after a lost journal (docs/alma.md#look-ups-and-how-fresh-they-are).
  *
  * Trade-off (serves the "≤ 2 extra requests per invoice, look-ups and status polls included"
- * budget): for a vendor with k ≥ 2 invoices in the batch, the first listing page tells how
- * many pages p the vendor has (counting the empty one read after a full last page: the listing
- * ends on a short page, `wholeListingStep`). If p ≤ k, listing costs p requests instead of k searches, so
- * the rest is listed and the snapshot answers non-fresh look-ups. If p > k, searching is
- * cheaper and the one page read is the price of finding out. A vendor with one invoice is
- * always searched (a listing can never beat one search). `fresh` look-ups, used after a
- * write whose outcome is unknown, always search live.
+ * budget): for a vendor with k ≥ 2 invoices in the batch, the first page of its search tells how
+ * many pages p it has (counting the empty one read after a full last page: the read ends on a
+ * short page, `wholeListingStep`; and counting other vendors' entries the word match brings). If
+ * p ≤ k, reading it costs p requests instead of k searches, so the rest is read and the snapshot
+ * answers non-fresh look-ups. If p > k, searching each is cheaper and the one page read is the
+ * price of finding out. A vendor with one invoice is always searched by number (a listing can
+ * never beat one search). `fresh` look-ups, used after a write whose outcome is unknown, always
+ * search live.
  *
  * When: `prepare` lists every vendor worth listing and searches the invoice of each vendor with
  * one, all at once, beside the checks before sending, and resolves when all are answered; the
@@ -37,12 +42,6 @@ import { listOf, toInt, toRemoteInvoice } from './remote.js';
 
 /** Alma's largest page (`limit` 0-100, OAS). */
 export const PAGE_SIZE = 100;
-
-/**
- * Vendor-not-found codes: OAS lists 401871, MIT's scripts check 402880
- * (docs/alma.md#errors-error-codes-and-alerts).
- */
-const VENDOR_NOT_FOUND = new Set(['401871', '402880']);
 
 /**
  * Reads every page of a list answer. Pages advance by the items received and stop at
@@ -66,7 +65,7 @@ const VENDOR_NOT_FOUND = new Set(['401871', '402880']);
  * - a page that repeats the one before (an `offset` the server ignores; the rule of every
  *   target, pages.ts `repeatsPage`) fails: without a total it would page forever, with one it
  *   would reach the total by counting the same entries twice and leave the rest unread.
- * A listing that proves an invoice absent (`provesAbsence`, the vendor listing) is read by a
+ * A listing that proves an invoice absent (`provesAbsence`, a vendor's search) is read by a
  * stricter rule, `wholeListingStep`, and any disagreement between its pages and its count fails it.
  * `what` names the request in the message (`GET /acq/invoices/{id}/lines`).
  */
@@ -116,7 +115,7 @@ export async function readAllPages(
 }
 
 /**
- * The end of a listing that proves absence (the vendor listing), as a careful client reads it:
+ * The end of a listing that proves absence (a vendor's search), as a careful client reads it:
  * it ends on a page shorter than `limit` (after a full page, the next one, empty), and only
  * there, with exactly `total_record_count` entries read, every page giving the first page's
  * total. Where the pages and the count disagree — more entries than the total, a short page
@@ -154,7 +153,15 @@ export class InvoiceLookup {
   readonly #http: JsonClient;
   /** vendor code → (key string → invoices), for vendors listed in full by `prepare`. */
   readonly #snapshots = new Map<string, Map<string, RemoteInvoice[]>>();
-  /** vendor code → how many invoices its listing holds (its first page says), plus those created since. */
+  /**
+   * vendor code → numbers its snapshot cannot answer: an entry with the number said no vendor and
+   * was not read by id (the batch does not name it), so such a look-up searches instead.
+   */
+  readonly #unsure = new Map<string, Set<string>>();
+  /**
+   * vendor code → how many entries its search holds (its first page says: other vendors' entries
+   * the word match brings count too, their pages are paid as well), plus invoices created since.
+   */
   readonly #totals = new Map<string, number>();
   /** vendor code → its invoices in the batch, for vendors worth listing not yet listed (a failed listing returns here). */
   readonly #deferred = new Map<string, number>();
@@ -219,7 +226,7 @@ export class InvoiceLookup {
     if (signal === undefined) await this.#listed(key.vendor);
     else if (this.#listings.has(key.vendor)) await untilAborted(this.#listings.get(key.vendor)!, signal);
     const snapshot = this.#snapshots.get(key.vendor);
-    if (snapshot !== undefined) return [...(snapshot.get(keyString(key)) ?? [])];
+    if (snapshot !== undefined && this.#unsure.get(key.vendor)?.has(key.number) !== true) return [...(snapshot.get(keyString(key)) ?? [])];
     return this.search(key, signal);
   }
 
@@ -241,15 +248,16 @@ export class InvoiceLookup {
     return listing;
   }
 
-  /** An invoice of this vendor was created: its listing grows by one. */
+  /** An invoice of this vendor was created: its search grows by one. */
   noteCreated(vendor: string): void {
     const total = this.#totals.get(vendor);
     if (total !== undefined) this.#totals.set(vendor, total + 1);
   }
 
   /**
-   * Requests to read these invoices of one vendor: the pages of its listing when that is fewer
-   * than one read each (known once `prepare` read its first page), else one each.
+   * Requests to read these invoices of one vendor: the pages of its search by vendor code when
+   * that is fewer than one read each (known once `prepare` read its first page; the pages hold
+   * the entries of vendors whose code shares a word, too), else one each.
    */
   readCost(vendor: string, count: number): number {
     const total = this.#totals.get(vendor);
@@ -258,15 +266,16 @@ export class InvoiceLookup {
   }
 
   /**
-   * The vendor's whole listing, by invoice id, to read many of its invoices at once (their
-   * statuses and alerts, after processing); undefined when it cannot be read, so the caller
-   * reads them one by one.
+   * The vendor's whole search by vendor code, by invoice id, to read many of its invoices at once
+   * (their statuses and alerts, after processing); undefined when it cannot be read, so the caller
+   * reads them one by one. Presence only: the caller takes the ids it asks for (ids are unique,
+   * so another vendor's entry the word match brings is never taken for one), and reads by id
+   * each invoice it does not show.
    */
   async listVendor(vendor: string): Promise<Map<string, RemoteInvoice> | undefined> {
-    const path = `/acq/vendors/${encodeURIComponent(vendor)}/invoices`;
     let all: JsonValue[];
     try {
-      all = await readAllPages((offset) => this.#http.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset } }), 'invoice', undefined, `GET ${path}`);
+      all = await readAllPages((offset) => this.#searchPage(vendorQuery(vendor), offset), 'invoice', undefined, searchWhat(vendorQuery(vendor)));
     } catch (err) {
       if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
       return undefined;
@@ -281,28 +290,32 @@ export class InvoiceLookup {
   }
 
   /**
-   * Live word search, post-filtered for the exact vendor and number. The OAS lists 412400
-   * "Invoice X not found" among this search's errors: a search that finds nothing may say so
-   * that way rather than with `{"total_record_count": 0}` (sample 10), and it means no match.
+   * One page of the invoice search. The OAS lists 412400 "Invoice X not found" among this search's
+   * errors: a search that finds nothing may say so that way rather than with
+   * `{"total_record_count": 0}` (sample 10), and it means no match.
    */
+  async #searchPage(q: string, offset: number, signal?: AbortSignal): Promise<JsonValue> {
+    try {
+      return await this.#http.json({
+        method: 'GET',
+        // The search as the OAS declares it, with the trailing slash (the create is declared without).
+        path: '/acq/invoices/',
+        query: { q, limit: PAGE_SIZE, offset, view: 'brief' },
+        signal,
+      });
+    } catch (err) {
+      // No item: none found. Not from an error document under a 2xx (`inSuccess`): nothing shows
+      // Alma answering so, and absence read from it would create an invoice that exists again
+      // (docs/alma.md#errors-error-codes-and-alerts).
+      if (err instanceof ApiError && isRefusal(err) && !err.inSuccess && err.code === SEARCH_FOUND_NOTHING) return { total_record_count: new JsonNumber('0') };
+      throw err;
+    }
+  }
+
+  /** Live word search by number (`#searchPage`), post-filtered for the exact vendor and number. */
   async search(key: InvoiceKey, signal?: AbortSignal): Promise<RemoteInvoice[]> {
-    const all = await readAllPages(async (offset) => {
-      try {
-        return await this.#http.json({
-          method: 'GET',
-          // The search as the OAS declares it, with the trailing slash (the create is declared without).
-          path: '/acq/invoices/',
-          query: { q: `invoice_number~${key.number}`, limit: PAGE_SIZE, offset, view: 'brief' },
-          signal,
-        });
-      } catch (err) {
-        // No item: none found. Not from an error document under a 2xx (`inSuccess`): nothing shows
-        // Alma answering so, and absence read from it would create an invoice that exists again
-        // (docs/alma.md#errors-error-codes-and-alerts).
-        if (err instanceof ApiError && isRefusal(err) && !err.inSuccess && err.code === SEARCH_FOUND_NOTHING) return { total_record_count: new JsonNumber('0') };
-        throw err;
-      }
-    }, 'invoice', undefined, `GET /acq/invoices/?q=invoice_number~${key.number}`);
+    const q = `invoice_number~${key.number}`;
+    const all = await readAllPages((offset) => this.#searchPage(q, offset, signal), 'invoice', undefined, searchWhat(q));
     return this.#exactMatches(all, key, signal);
   }
 
@@ -319,23 +332,36 @@ export class InvoiceLookup {
       if (!isJsonObject(v) || jsonText(v['number']) !== key.number) continue;
       const inv = toRemoteInvoice(v, { held: true });
       if (inv === undefined) {
-        throw cutShort(`GET /acq/invoices/?q=invoice_number~${key.number}: an entry with number ${key.number} has no id, so whether it is vendor ${key.vendor}'s invoice cannot be told`);
+        throw cutShort(`${searchWhat(`invoice_number~${key.number}`)}: an entry with number ${key.number} has no id, so whether it is vendor ${key.vendor}'s invoice cannot be told`);
       }
       if (inv.vendor === key.vendor) out.push(inv);
       else if (inv.vendor === '') {
-        const read = toRemoteInvoice(await this.#http.json({ method: 'GET', path: `/acq/invoices/${encodeURIComponent(inv.id)}`, query: { view: 'brief' }, signal }), { held: true });
-        if (read === undefined) throw cutShort(`GET /acq/invoices/${inv.id}: the answer has no invoice id`);
-        if (read.vendor === '') throw cutShort(`GET /acq/invoices/${inv.id}: invoice ${key.number} is shown without its vendor, so whether it is vendor ${key.vendor}'s cannot be told`);
+        const read = await this.#readVendorOf(inv.id, key.number, key.vendor, true, signal);
         if (read.vendor === key.vendor && read.number === key.number) out.push(read);
       }
     }
     return out;
   }
 
+  /** An entry a search shows without its vendor, read by its id to learn it; one still without fails the look-up. */
+  async #readVendorOf(id: string, number: string, vendor: string, held: boolean, signal?: AbortSignal): Promise<RemoteInvoice> {
+    const read = toRemoteInvoice(await this.#http.json({ method: 'GET', path: `/acq/invoices/${encodeURIComponent(id)}`, query: { view: 'brief' }, signal }), { held });
+    if (read === undefined) throw cutShort(`GET /acq/invoices/${id}: the answer has no invoice id`);
+    if (read.vendor === '') throw cutShort(`GET /acq/invoices/${id}: invoice ${number} is shown without its vendor, so whether it is vendor ${vendor}'s cannot be told`);
+    return read;
+  }
+
+  /**
+   * Reads a vendor's invoices by the search `q=vendor_code~CODE` when its pages cost no more than
+   * searching each of its invoices in the batch, and keeps them as the snapshot that proves an
+   * invoice absent. The search, not `GET /acq/vendors/{code}/invoices`: its statuses and owners are
+   * "All by default" (OAS), while which invoices the vendor listing holds is not documented
+   * (docs/alma.md#look-ups-and-how-fresh-they-are). A vendor Alma does not know is no error here:
+   * its search is empty, and creating its invoice fails on its own (the checks report it before).
+   */
   async #listVendor(vendor: string, invoicesInBatch: number): Promise<void> {
-    const path = `/acq/vendors/${encodeURIComponent(vendor)}/invoices`;
-    const fetchPage = (offset: number): Promise<JsonValue> =>
-      this.#http.json({ method: 'GET', path, query: { limit: PAGE_SIZE, offset } });
+    const q = vendorQuery(vendor);
+    const fetchPage = (offset: number): Promise<JsonValue> => this.#searchPage(q, offset);
     try {
       const first = await fetchPage(0);
       const total = isJsonObject(first) ? toInt(first['total_record_count']) : undefined;
@@ -346,42 +372,56 @@ export class InvoiceLookup {
       if (Math.floor(total / PAGE_SIZE) + 1 > invoicesInBatch) return; // searching is cheaper
       // A snapshot must be complete to prove absence: pages and count that disagree fail the
       // read (BAD_RESPONSE), and each invoice is searched instead.
-      this.#remember(vendor, await readAllPages(fetchPage, 'invoice', first, `GET ${path}`, { provesAbsence: { limit: PAGE_SIZE } }));
+      await this.#remember(vendor, await readAllPages(fetchPage, 'invoice', first, searchWhat(q), { provesAbsence: { limit: PAGE_SIZE } }));
     } catch (err) {
       if (runStopOf(err) !== undefined || !(err instanceof ApiError)) throw err;
-      // A vendor Alma does not know has no invoices; creating one will fail on its own. Not from an
-      // error document under a 2xx (`inSuccess`): no proof of absence, so each invoice is searched
-      // (docs/alma.md#errors-error-codes-and-alerts).
-      if (VENDOR_NOT_FOUND.has(err.code) && !err.inSuccess) this.#remember(vendor, []);
-      // Any other refusal, or a listing that cannot be trusted whole: fall back to searching each invoice.
+      // A refusal, a read by id that failed, or a listing that cannot be trusted whole: fall back
+      // to searching each invoice.
     }
   }
 
   /**
-   * Keeps the listing as a snapshot, unless an entry cannot be read or two carry one id: a
+   * Keeps the vendor's search as a snapshot, unless an entry cannot be read or two carry one id: a
    * snapshot is trusted to say "does not exist", so it must not silently drop anything. An
-   * invoice on two pages says the listing moved while it was paged (an invoice added, deleted
+   * invoice on two pages says the search moved while it was paged (an invoice added, deleted
    * or re-sorted by someone else), and the one it pushed across a page boundary unread may be
-   * one of this batch's — held as absent, it would be created a second time. The listing is
-   * scoped to the vendor, so an entry without a vendor code belongs to it.
+   * one of this batch's — held as absent, it would be created a second time. `~` matches words,
+   * so entries of another vendor (`GOBI-UK` for `GOBI`) are left out by their exact `vendor.value`;
+   * an entry that says no vendor is read by its id when the batch names its number (as the search
+   * by number does, `#exactMatches`), else its number is left to a search (`#unsure`).
    */
-  #remember(vendor: string, all: JsonValue[]): void {
+  async #remember(vendor: string, all: JsonValue[]): Promise<void> {
     const map = new Map<string, RemoteInvoice[]>();
+    const unsure = new Set<string>();
     const ids = new Set<string>();
     const wanted = this.#wanted.get(vendor);
     for (const v of all) {
       const number = isJsonObject(v) ? jsonText(v['number']) : undefined;
-      const inv = toRemoteInvoice(v, { held: number !== undefined && wanted?.has(number) === true });
+      const held = number !== undefined && wanted?.has(number) === true;
+      let inv = toRemoteInvoice(v, { held });
       if (inv === undefined || inv.number === '' || ids.has(inv.id)) return;
       ids.add(inv.id);
-      const owner = inv.vendor === '' ? vendor : inv.vendor;
-      if (owner !== vendor) continue;
+      if (inv.vendor === '') {
+        if (!held) {
+          unsure.add(inv.number);
+          continue;
+        }
+        inv = await this.#readVendorOf(inv.id, inv.number, vendor, true);
+      }
+      if (inv.vendor !== vendor) continue;
       const k = keyString({ vendor, number: inv.number });
-      map.set(k, [...(map.get(k) ?? []), { ...inv, vendor }]);
+      map.set(k, [...(map.get(k) ?? []), inv]);
     }
     this.#snapshots.set(vendor, map);
+    this.#unsure.set(vendor, unsure);
   }
 }
+
+/** The search for one vendor's invoices: a word match on its code (post-filtered, `#remember`). */
+const vendorQuery = (vendor: string): string => `vendor_code~${vendor}`;
+
+/** The search as a message names it. */
+const searchWhat = (q: string): string => `GET /acq/invoices/?q=${q}`;
 
 /**
  * `p`, or the signal's reason once it is aborted: for a read another look-up started and shares

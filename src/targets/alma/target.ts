@@ -210,8 +210,9 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       await Promise.all(
         [...countByVendor(wanted)].map(async ([vendor, n]) => {
           const ids = wanted.filter((w) => w.key.vendor === vendor).map((w) => w.id);
-          // The listing when it is cheaper (it answers every invoice of the vendor); the ones it
-          // does not show yet are left out, and the engine reads those on their own.
+          // The vendor's search (`q=vendor_code~`, lookup.ts `listVendor`) when it is cheaper: the
+          // pages `prepare` costed, so no request more than before. The ones it does not show yet
+          // are left out, and the engine reads those on their own.
           const listed = lookup.readCost(vendor, n) < n ? await lookup.listVendor(vendor) : undefined;
           if (listed === undefined) await Promise.all(ids.map(one));
           else for (const id of ids) if (listed.has(id)) out.set(id, listed.get(id)!);

@@ -169,7 +169,7 @@ describe('findInvoices by word search', () => {
   });
 });
 
-describe('prepareLookups: vendor listing when it is cheaper', () => {
+describe('prepareLookups: a vendor\'s invoices read by the search on vendor_code when it is cheaper', () => {
   const keys = [
     { vendor: 'ACME', number: 'A1' },
     { vendor: 'ACME', number: 'A2' },
@@ -183,10 +183,10 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
     const t = target();
     api.script(
       // ACME: 150 invoices = 2 pages ≤ 3 invoices in the batch → list both pages
-      { path: /^\/almaws\/v1\/acq\/vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 150, invoice: [inv('11', 'A1', 'ACME'), ...noise(99, 100)] } },
-      { path: /^\/almaws\/v1\/acq\/vendors\/ACME\/invoices\?limit=100&offset=100$/, body: { total_record_count: 150, invoice: noise(50, 300) } },
+      { path: /^\/almaws\/v1\/acq\/invoices\/\?limit=100&offset=0&q=vendor_code%7EACME&view=brief$/, body: { total_record_count: 150, invoice: [inv('11', 'A1', 'ACME'), ...noise(99, 100)] } },
+      { path: /^\/almaws\/v1\/acq\/invoices\/\?limit=100&offset=100&q=vendor_code%7EACME&view=brief$/, body: { total_record_count: 150, invoice: noise(50, 300) } },
       // BIG: 450 invoices = 5 pages > 2 → one page, then search instead
-      { path: /^\/almaws\/v1\/acq\/vendors\/BIG\/invoices\?limit=100&offset=0$/, body: { total_record_count: 450, invoice: [inv('21', 'B1', 'BIG')] } },
+      { path: /^\/almaws\/v1\/acq\/invoices\/\?limit=100&offset=0&q=vendor_code%7EBIG&view=brief$/, body: { total_record_count: 450, invoice: [inv('21', 'B1', 'BIG')] } },
       // SOLO: one invoice in the batch → searched, never listed
       { path: /invoice_number%7ES1/, body: { total_record_count: 0 } },
     );
@@ -195,9 +195,9 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
     await t.prepareLookups(keys);
     expect(api.log().sort()).toEqual([
       'GET /almaws/v1/acq/invoices/?q=invoice_number%7ES1&limit=100&offset=0&view=brief',
-      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0',
-      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=100',
-      'GET /almaws/v1/acq/vendors/BIG/invoices?limit=100&offset=0',
+      'GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=0&view=brief',
+      'GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=100&view=brief',
+      'GET /almaws/v1/acq/invoices/?q=vendor_code%7EBIG&limit=100&offset=0&view=brief',
     ]);
 
     // answered from the snapshot and from prepare's search: no request
@@ -227,7 +227,7 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
   it('keeps the answer of the batch\'s invoices found (to compare with the file), without lines, and not of the vendor\'s others', async () => {
     const t = target();
     const withLines = { ...inv('11', 'A1', 'ACME'), note: [{ content: 'March' }], invoice_lines: { invoice_line: [{ number: '1' }] } };
-    api.script({ path: /vendors\/ACME/, body: { total_record_count: 3, invoice: [withLines, inv('12', 'OLD-7', 'ACME'), inv('13', 'A2', 'ACME')] } });
+    api.script({ path: /vendor_code%7EACME&/, body: { total_record_count: 3, invoice: [withLines, inv('12', 'OLD-7', 'ACME'), inv('13', 'A2', 'ACME')] } });
     await t.prepareLookups([keys[0]!, keys[1]!]);
     const [a1] = await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false });
     expect(a1!.held).toMatchObject({ id: '11', note: [{ content: 'March' }] });
@@ -242,11 +242,11 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
   it('lists every vendor worth listing once, before any look-up, and answers them all from it', async () => {
     const t = target();
     api.script(
-      { path: /vendors\/ACME/, body: { total_record_count: 1, invoice: [inv('11', 'A1', 'ACME')] } },
-      { path: /vendors\/BIG/, body: { total_record_count: 2, invoice: [inv('21', 'B1', 'BIG'), inv('22', 'B3', 'BIG')] } },
+      { path: /vendor_code%7EACME&/, body: { total_record_count: 1, invoice: [inv('11', 'A1', 'ACME')] } },
+      { path: /vendor_code%7EBIG&/, body: { total_record_count: 2, invoice: [inv('21', 'B1', 'BIG'), inv('22', 'B3', 'BIG')] } },
     );
     await t.prepareLookups([keys[0]!, keys[1]!, { vendor: 'BIG', number: 'B1' }, { vendor: 'BIG', number: 'B2' }, { vendor: 'BIG', number: 'B3' }]);
-    expect(api.log().sort()).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0', 'GET /almaws/v1/acq/vendors/BIG/invoices?limit=100&offset=0']);
+    expect(api.log().sort()).toEqual(['GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=0&view=brief', 'GET /almaws/v1/acq/invoices/?q=vendor_code%7EBIG&limit=100&offset=0&view=brief']);
     // three look-ups at once: no request
     const found = await Promise.all(['B1', 'B2', 'B3'].map((number) => t.findInvoices({ vendor: 'BIG', number }, { fresh: false })));
     expect(found.map((f) => f.map((r) => r.id))).toEqual([['21'], [], ['22']]);
@@ -258,56 +258,96 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
   it('lists again at the next look-up when a listing failed on the way (a refused key), and never searches instead', async () => {
     const t = target();
     api.script(
-      { path: /vendors\/ACME/, body: { total_record_count: 0 } },
-      { path: /vendors\/BIG/, status: 401, body: '<web_service_result><errorList><error><errorCode>UNAUTHORIZED</errorCode><errorMessage>no</errorMessage></error></errorList></web_service_result>' },
+      { path: /vendor_code%7EACME&/, body: { total_record_count: 0 } },
+      { path: /vendor_code%7EBIG&/, status: 401, body: '<web_service_result><errorList><error><errorCode>UNAUTHORIZED</errorCode><errorMessage>no</errorMessage></error></errorList></web_service_result>' },
     );
     await expect(t.prepareLookups([keys[0]!, keys[1]!, { vendor: 'BIG', number: 'B1' }, { vendor: 'BIG', number: 'B2' }])).rejects.toMatchObject({ name: 'AuthError' });
-    api.script({ path: /vendors\/BIG/, body: { total_record_count: 1, invoice: [inv('22', 'B2', 'BIG')] } });
+    api.script({ path: /vendor_code%7EBIG&/, body: { total_record_count: 1, invoice: [inv('22', 'B2', 'BIG')] } });
     expect((await t.findInvoices({ vendor: 'BIG', number: 'B2' }, { fresh: false })).map((r) => r.id)).toEqual(['22']);
     expect(await t.findInvoices({ vendor: 'BIG', number: 'B1' }, { fresh: false })).toEqual([]);
     expect(api.log().filter((l) => l.includes('invoice_number'))).toEqual([]);
-    expect(api.log().filter((l) => l.includes('vendors/BIG'))).toHaveLength(2);
+    expect(api.log().filter((l) => l.includes('vendor_code%7EBIG'))).toHaveLength(2);
     api.agent.assertNoPendingInterceptors();
   });
 
   it('a look-up the first Ctrl-C may end (its `signal`, engine.ts #lookUp) starts no listing other look-ups would share: it searches its invoice', async () => {
     const t = target();
     api.script(
-      { path: /vendors\/ACME/, body: { total_record_count: 0 } },
-      { path: /vendors\/BIG/, status: 401, body: '<web_service_result><errorList><error><errorCode>UNAUTHORIZED</errorCode><errorMessage>no</errorMessage></error></errorList></web_service_result>' },
+      { path: /vendor_code%7EACME&/, body: { total_record_count: 0 } },
+      { path: /vendor_code%7EBIG&/, status: 401, body: '<web_service_result><errorList><error><errorCode>UNAUTHORIZED</errorCode><errorMessage>no</errorMessage></error></errorList></web_service_result>' },
     );
     await expect(t.prepareLookups([keys[0]!, keys[1]!, { vendor: 'BIG', number: 'B1' }, { vendor: 'BIG', number: 'B2' }])).rejects.toMatchObject({ name: 'AuthError' });
     api.script({ path: /invoice_number%7EB2/, body: { total_record_count: 1, invoice: [inv('22', 'B2', 'BIG')] } });
     const signal = new AbortController().signal;
     expect((await t.findInvoices({ vendor: 'BIG', number: 'B2' }, { fresh: false, signal })).map((r) => r.id)).toEqual(['22']);
     expect(api.log().slice(-1)).toEqual(['GET /almaws/v1/acq/invoices/?q=invoice_number%7EB2&limit=100&offset=0&view=brief']);
-    expect(api.log().filter((l) => l.includes('vendors/BIG'))).toHaveLength(1);
+    expect(api.log().filter((l) => l.includes('vendor_code%7EBIG'))).toHaveLength(1);
     api.agent.assertNoPendingInterceptors();
   });
 
-  it("leaves out an entry of another vendor in a vendor's listing (not this vendor's invoice of that number); one without a vendor code is the vendor's", async () => {
+  it("leaves out entries of another vendor that the word match on vendor_code brings (GOBI-UK for GOBI), and counts their pages", async () => {
     const t = target();
-    const noVendor = { ...inv('12', 'A2', 'ACME'), vendor: undefined };
-    api.script({ path: /vendors\/ACME/, body: { total_record_count: 2, invoice: [inv('91', 'A1', 'OTHER'), noVendor] } });
+    // `~` matches words (docs/alma.md#look-ups-and-how-fresh-they-are): ACME-UK's and UK ACME's
+    // invoices come back with ACME's, one of them with a number of the batch.
+    api.script({ path: /vendor_code%7EACME&/, body: { total_record_count: 3, invoice: [inv('91', 'A1', 'ACME-UK'), inv('92', 'A2', 'UK ACME'), inv('12', 'A2', 'ACME')] } });
     await t.prepareLookups([keys[0]!, keys[1]!]);
-    // From the snapshot, no request: A1 is held by OTHER only, so ACME has none of it.
     expect(await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false })).toEqual([]);
     expect((await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false })).map((f) => [f.id, f.vendor])).toEqual([['12', 'ACME']]);
-    expect(api.log()).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0']);
+    expect(api.log()).toEqual(['GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=0&view=brief']);
+    api.agent.assertNoPendingInterceptors();
   });
 
-  it('treats a vendor Alma does not know as having no invoices', async () => {
+  it('the cost of reading a vendor counts the pages of its search, other vendors\' entries included', async () => {
     const t = target();
-    api.script({ status: 400, body: almaError('401871', 'Vendor ACME not found.') });
-    await t.prepareLookups(keys.slice(0, 2));
+    // 250 entries for vendor_code~ACME (most of them ACME-UK's): 3 pages, more than searching 2 invoices
+    api.script(
+      { path: /vendor_code%7EACME&/, body: { total_record_count: 250, invoice: Array.from({ length: 100 }, (_, i) => inv(`8${i}`, `U-${i}`, 'ACME-UK')) } },
+      { path: /invoice_number%7EA1&/, body: { total_record_count: 0 } },
+    );
+    await t.prepareLookups([keys[0]!, keys[1]!]);
+    expect(t.readCost!('ACME', 2)).toBe(2);
+    expect(t.readCost!('ACME', 5)).toBe(3);
     expect(await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false })).toEqual([]);
-    expect(api.log()).toHaveLength(1);
+    expect(api.log().filter((l) => l.includes('vendor_code'))).toHaveLength(1);
   });
 
-  it("takes no absence from 401871 in Alma's error document under a 200: each invoice is searched instead", async () => {
+  it("an entry without a vendor code is read by its id when the batch names its number; one it does not name is left to a search", async () => {
+    const t = target();
+    const noVendor = (id: string, number: string) => ({ ...inv(id, number, 'ACME'), vendor: undefined });
+    api.script(
+      { path: /vendor_code%7EACME&/, body: { total_record_count: 3, invoice: [noVendor('12', 'A2'), noVendor('13', 'A1'), noVendor('14', 'OLD-7')] } },
+      { path: /^\/almaws\/v1\/acq\/invoices\/12\?view=brief$/, body: inv('12', 'A2', 'ACME') },
+      // A1's entry is another vendor's (the word match): not ACME's A1
+      { path: /^\/almaws\/v1\/acq\/invoices\/13\?view=brief$/, body: inv('13', 'A1', 'ACME-UK') },
+    );
+    await t.prepareLookups([keys[0]!, keys[1]!]);
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false })).map((f) => [f.id, f.vendor])).toEqual([['12', 'ACME']]);
+    expect(await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false })).toEqual([]);
+    expect(api.log()).toHaveLength(3);
+    api.script(
+      { path: /invoice_number%7EOLD-7&/, body: { total_record_count: 1, invoice: [noVendor('14', 'OLD-7')] } },
+      { path: /^\/almaws\/v1\/acq\/invoices\/14\?view=brief$/, body: inv('14', 'OLD-7', 'ACME') },
+    );
+    expect((await t.findInvoices({ vendor: 'ACME', number: 'OLD-7' }, { fresh: false })).map((f) => f.id)).toEqual(['14']);
+    api.agent.assertNoPendingInterceptors();
+  });
+
+  it('treats a vendor whose search finds nothing ({"total_record_count": 0}, or 412400) as having no invoices', async () => {
     const t = target();
     api.script(
-      { path: /vendors/, body: almaError('401871', 'Vendor ACME not found.') },
+      { path: /vendor_code%7EACME&/, body: { total_record_count: 0 } },
+      { path: /vendor_code%7EBIG&/, status: 400, body: almaError('412400', 'Invoice not found.') },
+    );
+    await t.prepareLookups([keys[0]!, keys[1]!, keys[3]!, keys[4]!]);
+    expect(await t.findInvoices({ vendor: 'ACME', number: 'A1' }, { fresh: false })).toEqual([]);
+    expect(await t.findInvoices({ vendor: 'BIG', number: 'B1' }, { fresh: false })).toEqual([]);
+    expect(api.log()).toHaveLength(2);
+  });
+
+  it("takes no absence from 412400 in Alma's error document under a 200: each invoice is searched instead", async () => {
+    const t = target();
+    api.script(
+      { path: /vendor_code/, body: almaError('412400', 'Invoice not found.') },
       { path: /invoice_number%7EA1/, body: { total_record_count: 1, invoice: [inv('11', 'A1', 'ACME')] } },
     );
     await t.prepareLookups(keys.slice(0, 2));
@@ -318,7 +358,7 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
   it('does not trust a listing with an entry it cannot read, and searches instead', async () => {
     const t = target();
     api.script(
-      { path: /vendors/, body: { total_record_count: 2, invoice: [inv('11', 'A1', 'ACME'), { number: 'A2' }] } },
+      { path: /vendor_code/, body: { total_record_count: 2, invoice: [inv('11', 'A1', 'ACME'), { number: 'A2' }] } },
       { path: /invoice_number%7EA2/, body: { total_record_count: 1, invoice: [inv('12', 'A2', 'ACME')] } },
     );
     await t.prepareLookups(keys.slice(0, 2));
@@ -333,8 +373,8 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
     // entry again, and A2 is on no page read.
     const page1 = [inv('11', 'A1', 'ACME'), ...noise(99, 100)];
     api.script(
-      { path: /vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 150, invoice: page1 } },
-      { path: /vendors\/ACME\/invoices\?limit=100&offset=100$/, body: { total_record_count: 150, invoice: [page1[99], ...noise(49, 300)] } },
+      { path: /limit=100&offset=0&q=vendor_code%7EACME&/, body: { total_record_count: 150, invoice: page1 } },
+      { path: /limit=100&offset=100&q=vendor_code%7EACME&/, body: { total_record_count: 150, invoice: [page1[99], ...noise(49, 300)] } },
       { path: /invoice_number%7EA2/, body: { total_record_count: 1, invoice: [inv('12', 'A2', 'ACME')] } },
     );
     await t.prepareLookups(keys.slice(0, 2));
@@ -353,7 +393,7 @@ describe('prepareLookups: vendor listing when it is cheaper', () => {
 
 describe('prepareLookups: a vendor listing whose count and pages disagree is not trusted, and the invoices are searched', () => {
   const two = [{ vendor: 'ACME', number: 'A1' }, { vendor: 'ACME', number: 'A2' }];
-  const listing = (offset: number) => new RegExp(`vendors/ACME/invoices\\?limit=100&offset=${offset}$`);
+  const listing = (offset: number) => new RegExp(`limit=100&offset=${offset}&q=vendor_code%7EACME&`);
   const searchA2 = { path: /invoice_number%7EA2/, body: { total_record_count: 1, invoice: [inv('12', 'A2', 'ACME')] } };
   const a2 = async (t: ReturnType<typeof target>) => (await t.findInvoices({ vendor: 'ACME', number: 'A2' }, { fresh: false })).map((f) => f.id);
 
@@ -362,7 +402,7 @@ describe('prepareLookups: a vendor listing whose count and pages disagree is not
     api.script({ path: listing(0), body: { total_record_count: 3, invoice: [inv('11', 'A1', 'ACME'), ...noise(99)] } }, searchA2);
     await t.prepareLookups(two);
     expect(await a2(t)).toEqual(['12']);
-    expect(api.log().filter((l) => l.includes('vendors/'))).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0']);
+    expect(api.log().filter((l) => l.includes('vendor_code'))).toEqual(['GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=0&view=brief']);
     api.agent.assertNoPendingInterceptors();
   });
 
@@ -389,9 +429,9 @@ describe('prepareLookups: a vendor listing whose count and pages disagree is not
     );
     await t.prepareLookups(two);
     expect(await a2(t)).toEqual(['12']);
-    expect(api.log().filter((l) => l.includes('vendors/'))).toEqual([
-      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0',
-      'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=100',
+    expect(api.log().filter((l) => l.includes('vendor_code'))).toEqual([
+      'GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=0&view=brief',
+      'GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=100&view=brief',
     ]);
   });
 
@@ -403,7 +443,7 @@ describe('prepareLookups: a vendor listing whose count and pages disagree is not
     );
     await t.prepareLookups(two);
     expect(await a2(t)).toEqual([]);
-    expect(api.log()).toEqual(['GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0', 'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=100']);
+    expect(api.log()).toEqual(['GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=0&view=brief', 'GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=100&view=brief']);
     api.agent.assertNoPendingInterceptors();
   });
 
@@ -412,7 +452,7 @@ describe('prepareLookups: a vendor listing whose count and pages disagree is not
     api.script({ path: listing(0), body: { total_record_count: 200, invoice: noise(100) } }, searchA2);
     await t.prepareLookups(two);
     expect(await a2(t)).toEqual(['12']);
-    expect(api.log().filter((l) => l.includes('vendors/'))).toHaveLength(1);
+    expect(api.log().filter((l) => l.includes('vendor_code'))).toHaveLength(1);
   });
 });
 
@@ -424,7 +464,7 @@ describe('readInvoices: many invoices of a vendor in one listing, when that is c
 
   it('costs the listing pages once prepare has read them, else one read an invoice', async () => {
     const t = target();
-    api.script({ path: /vendors\/ACME/, body: { total_record_count: 150, invoice: noise(100) } }, { path: /vendors\/ACME/, body: { total_record_count: 150, invoice: noise(50, 100) } });
+    api.script({ path: /vendor_code%7EACME&/, body: { total_record_count: 150, invoice: noise(100) } }, { path: /vendor_code%7EACME&/, body: { total_record_count: 150, invoice: noise(50, 100) } });
     await t.prepareLookups([{ vendor: 'ACME', number: 'A1' }, { vendor: 'ACME', number: 'A2' }, { vendor: 'ACME', number: 'A3' }]);
     expect(t.readCost!('ACME', 5)).toBe(2);
     expect(t.readCost!('ACME', 1)).toBe(1);
@@ -433,10 +473,10 @@ describe('readInvoices: many invoices of a vendor in one listing, when that is c
 
   it('reads the listing for a vendor worth it, leaves out what it does not show, and reads others one by one', async () => {
     const t = target();
-    api.script({ path: /vendors\/ACME/, body: { total_record_count: 1, invoice: [inv('11', 'A1', 'ACME')] } });
+    api.script({ path: /vendor_code%7EACME&/, body: { total_record_count: 1, invoice: [inv('11', 'A1', 'ACME')] } });
     await t.prepareLookups([{ vendor: 'ACME', number: 'A1' }, { vendor: 'ACME', number: 'A2' }]);
     api.script(
-      { path: /vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 3, invoice: [processed('11', 'A1', 'ACME'), inv('12', 'A2', 'ACME'), inv('10', 'OLD', 'ACME')] } },
+      { path: /limit=100&offset=0&q=vendor_code%7EACME&/, body: { total_record_count: 3, invoice: [processed('11', 'A1', 'ACME'), inv('12', 'A2', 'ACME'), inv('10', 'OLD', 'ACME')] } },
       { path: /^\/almaws\/v1\/acq\/invoices\/21\?view=brief$/, body: processed('21', 'S1', 'SOLO') },
     );
     const got = await t.readInvoices!([
@@ -448,7 +488,7 @@ describe('readInvoices: many invoices of a vendor in one listing, when that is c
     expect([...got.keys()].sort()).toEqual(['11', '12', '21']);
     expect(got.get('11')).toMatchObject({ processed: true, workflowStatus: 'Waiting to be Sent' });
     expect(got.get('12')).toMatchObject({ processed: false });
-    expect(api.log().slice(1).sort()).toEqual(['GET /almaws/v1/acq/invoices/21?view=brief', 'GET /almaws/v1/acq/vendors/ACME/invoices?limit=100&offset=0']);
+    expect(api.log().slice(1).sort()).toEqual(['GET /almaws/v1/acq/invoices/21?view=brief', 'GET /almaws/v1/acq/invoices/?q=vendor_code%7EACME&limit=100&offset=0&view=brief']);
     api.agent.assertNoPendingInterceptors();
   });
 });

@@ -46,6 +46,8 @@ const query = (path: string, ...params: string[]): RegExp =>
   new RegExp(`^${path.replace(/[/?]/g, '\\$&')}\\?${params.map((p) => `(?=(?:.*&)?${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:&|$))`).join('')}`);
 const funds = (code: string, mode: 'POL' | 'ALL'): RegExp => query('/almaws/v1/acq/funds', `q=fund_code%7E${code}`, `mode=${mode}`);
 const search = (number: string): RegExp => query('/almaws/v1/acq/invoices/', `q=invoice_number%7E${number}`);
+/** The first page of a vendor's invoices, read by the search on its code (lookup.ts #listVendor). */
+const vendorSearch = (code: string): RegExp => query('/almaws/v1/acq/invoices/', `q=vendor_code%7E${code}`, 'offset=0');
 const LINE_TYPES = '/almaws/v1/conf/code-tables/InvoiceLinesTypes';
 const CURRENCIES = '/almaws/v1/conf/code-tables/Currency_CT';
 const remainingHeader = (n: number) => ({ 'x-exl-api-remaining': String(n) });
@@ -82,7 +84,7 @@ describe('runPreflight: the PO line\'s quantity', () => {
       { path: '/almaws/v1/acq/po-lines/POL-2', body: polBody('POL-2', 'ACME') },
       { path: LINE_TYPES, body: linesTypes },
       { path: CURRENCIES, body: currencies },
-      { path: /^\/almaws\/v1\/acq\/vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 0 } },
+      { path: vendorSearch('ACME'), body: { total_record_count: 0 } },
     );
     const out = await runPreflight(invoices, { http, rate: 10, pollTimeoutMs: 60_000 });
     expect(codes(out.problems, 'ACME', 'A-1')).toEqual(['po_line_quantity@2:quantity']);
@@ -106,8 +108,8 @@ describe('runPreflight: each entity fetched once', () => {
       { path: '/almaws/v1/acq/po-lines/POL-2', body: polBody('POL-2', 'ACME') },
       { path: LINE_TYPES, body: linesTypes },
       { path: CURRENCIES, body: currencies },
-      // 3 invoices of one vendor: the load's strategy lists the vendor's invoices (one page)
-      { path: /^\/almaws\/v1\/acq\/vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 0 } },
+      // 3 invoices of one vendor: the load's strategy reads the vendor's invoices by its search (one page)
+      { path: vendorSearch('ACME'), body: { total_record_count: 0 } },
     );
     const out = await runPreflight(invoices, { http, rate: 10, pollTimeoutMs: 60_000 });
     expect(count(/\/acq\/vendors\/ACME$/)).toBe(1);
@@ -217,7 +219,7 @@ describe('runPreflight: the invoice already in Alma, and the cost', () => {
     script(
       { path: '/almaws/v1/acq/vendors/ACME', body: vendorBody('ACME'), headers: h(5_000) },
       // 2 invoices of ACME, which has 3 pages of invoices: the load's strategy reads one page, then searches
-      { path: /^\/almaws\/v1\/acq\/vendors\/ACME\/invoices\?limit=100&offset=0$/, body: { total_record_count: 250, invoice: [] }, headers: h(5_001) },
+      { path: vendorSearch('ACME'), body: { total_record_count: 250, invoice: [] }, headers: h(5_001) },
       { path: funds('BOOKS', 'POL'), body: { total_record_count: 1, fund: [fundBody('BOOKS')] }, headers: h(4_999) },
       { path: LINE_TYPES, body: linesTypes, headers: h(4_998) },
       { path: CURRENCIES, body: currencies, headers: h(4_997) },
