@@ -258,8 +258,9 @@ export class Store {
         voucherCurrency: '',
       },
       notes,
-      // A new invoice is In Review / PENDING / ACTIVE with no alert (DUKE; sample 03, docs/alma.md#what-the-samples-show;
-      // docs/alma.md#processing-and-workflow-statuses).
+      // A new invoice is In Review / PENDING / ACTIVE (DUKE; docs/alma.md#processing-and-workflow-statuses).
+      // The sandbox gives it no alert until it is processed; Alma may show one before (sample 03 is
+      // In Review, PENDING, with NOT_READY_LINES, docs/alma.md#what-the-samples-show).
       workflow: WF_IN_REVIEW,
       approval: 'PENDING',
       baseStatus: 'ACTIVE',
