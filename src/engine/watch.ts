@@ -5,7 +5,7 @@
  * `op=process_invoice` the engine reads the invoice until the outcome shows. Read one by one, that
  * is one request per invoice beyond the three steps: a fifth more requests than strictly needed,
  * and at the API's per-second threshold a fifth more time. A target that can read many invoices in
- * one request (Alma: a vendor's invoice listing, 100 a page) offers `readInvoices`; the watch then
+ * one request (Alma: the invoice search on a vendor's code, 100 a page) offers `readInvoices`; the watch then
  * gathers the invoices of a vendor that wait on it and reads them together once that is cheap per
  * invoice — or once the oldest has waited `maxBatchWaitMs`, or no more invoices are coming
  * (`drain`), or a deadline is near. A vendor whose listing costs as much as reading its invoices

@@ -293,8 +293,8 @@ export interface Target {
   answerDifferences?: ((invoice: Invoice, created: JsonValue, children: ReadonlyMap<string, JsonValue>) => FieldDifference[]) | undefined;
   /**
    * Optional: the current state of several invoices (all of one vendor) by id, read together
-   * when that takes fewer requests than reading each (Alma: the vendor's invoice listing, 100
-   * a page), else one by one. One the listing does not show is left out. With `readCost`, the
+   * when that takes fewer requests than reading each (Alma: the invoice search on the vendor's
+   * code, 100 a page), else one by one. One the listing does not show is left out. With `readCost`, the
    * engine gathers its waits for processing and reads them in batches (engine/watch.ts).
    */
   readInvoices?: ((wanted: readonly { id: string; key: InvoiceKey }[]) => Promise<Map<string, RemoteInvoice>>) | undefined;

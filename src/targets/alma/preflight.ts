@@ -10,7 +10,7 @@
  * - PO line: `GET /acq/po-lines/{number}` (OAS; the number, not an id);
  * - code tables: `GET /conf/code-tables/{name}` → `{name, row:[{code, enabled}]}` (BLOG-CT,
  *   docs/alma.md#the-json-shape-list-naming-amounts-dates);
- * - the invoice: the load's own `InvoiceLookup` (vendor listing or word search, post-filtered for
+ * - the invoice: the load's own `InvoiceLookup` (word search by vendor code or by number, post-filtered for
  *   the exact vendor and number, docs/alma.md#look-ups-and-how-fresh-they-are), so its request
  *   count is what the load will spend.
  *
