@@ -999,7 +999,7 @@ class InvoiceSaga {
       async () => {
         sentAt = this.#wallNow();
         try {
-          return await sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'create', at: sentAt }, () => target.createInvoice(inv));
+          return await sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'create', at: sentAt }, async () => this.#notAnotherAnswer(await target.createInvoice(inv)));
         } catch (err) {
           // "This number already exists for this vendor" proves the invoice is there: find it.
           if (!(err instanceof ApiError) || target.isDuplicateRefusal?.(err) !== true) throw err;
@@ -1037,6 +1037,40 @@ class InvoiceSaga {
     // The journal says so (`reconciled`), so a run that resumes the invoice lists them too.
     if (!reconciled) this.#knownLines = new Map((remote.children ?? []).map((c) => [c.number, c.id]));
     return late;
+  }
+
+  /**
+   * A create answered with an id this batch's journal holds for another invoice, or for a line
+   * (a proxy that mixed answers up on a reused connection handed it another request's): the
+   * answer says nothing of this create, and nothing may be sent to that id. Its outcome is
+   * unknown, so the invoice is looked up by number, as after a lost answer. (A target that
+   * answers with the invoice's number checks that itself: targets/alma/target.ts.)
+   */
+  #notAnotherAnswer(remote: RemoteInvoice): RemoteInvoice {
+    const holder = this.#opts.journal.holderOf(remote.id);
+    if (holder === undefined || (holder.line === undefined && holder.vendor === this.#key.vendor && holder.number === this.#key.number)) return remote;
+    const whose = `${holder.line !== undefined ? `line ${holder.line} of ` : ''}invoice ${holder.number} of vendor ${holder.vendor}`;
+    throw new UnknownOutcomeError({
+      httpStatus: 200,
+      code: 'BAD_RESPONSE',
+      message: `the answer to the create of invoice ${this.#key.number} gave the id ${remote.id}, which is ${whose} in this batch: it is another request's answer, so whether this create took effect is not known`,
+    });
+  }
+
+  /**
+   * A line answered with an id this batch's journal holds for something else (another line, of
+   * this invoice or another, or an invoice): another request's answer, as for the create
+   * (`#notAnotherAnswer`). Unknown, so the line is looked for by its number before it is sent again.
+   */
+  #notAnotherLine(number: string, line: RemoteLine): RemoteLine {
+    const holder = line.id === '' ? undefined : this.#opts.journal.holderOf(line.id);
+    if (holder === undefined || (holder.line === number && holder.vendor === this.#key.vendor && holder.number === this.#key.number)) return line;
+    const whose = `${holder.line !== undefined ? `line ${holder.line} of ` : ''}invoice ${holder.number} of vendor ${holder.vendor}`;
+    throw new UnknownOutcomeError({
+      httpStatus: 200,
+      code: 'BAD_RESPONSE',
+      message: `the answer to line ${number} of invoice ${this.#key.number} gave the id ${line.id}, which is ${whose} in this batch: it is another request's answer, so whether the line was added is not known`,
+    });
   }
 
   /**
@@ -1200,7 +1234,7 @@ class InvoiceSaga {
       'lines',
       async () => {
         lineSentAt = this.#wallNow();
-        return sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt }, () => target.addChild(id, number, inv));
+        return sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'line', line: number, id, at: lineSentAt }, async () => this.#notAnotherLine(number, await target.addChild(id, number, inv)));
       },
       async () => {
         const line = await lookAcrossWindow(() => listedLine(target, id, journal.state(key), inv, number), lineSentAt, this.#ctx.settle, this.#clock);

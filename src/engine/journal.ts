@@ -459,6 +459,13 @@ export interface JournalOptions {
 }
 
 /** An open journal: read at start, then appended to. Not safe for two processes: see lock.ts. */
+/** What an id in the journal was given for: an invoice, or a line of one (`line`). */
+export interface IdHolder {
+  vendor: string;
+  number: string;
+  line?: string | undefined;
+}
+
 export class Journal {
   private fd: number;
   private readonly sync: boolean;
@@ -519,7 +526,10 @@ export class Journal {
         ftruncateSync(fd, validBytes); // cut a torn tail so the next entry starts on a fresh line
         closeSync(fd);
         const journal = new Journal(openSync(opts.path, 'a'), opts.path, foldJournal(entries), true, sync, now, opts.fdatasync, opts.write);
-        for (const e of entries) journal.#foldRunLevel(e);
+        for (const e of entries) {
+          journal.#foldRunLevel(e);
+          journal.#noteHolder(e);
+        }
         journal.append({ t: 'run', at: now().toISOString() });
         return journal;
       }
@@ -663,7 +673,28 @@ export class Journal {
 
   #fold(entry: JournalEntry): void {
     this.#foldRunLevel(entry);
+    this.#noteHolder(entry);
     applyEntry(this.states, entry);
+  }
+
+  /** Which invoice (and line) each id the journal records was given for, by id. */
+  readonly #holders = new Map<string, IdHolder>();
+
+  #noteHolder(entry: JournalEntry): void {
+    if (entry.t === 'invoice' && entry.id !== '') this.#holders.set(entry.id, { vendor: entry.vendor, number: entry.number });
+    else if (entry.t === 'line' && entry.id !== '') this.#holders.set(entry.id, { vendor: entry.vendor, number: entry.number, line: entry.line });
+  }
+
+  /**
+   * The invoice, or the line of one, that the journal holds this id for (its `invoice` or `line`
+   * entry, still the one its state has), else undefined. A write answered with an id the batch
+   * already holds for something else got another request's answer (engine.ts `#notAnotherAnswer`).
+   */
+  holderOf(id: string): IdHolder | undefined {
+    const h = this.#holders.get(id);
+    if (h === undefined) return undefined;
+    const st = this.state(h);
+    return (h.line === undefined ? st.id === id : st.lines.get(h.line) === id) ? h : undefined;
   }
 
   /** What an entry about the run rather than an invoice says. */
