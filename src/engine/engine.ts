@@ -991,6 +991,10 @@ class InvoiceSaga {
     let reconciled = false;
     let late = false;
     let sentAt = this.#wallNow();
+    // A create of this number whose outcome is unknown: an earlier run's (this journal's, or
+    // another's of this file before an edit), or one of this run's attempts below.
+    let unanswered = this.#st.createPending || this.#opts.elsewhere?.get(keyString(key))?.createSentAt !== undefined;
+    const isDuplicate = (err: unknown): err is ApiError => err instanceof ApiError && target.isDuplicateRefusal?.(err) === true;
     this.#wrote = true;
     const { answer, ...remote } = await writeOnce(
       this.#opts,
@@ -998,11 +1002,14 @@ class InvoiceSaga {
       'create',
       async () => {
         sentAt = this.#wallNow();
+        // After an unknown outcome the refusal of the number is no proof that nothing of ours
+        // exists: the intent stays pending (no `refused`), so a re-run looks the invoice up.
+        const stillPending = (err: unknown): boolean => unanswered && isDuplicate(err);
         try {
-          return await sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'create', at: sentAt }, async () => this.#notAnotherAnswer(await target.createInvoice(inv)));
+          return await sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'create', at: sentAt }, async () => this.#notAnotherAnswer(await target.createInvoice(inv)), stillPending);
         } catch (err) {
           // "This number already exists for this vendor" proves the invoice is there: find it.
-          if (!(err instanceof ApiError) || target.isDuplicateRefusal?.(err) !== true) throw err;
+          if (!isDuplicate(err)) throw err;
           // Made after the look-ups by another run (another batch with this invoice) or a person,
           // it may have lines already: it is treated as found (its lines listed before any is
           // added), not as one a create of ours made empty. (When an earlier create of ours made
@@ -1011,12 +1018,14 @@ class InvoiceSaga {
           reconciled = true;
           this.#opts.emit({ type: 'reconcile', key, step: 'create', reason: `${err.code}: ${err.message}`, duplicate: true });
           const existing = await this.#findAcrossWindow(sentAt);
-          if (existing === undefined) throw err;
-          return existing;
+          if (existing !== undefined) return existing;
+          if (unanswered) throw this.#heldButUnseen(err);
+          throw err;
         }
       },
       async () => {
         reconciled = true;
+        unanswered = true;
         return this.#findAcrossWindow(sentAt);
       },
     );
@@ -1070,6 +1079,28 @@ class InvoiceSaga {
       httpStatus: 200,
       code: 'BAD_RESPONSE',
       message: `the answer to line ${number} of invoice ${this.#key.number} gave the id ${line.id}, which is ${whose} in this batch: it is another request's answer, so whether the line was added is not known`,
+    });
+  }
+
+  /**
+   * The target refused the create because it holds the number, after a create of ours of that
+   * number went without an answer, and its look-ups still do not show the invoice: most likely
+   * the one that create made, not yet searchable. Not a refusal to correct in the file (a new
+   * number would load the bill twice): its outcome is unknown, the intent stays pending, and the
+   * same command run later finds it and completes it.
+   */
+  #heldButUnseen(err: ApiError): InvoiceFailure {
+    const label = this.#label;
+    const { vendor, number } = this.#key;
+    return new InvoiceFailure({
+      step: 'create',
+      http_status: 0,
+      code: OUTCOME_UNKNOWN,
+      message:
+        `${label} holds invoice ${number} of vendor ${vendor} (it refused the create: ${err.code} ${err.message}), but its search does not show it yet; ` +
+        `a create of it was sent earlier without an answer, so it is most likely that one. Nothing more was sent for it. ` +
+        `Run the same command again later: it looks the invoice up and completes it (do not change its number in the file: that would load the invoice twice)`,
+      ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
     });
   }
 
@@ -1748,12 +1779,15 @@ function withListed(st: InvoiceJournalState, lines: readonly RemoteLine[]): Map<
  * lost and waited out the settle
  * window, up to 30 s, looking for an invoice the refusal had not made. A write a Ctrl-C stopped
  * before it left (`NotSentError`) is journaled `unsent` for the same reason, and so is one that
- * ended on another write's `IdNotKeptError` (`notItsOwn`).
+ * ended on another write's `IdNotKeptError` (`notItsOwn`). `stillPending`: an error that
+ * settles nothing, whatever its verdict — a create refused because the number exists after one
+ * of ours of that number went unanswered: that refusal may be about our own invoice.
  */
 async function sendJournaled<T>(
   opts: Pick<EngineOptions, 'journal' | 'emit'>,
   intent: Extract<JournalEntry, { t: 'intent' }> & { step: keyof typeof STEP_OF },
   send: () => Promise<T>,
+  stillPending: (err: unknown) => boolean = () => false,
 ): Promise<T> {
   const { journal, emit } = opts;
   const written = (outcome: WriteOutcome): void => emit({ type: 'write', key: { vendor: intent.vendor, number: intent.number }, step: STEP_OF[intent.step], outcome });
@@ -1763,7 +1797,7 @@ async function sendJournaled<T>(
     answered = await send();
   } catch (err) {
     const outcome = writeOutcome(err, intent);
-    const settled = settlingEntry(outcome);
+    const settled = stillPending(err) ? undefined : settlingEntry(outcome);
     if (settled !== undefined) {
       const { vendor, number, step, line, file } = intent;
       journal.append({ t: settled, vendor, number, step, ...(line !== undefined ? { line } : {}), ...(file !== undefined ? { file } : {}) });

@@ -71,6 +71,13 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: "Alma did not answer the invoice's last step (FOLIO: its approval), and the invoice did not show it done while the loader watched; it was not sent a second time, which could have been a second financial transaction",
     fix: 'run the same command again: it reads the invoice first, and sends the step again only if Alma still does not show it done',
   },
+  // At the create: refused because the number exists, after a create of it went unanswered, and
+  // not found by the search (src/engine/engine.ts `#heldButUnseen`).
+  'create:OUTCOME_UNKNOWN': {
+    means:
+      "Alma refused the create because it holds an invoice with this vendor and number, but its search did not show it while the loader looked; a create of it had been sent earlier without an answer, so it is most likely that one. Nothing more was sent for it",
+    fix: "run the same command again later (once Alma's search shows it): it looks the invoice up and completes it; do not change its number in the file, which would load the invoice twice",
+  },
   ID_NOT_KEPT: {
     means: 'Alma made the record under an id of its own, not the one invoice-load gave it (in this run, which then stopped and sent nothing more, or in an earlier one); invoice-load relies on its ids to never send anything twice, so it continues no such record: nothing was added to it, nothing approved',
     fix: 'ask the administrators of Alma why a new record does not keep the id it is sent with; the error above says what was made under the other id and what to do about it before loading again',

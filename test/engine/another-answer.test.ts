@@ -1,8 +1,11 @@
 /**
- * Answers that cannot be used:
+ * Answers that cannot be used, and a refusal that is no refusal:
  * - a write answered with another request's answer (a proxy that mixes answers up on a reused
  *   connection): an id the batch holds for another invoice or line is never written to — the
- *   outcome is unknown, and the invoice or line is looked up by its number.
+ *   outcome is unknown, and the invoice or line is looked up by its number;
+ * - a create refused because its number exists, after a create of ours of that number went
+ *   unanswered, while the target's search still does not show it: OUTCOME_UNKNOWN (the same
+ *   command finishes it), not a refusal whose advice is to renumber the row.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,8 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Invoice } from '../../src/domain/model.js';
 import type { RemoteInvoice, RemoteLine, Target } from '../../src/targets/target.js';
-import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
-import { runEngine } from '../helpers/engine-run.js';
+import { ApiError } from '../../src/common/errors.js';
+import { refusalKind } from '../../src/engine/result.js';
+import { Crash, FakeAlma, makeInvoice } from '../helpers/fake-target.js';
+import { journalAt, runEngine } from '../helpers/engine-run.js';
 
 let dir: string;
 beforeEach(() => {
@@ -86,5 +91,64 @@ describe("engine: a line answered with another line's answer", () => {
     expectExactlyOnce(alma, invoices);
     const stored = alma.invoices[1]!.lines.map((l) => ({ number: l.number, id: l.id }));
     expect(outcome.results[1]!.lines).toEqual(stored);
+  });
+});
+
+describe('engine: the number refused as existing after a create of ours went unanswered, while the search lags', () => {
+  /** Alma refuses a second create of a number it holds (60288); its search shows nothing while `hidden`. */
+  function lagging(alma: FakeAlma, hidden: () => boolean): Target {
+    const base = alma.target();
+    return {
+      ...base,
+      isDuplicateRefusal: (err: ApiError) => err.code === '60288',
+      findInvoices: async (key, o) => (hidden() ? [] : base.findInvoices(key, o)),
+      async createInvoice(inv) {
+        if (alma.invoices.some((s) => s.vendor === inv.key.vendor && s.number === inv.key.number)) {
+          throw new ApiError({ httpStatus: 400, code: '60288', message: 'Invoice number not unique', trackingId: 'E01-DUP' });
+        }
+        return base.createInvoice(inv);
+      },
+    };
+  }
+
+  it('in the same run: OUTCOME_UNKNOWN (a re-run finishes it, no row to correct), the create kept pending; the re-run completes it once', async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'G-24131', 2);
+    const path = join(dir, 'j.jsonl');
+    let hidden = true;
+    alma.faults = [{ method: 'createInvoice', call: 1, kind: 'lost' }];
+    const { outcome } = await runEngine(lagging(alma, () => hidden), [inv], path);
+    const r = outcome.results[0]!;
+    expect(r).toMatchObject({ status: 'failed', error: { step: 'create', code: 'OUTCOME_UNKNOWN', http_status: 0, tracking_id: 'E01-DUP' } });
+    expect(r.error!.message).toContain('does not show it yet');
+    expect(r.error!.message).toContain('Run the same command again later');
+    // Transient: not a business refusal, so not a --rejects row, and "run it again" is the advice.
+    expect(refusalKind(r.error!)).toBe('transient');
+    const journal = journalAt(path);
+    expect(journal.state(inv.key).createPending).toBe(true);
+    journal.close();
+    expect(alma.invoices).toHaveLength(1);
+    // Later, the search shows it: the same command finds it and completes it.
+    hidden = false;
+    alma.faults = [];
+    const again = await runEngine(lagging(alma, () => hidden), [inv], path);
+    expect(again.outcome.results.map((x) => x.status)).toEqual(['loaded']);
+    expectExactlyOnce(alma, [inv]);
+  });
+
+  it("after an earlier run's create went unanswered (killed): OUTCOME_UNKNOWN too, not the refusal", async () => {
+    const alma = new FakeAlma();
+    const inv = makeInvoice('ACME', 'G-24131', 1);
+    const path = join(dir, 'j.jsonl');
+    alma.faults = [{ method: 'createInvoice', call: 1, kind: 'crash-after' }];
+    await expect(runEngine(lagging(alma, () => true), [inv], path)).rejects.toBeInstanceOf(Crash);
+    alma.dead = false;
+    alma.faults = [];
+    const { outcome } = await runEngine(lagging(alma, () => true), [inv], path);
+    expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { step: 'create', code: 'OUTCOME_UNKNOWN' } });
+    const journal = journalAt(path);
+    expect(journal.state(inv.key).createPending).toBe(true);
+    journal.close();
+    expect(alma.invoices).toHaveLength(1);
   });
 });

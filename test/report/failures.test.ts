@@ -127,6 +127,15 @@ describe('failures grouped with what to do', () => {
     expect(groups[0]!.explanation!.means).toMatch(/^Alma already holds an invoice with this vendor and number but another total/);
   });
 
+  it("a create whose number Alma holds but its search does not show yet (OUTCOME_UNKNOWN at the create step): a re-run finishes it, never a new number", () => {
+    const unseen = { step: 'create' as const, http_status: 0, code: 'OUTCOME_UNKNOWN', message: 'Alma holds invoice A of vendor GOBI …', tracking_id: 'E01-DUP' };
+    const groups = groupFailures(doc([failed('A', 2, unseen)]));
+    expect(groups[0]!.kind).toBe('transient');
+    expect(failureAdvice(groups)).not.toMatch(/refused the same way/);
+    expect(groups[0]!.explanation!.means).toMatch(/^Alma refused the create because it holds an invoice with this vendor and number/);
+    expect(groups[0]!.explanation!.fix).toMatch(/^run the same command again later.*do not change its number in the file/);
+  });
+
   it('a line held otherwise than sent (EXISTS_DIFFERENT at the lines step) is explained as a line, in the target\'s name', () => {
     const line = { step: 'lines' as const, http_status: 0, code: 'EXISTS_DIFFERENT', message: 'FOLIO holds line 1 of invoice A …' };
     const groups = groupFailures({ ...doc([failed('A', 2, line)]), target: 'folio' }, 'FOLIO');

@@ -100,7 +100,9 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
     // 60288 "Invoice number not unique" is the OAS's only duplicate-number code
     // (docs/alma.md#errors-error-codes-and-alerts; which code Alma really sends is not
     // documented), so a create refused in words that say the number exists counts too: the
-    // engine then looks the invoice up, and reports the refusal as it was if it finds nothing.
+    // engine then looks the invoice up, and reports the refusal as it was if it finds nothing —
+    // but after a create of that number went unanswered, as an unknown outcome (engine.ts
+    // `#heldButUnseen`; docs/alma.md#inferred-not-documented).
     isDuplicateRefusal: (err: ApiError) => isRefusal(err) && (err.code === '60288' || DUPLICATE_WORDS.test(err.message)),
 
     // The seam's children are Alma's lines, keyed by their explicit numbers; finalize is
