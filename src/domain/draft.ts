@@ -19,7 +19,9 @@ export interface Field<T> {
   text: string;
   /**
    * The vendor's own text when a `--mapping` number or date format rewrote the cell (`1,234`
-   * for `text` 1.234): what a message quotes (`shownText`). Absent otherwise.
+   * for `text` 1.234): what a message quotes (`shownText`). Also set, to `text` itself, for an
+   * amount like `1.200` the profile's declared format read as it is: the profile settled what its
+   * dot is, which the rules otherwise refuse as ambiguous (findings.ts `dotThousands`). Absent otherwise.
    */
   written?: string | undefined;
 }

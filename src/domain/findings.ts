@@ -8,6 +8,7 @@ import type { Decimal } from 'decimal.js';
 import type { InvoiceColumn } from './columns.js';
 import { quote } from './cells.js';
 import { minorUnits } from './currencies.js';
+import { decimalPlacesOfText, Money } from './money.js';
 import { valueOf, type DraftInvoice, type DraftLine, type Field } from './draft.js';
 import { problem, type Problem, type Severity } from './problem.js';
 import { runLabels } from '../common/runs.js';
@@ -46,8 +47,50 @@ export function checkDecimals(p: Findings, columns: readonly [string, Field<Deci
  */
 export function tooManyDecimals(p: Findings, currency: string, places: number, column: string, f: Field<Decimal> | undefined): void {
   const v = valueOf(f);
-  if (f === undefined || v === undefined || v.decimalPlaces() <= places) return;
+  if (f === undefined || v === undefined) return;
+  // Not a cell a `--mapping` number format read (`written`): the profile declared how it is written.
+  const ambiguous = f.written === undefined ? dotThousands(f.text, currency, places) : undefined;
+  if (ambiguous !== undefined) {
+    p.add(f.row, column, 'ambiguous_number', `${column} ${quote(f.text)} ${ambiguous}`);
+    return;
+  }
+  if (v.decimalPlaces() <= places) return;
   p.add(f.row, column, 'too_many_decimals', `${column} ${shownText(f)} has ${v.decimalPlaces()} decimal places; ${currency} has ${places}`);
+}
+
+/**
+ * `1.200` with three digits after one dot, or more groups of three, and a first group of 1–3
+ * digits: the form of 1,200 written with a dot between thousands (as in Germany, `1.200,00`) as
+ * much as of 1.2 with three decimals.
+ */
+const DOT_GROUPED = /^-?[1-9]\d{0,2}(?:\.\d{3})+$/;
+export const isDotGrouped = (text: string): boolean => DOT_GROUPED.test(text);
+
+/**
+ * Why an amount written `text` cannot be read in `currency` (of `places` decimals), or undefined
+ * when it can. In a currency of fewer than three decimals, `1.200` is 1,200 with a dot between
+ * thousands (as a German file writes it) or 1.2 with a third decimal the currency does not have,
+ * and neither reading is sure: read as 1.2 it passed the decimals check, whose zeros at the end do
+ * not count, and an invoice of 1,200 EUR was loaded as 1.20 (README "What is checked before
+ * anything is sent"). Only a text with zeros at its end is refused here: `1.234` has three
+ * decimals that count, and is `too_many_decimals` either way, and a workbook's number cell never
+ * ends in a zero (input/xlsx.ts `numberText`: 1.2, not 1.200). Not refused: 1.200 KWD (three
+ * decimals: 1.2 dinars), `0.500` (no thousands start with 0), `12.5000` or `1200.000` (an ERP
+ * writing four or three decimals: not thousands groups), each read as its value.
+ */
+export function dotThousands(text: string, currency: string, places: number, mapping = true): string | undefined {
+  if (places >= 3 || !DOT_GROUPED.test(text)) return undefined;
+  const value = new Money(text);
+  if (value.decimalPlaces() === decimalPlacesOfText(text)) return undefined;
+  const digits = text.replaceAll('.', '');
+  const grouped = text.replaceAll('.', ',');
+  const decimal = value.toFixed();
+  const fits = value.decimalPlaces() <= places;
+  const write = fits ? `${digits} or ${value.toFixed(places)}` : digits;
+  return (
+    `could be ${grouped} (a dot between thousands) or ${decimal} (a decimal point and three decimals); ${currency} has ${places}: write ${write}` +
+    (mapping ? `, or, for a file that writes amounts with a decimal comma, read it with a --mapping profile ("numbers": {"decimal": ",", "thousands": "."})` : '')
+  );
 }
 
 /**

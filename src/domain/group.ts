@@ -822,6 +822,25 @@ function pendingHas(pending: readonly (number | Kept)[], np: number, index: numb
   return false;
 }
 
+/**
+ * An amount the rules refused as `ambiguous_number` (`1.200` EUR: findings.ts `dotThousands`) is
+ * written with a dot between thousands, as far as anyone can tell: counted with the cells the
+ * codecs refused in that style, for the file's one `mapping_needed` hint (style.ts).
+ */
+function tallyAmbiguous(tally: StyleTally, draft: DraftInvoice, p: Problem): void {
+  const row = p.row;
+  const column = p.column;
+  if (row === undefined || column === undefined) return;
+  const at = (f: Field<unknown> | undefined): string | undefined => (f !== undefined && f.row === row ? f.text : undefined);
+  let text = at((draft.fields as Record<string, Field<unknown> | undefined>)[column]);
+  for (const line of draft.lines) {
+    if (text !== undefined) break;
+    text = at((line.fields as Record<string, Field<unknown> | undefined>)[column]);
+    if (column === 'fund_amount') for (const fund of line.funds) text ??= at(fund.amount);
+  }
+  if (text !== undefined) tallyStyle(tally, 'thousands', text, row);
+}
+
 /** Runs the column's codec: the text when accepted, else INVALID after reporting the problem. */
 function check(inv: InvoiceAcc, spec: Spec, text: string, row: number): Kept {
   const v = spec.codec(text, spec.column);
@@ -1124,7 +1143,9 @@ function finishInvoice<I>(
   if (orphans !== undefined) for (const p of heldBack(acc.key, acc.file.name, acc.rows, orphans)) acc.problems.push(p);
   if (dates !== undefined) for (const p of implausibleDates(draft, dates)) acc.problems.push(p);
   // concat, not spreads: an array spread walks the iterator protocol, per invoice of the batch.
-  const problems = sortProblems(acc.problems.concat(rules(draft)), fileOrder);
+  const ruled = rules(draft);
+  for (const p of ruled) if (p.code === 'ambiguous_number') tallyAmbiguous(acc.file.style, draft, p);
+  const problems = sortProblems(acc.problems.concat(ruled), fileOrder);
   // One Provenance object per row, shared by the invoice, its lines and its funds. Rows are
   // ascending (one file, input order), so a row's object is found by binary search.
   const rows = acc.rows.map((row) => ({ file: acc.file.name, row }));

@@ -10,6 +10,7 @@ import { Decimal } from 'decimal.js';
 import { CellError, CODECS, namedList, quote, UNKNOWN_LISTED } from './cells.js';
 import { FUND_COLUMNS, INVOICE_COLUMNS, LINE_COLUMNS } from './columns.js';
 import { minorUnits } from './currencies.js';
+import { dotThousands } from './findings.js';
 import { formatAmount } from './money.js';
 import { problem, type Problem, type Provenance } from './problem.js';
 import { fileArgs } from './style.js';
@@ -38,6 +39,8 @@ export interface PaymentRequest {
   voucherNumber?: string | undefined;
   voucherDate?: string | undefined;
   voucherAmount?: Decimal | undefined;
+  /** `voucher_amount` as the file writes it (`1.200`), for the check against the invoice's currency. */
+  voucherAmountText?: string | undefined;
   voucherCurrency?: string | undefined;
   note?: string | undefined;
 }
@@ -175,7 +178,10 @@ function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): Pa
     voucherAmount = new Decimal(amountText);
     // A negative voucher is a credit note's: checked against the invoice's total once it is found (checkLocated).
     const places = currency !== undefined ? minorUnits(currency) : undefined;
-    if (places !== undefined && voucherAmount.decimalPlaces() > places) {
+    // `1.200` EUR: 1,200 or 1.2? Refused, not guessed (domain/findings.ts `dotThousands`; a payments file takes no mapping profile).
+    const ambiguous = places === undefined ? undefined : dotThousands(f.voucher_amount ?? '', currency!, places, false);
+    if (ambiguous !== undefined) err('voucher_amount', 'ambiguous_number', `voucher_amount ${quote(f.voucher_amount ?? '')} ${ambiguous}`);
+    else if (places !== undefined && voucherAmount.decimalPlaces() > places) {
       err('voucher_amount', 'too_many_decimals', `voucher_amount ${quote(f.voucher_amount ?? '')} has more decimals than ${currency} has (${places})`);
     }
   }
@@ -199,6 +205,7 @@ function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): Pa
           voucherNumber: f.voucher_number,
           voucherDate,
           voucherAmount,
+          voucherAmountText: voucherAmount === undefined ? undefined : f.voucher_amount,
           voucherCurrency: currency,
           note: f.note,
         };
@@ -270,6 +277,12 @@ export function checkLocated(entries: readonly PaymentEntry[], located: Readonly
       continue;
     }
     const places = minorUnits(currency);
+    const text = req.voucherAmountText;
+    const ambiguous = places === undefined || text === undefined ? undefined : dotThousands(text, currency, places, false);
+    if (ambiguous !== undefined) {
+      add(e, problem(e.source, 'ambiguous_number', `voucher_amount ${quote(text!)} ${ambiguous} (${currency} is the invoice's currency)`, { column: 'voucher_amount' }));
+      continue;
+    }
     if (places !== undefined && amount.decimalPlaces() > places) {
       add(e, problem(e.source, 'too_many_decimals', `voucher_amount ${amount.toFixed()} has more decimals than ${currency}, the invoice's currency, has (${places})`, { column: 'voucher_amount' }));
       continue;

@@ -12,8 +12,11 @@ export type StyleKind = 'decimal_comma' | 'thousands' | 'date_order';
 
 /** `12,50`, `1.212,50`, `-0,5`: a decimal comma (a comma and one or two decimals; dots only as thousands). */
 const DECIMAL_COMMA = /^[-+]?(?:\d{1,3}(?:[. ]\d{3})+|\d+),\d{1,2}$/;
-/** `1,212.50`, `12,000`: commas grouping thousands. */
-const THOUSANDS = /^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+/**
+ * `1,212.50`, `12,000`: commas grouping thousands; `1.200.000`: dots grouping them (one dot,
+ * `1.200`, is a number the codec reads, refused by the rules: findings.ts `dotThousands`).
+ */
+const THOUSANDS = /^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[-+]?\d{1,3}(?:\.\d{3}){2,}$/;
 /** `03.03.2025`, `3/3/2025`, `03-03-25`: day and month first, in one order or the other. */
 export const DATE_ORDER = /^\d{1,2}([./-])\d{1,2}\1(?:\d{4}|\d{2})$/;
 

@@ -16,6 +16,9 @@ describe('payment rows', () => {
   it.each([
     [{ ...PAID, voucher_amount: '1.234' }, 'voucher_amount:too_many_decimals'],
     [{ ...PAID, voucher_amount: '1,00' }, 'voucher_amount:invalid_number'],
+    // 1,200 with a dot between thousands, or 1.2? Refused, not read as 1.2 (its zeros did not count).
+    [{ ...PAID, voucher_amount: '1.200' }, 'voucher_amount:ambiguous_number'],
+    [{ ...PAID, voucher_amount: '1.000', voucher_currency: 'JPY' }, 'voucher_amount:ambiguous_number'],
     [{ ...PAID, voucher_date: '2025-13-01' }, 'voucher_date:invalid_date'],
     [{ ...PAID, voucher_currency: 'XXQ' }, 'voucher_currency:invalid_currency'],
     [{ ...PAID, payment_status: 'void' }, 'payment_status:invalid_payment_status'],
@@ -69,6 +72,19 @@ describe('payment rows against the invoices they name', () => {
     ['an invoice paid with its total', '10.00', '10.00', []],
   ] as const)('%s', (_name, amount, total, codes) => {
     expect(against({ ...PAID, voucher_amount: amount }, total)).toEqual(codes);
+  });
+  it('a voucher written 1.200 with no voucher_currency is ambiguous in the invoice\'s EUR, not in its KWD; 12.5000 is 12.5', () => {
+    const codesFor = (amount: string, currency: string, totalAmount: string) => {
+      const { entries } = checkPayments([rec(2, { ...PAID, voucher_amount: amount, voucher_currency: '' })]);
+      expect(entries[0]!.problems).toEqual([]);
+      const inv: LocatedInvoice = { id: '7', number: 'N1', vendor: 'V', currency, totalAmount };
+      return (checkLocated(entries, new Map([[entries[0]!, inv]])).get(entries[0]!) ?? []).map((p) => `${p.column}:${p.code}:${p.message}`);
+    };
+    expect(codesFor('1.200', 'EUR', '1200')).toEqual([
+      'voucher_amount:ambiguous_number:voucher_amount "1.200" could be 1,200 (a dot between thousands) or 1.2 (a decimal point and three decimals); EUR has 2: write 1200 or 1.20 (EUR is the invoice\'s currency)',
+    ]);
+    expect(codesFor('1.200', 'KWD', '1.2')).toEqual([]);
+    expect(codesFor('12.5000', 'USD', '12.5')).toEqual([]);
   });
   it('says why a negative voucher is refused', () => {
     const { entries } = checkPayments([rec(2, { ...PAID, voucher_amount: '-1' })]);

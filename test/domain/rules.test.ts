@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BASE, found, run, withBase, type Row } from './helpers.js';
+import { validateRecords } from '../../src/domain/validate.js';
 
 type Case = [name: string, rows: Row[], expected: string[]];
 
@@ -27,7 +28,8 @@ describe('amounts and quantities', () => {
     ['JPY whole (trailing zeros do not count)', [{ currency: 'JPY', total_amount: '1000', price: '1000.00' }], []],
     ['BHD with 3 decimals', [{ currency: 'BHD', total_amount: '10.125', price: '10.125' }], []],
     ['BHD with 4 decimals', [{ currency: 'bhd', total_amount: '10.1255', price: '10.1255' }], ['2:total_amount:too_many_decimals', '2:price:too_many_decimals']],
-    ['USD charge and fund amount with 3 decimals', [{ total_amount: '100.005', shipment: '0.005', fund_amount: '100.000' }], ['2:total_amount:too_many_decimals', '2:shipment:too_many_decimals']],
+    // 100.0000: trailing zeros do not count (100.000 is another matter: 'amounts written like 1.200' below).
+    ['USD charge and fund amount with 3 decimals', [{ total_amount: '100.005', shipment: '0.005', fund_amount: '100.0000' }], ['2:total_amount:too_many_decimals', '2:shipment:too_many_decimals']],
     ['CLF with 4 decimals', [{ currency: 'CLF', total_amount: '1.2345', price: '1.2345' }], []],
     ['no currency: decimals not checked', [{ currency: undefined, total_amount: '10.12345', price: '10.12345' }], []],
     ['quantity 0', [{ quantity: '0' }], ['2:quantity:invalid_quantity']],
@@ -53,6 +55,94 @@ describe('amounts and quantities', () => {
   it('names the value, the places and the currency', () => {
     const r = run(withBase({ currency: 'JPY', total_amount: '1000.5', price: '1000.5' }));
     expect(r.invoices[0]?.problems[0]?.message).toBe('total_amount "1000.5" has 1 decimal places; JPY has 0');
+  });
+});
+
+describe('amounts written like 1.200 (a dot between thousands, or three decimals?)', () => {
+  const amb = (...columns: string[]) => columns.map((c) => `2:${c}:ambiguous_number`);
+  it.each<Case>([
+    // The fuzz repro: 1,200 EUR written German-style was loaded as 1.20.
+    ['EUR 1.200', [{ currency: 'EUR', total_amount: '1.200', price: '1.200' }], amb('total_amount', 'price')],
+    ['USD 10.000', [{ total_amount: '10.000', price: '10.000' }], amb('total_amount', 'price')],
+    ['JPY 1.000 (no decimals at all)', [{ currency: 'JPY', total_amount: '1.000', price: '1.000' }], amb('total_amount', 'price')],
+    ['EUR 1.230 (1,230 or 1.23)', [{ currency: 'EUR', total_amount: '1.230', price: '1.230' }], amb('total_amount', 'price')],
+    ['EUR 1.234 (three decimals that count: refused either way)', [{ currency: 'EUR', total_amount: '1.234', price: '1.234' }], ['2:total_amount:too_many_decimals', '2:price:too_many_decimals']],
+    ['EUR -1.200 (a credit note)', [{ currency: 'EUR', total_amount: '-1.200', price: '-1.200' }], amb('total_amount', 'price')],
+    ['USD 100.000 as a fund amount', [{ fund_amount: '100.000' }], amb('fund_amount')],
+  ])('%s', (_, rows, expected) => expect(check(rows).filter((c) => !c.endsWith(':mapping_needed'))).toEqual(expected));
+
+  it('only that form is refused, and only in a currency of fewer than three decimals: the other invoices of the file load', () => {
+    const r = run(
+      withBase(
+        { invoice_number: 'EUR', currency: 'EUR', total_amount: '1.200', price: '1.200' },
+        { invoice_number: 'KWD', currency: 'KWD', total_amount: '1.200', price: '1.200' }, // three decimals: 1.2 dinars
+        { invoice_number: 'BHD', currency: 'BHD', total_amount: '12.500', price: '12.500' },
+        { invoice_number: 'ZERO', total_amount: '0.500', price: '0.500' }, // no thousands start with 0
+        { invoice_number: 'ERP4', total_amount: '12.5000', price: '12.5000' }, // four decimals, as an ERP writes them
+        { invoice_number: 'ERP3', total_amount: '1200.000', price: '1200.000' }, // 1200 is no group before a thousands dot
+        { invoice_number: 'PLAIN', total_amount: '12.50', price: '12.50' },
+        { invoice_number: 'NOCUR', currency: undefined, total_amount: '1.200', price: '1.200' }, // decimals not checked without a currency
+      ),
+    );
+    expect(r.invoices.map((i) => [i.key.number, i.problems.map((p) => `${p.row}:${p.column}:${p.code}`)])).toEqual([
+      ['EUR', ['2:total_amount:ambiguous_number', '2:price:ambiguous_number']],
+      ['KWD', []],
+      ['BHD', []],
+      ['ZERO', []],
+      ['ERP4', []],
+      ['ERP3', []],
+      ['PLAIN', []],
+      ['NOCUR', []],
+    ]);
+  });
+
+  it.each<[string, Row]>([
+    ['total_amount', { total_amount: '1.200' }],
+    ['vat_amount', { vat_amount: '1.200' }],
+    ['shipment', { shipment: '1.200' }],
+    ['overhead', { overhead: '1.200' }],
+    ['insurance', { insurance: '1.200' }],
+    ['discount', { discount: '1.200' }],
+    ['price', { price: '1.200' }],
+    ['line_vat_amount', { vat_type: 'LINEEXCLUSIVE', vat_per_invoice_line: 'true', line_vat_amount: '1.200' }],
+    ['fund_amount', { fund_amount: '1.200' }],
+  ])('EUR %s 1.200 is ambiguous_number', (column, row) => {
+    expect(check([{ currency: 'EUR', ...row }]).filter((c) => c.endsWith(':ambiguous_number'))).toEqual([`2:${column}:ambiguous_number`]);
+  });
+
+  it('says both readings, the currency\'s places and what to write', () => {
+    const r = run(withBase({ currency: 'EUR', total_amount: '1.200', price: '1.200' }));
+    expect(r.invoices[0]?.problems[0]?.message).toBe(
+      'total_amount "1.200" could be 1,200 (a dot between thousands) or 1.2 (a decimal point and three decimals); EUR has 2: write 1200 or 1.20, ' +
+        'or, for a file that writes amounts with a decimal comma, read it with a --mapping profile ("numbers": {"decimal": ",", "thousands": "."})',
+    );
+    const jpy = run(withBase({ currency: 'JPY', total_amount: '1.200', price: '1.200' }));
+    expect(jpy.invoices[0]?.problems[0]?.message).toMatch(/^total_amount "1.200" could be 1,200 \(a dot between thousands\) or 1.2 \(a decimal point and three decimals\); JPY has 0: write 1200, or/);
+  });
+
+  it('counts toward the file\'s mapping_needed hint, as thousands separators', () => {
+    const r = run(withBase({ currency: 'EUR', total_amount: '1.200', price: '1.200' }, { currency: 'EUR', invoice_number: 'INV-2', total_amount: '2.500', price: '2.500' }));
+    const hint = r.issues.find((p) => p.code === 'mapping_needed');
+    expect(hint?.message).toMatch(/^4 amounts are written with thousands separators \("1.200" on row 2\)/);
+  });
+
+  it('1.200.000 (an invalid number) counts toward mapping_needed too', () => {
+    const r = run(withBase({ total_amount: '1.200.000', price: '1.200.000' }));
+    expect(r.issues.find((p) => p.code === 'mapping_needed')?.message).toMatch(/^2 amounts are written with thousands separators/);
+  });
+
+  // A number cell reaches the rules as the shortest text of its number (1.2, never 1.200: input/xlsx.ts numberText).
+  it('in a workbook, 1.234 stays too_many_decimals and a text cell 1.200 is ambiguous', () => {
+    const sheet = 'book.xlsx:Invoices';
+    expect(found(run(withBase({ currency: 'EUR', total_amount: '1.234', price: '1.234' }), sheet))).toEqual(['2:total_amount:too_many_decimals', '2:price:too_many_decimals']);
+    expect(found(run(withBase({ currency: 'EUR', total_amount: '1.200', price: '1.200' }), sheet)).filter((c) => !c.endsWith(':mapping_needed'))).toEqual(amb('total_amount', 'price'));
+  });
+
+  it('a cell a --mapping number format read (SourceRecord.written) is as the profile declared it; the same cell without is refused', () => {
+    const fields = { ...BASE, currency: 'EUR', total_amount: '1.200', price: '1.200' };
+    const read = { source: { file: 'b.csv', row: 2 }, fields, written: { total_amount: '1.200', price: '1.200' } };
+    const plain = { source: { file: 'b.csv', row: 3 }, fields: { ...fields, invoice_number: 'INV-2' } };
+    expect(found(validateRecords([read, plain])).filter((c) => !c.endsWith(':mapping_needed'))).toEqual(['3:total_amount:ambiguous_number', '3:price:ambiguous_number']);
   });
 });
 

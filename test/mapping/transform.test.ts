@@ -165,6 +165,17 @@ describe('dialects in the input layer: canonical text out, problems on the row a
     ]);
   });
 
+  it('1.200 EUR under a profile that declares "." the decimal mark is 1.2, not the ambiguous_number the canonical layout refuses', async () => {
+    const us = profileOf({
+      columns: { Nr: 'invoice_number', Betrag: 'total_amount', Preis: 'price', Etat: 'fund_code' },
+      constants: { vendor: 'V', invoice_date: '2025-03-14', currency: 'EUR' },
+      numbers: { decimal: '.', thousands: ',' },
+    });
+    const g = await groupMapped('a.csv', 'Nr;Betrag;Preis;Etat\nA-1;1.200;1.200;F\n', us);
+    expect(g.codes).toEqual([]);
+    expect(g.invoices[0]!.invoice?.header.totalAmount.toFixed()).toBe('1.2');
+  });
+
   it('a refused invoice date is not also reported missing', async () => {
     const g = await groupMapped('a.csv', `${HEADER}\nR-1;31.02.2025;5,00;F;5,00;1\n`, p);
     expect(g.codes).toEqual(['invalid_date@2:invoice_date']);

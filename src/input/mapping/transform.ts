@@ -11,6 +11,7 @@
 import { FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, type CanonicalColumn } from '../../domain/columns.js';
 import { COLUMN_KIND, quote } from '../../domain/cells.js';
 import { problem, type Problem } from '../../domain/problem.js';
+import { isDotGrouped } from '../../domain/findings.js';
 import type { InputEvent } from '../event.js';
 import type { JsonNumber } from '../../common/json.js';
 import { isKeyColumn, keyScalarRefusal, SharedLineWatch } from '../shape.js';
@@ -105,7 +106,10 @@ export class RecordMapper {
       if (typeof r === 'string') {
         fields[key] = r;
         // A number or date the dialect rewrote: messages quote the vendor's text (SourceRecord.written).
-        if (r !== raw.trim() && COLUMN_KIND[key] !== 'text') (written ??= {})[key] = raw.trim();
+        // So is an amount like `1.200` the profile's declared numbers format read as it is: the
+        // profile settled that its dot is a decimal point, which the rules otherwise refuse as
+        // ambiguous (domain/findings.ts `dotThousands`).
+        if ((r !== raw.trim() && COLUMN_KIND[key] !== 'text') || (COLUMN_KIND[key] === 'money' && !native?.has(key) && isDotGrouped(r))) (written ??= {})[key] = raw.trim();
         continue;
       }
       problems.push(problem(input.source, r.code, `${key} ${quote(raw.trim())}${from(key)} ${r.reason}`, { column: key }));
