@@ -156,9 +156,10 @@ export async function* cutLongTexts(chunks: AsyncIterable<unknown>, max: number)
 export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: SheetMarks, work?: SheetWork): AsyncGenerator<string, void, undefined> {
   const places = new Places();
   const isoDate = seen !== undefined ? (ref: string) => void seen.isoDates.add(ref) : undefined;
+  const badNumber = seen?.badNumbers !== undefined ? (ref: string, raw: string) => void seen.badNumbers!.set(ref, raw) : undefined;
   const out = (xml: string): string => {
     // Numbered first: an ISO date cell is marked by its place.
-    const numbered = fixCells(places.number(xml), isoDate);
+    const numbered = fixCells(places.number(xml), isoDate, badNumber);
     if (seen !== undefined) {
       hiddenRows(numbered, (row) => seen.hidden.add(row));
       if (numbered.includes('<mergeCell ')) for (const m of numbered.matchAll(MERGE)) seen.merged.push(m[1]!);
@@ -247,6 +248,11 @@ export interface SheetMarks {
   merged: string[];
   /** Cells (`C3`) that were ISO 8601 date cells, now the text of their day; the reader deletes each as it reads it. */
   isoDates: Set<string>;
+  /**
+   * Number cells (and formulas' saved numbers) whose `<v>` is no number (`1234,56`), by place, with
+   * their text as saved; each is now an inline text cell of that text, refused by the reader.
+   */
+  badNumbers?: Map<string, string>;
 }
 
 const EMPTY_ROW = /<row\b[^>]*\/>|<row\b[^>]*>(?:\s*<c\b[^>]*\/>)*\s*<\/row>/g;
@@ -340,8 +346,73 @@ const ISO_DATE_CELL = /<c\b([^>]*?)\st="d"([^>]*?)(?<!\/)>([\s\S]*?)<\/c>/g;
 const ERROR_CELL = /(<c\b[^>]*\st="e"[^>]*(?<!\/)>)([\s\S]*?)<\/c>/g;
 const FORMULA = /<f\b[^>]*\/>|<f\b[^>]*>[\s\S]*?<\/f>/;
 
-/** The rewrites of `fixSheetCells` on text made of whole cells; `isoDate` is told the place of each ISO date cell. */
-export function fixCells(xml: string, isoDate?: (ref: string) => void): string {
+/**
+ * xsd:double's lexical form (XML Schema Part 2, 3.2.5, https://www.w3.org/TR/xmlschema-2/#double),
+ * the type of a cell's `<v>` when it holds a number (ECMA-376 Part 1, 18.3.1.96 and 18.18.11
+ * ST_CellType `n`), without INF and NaN, which are no amount. Spaces around it are allowed (the
+ * type's whiteSpace is collapse).
+ */
+const DOUBLE = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/** A saved number exceljs reads whole: a decimal of xsd:double's form whose value a double holds (not `1E+309`). */
+export const isNumberText = (raw: string): boolean => DOUBLE.test(raw) && Number.isFinite(Number(raw));
+
+const VALUE = /<v(?:\s[^>]*)?>([^<]*)<\/v>/g;
+const CELL = /<c\b([^>]*?)(?<!\/)>([\s\S]*?)<\/c>/g;
+const CELL_TYPE = /\st\s*=\s*(?:"([^"]*)"|'([^']*)')/;
+const CELL_VALUE = /<v(?:\s[^>]*)?>([^<]*)<\/v>/;
+const CELL_REF = /\sr\s*=\s*(?:"([^"]*)"|'([^']*)')/;
+/** Cell types whose `<v>` exceljs does not read as a number: a shared string's index, text, an error, a logical. */
+const NOT_READ_AS_NUMBER = new Set(['s', 'str', 'inlineStr', 'e', 'b']);
+
+/** The characters of XML text (`&amp;`, `&#44;`), as the XML parser hands them on. */
+const xmlText = (raw: string): string =>
+  raw.includes('&')
+    ? raw.replace(/&(?:#(\d+)|#x([0-9A-Fa-f]+)|(lt|gt|amp|quot|apos));/g, (whole, dec?: string, hex?: string, name?: string) => {
+        if (name !== undefined) return { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }[name]!;
+        const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+        return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      })
+    : raw;
+
+/**
+ * Number cells whose saved value is no number, rewritten as inline text cells of that text, each
+ * told to `bad` with its place. exceljs reads a number cell's `<v>` (and a formula's saved value
+ * unless it is text, `t="str"`) with parseFloat, which reads up to the first character that is no
+ * part of a number and drops the rest: `1234,56`, as a program formatting numbers in its server's
+ * locale writes it, was loaded as 1234 (`1,234.50` as 1, an id `123abc` as 123, `0x0A` as 0), and
+ * `NaN`, `INF` or `1E+309` read as an empty cell. Only text with a `<v>` that is no number is looked at cell by cell.
+ */
+function fixNumbers(xml: string, bad: ((ref: string, raw: string) => void) | undefined): string {
+  let suspect = false;
+  for (const m of xml.matchAll(VALUE)) {
+    if (!isNumberText(xmlText(m[1]!))) {
+      suspect = true;
+      break;
+    }
+  }
+  if (!suspect) return xml;
+  return xml.replace(CELL, (whole, attrs: string, inner: string) => {
+    const v = CELL_VALUE.exec(inner);
+    if (v === null) return whole;
+    const raw = xmlText(v[1]!);
+    // Empty: no value (read as an empty cell, or a formula with no saved value), as before.
+    if (raw.trim() === '' || isNumberText(raw)) return whole;
+    const t = CELL_TYPE.exec(attrs);
+    const type = t === null ? undefined : (t[1] ?? t[2]!);
+    const formula = /<f\b/.test(inner);
+    if (formula ? type === 'str' || type === 'e' : type !== undefined && NOT_READ_AS_NUMBER.has(type)) return whole;
+    const ref = CELL_REF.exec(attrs);
+    if (ref !== null) bad?.(ref[1] ?? ref[2]!, raw);
+    return `<c${attrs.replace(CELL_TYPE, '')} t="inlineStr"><is><t xml:space="preserve">${v[1]}</t></is></c>`;
+  });
+}
+
+/**
+ * The rewrites of `fixSheetCells` on text made of whole cells; `isoDate` is told the place of each
+ * ISO date cell, `badNumber` the place and text of each number cell whose saved value is no number.
+ */
+export function fixCells(xml: string, isoDate?: (ref: string) => void, badNumber?: (ref: string, raw: string) => void): string {
   let out = xml;
   if (out.includes('<is>')) {
     out = out.replace(INLINE, (_, inner: string) => {
@@ -363,6 +434,8 @@ export function fixCells(xml: string, isoDate?: (ref: string) => void): string {
       return `<c${before} t="str"${after}>${inner.replace(/<v>[^<]*<\/v>/, `<v>${day[1]}</v>`)}</c>`;
     });
   }
+  // After the error and ISO date rewrites: what is left is read by exceljs's own rules.
+  if (out.includes('<v')) out = fixNumbers(out, badNumber);
   return out;
 }
 

@@ -18,7 +18,7 @@ import { Readable, type Duplex } from 'node:stream';
 import { fileSignature, OLE2_SIGNATURE, signatureOf, startsWith, ZIP_SIGNATURE } from './decode.js';
 import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
-import { COLUMN_KIND, namedList } from '../domain/cells.js';
+import { COLUMN_KIND, namedList, quote } from '../domain/cells.js';
 import { KEY_COLUMNS, MAX_AMOUNT_DIGITS } from '../domain/values.js';
 import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader, type SheetMarks } from './xlsx-strings.js';
 import { workbookPartsReader } from './xlsx-zip.js';
@@ -309,7 +309,7 @@ export async function workbookReaderClass(excel: typeof ExcelJS): Promise<Stream
   // date cells rewritten into what exceljs reads right (xlsx-strings.ts fixSheetCells).
   const parseWorksheet = (excel.stream.xlsx.WorkbookReader.prototype as unknown as { _parseWorksheet: (iterator: unknown, sheetNo: unknown) => unknown })._parseWorksheet;
   define('_parseWorksheet', function* (this: object, iterator: AsyncIterable<unknown>, sheetNo: unknown) {
-    const marks: SheetMarks = { hidden: new Set(), merged: [], isoDates: new Set() };
+    const marks: SheetMarks = { hidden: new Set(), merged: [], isoDates: new Set(), badNumbers: new Map() };
     // Kept with the sheet reader it yields: `sheetNo` is the part's file number (sheet2.xml),
     // which after sheets are moved or deleted is not the `sheetId` the reader is then given.
     for (const event of parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES), marks), sheetNo) as Iterable<{ value?: unknown }>) {
@@ -460,6 +460,7 @@ export class WorkbookReader {
         const marks = SHEET_MARKS.get(sheet as object);
         const hidden = marks?.hidden;
         const isoDates = marks?.isoDates;
+        const badNumbers = marks?.badNumbers;
         this.merged = marks?.merged ?? [];
         for await (const row of sheet) {
           const cells: (Cell | undefined)[] = [];
@@ -471,7 +472,10 @@ export class WorkbookReader {
             // a date cell, read as one (no mapping profile's date format applies to it).
             const iso = isoDates !== undefined && isoDates.size > 0 && isoDates.delete(cell.address);
             const had = problems.length;
-            const c = this.cell(iso ? isoDay(cell.value) : cell.value, cell.numFmt, row.number, col, problems);
+            // A number cell whose saved value is no number comes as its text (xlsx-strings.ts fixCells): refused.
+            const bad = badNumbers !== undefined && badNumbers.size > 0 ? badNumbers.get(cell.address) : undefined;
+            if (bad !== undefined) badNumbers!.delete(cell.address);
+            const c = bad !== undefined ? this.badNumber(bad, row.number, col, problems) : this.cell(iso ? isoDay(cell.value) : cell.value, cell.numFmt, row.number, col, problems);
             if (c !== undefined && c.text.trim() !== '') {
               cells[col] = c;
               filled++;
@@ -677,6 +681,27 @@ export class WorkbookReader {
         );
       }
     }
+  }
+
+  /**
+   * A number cell (or a formula's saved number) whose saved value is no number: `1234,56` written by
+   * a program that formats numbers in its server's locale. Refused, with the text as saved: the
+   * library read it up to its first odd character (1234), and Excel itself would not open the
+   * file without repairing it.
+   */
+  private badNumber(raw: string, row: number, col: number, problems: Problem[]): undefined {
+    const column = this.kinds[col] ?? (this.names?.[col] || undefined);
+    const what = column !== undefined ? `${column} ${quote(raw)} is` : `the cell in column ${col}, ${quote(raw)}, is`;
+    problems.push(
+      this.problem(
+        row,
+        'invalid_number',
+        `${what} a number cell in the workbook whose saved value is not a number (a workbook saves a number as digits with an optional "." and exponent, e.g. 1234.56; ` +
+          `no thousands separators or decimal comma): the program that wrote the file saved it in another format; have it written again, or format the column as Text and type the value`,
+        column,
+      ),
+    );
+    return undefined;
   }
 
   /** One cell's value as text, by its type; problems for error cells and formulas with no value. */

@@ -74,6 +74,19 @@ describe('fixSheetCells: cells exceljs misreads, rewritten whole', () => {
     ['other cells as they are', '<c r="D2" s="2"><v>45720</v></c><c r="E2" t="s"><v>3</v></c><c r="F2" t="inlineStr"><is><t>x</t></is></c>', '<c r="D2" s="2"><v>45720</v></c><c r="E2" t="s"><v>3</v></c><c r="F2" t="inlineStr"><is><t xml:space="preserve">x</t></is></c>'],
   ])('%s', (_what, xml, fixed) => expect(fixCells(xml)).toBe(fixed));
 
+  it('a number cell whose saved value is no number becomes a text cell of it, its place and text told', () => {
+    const bad: [string, string][] = [];
+    const xml =
+      '<c r="A2" s="3"><v>1234,56</v></c><c r="B2" t="n"><v>12&#44;5</v></c><c r="C2"><f>X2</f><v>NaN</v></c><c r="D2"><v>1E+309</v></c>' +
+      '<c r="E2"><v>1.5E3</v></c><c r="F2" t="str"><f>G2</f><v>a,b</v></c><c r="G2" t="s"><v>0</v></c><c r="H2" t="b"><v>1</v></c><c r="I2"><v></v></c>';
+    expect(fixCells(xml, undefined, (ref, raw) => bad.push([ref, raw]))).toBe(
+      '<c r="A2" s="3" t="inlineStr"><is><t xml:space="preserve">1234,56</t></is></c><c r="B2" t="inlineStr"><is><t xml:space="preserve">12&#44;5</t></is></c>' +
+        '<c r="C2" t="inlineStr"><is><t xml:space="preserve">NaN</t></is></c><c r="D2" t="inlineStr"><is><t xml:space="preserve">1E+309</t></is></c>' +
+        '<c r="E2"><v>1.5E3</v></c><c r="F2" t="str"><f>G2</f><v>a,b</v></c><c r="G2" t="s"><v>0</v></c><c r="H2" t="b"><v>1</v></c><c r="I2"><v></v></c>',
+    );
+    expect(bad).toEqual([['A2', '1234,56'], ['B2', '12,5'], ['C2', 'NaN'], ['D2', '1E+309']]);
+  });
+
   it('a cell split between chunks is rewritten once it is whole', async () => {
     const xml = '<row r="2"><c r="A2" t="inlineStr"><is><r><t>G-</t></r><r><t>1</t></r></is></c><c r="B2" t="d"><v>2025-03-04T00:00:00Z</v></c></row></sheetData>';
     for (let cut = 1; cut < xml.length; cut++) {

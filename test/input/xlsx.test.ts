@@ -817,3 +817,74 @@ describe('xlsx: sheets not read', () => {
     expect(r.records.map((x) => x.fields.invoice_number)).toEqual(['A-1']);
   });
 });
+
+describe('xlsx: a number cell whose saved value is not a number', () => {
+  /** A one-sheet workbook whose sheet1.xml holds `sheetData` (inside <sheetData>). */
+  async function rawSheet(name: string, sheetData: string): Promise<string> {
+    const path = join(dir, name);
+    await writeWorkbook(path, [{ name: 'Invoices', rows: [['x']] }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const xml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    zip.file('xl/worksheets/sheet1.xml', xml.replace(/<sheetData[\s\S]*<\/sheetData>|<sheetData\/>/, `<sheetData>${sheetData}</sheetData>`));
+    writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    return path;
+  }
+  const str = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+  const header = `<row r="1">${str('A1', 'invoice_number')}${str('B1', 'vendor')}${str('C1', 'total_amount')}</row>`;
+  const line = (r: number, id: string, amount: string) => `<row r="${r}">${id}${str(`B${r}`, 'GOBI')}${amount}</row>`;
+
+  // Found by a fuzz review: exceljs read `<v>` with parseFloat, so 1234,56 loaded as 1234 (exit 0).
+  it.each([
+    ['a decimal comma', '<c r="C2"><v>1234,56</v></c>', '1234,56'],
+    ['a thousands separator', '<c r="C2" t="n"><v>1,234.50</v></c>', '1,234.50'],
+    ['a short decimal comma', '<c r="C2"><v>12,50</v></c>', '12,50'],
+    ['hexadecimal', '<c r="C2"><v>0x0A</v></c>', '0x0A'],
+    ['a formula\'s saved value', '<c r="C2"><f>D2*2</f><v>12,50</v></c>', '12,50'],
+    ['NaN', '<c r="C2"><v>NaN</v></c>', 'NaN'],
+    ['INF', '<c r="C2"><v>-INF</v></c>', '-INF'],
+    ['Infinity', '<c r="C2"><v>Infinity</v></c>', 'Infinity'],
+    ['a number past a double', '<c r="C2"><v>1E+309</v></c>', '1E+309'],
+    ['an entity in it', '<c r="C2"><v>12&#44;50</v></c>', '12,50'],
+  ])('%s is invalid_number at its cell, quoting the text as saved', async (_what, cell, raw) => {
+    const { records, problems } = await readPath(await rawSheet(`bad-number-${raw.replace(/\W/g, '_')}-${_what.length}.xlsx`, header + line(2, str('A2', 'G-1'), cell)));
+    expect(problems).toEqual([]);
+    expect(records).toHaveLength(1);
+    const r = records[0]!;
+    expect(r.fields.total_amount).toBeUndefined();
+    expect((r.problems ?? []).map((p) => [p.row, p.column, p.code])).toEqual([[2, 'total_amount', 'invalid_number']]);
+    expect(r.problems![0]!.message).toBe(
+      `total_amount ${JSON.stringify(raw)} is a number cell in the workbook whose saved value is not a number (a workbook saves a number as digits with an optional "." and exponent, e.g. 1234.56; ` +
+        'no thousands separators or decimal comma): the program that wrote the file saved it in another format; have it written again, or format the column as Text and type the value',
+    );
+    // The rejects file gets the cell as saved.
+    expect(r.refused).toEqual({ total_amount: raw });
+  });
+
+  it('an id number cell 123abc is refused, not the id "123"', async () => {
+    const { records } = await readPath(await rawSheet('bad-number-id.xlsx', header + line(2, '<c r="A2"><v>123abc</v></c>', '<c r="C2"><v>10</v></c>')));
+    expect(records.map((r) => [r.fields.invoice_number, (r.problems ?? []).map((p) => `${p.code}:${p.column}`)])).toEqual([[undefined, ['invalid_number:invoice_number']]]);
+  });
+
+  it('numbers in xsd:double form read as before; text, shared strings, logical and error cells are left alone', async () => {
+    const cells = [
+      '<c r="C2"><v>1.5E+2</v></c>',
+      '<c r="C3"><v> 10 </v></c>',
+      '<c r="C4"><v>.5</v></c>',
+      '<c r="C5"><v>-3</v></c>',
+      '<c r="C6"><f>D6</f><v>7.25</v></c>',
+      '<c r="C7" t="str"><f>"4"&amp;"2"</f><v>42</v></c>',
+      '<c r="C8" t="e"><v>#N/A</v></c>',
+    ];
+    const body = cells.map((c, i) => line(i + 2, str(`A${i + 2}`, `G-${i + 2}`), c)).join('');
+    const { records } = await readPath(await rawSheet('good-numbers.xlsx', header + body));
+    expect(records.map((r) => [r.fields.total_amount, (r.problems ?? []).map((p) => p.code)])).toEqual([
+      ['150', []],
+      ['10', []],
+      ['0.5', []],
+      ['-3', []],
+      ['7.25', []],
+      ['42', []],
+      [undefined, ['cell_error']],
+    ]);
+  });
+});
