@@ -16,7 +16,7 @@
  * Rich text (`<r>` runs) is the runs' texts joined: the reader keeps text, not fonts.
  */
 
-import { MAX_CELL_CHARS } from './limits.js';
+import { formatLimit, MAX_CELL_CHARS } from './limits.js';
 
 /** One XML event as exceljs's `parse-sax` yields them (saxes's opentag, text, closetag). */
 interface SaxEvent {
@@ -33,13 +33,41 @@ export function decodeXstring(text: string): string {
 }
 
 /**
+ * A workbook past one of the reader's own limits (README "Reliability"): said as it is, an
+ * `invalid_workbook` problem (xlsx.ts `unreadable`).
+ */
+export class WorkbookTooLarge extends Error {
+  override name = 'WorkbookTooLarge';
+}
+
+/** How many shared strings, of how many characters in all, one workbook may hold. */
+export interface SharedStringLimits {
+  count: number;
+  chars: number;
+}
+
+/**
+ * The shared strings are the one part of a workbook held whole (every cell may point to any of
+ * them), so their number and size are bounded: a 12 MB workbook of 300 million `<si><t>a</t></si>`
+ * aborted V8 ("invalid size error", exit 133), 100 million took 2 GB and 102 s. 5 million
+ * strings, 128 Mi characters, are far over a batch's (200,000 invoice lines with 25 texts each,
+ * each of them distinct) and a few hundred MB at most.
+ */
+export const SHARED_STRING_LIMITS: SharedStringLimits = { count: 5_000_000, chars: 128 * 1024 * 1024 };
+
+/**
  * The shared strings of a stream of XML events, in order: each the text of its `<si>` without
  * phonetic runs. Pure: `feed` takes one batch of events and returns the items it completed.
+ * Throws WorkbookTooLarge past `limits`, counted as the text comes (one item of many runs too).
  */
 export class SharedStrings {
   #parts: string[] = [];
   #phonetic = 0;
   #inText = false;
+  #count = 0;
+  #chars = 0;
+
+  constructor(private readonly limits: SharedStringLimits = SHARED_STRING_LIMITS) {}
 
   feed(batch: readonly SaxEvent[]): string[] {
     const done: string[] = [];
@@ -50,11 +78,26 @@ export class SharedStrings {
         else if (name === 'rPh') this.#phonetic++;
         else if (name === 't') this.#inText = true;
       } else if (eventType === 'text') {
-        if (this.#inText && this.#phonetic === 0 && typeof value === 'string') this.#parts.push(value);
+        if (this.#inText && this.#phonetic === 0 && typeof value === 'string') {
+          this.#chars += value.length;
+          if (this.#chars > this.limits.chars) {
+            throw new WorkbookTooLarge(
+              `the texts of the workbook's cells (its shared strings) come to more than the ${formatLimit(this.limits.chars)} characters the loader reads of one workbook; split the batch into several workbooks, or save it as CSV UTF-8`,
+            );
+          }
+          this.#parts.push(value);
+        }
       } else if (eventType === 'closetag') {
         if (name === 'rPh') this.#phonetic--;
         else if (name === 't') this.#inText = false;
-        else if (name === 'si') done.push(decodeXstring(this.#parts.join('')));
+        else if (name === 'si') {
+          if (++this.#count > this.limits.count) {
+            throw new WorkbookTooLarge(
+              `the workbook holds more than the ${formatLimit(this.limits.count)} shared strings (the texts of its cells, each kept once) the loader reads of one workbook; split the batch into several workbooks, or save it as CSV UTF-8`,
+            );
+          }
+          done.push(decodeXstring(this.#parts.join('')));
+        }
       }
     }
     return done;
@@ -66,11 +109,11 @@ export class SharedStrings {
  * lib/stream/xlsx/workbook-reader.js), for a reader made with `sharedStrings: 'cache'`: fills
  * `this.sharedStrings` as exceljs's does. Its helpers are exceljs's own, passed in.
  */
-export function sharedStringsReader(parseSax: ParseSax, iterateStream: IterateStream) {
+export function sharedStringsReader(parseSax: ParseSax, iterateStream: IterateStream, limits: SharedStringLimits = SHARED_STRING_LIMITS) {
   return async function* (this: { sharedStrings?: unknown[] }, entry: unknown): AsyncGenerator<never, void, undefined> {
     const out: unknown[] = [];
     this.sharedStrings = out;
-    const strings = new SharedStrings();
+    const strings = new SharedStrings(limits);
     // One loop over exceljs's own event batches, as its reader has: nothing more is awaited.
     for await (const batch of parseSax(cutLongTexts(iterateStream(entry), MAX_TEXT_BYTES))) for (const text of strings.feed(batch)) out.push(text);
   };

@@ -3,7 +3,11 @@
  * phonetic runs, Excel's escapes, one UTF-8 stream across chunks, and a bound on one text's bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { cutLongTexts, decodeXstring, fixCells, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, SharedStrings, type SheetWork } from '../../src/input/xlsx-strings.js';
+import { cutLongTexts, decodeXstring, fixCells, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, SHARED_STRING_LIMITS, SharedStrings, sharedStringsReader, WorkbookTooLarge, type SheetWork } from '../../src/input/xlsx-strings.js';
+import { unreadable } from '../../src/input/xlsx.js';
+import { Readable } from 'node:stream';
+import parseSax from 'exceljs/lib/utils/parse-sax.js';
+import iterateStream from 'exceljs/lib/utils/iterate-stream.js';
 import { MAX_CELL_CHARS } from '../../src/input/limits.js';
 
 async function collect(chunks: (string | Uint8Array)[], max: number): Promise<string> {
@@ -53,6 +57,45 @@ describe('SharedStrings', () => {
     expect(s.feed([open('si'), open('t'), text('東京大学'), close('t'), open('rPh'), open('t'), text('トウキョウ'), close('t'), close('rPh')])).toEqual([]);
     expect(s.feed([open('phoneticPr'), close('phoneticPr'), close('si')])).toEqual(['東京大学']);
     expect(s.feed([open('si'), open('r'), open('rPr'), close('rPr'), open('t'), text('G-'), close('t'), close('r'), open('r'), open('t'), text('1'), close('t'), close('r'), text('\n'), close('si')])).toEqual(['G-1']);
+  });
+
+  // A fuzz review's 12 MB workbook of 300 million <si><t>a</t></si> aborted V8 (exit 133): the count and size are bounded.
+  it('more strings than the limit is WorkbookTooLarge, said plainly as the workbook\'s problem', () => {
+    const s = new SharedStrings({ count: 3, chars: 1000 });
+    const item = [open('si'), open('t'), text('a'), close('t'), close('si')];
+    expect(s.feed([...item, ...item, ...item])).toEqual(['a', 'a', 'a']);
+    expect(() => s.feed(item)).toThrow(WorkbookTooLarge);
+    let err: unknown;
+    try {
+      new SharedStrings({ count: 1_000, chars: 10_000 }).feed(Array.from({ length: 1_001 }, () => item).flat());
+    } catch (e) {
+      err = e;
+    }
+    expect(unreadable(err)).toBe(
+      'the workbook holds more than the 1,000 shared strings (the texts of its cells, each kept once) the loader reads of one workbook; split the batch into several workbooks, or save it as CSV UTF-8',
+    );
+  });
+
+  it('more characters in all than the limit, in one item of many runs too, is WorkbookTooLarge', () => {
+    const s = new SharedStrings({ count: 100, chars: 10 });
+    expect(s.feed([open('si'), open('t'), text('12345'), close('t'), close('si')])).toEqual(['12345']);
+    const runs = [open('si'), open('r'), open('t'), text('1234'), close('t'), close('r'), open('r'), open('t'), text('12'), close('t'), close('r')];
+    expect(() => s.feed(runs)).toThrow(/more than the 10 characters the loader reads of one workbook/);
+  });
+
+  it('the reader of the shared-strings part keeps to its limits, and the default ones are a real batch\'s many times over', async () => {
+    const xml = `<sst>${'<si><t>a</t></si>'.repeat(10)}</sst>`;
+    const read = (count: number) => {
+      const self: { sharedStrings?: unknown[] } = {};
+      const gen = sharedStringsReader(parseSax, iterateStream, { count, chars: 1000 }).call(self, Readable.from([Buffer.from(xml)]));
+      return (async () => {
+        for await (const _ of gen) void _;
+        return self.sharedStrings;
+      })();
+    };
+    expect(await read(10)).toHaveLength(10);
+    await expect(read(9)).rejects.toThrow(WorkbookTooLarge);
+    expect(SHARED_STRING_LIMITS.count).toBeGreaterThanOrEqual(200_000 * 25);
   });
 
   it.each([
