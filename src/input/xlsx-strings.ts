@@ -32,11 +32,13 @@ export function decodeXstring(text: string): string {
   return text.includes('_x') ? text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text;
 }
 
-/**
- * A workbook past one of the reader's own limits (README "Reliability"): said as it is, an
- * `invalid_workbook` problem (xlsx.ts `unreadable`).
- */
-export class WorkbookTooLarge extends Error {
+/** A workbook the reader refuses for a reason it words itself: said as it is, an `invalid_workbook` problem (xlsx.ts `unreadable`). */
+export class WorkbookRefused extends Error {
+  override name = 'WorkbookRefused';
+}
+
+/** A workbook past one of the reader's own limits (README "Reliability"). */
+export class WorkbookTooLarge extends WorkbookRefused {
   override name = 'WorkbookTooLarge';
 }
 

@@ -19,7 +19,9 @@
  * it ends. Everything else is exceljs's `parse` as it was.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import type { Duplex, Readable } from 'node:stream';
+import { Transform, type Duplex, type Readable } from 'node:stream';
+import { formatLimit } from './limits.js';
+import { WorkbookTooLarge } from './xlsx-strings.js';
 
 /** An entry of unzipper's Parse stream (unzipper 0.10, lib/parse.js). */
 export interface ZipEntry extends Readable {
@@ -55,6 +57,15 @@ export async function* zipEntries(zip: Readable): AsyncGenerator<ZipEntry, void,
   for await (const entry of zip) yield entry as ZipEntry;
 }
 
+/**
+ * Bytes of sheet XML parked in temporary files, all sheets of a workbook together. A 2 MB workbook
+ * whose 2 GB sheet is stored before the workbook part wrote 2 GB to the temporary directory (a zip
+ * bomb: deflate packs a repeated text a thousand to one). 1 GiB is some 4 million rows of 25
+ * filled cells, more than the 1,048,576 rows a sheet can have (Excel's specifications and limits,
+ * https://support.microsoft.com/en-us/office/excel-specifications-and-limits-1672b34d-7043-467e-8e27-269d656771c3).
+ */
+export const MAX_PARKED_BYTES = 1024 * 1024 * 1024;
+
 const SHEET = /xl\/worksheets\/sheet(\d+)[.]xml/;
 const SHEET_RELS = /xl\/worksheets\/_rels\/sheet(\d+)[.]xml.rels/;
 
@@ -63,7 +74,7 @@ const SHEET_RELS = /xl\/worksheets\/_rels\/sheet(\d+)[.]xml.rels/;
  * unzipper's `Parse`, its `iterate-stream` (for an entry's bytes: an entry's stream ends as
  * streams do), and tmp's `file`.
  */
-export function workbookPartsReader(unzipParse: (opts: { forceStream: boolean }) => Duplex, iterateStream: IterateStream, tmpFile: TmpFile) {
+export function workbookPartsReader(unzipParse: (opts: { forceStream: boolean }) => Duplex, iterateStream: IterateStream, tmpFile: TmpFile, maxParked = MAX_PARKED_BYTES) {
   return async function* (this: ReaderParts, input?: unknown, options?: unknown): AsyncGenerator<unknown, void, undefined> {
     if (options) this.options = options;
     const stream = this._getStream(input || this.input);
@@ -93,59 +104,83 @@ export function workbookPartsReader(unzipParse: (opts: { forceStream: boolean })
     stream.pipe(zip);
     // Sheets stored before the shared strings (or the workbook's relationships), parked in temporary files until those are read.
     const waiting: { sheetNo: string; path: string; cleanup: () => void }[] = [];
-    for await (const entry of zipEntries(zip)) {
-      // An entry handed on after the zip failed is one whose bytes were still coming: it never ends.
-      if (ended !== undefined) throw ended;
-      reading = entry;
-      switch (entry.path) {
-        case '_rels/.rels':
-          break;
-        case 'xl/_rels/workbook.xml.rels':
-          await this._parseRels(entry);
-          break;
-        case 'xl/workbook.xml':
-          await this._parseWorkbook(entry);
-          break;
-        case 'xl/sharedStrings.xml':
-          yield* this._parseSharedStrings(entry);
-          break;
-        case 'xl/styles.xml':
-          await this._parseStyles(entry);
-          break;
-        default: {
-          const sheet = SHEET.exec(entry.path);
-          if (sheet !== null) {
-            const sheetNo = sheet[1]!;
-            if (this.sharedStrings && this.workbookRels) {
-              yield* this._parseWorksheet(iterateStream(entry), sheetNo);
-            } else {
-              await new Promise<void>((resolve, reject) => {
-                tmpFile((err, path, _fd, cleanup) => {
-                  if (err) return reject(err);
-                  waiting.push({ sheetNo, path, cleanup });
-                  const file = createWriteStream(path);
-                  file.on('error', reject);
-                  entry.on('error', reject);
-                  // Failed while the temporary file was being made (a zip cut short): its error is past.
-                  if (entry.errored !== null) return reject(entry.errored);
-                  entry.pipe(file);
-                  file.on('finish', resolve);
+    let parked = 0;
+    try {
+      for await (const entry of zipEntries(zip)) {
+        // An entry handed on after the zip failed is one whose bytes were still coming: it never ends.
+        if (ended !== undefined) throw ended;
+        reading = entry;
+        switch (entry.path) {
+          case '_rels/.rels':
+            break;
+          case 'xl/_rels/workbook.xml.rels':
+            await this._parseRels(entry);
+            break;
+          case 'xl/workbook.xml':
+            await this._parseWorkbook(entry);
+            break;
+          case 'xl/sharedStrings.xml':
+            yield* this._parseSharedStrings(entry);
+            break;
+          case 'xl/styles.xml':
+            await this._parseStyles(entry);
+            break;
+          default: {
+            const sheet = SHEET.exec(entry.path);
+            if (sheet !== null) {
+              const sheetNo = sheet[1]!;
+              if (this.sharedStrings && this.workbookRels) {
+                yield* this._parseWorksheet(iterateStream(entry), sheetNo);
+              } else {
+                await new Promise<void>((resolve, reject) => {
+                  tmpFile((err, path, _fd, cleanup) => {
+                    if (err) return reject(err);
+                    waiting.push({ sheetNo, path, cleanup });
+                    const file = createWriteStream(path);
+                    file.on('error', reject);
+                    entry.on('error', reject);
+                    // Failed while the temporary file was being made (a zip cut short): its error is past.
+                    if (entry.errored !== null) return reject(entry.errored);
+                    // Counted as it is copied: past the bound, the copy stops (the file is removed below).
+                    const counted = new Transform({
+                      transform(chunk: Buffer, _enc, done) {
+                        parked += chunk.length;
+                        if (parked <= maxParked) return done(null, chunk);
+                        done(
+                          new WorkbookTooLarge(
+                            `the workbook's sheets unpack to more than the ${formatLimit(maxParked)} bytes the loader reads of one workbook: more than any batch, so the file is damaged or made to fill the disk; save the batch again from the spreadsheet program, or as CSV UTF-8`,
+                          ),
+                        );
+                      },
+                    });
+                    counted.on('error', (err) => {
+                      entry.unpipe(counted);
+                      file.destroy();
+                      reject(err);
+                    });
+                    entry.pipe(counted).pipe(file);
+                    file.on('finish', resolve);
+                  });
                 });
-              });
+              }
+              break;
             }
+            const rels = SHEET_RELS.exec(entry.path);
+            if (rels !== null) yield* this._parseHyperlinks(iterateStream(entry), rels[1]!);
             break;
           }
-          const rels = SHEET_RELS.exec(entry.path);
-          if (rels !== null) yield* this._parseHyperlinks(iterateStream(entry), rels[1]!);
-          break;
         }
+        entry.autodrain();
       }
-      entry.autodrain();
-    }
-    reading = undefined;
-    for (const { sheetNo, path, cleanup } of waiting) {
-      yield* this._parseWorksheet(createReadStream(path), sheetNo);
-      cleanup();
+      reading = undefined;
+      while (waiting.length > 0) {
+        const { sheetNo, path } = waiting[0]!;
+        yield* this._parseWorksheet(createReadStream(path), sheetNo);
+        waiting.shift()!.cleanup();
+      }
+    } finally {
+      // A workbook refused or failed part-way: its parked sheets are removed now, not at the process's exit.
+      for (const { cleanup } of waiting.splice(0)) cleanup();
     }
   };
 }

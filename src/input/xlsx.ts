@@ -20,7 +20,7 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND, namedList, quote } from '../domain/cells.js';
 import { KEY_COLUMNS, MAX_AMOUNT_DIGITS } from '../domain/values.js';
-import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader, WorkbookTooLarge, type SheetMarks } from './xlsx-strings.js';
+import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader, WorkbookRefused, type SheetMarks } from './xlsx-strings.js';
 import { workbookPartsReader } from './xlsx-zip.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
@@ -820,7 +820,7 @@ export async function sampleWorkbook(path: string, bytes: Readable, sheet: strin
  * properties of undefined") says nothing to a person, and is said plainly.
  */
 export function unreadable(err: unknown): string {
-  if (err instanceof WorkbookTooLarge) return err.message;
+  if (err instanceof WorkbookRefused) return err.message;
   const internal = !(err instanceof Error) || err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
   if (internal) {
     return 'this workbook could not be read (the spreadsheet reader failed on something in it it does not understand); open it in Excel and save it again as Excel Workbook (.xlsx), or save the sheet as CSV UTF-8';

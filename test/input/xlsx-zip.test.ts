@@ -10,8 +10,12 @@ import { Readable, type Duplex } from 'node:stream';
 import ExcelJS from 'exceljs';
 // exceljs's own zip library, as the workbooks of the other tests are written.
 import JSZip from 'jszip';
-import { WorkbookReader, workbookReaderClass } from '../../src/input/xlsx.js';
-import { zipEntries } from '../../src/input/xlsx-zip.js';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unreadable, WorkbookReader, workbookReaderClass } from '../../src/input/xlsx.js';
+import { MAX_PARKED_BYTES, workbookPartsReader, zipEntries } from '../../src/input/xlsx-zip.js';
+import { WorkbookTooLarge } from '../../src/input/xlsx-strings.js';
 
 // unzipper as exceljs loads it (src/input/xlsx.ts).
 const fromExceljs = createRequire(createRequire(import.meta.url).resolve('exceljs'));
@@ -148,4 +152,75 @@ describe('a read error of the workbook file', () => {
     await expect(reading).rejects.toMatchObject({ code: 'EIO' });
     expect(events).toEqual([]);
   });
+});
+
+describe('sheets parked in temporary files (stored before the shared strings)', () => {
+  // A fuzz review's 2 MB workbook whose 2 GB sheet is stored first wrote 2 GB to $TMPDIR.
+  const iterateStream = fromExceljs('exceljs/lib/utils/iterate-stream.js') as (s: unknown) => AsyncIterable<unknown>;
+  /** A zip of a sheet of `sheetBytes` bytes stored before the shared strings, read by workbookPartsReader with `maxParked`: the sheets' texts read, the temporary files left, the error. */
+  async function parse(sheetBytes: number, maxParked: number): Promise<{ sheets: string[]; left: string[]; err?: unknown }> {
+    const zip = new JSZip();
+    zip.file('xl/_rels/workbook.xml.rels', '<r/>');
+    zip.file('xl/worksheets/sheet1.xml', `<x>${'a'.repeat(sheetBytes - 7)}</x>`);
+    zip.file('xl/worksheets/sheet2.xml', '<x>b</x>');
+    zip.file('xl/sharedStrings.xml', '<sst/>');
+    const bytes = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-parked-'));
+    let n = 0;
+    const tmpFile = (cb: (err: Error | null, path: string, fd: number, cleanup: () => void) => void) => {
+      const path = join(dir, `sheet${++n}`);
+      writeFileSync(path, '');
+      cb(null, path, -1, () => rmSync(path, { force: true }));
+    };
+    const drain = async (entry: AsyncIterable<unknown>) => {
+      for await (const _ of entry) void _;
+    };
+    const self = {
+      input: Readable.from([bytes]),
+      options: {},
+      _getStream: (input: Readable) => input,
+      _parseRels: async function (this: { workbookRels?: unknown }, entry: AsyncIterable<unknown>) {
+        await drain(entry);
+        this.workbookRels = [];
+      },
+      _parseWorkbook: drain,
+      _parseStyles: drain,
+      _parseSharedStrings: async function* (this: { sharedStrings?: unknown }, entry: AsyncIterable<unknown>) {
+        await drain(entry);
+        this.sharedStrings = [];
+      },
+      _parseWorksheet: async function* (iterator: AsyncIterable<Buffer | string>) {
+        let text = '';
+        for await (const c of iterator) text += c.toString();
+        yield text.length > 20 ? `${text.slice(0, 4)}…${text.length}` : text;
+      },
+      _parseHyperlinks: function* () {},
+    };
+    const read = workbookPartsReader((opts) => unzipper.Parse(opts), iterateStream, tmpFile, maxParked);
+    const sheets: string[] = [];
+    let err: unknown;
+    try {
+      for await (const s of read.call(self as never)) sheets.push(String(s));
+    } catch (e) {
+      err = e;
+    }
+    const left = readdirSync(dir);
+    rmSync(dir, { recursive: true, force: true });
+    return { sheets, left, ...(err !== undefined ? { err } : {}) };
+  }
+
+  it('up to the bound are read, and their files removed', async () => {
+    expect(await parse(200_000, 200_008)).toEqual({ sheets: ['<x>a…200000', '<x>b</x>'], left: [] });
+  });
+
+  it('past the bound stop the read with WorkbookTooLarge, said plainly, and the file written so far is removed', async () => {
+    const { sheets, left, err } = await parse(200_000, 100_000);
+    expect([sheets, left]).toEqual([[], []]);
+    expect(err).toBeInstanceOf(WorkbookTooLarge);
+    expect(unreadable(err)).toBe(
+      "the workbook's sheets unpack to more than the 100,000 bytes the loader reads of one workbook: more than any batch, so the file is damaged or made to fill the disk; save the batch again from the spreadsheet program, or as CSV UTF-8",
+    );
+  });
+
+  it('the bound is 1 GiB', () => expect(MAX_PARKED_BYTES).toBe(1024 ** 3));
 });
