@@ -888,3 +888,54 @@ describe('xlsx: a number cell whose saved value is not a number', () => {
     ]);
   });
 });
+
+describe('xlsx: a part whose bytes do not match its CRC-32', () => {
+  // A fuzz review's stored workbook with 100 changed to 900 loaded a total of 900, exit 0.
+  /** A workbook stored uncompressed, its sheets where the writer put them (before the shared strings: parked) or last (read straight from the zip). */
+  async function stored(name: string, sheetsLast = false): Promise<{ path: string; bytes: Buffer }> {
+    const path = join(dir, name);
+    await writeWorkbook(path, [{ name: 'B', rows: [HEADER, ['A', new Date(Date.UTC(2025, 0, 1)), 'V', 'USD', 100, 100, 1]] }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const names = Object.keys(zip.files).filter((n) => !zip.files[n]!.dir);
+    const sheet = (n: string) => n.startsWith('xl/worksheets/');
+    const order = sheetsLast ? [...names.filter((n) => !sheet(n)), ...names.filter(sheet)] : names;
+    const out = new JSZip();
+    for (const n of order) out.file(n, await zip.files[n]!.async('uint8array'));
+    return { path, bytes: await out.generateAsync({ type: 'nodebuffer', compression: 'STORE' }) };
+  }
+  const changed = (bytes: Buffer): Buffer => {
+    const at = bytes.indexOf('<v>100</v>');
+    expect(at).toBeGreaterThan(0);
+    const copy = Buffer.from(bytes);
+    copy[at + 3] = 0x39; // 100 → 900, the CRC left as it was
+    return copy;
+  };
+
+  it.each([
+    ['a sheet parked in a temporary file', false],
+    ['a sheet read straight from the zip', true],
+  ])('is invalid_workbook naming the part, not its changed value loaded (%s)', async (_what, sheetsLast) => {
+    const { path, bytes } = await stored(`crc-${sheetsLast}.xlsx`, sheetsLast);
+    writeFileSync(path, bytes);
+    expect((await readPath(path)).records.map((r) => r.fields.total_amount)).toEqual(['100']);
+    writeFileSync(path, changed(bytes));
+    // Read straight from the zip, its rows would be handed on before its end showed it damaged (and loaded with --skip-invalid): none is.
+    const { records, problems } = await readPath(path);
+    expect(records).toEqual([]);
+    expect(problems.map((p) => [p.code, p.message])).toEqual([
+      [
+        'invalid_workbook',
+        'the workbook is damaged: its part xl/worksheets/sheet1.xml does not match the checksum (CRC-32) stored with it, so its cells may not be what was saved; give the file again as it was sent (a copy or download may have changed it), or save it again from the spreadsheet program',
+      ],
+    ]);
+  });
+
+  it('a zip whose CRCs follow the bytes (data descriptors, as streaming writers store them) reads as before', async () => {
+    const path = join(dir, 'crc-descriptors.xlsx');
+    await writeWorkbook(path, [{ name: 'B', rows: [HEADER, ['A', new Date(Date.UTC(2025, 0, 1)), 'V', 'USD', 100, 100, 1]] }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    writeFileSync(path, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', streamFiles: true }));
+    const { records, problems } = await readPath(path);
+    expect([records.map((r) => r.fields.total_amount), problems]).toEqual([['100'], []]);
+  });
+});
