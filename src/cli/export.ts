@@ -39,7 +39,8 @@ import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun, sentOpts } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
-import { readLockedJournal, shortHash, type ClaimedElsewhere } from './journals.js';
+import { journalPath, peekJournal, placeJournals, readLockedJournal, shortHash, type ClaimedElsewhere } from './journals.js';
+import { lockHolder } from '../engine/lock.js';
 import { hostname } from 'node:os';
 import { outputIdentity } from './output-identity.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
@@ -50,7 +51,7 @@ import { exportRows, lineCounts, toCsv, toJsonRows, withLines } from '../report/
 import type { ReportError } from '../report/report.js';
 import { workflowLabel } from '../report/alerts.js';
 import { writeFileAtomic } from '../common/fs.js';
-import { UsageError } from '../common/errors.js';
+import { JournalError, UsageError } from '../common/errors.js';
 import { problem, type Problem } from '../domain/problem.js';
 import { namedList } from '../domain/cells.js';
 import { utcMinute } from '../common/time.js';
@@ -108,6 +109,10 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // it: journaled now, from its record, or the next run would not know they were in a file
     // that was put in place (and perhaps taken since) and would hand them over again.
     if (journal !== undefined) journalRenamed(journal, files, o.status);
+    // A marking run to another file cut short: finished first (refuseWhileCutShort).
+    if (journal !== undefined && handover !== undefined && o.markInErp) {
+      refuseWhileCutShort({ stateDir: cfg.stateDir, endpoint: session.endpoint, status: o.status, handoverName: shortHash(identity), own: { files, done: journal.doneBatches } });
+    }
     // Which runs' files the one in place stands for (filesInPlace).
     const placed = handover !== undefined ? filesInPlace(files, output) : { batches: new Set<string>() };
     const { invoices: listed, others } = await erp.listByStatus(o.status);
@@ -518,6 +523,72 @@ function journalRenamed(journal: Journal, files: readonly FileEntry[], status: s
       if (!hasSince(IN_FILE, e, f.batch)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: IN_FILE, id: e.id, outcome: 'done', workflow_status: e.workflow_status, batch: f.batch });
     }
   }
+}
+
+/**
+ * The last `--mark-in-erp` run of `status` recorded in a hand-over journal (`files`) that put its
+ * file in place, when it was cut short and not finished since: its record never says `ended`, and
+ * no later run of the same command ended (`done`: the export journal's batch_done, which a run
+ * that ends writes for its own batch). Its file holds every invoice it listed, and only some may
+ * be marked. A run whose temporary file is still there died before the rename and marked none
+ * (nothing is marked before the file is in place): the run before it is judged instead.
+ */
+function cutShort(files: readonly FileEntry[], done: ReadonlySet<string>, status: string): FileEntry | undefined {
+  const mine = files.filter((f) => f.status === status);
+  const batches = [...new Set(mine.map((f) => f.batch))].sort().reverse();
+  for (const b of batches) {
+    const last = mine.findLast((f) => f.batch === b)!;
+    if (mine.some((f) => f.batch === b && f.ended) || [...done].some((d) => d >= b)) return undefined;
+    if (last.tmp !== undefined && existsSync(last.tmp)) continue;
+    return last;
+  }
+  return undefined;
+}
+
+/** The output file a run's record names, from its temporary file (`.<file>.<pid>.<start>.tmp`, beside it). */
+const outputOfTmp = (tmp: string): string | undefined => {
+  const m = /^\.(.+)\.\d+\.\d+\.tmp$/.exec(basename(tmp));
+  return m === null ? undefined : join(dirname(tmp), m[1]!);
+};
+
+/** A path as a shell word (quoted when it has more than letters, digits and `/._-+:@,`). */
+const shellWord = (p: string): string => (/^[\w/.+:@,-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * Refuses (exit 2, a JournalError: README "Exit codes") a `--mark-in-erp` run while a marking run
+ * of the same status to another file of the same place was cut short (killed, stopped by Alma)
+ * and not finished since: its file holds every invoice it listed, some of them marked, and the
+ * rest are still waiting — this run would list them, write them into its own file and mark them,
+ * and finance would get them in two files (a cron job naming each day's file, README "invoice-load
+ * export"). The same command to that file finishes it: it carries them into its own file, or only
+ * confirms the marks once finance took it. Not refused: the finishing run itself (this file's own
+ * last run cut short), and another file's run that is live now (its journal's lock held, as the
+ * lock module judges it; never taken here) — its claims keep the two apart (held_by_other_run).
+ * A record from a loader that did not name its temporary file cannot name its file, and is passed over.
+ */
+function refuseWhileCutShort(at: { stateDir: string; endpoint: string; status: string; handoverName: string; own: { files: readonly FileEntry[]; done: ReadonlySet<string> } }): void {
+  if (cutShort(at.own.files, at.own.done, at.status) !== undefined) return;
+  const mine = journalPath(at.stateDir, 'handover', at.endpoint, at.handoverName);
+  const found: { output: string; started: string }[] = [];
+  for (const { path, batch: name } of placeJournals({ stateDir: at.stateDir, name: 'handover', endpoint: at.endpoint }, mine)) {
+    const files = (peekJournal(path, at.endpoint, name) ?? []).filter((e): e is FileEntry => e.t === 'file');
+    const last = cutShort(files, new Set(), at.status);
+    const output = last?.tmp !== undefined ? outputOfTmp(last.tmp) : undefined;
+    if (last === undefined || output === undefined) continue;
+    const exportJournal = journalPath(at.stateDir, 'export', at.endpoint, exportKey(at.status, outputIdentity(output)));
+    if (lockHolder(path + '.lock') !== undefined || lockHolder(exportJournal + '.lock') !== undefined) continue;
+    const done = new Set((peekJournal(exportJournal, at.endpoint, exportKey(at.status, outputIdentity(output))) ?? []).flatMap((e) => (e.t === 'batch_done' ? [e.batch] : [])));
+    if (cutShort(files, done, at.status) === undefined) continue;
+    const started = new Date(last.batch);
+    found.push({ output, started: Number.isNaN(started.getTime()) ? last.batch : utcMinute(started) });
+  }
+  if (found.length === 0) return;
+  const [first] = found.sort((a, b) => (a.started < b.started ? -1 : a.started > b.started ? 1 : 0));
+  const others = found.length > 1 ? ` (and ${found.length - 1} more: ${namedList(found.slice(1).map((f) => f.output), OTHERS_NAMED)})` : '';
+  throw new JournalError(
+    `the export --mark-in-erp to ${first!.output} of ${first!.started} was cut short${others}: its file holds every invoice it listed and only some may be marked, so this run would hand the rest over a second time in another file. ` +
+      `Finish it first with the same command to that file — invoice-load export --mark-in-erp -o ${shellWord(first!.output)} (with this run's Alma options; it only confirms the marks if finance took the file) — then run this one again.`,
+  );
 }
 
 /** A journal key as claims name it. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { namedList } from '../domain/cells.js';
 import { keyString, type InvoiceKey } from '../domain/model.js';
 import { Journal, JOURNAL_KIND, parseJournal, type JournalEntry } from '../engine/journal.js';
@@ -115,6 +115,31 @@ function placeFiles(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint'>, su
     return [];
   }
   return names.filter((n) => n.startsWith(prefix) && n.endsWith(suffix)).map((n) => join(dir, n)).filter((p) => p !== except);
+}
+
+/**
+ * The journals of this place (`name` and endpoint) in `<state>/journals/`, as paths with their
+ * batch (the last part of the name), all but `except`: export reads the other files' hand-over
+ * journals to find a run cut short (cli/export.ts).
+ */
+export function placeJournals(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint'>, except: string): { path: string; batch: string }[] {
+  const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
+  return placeFiles(at, '.jsonl', except).map((path) => ({ path, batch: basename(path).slice(prefix.length, -'.jsonl'.length) }));
+}
+
+/**
+ * The entries of a journal read without its lock (a reader never holds up, nor is held up by, a
+ * run using it), its torn last line left out. Undefined when there is none or it cannot be read
+ * or parsed.
+ */
+export function peekJournal(path: string, endpoint: string, batch: string): JournalEntry[] | undefined {
+  try {
+    const text = readFileSync(path, 'utf8');
+    if (text.length === 0 || !text.includes('\n')) return undefined;
+    return parseJournal(text, { endpoint, batch }, path).entries;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a run's claims file holds: its lock's identity, and the invoices it may write (`shortHash` of each keyString). */

@@ -205,3 +205,35 @@ describe('export --mark-in-erp that left out the invoices of the run cut short b
     expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
   });
 });
+
+describe('export --mark-in-erp cut short, then the next day\'s run to another file (README\'s dated names)', () => {
+  // Day 1's file holds all five invoices, two of them marked; finance takes it. Day 2's run to its
+  // own file would list the three unmarked, write them into its file and mark them: finance would
+  // get them twice. It is refused until day 1's run is finished by the same command.
+  it('is refused (exit 2, naming the command that finishes day 1); once finished, nothing is handed over twice', async () => {
+    await loaded();
+    const day1 = join(w!.dir, 'to-finance-2026-12-07.csv');
+    const day2 = join(w!.dir, 'to-finance-2026-12-08.csv');
+    const cut = await cli(['export', '--mark-in-erp', '-o', day1], { KILL_PAT: MARK_DONE, KILL_N: '2' });
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    const handed = idsIn(day1);
+    expect(handed).toHaveLength(5);
+    renameSync(day1, `${day1}.taken`);
+    const refused = await cli(['export', '--mark-in-erp', '-o', day2]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`the export --mark-in-erp to ${day1} of `);
+    expect(refused.stderr).toContain(`invoice-load export --mark-in-erp -o ${day1}`);
+    expect(existsSync(day2)).toBe(false);
+    expect(marks(w!).reduce((a, b) => a + b, 0)).toBe(2);
+    // The finishing run: its file was taken, so it only marks the three.
+    const finish = await cli(['export', '--mark-in-erp', '-o', day1]);
+    expect(finish.code, finish.stderr).toBe(0);
+    expect(finish.doc!.invoices.map((i) => i.status)).toEqual(['marked', 'marked', 'marked']);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+    const again = await cli(['export', '--mark-in-erp', '-o', day2]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.doc!.summary.invoices).toBe(0);
+    expect(idsIn(day2)).toEqual([]);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+  });
+});
