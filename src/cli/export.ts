@@ -72,6 +72,12 @@ const IN_FILE = 'export';
  * run's file": in no file in place, so carried into the next (its `batch`: the replacing run).
  */
 const CARRY = 'carry';
+/**
+ * The journal's op for "handed over before, back in the status exported since" (rejected by
+ * finance and approved again, say): recorded under the invoice's key of that cycle, whose
+ * entries it then stands for no more; its `batch` names the key of the next cycle (currentKey).
+ */
+const REOPEN = 'reopen';
 
 export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): Promise<number> {
   const ext = extname(o.output).toLowerCase();
@@ -181,7 +187,27 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const seen = new Set(listed.map((s) => s.id));
     const listedIds = new Set(seen);
     const interrupted = new Set<string>();
-    const inFile = journal.opRecords(IN_FILE);
+    // Handed over before and back in this status since: finance rejected it (payments, op=rejected:
+    // In Review) and a librarian approved it again. Its journal says marked, so it would be left
+    // out (its file taken) or written and never marked (already done). Only a mark a read showed
+    // done (its record names the marked status, not only an accepted answer: the listing may lag
+    // the mark) starts a new cycle, and only once a read by id (up to date, docs/alma.md) shows
+    // it back in this status: journaled REOPEN, it is handed over again under the next cycle's key.
+    const reopened: InvoiceState[] = [];
+    if (o.markInErp) {
+      for (const s of listed) {
+        if (s.workflowStatus !== o.status || leaveOut(s)) continue;
+        const k = currentKey(journal, s);
+        const mark = journal.state(k).ops.get('mark_in_erp');
+        if (mark === undefined || (mark.workflow_status !== WAITING_FOR_PAYMENT && mark.workflow_status !== CLOSED)) continue;
+        const now = await erp.read(s.id);
+        if (now === undefined || now.workflowStatus !== o.status) continue;
+        journal.append({ t: 'op', ...k, op: REOPEN, id: s.id, outcome: 'done', batch });
+        reopened.push(s);
+      }
+    }
+    // Each invoice's entries of its current cycle only.
+    const inFile = journal.opRecords(IN_FILE).filter((e) => !journal.state(e).ops.has(REOPEN));
     // A run ended when its hand-over record says so, batch_done or not: killed between the two,
     // its file is settled all the same, and carrying its invoices again would hand them over twice.
     const ended = new Set(files.filter((f) => f.ended).map((f) => f.batch));
@@ -309,7 +335,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       tmp,
       beforeRename: () => {
         if (o.markInErp && (full.length > 0 || placed.head !== undefined || carries.length > 0)) {
-          const in_file = full.map((s) => ({ ...journalKeyOf(s), id: s.id, workflow_status: s.workflowStatus }));
+          const in_file = full.map((s) => ({ ...currentKey(journal, s), id: s.id, workflow_status: s.workflowStatus }));
           handover.append({ ...file, invoices: full.length, ended: false, tmp, in_file, carries: carries.map((e) => ({ vendor: e.vendor, number: e.number, id: e.id })) });
         }
       },
@@ -321,7 +347,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     for (const e of carries) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: CARRY, id: e.id, outcome: 'done', batch });
     const toJournal = o.markInErp ? full : [];
     for (const s of toJournal) {
-      journal.append({ t: 'op', ...journalKeyOf(s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
+      journal.append({ t: 'op', ...currentKey(journal, s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
     }
     if (!o.markInErp) {
       const doc = report([...full.map((s) => base(s, 'exported')), ...partial], true, issues([], leftOut));
@@ -334,7 +360,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const outcome = await runOperations(
       [...full, ...confirmOnly].map((s) => ({
         key: { vendor: s.vendor, number: s.number },
-        journalKey: journalKeyOf(s),
+        journalKey: currentKey(journal, s),
         op: 'mark_in_erp',
         read: async () => {
           // The first read: the one after the claim, above; later ones ask again.
@@ -365,7 +391,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const mayBeMarked = full.filter((s, i) => {
         const r = outcome.results[i]!;
         if (r.status === 'done' || r.status === 'already_done') return true;
-        const st = journal.state(journalKeyOf(s));
+        const st = journal.state(currentKey(journal, s));
         return st.ops.has('mark_in_erp') || st.opsPending.has('mark_in_erp') || st.opsAccepted.has('mark_in_erp') || st.opsLost.has('mark_in_erp');
       }).length;
       handover.append({ ...file, invoices: mayBeMarked, ended: true });
@@ -378,7 +404,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     });
     const heldWarning = heldElsewhereWarning(held, claims, o.output);
     const earlier = handedOverWarning(confirmOnly, o.output);
-    const warnings = [heldWarning, earlier].filter((w): w is Problem => w !== undefined);
+    const again = handedOverAgainWarning(reopened.filter((r) => full.some((f) => f.id === r.id)), o.output);
+    const warnings = [heldWarning, earlier, again].filter((w): w is Problem => w !== undefined);
     const doc = report([...invoices, ...partial], true, [...issues([...carried, ...confirmOnly], leftOut), ...warnings], outcome.stopped, outcome.detail);
     // What the marks did: none sent (every invoice marked already, a stop first) or each refused
     // is said as nothing written to Alma, when the report cannot be written.
@@ -470,6 +497,23 @@ export function handedOverWarning(confirmed: readonly InvoiceState[], file: stri
     { file },
     'handed_over_before',
     `${n} handed over in an earlier export's file, taken since; not written into this file again, only marked (or the mark confirmed): ${named}`,
+    { severity: 'warning' },
+  );
+}
+
+/**
+ * The warning for invoices handed over in an earlier export, marked, and back waiting to be sent
+ * since (rejected by finance, approved again in Alma): written into this file and marked again.
+ * Undefined when none.
+ */
+export function handedOverAgainWarning(again: readonly InvoiceState[], file: string): Problem | undefined {
+  if (again.length === 0) return undefined;
+  const n = again.length === 1 ? '1 invoice was' : `${again.length.toLocaleString('en-US')} invoices were`;
+  const named = namedList(again.map((s) => `${s.vendor} ${s.number} (id ${s.id})`), OTHERS_NAMED);
+  return problem(
+    { file },
+    'handed_over_before',
+    `${n} handed over before, and rejected or reset in Alma since (${workflowLabel(WAITING_TO_BE_SENT)} again): handed over again in this file: ${named}`,
     { severity: 'warning' },
   );
 }
@@ -677,9 +721,24 @@ function refuseToReplace(files: readonly FileEntry[], path: string, o: ExportOpt
  * number twice (docs/alma.md#look-ups-and-how-fresh-they-are), so the number alone would let the mark of
  * one stand for both; the id tells them apart.
  */
-const journalKeyOf = (s: InvoiceState): InvoiceKey => ({ vendor: s.vendor, number: `${s.number} #${s.id}` });
-/** The invoice number of a journal key (journalKeyOf; a journal written before it has the number alone). */
-const numberOf = (key: string): string => key.replace(/ #\d+$/, '');
+const journalKeyOf = (s: Pick<InvoiceState, 'vendor' | 'number' | 'id'>): InvoiceKey => ({ vendor: s.vendor, number: `${s.number} #${s.id}` });
+/**
+ * The invoice's key in this journal now: journalKeyOf for its first hand-over, and after each
+ * REOPEN (handed over, then back waiting to be sent) that key with ` @<the run that reopened it>`,
+ * so that the new cycle's file entry and mark are its own. Claims keep journalKeyOf: one invoice,
+ * whatever cycle another run's journal is at.
+ */
+function currentKey(journal: Journal, s: Pick<InvoiceState, 'vendor' | 'number' | 'id'>): InvoiceKey {
+  let k = journalKeyOf(s);
+  const seen = new Set<string>();
+  for (let b = journal.state(k).ops.get(REOPEN)?.batch; b !== undefined && !seen.has(b); b = journal.state(k).ops.get(REOPEN)?.batch) {
+    seen.add(b);
+    k = { vendor: s.vendor, number: `${s.number} #${s.id} @${b}` };
+  }
+  return k;
+}
+/** The invoice number of a journal key (journalKeyOf, currentKey; a journal written before it has the number alone). */
+const numberOf = (key: string): string => key.replace(/ #\d+( @\S+)?$/, '');
 
 /**
  * The invoice with every line it has (export-file.ts `lineCounts`): as listed when the listing

@@ -1,0 +1,89 @@
+/**
+ * `export --mark-in-erp` and an invoice finance rejected (payments, op=rejected: back In Review)
+ * that a librarian corrected and approved again (Waiting to be Sent): handed over again, into the
+ * next file, and marked again — not left out for good because an earlier run marked it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { jsonDoc, runCli, type CliResult } from '../helpers/cli.js';
+import { world, type World } from '../helpers/sandbox.js';
+import type { LifecycleReport } from '../../src/report/lifecycle.js';
+
+const BATCH = 'fixtures/round-trip/batch.csv';
+const PAYMENTS = 'fixtures/round-trip/payments.csv'; // pays two, rejects BLACKWELL BW/77305
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+async function cli(args: string[]): Promise<CliResult & { doc?: LifecycleReport }> {
+  const res = await runCli([...args, '--json', '--rate', '200'], {
+    env: { ALMA_API_URL: w!.sandbox.url, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: w!.stateDir },
+  });
+  return { ...res, doc: jsonDoc<LifecycleReport>(res.stdout) };
+}
+
+const byNumber = (n: string) => w!.sandbox.state().invoices.find((i) => i.number === n)!;
+const marksOf = (id: string): number => w!.sandbox.state().counters.erpOps[id]?.['mark_in_erp'] ?? 0;
+/** The invoice ids a CSV export file holds. */
+const idsIn = (file: string): string[] => [...new Set(readFileSync(file, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[0]!))].sort();
+
+/** Loaded, handed over (every invoice marked), then BW/77305 rejected by finance and approved again in Alma. */
+async function rejectedAndApprovedAgain(): Promise<{ id: string; file: string }> {
+  w = await world();
+  const out = join(w.dir, 'to-finance.csv');
+  expect((await w.load([BATCH])).code).toBe(0);
+  const first = await cli(['export', '--mark-in-erp', '-o', out]);
+  expect(first.code, first.stderr).toBe(0);
+  expect(first.doc!.summary).toMatchObject({ invoices: 5, marked: 5 });
+  const pay = await cli(['payments', PAYMENTS]);
+  expect(pay.code, pay.stderr).toBe(0);
+  const bw = byNumber('BW/77305');
+  expect(bw.status).toBe('InReview');
+  const res = await fetch(`${w.sandbox.url}/almaws/v1/acq/invoices/${bw.id}?op=process_invoice`, {
+    method: 'POST',
+    headers: { authorization: 'apikey k', accept: 'application/json', 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(res.ok).toBe(true);
+  // The sandbox processes asynchronously: wait for the state, not for a time.
+  while (byNumber('BW/77305').status !== 'Waiting to be Sent') await new Promise((r) => setImmediate(r));
+  return { id: bw.id, file: out };
+}
+
+describe('export --mark-in-erp: an invoice handed over, rejected by finance and approved again', () => {
+  it('its file taken: the next run writes it into its file and marks it again, with a warning naming it', async () => {
+    const { id, file } = await rejectedAndApprovedAgain();
+    renameSync(file, `${file}.taken`);
+    const again = await cli(['export', '--mark-in-erp', '-o', file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.doc!.invoices.map((i) => [i.number, i.status])).toEqual([['BW/77305', 'marked']]);
+    expect(idsIn(file)).toEqual([id]);
+    expect(marksOf(id)).toBe(2);
+    expect(byNumber('BW/77305').status).toBe('Ready to be Paid');
+    const warning = again.doc!.issues.find((i) => i.code === 'handed_over_before');
+    expect(warning?.message).toContain(`handed over before, and rejected or reset in Alma since (Waiting to be Sent again): handed over again in this file: BLACKWELL BW/77305 (id ${id})`);
+    // And only once: the run after hands over nothing.
+    renameSync(file, `${file}.taken2`);
+    const after = await cli(['export', '--mark-in-erp', '-o', file]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.doc!.summary.invoices).toBe(0);
+    expect(marksOf(id)).toBe(2);
+  });
+
+  it('with --replace (finance reads the file in place): the next run writes it and marks it, not already done', async () => {
+    const { id, file } = await rejectedAndApprovedAgain();
+    expect(existsSync(file)).toBe(true);
+    const again = await cli(['export', '--mark-in-erp', '--replace', '-o', file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.doc!.invoices.map((i) => [i.number, i.status, i.workflow_status])).toEqual([['BW/77305', 'marked', 'Ready to be Paid']]);
+    expect(idsIn(file)).toEqual([id]);
+    expect(marksOf(id)).toBe(2);
+    const after = await cli(['export', '--mark-in-erp', '--replace', '-o', file]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.doc!.summary.invoices).toBe(0);
+    expect(marksOf(id)).toBe(2);
+  });
+});
