@@ -23,6 +23,12 @@
  *   (journalRenamed), so none is written into a second file once finance took the first;
  * - two runs to two files (two journals, two locks) are kept apart by claims, as two loads are
  *   (README "One run per invoice at a time"): an invoice a live run claims is left to it;
+ * - a run to another file while a marking run to one file was cut short and not finished since
+ *   is refused (refuseWhileCutShort): that file holds the invoices it did not mark yet, and a run
+ *   to a new name (README's dated files) would hand them over in a second file;
+ * - an invoice seen marked that a read by id shows waiting to be sent again (finance rejected it,
+ *   it was approved again) starts a new round under a key of its own (REOPEN, currentKey): it is
+ *   written into the next file and marked again, and named in a warning;
  * - the journal's key is the invoice's id as well as its number: an institution with
  *   `invoice_not_unique=true` holds one number twice, and each is marked;
  * - each mark is the operations runner's: read first (already marked → `already_done`), journal
