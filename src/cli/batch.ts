@@ -12,6 +12,7 @@ import type { GroupedInvoice, Invoice } from '../domain/model.js';
 import type { Problem } from '../domain/problem.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
+import { setAsideOwnerFiles } from '../input/owner-file.js';
 
 export interface BatchOptions {
   encoding: Encoding;
@@ -70,6 +71,17 @@ export async function scanBatch<T, I = Invoice>(
   each: (invoice: GroupedInvoice<I>) => T,
 ): Promise<ScannedBatch<T>> {
   await refuseRepeatedFiles(files);
+  // A spreadsheet's lock file a glob took in (`~$march.xlsx`) is not read: its problem says what it is.
+  const { files: inputs, problems: lockFiles } = await setAsideOwnerFiles(files);
+  const scanned = await scanInputs(inputs, opts, each);
+  return lockFiles.length === 0 ? scanned : { ...scanned, issues: [...lockFiles, ...scanned.issues] };
+}
+
+async function scanInputs<T, I>(
+  files: readonly string[],
+  opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
+  each: (invoice: GroupedInvoice<I>) => T,
+): Promise<ScannedBatch<T>> {
   // Open every file first, so a missing path fails at once (exit 2) before anything is read.
   const sources: InputSource[] = [];
   for (const f of files) sources.push(f === '-' ? { name: '-', bytes: opts.stdin } : await openInputFile(f, { onWait: opts.onWait }));

@@ -14,6 +14,7 @@ import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
 import { openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
+import { setAsideOwnerFiles } from '../input/owner-file.js';
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import type { Problem } from '../domain/problem.js';
 import { foldJournal, parseJournal, type ErrorRecord, type InvoiceJournalState } from '../engine/journal.js';
@@ -30,10 +31,12 @@ import { formatAmount, formatAmountText } from '../domain/money.js';
 /** Reads the files through the input layer and checks every row. */
 export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[] }> {
   await refuseRepeatedFiles(cfg.files);
+  // A spreadsheet's lock file a glob took in (`~$march.xlsx`) is not read: its problem says what it is.
+  const { files, problems: lockFiles } = await setAsideOwnerFiles(cfg.files);
   const sources: InputSource[] = [];
-  for (const f of cfg.files) sources.push(f === '-' ? { name: '-', bytes: process.stdin } : await openInputFile(f));
+  for (const f of files) sources.push(f === '-' ? { name: '-', bytes: process.stdin } : await openInputFile(f));
   const records: PaymentRecord[] = [];
-  const issues: Problem[] = [];
+  const issues: Problem[] = [...lockFiles];
   for (const source of sources) {
     for await (const batch of readEventBatches(source, { encoding: cfg.encoding, sheet: cfg.sheet })) {
       for (const ev of batch) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
-import { workbookFromCsv, writeWorkbook } from '../helpers/workbook.js';
+import { excelOwnerFile, workbookFromCsv, writeWorkbook } from '../helpers/workbook.js';
 import { parse } from 'csv-parse/sync';
 import type { ReportDocument } from '../../src/report/report.js';
 
@@ -74,6 +74,27 @@ describe('Excel input end to end', () => {
     // A re-run of the workbook sends nothing (the journal is keyed by content, not by format).
     const again = await wx.load([xlsxPath]);
     expect(again.report!.summary).toMatchObject({ already_loaded: 7, requests: 0 });
+  });
+
+  it("Excel's lock file beside the workbook (drop/*.xlsx while it is open) is left out with a warning; without it, the same batch", async () => {
+    const w = await world();
+    worlds.push(w);
+    const lock = join(dir, '~$batch.xlsx');
+    writeFileSync(lock, excelOwnerFile('Jane Librarian'));
+    const first = await w.load(['--skip-invalid', lock, xlsxPath]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.report!.issues).toEqual([
+      { file: lock, code: 'lock_file', severity: 'warning', message: "this is Excel's lock file for batch.xlsx (it is open in Excel by Jane Librarian): left out; batch.xlsx itself is read, without any change not yet saved in Excel" },
+    ]);
+    expect(first.report!.summary).toMatchObject({ loaded: 6, in_review: 1 });
+    // Excel closed, the lock file gone: the same batch, found complete in its journal.
+    const again = await w.load([xlsxPath]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.report!.summary).toMatchObject({ already_loaded: 7, requests: 0 });
+    // Alone, it says what it is (exit 3), not that the workbook cannot be read.
+    const alone = await runCli(['--dry-run', lock]);
+    expect(alone.code).toBe(3);
+    expect(alone.stdout + alone.stderr).toContain("file: error this is Excel's lock file for batch.xlsx (it is open in Excel by Jane Librarian); leave it out [lock_file]");
   });
 
   it('--sheet reads another sheet; a sheet that is not there is a problem naming the sheets', async () => {

@@ -63,3 +63,10 @@ export async function workbookFromCsv(path: string, csv: string, opts: { before?
   });
   await writeWorkbook(path, [...(opts.before ?? []), { name: opts.sheet ?? 'Invoices', rows: [header!, ...typed], formats }, ...(opts.after ?? [])]);
 }
+
+/** Excel's owner file: a length byte, the name in a 53-byte space-padded field, the length as 2 bytes, the name in UTF-16LE; 165 bytes. */
+export function excelOwnerFile(name: string): Buffer {
+  const narrow = Buffer.from(name, 'latin1');
+  const head = Buffer.concat([Buffer.from([name.length]), narrow, Buffer.alloc(53 - narrow.length, 0x20), Buffer.from([name.length, 0]), Buffer.from(name, 'utf16le')]);
+  return Buffer.concat([head, Buffer.alloc(165 - head.length, 0x20)]);
+}
