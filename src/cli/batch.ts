@@ -149,6 +149,8 @@ async function scanSources<T, I>(
           if (header !== undefined) {
             // Only a record with cells by position is read through the declaration (CSV's).
             if (ev.record.cells !== undefined) grouper.declareColumns(header.file, header.columns);
+            // A workbook's header, in the canonical layout only (a profile's columns may be its constants).
+            else if (opts.mapping === undefined) grouper.headerColumns(header.file, header.columns);
             header = undefined;
           }
           grouper.add(ev.record);

@@ -141,6 +141,17 @@ interface FileState {
   rows: number;
   /** Lines the file's rows started (a payments file given to the load starts none). */
   lines: number;
+  /**
+   * The canonical columns of the file's header, when it has one in the canonical layout (a CSV or
+   * workbook read without a profile: `declareColumns`, `headerColumns`); undefined otherwise.
+   */
+  header: ReadonlySet<string> | undefined;
+  /**
+   * Invoice columns the rules require that the header lacks, with the rules' reason and how many
+   * of the file's invoices lacked them: one `missing_column` for the file (`issues()`), not a
+   * `missing_value` on every invoice ("total_amount is empty on every row" of a file without one).
+   */
+  lacking: Map<string, { reason: string; invoices: number }>;
 }
 
 const KEY_COLUMNS = ['vendor', 'invoice_number'] as const;
@@ -167,6 +178,8 @@ const firstRow = (l: LineAcc): number => l.rows[0] as number;
 interface InvoiceAcc {
   key: InvoiceKey;
   file: FileState;
+  /** Required invoice columns its file's header lacks (`withoutLackingColumns`). */
+  lacks?: Set<string> | undefined;
   rows: number[];
   /**
    * Invoice-level cells given so far, as flat triples: column index, kept text, row where it
@@ -257,7 +270,17 @@ export class InvoiceGrouper<I = Invoice> {
     file.at = twice ? undefined : file.pass.map((s) => columns.indexOf(s.column));
     file.keyAt = twice ? undefined : [columns.indexOf('vendor'), columns.indexOf('invoice_number'), columns.indexOf('line_number')];
     file.declared = true;
+    file.header = new Set([...(file.header ?? []), ...named]);
     for (const column of named) if (!SPECS.has(column) && !file.unknownSeen.has(column)) addUnknown(file, column);
+  }
+
+  /**
+   * A header in the canonical layout whose records are read by name (a workbook's, read without a
+   * profile): only which columns it has, for a required column it lacks (`FileState.lacking`).
+   */
+  headerColumns(fileName: string, columns: readonly string[]): void {
+    const file = this.#fileState(fileName);
+    file.header = new Set([...(file.header ?? []), ...columns.filter((c) => c !== '')]);
   }
 
   /** Adds one record. Call in input order, across all files of the batch. */
@@ -437,6 +460,7 @@ export class InvoiceGrouper<I = Invoice> {
         if (f.carried[i]) issues.push(...f.absentRows[i]);
         else lacking.push(i);
       }
+      for (const [column, { reason, invoices }] of f.lacking) issues.push(requiredColumn(f.name, column, reason, invoices));
       if (lacking.length > 0) issues.push(missingColumns(f, lacking));
       else if (f.rows === 0 && f.keyAt !== undefined && f.keyAt[0] === -1 && f.keyAt[1] === -1) issues.push(missingColumns(f, [0, 1]));
       else if (f.rows === 0 && f.declared) {
@@ -601,6 +625,8 @@ export class InvoiceGrouper<I = Invoice> {
         style: newStyleTally(),
         rows: 0,
         lines: 0,
+        header: undefined,
+        lacking: new Map(),
       };
       this.#files.set(name, f);
       this.#order = undefined;
@@ -1127,6 +1153,51 @@ function toDraft(acc: InvoiceAcc): DraftInvoice {
   return { key: acc.key, file: acc.file.name, rows: acc.rows, fields, lines, ...(attachments !== undefined ? { attachments } : {}) };
 }
 
+/**
+ * The rules' problems without the `missing_value` of an invoice column the file's header does not
+ * have, which are counted in `FileState.lacking` instead (the invoice is still not built:
+ * `lacksColumn`). Only a header in the canonical layout says a column is not there.
+ */
+function withoutLackingColumns(found: Problem[], acc: InvoiceAcc): Problem[] {
+  const header = acc.file.header;
+  if (header === undefined) return found;
+  const first = acc.rows[0];
+  let kept: Problem[] | undefined;
+  for (const [i, p] of found.entries()) {
+    const column = p.column;
+    const lacking = p.code === 'missing_value' && p.severity === 'error' && p.row === first && column !== undefined && INVOICE_SET.has(column) && !header.has(column);
+    if (!lacking) {
+      kept?.push(p);
+      continue;
+    }
+    kept ??= found.slice(0, i);
+    const seen = acc.file.lacking.get(column);
+    if (seen !== undefined) seen.invoices++;
+    else acc.file.lacking.set(column, { reason: reasonOf(p.message), invoices: 1 });
+    (acc.lacks ??= new Set()).add(column);
+  }
+  return kept ?? found;
+}
+
+const INVOICE_SET: ReadonlySet<string> = new Set(INVOICE_COLUMNS);
+const lacksColumn = (acc: InvoiceAcc): boolean => acc.lacks !== undefined && acc.lacks.size > 0;
+/** "total_amount is empty on every row of the invoice; Alma requires it" → "Alma requires it". */
+const reasonOf = (message: string): string => {
+  const at = message.indexOf('; ');
+  return at < 0 ? 'it is required' : message.slice(at + 2);
+};
+
+/** One error for a file whose header lacks a column every invoice needs (`FileState.lacking`). */
+function requiredColumn(file: string, column: string, reason: string, invoices: number): Problem {
+  const which = invoices === 1 ? 'its one invoice is not' : `none of its ${invoices.toLocaleString('en-US')} invoices is`;
+  return problem(
+    { file },
+    'missing_column',
+    `the file has no ${column} column, so ${which} loaded; ${reason}. Add ${/^[aeiou]/.test(column) ? 'an' : 'a'} ${column} column with each invoice's value, or map the vendor's own column with a profile (\`invoice-load mapping init ${fileArgs(file)}\` writes one to start from)`,
+    { column },
+  );
+}
+
 function finishInvoice<I>(
   acc: InvoiceAcc,
   fileOrder: ReadonlyMap<string, number>,
@@ -1143,7 +1214,7 @@ function finishInvoice<I>(
   if (orphans !== undefined) for (const p of heldBack(acc.key, acc.file.name, acc.rows, orphans)) acc.problems.push(p);
   if (dates !== undefined) for (const p of implausibleDates(draft, dates)) acc.problems.push(p);
   // concat, not spreads: an array spread walks the iterator protocol, per invoice of the batch.
-  const ruled = rules(draft);
+  const ruled = withoutLackingColumns(rules(draft), acc);
   for (const p of ruled) if (p.code === 'ambiguous_number') tallyAmbiguous(acc.file.style, draft, p);
   const problems = sortProblems(acc.problems.concat(ruled), fileOrder);
   // One Provenance object per row, shared by the invoice, its lines and its funds. Rows are
@@ -1161,7 +1232,9 @@ function finishInvoice<I>(
     }
     return { file: acc.file.name, row };
   };
-  if (problems.some(isError)) {
+  // An invoice of a file without a column it requires is not built either: the file's
+  // `missing_column` (`FileState.lacking`) says why, once for all its invoices.
+  if (problems.some(isError) || lacksColumn(acc)) {
     // Not built: the report still shows what the file gives (its lines, the total as written).
     const f = draft.fields;
     const written = { lines: draft.lines.map((l) => l.number), total: f.total_amount?.text, currency: f.currency?.text };

@@ -9,6 +9,7 @@
  * input's own layout; the CLI re-reads the rows, src/cli/rejects.ts).
  */
 import type { ReportDocument, ReportInvoice } from './report.js';
+import type { Problem } from '../domain/problem.js';
 import { keyString } from '../domain/model.js';
 import { stoppedOn } from '../engine/result.js';
 import { failureKind } from './failures.js';
@@ -101,7 +102,7 @@ export function rejectedRowOwners(report: ReportDocument): Map<string, RowOwners
       let here = invoicesAt.get(key);
       if (here === undefined) invoicesAt.set(key, (here = []));
       here.push(inv);
-      if (rejected(inv)) at(key).invoices.set(idOf(inv), reasonFor(inv, r.file, r.row));
+      if (rejected(inv)) at(key).invoices.set(idOf(inv), reasonFor(inv, r.file, r.row, report.issues));
     }
   }
   const batch = batchReasons(report);
@@ -178,8 +179,12 @@ export const rowKeyFile = (key: string): string => key.slice(0, key.indexOf('\u0
 /** The row part of a `rowKey`. */
 export const rowKeyRow = (key: string): number => Number(key.slice(key.indexOf('\u0000') + 1));
 
-/** A failed invoice: the target's code and message; an invalid one: the row's own errors, else the invoice's. */
-function reasonFor(inv: ReportInvoice, file: string, row: number): RejectReason {
+/**
+ * A failed invoice: the target's code and message; an invalid one: the row's own errors, else the
+ * invoice's, else its file's (a file without a column every invoice needs: one `missing_column`
+ * for the file, none on its invoices — domain/group.ts `FileState.lacking`).
+ */
+function reasonFor(inv: ReportInvoice, file: string, row: number, batch: readonly Problem[]): RejectReason {
   if (inv.status === 'failed') {
     const e = inv.error;
     const tracking = e?.tracking_id ? ` (tracking id ${e.tracking_id})` : '';
@@ -195,7 +200,7 @@ function reasonFor(inv: ReportInvoice, file: string, row: number): RejectReason 
   }
   const errors = inv.issues.filter((p) => p.severity === 'error');
   const own = errors.filter((p) => p.file === file && p.row === row);
-  const chosen = own.length > 0 ? own : errors;
+  const chosen = own.length > 0 ? own : errors.length > 0 ? errors : batch.filter((p) => p.severity === 'error' && p.file === file && p.row === undefined);
   if (chosen.length === 0) return { code: 'invalid', message: 'the invoice is invalid' };
   return {
     code: [...new Set(chosen.map((p) => p.code))].join(' '),

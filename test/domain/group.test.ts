@@ -340,6 +340,63 @@ describe('grouping rows into invoices', () => {
     });
   });
 
+  describe('a file whose header has no total_amount (or invoice_date) column: one error for the file, not one an invoice', () => {
+    const COLUMNS = ['vendor', 'invoice_number', 'invoice_date', 'currency', 'price', 'fund_code'];
+    const rows: Row[] = ['A', 'B', 'C'].map((n) => ({ ...BASE, invoice_number: n, total_amount: undefined }));
+    const grouped = (columns: string[], input: Row[], file = 'n.csv', declare = true) => {
+      const g = new InvoiceGrouper();
+      if (declare) g.declareColumns(file, columns);
+      else g.headerColumns(file, columns);
+      for (const r of records(input, file)) g.add(declare ? { ...r, cells: columns.map((c) => r.fields[c] ?? '') } : r);
+      return g.finish();
+    };
+    const at = (p: { file: string; row?: number | undefined; column?: string | undefined; code: string; severity: string }) => `${p.file}:${p.row ?? '-'}:${p.column ?? '-'}:${p.code}:${p.severity}`;
+
+    it('the file says it once; its invoices are invalid without an error each', () => {
+      const r = grouped(COLUMNS, rows);
+      expect(r.issues.map(at)).toEqual(['n.csv:-:total_amount:missing_column:error']);
+      expect(r.issues[0]!.message).toBe(
+        "the file has no total_amount column, so none of its 3 invoices is loaded; Alma requires it. Add a total_amount column with each invoice's value, or map the vendor's own column with a profile (`invoice-load mapping init n.csv` writes one to start from)",
+      );
+      expect(r.invoices.map((i) => [i.key.number, i.invoice === undefined, i.problems.map(at)])).toEqual([
+        ['A', true, []],
+        ['B', true, []],
+        ['C', true, []],
+      ]);
+    });
+
+    it('two columns missing: one error each, in its own words (one invoice: "its one invoice")', () => {
+      const r = grouped(['vendor', 'invoice_number', 'currency', 'price', 'fund_code'], rows.slice(0, 1));
+      expect(r.issues.map((p) => p.message.slice(0, p.message.indexOf(';')))).toEqual([
+        'the file has no invoice_date column, so its one invoice is not loaded',
+        'the file has no total_amount column, so its one invoice is not loaded',
+      ]);
+      expect(r.invoices[0]!.problems).toEqual([]);
+    });
+
+    it("a workbook's header (records by name) is read the same way", () => {
+      const r = grouped(COLUMNS, rows, 'w.xlsx:Invoices', false);
+      expect(r.issues.map(at)).toEqual(['w.xlsx:Invoices:-:total_amount:missing_column:error']);
+      expect(r.invoices.every((i) => i.invoice === undefined && i.problems.length === 0)).toBe(true);
+    });
+
+    it('the column there and empty on an invoice: that invoice\'s own error, as before', () => {
+      const r = grouped([...COLUMNS, 'total_amount'], [{ ...BASE, invoice_number: 'A' }, { ...BASE, invoice_number: 'B', total_amount: '' }]);
+      expect(r.issues.map(at)).toEqual([]);
+      expect(r.invoices.map((i) => i.problems.map(at))).toEqual([[], ['n.csv:3:total_amount:missing_value:error']]);
+    });
+
+    it('no header (JSON): each invoice its own error, as before', () => {
+      const r = run(rows, 'j.json');
+      expect(r.issues.map(at)).toEqual([]);
+      expect(r.invoices.map((i) => i.problems.filter((p) => p.column === 'total_amount').map(at))).toEqual([
+        ['j.json:2:total_amount:missing_value:error'],
+        ['j.json:3:total_amount:missing_value:error'],
+        ['j.json:4:total_amount:missing_value:error'],
+      ]);
+    });
+  });
+
   describe('a file with no vendor or invoice_number column at all: one problem for the file, not two a row', () => {
     /** Rows grouped with a declared header (the CSV reader's path): cells by position. */
     const byHeader = (columns: string[], rows: Row[], file = 'v.csv') => {
@@ -373,7 +430,7 @@ describe('grouping rows into invoices', () => {
       ],
       [
         'both columns there, one cell empty: the row\'s own problem, as before',
-        ['vendor', 'invoice_number'],
+        ['vendor', 'invoice_number', 'invoice_date', 'total_amount'],
         [{ vendor: 'ACME', invoice_number: 'X1' }, { vendor: '', invoice_number: 'X2' }],
         ['v.csv:3:vendor:missing_value:vendor is empty, so the row cannot be grouped into an invoice; no other row of the file has its invoice number "X2" — fill in the vendor'],
       ],

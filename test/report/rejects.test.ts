@@ -56,6 +56,20 @@ describe('rejectedRowOwners: rows several records share (JSON on one line)', () 
   });
 });
 
+describe("an invalid invoice with no error of its own: its file's error (a file without a column every invoice needs)", () => {
+  it("each of its rows goes back with the file's missing_column, not 'the invoice is invalid'", () => {
+    const missing = { file: 'n.csv', column: 'total_amount', code: 'missing_column', message: 'the file has no total_amount column', severity: 'error' as const };
+    const report = doc(
+      [inv({ number: 'A', status: 'invalid', rows: [{ file: 'n.csv', row: 2 }] }), inv({ number: 'B', status: 'invalid', rows: [{ file: 'n.csv', row: 3 }] })],
+      [missing, { file: 'other.csv', code: 'missing_column', message: 'not this file', severity: 'error' }],
+    );
+    const owners = rejectedRowOwners(report);
+    for (const [row, number] of [[2, 'A'], [3, 'B']] as const) {
+      expect(Object.fromEntries(owners.get(rowKey('n.csv', row))!.invoices)).toEqual({ [`V\u0000${number}`]: { code: 'missing_column', message: 'the file has no total_amount column' } });
+    }
+  });
+});
+
 describe('rejectedRows', () => {
   it('every row of invalid and failed invoices; a row its own errors, else the invoice errors; failures with the tracking id', () => {
     const m = rejectedRows(
