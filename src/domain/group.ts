@@ -460,7 +460,9 @@ export class InvoiceGrouper<I = Invoice> {
         if (f.carried[i]) issues.push(...f.absentRows[i]);
         else lacking.push(i);
       }
-      for (const [column, { reason, invoices }] of f.lacking) issues.push(requiredColumn(f.name, column, reason, invoices));
+      const payments = f.lines === 0 ? paymentColumnsOf(f.unknown) : undefined;
+      // A payments file given to the load: its own error says what it is, not the columns it lacks.
+      if (payments === undefined) for (const [column, { reason, invoices }] of f.lacking) issues.push(requiredColumn(f.name, column, reason, invoices));
       if (lacking.length > 0) issues.push(missingColumns(f, lacking));
       else if (f.rows === 0 && f.keyAt !== undefined && f.keyAt[0] === -1 && f.keyAt[1] === -1) issues.push(missingColumns(f, [0, 1]));
       else if (f.rows === 0 && f.declared) {
@@ -468,7 +470,6 @@ export class InvoiceGrouper<I = Invoice> {
         // nightly job may rely on), but a person who gave the wrong export should hear of it.
         issues.push(problem({ file: f.name }, 'no_rows', `${f.name} has a header and no rows, so it holds no invoice (an export that found nothing, or the wrong file?)`, { severity: 'warning' }));
       }
-      const payments = f.lines === 0 ? paymentColumnsOf(f.unknown) : undefined;
       if (payments !== undefined) issues.push(paymentsFileProblem(f.name, payments));
       else if (f.unknown.length > 0) {
         // At most UNKNOWN_LISTED names: a header of 20,000 columns made one warning 150 KB long.

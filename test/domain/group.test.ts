@@ -386,6 +386,14 @@ describe('grouping rows into invoices', () => {
       expect(r.invoices.map((i) => i.problems.map(at))).toEqual([[], ['n.csv:3:total_amount:missing_value:error']]);
     });
 
+    it('a payments file given to the load: its payments_file error alone, not the invoice columns it lacks', () => {
+      const columns = ['vendor', 'invoice_number', 'payment_status', 'voucher_number', 'voucher_date', 'voucher_amount'];
+      const pay = { vendor: 'ACME', invoice_number: 'INV-1', payment_status: 'paid', voucher_number: 'V-1', voucher_date: '2025-04-20', voucher_amount: '10.00' };
+      const r = grouped(columns, [pay, { ...pay, invoice_number: 'INV-2' }], 'pay.csv');
+      expect(r.issues.map(at)).toEqual(['pay.csv:-:-:payments_file:error']);
+      expect(r.invoices.every((i) => i.invoice === undefined)).toBe(true);
+    });
+
     it('no header (JSON): each invoice its own error, as before', () => {
       const r = run(rows, 'j.json');
       expect(r.issues.map(at)).toEqual([]);
