@@ -27,6 +27,7 @@ import { checkReportPath, sentOpts } from './outputs.js';
 import { workflowLabel } from '../report/alerts.js';
 import { Decimal } from 'decimal.js';
 import { formatAmount, formatAmountText } from '../domain/money.js';
+import { shownFile } from '../common/shown.js';
 
 /** Reads the files through the input layer and checks every row. */
 export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[] }> {
@@ -202,6 +203,27 @@ export function dryRunVerdict(
   return { status: 'planned' };
 }
 
+/**
+ * The line after the summary of a payments run that sent nothing, worded as a load's (cli/load.ts
+ * `nothingSent`): a problem of a file's own (an invoice batch given as payments) stops the run with
+ * --skip-invalid too, so that flag is not offered then, nor when no row is valid (it was offered
+ * to a run given --skip-invalid whose 15 rows were all invalid).
+ */
+export function notSentText(what: string, o: { json: boolean; files: number; issues: readonly Problem[]; valid: number }): string {
+  const fix = o.json ? "fix the problems listed in the report's issues" : 'fix the problems above';
+  const stoppers = o.issues.filter((p) => p.severity === 'error');
+  if (stoppers.length > 0) {
+    const named = stoppers.map((p) => `${shownFile(p.file)}${p.row !== undefined ? ` row ${p.row}` : ''}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
+    const which =
+      named.length === 1
+        ? `one problem — ${named[0]} — is the file's, not one row's, and stops`
+        : `${named.length} problems — ${named.slice(0, 3).join(', ')}${named.length > 3 ? ', …' : ''} — are the files', not one row's, and stop`;
+    return `${what}: ${fix} (${which} the whole run, even with --skip-invalid).`;
+  }
+  if (o.valid === 0) return `${what}: no row of the ${o.files === 1 ? 'file' : 'files'} is valid; ${fix}.`;
+  return `${what}: ${fix}, or pass --skip-invalid to send the valid rows only.`;
+}
+
 /** The error code of a row held by another run (README "invoice-load payments"). */
 export const HELD_BY_OTHER_RUN = 'HELD_BY_OTHER_RUN';
 
@@ -242,8 +264,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   });
   const { emitLifecycleReport } = await import('./lifecycle.js');
   // Why nothing was paid: the problems are above on a terminal, in the document with --json (as load.ts says it).
-  const notSentLine = (what: string): string =>
-    resultLine(term, term.errStyle.red(`${what}: ${cfg.json ? "fix the problems listed in the report's issues" : 'fix the problems above'}, or pass --skip-invalid to send the valid rows only.`), '');
+  const notSentLine = (what: string, valid: number): string => resultLine(term, term.errStyle.red(notSentText(what, { json: cfg.json, files: cfg.files.length, issues, valid })), '');
   const report = (invoices: LifecycleInvoice[], requests: number, dryRun: boolean, stopped?: string, detail?: StopDetail): LifecycleReport => ({
     target: 'alma',
     sandbox: isSandboxRun(cfg),
@@ -258,7 +279,10 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   if ((cfg.dryRun && cfg.online !== true) || blocked || entries.every((e) => e.request === undefined)) {
     const doc = report(entries.map(base), 0, cfg.dryRun);
     // Said before the report's end: an unwritable report ends the run there (lifecycle.ts).
-    return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, !cfg.dryRun && blocked ? notSentLine('Nothing was sent') : undefined);
+    const valid = entries.filter((e) => e.request !== undefined).length;
+    // With --skip-invalid and no valid row the run is not blocked, and sends nothing all the same: said too.
+    const closing = !cfg.dryRun && (blocked || (valid === 0 && entries.length > 0)) ? notSentLine('Nothing was sent', valid) : undefined;
+    return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, closing);
   }
 
   const { withSession } = await import('./lifecycle.js');
@@ -292,7 +316,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     if (!cfg.dryRun && !cfg.skipInvalid && valid.length < named.length) {
       const doc = report(entries.map(base), erp.requestCount(), false);
       // Look-ups were sent (the invoices found): nothing was written, not nothing sent.
-      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, notSentLine('Nothing was written to Alma (only look-ups were sent)'));
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, notSentLine('Nothing was written to Alma (only look-ups were sent)', valid.length));
     }
     // One journal per (place, content of the valid rows): a re-run of the same file resumes it.
     const identity = shortHash(JSON.stringify(valid.map((e) => [e.key, e.request])));

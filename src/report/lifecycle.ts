@@ -12,6 +12,7 @@ import { fitOutcomeTable, notStartedLine, renderProblems, safe, targetName, with
 import { rerunWhen } from './failures.js';
 import { workflowLabel } from './alerts.js';
 import { maskMessage } from '../common/shown-secrets.js';
+import { shownFile } from '../common/shown.js';
 
 /**
  * `paid`, `rejected`: this run confirmed it; `marked`: handed over (`export --mark-in-erp`);
@@ -94,7 +95,9 @@ const LABEL: Record<LifecycleStatus, string> = {
 export function renderLifecycle(report: LifecycleReport, style: Style, opts: { quiet?: boolean | undefined; width?: number | undefined; ascii?: boolean | undefined } = {}): string {
   const out: string[] = [];
   let tableEnd = 0;
-  const all = opts.quiet ? report.invoices.filter((i) => i.status === 'failed' || i.status === 'invalid') : report.invoices;
+  const { rows: notRead, files: notReadFiles } = notConfirmations(report);
+  const listedOnes = notRead.size === 0 ? report.invoices : report.invoices.filter((i) => !notRead.has(i));
+  const all = opts.quiet ? listedOnes.filter((i) => i.status === 'failed' || i.status === 'invalid') : listedOnes;
   const { listed: shown, notStarted } = withoutNotStarted(all);
   if (shown.length > 0) {
     const rows = [['status', 'vendor', 'number', 'alma id', 'outcome']];
@@ -118,21 +121,48 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   }
   if (notStarted > 0) out.push(notStartedLine(notStarted, style, { listed: shown.length, total: report.invoices.length }));
   if (shown.length > 0 || notStarted > 0) out.push('');
-  const problems = [...report.issues, ...report.invoices.flatMap((i) => i.issues)];
+  // The rows of a file that is not payment confirmations are the file's one error, not theirs.
+  const problems = [...report.issues, ...listedOnes.flatMap((i) => i.issues)];
   if (problems.length > 0) {
     // One push per line: a spread of a million lines into push() overflows the stack.
     for (const line of renderProblems(problems, style)) out.push(line);
+    for (const [file, n] of notReadFiles) out.push(`  … the ${plural(n, 'row')} of ${shownFile(file)} and their errors are not listed: it is not payment confirmations (--json and --report list each)`);
     out.push('');
   }
-  const s = report.summary;
+  const s = notRead.size === 0 ? report.summary : lifecycleSummary(listedOnes, report.summary.requests);
   const parts = (['paid', 'rejected', 'marked', 'exported', 'already_done', 'failed', 'invalid', 'planned'] as const)
     .filter((k) => s[k] > 0)
     .map((k) => `${s[k]} ${k === 'marked' ? 'marked' : LABEL[k].toLowerCase()}`);
   const tail = report.dry_run ? 'Dry run: nothing was sent.' : `${s.requests} request${s.requests === 1 ? '' : 's'} to ${targetName(report)}.`;
   const file = report.output !== undefined ? ` Written to ${report.output}.` : '';
-  out.push(`${s.invoices} invoice${s.invoices === 1 ? '' : 's'}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.${file} ${tail}`);
+  // Rows of an invoice batch are not counted as invoices: they are not payment confirmations at all.
+  const batchRows = notRead.size > 0 ? `${plural(notRead.size, 'row')} of an invoice batch, not payment confirmations${s.invoices > 0 ? '; ' : ''}` : '';
+  const counted = notRead.size > 0 && s.invoices === 0 ? '.' : `${plural(s.invoices, 'invoice')}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}.`;
+  out.push(`${batchRows}${counted}${file} ${tail}`);
   if (report.stopped !== undefined) out.push(style.yellow(`stopped: ${report.stopped}; ${rerunWhen(report.stopped, report.stop_detail)}re-run the same command to finish`));
   return proseText(out, opts.width, tableEnd);
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The rows of the files a payments run found to be an invoice batch (`invoice_batch_file`, an error
+ * of the file): on a terminal they are its one error, their table rows and row errors (payment_status
+ * missing on each, duplicate confirmations) folded into one line, or the one line that says what the
+ * file is scrolled off 24 lines (--json and --report keep each).
+ */
+function notConfirmations(report: LifecycleReport): { rows: Set<LifecycleInvoice>; files: Map<string, number> } {
+  const files = new Map<string, number>();
+  for (const p of report.issues) if (p.code === 'invoice_batch_file' && p.severity === 'error' && p.row === undefined) files.set(p.file, 0);
+  const rows = new Set<LifecycleInvoice>();
+  if (files.size === 0) return { rows, files };
+  for (const inv of report.invoices) {
+    if (inv.status !== 'invalid' || inv.rows.length === 0 || !inv.rows.every((r) => files.has(r.file))) continue;
+    rows.add(inv);
+    for (const r of inv.rows) files.set(r.file, files.get(r.file)! + 1);
+  }
+  for (const [f, n] of files) if (n === 0) files.delete(f);
+  return { rows, files };
 }
 
 /**
