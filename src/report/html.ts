@@ -288,19 +288,30 @@ function warningsSection(report: ReportDocument, system: string, target: string)
  * The batch refused for the file's own problems (`issues`: a missing column, rows in no
  * invoice …): nothing reached the target. The problems that are the file's, not one invoice's,
  * are named, as the terminal's `Nothing was sent` line names them (cli/load.ts).
+ *
+ * Told from the document alone. A load that sent anything was not refused. A load that sent
+ * nothing with a file error was (its valid invoices are `planned`). A dry run's invoices are all
+ * `planned` or `invalid`, and the document does not say whether `--skip-invalid` was given, which
+ * loads the valid invoices past a row with an invoice number and no vendor (README "What is
+ * checked before anything is sent"): there a problem of the file itself (no row: a missing
+ * column, an unreadable file) always stops the batch, and a row's error only when no invoice
+ * is valid.
  */
 function refusedBanner(report: ReportDocument): string {
   const fileErrors = report.issues.filter(isError);
   if (fileErrors.length === 0) return '';
   if (!report.invoices.every((i) => i.status === 'planned' || i.status === 'invalid')) return '';
-  const named = fileErrors
+  const someValid = report.invoices.some((i) => i.status === 'planned');
+  const stopping = report.dry_run && someValid ? fileErrors.filter((p) => p.row === undefined) : fileErrors;
+  if (stopping.length === 0) return '';
+  const named = stopping
     .slice(0, 3)
     .map((p) => `<code>${esc(shownFile(p.file))}</code>${p.row !== undefined ? ` row ${p.row}` : ''}${p.column !== undefined ? ` <code>${esc(p.column)}</code>` : ''} [${esc(p.code)}]`)
     .join(', ');
-  const more = fileErrors.length > 3 ? `, and ${fileErrors.length - 3} more` : '';
-  const which = fileErrors.length === 1 ? `One problem is the file's, not one invoice's: ${named}` : `${fileErrors.length} problems are the file's, not one invoice's: ${named}${more}`;
+  const more = stopping.length > 3 ? `, and ${stopping.length - 3} more` : '';
+  const which = stopping.length === 1 ? `One problem is the file's, not one invoice's: ${named}` : `${stopping.length} problems are the file's, not one invoice's: ${named}${more}`;
   const head = report.dry_run ? 'A load would send nothing: the file would be refused.' : 'Nothing was sent: the file was refused.';
-  return `<div class="banner bad" id="refused"><b>${head}</b> ${which} — see <a href="#problems">input problems</a>. Fix ${fileErrors.length === 1 ? 'it' : 'them'} in the file, then run the same command again.</div>`;
+  return `<div class="banner bad" id="refused"><b>${head}</b> ${which} — see <a href="#problems">input problems</a>. Fix ${stopping.length === 1 ? 'it' : 'them'} in the file, then run the same command again.</div>`;
 }
 
 function cards(report: ReportDocument): string {

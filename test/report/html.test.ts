@@ -294,6 +294,24 @@ describe('renderHtml: green only when nothing at all is to be looked at', () => 
     // A dry run says what a load would do.
     expect(body(renderHtml({ ...r, dry_run: true }))).toContain('<b>A load would send nothing: the file would be refused.</b>');
   });
+
+  it('a dry run with a row in no invoice and valid invoices: no red banner, as --skip-invalid would load them (the document does not say it was given)', () => {
+    const noVendor = { file: 'nv.csv', row: 17, column: 'vendor', code: 'missing_value', message: 'vendor is empty, so the row cannot be grouped into an invoice', severity: 'error' as const };
+    const planned = [invoice({ number: 'A', status: 'planned', id: undefined, workflow_status: undefined }), invoice({ number: 'B', status: 'planned', id: undefined, workflow_status: undefined })];
+    const dry: ReportDocument = { ...run(planned), dry_run: true, issues: [noVendor], summary: { ...run(planned).summary, loaded: 0, planned: 2, requests: 0 } };
+    expect(body(renderHtml(dry))).not.toContain('id="refused"');
+    // The same load sent with --skip-invalid: loaded, no banner either.
+    expect(body(renderHtml({ ...run([invoice({ number: 'A' }), invoice({ number: 'B' })]), issues: [noVendor] }))).not.toContain('id="refused"');
+    // Refused for real (no --skip-invalid): the valid invoices are `planned` outside a dry run.
+    expect(body(renderHtml({ ...dry, dry_run: false }))).toContain('<b>Nothing was sent: the file was refused.</b> One problem is the file\'s, not one invoice\'s: <code>nv.csv</code> row 17 <code>vendor</code> [missing_value]');
+    // No valid invoice: a dry run's load would send nothing, with or without --skip-invalid.
+    const none = planned.map((i) => ({ ...i, status: 'invalid' as const }));
+    expect(body(renderHtml({ ...dry, invoices: none }))).toContain('<b>A load would send nothing: the file would be refused.</b> One problem is the file\'s, not one invoice\'s: <code>nv.csv</code> row 17');
+    // A problem of the file itself (no row) stops the batch even with --skip-invalid: named alone.
+    const missing = { file: 'b.csv', column: 'vendor', code: 'missing_column', message: 'the header has no vendor column', severity: 'error' as const };
+    const both = body(renderHtml({ ...dry, issues: [missing, noVendor] }));
+    expect(both).toContain('<b>A load would send nothing: the file would be refused.</b> One problem is the file\'s, not one invoice\'s: <code>b.csv</code> <code>vendor</code> [missing_column] — see');
+  });
 });
 
 describe('renderHtml: invoice numbers', () => {
