@@ -241,11 +241,14 @@ export function backoffMs(attempt: number, random: () => number, opts: Pick<Retr
 /**
  * `Retry-After` is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3); undici and
  * smithy parseRetryAfterHeader accept both. Returns ms from `nowMs`, or undefined when the
- * header is absent or unreadable. A date in the past means "now" (0). A date is measured from the
- * answer's own `Date` (`date`) when it has a readable one — RFC 9110 §10.2.3: the delay is
- * relative to the message's Date — so a server clock minutes ahead of ours does not turn a 5 s
- * wait into minutes; else from `nowMs`. Never more than `RETRY_AFTER_CAP_MS` (a year): a larger
- * value is a wait that long, never a number past what a date can hold.
+ * header is absent or unreadable. A date in the past means "now" (0). A date is measured both
+ * from the answer's own `Date` (`date`, when it is an HTTP-date: `httpDate`) — RFC 9110 §10.2.3:
+ * the delay is relative to the message's Date — and from `nowMs`, and the shorter wait is taken:
+ * a server clock minutes ahead of ours does not turn a 5 s wait into minutes, and a `Date` that
+ * is stale (a proxy's cached answer) or nonsense does not turn it into hours or a year. (A server
+ * clock behind ours then waits less than asked; `decide` still waits its own backoff.) Never
+ * more than `RETRY_AFTER_CAP_MS` (a year): a larger value is a wait that long, never a number
+ * past what a date can hold.
  */
 export function parseRetryAfter(value: string | undefined, nowMs: number, date?: string): number | undefined {
   if (value === undefined) return undefined;
@@ -254,8 +257,48 @@ export function parseRetryAfter(value: string | undefined, nowMs: number, date?:
   if (/^\d+(\.\d+)?$/.test(v)) return Math.min(RETRY_AFTER_CAP_MS, Math.round(Number(v) * 1000));
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
-  const sent = date === undefined ? Number.NaN : Date.parse(date);
-  return Math.min(RETRY_AFTER_CAP_MS, Math.max(0, at - (Number.isNaN(sent) ? nowMs : sent)));
+  const sent = date === undefined ? undefined : httpDate(date, nowMs);
+  const wait = sent === undefined ? at - nowMs : Math.min(at - sent, at - nowMs);
+  return Math.min(RETRY_AFTER_CAP_MS, Math.max(0, wait));
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
+const MONTH = `(${MONTHS.join('|')})`;
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+/** IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7). */
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`);
+/** The obsolete rfc850-date, `Sunday, 06-Nov-94 08:49:37 GMT`, which a recipient must still accept. */
+const RFC850_DATE = new RegExp(`^${LONG_DAY}, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`);
+/** The obsolete asctime-date, `Sun Nov  6 08:49:37 1994` (UTC), likewise. */
+const ASCTIME_DATE = new RegExp(`^${DAY} ${MONTH} ([ \\d]\\d) ${TIME} (\\d{4})$`);
+
+/**
+ * An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate or one of the two obsolete forms a recipient must
+ * accept) as ms since the epoch, or undefined for anything else. `Date.parse` accepts far more
+ * (`1` is the year 2001), and a `Date` header that is not a date says nothing of the server's
+ * clock. A two-digit year more than 50 years ahead of `nowMs` is the century before (§5.6.7).
+ */
+export function httpDate(text: string, nowMs: number): number | undefined {
+  const t = text.trim();
+  // Each form's fields as [day, month, year, hours, minutes, seconds].
+  let f: string[] | undefined;
+  let m: RegExpExecArray | null;
+  if ((m = IMF_FIXDATE.exec(t)) !== null) f = m.slice(1);
+  else if ((m = RFC850_DATE.exec(t)) !== null) {
+    const thisYear = new Date(nowMs).getUTCFullYear();
+    let year = Math.floor(thisYear / 100) * 100 + Number(m[3]);
+    if (year > thisYear + 50) year -= 100;
+    f = [m[1]!, m[2]!, String(year), m[4]!, m[5]!, m[6]!];
+  } else if ((m = ASCTIME_DATE.exec(t)) !== null) f = [m[2]!, m[1]!, m[6]!, m[3]!, m[4]!, m[5]!];
+  if (f === undefined) return undefined;
+  const [day, month, year, hh, mm, ss] = [Number(f[0]!.trim()), MONTHS.indexOf(f[1]!), Number(f[2]), Number(f[3]), Number(f[4]), Number(f[5])];
+  const ms = Date.UTC(year, month, day, hh, mm, ss);
+  const back = new Date(ms);
+  // `31 Feb`, `25:00:00`: the shape of a date, not a date.
+  const same = back.getUTCFullYear() === year && back.getUTCMonth() === month && back.getUTCDate() === day && back.getUTCHours() === hh && back.getUTCMinutes() === mm && back.getUTCSeconds() === ss;
+  return same ? ms : undefined;
 }
 
 export type Decision =

@@ -77,3 +77,18 @@ describe('a Retry-After HTTP-date from a server whose clock is ahead of ours', (
     expect(Math.max(...clock.sleeps)).toBeLessThan(60_000);
   });
 });
+
+describe("a Retry-After HTTP-date with a Date that is stale or not a date", () => {
+  it.each([
+    ["a Date 3 h old (a proxy's cached answer)", new Date(Date.parse('2026-12-07T09:00:00Z')).toUTCString()],
+    ['a Date of "1" (the year 2001 to Date.parse)', '1'],
+  ])("%s, asking for our now + 5 s: the request waits 5 s and is retried — no stop", async (_, date) => {
+    const start = Date.parse('2026-12-07T12:00:00Z');
+    const { api, clock, client } = setup(start);
+    api.script(refusal({ date, 'retry-after': new Date(start + 5_000).toUTCString() }), { body: { id: '1' } });
+    await expect(clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' }))).resolves.toEqual({ id: '1' });
+    expect(api.log()).toHaveLength(2);
+    expect(clock.sleeps).toContain(5_000);
+    expect(Math.max(...clock.sleeps)).toBeLessThan(60_000);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RETRY_AFTER_CAP_MS } from '../../src/common/errors.js';
-import { backoffMs, classify, decide, DEFAULT_RETRY, isSafeMethod, OUTAGE_STEP_MS, parseRetryAfter, type Outcome } from '../../src/transport/retry.js';
+import { backoffMs, classify, decide, DEFAULT_RETRY, httpDate, isSafeMethod, OUTAGE_STEP_MS, parseRetryAfter, type Outcome } from '../../src/transport/retry.js';
 
 const GET = { method: 'GET', idempotent: true };
 const POST = { method: 'POST', idempotent: false };
@@ -114,9 +114,37 @@ describe('parseRetryAfter', () => {
 
   it.each([
     ["the server's clock 2 min ahead: the answer's Date", 'Sat, 21 Nov 2026 10:02:05 GMT', 'Sat, 21 Nov 2026 10:02:00 GMT', 5_000],
-    ["the server's clock 2 min behind", 'Sat, 21 Nov 2026 09:58:05 GMT', 'Sat, 21 Nov 2026 09:58:00 GMT', 5_000],
   ] as const)('an HTTP-date is measured from %s (RFC 9110 §10.2.3)', (_, value, date, ms) => {
     expect(parseRetryAfter(value, now, date)).toBe(ms);
+  });
+
+  it.each([
+    // Our clock and the answer's Date, the shorter wait: a Date older than ours is never a longer wait.
+    ["a Date 3 h old (a proxy's cached answer), asking for our now + 5 s", 'Sat, 21 Nov 2026 10:00:05 GMT', 'Sat, 21 Nov 2026 07:00:00 GMT', 5_000],
+    ['a Date of "1" (Date.parse: the year 2001), not an HTTP-date', 'Sat, 21 Nov 2026 10:00:05 GMT', '1', 5_000],
+    ['a Date of "3000" (Date.parse: the year 3000), not an HTTP-date', 'Sat, 21 Nov 2026 10:00:05 GMT', '3000', 5_000],
+    ['a Date in ISO 8601, not an HTTP-date', 'Sat, 21 Nov 2026 10:00:05 GMT', '2026-11-21T07:00:00Z', 5_000],
+    // A server clock behind ours: its date is already past by ours; the retry waits decide's own backoff.
+    ["the server's clock 2 min behind", 'Sat, 21 Nov 2026 09:58:05 GMT', 'Sat, 21 Nov 2026 09:58:00 GMT', 0],
+  ] as const)('%s: never longer than our clock makes it', (_, value, date, ms) => {
+    expect(parseRetryAfter(value, now, date)).toBe(ms);
+  });
+});
+
+describe('httpDate (RFC 9110 §5.6.7)', () => {
+  const now = Date.parse('2026-11-21T10:00:00Z');
+  it.each([
+    ['Sun, 06 Nov 1994 08:49:37 GMT', Date.UTC(1994, 10, 6, 8, 49, 37)],
+    ['Sunday, 06-Nov-94 08:49:37 GMT', Date.UTC(1994, 10, 6, 8, 49, 37)],
+    ['Sun Nov  6 08:49:37 1994', Date.UTC(1994, 10, 6, 8, 49, 37)],
+    ['Saturday, 21-Nov-26 10:00:00 GMT', Date.UTC(2026, 10, 21, 10, 0, 0)],
+    ['  Sat, 21 Nov 2026 10:00:00 GMT ', Date.UTC(2026, 10, 21, 10, 0, 0)],
+  ] as const)('%j → its instant', (text, ms) => {
+    expect(httpDate(text, now)).toBe(ms);
+  });
+
+  it.each(['1', '3000', '2026-11-21T10:00:00Z', 'Sat, 21 Nov 2026 10:00:00 UTC', 'Sat, 21 Nov 2026 10:00:00 +0000', 'Sat, 31 Feb 2026 10:00:00 GMT', 'Sat, 21 Nov 2026 25:00:00 GMT', 'sat, 21 nov 2026 10:00:00 gmt', ''])('%j → not an HTTP-date', (text) => {
+    expect(httpDate(text, now)).toBeUndefined();
   });
 });
 
