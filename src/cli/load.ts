@@ -27,7 +27,7 @@ import { addShownSecrets } from '../common/shown-secrets.js';
 import { writeReportFiles } from './report-files.js';
 import { writeRejects } from './rejects.js';
 import { leftOutClause } from '../report/rejects.js';
-import { wrapLine } from '../report/fit.js';
+import { visibleWidth, wrapWords } from '../report/fit.js';
 import { checkOutputPaths, exitAfterOutputs, unwrittenReason, withRunFields } from './outputs.js';
 import { stringifyJson, writeJson } from '../common/json.js';
 import { UsageError } from '../common/errors.js';
@@ -184,8 +184,8 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
   const report = withRunFields(bare, cfg, cfg.startedAt ?? new Date(), new Date());
   const failures: string[] = [];
   /** The files written, as `what: path`, said after the summary (a path from the config file is not on the command line). */
-  const filesWritten: string[] = [];
-  let rejectsWritten: string | undefined;
+  const filesWritten: Written[] = [];
+  let rejectsWritten: Written | undefined;
   const attempt = async (what: () => unknown): Promise<void> => {
     try {
       await what();
@@ -202,7 +202,7 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
       const unread = n === 0 ? '' : `; not in it: ${written.unread.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}, which could not be read as ${n === 1 ? 'a row' : 'rows'} (see ${n === 1 ? 'its error' : 'their errors'} above) — fix ${n === 1 ? 'it' : 'them'} in the input`;
       // An invoice the run stopped on, or one that failed for a transient cause, has nothing to correct: the same command finishes it.
       const leftOut = leftOutClause(written.leftOut);
-      rejectsWritten = `${shownPath(cfg.rejectsPath!)} (${written.rows === 0 ? 'no rejected rows' : written.rows === 1 ? '1 rejected row' : `${written.rows.toLocaleString('en-US')} rejected rows`}${unread}${leftOut})`;
+      rejectsWritten = { path: shownPath(cfg.rejectsPath!), what: `(${written.rows === 0 ? 'no rejected rows' : written.rows === 1 ? '1 rejected row' : `${written.rows.toLocaleString('en-US')} rejected rows`}${unread}${leftOut})` };
       // The profile reads the vendor's layout, and these rows are in the canonical one.
       if (written.canonical && written.rows > 0 && mapping !== undefined && !cfg.quiet) {
         process.stderr.write(term.errStyle.dim(`${cfg.rejectsPath} has the canonical columns (the input was not one CSV layout): load it without --mapping`) + '\n');
@@ -227,13 +227,13 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
         // A path mistake (a folder made a file, a full disk), not a bug: exitAfterOutputs says so.
         throw new UsageError(`cannot write the report to ${cfg.reportPath}: ${unwrittenReason(cfg.reportPath!, err)}`);
       }
-      filesWritten.push(`${shownPath(cfg.reportPath!)} (the report)`);
+      filesWritten.push({ path: shownPath(cfg.reportPath!), what: '(the report)' });
     });
   }
   await attempt(() => {
     writeReportFiles(cfg, report);
-    if (cfg.reportCsvPath) filesWritten.push(`${shownPath(cfg.reportCsvPath)} (the report as CSV)`);
-    if (cfg.reportHtmlPath) filesWritten.push(`${shownPath(cfg.reportHtmlPath)} (the report as HTML)`);
+    if (cfg.reportCsvPath) filesWritten.push({ path: shownPath(cfg.reportCsvPath), what: '(the report as CSV)' });
+    if (cfg.reportHtmlPath) filesWritten.push({ path: shownPath(cfg.reportHtmlPath), what: '(the report as HTML)' });
   });
   // --quiet, for cron's mail-on-output: a load that went well has nothing to say (the exit code
   // says it). A file not written is a problem: the summary is then the run's record.
@@ -247,13 +247,30 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
   return failures;
 }
 
+/** A file the run wrote, for the `Written:` line: its path as shown, and what it is (`(the report)`). */
+export interface Written {
+  path: string;
+  what: string;
+}
+
 /**
  * `Written: r.json (the report), r.html (the report as HTML).` — on a terminal `width` wide broken
- * between words, as the summary's prose above it is (report/fit.ts proseText); in a file or a
- * pipe (`width` undefined) one line, for grep.
+ * between the files, as the summary's prose above it is broken between words (report/fit.ts
+ * proseText), never inside a path: a path may hold spaces (`My Reports/batch report.json`), and
+ * is copied whole from the terminal. A file whose path and words do not fit a row together is
+ * broken after its path and between its words; a path wider than the window stays whole on a
+ * row of its own. In a file or a pipe (`width` undefined) one line, for grep.
  */
-export function writtenLines(files: readonly string[], width: number | undefined): string[] {
-  return wrapLine(`Written: ${files.join(', ')}.`, width ?? 0);
+export function writtenLines(files: readonly Written[], width: number | undefined): string[] {
+  const entries = files.map((f, i) => `${f.path} ${f.what}${i === files.length - 1 ? '.' : ','}`);
+  const line = `Written: ${entries.join(' ')}`;
+  if (width === undefined || !(width > 0) || visibleWidth(line) <= width) return [line];
+  const words = ['Written:'];
+  files.forEach((f, i) => {
+    if (visibleWidth(entries[i]!) <= width) words.push(entries[i]!);
+    else words.push(f.path, ...entries[i]!.slice(f.path.length + 1).split(' '));
+  });
+  return wrapWords(words, width);
 }
 
 /**

@@ -141,9 +141,18 @@ export function visibleWidth(s: string): number {
 export function wrapLine(line: string, width: number, indent = ''): string[] {
   if (!(width > 0) || visibleWidth(line) <= width) return [line];
   const lead = /^ */.exec(line)![0];
-  const words = line.slice(lead.length).split(' ');
+  return wrapWords(line.slice(lead.length).split(' '), width, indent, lead);
+}
+
+/**
+ * `words` joined by single spaces into rows of at most `width` columns, broken only between
+ * words: a word (which may hold spaces, such as a path) is never broken, and one wider than a
+ * row is left whole on a row of its own. Rows after the first are led by `indent`, the first
+ * by `lead`.
+ */
+export function wrapWords(words: readonly string[], width: number, indent = '', lead = ''): string[] {
   const out: string[] = [];
-  let row = lead + words[0]!;
+  let row = lead + (words[0] ?? '');
   let used = visibleWidth(row);
   for (const word of words.slice(1)) {
     const w = visibleWidth(word);
