@@ -51,7 +51,9 @@ export function readOwnerFile(name: string, bytes: Uint8Array): OwnerFile | unde
   if (named === undefined || bytes.length === 0 || bytes.length > OWNER_FILE_MAX_BYTES) return undefined;
   if (named.program === 'Excel') {
     const owner = excelOwner(bytes);
-    if (owner === undefined && !EXCEL_SIZES.has(bytes.length)) return undefined;
+    // Without Excel's layout, its size alone names it only when the bytes are not text: a real
+    // owner file pads its name with NULs; a 165-byte CSV someone named `~$march.csv` is read.
+    if (owner === undefined && !(EXCEL_SIZES.has(bytes.length) && notText(bytes))) return undefined;
     return { ...named, owner: owner === '' ? undefined : owner };
   }
   const owner = libreOfficeOwner(bytes);
@@ -74,17 +76,21 @@ function excelOwner(bytes: Uint8Array): string | undefined {
 }
 
 /**
- * LibreOffice's one line, `name,host/user,user,date,profile-url;`: the name the user gave in
- * its options, else the system user. Undefined when the bytes are not such a line.
+ * LibreOffice's one line, `name,system-user,host,date,profile-url;` (the fields of its document
+ * lock file, LibreOffice's svl/source/misc/lockfilecommon.cxx): the name the user gave in its
+ * options, else the system user — never the host. Undefined when the bytes are not such a line.
  */
 function libreOfficeOwner(bytes: Uint8Array): string | undefined {
   const text = Buffer.from(bytes).toString('utf8').replace(/[\r\n]+$/, '');
   if (!text.endsWith(';') || text.includes('\u0000') || text.includes('\n')) return undefined;
   const fields = text.slice(0, -1).split(',');
   if (fields.length < 5) return undefined;
-  const name = [fields[0]!, fields[2]!].map((f) => f.trim()).find((f) => f !== '');
+  const name = [fields[0]!, fields[1]!].map((f) => f.trim()).find((f) => f !== '');
   return name !== undefined && readable(name) ? name : '';
 }
+
+/** Holds a NUL or another control byte than tab, CR and LF: not a text file. */
+const notText = (bytes: Uint8Array): boolean => bytes.some((b) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
 
 const readable = (s: string): boolean => s.trim() !== '' && !/[\u0000-\u001f\u007f-\u009f\ufffd]/.test(s);
 

@@ -16,7 +16,7 @@ import { batchStoppers } from '../../src/plan/plan.js';
 import { ROOT } from '../helpers/cli.js';
 import { excelOwnerFile, workbookFromCsv } from '../helpers/workbook.js';
 
-const LIBRE = ',jane/jane,jane,07.12.2026 09:14,file:///home/jane/.config/libreoffice/4;';
+const LIBRE = ',jane,jane-pc,07.12.2026 09:14,file:///home/jane/.config/libreoffice/4;';
 
 describe('readOwnerFile', () => {
   it("reads Excel's layout and its owner, in any script", () => {
@@ -38,6 +38,12 @@ describe('readOwnerFile', () => {
     expect(readOwnerFile('~$march.csv', csv)).toBeUndefined();
     expect(readOwnerFile('~$march.csv', Buffer.from('vendor,invoice_number\nGOBI,1\n'))).toBeUndefined();
     expect(readOwnerFile('.~lock.x.csv#', Buffer.from('vendor,invoice_number\nGOBI,1\n'))).toBeUndefined();
+    // Excel's sizes (162, 165) name it only when the bytes are not text.
+    for (const size of [162, 165]) {
+      const text = Buffer.from('vendor,invoice_number,invoice_date,total_amount\n'.padEnd(size - 1, 'x') + '\n');
+      expect(text.length).toBe(size);
+      expect(readOwnerFile('~$march.csv', text)).toBeUndefined();
+    }
     expect(readOwnerFile('march.xlsx', excelOwnerFile('Jane'))).toBeUndefined();
     expect(readOwnerFile('~$march.xlsx', Buffer.concat([excelOwnerFile('Jane'), Buffer.alloc(5000)]))).toBeUndefined();
   });
