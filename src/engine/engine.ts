@@ -669,9 +669,12 @@ function notStarted(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason
 /**
  * Why the run stopped, in a few words: `STOP_WORDS`, but for a `retry_after` stop that no
  * Retry-After asked for — nothing but per-second refusals (429) came for a minute
- * (transport/http.ts `REFUSED_STOP_MS`, `RetryAfterError.refused`).
+ * (transport/http.ts `REFUSED_STOP_MS`, `RetryAfterError.refused`) — and for an `auth` stop on a
+ * 401/403 without the API's error document (`ApiError.bare`: a proxy's or firewall's page), which
+ * does not say the key was refused: the Next: line asks to put the network or proxy right.
  */
 function stopWords(reason: StopReason, err: unknown): string {
+  if (reason === 'auth' && err instanceof ApiError && err.bare) return "a request was refused without the API's error document (a proxy or firewall)";
   const refused = reason === 'retry_after' && err instanceof RetryAfterError ? err.refused : undefined;
   if (refused !== undefined) return `the API answered nothing but refusals for its per-second threshold (429) for ${Math.round(refused.forMs / 1000)} s, though the loader slowed down`;
   return STOP_WORDS[reason];
