@@ -446,7 +446,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   if (!stopped && opts.stopSignal?.aborted && pending.some(({ index }) => results[index] === undefined || cutShort(results[index]!))) stopped = { reason: 'interrupted' };
   stopped ??= halted;
   for (const { inv, index } of pending) {
-    if (!results[index]) results[index] = unreached(inv.key, journal.state(inv.key), createSentElsewhere(opts.elsewhere, inv.key), stopped?.reason ?? 'interrupted', opts.target.label, undefined, stopped?.error);
+    const st = journal.state(inv.key);
+    if (!results[index]) results[index] = unreached(inv.key, st, createSentElsewhere(opts.elsewhere, inv.key), stopped?.reason ?? 'interrupted', opts.target.label, pastLinesStep(opts.target, inv, st), stopped?.error);
   }
   return { results, stopped, ...(canary.verdict !== undefined ? { canary: canary.verdict } : {}) };
 }
@@ -643,7 +644,18 @@ const createSentElsewhere = (elsewhere: ReadonlyMap<string, Elsewhere> | undefin
  * "a re-run loads it".
  */
 function unreached(key: InvoiceKey, st: InvoiceJournalState, sentElsewhere: boolean, reason: StopReason, label = 'Alma', pastLines?: Step, err?: unknown): InvoiceResult {
-  if (st.id !== undefined || (!st.createPending && !sentElsewhere)) return notStarted(key, st, reason, pastLines, err);
+  // Created by an earlier run (the journal holds its id): it exists in the target, incomplete or
+  // processed — reported as when the stop meets it after reaching it (`interruptedResult`: the
+  // stop's code where it was left, or loaded with its status unknown), never "not started".
+  if (st.id !== undefined) {
+    const r = interruptedResult(key, st, reason, pastLines);
+    if (r.status !== 'failed' || r.error === undefined) return r;
+    return {
+      ...r,
+      error: { ...r.error, message: `the run stopped before reaching this invoice (${stopWords(reason, err)}); an earlier run created it in ${label} (id ${st.id}) without finishing it: a re-run completes it` },
+    };
+  }
+  if (!st.createPending && !sentElsewhere) return notStarted(key, st, reason, pastLines, err);
   const r = stoppedResult(key, st, reason, pastLines);
   return {
     ...r,
