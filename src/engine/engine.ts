@@ -31,7 +31,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
-import { ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn, WITHDRAWN } from './result.js';
+import { CREATE_UNANSWERED, CREATE_UNANSWERED_EARLIER, ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn, WITHDRAWN } from './result.js';
 import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, madeNotKept, notOursText, settledLineText } from '../targets/matches.js';
 import { maskMessage } from '../common/shown-secrets.js';
 
@@ -397,7 +397,9 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           // Never for an invoice an earlier run sent a create for whose answer was lost: it may be in Alma.
           const untouched = (err instanceof StopRun && err.beforeWrites && !st.createPending) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
           const pastLines = pastLinesStep(opts.target, item.inv, st);
-          result = untouched ? notStarted(item.inv.key, st, why, pastLines, stopped?.error) : interruptedResult(item.inv.key, st, why, pastLines);
+          result = untouched
+            ? notStarted(item.inv.key, st, why, pastLines, stopped?.error)
+            : interruptedResult(item.inv.key, st, why, pastLines, createSentElsewhere(opts.elsewhere, item.inv.key), opts.target.label);
         }
       }
     } finally {
@@ -545,7 +547,7 @@ function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: Invoice
   };
 }
 
-function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step): InvoiceResult {
+function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step, sentElsewhere = false, label = 'Alma'): InvoiceResult {
   // Found processed (journal `processed` after a look-up) and sent nothing by any run: someone
   // else's doing, already loaded — not "being processed" by this loader (README "The report").
   if (st.processed && st.id !== undefined && st.found && !sentByLoader(st)) {
@@ -565,7 +567,7 @@ function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: Sto
       warnings: [{ code: 'status_unknown', message: 'the run stopped while this invoice was being processed: it is loaded; its workflow status was not known yet (a re-run reads it)' }],
     };
   }
-  return stoppedResult(key, st, reason, pastLines);
+  return stoppedResult(key, st, reason, pastLines, sentElsewhere, label);
 }
 
 /**
@@ -591,15 +593,25 @@ function pastLinesStep(target: Target, inv: Invoice, st: InvoiceJournalState): S
   return target.finalize !== undefined ? 'process' : 'poll';
 }
 
-function stoppedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step): InvoiceResult {
+/**
+ * `sentElsewhere`: another journal holds a create of the invoice sent without an answer. Without
+ * an id, an invoice whose create went out unanswered (here or there) says so in the words the
+ * reports look for (result.ts `CREATE_UNANSWERED`): it may be in the target, and a re-run looks
+ * for it first; any other one without an id was not created (nothing of it sent, or its create
+ * answered with a refusal).
+ */
+function stoppedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step, sentElsewhere = false, label = 'Alma'): InvoiceResult {
   const base = settledResult(key, st, 'failed');
+  const unanswered = st.id === undefined && (st.createPending || sentElsewhere);
   return {
     ...base,
     error: {
       step: stoppedStep(st, pastLines),
       http_status: 0,
       code: STOP_CODE[reason],
-      message: "the run stopped before this invoice was finished; the run's record (kept so a re-run never sends twice) lets a re-run complete it",
+      message: unanswered
+        ? `the run stopped before this invoice was finished; this run or an earlier one ${CREATE_UNANSWERED}, so it may already be in ${label}: a re-run looks for it in ${label} first and does not create it twice`
+        : "the run stopped before this invoice was finished; the run's record (kept so a re-run never sends twice) lets a re-run complete it",
     },
   };
 }
@@ -662,7 +674,7 @@ function unreached(key: InvoiceKey, st: InvoiceJournalState, sentElsewhere: bool
     error: r.error && {
       ...r.error,
       message:
-        `the run stopped before reaching this invoice (${stopWords(reason, err)}); an earlier run sent its create and never got the answer, ` +
+        `the run stopped before reaching this invoice (${stopWords(reason, err)}); ${CREATE_UNANSWERED_EARLIER}, ` +
         `so it may already be in ${label}: a re-run looks for it in ${label} first and does not create it twice`,
     },
   };

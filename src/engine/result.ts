@@ -90,6 +90,29 @@ export const STOP_CODES: ReadonlySet<string> = new Set([...Object.values(STOP_CO
 export const stoppedOn = (inv: { status: string; error?: { code: string } | undefined }): boolean => inv.status === 'failed' && inv.error !== undefined && STOP_CODES.has(inv.error.code);
 
 /**
+ * Words in the message of every invoice the run stopped on without an id while a create of it
+ * was out without an answer — this journal's `createPending`, or another journal's create
+ * (engine.ts `stoppedResult`, `unreached`) — and in no other: it may be in the target, and a
+ * re-run looks for it there before it creates anything. The report document has no field of its
+ * own for this (its field names are fixed: README "The report"), so the reports read it here.
+ * `CREATE_UNANSWERED_EARLIER`: the create was an earlier run's.
+ */
+export const CREATE_UNANSWERED = 'sent its create and never got the answer';
+export const CREATE_UNANSWERED_EARLIER = `an earlier run ${CREATE_UNANSWERED}`;
+
+/**
+ * An invoice the run stopped on (its stop's code, not NOT_STARTED) without an id whose create
+ * went out without an answer (`CREATE_UNANSWERED`): `earlier` when an earlier run sent it, `sent`
+ * when this run may have; undefined for any other invoice — one not created yet, nothing of it sent.
+ */
+export function createUnanswered(inv: { status: string; id?: string | undefined; error?: { code: string; message?: string | undefined } | undefined }): 'earlier' | 'sent' | undefined {
+  if (!stoppedOn(inv) || inv.id !== undefined || inv.error!.code === NOT_STARTED) return undefined;
+  const message = inv.error!.message ?? '';
+  if (message.includes(CREATE_UNANSWERED_EARLIER)) return 'earlier';
+  return message.includes(CREATE_UNANSWERED) ? 'sent' : undefined;
+}
+
+/**
  * A business refusal (the target answered 4xx with its own code: the file or the target's setup
  * must change) or a transient failure (a timeout, a lost connection, a 5xx, a 429: the same
  * command again finishes it). `--max-errors` counts the first kind; the report's advice

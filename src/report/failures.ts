@@ -8,7 +8,7 @@
  * docs/alma.md.
  */
 import type { Provenance } from '../input/record.js';
-import { NOT_STARTED, refusalKind, STOP_CODE, STOP_CODES } from '../engine/result.js';
+import { createUnanswered, NOT_STARTED, refusalKind, STOP_CODE, STOP_CODES } from '../engine/result.js';
 import type { StopDetail, StopReason } from '../engine/events.js';
 import { GATEWAY_DOWN, NO_ANSWER, NOT_ALMA_API } from '../common/errors.js';
 import type { ReportDocument, ReportError, ReportInvoice } from './report.js';
@@ -198,7 +198,8 @@ export function groupFailures(report: ReportDocument, label = 'Alma'): FailureGr
     if (inv.status !== 'failed') continue;
     const e = inv.error;
     const code = e?.code ?? 'unknown';
-    const key = `${e?.step ?? ''}\u0000${code}`;
+    // Apart from the ones not created yet: a create of these went without an answer (their words differ, stopped.ts).
+    const key = `${e?.step ?? ''}\u0000${code}${createUnanswered(inv) !== undefined ? `\u0000${createUnanswered(inv)}` : ''}`;
     let g = groups.get(key);
     if (g === undefined) {
       g = { step: e?.step ?? 'create', code, message: e?.message ?? 'the invoice did not finish', kind: failureKind(e), invoices: [], rows: [], explanation: explain(code, e?.step ?? 'create', report, label) };

@@ -5,11 +5,11 @@
  * in one place for the terminal (human.ts), the HTML report (html.ts) and the CSV report
  * (csv.ts) — pure. The report's `status` stays `failed` (README "The report document").
  */
-import { NOT_STARTED, stoppedOn } from '../engine/result.js';
+import { createUnanswered, NOT_STARTED, stoppedOn } from '../engine/result.js';
 import { rerunWhen } from './failures.js';
 import type { StopDetail } from '../engine/events.js';
 
-type Stoppable = { status: string; id?: string | undefined; error?: { code: string; step: string } | undefined };
+type Stoppable = { status: string; id?: string | undefined; error?: { code: string; step: string; message?: string | undefined } | undefined };
 
 export { stoppedOn };
 
@@ -30,6 +30,9 @@ const STOPPED_AT: Record<string, (its: string) => string> = {
 /** Where the run left an invoice it stopped on: `stopped while its lines were being added` (`many`: `their`, of several alike). */
 export const stoppedAt = (inv: Stoppable, many = false): string => {
   const step = inv.error?.step ?? 'create';
+  // Not "not created yet": a create of it went without an answer, so it may be in the target.
+  const unanswered = createUnanswered(inv);
+  if (unanswered !== undefined) return `${many ? 'their creates' : 'its create'} sent${unanswered === 'earlier' ? ' by an earlier run' : ''} without an answer`;
   return STOPPED_AT[step]?.(many ? 'their' : 'its') ?? `stopped at ${step}`;
 };
 
@@ -92,7 +95,13 @@ export function stoppedSentence(inv: Stoppable, stopped: string | undefined, lab
   // `where` false: without the step, for a table's cell (the terminal's section below says it).
   if (existsIncomplete(inv)) return `${many ? 'Exist' : 'Exists'} in ${label}, incomplete${where ? ` (${stoppedAt(inv, many)})` : ''} — don't edit or delete ${it}; ${who} completes ${it}.`;
   if (inv.error?.code === NOT_STARTED) return `Not started: the run stopped before reaching ${it}; ${who} loads ${it}.`;
-  // As the terminal says it: the journal, not the report, knows whether a create went unanswered
-  // (a second Ctrl-C); the re-run looks for the invoice first either way.
+  // A create of it went without an answer (engine/result.ts `createUnanswered`): it may be in the
+  // target, and the re-run looks for it there before creating anything.
+  const unanswered = createUnanswered(inv);
+  if (unanswered !== undefined) {
+    const by = unanswered === 'earlier' ? ' by an earlier run' : '';
+    return `${many ? 'Their creates were' : 'Its create was'} sent${by} without an answer; ${who} looks for ${it} in ${label} first.`;
+  }
+  // Nothing of it created: nothing of it sent, or its create answered with a refusal (the threshold …).
   return `Not created yet: the run stopped first; ${who} loads ${it}.`;
 }

@@ -87,3 +87,35 @@ describe('resultsBeforeSending: a run stopped before its first write', () => {
     }
   });
 });
+
+describe('engine: a stop meets an invoice it reached, without an id', () => {
+  it('one whose earlier create went unanswered says so in the words the reports look for (CREATE_UNANSWERED); one whose create the threshold refused does not', async () => {
+    const { CREATE_UNANSWERED } = await import('../../src/engine/result.js');
+    const alma = new FakeAlma();
+    const t = alma.target();
+    const stop = new AbortController();
+    const target: Target = {
+      ...t,
+      async findInvoices(key, opts) {
+        // The first Ctrl-C while INV-2's earlier create is looked for: nothing more is sent.
+        if (key.number === 'INV-2') stop.abort();
+        return t.findInvoices(key, opts);
+      },
+    };
+    const path = join(dir, 'mid.jsonl');
+    const earlier = journalAt(path);
+    earlier.append({ t: 'intent', vendor: 'ACME', number: 'INV-2', step: 'create', at: 100 });
+    earlier.close();
+    const { outcome } = await runEngine(target, [makeInvoice('ACME', 'INV-2', 1)], path, { stopSignal: stop.signal, concurrency: 1 });
+    expect(outcome.results.map((r) => [r.status, r.id, r.error?.code, r.error?.step])).toEqual([['failed', undefined, 'INTERRUPTED', 'create']]);
+    expect(outcome.results[0]!.error!.message).toContain(CREATE_UNANSWERED);
+    expect(outcome.results[0]!.error!.message).toContain('so it may already be in Alma: a re-run looks for it in Alma first and does not create it twice');
+
+    // The daily threshold answers B-1's create: it was not created, and nothing says it may be.
+    const other = new FakeAlma();
+    other.faults = [{ method: 'createInvoice', call: 1, kind: 'daily' }];
+    const b = await runEngine(other.target(), [makeInvoice('ACME', 'B-1', 1)], join(dir, 'b.jsonl'), { concurrency: 1 });
+    expect(b.outcome.results.map((r) => [r.status, r.id, r.error?.code, r.error?.step])).toEqual([['failed', undefined, 'DAILY_THRESHOLD', 'create']]);
+    expect(b.outcome.results[0]!.error!.message).not.toContain(CREATE_UNANSWERED);
+  });
+});
