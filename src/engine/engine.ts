@@ -395,7 +395,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           // the stop): not started, like the invoices the run never reached.
           const why = stopped?.reason ?? reason;
           // Never for an invoice an earlier run sent a create for whose answer was lost: it may be in Alma.
-          const untouched = (err instanceof StopRun && err.beforeWrites && !st.createPending) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
+          // Nor for one an earlier run created (its id journaled): it exists in the target, incomplete.
+          const untouched = (err instanceof StopRun && err.beforeWrites && st.id === undefined && !st.createPending) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
           const pastLines = pastLinesStep(opts.target, item.inv, st);
           result = untouched
             ? notStarted(item.inv.key, st, why, pastLines, stopped?.error)

@@ -86,3 +86,28 @@ describe('engine: a Ctrl-C before the run reaches an invoice an earlier run crea
     ]);
   });
 });
+
+describe('engine: a Ctrl-C while an invoice an earlier run created waits at the canary\'s gate', () => {
+  it('is failed INTERRUPTED at its lines (it exists in Alma), not NOT_STARTED — nothing was sent to it in this run', async () => {
+    const alma = new FakeAlma();
+    const t = alma.target();
+    const stop = new AbortController();
+    const target: Target = {
+      ...t,
+      async createInvoice(inv) {
+        // The canary (C-0) is created; B-1, resumed, waits at the gate for its read-back.
+        stop.abort();
+        return t.createInvoice(inv);
+      },
+      readBack: async () => [],
+    };
+    const path = join(dir, 'gate.jsonl');
+    const j = journalAt(path);
+    j.append({ t: 'invoice', vendor: 'ACME', number: 'B-1', id: '91', found: false });
+    j.append({ t: 'line', vendor: 'ACME', number: 'B-1', line: '1', id: '91-1' });
+    j.close();
+    const { outcome } = await runEngine(target, [makeInvoice('ACME', 'C-0', 2), makeInvoice('ACME', 'B-1', 2)], path, { stopSignal: stop.signal, concurrency: 2 });
+    expect(outcome.stopped?.reason).toBe('interrupted');
+    expect(shape(outcome.results)[1]).toEqual(['B-1', 'failed', '91', 'INTERRUPTED', 'lines']);
+  });
+});
