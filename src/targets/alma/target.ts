@@ -82,19 +82,7 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       // engine must look it up like any other unknown outcome.
       if (remote === undefined) throw unreadable('POST /acq/invoices', 'has no invoice id');
       lookup.noteCreated(invoice.key.vendor);
-      // An answer naming another invoice (a proxy that mixed answers up on a reused connection)
-      // says nothing of this create, and its id is another invoice's: nothing may be sent to it.
-      // Unknown, so the engine looks the invoice up by number, as after a lost answer. Compared
-      // exactly, as the look-up matches (lookup.ts `#exactMatches`); an answer that leaves them
-      // out is the one sent.
-      const { number, vendor } = invoice.key;
-      if ((remote.number !== '' && remote.number !== number) || (remote.vendor !== '' && remote.vendor !== vendor)) {
-        throw unreadable(
-          'POST /acq/invoices',
-          `names invoice ${remote.number || number} of vendor ${remote.vendor || vendor} (id ${remote.id}), not invoice ${number} of vendor ${vendor} that was sent: it is another request's answer, so whether this create took effect is not known`,
-        );
-      }
-      return { ...remote, number: remote.number || number, vendor: remote.vendor || vendor, answer };
+      return { ...remote, number: remote.number || invoice.key.number, vendor: remote.vendor || invoice.key.vendor, answer };
     },
 
     // 60288 "Invoice number not unique" is the OAS's only duplicate-number code
@@ -199,13 +187,6 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
       const answer = await http.json({ method: 'POST', path: `${idPath(invoiceId)}/lines`, body: linePayload(line) });
       const remote = toRemoteLine(answer);
       if (remote === undefined) throw unreadable(`POST /acq/invoices/${invoiceId}/lines`, 'has no line id or number');
-      // Another line's answer (as for the create above): its id is not this line's.
-      if (remote.number !== '' && remote.number !== line.number) {
-        throw unreadable(
-          `POST /acq/invoices/${invoiceId}/lines`,
-          `names line ${remote.number}${remote.id !== '' ? ` (id ${remote.id})` : ''}, not line ${line.number} that was sent: it is another request's answer, so whether this line was added is not known`,
-        );
-      }
       return { id: remote.id, number: remote.number || line.number, answer };
     },
 
