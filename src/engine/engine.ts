@@ -1126,7 +1126,7 @@ class InvoiceSaga {
       code: OUTCOME_UNKNOWN,
       message:
         `${label} holds invoice ${number} of vendor ${vendor} (it refused the create: ${err.code} ${err.message}), but its search does not show it yet; ` +
-        `a create of it was sent earlier without an answer, so it is most likely that one. Nothing more was sent for it. ` +
+        `a create of it was sent earlier without an answer, so it is most likely that one. Nothing was sent for it after that refusal. ` +
         `Run the same command again later: it looks the invoice up and completes it (do not change its number in the file: that would load the invoice twice)`,
       ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
     });

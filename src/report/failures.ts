@@ -75,7 +75,7 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
   // not found by the search (src/engine/engine.ts `#heldButUnseen`).
   'create:OUTCOME_UNKNOWN': {
     means:
-      "Alma refused the create because it holds an invoice with this vendor and number, but its search did not show it while the loader looked; a create of it had been sent earlier without an answer, so it is most likely that one. Nothing more was sent for it",
+      "Alma refused the create because it holds an invoice with this vendor and number, but its search did not show it while the loader looked; a create of it had been sent earlier without an answer, so it is most likely that one. Nothing was sent for it after that refusal",
     fix: "run the same command again later (once Alma's search shows it): it looks the invoice up and completes it; do not change its number in the file, which would load the invoice twice",
   },
   ID_NOT_KEPT: {
