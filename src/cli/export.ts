@@ -23,9 +23,10 @@
  *   (journalRenamed), so none is written into a second file once finance took the first;
  * - two runs to two files (two journals, two locks) are kept apart by claims, as two loads are
  *   (README "One run per invoice at a time"): an invoice a live run claims is left to it;
- * - a run to another file while a marking run to one file was cut short and not finished since
- *   is refused (refuseWhileCutShort): that file holds the invoices it did not mark yet, and a run
- *   to a new name (README's dated files) would hand them over in a second file;
+ * - an invoice in another file put in place by a marking run cut short and not finished since
+ *   is held by that file (heldByCutShort), live run or not: left out of this file and its marks,
+ *   and named with the command that finishes that file — a run to a new name (README's dated
+ *   files) would otherwise hand it over in a second file;
  * - an invoice seen marked that a read by id shows waiting to be sent again (finance rejected it,
  *   it was approved again) starts a new round under a key of its own (REOPEN, currentKey): it is
  *   written into the next file and marked again, and named in a warning;
@@ -46,7 +47,7 @@ import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun, sentOpts } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
 import { journalPath, peekJournal, placeJournals, readLockedJournal, shortHash, type ClaimedElsewhere } from './journals.js';
-import { lockHolder } from '../engine/lock.js';
+import { lockHolder, type LockInfo } from '../engine/lock.js';
 import { hostname } from 'node:os';
 import { outputIdentity } from './output-identity.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
@@ -57,7 +58,7 @@ import { exportRows, lineCounts, toCsv, toJsonRows, withLines } from '../report/
 import type { ReportError } from '../report/report.js';
 import { workflowLabel } from '../report/alerts.js';
 import { writeFileAtomic } from '../common/fs.js';
-import { JournalError, UsageError } from '../common/errors.js';
+import { UsageError } from '../common/errors.js';
 import { problem, type Problem } from '../domain/problem.js';
 import { namedList } from '../domain/cells.js';
 import { utcMinute } from '../common/time.js';
@@ -121,10 +122,9 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // it: journaled now, from its record, or the next run would not know they were in a file
     // that was put in place (and perhaps taken since) and would hand them over again.
     if (journal !== undefined) journalRenamed(journal, files, o.status);
-    // A marking run to another file cut short: finished first (refuseWhileCutShort).
-    if (journal !== undefined && handover !== undefined && o.markInErp) {
-      refuseWhileCutShort({ stateDir: cfg.stateDir, endpoint: session.endpoint, status: o.status, handoverName: shortHash(identity), own: { files, done: journal.doneBatches } });
-    }
+    // The invoices in other files whose marking runs were cut short and not finished since: held
+    // by those files, left out of this one (heldByCutShort).
+    const heldBy = journal !== undefined && handover !== undefined && o.markInErp ? heldByCutShort({ stateDir: cfg.stateDir, endpoint: session.endpoint, status: o.status, handoverName: shortHash(identity) }) : new Map<string, CutShortFile>();
     // Which runs' files the one in place stands for (filesInPlace).
     const placed = handover !== undefined ? filesInPlace(files, output) : { batches: new Set<string>() };
     const { invoices: listed, others } = await erp.listByStatus(o.status);
@@ -285,6 +285,12 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       else if (leaveOut(whole)) leftOut.push(whole);
       else full.push(whole);
     }
+    // In another file put in place by a marking run cut short and not finished since: that file
+    // holds it, and only its marks are missing — its own command finishes it (heldByCutShort).
+    // Not one of this file's own (carried, confirmed, or in this journal's current round).
+    const own = new Set([...carried, ...confirmOnly].map((s) => s.id).concat(inFile.map((e) => e.id)));
+    const inCutShort = full.filter((s) => !own.has(s.id) && heldBy.has(s.id));
+    for (const s of inCutShort) full.splice(full.indexOf(s), 1);
     // Another --mark-in-erp run to another file handing some of these over at this moment: each
     // journal's lock covers one file, so both files would hold them and both runs mark them.
     // Claimed before the file is written (journals.ts claimedElsewhere, as a load claims its
@@ -293,6 +299,12 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const claimed = new Set(claims.flatMap((c) => c.shared.map(keyOf)));
     const held = full.filter((s) => claimed.has(keyOf(journalKeyOf(s))));
     for (const s of held) full.splice(full.indexOf(s), 1);
+    // Those whose file's run is live now are being handed over by it: said as the claimed ones are.
+    for (const s of inCutShort.filter((c) => heldBy.get(c.id)!.live !== undefined)) {
+      held.push(s);
+      const holder = heldBy.get(s.id)!.live!;
+      if (!claims.some((c) => c.holder.pid === holder.pid && c.holder.host === holder.host && c.holder.started === holder.started)) claims.push({ holder, shared: [] });
+    }
     // One handed over before that another run marks now: left to it (its mark is confirmed there).
     for (const s of confirmOnly.filter((c) => claimed.has(keyOf(journalKeyOf(c))))) confirmOnly.splice(confirmOnly.indexOf(s), 1);
     // Claimed only now, after the listing: a run that marked one of these and ended in between
@@ -411,7 +423,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const heldWarning = heldElsewhereWarning(held, claims, o.output);
     const earlier = handedOverWarning(confirmOnly, o.output);
     const again = handedOverAgainWarning(reopened.filter((r) => full.some((f) => f.id === r.id)), o.output);
-    const warnings = [heldWarning, earlier, again].filter((w): w is Problem => w !== undefined);
+    const cutShortWarnings = heldByCutShortWarnings(inCutShort.filter((s) => heldBy.get(s.id)!.live === undefined).map((s) => ({ s, by: heldBy.get(s.id)! })), o.output);
+    const warnings = [heldWarning, ...cutShortWarnings, earlier, again].filter((w): w is Problem => w !== undefined);
     const doc = report([...invoices, ...partial], true, [...issues([...carried, ...confirmOnly], leftOut), ...warnings], outcome.stopped, outcome.detail);
     // What the marks did: none sent (every invoice marked already, a stop first) or each refused
     // is said as nothing written to Alma, when the report cannot be written.
@@ -575,26 +588,6 @@ function journalRenamed(journal: Journal, files: readonly FileEntry[], status: s
   }
 }
 
-/**
- * The last `--mark-in-erp` run of `status` recorded in a hand-over journal (`files`) that put its
- * file in place, when it was cut short and not finished since: its record never says `ended`, and
- * no later run of the same command ended (`done`: the export journal's batch_done, which a run
- * that ends writes for its own batch). Its file holds every invoice it listed, and only some may
- * be marked. A run whose temporary file is still there died before the rename and marked none
- * (nothing is marked before the file is in place): the run before it is judged instead.
- */
-function cutShort(files: readonly FileEntry[], done: ReadonlySet<string>, status: string): FileEntry | undefined {
-  const mine = files.filter((f) => f.status === status);
-  const batches = [...new Set(mine.map((f) => f.batch))].sort().reverse();
-  for (const b of batches) {
-    const last = mine.findLast((f) => f.batch === b)!;
-    if (mine.some((f) => f.batch === b && f.ended) || [...done].some((d) => d >= b)) return undefined;
-    if (last.tmp !== undefined && existsSync(last.tmp)) continue;
-    return last;
-  }
-  return undefined;
-}
-
 /** The output file a run's record names, from its temporary file (`.<file>.<pid>.<start>.tmp`, beside it). */
 const outputOfTmp = (tmp: string): string | undefined => {
   const m = /^\.(.+)\.\d+\.\d+\.tmp$/.exec(basename(tmp));
@@ -604,41 +597,96 @@ const outputOfTmp = (tmp: string): string | undefined => {
 /** A path as a shell word (quoted when it has more than letters, digits and `/._-+:@,`). */
 const shellWord = (p: string): string => (/^[\w/.+:@,-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
 
+/** A file put in place by a `--mark-in-erp` run cut short and not finished since: its path, and when that run started. */
+interface CutShortFile {
+  output: string;
+  started: string;
+  /** The run that holds that file's journal now (lockHolder), if one does: it hands them over. */
+  live?: LockInfo | undefined;
+}
+
 /**
- * Refuses (exit 2, a JournalError: README "Exit codes") a `--mark-in-erp` run while a marking run
- * of the same status to another file of the same place was cut short (killed, stopped by Alma)
- * and not finished since: its file holds every invoice it listed, some of them marked, and the
- * rest are still waiting — this run would list them, write them into its own file and mark them,
- * and finance would get them in two files (a cron job naming each day's file, README "invoice-load
- * export"). The same command to that file finishes it: it carries them into its own file, or only
- * confirms the marks once finance took it. Not refused: the finishing run itself (this file's own
- * last run cut short), and another file's run that is live now (its journal's lock held, as the
- * lock module judges it; never taken here) — its claims keep the two apart (held_by_other_run).
- * A record from a loader that did not name its temporary file cannot name its file, and is passed over.
+ * The invoices (by id) held by another file of the same place and status: each listed in the
+ * hand-over record (`in_file`, `carries`) of a `--mark-in-erp` run to that file that put its file
+ * in place (its temporary file gone, and its entries after the rename journaled or its file still
+ * there as written), never recorded `ended`, and was not finished since — no
+ * later run of that file ended (its record's `ended`, or its export journal's batch_done).
+ * Live or killed: the file holds them (finance may have taken it), and only some may be marked;
+ * another file must not hold them too, nor its run mark them (`live`: that file's run holding its
+ * journal's lock now, named as a claiming run is). The same command to that file
+ * finishes them (it carries them into its file, or only confirms the marks once finance took
+ * it). Not held: one whose round in that file is over — its mark there recorded done (waiting
+ * for payment, closed) — so that an invoice finance rejected and Alma approved again (a new round,
+ * REOPEN) is not held by an old round's record forever. A record from a loader that did not name
+ * its temporary file cannot name its file, and is passed over.
  */
-function refuseWhileCutShort(at: { stateDir: string; endpoint: string; status: string; handoverName: string; own: { files: readonly FileEntry[]; done: ReadonlySet<string> } }): void {
-  if (cutShort(at.own.files, at.own.done, at.status) !== undefined) return;
+function heldByCutShort(at: { stateDir: string; endpoint: string; status: string; handoverName: string }): Map<string, CutShortFile> {
+  const held = new Map<string, CutShortFile>();
   const mine = journalPath(at.stateDir, 'handover', at.endpoint, at.handoverName);
-  const found: { output: string; started: string }[] = [];
   for (const { path, batch: name } of placeJournals({ stateDir: at.stateDir, name: 'handover', endpoint: at.endpoint }, mine)) {
-    const files = (peekJournal(path, at.endpoint, name) ?? []).filter((e): e is FileEntry => e.t === 'file');
-    const last = cutShort(files, new Set(), at.status);
-    const output = last?.tmp !== undefined ? outputOfTmp(last.tmp) : undefined;
-    if (last === undefined || output === undefined) continue;
-    const exportJournal = journalPath(at.stateDir, 'export', at.endpoint, exportKey(at.status, outputIdentity(output)));
-    if (lockHolder(path + '.lock') !== undefined || lockHolder(exportJournal + '.lock') !== undefined) continue;
-    const done = new Set((peekJournal(exportJournal, at.endpoint, exportKey(at.status, outputIdentity(output))) ?? []).flatMap((e) => (e.t === 'batch_done' ? [e.batch] : [])));
-    if (cutShort(files, done, at.status) === undefined) continue;
-    const started = new Date(last.batch);
-    found.push({ output, started: Number.isNaN(started.getTime()) ? last.batch : utcMinute(started) });
+    const files = (peekJournal(path, at.endpoint, name) ?? []).filter((e): e is FileEntry => e.t === 'file' && e.status === at.status);
+    const output = files.map((f) => (f.tmp !== undefined ? outputOfTmp(f.tmp) : undefined)).findLast((x) => x !== undefined);
+    if (output === undefined) continue;
+    const key = exportKey(at.status, outputIdentity(output));
+    const entries = peekJournal(journalPath(at.stateDir, 'export', at.endpoint, key), at.endpoint, key) ?? [];
+    // Finished: every run up to the last that ended (record or batch_done).
+    const finished = [...files.filter((f) => f.ended).map((f) => f.batch), ...entries.flatMap((e) => (e.t === 'batch_done' ? [e.batch] : []))].reduce((m, b) => (b > m ? b : m), '');
+    const states = foldJournal(entries);
+    // A run to that file holding its journal's lock now (as the lock module judges it; never taken here).
+    const live = lockHolder(`${path}.lock`) ?? lockHolder(`${journalPath(at.stateDir, 'export', at.endpoint, key)}.lock`);
+    for (const f of files) {
+      if (f.batch <= finished || files.some((g) => g.batch === f.batch && g.ended)) continue;
+      // Killed before its rename: its file never took its place, and it marked none. Its temporary
+      // file gone, the rename is known only from its entries after it (IN_FILE, CARRY, journaled
+      // before any mark) or its file still in place: without either, it holds none — a temporary
+      // file deleted after a kill before the rename would otherwise hold them forever, in no file.
+      if (f.tmp === undefined || existsSync(f.tmp)) continue;
+      const renamed = entries.some((e) => e.t === 'op' && e.batch === f.batch && (e.op === IN_FILE || e.op === CARRY)) || inPlaceAs(output, f.sha256);
+      if (!renamed) continue;
+      const started = new Date(f.batch);
+      const by = { output: outputOfTmp(f.tmp) ?? output, started: Number.isNaN(started.getTime()) ? f.batch : utcMinute(started), live };
+      for (const k of [...(f.in_file ?? []), ...(f.carries ?? [])]) {
+        const mark = states.get(`${k.vendor}\u0000${k.number}`)?.ops.get('mark_in_erp');
+        if (mark !== undefined && (mark.workflow_status === WAITING_FOR_PAYMENT || mark.workflow_status === CLOSED)) continue;
+        if (!held.has(k.id)) held.set(k.id, by);
+      }
+    }
   }
-  if (found.length === 0) return;
-  const [first] = found.sort((a, b) => (a.started < b.started ? -1 : a.started > b.started ? 1 : 0));
-  const others = found.length > 1 ? ` (and ${found.length - 1} more: ${namedList(found.slice(1).map((f) => f.output), OTHERS_NAMED)})` : '';
-  throw new JournalError(
-    `the export --mark-in-erp to ${first!.output} of ${first!.started} was cut short${others}: its file holds every invoice it listed and only some may be marked, so this run would hand the rest over a second time in another file. ` +
-      `Finish it first with the same command to that file — invoice-load export --mark-in-erp -o ${shellWord(first!.output)} (with this run's Alma options; it only confirms the marks if finance took the file) — then run this one again.`,
-  );
+  return held;
+}
+
+/** The file at `path` is there with this digest. */
+const inPlaceAs = (path: string, digest: string): boolean => {
+  try {
+    return sha256(readFileSync(path, 'utf8')) === digest;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The warnings (`held_by_other_run`, one per file) for invoices left out because another file,
+ * put in place by a `--mark-in-erp` run cut short and not finished since, holds them
+ * (heldByCutShort): named with the command that finishes that file.
+ */
+export function heldByCutShortWarnings(held: readonly { s: InvoiceState; by: CutShortFile }[], file: string): Problem[] {
+  const byFile = new Map<string, { by: CutShortFile; invoices: InvoiceState[] }>();
+  for (const { s, by } of held) {
+    const g = byFile.get(by.output) ?? { by, invoices: [] };
+    g.invoices.push(s);
+    byFile.set(by.output, g);
+  }
+  return [...byFile.values()].map(({ by, invoices }) => {
+    const n = invoices.length === 1 ? '1 invoice is' : `${invoices.length.toLocaleString('en-US')} invoices are`;
+    const named = namedList(invoices.map((s) => `${s.vendor} ${s.number} (id ${s.id})`), OTHERS_NAMED);
+    return problem(
+      { file },
+      'held_by_other_run',
+      `${n} in ${by.output}, put in place by an export --mark-in-erp of ${by.started} that was cut short and not finished since; not exported nor marked here, so that no invoice is in two files: ${named}. ` +
+        `Finish that file with the same command to it — invoice-load export --mark-in-erp -o ${shellWord(by.output)} (with this run's Alma options; it only confirms the marks if finance took the file)`,
+      { severity: 'warning' },
+    );
+  });
 }
 
 /** A journal key as claims name it. */

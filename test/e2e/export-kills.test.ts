@@ -209,8 +209,9 @@ describe('export --mark-in-erp that left out the invoices of the run cut short b
 describe('export --mark-in-erp cut short, then the next day\'s run to another file (README\'s dated names)', () => {
   // Day 1's file holds all five invoices, two of them marked; finance takes it. Day 2's run to its
   // own file would list the three unmarked, write them into its file and mark them: finance would
-  // get them twice. It is refused until day 1's run is finished by the same command.
-  it('is refused (exit 2, naming the command that finishes day 1); once finished, nothing is handed over twice', async () => {
+  // get them twice. Day 1's file holds them: day 2 leaves them out, says so and names the command
+  // that finishes day 1, and hands over the new ones.
+  it('leaves day 1\'s invoices out (held_by_other_run, naming the command that finishes day 1); once finished, nothing is handed over twice', async () => {
     await loaded();
     const day1 = join(w!.dir, 'to-finance-2026-12-07.csv');
     const day2 = join(w!.dir, 'to-finance-2026-12-08.csv');
@@ -219,21 +220,51 @@ describe('export --mark-in-erp cut short, then the next day\'s run to another fi
     const handed = idsIn(day1);
     expect(handed).toHaveLength(5);
     renameSync(day1, `${day1}.taken`);
-    const refused = await cli(['export', '--mark-in-erp', '-o', day2]);
-    expect(refused.code, refused.stderr).toBe(2);
-    expect(refused.stderr).toContain(`the export --mark-in-erp to ${day1} of `);
-    expect(refused.stderr).toContain(`invoice-load export --mark-in-erp -o ${day1}`);
-    expect(existsSync(day2)).toBe(false);
+    const next = await cli(['export', '--mark-in-erp', '-o', day2]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.doc!.summary.invoices).toBe(0);
+    expect(next.doc!.issues.map((i) => i.code)).toEqual(['held_by_other_run']);
+    expect(next.doc!.issues[0]!.message).toContain(`3 invoices are in ${day1}, put in place by an export --mark-in-erp of `);
+    expect(next.doc!.issues[0]!.message).toContain(`invoice-load export --mark-in-erp -o ${day1}`);
+    expect(idsIn(day2)).toEqual([]);
     expect(marks(w!).reduce((a, b) => a + b, 0)).toBe(2);
     // The finishing run: its file was taken, so it only marks the three.
     const finish = await cli(['export', '--mark-in-erp', '-o', day1]);
     expect(finish.code, finish.stderr).toBe(0);
     expect(finish.doc!.invoices.map((i) => i.status)).toEqual(['marked', 'marked', 'marked']);
     expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+    renameSync(day2, `${day2}.taken`);
     const again = await cli(['export', '--mark-in-erp', '-o', day2]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.doc!.summary.invoices).toBe(0);
+    expect(again.doc!.issues).toEqual([]);
     expect(idsIn(day2)).toEqual([]);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  // Day 1's finishing run is live (it holds its journals' locks: this test's process stands in for
+  // it) and has not listed nor claimed yet when day 2's run lists: day 1's file holds the three
+  // unmarked all the same, so day 2 leaves them out, live run or not.
+  it('day 1\'s finishing run live and not yet claiming: day 2 leaves day 1\'s invoices out; each invoice in one file, marked once', async () => {
+    await loaded();
+    const day1 = join(w!.dir, 'to-finance-2026-12-07.csv');
+    const day2 = join(w!.dir, 'to-finance-2026-12-08.csv');
+    const cut = await cli(['export', '--mark-in-erp', '-o', day1], { KILL_PAT: MARK_DONE, KILL_N: '2' });
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    expect(idsIn(day1)).toHaveLength(5);
+    const dir = join(w!.stateDir, 'journals');
+    const locks = readdirSync(dir).filter((f) => /^(export|handover)-.*\.jsonl$/.test(f)).map((f) => join(dir, `${f}.lock`));
+    expect(locks).toHaveLength(2);
+    const started = new Date().toISOString();
+    for (const l of locks) writeFileSync(l, JSON.stringify({ pid: process.pid, host: hostname(), started, pstart: processStart(process.pid) }) + '\n');
+    const next = await cli(['export', '--mark-in-erp', '-o', day2]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.doc!.issues.map((i) => i.code)).toEqual(['held_by_other_run']);
+    expect(idsIn(day2)).toEqual([]);
+    for (const l of locks) unlinkSync(l);
+    const finish = await cli(['export', '--mark-in-erp', '-o', day1]);
+    expect(finish.code, finish.stderr).toBe(0);
+    expect(idsIn(day1)).toHaveLength(5);
     expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
   });
 });
