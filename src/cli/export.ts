@@ -637,12 +637,12 @@ function heldByCutShort(at: { stateDir: string; endpoint: string; status: string
     for (const f of files) {
       if (f.batch <= finished || files.some((g) => g.batch === f.batch && g.ended)) continue;
       // Killed before its rename: its file never took its place, and it marked none. Its temporary
-      // file gone, the rename is known only from its entries after it (IN_FILE, CARRY, journaled
-      // before any mark) or its file still in place: without either, it holds none — a temporary
-      // file deleted after a kill before the rename would otherwise hold them forever, in no file.
+      // file gone, the rename happened — as the file's own finishing run reads it
+      // (`journalRenamed`): a run killed between the rename and its first IN_FILE entry, its file
+      // taken by finance, has no other evidence, and read as "not renamed" here its invoices went
+      // into a second file (review of 4a93ff4). The price is the documented one: a temporary file
+      // deleted by hand after a kill before the rename reads as renamed (README, export).
       if (f.tmp === undefined || existsSync(f.tmp)) continue;
-      const renamed = entries.some((e) => e.t === 'op' && e.batch === f.batch && (e.op === IN_FILE || e.op === CARRY)) || inPlaceAs(output, f.sha256);
-      if (!renamed) continue;
       const started = new Date(f.batch);
       const by = { output: outputOfTmp(f.tmp) ?? output, started: Number.isNaN(started.getTime()) ? f.batch : utcMinute(started), live };
       for (const k of [...(f.in_file ?? []), ...(f.carries ?? [])]) {
@@ -655,14 +655,6 @@ function heldByCutShort(at: { stateDir: string; endpoint: string; status: string
   return held;
 }
 
-/** The file at `path` is there with this digest. */
-const inPlaceAs = (path: string, digest: string): boolean => {
-  try {
-    return sha256(readFileSync(path, 'utf8')) === digest;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * The warnings (`held_by_other_run`, one per file) for invoices left out because another file,

@@ -242,6 +242,30 @@ describe('export --mark-in-erp cut short, then the next day\'s run to another fi
     expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
   });
 
+  // Day 1 killed right after its rename, before its first IN_FILE entry, and finance takes the
+  // file: its temporary file gone is all that says the file was put in place — as day 1's own
+  // finishing run reads it, so day 2 too (review of 4a93ff4: day 2 wrote all five into its file).
+  it('day 1 killed right after its rename, its file taken: day 2 leaves the five out, and finishing day 1 marks them once', async () => {
+    await loaded();
+    const day1 = join(w!.dir, 'to-finance-2026-12-07.csv');
+    const day2 = join(w!.dir, 'to-finance-2026-12-08.csv');
+    const cut = await cli(['export', '--mark-in-erp', '-o', day1], { KILL_RENAME: 'to-finance-2026-12-07.csv' });
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    expect(idsIn(day1)).toHaveLength(5);
+    expect(marks(w!).reduce((a, b) => a + b, 0)).toBe(0);
+    renameSync(day1, `${day1}.taken`);
+    const next = await cli(['export', '--mark-in-erp', '-o', day2]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.doc!.summary.invoices).toBe(0);
+    expect(next.doc!.issues.map((i) => i.code)).toEqual(['held_by_other_run']);
+    expect(next.doc!.issues[0]!.message).toContain(`5 invoices are in ${day1}`);
+    expect(idsIn(day2)).toEqual([]);
+    const finish = await cli(['export', '--mark-in-erp', '-o', day1]);
+    expect(finish.code, finish.stderr).toBe(0);
+    expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+    expect(existsSync(day1) ? idsIn(day1) : []).toEqual([]);
+  });
+
   // Day 1's finishing run is live (it holds its journals' locks: this test's process stands in for
   // it) and has not listed nor claimed yet when day 2's run lists: day 1's file holds the three
   // unmarked all the same, so day 2 leaves them out, live run or not.
