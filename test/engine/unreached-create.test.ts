@@ -14,7 +14,7 @@ import { resultsBeforeSending } from '../../src/engine/engine.js';
 import type { Elsewhere } from '../../src/engine/elsewhere.js';
 import { keyString } from '../../src/domain/model.js';
 import type { Target } from '../../src/targets/target.js';
-import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
+import { FakeAlma, makeInvoice, stoppingAtCreate } from '../helpers/fake-target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
 
 let dir: string;
@@ -32,14 +32,8 @@ describe('engine: a Ctrl-C before the run reaches an invoice whose earlier creat
     const alma = new FakeAlma();
     const t = alma.target();
     const stop = new AbortController();
-    const target: Target = {
-      ...t,
-      async createInvoice(inv) {
-        // The first Ctrl-C while INV-1 is created: the run takes no other invoice.
-        if (inv.key.number === 'INV-1') stop.abort();
-        return t.createInvoice(inv);
-      },
-    };
+    // The first Ctrl-C while INV-1 is created: the run takes no other invoice.
+    const target = stoppingAtCreate(t, stop, 'INV-1');
     const path = join(dir, 'j.jsonl');
     // INV-2: an earlier run sent its create, its answer lost. INV-3: another journal did. INV-4: nothing.
     const earlier = journalAt(path);

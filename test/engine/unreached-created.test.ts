@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resultsBeforeSending } from '../../src/engine/engine.js';
 import type { Target } from '../../src/targets/target.js';
-import { FakeAlma, makeInvoice } from '../helpers/fake-target.js';
+import { FakeAlma, makeInvoice, stoppingAtCreate } from '../helpers/fake-target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
 
 let dir: string;
@@ -65,14 +65,8 @@ describe('engine: a Ctrl-C before the run reaches an invoice an earlier run crea
     const alma = new FakeAlma();
     const t = alma.target();
     const stop = new AbortController();
-    const target: Target = {
-      ...t,
-      async createInvoice(inv) {
-        // The first Ctrl-C while B-0 is created: the run takes no other invoice.
-        if (inv.key.number === 'B-0') stop.abort();
-        return t.createInvoice(inv);
-      },
-    };
+    // The first Ctrl-C while B-0 is created: the run takes no other invoice.
+    const target = stoppingAtCreate(t, stop, 'B-0');
     const path = join(dir, 'b.jsonl');
     earlierRun(path);
     const invoices = ['B-0', 'B-1', 'B-2', 'B-4'].map((n) => makeInvoice('ACME', n, 2));
@@ -92,15 +86,8 @@ describe('engine: a Ctrl-C while an invoice an earlier run created waits at the 
     const alma = new FakeAlma();
     const t = alma.target();
     const stop = new AbortController();
-    const target: Target = {
-      ...t,
-      async createInvoice(inv) {
-        // The canary (C-0) is created; B-1, resumed, waits at the gate for its read-back.
-        stop.abort();
-        return t.createInvoice(inv);
-      },
-      readBack: async () => [],
-    };
+    // The canary (C-0) is created; B-1, resumed, waits at the gate for its read-back.
+    const target: Target = { ...stoppingAtCreate(t, stop), readBack: async () => [] };
     const path = join(dir, 'gate.jsonl');
     const j = journalAt(path);
     j.append({ t: 'invoice', vendor: 'ACME', number: 'B-1', id: '91', found: false });

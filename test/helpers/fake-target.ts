@@ -246,3 +246,17 @@ export function laggingTarget(alma: FakeAlma, lagMs: number, now: () => number, 
     listChildren: async (id, inv) => (await t.listChildren(id, inv)).filter((l) => shown(l.id)),
   };
 }
+
+/**
+ * `t`, with `stop` aborted as the create of invoice `number` is sent (any create when omitted):
+ * a first Ctrl-C at that moment, so the run takes no other invoice.
+ */
+export function stoppingAtCreate(t: Target, stop: AbortController, number?: string): Target {
+  return {
+    ...t,
+    async createInvoice(inv) {
+      if (number === undefined || inv.key.number === number) stop.abort();
+      return t.createInvoice(inv);
+    },
+  };
+}
