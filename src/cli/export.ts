@@ -474,7 +474,7 @@ export function otherStatusWarning(others: readonly InvoiceState[], status: stri
  */
 export function notForErpWarning(leftOut: readonly InvoiceState[], file: string, marking: boolean): Problem | undefined {
   if (leftOut.length === 0) return undefined;
-  const n = leftOut.length === 1 ? '1 invoice is' : `${leftOut.length.toLocaleString('en-US')} invoices are`;
+  const n = invoicesAre(leftOut.length);
   const named = namedList(
     leftOut.map((s) => `${s.vendor} ${s.number} (id ${s.id}) is ${notForErp(s) === 'internal_copy' ? 'an internal copy' : 'prepaid, not marked Export to ERP'}`),
     OTHERS_NAMED,
@@ -493,9 +493,9 @@ export function notForErpWarning(leftOut: readonly InvoiceState[], file: string,
  */
 export function heldElsewhereWarning(held: readonly InvoiceState[], claims: readonly ClaimedElsewhere[], file: string): Problem | undefined {
   if (held.length === 0) return undefined;
-  const n = held.length === 1 ? '1 invoice is' : `${held.length.toLocaleString('en-US')} invoices are`;
+  const n = invoicesAre(held.length);
   const runs = claims.map((c) => `pid ${c.holder.pid}, started ${c.holder.started}${c.holder.host !== hostname() ? ` on host ${c.holder.host}` : ''}`).join('; ');
-  const named = namedList(held.map((s) => `${s.vendor} ${s.number} (id ${s.id})`), OTHERS_NAMED);
+  const named = namedInvoices(held);
   return problem(
     { file },
     'held_by_other_run',
@@ -510,8 +510,8 @@ export function heldElsewhereWarning(held: readonly InvoiceState[], claims: read
  */
 export function handedOverWarning(confirmed: readonly InvoiceState[], file: string): Problem | undefined {
   if (confirmed.length === 0) return undefined;
-  const n = confirmed.length === 1 ? '1 invoice was' : `${confirmed.length.toLocaleString('en-US')} invoices were`;
-  const named = namedList(confirmed.map((s) => `${s.vendor} ${s.number} (id ${s.id})`), OTHERS_NAMED);
+  const n = invoicesAre(confirmed.length, 'past');
+  const named = namedInvoices(confirmed);
   return problem(
     { file },
     'handed_over_before',
@@ -527,8 +527,8 @@ export function handedOverWarning(confirmed: readonly InvoiceState[], file: stri
  */
 export function handedOverAgainWarning(again: readonly InvoiceState[], file: string): Problem | undefined {
   if (again.length === 0) return undefined;
-  const n = again.length === 1 ? '1 invoice was' : `${again.length.toLocaleString('en-US')} invoices were`;
-  const named = namedList(again.map((s) => `${s.vendor} ${s.number} (id ${s.id})`), OTHERS_NAMED);
+  const n = invoicesAre(again.length, 'past');
+  const named = namedInvoices(again);
   return problem(
     { file },
     'handed_over_before',
@@ -669,8 +669,8 @@ export function heldByCutShortWarnings(held: readonly { s: InvoiceState; by: Cut
     byFile.set(by.output, g);
   }
   return [...byFile.values()].map(({ by, invoices }) => {
-    const n = invoices.length === 1 ? '1 invoice is' : `${invoices.length.toLocaleString('en-US')} invoices are`;
-    const named = namedList(invoices.map((s) => `${s.vendor} ${s.number} (id ${s.id})`), OTHERS_NAMED);
+    const n = invoicesAre(invoices.length);
+    const named = namedInvoices(invoices);
     return problem(
       { file },
       'held_by_other_run',
@@ -680,6 +680,13 @@ export function heldByCutShortWarnings(held: readonly { s: InvoiceState; by: Cut
     );
   });
 }
+
+/** "1 invoice is" / "12 invoices are" (`past`: "was" / "were"), to open a warning. */
+const invoicesAre = (n: number, tense?: 'past'): string =>
+  n === 1 ? `1 invoice ${tense === 'past' ? 'was' : 'is'}` : `${n.toLocaleString('en-US')} invoices ${tense === 'past' ? 'were' : 'are'}`;
+
+/** The invoices a warning names, by vendor, number and id (the rest counted: namedList). */
+const namedInvoices = (list: readonly InvoiceState[]): string => namedList(list.map((s) => `${s.vendor} ${s.number} (id ${s.id})`), OTHERS_NAMED);
 
 /** A journal key as claims name it. */
 const keyOf = (k: InvoiceKey): string => `${k.vendor}\u0000${k.number}`;
