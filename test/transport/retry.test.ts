@@ -97,7 +97,15 @@ describe('parseRetryAfter', () => {
     ['1.5', 1500],
     ['Sat, 21 Nov 2026 10:00:30 GMT', 30_000],
     ['Sat, 21 Nov 2026 09:59:00 GMT', 0], // in the past: now
+    ['Sunday, 22-Nov-26 10:00:30 GMT', 86_430_000], // rfc850-date (obsolete, RFC 9110 §5.6.7)
+    ['Sat Nov 21 10:01:00 2026', 60_000], // asctime-date (obsolete, RFC 9110 §5.6.7)
     ['soon', undefined],
+    // Not an HTTP-date (RFC 9110 §10.2.3), though Date.parse reads each: no Retry-After.
+    ['2026-12-07', undefined],
+    ['2026-11-21T10:00:30Z', undefined],
+    ['Sat, 21 Nov 2026 10:00:30 +0000', undefined],
+    ['November 21, 2026 10:00:30', undefined],
+    ['3000', 3_000_000], // delay-seconds, not the year 3000
     ['', undefined],
     [undefined, undefined],
   ] as const)('%s → %s', (value, ms) => {
@@ -182,6 +190,14 @@ describe('decide', () => {
     expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, asked), 0, ctx)).toMatchObject({ action: 'retry', delayMs: maxWaitMs, retryAfterMs: maxWaitMs });
     const longer = String(maxWaitMs / 1000 + 1);
     expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, longer), 0, ctx)).toMatchObject({ action: 'fail', kind: 'retry_after', waitMs: maxWaitMs + 1000 });
+  });
+
+  it('reads a Retry-After that is no HTTP-date as none: its own backoff, not a stop (RFC 9110 §10.2.3)', () => {
+    // Date.parse reads `2026-12-07` as a date 16 days on: the run stopped (retry_after) on a header no server may send.
+    const at = { ...ctx, nowMs: Date.parse('2026-11-21T10:00:00Z') };
+    const d = decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, '2026-12-07'), 0, at);
+    expect(d).toMatchObject({ action: 'retry', delayMs: 250, throttled: true });
+    expect(d).not.toHaveProperty('retryAfterMs', expect.any(Number));
   });
 
   it('marks throttles so the limiter slows everyone down', () => {
