@@ -78,14 +78,30 @@ export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): s
   }
 }
 
-/** "Alma asked to wait 60 min (Retry-After)": a `RetryAfterError`'s wait, in whole minutes (rounded up). */
+/**
+ * "Alma asked to wait 60 min (Retry-After)": a `RetryAfterError`'s wait, in whole minutes (rounded
+ * up) below two hours, then in hours (`3 hours 20 min`), and from two days in days (`30 days`,
+ * `2 days 5 hours`: the hours rounded up) — never `43200 min`.
+ */
 export function retryAfterText(err: unknown, label = 'Alma'): string {
   const ms = err instanceof RetryAfterError ? err.waitMs : 0;
   const r = err instanceof RetryAfterError ? err.refused : undefined;
   if (r !== undefined) return `${label} kept refusing for its per-second threshold (429) for ${Math.round(r.forMs / 1000)} s though the loader slowed to ${r.rate !== undefined ? `${Math.round(r.rate * 100) / 100}/s` : 'its slowest'} — another application may be using the institution's threshold`;
   // A year or more (`RETRY_AFTER_CAP_MS`): said so, not as a count of minutes no one can read.
   if (!(ms < RETRY_AFTER_CAP_MS)) return `${label} asked to wait a year or more (Retry-After)`;
-  return `${label} asked to wait ${Math.max(1, Math.ceil(ms / 60_000))} min (Retry-After)`;
+  return `${label} asked to wait ${waitWords(ms)} (Retry-After)`;
+}
+
+/** A wait in words: whole minutes (rounded up) below two hours, hours and minutes below two days, then days and hours. */
+export function waitWords(ms: number): string {
+  const min = Math.max(1, Math.ceil(ms / 60_000));
+  if (min < 120) return `${min} min`;
+  const unit = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  if (min < 48 * 60) return `${unit(Math.floor(min / 60), 'hour')}${min % 60 === 0 ? '' : ` ${min % 60} min`}`;
+  let days = Math.floor(min / 1440);
+  let hours = Math.ceil((min % 1440) / 60);
+  if (hours === 24) [days, hours] = [days + 1, 0];
+  return `${unit(days, 'day')}${hours === 0 ? '' : ` ${unit(hours, 'hour')}`}`;
 }
 
 /**

@@ -58,6 +58,13 @@ describe("the stop on a Retry-After longer than the loader waits", () => {
     ['an hour, ending on the minute', stop(3_600_000, at(19, 5)), `Alma asked to wait 60 min (Retry-After); nothing more is sent; run again after ${when(19, 5)}`],
     ['ending within a minute: the minute after, never too early', stop(3_600_000, at(19, 5, 1)), `Alma asked to wait 60 min (Retry-After); nothing more is sent; run again after ${when(19, 6)}`],
     ['90.5 s: whole minutes, rounded up', stop(90_500, at(8, 0, 30)), `Alma asked to wait 2 min (Retry-After); nothing more is sent; run again after ${when(8, 1)}`],
+    ['just under two hours: still minutes', stop(119 * 60_000, at(19, 5)), `Alma asked to wait 119 min (Retry-After); nothing more is sent; run again after ${when(19, 5)}`],
+    ['two hours: hours, not 120 min', stop(2 * 3_600_000, at(19, 5)), `Alma asked to wait 2 hours (Retry-After); nothing more is sent; run again after ${when(19, 5)}`],
+    ['3 h 20 min: hours and minutes', stop(200 * 60_000, at(19, 5)), `Alma asked to wait 3 hours 20 min (Retry-After); nothing more is sent; run again after ${when(19, 5)}`],
+    ['30 days: days, not 43200 min', stop(30 * 86_400_000, at(19, 5)), `Alma asked to wait 30 days (Retry-After); nothing more is sent; run again after ${when(19, 5)}`],
+    ['2 days 4 h 1 min: the hours rounded up', stop((52 * 60 + 1) * 60_000, at(19, 5)), `Alma asked to wait 2 days 5 hours (Retry-After); nothing more is sent; run again after ${when(19, 5)}`],
+    ['2 days 23 h 30 min: the next whole day', stop((71 * 60 + 30) * 60_000, at(19, 5)), `Alma asked to wait 3 days (Retry-After); nothing more is sent; run again after ${when(19, 5)}`],
+    ['2 days 1 h: one hour', stop(49 * 3_600_000, at(19, 5)), `Alma asked to wait 2 days 1 hour (Retry-After); nothing more is sent; run again after ${when(19, 5)}`],
   ] as const)('%s', (_what, err, expected) => {
     expect(stopMessage('retry_after', err)).toBe(expected);
   });
