@@ -1,4 +1,10 @@
 import { main } from './main.js';
+import { releaseHungUpTerminal, terminalsNow } from './interrupts.js';
+
+// A terminal that hangs up during the run (SIGHUP: README "Exit codes", 130) must not turn the
+// exit into Node's own abort as it resets that terminal (interrupts.ts releaseHungUpTerminal).
+const wasTty = terminalsNow();
+process.on('exit', () => releaseHungUpTerminal(wasTty));
 
 // A reader that stops early (`invoice-load --dry-run --json big.csv | head`) closes the pipe.
 // The rest of the output has nowhere to go, which is no failure of the run: its exit code

@@ -7,6 +7,8 @@
  * that waits for one.
  */
 import { setMaxListeners } from 'node:events';
+import { closeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 
 export interface Interrupts {
   soft: AbortSignal;
@@ -82,4 +84,35 @@ export function listenForInterrupts(first: (line: string) => void): Interrupts {
     },
     dispose,
   };
+}
+
+/** The standard streams (0, 1, 2) that are a terminal, as `releaseHungUpTerminal` is to compare at exit. */
+export function terminalsNow(tty: (fd: number) => boolean = isatty): boolean[] {
+  return [0, 1, 2].map((fd) => tty(fd));
+}
+
+/**
+ * At exit, closes each standard stream that was a terminal at start (`wasTty`, from
+ * `terminalsNow`) and is none now: its terminal hung up (a closed window, a dropped ssh
+ * session, `tmux kill-server`), and every call on it fails with EIO, so `isatty` is false. Node
+ * sets each such stream's terminal back as it found it at exit, and when that fails with anything
+ * but EPERM it aborts (`Assertion failed` in `node::ResetStdio`, SIGABRT: exit 134) — the run's
+ * own exit code (130 after the SIGHUP, its journal and report already written) was lost. Node
+ * skips a stream that is closed (https://github.com/nodejs/node/issues/51519, fixed in
+ * https://github.com/nodejs/node/pull/58200 but not in every Node this runs on). Only at exit:
+ * a descriptor freed earlier would be the next file opened, and the progress would write into it.
+ * Gives the descriptors closed.
+ */
+export function releaseHungUpTerminal(wasTty: readonly boolean[], io: { isatty: (fd: number) => boolean; close: (fd: number) => void } = { isatty, close: closeSync }): number[] {
+  const closed: number[] = [];
+  for (const [fd, was] of wasTty.entries()) {
+    if (!was || io.isatty(fd)) continue;
+    try {
+      io.close(fd);
+      closed.push(fd);
+    } catch {
+      // Already closed: Node skips it as well.
+    }
+  }
+  return closed;
 }

@@ -4,7 +4,7 @@
  * The signals are emitted to this process's listeners, with the test runner's own set aside.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenForInterrupts, stoppingNowLine } from '../../src/cli/interrupts.js';
+import { listenForInterrupts, releaseHungUpTerminal, stoppingNowLine } from '../../src/cli/interrupts.js';
 
 const SIGNAL = 'SIGHUP' as const;
 let restore: (() => void) | undefined;
@@ -42,5 +42,38 @@ describe('a second Ctrl-C is said on the screen', () => {
     } finally {
       signals.dispose();
     }
+  });
+});
+
+describe('releaseHungUpTerminal: at exit, a terminal that hung up is closed, so Node does not abort resetting it', () => {
+  const io = (ttysNow: number[], failing: number[] = []) => {
+    const closed: number[] = [];
+    return {
+      closed,
+      io: {
+        isatty: (fd: number) => ttysNow.includes(fd),
+        close: (fd: number) => {
+          if (failing.includes(fd)) throw Object.assign(new Error('EBADF'), { code: 'EBADF' });
+          closed.push(fd);
+        },
+      },
+    };
+  };
+  it('closes only the streams that were a terminal and are none now', () => {
+    // stdin and stderr on the terminal that hung up; stdout to a file (never a terminal).
+    const t = io([]);
+    expect(releaseHungUpTerminal([true, false, true], t.io)).toEqual([0, 2]);
+    expect(t.closed).toEqual([0, 2]);
+  });
+  it('leaves a terminal still there, and a run with none, alone', () => {
+    const live = io([0, 1, 2]);
+    expect(releaseHungUpTerminal([true, true, true], live.io)).toEqual([]);
+    const none = io([]);
+    expect(releaseHungUpTerminal([false, false, false], none.io)).toEqual([]);
+    expect([...live.closed, ...none.closed]).toEqual([]);
+  });
+  it('a stream already closed is passed over', () => {
+    const t = io([], [1]);
+    expect(releaseHungUpTerminal([true, true, true], t.io)).toEqual([0, 2]);
   });
 });

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { SandboxOptions } from '../../src/sandbox/index.js';
 import type { ReportDocument } from '../../src/report/report.js';
 import type { JournalEntry } from '../../src/engine/journal.js';
-import { spawnCli, type CliResult } from '../helpers/cli.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { BIN, ROOT, spawnCli, type CliResult } from '../helpers/cli.js';
 import { loopbackPerTest } from '../helpers/loopback.js';
 import { expectExactlyOnce } from '../helpers/sandbox.js';
 import { generateBatch } from './generate.js';
@@ -109,6 +110,33 @@ describe('interrupts', () => {
       await rerunToTheEnd(s);
     });
   }
+
+  // A closed window or a dropped ssh session: SIGHUP, and the terminal gone (every call on it
+  // fails with EIO). Node resets the terminal at exit and aborted when that failed (SIGABRT, 134:
+  // src/cli/interrupts.ts releaseHungUpTerminal), after the journal and the report were written.
+  it.skipIf(process.platform === 'win32' || spawnSync('python3', ['--version']).status !== 0)(
+    'a terminal that hangs up mid-run: exit 130 (not Node\'s abort in ResetStdio), report and journal whole; a re-run finishes exactly once',
+    async () => {
+      const s = await setup({ latencyMs: 250 }, 12);
+      const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...s.env };
+      const child = spawn('python3', [join(ROOT, 'test/helpers/pty-hangup.py'), process.execPath, BIN, ...s.args.filter((a) => a !== '--json')], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdout.resume();
+      let ended = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (ended += d));
+      const done = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await waitForRequests(s.sb, 0, 14, () => false);
+      child.stdin.write('hang up\n');
+      await done;
+      clearTimeout(guard);
+      expect(JSON.parse(ended)).toEqual({ exit: 130 });
+      const report = JSON.parse(readFileSync(s.reportPath, 'utf8')) as ReportDocument;
+      expect(report.stopped).toBe('interrupted');
+      expect(readdirSync(join(s.reportPath, '..'))).toEqual(['report.json']);
+      expectJournalWhole(s.stateDir);
+      await rerunToTheEnd(s);
+    },
+  );
 
   it('two SIGINTs during the checks before sending: exit 130, nothing sent, no internal error', async () => {
     const s = await setup({ latencyMs: 1500 }, 12);
