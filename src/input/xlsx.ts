@@ -430,6 +430,8 @@ export class WorkbookReader {
     // Without --sheet: the first tab a person sees — the first sheet in the workbook's own order
     // that is not hidden — whatever order the file stores the sheets in.
     let first: string | undefined;
+    // The chosen sheet's last row read, while it is read: a workbook that fails after it says where.
+    let readTo: number | undefined;
     try {
       for await (const sheet of reader) {
         const { name, state } = sheet as unknown as { name: string; state?: string };
@@ -462,7 +464,9 @@ export class WorkbookReader {
         const isoDates = marks?.isoDates;
         const badNumbers = marks?.badNumbers;
         this.merged = marks?.merged ?? [];
+        readTo = 0;
         for await (const row of sheet) {
+          readTo = row.number;
           const cells: (Cell | undefined)[] = [];
           const problems: Problem[] = [];
           let refused: Map<number, string> | undefined;
@@ -486,11 +490,20 @@ export class WorkbookReader {
           });
           if (filled > 0 || problems.length > 0) yield { row: row.number, cells, problems, hidden: hidden?.has(row.number) === true, refused };
         }
+        readTo = undefined;
       }
     } catch (err) {
       if (readError !== undefined) throw readError.err;
       // A file that is not a workbook (or a damaged one): one problem for the file, like bad CSV.
-      const message = notAWorkbook(head, err) ?? unreadable(err);
+      const reason = notAWorkbook(head, err) ?? unreadable(err);
+      // Failed part-way through the sheet read (damaged XML or bytes after some rows): said where,
+      // as a CSV's fatal syntax error says its line. The rows before it were read, and the file's
+      // problem stops the whole batch (plan.ts batchStoppers), so none of its invoices is loaded
+      // with some of its lines missing.
+      const message =
+        readTo !== undefined && readTo > 0 && chosenName !== undefined
+          ? `the sheet "${chosenName}" could not be read past row ${readTo}, and the rows after it are not read (nothing of the batch is loaded): ${reason}`
+          : reason;
       this.failed = true;
       this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message) });
       return;

@@ -8,9 +8,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { expectExactlyOnce, world, type World } from '../helpers/sandbox.js';
+import { expectExactlyOnce, world, writes, type World } from '../helpers/sandbox.js';
 import { excelOwnerFile, workbookFromCsv, writeWorkbook } from '../helpers/workbook.js';
 import { parse } from 'csv-parse/sync';
+// exceljs's own zip library: a sheet's XML damaged after its first rows.
+import JSZip from 'jszip';
 import type { ReportDocument } from '../../src/report/report.js';
 
 let dir: string;
@@ -163,5 +165,40 @@ describe('a workbook cut short in the middle of a part (a copy still running)', 
         expect.stringContaining('the workbook is cut short: the file ends before its last part (was it still being copied or downloaded?); give the whole file [invalid_workbook]'),
       ]);
     }
+  });
+});
+
+describe('a workbook whose sheet fails part-way (damaged XML after some rows)', () => {
+  it('says the row it was read to, and nothing is loaded, --skip-invalid or not (exit 3)', async () => {
+    // 3,000 one-line invoices, then a row the XML parser fails on: the sheet's first chunks are
+    // read (their rows grouped into invoices), the rest is not.
+    const rows: (string | number)[][] = [['invoice_number', 'invoice_date', 'vendor', 'currency', 'total_amount', 'line_number', 'po_line', 'price', 'quantity', 'fund_code']];
+    for (let i = 0; i < 3000; i++) rows.push([`P-${i}`, '2025-03-03', 'GOBI', 'USD', 10, 1, 'POL-1002', 10, 1, 'BIO']);
+    const book = join(dir, 'damaged-after-rows.xlsx');
+    await writeWorkbook(book, [{ name: 'S', rows }]);
+    const zip = await JSZip.loadAsync(readFileSync(book));
+    const xml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    zip.file('xl/worksheets/sheet1.xml', xml.replace('</sheetData>', '<row r="3002"></c></row></sheetData>'));
+    writeFileSync(book, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
+    const placed = /the sheet "S" could not be read past row (\d+), and the rows after it are not read \(nothing of the batch is loaded\): cannot read the workbook: .*unmatched closing tag/;
+
+    const dry = await runCli(['--dry-run', '--json', book]);
+    expect(dry.code, dry.stderr).toBe(3);
+    const issues = (JSON.parse(dry.stdout) as ReportDocument).issues;
+    expect(issues.map((p) => [p.file, p.code, p.row])).toEqual([[book, 'invalid_workbook', undefined]]);
+    const readTo = Number(placed.exec(issues[0]!.message)?.[1]);
+    // Some rows were read before it failed, not all of them.
+    expect(readTo).toBeGreaterThan(1);
+    expect(readTo).toBeLessThan(3001);
+
+    const w = await world();
+    worlds.push(w);
+    const load = await w.load(['--skip-invalid', book]);
+    expect(load.code, load.stderr).toBe(3);
+    expect(load.report!.summary).toMatchObject({ loaded: 0, in_review: 0, failed: 0, requests: 0 });
+    expect(load.report!.issues.map((p) => [p.code, p.message])).toEqual([['invalid_workbook', expect.stringMatching(placed)]]);
+    expect(load.stderr).toContain('[invalid_workbook] — is the file\'s, not one invoice\'s, and stops the whole batch, even with --skip-invalid');
+    expect(writes(w.sandbox.state())).toBe(0);
+    expect(w.sandbox.state().invoices.filter((i) => i.number.startsWith('P-'))).toEqual([]);
   });
 });

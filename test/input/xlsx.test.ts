@@ -608,6 +608,19 @@ describe('xlsx: a sheet where only some rows and cells carry r, and a workbook t
     expect(problems.map((p) => p.code)).toEqual(['invalid_workbook']);
   });
 
+  it('a sheet that fails after some rows were read says the last row read (the rows before it are the file\'s only up to there)', async () => {
+    // Enough rows that the damage is in a later chunk of the sheet's XML than its first rows.
+    let data = `<row r="1">${str('A1', 'invoice_number')}${str('B1', 'vendor')}${str('C1', 'total_amount')}</row>`;
+    for (let r = 2; r <= 3001; r++) data += `<row r="${r}">${str(`A${r}`, `G-${r}`)}${str(`B${r}`, 'GOBI')}<c r="C${r}"><v>10</v></c></row>`;
+    const { records, problems } = await readPath(await rawSheet('broken-after-rows.xlsx', `${data}<row r="3002"></c>`));
+    expect(records.length).toBeGreaterThan(0);
+    const last = records.at(-1)!.source.row!;
+    expect(last).toBeLessThan(3001);
+    expect(problems.map((p) => [p.code, p.row, p.message])).toEqual([
+      ['invalid_workbook', undefined, expect.stringMatching(new RegExp(`^the sheet "Invoices" could not be read past row ${last}, and the rows after it are not read \\(nothing of the batch is loaded\\): cannot read the workbook: `))],
+    ]);
+  });
+
   it('a failure of the program itself is said plainly, without JavaScript\'s words; the library\'s words about the file are kept', () => {
     const plain = unreadable(new TypeError("Cannot read properties of undefined (reading 'length')"));
     expect(plain).toMatch(/^this workbook could not be read \(.*\); open it in Excel and save it again/);
