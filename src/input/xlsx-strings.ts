@@ -387,7 +387,13 @@ const INLINE = /<is>([\s\S]*?)<\/is>/g;
 const PHONETIC = /<rPh\b[\s\S]*?<\/rPh>/g;
 const RUN_TEXT = /<t(?:\s[^>]*)?>([\s\S]*?)<\/t>/g;
 // Not a self-closing cell (`<c r="A2" t="d"/>`, empty): matched, it took in the next cell up to its `</c>`.
-const ISO_DATE_CELL = /<c\b([^>]*?)\st="d"([^>]*?)(?<!\/)>([\s\S]*?)<\/c>/g;
+// An attribute's value in either quote, with spaces around its `=` (XML 1.0, [25] Eq and [10]
+// AttValue, https://www.w3.org/TR/xml/#NT-Attribute): `t='d'` is the same date cell as `t="d"`.
+const ISO_DATE_CELL = /<c\b([^>]*?)\st\s*=\s*(?:"d"|'d')([^>]*?)(?<!\/)>([\s\S]*?)<\/c>/g;
+/** Whether text may hold an ISO date cell: its type `d` in either quote. */
+const ISO_DATE_TYPE = /\st\s*=\s*(?:"d"|'d')/;
+/** A cell's place (`r`), in either quote. */
+const CELL_PLACE = /\sr\s*=\s*(?:"([A-Z]+\d+)"|'([A-Z]+\d+)')/;
 const ERROR_CELL = /(<c\b[^>]*\st="e"[^>]*(?<!\/)>)([\s\S]*?)<\/c>/g;
 const FORMULA = /<f\b[^>]*\/>|<f\b[^>]*>[\s\S]*?<\/f>/;
 
@@ -470,12 +476,12 @@ export function fixCells(xml: string, isoDate?: (ref: string) => void, badNumber
     // a number (NaN), and the cell came out empty. Without its formula it is an error cell.
     out = out.replace(ERROR_CELL, (_, open: string, inner: string) => `${open}${inner.replace(FORMULA, '')}</c>`);
   }
-  if (out.includes('t="d"')) {
+  if (ISO_DATE_TYPE.test(out)) {
     out = out.replace(ISO_DATE_CELL, (whole, before: string, after: string, inner: string) => {
       const day = /<v>\s*(\d{4}-\d{2}-\d{2})[^<]*<\/v>/.exec(inner);
       if (day === null) return whole;
-      const ref = /\sr="([A-Z]+\d+)"/.exec(before + after);
-      if (ref !== null) isoDate?.(ref[1]!);
+      const ref = CELL_PLACE.exec(before + after);
+      if (ref !== null) isoDate?.(ref[1] ?? ref[2]!);
       return `<c${before} t="str"${after}>${inner.replace(/<v>[^<]*<\/v>/, `<v>${day[1]}</v>`)}</c>`;
     });
   }

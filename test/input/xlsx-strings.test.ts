@@ -112,6 +112,9 @@ describe('fixSheetCells: cells exceljs misreads, rewritten whole', () => {
     ['inline text with a phonetic run', '<c r="B2" t="inlineStr"><is><t>東京</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh></is></c>', '<c r="B2" t="inlineStr"><is><t xml:space="preserve">東京</t></is></c>'],
     ['an ISO date cell', '<c r="C2" s="1" t="d"><v>2025-03-04T00:00:00Z</v></c>', '<c r="C2" s="1" t="str"><v>2025-03-04</v></c>'],
     ['an ISO date cell without a time', '<c r="C3" t="d"><v>2025-03-04</v></c>', '<c r="C3" t="str"><v>2025-03-04</v></c>'],
+    // XML allows either quote, and spaces around `=`: the same date cell (was "a number cell whose saved value is not a number").
+    ['an ISO date cell with its attributes in single quotes', "<c r='C4' s='1' t='d'><v>2025-03-04T00:00:00Z</v></c>", `<c r='C4' s='1' t="str"><v>2025-03-04</v></c>`],
+    ['an ISO date cell with spaces around its type\'s =', '<c r="C5" t = "d"><v>2025-03-04</v></c>', '<c r="C5" t="str"><v>2025-03-04</v></c>'],
     ['a formula whose saved value is an error: the error', '<c r="G2" t="e"><f>VLOOKUP(A2,X!A:B,2,0)</f><v>#N/A</v></c><c r="H2" t="e"><f t="shared" si="0"/><v>#REF!</v></c>', '<c r="G2" t="e"><v>#N/A</v></c><c r="H2" t="e"><v>#REF!</v></c>'],
     ['an empty ISO date or error cell (self-closing) leaves the next cell alone', '<c r="A2" t="d"/><c r="B2" t="d"><v>2025-03-04</v></c><c r="C2" t="e"/><c r="D2"><f>1+1</f><v>2</v></c>', '<c r="A2" t="d"/><c r="B2" t="str"><v>2025-03-04</v></c><c r="C2" t="e"/><c r="D2"><f>1+1</f><v>2</v></c>'],
     ['other cells as they are', '<c r="D2" s="2"><v>45720</v></c><c r="E2" t="s"><v>3</v></c><c r="F2" t="inlineStr"><is><t>x</t></is></c>', '<c r="D2" s="2"><v>45720</v></c><c r="E2" t="s"><v>3</v></c><c r="F2" t="inlineStr"><is><t xml:space="preserve">x</t></is></c>'],
@@ -137,6 +140,13 @@ describe('fixSheetCells: cells exceljs misreads, rewritten whole', () => {
       for await (const t of fixSheetCells((async function* () { yield xml.slice(0, cut); yield xml.slice(cut); })())) out += t;
       expect(out, String(cut)).toBe('<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve">G-1</t></is></c><c r="B2" t="str"><v>2025-03-04</v></c></row></sheetData>');
     }
+  });
+
+  it("names the place of an ISO date cell written with single quotes (t='d', r='C7'), and tells no bad number", () => {
+    const dates: string[] = [];
+    const bad: string[] = [];
+    fixCells("<c r='C7' t='d'><v>2025-03-04</v></c>", (ref) => dates.push(ref), (ref) => bad.push(ref));
+    expect([dates, bad]).toEqual([['C7'], []]);
   });
 
   it('names the place of each ISO date cell it rewrote, in a sheet without r attributes too (numbered first)', async () => {

@@ -435,6 +435,22 @@ describe('xlsx cells by type', () => {
     expect(record!.fields).toMatchObject({ invoice_number: 'G-1', vendor: 'GOBI', invoice_date: '2025-03-04', invoice_due_date: '2025-04-01' });
   });
 
+  it("an ISO 8601 date cell written with single quotes (t='d', as XML allows) is its day too, not a number cell's refusal", async () => {
+    const path = join(dir, 'iso-single-quotes.xlsx');
+    await writeWorkbook(path, [{ name: 'B', rows: [['invoice_number', 'vendor', 'invoice_date', 'invoice_due_date'], ['G-1', 'GOBI', 1, 2]], formats: { 3: 'yyyy-mm-dd' } }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const xml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    const patched = xml
+      .replace(/<c r="C2"[^>]*>[\s\S]*?<\/c>/, "<c r='C2' t='d'><v>2025-03-04T00:00:00Z</v></c>")
+      .replace(/<c r="D2"[^>]*>[\s\S]*?<\/c>/, '<c r="D2" t = "d"><v>2025-04-01</v></c>');
+    expect(patched).toContain("t='d'");
+    zip.file('xl/worksheets/sheet1.xml', patched);
+    writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    const { records: [record], problems } = await readPath(path);
+    expect(problems).toEqual([]);
+    expect(record!.fields).toMatchObject({ invoice_number: 'G-1', vendor: 'GOBI', invoice_date: '2025-03-04', invoice_due_date: '2025-04-01' });
+  });
+
   it('a number format with escaped letters is no date: an amount in `#,##0.00\\ \\D\\M` is the amount', async () => {
     // The library's own test took the escaped M for a month: 12.5 was read as 1900-01-12.
     const r = await readBook([{ name: 'B', rows: [HEADER, ['G-1', new Date(Date.UTC(2025, 2, 4)), 'GOBI', 'EUR', 12.5, 12.5, 3]], formats: { 5: '#,##0.00\\ \\D\\M', 6: '0.00\\ \\M\\M', 7: '0\\ \\S\\t\\k' } }]);
