@@ -45,42 +45,19 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   // Every output path before anything is read or sent (exit 2, nothing sent).
   checkOutputPaths(cfg);
   if (cfg.dryRun && cfg.online !== true && !cfg.showPayloads) return offlineDryRun(cfg, term, mapping, profile);
-  // A load listens for Ctrl-C, SIGTERM and SIGHUP from before it reads: a signal while a big
-  // batch is read or planned ends the run with exit 130 and its report, as one during the sending
-  // does, not with the signal's default (143, no --json document, no --report).
-  // It starts once the inputs are open: a FIFO waiting for its writer still ends at a signal.
-  let interrupts: Interrupts | undefined;
-  const listen = cfg.dryRun
-    ? undefined
-    : (): AbortSignal => {
-        // --verbose says the signal came (a read of a big file, or of a pipe, may take a while yet).
-        const listening = (interrupts = listenForInterrupts((line) => void (cfg.verbose && process.stderr.write(term.errStyle.yellow(line) + '\n'))));
-        // A read blocked on a pipe whose writer stalls cannot be called off, so the first signal
-        // waits for its next chunk; a second one is Node's own again: the run ends at once.
-        listening.hard.addEventListener('abort', () => {
-          if (reading) {
-            listening.dispose();
-            process.kill(process.pid, 'SIGINT');
-          }
-        });
-        if (cfg.verbose) process.stderr.write(term.errStyle.dim(`reading ${cfg.files.map((f) => (f === '-' ? 'standard input' : oneLine(f))).join(', ')}`) + '\n');
-        return listening.soft;
-      };
+  // The online dry run's look-ups do not listen for signals (a Ctrl-C there is Node's own): nor does its read.
+  const reader = cfg.dryRun && cfg.online === true ? undefined : readListener(cfg, term);
   let plan: Plan;
-  let reading = true;
   try {
-    plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet, onWait: waitNotice(cfg, term), listen });
+    plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet, onWait: waitNotice(cfg, term), listen: reader?.listen });
   } catch (err) {
-    interrupts?.dispose();
+    reader?.interrupts()?.dispose();
     if (!(err instanceof ReadInterrupted)) throw err;
-    process.stderr.write(term.errStyle.red('invoice-load: interrupted while the batch was read; nothing was sent') + '\n');
-    const none = buildPlan([], []);
-    const report = buildReport({ target: targetName, dryRun: false, plan: none, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind, stopped: 'interrupted' });
-    const unwritten = await emit(cfg, term, report, none);
-    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
+    return interruptedRead(cfg, term, profile, (report, none) => emit(cfg, term, report, none));
   } finally {
-    reading = false;
+    reader?.doneReading();
   }
+  const interrupts = reader?.interrupts();
 
   // --dry-run --online: the offline checks above, then read-only look-ups in the target.
   if (cfg.dryRun && cfg.online === true) {
@@ -138,13 +115,68 @@ function nothingSent(cfg: Config, stoppers: readonly Problem[], valid: number): 
  * 100k invoices, and no batch id is computed (nothing is journaled). Same report as a plan gives.
  */
 async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfile | undefined, profile: TargetProfile): Promise<number> {
+  // Listening while it reads, as a load does: a Ctrl-C during a big workbook's read ended Node at
+  // once, and the sheet parked in a temporary file (src/input/xlsx-zip.ts) was left behind.
+  const reader = readListener(cfg, term);
   // Only what the report shows is built of each valid invoice (its header and line numbers).
-  const batchOpts = { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet, onWait: waitNotice(cfg, term), build: outlineInvoice };
-  const { entries, issues } = await scanBatch(cfg.files, batchOpts, (g) =>
-    reportInvoice(g, undefined, true, profile.lineKeys, profile.invalidLines),
-  );
+  const batchOpts = { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet, onWait: waitNotice(cfg, term), build: outlineInvoice, listen: reader.listen };
+  let scanned: { entries: ReturnType<typeof reportInvoice>[]; issues: Problem[] };
+  try {
+    scanned = await scanBatch(cfg.files, batchOpts, (g) => reportInvoice(g, undefined, true, profile.lineKeys, profile.invalidLines));
+  } catch (err) {
+    if (!(err instanceof ReadInterrupted)) throw err;
+    return interruptedRead(cfg, term, profile, (report) => emitReport(cfg, term, report));
+  } finally {
+    reader.doneReading();
+    // Nothing is sent: a signal from here on ends Node as usual.
+    reader.interrupts()?.dispose();
+  }
+  const { entries, issues } = scanned;
   const report = dryRunReport(profile.name, entries, issues, cfg.action?.kind);
   const unwritten = await emitReport(cfg, term, report);
+  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
+}
+
+/**
+ * Listening for Ctrl-C, SIGTERM and SIGHUP while the batch is read (`BatchOptions.listen`): a
+ * signal while a big batch is read or planned ends the run with exit 130 and its report, as one
+ * during the sending does, not with the signal's default (143, no --json document, no --report,
+ * a workbook's temporary file left behind). It starts once the inputs are open: a FIFO waiting for
+ * its writer still ends at a signal. `interrupts()` is the listener once started (a load hands it
+ * on to the sending); `doneReading()` is called when the read ends, either way.
+ */
+function readListener(cfg: Config, term: Terminal): { listen: () => AbortSignal; interrupts: () => Interrupts | undefined; doneReading: () => void } {
+  let interrupts: Interrupts | undefined;
+  let reading = true;
+  const listen = (): AbortSignal => {
+    // --verbose says the signal came (a read of a big file, or of a pipe, may take a while yet).
+    const listening = (interrupts = listenForInterrupts((line) => void (cfg.verbose && process.stderr.write(term.errStyle.yellow(line) + '\n'))));
+    // A read blocked on a pipe whose writer stalls cannot be called off, so the first signal
+    // waits for its next chunk; a second one is Node's own again: the run ends at once.
+    listening.hard.addEventListener('abort', () => {
+      if (reading) {
+        listening.dispose();
+        process.kill(process.pid, 'SIGINT');
+      }
+    });
+    if (cfg.verbose) process.stderr.write(term.errStyle.dim(`reading ${cfg.files.map((f) => (f === '-' ? 'standard input' : oneLine(f))).join(', ')}`) + '\n');
+    return listening.soft;
+  };
+  return {
+    listen,
+    interrupts: () => interrupts,
+    doneReading: () => {
+      reading = false;
+    },
+  };
+}
+
+/** A run a signal stopped while its batch was read: said, its report (`"stopped": "interrupted"`, nothing in it) written, exit 130. */
+async function interruptedRead(cfg: Config, term: Terminal, profile: TargetProfile, emit: (report: ReportDocument, none: Plan) => Promise<string[]>): Promise<number> {
+  process.stderr.write(term.errStyle.red('invoice-load: interrupted while the batch was read; nothing was sent') + '\n');
+  const none = buildPlan([], []);
+  const report = buildReport({ target: profile.name, dryRun: cfg.dryRun, plan: none, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind, stopped: 'interrupted' });
+  const unwritten = await emit(report, none);
   return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
 }
 
