@@ -394,7 +394,10 @@ const ISO_DATE_CELL = /<c\b([^>]*?)\st\s*=\s*(?:"d"|'d')([^>]*?)(?<!\/)>([\s\S]*
 const ISO_DATE_TYPE = /\st\s*=\s*(?:"d"|'d')/;
 /** A cell's place (`r`), in either quote. */
 const CELL_PLACE = /\sr\s*=\s*(?:"([A-Z]+\d+)"|'([A-Z]+\d+)')/;
-const ERROR_CELL = /(<c\b[^>]*\st="e"[^>]*(?<!\/)>)([\s\S]*?)<\/c>/g;
+// Its type in either quote too (`t='e'`), as ISO_DATE_CELL.
+const ERROR_CELL = /(<c\b[^>]*\st\s*=\s*(?:"e"|'e')[^>]*(?<!\/)>)([\s\S]*?)<\/c>/g;
+/** Whether text may hold an error cell: its type `e` in either quote. */
+const ERROR_TYPE = /\st\s*=\s*(?:"e"|'e')/;
 const FORMULA = /<f\b[^>]*\/>|<f\b[^>]*>[\s\S]*?<\/f>/;
 
 /**
@@ -471,7 +474,7 @@ export function fixCells(xml: string, isoDate?: (ref: string) => void, badNumber
       return `<is><t xml:space="preserve">${texts.join('')}</t></is>`;
     });
   }
-  if (out.includes('t="e"')) {
+  if (ERROR_TYPE.test(out)) {
     // A formula whose saved value is an error (`t="e"`, `<v>#N/A</v>`): exceljs read the value as
     // a number (NaN), and the cell came out empty. Without its formula it is an error cell.
     out = out.replace(ERROR_CELL, (_, open: string, inner: string) => `${open}${inner.replace(FORMULA, '')}</c>`);

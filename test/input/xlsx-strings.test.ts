@@ -115,6 +115,7 @@ describe('fixSheetCells: cells exceljs misreads, rewritten whole', () => {
     // XML allows either quote, and spaces around `=`: the same date cell (was "a number cell whose saved value is not a number").
     ['an ISO date cell with its attributes in single quotes', "<c r='C4' s='1' t='d'><v>2025-03-04T00:00:00Z</v></c>", `<c r='C4' s='1' t="str"><v>2025-03-04</v></c>`],
     ['an ISO date cell with spaces around its type\'s =', '<c r="C5" t = "d"><v>2025-03-04</v></c>', '<c r="C5" t="str"><v>2025-03-04</v></c>'],
+    ["a formula whose saved value is an error, its type in single quotes (t='e'): the error", "<c r='G3' t='e'><f>VLOOKUP(A3,X!A:B,2,0)</f><v>#N/A</v></c>", "<c r='G3' t='e'><v>#N/A</v></c>"],
     ['a formula whose saved value is an error: the error', '<c r="G2" t="e"><f>VLOOKUP(A2,X!A:B,2,0)</f><v>#N/A</v></c><c r="H2" t="e"><f t="shared" si="0"/><v>#REF!</v></c>', '<c r="G2" t="e"><v>#N/A</v></c><c r="H2" t="e"><v>#REF!</v></c>'],
     ['an empty ISO date or error cell (self-closing) leaves the next cell alone', '<c r="A2" t="d"/><c r="B2" t="d"><v>2025-03-04</v></c><c r="C2" t="e"/><c r="D2"><f>1+1</f><v>2</v></c>', '<c r="A2" t="d"/><c r="B2" t="str"><v>2025-03-04</v></c><c r="C2" t="e"/><c r="D2"><f>1+1</f><v>2</v></c>'],
     ['other cells as they are', '<c r="D2" s="2"><v>45720</v></c><c r="E2" t="s"><v>3</v></c><c r="F2" t="inlineStr"><is><t>x</t></is></c>', '<c r="D2" s="2"><v>45720</v></c><c r="E2" t="s"><v>3</v></c><c r="F2" t="inlineStr"><is><t xml:space="preserve">x</t></is></c>'],

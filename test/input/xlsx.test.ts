@@ -889,6 +889,16 @@ describe('xlsx: a number cell whose saved value is not a number', () => {
     expect(r.refused).toEqual({ total_amount: raw });
   });
 
+  it.each([
+    ['single quotes', "<c r='C2' t='e'><f>VLOOKUP(A2,X!A:B,2,0)</f><v>#N/A</v></c>"],
+    ['spaces around =', '<c r="C2" t = "e"><f>VLOOKUP(A2,X!A:B,2,0)</f><v>#N/A</v></c>'],
+  ])("a formula whose saved value is an error, its type written with %s (t='e', as XML allows), is the error cell, not an empty one", async (what, cell) => {
+    const { records } = await readPath(await rawSheet(`error-${what.length}.xlsx`, header + line(2, str('A2', 'G-1'), cell)));
+    expect(records.map((r) => [r.fields.total_amount, (r.problems ?? []).map((p) => [p.code, p.column, p.message])])).toEqual([
+      [undefined, [['cell_error', 'total_amount', 'the cell in column 3 shows the error #N/A; fix the formula or type the value']]],
+    ]);
+  });
+
   it('an id number cell 123abc is refused, not the id "123"', async () => {
     const { records } = await readPath(await rawSheet('bad-number-id.xlsx', header + line(2, '<c r="A2"><v>123abc</v></c>', '<c r="C2"><v>10</v></c>')));
     expect(records.map((r) => [r.fields.invoice_number, (r.problems ?? []).map((p) => `${p.code}:${p.column}`)])).toEqual([[undefined, ['invalid_number:invoice_number']]]);
