@@ -207,7 +207,7 @@ export async function* fixSheetCells(chunks: AsyncIterable<string>, seen?: Sheet
     const numbered = fixCells(places.number(xml), isoDate, badNumber);
     if (seen !== undefined) {
       hiddenRows(numbered, (row) => seen.hidden.add(row));
-      if (numbered.includes('<mergeCell ')) for (const m of numbered.matchAll(MERGE)) seen.merged.push(m[1]!);
+      if (numbered.includes('<mergeCell')) for (const m of numbered.matchAll(MERGE)) seen.merged.push((m[1] ?? m[2])!);
     }
     // Rows with no value — `<row r="9"/>`, or only empty cells `<c r="A9" s="1"/>` (a formatted
     // range Excel keeps) — are dropped: the reader skips them anyway, and the library built an
@@ -301,7 +301,8 @@ export interface SheetMarks {
 }
 
 const EMPTY_ROW = /<row\b[^>]*\/>|<row\b[^>]*>(?:\s*<c\b[^>]*\/>)*\s*<\/row>/g;
-const MERGE = /<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"/g;
+// Attributes in either quote, with spaces around `=` (XML 1.0 Eq and AttValue), as ISO_DATE_CELL.
+const MERGE = /<mergeCell\s+ref\s*=\s*(?:"([A-Z]+\d+:[A-Z]+\d+)"|'([A-Z]+\d+:[A-Z]+\d+)')/g;
 const ROW_TAG = /<row\b([^>]*)>/g;
 
 /**
@@ -309,11 +310,11 @@ const ROW_TAG = /<row\b([^>]*)>/g;
  * (ECMA-376 Part 1, 18.3.1.73), set by Hide and by a filter. exceljs's stream reader drops it.
  */
 export function hiddenRows(xml: string, found: (row: number) => void): void {
-  if (!xml.includes('hidden=')) return;
+  if (!xml.includes('hidden')) return;
   for (const [, attrs] of xml.matchAll(ROW_TAG)) {
-    if (!/\shidden="(?:1|true)"/.test(attrs!)) continue;
-    const r = /\sr="(\d+)"/.exec(attrs!);
-    if (r !== null) found(Number(r[1]));
+    if (!/\shidden\s*=\s*(?:"(?:1|true)"|'(?:1|true)')/.test(attrs!)) continue;
+    const r = /\sr\s*=\s*(?:"(\d+)"|'(\d+)')/.exec(attrs!);
+    if (r !== null) found(Number(r[1] ?? r[2]));
   }
 }
 

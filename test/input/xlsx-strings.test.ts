@@ -243,6 +243,13 @@ describe('fixSheetCells: text without a closed cell is handed on as it comes', (
     expect([...marks.hidden]).toEqual([2]);
   });
 
+  it("merged ranges are noted whatever the quotes of their ref (ref='D2:D4', as XML allows)", async () => {
+    const marks = { hidden: new Set<number>(), merged: [] as string[], isoDates: new Set<string>() };
+    const xml = `<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><mergeCells count="3"><mergeCell ref="A2:A3"/><mergeCell ref='D2:D4'/><mergeCell ref = "E5:E6"/></mergeCells>`;
+    for await (const _ of fixSheetCells((async function* () { yield xml; })(), marks)) void _;
+    expect(marks.merged).toEqual(['A2:A3', 'D2:D4', 'E5:E6']);
+  });
+
   it('a cell longer than a chunk is held until it is closed, then rewritten whole', async () => {
     const runs = Array.from({ length: 300 }, (_, i) => `<r><t>${i},</t></r>`).join('');
     const xml = `<row r="2"><c r="A2" s="1"/><c r="B2" t="inlineStr"><is>${runs}</is></c></row><row r="3"/>`;

@@ -705,6 +705,11 @@ describe('xlsx: rows Excel does not show', () => {
     hiddenRows('<row r="2" hidden="1" spans="1:3"><c r="A2"/></row><row r="3" hidden="0"></row><row r="4" ht="15" hidden="true"/><row r="5">', (n) => found.push(n));
     expect(found).toEqual([2, 4]);
   });
+  it("hidden='1' and r='3' in single quotes, or with spaces around =, as XML allows: hidden too", () => {
+    const found: number[] = [];
+    hiddenRows(`<row r='3' hidden='1'/><row r = "4" hidden = "true"/><row r='5' hidden='0'/>`, (n) => found.push(n));
+    expect(found).toEqual([3, 4]);
+  });
 });
 
 describe('xlsx: cells merged over rows', () => {
