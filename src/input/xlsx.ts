@@ -502,7 +502,7 @@ export class WorkbookReader {
       // with some of its lines missing.
       const message =
         readTo !== undefined && readTo > 0 && chosenName !== undefined
-          ? `the sheet "${chosenName}" could not be read past row ${readTo}, and the rows after it are not read (nothing of the batch is loaded): ${reason}`
+          ? `the sheet "${chosenName}" could not be read past row ${readTo}, and the rows after it are not read: ${reason}`
           : reason;
       this.failed = true;
       this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message) });
