@@ -108,7 +108,7 @@ export function table(rows: string[][], style: Style, colour: ((s: string) => st
   );
 }
 
-function detail(inv: ReportInvoice, stopped?: string, label = 'Alma', stopDetail?: StopDetail): string {
+function detail(inv: ReportInvoice, batch: readonly Problem[], stopped?: string, label = 'Alma', stopDetail?: StopDetail): string {
   // The run's stop, not the invoice's failure: where it was, and that the same command finishes it.
   // A re-run finishes it after a Ctrl-C; after a refused key or the daily threshold only once
   // that is put right, which the advice below says.
@@ -120,7 +120,7 @@ function detail(inv: ReportInvoice, stopped?: string, label = 'Alma', stopDetail
     const tracking = inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : '';
     return `${inv.error.step}: ${inv.error.code} ${inv.error.message}${tracking}`;
   }
-  if (inv.status === 'invalid') return errorsSeeBelow(inv.issues);
+  if (inv.status === 'invalid') return errorsSeeBelow(inv, batch);
   if (inv.alerts.length > 0) return `${workflowLabel(inv.workflow_status)}: ${inv.alerts.map((a) => `${a.code} (${a.description})`).join(', ')}`;
   return workflowLabel(inv.workflow_status);
 }
@@ -154,10 +154,24 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
   return out;
 }
 
-/** An invalid invoice's outcome in a table: `2 errors, see below` (the problems are listed under it). */
-export function errorsSeeBelow(issues: readonly Problem[]): string {
-  const errors = issues.filter((p) => p.severity === 'error').length;
-  return `${errors} error${errors === 1 ? '' : 's'}, see below`;
+/**
+ * An invalid invoice's outcome in a table: `2 errors, see below` (the problems are listed under it).
+ * An invoice of a file without a column every invoice needs has no error of its own — the file has
+ * one `missing_column` for all its invoices (domain/group.ts `FileState.lacking`), in `batch` (the
+ * report's `issues`) — so the column is named: `its file has no total_amount column, see below`,
+ * not "0 errors".
+ */
+export function errorsSeeBelow(inv: { issues: readonly Problem[]; rows: readonly Provenance[] }, batch: readonly Problem[] = []): string {
+  const errors = inv.issues.filter((p) => p.severity === 'error').length;
+  const own = `${errors} error${errors === 1 ? '' : 's'}`;
+  const files = new Set(inv.rows.map((r) => r.file));
+  const lacking = batch.filter((p) => p.code === 'missing_column' && p.severity === 'error' && p.row === undefined && p.column !== undefined && files.has(p.file));
+  if (lacking.length === 0) return `${own}, see below`;
+  const columns = [...new Set(lacking.map((p) => p.column!))].join(' or ');
+  // An invoice with rows in two files (a copy in another: duplicate_invoice) names the file.
+  const which = files.size === 1 ? 'its file' : [...new Set(lacking.map((p) => shownFile(p.file)))].join(' and ');
+  const file = `${which} ${files.size === 1 || new Set(lacking.map((p) => p.file)).size === 1 ? 'has' : 'have'} no ${columns} column`;
+  return errors === 0 ? `${file}, see below` : `${own}, and ${file}, see below`;
 }
 
 /** `1 error, 0 warnings`: the problems a summary line counts. */
@@ -331,7 +345,7 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
     rows.push(
       report.dry_run
         ? [statusLabel(report, inv.status), safe(capped(inv.vendor, CELL_MAX, opts.ascii)), safe(capped(inv.number, CELL_MAX, opts.ascii)), String(inv.lines.length || ''), total, where]
-        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(capped(inv.vendor, CELL_MAX, opts.ascii)), safe(capped(inv.number, CELL_MAX, opts.ascii)), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.stopped, system, report.stop_detail))],
+        : [stoppedOn(inv) ? 'stopped' : statusLabel(report, inv.status), safe(capped(inv.vendor, CELL_MAX, opts.ascii)), safe(capped(inv.number, CELL_MAX, opts.ascii)), inv.id ?? '', String(inv.lines.length), safe(detail(inv, report.issues, report.stopped, system, report.stop_detail))],
     );
     colours.push(stoppedOn(inv) ? style.yellow : colourStatus(inv.status, style));
   }

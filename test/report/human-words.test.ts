@@ -149,3 +149,25 @@ describe('the end-of-run line of a load that left rows behind (--skip-invalid)',
     );
   });
 });
+
+describe("an invalid invoice of a file without a column every invoice needs (the file's missing_column)", () => {
+  const lacking = { file: 'b.csv', column: 'total_amount', code: 'missing_column', message: 'the file has no total_amount column, so none of its 2 invoices is loaded; Alma requires it', severity: 'error' as const };
+  const invalid = (number: string, issues: ReportDocument['issues'] = []): ReturnType<typeof invoice> =>
+    invoice({ number, status: 'invalid', id: undefined, workflow_status: undefined, approval_status: undefined, total: undefined, issues, rows: [{ file: 'b.csv', row: number === 'G-1' ? 2 : 3 }] });
+
+  it('says in its outcome that the file has no such column, not "0 errors"', () => {
+    const own = { file: 'b.csv', row: 3, column: 'currency', code: 'invalid_currency', message: 'currency "XYZ" is not an ISO 4217 currency code', severity: 'error' as const };
+    const r: ReportDocument = {
+      target: 'alma',
+      dry_run: false,
+      summary: { invoices: 2, loaded: 0, in_review: 0, failed: 0, invalid: 2, already_loaded: 0, planned: 0, lines: 2, requests: 0 },
+      issues: [lacking],
+      invoices: [invalid('G-1'), invalid('G-2', [own])],
+    };
+    const text = renderHuman(r, undefined, { label: 'Alma' });
+    expect(text).toMatch(/^INVALID +GOBI +G-1 +1 +its file has no total_amount column, see below$/m);
+    // Its own error too: both are said.
+    expect(text).toMatch(/^INVALID +GOBI +G-2 +1 +1 error, and its file has no total_amount column, see below$/m);
+    expect(text).not.toContain('0 errors');
+  });
+});

@@ -132,3 +132,12 @@ describe('unreadInvoice (cli/verify.ts): what a failed read by id says', () => {
     expect(unreadInvoice(inSuccess, 'alma', 'Alma', '77', '77').status).toBe('failed');
   });
 });
+
+describe("renderVerify: an invalid invoice of a file without a column every invoice needs", () => {
+  it('says the file has no such column, not "0 errors" (the file\'s one missing_column is no error of the invoice\'s)', () => {
+    const lacking = { file: 'b.csv', column: 'total_amount', code: 'missing_column', message: 'the file has no total_amount column, so its one invoice is not loaded; Alma requires it', severity: 'error' as const };
+    const report = buildVerifyReport('alma', [inv('G-1', 'invalid', { id: undefined, rows: [{ file: 'b.csv', row: 2 }] })], [lacking], 0);
+    const lines = renderVerify(report, plainStyle).trimEnd().split('\n');
+    expect(lines[1]).toMatch(/^invalid +GOBI +G-1 +its file has no total_amount column, see below$/);
+  });
+});
