@@ -68,6 +68,19 @@ describe("an invalid invoice with no error of its own: its file's error (a file 
       expect(Object.fromEntries(owners.get(rowKey('n.csv', row))!.invoices)).toEqual({ [`V\u0000${number}`]: { code: 'missing_column', message: 'the file has no total_amount column' } });
     }
   });
+
+  it("a row with an error of its own carries the file's missing_column too, after its own; its invoice's other row after the invoice's", () => {
+    const missing = { file: 'n.csv', column: 'total_amount', code: 'missing_column', message: 'the file has no total_amount column', severity: 'error' as const };
+    const currency = { file: 'n.csv', row: 2, column: 'currency', code: 'invalid_currency', message: 'currency "XYZ" is not an ISO 4217 currency code', severity: 'error' as const };
+    const report = doc([inv({ number: 'A', status: 'invalid', rows: [{ file: 'n.csv', row: 2 }, { file: 'n.csv', row: 3 }], issues: [currency] })], [missing]);
+    const owners = rejectedRowOwners(report);
+    expect(Object.fromEntries(owners.get(rowKey('n.csv', 2))!.invoices)).toEqual({
+      'V\u0000A': { code: 'invalid_currency missing_column', message: 'currency "XYZ" is not an ISO 4217 currency code; the file has no total_amount column' },
+    });
+    expect(Object.fromEntries(owners.get(rowKey('n.csv', 3))!.invoices)).toEqual({
+      'V\u0000A': { code: 'invalid_currency missing_column', message: 'row 2: currency "XYZ" is not an ISO 4217 currency code; the file has no total_amount column' },
+    });
+  });
 });
 
 describe('rejectedRows', () => {
