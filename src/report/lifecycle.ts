@@ -124,9 +124,20 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
   // The rows of a file that is not payment confirmations are the file's one error, not theirs.
   const problems = [...report.issues, ...listedOnes.flatMap((i) => i.issues)];
   if (problems.length > 0) {
-    // One push per line: a spread of a million lines into push() overflows the stack.
-    for (const line of renderProblems(problems, style)) out.push(line);
-    for (const [file, n] of notReadFiles) out.push(`  … the ${plural(n, 'row')} of ${shownFile(file)} and their errors are not listed: it is not payment confirmations (--json and --report list each)`);
+    // File by file, as renderProblems heads them: the line for a file's rows not listed goes
+    // under that file's heading, not under the last file's.
+    const byFile = new Map<string, Problem[]>();
+    for (const p of problems) {
+      const list = byFile.get(p.file);
+      if (list === undefined) byFile.set(p.file, [p]);
+      else list.push(p);
+    }
+    for (const [file, list] of byFile) {
+      // One push per line: a spread of a million lines into push() overflows the stack.
+      for (const line of renderProblems(list, style)) out.push(line);
+      const n = notReadFiles.get(file);
+      if (n !== undefined) out.push(`  … the ${plural(n, 'row')} of ${shownFile(file)} and their errors are not listed: it is not payment confirmations (--json and --report list each)`);
+    }
     out.push('');
   }
   const s = notRead.size === 0 ? report.summary : lifecycleSummary(listedOnes, report.summary.requests);

@@ -53,6 +53,22 @@ describe('an invoice batch given to payments', () => {
     expect(lines.at(-1)).toBe('15 rows of an invoice batch, not payment confirmations; 1 invoice: 1 planned. 0 requests to Alma.');
   });
 
+  it("the line for the batch's rows goes under the batch's own heading, not under the payments file's after it", async () => {
+    const batch = await asPayments();
+    const wrong = problem({ file: 'pay.csv', row: 5 }, 'invalid_payment_status', 'payment_status "maybe" is not paid or rejected', { column: 'payment_status' });
+    const bad: LifecycleInvoice = { vendor: 'GOBI', number: 'P-2', status: 'invalid', alerts: [], issues: [wrong], rows: [{ file: 'pay.csv', row: 5 }] };
+    const invoices = [...batch.invoices, bad];
+    const lines = renderLifecycle({ ...batch, invoices, summary: lifecycleSummary(invoices, 0) }, plainStyle).trimEnd().split('\n');
+    const from = lines.indexOf(BATCH);
+    expect(lines.slice(from, from + 5)).toEqual([
+      BATCH,
+      expect.stringMatching(/^ {2}file: error this is an invoice batch, not payment confirmations: .* \[invoice_batch_file\]$/),
+      `  … the 15 rows of ${BATCH} and their errors are not listed: it is not payment confirmations (--json and --report list each)`,
+      'pay.csv',
+      '  row 5 payment_status: error payment_status "maybe" is not paid or rejected [invalid_payment_status]',
+    ]);
+  });
+
   it('the last line: the file stops the run with --skip-invalid too; --skip-invalid offered only when a row is valid', async () => {
     const { issues } = await asPayments();
     expect(notSentText('Nothing was sent', { json: false, files: 1, issues, valid: 0 })).toBe(
