@@ -214,10 +214,13 @@ export function notSentText(what: string, o: { json: boolean; files: number; iss
   const stoppers = o.issues.filter((p) => p.severity === 'error');
   if (stoppers.length > 0) {
     const named = stoppers.map((p) => `${shownFile(p.file)}${p.row !== undefined ? ` row ${p.row}` : ''}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
+    // A problem the reader found on a row (invalid_encoding: a byte the encoding does not hold)
+    // is the row's place in reading the file, not the file's as a whole: said so, with its row.
+    const onRows = stoppers.some((p) => p.row !== undefined);
     const which =
       named.length === 1
-        ? `one problem — ${named[0]} — is the file's, not one row's, and stops`
-        : `${named.length} problems — ${named.slice(0, 3).join(', ')}${named.length > 3 ? ', …' : ''} — are the files', not one row's, and stop`;
+        ? `one problem — ${named[0]} — ${onRows ? 'is in reading the file, not in what one row says' : "is the file's, not one row's"}, and stops`
+        : `${named.length} problems — ${named.slice(0, 3).join(', ')}${named.length > 3 ? ', …' : ''} — ${onRows ? (stoppers.every((p) => p.row !== undefined) ? 'are in reading the files' : "are the files' or in reading them") + ', not in what one row says' : "are the files', not one row's"}, and stop`;
     return `${what}: ${fix} (${which} the whole run, even with --skip-invalid).`;
   }
   if (o.valid === 0) return `${what}: no row of the ${o.files === 1 ? 'file' : 'files'} is valid; ${fix}.`;

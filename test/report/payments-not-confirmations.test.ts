@@ -78,4 +78,15 @@ describe('an invoice batch given to payments', () => {
     const rowError = [problem({ file: 'p.csv', row: 3 }, 'missing_value', 'voucher_number is required', { severity: 'warning' })];
     expect(notSentText('Nothing was sent', { json: false, files: 1, issues: rowError, valid: 2 })).toBe('Nothing was sent: fix the problems above, or pass --skip-invalid to send the valid rows only.');
   });
+
+  it("a row's invalid_encoding (the reader's, in the run's issues) is said as in reading the file, with its row, not as the file's and 'not one row's'", async () => {
+    const byte = problem({ file: 'p.csv', row: 5 }, 'invalid_encoding', 'byte 0xE9 on line 5 is not valid UTF-8');
+    expect(notSentText('Nothing was sent', { json: false, files: 1, issues: [byte], valid: 4 })).toBe(
+      'Nothing was sent: fix the problems above (one problem — p.csv row 5 [invalid_encoding] — is in reading the file, not in what one row says, and stops the whole run, even with --skip-invalid).',
+    );
+    const { issues } = await asPayments();
+    expect(notSentText('Nothing was sent', { json: false, files: 2, issues: [...issues, byte], valid: 0 })).toBe(
+      `Nothing was sent: fix the problems above (2 problems — ${BATCH} [invoice_batch_file], p.csv row 5 [invalid_encoding] — are the files' or in reading them, not in what one row says, and stop the whole run, even with --skip-invalid).`,
+    );
+  });
 });
