@@ -12,6 +12,7 @@ import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
 import { version } from './version.js';
+import { filesRead } from '../input/owner-file.js';
 import { exitCodeWithUnwrittenOutputs } from './exit.js';
 import type { Terminal } from './terminal.js';
 
@@ -257,12 +258,13 @@ const FORMATS: Record<string, string> = { '.xlsx': 'xlsx', '.xlsm': 'xlsx', '.js
 
 /**
  * The report with its run's fields after `target`: `sandbox`, `version`, `started`, `finished`,
- * `duration_s` (seconds, one decimal) and `inputs` (each file as given, its format and size). The
+ * `duration_s` (seconds, one decimal) and `inputs` (each file read, as given, its format and size). The
  * invoices are the same array, not copied.
  */
-export function withRunFields<R extends Pick<ReportDocument, 'target' | 'version' | 'started' | 'finished' | 'duration_s' | 'inputs' | 'sandbox'>>(report: R, cfg: Pick<Config, 'target' | 'files' | 'sheet'>, started: Date, finished: Date): R {
+export function withRunFields<R extends Pick<ReportDocument, 'target' | 'version' | 'started' | 'finished' | 'duration_s' | 'inputs' | 'sandbox' | 'issues'>>(report: R, cfg: Pick<Config, 'target' | 'files' | 'sheet'>, started: Date, finished: Date): R {
   const { target, ...rest } = report;
-  const inputs = cfg.files.map((file) => {
+  // A spreadsheet's lock file among the files (a glob's `~$march.xlsx`) was not read: not an input.
+  const inputs = filesRead(cfg.files, report.issues).map((file) => {
     const format = file === '-' ? 'stdin' : (FORMATS[extname(file).toLowerCase()] ?? 'csv');
     let bytes: number | undefined;
     try {

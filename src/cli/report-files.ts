@@ -10,6 +10,7 @@ import { writeOutputFile } from '../common/fs.js';
 import { UsageError } from '../common/errors.js';
 import { unwrittenReason } from './outputs.js';
 import { targetNamed } from '../targets/registry.js';
+import { filesRead } from '../input/owner-file.js';
 
 export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtmlPath' | 'files'>, report: ReportDocument, now: Date = new Date()): void {
   const write = (path: string, what: string, text: string): void => {
@@ -21,5 +22,5 @@ export function writeReportFiles(cfg: Pick<Config, 'reportCsvPath' | 'reportHtml
     }
   };
   if (cfg.reportCsvPath) write(cfg.reportCsvPath, 'CSV', renderCsv(report, targetNamed(report.target).label));
-  if (cfg.reportHtmlPath) write(cfg.reportHtmlPath, 'HTML', renderHtml(report, { generatedAt: now, files: cfg.files, label: targetNamed(report.target).label }));
+  if (cfg.reportHtmlPath) write(cfg.reportHtmlPath, 'HTML', renderHtml(report, { generatedAt: now, files: filesRead(cfg.files, report.issues), label: targetNamed(report.target).label }));
 }

@@ -122,6 +122,17 @@ export async function setAsideOwnerFiles(files: readonly string[]): Promise<{ fi
   return { files: kept, problems };
 }
 
+/**
+ * The inputs a run read: `files` without the lock files `setAsideOwnerFiles` left out, each named
+ * (as given) by its `lock_file` problem among the run's `issues`. The report's `inputs` and the
+ * HTML report's files list these, not a lock file that was never read (README "What is checked
+ * before anything is sent").
+ */
+export function filesRead(files: readonly string[], issues: readonly Problem[]): string[] {
+  const setAside = new Set(issues.filter((p) => p.code === 'lock_file' && p.row === undefined).map((p) => p.file));
+  return setAside.size === 0 ? [...files] : files.filter((f) => !setAside.has(f));
+}
+
 async function peekOwnerFile(path: string): Promise<OwnerFile | undefined> {
   try {
     const st = await stat(path);

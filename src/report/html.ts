@@ -21,7 +21,7 @@ import type { StopDetail } from '../engine/events.js';
 export interface HtmlOptions {
   /** When the run ended; shown in the heading. Absent in tests that compare whole pages. */
   generatedAt?: Date | undefined;
-  /** The input files as given on the command line. */
+  /** The input files read, as given on the command line (a spreadsheet's lock file among them was not read: cli/report-files.ts). */
   files?: readonly string[] | undefined;
   /** The target's name for people (`Alma`, `FOLIO`); default the report's `target`. */
   label?: string | undefined;

@@ -2,7 +2,9 @@ import { linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { checkOutputPaths, checkReportPath, exitAfterOutputs, misnamedOutputs } from '../../src/cli/outputs.js';
+import { checkOutputPaths, checkReportPath, exitAfterOutputs, misnamedOutputs, withRunFields } from '../../src/cli/outputs.js';
+import { writeReportFiles } from '../../src/cli/report-files.js';
+import type { ReportDocument } from '../../src/report/report.js';
 import { terminalOf } from '../../src/cli/terminal.js';
 import { sentOpts } from '../../src/cli/outputs.js';
 import { usageMessage } from '../helpers/usage.js';
@@ -125,4 +127,41 @@ describe('sentOpts: what an engine run sent, for exitAfterOutputs', () => {
     ['writes refused, yet one went through: went ahead', [true, false, 5, 'Alma', true], { sent: true }],
     ['writes sent and each refused, not stopped (every create answered 4xx): not "done already" only', [false, false, 5, 'Alma', true], { sent: true, wrote: false, stopped: false, label: 'Alma', requests: 5, refused: true, why: 'what it did not refuse was done already or held back' }],
   ])('%s', (_, args, expected) => expect(sentOpts(...args)).toEqual(expected));
+});
+
+describe("a spreadsheet's lock file among the inputs, set aside unread: not listed as an input", () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'outputs-lock-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const lockReport = (lock: string): ReportDocument => ({
+    target: 'alma',
+    dry_run: true,
+    summary: { invoices: 0, loaded: 0, in_review: 0, failed: 0, invalid: 0, already_loaded: 0, planned: 0, lines: 0, requests: 0 },
+    issues: [{ file: lock, code: 'lock_file', message: "this is Excel's lock file for batch.csv (it is open in Excel by Jane): left out; batch.csv itself is read", severity: 'warning' }],
+    invoices: [],
+  });
+
+  it("the report document's inputs and the HTML report's files are the files read", () => {
+    const batch = join(dir, 'batch.csv');
+    const lock = join(dir, '~$batch.csv');
+    writeFileSync(batch, 'vendor,invoice_number\n');
+    writeFileSync(lock, Buffer.alloc(165, 0));
+    const at = new Date('2026-12-07T10:00:00Z');
+    const report = withRunFields(lockReport(lock), { target: undefined, files: [lock, batch], sheet: undefined }, at, at);
+    expect(report.inputs).toEqual([{ file: batch, format: 'csv', bytes: 22 }]);
+    // The lock file's warning still names it.
+    expect(report.issues.map((p) => p.file)).toEqual([lock]);
+    const html = join(dir, 'r.html');
+    writeReportFiles({ reportCsvPath: undefined, reportHtmlPath: html, files: [lock, batch] }, report, at);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain(`files: <code>${batch}</code> ·`);
+    expect(page).not.toContain(`<code>${lock}</code>,`);
+    // A file named like a lock file that the run read (no lock_file problem names it) stays an input.
+    const named = join(dir, '~$other.csv');
+    writeFileSync(named, 'vendor,invoice_number\n');
+    expect(withRunFields({ ...lockReport(lock), issues: [] }, { target: undefined, files: [named], sheet: undefined }, at, at).inputs).toEqual([{ file: named, format: 'csv', bytes: 22 }]);
+  });
 });

@@ -4,7 +4,7 @@
  * loads exactly like the same batch in CSV (the built CLI against the sandbox).
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ROOT, runCli } from '../helpers/cli.js';
@@ -89,6 +89,8 @@ describe('Excel input end to end', () => {
       { file: lock, code: 'lock_file', severity: 'warning', message: "this is Excel's lock file for batch.xlsx (it is open in Excel by Jane Librarian): left out; batch.xlsx itself is read, without any change not yet saved in Excel" },
     ]);
     expect(first.report!.summary).toMatchObject({ loaded: 6, in_review: 1 });
+    // Not read, so not among the inputs the report lists: the workbook alone.
+    expect(first.report!.inputs).toEqual([{ file: xlsxPath, format: 'xlsx', bytes: statSync(xlsxPath).size }]);
     // Excel closed, the lock file gone: the same batch, found complete in its journal.
     const again = await w.load([xlsxPath]);
     expect(again.code, again.stderr).toBe(0);
