@@ -125,8 +125,8 @@ export async function setAsideOwnerFiles(files: readonly string[]): Promise<{ fi
 /**
  * The inputs a run read: `files` without the lock files `setAsideOwnerFiles` left out, each named
  * (as given) by its `lock_file` problem among the run's `issues`. The report's `inputs` and the
- * HTML report's files list these, not a lock file that was never read (README "What is checked
- * before anything is sent").
+ * HTML report's files list these, not a lock file that was never read (README "The report":
+ * `inputs` lists the files read).
  */
 export function filesRead(files: readonly string[], issues: readonly Problem[]): string[] {
   const setAside = new Set(issues.filter((p) => p.code === 'lock_file' && p.row === undefined).map((p) => p.file));
