@@ -15,7 +15,7 @@ import { formatRows } from './csv.js';
 import { explainAlert, workflowLabel } from './alerts.js';
 import { failureAdvice, groupFailures, stopText } from './failures.js';
 import { countStopped, existsIncomplete, rerunClause, stoppedOn, stoppedSentence, stoppedStatus, whoFinishes } from './stopped.js';
-import { formatDuration, summaryLine, plainStyle, saidOnce } from './human.js';
+import { fileLacks, formatDuration, summaryLine, plainStyle, saidOnce } from './human.js';
 import type { StopDetail } from '../engine/events.js';
 
 export interface HtmlOptions {
@@ -137,8 +137,12 @@ function note(inv: ReportInvoice, report: ReportDocument, system: string): strin
   const errors = input.filter(isError).length;
   const warnings = input.length - errors;
   const parts = [errors > 0 ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : ''];
+  // An invoice of a file without a column every invoice needs: the file's one missing_column,
+  // none of its own (human.ts fileLacks) — said, not an empty note.
+  const lacks = inv.status === 'invalid' ? fileLacks(inv, report.issues) : undefined;
+  if (lacks !== undefined) parts.push(esc(lacks));
   const text = parts.filter(Boolean).join(', ');
-  return [text ? `${text} — see <a href="#problems">${errors > 0 ? 'input problems' : 'input warnings'}</a>` : '', load].filter(Boolean).join('; ');
+  return [text ? `${text} — see <a href="#problems">${errors > 0 || lacks !== undefined ? 'input problems' : 'input warnings'}</a>` : '', load].filter(Boolean).join('; ');
 }
 
 function invoiceTable(report: ReportDocument, system: string): string {

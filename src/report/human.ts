@@ -164,14 +164,24 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
 export function errorsSeeBelow(inv: { issues: readonly Problem[]; rows: readonly Provenance[] }, batch: readonly Problem[] = []): string {
   const errors = inv.issues.filter((p) => p.severity === 'error').length;
   const own = `${errors} error${errors === 1 ? '' : 's'}`;
+  const file = fileLacks(inv, batch);
+  if (file === undefined) return `${own}, see below`;
+  return errors === 0 ? `${file}, see below` : `${own}, and ${file}, see below`;
+}
+
+/**
+ * `its file has no total_amount column`: the columns an invoice's file lacks that every invoice
+ * needs (the file's `missing_column` errors in `batch`, the report's `issues`), which make it
+ * invalid with no error of its own; undefined when its file lacks none.
+ */
+export function fileLacks(inv: { rows: readonly Provenance[] }, batch: readonly Problem[]): string | undefined {
   const files = new Set(inv.rows.map((r) => r.file));
   const lacking = batch.filter((p) => p.code === 'missing_column' && p.severity === 'error' && p.row === undefined && p.column !== undefined && files.has(p.file));
-  if (lacking.length === 0) return `${own}, see below`;
+  if (lacking.length === 0) return undefined;
   const columns = [...new Set(lacking.map((p) => p.column!))].join(' or ');
   // An invoice with rows in two files (a copy in another: duplicate_invoice) names the file.
   const which = files.size === 1 ? 'its file' : [...new Set(lacking.map((p) => shownFile(p.file)))].join(' and ');
-  const file = `${which} ${files.size === 1 || new Set(lacking.map((p) => p.file)).size === 1 ? 'has' : 'have'} no ${columns} column`;
-  return errors === 0 ? `${file}, see below` : `${own}, and ${file}, see below`;
+  return `${which} ${files.size === 1 || new Set(lacking.map((p) => p.file)).size === 1 ? 'has' : 'have'} no ${columns} column`;
 }
 
 /** `1 error, 0 warnings`: the problems a summary line counts. */

@@ -295,6 +295,16 @@ describe('renderHtml: green only when nothing at all is to be looked at', () => 
     expect(body(renderHtml({ ...r, dry_run: true }))).toContain('<b>A load would send nothing: the file would be refused.</b>');
   });
 
+  it("an invalid invoice of a file without a column every invoice needs: its note names the column, not nothing", () => {
+    const lacking = { file: 'b.csv', column: 'total_amount', code: 'missing_column', message: 'the file has no total_amount column', severity: 'error' as const };
+    const own = { file: 'b.csv', row: 3, column: 'currency', code: 'invalid_currency', message: 'currency "XYZ" is not an ISO 4217 currency code', severity: 'error' as const };
+    const bare = { status: 'invalid' as const, id: undefined, workflow_status: undefined, approval_status: undefined };
+    const r = run([invoice({ ...bare, number: 'A', rows: [{ file: 'b.csv', row: 2 }] }), invoice({ ...bare, number: 'B', rows: [{ file: 'b.csv', row: 3 }], issues: [own] })], [lacking]);
+    const html = body(renderHtml(r));
+    expect(html).toContain('<td>its file has no total_amount column — see <a href="#problems">input problems</a></td></tr>');
+    expect(html).toContain('<td>1 error, its file has no total_amount column — see <a href="#problems">input problems</a></td></tr>');
+  });
+
   it('a dry run with a row in no invoice and valid invoices: no red banner, as --skip-invalid would load them (the document does not say it was given)', () => {
     const noVendor = { file: 'nv.csv', row: 17, column: 'vendor', code: 'missing_value', message: 'vendor is empty, so the row cannot be grouped into an invoice', severity: 'error' as const };
     const planned = [invoice({ number: 'A', status: 'planned', id: undefined, workflow_status: undefined }), invoice({ number: 'B', status: 'planned', id: undefined, workflow_status: undefined })];
