@@ -361,6 +361,8 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       },
     };
     let result: InvoiceResult;
+    // Processing accepted by an earlier run (the journal's `processed` before this one began).
+    const processedEarlier = journal.state(item.inv.key).processed;
     try {
       try {
         result = await loadInvoice(item.inv, opts, stopNow, ctx);
@@ -400,7 +402,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           const pastLines = pastLinesStep(opts.target, item.inv, st);
           result = untouched
             ? notStarted(item.inv.key, st, why, pastLines, stopped?.error)
-            : interruptedResult(item.inv.key, st, why, pastLines, createSentElsewhere(opts.elsewhere, item.inv.key), opts.target.label);
+            : interruptedResult(item.inv.key, st, why, pastLines, createSentElsewhere(opts.elsewhere, item.inv.key), opts.target.label, processedEarlier);
         }
       }
     } finally {
@@ -548,13 +550,25 @@ function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: Invoice
   };
 }
 
-function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step, sentElsewhere = false, label = 'Alma'): InvoiceResult {
+/**
+ * `processedEarlier`: the journal held the invoice processed before this run began — an earlier
+ * run loaded it, and said so; this one only read it (README "The report": `already_loaded`).
+ */
+function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step, sentElsewhere = false, label = 'Alma', processedEarlier = false): InvoiceResult {
   // Found processed (journal `processed` after a look-up) and sent nothing by any run: someone
   // else's doing, already loaded — not "being processed" by this loader (README "The report").
   if (st.processed && st.id !== undefined && st.found && !sentByLoader(st)) {
     return {
       ...settledResult(key, st, 'already_loaded'),
       warnings: [{ code: 'status_unknown', message: 'the run stopped while reading this invoice: it was found already processed, and nothing was sent to it; its workflow status was not read (a re-run reads it)' }],
+    };
+  }
+  if (st.processed && st.id !== undefined && processedEarlier) {
+    // An earlier run loaded it (and reported it loaded, its status not known then); this run only
+    // read it, and the stop came first: already loaded, not loaded a second time.
+    return {
+      ...settledResult(key, st, 'already_loaded'),
+      warnings: [{ code: 'status_unknown', message: 'the run stopped while reading this invoice: an earlier run loaded it, and nothing was sent to it; its workflow status was not read (a re-run reads it)' }],
     };
   }
   if (st.processed && st.id !== undefined) {
@@ -661,7 +675,8 @@ function unreached(key: InvoiceKey, st: InvoiceJournalState, sentElsewhere: bool
   // processed — reported as when the stop meets it after reaching it (`interruptedResult`: the
   // stop's code where it was left, or loaded with its status unknown), never "not started".
   if (st.id !== undefined) {
-    const r = interruptedResult(key, st, reason, pastLines);
+    // Never reached by this run: a processed one was processed by an earlier run.
+    const r = interruptedResult(key, st, reason, pastLines, false, label, true);
     if (r.status !== 'failed' || r.error === undefined) return r;
     return {
       ...r,
@@ -863,6 +878,14 @@ class InvoiceSaga {
    * finished it by hand. Nothing of this loader's went into it, so it is `already_loaded`.
    */
   #finishedByOthers = false;
+  /**
+   * The journal held the invoice processed before this run began: an earlier run loaded it (and
+   * reported it loaded, its workflow status not yet shown or not read: `not_finished`,
+   * `status_unknown`). A run that only reads its status reports it `already_loaded` — "found
+   * complete from an earlier run; nothing sent" (README "The report") — or `in_review` when Alma
+   * has sent it to review since, which no run said yet and which asks for a look.
+   */
+  readonly #processedEarlier: boolean;
   /** The canary's gate is passed once, before this invoice's first data write (engine/canary.ts). */
   #gated = false;
   /**
@@ -904,6 +927,7 @@ class InvoiceSaga {
     this.#wallNow = opts.wallNow ?? Date.now;
     this.#clock = { wallNow: this.#wallNow, sleep: opts.sleep, checkpoint: () => this.#checkpoint() };
     this.#st = opts.journal.state(inv.key);
+    this.#processedEarlier = this.#st.processed;
   }
 
   /** The invoice's id in the target: journaled by the time any step after findOrCreate runs. */
@@ -1564,7 +1588,7 @@ class InvoiceSaga {
         // (refused key, daily threshold, unreachable, Ctrl-C) still stops it (`failed`).
         if (!(err instanceof ApiError) || err instanceof IdNotKeptError || runStopOf(err) !== undefined || (this.#stopNow() && isAbort(err))) throw err;
         this.#warnings.push(statusUnread(this.#opts.target, err));
-        const status = this.#finishedByOthers ? 'already_loaded' : 'loaded';
+        const status = this.#finishedByOthers || (this.#processedEarlier && !this.#wrote) ? 'already_loaded' : 'loaded';
         if (remote !== undefined) return settle(this.#inv, this.#notWithdrawn(remote), status, this.#opts, this.#warnings, true);
         return { ...settledResult(this.#key, this.#opts.journal.state(this.#key), status), unfinished: true, warnings: this.#warnings };
       }
@@ -1579,7 +1603,8 @@ class InvoiceSaga {
     // run sent anything (processed by hand since an earlier run) is already loaded, as when the
     // first look-up finds it processed (findOrCreate).
     if (this.#finishedByOthers) return settle(this.#inv, remote, 'already_loaded', this.#opts, this.#warnings, false, this.#listingCut);
-    return settle(this.#inv, remote, remote.processed && remote.inReview ? 'in_review' : 'loaded', this.#opts, this.#warnings, !remote.processed, !remote.processed || this.#listingCut);
+    const loaded = this.#processedEarlier && !this.#wrote ? 'already_loaded' : 'loaded';
+    return settle(this.#inv, remote, remote.processed && remote.inReview ? 'in_review' : loaded, this.#opts, this.#warnings, !remote.processed, !remote.processed || this.#listingCut);
   }
 
   /**

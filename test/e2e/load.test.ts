@@ -345,7 +345,7 @@ describe('the status read after processing was accepted fails', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(writes(w.sandbox.state())).toBe(posts);
     const read = again.report!.invoices.find((i) => i.number === 'BW/77120')!;
-    expect([read.status, read.workflow_status, read.issues]).toEqual(['loaded', 'Waiting to be Sent', []]);
+    expect([read.status, read.workflow_status, read.issues]).toEqual(['already_loaded', 'Waiting to be Sent', []]);
   });
 });
 

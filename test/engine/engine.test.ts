@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { notItsOwn, resultsBeforeSending, runInvoices, stoppedStep, type EngineOptions } from '../../src/engine/engine.js';
 import type { Invoice } from '../../src/domain/model.js';
 import type { AttachmentSeam, Target } from '../../src/targets/target.js';
-import { ApiError, IdNotKeptError, RetryAfterError, UnknownOutcomeError } from '../../src/common/errors.js';
+import { ApiError, DailyLimitError, IdNotKeptError, RetryAfterError, UnknownOutcomeError } from '../../src/common/errors.js';
 import { Crash, FakeAlma, makeInvoice, type Fault, type StoredInvoice } from '../helpers/fake-target.js';
 import { createAlmaTarget } from '../../src/targets/alma/target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
@@ -393,9 +393,10 @@ describe('engine: processing that has not shown by the time limit', () => {
     const second = await run(alma, invoices, { poll, path });
     expect(second.events.find((e) => e.type === 'start')).toEqual({ type: 'start', invoices: 2, alreadyDone: 0, resumed: true, awaiting: 2 });
     const again = second.outcome.results;
+    // Loaded by the first run, read by this one: already loaded (the re-run sent nothing).
     expect(again.map((r) => [r.status, r.workflowStatus, r.unfinished, r.warnings])).toEqual([
-      ['loaded', 'Waiting to be Sent', undefined, []],
-      ['loaded', 'Waiting to be Sent', undefined, []],
+      ['already_loaded', 'Waiting to be Sent', undefined, []],
+      ['already_loaded', 'Waiting to be Sent', undefined, []],
     ]);
     expect(alma.log.filter((l) => !l.startsWith('getInvoice'))).toEqual([]);
     expectExactlyOnce(alma, invoices);
@@ -408,6 +409,69 @@ describe('engine: processing that has not shown by the time limit', () => {
       ['already_loaded', 'Waiting to be Sent'],
     ]);
     expect(alma.log).toEqual([]);
+  });
+});
+
+describe('engine: a re-run that only reads the status of an invoice an earlier run processed', () => {
+  const poll = { initialMs: 1, maxIntervalMs: 1, timeoutMs: 3, unknownMs: 3 };
+  /** The fake Alma whose every read of an invoice meets the daily threshold (a stop of the run). */
+  const dailyAtRead = (alma: FakeAlma): Target => ({
+    ...alma.target(),
+    getInvoice: async () => {
+      throw new DailyLimitError({ httpStatus: 429, code: 'DAILY_THRESHOLD', message: 'Daily API threshold reached' });
+    },
+  });
+
+  // The first run reported them loaded (not_finished); the re-run sends nothing: they are
+  // already loaded (DESIGN "found complete from an earlier run; nothing sent"), not loaded twice.
+  it('is already_loaded when the status it reads is not In Review, and in_review when Alma sent it to review', async () => {
+    const alma = new FakeAlma();
+    alma.processReads = 1_000;
+    const invoices = [makeInvoice('ACME', 'INV-1', 1), makeInvoice('ACME', 'INV-2', 2)];
+    const path = join(dir, 'j.jsonl');
+    const first = (await run(alma, invoices, { poll, path })).outcome.results;
+    expect(first.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+    for (const s of alma.invoices) s.settlesAfterReads = 1;
+    // Alma sent the second to review: news the first run did not have, which asks for a look.
+    alma.invoices[1]!.alerts = [{ code: 'NOT_LINKED_LINES', description: 'Lines not linked' }];
+    alma.log = [];
+    const again = (await run(alma, invoices, { poll, path })).outcome.results;
+    expect(again.map((r) => [r.status, r.workflowStatus])).toEqual([
+      ['already_loaded', 'Waiting to be Sent'],
+      ['in_review', 'InReview'],
+    ]);
+    expect(alma.log.filter((l) => !l.startsWith('getInvoice'))).toEqual([]);
+    expectExactlyOnce(alma, invoices);
+  });
+
+  it('still not finished on the re-run: already_loaded with its not_finished warning', async () => {
+    const alma = new FakeAlma();
+    alma.processReads = 1_000;
+    const invoices = [makeInvoice('ACME', 'INV-1', 1)];
+    const path = join(dir, 'j.jsonl');
+    await run(alma, invoices, { poll, path });
+    const again = (await run(alma, invoices, { poll, path })).outcome.results;
+    expect(again.map((r) => [r.status, r.unfinished, r.warnings.map((w) => w.code)])).toEqual([['already_loaded', true, ['not_finished']]]);
+  });
+
+  it('its read stopped by the run (the daily threshold): already_loaded with status_unknown, not loaded again', async () => {
+    const alma = new FakeAlma();
+    alma.processReads = 1_000;
+    const invoices = [makeInvoice('ACME', 'INV-1', 1)];
+    const path = join(dir, 'j.jsonl');
+    await run(alma, invoices, { poll, path });
+    const second = (await runEngine(dailyAtRead(alma), invoices, path, { poll })).outcome;
+    expect(second.stopped?.reason).toBe('daily_limit');
+    expect(second.results.map((r) => [r.status, r.warnings.map((w) => w.code)])).toEqual([['already_loaded', ['status_unknown']]]);
+    expectExactlyOnce(alma, invoices);
+  });
+
+  it('one this run processed and stopped reading is loaded (status_unknown), as before', async () => {
+    const alma = new FakeAlma();
+    alma.processReads = 1_000;
+    const invoices = [makeInvoice('ACME', 'INV-1', 1)];
+    const first = (await runEngine(dailyAtRead(alma), invoices, join(dir, 'j.jsonl'), { poll })).outcome;
+    expect(first.results.map((r) => [r.status, r.warnings.map((w) => w.code)])).toEqual([['loaded', ['status_unknown']]]);
   });
 });
 
@@ -435,7 +499,7 @@ describe('engine: the status read after processing fails', () => {
 
     alma.log = [];
     const again = (await run(alma, invoices, { poll, path })).outcome.results;
-    expect(again.map((r) => [r.status, r.workflowStatus, r.warnings])).toEqual([['loaded', 'Waiting to be Sent', []]]);
+    expect(again.map((r) => [r.status, r.workflowStatus, r.warnings])).toEqual([['already_loaded', 'Waiting to be Sent', []]]);
     expect(alma.log).toEqual([`getInvoice ${id}`]);
     expectExactlyOnce(alma, invoices);
   });

@@ -39,7 +39,7 @@ function earlierRun(path: string): void {
 }
 
 describe('resultsBeforeSending: a run stopped before its first write', () => {
-  it('an invoice an earlier run created is failed with the stop\'s code where it was left, one processed is loaded (status unknown); one nothing was sent to stays NOT_STARTED', () => {
+  it('an invoice an earlier run created is failed with the stop\'s code where it was left, one an earlier run processed is already_loaded (status unknown: this run sent nothing); one nothing was sent to stays NOT_STARTED', () => {
     const path = join(dir, 'a.jsonl');
     earlierRun(path);
     const journal = journalAt(path);
@@ -49,7 +49,7 @@ describe('resultsBeforeSending: a run stopped before its first write', () => {
       expect(shape(results)).toEqual([
         ['B-1', 'failed', '91', 'INTERRUPTED', 'lines'],
         ['B-2', 'failed', '92', 'INTERRUPTED', 'process'],
-        ['B-3', 'loaded', '93', undefined, undefined],
+        ['B-3', 'already_loaded', '93', undefined, undefined],
         ['B-4', 'not_started', undefined, 'NOT_STARTED', 'create'],
       ]);
       expect(results[0]!.error!.message).toBe('the run stopped before reaching this invoice (it was interrupted); an earlier run created it in Alma (id 91) without finishing it: a re-run completes it');
