@@ -396,13 +396,17 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           // anything was written for it (at the gate, in its look-up, or its create held back by
           // the stop): not started, like the invoices the run never reached.
           const why = stopped?.reason ?? reason;
-          // Never for an invoice an earlier run sent a create for whose answer was lost: it may be in Alma.
-          // Nor for one an earlier run created (its id journaled): it exists in the target, incomplete.
-          const untouched = (err instanceof StopRun && err.beforeWrites && st.id === undefined && !st.createPending) || (BEFORE_ANY_WRITE.has(why) && st.id === undefined && !st.createPending);
+          // Never for an invoice an earlier run sent a create for whose answer was lost: it may be in
+          // Alma — in this journal or another (an earlier run of this file before an edit), as for
+          // one the stop came before (`unreached`). Nor for one an earlier run created (its id
+          // journaled): it exists in the target, incomplete.
+          const sentElsewhere = createSentElsewhere(opts.elsewhere, item.inv.key);
+          const unanswered = st.createPending || sentElsewhere;
+          const untouched = st.id === undefined && !unanswered && ((err instanceof StopRun && err.beforeWrites) || BEFORE_ANY_WRITE.has(why));
           const pastLines = pastLinesStep(opts.target, item.inv, st);
           result = untouched
             ? notStarted(item.inv.key, st, why, pastLines, stopped?.error)
-            : interruptedResult(item.inv.key, st, why, pastLines, createSentElsewhere(opts.elsewhere, item.inv.key), opts.target.label, processedEarlier);
+            : interruptedResult(item.inv.key, st, why, pastLines, sentElsewhere, opts.target.label, processedEarlier);
         }
       }
     } finally {

@@ -11,10 +11,11 @@ import { runInvoices } from '../../src/engine/engine.js';
 import { findWithElsewhere, gatherElsewhere, type Elsewhere } from '../../src/engine/elsewhere.js';
 import { Journal, parseJournal, type JournalEntry } from '../../src/engine/journal.js';
 import { ApiError } from '../../src/common/errors.js';
-import type { Invoice } from '../../src/domain/model.js';
+import { keyString, type Invoice } from '../../src/domain/model.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import type { RemoteInvoice, Target } from '../../src/targets/target.js';
 import { Crash, FakeAlma, laggingTarget, makeInvoice, type Fault } from '../helpers/fake-target.js';
+import { runEngine } from '../helpers/engine-run.js';
 
 let dir: string;
 beforeEach(() => {
@@ -225,5 +226,31 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
     expect(lines.alma.created.get('ACME/A-1')).toBe(2);
     const create = await killedThenEdited({ method: 'createInvoice', call: 2, kind: 'crash-after' }, false);
     expect(create.alma.created.get('ACME/A-2')).toBe(2);
+  });
+});
+
+describe('a stop that comes while the run looks for a create another journal sent without an answer', () => {
+  it('an unreachable target: failed with the stop\'s code, saying it may be in Alma — not "not started", as one the run never reached says', async () => {
+    const alma = new FakeAlma();
+    const t = alma.target();
+    const find = t.findInvoices.bind(t);
+    // The look-ups before the first write answer (nothing there yet); the look again for the
+    // other journal's create meets an Alma that no longer answers.
+    t.findInvoices = async (key, o) => {
+      if (o?.fresh === true) throw new ApiError({ httpStatus: 0, code: 'ECONNREFUSED', message: 'GET /acq/invoices: connect ECONNREFUSED' });
+      return find(key, o);
+    };
+    const invoices = [makeInvoice('ACME', 'A-1', 1), makeInvoice('ACME', 'A-2', 1)];
+    // Both had a create sent by an earlier run of the file before an edit, its answer never come.
+    const elsewhere = new Map<string, Elsewhere>(invoices.map((inv) => [keyString(inv.key), { ids: new Map(), createSentAt: 1 }]));
+    const { outcome } = await runEngine(t, invoices, join(dir, 'j.jsonl'), { elsewhere });
+    expect(outcome.stopped?.reason).toBe('unreachable');
+    // A-1 met the stop in its look again, A-2 was never reached: the same for both.
+    expect(outcome.results.map((r) => [r.key.number, r.status, r.error?.code])).toEqual([
+      ['A-1', 'failed', 'UNREACHABLE'],
+      ['A-2', 'failed', 'UNREACHABLE'],
+    ]);
+    for (const r of outcome.results) expect(r.error!.message).toMatch(/may already be in Alma: a re-run looks for it in Alma first and does not create it twice$/);
+    expect(alma.log.filter((l) => l.startsWith('createInvoice'))).toEqual([]);
   });
 });
