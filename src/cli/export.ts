@@ -195,17 +195,30 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const interrupted = new Set<string>();
     // Handed over before and back in this status since: finance rejected it (payments, op=rejected:
     // In Review) and a librarian approved it again. Its journal says marked, so it would be left
-    // out (its file taken) or written and never marked (already done). Only a mark a read showed
-    // done (its record names the marked status, not only an accepted answer: the listing may lag
-    // the mark) starts a new cycle, and only once a read by id (up to date, docs/alma.md) shows
-    // it back in this status: journaled REOPEN, it is handed over again under the next cycle's key.
+    // out (its file taken) or written and never marked (already done). A cycle is over when its
+    // mark took effect and was undone since: a mark a read showed done (its record names the
+    // marked status, not only an accepted answer: the listing may lag the mark), or a mark only
+    // sent (accepted, or its answer lost, never seen) after which this loader's payments sent a
+    // rejection that took effect (rejectedSince: Alma rejects only an invoice handed over, so it
+    // was handed over after that mark left). Without either, a mark accepted and not seen may
+    // still be at work in Alma, and the invoice is in the file finance has: not handed over
+    // again. A new cycle starts only once a read by id (up to date, docs/alma.md) shows it back
+    // in this status: journaled REOPEN, it is handed over again under the next cycle's key.
     const reopened: InvoiceState[] = [];
     if (o.markInErp) {
+      let rejected: Map<string, number[]> | undefined;
       for (const s of listed) {
         if (s.workflowStatus !== o.status || leaveOut(s)) continue;
         const k = currentKey(journal, s);
-        const mark = journal.state(k).ops.get('mark_in_erp');
-        if (mark === undefined || (mark.workflow_status !== WAITING_FOR_PAYMENT && mark.workflow_status !== CLOSED)) continue;
+        const st = journal.state(k);
+        const mark = st.ops.get('mark_in_erp');
+        const seenMarked = mark !== undefined && (mark.workflow_status === WAITING_FOR_PAYMENT || mark.workflow_status === CLOSED);
+        const sentAt = mark === undefined ? st.opsSentAt.get('mark_in_erp') : undefined;
+        if (!seenMarked) {
+          if (sentAt === undefined) continue;
+          rejected ??= rejectedSince({ stateDir: cfg.stateDir, endpoint: session.endpoint });
+          if (!(rejected.get(s.id) ?? []).some((t) => t > sentAt)) continue;
+        }
         const now = await erp.read(s.id);
         if (now === undefined || now.workflowStatus !== o.status) continue;
         journal.append({ t: 'op', ...k, op: REOPEN, id: s.id, outcome: 'done', batch });
@@ -586,6 +599,27 @@ function journalRenamed(journal: Journal, files: readonly FileEntry[], status: s
       if (!hasSince(IN_FILE, e, f.batch)) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: IN_FILE, id: e.id, outcome: 'done', workflow_status: e.workflow_status, batch: f.batch });
     }
   }
+}
+
+/**
+ * The rejections this loader's `payments` sent at this place that took effect, by invoice id: for
+ * each, when its first request left (journal.ts `opsSentAt`; the payments journals of this place,
+ * read without their locks). A rejection takes effect only on an invoice handed over and waiting
+ * for payment (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments), so one sent
+ * after a mark left says that the invoice was handed over after that mark, and rejected since.
+ * Entries written before sends were timed have no time, and count for nothing.
+ */
+function rejectedSince(at: { stateDir: string; endpoint: string }): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const { path, batch } of placeJournals({ stateDir: at.stateDir, name: 'payments', endpoint: at.endpoint }, '')) {
+    for (const st of foldJournal(peekJournal(path, at.endpoint, batch) ?? []).values()) {
+      const r = st.ops.get('rejected');
+      const sentAt = st.opsSentAt.get('rejected');
+      if (r === undefined || r.outcome !== 'done' || sentAt === undefined) continue;
+      out.set(r.id, [...(out.get(r.id) ?? []), sentAt]);
+    }
+  }
+  return out;
 }
 
 /** The output file a run's record names, from its temporary file (`.<file>.<pid>.<start>.tmp`, beside it). */

@@ -220,6 +220,13 @@ export interface InvoiceJournalState {
    * `processSentBefore`), so the wait for its outcome adds up across killed runs.
    */
   opsSentBefore: Map<string, string>;
+  /**
+   * For each operation sent, the wall clock (ms) of the first send of its last series (its intent's
+   * `at`; a send again while one is pending keeps the first's): every request of that series left
+   * after this moment. Absent for intents without `at` (written before it). Export reads it of its
+   * marks and of the rejections in payments journals (cli/export.ts `rejectedSince`).
+   */
+  opsSentAt: Map<string, number>;
   /** Operations Alma accepted (a 2xx answer) whose effect was not shown yet: not to be sent again. */
   opsAccepted: Set<string>;
   processPending: boolean;
@@ -257,6 +264,7 @@ const emptyState = (): InvoiceJournalState => ({
   opsPending: new Set(),
   opsLost: new Set(),
   opsSentBefore: new Map(),
+  opsSentAt: new Map(),
   opsAccepted: new Set(),
   processPending: false,
   processed: false,
@@ -310,6 +318,10 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       } else if (e.step === 'attachment' && e.file !== undefined) {
         s.attachmentsPending.add(e.file);
       } else if (e.step === 'op' && e.op !== undefined) {
+        if (!s.opsPending.has(e.op)) {
+          if (e.at !== undefined) s.opsSentAt.set(e.op, e.at);
+          else s.opsSentAt.delete(e.op);
+        }
         if (s.opsPending.has(e.op)) s.opsLost.add(e.op);
         s.opsPending.add(e.op);
         s.opsSentBefore.delete(e.op);

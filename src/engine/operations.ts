@@ -100,6 +100,8 @@ export interface OpRunOptions {
     | { timeoutMs: number; sleep: (ms: number) => Promise<void>; initialMs?: number | undefined; maxIntervalMs?: number | undefined; unknownMs?: number | undefined }
     | undefined;
   onResult?: ((r: OpResult<OpState>, done: number, total: number) => void) | undefined;
+  /** The wall clock (ms) written into each send's intent (`at`; default Date.now): when it left, for journal.ts `opsSentAt`. */
+  wallNow?: (() => number) | undefined;
   /** Told once when the run stops for Alma's sake (unreachable, key refused, daily threshold): the line to show. */
   onStop?: ((reason: StopReason, message: string) => void) | undefined;
   /**
@@ -301,7 +303,7 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
     if (opts.stopSignal?.aborted === true) throw new ApiError({ httpStatus: 0, code: 'ABORTED', message: 'stopped' });
     let answered: S | undefined;
     for (let attempt = 1; ; attempt++) {
-      const intent = { t: 'intent', ...who, step: 'op', op: spec.op, id: found.id } as const;
+      const intent = { t: 'intent', ...who, step: 'op', op: spec.op, id: found.id, at: (opts.wallNow ?? Date.now)() } as const;
       try {
         journal.append(intent);
         answered = await spec.send(found.id);

@@ -122,6 +122,15 @@ describe('journal', () => {
     expect([...s.mayHaveSent.keys()].sort()).toEqual(['line 1', 'line 3', 'process']);
   });
 
+  it("keeps when an operation's last series of sends began (opsSentAt): a send again while pending keeps the first's time, a new series after a refusal its own; none without `at`", () => {
+    const sentAt = (entries: JournalEntry[]) => foldJournal(entries).get('ACME\u0000INV-1')!.opsSentAt.get('mark_in_erp');
+    const intent = (at?: number): JournalEntry => ({ t: 'intent', ...who, step: 'op', op: 'mark_in_erp', id: 'X', ...(at !== undefined ? { at } : {}) });
+    expect(sentAt([intent(100), { t: 'accepted', ...who, op: 'mark_in_erp', id: 'X' }])).toBe(100);
+    expect(sentAt([intent(100), intent(200), { t: 'op', ...who, op: 'mark_in_erp', id: 'X', outcome: 'done' }])).toBe(100);
+    expect(sentAt([intent(100), { t: 'refused', ...who, step: 'op', op: 'mark_in_erp' }, intent(300)])).toBe(300);
+    expect(sentAt([intent(100), { t: 'refused', ...who, step: 'op', op: 'mark_in_erp' }, intent()])).toBeUndefined();
+  });
+
   it('counts the age of a pending process request from the start of the run after the one that sent it', () => {
     const path = join(dir, 'j.jsonl');
     let clock = Date.parse('2026-01-01T00:00:00Z');
