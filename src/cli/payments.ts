@@ -154,6 +154,43 @@ export function paymentRefusal(req: PaymentRequest, s: InvoiceState): ErrorRecor
   return refusal('WRONG_STATUS', `invoice ${s.number} is ${statusShown(s)}; only an invoice waiting for payment (code Ready to be Paid) can be ${req.status}`);
 }
 
+/**
+ * The journal's op for "this file's rejection of the invoice took effect, and the invoice was
+ * handed over again since" (rejectionAgain): recorded under the key of that round, whose entries
+ * it then stands for no more; its `batch` (the run that found it so) names the next round's key
+ * (roundKey), as export's REOPEN does for a hand-over.
+ */
+const AGAIN = 'rejected_again';
+
+/**
+ * The row's key in its file's journal now: the row's own for the first round, and after each
+ * AGAIN that key with ` @<the run that recorded it>`, so that the rejection given again has
+ * entries of its own (its intent, its outcome) and a run killed meanwhile resumes it.
+ */
+export function roundKey(state: (k: InvoiceKey) => Pick<InvoiceJournalState, 'ops'> | undefined, key: InvoiceKey): InvoiceKey {
+  let k = key;
+  const seen = new Set<string>();
+  for (let b = state(k)?.ops.get(AGAIN)?.batch; b !== undefined && !seen.has(b); b = state(k)?.ops.get(AGAIN)?.batch) {
+    seen.add(b);
+    k = { vendor: key.vendor, number: `${key.number} @${b}` };
+  }
+  return k;
+}
+
+/**
+ * A `rejected` row whose rejection this file's journal records as done (in the round `journaled`)
+ * and whose invoice Alma shows waiting for payment (`Ready to be Paid`) again: a new rejection, to
+ * be sent. A rejection takes the invoice back In Review (or leaves it Closed, with the alert), and
+ * only a new hand-over (op=mark_in_erp) brings it back to Waiting for Payment
+ * (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments): so it was handed over
+ * again after this file's rejection, and finance rejecting it again in a file identical byte for
+ * byte (the same note) is a rejection of that new hand-over. Anywhere else (In Review, Waiting to
+ * be Sent, Closed) the recorded rejection stands: `already_done`, nothing sent.
+ */
+export function rejectionAgain(req: PaymentRequest, s: InvoiceState, journaled: Pick<InvoiceJournalState, 'ops'> | undefined): boolean {
+  return req.status === 'rejected' && journaled?.ops.has('rejected') === true && s.workflowStatus === WAITING_FOR_PAYMENT;
+}
+
 /** What this file's journal knows of each invoice (by `keyString`), read only: none when there is no journal yet. */
 function readPaymentsJournal(stateDir: string, endpoint: string, identity: string): Map<string, InvoiceJournalState> {
   const path = journalPath(stateDir, 'payments', endpoint, identity);
@@ -331,7 +368,9 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         const b = base(e);
         const s = located.get(e);
         if (e.request === undefined || s === undefined || !('id' in s)) return b;
-        const v = dryRunVerdict(e.request, s, journaled.get(keyString(e.key)));
+        const round = journaled.get(keyString(roundKey((k) => journaled.get(keyString(k)), e.key)));
+        // Rejected by this file and handed over again since: a new round, nothing journaled of it yet.
+        const v = dryRunVerdict(e.request, s, rejectionAgain(e.request, s, round) ? undefined : round);
         return { ...b, id: s.id, status: v.status, workflow_status: s.workflowStatus, alerts: s.alerts, ...(v.error !== undefined ? { error: v.error } : {}) };
       });
       const doc = report(invoices, erp.requestCount(), true);
@@ -353,6 +392,20 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       return k !== undefined && claimed.has(`${k.vendor}\u0000${k.number}`);
     }));
     const toSend = valid.filter((e) => !held.has(e));
+    // Each row's round in the journal: a rejection this file gave that took effect, of an invoice
+    // handed over again since, starts a new one (rejectionAgain), which is sent; the runner reads
+    // the invoice again first, as for any row.
+    const batch = new Date().toISOString();
+    const journalKeys = new Map<PaymentEntry, InvoiceKey>();
+    for (const e of toSend) {
+      let k = roundKey((x) => journal.state(x), e.key);
+      const s = located.get(e);
+      if (s !== undefined && 'id' in s && rejectionAgain(e.request!, s, journal.state(k))) {
+        journal.append({ t: 'op', ...k, op: AGAIN, id: s.id, outcome: 'done', batch });
+        k = roundKey((x) => journal.state(x), e.key);
+      }
+      journalKeys.set(e, k);
+    }
     const outcome = await runOperations(
       toSend.map((e) => {
         const req = e.request!;
@@ -362,6 +415,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         const currency = req.voucherCurrency ?? (found !== undefined && 'id' in found ? found.currency : undefined);
         return {
           key: e.key,
+          journalKey: journalKeys.get(e),
           op: req.status,
           // Every read is made now, the first too (one GET more a row): the look-up above came
           // before the claim, and a run that paid the invoice and ended in between holds no claim

@@ -86,4 +86,39 @@ describe('export --mark-in-erp: an invoice handed over, rejected by finance and 
     expect(after.doc!.summary.invoices).toBe(0);
     expect(marksOf(id)).toBe(2);
   });
+
+  it('the same rejection file again once it was handed over again (finance rejects it again, same note): rejected again, once; given again before that, already done', async () => {
+    const { id, file } = await rejectedAndApprovedAgain();
+    // Given again while it waits to be sent (not handed over again): the rejection it records stands.
+    const early = await cli(['payments', PAYMENTS]);
+    expect(early.code, early.stderr).toBe(0);
+    expect(early.doc!.summary).toMatchObject({ already_done: 3 });
+    renameSync(file, `${file}.taken`);
+    const again = await cli(['export', '--mark-in-erp', '-o', file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(byNumber('BW/77305').status).toBe('Ready to be Paid');
+    const rejectsOf = (): number => w!.sandbox.state().counters.erpOps[id]?.['rejected'] ?? 0;
+    expect(rejectsOf()).toBe(1);
+    // The next day finance sends the same file, byte for byte: BW/77305 is rejected again.
+    const plan = await cli(['payments', '--dry-run', '--online', PAYMENTS]);
+    expect(plan.doc!.invoices.map((i) => [i.number, i.status])).toEqual([
+      ['HA-2025-00520', 'already_done'],
+      ['EBS-9107-25', 'already_done'],
+      ['BW/77305', 'planned'],
+    ]);
+    const day2 = await cli(['payments', PAYMENTS]);
+    expect(day2.code, day2.stderr).toBe(0);
+    expect(day2.doc!.invoices.map((i) => [i.number, i.status])).toEqual([
+      ['HA-2025-00520', 'already_done'],
+      ['EBS-9107-25', 'already_done'],
+      ['BW/77305', 'rejected'],
+    ]);
+    expect(byNumber('BW/77305').status).toBe('InReview');
+    expect(rejectsOf()).toBe(2);
+    // And only once: given again, nothing is sent.
+    const day3 = await cli(['payments', PAYMENTS]);
+    expect(day3.code, day3.stderr).toBe(0);
+    expect(day3.doc!.summary).toMatchObject({ already_done: 3 });
+    expect(rejectsOf()).toBe(2);
+  });
 });

@@ -440,7 +440,7 @@ describe('payments', () => {
     expect(maxPerOp(w!)).toBe(1);
   });
 
-  it('--dry-run --online reads the journal as the real run does: a rejection this file gave is already_done, though the invoice was handed over again since', async () => {
+  it('--dry-run --online reads the journal as the real run does: a rejection this file gave, of an invoice handed over again since, is planned — the real run rejects it again, once', async () => {
     await loaded({ processDelayMs: 0 });
     expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'e.csv')])).code).toBe(0);
     expect((await cli(['payments', PAYMENTS])).doc!.summary).toMatchObject({ paid: 2, rejected: 1 });
@@ -455,13 +455,16 @@ describe('payments', () => {
     expect(dry.code, dry.stderr).toBe(0);
     const real = await cli(['payments', PAYMENTS]);
     expect(real.code, real.stderr).toBe(0);
-    for (const doc of [dry.doc!, real.doc!]) expect(doc.invoices.map((i) => [i.number, i.status])).toEqual([
+    for (const [doc, bw] of [[dry.doc!, 'planned'], [real.doc!, 'rejected']] as const) expect(doc.invoices.map((i) => [i.number, i.status])).toEqual([
       ['HA-2025-00520', 'already_done'],
       ['EBS-9107-25', 'already_done'],
-      ['BW/77305', 'already_done'],
+      ['BW/77305', bw],
     ]);
-    // Marked twice (handed over again), paid or rejected once each.
-    expect(Object.values(ops(w!)).map((o) => [o['paid'] ?? 0, o['rejected'] ?? 0] as const).filter(([p, r]) => p + r > 0).sort()).toEqual([[0, 1], [1, 0], [1, 0]]);
+    // Marked twice (handed over again), paid once each, BW/77305 rejected once for each hand-over.
+    expect(Object.values(ops(w!)).map((o) => [o['paid'] ?? 0, o['rejected'] ?? 0] as const).filter(([p, r]) => p + r > 0).sort()).toEqual([[0, 2], [1, 0], [1, 0]]);
+    // Given again, nothing more is sent.
+    expect((await cli(['payments', PAYMENTS])).doc!.summary).toMatchObject({ already_done: 3 });
+    expect(Object.values(ops(w!)).reduce((n, o) => n + (o['rejected'] ?? 0), 0)).toBe(2);
   });
 
   it('--dry-run --online reads the journal as the real run does: a payment sent by an earlier run, its answer lost and Alma showing it, is planned — the real run reports it paid, not already_done', async () => {
