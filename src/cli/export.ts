@@ -29,7 +29,9 @@
  *   files) would otherwise hand it over in a second file;
  * - an invoice seen marked that a read by id shows waiting to be sent again (finance rejected it,
  *   it was approved again) starts a new round under a key of its own (REOPEN, currentKey): it is
- *   written into the next file and marked again, and named in a warning;
+ *   written into the next file and marked again, and named in a warning; so does one whose mark
+ *   was only sent (accepted, or its answer lost) when this loader's payments rejected it after
+ *   that mark left and saw the rejection take effect (rejectedSince);
  * - the journal's key is the invoice's id as well as its number: an institution with
  *   `invoice_not_unique=true` holds one number twice, and each is marked;
  * - each mark is the operations runner's: read first (already marked → `already_done`), journal
