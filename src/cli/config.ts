@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { UsageError } from '../common/errors.js';
 import { oneLine } from '../common/shown.js';
+import { quotedValue } from '../common/mask.js';
 import { isWorkbook, type Encoding } from '../input/read.js';
 import type { ProxySettings } from '../transport/http.js';
 import { applyConfigFile, type ConfigFile } from './config-file.js';
@@ -137,7 +138,7 @@ type NumberRule = 'above zero' | 'at least 0' | 'whole, at least 1' | 'whole, at
 function checkOption(value: string | undefined): Config['check'] {
   if (value === undefined) return 'default';
   if (value === 'default' || value === 'all' || value === 'none') return value;
-  throw new UsageError(`--check must be default, all or none, not "${value}"`);
+  throw new UsageError(`--check must be default, all or none, not ${quotedValue(value)}`);
 }
 
 const RULE_WORDS: Record<NumberRule, string> = {
@@ -154,7 +155,7 @@ function numberOption(name: string, value: string | undefined, fallback: number,
     value.trim() !== '' &&
     Number.isFinite(n) &&
     (rule === 'above zero' ? n > 0 : rule === 'at least 0' ? n >= 0 : Number.isInteger(n) && n >= (rule === 'whole, at least 1' ? 1 : 0));
-  if (!ok) throw new UsageError(`${name} must be ${RULE_WORDS[rule]}, not "${value}"`);
+  if (!ok) throw new UsageError(`${name} must be ${RULE_WORDS[rule]}, not ${quotedValue(value)}`);
   return n;
 }
 
@@ -170,9 +171,9 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
   if (files.length === 0) throw new UsageError('no input files: give one or more CSV, Excel (.xlsx), JSON or JSON Lines files (or - for standard input)');
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   const encoding = (o.encoding ?? 'utf-8').toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^cp1252$/, 'windows-1252') as Encoding;
-  if (!ENCODINGS.includes(encoding)) throw new UsageError(`--encoding must be one of ${ENCODINGS.join(', ')}, not "${o.encoding}"`);
+  if (!ENCODINGS.includes(encoding)) throw new UsageError(`--encoding must be one of ${ENCODINGS.join(', ')}, not ${quotedValue(o.encoding ?? '')}`);
   if (o.region !== undefined && !REGIONS.includes(o.region as Region)) {
-    throw new UsageError(`--region must be one of ${REGIONS.join(', ')}, not "${o.region}"`);
+    throw new UsageError(`--region must be one of ${REGIONS.join(', ')}, not ${quotedValue(o.region)}`);
   }
   if (o.quiet && o.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
   // A sheet given on the command line with no workbook to pick it from would be ignored

@@ -22,6 +22,7 @@ import { ACTIONS, apiUrlHelp, credentialsFileHelp, otherSystems, sandboxExamples
 import { version } from './version.js';
 import { apiKeyFlag, knowSecrets } from './secrets.js';
 import { maskMessage } from '../common/shown-secrets.js';
+import { maskQuotedSecrets } from '../common/mask.js';
 
 /**
  * The headings `--help` lists the options under, in this order: what a run needs every day, then
@@ -353,7 +354,7 @@ export async function main(argv: string[]): Promise<number> {
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
       // Commander says `error: …`; every other message of the tool begins with its name.
-      outputError: (s, write) => write(term.errStyle.red(maskMessage(s.replace(/^error: /, 'invoice-load: ')))),
+      outputError: (s, write) => write(term.errStyle.red(maskMessage(maskQuotedSecrets(s.replace(/^error: /, 'invoice-load: '))))),
     });
   }
   try {

@@ -80,10 +80,17 @@ export function credentialSecrets(text: string): string[] {
 
 /** From here on, the messages of this run mask the current target's secrets (common/shown-secrets.ts `maskMessage`). */
 export function knowSecrets(env: Record<string, string | undefined>, args: readonly string[]): void {
-  const target = targetOf(args, env);
-  const fromEnv = secretVariables(target).flatMap((v) => (env[v] === undefined ? [] : [env[v], env[v]!.trim()]));
-  const keyFiles = target === TARGETS[0]!.name ? flagValues(args, '--api-key-file').flatMap((p) => [peek(p)?.trim()]) : [];
-  const credentials = target === TARGETS[0]!.name ? [] : flagValues(args, '--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? ''));
+  const named = targetOf(args, env);
+  // A target name that is none (`--target <the key>`, a key pasted in the wrong place): the run
+  // stops on it, and its message must not show the key whichever target it was meant for.
+  const known = TARGETS.some((t) => t.name === named);
+  const alma = !known || named === TARGETS[0]!.name;
+  const other = !known || named !== TARGETS[0]!.name;
+  const fromEnv = (known ? [named] : TARGETS.map((t) => t.name))
+    .flatMap(secretVariables)
+    .flatMap((v) => (env[v] === undefined ? [] : [env[v], env[v]!.trim()]));
+  const keyFiles = alma ? flagValues(args, '--api-key-file').flatMap((p) => [peek(p)?.trim()]) : [];
+  const credentials = other ? flagValues(args, '--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? '')) : [];
   setShownSecrets([...fromEnv, ...keyFiles, ...credentials]);
 }
 

@@ -9,6 +9,7 @@ import { Option } from 'commander';
 import { targetNamed, TARGET_NAMES, TARGETS } from '../targets/registry.js';
 import type { RunAction, SettingsInput, TargetDefinition, TargetSettings } from '../targets/definition.js';
 import { UsageError } from '../common/errors.js';
+import { quotedValue } from '../common/mask.js';
 
 export type { TargetFlags } from '../targets/definition.js';
 
@@ -70,7 +71,7 @@ export const localToday = (now = new Date()): string =>
 
 export function resolveTargetChoice(input: SettingsInput, today: () => string = () => localToday()): TargetChoice {
   const name = input.flags.target ?? input.env.INVOICE_LOAD_TARGET ?? TARGET_NAMES[0]!;
-  if (!TARGET_NAMES.includes(name)) throw new UsageError(`--target must be one of ${TARGET_NAMES.join(', ')}, not "${name}"`);
+  if (!TARGET_NAMES.includes(name)) throw new UsageError(`--target must be one of ${TARGET_NAMES.join(', ')}, not ${quotedValue(name)}`);
   const action = resolveAction(input.flags, name, today);
   return { name, action, target: targetNamed(name).settings(input) };
 }
@@ -80,7 +81,7 @@ function resolveAction(flags: SettingsInput['flags'], name: string, today: () =>
     if (flags.effectiveDate !== undefined) throw new UsageError('--effective-date goes with --action cancel|reactivate');
     return undefined;
   }
-  if (!ACTIONS.includes(flags.action)) throw new UsageError(`--action must be one of ${ACTIONS.join(', ')}, not "${flags.action}"`);
+  if (!ACTIONS.includes(flags.action)) throw new UsageError(`--action must be one of ${ACTIONS.join(', ')}, not ${quotedValue(flags.action)}`);
   // Cancel and reactivate are Exsited's purchase-invoice actions
   // (https://developer.exsited.com/purchase-invoice-post-api-documentation); the others have none.
   if (!(targetNamed(name).actions ?? []).includes(flags.action)) {
@@ -89,7 +90,7 @@ function resolveAction(flags: SettingsInput['flags'], name: string, today: () =>
   }
   const date = flags.effectiveDate ?? today();
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
-    throw new UsageError(`--effective-date must be a real date YYYY-MM-DD, not "${date}"`);
+    throw new UsageError(`--effective-date must be a real date YYYY-MM-DD, not ${quotedValue(date)}`);
   }
   return { kind: flags.action, effectiveDate: date };
 }

@@ -38,3 +38,33 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
   for (const s of secrets) if (s !== '' && out.includes(s)) out = out.split(s).join(MASK);
   return out;
 }
+
+/**
+ * Whether a value the command line refuses (an option's argument, a target's name) looks like a
+ * key pasted in the wrong place, and so is not echoed even when the run does not know it as a
+ * secret (README.md, "Messages never show the key"): 16 characters or more, one word with no
+ * path separator, letters and digits mixed — as Alma's keys (`l7xx…`), an OAuth client secret
+ * or an Alguna key are. A mistyped name (`exsitted`), a number or a path is shown as typed.
+ */
+export function looksLikeSecret(value: string): boolean {
+  return value.length >= 16 && /^[^\s/\\]+$/.test(value) && /[A-Za-z]/.test(value) && /[0-9]/.test(value) && !/\.[A-Za-z]{2,5}$/.test(value);
+}
+
+/** A refused value as a usage message quotes it: `"value"`, or `"***"` when it looks like a key (`looksLikeSecret`). */
+export function quotedValue(value: string): string {
+  return `"${looksLikeSecret(value) ? MASK : value}"`;
+}
+
+/**
+ * Commander's usage line with every quoted word (`'…'`: an option's argument, an unknown option
+ * or command) that looks like a key (`looksLikeSecret`) as `'***'` — "option '--target <name>'
+ * argument 'l7xx…' is invalid" echoed a key typed as the target.
+ */
+export function maskQuotedSecrets(text: string): string {
+  return text.replace(/'([^'\n]*)'/g, (whole, inner: string) => {
+    // `--name=value`: only the value is looked at, so the option is still named.
+    const eq = /^(--?[A-Za-z][A-Za-z0-9-]*=)(.*)$/.exec(inner);
+    if (eq !== null) return looksLikeSecret(eq[2]!) ? `'${eq[1]!}${MASK}'` : whole;
+    return looksLikeSecret(inner.replace(/^--?/, '')) ? `'${MASK}'` : whole;
+  });
+}
