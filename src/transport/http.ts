@@ -13,6 +13,7 @@ import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js
 import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_CLOSED, PROXY_DOWN_WORDS, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import { maskList, maskSecrets } from '../common/mask.js';
+import { maskMessage } from '../common/shown-secrets.js';
 import type { TargetEventSink } from './events.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -881,7 +882,8 @@ export class HttpClient {
   }
 
   #redact(text: string): string {
-    return maskSecrets(text, this.#secrets);
+    // And the run's secrets known since (common/shown-secrets.ts): a token granted mid-run (token.ts).
+    return maskMessage(maskSecrets(text, this.#secrets));
   }
 
   /** Keeps the transport error as `cause` unless its message would leak a secret. */

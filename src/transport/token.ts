@@ -11,7 +11,12 @@
  * client_credentials grant when the refresh is refused, exsited-php `renewAccessToken`); a 401 on a
  * request drops the token it was sent with — only if it is still the current one, so twenty
  * requests refused together cause one renewal, not twenty.
+ *
+ * Every token granted is a secret of the run from then on, as the credentials it was got with
+ * (README.md, "Messages never show the key"): a server that echoes the token it was sent, in an
+ * error's words or code, shows `***` in the summary, the reports and the journal.
  */
+import { addShownSecrets } from '../common/shown-secrets.js';
 
 export interface TokenGrant {
   accessToken: string;
@@ -67,6 +72,7 @@ export class TokenCache {
       const refresh = this.#refresh;
       this.#pending = this.#fetch(refresh).then(
         (grant) => {
+          addShownSecrets(grant.accessToken, grant.refreshToken);
           this.#grant = grant;
           this.#refresh = grant.refreshToken;
           this.#pending = undefined;
