@@ -342,7 +342,7 @@ export function fullProgram(term: Terminal, startedAt: Date): Command {
 
 export async function main(argv: string[]): Promise<number> {
   // The messages of this run never show the current target's secrets (cli/secrets.ts).
-  knowSecrets(process.env, argv.slice(2));
+  knowSecrets(process.env, argv.slice(2), process.cwd());
   const term = terminal(process.env);
   const program = fullProgram(term, new Date());
   // Every command, subcommands included, throws instead of exiting, so the catch below is the

@@ -1,6 +1,6 @@
 /**
  * The secrets of the current run's target that its messages must never show: the Alma key
- * (ALMA_API_KEY, or the --api-key-file content once read), FOLIO_PASSWORD for FOLIO, the Exsited
+ * (ALMA_API_KEY, the --api-key-file content, or that of the config file's `api_key_file`), FOLIO_PASSWORD for FOLIO, the Exsited
  * and Alguna secrets for theirs (and a --credentials-file's secret values). Only those that can be
  * told from data (common/mask.ts `maskable`: 8 characters or more, not only digits).
  *
@@ -9,6 +9,8 @@
  * for the values the loader looks up, compares or sends back, nor the invoice's own fields.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { CONFIG_FILE_NAME } from './config-file.js';
 import { setShownSecrets } from '../common/shown-secrets.js';
 import { TARGETS } from '../targets/registry.js';
 
@@ -78,8 +80,25 @@ export function credentialSecrets(text: string): string[] {
   return out.length === 0 ? [t] : out; // a bare key (Alguna)
 }
 
+/**
+ * The key file the config file names (`api_key_file`, relative to the config file's folder, as
+ * config-file.ts reads it): `--config <path>`, else ./invoice-load.config.json. Read here only to
+ * mask its content; a config file that is not there or not valid is the run's to report.
+ */
+export function configKeyFile(args: readonly string[], cwd: string): string | undefined {
+  const path = resolve(cwd, flagValues(args, '--config').at(-1) ?? CONFIG_FILE_NAME);
+  try {
+    const settings = JSON.parse(peek(path) ?? '') as unknown;
+    const file = settings !== null && typeof settings === 'object' ? (settings as Record<string, unknown>)['api_key_file'] : undefined;
+    if (typeof file !== 'string' || file.trim() === '') return undefined;
+    return isAbsolute(file.trim()) ? file.trim() : resolve(dirname(path), file.trim());
+  } catch {
+    return undefined;
+  }
+}
+
 /** From here on, the messages of this run mask the current target's secrets (common/shown-secrets.ts `maskMessage`). */
-export function knowSecrets(env: Record<string, string | undefined>, args: readonly string[]): void {
+export function knowSecrets(env: Record<string, string | undefined>, args: readonly string[], cwd: string = process.cwd()): void {
   const named = targetOf(args, env);
   // A target name that is none (`--target <the key>`, a key pasted in the wrong place): the run
   // stops on it, and its message must not show the key whichever target it was meant for.
@@ -89,7 +108,8 @@ export function knowSecrets(env: Record<string, string | undefined>, args: reado
   const fromEnv = (known ? [named] : TARGETS.map((t) => t.name))
     .flatMap(secretVariables)
     .flatMap((v) => (env[v] === undefined ? [] : [env[v], env[v]!.trim()]));
-  const keyFiles = alma ? flagValues(args, '--api-key-file').flatMap((p) => [peek(p)?.trim()]) : [];
+  // The config file's api_key_file too: a key the run may read later, masked from the start.
+  const keyFiles = alma ? [...flagValues(args, '--api-key-file'), configKeyFile(args, cwd)].flatMap((p) => (p === undefined ? [] : [peek(p)?.trim()])) : [];
   const credentials = other ? flagValues(args, '--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? '')) : [];
   setShownSecrets([...fromEnv, ...keyFiles, ...credentials]);
 }

@@ -1,0 +1,87 @@
+/**
+ * The key in the file the config file names (`api_key_file`) is a secret of the run from its
+ * start, as the content of `--api-key-file` is (cli/secrets.ts): a message about the command line
+ * that names it — before the run itself reads the file — shows `***`.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { configKeyFile } from '../../src/cli/secrets.js';
+
+const KEY = 'l7xxSECRETSECRETSECRET0123';
+/** Not key-like to look at (cli/secrets-wrong-place.test.ts): only knowing it masks it. */
+const WORDY = 'correcthorsebatterystaple';
+const SAMPLE = join(ROOT, 'fixtures/sample-batch.csv');
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'secrets-config-key-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (args: string[]) => runCli(args, { cwd: dir, env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state') } });
+
+function seen(res: { stdout: string; stderr: string }): string[] {
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((p) => join(dir, p))
+    .filter((p) => statSync(p).isFile() && !p.endsWith('.key'))
+    .map((p) => readFileSync(p, 'utf8'));
+  return [res.stdout, res.stderr, ...files];
+}
+
+/** `folder/name` holding `{"region": "eu", "api_key_file": keyFile}`, and the key file beside it. */
+function configWithKey(folder: string, name: string, key: string, keyFile = 'alma.key'): string {
+  mkdirSync(join(dir, folder), { recursive: true });
+  writeFileSync(join(dir, folder, keyFile), `${key}\n`, { mode: 0o600 });
+  const path = join(dir, folder, name);
+  writeFileSync(path, JSON.stringify({ region: 'eu', api_key_file: keyFile }));
+  return path;
+}
+
+describe("the config file's key file is masked from the start", () => {
+  it('./invoice-load.config.json: the key typed as a folder of --report', async () => {
+    configWithKey('.', 'invoice-load.config.json', KEY);
+    const res = await run(['--report', `${KEY}/r.json`, SAMPLE]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('***/');
+    for (const text of seen(res)) expect(text).not.toContain(KEY);
+  });
+
+  it('--config <path>: its api_key_file relative to its own folder', async () => {
+    configWithKey('etc', 'settings.json', KEY);
+    const res = await run(['--config', 'etc/settings.json', '--report', `${KEY}/r.json`, SAMPLE]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('***/');
+    for (const text of seen(res)) expect(text).not.toContain(KEY);
+  });
+
+  it('a key that is not key-like to look at, typed as --target', async () => {
+    configWithKey('.', 'invoice-load.config.json', WORDY);
+    const res = await run(['--target', WORDY, SAMPLE]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('***');
+    for (const text of seen(res)) expect(text).not.toContain(WORDY);
+  });
+
+  it('verify, with --config after the command', async () => {
+    configWithKey('etc', 'settings.json', KEY);
+    const res = await run(['verify', '--config', 'etc/settings.json', '--report', `${KEY}/r.json`, SAMPLE]);
+    expect(res.code).toBe(2);
+    for (const text of seen(res)) expect(text).not.toContain(KEY);
+  });
+});
+
+describe('configKeyFile', () => {
+  it('absolute, relative to the file, none, not JSON', () => {
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ api_key_file: '/etc/k' }));
+    expect(configKeyFile(['--config', 'a.json'], dir)).toBe('/etc/k');
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'sub', 'b.json'), JSON.stringify({ api_key_file: 'k.txt' }));
+    expect(configKeyFile(['--config=sub/b.json'], dir)).toBe(join(dir, 'sub', 'k.txt'));
+    expect(configKeyFile([], dir)).toBeUndefined();
+    writeFileSync(join(dir, 'invoice-load.config.json'), '{not json');
+    expect(configKeyFile([], dir)).toBeUndefined();
+  });
+});
