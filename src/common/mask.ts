@@ -68,3 +68,14 @@ export function maskQuotedSecrets(text: string): string {
     return looksLikeSecret(inner.replace(/^--?/, '')) ? `'${MASK}'` : whole;
   });
 }
+
+/**
+ * A URL as a message shows it, written well or not: without its query and fragment (`?apikey=…`,
+ * the way Alma also takes the key, docs/alma.md) and with its user and password as `***` — a URL
+ * refused for not being one was echoed whole, key and all.
+ */
+export function shownUrl(url: string): string {
+  const cut = url.search(/[?#]/);
+  const base = cut === -1 ? url : `${url.slice(0, cut)}${url[cut]}${MASK}`;
+  return base.replace(/^([^/]*\/\/)?[^/@]*@/, (_, scheme: string | undefined) => `${scheme ?? ''}${MASK}@`);
+}

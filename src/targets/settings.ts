@@ -4,6 +4,7 @@
  * environment or a file, never a flag value, and are never printed.
  */
 import { readSecretFile, secretFileExposure } from '../common/fs.js';
+import { shownUrl } from '../common/mask.js';
 import { join } from 'node:path';
 import { UsageError } from '../common/errors.js';
 import type { OpenedTarget, OpenRun, TargetFlags } from './definition.js';
@@ -15,7 +16,7 @@ export function checkUrl(url: string, name: string): void {
   try {
     u = new URL(url);
   } catch {
-    throw new UsageError(`the ${name} API URL is not a URL: "${url}"`);
+    throw new UsageError(`the ${name} API URL is not a URL: "${shownUrl(url)}"`);
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new UsageError(`the ${name} API URL must be http(s), not ${u.protocol}`);
   if (u.username !== '' || u.password !== '' || u.search !== '' || u.hash !== '') {

@@ -6,6 +6,7 @@
 import { unsendableReason } from '../../common/header-value.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
+import { shownUrl } from '../../common/mask.js';
 import { ALMA_PROFILE } from './profile.js';
 import type { OpenRun, TargetDefinition } from '../definition.js';
 import type { TargetEventSink } from '../target.js';
@@ -35,7 +36,7 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
       try {
         url = new URL(almaUrl);
       } catch {
-        throw new UsageError(`--alma-url / ALMA_API_URL is not a URL: "${almaUrl}"`);
+        throw new UsageError(`--alma-url / ALMA_API_URL is not a URL: "${shownUrl(almaUrl)}"`);
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--alma-url must be http(s), not ${url.protocol}`);
     }

@@ -4,6 +4,7 @@
  * `.com` for every region, which the OpenAPI contradicts.
  */
 import { UsageError } from '../../common/errors.js';
+import { shownUrl } from '../../common/mask.js';
 
 export const ALMA_REGIONS = ['na', 'eu', 'ap', 'aps', 'ca', 'cn'] as const;
 export type AlmaRegion = (typeof ALMA_REGIONS)[number];
@@ -29,10 +30,10 @@ export function almaBaseUrl(opts: { baseUrl?: string | undefined; region?: strin
     try {
       url = new URL(opts.baseUrl);
     } catch {
-      throw new UsageError(`the Alma API URL is not a valid URL: ${opts.baseUrl}`);
+      throw new UsageError(`the Alma API URL is not a valid URL: ${shownUrl(opts.baseUrl)}`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw new UsageError(`the Alma API URL must start with https:// (or http:// for a local sandbox): ${opts.baseUrl}`);
+      throw new UsageError(`the Alma API URL must start with https:// (or http:// for a local sandbox): ${shownUrl(opts.baseUrl)}`);
     }
     if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
       // Credentials or a query (e.g. ?apikey=) in the URL would end up in logs and the journal key.
