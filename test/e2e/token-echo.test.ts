@@ -2,7 +2,8 @@
  * The tokens a run obtains (Exsited's OAuth access and refresh tokens, FOLIO's access token from
  * its login) are secrets as the credentials they were got with (README.md, "Messages never show
  * the key"): a server whose refusal echoes the token it was sent leaves it in no output — not the
- * summary, the progress (-v), the --json document, the --report file or the journal.
+ * summary, the progress (-v), the --json document, the --report and --report-html files, the
+ * --rejects file or the journal.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
@@ -98,9 +99,10 @@ describe('a token echoed by the server is masked everywhere', () => {
     );
     const dir = tempDir();
     const env = { EXSITED_API_URL: url, EXSITED_CLIENT_ID: 'e2e-client', EXSITED_CLIENT_SECRET: CLIENT_SECRET, INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
-    const res = await runCli(['--target', 'exsited', '--json', '-v', '--rate', '200', '--poll-timeout', '5', '--report', join(dir, 'r.json'), EXSITED_SAMPLE], { env });
+    const res = await runCli(['--target', 'exsited', '--json', '-v', '--rate', '200', '--poll-timeout', '5', '--report', join(dir, 'r.json'), '--rejects', join(dir, 'rej.csv'), '--report-html', join(dir, 'r.html'), EXSITED_SAMPLE], { env });
     expect(res.code, res.stderr).toBe(4);
     expect(res.stdout).toContain('refused (token=***)');
+    expect(readFileSync(join(dir, 'rej.csv'), 'utf8')).toContain('refused (token=***)');
     expect(seen.size).toBeGreaterThan(0);
     for (const text of [res.stdout, res.stderr, ...filesUnder(dir)]) for (const t of seen) expect(text.split('\n').filter((l) => l.includes(t))).toEqual([]);
   }, 60_000);
@@ -116,9 +118,10 @@ describe('a token echoed by the server is masked everywhere', () => {
     );
     const dir = tempDir();
     const env = { FOLIO_API_URL: url, FOLIO_TENANT: 'diku', FOLIO_USERNAME: 'diku_admin', FOLIO_PASSWORD, INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
-    const res = await runCli(['--target', 'folio', '--json', '-v', '--rate', '200', '--poll-timeout', '5', '--report', join(dir, 'r.json'), 'fixtures/folio-sample.csv'], { env });
+    const res = await runCli(['--target', 'folio', '--json', '-v', '--rate', '200', '--poll-timeout', '5', '--report', join(dir, 'r.json'), '--rejects', join(dir, 'rej.csv'), '--report-html', join(dir, 'r.html'), 'fixtures/folio-sample.csv'], { env });
     expect(res.code, res.stderr).toBe(4);
     expect(res.stdout).toContain('token *** cannot create invoices');
+    expect(readFileSync(join(dir, 'rej.csv'), 'utf8')).toContain('token *** cannot create invoices');
     expect(seen.size).toBeGreaterThan(0);
     for (const text of [res.stdout, res.stderr, ...filesUnder(dir)]) for (const t of seen) expect(text.split('\n').filter((l) => l.includes(t))).toEqual([]);
   }, 60_000);
