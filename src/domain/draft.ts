@@ -24,6 +24,12 @@ export interface Field<T> {
    * dot is, which the rules otherwise refuse as ambiguous (findings.ts `dotThousands`). Absent otherwise.
    */
   written?: string | undefined;
+  /**
+   * True when the cell was a number in the file written like `1.200`, not a text (a JSON number:
+   * SourceRecord.native). It has no thousands separator (RFC 8259 §6), so it is 1.2 and not
+   * ambiguous (findings.ts `dotThousands`); `text` is its digits as the file has them. Absent otherwise.
+   */
+  native?: true | undefined;
 }
 
 export type InvoiceFields = { [C in InvoiceColumn]?: Field<KindValue[ColumnKind<C>]> };

@@ -49,7 +49,8 @@ export function tooManyDecimals(p: Findings, currency: string, places: number, c
   const v = valueOf(f);
   if (f === undefined || v === undefined) return;
   // Not a cell a `--mapping` number format read (`written`): the profile declared how it is written.
-  const ambiguous = f.written === undefined ? dotThousands(f.text, currency, places) : undefined;
+  // Nor a JSON number (`native`): it has no thousands separator (RFC 8259 §6), `1.200` is 1.2.
+  const ambiguous = f.written === undefined && f.native !== true ? dotThousands(f.text, currency, places) : undefined;
   if (ambiguous !== undefined) {
     p.add(f.row, column, 'ambiguous_number', `${column} ${quote(f.text)} ${ambiguous}`);
     return;
@@ -74,7 +75,9 @@ export const isDotGrouped = (text: string): boolean => DOT_GROUPED.test(text);
  * not count, and an invoice of 1,200 EUR was loaded as 1.20 (README "What is checked before
  * anything is sent"). Only a text with zeros at its end is refused here: `1.234` has three
  * decimals that count, and is `too_many_decimals` either way, and a workbook's number cell never
- * ends in a zero (input/xlsx.ts `numberText`: 1.2, not 1.200). Not refused: 1.200 KWD (three
+ * ends in a zero (input/xlsx.ts `numberText`: 1.2, not 1.200). For text only: a JSON number
+ * `1.200` is 1.2 (JSON has no thousands separator), and `tooManyDecimals` does not ask this of a
+ * field so read (`Field.native`). Not refused: 1.200 KWD (three
  * decimals: 1.2 dinars), `0.500` (no thousands start with 0), `12.5000` or `1200.000` (an ERP
  * writing four or three decimals: not thousands groups), each read as its value.
  */

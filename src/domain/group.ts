@@ -198,6 +198,11 @@ interface InvoiceAcc {
    * `row \u0000 column`: becomes `Field.written`. Undefined without a mapping (nearly always).
    */
   written: Map<string, string> | undefined;
+  /**
+   * The amounts and percents of kept cells that were numbers in the file written like `1.200`
+   * (`SourceRecord.native`), by `row \u0000 column`: becomes `Field.native`. Undefined without such a cell.
+   */
+  native: Set<string> | undefined;
 }
 
 export interface GroupResult<I = Invoice> {
@@ -347,6 +352,7 @@ export class InvoiceGrouper<I = Invoice> {
     const pass = file.pass ?? PASS;
     const at = file.at;
     const written = record.written;
+    const native = record.native;
     for (let s = 0; s < pass.length; s++) {
       const spec = pass[s] as Spec;
       const raw = cells !== undefined ? cells[at![s] as number] : fields![spec.column];
@@ -357,12 +363,14 @@ export class InvoiceGrouper<I = Invoice> {
         // Fast path: the same text as the invoice already has is valid and equal.
         if (headText(inv, spec.index) !== text) {
           if (written !== undefined) noteWritten(inv, written, spec.column, row);
+          if (native !== undefined && spec.decimal) noteNative(inv, native, spec.column, row);
           mergeInvoiceCell(inv, spec, text, row);
         }
         continue;
       }
       if (spec.level === LEVEL_LINE && line !== undefined && lineCellText(line, spec.index) === text) continue;
       if (written !== undefined) noteWritten(inv, written, spec.column, row);
+      if (native !== undefined && spec.decimal) noteNative(inv, native, spec.column, row);
       const kept = check(inv, spec, spec.intern ? intern(spec, text) : text, row);
       if (spec.level === LEVEL_LINE) {
         pending[np++] = spec.index;
@@ -900,6 +908,7 @@ function newInvoice(key: InvoiceKey, file: FileState, row: number): InvoiceAcc {
     otherFiles: undefined,
     otherRows: undefined,
     written: undefined,
+    native: undefined,
   };
 }
 
@@ -909,10 +918,20 @@ function noteWritten(inv: InvoiceAcc, written: Readonly<Record<string, string>>,
   if (w !== undefined) (inv.written ??= new Map()).set(`${row}\u0000${column}`, w);
 }
 
-/** Sets `Field.written` from the invoice's `written` (the mapping's rewritten cells). */
+/** Keeps that the amount or percent `column` of `row` was a number in the file (`SourceRecord.native`). */
+function noteNative(inv: InvoiceAcc, native: ReadonlySet<string>, column: string, row: number): void {
+  if (native.has(column)) (inv.native ??= new Set()).add(`${row}\u0000${column}`);
+}
+
+/**
+ * Sets `Field.written` from the invoice's `written` (the mapping's rewritten cells), and
+ * `Field.native` from its `native` (the cells that were numbers in the file).
+ */
 function withWritten<F extends Field<unknown> | undefined>(acc: InvoiceAcc, column: string, f: F): F {
-  const w = f === undefined || acc.written === undefined ? undefined : acc.written.get(`${f.row}\u0000${column}`);
-  if (w !== undefined) f!.written = w;
+  if (f === undefined) return f;
+  const w = acc.written === undefined ? undefined : acc.written.get(`${f.row}\u0000${column}`);
+  if (w !== undefined) f.written = w;
+  if (acc.native !== undefined && acc.native.has(`${f.row}\u0000${column}`)) f.native = true;
   return f;
 }
 

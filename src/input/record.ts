@@ -36,6 +36,15 @@ export interface SourceRecord {
    * Absent without such a cell.
    */
   refused?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Canonical columns whose cell was a number in the file, not a text — a JSON number (or a
+   * workbook's number cell, read through a `--mapping` profile) — written like `1.200`
+   * (domain/findings.ts `isDotGrouped`; other numbers are not listed, as nothing asks). A JSON
+   * number has no thousands separator (RFC 8259 §6, https://www.rfc-editor.org/rfc/rfc8259#section-6):
+   * `1.200` is 1.2, so the rules take its dot as a decimal point and do not refuse it as ambiguous
+   * (domain/findings.ts `dotThousands`). Its text in `fields` is unchanged. Absent without such a cell.
+   */
+  native?: ReadonlySet<string> | undefined;
 }
 
 /** True for a workbook sheet's source name (`book.xlsx:Invoices`, xlsx.ts `sheetSource`). */

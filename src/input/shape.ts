@@ -12,6 +12,7 @@ import { MISPLACED_KEY, problem, type Problem } from '../domain/problem.js';
 import { cellText } from '../domain/cells.js';
 import { canonicalHeaderName, FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, LINE_COLUMNS } from '../domain/columns.js';
 import { KEY_COLUMNS } from '../domain/values.js';
+import { isDotGrouped } from '../domain/findings.js';
 import { Decimal } from 'decimal.js';
 import { JsonNumber, type JsonValue } from '../common/json.js';
 import type { InputEvent } from './event.js';
@@ -274,7 +275,7 @@ export class Shaper {
       const c = cell(v, column);
       if (c === NOT_SCALAR) this.invalid(row, column, v);
       else if (c instanceof Refused) this.refuse(row, column, c);
-      else fields[column] = c;
+      else this.set(fields, column, c, v instanceof JsonNumber);
     }
     this.emit(row, fields);
   }
@@ -310,7 +311,7 @@ export class Shaper {
     const f: Fields = {};
     const put = (col: string, v: JsonValue | undefined, at = row): void => {
       const c = this.take(at, col, v);
-      if (c !== undefined) f[col] = c;
+      if (c !== undefined) this.set(f, col, c, v instanceof JsonNumber);
     };
     put('invoice_number', inv['number']);
     this.date(f, 'invoice_date', inv['invoice_date'], row);
@@ -391,10 +392,10 @@ export class Shaper {
 
   private line(invoiceFields: Fields, line: JsonObject): void {
     const row = this.lineOf(line);
-    const f: Fields = { ...invoiceFields };
+    const f = this.copy(invoiceFields);
     const put = (col: string, v: JsonValue | undefined, at = row): void => {
       const c = this.take(at, col, v);
-      if (c !== undefined) f[col] = c;
+      if (c !== undefined) this.set(f, col, c, v instanceof JsonNumber);
     };
     put('line_number', line['number']);
     this.code(f, 'line_type', line['type'], row);
@@ -422,16 +423,16 @@ export class Shaper {
     put('line_vat_note', line['vat_note']);
     // Columns of this line's own keys only (a line-level invoice column would override the invoice's).
     const own: Fields = {};
-    for (const k of Object.keys(f)) if (f[k] !== invoiceFields[k]) own[k] = f[k];
+    for (const k of Object.keys(f)) if (f[k] !== invoiceFields[k]) this.set(own, k, f[k], this.isNumber(f, k));
     this.extraKeys(line, LINE_KEYS, own, 'invoice line', row);
-    Object.assign(f, own);
+    for (const k of Object.keys(own)) this.set(f, k, own[k], this.isNumber(own, k));
     // A fund written in the flat form on a nested line (`"fund_code": "BIO"`) is the line's fund;
     // beside a fund_distribution it is ambiguous, and refused rather than one of them dropped.
     if (own['fund_code'] !== undefined && hasFunds(line['fund_distribution'])) {
       this.pending.push(
         problem({ file: this.file, row }, 'duplicate_column', `this invoice line has both "fund_code" and "fund_distribution": give its funds in one of them`, { column: 'fund_code' }),
       );
-      for (const k of ['fund_code', 'fund_percent', 'fund_amount']) delete f[k];
+      for (const k of ['fund_code', 'fund_percent', 'fund_amount']) this.unset(f, k);
     }
 
     let funds = line['fund_distribution'];
@@ -445,12 +446,12 @@ export class Shaper {
         continue;
       }
       const at = this.lineOf(fund);
-      const r: Fields = { ...f };
+      const r = this.copy(f);
       this.code(r, 'fund_code', fund['fund_code'], at);
       const percent = this.take(at, 'fund_percent', fund['percent']);
-      if (percent !== undefined) r['fund_percent'] = percent;
+      if (percent !== undefined) this.set(r, 'fund_percent', percent, fund['percent'] instanceof JsonNumber);
       const amount = this.take(at, 'fund_amount', fund['amount']);
-      if (amount !== undefined) r['fund_amount'] = amount;
+      if (amount !== undefined) this.set(r, 'fund_amount', amount, fund['amount'] instanceof JsonNumber);
       this.emit(at, r);
       emitted = true;
     }
@@ -529,21 +530,64 @@ export class Shaper {
 
   /** Code fields come as Alma's `{"value": "X", "desc": "…"}` or as a plain "X". */
   private code(f: Fields, col: string, v: JsonValue | undefined, row: number): void {
-    const c = this.take(row, col, isObject(v) ? v['value'] : v);
-    if (c !== undefined) f[col] = c;
+    const value = isObject(v) ? v['value'] : v;
+    const c = this.take(row, col, value);
+    if (c !== undefined) this.set(f, col, c, value instanceof JsonNumber);
   }
 
   /** Alma writes dates as `2022-01-12Z` (a date with a zone); the canonical form has no zone. */
   private date(f: Fields, col: string, v: JsonValue | undefined, row: number): void {
     const c = this.take(row, col, v);
-    if (c !== undefined) f[col] = c.endsWith('Z') ? c.slice(0, -1) : c;
+    if (c !== undefined) this.set(f, col, c.endsWith('Z') ? c.slice(0, -1) : c, v instanceof JsonNumber);
+  }
+
+  /**
+   * The columns of each record's fields (and of the invoice and line fields they are copied
+   * from) whose cell was a JSON number written like `1.200`: the record's `native`
+   * (SourceRecord.native), so the rules read its dot as the decimal point it is. Kept beside the
+   * fields, whose text is unchanged. Only that form is noted, the one a text leaves in doubt
+   * (domain/findings.ts `isDotGrouped`): the other numbers need no note, and a file of numbers
+   * costs no set a row.
+   */
+  private readonly numbers = new WeakMap<Fields, Set<string>>();
+
+  /** `f[col] = c`, noting whether the cell was a JSON number (`number`) written like `1.200`. */
+  private set(f: Fields, col: string, c: string | undefined, number: boolean): void {
+    const had = f[col] !== undefined; // only a cell given before can be marked (a look-up less a cell)
+    f[col] = c;
+    if (number && c !== undefined && isDotGrouped(c)) {
+      let s = this.numbers.get(f);
+      if (s === undefined) this.numbers.set(f, (s = new Set()));
+      s.add(col);
+    } else if (had) this.numbers.get(f)?.delete(col);
+  }
+
+  private unset(f: Fields, col: string): void {
+    delete f[col];
+    this.numbers.get(f)?.delete(col);
+  }
+
+  private isNumber(f: Fields, col: string): boolean {
+    return this.numbers.get(f)?.has(col) === true;
+  }
+
+  /** A copy of `f`, with the columns that are JSON numbers in it. */
+  private copy(f: Fields): Fields {
+    const c = { ...f };
+    const s = this.numbers.get(f);
+    if (s !== undefined && s.size > 0) this.numbers.set(c, new Set(s));
+    return c;
   }
 
   private emit(row: number, fields: Fields): void {
     this.sharedLine.see(row, fields);
     const problems = this.pending.length > 0 ? this.pending : undefined;
     if (problems !== undefined) this.pending = [];
-    this.out.push({ kind: 'record', record: { source: { file: this.file, row }, fields, ...(problems !== undefined ? { problems } : {}) } });
+    const native = this.numbers.get(fields);
+    this.out.push({
+      kind: 'record',
+      record: { source: { file: this.file, row }, fields, ...(problems !== undefined ? { problems } : {}), ...(native !== undefined && native.size > 0 ? { native } : {}) },
+    });
   }
 }
 

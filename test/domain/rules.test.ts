@@ -146,6 +146,36 @@ describe('amounts written like 1.200 (a dot between thousands, or three decimals
   });
 });
 
+describe('an amount that was a JSON number (SourceRecord.native): no thousands separator, so 1.200 is 1.2', () => {
+  /** One record: BASE in `currency` with `cells`; the `native` ones were JSON numbers in the file. Its decimals problems. */
+  const one = (currency: string, cells: Row, native: readonly string[]) =>
+    found(validateRecords([{ source: { file: 'b.json', row: 2 }, fields: { ...BASE, currency, ...cells }, native: new Set(native) }])).filter((c) =>
+      /:(ambiguous_number|too_many_decimals)$/.test(c),
+    );
+  const LINE_VAT = { vat_type: 'LINEEXCLUSIVE', vat_per_invoice_line: 'true' };
+  it.each<[name: string, currency: string, cells: Row, native: string[], expected: string[]]>([
+    ['EUR total and price 1.200', 'EUR', { total_amount: '1.200', price: '1.200' }, ['total_amount', 'price'], []],
+    ['USD 10.000', 'USD', { total_amount: '10.000', price: '10.000' }, ['total_amount', 'price'], []],
+    ['JPY 1.000 (1 yen)', 'JPY', { total_amount: '1.000', price: '1.000' }, ['total_amount', 'price'], []],
+    ['EUR -1.200 (a credit note)', 'EUR', { total_amount: '-1.200', price: '-1.200' }, ['total_amount', 'price'], []],
+    ['EUR vat_amount', 'EUR', { vat_amount: '1.200' }, ['vat_amount'], []],
+    ['EUR shipment, overhead, insurance, discount', 'EUR', { shipment: '1.200', overhead: '1.200', insurance: '1.200', discount: '1.200' }, ['shipment', 'overhead', 'insurance', 'discount'], []],
+    ['EUR line_vat_amount', 'EUR', { ...LINE_VAT, line_vat_amount: '1.200' }, ['line_vat_amount'], []],
+    ['EUR fund_amount 100.000', 'EUR', { fund_amount: '100.000' }, ['fund_amount'], []],
+    // Decimals that count are still too many, said with the number's text as the file has it.
+    ['EUR 1.234: too_many_decimals, as a text (a shipment 1.200 beside it is 1.2)', 'EUR', { total_amount: '1.234', price: '1.234', shipment: '1.200' }, ['total_amount', 'price', 'shipment'], ['2:total_amount:too_many_decimals', '2:price:too_many_decimals']],
+    // Only the cells that were numbers: the text "1.200" beside them is still refused.
+    ['EUR total a number, price a text', 'EUR', { total_amount: '1.200', price: '1.200' }, ['total_amount'], ['2:price:ambiguous_number']],
+  ])('%s', (_, currency, cells, native, expected) => expect(one(currency, cells, native)).toEqual(expected));
+
+  it('is read as its value, its text unchanged in messages', () => {
+    const r = validateRecords([{ source: { file: 'b.json', row: 2 }, fields: { ...BASE, currency: 'EUR', total_amount: '1.200', price: '1.205' }, native: new Set(['total_amount', 'price']) }]);
+    const inv = r.invoices[0]!;
+    expect(inv.problems.filter((p) => p.column === 'price').map((p) => p.message)).toEqual(['price "1.205" has 3 decimal places; EUR has 2']);
+    expect(inv.problems.filter((p) => p.column === 'total_amount').map((p) => p.code)).toEqual(['total_mismatch']); // 1.2, not 1,200 nor ambiguous
+  });
+});
+
 describe('fund distributions', () => {
   it.each<Case>([
     ['one fund, percent 100', [{ fund_percent: '100' }], []],

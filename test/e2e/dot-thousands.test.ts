@@ -55,3 +55,28 @@ describe('an amount written 1.200 (1,200 or 1.2?) in a currency of two decimals 
     ]);
   });
 });
+
+// A JSON number has no thousands separator (RFC 8259 §6): `1.200` written as a number is 1.2,
+// loaded as such; the same amount in quotes is a text, and refused as in CSV.
+describe('an amount written 1.200 as a JSON number', () => {
+  const invoice = (number: string, amount: string): string =>
+    `{"invoice_number": "${number}", "invoice_date": "2025-02-20", "vendor": "HARRAS", "vendor_account": "HARRAS-EUR", "currency": "EUR", "payment_method": "BANKTRANSFER", ` +
+    `"total_amount": ${amount}, "line_number": "1", "line_type": "OTHER", "price": ${amount}, "quantity": 1, "fund_code": "CHEM", "fund_percent": 100}`;
+
+  it('is 1.2 EUR: a dry run plans it (exit 0), its total 1.20 in the --json report; in quotes it is refused', async () => {
+    const path = join(dir, 'numbers.json');
+    writeFileSync(path, `[\n${invoice('N-1', '1.200')}\n]\n`);
+    const res = await runCli(['--dry-run', '--json', path], { env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state-3') } });
+    expect(res.code, res.stderr).toBe(0);
+    const report = JSON.parse(res.stdout) as ReportDocument;
+    expect(report.invoices.map((i) => [i.number, i.status, i.total, i.currency, i.issues])).toEqual([['N-1', 'planned', '1.20', 'EUR', []]]);
+    expect(report.issues).toEqual([]);
+
+    const quoted = join(dir, 'texts.jsonl');
+    writeFileSync(quoted, `${invoice('T-1', '"1.200"')}\n`);
+    const text = await runCli(['--dry-run', '--json', quoted], { env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state-4') } });
+    expect(text.code, text.stderr).toBe(3);
+    const refused = JSON.parse(text.stdout) as ReportDocument;
+    expect(refused.invoices.map((i) => [i.number, i.status, i.issues.map((p) => `${p.column}:${p.code}`)])).toEqual([['T-1', 'invalid', ['total_amount:ambiguous_number', 'price:ambiguous_number']]]);
+  });
+});

@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { JsonNumber, JsonSyntaxError, parseJson } from '../../src/common/json.js';
 import { LfLines } from '../../src/input/json.js';
-import { codes, fixture, read, rows } from './helpers.js';
+import { codes, fixture, read, rows, type Result } from './helpers.js';
+import { validateRecords } from '../../src/domain/validate.js';
+import { found } from '../domain/helpers.js';
 import { samplePath } from '../helpers/samples.js';
 
 const sample = samplePath;
@@ -674,5 +676,85 @@ describe('JSON: keys of a nested Alma invoice or line that its shape does not re
     ]);
     expect(r.records).toHaveLength(1);
     expect((await read('all.json', page.replace('57', '1'))).problems).toEqual([]);
+  });
+});
+
+/**
+ * A JSON number has no thousands separator (RFC 8259 §6): `1.200` is 1.2. The reader says which
+ * cells were numbers (SourceRecord.native), their text unchanged, so the rules do not refuse them
+ * as `ambiguous_number` (domain/findings.ts `dotThousands`); a text "1.200" still is.
+ */
+describe('JSON: amounts written as numbers, not texts', () => {
+  const marks = (r: Result): [Record<string, string | undefined>, string[]][] => r.records.map((x) => [x.fields, [...(x.native ?? [])].sort()]);
+
+  it('flat rows and JSON Lines: a number written like 1.200 is marked, every number keeps its digits as the file has them; texts are not marked', async () => {
+    const flat = await read('f.json', '[{"invoice_number": "A-1", "total_amount": 1.200, "price": "1.200", "shipment": 1234.50, "quantity": 2, "fund_amount": 12345678901234567890.12, "discount": 1e3}]');
+    expect(marks(flat)).toEqual([
+      [
+        { invoice_number: 'A-1', total_amount: '1.200', price: '1.200', shipment: '1234.50', quantity: '2', fund_amount: '12345678901234567890.12', discount: '1000' },
+        ['total_amount'], // the others need no note: no text of theirs could be read two ways
+      ],
+    ]);
+    const lines = await read('f.jsonl', '{"invoice_number": "A-1", "total_amount": 1.200}\n{"invoice_number": "A-1", "total_amount": "1.200"}\n');
+    expect(marks(lines)).toEqual([
+      [{ invoice_number: 'A-1', total_amount: '1.200' }, ['total_amount']],
+      [{ invoice_number: 'A-1', total_amount: '1.200' }, []],
+    ]);
+  });
+
+  it("a nested Alma invoice: the invoice's, its VAT's and charges', each line's and each fund's numbers, copied to every row of the line", async () => {
+    const doc = {
+      number: 'A-1',
+      vendor: { value: 'V' },
+      total_amount: 'TOTAL',
+      invoice_vat: { vat_amount: 'VAT' },
+      additional_charges: { shipment: 'SHIP' },
+      invoice_lines: {
+        invoice_line: [
+          { number: '1', price: 'PRICE', invoice_line_vat: { vat_amount: 'LVAT' }, fund_distribution: [{ fund_code: { value: 'F1' }, amount: 'FUND' }, { fund_code: { value: 'F2' }, amount: '"2.500"' }] },
+          { number: '2', price: '"3.000"', vat_amount: 'LVAT' },
+        ],
+      },
+    };
+    const text = JSON.stringify(doc).replace(/"(TOTAL|VAT|SHIP|PRICE|LVAT|FUND)"/g, '1.200').replace(/"\\"(.*?)\\""/g, '"$1"');
+    const r = await read('n.json', text);
+    expect(r.problems).toEqual([]);
+    const got = r.records.map((x) => [x.fields['line_number'], x.fields['fund_code'], [...(x.native ?? [])].sort()]);
+    const invoice = ['shipment', 'total_amount', 'vat_amount'];
+    expect(got).toEqual([
+      ['1', 'F1', ['fund_amount', 'line_vat_amount', 'price', ...invoice].sort()],
+      ['1', 'F2', ['line_vat_amount', 'price', ...invoice].sort()], // its fund amount is the text "2.500"
+      ['2', undefined, ['line_vat_amount', ...invoice].sort()], // its price is the text "3.000"; its flat vat_amount key a number
+    ]);
+    expect(r.records.every((x) => x.fields['total_amount'] === '1.200')).toBe(true);
+  });
+
+  // Read, grouped and checked as the CLI does: the rules see what the reader marked.
+  const HEAD = '"invoice_number": "A-1", "invoice_date": "2025-02-20", "vendor": "V", "currency": "EUR", "line_number": "1", "fund_code": "F"';
+  it.each<[name: string, body: string, expected: string[], total: string | undefined]>([
+    ['numbers 1.200: 1.2', '"total_amount": 1.200, "price": 1.200', [], '1.2'],
+    ['numbers 10.000', '"total_amount": 10.000, "price": 10.000', [], '10'],
+    ['numbers -1.200 (a credit note)', '"total_amount": -1.200, "price": -1.200', [], '-1.2'],
+    // Beside a number 1.200 shipment (refused as ambiguous before), as every case below: what the
+    // reader keeps of a number is its digits, whatever they are.
+    ['number 1234.50: its text kept', '"total_amount": 1235.70, "price": 1234.50, "shipment": 1.200', [], '1235.7'],
+    ['the largest number Alma takes, exactly', '"total_amount": 999999999999.990, "price": 999999999998.790, "shipment": 1.200', [], '999999999999.99'],
+    ['number 1e3', '"total_amount": 1001.2, "price": 1e3, "shipment": 1.200', [], '1001.2'],
+    ['number 1.234: three decimals that count', '"total_amount": 2.434, "price": 1.234, "shipment": 1.200', ['2:total_amount:too_many_decimals', '2:price:too_many_decimals'], undefined],
+    ['number total, text price', '"total_amount": 1.200, "price": "1.200"', ['2:price:ambiguous_number'], undefined],
+  ])('EUR, %s', async (_, body, expected, total) => {
+    const r = await read('e.json', `[\n{${HEAD}, ${body}}\n]`);
+    const g = validateRecords(r.records);
+    expect(found(g).filter((c) => !c.endsWith(':mapping_needed'))).toEqual(expected);
+    expect(g.invoices[0]!.invoice?.header.totalAmount.toFixed()).toBe(total);
+  });
+
+  it('a text "1.200" keeps the advice of a --mapping profile; a number never gets it', async () => {
+    const r = await read('e.json', `[\n{${HEAD}, "total_amount": "1.200", "price": 1.200}\n]`);
+    const messages = validateRecords(r.records).invoices[0]!.problems.map((p) => `${p.column}: ${p.message}`);
+    expect(messages).toEqual([
+      'total_amount: total_amount "1.200" could be 1,200 (a dot between thousands) or 1.2 (a decimal point and three decimals); EUR has 2: write 1200 or 1.20, ' +
+        'or, for a file that writes amounts with a decimal comma, read it with a --mapping profile ("numbers": {"decimal": ",", "thousands": "."})',
+    ]);
   });
 });

@@ -83,6 +83,7 @@ export class RecordMapper {
     }
     const problems: Problem[] = input.problems !== undefined ? [...input.problems] : [];
     let written: Record<string, string> | undefined;
+    let numbers: Set<string> | undefined;
     let refused: Record<string, string> | undefined = input.refused !== undefined ? { ...input.refused } : undefined;
     const from = (key: string): string => {
       const where = origin.get(key);
@@ -105,6 +106,9 @@ export class RecordMapper {
       const r = this.cell(key, raw, native?.has(key) === true);
       if (typeof r === 'string') {
         fields[key] = r;
+        // A number in the file (a JSON number, a workbook's number cell) written like `1.200`, kept
+        // as it is, not replaced by the value map: no thousands separator in it (SourceRecord.native).
+        if (native?.has(key) === true && r === raw && isDotGrouped(r)) (numbers ??= new Set()).add(key);
         // A number or date the dialect rewrote: messages quote the vendor's text (SourceRecord.written).
         // So is an amount like `1.200` the profile's declared numbers format read as it is: the
         // profile settled that its dot is a decimal point, which the rules otherwise refuse as
@@ -121,7 +125,10 @@ export class RecordMapper {
         (refused ??= {})[key] = raw.trim();
       }
     }
-    for (const [column, value] of this.profile.constants) fields[column] = value;
+    for (const [column, value] of this.profile.constants) {
+      fields[column] = value;
+      numbers?.delete(column);
+    }
     if (this.profile.defaults.size > 0) this.fillDefaults(fields);
     // Rows of CSV and workbooks each have their own line: only JSON's can share one.
     this.sharedLine.see(input.source.row, fields);
@@ -129,6 +136,7 @@ export class RecordMapper {
     if (problems.length > 0) record.problems = problems;
     if (written !== undefined) record.written = written;
     if (refused !== undefined) record.refused = refused;
+    if (numbers !== undefined && numbers.size > 0) record.native = numbers;
     this.out.push({ kind: 'record', record });
   }
 
