@@ -41,7 +41,7 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
   for (const source of sources) {
     for await (const batch of readEventBatches(source, { encoding: cfg.encoding, sheet: cfg.sheet })) {
       for (const ev of batch) {
-        if (ev.kind === 'record') records.push({ source: ev.record.source, fields: ev.record.fields });
+        if (ev.kind === 'record') records.push({ source: ev.record.source, fields: ev.record.fields, native: ev.record.native });
         else issues.push(ev.problem);
       }
     }

@@ -39,7 +39,10 @@ export interface PaymentRequest {
   voucherNumber?: string | undefined;
   voucherDate?: string | undefined;
   voucherAmount?: Decimal | undefined;
-  /** `voucher_amount` as the file writes it (`1.200`), for the check against the invoice's currency. */
+  /**
+   * `voucher_amount` as the file writes it (`1.200`), for the check against the invoice's currency
+   * (`dotThousands`); undefined for a JSON number, which has no thousands separator (SourceRecord.native).
+   */
   voucherAmountText?: string | undefined;
   voucherCurrency?: string | undefined;
   note?: string | undefined;
@@ -57,6 +60,8 @@ export interface PaymentEntry {
 export interface PaymentRecord {
   source: Provenance;
   fields: Record<string, string | undefined>;
+  /** The columns (as `fields` names them) whose cell was a JSON number written like `1.200` (SourceRecord.native). */
+  native?: ReadonlySet<string> | undefined;
 }
 
 const KNOWN: ReadonlySet<string> = new Set(PAYMENT_COLUMNS);
@@ -103,8 +108,10 @@ export function checkPayments(records: Iterable<PaymentRecord>): { entries: Paym
     let file = files.get(rec.source.file);
     if (file === undefined) files.set(rec.source.file, (file = { unknown: [], seen: new Set(), status: false }));
     const f: Record<string, string | undefined> = {};
+    let number = false; // voucher_amount was a JSON number: 1.200 is 1.2 (RFC 8259 §6)
     for (const [name, value] of Object.entries(rec.fields)) {
       const col = name.trim().toLowerCase();
+      if (col === 'voucher_amount' && rec.native?.has(name) === true) number = true;
       const text = value?.trim();
       if (col === 'payment_status') file.status = true;
       if (!KNOWN.has(col)) {
@@ -116,7 +123,7 @@ export function checkPayments(records: Iterable<PaymentRecord>): { entries: Paym
       }
       if (text !== undefined && text !== '') f[col] = text;
     }
-    const entry = checkOne(rec.source, f);
+    const entry = checkOne(rec.source, f, number);
     const k = `${entry.key.vendor}\u0000${entry.key.number}`;
     const first = seen.get(k);
     if (first !== undefined && entry.key.number !== '') {
@@ -142,7 +149,7 @@ export function checkPayments(records: Iterable<PaymentRecord>): { entries: Paym
 }
 
 
-function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): PaymentEntry {
+function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>, numberAmount = false): PaymentEntry {
   const problems: Problem[] = [];
   const err = (column: PaymentColumn, code: string, message: string): void => void problems.push(problem(at, code, message, { column }));
   const value = <T>(column: PaymentColumn, codec: (t: string, c: string) => T | CellError): T | undefined => {
@@ -179,7 +186,8 @@ function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): Pa
     // A negative voucher is a credit note's: checked against the invoice's total once it is found (checkLocated).
     const places = currency !== undefined ? minorUnits(currency) : undefined;
     // `1.200` EUR: 1,200 or 1.2? Refused, not guessed (domain/findings.ts `dotThousands`; a payments file takes no mapping profile).
-    const ambiguous = places === undefined ? undefined : dotThousands(f.voucher_amount ?? '', currency!, places, false);
+    // A JSON number is not asked (`numberAmount`): it has no thousands separator, `1.200` is 1.2.
+    const ambiguous = places === undefined || numberAmount ? undefined : dotThousands(f.voucher_amount ?? '', currency!, places, false);
     if (ambiguous !== undefined) err('voucher_amount', 'ambiguous_number', `voucher_amount ${quote(f.voucher_amount ?? '')} ${ambiguous}`);
     else if (places !== undefined && voucherAmount.decimalPlaces() > places) {
       err('voucher_amount', 'too_many_decimals', `voucher_amount ${quote(f.voucher_amount ?? '')} has more decimals than ${currency} has (${places})`);
@@ -205,7 +213,7 @@ function checkOne(at: Provenance, f: Partial<Record<PaymentColumn, string>>): Pa
           voucherNumber: f.voucher_number,
           voucherDate,
           voucherAmount,
-          voucherAmountText: voucherAmount === undefined ? undefined : f.voucher_amount,
+          voucherAmountText: voucherAmount === undefined || numberAmount ? undefined : f.voucher_amount,
           voucherCurrency: currency,
           note: f.note,
         };

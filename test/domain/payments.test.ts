@@ -86,6 +86,17 @@ describe('payment rows against the invoices they name', () => {
     expect(codesFor('1.200', 'KWD', '1.2')).toEqual([]);
     expect(codesFor('12.5000', 'USD', '12.5')).toEqual([]);
   });
+  // A JSON number has no thousands separator (RFC 8259 §6): 1.200 written as one is 1.2 (SourceRecord.native).
+  it('a voucher that was a JSON number 1.200 is 1.2, in its voucher_currency or the invoice\'s; the text beside it is still ambiguous', () => {
+    const number = (fields: Record<string, string>) => ({ source: { file: 'p.json', row: 2 }, fields, native: new Set(['voucher_amount']) });
+    const { entries } = checkPayments([number({ ...PAID, voucher_amount: '1.200', voucher_currency: 'EUR' }), rec(3, { ...PAID, invoice_number: 'N2', voucher_amount: '1.200', voucher_currency: 'EUR' })]);
+    expect(entries.map((e) => e.problems.map((p) => `${p.column}:${p.code}`))).toEqual([[], ['voucher_amount:ambiguous_number']]);
+    expect(entries[0]!.request?.voucherAmount?.toFixed()).toBe('1.2');
+    const bare = checkPayments([number({ ...PAID, voucher_amount: '1.200', voucher_currency: '' })]).entries;
+    const inv: LocatedInvoice = { id: '7', number: 'N1', vendor: 'V', currency: 'EUR', totalAmount: '1.2' };
+    expect(bare[0]!.problems).toEqual([]);
+    expect(checkLocated(bare, new Map([[bare[0]!, inv]])).get(bare[0]!) ?? []).toEqual([]);
+  });
   it('says why a negative voucher is refused', () => {
     const { entries } = checkPayments([rec(2, { ...PAID, voucher_amount: '-1' })]);
     const found = checkLocated(entries, new Map([[entries[0]!, { id: '7', number: 'N1', vendor: 'V', currency: 'USD', totalAmount: '120' }]]));
