@@ -30,6 +30,11 @@ export interface BatchOptions {
    * `ReadInterrupted` — the inputs' streams are destroyed, so a stalled one ends too.
    */
   listen?: (() => AbortSignal) | undefined;
+  /**
+   * Told the inputs once they have been read in full (the last reading of each, when the files
+   * were read twice): a load looks at them again just before its first write (`changedAfterRead`).
+   */
+  onRead?: ((sources: readonly InputSource[]) => void) | undefined;
   /** Today's date (`YYYY-MM-DD`) for the invoice date check (src/domain/dates.ts); default the local date. */
   today?: string | undefined;
 }
@@ -91,7 +96,9 @@ async function scanInputs<T, I>(
   try {
     if (files.every(isRegularFile)) {
       try {
-        return await scanSources(sources, opts, each, true, signal);
+        const scanned = await scanSources(sources, opts, each, true, signal);
+        opts.onRead?.(sources);
+        return scanned;
       } catch (err) {
         if (!(err instanceof InvoiceResumed)) throw err;
         closeSources(sources);
@@ -99,7 +106,9 @@ async function scanInputs<T, I>(
         for (const f of files) sources.push(await openInputFile(f, { onWait: opts.onWait }));
       }
     }
-    return await scanSources(sources, opts, each, false, signal);
+    const scanned = await scanSources(sources, opts, each, false, signal);
+    opts.onRead?.(sources);
+    return scanned;
   } catch (err) {
     // A destroyed stream fails its reader in its own words: the signal is the cause.
     if (signal?.aborted === true) throw new ReadInterrupted();

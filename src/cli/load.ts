@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { ReadInterrupted, readBatch, scanBatch } from './batch.js';
+import { changedAfterRead, type InputSource } from '../input/read.js';
 import { listenForInterrupts, type Interrupts } from './interrupts.js';
 import { outlineInvoice } from '../domain/rules.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
@@ -48,8 +49,10 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   // The online dry run's look-ups do not listen for signals (a Ctrl-C there is Node's own): nor does its read.
   const reader = cfg.dryRun && cfg.online === true ? undefined : readListener(cfg, term);
   let plan: Plan;
+  // The inputs as read, looked at again just before the first write (send.ts).
+  let read: readonly InputSource[] = [];
   try {
-    plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet, onWait: waitNotice(cfg, term), listen: reader?.listen });
+    plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet, onWait: waitNotice(cfg, term), listen: reader?.listen, onRead: (sources) => (read = sources) });
   } catch (err) {
     reader?.interrupts()?.dispose();
     if (!(err instanceof ReadInterrupted)) throw err;
@@ -83,7 +86,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   // The sending half (engine, journal, HTTP client, sandbox) is loaded only when something is
   // sent: a dry run then starts in a fraction of the time (~0.2 s less, issue #5).
   const { sendPlan } = await import('./send.js');
-  return sendPlan(cfg, term, plan, { emitReport: emit, readKeyFile }, definition, profile, interrupts);
+  return sendPlan(cfg, term, plan, { emitReport: emit, readKeyFile }, definition, profile, interrupts, () => changedAfterRead(read));
 }
 
 /**

@@ -31,6 +31,7 @@ import { openTarget, type OpenedRun } from './open-target.js';
 import { listenForInterrupts, type Interrupts } from './interrupts.js';
 import { claimInvoices, openLockedJournal, readOtherJournals } from './journals.js';
 import { maskMessage } from '../common/shown-secrets.js';
+import { oneLine } from '../common/shown.js';
 
 type Progress = ReturnType<typeof createProgress>;
 
@@ -47,6 +48,11 @@ export async function sendPlan(
   profile: TargetProfile,
   /** Listening since before the batch was read (load.ts): a signal from then on is this run's. */
   listening?: Interrupts,
+  /**
+   * The input files looked at again (load.ts, `changedAfterRead`): a `file_changed` error for each
+   * that changed since it was read. Asked once, just before the first write.
+   */
+  changedSinceRead?: () => Promise<Problem[]>,
 ): Promise<number> {
   const interactive = term.interactive && !cfg.quiet;
   const progress = createProgress({
@@ -133,6 +139,11 @@ export async function sendPlan(
     const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups, stopSending, elsewhere);
     if (typeof checked === 'number') return checked;
     plan = checked;
+    // The checks and look-ups took seconds after a read of milliseconds: a file still being
+    // uploaded whose transfer stalled inside its last value read whole, and grows only now.
+    // Nothing is written from it (README "What is checked before anything is sent").
+    const changed = (await changedSinceRead?.()) ?? [];
+    if (changed.length > 0) return await refuseChangedFiles(cfg, term, deps, progress, opened, plan, profile, changed);
     // From here writes go: the first Ctrl-C waits for the requests in flight (README "Interrupts").
     signals.soft.removeEventListener('abort', endReads);
 
@@ -159,6 +170,22 @@ export async function sendPlan(
   });
   const unwritten = await deps.emitReport(cfg, term, report, plan, opened?.target);
   return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: true }), unwritten, sentOpts(wrote, outcome.stopped !== undefined, report.summary.requests, profile.label, refused));
+}
+
+/**
+ * An input that changed after it was read, seen just before the first write: its `file_changed`
+ * errors join the batch's issues and nothing is written — exit 3, as for the same error found
+ * while the file was read. Only the checks and look-ups (reads) were sent.
+ */
+async function refuseChangedFiles(cfg: Config, term: Terminal, deps: OnlineDeps, progress: Progress, opened: OpenedRun, plan: Plan, profile: TargetProfile, changed: readonly Problem[]): Promise<number> {
+  progress.stop();
+  const refused: Plan = { ...plan, issues: [...plan.issues, ...changed] };
+  const report = buildReport({ target: profile.name, dryRun: false, plan: refused, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind });
+  const unwritten = await deps.emitReport(cfg, term, report, refused, opened.target);
+  const files = changed.map((p) => oneLine(p.file)).join(', ');
+  const said = opened.requestCount() > 0 ? `Nothing was written to ${profile.label}` : 'Nothing was sent';
+  process.stderr.write(term.errStyle.red(`${said}: ${files} changed after ${changed.length === 1 ? 'it was' : 'they were'} read [file_changed] — still being copied or uploaded? Run again once the transfer is complete.`) + '\n');
+  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
 }
 
 /**

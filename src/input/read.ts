@@ -5,7 +5,7 @@
 import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { problem } from '../domain/problem.js';
+import { problem, type Problem } from '../domain/problem.js';
 import { UsageError } from '../common/errors.js';
 import { oneLine } from '../common/shown.js';
 import { pathReason } from '../common/path-reasons.js';
@@ -25,10 +25,11 @@ export interface InputSource {
   name: string;
   bytes: AsyncIterable<Uint8Array>;
   /**
-   * Asked once the bytes are read: how the file changed since it was opened (its size or
-   * modification time), or undefined. Files only (`openInputFile`).
+   * Asked once the bytes are read, and again just before the first write (`changedAfterRead`):
+   * how the file changed since it was opened (its size, modification time or inode), or
+   * undefined. `since` words the answer ('opened' by default). Files only (`openInputFile`).
    */
-  changed?: (() => Promise<string | undefined>) | undefined;
+  changed?: ((since?: ChangedSince) => Promise<string | undefined>) | undefined;
 }
 
 export type Format = 'csv' | 'json' | 'jsonl';
@@ -177,6 +178,24 @@ async function changedProblem(source: InputSource): Promise<InputEvent[]> {
   return [{ kind: 'problem', problem: problem({ file: source.name }, 'file_changed', message) }];
 }
 
+/**
+ * The same look again, later: just before a load's first write, seconds after the read (the
+ * checks and look-ups come between). A file still being uploaded whose transfer stalled inside
+ * its last value (`POL-101` of `POL-1013`) reads whole — every cell there, no change during the
+ * read — and only a later look sees it grow. One `file_changed` error for each such file; the
+ * CLI then sends nothing (README "What is checked before anything is sent").
+ */
+export async function changedAfterRead(sources: readonly InputSource[]): Promise<Problem[]> {
+  const found: Problem[] = [];
+  for (const source of sources) {
+    const how = await source.changed?.('read');
+    if (how === undefined) continue;
+    const message = `the file changed after it was read (${how}): it is most likely still being copied or uploaded, and what was read may end inside a value. Nothing was sent; run again once the transfer is complete`;
+    found.push(problem({ file: source.name }, 'file_changed', message));
+  }
+  return found;
+}
+
 export interface OpenOptions {
   /**
    * Told before opening a named pipe (FIFO): opening one blocks until a writer opens its other
@@ -235,13 +254,26 @@ export async function openInputFile(path: string, opts: OpenOptions = {}): Promi
     throw err;
   }
   // Only a regular file has a size to compare: a pipe or a device has none.
-  const changed = opened.isFile() ? () => stat(path).then((now) => howChanged(opened, now), () => 'it cannot be found any more') : undefined;
+  const changed = opened.isFile() ? (since: ChangedSince = 'opened') => stat(path).then((now) => howChanged(opened, now, since), () => 'it cannot be found any more') : undefined;
   return { name: path, bytes: handle.createReadStream({ highWaterMark: 1 << 16 }), ...(changed !== undefined ? { changed } : {}) };
 }
 
-/** How a file's size or modification time moved between two looks at it; undefined when neither did. */
-function howChanged(before: Pick<Stats, 'size' | 'mtimeMs'>, after: Pick<Stats, 'size' | 'mtimeMs'>): string | undefined {
-  if (after.size !== before.size) return `${before.size} bytes when it was opened, ${after.size} when it had been read`;
-  if (after.mtimeMs !== before.mtimeMs) return 'it was modified after it was opened';
+/** When the earlier look at a file was taken: when it was opened (read time), or once it had been read (before the first write). */
+export type ChangedSince = 'opened' | 'read';
+
+/** What `howChanged` compares of two looks at a file (`fs.Stats` has them). */
+export type FileLook = Pick<Stats, 'size' | 'mtimeMs' | 'ino' | 'dev'>;
+
+/**
+ * How a file moved between two looks at it — its size, its inode (another file renamed onto its
+ * name, as an upload to a temporary name does when it ends) or its modification time; undefined
+ * when none did. Inode 0 is a file system without inodes: not compared. Pure; exported for its test.
+ */
+export function howChanged(before: FileLook, after: FileLook, since: ChangedSince = 'opened'): string | undefined {
+  if (after.size !== before.size) {
+    return since === 'opened' ? `${before.size} bytes when it was opened, ${after.size} when it had been read` : `${before.size} bytes when it was read, ${after.size} now`;
+  }
+  if (before.ino !== 0 && after.ino !== 0 && (after.ino !== before.ino || after.dev !== before.dev)) return `another file took its name after it was ${since}`;
+  if (after.mtimeMs !== before.mtimeMs) return `it was modified after it was ${since}`;
   return undefined;
 }

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { appendFile, chmod, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detectFormat, openInputFile, readRecords, type InputEvent, type InputSource } from '../../src/input/read.js';
+import { changedAfterRead, detectFormat, howChanged, openInputFile, readRecords, type InputEvent, type InputSource } from '../../src/input/read.js';
 import { UsageError } from '../../src/common/errors.js';
 import { codes, fixture, fixtureBytes, read, utf8 } from './helpers.js';
 
@@ -177,6 +177,21 @@ describe('stdin', () => {
   });
 });
 
+describe('howChanged: two looks at a file compared', () => {
+  const look = { size: 100, mtimeMs: 1_000, ino: 7, dev: 1 };
+  it.each([
+    ['the same', look, 'read', undefined],
+    ['grown, since the read', { ...look, size: 130 }, 'read', '100 bytes when it was read, 130 now'],
+    ['grown, during the read', { ...look, size: 130 }, 'opened', '100 bytes when it was opened, 130 when it had been read'],
+    ['another inode', { ...look, ino: 8 }, 'read', 'another file took its name after it was read'],
+    ['another device', { ...look, dev: 2 }, 'read', 'another file took its name after it was read'],
+    ['no inodes (0): only size and time compared', { ...look, ino: 0 }, 'read', undefined],
+    ['touched', { ...look, mtimeMs: 2_000 }, 'opened', 'it was modified after it was opened'],
+  ] as const)('%s', (_, after, since, said) => {
+    expect(howChanged(look, after, since)).toBe(said);
+  });
+});
+
 describe('openInputFile', () => {
   let dir = '';
   beforeAll(async () => {
@@ -278,6 +293,47 @@ describe('openInputFile', () => {
       const events = await readWhile(path, async () => {});
       expect(fileProblems(events)).toEqual([]);
       expect(events).toHaveLength(20_000);
+    });
+  });
+
+  describe('looked at again after the read (changedAfterRead, just before a load\'s first write)', () => {
+    async function readAll(path: string): Promise<{ source: InputSource; events: InputEvent[] }> {
+      const source = await openInputFile(path);
+      return { source, events: await collect(source) };
+    }
+
+    it('an upload that stalled inside its last value reads whole, then grows: file_changed', async () => {
+      const path = join(dir, 'uploading.csv');
+      await writeFile(path, 'invoice_number,vendor,po_line\nG-1,GOBI,POL-101');
+      const { source, events } = await readAll(path);
+      expect(events.filter((e) => e.kind === 'problem')).toEqual([]);
+      await appendFile(path, '3\n');
+      expect(await changedAfterRead([source])).toEqual([
+        {
+          file: path,
+          code: 'file_changed',
+          severity: 'error',
+          message: 'the file changed after it was read (46 bytes when it was read, 48 now): it is most likely still being copied or uploaded, and what was read may end inside a value. Nothing was sent; run again once the transfer is complete',
+        },
+      ]);
+    });
+
+    it('left alone, or standard input (nothing to look at): no problem', async () => {
+      const path = join(dir, 'done.csv');
+      await writeFile(path, 'invoice_number,vendor\nG-1,GOBI\n');
+      const { source } = await readAll(path);
+      expect(await changedAfterRead([source, { name: '-', bytes: Readable.from([]) }])).toEqual([]);
+    });
+
+    it('replaced by another file of the same size under its name (an upload renamed into place)', async () => {
+      const path = join(dir, 'renamed.csv');
+      await writeFile(path, 'invoice_number,vendor\nG-1,GOBI\n');
+      const { source } = await readAll(path);
+      const { mtime } = await stat(path);
+      await writeFile(`${path}.part`, 'invoice_number,vendor\nG-2,GOBI\n');
+      await utimes(`${path}.part`, mtime, mtime);
+      await rename(`${path}.part`, path);
+      expect((await changedAfterRead([source])).map((p) => p.message)).toEqual([expect.stringContaining('(another file took its name after it was read)')]);
     });
   });
 
