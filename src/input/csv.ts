@@ -17,6 +17,7 @@ import type { Provenance, SourceRecord } from './record.js';
 import { formatLimit, MAX_CELL_CHARS, MAX_RECORD_CHARS } from './limits.js';
 import { runLabels } from '../common/runs.js';
 import { REJECT_COLUMNS, unquoteRejectCell } from '../common/reject-cells.js';
+import { PAYMENT_COLUMNS } from '../domain/payments.js';
 
 // A record longer than MAX_RECORD_CHARS (csv-parse counts UTF-8 bytes) is almost surely an
 // unclosed quote swallowing the file, or no text at all. csv-parse's guard (`max_record_size`)
@@ -149,6 +150,10 @@ export function splitQuoted(line: string, delimiter: string, quote: string): str
   }
 }
 
+/** A canonical-layout header name (`canonicalHeaderName`) of a load, a payments file or a rejects file. */
+const KNOWN_NAMES: ReadonlySet<string> = new Set<string>([...PAYMENT_COLUMNS, ...REJECT_COLUMNS]);
+const isKnownCanonicalName = (name: string): boolean => isCanonicalColumn(name) || KNOWN_NAMES.has(name);
+
 /** Reads CSV text chunks into records (one per data row) and problems. */
 export class CsvReader implements FormatReader {
   readonly out: InputEvent[] = [];
@@ -183,6 +188,8 @@ export class CsvReader implements FormatReader {
   /** The last data row read: its line and cells (cut_short). */
   private lastRow = 0;
   private lastCells: readonly string[] | undefined;
+  /** The header line's cells as read, compared with `lastLine` by identity (cut_short of a header). */
+  private headerLine: readonly string[] | undefined;
   /** The cells of the last line read, data or not (cut_short). */
   private lastLine: readonly string[] | undefined;
   /**
@@ -208,6 +215,11 @@ export class CsvReader implements FormatReader {
     private readonly onColumns?: ((file: string, columns: readonly string[]) => void) | undefined,
     /** The canonical layout (no profile): header names are read as `canonicalHeaderName` reads them. */
     private readonly canonical = false,
+    /**
+     * Whether a header cell (as written) names a column a profile reads (cut_short of a header
+     * line: `checkCutHeader`). The canonical layout knows its own; without either nothing is.
+     */
+    private readonly knownColumn?: ((cell: string) => boolean) | undefined,
   ) {
     this.titles = new TitleHold(canonical);
   }
@@ -261,7 +273,7 @@ export class CsvReader implements FormatReader {
     const held = this.titles.end();
     if (held !== undefined) this.readHeld(held);
     if (this.names === undefined) return;
-    const cut = !ended && this.checkLastRow();
+    const cut = !ended && (this.checkLastRow() || this.checkCutHeader());
     if (this.heldShort !== undefined && !cut) this.out.push({ kind: 'problem', problem: this.heldShort });
     this.heldShort = undefined;
     // Unnamed and empty throughout: one warning for all of them. A spreadsheet saved as CSV
@@ -304,6 +316,39 @@ export class CsvReader implements FormatReader {
       `the file ends inside this row, with no line break after it and ${cells.length} of the header's ${named} cells: it looks cut short (was it still being copied or downloaded?)${value}; ` +
         `if the file is whole, save it again from the spreadsheet or end it with a line break`,
     );
+    return true;
+  }
+
+  /**
+   * A file that stops inside its header line — no line break after it, no row, and its last
+   * column name none the layout knows (`over` of `overhead`) — was cut short too: an upload
+   * stopped in its first hundred bytes read as a header-only file (`no_rows`, warnings, exit 0),
+   * and a cron job that archives on exit 0 dropped it. A whole header-only file (a last name the
+   * layout knows, or a line break after it) stays a `no_rows` warning, and so does a header
+   * without any name the layout knows (another kind of file).
+   */
+  private checkCutHeader(): boolean {
+    const cells = this.headerLine;
+    if (cells === undefined || this.lastCells !== undefined || cells !== this.lastLine) return false;
+    let last = cells.length - 1;
+    while (last >= 0 && cells[last]!.trim() === '') last--;
+    if (last < 0) return false;
+    const cell = cells[last]!;
+    const known = (i: number): boolean => (this.canonical ? isKnownCanonicalName(this.names![i]!) : (this.knownColumn?.(cells[i]!) ?? false));
+    if (!this.canonical && this.knownColumn === undefined) return false;
+    // A header none of whose names the layout knows is another kind of file, which the layout
+    // check says (domain/group.ts): only a batch's header cut in its last name is this.
+    if (known(last) || !cells.some((_, i) => i < last && known(i))) return false;
+    // Said of the whole file, without a row (domain/problem.ts `Problem.row`): the header is no row of data.
+    this.out.push({
+      kind: 'problem',
+      problem: problem(
+        { file: this.file },
+        'cut_short',
+        `the file ends inside its header line, with no line break after it and no rows, and its last column name ${JSON.stringify(cell.trim().slice(0, 60))} is not one the layout knows: it looks cut short (was it still being copied or downloaded?); ` +
+          `if the file is whole, end its header line with a line break`,
+      ),
+    });
     return true;
   }
 
@@ -488,6 +533,7 @@ export class CsvReader implements FormatReader {
 
   private header(cells: string[], row: number): void {
     this.headerRow = row;
+    this.headerLine = cells;
     this.headerCells = cells.slice();
     this.firstHeaderCell = cells[0];
     // Each joined file's "CSV UTF-8" export starts with its own byte-order mark; only the first is stripped.

@@ -390,6 +390,39 @@ describe('CSV: a file that stops inside a row', () => {
   });
 });
 
+describe('CSV: a file that stops inside its header line', () => {
+  const HEADER = 'invoice_number,invoice_date,vendor,vendor_account,currency,payment_method,total_amount,shipment,overhead';
+  const cutMessage = (name: string): string =>
+    `the file ends inside its header line, with no line break after it and no rows, and its last column name "${name}" is not one the layout knows: it looks cut short (was it still being copied or downloaded?); ` +
+    'if the file is whole, end its header line with a line break';
+  it('is a cut_short error for the file when its last name is no column (head -c 100 of the sample: `over`), however the chunks fall', async () => {
+    const text = HEADER.slice(0, -4); // …,shipment,over
+    for (const cuts of [[], [text.length - 3], [text.length - 1], [10]]) {
+      const r = await read('t.csv', text, { cuts });
+      expect(r.problems.map((p) => [p.file, p.row, p.code, p.severity, p.message])).toEqual([['t.csv', undefined, 'cut_short', 'error', cutMessage('over')]]);
+      expect(r.records).toEqual([]);
+    }
+  });
+  it.each([
+    ['a whole header without a line break (its last name a column)', HEADER],
+    ['a whole header, spelt as a person types it', 'Invoice Number,Vendor,Total Amount'],
+    ['a header of a payments file', 'invoice_number,vendor,payment_status,voucher_number,note'],
+    ['a line break after a header with an unknown last name', `${HEADER.slice(0, -4)}\n`],
+    ['a CRLF after it', `${HEADER.slice(0, -4)}\r\n`],
+    ['a line of delimiters after it, without a break', `${HEADER.slice(0, -4)}\n,,`],
+    ['no name the layout knows (another kind of file: the layout check says so)', 'a,b'],
+  ])('is not said with %s: a header-only file as before', async (_name, text) => {
+    expect(codes(await read('t.csv', text))).toEqual([]);
+  });
+  it('under a mapping profile, the names the profile maps or ignores are known', async () => {
+    const { profileOf, readMapped } = await import('../mapping/helpers.js');
+    const profile = profileOf({ columns: { 'Rechnungsnr.': 'invoice_number', Lieferant: 'vendor', Betrag: 'total_amount' }, ignore: ['Titel'] });
+    expect((await readMapped('v.csv', 'Rechnungsnr.;Lieferant;Betrag', profile)).problems).toEqual([]);
+    expect((await readMapped('v.csv', 'Rechnungsnr.;Lieferant;Titel', profile)).problems).toEqual([]);
+    expect((await readMapped('v.csv', 'Rechnungsnr.;Lieferant;Bet', profile)).problems.map((p) => [p.code, p.message])).toEqual([['cut_short', cutMessage('Bet')]]);
+  });
+});
+
 describe('CSV: a row with fewer cells than the header', () => {
   const TAIL =
     'A line break in a cell without quotes (a note over two lines) splits a row in two: if this line and the one before or after it are one row, join them or put the cell in quotes; ' +

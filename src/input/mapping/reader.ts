@@ -12,7 +12,7 @@ import type { FormatReader, InputEvent } from '../event.js';
 import { INPUT_JSON, LfLines } from '../json.js';
 import { formatLimit, MAX_JSON_DOCUMENT_CHARS, MAX_JSON_VALUE_CHARS } from '../limits.js';
 import type { Format } from '../read.js';
-import { headerKey } from './names.js';
+import { canonicalByHeader, headerKey } from './names.js';
 import { follow, isObject, type JsonObject } from './paths.js';
 import type { MappingProfile } from './profile.js';
 import { RecordMapper, type VendorRecord } from './transform.js';
@@ -77,7 +77,9 @@ class MappedCsvReader implements FormatReader {
 
   constructor(profile: MappingProfile, file: string) {
     const delimiter = profile.csv.delimiter ?? (extname(file).toLowerCase() === '.tsv' ? '\t' : undefined);
-    this.csv = new CsvReader(file, delimiter, profile.csv.quote === '"' ? undefined : profile.csv.quote);
+    // A vendor column the profile maps or ignores, or a canonical one, is a name it knows (a header cut short: csv.ts).
+    const known = (cell: string): boolean => profile.columns.has(headerKey(cell)) || profile.ignore.has(headerKey(cell)) || canonicalByHeader(cell) !== undefined;
+    this.csv = new CsvReader(file, delimiter, profile.csv.quote === '"' ? undefined : profile.csv.quote, undefined, false, known);
     this.mapper = new RecordMapper(profile, file, this.out, 'columns', true);
     this.preamble = new PreambleBlanker(profile.csv.skipLines);
   }
