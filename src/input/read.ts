@@ -190,7 +190,7 @@ export async function changedAfterRead(sources: readonly InputSource[]): Promise
   for (const source of sources) {
     const how = await source.changed?.('read');
     if (how === undefined) continue;
-    const message = `the file changed after it was read (${how}): it is most likely still being copied or uploaded, and what was read may end inside a value. Nothing was sent; run again once the transfer is complete`;
+    const message = `the file changed after it was read (${how}): it is most likely still being copied or uploaded, and what was read may end inside a value. Run again once the transfer is complete`;
     found.push(problem({ file: source.name }, 'file_changed', message));
   }
   return found;

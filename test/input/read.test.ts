@@ -313,7 +313,7 @@ describe('openInputFile', () => {
           file: path,
           code: 'file_changed',
           severity: 'error',
-          message: 'the file changed after it was read (46 bytes when it was read, 48 now): it is most likely still being copied or uploaded, and what was read may end inside a value. Nothing was sent; run again once the transfer is complete',
+          message: 'the file changed after it was read (46 bytes when it was read, 48 now): it is most likely still being copied or uploaded, and what was read may end inside a value. Run again once the transfer is complete',
         },
       ]);
     });
