@@ -203,6 +203,13 @@ interface InvoiceAcc {
    * (`SourceRecord.native`), by `row \u0000 column`: becomes `Field.native`. Undefined without such a cell.
    */
   native: Set<string> | undefined;
+  /**
+   * Two of the invoice's records began on one line of the file (JSON written on one line): marks
+   * kept by `row \u0000 column` would be shared between them — one record's text `"1.200"` taken
+   * as another's number 1.200 (wrong money). Such an invoice keeps no marks: its `1.200`-like
+   * amounts are refused as texts are (`ambiguous_number`, README "Columns").
+   */
+  sharedRow: boolean;
 }
 
 export interface GroupResult<I = Invoice> {
@@ -335,6 +342,10 @@ export class InvoiceGrouper<I = Invoice> {
       duplicateInFile(inv, file.name, row);
       (inv.otherRows ??= []).push({ file: file.name, row });
       return;
+    }
+    if (inv.rows.length > 0 && inv.rows[inv.rows.length - 1] === row && !inv.sharedRow) {
+      inv.sharedRow = true;
+      inv.native = undefined;
     }
     inv.rows.push(row);
 
@@ -909,6 +920,7 @@ function newInvoice(key: InvoiceKey, file: FileState, row: number): InvoiceAcc {
     otherRows: undefined,
     written: undefined,
     native: undefined,
+    sharedRow: false,
   };
 }
 
@@ -920,7 +932,7 @@ function noteWritten(inv: InvoiceAcc, written: Readonly<Record<string, string>>,
 
 /** Keeps that the amount or percent `column` of `row` was a number in the file (`SourceRecord.native`). */
 function noteNative(inv: InvoiceAcc, native: ReadonlySet<string>, column: string, row: number): void {
-  if (native.has(column)) (inv.native ??= new Set()).add(`${row}\u0000${column}`);
+  if (native.has(column) && !inv.sharedRow) (inv.native ??= new Set()).add(`${row}\u0000${column}`);
 }
 
 /**

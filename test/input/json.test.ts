@@ -749,6 +749,18 @@ describe('JSON: amounts written as numbers, not texts', () => {
     expect(g.invoices[0]!.invoice?.header.totalAmount.toFixed()).toBe(total);
   });
 
+  // Marks are kept by row and column: records that begin on one line of the file share a row.
+  it.each<[name: string, text: string]>([
+    ['two lines, the second a text', `[{${HEAD}, "total_amount": 2.40, "price": 1.200},{${HEAD.replace('"line_number": "1"', '"line_number": "2"')}, "total_amount": 2.40, "price": "1.200"}]`],
+    ['two lines, the first a text', `[{${HEAD}, "total_amount": 2.40, "price": "1.200"},{${HEAD.replace('"line_number": "1"', '"line_number": "2"')}, "total_amount": 2.40, "price": 1.200}]`],
+    ['two funds of a nested line', '{"invoice":[{"number":"N-8","invoice_date":"2025-02-20","vendor":{"value":"V"},"total_amount":2.40,"currency":{"value":"EUR"},"invoice_lines":{"invoice_line":[{"number":"1","price":2.40,"quantity":1,"fund_distribution":[{"fund_code":"F1","amount":1.200},{"fund_code":"F2","amount":"1.200"}]}]}}]}'],
+  ])('EUR on one line of the file, %s: the text "1.200" is refused, never read as the other record\'s number', async (_, text) => {
+    const r = await read('m.json', text);
+    const g = validateRecords(r.records);
+    expect(found(g).filter((c) => c.endsWith(':ambiguous_number')).length).toBeGreaterThan(0);
+    expect(g.invoices[0]!.invoice).toBeUndefined();
+  });
+
   it('a text "1.200" keeps the advice of a --mapping profile; a number never gets it', async () => {
     const r = await read('e.json', `[\n{${HEAD}, "total_amount": "1.200", "price": 1.200}\n]`);
     const messages = validateRecords(r.records).invoices[0]!.problems.map((p) => `${p.column}: ${p.message}`);
