@@ -56,7 +56,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   } catch (err) {
     reader?.interrupts()?.dispose();
     if (!(err instanceof ReadInterrupted)) throw err;
-    return interruptedRead(cfg, term, profile, (report, none) => emit(cfg, term, report, none));
+    return interruptedRead(cfg, term, profile, (c, report, none) => emit(c, term, report, none));
   } finally {
     reader?.doneReading();
   }
@@ -128,7 +128,7 @@ async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfil
     scanned = await scanBatch(cfg.files, batchOpts, (g) => reportInvoice(g, undefined, true, profile.lineKeys, profile.invalidLines));
   } catch (err) {
     if (!(err instanceof ReadInterrupted)) throw err;
-    return interruptedRead(cfg, term, profile, (report) => emitReport(cfg, term, report));
+    return interruptedRead(cfg, term, profile, (c, report) => emitReport(c, term, report));
   } finally {
     reader.doneReading();
     // Nothing is sent: a signal from here on ends Node as usual.
@@ -175,11 +175,14 @@ function readListener(cfg: Config, term: Terminal): { listen: () => AbortSignal;
 }
 
 /** A run a signal stopped while its batch was read: said, its report (`"stopped": "interrupted"`, nothing in it) written, exit 130. */
-async function interruptedRead(cfg: Config, term: Terminal, profile: TargetProfile, emit: (report: ReportDocument, none: Plan) => Promise<string[]>): Promise<number> {
+async function interruptedRead(cfg: Config, term: Terminal, profile: TargetProfile, emit: (cfg: Config, report: ReportDocument, none: Plan) => Promise<string[]>): Promise<number> {
   process.stderr.write(term.errStyle.red('invoice-load: interrupted while the batch was read; nothing was sent') + '\n');
+  // No rows were checked: a --rejects file written now would say "no rejected rows" of a batch
+  // that may hold many (and replace the one a finished run wrote), so it is not written.
+  if (cfg.rejectsPath !== undefined && !cfg.quiet) process.stderr.write(term.errStyle.yellow(`${oneLine(cfg.rejectsPath)} was not written: the batch was not read to its end`) + '\n');
   const none = buildPlan([], []);
   const report = buildReport({ target: profile.name, dryRun: cfg.dryRun, plan: none, requests: 0, lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind, stopped: 'interrupted' });
-  const unwritten = await emit(report, none);
+  const unwritten = await emit({ ...cfg, rejectsPath: undefined }, report, none);
   return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
 }
 

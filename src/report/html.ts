@@ -374,7 +374,7 @@ export function renderHtml(report: ReportDocument, opts: HtmlOptions = {}): stri
   ].filter(Boolean);
   const banner = [
     refusedBanner(report),
-    report.stopped ? `<div class="banner ${CALM_STOPS.has(report.stopped) ? 'warn' : 'bad'}" id="stopped"><b>The run stopped early.</b> ${esc(stopText(report.stopped, report.stop_detail, system))}</div>` : '',
+    report.stopped ? `<div class="banner ${CALM_STOPS.has(report.stopped) ? 'warn' : 'bad'}" id="stopped"><b>The run stopped early.</b> ${esc(report.dry_run && report.stopped === 'interrupted' ? 'The dry run was interrupted: what it had checked is above, and nothing was sent. Run it again to check the whole batch.' : stopText(report.stopped, report.stop_detail, system))}</div>` : '',
     stopped > 0
       ? `<div class="banner warn" id="not-finished"><b>Stopped before done:</b> ${plural(stopped)} — ${esc(rerunAdvice(report.stopped, report.stop_detail, system))} (<a href="#stopped-invoices">details</a>).</div>`
       : '',

@@ -488,7 +488,9 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
     : s.requests === 0
       ? '' // nothing was sent: no count of nothing, and no time to send it
       : ` ${s.requests} request${s.requests === 1 ? '' : 's'} to ${targetName(report)}${report.duration_s !== undefined ? ` in ${formatDuration(report.duration_s)}` : ''}.`;
-  return `${counts}: ${parts.join(', ') || 'nothing to do'}${probs}.${tail}`;
+  // A run stopped before its batch was read (load.ts interruptedRead) had nothing it knew of to do: not "nothing to do".
+  const none = report.stopped === 'interrupted' && s.invoices === 0 && s.requests === 0 ? 'interrupted before the batch was read' : 'nothing to do';
+  return `${counts}: ${parts.join(', ') || none}${probs}.${tail}`;
 }
 
 /** How many rows of `issues` have an error (each row once). */

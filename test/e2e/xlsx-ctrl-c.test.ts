@@ -51,7 +51,11 @@ describe('Ctrl-C during a plain dry run of a big workbook', () => {
     // The run's own temporary directory: its temporary files are the only ones in it.
     const temp = join(dir, 'tmp');
     mkdirSync(temp);
-    const run = spawnCli(['--dry-run', '--json', book], { env: { TMPDIR: temp, INVOICE_LOAD_STATE_DIR: join(dir, 'state') }, timeoutMs: 60_000 });
+    // A rejects file of an earlier, finished run: an interrupted read checked no row, so it stays.
+    const rejects = join(dir, 'rejects.csv');
+    writeFileSync(rejects, 'earlier run\n');
+    const html = join(dir, 'report.html');
+    const run = spawnCli(['--dry-run', '--json', '--rejects', rejects, '--report-html', html, book], { env: { TMPDIR: temp, INVOICE_LOAD_STATE_DIR: join(dir, 'state') }, timeoutMs: 60_000 });
     let exited = false;
     run.child.on('exit', () => (exited = true));
     await until(() => exited || readdirSync(temp).length > 0, 'the sheet parked in a temporary file', 30_000);
@@ -62,5 +66,13 @@ describe('Ctrl-C during a plain dry run of a big workbook', () => {
     expect(r.stderr).toContain('invoice-load: interrupted while the batch was read; nothing was sent');
     expect(JSON.parse(r.stdout) as ReportDocument).toMatchObject({ dry_run: true, stopped: 'interrupted', summary: { invoices: 0 } });
     expect(readdirSync(temp)).toEqual([]);
+    expect(readFileSync(rejects, 'utf8')).toBe('earlier run\n');
+    expect(r.stderr).toContain('rejects.csv was not written: the batch was not read to its end');
+    // Not "nothing to do", and no journal for a dry run to resume from.
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('interrupted before the batch was read');
+    expect(page).toContain('The dry run was interrupted');
+    expect(page).not.toContain('nothing to do');
+    expect(page).not.toContain('journal');
   }, 120_000);
 });
