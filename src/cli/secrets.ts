@@ -9,20 +9,15 @@
  * for the values the loader looks up, compares or sends back, nor the invoice's own fields.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CONFIG_FILE_NAME } from './config-file.js';
 import { setShownSecrets } from '../common/shown-secrets.js';
 import { TARGETS } from '../targets/registry.js';
 
 /** The name of the target a command line is for: `--target`, else INVOICE_LOAD_TARGET, else Alma. */
 export function targetOf(args: readonly string[], env: Record<string, string | undefined>): string {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') break;
-    if (a === '--target' && i + 1 < args.length) return args[i + 1]!;
-    if (a.startsWith('--target=')) return a.slice('--target='.length);
-  }
-  return env.INVOICE_LOAD_TARGET ?? TARGETS[0]!.name;
+  // The last one, as commander takes it (`$IL --target alma` with IL="invoice-load --target folio").
+  return flagValues(args, '--target').at(-1) ?? env.INVOICE_LOAD_TARGET ?? TARGETS[0]!.name;
 }
 
 /** The environment variables holding the secrets of target `name` (Alma: ALMA_API_KEY). */
@@ -85,13 +80,16 @@ export function credentialSecrets(text: string): string[] {
  * config-file.ts reads it): `--config <path>`, else ./invoice-load.config.json. Read here only to
  * mask its content; a config file that is not there or not valid is the run's to report.
  */
-export function configKeyFile(args: readonly string[], cwd: string): string | undefined {
+export function configKeyFile(args: readonly string[], cwd: string, home?: string): string | undefined {
   const path = resolve(cwd, flagValues(args, '--config').at(-1) ?? CONFIG_FILE_NAME);
   try {
-    const settings = JSON.parse(peek(path) ?? '') as unknown;
-    const file = settings !== null && typeof settings === 'object' ? (settings as Record<string, unknown>)['api_key_file'] : undefined;
-    if (typeof file !== 'string' || file.trim() === '') return undefined;
-    return isAbsolute(file.trim()) ? file.trim() : resolve(dirname(path), file.trim());
+    // As config-file.ts reads it: a byte-order mark first is no error, `~/` is the home folder.
+    const settings = JSON.parse((peek(path) ?? '').replace(/^\uFEFF/, '')) as unknown;
+    const given = settings !== null && typeof settings === 'object' ? (settings as Record<string, unknown>)['api_key_file'] : undefined;
+    const file = typeof given === 'string' ? given.trim() : '';
+    if (file === '') return undefined;
+    if ((file === '~' || file.startsWith('~/')) && home !== undefined && home !== '') return join(home, file.slice(1));
+    return isAbsolute(file) ? file : resolve(dirname(path), file);
   } catch {
     return undefined;
   }
@@ -109,7 +107,7 @@ export function knowSecrets(env: Record<string, string | undefined>, args: reado
     .flatMap(secretVariables)
     .flatMap((v) => (env[v] === undefined ? [] : [env[v], env[v]!.trim()]));
   // The config file's api_key_file too: a key the run may read later, masked from the start.
-  const keyFiles = alma ? [...flagValues(args, '--api-key-file'), configKeyFile(args, cwd)].flatMap((p) => (p === undefined ? [] : [peek(p)?.trim()])) : [];
+  const keyFiles = alma ? [...flagValues(args, '--api-key-file'), configKeyFile(args, cwd, env.HOME)].flatMap((p) => (p === undefined ? [] : [peek(p)?.trim()])) : [];
   const credentials = other ? flagValues(args, '--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? '')) : [];
   setShownSecrets([...fromEnv, ...keyFiles, ...credentials]);
 }

@@ -84,4 +84,33 @@ describe('configKeyFile', () => {
     writeFileSync(join(dir, 'invoice-load.config.json'), '{not json');
     expect(configKeyFile([], dir)).toBeUndefined();
   });
+
+  it('as config-file.ts reads it: a byte-order mark first, `~/` the home folder', () => {
+    writeFileSync(join(dir, 'bom.json'), '\uFEFF' + JSON.stringify({ api_key_file: 'k.txt' }));
+    expect(configKeyFile(['--config', 'bom.json'], dir)).toBe(join(dir, 'k.txt'));
+    writeFileSync(join(dir, 'home.json'), JSON.stringify({ api_key_file: '~/.config/alma.key' }));
+    expect(configKeyFile(['--config', 'home.json'], dir, '/home/acq')).toBe('/home/acq/.config/alma.key');
+  });
+});
+
+describe("the config file's key file, written as the run reads it", () => {
+  it('~/ and a byte-order mark: the key typed as a folder of --report is masked', async () => {
+    const home = join(dir, 'home');
+    mkdirSync(join(home, '.config'), { recursive: true });
+    writeFileSync(join(home, '.config', 'alma.key'), `${KEY}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'invoice-load.config.json'), '\uFEFF' + JSON.stringify({ region: 'eu', api_key_file: '~/.config/alma.key' }));
+    const res = await runCli(['--report', `${KEY}/r.json`, SAMPLE], { cwd: dir, env: { HOME: home, INVOICE_LOAD_STATE_DIR: join(dir, 'state') } });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('***/');
+    for (const text of seen(res)) expect(text).not.toContain(KEY);
+  });
+
+  it('--target given twice: the last one is the run\'s, and its key is masked', async () => {
+    const res = await runCli(['--region', 'eu', '--target', 'folio', '--target', 'alma', '--report', `${KEY}/r.json`, SAMPLE], {
+      cwd: dir,
+      env: { ALMA_API_KEY: KEY, INVOICE_LOAD_STATE_DIR: join(dir, 'state') },
+    });
+    expect(res.code).toBe(2);
+    for (const text of seen(res)) expect(text).not.toContain(KEY);
+  });
 });

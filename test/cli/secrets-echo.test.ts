@@ -153,6 +153,7 @@ describe('pure helpers', () => {
     expect(targetOf(['--target=exsited'], { INVOICE_LOAD_TARGET: 'folio' })).toBe('exsited');
     expect(targetOf([], { INVOICE_LOAD_TARGET: 'folio' })).toBe('folio');
     expect(targetOf([], {})).toBe('alma');
+    expect(targetOf(['--target', 'folio', '--target', 'alma'], {})).toBe('alma');
     expect(secretVariables('alma')).toEqual(['ALMA_API_KEY']);
     expect(secretVariables('folio')).toEqual(['FOLIO_PASSWORD']);
     expect(secretVariables('exsited')).toEqual(['EXSITED_CLIENT_SECRET']);
