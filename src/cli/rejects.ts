@@ -7,6 +7,7 @@
  * give a CSV with the canonical columns (the values after any `--mapping` profile).
  */
 import { extname } from 'node:path';
+import { Decimal } from 'decimal.js';
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/columns.js';
 import { CsvReader } from '../input/csv.js';
 import { decodeText } from '../input/decode.js';
@@ -280,6 +281,26 @@ async function readRawCsv(file: string, wanted: ReadonlyMap<string, RejectReason
 }
 
 /**
+ * A JSON number written like `1.200` (`SourceRecord.native`) is its value, 1.2 (README
+ * "Columns"); in the rejects file, a CSV, its digits would be a text `1.200`, refused as
+ * ambiguous when the corrected file is loaded again: it goes there as its value.
+ */
+function nativeAsValues(fields: Record<string, string | undefined>, native: ReadonlySet<string> | undefined): Record<string, string | undefined> {
+  if (native === undefined) return fields;
+  const out = { ...fields };
+  for (const c of native) {
+    const text = out[c];
+    if (text === undefined) continue;
+    try {
+      out[c] = new Decimal(text).toFixed();
+    } catch {
+      // Not a number after all: left as the file has it, for the person to correct.
+    }
+  }
+  return out;
+}
+
+/**
  * Excel, JSON, or mixed input: the canonical columns the rejected rows use, read as the load read
  * them. A row is its file and line, and in JSON written on one line (`JSON.stringify`'s way)
  * every object is line 1: where several records share a rejected row, each is taken as
@@ -312,7 +333,8 @@ async function writeCanonical(
         // constant, which is the column's value whatever the file says.
         const refused = e.record.refused;
         const constants = opts.mapping?.constants;
-        const fields = refused === undefined ? f : { ...f, ...Object.fromEntries(Object.entries(refused).filter(([k]) => constants?.has(k as CanonicalColumn) !== true)) };
+        const read = refused === undefined ? f : { ...f, ...Object.fromEntries(Object.entries(refused).filter(([k]) => constants?.has(k as CanonicalColumn) !== true)) };
+        const fields = nativeAsValues(read, e.record.native);
         candidates.push({ key, invoice: vendor !== undefined && number !== undefined ? keyString({ vendor, number }) : undefined, fields, reason });
         perKey.set(key, (perKey.get(key) ?? 0) + 1);
       }

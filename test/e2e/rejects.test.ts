@@ -171,6 +171,25 @@ describe('--rejects', () => {
     expect(skipped.stderr).toMatch(/not in it: .*b\.json row 1, which could not be read as a row/);
   });
 
+  it('an amount written as the JSON number 1.200 goes back as its value 1.2: the corrected rejects file loads', async () => {
+    w = await world();
+    const object = (line: string, price: string, total: string) =>
+      `{"invoice_number": "R-2", "invoice_date": "2025-02-20", "vendor": "HARRAS", "vendor_account": "HARRAS-EUR", "currency": "EUR", "payment_method": "BANKTRANSFER", "total_amount": ${total}, "line_number": "${line}", "line_type": "OTHER", "price": ${price}, "quantity": 1, "fund_code": "CHEM", "fund_percent": 100}`;
+    const input = join(w.dir, 'rej.json');
+    writeFileSync(input, `[\n${object('1', '1.200', '9.99')},\n${object('2', '1.200', '9.99')}\n]\n`);
+    const rejects = join(w.dir, 'r.csv');
+    expect((await w.load(['--dry-run', '--rejects', rejects, input])).code).toBe(3);
+    const rows = parse(readRejects(rejects), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.price, r.error_code])).toEqual([
+      ['1.2', 'total_mismatch'],
+      ['1.2', 'total_mismatch'],
+    ]);
+    // The person corrects the total, and loads the rejects file again.
+    writeFileSync(rejects, readFileSync(rejects, 'utf8').replaceAll(',9.99,', ',2.40,'));
+    const fixed = await w.load(['--dry-run', rejects]);
+    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+  });
+
   it('rows rejected from standard input, which cannot be read again, are said to be missing from the file', async () => {
     w = await world();
     const rejects = join(w.dir, 'r.csv');
