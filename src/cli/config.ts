@@ -90,6 +90,8 @@ export interface Config {
   sheet?: string | undefined;
   /** `--rejects`: where the rows of invalid and failed invoices go (report/rejects.ts). */
   rejectsPath?: string | undefined;
+  /** The output paths named for the run inside a folder given as the output (outputPath): claimed when written, never replaced (outputClaim). */
+  inFolder?: readonly string[] | undefined;
   /** `--target`: the registry's name (src/targets/registry.ts); Alma unless said otherwise. */
   targetName: string;
   /** Where the run goes, as the target resolved it (its definition's `settings`); absent only for a dry run with nowhere given. */
@@ -241,22 +243,53 @@ export function outputPath(flag: string, given: string, cwd: string, files: read
   return join(path, `invoice-load-${stem}${stamp}${FOLDER_FILE_ENDING[flag] ?? ''}`);
 }
 
+/**
+ * How an output file is written (common/fs.ts writeOutputFile's `claim`): a name outputPath chose
+ * inside a folder is claimed — two runs started in the same second on inputs of one name (a
+ * folder per vendor, each with its invoices.csv) chose the same one, and the second replaced the
+ * first's file — taking `-2`, `-3`, … before the ending when it is taken. A file the user named
+ * is replaced, as before (undefined).
+ */
+export function outputClaim(cfg: Pick<Config, 'inFolder'>, path: string): ((n: number) => string) | undefined {
+  if (cfg.inFolder?.includes(path) !== true) return undefined;
+  const ending = Object.values(FOLDER_FILE_ENDING)
+    .filter((e) => path.endsWith(e))
+    .sort((a, b) => b.length - a.length)[0] ?? '';
+  const stem = path.slice(0, path.length - ending.length);
+  return (n) => (n <= 1 ? path : `${stem}-${n}${ending}`);
+}
+
 /** Everything of the Config that does not depend on the target. */
 function baseConfig(files: string[], o: RawOptions, cwd: string, stateDir: string, encoding: Encoding, now: Date): Omit<Config, 'targetName'> {
+  const inFolder: string[] = [];
+  const output = (flag: string, given: string | undefined): string | undefined => {
+    if (given === undefined) return undefined;
+    const path = outputPath(flag, given, cwd, files, now);
+    // A path outputPath named inside a folder is never the one given.
+    if (path !== resolve(cwd, given)) inFolder.push(path);
+    return path;
+  };
+  const [reportPath, reportCsvPath, reportHtmlPath, rejectsPath] = [
+    output('--report', o.report),
+    output('--report-csv', o.reportCsv),
+    output('--report-html', o.reportHtml),
+    output('--rejects', o.rejects),
+  ];
   return {
+    inFolder,
     files,
     dryRun: o.dryRun ?? false,
     online: o.online ?? false,
     json: o.json ?? false,
-    reportPath: o.report !== undefined ? outputPath('--report', o.report, cwd, files, now) : undefined,
-    reportCsvPath: o.reportCsv !== undefined ? outputPath('--report-csv', o.reportCsv, cwd, files, now) : undefined,
-    reportHtmlPath: o.reportHtml !== undefined ? outputPath('--report-html', o.reportHtml, cwd, files, now) : undefined,
+    reportPath,
+    reportCsvPath,
+    reportHtmlPath,
     showPayloads: o.showPayloads ?? false,
     skipInvalid: o.skipInvalid ?? false,
     encoding,
     mappingPath: o.mapping !== undefined ? resolve(cwd, o.mapping) : undefined,
     sheet: o.sheet,
-    rejectsPath: o.rejects !== undefined ? outputPath('--rejects', o.rejects, cwd, files, now) : undefined,
+    rejectsPath,
     stateDir,
     rate: numberOption('--rate', o.rate, DEFAULT_RATE, 'above zero'),
     concurrency: numberOption('--concurrency', o.concurrency, DEFAULT_CONCURRENCY, 'whole, at least 1'),

@@ -3,7 +3,7 @@
  * the load's transport settings, a journal under its lock, Ctrl-C, and the report's output.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from './config.js';
+import { outputClaim, type Config } from './config.js';
 import { readKeyFile } from './load.js';
 import type { Journal } from '../engine/journal.js';
 import type { OpResult, OpRunOptions, OpState } from '../engine/operations.js';
@@ -124,7 +124,7 @@ export function emitLifecycleReport(cfg: Config, term: Terminal, bare: Lifecycle
   const unwritten: string[] = [];
   if (cfg.reportPath !== undefined) {
     try {
-      writeOutputFile(cfg.reportPath, JSON.stringify(report, null, 2) + '\n');
+      writeOutputFile(cfg.reportPath, JSON.stringify(report, null, 2) + '\n', { claim: outputClaim(cfg, cfg.reportPath) });
     } catch (err) {
       unwritten.push(`cannot write the report to ${cfg.reportPath}: ${unwrittenReason(cfg.reportPath, err)}`);
     }

@@ -6,7 +6,7 @@
 import { oneLine } from '../common/shown.js';
 import { unsendableReason } from '../common/header-value.js';
 import { isAbsolute, relative } from 'node:path';
-import type { Config } from './config.js';
+import { outputClaim, type Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { ReadInterrupted, readBatch, scanBatch } from './batch.js';
@@ -235,43 +235,48 @@ export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocume
   if (cfg.rejectsPath !== undefined) {
     const mapping = cfg.mappingPath !== undefined ? await readMapping(cfg.mappingPath, shownPath(cfg.mappingPath)) : undefined;
     await attempt(async () => {
-      const written = await writeRejects(report, { path: cfg.rejectsPath!, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet });
+      const written = await writeRejects(report, { path: cfg.rejectsPath!, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet, claim: outputClaim(cfg, cfg.rejectsPath!) });
       const n = written.unread.length;
       const unread = n === 0 ? '' : `; not in it: ${written.unread.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}, which could not be read as ${n === 1 ? 'a row' : 'rows'} (see ${n === 1 ? 'its error' : 'their errors'} above) — fix ${n === 1 ? 'it' : 'them'} in the input`;
       // An invoice the run stopped on, or one that failed for a transient cause, has nothing to correct: the same command finishes it.
       const leftOut = leftOutClause(written.leftOut);
-      rejectsWritten = { path: shownPath(cfg.rejectsPath!), what: `(${written.rows === 0 ? 'no rejected rows' : written.rows === 1 ? '1 rejected row' : `${written.rows.toLocaleString('en-US')} rejected rows`}${unread}${leftOut})` };
+      rejectsWritten = { path: shownPath(written.path), what: `(${written.rows === 0 ? 'no rejected rows' : written.rows === 1 ? '1 rejected row' : `${written.rows.toLocaleString('en-US')} rejected rows`}${unread}${leftOut})` };
       // The profile reads the vendor's layout, and these rows are in the canonical one.
       if (written.canonical && written.rows > 0 && mapping !== undefined && !cfg.quiet) {
-        process.stderr.write(term.errStyle.dim(`${cfg.rejectsPath} has the canonical columns (the input was not one CSV layout): load it without --mapping`) + '\n');
+        process.stderr.write(term.errStyle.dim(`${written.path} has the canonical columns (the input was not one CSV layout): load it without --mapping`) + '\n');
       }
       // Not --quiet's to hide: an empty rejects file would read as "nothing to reject".
       if (written.fromStdin > 0) {
         const rows = written.fromStdin === 1 ? '1 rejected row' : `${written.fromStdin} rejected rows`;
-        process.stderr.write(term.errStyle.yellow(`${rows} read from standard input ${written.fromStdin === 1 ? 'is' : 'are'} not in ${cfg.rejectsPath}: standard input cannot be read again; give the file by its name to have ${written.fromStdin === 1 ? 'it' : 'them'} there`) + '\n');
+        process.stderr.write(term.errStyle.yellow(`${rows} read from standard input ${written.fromStdin === 1 ? 'is' : 'are'} not in ${written.path}: standard input cannot be read again; give the file by its name to have ${written.fromStdin === 1 ? 'it' : 'them'} there`) + '\n');
       }
     });
   }
   if (cfg.reportPath) {
     await attempt(() => {
+      let path: string;
       try {
         // In pieces, like --json: the same text as JSON.stringify(report, null, 2) (report documents
         // are plain data), without one string of the whole report.
-        writeOutputFile(cfg.reportPath!, (write) => {
-          writeJson(report, 2, write, { plain: true });
-          write('\n');
-        });
+        path = writeOutputFile(
+          cfg.reportPath!,
+          (write) => {
+            writeJson(report, 2, write, { plain: true });
+            write('\n');
+          },
+          { claim: outputClaim(cfg, cfg.reportPath!) },
+        );
       } catch (err) {
         // A path mistake (a folder made a file, a full disk), not a bug: exitAfterOutputs says so.
         throw new UsageError(`cannot write the report to ${cfg.reportPath}: ${unwrittenReason(cfg.reportPath!, err)}`);
       }
-      filesWritten.push({ path: shownPath(cfg.reportPath!), what: '(the report)' });
+      filesWritten.push({ path: shownPath(path), what: '(the report)' });
     });
   }
   await attempt(() => {
-    writeReportFiles(cfg, report);
-    if (cfg.reportCsvPath) filesWritten.push({ path: shownPath(cfg.reportCsvPath), what: '(the report as CSV)' });
-    if (cfg.reportHtmlPath) filesWritten.push({ path: shownPath(cfg.reportHtmlPath), what: '(the report as HTML)' });
+    const written = writeReportFiles(cfg, report);
+    if (written.csv !== undefined) filesWritten.push({ path: shownPath(written.csv), what: '(the report as CSV)' });
+    if (written.html !== undefined) filesWritten.push({ path: shownPath(written.html), what: '(the report as HTML)' });
   });
   // --quiet, for cron's mail-on-output: a load that went well has nothing to say (the exit code
   // says it). A file not written is a problem: the summary is then the run's record.

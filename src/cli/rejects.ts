@@ -28,6 +28,8 @@ export interface RejectsOptions {
   encoding: Encoding;
   mapping?: MappingProfile | undefined;
   sheet?: string | undefined;
+  /** The names the file may take when the run named it inside a folder (config.ts outputClaim). */
+  claim?: ((n: number) => string) | undefined;
 }
 
 interface RawFile {
@@ -64,7 +66,7 @@ const BOM = '\uFEFF';
  * invoices the run stopped on or that failed for a transient cause are left out (`leftOut`: the
  * same command finishes them).
  */
-export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ rows: number; canonical: boolean; fromStdin: number; unread: string[]; leftOut: { stopped: number; transient: number } }> {
+export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ path: string; rows: number; canonical: boolean; fromStdin: number; unread: string[]; leftOut: { stopped: number; transient: number } }> {
   const owners = rejectedRowOwners(report);
   const wanted = rowReasons(owners);
   const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;
@@ -84,7 +86,7 @@ async function writeRejectsOf(
   opts: RejectsOptions,
   found: Set<string>,
   owners: ReadonlyMap<string, RowOwners>,
-): Promise<{ rows: number; canonical: boolean }> {
+): Promise<{ path: string; rows: number; canonical: boolean }> {
   const filesWithRows = new Set([...wanted.keys()].map(rowKeyFile));
   // A CSV file's own layout when every rejected row comes from CSV files with one header.
   const raw: RawFile[] = [];
@@ -142,11 +144,10 @@ async function writeRejectsOf(
         n++;
       }
     }
-    write(opts.path, lines, encode);
-    return { rows: n, canonical: false };
+    return { path: write(opts, lines, encode), rows: n, canonical: false };
   }
   found.clear();
-  return { rows: await writeCanonical(wanted, opts, found, owners), canonical: true };
+  return { ...(await writeCanonical(wanted, opts, found, owners)), canonical: true };
 }
 
 /** Errors of the file whose object the reader left out (input/json.ts): not a record, not in the rejects. */
@@ -160,11 +161,13 @@ const sameHeader = (a: RawFile, b: RawFile): boolean =>
   a.sepLine === b.sepLine &&
   (!a.sepLine || (a.encoding === b.encoding && a.bom === b.bom)) && a.header.length === b.header.length && a.header.every((h, i) => h === b.header[i]);
 
-function write(path: string, lines: readonly string[], encode?: (text: string) => Uint8Array): void {
+/** Writes the lines; the path written (another than `opts.path` when that name in a folder was taken: config.ts outputClaim). */
+function write(opts: Pick<RejectsOptions, 'path' | 'claim'>, lines: readonly string[], encode?: (text: string) => Uint8Array): string {
+  const path = opts.path;
   try {
-    writeOutputFile(path, (w) => {
+    return writeOutputFile(path, (w) => {
       for (const l of lines) w(encode !== undefined ? encode(l) : l);
-    });
+    }, { claim: opts.claim });
   } catch (err) {
     throw new UsageError(`cannot write the rejects to ${path}: ${unwrittenReason(path, err)}`);
   }
@@ -312,7 +315,7 @@ async function writeCanonical(
   opts: RejectsOptions,
   found: Set<string>,
   owners: ReadonlyMap<string, RowOwners>,
-): Promise<number> {
+): Promise<{ path: string; rows: number }> {
   const candidates: { key: string; invoice: string | undefined; fields: Record<string, string | undefined>; reason: RejectReason }[] = [];
   const perKey = new Map<string, number>();
   for (const file of opts.files) {
@@ -359,6 +362,5 @@ async function writeCanonical(
   const columns = CANONICAL_COLUMNS.filter((c) => used.has(c));
   const lines = [BOM + csvLine([...columns, ...REJECT_COLUMNS])];
   for (const r of rows) lines.push(rejectsLine([...columns.map((c) => r.fields[c] ?? ''), r.reason.code, r.reason.message]));
-  write(opts.path, lines);
-  return rows.length;
+  return { path: write(opts, lines), rows: rows.length };
 }

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
-import type { Config } from './config.js';
+import { outputClaim, type Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { readBatch } from './batch.js';
 import { readKeyFile } from './load.js';
@@ -171,10 +171,14 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   }
   const report: VerifyReport = shownVerifyReport({ ...buildVerifyReport(profile.name, out, plan.issues, opened.requestCount(), stopped, detail), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) });
   if (cfg.reportPath !== undefined) {
-    writeOutputFile(cfg.reportPath, (write) => {
-      writeJson(report, 2, write, { plain: true });
-      write('\n');
-    });
+    writeOutputFile(
+      cfg.reportPath,
+      (write) => {
+        writeJson(report, 2, write, { plain: true });
+        write('\n');
+      },
+      { claim: outputClaim(cfg, cfg.reportPath) },
+    );
   }
   if (cfg.json) {
     writeJson(report, 2, (t) => process.stdout.write(t), { plain: true });

@@ -1,4 +1,4 @@
-import { closeSync, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -11,7 +11,7 @@ import { UsageError } from './errors.js';
  * `mode`: the file's permission bits, set on the temporary file before a byte is written (a
  * temporary file left by a kill keeps its old mode, so it is set, not only asked for at open).
  */
-export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean; mode?: number; beforeRename?: () => void; tmp?: string } = {}): void {
+export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean; mode?: number; beforeRename?: () => void; tmp?: string; claim?: ClaimNames } = {}): string {
   if (opts.mkdir !== false) mkdirSync(dirname(path), { recursive: true });
   // `tmp`: a temporary name of the caller's (beside `path`), for one that must tell later whether
   // the rename happened: it is left behind only by a run that died before it (export's record).
@@ -33,7 +33,11 @@ export function writeFileAtomic(path: string, content: Content, opts: { fsync?: 
     // between the two then finds the record, never the file without it.
     opts.beforeRename?.();
     renaming = true;
+    // `claim`: a name the run chose in a folder (cli/config.ts outputPath) is taken, never
+    // replaced — another run started in the same second chose it too (claimName).
+    if (opts.claim !== undefined) return claimName(tmp, opts.claim);
     renameSync(tmp, path);
+    return path;
   } catch (err) {
     // Leave no half-written temporary file behind (e.g. when `path` is a directory or the disk is
     // full) — except a caller's own `tmp` whose rename failed after `beforeRename` recorded it: its
@@ -45,6 +49,61 @@ export function writeFileAtomic(path: string, content: Content, opts: { fsync?: 
 }
 
 type Content = string | ((write: (piece: string | Uint8Array) => void) => void);
+
+/** The names a file claimed in a folder may take, in order: `names(1)` first, then `names(2)`, … */
+export type ClaimNames = (n: number) => string;
+
+/** The calls claimName makes, for a test to interleave two writers. */
+export interface ClaimFs {
+  link(existing: string, name: string): void;
+  unlink(path: string): void;
+  createExclusive(path: string): void;
+  rename(from: string, to: string): void;
+}
+
+const CLAIM_FS: ClaimFs = {
+  link: (existing, name) => linkSync(existing, name),
+  unlink: (path) => rmSync(path, { force: true }),
+  createExclusive: (path) => closeSync(openSync(path, 'wx')),
+  rename: (from, to) => renameSync(from, to),
+};
+
+/** A file system that has no hard links (link(2): EPERM on vfat, EOPNOTSUPP on some network ones). */
+const NO_HARD_LINKS: ReadonlySet<string> = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Puts the finished temporary file `tmp` under the first of `names` nothing holds yet, and says
+ * which: link(2) fails with EEXIST rather than replace a file, so two runs that chose the same
+ * name each keep their own file (a rename replaces). Where the file system has no hard links, the
+ * name is claimed by an exclusive create (open O_CREAT|O_EXCL, open(2)) and the file renamed over
+ * its own empty claim. Both leave the whole file or none under the name.
+ */
+export function claimName(tmp: string, names: ClaimNames, fs: ClaimFs = CLAIM_FS): string {
+  let linking = true;
+  for (let n = 1; n <= 10_000; n++) {
+    const name = names(n);
+    try {
+      if (linking) fs.link(tmp, name);
+      else {
+        fs.createExclusive(name);
+        fs.rename(tmp, name);
+        return name;
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EEXIST') continue;
+      if (linking && NO_HARD_LINKS.has(code)) {
+        linking = false;
+        n--;
+        continue;
+      }
+      throw err;
+    }
+    fs.unlink(tmp);
+    return name;
+  }
+  throw Object.assign(new Error(`${names(1)}: 10000 files of this name are there already`), { code: 'EEXIST' });
+}
 
 /**
  * How a file the user named (`--report`, `--report-csv`, `--report-html`, `--rejects`) is
@@ -95,14 +154,18 @@ export function outputTarget(path: string): OutputTarget {
  * Writes a file the user named (`outputTarget`): atomically where it is a file or nothing yet,
  * in place where it is a pipe or a device. The folder is never made: the outputs were checked
  * before the run (cli/outputs.ts), and a folder that went missing since is an error, not a new
- * folder made where a typo said.
+ * folder made where a typo said. `claim`: the file is one the run named inside a folder given as
+ * the output (cli/config.ts outputPath), written under the first of those names that is free
+ * (claimName). Returns the path written.
  */
-export function writeOutputFile(path: string, content: Content): void {
+export function writeOutputFile(path: string, content: Content, opts: { claim?: ClaimNames | undefined } = {}): string {
+  // A name the run chose in a folder: claimed, as the first free one of `claim`'s names.
+  if (opts.claim !== undefined) return writeFileAtomic(path, content, { mkdir: false, claim: opts.claim });
   const target = outputTarget(path);
   if (target.kind === 'refused') throw Object.assign(new Error(`${target.path}: ${target.reason}`), { code: target.code });
   if (target.kind === 'atomic') {
     writeFileAtomic(target.path, content, { mkdir: false });
-    return;
+    return path;
   }
   const fd = openSync(target.path, target.append === true ? 'a' : 'w');
   try {
@@ -111,6 +174,7 @@ export function writeOutputFile(path: string, content: Content): void {
   } finally {
     closeSync(fd);
   }
+  return path;
 }
 
 /**

@@ -61,6 +61,37 @@ describe('a folder given as an output (review: cron, item 2)', () => {
     const json = names.find((n) => n.endsWith('.json'))!;
     expect((JSON.parse(readFileSync(join(out, json), 'utf8')) as ReportDocument).summary.invoices).toBe(7);
   });
+
+  it('a name in the folder another run already took (same input name, same second) is not replaced: this run writes -2 and says so', async () => {
+    const out = join(tempDir(), 'out');
+    mkdirSync(out);
+    const vendor = join(dir!, 'w1');
+    mkdirSync(vendor);
+    const input = join(vendor, 'invoices.csv');
+    writeFileSync(input, readFileSync(SAMPLE));
+    // Every name the run may choose — the seconds from just before now to well after — already
+    // holds another run's files: no clock is read by the test's assertions.
+    const start = Math.floor(Date.now() / 1000) * 1000 - 5000;
+    const taken: string[] = [];
+    for (let t = start; t < start + 300_000; t += 1000) {
+      const stamp = new Date(t).toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+      for (const ending of ['.json', '-rejects.csv']) {
+        const name = `invoice-load-invoices-${stamp}${ending}`;
+        writeFileSync(join(out, name), `the other run's ${ending}`);
+        taken.push(name);
+      }
+    }
+    const res = await runCli(['--dry-run', '--report', `${out}/`, '--rejects', `${out}/`, input], { env: { HOME: dir } });
+    expect(res.code, res.stderr).toBe(0);
+    for (const name of taken) expect(readFileSync(join(out, name), 'utf8')).toBe(`the other run's ${name.endsWith('.json') ? '.json' : '-rejects.csv'}`);
+    const mine = readdirSync(out).filter((n) => !taken.includes(n)).sort();
+    expect(mine).toHaveLength(2);
+    expect(mine[0]).toMatch(/^invoice-load-invoices-\d{8}T\d{6}Z-2-rejects\.csv$/);
+    expect(mine[1]).toMatch(/^invoice-load-invoices-\d{8}T\d{6}Z-2\.json$/);
+    expect((JSON.parse(readFileSync(join(out, mine[1]!), 'utf8')) as ReportDocument).summary.invoices).toBe(7);
+    const said = res.stdout.replace(/\s+/g, ' ');
+    for (const name of mine) expect(said).toContain(name);
+  });
 });
 
 describe('what is at an output path is kept: a link, a pipe; a missing folder is refused', () => {
