@@ -3,6 +3,7 @@
  * environment, config file, default) — the first thing to look at when a cron job loads into
  * the wrong place. The API key is never shown: `***` and where it would be read from.
  */
+import { NO_HOME } from './home.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { secretFileExposure } from '../common/fs.js';
 import { resolve as resolvePath } from 'node:path';
@@ -92,7 +93,8 @@ export function describeConfig(
   }
   const stateSource =
     sources.state_dir.kind === 'default' && env.XDG_STATE_HOME?.startsWith('/') ? 'default (XDG_STATE_HOME)' : src(sources.state_dir);
-  settings.state_dir = { value: cfg.stateDir, source: stateSource };
+  // '': no home folder and no state dir given (config.ts stateDirOf); a load says so and stops.
+  settings.state_dir = cfg.stateDir === '' ? { value: null, source: NO_HOME } : { value: cfg.stateDir, source: stateSource };
   settings.proxy = proxyView(cfg.proxy, env);
   settings.rate = { value: cfg.rate, source: src(sources.rate) };
   settings.concurrency = { value: cfg.concurrency, source: src(sources.concurrency) };

@@ -8,11 +8,12 @@
  * resolution can be tested with tables.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as Zod from 'zod';
 import { UsageError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
+import { expandHome, homeFolder, passwdHome } from './home.js';
 import type { RawOptions } from './config.js';
 
 export const CONFIG_FILE_NAME = 'invoice-load.config.json';
@@ -233,10 +234,14 @@ const BINDINGS: Record<SettingName, { option: keyof LayeredOptions; flag: string
 const setEnv = (env: Record<string, string | undefined>, name: string | undefined): boolean =>
   name !== undefined && env[name] !== undefined && (name !== 'ALMA_API_KEY' || env[name] !== '');
 
-/** A path in the file is relative to the file's folder (as in tsconfig.json), and `~/` is the home folder. */
-function filePath(value: string, file: ConfigFile, env: Record<string, string | undefined>): string {
-  if ((value === '~' || value.startsWith('~/')) && env.HOME) return join(env.HOME, value.slice(1));
-  return isAbsolute(value) ? value : resolve(dirname(file.path), value);
+/**
+ * A path in the file is relative to the file's folder (as in tsconfig.json), and `~/` is the home
+ * folder (home.ts: HOME, else the password database's) — with none, a UsageError, not a folder
+ * named `~` beside the file.
+ */
+function filePath(value: string, file: ConfigFile, home: () => string | undefined, name: string): string {
+  const expanded = expandHome(value, `${file.path}: ${name}`, home);
+  return isAbsolute(expanded) ? expanded : resolve(dirname(file.path), expanded);
 }
 
 /**
@@ -245,7 +250,7 @@ function filePath(value: string, file: ConfigFile, env: Record<string, string | 
  * `--alma-url`/`--region`, then `ALMA_API_URL`, then the file's `alma_url`/`region` — so a region
  * in the file never collides with a URL on the command line.
  */
-export function applyConfigFile(raw: RawOptions, env: Record<string, string | undefined>, file: ConfigFile | undefined): Layered {
+export function applyConfigFile(raw: RawOptions, env: Record<string, string | undefined>, file: ConfigFile | undefined, passwd: () => string | undefined = passwdHome): Layered {
   const options: LayeredOptions = { ...raw };
   const sources = {} as Layered['sources'];
   const s = file?.settings ?? {};
@@ -262,7 +267,7 @@ export function applyConfigFile(raw: RawOptions, env: Record<string, string | un
     else if (s[name] !== undefined && !(name === 'api_key_file' && setEnv(env, 'ALMA_API_KEY'))) {
       // ALMA_API_KEY outranks the file's api_key_file: the environment is the higher layer.
       const v = s[name];
-      (options as Record<string, unknown>)[b.option] = BINDINGS[name].isPath ? filePath(String(v), file!, env) : String(v);
+      (options as Record<string, unknown>)[b.option] = BINDINGS[name].isPath ? filePath(String(v), file!, () => homeFolder(env, passwd), name) : String(v);
       sources[name] = fromFile;
     } else sources[name] = { kind: 'default' };
   }

@@ -3,7 +3,6 @@
  * arguments, and so does the parsed config file). Precedence: flags, then environment, then the
  * config file, then defaults.
  */
-import { homedir } from 'node:os';
 import { statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { UsageError } from '../common/errors.js';
@@ -12,6 +11,7 @@ import { quotedValue } from '../common/mask.js';
 import { isWorkbook, type Encoding } from '../input/read.js';
 import type { ProxySettings } from '../transport/http.js';
 import { applyConfigFile, type ConfigFile } from './config-file.js';
+import { expandHome, homeFolder, NO_HOME, passwdHome } from './home.js';
 import { resolveTargetChoice } from './target-options.js';
 import type { RunAction, TargetSettings } from '../targets/definition.js';
 import { ALMA_REGIONS as REGIONS, type AlmaRegion as Region } from '../targets/alma/regions.js';
@@ -98,6 +98,7 @@ export interface Config {
   target?: TargetSettings | undefined;
   /** `--action cancel|reactivate` (Exsited batch actions). */
   action?: RunAction | undefined;
+  /** Where journals live; '' only for a dry run without `--online` with no home folder (stateDirOf): it keeps no state. */
   stateDir: string;
   rate: number;
   concurrency: number;
@@ -161,15 +162,35 @@ function numberOption(name: string, value: string | undefined, fallback: number,
   return n;
 }
 
-/** XDG state dir (https://specifications.freedesktop.org/basedir-spec/): journals are state, not cache. */
-export function defaultStateDir(env: Record<string, string | undefined>): string {
-  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(env.HOME ?? homedir(), '.local', 'state');
-  return join(base, 'invoice-load');
+/**
+ * XDG state dir (https://specifications.freedesktop.org/basedir-spec/): journals are state, not
+ * cache. Undefined with no XDG_STATE_HOME and no home folder (home.ts homeFolder).
+ */
+export function defaultStateDir(env: Record<string, string | undefined>, home: () => string | undefined = () => homeFolder(env)): string | undefined {
+  if (env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/')) return join(env.XDG_STATE_HOME, 'invoice-load');
+  const h = home();
+  return h === undefined ? undefined : join(h, '.local', 'state', 'invoice-load');
 }
 
-export function resolveConfig(files: string[], flags: RawOptions, env: Record<string, string | undefined>, cwd: string, file?: ConfigFile, now: Date = new Date()): Config {
+/**
+ * The state dir: `--state-dir` (or the config file's `state_dir`), else INVOICE_LOAD_STATE_DIR,
+ * else the default; a leading `~` is the home folder in each (home.ts). With no home folder and
+ * none given: a UsageError — except for a dry run without `--online`, which keeps and reads no
+ * state (it gets '', never used).
+ */
+function stateDirOf(o: RawOptions, env: Record<string, string | undefined>, cwd: string, passwd: () => string | undefined): string {
+  const home = (): string | undefined => homeFolder(env, passwd);
+  if (o.stateDir !== undefined) return resolve(cwd, expandHome(o.stateDir, '--state-dir', home));
+  if (env.INVOICE_LOAD_STATE_DIR !== undefined) return resolve(cwd, expandHome(env.INVOICE_LOAD_STATE_DIR, 'INVOICE_LOAD_STATE_DIR', home));
+  const dir = defaultStateDir(env, home);
+  if (dir !== undefined) return resolve(cwd, dir);
+  if (o.dryRun === true && o.online !== true) return '';
+  throw new UsageError(NO_HOME);
+}
+
+export function resolveConfig(files: string[], flags: RawOptions, env: Record<string, string | undefined>, cwd: string, file?: ConfigFile, now: Date = new Date(), passwd: () => string | undefined = passwdHome): Config {
   // Flags, then environment, then the config file (its values fill only what both left open), then defaults.
-  const o = applyConfigFile(flags, env, file).options;
+  const o = applyConfigFile(flags, env, file, passwd).options;
   if (files.length === 0) throw new UsageError('no input files: give one or more CSV, Excel (.xlsx), JSON or JSON Lines files (or - for standard input)');
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   const encoding = (o.encoding ?? 'utf-8').toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^cp1252$/, 'windows-1252') as Encoding;
@@ -187,7 +208,7 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
   if (o.online && !o.dryRun) {
     throw new UsageError('--online checks a batch against Alma without loading it: use it with --dry-run (a load makes its own look-ups)');
   }
-  const stateDir = resolve(cwd, o.stateDir ?? env.INVOICE_LOAD_STATE_DIR ?? defaultStateDir(env));
+  const stateDir = stateDirOf(o, env, cwd, passwd);
   // Each target resolves its own settings; another target's options never change how an Alma command is read.
   const choice = resolveTargetChoice({ flags: { ...flags, sandbox: o.sandbox, dryRun: o.dryRun }, merged: o, env, cwd, stateDir });
   return { ...baseConfig(files, o, cwd, stateDir, encoding, now), proxy: proxyFromEnv(env), targetName: choice.name, target: choice.target, action: choice.action };

@@ -123,6 +123,43 @@ describe('precedence: flags, then environment, then the config file, then defaul
     expect(resolve(flags, env, settings).stateDir).toBe(dir);
   });
 
+  // Review (cron user, item 2): crontab does not expand ~, a shell does; HOME unset or empty in a
+  // job's environment; a uid with no passwd entry.
+  const noPasswd = (): undefined => undefined;
+  const atHome = (): string => '/home/pw';
+  const stateOf = (flags: RawOptions, env: Record<string, string | undefined>, settings?: object, passwd: () => string | undefined = noPasswd) =>
+    resolveConfig(['b.csv'], { dryRun: true, ...flags }, env, '/work', settings ? file(settings) : undefined, new Date(0), passwd).stateDir;
+  it.each([
+    ['--state-dir ~/x (a crontab line)', { stateDir: '~/x' }, { HOME: '/home/lib' }, undefined, noPasswd, '/home/lib/x'],
+    ['--state-dir ~', { stateDir: '~' }, { HOME: '/home/lib' }, undefined, noPasswd, '/home/lib'],
+    ['INVOICE_LOAD_STATE_DIR=~/x', {}, { HOME: '/home/lib', INVOICE_LOAD_STATE_DIR: '~/x' }, undefined, noPasswd, '/home/lib/x'],
+    ['a ~ elsewhere stays', { stateDir: 'a/~/x' }, { HOME: '/home/lib' }, undefined, noPasswd, '/work/a/~/x'],
+    ['the file’s ~/il-state with HOME unset: the passwd home', {}, {}, { state_dir: '~/il-state' }, atHome, '/home/pw/il-state'],
+    ['--state-dir ~/x with HOME unset: the passwd home', { stateDir: '~/x' }, {}, undefined, atHome, '/home/pw/x'],
+    ['the default with HOME empty: the passwd home, not the working directory', {}, { HOME: '' }, undefined, atHome, '/home/pw/.local/state/invoice-load'],
+    ['the default with HOME unset: the passwd home', {}, {}, undefined, atHome, '/home/pw/.local/state/invoice-load'],
+  ])('state dir, home: %s', (_name, flags, env, settings, passwd, dir) => {
+    expect(stateOf(flags, env, settings, passwd)).toBe(dir);
+  });
+
+  it.each([
+    ['the default', {}, {}, undefined, 'no home folder: set --state-dir or INVOICE_LOAD_STATE_DIR'],
+    ['--state-dir ~/x', { stateDir: '~/x' }, {}, undefined, '--state-dir ~/x: no home folder for ~'],
+    ['INVOICE_LOAD_STATE_DIR=~/x', {}, { INVOICE_LOAD_STATE_DIR: '~/x' }, undefined, 'INVOICE_LOAD_STATE_DIR ~/x: no home folder for ~'],
+    ['the file’s ~/il-state', {}, { HOME: '' }, { state_dir: '~/il-state' }, `${FILE}: state_dir ~/il-state: no home folder for ~`],
+  ])('no home folder at all (no HOME, no passwd entry): a usage error, %s', (_name, flags, env, settings, message) => {
+    const run = () => stateOf({ ...flags, dryRun: false, sandbox: true }, env, settings, noPasswd);
+    expect(run).toThrow(UsageError);
+    expect(run).toThrow(message);
+  });
+
+  it('no home folder: a dry run without --online keeps no state and goes on; with --online it is a usage error', () => {
+    expect(stateOf({}, {}, undefined, noPasswd)).toBe('');
+    expect(() => stateOf({ online: true, sandbox: true }, {}, undefined, noPasswd)).toThrow('no home folder: set --state-dir or INVOICE_LOAD_STATE_DIR');
+    expect(stateOf({ stateDir: '/s' }, {}, undefined, noPasswd)).toBe('/s');
+    expect(stateOf({}, { XDG_STATE_HOME: '/xdg' }, undefined, noPasswd)).toBe('/xdg/invoice-load');
+  });
+
   it.each([
     ['the file’s region', {}, {}, { region: 'eu' }, { kind: 'alma', region: 'eu', baseUrl: undefined }],
     ['the file’s URL', {}, {}, { alma_url: 'https://alma.example' }, { kind: 'alma', baseUrl: 'https://alma.example' }],

@@ -1,0 +1,29 @@
+/**
+ * No home folder (review: cron user, item 2): HOME unset and a uid with no passwd entry (a
+ * container's arbitrary uid). A dry run keeps no state and goes on; a load stops with exit 2 and
+ * a plain line, never "internal error". Needs root to take on such a uid (setpriv).
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT } from '../helpers/cli.js';
+
+const SAMPLE = join(ROOT, 'fixtures/sample-batch.csv');
+const asNobody = (args: string[]) =>
+  spawnSync('setpriv', ['--reuid', '54321', '--regid', '54321', '--clear-groups', process.execPath, BIN, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' }, cwd: '/', encoding: 'utf8' });
+
+describe.runIf(process.getuid?.() === 0)('no HOME and no passwd entry', () => {
+  it('--dry-run: the checks run, exit 0', () => {
+    const res = asNobody(['--dry-run', SAMPLE]);
+    expect(res.stderr).not.toContain('internal error');
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain('Dry run: nothing was sent.');
+  });
+
+  it('a load: exit 2, "no home folder: set --state-dir or INVOICE_LOAD_STATE_DIR", nothing else', () => {
+    const res = asNobody(['--sandbox', SAMPLE]);
+    expect(res.status, res.stderr).toBe(2);
+    expect(res.stderr).toContain('no home folder: set --state-dir or INVOICE_LOAD_STATE_DIR');
+    expect(res.stderr).not.toContain('internal error');
+  });
+});
