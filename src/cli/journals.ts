@@ -4,7 +4,8 @@
  * journal. The load, `export` and `payments` all name and open their journals here.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { makeFolder } from '../common/fs.js';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { namedList } from '../domain/cells.js';
@@ -65,7 +66,7 @@ export interface JournalPlace {
 export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<void> | void)[]): { journal: Journal; path: string; held: LockInfo; tookOver?: HeldLock['tookOver'] } {
   // The state dir holds invoice data: made for its owner alone (0700), as are the files in it (0600).
   // One that exists keeps its mode.
-  mkdirSync(join(at.stateDir, 'journals'), { recursive: true, mode: 0o700 });
+  makeFolder(join(at.stateDir, 'journals'), 0o700);
   const path = journalPath(at.stateDir, at.name, at.endpoint, at.batch);
   if (at.voids !== undefined) voidJournal(journalPath(at.stateDir, at.voids, at.endpoint, at.batch));
   const lock = acquireLock(path + '.lock', undefined, lockSubject(at.name));

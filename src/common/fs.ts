@@ -50,6 +50,51 @@ export function writeFileAtomic(path: string, content: Content, opts: { fsync?: 
 
 type Content = string | ((write: (piece: string | Uint8Array) => void) => void);
 
+/** The calls makeFolder makes, for a test to give the errors a read-only or forbidden folder gives. */
+export interface FolderFs {
+  mkdir(path: string, opts: { recursive?: boolean; mode?: number }): void;
+  isFolder(path: string): boolean | undefined;
+}
+
+const FOLDER_FS: FolderFs = {
+  mkdir: (path, opts) => void mkdirSync(path, opts),
+  isFolder: (path) => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/**
+ * `mkdir -p path` with the real reason it failed: Node's recursive mkdir says ENOENT ("no such
+ * file or folder") where a folder on the way could not be made because the file system is
+ * read-only (EROFS) or the user may not write in its parent (EACCES). On ENOENT the first missing
+ * folder under the nearest one that exists is made alone, and its error — thrown for `path`, which
+ * the run was given — says why; a real ENOENT (that parent went away) stays one.
+ */
+export function makeFolder(path: string, mode: number, fs: FolderFs = FOLDER_FS): void {
+  try {
+    fs.mkdir(path, { recursive: true, mode });
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let missing = resolve(path);
+    while (dirname(missing) !== missing && fs.isFolder(dirname(missing)) === undefined) missing = dirname(missing);
+    if (fs.isFolder(dirname(missing)) !== true) throw err;
+    try {
+      fs.mkdir(missing, { mode });
+    } catch (why) {
+      const code = (why as NodeJS.ErrnoException).code;
+      if (code === undefined || code === 'ENOENT' || code === 'EEXIST') throw err;
+      throw Object.assign(new Error(`${code}: cannot make the folder ${missing}, mkdir '${path}'`), { code, path, syscall: 'mkdir', cause: why });
+    }
+    // Made after all (another run made the rest meanwhile): the whole path once more.
+    fs.mkdir(path, { recursive: true, mode });
+  }
+}
+
 /** The names a file claimed in a folder may take, in order: `names(1)` first, then `names(2)`, … */
 export type ClaimNames = (n: number) => string;
 

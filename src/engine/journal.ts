@@ -9,7 +9,8 @@
  * partway (a full disk) is cut back, and nothing more is sent (JournalWriteError).
  * Nothing secret is ever written here: no key, no headers, only ids, numbers and statuses.
  */
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync, mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync, existsSync } from 'node:fs';
+import { makeFolder } from '../common/fs.js';
 import { dirname } from 'node:path';
 import { JournalError, JournalWriteError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
@@ -526,7 +527,7 @@ export class Journal {
   static open(opts: JournalOptions): Journal {
     const now = opts.now ?? (() => new Date());
     // Invoice data: the folder and the file for their owner alone, when made here.
-    mkdirSync(dirname(opts.path), { recursive: true, mode: 0o700 });
+    makeFolder(dirname(opts.path), 0o700);
     const sync = opts.sync ?? true;
     if (existsSync(opts.path)) {
       const text = readFileSync(opts.path, 'utf8');

@@ -3,9 +3,9 @@
  * invoices survive between runs. Whole-state JSON, written atomically (temp file + rename)
  * after every change: cheap for demo-sized data, and a kill never leaves a torn file.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../common/fs.js';
+import { makeFolder, writeFileAtomic } from '../common/fs.js';
 import type { PersistedState } from './records.js';
 import { UsageError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
@@ -66,7 +66,7 @@ export function saveState(path: string, state: PersistedState): void {
  */
 export function saveJson(path: string, value: unknown): void {
   // Its folder may be the first of the state dir made: for its owner alone, as the journals' is.
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeFolder(dirname(path), 0o700);
   let mode = 0o600;
   try {
     mode = statSync(path).mode & 0o777;
