@@ -228,12 +228,15 @@ const RESUME_NAMES = 5;
  * The line a re-run starts with: what an earlier run left, and what this one does first —
  * `resuming: 2 invoices were partly sent (GOBI G-1, HARRAS H-4); finishing them and loading the
  * other 42; …`. The partly sent ones are named (the first few), so a cron log, which has no
- * spinner showing each, says which they are before the `[18/56] …` lines.
+ * spinner showing each, says which they are before the `[18/56] …` lines. Undefined when the
+ * earlier run left nothing — no invoice finished, partly sent or awaiting its outcome (its only
+ * write refused: a wrong key, exit 5): "0 of 7 were finished" said it had done something.
  */
-export function resumeLine(e: Extract<EngineEvent, { type: 'start' }>): string {
+export function resumeLine(e: Extract<EngineEvent, { type: 'start' }>): string | undefined {
   // Sent in full without their outcome seen: not finished, and nothing left to send.
   const read = e.awaiting !== undefined ? `; ${e.awaiting} more were sent and processed, and their outcome is read now` : '';
   const partly = e.partly ?? 0;
+  if (e.alreadyDone === 0 && partly === 0 && (e.awaiting ?? 0) === 0) return undefined;
   if (partly === 0) return `resuming: ${e.alreadyDone} of ${e.invoices} invoices were finished by an earlier run${read}`;
   // What the re-run does first: the invoices an earlier run left half-sent, then the rest.
   const rest = e.invoices - e.alreadyDone - partly - (e.awaiting ?? 0);
@@ -328,7 +331,10 @@ export function createProgress(o: ProgressOptions): Progress {
           startDone = e.alreadyDone;
           startedAt = now();
           phaseLabel = undefined;
-          if (e.resumed) write(resumeLine(e));
+          if (e.resumed) {
+            const resuming = resumeLine(e);
+            if (resuming !== undefined) write(resuming);
+          }
           showSpinner();
           break;
         case 'step':

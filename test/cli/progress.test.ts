@@ -254,6 +254,16 @@ describe('resuming', () => {
       'resuming: 7 of 7 invoices were finished by an earlier run',
     ]);
   });
+
+  it('says nothing when the earlier run left nothing: none finished, partly sent or awaiting (its only write refused, exit 5)', () => {
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => lines.push(s) > 0 } as unknown as NodeJS.WriteStream;
+    const p = createProgress({ stream, interactive: false, quiet: false, verbose: false, style: plainStyle, now: () => 0 });
+    p.onEvent({ type: 'start', invoices: 7, alreadyDone: 0, resumed: true } as EngineEvent);
+    p.onEvent({ type: 'start', invoices: 7, alreadyDone: 0, resumed: true, partly: 0, awaiting: 0 } as EngineEvent);
+    p.stop();
+    expect(lines.filter((l) => l.includes('resuming'))).toEqual([]);
+  });
 });
 
 describe('resuming after a stop', () => {
