@@ -3,9 +3,10 @@
  * target refuses, the sandbox's state file, the credentials file, and the opened target. Credentials come from the
  * environment or a file, never a flag value, and are never printed.
  */
-import { readSecretFile, secretFileExposure } from '../common/fs.js';
+import { makeFolder, readSecretFile, secretFileExposure } from '../common/fs.js';
 import { shownUrl } from '../common/mask.js';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { acquireLock } from '../engine/lock.js';
 import { UsageError } from '../common/errors.js';
 import type { OpenedTarget, OpenRun, TargetFlags } from './definition.js';
 import type { Target } from './target.js';
@@ -95,6 +96,59 @@ export const sandboxLine = (sandbox: string, statePath: string, purpose: OpenRun
   purpose === 'verify' ? `verifying against ${sandbox} (read-only; state in ${statePath})` : `loading into ${sandbox} (state in ${statePath})`;
 
 /** A target's embedded sandbox started in-process for a run: its URL, the journal's identity for it, and its closing. */
+/** The sandbox state files this process holds, and how many of its places use each (a load's checks and its writes). */
+const heldStates = new Map<string, { users: number; release: () => void }>();
+
+/**
+ * Holds the sandbox state file at `statePath` for one embedded sandbox of this run: a lock beside
+ * it (`<state>.lock`, engine/lock.ts — the journals' lock), so a second run on the same state dir
+ * stops with exit 2 naming the holder. Each embedded sandbox reads the whole state file when it
+ * starts and writes it back whole: of two at once, the later write lost the other run's
+ * invoices, and that run's journal then said they were loaded. Held again by the same process
+ * (its checks beside its load), it is counted; the returned release lets go once all have.
+ */
+export function holdSandboxState(statePath: string): () => void {
+  const key = resolve(statePath);
+  let held = heldStates.get(key);
+  if (held === undefined) {
+    makeFolder(dirname(key), 0o700);
+    held = { users: 0, release: acquireLock(`${key}.lock`, undefined, `the sandbox state ${statePath}`) };
+    heldStates.set(key, held);
+  }
+  held.users++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--held.users === 0) {
+      heldStates.delete(key);
+      held.release();
+    }
+  };
+}
+
+/** Starts an embedded sandbox while holding its state (holdSandboxState); closing it lets go. */
+export async function startHeldSandbox<S extends { close(): Promise<void> }>(statePath: string, start: () => Promise<S>): Promise<S> {
+  const release = holdSandboxState(statePath);
+  let sandbox: S;
+  try {
+    sandbox = await start();
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const close = sandbox.close.bind(sandbox);
+  return Object.assign(sandbox, {
+    close: async () => {
+      try {
+        await close();
+      } finally {
+        release();
+      }
+    },
+  });
+}
+
 export async function startRunSandbox(
   name: string,
   label: string,
@@ -102,7 +156,7 @@ export async function startRunSandbox(
   start: (opts: { port: number; statePath: string }) => Promise<{ url: string; close(): Promise<void> }>,
   run: Pick<OpenRun, 'info' | 'purpose'>,
 ): Promise<{ url: string; endpoint: string; close(): Promise<void> }> {
-  const sandbox = await start({ port: 0, statePath });
+  const sandbox = await startHeldSandbox(statePath, () => start({ port: 0, statePath }));
   run.info(sandboxLine(`the embedded ${label} sandbox`, statePath, run.purpose));
   // A new port each run: the sandbox's identity is its state file.
   return { url: sandbox.url, endpoint: `sandbox-${name}:${statePath}`, close: () => sandbox.close() };

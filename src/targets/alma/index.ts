@@ -10,7 +10,7 @@ import { shownUrl } from '../../common/mask.js';
 import { ALMA_PROFILE } from './profile.js';
 import type { OpenRun, TargetDefinition } from '../definition.js';
 import type { TargetEventSink } from '../target.js';
-import { openedTarget, sandboxLine } from '../settings.js';
+import { openedTarget, sandboxLine, startHeldSandbox } from '../settings.js';
 import type { AlmaRegion } from './regions.js';
 
 export type AlmaSettings =
@@ -127,7 +127,7 @@ export async function almaPlace(
 ): Promise<{ client: { baseUrl?: string; region?: string; apiKey: string }; where: string; close(): Promise<void> }> {
   if (settings.kind === 'sandbox') {
     const { startSandbox } = await import('../../sandbox/server.js');
-    const sandbox = await startSandbox({ port: 0, statePath: settings.statePath, latencyMs: 0 });
+    const sandbox = await startHeldSandbox(settings.statePath, () => startSandbox({ port: 0, statePath: settings.statePath, latencyMs: 0 }));
     // A check's caller says what it does itself (preflight, export, payments).
     if (purpose !== 'check') run.info(sandboxLine('the embedded sandbox', settings.statePath, purpose));
     return { client: { baseUrl: sandbox.url, apiKey: 'sandbox' }, where: `the embedded sandbox (state in ${settings.statePath})`, close: () => sandbox.close() };
