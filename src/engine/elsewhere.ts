@@ -13,9 +13,15 @@
  * - looks again across the settle window for one whose create another journal sent without an
  *   answer (engine/settle.ts), as it does for its own;
  * - takes over the lines another journal recorded for an invoice it adopts, and looks across
- *   the window for those it sent without an answer, so none is added twice.
+ *   the window for those it sent without an answer, so none is added twice;
+ * - takes over the process request another journal sent to an invoice it adopts: answered, the
+ *   invoice is this run's processed one (never requested again, its status waited for); sent
+ *   without an answer, it is this run's pending one (read, and watched for, before any send).
+ *   Alma shows nothing while it processes (In Review, no alerts, as before the request: README
+ *   "An edited file is a new batch"), so the look-up alone would send it a second time.
  * Only recent journals can matter (cli/journals.ts readOtherJournals): once a write is older than
- * the window, the look-ups show it.
+ * the window, the look-ups show it — and a process request's effect is taken to show in Alma's
+ * status by then (README "An edited file is a new batch" says what that window means).
  */
 import { ApiError } from '../common/errors.js';
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
@@ -28,6 +34,10 @@ export interface RecordedElsewhere {
   lines: ReadonlyMap<string, string>;
   /** Lines sent without a recorded answer: number → when sent (wall ms; 0 when not said). */
   linesPending: ReadonlyMap<string, number>;
+  /** The process request was answered (`processed`), or the invoice was settled or found processed. */
+  processed?: true | undefined;
+  /** A process request was sent without a recorded answer (and none recorded answered). */
+  processPending?: true | undefined;
 }
 
 /** What the other journals know about one invoice of the batch. */
@@ -55,9 +65,14 @@ export function gatherElsewhere(journals: readonly (readonly JournalEntry[])[], 
         const linesPending = new Map([...st.linesPending].map((n) => [n, st.lineSentAt.get(n) ?? 0]));
         // The same id in two journals (two edits of one file): what either recorded.
         const before = byId.get(st.id);
+        // Answered in either journal: processed. Sent without an answer in one, answered in none: pending.
+        const processed = before?.processed === true || st.processed;
+        const processPending = !processed && (before?.processPending === true || st.processPending);
         byId.set(st.id, {
           lines: new Map([...(before?.lines ?? []), ...st.lines]),
           linesPending: new Map([...(before?.linesPending ?? []), ...linesPending]),
+          ...(processed ? { processed: true as const } : {}),
+          ...(processPending ? { processPending: true as const } : {}),
         });
       } else if (st.createPending) {
         pending.set(k, Math.max(pending.get(k) ?? 0, st.createSentAt ?? 0));

@@ -406,7 +406,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
           const pastLines = pastLinesStep(opts.target, item.inv, st);
           result = untouched
             ? notStarted(item.inv.key, st, why, pastLines, stopped?.error)
-            : interruptedResult(item.inv.key, st, why, pastLines, sentElsewhere, opts.target.label, processedEarlier);
+            : interruptedResult(item.inv.key, st, why, pastLines, sentElsewhere, opts.target.label, processedEarlier || processedElsewhere(opts.elsewhere, item.inv.key, st.id));
         }
       }
     } finally {
@@ -662,6 +662,13 @@ export function resultsBeforeSending(invoices: readonly Invoice[], journal: Jour
   });
 }
 
+/**
+ * Whether another journal (engine/elsewhere.ts) recorded the process request of the invoice held
+ * under `id` answered: an earlier run of this file, before an edit, loaded it (`#recordInvoice`).
+ */
+const processedElsewhere = (elsewhere: ReadonlyMap<string, Elsewhere> | undefined, key: InvoiceKey, id: string | undefined): boolean =>
+  id !== undefined && elsewhere?.get(keyString(key))?.ids.get(id)?.processed === true;
+
 /** Whether another journal (engine/elsewhere.ts) holds a create of the invoice sent without an answer. */
 const createSentElsewhere = (elsewhere: ReadonlyMap<string, Elsewhere> | undefined, key: InvoiceKey): boolean => elsewhere?.get(keyString(key))?.createSentAt !== undefined;
 
@@ -887,9 +894,10 @@ class InvoiceSaga {
    * reported it loaded, its workflow status not yet shown or not read: `not_finished`,
    * `status_unknown`). A run that only reads its status reports it `already_loaded` — "found
    * complete from an earlier run; nothing sent" (README "The report") — or `in_review` when Alma
-   * has sent it to review since, which no run said yet and which asks for a look.
+   * has sent it to review since, which no run said yet and which asks for a look. Also set for one
+   * adopted whose process request another journal recorded answered (`#recordInvoice`).
    */
-  readonly #processedEarlier: boolean;
+  #processedEarlier: boolean;
   /** The canary's gate is passed once, before this invoice's first data write (engine/canary.ts). */
   #gated = false;
   /**
@@ -1698,6 +1706,21 @@ class InvoiceSaga {
     for (const [line, id] of there.lines) if (!st.lines.has(line)) journal.append({ t: 'line', ...this.#who, line, id });
     for (const [line, at] of there.linesPending) {
       if (!st.lines.has(line) && !st.linesPending.has(line)) journal.append({ t: 'intent', ...this.#who, step: 'line', line, id: r.id, at });
+    }
+    // Its process request too: Alma shows nothing while it processes (In Review without alerts,
+    // as before the request), so the look-up cannot tell. Answered there: this journal's own
+    // processed invoice (the request and its answer recorded, as they were there) — never
+    // requested again, its status waited for and reported as a resumed run's (`#processedEarlier`).
+    // Sent there without an answer: this journal's own pending one — read, and watched for
+    // across the watch, before it is sent again (`process`). README "An edited file is a new batch".
+    // (A target without that step has none to take over: its `settled` is no request.)
+    if (st.processed || this.#opts.target.finalize === undefined) return;
+    if (there.processed === true) {
+      if (!st.processPending) journal.append({ t: 'intent', ...this.#who, step: 'process', id: r.id });
+      journal.append({ t: 'processed', ...this.#who, id: r.id });
+      this.#processedEarlier = true;
+    } else if (there.processPending === true && !st.processPending) {
+      journal.append({ t: 'intent', ...this.#who, step: 'process', id: r.id });
     }
   }
 

@@ -76,6 +76,17 @@ describe('gatherElsewhere', () => {
         },
       },
     ],
+    [
+      'its process request: answered in either journal is processed; sent without an answer in one and answered in none is pending',
+      [
+        [begin, { t: 'invoice', ...who, id: 'I1', found: false }, { t: 'intent', ...who, step: 'process', id: 'I1' }, { t: 'invoice', vendor: 'ACME', number: 'A-2', id: 'I2', found: false }, { t: 'intent', vendor: 'ACME', number: 'A-2', step: 'process', id: 'I2' }],
+        [begin, { t: 'invoice', ...who, id: 'I1', found: true }, { t: 'intent', ...who, step: 'process', id: 'I1' }, { t: 'processed', ...who, id: 'I1' }],
+      ],
+      {
+        'ACME\u0000A-1': { ids: new Map([['I1', { lines: new Map(), linesPending: new Map(), processed: true }]]) },
+        'ACME\u0000A-2': { ids: new Map([['I2', { lines: new Map(), linesPending: new Map(), processPending: true }]]) },
+      },
+    ],
     ['an invoice not in this batch is left out', [[begin, { t: 'invoice', vendor: 'ACME', number: 'Z-9', id: 'I9', found: false }]], {}],
   ])('%s', (_what, journals, want) => {
     expect(Object.fromEntries(gatherElsewhere(journals, keys))).toEqual(want);
@@ -252,5 +263,92 @@ describe('a stop that comes while the run looks for a create another journal sen
     ]);
     for (const r of outcome.results) expect(r.error!.message).toMatch(/may already be in Alma: a re-run looks for it in Alma first and does not create it twice$/);
     expect(alma.log.filter((l) => l.startsWith('createInvoice'))).toEqual([]);
+  });
+});
+
+describe('engine: the file edited and run again while Alma still processes what the first run sent', () => {
+  const invoices = (): Invoice[] => [makeInvoice('ACME', 'A-1', 2), makeInvoice('ACME', 'A-2', 1)];
+  /** Virtual time: `sleep` advances the clock. */
+  const clocked = () => {
+    let t = 1_000_000;
+    return { wallNow: () => t, now: () => t, sleep: async (ms: number): Promise<void> => void (t += ms) };
+  };
+  const entriesOf = (batch: string): JournalEntry[] => parseJournal(readFileSync(join(dir, `${batch}.jsonl`), 'utf8'), { endpoint: 'fake://alma', batch }, batch).entries;
+  const run = (alma: FakeAlma, batch: string, more: Parameters<typeof runEngine>[3] = {}) => runEngine(alma.target(), invoices(), join(dir, `${batch}.jsonl`), { ...clocked(), ...more }, { batch });
+  const processRequests = (alma: FakeAlma): string[] => alma.log.filter((l) => l.startsWith('processInvoice'));
+
+  it('its process requests answered there (journal `processed`): none sent again, already loaded, its status waited for', async () => {
+    const alma = new FakeAlma();
+    // Alma takes longer than either run waits: In Review without alerts, as before the request.
+    alma.processReads = 1_000_000;
+    const first = await run(alma, 'old');
+    expect(first.outcome.results.map((r) => [r.status, r.unfinished])).toEqual([
+      ['loaded', true],
+      ['loaded', true],
+    ]);
+    expect(processRequests(alma)).toHaveLength(2);
+    const elsewhere = gatherElsewhere([entriesOf('old')], invoices().map((i) => i.key));
+    const second = await run(alma, 'edited', { elsewhere });
+    // No second request (the fake refuses one while processing: 60260, as Alma may).
+    expect(processRequests(alma)).toHaveLength(2);
+    expect(alma.invoices.map((s) => s.processCount)).toEqual([1, 1]);
+    expect(second.outcome.results.map((r) => [r.status, r.unfinished, r.warnings.map((w) => w.code)])).toEqual([
+      ['already_loaded', true, ['not_finished']],
+      ['already_loaded', true, ['not_finished']],
+    ]);
+    // The edited file's journal now knows it: its next run, with no other journal read (past
+    // the window), sends nothing either and reads the status Alma shows by then.
+    for (const s of alma.invoices) s.state = 'done';
+    const third = await run(alma, 'edited');
+    expect(processRequests(alma)).toHaveLength(2);
+    expect(third.outcome.results.map((r) => [r.status, r.workflowStatus])).toEqual([
+      ['already_loaded', 'Waiting to be Sent'],
+      ['already_loaded', 'Waiting to be Sent'],
+    ]);
+  });
+
+  it('its process requests answered there, the run stopped while it waits for them: already loaded (an earlier run loaded them), not loaded by this run', async () => {
+    const alma = new FakeAlma();
+    alma.processReads = 1_000_000;
+    await run(alma, 'old');
+    const elsewhere = gatherElsewhere([entriesOf('old')], invoices().map((i) => i.key));
+    // A Ctrl-C at the first read of a status (A-1's, waiting for its processing).
+    const stop = new AbortController();
+    const t = alma.target();
+    const read = t.getInvoice.bind(t);
+    t.getInvoice = async (id, inv) => {
+      stop.abort();
+      return read(id, inv);
+    };
+    const second = await runEngine(t, invoices(), join(dir, 'edited.jsonl'), { ...clocked(), elsewhere, stopSignal: stop.signal }, { batch: 'edited' });
+    expect(second.outcome.stopped?.reason).toBe('interrupted');
+    expect(processRequests(alma)).toHaveLength(2);
+    expect(second.outcome.results.map((r) => [r.key.number, r.status, r.warnings.map((w) => w.message)])).toEqual([
+      ['A-1', 'already_loaded', [expect.stringMatching(/: an earlier run loaded it, and nothing was sent to it;/)]],
+      // Never reached: nothing of it sent by this run (engine.ts `unreached`).
+      ['A-2', 'not_started', []],
+    ]);
+  });
+
+  it('its process request sent there without an answer (killed): read and watched for as this journal\'s own, not sent again once it shows', async () => {
+    const alma = new FakeAlma();
+    alma.processReads = 2;
+    alma.faults = [{ method: 'processInvoice', call: 1, kind: 'crash-after' }];
+    await expect(run(alma, 'old')).rejects.toThrow(Crash);
+    alma.dead = false;
+    expect(processRequests(alma)).toEqual([expect.stringMatching(/ !crash-after$/)]);
+    const elsewhere = gatherElsewhere([entriesOf('old')], invoices().map((i) => i.key));
+    expect(elsewhere.get('ACME\u0000A-1')?.ids.values().next().value).toMatchObject({ processPending: true });
+    const second = await run(alma, 'edited', { elsewhere });
+    // A-1: read until it showed processed, never sent again; A-2: created and processed by this run.
+    expect(processRequests(alma)).toHaveLength(2);
+    expect(alma.invoices.map((s) => [s.number, s.processCount])).toEqual([
+      ['A-1', 1],
+      ['A-2', 1],
+    ]);
+    expect(second.outcome.results.map((r) => [r.key.number, r.status, r.error?.code])).toEqual([
+      ['A-1', 'loaded', undefined],
+      ['A-2', 'loaded', undefined],
+    ]);
   });
 });
