@@ -557,14 +557,26 @@ function settledResult(key: InvoiceKey, st: InvoiceJournalState, status: Invoice
 /**
  * `processedEarlier`: the journal held the invoice processed before this run began — an earlier
  * run loaded it, and said so; this one only read it (README "The report": `already_loaded`).
+ * `reached`: the run got to the invoice before it stopped; false for one it never reached
+ * (`unreached`), which it stopped before reading, not while.
  */
-function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: StopReason, pastLines?: Step, sentElsewhere = false, label = 'Alma', processedEarlier = false): InvoiceResult {
+function interruptedResult(
+  key: InvoiceKey,
+  st: InvoiceJournalState,
+  reason: StopReason,
+  pastLines?: Step,
+  sentElsewhere = false,
+  label = 'Alma',
+  processedEarlier = false,
+  reached = true,
+): InvoiceResult {
+  const stoppedReading = reached ? 'the run stopped while reading this invoice' : 'the run stopped before reading this invoice';
   // Found processed (journal `processed` after a look-up) and sent nothing by any run: someone
   // else's doing, already loaded — not "being processed" by this loader (README "The report").
   if (st.processed && st.id !== undefined && st.found && !sentByLoader(st)) {
     return {
       ...settledResult(key, st, 'already_loaded'),
-      warnings: [{ code: 'status_unknown', message: 'the run stopped while reading this invoice: it was found already processed, and nothing was sent to it; its workflow status was not read (a re-run reads it)' }],
+      warnings: [{ code: 'status_unknown', message: `${stoppedReading}: it was found already processed, and nothing was sent to it; its workflow status was not read (a re-run reads it)` }],
     };
   }
   if (st.processed && st.id !== undefined && processedEarlier) {
@@ -572,7 +584,7 @@ function interruptedResult(key: InvoiceKey, st: InvoiceJournalState, reason: Sto
     // read it, and the stop came first: already loaded, not loaded a second time.
     return {
       ...settledResult(key, st, 'already_loaded'),
-      warnings: [{ code: 'status_unknown', message: 'the run stopped while reading this invoice: an earlier run loaded it, and nothing was sent to it; its workflow status was not read (a re-run reads it)' }],
+      warnings: [{ code: 'status_unknown', message: `${stoppedReading}: an earlier run loaded it, and nothing was sent to it; its workflow status was not read (a re-run reads it)` }],
     };
   }
   if (st.processed && st.id !== undefined) {
@@ -687,7 +699,7 @@ function unreached(key: InvoiceKey, st: InvoiceJournalState, sentElsewhere: bool
   // stop's code where it was left, or loaded with its status unknown), never "not started".
   if (st.id !== undefined) {
     // Never reached by this run: a processed one was processed by an earlier run.
-    const r = interruptedResult(key, st, reason, pastLines, false, label, true);
+    const r = interruptedResult(key, st, reason, pastLines, false, label, true, false);
     if (r.status !== 'failed' || r.error === undefined) return r;
     return {
       ...r,

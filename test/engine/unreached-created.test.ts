@@ -60,6 +60,36 @@ describe('resultsBeforeSending: a run stopped before its first write', () => {
   });
 });
 
+describe('resultsBeforeSending: the words for a processed invoice the run never reached', () => {
+  it('say it stopped before reading it, not while: loaded by an earlier run, or found processed with nothing sent', () => {
+    const path = join(dir, 'w.jsonl');
+    earlierRun(path);
+    const earlier = journalAt(path);
+    earlier.append({ t: 'invoice', vendor: 'ACME', number: 'B-5', id: '95', found: true });
+    earlier.append({ t: 'processed', vendor: 'ACME', number: 'B-5', id: '95' });
+    earlier.close();
+    const journal = journalAt(path);
+    try {
+      const invoices = ['B-3', 'B-5'].map((n) => makeInvoice('ACME', n, 2));
+      const results = resultsBeforeSending(invoices, journal, 'interrupted', new FakeAlma().target());
+      expect(results.map((r) => [r.key.number, r.status, r.warnings])).toEqual([
+        [
+          'B-3',
+          'already_loaded',
+          [{ code: 'status_unknown', message: 'the run stopped before reading this invoice: an earlier run loaded it, and nothing was sent to it; its workflow status was not read (a re-run reads it)' }],
+        ],
+        [
+          'B-5',
+          'already_loaded',
+          [{ code: 'status_unknown', message: 'the run stopped before reading this invoice: it was found already processed, and nothing was sent to it; its workflow status was not read (a re-run reads it)' }],
+        ],
+      ]);
+    } finally {
+      journal.close();
+    }
+  });
+});
+
 describe('engine: a Ctrl-C before the run reaches an invoice an earlier run created', () => {
   it('that invoice is failed INTERRUPTED where it was left, not NOT_STARTED', async () => {
     const alma = new FakeAlma();
