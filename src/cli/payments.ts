@@ -7,6 +7,7 @@
  */
 import { journalPath, shortHash, type ClaimedElsewhere } from './journals.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { keyString, type InvoiceKey } from '../domain/model.js';
 import type { Config } from './config.js';
@@ -16,7 +17,7 @@ import { isSandboxRun } from './outputs.js';
 import { openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
 import { setAsideOwnerFiles } from '../input/owner-file.js';
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
-import type { Problem } from '../domain/problem.js';
+import { problem, type Problem, type Provenance } from '../domain/problem.js';
 import { foldJournal, parseJournal, type ErrorRecord, type InvoiceJournalState } from '../engine/journal.js';
 import type { StopDetail } from '../engine/events.js';
 import { NOT_STARTED } from '../engine/result.js';
@@ -30,12 +31,20 @@ import { formatAmount, formatAmountText } from '../domain/money.js';
 import { shownFile } from '../common/shown.js';
 
 /** Reads the files through the input layer and checks every row. */
-export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[] }> {
+export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[]; modifiedAt: Map<string, number> }> {
   await refuseRepeatedFiles(cfg.files);
   // A spreadsheet's lock file a glob took in (`~$march.xlsx`) is not read: its problem says what it is.
   const { files, problems: lockFiles } = await setAsideOwnerFiles(cfg.files);
   const sources: InputSource[] = [];
-  for (const f of files) sources.push(f === '-' ? { name: '-', bytes: process.stdin } : await openInputFile(f));
+  // Each regular file's modification time (ms), by its name as given (a row's `source.file`): a
+  // rejection given again is new only in a file modified after this file's rejection was sent
+  // (rejectionAgain). Stdin, a pipe: none.
+  const modifiedAt = new Map<string, number>();
+  for (const f of files) {
+    sources.push(f === '-' ? { name: '-', bytes: process.stdin } : await openInputFile(f));
+    const st = f === '-' ? undefined : await stat(f).catch(() => undefined);
+    if (st?.isFile() === true) modifiedAt.set(f, st.mtimeMs);
+  }
   const records: PaymentRecord[] = [];
   const issues: Problem[] = [...lockFiles];
   for (const source of sources) {
@@ -47,7 +56,7 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
     }
   }
   const checked = checkPayments(records);
-  return { entries: checked.entries, issues: [...issues, ...checked.issues] };
+  return { entries: checked.entries, issues: [...issues, ...checked.issues], modifiedAt };
 }
 
 /**
@@ -168,13 +177,18 @@ const AGAIN = 'rejected_again';
  * entries of its own (its intent, its outcome) and a run killed meanwhile resumes it.
  */
 export function roundKey(state: (k: InvoiceKey) => Pick<InvoiceJournalState, 'ops'> | undefined, key: InvoiceKey): InvoiceKey {
-  let k = key;
+  return roundKeys(state, key).at(-1)!;
+}
+
+/** Every round's key of the row, the first (its own) first and the one it is in now last (roundKey). */
+export function roundKeys(state: (k: InvoiceKey) => Pick<InvoiceJournalState, 'ops'> | undefined, key: InvoiceKey): InvoiceKey[] {
+  const keys = [key];
   const seen = new Set<string>();
-  for (let b = state(k)?.ops.get(AGAIN)?.batch; b !== undefined && !seen.has(b); b = state(k)?.ops.get(AGAIN)?.batch) {
+  for (let b = state(key)?.ops.get(AGAIN)?.batch; b !== undefined && !seen.has(b); b = state(keys.at(-1)!)?.ops.get(AGAIN)?.batch) {
     seen.add(b);
-    k = { vendor: key.vendor, number: `${key.number} @${b}` };
+    keys.push({ vendor: key.vendor, number: `${key.number} @${b}` });
   }
-  return k;
+  return keys;
 }
 
 /**
@@ -184,11 +198,29 @@ export function roundKey(state: (k: InvoiceKey) => Pick<InvoiceJournalState, 'op
  * only a new hand-over (op=mark_in_erp) brings it back to Waiting for Payment
  * (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments): so it was handed over
  * again after this file's rejection, and finance rejecting it again in a file identical byte for
- * byte (the same note) is a rejection of that new hand-over. Anywhere else (In Review, Waiting to
- * be Sent, Closed) the recorded rejection stands: `already_done`, nothing sent.
+ * byte (the same note) is a rejection of that new hand-over — if the file was written after the
+ * rejection was sent: one whose modification time (`fileModifiedAt`, ms) is not later than the
+ * first send of the recorded rejection (journal.ts `opsSentAt`) was there before it, and cannot be
+ * finance's answer to a later hand-over (an old file given again: a nightly job re-reading its
+ * folder). Its rejection stands, as anywhere else (In Review, Waiting to be Sent, Closed):
+ * `already_done`, nothing sent. A file with no modification time (stdin) or a rejection sent before
+ * sends were timed cannot be told apart: sent again, with a warning (rejectedAgainWarning).
  */
-export function rejectionAgain(req: PaymentRequest, s: InvoiceState, journaled: Pick<InvoiceJournalState, 'ops'> | undefined): boolean {
-  return req.status === 'rejected' && journaled?.ops.has('rejected') === true && s.workflowStatus === WAITING_FOR_PAYMENT;
+export function rejectionAgain(
+  req: PaymentRequest,
+  s: InvoiceState,
+  journaled: Pick<InvoiceJournalState, 'ops' | 'opsSentAt'> | undefined,
+  fileModifiedAt: number | undefined,
+): boolean {
+  if (req.status !== 'rejected' || journaled?.ops.has('rejected') !== true || s.workflowStatus !== WAITING_FOR_PAYMENT) return false;
+  const sentAt = journaled.opsSentAt.get('rejected');
+  return fileModifiedAt === undefined || sentAt === undefined || fileModifiedAt > sentAt;
+}
+
+/** The warning on a row rejected again (rejectionAgain): never silent, as an old file given again may be the cause. */
+export function rejectedAgainWarning(at: Provenance, appliedAt: number | undefined): Problem {
+  const when = appliedAt !== undefined ? `on ${new Date(appliedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'before';
+  return problem(at, 'rejected_again', `rejected again: this file's rejection was already applied ${when}; the invoice had been handed over again since`, { severity: 'warning' });
 }
 
 /** What this file's journal knows of each invoice (by `keyString`), read only: none when there is no journal yet. */
@@ -289,7 +321,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   // Before anything is sent: a report that cannot be written, found after Alma took the
   // payments, would end the run with a usage error over work that was done.
   checkReportPath(cfg);
-  const { entries, issues } = await readPayments(cfg);
+  const { entries, issues, modifiedAt } = await readPayments(cfg);
   const blocked = issues.some((p) => p.severity === 'error') || (entries.some((e) => e.request === undefined) && !cfg.skipInvalid);
   // A row that names its invoice by id is shown by the vendor and number Alma holds, once found.
   const shownAs = new Map<PaymentEntry, { vendor: string; number: string }>();
@@ -370,8 +402,10 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         if (e.request === undefined || s === undefined || !('id' in s)) return b;
         const round = journaled.get(keyString(roundKey((k) => journaled.get(keyString(k)), e.key)));
         // Rejected by this file and handed over again since: a new round, nothing journaled of it yet.
-        const v = dryRunVerdict(e.request, s, rejectionAgain(e.request, s, round) ? undefined : round);
-        return { ...b, id: s.id, status: v.status, workflow_status: s.workflowStatus, alerts: s.alerts, ...(v.error !== undefined ? { error: v.error } : {}) };
+        const again = rejectionAgain(e.request, s, round, modifiedAt.get(e.source.file));
+        const v = dryRunVerdict(e.request, s, again ? undefined : round);
+        const warned = again && v.status === 'planned' ? { issues: [...b.issues, rejectedAgainWarning(e.source, round?.opsSentAt.get('rejected'))] } : {};
+        return { ...b, ...warned, id: s.id, status: v.status, workflow_status: s.workflowStatus, alerts: s.alerts, ...(v.error !== undefined ? { error: v.error } : {}) };
       });
       const doc = report(invoices, erp.requestCount(), true);
       return emitLifecycleReport(cfg, term, doc, exitCodeForReport({ ...doc, summary: { ...doc.summary, invalid: doc.summary.invalid + doc.summary.failed } }, { sent: false }), { sent: false });
@@ -397,13 +431,18 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     // the invoice again first, as for any row.
     const batch = new Date().toISOString();
     const journalKeys = new Map<PaymentEntry, InvoiceKey>();
+    // The round before each row's (when it is in a later one): a rejection this run sends in it
+    // is said with a warning naming when that round's was sent (rejectedAgainWarning).
+    const previousRound = new Map<PaymentEntry, InvoiceKey>();
     for (const e of toSend) {
-      let k = roundKey((x) => journal.state(x), e.key);
+      const rounds = roundKeys((x) => journal.state(x), e.key);
+      let k = rounds.at(-1)!;
       const s = located.get(e);
-      if (s !== undefined && 'id' in s && rejectionAgain(e.request!, s, journal.state(k))) {
+      if (s !== undefined && 'id' in s && rejectionAgain(e.request!, s, journal.state(k), modifiedAt.get(e.source.file))) {
         journal.append({ t: 'op', ...k, op: AGAIN, id: s.id, outcome: 'done', batch });
+        previousRound.set(e, k);
         k = roundKey((x) => journal.state(x), e.key);
-      }
+      } else if (rounds.length > 1) previousRound.set(e, rounds.at(-2)!);
       journalKeys.set(e, k);
     }
     const outcome = await runOperations(
@@ -440,7 +479,9 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       const r = byEntry.get(e);
       if (r === undefined) return b;
       const status = r.status === 'done' ? e.request!.status : r.status === 'not_started' ? 'failed' : r.status;
-      return { ...b, status, id: r.id ?? b.id, workflow_status: r.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
+      const prev = previousRound.get(e);
+      const warned = prev !== undefined && status === 'rejected' ? { issues: [...b.issues, rejectedAgainWarning(e.source, journal.state(prev).opsSentAt.get('rejected'))] } : {};
+      return { ...b, ...warned, status, id: r.id ?? b.id, workflow_status: r.workflowStatus, alerts: r.alerts, ...(r.error !== undefined ? { error: r.error } : {}) };
     });
     const doc = report(invoices, erp.requestCount(), false, outcome.stopped, outcome.detail);
     // None sent (every invoice paid or rejected already, a stop first) or each refused: said as

@@ -20,12 +20,27 @@ const rejectedOp = (number: string, op = 'rejected'): JournalEntry => ({ t: 'op'
 describe('payments: a rejection given again', () => {
   it('is new only when this file rejected the invoice and Alma shows it waiting for payment again', () => {
     const done = foldJournal([rejectedOp('N-1')]).get(keyString(key));
-    expect(rejectionAgain(REJECTED, inv('Ready to be Paid'), done)).toBe(true);
+    expect(rejectionAgain(REJECTED, inv('Ready to be Paid'), done, undefined)).toBe(true);
     // Not handed over again: the recorded rejection stands.
-    for (const status of ['InReview', 'Waiting to be Sent', 'CLOSED']) expect(rejectionAgain(REJECTED, inv(status), done)).toBe(false);
+    for (const status of ['InReview', 'Waiting to be Sent', 'CLOSED']) expect(rejectionAgain(REJECTED, inv(status), done, undefined)).toBe(false);
     // Not rejected by this file yet (its first run), or a payment: the runner's rules alone.
-    expect(rejectionAgain(REJECTED, inv('Ready to be Paid'), undefined)).toBe(false);
-    expect(rejectionAgain(PAID, inv('Ready to be Paid'), foldJournal([rejectedOp('N-1', 'paid')]).get(keyString(key)))).toBe(false);
+    expect(rejectionAgain(REJECTED, inv('Ready to be Paid'), undefined, undefined)).toBe(false);
+    expect(rejectionAgain(PAID, inv('Ready to be Paid'), foldJournal([rejectedOp('N-1', 'paid')]).get(keyString(key)), undefined)).toBe(false);
+  });
+
+  it('is new only in a file modified after the recorded rejection was first sent (an old file given again is already done)', () => {
+    const sentAt = Date.parse('2026-12-07T10:00:00Z');
+    const done = foldJournal([
+      { t: 'intent', vendor: 'ACME', number: 'N-1', step: 'op', op: 'rejected', id: '1', at: sentAt },
+      rejectedOp('N-1'),
+    ]).get(keyString(key));
+    // The file was there before the rejection it holds was sent (dated the day before), or at that very moment.
+    expect(rejectionAgain(REJECTED, inv('Ready to be Paid'), done, Date.parse('2026-12-06T18:00:00Z'))).toBe(false);
+    expect(rejectionAgain(REJECTED, inv('Ready to be Paid'), done, sentAt)).toBe(false);
+    // Written after it: finance's answer to the new hand-over.
+    expect(rejectionAgain(REJECTED, inv('Ready to be Paid'), done, sentAt + 1)).toBe(true);
+    // No modification time (stdin): cannot be told apart, sent again (with a warning).
+    expect(rejectionAgain(REJECTED, inv('Ready to be Paid'), done, undefined)).toBe(true);
   });
 
   it("each round's key follows the one before it, so a re-run resumes the round it was in", () => {

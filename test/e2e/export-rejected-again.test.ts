@@ -4,7 +4,7 @@
  * next file, and marked again — not left out for good because an earlier run marked it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonDoc, runCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
@@ -99,26 +99,58 @@ describe('export --mark-in-erp: an invoice handed over, rejected by finance and 
     expect(byNumber('BW/77305').status).toBe('Ready to be Paid');
     const rejectsOf = (): number => w!.sandbox.state().counters.erpOps[id]?.['rejected'] ?? 0;
     expect(rejectsOf()).toBe(1);
-    // The next day finance sends the same file, byte for byte: BW/77305 is rejected again.
-    const plan = await cli(['payments', '--dry-run', '--online', PAYMENTS]);
+    // The next day finance sends the same file, byte for byte (written after the first rejection
+    // was sent): BW/77305 is rejected again.
+    const day2File = join(w!.dir, 'payments-day2.csv');
+    copyFileSync(PAYMENTS, day2File);
+    const plan = await cli(['payments', '--dry-run', '--online', day2File]);
     expect(plan.doc!.invoices.map((i) => [i.number, i.status])).toEqual([
       ['HA-2025-00520', 'already_done'],
       ['EBS-9107-25', 'already_done'],
       ['BW/77305', 'planned'],
     ]);
-    const day2 = await cli(['payments', PAYMENTS]);
+    const day2 = await cli(['payments', day2File]);
     expect(day2.code, day2.stderr).toBe(0);
     expect(day2.doc!.invoices.map((i) => [i.number, i.status])).toEqual([
       ['HA-2025-00520', 'already_done'],
       ['EBS-9107-25', 'already_done'],
       ['BW/77305', 'rejected'],
     ]);
+    // Never silent: the row says its rejection had been applied before.
+    const warning = day2.doc!.invoices[2]!.issues.find((p) => p.code === 'rejected_again');
+    expect(warning?.severity).toBe('warning');
+    expect(warning?.message).toMatch(/^rejected again: this file's rejection was already applied on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC; the invoice had been handed over again since$/);
     expect(byNumber('BW/77305').status).toBe('InReview');
     expect(rejectsOf()).toBe(2);
     // And only once: given again, nothing is sent.
-    const day3 = await cli(['payments', PAYMENTS]);
+    const day3 = await cli(['payments', day2File]);
     expect(day3.code, day3.stderr).toBe(0);
     expect(day3.doc!.summary).toMatchObject({ already_done: 3 });
     expect(rejectsOf()).toBe(2);
+  });
+
+  it('an old rejection file given again (there before its rejection was sent: a nightly job re-reading its folder) does not reject the invoice handed over again since', async () => {
+    const { id, file } = await rejectedAndApprovedAgain();
+    // The same file (the same journal), dated before its rejection was sent (by rejectedAndApprovedAgain).
+    const day1 = join(w!.dir, 'reject-day1.csv');
+    copyFileSync(PAYMENTS, day1);
+    utimesSync(day1, new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'));
+    renameSync(file, `${file}.taken`);
+    const again = await cli(['export', '--mark-in-erp', '-o', file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(byNumber('BW/77305').status).toBe('Ready to be Paid');
+    const rejectsOf = (): number => w!.sandbox.state().counters.erpOps[id]?.['rejected'] ?? 0;
+    const plan = await cli(['payments', '--dry-run', '--online', day1]);
+    expect(plan.doc!.invoices.map((i) => [i.number, i.status])).toEqual([
+      ['HA-2025-00520', 'already_done'],
+      ['EBS-9107-25', 'already_done'],
+      ['BW/77305', 'already_done'],
+    ]);
+    const old = await cli(['payments', day1]);
+    expect(old.code, old.stderr).toBe(0);
+    expect(old.doc!.summary).toMatchObject({ already_done: 3 });
+    expect(rejectsOf()).toBe(1);
+    // Still waiting for finance's answer: its payment goes through.
+    expect(byNumber('BW/77305').status).toBe('Ready to be Paid');
   });
 });

@@ -4,7 +4,7 @@
  * or rejected at most once, under every fault kind on the new writes and under kills.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { shortHash } from '../../src/cli/journals.js';
 import { closedPort, jsonDoc, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
@@ -451,9 +451,13 @@ describe('payments', () => {
     expect(res.status).toBe(200);
     expect((await cli(['export', '--mark-in-erp', '-o', join(w!.dir, 'again.csv')])).doc!.summary).toMatchObject({ invoices: 1, marked: 1 });
     expect([byNumber(w!, 'BW/77305').status, byNumber(w!, 'BW/77305').alerts]).toEqual(['Ready to be Paid', []]);
-    const dry = await cli(['payments', '--dry-run', '--online', PAYMENTS]);
+    // Finance's answer to the new hand-over: the same rows, byte for byte, in a file written after
+    // the first rejection was sent (the same journal: an older file's rejection stands).
+    const again = join(w!.dir, 'payments-again.csv');
+    copyFileSync(PAYMENTS, again);
+    const dry = await cli(['payments', '--dry-run', '--online', again]);
     expect(dry.code, dry.stderr).toBe(0);
-    const real = await cli(['payments', PAYMENTS]);
+    const real = await cli(['payments', again]);
     expect(real.code, real.stderr).toBe(0);
     for (const [doc, bw] of [[dry.doc!, 'planned'], [real.doc!, 'rejected']] as const) expect(doc.invoices.map((i) => [i.number, i.status])).toEqual([
       ['HA-2025-00520', 'already_done'],
@@ -463,7 +467,7 @@ describe('payments', () => {
     // Marked twice (handed over again), paid once each, BW/77305 rejected once for each hand-over.
     expect(Object.values(ops(w!)).map((o) => [o['paid'] ?? 0, o['rejected'] ?? 0] as const).filter(([p, r]) => p + r > 0).sort()).toEqual([[0, 2], [1, 0], [1, 0]]);
     // Given again, nothing more is sent.
-    expect((await cli(['payments', PAYMENTS])).doc!.summary).toMatchObject({ already_done: 3 });
+    expect((await cli(['payments', again])).doc!.summary).toMatchObject({ already_done: 3 });
     expect(Object.values(ops(w!)).reduce((n, o) => n + (o['rejected'] ?? 0), 0)).toBe(2);
   });
 
