@@ -639,6 +639,8 @@ interface CutShortFile {
   started: string;
   /** The run that holds that file's journal now (lockHolder), if one does: it hands them over. */
   live?: LockInfo | undefined;
+  /** Held for a mark that run sent and never saw done (it ended), not for the run cut short. */
+  unseen?: boolean | undefined;
 }
 
 /**
@@ -658,6 +660,14 @@ interface CutShortFile {
  */
 function heldByCutShort(at: { stateDir: string; endpoint: string; status: string; handoverName: string }): Map<string, CutShortFile> {
   const held = new Map<string, CutShortFile>();
+  const M = 'mark_in_erp';
+  let rejected: Map<string, number[]> | undefined;
+  // A rejection of the invoice this loader's payments sent after the mark (first) left, and saw take effect.
+  const rejectedAfter = (id: string, sentAt: number | undefined): boolean => {
+    if (sentAt === undefined) return false;
+    rejected ??= rejectedSince(at);
+    return (rejected.get(id) ?? []).some((t) => t > sentAt);
+  };
   const mine = journalPath(at.stateDir, 'handover', at.endpoint, at.handoverName);
   for (const { path, batch: name } of placeJournals({ stateDir: at.stateDir, name: 'handover', endpoint: at.endpoint }, mine)) {
     const files = (peekJournal(path, at.endpoint, name) ?? []).filter((e): e is FileEntry => e.t === 'file' && e.status === at.status);
@@ -687,6 +697,20 @@ function heldByCutShort(at: { stateDir: string; endpoint: string; status: string
         if (!held.has(k.id)) held.set(k.id, by);
       }
     }
+    // After those (held for the run cut short, whose command finishes them): a run to that file
+    // that ended with a mark sent and never seen done (pending, accepted, its answer lost:
+    // OUTCOME_UNKNOWN, NOT_CONFIRMED) counted the invoice as handed over in its file, which
+    // finance may have: that file's next run only confirms the mark (README "invoice-load
+    // export"), and no other file holds it — unless this loader's payments rejected it after that
+    // mark was sent (rejectedSince: it was handed over, and is back since).
+    for (const st of states.values()) {
+      if (st.ops.has(REOPEN) || st.ops.has(M)) continue;
+      const rec = st.ops.get(IN_FILE);
+      if (rec === undefined || !(st.opsPending.has(M) || st.opsAccepted.has(M) || st.opsLost.has(M))) continue;
+      if (rejectedAfter(rec.id, st.opsSentAt.get(M))) continue;
+      const started = new Date(rec.batch ?? '');
+      if (!held.has(rec.id)) held.set(rec.id, { output, started: Number.isNaN(started.getTime()) ? (rec.batch ?? 'an earlier run') : utcMinute(started), live, unseen: true });
+    }
   }
   return held;
 }
@@ -700,17 +724,19 @@ function heldByCutShort(at: { stateDir: string; endpoint: string; status: string
 export function heldByCutShortWarnings(held: readonly { s: InvoiceState; by: CutShortFile }[], file: string): Problem[] {
   const byFile = new Map<string, { by: CutShortFile; invoices: InvoiceState[] }>();
   for (const { s, by } of held) {
-    const g = byFile.get(by.output) ?? { by, invoices: [] };
+    const k = `${by.output}\u0000${by.unseen === true ? 'unseen' : ''}`;
+    const g = byFile.get(k) ?? { by, invoices: [] };
     g.invoices.push(s);
-    byFile.set(by.output, g);
+    byFile.set(k, g);
   }
   return [...byFile.values()].map(({ by, invoices }) => {
     const n = invoicesAre(invoices.length);
     const named = namedInvoices(invoices);
+    const how = by.unseen === true ? `handed over by an export --mark-in-erp of ${by.started} whose mark (mark_in_erp) was sent and never seen done` : `put in place by an export --mark-in-erp of ${by.started} that was cut short and not finished since`;
     return problem(
       { file },
       'held_by_other_run',
-      `${n} in ${by.output}, put in place by an export --mark-in-erp of ${by.started} that was cut short and not finished since; not exported nor marked here, so that no invoice is in two files: ${named}. ` +
+      `${n} in ${by.output}, ${how}; not exported nor marked here, so that no invoice is in two files: ${named}. ` +
         `Finish that file with the same command to it — invoice-load export --mark-in-erp -o ${shellWord(by.output)} (with this run's Alma options; it only confirms the marks if finance took the file)`,
       { severity: 'warning' },
     );

@@ -122,4 +122,38 @@ describe('export --mark-in-erp: a mark accepted and not shown, then rejected by 
     expect(idsIn(file)).toEqual([]);
     expect(marksOf(p, id)).toBe(0);
   });
+
+  it('its file taken, the next run to ANOTHER file (dated files): the invoice is held by the first file, written into no second file and not marked, with a warning', async () => {
+    const { p, id, file } = await acceptedNotShown();
+    const day2 = join(p.alma.dir, 'to-finance-day2.csv');
+    const next = await cli(p, ['export', '--mark-in-erp', '-o', day2]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.doc!.invoices.map((i) => i.number)).not.toContain('BW/77305');
+    expect(idsIn(day2)).not.toContain(id);
+    expect(marksOf(p, id)).toBe(0);
+    const warning = next.doc!.issues.find((i) => i.code === 'held_by_other_run');
+    expect(warning?.severity).toBe('warning');
+    expect(warning?.message).toContain(`1 invoice is in ${file}, handed over by an export --mark-in-erp of `);
+    expect(warning?.message).toContain(`whose mark (mark_in_erp) was sent and never seen done; not exported nor marked here, so that no invoice is in two files: BLACKWELL BW/77305 (id ${id})`);
+    // Its own file's command confirms it, as before.
+    const own = await cli(p, ['export', '--mark-in-erp', '-o', file]);
+    expect(own.doc!.invoices.map((i) => [i.number, i.status, i.error?.code])).toEqual([['BW/77305', 'failed', 'NOT_CONFIRMED']]);
+    expect(marksOf(p, id)).toBe(0);
+  });
+
+  it('rejected by payments after that mark and approved again: the next run to another file hands it over (not held)', async () => {
+    const { p, id } = await acceptedNotShown();
+    expect((await post(p, p.held[0]!.path)).ok).toBe(true);
+    await until(() => byNumber(p, 'BW/77305').status === 'Ready to be Paid');
+    expect((await cli(p, ['payments', PAYMENTS])).code).toBe(0);
+    expect((await post(p, `/almaws/v1/acq/invoices/${id}?op=process_invoice`)).ok).toBe(true);
+    await until(() => byNumber(p, 'BW/77305').status === 'Waiting to be Sent');
+    const day2 = join(p.alma.dir, 'to-finance-day2.csv');
+    const next = await cli(p, ['export', '--mark-in-erp', '-o', day2]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.doc!.invoices.map((i) => [i.number, i.status])).toEqual([['BW/77305', 'marked']]);
+    expect(idsIn(day2)).toEqual([id]);
+    expect(marksOf(p, id)).toBe(2);
+    expect(next.doc!.issues.filter((i) => i.code === 'held_by_other_run')).toEqual([]);
+  });
 });
