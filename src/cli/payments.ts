@@ -223,6 +223,23 @@ export function rejectedAgainWarning(at: Provenance, appliedAt: number | undefin
   return problem(at, 'rejected_again', `rejected again: this file's rejection was already applied ${when}; the invoice had been handed over again since`, { severity: 'warning' });
 }
 
+/**
+ * A round started by rejectionAgain whose rejection was not sent yet (a run killed between
+ * journaling the round and the send) and whose invoice is no longer waiting for payment (paid
+ * since, say): the round's start was read before the claim, and the invoice moved on. The previous
+ * round's recorded rejection stands (`already_done`), not WRONG_STATUS on every later run.
+ */
+export function roundUnsentAndMovedOn(
+  req: PaymentRequest,
+  s: InvoiceState,
+  round: Pick<InvoiceJournalState, 'ops' | 'opsPending' | 'opsAccepted' | 'opsLost'> | undefined,
+  later: boolean,
+): boolean {
+  if (!later || req.status !== 'rejected' || PAYABLE.has(s.workflowStatus ?? '')) return false;
+  const op = req.status;
+  return !(round?.ops.has(op) === true || round?.opsPending.has(op) === true || round?.opsAccepted.has(op) === true || round?.opsLost.has(op) === true);
+}
+
 /** What this file's journal knows of each invoice (by `keyString`), read only: none when there is no journal yet. */
 function readPaymentsJournal(stateDir: string, endpoint: string, identity: string): Map<string, InvoiceJournalState> {
   const path = journalPath(stateDir, 'payments', endpoint, identity);
@@ -403,7 +420,8 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         const round = journaled.get(keyString(roundKey((k) => journaled.get(keyString(k)), e.key)));
         // Rejected by this file and handed over again since: a new round, nothing journaled of it yet.
         const again = rejectionAgain(e.request, s, round, modifiedAt.get(e.source.file));
-        const v = dryRunVerdict(e.request, s, again ? undefined : round);
+        const later = roundKeys((k) => journaled.get(keyString(k)), e.key).length > 1;
+        const v = !again && roundUnsentAndMovedOn(e.request, s, round, later) ? { status: 'already_done' as const } : dryRunVerdict(e.request, s, again ? undefined : round);
         const warned = again && v.status === 'planned' ? { issues: [...b.issues, rejectedAgainWarning(e.source, round?.opsSentAt.get('rejected'))] } : {};
         return { ...b, ...warned, id: s.id, status: v.status, workflow_status: s.workflowStatus, alerts: s.alerts, ...(v.error !== undefined ? { error: v.error } : {}) };
       });
@@ -460,7 +478,9 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
           // before the claim, and a run that paid the invoice and ended in between holds no claim
           // any more — sent on that look-up, a rejection would go to an invoice paid and closed.
           read: () => locate(erp, req),
-          done: (s: InvoiceState) => paymentDone(req, s),
+          // A later round not sent yet whose invoice moved on (roundUnsentAndMovedOn): the previous
+          // round's rejection stands, already done — read on this fresh read, after the claim.
+          done: (s: InvoiceState) => paymentDone(req, s) || roundUnsentAndMovedOn(req, s, journal.state(journalKeys.get(e)!), previousRound.has(e)),
           refuse: (s: InvoiceState) => paymentRefusal(req, s),
           differs: (s: InvoiceState) => paymentDiffers(req, s),
           send: (id: string) =>

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { rejectionAgain, roundKey } from '../../src/cli/payments.js';
+import { rejectionAgain, roundKey, roundUnsentAndMovedOn } from '../../src/cli/payments.js';
 import { foldJournal, type JournalEntry } from '../../src/engine/journal.js';
 import { keyString } from '../../src/domain/model.js';
 import type { PaymentRequest } from '../../src/domain/payments.js';
@@ -52,5 +52,17 @@ describe('payments: a rejection given again', () => {
     ]);
     expect(roundKey((k) => states.get(keyString(k)), key)).toEqual({ vendor: 'ACME', number: 'N-1 @2026-12-05T00:00:00.000Z' });
     expect(roundKey(() => undefined, key)).toEqual(key);
+  });
+
+  it('a later round not sent yet (a kill after rejected_again) whose invoice moved on falls back to the previous round: already done', () => {
+    const fresh = foldJournal([]).get(keyString(key));
+    for (const status of ['CLOSED', 'InReview', 'Waiting to be Sent']) expect(roundUnsentAndMovedOn(REJECTED, inv(status), fresh, true)).toBe(true);
+    // Still waiting for payment: the round's rejection is to be sent.
+    expect(roundUnsentAndMovedOn(REJECTED, inv('Ready to be Paid'), fresh, true)).toBe(false);
+    // The first round (no rejection recorded before), a payment, or a round whose send left: the runner's rules.
+    expect(roundUnsentAndMovedOn(REJECTED, inv('CLOSED'), fresh, false)).toBe(false);
+    expect(roundUnsentAndMovedOn(PAID, inv('CLOSED'), fresh, true)).toBe(false);
+    const sent = foldJournal([{ t: 'intent', vendor: 'ACME', number: 'N-1', step: 'op', op: 'rejected', id: '1', at: 1 }]).get(keyString(key));
+    expect(roundUnsentAndMovedOn(REJECTED, inv('CLOSED'), sent, true)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  * next file, and marked again — not left out for good because an earlier run marked it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, readFileSync, renameSync, utimesSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonDoc, runCli, type CliResult } from '../helpers/cli.js';
 import { world, type World } from '../helpers/sandbox.js';
@@ -152,5 +152,46 @@ describe('export --mark-in-erp: an invoice handed over, rejected by finance and 
     expect(rejectsOf()).toBe(1);
     // Still waiting for finance's answer: its payment goes through.
     expect(byNumber('BW/77305').status).toBe('Ready to be Paid');
+  });
+
+  it('killed after the new round was journaled and before its send, then paid by finance: the file given again is already done, not WRONG_STATUS forever', async () => {
+    const { id, file } = await rejectedAndApprovedAgain();
+    renameSync(file, `${file}.taken`);
+    expect((await cli(['export', '--mark-in-erp', '-o', file])).code).toBe(0);
+    expect(byNumber('BW/77305').status).toBe('Ready to be Paid');
+    // What a run of finance's new file killed between journaling the round (rejected_again) and
+    // its send leaves: the payments journal of that content (the only one) with the round begun.
+    const journals = readdirSync(join(w!.stateDir, 'journals')).filter((n) => n.startsWith('payments-') && n.endsWith('.jsonl'));
+    expect(journals).toHaveLength(1);
+    appendFileSync(
+      join(w!.stateDir, 'journals', journals[0]!),
+      JSON.stringify({ t: 'op', vendor: 'BLACKWELL', number: 'BW/77305', op: 'rejected_again', id, outcome: 'done', batch: '2026-12-07T10:00:00.000Z' }) + '\n',
+    );
+    // Finance then pays it (another file): Closed.
+    const paid = join(w!.dir, 'paid.csv');
+    writeFileSync(paid, 'vendor,invoice_number,payment_status,voucher_number,voucher_date,voucher_amount,voucher_currency,note\nBLACKWELL,BW/77305,paid,V-9,2026-12-07,100.00,,\n');
+    const pay = await cli(['payments', paid]);
+    expect(pay.code, pay.stderr).toBe(0);
+    expect(byNumber('BW/77305').status).toBe('CLOSED');
+    const rejectsOf = (): number => w!.sandbox.state().counters.erpOps[id]?.['rejected'] ?? 0;
+    // The rejection file given again (written after the first rejection): its rejection stands.
+    const again = join(w!.dir, 'payments-again.csv');
+    copyFileSync(PAYMENTS, again);
+    const plan = await cli(['payments', '--dry-run', '--online', again]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.doc!.invoices.map((i) => [i.number, i.status])).toEqual([
+      ['HA-2025-00520', 'already_done'],
+      ['EBS-9107-25', 'already_done'],
+      ['BW/77305', 'already_done'],
+    ]);
+    const res = await cli(['payments', again]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.doc!.invoices.map((i) => [i.number, i.status, i.error?.code])).toEqual([
+      ['HA-2025-00520', 'already_done', undefined],
+      ['EBS-9107-25', 'already_done', undefined],
+      ['BW/77305', 'already_done', undefined],
+    ]);
+    expect(rejectsOf()).toBe(1);
+    expect(byNumber('BW/77305').status).toBe('CLOSED');
   });
 });
