@@ -654,7 +654,8 @@ interface CutShortFile {
  * journal's lock now, named as a claiming run is). The same command to that file
  * finishes them (it carries them into its file, or only confirms the marks once finance took
  * it). Not held: one whose round in that file is over — its mark there recorded done (waiting
- * for payment, closed) — so that an invoice finance rejected and Alma approved again (a new round,
+ * for payment, closed), or only sent and rejected by this loader's payments after it left
+ * (rejectedSince) — so that an invoice finance rejected and Alma approved again (a new round,
  * REOPEN) is not held by an old round's record forever. A record from a loader that did not name
  * its temporary file cannot name its file, and is passed over.
  */
@@ -692,8 +693,12 @@ function heldByCutShort(at: { stateDir: string; endpoint: string; status: string
       const started = new Date(f.batch);
       const by = { output: outputOfTmp(f.tmp) ?? output, started: Number.isNaN(started.getTime()) ? f.batch : utcMinute(started), live };
       for (const k of [...(f.in_file ?? []), ...(f.carries ?? [])]) {
-        const mark = states.get(`${k.vendor}\u0000${k.number}`)?.ops.get('mark_in_erp');
+        const st = states.get(`${k.vendor}\u0000${k.number}`);
+        const mark = st?.ops.get(M);
         if (mark !== undefined && (mark.workflow_status === WAITING_FOR_PAYMENT || mark.workflow_status === CLOSED)) continue;
+        // Its mark only sent (never seen done), and rejected by this loader's payments after it
+        // left (rejectedSince): it was handed over and is back since — its round there is over too.
+        if (rejectedAfter(k.id, st?.opsSentAt.get(M))) continue;
         if (!held.has(k.id)) held.set(k.id, by);
       }
     }

@@ -291,4 +291,45 @@ describe('export --mark-in-erp cut short, then the next day\'s run to another fi
     expect(idsIn(day1)).toHaveLength(5);
     expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
   });
+
+  // Day 1 killed right after journaling its first mark's intent (sent, never seen done); that mark
+  // takes effect in Alma, finance rejects the invoice (payments) and Alma approves it again: day
+  // 1's round of it is over, so day 2 hands it over (in its file, marked), not held for day 1.
+  it('an invoice of day 1 whose mark was only sent, rejected by payments since and approved again: day 2 hands it over, not held', async () => {
+    await loaded();
+    const day1 = join(w!.dir, 'to-finance-2026-12-07.csv');
+    const day2 = join(w!.dir, 'to-finance-2026-12-08.csv');
+    const cut = await cli(['export', '--mark-in-erp', '-o', day1], { KILL_PAT: '"step":"op","op":"mark_in_erp"' });
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    expect(idsIn(day1)).toHaveLength(5);
+    const dir = join(w!.stateDir, 'journals');
+    const journal = readdirSync(dir).find((f) => /^export-.*\.jsonl$/.test(f))!;
+    const intent = readFileSync(join(dir, journal), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { t: string; op?: string; id?: string }).find((e) => e.t === 'intent' && e.op === 'mark_in_erp')!;
+    const id = intent.id!;
+    const post = (q: string): Promise<Response> =>
+      fetch(`${w!.sandbox.url}/almaws/v1/acq/invoices/${id}?op=${q}`, { method: 'POST', headers: { authorization: 'apikey k', accept: 'application/json', 'content-type': 'application/json' }, body: '{}' });
+    const status = (): string | undefined => w!.sandbox.state().invoices.find((i) => i.id === id)?.status;
+    // The sandbox processes asynchronously: wait for the state, not for a time.
+    const until = async (s: string): Promise<void> => {
+      while (status() !== s) await new Promise((r) => setImmediate(r));
+    };
+    // The mark the kill left takes effect (Alma at work on it), finance rejects it, it is approved again.
+    expect((await post('mark_in_erp')).ok).toBe(true);
+    await until('Ready to be Paid');
+    const reject = join(w!.dir, 'reject.csv');
+    writeFileSync(reject, `invoice_id,payment_status,note\n${id},rejected,bank details missing\n`);
+    const pay = await cli(['payments', reject]);
+    expect(pay.code, pay.stderr).toBe(0);
+    await until('InReview');
+    expect((await post('process_invoice')).ok).toBe(true);
+    await until('Waiting to be Sent');
+    renameSync(day1, `${day1}.taken`);
+    const next = await cli(['export', '--mark-in-erp', '-o', day2]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.doc!.invoices.map((i) => [i.id, i.status])).toEqual([[id, 'marked']]);
+    expect(idsIn(day2)).toEqual([id]);
+    // The four others are still held for day 1's command.
+    expect(next.doc!.issues.map((i) => i.code)).toEqual(['held_by_other_run']);
+    expect(next.doc!.issues[0]!.message).toContain(`4 invoices are in ${day1}, put in place by an export --mark-in-erp of `);
+  });
 });
