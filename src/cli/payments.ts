@@ -14,7 +14,7 @@ import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
-import { openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
+import { changedAfterRead, openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
 import { setAsideOwnerFiles } from '../input/owner-file.js';
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import { problem, type Problem, type Provenance } from '../domain/problem.js';
@@ -31,7 +31,7 @@ import { formatAmount, formatAmountText } from '../domain/money.js';
 import { shownFile } from '../common/shown.js';
 
 /** Reads the files through the input layer and checks every row. */
-export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[]; modifiedAt: Map<string, number> }> {
+export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[]; modifiedAt: Map<string, number>; sources: InputSource[] }> {
   await refuseRepeatedFiles(cfg.files);
   // A spreadsheet's lock file a glob took in (`~$march.xlsx`) is not read: its problem says what it is.
   const { files, problems: lockFiles } = await setAsideOwnerFiles(cfg.files);
@@ -56,7 +56,7 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
     }
   }
   const checked = checkPayments(records);
-  return { entries: checked.entries, issues: [...issues, ...checked.issues], modifiedAt };
+  return { entries: checked.entries, issues: [...issues, ...checked.issues], modifiedAt, sources };
 }
 
 /**
@@ -338,7 +338,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
   // Before anything is sent: a report that cannot be written, found after Alma took the
   // payments, would end the run with a usage error over work that was done.
   checkReportPath(cfg);
-  const { entries, issues, modifiedAt } = await readPayments(cfg);
+  const { entries, issues, modifiedAt, sources } = await readPayments(cfg);
   const blocked = issues.some((p) => p.severity === 'error') || (entries.some((e) => e.request === undefined) && !cfg.skipInvalid);
   // A row that names its invoice by id is shown by the vendor and number Alma holds, once found.
   const shownAs = new Map<PaymentEntry, { vendor: string; number: string }>();
@@ -427,6 +427,17 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       });
       const doc = report(invoices, erp.requestCount(), true);
       return emitLifecycleReport(cfg, term, doc, exitCodeForReport({ ...doc, summary: { ...doc.summary, invalid: doc.summary.invalid + doc.summary.failed } }, { sent: false }), { sent: false });
+    }
+    // The look-ups took seconds after a read of milliseconds: a file still being uploaded whose
+    // transfer stalled inside its last value (a voucher number, a rejection note) read whole, and
+    // grows only now. Nothing is written from it, as for a load (README "What is checked before
+    // anything is sent").
+    const changed = await changedAfterRead(sources);
+    if (changed.length > 0) {
+      issues.push(...changed);
+      const doc = report(entries.map(base), erp.requestCount(), false);
+      const files = changed.map((p) => shownFile(p.file)).join(', ');
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, resultLine(term, term.errStyle.red(`Nothing was written to Alma (only look-ups were sent): ${files} changed after ${changed.length === 1 ? 'it was' : 'they were'} read [file_changed] — still being copied or uploaded? Run again once the transfer is complete.`), ''));
     }
     const journal = session.journal('payments', identity);
     // Another payments run (another file naming one of these invoices) at work now: each

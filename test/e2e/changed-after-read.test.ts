@@ -10,7 +10,8 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { mkdirSync } from 'node:fs';
 import { world, type World } from '../helpers/sandbox.js';
 import type { SandboxSeed } from '../../src/sandbox/index.js';
 
@@ -66,4 +67,24 @@ describe('a file that changes after it was read, before the first write', () => 
     expect(state.invoices.filter((i) => i.origin === 'api')).toEqual([]);
     expect(state.counters.created).toEqual({});
   }, 30_000);
+
+  it('payments: a confirmation file still being uploaded is file_changed, exit 3, nothing paid (it paid V-2025-041 for V-2025-0412)', async () => {
+    w = await world();
+    const env = { ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: w.stateDir, ALMA_API_URL: w.sandbox.url };
+    expect((await w.load([join(ROOT, 'fixtures/round-trip/batch.csv')])).code).toBe(0);
+    mkdirSync(join(w.dir, 'out'));
+    expect((await runCli(['export', '--mark-in-erp', '-o', join(w.dir, 'out/f.csv')], { env, cwd: w.dir })).code).toBe(0);
+    const whole = 'vendor,invoice_number,payment_status,voucher_date,voucher_amount,voucher_currency,voucher_number\nHARRAS,HA-2025-00520,paid,2025-04-20,876.40,EUR,V-2025-0412\n';
+    const file = join(w.dir, 'pay.csv');
+    // The upload so far ends inside the voucher number; the rest comes once the look-ups begin.
+    writeFileSync(file, whole.slice(0, -3));
+    const url = await forwarding(w.sandbox.url, () => appendFileSync(file, whole.slice(-3)));
+    const res = await runCli(['payments', '--json', file], { env: { ...env, ALMA_API_URL: url }, cwd: w.dir });
+    expect(res.code, res.stderr).toBe(3);
+    const doc = JSON.parse(res.stdout) as { issues: { code: string; file: string }[] };
+    expect(doc.issues).toEqual([expect.objectContaining({ file, code: 'file_changed' })]);
+    expect(res.stderr).toContain('changed after it was read [file_changed]');
+    const inv = w.sandbox.state().invoices.find((i) => i.number === 'HA-2025-00520')!;
+    expect(JSON.stringify(inv)).not.toContain('V-2025-041');
+  }, 60_000);
 });
