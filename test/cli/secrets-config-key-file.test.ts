@@ -4,10 +4,11 @@
  * that names it — before the run itself reads the file — shows `***`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { printedAndWritten } from '../helpers/seen.js';
 import { configKeyFile } from '../../src/cli/secrets.js';
 
 const KEY = 'l7xxSECRETSECRETSECRET0123';
@@ -23,13 +24,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (args: string[]) => runCli(args, { cwd: dir, env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state') } });
 
-function seen(res: { stdout: string; stderr: string }): string[] {
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((p) => join(dir, p))
-    .filter((p) => statSync(p).isFile() && !p.endsWith('.key'))
-    .map((p) => readFileSync(p, 'utf8'));
-  return [res.stdout, res.stderr, ...files];
-}
+const seen = (res: { stdout: string; stderr: string }): string[] => printedAndWritten(dir, res, (p) => !p.endsWith('.key'));
 
 /** `folder/name` holding `{"region": "eu", "api_key_file": keyFile}`, and the key file beside it. */
 function configWithKey(folder: string, name: string, key: string, keyFile = 'alma.key'): string {

@@ -4,10 +4,11 @@
  * credentials (common/mask.ts shownUrl), for --alma-url, ALMA_API_URL, `config` and --api-url.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { printedAndWritten } from '../helpers/seen.js';
 import { shownUrl } from '../../src/common/mask.js';
 
 const KEY = 'l7xxSECRETSECRETSECRET0123';
@@ -22,13 +23,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state'), ...env } });
 
-function seen(res: { stdout: string; stderr: string }): string[] {
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((p) => join(dir, p))
-    .filter((p) => statSync(p).isFile())
-    .map((p) => readFileSync(p, 'utf8'));
-  return [res.stdout, res.stderr, ...files];
-}
+const seen = (res: { stdout: string; stderr: string }): string[] => printedAndWritten(dir, res);
 
 describe('a malformed URL carrying the key is not echoed with it', () => {
   it.each([

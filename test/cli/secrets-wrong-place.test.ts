@@ -6,10 +6,11 @@
  * (long, letters and digits) is not shown even when the run does not know it; a mistyped name is.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { printedAndWritten } from '../helpers/seen.js';
 import { looksLikeSecret, maskQuotedSecrets } from '../../src/common/mask.js';
 
 const KEY = 'l7xxSECRETSECRETSECRET0123';
@@ -25,14 +26,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state'), ...env } });
 
-/** Everything the run printed or wrote under its folder (state dir, reports). */
-function seen(res: { stdout: string; stderr: string }): string[] {
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((p) => join(dir, p))
-    .filter((p) => statSync(p).isFile())
-    .map((p) => readFileSync(p, 'utf8'));
-  return [res.stdout, res.stderr, ...files];
-}
+const seen = (res: { stdout: string; stderr: string }): string[] => printedAndWritten(dir, res);
 
 describe('a key typed as an option value is not echoed', () => {
   it.each([
