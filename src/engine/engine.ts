@@ -1727,6 +1727,10 @@ class InvoiceSaga {
     // across the watch, before it is sent again (`process`). README "An edited file is a new batch".
     // (A target without that step has none to take over: its `settled` is no request.)
     if (st.processed || this.#opts.target.finalize === undefined) return;
+    // Only for the lines that run sent: a line the edit added is not in what was processed, and
+    // taken over as processed it was never added (reported already_loaded without it). Then the
+    // line is added and processing requested again, as before the take-over.
+    if (!this.#inv.lines.every((l) => there.lines.has(l.number) || there.linesPending.has(l.number))) return;
     if (there.processed === true) {
       if (!st.processPending) journal.append({ t: 'intent', ...this.#who, step: 'process', id: r.id });
       journal.append({ t: 'processed', ...this.#who, id: r.id });

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Decimal } from 'decimal.js';
 import { runInvoices } from '../../src/engine/engine.js';
 import { findWithElsewhere, gatherElsewhere, type Elsewhere } from '../../src/engine/elsewhere.js';
 import { Journal, parseJournal, type JournalEntry } from '../../src/engine/journal.js';
@@ -305,6 +306,25 @@ describe('engine: the file edited and run again while Alma still processes what 
       ['already_loaded', 'Waiting to be Sent'],
       ['already_loaded', 'Waiting to be Sent'],
     ]);
+  });
+
+  it('the edit added a line to an invoice processed there: the line is sent, not dropped under already_loaded', async () => {
+    const alma = new FakeAlma();
+    // Still processing (In Review without alerts) when the edited file runs.
+    alma.processReads = 1_000_000;
+    await run(alma, 'old');
+    const elsewhere = gatherElsewhere([entriesOf('old')], invoices().map((i) => i.key));
+    // A-1 edited: a third line, at no charge (the total the same).
+    const more = makeInvoice('ACME', 'A-1', 3, '20');
+    more.lines[2]!.price = new Decimal(0);
+    const edited = [more, makeInvoice('ACME', 'A-2', 1)];
+    const second = await runEngine(alma.target(), edited, join(dir, 'edited.jsonl'), { ...clocked(), elsewhere }, { batch: 'edited' });
+    // The line is sent (this fake, as Alma may, refuses a line to an invoice being processed):
+    // A-1 fails saying so, never already_loaded without it.
+    expect(alma.log.filter((l) => l.startsWith('addLine') && l.endsWith('#3'))).toHaveLength(1);
+    expect(second.outcome.results.find((r) => r.key.number === 'A-1')!.status).toBe('failed');
+    // A-2, unchanged: taken over as processed, not requested again.
+    expect(alma.invoices.find((s) => s.number === 'A-2')!.processCount).toBe(1);
   });
 
   it('its process requests answered there, the run stopped while it waits for them: already loaded (an earlier run loaded them), not loaded by this run', async () => {
