@@ -10,8 +10,7 @@ import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { namedList } from '../domain/cells.js';
 import { keyString, type InvoiceKey } from '../domain/model.js';
-import { Journal, JOURNAL_KIND, parseJournal, type JournalEntry, type RunFile } from '../engine/journal.js';
-import { endsFinished, leftUnfinished, settledIn, unfinishedIn, type Finisher, type UnfinishedRun } from '../engine/unfinished.js';
+import { Journal, JOURNAL_KIND, parseJournal, type JournalEntry } from '../engine/journal.js';
 import { acquireLock, lockHolder, type HeldLock, type LockInfo } from '../engine/lock.js';
 import { JournalError } from '../common/errors.js';
 
@@ -58,8 +57,6 @@ export interface JournalPlace {
   fsync: boolean;
   /** The opposite action's name: its journal of this batch is voided first (voidJournal). */
   voids?: string | undefined;
-  /** The run's input files, recorded in the journal (engine/journal.ts `RunFile`). */
-  files?: RunFile[] | undefined;
 }
 
 /**
@@ -74,7 +71,7 @@ export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<voi
   if (at.voids !== undefined) voidJournal(journalPath(at.stateDir, at.voids, at.endpoint, at.batch));
   const lock = acquireLock(path + '.lock', undefined, lockSubject(at.name));
   cleanups.push(lock);
-  const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync, ...(at.files !== undefined ? { files: at.files } : {}) });
+  const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync });
   cleanups.push(() => journal.close());
   return { journal, path, held: lock.held, ...(lock.tookOver !== undefined ? { tookOver: lock.tookOver } : {}) };
 }
@@ -265,21 +262,15 @@ export function readOtherJournals(
 }
 
 /**
- * The one buffer journals are read through (entriesAbout, synchronous: never two reads at once):
- * a megabyte zeroed for each of 500 small journals cost more than reading them.
+ * A journal's entries about the invoices in `wanted` (by keyString), read a chunk at a time.
+ * Throws when it is not a journal of `endpoint` or a line other than a torn last one does not
+ * parse (what parseJournal refuses too).
  */
-const readChunk = Buffer.alloc(1 << 20);
-
-/**
- * A journal's entries about the invoices in `wanted` (by keyString), read a chunk at a time;
- * `wanted` undefined: every entry, its header first. Throws when it is not a journal of
- * `endpoint` or a line other than a torn last one does not parse (what parseJournal refuses too).
- */
-function entriesAbout(path: string, endpoint: string, wanted: ReadonlySet<string> | undefined, needles?: readonly string[]): JournalEntry[] {
+function entriesAbout(path: string, endpoint: string, wanted: ReadonlySet<string>): JournalEntry[] {
   const fd = openSync(path, 'r');
   const out: JournalEntry[] = [];
   try {
-    const chunk = readChunk;
+    const chunk = Buffer.alloc(1 << 20);
     const decoder = new TextDecoder();
     let rest = '';
     let first = true;
@@ -288,105 +279,15 @@ function entriesAbout(path: string, endpoint: string, wanted: ReadonlySet<string
       // The last piece has no newline yet: the next chunk's start, or a torn last line.
       rest = lines.pop()!;
       for (const line of lines) {
-        // A line that names none of the wanted numbers as the journal writes them is none of theirs.
-        if (!first && needles !== undefined && !needles.some((n) => line.includes(n))) continue;
         const e = JSON.parse(line) as JournalEntry;
         if (first) {
           if (e.t !== 'begin' || e.kind !== JOURNAL_KIND || e.endpoint !== endpoint) throw new Error(`${path} is not a journal of ${endpoint}`);
           first = false;
-          if (wanted === undefined) out.push(e);
-        } else if (wanted === undefined || ('vendor' in e && wanted.has(keyString(e)))) out.push(e);
+        } else if ('vendor' in e && wanted.has(keyString(e))) out.push(e);
       }
     }
   } finally {
     closeSync(fd);
   }
   return out;
-}
-
-/**
- * How old a journal may be (by its last write) and still be read for a run cut short: 30 days,
- * the age README's prune command deletes journals at. One older is not opened.
- */
-export const UNFINISHED_MAX_AGE_MS = 30 * 86_400_000;
-
-/** A journal of this place that a run left with invoices started and not finished. */
-export interface EarlierUnfinished {
-  path: string;
-  /** Its batch (the last part of its name). */
-  batch: string;
-  run: UnfinishedRun;
-}
-
-/** The last `bytes` bytes of a file (at most 4 KB): where a journal's `end` entry is. */
-function tailOf(path: string, size: number): string {
-  const fd = openSync(path, 'r');
-  try {
-    const n = Math.min(size, 4096);
-    const buf = Buffer.alloc(n);
-    const got = readSync(fd, buf, 0, n, size - n);
-    return buf.subarray(0, got).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * The other journals of this place (the same name and endpoint, other batches) whose runs left
- * invoices started and not finished — killed before they ended, and not run again — less the
- * invoices `skip` says (this run's batch holds them: it finishes them) and those a journal
- * written later finished (engine/unfinished.ts). Bounded for a state folder of years of nightly
- * journals: one listing and one stat each; a journal last written more than `maxAgeMs` before
- * `now` is not opened; one whose last line is the `end` of a run that left nothing unfinished
- * costs a read of its last 4 KB; one whose journal lock a live run holds is that run's, and
- * passed over. Only the rest is read whole, once; and only when one of them has an invoice left
- * are the journals written since it began read for those invoices. One that cannot be read or
- * parsed is passed over: its own batch's run says what is wrong with it.
- */
-export function unfinishedElsewhere(
-  at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint' | 'batch'>,
-  now: number,
-  maxAgeMs: number,
-  skip: (key: InvoiceKey) => boolean,
-): EarlierUnfinished[] {
-  const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
-  const files = placeFiles(at, '.jsonl', journalPath(at.stateDir, at.name, at.endpoint, at.batch)).flatMap((path) => {
-    try {
-      const st = statSync(path);
-      return st.isFile() ? [{ path, mtimeMs: st.mtimeMs, size: st.size }] : [];
-    } catch {
-      return [];
-    }
-  });
-  const read = new Map<string, JournalEntry[]>();
-  const runs: EarlierUnfinished[] = [];
-  for (const f of files) {
-    if (now - f.mtimeMs > maxAgeMs) continue;
-    try {
-      if (endsFinished(tailOf(f.path, f.size))) continue;
-      if (lockHolder(f.path + '.lock') !== undefined) continue;
-      const entries = entriesAbout(f.path, at.endpoint, undefined);
-      read.set(f.path, entries);
-      const run = unfinishedIn(entries, skip);
-      if (run !== undefined) runs.push({ path: f.path, batch: basename(f.path).slice(prefix.length, -'.jsonl'.length), run });
-    } catch {
-      continue;
-    }
-  }
-  if (runs.length === 0) return [];
-  const wanted = new Set(runs.flatMap((r) => r.run.keys.map(keyString)));
-  // Each entry is written as JSON.stringify writes it (engine/journal.ts `append`): an entry about
-  // a wanted invoice holds its number so, and only such lines are parsed.
-  const needles = [...new Set(runs.flatMap((r) => r.run.keys.map((k) => `"number":${JSON.stringify(k.number)}`)))];
-  const since = Math.min(...runs.map((r) => Date.parse(r.run.began) || 0));
-  const finishers: Finisher[] = [];
-  for (const f of files) {
-    if (f.mtimeMs < since) continue;
-    try {
-      finishers.push({ path: f.path, mtimeMs: f.mtimeMs, settled: settledIn(read.get(f.path) ?? entriesAbout(f.path, at.endpoint, wanted, needles)) });
-    } catch {
-      continue;
-    }
-  }
-  return leftUnfinished(runs, finishers);
 }

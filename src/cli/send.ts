@@ -5,7 +5,6 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { resolve } from 'node:path';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import type { OnlineDeps } from './preflight.js';
@@ -30,10 +29,7 @@ import type { TargetEvent } from '../targets/target.js';
 import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, type OpenedRun } from './open-target.js';
 import { listenForInterrupts, type Interrupts } from './interrupts.js';
-import { claimInvoices, openLockedJournal, readOtherJournals, UNFINISHED_MAX_AGE_MS, unfinishedElsewhere } from './journals.js';
-import { unfinishedWarning } from '../report/unfinished.js';
-import { filesRead } from '../input/owner-file.js';
-import type { RunFile } from '../engine/journal.js';
+import { claimInvoices, openLockedJournal, readOtherJournals } from './journals.js';
 import { maskMessage } from '../common/shown-secrets.js';
 import { oneLine } from '../common/shown.js';
 
@@ -118,12 +114,8 @@ export async function sendPlan(
     });
     cleanups.push(() => opened?.close());
     // An action voids the opposite action's journal of this batch (journals.ts voidJournal).
-    // The input files are recorded in the journal, so a run cut short can be named by its file.
-    const files: RunFile[] = filesRead(cfg.files, plan.issues).map((f) => (f === '-' ? { name: f } : { name: maskMessage(f), path: maskMessage(resolve(f)) }));
-    const at = { stateDir: cfg.stateDir, name: opened.journalName, endpoint: opened.endpoint, batch: plan.batchId, target: profile.name, fsync: cfg.fsync, voids: opened.opposite, files };
+    const at = { stateDir: cfg.stateDir, name: opened.journalName, endpoint: opened.endpoint, batch: plan.batchId, target: profile.name, fsync: cfg.fsync, voids: opened.opposite };
     const { journal, path, held, tookOver } = openLockedJournal(at, cleanups);
-    // Run before the journal is closed (cleanups run last first): the run ended, and what it left.
-    cleanups.push(() => journal.end());
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${path}`));
     if (tookOver !== undefined) {
       const minutes = Math.round(tookOver.silentMs / 60_000);
@@ -140,18 +132,6 @@ export async function sendPlan(
     // Another run loading one of these invoices at this moment (another file with it): stop
     // before the first request (journals.ts claimInvoices). A finished invoice is not written.
     claimInvoices(at, held, keys.filter((k) => journal.state(k).settled === undefined), cleanups);
-    // A load's other journals whose runs were cut short and never run again (a nightly run killed,
-    // a new file the next night): their invoices sit half made in the target. Said once per
-    // journal, also under --quiet, and in the report's issues; this batch's own are its to finish.
-    if (cfg.action === undefined) {
-      const inBatch = new Set(keys.map(keyString));
-      const here = files.flatMap((f) => (f.path !== undefined ? [f.path] : []));
-      for (const earlier of unfinishedElsewhere(at, Date.now(), UNFINISHED_MAX_AGE_MS, (k) => inBatch.has(keyString(k)))) {
-        const warning = unfinishedWarning(earlier.path, earlier.run, profile.label, here);
-        notice(`warning: ${warning.message}`);
-        plan = { ...plan, issues: [...plan.issues, warning] };
-      }
-    }
     const elsewhere = gatherElsewhere(readOtherJournals(at, elsewhereHorizonMs(cfg.settleMs), Date.now(), keys), keys);
     const lookups = startLookups(valid, opened.target, journal, { signal: signals.soft, elsewhere });
     cleanups.push(() => lookups.then(() => undefined));

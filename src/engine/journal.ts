@@ -32,18 +32,6 @@ export interface JournalHeader {
   endpoint: string;
   batch: string;
   at: string;
-  /**
-   * The input files of the run that began the journal: each as given on the command line and,
-   * for a file (not `-`, standard input), its absolute path. So a run cut short can be named by
-   * its file (cli/journals.ts `unfinishedElsewhere`). Absent in journals written before it.
-   */
-  files?: RunFile[] | undefined;
-}
-
-/** An input file of a run, as given (`name`) and as an absolute path (`path`; absent for `-`). */
-export interface RunFile {
-  name: string;
-  path?: string | undefined;
 }
 
 /**
@@ -81,15 +69,7 @@ export interface RefusedLine {
 
 export type JournalEntry =
   | JournalHeader
-  /** A run of the batch after the first began; `files`: its input files, as in the header (absent before them). */
-  | { t: 'run'; at: string; files?: RunFile[] | undefined }
-  /**
-   * The run ended (it was not killed): `unfinished` invoices of the journal were then started and
-   * not finished (`startedUnfinished`). A later load reads a journal ending in `unfinished: 0`
-   * no further (cli/journals.ts `unfinishedElsewhere`). Older loaders fold it into an inert state
-   * under no invoice's key.
-   */
-  | { t: 'end'; at: string; unfinished: number }
+  | { t: 'run'; at: string }
   /**
    * About to send a write; `line` for a line step; `at` the wall clock (ms) when it was sent, so a
    * later run knows how long the target's look-ups have had to show it (absent in older journals).
@@ -319,7 +299,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     }
     return;
   }
-  if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done' || e.t === 'file' || e.t === 'end') return;
+  if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done' || e.t === 'file') return;
   const k = stateKey(e.vendor, e.number);
   let s = states.get(k);
   if (!s) {
@@ -417,19 +397,6 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
   }
 }
 
-/**
- * An invoice a run began and no run finished: created (or its create sent without an answer), or
- * its process request sent, and not settled — what the engine counts as done (engine.ts
- * `runInvoices`: `settled`). Such an invoice may sit in the target without its lines or
- * unprocessed. Not one: a create refused (nothing made), nor an invoice found in the target that
- * failed before anything was sent to it (`EXISTS_DIFFERENT`: someone else's, with other values
- * — the run said so, and running it again fails the same way).
- */
-export const startedUnfinished = (s: InvoiceJournalState): boolean =>
-  s.settled === undefined &&
-  (s.id !== undefined || s.createPending || s.processed) &&
-  !(s.found && s.lastError !== undefined && s.mayHaveSent.size === 0 && !s.createPending && !s.processed);
-
 /** Folds entries into per-invoice state. Pure: the same entries always give the same state. */
 export function foldJournal(entries: Iterable<JournalEntry>): Map<string, InvoiceJournalState> {
   const states = new Map<string, InvoiceJournalState>();
@@ -498,8 +465,6 @@ export interface JournalOptions {
   /** fdatasync after each entry (default true). Off only for benchmarks that measure the API side. */
   sync?: boolean;
   now?: () => Date;
-  /** The run's input files, recorded in the header (or the `run` entry of a journal resumed). */
-  files?: RunFile[] | undefined;
   /** The thread-pool fdatasync `appendBeforeSend` waits for (tests count and hold its calls). Default node:fs. */
   fdatasync?: ((fd: number, done: (err: Error | null) => void) => void) | undefined;
   /** write(2) as node:fs `writeSync` does it: bytes written, possibly fewer (tests fill the disk). Default node:fs. */
@@ -578,7 +543,7 @@ export class Journal {
           journal.#foldRunLevel(e);
           journal.#noteHolder(e);
         }
-        journal.append({ t: 'run', at: now().toISOString(), ...(opts.files !== undefined ? { files: opts.files } : {}) });
+        journal.append({ t: 'run', at: now().toISOString() });
         return journal;
       }
     }
@@ -591,7 +556,6 @@ export class Journal {
       endpoint: opts.endpoint,
       batch: opts.batch,
       at: now().toISOString(),
-      ...(opts.files !== undefined ? { files: opts.files } : {}),
     });
     return journal;
   }
@@ -617,26 +581,6 @@ export class Journal {
   /** How long ago `since` (an ISO time) was, 0 when unknown; a clock set back counts as no time passed. */
   #ageMs(since: string | undefined): number {
     return since === undefined ? 0 : Math.max(0, this.now().getTime() - Date.parse(since)) || 0;
-  }
-
-  /** How many invoices of the journal are started and not finished (`startedUnfinished`). */
-  unfinishedCount(): number {
-    let n = 0;
-    for (const s of this.states.values()) if (startedUnfinished(s)) n++;
-    return n;
-  }
-
-  /**
-   * Records that the run ended, and how many invoices it leaves unfinished (the `end` entry).
-   * Nothing when the journal can no longer be written: the next load then reads it whole.
-   */
-  end(): void {
-    if (this.fd < 0 || this.#broken !== undefined) return;
-    try {
-      this.append({ t: 'end', at: this.now().toISOString(), unfinished: this.unfinishedCount() });
-    } catch {
-      // A journal without its end entry is read whole by the next load: nothing is lost.
-    }
   }
 
   /** Every invoice with operation `op` recorded: its entry, in journal order. */
