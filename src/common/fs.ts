@@ -1,5 +1,6 @@
 import { closeSync, fchmodSync, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { UsageError } from './errors.js';
 
 /**
@@ -15,8 +16,12 @@ export function writeFileAtomic(path: string, content: Content, opts: { fsync?: 
   if (opts.mkdir !== false) mkdirSync(dirname(path), { recursive: true });
   // `tmp`: a temporary name of the caller's (beside `path`), for one that must tell later whether
   // the rename happened: it is left behind only by a run that died before it (export's record).
-  const tmp = opts.tmp ?? join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = opts.mode === undefined ? openSync(tmp, 'w') : openSync(tmp, 'w', opts.mode);
+  // Unique to this write, and created new: two runs with one pid (each pid 1 in its container,
+  // writing to a shared folder) shared `.<name>.<pid>.tmp`, wrote into one file, and the second
+  // one's claim found it gone ("the folder does not exist", exit 2) with the other's content kept.
+  const tmp = opts.tmp ?? join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const flags = opts.tmp === undefined ? 'wx' : 'w';
+  const fd = opts.mode === undefined ? openSync(tmp, flags) : openSync(tmp, flags, opts.mode);
   let renaming = false;
   try {
     try {

@@ -7,7 +7,7 @@ import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { claimName, writeOutputFile, type ClaimFs } from '../../src/common/fs.js';
+import { claimName, writeFileAtomic, writeOutputFile, type ClaimFs } from '../../src/common/fs.js';
 import { outputClaim } from '../../src/cli/config.js';
 
 let dir: string | undefined;
@@ -84,6 +84,25 @@ describe('two runs claiming one name in a folder', () => {
     expect(outputClaim({ inFolder: [report] }, named)).toBeUndefined();
     expect(writeOutputFile(named, 'new')).toBe(named);
     expect(readFileSync(named, 'utf8')).toBe('new');
+    expect(readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('two runs with one pid (each pid 1 in its container) writing into one folder', () => {
+  it('each writes its own temporary file: both files whole, under two names', () => {
+    const d = tempDir();
+    const path = join(d, 'invoice-load-invoices-20261207T120000Z.json');
+    const claim = outputClaim({ inFolder: [path] }, path)!;
+    let b: string | undefined;
+    // Run B writes and claims while run A is still writing its own file.
+    const a = writeFileAtomic(path, (write) => {
+      write('run A, first half; ');
+      b = writeFileAtomic(path, 'run B', { fsync: false, claim });
+      write('run A, second half');
+    }, { fsync: false, claim });
+    expect(a).not.toBe(b);
+    expect(readFileSync(a, 'utf8')).toBe('run A, first half; run A, second half');
+    expect(readFileSync(b!, 'utf8')).toBe('run B');
     expect(readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 });
