@@ -217,6 +217,25 @@ export function rejectionAgain(
   return fileModifiedAt === undefined || sentAt === undefined || fileModifiedAt > sentAt;
 }
 
+/**
+ * A row rejectionAgain holds back as an old file's (modified no later than this file's rejection
+ * was sent) while Alma shows its invoice waiting for payment again: `already_done`, nothing sent —
+ * said, as finance's new rejection copied with its old date, or written on a host whose clock is
+ * behind, lands here too, and the invoice then waits for an answer already given.
+ */
+export function heldAsOldWarning(at: Provenance, req: PaymentRequest, s: InvoiceState, journaled: Pick<InvoiceJournalState, 'ops' | 'opsSentAt'> | undefined, fileModifiedAt: number | undefined): Problem | undefined {
+  if (req.status !== 'rejected' || journaled?.ops.has('rejected') !== true || s.workflowStatus !== WAITING_FOR_PAYMENT) return undefined;
+  if (rejectionAgain(req, s, journaled, fileModifiedAt)) return undefined;
+  const sentAt = journaled.opsSentAt.get('rejected');
+  const utc = (ms: number): string => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+  return problem(
+    at,
+    'rejected_again',
+    `not rejected again: Alma shows the invoice Ready to be Paid again (handed over again), and this file (modified ${utc(fileModifiedAt!)}) is older than its rejection, applied ${utc(sentAt!)}; if finance rejected the new hand-over, give the new file (or touch this one) and run again`,
+    { severity: 'warning' },
+  );
+}
+
 /** The warning on a row rejected again (rejectionAgain): never silent, as an old file given again may be the cause. */
 export function rejectedAgainWarning(at: Provenance, appliedAt: number | undefined): Problem {
   const when = appliedAt !== undefined ? `on ${new Date(appliedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'before';
@@ -420,6 +439,8 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
         const round = journaled.get(keyString(roundKey((k) => journaled.get(keyString(k)), e.key)));
         // Rejected by this file and handed over again since: a new round, nothing journaled of it yet.
         const again = rejectionAgain(e.request, s, round, modifiedAt.get(e.source.file));
+        const heldOld = heldAsOldWarning(e.source, e.request, s, round, modifiedAt.get(e.source.file));
+        if (heldOld !== undefined) e.problems.push(heldOld);
         const later = roundKeys((k) => journaled.get(keyString(k)), e.key).length > 1;
         const v = !again && roundUnsentAndMovedOn(e.request, s, round, later) ? { status: 'already_done' as const } : dryRunVerdict(e.request, s, again ? undefined : round);
         const warned = again && v.status === 'planned' ? { issues: [...b.issues, rejectedAgainWarning(e.source, round?.opsSentAt.get('rejected'))] } : {};
@@ -467,6 +488,8 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       const rounds = roundKeys((x) => journal.state(x), e.key);
       let k = rounds.at(-1)!;
       const s = located.get(e);
+      const heldOld = s !== undefined && 'id' in s ? heldAsOldWarning(e.source, e.request!, s, journal.state(k), modifiedAt.get(e.source.file)) : undefined;
+      if (heldOld !== undefined) e.problems.push(heldOld);
       if (s !== undefined && 'id' in s && rejectionAgain(e.request!, s, journal.state(k), modifiedAt.get(e.source.file))) {
         journal.append({ t: 'op', ...k, op: AGAIN, id: s.id, outcome: 'done', batch });
         previousRound.set(e, k);
