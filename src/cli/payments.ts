@@ -29,6 +29,7 @@ import { workflowLabel } from '../report/alerts.js';
 import { Decimal } from 'decimal.js';
 import { formatAmount, formatAmountText } from '../domain/money.js';
 import { shownFile } from '../common/shown.js';
+import { utcMinute } from '../common/time.js';
 
 /** Reads the files through the input layer and checks every row. */
 export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry[]; issues: Problem[]; modifiedAt: Map<string, number>; sources: InputSource[] }> {
@@ -227,18 +228,17 @@ export function heldAsOldWarning(at: Provenance, req: PaymentRequest, s: Invoice
   if (req.status !== 'rejected' || journaled?.ops.has('rejected') !== true || s.workflowStatus !== WAITING_FOR_PAYMENT) return undefined;
   if (rejectionAgain(req, s, journaled, fileModifiedAt)) return undefined;
   const sentAt = journaled.opsSentAt.get('rejected');
-  const utc = (ms: number): string => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
   return problem(
     at,
     'rejected_again',
-    `not rejected again: Alma shows the invoice Ready to be Paid again (handed over again), and this file (modified ${utc(fileModifiedAt!)}) is older than its rejection, applied ${utc(sentAt!)}; if finance rejected the new hand-over, give the new file (or touch this one) and run again`,
+    `not rejected again: Alma shows the invoice Ready to be Paid again (handed over again), and this file (modified ${utcMinute(new Date(fileModifiedAt!))}) is older than its rejection, applied ${utcMinute(new Date(sentAt!))}; if finance rejected the new hand-over, give the new file (or touch this one) and run again`,
     { severity: 'warning' },
   );
 }
 
 /** The warning on a row rejected again (rejectionAgain): never silent, as an old file given again may be the cause. */
 export function rejectedAgainWarning(at: Provenance, appliedAt: number | undefined): Problem {
-  const when = appliedAt !== undefined ? `on ${new Date(appliedAt).toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'before';
+  const when = appliedAt !== undefined ? `on ${utcMinute(new Date(appliedAt))}` : 'before';
   return problem(at, 'rejected_again', `rejected again: this file's rejection was already applied ${when}; the invoice had been handed over again since`, { severity: 'warning' });
 }
 
