@@ -14,7 +14,7 @@ import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
-import { changedAfterRead, openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
+import { changedAfterRead, changedAfterReadLine, openInputFile, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
 import { setAsideOwnerFiles } from '../input/owner-file.js';
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import { problem, type Problem, type Provenance } from '../domain/problem.js';
@@ -457,8 +457,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     if (changed.length > 0) {
       issues.push(...changed);
       const doc = report(entries.map(base), erp.requestCount(), false);
-      const files = changed.map((p) => shownFile(p.file)).join(', ');
-      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, resultLine(term, term.errStyle.red(`Nothing was written to Alma (only look-ups were sent): ${files} changed after ${changed.length === 1 ? 'it was' : 'they were'} read [file_changed] — still being copied or uploaded? Run again once the transfer is complete.`), ''));
+      return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, resultLine(term, term.errStyle.red(`Nothing was written to Alma (only look-ups were sent): ${changedAfterReadLine(changed, shownFile)}`), ''));
     }
     const journal = session.journal('payments', identity);
     // Another payments run (another file naming one of these invoices) at work now: each

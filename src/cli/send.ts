@@ -32,6 +32,7 @@ import { listenForInterrupts, type Interrupts } from './interrupts.js';
 import { claimInvoices, openLockedJournal, readOtherJournals } from './journals.js';
 import { maskMessage } from '../common/shown-secrets.js';
 import { oneLine } from '../common/shown.js';
+import { changedAfterReadLine } from '../input/read.js';
 
 type Progress = ReturnType<typeof createProgress>;
 
@@ -182,9 +183,8 @@ async function refuseChangedFiles(cfg: Config, term: Terminal, deps: OnlineDeps,
   const refused: Plan = { ...plan, issues: [...plan.issues, ...changed] };
   const report = buildReport({ target: profile.name, dryRun: false, plan: refused, requests: opened.requestCount(), lineKeys: profile.lineKeys, invalidLines: profile.invalidLines, action: cfg.action?.kind });
   const unwritten = await deps.emitReport(cfg, term, report, refused, opened.target);
-  const files = changed.map((p) => oneLine(p.file)).join(', ');
   const said = opened.requestCount() > 0 ? `Nothing was written to ${profile.label}` : 'Nothing was sent';
-  process.stderr.write(term.errStyle.red(`${said}: ${files} changed after ${changed.length === 1 ? 'it was' : 'they were'} read [file_changed] — still being copied or uploaded? Run again once the transfer is complete.`) + '\n');
+  process.stderr.write(term.errStyle.red(`${said}: ${changedAfterReadLine(changed, oneLine)}`) + '\n');
   return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
 }
 

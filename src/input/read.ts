@@ -196,6 +196,15 @@ export async function changedAfterRead(sources: readonly InputSource[]): Promise
   return found;
 }
 
+/**
+ * The line a run refused by `changedAfterRead` ends with, after what it says was not done: `FILE
+ * changed after it was read [file_changed] — still being copied or uploaded? Run again once the
+ * transfer is complete.` (`shown`: how the caller names a file). One wording for a load and payments.
+ */
+export function changedAfterReadLine(changed: readonly Problem[], shown: (file: string) => string): string {
+  return `${changed.map((p) => shown(p.file)).join(', ')} changed after ${changed.length === 1 ? 'it was' : 'they were'} read [file_changed] — still being copied or uploaded? Run again once the transfer is complete.`;
+}
+
 export interface OpenOptions {
   /**
    * Told before opening a named pipe (FIFO): opening one blocks until a writer opens its other
