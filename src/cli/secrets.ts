@@ -9,7 +9,8 @@
  * for the values the loader looks up, compares or sends back, nor the invoice's own fields.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { expandHome, homeFolder } from './home.js';
 import { CONFIG_FILE_NAME } from './config-file.js';
 import { setShownSecrets } from '../common/shown-secrets.js';
 import { TARGETS } from '../targets/registry.js';
@@ -80,7 +81,7 @@ export function credentialSecrets(text: string): string[] {
  * config-file.ts reads it): `--config <path>`, else ./invoice-load.config.json. Read here only to
  * mask its content; a config file that is not there or not valid is the run's to report.
  */
-export function configKeyFile(args: readonly string[], cwd: string, home?: string): string | undefined {
+export function configKeyFile(args: readonly string[], cwd: string, home: () => string | undefined = () => undefined): string | undefined {
   const path = resolve(cwd, flagValues(args, '--config').at(-1) ?? CONFIG_FILE_NAME);
   try {
     // As config-file.ts reads it: a byte-order mark first is no error, `~/` is the home folder.
@@ -88,8 +89,9 @@ export function configKeyFile(args: readonly string[], cwd: string, home?: strin
     const given = settings !== null && typeof settings === 'object' ? (settings as Record<string, unknown>)['api_key_file'] : undefined;
     const file = typeof given === 'string' ? given.trim() : '';
     if (file === '') return undefined;
-    if ((file === '~' || file.startsWith('~/')) && home !== undefined && home !== '') return join(home, file.slice(1));
-    return isAbsolute(file) ? file : resolve(dirname(path), file);
+    // home.ts expandHome, as config-file.ts `filePath` expands it (no home: the run says so later).
+    const expanded = expandHome(file, 'api_key_file', home);
+    return isAbsolute(expanded) ? expanded : resolve(dirname(path), expanded);
   } catch {
     return undefined;
   }
@@ -107,7 +109,7 @@ export function knowSecrets(env: Record<string, string | undefined>, args: reado
     .flatMap(secretVariables)
     .flatMap((v) => (env[v] === undefined ? [] : [env[v], env[v]!.trim()]));
   // The config file's api_key_file too: a key the run may read later, masked from the start.
-  const keyFiles = alma ? [...flagValues(args, '--api-key-file'), configKeyFile(args, cwd, env.HOME)].flatMap((p) => (p === undefined ? [] : [peek(p)?.trim()])) : [];
+  const keyFiles = alma ? [...flagValues(args, '--api-key-file'), configKeyFile(args, cwd, () => homeFolder(env))].flatMap((p) => (p === undefined ? [] : [peek(p)?.trim()])) : [];
   const credentials = other ? flagValues(args, '--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? '')) : [];
   setShownSecrets([...fromEnv, ...keyFiles, ...credentials]);
 }

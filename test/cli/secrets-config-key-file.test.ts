@@ -84,7 +84,7 @@ describe('configKeyFile', () => {
     writeFileSync(join(dir, 'bom.json'), '\uFEFF' + JSON.stringify({ api_key_file: 'k.txt' }));
     expect(configKeyFile(['--config', 'bom.json'], dir)).toBe(join(dir, 'k.txt'));
     writeFileSync(join(dir, 'home.json'), JSON.stringify({ api_key_file: '~/.config/alma.key' }));
-    expect(configKeyFile(['--config', 'home.json'], dir, '/home/acq')).toBe('/home/acq/.config/alma.key');
+    expect(configKeyFile(['--config', 'home.json'], dir, () => '/home/acq')).toBe('/home/acq/.config/alma.key');
   });
 });
 
