@@ -338,7 +338,11 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         // lost answer (above) — not sent again, which Alma could only refuse for the missing invoice.
         if (!('id' in now)) return fail(lostUnsettled(spec.op, 'this run', now), found.id);
         if (spec.done(now)) return finish(now, 'done');
-        if (attempt >= opts.maxWriteAttempts) throw err;
+        // Its last send lost too, and not shown done: it may still take effect (Alma works on these
+        // asynchronously). OUTCOME_UNKNOWN, not the socket's code (ECONNRESET, a timeout's, a 5xx's),
+        // as after a send again refused (resentUnknown); the intent stays pending, so the same command
+        // reads the invoice first (docs/alma.md#after-the-load-attachments-hand-over-to-finance-payments).
+        if (attempt >= opts.maxWriteAttempts) return fail(lostEachTime(spec.op, attempt, err, now), found.id);
       }
     }
     if (answered !== undefined && spec.done(answered)) return finish(answered, 'done');
@@ -490,6 +494,26 @@ const resentUnknown = (op: string, err: ApiError): ErrorRecord => ({
   message:
     `op=${op} was sent before and its answer never came; sent again, it was answered ${err.httpStatus > 0 ? `HTTP ${err.httpStatus}, ` : ''}${err.code}: ${err.message}, and the invoice does not show it done — ` +
     'the first send may still take effect: the same command reads the invoice first, and sends it again only if Alma does not show it',
+  ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+});
+
+/**
+ * An operation sent `sends` times, none answered (the last's error: `err`), and the invoice read
+ * back after each not showing it done (`now`, the last read): whether Alma did it is not known —
+ * a lost answer is no refusal, and the socket's code (ECONNRESET, a timeout's) or a 5xx's would
+ * say only how the last answer was lost. The last error's status, code and words are kept in the
+ * message, its tracking id in the record.
+ */
+const lostEachTime = (op: string, sends: number, err: ApiError, now: OpState): ErrorRecord => ({
+  step: 'erp',
+  // Not the lost answer's status: a 4xx one (Alguna's 409 for a request still at work) would make
+  // it a business refusal (result.ts refusalKind), where the same command finishes it — as resentUnknown.
+  http_status: 0,
+  code: OUTCOME_UNKNOWN,
+  message:
+    `op=${op} was sent ${sends === 1 ? 'once' : `${sends} times`} and no answer came (the last: ${err.httpStatus > 0 ? `HTTP ${err.httpStatus}, ` : ''}${err.code}: ${err.message}), ` +
+    `and the invoice read back still shows ${now.workflowStatus ?? 'no workflow status'}, so whether Alma did it is not known: it is not sent again now — ` +
+    'the same command reads the invoice first, and sends it again only if Alma does not show it',
   ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
 });
 

@@ -71,6 +71,13 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     means: "Alma did not answer the invoice's last step (FOLIO: its approval), and the invoice did not show it done while the loader watched; it was not sent a second time, which could have been a second financial transaction",
     fix: 'run the same command again: it reads the invoice first, and sends the step again only if Alma still does not show it done',
   },
+  // A hand-over or a payment (step erp: src/engine/operations.ts) sent without an answer — or sent
+  // again and refused — and not shown done by the reads after it: it may have been sent more than
+  // once, so not the last step's "not sent a second time".
+  'erp:OUTCOME_UNKNOWN': {
+    means: 'Alma did not answer the request (or its answer was lost), and the invoice did not show it done when the loader read it back; Alma carries these out asynchronously, so it may still take effect',
+    fix: 'run the same command again: it reads the invoice first, and sends the request again only if Alma still does not show it done',
+  },
   // At the create: refused because the number exists, after a create of it went unanswered, and
   // not found by the search (src/engine/engine.ts `#heldButUnseen`).
   'create:OUTCOME_UNKNOWN': {

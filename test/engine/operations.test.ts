@@ -11,7 +11,7 @@ import { ApiError, AuthError, UnknownOutcomeError } from '../../src/common/error
 import type { StopReason } from '../../src/engine/events.js';
 import { refusalKind } from '../../src/engine/result.js';
 import type { ErrorRecord } from '../../src/engine/journal.js';
-import { failureKind } from '../../src/report/failures.js';
+import { failureKind, groupFailures } from '../../src/report/failures.js';
 import { rerunFinishes } from '../../src/report/rejects.js';
 import { journalAt } from '../helpers/engine-run.js';
 
@@ -386,6 +386,49 @@ describe('runOperations: a write whose answer was lost while Alma was at work on
     expect(w.sent).toEqual(['INV-1', 'INV-1']);
     expect(c.waits).toEqual([300, 600, 100]);
     expect(outcome.results[0]).toMatchObject({ status: 'done' });
+  });
+});
+
+describe('runOperations: every send of a write answered by nothing', () => {
+  /** INV-1, unpaid, whose every send ends as `lost` says and never shows done. */
+  function neverAnswered(lost: () => UnknownOutcomeError) {
+    const sent: string[] = [];
+    const spec: OpSpec<Paid> = {
+      key: { vendor: 'ACME', number: 'INV-1' },
+      op: 'paid',
+      read: async () => ({ id: '940000000000000', paid: false, workflowStatus: 'READY_TO_BE_PAID', alerts: [] }),
+      done: (s) => s.paid,
+      refuse: () => undefined,
+      send: async () => {
+        sent.push('INV-1');
+        throw lost();
+      },
+    };
+    return { specs: [spec], sent };
+  }
+  const confirm = { timeoutMs: 1_000, sleep: async () => {} };
+
+  it.each([
+    ['the socket reset after the request', () => new UnknownOutcomeError({ httpStatus: 0, code: 'ECONNRESET', message: 'socket hang up' }), 'ECONNRESET: socket hang up'],
+    ['a 502 each time', () => new UnknownOutcomeError({ httpStatus: 502, code: 'HTTP_502', message: 'Bad Gateway', trackingId: 'E01-502' }), 'HTTP 502, HTTP_502: Bad Gateway'],
+    ["a 409 for a request still at work (Alguna's)", () => new UnknownOutcomeError({ httpStatus: 409, code: 'conflict', message: 'request currently being processed' }), 'HTTP 409, conflict'],
+  ])("%s, after the last attempt: OUTCOME_UNKNOWN (transient, with the last error in its words), not the lost answer's code; the re-run reads it first", async (_, lost, said) => {
+    const w = neverAnswered(lost);
+    const { outcome } = await run(w.specs, { confirm });
+    expect(w.sent).toEqual(['INV-1', 'INV-1', 'INV-1']);
+    const r = outcome.results[0]!;
+    expect(r).toMatchObject({ status: 'failed', id: '940000000000000', error: { step: 'erp', code: 'OUTCOME_UNKNOWN', http_status: 0 } });
+    expect(r.error!.message).toContain('was sent 3 times and no answer came');
+    expect(r.error!.message).toContain(said);
+    expect(r.error!.message).toContain('still shows READY_TO_BE_PAID');
+    if (lost().trackingId !== undefined) expect(r.error!.tracking_id).toBe(lost().trackingId);
+    expect(refusalKind(r.error!)).toBe('transient');
+    const failed = { vendor: 'ACME', number: 'INV-1', status: 'failed', alerts: [], lines: [], issues: [], rows: [{ file: 'p.csv', row: 2 }], error: r.error! };
+    expect(rerunFinishes(failed as never)).toBe(true);
+    // What the report says of it: its own words, not the load's last step's "not sent a second time".
+    const [group] = groupFailures({ target: 'alma', invoices: [failed] } as never);
+    expect(group!.explanation!.means).not.toContain('not sent a second time');
+    expect(group!.explanation!.fix).toContain('reads the invoice first');
   });
 });
 
