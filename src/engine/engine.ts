@@ -30,7 +30,7 @@ import { runWithPriority } from '../common/priority.js';
 import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
-import { findWithElsewhere, type Elsewhere } from './elsewhere.js';
+import { findWithElsewhere, type Elsewhere, type RecordedElsewhere } from './elsewhere.js';
 import { CREATE_UNANSWERED, CREATE_UNANSWERED_EARLIER, ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn, WITHDRAWN } from './result.js';
 import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, madeNotKept, notOursText, settledLineText } from '../targets/matches.js';
 import { maskMessage } from '../common/shown-secrets.js';
@@ -456,7 +456,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   stopped ??= halted;
   for (const { inv, index } of pending) {
     const st = journal.state(inv.key);
-    if (!results[index]) results[index] = unreached(inv.key, st, createSentElsewhere(opts.elsewhere, inv.key), stopped?.reason ?? 'interrupted', opts.target.label, pastLinesStep(opts.target, inv, st), stopped?.error);
+    if (!results[index]) results[index] = unreached(inv.key, st, createSentElsewhere(opts.elsewhere, inv.key), stopped?.reason ?? 'interrupted', opts.target.label, pastLinesStep(opts.target, inv, st), stopped?.error, madeElsewhere(opts.elsewhere, inv.key));
   }
   return { results, stopped, ...(canary.verdict !== undefined ? { canary: canary.verdict } : {}) };
 }
@@ -670,7 +670,7 @@ export function resultsBeforeSending(invoices: readonly Invoice[], journal: Jour
   return invoices.map((inv) => {
     const st = journal.state(inv.key);
     if (st.settled !== undefined) return settledResult(inv.key, st, 'already_loaded');
-    return unreached(inv.key, st, createSentElsewhere(elsewhere, inv.key), reason, target?.label, target === undefined ? undefined : pastLinesStep(target, inv, st), err);
+    return unreached(inv.key, st, createSentElsewhere(elsewhere, inv.key), reason, target?.label, target === undefined ? undefined : pastLinesStep(target, inv, st), err, madeElsewhere(elsewhere, inv.key));
   });
 }
 
@@ -685,15 +685,33 @@ const processedElsewhere = (elsewhere: ReadonlyMap<string, Elsewhere> | undefine
 const createSentElsewhere = (elsewhere: ReadonlyMap<string, Elsewhere> | undefined, key: InvoiceKey): boolean => elsewhere?.get(keyString(key))?.createSentAt !== undefined;
 
 /**
+ * The ids another journal (engine/elsewhere.ts: a run of this batch's invoices from another file,
+ * an edited copy, in the last minutes) recorded the invoice created under: it is in the target.
+ */
+const madeElsewhere = (elsewhere: ReadonlyMap<string, Elsewhere> | undefined, key: InvoiceKey): ReadonlyMap<string, RecordedElsewhere> => elsewhere?.get(keyString(key))?.ids ?? new Map();
+
+/**
  * An invoice the run stopped before reaching. Not started (`NOT_STARTED`: nothing of it reached
  * the target), but for one whose create an earlier run sent without learning the answer — in
  * this journal (`createPending`) or another (`createSentElsewhere`): that create may be in the
  * target, so it is failed with the stop's code, as one stopped after its look-up is (report/failures.ts
  * explains NOT_STARTED as "nothing of it was sent"; README "Never a storm"). A re-run looks it up
  * first (across the settle window) and creates it only if it is not there; the words say so, not
- * "a re-run loads it".
+ * "a re-run loads it". So is one only another journal recorded created (`idsElsewhere`): it
+ * exists in the target, as one this journal holds the id of does (README "Never a storm": "for
+ * one an earlier run created … it has the stop's code"); a re-run reads it by id and completes
+ * it, never "a re-run loads it", which reads as a create to come.
  */
-function unreached(key: InvoiceKey, st: InvoiceJournalState, sentElsewhere: boolean, reason: StopReason, label = 'Alma', pastLines?: Step, err?: unknown): InvoiceResult {
+function unreached(
+  key: InvoiceKey,
+  st: InvoiceJournalState,
+  sentElsewhere: boolean,
+  reason: StopReason,
+  label = 'Alma',
+  pastLines?: Step,
+  err?: unknown,
+  idsElsewhere: ReadonlyMap<string, RecordedElsewhere> = new Map(),
+): InvoiceResult {
   // Created by an earlier run (the journal holds its id): it exists in the target, incomplete or
   // processed — reported as when the stop meets it after reaching it (`interruptedResult`: the
   // stop's code where it was left, or loaded with its status unknown), never "not started".
@@ -706,8 +724,28 @@ function unreached(key: InvoiceKey, st: InvoiceJournalState, sentElsewhere: bool
       error: { ...r.error, message: `the run stopped before reaching this invoice (${stopWords(reason, err)}); an earlier run created it in ${label} (id ${st.id}) without finishing it: a re-run completes it` },
     };
   }
-  if (!st.createPending && !sentElsewhere) return notStarted(key, st, reason, pastLines, err);
+  if (!st.createPending && !sentElsewhere && idsElsewhere.size === 0) return notStarted(key, st, reason, pastLines, err);
   const r = stoppedResult(key, st, reason, pastLines);
+  if (!st.createPending && !sentElsewhere) {
+    // Its id (one: which of several a re-run adopts is the look-up's), and the step that journal
+    // left it at, so the reports say it exists there (report/stopped.ts `existsIncomplete`), not "not created yet".
+    const ids = [...idsElsewhere.keys()];
+    const rec = ids.length === 1 ? idsElsewhere.get(ids[0]!) : undefined;
+    const step: Step = rec?.processed === true ? 'poll' : rec?.processPending === true ? 'process' : 'lines';
+    return {
+      ...r,
+      ...(ids.length === 1 ? { id: ids[0] } : {}),
+      error: r.error && {
+        ...r.error,
+        step,
+        message:
+          `the run stopped before reaching this invoice (${stopWords(reason, err)}); another run of it (from another file, such as an edited copy of this one) ` +
+          (rec?.processed === true
+            ? `loaded it into ${label} (id ${ids.join(', ')}, its processing requested), as that run's journal records: a re-run reads it there and sends only what this file has more of, and does not create it twice`
+            : `created it in ${label} (id ${ids.join(', ')}), as that run's journal records: a re-run finds it there and completes it, and does not create it twice`),
+      },
+    };
+  }
   return {
     ...r,
     error: r.error && {

@@ -345,9 +345,10 @@ describe('engine: the file edited and run again while Alma still processes what 
     expect(processRequests(alma)).toHaveLength(2);
     expect(second.outcome.results.map((r) => [r.key.number, r.status, r.warnings.map((w) => w.message)])).toEqual([
       ['A-1', 'already_loaded', [expect.stringMatching(/: an earlier run loaded it, and nothing was sent to it;/)]],
-      // Never reached: nothing of it sent by this run (engine.ts `unreached`).
-      ['A-2', 'not_started', []],
+      // Never reached, but in Alma, loaded by the other run: the stop's code, not NOT_STARTED (engine.ts `unreached`).
+      ['A-2', 'failed', []],
     ]);
+    expect(second.outcome.results[1]!.error).toMatchObject({ code: 'INTERRUPTED', step: 'poll', message: expect.stringMatching(/another run of it \(from another file, such as an edited copy of this one\) loaded it into Alma \(id \d+, its processing requested\)/) });
   });
 
   it('its process request sent there without an answer (killed): read and watched for as this journal\'s own, not sent again once it shows', async () => {

@@ -13,6 +13,9 @@ import { resultsBeforeSending } from '../../src/engine/engine.js';
 import type { Target } from '../../src/targets/target.js';
 import { FakeAlma, makeInvoice, stoppingAtCreate } from '../helpers/fake-target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
+import type { Elsewhere, RecordedElsewhere } from '../../src/engine/elsewhere.js';
+import { keyString } from '../../src/domain/model.js';
+import { stoppedSentence } from '../../src/report/stopped.js';
 
 let dir: string;
 beforeEach(() => {
@@ -126,5 +129,49 @@ describe('engine: a Ctrl-C while an invoice an earlier run created waits at the 
     const { outcome } = await runEngine(target, [makeInvoice('ACME', 'C-0', 2), makeInvoice('ACME', 'B-1', 2)], path, { stopSignal: stop.signal, concurrency: 2 });
     expect(outcome.stopped?.reason).toBe('interrupted');
     expect(shape(outcome.results)[1]).toEqual(['B-1', 'failed', '91', 'INTERRUPTED', 'lines']);
+  });
+});
+
+describe('an invoice the run never reached that only another journal records created (a run of an edited copy of the file, engine/elsewhere.ts)', () => {
+  const made = (id: string, rec: Partial<RecordedElsewhere> = {}): Elsewhere => ({ ids: new Map([[id, { lines: new Map(), linesPending: new Map(), ...rec }]]) });
+  const elsewhere = new Map<string, Elsewhere>([
+    [keyString({ vendor: 'ACME', number: 'E-1' }), made('81')],
+    [keyString({ vendor: 'ACME', number: 'E-2' }), made('82', { processPending: true })],
+  ]);
+
+  it('is failed with the stop\'s code where that journal left it, under its id — it exists in Alma — not NOT_STARTED ("nothing of it was sent", "a re-run loads it"); one no journal knows stays NOT_STARTED', () => {
+    const path = join(dir, 'e.jsonl');
+    const journal = journalAt(path);
+    try {
+      const invoices = ['E-1', 'E-2', 'E-3'].map((n) => makeInvoice('ACME', n, 2));
+      const results = resultsBeforeSending(invoices, journal, 'daily_limit', new FakeAlma().target(), undefined, elsewhere);
+      expect(shape(results)).toEqual([
+        ['E-1', 'failed', '81', 'DAILY_THRESHOLD', 'lines'],
+        ['E-2', 'failed', '82', 'DAILY_THRESHOLD', 'process'],
+        ['E-3', 'not_started', undefined, 'NOT_STARTED', 'create'],
+      ]);
+      expect(results[0]!.error!.message).toBe(
+        'the run stopped before reaching this invoice (the daily API threshold was reached); another run of it (from another file, such as an edited copy of this one) created it in Alma (id 81), ' +
+          "as that run's journal records: a re-run finds it there and completes it, and does not create it twice",
+      );
+      // The reports' words: it exists in Alma, not "not created yet" or "not started".
+      const inv = { status: 'failed', id: results[0]!.id, error: results[0]!.error };
+      expect(stoppedSentence(inv, 'interrupted')).toBe("Exists in Alma, incomplete (stopped while its lines were being added) — don't edit or delete it; the re-run completes it.");
+    } finally {
+      journal.close();
+    }
+  });
+
+  it('the same when the engine stops before it (a Ctrl-C during the first create)', async () => {
+    const alma = new FakeAlma();
+    const stop = new AbortController();
+    const target = stoppingAtCreate(alma.target(), stop, 'E-0');
+    const invoices = ['E-0', 'E-1', 'E-3'].map((n) => makeInvoice('ACME', n, 2));
+    const { outcome } = await runEngine(target, invoices, join(dir, 'f.jsonl'), { stopSignal: stop.signal, concurrency: 1, elsewhere });
+    expect(shape(outcome.results)).toEqual([
+      ['E-0', 'failed', expect.any(String), 'INTERRUPTED', 'lines'],
+      ['E-1', 'failed', '81', 'INTERRUPTED', 'lines'],
+      ['E-3', 'not_started', undefined, 'NOT_STARTED', 'create'],
+    ]);
   });
 });
