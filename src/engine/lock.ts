@@ -33,6 +33,12 @@ export interface LockInfo {
   pidns?: string | undefined;
   /** The boot the holder ran in (Linux: /proc/sys/kernel/random/boot_id), where the system says. */
   boot?: string | undefined;
+  /**
+   * What holds the lock, when it is no run that ends by itself: `an invoice-load sandbox server`
+   * (cli/sandbox-command.ts), which holds its state until stopped. The refusal names it so, and
+   * says to stop it rather than wait. Absent for a run (and in locks of loaders before it).
+   */
+  who?: string | undefined;
 }
 
 /** Where this process runs: its pid namespace and boot, each where the system says. */
@@ -292,7 +298,7 @@ export type HeldLock = (() => void) & { held: LockInfo; tookOver?: LockInfo & { 
  * Takes the lock at `path` or throws `JournalError`; returns the function that releases it, with
  * what the lock says (`held`). `seam`: for tests, see `LockSeam`.
  */
-export function acquireLock(path: string, now: () => Date = () => new Date(), what = 'this batch', seam?: LockSeam): HeldLock {
+export function acquireLock(path: string, now: () => Date = () => new Date(), what = 'this batch', seam?: LockSeam, who?: string): HeldLock {
   const pstart = processStart(process.pid);
   const { pidns, boot } = whereHere();
   const mine: LockInfo = {
@@ -302,6 +308,7 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
     ...(pstart !== undefined ? { pstart } : {}),
     ...(pidns !== undefined ? { pidns } : {}),
     ...(boot !== undefined ? { boot } : {}),
+    ...(who !== undefined ? { who } : {}),
   };
   // Its own name: two runs of one pid (each pid 1 in its container) must not write one file.
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
@@ -355,6 +362,10 @@ export function acquireLock(path: string, now: () => Date = () => new Date(), wh
         silent = { ...held, silentMs };
       }
       if (held && !byHeartbeat(held) && isAlive(held)) {
+        // A server holds it until stopped: waiting for it to finish would be for ever.
+        if (typeof held.who === 'string' && held.who !== '') {
+          throw new JournalError(`${held.who} (pid ${held.pid}, started ${held.started}) holds ${what} until it is stopped; stop it (Ctrl-C where it runs), then run again.`);
+        }
         throw new JournalError(
           `another invoice-load run (pid ${held.pid}, started ${held.started}) is working on ${what}; ` +
             `wait for it to finish, then run again.`,

@@ -107,12 +107,12 @@ const heldStates = new Map<string, { users: number; release: () => void }>();
  * invoices, and that run's journal then said they were loaded. Held again by the same process
  * (its checks beside its load), it is counted; the returned release lets go once all have.
  */
-export function holdSandboxState(statePath: string): () => void {
+export function holdSandboxState(statePath: string, who?: string): () => void {
   const key = resolve(statePath);
   let held = heldStates.get(key);
   if (held === undefined) {
     makeFolder(dirname(key), 0o700);
-    held = { users: 0, release: acquireLock(`${key}.lock`, undefined, `the sandbox state ${statePath}`) };
+    held = { users: 0, release: acquireLock(`${key}.lock`, undefined, `the sandbox state ${statePath}`, undefined, who) };
     heldStates.set(key, held);
   }
   held.users++;
@@ -127,9 +127,12 @@ export function holdSandboxState(statePath: string): () => void {
   };
 }
 
-/** Starts an embedded sandbox while holding its state (holdSandboxState); closing it lets go. */
-export async function startHeldSandbox<S extends { close(): Promise<void> }>(statePath: string, start: () => Promise<S>): Promise<S> {
-  const release = holdSandboxState(statePath);
+/**
+ * Starts an embedded sandbox while holding its state (holdSandboxState); closing it lets go.
+ * `who`: what holds it, for the refusal another run gets (engine/lock.ts `LockInfo.who`).
+ */
+export async function startHeldSandbox<S extends { close(): Promise<void> }>(statePath: string, start: () => Promise<S>, who?: string): Promise<S> {
+  const release = holdSandboxState(statePath, who);
   let sandbox: S;
   try {
     sandbox = await start();

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { ROOT, runCli, spawnCli } from '../helpers/cli.js';
 
 const SAMPLE = join(ROOT, 'fixtures/sample-batch.csv');
 const lockJs = pathToFileURL(join(ROOT, 'dist/engine/lock.js')).href;
@@ -57,5 +57,61 @@ describe('the embedded sandbox holds its state file', () => {
     const again = await runCli(['--sandbox', SAMPLE], { env: { HOME: dir, INVOICE_LOAD_STATE_DIR: state } });
     expect(again.code, again.stderr).toBe(0);
     expect(existsSync(join(state, 'sandbox', 'state.json.lock'))).toBe(false);
+  });
+});
+
+describe('the standalone sandbox server holds its --state file as --sandbox does', () => {
+  /** `invoice-load sandbox --port 0 --state <path>`, up once it says where it listens. */
+  async function server(statePath: string, env: Record<string, string>) {
+    const s = spawnCli(['sandbox', '--port', '0', '--state', statePath], { env, timeoutMs: 60_000 });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      s.child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('listening on')) resolve();
+      });
+      s.child.on('exit', (code) => reject(new Error(`the server exited ${code}`)));
+    });
+    return s;
+  }
+
+  it('a --sandbox run on the state a server serves: exit 2 naming the server (stop it, not wait), the state file untouched; a second server the same', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'il-sandbox-server-lock-'));
+    const state = join(dir, 'state');
+    const statePath = join(state, 'sandbox', 'state.json');
+    const env = { HOME: dir, INVOICE_LOAD_STATE_DIR: state };
+    const s = await server(statePath, env);
+    try {
+      const before = existsSync(statePath) ? readFileSync(statePath, 'utf8') : undefined;
+      const res = await runCli(['--sandbox', SAMPLE], { env });
+      expect(res.code, res.stderr).toBe(2);
+      expect(res.stderr).toContain(`an invoice-load sandbox server (pid ${s.child.pid}, started `);
+      expect(res.stderr).toContain(`holds the sandbox state ${statePath} until it is stopped; stop it (Ctrl-C where it runs), then run again`);
+      expect(existsSync(statePath) ? readFileSync(statePath, 'utf8') : undefined).toBe(before);
+      const second = await runCli(['sandbox', '--port', '0', '--state', statePath], { env });
+      expect(second.code, second.stderr).toBe(2);
+      expect(second.stdout).not.toContain('listening on');
+      expect(second.stderr).toContain(`an invoice-load sandbox server (pid ${s.child.pid}, started `);
+    } finally {
+      s.child.kill('SIGINT');
+      await s.done;
+    }
+    // Stopped, it lets go: no lock is left, and a run loads.
+    expect(existsSync(`${statePath}.lock`)).toBe(false);
+    const after = await runCli(['--sandbox', SAMPLE], { env });
+    expect(after.code, after.stderr).toBe(0);
+  });
+
+  it('a server on a state a --sandbox run holds: exit 2 naming that run, nothing served', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'il-sandbox-server-lock-'));
+    const statePath = join(dir, 'state.json');
+    writeFileSync(statePath, '{"the other run":"its state"}');
+    await holdFrom(`${statePath}.lock`);
+    const res = await runCli(['sandbox', '--port', '0', '--state', statePath], { env: { HOME: dir } });
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stdout).not.toContain('listening on');
+    expect(res.stderr).toContain(`another invoice-load run (pid ${holder!.pid}, started `);
+    expect(res.stderr).toContain(`is working on the sandbox state ${statePath}; wait for it to finish, then run again`);
+    expect(readFileSync(statePath, 'utf8')).toBe('{"the other run":"its state"}');
   });
 });
