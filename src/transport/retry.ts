@@ -241,7 +241,7 @@ export function backoffMs(attempt: number, random: () => number, opts: Pick<Retr
 /**
  * `Retry-After` is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3); undici and
  * smithy parseRetryAfterHeader accept both. Returns ms from `nowMs`, or undefined when the
- * header is absent or unreadable — a date that is not an HTTP-date (`httpDate`: IMF-fixdate or
+ * header is absent or unreadable — delay-seconds that are not whole digits (`1.5`), a date that is not an HTTP-date (`httpDate`: IMF-fixdate or
  * one of the two obsolete forms, RFC 9110 §5.6.7), such as `2026-12-07`, included. A date in the past means "now" (0). A date is measured both
  * from the answer's own `Date` (`date`, when it is an HTTP-date: `httpDate`) — RFC 9110 §10.2.3:
  * the delay is relative to the message's Date — and from `nowMs`, and the shorter wait is taken:
@@ -255,7 +255,9 @@ export function parseRetryAfter(value: string | undefined, nowMs: number, date?:
   if (value === undefined) return undefined;
   const v = value.trim();
   if (v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.min(RETRY_AFTER_CAP_MS, Math.round(Number(v) * 1000));
+  // delay-seconds is 1*DIGIT (RFC 9110 §10.2.3): `1.5`, `-1`, `+3` are malformed, and the loader's
+  // own backoff decides, as for any other value it cannot read.
+  if (/^\d+$/.test(v)) return Math.min(RETRY_AFTER_CAP_MS, Number(v) * 1000);
   // Only an HTTP-date (RFC 9110 §10.2.3, §5.6.7): `Date.parse` also reads `2026-12-07` or `1`
   // (the year 2001), which are no Retry-After: the loader's own backoff then decides.
   const at = httpDate(v, nowMs);

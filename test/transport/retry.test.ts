@@ -94,7 +94,12 @@ describe('parseRetryAfter', () => {
     ['120', 120_000],
     ['0', 0],
     [' 3 ', 3000],
-    ['1.5', 1500],
+    // delay-seconds is 1*DIGIT (RFC 9110 §10.2.3): a decimal, a sign or an exponent is malformed — the loader's own backoff.
+    ['1.5', undefined],
+    ['0.5', undefined],
+    ['-1', undefined],
+    ['+3', undefined],
+    ['1e3', undefined],
     ['Sat, 21 Nov 2026 10:00:30 GMT', 30_000],
     ['Sat, 21 Nov 2026 09:59:00 GMT', 0], // in the past: now
     ['Sunday, 22-Nov-26 10:00:30 GMT', 86_430_000], // rfc850-date (obsolete, RFC 9110 §5.6.7)
@@ -190,6 +195,14 @@ describe('decide', () => {
     expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, asked), 0, ctx)).toMatchObject({ action: 'retry', delayMs: maxWaitMs, retryAfterMs: maxWaitMs });
     const longer = String(maxWaitMs / 1000 + 1);
     expect(decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, longer), 0, ctx)).toMatchObject({ action: 'fail', kind: 'retry_after', waitMs: maxWaitMs + 1000 });
+  });
+
+  it('reads a Retry-After of "1.5" (delay-seconds are whole digits, RFC 9110 §10.2.3) as none: its own backoff, as for any malformed value', () => {
+    const d = decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, '1.5'), 3, ctx);
+    expect(d).toMatchObject({ action: 'retry', delayMs: 2000, throttled: true });
+    expect(d).not.toHaveProperty('retryAfterMs', expect.any(Number));
+    // Not a floor of 1.5 s either: the first retry's own backoff, 250 ms.
+    expect(decide(GET, res(503, undefined, undefined, '1.5'), 0, ctx)).toMatchObject({ action: 'retry', delayMs: 250 });
   });
 
   it('reads a Retry-After that is no HTTP-date as none: its own backoff, not a stop (RFC 9110 §10.2.3)', () => {
