@@ -29,3 +29,25 @@ export function localMinute(d: Date, now: Date = new Date()): string {
   const day = sameDay ? '' : `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} `;
   return `${day}${pad2(d.getHours())}:${pad2(d.getMinutes())} ${zoneOf(d)}`;
 }
+
+/** A wait in words: whole minutes (rounded up) below two hours, hours and minutes below two days, then days and hours. */
+export function waitWords(ms: number): string {
+  const min = Math.max(1, Math.ceil(ms / 60_000));
+  if (min < 120) return `${min} min`;
+  const unit = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  if (min < 48 * 60) return `${unit(Math.floor(min / 60), 'hour')}${min % 60 === 0 ? '' : ` ${min % 60} min`}`;
+  let days = Math.floor(min / 1440);
+  let hours = Math.ceil((min % 1440) / 60);
+  if (hours === 24) [days, hours] = [days + 1, 0];
+  return `${unit(days, 'day')}${hours === 0 ? '' : ` ${unit(hours, 'hour')}`}`;
+}
+
+/**
+ * A wait as a person reads it in a message: whole seconds (rounded up) up to 90 s — `60 s` —
+ * and above that as `waitWords` says the longer ones, `2 min`, `2 hours 30 min`: `7200 s` is
+ * read by no one.
+ */
+export function waitText(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return s <= 90 ? `${s} s` : waitWords(ms);
+}

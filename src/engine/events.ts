@@ -7,7 +7,9 @@ import { ApiError, keyRefusedText, RETRY_AFTER_CAP_MS, RetryAfterError, unreacha
 import type { TargetEvent } from '../targets/target.js';
 import type { InvoiceResult } from './result.js';
 import type { Step } from './journal.js';
-import { localMinute } from '../common/time.js';
+import { localMinute, waitWords } from '../common/time.js';
+
+export { waitWords };
 
 export type EngineEvent =
   /**
@@ -90,18 +92,6 @@ export function retryAfterText(err: unknown, label = 'Alma'): string {
   // A year or more (`RETRY_AFTER_CAP_MS`): said so, not as a count of minutes no one can read.
   if (!(ms < RETRY_AFTER_CAP_MS)) return `${label} asked to wait a year or more (Retry-After)`;
   return `${label} asked to wait ${waitWords(ms)} (Retry-After)`;
-}
-
-/** A wait in words: whole minutes (rounded up) below two hours, hours and minutes below two days, then days and hours. */
-export function waitWords(ms: number): string {
-  const min = Math.max(1, Math.ceil(ms / 60_000));
-  if (min < 120) return `${min} min`;
-  const unit = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
-  if (min < 48 * 60) return `${unit(Math.floor(min / 60), 'hour')}${min % 60 === 0 ? '' : ` ${min % 60} min`}`;
-  let days = Math.floor(min / 1440);
-  let hours = Math.ceil((min % 1440) / 60);
-  if (hours === 24) [days, hours] = [days + 1, 0];
-  return `${unit(days, 'day')}${hours === 0 ? '' : ` ${unit(hours, 'hour')}`}`;
 }
 
 /**

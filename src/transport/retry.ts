@@ -9,6 +9,7 @@
  * before sending it again.
  */
 import { PROXY_CLOSED, PROXY_REFUSED, PROXY_UPSTREAM, RETRY_AFTER_CAP_MS } from '../common/errors.js';
+import { waitText } from '../common/time.js';
 
 export interface RetryOptions {
   /** Base of the exponential backoff, in ms (AWS full jitter uses 500 ms for throttling). */
@@ -352,8 +353,9 @@ export function decide(
   if (c.kind !== 'retry') return { action: 'fail', kind: c.kind, reason: c.reason, ...(c.kind === 'daily' && c.note !== undefined ? { note: c.note } : {}) };
   const retryAfterMs = outcome.kind === 'response' ? parseRetryAfter(outcome.retryAfter, ctx.nowMs, outcome.date) : undefined;
   if (retryAfterMs !== undefined && retryAfterMs > opts.maxWaitMs) {
-    const asked = retryAfterMs >= RETRY_AFTER_CAP_MS ? 'a year or more' : `${Math.ceil(retryAfterMs / 1000)} s`;
-    const note = `the server asked to wait ${asked} (Retry-After), longer than the ${Math.ceil(opts.maxWaitMs / 1000)} s allowed`;
+    // Long waits in minutes and hours (common/time.ts waitText), as the run's stop line says them.
+    const asked = retryAfterMs >= RETRY_AFTER_CAP_MS ? 'a year or more' : waitText(retryAfterMs);
+    const note = `the server asked to wait ${asked} (Retry-After), longer than the ${waitText(opts.maxWaitMs)} allowed`;
     // Every other request would be told the same: the run stops (`retry_after`), as at the daily
     // threshold, instead of each request failing on its own and holding the others for
     // `maxWaitMs` (an hour's Retry-After kept a batch of 7 going for 50 minutes). The pause every

@@ -313,7 +313,7 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(retries(events).map((e) => e.type === 'retry' && e.delayMs)).toEqual([3000]);
     const err = await clock.run(client.json({ method: 'GET', path: '/b' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryAfterError);
-    expect((err as ApiError).message).toMatch(/asked to wait 7200 s \(Retry-After\), longer than the 60 s allowed/);
+    expect((err as ApiError).message).toMatch(/asked to wait 2 hours \(Retry-After\), longer than the 60 s allowed/);
   });
 
   it('a 429 asking for longer than the maximum wait: a stop of the run (retry_after) saying until when, a refusal (nothing applied); nothing more is sent', async () => {
@@ -328,7 +328,7 @@ describe('HttpClient retries (MockAgent)', () => {
     await clock.flush();
     const get = client.json({ method: 'GET', path: '/acq/invoices/2' }).catch((e: unknown) => e);
     const [err, read] = await clock.run(Promise.all([post, get]));
-    expect((err as ApiError).message).toMatch(/asked to wait 3600 s \(Retry-After\), longer than the 60 s allowed/);
+    expect((err as ApiError).message).toMatch(/asked to wait 60 min \(Retry-After\), longer than the 60 s allowed/);
     expect(err).toBeInstanceOf(RetryAfterError);
     expect(err).not.toBeInstanceOf(UnknownOutcomeError);
     expect(runStopOf(err)).toBe('retry_after');

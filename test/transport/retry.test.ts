@@ -205,6 +205,18 @@ describe('decide', () => {
     expect(decide(GET, res(503, undefined, undefined, '1.5'), 0, ctx)).toMatchObject({ action: 'retry', delayMs: 250 });
   });
 
+  it.each([
+    ['90', { maxWaitMs: 60_000 }, '90 s', '60 s'],
+    ['91', { maxWaitMs: 60_000 }, '2 min', '60 s'],
+    ['3600', {}, '60 min', '60 s'],
+    ['7200', {}, '2 hours', '60 s'],
+    ['9000', { maxWaitMs: 600_000 }, '2 hours 30 min', '10 min'],
+    ['200000', {}, '2 days 8 hours', '60 s'],
+  ] as const)('says a Retry-After of %s s it will not wait in minutes and hours past 90 s, as the run\'s stop line does', (asked, options, said, allowed) => {
+    const d = decide(GET, res(429, 'PER_SECOND_THRESHOLD', undefined, asked), 0, { ...ctx, options });
+    expect(d).toMatchObject({ action: 'fail', kind: 'retry_after', note: `the server asked to wait ${said} (Retry-After), longer than the ${allowed} allowed` });
+  });
+
   it('reads a Retry-After that is no HTTP-date as none: its own backoff, not a stop (RFC 9110 §10.2.3)', () => {
     // Date.parse reads `2026-12-07` as a date 16 days on: the run stopped (retry_after) on a header no server may send.
     const at = { ...ctx, nowMs: Date.parse('2026-11-21T10:00:00Z') };
