@@ -1605,18 +1605,25 @@ class InvoiceSaga {
           once !== undefined ? 1 : this.#opts.maxWriteAttempts,
         );
       } catch (err) {
-        if (once === undefined || watched === undefined || !(err instanceof UnknownOutcomeError)) throw err;
+        // ABORTED: the hard stop cut it off (failed() says so), no watch of it ended.
+        if (watched === undefined || !(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
         // Still not shown after the watch: it may yet be at work in the target. The intent stays
-        // pending in the journal, so a re-run reads the invoice first and decides.
+        // pending in the journal, so a re-run reads the invoice first and decides. So for a target
+        // that may be sent it again (Alma's process, `maxWriteAttempts`), whose last send went
+        // unanswered too: OUTCOME_UNKNOWN, not the lost answer's code (ECONNRESET, a 5xx's).
         const shown = watched.workflowStatus !== undefined ? `still showed ${watched.workflowStatus}` : 'did not show it done';
+        const later = `${Math.round(watchMs / 1000)} s later`;
         throw new InvoiceFailure({
           step: 'process',
           http_status: err.httpStatus,
           code: OUTCOME_UNKNOWN,
           message:
-            `${once.what} outcome unknown: ${this.#label} did not answer the ${once.what} (${err.code}: ${err.message}), and the invoice ${shown} ` +
-            `${Math.round(watchMs / 1000)} s later; it was not sent again, as a second ${once.what} could be a second financial transaction — ` +
-            'run the same command again to check it: it reads the invoice first',
+            once !== undefined
+              ? `${once.what} outcome unknown: ${this.#label} did not answer the ${once.what} (${err.code}: ${err.message}), and the invoice ${shown} ` +
+                `${later}; it was not sent again, as a second ${once.what} could be a second financial transaction — ` +
+                'run the same command again to check it: it reads the invoice first'
+              : `process outcome unknown: ${this.#label} answered none of the ${this.#opts.maxWriteAttempts} process requests sent (the last: ${err.code}: ${err.message}), ` +
+                `and the invoice ${shown} ${later}; it was not sent again — run the same command again to check it: it reads the invoice first, and sends the request again only if ${this.#label} does not show it processed`,
           ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
         });
       }

@@ -68,7 +68,7 @@ export const ERROR_TEXT: Record<string, { means: string; fix: string }> = {
     fix: 'check that invoice in Alma: if it is this one, take it out of the file; if it is another invoice, correct the number in the file',
   },
   OUTCOME_UNKNOWN: {
-    means: "Alma did not answer the invoice's last step (FOLIO: its approval), and the invoice did not show it done while the loader watched; it was not sent a second time, which could have been a second financial transaction",
+    means: "Alma did not answer the invoice's last step (FOLIO: its approval), and the invoice did not show it done while the loader watched; it was not sent again after that watch, as another could have been a second financial transaction",
     fix: 'run the same command again: it reads the invoice first, and sends the step again only if Alma still does not show it done',
   },
   // A hand-over or a payment (step erp: src/engine/operations.ts) sent without an answer — or sent

@@ -9,6 +9,7 @@ import { ApiError, DailyLimitError, IdNotKeptError, RetryAfterError, UnknownOutc
 import { Crash, FakeAlma, makeInvoice, type Fault, type StoredInvoice } from '../helpers/fake-target.js';
 import { createAlmaTarget } from '../../src/targets/alma/target.js';
 import { journalAt, runEngine } from '../helpers/engine-run.js';
+import { refusalKind } from '../../src/engine/result.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 
 let dir: string;
@@ -365,6 +366,26 @@ describe('engine: unknown outcomes are reconciled, never blindly re-sent', () =>
     const { outcome } = await run(alma, invoices, { poll: { initialMs: 1, maxIntervalMs: 1, timeoutMs: 20, unknownMs: 10 } });
     expect(outcome.results[0]!.status).toBe('loaded');
     expectExactlyOnce(alma, invoices);
+  });
+});
+
+describe('engine: every process request answered by nothing (Alma: sent again after each watch, maxWriteAttempts)', () => {
+  it('fails OUTCOME_UNKNOWN at the process step, the last lost answer in its words, not that answer\'s code; the re-run reads it first and decides at once', async () => {
+    const alma = new FakeAlma();
+    // Each process request is answered 500 without taking effect: the invoice never shows it processed.
+    alma.faults = [1, 2, 3].map((call) => ({ method: 'processInvoice' as const, call, kind: 'before' as const }));
+    const path = join(dir, 'j.jsonl');
+    const poll = { initialMs: 1, maxIntervalMs: 1, timeoutMs: 3, unknownMs: 3 };
+    const { outcome } = await run(alma, [makeInvoice('ACME', 'INV-1', 1)], { poll, path });
+    expect(alma.log.filter((l) => l.startsWith('processInvoice'))).toHaveLength(3);
+    const r = outcome.results[0]!;
+    expect(r).toMatchObject({ status: 'failed', error: { step: 'process', code: 'OUTCOME_UNKNOWN', tracking_id: 'E01-T' } });
+    expect(r.error!.message).toMatch(/^process outcome unknown: Alma answered none of the 3 process requests sent \(the last: INTERNAL: Internal server error\), and the invoice still showed InReview 0 s later; it was not sent again/);
+    expect(refusalKind(r.error!)).toBe('transient');
+    // The re-run: watched whole already (journal processWatched), read once, sent again at once, loaded.
+    const again = await run(alma, [makeInvoice('ACME', 'INV-1', 1)], { poll, path });
+    expect(again.outcome.results[0]!.status).toBe('loaded');
+    expect(alma.invoices[0]!.processCount).toBe(1);
   });
 });
 
