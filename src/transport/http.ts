@@ -593,6 +593,13 @@ export class HttpClient {
         this.#requests += by;
         for (const t of req.tallies ?? []) t.count += by;
       };
+      /** Tells the limiter, once, that this attempt is over (no write in flight lets the tail's reads go together). */
+      let over = false;
+      const attemptOver = (): void => {
+        if (over) return;
+        over = true;
+        this.#limiter.ended?.(startedAt);
+      };
       const t0 = this.#now();
       const probe = this.#reportsSent ? new SentProbe(this.#dispatcher, () => count(1)) : undefined;
       let outcome: Outcome;
@@ -620,6 +627,7 @@ export class HttpClient {
         // The second Ctrl-C still ends it while the body arrives (a proxy stalling or trickling it):
         // the attempt's signal destroys the body, and the wait ends at once, as before the headers.
         const text = await waiting.wait(bodyWithin(res.body, this.#timeoutMs, waiting.signal));
+        attemptOver();
         waiting.dispose();
         const status = res.statusCode;
         const resHeaders = res.headers as ResponseHeaders;
@@ -693,6 +701,7 @@ export class HttpClient {
           };
         }
       } catch (err) {
+        attemptOver();
         if (waiting.ended) {
           waiting.dispose();
           // Ended by Ctrl-C or SIGTERM before any of it left: not a request the API saw.

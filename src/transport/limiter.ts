@@ -5,14 +5,23 @@
  * bucket, so an idle spell never turns into a burst that would trip Alma's per-second
  * window (PER_SECOND_THRESHOLD, docs/alma.md#requests-hosts-keys-and-thresholds).
  * At most ⌊rate⌋ start in any window and margin (`#earliest()`); the run's first start and the
- * opening's count `firstStartLateMs` later, as they reach the API late (see that option).
+ * opening's and the tail's count `firstStartLateMs` later, as they reach the API late (see that option).
  *
  * The opening: reads that begin waiting before the run's first answer and first write (the
  * checks and look-ups a run sends at once, which the first write must wait for) are not spaced:
  * up to `openingBurst` of them start at once in a window (the window rule still holds); those
  * beyond wait for their slot, or for the next window when ⌊rate⌋ have gone. Spaced, 19 of them
  * kept the first write waiting 0.36 s longer at 50/s and 1.8 s at 10/s (bench/RESULTS.md). Any
- * request that begins waiting after an answer, a write, a retry or a 429 is spaced.
+ * request that begins waiting after an answer, a write, a retry or a 429 is spaced — but for the
+ * tail's.
+ *
+ * The tail: reads that begin waiting once every write has ended (`ended`: answered, refused or
+ * lost) and none waits — after a load's last write, its confirming searches, one a vendor — go
+ * as the opening's do: up to `openingBurst` at once in a window, the window rule kept, each
+ * counted `firstStartLateMs` late. Spaced, the last of 4 went 3 intervals after the first
+ * (0.12 s at 25/s) while nothing else was left to send. Not within a window and margin of a 429,
+ * nor while paused; a 429 spaces the tail's waiters as it does the opening's. A write that
+ * begins waiting meanwhile is spaced as always, from the last burst start.
  *
  * Adaptation: a 429 PER_SECOND_THRESHOLD pauses EVERY caller for `pauseMs` (or the server's
  * Retry-After), not only the one refused: the window is full for everyone (octokit
@@ -84,7 +93,7 @@ export interface LimiterOptions {
    */
   firstStartLateMs?: number | undefined;
   /**
-   * At most this many of the opening's requests start at once in a window. Default 10: the
+   * At most this many of the opening's (or the tail's) requests start at once in a window. Default 10: the
    * lowest per-second threshold Alma is said to have (its sandboxes;
    * docs/alma.md#requests-hosts-keys-and-thresholds), so the burst alone passes none; 19 at once
    * under `--rate 25` against 10 a second drew 9 429s.
@@ -103,6 +112,12 @@ export interface Limiter {
   success(startedAt: number): void;
   /** The request that started at `startedAt` was refused by the per-second threshold. */
   throttled(startedAt: number, retryAfterMs?: number): void;
+  /**
+   * The attempt that started at `startedAt` has ended, however (an answer, a refusal, a lost
+   * connection, a stop): called once for each. Tells the limiter when no write is in flight (the
+   * tail's reads go together); a caller that never calls it keeps every read spaced.
+   */
+  ended?(startedAt: number): void;
   /** Requests per second it lets go now, when it paces (`RateLimiter.rate`): said when the run stops on refusals. */
   readonly rate?: number;
 }
@@ -110,7 +125,7 @@ export interface Limiter {
 export interface AcquireOptions {
   /** A retry: goes ahead of fresh work. */
   priority?: boolean | undefined;
-  /** The request only reads (GET): one of the opening's, if no answer or write came yet. */
+  /** The request only reads (GET): one of the opening's, if no answer or write came yet, or the tail's. */
   read?: boolean | undefined;
 }
 
@@ -123,8 +138,10 @@ interface Waiter {
   resolve: (startedAt: number) => void;
   reject: (reason: unknown) => void;
   cleanup: () => void;
-  /** Began waiting in the opening: held by the window rule only. */
-  opening: boolean;
+  /** Began waiting in the opening or the tail: held by the window rule only, up to the burst. */
+  burst: boolean;
+  /** A write (not a read): while it waits, reads are not the tail's. */
+  write: boolean;
 }
 
 /** The longest delay setTimeout keeps (2^31-1 ms); a longer one fires at once. */
@@ -214,8 +231,12 @@ export class RateLimiter implements Limiter {
   /** No answer, write or 429 yet: reads that begin waiting now are the opening's. */
   #opening = true;
   readonly #openingBurst: number;
-  /** Start times of the opening's requests. */
-  #openingStarts: number[] = [];
+  /** Start times of the opening's and the tail's requests (each burst's). */
+  #burstStarts: number[] = [];
+  /** Start times of the writes in flight: started, not `ended` yet. */
+  #writesOut: number[] = [];
+  /** A write has ended: reads after it, with no write in flight or waiting, are the tail's. */
+  #wrote = false;
 
   constructor(opts: LimiterOptions) {
     if (!(opts.rate > 0)) throw new RangeError('rate must be a positive number');
@@ -262,12 +283,13 @@ export class RateLimiter implements Limiter {
   acquire(signal?: AbortSignal, opts?: AcquireOptions): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.#now();
+    const write = opts?.read !== true;
     // A retry follows an attempt that ended (a 5xx, a lost connection): the opening is over.
-    if (opts?.read !== true || opts.priority === true) this.#opening = false;
-    const opening = this.#opening;
-    if (this.#queue.length === 0 && now >= this.#earliest(opening)) {
+    if (write || opts.priority === true) this.#opening = false;
+    const burst = this.#opening || (!write && opts.priority !== true && this.#inTail(now));
+    if (this.#queue.length === 0 && now >= this.#earliest(burst)) {
       this.#busySince = undefined;
-      this.#take(now, now, opening);
+      this.#take(now, now, burst, write);
       return Promise.resolve(now);
     }
     this.#busySince ??= now;
@@ -283,7 +305,8 @@ export class RateLimiter implements Limiter {
         resolve,
         reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
-        opening,
+        burst,
+        write,
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       // A retry goes ahead of fresh work so one invoice's steps finish together
@@ -292,6 +315,22 @@ export class RateLimiter implements Limiter {
       else this.#queue.push(waiter);
       void this.#pump();
     });
+  }
+
+  ended(startedAt: number): void {
+    const i = this.#writesOut.indexOf(startedAt);
+    if (i < 0) return;
+    this.#writesOut.splice(i, 1);
+    this.#wrote = true;
+  }
+
+  /**
+   * A read that begins waiting now is the tail's: a write has ended, none is in flight or
+   * waiting, and no 429 came within a window and margin (nor is the limiter paused).
+   */
+  #inTail(now: number): boolean {
+    if (!this.#wrote || this.#writesOut.length > 0 || this.#queue.some((w) => w.write)) return false;
+    return now >= Math.max(this.#pausedUntil, this.#lastCutAt + this.#windowMs + this.#marginMs);
   }
 
   success(startedAt: number): void {
@@ -338,8 +377,8 @@ export class RateLimiter implements Limiter {
 
   throttled(startedAt: number, retryAfterMs?: number): void {
     this.#opening = false;
-    // The opening's waiters too: a burst the API refused is not repeated.
-    for (const w of this.#queue) w.opening = false;
+    // The opening's and the tail's waiters too: a burst the API refused is not repeated.
+    for (const w of this.#queue) w.burst = false;
     const now = this.#now();
     if (startedAt > this.#lastCutAt) {
       this.#beyond = 0;
@@ -465,31 +504,34 @@ export class RateLimiter implements Limiter {
    * owed go out back to back), a later one starts a new grid, so a long stall is not made up.
    * The log of `#starts` keeps the one-second count whatever the timers do.
    */
-  #take(at: number, now: number, opening = false): void {
+  #take(at: number, now: number, burst: boolean, write: boolean): void {
+    if (write) this.#writesOut.push(now);
     if (!Number.isFinite(this.#rate)) {
       this.#next = now;
       return;
     }
-    if (opening) this.#openingStarts.push(now);
+    if (burst) this.#burstStarts.push(now);
     const interval = 1000 / this.#rate;
     this.#next = (now - at <= Math.max(interval, this.#windowMs / 10) ? at : now) + interval;
     this.#starts.push(now);
     this.#backlog.push(this.#busySince ?? NaN);
-    this.#late.push(opening || this.#firstTaken ? this.#firstStartLateMs : 0);
+    this.#late.push(burst || this.#firstTaken ? this.#firstStartLateMs : 0);
     this.#firstTaken = false;
     const dropped = trim(this.#starts, now - 3 * this.#windowMs);
     this.#backlog.splice(0, dropped);
     this.#late.splice(0, dropped);
+    trim(this.#burstStarts, now - 3 * this.#windowMs);
   }
 
   /**
-   * The earliest time the next request may start: its slot (not for one of the opening's while
-   * fewer than `openingBurst` of them went early in the last window), any pause, and the window.
+   * The earliest time the next request may start: its slot (not for one of the opening's or the
+   * tail's while fewer than `openingBurst` of them went early in the last window), any pause,
+   * and the window.
    */
-  #earliest(opening = false): number {
+  #earliest(burst = false): number {
     // Under 1 a second the window rule alone (one a window) would outrun the rate: spaced.
-    const burst = Math.min(this.#openingBurst, Math.floor(this.#rate));
-    const early = opening && countIn(this.#openingStarts, this.#now() - this.#windowMs - this.#marginMs, Infinity) < burst;
+    const most = Math.min(this.#openingBurst, Math.floor(this.#rate));
+    const early = burst && countIn(this.#burstStarts, this.#now() - this.#windowMs - this.#marginMs, Infinity) < most;
     let at = early ? this.#pausedUntil : Math.max(this.#next, this.#pausedUntil);
     const keep = Math.max(1, Math.floor(this.#rate));
     // ⌊rate⌋ starts already in the last window (plus margin): wait until the oldest leaves it.
@@ -508,8 +550,8 @@ export class RateLimiter implements Limiter {
         const now = this.#now();
         const best = this.#pick();
         if (best < 0) break;
-        const opening = this.#queue[best]!.opening;
-        const at = this.#earliest(opening);
+        const { burst, write } = this.#queue[best]!;
+        const at = this.#earliest(burst);
         if (at > now) {
           const wake = new AbortController();
           this.#wake = wake;
@@ -524,7 +566,7 @@ export class RateLimiter implements Limiter {
         }
         const waiter = this.#queue.splice(best, 1)[0]!;
         waiter.cleanup();
-        this.#take(at, now, opening);
+        this.#take(at, now, burst, write);
         // The backlog ends with the last waiter: a request that finds the queue empty later
         // and must still wait for its slot starts a new one.
         if (this.#queue.length === 0) this.#busySince = undefined;

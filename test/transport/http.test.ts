@@ -184,6 +184,36 @@ describe('HttpClient retries (MockAgent)', () => {
     api.agent.assertNoPendingInterceptors();
   });
 
+  it('tells the limiter when each attempt ended, once each, before any retry: an answer, a 503, a lost connection (the tail of reads waits for no write in flight)', async () => {
+    const clock = new FakeClock();
+    const real = new RateLimiter({ rate: 10, now: clock.now, sleep: clock.sleep });
+    const log: string[] = [];
+    const limiter: Limiter = {
+      acquire: async (signal, opts) => {
+        const t = await real.acquire(signal, opts);
+        log.push(`start ${t}`);
+        return t;
+      },
+      success: (t) => real.success(t),
+      throttled: (t, ms) => real.throttled(t, ms),
+      ended: (t) => {
+        log.push(`ended ${t}`);
+        real.ended(t);
+      },
+    };
+    const { api, client } = setup({ limiter, clock });
+    current = api;
+    api.script(
+      { method: 'POST', status: 503, body: almaServerError('GENERAL_ERROR', 'down') },
+      { method: 'POST', error: 'ECONNRESET' },
+      { method: 'POST', body: { id: '1' } },
+    );
+    await clock.run(client.json({ method: 'POST', path: '/acq/invoices', body: {}, idempotent: true }));
+    const starts = log.filter((l) => l.startsWith('start'));
+    expect(starts).toHaveLength(3);
+    expect(log).toEqual(starts.flatMap((l) => [l, l.replace('start', 'ended')]));
+  });
+
   it('an error that echoes the key, in its code, message or tracking id, keeps none of it', async () => {
     const { api, clock, client } = setup();
     current = api;

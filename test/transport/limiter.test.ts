@@ -188,6 +188,86 @@ describe('RateLimiter opening: the reads sent before any answer or write', () =>
   });
 });
 
+describe('RateLimiter tail: the reads sent once every write has ended (a load\'s confirming searches)', () => {
+  const reads = (limiter: RateLimiter, clock: FakeClock, n: number) => {
+    const starts: number[] = [];
+    const done = Array.from({ length: n }, () => limiter.acquire(undefined, { read: true }).then(() => void starts.push(clock.t)));
+    return { starts, done };
+  };
+  /** A write acquired now; resolves with its start, the clock run to it. */
+  const write = async (limiter: RateLimiter, clock: FakeClock): Promise<number> => {
+    let started: number | undefined;
+    void limiter.acquire().then((t) => (started = t));
+    await clock.flush();
+    while (started === undefined) await clock.advance(1);
+    return started;
+  };
+
+  it('go together once the last write has ended, not one every 1000/rate ms; while a write is in flight or waiting, spaced', async () => {
+    const { clock, limiter } = setup({ rate: 25 });
+    const w = await write(limiter, clock);
+    await clock.advance(300);
+    limiter.success(w);
+    // The write not ended yet (its attempt still in flight, as far as the limiter knows): spaced.
+    const during = reads(limiter, clock, 3);
+    await clock.advance(200);
+    expect(during.starts).toEqual([300, 340, 380]);
+    limiter.ended(w);
+    await clock.advance(500);
+    const tail = reads(limiter, clock, 4);
+    await clock.advance(0);
+    // Spaced they would start at 1000, 1040, 1080, 1120.
+    expect(tail.starts).toEqual([1000, 1000, 1000, 1000]);
+    // A write waiting for its slot: reads that begin waiting behind it are spaced.
+    const w2 = limiter.acquire();
+    const behind = reads(limiter, clock, 2);
+    await clock.advance(200);
+    expect(await w2).toBe(1040);
+    expect(behind.starts).toEqual([1080, 1120]);
+  });
+
+  it('keep the window rule: at most ⌊rate⌋ a window and margin, the rest when the oldest leave it; at most `openingBurst` at once', async () => {
+    const { clock, limiter } = setup({ rate: 10 });
+    const ws: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      ws.push(await write(limiter, clock));
+      await clock.advance(99);
+    }
+    expect(ws).toEqual([0, 100, 200, 300, 400, 500]);
+    await clock.advance(101);
+    for (const w of ws) limiter.ended(w);
+    const tail = reads(limiter, clock, 7);
+    await clock.advance(3000);
+    // 4 slots left in the window the writes opened: those at once, the others as the writes
+    // leave it (the run's first start counted 50 ms late), not at 700, 800 … 1300.
+    expect(tail.starts).toEqual([700, 700, 700, 700, 1060, 1110, 1210]);
+    const all = [...ws, ...tail.starts];
+    for (const s of all) expect(all.filter((x) => x >= s && x < s + 1000 + 10).length).toBeLessThanOrEqual(10);
+    const wide = setup({ rate: 50 });
+    const w = await write(wide.limiter, wide.clock);
+    wide.limiter.ended(w);
+    await wide.clock.advance(100);
+    const many = reads(wide.limiter, wide.clock, 12);
+    await wide.clock.advance(100);
+    expect(many.starts).toEqual([...Array(10).fill(100), 120, 140]);
+  });
+
+  it('a 429 ends the burst: the reads still waiting then are spaced, after the pause', async () => {
+    const { clock, limiter } = setup({ rate: 10, pauseMs: 250 });
+    const w = await write(limiter, clock);
+    limiter.ended(w);
+    await clock.advance(500);
+    const first = reads(limiter, clock, 12);
+    await clock.advance(0);
+    expect(first.starts).toEqual(Array(9).fill(500));
+    limiter.throttled(500);
+    await clock.advance(3000);
+    const rest = first.starts.slice(9);
+    expect(rest[1]! - rest[0]!).toBeGreaterThanOrEqual(100);
+    expect(rest[2]! - rest[1]!).toBeGreaterThanOrEqual(100);
+  });
+});
+
 describe('RateLimiter order', () => {
   it("serves waiters by the engine's priority (higher first, arrival order among equals), retries ahead of all", async () => {
     const { clock, limiter } = setup({ rate: 10 });
@@ -611,6 +691,94 @@ describe('RateLimiter opening against a simulated per-second threshold', () => {
       const r = await simulate({ rate: 10, threshold: 10, workers: 19, seconds: 10, window, latency: 600, firstLateMs: 21, openingReads: true });
       expect(r.refused).toBe(0);
       expect(r.utilisation).toBeGreaterThan(0.9);
+    },
+  );
+});
+
+/**
+ * A load against a simulated Alma (as `simulate`): `workers` send `writes` writes back to back,
+ * each retried on a 429, each attempt `ended` at its answer; once the last is answered, `tail`
+ * reads are sent together (the confirming searches, one a vendor). Returns how the tail went.
+ */
+async function loadThenTail(opts: {
+  rate: number;
+  threshold: number;
+  window: 'sliding' | 'fixed';
+  latency: number;
+  workers: number;
+  writes: number;
+  tail: number;
+  limiter?: Partial<LimiterOptions>;
+}) {
+  const { clock, limiter } = setup({ ...opts.limiter, rate: opts.rate });
+  const arrivals: number[] = [];
+  let refused = 0;
+  let tailRefused = 0;
+  const admit = (at: number): boolean => {
+    const from = opts.window === 'sliding' ? at - 1000 : Math.floor(at / 1000) * 1000;
+    let n = 0;
+    for (let i = arrivals.length - 1; i >= 0 && (opts.window === 'sliding' ? arrivals[i]! > from : arrivals[i]! >= from); i--) n++;
+    if (n >= opts.threshold) return false;
+    arrivals.push(at);
+    return true;
+  };
+  /** One request, retried after a 429; resolves with the time of its answer. */
+  const send = async (read: boolean, starts?: number[]): Promise<number> => {
+    for (let attempt = 0; ; attempt++) {
+      const started = await limiter.acquire(undefined, { read, priority: attempt > 0 });
+      if (attempt === 0) starts?.push(started);
+      await clock.sleep(opts.latency / 2);
+      const ok = admit(clock.t);
+      await clock.sleep(opts.latency / 2);
+      limiter.ended(started);
+      if (ok) {
+        limiter.success(started);
+        return clock.t;
+      }
+      refused++;
+      if (starts !== undefined) tailRefused++;
+      limiter.throttled(started);
+    }
+  };
+  let left = opts.writes;
+  let lastWrite = 0;
+  const worker = async (): Promise<void> => {
+    while (left > 0) {
+      left--;
+      lastWrite = Math.max(lastWrite, await send(false));
+    }
+  };
+  const run = (async () => {
+    await Promise.all(Array.from({ length: opts.workers }, worker));
+    const starts: number[] = [];
+    const answers = await Promise.all(Array.from({ length: opts.tail }, () => send(true, starts)));
+    return { span: Math.max(...starts) - Math.min(...starts), endAfterLastWrite: Math.max(...answers) - lastWrite, refused, tailRefused };
+  })();
+  await clock.advance((opts.writes / Math.min(opts.rate, opts.threshold)) * 1000 * 2 + 10_000);
+  return run;
+}
+
+describe('RateLimiter tail against a simulated per-second threshold', () => {
+  it.each([{ window: 'sliding' as const }, { window: 'fixed' as const }])(
+    "4 confirming searches after 150 writes at 25/s (600 ms, $window window): sent together, one round trip after the last write's answer, no 429",
+    async ({ window }) => {
+      const r = await loadThenTail({ rate: 25, threshold: 25, window, latency: 600, workers: 24, writes: 150, tail: 4 });
+      if (process.env.LIMITER_SIM_PRINT) console.log(window, r);
+      // Spaced: 120 ms between the first and the last, the run's end 0.72 s after the last write's answer.
+      expect(r.span).toBe(0);
+      expect(r.endAfterLastWrite).toBe(600);
+      expect(r.refused).toBe(0);
+    },
+  );
+
+  it.each([{ window: 'sliding' as const }, { window: 'fixed' as const }])(
+    'under --rate 25 against 10 a second ($window window, 300 ms): the tail draws no 429 of its own',
+    async ({ window }) => {
+      const r = await loadThenTail({ rate: 25, threshold: 10, window, latency: 300, workers: 24, writes: 150, tail: 4 });
+      if (process.env.LIMITER_SIM_PRINT) console.log(window, r);
+      expect(r.tailRefused).toBe(0);
+      // At the threshold the window rule holds some back (110 ms here); spaced, 300 ms.
+      expect(r.span).toBeLessThan(200);
     },
   );
 });
