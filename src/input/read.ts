@@ -15,7 +15,6 @@ import type { FormatReader, InputEvent } from './event.js';
 import { JsonLinesReader, JsonReader } from './json.js';
 import { createMappedReader } from './mapping/reader.js';
 import type { MappingProfile } from './mapping/profile.js';
-import { WorkbookReader } from './xlsx.js';
 
 export type { Encoding } from './decode.js';
 export type { InputEvent } from './event.js';
@@ -93,6 +92,9 @@ export async function* readRecords(source: InputSource, opts: ReadOptions): Asyn
 export async function* readEventBatches(source: InputSource, opts: ReadOptions): AsyncGenerator<readonly InputEvent[], void, undefined> {
   const file = source.name;
   if (isWorkbook(file)) {
+    // Loaded for a workbook only: a CSV or JSON file's run does not wait for the workbook
+    // reader's modules before its first request (README, Performance).
+    const { WorkbookReader } = await import('./xlsx.js');
     yield* new WorkbookReader(file, { sheet: opts.sheet, mapping: opts.mapping, onColumns: opts.onColumns }).read(source.bytes);
     const changed = await changedProblem(source);
     if (changed.length > 0) yield changed;
