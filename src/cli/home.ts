@@ -1,8 +1,9 @@
 /**
- * The home folder, and `~` at the start of a folder given for the state dir (README "Options":
- * `--state-dir`). A shell expands `~` before the program sees it, crontab(5) does not: the
- * program expands it itself, the same for `--state-dir`, `INVOICE_LOAD_STATE_DIR` and the
- * config file, so a cron job and a hand run find the same journals and lock.
+ * The home folder, and `~` at the start of a path given for the state dir or a file (README
+ * "Options"). A shell expands `~` before the program sees it, crontab(5) does not, and neither
+ * does a shell after `=` (`--report=~/r.json`): the program expands it itself, the same for
+ * `--state-dir`, `INVOICE_LOAD_STATE_DIR`, the config file and every path option
+ * (`expandPathOptions`), so a cron job and a hand run find the same journals, lock and files.
  */
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,40 @@ export function expandHome(path: string, given: string, home: () => string | und
   const h = home();
   if (h === undefined) throw new UsageError(`${given} ${path}: no home folder for ~ (HOME is not set and this user has none); give the folder without ~`);
   return join(h, path.slice(1));
+}
+
+/**
+ * The options, by commander's attribute name, that name a file or folder on the command line:
+ * the load's and every command's (`-o` of `export` and `mapping init`, `sandbox`'s seed, state and
+ * key files). `--state-dir` is expanded where it is resolved with INVOICE_LOAD_STATE_DIR (config.ts).
+ */
+export const PATH_OPTIONS: readonly string[] = [
+  'mapping',
+  'report',
+  'reportCsv',
+  'reportHtml',
+  'rejects',
+  'apiKeyFile',
+  'credentialsFile',
+  'readOnlyKeyFile',
+  'config',
+  'output',
+  'seed',
+  'state',
+];
+
+/**
+ * The path options of a command with a leading `~` expanded (expandHome): the one place a path
+ * given on the command line is expanded. `flags` names each option's flag for the error
+ * (`--report`); other options and values that are not strings are as given.
+ */
+export function expandPathOptions<T extends Record<string, unknown>>(opts: T, flags: Record<string, string>, home: () => string | undefined): T {
+  const out: Record<string, unknown> = { ...opts };
+  for (const name of PATH_OPTIONS) {
+    const v = out[name];
+    if (typeof v === 'string') out[name] = expandHome(v, flags[name] ?? name, home);
+  }
+  return out as T;
 }
 
 /** Said when no state dir is given and there is no home folder to put the default one in. */

@@ -21,6 +21,7 @@ import { ACTIONS, apiUrlHelp, credentialsFileHelp, otherSystems, sandboxExamples
 
 import { version } from './version.js';
 import { apiKeyFlag, knowSecrets } from './secrets.js';
+import { expandPathOptions, homeFolder, PATH_OPTIONS } from './home.js';
 import { maskMessage } from '../common/shown-secrets.js';
 import { maskQuotedSecrets } from '../common/mask.js';
 
@@ -334,6 +335,16 @@ export function fullProgram(term: Terminal, startedAt: Date): Command {
   addLifecycleCommands(program);
   addConfigCommand(program, (opts) => runConfigCommand(opts, term));
   addMappingCommand(program, term);
+  // `~` at the start of a path option is the home folder, for every command (home.ts
+  // expandPathOptions): a shell leaves `--report=~/r.json` as written, and crontab every `~`.
+  program.hook('preAction', (_hooked, command) => {
+    const flags = Object.fromEntries(command.options.map((o) => [o.attributeName(), o.long ?? o.flags]));
+    const given = command.opts();
+    const expanded = expandPathOptions(given, flags, () => homeFolder(process.env));
+    for (const name of PATH_OPTIONS) {
+      if (expanded[name] !== given[name]) command.setOptionValueWithSource(name, expanded[name], command.getOptionValueSource(name)!);
+    }
+  });
   // The program's --help with the other options at the end; set after its subcommands are made,
   // which would take it over, so theirs stays under their own options.
   program.addHelpOption(new Option('-h, --help', 'display help for command').helpGroup(HELP_GROUPS.other));

@@ -82,7 +82,7 @@ export function credentialSecrets(text: string): string[] {
  * mask its content; a config file that is not there or not valid is the run's to report.
  */
 export function configKeyFile(args: readonly string[], cwd: string, home: () => string | undefined = () => undefined): string | undefined {
-  const path = resolve(cwd, flagValues(args, '--config').at(-1) ?? CONFIG_FILE_NAME);
+  const path = resolve(cwd, givenPath(flagValues(args, '--config').at(-1) ?? CONFIG_FILE_NAME, home));
   try {
     // As config-file.ts reads it: a byte-order mark first is no error, `~/` is the home folder.
     const settings = JSON.parse((peek(path) ?? '').replace(/^\uFEFF/, '')) as unknown;
@@ -94,6 +94,15 @@ export function configKeyFile(args: readonly string[], cwd: string, home: () => 
     return isAbsolute(expanded) ? expanded : resolve(dirname(path), expanded);
   } catch {
     return undefined;
+  }
+}
+
+/** A path option's value as the run reads it, `~` expanded (home.ts, main.ts); as given when there is no home (the run says so). */
+function givenPath(path: string, home: () => string | undefined): string {
+  try {
+    return expandHome(path, '', home);
+  } catch {
+    return path;
   }
 }
 
@@ -109,8 +118,10 @@ export function knowSecrets(env: Record<string, string | undefined>, args: reado
     .flatMap(secretVariables)
     .flatMap((v) => (env[v] === undefined ? [] : [env[v], env[v]!.trim()]));
   // The config file's api_key_file too: a key the run may read later, masked from the start.
-  const keyFiles = alma ? [...flagValues(args, '--api-key-file'), configKeyFile(args, cwd, () => homeFolder(env))].flatMap((p) => (p === undefined ? [] : [peek(p)?.trim()])) : [];
-  const credentials = other ? flagValues(args, '--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? '')) : [];
+  const home = (): string | undefined => homeFolder(env);
+  const flagFiles = (flag: string): string[] => flagValues(args, flag).map((p) => resolve(cwd, givenPath(p, home)));
+  const keyFiles = alma ? [...flagFiles('--api-key-file'), configKeyFile(args, cwd, home)].flatMap((p) => (p === undefined ? [] : [peek(p)?.trim()])) : [];
+  const credentials = other ? flagFiles('--credentials-file').flatMap((p) => credentialSecrets(peek(p) ?? '')) : [];
   setShownSecrets([...fromEnv, ...keyFiles, ...credentials]);
 }
 
