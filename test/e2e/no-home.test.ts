@@ -31,4 +31,11 @@ describe.runIf(process.getuid?.() === 0 && readable())('no HOME and no passwd en
     expect(res.stderr).toContain('no home folder: set --state-dir or INVOICE_LOAD_STATE_DIR');
     expect(res.stderr).not.toContain('internal error');
   });
+
+  it('~ in a path option (--report=~/r.json): exit 2 naming the option, no folder named ~ (src/cli/home.ts expandPathOptions)', () => {
+    const res = asNobody(['--dry-run', '--report=~/r.json', SAMPLE]);
+    expect(res.status, res.stderr).toBe(2);
+    expect(res.stderr).toContain('--report ~/r.json: no home folder for ~');
+    expect(res.stderr).not.toContain('internal error');
+  });
 });
