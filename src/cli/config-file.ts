@@ -230,9 +230,12 @@ const BINDINGS: Record<SettingName, { option: keyof LayeredOptions; flag: string
   report_html: { option: 'reportHtml', flag: '--report-html', isPath: true },
 };
 
-/** As resolveConfig reads them: a URL or folder variable counts once defined (`??`), the key only when not empty. */
+/** Variables that count only when not empty: an empty one is unset (README "Options": `INVOICE_LOAD_STATE_DIR`). */
+const EMPTY_IS_UNSET: readonly string[] = ['ALMA_API_KEY', 'INVOICE_LOAD_STATE_DIR'];
+
+/** As resolveConfig reads them: a URL variable counts once defined (`??`), the key and the state dir only when not empty. */
 const setEnv = (env: Record<string, string | undefined>, name: string | undefined): boolean =>
-  name !== undefined && env[name] !== undefined && (name !== 'ALMA_API_KEY' || env[name] !== '');
+  name !== undefined && env[name] !== undefined && (!EMPTY_IS_UNSET.includes(name) || env[name] !== '');
 
 /**
  * A path in the file is relative to the file's folder (as in tsconfig.json), and `~/` is the home

@@ -173,15 +173,17 @@ export function defaultStateDir(env: Record<string, string | undefined>, home: (
 }
 
 /**
- * The state dir: `--state-dir` (or the config file's `state_dir`), else INVOICE_LOAD_STATE_DIR,
- * else the default; a leading `~` is the home folder in each (home.ts). With no home folder and
+ * The state dir: `--state-dir` (or the config file's `state_dir`), else INVOICE_LOAD_STATE_DIR
+ * (when not empty), else the default; a leading `~` is the home folder in each (home.ts). With no home folder and
  * none given: a UsageError — except for a dry run without `--online`, which keeps and reads no
  * state (it gets '', never used).
  */
 function stateDirOf(o: RawOptions, env: Record<string, string | undefined>, cwd: string, passwd: () => string | undefined): string {
   const home = (): string | undefined => homeFolder(env, passwd);
   if (o.stateDir !== undefined) return resolve(cwd, expandHome(o.stateDir, '--state-dir', home));
-  if (env.INVOICE_LOAD_STATE_DIR !== undefined) return resolve(cwd, expandHome(env.INVOICE_LOAD_STATE_DIR, 'INVOICE_LOAD_STATE_DIR', home));
+  // Empty is unset, as usual for an environment variable (`INVOICE_LOAD_STATE_DIR= invoice-load …`,
+  // a template that left it blank): the default, not the working directory.
+  if (env.INVOICE_LOAD_STATE_DIR !== undefined && env.INVOICE_LOAD_STATE_DIR !== '') return resolve(cwd, expandHome(env.INVOICE_LOAD_STATE_DIR, 'INVOICE_LOAD_STATE_DIR', home));
   const dir = defaultStateDir(env, home);
   if (dir !== undefined) return resolve(cwd, dir);
   if (o.dryRun === true && o.online !== true) return '';

@@ -118,6 +118,9 @@ describe('precedence: flags, then environment, then the config file, then defaul
     ['the file, relative to its folder', {}, {}, { state_dir: 'state' }, '/etc/il/state'],
     ['the file, ~ is home', {}, {}, { state_dir: '~/il' }, '/home/lib/il'],
     ['the environment over the file', {}, { INVOICE_LOAD_STATE_DIR: '/var/il' }, { state_dir: 'state' }, '/var/il'],
+    // Empty is unset, as usual for an environment variable: not the working directory.
+    ['INVOICE_LOAD_STATE_DIR empty: the default', {}, { INVOICE_LOAD_STATE_DIR: '' }, undefined, '/home/lib/.local/state/invoice-load'],
+    ['INVOICE_LOAD_STATE_DIR empty: the file', {}, { INVOICE_LOAD_STATE_DIR: '' }, { state_dir: 'state' }, '/etc/il/state'],
     ['a flag over both, relative to the working directory', { stateDir: 's' }, { INVOICE_LOAD_STATE_DIR: '/var/il' }, { state_dir: 'state' }, '/work/s'],
   ])('state dir: %s', (_name, flags, env, settings, dir) => {
     expect(resolve(flags, env, settings).stateDir).toBe(dir);
@@ -222,6 +225,11 @@ describe('describeConfig (invoice-load config)', () => {
       report_html: { value: null, source: 'not written' },
     });
     expect(JSON.stringify(view)).not.toContain('l7xx-secret');
+  });
+
+  it('INVOICE_LOAD_STATE_DIR set but empty: the default state dir, said as the default', () => {
+    const view = describeConfig({}, { ...ENV, INVOICE_LOAD_STATE_DIR: '' }, '/work', undefined, readable);
+    expect(view.settings.state_dir).toEqual({ value: '/home/lib/.local/state/invoice-load', source: 'default' });
   });
 
   it('on an 80-column terminal, a long "from" goes on under itself; in a pipe, one line a setting', () => {
