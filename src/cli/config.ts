@@ -3,7 +3,8 @@
  * arguments, and so does the parsed config file). Precedence: flags, then environment, then the
  * config file, then defaults.
  */
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { reserveNames } from '../common/fs.js';
 import { basename, extname, join, resolve } from 'node:path';
 import { UsageError } from '../common/errors.js';
 import { oneLine } from '../common/shown.js';
@@ -280,6 +281,44 @@ export function outputClaim(cfg: Pick<Config, 'inFolder'>, path: string): ((n: n
     .sort((a, b) => b.length - a.length)[0] ?? '';
   const stem = path.slice(0, path.length - ending.length);
   return (n) => (n <= 1 ? path : `${stem}-${n}${ending}`);
+}
+
+type RunOutputs = Pick<Config, 'inFolder' | 'reportPath' | 'reportCsvPath' | 'reportHtmlPath' | 'rejectsPath'>;
+const RUN_OUTPUTS = ['reportPath', 'reportCsvPath', 'reportHtmlPath', 'rejectsPath'] as const;
+
+/**
+ * A run's outputs named inside folders take one suffix together (README "Options": `--report`):
+ * claimed one at a time, the report could take `-2` (its name was another run's) and the rejects
+ * not, and paired by name they crossed with the other run's. With two or more of them, every
+ * name is claimed at once for the first suffix free for all (common/fs.ts reserveNames); the
+ * Config returned names them as its output paths, files of the run's own that its writes
+ * replace. `release` removes those left empty (a write that failed). Unchanged with fewer than
+ * two, or when the names cannot be claimed: each write then claims its own, or says why not.
+ */
+export function claimRunOutputs<C extends RunOutputs>(cfg: C, reserve: (groups: readonly ((n: number) => string)[]) => string[] = reserveNames): { cfg: C; release(): void } {
+  const keys = RUN_OUTPUTS.filter((k) => cfg[k] !== undefined && cfg.inFolder?.includes(cfg[k]!) === true);
+  const unchanged = { cfg, release: () => undefined };
+  if (keys.length < 2) return unchanged;
+  let names: string[];
+  try {
+    names = reserve(keys.map((k) => outputClaim(cfg, cfg[k]!)!));
+  } catch {
+    return unchanged;
+  }
+  const claimed = { ...cfg, inFolder: cfg.inFolder!.filter((p) => !keys.some((k) => cfg[k] === p)) };
+  keys.forEach((k, i) => (claimed[k] = names[i]));
+  return {
+    cfg: claimed,
+    release: () => {
+      for (const name of names) {
+        try {
+          if (statSync(name).size === 0) rmSync(name, { force: true });
+        } catch {
+          // Gone already: nothing to release.
+        }
+      }
+    },
+  };
 }
 
 /** Everything of the Config that does not depend on the target. */

@@ -6,7 +6,7 @@
 import { oneLine } from '../common/shown.js';
 import { unsendableReason } from '../common/header-value.js';
 import { isAbsolute, relative } from 'node:path';
-import { outputClaim, type Config } from './config.js';
+import { claimRunOutputs, outputClaim, type Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { ReadInterrupted, readBatch, scanBatch } from './batch.js';
@@ -215,7 +215,17 @@ const shownPreview = (shown: Shown, inv: Invoice): PayloadPreview[] => shown.tar
  * does not hide the summary: it is printed, and the files' lines are returned, one each, for
  * exitAfterOutputs (outputs.ts) to end the run with.
  */
-export async function emitReport(cfg: Config, term: Terminal, bare: ReportDocument, givenShown?: Shown): Promise<string[]> {
+export async function emitReport(given: Config, term: Terminal, bare: ReportDocument, givenShown?: Shown): Promise<string[]> {
+  // The outputs named inside folders take one suffix together (config.ts claimRunOutputs).
+  const outputs = claimRunOutputs(given);
+  try {
+    return await emitClaimed(outputs.cfg, term, bare, givenShown);
+  } finally {
+    outputs.release();
+  }
+}
+
+async function emitClaimed(cfg: Config, term: Terminal, bare: ReportDocument, givenShown?: Shown): Promise<string[]> {
   // A batch action (Exsited's cancel/reactivate) sends the action profile's request, not the
   // create the target's own bodies describe: its profile says what was sent.
   const shown = givenShown !== undefined && cfg.action !== undefined ? { ...givenShown, target: undefined } : givenShown;

@@ -156,6 +156,31 @@ export function claimName(tmp: string, names: ClaimNames, fs: ClaimFs = CLAIM_FS
 }
 
 /**
+ * Claims one name of each of `groups` with a common `n` — `groups[i](n)` for every i, the first n
+ * for which all are free — by an exclusive create of each (open O_CREAT|O_EXCL, open(2)): a run's
+ * files in a folder that are paired by name (a report and its rejects) then never cross, one
+ * taking `-2` where the other did not. When one is taken, those made for that n are removed and
+ * the next n is tried. The names are empty files until the run writes each over its own
+ * (a rename); `claimName`'s link never takes one.
+ */
+export function reserveNames(groups: readonly ClaimNames[], fs: Pick<ClaimFs, 'createExclusive' | 'unlink'> = CLAIM_FS): string[] {
+  for (let n = 1; n <= 10_000; n++) {
+    const made: string[] = [];
+    try {
+      for (const names of groups) {
+        fs.createExclusive(names(n));
+        made.push(names(n));
+      }
+      return made;
+    } catch (err) {
+      for (const name of made) fs.unlink(name);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  throw Object.assign(new Error(`${groups[0]?.(1) ?? ''}: 10000 files of this name are there already`), { code: 'EEXIST' });
+}
+
+/**
  * How a file the user named (`--report`, `--report-csv`, `--report-html`, `--rejects`) is
  * written, decided from what is at the path (README "Output files"):
  * - `atomic`: nothing there, or a regular file: a temporary file beside `path`, then a rename.

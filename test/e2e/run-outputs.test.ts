@@ -94,6 +94,33 @@ describe('a folder given as an output (review: cron, item 2)', () => {
   });
 });
 
+describe("a run's outputs in folders take one suffix together", () => {
+  it('only the report name is taken: the rejects, CSV and HTML take -2 with it, never crossing with the other run', async () => {
+    const out = join(tempDir(), 'out');
+    mkdirSync(out);
+    const vendor = join(dir!, 'w1');
+    mkdirSync(vendor);
+    const input = join(vendor, 'invoices.csv');
+    writeFileSync(input, readFileSync(SAMPLE));
+    // Another run's report for every name the run may choose; its rejects, CSV and HTML names free.
+    const start = Math.floor(Date.now() / 1000) * 1000 - 5000;
+    const taken: string[] = [];
+    for (let t = start; t < start + 300_000; t += 1000) {
+      const name = `invoice-load-invoices-${new Date(t).toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')}.json`;
+      writeFileSync(join(out, name), "the other run's report");
+      taken.push(name);
+    }
+    const res = await runCli(['--dry-run', '--report', `${out}/`, '--rejects', `${out}/`, '--report-csv', `${out}/`, '--report-html', `${out}/`, input], { env: { HOME: dir } });
+    expect(res.code, res.stderr).toBe(0);
+    const mine = readdirSync(out).filter((n) => !taken.includes(n)).sort();
+    expect(mine).toHaveLength(4);
+    const stems = new Set(mine.map((n) => n.replace(/(-rejects\.csv|\.csv|\.html|\.json)$/, '')));
+    expect([...stems], mine.join(', ')).toHaveLength(1);
+    expect([...stems][0]).toMatch(/^invoice-load-invoices-\d{8}T\d{6}Z-2$/);
+    for (const name of mine) expect(readFileSync(join(out, name), 'utf8').length, name).toBeGreaterThan(0);
+  });
+});
+
 describe('what is at an output path is kept: a link, a pipe; a missing folder is refused', () => {
   it('a missing folder stops the load with exit 2, nothing sent, and is not made', async () => {
     w = await world();
