@@ -97,13 +97,15 @@ export async function runSandboxCommand(opts: Opts, term: Terminal): Promise<num
   const ignored = takes === undefined ? [] : (Object.keys(options) as (keyof SandboxOptions)[]).filter((k) => !takes.includes(k)).map((k) => FLAG_OF[k] ?? k);
   if (ignored.length > 0) throw new UsageError(`${ignored.join(', ')}: not taken by the ${definition.label} sandbox; only the Alma sandbox (the default) has every option`);
   let sandbox: Awaited<ReturnType<NonNullable<typeof definition.serveSandbox>>>;
-  const serve = definition.serveSandbox.bind(definition);
+  const keyFile = typeof opts.apiKeyFile === 'string' ? opts.apiKeyFile : undefined;
+  const serveSandbox = definition.serveSandbox.bind(definition);
+  const serve = () => serveSandbox(options, { keyFile });
   try {
     // A state file is held as a run's embedded sandbox holds it (targets/settings.ts
     // startHeldSandbox, README "The embedded sandbox"): each reads the whole state when it starts
     // and writes it back whole, so two servers, or a server and a `--sandbox` run, on one state
     // file lost each other's invoices. Held by another, this one stops (exit 2) naming it.
-    sandbox = options.statePath === undefined ? await serve(options) : await startHeldSandbox(options.statePath, () => serve(options), SERVER);
+    sandbox = options.statePath === undefined ? await serve() : await startHeldSandbox(options.statePath, serve, SERVER);
   } catch (err) {
     // A port taken or not ours to take is the command line's to change, not a bug (exit 2).
     const code = (err as NodeJS.ErrnoException).code;

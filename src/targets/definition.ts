@@ -191,8 +191,12 @@ export interface TargetDefinition<S extends TargetSettings = TargetSettings> {
     invoices: readonly Invoice[],
     run: OpenRun & { rate: number; pollTimeoutMs: number },
   ): Promise<{ problems: Map<string, Problem[]>; report: PreflightReport }>;
-  /** `invoice-load sandbox --target <name>`: its embedded sandbox on a port, and a command line that loads into it. */
-  serveSandbox?(opts: SandboxOptions): Promise<{ url: string; hint: string; close(): Promise<void> }>;
+  /**
+   * `invoice-load sandbox --target <name>`: its embedded sandbox on a port, and a command line that
+   * loads into it. `given.keyFile`: the `--api-key-file` the sandbox's keys were read from, as
+   * given, for that command line to read the key from too (never the key itself).
+   */
+  serveSandbox?(opts: SandboxOptions, given?: { keyFile?: string | undefined }): Promise<{ url: string; hint: string; close(): Promise<void> }>;
   /**
    * The options `serveSandbox` honours; absent = all of them (Alma's, which has every one). The
    * command refuses one given that the target's sandbox would ignore (`--daily` for FOLIO).

@@ -9,6 +9,7 @@
 import { unsendableReason } from '../../common/header-value.js';
 import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
+import { shellWord } from '../../domain/style.js';
 import { ALGUNA_PROFILE } from './profile.js';
 import type { TargetDefinition } from '../definition.js';
 import { SIBLING_SANDBOX_TAKES } from '../definition.js';
@@ -57,14 +58,19 @@ export const ALGUNA: TargetDefinition<AlgunaSettings> = {
   },
 
   sandboxTakes: [...SIBLING_SANDBOX_TAKES, 'apiKeys'],
-  async serveSandbox(o) {
+  async serveSandbox(o, given) {
     const { startAlgunaSandbox } = await import('../../sandbox/alguna.js');
     const { siblingOptions } = await import('../../sandbox/sibling.js');
     const sandbox = await startAlgunaSandbox({ ...siblingOptions(o), apiKeys: o.apiKeys });
     return {
       url: sandbox.url,
       close: () => sandbox.close(),
-      hint: `try: ALGUNA_API_URL=${sandbox.url} ALGUNA_API_KEY=any invoice-load --target alguna fixtures/alguna-sample.csv`,
+      // Started with --api-key-file, it takes that key alone: a load reads it from the same file
+      // (a credentials file may hold the bare key, targets/settings.ts).
+      hint:
+        given?.keyFile !== undefined
+          ? `try: ALGUNA_API_URL=${sandbox.url} invoice-load --target alguna --credentials-file ${shellWord(given.keyFile)} fixtures/alguna-sample.csv`
+          : `try: ALGUNA_API_URL=${sandbox.url} ALGUNA_API_KEY=any invoice-load --target alguna fixtures/alguna-sample.csv`,
     };
   },
 };

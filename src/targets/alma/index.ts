@@ -7,6 +7,7 @@ import { unsendableReason } from '../../common/header-value.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
 import { shownUrl } from '../../common/mask.js';
+import { shellWord } from '../../domain/style.js';
 import { ALMA_PROFILE } from './profile.js';
 import type { OpenRun, TargetDefinition } from '../definition.js';
 import type { TargetEventSink } from '../target.js';
@@ -108,10 +109,12 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
     }
   },
 
-  async serveSandbox(o) {
+  async serveSandbox(o, given) {
     const { startSandbox } = await import('../../sandbox/server.js');
     const sandbox = await startSandbox(o);
-    return { url: sandbox.url, close: () => sandbox.close(), hint: `try: ALMA_API_URL=${sandbox.url} ALMA_API_KEY=any invoice-load fixtures/sample-batch.csv` };
+    // Started with --api-key-file, it takes that key alone: the try-line reads it from the same file.
+    const key = given?.keyFile !== undefined ? `invoice-load --api-key-file ${shellWord(given.keyFile)}` : 'ALMA_API_KEY=any invoice-load';
+    return { url: sandbox.url, close: () => sandbox.close(), hint: `try: ALMA_API_URL=${sandbox.url} ${key} fixtures/sample-batch.csv` };
   },
 };
 
