@@ -12,8 +12,15 @@ import { UsageError } from './errors.js';
  * `mode`: the file's permission bits, set on the temporary file before a byte is written (a
  * temporary file left by a kill keeps its old mode, so it is set, not only asked for at open).
  */
-export function writeFileAtomic(path: string, content: Content, opts: { fsync?: boolean; mkdir?: boolean; mode?: number; beforeRename?: () => void; tmp?: string; claim?: ClaimNames } = {}): string {
-  if (opts.mkdir !== false) mkdirSync(dirname(path), { recursive: true });
+export function writeFileAtomic(
+  path: string,
+  content: Content,
+  opts: { fsync?: boolean; mkdir?: boolean; mode?: number; beforeRename?: () => void; tmp?: string; claim?: ClaimNames; folders?: FolderFs } = {},
+): string {
+  // makeFolder, not a recursive mkdir: that says ENOENT for a read-only file system (EROFS) or a
+  // forbidden parent (EACCES), and the run said "no such file or folder" for a folder that is there.
+  // 0o777: mkdir(2)'s own default, less the umask.
+  if (opts.mkdir !== false) makeFolder(dirname(path), 0o777, opts.folders);
   // `tmp`: a temporary name of the caller's (beside `path`), for one that must tell later whether
   // the rename happened: it is left behind only by a run that died before it (export's record).
   // Unique to this write, and created new: two runs with one pid (each pid 1 in its container,

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeFolder, type FolderFs } from '../../src/common/fs.js';
+import { makeFolder, writeFileAtomic, type FolderFs } from '../../src/common/fs.js';
 import { pathError } from '../../src/cli/exit.js';
 
 let dir: string | undefined;
@@ -58,5 +58,24 @@ describe('makeFolder', () => {
     expect(isFolder(join(dir, 'a', 'b'))).toBe(true);
     mkdirSync(join(dir, 'c'));
     makeFolder(join(dir, 'c'), 0o700);
+  });
+});
+
+describe('writeFileAtomic makes its folder as makeFolder does', () => {
+  it.each([
+    ['EROFS', 'the file system is read-only'],
+    ['EACCES', 'permission denied'],
+  ])('%s: a file in a folder to be made (mapping init -o, an export) says so, not "no such file or folder"', (code, words) => {
+    dir = mkdtempSync(join(tmpdir(), 'il-mkdir-'));
+    const file = join(dir, 'reports', 'r.json');
+    let thrown: unknown;
+    try {
+      writeFileAtomic(file, '{}', { folders: refusing(code) });
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as NodeJS.ErrnoException).code).toBe(code);
+    expect(pathError(thrown)?.message).toBe(`cannot use '${join(dir, 'reports')}': ${words}`);
+    expect(isFolder(join(dir, 'reports'))).toBeUndefined();
   });
 });
