@@ -46,26 +46,26 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   // Every output path before anything is read or sent (exit 2, nothing sent).
   checkOutputPaths(cfg);
   if (cfg.dryRun && cfg.online !== true && !cfg.showPayloads) return offlineDryRun(cfg, term, mapping, profile);
-  // The online dry run's look-ups do not listen for signals (a Ctrl-C there is Node's own): nor does its read.
-  const reader = cfg.dryRun && cfg.online === true ? undefined : readListener(cfg, term);
+  // Listening while the batch is read, the online dry run too (its look-ups then go on listening, preflight.ts).
+  const reader = readListener(cfg, term);
   let plan: Plan;
   // The inputs as read, looked at again just before the first write (send.ts).
   let read: readonly InputSource[] = [];
   try {
     plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules, sheet: cfg.sheet, onWait: waitNotice(cfg, term), listen: reader?.listen, onRead: (sources) => (read = sources) });
   } catch (err) {
-    reader?.interrupts()?.dispose();
+    reader.interrupts()?.dispose();
     if (!(err instanceof ReadInterrupted)) throw err;
     return interruptedRead(cfg, term, profile, (c, report, none) => emit(c, term, report, none));
   } finally {
-    reader?.doneReading();
+    reader.doneReading();
   }
-  const interrupts = reader?.interrupts();
+  const interrupts = reader.interrupts();
 
   // --dry-run --online: the offline checks above, then read-only look-ups in the target.
   if (cfg.dryRun && cfg.online === true) {
     const { runOnlineDryRun } = await import('./preflight.js');
-    return runOnlineDryRun(cfg, term, plan, { emitReport: emit, readKeyFile });
+    return runOnlineDryRun(cfg, term, plan, { emitReport: emit, readKeyFile }, interrupts);
   }
   // A row with an invoice number and no vendor is not one of these: its invoices are held back
   // (invalid), and --skip-invalid loads the others (Plan.skippable).

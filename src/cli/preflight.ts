@@ -16,6 +16,7 @@ import type { Target, TargetEvent } from '../targets/target.js';
 import { ExitCode, keyRefusedText, runStopOf, UsageError, type ApiError } from '../common/errors.js';
 import { retryAfterText, retryAfterUntil } from '../engine/events.js';
 import { targetNamed } from '../targets/registry.js';
+import { listenForInterrupts, type Interrupts } from './interrupts.js';
 
 export interface OnlineDeps {
   /**
@@ -26,19 +27,34 @@ export interface OnlineDeps {
   readKeyFile(path: string): string;
 }
 
-export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan, deps: OnlineDeps): Promise<number> {
+/**
+ * `reading`: the listener the batch's read started (load.ts readListener), if it did; the
+ * look-ups go on with it, or with their own. Read-only, so the first Ctrl-C, SIGTERM or SIGHUP
+ * ends the look-ups in flight at once: the run says it was interrupted, writes its report
+ * (`"stopped": "interrupted"`) and exits 130, as a load stopped before sending does — it used to
+ * end by the signal, silently, with no report.
+ */
+export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan, deps: OnlineDeps, reading?: Interrupts): Promise<number> {
   const def = targetNamed(cfg.targetName);
   // The target's settings refuse --online without somewhere to look; this guards the invariant.
-  if (def.preflight === undefined || cfg.target === undefined) throw new UsageError(`--online needs somewhere to look for ${def.label}: --sandbox, or its URL and credentials`);
+  if (def.preflight === undefined || cfg.target === undefined) {
+    reading?.dispose();
+    throw new UsageError(`--online needs somewhere to look for ${def.label}: --sandbox, or its URL and credentials`);
+  }
   const invoices = validInvoices(offline);
   const progress = createProgress({ stream: process.stderr, interactive: false, quiet: cfg.quiet, verbose: cfg.verbose, style: term.errStyle });
-  const onEvent = (event: TargetEvent): void => progress.onEvent({ type: 'target', event });
+  let requests = 0;
+  const onEvent = (event: TargetEvent): void => {
+    if (event.type === 'request' && event.unsent !== true) requests++;
+    progress.onEvent({ type: 'target', event });
+  };
+  // Nothing to wait for: the first signal ends the reads (no notice of a second one to come).
+  const signals = reading ?? listenForInterrupts(() => undefined);
+  signals.setNotice(() => undefined);
   let outcome;
   try {
-    // Read-only: a Ctrl-C ends the process (nothing to save), so this signal is never aborted.
-    const signal = new AbortController().signal;
     outcome = await def.preflight(cfg.target, invoices, {
-      transport: { rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal, onEvent, proxy: cfg.proxy },
+      transport: { rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: signals.soft, onEvent, proxy: cfg.proxy },
       info: (line) => progress.info(term.errStyle.dim(line)),
       env: process.env,
       readKeyFile: deps.readKeyFile,
@@ -46,6 +62,12 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
       pollTimeoutMs: cfg.pollTimeoutMs,
     });
   } catch (err) {
+    if (signals.soft.aborted) {
+      progress.stop();
+      process.stderr.write(term.errStyle.red(`invoice-load: interrupted while checking against ${def.label} (read-only); nothing was sent`) + '\n');
+      const report = buildReport({ target: def.name, dryRun: true, plan: offline, requests, stopped: 'interrupted' });
+      return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), await deps.emitReport(cfg, term, report, offline), { sent: false });
+    }
     // Worded as a load's checks word them (src/cli/send.ts), for every target.
     const stop = runStopOf(err);
     if (stop === 'auth') {
@@ -62,6 +84,7 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
     }
     throw err;
   } finally {
+    signals.dispose();
     progress.stop();
   }
   const plan = applyPreflight(offline, outcome.problems);
