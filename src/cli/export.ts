@@ -41,7 +41,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { Config } from './config.js';
+import { outputClaim, outputPath, type Config } from './config.js';
 import type { InvoiceKey } from '../domain/model.js';
 import { foldJournal, type Journal, type JournalEntry } from '../engine/journal.js';
 import type { Terminal } from './terminal.js';
@@ -89,18 +89,32 @@ const CARRY = 'carry';
 const REOPEN = 'reopen';
 
 export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): Promise<number> {
-  const ext = extname(o.output).toLowerCase();
-  const format = o.format ?? (ext === '.json' ? 'json' : ext === '.csv' ? 'csv' : undefined);
+  // -o <folder> (one that exists, or a path ending in /): a file named for the run inside it,
+  // `invoice-load-export-<UTC time>.csv`, claimed as a load's outputs in a folder are (config.ts
+  // outputPath, outputClaim): never another run's file replaced, `-2`, `-3`, … when it is taken.
+  const given = resolve(o.output);
+  const named = outputPath('--output', o.output, process.cwd(), ['export'], cfg.startedAt ?? new Date());
+  const inFolder = named !== given;
+  const ext = inFolder ? '' : extname(o.output).toLowerCase();
+  const format = o.format ?? (inFolder ? 'csv' : ext === '.json' ? 'json' : ext === '.csv' ? 'csv' : undefined);
   if (format === undefined) throw new UsageError(`cannot tell the format of ${o.output}: name it .csv or .json, or pass --format csv|json`);
   const notMarkable = o.markInErp ? markInErpRefusal(o.status) : undefined;
   if (notMarkable !== undefined) throw new UsageError(notMarkable);
-  const output = resolve(o.output);
+  // A hand-over is guarded by its file's name (a re-run replaces the file a run cut short left,
+  // refuseToReplace): a new name each run would leave that file beside the next, its invoices in two.
+  if (inFolder && o.markInErp) {
+    throw new UsageError(`--mark-in-erp -o ${o.output}: a hand-over marked in Alma needs a file name, not a folder (a run cut short is finished by the same command to the same file); give -o ${shellWord(join(o.output, `to-finance.${format}`))}; nothing was sent`);
+  }
+  const output = inFolder ? `${named}.${format}` : given;
+  // The file as the person named it: the folder as given, and the name the run took in it (after the write).
+  let shown = inFolder ? join(o.output, basename(output)) : o.output;
   // The journals' key: one for every spelling of the file's path (a symlinked folder, another
-  // letter case on a case-insensitive disk), or the guard below would not see the other's.
-  const identity = outputIdentity(output);
+  // letter case on a case-insensitive disk), or the guard below would not see the other's. In a
+  // folder, the folder's: each run names a new file there.
+  const identity = outputIdentity(inFolder ? given : output);
   // Before Alma is read or marked (--mark-in-erp): the export file and --report, writable and apart.
   // It reads no file (its `files` only stand in for the list a load checks): no input to protect.
-  checkReportPath({ reportPath: cfg.reportPath, files: [] }, [['--output', o.output]]);
+  checkReportPath({ reportPath: cfg.reportPath, files: [] }, [['--output', inFolder ? output : o.output]]);
   return withSession(cfg, term, async (session) => {
     const { erp } = session;
     // One journal per place, status and output file: a re-run of the same command resumes it.
@@ -110,7 +124,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // Every file this path was given, oldest first: the one in place may be an earlier run's
     // than the last recorded (a kill between a record and its rename, below).
     let files: FileEntry[] = [...(handover?.files ?? [])];
-    if (journal !== undefined && identity !== output) {
+    if (journal !== undefined && identity !== output && !inFolder) {
       // Loaders before the identity named these journals by the path as resolved (`output`): read
       // those of this spelling too, so that a file handed over before an upgrade is still guarded
       // and the invoices of a run cut short before it are still carried into the next file.
@@ -145,7 +159,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // not for the ERP (`leftOut`, below), said in one warning too.
     const issues = (carried: readonly InvoiceState[], leftOut: readonly InvoiceState[]): Problem[] => {
       const handedOver = new Set(carried.map((s) => s.id));
-      const ws = [otherStatusWarning(others.filter((s) => !handedOver.has(s.id)), o.status, o.output), notForErpWarning(leftOut, o.output, o.markInErp)];
+      const ws = [otherStatusWarning(others.filter((s) => !handedOver.has(s.id)), o.status, shown), notForErpWarning(leftOut, shown, o.markInErp)];
       return ws.filter((w): w is Problem => w !== undefined);
     };
     // Alma's own finance export leaves out internal copies and prepaid invoices not marked Export
@@ -161,7 +175,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       dry_run: cfg.dryRun,
       ...(stopped !== undefined ? { stopped } : {}),
       ...(stopped !== undefined && detail !== undefined ? { stop_detail: detail } : {}),
-      ...(written ? { output: o.output } : {}),
+      ...(written ? { output: shown } : {}),
       summary: lifecycleSummary(invoices, erp.requestCount()),
       issues: problems,
       invoices,
@@ -364,8 +378,10 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // The record holds what the entries after the rename journal (IN_FILE, CARRY) and the
     // temporary file's name: killed between the rename and those entries, the next run journals
     // them (journalRenamed). Recorded when it carries some out of every file, too.
-    writeFileAtomic(output, content, {
+    const written = writeFileAtomic(output, content, {
       tmp,
+      // In a folder: the first of its names no other run's file holds (common/fs.ts claimName).
+      ...(inFolder ? { claim: outputClaim({ inFolder: [output] }, output)! } : {}),
       beforeRename: () => {
         if (o.markInErp && (full.length > 0 || placed.head !== undefined || carries.length > 0)) {
           const in_file = full.map((s) => ({ ...currentKey(journal, s), id: s.id, workflow_status: s.workflowStatus }));
@@ -373,6 +389,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
         }
       },
     });
+    if (inFolder) shown = join(o.output, basename(written));
     // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
     // without marks carries nothing over to the next run. Every invoice of the file is journaled
     // under this run, those an earlier run's file held too: they are in this run's file now, so
