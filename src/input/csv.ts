@@ -325,7 +325,8 @@ export class CsvReader implements FormatReader {
    * stopped in its first hundred bytes read as a header-only file (`no_rows`, warnings, exit 0),
    * and a cron job that archives on exit 0 dropped it. A whole header-only file (a last name the
    * layout knows, or a line break after it) stays a `no_rows` warning, and so does a header
-   * without any name the layout knows (another kind of file).
+   * without any name the layout knows (another kind of file). A header line that ends in a
+   * delimiter with nothing after it (no break, no rows) was cut right after that delimiter.
    */
   private checkCutHeader(): boolean {
     const cells = this.headerLine;
@@ -336,16 +337,23 @@ export class CsvReader implements FormatReader {
     const cell = cells[last]!;
     const known = (i: number): boolean => (this.canonical ? isKnownCanonicalName(this.names![i]!) : (this.knownColumn?.(cells[i]!) ?? false));
     if (!this.canonical && this.knownColumn === undefined) return false;
+    // Cut right after a delimiter (`head -c 96` of the sample: `…,shipment,`): the line ends in
+    // an empty name, after which the next name was to come. A header with an unnamed last column
+    // over rows, or ended by a line break, is whole (`lastCells`, `ended`), so is not here.
+    const afterDelimiter = last < cells.length - 1;
     // A header none of whose names the layout knows is another kind of file, which the layout
     // check says (domain/group.ts): only a batch's header cut in its last name is this.
-    if (known(last) || !cells.some((_, i) => i < last && known(i))) return false;
+    if (afterDelimiter ? !cells.some((_, i) => i <= last && known(i)) : known(last) || !cells.some((_, i) => i < last && known(i))) return false;
+    const end = afterDelimiter
+      ? 'it ends in a delimiter, with no column name after it'
+      : `its last column name ${JSON.stringify(cell.trim().slice(0, 60))} is not one the layout knows`;
     // Said of the whole file, without a row (domain/problem.ts `Problem.row`): the header is no row of data.
     this.out.push({
       kind: 'problem',
       problem: problem(
         { file: this.file },
         'cut_short',
-        `the file ends inside its header line, with no line break after it and no rows, and its last column name ${JSON.stringify(cell.trim().slice(0, 60))} is not one the layout knows: it looks cut short (was it still being copied or downloaded?); ` +
+        `the file ends inside its header line, with no line break after it and no rows, and ${end}: it looks cut short (was it still being copied or downloaded?); ` +
           `if the file is whole, end its header line with a line break`,
       ),
     });

@@ -35,6 +35,12 @@ describe('a file cut inside its header line', () => {
       ['unknown_columns', 'warning'],
     ]);
     expect(res.stderr).toContain('[cut_short]');
+    // Cut right after a delimiter (`…,shipment,`): the same.
+    const comma = join(dir, 'comma.csv');
+    writeFileSync(comma, sample.subarray(0, 96));
+    const atComma = await runCli(['--json', comma], { env });
+    expect(atComma.code, atComma.stderr).toBe(3);
+    expect((JSON.parse(atComma.stdout) as ReportDocument).issues.filter((p) => p.code === 'cut_short').map((p) => p.severity)).toEqual(['error']);
     const ok = await runCli(['--json', whole], { env });
     expect(ok.code, ok.stderr).toBe(0);
     expect((JSON.parse(ok.stdout) as ReportDocument).issues.map((p) => p.code)).toEqual(['no_rows']);

@@ -414,6 +414,26 @@ describe('CSV: a file that stops inside its header line', () => {
   ])('is not said with %s: a header-only file as before', async (_name, text) => {
     expect(codes(await read('t.csv', text))).toEqual([]);
   });
+  it('is a cut_short error when the header is cut right after a delimiter (head -c 96 of the sample: `…,shipment,`), at every such cut of the sample header', async () => {
+    const sample = (await readFile(new URL('../../fixtures/sample-batch.csv', import.meta.url), 'utf8')).split('\n')[0]!;
+    const cuts = [...sample].flatMap((c, i) => (c === ',' ? [i + 1] : []));
+    expect(cuts.length).toBe(22);
+    const endMessage =
+      'the file ends inside its header line, with no line break after it and no rows, and it ends in a delimiter, with no column name after it: it looks cut short (was it still being copied or downloaded?); ' +
+      'if the file is whole, end its header line with a line break';
+    for (const at of cuts) {
+      const r = await read('t.csv', sample.slice(0, at));
+      expect(r.problems.filter((p) => p.code === 'cut_short').map((p) => [p.file, p.row, p.severity, p.message]), sample.slice(0, at)).toEqual([['t.csv', undefined, 'error', endMessage]]);
+    }
+  });
+  it.each([
+    ['rows under it, the last without a line break', `${HEADER},\nG-1,2025-03-03,GOBI,GOBI,USD,ACCOUNTINGDEPARTMENT,10.00,,,\nG-2,2025-03-03,GOBI,GOBI,USD,ACCOUNTINGDEPARTMENT,5.00,,,`],
+    ['rows under it', `${HEADER},\nG-1,2025-03-03,GOBI,GOBI,USD,ACCOUNTINGDEPARTMENT,10.00,,\n`],
+    ['a line break after it (a whole header-only file)', `${HEADER},\n`],
+    ['a CRLF after it', `${HEADER},\r\n`],
+  ])('a header ending in an unnamed column is whole with %s', async (_name, text) => {
+    expect((await read('t.csv', text)).problems.filter((p) => p.code === 'cut_short')).toEqual([]);
+  });
   it('under a mapping profile, the names the profile maps or ignores are known', async () => {
     const { profileOf, readMapped } = await import('../mapping/helpers.js');
     const profile = profileOf({ columns: { 'Rechnungsnr.': 'invoice_number', Lieferant: 'vendor', Betrag: 'total_amount' }, ignore: ['Titel'] });
