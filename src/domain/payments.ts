@@ -109,8 +109,22 @@ export function checkPayments(records: Iterable<PaymentRecord>): { entries: Paym
     if (file === undefined) files.set(rec.source.file, (file = { unknown: [], seen: new Set(), status: false }));
     const f: Record<string, string | undefined> = {};
     let number = false; // voucher_amount was a JSON number: 1.200 is 1.2 (RFC 8259 §6)
+    // The key each payments column was read from: a JSON record's `voucher_amount` and
+    // `Voucher_Amount` are one column, which kept the last silently, where a CSV header with
+    // both is `duplicate_column` (input/csv.ts). An error on the record, as the load's JSON
+    // reader says it of its own columns (input/shape.ts `flat`).
+    const named = new Map<string, string>();
+    const twice: Problem[] = [];
     for (const [name, value] of Object.entries(rec.fields)) {
       const col = name.trim().toLowerCase();
+      if (KNOWN.has(col)) {
+        const before = named.get(col);
+        if (before !== undefined) {
+          twice.push(problem(rec.source, 'duplicate_column', `keys "${before}" and "${name}" are the same column ${col}; keep one`, { column: col }));
+          continue;
+        }
+        named.set(col, name);
+      }
       if (col === 'voucher_amount' && rec.native?.has(name) === true) number = true;
       const text = value?.trim();
       if (col === 'payment_status') file.status = true;
@@ -124,6 +138,10 @@ export function checkPayments(records: Iterable<PaymentRecord>): { entries: Paym
       if (text !== undefined && text !== '') f[col] = text;
     }
     const entry = checkOne(rec.source, f, number);
+    if (twice.length > 0) {
+      entry.problems.unshift(...twice);
+      entry.request = undefined;
+    }
     const k = `${entry.key.vendor}\u0000${entry.key.number}`;
     const first = seen.get(k);
     if (first !== undefined && entry.key.number !== '') {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkLocated, checkPayments, type LocatedInvoice } from '../../src/domain/payments.js';
+import { checkLocated, checkPayments, type LocatedInvoice, type PaymentRecord } from '../../src/domain/payments.js';
+import { read } from '../input/helpers.js';
 
 const rec = (row: number, fields: Record<string, string>) => ({ source: { file: 'p.csv', row }, fields });
 const PAID = { vendor: 'V', invoice_number: 'N1', payment_status: 'paid', voucher_number: 'X', voucher_date: '2025-01-02', voucher_amount: '10.00', voucher_currency: 'USD' };
@@ -135,5 +136,22 @@ describe('a payment that is not the invoice\'s total', () => {
     const { entries } = checkPayments([rec(2, { ...PAID, voucher_amount: amount, voucher_currency: currency })]);
     const found = checkLocated(entries, new Map([[entries[0]!, { id: '7', number: 'N1', vendor: 'V', currency, totalAmount: total }]]));
     expect(found.get(entries[0]!)!.map((p) => [p.code, p.severity, p.message])).toEqual([['amount_differs', 'warning', message]]);
+  });
+});
+
+describe('a JSON record with one payments column under two keys', () => {
+  it.each([
+    ['JSON', 'p.json', `[\n${JSON.stringify({ ...PAID, Voucher_Amount: '20.00' })}\n]`, 2],
+    ['JSON Lines', 'p.jsonl', `${JSON.stringify({ ...PAID, invoice_number: 'N0' })}\n${JSON.stringify({ ...PAID, ' VOUCHER_AMOUNT ': 20 })}\n`, 2],
+  ])('in %s is duplicate_column on the record (its file, row and column), not the last key kept silently', async (_name, file, text, row) => {
+    const r = await read(file, text);
+    const records: PaymentRecord[] = r.records.map((x) => ({ source: x.source, fields: x.fields, native: x.native }));
+    const { entries } = checkPayments(records);
+    const entry = entries.find((e) => e.source.row === row)!;
+    expect(entry.problems.map((p) => [p.file, p.row, p.column, p.code, p.severity])).toEqual([[file, row, 'voucher_amount', 'duplicate_column', 'error']]);
+    expect(entry.problems[0]!.message).toMatch(/^keys "voucher_amount" and "(Voucher_Amount| VOUCHER_AMOUNT )" are the same column voucher_amount; keep one$/);
+    expect(entry.request).toBeUndefined();
+    // The other record is whole.
+    for (const e of entries.filter((x) => x !== entry)) expect(e.problems).toEqual([]);
   });
 });
