@@ -339,7 +339,7 @@ export class InvoiceGrouper<I = Invoice> {
     }
     if (record.problems !== undefined) adoptProblems(inv, record.problems, row);
     if (inv.file !== file) {
-      duplicateInFile(inv, file.name, row);
+      if (duplicateInFile(inv, file.name, row)) this.#copyLacks(file);
       (inv.otherRows ??= []).push({ file: file.name, row });
       return;
     }
@@ -625,6 +625,35 @@ export class InvoiceGrouper<I = Invoice> {
     const done = finishInvoice(last, this.#fileOrder(), this.#rules, this.#build, this.#leftOut(last), this.#orphans.get(last.key.number), this.#dates);
     release(last);
     this.#onInvoice!(done);
+  }
+
+  /**
+   * The invoice columns the rules require whatever an invoice holds (`missing_value` of an empty
+   * draft: Alma's invoice_number, invoice_date, vendor, total_amount), with the rules' reason.
+   */
+  #required: Map<string, string> | undefined;
+
+  /**
+   * A copy of another file's invoice (`duplicate_invoice`) is not merged, so the rules never see
+   * it: a file whose every invoice is such a copy lost its `missing_column` behind the duplicates.
+   * Each copy counts in its own file's `lacking` as an invoice of that file would.
+   */
+  #copyLacks(file: FileState): void {
+    const header = file.header;
+    if (header === undefined) return;
+    if (this.#required === undefined) {
+      this.#required = new Map();
+      const empty: DraftInvoice = { key: { vendor: '', number: '' }, file: file.name, rows: [0], fields: {}, lines: [] };
+      for (const p of this.#rules(empty)) {
+        if (p.code === 'missing_value' && p.severity === 'error' && p.column !== undefined && INVOICE_SET.has(p.column)) this.#required.set(p.column, reasonOf(p.message));
+      }
+    }
+    for (const [column, reason] of this.#required) {
+      if (header.has(column)) continue;
+      const seen = file.lacking.get(column);
+      if (seen !== undefined) seen.invoices++;
+      else file.lacking.set(column, { reason, invoices: 1 });
+    }
   }
 
   #fileState(name: string): FileState {
@@ -960,9 +989,10 @@ function headText(inv: InvoiceAcc, index: number): Kept | undefined {
   return h === -1 ? undefined : (inv.head[h + 1] as Kept);
 }
 
-function duplicateInFile(inv: InvoiceAcc, file: string, row: number): void {
+/** Says the copy of `inv` in `file`, once per file: true the first time. */
+function duplicateInFile(inv: InvoiceAcc, file: string, row: number): boolean {
   inv.otherFiles ??= new Set();
-  if (inv.otherFiles.has(file)) return;
+  if (inv.otherFiles.has(file)) return false;
   inv.otherFiles.add(file);
   inv.problems.push(
     problem(
@@ -973,6 +1003,7 @@ function duplicateInFile(inv: InvoiceAcc, file: string, row: number): void {
       { column: 'invoice_number' },
     ),
   );
+  return true;
 }
 
 /** An invoice-level cell whose text differs from what the invoice holds (or holds nothing yet). */

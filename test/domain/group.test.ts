@@ -374,6 +374,24 @@ describe('grouping rows into invoices', () => {
       expect(r.invoices[0]!.problems).toEqual([]);
     });
 
+    it('a file whose every invoice is a copy of another file\'s says its missing column beside the duplicates', () => {
+      const g = new InvoiceGrouper();
+      const full = [...COLUMNS, 'total_amount'];
+      const whole = ['A', 'B'].map((n) => ({ ...BASE, invoice_number: n }));
+      g.declareColumns('a.csv', full);
+      for (const r of records(whole, 'a.csv')) g.add({ ...r, cells: full.map((c) => r.fields[c] ?? '') });
+      g.declareColumns('b.csv', COLUMNS);
+      for (const r of records(rows.slice(0, 2), 'b.csv')) g.add({ ...r, cells: COLUMNS.map((c) => r.fields[c] ?? '') });
+      const r = g.finish();
+      expect(r.issues.map(at)).toEqual(['b.csv:-:total_amount:missing_column:error']);
+      expect(r.issues[0]!.message).toMatch(/^the file has no total_amount column, so none of its 2 invoices is loaded; Alma requires it\. /);
+      // The duplicates are said as before, on each copy's invoice.
+      expect(r.invoices.map((i) => [i.key.number, i.invoice === undefined, i.problems.map(at)])).toEqual([
+        ['A', true, ['b.csv:2:invoice_number:duplicate_invoice:error']],
+        ['B', true, ['b.csv:3:invoice_number:duplicate_invoice:error']],
+      ]);
+    });
+
     it("a workbook's header (records by name) is read the same way", () => {
       const r = grouped(COLUMNS, rows, 'w.xlsx:Invoices', false);
       expect(r.issues.map(at)).toEqual(['w.xlsx:Invoices:-:total_amount:missing_column:error']);
