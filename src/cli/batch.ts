@@ -46,6 +46,14 @@ export interface ScannedBatch<T> {
   skippable: Problem[];
 }
 
+/** Streaming, an error of a file came after some of its invoices were handed on: the files are read again, held to the end. */
+class FileRefused extends Error {
+  constructor(file: string) {
+    super(`${file} has an error of its own after invoices of it were checked`);
+    this.name = 'FileRefused';
+  }
+}
+
 /** The batch was not read to its end: a signal came while it was read. */
 export class ReadInterrupted extends Error {
   constructor() {
@@ -100,7 +108,7 @@ async function scanInputs<T, I>(
         opts.onRead?.(sources);
         return scanned;
       } catch (err) {
-        if (!(err instanceof InvoiceResumed)) throw err;
+        if (!(err instanceof InvoiceResumed) && !(err instanceof FileRefused)) throw err;
         closeSources(sources);
         sources.length = 0;
         for (const f of files) sources.push(await openInputFile(f, { onWait: opts.onWait }));
@@ -141,7 +149,14 @@ async function scanSources<T, I>(
   const entries: T[] = [];
   // Today, read here once: the grouper's date check is pure (src/domain/dates.ts).
   const today = opts.today ?? localDate(new Date());
-  const grouper = new InvoiceGrouper<I>({ rules: opts.rules, build: opts.build, onInvoice: streaming ? (g) => entries.push(each(g)) : undefined, today });
+  // The files whose invoices were handed on already (streaming): an error of such a file found
+  // later is told to the grouper too late for them, so the files are read again, held to the end.
+  const handedOn = new Set<string>();
+  const onInvoice = (g: GroupedInvoice<I>): void => {
+    handedOn.add(g.rows[0]?.file ?? '');
+    entries.push(each(g));
+  };
+  const grouper = new InvoiceGrouper<I>({ rules: opts.rules, build: opts.build, onInvoice: streaming ? onInvoice : undefined, today });
   const issues: Problem[] = [];
   // A CSV header's columns, declared to the grouper at the file's first record with cells by
   // position (its records then need no scan for unknown keys), or at the file's end when no
@@ -163,7 +178,15 @@ async function scanSources<T, I>(
             header = undefined;
           }
           grouper.add(ev.record);
-        } else issues.push(ev.problem);
+        } else {
+          issues.push(ev.problem);
+          // The file was not read whole (cut short, a part it could not read, JSON that stops):
+          // its invoices are invalid beside the file's error, not planned (`InvoiceGrouper.refuseFile`).
+          if (ev.partial === true) {
+            if (handedOn.has(ev.problem.file)) throw new FileRefused(ev.problem.file);
+            grouper.refuseFile(ev.problem);
+          }
+        }
       }
     }
     // A header with no row under it is still the file's layout: a header without vendor and

@@ -152,6 +152,13 @@ interface FileState {
    * `missing_value` on every invoice ("total_amount is empty on every row" of a file without one).
    */
   lacking: Map<string, { reason: string; invoices: number }>;
+  /**
+   * The reader's error that says the file was not read whole (`refuseFile`: it ends inside a row,
+   * its reading stopped part-way): what was read of an invoice may lack its end, so none of its
+   * invoices is built — each is invalid beside the file's error (as a file's `missing_column`
+   * says it once for all its invoices), in a load's report and a dry run's alike.
+   */
+  refused: Problem | undefined;
 }
 
 const KEY_COLUMNS = ['vendor', 'invoice_number'] as const;
@@ -628,6 +635,17 @@ export class InvoiceGrouper<I = Invoice> {
   }
 
   /**
+   * Told the reader's error that says its file was not read whole (input/event.ts `partial`):
+   * none of the file's invoices is built (`FileState.refused`). Call before the invoices are
+   * finished; an invoice of the file already handed on (streaming) was not told (cli/batch.ts
+   * reads the files again then).
+   */
+  refuseFile(error: Problem): void {
+    const f = this.#fileState(error.file);
+    f.refused ??= error;
+  }
+
+  /**
    * The invoice columns the rules require whatever an invoice holds (`missing_value` of an empty
    * draft: Alma's invoice_number, invoice_date, vendor, total_amount), with the rules' reason.
    */
@@ -676,6 +694,7 @@ export class InvoiceGrouper<I = Invoice> {
         lines: 0,
         header: undefined,
         lacking: new Map(),
+        refused: undefined,
       };
       this.#files.set(name, f);
       this.#order = undefined;
@@ -1297,7 +1316,8 @@ function finishInvoice<I>(
   };
   // An invoice of a file without a column it requires is not built either: the file's
   // `missing_column` (`FileState.lacking`) says why, once for all its invoices.
-  if (problems.some(isError) || lacksColumn(acc)) {
+  // Nor is one of a file not read whole (`FileState.refused`): the file's error says why.
+  if (problems.some(isError) || lacksColumn(acc) || acc.file.refused !== undefined) {
     // Not built: the report still shows what the file gives (its lines, the total as written).
     const f = draft.fields;
     const written = { lines: draft.lines.map((l) => l.number), total: f.total_amount?.text, currency: f.currency?.text };

@@ -316,6 +316,7 @@ export class CsvReader implements FormatReader {
       `the file ends inside this row, with no line break after it and ${cells.length} of the header's ${named} cells: it looks cut short (was it still being copied or downloaded?)${value}; ` +
         `if the file is whole, save it again from the spreadsheet or end it with a line break`,
     );
+    (this.out[this.out.length - 1] as InputEvent & { kind: 'problem' }).partial = true;
     return true;
   }
 
@@ -356,6 +357,7 @@ export class CsvReader implements FormatReader {
         `the file ends inside its header line, with no line break after it and no rows, and ${end}: it looks cut short (was it still being copied or downloaded?); ` +
           `if the file is whole, end its header line with a line break`,
       ),
+      partial: true,
     });
     return true;
   }

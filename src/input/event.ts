@@ -2,7 +2,18 @@ import type { Problem } from '../domain/problem.js';
 import type { SourceRecord } from './record.js';
 
 /** What the input layer streams out: records and problems, in file order. */
-export type InputEvent = { kind: 'record'; record: SourceRecord } | { kind: 'problem'; problem: Problem };
+export type InputEvent =
+  | { kind: 'record'; record: SourceRecord }
+  | {
+      kind: 'problem';
+      problem: Problem;
+      /**
+       * The problem says the file was not read whole (it ends inside a row, its reading stopped
+       * part-way): what was read of an invoice may lack its end, so none of the file's invoices is
+       * built (domain/group.ts `refuseFile`) — invalid in a dry run's report as in a load's.
+       */
+      partial?: true;
+    };
 
 /**
  * One format's reader, fed text chunk by chunk. Events collect in `out` and the caller

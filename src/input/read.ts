@@ -89,6 +89,16 @@ export async function* readRecords(source: InputSource, opts: ReadOptions): Asyn
  * of records), which saves the promise per record that a generator costs — about 0.3 s on a
  * million rows. A batch is valid until the next one is asked for: its array is reused.
  */
+/**
+ * A reader that stopped: its stopping error says the rest of the file is not read (InputEvent
+ * `partial`), whether it stopped inside the text or at its end (JSON that ends inside a value).
+ */
+function markStop(reader: FormatReader): void {
+  if (!reader.stopped) return;
+  const stop = reader.out.findLast((e) => e.kind === 'problem' && e.problem.severity === 'error');
+  if (stop !== undefined && stop.kind === 'problem') stop.partial = true;
+}
+
 export async function* readEventBatches(source: InputSource, opts: ReadOptions): AsyncGenerator<readonly InputEvent[], void, undefined> {
   const file = source.name;
   if (isWorkbook(file)) {
@@ -143,6 +153,7 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
     const out = reader.out;
     for (let chunk: string | undefined = head; chunk !== undefined; ) {
       await reader.write(chunk);
+      markStop(reader);
       if (out.length > 0) yield out;
       out.length = 0;
       if (reader.stopped) {
@@ -153,6 +164,7 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
       chunk = r.done ? undefined : r.value;
     }
     await reader.end();
+    markStop(reader);
     out.push(...invalidProblem(), ...(await changedProblem(source)));
     if (out.length > 0) yield out;
   } catch (err) {
@@ -161,7 +173,7 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
       return;
     }
     if (!(err instanceof InvalidEncodingError)) throw err;
-    yield [{ kind: 'problem', problem: problem({ file, row: err.line }, 'invalid_encoding', err.message) }];
+    yield [{ kind: 'problem', problem: problem({ file, row: err.line }, 'invalid_encoding', err.message), partial: true }];
   } finally {
     // Closes the file when reading stops early (a fatal problem, or the consumer breaks off).
     await text.return();

@@ -505,7 +505,7 @@ export class WorkbookReader {
           ? `the sheet "${chosenName}" could not be read past row ${readTo}, and the rows after it are not read: ${reason}`
           : reason;
       this.failed = true;
-      this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message) });
+      this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message), partial: true });
       return;
     }
     if (found && unread.length > 0) {

@@ -182,7 +182,8 @@ export const rowKeyRow = (key: string): number => Number(key.slice(key.indexOf('
 /**
  * A failed invoice: the target's code and message; an invalid one: the row's own errors, else the
  * invoice's, else its file's (a file without a column every invoice needs: one `missing_column`
- * for the file, none on its invoices — domain/group.ts `FileState.lacking`). That column is
+ * for the file, none on its invoices — domain/group.ts `FileState.lacking`; a file not read
+ * whole, its error at a row — `FileState.refused`). That column is
  * missing from every row of the file, so a row with errors of its own carries it too, after them:
  * the corrected row would still not load without it.
  */
@@ -204,7 +205,10 @@ function reasonFor(inv: ReportInvoice, file: string, row: number, batch: readonl
   const own = errors.filter((p) => p.file === file && p.row === row);
   const fileWide = batch.filter((p) => p.severity === 'error' && p.file === file && p.row === undefined);
   const lacking = fileWide.filter((p) => p.code === 'missing_column');
-  const chosen = own.length > 0 ? [...own, ...lacking] : errors.length > 0 ? [...errors, ...lacking] : fileWide;
+  // A file not read whole (cut short, its reading stopped part-way) says it at a row, and its
+  // invoices have none of their own (domain/group.ts `FileState.refused`): that error is theirs.
+  const fileErrors = fileWide.length > 0 ? fileWide : batch.filter((p) => p.severity === 'error' && p.file === file);
+  const chosen = own.length > 0 ? [...own, ...lacking] : errors.length > 0 ? [...errors, ...lacking] : fileErrors;
   if (chosen.length === 0) return { code: 'invalid', message: 'the invoice is invalid' };
   return {
     code: [...new Set(chosen.map((p) => p.code))].join(' '),

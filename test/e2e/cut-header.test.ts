@@ -46,3 +46,42 @@ describe('a file cut inside its header line', () => {
     expect((JSON.parse(ok.stdout) as ReportDocument).issues.map((p) => p.code)).toEqual(['no_rows']);
   }, 30_000);
 });
+
+/**
+ * A file not read whole — cut inside a row, JSON that stops — had its invoices read so far
+ * `planned` beside the file's error in a dry run's report (exit 3 all the same), as if they
+ * would be loaded; what was read of them may lack their end. The load and the dry run now both
+ * report them `invalid`, the file's error saying why; another file's invoices stay `planned`.
+ */
+describe('a file not read whole', () => {
+  it.each([
+    ['a CSV cut inside its last row', 'cut.csv', (s: Buffer) => s.subarray(0, s.length - 70)],
+    ['JSON that stops inside a value', 'cut.json', (s: Buffer) => {
+      const rows = (s.toString('utf8').trim().split('\n').slice(1).map((l) => l.split(',')));
+      const header = s.toString('utf8').split('\n')[0]!.split(',');
+      const text = JSON.stringify(rows.map((r) => Object.fromEntries(header.flatMap((h, i) => (r[i] ? [[h, r[i]]] : [])))), null, 1);
+      return Buffer.from(text.slice(0, Math.floor(text.length * 0.6)));
+    }],
+  ])('%s: its invoices are invalid in the dry run as in the load, not planned', async (_name, name, cut) => {
+    dir = mkdtempSync(join(tmpdir(), 'partial-'));
+    const sample = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'));
+    const file = join(dir, name);
+    writeFileSync(file, cut(sample));
+    const whole = join(dir, 'whole.csv');
+    writeFileSync(whole, sample.toString('utf8').replaceAll(/^([A-Z]+[-/][^,]*),/gm, 'W$1,'));
+    const env = { ALMA_API_URL: `http://127.0.0.1:${await closedPort()}`, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
+    const statuses = (out: string) => {
+      const report = JSON.parse(out) as ReportDocument;
+      return report.invoices.map((i) => [i.rows[0]!.file === file ? 'cut' : 'whole', i.status]);
+    };
+    const dry = await runCli(['--dry-run', '--json', file, whole], { env });
+    expect(dry.code, dry.stderr).toBe(3);
+    const load = await runCli(['--json', file, whole], { env });
+    expect(load.code, load.stderr).toBe(3);
+    const said = statuses(dry.stdout);
+    expect(said.filter(([f]) => f === 'cut').length).toBeGreaterThan(2);
+    expect(said.filter(([f]) => f === 'cut').every(([, s]) => s === 'invalid')).toBe(true);
+    expect(said.filter(([f]) => f === 'whole').every(([, s]) => s === 'planned')).toBe(true);
+    expect(statuses(load.stdout)).toEqual(said);
+  }, 30_000);
+});
