@@ -165,7 +165,13 @@ export function errorsSeeBelow(inv: { issues: readonly Problem[]; rows: readonly
   const errors = inv.issues.filter((p) => p.severity === 'error').length;
   const own = `${errors} error${errors === 1 ? '' : 's'}`;
   const file = fileLacks(inv, batch);
-  if (file === undefined) return `${own}, see below`;
+  if (file === undefined) {
+    // None of its own, none of a column its file lacks: its file's error (one not read whole,
+    // domain/group.ts `FileState.refused`) holds it back — not "0 errors".
+    const files = new Set(inv.rows.map((r) => r.file));
+    if (errors === 0 && batch.some((p) => p.severity === 'error' && files.has(p.file))) return "its file's error, see below";
+    return `${own}, see below`;
+  }
   return errors === 0 ? `${file}, see below` : `${own}, and ${file}, see below`;
 }
 

@@ -171,3 +171,14 @@ describe("an invalid invoice of a file without a column every invoice needs (the
     expect(text).not.toContain('0 errors');
   });
 });
+
+describe("an invoice held back by its file's error (a file not read whole)", () => {
+  it("says its file's error, not \"0 errors\"", async () => {
+    const { errorsSeeBelow } = await import('../../src/report/human.js');
+    const { problem } = await import('../../src/domain/problem.js');
+    const cut = problem({ file: 'a.csv', row: 16 }, 'cut_short', 'the file ends inside this row');
+    expect(errorsSeeBelow({ issues: [], rows: [{ file: 'a.csv', row: 2 }] }, [cut])).toBe("its file's error, see below");
+    // Another file's error is not its own file's.
+    expect(errorsSeeBelow({ issues: [], rows: [{ file: 'b.csv', row: 2 }] }, [cut])).toBe('0 errors, see below');
+  });
+});
