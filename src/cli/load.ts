@@ -90,6 +90,18 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
 }
 
 /**
+ * Which of the problems stop everything (`row 11 vendor`, `file` of a file): `one problem — a.csv
+ * row 1 line_note [duplicate_column] — is the file's, not one invoice's, and stops`. The load's
+ * refusal and verify's (cli/verify.ts) say it in these words.
+ */
+export function stoppersClause(stoppers: readonly Problem[]): string {
+  const batchErrors = stoppers.map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
+  return batchErrors.length === 1
+    ? `one problem — ${batchErrors[0]} — is the file's, not one invoice's, and stops`
+    : `${batchErrors.length} problems — ${batchErrors.slice(0, 3).join(', ')}${batchErrors.length > 3 ? ', …' : ''} — are the file's, not one invoice's, and stop`;
+}
+
+/**
  * The line after the summary of a load refused by the file's own problems. It suggests
  * --skip-invalid only when that would load something (how many): with every invoice invalid
  * the suggestion was no way out, and with --skip-invalid given the run said nothing at all.
@@ -98,15 +110,7 @@ function nothingSent(cfg: Config, stoppers: readonly Problem[], valid: number): 
   // With --json the problems are in the document on stdout, not above on the terminal.
   // The file's own problems are in the document's `issues`, an invoice's in its `invoices[].issues`.
   const fix = cfg.json ? "fix the problems listed in the report (its issues and each invoice's issues)" : 'fix the problems above';
-  if (stoppers.length > 0) {
-    // Which of the problems stop everything: `row 11 vendor`, `file` (of a file).
-    const batchErrors = stoppers.map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
-    const which =
-      batchErrors.length === 1
-        ? `one problem — ${batchErrors[0]} — is the file's, not one invoice's, and stops`
-        : `${batchErrors.length} problems — ${batchErrors.slice(0, 3).join(', ')}${batchErrors.length > 3 ? ', …' : ''} — are the file's, not one invoice's, and stop`;
-    return `Nothing was sent: ${fix} (${which} the whole batch, even with --skip-invalid).`;
-  }
+  if (stoppers.length > 0) return `Nothing was sent: ${fix} (${stoppersClause(stoppers)} the whole batch, even with --skip-invalid).`;
   if (valid === 0) return `Nothing was sent: no invoice in the ${cfg.files.length === 1 ? 'file' : 'files'} is valid; ${fix}.`;
   // Here --skip-invalid was not given: with it, no stopper and a valid invoice, the load is sent (load() above).
   return `Nothing was sent: ${fix}, or pass --skip-invalid to load the ${valid === 1 ? 'one valid invoice' : `${valid.toLocaleString('en-US')} valid invoices`} only.`;

@@ -11,7 +11,8 @@ import { setMaxListeners } from 'node:events';
 import { outputClaim, type Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import { readBatch } from './batch.js';
-import { readKeyFile } from './load.js';
+import { batchStoppers } from '../plan/plan.js';
+import { readKeyFile, stoppersClause } from './load.js';
 import { journalPath as journalPathOf } from './journals.js';
 import { readMappingProfile } from './mapping-command.js';
 import { openTarget } from './open-target.js';
@@ -77,6 +78,19 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
   const profile = definition.profile();
   const mapping = cfg.mappingPath !== undefined ? readMappingProfile(cfg.mappingPath, cfg.mappingPath) : undefined;
   const plan = await readBatch(cfg.files, { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet });
+  // A problem of a file, not of one invoice (a header with a column twice, a file not read whole,
+  // one with no vendor column), stops the whole batch as it stops a load (plan.ts
+  // batchStoppers): no load sent this batch as it reads now, so nothing is looked up — the file's
+  // problems are said, every invoice is `invalid` (not looked up), exit 3 (README "invoice-load
+  // verify"). Before, the invoices were read back and one that differed made it exit 4.
+  const stoppers = batchStoppers(plan);
+  if (stoppers.length > 0) {
+    const out: VerifyInvoice[] = plan.entries.map((e) => ({ vendor: e.key.vendor, number: e.key.number, status: 'invalid', differences: [], issues: e.problems, rows: e.rows }));
+    const report: VerifyReport = shownVerifyReport({ ...buildVerifyReport(profile.name, out, plan.issues, 0), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) });
+    emitVerify(cfg, term, report);
+    process.stderr.write(term.errStyle.red(`Nothing was looked up: ${cfg.json ? 'fix the problems listed in the report (its issues)' : 'fix the problems above'} (${stoppersClause(stoppers)} the whole batch).`) + '\n');
+    return verifyExitCode(report);
+  }
   const hard = new AbortController();
   setMaxListeners(0, hard.signal);
   // Ctrl-C, SIGTERM (cron, `timeout`) or SIGHUP: the reads in flight are abandoned at the first —
@@ -170,6 +184,12 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     await opened.close();
   }
   const report: VerifyReport = shownVerifyReport({ ...buildVerifyReport(profile.name, out, plan.issues, opened.requestCount(), stopped, detail), ...(cfg.target?.kind === 'sandbox' ? { sandbox: true } : {}) });
+  emitVerify(cfg, term, report);
+  return stopped === 'auth' ? 5 : verifyExitCode(report);
+}
+
+/** The report: `--report`'s file, and `--json`'s document or the table on standard output. */
+function emitVerify(cfg: Config, term: Terminal, report: VerifyReport): void {
   if (cfg.reportPath !== undefined) {
     writeOutputFile(
       cfg.reportPath,
@@ -184,5 +204,4 @@ export async function runVerify(cfg: Config, term: Terminal): Promise<number> {
     writeJson(report, 2, (t) => process.stdout.write(t), { plain: true });
     process.stdout.write('\n');
   } else process.stdout.write(renderVerify(report, term.outStyle));
-  return stopped === 'auth' ? 5 : verifyExitCode(report);
 }
