@@ -424,7 +424,9 @@ export function renderHuman(report: ReportDocument, style: Style = plainStyle, o
   out.push(summaryLine(report, problems, style));
   // A clean offline dry run is no promise that the load goes through: the vendors, funds and PO
   // lines are only looked up by --online (README "Online preflight").
-  if (report.dry_run && report.preflight === undefined && opts.online === true) {
+  // Not after a Ctrl-C: the line on stderr said what was cut short (the read, or the look-ups
+  // --online asked for), and "add --online" would be wrong advice to a run that gave it.
+  if (report.dry_run && report.preflight === undefined && opts.online === true && report.stopped !== 'interrupted') {
     out.push(`Checked the file only; vendors, funds and PO lines were not looked up in ${system} — add --online to check them.`);
   }
   // On a terminal, a problem's message that runs past the window's edge is broken between words,

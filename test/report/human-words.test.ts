@@ -20,6 +20,11 @@ describe('a dry run on the terminal', () => {
     // A target without --online (Exsited, Alguna) has nothing to offer.
     expect(renderHuman(dryReport(), undefined, { label: 'Exsited' })).not.toContain('--online');
   });
+
+  it('does not tell a run cut short by Ctrl-C to add --online: it may have given it (the look-ups were what was interrupted)', () => {
+    const text = renderHuman({ ...dryReport(), stopped: 'interrupted' }, undefined, { label: 'Alma', online: true });
+    expect(text).not.toContain('add --online');
+  });
 });
 
 describe('invoices in review on the terminal', () => {
