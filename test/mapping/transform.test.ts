@@ -34,12 +34,47 @@ describe('renames and ignored columns', () => {
     expect(r.records[0]!.fields.total_amount).toBe('1');
   });
 
-  it('a mapped column missing from the header is a warning; a header with none of them an error', async () => {
+  it('a mapped column missing from the header is an error for the file; a header with none of them mapping_mismatch', async () => {
     const p = profileOf({ columns: { Nr: 'invoice_number', Versand: 'shipment' } });
     const some = await readMapped('a.csv', 'Nr,vendor\nR-1,V\n', p);
-    expect(some.problems).toEqual([expect.objectContaining({ code: 'mapped_column_missing', severity: 'warning', column: 'shipment', message: expect.stringContaining('"Versand"') })]);
+    expect(some.problems).toEqual([
+      expect.objectContaining({ code: 'mapped_column_missing', severity: 'error', column: 'shipment', message: expect.stringMatching(/"Versand" to shipment, but the file has no such column.*correct the column's name in the profile/) }),
+    ]);
     const none = await readMapped('b.csv', 'Nr;vendor\nR-1;V\n', profileOf({ csv: { delimiter: ',' }, columns: { Nr: 'invoice_number', Versand: 'shipment' } }));
     expect(none.problems).toEqual([expect.objectContaining({ code: 'mapping_mismatch', severity: 'error', message: expect.stringMatching(/none of the columns .* "nr;vendor".*csv\.delimiter/) })]);
+  });
+});
+
+describe('a mapped column the file lacks', () => {
+  const p = profileOf({ columns: { Nr: 'invoice_number', Etat: 'fund_code', Kostenstelle: 'fund_code', Preis: 'price', 'Preis netto': 'price' }, constants: { vendor: 'V' } });
+
+  it('one of several names for a canonical column satisfies it, without a warning', async () => {
+    const r = await readMapped('a.csv', 'Nr,Kostenstelle,Preis netto\nR-1,F,1\n', p);
+    expect(r.problems).toEqual([]);
+    expect(r.records[0]!.fields).toMatchObject({ fund_code: 'F', price: '1' });
+  });
+
+  it('none of its names in the header: one error for the file naming every name and what to do', async () => {
+    const r = await readMapped('a.csv', 'Nr,Kostenstelle,Netto\nR-1,F,1\n', p);
+    expect(r.problems).toEqual([
+      expect.objectContaining({ code: 'mapped_column_missing', severity: 'error', column: 'price', message: expect.stringMatching(/"Preis" or "Preis netto" to price, but the file has no such column.*correct the column's name in the profile "vendor.json"/) }),
+    ]);
+  });
+
+  it('flat vendor JSON: a mapped key in no record is the same error, after the last record; one record having it is enough', async () => {
+    const q = profileOf({ columns: { Nr: 'invoice_number', Etat: 'fund_code', Anteil: 'fund_percent' }, constants: { vendor: 'V' } });
+    const missing = await readMapped('v.json', '[{"Nr": "R-1", "Etat": "F", "Share": 50}, {"Nr": "R-1", "Etat": "G", "Share": 50}]', q);
+    expect(missing.problems.map((x) => [x.code, x.severity, x.column])).toEqual([['mapped_column_missing', 'error', 'fund_percent']]);
+    const once = await readMapped('v.json', '[{"Nr": "R-1", "Etat": "F"}, {"Nr": "R-1", "Etat": "G", "Anteil": 50}]', q);
+    expect(once.problems).toEqual([]);
+  });
+
+  it('nested JSON: a json.columns path that matches nothing anywhere is the same error; a null there is a match', async () => {
+    const q = profileOf({ json: { rows: 'invoices[*].items[*]', columns: { vendor: 'vendor', invoice_number: 'invoices[*].no', fund_code: 'invoices[*].items[*].fund', price: 'invoices[*].items[*].price' } } });
+    const renamed = await readMapped('v.json', '{"vendor": "V", "invoices": [{"no": "A-1", "items": [{"fundLabel": "F", "price": null}]}]}', q);
+    expect(renamed.problems).toEqual([
+      expect.objectContaining({ code: 'mapped_column_missing', severity: 'error', column: 'fund_code', message: expect.stringMatching(/path "invoices\[\*\]\.items\[\*\]\.fund" for fund_code \(json.columns\) matches nothing in this file.*correct the path/) }),
+    ]);
   });
 });
 
@@ -388,7 +423,9 @@ describe('JSON through a profile: a value that is not a text in an identifier co
     const base: Record<string, string> = { Rechnungsnr: '"A-1"', Lieferant: '"V"', [vendorColumn]: value };
     const r = await readMapped('v.json', `[{${Object.entries(base).map(([k, v]) => `"${k}": ${v}`).join(', ')}}]`, flat);
     const rec = r.records[0]!;
-    return { problems: [...r.problems, ...(rec.problems ?? [])].map((p) => [p.code, p.row, p.column, p.message]), fields: rec.fields, column };
+    // The profile maps more columns than one record gives: those are mapped_column_missing for the file.
+    const file = r.problems.filter((p) => p.code !== 'mapped_column_missing');
+    return { problems: [...file, ...(rec.problems ?? [])].map((p) => [p.code, p.row, p.column, p.message]), fields: rec.fields, column };
   };
 
   it.each([

@@ -5,6 +5,7 @@
  */
 import { plainNumber } from '../shape.js';
 import { extname } from 'node:path';
+import { quote } from '../../domain/cells.js';
 import { problem, type Problem } from '../../domain/problem.js';
 import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../common/json.js';
 import { CsvReader } from '../csv.js';
@@ -126,6 +127,9 @@ class MappedJsonReader implements FormatReader {
   private size = 0;
   private lineNo = 0;
   private partial = '';
+  /** Whether any record was read, and the canonical columns whose JSON path matched a value (null too). */
+  private emitted = false;
+  private readonly matched = new Set<string>();
   /** Line ends as LF, a lone CR's too (`LfLines`): JSON Lines' lines, and a document's line numbers. */
   private readonly lf = new LfLines();
 
@@ -162,6 +166,7 @@ class MappedJsonReader implements FormatReader {
     if (this.stopped) return;
     if (this.jsonLines) {
       if (this.partial.length > 0) this.line(this.partial);
+      this.checkColumns();
       return;
     }
     const text = this.parts.join('');
@@ -176,6 +181,30 @@ class MappedJsonReader implements FormatReader {
       return;
     }
     this.document(doc, (o) => lines.get(o) ?? 1);
+    this.checkColumns();
+  }
+
+  /**
+   * After the last record: a mapped column found nowhere in the file is an error for the file, as
+   * a CSV header without it is (transform.ts `checkHeader`): a json.columns path that matches
+   * nothing — the export renamed a key — would load every row without that column.
+   */
+  private checkColumns(): void {
+    if (this.stopped || !this.emitted) return;
+    const json = this.profile.json;
+    if (json === undefined) {
+      this.mapper.finish();
+      return;
+    }
+    for (const c of json.columns) {
+      if (this.matched.has(c.column) || this.profile.constants.has(c.column)) continue;
+      this.out.push({
+        kind: 'problem',
+        problem: problem({ file: this.file }, 'mapped_column_missing',
+          `the profile's path ${JSON.stringify(c.path)} for ${c.column} (json.columns) matches nothing in this file, so no row would have a ${c.column}; ` +
+            `correct the path in the profile ${quote(this.profile.source)} or the file, then load it again`, { column: c.column }),
+      });
+    }
   }
 
   private line(text: string): void {
@@ -234,7 +263,9 @@ class MappedJsonReader implements FormatReader {
         if (c.level >= bound.length) continue; // a parent without children: its own columns only
         const v = follow(bound[c.level], c.rest);
         origin.set(c.column, c.path);
-        if (v === undefined || v === null) continue;
+        if (v === undefined) continue;
+        this.matched.add(c.column);
+        if (v === null) continue;
         if (typeof v === 'string') fields[c.column] = v.length > 0 ? v : undefined;
         else if (v instanceof JsonNumber) {
           fields[c.column] = plainNumber(v.text);
@@ -246,6 +277,7 @@ class MappedJsonReader implements FormatReader {
         }
         else problems.push(problem(source, 'invalid_value', `${c.column} (JSON path ${c.path}) must be a single value, not ${kindOf(v)}`, { column: c.column }));
       }
+      this.emitted = true;
       this.mapper.map({ source, fields, native, scalars, origin, problems });
     };
     const walk = (k: number, bound: JsonValue[]): void => {
@@ -292,6 +324,7 @@ class MappedJsonReader implements FormatReader {
         problems.push(problem(rec.source, 'invalid_value', `column ${key} must be a single value, not ${kindOf(v)} (ignore it in the profile, or read it with a "json" section)`, { column: key }));
       }
     }
+    this.emitted = true;
     this.mapper.map({ ...rec, problems });
   }
 }

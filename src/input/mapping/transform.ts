@@ -51,6 +51,8 @@ const FUND_LEVEL: ReadonlySet<string> = new Set(FUND_COLUMNS);
 export class RecordMapper {
   private readonly resolved = new Map<string, Resolved>();
   private headerChecked = false;
+  /** Flat JSON: the keys of its records so far, checked against the profile at the end. */
+  private seenKeys: Set<string> | undefined;
   private readonly reported = new Set<string>();
   /** `scope \u0001 column` of default columns that have a value in that invoice or line. */
   private readonly filled = new Set<string>();
@@ -77,8 +79,10 @@ export class RecordMapper {
       Object.assign(fields, input.fields);
       if (input.origin !== undefined) for (const [c, o] of input.origin) origin.set(c, o);
     } else {
-      if (!this.headerChecked && this.hasHeader) this.checkHeader(Object.keys(input.fields));
-      this.headerChecked = true;
+      if (this.hasHeader) {
+        if (!this.headerChecked) this.checkHeader(Object.keys(input.fields));
+        this.headerChecked = true;
+      } else if (!this.headerChecked) for (const k in input.fields) (this.seenKeys ??= new Set()).add(k);
       ({ native, scalars } = this.rename(input, fields, origin));
     }
     const problems: Problem[] = input.problems !== undefined ? [...input.problems] : [];
@@ -204,7 +208,13 @@ export class RecordMapper {
     this.checkHeader(keys);
   }
 
-  /** The first record of a CSV file has every header column: say which mapped ones are missing. */
+  /**
+   * The first record of a CSV file has every header column: say which mapped ones are missing.
+   * A canonical column the profile maps is missing when none of the vendor names it gives for it
+   * (nor the canonical name) is in the header: an error for the file, since every row would load
+   * without it — a renamed fund column made a split line one line on the PO line's funds
+   * (README "Vendor layouts: mapping profiles"). One of several names present satisfies it.
+   */
   private checkHeader(keys: readonly string[]): void {
     const present = new Set(keys.map(headerKey));
     const missing = [...this.profile.columns].filter(([k]) => !present.has(k)).map(([, r]) => r);
@@ -215,9 +225,35 @@ export class RecordMapper {
           'is it the right profile, or are csv.delimiter and csv.skip_lines right?', 'error');
       return;
     }
-    for (const r of missing) {
-      this.once(`missing:${r.header}`, undefined, 'mapped_column_missing', `the profile maps the vendor column ${quote(r.header)} to ${r.column}, but the file has no such column`, 'warning', r.column);
+    const found = new Set<string>();
+    for (const k of keys) {
+      const r = this.resolve(k);
+      if (typeof r === 'object') found.add(r.column);
     }
+    const names = new Map<CanonicalColumn, string[]>();
+    for (const r of this.profile.columns.values()) {
+      const list = names.get(r.column);
+      if (list === undefined) names.set(r.column, [r.header]);
+      else list.push(r.header);
+    }
+    for (const [column, headers] of names) {
+      // A constant replaces the column anyway (constant_overrides_column).
+      if (found.has(column) || this.profile.constants.has(column)) continue;
+      const named = headers.length === 1 ? `the vendor column ${quote(headers[0]!)}` : `the vendor columns ${headers.map((h) => quote(h)).join(' or ')}`;
+      this.once(`missing:${column}`, undefined, 'mapped_column_missing',
+        `the profile maps ${named} to ${column}, but the file has no such column, so no row would have a ${column}; ` +
+          `correct the column's name in the profile ${quote(this.profile.source)} (columns) or in the file, then load it again`, 'error', column);
+    }
+  }
+
+  /**
+   * Flat JSON has no header: its records may each leave keys out. At the end, the keys seen in
+   * any record are checked as a CSV header is.
+   */
+  finish(): void {
+    if (this.headerChecked || this.seenKeys === undefined) return;
+    this.headerChecked = true;
+    this.checkHeader([...this.seenKeys]);
   }
 
   private once(key: string, row: number | undefined, code: string, message: string, severity: 'error' | 'warning', column?: string): void {
