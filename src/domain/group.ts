@@ -19,6 +19,7 @@
  * - Rows with the same `line_number` are one line split across funds; line-level cells inherit
  *   likewise, else `line_field_conflict`. Numbers equal as integers but spelled differently
  *   (`1`, `01`) → `duplicate_line_number`. The same fund code twice on a line → `duplicate_fund_row`.
+ *   So is a later row of a line with no fund share and no cell the line or invoice lacked.
  * - A row without `line_number` is a line of its own. In `finish()` such lines get the smallest
  *   positive integers not used by an explicit (integer) line number of the invoice, in row order.
  * - A row with invoice-level cells only (no line-level or fund cell, no line_number) is a header
@@ -367,6 +368,8 @@ export class InvoiceGrouper<I = Invoice> {
     let fundCode: Kept | undefined;
     let fundPercent: Kept | undefined;
     let fundAmount: Kept | undefined;
+    /** An invoice-level cell this row gives that the invoice did not have word for word. */
+    let added = false;
     const pass = file.pass ?? PASS;
     const at = file.at;
     const written = record.written;
@@ -380,6 +383,7 @@ export class InvoiceGrouper<I = Invoice> {
       if (spec.level === LEVEL_INVOICE) {
         // Fast path: the same text as the invoice already has is valid and equal.
         if (headText(inv, spec.index) !== text) {
+          added = true;
           if (written !== undefined) noteWritten(inv, written, spec.column, row);
           if (native !== undefined && spec.decimal) noteNative(inv, native, spec.column, row);
           mergeInvoiceCell(inv, spec, text, row);
@@ -433,6 +437,11 @@ export class InvoiceGrouper<I = Invoice> {
       return;
     }
     if (np > 0) mergeLineCells(inv, line, pending, np, row);
+    // A later row of a line that gives nothing of its own — no fund share, no cell the line or
+    // invoice lacked — splits nothing: a duplicated row, or one whose fund share is in a column
+    // the loader does not read (a vendor's renamed column), which loaded the line on the PO
+    // line's funds. Refused, not merged silently. Records of one JSON object share a row.
+    else if (!hasFund && !added && record.problems === undefined && inv.rows[inv.rows.length - 2] !== row) emptyRepeat(inv, line, row);
     // A duplicated fund row is kept as a row without a fund: not counted twice in the sums.
     const counted = hasFund && !duplicateFund(inv, line, fundCode, row);
     line.rows = appendRow(line.rows, row, counted ? fundCode : undefined, counted ? fundPercent : undefined, counted ? fundAmount : undefined);
@@ -1096,6 +1105,19 @@ function mergeLineCells(inv: InvoiceAcc, line: LineAcc, pending: (number | Kept)
       ),
     );
   }
+}
+
+/** A later row of `line` that adds no fund share and nothing else (see `add`). */
+function emptyRepeat(inv: InvoiceAcc, line: LineAcc, row: number): void {
+  inv.problems.push(
+    problem(
+      { file: inv.file.name, row },
+      'duplicate_fund_row',
+      `row ${row} repeats line ${quote(line.number ?? '')} (row ${line.rows[0] as number}) with no fund share and no cell of its own, and each row of a line is one fund share: ` +
+        'give its fund_code and fund_percent or fund_amount (in a column the loader reads: a vendor\'s column is mapped with a --mapping profile), or delete the row if it is a copy',
+      { column: 'fund_code' },
+    ),
+  );
 }
 
 /** True (and reported) when the line already has a fund with this code. */

@@ -166,6 +166,20 @@ describe('grouping rows into invoices', () => {
     expect(r.invoices[0]?.problems[0]?.message).toContain('"F1" appears twice on line "1" (rows 2 and 3)');
   });
 
+  it('a later row of a line with no fund share and no cell of its own is refused, not merged silently (its split was in a column not read)', () => {
+    // The vendor's fund column was renamed: two fund rows of line 1 read as the same row without a fund.
+    const r = run([
+      { ...BASE, fund_code: undefined, po_line: 'POL-1', quantity: '1', line_number: '1', kostenstelle: 'HIST', anteil: '50' },
+      { ...BASE, fund_code: undefined, po_line: 'POL-1', quantity: '1', line_number: '1', kostenstelle: 'GENMON', anteil: '50' },
+    ]);
+    expect(found(r).filter((x) => !x.includes('unknown_columns'))).toEqual(['3:fund_code:duplicate_fund_row']);
+    expect(r.invoices[0]?.problems[0]?.message).toContain('row 3 repeats line "1" (row 2) with no fund share');
+    // A fund row after one with the fund, or a later row that gives a cell the line or invoice lacked, is not.
+    expect(found(run(withBase({ line_number: '1', fund_percent: '50' }, { line_number: '1', fund_code: 'F2', fund_percent: '50' })))).toEqual([]);
+    expect(found(run([{ ...BASE, fund_code: undefined, po_line: 'POL-1', quantity: '1', line_number: '1' }, { vendor: 'ACME', invoice_number: 'INV-1', line_number: '1', line_note: 'n' }]))).toEqual([]);
+    expect(found(run([{ ...BASE, fund_code: undefined, po_line: 'POL-1', quantity: '1', line_number: '1' }, { vendor: 'ACME', invoice_number: 'INV-1', line_number: '1', payment_method: 'CREDITCARD' }]))).toEqual([]);
+  });
+
   it('two fund codes refused for a control character on one line are each refused, not a duplicated row', () => {
     const r = run(withBase({ line_number: '1', fund_code: 'F\u00071', fund_percent: '50' }, { line_number: '1', fund_code: 'F\u00072', fund_percent: '50' }));
     expect(found(r).sort()).toEqual(['2:fund_code:invalid_character', '3:fund_code:invalid_character']);
