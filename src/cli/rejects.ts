@@ -8,7 +8,7 @@
  */
 import { extname } from 'node:path';
 import { Decimal } from 'decimal.js';
-import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/columns.js';
+import { CANONICAL_COLUMNS, INVOICE_COLUMNS, type CanonicalColumn } from '../domain/columns.js';
 import { CsvReader } from '../input/csv.js';
 import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
@@ -304,6 +304,28 @@ function nativeAsValues(fields: Record<string, string | undefined>, native: Read
 }
 
 /**
+ * A profile's defaults written into the rows as the load applied them (domain/group.ts
+ * `applyDefaults`): on the first row of an invoice none of whose rows has a value (of a numbered
+ * line, for a line-level one), so the file loaded again without the profile means the same.
+ */
+function withDefaults(rows: readonly { invoice: string | undefined; fields: Record<string, string | undefined>; defaults?: ReadonlyMap<string, string> | undefined }[]): void {
+  const scopes = new Map<string, { fields: Record<string, string | undefined>; column: string; value: string; given: boolean }>();
+  for (const r of rows) {
+    if (r.defaults === undefined || r.invoice === undefined) continue;
+    const line = cellText(r.fields.line_number);
+    for (const [column, value] of r.defaults) {
+      const scope = (INVOICE_COLUMNS as readonly string[]).includes(column) ? `${r.invoice}\u0001${column}` : line === undefined ? undefined : `${r.invoice}\u0000${line}\u0001${column}`;
+      if (scope === undefined) continue;
+      const given = cellText(r.fields[column]) !== undefined;
+      const s = scopes.get(scope);
+      if (s === undefined) scopes.set(scope, { fields: r.fields, column, value, given });
+      else if (given) s.given = true;
+    }
+  }
+  for (const s of scopes.values()) if (!s.given) s.fields[s.column] = s.value;
+}
+
+/**
  * Excel, JSON, or mixed input: the canonical columns the rejected rows use, read as the load read
  * them. A row is its file and line, and in JSON written on one line (`JSON.stringify`'s way)
  * every object is line 1: where several records share a rejected row, each is taken as
@@ -316,7 +338,7 @@ async function writeCanonical(
   found: Set<string>,
   owners: ReadonlyMap<string, RowOwners>,
 ): Promise<{ path: string; rows: number }> {
-  const candidates: { key: string; invoice: string | undefined; fields: Record<string, string | undefined>; reason: RejectReason }[] = [];
+  const candidates: { key: string; invoice: string | undefined; fields: Record<string, string | undefined>; reason: RejectReason; defaults?: ReadonlyMap<string, string> | undefined }[] = [];
   const perKey = new Map<string, number>();
   for (const file of opts.files) {
     if (file === '-') continue;
@@ -338,7 +360,7 @@ async function writeCanonical(
         const constants = opts.mapping?.constants;
         const read = refused === undefined ? f : { ...f, ...Object.fromEntries(Object.entries(refused).filter(([k]) => constants?.has(k as CanonicalColumn) !== true)) };
         const fields = nativeAsValues(read, e.record.native);
-        candidates.push({ key, invoice: vendor !== undefined && number !== undefined ? keyString({ vendor, number }) : undefined, fields, reason });
+        candidates.push({ key, invoice: vendor !== undefined && number !== undefined ? keyString({ vendor, number }) : undefined, fields, reason, defaults: e.record.defaults });
         perKey.set(key, (perKey.get(key) ?? 0) + 1);
       }
     }
@@ -354,6 +376,7 @@ async function writeCanonical(
     if (own.batch !== undefined) rows.push({ ...c, reason: mine !== undefined ? both(own.batch, mine) : own.batch });
     else if (mine !== undefined) rows.push({ ...c, reason: mine });
   }
+  withDefaults(rows);
   const used = new Set<string>();
   for (const r of rows) {
     found.add(r.key);

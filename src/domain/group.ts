@@ -218,6 +218,8 @@ interface InvoiceAcc {
    * amounts are refused as texts are (`ambiguous_number`, README "Columns").
    */
   sharedRow: boolean;
+  /** A `--mapping` profile's defaults for the invoice and its numbered lines (`SourceRecord.defaults`), applied in `finish`. */
+  defaults?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface GroupResult<I = Invoice> {
@@ -346,6 +348,8 @@ export class InvoiceGrouper<I = Invoice> {
       this.#last = inv;
     }
     if (record.problems !== undefined) adoptProblems(inv, record.problems, row);
+    // The line-level ones come with rows that have a line_number: the larger map has them all.
+    if (record.defaults !== undefined && (inv.defaults === undefined || record.defaults.size > inv.defaults.size)) inv.defaults = record.defaults;
     if (inv.file !== file) {
       if (duplicateInFile(inv, file.name, row)) this.#copyLacks(file);
       (inv.otherRows ??= []).push({ file: file.name, row });
@@ -1107,6 +1111,28 @@ function mergeLineCells(inv: InvoiceAcc, line: LineAcc, pending: (number | Kept)
   }
 }
 
+/**
+ * A mapping profile's defaults, after the invoice's last row: each invoice-level one where no
+ * row of the invoice has a value, each line-level one on a numbered line none of whose rows
+ * has (rows without a line_number had theirs filled by the input layer), given on the
+ * invoice's (line's) first row, as the profile's value for an empty cell there would be.
+ */
+function applyDefaults(acc: InvoiceAcc, defaults: ReadonlyMap<string, string>): void {
+  for (const [column, text] of defaults) {
+    const spec = SPECS.get(column);
+    if (spec === undefined) continue;
+    if (spec.level === LEVEL_INVOICE) {
+      if (headAt(acc, spec.index) === -1) mergeInvoiceCell(acc, spec, text, acc.rows[0] as number);
+      continue;
+    }
+    if (spec.level !== LEVEL_LINE) continue;
+    for (const line of acc.lines) {
+      if (line.number === undefined || lineCellText(line, spec.index) !== undefined) continue;
+      line.cells.push(spec.index, check(acc, spec, text, firstRow(line)), firstRow(line));
+    }
+  }
+}
+
 /** A later row of `line` that adds no fund share and nothing else (see `add`). */
 function emptyRepeat(inv: InvoiceAcc, line: LineAcc, row: number): void {
   inv.problems.push(
@@ -1311,6 +1337,7 @@ function finishInvoice<I>(
   orphans: readonly Orphans[] | undefined,
   dates: DateWindow | undefined,
 ): GroupedInvoice<I> {
+  if (acc.defaults !== undefined) applyDefaults(acc, acc.defaults);
   const draft = toDraft(acc);
   if (leftOut !== undefined) draft.leftOut = leftOut;
   const reused = reusedNumber(acc);

@@ -45,6 +45,14 @@ export interface SourceRecord {
    * (domain/findings.ts `dotThousands`). Its text in `fields` is unchanged. Absent without such a cell.
    */
   native?: ReadonlySet<string> | undefined;
+  /**
+   * A `--mapping` profile's defaults for the record's invoice (and, for a row with a
+   * line_number, its line), by canonical column: the grouper gives each to the invoice or line
+   * after its last row, and only when no row of it has a value (README "Vendor layouts: mapping
+   * profiles"). Filled in on the first row instead, a default clashed with a value a later row
+   * gives. One map shared by the file's records. Absent without such defaults.
+   */
+  defaults?: ReadonlyMap<string, string> | undefined;
 }
 
 /** True for a workbook sheet's source name (`book.xlsx:Invoices`, xlsx.ts `sheetSource`). */

@@ -91,6 +91,25 @@ describe('--rejects: a refused cell comes back under its column (canonical rejec
     ]);
   });
 
+  it("a profile's defaults come back as the load applied them: on the first row where no row of the invoice (line) has a value, not beside a later row's own", async () => {
+    w = await world();
+    const profile = join(w.dir, 'd.json');
+    writeFileSync(profile, JSON.stringify({ version: 1, columns: { Nr: 'invoice_number', Pay: 'payment_method', Type: 'line_type' }, constants: { vendor: 'ACME' }, defaults: { payment_method: 'BANKTRANSFER', line_type: 'REGULAR' } }));
+    const row = (nr: string, line: number, extra: Record<string, string> = {}) => ({ Nr: nr, invoice_date: '2026-01-15', total_amount: '99.00', currency: 'USD', line_number: String(line), price: '10.00', fund_code: 'B', ...extra });
+    const input = join(w.dir, 'in.json');
+    writeFileSync(input, JSON.stringify([row('D-1', 1), row('D-1', 2, { Pay: 'CREDITCARD', Type: 'OTHER' }), row('D-2', 1)]));
+    const rejects = join(w.dir, 'd-rej.csv');
+    const first = await w.load(['--dry-run', '--mapping', profile, '--rejects', rejects, input]);
+    expect(first.code, first.stderr).toBe(3);
+    const got = parse(readFileSync(rejects, 'utf8').slice(1), { columns: true }) as Record<string, string>[];
+    expect(got.map((r) => [r.invoice_number, r.line_number, r.payment_method, r.line_type])).toEqual([
+      ['D-1', '1', '', 'REGULAR'],
+      ['D-1', '2', 'CREDITCARD', 'OTHER'],
+      ['D-2', '1', 'BANKTRANSFER', 'REGULAR'],
+    ]);
+    expect(got.every((r) => r.error_code === 'total_mismatch')).toBe(true);
+  });
+
   it("a profile's constant for the column keeps its place: the refused cell of a workbook column the constant overrides does not come back instead", async () => {
     w = await world();
     const profile = join(w.dir, 'p.json');

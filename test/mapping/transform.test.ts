@@ -125,26 +125,37 @@ describe('constants and defaults', () => {
     expect(r.problems).toEqual([expect.objectContaining({ code: 'constant_overrides_column', severity: 'warning', column: 'currency' })]);
   });
 
-  it('an invoice-level default fills the first row of an invoice that has no value; later rows inherit, given values stand', async () => {
+  it('an invoice-level default applies to an invoice none of whose rows has a value; a line-level one likewise to a line; given values stand', async () => {
     const p = profileOf({ defaults: { payment_method: 'BANKTRANSFER', line_type: 'REGULAR', fund_percent: '100' } });
     const csv = [
-      'vendor,invoice_number,payment_method,line_number,line_type,fund_code,fund_percent',
-      'V,A,,1,,F1,', //         A gets the default on its first row
-      'V,A,,2,,F2,', //         later rows of A inherit (left empty)
-      'V,B,CREDITCARD,1,OTHER,F1,50', // B gives its own
-      'V,B,,1,,F2,50', //       the second row of B's line 1 inherits OTHER, not the default
-      'V,B,,2,,F3,', //         a new line of B gets the line default
+      'vendor,invoice_number,invoice_date,total_amount,currency,payment_method,line_number,line_type,price,fund_code,fund_percent',
+      'V,A,2026-04-03,30.00,EUR,,1,,10.00,F1,', // A has no payment method: it gets the default
+      'V,A,,,,,2,,20.00,F2,', //         a fund cell is filled on its row
+      'V,B,2026-04-03,30.00,EUR,CREDITCARD,1,OTHER,10.00,F1,50', // B gives its own
+      'V,B,,,,,1,,,F2,50', //            the second row of B's line 1 inherits OTHER, not the default
+      'V,B,,,,,2,,20.00,F3,', //         a new line of B gets the line default
     ].join('\n');
     const r = await readMapped('a.csv', csv + '\n', p);
-    expect(r.records.map((x) => [x.fields.payment_method, x.fields.line_type, x.fields.fund_percent])).toEqual([
-      ['BANKTRANSFER', 'REGULAR', '100'],
-      [undefined, 'REGULAR', '100'],
-      ['CREDITCARD', 'OTHER', '50'],
-      [undefined, undefined, '50'],
-      [undefined, 'REGULAR', '100'],
-    ]);
+    expect(r.records.map((x) => x.fields.fund_percent)).toEqual(['100', '100', '50', '50', '100']);
     const g = await groupMapped('a.csv', csv + '\n', p);
-    expect(g.codes.filter((c) => c.startsWith('invoice_field_conflict') || c.startsWith('line_field_conflict'))).toEqual([]);
+    expect(g.codes.filter((c) => c.includes('conflict'))).toEqual([]);
+    expect(g.invoices.map((i) => [i.invoice?.header.paymentMethod, i.invoice?.lines.map((l) => l.type)])).toEqual([
+      ['BANKTRANSFER', ['REGULAR', 'REGULAR']],
+      ['CREDITCARD', ['OTHER', 'REGULAR']],
+    ]);
+  });
+
+  it('a default does not clash with a value a later row of the invoice or line gives: the file wins', async () => {
+    const p = profileOf({ columns: { Pay: 'payment_method', Type: 'line_type' }, constants: { vendor: 'V' }, defaults: { payment_method: 'BANKTRANSFER', line_type: 'REGULAR' } });
+    const csv = [
+      'invoice_number,invoice_date,total_amount,currency,Pay,line_number,Type,price,fund_code,fund_percent',
+      'D-1,2026-04-03,30.00,EUR,,1,,10.00,F1,50',
+      'D-1,2026-04-03,30.00,EUR,CREDITCARD,1,OTHER,10.00,F2,50',
+      'D-1,2026-04-03,30.00,EUR,,2,,20.00,F1,100',
+    ].join('\n');
+    const g = await groupMapped('d.csv', csv + '\n', p);
+    expect(g.codes.filter((c) => !c.startsWith('unknown_columns'))).toEqual([]);
+    expect(g.invoices.map((i) => [i.invoice?.header.paymentMethod, i.invoice?.lines.map((l) => l.type)])).toEqual([['CREDITCARD', ['OTHER', 'REGULAR']]]);
   });
 });
 

@@ -54,8 +54,9 @@ export class RecordMapper {
   /** Flat JSON: the keys of its records so far, checked against the profile at the end. */
   private seenKeys: Set<string> | undefined;
   private readonly reported = new Set<string>();
-  /** `scope \u0001 column` of default columns that have a value in that invoice or line. */
-  private readonly filled = new Set<string>();
+  /** The profile's invoice-level defaults; with its line-level ones (not fund cells) besides. */
+  private readonly invoiceDefaults = new Map<string, string>();
+  private readonly lineDefaults = new Map<string, string>();
   private readonly sharedLine: SharedLineWatch;
 
   constructor(
@@ -68,6 +69,10 @@ export class RecordMapper {
     private readonly hasHeader: boolean,
   ) {
     this.sharedLine = new SharedLineWatch(file, out);
+    for (const [column, value] of profile.defaults) {
+      if (INVOICE_LEVEL.has(column)) this.invoiceDefaults.set(column, value);
+      if (!FUND_LEVEL.has(column)) this.lineDefaults.set(column, value);
+    }
   }
 
   map(input: VendorRecord): void {
@@ -133,7 +138,7 @@ export class RecordMapper {
       fields[column] = value;
       numbers?.delete(column);
     }
-    if (this.profile.defaults.size > 0) this.fillDefaults(fields);
+    const defaults = this.profile.defaults.size > 0 ? this.fillDefaults(fields) : undefined;
     // Rows of CSV and workbooks each have their own line: only JSON's can share one.
     this.sharedLine.see(input.source.row, fields);
     const record: SourceRecord = { source: input.source, fields };
@@ -141,6 +146,7 @@ export class RecordMapper {
     if (written !== undefined) record.written = written;
     if (refused !== undefined) record.refused = refused;
     if (numbers !== undefined && numbers.size > 0) record.native = numbers;
+    if (defaults !== undefined) record.defaults = defaults;
     this.out.push({ kind: 'record', record });
   }
 
@@ -283,29 +289,26 @@ export class RecordMapper {
   }
 
   /**
-   * A default fills an empty cell. Invoice-level cells are given once per invoice (and cells of
-   * a numbered line once per line): later rows inherit, as in the canonical layout, so a
-   * default never clashes with a value the file gives on the invoice's first row.
+   * A default fills an empty cell. An invoice-level one, and a line-level one on a row with a
+   * line_number, is left to the grouper (`SourceRecord.defaults`): it applies only when no row of
+   * the invoice (or line) has a value, which a streaming reader cannot know at the first row —
+   * filled in there, it clashed with a value a later row gives. Fund cells, and the cells of a
+   * row that is a line of its own or that cannot be grouped, are filled on the row.
    */
-  private fillDefaults(fields: Record<string, string | undefined>): void {
-    const vendor = fields.vendor?.trim() ?? '';
-    const number = fields.invoice_number?.trim() ?? '';
-    const line = fields.line_number?.trim() ?? '';
-    for (const [column, value] of this.profile.defaults) {
-      const has = (fields[column]?.trim() ?? '') !== '';
-      let scope: string | undefined;
-      if (vendor !== '' && number !== '') {
-        if (INVOICE_LEVEL.has(column)) scope = `${vendor}\u0000${number}`;
-        else if (!FUND_LEVEL.has(column) && line !== '') scope = `${vendor}\u0000${number}\u0000${line}`;
-      }
-      if (scope === undefined) {
-        if (!has) fields[column] = value;
-        continue;
-      }
-      const key = `${scope}\u0001${column}`;
-      if (this.filled.has(key)) continue;
-      this.filled.add(key);
-      if (!has) fields[column] = value;
+  private fillDefaults(fields: Record<string, string | undefined>): SourceRecord['defaults'] {
+    // The invoice's key is the row's own: a default for it fills the row.
+    for (const key of ['vendor', 'invoice_number'] as const) {
+      const value = this.profile.defaults.get(key);
+      if (value !== undefined && (fields[key]?.trim() ?? '') === '') fields[key] = value;
     }
+    const grouped = (fields.vendor?.trim() ?? '') !== '' && (fields.invoice_number?.trim() ?? '') !== '';
+    const numbered = grouped && (fields.line_number?.trim() ?? '') !== '';
+    for (const [column, value] of this.profile.defaults) {
+      if (grouped && (INVOICE_LEVEL.has(column) || (numbered && !FUND_LEVEL.has(column)))) continue;
+      if ((fields[column]?.trim() ?? '') === '') fields[column] = value;
+    }
+    if (!grouped) return undefined;
+    const later = numbered ? this.lineDefaults : this.invoiceDefaults;
+    return later.size > 0 ? later : undefined;
   }
 }
