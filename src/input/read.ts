@@ -13,7 +13,7 @@ import { CsvReader } from './csv.js';
 import { decodeText, InvalidEncodingError, NotTextError, notUtf16leHint, nulHint, STDIN_ZIP_MESSAGE, type Encoding } from './decode.js';
 import type { FormatReader, InputEvent } from './event.js';
 import { JsonLinesReader, JsonReader } from './json.js';
-import { createMappedReader } from './mapping/reader.js';
+import { createMappedReader, nestedProfileRefusal } from './mapping/reader.js';
 import type { MappingProfile } from './mapping/profile.js';
 
 export type { Encoding } from './decode.js';
@@ -102,6 +102,10 @@ function markStop(reader: FormatReader): void {
 export async function* readEventBatches(source: InputSource, opts: ReadOptions): AsyncGenerator<readonly InputEvent[], void, undefined> {
   const file = source.name;
   if (isWorkbook(file)) {
+    if (opts.mapping?.json !== undefined) {
+      yield [{ kind: 'problem', problem: problem({ file }, 'mapping_mismatch', nestedProfileRefusal(opts.mapping, 'an Excel workbook')) }];
+      return;
+    }
     // Loaded for a workbook only: a CSV or JSON file's run does not wait for the workbook
     // reader's modules before its first request (README, Performance).
     const { WorkbookReader } = await import('./xlsx.js');

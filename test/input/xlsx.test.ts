@@ -545,6 +545,15 @@ describe('xlsx cells by type', () => {
     expect(g.finish().invoices[0]!.problems.map((p) => `${p.code}@${p.row}:${p.column}`)).toEqual(['cell_error@2:price']);
   });
 
+  it('a nested-JSON profile (json.rows) is refused for a workbook, as for CSV, not silently left unapplied', async () => {
+    const profile = profileOf({ json: { rows: 'invoices[*]', columns: { invoice_number: 'invoices[*].no', vendor: 'vendor' } } });
+    const r = await readBook([{ name: 'R', rows: [['Nr', 'Lieferant'], ['R-1', 'HARRAS']] }], { mapping: profile, name: 'nested.xlsx' });
+    expect(r.records).toEqual([]);
+    expect(r.problems).toEqual([
+      expect.objectContaining({ code: 'mapping_mismatch', severity: 'error', message: expect.stringContaining('reads nested JSON (json.rows), but this file reads as an Excel workbook') }),
+    ]);
+  });
+
   it('under a profile, a mapped column empty on the first row is in the header, not missing; one the header lacks is', async () => {
     const profile = profileOf({ columns: { 'Rechnung Nr': 'invoice_number', Lieferant: 'vendor', Gebühr: 'overhead', Versand: 'shipment' } });
     const r = await readBook([{ name: 'R', rows: [['Rechnung Nr', 'Lieferant', 'Gebühr'], ['R-1', 'HARRAS', null], ['R-2', 'HARRAS', 8]] }], { mapping: profile });

@@ -18,11 +18,20 @@ import { follow, isObject, type JsonObject } from './paths.js';
 import type { MappingProfile } from './profile.js';
 import { RecordMapper, type VendorRecord } from './transform.js';
 
+/**
+ * Why a profile for nested JSON (`json.rows`) does not read a file of another format (`CSV`, `an
+ * Excel workbook`): said for the file, and nothing of it read, rather than the profile silently
+ * not applied.
+ */
+export function nestedProfileRefusal(profile: MappingProfile, what: string): string {
+  return `the profile ${profile.source} reads nested JSON (json.rows), but this file reads as ${what}; give the vendor's JSON export or a profile for this layout (columns)`;
+}
+
 /** The reader for one file under `profile`. */
 export function createMappedReader(profile: MappingProfile, file: string, format: Format): FormatReader {
   if (profile.json !== undefined && format === 'csv') {
     const reader = new MappedJsonReader(profile, file, false);
-    reader.refuse(`the profile ${profile.source} reads nested JSON (json.rows), but this file reads as CSV; give the vendor's JSON export or a CSV profile`);
+    reader.refuse(nestedProfileRefusal(profile, 'CSV'));
     return reader;
   }
   if (format !== 'csv') return new MappedJsonReader(profile, file, format === 'jsonl');
