@@ -485,7 +485,7 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   // Rows of the file's own errors that no invoice above counts (a row with an invoice number and
   // no vendor, Plan.skippable): counted in every run — dry, refused or sent — or the invoice of
   // such a row is named nowhere in the summary (README "Checks before sending").
-  const rows = rowsInNoInvoice(report.issues);
+  const rows = rowsInNoInvoice(report.issues, report.invoices);
   add(rows, `row${rows === 1 ? '' : 's'} in no invoice${report.dry_run ? '' : ', not loaded'}`, style.red);
   const counts = `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}, ${s.lines} ${childNoun(report)}${s.lines === 1 ? '' : 's'}`;
   const probs = problems.length > 0 ? ` (${problemCounts(problems)})` : '';
@@ -501,10 +501,21 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   return `${counts}: ${parts.join(', ') || none}${probs}.${tail}`;
 }
 
-/** How many rows of `issues` have an error (each row once). */
-function rowsInNoInvoice(issues: readonly Problem[]): number {
+/**
+ * The file's own problems said at a row that are not about that row: a byte the encoding does
+ * not hold is said at its line, but the whole file is refused for it (input/decode.ts).
+ */
+const FILE_CODES: ReadonlySet<string> = new Set(['invalid_encoding', 'file_changed']);
+
+/**
+ * How many rows of `issues` have an error (each row once) and belong to no invoice of the table:
+ * a row an invoice counts (its `rows`) is not in no invoice, whatever the file's error said at it.
+ */
+function rowsInNoInvoice(issues: readonly Problem[], invoices: readonly { rows: readonly { file: string; row: number }[] }[]): number {
   const rows = new Set<string>();
-  for (const p of issues) if (p.severity === 'error' && p.row !== undefined) rows.add(`${p.file}\u0000${p.row}`);
+  for (const p of issues) if (p.severity === 'error' && p.row !== undefined && !FILE_CODES.has(p.code)) rows.add(`${p.file}\u0000${p.row}`);
+  if (rows.size === 0) return 0;
+  for (const inv of invoices) for (const r of inv.rows) rows.delete(`${r.file}\u0000${r.row}`);
   return rows.size;
 }
 

@@ -130,6 +130,15 @@ describe('the end-of-run line of a load that left rows behind (--skip-invalid)',
     expect(last(report())).toBe('2 invoices, 2 lines: 1 loaded, 1 invalid, 1 row in no invoice, not loaded (1 error, 0 warnings). 9 requests to Alma.');
   });
 
+  it('a file error said at a row of an invoice (a byte the encoding does not hold) is no row in no invoice', () => {
+    // G-2's own row 4; and the file's invalid_encoding said at row 9, a line of no row of the table.
+    const encoding = { file: 'b.csv', row: 4, code: 'invalid_encoding', message: 'the file is read as windows-1252, but it is UTF-8', severity: 'error' as const };
+    const r = report({ issues: [encoding, { ...encoding, row: 9 }] });
+    expect(last(r)).toBe('2 invoices, 2 lines: 1 loaded, 1 invalid (3 errors, 0 warnings). 9 requests to Alma.');
+    // A row's own error still counts it, beside them.
+    expect(last(report({ issues: [encoding, orphan] }))).toContain('1 invalid, 1 row in no invoice, not loaded');
+  });
+
   it("says the row once, by its row_without_vendor, on the terminal and in the HTML report; another row's missing_value stays", () => {
     const other = { ...orphan, row: 7, message: 'vendor is empty, another row' };
     const r = report({ issues: [orphan, other] });
