@@ -117,10 +117,33 @@ function isOpenDocument(head: Uint8Array): boolean {
 
 const hex = (n: number, digits: number): string => '0x' + n.toString(16).toUpperCase().padStart(digits, '0');
 
-function invalidEncodingMessage(line: number, byte: number, encoding: 'utf-8' | 'utf-16le', atEnd: boolean, unit: number | undefined): string {
-  if (encoding === 'utf-16le') return invalidUtf16leMessage(line, byte, atEnd, unit);
+/**
+ * Where the encoding a file is read in was set, for advice that changes it: the `--encoding`
+ * option (or its default), or a `--mapping` profile's "encoding", which wins over the option
+ * (README "Vendor layouts: mapping profiles") — so asking for the option would change nothing.
+ */
+export interface EncodingOrigin {
+  /** The `--mapping` profile in use, if any (its path, for messages). */
+  profile?: string | undefined;
+  /** The encoding is that profile's "encoding". */
+  fromProfile?: boolean | undefined;
+}
+
+/** The advice to read the file as `enc`: the option, or the profile's "encoding" where that set it. */
+export function readAs(enc: string, origin: EncodingOrigin = {}): string {
+  if (origin.fromProfile === true) return `set "encoding" to "${enc}" in the mapping profile${origin.profile !== undefined ? ` ${origin.profile}` : ''} (it wins over --encoding)`;
+  if (origin.profile !== undefined) return `run again with --encoding ${enc} (or set the mapping profile's "encoding" to "${enc}")`;
+  return `run again with --encoding ${enc}`;
+}
+
+/** The option, or the profile's "encoding" where that set it, named as the thing to check. */
+const encodingSetting = (origin: EncodingOrigin): string =>
+  origin.fromProfile === true ? `the mapping profile's "encoding"${origin.profile !== undefined ? ` (${origin.profile})` : ''}, which wins over --encoding,` : 'the --encoding option';
+
+function invalidEncodingMessage(line: number, byte: number, encoding: 'utf-8' | 'utf-16le', atEnd: boolean, unit: number | undefined, origin: EncodingOrigin = {}): string {
+  if (encoding === 'utf-16le') return invalidUtf16leMessage(line, byte, atEnd, unit, origin);
   const what = atEnd ? `the file ends in the middle of a character (byte ${hex(byte, 2)} on line ${line})` : `byte ${hex(byte, 2)} on line ${line} is not valid UTF-8`;
-  return `${what}; if the file was saved by Excel on Windows, run again with --encoding windows-1252`;
+  return `${what}; if the file was saved by Excel on Windows, ${readAs('windows-1252', origin)}`;
 }
 
 /**
@@ -130,8 +153,8 @@ function invalidEncodingMessage(line: number, byte: number, encoding: 'utf-8' | 
  * is named as a number (0xDC00), its bytes in file order after it: the first byte alone (0x00)
  * named nothing a person could look for.
  */
-function invalidUtf16leMessage(line: number, byte: number, atEnd: boolean, unit: number | undefined): string {
-  const hint = 'check the --encoding option (the file may not be UTF-16LE)';
+function invalidUtf16leMessage(line: number, byte: number, atEnd: boolean, unit: number | undefined, origin: EncodingOrigin = {}): string {
+  const hint = `check ${encodingSetting(origin)} (the file may not be UTF-16LE)`;
   if (unit === undefined) return `the file ends in the middle of a character (one byte, ${hex(byte, 2)}, after the last two-byte unit on line ${line}): it may be cut short; ${hint}`;
   const units = `code unit ${hex(unit, 4)} (bytes ${hex(unit & 0xff, 2)} ${hex(unit >> 8, 2)})`;
   const half = unit >= 0xdc00 ? 'the second half of a surrogate pair without the first half before it' : 'the first half of a surrogate pair without the second half after it';
@@ -175,7 +198,7 @@ function sniffBom(head: Uint8Array, label: Encoding): Encoding {
  * UTF-16 read as UTF-8 (every other character NUL), or not text at all (a spreadsheet, a PDF,
  * /dev/zero). Undefined when NULs are rare (a stray one is the value checks' business).
  */
-export function nulHint(text: string): string | undefined {
+export function nulHint(text: string, origin: EncodingOrigin = {}): string | undefined {
   const n = Math.min(text.length, 4096);
   let even = 0;
   let odd = 0;
@@ -187,7 +210,7 @@ export function nulHint(text: string): string | undefined {
   if (even + odd === 0 || (even + odd) * 8 < n) return undefined;
   const half = n / 2;
   if (odd >= half * 0.4 && even <= odd / 10) {
-    return 'every other character is NUL: the file looks like UTF-16LE without a byte-order mark; run again with --encoding utf-16le';
+    return `every other character is NUL: the file looks like UTF-16LE without a byte-order mark; ${readAs('utf-16le', origin)}`;
   }
   if (even >= half * 0.4 && odd <= even / 10) {
     return 'every other character is NUL: the file looks like UTF-16BE, an encoding this tool does not read; save it as "CSV UTF-8"';
@@ -202,7 +225,7 @@ export function nulHint(text: string): string | undefined {
  * (its ASCII characters are a byte and a 0x00). Undefined when the text has an ASCII character
  * among its first 4,096, or fewer than 8 characters.
  */
-export function notUtf16leHint(text: string): string | undefined {
+export function notUtf16leHint(text: string, origin: EncodingOrigin = {}): string | undefined {
   const n = Math.min(text.length, 4096);
   if (n < 8) return undefined;
   let paired = 0;
@@ -213,7 +236,9 @@ export function notUtf16leHint(text: string): string | undefined {
     if (hi >= 0x09 && hi <= 0x7e && lo >= 0x09 && lo <= 0x7e) paired++;
   }
   if (paired * 10 < n * 9) return undefined;
-  return `read as UTF-16LE the file has no line break, comma or other ASCII character, only characters such as "${text.slice(0, 4)}" made of two ASCII bytes each: it is not UTF-16LE (UTF-8 or windows-1252?); run again without --encoding utf-16le (or without the mapping profile's "encoding": "utf-16le")`;
+  return `read as UTF-16LE the file has no line break, comma or other ASCII character, only characters such as "${text.slice(0, 4)}" made of two ASCII bytes each: it is not UTF-16LE (UTF-8 or windows-1252?); ${
+    origin.fromProfile === true ? `remove "encoding": "utf-16le" from the mapping profile${origin.profile !== undefined ? ` ${origin.profile}` : ''} (it wins over --encoding)` : 'run again without --encoding utf-16le'
+  }`;
 }
 
 /** Counts LF characters in `text` (the line number of later text is this + 1). */
@@ -249,9 +274,11 @@ export async function* decodeText(
   bytes: AsyncIterable<Uint8Array>,
   encoding: Encoding,
   onInvalid?: (err: InvalidEncodingError) => void,
+  /** Where `encoding` was set, for the advice in its errors. */
+  origin: EncodingOrigin = {},
 ): AsyncGenerator<string, void, undefined> {
   let held = ''; // trailing Ctrl-Z characters of the text so far: dropped if nothing follows them
-  for await (const chunk of decodeChunks(bytes, encoding, onInvalid)) {
+  for await (const chunk of decodeChunks(bytes, encoding, onInvalid, origin)) {
     const text = held.length > 0 ? held + chunk : chunk;
     let end = text.length;
     while (end > 0 && text.charCodeAt(end - 1) === 0x1a) end--;
@@ -263,7 +290,8 @@ export async function* decodeText(
 async function* decodeChunks(
   bytes: AsyncIterable<Uint8Array>,
   encoding: Encoding,
-  onInvalid?: (err: InvalidEncodingError) => void,
+  onInvalid: ((err: InvalidEncodingError) => void) | undefined,
+  origin: EncodingOrigin,
 ): AsyncGenerator<string, void, undefined> {
   const source = bytes[Symbol.asyncIterator]();
   try {
@@ -281,7 +309,7 @@ async function* decodeChunks(
     if (unread !== undefined) throw new InvalidEncodingError(1, head[0]!, 'utf-8', false, undefined, unread);
     const enc = sniffBom(head, encoding);
     if (enc === 'utf-8' || enc === 'utf-16le') {
-      yield* decodeStrict(head, source, enc, onInvalid);
+      yield* decodeStrict(head, source, enc, onInvalid, origin);
       return;
     }
     // Single-byte encodings map every byte (WHATWG windows-1252 index; "latin1" is a label of
@@ -304,7 +332,7 @@ async function* decodeChunks(
     text = dec.decode();
     if (text.length > 0) yield text;
     // UTF-8 after all says more than its bytes 0x81 …: a UTF-8 letter may hold one ("Á" is C3 81).
-    const err = utf8.verdict(enc) ?? unmapped.verdict(enc);
+    const err = utf8.verdict(enc, origin) ?? unmapped.verdict(enc, origin);
     if (err !== undefined) {
       if (onInvalid === undefined) throw err;
       onInvalid(err);
@@ -340,7 +368,7 @@ class UnmappedByteWatch {
     if (at !== -1) this.#first = { line: this.#lines + 1, byte: chunk[at]! };
   }
 
-  verdict(enc: string): InvalidEncodingError | undefined {
+  verdict(enc: string, origin: EncodingOrigin): InvalidEncodingError | undefined {
     if (this.#first === undefined) return undefined;
     const { line, byte } = this.#first;
     return new InvalidEncodingError(
@@ -349,7 +377,7 @@ class UnmappedByteWatch {
       'utf-8',
       false,
       undefined,
-      `byte ${hex(byte, 2)} on line ${line} is not a ${enc} character (windows-1252 has none at 0x81, 0x8D, 0x8F, 0x90 and 0x9D): is the file in another encoding? Save it as "CSV UTF-8" and run again with --encoding utf-8`,
+      `byte ${hex(byte, 2)} on line ${line} is not a ${enc} character (windows-1252 has none at 0x81, 0x8D, 0x8F, 0x90 and 0x9D): is the file in another encoding? Save it as "CSV UTF-8" and ${readAs('utf-8', origin)}`,
     );
   }
 }
@@ -384,7 +412,7 @@ class Utf8Watch {
     if (at !== -1) this.#first = { line: this.#lines + 1, char: String.fromCodePoint(text.codePointAt(at)!) };
   }
 
-  verdict(enc: string): InvalidEncodingError | undefined {
+  verdict(enc: string, origin: EncodingOrigin): InvalidEncodingError | undefined {
     if (!this.#valid || this.#first === undefined) return undefined;
     try {
       this.#dec.decode();
@@ -401,7 +429,7 @@ class Utf8Watch {
       false,
       undefined,
       `the file is read as ${enc}, but it is UTF-8: "${char}" (line ${line}) would be loaded as "${asRead}", and so every such letter; ` +
-        `run again with --encoding utf-8 (or set the mapping profile's "encoding" to "utf-8")`,
+        readAs('utf-8', origin),
     );
   }
 }
@@ -411,6 +439,7 @@ async function* decodeStrict(
   rest: AsyncIterator<Uint8Array>,
   enc: 'utf-8' | 'utf-16le',
   onInvalid: ((err: InvalidEncodingError) => void) | undefined,
+  origin: EncodingOrigin,
 ): AsyncGenerator<string, void, undefined> {
   const dec = new TextDecoder(enc, { fatal: true });
   const findInvalid = enc === 'utf-8' ? findInvalidUtf8 : findInvalidUtf16le;
@@ -486,7 +515,7 @@ async function* decodeStrict(
     }
     // UTF-16LE: the code unit at `bad` (absent for a last odd byte), little end first.
     const codeUnit = enc === 'utf-16le' && bad + 1 < bytes.length ? bytes[bad]! | (bytes[bad + 1]! << 8) : undefined;
-    const err = new InvalidEncodingError(lines + lfs + 1, bytes[bad] ?? 0, enc, final, codeUnit);
+    const err = new InvalidEncodingError(lines + lfs + 1, bytes[bad] ?? 0, enc, final, codeUnit, invalidEncodingMessage(lines + lfs + 1, bytes[bad] ?? 0, enc, final, codeUnit, origin));
     if (onInvalid === undefined) throw err;
     onInvalid(err);
     // The rest, each bad sequence as U+FFFD (WHATWG's replacement), the line breaks where they are.

@@ -10,7 +10,7 @@ import { UsageError } from '../common/errors.js';
 import { oneLine } from '../common/shown.js';
 import { pathReason } from '../common/path-reasons.js';
 import { CsvReader } from './csv.js';
-import { decodeText, InvalidEncodingError, NotTextError, notUtf16leHint, nulHint, STDIN_ZIP_MESSAGE, type Encoding } from './decode.js';
+import { decodeText, InvalidEncodingError, NotTextError, notUtf16leHint, nulHint, STDIN_ZIP_MESSAGE, type Encoding, type EncodingOrigin } from './decode.js';
 import type { FormatReader, InputEvent } from './event.js';
 import { JsonLinesReader, JsonReader } from './json.js';
 import { createMappedReader, nestedProfileRefusal } from './mapping/reader.js';
@@ -123,9 +123,16 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
   // and the rest is still read, so the counts are the file's and no invoice is judged on the
   // rows before the bad byte alone.
   let invalid: InvalidEncodingError | undefined;
-  const text = decodeText(source.bytes, opts.mapping?.encoding ?? opts.encoding, (err) => {
-    invalid ??= err;
-  });
+  // Its advice names what set the encoding: asking for --encoding when the profile's wins changes nothing.
+  const origin: EncodingOrigin = { profile: opts.mapping?.source, fromProfile: opts.mapping?.encoding !== undefined };
+  const text = decodeText(
+    source.bytes,
+    opts.mapping?.encoding ?? opts.encoding,
+    (err) => {
+      invalid ??= err;
+    },
+    origin,
+  );
   const invalidProblem = (): InputEvent[] => (invalid === undefined ? [] : [{ kind: 'problem', problem: problem({ file, row: invalid.line }, 'invalid_encoding', invalid.message) }]);
   try {
     // Read up to the first non-blank text: it decides the format and tells an empty file.
@@ -139,7 +146,7 @@ export async function* readEventBatches(source: InputSource, opts: ReadOptions):
       head += r.value;
       if (!isBlank(r.value)) break;
     }
-    const binary = nulHint(head) ?? ((opts.mapping?.encoding ?? opts.encoding) === 'utf-16le' ? notUtf16leHint(head) : undefined);
+    const binary = nulHint(head, origin) ?? ((opts.mapping?.encoding ?? opts.encoding) === 'utf-16le' ? notUtf16leHint(head, origin) : undefined);
     if (binary !== undefined) {
       // Said of the whole file, without a row (domain/problem.ts `Problem.row`): no row of it was read.
       yield [{ kind: 'problem', problem: problem({ file }, binary.includes('UTF-16') ? 'invalid_encoding' : 'binary_file', binary) }];

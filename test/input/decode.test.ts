@@ -53,7 +53,7 @@ describe('decodeText: valid input', () => {
         expect(r.text).toBe('vendor,note\nACME,plain\nACME,CafÃ© â€“ 10 â‚¬\n');
         expect(r.error).toMatchObject({ line: 3, byte: 0xc3 });
         expect(r.error?.message).toBe(
-          `the file is read as ${enc}, but it is UTF-8: "é" (line 3) would be loaded as "Ã©", and so every such letter; run again with --encoding utf-8 (or set the mapping profile's "encoding" to "utf-8")`,
+          `the file is read as ${enc}, but it is UTF-8: "é" (line 3) would be loaded as "Ã©", and so every such letter; run again with --encoding utf-8`,
         );
       }
     }

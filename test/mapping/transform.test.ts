@@ -78,6 +78,26 @@ describe('a mapped column the file lacks', () => {
   });
 });
 
+describe("the encoding's advice names what set it", () => {
+  const utf8File = new TextEncoder().encode('Nr,vendor,invoice_note\nR-1,V,Café\n');
+  const win1252File = Uint8Array.from([...new TextEncoder().encode('Nr,vendor,invoice_note\nR-1,V,Caf'), 0xe9, 0x0a]);
+
+  it('a profile\'s "encoding" wins over --encoding: the advice is to change the profile, not the option already given', async () => {
+    const p = profileOf({ encoding: 'windows-1252', columns: { Nr: 'invoice_number' } }, 'harras.json');
+    const r = await readMapped('a.csv', utf8File, p, { encoding: 'utf-8' });
+    expect(r.problems.map((x) => x.message)).toEqual([expect.stringMatching(/is UTF-8: .*; set "encoding" to "utf-8" in the mapping profile harras\.json \(it wins over --encoding\)$/)]);
+    const q = profileOf({ encoding: 'utf-8', columns: { Nr: 'invoice_number' } }, 'harras.json');
+    const s = await readMapped('a.csv', win1252File, q, { encoding: 'windows-1252' });
+    expect(s.problems.map((x) => x.message)).toEqual([expect.stringMatching(/not valid UTF-8; if the file was saved by Excel on Windows, set "encoding" to "windows-1252" in the mapping profile harras\.json \(it wins over --encoding\)$/)]);
+  });
+
+  it('a profile without "encoding": the option, or the profile\'s "encoding"; without a profile only the option (input/decode.test.ts)', async () => {
+    const p = profileOf({ columns: { Nr: 'invoice_number' } });
+    const r = await readMapped('a.csv', utf8File, p, { encoding: 'windows-1252' });
+    expect(r.problems.map((x) => x.message)).toEqual([expect.stringMatching(/; run again with --encoding utf-8 \(or set the mapping profile's "encoding" to "utf-8"\)$/)]);
+  });
+});
+
 describe('value maps', () => {
   const p = profileOf({
     columns: { Nr: 'invoice_number', Etat: 'fund_code', Zahlung: 'payment_method' },
