@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { openInputFile, readEventBatches, refuseRepeatedFiles, type Encoding, type InputSource } from '../input/read.js';
+import { checkInputFile, openInputFile, readEventBatches, refuseRepeatedFiles, type Encoding, type InputSource } from '../input/read.js';
 import { InvoiceGrouper, InvoiceResumed, type InvoiceBuilder, type InvoiceRules } from '../domain/group.js';
 import { localDate } from '../domain/dates.js';
 import type { GroupedInvoice, Invoice } from '../domain/model.js';
@@ -13,6 +13,7 @@ import type { Problem } from '../domain/problem.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { setAsideOwnerFiles } from '../input/owner-file.js';
+import { UsageError } from '../common/errors.js';
 
 export interface BatchOptions {
   encoding: Encoding;
@@ -25,7 +26,8 @@ export interface BatchOptions {
   /** Told when an input is a named pipe that is opened (and may wait for a writer). */
   onWait?: ((path: string) => void) | undefined;
   /**
-   * Called once every input is open (a FIFO's open waits for a writer, and cannot be called off):
+   * Called once every input is looked at — a regular file checked, standard input and a FIFO
+   * opened (a FIFO's open waits for a writer, and cannot be called off):
    * the signal it returns, once aborted (a Ctrl-C, a SIGTERM), ends the reading with
    * `ReadInterrupted` — the inputs' streams are destroyed, so a stalled one ends too.
    */
@@ -90,32 +92,61 @@ export async function scanBatch<T, I = Invoice>(
   return lockFiles.length === 0 ? scanned : { ...scanned, issues: [...lockFiles, ...scanned.issues] };
 }
 
+/**
+ * One input as the batch holds it before its turn: standard input or a named pipe, opened when
+ * the batch starts (`InputSource`), or a regular file's path, opened only when it is read.
+ */
+type Input = InputSource | string;
+
 async function scanInputs<T, I>(
   files: readonly string[],
   opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
   each: (invoice: GroupedInvoice<I>) => T,
 ): Promise<ScannedBatch<T>> {
-  // Open every file first, so a missing path fails at once (exit 2) before anything is read.
-  const sources: InputSource[] = [];
-  for (const f of files) sources.push(f === '-' ? { name: '-', bytes: opts.stdin } : await openInputFile(f, { onWait: opts.onWait }));
+  // Look at every file first, so a missing or unreadable path fails at once (exit 2) before
+  // anything is read. A regular file is opened and closed again (`checkInputFile`), then opened
+  // when its turn comes and closed once read: a drop folder of thousands of files holds one open
+  // at a time, under any open-file limit (`ulimit -n`, 1,024 under cron and systemd). Standard
+  // input and a named pipe (whose open waits for a writer) are opened here and held.
+  const inputs: Input[] = [];
+  try {
+    for (const f of files) {
+      if (f === '-') inputs.push({ name: '-', bytes: opts.stdin });
+      else if (isRegularFile(f)) {
+        await checkInputFile(f);
+        inputs.push(f);
+      } else inputs.push(await openInputFile(f, { onWait: opts.onWait }));
+    }
+  } catch (err) {
+    closeSources(inputs.filter(isOpen));
+    throw tooManyOpen(err, files.length);
+  }
+  // The inputs open now, ended by a signal: the held ones, and the file being read.
+  const live = new Set<InputSource>(inputs.filter(isOpen));
   const signal = opts.listen?.();
-  const stopReading = (): void => closeSources(sources, new ReadInterrupted());
+  const stopReading = (): void => closeSources([...live], new ReadInterrupted());
   signal?.addEventListener('abort', stopReading, { once: true });
+  const open = async (f: string): Promise<InputSource> => {
+    if (signal?.aborted === true) throw new ReadInterrupted();
+    try {
+      return await openInputFile(f, { onWait: opts.onWait });
+    } catch (err) {
+      throw tooManyOpen(err, files.length);
+    }
+  };
   try {
     if (files.every(isRegularFile)) {
       try {
-        const scanned = await scanSources(sources, opts, each, true, signal);
-        opts.onRead?.(sources);
+        const { scanned, read } = await scanSources(inputs, open, live, opts, each, true, signal);
+        opts.onRead?.(read);
         return scanned;
       } catch (err) {
         if (!(err instanceof InvoiceResumed) && !(err instanceof FileRefused)) throw err;
-        closeSources(sources);
-        sources.length = 0;
-        for (const f of files) sources.push(await openInputFile(f, { onWait: opts.onWait }));
+        // Read again from the start: every input is a file's path, opened again in its turn.
       }
     }
-    const scanned = await scanSources(sources, opts, each, false, signal);
-    opts.onRead?.(sources);
+    const { scanned, read } = await scanSources(inputs, open, live, opts, each, false, signal);
+    opts.onRead?.(read);
     return scanned;
   } catch (err) {
     // A destroyed stream fails its reader in its own words: the signal is the cause.
@@ -124,6 +155,20 @@ async function scanInputs<T, I>(
   } finally {
     signal?.removeEventListener('abort', stopReading);
   }
+}
+
+const isOpen = (input: Input): input is InputSource => typeof input !== 'string';
+
+/**
+ * Out of file handles (EMFILE for the process, ENFILE for the system): not the fault of the one
+ * file that could not be opened, whichever it was. Said as such, with how many inputs were given;
+ * any other error is returned as it is.
+ */
+function tooManyOpen(err: unknown, inputs: number): unknown {
+  const code = ((err instanceof UsageError ? err.cause : err) as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EMFILE' && code !== 'ENFILE') return err;
+  const limit = code === 'EMFILE' ? "this process's open-file limit (ulimit -n)" : "the system's limit on open files";
+  return new UsageError(`too many files are open at once: ${limit} is reached (${inputs} ${inputs === 1 ? 'input was' : 'inputs were'} given; they are read one at a time). Raise the limit, or close other programs' files, and run again`, { cause: err });
 }
 
 /** Ends the inputs' streams (with `err`, for a reader waiting on one). */
@@ -139,13 +184,21 @@ const isRegularFile = (f: string): boolean => {
   }
 };
 
+/**
+ * Reads the inputs in order; a file's path is opened (`open`) when its turn comes and closed
+ * once it is read, and is in `live` while it is open (a signal ends it). Returns what was
+ * scanned and the inputs as read (`BatchOptions.onRead`: their `changed` looks at the path, not
+ * at a handle).
+ */
 async function scanSources<T, I>(
-  sources: readonly InputSource[],
+  inputs: readonly Input[],
+  open: (path: string) => Promise<InputSource>,
+  live: Set<InputSource>,
   opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
   each: (invoice: GroupedInvoice<I>) => T,
   streaming: boolean,
   signal?: AbortSignal,
-): Promise<ScannedBatch<T>> {
+): Promise<{ scanned: ScannedBatch<T>; read: InputSource[] }> {
   const entries: T[] = [];
   // Today, read here once: the grouper's date check is pure (src/domain/dates.ts).
   const today = opts.today ?? localDate(new Date());
@@ -165,28 +218,40 @@ async function scanSources<T, I>(
   const onColumns = (file: string, columns: readonly string[]): void => {
     header = { file, columns };
   };
-  for (const source of sources) {
-    for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, onColumns, sheet: opts.sheet })) {
-      if (signal?.aborted === true) throw new ReadInterrupted();
-      for (const ev of batch) {
-        if (ev.kind === 'record') {
-          if (header !== undefined) {
-            // Only a record with cells by position is read through the declaration (CSV's).
-            if (ev.record.cells !== undefined) grouper.declareColumns(header.file, header.columns);
-            // A workbook's header, in the canonical layout only (a profile's columns may be its constants).
-            else if (opts.mapping === undefined) grouper.headerColumns(header.file, header.columns);
-            header = undefined;
-          }
-          grouper.add(ev.record);
-        } else {
-          issues.push(ev.problem);
-          // The file was not read whole (cut short, a part it could not read, JSON that stops):
-          // its invoices are invalid beside the file's error, not planned (`InvoiceGrouper.refuseFile`).
-          if (ev.partial === true) {
-            if (handedOn.has(ev.problem.file)) throw new FileRefused(ev.problem.file);
-            grouper.refuseFile(ev.problem);
+  const read: InputSource[] = [];
+  for (const input of inputs) {
+    const source = isOpen(input) ? input : await open(input);
+    live.add(source);
+    read.push(source);
+    try {
+      for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, onColumns, sheet: opts.sheet })) {
+        if (signal?.aborted === true) throw new ReadInterrupted();
+        for (const ev of batch) {
+          if (ev.kind === 'record') {
+            if (header !== undefined) {
+              // Only a record with cells by position is read through the declaration (CSV's).
+              if (ev.record.cells !== undefined) grouper.declareColumns(header.file, header.columns);
+              // A workbook's header, in the canonical layout only (a profile's columns may be its constants).
+              else if (opts.mapping === undefined) grouper.headerColumns(header.file, header.columns);
+              header = undefined;
+            }
+            grouper.add(ev.record);
+          } else {
+            issues.push(ev.problem);
+            // The file was not read whole (cut short, a part it could not read, JSON that stops):
+            // its invoices are invalid beside the file's error, not planned (`InvoiceGrouper.refuseFile`).
+            if (ev.partial === true) {
+              if (handedOn.has(ev.problem.file)) throw new FileRefused(ev.problem.file);
+              grouper.refuseFile(ev.problem);
+            }
           }
         }
+      }
+    } finally {
+      // A file opened for its turn is closed once read (or when reading stops early).
+      if (!isOpen(input)) {
+        closeSources([source]);
+        live.delete(source);
       }
     }
     // A header with no row under it is still the file's layout: a header without vendor and
@@ -197,5 +262,5 @@ async function scanSources<T, I>(
   for (const invoice of grouper.invoices()) entries.push(each(invoice));
   const own = grouper.issues();
   // Only the grouper's own: a reader's problem at a row (its syntax) is not the row's vendor.
-  return { entries, issues: [...issues, ...own], skippable: grouper.skippable(own) };
+  return { scanned: { entries, issues: [...issues, ...own], skippable: grouper.skippable(own) }, read };
 }

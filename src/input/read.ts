@@ -264,17 +264,37 @@ export async function refuseRepeatedFiles(files: readonly string[]): Promise<voi
   }
 }
 
+/** Why `path` cannot be opened, as a usage error (exit 2); an error that is not about the path is thrown as it is. */
+function openFailure(path: string, err: unknown): never {
+  const reason = pathReason(err);
+  if (reason === undefined) throw err;
+  // A glob that matched nothing: sh and bash pass the pattern on as it is (README, cron recipe).
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT' && /[*?[]/.test(path)) {
+    throw new UsageError(`no file matches ${oneLine(path)} (the shell passed the pattern on unexpanded)`, { cause: err });
+  }
+  throw new UsageError(`cannot read '${oneLine(path)}': ${reason}`, { cause: err });
+}
+
+/**
+ * Opens the file and closes it again: a file that cannot be read fails here as `openInputFile`
+ * would (the same usage error, exit 2), without a handle kept for it. A batch checks every
+ * regular file this way before it reads any, then opens each when its turn comes, so a folder
+ * of thousands of files never holds more than one open at a time. Not for a named pipe: opening
+ * one waits for its writer, and closing it would end the writer's stream.
+ */
+export async function checkInputFile(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch((err: unknown) => openFailure(path, err));
+  try {
+    // Opening a directory succeeds on Linux; reading it is what fails.
+    if ((await handle.stat()).isDirectory()) openFailure(path, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Opens a file for `readRecords`; a file that cannot be read is a usage error (exit 2). */
 export async function openInputFile(path: string, opts: OpenOptions = {}): Promise<InputSource> {
-  const fail = (err: unknown): never => {
-    const reason = pathReason(err);
-    if (reason === undefined) throw err;
-    // A glob that matched nothing: sh and bash pass the pattern on as it is (README, cron recipe).
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && /[*?[]/.test(path)) {
-      throw new UsageError(`no file matches ${oneLine(path)} (the shell passed the pattern on unexpanded)`, { cause: err });
-    }
-    throw new UsageError(`cannot read '${oneLine(path)}': ${reason}`, { cause: err });
-  };
+  const fail = (err: unknown): never => openFailure(path, err);
   // A stat that fails is left to open(), whose error is the one reported.
   if (opts.onWait !== undefined && (await stat(path).catch(() => undefined))?.isFIFO()) opts.onWait(path);
   const handle = await open(path, 'r').catch(fail);
