@@ -455,7 +455,7 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     // anything is sent").
     const changed = await changedAfterRead(sources);
     if (changed.length > 0) {
-      issues.push(...changed);
+      for (const p of changed) issues.push(p); // one per file: not spread into one call (the stack)
       const doc = report(entries.map(base), erp.requestCount(), false);
       return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false }, resultLine(term, term.errStyle.red(`Nothing was written to Alma (only look-ups were sent): ${changedAfterReadLine(changed, shownFile)}`), ''));
     }

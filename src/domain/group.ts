@@ -496,7 +496,8 @@ export class InvoiceGrouper<I = Invoice> {
       const lacking: (0 | 1)[] = [];
       for (const i of [0, 1] as const) {
         if (f.absent[i] === 0) continue;
-        if (f.carried[i]) issues.push(...f.absentRows[i]);
+        // One by one, not push(...rows): past ~125,000 rows a spread into one call overflows the stack.
+        if (f.carried[i]) for (const p of f.absentRows[i]) issues.push(p);
         else lacking.push(i);
       }
       const payments = f.lines === 0 ? paymentColumnsOf(f.unknown) : undefined;

@@ -471,7 +471,8 @@ export class Store {
         } else {
           throw refuse('60267', 'Failed to process invoice in ERP.');
         }
-        inv.notes.push(...notes.map((n) => (typeof n === 'string' ? n : (text(field(asNote(n), 'content')) ?? text(field(asNote(n), 'note_text')) ?? ''))));
+        // One by one, not push(...notes): a request of ~125,000 notes spread into one call overflows the stack.
+        for (const n of notes) inv.notes.push(typeof n === 'string' ? n : (text(field(asNote(n), 'content')) ?? text(field(asNote(n), 'note_text')) ?? ''));
         break;
       }
       default:

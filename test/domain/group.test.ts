@@ -509,6 +509,19 @@ describe('grouping rows into invoices', () => {
     });
   });
 
+  it('200,000 records without the vendor field, one with it: each its own problem, no stack overflow', () => {
+    // Each absent row is said on its own once a record of the file has the field; they were
+    // spread into one push() call, which overflows the stack past ~125,000 arguments.
+    const g = new InvoiceGrouper();
+    const absent = 200_000;
+    g.add({ source: { file: 'big.jsonl', row: 1 }, fields: { ...BASE } });
+    for (let i = 0; i < absent; i++) g.add({ source: { file: 'big.jsonl', row: i + 2 }, fields: { invoice_number: `Y-${i}` } });
+    const issues = g.issues().filter((p) => p.column === 'vendor');
+    expect(issues).toHaveLength(absent);
+    expect(issues.every((p) => p.code === 'missing_value')).toBe(true);
+    expect([issues[0]!.row, issues[absent - 1]!.row]).toEqual([2, absent + 1]);
+  });
+
   it('reports unknown columns from declared columns without scanning records', () => {
     const g = new InvoiceGrouper();
     g.declareColumns('a.csv', [...Object.keys(BASE), 'colour']);

@@ -89,7 +89,8 @@ export async function readAllPages(
       firstTotal ??= total;
       const step = wholeListingStep({ read: out.length, got: got.length, total, firstTotal, limit: opts.provesAbsence.limit });
       if (typeof step === 'object') throw cutShort(`${named}: ${step.disagree}, so the list cannot be trusted whole`);
-      out.push(...got);
+      // One by one, not push(...got): a page of ~125,000 entries spread into one call overflows the stack.
+      for (const item of got) out.push(item);
       if (step === 'end') return out;
       page = await fetchPage(out.length);
       continue;
@@ -108,7 +109,7 @@ export async function readAllPages(
     }
     // With a total too: the same page again would reach it with entries counted twice, the rest unread.
     if (repeated(got)) throw cutShort(`${named}: the page at offset ${out.length} repeats the one before it (offset not applied), so the list cannot be read whole`);
-    out.push(...got);
+    for (const item of got) out.push(item);
     if (total !== undefined && out.length >= total) return out;
     page = await fetchPage(out.length);
   }

@@ -84,7 +84,8 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
       if (repeated(items)) {
         throw new ApiError({ httpStatus: 200, code: 'BAD_RESPONSE', message: `${what} came back the same on the next page: the list pages neither by offset nor by cursor` });
       }
-      out.push(...items);
+      // One by one, not push(...items): a page of ~125,000 items spread into one call overflows the stack.
+      for (const item of items) out.push(item);
       if (items.length === 0 || !hasNextPage(page, items.length, PAGE_SIZE)) return out;
       offset += items.length;
       cursor = nextCursor(page);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { wholeListingStep } from '../../../src/targets/alma/lookup.js';
+import { readAllPages, wholeListingStep } from '../../../src/targets/alma/lookup.js';
+import { JsonNumber, type JsonValue } from '../../../src/common/json.js';
 
 describe('wholeListingStep: a vendor listing proves absence only where its pages and its count agree', () => {
   it.each<[string, { read: number; got: number; total: number | undefined; firstTotal: number | undefined }, 'more' | 'end' | RegExp]>([
@@ -19,5 +20,20 @@ describe('wholeListingStep: a vendor listing proves absence only where its pages
     const step = wholeListingStep({ ...p, limit: 100 });
     if (expected instanceof RegExp) expect(step).toEqual({ disagree: expect.stringMatching(expected) });
     else expect(step).toBe(expected);
+  });
+});
+
+describe('readAllPages: a page of 200,000 entries', () => {
+  // A server that ignores `limit` may answer the whole list on one page: its entries were spread
+  // into one push() call, which overflows the stack past ~125,000 arguments.
+  it.each([
+    ['a listing', {}],
+    ['a listing that proves absence', { provesAbsence: { limit: 100 } }],
+  ])('%s: read whole, no stack overflow', async (_name, opts) => {
+    const entries = Array.from({ length: 200_000 }, (_, i) => ({ id: String(i) }));
+    const total = new JsonNumber(String(entries.length));
+    const pages: JsonValue[] = [{ invoice: entries, total_record_count: total }, { invoice: [], total_record_count: total }];
+    const got = await readAllPages(async (offset) => pages[offset === 0 ? 0 : 1]!, 'invoice', undefined, undefined, opts);
+    expect(got).toHaveLength(entries.length);
   });
 });
