@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { checkInputFile, openInputFile, readEventBatches, refuseRepeatedFiles, type Encoding, type InputSource } from '../input/read.js';
+import { checkInputFile, openInputFile, readEventBatches, refuseRepeatedFiles, tooManyOpenFiles, type Encoding, type InputSource } from '../input/read.js';
 import { InvoiceGrouper, InvoiceResumed, type InvoiceBuilder, type InvoiceRules } from '../domain/group.js';
 import { localDate } from '../domain/dates.js';
 import type { GroupedInvoice, Invoice } from '../domain/model.js';
@@ -13,7 +13,6 @@ import type { Problem } from '../domain/problem.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
 import { setAsideOwnerFiles } from '../input/owner-file.js';
-import { UsageError } from '../common/errors.js';
 
 export interface BatchOptions {
   encoding: Encoding;
@@ -119,7 +118,7 @@ async function scanInputs<T, I>(
     }
   } catch (err) {
     closeSources(inputs.filter(isOpen));
-    throw tooManyOpen(err, files.length);
+    throw tooManyOpenFiles(err, files.length);
   }
   // The inputs open now, ended by a signal: the held ones, and the file being read.
   const live = new Set<InputSource>(inputs.filter(isOpen));
@@ -131,7 +130,7 @@ async function scanInputs<T, I>(
     try {
       return await openInputFile(f, { onWait: opts.onWait });
     } catch (err) {
-      throw tooManyOpen(err, files.length);
+      throw tooManyOpenFiles(err, files.length);
     }
   };
   try {
@@ -158,18 +157,6 @@ async function scanInputs<T, I>(
 }
 
 const isOpen = (input: Input): input is InputSource => typeof input !== 'string';
-
-/**
- * Out of file handles (EMFILE for the process, ENFILE for the system): not the fault of the one
- * file that could not be opened, whichever it was. Said as such, with how many inputs were given;
- * any other error is returned as it is.
- */
-function tooManyOpen(err: unknown, inputs: number): unknown {
-  const code = ((err instanceof UsageError ? err.cause : err) as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== 'EMFILE' && code !== 'ENFILE') return err;
-  const limit = code === 'EMFILE' ? "this process's open-file limit (ulimit -n)" : "the system's limit on open files";
-  return new UsageError(`too many files are open at once: ${limit} is reached (${inputs} ${inputs === 1 ? 'input was' : 'inputs were'} given; they are read one at a time). Raise the limit, or close other programs' files, and run again`, { cause: err });
-}
 
 /** Ends the inputs' streams (with `err`, for a reader waiting on one). */
 const closeSources = (sources: readonly InputSource[], err?: Error): void => {

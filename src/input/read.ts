@@ -292,6 +292,18 @@ export async function checkInputFile(path: string): Promise<void> {
   }
 }
 
+/**
+ * Out of file handles (EMFILE for the process, ENFILE for the system): not the fault of the one
+ * file that could not be opened, whichever it was. Said as such, with how many inputs were given;
+ * any other error is returned as it is.
+ */
+export function tooManyOpenFiles(err: unknown, inputs: number): unknown {
+  const code = ((err instanceof UsageError ? err.cause : err) as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'EMFILE' && code !== 'ENFILE') return err;
+  const limit = code === 'EMFILE' ? "this process's open-file limit (ulimit -n)" : "the system's limit on open files";
+  return new UsageError(`too many files are open at once: ${limit} is reached (${inputs} ${inputs === 1 ? 'input was' : 'inputs were'} given; they are read one at a time). Raise the limit, or close other programs' files, and run again`, { cause: err });
+}
+
 /** Opens a file for `readRecords`; a file that cannot be read is a usage error (exit 2). */
 export async function openInputFile(path: string, opts: OpenOptions = {}): Promise<InputSource> {
   const fail = (err: unknown): never => openFailure(path, err);
