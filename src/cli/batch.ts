@@ -134,7 +134,8 @@ async function scanInputs<T, I>(
     }
   };
   try {
-    if (files.every(isRegularFile)) {
+    // Only files can be read twice: stdin and a pipe are read once, every invoice held to the end.
+    if (!inputs.some(isOpen)) {
       try {
         const { scanned, read } = await scanSources(inputs, open, live, opts, each, true, signal);
         opts.onRead?.(read);
