@@ -23,6 +23,31 @@ afterEach(async () => {
 });
 const tempDir = (): string => (dir = mkdtempSync(join(tmpdir(), 'invoice-load-outputs-')));
 
+/**
+ * A folder `out` and an input `invoices.csv` (the sample) whose outputs' names are all held by
+ * another run for these endings: every second from just before now to well after, so no clock is
+ * read by the test's assertions. Returns the names taken.
+ */
+function otherRunsNames(endings: readonly string[]): { out: string; input: string; taken: string[] } {
+  const out = join(tempDir(), 'out');
+  mkdirSync(out);
+  const vendor = join(dir!, 'w1');
+  mkdirSync(vendor);
+  const input = join(vendor, 'invoices.csv');
+  writeFileSync(input, readFileSync(SAMPLE));
+  const start = Math.floor(Date.now() / 1000) * 1000 - 5000;
+  const taken: string[] = [];
+  for (let t = start; t < start + 300_000; t += 1000) {
+    const stamp = new Date(t).toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+    for (const ending of endings) {
+      const name = `invoice-load-invoices-${stamp}${ending}`;
+      writeFileSync(join(out, name), `the other run's ${ending}`);
+      taken.push(name);
+    }
+  }
+  return { out, input, taken };
+}
+
 describe('output paths are checked before the first request', () => {
   it('an unwritable --report-csv stops a real load with exit 2 and nothing sent, naming every bad path', async () => {
     w = await world();
@@ -63,24 +88,7 @@ describe('a folder given as an output (review: cron, item 2)', () => {
   });
 
   it('a name in the folder another run already took (same input name, same second) is not replaced: this run writes -2 and says so', async () => {
-    const out = join(tempDir(), 'out');
-    mkdirSync(out);
-    const vendor = join(dir!, 'w1');
-    mkdirSync(vendor);
-    const input = join(vendor, 'invoices.csv');
-    writeFileSync(input, readFileSync(SAMPLE));
-    // Every name the run may choose — the seconds from just before now to well after — already
-    // holds another run's files: no clock is read by the test's assertions.
-    const start = Math.floor(Date.now() / 1000) * 1000 - 5000;
-    const taken: string[] = [];
-    for (let t = start; t < start + 300_000; t += 1000) {
-      const stamp = new Date(t).toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
-      for (const ending of ['.json', '-rejects.csv']) {
-        const name = `invoice-load-invoices-${stamp}${ending}`;
-        writeFileSync(join(out, name), `the other run's ${ending}`);
-        taken.push(name);
-      }
-    }
+    const { out, input, taken } = otherRunsNames(['.json', '-rejects.csv']);
     const res = await runCli(['--dry-run', '--report', `${out}/`, '--rejects', `${out}/`, input], { env: { HOME: dir } });
     expect(res.code, res.stderr).toBe(0);
     for (const name of taken) expect(readFileSync(join(out, name), 'utf8')).toBe(`the other run's ${name.endsWith('.json') ? '.json' : '-rejects.csv'}`);
@@ -96,20 +104,8 @@ describe('a folder given as an output (review: cron, item 2)', () => {
 
 describe("a run's outputs in folders take one suffix together", () => {
   it('only the report name is taken: the rejects, CSV and HTML take -2 with it, never crossing with the other run', async () => {
-    const out = join(tempDir(), 'out');
-    mkdirSync(out);
-    const vendor = join(dir!, 'w1');
-    mkdirSync(vendor);
-    const input = join(vendor, 'invoices.csv');
-    writeFileSync(input, readFileSync(SAMPLE));
     // Another run's report for every name the run may choose; its rejects, CSV and HTML names free.
-    const start = Math.floor(Date.now() / 1000) * 1000 - 5000;
-    const taken: string[] = [];
-    for (let t = start; t < start + 300_000; t += 1000) {
-      const name = `invoice-load-invoices-${new Date(t).toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')}.json`;
-      writeFileSync(join(out, name), "the other run's report");
-      taken.push(name);
-    }
+    const { out, input, taken } = otherRunsNames(['.json']);
     const res = await runCli(['--dry-run', '--report', `${out}/`, '--rejects', `${out}/`, '--report-csv', `${out}/`, '--report-html', `${out}/`, input], { env: { HOME: dir } });
     expect(res.code, res.stderr).toBe(0);
     const mine = readdirSync(out).filter((n) => !taken.includes(n)).sort();
