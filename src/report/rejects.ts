@@ -49,18 +49,42 @@ export function rowReasons(owners: ReadonlyMap<string, RowOwners>): Map<string, 
 
 /** The batch's own errors (not an invoice's) by row: one reason a row, codes and messages joined. */
 function batchReasons(report: ReportDocument): Map<string, RejectReason> {
-  const own = new Map<string, RejectReason>();
+  const own = new Map<string, RejectReason[]>();
   for (const p of report.issues) {
     if (p.severity !== 'error' || p.row === undefined) continue;
     const key = rowKey(p.file, p.row);
     const had = own.get(key);
-    own.set(key, had === undefined ? { code: p.code, message: p.message } : { code: had.code.split(' ').includes(p.code) ? had.code : `${had.code} ${p.code}`, message: `${had.message}; ${p.message}` });
+    if (had === undefined) own.set(key, [{ code: p.code, message: p.message }]);
+    else had.push({ code: p.code, message: p.message });
   }
-  return own;
+  return new Map([...own].map(([key, parts]) => [key, reasonOf(parts)]));
 }
 
-/** Two reasons of one row, the first first. */
-export const both = (a: RejectReason, b: RejectReason): RejectReason => ({ code: `${a.code} ${b.code}`, message: `${a.message}; ${b.message}` });
+/**
+ * The problems a reason joins, each once (`reasonOf`), kept beside it so that joining two reasons
+ * (`both`) can leave out one both give: a file not read whole gives its `cut_short` as the batch's
+ * error at the cut row and as the error of the invoice on that row (`reasonFor`, its file's
+ * errors), once each — the row said it twice.
+ */
+const partsOf = new WeakMap<RejectReason, readonly RejectReason[]>();
+const partsOfReason = (r: RejectReason): readonly RejectReason[] => partsOf.get(r) ?? [{ code: r.code, message: r.message }];
+
+/** One reason from its problems: a (code, message) given twice is said once, each code once in `code`. */
+function reasonOf(parts: readonly RejectReason[]): RejectReason {
+  const seen = new Set<string>();
+  const kept = parts.filter((p) => {
+    const k = `${p.code}\u0000${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const out = { code: [...new Set(kept.map((p) => p.code))].join(' '), message: kept.map((p) => p.message).join('; ') };
+  partsOf.set(out, kept);
+  return out;
+}
+
+/** Two reasons of one row, the first first; a problem both give is said once. */
+export const both = (a: RejectReason, b: RejectReason): RejectReason => reasonOf([...partsOfReason(a), ...partsOfReason(b)]);
 
 /** The reason an invoice's other rows get from a batch error on its row `key`. */
 function fromRow(key: string, reason: RejectReason, file: string): RejectReason {
@@ -210,11 +234,13 @@ function reasonFor(inv: ReportInvoice, file: string, row: number, batch: readonl
   const fileErrors = fileWide.length > 0 ? fileWide : batch.filter((p) => p.severity === 'error' && p.file === file);
   const chosen = own.length > 0 ? [...own, ...lacking] : errors.length > 0 ? [...errors, ...lacking] : fileErrors;
   if (chosen.length === 0) return { code: 'invalid', message: 'the invoice is invalid' };
-  return {
-    code: [...new Set(chosen.map((p) => p.code))].join(' '),
-    // Another file's row is named with its file (a copy of the invoice in another file: row 2 of that file, not of this one).
-    message: chosen.map((p) => (p.row !== undefined && (p.file !== file || p.row !== row) ? `row ${p.row}${p.file !== file ? ` of ${p.file}` : ''}: ${p.message}` : p.message)).join('; '),
-  };
+  return reasonOf(
+    chosen.map((p) => ({
+      code: p.code,
+      // Another file's row is named with its file (a copy of the invoice in another file: row 2 of that file, not of this one).
+      message: p.row !== undefined && (p.file !== file || p.row !== row) ? `row ${p.row}${p.file !== file ? ` of ${p.file}` : ''}: ${p.message}` : p.message,
+    })),
+  );
 }
 
 /**

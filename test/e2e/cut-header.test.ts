@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort, ROOT, runCli } from '../helpers/cli.js';
+import { parse } from 'csv-parse/sync';
 import type { ReportDocument } from '../../src/report/report.js';
 
 let dir: string | undefined;
@@ -83,5 +84,29 @@ describe('a file not read whole', () => {
     expect(said.filter(([f]) => f === 'cut').every(([, s]) => s === 'invalid')).toBe(true);
     expect(said.filter(([f]) => f === 'whole').every(([, s]) => s === 'planned')).toBe(true);
     expect(statuses(load.stdout)).toEqual(said);
+  }, 30_000);
+});
+
+/**
+ * The rejects file of a CSV cut inside its last row: the cut row is both where the batch's
+ * cut_short is and a row of an invoice whose reason is its file's error — that same cut_short.
+ * It said `cut_short cut_short` and the message twice.
+ */
+describe('--rejects of a CSV cut inside its last row', () => {
+  it('gives the cut row its cut_short once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cut-rejects-'));
+    const sample = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'));
+    const file = join(dir, 'cut.csv');
+    writeFileSync(file, sample.subarray(0, sample.length - 45));
+    const rejects = join(dir, 'rj.csv');
+    const env = { ALMA_API_URL: `http://127.0.0.1:${await closedPort()}`, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
+    const res = await runCli(['--dry-run', file, '--rejects', rejects], { env });
+    expect(res.code, res.stderr).toBe(3);
+    const rows = parse(readFileSync(rejects, 'utf8'), { bom: true }) as string[][];
+    const [code, message] = rows.at(-1)!.slice(-2);
+    expect(rows.at(-1)!.slice(0, 3)).toEqual(['G-24140', '', 'GOBI']);
+    expect(code).toBe('cut_short');
+    expect(message).toMatch(/^the file ends inside this row/);
+    expect(message!.split('the file ends inside this row').length).toBe(2);
   }, 30_000);
 });

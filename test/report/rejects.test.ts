@@ -175,6 +175,15 @@ describe('rejectedRows', () => {
     });
   });
 
+  it('a file cut inside a row: the cut row says its cut_short once, though it is both the batch\'s error there and its invoice\'s (its file\'s error)', () => {
+    const cut = { file: 'c.csv', row: 16, code: 'cut_short', message: 'the file ends inside this row', severity: 'error' as const };
+    const m = rejectedRows(doc([inv({ number: 'G', status: 'invalid', rows: [{ file: 'c.csv', row: 15 }, { file: 'c.csv', row: 16 }] })], [cut]));
+    expect(Object.fromEntries([...m].map(([k, v]) => [k.replace('\u0000', ':'), v]))).toEqual({
+      'c.csv:15': { code: 'cut_short', message: 'row 16: the file ends inside this row' },
+      'c.csv:16': { code: 'cut_short', message: 'the file ends inside this row' },
+    });
+  });
+
   it("a row the batch's errors name in an otherwise valid invoice brings that invoice's other rows", () => {
     const m = rejectedRows(
       doc(
