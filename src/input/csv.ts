@@ -198,6 +198,13 @@ export class CsvReader implements FormatReader {
    */
   private heldShort: Problem | undefined;
   /**
+   * A quote still open when the input ended (csv-parse's CSV_QUOTE_NOT_CLOSED, which it says only
+   * then), held for `end` to tell a file cut inside a quoted value from a stray quote: where the
+   * record starts, the cells read before the open one, the open value's text so far, and the
+   * csv_syntax message it would be.
+   */
+  private openAtEnd: { row: number; cells: number; value: string; message: string } | undefined;
+  /**
    * The delimiter an Excel `sep=` first line named (see `excelSeparator`), when the file began
    * with one: `--rejects` writes the line back, so Excel opens that file as it opened this one.
    */
@@ -272,8 +279,10 @@ export class CsvReader implements FormatReader {
     // Only title-like lines: the first was the header after all (a file without rows).
     const held = this.titles.end();
     if (held !== undefined) this.readHeld(held);
+    const quoteCut = this.checkOpenQuote(ended);
     if (this.names === undefined) return;
-    const cut = !ended && (this.checkLastRow() || this.checkCutHeader());
+    // A row cut short is not also short_row; a short row before a value cut open is (`checkOpenQuote`).
+    const cut = !quoteCut && !ended && (this.checkLastRow() || this.checkCutHeader());
     if (this.heldShort !== undefined && !cut) this.out.push({ kind: 'problem', problem: this.heldShort });
     this.heldShort = undefined;
     // Unnamed and empty throughout: one warning for all of them. A spreadsheet saved as CSV
@@ -290,6 +299,60 @@ export class CsvReader implements FormatReader {
    * CR and the LF of a CRLF inside quotes as two lines (`info.lines`), which would put every
    * later row number off by one. A value's line break then reads LF whatever the platform.
    */
+  /**
+   * A quote still open when the input ended (`openAtEnd`): csv-parse skips the record and says
+   * CSV_QUOTE_NOT_CLOSED, which read as a stray quote — a file cut inside a quoted value (a
+   * download stopped at `"G-24140","`, every value quoted) went on to load what came before it.
+   * With no line break after it, and no whole row inside the open value (a stray quote in the
+   * middle of a file takes every line after it into the value, rows the header's width), it is
+   * `cut_short`, the file not read whole (`partial`), in the words of `checkLastRow` and
+   * `checkCutHeader`; otherwise the stray quote it was (csv_syntax, the record skipped).
+   */
+  private checkOpenQuote(ended: boolean): boolean {
+    const open = this.openAtEnd;
+    if (open === undefined) return false;
+    this.openAtEnd = undefined;
+    // A short row before it is said first, in file order.
+    if (this.heldShort !== undefined) this.out.push({ kind: 'problem', problem: this.heldShort });
+    this.heldShort = undefined;
+    const delimiter = this.lane?.delimiter ?? ',';
+    const width = this.names !== undefined ? this.width : 2;
+    const swallowed = open.value
+      .split(/\r\n|\n|\r/)
+      .slice(1)
+      .some((line) => line.split(delimiter).length >= Math.max(width, 2));
+    if (ended || swallowed) {
+      this.problem(open.row, 'csv_syntax', open.message);
+      return false;
+    }
+    const start = open.value.trim().slice(0, 60);
+    const value = start !== '' ? `; its last value ${JSON.stringify(start)} may be incomplete` : '';
+    if (this.names === undefined) {
+      // Said of the whole file, as `checkCutHeader` says it: the header is no row of data.
+      this.out.push({
+        kind: 'problem',
+        problem: problem(
+          { file: this.file },
+          'cut_short',
+          `the file ends inside its header line, inside a quoted name with no closing quote and no line break after it, and no rows: it looks cut short (was it still being copied or downloaded?); ` +
+            `if the file is whole, close the quote and end its header line with a line break`,
+        ),
+        partial: true,
+      });
+      return true;
+    }
+    let named = this.width;
+    while (named > 0 && this.blankCols.includes(named - 1)) named--;
+    this.problem(
+      open.row,
+      'cut_short',
+      `the file ends inside this row, inside a quoted value (cell ${open.cells + 1} of the header's ${named}) with no closing quote and no line break after it: it looks cut short (was it still being copied or downloaded?)${value}; ` +
+        `if the file is whole, save it again from the spreadsheet or close the quote`,
+    );
+    (this.out[this.out.length - 1] as InputEvent & { kind: 'problem' }).partial = true;
+    return true;
+  }
+
   /**
    * A file that stops inside a row — no line break after it, and fewer cells than the header —
    * was most likely cut short while it was copied or downloaded: its last value may be cut too
@@ -686,7 +749,19 @@ export class CsvReader implements FormatReader {
     this.lastError = key;
     const where = found !== start ? `on line ${found} (in the record starting on line ${start})` : `on line ${found}`;
     const hint = SYNTAX_HINTS[err.code] ?? err.message;
-    this.problem(start, 'csv_syntax', `CSV syntax error (${err.code}) ${where}: ${hint}; this record is skipped`);
+    const message = `CSV syntax error (${err.code}) ${where}: ${hint}; this record is skipped`;
+    // The record skipped is the last line read: a row before it is not the one the file ends in (`checkLastRow`).
+    this.lastLine = undefined;
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+      // Said only at the end of the input, the record and the open value still in csv-parse's
+      // state (kept public "for backward compatibility" in its Parser, not in its types, as
+      // `closeQuote` reads it): `end` tells a cut file from a stray quote (`checkOpenQuote`).
+      const state = (this.parser as unknown as { state?: { record?: unknown[]; field?: { toString(encoding: string): string } } } | undefined)?.state;
+      const value = state?.field?.toString('utf8');
+      this.openAtEnd = { row: start, cells: Array.isArray(state?.record) ? state.record.length : 0, value: typeof value === 'string' ? value : '', message };
+      return undefined;
+    }
+    this.problem(start, 'csv_syntax', message);
     return undefined;
   }
 }

@@ -42,6 +42,12 @@ describe('a file cut inside its header line', () => {
     const atComma = await runCli(['--json', comma], { env });
     expect(atComma.code, atComma.stderr).toBe(3);
     expect((JSON.parse(atComma.stdout) as ReportDocument).issues.filter((p) => p.code === 'cut_short').map((p) => p.severity)).toEqual(['error']);
+    // Every name quoted, cut inside one (`"invoice_number","invoice_date","ve`): the same, not a stray quote.
+    const quoted = join(dir, 'quoted.csv');
+    writeFileSync(quoted, '"invoice_number","invoice_date","ve');
+    const inQuote = await runCli(['--json', quoted], { env });
+    expect(inQuote.code, inQuote.stderr).toBe(3);
+    expect((JSON.parse(inQuote.stdout) as ReportDocument).issues.filter((p) => p.severity === 'error').map((p) => [p.code, p.row])).toEqual([['cut_short', undefined]]);
     const ok = await runCli(['--json', whole], { env });
     expect(ok.code, ok.stderr).toBe(0);
     expect((JSON.parse(ok.stdout) as ReportDocument).issues.map((p) => p.code)).toEqual(['no_rows']);
@@ -57,6 +63,14 @@ describe('a file cut inside its header line', () => {
 describe('a file not read whole', () => {
   it.each([
     ['a CSV cut inside its last row', 'cut.csv', (s: Buffer) => s.subarray(0, s.length - 70)],
+    // Every value quoted (CRLF), the download stopped at `"G-24140","`: csv-parse's quote never
+    // closed, which read as a stray quote, the rest planned.
+    ['a CSV cut inside a quoted value', 'qcut.csv', (s: Buffer) => {
+      const quoted = Buffer.from(s.toString('utf8').trim().split('\n').map((l) => l.split(',').map((c) => `"${c}"`).join(',')).join('\r\n') + '\r\n');
+      const cut = quoted.subarray(0, quoted.length - 135);
+      expect(cut.toString('utf8').endsWith('"G-24140","')).toBe(true);
+      return cut;
+    }],
     ['JSON that stops inside a value', 'cut.json', (s: Buffer) => {
       const rows = (s.toString('utf8').trim().split('\n').slice(1).map((l) => l.split(',')));
       const header = s.toString('utf8').split('\n')[0]!.split(',');

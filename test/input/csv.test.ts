@@ -390,6 +390,66 @@ describe('CSV: a file that stops inside a row', () => {
   });
 });
 
+/**
+ * A quote still open when the file ends (csv-parse's CSV_QUOTE_NOT_CLOSED, said only at the end):
+ * a file cut inside a quoted value — every value quoted, the download stopped at `"G-24140","` —
+ * read as a stray quote ("this record is skipped"), the rest loading. With no line break after it
+ * and no whole row inside the open value it is cut_short, the file not read whole (`partial`); a
+ * stray quote in the middle of a file, which takes the rows after it into its value, stays
+ * csv_syntax, as does one closed later (text after its closing quote).
+ */
+describe('CSV: a file that stops inside a quoted value', () => {
+  const partial = (r: Awaited<ReturnType<typeof read>>) => r.events.flatMap((e) => (e.kind === 'problem' && e.partial === true ? [e.problem.code] : []));
+  it.each([
+    ['cut right after the opening quote', 'a,b,c\n1,2,3\n"G-1","', 3, 2, ''],
+    ['cut inside the value', 'a,b,c\n1,2,3\n"G-1","POL-10', 3, 2, '; its last value "POL-10" may be incomplete'],
+    ['CRLF, every value quoted', '"a","b","c"\r\n"1","2","3"\r\n"4","5","PO', 3, 3, '; its last value "PO" may be incomplete'],
+    ['inside a value over two lines', 'a,b,c\n1,2,3\n4,"Two copies\none, dam', 3, 2, '; its last value "Two copies\\none, dam" may be incomplete'],
+  ])('is cut_short on its row (%s), however the chunks fall', async (_name, text, row, cell, value) => {
+    for (const cuts of [[], [text.length - 3], [text.length - 1]]) {
+      const r = await read('t.csv', text, { cuts });
+      const message =
+        `the file ends inside this row, inside a quoted value (cell ${cell} of the header's 3) with no closing quote and no line break after it: it looks cut short (was it still being copied or downloaded?)${value}; ` +
+        'if the file is whole, save it again from the spreadsheet or close the quote';
+      expect(r.problems.map((p) => [p.code, p.row, p.severity, p.message.replaceAll('\n', '\\n')])).toEqual([['cut_short', row, 'error', message]]);
+      expect(partial(r)).toEqual(['cut_short']);
+      expect(rows(r)).toEqual([2]);
+    }
+  });
+  it('a header cut inside a quoted name is cut_short for the file', async () => {
+    const r = await read('t.csv', '"invoice_number","invoice_date","vend');
+    expect(r.problems.map((p) => [p.file, p.row, p.code, p.severity, p.message])).toEqual([
+      [
+        't.csv',
+        undefined,
+        'cut_short',
+        'error',
+        'the file ends inside its header line, inside a quoted name with no closing quote and no line break after it, and no rows: it looks cut short (was it still being copied or downloaded?); ' +
+          'if the file is whole, close the quote and end its header line with a line break',
+      ],
+    ]);
+    expect(partial(r)).toEqual(['cut_short']);
+  });
+  it('a short row before the cut one is not the one the file ends in', async () => {
+    const r = await read('t.csv', 'a,b,c\n1,2\n"G-1","');
+    expect(codes(r)).toEqual(['short_row@2', 'cut_short@3']);
+  });
+  // Beside each, the same file but for what tells them apart, cut short. (A stray quote closed
+  // later is CSV_INVALID_CLOSING_QUOTE: "text after a closing quote" above.)
+  it.each([
+    ["a line break after it (the last row's stray quote)", 'a,b,c\n1,2,3\n4,"5,6\n', 3, 'on line 3', 'a,b,c\n1,2,3\n4,"5,6'],
+    ['a stray quote mid-file taking the whole rows after it (no line break at the end)', 'a,b,c\n1,"2,3\n4,5,6\n7,8,9', 2, 'on line 4 (in the record starting on line 2)', 'a,b,c\n1,"2,3\n4,5'],
+  ])('stays a stray quote with %s: csv_syntax, the record skipped, the file read whole', async (_name, text, row, where, cutText) => {
+    const r = await read('t.csv', text);
+    expect(r.problems.map((p) => [p.code, p.row, p.message])).toEqual([
+      ['csv_syntax', row, `CSV syntax error (CSV_QUOTE_NOT_CLOSED) ${where}: a quoted field is never closed; check for a stray " character; this record is skipped`],
+    ]);
+    expect(partial(r)).toEqual([]);
+    const cut = await read('t.csv', cutText);
+    expect([codes(cut), partial(cut)]).toEqual([[`cut_short@${row}`], ['cut_short']]);
+  });
+});
+
 describe('CSV: a file that stops inside its header line', () => {
   const HEADER = 'invoice_number,invoice_date,vendor,vendor_account,currency,payment_method,total_amount,shipment,overhead';
   const cutMessage = (name: string): string =>
