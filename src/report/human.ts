@@ -159,9 +159,12 @@ export function renderProblems(problems: readonly Problem[], style: Style): stri
  * An invoice of a file without a column every invoice needs has no error of its own — the file has
  * one `missing_column` for all its invoices (domain/group.ts `FileState.lacking`), in `batch` (the
  * report's `issues`) — so the column is named: `its file has no total_amount column, see below`,
- * not "0 errors".
+ * not "0 errors". One with none of its own in a batch another file's error stopped (verify marks
+ * every invoice of such a batch invalid: README "invoice-load verify") says what was not done for
+ * it, `held` — `not sent` in a load, `not looked up` in verify — and why: `not looked up: the
+ * batch's error, see below`.
  */
-export function errorsSeeBelow(inv: { issues: readonly Problem[]; rows: readonly Provenance[] }, batch: readonly Problem[] = []): string {
+export function errorsSeeBelow(inv: { issues: readonly Problem[]; rows: readonly Provenance[] }, batch: readonly Problem[] = [], held = 'not sent'): string {
   const errors = inv.issues.filter((p) => p.severity === 'error').length;
   const own = `${errors} error${errors === 1 ? '' : 's'}`;
   const file = fileLacks(inv, batch);
@@ -170,6 +173,7 @@ export function errorsSeeBelow(inv: { issues: readonly Problem[]; rows: readonly
     // domain/group.ts `FileState.refused`) holds it back — not "0 errors".
     const files = new Set(inv.rows.map((r) => r.file));
     if (errors === 0 && batch.some((p) => p.severity === 'error' && files.has(p.file))) return "its file's error, see below";
+    if (errors === 0 && batch.some((p) => p.severity === 'error')) return `${held}: the batch's error, see below`;
     return `${own}, see below`;
   }
   return errors === 0 ? `${file}, see below` : `${own}, and ${file}, see below`;

@@ -83,7 +83,7 @@ export function renderVerify(r: VerifyReport, style: Style): string {
         : i.status === 'not_found'
           ? `${peopleName(r.target)} holds no invoice ${i.number} from ${i.vendor}`
           : i.status === 'invalid'
-            ? errorsSeeBelow(i, r.issues)
+            ? errorsSeeBelow(i, r.issues, 'not looked up')
             : (i.error?.message ?? '');
     // The free text shown as words, the run's secrets masked (common/shown-secrets.ts); vendor, number and id are data.
     rows.push([WORD[i.status], safe(i.vendor), safe(i.number), i.id ?? '', safe(maskMessage(what))]);

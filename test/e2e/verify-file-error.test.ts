@@ -40,4 +40,20 @@ describe('invoice-load verify of a batch with a file-level error', () => {
     // The whole file still verifies: exit 0.
     expect((await runCli(['verify', '--sandbox', sample], { env })).code).toBe(0);
   }, 60_000);
+
+  it("a clean file's invoices, held back by another file's error, say so: not \"0 errors\"", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'verify-file-error-'));
+    const env = { INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
+    const sample = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'));
+    const cut = join(dir, 'cut.csv');
+    writeFileSync(cut, sample.subarray(0, sample.length - 45));
+    const good = join(dir, 'good.csv');
+    writeFileSync(good, readFileSync(join(ROOT, 'fixtures/valid-small.csv')));
+    const res = await runCli(['verify', '--sandbox', cut, good], { env });
+    expect(res.code, res.stderr).toBe(3);
+    const said = res.stdout + res.stderr;
+    for (const number of ['A-1001', 'EB-5', 'NB-77']) expect(said).toMatch(new RegExp(`^invalid +\\S+ +${number} +not looked up: the batch's error, see below$`, 'm'));
+    expect(said).toMatch(/^invalid +GOBI +G-24118 +its file's error, see below$/m);
+    expect(said).not.toContain('0 errors');
+  }, 60_000);
 });

@@ -193,6 +193,17 @@ describe("an invoice held back by its file's error (a file not read whole)", () 
     const cut = problem({ file: 'a.csv', row: 16 }, 'cut_short', 'the file ends inside this row');
     expect(errorsSeeBelow({ issues: [], rows: [{ file: 'a.csv', row: 2 }] }, [cut])).toBe("its file's error, see below");
     // Another file's error is not its own file's.
-    expect(errorsSeeBelow({ issues: [], rows: [{ file: 'b.csv', row: 2 }] }, [cut])).toBe('0 errors, see below');
+    expect(errorsSeeBelow({ issues: [], rows: [{ file: 'b.csv', row: 2 }] }, [cut])).not.toBe("its file's error, see below");
+  });
+  it("in a batch another file's error stopped, says what was not done for it and why, not \"0 errors\"", async () => {
+    const { errorsSeeBelow } = await import('../../src/report/human.js');
+    const { problem } = await import('../../src/domain/problem.js');
+    const cut = problem({ file: 'a.csv', row: 16 }, 'cut_short', 'the file ends inside this row');
+    const clean = { issues: [], rows: [{ file: 'b.csv', row: 2 }] };
+    expect(errorsSeeBelow(clean, [cut])).toBe("not sent: the batch's error, see below");
+    expect(errorsSeeBelow(clean, [cut], 'not looked up')).toBe("not looked up: the batch's error, see below");
+    // A warning of another file stops nothing; an invoice with errors of its own counts them.
+    expect(errorsSeeBelow(clean, [{ ...cut, severity: 'warning' }])).toBe('0 errors, see below');
+    expect(errorsSeeBelow({ issues: [problem({ file: 'b.csv', row: 2 }, 'invalid_date', 'bad')], rows: clean.rows }, [cut])).toBe('1 error, see below');
   });
 });
