@@ -3,7 +3,7 @@
  * (`send.ts`) → report. This is the I/O edge: files, stdin, the terminal; signals and the
  * journal's lock are `send.ts`'s.
  */
-import { oneLine } from '../common/shown.js';
+import { oneLine, shownFile } from '../common/shown.js';
 import { unsendableReason } from '../common/header-value.js';
 import { isAbsolute, relative } from 'node:path';
 import { claimRunOutputs, outputClaim, type Config } from './config.js';
@@ -95,7 +95,9 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
  * refusal and verify's (cli/verify.ts) say it in these words.
  */
 export function stoppersClause(stoppers: readonly Problem[]): string {
-  const batchErrors = stoppers.map((p) => `${p.row !== undefined ? `${shownPath(p.file)} row ${p.row}` : shownPath(p.file)}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
+  // The file as the problems above name it (common/shown.ts shownFile: standard input as
+  // `standard input`, not `-`), as payments' line names it (cli/payments.ts notSentText).
+  const batchErrors = stoppers.map((p) => `${shownFile(p.file)}${p.row !== undefined ? ` row ${p.row}` : ''}${p.column !== undefined ? ` ${p.column}` : ''} [${p.code}]`);
   return batchErrors.length === 1
     ? `one problem — ${batchErrors[0]} — is the file's, not one invoice's, and stops`
     : `${batchErrors.length} problems — ${batchErrors.slice(0, 3).join(', ')}${batchErrors.length > 3 ? ', …' : ''} — are the file's, not one invoice's, and stop`;

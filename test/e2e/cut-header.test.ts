@@ -124,3 +124,20 @@ describe('--rejects of a CSV cut inside its last row', () => {
     expect(message!.split('the file ends inside this row').length).toBe(2);
   }, 30_000);
 });
+
+/**
+ * A file read from standard input (`-`) is `standard input` wherever the run names it: the line
+ * naming the problem that stops the batch said `— - row 16 [cut_short] —` under the problems
+ * listed for `standard input`.
+ */
+describe('a file cut short, read from standard input', () => {
+  it('the stopping line names it standard input, as the problems above do', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cut-stdin-'));
+    const sample = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'));
+    const env = { ALMA_API_URL: `http://127.0.0.1:${await closedPort()}`, ALMA_API_KEY: 'k', INVOICE_LOAD_STATE_DIR: join(dir, 'state') };
+    const res = await runCli(['-'], { env, input: sample.subarray(0, sample.length - 45) });
+    expect(res.code, res.stderr).toBe(3);
+    expect(res.stderr).toContain('(one problem — standard input row 16 [cut_short] — is the file\'s, not one invoice\'s, and stops the whole batch');
+    expect(res.stderr).not.toContain('— - ');
+  }, 30_000);
+});
