@@ -229,8 +229,10 @@ async function scanSources<T, I>(
             // The file was not read whole (cut short, a part it could not read, JSON that stops):
             // its invoices are invalid beside the file's error, not planned (`InvoiceGrouper.refuseFile`).
             if (ev.partial === true) {
-              if (handedOn.has(ev.problem.file)) throw new FileRefused(ev.problem.file);
-              grouper.refuseFile(ev.problem);
+              // A workbook's error is the file's, its rows the sheet's (InputEvent `refuses`).
+              const refused = ev.refuses ?? ev.problem.file;
+              if (handedOn.has(refused)) throw new FileRefused(refused);
+              grouper.refuseFile(ev.problem, refused);
             }
           }
         }

@@ -654,8 +654,8 @@ export class InvoiceGrouper<I = Invoice> {
    * finished; an invoice of the file already handed on (streaming) was not told (cli/batch.ts
    * reads the files again then).
    */
-  refuseFile(error: Problem): void {
-    const f = this.#fileState(error.file);
+  refuseFile(error: Problem, file: string = error.file): void {
+    const f = this.#fileState(file);
     f.refused ??= error;
   }
 

@@ -13,6 +13,12 @@ export type InputEvent =
        * built (domain/group.ts `refuseFile`) — invalid in a dry run's report as in a load's.
        */
       partial?: true;
+      /**
+       * The source whose records a `partial` problem holds back, where it is not the problem's
+       * file: a workbook's error is the file's (`book.xlsx`), its rows the chosen sheet's
+       * (`book.xlsx:S`, input/xlsx.ts `sheetSource`).
+       */
+      refuses?: string;
     };
 
 /**

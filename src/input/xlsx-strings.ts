@@ -298,6 +298,46 @@ export interface SheetMarks {
    * their text as saved; each is now an inline text cell of that text, refused by the reader.
    */
   badNumbers?: Map<string, string>;
+  /** The sheet's XML ended with its rows still open (`<sheetData>` never closed: `watchSheetData`). */
+  cut?: boolean;
+}
+
+/**
+ * A sheet's XML text handed on as it is, noting in `marks.cut` a part that ends with its rows
+ * still open: a `<sheetData>` (ECMA-376 Part 1, 18.3.1.80; every worksheet has one, `<sheetData/>`
+ * when it has no rows) opened and never closed. A zip whose sheet part stops inside its rows (a
+ * workbook written by a program that died part-way) is a valid zip and XML the reader does not
+ * fail on at its end: it read as a whole sheet, its last rows silently absent. A tag split
+ * between two chunks is found: the end of the one before is searched again with the next.
+ */
+export async function* watchSheetData(chunks: AsyncIterable<string>, marks: SheetMarks): AsyncGenerator<string, void, undefined> {
+  let state: 'before' | 'open' | 'closed' = 'before';
+  let carry = '';
+  for await (const chunk of chunks) {
+    if (state !== 'closed') {
+      const text = carry + chunk;
+      state = sheetDataState(text, state);
+      carry = text.slice(-32);
+    }
+    yield chunk;
+  }
+  if (state === 'open') marks.cut = true;
+}
+
+// With or without a namespace prefix (`<x:sheetData>`, as some generators write it).
+const SHEET_DATA_OPEN = /<(?:[A-Za-z_][\w.-]*:)?sheetData\b[^>]*?(\/?)>/;
+const SHEET_DATA_CLOSE = /<\/(?:[A-Za-z_][\w.-]*:)?sheetData\s*>/;
+
+/** Where `text` leaves a sheet's `<sheetData>`, from `state` before it. */
+function sheetDataState(text: string, state: 'before' | 'open'): 'before' | 'open' | 'closed' {
+  let from = 0;
+  if (state === 'before') {
+    const open = SHEET_DATA_OPEN.exec(text);
+    if (open === null) return 'before';
+    if (open[1] === '/') return 'closed';
+    from = open.index + open[0].length;
+  }
+  return SHEET_DATA_CLOSE.test(text.slice(from)) ? 'closed' : 'open';
 }
 
 const EMPTY_ROW = /<row\b[^>]*\/>|<row\b[^>]*>(?:\s*<c\b[^>]*\/>)*\s*<\/row>/g;

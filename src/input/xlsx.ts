@@ -20,7 +20,7 @@ import type ExcelJS from 'exceljs';
 import { Decimal } from 'decimal.js';
 import { COLUMN_KIND, namedList, quote } from '../domain/cells.js';
 import { KEY_COLUMNS, MAX_AMOUNT_DIGITS } from '../domain/values.js';
-import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader, WorkbookRefused, type SheetMarks } from './xlsx-strings.js';
+import { cutLongTexts, fixSheetCells, MAX_TEXT_BYTES, quoteEscapes, sharedStringsReader, watchSheetData, WorkbookRefused, type SheetMarks } from './xlsx-strings.js';
 import { workbookPartsReader } from './xlsx-zip.js';
 import { minorUnits } from '../domain/currencies.js';
 import { canonicalHeaderName, isCanonicalColumn, type CanonicalColumn } from '../domain/columns.js';
@@ -312,7 +312,7 @@ export async function workbookReaderClass(excel: typeof ExcelJS): Promise<Stream
     const marks: SheetMarks = { hidden: new Set(), merged: [], isoDates: new Set(), badNumbers: new Map() };
     // Kept with the sheet reader it yields: `sheetNo` is the part's file number (sheet2.xml),
     // which after sheets are moved or deleted is not the `sheetId` the reader is then given.
-    for (const event of parseWorksheet.call(this, fixSheetCells(cutLongTexts(iterator, MAX_TEXT_BYTES), marks), sheetNo) as Iterable<{ value?: unknown }>) {
+    for (const event of parseWorksheet.call(this, fixSheetCells(watchSheetData(cutLongTexts(iterator, MAX_TEXT_BYTES), marks), marks), sheetNo) as Iterable<{ value?: unknown }>) {
       if (typeof event.value === 'object' && event.value !== null) SHEET_MARKS.set(event.value, marks);
       yield event;
     }
@@ -490,6 +490,13 @@ export class WorkbookReader {
           });
           if (filled > 0 || problems.length > 0) yield { row: row.number, cells, problems, hidden: hidden?.has(row.number) === true, refused };
         }
+        // Its XML ended inside its rows (`watchSheetData`): not read whole, as a sheet the reader
+        // fails on part-way (below), though the library read to the end without a word.
+        if (marks?.cut === true) {
+          throw new WorkbookRefused(
+            'the sheet\'s XML ends inside its rows (its <sheetData> is never closed): the workbook looks cut short or damaged (was it written by a program that stopped part-way?); open it in Excel and save it again, or give the whole file',
+          );
+        }
         readTo = undefined;
       }
     } catch (err) {
@@ -505,7 +512,8 @@ export class WorkbookReader {
           ? `the sheet "${chosenName}" could not be read past row ${readTo}, and the rows after it are not read: ${reason}`
           : reason;
       this.failed = true;
-      this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message), partial: true });
+      // The rows read are the chosen sheet's (`sheetSource`): its invoices are the ones held back.
+      this.out.push({ kind: 'problem', problem: problem({ file: this.path }, 'invalid_workbook', message), partial: true, ...(this.file !== this.path ? { refuses: this.file } : {}) });
       return;
     }
     if (found && unread.length > 0) {

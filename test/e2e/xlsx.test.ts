@@ -192,6 +192,10 @@ describe('a workbook whose sheet fails part-way (damaged XML after some rows)', 
     // Some rows were read before it failed, not all of them.
     expect(readTo).toBeGreaterThan(1);
     expect(readTo).toBeLessThan(3001);
+    // The rows read are the sheet's (`book.xlsx:S`), the error the file's: its invoices are held back all the same.
+    const invoices = (JSON.parse(dry.stdout) as ReportDocument).invoices;
+    expect(invoices.length).toBeGreaterThan(0);
+    expect(new Set(invoices.map((i) => i.status))).toEqual(new Set(['invalid']));
 
     const w = await world();
     worlds.push(w);
@@ -202,5 +206,35 @@ describe('a workbook whose sheet fails part-way (damaged XML after some rows)', 
     expect(load.stderr).toContain('[invalid_workbook] — is the file\'s, not one invoice\'s, and stops the whole batch, even with --skip-invalid');
     expect(writes(w.sandbox.state())).toBe(0);
     expect(w.sandbox.state().invoices.filter((i) => i.number.startsWith('P-'))).toEqual([]);
+  });
+});
+
+/**
+ * The sample batch as a workbook whose sheet's XML stops before row 15 (a valid zip holding cut
+ * XML): it read as whole, exit 0, the last invoice silently absent. It is the file's
+ * invalid_workbook, its invoices invalid in the dry run as in the load (the file not read whole).
+ */
+describe('a workbook whose sheet XML stops inside its rows', () => {
+  it('is invalid_workbook, exit 3, every invoice of it invalid, nothing sent', async () => {
+    const book = join(dir, 'cut-sheet.xlsx');
+    await workbookFromCsv(book, readFileSync(join(ROOT, 'fixtures/sample-batch.csv'), 'utf8'));
+    const zip = await JSZip.loadAsync(readFileSync(book));
+    const xml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    zip.file('xl/worksheets/sheet1.xml', xml.slice(0, xml.indexOf('<row r="15"')));
+    writeFileSync(book, await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' }));
+
+    const dry = await runCli(['--dry-run', '--json', book]);
+    expect(dry.code, dry.stderr).toBe(3);
+    const report = JSON.parse(dry.stdout) as ReportDocument;
+    expect(report.issues.map((p) => [p.file, p.code])).toEqual([[book, 'invalid_workbook']]);
+    expect(report.issues[0]!.message).toMatch(/^the sheet "Invoices" could not be read past row 14, and the rows after it are not read: the sheet's XML ends inside its rows/);
+    expect(report.invoices.length).toBe(6);
+    expect(new Set(report.invoices.map((i) => i.status))).toEqual(new Set(['invalid']));
+
+    const w = await world();
+    worlds.push(w);
+    const load = await w.load(['--skip-invalid', book]);
+    expect(load.code, load.stderr).toBe(3);
+    expect(writes(w.sandbox.state())).toBe(0);
   });
 });

@@ -654,6 +654,57 @@ describe('xlsx: a sheet where only some rows and cells carry r, and a workbook t
   });
 });
 
+/**
+ * A workbook whose sheet part stops inside its rows (a valid zip holding cut XML: a program that
+ * wrote it died part-way) read as a whole sheet, its last rows silently absent, exit 0. Its
+ * `<sheetData>` is never closed: `invalid_workbook`, the file not read whole (`partial`), the
+ * sheet's invoices held back (`refuses`: the rows are the sheet's, `book.xlsx:S`).
+ */
+describe('xlsx: a sheet whose XML stops inside its rows', () => {
+  async function cutSheet(name: string, rows: number, cut: (xml: string) => string): Promise<string> {
+    const path = join(dir, name);
+    const sheetRows: (string | number)[][] = [['invoice_number', 'vendor', 'total_amount']];
+    for (let r = 2; r <= rows; r++) sheetRows.push([`G-${r}`, 'GOBI', 10]);
+    await writeWorkbook(path, [{ name: 'S', rows: sheetRows }]);
+    const zip = await JSZip.loadAsync(readFileSync(path));
+    const xml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    zip.file('xl/worksheets/sheet1.xml', cut(xml));
+    writeFileSync(path, await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    return path;
+  }
+  async function events(path: string) {
+    const out: InputEvent[] = [];
+    for await (const e of readRecords(await openInputFile(path), { encoding: 'utf-8' })) out.push(e);
+    return out;
+  }
+  const MESSAGE =
+    "the sheet's XML ends inside its rows (its <sheetData> is never closed): the workbook looks cut short or damaged (was it written by a program that stopped part-way?); open it in Excel and save it again, or give the whole file";
+
+  it.each([
+    ['before a row (the reviewer\'s: up to `<row r="15"`)', 20, (x: string) => x.slice(0, x.indexOf('<row r="15"')), 14],
+    ['inside a row\'s cell', 20, (x: string) => x.slice(0, x.indexOf('<row r="15"') + 30), 14],
+    ['in its closing tag (`</sheetDa`)', 20, (x: string) => x.slice(0, x.indexOf('</sheetData>') + 9), 20],
+    ['far into a long sheet (the XML in many chunks)', 3000, (x: string) => x.slice(0, x.indexOf('<row r="2900"')), 2899],
+  ])('cut %s: invalid_workbook, partial, the rows before it read', async (_what, rows, cut, readTo) => {
+    const path = await cutSheet(`cut-${rows}-${readTo}-${_what.length}.xlsx`, rows, cut);
+    const got = await events(path);
+    const records = got.flatMap((e) => (e.kind === 'record' ? [e.record] : []));
+    expect(records.at(-1)?.source.row).toBe(readTo);
+    expect(got.flatMap((e) => (e.kind === 'problem' ? [[e.problem.file, e.problem.code, e.problem.message, e.partial, e.refuses]] : []))).toEqual([
+      [path, 'invalid_workbook', `the sheet "S" could not be read past row ${readTo}, and the rows after it are not read: ${MESSAGE}`, true, `${path}:S`],
+    ]);
+  });
+
+  it('a whole sheet, and one without rows (`<sheetData/>`), are whole; the same sheet ending before `</sheetData>` is not', async () => {
+    const whole = await cutSheet('whole.xlsx', 20, (x) => x);
+    expect((await readPath(whole)).problems).toEqual([]);
+    const unclosed = await cutSheet('unclosed.xlsx', 20, (x) => x.slice(0, x.indexOf('</sheetData>')));
+    expect((await readPath(unclosed)).problems.map((p) => p.code)).toEqual(['invalid_workbook']);
+    const empty = await cutSheet('no-rows.xlsx', 20, (x) => x.replace(/<sheetData>[\s\S]*<\/sheetData>/, '<sheetData/>'));
+    expect((await readPath(empty)).problems.map((p) => p.code)).toEqual(['empty_file']);
+  });
+});
+
 describe('a workbook that is empty or cut short (still being copied)', () => {
   it('says so, not the library\'s FILE_ENDED', async () => {
     const whole = join(dir, 'whole.xlsx');
