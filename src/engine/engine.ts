@@ -18,7 +18,7 @@
  * journals written before targets existed still resume.
  */
 import { keyString, type Invoice, type InvoiceKey } from '../domain/model.js';
-import { ApiError, IdNotKeptError, isAbort, RetryAfterError, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
+import { ApiError, IdNotKeptError, isAbort, isRefusal, RetryAfterError, runStopOf, UnknownOutcomeError, writeVerdict } from '../common/errors.js';
 import type { JsonValue } from '../common/json.js';
 import type { FieldDifference, RemoteInvoice, RemoteLine, Target } from '../targets/target.js';
 import { nextPollWait } from '../targets/target.js';
@@ -201,7 +201,11 @@ class IdsStop extends Error {
 
 /** An error that ends one invoice (not the run): a business refusal or a write that stayed unknown. */
 class InvoiceFailure extends Error {
-  constructor(readonly record: ErrorRecord) {
+  /** `rewatch`: journaled with the failure (journal.ts), so a re-run watches the pending process request again. */
+  constructor(
+    readonly record: ErrorRecord,
+    readonly rewatch = false,
+  ) {
     super(record.message);
   }
 }
@@ -1584,13 +1588,24 @@ class InvoiceSaga {
       emit({ type: 'step', key, step: 'process' });
       this.#wrote = true;
       let watched: RemoteInvoice | undefined;
+      // An earlier run journaled the invoice OUTCOME_UNKNOWN after watching its request whole: a
+      // refusal now is taken at its word (else a refusal that stands would never be said as one).
+      const concluded = journal.state(key).processWatched === true;
+      // A send again while an earlier one's answer is lost (this run's, or an earlier run's intent
+      // still pending): its refusal settles nothing of the earlier send, which may be at work in
+      // the target — the refusal may be the target declining a second start (Alma's 60260).
+      let earlierUnknown = false;
+      let sends = 0;
       try {
         remote = await writeOnce(
           this.#opts,
           key,
           'process',
           async () => {
-            return sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'process', id }, () => finalize(id, inv));
+            earlierUnknown = journal.state(key).processPending && (sends > 0 || !concluded);
+            sends++;
+            const unsettled = earlierUnknown;
+            return sendJournaled(this.#opts, { t: 'intent', ...this.#who, step: 'process', id }, () => finalize(id, inv), () => unsettled);
           },
           async () => {
             const seen = await parkedWait(id, this.#opts, ctx, watchMs);
@@ -1605,32 +1620,63 @@ class InvoiceSaga {
           once !== undefined ? 1 : this.#opts.maxWriteAttempts,
         );
       } catch (err) {
-        // ABORTED: the hard stop cut it off (failed() says so), no watch of it ended.
-        if (watched === undefined || !(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
-        // Still not shown after the watch: it may yet be at work in the target. The intent stays
-        // pending in the journal, so a re-run reads the invoice first and decides. So for a target
-        // that may be sent it again (Alma's process, `maxWriteAttempts`), whose last send went
-        // unanswered too: OUTCOME_UNKNOWN, not the lost answer's code (ECONNRESET, a 5xx's).
-        const shown = watched.workflowStatus !== undefined ? `still showed ${watched.workflowStatus}` : 'did not show it done';
-        const later = `${Math.round(watchMs / 1000)} s later`;
-        throw new InvoiceFailure({
-          step: 'process',
-          http_status: err.httpStatus,
-          code: OUTCOME_UNKNOWN,
-          message:
-            once !== undefined
-              ? `${once.what} outcome unknown: ${this.#label} did not answer the ${once.what} (${err.code}: ${err.message}), and the invoice ${shown} ` +
-                `${later}; it was not sent again, as a second ${once.what} could be a second financial transaction — ` +
-                'run the same command again to check it: it reads the invoice first'
-              : `process outcome unknown: ${this.#label} answered none of the ${this.#opts.maxWriteAttempts} process requests sent (the last: ${err.code}: ${err.message}), ` +
-                `and the invoice ${shown} ${later}; it was not sent again — run the same command again to check it: it reads the invoice first, and sends the request again only if ${this.#label} does not show it processed`,
-          ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
-        });
+        // Sent again after a lost answer, and refused (or met by a 429 that stops nothing): as
+        // engine/operations.ts runOne's `resentUnknown`. The invoice is read once more: shown
+        // processed, the earlier send did it; else its outcome is unknown, not the refusal's code
+        // (a business refusal would read "fix it in Alma", and the re-run would send at once to an
+        // invoice the target may still be processing). The intent stays pending (no `refused`).
+        if (earlierUnknown && err instanceof ApiError && (isRefusal(err) || err.httpStatus === 429) && runStopOf(err) === undefined) {
+          const now = this.#notWithdrawn(await target.getInvoice(id));
+          if (!now.processed) throw new InvoiceFailure(this.#resentUnknown(err, now), watched !== undefined);
+          remote = now;
+        } else {
+          // ABORTED: the hard stop cut it off (failed() says so), no watch of it ended.
+          if (watched === undefined || !(err instanceof UnknownOutcomeError) || err.code === 'ABORTED') throw err;
+          // Still not shown after the watch: it may yet be at work in the target. The intent stays
+          // pending in the journal, so a re-run reads the invoice first and decides. So for a target
+          // that may be sent it again (Alma's process, `maxWriteAttempts`), whose last send went
+          // unanswered too: OUTCOME_UNKNOWN, not the lost answer's code (ECONNRESET, a 5xx's).
+          const shown = watched.workflowStatus !== undefined ? `still showed ${watched.workflowStatus}` : 'did not show it done';
+          const later = `${Math.round(watchMs / 1000)} s later`;
+          throw new InvoiceFailure({
+            step: 'process',
+            http_status: err.httpStatus,
+            code: OUTCOME_UNKNOWN,
+            message:
+              once !== undefined
+                ? `${once.what} outcome unknown: ${this.#label} did not answer the ${once.what} (${err.code}: ${err.message}), and the invoice ${shown} ` +
+                  `${later}; it was not sent again, as a second ${once.what} could be a second financial transaction — ` +
+                  'run the same command again to check it: it reads the invoice first'
+                : `process outcome unknown: ${this.#label} answered none of the ${this.#opts.maxWriteAttempts} process requests sent (the last: ${err.code}: ${err.message}), ` +
+                  `and the invoice ${shown} ${later}; it was not sent again — run the same command again to check it: it reads the invoice first, and sends the request again only if ${this.#label} does not show it processed`,
+            ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+          });
+        }
       }
     }
     this.#remote = remote;
     journal.append({ t: 'processed', ...this.#who, id });
     return undefined;
+  }
+
+  /**
+   * A process request sent again while an earlier one's answer was lost, refused (or met by a
+   * 429), and the invoice read after it not processed: OUTCOME_UNKNOWN, the refusal's status, code
+   * and words in the message, its tracking id in the record (as engine/operations.ts `resentUnknown`).
+   */
+  #resentUnknown(err: ApiError, now: RemoteInvoice): ErrorRecord {
+    const shows = now.workflowStatus !== undefined ? `still shows ${now.workflowStatus}` : 'does not show it processed';
+    return {
+      step: 'process',
+      // Not the refusal's status: a 4xx would make it a business refusal (result.ts refusalKind).
+      http_status: 0,
+      code: OUTCOME_UNKNOWN,
+      message:
+        `process outcome unknown: a process request was sent before and its answer never came; sent again, it was answered ` +
+        `${err.httpStatus > 0 ? `HTTP ${err.httpStatus}, ` : ''}${err.code}: ${err.message}, and the invoice ${shows} — ` +
+        `the first request may still be at work in ${this.#label}: run the same command again to check it: it reads and watches the invoice first, and sends the request again only if ${this.#label} does not show it processed`,
+      ...(err.trackingId !== undefined ? { tracking_id: err.trackingId } : {}),
+    };
   }
 
   /** Step 4. Poll until Alma shows the outcome of its asynchronous processing. */
@@ -1686,11 +1732,14 @@ class InvoiceSaga {
     // Cut off by the hard stop: nothing is journaled as failed, so a re-run takes it up where it was.
     if (this.#stopNow() && isAbort(err)) throw new StopRun('interrupted');
     let record: ErrorRecord;
-    if (err instanceof InvoiceFailure) record = err.record;
-    else if (err instanceof ApiError) record = errorRecord(this.#step, err, this.#step === 'lines' ? refusedLine(this.#inv, this.#sendingLine) : undefined);
+    let rewatch = false;
+    if (err instanceof InvoiceFailure) {
+      record = err.record;
+      rewatch = err.rewatch;
+    } else if (err instanceof ApiError) record = errorRecord(this.#step, err, this.#step === 'lines' ? refusedLine(this.#inv, this.#sendingLine) : undefined);
     else throw err;
     const { journal } = this.#opts;
-    journal.append({ t: 'failed', ...this.#who, error: record });
+    journal.append({ t: 'failed', ...this.#who, error: record, ...(rewatch ? { rewatch: true as const } : {}) });
     const st = journal.state(this.#key);
     return { ...settledResult(this.#key, st, 'failed'), error: record, warnings: this.#warnings };
   }

@@ -173,7 +173,13 @@ export type JournalEntry =
       /** The target's own amounts (Alguna, Exsited); absent for Alma and in journals written before targets. */
       amounts?: Record<string, string> | undefined;
     }
-  | { t: 'failed'; vendor: string; number: string; error: ErrorRecord };
+  /**
+   * `rewatch`: a process failure (OUTCOME_UNKNOWN) whose pending request was not watched to an
+   * end — this run's answer was lost and its send again refused, which may be the target refusing
+   * a second start while the first is at work (engine.ts `InvoiceSaga.process`): a re-run reads and
+   * watches the invoice again before sending, as after a kill. Older loaders ignore it.
+   */
+  | { t: 'failed'; vendor: string; number: string; error: ErrorRecord; rewatch?: true | undefined };
 
 /** What the journal knows about one invoice, folded from its entries. */
 export interface InvoiceJournalState {
@@ -392,7 +398,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
       break;
     case 'failed':
       s.lastError = e.error;
-      if (e.error.step === 'process' && e.error.code === OUTCOME_UNKNOWN && s.processPending) s.processWatched = true;
+      if (e.error.step === 'process' && e.error.code === OUTCOME_UNKNOWN && s.processPending) s.processWatched = e.rewatch !== true;
       break;
   }
 }
