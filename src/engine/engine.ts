@@ -31,7 +31,7 @@ import { ProcessingWatch } from './watch.js';
 import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere, type RecordedElsewhere } from './elsewhere.js';
-import { CREATE_UNANSWERED, CREATE_UNANSWERED_EARLIER, ID_NOT_KEPT, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn, WITHDRAWN } from './result.js';
+import { CREATE_UNANSWERED, CREATE_UNANSWERED_EARLIER, ID_NOT_KEPT, LOADED_BY_ANOTHER_RUN, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn, WITHDRAWN } from './result.js';
 import { adoptable, EXISTS_NOT_OURS, heldText, holdsOtherTotal, madeNotKept, notOursText, settledLineText } from '../targets/matches.js';
 import { maskMessage } from '../common/shown-secrets.js';
 
@@ -743,10 +743,11 @@ function unreached(
         ...r.error,
         step,
         message:
-          `the run stopped before reaching this invoice (${stopWords(reason, err)}); another run of it (from another file, such as an edited copy of this one) ` +
+          `the run stopped before reaching this invoice (${stopWords(reason, err)}); ` +
+          // The reports read LOADED_BY_ANOTHER_RUN (result.ts loadedElsewhere): not "incomplete".
           (rec?.processed === true
-            ? `loaded it into ${label} (id ${ids.join(', ')}, its processing requested), as that run's journal records: a re-run reads it there and sends only what this file has more of, and does not create it twice`
-            : `created it in ${label} (id ${ids.join(', ')}), as that run's journal records: a re-run finds it there and completes it, and does not create it twice`),
+            ? `${LOADED_BY_ANOTHER_RUN} ${label} (id ${ids.join(', ')}, its processing requested), as that run's journal records: a re-run reads it there and sends only what this file has more of, and does not create it twice`
+            : `another run of it (from another file, such as an edited copy of this one) created it in ${label} (id ${ids.join(', ')}), as that run's journal records: a re-run finds it there and completes it, and does not create it twice`),
       },
     };
   }

@@ -113,6 +113,21 @@ export function createUnanswered(inv: { status: string; id?: string | undefined;
 }
 
 /**
+ * Words in the message of every invoice the run stopped before reaching that only another journal
+ * records, as loaded — created, every line, its processing requested (engine.ts `unreached`: an
+ * edited copy of the file loaded it) — followed by the target's label. Read by the reports as
+ * `CREATE_UNANSWERED` is (the report document has no field for it): such an invoice is not
+ * "incomplete" (report/stopped.ts).
+ */
+export const LOADED_BY_ANOTHER_RUN = 'another run of it (from another file, such as an edited copy of this one) loaded it into';
+
+/** An invoice the run stopped on before reaching it, loaded by another run (`LOADED_BY_ANOTHER_RUN`). */
+export function loadedElsewhere(inv: { status: string; id?: string | undefined; error?: { code: string; message?: string | undefined } | undefined }): boolean {
+  if (!stoppedOn(inv) || inv.id === undefined || inv.error!.code === NOT_STARTED) return false;
+  return (inv.error!.message ?? '').includes(LOADED_BY_ANOTHER_RUN);
+}
+
+/**
  * A business refusal (the target answered 4xx with its own code: the file or the target's setup
  * must change) or a transient failure (a timeout, a lost connection, a 5xx, a 429: the same
  * command again finishes it). `--max-errors` counts the first kind; the report's advice

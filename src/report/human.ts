@@ -10,7 +10,7 @@ import { formatRows } from './csv.js';
 import { runLabels } from '../common/runs.js';
 import { failureAdvice, groupFailures, type FailureGroup } from './failures.js';
 import { systemLabel, type ReportDocument, type ReportInvoice, type ReportStatus } from './report.js';
-import { createUnanswered, NOT_STARTED, STOP_CODES, stoppedOn } from '../engine/result.js';
+import { createUnanswered, loadedElsewhere, NOT_STARTED, STOP_CODES, stoppedOn } from '../engine/result.js';
 import { countStopped, existsIncomplete, rerunsAtOnce, stoppedAt, stoppedSentence } from './stopped.js';
 import type { StopDetail } from '../engine/events.js';
 import { columnWidths, fitLastColumn, lastColumnFits, leaveOutIfNarrow, padToWidth, proseText } from './fit.js';
@@ -113,7 +113,7 @@ function detail(inv: ReportInvoice, batch: readonly Problem[], stopped?: string,
   // A re-run finishes it after a Ctrl-C; after a refused key or the daily threshold only once
   // that is put right, which the advice below says.
   // One half-built in the target is to be left alone (stopped.ts's sentence, as the HTML report says it).
-  if (inv.error && stoppedOn(inv) && existsIncomplete(inv)) return lowerFirst(stoppedSentence(inv, stopped, label, stopDetail, false)).replace(/\.$/, '');
+  if (inv.error && stoppedOn(inv) && (existsIncomplete(inv) || loadedElsewhere(inv))) return lowerFirst(stoppedSentence(inv, stopped, label, stopDetail, false)).replace(/\.$/, '');
   // A create sent without an answer: the re-run looks for it first (stopped.ts `stoppedAt`).
   if (inv.error && stoppedOn(inv)) return `${stoppedAt(inv)}; ${rerunsAtOnce(stopped) ? (createUnanswered(inv) !== undefined ? `a re-run looks for it in ${label} first` : 'a re-run finishes it') : 'see below'}`;
   if (inv.error) {

@@ -5,7 +5,7 @@
  * in one place for the terminal (human.ts), the HTML report (html.ts) and the CSV report
  * (csv.ts) — pure. The report's `status` stays `failed` (README "The report document").
  */
-import { createUnanswered, NOT_STARTED, stoppedOn } from '../engine/result.js';
+import { createUnanswered, loadedElsewhere, NOT_STARTED, stoppedOn } from '../engine/result.js';
 import { rerunWhen } from './failures.js';
 import type { StopDetail } from '../engine/events.js';
 
@@ -32,6 +32,8 @@ export const stoppedAt = (inv: Stoppable, many = false): string => {
   const step = inv.error?.step ?? 'create';
   // Not "not created yet": a create of it went without an answer, so it may be in the target.
   const unanswered = createUnanswered(inv);
+  // Never reached by this run; another run (another file) loaded it: nothing of it was left midway.
+  if (loadedElsewhere(inv)) return `not reached; another run (from another file) loaded ${many ? 'them' : 'it'}, ${many ? 'their' : 'its'} processing requested`;
   if (unanswered !== undefined) return `${many ? 'their creates' : 'its create'} sent${unanswered === 'earlier' ? ' by an earlier run' : ''} without an answer`;
   return STOPPED_AT[step]?.(many ? 'their' : 'its') ?? `stopped at ${step}`;
 };
@@ -44,7 +46,7 @@ export const stoppedAt = (inv: Stoppable, many = false): string => {
 export const rerunsAtOnce = (stopped: string | undefined): boolean => stopped === undefined || stopped === 'interrupted';
 
 /** The target holds the invoice already, without all of it (created; lines, processing or its outcome missing). */
-export const existsIncomplete = (inv: Stoppable): boolean => inv.id !== undefined && inv.error !== undefined && inv.error.step !== 'create';
+export const existsIncomplete = (inv: Stoppable): boolean => inv.id !== undefined && inv.error !== undefined && inv.error.step !== 'create' && !loadedElsewhere(inv);
 
 /** The invoices of a report the run stopped on. */
 export const countStopped = (invoices: readonly Stoppable[]): number => invoices.filter(stoppedOn).length;
@@ -93,6 +95,10 @@ export function stoppedSentence(inv: Stoppable, stopped: string | undefined, lab
   const who = whoFinishes(stopped, detail, label);
   const it = many ? 'them' : 'it';
   // `where` false: without the step, for a table's cell (the terminal's section below says it).
+  // Not reached, and loaded by another run (an edited copy of the file): in the target whole, not
+  // half built — the re-run reads it there and sends only what this file has more of.
+  if (loadedElsewhere(inv))
+    return `${many ? 'Were' : 'Was'} loaded into ${label} by another run (from another file, such as an edited copy of this one)${where ? `, ${many ? 'their' : 'its'} processing requested` : ''}, and this run stopped before reaching ${it}; ${who} reads ${it} there and sends only what this file has more of.`;
   if (existsIncomplete(inv)) return `${many ? 'Exist' : 'Exists'} in ${label}, incomplete${where ? ` (${stoppedAt(inv, many)})` : ''} — don't edit or delete ${it}; ${who} completes ${it}.`;
   if (inv.error?.code === NOT_STARTED) return `Not started: the run stopped before reaching ${it}; ${who} loads ${it}.`;
   // A create of it went without an answer (engine/result.ts `createUnanswered`): it may be in the
