@@ -138,14 +138,44 @@ function silentFor(path: string, now: Date): number | undefined {
   }
 }
 
-const pidAlive = (pid: number): boolean => {
+/** /proc/<pid>/stat's text, or undefined where there is no such file (no /proc, the pid gone). */
+const readProcStat = (pid: number): string | undefined => {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
   }
 };
+
+/**
+ * The state letter of a /proc/<pid>/stat text (proc(5), field 3: R, S, D, Z, X …), or undefined
+ * where it cannot be read. The command name (field 2) is in parentheses and may hold spaces and
+ * parentheses itself: field 3 follows its last ')'.
+ */
+export function procState(stat: string | undefined): string | undefined {
+  if (stat === undefined) return undefined;
+  const end = stat.lastIndexOf(')');
+  if (end < 0) return undefined;
+  const state = stat.slice(end + 2).split(' ')[0];
+  return state !== undefined && /^[A-Za-z]$/.test(state) ? state : undefined;
+}
+
+/**
+ * Whether a process runs under `pid` on this host. kill(pid, 0) succeeds for a zombie too — a
+ * killed holder its parent has not reaped yet (https://man7.org/linux/man-pages/man2/kill.2.html,
+ * https://man7.org/linux/man-pages/man5/proc.5.html): on Linux, a state of Z (zombie) or X (dead)
+ * in /proc/<pid>/stat is no run, and its lock is taken over. Where /proc is absent, kill alone
+ * decides, as before. `readStat`: the /proc reader (tests pass their own).
+ */
+export function pidAlive(pid: number, readStat: (pid: number) => string | undefined = readProcStat): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const state = procState(readStat(pid));
+  return state !== 'Z' && state !== 'X';
+}
 
 /** Whether only the lock's heartbeat can tell if its run lives: another host's, or another pid namespace's or boot's. */
 const byHeartbeat = (held: LockInfo): boolean => held.host !== hostname() || !pidCheckable(held, whereHere());
