@@ -78,6 +78,24 @@ describe('a mapped column the file lacks', () => {
   });
 });
 
+describe('nested JSON: a list empty everywhere is no missing column (README json.rows)', () => {
+  const q = profileOf({ json: { rows: 'invoices[*].items[*].allocations[*]', columns: { vendor: 'vendor', invoice_number: 'invoices[*].no', price: 'invoices[*].items[*].price', fund_code: 'invoices[*].items[*].allocations[*].fund', fund_percent: 'invoices[*].items[*].allocations[*].pct' } } });
+
+  it('every item without allocations, or every invoice without items: no mapped_column_missing', async () => {
+    const noAlloc = await readMapped('v.json', '{"vendor": "V", "invoices": [{"no": "A-1", "items": [{"price": "1.00", "allocations": []}]}, {"no": "A-2", "items": [{"price": "2.00", "allocations": []}]}]}', q);
+    expect(noAlloc.problems.filter((x) => x.code === 'mapped_column_missing')).toEqual([]);
+    const noItems = await readMapped('v.json', '{"vendor": "V", "invoices": [{"no": "A-1", "items": []}]}', q);
+    expect(noItems.problems.filter((x) => x.code === 'mapped_column_missing')).toEqual([]);
+  });
+
+  it('allocations that exist and none with the key, or a list key absent from every item: still the error', async () => {
+    const renamed = await readMapped('v.json', '{"vendor": "V", "invoices": [{"no": "A-1", "items": [{"price": "1.00", "allocations": [{"fundName": "F", "pct": 100}]}]}]}', q);
+    expect(renamed.problems.map((x) => [x.code, x.column])).toEqual([['mapped_column_missing', 'fund_code']]);
+    const noList = await readMapped('v.json', '{"vendor": "V", "invoices": [{"no": "A-1", "items": [{"price": "1.00", "funds": [{"fund": "F", "pct": 100}]}]}]}', q);
+    expect(noList.problems.map((x) => [x.code, x.column])).toEqual([['mapped_column_missing', 'fund_code'], ['mapped_column_missing', 'fund_percent']]);
+  });
+});
+
 describe("the encoding's advice names what set it", () => {
   const utf8File = new TextEncoder().encode('Nr,vendor,invoice_note\nR-1,V,Café\n');
   const win1252File = Uint8Array.from([...new TextEncoder().encode('Nr,vendor,invoice_note\nR-1,V,Caf'), 0xe9, 0x0a]);

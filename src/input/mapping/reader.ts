@@ -139,6 +139,13 @@ class MappedJsonReader implements FormatReader {
   /** Whether any record was read, and the canonical columns whose JSON path matched a value (null too). */
   private emitted = false;
   private readonly matched = new Set<string>();
+  /**
+   * Nested JSON, by level of json.rows: whether an object at that level was walked (`seen`), and
+   * whether one held that level's list, even empty or null (`held`). A path whose list is empty
+   * everywhere (every item without allocations) is not missing: no object could hold its key.
+   */
+  private readonly seen: boolean[] = [];
+  private readonly held: boolean[] = [];
   /** Line ends as LF, a lone CR's too (`LfLines`): JSON Lines' lines, and a document's line numbers. */
   private readonly lf = new LfLines();
 
@@ -205,8 +212,13 @@ class MappedJsonReader implements FormatReader {
       this.mapper.finish();
       return;
     }
+    // Objects that should hold a column's key exist: at its level, or the list leading there is
+    // absent (not empty) in every parent that exists (README `json.rows`: an item without
+    // allocations still gives its row).
+    const shouldHold = (level: number): boolean =>
+      this.seen[level] === true || (level > 0 && this.held[level - 1] !== true && shouldHold(level - 1));
     for (const c of json.columns) {
-      if (this.matched.has(c.column) || this.profile.constants.has(c.column)) continue;
+      if (this.matched.has(c.column) || this.profile.constants.has(c.column) || !shouldHold(c.level)) continue;
       this.out.push({
         kind: 'problem',
         problem: problem({ file: this.file }, 'mapped_column_missing',
@@ -290,12 +302,14 @@ class MappedJsonReader implements FormatReader {
       this.mapper.map({ source, fields, native, scalars, origin, problems });
     };
     const walk = (k: number, bound: JsonValue[]): void => {
+      this.seen[k] = true;
       if (k === depth) {
         emit(bound);
         return;
       }
       const parent = bound[k];
       const arr = follow(parent, levels[k]!);
+      if (arr !== undefined) this.held[k] = true;
       const at = typeof parent === 'object' && parent !== null ? lineOf(parent) : 1;
       if (arr === undefined || arr === null || (Array.isArray(arr) && arr.length === 0)) {
         if (k > 0) emit(bound);
