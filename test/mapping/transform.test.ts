@@ -35,10 +35,10 @@ describe('renames and ignored columns', () => {
   });
 
   it('a mapped column missing from the header is an error for the file; a header with none of them mapping_mismatch', async () => {
-    const p = profileOf({ columns: { Nr: 'invoice_number', Versand: 'shipment' } });
+    const p = profileOf({ columns: { Nr: 'invoice_number', Versand: 'price' } });
     const some = await readMapped('a.csv', 'Nr,vendor\nR-1,V\n', p);
     expect(some.problems).toEqual([
-      expect.objectContaining({ code: 'mapped_column_missing', severity: 'error', column: 'shipment', message: expect.stringMatching(/"Versand" to shipment, but the file has no such column.*correct the column's name in the profile/) }),
+      expect.objectContaining({ code: 'mapped_column_missing', severity: 'error', column: 'price', message: expect.stringMatching(/"Versand" to price, but the file has no such column.*correct the column's name in the profile/) }),
     ]);
     const none = await readMapped('b.csv', 'Nr;vendor\nR-1;V\n', profileOf({ csv: { delimiter: ',' }, columns: { Nr: 'invoice_number', Versand: 'shipment' } }));
     expect(none.problems).toEqual([expect.objectContaining({ code: 'mapping_mismatch', severity: 'error', message: expect.stringMatching(/none of the columns .* "nr;vendor".*csv\.delimiter/) })]);
@@ -75,6 +75,24 @@ describe('a mapped column the file lacks', () => {
     expect(renamed.problems).toEqual([
       expect.objectContaining({ code: 'mapped_column_missing', severity: 'error', column: 'fund_code', message: expect.stringMatching(/path "invoices\[\*\]\.items\[\*\]\.fund" for fund_code \(json.columns\) matches nothing in this file.*correct the path/) }),
     ]);
+  });
+});
+
+describe('a mapped column missing: an error only where money or funds would change silently', () => {
+  it('flat JSON leaving out keys no record has (memo, discount): warnings, "an invoice_note"; price or fund_code: errors', async () => {
+    const q = profileOf({ columns: { Nr: 'invoice_number', Memo: 'invoice_note', Discount: 'discount', Preis: 'price', Etat: 'fund_code' }, constants: { vendor: 'V' } });
+    const r = await readMapped('v.json', '[{"Nr": "R-1"}]', q);
+    expect(r.problems.map((x) => [x.column, x.severity])).toEqual([['invoice_note', 'warning'], ['discount', 'warning'], ['price', 'error'], ['fund_code', 'error']]);
+    expect(r.problems[0]!.message).toMatch(/so no row would have an invoice_note; if the file renamed it, correct/);
+  });
+
+  it('a column with a profile default is never missing (its value comes from the profile), in CSV and nested JSON', async () => {
+    const q = profileOf({ columns: { Nr: 'invoice_number', Supplier: 'vendor', PayBy: 'payment_method', Etat: 'fund_code' }, defaults: { payment_method: 'BANKTRANSFER', fund_code: 'F' } });
+    const r = await readMapped('v.csv', 'Nr,Supplier\nR-1,V\n', q);
+    expect(r.problems).toEqual([]);
+    const j = profileOf({ json: { rows: 'invoices[*]', columns: { vendor: 'vendor', invoice_number: 'invoices[*].no', payment_method: 'invoices[*].pay', invoice_note: 'invoices[*].memo' } }, defaults: { payment_method: 'BANKTRANSFER' } });
+    const s = await readMapped('v.json', '{"vendor": "V", "invoices": [{"no": "A-1"}]}', j);
+    expect(s.problems.map((x) => [x.code, x.column, x.severity])).toEqual([['mapped_column_missing', 'invoice_note', 'warning']]);
   });
 });
 

@@ -5,7 +5,6 @@
  */
 import { plainNumber } from '../shape.js';
 import { extname } from 'node:path';
-import { quote } from '../../domain/cells.js';
 import { problem, type Problem } from '../../domain/problem.js';
 import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from '../../common/json.js';
 import { CsvReader } from '../csv.js';
@@ -16,7 +15,7 @@ import type { Format } from '../read.js';
 import { canonicalByHeader, headerKey } from './names.js';
 import { follow, isObject, type JsonObject } from './paths.js';
 import type { MappingProfile } from './profile.js';
-import { RecordMapper, type VendorRecord } from './transform.js';
+import { missingColumnText, RecordMapper, type VendorRecord } from './transform.js';
 
 /**
  * Why a profile for nested JSON (`json.rows`) does not read a file of another format (`CSV`, `an
@@ -218,13 +217,10 @@ class MappedJsonReader implements FormatReader {
     const shouldHold = (level: number): boolean =>
       this.seen[level] === true || (level > 0 && this.held[level - 1] !== true && shouldHold(level - 1));
     for (const c of json.columns) {
-      if (this.matched.has(c.column) || this.profile.constants.has(c.column) || !shouldHold(c.level)) continue;
-      this.out.push({
-        kind: 'problem',
-        problem: problem({ file: this.file }, 'mapped_column_missing',
-          `the profile's path ${JSON.stringify(c.path)} for ${c.column} (json.columns) matches nothing in this file, so no row would have a ${c.column}; ` +
-            `correct the path in the profile ${quote(this.profile.source)} or the file, then load it again`, { column: c.column }),
-      });
+      const p = this.profile;
+      if (this.matched.has(c.column) || p.constants.has(c.column) || p.defaults.has(c.column) || !shouldHold(c.level)) continue;
+      const t = missingColumnText(c.column, `the profile's path ${JSON.stringify(c.path)} for ${c.column} (json.columns) matches nothing in this file`, 'the path', '', p.source);
+      this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'mapped_column_missing', t.message, { column: c.column, severity: t.severity }) });
     }
   }
 

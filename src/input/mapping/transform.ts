@@ -47,6 +47,29 @@ type Resolved = typeof IGNORED | typeof UNKNOWN | { column: CanonicalColumn; hea
 const INVOICE_LEVEL: ReadonlySet<string> = new Set(INVOICE_COLUMNS);
 const FUND_LEVEL: ReadonlySet<string> = new Set(FUND_COLUMNS);
 
+/**
+ * The canonical columns whose absence from a file silently changes money or fund allocation: a
+ * line without fund columns or a price loads the PO line's funds or price, an invoice without
+ * its VAT loads none. A mapped one none of whose names is in the file is an error for the file
+ * (README "Vendor layouts: mapping profiles"). The charges (shipment, overhead, insurance,
+ * discount) are not: the total rule says an invoice whose charges went missing (total_mismatch).
+ * Every other mapped column missing is a warning: an export leaves out keys no row has a value
+ * for (no memo this month).
+ */
+const CHARGES: ReadonlySet<string> = new Set(['shipment', 'overhead', 'insurance', 'discount']);
+export const missingIsError = (column: CanonicalColumn): boolean => {
+  const kind: string = COLUMN_KIND[column];
+  return FUND_LEVEL.has(column) || ((kind === 'money' || kind === 'percent' || kind === 'quantity') && !CHARGES.has(column));
+};
+
+/** A missing column's message: what no row would have, and what to do. */
+export function missingColumnText(column: CanonicalColumn, what: string, where: string, section: string, profile: string): { message: string; severity: 'error' | 'warning' } {
+  const article = /^[aeiou]/.test(column) ? 'an' : 'a';
+  const error = missingIsError(column);
+  const fix = error ? `correct ${where} in the profile ${quote(profile)}${section} or in the file, then load it again` : `if the file renamed it, correct ${where} in the profile ${quote(profile)}${section}`;
+  return { message: `${what}, so no row would have ${article} ${column}; ${fix}`, severity: error ? 'error' : 'warning' };
+}
+
 /** Maps the records of one file. */
 export class RecordMapper {
   private readonly resolved = new Map<string, Resolved>();
@@ -243,12 +266,11 @@ export class RecordMapper {
       else list.push(r.header);
     }
     for (const [column, headers] of names) {
-      // A constant replaces the column anyway (constant_overrides_column).
-      if (found.has(column) || this.profile.constants.has(column)) continue;
+      // A constant replaces the column anyway (constant_overrides_column); a default gives its value.
+      if (found.has(column) || this.profile.constants.has(column) || this.profile.defaults.has(column)) continue;
       const named = headers.length === 1 ? `the vendor column ${quote(headers[0]!)}` : `the vendor columns ${headers.map((h) => quote(h)).join(' or ')}`;
-      this.once(`missing:${column}`, undefined, 'mapped_column_missing',
-        `the profile maps ${named} to ${column}, but the file has no such column, so no row would have a ${column}; ` +
-          `correct the column's name in the profile ${quote(this.profile.source)} (columns) or in the file, then load it again`, 'error', column);
+      const t = missingColumnText(column, `the profile maps ${named} to ${column}, but the file has no such column`, "the column's name", ' (columns)', this.profile.source);
+      this.once(`missing:${column}`, undefined, 'mapped_column_missing', t.message, t.severity, column);
     }
   }
 
