@@ -517,11 +517,24 @@ const FILE_CODES: ReadonlySet<string> = new Set(['invalid_encoding', 'file_chang
  */
 function rowsInNoInvoice(issues: readonly Problem[], invoices: readonly { rows: readonly { file: string; row: number }[] }[]): number {
   const rows = new Set<string>();
-  for (const p of issues) if (p.severity === 'error' && p.row !== undefined && !FILE_CODES.has(p.code)) rows.add(`${p.file}\u0000${p.row}`);
+  const own = new Set<string>();
+  for (const p of issues) {
+    if (p.severity !== 'error' || p.row === undefined || FILE_CODES.has(p.code)) continue;
+    rows.add(`${p.file}\u0000${p.row}`);
+    if (isRowsOwn(p)) own.add(`${p.file}\u0000${p.row}`);
+  }
   if (rows.size === 0) return 0;
-  for (const inv of invoices) for (const r of inv.rows) rows.delete(`${r.file}\u0000${r.row}`);
+  for (const inv of invoices) for (const r of inv.rows) if (!own.has(`${r.file}\u0000${r.row}`)) rows.delete(`${r.file}\u0000${r.row}`);
   return rows.size;
 }
+
+/**
+ * A row's own error, that keeps it out of every invoice: no vendor or no invoice number
+ * (group.ts). Its row is in no invoice even where an invoice holds a row of that number — in
+ * one-line JSON every object is on row 1.
+ */
+const isRowsOwn = (p: Problem): boolean =>
+  p.code === 'row_without_vendor' || (p.code === 'missing_value' && (p.column === 'vendor' || p.column === 'invoice_number'));
 
 /**
  * Failed invoices, one group per identical failure: how many, the step and Alma's code and

@@ -139,6 +139,18 @@ describe('the end-of-run line of a load that left rows behind (--skip-invalid)',
     expect(last(report({ issues: [encoding, orphan] }))).toContain('1 invalid, 1 row in no invoice, not loaded');
   });
 
+  it('a row without a vendor on a line an invoice also holds (one-line JSON: every object on row 1) is still a row in no invoice', () => {
+    const oneLine = { ...orphan, file: 'b.json', row: 1 };
+    const r = report({
+      issues: [oneLine],
+      invoices: [
+        invoice({ number: 'G-1', status: 'invalid', id: undefined, workflow_status: undefined, approval_status: undefined, issues: [{ ...oneLine, code: 'row_without_vendor', message: 'held back' }] }),
+        invoice({ number: 'G-2', rows: [{ file: 'b.json', row: 1 }] }),
+      ],
+    });
+    expect(last(r)).toContain('1 loaded, 1 invalid, 1 row in no invoice, not loaded');
+  });
+
   it("says the row once, by its row_without_vendor, on the terminal and in the HTML report; another row's missing_value stays", () => {
     const other = { ...orphan, row: 7, message: 'vendor is empty, another row' };
     const r = report({ issues: [orphan, other] });
