@@ -507,9 +507,10 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
 
 /**
  * The file's own problems said at a row that are not about that row: a byte the encoding does
- * not hold is said at its line, but the whole file is refused for it (input/decode.ts).
+ * not hold is said at its line, but the whole file is refused for it (input/decode.ts); a column
+ * twice in the header, or a profile that does not fit the file, is said at the header's row.
  */
-const FILE_CODES: ReadonlySet<string> = new Set(['invalid_encoding', 'file_changed']);
+const FILE_CODES: ReadonlySet<string> = new Set(['invalid_encoding', 'file_changed', 'duplicate_column', 'mapping_mismatch']);
 
 /**
  * How many rows of `issues` have an error (each row once) and belong to no invoice of the table:

@@ -151,6 +151,12 @@ describe('the end-of-run line of a load that left rows behind (--skip-invalid)',
     expect(last(r)).toContain('1 loaded, 1 invalid, 1 row in no invoice, not loaded');
   });
 
+  it("a file error said at the header's row (a column twice, a profile that does not fit) is no row in no invoice", () => {
+    const twice = { file: 'b.csv', row: 1, column: 'line_note', code: 'duplicate_column', message: "column 'line_note' appears twice in the header", severity: 'error' as const };
+    const mismatch = { file: 'c.json', row: 1, code: 'mapping_mismatch', message: 'is it the right profile?', severity: 'error' as const };
+    expect(last(report({ issues: [twice, mismatch] }))).not.toContain('in no invoice');
+  });
+
   it("says the row once, by its row_without_vendor, on the terminal and in the HTML report; another row's missing_value stays", () => {
     const other = { ...orphan, row: 7, message: 'vendor is empty, another row' };
     const r = report({ issues: [orphan, other] });
