@@ -86,13 +86,15 @@ describe('a mapped column missing: an error only where money or funds would chan
     expect(r.problems[0]!.message).toMatch(/so no row would have an invoice_note; if the file renamed it, correct/);
   });
 
-  it('a column with a profile default is never missing (its value comes from the profile), in CSV and nested JSON', async () => {
+  it('a column with a profile default is said missing all the same, naming the default that would stand in for every row (a renamed fund column must not load the default), in CSV and nested JSON', async () => {
     const q = profileOf({ columns: { Nr: 'invoice_number', Supplier: 'vendor', PayBy: 'payment_method', Etat: 'fund_code' }, defaults: { payment_method: 'BANKTRANSFER', fund_code: 'F' } });
     const r = await readMapped('v.csv', 'Nr,Supplier\nR-1,V\n', q);
-    expect(r.problems).toEqual([]);
+    expect(r.problems.map((x) => [x.code, x.column, x.severity])).toEqual([['mapped_column_missing', 'payment_method', 'warning'], ['mapped_column_missing', 'fund_code', 'error']]);
+    expect(r.problems[0]!.message).toMatch(/so every row would have the profile's default "BANKTRANSFER" for payment_method; if the file renamed it/);
+    expect(r.problems[1]!.message).toMatch(/so every row would have the profile's default "F" for fund_code; correct the column's name/);
     const j = profileOf({ json: { rows: 'invoices[*]', columns: { vendor: 'vendor', invoice_number: 'invoices[*].no', payment_method: 'invoices[*].pay', invoice_note: 'invoices[*].memo' } }, defaults: { payment_method: 'BANKTRANSFER' } });
     const s = await readMapped('v.json', '{"vendor": "V", "invoices": [{"no": "A-1"}]}', j);
-    expect(s.problems.map((x) => [x.code, x.column, x.severity])).toEqual([['mapped_column_missing', 'invoice_note', 'warning']]);
+    expect(s.problems.map((x) => [x.code, x.column, x.severity])).toEqual([['mapped_column_missing', 'payment_method', 'warning'], ['mapped_column_missing', 'invoice_note', 'warning']]);
   });
 });
 

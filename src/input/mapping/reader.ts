@@ -218,8 +218,8 @@ class MappedJsonReader implements FormatReader {
       this.seen[level] === true || (level > 0 && this.held[level - 1] !== true && shouldHold(level - 1));
     for (const c of json.columns) {
       const p = this.profile;
-      if (this.matched.has(c.column) || p.constants.has(c.column) || p.defaults.has(c.column) || !shouldHold(c.level)) continue;
-      const t = missingColumnText(c.column, `the profile's path ${JSON.stringify(c.path)} for ${c.column} (json.columns) matches nothing in this file`, 'the path', '', p.source);
+      if (this.matched.has(c.column) || p.constants.has(c.column) || !shouldHold(c.level)) continue;
+      const t = missingColumnText(c.column, `the profile's path ${JSON.stringify(c.path)} for ${c.column} (json.columns) matches nothing in this file`, 'the path', '', p.source, p.defaults.get(c.column));
       this.out.push({ kind: 'problem', problem: problem({ file: this.file }, 'mapped_column_missing', t.message, { column: c.column, severity: t.severity }) });
     }
   }

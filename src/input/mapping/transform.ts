@@ -63,11 +63,13 @@ export const missingIsError = (column: CanonicalColumn): boolean => {
 };
 
 /** A missing column's message: what no row would have, and what to do. */
-export function missingColumnText(column: CanonicalColumn, what: string, where: string, section: string, profile: string): { message: string; severity: 'error' | 'warning' } {
+export function missingColumnText(column: CanonicalColumn, what: string, where: string, section: string, profile: string, fallback?: string): { message: string; severity: 'error' | 'warning' } {
   const article = /^[aeiou]/.test(column) ? 'an' : 'a';
   const error = missingIsError(column);
   const fix = error ? `correct ${where} in the profile ${quote(profile)}${section} or in the file, then load it again` : `if the file renamed it, correct ${where} in the profile ${quote(profile)}${section}`;
-  return { message: `${what}, so no row would have ${article} ${column}; ${fix}`, severity: error ? 'error' : 'warning' };
+  // A default fills empty cells; with the column gone it would stand in for every row's value.
+  const then = fallback === undefined ? `no row would have ${article} ${column}` : `every row would have the profile's default ${quote(fallback)} for ${column}`;
+  return { message: `${what}, so ${then}; ${fix}`, severity: error ? 'error' : 'warning' };
 }
 
 /** Maps the records of one file. */
@@ -266,10 +268,11 @@ export class RecordMapper {
       else list.push(r.header);
     }
     for (const [column, headers] of names) {
-      // A constant replaces the column anyway (constant_overrides_column); a default gives its value.
-      if (found.has(column) || this.profile.constants.has(column) || this.profile.defaults.has(column)) continue;
+      // A constant replaces the column anyway (constant_overrides_column). A default does not
+      // silence it: meant for empty cells, it would stand in for a renamed column's every value.
+      if (found.has(column) || this.profile.constants.has(column)) continue;
       const named = headers.length === 1 ? `the vendor column ${quote(headers[0]!)}` : `the vendor columns ${headers.map((h) => quote(h)).join(' or ')}`;
-      const t = missingColumnText(column, `the profile maps ${named} to ${column}, but the file has no such column`, "the column's name", ' (columns)', this.profile.source);
+      const t = missingColumnText(column, `the profile maps ${named} to ${column}, but the file has no such column`, "the column's name", ' (columns)', this.profile.source, this.profile.defaults.get(column));
       this.once(`missing:${column}`, undefined, 'mapped_column_missing', t.message, t.severity, column);
     }
   }
