@@ -12,6 +12,14 @@ export interface Provenance {
 export type Severity = 'error' | 'warning';
 
 /**
+ * A problem said of `problemFile` is about a row of `rowFile`: the same file, or a workbook's
+ * sheet (`book.xlsx:B`, input/xlsx.ts `sheetSource`) when the problem is the workbook's own — a
+ * sheet that stops part-way is said of `book.xlsx`, its rows are `book.xlsx:B`'s.
+ */
+export const problemOfFile = (problemFile: string, rowFile: string): boolean =>
+  rowFile === problemFile || (/\.xls[xm]$/i.test(problemFile) && rowFile.startsWith(`${problemFile}:`));
+
+/**
  * One thing wrong with the input, where it is, and what to do about it.
  * `code` is stable (snake_case) so scripts and tests can rely on it; `message` is for people.
  */

@@ -4,7 +4,7 @@
  * decides about TTYs and NO_COLOR and tests read plain text.
  */
 import { capped, CELL_MAX, oneLine, shownFile, STDIN_FILE } from '../common/shown.js';
-import type { Problem } from '../domain/problem.js';
+import { problemOfFile, type Problem } from '../domain/problem.js';
 import { placeOf, type Provenance } from '../input/record.js';
 import { formatRows } from './csv.js';
 import { runLabels } from '../common/runs.js';
@@ -172,7 +172,7 @@ export function errorsSeeBelow(inv: { issues: readonly Problem[]; rows: readonly
     // None of its own, none of a column its file lacks: its file's error (one not read whole,
     // domain/group.ts `FileState.refused`) holds it back — not "0 errors".
     const files = new Set(inv.rows.map((r) => r.file));
-    if (errors === 0 && batch.some((p) => p.severity === 'error' && files.has(p.file))) return "its file's error, see below";
+    if (errors === 0 && batch.some((p) => p.severity === 'error' && [...files].some((f) => problemOfFile(p.file, f)))) return "its file's error, see below";
     if (errors === 0 && batch.some((p) => p.severity === 'error')) return `${held}: the batch's error, see below`;
     return `${own}, see below`;
   }

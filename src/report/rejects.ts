@@ -9,7 +9,7 @@
  * input's own layout; the CLI re-reads the rows, src/cli/rejects.ts).
  */
 import type { ReportDocument, ReportInvoice } from './report.js';
-import type { Problem } from '../domain/problem.js';
+import { problemOfFile, type Problem } from '../domain/problem.js';
 import { keyString } from '../domain/model.js';
 import { stoppedOn } from '../engine/result.js';
 import { failureKind } from './failures.js';
@@ -227,11 +227,11 @@ function reasonFor(inv: ReportInvoice, file: string, row: number, batch: readonl
   }
   const errors = inv.issues.filter((p) => p.severity === 'error');
   const own = errors.filter((p) => p.file === file && p.row === row);
-  const fileWide = batch.filter((p) => p.severity === 'error' && p.file === file && p.row === undefined);
+  const fileWide = batch.filter((p) => p.severity === 'error' && problemOfFile(p.file, file) && p.row === undefined);
   const lacking = fileWide.filter((p) => p.code === 'missing_column');
   // A file not read whole (cut short, its reading stopped part-way) says it at a row, and its
   // invoices have none of their own (domain/group.ts `FileState.refused`): that error is theirs.
-  const fileErrors = fileWide.length > 0 ? fileWide : batch.filter((p) => p.severity === 'error' && p.file === file);
+  const fileErrors = fileWide.length > 0 ? fileWide : batch.filter((p) => p.severity === 'error' && problemOfFile(p.file, file));
   const chosen = own.length > 0 ? [...own, ...lacking] : errors.length > 0 ? [...errors, ...lacking] : fileErrors;
   if (chosen.length === 0) return { code: 'invalid', message: 'the invoice is invalid' };
   return reasonOf(

@@ -230,6 +230,18 @@ describe('a workbook whose sheet XML stops inside its rows', () => {
     expect(report.issues[0]!.message).toMatch(/^the sheet "Invoices" could not be read past row 14, and the rows after it are not read: the sheet's XML ends inside its rows/);
     expect(report.invoices.length).toBe(6);
     expect(new Set(report.invoices.map((i) => i.status))).toEqual(new Set(['invalid']));
+    // The error is the workbook's (cut-sheet.xlsx), the rows the sheet's (cut-sheet.xlsx:Invoices):
+    // each rejected row, and the terminal, give that error as why — not "the invoice is invalid".
+    const rejects = join(dir, 'cut-sheet-rejects.csv');
+    const human = await runCli(['--dry-run', '--rejects', rejects, book]);
+    expect(human.code, human.stderr).toBe(3);
+    const verify = await runCli(['verify', '--sandbox', book], { env: { INVOICE_LOAD_STATE_DIR: join(dir, 'verify-state') } });
+    expect(verify.code, verify.stderr).toBe(3);
+    expect(verify.stdout).toMatch(/invalid .*its file's error, see below/);
+    expect(verify.stdout).not.toContain("the batch's error");
+    const rejected = readFileSync(rejects, 'utf8').trimEnd().split('\n').slice(1);
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const line of rejected) expect(line).toMatch(/,invalid_workbook,"?the sheet "+Invoices"+ could not be read past row 14/);
 
     const w = await world();
     worlds.push(w);
