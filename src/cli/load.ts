@@ -81,6 +81,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
     // (for cron)", 3): a cron log holds this line and the exit code. An empty batch (a header
     // and no rows) is not refused: exit 0, no line.
     if (!cfg.dryRun && hasErrors(plan)) process.stderr.write(resultLine(term, term.errStyle.red(nothingSent(cfg, stoppers, valid)), ''));
+    else if (cfg.dryRun) dryRunStopLine(cfg, term, stoppers);
     return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
   }
   // The sending half (engine, journal, HTTP client, sandbox) is loaded only when something is
@@ -119,6 +120,17 @@ function nothingSent(cfg: Config, stoppers: readonly Problem[], valid: number): 
 }
 
 /**
+ * A dry run whose file has a problem that stops the whole batch lists its valid invoices as
+ * planned, yet a load of it would send none (`nothingSent`): said after the report, on stderr as a
+ * load says it, so the dry run a librarian runs first does not promise what the load refuses.
+ */
+function dryRunStopLine(cfg: Config, term: Terminal, stoppers: readonly Problem[]): void {
+  if (stoppers.length === 0) return;
+  const fix = cfg.json ? 'fix the problems listed in the report (its issues)' : 'fix the problems above';
+  process.stderr.write(resultLine(term, term.errStyle.red(`A load would send nothing: ${fix} (${stoppersClause(stoppers)} the whole batch, even with --skip-invalid).`), ''));
+}
+
+/**
  * The plain dry run streams: each invoice becomes its report line as soon as it is checked, and
  * the built invoice is dropped. A million-row file then needs memory for its report, not for
  * 100k invoices, and no batch id is computed (nothing is journaled). Same report as a plan gives.
@@ -129,7 +141,7 @@ async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfil
   const reader = readListener(cfg, term);
   // Only what the report shows is built of each valid invoice (its header and line numbers).
   const batchOpts = { encoding: cfg.encoding, stdin: process.stdin, mapping, rules: profile.rules(process.cwd()), sheet: cfg.sheet, onWait: waitNotice(cfg, term), build: outlineInvoice, listen: reader.listen };
-  let scanned: { entries: ReturnType<typeof reportInvoice>[]; issues: Problem[] };
+  let scanned: { entries: ReturnType<typeof reportInvoice>[]; issues: Problem[]; skippable: Problem[] };
   try {
     scanned = await scanBatch(cfg.files, batchOpts, (g) => reportInvoice(g, undefined, true, profile.lineKeys, profile.invalidLines));
   } catch (err) {
@@ -140,9 +152,10 @@ async function offlineDryRun(cfg: Config, term: Terminal, mapping: MappingProfil
     // Nothing is sent: a signal from here on ends Node as usual.
     reader.interrupts()?.dispose();
   }
-  const { entries, issues } = scanned;
+  const { entries, issues, skippable } = scanned;
   const report = dryRunReport(profile.name, entries, issues, cfg.action?.kind);
   const unwritten = await emitReport(cfg, term, report);
+  dryRunStopLine(cfg, term, batchStoppers({ issues, skippable }));
   return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
 }
 

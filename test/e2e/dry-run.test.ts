@@ -21,6 +21,27 @@ describe('invoice-load --dry-run', () => {
     expect(res.stderr).toBe('');
   });
 
+  it('a file-level problem that stops the whole batch (a column twice): the planned invoices are listed, and a line says a load would send none, as a load says it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-dry-stop-'));
+    const [head, ...rows] = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'), 'utf8').trimEnd().split('\n');
+    const file = join(dir, 'twice.csv');
+    writeFileSync(file, [`${head},line_note`, ...rows.map((r) => `${r},x`)].join('\n') + '\n');
+    for (const args of [['--dry-run', file], ['--dry-run', '--show-payloads', file]]) {
+      const res = await runCli(args);
+      expect(res.code, args.join(' ')).toBe(3);
+      expect(res.stdout).toMatch(/7 planned \(1 error, 0 warnings\)/);
+      expect(res.stderr, args.join(' ')).toContain('A load would send nothing: fix the problems above (one problem — ');
+      expect(res.stderr).toContain('twice.csv row 1 line_note [duplicate_column] — is the file\'s, not one invoice\'s, and stops the whole batch, even with --skip-invalid).');
+    }
+    // An invoice's own error stops nothing else: no such line (the valid ones load with --skip-invalid).
+    const own = join(dir, 'own.csv');
+    writeFileSync(own, [head, ...rows.map((r, i) => (i === 0 ? r.replace(/2025-\d\d-\d\d/, '2025-02-30') : r))].join('\n') + '\n');
+    const res = await runCli(['--dry-run', own]);
+    expect(res.code).toBe(3);
+    expect(res.stdout).toContain('[invalid_date]');
+    expect(res.stderr).toBe('');
+  });
+
   it('a batch with many defects: every problem with file, row, column and code; exit 3', async () => {
     const res = await runCli(['--dry-run', 'fixtures/defects.csv']);
     expect(res.code).toBe(3);
@@ -196,12 +217,13 @@ describe('output to a reader that goes away', () => {
   });
 
   it.skipIf(!existsSync('/dev/full'))('a standard output that fails otherwise (a full disk) is said once, and a run that was a success exits 1', async () => {
-    for (const [args, code] of [
-      [['--dry-run', '--json', 'fixtures/sample-batch.csv'], 1],
-      [['--dry-run', 'fixtures/sample-batch.csv'], 1],
-      // A run with its own non-zero code keeps it.
-      [['--dry-run', '--json', 'fixtures/defects.csv'], 3],
-    ] as [string[], number][]) {
+    const failed = 'invoice-load: cannot write to standard output (ENOSPC)\n';
+    for (const [args, code, said] of [
+      [['--dry-run', '--json', 'fixtures/sample-batch.csv'], 1, failed],
+      [['--dry-run', 'fixtures/sample-batch.csv'], 1, failed],
+      // A run with its own non-zero code keeps it (and its row in no invoice stops a load: said first).
+      [['--dry-run', '--json', 'fixtures/defects.csv'], 3, expect.stringMatching(/^A load would send nothing: [^\n]*\ninvoice-load: cannot write to standard output \(ENOSPC\)\n$/)],
+    ] as [string[], number, unknown][]) {
       const full = openSync('/dev/full', 'w');
       const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', full, 'pipe'] });
       closeSync(full);
@@ -209,7 +231,7 @@ describe('output to a reader that goes away', () => {
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
       expect(exit, `${args.join(' ')}: ${stderr}`).toBe(code);
-      expect(stderr).toBe('invoice-load: cannot write to standard output (ENOSPC)\n');
+      expect(stderr).toEqual(said);
     }
   });
 
