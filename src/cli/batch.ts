@@ -3,9 +3,8 @@
  * builds the plan (or, for a dry run, one report line per invoice: `scanBatch`). Files are
  * read one after another; memory grows with the invoices, not with the bytes of the files.
  */
-import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { checkInputFile, openInputFile, readEventBatches, refuseRepeatedFiles, tooManyOpenFiles, type Encoding, type InputSource } from '../input/read.js';
+import { closeSources, holdInputs, isHeldOpen, openInTurn, readEventBatches, refuseRepeatedFiles, type Encoding, type HeldInput, type InputSource } from '../input/read.js';
 import { InvoiceGrouper, InvoiceResumed, type InvoiceBuilder, type InvoiceRules } from '../domain/group.js';
 import { localDate } from '../domain/dates.js';
 import type { GroupedInvoice, Invoice } from '../domain/model.js';
@@ -91,51 +90,26 @@ export async function scanBatch<T, I = Invoice>(
   return lockFiles.length === 0 ? scanned : { ...scanned, issues: [...lockFiles, ...scanned.issues] };
 }
 
-/**
- * One input as the batch holds it before its turn: standard input or a named pipe, opened when
- * the batch starts (`InputSource`), or a regular file's path, opened only when it is read.
- */
-type Input = InputSource | string;
-
 async function scanInputs<T, I>(
   files: readonly string[],
   opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
   each: (invoice: GroupedInvoice<I>) => T,
 ): Promise<ScannedBatch<T>> {
-  // Look at every file first, so a missing or unreadable path fails at once (exit 2) before
-  // anything is read. A regular file is opened and closed again (`checkInputFile`), then opened
-  // when its turn comes and closed once read: a drop folder of thousands of files holds one open
-  // at a time, under any open-file limit (`ulimit -n`, 1,024 under cron and systemd). Standard
-  // input and a named pipe (whose open waits for a writer) are opened here and held.
-  const inputs: Input[] = [];
-  try {
-    for (const f of files) {
-      if (f === '-') inputs.push({ name: '-', bytes: opts.stdin });
-      else if (isRegularFile(f)) {
-        await checkInputFile(f);
-        inputs.push(f);
-      } else inputs.push(await openInputFile(f, { onWait: opts.onWait }));
-    }
-  } catch (err) {
-    closeSources(inputs.filter(isOpen));
-    throw tooManyOpenFiles(err, files.length);
-  }
+  // Every input looked at first (a missing path: exit 2 before anything is read); regular files
+  // held as paths, opened in their turn and closed once read (input/read.ts holdInputs).
+  const inputs = await holdInputs(files, opts.stdin, { onWait: opts.onWait });
   // The inputs open now, ended by a signal: the held ones, and the file being read.
-  const live = new Set<InputSource>(inputs.filter(isOpen));
+  const live = new Set<InputSource>(inputs.filter(isHeldOpen));
   const signal = opts.listen?.();
   const stopReading = (): void => closeSources([...live], new ReadInterrupted());
   signal?.addEventListener('abort', stopReading, { once: true });
   const open = async (f: string): Promise<InputSource> => {
     if (signal?.aborted === true) throw new ReadInterrupted();
-    try {
-      return await openInputFile(f, { onWait: opts.onWait });
-    } catch (err) {
-      throw tooManyOpenFiles(err, files.length);
-    }
+    return openInTurn(f, files.length, { onWait: opts.onWait });
   };
   try {
     // Only files can be read twice: stdin and a pipe are read once, every invoice held to the end.
-    if (!inputs.some(isOpen)) {
+    if (!inputs.some(isHeldOpen)) {
       try {
         const { scanned, read } = await scanSources(inputs, open, live, opts, each, true, signal);
         opts.onRead?.(read);
@@ -157,20 +131,6 @@ async function scanInputs<T, I>(
   }
 }
 
-const isOpen = (input: Input): input is InputSource => typeof input !== 'string';
-
-/** Ends the inputs' streams (with `err`, for a reader waiting on one). */
-const closeSources = (sources: readonly InputSource[], err?: Error): void => {
-  for (const s of sources) (s.bytes as Partial<Readable>).destroy?.(err);
-};
-
-const isRegularFile = (f: string): boolean => {
-  try {
-    return f !== '-' && statSync(f).isFile();
-  } catch {
-    return false;
-  }
-};
 
 /**
  * Reads the inputs in order; a file's path is opened (`open`) when its turn comes and closed
@@ -179,7 +139,7 @@ const isRegularFile = (f: string): boolean => {
  * at a handle).
  */
 async function scanSources<T, I>(
-  inputs: readonly Input[],
+  inputs: readonly HeldInput[],
   open: (path: string) => Promise<InputSource>,
   live: Set<InputSource>,
   opts: BatchOptions & { build?: InvoiceBuilder<I> | undefined },
@@ -208,7 +168,7 @@ async function scanSources<T, I>(
   };
   const read: InputSource[] = [];
   for (const input of inputs) {
-    const source = isOpen(input) ? input : await open(input);
+    const source = isHeldOpen(input) ? input : await open(input);
     live.add(source);
     read.push(source);
     try {
@@ -239,7 +199,7 @@ async function scanSources<T, I>(
       }
     } finally {
       // A file opened for its turn is closed once read (or when reading stops early).
-      if (!isOpen(input)) {
+      if (!isHeldOpen(input)) {
         closeSources([source]);
         live.delete(source);
       }

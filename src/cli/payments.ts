@@ -8,14 +8,13 @@
 import { journalPath, shortHash, type ClaimedElsewhere } from './journals.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { hostname } from 'node:os';
 import { keyString, type InvoiceKey } from '../domain/model.js';
 import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
-import { changedAfterRead, changedAfterReadLine, checkInputFile, openInputFile, refuseRepeatedFiles, readEventBatches, tooManyOpenFiles, type InputSource } from '../input/read.js';
+import { changedAfterRead, changedAfterReadLine, closeSources, holdInputs, isHeldOpen, openInTurn, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
 import { setAsideOwnerFiles } from '../input/owner-file.js';
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import { problem, type Problem, type Provenance } from '../domain/problem.js';
@@ -37,38 +36,23 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
   await refuseRepeatedFiles(cfg.files);
   // A spreadsheet's lock file a glob took in (`~$march.xlsx`) is not read: its problem says what it is.
   const { files, problems: lockFiles } = await setAsideOwnerFiles(cfg.files);
-  // Every file is looked at before any is read (a missing or unreadable one: exit 2); a regular
-  // file is then opened when its turn comes and closed once read, so a folder of thousands of
-  // files holds one open at a time (src/cli/batch.ts, the load's reading). Standard input and a
-  // named pipe are opened here.
-  const inputs: (InputSource | string)[] = [];
+  // Every file looked at before any is read (a missing or unreadable one: exit 2), then read in
+  // its turn and closed once read, as the load reads (input/read.ts holdInputs).
+  const inputs = await holdInputs(files, process.stdin);
   // Each regular file's modification time (ms), by its name as given (a row's `source.file`): a
   // rejection given again is new only in a file modified after this file's rejection was sent
   // (rejectionAgain). Stdin, a pipe: none.
   const modifiedAt = new Map<string, number>();
-  try {
-    for (const f of files) {
-      const st = f === '-' ? undefined : await stat(f).catch(() => undefined);
-      if (f === '-') inputs.push({ name: '-', bytes: process.stdin });
-      else if (st?.isFile() === true) {
-        await checkInputFile(f);
-        inputs.push(f);
-      } else inputs.push(await openInputFile(f));
-      if (st?.isFile() === true) modifiedAt.set(f, st.mtimeMs);
-    }
-  } catch (err) {
-    throw tooManyOpenFiles(err, files.length);
+  for (const input of inputs) {
+    if (isHeldOpen(input)) continue;
+    const st = await stat(input).catch(() => undefined);
+    if (st !== undefined) modifiedAt.set(input, st.mtimeMs);
   }
   const sources: InputSource[] = [];
   const records: PaymentRecord[] = [];
   const issues: Problem[] = [...lockFiles];
   for (const input of inputs) {
-    let source: InputSource;
-    try {
-      source = typeof input === 'string' ? await openInputFile(input) : input;
-    } catch (err) {
-      throw tooManyOpenFiles(err, files.length);
-    }
+    const source = await openInTurn(input, files.length);
     sources.push(source);
     try {
       for await (const batch of readEventBatches(source, { encoding: cfg.encoding, sheet: cfg.sheet })) {
@@ -79,7 +63,7 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
       }
     } finally {
       // A file opened for its turn is closed once read (its `changed` looks at the path later).
-      if (typeof input === 'string') (source.bytes as Partial<Readable>).destroy?.();
+      if (!isHeldOpen(input)) closeSources([source]);
     }
   }
   const checked = checkPayments(records);

@@ -293,6 +293,54 @@ export async function checkInputFile(path: string): Promise<void> {
 }
 
 /**
+ * One input as a command holds it before its turn: standard input or a named pipe, opened at the
+ * start (`InputSource`: a pipe's open waits for its writer), or a regular file's path, opened only
+ * when it is read (`openInTurn`) and closed once read (`closeSources`).
+ */
+export type HeldInput = InputSource | string;
+
+/**
+ * Every input looked at before any is read, so a missing or unreadable path fails at once (exit 2):
+ * a regular file is opened and closed again (`checkInputFile`) and held as its path — a drop folder
+ * of thousands of files then holds one open at a time, under any open-file limit (`ulimit -n`,
+ * 1,024 under cron and systemd) — standard input and a pipe are opened and held. The load
+ * (cli/batch.ts) and payments read their inputs so.
+ */
+export async function holdInputs(files: readonly string[], stdin: AsyncIterable<Uint8Array>, opts: { onWait?: ((path: string) => void) | undefined } = {}): Promise<HeldInput[]> {
+  const inputs: HeldInput[] = [];
+  try {
+    for (const f of files) {
+      if (f === '-') inputs.push({ name: '-', bytes: stdin });
+      else if ((await stat(f).catch(() => undefined))?.isFile() === true) {
+        await checkInputFile(f);
+        inputs.push(f);
+      } else inputs.push(await openInputFile(f, opts));
+    }
+  } catch (err) {
+    closeSources(inputs.filter(isHeldOpen));
+    throw tooManyOpenFiles(err, files.length);
+  }
+  return inputs;
+}
+
+export const isHeldOpen = (input: HeldInput): input is InputSource => typeof input !== 'string';
+
+/** A held input for its turn: a regular file opened now (out of handles: `tooManyOpenFiles`, of `count` inputs). */
+export async function openInTurn(input: HeldInput, count: number, opts: { onWait?: ((path: string) => void) | undefined } = {}): Promise<InputSource> {
+  if (isHeldOpen(input)) return input;
+  try {
+    return await openInputFile(input, opts);
+  } catch (err) {
+    throw tooManyOpenFiles(err, count);
+  }
+}
+
+/** Ends the inputs' streams (with `err`, for a reader waiting on one). */
+export function closeSources(sources: readonly InputSource[], err?: Error): void {
+  for (const s of sources) (s.bytes as { destroy?: (e?: Error) => void }).destroy?.(err);
+}
+
+/**
  * Out of file handles (EMFILE for the process, ENFILE for the system): not the fault of the one
  * file that could not be opened, whichever it was. Said as such, with how many inputs were given;
  * any other error is returned as it is.
