@@ -86,6 +86,16 @@ export function listenForInterrupts(first: (line: string) => void): Interrupts {
   };
 }
 
+/**
+ * Resolves once a signal already delivered to the process has reached its listeners. Node hands
+ * a signal to JavaScript from the event loop's poll phase; code that ran without yielding (a
+ * report written with sync calls) has not seen one that came meanwhile. Two turns of the check
+ * phase have a poll phase between them (https://nodejs.org/en/learn/asynchronous-work/event-loop-timers-and-nexttick).
+ */
+export async function signalsDispatched(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** The standard streams (0, 1, 2) that are a terminal, as `releaseHungUpTerminal` is to compare at exit. */
 export function terminalsNow(tty: (fd: number) => boolean = isatty): boolean[] {
   return [0, 1, 2].map((fd) => tty(fd));

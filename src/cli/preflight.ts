@@ -16,7 +16,7 @@ import type { Target, TargetEvent } from '../targets/target.js';
 import { ExitCode, keyRefusedText, runStopOf, UsageError, type ApiError } from '../common/errors.js';
 import { retryAfterText, retryAfterUntil } from '../engine/events.js';
 import { targetNamed } from '../targets/registry.js';
-import { listenForInterrupts, type Interrupts } from './interrupts.js';
+import { listenForInterrupts, signalsDispatched, type Interrupts } from './interrupts.js';
 
 export interface OnlineDeps {
   /**
@@ -62,11 +62,15 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
       pollTimeoutMs: cfg.pollTimeoutMs,
     });
   } catch (err) {
-    if (signals.soft.aborted) {
-      progress.stop();
-      process.stderr.write(term.errStyle.red(`invoice-load: interrupted while checking against ${def.label} (read-only); nothing was sent`) + '\n');
-      const report = buildReport({ target: def.name, dryRun: true, plan: offline, requests, stopped: 'interrupted' });
-      return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), await deps.emitReport(cfg, term, report, offline), { sent: false });
+    progress.stop();
+    try {
+      if (signals.soft.aborted) {
+        process.stderr.write(term.errStyle.red(`invoice-load: interrupted while checking against ${def.label} (read-only); nothing was sent`) + '\n');
+        const report = buildReport({ target: def.name, dryRun: true, plan: offline, requests, stopped: 'interrupted' });
+        return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), await deps.emitReport(cfg, term, report, offline), { sent: false });
+      }
+    } finally {
+      signals.dispose();
     }
     // Worded as a load's checks word them (src/cli/send.ts), for every target.
     const stop = runStopOf(err);
@@ -83,12 +87,22 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
       return ExitCode.someFailed;
     }
     throw err;
+  }
+  progress.stop();
+  // Listening until the outputs are written, as the read and the look-ups did: a signal now (the
+  // --rejects file re-reads the input, the report may be large) is this run's, said and exit 130
+  // with the report written whole — it took Node's default end, with no line and no report.
+  try {
+    const plan = applyPreflight(offline, outcome.problems);
+    const report = buildReport({ target: def.name, dryRun: true, plan, requests: outcome.report.requests, preflight: outcome.report });
+    const unwritten = await deps.emitReport(cfg, term, report, plan);
+    await signalsDispatched();
+    if (signals.soft.aborted) {
+      process.stderr.write(term.errStyle.red(`invoice-load: interrupted as the report was written, after the checks against ${def.label} (read-only); nothing was sent`) + '\n');
+      return exitAfterOutputs(term, cfg, ExitCode.interrupted, unwritten, { sent: false });
+    }
+    return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
   } finally {
     signals.dispose();
-    progress.stop();
   }
-  const plan = applyPreflight(offline, outcome.problems);
-  const report = buildReport({ target: def.name, dryRun: true, plan, requests: outcome.report.requests, preflight: outcome.report });
-  const unwritten = await deps.emitReport(cfg, term, report, plan);
-  return exitAfterOutputs(term, cfg, exitCodeForReport(report, { sent: false }), unwritten, { sent: false });
 }

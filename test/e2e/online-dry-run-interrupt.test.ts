@@ -7,15 +7,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT, spawnCli } from '../helpers/cli.js';
+import { ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import { loopbackPerTest } from '../helpers/loopback.js';
 import type { ReportDocument } from '../../src/report/report.js';
 
 const loop = loopbackPerTest();
 const SAMPLE = join(ROOT, 'fixtures/sample-batch.csv');
+const PRELOAD = fileURLToPath(new URL('../helpers/interrupt-preload.cjs', import.meta.url));
 
 /** Until `read()` shows `what`, or the run has ended (its result then says why). */
 const until = async (read: () => string, what: string, child: { exitCode: number | null; signalCode: string | null }): Promise<void> => {
@@ -67,5 +69,23 @@ describe('--dry-run --online interrupted', () => {
     expect(res.code, `${res.signal} ${res.stderr}`).toBe(130);
     expect(res.stderr).toContain('invoice-load: interrupted while the batch was read; nothing was sent');
     expect((JSON.parse(res.stdout) as ReportDocument).stopped).toBe('interrupted');
+  }, 60_000);
+
+  it('a Ctrl-C as the report is written, after the look-ups ended: exit 130, said, the report written whole', async () => {
+    const dir = loop.tempDir('invoice-load-online-late-');
+    const reportPath = join(dir, 'late-report.json');
+    // The preload sends SIGINT inside the rename that puts the report in place (INT_NOW): the
+    // look-ups are over and the run is writing its outputs.
+    const res = await runCli(['--dry-run', '--online', '--sandbox', '--rate', '100', '--json', '--report', reportPath, SAMPLE], {
+      env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state'), NODE_OPTIONS: `--require ${PRELOAD}`, INT_AT: 'late-report.json', INT_NOW: '1' },
+      timeoutMs: 60_000,
+    });
+    expect(res.stderr).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);
+    expect(res.code, `${res.signal} ${res.stderr}`).toBe(130);
+    expect(res.stderr).toContain('invoice-load: interrupted as the report was written, after the checks against Alma (read-only); nothing was sent');
+    expect(existsSync(reportPath)).toBe(true);
+    const doc = JSON.parse(readFileSync(reportPath, 'utf8')) as ReportDocument;
+    expect(doc.dry_run).toBe(true);
+    expect((JSON.parse(res.stdout) as ReportDocument).summary).toEqual(doc.summary);
   }, 60_000);
 });
