@@ -65,7 +65,7 @@ export async function runLoadCommand(cfg: Config, term: Terminal): Promise<numbe
   // --dry-run --online: the offline checks above, then read-only look-ups in the target.
   if (cfg.dryRun && cfg.online === true) {
     const { runOnlineDryRun } = await import('./preflight.js');
-    return runOnlineDryRun(cfg, term, plan, { emitReport: emit, readKeyFile }, interrupts);
+    return runOnlineDryRun(cfg, term, plan, { emitReport: emit, readKeyFile, afterReport: (checked) => dryRunStopLine(cfg, term, batchStoppers(checked)) }, interrupts);
   }
   // A row with an invoice number and no vendor is not one of these: its invoices are held back
   // (invalid), and --skip-invalid loads the others (Plan.skippable).

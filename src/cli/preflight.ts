@@ -25,6 +25,12 @@ export interface OnlineDeps {
    */
   emitReport(cfg: Config, term: Terminal, report: ReportDocument, plan: Plan, target?: Target): Promise<string[]>;
   readKeyFile(path: string): string;
+  /**
+   * Said on stderr after the report of look-ups that ran to their end (load.ts dryRunStopLine):
+   * a file-level problem stops the whole batch, so a load would send none of the invoices the
+   * report lists as planned — as the plain dry run says it.
+   */
+  afterReport?: (plan: Plan) => void;
 }
 
 /**
@@ -96,6 +102,7 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
     const plan = applyPreflight(offline, outcome.problems);
     const report = buildReport({ target: def.name, dryRun: true, plan, requests: outcome.report.requests, preflight: outcome.report });
     const unwritten = await deps.emitReport(cfg, term, report, plan);
+    deps.afterReport?.(plan);
     await signalsDispatched();
     if (signals.soft.aborted) {
       process.stderr.write(term.errStyle.red(`invoice-load: interrupted as the report was written, after the checks against ${def.label} (read-only); nothing was sent`) + '\n');

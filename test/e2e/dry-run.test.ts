@@ -26,8 +26,9 @@ describe('invoice-load --dry-run', () => {
     const [head, ...rows] = readFileSync(join(ROOT, 'fixtures/sample-batch.csv'), 'utf8').trimEnd().split('\n');
     const file = join(dir, 'twice.csv');
     writeFileSync(file, [`${head},line_note`, ...rows.map((r) => `${r},x`)].join('\n') + '\n');
-    for (const args of [['--dry-run', file], ['--dry-run', '--show-payloads', file]]) {
-      const res = await runCli(args);
+    // --online too: its look-ups run, and the same line follows its report.
+    for (const args of [['--dry-run', file], ['--dry-run', '--show-payloads', file], ['--dry-run', '--online', '--sandbox', '--rate', '100', file]]) {
+      const res = await runCli(args, { env: { INVOICE_LOAD_STATE_DIR: join(dir, 'state') } });
       expect(res.code, args.join(' ')).toBe(3);
       expect(res.stdout).toMatch(/7 planned \(1 error, 0 warnings\)/);
       expect(res.stderr, args.join(' ')).toContain('A load would send nothing: fix the problems above (one problem — ');
