@@ -88,13 +88,13 @@ const CARRY = 'carry';
  */
 const REOPEN = 'reopen';
 
-export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): Promise<number> {
+export async function runExport(given: Config, term: Terminal, o: ExportOptions): Promise<number> {
   // -o <folder> (one that exists, or a path ending in /): a file named for the run inside it,
   // `invoice-load-export-<UTC time>.csv`, claimed as a load's outputs in a folder are (config.ts
   // outputPath, outputClaim): never another run's file replaced, `-2`, `-3`, … when it is taken.
-  const given = resolve(o.output);
-  const named = outputPath('--output', o.output, process.cwd(), ['export'], cfg.startedAt ?? new Date());
-  const inFolder = named !== given;
+  const resolved = resolve(o.output);
+  const named = outputPath('--output', o.output, process.cwd(), ['export'], given.startedAt ?? new Date());
+  const inFolder = named !== resolved;
   const ext = inFolder ? '' : extname(o.output).toLowerCase();
   const format = o.format ?? (inFolder ? 'csv' : ext === '.json' ? 'json' : ext === '.csv' ? 'csv' : undefined);
   if (format === undefined) throw new UsageError(`cannot tell the format of ${o.output}: name it .csv or .json, or pass --format csv|json`);
@@ -105,22 +105,29 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
   if (inFolder && o.markInErp) {
     throw new UsageError(`--mark-in-erp -o ${o.output}: a hand-over marked in Alma needs a file name, not a folder (a run cut short is finished by the same command to the same file); give -o ${shellWord(join(o.output, `to-finance.${format}`))}; nothing was sent`);
   }
-  const output = inFolder ? `${named}.${format}` : given;
+  const output = inFolder ? `${named}.${format}` : resolved;
+  // A --report folder's file, named for this export file in a folder (reportBeside), then for
+  // the name its write took.
+  let cfg = inFolder ? reportBeside(given, output) : given;
   // The file as the person named it: the folder as given, and the name the run took in it (after the write).
   let shown = inFolder ? join(o.output, basename(output)) : o.output;
   // The journals' key: one for every spelling of the file's path (a symlinked folder, another
   // letter case on a case-insensitive disk), or the guard below would not see the other's. In a
   // folder, the folder's: each run names a new file there.
-  const identity = outputIdentity(inFolder ? given : output);
+  const identity = outputIdentity(output);
   // Before Alma is read or marked (--mark-in-erp): the export file and --report, writable and apart.
   // It reads no file (its `files` only stand in for the list a load checks): no input to protect.
   checkReportPath({ reportPath: cfg.reportPath, files: [] }, [['--output', inFolder ? output : o.output]]);
   return withSession(cfg, term, async (session) => {
     const { erp } = session;
     // One journal per place, status and output file: a re-run of the same command resumes it.
-    const journal = cfg.dryRun ? undefined : session.journal('export', exportKey(o.status, identity));
+    // None in a folder: each run names a new file there, which no earlier run's can be, and
+    // --mark-in-erp, which needs them, is refused with a folder (above). Keyed by the folder, two
+    // plain exports into it at once were refused as one ("another run is working on this export file").
+    const journaled = !cfg.dryRun && !inFolder;
+    const journal = journaled ? session.journal('export', exportKey(o.status, identity)) : undefined;
     // And one per place and output file whatever the status: the file it last handed over.
-    const handover = cfg.dryRun ? undefined : session.journal('handover', shortHash(identity));
+    const handover = journaled ? session.journal('handover', shortHash(identity)) : undefined;
     // Every file this path was given, oldest first: the one in place may be an earlier run's
     // than the last recorded (a kill between a record and its rename, below).
     let files: FileEntry[] = [...(handover?.files ?? [])];
@@ -180,7 +187,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       issues: problems,
       invoices,
     });
-    if (journal === undefined || handover === undefined) {
+    if (cfg.dryRun) {
       const doc = report(listed.filter((s) => !leaveOut(s)).map((s) => base(s, 'planned')), false, issues([], listed.filter(leaveOut)));
       return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: false }), { sent: false });
     }
@@ -221,7 +228,7 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     // again. A new cycle starts only once a read by id (up to date, docs/alma.md) shows it back
     // in this status: journaled REOPEN, it is handed over again under the next cycle's key.
     const reopened: InvoiceState[] = [];
-    if (o.markInErp) {
+    if (o.markInErp && journal !== undefined) {
       let rejected: Map<string, number[]> | undefined;
       for (const s of listed) {
         if (s.workflowStatus !== o.status || leaveOut(s)) continue;
@@ -242,13 +249,13 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       }
     }
     // Each invoice's entries of its current cycle only.
-    const inFile = journal.opRecords(IN_FILE).filter((e) => !journal.state(e).ops.has(REOPEN));
+    const inFile = journal === undefined ? [] : journal.opRecords(IN_FILE).filter((e) => !journal.state(e).ops.has(REOPEN));
     // A run ended when its hand-over record says so, batch_done or not: killed between the two,
     // its file is settled all the same, and carrying its invoices again would hand them over twice.
     const ended = new Set(files.filter((f) => f.ended).map((f) => f.batch));
     const recorded = new Set(files.map((f) => f.batch));
     const inPlace = placed.batches;
-    if (o.markInErp) {
+    if (o.markInErp && journal !== undefined) {
       const M = 'mark_in_erp';
       const gone: typeof inFile = [];
       const rest: typeof inFile = [];
@@ -383,21 +390,24 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       // In a folder: the first of its names no other run's file holds (common/fs.ts claimName).
       ...(inFolder ? { claim: outputClaim({ inFolder: [output] }, output)! } : {}),
       beforeRename: () => {
-        if (o.markInErp && (full.length > 0 || placed.head !== undefined || carries.length > 0)) {
+        if (o.markInErp && journal !== undefined && handover !== undefined && (full.length > 0 || placed.head !== undefined || carries.length > 0)) {
           const in_file = full.map((s) => ({ ...currentKey(journal, s), id: s.id, workflow_status: s.workflowStatus }));
           handover.append({ ...file, invoices: full.length, ended: false, tmp, in_file, carries: carries.map((e) => ({ vendor: e.vendor, number: e.number, id: e.id })) });
         }
       },
     });
-    if (inFolder) shown = join(o.output, basename(written));
+    if (inFolder) {
+      shown = join(o.output, basename(written));
+      cfg = reportBeside(given, written);
+    }
     // Durable now: only from here may an invoice be marked. Journaled only when marking: a file
     // without marks carries nothing over to the next run. Every invoice of the file is journaled
     // under this run, those an earlier run's file held too: they are in this run's file now, so
     // this run's end settles them (`ended`, above) even if it is killed before batch_done.
-    for (const e of carries) journal.append({ t: 'op', vendor: e.vendor, number: e.number, op: CARRY, id: e.id, outcome: 'done', batch });
+    for (const e of carries) journal?.append({ t: 'op', vendor: e.vendor, number: e.number, op: CARRY, id: e.id, outcome: 'done', batch });
     const toJournal = o.markInErp ? full : [];
     for (const s of toJournal) {
-      journal.append({ t: 'op', ...currentKey(journal, s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
+      journal?.append({ t: 'op', ...currentKey(journal, s), op: IN_FILE, id: s.id, outcome: 'done', workflow_status: s.workflowStatus, batch });
     }
     if (!o.markInErp) {
       const doc = report([...full.map((s) => base(s, 'exported')), ...partial], true, issues([], leftOut));
@@ -405,6 +415,8 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
       const read = { ...sentOpts(false, false, erp.requestCount(), 'Alma'), why: 'without --mark-in-erp an export marks none' };
       return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), read);
     }
+    // Marking: its journals are open (a folder, which keeps none, is refused with --mark-in-erp).
+    if (journal === undefined || handover === undefined) throw new Error('export --mark-in-erp without its journals');
     // Handed over in a file finance took: their marks are confirmed (read; sent only per the
     // operation's rules), and they are in no file of this run's.
     const outcome = await runOperations(
@@ -463,6 +475,19 @@ export async function runExport(cfg: Config, term: Terminal, o: ExportOptions): 
     const sent = sentOpts(outcome.writes.wrote, outcome.stopped !== undefined, erp.requestCount(), 'Alma', outcome.writes.refused);
     return emitLifecycleReport(cfg, term, doc, exitCodeForReport(doc, { sent: true }), sent);
   });
+}
+
+/**
+ * The run's config with a `--report` given as a folder named for the export file `file` that
+ * `-o <folder>` chose: `<its name>-report.json` beside any other folder's files, claimed as they
+ * are (config.ts outputClaim). Named for the folder `-o` gave (`invoice-load-<folder>-<time>.json`),
+ * `-o export/ --report export/ --format json` named the export file's own name twice, and was refused.
+ */
+function reportBeside(cfg: Config, file: string): Config {
+  const report = cfg.reportPath;
+  if (report === undefined || cfg.inFolder?.includes(report) !== true) return cfg;
+  const path = join(dirname(report), `${basename(file, extname(file))}-report.json`);
+  return { ...cfg, reportPath: path, inFolder: [...cfg.inFolder.filter((p) => p !== report), path] };
 }
 
 /**

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { acquireLock } from '../../src/engine/lock.js';
 
 let dir: string;
 let out: string;
@@ -63,5 +64,44 @@ describe('export -o <folder>', () => {
     expect(res.stderr).toContain('give -o out/to-finance.csv; nothing was sent');
     expect(readdirSync(out)).toEqual([]);
     expect(existsSync(join(dir, 'state', 'sandbox'))).toBe(false);
+  });
+
+  it('two plain exports into one folder at once: the second is not refused, each writes its own file', async () => {
+    const first = await exportTo(['-o', 'out/']);
+    expect(first.code, first.stderr).toBe(0);
+    const [mine] = readdirSync(out);
+    const before = readFileSync(join(out, mine!), 'utf8');
+    // The first run still working: this process holds every journal lock a run into the folder took.
+    const journals = join(dir, 'state', 'journals');
+    const locks = existsSync(journals) ? readdirSync(journals).filter((n) => n.endsWith('.jsonl')).map((n) => acquireLock(join(journals, n) + '.lock')) : [];
+    try {
+      const second = await exportTo(['-o', 'out/']);
+      expect(second.stderr).not.toContain('another run');
+      expect(second.code, second.stderr).toBe(0);
+      const names = readdirSync(out);
+      expect(names).toHaveLength(2);
+      expect(readFileSync(join(out, mine!), 'utf8')).toBe(before);
+      const theirs = (JSON.parse(second.stdout) as { output: string }).output;
+      expect(theirs).not.toBe(join('out', mine!));
+      expect(names.map((n) => join('out', n))).toContain(theirs);
+    } finally {
+      for (const release of locks) release();
+    }
+  });
+
+  it('-o <folder> --report <the same folder> --format json: the report is named for the export file, not refused as the same path', async () => {
+    // A folder named export: the report was named for the folder (invoice-load-export-<time>.json),
+    // the export file's own name, and the run refused the two as one path.
+    const folder = join(dir, 'export');
+    mkdirSync(folder);
+    const res = await exportTo(['-o', 'export/', '--report', 'export/', '--format', 'json']);
+    expect(res.code, res.stderr).toBe(0);
+    const names = readdirSync(folder);
+    const exported = names.find((n) => /^invoice-load-export-\d{8}T\d{6}Z\.json$/.test(n))!;
+    expect(exported).toBeDefined();
+    expect(names.sort()).toEqual([exported.replace(/\.json$/, '-report.json'), exported]);
+    const report = JSON.parse(readFileSync(join(folder, exported.replace(/\.json$/, '-report.json')), 'utf8')) as { command: string; output: string };
+    expect(report.command).toBe('export');
+    expect(report.output).toBe(join('export', exported));
   });
 });
