@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type * as Zod from 'zod';
 import { UsageError } from '../common/errors.js';
 import { pathReason } from '../common/path-reasons.js';
-import { expandHome, homeFolder, passwdHome } from './home.js';
+import { expandHome, homeFolder, passwdHome, pathNames } from './home.js';
 import type { RawOptions } from './config.js';
 
 export const CONFIG_FILE_NAME = 'invoice-load.config.json';
@@ -243,7 +243,7 @@ const setEnv = (env: Record<string, string | undefined>, name: string | undefine
  * named `~` beside the file.
  */
 function filePath(value: string, file: ConfigFile, home: () => string | undefined, name: string): string {
-  const expanded = expandHome(value, `${file.path}: ${name}`, home);
+  const expanded = expandHome(value, `${file.path}: ${name}`, home, pathNames(name));
   return isAbsolute(expanded) ? expanded : resolve(dirname(file.path), expanded);
 }
 

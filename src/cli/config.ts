@@ -181,10 +181,10 @@ export function defaultStateDir(env: Record<string, string | undefined>, home: (
  */
 function stateDirOf(o: RawOptions, env: Record<string, string | undefined>, cwd: string, passwd: () => string | undefined): string {
   const home = (): string | undefined => homeFolder(env, passwd);
-  if (o.stateDir !== undefined) return resolve(cwd, expandHome(o.stateDir, '--state-dir', home));
+  if (o.stateDir !== undefined) return resolve(cwd, expandHome(o.stateDir, '--state-dir', home, 'folder'));
   // Empty is unset, as usual for an environment variable (`INVOICE_LOAD_STATE_DIR= invoice-load …`,
   // a template that left it blank): the default, not the working directory.
-  if (env.INVOICE_LOAD_STATE_DIR !== undefined && env.INVOICE_LOAD_STATE_DIR !== '') return resolve(cwd, expandHome(env.INVOICE_LOAD_STATE_DIR, 'INVOICE_LOAD_STATE_DIR', home));
+  if (env.INVOICE_LOAD_STATE_DIR !== undefined && env.INVOICE_LOAD_STATE_DIR !== '') return resolve(cwd, expandHome(env.INVOICE_LOAD_STATE_DIR, 'INVOICE_LOAD_STATE_DIR', home, 'folder'));
   const dir = defaultStateDir(env, home);
   if (dir !== undefined) return resolve(cwd, dir);
   if (o.dryRun === true && o.online !== true) return '';

@@ -27,11 +27,37 @@ export function homeFolder(env: Record<string, string | undefined>, passwd: () =
   return env.HOME !== undefined && env.HOME !== '' ? env.HOME : passwd();
 }
 
-/** `~` alone or `~/…` at the start of `path` is the home folder; any other path as it is. `given` names where the path came from, for the error. */
-export function expandHome(path: string, given: string, home: () => string | undefined): string {
+/** What a path names, for the words of expandHome's error: the state dir a folder, an output that takes a folder either, the rest a file. */
+export type PathNames = 'file' | 'folder' | 'file or folder';
+
+/** By commander's attribute name (PATH_OPTIONS, `stateDir`) or the config file's setting: what each names, when not a file. */
+const NAMES: Record<string, PathNames> = {
+  stateDir: 'folder',
+  state_dir: 'folder',
+  report: 'file or folder',
+  reportCsv: 'file or folder',
+  reportHtml: 'file or folder',
+  rejects: 'file or folder',
+  report_csv: 'file or folder',
+  report_html: 'file or folder',
+  // export's -o takes a folder (config.ts outputPath); mapping init's names a file.
+  output: 'file or folder',
+};
+
+/** What the option or setting `name` names (PathNames). */
+export function pathNames(name: string): PathNames {
+  return NAMES[name] ?? 'file';
+}
+
+/**
+ * `~` alone or `~/…` at the start of `path` is the home folder; any other path as it is. `given`
+ * names where the path came from, `names` what it names (a file, a folder), for the error: it
+ * said "give the folder without ~" of a file (`--mapping ~/m.json`) too.
+ */
+export function expandHome(path: string, given: string, home: () => string | undefined, names: PathNames = 'file'): string {
   if (path !== '~' && !path.startsWith('~/')) return path;
   const h = home();
-  if (h === undefined) throw new UsageError(`${given} ${path}: no home folder for ~ (HOME is not set and this user has none); give the folder without ~`);
+  if (h === undefined) throw new UsageError(`${given} ${path}: no home folder for ~ (HOME is not set and this user has none); give the ${names} without ~`);
   return join(h, path.slice(1));
 }
 
@@ -64,7 +90,7 @@ export function expandPathOptions<T extends Record<string, unknown>>(opts: T, fl
   const out: Record<string, unknown> = { ...opts };
   for (const name of PATH_OPTIONS) {
     const v = out[name];
-    if (typeof v === 'string') out[name] = expandHome(v, flags[name] ?? name, home);
+    if (typeof v === 'string') out[name] = expandHome(v, flags[name] ?? name, home, pathNames(name));
   }
   return out as T;
 }
