@@ -230,10 +230,10 @@ const BINDINGS: Record<SettingName, { option: keyof LayeredOptions; flag: string
   report_html: { option: 'reportHtml', flag: '--report-html', isPath: true },
 };
 
-/** Variables that count only when not empty: an empty one is unset (README "Options": `INVOICE_LOAD_STATE_DIR`). */
-const EMPTY_IS_UNSET: readonly string[] = ['ALMA_API_KEY', 'INVOICE_LOAD_STATE_DIR'];
+/** Variables that count only when not empty: an empty one is unset (README "Options": `INVOICE_LOAD_STATE_DIR`, `ALMA_API_URL`). */
+const EMPTY_IS_UNSET: readonly string[] = ['ALMA_API_KEY', 'INVOICE_LOAD_STATE_DIR', 'ALMA_API_URL'];
 
-/** As resolveConfig reads them: a URL variable counts once defined (`??`), the key and the state dir only when not empty. */
+/** As resolveConfig reads them: the key, the state dir and the URL only when not empty (targets/settings.ts envValue). */
 const setEnv = (env: Record<string, string | undefined>, name: string | undefined): boolean =>
   name !== undefined && env[name] !== undefined && (!EMPTY_IS_UNSET.includes(name) || env[name] !== '');
 

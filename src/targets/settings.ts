@@ -46,10 +46,19 @@ export function refuseAlmaFlags(flags: TargetFlags, name: string, label: string)
 /** The embedded sandbox's state file of a target other than Alma, beside Alma's. */
 export const sandboxStatePath = (stateDir: string, name: string): string => join(stateDir, 'sandbox', `${name}-state.json`);
 
+/**
+ * An environment variable's value, undefined when it is unset or empty: `ALMA_API_URL=` (a
+ * crontab line that blanks it, a service file with `Environment=ALMA_API_URL=`) names no target,
+ * as an empty `INVOICE_LOAD_STATE_DIR` names no folder (README "Options").
+ */
+export function envValue(env: Record<string, string | undefined>, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 /** `--api-url`, else the target's `<NAME>_API_URL` (an empty one counts as unset). */
 export function apiUrl(flags: TargetFlags, env: Record<string, string | undefined>, name: string): string | undefined {
-  const envUrl = env[`${name.toUpperCase()}_API_URL`];
-  const url = flags.apiUrl ?? (envUrl !== undefined && envUrl !== '' ? envUrl : undefined);
+  const url = flags.apiUrl ?? envValue(env, `${name.toUpperCase()}_API_URL`);
   if (url !== undefined) checkUrl(url, name);
   return url;
 }

@@ -232,6 +232,19 @@ describe('describeConfig (invoice-load config)', () => {
     expect(view.settings.state_dir).toEqual({ value: '/home/lib/.local/state/invoice-load', source: 'default' });
   });
 
+  it('ALMA_API_URL set but empty: unset, as INVOICE_LOAD_STATE_DIR is — the file\'s alma_url stands, and --sandbox or a plain dry run is no URL error', () => {
+    const view = describeConfig({}, { ...ENV, ALMA_API_URL: '', ALMA_API_KEY: 'k' }, '/work', file({ alma_url: 'https://alma.example.edu' }), readable);
+    expect(view.settings.alma_url).toEqual({ value: 'https://alma.example.edu/almaws/v1', source: 'config file' });
+    const cfg = resolveConfig(['a.csv'], {}, { ...ENV, ALMA_API_URL: '', ALMA_API_KEY: 'k' }, '/work', file({ alma_url: 'https://alma.example.edu' }));
+    expect(cfg.target).toMatchObject({ kind: 'alma', baseUrl: 'https://alma.example.edu' });
+    expect(resolveConfig(['a.csv'], { sandbox: true }, { ...ENV, ALMA_API_URL: '' }, '/work').target).toMatchObject({ kind: 'sandbox' });
+    expect(resolveConfig(['a.csv'], { dryRun: true }, { ...ENV, ALMA_API_URL: '' }, '/work').target).toBeUndefined();
+    // Nowhere else to go: the load says there is no target, not that "" is no URL.
+    expect(() => resolveConfig(['a.csv'], {}, { ...ENV, ALMA_API_URL: '', ALMA_API_KEY: 'k' }, '/work')).toThrow(/^no target: /);
+    // The other targets' <NAME>_API_URL, the same (targets/settings.ts envValue).
+    expect(() => resolveConfig(['a.csv'], { target: 'folio' }, { ...ENV, FOLIO_API_URL: '' }, '/work')).toThrow(/no FOLIO gateway/);
+  });
+
   it('on an 80-column terminal, a long "from" goes on under itself; in a pipe, one line a setting', () => {
     const view = describeConfig({ rate: '4' }, { ...ENV, ALMA_API_KEY: 'l7xx-secret' }, '/work', file({ region: 'eu', api_key_file: 'k' }), () => 'readable by others');
     const narrow = renderConfigTable(view, plainStyle, '/work', 80).split('\n');

@@ -11,7 +11,7 @@ import { shellWord } from '../../domain/style.js';
 import { ALMA_PROFILE } from './profile.js';
 import type { OpenRun, TargetDefinition } from '../definition.js';
 import type { TargetEventSink } from '../target.js';
-import { openedTarget, sandboxLine, startHeldSandbox } from '../settings.js';
+import { envValue, openedTarget, sandboxLine, startHeldSandbox } from '../settings.js';
 import type { AlmaRegion } from './regions.js';
 
 export type AlmaSettings =
@@ -25,7 +25,8 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
   profile: () => ALMA_PROFILE,
 
   settings({ merged: o, env, cwd, stateDir }) {
-    const almaUrl = o.almaUrl ?? env.ALMA_API_URL;
+    // An empty ALMA_API_URL is unset, as the other targets' <NAME>_API_URL (settings.ts envValue).
+    const almaUrl = o.almaUrl ?? envValue(env, 'ALMA_API_URL');
     if (o.sandbox && (o.almaUrl !== undefined || o.region !== undefined)) {
       throw new UsageError('--sandbox loads into the embedded sandbox; leave out --alma-url and --region');
     }
