@@ -7,7 +7,7 @@ import { ApiError, keyRefusedText, RETRY_AFTER_CAP_MS, RetryAfterError, unreacha
 import type { TargetEvent } from '../targets/target.js';
 import type { InvoiceResult } from './result.js';
 import type { Step } from './journal.js';
-import { localMinute, waitWords } from '../common/time.js';
+import { localMinute, waitText, waitWords } from '../common/time.js';
 
 export { waitWords };
 
@@ -88,7 +88,7 @@ export function stopMessage(reason: StopReason, err: unknown, label = 'Alma'): s
 export function retryAfterText(err: unknown, label = 'Alma'): string {
   const ms = err instanceof RetryAfterError ? err.waitMs : 0;
   const r = err instanceof RetryAfterError ? err.refused : undefined;
-  if (r !== undefined) return `${label} kept refusing for its per-second threshold (429) for ${Math.round(r.forMs / 1000)} s though the loader slowed to ${r.rate !== undefined ? `${Math.round(r.rate * 100) / 100}/s` : 'its slowest'} — another application may be using the institution's threshold`;
+  if (r !== undefined) return `${label} kept refusing for its per-second threshold (429) for ${waitText(r.forMs)} though the loader slowed to ${r.rate !== undefined ? `${Math.round(r.rate * 100) / 100}/s` : 'its slowest'} — another application may be using the institution's threshold`;
   // A year or more (`RETRY_AFTER_CAP_MS`): said so, not as a count of minutes no one can read.
   if (!(ms < RETRY_AFTER_CAP_MS)) return `${label} asked to wait a year or more (Retry-After)`;
   return `${label} asked to wait ${waitWords(ms)} (Retry-After)`;

@@ -14,6 +14,7 @@ import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PR
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import { maskList, maskSecrets } from '../common/mask.js';
 import { maskMessage } from '../common/shown-secrets.js';
+import { waitText } from '../common/time.js';
 import type { TargetEventSink } from './events.js';
 
 export type ResponseHeaders = Record<string, string | string[] | undefined>;
@@ -790,7 +791,8 @@ export class HttpClient {
   #refusedTooLong(req: HttpRequest, outcome: Outcome, parsed: ApiError | undefined, attempts: number, reached: boolean): RetryAfterError {
     const forMs = this.#now() - this.#refusedSince!;
     const rate = this.#limiter.rate;
-    const note = `refused for the per-second threshold for ${Math.round(forMs / 1000)} s, nothing else answered`;
+    // Long spans in minutes and hours (common/time.ts waitText), as the Retry-After notes say their waits.
+    const note = `refused for the per-second threshold for ${waitText(forMs)}, nothing else answered`;
     const err = new RetryAfterError({ ...this.#detail(req, outcome, parsed, undefined, attempts, note), ...(reached ? { reached: true } : {}) }, forMs, this.#now() + this.#refusedStopMs);
     err.refused = { forMs, ...(rate !== undefined && Number.isFinite(rate) ? { rate } : {}) };
     return err;

@@ -9,6 +9,7 @@ import { createAlmaHttpClient } from '../../src/targets/alma/client.js';
 import type { TargetEvent } from '../../src/targets/target.js';
 import { FakeClock } from '../targets/helpers/clock.js';
 import { retryAfterText, stopDetail } from '../../src/engine/events.js';
+import { waitText } from '../../src/common/time.js';
 import { journaledAs, writeOutcome } from '../../src/engine/engine.js';
 import { watchedSend } from '../../src/engine/operations.js';
 import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '../targets/helpers/mock-api.js';
@@ -430,7 +431,7 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(e.refused!.forMs).toBeLessThanOrEqual(clock.t - answeredAt);
     expect(e.refused?.rate).toBe(0.5);
     expect(retryAfterText(e)).toBe(
-      `Alma kept refusing for its per-second threshold (429) for ${Math.round(e.refused!.forMs / 1000)} s though the loader slowed to 0.5/s — another application may be using the institution's threshold`,
+      `Alma kept refusing for its per-second threshold (429) for ${waitText(e.refused!.forMs)} though the loader slowed to 0.5/s — another application may be using the institution's threshold`,
     );
     // The report's stop_detail says which kind of wait it was (report/failures.ts words it).
     expect(stopDetail('retry_after', e)).toEqual({ until: expect.any(String), code: 'PER_SECOND_THRESHOLD' });
@@ -488,6 +489,22 @@ describe('HttpClient retries (MockAgent)', () => {
     expect(runStopOf(err)).toBe('retry_after');
     expect((err as RetryAfterError).refused?.forMs).toBeGreaterThan(60_000);
     expect(api.log()).toHaveLength(6);
+  });
+
+  it('per-second refusals that go on for minutes (a client allowed 5-minute waits): the stop says how long in minutes, as the Retry-After words do, not "400 s"', async () => {
+    const { api, clock, client } = setup({ retry: { maxWaitMs: 300_000 } });
+    current = api;
+    const refusal = { method: 'GET', status: 429, headers: { 'retry-after': '200' }, body: almaError('PER_SECOND_THRESHOLD', 'HTTP requests are more than allowed per second') };
+    api.script(refusal, refusal, refusal, { method: 'GET', body: { id: '1' } });
+    const err = await clock.run(client.json({ method: 'GET', path: '/acq/invoices/1' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryAfterError);
+    const e = err as RetryAfterError;
+    expect(e.refused!.forMs).toBeGreaterThan(300_000);
+    const words = waitText(e.refused!.forMs);
+    expect(words).toMatch(/^\d+ min$/);
+    expect(e.message).toContain(`refused for the per-second threshold for ${words}, nothing else answered`);
+    expect(retryAfterText(e)).toContain(`(429) for ${words} though the loader slowed`);
+    expect(e.message + retryAfterText(e)).not.toMatch(/\d{3} s\b/);
   });
 
   it('per-second refusals on a slow network (each 429 answered 20 s after it was sent): the span starts at the first 429\'s arrival, not when its request left, and still ends the run', async () => {
