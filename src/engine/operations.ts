@@ -24,7 +24,10 @@
  *   documented"; or a 429) is read once more: the first may have taken effect meanwhile, and then
  *   it is done; if not, its outcome is unknown (OUTCOME_UNKNOWN, not the refusal), and the journal
  *   still holds the first as lost (journal.ts `opsLost`), so a later
- *   run that finds the effect reports it done, not `already_done`. A send that did nothing is
+ *   run that finds the effect reports it done, not `already_done`. A send again after this run's
+ *   lost answer that did nothing (refused, never sent) settles nothing: the first send's intent
+ *   stays pending, so the re-run reads and watches the invoice before sending; one after an
+ *   earlier run's, which this run watched first, is settled as any other. A send that did nothing is
  *   journaled as the load's writes are (engine.ts `journaledAs`): `refused` (a 4xx, a 429
  *   included), `unsent` (it never left: a Ctrl-C before its turn, a connection refused before
  *   any byte), so a re-run does not wait for an answer there was none of.
@@ -313,7 +316,13 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
         // before its turn, a connection refused before any byte) — is settled as the load's writes
         // are, by the one rule (engine.ts journaledAs, common/errors.ts writeVerdict): the re-run
         // reads once and sends at once instead of waiting for a lost answer there was none of.
-        const settled = journaledAs(err, intent);
+        // Not a send again after this run's lost answer (attempt > 1): `refused` or `unsent` would
+        // settle the first send's intent too (journal.ts opsPending), which may be at work in Alma
+        // — the refusal may be Alma declining the operation for the status that first send left —
+        // so the re-run would send at once to an invoice Alma is still changing. Its intent stays
+        // pending, and the re-run reads and watches the invoice first, as after a kill (and as a
+        // load's process request, engine.ts InvoiceSaga.process: README "Exactly once").
+        const settled = attempt > 1 ? undefined : journaledAs(err, intent);
         if (settled !== undefined) journal.append({ t: settled, ...who, step: 'op', op: spec.op });
         // isRefusal is never an unknown outcome (common/errors.ts writeVerdict); a 429 that is no
         // stop of the run (the per-second threshold, after the client's retries) did nothing either.
@@ -323,7 +332,11 @@ async function runOne<S extends OpState>(spec: OpSpec<S>, opts: OpRunOptions): P
           // send left it in (Alma works on these asynchronously). Not shown done, the first send may
           // still take effect: its outcome is unknown, not the send again's refusal (which would
           // read as a business refusal: report/failures.ts). (A refused key, the daily threshold:
-          // the run stops, below.) A failed read says so too (readAfterSend).
+          // the run stops, below.) A failed read says so too (readAfterSend). This run's lost
+          // answer (attempt > 1): the intent stays pending (above), so the re-run watches before
+          // it sends. An earlier run's (`pending`), watched above for the rest of its wait: the
+          // refusal settled it (`refused`), so the run after sends at once and a refusal that
+          // stands is said as one then.
           sent ??= { id: found.id, accepted: false };
           const now = await after.read();
           if ('id' in now && spec.done(now)) return finish(now, 'done');

@@ -329,7 +329,7 @@ describe('runOperations: a write whose answer was lost while Alma was at work on
     const c = clock(10_000, 1_000);
     const { outcome } = await run(w.specs, { confirm: c.confirm });
     expect(outcome.results[0]).toMatchObject({ status: 'failed', error: { code: 'OUTCOME_UNKNOWN' } });
-    // The refusal settled the second send's intent; the first, whose answer was lost, takes effect late.
+    // The first send, whose answer was lost, takes effect late (its intent still pending: the refusal settled nothing).
     w.readsSince.set('920000000000000', Infinity);
     const again = await run(w.specs, { confirm: c.confirm });
     expect(again.outcome.results[0]!.status).toBe('done');
