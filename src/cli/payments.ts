@@ -5,7 +5,7 @@
  * (domain/payments.ts) → plan → (dry run: stop; `--online`: find each invoice, read-only) →
  * each invoice read, then changed once (engine/operations.ts) → report, exit code as a load's.
  */
-import { journalPath, shortHash, type ClaimedElsewhere } from './journals.js';
+import { journalPath, peekJournal, placeJournals, shortHash, type ClaimedElsewhere } from './journals.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -18,7 +18,7 @@ import { changedAfterRead, changedAfterReadLine, closeSources, holdInputs, isHel
 import { setAsideOwnerFiles } from '../input/owner-file.js';
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import { problem, type Problem, type Provenance } from '../domain/problem.js';
-import { foldJournal, parseJournal, type ErrorRecord, type InvoiceJournalState } from '../engine/journal.js';
+import { foldJournal, parseJournal, type ErrorRecord, type InvoiceJournalState, type JournalEntry } from '../engine/journal.js';
 import type { StopDetail } from '../engine/events.js';
 import { NOT_STARTED } from '../engine/result.js';
 import { lifecycleSummary, type LifecycleInvoice, type LifecycleReport } from '../report/lifecycle.js';
@@ -226,6 +226,70 @@ export function rejectionAgain(
   if (req.status !== 'rejected' || journaled?.ops.has('rejected') !== true || s.workflowStatus !== WAITING_FOR_PAYMENT) return false;
   const sentAt = journaled.opsSentAt.get('rejected');
   return fileModifiedAt === undefined || sentAt === undefined || fileModifiedAt > sentAt;
+}
+
+/**
+ * A `rejected` row whose rejection this file's journal holds as sent and never seen done —
+ * accepted without showing it (`NOT_CONFIRMED`), or its answer lost — whose invoice Alma shows
+ * waiting for payment (`Ready to be Paid`) again, and which this loader's `export --mark-in-erp`
+ * at the same place marked, and saw marked, after that rejection was first sent (`markedAt`: the
+ * invoice's marks' first sends, ms; marksAt). Alma marks only an invoice waiting to be sent, and the rejection was sent to one
+ * waiting for payment: the invoice left that hand-over after the rejection and was handed over
+ * again — that rejection's round is over, as export counts a mark never seen done and rejected by
+ * payments since (README, export). It is journaled as done (`overtakenRejection`), and the row is
+ * what rejectionAgain makes of a recorded rejection: an old file `already_done` (with the
+ * `rejected_again` warning), a file written after it rejects the new hand-over. Before, the row
+ * failed NOT_CONFIRMED on every run of that file (an answer lost: the rejection was sent again to
+ * the new hand-over, however old the file). Without such a mark (handed over again in Alma's UI,
+ * or by a loader before sends were timed) it is not known here, and stays as it was.
+ */
+export function rejectionOvertaken(
+  req: PaymentRequest,
+  s: InvoiceState,
+  journaled: Pick<InvoiceJournalState, 'ops' | 'opsAccepted' | 'opsPending' | 'opsLost' | 'opsSentAt'> | undefined,
+  markedAt: (id: string) => readonly number[],
+): boolean {
+  const op = 'rejected';
+  if (req.status !== op || journaled === undefined || journaled.ops.has(op) || s.workflowStatus !== WAITING_FOR_PAYMENT) return false;
+  if (!(journaled.opsAccepted.has(op) || journaled.opsPending.has(op) || journaled.opsLost.has(op))) return false;
+  const sentAt = journaled.opsSentAt.get(op);
+  return sentAt !== undefined && markedAt(s.id).some((t) => t > sentAt);
+}
+
+/** The journal's entry for a rejection rejectionOvertaken finds over: done, by this loader, in the round `key`. */
+export const overtakenRejection = (key: InvoiceKey, s: InvoiceState, batch: string): Extract<JournalEntry, { t: 'op' }> => ({
+  t: 'op',
+  vendor: key.vendor,
+  number: key.number,
+  op: 'rejected',
+  id: s.id,
+  outcome: 'done',
+  batch,
+});
+
+/** `markedSince`, read once when first asked, as the times of one invoice's marks. */
+function marksAt(at: { stateDir: string; endpoint: string }): (id: string) => readonly number[] {
+  let marks: Map<string, number[]> | undefined;
+  return (id) => (marks ??= markedSince(at)).get(id) ?? [];
+}
+
+/**
+ * The marks this loader's `export --mark-in-erp` sent at this place and saw done, by invoice id:
+ * for each, when its first request left (journal.ts `opsSentAt`; the export journals of this
+ * place, read without their locks) — as export reads the rejections of payments (cli/export.ts
+ * rejectedSince). Entries written before sends were timed have no time, and count for nothing.
+ */
+function markedSince(at: { stateDir: string; endpoint: string }): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const { path, batch } of placeJournals({ stateDir: at.stateDir, name: 'export', endpoint: at.endpoint }, '')) {
+    for (const st of foldJournal(peekJournal(path, at.endpoint, batch) ?? []).values()) {
+      const m = st.ops.get('mark_in_erp');
+      const sentAt = st.opsSentAt.get('mark_in_erp');
+      if (m === undefined || m.outcome !== 'done' || sentAt === undefined) continue;
+      out.set(m.id, [...(out.get(m.id) ?? []), sentAt]);
+    }
+  }
+  return out;
 }
 
 /**
@@ -442,11 +506,19 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
       // --online: what the same command would do now, nothing changed — this file's journal at
       // this place read (not opened: a run at work may hold its lock), each invoice as found.
       const journaled = readPaymentsJournal(cfg.stateDir, session.endpoint, identity);
+      const marked = marksAt({ stateDir: cfg.stateDir, endpoint: session.endpoint });
       const invoices = entries.map((e): LifecycleInvoice => {
         const b = base(e);
         const s = located.get(e);
         if (e.request === undefined || s === undefined || !('id' in s)) return b;
-        const round = journaled.get(keyString(roundKey((k) => journaled.get(keyString(k)), e.key)));
+        const roundAt = roundKey((k) => journaled.get(keyString(k)), e.key);
+        const found = journaled.get(keyString(roundAt));
+        // A rejection sent, never seen done, and the invoice handed over again since by export: its
+        // round is over — as the run journals it (rejectionOvertaken), read as recorded done here.
+        const round =
+          found !== undefined && rejectionOvertaken(e.request, s, found, marked)
+            ? { ...found, ops: new Map(found.ops).set('rejected', overtakenRejection(roundAt, s, new Date().toISOString())) }
+            : found;
         // Rejected by this file and handed over again since: a new round, nothing journaled of it yet.
         const again = rejectionAgain(e.request, s, round, modifiedAt.get(e.source.file));
         const heldOld = heldAsOldWarning(e.source, e.request, s, round, modifiedAt.get(e.source.file));
@@ -493,10 +565,13 @@ export async function runPayments(cfg: Config, term: Terminal): Promise<number> 
     // The round before each row's (when it is in a later one): a rejection this run sends in it
     // is said with a warning naming when that round's was sent (rejectedAgainWarning).
     const previousRound = new Map<PaymentEntry, InvoiceKey>();
+    const marked = marksAt({ stateDir: cfg.stateDir, endpoint: session.endpoint });
     for (const e of toSend) {
       const rounds = roundKeys((x) => journal.state(x), e.key);
       let k = rounds.at(-1)!;
       const s = located.get(e);
+      // Sent, never seen done, and handed over again by export since: over, journaled so (rejectionOvertaken).
+      if (s !== undefined && 'id' in s && rejectionOvertaken(e.request!, s, journal.state(k), marked)) journal.append(overtakenRejection(k, s, batch));
       const heldOld = s !== undefined && 'id' in s ? heldAsOldWarning(e.source, e.request!, s, journal.state(k), modifiedAt.get(e.source.file)) : undefined;
       if (heldOld !== undefined) e.problems.push(heldOld);
       if (s !== undefined && 'id' in s && rejectionAgain(e.request!, s, journal.state(k), modifiedAt.get(e.source.file))) {
