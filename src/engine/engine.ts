@@ -1011,7 +1011,10 @@ class InvoiceSaga {
     const key = this.#key;
     const inv = this.#inv;
     const st = this.#st;
-    if (st.id !== undefined) return undefined;
+    if (st.id !== undefined) {
+      this.#finishTakeOver();
+      return undefined;
+    }
     emit({ type: 'step', key, step: 'lookup' });
     // A create an earlier run sent without an answer may not show in the look-ups yet: look across the window.
     let pending: RemoteInvoice | undefined;
@@ -1822,10 +1825,7 @@ class InvoiceSaga {
     // across the watch, before it is sent again (`process`). README "An edited file is a new batch".
     // (A target without that step has none to take over: its `settled` is no request.)
     if (st.processed || this.#opts.target.finalize === undefined) return;
-    // Only for the lines that run sent: a line the edit added is not in what was processed, and
-    // taken over as processed it was never added (reported already_loaded without it). Then the
-    // line is added and processing requested again, as before the take-over.
-    if (!this.#inv.lines.every((l) => there.lines.has(l.number) || there.linesPending.has(l.number))) return;
+    if (!this.#allLinesThere(there)) return;
     if (there.processed === true) {
       if (!st.processPending) journal.append({ t: 'intent', ...this.#who, step: 'process', id: r.id });
       journal.append({ t: 'processed', ...this.#who, id: r.id });
@@ -1833,6 +1833,35 @@ class InvoiceSaga {
     } else if (there.processPending === true && !st.processPending) {
       journal.append({ t: 'intent', ...this.#who, step: 'process', id: r.id });
     }
+  }
+
+  /**
+   * Only for the lines that run sent is another journal's process request taken over: a line the
+   * edit added is not in what was processed, and taken over as processed it was never added
+   * (reported already_loaded without it). Then the line is added and processing requested again,
+   * as before the take-over.
+   */
+  #allLinesThere(there: RecordedElsewhere): boolean {
+    return this.#inv.lines.every((l) => there.lines.has(l.number) || there.linesPending.has(l.number));
+  }
+
+  /**
+   * The take-over of another journal's answered process request (#recordInvoice) cut by a kill
+   * between its two entries: the journal holds the request's intent without its `processed`, so it
+   * read as this run's request sent without an answer — watched for a lost answer's while and,
+   * Alma still processing (In Review without alerts, as before the request), sent a second time.
+   * Finished now from that journal, as the run that was killed would have: the request answered
+   * there, never requested again (README "An edited file is a new batch").
+   */
+  #finishTakeOver(): void {
+    const { journal, target, elsewhere } = this.#opts;
+    const st = this.#st;
+    if (st.processed || !st.processPending || !st.found || st.id === undefined || target.finalize === undefined) return;
+    const there = elsewhere?.get(keyString(this.#key))?.ids.get(st.id);
+    if (there?.processed !== true || !this.#allLinesThere(there)) return;
+    journal.append({ t: 'processed', ...this.#who, id: st.id });
+    this.#st = journal.state(this.#key);
+    this.#processedEarlier = true;
   }
 
   /** Measures the settle window on this invoice, just created, beside the rest of the load. */

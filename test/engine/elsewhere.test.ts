@@ -4,7 +4,7 @@
  * writes. Virtual time throughout: `sleep` advances the clock.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decimal } from 'decimal.js';
@@ -305,6 +305,26 @@ describe('engine: the file edited and run again while Alma still processes what 
     expect(third.outcome.results.map((r) => [r.status, r.workflowStatus])).toEqual([
       ['already_loaded', 'Waiting to be Sent'],
       ['already_loaded', 'Waiting to be Sent'],
+    ]);
+  });
+
+  it('the take-over cut by a kill between its intent and its `processed`: the re-run finishes it from the other journal, sends nothing, already loaded', async () => {
+    const alma = new FakeAlma();
+    alma.processReads = 1_000_000;
+    await run(alma, 'old');
+    const elsewhere = gatherElsewhere([entriesOf('old')], invoices().map((i) => i.key));
+    await run(alma, 'edited', { elsewhere });
+    // The journal as a SIGKILL right after A-1's take-over intent leaves it (engine.ts #recordInvoice).
+    const lines = readFileSync(join(dir, 'edited.jsonl'), 'utf8').split('\n');
+    const cut = lines.findIndex((l) => l.includes('"t":"intent"') && l.includes('"step":"process"') && l.includes('"number":"A-1"'));
+    expect(lines[cut + 1]).toContain('"t":"processed"');
+    writeFileSync(join(dir, 'edited.jsonl'), lines.slice(0, cut + 1).join('\n') + '\n');
+    const again = await run(alma, 'edited', { elsewhere });
+    // Not watched as an unanswered request of its own and sent again (the fake refuses it while processing: 60260).
+    expect(processRequests(alma)).toHaveLength(2);
+    expect(again.outcome.results.map((r) => [r.key.number, r.status, r.error?.code])).toEqual([
+      ['A-1', 'already_loaded', undefined],
+      ['A-2', 'already_loaded', undefined],
     ]);
   });
 
