@@ -57,6 +57,9 @@ export interface JournalPlace {
   fsync: boolean;
   /** The opposite action's name: its journal of this batch is voided first (voidJournal). */
   voids?: string | undefined;
+  /** Recorded in the journal's `begin` and `run` entries (engine/journal.ts JournalHeader). */
+  account?: string | undefined;
+  files?: string[] | undefined;
 }
 
 /**
@@ -71,7 +74,7 @@ export function openLockedJournal(at: JournalPlace, cleanups: (() => Promise<voi
   if (at.voids !== undefined) voidJournal(journalPath(at.stateDir, at.voids, at.endpoint, at.batch));
   const lock = acquireLock(path + '.lock', undefined, lockSubject(at.name));
   cleanups.push(lock);
-  const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync });
+  const journal = Journal.open({ path, target: at.target, endpoint: at.endpoint, batch: at.batch, sync: at.fsync, account: at.account, files: at.files });
   cleanups.push(() => journal.close());
   return { journal, path, held: lock.held, ...(lock.tookOver !== undefined ? { tookOver: lock.tookOver } : {}) };
 }

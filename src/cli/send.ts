@@ -30,6 +30,9 @@ import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, type OpenedRun } from './open-target.js';
 import { listenForInterrupts, type Interrupts } from './interrupts.js';
 import { claimInvoices, openLockedJournal, readOtherJournals } from './journals.js';
+import { earlierRuns, MAX_AGE_MS } from './unfinished.js';
+import { openKeys, stillUnfinished, unfinishedWarning, type EarlierRun } from '../engine/unfinished.js';
+import { resolve as resolvePath } from 'node:path';
 import { maskMessage } from '../common/shown-secrets.js';
 import { oneLine } from '../common/shown.js';
 import { changedAfterReadLine } from '../input/read.js';
@@ -87,6 +90,9 @@ export async function sendPlan(
   // event), not when its step began: a refused first create wrote nothing.
   let wrote = false;
   let refused = false;
+  // The try below ended without an exception: the journal's `end` entry is written.
+  let ended = false;
+  let earlier: EarlierRun[] = [];
   try {
     const emit = (e: EngineEvent): void => {
       if (e.type === 'write' && (e.outcome === 'accepted' || e.outcome === 'unknown')) wrote = true;
@@ -115,8 +121,37 @@ export async function sendPlan(
     });
     cleanups.push(() => opened?.close());
     // An action voids the opposite action's journal of this batch (journals.ts voidJournal).
-    const at = { stateDir: cfg.stateDir, name: opened.journalName, endpoint: opened.endpoint, batch: plan.batchId, target: profile.name, fsync: cfg.fsync, voids: opened.opposite };
+    const at = {
+      stateDir: cfg.stateDir,
+      name: opened.journalName,
+      endpoint: opened.endpoint,
+      batch: plan.batchId,
+      target: profile.name,
+      fsync: cfg.fsync,
+      voids: opened.opposite,
+      account: opened.account,
+      files: cfg.files.map((f) => (f === '-' ? f : resolvePath(f))),
+    };
     const { journal, path, held, tookOver } = openLockedJournal(at, cleanups);
+    // The run ended (not killed, nor on an error): what its journal leaves half-built, and which
+    // of the earlier runs' it finished, in one last line the next loads read alone
+    // (cli/unfinished.ts). Before the journal closes (cleanups run in reverse). A journal that
+    // cannot be written any more stays without it: the next load folds it whole.
+    cleanups.push(() => {
+      if (!ended) return;
+      try {
+        journal.append(journal.endEntry(openKeys(earlier)));
+      } catch {
+        // said already by the run (JournalWriteError)
+      }
+    });
+    // An earlier run of another file killed with invoices half-built: said on stderr, under
+    // --quiet too (README "A killed batch another file's run tells of"). Only a load's journals.
+    earlier = opened.opposite === undefined && cfg.action === undefined ? earlierRuns(at, opened.account, path, Date.now()) : [];
+    const batchKeys = new Set(validInvoices(plan).map((inv) => keyString(inv.key)));
+    for (const u of stillUnfinished(earlier, batchKeys, journal.endEntry([]).settles ?? [], MAX_AGE_MS)) {
+      notice(`warning: ${oneLine(unfinishedWarning(u, profile.label, 'invoice-load'))}`);
+    }
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${path}`));
     if (tookOver !== undefined) {
       const minutes = Math.round(tookOver.silentMs / 60_000);
@@ -138,17 +173,22 @@ export async function sendPlan(
     cleanups.push(() => lookups.then(() => undefined));
     const stopSending = (reason: Error): void => halt.abort(reason);
     const checked = await checkBeforeSending(cfg, term, deps, progress, signals.soft, opened, journal, plan, profile, lookups, stopSending, elsewhere);
-    if (typeof checked === 'number') return checked;
+    if (typeof checked === 'number') {
+      ended = true;
+      return checked;
+    }
     plan = checked;
     // The checks and look-ups took seconds after a read of milliseconds: a file still being
     // uploaded whose transfer stalled inside its last value read whole, and grows only now.
     // Nothing is written from it (README "What is checked before anything is sent").
     const changed = (await changedSinceRead?.()) ?? [];
+    ended = changed.length > 0;
     if (changed.length > 0) return await refuseChangedFiles(cfg, term, deps, progress, opened, plan, profile, changed);
     // From here writes go: the first Ctrl-C waits for the requests in flight (README "Interrupts").
     signals.soft.removeEventListener('abort', endReads);
 
     outcome = await runInvoices(validInvoices(plan), { ...engineOptions(cfg, opened, journal, inFlight, emit, signals.soft), lookups, elsewhere, halt: stopSending });
+    ended = true;
   } finally {
     progress.stop();
     for (const c of cleanups.reverse()) await c();

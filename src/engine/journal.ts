@@ -18,6 +18,7 @@ import type { InvoiceKey } from '../domain/model.js';
 import type { Alert } from '../targets/target.js';
 import { OUTCOME_UNKNOWN } from './result.js';
 import { maskMessage } from '../common/shown-secrets.js';
+import { END_LISTS_AT_MOST, UnfinishedFold, type SettledKey, type UnfinishedInvoice } from './unfinished.js';
 
 export const JOURNAL_KIND = 'invoice-load-journal';
 export const JOURNAL_VERSION = 1;
@@ -32,6 +33,13 @@ export interface JournalHeader {
   endpoint: string;
   batch: string;
   at: string;
+  /**
+   * Whose account the run wrote with: a short fingerprint of its key (common/fingerprint.ts),
+   * never the key. Absent in journals written before it, and for targets that give none.
+   */
+  account?: string | undefined;
+  /** The run's input files (absolute paths; `-` standard input), for the warning a later run gives (engine/unfinished.ts). */
+  files?: string[] | undefined;
 }
 
 /**
@@ -69,7 +77,25 @@ export interface RefusedLine {
 
 export type JournalEntry =
   | JournalHeader
-  | { t: 'run'; at: string }
+  /** A run resumes the journal: when it began, and as the header, its account and files. */
+  | { t: 'run'; at: string; account?: string | undefined; files?: string[] | undefined }
+  /**
+   * A run ended (it was not killed): what the journal leaves half-built (engine/unfinished.ts),
+   * so a later run of another file reads only this last line. `open` lists them, or counts them
+   * when they are more than END_LISTS_AT_MOST (the reader then folds the journal whole).
+   * `ran_at`, `account`, `files`: the run's, as its `begin` or `run` entry says. `settles`: the
+   * invoices other journals left half-built that this journal's runs finished, so far.
+   * Older loaders ignore the entry.
+   */
+  | {
+      t: 'end';
+      at: string;
+      ran_at: string;
+      account?: string | undefined;
+      files?: string[] | undefined;
+      open: UnfinishedInvoice[] | number;
+      settles?: SettledKey[] | undefined;
+    }
   /**
    * About to send a write; `line` for a line step; `at` the wall clock (ms) when it was sent, so a
    * later run knows how long the target's look-ups have had to show it (absent in older journals).
@@ -305,7 +331,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     }
     return;
   }
-  if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done' || e.t === 'file') return;
+  if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done' || e.t === 'file' || e.t === 'end') return;
   const k = stateKey(e.vendor, e.number);
   let s = states.get(k);
   if (!s) {
@@ -471,11 +497,20 @@ export interface JournalOptions {
   /** fdatasync after each entry (default true). Off only for benchmarks that measure the API side. */
   sync?: boolean;
   now?: () => Date;
+  /** Recorded in the header and each `run` entry (JournalHeader). */
+  account?: string | undefined;
+  files?: string[] | undefined;
   /** The thread-pool fdatasync `appendBeforeSend` waits for (tests count and hold its calls). Default node:fs. */
   fdatasync?: ((fd: number, done: (err: Error | null) => void) => void) | undefined;
   /** write(2) as node:fs `writeSync` does it: bytes written, possibly fewer (tests fill the disk). Default node:fs. */
   write?: ((fd: number, buffer: Uint8Array, offset: number, length: number) => number) | undefined;
 }
+
+/** The account and files a `begin` or `run` entry records, when given. */
+const runFields = (o: Pick<JournalOptions, 'account' | 'files'>): { account?: string; files?: string[] } => ({
+  ...(o.account !== undefined ? { account: o.account } : {}),
+  ...(o.files !== undefined ? { files: o.files } : {}),
+});
 
 /** An open journal: read at start, then appended to. Not safe for two processes: see lock.ts. */
 /** What an id in the journal was given for: an invoice, or a line of one (`line`). */
@@ -546,10 +581,11 @@ export class Journal {
         closeSync(fd);
         const journal = new Journal(openSync(opts.path, 'a'), opts.path, foldJournal(entries), true, sync, now, opts.fdatasync, opts.write);
         for (const e of entries) {
+          journal.#unfinished.apply(e);
           journal.#foldRunLevel(e);
           journal.#noteHolder(e);
         }
-        journal.append({ t: 'run', at: now().toISOString() });
+        journal.append({ t: 'run', at: now().toISOString(), ...runFields(opts) });
         return journal;
       }
     }
@@ -562,6 +598,7 @@ export class Journal {
       endpoint: opts.endpoint,
       batch: opts.batch,
       at: now().toISOString(),
+      ...runFields(opts),
     });
     return journal;
   }
@@ -691,9 +728,33 @@ export class Journal {
   }
 
   #fold(entry: JournalEntry): void {
+    this.#unfinished.apply(entry);
     this.#foldRunLevel(entry);
     this.#noteHolder(entry);
     applyEntry(this.states, entry);
+  }
+
+  /** What the journal leaves half-built so far (engine/unfinished.ts), folded as it is written. */
+  readonly #unfinished = new UnfinishedFold();
+
+  /**
+   * The `end` entry a run that ends writes: what the journal leaves half-built, and of
+   * `openElsewhere` (what other journals left so, said at this run's start) those it holds
+   * processed now, with the earlier runs' `settles`.
+   */
+  endEntry(openElsewhere: readonly SettledKey[]): Extract<JournalEntry, { t: 'end' }> {
+    const sum = this.#unfinished.summary();
+    const settles = new Map(sum.settles.map((s) => [`${s.vendor}\u0000${s.number}`, s]));
+    for (const k of openElsewhere) if (this.state(k).processed) settles.set(`${k.vendor}\u0000${k.number}`, { vendor: k.vendor, number: k.number });
+    return {
+      t: 'end',
+      at: this.now().toISOString(),
+      ran_at: sum.ranAt,
+      ...(sum.account !== undefined ? { account: sum.account } : {}),
+      ...(sum.files !== undefined ? { files: sum.files } : {}),
+      open: sum.open.length > END_LISTS_AT_MOST ? sum.open.length : sum.open,
+      ...(settles.size > 0 ? { settles: [...settles.values()] } : {}),
+    };
   }
 
   /** Which invoice (and line) each id the journal records was given for, by id. */

@@ -155,6 +155,12 @@ export interface OpenedTarget {
   check?: ((invoices: readonly Invoice[], which: 'default' | 'all') => Promise<PreflightOutcome>) | undefined;
   /** Identity of the place invoices go; the journal is keyed by it. */
   endpoint: string;
+  /**
+   * Whose account at that place (Alma: the institution of the key, many sharing one hosted
+   * address): a short fingerprint of the key (common/fingerprint.ts), recorded in the journal.
+   * Absent: the address alone says it.
+   */
+  account?: string | undefined;
   requestCount(): number;
   close(): Promise<void>;
 }

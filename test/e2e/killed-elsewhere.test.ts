@@ -1,0 +1,75 @@
+/**
+ * A nightly job killed (kill -9) mid-load, then the next night's file — another batch, another
+ * journal — loaded: that load warns on stderr of the killed run (its file, its invoice, what to
+ * do), under --quiet too, its exit code unchanged; the killed run's file loaded again resumes it,
+ * and no load warns of it after (README "A killed batch another file's run tells of").
+ * The kill is placed by test/helpers/kill-preload.cjs: SIGKILL right after the journal records
+ * the first invoice created, before any of its lines — no timers.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sampleSubset, world, type World } from '../helpers/sandbox.js';
+
+const KILL = fileURLToPath(new URL('../helpers/kill-preload.cjs', import.meta.url));
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+/** The invoices the journals record created, as `vendor number`. */
+function created(stateDir: string): string[] {
+  const dir = join(stateDir, 'journals');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n'))
+    .filter((l) => l.startsWith('{"t":"invoice"'))
+    .map((l) => JSON.parse(l) as { vendor: string; number: string })
+    .map((e) => `${e.vendor} ${e.number}`);
+}
+
+describe('a load killed after its first create, then a load of another file', () => {
+  it('warns of the killed run by its file and invoice; the killed file run again resumes it and the warning is gone', async () => {
+    w = await world();
+    const first = sampleSubset(w.dir, ['GOBI'], 'nightly-1.csv');
+    const second = sampleSubset(w.dir, ['HARRAS'], 'nightly-2.csv');
+
+    const killed = await w.load([first, '--concurrency', '1'], { env: { NODE_OPTIONS: `--require ${KILL}`, KILL_PAT: '"t":"invoice"' } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const [half] = created(w.stateDir);
+    expect(half).toMatch(/^GOBI G-/);
+
+    const next = await w.load([second, '--quiet']);
+    expect(next.code, next.stderr).toBe(0);
+    const warning = next.stderr.split('\n').filter((l) => l.includes('an earlier load'));
+    expect(warning, next.stderr).toHaveLength(1);
+    expect(warning[0]).toContain(first);
+    expect(warning[0]).toContain(`invoice ${half},`);
+    expect(warning[0]).toContain("Load that run's file again");
+    // On stderr alone: the report document does not grow (README says so).
+    expect(JSON.stringify(next.report)).not.toContain('earlier load');
+
+    const resumed = await w.load([first]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).not.toContain('an earlier load');
+
+    const after = await w.load([second]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).not.toContain('an earlier load');
+  });
+
+  it('another key on the same address (another institution) is not warned of the killed run', async () => {
+    w = await world();
+    const first = sampleSubset(w.dir, ['GOBI'], 'nightly-1.csv');
+    const second = sampleSubset(w.dir, ['HARRAS'], 'nightly-2.csv');
+    const killed = await w.load([first, '--concurrency', '1'], { env: { NODE_OPTIONS: `--require ${KILL}`, KILL_PAT: '"t":"invoice"' } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const other = await w.load([second], { key: 'another-institution-key' });
+    expect(other.code, other.stderr).toBe(0);
+    expect(other.stderr).not.toContain('an earlier load');
+    const same = await w.load([sampleSubset(w.dir, ['EBSCO'], 'nightly-3.csv')]);
+    expect(same.stderr).toContain('an earlier load');
+  });
+});

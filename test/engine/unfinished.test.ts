@@ -1,0 +1,96 @@
+/**
+ * engine/unfinished.ts: what an earlier load left half-built in the target, folded from its
+ * journal one entry at a time — only invoices truly half-built or unknown there. Not a run that
+ * only ended `not_finished` (processing answered, Alma slow to show it), not a create Alma
+ * refused, not an invoice another run finished, not one of this batch (README "A killed batch
+ * another file's run tells of").
+ */
+import { describe, expect, it } from 'vitest';
+import type { JournalEntry } from '../../src/engine/journal.js';
+import { stillUnfinished, UnfinishedFold, unfinishedWarning, type EarlierRun, type UnfinishedSummary } from '../../src/engine/unfinished.js';
+
+const V = 'GOBI';
+const begin: JournalEntry = { t: 'begin', kind: 'invoice-load-journal', v: 1, target: 'alma', endpoint: 'https://api-eu.hosted.exlibrisgroup.com', batch: 'b1', at: '2026-12-01T02:00:00.000Z', account: 'aaaa', files: ['/data/vendor/nightly.csv'] };
+const create = (n: string): JournalEntry => ({ t: 'intent', vendor: V, number: n, step: 'create', at: 1 });
+const made = (n: string, found = false): JournalEntry => ({ t: 'invoice', vendor: V, number: n, id: `id-${n}`, found });
+const lineIntent = (n: string, l: string): JournalEntry => ({ t: 'intent', vendor: V, number: n, step: 'line', line: l, at: 1 });
+const line = (n: string, l: string): JournalEntry => ({ t: 'line', vendor: V, number: n, line: l, id: `${n}-${l}` });
+const processIntent = (n: string): JournalEntry => ({ t: 'intent', vendor: V, number: n, step: 'process', id: `id-${n}`, at: 1 });
+const processed = (n: string): JournalEntry => ({ t: 'processed', vendor: V, number: n, id: `id-${n}` });
+
+function fold(entries: JournalEntry[]): UnfinishedSummary {
+  const f = new UnfinishedFold();
+  for (const e of entries) f.apply(e);
+  return f.summary();
+}
+const open = (entries: JournalEntry[]): string[] => fold(entries).open.map((i) => i.number);
+
+describe('UnfinishedFold: what is half-built or unknown in the target', () => {
+  it('counts a create sent without an answer, a created invoice with lines missing or unanswered, and one whose processing was never sent or never answered', () => {
+    expect(open([begin, create('A')])).toEqual(['A']);
+    expect(open([begin, create('B'), made('B')])).toEqual(['B']);
+    expect(open([begin, create('C'), made('C'), lineIntent('C', '1')])).toEqual(['C']);
+    expect(open([begin, create('D'), made('D'), lineIntent('D', '1'), line('D', '1')])).toEqual(['D']);
+    expect(open([begin, create('E'), made('E'), lineIntent('E', '1'), line('E', '1'), processIntent('E')])).toEqual(['E']);
+    // A process request refused: the invoice is in the target, never processed.
+    expect(open([begin, create('F'), made('F'), processIntent('F'), { t: 'refused', vendor: V, number: 'F', step: 'process' }])).toEqual(['F']);
+  });
+
+  it('(a) a run that only ended not_finished (processing answered, Alma slow to show it) leaves nothing half-built', () => {
+    const entries: JournalEntry[] = [begin, create('A'), made('A'), lineIntent('A', '1'), line('A', '1'), processIntent('A'), processed('A')];
+    entries.push({ t: 'end', at: '2026-12-01T02:10:00.000Z', ran_at: begin.t === 'begin' ? begin.at : '', open: [] });
+    expect(open(entries)).toEqual([]);
+    expect(open([begin, create('S'), made('S'), processIntent('S'), { t: 'settled', vendor: V, number: 'S', id: 'id-S', status: 'in_review', alerts: [] }])).toEqual([]);
+  });
+
+  it('(b) a create Alma refused (nothing was built), or one never sent, is not counted', () => {
+    expect(open([begin, create('A'), { t: 'refused', vendor: V, number: 'A', step: 'create' }])).toEqual([]);
+    expect(open([begin, create('B'), { t: 'unsent', vendor: V, number: 'B', step: 'create' }])).toEqual([]);
+    expect(open([begin, { t: 'failed', vendor: V, number: 'C', error: { step: 'create', http_status: 400, code: '402459', message: 'refused' } }])).toEqual([]);
+  });
+
+  it("an invoice found in the target and left alone (someone else's) is not counted; one found that the run wrote lines to is", () => {
+    expect(open([begin, made('A', true)])).toEqual([]);
+    expect(open([begin, made('B', true), lineIntent('B', '2')])).toEqual(['B']);
+    expect(open([begin, create('C'), { t: 'invoice', vendor: V, number: 'C', id: 'id-C', found: true, reconciled: true }])).toEqual(['C']);
+  });
+
+  it('keeps, per invoice, nothing once it is processed: 200,000 finished invoices fold to no state', () => {
+    const f = new UnfinishedFold();
+    f.apply(begin);
+    for (let i = 0; i < 200_000; i++) {
+      const n = `N-${i}`;
+      for (const e of [create(n), made(n), lineIntent(n, '1'), line(n, '1'), processIntent(n), processed(n)]) f.apply(e);
+    }
+    f.apply(create('LAST'));
+    expect(f.summary().open.map((i) => i.number)).toEqual(['LAST']);
+  });
+
+  it('says when the run began, its files and its account: those of its last run', () => {
+    const s = fold([begin, create('A'), { t: 'run', at: '2026-12-02T02:00:00.000Z', account: 'aaaa', files: ['/data/vendor/other.csv'] }]);
+    expect(s).toMatchObject({ ranAt: '2026-12-02T02:00:00.000Z', files: ['/data/vendor/other.csv'], account: 'aaaa', ended: false });
+  });
+});
+
+describe('stillUnfinished: once settled, no more', () => {
+  const run = (open: string[], settles: string[] = [], mtimeMs = 0): EarlierRun => ({
+    path: `/state/journals/alma-x-${open.join('')}.jsonl`,
+    mtimeMs,
+    summary: { ranAt: '2026-12-01T02:00:00.000Z', files: ['/data/vendor/nightly.csv'], open: open.map((number) => ({ vendor: V, number })), settles: settles.map((number) => ({ vendor: V, number })), ended: false },
+  });
+
+  it('leaves out invoices another journal finished, and those of this batch', () => {
+    expect(stillUnfinished([run(['A', 'B']), run([], ['A'])], new Set(), [], 1000).map((u) => u.invoices.map((i) => i.number))).toEqual([['B']]);
+    expect(stillUnfinished([run(['A', 'B'])], new Set([`${V}\u0000B`]), [{ vendor: V, number: 'A' }], 1000)).toEqual([]);
+  });
+
+  it('names the first five and counts the rest; the journal and the day the warning stops', () => {
+    const [u] = stillUnfinished([run(['A', 'B', 'C', 'D', 'E', 'F', 'G'], [], Date.parse('2026-12-01T02:10:00Z'))], new Set(), [], 30 * 24 * 3600_000);
+    const text = unfinishedWarning(u!, 'Alma', 'invoice-load');
+    expect(text).toContain('begun 2026-12-01 02:00 UTC from /data/vendor/nightly.csv');
+    expect(text).toContain('7 invoices GOBI A, GOBI B, GOBI C, GOBI D, GOBI E, and 2 more');
+    expect(text).toContain('(invoice-load … /data/vendor/nightly.csv)');
+    expect(text).toContain('until 2026-12-31');
+    expect(text).toContain(u!.path);
+  });
+});
