@@ -72,4 +72,22 @@ describe('a load killed after its first create, then a load of another file', ()
     const same = await w.load([sampleSubset(w.dir, ['EBSCO'], 'nightly-3.csv')]);
     expect(same.stderr).toContain('an earlier load');
   });
+
+  it('a load of another file holding the half-built invoice finishes it, and later loads no longer warn of it', async () => {
+    w = await world();
+    const first = sampleSubset(w.dir, ['GOBI'], 'nightly-1.csv');
+    const killed = await w.load([first, '--concurrency', '1'], { env: { NODE_OPTIONS: `--require ${KILL}`, KILL_PAT: '"t":"invoice"' } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const [half] = created(w.stateDir);
+    const other = await w.load([sampleSubset(w.dir, ['BLACKWELL'], 'nightly-2.csv')]);
+    expect(other.stderr).toContain(`invoice ${half},`);
+    // The vendor's whole batch, GOBI's invoices with it: its run finishes the half-built one, and
+    // (its own batch's) does not warn of it.
+    const whole = await w.load([sampleSubset(w.dir, ['GOBI', 'HARRAS'], 'corrected.csv')]);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stderr).not.toContain('an earlier load');
+    const next = await w.load([sampleSubset(w.dir, ['EBSCO'], 'nightly-3.csv')]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).not.toContain('an earlier load');
+  });
 });
