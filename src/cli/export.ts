@@ -138,7 +138,7 @@ export async function runExport(given: Config, term: Terminal, o: ExportOptions)
       const legacy = (name: string, batch: string): JournalEntry[] => readLockedJournal({ stateDir: cfg.stateDir, name, endpoint: session.endpoint, batch }) ?? [];
       const journaled = new Set(journal.opRecords(IN_FILE).map((e) => e.id));
       for (const e of legacyCarried(legacy('export', exportKey(o.status, output)), journaled)) journal.append(e);
-      files = byBatch([...legacy('handover', shortHash(output)).filter((e): e is FileEntry => e.t === 'file'), ...files]);
+      files = mergeRuns(legacy('handover', shortHash(output)).filter((e): e is FileEntry => e.t === 'file'), files);
     }
     if (handover !== undefined && o.replace !== true) refuseToReplace(files, output, o);
     // A run killed after renaming its file into place and before journaling its invoices under
@@ -255,6 +255,8 @@ export async function runExport(given: Config, term: Terminal, o: ExportOptions)
     const ended = new Set(files.filter((f) => f.ended).map((f) => f.batch));
     const recorded = new Set(files.map((f) => f.batch));
     const inPlace = placed.batches;
+    // Which of two runs came later: by their hand-over records' order, never by their names (runLater).
+    const later = runLater(files);
     if (o.markInErp && journal !== undefined) {
       const M = 'mark_in_erp';
       const gone: typeof inFile = [];
@@ -262,7 +264,7 @@ export async function runExport(given: Config, term: Terminal, o: ExportOptions)
       for (const e of inFile) {
         const st = journal.state({ vendor: e.vendor, number: e.number });
         const left = st.ops.get(CARRY)?.batch;
-        const outOfFile = left !== undefined && e.batch !== undefined && left > e.batch;
+        const outOfFile = left !== undefined && e.batch !== undefined && later(left, e.batch);
         // Its run's file was put in place (recorded, and an IN_FILE entry follows the rename)
         // and is no longer there, nor replaced by a run of ours: finance took it.
         if (!outOfFile && e.batch !== undefined && recorded.has(e.batch) && !inPlace.has(e.batch)) {
@@ -287,7 +289,7 @@ export async function runExport(given: Config, term: Terminal, o: ExportOptions)
       for (const e of rest) {
         const marked = journal.state({ vendor: e.vendor, number: e.number }).ops.has(M);
         const left = journal.state({ vendor: e.vendor, number: e.number }).ops.get(CARRY)?.batch;
-        const outOfFile = left !== undefined && e.batch !== undefined && left > e.batch;
+        const outOfFile = left !== undefined && e.batch !== undefined && later(left, e.batch);
         if (marked && !outOfFile && (e.batch === undefined || !interrupted.has(e.batch))) continue;
         if (seen.has(e.id)) {
           // Listed, it is in this run's file by the listing; but left out of it (held, lines
@@ -627,13 +629,15 @@ function filesInPlace(files: readonly FileEntry[], path: string): { batches: Set
  */
 function journalRenamed(journal: Journal, files: readonly FileEntry[], status: string): void {
   const ended = new Set(files.filter((f) => f.ended).map((f) => f.batch));
+  const later = runLater(files);
   const hasSince = (op: string, k: InvoiceKey, batch: string): boolean => {
     const b = journal.state(k).ops.get(op)?.batch;
-    return b !== undefined && b >= batch;
+    return b !== undefined && (b === batch || later(b, batch));
   };
   // A later run of this status recorded its file after journaling this (it calls this first): so
-  // only the runs after the last one recorded are judged, and a temporary file deleted since misleads none.
-  const last = files.filter((f) => f.status === status).reduce((b, f) => (f.batch > b ? f.batch : b), '');
+  // only the run recorded last is judged (the journal's order: a batch names a run's start by the
+  // clock, which may have been set back between two runs), and a temporary file deleted since misleads none.
+  const last = files.findLast((f) => f.status === status)?.batch;
   for (const f of files) {
     if (f.batch !== last || ended.has(f.batch) || f.status !== status || f.tmp === undefined || existsSync(f.tmp)) continue;
     for (const e of f.carries ?? []) {
@@ -718,13 +722,14 @@ function heldByCutShort(at: { stateDir: string; endpoint: string; status: string
     if (output === undefined) continue;
     const key = exportKey(at.status, outputIdentity(output));
     const entries = peekJournal(journalPath(at.stateDir, 'export', at.endpoint, key), at.endpoint, key) ?? [];
-    // Finished: every run up to the last that ended (record or batch_done).
-    const finished = [...files.filter((f) => f.ended).map((f) => f.batch), ...entries.flatMap((e) => (e.t === 'batch_done' ? [e.batch] : []))].reduce((m, b) => (b > m ? b : m), '');
+    // Finished: every run up to the last that ended (record or batch_done), in the journals'
+    // order — not by the batch's text, a run's start by the clock (finishedRuns).
+    const finished = finishedRuns(files, entries);
     const states = foldJournal(entries);
     // A run to that file holding its journal's lock now (as the lock module judges it; never taken here).
     const live = lockHolder(`${path}.lock`) ?? lockHolder(`${journalPath(at.stateDir, 'export', at.endpoint, key)}.lock`);
     for (const f of files) {
-      if (f.batch <= finished || files.some((g) => g.batch === f.batch && g.ended)) continue;
+      if (finished.has(f.batch)) continue;
       // Killed before its rename: its file never took its place, and it marked none. Its temporary
       // file gone, the rename happened — as the file's own finishing run reads it
       // (`journalRenamed`): a run killed between the rename and its first IN_FILE entry, its file
@@ -805,8 +810,57 @@ const exportKey = (status: string, file: string): string => shortHash(`${status}
 
 type FileEntry = Extract<JournalEntry, { t: 'file' }>;
 
-/** File records ordered by their run (a batch is the run's start as an ISO time), each run's in journal order. */
-const byBatch = (files: FileEntry[]): FileEntry[] => files.sort((a, b) => (a.batch < b.batch ? -1 : a.batch > b.batch ? 1 : 0));
+/**
+ * The file records of the hand-over journal named the old way (`legacy`, by the path as resolved)
+ * and of the one named by the file's identity (`now`), each kept in its own journal's order — the
+ * order its runs wrote them in, one at a time under the journal's lock. A batch names its run's
+ * start by the clock, which may have been set back between two runs: so it orders nothing within a
+ * journal, and only where the two journals' records interleave (an older loader that ran since
+ * the upgrade) is the clock all there is to go by.
+ */
+export function mergeRuns(legacy: readonly FileEntry[], now: readonly FileEntry[]): FileEntry[] {
+  const out: FileEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < legacy.length || j < now.length) {
+    if (j >= now.length || (i < legacy.length && legacy[i]!.batch <= now[j]!.batch)) out.push(legacy[i++]!);
+    else out.push(now[j++]!);
+  }
+  return out;
+}
+
+/**
+ * Whether run `a` came after run `b`, by the order of their first records in the hand-over
+ * journal (`files`, in journal order): runs to one file write it one at a time, under its lock.
+ * Not by the batches' text, each run's start by the clock: set back between two runs, the later
+ * run's name sorts first. A run without a record (written by a loader before them) counts as
+ * before every run with one.
+ */
+export function runLater(files: readonly FileEntry[]): (a: string, b: string) => boolean {
+  const order = new Map<string, number>();
+  files.forEach((f, i) => {
+    if (!order.has(f.batch)) order.set(f.batch, i);
+  });
+  return (a, b) => a !== b && (order.get(a) ?? -1) > (order.get(b) ?? -1);
+}
+
+/**
+ * The runs to one file (its hand-over `files` of one status, in journal order, and its export
+ * journal's `entries`) that are finished: each that ended (its record's `ended`, or its
+ * batch_done), and each before a run that ended — a later run of the same command carries every
+ * invoice of a run cut short into its own file. "Before" by the hand-over journal's order
+ * (runLater), never by the batches' text: a clock set back between two runs made a run cut short
+ * read as older than a run that ended before it, and its invoices went into a second file. A run
+ * that recorded no file (it only confirmed the marks of a file finance took) finishes none but
+ * itself: an invoice whose mark it could not confirm stays in the file finance has.
+ */
+export function finishedRuns(files: readonly FileEntry[], entries: readonly JournalEntry[]): Set<string> {
+  const later = runLater(files);
+  const ended = [...files.filter((f) => f.ended).map((f) => f.batch), ...entries.flatMap((e) => (e.t === 'batch_done' ? [e.batch] : []))];
+  const out = new Set<string>();
+  for (const f of files) if (ended.some((b) => b === f.batch || later(b, f.batch))) out.add(f.batch);
+  return out;
+}
 
 /** The last file a hand-over journal records. */
 export const lastFileOf = (entries: readonly JournalEntry[]): FileEntry | undefined => entries.findLast((e): e is FileEntry => e.t === 'file');

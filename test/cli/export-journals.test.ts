@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/engine/journal.js';
-import { lastFileOf, latestFile, legacyCarried } from '../../src/cli/export.js';
+import { finishedRuns, lastFileOf, latestFile, legacyCarried, mergeRuns, runLater } from '../../src/cli/export.js';
 
 const begin: JournalEntry = { t: 'begin', kind: 'invoice-load-journal', v: 1, target: 'alma', endpoint: 'e', batch: 'b', at: '2026-12-01T00:00:00.000Z' };
 const RUN1 = '2026-12-01T21:00:00.000Z';
@@ -53,5 +53,33 @@ describe('the last hand-over of the two journals', () => {
     ['neither', undefined, undefined, undefined],
   ])('latestFile: %s', (_name, now, before, latest) => {
     expect(latestFile(now, before)).toEqual(latest);
+  });
+});
+
+describe('the order of runs to one file: the journal\'s, not the clock\'s', () => {
+  // A ran with the clock an hour ahead; B, after it, on the right clock: B's name sorts first.
+  const A = '2026-12-02T22:00:00.000Z';
+  const B = '2026-12-02T21:05:00.000Z';
+
+  it('runLater: by the records\' order, whatever the names say', () => {
+    const later = runLater([file(A, false), file(A), file(B, false)]);
+    expect(later(B, A)).toBe(true);
+    expect(later(A, B)).toBe(false);
+    expect(later(B, B)).toBe(false);
+    // A run with no record (an older loader's) is before every run with one.
+    expect(later(A, RUN1)).toBe(true);
+    expect(later(RUN1, A)).toBe(false);
+  });
+
+  it('finishedRuns: a run cut short after one that ended is not finished; one before a run that ended is', () => {
+    expect([...finishedRuns([file(A, false), file(A), file(B, false)], [])]).toEqual([A]);
+    expect([...finishedRuns([file(B, false), file(A, false), file(A)], [])].sort()).toEqual([B, A].sort());
+    // Its own batch_done (killed after it, before its record's `ended`) finishes it.
+    expect([...finishedRuns([file(A), file(B, false)], [done(B)])].sort()).toEqual([A, B].sort());
+  });
+
+  it('mergeRuns: each journal\'s own order kept, the two interleaved by time only where they meet', () => {
+    expect(mergeRuns([], [file(A), file(B, false)])).toEqual([file(A), file(B, false)]);
+    expect(mergeRuns([file(RUN1), file(RUN2)], [file(A), file(B, false)])).toEqual([file(RUN1), file(RUN2), file(A), file(B, false)]);
   });
 });

@@ -10,12 +10,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonDoc, runCli, type CliResult } from '../helpers/cli.js';
-import { world, type World } from '../helpers/sandbox.js';
+import { sampleSubset, world, type World } from '../helpers/sandbox.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
 import { processStart } from '../../src/engine/lock.js';
 
 const BATCH = 'fixtures/round-trip/batch.csv';
 const KILL = fileURLToPath(new URL('../helpers/kill-preload.cjs', import.meta.url));
+const SHIFT = fileURLToPath(new URL('../helpers/clock-shift.cjs', import.meta.url));
 let w: World | undefined;
 afterEach(async () => {
   await w?.close();
@@ -97,6 +98,39 @@ describe('export --mark-in-erp killed between writing its file and putting it in
     expect(done.code, done.stderr).toBe(0);
     expect(idsIn(out)).toHaveLength(5);
     expect(marks(w!)).toEqual([1, 1, 1, 1, 1]);
+  });
+});
+
+describe('export --mark-in-erp: the clock set back between two runs to one file', () => {
+  it('a run cut short after an earlier run that ended by a clock an hour ahead still holds its invoices: another file gets none of them', async () => {
+    w = await world();
+    expect((await w.load([sampleSubset(w.dir, ['GOBI'], 'gobi.csv')])).code).toBe(0);
+    const out = join(w.dir, 'erp.csv');
+    // Run A, its clock an hour ahead: it ends, and finance takes its file.
+    const a = await cli(['export', '--mark-in-erp', '-o', out], { NODE_OPTIONS: `--require ${SHIFT}`, CLOCK_SHIFT_MS: '3600000' });
+    expect(a.code, a.stderr).toBe(0);
+    const handedA = idsIn(out);
+    expect(handedA.length).toBeGreaterThan(0);
+    renameSync(out, `${out}.taken`);
+    // Run B on the system's clock (an hour "before" A by its name): killed once its file is in place, before any mark.
+    expect((await w.load([sampleSubset(w.dir, ['HARRAS', 'EBSCO', 'BLACKWELL'], 'rest.csv')])).code).toBe(0);
+    const b = await cli(['export', '--mark-in-erp', '-o', out], { KILL_RENAME: 'erp.csv' });
+    expect(b.signal, b.stderr).toBe('SIGKILL');
+    const inB = idsIn(out);
+    expect(inB.length).toBeGreaterThan(0);
+    const before = marks(w);
+    // Run C to another file: B's file holds them (B's own command finishes it), so C neither writes nor marks them.
+    const other = join(w.dir, 'other.csv');
+    const c = await cli(['export', '--mark-in-erp', '-o', other]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(idsIn(other)).toEqual([]);
+    expect(c.doc!.issues.map((p) => p.code)).toEqual(['held_by_other_run']);
+    expect(marks(w)).toEqual(before);
+    // B's own command finishes B's file: every invoice in it, each marked once.
+    const done = await cli(['export', '--mark-in-erp', '-o', out]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(idsIn(out)).toEqual(inB);
+    expect(marks(w).every((n) => n === 1)).toBe(true);
   });
 });
 
