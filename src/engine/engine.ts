@@ -28,7 +28,7 @@ import type { ErrorRecord, InvoiceJournalState, Journal, JournalEntry, RefusedLi
 import type { InvoiceResult, LoadWarning } from './result.js';
 import { runWithPriority } from '../common/priority.js';
 import { ProcessingWatch } from './watch.js';
-import { DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
+import { clockBackNotice, DEFAULT_SETTLE, lookAcrossWindow, SettleWindow, type SettleOptions } from './settle.js';
 import { CanaryGate, canaryMessage, differenceText, type CanaryVerdict } from './canary.js';
 import { findWithElsewhere, type Elsewhere, type RecordedElsewhere } from './elsewhere.js';
 import { CREATE_UNANSWERED, CREATE_UNANSWERED_EARLIER, ID_NOT_KEPT, LOADED_BY_ANOTHER_RUN, NOT_STARTED, OUTCOME_UNKNOWN, refusalKind, STOP_CODE, stoppedOn, WITHDRAWN } from './result.js';
@@ -318,6 +318,7 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
   // free (the end of a batch, a batch of few large invoices) go to the lines of those sending,
   // shared out evenly, up to what the target allows at once (Target.childrenAtOnce).
   let linesAlone = (opts.target.childrenAtOnce ?? 1) <= 1;
+  let clockBackSaid = false;
   const lineSlots = (): number =>
     linesAlone ? 1 : Math.max(1, Math.min(opts.target.childrenAtOnce ?? 1, Math.floor(slots.size / Math.max(1, slots.held))));
   /** The run stops on the canary's read-back: one line saying what differed and where the canary stands. */
@@ -344,6 +345,11 @@ export async function runInvoices(invoices: readonly Invoice[], opts: EngineOpti
       canary,
       found: lookups.found,
       lineSlots,
+      clockBack: (aheadMs: number) => {
+        if (clockBackSaid) return;
+        clockBackSaid = true;
+        emit({ type: 'notice', message: clockBackNotice(aheadMs, opts.target.label) });
+      },
       linesOneAtATime: () => {
         if (!linesAlone) {
           const message = `${opts.target.label} refused a line sent while others of its invoice were on their way: it is sent again alone, and lines go one at a time for the rest of the run`;
@@ -843,6 +849,8 @@ interface InvoiceContext {
   lineSlots: () => number;
   /** A line was refused while others of its invoice were in flight: one at a time for the rest of the run. */
   linesOneAtATime: () => void;
+  /** A journaled send time is later than the clock now (set back since): said once a run (clockBackNotice). */
+  clockBack: (aheadMs: number) => void;
 }
 
 /**
@@ -935,7 +943,7 @@ class InvoiceSaga {
   readonly #warnings: LoadWarning[] = [];
   readonly #label: string;
   readonly #wallNow: () => number;
-  readonly #clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; checkpoint: () => void };
+  readonly #clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; checkpoint: () => void; clockBack: (aheadMs: number) => void };
   /** Whether this run sent a write for the invoice: one found complete costs none (already_loaded). */
   #wrote = false;
   /**
@@ -992,7 +1000,7 @@ class InvoiceSaga {
     this.#who = { vendor: inv.key.vendor, number: inv.key.number };
     this.#label = opts.target.label;
     this.#wallNow = opts.wallNow ?? Date.now;
-    this.#clock = { wallNow: this.#wallNow, sleep: opts.sleep, checkpoint: () => this.#checkpoint() };
+    this.#clock = { wallNow: this.#wallNow, sleep: opts.sleep, checkpoint: () => this.#checkpoint(), clockBack: ctx.clockBack };
     this.#st = opts.journal.state(inv.key);
     this.#processedEarlier = this.#st.processed;
   }

@@ -138,11 +138,18 @@ export async function lookAcrossWindow<T>(
   find: () => Promise<T | undefined>,
   sentAt: number,
   settle: SettleWindow,
-  clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; checkpoint: () => void },
+  clock: { wallNow: () => number; sleep: (ms: number) => Promise<void>; checkpoint: () => void; clockBack?: ((aheadMs: number) => void) | undefined },
 ): Promise<T | undefined> {
   let interval = 500;
   for (;;) {
     const lookedAt = clock.wallNow();
+    // A send time later than now (journaled before the clock was set back, or this run's own
+    // before a step back): no write can be younger than now, so it counts as sent now. Left, the
+    // window would run from a moment still to come — an hour set back, an hour of look-ups.
+    if (sentAt > lookedAt) {
+      clock.clockBack?.(sentAt - lookedAt);
+      sentAt = lookedAt;
+    }
     const got = await find();
     if (got !== undefined) return got;
     const windowMs = await settle.forWrite(sentAt, clock.wallNow, clock.sleep);
@@ -154,4 +161,14 @@ export async function lookAcrossWindow<T>(
     clock.checkpoint();
     interval = Math.min(2_000, interval * 2);
   }
+}
+
+/**
+ * The run's words for a send time its journal recorded later than the clock now: the clock was
+ * set back since (by hand, or by a time sync). `aheadMs`: how far that time is ahead of now;
+ * `target`: the target's name (Alma).
+ */
+export function clockBackNotice(aheadMs: number, target: string): string {
+  const ahead = aheadMs >= 90 * 60_000 ? `${(aheadMs / 3_600_000).toFixed(1)} h` : aheadMs >= 90_000 ? `${Math.round(aheadMs / 60_000)} min` : `${Math.max(1, Math.round(aheadMs / 1000))} s`;
+  return `the system clock is ${ahead} behind a send time recorded earlier: it was set back since; that send is taken as made now, and ${target} is looked at for it for the settle window from now on`;
 }

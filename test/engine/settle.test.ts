@@ -270,3 +270,46 @@ describe('engine: a re-run after a definite refusal (journal `refused`)', () => 
     expect(alma.invoices[0]!.lines).toHaveLength(2);
   });
 });
+
+describe('engine: a journaled send time later than the clock (set back since)', () => {
+  it('a re-run looks for the lost create across the window from now, not from that time to come, and says the clock was set back once', async () => {
+    const alma = new FakeAlma();
+    // Run 1, its clock an hour ahead: killed as its create left (the outcome never known).
+    alma.faults = [{ method: 'createInvoice', call: 1, kind: 'crash-before' }];
+    const clock = { t: 3_600_000 + 10_000 };
+    const path = join(dir, 'set-back.jsonl');
+    const run = async () => {
+      const journal = Journal.open({ path, target: 'alma', endpoint: 'fake://alma', batch: 'b', sync: false });
+      const events: EngineEvent[] = [];
+      try {
+        const outcome = await runInvoices([makeInvoice('ACME', 'S-1', 1), makeInvoice('ACME', 'S-2', 1)], {
+          ...onClock(clock),
+          target: laggingTarget(alma, 0, () => clock.t),
+          journal,
+          emit: (e) => events.push(e),
+        });
+        return { outcome, events };
+      } finally {
+        journal.close();
+      }
+    };
+    await expect(run()).rejects.toThrow();
+    expect(readFileSync(path, 'utf8')).toContain('"step":"create"');
+    // Run 2 on the right clock, an hour behind the journaled send.
+    alma.dead = false;
+    alma.faults = [];
+    clock.t = 10_000;
+    const from = alma.log.length;
+    const start = clock.t;
+    const second = await run();
+    expect(second.outcome.results.map((r) => r.status)).toEqual(['loaded', 'loaded']);
+    // The ceiling (30 s, no window measured) from now: not an hour and a half of look-ups.
+    expect(clock.t - start).toBeLessThan(120_000);
+    expect(alma.log.slice(from).filter((l) => l === 'findInvoices S-1').length).toBeLessThan(40);
+    const notices = second.events.filter((e) => e.type === 'notice').map((e) => (e as Extract<EngineEvent, { type: 'notice' }>).message);
+    expect(notices.filter((m) => m.includes('clock'))).toEqual([
+      'the system clock is 60 min behind a send time recorded earlier: it was set back since; that send is taken as made now, and Alma is looked at for it for the settle window from now on',
+    ]);
+    expect(alma.created.get('ACME/S-1')).toBe(1);
+  });
+});
