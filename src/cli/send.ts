@@ -4,7 +4,7 @@
  * only when a batch is sent, so a dry run never loads the engine, the HTTP client or the sandbox.
  */
 import { setMaxListeners } from 'node:events';
-import { setTimeout as delay } from 'node:timers/promises';
+import { stoppableSleep } from '../common/time.js';
 import type { Config } from './config.js';
 import type { Terminal } from './terminal.js';
 import type { OnlineDeps } from './preflight.js';
@@ -395,7 +395,7 @@ function engineOptions(cfg: Config, opened: OpenedRun, journal: Journal, inFligh
     emit,
     stopSignal: soft,
     // The engine only sleeps between reads of an invoice being processed: the first Ctrl-C ends that wait.
-    sleep: (ms, cut) => delay(ms, undefined, { signal: cut === undefined ? soft : AbortSignal.any([soft, cut]) }).catch(() => undefined),
+    sleep: (ms, cut) => stoppableSleep(ms, soft, cut),
     poll: { ...DEFAULT_POLL, timeoutMs: cfg.pollTimeoutMs, unknownMs: Math.min(DEFAULT_POLL.unknownMs, cfg.pollTimeoutMs) },
     maxWriteAttempts: 3,
     settle: { ...DEFAULT_SETTLE, fixedMs: cfg.settleMs },

@@ -1,3 +1,4 @@
+import { setImmediate as immediate, setTimeout as delay } from 'node:timers/promises';
 /** A moment as a person reads it in a report or a message: `2026-12-06 21:00 UTC` (to the minute). */
 export function utcMinute(d: Date): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
@@ -50,4 +51,17 @@ export function waitWords(ms: number): string {
 export function waitText(ms: number): string {
   const s = Math.ceil(ms / 1000);
   return s <= 90 ? `${s} s` : waitWords(ms);
+}
+
+/**
+ * A sleep a stop cuts short (`stop`, and `cut` when given): it ends at once once either is
+ * aborted, never with an error. Ended by an abort, it still lets the event loop turn once
+ * (setImmediate) before it resolves: a loop on it that misses the stop then waits on the loop's
+ * I/O and timers instead of running on promises alone, so a second Ctrl-C or SIGTERM is still
+ * handled (README: a second Ctrl-C stops the run at once).
+ */
+export async function stoppableSleep(ms: number, stop: AbortSignal, cut?: AbortSignal): Promise<void> {
+  const signal = cut === undefined ? stop : AbortSignal.any([stop, cut]);
+  await delay(ms, undefined, { signal }).catch(() => undefined);
+  if (signal.aborted) await immediate();
 }

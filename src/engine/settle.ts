@@ -66,15 +66,20 @@ export class SettleWindow {
 
   /**
    * The window for a write sent at `sentAt` (wall ms): the known one; else the measurement's,
-   * waited for until the write is `ceiling` old; else the ceiling.
+   * waited for until the write is `ceiling` old; else the ceiling. `checkpoint` throws once the
+   * run is stopped (engine.ts `#checkpoint`), as lookAcrossWindow's own waits do: the run's sleep
+   * ends at once after a stop, and this loop would otherwise go round without waiting, holding
+   * the process (and its second Ctrl-C) until the window passed.
    */
-  async forWrite(sentAt: number, wallNow: () => number, sleep: (ms: number) => Promise<void>): Promise<number> {
+  async forWrite(sentAt: number, wallNow: () => number, sleep: (ms: number) => Promise<void>, checkpoint?: () => void): Promise<number> {
     // Short steps, not one long timer: nothing is left pending when the measurement ends first.
     for (;;) {
       if (this.#known !== undefined) return this.#known;
       const left = sentAt + this.#o.ceilingMs - wallNow();
       if (left <= 0) return this.#o.ceilingMs;
+      checkpoint?.();
       await sleep(Math.min(250, left));
+      checkpoint?.();
     }
   }
 
@@ -152,7 +157,7 @@ export async function lookAcrossWindow<T>(
     }
     const got = await find();
     if (got !== undefined) return got;
-    const windowMs = await settle.forWrite(sentAt, clock.wallNow, clock.sleep);
+    const windowMs = await settle.forWrite(sentAt, clock.wallNow, clock.sleep, clock.checkpoint);
     // Absent only when a look that began after the window still found nothing.
     if (lookedAt >= sentAt + windowMs) return undefined;
     const left = sentAt + windowMs - clock.wallNow();

@@ -313,3 +313,25 @@ describe('engine: a journaled send time later than the clock (set back since)', 
     expect(alma.created.get('ACME/S-1')).toBe(1);
   });
 });
+
+describe('a stop while the settle window is waited for', () => {
+  it('forWrite, no window known yet, ends at the stop: the run\'s sleep ends at once after one, and the loop does not go round on it', async () => {
+    let t = 0;
+    let stopped = false;
+    let naps = 0;
+    // The run's sleep once stopped: it ends at once, the clock not moved.
+    const sleep = async (ms: number): Promise<void> => {
+      if (++naps > 1_000) throw new Error('went round on a sleep that ends at once');
+      if (!stopped) t += ms;
+      // A Ctrl-C a second into the wait.
+      if (t >= 1_000) stopped = true;
+    };
+    const checkpoint = (): void => {
+      if (stopped) throw new Error('stopped');
+    };
+    const w = new SettleWindow(BOUNDS);
+    await expect(lookAcrossWindow(async () => undefined, 0, w, { wallNow: () => t, sleep, checkpoint })).rejects.toThrow('stopped');
+    expect(t).toBe(1_000);
+    expect(naps).toBe(4);
+  });
+});
