@@ -117,8 +117,13 @@ export interface Config {
   verbose: boolean;
   quiet: boolean;
   fsync: boolean;
-  /** When the run began (the CLI's clock): the report's `started` and the summary's duration. */
+  /** When the run began (the CLI's clock): the report's `started`. */
   startedAt?: Date | undefined;
+  /**
+   * Milliseconds since the run began, on the monotonic clock (common/time.ts monotonicSince): the
+   * report's `duration_s`, right when the wall clock is set during the run. Absent: the two wall times'.
+   */
+  sinceStart?: (() => number) | undefined;
 }
 
 /**

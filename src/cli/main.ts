@@ -3,6 +3,7 @@
  * Everything below this folder takes arguments and returns values; only here are argv, env,
  * stdout/stderr and the exit code touched.
  */
+import { monotonicSince } from '../common/time.js';
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { exitCodeForError, pathError } from './exit.js';
@@ -228,6 +229,7 @@ function addLifecycleCommands(program: Command): void {
   const config = (files: string[], opts: RawOptions): ReturnType<typeof resolveConfig> => ({
     ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())),
     startedAt: new Date(),
+    sinceStart: monotonicSince(),
   });
   lifecycleOptions(
     program
@@ -325,10 +327,10 @@ export function firstOperand(args: readonly string[], options: readonly Pick<Opt
 }
 
 /** The program with every command, as `main` runs it. */
-export function fullProgram(term: Terminal, startedAt: Date): Command {
+export function fullProgram(term: Terminal, startedAt: Date, sinceStart: () => number = monotonicSince()): Command {
   const program = buildProgram(
     (files, opts) =>
-      runLoadCommand({ ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), startedAt }, terminal(process.env, opts.color === false)),
+      runLoadCommand({ ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), startedAt, sinceStart }, terminal(process.env, opts.color === false)),
     // Loaded on demand, like the sending half of runLoadCommand: the servers are not needed to check a file.
     async (opts) => (await import('./sandbox-command.js')).runSandboxCommand(opts, term),
   );

@@ -258,10 +258,15 @@ const FORMATS: Record<string, string> = { '.xlsx': 'xlsx', '.xlsm': 'xlsx', '.js
 
 /**
  * The report with its run's fields after `target`: `sandbox`, `version`, `started`, `finished`,
- * `duration_s` (seconds, one decimal) and `inputs` (each file read, as given, its format and size). The
+ * `duration_s` (seconds, one decimal, by the monotonic clock when `cfg.sinceStart` says) and `inputs` (each file read, as given, its format and size). The
  * invoices are the same array, not copied.
  */
-export function withRunFields<R extends Pick<ReportDocument, 'target' | 'version' | 'started' | 'finished' | 'duration_s' | 'inputs' | 'sandbox' | 'issues'>>(report: R, cfg: Pick<Config, 'target' | 'files' | 'sheet'>, started: Date, finished: Date): R {
+export function withRunFields<R extends Pick<ReportDocument, 'target' | 'version' | 'started' | 'finished' | 'duration_s' | 'inputs' | 'sandbox' | 'issues'>>(
+  report: R,
+  cfg: Pick<Config, 'target' | 'files' | 'sheet' | 'sinceStart'>,
+  started: Date,
+  finished: Date,
+): R {
   const { target, ...rest } = report;
   // A spreadsheet's lock file among the files (a glob's `~$march.xlsx`) was not read: not an input.
   const inputs = filesRead(cfg.files, report.issues).map((file) => {
@@ -281,7 +286,9 @@ export function withRunFields<R extends Pick<ReportDocument, 'target' | 'version
     version,
     started: started.toISOString(),
     finished: finished.toISOString(),
-    duration_s: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
+    // By the monotonic clock (cfg.sinceStart): the wall clock set back during the run gave
+    // "duration_s": -3594.6 and 'took -3594.6 s'. `started` and `finished` stay the wall clock's.
+    duration_s: Math.round(Math.max(0, cfg.sinceStart?.() ?? finished.getTime() - started.getTime()) / 100) / 10,
     inputs,
     ...rest,
   } as unknown as R;

@@ -65,3 +65,13 @@ export async function stoppableSleep(ms: number, stop: AbortSignal, cut?: AbortS
   await delay(ms, undefined, { signal }).catch(() => undefined);
   if (signal.aborted) await immediate();
 }
+
+/**
+ * Milliseconds since this call, on the monotonic clock (performance.now): a run's duration, which
+ * the wall clock would give wrong — negative, or an hour long — when the clock is set between the
+ * run's start and its end (the report's `duration_s`).
+ */
+export function monotonicSince(now: () => number = () => performance.now()): () => number {
+  const t0 = now();
+  return () => now() - t0;
+}

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { checkOutputPaths, checkReportPath, exitAfterOutputs, misnamedOutputs, withRunFields } from '../../src/cli/outputs.js';
+import { monotonicSince } from '../../src/common/time.js';
 import { writeReportFiles } from '../../src/cli/report-files.js';
 import type { ReportDocument } from '../../src/report/report.js';
 import { terminalOf } from '../../src/cli/terminal.js';
@@ -163,5 +164,23 @@ describe("a spreadsheet's lock file among the inputs, set aside unread: not list
     const named = join(dir, '~$other.csv');
     writeFileSync(named, 'vendor,invoice_number\n');
     expect(withRunFields({ ...lockReport(lock), issues: [] }, { target: undefined, files: [named], sheet: undefined }, at, at).inputs).toEqual([{ file: named, format: 'csv', bytes: 22 }]);
+  });
+
+  it('the duration is the monotonic clock\'s: the wall clock set back an hour during the run gives 5.4 s, not -3594.6 s; started and finished are the wall clock\'s', () => {
+    const started = new Date('2026-12-07T10:00:00.000Z');
+    const finished = new Date('2026-12-07T09:00:05.400Z');
+    // A fake monotonic clock: 5.4 s pass between the start and the report.
+    let mono = 1_000;
+    const sinceStart = monotonicSince(() => mono);
+    mono += 5_400;
+    const report = withRunFields({ ...lockReport(join(dir, '~$x.csv')), issues: [] }, { target: undefined, files: [], sheet: undefined, sinceStart }, started, finished);
+    expect(report.duration_s).toBe(5.4);
+    expect(report.started).toBe('2026-12-07T10:00:00.000Z');
+    expect(report.finished).toBe('2026-12-07T09:00:05.400Z');
+    const html = join(dir, 'd.html');
+    writeReportFiles({ reportCsvPath: undefined, reportHtmlPath: html, files: [] }, report, finished);
+    expect(readFileSync(html, 'utf8')).toContain('took 5.4 s');
+    // Without a monotonic clock (a caller that gives none): never below zero.
+    expect(withRunFields({ ...lockReport(join(dir, '~$x.csv')), issues: [] }, { target: undefined, files: [], sheet: undefined }, started, finished).duration_s).toBe(0);
   });
 });
