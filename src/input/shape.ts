@@ -267,7 +267,9 @@ export class Shaper {
       const column = isCanonicalColumn(canonical) ? canonical : key;
       const before = named.get(column);
       if (before !== undefined) {
-        this.out.push({ kind: 'problem', problem: problem({ file: this.file, row }, 'duplicate_column', `keys "${before}" and "${key}" are the same column ${column}; keep one`, { column }) });
+        // The record's own problem, filed with it (`emit`), as a CSV row's refused cell is: its
+        // invoice is invalid at this row, not planned beside "a row in no invoice".
+        this.pending.push(problem({ file: this.file, row }, 'duplicate_column', `keys "${before}" and "${key}" are the same column ${column}; keep one`, { column }));
         continue;
       }
       named.set(column, key);

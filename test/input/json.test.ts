@@ -102,6 +102,20 @@ describe('JSON: flat rows', () => {
     expect(r.problems.map((p) => [p.code, p.row, p.column, p.message])).toEqual([['duplicate_column', 2, 'vendor', 'keys "vendor" and "VENDOR" are the same column vendor; keep one']]);
   });
 
+  it("two keys for one column are the record's problem: its invoice is invalid at that row, the other invoice planned", async () => {
+    const line = (n: string, more: string) => `{"vendor": "V", "invoice_number": "${n}", "invoice_date": "2026-01-15", "total_amount": "10.00", "currency": "USD", "price": "10.00", "fund_code": "F"${more}}`;
+    const r = await read('t.json', `[${line('A-1', ', "Fund Code": "G"')},\n ${line('A-2', '')}]`);
+    // Not an event of the file (a row in no invoice), but the record's own.
+    expect(r.events.filter((e) => e.kind === 'problem')).toEqual([]);
+    expect(r.records[0]!.problems?.map((p) => [p.code, p.row, p.column])).toEqual([['duplicate_column', 1, 'fund_code']]);
+    const g = validateRecords(r.records);
+    expect(g.issues).toEqual([]);
+    expect(g.invoices.map((i) => [i.key.number, i.invoice === undefined ? 'invalid' : 'valid', i.problems.map((p) => `${p.row}:${p.column}:${p.code}`)])).toEqual([
+      ['A-1', 'invalid', ['1:fund_code:duplicate_column']],
+      ['A-2', 'valid', []],
+    ]);
+  });
+
   it('an empty string is an empty cell, as in CSV', async () => {
     const r = await read('t.json', '[{"invoice_number": "A", "vendor": ""}]');
     expect(r.records[0]?.fields).toEqual({ invoice_number: 'A', vendor: undefined });
