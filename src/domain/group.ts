@@ -484,6 +484,8 @@ export class InvoiceGrouper<I = Invoice> {
     const issues = [...this.#issues];
     for (const list of this.#noVendor.values()) {
       for (const entry of list) {
+        // A file none of whose records has a vendor key: its missing column says it, once.
+        if (entry.absent !== undefined && !entry.absent.carried[0]) continue;
         // Invoices not finished yet (`issues()` before `invoices()`) are looked at as they stand.
         const matches = entry.matches.length > 0 ? entry.matches : this.#liveMatches(entry.problem.file, entry.number);
         // With no other row of its number, the row's invoice number is named here or nowhere:
@@ -745,15 +747,11 @@ export class InvoiceGrouper<I = Invoice> {
       if (values[i] !== undefined) continue;
       const column = KEY_COLUMNS[i];
       const p = problem(at, 'missing_value', `${column} is empty, so the row cannot be grouped into an invoice`, { column });
+      const number = values[1];
       if (has(i)) {
         if (file.keyAt === undefined) file.carried[i] = true;
-        const number = values[1];
         if (i === 0 && number !== undefined) {
-          // Said in `issues()`, with the vendor of the file's rows of that number, if any.
-          const key = `${file.name}\u0000${number}`;
-          let list = this.#noVendor.get(key);
-          if (list === undefined) this.#noVendor.set(key, (list = []));
-          list.push({ problem: p, number, matches: [] });
+          this.#noVendorRow(file, p, number, false);
           continue;
         }
         this.#issues.push(p);
@@ -761,8 +759,22 @@ export class InvoiceGrouper<I = Invoice> {
       }
       file.absent[i]++;
       // A header's missing column cannot turn up later in the file: only a count is needed.
-      if (file.keyAt === undefined) file.absentRows[i].push(p);
+      if (file.keyAt === undefined) {
+        // A JSON record without a vendor key, with an invoice number: said as a CSV row's empty
+        // vendor cell is, naming its number — once another record shows the file has vendors
+        // (`FileState.carried`); else the file's missing column says it.
+        if (i === 0 && number !== undefined) this.#noVendorRow(file, p, number, true);
+        else file.absentRows[i].push(p);
+      }
     }
+  }
+
+  /** A row with an invoice number and no vendor: said in `issues()`, with the vendor of the file's rows of that number, if any. */
+  #noVendorRow(file: FileState, p: Problem, number: string, absent: boolean): void {
+    const key = `${file.name}\u0000${number}`;
+    let list = this.#noVendor.get(key);
+    if (list === undefined) this.#noVendor.set(key, (list = []));
+    list.push({ problem: p, number, matches: [], ...(absent ? { absent: file } : {}) });
   }
 }
 
@@ -776,6 +788,8 @@ interface NoVendor {
   problem: Problem;
   number: string;
   matches: { vendor: string; rows: number[] }[];
+  /** A record without the vendor key (JSON): said only when its file carries the key elsewhere (`FileState.carried`). */
+  absent?: FileState;
 }
 
 /** The rows of one file with an invoice number and no vendor (`#orphan`): the first `ORPHAN_ROWS`, and how many. */

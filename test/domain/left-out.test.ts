@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvoiceGrouper } from '../../src/domain/group.js';
+import { validateRecords } from '../../src/domain/validate.js';
 import { allProblems, records, run, withBase, type Row } from './helpers.js';
 
 /** Three lines of G-1 (total 60.00 = 10 + 20 + 30), then another invoice. */
@@ -42,6 +43,19 @@ describe('a row without a vendor among rows of its invoice number', () => {
       ],
     ],
   ])('%s', (_, rows, expected) => expect(messages(rows)).toEqual(expected));
+
+  it('a JSON record without the vendor key names its invoice number, as a CSV row\'s empty vendor cell does', () => {
+    const noKey = (r: Row): Row => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'vendor'));
+    const rows = [G1[0]!, G1[1]!, noKey(G1[2]!), G1[3]!, noKey({ ...G1[3]!, invoice_number: 'X-9' })];
+    const said = allProblems(validateRecords(records(rows, 'b.json'))).filter((p) => p.code === 'missing_value');
+    expect(said.map((p) => `${p.row}:${p.column}: ${p.message}`)).toEqual([
+      '4:vendor: vendor is empty, so the row cannot be grouped into an invoice; rows 2–3 with invoice number "G-1" are vendor "GOBI" — fill in GOBI?',
+      '6:vendor: vendor is empty, so the row cannot be grouped into an invoice; no other row of the file has its invoice number "X-9" — fill in the vendor',
+    ]);
+    // A file none of whose records has the key: its missing column, said once, as before.
+    const none = allProblems(validateRecords(records([noKey(G1[0]!), noKey(G1[3]!)], 'c.json')));
+    expect(none.map((p) => `${p.row ?? '-'}:${p.column}:${p.code}`)).toEqual(['-:vendor:missing_column']);
+  });
 
   it('names the VAT type only when the invoice gives one', () => {
     const [plain, typed] = [{}, { vat_type: 'INCLUSIVE' }].map((extra) => allProblems(run(withBase({ total_amount: '110.00', ...extra })))[0]?.message);
