@@ -134,6 +134,11 @@ interface FileState {
   absent: [number, number];
   /** For a file without a header: those rows' problems, for the case that another row does carry the field. */
   absentRows: [Problem[], Problem[]];
+  /**
+   * For a file without a header: its records with neither vendor nor invoice_number where a key
+   * is absent, one problem each, said once the file carries both keys (`#ungroupable`).
+   */
+  neitherRows: Problem[];
   /** Some record of the file carried vendor / invoice_number: then a row without it is its own problem. */
   carried: [boolean, boolean];
   /** Refused cells that look written in a style a mapping profile reads (style.ts). */
@@ -502,6 +507,7 @@ export class InvoiceGrouper<I = Invoice> {
         if (f.carried[i]) for (const p of f.absentRows[i]) issues.push(p);
         else lacking.push(i);
       }
+      if (f.carried[0] && f.carried[1]) for (const p of f.neitherRows) issues.push(p);
       const payments = f.lines === 0 ? paymentColumnsOf(f.unknown) : undefined;
       // A payments file given to the load: its own error says what it is, not the columns it lacks.
       if (payments === undefined) for (const [column, { reason, invoices }] of f.lacking) issues.push(requiredColumn(f.name, column, reason, invoices));
@@ -704,6 +710,7 @@ export class InvoiceGrouper<I = Invoice> {
         keyAt: undefined,
         absent: [0, 0],
         absentRows: [[], []],
+        neitherRows: [],
         carried: [false, false],
         style: newStyleTally(),
         rows: 0,
@@ -740,7 +747,19 @@ export class InvoiceGrouper<I = Invoice> {
       // Both empty under columns the file has: a row of no invoice, as a spreadsheet's totals or
       // notes line at the bottom is. Said once, with what it likely is.
       if (file.keyAt === undefined) file.carried[0] = file.carried[1] = true;
-      this.#issues.push(problem(at, 'missing_value', 'vendor and invoice_number are both empty, so the row belongs to no invoice (a totals or notes line?); delete it, or fill them in', { column: 'vendor' }));
+      this.#issues.push(neitherProblem(at));
+      return;
+    }
+    if (values[0] === undefined && values[1] === undefined && file.keyAt === undefined) {
+      // A record (JSON) with neither, a key absent: one problem for the record, as for both
+      // empty — not one for each column, or one-line JSON, every record on row 1, could not be
+      // counted by its problems (report/human.ts rowsInNoInvoice). Said once the file carries
+      // both keys; until then, the file's missing column says it.
+      for (const i of [0, 1] as const) {
+        if (has(i)) file.carried[i] = true;
+        else file.absent[i]++;
+      }
+      file.neitherRows.push(neitherProblem(at));
       return;
     }
     for (const i of [0, 1] as const) {
@@ -777,6 +796,10 @@ export class InvoiceGrouper<I = Invoice> {
     list.push({ problem: p, number, matches: [], ...(absent ? { absent: file } : {}) });
   }
 }
+
+/** A row with neither vendor nor invoice_number: in no invoice, one problem for it. */
+const neitherProblem = (at: Provenance): Problem =>
+  problem(at, 'missing_value', 'vendor and invoice_number are both empty, so the row belongs to no invoice (a totals or notes line?); delete it, or fill them in', { column: 'vendor' });
 
 /**
  * A row with an invoice_number and an empty vendor: its `missing_value`, said in `issues()` with

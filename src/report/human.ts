@@ -515,18 +515,25 @@ const FILE_CODES: ReadonlySet<string> = new Set(['invalid_encoding', 'file_chang
 /**
  * How many rows of `issues` have an error (each row once) and belong to no invoice of the table:
  * a row an invoice counts (its `rows`) is not in no invoice, whatever the file's error said at it.
+ * A row is a line of the file, and one line may hold many records (one-line JSON, every object on
+ * row 1): a line is counted once for each record the grouper kept out of every invoice there —
+ * each has one `missing_value` of its own (domain/group.ts `#ungroupable`) — so the count is the
+ * records', not 1 for all.
  */
 function rowsInNoInvoice(issues: readonly Problem[], invoices: readonly { rows: readonly { file: string; row: number }[] }[]): number {
   const rows = new Set<string>();
-  const own = new Set<string>();
+  const own = new Map<string, number>();
   for (const p of issues) {
     if (p.severity !== 'error' || p.row === undefined || FILE_CODES.has(p.code)) continue;
-    rows.add(`${p.file}\u0000${p.row}`);
-    if (isRowsOwn(p)) own.add(`${p.file}\u0000${p.row}`);
+    const at = `${p.file}\u0000${p.row}`;
+    rows.add(at);
+    if (isRowsOwn(p)) own.set(at, (own.get(at) ?? 0) + (p.code === 'missing_value' ? 1 : 0));
   }
   if (rows.size === 0) return 0;
   for (const inv of invoices) for (const r of inv.rows) if (!own.has(`${r.file}\u0000${r.row}`)) rows.delete(`${r.file}\u0000${r.row}`);
-  return rows.size;
+  let count = 0;
+  for (const at of rows) count += Math.max(1, own.get(at) ?? 0);
+  return count;
 }
 
 /**

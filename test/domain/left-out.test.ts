@@ -57,6 +57,14 @@ describe('a row without a vendor among rows of its invoice number', () => {
     expect(none.map((p) => `${p.row ?? '-'}:${p.column}:${p.code}`)).toEqual(['-:vendor:missing_column']);
   });
 
+  it('a JSON record with neither vendor nor invoice_number, a key absent, is one problem, as a row with both empty is', () => {
+    const g1 = G1[0]!;
+    const rows: Row[] = [g1, { price: '3.00' }, { vendor: undefined, price: '4.00' }];
+    const said = allProblems(validateRecords(records(rows, 'b.json'))).filter((p) => p.code === 'missing_value');
+    const both = 'vendor and invoice_number are both empty, so the row belongs to no invoice (a totals or notes line?); delete it, or fill them in';
+    expect(said.map((p) => `${p.row}:${p.column}: ${p.message}`)).toEqual([`3:vendor: ${both}`, `4:vendor: ${both}`]);
+  });
+
   it('names the VAT type only when the invoice gives one', () => {
     const [plain, typed] = [{}, { vat_type: 'INCLUSIVE' }].map((extra) => allProblems(run(withBase({ total_amount: '110.00', ...extra })))[0]?.message);
     expect(plain).toBe('total_amount 110.00 does not match the lines and charges: 100.00 (lines 100.00); difference 10.00. Alma would send the invoice to review');

@@ -110,6 +110,17 @@ describe('invoice-load --dry-run', () => {
     }
   });
 
+  it('one-line JSON: its records in no invoice, all on row 1, are counted each, and a record without vendor names its number', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-one-line-'));
+    const file = join(dir, 'one.json');
+    const valid = { vendor: 'ACME', invoice_number: 'A-2', invoice_date: '2026-01-15', total_amount: '10.00', currency: 'USD', price: '10.00', fund_code: 'BOOKS' };
+    writeFileSync(file, JSON.stringify([{ invoice_number: 'A-1', price: '1.00' }, { vendor: 'ACME', price: '2.00' }, { price: '3.00' }, valid]) + '\n');
+    const res = await runCli(['--dry-run', file]);
+    expect(res.code, res.stderr).toBe(3);
+    expect(res.stdout).toContain('no other row of the file has its invoice number "A-1" — fill in the vendor [missing_value]');
+    expect(res.stdout).toMatch(/^1 invoice, 1 line: 1 planned, 3 rows in no invoice \(3 errors, 1 warning\)\./m);
+  });
+
   it('names the row of bytes that are not UTF-8 and suggests --encoding; with it, the file reads', async () => {
     const bad = await runCli(['--dry-run', 'fixtures/input/windows-1252.csv']);
     expect(bad.code).toBe(3);

@@ -151,6 +151,18 @@ describe('the end-of-run line of a load that left rows behind (--skip-invalid)',
     expect(last(r)).toContain('1 loaded, 1 invalid, 1 row in no invoice, not loaded');
   });
 
+  it('one-line JSON: the records in no invoice on its one row are counted each, not as one row', () => {
+    // Three records kept out of every invoice, all on row 1, each with its one missing_value (domain/group.ts).
+    const at = { file: 'b.json', row: 1, code: 'missing_value', severity: 'error' as const };
+    const issues = [
+      { ...at, column: 'vendor', message: 'vendor is empty, so the row cannot be grouped into an invoice; no other row of the file has its invoice number "X-9" — fill in the vendor' },
+      { ...at, column: 'invoice_number', message: 'invoice_number is empty, so the row cannot be grouped into an invoice' },
+      { ...at, column: 'vendor', message: 'vendor and invoice_number are both empty, so the row belongs to no invoice (a totals or notes line?); delete it, or fill them in' },
+    ];
+    const r = report({ issues, summary: { ...report().summary, invoices: 1, invalid: 0, lines: 1 }, invoices: [invoice({ number: 'G-2', rows: [{ file: 'b.json', row: 1 }] })] });
+    expect(last(r)).toBe('1 invoice, 1 line: 1 loaded, 3 rows in no invoice, not loaded (3 errors, 0 warnings). 9 requests to Alma.');
+  });
+
   it("a file error said at the header's row (a column twice, a profile that does not fit) is no row in no invoice", () => {
     const twice = { file: 'b.csv', row: 1, column: 'line_note', code: 'duplicate_column', message: "column 'line_note' appears twice in the header", severity: 'error' as const };
     const mismatch = { file: 'c.json', row: 1, code: 'mapping_mismatch', message: 'is it the right profile?', severity: 'error' as const };
