@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { closeSources, holdInputs, isHeldOpen, openInTurn, readEventBatches, refuseRepeatedFiles, type Encoding, type HeldInput, type InputSource } from '../input/read.js';
+import { refusedSource } from '../input/event.js';
 import { InvoiceGrouper, InvoiceResumed, type InvoiceBuilder, type InvoiceRules } from '../domain/group.js';
 import { localDate } from '../domain/dates.js';
 import type { GroupedInvoice, Invoice } from '../domain/model.js';
@@ -188,9 +189,8 @@ async function scanSources<T, I>(
             issues.push(ev.problem);
             // The file was not read whole (cut short, a part it could not read, JSON that stops):
             // its invoices are invalid beside the file's error, not planned (`InvoiceGrouper.refuseFile`).
-            if (ev.partial === true) {
-              // A workbook's error is the file's, its rows the sheet's (InputEvent `refuses`).
-              const refused = ev.refuses ?? ev.problem.file;
+            const refused = refusedSource(ev);
+            if (refused !== undefined) {
               if (handedOn.has(refused)) throw new FileRefused(refused);
               grouper.refuseFile(ev.problem, refused);
             }

@@ -16,6 +16,7 @@ import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
 import { changedAfterRead, changedAfterReadLine, closeSources, holdInputs, isHeldOpen, openInTurn, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
 import { setAsideOwnerFiles } from '../input/owner-file.js';
+import { refusedSource } from '../input/event.js';
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
 import { problem, type Problem, type Provenance } from '../domain/problem.js';
 import { foldJournal, parseJournal, type ErrorRecord, type InvoiceJournalState, type JournalEntry } from '../engine/journal.js';
@@ -51,6 +52,10 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
   const sources: InputSource[] = [];
   const records: PaymentRecord[] = [];
   const issues: Problem[] = [...lockFiles];
+  // The files not read whole (a CSV cut short, JSON that stops inside a value): their rows are
+  // invalid beside the file's error, not planned, as a load's invoices of such a file are
+  // (input/event.ts refusedSource) — the row read last may be cut inside its voucher number.
+  const refused = new Set<string>();
   for (const input of inputs) {
     const source = await openInTurn(input, files.length);
     sources.push(source);
@@ -58,7 +63,11 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
       for await (const batch of readEventBatches(source, { encoding: cfg.encoding, sheet: cfg.sheet })) {
         for (const ev of batch) {
           if (ev.kind === 'record') records.push({ source: ev.record.source, fields: ev.record.fields, native: ev.record.native });
-          else issues.push(ev.problem);
+          else {
+            issues.push(ev.problem);
+            const file = refusedSource(ev);
+            if (file !== undefined) refused.add(file);
+          }
         }
       }
     } finally {
@@ -67,6 +76,7 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
     }
   }
   const checked = checkPayments(records);
+  if (refused.size > 0) for (const e of checked.entries) if (refused.has(e.source.file)) e.request = undefined;
   return { entries: checked.entries, issues: [...issues, ...checked.issues], modifiedAt, sources };
 }
 

@@ -22,6 +22,17 @@ export type InputEvent =
     };
 
 /**
+ * The source whose records a problem holds back, the file not read whole (`partial`): what was
+ * read of it may lack its end, so none of its records is acted on — a load's invoices of it
+ * (domain/group.ts `refuseFile`), payments' rows of it. Undefined for any other event.
+ */
+export function refusedSource(ev: InputEvent): string | undefined {
+  if (ev.kind !== 'problem' || ev.partial !== true) return undefined;
+  // A workbook's error is the file's, its rows the sheet's (`refuses`).
+  return ev.refuses ?? ev.problem.file;
+}
+
+/**
  * One format's reader, fed text chunk by chunk. Events collect in `out` and the caller
  * empties it after each call: one async generator (`readRecords`) yields them all, since
  * every generator layer costs a promise per record on a million-row file.

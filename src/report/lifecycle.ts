@@ -8,7 +8,7 @@ import type { Alert } from '../targets/target.js';
 import type { ReportError } from './report.js';
 import type { StopDetail } from '../engine/events.js';
 import { columnWidths, padToWidth, proseText } from './fit.js';
-import { fitOutcomeTable, notStartedLine, renderProblems, safe, targetName, withoutNotStarted, type Style } from './human.js';
+import { errorsSeeBelow, fitOutcomeTable, notStartedLine, renderProblems, safe, targetName, withoutNotStarted, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
 import { workflowLabel } from './alerts.js';
 import { maskMessage } from '../common/shown-secrets.js';
@@ -105,7 +105,10 @@ export function renderLifecycle(report: LifecycleReport, style: Style, opts: { q
       const outcome = inv.error
         ? `${inv.error.code} ${maskMessage(inv.error.message)}${inv.error.tracking_id ? ` (tracking id ${inv.error.tracking_id})` : ''}`
         : inv.status === 'invalid'
-          ? 'see below'
+          ? // None of its own: held back by its file's error (a file not read whole, cli/payments.ts readPayments), said as a load says it.
+            inv.issues.some((p) => p.severity === 'error')
+            ? 'see below'
+            : errorsSeeBelow(inv, report.issues)
           : `${workflowLabel(inv.workflow_status)}${inv.alerts.length > 0 ? `: ${inv.alerts.map((a) => a.code).join(', ')}` : ''}`;
       rows.push([LABEL[inv.status], safe(inv.vendor), safe(inv.number), inv.id ?? '', safe(outcome)]);
     }

@@ -31,3 +31,28 @@ describe('payments from a JSON file', () => {
     ]);
   });
 });
+
+describe('payments from a file not read whole', () => {
+  const head = 'vendor,invoice_number,payment_status,voucher_number,voucher_date,voucher_amount,voucher_currency\n';
+  const csvRow = (n: string, voucher: string): string => `V,${n},paid,${voucher},2025-01-02,10.00,EUR\n`;
+
+  it.each<[string, string, string]>([
+    ['a CSV cut inside its last row', 'cut.csv', `${head}${csvRow('N1', 'X1')}${csvRow('N2', 'X2')}V,N3,paid,V-2025-04`],
+    ['a CSV cut inside a quoted value', 'quote.csv', `${head}${csvRow('N1', 'X1')}${csvRow('N2', 'X2')}V,N3,paid,"V-2025-04`],
+    ['JSON that stops inside a value', 'cut.json', `[${row('N1', '1.00')},\n${row('N2', '2.00')},\n{"vendor": "V", "invoice_number": "N3", "voucher_number": "V-2025-04`],
+  ])('%s: its rows are invalid beside the file\'s error, not planned; a whole file beside it is read as before', async (_, name, text) => {
+    const cut = join(dir, name);
+    writeFileSync(cut, text);
+    const whole = join(dir, 'whole.csv');
+    writeFileSync(whole, `${head}${csvRow('W1', 'Y1')}`);
+    const { entries, issues } = await readPayments({ files: [cut, whole], encoding: 'utf-8' } as Config);
+    expect(issues.filter((p) => p.severity === 'error').map((p) => p.file)).toEqual([cut]);
+    const read = entries.filter((e) => e.source.file === cut);
+    // The cut row itself may be read, its last value cut (a CSV row cut short): held back too.
+    expect(read.map((e) => e.key.number).slice(0, 2)).toEqual(['N1', 'N2']);
+    expect(read.filter((e) => e.request !== undefined)).toEqual([]);
+    // N1 and N2 are held back by the file's error, with none of their own (as a load's invoices of such a file).
+    expect(read.slice(0, 2).map((e) => e.problems)).toEqual([[], []]);
+    expect(entries.filter((e) => e.source.file === whole).map((e) => e.request?.voucherNumber)).toEqual(['Y1']);
+  });
+});

@@ -24,6 +24,15 @@ describe('renderLifecycle', () => {
     expect(renderLifecycle(report([paid]), plainStyle).trimEnd().split('\n').pop()).toBe('1 invoice: 1 paid. 1 request to Alma.');
   });
 
+  it("a row held back by its file's error (a file not read whole), with none of its own, says so; one with its own keeps 'see below'", () => {
+    const cut = { file: 'p.csv', row: 4, code: 'cut_short', message: 'the file ends inside this row', severity: 'error' as const };
+    const held: LifecycleInvoice = { vendor: 'V', number: 'N1', status: 'invalid', alerts: [], issues: [], rows: [{ file: 'p.csv', row: 2 }] };
+    const own: LifecycleInvoice = { ...held, number: 'N2', issues: [{ ...cut, row: 3, code: 'missing_value', column: 'voucher_number', message: 'voucher_number is empty' }], rows: [{ file: 'p.csv', row: 3 }] };
+    const text = renderLifecycle({ ...report([held, own]), dry_run: true, issues: [cut] }, plainStyle);
+    expect(text).toMatch(/^INVALID +V +N1 +its file's error, see below$/m);
+    expect(text).toMatch(/^INVALID +V +N2 +see below$/m);
+  });
+
   it('after a stop says when running again can help, as the load\'s advice does', () => {
     const stopped = (why: string): string => renderLifecycle({ ...report([]), stopped: why }, plainStyle).trimEnd().split('\n').pop()!;
     expect(stopped('unreachable')).toBe('stopped: unreachable; once the address or the network is put right (above), re-run the same command to finish');
