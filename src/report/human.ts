@@ -171,12 +171,26 @@ export function errorsSeeBelow(inv: { issues: readonly Problem[]; rows: readonly
   if (file === undefined) {
     // None of its own, none of a column its file lacks: its file's error (one not read whole,
     // domain/group.ts `FileState.refused`) holds it back — not "0 errors".
-    const files = new Set(inv.rows.map((r) => r.file));
-    if (errors === 0 && batch.some((p) => p.severity === 'error' && [...files].some((f) => problemOfFile(p.file, f)))) return "its file's error, see below";
+    if (errors === 0 && byOwnFile(inv, batch)) return "its file's error, see below";
     if (errors === 0 && batch.some((p) => p.severity === 'error')) return `${held}: the batch's error, see below`;
     return `${own}, see below`;
   }
   return errors === 0 ? `${file}, see below` : `${own}, and ${file}, see below`;
+}
+
+/** An error of the batch (`batch`, the report's `issues`) is of the invoice's own file. */
+const byOwnFile = (inv: { rows: readonly Provenance[] }, batch: readonly Problem[]): boolean => {
+  const files = new Set(inv.rows.map((r) => r.file));
+  return batch.some((p) => p.severity === 'error' && [...files].some((f) => problemOfFile(p.file, f)));
+};
+
+/**
+ * An invalid invoice with nothing wrong of its own or of its file, held back only by another
+ * file's error that stops the whole batch (`errorsSeeBelow`'s `held` case): verify's summary
+ * counts it apart from the invalid ones, as a load's says "not sent, as the batch was refused".
+ */
+export function heldByBatch(inv: { issues: readonly Problem[]; rows: readonly Provenance[] }, batch: readonly Problem[]): boolean {
+  return !inv.issues.some((p) => p.severity === 'error') && fileLacks(inv, batch) === undefined && !byOwnFile(inv, batch) && batch.some((p) => p.severity === 'error');
 }
 
 /**

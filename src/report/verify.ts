@@ -10,7 +10,7 @@
 import type { Problem } from '../domain/problem.js';
 import type { Provenance } from '../input/record.js';
 import type { FieldDifference } from '../targets/target.js';
-import { errorsSeeBelow, peopleName, problemCounts, renderProblems, safe, saidOnce, table, targetName, type Style } from './human.js';
+import { errorsSeeBelow, heldByBatch, peopleName, problemCounts, renderProblems, safe, saidOnce, table, targetName, type Style } from './human.js';
 import { rerunWhen } from './failures.js';
 import type { StopDetail } from '../engine/events.js';
 import { maskMessage } from '../common/shown-secrets.js';
@@ -95,7 +95,11 @@ export function renderVerify(r: VerifyReport, style: Style): string {
   if (s.not_found > 0) parts.push(`${s.not_found} not found`);
   if (s.missing > 0) parts.push(`${s.missing} missing (loaded, by the journal, and gone)`);
   if (s.failed > 0) parts.push(`${s.failed} could not be read`);
-  if (s.invalid > 0) parts.push(`${s.invalid} invalid (not looked up)`);
+  // A clean file's invoices that another file's error held back are not invalid for anything of
+  // theirs: said apart, as a load says "not sent, as the batch was refused" (the status stays `invalid`).
+  const held = s.invalid > 0 ? r.invoices.filter((i) => i.status === 'invalid' && heldByBatch(i, r.issues)).length : 0;
+  if (s.invalid - held > 0) parts.push(`${s.invalid - held} invalid (not looked up)`);
+  if (held > 0) parts.push(`${held} held back by the batch's error (not looked up)`);
   // A run that stopped before reading any invoice has no table, not a header alone.
   const out = r.invoices.length > 0 ? [...table(rows, style, colours), ''] : [];
   // The file's problems, as a load lists them (human.ts renderProblems): an invalid invoice, or a

@@ -55,5 +55,7 @@ describe('invoice-load verify of a batch with a file-level error', () => {
     for (const number of ['A-1001', 'EB-5', 'NB-77']) expect(said).toMatch(new RegExp(`^invalid +\\S+ +${number} +not looked up: the batch's error, see below$`, 'm'));
     expect(said).toMatch(/^invalid +GOBI +G-24118 +its file's error, see below$/m);
     expect(said).not.toContain('0 errors');
+    // Counted as held back, not as invalid: nothing of theirs is wrong.
+    expect(said).toContain("10 invoices: 0 match, 7 invalid (not looked up), 3 held back by the batch's error (not looked up); 1 error, 0 warnings in the file.");
   }, 60_000);
 });

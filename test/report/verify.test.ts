@@ -85,6 +85,19 @@ describe("renderVerify: the file's own problems", () => {
     expect(verifyExitCode(report)).toBe(3);
   });
 
+  it("a clean file's invoices held back by another file's error are counted as held back, not as invalid; the statuses stay invalid", () => {
+    const cut = { file: 'cut.csv', row: 16, code: 'cut_short', message: 'the file ends inside this row', severity: 'error' as const };
+    const invoices = [
+      inv('G-1', 'invalid', { id: undefined, rows: [{ file: 'cut.csv', row: 2 }] }),
+      inv('A-1', 'invalid', { id: undefined, rows: [{ file: 'good.csv', row: 2 }] }),
+      inv('A-2', 'invalid', { id: undefined, rows: [{ file: 'good.csv', row: 3 }] }),
+      inv('A-3', 'invalid', { id: undefined, rows: [{ file: 'good.csv', row: 4 }], issues: [{ ...cut, file: 'good.csv', row: 4, code: 'invalid_date', message: 'not a date' }] }),
+    ];
+    const report = buildVerifyReport('alma', invoices, [cut], 0);
+    expect(report.summary.invalid).toBe(4);
+    expect(renderVerify(report, plainStyle)).toContain('4 invoices: 0 match, 2 invalid (not looked up), 2 held back by the batch\'s error (not looked up); 2 errors, 0 warnings in the file.');
+  });
+
   it('a file of rows in no invoice says which, not only "0 invoices"', () => {
     const report = buildVerifyReport('alma', [], [problem(2, 'missing_value', 'vendor and invoice_number are both empty')], 0);
     expect(renderVerify(report, plainStyle).trimEnd().split('\n')).toEqual([
