@@ -4,7 +4,7 @@
  * read one after another; memory grows with the invoices, not with the bytes of the files.
  */
 import type { Readable } from 'node:stream';
-import { closeSources, holdInputs, isHeldOpen, openInTurn, readEventBatches, refuseRepeatedFiles, type Encoding, type HeldInput, type InputSource } from '../input/read.js';
+import { closeSources, holdInputs, InputGone, isHeldOpen, openInTurn, readEventBatches, refuseRepeatedFiles, type Encoding, type HeldInput, type InputSource } from '../input/read.js';
 import { refusedSource } from '../input/event.js';
 import { InvoiceGrouper, InvoiceResumed, type InvoiceBuilder, type InvoiceRules } from '../domain/group.js';
 import { localDate } from '../domain/dates.js';
@@ -169,7 +169,15 @@ async function scanSources<T, I>(
   };
   const read: InputSource[] = [];
   for (const input of inputs) {
-    const source = isHeldOpen(input) ? input : await open(input);
+    let source: InputSource;
+    try {
+      source = isHeldOpen(input) ? input : await open(input);
+    } catch (err) {
+      // Gone since it was checked: the file's error, the other files read (input/read.ts InputGone).
+      if (!(err instanceof InputGone)) throw err;
+      issues.push(err.problem);
+      continue;
+    }
     live.add(source);
     read.push(source);
     try {

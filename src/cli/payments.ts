@@ -14,7 +14,7 @@ import type { Config } from './config.js';
 import { resultLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { isSandboxRun } from './outputs.js';
-import { changedAfterRead, changedAfterReadLine, closeSources, holdInputs, isHeldOpen, openInTurn, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
+import { changedAfterRead, changedAfterReadLine, closeSources, holdInputs, InputGone, isHeldOpen, openInTurn, refuseRepeatedFiles, readEventBatches, type InputSource } from '../input/read.js';
 import { setAsideOwnerFiles } from '../input/owner-file.js';
 import { refusedSource } from '../input/event.js';
 import { checkLocated, checkPayments, type PaymentEntry, type PaymentRecord, type PaymentRequest } from '../domain/payments.js';
@@ -57,7 +57,15 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
   // (input/event.ts refusedSource) — the row read last may be cut inside its voucher number.
   const refused = new Set<string>();
   for (const input of inputs) {
-    const source = await openInTurn(input, files.length);
+    let source: InputSource;
+    try {
+      source = await openInTurn(input, files.length);
+    } catch (err) {
+      // Gone since it was checked: the file's error, the other files read (input/read.ts InputGone).
+      if (!(err instanceof InputGone)) throw err;
+      issues.push(err.problem);
+      continue;
+    }
     sources.push(source);
     try {
       for await (const batch of readEventBatches(source, { encoding: cfg.encoding, sheet: cfg.sheet })) {

@@ -325,13 +325,36 @@ export async function holdInputs(files: readonly string[], stdin: AsyncIterable<
 
 export const isHeldOpen = (input: HeldInput): input is InputSource => typeof input !== 'string';
 
-/** A held input for its turn: a regular file opened now (out of handles: `tooManyOpenFiles`, of `count` inputs). */
+/**
+ * A file checked when the run began (`holdInputs`) that cannot be opened when its turn comes:
+ * moved, deleted or replaced meanwhile (a drop folder tidied by another job, something renamed
+ * onto its name that cannot be read). Not a usage error (exit 2) once other files were read, but
+ * the file's `file_changed` error, in the words of a file that changed while or after it was read
+ * (`changedProblem`, `changedAfterRead`): the batch then sends nothing (exit 3, README "What is
+ * checked before anything is sent"). The caller reports `problem` and reads the other files.
+ */
+export class InputGone extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+    this.name = 'InputGone';
+  }
+}
+
+/**
+ * A held input for its turn: a regular file opened now (out of handles: `tooManyOpenFiles`, of
+ * `count` inputs; gone since it was checked: `InputGone`).
+ */
 export async function openInTurn(input: HeldInput, count: number, opts: { onWait?: ((path: string) => void) | undefined } = {}): Promise<InputSource> {
   if (isHeldOpen(input)) return input;
   try {
     return await openInputFile(input, opts);
   } catch (err) {
-    throw tooManyOpenFiles(err, count);
+    const many = tooManyOpenFiles(err, count);
+    if (many !== err) throw many;
+    const reason = err instanceof UsageError ? pathReason(err.cause) : undefined;
+    if (reason === undefined) throw err;
+    const message = `the file changed before it was read (${reason}): it could be read when the run began, and was moved, deleted or replaced since; nothing of it was read. Run again once it is in place`;
+    throw new InputGone(problem({ file: input }, 'file_changed', message));
   }
 }
 
