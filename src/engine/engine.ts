@@ -1020,7 +1020,9 @@ class InvoiceSaga {
     const inv = this.#inv;
     const st = this.#st;
     if (st.id !== undefined) {
-      this.#finishTakeOver();
+      // Found by an earlier run of this file: what it took over from another journal, again, in
+      // case a kill cut the take-over short (#adoptElsewhere).
+      if (st.found) this.#adoptElsewhere(st.id);
       return undefined;
     }
     emit({ type: 'step', key, step: 'lookup' });
@@ -1815,31 +1817,47 @@ class InvoiceSaga {
     const journal = this.#opts.journal;
     journal.append({ t: 'invoice', ...this.#who, id: r.id, found, ...(reconciled ? { reconciled } : {}) });
     for (const c of r.children ?? []) if (!journal.state(this.#key).lines.has(c.number)) journal.append({ t: 'line', ...this.#who, line: c.number, id: c.id });
-    // Lines another journal sent to this invoice (engine/elsewhere.ts): the listing may not show
-    // them yet, so they become this journal's — recorded ones known, unanswered ones looked for
-    // across the window before any is sent.
-    const there = found ? this.#opts.elsewhere?.get(keyString(this.#key))?.ids.get(r.id) : undefined;
+    if (found) this.#adoptElsewhere(r.id);
+  }
+
+  /**
+   * What another journal sent to the invoice found under `id` (engine/elsewhere.ts), made this
+   * journal's. Written after the `invoice` entry, as entries of their own, so a kill may cut it
+   * anywhere: the invoice's id journaled and found, with none, some or all of these entries. A
+   * re-run (findOrCreate, the id known) runs it again: each step checks the journal before it
+   * writes, so what was written is not written twice and what the kill cut is written now — else
+   * the request taken over was not, and Alma still processing (In Review without alerts, as before
+   * the request), the re-run sent op=process_invoice a second time (README "An edited file is a
+   * new batch").
+   */
+  #adoptElsewhere(id: string): void {
+    const journal = this.#opts.journal;
+    // Lines another journal sent to this invoice: the listing may not show them yet, so they
+    // become this journal's — recorded ones known, unanswered ones looked for across the window
+    // before any is sent.
+    const there = this.#opts.elsewhere?.get(keyString(this.#key))?.ids.get(id);
     if (there === undefined) return;
     const st = journal.state(this.#key);
-    for (const [line, id] of there.lines) if (!st.lines.has(line)) journal.append({ t: 'line', ...this.#who, line, id });
+    for (const [line, lineId] of there.lines) if (!st.lines.has(line)) journal.append({ t: 'line', ...this.#who, line, id: lineId });
     for (const [line, at] of there.linesPending) {
-      if (!st.lines.has(line) && !st.linesPending.has(line)) journal.append({ t: 'intent', ...this.#who, step: 'line', line, id: r.id, at });
+      if (!st.lines.has(line) && !st.linesPending.has(line)) journal.append({ t: 'intent', ...this.#who, step: 'line', line, id, at });
     }
     // Its process request too: Alma shows nothing while it processes (In Review without alerts,
     // as before the request), so the look-up cannot tell. Answered there: this journal's own
     // processed invoice (the request and its answer recorded, as they were there) — never
     // requested again, its status waited for and reported as a resumed run's (`#processedEarlier`).
+    // Its intent already here without `processed` (a kill between the two): `processed` is written.
     // Sent there without an answer: this journal's own pending one — read, and watched for
     // across the watch, before it is sent again (`process`). README "An edited file is a new batch".
     // (A target without that step has none to take over: its `settled` is no request.)
     if (st.processed || this.#opts.target.finalize === undefined) return;
     if (!this.#allLinesThere(there)) return;
     if (there.processed === true) {
-      if (!st.processPending) journal.append({ t: 'intent', ...this.#who, step: 'process', id: r.id });
-      journal.append({ t: 'processed', ...this.#who, id: r.id });
+      if (!st.processPending) journal.append({ t: 'intent', ...this.#who, step: 'process', id });
+      journal.append({ t: 'processed', ...this.#who, id });
       this.#processedEarlier = true;
     } else if (there.processPending === true && !st.processPending) {
-      journal.append({ t: 'intent', ...this.#who, step: 'process', id: r.id });
+      journal.append({ t: 'intent', ...this.#who, step: 'process', id });
     }
   }
 
@@ -1851,25 +1869,6 @@ class InvoiceSaga {
    */
   #allLinesThere(there: RecordedElsewhere): boolean {
     return this.#inv.lines.every((l) => there.lines.has(l.number) || there.linesPending.has(l.number));
-  }
-
-  /**
-   * The take-over of another journal's answered process request (#recordInvoice) cut by a kill
-   * between its two entries: the journal holds the request's intent without its `processed`, so it
-   * read as this run's request sent without an answer — watched for a lost answer's while and,
-   * Alma still processing (In Review without alerts, as before the request), sent a second time.
-   * Finished now from that journal, as the run that was killed would have: the request answered
-   * there, never requested again (README "An edited file is a new batch").
-   */
-  #finishTakeOver(): void {
-    const { journal, target, elsewhere } = this.#opts;
-    const st = this.#st;
-    if (st.processed || !st.processPending || !st.found || st.id === undefined || target.finalize === undefined) return;
-    const there = elsewhere?.get(keyString(this.#key))?.ids.get(st.id);
-    if (there?.processed !== true || !this.#allLinesThere(there)) return;
-    journal.append({ t: 'processed', ...this.#who, id: st.id });
-    this.#st = journal.state(this.#key);
-    this.#processedEarlier = true;
   }
 
   /** Measures the settle window on this invoice, just created, beside the rest of the load. */
