@@ -20,7 +20,8 @@ export const shortHash = (s: string): string => createHash('sha256').update(s).d
 /**
  * `<state>/journals/<name>-<endpoint hash>-<batch>.jsonl`: the name is the target's (or its
  * action's, or the command's), so the same batch at another endpoint, or under another action,
- * has a journal of its own.
+ * has a journal of its own. The endpoint names the account as well as the address (the key's
+ * fingerprint, common/fingerprint.ts): one host serves Alma's sandbox and production institutions.
  */
 export function journalPath(stateDir: string, name: string, endpoint: string, batch: string): string {
   return join(stateDir, 'journals', `${name}-${shortHash(endpoint)}-${batch}.jsonl`);

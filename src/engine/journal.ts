@@ -1,7 +1,9 @@
 /**
- * The journal: an append-only JSON Lines file, one per (target endpoint, batch content), that
- * records the intent before each write and the outcome after it. Alma has no idempotency keys,
- * so this journal and the look-ups before create are what make a re-run safe:
+ * The journal: an append-only JSON Lines file, one per (target endpoint, batch content) — the
+ * endpoint being the address and the account's credential fingerprint (common/fingerprint.ts;
+ * README "Exactly once") — that records the intent before each write and the outcome after it.
+ * Alma has no idempotency keys, so this journal and the look-ups before create are what make a
+ * re-run safe:
  * - a step with an outcome is never sent again;
  * - a step with an intent and no outcome is "unknown": the engine asks Alma before re-sending.
  * Each line is written whole and fdatasync'd before the request goes out, so a kill at any byte

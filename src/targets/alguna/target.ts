@@ -18,6 +18,7 @@
  * (default `2026-04-01`, which the v2 API requires and the SDKs pin,
  * https://alguna.com/docs/api-reference/v2/overview).
  */
+import { accountAddress } from '../../common/fingerprint.js';
 import { keyString, type Invoice } from '../../domain/model.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { ApiError, isRefusal, UnknownOutcomeError, UsageError } from '../../common/errors.js';
@@ -195,7 +196,9 @@ export function createAlgunaTarget(opts: AlgunaTargetOptions): AlgunaTarget {
   const target: AlgunaTarget = {
     name: 'alguna',
     label: 'Alguna',
-    endpoint: new URL(http.baseUrl).origin + new URL(http.baseUrl).pathname.replace(/\/+$/, ''),
+    // The journal's identity: the address and the key's fingerprint (common/fingerprint.ts) — the
+    // key names the account, and one host serves every account.
+    endpoint: accountAddress(new URL(http.baseUrl).origin + new URL(http.baseUrl).pathname.replace(/\/+$/, ''), key),
 
     // What `--show-payloads` shows on a real run: the body and key sent in this run, else those
     // the next create would carry, in the generation the look-up learned.

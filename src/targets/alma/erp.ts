@@ -9,6 +9,7 @@ import { ApiError, isRefusal, UnknownOutcomeError, UsageError } from '../../comm
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
 import { limiterFor } from '../../transport/http.js';
 import type { Alert } from '../target.js';
+import { accountAddress } from '../../common/fingerprint.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { alertsOf, codeOf, idOf } from './remote.js';
@@ -135,7 +136,9 @@ export function createAlmaErp(opts: AlmaClientOptions): AlmaErp {
   let noteKey: 'notes' | 'note' = 'notes';
 
   const erp: AlmaErp = {
-    endpoint: new URL(http.baseUrl).origin,
+    // As the load's (target.ts): the host and the key's fingerprint, so a sandbox institution's
+    // hand-overs and payments are never taken for production's on the same host.
+    endpoint: accountAddress(new URL(http.baseUrl).origin, opts.apiKey),
     async read(id) {
       try {
         return toInvoiceState(await http.json({ method: 'GET', path: idPath(id), query: { view: 'brief' } }));

@@ -3,7 +3,7 @@
  * from flags, environment and the config file (`--sandbox`, `--alma-url` / `ALMA_API_URL`,
  * `--region`, `ALMA_API_KEY` / `--api-key-file`), and how it is opened. The default target.
  */
-import { keyFingerprint } from '../../common/fingerprint.js';
+import { credentialFingerprint } from '../../common/fingerprint.js';
 import { unsendableReason } from '../../common/header-value.js';
 import { join, resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
@@ -77,7 +77,7 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
     // The in-process sandbox listens on a new port each run; its identity is its state file.
     return {
       ...openedTarget(alma, { endpoint: settings.kind === 'sandbox' ? `sandbox:${settings.statePath}` : alma.endpoint, close: where.close }),
-      account: keyFingerprint(where.client.apiKey),
+      account: credentialFingerprint(where.client.apiKey),
       // The same rules as `--dry-run --online`, through the load's own client and pace.
       check: async (invoices, which) => {
         const { runPreflight } = await import('./preflight.js');

@@ -9,6 +9,7 @@ import type { JsonValue } from '../../common/json.js';
 import { limiterFor, type CheckedClient } from '../../transport/http.js';
 import type { AttachmentToSend, RemoteAttachment, RemoteInvoice, RemoteLine, Target } from '../target.js';
 import { createAlmaHttpClient, type AlmaClientOptions } from './client.js';
+import { accountAddress } from '../../common/fingerprint.js';
 import { AnswerWatch } from './answers.js';
 import { InvoiceLookup, PAGE_SIZE, readAllPages } from './lookup.js';
 import { attachmentFiles, readAttachment } from '../attachments.js';
@@ -58,8 +59,9 @@ export function createAlmaTarget(opts: AlmaTargetOptions): AlmaTarget {
   const target: AlmaTarget = {
     name: 'alma',
     label: 'Alma',
-    // The journal is keyed by it; scheme, host and port only, never the key.
-    endpoint: new URL(http.baseUrl).origin,
+    // The journal is keyed by it: scheme, host and port, and the key's fingerprint, never the key —
+    // a premium sandbox and production share one host, the key says which (common/fingerprint.ts).
+    endpoint: accountAddress(new URL(http.baseUrl).origin, opts.apiKey),
 
     payloads: (invoice: Invoice) => ({ invoice: invoicePayload(invoice), lines: invoice.lines.map(linePayload) }),
 

@@ -24,6 +24,7 @@
  * finalize step, answered 202 with an `event_uuid` and done asynchronously — the engine reads the
  * invoice until its status shows it, exactly as it waits for Alma's processing.
  */
+import { accountAddress } from '../../common/fingerprint.js';
 import { keyString, type Invoice, type InvoiceKey } from '../../domain/model.js';
 import { ApiError, UnknownOutcomeError } from '../../common/errors.js';
 import { isJsonObject, jsonText, type JsonValue } from '../../common/json.js';
@@ -190,7 +191,9 @@ export function createExsitedTarget(opts: ExsitedTargetOptions): ExsitedTarget {
   const target: ExsitedTarget = {
     name: 'exsited',
     label: 'Exsited',
-    endpoint: new URL(client.http.baseUrl).origin + new URL(client.http.baseUrl).pathname.replace(/\/+$/, ''),
+    // The journal's identity: the instance's address and the client id's fingerprint
+    // (common/fingerprint.ts), the account's name there, as a key's is for Alma and Alguna.
+    endpoint: accountAddress(new URL(client.http.baseUrl).origin + new URL(client.http.baseUrl).pathname.replace(/\/+$/, ''), opts.credentials.clientId),
 
     payloads: (invoice: Invoice) => ({
       invoice: purchaseInvoicePayload(invoice),

@@ -7,6 +7,7 @@ import { unlimited } from '../../../src/transport/limiter.js';
 import { ApiError, AuthError, UnknownOutcomeError } from '../../../src/common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../../../src/common/json.js';
 import { createAlmaTarget } from '../../../src/targets/alma/target.js';
+import { credentialFingerprint } from '../../../src/common/fingerprint.js';
 import { invoicePayload, linePayload } from '../../../src/targets/alma/payload.js';
 import type { TargetEvent } from '../../../src/targets/target.js';
 import { ORIGIN, UNAUTHORIZED_XML, almaError, almaServerError, mockApi } from '../helpers/mock-api.js';
@@ -27,11 +28,12 @@ function target(apiKey = 'k', events: TargetEvent[] = []) {
 }
 
 describe('createAlmaTarget', () => {
-  it('identifies itself by name and origin, never the key', () => {
+  it('identifies itself by name, origin and the fingerprint of its key, never the key', () => {
     const t = target('SECRET');
     expect(t.name).toBe('alma');
-    expect(t.endpoint).toBe(ORIGIN);
-    expect(createAlmaTarget({ apiKey: 'k', region: 'cn' }).endpoint).toBe('https://api-cn.hosted.exlibrisgroup.com.cn');
+    expect(t.endpoint).toBe(`${ORIGIN}#key-${credentialFingerprint('SECRET')}`);
+    expect(t.endpoint).not.toContain('SECRET');
+    expect(createAlmaTarget({ apiKey: 'k', region: 'cn' }).endpoint).toBe(`https://api-cn.hosted.exlibrisgroup.com.cn#key-${credentialFingerprint('k')}`);
   });
 
   it('creates an invoice with the payload body and reads the answer', async () => {
