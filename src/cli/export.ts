@@ -48,7 +48,7 @@ import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun, sentOpts } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
-import { journalPath, peekJournal, placeJournals, readLockedJournal, shortHash, type ClaimedElsewhere } from './journals.js';
+import { atAddressUnderOtherKeys, journalPath, peekJournal, placeJournals, readLockedJournal, shortHash, type ClaimedElsewhere } from './journals.js';
 import { lockHolder, type LockInfo } from '../engine/lock.js';
 import { hostname } from 'node:os';
 import { outputIdentity } from './output-identity.js';
@@ -140,7 +140,17 @@ export async function runExport(given: Config, term: Terminal, o: ExportOptions)
       for (const e of legacyCarried(legacy('export', exportKey(o.status, output)), journaled)) journal.append(e);
       files = mergeRuns(legacy('handover', shortHash(output)).filter((e): e is FileEntry => e.t === 'file'), files);
     }
-    if (handover !== undefined && o.replace !== true) refuseToReplace(files, output, o);
+    if (handover !== undefined && o.replace !== true) {
+      // The hand-overs recorded for this file at this address under another key (one replaced),
+      // or by a version before journals were kept per key: guarded too, never carried — they may
+      // be another institution's (journals.ts atAddressUnderOtherKeys). Taken as ended: this
+      // run does not finish them.
+      const underOtherKeys = atAddressUnderOtherKeys({ stateDir: cfg.stateDir, name: 'handover', endpoint: session.endpoint, batch: shortHash(identity) })
+        .flat()
+        .filter((e): e is FileEntry => e.t === 'file')
+        .map((f) => ({ ...f, ended: true }));
+      refuseToReplace(mergeRuns(underOtherKeys, files), output, o);
+    }
     // A run killed after renaming its file into place and before journaling its invoices under
     // it: journaled now, from its record, or the next run would not know they were in a file
     // that was put in place (and perhaps taken since) and would hand them over again.

@@ -13,6 +13,7 @@ import { keyString, type InvoiceKey } from '../domain/model.js';
 import { Journal, JOURNAL_KIND, parseJournal, type JournalEntry } from '../engine/journal.js';
 import { acquireLock, lockHolder, type HeldLock, type LockInfo } from '../engine/lock.js';
 import { JournalError } from '../common/errors.js';
+import { addressOnly } from '../common/fingerprint.js';
 
 /** The first 12 hex digits of a SHA-256: an endpoint or a batch's identity in a file name. */
 export const shortHash = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
@@ -147,6 +148,44 @@ export function peekJournal(path: string, endpoint: string, batch: string): Jour
   }
 }
 
+/**
+ * The entries of the journals of `name` and `batch` kept at this address under another key, or
+ * by an earlier version under none (the address alone): read without their lock, each one's
+ * header saying which. `export` guards the hand-over file they recorded (cli/export.ts
+ * refuseToReplace): a key replaced, or a journal from before the key's fingerprint, must not let
+ * a file the finance system has not taken be replaced without `--replace`. Nothing else of
+ * theirs is taken — they may be another institution's.
+ */
+export function atAddressUnderOtherKeys(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint' | 'batch'>): JournalEntry[][] {
+  const address = addressOnly(at.endpoint);
+  if (address === undefined) return [];
+  const dir = join(at.stateDir, 'journals');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const own = basename(journalPath(at.stateDir, at.name, at.endpoint, at.batch));
+  const out: JournalEntry[][] = [];
+  for (const n of names) {
+    if (n === own || !n.startsWith(`${at.name}-`) || !n.endsWith(`-${at.batch}.jsonl`)) continue;
+    let header: { endpoint?: unknown };
+    try {
+      const text = readFileSync(join(dir, n), 'utf8');
+      header = JSON.parse(text.slice(0, text.indexOf('\n'))) as { endpoint?: unknown };
+    } catch {
+      continue;
+    }
+    const endpoint = typeof header.endpoint === 'string' ? header.endpoint : undefined;
+    if (endpoint === undefined || (endpoint !== address && addressOnly(endpoint) !== address)) continue;
+    if (n !== basename(journalPath(at.stateDir, at.name, endpoint, at.batch))) continue;
+    const entries = peekJournal(join(dir, n), endpoint, at.batch);
+    if (entries !== undefined) out.push(entries);
+  }
+  return out;
+}
+
 /** What a run's claims file holds: its lock's identity, and the invoices it may write (`shortHash` of each keyString). */
 interface Claims {
   pid: number;
@@ -238,7 +277,8 @@ export function claimedElsewhere(
 
 /**
  * The entries about `keys` in this place's other journals (the same name and endpoint, other
- * batches) written to in the last `withinMs`: what an earlier run of an edited file sent
+ * batches; and those an earlier version kept at the address alone, this batch's too) written to
+ * in the last `withinMs`: what an earlier run of an edited file sent
  * (engine/elsewhere.ts). A journal older than that is left unread — its writes show in the
  * look-ups by now — so a state folder with years of nightly journals costs a directory listing;
  * one read is streamed and only the entries about this batch's invoices kept, so a large batch
@@ -253,16 +293,36 @@ export function readOtherJournals(
 ): JournalEntry[][] {
   const wanted = new Set(keys.map(keyString));
   const out: JournalEntry[][] = [];
-  for (const path of placeFiles(at, '.jsonl', journalPath(at.stateDir, at.name, at.endpoint, at.batch))) {
-    try {
-      if (now - statSync(path).mtimeMs > withinMs) continue;
-      const entries = entriesAbout(path, at.endpoint, wanted);
-      if (entries.length > 0) out.push(entries);
-    } catch {
-      continue;
+  // The journals an earlier version kept at this address alone, before the key's fingerprint was
+  // part of the place (common/fingerprint.ts), this batch's own among them: they may be this
+  // account's or another's at the address, so they are never resumed — but what they sent lately
+  // is read as another journal's is, each invoice read by id before it is taken (engine/elsewhere.ts),
+  // so a batch killed just before an upgrade is finished without doubling (README "Exactly once").
+  const before = addressOnly(at.endpoint);
+  const places = [{ endpoint: at.endpoint, except: journalPath(at.stateDir, at.name, at.endpoint, at.batch) }, ...(before !== undefined ? [{ endpoint: before, except: '' }] : [])];
+  for (const place of places) {
+    for (const path of placeFiles({ ...at, endpoint: place.endpoint }, '.jsonl', place.except)) {
+      try {
+        if (now - statSync(path).mtimeMs > withinMs) continue;
+        const entries = entriesAbout(path, place.endpoint, wanted);
+        if (entries.length > 0) out.push(entries);
+      } catch {
+        continue;
+      }
     }
   }
   return out;
+}
+
+/**
+ * This batch's journal as an earlier version named it, by the address alone (before the key's
+ * fingerprint was part of the place), when there is one: a load says it is not resumed.
+ */
+export function journalBeforeFingerprint(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint' | 'batch'>): string | undefined {
+  const before = addressOnly(at.endpoint);
+  if (before === undefined) return undefined;
+  const path = journalPath(at.stateDir, at.name, before, at.batch);
+  return existsSync(path) ? path : undefined;
 }
 
 /**

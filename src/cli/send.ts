@@ -29,7 +29,7 @@ import type { TargetEvent } from '../targets/target.js';
 import type { TargetDefinition, TargetProfile } from '../targets/definition.js';
 import { openTarget, type OpenedRun } from './open-target.js';
 import { listenForInterrupts, type Interrupts } from './interrupts.js';
-import { claimInvoices, openLockedJournal, readOtherJournals } from './journals.js';
+import { claimInvoices, journalBeforeFingerprint, openLockedJournal, readOtherJournals } from './journals.js';
 import { earlierRuns, MAX_AGE_MS } from './unfinished.js';
 import { openKeys, stillUnfinished, unfinishedWarning, type EarlierRun } from '../engine/unfinished.js';
 import { resolve as resolvePath } from 'node:path';
@@ -153,6 +153,17 @@ export async function sendPlan(
       notice(`warning: ${oneLine(unfinishedWarning(u, profile.label, 'invoice-load'))}`);
     }
     if (cfg.verbose) progress.info(term.errStyle.dim(`journal: ${path}`));
+    // A journal of this batch an earlier version kept by the address alone may be another
+    // institution's at that address (a sandbox and production share a host): never resumed,
+    // only its recent writes read (journals.ts readOtherJournals); the look-ups say what exists.
+    const before = journalBeforeFingerprint(at);
+    if (before !== undefined) {
+      progress.info(
+        term.errStyle.yellow(
+          `a journal of this batch kept by an earlier version (by the address alone, before journals were kept per API key) is not resumed: at one address another key may reach another institution (Alma's sandbox and production share a host); each invoice is looked up in ${opened.target.label} instead (${before})`,
+        ),
+      );
+    }
     if (tookOver !== undefined) {
       const minutes = Math.round(tookOver.silentMs / 60_000);
       progress.info(term.errStyle.yellow(`took over the journal's lock from the run on host ${tookOver.host} (pid ${tookOver.pid}, started ${tookOver.started}), silent for ${minutes} minutes: that run is gone`));

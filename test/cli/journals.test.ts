@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { claimInvoices, journalPath, openLockedJournal, readLockedJournal, readOtherJournals, shortHash } from '../../src/cli/journals.js';
+import { atAddressUnderOtherKeys, claimInvoices, journalBeforeFingerprint, journalPath, openLockedJournal, readLockedJournal, readOtherJournals, shortHash } from '../../src/cli/journals.js';
+import { accountAddress } from '../../src/common/fingerprint.js';
 import { JournalError } from '../../src/common/errors.js';
 import { keyString } from '../../src/domain/model.js';
 
@@ -37,6 +38,41 @@ const numbers = (keys = WANTED): string[] =>
   readOtherJournals({ ...here, stateDir: state }, 10 * 60_000, NOW, keys)
     .map((entries) => entries.flatMap((e) => ('number' in e ? [e.number] : [])).join())
     .sort();
+
+describe('readOtherJournals and the key fingerprint in the place (common/fingerprint.ts)', () => {
+  const KEYED = accountAddress(ENDPOINT, 'the-production-key');
+  const keyedNumbers = (): string[] =>
+    readOtherJournals({ ...here, endpoint: KEYED, stateDir: state }, 10 * 60_000, NOW, WANTED)
+      .map((entries) => entries.flatMap((e) => ('number' in e ? [e.number] : [])).join())
+      .sort();
+
+  it("another key's journals at the same address are another place: not read", () => {
+    journal('alma', accountAddress(ENDPOINT, 'the-sandbox-key'), 'edited-a', 1_000);
+    expect(keyedNumbers()).toEqual([]);
+  });
+
+  it('journals an earlier version kept by the address alone are read as other journals, this batch\'s own too, within the horizon', () => {
+    journal('alma', ENDPOINT, 'mine', 1_000);
+    journal('alma', ENDPOINT, 'edited-a', 60_000);
+    journal('alma', ENDPOINT, 'last-month', 30 * 86_400_000);
+    journal('alma', 'https://api-na.example.org', 'other-place', 1_000);
+    expect(keyedNumbers()).toEqual(['edited-a', 'mine']);
+    expect(journalBeforeFingerprint({ ...here, endpoint: KEYED, stateDir: state })).toBe(journalPath(state, 'alma', ENDPOINT, 'mine'));
+    expect(journalBeforeFingerprint({ ...here, endpoint: KEYED, batch: 'none', stateDir: state })).toBeUndefined();
+  });
+
+  it("the hand-overs of this file at this address under another key or none are found for the guard; another address's and another file's are not", () => {
+    const at = { stateDir: state, name: 'handover', endpoint: KEYED, batch: 'file1' };
+    journal('handover', KEYED, 'file1', 1_000);
+    expect(atAddressUnderOtherKeys(at)).toEqual([]);
+    journal('handover', accountAddress(ENDPOINT, 'the-replaced-key'), 'file1', 1_000);
+    journal('handover', ENDPOINT, 'file1', 30 * 86_400_000);
+    journal('handover', accountAddress('https://api-na.example.org', 'the-production-key'), 'file1', 1_000);
+    journal('handover', accountAddress(ENDPOINT, 'the-replaced-key'), 'file2', 1_000);
+    const found = atAddressUnderOtherKeys(at).map((entries) => entries.find((e) => e.t === 'begin'));
+    expect(found.map((b) => (b as { endpoint: string }).endpoint).sort()).toEqual([ENDPOINT, accountAddress(ENDPOINT, 'the-replaced-key')].sort());
+  });
+});
 
 describe('readOtherJournals', () => {
   it('reads the other batches of this target and endpoint written to within the horizon', () => {

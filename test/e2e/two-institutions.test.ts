@@ -5,7 +5,7 @@
  * Authorization header: a batch rehearsed with one key is loaded whole with the other.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,8 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import type { ReportDocument } from '../../src/report/report.js';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { accountAddress } from '../../src/common/fingerprint.js';
+import { shortHash } from '../../src/cli/journals.js';
 
 const KEY_A = 'l8xx-rehearsal-institution-key-0123456789abcdef';
 const KEY_B = 'l8xx-production-institution-key-fedcba9876543210';
@@ -127,6 +129,14 @@ describe('one API host, two institutions (the key decides)', () => {
     expect(ops(a, 'paid')).toBe(2);
     expect(ops(b, 'mark_in_erp') + ops(b, 'paid') + ops(b, 'rejected')).toBe(0);
 
+    // The rehearsal's hand-over, still in place as written: guarded from the other key's export
+    // too (a key replaced is another place as well), never replaced without --replace.
+    const handed = readFileSync(out, 'utf8');
+    const refused = await cli(KEY_B, ['export', '--mark-in-erp', '-o', out]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/to-finance\.csv still holds, unchanged, the \d+ invoices that the export of .* marked in Alma and handed over to finance/);
+    expect(readFileSync(out, 'utf8')).toBe(handed);
+    expect(ops(b, 'mark_in_erp')).toBe(0);
     // Production: the file was taken by finance; the same commands with the production key.
     rmSync(out);
     const prodExport = await cli(KEY_B, ['export', '--mark-in-erp', '-o', out]);
@@ -138,5 +148,35 @@ describe('one API host, two institutions (the key decides)', () => {
     expect(ops(b, 'rejected')).toBe(1);
     // The sandbox institution is left as the rehearsal left it.
     expect([ops(a, 'mark_in_erp'), ops(a, 'paid'), ops(a, 'rejected')]).toEqual([marked, 2, 1]);
+  });
+
+  it("a journal an earlier version kept by the address alone is never resumed as this key's: each invoice is looked up, none doubled", async () => {
+    const [a, b] = [await sandbox(KEY_A), await sandbox(KEY_B)];
+    const url = await router(new Map([[KEY_A, a], [KEY_B, b]]));
+    dir = mkdtempSync(join(tmpdir(), 'invoice-load-two-institutions-'));
+    const stateDir = join(dir, 'state');
+    const load = (key: string) =>
+      runCli(['--json', '--rate', '200', '--poll-timeout', '5', join(ROOT, 'fixtures/sample-batch.csv')], { env: { ALMA_API_URL: url, ALMA_API_KEY: key, INVOICE_LOAD_STATE_DIR: stateDir, HOME: dir } });
+    expect((await load(KEY_A)).code).toBe(0);
+    expect(created(a)).toBe(7);
+    // As an earlier version left it: named and headed by the address alone.
+    const journals = join(stateDir, 'journals');
+    const [file] = readdirSync(journals).filter((n) => n.endsWith('.jsonl'));
+    const origin = new URL(url).origin;
+    const now = accountAddress(origin, KEY_A);
+    expect(file).toContain(shortHash(now));
+    writeFileSync(join(journals, file!.replace(shortHash(now), shortHash(origin))), readFileSync(join(journals, file!), 'utf8').replace(`"endpoint":"${now}"`, `"endpoint":"${origin}"`));
+    rmSync(join(journals, file!));
+
+    const production = await load(KEY_B);
+    expect(production.code, production.stderr).toBe(0);
+    expect(production.stderr).toContain('a journal of this batch kept by an earlier version (by the address alone, before journals were kept per API key) is not resumed');
+    expect(production.stderr).not.toContain('finished by an earlier run');
+    expect(created(b)).toBe(7);
+    // The key whose journal it was: its invoices found by look-up, none created again.
+    const again = await load(KEY_A);
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as ReportDocument).invoices.map((i) => i.status)).toEqual(Array(7).fill('already_loaded'));
+    expect(created(a)).toBe(7);
   });
 });
