@@ -229,10 +229,49 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
  * go straight to the API, as before this was read.
  */
 export function proxyFromEnv(env: Record<string, string | undefined>): ProxySettings | undefined {
-  const httpProxy = proxyVariable(env, 'http_proxy').value;
-  const httpsProxy = proxyVariable(env, 'https_proxy').value;
+  const httpProxy = proxyUrl(proxyVariable(env, 'http_proxy'));
+  const httpsProxy = proxyUrl(proxyVariable(env, 'https_proxy'));
   if (httpProxy === '' && httpsProxy === '') return undefined;
   return { httpProxy, httpsProxy, noProxy: proxyVariable(env, 'no_proxy').value };
+}
+
+/** A scheme, as a URL begins with one (`http://`, `socks5h://`). */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/**
+ * A proxy variable's value as the URL the agent is given. One without a scheme
+ * (`proxy.example.edu:3128`, `user:pass@proxy:3128`) is an http proxy, as curl takes it ("No
+ * protocol specified or http:// it is treated as an HTTP proxy", https://curl.se/docs/manpage.html#-x;
+ * https://everything.curl.dev/usingcurl/proxies/env.html) — undici refused it as an internal error,
+ * and the URL parser read `user:` of the second form as its scheme, so its password was shown in
+ * clear. Anything but an http or https proxy (curl's socks5://, a URL that does not parse) is a
+ * usage error naming the variable, its value with any password as `***`.
+ */
+function proxyUrl(v: { name: string; value: string }): string {
+  if (v.value === '') return '';
+  const value = SCHEME.test(v.value) ? v.value : `http://${v.value}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    const why = url === undefined || url.hostname === '' ? 'is not a proxy URL' : `is a ${url.protocol.slice(0, -1)} proxy, and invoice-load talks to http and https proxies only`;
+    throw new UsageError(`${v.name}="${shownProxy(v.value)}" ${why}: give http://host:port (or unset ${v.name} to go direct)`);
+  }
+  return value;
+}
+
+/**
+ * A proxy variable's value as messages and `invoice-load config` show it, its password as `***`
+ * whether it parses or not: what stands between the first `:` after the scheme and the last `@`.
+ */
+export function shownProxy(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const colon = value.indexOf(':', SCHEME.exec(value)?.[0].length ?? 0);
+  return colon >= 0 && colon < at ? `${value.slice(0, colon + 1)}***${value.slice(at)}` : value;
 }
 
 /** One of the proxy variables: the lower-case name when it is set, else the upper-case one; its value trimmed. */

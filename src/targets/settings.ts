@@ -169,9 +169,26 @@ export async function startRunSandbox(
   run: Pick<OpenRun, 'info' | 'purpose'>,
 ): Promise<{ url: string; endpoint: string; close(): Promise<void> }> {
   const sandbox = await startHeldSandbox(statePath, () => start({ port: 0, statePath }));
-  run.info(sandboxLine(`the embedded ${label} sandbox`, statePath, run.purpose));
-  // A new port each run: the sandbox's identity is its state file.
-  return { url: sandbox.url, endpoint: `sandbox-${name}:${statePath}`, close: () => sandbox.close() };
+  return closedOnThrow(sandbox, () => {
+    run.info(sandboxLine(`the embedded ${label} sandbox`, statePath, run.purpose));
+    // A new port each run: the sandbox's identity is its state file.
+    return { url: sandbox.url, endpoint: `sandbox-${name}:${statePath}`, close: () => sandbox.close() };
+  });
+}
+
+/**
+ * `make()`'s result; when it throws, `started` (an embedded sandbox) is closed before the error
+ * goes on. A target's open starts its sandbox first and makes its client after: a client that
+ * could not be made (a proxy URL undici refuses) left the sandbox listening and its state locked,
+ * and the run hung instead of stopping on the error.
+ */
+export async function closedOnThrow<T>(started: { close(): Promise<void> }, make: () => T | Promise<T>): Promise<T> {
+  try {
+    return await make();
+  } catch (err) {
+    await started.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** The opened target of a run: `endpoint` (a sandbox's) over the target's own; closing closes the sandbox after it. */

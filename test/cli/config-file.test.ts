@@ -269,6 +269,13 @@ describe('describeConfig (invoice-load config)', () => {
     expect(describeConfig({}, { ...ENV, ALMA_API_KEY: 'k' }, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({ value: null, source: 'none (no https_proxy or http_proxy in the environment)' });
   });
 
+  it('shows the password of a proxy given without a scheme as *** too', () => {
+    const env = { ...ENV, ALMA_API_KEY: 'k', https_proxy: 'bob:Pr0xyPassw0rdXYZ@127.0.0.1:1' };
+    const view = describeConfig({}, env, '/work', file({ region: 'eu' }), readable);
+    expect(view.settings.proxy).toEqual({ value: 'https: http://bob:***@127.0.0.1:1/', source: 'env https_proxy (loopback never proxied)' });
+    expect(JSON.stringify(view)).not.toContain('Pr0xyPassw0rdXYZ');
+  });
+
   it('says when the key is missing, and checks a key file without reading it', () => {
     expect(describeConfig({}, ENV, '/work', file({ region: 'na' }), readable).settings.api_key).toEqual({ value: null, source: 'ALMA_API_KEY (not set)' });
     expect(describeConfig({}, ENV, '/work', file({ region: 'na', api_key_file: 'k' }), () => 'missing').settings.api_key).toEqual({
@@ -313,7 +320,18 @@ describe('proxyFromEnv: the proxy the environment names, as curl and npm read it
     ['lower case wins over upper', { http_proxy: 'http://low:1', HTTP_PROXY: 'http://up:2' }, { httpProxy: 'http://low:1', httpsProxy: '', noProxy: '' }],
     ['no_proxy without a proxy: nothing to bypass', { no_proxy: '*' }, undefined],
     ['blank values are none', { https_proxy: '  ', http_proxy: '' }, undefined],
+    ['no scheme: http://, as curl takes it', { https_proxy: 'proxy.example.edu:3128' }, { httpProxy: '', httpsProxy: 'http://proxy.example.edu:3128', noProxy: '' }],
+    ['no scheme, with user and password', { https_proxy: 'bob:Pr0xyPassw0rdXYZ@127.0.0.1:1' }, { httpProxy: '', httpsProxy: 'http://bob:Pr0xyPassw0rdXYZ@127.0.0.1:1', noProxy: '' }],
+    ['an https proxy is kept', { HTTPS_PROXY: 'https://proxy:3129' }, { httpProxy: '', httpsProxy: 'https://proxy:3129', noProxy: '' }],
   ] as [string, Record<string, string>, unknown][])('%s', (_name, env, expected) => {
     expect(proxyFromEnv(env)).toEqual(expected);
+  });
+
+  it('refuses a proxy that is not http(s), naming the variable, its password masked', () => {
+    expect(() => proxyFromEnv({ HTTPS_PROXY: 'socks5://bob:Pr0xyPassw0rdXYZ@proxy:1080' })).toThrow(
+      new UsageError('HTTPS_PROXY="socks5://bob:***@proxy:1080" is a socks5 proxy, and invoice-load talks to http and https proxies only: give http://host:port (or unset HTTPS_PROXY to go direct)'),
+    );
+    expect(() => proxyFromEnv({ http_proxy: 'http://' })).toThrow(new UsageError('http_proxy="http://" is not a proxy URL: give http://host:port (or unset http_proxy to go direct)'));
+    expect(() => proxyFromEnv({ https_proxy: 'bob:Pr0xyPassw0rdXYZ@[bad' })).toThrow(/^https_proxy="bob:\*\*\*@\[bad" is not a proxy URL/);
   });
 });

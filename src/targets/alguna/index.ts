@@ -13,7 +13,7 @@ import { shellWord } from '../../domain/style.js';
 import { ALGUNA_PROFILE } from './profile.js';
 import type { TargetDefinition } from '../definition.js';
 import { SIBLING_SANDBOX_TAKES } from '../definition.js';
-import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
+import { apiUrl, closedOnThrow, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 
 export type AlgunaSettings =
   | { kind: 'alguna'; baseUrl?: string | undefined; apiKey: { env: 'ALGUNA_API_KEY' } | { file: string }; apiVersion?: string | undefined }
@@ -52,7 +52,7 @@ export const ALGUNA: TargetDefinition<AlgunaSettings> = {
     if (settings.kind === 'sandbox') {
       const { startAlgunaSandbox } = await import('../../sandbox/alguna.js');
       const sandbox = await startRunSandbox('alguna', 'Alguna', settings.statePath, startAlgunaSandbox, run);
-      return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: sandbox.url, apiKey: 'sandbox' }), sandbox);
+      return closedOnThrow(sandbox, () => openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: sandbox.url, apiKey: 'sandbox' }), sandbox));
     }
     return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: settings.baseUrl, apiKey: algunaKey(settings.apiKey, run.env, run.info), apiVersion: settings.apiVersion }));
   },

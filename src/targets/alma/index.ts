@@ -10,9 +10,9 @@ import { UsageError } from '../../common/errors.js';
 import { shownUrl } from '../../common/mask.js';
 import { shellWord } from '../../domain/style.js';
 import { ALMA_PROFILE } from './profile.js';
-import type { OpenRun, TargetDefinition } from '../definition.js';
+import type { OpenedTarget, OpenRun, TargetDefinition } from '../definition.js';
 import type { TargetEventSink } from '../target.js';
-import { envValue, openedTarget, sandboxLine, startHeldSandbox } from '../settings.js';
+import { closedOnThrow, envValue, openedTarget, sandboxLine, startHeldSandbox } from '../settings.js';
 import type { AlmaRegion } from './regions.js';
 
 export type AlmaSettings =
@@ -73,17 +73,19 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
   async open(settings, run) {
     const { createAlmaTarget } = await import('./target.js');
     const where = await almaPlace(settings, run, run.purpose ?? 'load');
-    const alma = createAlmaTarget({ ...run.transport, ...where.client });
-    // The in-process sandbox listens on a new port each run; its identity is its state file.
-    return {
-      ...openedTarget(alma, { endpoint: settings.kind === 'sandbox' ? `sandbox:${settings.statePath}` : alma.endpoint, close: where.close }),
-      account: credentialFingerprint(where.client.apiKey),
-      // The same rules as `--dry-run --online`, through the load's own client and pace.
-      check: async (invoices, which) => {
-        const { runPreflight } = await import('./preflight.js');
-        return runPreflight(invoices, { http: alma.http, rate: run.transport.rate ?? 10, pollTimeoutMs: 60_000, checks: which, lookupInvoices: false });
-      },
-    };
+    return closedOnThrow(where, () => {
+      const alma = createAlmaTarget({ ...run.transport, ...where.client });
+      // The in-process sandbox listens on a new port each run; its identity is its state file.
+      return {
+        ...openedTarget(alma, { endpoint: settings.kind === 'sandbox' ? `sandbox:${settings.statePath}` : alma.endpoint, close: where.close }),
+        account: credentialFingerprint(where.client.apiKey),
+        // The same rules as `--dry-run --online`, through the load's own client and pace.
+        check: async (invoices: Parameters<NonNullable<OpenedTarget['check']>>[0], which: Parameters<NonNullable<OpenedTarget['check']>>[1]) => {
+          const { runPreflight } = await import('./preflight.js');
+          return runPreflight(invoices, { http: alma.http, rate: run.transport.rate ?? 10, pollTimeoutMs: 60_000, checks: which, lookupInvoices: false });
+        },
+      };
+    });
   },
 
   // `--dry-run --online`: the load's checks, all of them, plus the invoice look-ups, through a
@@ -102,12 +104,14 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
       if (event.type === 'remaining') remaining = remaining === undefined ? event.remaining : Math.min(remaining, event.remaining);
       run.transport.onEvent(event);
     };
-    const http = createAlmaHttpClient({ ...run.transport, ...place.client, limiter: limiterFor({ rate: run.rate, onEvent }), onEvent });
+    let http: ReturnType<typeof createAlmaHttpClient> | undefined;
     try {
+      // Made inside the try: a client that cannot be made (a proxy undici refuses) still closes the sandbox.
+      http = createAlmaHttpClient({ ...run.transport, ...place.client, limiter: limiterFor({ rate: run.rate, onEvent }), onEvent });
       if (invoices.length > 0) run.info(`checking ${invoices.length} invoice${invoices.length === 1 ? '' : 's'} (read-only) against ${place.where}`);
       return await runPreflight(invoices, { http, rate: run.rate, pollTimeoutMs: run.pollTimeoutMs, remaining: () => remaining });
     } finally {
-      await http.close().catch(() => undefined);
+      await http?.close().catch(() => undefined);
       await place.close();
     }
   },
@@ -135,8 +139,10 @@ export async function almaPlace(
     const { startSandbox } = await import('../../sandbox/server.js');
     const sandbox = await startHeldSandbox(settings.statePath, () => startSandbox({ port: 0, statePath: settings.statePath, latencyMs: 0 }));
     // A check's caller says what it does itself (preflight, export, payments).
-    if (purpose !== 'check') run.info(sandboxLine('the embedded sandbox', settings.statePath, purpose));
-    return { client: { baseUrl: sandbox.url, apiKey: 'sandbox' }, where: `the embedded sandbox (state in ${settings.statePath})`, close: () => sandbox.close() };
+    return closedOnThrow(sandbox, () => {
+      if (purpose !== 'check') run.info(sandboxLine('the embedded sandbox', settings.statePath, purpose));
+      return { client: { baseUrl: sandbox.url, apiKey: 'sandbox' }, where: `the embedded sandbox (state in ${settings.statePath})`, close: () => sandbox.close() };
+    });
   }
   const apiKey = 'file' in settings.apiKeySource ? run.readKeyFile(settings.apiKeySource.file) : (run.env.ALMA_API_KEY ?? '');
   return {

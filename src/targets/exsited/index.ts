@@ -14,7 +14,7 @@ import { checkExsitedInvoice } from './rules.js';
 import { withAttachments } from '../attachments.js';
 import type { RunAction, TargetDefinition, TargetProfile } from '../definition.js';
 import { SIBLING_SANDBOX_TAKES } from '../definition.js';
-import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
+import { apiUrl, closedOnThrow, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 import type { ExsitedCredentials } from './client.js';
 import type { ExsitedAction } from './target.js';
 import { DEFAULT_EXSITED_PATHS, DEFAULT_EXSITED_VERSION } from './paths.js';
@@ -84,7 +84,7 @@ export const EXSITED: TargetDefinition<ExsitedSettings> = {
     if (settings.kind === 'sandbox') {
       const { startExsitedSandbox } = await import('../../sandbox/exsited.js');
       const sandbox = await startRunSandbox('exsited', 'Exsited', settings.statePath, startExsitedSandbox, run);
-      return openedTarget(createExsitedTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CLIENT, action }), sandbox);
+      return closedOnThrow(sandbox, () => openedTarget(createExsitedTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CLIENT, action }), sandbox));
     }
     const credentials = exsitedCredentials(settings.credentials, run.env, run.info);
     return openedTarget(createExsitedTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, apiVersion: settings.apiVersion, action }));

@@ -11,7 +11,7 @@ import { resolve as resolvePath } from 'node:path';
 import { UsageError } from '../../common/errors.js';
 import type { OpenedTarget, TargetDefinition } from '../definition.js';
 import { SIBLING_SANDBOX_TAKES } from '../definition.js';
-import { apiUrl, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
+import { apiUrl, closedOnThrow, openedTarget, readCredentialsFile, refuseAlmaFlags, sandboxStatePath, startRunSandbox } from '../settings.js';
 import type { FolioCredentials } from './client.js';
 import type { FolioTarget } from './target.js';
 import { FOLIO_PROFILE } from './profile.js';
@@ -69,7 +69,7 @@ export const FOLIO: TargetDefinition<FolioSettings> = {
     if (settings.kind === 'sandbox') {
       const { startFolioSandbox } = await import('../../sandbox/folio/server.js');
       const sandbox = await startRunSandbox('folio', 'FOLIO', settings.statePath, startFolioSandbox, run);
-      return mode(openedTarget(createFolioTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CREDENTIALS, approve }), sandbox));
+      return closedOnThrow(sandbox, () => mode(openedTarget(createFolioTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CREDENTIALS, approve }), sandbox)));
     }
     const credentials = folioCredentials(settings.credentials, run.env, run.info);
     return mode(openedTarget(createFolioTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, approve, batchGroup: settings.batchGroup })));

@@ -1,0 +1,51 @@
+/**
+ * The proxy variables as people set them (README "A proxy"): without a scheme, as curl takes them;
+ * anything but an http(s) proxy refused with a usage error; the password never shown.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function stateDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'invoice-load-proxy-env-'));
+  dirs.push(dir);
+  return join(dir, 'state');
+}
+
+describe('proxy variables without a scheme', () => {
+  it('https_proxy=host:port with --sandbox loads (the sandbox is loopback, never proxied) instead of hanging', async () => {
+    const res = await runCli(['--sandbox', '--quiet', 'fixtures/sample-batch.csv'], { env: { https_proxy: 'proxy.example.edu:3128', INVOICE_LOAD_STATE_DIR: stateDir() } });
+    expect(res.signal).toBeNull();
+    expect(res.stderr).not.toMatch(/internal error/);
+    expect(res.code).toBe(0);
+  });
+
+  it('https_proxy=host:port to Alma is not an internal error: the proxy is taken as http://', async () => {
+    const res = await runCli(['--dry-run', '--online', '--alma-url', 'https://alma.test', '--timeout', '1', '--max-retries', '0', 'fixtures/sample-batch.csv'], {
+      env: { https_proxy: '127.0.0.1:1', ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir() },
+    });
+    expect(res.stderr).not.toMatch(/internal error/);
+    expect(res.stderr).toContain('the proxy http://127.0.0.1:1 (from https_proxy');
+  });
+
+  it('a socks proxy is a usage error naming the variable, its password masked, exit 2, with --sandbox too', async () => {
+    const res = await runCli(['--sandbox', 'fixtures/sample-batch.csv'], { env: { ALL_PROXY: undefined, HTTPS_PROXY: 'socks5://bob:Pr0xyPassw0rdXYZ@proxy:1080', INVOICE_LOAD_STATE_DIR: stateDir() } });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('HTTPS_PROXY="socks5://bob:***@proxy:1080" is a socks5 proxy');
+    expect(res.stderr + res.stdout).not.toContain('Pr0xyPassw0rdXYZ');
+  });
+
+  it('invoice-load config shows the password of user:password@host:port as ***', async () => {
+    const res = await runCli(['config', '--sandbox'], { env: { https_proxy: 'bob:Pr0xyPassw0rdXYZ@127.0.0.1:1', INVOICE_LOAD_STATE_DIR: stateDir() } });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^proxy +https: http:\/\/bob:\*\*\*@127\.0\.0\.1:1\//m);
+    expect(res.stdout + res.stderr).not.toContain('Pr0xyPassw0rdXYZ');
+  });
+});
