@@ -11,6 +11,7 @@ import { Command, Option } from 'commander';
 import { proxyVariable, resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type Config, type RawOptions } from './config.js';
 import { applyConfigFile, describeSource, readConfigFile, CONFIG_FILE_NAME, type ConfigFile, type Source } from './config-file.js';
 import { almaBaseUrl } from '../targets/alma/regions.js';
+import { noProxyAll } from '../common/proxy.js';
 import type { AlmaSettings } from '../targets/alma/index.js';
 import type { TargetDefinition } from '../targets/definition.js';
 import { targetNamed } from '../targets/registry.js';
@@ -121,6 +122,7 @@ function proxyView(proxy: Config['proxy'], env: Record<string, string | undefine
     }
   };
   const from = (name: string): string => proxyVariable(env, name).name;
+  if (noProxyAll(proxy)) return { value: null, source: `no proxy (env ${from('no_proxy')}=*: every host reached directly)` };
   const parts = [proxy.httpsProxy !== '' ? `https: ${shown(proxy.httpsProxy)}` : '', proxy.httpProxy !== '' ? `http: ${shown(proxy.httpProxy)}` : ''].filter((x) => x !== '');
   const names = [proxy.httpsProxy !== '' ? from('https_proxy') : '', proxy.httpProxy !== '' ? from('http_proxy') : '', proxy.noProxy !== '' ? from('no_proxy') : ''].filter((x) => x !== '');
   return { value: parts.join(', ') + (proxy.noProxy !== '' ? `; not for ${proxy.noProxy}` : ''), source: `env ${names.join(', ')} (loopback never proxied)` };

@@ -14,6 +14,7 @@ import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PR
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import { maskList, maskSecrets } from '../common/mask.js';
 import { maskMessage } from '../common/shown-secrets.js';
+import { noProxyAll } from '../common/proxy.js';
 import { waitText } from '../common/time.js';
 import type { TargetEventSink } from './events.js';
 
@@ -100,6 +101,10 @@ const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
  * https://github.com/nodejs/undici/blob/main/docs/docs/api/ProxyAgent.md
  */
 function proxyDispatcher(proxy: ProxySettings, agent: Agent.Options, connectTimeoutMs: number): Dispatcher {
+  // `no_proxy=*`: no host is proxied (common/proxy.ts). undici takes `*` so only when it is the
+  // whole value, and the loopback hosts added below made it one entry among others: every
+  // request still went through the proxy.
+  if (noProxyAll(proxy)) return new Agent(agent);
   const noProxy = [proxy.noProxy, ...LOOPBACK].filter((x) => x !== '').join(',');
   return new EnvHttpProxyAgent({
     ...agent,

@@ -269,6 +269,11 @@ describe('describeConfig (invoice-load config)', () => {
     expect(describeConfig({}, { ...ENV, ALMA_API_KEY: 'k' }, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({ value: null, source: 'none (no https_proxy or http_proxy in the environment)' });
   });
 
+  it('says no_proxy=* as no proxy at all', () => {
+    const env = { ...ENV, ALMA_API_KEY: 'k', https_proxy: 'http://proxy.example.edu:3128', NO_PROXY: '*' };
+    expect(describeConfig({}, env, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({ value: null, source: 'no proxy (env NO_PROXY=*: every host reached directly)' });
+  });
+
   it('shows the password of a proxy given without a scheme as *** too', () => {
     const env = { ...ENV, ALMA_API_KEY: 'k', https_proxy: 'bob:Pr0xyPassw0rdXYZ@127.0.0.1:1' };
     const view = describeConfig({}, env, '/work', file({ region: 'eu' }), readable);

@@ -253,3 +253,31 @@ describe('HttpClient through a proxy (https_proxy) that refuses the connection',
     expect(said).not.toMatch(/librarian|s3cret/);
   });
 });
+
+describe('HttpClient with no_proxy=*', () => {
+  it('reaches every host directly: the proxy is never asked', async () => {
+    let asked = 0;
+    const proxy = createServer((req, res) => {
+      asked++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    proxy.on('connect', (_req, socket: import('node:net').Socket) => {
+      asked++;
+      socket.destroy();
+    });
+    servers.push(proxy);
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    for (const baseUrl of ['http://alma.invalid/almaws/v1', 'https://alma.invalid/almaws/v1']) {
+      for (const noProxy of ['*', ' * ']) {
+        const c = new HttpClient({ baseUrl, parseError: parseAlmaError, sleep: async () => {}, retry: { maxRetries: 0 }, proxy: { httpProxy: proxyUrl, httpsProxy: proxyUrl, noProxy } });
+        clients.push(c);
+        const err = (await c.json({ method: 'GET', path: '/acq/vendors/GOBI' }).catch((e: unknown) => e)) as ApiError;
+        // .invalid never resolves (RFC 6761 §6.4): straight to the name look-up, which fails.
+        expect(err).toBeInstanceOf(ApiError);
+        expect(err.message).not.toContain('the proxy');
+      }
+    }
+    expect(asked).toBe(0);
+  });
+});
