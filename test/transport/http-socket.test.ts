@@ -257,7 +257,7 @@ describe('HttpClient through a proxy (https_proxy) that refuses the connection',
 describe('HttpClient with no_proxy=*', () => {
   it('reaches every host directly: the proxy is never asked', async () => {
     let asked = 0;
-    const proxy = createServer((req, res) => {
+    const proxy = createServer((_req, res) => {
       asked++;
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
