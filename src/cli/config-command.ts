@@ -212,8 +212,7 @@ const probeFile: KeyFileProbe = (path) => {
   }
 };
 
-export function runConfigCommand(flags: RawOptions, term: Terminal): number {
-  const cwd = process.cwd();
+export function runConfigCommand(flags: RawOptions, term: Terminal, cwd: string = process.cwd()): number {
   const file = readConfigFile(flags.config, cwd);
   const { problems, ...view } = describeConfig(flags, process.env, cwd, file, probeFile);
   process.stdout.write(flags.json ? stringifyJson(view, 2) + '\n' : renderConfigTable(view, term.outStyle, cwd, term.outColumns));

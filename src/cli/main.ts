@@ -224,10 +224,10 @@ function lifecycleOptions(c: Command, targets?: (c: Command) => Command): Comman
     .helpOption('-h, --help', 'display help for command');
 }
 
-function addLifecycleCommands(program: Command): void {
+function addLifecycleCommands(program: Command, here: () => string): void {
   // Resolved when the command starts: its time is the report's `started`.
   const config = (files: string[], opts: RawOptions): ReturnType<typeof resolveConfig> => ({
-    ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())),
+    ...resolveConfig(files, opts, process.env, here(), readConfigFile(opts.config, here())),
     startedAt: new Date(),
     sinceStart: monotonicSince(),
   });
@@ -326,16 +326,31 @@ export function firstOperand(args: readonly string[], options: readonly Pick<Opt
   return undefined;
 }
 
-/** The program with every command, as `main` runs it. */
-export function fullProgram(term: Terminal, startedAt: Date, sinceStart: () => number = monotonicSince()): Command {
+/**
+ * The working directory, read once by `main` before any command: a folder removed under the shell
+ * (`rm -rf` of the folder a cron job or a terminal stands in) made Node's process.cwd() throw
+ * ENOENT, and the run ended on a raw stack trace and exit 1. Relative paths, the config file and
+ * the key file are all found from it, so the run stops as a usage error (exit 2, docs: README
+ * "Exit codes") rather than guess another folder.
+ */
+export function workingDir(cwd: () => string = () => process.cwd()): string {
+  try {
+    return cwd();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError('the working directory no longer exists; cd somewhere and run again');
+    throw err;
+  }
+}
+
+/** The program with every command, as `main` runs it; `here`: the working directory (`workingDir`). */
+export function fullProgram(term: Terminal, startedAt: Date, here: () => string = () => workingDir(), sinceStart: () => number = monotonicSince()): Command {
   const program = buildProgram(
-    (files, opts) =>
-      runLoadCommand({ ...resolveConfig(files, opts, process.env, process.cwd(), readConfigFile(opts.config, process.cwd())), startedAt, sinceStart }, terminal(process.env, opts.color === false)),
+    (files, opts) => runLoadCommand({ ...resolveConfig(files, opts, process.env, here(), readConfigFile(opts.config, here())), startedAt, sinceStart }, terminal(process.env, opts.color === false)),
     // Loaded on demand, like the sending half of runLoadCommand: the servers are not needed to check a file.
     async (opts) => (await import('./sandbox-command.js')).runSandboxCommand(opts, term),
   );
-  addLifecycleCommands(program);
-  addConfigCommand(program, (opts) => runConfigCommand(opts, term));
+  addLifecycleCommands(program, here);
+  addConfigCommand(program, (opts) => runConfigCommand(opts, term, here()));
   addMappingCommand(program, term);
   // `~` at the start of a path option is the home folder, for every command (home.ts
   // expandPathOptions): a shell leaves `--report=~/r.json` as written, and crontab every `~`.
@@ -354,10 +369,10 @@ export function fullProgram(term: Terminal, startedAt: Date, sinceStart: () => n
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // The messages of this run never show the current target's secrets (cli/secrets.ts).
-  knowSecrets(process.env, argv.slice(2), process.cwd());
   const term = terminal(process.env);
-  const program = fullProgram(term, new Date());
+  // Read once, in the try below (`workingDir`): every command finds its paths from it.
+  let cwd: string | undefined;
+  const program = fullProgram(term, new Date(), () => cwd ?? workingDir());
   // Every command, subcommands included, throws instead of exiting, so the catch below is the
   // one place that decides the exit code (an unknown flag of `sandbox` is a usage error too).
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
@@ -371,6 +386,9 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
   try {
+    cwd = workingDir();
+    // The messages of this run never show the current target's secrets (cli/secrets.ts).
+    knowSecrets(process.env, argv.slice(2), cwd);
     const keyFlag = apiKeyFlag(argv.slice(2));
     if (keyFlag !== undefined) {
       throw new UsageError(`${keyFlag} is not an option: the API key is never a flag value; set ALMA_API_KEY or use --api-key-file <path>`);
