@@ -329,6 +329,12 @@ export const NOT_ALMA_API = 'NOT_ALMA_API';
 export const NO_ANSWER = 'NO_ANSWER';
 
 /**
+ * How NO_ANSWER says a host that closed every connection without answering (targets/alma/answers.ts):
+ * not a slow host, so its stop does not advise a longer --timeout (`unreachableText`).
+ */
+export const CLOSED_UNANSWERED = 'the host takes the connection and closes it without answering (an http:// address on an https port does so)';
+
+/**
  * The requests before the first write were answered, but each only with a bare 5xx (a gateway
  * or proxy: targets/alma/answers.ts): Alma, or the way to it, is down. Stops the run as an
  * unreachable target does.
@@ -389,6 +395,9 @@ export function unreachableText(err: ApiError, label: string): string {
   if (proxy !== null) {
     // The proxy refused, not the API: the address given is not what to check (README, Proxies).
     return `cannot reach ${label}: ${err.code} (${err.message}) — check that the proxy ${proxy[1]} is running and that ${proxy[2]} names it right (or unset it to go direct), then run the same command again`;
+  }
+  if (err.code === NO_ANSWER && err.message.includes(CLOSED_UNANSWERED)) {
+    return `cannot reach ${label}: ${err.message} — check the address (--alma-url, --region, --api-url: http:// or https://, and the port), the network and proxy; then run the same command again`;
   }
   if (err.code === NO_ANSWER) {
     return `cannot reach ${label}: ${err.message} — check the address (--alma-url, --region, --api-url), the network and proxy, or, if ${label} is only slow, give it a longer --timeout; then run the same command again`;

@@ -873,8 +873,11 @@ export class HttpClient {
     }
     const tunnel = outcome.kind === 'network' && (outcome.code === PROXY_REFUSED || outcome.code === PROXY_UPSTREAM) ? PROXY_TUNNEL.exec(cause instanceof Error ? cause.message : '') : null;
     const proxy = outcome.kind === 'network' && outcome.code === 'ECONNREFUSED' ? refusingProxy(this.#proxy, cause) : undefined;
+    const forwardRefused = outcome.kind === 'network' && outcome.code === PROXY_REFUSED && tunnel === null;
     const what =
-      proxy !== undefined
+      forwardRefused
+        ? 'the proxy refused to forward the request to the API (it answered 407: its user and password are missing or wrong; check http_proxy and its user and password)'
+        : proxy !== undefined
         ? // The connection refused was the proxy's, not the API's: the address is not what to check (common/errors.ts unreachableText).
           `${PROXY_DOWN_WORDS} ${proxy} refused the connection (${(cause instanceof Error ? cause.message : String(cause)).replace(/\s*[\r\n]+\s*/g, ' ').trim()})`
         : tunnel === null
@@ -1039,6 +1042,8 @@ function refusedAt(err: unknown, depth = 0): { address: string; port: number } |
 
 /** undici's words when a proxy answers the CONNECT that opens an https tunnel with anything but 200. */
 const PROXY_TUNNEL = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;
+/** undici's words when a proxy answers a request it was to forward (an http:// API) with 407. */
+const PROXY_FORWARD_407 = /^Proxy Authentication Required \(407\)$/;
 
 /**
  * PROXY_REFUSED for a tunnel the proxy would not open (403: not allowed there, 407: its
@@ -1049,6 +1054,9 @@ const PROXY_TUNNEL = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;
  * is down): PROXY_UPSTREAM, retried as a refused connection is, with an outage's patience.
  */
 function proxyRefusal(err: unknown): string | undefined {
+  // The same refusal of a request sent in the proxy's plain forward form (an http:// API):
+  // undici's words for a 407 answer there, with its code for a bad argument (proxy-agent.js).
+  if (err instanceof Error && PROXY_FORWARD_407.test(err.message) && errorCode(err) === 'UND_ERR_INVALID_ARG') return PROXY_REFUSED;
   const m = err instanceof Error ? PROXY_TUNNEL.exec(err.message) : null;
   if (m === null) return undefined;
   return ['502', '503', '504'].includes(m[1]!) ? PROXY_UPSTREAM : PROXY_REFUSED;

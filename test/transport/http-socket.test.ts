@@ -281,3 +281,24 @@ describe('HttpClient with no_proxy=*', () => {
     expect(asked).toBe(0);
   });
 });
+
+describe('HttpClient through a forward proxy (an http:// API) that answers 407', () => {
+  it('is PROXY_REFUSED, an unreachable target, asked once: not undici\'s bad-argument error failing each request', async () => {
+    let asked = 0;
+    const proxy = createServer((_req, res) => {
+      asked++;
+      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="proxy"', 'content-length': '0' }).end();
+    });
+    servers.push(proxy);
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const c = new HttpClient({ baseUrl: 'http://alma.invalid/almaws/v1', parseError: parseAlmaError, sleep: async () => {}, retry: { maxRetries: 4 }, proxy: { httpProxy: proxyUrl, httpsProxy: '', noProxy: '' } });
+    clients.push(c);
+    const err = (await c.json({ method: 'GET', path: '/acq/vendors/GOBI' }).catch((e: unknown) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.code).toBe('PROXY_REFUSED');
+    expect(isUnreachable(err)).toBe(true);
+    expect(err.message).toContain('GET /acq/vendors/GOBI: the proxy refused to forward the request to the API (it answered 407');
+    expect(asked).toBe(1);
+  });
+});

@@ -3,7 +3,7 @@
  * at all, one stop as unreachable; a timeout once anything answered is one request's trouble.
  */
 import { describe, expect, it } from 'vitest';
-import { ApiError, isUnreachable } from '../../../src/common/errors.js';
+import { ApiError, isUnreachable, unreachableText } from '../../../src/common/errors.js';
 import { AnswerWatch } from '../../../src/targets/alma/answers.js';
 import type { JsonClient } from '../../../src/transport/http.js';
 import { createAlmaHttpClient } from '../../../src/targets/alma/client.js';
@@ -33,6 +33,22 @@ describe('AnswerWatch: nothing answered at all', () => {
     expect((err as ApiError).code).toBe('NO_ANSWER');
     expect(isUnreachable(err)).toBe(true);
     expect((err as ApiError).message).toBe('nothing answered the checks (UND_ERR_HEADERS_TIMEOUT: GET /acq/vendors/X: Headers Timeout Error): the host takes the connection but does not answer');
+  });
+
+  it.each([
+    ['UND_ERR_SOCKET', 'GET /acq/vendors/X: other side closed (after 5 attempts)'],
+    ['ECONNRESET', 'GET /acq/vendors/X: read ECONNRESET (after 5 attempts)'],
+  ])('a request whose every connection closed (%s) before anything answered: NO_ANSWER, in words of a closed connection, not a slow host', async (code, message) => {
+    const http = scripted({ '/a': new ApiError({ httpStatus: 0, code, message }) });
+    const err = await failure(new AnswerWatch('checks').watch(http).json({ method: 'GET', path: '/a' }));
+    expect((err as ApiError).code).toBe('NO_ANSWER');
+    expect(isUnreachable(err)).toBe(true);
+    expect((err as ApiError).message).toBe(`nothing answered the checks (${code}: ${message}): the host takes the connection and closes it without answering (an http:// address on an https port does so)`);
+    expect(unreachableText(err as ApiError, 'Alma')).not.toMatch(/only slow|--timeout/);
+    // Once anything answered, a closed connection is one request's trouble.
+    const later = scripted({ '/ok': { ok: true }, '/a': new ApiError({ httpStatus: 0, code, message }) });
+    await new AnswerWatch('checks').watch(later).json({ method: 'GET', path: '/ok' });
+    expect(((await failure(new AnswerWatch('look-ups').watch(later).json({ method: 'GET', path: '/a' }))) as ApiError).code).toBe(code);
   });
 
   it.each([
