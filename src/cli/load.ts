@@ -7,7 +7,7 @@ import { oneLine, shownFile } from '../common/shown.js';
 import { unsendableReason } from '../common/header-value.js';
 import { isAbsolute, relative } from 'node:path';
 import { claimRunOutputs, outputClaim, type Config } from './config.js';
-import { resultLine, type Terminal } from './terminal.js';
+import { resultLine, warnLine, type Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { ReadInterrupted, readBatch, scanBatch } from './batch.js';
 import { changedAfterRead, type InputSource } from '../input/read.js';
@@ -395,7 +395,7 @@ function withPayloads(report: ReportDocument, shown: Shown): unknown {
   };
 }
 
-export function readKeyFile(path: string, warn: (line: string) => void = (line) => void process.stderr.write(`invoice-load: warning: ${line}\n`)): string {
+export function readKeyFile(path: string, warn: (line: string) => void = warnLine): string {
   const { text, mode } = readSecretFile(path, 'the API key file');
   const key = text.trim();
   // Masked in this run's messages from now on, as ALMA_API_KEY is (cli/secrets.ts).

@@ -7,6 +7,7 @@
 import type { Config } from './config.js';
 import type { OpenedTarget, OpenRun, TargetDefinition } from '../targets/definition.js';
 import type { TargetEventSink } from '../targets/target.js';
+import { warnLine } from './terminal.js';
 
 export interface OpenedRun extends OpenedTarget {
   /** First part of the journal's file name: the target, and the action when there is one. */
@@ -35,6 +36,8 @@ export async function openTarget(
     action: cfg.action,
     purpose: io.purpose,
     info: io.info,
+    // The same sink as Alma's key file warning (load.ts readKeyFile), --quiet or not.
+    warn: warnLine,
     env: io.env,
     readKeyFile: io.readKeyFile,
   });

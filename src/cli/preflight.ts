@@ -5,7 +5,7 @@
  * the stops a load's checks also stop on, the report and the exit code.
  */
 import type { Config } from './config.js';
-import type { Terminal } from './terminal.js';
+import { warnLine, type Terminal } from './terminal.js';
 import { createProgress } from './progress.js';
 import { exitCodeForReport } from './exit.js';
 import { exitAfterOutputs } from './outputs.js';
@@ -62,6 +62,7 @@ export async function runOnlineDryRun(cfg: Config, term: Terminal, offline: Plan
     outcome = await def.preflight(cfg.target, invoices, {
       transport: { rate: cfg.rate, timeoutMs: cfg.timeoutMs, maxRetries: cfg.maxRetries, signal: signals.soft, onEvent, proxy: cfg.proxy },
       info: (line) => progress.info(term.errStyle.dim(line)),
+      warn: warnLine,
       env: process.env,
       readKeyFile: deps.readKeyFile,
       rate: cfg.rate,

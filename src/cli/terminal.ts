@@ -8,6 +8,14 @@ import { Chalk } from 'chalk';
 import type { Style } from '../report/human.js';
 import { wrapLine } from '../report/fit.js';
 
+/**
+ * A warning on standard error, `invoice-load: warning: …`, whatever --quiet says: what a
+ * person must fix (a key or credentials file every user can read) is not progress.
+ */
+export function warnLine(line: string): void {
+  process.stderr.write(`invoice-load: warning: ${line}\n`);
+}
+
 export interface Terminal {
   outStyle: Style;
   errStyle: Style;

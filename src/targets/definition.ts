@@ -138,8 +138,13 @@ export interface OpenRun {
   action?: RunAction | undefined;
   /** What the run does with the target: `verify` only reads (its line says so); a load by default. */
   purpose?: 'load' | 'verify' | undefined;
-  /** A line for the terminal (which sandbox, where its state is). */
+  /** A line for the terminal (which sandbox, where its state is); not shown under --quiet. */
   info(line: string): void;
+  /**
+   * A warning for the terminal, shown even under --quiet as Alma's key file warning is (a
+   * credentials file every user can read): the same sink as cli/load.ts readKeyFile's.
+   */
+  warn(line: string): void;
   env: Record<string, string | undefined>;
   /** Reads a key file (trimmed); refusals are the CLI's to word. */
   readKeyFile(path: string): string;

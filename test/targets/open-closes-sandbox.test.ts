@@ -25,6 +25,7 @@ function run(): OpenRun {
       proxy: { httpProxy: 'proxy.example.edu:3128', httpsProxy: 'proxy.example.edu:3128', noProxy: '' },
     },
     info: () => undefined,
+    warn: () => undefined,
     env: {},
     readKeyFile: () => 'k',
   };

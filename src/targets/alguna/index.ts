@@ -54,7 +54,7 @@ export const ALGUNA: TargetDefinition<AlgunaSettings> = {
       const sandbox = await startRunSandbox('alguna', 'Alguna', settings.statePath, startAlgunaSandbox, run);
       return closedOnThrow(sandbox, () => openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: sandbox.url, apiKey: 'sandbox' }), sandbox));
     }
-    return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: settings.baseUrl, apiKey: algunaKey(settings.apiKey, run.env, run.info), apiVersion: settings.apiVersion }));
+    return openedTarget(createAlgunaTarget({ ...run.transport, baseUrl: settings.baseUrl, apiKey: algunaKey(settings.apiKey, run.env, run.warn), apiVersion: settings.apiVersion }));
   },
 
   sandboxTakes: [...SIBLING_SANDBOX_TAKES, 'apiKeys'],

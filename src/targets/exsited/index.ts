@@ -86,7 +86,7 @@ export const EXSITED: TargetDefinition<ExsitedSettings> = {
       const sandbox = await startRunSandbox('exsited', 'Exsited', settings.statePath, startExsitedSandbox, run);
       return closedOnThrow(sandbox, () => openedTarget(createExsitedTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CLIENT, action }), sandbox));
     }
-    const credentials = exsitedCredentials(settings.credentials, run.env, run.info);
+    const credentials = exsitedCredentials(settings.credentials, run.env, run.warn);
     return openedTarget(createExsitedTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, apiVersion: settings.apiVersion, action }));
   },
 

@@ -71,7 +71,7 @@ export const FOLIO: TargetDefinition<FolioSettings> = {
       const sandbox = await startRunSandbox('folio', 'FOLIO', settings.statePath, startFolioSandbox, run);
       return closedOnThrow(sandbox, () => mode(openedTarget(createFolioTarget({ ...run.transport, baseUrl: sandbox.url, credentials: SANDBOX_CREDENTIALS, approve }), sandbox)));
     }
-    const credentials = folioCredentials(settings.credentials, run.env, run.info);
+    const credentials = folioCredentials(settings.credentials, run.env, run.warn);
     return mode(openedTarget(createFolioTarget({ ...run.transport, baseUrl: settings.baseUrl, credentials, approve, batchGroup: settings.batchGroup })));
   },
 
