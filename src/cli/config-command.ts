@@ -123,7 +123,8 @@ function proxyView(proxy: Config['proxy'], env: Record<string, string | undefine
   };
   const from = (name: string): string => proxyVariable(env, name).name;
   if (noProxyAll(proxy)) return { value: null, source: `no proxy (env ${from('no_proxy')}=*: every host reached directly)` };
-  const parts = [proxy.httpsProxy !== '' ? `https: ${shown(proxy.httpsProxy)}` : '', proxy.httpProxy !== '' ? `http: ${shown(proxy.httpProxy)}` : ''].filter((x) => x !== '');
+  // An https API (Alma's) goes direct without https_proxy, as for curl (config.ts proxyFromEnv).
+  const parts = [proxy.httpsProxy !== '' ? `https: ${shown(proxy.httpsProxy)}` : 'https: direct (no https_proxy)', proxy.httpProxy !== '' ? `http: ${shown(proxy.httpProxy)}` : ''].filter((x) => x !== '');
   const names = [proxy.httpsProxy !== '' ? from('https_proxy') : '', proxy.httpProxy !== '' ? from('http_proxy') : '', proxy.noProxy !== '' ? from('no_proxy') : ''].filter((x) => x !== '');
   return { value: parts.join(', ') + (proxy.noProxy !== '' ? `; not for ${proxy.noProxy}` : ''), source: `env ${names.join(', ')} (loopback never proxied)` };
 }

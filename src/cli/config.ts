@@ -223,16 +223,25 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
 }
 
 /**
- * The proxy the environment names, as curl, npm and undici read it: `https_proxy` for https
- * requests, `http_proxy` for http ones (and for https when it is the only one), `no_proxy` for
- * hosts reached directly; lower case first, then upper case. Undefined without a proxy: requests
- * go straight to the API, as before this was read.
+ * The proxy the environment names, as curl reads it: `https_proxy` for https requests,
+ * `http_proxy` for http ones only (an https API goes direct when only `http_proxy` is set:
+ * https://everything.curl.dev/usingcurl/proxies/env.html), `no_proxy` for hosts reached
+ * directly; lower case first, then upper case. Each URL with the variable it came from, for the
+ * words that name it. Undefined without a proxy: requests go straight to the API.
  */
 export function proxyFromEnv(env: Record<string, string | undefined>): ProxySettings | undefined {
-  const httpProxy = proxyUrl(proxyVariable(env, 'http_proxy'));
-  const httpsProxy = proxyUrl(proxyVariable(env, 'https_proxy'));
+  const http = proxyVariable(env, 'http_proxy');
+  const https = proxyVariable(env, 'https_proxy');
+  const httpProxy = proxyUrl(http);
+  const httpsProxy = proxyUrl(https);
   if (httpProxy === '' && httpsProxy === '') return undefined;
-  return { httpProxy, httpsProxy, noProxy: proxyVariable(env, 'no_proxy').value };
+  return {
+    httpProxy,
+    httpsProxy,
+    noProxy: proxyVariable(env, 'no_proxy').value,
+    ...(httpProxy !== '' ? { httpFrom: http.name } : {}),
+    ...(httpsProxy !== '' ? { httpsFrom: https.name } : {}),
+  };
 }
 
 /** A scheme, as a URL begins with one (`http://`, `socks5h://`). */

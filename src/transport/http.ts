@@ -80,6 +80,9 @@ export interface TransportOptions {
 export interface ProxySettings {
   httpProxy: string;
   httpsProxy: string;
+  /** The variable each came from (`https_proxy`, `HTTPS_PROXY`), for the words that name it; absent: both spellings. */
+  httpFrom?: string | undefined;
+  httpsFrom?: string | undefined;
   /** Comma- or space-separated host names (`.example.org`, `*.example.org`, `host:port`). */
   noProxy: string;
 }
@@ -100,17 +103,21 @@ const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
  * https://github.com/nodejs/undici/blob/main/docs/docs/api/EnvHttpProxyAgent.md
  * https://github.com/nodejs/undici/blob/main/docs/docs/api/ProxyAgent.md
  */
-function proxyDispatcher(proxy: ProxySettings, agent: Agent.Options, connectTimeoutMs: number): Dispatcher {
+function proxyDispatcher(proxy: ProxySettings, agent: Agent.Options, connectTimeoutMs: number, baseUrl: string): Dispatcher {
   // `no_proxy=*`: no host is proxied (common/proxy.ts). undici takes `*` so only when it is the
   // whole value, and the loopback hosts added below made it one entry among others: every
   // request still went through the proxy.
-  if (noProxyAll(proxy)) return new Agent(agent);
+  const via = proxyFor(proxy, baseUrl);
+  if (via === undefined || noProxyAll(proxy)) return new Agent(agent);
   const noProxy = [proxy.noProxy, ...LOOPBACK].filter((x) => x !== '').join(',');
   return new EnvHttpProxyAgent({
     ...agent,
     proxyTunnel: false,
-    httpProxy: proxy.httpProxy,
-    httpsProxy: proxy.httpsProxy,
+    // The one proxy for this client's scheme for both: undici's agent takes http_proxy for https
+    // requests when https_proxy is empty, and curl does not ("http_proxy … only for HTTP";
+    // https://everything.curl.dev/usingcurl/proxies/env.html).
+    httpProxy: via.url,
+    httpsProxy: via.url,
     noProxy,
     // The proxy's own leg, which the agent's timeouts do not reach: ProxyAgent makes the client
     // that sends CONNECT with connect options only (proxy-agent.js `clientFactory(url, { connect })`),
@@ -155,6 +162,25 @@ function proxyLeg(origin: URL, opts: Pool.Options): Dispatcher {
     },
   });
   return pool;
+}
+
+/**
+ * The proxy an API at `baseUrl` is reached through, and the variable it came from: `https_proxy`
+ * for an https API, `http_proxy` for an http one — as curl reads them: an https request never
+ * goes through `http_proxy` (https://everything.curl.dev/usingcurl/proxies/env.html). Undefined:
+ * straight to the API.
+ */
+export function proxyFor(proxy: ProxySettings | undefined, baseUrl: string): { url: string; from: string } | undefined {
+  if (proxy === undefined) return undefined;
+  let https = true;
+  try {
+    https = new URL(baseUrl).protocol !== 'http:';
+  } catch {
+    // The URL was checked before a client is made; an unparseable one fails at its first request.
+  }
+  const url = https ? proxy.httpsProxy : proxy.httpProxy;
+  if (url === '') return undefined;
+  return { url, from: https ? (proxy.httpsFrom ?? 'https_proxy/HTTPS_PROXY') : (proxy.httpFrom ?? 'http_proxy/HTTP_PROXY') };
 }
 
 /** The password of a proxy URL (`http://user:secret@proxy:3128`), to be masked in messages like the key. */
@@ -339,7 +365,8 @@ export class HttpClient {
   /** What the limiter's queue and a retry's wait end on: those and the first Ctrl-C (`stop`). */
   readonly #retryWaits: AbortSignal;
   readonly #onEvent: TargetEventSink | undefined;
-  readonly #proxy: ProxySettings | undefined;
+  /** The proxy this client's requests go through (`proxyFor`), for the words that name it. */
+  readonly #proxy: { url: string; from: string } | undefined;
   readonly #remainingHeader: string;
   /** The API's remaining daily budget as the last answer carrying it said (`remainingHeader`). */
   #remaining: number | undefined;
@@ -383,7 +410,7 @@ export class HttpClient {
       headersTimeout: this.#timeoutMs,
       bodyTimeout: this.#timeoutMs,
     };
-    this.#dispatcher = opts.dispatcher ?? (opts.proxy !== undefined ? proxyDispatcher(opts.proxy, agent, opts.connectTimeoutMs ?? 10_000) : new Agent(agent));
+    this.#dispatcher = opts.dispatcher ?? (opts.proxy !== undefined ? proxyDispatcher(opts.proxy, agent, opts.connectTimeoutMs ?? 10_000, this.baseUrl) : new Agent(agent));
     this.#reportsSent = opts.reportsRequestSent ?? this.#ownsDispatcher;
     this.#limiter = opts.limiter ?? unlimited;
     // An outage may last as long as one answer may take (`--timeout`), unless the caller says otherwise.
@@ -402,7 +429,7 @@ export class HttpClient {
     this.#retryWaits = opts.stop === undefined ? this.#waits : AbortSignal.any([this.#waits, opts.stop]);
     if (this.#retryWaits !== this.#waits) setMaxListeners(0, this.#retryWaits);
     this.#onEvent = opts.onEvent;
-    this.#proxy = opts.proxy;
+    this.#proxy = noProxyAll(opts.proxy ?? { noProxy: '' }) ? undefined : proxyFor(opts.proxy, this.baseUrl);
     this.#remainingHeader = (opts.remainingHeader ?? 'x-exl-api-remaining').toLowerCase();
   }
 
@@ -876,7 +903,7 @@ export class HttpClient {
     const forwardRefused = outcome.kind === 'network' && outcome.code === PROXY_REFUSED && tunnel === null;
     const what =
       forwardRefused
-        ? 'the proxy refused to forward the request to the API (it answered 407: its user and password are missing or wrong; check http_proxy and its user and password)'
+        ? `the proxy refused to forward the request to the API (it answered 407: its user and password are missing or wrong; check ${this.#proxy?.from ?? 'http_proxy'} and its user and password)`
         : proxy !== undefined
         ? // The connection refused was the proxy's, not the API's: the address is not what to check (common/errors.ts unreachableText).
           `${PROXY_DOWN_WORDS} ${proxy} refused the connection (${(cause instanceof Error ? cause.message : String(cause)).replace(/\s*[\r\n]+\s*/g, ' ').trim()})`
@@ -885,7 +912,7 @@ export class HttpClient {
           (cause instanceof Error ? cause.message : String(cause)).replace(/\s*[\r\n]+\s*/g, ' ').trim()
         : outcome.kind === 'network' && outcome.code === PROXY_UPSTREAM
           ? `the proxy could not reach the API (it answered ${tunnel[1]} to CONNECT)`
-          : `the proxy refused to open a tunnel to the API (it answered ${tunnel[1]} to CONNECT; check https_proxy and its user and password)`;
+          : `the proxy refused to open a tunnel to the API (it answered ${tunnel[1]} to CONNECT; check ${this.#proxy?.from ?? 'https_proxy'} and its user and password)`;
     return { httpStatus: 0, code: outcome.kind === 'network' ? outcome.code : 'NETWORK', message: this.#redact(`${req.method} ${req.path}: ${what}`) + tries };
   }
 
@@ -1006,25 +1033,20 @@ const LOOKS_JSON = /^\s*[[{]/;
 /**
  * The proxy whose connection was refused, named by its address without user or password, and the
  * variable it came from (cli/config.ts proxyFromEnv): `http://proxy.example.edu:3128 (from
- * https_proxy/HTTPS_PROXY)`. Undefined when the refused address is not one of the proxies'.
+ * https_proxy)`. Undefined when the refused address is not this client's proxy (`proxyFor`).
  */
-function refusingProxy(proxy: ProxySettings | undefined, cause: unknown): string | undefined {
+function refusingProxy(proxy: { url: string; from: string } | undefined, cause: unknown): string | undefined {
   if (proxy === undefined) return undefined;
   const at = refusedAt(cause);
   if (at === undefined) return undefined;
-  for (const [value, names] of [
-    [proxy.httpsProxy, 'https_proxy/HTTPS_PROXY'],
-    [proxy.httpProxy, 'http_proxy/HTTP_PROXY'],
-  ] as const) {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      continue;
-    }
-    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-    if (port === at.port && url.hostname.replace(/^\[|\]$/g, '') === at.address) return `${url.protocol}//${url.host} (from ${names})`;
+  let url: URL;
+  try {
+    url = new URL(proxy.url);
+  } catch {
+    return undefined;
   }
+  const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  if (port === at.port && url.hostname.replace(/^\[|\]$/g, '') === at.address) return `${url.protocol}//${url.host} (from ${proxy.from})`;
   return undefined;
 }
 

@@ -269,6 +269,14 @@ describe('describeConfig (invoice-load config)', () => {
     expect(describeConfig({}, { ...ENV, ALMA_API_KEY: 'k' }, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({ value: null, source: 'none (no https_proxy or http_proxy in the environment)' });
   });
 
+  it('says an https API goes direct when only http_proxy is set, as for curl', () => {
+    const env = { ...ENV, ALMA_API_KEY: 'k', http_proxy: 'http://proxy.example.edu:3128' };
+    expect(describeConfig({}, env, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({
+      value: 'https: direct (no https_proxy), http: http://proxy.example.edu:3128/',
+      source: 'env http_proxy (loopback never proxied)',
+    });
+  });
+
   it('says no_proxy=* as no proxy at all', () => {
     const env = { ...ENV, ALMA_API_KEY: 'k', https_proxy: 'http://proxy.example.edu:3128', NO_PROXY: '*' };
     expect(describeConfig({}, env, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({ value: null, source: 'no proxy (env NO_PROXY=*: every host reached directly)' });
@@ -320,14 +328,14 @@ describe('--sheet', () => {
 describe('proxyFromEnv: the proxy the environment names, as curl and npm read it', () => {
   it.each([
     ['none', {}, undefined],
-    ['https_proxy alone', { https_proxy: 'http://proxy:3128' }, { httpProxy: '', httpsProxy: 'http://proxy:3128', noProxy: '' }],
-    ['upper case', { HTTP_PROXY: 'http://p:8080', NO_PROXY: '.example.org' }, { httpProxy: 'http://p:8080', httpsProxy: '', noProxy: '.example.org' }],
-    ['lower case wins over upper', { http_proxy: 'http://low:1', HTTP_PROXY: 'http://up:2' }, { httpProxy: 'http://low:1', httpsProxy: '', noProxy: '' }],
+    ['https_proxy alone', { https_proxy: 'http://proxy:3128' }, { httpProxy: '', httpsProxy: 'http://proxy:3128', noProxy: '', httpsFrom: 'https_proxy' }],
+    ['upper case', { HTTP_PROXY: 'http://p:8080', NO_PROXY: '.example.org' }, { httpProxy: 'http://p:8080', httpsProxy: '', noProxy: '.example.org', httpFrom: 'HTTP_PROXY' }],
+    ['lower case wins over upper', { http_proxy: 'http://low:1', HTTP_PROXY: 'http://up:2' }, { httpProxy: 'http://low:1', httpsProxy: '', noProxy: '', httpFrom: 'http_proxy' }],
     ['no_proxy without a proxy: nothing to bypass', { no_proxy: '*' }, undefined],
     ['blank values are none', { https_proxy: '  ', http_proxy: '' }, undefined],
-    ['no scheme: http://, as curl takes it', { https_proxy: 'proxy.example.edu:3128' }, { httpProxy: '', httpsProxy: 'http://proxy.example.edu:3128', noProxy: '' }],
-    ['no scheme, with user and password', { https_proxy: 'bob:Pr0xyPassw0rdXYZ@127.0.0.1:1' }, { httpProxy: '', httpsProxy: 'http://bob:Pr0xyPassw0rdXYZ@127.0.0.1:1', noProxy: '' }],
-    ['an https proxy is kept', { HTTPS_PROXY: 'https://proxy:3129' }, { httpProxy: '', httpsProxy: 'https://proxy:3129', noProxy: '' }],
+    ['no scheme: http://, as curl takes it', { https_proxy: 'proxy.example.edu:3128' }, { httpProxy: '', httpsProxy: 'http://proxy.example.edu:3128', noProxy: '', httpsFrom: 'https_proxy' }],
+    ['no scheme, with user and password', { https_proxy: 'bob:Pr0xyPassw0rdXYZ@127.0.0.1:1' }, { httpProxy: '', httpsProxy: 'http://bob:Pr0xyPassw0rdXYZ@127.0.0.1:1', noProxy: '', httpsFrom: 'https_proxy' }],
+    ['an https proxy is kept', { HTTPS_PROXY: 'https://proxy:3129' }, { httpProxy: '', httpsProxy: 'https://proxy:3129', noProxy: '', httpsFrom: 'HTTPS_PROXY' }],
   ] as [string, Record<string, string>, unknown][])('%s', (_name, env, expected) => {
     expect(proxyFromEnv(env)).toEqual(expected);
   });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { closedPort, runCli } from '../helpers/cli.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -47,5 +47,20 @@ describe('proxy variables without a scheme', () => {
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^proxy +https: http:\/\/bob:\*\*\*@127\.0\.0\.1:1\//m);
     expect(res.stdout + res.stderr).not.toContain('Pr0xyPassw0rdXYZ');
+  });
+});
+
+describe('which variable serves an https API, and the words that name it', () => {
+  it('http_proxy alone: an https Alma is reached directly, as curl does; HTTPS_PROXY: named as set', async () => {
+    const port = await closedPort();
+    const args = ['--alma-url', 'https://alma.invalid', '--max-retries', '0', '--timeout', '1', 'fixtures/sample-batch.csv'];
+    const direct = await runCli(args, { env: { http_proxy: `http://127.0.0.1:${port}`, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir() } });
+    expect(direct.code).toBe(4);
+    expect(direct.stderr).toMatch(/cannot reach Alma: (ENOTFOUND|EAI_AGAIN)/);
+    expect(direct.stderr).not.toContain('the proxy');
+    const proxied = await runCli(args, { env: { HTTPS_PROXY: `http://127.0.0.1:${port}`, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir() } });
+    expect(proxied.code).toBe(4);
+    expect(proxied.stderr).toContain(`the proxy http://127.0.0.1:${port} (from HTTPS_PROXY) refused the connection`);
+    expect(proxied.stderr).toContain(`is running and that HTTPS_PROXY names it right`);
   });
 });

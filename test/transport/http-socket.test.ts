@@ -302,3 +302,23 @@ describe('HttpClient through a forward proxy (an http:// API) that answers 407',
     expect(asked).toBe(1);
   });
 });
+
+describe('HttpClient with http_proxy alone', () => {
+  it('an https API goes direct, as for curl (only https_proxy serves https); an http API goes through it, named by its variable', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const proxy = { httpProxy: `http://127.0.0.1:${port}`, httpsProxy: '', noProxy: '', httpFrom: 'HTTP_PROXY' };
+    const https = new HttpClient({ baseUrl: 'https://alma.invalid/almaws/v1', parseError: parseAlmaError, sleep: async () => {}, retry: { maxRetries: 0 }, proxy });
+    const http = new HttpClient({ baseUrl: 'http://alma.invalid/almaws/v1', parseError: parseAlmaError, sleep: async () => {}, retry: { maxRetries: 0 }, proxy });
+    clients.push(https, http);
+    const direct = (await https.json({ method: 'GET', path: '/acq/vendors/GOBI' }).catch((e: unknown) => e)) as ApiError;
+    // .invalid never resolves (RFC 6761 §6.4): the name look-up fails, the proxy is not asked.
+    expect(direct.code).not.toBe('ECONNREFUSED');
+    expect(direct.message).not.toContain('the proxy');
+    const proxied = (await http.json({ method: 'GET', path: '/acq/vendors/GOBI' }).catch((e: unknown) => e)) as ApiError;
+    expect(proxied.code).toBe('ECONNREFUSED');
+    expect(proxied.message).toContain(`the proxy http://127.0.0.1:${port} (from HTTP_PROXY) refused the connection`);
+  });
+});
