@@ -87,7 +87,7 @@ export function algunaKey(source: { env: 'ALGUNA_API_KEY' } | { file: string }, 
 
 /** A key that no HTTP header can carry is a configuration error (exit 2), never echoed. */
 function sendable(key: string, where: string): string {
-  const why = unsendableReason(key);
+  const why = unsendableReason(key, where);
   if (why !== undefined) throw new UsageError(`${where} cannot be sent: ${why}`);
   return key;
 }

@@ -48,10 +48,14 @@ export const ALMA: TargetDefinition<AlmaSettings> = {
       target = { kind: 'sandbox', statePath: join(stateDir, 'sandbox', 'state.json') };
     } else if (almaUrl !== undefined || o.region !== undefined) {
       const apiKeySource = o.apiKeyFile !== undefined ? { file: resolvePath(cwd, o.apiKeyFile) } : { env: 'ALMA_API_KEY' };
-      if ('env' in apiKeySource && !env.ALMA_API_KEY && (!o.dryRun || o.online)) {
+      // Trimmed as a key file's is (cli/load.ts readKeyFile): `export ALMA_API_KEY="$(cat key)"`
+      // keeps none of the file's line break, but a key pasted with one, or a space, was refused
+      // in words about a key file.
+      const envKey = envApiKey(env);
+      if ('env' in apiKeySource && envKey === '' && (!o.dryRun || o.online)) {
         throw new UsageError('no API key: set ALMA_API_KEY or pass --api-key-file <path> (the key is never accepted as a flag value)');
       }
-      const why = 'env' in apiKeySource && env.ALMA_API_KEY ? unsendableReason(env.ALMA_API_KEY) : undefined;
+      const why = 'env' in apiKeySource && envKey !== '' ? unsendableReason(envKey, 'ALMA_API_KEY') : undefined;
       if (why !== undefined && (!o.dryRun || o.online)) throw new UsageError(`ALMA_API_KEY cannot be sent to Alma: ${why}`);
       target = {
         kind: 'alma',
@@ -144,10 +148,15 @@ export async function almaPlace(
       return { client: { baseUrl: sandbox.url, apiKey: 'sandbox' }, where: `the embedded sandbox (state in ${settings.statePath})`, close: () => sandbox.close() };
     });
   }
-  const apiKey = 'file' in settings.apiKeySource ? run.readKeyFile(settings.apiKeySource.file) : (run.env.ALMA_API_KEY ?? '');
+  const apiKey = 'file' in settings.apiKeySource ? run.readKeyFile(settings.apiKeySource.file) : envApiKey(run.env);
   return {
     client: { ...(settings.baseUrl !== undefined ? { baseUrl: settings.baseUrl } : {}), ...(settings.region !== undefined ? { region: settings.region } : {}), apiKey },
     where: 'Alma',
     close: async () => undefined,
   };
+}
+
+/** `ALMA_API_KEY` trimmed of the spaces and line breaks around it, as a key file's content is; '' when unset. */
+export function envApiKey(env: Record<string, string | undefined>): string {
+  return (env.ALMA_API_KEY ?? '').trim();
 }
