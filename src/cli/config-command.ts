@@ -111,7 +111,7 @@ export function describeConfig(
 
 /** The proxy row: the URL in use (its password as ***) and the variable it came from. */
 function proxyView(proxy: Config['proxy'], env: Record<string, string | undefined>): SettingView {
-  if (proxy === undefined) return { value: null, source: 'none (no https_proxy or http_proxy in the environment)' };
+  if (proxy === undefined) return { value: null, source: 'none (no https_proxy, http_proxy or all_proxy in the environment)' };
   const shown = (u: string): string => {
     try {
       const url = new URL(u);
@@ -125,7 +125,10 @@ function proxyView(proxy: Config['proxy'], env: Record<string, string | undefine
   if (noProxyAll(proxy)) return { value: null, source: `no proxy (env ${from('no_proxy')}=*: every host reached directly)` };
   // An https API (Alma's) goes direct without https_proxy, as for curl (config.ts proxyFromEnv).
   const parts = [proxy.httpsProxy !== '' ? `https: ${shown(proxy.httpsProxy)}` : 'https: direct (no https_proxy)', proxy.httpProxy !== '' ? `http: ${shown(proxy.httpProxy)}` : ''].filter((x) => x !== '');
-  const names = [proxy.httpsProxy !== '' ? from('https_proxy') : '', proxy.httpProxy !== '' ? from('http_proxy') : '', proxy.noProxy !== '' ? from('no_proxy') : ''].filter((x) => x !== '');
+  // Each variable once: all_proxy may serve both.
+  const names = [
+    ...new Set([proxy.httpsProxy !== '' ? (proxy.httpsFrom ?? from('https_proxy')) : '', proxy.httpProxy !== '' ? (proxy.httpFrom ?? from('http_proxy')) : '', proxy.noProxy !== '' ? from('no_proxy') : '']),
+  ].filter((x) => x !== '');
   return { value: parts.join(', ') + (proxy.noProxy !== '' ? `; not for ${proxy.noProxy}` : ''), source: `env ${names.join(', ')} (loopback never proxied)` };
 }
 

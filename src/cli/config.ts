@@ -225,13 +225,18 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
 /**
  * The proxy the environment names, as curl reads it: `https_proxy` for https requests,
  * `http_proxy` for http ones only (an https API goes direct when only `http_proxy` is set:
- * https://everything.curl.dev/usingcurl/proxies/env.html), `no_proxy` for hosts reached
+ * https://everything.curl.dev/usingcurl/proxies/env.html), `all_proxy` for either when its own
+ * is not set, `no_proxy` for hosts reached
  * directly; lower case first, then upper case. Each URL with the variable it came from, for the
  * words that name it. Undefined without a proxy: requests go straight to the API.
  */
 export function proxyFromEnv(env: Record<string, string | undefined>): ProxySettings | undefined {
-  const http = proxyVariable(env, 'http_proxy');
-  const https = proxyVariable(env, 'https_proxy');
+  // all_proxy serves a scheme that has no variable of its own, as for curl ("ALL_PROXY … used if
+  // no protocol specific proxy is set", https://everything.curl.dev/usingcurl/proxies/env.html).
+  const all = proxyVariable(env, 'all_proxy');
+  const own = (v: { name: string; value: string }): { name: string; value: string } => (v.value === '' && all.value !== '' ? all : v);
+  const http = own(proxyVariable(env, 'http_proxy'));
+  const https = own(proxyVariable(env, 'https_proxy'));
   const httpProxy = proxyUrl(http);
   const httpsProxy = proxyUrl(https);
   if (httpProxy === '' && httpsProxy === '') return undefined;

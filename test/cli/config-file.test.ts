@@ -266,7 +266,7 @@ describe('describeConfig (invoice-load config)', () => {
     const view = describeConfig({}, env, '/work', file({ region: 'eu' }), readable);
     expect(view.settings.proxy).toEqual({ value: 'https: http://lib:***@proxy.example.edu:3128/; not for .example.edu', source: 'env HTTPS_PROXY, no_proxy (loopback never proxied)' });
     expect(JSON.stringify(view)).not.toContain('s3cr3t');
-    expect(describeConfig({}, { ...ENV, ALMA_API_KEY: 'k' }, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({ value: null, source: 'none (no https_proxy or http_proxy in the environment)' });
+    expect(describeConfig({}, { ...ENV, ALMA_API_KEY: 'k' }, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({ value: null, source: 'none (no https_proxy, http_proxy or all_proxy in the environment)' });
   });
 
   it('says an https API goes direct when only http_proxy is set, as for curl', () => {
@@ -274,6 +274,14 @@ describe('describeConfig (invoice-load config)', () => {
     expect(describeConfig({}, env, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({
       value: 'https: direct (no https_proxy), http: http://proxy.example.edu:3128/',
       source: 'env http_proxy (loopback never proxied)',
+    });
+  });
+
+  it('names all_proxy when it serves https', () => {
+    const env = { ...ENV, ALMA_API_KEY: 'k', ALL_PROXY: 'http://proxy.example.edu:3128' };
+    expect(describeConfig({}, env, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({
+      value: 'https: http://proxy.example.edu:3128/, http: http://proxy.example.edu:3128/',
+      source: 'env ALL_PROXY (loopback never proxied)',
     });
   });
 
@@ -335,6 +343,8 @@ describe('proxyFromEnv: the proxy the environment names, as curl and npm read it
     ['blank values are none', { https_proxy: '  ', http_proxy: '' }, undefined],
     ['no scheme: http://, as curl takes it', { https_proxy: 'proxy.example.edu:3128' }, { httpProxy: '', httpsProxy: 'http://proxy.example.edu:3128', noProxy: '', httpsFrom: 'https_proxy' }],
     ['no scheme, with user and password', { https_proxy: 'bob:Pr0xyPassw0rdXYZ@127.0.0.1:1' }, { httpProxy: '', httpsProxy: 'http://bob:Pr0xyPassw0rdXYZ@127.0.0.1:1', noProxy: '', httpsFrom: 'https_proxy' }],
+    ['all_proxy serves a scheme without its own, as for curl', { ALL_PROXY: 'http://all:1', http_proxy: 'http://h:2' }, { httpProxy: 'http://h:2', httpsProxy: 'http://all:1', noProxy: '', httpFrom: 'http_proxy', httpsFrom: 'ALL_PROXY' }],
+    ['all_proxy alone serves both', { all_proxy: 'proxy:3128' }, { httpProxy: 'http://proxy:3128', httpsProxy: 'http://proxy:3128', noProxy: '', httpFrom: 'all_proxy', httpsFrom: 'all_proxy' }],
     ['an https proxy is kept', { HTTPS_PROXY: 'https://proxy:3129' }, { httpProxy: '', httpsProxy: 'https://proxy:3129', noProxy: '', httpsFrom: 'HTTPS_PROXY' }],
   ] as [string, Record<string, string>, unknown][])('%s', (_name, env, expected) => {
     expect(proxyFromEnv(env)).toEqual(expected);

@@ -63,4 +63,13 @@ describe('which variable serves an https API, and the words that name it', () =>
     expect(proxied.stderr).toContain(`the proxy http://127.0.0.1:${port} (from HTTPS_PROXY) refused the connection`);
     expect(proxied.stderr).toContain(`is running and that HTTPS_PROXY names it right`);
   });
+
+  it('ALL_PROXY serves an https Alma when https_proxy is not set, as for curl, and is named', async () => {
+    const port = await closedPort();
+    const res = await runCli(['--alma-url', 'https://alma.invalid', '--max-retries', '0', '--timeout', '1', 'fixtures/sample-batch.csv'], {
+      env: { ALL_PROXY: `127.0.0.1:${port}`, ALMA_API_KEY: 'e2e-test-key', INVOICE_LOAD_STATE_DIR: stateDir() },
+    });
+    expect(res.code).toBe(4);
+    expect(res.stderr).toContain(`the proxy http://127.0.0.1:${port} (from ALL_PROXY) refused the connection`);
+  });
 });
