@@ -70,7 +70,7 @@ export async function readPayments(cfg: Config): Promise<{ entries: PaymentEntry
     try {
       for await (const batch of readEventBatches(source, { encoding: cfg.encoding, sheet: cfg.sheet })) {
         for (const ev of batch) {
-          if (ev.kind === 'record') records.push({ source: ev.record.source, fields: ev.record.fields, native: ev.record.native });
+          if (ev.kind === 'record') records.push({ source: ev.record.source, fields: ev.record.fields, native: ev.record.native, problems: ev.record.problems });
           else {
             issues.push(ev.problem);
             const file = refusedSource(ev);

@@ -62,6 +62,12 @@ export interface PaymentRecord {
   fields: Record<string, string | undefined>;
   /** The columns (as `fields` names them) whose cell was a JSON number written like `1.200` (SourceRecord.native). */
   native?: ReadonlySet<string> | undefined;
+  /**
+   * The record's own problems from the reader (SourceRecord.problems): a JSON cell refused (`true`
+   * as a vendor) or a column given under two keys. The row is invalid with these, its real reason —
+   * not "vendor is required" of a value that was there, nor planned on the first key's value.
+   */
+  problems?: readonly Problem[] | undefined;
 }
 
 const KNOWN: ReadonlySet<string> = new Set(PAYMENT_COLUMNS);
@@ -138,6 +144,13 @@ export function checkPayments(records: Iterable<PaymentRecord>): { entries: Paym
       if (text !== undefined && text !== '') f[col] = text;
     }
     const entry = checkOne(rec.source, f, number);
+    const own = rec.problems ?? [];
+    if (own.length > 0) {
+      // A column the reader refused a value of is not "required": its refusal says why it is empty.
+      const refusedCols = new Set(own.map((p) => p.column).filter((c) => c !== undefined));
+      entry.problems = [...own, ...entry.problems.filter((p) => !(p.code === 'missing_value' && p.column !== undefined && refusedCols.has(p.column)))];
+      if (own.some((p) => p.severity === 'error')) entry.request = undefined;
+    }
     if (twice.length > 0) {
       entry.problems.unshift(...twice);
       entry.request = undefined;

@@ -56,3 +56,28 @@ describe('payments from a file not read whole', () => {
     expect(entries.filter((e) => e.source.file === whole).map((e) => e.request?.voucherNumber)).toEqual(['Y1']);
   });
 });
+
+describe("payments: a JSON record's own problems from the reader", () => {
+  const pay = (keys: string): string =>
+    `{${keys}"payment_status": "paid", "voucher_number": "X", "voucher_date": "2025-01-02", "voucher_amount": "45.00", "voucher_currency": "USD"}`;
+
+  it('a column under two keys is duplicate_column on its row, invalid, naming both keys — not planned on the first value', async () => {
+    const path = join(dir, 'two-keys.json');
+    writeFileSync(path, `[${pay('"vendor": "GOBI", "invoice_number": "K-3", "Invoice Number": "P-1", ')},\n${pay('"vendor": "GOBI", "invoice_number": "P-2", ')}]`);
+    const { entries, issues } = await readPayments({ files: [path], encoding: 'utf-8' } as Config);
+    expect(issues.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(entries.map((e) => [e.key.number, e.request !== undefined, e.problems.map((p) => `${p.column}:${p.code}`)])).toEqual([
+      ['K-3', false, ['invoice_number:duplicate_column']],
+      ['P-2', true, []],
+    ]);
+    expect(entries[0]!.problems[0]!.message).toContain('"invoice_number" and "Invoice Number"');
+  });
+
+  it('a refused cell ("vendor": true) says why, not "vendor is required"', async () => {
+    const path = join(dir, 'refused.json');
+    writeFileSync(path, `[${pay('"vendor": true, "invoice_number": "K-4", ')}]`);
+    const { entries } = await readPayments({ files: [path], encoding: 'utf-8' } as Config);
+    expect(entries.map((e) => [e.request !== undefined, e.problems.map((p) => `${p.column}:${p.code}`)])).toEqual([[false, ['vendor:boolean_cell']]]);
+    expect(entries[0]!.problems[0]!.message).toContain('JSON value true');
+  });
+});
