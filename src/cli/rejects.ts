@@ -13,7 +13,7 @@ import { CsvReader } from '../input/csv.js';
 import { decodeText } from '../input/decode.js';
 import { PreambleBlanker } from '../input/mapping/reader.js';
 import type { MappingProfile } from '../input/mapping/profile.js';
-import { detectFormat, openInputFile, readEventBatches, type Encoding } from '../input/read.js';
+import { detectFormat, openInputFile, readEventBatches, type Encoding, type InputSource } from '../input/read.js';
 import { both, csvLine, REJECT_COLUMNS, rejectsLayout, rejectsLine, rejectsRow, rejectedRowOwners, rowKey, rowReasons, rowKeyFile, rowKeyRow, rerunLeftOut, type RejectReason, type RowOwners } from '../report/rejects.js';
 import type { ReportDocument } from '../report/report.js';
 import { UsageError } from '../common/errors.js';
@@ -340,9 +340,20 @@ async function writeCanonical(
 ): Promise<{ path: string; rows: number }> {
   const candidates: { key: string; invoice: string | undefined; fields: Record<string, string | undefined>; reason: RejectReason; defaults?: ReadonlyMap<string, string> | undefined }[] = [];
   const perKey = new Map<string, number>();
+  // Only the files a rejected row comes from are read again (as writeRejectsOf reads only
+  // theirs; a workbook's rows are keyed `file:sheet`): a file gone before its turn, never read
+  // (its file_changed error, input/read.ts InputGone), has none. One that cannot be opened now
+  // is not the run's failure: its rows are not found, and the summary names them as not in the
+  // rejects file (writeRejects `unread`).
+  const filesWithRows = new Set([...wanted.keys()].map(rowKeyFile));
   for (const file of opts.files) {
-    if (file === '-') continue;
-    const source = await openInputFile(file);
+    if (file === '-' || ![...filesWithRows].some((f) => f === file || f.startsWith(`${file}:`))) continue;
+    let source: InputSource;
+    try {
+      source = await openInputFile(file);
+    } catch {
+      continue;
+    }
     for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, sheet: opts.sheet })) {
       for (const e of batch) {
         if (e.kind !== 'record') continue;
