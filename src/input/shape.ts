@@ -9,7 +9,7 @@
  * status, alert, total_price, …) are ignored.
  */
 import { MISPLACED_KEY, problem, type Problem } from '../domain/problem.js';
-import { cellText } from '../domain/cells.js';
+import { cellText, quote } from '../domain/cells.js';
 import { canonicalHeaderName, FUND_COLUMNS, INVOICE_COLUMNS, isCanonicalColumn, LINE_COLUMNS } from '../domain/columns.js';
 import { KEY_COLUMNS } from '../domain/values.js';
 import { isDotGrouped } from '../domain/findings.js';
@@ -22,6 +22,9 @@ type Fields = Record<string, string | undefined>;
 
 const isObject = (v: JsonValue | undefined): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
+
+/** A JSON value as a message names it: a text or number as written, else its kind. */
+const shownValue = (v: JsonValue): string => (typeof v === 'string' ? quote(v) : v instanceof JsonNumber ? v.text : typeof v === 'boolean' ? String(v) : kindOf(v));
 
 const kindOf = (v: JsonValue): string =>
   v === null ? 'null' : Array.isArray(v) ? 'a list' : v instanceof JsonNumber ? 'a number' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
@@ -257,6 +260,7 @@ export class Shaper {
 
   private flat(obj: JsonObject, row: number): void {
     const fields: Fields = {};
+    const refused: Record<string, string> = {};
     const named = new Map<string, string>();
     for (const key of Object.keys(obj)) {
       // `fields.__proto__ = v` would replace the prototype; no canonical column has that name.
@@ -268,8 +272,14 @@ export class Shaper {
       const before = named.get(column);
       if (before !== undefined) {
         // The record's own problem, filed with it (`emit`), as a CSV row's refused cell is: its
-        // invoice is invalid at this row, not planned beside "a row in no invoice".
-        this.pending.push(problem({ file: this.file, row }, 'duplicate_column', `keys "${before}" and "${key}" are the same column ${column}; keep one`, { column }));
+        // invoice is invalid at this row, not planned beside "a row in no invoice". Both values
+        // are named, and the rejects file gets the column's cell empty (`refused`), not the first
+        // key's value: loaded again as it is, the row would go through with a value no person
+        // picked (README "Rejects").
+        this.pending.push(
+          problem({ file: this.file, row }, 'duplicate_column', `keys "${before}" (${shownValue(obj[before]!)}) and "${key}" (${shownValue(obj[key]!)}) are the same column ${column}; keep one`, { column }),
+        );
+        refused[column] = '';
         continue;
       }
       named.set(column, key);
@@ -279,7 +289,7 @@ export class Shaper {
       else if (c instanceof Refused) this.refuse(row, column, c);
       else this.set(fields, column, c, v instanceof JsonNumber);
     }
-    this.emit(row, fields);
+    this.emit(row, fields, refused);
   }
 
   /** Alma's list response: `{"total_record_count": N, "invoice": [...]}` (`invoice` absent when N is 0). */
@@ -581,14 +591,20 @@ export class Shaper {
     return c;
   }
 
-  private emit(row: number, fields: Fields): void {
+  private emit(row: number, fields: Fields, refused?: Record<string, string>): void {
     this.sharedLine.see(row, fields);
     const problems = this.pending.length > 0 ? this.pending : undefined;
     if (problems !== undefined) this.pending = [];
     const native = this.numbers.get(fields);
     this.out.push({
       kind: 'record',
-      record: { source: { file: this.file, row }, fields, ...(problems !== undefined ? { problems } : {}), ...(native !== undefined && native.size > 0 ? { native } : {}) },
+      record: {
+        source: { file: this.file, row },
+        fields,
+        ...(problems !== undefined ? { problems } : {}),
+        ...(native !== undefined && native.size > 0 ? { native } : {}),
+        ...(refused !== undefined && Object.keys(refused).length > 0 ? { refused } : {}),
+      },
     });
   }
 }

@@ -70,7 +70,7 @@ describe("payments: a JSON record's own problems from the reader", () => {
       ['K-3', false, ['invoice_number:duplicate_column']],
       ['P-2', true, []],
     ]);
-    expect(entries[0]!.problems[0]!.message).toContain('"invoice_number" and "Invoice Number"');
+    expect(entries[0]!.problems[0]!.message).toContain('keys "invoice_number" ("K-3") and "Invoice Number" ("P-1")');
   });
 
   it('a refused cell ("vendor": true) says why, not "vendor is required"', async () => {

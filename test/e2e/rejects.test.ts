@@ -190,6 +190,23 @@ describe('--rejects', () => {
     expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
   });
 
+  it('a JSON row giving a column under two keys comes back with that cell empty, both values named: loaded again as it is, it is refused', async () => {
+    w = await world();
+    const object = (number: string, more: string) =>
+      `{"invoice_number": "${number}", "invoice_date": "2025-02-20", "vendor": "HARRAS", "vendor_account": "HARRAS-EUR", "currency": "EUR", "payment_method": "BANKTRANSFER", "total_amount": "2.40", "line_number": "1", "line_type": "OTHER", "price": "2.40", "quantity": 1, "fund_code": "CHEM", "fund_percent": 100${more}}`;
+    const input = join(w.dir, 'two-keys.json');
+    writeFileSync(input, `[\n${object('R-2', ', "Invoice Number": "R-9"')},\n${object('R-3', '')}\n]\n`);
+    const rejects = join(w.dir, 'r.csv');
+    const res = await w.load(['--dry-run', '--rejects', rejects, input]);
+    expect(res.code).toBe(3);
+    const rows = parse(readRejects(rejects), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.invoice_number, r.vendor, r.error_code])).toEqual([['', 'HARRAS', 'duplicate_column']]);
+    expect(rows[0]!.error_message).toContain('keys "invoice_number" ("R-2") and "Invoice Number" ("R-9") are the same column invoice_number; keep one');
+    // Not the first key's value, loading as if a person had picked it.
+    const again = await w.load(['--dry-run', rejects]);
+    expect(again.code, again.stdout).toBe(3);
+  });
+
   it('rows rejected from standard input, which cannot be read again, are said to be missing from the file', async () => {
     w = await world();
     const rejects = join(w.dir, 'r.csv');

@@ -99,7 +99,7 @@ describe('JSON: flat rows', () => {
       { vendor: 'V', invoice_number: 'A-1', Colour: 'red' },
       { vendor: 'V', invoice_number: 'A-2' },
     ]);
-    expect(r.problems.map((p) => [p.code, p.row, p.column, p.message])).toEqual([['duplicate_column', 2, 'vendor', 'keys "vendor" and "VENDOR" are the same column vendor; keep one']]);
+    expect(r.problems.map((p) => [p.code, p.row, p.column, p.message])).toEqual([['duplicate_column', 2, 'vendor', 'keys "vendor" ("V") and "VENDOR" ("W") are the same column vendor; keep one']]);
   });
 
   it("two keys for one column are the record's problem: its invoice is invalid at that row, the other invoice planned", async () => {
