@@ -503,7 +503,7 @@ export function summaryLine(report: ReportDocument, problems: readonly Problem[]
   // Rows of the file's own errors that no invoice above counts (a row with an invoice number and
   // no vendor, Plan.skippable): counted in every run — dry, refused or sent — or the invoice of
   // such a row is named nowhere in the summary (README "Checks before sending").
-  const rows = rowsInNoInvoice(report.issues, report.invoices);
+  const rows = rowsInNoInvoice(report.issues, report.invoices, report.inputs);
   add(rows, `row${rows === 1 ? '' : 's'} in no invoice${report.dry_run ? '' : ', not loaded'}`, style.red);
   const counts = `${s.invoices} invoice${s.invoices === 1 ? '' : 's'}, ${s.lines} ${childNoun(report)}${s.lines === 1 ? '' : 's'}`;
   const probs = problems.length > 0 ? ` (${problemCounts(problems)})` : '';
@@ -531,17 +531,29 @@ const FILE_CODES: ReadonlySet<string> = new Set(['invalid_encoding', 'file_chang
  * a row an invoice counts (its `rows`) is not in no invoice, whatever the file's error said at it.
  * A row is a line of the file, and one line may hold many records (one-line JSON, every object on
  * row 1): a line is counted once for each record the grouper kept out of every invoice there —
- * each has one `missing_value` of its own (domain/group.ts `#ungroupable`) — so the count is the
- * records', not 1 for all.
+ * each has one error of its own on a key column (`isRowsOwn`: a `missing_value`, domain/group.ts
+ * `#ungroupable`, or the input's refusal of its vendor or invoice number cell, `"vendor": true`)
+ * — so the count is the records', not 1 for all. A JSON record has no header: its
+ * `duplicate_column` (two keys for one column, input/shape.ts) is the record's, not a header's.
  */
-function rowsInNoInvoice(issues: readonly Problem[], invoices: readonly { rows: readonly { file: string; row: number }[] }[]): number {
+function rowsInNoInvoice(
+  issues: readonly Problem[],
+  invoices: readonly { rows: readonly { file: string; row: number }[] }[],
+  inputs: readonly { file: string; format: string }[] = [],
+): number {
+  const format = new Map(inputs.map((i) => [i.file, i.format]));
+  const records = (file: string): boolean => {
+    const f = format.get(file);
+    return f !== undefined ? f === 'json' || f === 'jsonl' : /\.jsonl?$/i.test(file);
+  };
   const rows = new Set<string>();
   const own = new Map<string, number>();
   for (const p of issues) {
-    if (p.severity !== 'error' || p.row === undefined || FILE_CODES.has(p.code)) continue;
+    if (p.severity !== 'error' || p.row === undefined) continue;
+    if (FILE_CODES.has(p.code) && !(p.code === 'duplicate_column' && records(p.file))) continue;
     const at = `${p.file}\u0000${p.row}`;
     rows.add(at);
-    if (isRowsOwn(p)) own.set(at, (own.get(at) ?? 0) + (p.code === 'missing_value' ? 1 : 0));
+    if (isRowsOwn(p)) own.set(at, (own.get(at) ?? 0) + (p.code === 'row_without_vendor' ? 0 : 1));
   }
   if (rows.size === 0) return 0;
   for (const inv of invoices) for (const r of inv.rows) if (!own.has(`${r.file}\u0000${r.row}`)) rows.delete(`${r.file}\u0000${r.row}`);
@@ -552,11 +564,12 @@ function rowsInNoInvoice(issues: readonly Problem[], invoices: readonly { rows: 
 
 /**
  * A row's own error, that keeps it out of every invoice: no vendor or no invoice number
- * (group.ts). Its row is in no invoice even where an invoice holds a row of that number — in
- * one-line JSON every object is on row 1.
+ * (group.ts), or its vendor or invoice number cell refused by the input — an error on a key
+ * column in the issues is a record's the grouper could not file under an invoice (a grouped
+ * record's problems are its invoice's). Its row is in no invoice even where an invoice holds a
+ * row of that number — in one-line JSON every object is on row 1.
  */
-const isRowsOwn = (p: Problem): boolean =>
-  p.code === 'row_without_vendor' || (p.code === 'missing_value' && (p.column === 'vendor' || p.column === 'invoice_number'));
+const isRowsOwn = (p: Problem): boolean => p.code === 'row_without_vendor' || p.column === 'vendor' || p.column === 'invoice_number';
 
 /**
  * Failed invoices, one group per identical failure: how many, the step and Alma's code and

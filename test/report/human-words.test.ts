@@ -163,6 +163,19 @@ describe('the end-of-run line of a load that left rows behind (--skip-invalid)',
     expect(last(r)).toBe('1 invoice, 1 line: 1 loaded, 3 rows in no invoice, not loaded (3 errors, 0 warnings). 9 requests to Alma.');
   });
 
+  it("one-line JSON: records whose key cell was refused, or given under two keys, are counted each too", () => {
+    // A valid G-2 on row 1 beside three records kept out of it: "vendor": true, "vendor": ["x"], and "vendor": null with "VENDOR": "X".
+    const at = { file: 'b.json', row: 1, severity: 'error' as const };
+    const issues = [
+      { ...at, column: 'vendor', code: 'boolean_cell', message: 'vendor is the JSON value true, not a text' },
+      { ...at, column: 'vendor', code: 'invalid_value', message: 'column vendor must be a single value, not a list' },
+      { ...at, column: 'vendor', code: 'duplicate_column', message: 'keys "vendor" (null) and "VENDOR" ("X") are the same column vendor; keep one' },
+    ];
+    const inputs = [{ file: 'b.json', format: 'json' }];
+    const r = report({ issues, inputs, summary: { ...report().summary, invoices: 1, invalid: 0, lines: 1 }, invoices: [invoice({ number: 'G-2', rows: [{ file: 'b.json', row: 1 }] })] });
+    expect(last(r)).toBe('1 invoice, 1 line: 1 loaded, 3 rows in no invoice, not loaded (3 errors, 0 warnings). 9 requests to Alma.');
+  });
+
   it("a file error said at the header's row (a column twice, a profile that does not fit) is no row in no invoice", () => {
     const twice = { file: 'b.csv', row: 1, column: 'line_note', code: 'duplicate_column', message: "column 'line_note' appears twice in the header", severity: 'error' as const };
     const mismatch = { file: 'c.json', row: 1, code: 'mapping_mismatch', message: 'is it the right profile?', severity: 'error' as const };
