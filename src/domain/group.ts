@@ -262,8 +262,13 @@ export class InvoiceGrouper<I = Invoice> {
   readonly #orphans = new Map<string, Orphans[]>();
   /** Streaming: the invoice numbers handed on, so that a later row without a vendor re-reads the batch. */
   readonly #handedOnNumbers = new Set<string>();
-  /** The same rows (every one, not only those named on the invoices), as `file\u0000row`: `skippable`. */
-  readonly #orphanRows = new Set<string>();
+  /**
+   * The problems of those rows (their `missing_value`, as `issues()` gives it, and the record's
+   * own): `skippable`. The problems themselves, not their rows: in one-line JSON every record is
+   * on row 1, and a record there with neither vendor nor invoice_number is no such row.
+   */
+  readonly #orphanProblems = new WeakSet<Problem>();
+  #anyOrphan = false;
   /**
    * `invoice_number_case`: the first invoice of each vendor and lower-cased number, by `vendor
    * \u0000 lower-case number`, only for numbers in mixed case (`Case-1`). A number all in upper
@@ -329,7 +334,11 @@ export class InvoiceGrouper<I = Invoice> {
       if (number !== undefined) file.carried[1] = true;
     }
     if (vendor === undefined || number === undefined) {
-      if (record.problems !== undefined) this.#issues.push(...record.problems);
+      if (record.problems !== undefined) {
+        this.#issues.push(...record.problems);
+        // A row with an invoice number and no vendor: its cells' problems go with it (`skippable`).
+        if (vendor === undefined && number !== undefined) for (const p of record.problems) this.#orphanProblems.add(p);
+      }
       // A key cell the input refused (its problem above) is there, not missing.
       const refused = record.problems?.filter(isError).map((p) => p.column);
       this.#ungroupable(file, record.source, record.fields, [vendor, number], refused);
@@ -496,7 +505,9 @@ export class InvoiceGrouper<I = Invoice> {
         // With no other row of its number, the row's invoice number is named here or nowhere:
         // the invoice is in no table of the report.
         const hint = matches.length === 0 ? `no other row of the file has its invoice number ${quote(entry.number)} — fill in the vendor` : vendorHint(entry.number, matches);
-        issues.push({ ...entry.problem, message: `${entry.problem.message}; ${hint}` });
+        const said = { ...entry.problem, message: `${entry.problem.message}; ${hint}` };
+        this.#orphanProblems.add(said);
+        issues.push(said);
       }
     }
     for (const f of this.#files.values()) {
@@ -545,8 +556,8 @@ export class InvoiceGrouper<I = Invoice> {
    * (README "What is checked before anything is sent").
    */
   skippable(issues: readonly Problem[]): Problem[] {
-    if (this.#orphanRows.size === 0) return [];
-    return issues.filter((p) => isError(p) && p.row !== undefined && this.#orphanRows.has(`${p.file}\u0000${p.row}`));
+    if (!this.#anyOrphan) return [];
+    return issues.filter((p) => isError(p) && this.#orphanProblems.has(p));
   }
 
   /**
@@ -577,7 +588,7 @@ export class InvoiceGrouper<I = Invoice> {
    */
   #orphan(file: string, row: number, number: string): void {
     if (this.#onInvoice !== undefined && this.#handedOnNumbers.has(number)) throw new InvoiceResumed({ vendor: '', number }, row);
-    this.#orphanRows.add(`${file}\u0000${row}`);
+    this.#anyOrphan = true;
     let list = this.#orphans.get(number);
     if (list === undefined) this.#orphans.set(number, (list = []));
     let here = list.find((o) => o.file === file);

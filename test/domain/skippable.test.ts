@@ -115,4 +115,23 @@ describe('what still stops the whole batch', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('one-line JSON: a record with neither vendor nor invoice number on row 1 beside one with a number and no vendor still stops the batch, as pretty-printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skippable-'));
+    try {
+      const valid = { vendor: 'GOBI', invoice_number: 'R-1', invoice_date: '2025-03-01', currency: 'USD', total_amount: '50.00', line_number: '1', price: '50.00', fund_code: 'HIST' };
+      const objects = [valid, { invoice_number: 'R-2', price: '10' }, { price: '99' }];
+      const verdicts = [];
+      for (const [name, text] of [['one.json', JSON.stringify(objects)], ['pretty.json', JSON.stringify(objects, null, 2)]] as const) {
+        const file = join(dir, name);
+        writeFileSync(file, text);
+        const v = verdict(await readBatch([file], { encoding: 'utf-8', stdin: process.stdin }));
+        verdicts.push({ stoppers: v.stoppers.map((k) => k.replace(/^[^:]*:\d+:/, '')), skippable: v.skippable.map((k) => k.replace(/^[^:]*:\d+:/, '')) });
+      }
+      expect(verdicts[0]).toEqual({ stoppers: ['vendor:missing_value'], skippable: ['vendor:missing_value'] });
+      expect(verdicts[1]).toEqual(verdicts[0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
