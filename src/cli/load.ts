@@ -266,7 +266,10 @@ async function emitClaimed(cfg: Config, term: Terminal, bare: ReportDocument, gi
     await attempt(async () => {
       const written = await writeRejects(report, { path: cfg.rejectsPath!, files: cfg.files, encoding: cfg.encoding, mapping, sheet: cfg.sheet, claim: outputClaim(cfg, cfg.rejectsPath!) });
       const n = written.unread.length;
-      const unread = n === 0 ? '' : `; not in it: ${written.unread.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}, which could not be read as ${n === 1 ? 'a row' : 'rows'} (see ${n === 1 ? 'its error' : 'their errors'} above) — fix ${n === 1 ? 'it' : 'them'} in the input`;
+      const g = written.gone.length;
+      const unread =
+        (n === 0 ? '' : `; not in it: ${written.unread.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''}, which could not be read as ${n === 1 ? 'a row' : 'rows'} (see ${n === 1 ? 'its error' : 'their errors'} above) — fix ${n === 1 ? 'it' : 'them'} in the input`) +
+        (g === 0 ? '' : `; not in it: the rejected rows of ${written.gone.map(shownPath).join(', ')}, which could not be opened again (moved or deleted since ${g === 1 ? 'it was' : 'they were'} read) — the report names them`);
       // An invoice the run stopped on, or one that failed for a transient cause, has nothing to correct: the same command finishes it.
       const leftOut = leftOutClause(written.leftOut);
       rejectsWritten = { path: shownPath(written.path), what: `(${written.rows === 0 ? 'no rejected rows' : written.rows === 1 ? '1 rejected row' : `${written.rows.toLocaleString('en-US')} rejected rows`}${unread}${leftOut})` };

@@ -66,7 +66,10 @@ const BOM = '\uFEFF';
  * invoices the run stopped on or that failed for a transient cause are left out (`leftOut`: the
  * same command finishes them).
  */
-export async function writeRejects(report: ReportDocument, opts: RejectsOptions): Promise<{ path: string; rows: number; canonical: boolean; fromStdin: number; unread: string[]; leftOut: { stopped: number; transient: number } }> {
+export async function writeRejects(
+  report: ReportDocument,
+  opts: RejectsOptions,
+): Promise<{ path: string; rows: number; canonical: boolean; fromStdin: number; unread: string[]; gone: string[]; leftOut: { stopped: number; transient: number } }> {
   const owners = rejectedRowOwners(report);
   const wanted = rowReasons(owners);
   const fromStdin = [...wanted.keys()].filter((k) => rowKeyFile(k) === '-').length;
@@ -77,8 +80,12 @@ export async function writeRejects(report: ReportDocument, opts: RejectsOptions)
   // whose other objects were read back while the one the reader skipped (a key twice, too long)
   // was not: JSON written on one line.
   const skipped = (k: string): boolean => found.has(k) && (owners.get(k)?.batch?.code.split(' ').some((c) => SKIPPED.has(c)) ?? false);
-  const unread = [...wanted.keys()].filter((k) => rowKeyFile(k) !== '-' && (!found.has(k) || skipped(k))).map((k) => `${rowKeyFile(k)} row ${rowKeyRow(k)}`);
-  return { ...written, fromStdin, unread, leftOut: rerunLeftOut(report, wanted) };
+  // A file that could not be opened again for its rows (moved or deleted since it was read) is
+  // named once, not as rows that could not be read.
+  const gone = written.gone ?? [];
+  const isGone = (k: string): boolean => gone.some((f) => rowKeyFile(k) === f || rowKeyFile(k).startsWith(`${f}:`));
+  const unread = [...wanted.keys()].filter((k) => rowKeyFile(k) !== '-' && !isGone(k) && (!found.has(k) || skipped(k))).map((k) => `${rowKeyFile(k)} row ${rowKeyRow(k)}`);
+  return { ...written, fromStdin, unread, gone, leftOut: rerunLeftOut(report, wanted) };
 }
 
 async function writeRejectsOf(
@@ -86,7 +93,7 @@ async function writeRejectsOf(
   opts: RejectsOptions,
   found: Set<string>,
   owners: ReadonlyMap<string, RowOwners>,
-): Promise<{ path: string; rows: number; canonical: boolean }> {
+): Promise<{ path: string; rows: number; canonical: boolean; gone?: string[] }> {
   const filesWithRows = new Set([...wanted.keys()].map(rowKeyFile));
   // A CSV file's own layout when every rejected row comes from CSV files with one header.
   const raw: RawFile[] = [];
@@ -337,7 +344,7 @@ async function writeCanonical(
   opts: RejectsOptions,
   found: Set<string>,
   owners: ReadonlyMap<string, RowOwners>,
-): Promise<{ path: string; rows: number }> {
+): Promise<{ path: string; rows: number; gone: string[] }> {
   const candidates: { key: string; invoice: string | undefined; fields: Record<string, string | undefined>; reason: RejectReason; defaults?: ReadonlyMap<string, string> | undefined }[] = [];
   const perKey = new Map<string, number>();
   // Only the files a rejected row comes from are read again (as writeRejectsOf reads only
@@ -346,12 +353,14 @@ async function writeCanonical(
   // is not the run's failure: its rows are not found, and the summary names them as not in the
   // rejects file (writeRejects `unread`).
   const filesWithRows = new Set([...wanted.keys()].map(rowKeyFile));
+  const gone: string[] = [];
   for (const file of opts.files) {
     if (file === '-' || ![...filesWithRows].some((f) => f === file || f.startsWith(`${file}:`))) continue;
     let source: InputSource;
     try {
       source = await openInputFile(file);
     } catch {
+      gone.push(file);
       continue;
     }
     for await (const batch of readEventBatches(source, { encoding: opts.encoding, mapping: opts.mapping, sheet: opts.sheet })) {
@@ -396,5 +405,5 @@ async function writeCanonical(
   const columns = CANONICAL_COLUMNS.filter((c) => used.has(c));
   const lines = [BOM + csvLine([...columns, ...REJECT_COLUMNS])];
   for (const r of rows) lines.push(rejectsLine([...columns.map((c) => r.fields[c] ?? ''), r.reason.code, r.reason.message]));
-  return { path: write(opts, lines), rows: rows.length };
+  return { path: write(opts, lines), rows: rows.length, gone };
 }
