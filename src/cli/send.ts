@@ -148,6 +148,8 @@ export async function sendPlan(
     // An earlier run of another file killed with invoices half-built: said on stderr, under
     // --quiet too (README "A killed batch another file's run tells of"). Only a load's journals.
     earlier = opened.opposite === undefined && cfg.action === undefined ? earlierRuns(at, opened.account, path, Date.now()) : [];
+    // Each of those this run finishes is journaled as it is, so a kill after it still settles it.
+    journal.finishing(openKeys(earlier));
     const batchKeys = new Set(validInvoices(plan).map((inv) => keyString(inv.key)));
     for (const u of stillUnfinished(earlier, batchKeys, journal.endEntry([]).settles ?? [], MAX_AGE_MS)) {
       notice(`warning: ${oneLine(unfinishedWarning(u, profile.label, 'invoice-load'))}`);

@@ -189,6 +189,13 @@ export type JournalEntry =
   | { t: 'attachment'; vendor: string; number: string; file: string; id: string }
   /** The process request was answered: processing has started and must never be requested again. */
   | { t: 'processed'; vendor: string; number: string; id: string }
+  /**
+   * This run holds processed an invoice another journal left half-built (engine/unfinished.ts,
+   * said at the run's start): written with the `processed` or `settled` entry that finished it,
+   * so a run killed afterwards, before its `end` entry, still says it finished it. Folded into
+   * the journal's `settles`. Older loaders ignore the entry.
+   */
+  | { t: 'settles'; vendor: string; number: string }
   | {
       t: 'settled';
       vendor: string;
@@ -333,7 +340,7 @@ export function applyEntry(states: Map<string, InvoiceJournalState>, e: JournalE
     }
     return;
   }
-  if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done' || e.t === 'file' || e.t === 'end') return;
+  if (e.t === 'begin' || e.t === 'settle' || e.t === 'batch_done' || e.t === 'file' || e.t === 'end' || e.t === 'settles') return;
   const k = stateKey(e.vendor, e.number);
   let s = states.get(k);
   if (!s) {
@@ -638,9 +645,14 @@ export class Journal {
     return out;
   }
 
-  /** Writes one entry durably, then folds it into the in-memory state. */
+  /**
+   * Writes one entry durably, then folds it into the in-memory state. The `processed` or
+   * `settled` entry of an invoice another journal left half-built (`finishing`) is written with a
+   * `settles` entry, in one write.
+   */
   append(entry: JournalEntry): void {
-    this.#write(JSON.stringify(keptEntry(entry)) + '\n');
+    const settles = this.#settlesWith(entry);
+    this.#write(JSON.stringify(keptEntry(entry)) + '\n' + (settles !== undefined ? JSON.stringify(settles) + '\n' : ''));
     if (this.sync) {
       try {
         fdatasyncSync(this.fd);
@@ -649,6 +661,29 @@ export class Journal {
       }
     }
     this.#fold(entry);
+    if (settles !== undefined) this.#fold(settles);
+  }
+
+  /** Keys (`vendor\u0000number`) of the invoices other journals left half-built, said at this run's start. */
+  readonly #openElsewhere = new Set<string>();
+
+  /**
+   * The invoices other journals left half-built (engine/unfinished.ts openKeys, said at this run's
+   * start): each this journal holds processed, now or once it records it, is journaled at once as
+   * one this journal settles (a `settles` entry), not only in the `end` entry of a run that ends.
+   */
+  finishing(openElsewhere: readonly SettledKey[]): void {
+    for (const k of openElsewhere) {
+      this.#openElsewhere.add(`${k.vendor}\u0000${k.number}`);
+      if (this.state(k).processed && !this.#unfinished.settles(k.vendor, k.number)) this.append({ t: 'settles', vendor: k.vendor, number: k.number });
+    }
+  }
+
+  /** The `settles` entry to write with `entry`, when it finishes an invoice another journal left half-built. */
+  #settlesWith(entry: JournalEntry): Extract<JournalEntry, { t: 'settles' }> | undefined {
+    if (entry.t !== 'processed' && entry.t !== 'settled') return undefined;
+    if (!this.#openElsewhere.has(`${entry.vendor}\u0000${entry.number}`) || this.#unfinished.settles(entry.vendor, entry.number)) return undefined;
+    return { t: 'settles', vendor: entry.vendor, number: entry.number };
   }
 
   /**

@@ -28,7 +28,7 @@ export interface UnfinishedInvoice {
   id?: string | undefined;
 }
 
-/** An invoice a run finished that another journal left half-built (an `end` entry's `settles`). */
+/** An invoice a run finished that another journal left half-built (a `settles` entry, or an `end` entry's `settles`). */
 export interface SettledKey {
   vendor: string;
   number: string;
@@ -44,7 +44,7 @@ export interface UnfinishedSummary {
   account?: string | undefined;
   /** Invoices left half-built or unknown, in journal order. */
   open: UnfinishedInvoice[];
-  /** Invoices of other journals its runs finished (their `end` entries' `settles`). */
+  /** Invoices of other journals its runs finished (its `settles` entries, and its `end` entries' `settles`). */
   settles: SettledKey[];
   /** Its last run wrote an `end` entry (it was not killed). */
   ended: boolean;
@@ -91,6 +91,10 @@ export class UnfinishedFold {
         this.#ended = true;
         for (const s of e.settles ?? []) this.#settles.set(key(s.vendor, s.number), { vendor: s.vendor, number: s.number });
         return;
+      case 'settles':
+        // Written as the run finished it (journal.ts `finishing`): a run killed after still settles it.
+        this.#settles.set(key(e.vendor, e.number), { vendor: e.vendor, number: e.number });
+        return;
       case 'intent':
       case 'refused':
       case 'unsent':
@@ -121,6 +125,11 @@ export class UnfinishedFold {
     } else if (e.t === 'intent' && (e.step === 'line' || e.step === 'process')) {
       s.wrote = true;
     }
+  }
+
+  /** Whether the journal records it finished this invoice of another journal's (a `settles` entry, or an `end` entry's). */
+  settles(vendor: string, number: string): boolean {
+    return this.#settles.has(key(vendor, number));
   }
 
   summary(): UnfinishedSummary {

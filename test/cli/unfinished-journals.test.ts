@@ -13,6 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { journalPath } from '../../src/cli/journals.js';
 import { earlierRuns, summaryOf } from '../../src/cli/unfinished.js';
+import { stillUnfinished } from '../../src/engine/unfinished.js';
 
 const ENDPOINT = 'https://api-eu.hosted.exlibrisgroup.com';
 const NOW = Date.parse('2026-12-07T02:00:00Z');
@@ -87,6 +88,17 @@ describe('earlierRuns', () => {
     appendFileSync(path, JSON.stringify({ t: 'end', at: '2026-12-06T02:10:00.000Z', ran_at: '2026-12-06T02:00:00.000Z', account: 'aaaa', open: [] }) + '\n');
     utimesSync(path, (NOW - 3600_000) / 1000, (NOW - 3600_000) / 1000);
     expect(warned('aaaa')).toEqual([]);
+  });
+
+  it("a run of another file that finished a half-built invoice and was killed before it ended still settles it (its `settles` entry, streamed)", () => {
+    journal('a-killed', invoice('G-1', false), 'aaaa');
+    // B found G-1, finished it, and was killed before its `end` entry.
+    const found = { t: 'invoice', vendor: 'GOBI', number: 'G-1', id: '53G-1', found: true };
+    const b = [found, { t: 'processed', vendor: 'GOBI', number: 'G-1', id: '53G-1' }, { t: 'settles', vendor: 'GOBI', number: 'G-1' }].map((e) => JSON.stringify(e) + '\n').join('');
+    journal('b-killed', b + invoice('G-2', true), 'aaaa');
+    const runs = earlierRuns(at(), 'aaaa', 'none', NOW);
+    expect(runs.flatMap((r) => r.summary.settles)).toEqual([{ vendor: 'GOBI', number: 'G-1' }]);
+    expect(stillUnfinished(runs, new Set(), [], 30 * 24 * 3600_000)).toEqual([]);
   });
 
   it('folds a killed journal once and keeps what it left beside it until the journal changes; removes it with its journal', () => {

@@ -90,4 +90,23 @@ describe('a load killed after its first create, then a load of another file', ()
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).not.toContain('an earlier load');
   });
+
+  it('a load of another file that finishes the half-built invoice and is killed before it ends still settles it', async () => {
+    w = await world();
+    const first = sampleSubset(w.dir, ['GOBI'], 'nightly-1.csv');
+    const killed = await w.load([first, '--concurrency', '1'], { env: { NODE_OPTIONS: `--require ${KILL}`, KILL_PAT: '"t":"invoice"' } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const [half] = created(w.stateDir);
+    // GOBI's and HARRAS's 5 invoices, the half-built one among them: killed (kill -9) right after
+    // the journal records the last settled, before the run's `end` entry.
+    const whole = await w.load([sampleSubset(w.dir, ['GOBI', 'HARRAS'], 'corrected.csv'), '--concurrency', '1'], { env: { NODE_OPTIONS: `--require ${KILL}`, KILL_PAT: '"t":"settled"', KILL_N: '5' } });
+    expect(whole.signal, whole.stderr).toBe('SIGKILL');
+    const [vendor, number] = half!.split(' ');
+    // Finished in Alma: processed once.
+    const inAlma = w.sandbox.state().invoices.find((i) => i.vendor === vendor && i.number === number)!;
+    expect(w.sandbox.state().counters.processCount[inAlma.id]).toBe(1);
+    const next = await w.load([sampleSubset(w.dir, ['EBSCO'], 'nightly-3.csv')]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).not.toContain('an earlier load');
+  });
 });

@@ -6,7 +6,10 @@
  * another file's run tells of").
  */
 import { describe, expect, it } from 'vitest';
-import type { JournalEntry } from '../../src/engine/journal.js';
+import { mkdtempSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Journal, type JournalEntry } from '../../src/engine/journal.js';
 import { stillUnfinished, UnfinishedFold, unfinishedWarning, type EarlierRun, type UnfinishedSummary } from '../../src/engine/unfinished.js';
 
 const V = 'GOBI';
@@ -64,6 +67,33 @@ describe('UnfinishedFold: what is half-built or unknown in the target', () => {
     }
     f.apply(create('LAST'));
     expect(f.summary().open.map((i) => i.number)).toEqual(['LAST']);
+  });
+
+  it("collects the `settles` entries a run writes as it finishes another journal's invoice, killed or not", () => {
+    expect(fold([begin, made('A', true), processed('A'), { t: 'settles', vendor: V, number: 'A' }]).settles).toEqual([{ vendor: V, number: 'A' }]);
+  });
+
+  it("a journal writes the `settles` entry with the write that finishes another journal's invoice, not only at its end", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'invoice-load-settles-'));
+    try {
+      const path = join(dir, 'b.jsonl');
+      const writes: string[] = [];
+      const j = Journal.open({ path, target: 'alma', endpoint: 'https://x', batch: 'b', sync: false, write: (fd, buf, off, len) => (writes.push(Buffer.from(buf.subarray(off, off + len)).toString('utf8')), writeSync(fd, buf, off, len)) });
+      j.append(made('DONE-HERE', true));
+      j.append(processed('DONE-HERE'));
+      j.finishing([{ vendor: V, number: 'A' }, { vendor: V, number: 'DONE-HERE' }, { vendor: V, number: 'NOT-MINE' }]);
+      j.append(made('A', true));
+      j.append(processed('A'));
+      j.append({ t: 'settled', vendor: V, number: 'A', id: 'id-A', status: 'loaded', alerts: [] });
+      const settles = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('{"t":"settles"')).map((l) => (JSON.parse(l) as { number: string }).number);
+      // Already processed here when said: at once; A with its `processed` entry, in one write; once each.
+      expect(settles(readFileSync(path, 'utf8'))).toEqual(['DONE-HERE', 'A']);
+      expect(writes.find((w) => w.includes('"t":"processed","vendor":"GOBI","number":"A"'))).toContain('{"t":"settles","vendor":"GOBI","number":"A"}');
+      expect(j.endEntry([]).settles).toEqual([{ vendor: V, number: 'DONE-HERE' }, { vendor: V, number: 'A' }]);
+      j.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says when the run began, its files and its account: those of its last run', () => {
