@@ -154,7 +154,7 @@ export function foldStreaming(path: string, endpoint: string): UnfinishedSummary
 }
 
 /** The start of each line the fold reads: its kind, and for most, the vendor, number and step. */
-const LINE = /^\{"t":"(intent|processed|settled|invoice|run|end|refused|unsent|settles)"(?:,"vendor":"((?:[^"\\\n]|\\.)*)","number":"((?:[^"\\\n]|\\.)*)"(?:,"step":"(\w+)")?)?/gm;
+const LINE = /^\{"t":"(intent|processed|settled|invoice|run|end|refused|unsent|settles|failed)"(?:,"vendor":"((?:[^"\\\n]|\\.)*)","number":"((?:[^"\\\n]|\\.)*)"(?:,"step":"(\w+)")?)?/gm;
 
 /** A JSON string's content as the regular expression took it, its escapes undone. */
 const unescape = (raw: string): string => (raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw);

@@ -780,7 +780,7 @@ export class Journal {
    * processed now, with the earlier runs' `settles`.
    */
   endEntry(openElsewhere: readonly SettledKey[]): Extract<JournalEntry, { t: 'end' }> {
-    const sum = this.#unfinished.summary();
+    const sum = this.#unfinished.summary(true);
     const settles = new Map(sum.settles.map((s) => [`${s.vendor}\u0000${s.number}`, s]));
     for (const k of openElsewhere) if (this.state(k).processed) settles.set(`${k.vendor}\u0000${k.number}`, { vendor: k.vendor, number: k.number });
     return {

@@ -12,13 +12,18 @@
  *   missing, line writes unanswered, processing never sent, sent without an answer, or refused.
  * Not counted: an invoice whose process request was answered (`processed`, `settled` — Alma still
  * processing it, `not_finished`, or in review is not half-built), a create refused or never sent
- * (nothing was built), an invoice found and left alone (another's), one never created.
+ * (nothing was built), an invoice found and left alone (another's), one never created; and, of a
+ * run that ended (its `end` entry), an invoice it left failed on a definite refusal (a business
+ * error, result.ts refusalKind: a line's fund refused, processing refused) — that run said so
+ * itself (exit 4, its report): only what a run cut short (killed, or stopped: Ctrl-C, the daily
+ * threshold, the network lost) or a write without an answer left is its `end` entry's.
  *
  * Streamed: `UnfinishedFold.apply` is given one entry at a time and keeps, per invoice not yet
  * processed, four small fields and its key; a processed invoice is dropped from it at once. So a
  * journal of 200,000 finished invoices folds to almost nothing, whatever its size.
  */
 import type { JournalEntry } from './journal.js';
+import { refusalKind } from './result.js';
 
 /** An invoice an earlier run left half-built or unknown in the target. */
 export interface UnfinishedInvoice {
@@ -58,6 +63,8 @@ interface Small {
   own: boolean;
   /** A line or the process request was sent to it. */
   wrote: boolean;
+  /** The journal's last run left it failed on a definite refusal (a `failed` entry, business). */
+  refused: boolean;
 }
 
 /** An invoice's key here, as domain/model.ts keyString makes it. */
@@ -86,6 +93,8 @@ export class UnfinishedFold {
         this.#files = e.files;
         if (e.account !== undefined) this.#account = e.account;
         this.#ended = false;
+        // A refusal an earlier run met is not this run's to have said.
+        for (const s of this.#open.values()) s.refused = false;
         return;
       case 'end':
         this.#ended = true;
@@ -102,6 +111,11 @@ export class UnfinishedFold {
       case 'processed':
       case 'settled':
         break;
+      case 'failed': {
+        const s = this.#open.get(key(e.vendor, e.number));
+        if (s !== undefined) s.refused = refusalKind(e.error) === 'business';
+        return;
+      }
       default:
         return;
     }
@@ -113,9 +127,10 @@ export class UnfinishedFold {
     let s = this.#open.get(k);
     if (s === undefined) {
       // Never more than these four fields and the key, per invoice not yet processed.
-      s = { vendor: e.vendor, number: e.number, createPending: false, own: false, wrote: false };
+      s = { vendor: e.vendor, number: e.number, createPending: false, own: false, wrote: false, refused: false };
       this.#open.set(k, s);
     }
+    if (e.t === 'intent') s.refused = false;
     if (e.t === 'invoice') {
       s.id = e.id;
       s.createPending = false;
@@ -132,9 +147,14 @@ export class UnfinishedFold {
     return this.#settles.has(key(vendor, number));
   }
 
-  summary(): UnfinishedSummary {
+  /**
+   * `ending`: as the run that writes the `end` entry ends (journal.ts endEntry). A run that ended
+   * leaves out what it left failed on a definite refusal: it said so itself.
+   */
+  summary(ending = false): UnfinishedSummary {
+    const ended = ending || this.#ended;
     const open: UnfinishedInvoice[] = [];
-    for (const s of this.#open.values()) if (isUnfinished(s)) open.push({ vendor: s.vendor, number: s.number, ...(s.id !== undefined ? { id: s.id } : {}) });
+    for (const s of this.#open.values()) if (isUnfinished(s) && !(ended && s.refused)) open.push({ vendor: s.vendor, number: s.number, ...(s.id !== undefined ? { id: s.id } : {}) });
     return {
       ranAt: this.#ranAt,
       ...(this.#files !== undefined ? { files: this.#files } : {}),
@@ -163,6 +183,8 @@ export interface StillUnfinished {
   ranAt: string;
   files?: string[] | undefined;
   invoices: UnfinishedInvoice[];
+  /** The run ended (its `end` entry), stopped or with writes unanswered; else it was killed. */
+  ended: boolean;
   /** When the warning stops of itself (the journal 30 days old: README's clean-up advice). */
   until: number;
 }
@@ -180,7 +202,7 @@ export function stillUnfinished(runs: readonly EarlierRun[], batch: ReadonlySet<
   for (const r of [...runs].sort((a, b) => a.mtimeMs - b.mtimeMs)) {
     const invoices = r.summary.open.filter((i) => !settled.has(key(i.vendor, i.number)) && !batch.has(key(i.vendor, i.number)));
     if (invoices.length === 0) continue;
-    out.push({ path: r.path, ranAt: r.summary.ranAt, ...(r.summary.files !== undefined ? { files: r.summary.files } : {}), invoices, until: r.mtimeMs + maxAgeMs });
+    out.push({ path: r.path, ranAt: r.summary.ranAt, ...(r.summary.files !== undefined ? { files: r.summary.files } : {}), invoices, ended: r.summary.ended, until: r.mtimeMs + maxAgeMs });
   }
   return out;
 }
@@ -213,14 +235,21 @@ export function unfinishedWarning(u: StillUnfinished, label: string, command: st
   const from = shown.length === 0 ? '' : ` from ${few(shown, ', ')}`;
   const them = one ? 'it' : 'them';
   const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(u.ranAt) ? `${u.ranAt.slice(0, 10)} ${u.ranAt.slice(11, 16)} UTC` : u.ranAt;
+  // A run killed was stopped before it finished them. One that ended (its `end` entry) left
+  // them so when it was stopped (Ctrl-C, the daily threshold, the network lost) or a write to
+  // them went unanswered or failed for a time; an invoice it left on a definite refusal it said
+  // so of itself, and is not told of (UnfinishedFold.summary).
+  const resumes = u.ended ? 'the load takes up where that run left off' : 'the load resumes where it stopped';
+  const left = u.ended
+    ? `ended without finishing ${one ? 'invoice' : `${n.toLocaleString('en-US')} invoices`} ${named} (it was stopped first, or a write to ${them} went unanswered or failed for a time)`
+    : `was stopped before it finished ${one ? 'invoice' : `${n.toLocaleString('en-US')} invoices`} ${named}`;
   const again =
     files.length === 0 || files.includes('-')
-      ? `Load what that run read again, as it was then: the load resumes where it stopped.`
-      : `Load that run's ${files.length === 1 ? 'file' : 'files'} again as ${files.length === 1 ? 'it was' : 'they were'} then (${command} … ${few(files, ' ')}): the load resumes where it stopped. ` +
+      ? `Load what that run read again, as it was then: ${resumes}.`
+      : `Load that run's ${files.length === 1 ? 'file' : 'files'} again as ${files.length === 1 ? 'it was' : 'they were'} then (${command} … ${few(files, ' ')}): ${resumes}. ` +
         `If ${files.length === 1 ? 'that path holds' : 'those paths hold'} another batch now (a nightly file replaced), load a copy of the killed batch instead (the vendor's file of that day): ${one ? 'its invoice is' : 'its invoices are'} found in ${label} and what is missing added.`;
   return (
-    `an earlier load into ${label}, begun ${when}${from}, was stopped before it finished ` +
-    `${one ? 'invoice' : `${n.toLocaleString('en-US')} invoices`} ${named}, which no run has finished since: in ${label} ${one ? 'it is' : 'they are'} half-built ` +
+    `an earlier load into ${label}, begun ${when}${from}, ${left}, which no run has finished since: in ${label} ${one ? 'it is' : 'they are'} half-built ` +
     `(created without all ${one ? 'its' : 'their'} lines, or not sent for processing) or may be (a write sent without an answer). ` +
     `${again} Without that batch, finish or delete ${them} in ${label} by hand, then delete that run's journal (${u.path}). ` +
     `Said at each load until a run finishes ${them}, or until ${new Date(u.until).toISOString().slice(0, 10)} (that journal 30 days old).`

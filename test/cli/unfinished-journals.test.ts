@@ -101,6 +101,19 @@ describe('earlierRuns', () => {
     expect(stillUnfinished(runs, new Set(), [], 30 * 24 * 3600_000)).toEqual([]);
   });
 
+  it('a run that ended with more open than its end line lists is folded whole: an invoice it left refused (a business error) is left out', () => {
+    const refused = [
+      { t: 'intent', vendor: 'GOBI', number: 'G-1', step: 'line', line: '1', id: '53G-1', at: 2 },
+      { t: 'refused', vendor: 'GOBI', number: 'G-1', step: 'line', line: '1' },
+      { t: 'failed', vendor: 'GOBI', number: 'G-1', error: { step: 'lines', http_status: 400, code: '60254', message: 'Fund code not valid.' } },
+    ];
+    const body = invoice('G-1', false) + refused.map((e) => JSON.stringify(e) + '\n').join('') + invoice('G-2', false);
+    const path = journal('ended-many', body, 'aaaa');
+    appendFileSync(path, JSON.stringify({ t: 'end', at: '2026-12-06T02:10:00.000Z', ran_at: '2026-12-06T02:00:00.000Z', account: 'aaaa', open: 201 }) + '\n');
+    utimesSync(path, (NOW - 3600_000) / 1000, (NOW - 3600_000) / 1000);
+    expect(warned('aaaa')).toEqual(['G-2']);
+  });
+
   it('folds a killed journal once and keeps what it left beside it until the journal changes; removes it with its journal', () => {
     const path = journal('killed', invoice('G-1', true) + invoice('G-2', false), 'aaaa');
     expect(warned('aaaa')).toEqual(['G-2']);

@@ -91,6 +91,20 @@ describe('a load killed after its first create, then a load of another file', ()
     expect(next.stderr).not.toContain('an earlier load');
   });
 
+  it("a run that ended with an invoice refused (a line's fund, its processing) is not told of by the next load: it said so itself", async () => {
+    for (const step of ['line', 'process'] as const) {
+      w = await world({ faults: [{ step, kind: 'business', match: 'G-24118', times: 1000 }] });
+      const refused = await w.load([sampleSubset(w.dir, ['GOBI'], 'nightly-1.csv')]);
+      expect(refused.code, refused.stderr).toBe(4);
+      expect(refused.report!.invoices.find((i) => i.number === 'G-24118')?.status).toBe('failed');
+      const next = await w.load([sampleSubset(w.dir, ['HARRAS'], 'nightly-2.csv'), '--quiet']);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr, step).not.toContain('an earlier load');
+      await w.close();
+      w = undefined;
+    }
+  });
+
   it('a load of another file that finishes the half-built invoice and is killed before it ends still settles it', async () => {
     w = await world();
     const first = sampleSubset(w.dir, ['GOBI'], 'nightly-1.csv');

@@ -69,6 +69,28 @@ describe('UnfinishedFold: what is half-built or unknown in the target', () => {
     expect(f.summary().open.map((i) => i.number)).toEqual(['LAST']);
   });
 
+  it('of a run that ended, leaves out an invoice it left failed on a definite refusal (it said so itself); a killed run, a write unanswered, or a refusal an earlier run met stay', () => {
+    const lineRefused = (n: string): JournalEntry[] => [
+      create(n),
+      made(n),
+      lineIntent(n, '1'),
+      { t: 'refused', vendor: V, number: n, step: 'line', line: '1' },
+      { t: 'failed', vendor: V, number: n, error: { step: 'lines', http_status: 400, code: '60254', message: 'Fund code not valid.' } },
+    ];
+    const processRefused: JournalEntry[] = [create('P'), made('P'), processIntent('P'), { t: 'refused', vendor: V, number: 'P', step: 'process' }, { t: 'failed', vendor: V, number: 'P', error: { step: 'process', http_status: 400, code: '60260', message: 'refused' } }];
+    const unanswered: JournalEntry[] = [create('U'), made('U'), processIntent('U'), { t: 'failed', vendor: V, number: 'U', error: { step: 'process', http_status: 0, code: 'OUTCOME_UNKNOWN', message: 'no answer' } }];
+    const end: JournalEntry = { t: 'end', at: '2026-12-01T02:10:00.000Z', ran_at: '2026-12-01T02:00:00.000Z', open: [] };
+    expect(open([begin, ...lineRefused('A'), ...processRefused, ...unanswered, end])).toEqual(['U']);
+    // As the run ends (journal.ts endEntry): the same.
+    const f = new UnfinishedFold();
+    for (const e of [begin, ...lineRefused('A'), ...processRefused, ...unanswered]) f.apply(e);
+    expect(f.summary(true).open.map((i) => i.number)).toEqual(['U']);
+    // Killed after the refusal: it never ended, nor said so.
+    expect(open([begin, ...lineRefused('A')])).toEqual(['A']);
+    // Refused in an earlier run; this run (stopped before it) did not say so.
+    expect(open([begin, ...lineRefused('A'), { t: 'run', at: '2026-12-02T02:00:00.000Z' }, end])).toEqual(['A']);
+  });
+
   it("collects the `settles` entries a run writes as it finishes another journal's invoice, killed or not", () => {
     expect(fold([begin, made('A', true), processed('A'), { t: 'settles', vendor: V, number: 'A' }]).settles).toEqual([{ vendor: V, number: 'A' }]);
   });
@@ -112,6 +134,17 @@ describe('stillUnfinished: once settled, no more', () => {
   it('leaves out invoices another journal finished, and those of this batch', () => {
     expect(stillUnfinished([run(['A', 'B']), run([], ['A'])], new Set(), [], 1000).map((u) => u.invoices.map((i) => i.number))).toEqual([['B']]);
     expect(stillUnfinished([run(['A', 'B'])], new Set([`${V}\u0000B`]), [{ vendor: V, number: 'A' }], 1000)).toEqual([]);
+  });
+
+  it('words a run that ended (stopped, or writes unanswered) as ended without finishing, a killed one as stopped before it finished', () => {
+    const ended: EarlierRun = { ...run(['A']), summary: { ...run(['A']).summary, ended: true } };
+    const [e] = stillUnfinished([ended], new Set(), [], 1000);
+    const text = unfinishedWarning(e!, 'Alma', 'invoice-load');
+    expect(text).toContain('ended without finishing invoice GOBI A (it was stopped first, or a write to it went unanswered or failed for a time), which no run has finished since');
+    expect(text).toContain('the load takes up where that run left off');
+    expect(text).not.toContain('was stopped before it finished');
+    const [k] = stillUnfinished([run(['A'])], new Set(), [], 1000);
+    expect(unfinishedWarning(k!, 'Alma', 'invoice-load')).toContain('was stopped before it finished invoice GOBI A, which no run has finished since');
   });
 
   it('names the first five and counts the rest; the journal and the day the warning stops', () => {
