@@ -247,7 +247,7 @@ export function unfinishedWarning(u: StillUnfinished, label: string, command: st
     files.length === 0 || files.includes('-')
       ? `Load what that run read again, as it was then: ${resumes}.`
       : `Load that run's ${files.length === 1 ? 'file' : 'files'} again as ${files.length === 1 ? 'it was' : 'they were'} then (${command} … ${few(files, ' ')}): ${resumes}. ` +
-        `If ${files.length === 1 ? 'that path holds' : 'those paths hold'} another batch now (a nightly file replaced), load a copy of the killed batch instead (the vendor's file of that day): ${one ? 'its invoice is' : 'its invoices are'} found in ${label} and what is missing added.`;
+        `If ${files.length === 1 ? 'that path holds' : 'those paths hold'} another batch now (a nightly file replaced), load a copy of ${u.ended ? 'that' : 'the killed'} batch instead (the vendor's file of that day): ${one ? 'its invoice is' : 'its invoices are'} found in ${label} and what is missing added.`;
   return (
     `an earlier load into ${label}, begun ${when}${from}, ${left}, which no run has finished since: in ${label} ${one ? 'it is' : 'they are'} half-built ` +
     `(created without all ${one ? 'its' : 'their'} lines, or not sent for processing) or may be (a write sent without an answer). ` +

@@ -105,6 +105,25 @@ describe('a load killed after its first create, then a load of another file', ()
     }
   });
 
+  it('a run stopped by the daily threshold with an invoice half-built is told of as a run that ended without finishing it, not as one killed', async () => {
+    // The 8th request of the day is refused: after GOBI's first create, before its lines.
+    w = await world({ daily: 8 });
+    const first = sampleSubset(w.dir, ['GOBI'], 'nightly-1.csv');
+    const stopped = await w.load([first, '--concurrency', '1']);
+    expect(stopped.report?.stopped, stopped.stderr).toBe('daily_limit');
+    const [half] = created(w.stateDir);
+    expect(half).toMatch(/^GOBI G-/);
+    w.sandbox.configure({ daily: 100_000 });
+    const next = await w.load([sampleSubset(w.dir, ['HARRAS'], 'nightly-2.csv'), '--quiet']);
+    expect(next.code, next.stderr).toBe(0);
+    const warning = next.stderr.split('\n').filter((l) => l.includes('an earlier load'));
+    expect(warning, next.stderr).toHaveLength(1);
+    expect(warning[0]).toContain(`ended without finishing invoice ${half} (it was stopped first, or a write to it went unanswered or failed for a time)`);
+    expect(warning[0]).toContain('the load takes up where that run left off');
+    expect(warning[0]).toContain('load a copy of that batch instead');
+    expect(warning[0]).not.toContain('killed');
+  });
+
   it('a load of another file that finishes the half-built invoice and is killed before it ends still settles it', async () => {
     w = await world();
     const first = sampleSubset(w.dir, ['GOBI'], 'nightly-1.csv');
