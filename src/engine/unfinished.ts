@@ -19,7 +19,7 @@
  * threshold, the network lost) or a write without an answer left is its `end` entry's.
  *
  * Streamed: `UnfinishedFold.apply` is given one entry at a time and keeps, per invoice not yet
- * processed, four small fields and its key; a processed invoice is dropped from it at once. So a
+ * processed, five small fields and its key; a processed invoice is dropped from it at once. So a
  * journal of 200,000 finished invoices folds to almost nothing, whatever its size.
  */
 import type { JournalEntry } from './journal.js';
@@ -126,7 +126,7 @@ export class UnfinishedFold {
     }
     let s = this.#open.get(k);
     if (s === undefined) {
-      // Never more than these four fields and the key, per invoice not yet processed.
+      // Never more than these five fields and the key, per invoice not yet processed.
       s = { vendor: e.vendor, number: e.number, createPending: false, own: false, wrote: false, refused: false };
       this.#open.set(k, s);
     }
