@@ -124,7 +124,11 @@ function proxyView(proxy: Config['proxy'], env: Record<string, string | undefine
   const from = (name: string): string => proxyVariable(env, name).name;
   if (noProxyAll(proxy)) return { value: null, source: `no proxy (env ${from('no_proxy')}=*: every host reached directly)` };
   // An https API (Alma's) goes direct without https_proxy, as for curl (config.ts proxyFromEnv).
-  const parts = [proxy.httpsProxy !== '' ? `https: ${shown(proxy.httpsProxy)}` : 'https: direct (no https_proxy)', proxy.httpProxy !== '' ? `http: ${shown(proxy.httpProxy)}` : ''].filter((x) => x !== '');
+  // A variable that cannot be used is said as a run sending through it would refuse it (config.ts proxyRefusal).
+  const parts = [
+    proxy.refusedHttps !== undefined ? `https: refused — ${proxy.refusedHttps}` : proxy.httpsProxy !== '' ? `https: ${shown(proxy.httpsProxy)}` : 'https: direct (no https_proxy)',
+    proxy.refusedHttp !== undefined ? `http: refused — ${proxy.refusedHttp}` : proxy.httpProxy !== '' ? `http: ${shown(proxy.httpProxy)}` : '',
+  ].filter((x) => x !== '');
   // Each variable once: all_proxy may serve both.
   const names = [
     ...new Set([proxy.httpsProxy !== '' ? (proxy.httpsFrom ?? from('https_proxy')) : '', proxy.httpProxy !== '' ? (proxy.httpFrom ?? from('http_proxy')) : '', proxy.noProxy !== '' ? from('no_proxy') : '']),

@@ -232,20 +232,30 @@ export function resolveConfig(files: string[], flags: RawOptions, env: Record<st
  */
 export function proxyFromEnv(env: Record<string, string | undefined>): ProxySettings | undefined {
   // all_proxy serves a scheme that has no variable of its own, as for curl ("ALL_PROXY … used if
-  // no protocol specific proxy is set", https://everything.curl.dev/usingcurl/proxies/env.html).
-  const all = proxyVariable(env, 'all_proxy');
+  // no protocol specific proxy is set", https://everything.curl.dev/usingcurl/proxies/env.html) —
+  // an http(s) one only: a socks all_proxy is commonly set for other tools, and before it was
+  // read at all it stopped nothing, so one of another kind is left unread (README says so).
+  const allVar = proxyVariable(env, 'all_proxy');
+  const all = allVar.value !== '' && proxyRefusal(allVar) === undefined ? allVar : { ...allVar, value: '' };
   const own = (v: { name: string; value: string }): { name: string; value: string } => (v.value === '' && all.value !== '' ? all : v);
   const http = own(proxyVariable(env, 'http_proxy'));
   const https = own(proxyVariable(env, 'https_proxy'));
-  const httpProxy = proxyUrl(http);
-  const httpsProxy = proxyUrl(https);
-  if (httpProxy === '' && httpsProxy === '') return undefined;
+  // A variable named for its scheme that is not an http(s) proxy is refused — but only by a run
+  // that would send through it (transport/http.ts proxyDispatcher): an offline dry run, the
+  // embedded sandbox on loopback and `invoice-load config` do not need it.
+  const refusedHttp = proxyRefusal(http);
+  const refusedHttps = proxyRefusal(https);
+  const httpProxy = refusedHttp === undefined ? proxyUrl(http) : '';
+  const httpsProxy = refusedHttps === undefined ? proxyUrl(https) : '';
+  if (httpProxy === '' && httpsProxy === '' && refusedHttp === undefined && refusedHttps === undefined) return undefined;
   return {
     httpProxy,
     httpsProxy,
     noProxy: proxyVariable(env, 'no_proxy').value,
     ...(httpProxy !== '' ? { httpFrom: http.name } : {}),
     ...(httpsProxy !== '' ? { httpsFrom: https.name } : {}),
+    ...(refusedHttp !== undefined ? { refusedHttp } : {}),
+    ...(refusedHttps !== undefined ? { refusedHttps } : {}),
   };
 }
 
@@ -263,18 +273,21 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
  */
 function proxyUrl(v: { name: string; value: string }): string {
   if (v.value === '') return '';
-  const value = SCHEME.test(v.value) ? v.value : `http://${v.value}`;
+  return SCHEME.test(v.value) ? v.value : `http://${v.value}`;
+}
+
+/** Why a proxy variable's value cannot be used (proxyUrl), or undefined when it can or is empty. */
+function proxyRefusal(v: { name: string; value: string }): string | undefined {
+  if (v.value === '') return undefined;
   let url: URL | undefined;
   try {
-    url = new URL(value);
+    url = new URL(proxyUrl(v));
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
-    const why = url === undefined || url.hostname === '' ? 'is not a proxy URL' : `is a ${url.protocol.slice(0, -1)} proxy, and invoice-load talks to http and https proxies only`;
-    throw new UsageError(`${v.name}="${shownProxy(v.value)}" ${why}: give http://host:port (or unset ${v.name} to go direct)`);
-  }
-  return value;
+  if (url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '') return undefined;
+  const why = url === undefined || url.hostname === '' ? 'is not a proxy URL' : `is a ${url.protocol.slice(0, -1)} proxy, and invoice-load talks to http and https proxies only`;
+  return `${v.name}="${shownProxy(v.value)}" ${why}: give http://host:port (or unset ${v.name} to go direct)`;
 }
 
 /**

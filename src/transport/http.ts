@@ -10,7 +10,7 @@ import { setMaxListeners } from 'node:events';
 import { Agent, Dispatcher, EnvHttpProxyAgent, Pool } from 'undici';
 import { decide, DEFAULT_RETRY, isSafeMethod, mayHaveApplied, neverSent, type Decision, type Outcome, type RetryOptions } from './retry.js';
 import { defaultSleep, RateLimiter, unlimited, type Limiter } from './limiter.js';
-import { ApiError, AuthError, DailyLimitError, NotSentError, RetryAfterError, PROXY_CLOSED, PROXY_DOWN_WORDS, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
+import { ApiError, AuthError, DailyLimitError, NotSentError, UsageError, RetryAfterError, PROXY_CLOSED, PROXY_DOWN_WORDS, PROXY_REFUSED, PROXY_UPSTREAM, UnknownOutcomeError, type ApiErrorDetail } from '../common/errors.js';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import { maskList, maskSecrets } from '../common/mask.js';
 import { maskMessage } from '../common/shown-secrets.js';
@@ -85,6 +85,13 @@ export interface ProxySettings {
   httpsFrom?: string | undefined;
   /** Comma- or space-separated host names (`.example.org`, `*.example.org`, `host:port`). */
   noProxy: string;
+  /**
+   * Why the variable for http or https requests cannot be used (a socks proxy, a value that is not
+   * a URL): said as a usage error by a run that would send through it (proxyDispatcher), not by
+   * one that never does (an offline dry run, the embedded sandbox on loopback).
+   */
+  refusedHttp?: string | undefined;
+  refusedHttps?: string | undefined;
 }
 
 /**
@@ -107,6 +114,9 @@ function proxyDispatcher(proxy: ProxySettings, agent: Agent.Options, connectTime
   // `no_proxy=*`: no host is proxied (common/proxy.ts). undici takes `*` so only when it is the
   // whole value, and the loopback hosts added below made it one entry among others: every
   // request still went through the proxy.
+  const url = new URL(baseUrl);
+  const refused = url.protocol === 'https:' ? proxy.refusedHttps : proxy.refusedHttp;
+  if (refused !== undefined && !noProxyAll(proxy) && !LOOPBACK.includes(url.hostname)) throw new UsageError(refused);
   const via = proxyFor(proxy, baseUrl);
   if (via === undefined || noProxyAll(proxy)) return new Agent(agent);
   const noProxy = [proxy.noProxy, ...LOOPBACK].filter((x) => x !== '').join(',');

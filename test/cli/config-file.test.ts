@@ -350,11 +350,18 @@ describe('proxyFromEnv: the proxy the environment names, as curl and npm read it
     expect(proxyFromEnv(env)).toEqual(expected);
   });
 
-  it('refuses a proxy that is not http(s), naming the variable, its password masked', () => {
-    expect(() => proxyFromEnv({ HTTPS_PROXY: 'socks5://bob:Pr0xyPassw0rdXYZ@proxy:1080' })).toThrow(
-      new UsageError('HTTPS_PROXY="socks5://bob:***@proxy:1080" is a socks5 proxy, and invoice-load talks to http and https proxies only: give http://host:port (or unset HTTPS_PROXY to go direct)'),
-    );
-    expect(() => proxyFromEnv({ http_proxy: 'http://' })).toThrow(new UsageError('http_proxy="http://" is not a proxy URL: give http://host:port (or unset http_proxy to go direct)'));
-    expect(() => proxyFromEnv({ https_proxy: 'bob:Pr0xyPassw0rdXYZ@[bad' })).toThrow(/^https_proxy="bob:\*\*\*@\[bad" is not a proxy URL/);
+  it('refuses a proxy that is not http(s), naming the variable, its password masked — kept for a run that would send through it', () => {
+    expect(proxyFromEnv({ HTTPS_PROXY: 'socks5://bob:Pr0xyPassw0rdXYZ@proxy:1080' })).toMatchObject({
+      httpsProxy: '',
+      refusedHttps: 'HTTPS_PROXY="socks5://bob:***@proxy:1080" is a socks5 proxy, and invoice-load talks to http and https proxies only: give http://host:port (or unset HTTPS_PROXY to go direct)',
+    });
+    expect(proxyFromEnv({ http_proxy: 'http://' })?.refusedHttp).toBe('http_proxy="http://" is not a proxy URL: give http://host:port (or unset http_proxy to go direct)');
+    expect(proxyFromEnv({ https_proxy: 'bob:Pr0xyPassw0rdXYZ@[bad' })?.refusedHttps).toMatch(/^https_proxy="bob:\*\*\*@\[bad" is not a proxy URL/);
+  });
+
+  it('leaves a socks all_proxy unread (set for other tools, it stopped nothing before all_proxy was read); an http one serves', () => {
+    expect(proxyFromEnv({ all_proxy: 'socks5h://127.0.0.1:1080' })).toBeUndefined();
+    expect(proxyFromEnv({ ALL_PROXY: 'socks://127.0.0.1:1080', https_proxy: 'http://proxy:3128' })).toMatchObject({ httpsProxy: 'http://proxy:3128', httpProxy: '' });
+    expect(proxyFromEnv({ all_proxy: 'proxy:3128' })).toMatchObject({ httpsProxy: 'http://proxy:3128', httpProxy: 'http://proxy:3128' });
   });
 });

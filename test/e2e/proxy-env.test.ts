@@ -35,11 +35,27 @@ describe('proxy variables without a scheme', () => {
     expect(res.stderr).toContain('the proxy http://127.0.0.1:1 (from https_proxy');
   });
 
-  it('a socks proxy is a usage error naming the variable, its password masked, exit 2, with --sandbox too', async () => {
-    const res = await runCli(['--sandbox', 'fixtures/sample-batch.csv'], { env: { ALL_PROXY: undefined, HTTPS_PROXY: 'socks5://bob:Pr0xyPassw0rdXYZ@proxy:1080', INVOICE_LOAD_STATE_DIR: stateDir() } });
+  it('a socks proxy is a usage error naming the variable, its password masked, exit 2 — for a run that would send through it only', async () => {
+    const env = { ALL_PROXY: undefined, HTTPS_PROXY: 'socks5://bob:Pr0xyPassw0rdXYZ@proxy:1080', INVOICE_LOAD_STATE_DIR: stateDir() };
+    const res = await runCli(['--alma-url', 'https://alma.invalid', 'fixtures/sample-batch.csv'], { env: { ...env, ALMA_API_KEY: 'e2e-test-key' } });
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('HTTPS_PROXY="socks5://bob:***@proxy:1080" is a socks5 proxy');
     expect(res.stderr + res.stdout).not.toContain('Pr0xyPassw0rdXYZ');
+    // The embedded sandbox on loopback, an offline dry run and `config` never use it: they run.
+    const sandbox = await runCli(['--sandbox', 'fixtures/sample-batch.csv'], { env });
+    expect(sandbox.code).toBe(0);
+    const dry = await runCli(['--dry-run', 'fixtures/sample-batch.csv'], { env });
+    expect(dry.code).toBe(0);
+    const config = await runCli(['config', '--sandbox'], { env });
+    expect(config.code).toBe(0);
+    expect(config.stdout).toMatch(/^proxy +https: refused — HTTPS_PROXY="socks5:\/\/bob:\*\*\*@proxy:1080" is a socks5 proxy/m);
+    expect(config.stdout + config.stderr).not.toContain('Pr0xyPassw0rdXYZ');
+  });
+
+  it('a socks all_proxy (set for other tools) is left unread: the dry run and a load run as without it', async () => {
+    const env = { all_proxy: 'socks5h://127.0.0.1:1080', INVOICE_LOAD_STATE_DIR: stateDir() };
+    expect((await runCli(['--dry-run', 'fixtures/sample-batch.csv'], { env })).code).toBe(0);
+    expect((await runCli(['--sandbox', 'fixtures/sample-batch.csv'], { env })).code).toBe(0);
   });
 
   it('invoice-load config shows the password of user:password@host:port as ***', async () => {
