@@ -48,7 +48,7 @@ import type { Terminal } from './terminal.js';
 import { exitCodeForReport } from './exit.js';
 import { checkReportPath, isSandboxRun, sentOpts } from './outputs.js';
 import { emitLifecycleReport, withSession } from './lifecycle.js';
-import { atAddressUnderOtherKeys, journalPath, peekJournal, placeJournals, readLockedJournal, shortHash, type ClaimedElsewhere } from './journals.js';
+import { doneOpTimes, atAddressUnderOtherKeys, journalPath, peekJournal, placeJournals, readLockedJournal, shortHash, type ClaimedElsewhere } from './journals.js';
 import { lockHolder, type LockInfo } from '../engine/lock.js';
 import { hostname } from 'node:os';
 import { outputIdentity } from './output-identity.js';
@@ -668,16 +668,7 @@ function journalRenamed(journal: Journal, files: readonly FileEntry[], status: s
  * Entries written before sends were timed have no time, and count for nothing.
  */
 function rejectedSince(at: { stateDir: string; endpoint: string }): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const { path, batch } of placeJournals({ stateDir: at.stateDir, name: 'payments', endpoint: at.endpoint }, '')) {
-    for (const st of foldJournal(peekJournal(path, at.endpoint, batch) ?? []).values()) {
-      const r = st.ops.get('rejected');
-      const sentAt = st.opsSentAt.get('rejected');
-      if (r === undefined || r.outcome !== 'done' || sentAt === undefined) continue;
-      out.set(r.id, [...(out.get(r.id) ?? []), sentAt]);
-    }
-  }
-  return out;
+  return doneOpTimes(at, 'payments', 'rejected');
 }
 
 /** The output file a run's record names, from its temporary file (`.<file>.<pid>.<start>.tmp`, beside it). */

@@ -4,13 +4,13 @@
  * journal. The load, `export` and `payments` all name and open their journals here.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { makeFolder } from '../common/fs.js';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { makeFolder, wholeLineChunks } from '../common/fs.js';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { namedList } from '../domain/cells.js';
 import { keyString, type InvoiceKey } from '../domain/model.js';
-import { Journal, JOURNAL_KIND, parseJournal, type JournalEntry } from '../engine/journal.js';
+import { foldJournal, Journal, JOURNAL_KIND, parseJournal, type JournalEntry } from '../engine/journal.js';
 import { acquireLock, lockHolder, type HeldLock, type LockInfo } from '../engine/lock.js';
 import { JournalError } from '../common/errors.js';
 import { addressOnly } from '../common/fingerprint.js';
@@ -131,6 +131,25 @@ function placeFiles(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint'>, su
 export function placeJournals(at: Pick<JournalPlace, 'stateDir' | 'name' | 'endpoint'>, except: string): { path: string; batch: string }[] {
   const prefix = `${at.name}-${shortHash(at.endpoint)}-`;
   return placeFiles(at, '.jsonl', except).map((path) => ({ path, batch: basename(path).slice(prefix.length, -'.jsonl'.length) }));
+}
+
+/**
+ * The operations `op` this loader's `name` journals (`export`: mark_in_erp; `payments`: rejected)
+ * at this place saw done, by invoice id: for each, when its first request left (journal.ts
+ * `opsSentAt`; read without their locks). Entries written before sends were timed have no time,
+ * and count for nothing. How export reads payments' rejections and payments export's marks.
+ */
+export function doneOpTimes(at: { stateDir: string; endpoint: string }, name: string, op: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const { path, batch } of placeJournals({ stateDir: at.stateDir, name, endpoint: at.endpoint }, '')) {
+    for (const st of foldJournal(peekJournal(path, at.endpoint, batch) ?? []).values()) {
+      const done = st.ops.get(op);
+      const sentAt = st.opsSentAt.get(op);
+      if (done === undefined || done.outcome !== 'done' || sentAt === undefined) continue;
+      out.set(done.id, [...(out.get(done.id) ?? []), sentAt]);
+    }
+  }
+  return out;
 }
 
 /**
@@ -331,27 +350,18 @@ export function journalBeforeFingerprint(at: Pick<JournalPlace, 'stateDir' | 'na
  * parse (what parseJournal refuses too).
  */
 function entriesAbout(path: string, endpoint: string, wanted: ReadonlySet<string>): JournalEntry[] {
-  const fd = openSync(path, 'r');
   const out: JournalEntry[] = [];
-  try {
-    const chunk = Buffer.alloc(1 << 20);
-    const decoder = new TextDecoder();
-    let rest = '';
-    let first = true;
-    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
-      const lines = (rest + decoder.decode(chunk.subarray(0, n), { stream: true })).split('\n');
-      // The last piece has no newline yet: the next chunk's start, or a torn last line.
-      rest = lines.pop()!;
-      for (const line of lines) {
-        const e = JSON.parse(line) as JournalEntry;
-        if (first) {
-          if (e.t !== 'begin' || e.kind !== JOURNAL_KIND || e.endpoint !== endpoint) throw new Error(`${path} is not a journal of ${endpoint}`);
-          first = false;
-        } else if ('vendor' in e && wanted.has(keyString(e))) out.push(e);
-      }
+  let first = true;
+  for (const text of wholeLineChunks(path)) {
+    const lines = text.split('\n');
+    lines.pop(); // after the piece's last line break: nothing
+    for (const line of lines) {
+      const e = JSON.parse(line) as JournalEntry;
+      if (first) {
+        if (e.t !== 'begin' || e.kind !== JOURNAL_KIND || e.endpoint !== endpoint) throw new Error(`${path} is not a journal of ${endpoint}`);
+        first = false;
+      } else if ('vendor' in e && wanted.has(keyString(e))) out.push(e);
     }
-  } finally {
-    closeSync(fd);
   }
   return out;
 }

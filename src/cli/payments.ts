@@ -5,7 +5,7 @@
  * (domain/payments.ts) → plan → (dry run: stop; `--online`: find each invoice, read-only) →
  * each invoice read, then changed once (engine/operations.ts) → report, exit code as a load's.
  */
-import { journalPath, peekJournal, placeJournals, shortHash, type ClaimedElsewhere } from './journals.js';
+import { doneOpTimes, journalPath, shortHash, type ClaimedElsewhere } from './journals.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -298,16 +298,7 @@ function marksAt(at: { stateDir: string; endpoint: string }): (id: string) => re
  * rejectedSince). Entries written before sends were timed have no time, and count for nothing.
  */
 function markedSince(at: { stateDir: string; endpoint: string }): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const { path, batch } of placeJournals({ stateDir: at.stateDir, name: 'export', endpoint: at.endpoint }, '')) {
-    for (const st of foldJournal(peekJournal(path, at.endpoint, batch) ?? []).values()) {
-      const m = st.ops.get('mark_in_erp');
-      const sentAt = st.opsSentAt.get('mark_in_erp');
-      if (m === undefined || m.outcome !== 'done' || sentAt === undefined) continue;
-      out.set(m.id, [...(out.get(m.id) ?? []), sentAt]);
-    }
-  }
-  return out;
+  return doneOpTimes(at, 'export', 'mark_in_erp');
 }
 
 /**

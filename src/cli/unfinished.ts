@@ -15,6 +15,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { wholeLineChunks } from '../common/fs.js';
 import { JOURNAL_KIND, type JournalEntry } from '../engine/journal.js';
 import { lockHolder } from '../engine/lock.js';
 import { UnfinishedFold, type EarlierRun, type UnfinishedSummary } from '../engine/unfinished.js';
@@ -109,19 +110,10 @@ function lastEnd(path: string, endpoint: string, size: number): UnfinishedSummar
  * for a 250 MB journal, against README's figure.
  */
 export function foldStreaming(path: string, endpoint: string): UnfinishedSummary | undefined {
-  const fd = openSync(path, 'r');
   const fold = new UnfinishedFold();
   try {
-    const chunk = Buffer.alloc(1 << 20);
-    const decoder = new TextDecoder();
-    let rest = '';
     let first = true;
-    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
-      const text = rest + decoder.decode(chunk.subarray(0, n), { stream: true });
-      const last = text.lastIndexOf('\n');
-      // After the last newline: the next chunk's start, or a torn last line.
-      rest = text.slice(last + 1);
-      if (last < 0) continue;
+    for (const text of wholeLineChunks(path)) {
       let from = 0;
       if (first) {
         const nl = text.indexOf('\n');
@@ -131,7 +123,7 @@ export function foldStreaming(path: string, endpoint: string): UnfinishedSummary
         fold.apply(e);
         from = nl + 1;
       }
-      const body = text.slice(from, last + 1);
+      const body = from === 0 ? text : text.slice(from);
       LINE.lastIndex = 0;
       for (let m = LINE.exec(body); m !== null; m = LINE.exec(body)) {
         const [, t, vendor, number, step] = m;
@@ -147,8 +139,6 @@ export function foldStreaming(path: string, endpoint: string): UnfinishedSummary
     }
   } catch {
     return undefined;
-  } finally {
-    closeSync(fd);
   }
   return fold.summary();
 }
