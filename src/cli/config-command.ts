@@ -61,7 +61,7 @@ export function describeConfig(
     source: t === undefined ? 'none: give --sandbox, or --region / --alma-url (or "region" / "alma_url" in the config file)' : src(sources.target),
   };
   const keyFromEnv = (): SettingView => {
-    const set = env.ALMA_API_KEY !== undefined && env.ALMA_API_KEY !== '';
+    const set = env.ALMA_API_KEY !== undefined && env.ALMA_API_KEY.trim() !== '';
     return { value: set ? '***' : null, source: `ALMA_API_KEY (${set ? 'set' : 'not set'})` };
   };
   // The same keys for every target, so scripts reading --json need no special cases.

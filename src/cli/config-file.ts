@@ -233,9 +233,14 @@ const BINDINGS: Record<SettingName, { option: keyof LayeredOptions; flag: string
 /** Variables that count only when not empty: an empty one is unset (README "Options": `INVOICE_LOAD_STATE_DIR`, `ALMA_API_URL`). */
 const EMPTY_IS_UNSET: readonly string[] = ['ALMA_API_KEY', 'INVOICE_LOAD_STATE_DIR', 'ALMA_API_URL'];
 
-/** As resolveConfig reads them: the key, the state dir and the URL only when not empty (targets/settings.ts envValue). */
+/**
+ * As resolveConfig reads them: the key, the state dir and the URL only when not empty
+ * (targets/settings.ts envValue); the key only when not blank, as the load trims it
+ * (targets/alma/index.ts envApiKey) — `ALMA_API_KEY=$'\n'` had set aside the file's api_key_file,
+ * then counted as no key.
+ */
 const setEnv = (env: Record<string, string | undefined>, name: string | undefined): boolean =>
-  name !== undefined && env[name] !== undefined && (!EMPTY_IS_UNSET.includes(name) || env[name] !== '');
+  name !== undefined && env[name] !== undefined && (!EMPTY_IS_UNSET.includes(name) || (name === 'ALMA_API_KEY' ? env[name]!.trim() : env[name]) !== '');
 
 /**
  * A path in the file is relative to the file's folder (as in tsconfig.json), and `~/` is the home

@@ -1035,9 +1035,10 @@ class InvoiceSaga {
     } else {
       const elsewhere = this.#opts.elsewhere?.get(keyString(key));
       matches = this.#ctx.found.get(keyString(key)) ?? (await this.#lookUp(elsewhere));
-      // The same for one another journal sent (an earlier run of this file before it was edited).
+      // The same for one another journal sent (an earlier run of this file before it was edited,
+      // or one an earlier version kept by the address alone: cli/journals.ts journalBeforeFingerprint).
       if (matches.length === 0 && elsewhere?.createSentAt !== undefined) {
-        pending = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run, of this file before an edit, sent its create and never learned whether it took effect');
+        pending = await this.#findPendingCreate(elsewhere.createSentAt, 'an earlier run (of this file before an edit, or of an earlier version of invoice-load) sent its create and never learned whether it took effect');
         if (pending !== undefined) matches = [pending];
       }
     }

@@ -178,6 +178,8 @@ describe('precedence: flags, then environment, then the config file, then defaul
     ['the file’s key file, relative to its folder', {}, {}, { region: 'eu', api_key_file: 'alma.key' }, { file: '/etc/il/alma.key' }],
     ['ALMA_API_KEY over the file’s key file', {}, { ALMA_API_KEY: 'k' }, { region: 'eu', api_key_file: 'alma.key' }, { env: 'ALMA_API_KEY' }],
     ['--api-key-file over ALMA_API_KEY', { apiKeyFile: 'k.txt' }, { ALMA_API_KEY: 'k' }, { region: 'eu', api_key_file: 'alma.key' }, { file: '/work/k.txt' }],
+    // Blank, it is no key to the load (trimmed): the file's key file stands, not "no API key".
+    ['a blank ALMA_API_KEY leaves the file’s key file', {}, { ALMA_API_KEY: '\n' }, { region: 'eu', api_key_file: 'alma.key' }, { file: '/etc/il/alma.key' }],
   ])('key: %s', (_name, flags, env, settings, source) => {
     const t = resolve(flags, env, settings).target as AlmaSettings | undefined;
     expect(t?.kind === 'alma' && t.apiKeySource).toEqual(source);

@@ -208,7 +208,7 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
     // between an intent and its request, which the journal answers for the same way.)
     expect(events.filter((e) => e.type === 'reconcile')).toEqual([
       { type: 'reconcile', key: { vendor: 'ACME', number: 'A-1' }, step: 'lines', reason: 'an earlier run sent its line 2 and never learned whether it took effect', earlier: true },
-      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run, of this file before an edit, sent its create and never learned whether it took effect', earlier: true },
+      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run (of this file before an edit, or of an earlier version of invoice-load) sent its create and never learned whether it took effect', earlier: true },
     ]);
     expect([...alma.created.values()]).toEqual([1, 1]);
     expect(Object.values(once(alma))).toEqual([['1', '2'], ['1']]);
@@ -221,7 +221,7 @@ describe('engine: killed, the file edited, run again while the look-ups lag 3 s'
     expect(outcome.results.map((r) => r.status)).toEqual(['already_loaded', 'loaded']);
     // The wait is said (the terminal prints it): not a silent pause of up to the window.
     expect(events.filter((e) => e.type === 'reconcile')).toEqual([
-      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run, of this file before an edit, sent its create and never learned whether it took effect', earlier: true },
+      { type: 'reconcile', key: { vendor: 'ACME', number: 'A-2' }, step: 'create', reason: 'an earlier run (of this file before an edit, or of an earlier version of invoice-load) sent its create and never learned whether it took effect', earlier: true },
     ]);
     expect([...alma.created.values()]).toEqual([1, 1]);
     expect(Object.values(once(alma))).toEqual([['1', '2'], ['1']]);
