@@ -8,7 +8,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { secretFileExposure } from '../common/fs.js';
 import { resolve as resolvePath } from 'node:path';
 import { Command, Option } from 'commander';
-import { proxyVariable, resolveConfig, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type Config, type RawOptions } from './config.js';
+import { proxyVariable, resolveConfig, shownProxy, DEFAULT_CONCURRENCY, DEFAULT_RATE, REGIONS, type Config, type RawOptions } from './config.js';
 import { applyConfigFile, describeSource, readConfigFile, CONFIG_FILE_NAME, type ConfigFile, type Source } from './config-file.js';
 import { almaBaseUrl } from '../targets/alma/regions.js';
 import { noProxyAll } from '../common/proxy.js';
@@ -111,7 +111,12 @@ export function describeConfig(
 
 /** The proxy row: the URL in use (its password as ***) and the variable it came from. */
 function proxyView(proxy: Config['proxy'], env: Record<string, string | undefined>): SettingView {
-  if (proxy === undefined) return { value: null, source: 'none (no https_proxy, http_proxy or all_proxy in the environment)' };
+  if (proxy === undefined) {
+    // A socks all_proxy, set for other tools, is left unread (config.ts proxyFromEnv): said so, not "none set".
+    const all = proxyVariable(env, 'all_proxy');
+    if (all.value !== '') return { value: null, source: `none (no https_proxy or http_proxy; ${all.name}="${shownProxy(all.value)}" is not an http(s) proxy: left unread)` };
+    return { value: null, source: 'none (no https_proxy, http_proxy or all_proxy in the environment)' };
+  }
   const shown = (u: string): string => {
     try {
       const url = new URL(u);

@@ -14,7 +14,7 @@ import { ApiError, AuthError, DailyLimitError, NotSentError, UsageError, RetryAf
 import { parseJson, stringifyJson, type JsonValue } from '../common/json.js';
 import { maskList, maskSecrets } from '../common/mask.js';
 import { maskMessage } from '../common/shown-secrets.js';
-import { noProxyAll } from '../common/proxy.js';
+import { noProxyAll, reachedDirectly } from '../common/proxy.js';
 import { waitText } from '../common/time.js';
 import type { TargetEventSink } from './events.js';
 
@@ -116,7 +116,8 @@ function proxyDispatcher(proxy: ProxySettings, agent: Agent.Options, connectTime
   // request still went through the proxy.
   const url = new URL(baseUrl);
   const refused = url.protocol === 'https:' ? proxy.refusedHttps : proxy.refusedHttp;
-  if (refused !== undefined && !noProxyAll(proxy) && !LOOPBACK.includes(url.hostname)) throw new UsageError(refused);
+  // Only for a request it would carry: not one no_proxy (or loopback) sends directly.
+  if (refused !== undefined && !reachedDirectly([proxy.noProxy, ...LOOPBACK].join(','), url)) throw new UsageError(refused);
   const via = proxyFor(proxy, baseUrl);
   if (via === undefined || noProxyAll(proxy)) return new Agent(agent);
   const noProxy = [proxy.noProxy, ...LOOPBACK].filter((x) => x !== '').join(',');

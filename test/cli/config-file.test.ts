@@ -269,6 +269,11 @@ describe('describeConfig (invoice-load config)', () => {
     expect(view.settings.proxy).toEqual({ value: 'https: http://lib:***@proxy.example.edu:3128/; not for .example.edu', source: 'env HTTPS_PROXY, no_proxy (loopback never proxied)' });
     expect(JSON.stringify(view)).not.toContain('s3cr3t');
     expect(describeConfig({}, { ...ENV, ALMA_API_KEY: 'k' }, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({ value: null, source: 'none (no https_proxy, http_proxy or all_proxy in the environment)' });
+    // A socks all_proxy, left unread: said so, its password as ***, not "none in the environment".
+    expect(describeConfig({}, { ...ENV, ALMA_API_KEY: 'k', all_proxy: 'socks5h://u:pw-XYZ@p.example:1080' }, '/work', file({ region: 'eu' }), readable).settings.proxy).toEqual({
+      value: null,
+      source: 'none (no https_proxy or http_proxy; all_proxy="socks5h://u:***@p.example:1080" is not an http(s) proxy: left unread)',
+    });
   });
 
   it('says an https API goes direct when only http_proxy is set, as for curl', () => {
