@@ -863,13 +863,6 @@ export function finishedRuns(files: readonly FileEntry[], entries: readonly Jour
   return out;
 }
 
-/** The last file a hand-over journal records. */
-export const lastFileOf = (entries: readonly JournalEntry[]): FileEntry | undefined => entries.findLast((e): e is FileEntry => e.t === 'file');
-
-/** Of two hand-overs, the later run's (a batch is the run's start as an ISO time). */
-export const latestFile = (a: FileEntry | undefined, b: FileEntry | undefined): FileEntry | undefined =>
-  a === undefined ? b : b === undefined ? a : b.batch > a.batch ? b : a;
-
 /**
  * Of an export journal named the old way (by the path as resolved), what the journal named by the
  * file's identity must hold for the next run to carry what that one would have: each invoice not

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/engine/journal.js';
-import { finishedRuns, lastFileOf, latestFile, legacyCarried, mergeRuns, runLater } from '../../src/cli/export.js';
+import { finishedRuns, legacyCarried, mergeRuns, runLater } from '../../src/cli/export.js';
 
 const begin: JournalEntry = { t: 'begin', kind: 'invoice-load-journal', v: 1, target: 'alma', endpoint: 'e', batch: 'b', at: '2026-12-01T00:00:00.000Z' };
 const RUN1 = '2026-12-01T21:00:00.000Z';
@@ -36,23 +36,6 @@ describe('legacyCarried: the old export journal\'s invoices the next file must h
     ['read again: what the new journal holds already is not added', [begin, inFile('1'), inFile('2'), mark('1')], ['1', '2'], []],
   ])('%s', (_name, entries, journaled, carried) => {
     expect(legacyCarried(entries, new Set(journaled))).toEqual(carried);
-  });
-});
-
-describe('the last hand-over of the two journals', () => {
-  it('lastFileOf: the last file entry, or none', () => {
-    expect(lastFileOf([begin, file(RUN1), inFile('1'), file(RUN2, false)])).toEqual(file(RUN2, false));
-    expect(lastFileOf([begin, inFile('1')])).toBeUndefined();
-  });
-
-  it.each([
-    ['only the new', file(RUN1), undefined, file(RUN1)],
-    ['only the old', undefined, file(RUN1), file(RUN1)],
-    ['the old is later (an older loader ran since)', file(RUN1), file(RUN2), file(RUN2)],
-    ['the new is later', file(RUN2), file(RUN1), file(RUN2)],
-    ['neither', undefined, undefined, undefined],
-  ])('latestFile: %s', (_name, now, before, latest) => {
-    expect(latestFile(now, before)).toEqual(latest);
   });
 });
 
