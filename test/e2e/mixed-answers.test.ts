@@ -15,15 +15,14 @@ import http from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { expectExactlyOnce, sampleSubset, world, type World } from '../helpers/sandbox.js';
+import { closeServer, expectExactlyOnce, sampleSubset, world, type World } from '../helpers/sandbox.js';
 
 let w: World | undefined;
 let proxy: http.Server | undefined;
 afterEach(async () => {
   await w?.close();
   w = undefined;
-  proxy?.closeAllConnections();
-  await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
+  await closeServer(proxy);
   proxy = undefined;
 });
 

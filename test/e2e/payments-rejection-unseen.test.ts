@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { copyFileSync, renameSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonDoc, runCli, type CliResult } from '../helpers/cli.js';
-import { world, type World } from '../helpers/sandbox.js';
+import { closeServer, world, type World } from '../helpers/sandbox.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
 
 const BATCH = 'fixtures/round-trip/batch.csv';
@@ -29,8 +29,7 @@ let proxy: http.Server | undefined;
 afterEach(async () => {
   await w?.close();
   w = undefined;
-  proxy?.closeAllConnections();
-  await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
+  await closeServer(proxy);
   proxy = undefined;
 });
 

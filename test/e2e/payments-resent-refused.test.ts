@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonDoc, ROOT, runCli, type CliResult } from '../helpers/cli.js';
-import { world, type World } from '../helpers/sandbox.js';
+import { closeServer, world, type World } from '../helpers/sandbox.js';
 import type { LifecycleReport } from '../../src/report/lifecycle.js';
 
 const BATCH = 'fixtures/round-trip/batch.csv';
@@ -26,8 +26,7 @@ let proxy: http.Server | undefined;
 afterEach(async () => {
   await w?.close();
   w = undefined;
-  proxy?.closeAllConnections();
-  await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
+  await closeServer(proxy);
   proxy = undefined;
 });
 

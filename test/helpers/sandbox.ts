@@ -88,3 +88,10 @@ export const writes = (state: SandboxStateDump): number =>
   Object.entries(state.counters.requests)
     .filter(([k]) => k.startsWith('POST'))
     .reduce((n, [, v]) => n + v, 0);
+
+/** Closes a test's own server (a proxy in front of the sandbox), its open connections first: close() alone waits for keep-alive sockets. */
+export async function closeServer(server: { closeAllConnections(): void; close(cb: () => void): unknown } | undefined): Promise<void> {
+  if (server === undefined) return;
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+}
